@@ -1,0 +1,39 @@
+"""PUMA: application-defined micro-services behind a real Envoy front proxy.
+
+    import puma
+
+    puma.puma_config({"puma_services": {"agent": "/agent"}})
+    puma.puma_service({"agent": agent})
+    puma.puma_start()
+"""
+
+from __future__ import annotations
+
+from .app import App, puma_config, puma_service, puma_start, service, start
+from .client import acall, call
+from .config import PumaConfig, parse_config
+from .errors import HTTPError, PumaCallError, PumaConfigError, PumaError, PumaStartError
+from .service import Request, Response, request
+from .supervisor import Deployment
+
+__all__ = [
+    "App",
+    "Deployment",
+    "HTTPError",
+    "PumaCallError",
+    "PumaConfig",
+    "PumaConfigError",
+    "PumaError",
+    "PumaStartError",
+    "Request",
+    "Response",
+    "acall",
+    "call",
+    "parse_config",
+    "puma_config",
+    "puma_service",
+    "puma_start",
+    "request",
+    "service",
+    "start",
+]

@@ -1,0 +1,107 @@
+"""Reading Envoy's admin API: readiness, hosts per cluster, request and latency statistics."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+_HIST = re.compile(r"P(\d+(?:\.\d+)?)\(([^,]+),([^)]+)\)")
+
+
+@dataclass
+class HostStat:
+    address: str
+    healthy: bool
+    rq_active: int = 0
+    rq_total: int = 0
+
+
+@dataclass
+class ClusterStat:
+    name: str
+    hosts: list[HostStat] = field(default_factory=list)
+    rq_active: int = 0
+    rq_pending: int = 0
+    rq_total: int = 0
+    rq_error: int = 0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+
+    @property
+    def in_flight(self) -> int:
+        return self.rq_active + self.rq_pending
+
+
+class Admin:
+    """A small client of one Envoy's admin port (loopback only)."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        self.base = f"http://{host}:{port}"
+
+    def get(self, path: str, timeout_s: float = 2.0) -> str:
+        with urllib.request.urlopen(self.base + path, timeout=timeout_s) as resp:  # noqa: S310 - loopback admin URL
+            return resp.read().decode()
+
+    def ready(self) -> bool:
+        try:
+            return self.get("/ready", timeout_s=0.5).strip() == "LIVE"
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def listener_port(self, name: str) -> int | None:
+        data = json.loads(self.get("/listeners?format=json"))
+        for item in data.get("listener_statuses", []):
+            if item.get("name") == name:
+                return int(item["local_address"]["socket_address"]["port_value"])
+        return None
+
+    def clusters(self) -> dict[str, ClusterStat]:
+        """Hosts and counters of every cluster, with p50/p99 of upstream request time."""
+        data = json.loads(self.get("/clusters?format=json"))
+        result = {c["name"]: _cluster(c) for c in data.get("cluster_statuses", [])}
+        stats = self.get("/stats?filter=^cluster%5C.[^.]+%5C.upstream_rq_(active|pending_active|total|5xx|time)$")
+        _apply_stats(result, stats)
+        return result
+
+
+def _cluster(raw: dict[str, Any]) -> ClusterStat:
+    hosts = []
+    for h in raw.get("host_statuses", []):
+        addr = h["address"]["socket_address"]
+        stats = {s["name"]: int(s.get("value", 0)) for s in h.get("stats", []) if "value" in s}
+        failed = h.get("health_status", {}).get("failed_outlier_check") or h.get("health_status", {}).get("failed_active_health_check")
+        hosts.append(HostStat(f"{addr['address']}:{addr['port_value']}", not failed,
+                              stats.get("rq_active", 0), stats.get("rq_total", 0)))
+    return ClusterStat(raw["name"], hosts)
+
+
+def _apply_stats(clusters: dict[str, ClusterStat], text: str) -> None:
+    for line in text.splitlines():
+        key, _, value = line.partition(": ")
+        parts = key.split(".")
+        if len(parts) != 3 or parts[1] not in clusters:
+            continue
+        stat, metric = clusters[parts[1]], parts[2]
+        if metric == "upstream_rq_time":
+            stat.p50_ms, stat.p99_ms = _percentiles(value)
+        elif value.strip().isdigit():
+            attr = {"upstream_rq_active": "rq_active", "upstream_rq_pending_active": "rq_pending",
+                    "upstream_rq_total": "rq_total", "upstream_rq_5xx": "rq_error"}.get(metric)
+            if attr:
+                setattr(stat, attr, int(value))
+
+
+def _percentiles(value: str) -> tuple[float | None, float | None]:
+    # "P0(nan,0) P25(nan,1.0) P50(nan,1.05) ..." -> (interval, cumulative); use cumulative.
+    found = {q: cum for q, _interval, cum in _HIST.findall(value)}
+    return _num(found.get("50")), _num(found.get("99"))
+
+
+def _num(text: str | None) -> float | None:
+    if text is None or text == "nan":
+        return None
+    return float(text)

@@ -1,0 +1,138 @@
+"""The three calls of the paper — `puma_config`, `puma_service`, `puma_start` — on an `App` registry.
+
+    puma_config({"puma_services": {"agent": "/agent", "policy": "/policy"}})
+    puma_service({"agent": agent, "policy": policy})
+    if __name__ == "__main__":
+        puma_start()
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import targets
+from .config import PumaConfig, Service, parse_config
+from .errors import PumaConfigError, PumaError
+from .supervisor import Deployment
+from .worker import ENV_WORKER
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    """What an application declared: its config and which function serves each service."""
+
+    def __init__(self) -> None:
+        self.config_data: dict[str, Any] = {}
+        self.targets: dict[str, str] = {}
+        self.deployment: Deployment | None = None
+        self.collect_only = False  # set by `puma run/render`: puma_start() only records
+
+    def configure(self, conf: Mapping[str, Any] | str | PumaConfig) -> PumaConfig:
+        """Set the configuration (dict or JSON string); validated now, so mistakes show at once."""
+        self._not_started("puma_config")
+        config = parse_config(conf if isinstance(conf, str | PumaConfig) else dict(conf))
+        self.config_data = config.model_dump(exclude_unset=True)
+        return config
+
+    def add_services(self, services: Mapping[str, Callable[..., Any] | str] | str) -> None:
+        """Register the function (or import path) that serves each named service."""
+        self._not_started("puma_service")
+        if isinstance(services, str):
+            services = json.loads(services)
+        if not isinstance(services, Mapping):
+            raise PumaConfigError([("puma_service", "pass a dict of service name -> function")])
+        for name, fn in services.items():
+            self.targets[name] = targets.import_path(fn, where=f"puma_service.{name}")
+
+    def service(self, prefix: str, *, name: str | None = None, **settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator: `@puma.service("/agent")` routes `/agent` to the function below."""
+
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            service_name = name or fn.__name__
+            services = dict(self.config_data.get("puma_services", {}))
+            services[service_name] = {"prefix": prefix, **settings}
+            self.configure({**self.config_data, "puma_services": services})
+            self.add_services({service_name: fn})
+            return fn
+
+        return register
+
+    def resolved_config(self, **overrides: Any) -> PumaConfig:
+        """The config with each service's function filled in, plus `overrides` of top-level keys."""
+        data = {**self.config_data, **overrides}
+        services = {}
+        for name, spec in data.get("puma_services", {}).items():
+            spec = {"prefix": spec} if isinstance(spec, str) else dict(spec)
+            if name in self.targets:
+                spec["target"] = self.targets[name]
+            services[name] = spec
+        unknown = sorted(set(self.targets) - set(services))
+        if unknown:
+            raise PumaConfigError([(f"puma_service.{n}", "no such service in puma_config's puma_services; "
+                                    "add it there with its URL prefix") for n in unknown])
+        return parse_config({**data, "puma_services": services})
+
+    def start(self, **overrides: Any) -> Deployment:
+        """Start the deployment and return its handle (a context manager); does not block."""
+        self.deployment = Deployment(self.resolved_config(**overrides)).start()
+        return self.deployment
+
+    def run(self, **overrides: Any) -> None:
+        """Start, then block until SIGINT/SIGTERM, then shut down cleanly."""
+        if os.environ.get(ENV_WORKER):
+            return  # imported inside a worker: the supervisor is already running
+        if self.collect_only:
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        deployment = self.start(**overrides)
+        try:
+            print(f"PUMA is serving at {deployment.url} (Ctrl-C to stop)", flush=True)
+            stop.wait()
+        finally:
+            deployment.stop()
+            self.deployment = None
+
+    def _not_started(self, what: str) -> None:
+        if self.deployment is not None and not self.deployment.stopping:
+            raise PumaError(f"{what}() after puma_start(): the deployment is running; stop it first, "
+                            "or change it live with deployment.add_service() / scale()")
+
+
+default_app = App()
+
+
+def puma_config(conf: Mapping[str, Any] | str) -> PumaConfig:
+    """Configure PUMA (the paper's Figure 4 keys) from a dict or a JSON string."""
+    return default_app.configure(conf)
+
+
+def puma_service(services: Mapping[str, Callable[..., Any] | str] | str) -> None:
+    """Register service functions: `puma_service({"agent": agent, "policy": policy})`."""
+    default_app.add_services(services)
+
+
+def service(prefix: str, **settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator form of `puma_service`: `@puma.service("/agent", instances=2)`."""
+    return default_app.service(prefix, **settings)
+
+
+def puma_start(**overrides: Any) -> None:
+    """Start the deployment and block until interrupted (the paper's `puma_start`)."""
+    default_app.run(**overrides)
+
+
+def start(**overrides: Any) -> Deployment:
+    """Start the deployment without blocking; use the handle as a context manager."""
+    return default_app.start(**overrides)
+
+
+__all__ = ["App", "Service", "default_app", "puma_config", "puma_service", "puma_start", "service", "start"]

@@ -1,0 +1,148 @@
+"""The `puma` command: run, render, status, bench, loc-report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import runpy
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from . import envoy
+from .app import default_app
+from .errors import PumaError
+
+log = logging.getLogger("puma")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=getattr(logging, args.log_level.upper()),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        sys.exit(2)
+    try:
+        args.func(args)
+    except PumaError as exc:  # errors for people: the message, no traceback
+        print(f"puma: error: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    sub = p.add_subparsers(title="commands")
+
+    run = sub.add_parser("run", help="start an app's services behind Envoy and block until Ctrl-C",
+                         description="Run APP.py (which calls puma_config and puma_service) as a PUMA deployment.")
+    run.add_argument("app", type=Path, help="the application script")
+    run.add_argument("--host", help="listener address (default from config: 127.0.0.1)")
+    run.add_argument("--port", type=int, help="listener port (default from config: 8080; 0 picks one)")
+    run.set_defaults(func=cmd_run)
+
+    render = sub.add_parser("render", help="print the Envoy config for an app (validates with envoy --mode validate)")
+    render.add_argument("app", type=Path)
+    render.add_argument("--target", choices=["local", "compose"], default="local",
+                        help="local: instances on 127.0.0.1 ports; compose: one DNS name per service (port 8000)")
+    render.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    render.set_defaults(func=cmd_render)
+
+    status = sub.add_parser("status", help="services, instances, in-flight, requests/s and p50/p99 of a running deployment")
+    status.add_argument("--url", default="http://127.0.0.1:8080", help="the deployment's listener URL")
+    status.add_argument("--json", action="store_true", help="print the raw JSON")
+    status.set_defaults(func=cmd_status)
+
+    bench = sub.add_parser("bench", help="benchmarks (write JSON/CSV and PNG plots)")
+    bench_sub = bench.add_subparsers(title="benchmarks")
+    proxy = bench_sub.add_parser("proxy", help="latency/throughput of a trivial service direct vs through Envoy")
+    proxy.add_argument("--out", type=Path, required=True, help="directory for JSON and PNG")
+    proxy.add_argument("--requests", type=int, default=5000, help="requests per measured series")
+    proxy.add_argument("--concurrency", type=int, default=8, help="clients for the throughput series")
+    proxy.set_defaults(func=cmd_bench_proxy)
+    return p
+
+
+def load_app(path: Path) -> None:
+    """Execute the app script as __main__ with puma_start() only recording, so we can start it here."""
+    if not path.is_file():
+        raise PumaError(f"no such app script: {path}")
+    default_app.collect_only = True
+    sys.path.insert(0, str(path.resolve().parent))
+    runpy.run_path(str(path), run_name="__main__")
+    default_app.collect_only = False
+
+
+def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    listener = dict(default_app.config_data.get("listener", {}))
+    if args.host:
+        listener["host"] = args.host
+    if args.port is not None:
+        listener["port"] = args.port
+    return {"listener": listener} if listener else {}
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    load_app(args.app)
+    default_app.run(**_listener_overrides(args))
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    load_app(args.app)
+    config = default_app.resolved_config()
+    if args.target == "compose":
+        config = config.model_copy(update={"listener": config.listener.model_copy(update={"host": "0.0.0.0"})})
+        endpoints = {name: [(name, 8000)] for name in config.puma_services}
+        doc = envoy.bootstrap_static(config, endpoints, dns=True, admin_port=9901)
+    else:
+        doc = envoy.bootstrap_static(config, {}, admin_port=config.admin_port or 9901)
+    text = "# Rendered by `puma render` - do not edit by hand.\n" + envoy.to_yaml(doc)
+    if args.out:
+        args.out.write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    url = args.url.rstrip("/") + "/_puma/status"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - user-given deployment URL
+            status = json.load(resp)
+    except (urllib.error.URLError, OSError) as exc:
+        raise PumaError(f"no PUMA deployment answers at {url}: {exc}; start one with `puma run APP.py`") from None
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return
+    print(format_status(status))
+
+
+def format_status(status: dict[str, Any]) -> str:
+    lines = [f"PUMA at {status['url']}  (envoy pid {status['envoy']['pid']}, admin {status['envoy']['admin']})", ""]
+    header = f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  instances"
+    lines.append(header)
+    for name, s in status["services"].items():
+        insts = " ".join(f"{i['pid']}:{i['port']}{'' if i['healthy'] else '!'}" for i in s["instances"] if i["state"] == "ready")
+        p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
+        p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
+        lines.append(f"{name:<14}{s['prefix']:<14}{s['ready']:>4}/{s['max_instances']:<2}{s['in_flight']:>11}"
+                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}  {insts}")
+    if status.get("events"):
+        lines += ["", "recent events:"]
+        for e in status["events"][-10:]:
+            lines.append(f"  {e['service']}: {e['message']}")
+    return "\n".join(lines)
+
+
+def cmd_bench_proxy(args: argparse.Namespace) -> None:
+    from .bench.proxy import run
+
+    run(args.out, requests=args.requests, concurrency=args.concurrency)
+
+
+if __name__ == "__main__":
+    main()

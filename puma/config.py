@@ -1,0 +1,284 @@
+"""The typed PUMA configuration: the paper's Figure 4 keys plus per-service settings. No IO.
+
+`parse_config` accepts a dict or the JSON string the paper passes and returns a validated
+`PumaConfig`, or raises one `PumaConfigError` listing every problem with its path.
+
+>>> cfg = parse_config({"puma_services": {"agent": "/agent", "policy": {"prefix": "/policy",
+...     "instances": {"min": 2, "max": 4}}}})
+>>> cfg.puma_services["policy"].instances.min
+2
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import PumaConfigError
+
+LB_POLICIES = ("round_robin", "least_request", "random", "ring_hash", "maglev")
+HASH_POLICIES = ("ring_hash", "maglev")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_PREFIX = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
+DEFAULT_CONTENT_TYPES = (
+    "application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
+def _seconds(value: Any) -> Any:
+    """Durations may be numbers of seconds or strings such as "30s", "250ms", "5m"."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"{value!r} is not a duration; write seconds (2.5) or '2500ms', '30s', '5m'")
+        return float(match.group(1)) * _UNIT_S[match.group(2)]
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Instances(_Model):
+    """How many processes serve a service: `min` always run, the autoscaler may go up to `max`."""
+
+    min: int = Field(1, ge=0)
+    max: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _max_not_below_min(self) -> Instances:
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max {self.max} is below min ({self.min}); raise max or lower min")
+        return self
+
+    @property
+    def upper(self) -> int:
+        return self.max if self.max is not None else max(self.min, 1)
+
+
+def _instances(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"min": value, "max": max(value, 1)}
+    return value
+
+
+class HashOn(_Model):
+    """What `ring_hash` / `maglev` hash on: a request header or a cookie (session affinity)."""
+
+    header: str | None = None
+    cookie: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> HashOn:
+        if (self.header is None) == (self.cookie is None):
+            raise ValueError("give exactly one of 'header' or 'cookie', e.g. {'header': 'x-session-id'}")
+        return self
+
+
+class Autoscale(_Model):
+    """Autoscaling of one service between its `instances.min` and `instances.max`."""
+
+    enabled: bool = True
+    target_in_flight: float = Field(2.0, gt=0)
+    upscale_delay_s: Seconds = 0.5
+    downscale_delay_s: Seconds = 10.0
+
+
+class Service(_Model):
+    """One micro-service: a URL prefix routed by Envoy to a set of instances of a Python callable."""
+
+    prefix: str
+    target: str | None = Field(None, description="import path 'module:function' or '/file.py:function'")
+    instances: Annotated[Instances, BeforeValidator(_instances)] = Instances()
+    timeout_s: Seconds = 15.0
+    lb_policy: Literal[LB_POLICIES] | None = None  # type: ignore[valid-type]
+    hash_on: HashOn | None = None
+    idempotent: bool = False
+    max_body_bytes: int = Field(1 << 20, ge=1)
+    threads: int = Field(8, ge=1, le=256)
+    content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
+    autoscale: Autoscale | None = None
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix_is_path(cls, value: str) -> str:
+        if not _PREFIX.match(value):
+            raise ValueError(f"{value!r} is not a URL prefix; write it like '/agent'")
+        if value != "/" and value.endswith("/"):
+            raise ValueError(f"{value!r} ends with '/'; write it like '{value.rstrip('/')}'")
+        return value
+
+    @field_validator("target")
+    @classmethod
+    def _target_is_import_path(cls, value: str | None) -> str | None:
+        if value is not None and (":" not in value or value.startswith(":") or value.endswith(":")):
+            raise ValueError(f"{value!r} is not an import path; write 'package.module:function'")
+        return value
+
+
+def _service(value: Any) -> Any:
+    return {"prefix": value} if isinstance(value, str) else value
+
+
+class Listener(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class AccessLogFilter(_Model):
+    status_code_min: int | None = Field(None, ge=100, le=599)
+    not_health_check: bool = True
+
+
+class Logging(_Model):
+    """Figure 4 `logging`: which access logger (`name`), its `config` and a `filter`."""
+
+    name: Literal["file", "stdout", "stderr", "none"] = "file"
+    config: dict[str, str] = Field(default_factory=dict, description="{'path': ..., 'format': ...}")
+    filter: AccessLogFilter = AccessLogFilter()
+
+    @field_validator("config")
+    @classmethod
+    def _known_config_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - {"path", "format"})
+        if unknown:
+            raise ValueError(f"unknown key(s) {unknown}; allowed: 'path', 'format'")
+        return value
+
+
+class RateLimit(_Model):
+    """Figure 4 `rate_limit`: a token bucket in Envoy; over it, requests get 429 with a JSON body."""
+
+    requests_per_s: float = Field(100.0, gt=0)
+    burst: int | None = Field(None, ge=1)
+    cluster_name: str | None = Field(None, description="limit only this service (default: all)")
+
+
+class DynamoDB(_Model):
+    """Figure 4 `dynamodb`: route `prefix` through Envoy to a DynamoDB(-compatible) endpoint."""
+
+    endpoint: str = "http://127.0.0.1:8000"
+    region: str = "us-east-1"
+    prefix: str = "/dynamodb"
+    local: bool = Field(True, description="start a local moto server as the endpoint")
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class RouteConfig(_Model):
+    name: str = "puma"
+    virtual_host: str = "puma"
+    domains: list[str] = Field(default_factory=lambda: ["*"])
+
+
+class Tracing(_Model):
+    random_sampling: float = Field(100.0, ge=0, le=100)
+
+
+class HttpConnectionManager(_Model):
+    """Figure 4 `http_connection_manager`."""
+
+    idle_timeout: Seconds = 300.0
+    drain_timeout: Seconds = 5.0
+    route_config: RouteConfig = RouteConfig()
+    tracing: Tracing | None = None
+    http_filters: list[dict[str, Any]] = Field(default_factory=list)
+    rds: bool = True
+    max_request_bytes: int = Field(1 << 20, ge=1)
+
+
+class PumaConfig(_Model):
+    """The whole deployment. Keys follow the paper's Figure 4."""
+
+    load_balancer: Literal[LB_POLICIES] = "round_robin"  # type: ignore[valid-type]
+    logging: Logging = Logging()
+    rate_limit: RateLimit | None = None
+    dynamodb: DynamoDB | None = None
+    puma_services: dict[str, Annotated[Service, BeforeValidator(_service)]] = Field(default_factory=dict)
+    http_connection_manager: HttpConnectionManager = HttpConnectionManager()
+    listener: Listener = Listener()
+    admin_port: int = Field(0, ge=0, le=65535, description="0 picks a free port")
+    secret: str | None = Field(None, description="HMAC key for pickled payloads (else $PUMA_SECRET)")
+
+    @field_validator("puma_services")
+    @classmethod
+    def _names_and_prefixes(cls, services: dict[str, Service]) -> dict[str, Service]:
+        seen: dict[str, str] = {}
+        for name, service in services.items():
+            if not _NAME.match(name):
+                raise ValueError(f"service name {name!r} must start with a letter and use [A-Za-z0-9_-]")
+            if service.prefix in seen:
+                raise ValueError(f"{name!r} and {seen[service.prefix]!r} share the prefix {service.prefix!r}; give each its own")
+            seen[service.prefix] = name
+        return services
+
+    @model_validator(mode="after")
+    def _hash_policies_need_hash_on(self) -> PumaConfig:
+        for name, service in self.puma_services.items():
+            if service.hash_on is not None and self.lb_policy(name) not in HASH_POLICIES:
+                raise ValueError(f"puma_services.{name}.hash_on needs lb_policy 'ring_hash' or 'maglev'")
+        return self
+
+    def lb_policy(self, name: str) -> str:
+        return self.puma_services[name].lb_policy or self.load_balancer
+
+    def replace_service(self, name: str, service: Service | None) -> PumaConfig:
+        """A copy with service `name` added, changed, or (with None) removed."""
+        services = dict(self.puma_services)
+        if service is None:
+            services.pop(name, None)
+        else:
+            services[name] = service
+        return self.model_copy(update={"puma_services": services})
+
+
+def parse_config(conf: dict[str, Any] | str | PumaConfig) -> PumaConfig:
+    """Validate `conf` (dict, JSON string or `PumaConfig`); raise `PumaConfigError` listing every problem."""
+    if isinstance(conf, PumaConfig):
+        return conf
+    if isinstance(conf, str | bytes):
+        try:
+            conf = json.loads(conf)
+        except json.JSONDecodeError as exc:
+            raise PumaConfigError([("", f"config is not valid JSON: {exc}")]) from None
+    if not isinstance(conf, dict):
+        raise PumaConfigError([("", f"config must be a JSON object or dict, not {type(conf).__name__}")])
+    conf = _accept_paper_spelling(conf)
+    try:
+        return PumaConfig.model_validate(conf)
+    except ValidationError as exc:
+        raise PumaConfigError([_problem(err) for err in exc.errors()]) from None
+
+
+def _accept_paper_spelling(conf: dict[str, Any]) -> dict[str, Any]:
+    # The paper's Listing 2 writes 'puma-services'; accept it as an alias of Figure 4's key.
+    if "puma-services" in conf and "puma_services" not in conf:
+        conf = {("puma_services" if k == "puma-services" else k): v for k, v in conf.items()}
+    return conf
+
+
+def _problem(err: dict[str, Any]) -> tuple[str, str]:
+    path = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+    value = err.get("input")
+    if err["type"] == "extra_forbidden":
+        return path, f"unknown key (value {value!r}); remove it or check its spelling"
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] in {"missing"}:
+        return path, "required key is missing"
+    if isinstance(value, dict | list) or message.startswith(repr(value)):
+        return path, message
+    return path, f"{value!r}: {message}"

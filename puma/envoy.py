@@ -1,0 +1,392 @@
+"""Render a `PumaConfig` into Envoy v3 configuration. Pure and deterministic: dicts in, dicts out.
+
+Two shapes share every piece:
+
+* `bootstrap_files(config, xds_dir)` — what the supervisor runs: routes (RDS), clusters (CDS)
+  and each cluster's endpoints (EDS) come from files under `xds_dir`, so services and instances
+  change at run time without restarting Envoy.
+* `bootstrap_static(config, endpoints)` — one self-contained file (`puma render`, compose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import PumaConfig, Service
+
+Endpoint = tuple[str, int]
+
+_T = "type.googleapis.com/"
+HCM_TYPE = _T + "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+CLUSTER_TYPE = _T + "envoy.config.cluster.v3.Cluster"
+ROUTES_TYPE = _T + "envoy.config.route.v3.RouteConfiguration"
+ENDPOINTS_TYPE = _T + "envoy.config.endpoint.v3.ClusterLoadAssignment"
+LISTENER_NAME = "puma_http"
+ADMIN_HOST = "127.0.0.1"  # the admin API can reconfigure and stop Envoy: never off loopback
+CONNECT_TIMEOUT_S = 1.0
+LOCAL_REPLY_JSON = {"error": "%LOCAL_REPLY_BODY%", "status": "%RESPONSE_CODE%",
+                    "flags": "%RESPONSE_FLAGS%", "path": "%REQ(:PATH)%"}
+STATUS_CLUSTER = "_puma_status"
+STATUS_PREFIX = "/_puma"
+DEFAULT_ACCESS_LOG_FORMAT = (
+    '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" '
+    "%RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION%ms "
+    '"%UPSTREAM_CLUSTER%" "%UPSTREAM_HOST%"\n'
+)
+
+
+def duration(seconds: float) -> str:
+    """Envoy's protobuf Duration spelling: 1.5 -> '1.500s'."""
+    return f"{seconds:.3f}s"
+
+
+def to_yaml(document: Mapping[str, Any]) -> str:
+    return yaml.safe_dump(dict(document), sort_keys=False, default_flow_style=False)
+
+
+# --- routes -------------------------------------------------------------------------------
+
+
+def route_config(config: PumaConfig, *, status_port: int | None = None) -> dict[str, Any]:
+    """The RouteConfiguration: one route per service prefix (plus PUMA's own status route)."""
+    rc = config.http_connection_manager.route_config
+    # Envoy takes the first matching route, so the longest prefix must come first.
+    names = sorted(config.puma_services, key=lambda n: (-len(config.puma_services[n].prefix), n))
+    routes = [_route(config, name) for name in names]
+    if config.dynamodb is not None:
+        routes.insert(0, _dynamodb_route(config))
+    if status_port is not None:
+        routes.insert(0, {"name": STATUS_CLUSTER, "match": _prefix_match(STATUS_PREFIX),
+                          "route": {"cluster": STATUS_CLUSTER, "timeout": "5s"}})
+    return {"name": rc.name, "virtual_hosts": [{"name": rc.virtual_host, "domains": list(rc.domains), "routes": routes}]}
+
+
+def _route(config: PumaConfig, name: str) -> dict[str, Any]:
+    service = config.puma_services[name]
+    action: dict[str, Any] = {
+        "cluster": name,
+        "timeout": duration(service.timeout_s),
+        "retry_policy": _retry_policy(service),
+    }
+    if service.hash_on is not None:
+        action["hash_policy"] = [_hash_policy(service)]
+    return {"name": name, "match": _prefix_match(service.prefix), "route": action, **_route_limits(config, name)}
+
+
+def _prefix_match(prefix: str) -> dict[str, str]:
+    # path_separated_prefix matches '/agent' and '/agent/x' but not '/agents'.
+    return {"prefix": "/"} if prefix == "/" else {"path_separated_prefix": prefix}
+
+
+def _retry_policy(service: Service) -> dict[str, Any]:
+    # Connect failures never reached the service, so they are always safe to retry; a reset or
+    # a 5xx may come after the service acted, so only routes marked idempotent retry those.
+    retry_on = "connect-failure,refused-stream"
+    if service.idempotent:
+        retry_on += ",reset,5xx"
+    return {
+        "retry_on": retry_on,
+        "num_retries": 3,
+        "per_try_timeout": duration(service.timeout_s),
+        "retry_host_predicate": [{"name": "envoy.retry_host_predicates.previous_hosts",
+                                  "typed_config": {"@type": _T + "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"}}],
+        "host_selection_retry_max_attempts": 5,
+        "retry_back_off": {"base_interval": "0.010s", "max_interval": "0.100s"},
+    }
+
+
+def _hash_policy(service: Service) -> dict[str, Any]:
+    assert service.hash_on is not None
+    if service.hash_on.header is not None:
+        return {"header": {"header_name": service.hash_on.header}}
+    return {"cookie": {"name": service.hash_on.cookie}}
+
+
+def _route_limits(config: PumaConfig, name: str) -> dict[str, Any]:
+    per_filter: dict[str, Any] = {
+        "envoy.filters.http.buffer": {
+            "@type": _T + "envoy.extensions.filters.http.buffer.v3.BufferPerRoute",
+            "buffer": {"max_request_bytes": config.puma_services[name].max_body_bytes},
+        }
+    }
+    rl = config.rate_limit
+    if rl is not None and rl.cluster_name == name:
+        per_filter["envoy.filters.http.local_ratelimit"] = _local_ratelimit(config, enabled=True)
+    return {"typed_per_filter_config": per_filter}
+
+
+def _dynamodb_route(config: PumaConfig) -> dict[str, Any]:
+    assert config.dynamodb is not None
+    return {"name": "dynamodb", "match": _prefix_match(config.dynamodb.prefix),
+            "route": {"cluster": "dynamodb", "prefix_rewrite": "/", "timeout": "30s"}}
+
+
+# --- listener and HTTP filters -----------------------------------------------------------
+
+
+def http_connection_manager(config: PumaConfig, *, rds_path: Path | None) -> dict[str, Any]:
+    hcm_cfg = config.http_connection_manager
+    hcm: dict[str, Any] = {
+        "@type": HCM_TYPE,
+        "stat_prefix": "puma",
+        "codec_type": "AUTO",
+        "common_http_protocol_options": {"idle_timeout": duration(hcm_cfg.idle_timeout)},
+        "drain_timeout": duration(hcm_cfg.drain_timeout),
+        "http_filters": _http_filters(config),
+        # Every reply Envoy makes itself (429, 503, 413, 404) gets a JSON body.
+        "local_reply_config": {"body_format": {"json_format": LOCAL_REPLY_JSON},
+                               "mappers": [_no_route_mapper(config), _too_large_mapper()]},
+    }
+    if rds_path is not None:
+        hcm["rds"] = {"route_config_name": hcm_cfg.route_config.name, "config_source": file_source(rds_path)}
+    else:
+        hcm["route_config"] = route_config(config)
+    access_log = _access_log(config)
+    if access_log:
+        hcm["access_log"] = access_log
+    if hcm_cfg.tracing is not None:
+        hcm["tracing"] = {"random_sampling": {"value": hcm_cfg.tracing.random_sampling}}
+    return hcm
+
+
+def _no_route_mapper(config: PumaConfig) -> dict[str, Any]:
+    prefixes = ", ".join(sorted(s.prefix for s in config.puma_services.values())) or "(none)"
+    return {"filter": {"response_flag_filter": {"flags": ["NR"]}},
+            "body": {"inline_string": f"no service is routed at this path; service prefixes: {prefixes}"}}
+
+
+def _too_large_mapper() -> dict[str, Any]:
+    return {"filter": {"status_code_filter": {"comparison": {"op": "EQ", "value": {
+                "default_value": 413, "runtime_key": "puma_413"}}}},
+            "body": {"inline_string": "request body is too large for this route; raise the service's "
+                                      "max_body_bytes if it should be accepted"}}
+
+
+def _http_filters(config: PumaConfig) -> list[dict[str, Any]]:
+    filters: list[dict[str, Any]] = []
+    if config.rate_limit is not None:
+        # Applied to every route, or (with cluster_name) only where a route enables it.
+        enabled = config.rate_limit.cluster_name is None
+        filters.append({"name": "envoy.filters.http.local_ratelimit",
+                        "typed_config": _local_ratelimit(config, enabled=enabled)})
+    filters.append({
+        "name": "envoy.filters.http.buffer",
+        "typed_config": {"@type": _T + "envoy.extensions.filters.http.buffer.v3.Buffer",
+                         "max_request_bytes": config.http_connection_manager.max_request_bytes},
+    })
+    filters.extend(config.http_connection_manager.http_filters)
+    filters.append({"name": "envoy.filters.http.router",
+                    "typed_config": {"@type": _T + "envoy.extensions.filters.http.router.v3.Router"}})
+    return filters
+
+
+def _local_ratelimit(config: PumaConfig, *, enabled: bool) -> dict[str, Any]:
+    rl = config.rate_limit
+    assert rl is not None
+    burst = rl.burst or max(1, round(rl.requests_per_s))
+    # Refill in small steps so the limit is smooth: tokens_per_fill per fill_interval = requests_per_s.
+    fill_interval_s = max(0.05, 1.0 / rl.requests_per_s)
+    percent = {"default_value": {"numerator": 100 if enabled else 0, "denominator": "HUNDRED"},
+               "runtime_key": "puma_ratelimit_enabled"}
+    return {
+        "@type": _T + "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+        "stat_prefix": "puma_ratelimit",
+        "token_bucket": {"max_tokens": burst,
+                         "tokens_per_fill": max(1, round(rl.requests_per_s * fill_interval_s)),
+                         "fill_interval": duration(fill_interval_s)},
+        "filter_enabled": percent,
+        "filter_enforced": percent,
+        "response_headers_to_add": [{"append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
+                                     "header": {"key": "x-puma-rate-limited", "value": "true"}}],
+    }
+
+
+def _access_log(config: PumaConfig) -> list[dict[str, Any]]:
+    log = config.logging
+    if log.name == "none":
+        return []
+    fmt = {"text_format_source": {"inline_string": log.config.get("format", DEFAULT_ACCESS_LOG_FORMAT)}}
+    if log.name == "file":
+        typed = {"@type": _T + "envoy.extensions.access_loggers.file.v3.FileAccessLog",
+                 "path": log.config.get("path", "/dev/stdout"), "log_format": fmt}
+        entry: dict[str, Any] = {"name": "envoy.access_loggers.file", "typed_config": typed}
+    else:
+        kind = "Stdout" if log.name == "stdout" else "Stderr"
+        typed = {"@type": _T + f"envoy.extensions.access_loggers.stream.v3.{kind}AccessLog", "log_format": fmt}
+        entry = {"name": f"envoy.access_loggers.{log.name}", "typed_config": typed}
+    access_filter = _access_log_filter(config)
+    if access_filter:
+        entry["filter"] = access_filter
+    return [entry]
+
+
+def _access_log_filter(config: PumaConfig) -> dict[str, Any] | None:
+    f = config.logging.filter
+    parts: list[dict[str, Any]] = []
+    if f.not_health_check:
+        parts.append({"not_health_check_filter": {}})
+    if f.status_code_min is not None:
+        parts.append({"status_code_filter": {"comparison": {
+            "op": "GE", "value": {"default_value": f.status_code_min, "runtime_key": "puma_log_min_status"}}}})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"and_filter": {"filters": parts}}
+
+
+def listener(config: PumaConfig, *, rds_path: Path | None) -> dict[str, Any]:
+    return {
+        "name": LISTENER_NAME,
+        "address": socket_address(config.listener.host, config.listener.port),
+        "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager",
+                                        "typed_config": http_connection_manager(config, rds_path=rds_path)}]}],
+    }
+
+
+# --- clusters and endpoints -------------------------------------------------------------
+
+
+def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None,
+            endpoints: Sequence[Endpoint] = (), dns: bool = False) -> dict[str, Any]:
+    """The Cluster of service `name`: endpoints from an EDS file, or inline (STATIC / STRICT_DNS)."""
+    service = config.puma_services[name]
+    result: dict[str, Any] = {
+        "name": name,
+        "connect_timeout": duration(CONNECT_TIMEOUT_S),
+        "lb_policy": config.lb_policy(name).upper(),
+        "circuit_breakers": {"thresholds": [{
+            "max_connections": 1024, "max_pending_requests": 1024,
+            "max_requests": 1024, "max_retries": 64}]},
+        "outlier_detection": {
+            # Eject an instance after 3 consecutive gateway errors (refused, reset, 502-504);
+            # a service's own 500s are its answer, not a sign the instance is broken.
+            "consecutive_gateway_failure": 3, "enforcing_consecutive_gateway_failure": 100,
+            "enforcing_consecutive_5xx": 0, "enforcing_success_rate": 0,
+            "interval": "1s", "base_ejection_time": "5s", "max_ejection_percent": 50},
+        "common_lb_config": {"healthy_panic_threshold": {"value": 0}},
+    }
+    del service  # per-service limits live on the route; the cluster needs only the name
+    if eds_path is not None:
+        result["type"] = "EDS"
+        result["eds_cluster_config"] = {"service_name": name, "eds_config": file_source(eds_path)}
+    else:
+        result["type"] = "STRICT_DNS" if dns else "STATIC"
+        result["load_assignment"] = load_assignment(name, endpoints)
+    return result
+
+
+def load_assignment(name: str, endpoints: Sequence[Endpoint]) -> dict[str, Any]:
+    lb_endpoints = [{"endpoint": {"address": socket_address(host, port)}} for host, port in endpoints]
+    return {"cluster_name": name, "endpoints": [{"lb_endpoints": lb_endpoints}] if lb_endpoints else []}
+
+
+def _dynamodb_cluster(config: PumaConfig) -> dict[str, Any]:
+    from urllib.parse import urlsplit
+
+    assert config.dynamodb is not None
+    url = urlsplit(config.dynamodb.endpoint)
+    tls = url.scheme == "https"
+    port = url.port or (443 if tls else 80)
+    result: dict[str, Any] = {
+        "name": "dynamodb", "type": "STRICT_DNS", "connect_timeout": "2s", "dns_lookup_family": "V4_ONLY",
+        "load_assignment": load_assignment("dynamodb", [(url.hostname or "127.0.0.1", port)]),
+    }
+    if tls:
+        result["transport_socket"] = {"name": "envoy.transport_sockets.tls", "typed_config": {
+            "@type": _T + "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext", "sni": url.hostname}}
+    return result
+
+
+def all_clusters(config: PumaConfig, *, eds_dir: Path | None = None,
+                 endpoints: Mapping[str, Sequence[Endpoint]] | None = None, dns: bool = False,
+                 status_port: int | None = None) -> list[dict[str, Any]]:
+    endpoints = endpoints or {}
+    clusters = [
+        cluster(config, name, eds_path=eds_file(eds_dir, name) if eds_dir else None,
+                endpoints=endpoints.get(name, ()), dns=dns)
+        for name in sorted(config.puma_services)
+    ]
+    if config.dynamodb is not None:
+        clusters.append(_dynamodb_cluster(config))
+    if status_port is not None:
+        clusters.append({"name": STATUS_CLUSTER, "type": "STATIC", "connect_timeout": "1s",
+                         "load_assignment": load_assignment(STATUS_CLUSTER, [("127.0.0.1", status_port)])})
+    return clusters
+
+
+# --- files and bootstraps -----------------------------------------------------------------
+
+
+def socket_address(host: str, port: int) -> dict[str, Any]:
+    return {"socket_address": {"address": host, "port_value": port}}
+
+
+def file_source(path: Path) -> dict[str, Any]:
+    # Watching the directory lets an atomic rename of the file (write temp, os.replace) be seen.
+    return {"resource_api_version": "V3",
+            "path_config_source": {"path": str(path), "watched_directory": {"path": str(path.parent)}}}
+
+
+def eds_file(xds_dir: Path, name: str) -> Path:
+    return xds_dir / "eds" / name / "endpoints.yaml"
+
+
+def rds_file(xds_dir: Path) -> Path:
+    return xds_dir / "rds" / "routes.yaml"
+
+
+def cds_file(xds_dir: Path) -> Path:
+    return xds_dir / "cds" / "clusters.yaml"
+
+
+def discovery_response(type_url: str, resources: Sequence[Mapping[str, Any]], version: str) -> dict[str, Any]:
+    return {"version_info": version, "resources": [{"@type": type_url, **r} for r in resources]}
+
+
+def _admin(admin_port: int) -> dict[str, Any]:
+    return {"address": socket_address(ADMIN_HOST, admin_port)}
+
+
+def bootstrap_files(config: PumaConfig, xds_dir: Path) -> dict[str, Any]:
+    """The bootstrap the supervisor runs; routes, clusters and endpoints are read from `xds_dir`."""
+    return {
+        "node": {"id": "puma", "cluster": "puma"},
+        "admin": _admin(config.admin_port),
+        "stats_flush_interval": "1s",  # latency histograms refresh each second for status and autoscaling
+        "static_resources": {"listeners": [listener(config, rds_path=rds_file(xds_dir))]},
+        "dynamic_resources": {"cds_config": file_source(cds_file(xds_dir))},
+    }
+
+
+def xds_documents(config: PumaConfig, xds_dir: Path, endpoints: Mapping[str, Sequence[Endpoint]],
+                  version: str, *, status_port: int | None = None) -> dict[Path, dict[str, Any]]:
+    """Every dynamic file of a deployment, by path: routes, clusters, and one endpoints file per service."""
+    routes = route_config(config, status_port=status_port)
+    clusters = all_clusters(config, eds_dir=xds_dir, status_port=status_port)
+    docs = {
+        rds_file(xds_dir): discovery_response(ROUTES_TYPE, [routes], version),
+        cds_file(xds_dir): discovery_response(CLUSTER_TYPE, clusters, version),
+    }
+    for name in sorted(config.puma_services):
+        docs[eds_file(xds_dir, name)] = endpoints_document(name, endpoints.get(name, ()), version)
+    return docs
+
+
+def endpoints_document(name: str, endpoints: Sequence[Endpoint], version: str) -> dict[str, Any]:
+    return discovery_response(ENDPOINTS_TYPE, [load_assignment(name, endpoints)], version)
+
+
+def bootstrap_static(config: PumaConfig, endpoints: Mapping[str, Sequence[Endpoint]] | None = None,
+                     *, dns: bool = False, admin_port: int | None = None) -> dict[str, Any]:
+    """One self-contained Envoy config (for `puma render` and docker-compose)."""
+    return {
+        "node": {"id": "puma", "cluster": "puma"},
+        "admin": _admin(config.admin_port if admin_port is None else admin_port),
+        "static_resources": {
+            "listeners": [listener(config, rds_path=None)],
+            "clusters": all_clusters(config, endpoints=endpoints, dns=dns),
+        },
+    }

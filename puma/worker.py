@@ -1,0 +1,191 @@
+"""The processes that host a service: one zygote per service forks its instances.
+
+The zygote imports the service's module once, then forks an instance per `spawn` command, so a
+new instance serves within milliseconds instead of paying Python start-up and imports again.
+It speaks JSON lines with the supervisor: commands on stdin, events on stdout.
+
+    {"op": "spawn", "id": 3}       ->  {"event": "spawned", "id": 3, "pid": 4242, "port": 40123}
+    {"op": "stop", "pid": 4242}    ->  (SIGTERM; the instance drains, then exits)
+    instance exits                 ->  {"event": "exit", "pid": 4242, "code": 0}
+    stdin closes / {"op": "shutdown"}: stop every instance, then exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import logging
+import os
+import selectors
+import signal
+import socket
+import sys
+import threading
+import time
+from typing import Any
+
+from waitress.server import create_server
+
+from . import targets
+from .service import Counters, build_app
+
+log = logging.getLogger("puma.worker")
+
+ENV_WORKER = "PUMA_WORKER"
+_PR_SET_PDEATHSIG = 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parse_args(argv)
+    logging.basicConfig(level=os.environ.get("PUMA_LOG_LEVEL", "WARNING"),
+                        format=f"%(asctime)s {args.service}[%(process)d] %(levelname)s %(message)s")
+    os.environ[ENV_WORKER] = "1"
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints of the app go to the log, not the channel
+    try:
+        fn = targets.load(args.target)
+    except BaseException as exc:  # noqa: BLE001 - any import failure is reported to the supervisor
+        _emit(out, {"event": "error", "message": f"cannot import {args.target!r}: {type(exc).__name__}: {exc}"})
+        sys.exit(1)
+    Zygote(args, fn, out).run()
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m puma.worker", description="Host one PUMA service (zygote).")
+    p.add_argument("--service", required=True)
+    p.add_argument("--target", required=True, help="import path 'module:function'")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--max-body-bytes", type=int, default=1 << 20)
+    p.add_argument("--content-types", default="")
+    p.add_argument("--drain-timeout-s", type=float, default=5.0)
+    return p.parse_args(argv)
+
+
+def _emit(out: Any, event: dict[str, Any]) -> None:
+    out.write(json.dumps(event) + "\n")
+    out.flush()
+
+
+class Zygote:
+    def __init__(self, args: argparse.Namespace, fn: Any, out: Any) -> None:
+        self.args = args
+        self.fn = fn
+        self.out = out
+        self.children: set[int] = set()
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, lambda *_: self._shutdown_and_exit())
+        _emit(self.out, {"event": "ready", "pid": os.getpid()})
+        # Read the raw fd (not sys.stdin's buffer) so select() never misses a buffered command.
+        fd = sys.stdin.fileno()
+        sel = selectors.DefaultSelector()
+        sel.register(fd, selectors.EVENT_READ)
+        pending = b""
+        while True:
+            if sel.select(timeout=0.05):
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    self._command(json.loads(line))
+            self._reap()
+        self._shutdown_and_exit()
+
+    def _command(self, cmd: dict[str, Any]) -> None:
+        op = cmd.get("op")
+        if op == "spawn":
+            self._spawn(cmd["id"])
+        elif op == "stop" and cmd.get("pid") in self.children:
+            _signal(cmd["pid"], signal.SIGTERM)
+        elif op == "kill" and cmd.get("pid") in self.children:
+            _signal(cmd["pid"], signal.SIGKILL)
+        elif op == "shutdown":
+            self._shutdown_and_exit()
+
+    def _spawn(self, instance_id: int) -> None:
+        sock = socket.create_server((self.args.host, 0), backlog=1024)
+        port = sock.getsockname()[1]
+        pid = os.fork()
+        if pid == 0:
+            self._become_instance(sock, instance_id)
+        sock.close()
+        self.children.add(pid)
+        _emit(self.out, {"event": "spawned", "id": instance_id, "pid": pid, "port": port})
+
+    def _become_instance(self, sock: socket.socket, instance_id: int) -> None:
+        try:
+            _die_with_parent()
+            sys.stdin.close()
+            self.out.close()
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            serve(self.args, self.fn, sock, instance_id)
+        finally:
+            os._exit(0)
+
+    def _reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.children.discard(pid)
+            _emit(self.out, {"event": "exit", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+
+    def _shutdown_and_exit(self) -> None:
+        for pid in list(self.children):
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.args.drain_timeout_s + 1.0
+        while self.children and time.monotonic() < deadline:
+            self._reap()
+            time.sleep(0.02)
+        for pid in list(self.children):
+            _signal(pid, signal.SIGKILL)
+        os._exit(0)
+
+
+def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: int) -> None:
+    """Run one instance: a Flask app on waitress, on the socket the zygote bound."""
+    counters = Counters()
+    content_types = tuple(t for t in args.content_types.split(",") if t) or None
+    kwargs = {"content_types": content_types} if content_types else {}
+    app = build_app(args.service, fn, max_body_bytes=args.max_body_bytes, counters=counters,
+                    info=lambda: {"pid": os.getpid(), "instance": instance_id}, **kwargs)
+    server = create_server(app, sockets=[sock], threads=args.threads, ident="puma",
+                           max_request_body_size=args.max_body_bytes + 1, channel_timeout=120,
+                           connection_limit=1000, clear_untrusted_proxy_headers=True)
+    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(counters, args.drain_timeout_s))
+    server.run()
+
+
+def _drain_then_exit(counters: Counters, drain_timeout_s: float) -> None:
+    # Envoy stopped routing here before the SIGTERM; let requests already inside finish.
+    def drain() -> None:
+        counters.wait_idle(drain_timeout_s)
+        os._exit(0)
+
+    threading.Thread(target=drain, daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+if __name__ == "__main__":
+    main()

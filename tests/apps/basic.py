@@ -1,0 +1,45 @@
+"""Small real services used by the PUMA integration tests."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import puma
+
+
+def echo(request: puma.Request) -> dict:
+    return {"method": request.method, "path": request.path, "data": request.data, "pid": os.getpid()}
+
+
+def upper(request: puma.Request) -> dict:
+    text = request.data.get("text")
+    if not isinstance(text, str):
+        raise puma.HTTPError(400, "'text' must be a string")
+    return {"text": text.upper()}
+
+
+def relay(request: puma.Request) -> dict:
+    """Calls another service through the mesh."""
+    return {"relayed": puma.call("upper", {"text": request.data.get("text", "")})}
+
+
+def plain() -> str:
+    return "plain text from " + puma.request.path
+
+
+def created() -> tuple[dict, int, dict]:
+    return {"made": True}, 201, {"x-made-by": "puma"}
+
+
+def nothing() -> None:
+    return None
+
+
+def crash(request: puma.Request) -> dict:
+    raise RuntimeError("boom")
+
+
+def slow(request: puma.Request) -> dict:
+    time.sleep(float(request.data.get("s", 0.2)))
+    return {"slept": True, "pid": os.getpid()}

@@ -1,0 +1,6 @@
+"""Shared pytest set-up: each area's fixtures live in a plugin module under tests/plugins/."""
+
+pytest_plugins = [
+    "tests.plugins.processes",
+    "tests.plugins.chatbot_db",
+]

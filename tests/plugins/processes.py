@@ -1,0 +1,56 @@
+"""Fail any test that leaves a process behind.
+
+Every process a test starts inherits PUMA_TEST_SESSION; after each test module (whose fixtures
+may share one deployment between its tests) no process but pytest itself may carry it.
+Leftovers are killed (so one leak does not cascade) and the module's last test errors.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+MARKER = f"PUMA_TEST_SESSION={uuid.uuid4().hex}"
+os.environ["PUMA_TEST_SESSION"] = MARKER.split("=", 1)[1]
+
+
+def marked_processes() -> list[tuple[int, str]]:
+    """(pid, command line) of every process but this one that carries this session's marker."""
+    found = []
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            if MARKER.encode() not in environ.split(b"\0"):
+                continue
+            stat = (entry / "stat").read_text()
+            if stat.rsplit(")", 1)[1].split()[0] == "Z":
+                continue  # a zombie has exited; its parent reaps it
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        found.append((int(entry.name), cmdline.strip()))
+    return found
+
+
+@pytest.fixture(autouse=True, scope="module")
+def no_leaked_processes():
+    yield
+    deadline = time.monotonic() + 5.0
+    left = marked_processes()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = marked_processes()
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert not left, f"test left {len(left)} process(es) running: {left}"

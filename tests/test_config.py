@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from puma import PumaConfigError, parse_config
+
+
+def test_config_accepts_figure4_json_string():
+    conf = json.dumps({
+        "load_balancer": "least_request",
+        "logging": {"name": "stdout", "filter": {"status_code_min": 500}},
+        "rate_limit": {"requests_per_s": 50, "cluster_name": "policy"},
+        "dynamodb": {"endpoint": "http://127.0.0.1:8000"},
+        "puma_services": {"service1": "/policy", "service2": "/db"},
+        "http_connection_manager": {"idle_timeout": "30s", "drain_timeout": "250ms",
+                                    "tracing": {"random_sampling": 5}},
+    })
+    cfg = parse_config(conf)
+    assert cfg.puma_services["service1"].prefix == "/policy"
+    assert cfg.lb_policy("service2") == "least_request"
+    assert cfg.http_connection_manager.idle_timeout == 30.0
+    assert cfg.http_connection_manager.drain_timeout == 0.25
+
+
+def test_config_accepts_the_papers_hyphenated_key():
+    cfg = parse_config({"puma-services": {"service1": "/agent"}})
+    assert cfg.puma_services["service1"].prefix == "/agent"
+
+
+def test_config_has_no_limit_on_services():
+    cfg = parse_config({"puma_services": {f"s{i}": f"/s{i}" for i in range(40)}})
+    assert len(cfg.puma_services) == 40
+
+
+def test_config_error_names_every_problem_with_path():
+    with pytest.raises(PumaConfigError) as err:
+        parse_config({
+            "puma_servics": {},
+            "puma_services": {"agent": "agent", "policy": {"prefix": "/policy", "instances": {"min": 4, "max": 2}}},
+            "http_connection_manager": {"idle_timeout": "soon"},
+        })
+    paths = [path for path, _ in err.value.problems]
+    assert paths == ["puma_services.agent.prefix", "puma_services.policy.instances",
+                     "http_connection_manager.idle_timeout", "puma_servics"]
+    text = str(err.value)
+    assert "'agent' is not a URL prefix; write it like '/agent'" in text
+    assert "max 2 is below min (4)" in text
+    assert "unknown key" in text
+    assert isinstance(err.value, ValueError)
+
+
+def test_config_rejects_bad_lb_policy():
+    with pytest.raises(PumaConfigError, match="puma_services.a.lb_policy: 'fastest'"):
+        parse_config({"puma_services": {"a": {"prefix": "/a", "lb_policy": "fastest"}}})
+
+
+def test_config_rejects_hash_on_without_a_hash_policy():
+    with pytest.raises(PumaConfigError, match="hash_on needs lb_policy 'ring_hash' or 'maglev'"):
+        parse_config({"puma_services": {"b": {"prefix": "/b", "hash_on": {"header": "x-session-id"}}}})
+
+
+def test_config_rejects_shared_prefix_and_trailing_slash():
+    with pytest.raises(PumaConfigError, match="share the prefix '/x'"):
+        parse_config({"puma_services": {"a": "/x", "b": "/x"}})
+    with pytest.raises(PumaConfigError, match="ends with '/'"):
+        parse_config({"puma_services": {"a": "/x/"}})
+
+
+def test_config_rejects_malformed_json_and_non_objects():
+    with pytest.raises(PumaConfigError, match="not valid JSON"):
+        parse_config("{puma_services: }")
+    with pytest.raises(PumaConfigError, match="must be a JSON object"):
+        parse_config("[1, 2]")
+
+
+def test_config_instances_int_means_fixed_count():
+    cfg = parse_config({"puma_services": {"a": {"prefix": "/a", "instances": 3}}})
+    assert (cfg.puma_services["a"].instances.min, cfg.puma_services["a"].instances.upper) == (3, 3)
