@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import runpy
 import sys
 import urllib.error
@@ -65,7 +66,30 @@ def _parser() -> argparse.ArgumentParser:
     proxy.add_argument("--requests", type=int, default=5000, help="requests per measured series")
     proxy.add_argument("--concurrency", type=int, default=8, help="clients for the throughput series")
     proxy.set_defaults(func=cmd_bench_proxy)
+
+    bmap = bench_sub.add_parser("map", help="the paper's Figure 7: builtin map vs Pool.map vs puma_map vs map_reduce")
+    bmap.add_argument("--out", type=Path, required=True, help="directory for CSV, JSON and PNG plots")
+    bmap.add_argument("--quick", action="store_true", help="small sizes and one repetition (under a minute)")
+    bmap.add_argument("--instances", type=int, default=os.cpu_count() or 2, help="PUMA instances = Pool processes")
+    bmap.add_argument("--repeats", type=int, default=5, help="repetitions per point (median and spread)")
+    bmap.set_defaults(func=_lazy("puma.bench.map"))
+
+    auto = bench_sub.add_parser("autoscale", help="a bounded load step against a CPU-bound service; instances over time")
+    auto.add_argument("--out", type=Path, required=True, help="directory for JSON and the PNG timeline")
+    auto.add_argument("--quick", action="store_true", help="a shorter step")
+    auto.set_defaults(func=_lazy("puma.bench.autoscale"))
     return p
+
+
+def _lazy(module: str) -> Any:
+    """A command whose implementation (and its heavy imports) loads only when it runs."""
+
+    def run(args: argparse.Namespace) -> None:
+        import importlib
+
+        importlib.import_module(module).main(args)
+
+    return run
 
 
 def load_app(path: Path) -> None:

@@ -99,6 +99,24 @@ class Autoscale(_Model):
     downscale_delay_s: Seconds = 10.0
 
 
+class CircuitBreaker(_Model):
+    """Envoy circuit breaker of one service's cluster: over these, requests get 503 at once."""
+
+    max_connections: int = Field(1024, ge=1)
+    max_pending_requests: int = Field(1024, ge=1)
+    max_requests: int = Field(1024, ge=1)
+    max_retries: int = Field(64, ge=0)
+
+
+class HealthCheck(_Model):
+    """Envoy's active health check of each instance (GET /healthz)."""
+
+    interval_s: Seconds = 2.0
+    timeout_s: Seconds = 1.0
+    unhealthy_threshold: int = Field(2, ge=1)
+    healthy_threshold: int = Field(1, ge=1)
+
+
 class Service(_Model):
     """One micro-service: a URL prefix routed by Envoy to a set of instances of a Python callable."""
 
@@ -112,7 +130,19 @@ class Service(_Model):
     max_body_bytes: int = Field(1 << 20, ge=1)
     threads: int = Field(8, ge=1, le=256)
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
-    autoscale: Autoscale | None = None
+    autoscale: Autoscale | None = Field(None, description="default: on when instances.max > instances.min")
+    circuit_breaker: CircuitBreaker = CircuitBreaker()
+    health_check: HealthCheck | None = Field(None, description="Envoy active health checks (opt-in; PUMA already admits only healthy instances and ejects failing ones)")
+
+    @property
+    def autoscaled(self) -> bool:
+        if self.autoscale is not None:
+            return self.autoscale.enabled and self.instances.upper > self.instances.min
+        return self.instances.upper > self.instances.min
+
+    @property
+    def autoscale_settings(self) -> Autoscale:
+        return self.autoscale or Autoscale()
 
     @field_validator("prefix")
     @classmethod

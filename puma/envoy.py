@@ -257,9 +257,7 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None,
         "name": name,
         "connect_timeout": duration(CONNECT_TIMEOUT_S),
         "lb_policy": config.lb_policy(name).upper(),
-        "circuit_breakers": {"thresholds": [{
-            "max_connections": 1024, "max_pending_requests": 1024,
-            "max_requests": 1024, "max_retries": 64}]},
+        "circuit_breakers": {"thresholds": [service.circuit_breaker.model_dump()]},
         "outlier_detection": {
             # Eject an instance after 3 consecutive gateway errors (refused, reset, 502-504);
             # a service's own 500s are its answer, not a sign the instance is broken.
@@ -267,8 +265,11 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None,
             "enforcing_consecutive_5xx": 0, "enforcing_success_rate": 0,
             "interval": "1s", "base_ejection_time": "5s", "max_ejection_percent": 50},
         "common_lb_config": {"healthy_panic_threshold": {"value": 0}},
+        # An instance PUMA removed is gone now, even if it would still pass health checks.
+        "ignore_health_on_host_removal": True,
     }
-    del service  # per-service limits live on the route; the cluster needs only the name
+    if service.health_check is not None:
+        result["health_checks"] = [_health_check(service)]
     if eds_path is not None:
         result["type"] = "EDS"
         result["eds_cluster_config"] = {"service_name": name, "eds_config": file_source(eds_path)}
@@ -276,6 +277,15 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None,
         result["type"] = "STRICT_DNS" if dns else "STATIC"
         result["load_assignment"] = load_assignment(name, endpoints)
     return result
+
+
+def _health_check(service: Service) -> dict[str, Any]:
+    hc = service.health_check
+    assert hc is not None
+    return {"timeout": duration(hc.timeout_s), "interval": duration(hc.interval_s),
+            "unhealthy_threshold": hc.unhealthy_threshold, "healthy_threshold": hc.healthy_threshold,
+            "no_traffic_interval": duration(hc.interval_s),
+            "http_health_check": {"path": "/healthz"}}
 
 
 def load_assignment(name: str, endpoints: Sequence[Endpoint]) -> dict[str, Any]:

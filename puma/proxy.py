@@ -114,8 +114,9 @@ class EnvoyProcess:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             clusters = self.admin.clusters()
-            if all(name in clusters and {h.address for h in clusters[name].hosts} == hosts
-                   for name, hosts in expected.items()):
+            # Exactly the expected hosts, each past its first active health check.
+            if all(name in clusters and {h.address for h in clusters[name].hosts if h.healthy} == hosts
+                   and len(clusters[name].hosts) == len(hosts) for name, hosts in expected.items()):
                 return True
             time.sleep(0.01)
         return False

@@ -1,0 +1,7 @@
+"""``python -m chatbot`` runs the ``chatbot`` command line."""
+
+from __future__ import annotations
+
+from chatbot.cli import main
+
+raise SystemExit(main())

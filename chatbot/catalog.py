@@ -1,0 +1,249 @@
+"""The film catalogue in memory: the read API the dialog side uses.
+
+``Catalog.load()`` reads the whole database once (well under a second) and builds set indexes,
+so ``search`` is a few set intersections. Example::
+
+    catalog = Catalog.load()
+    ids = catalog.search(genre="comedy", actor="Jim Carrey")
+    catalog.movie(ids[0]).title            # 'The Truman Show'
+    catalog.find_title("truman show, the")  # Movie(id=..., title='The Truman Show', ...)
+
+Cast order: the source (Wikidata) lists cast alphabetically, with no billing order, so the
+loader orders ``Movie.cast`` by prominence instead: the MovieLens votes of each actor's films
+in the catalogue, most first, then the source order. "Stars A, B and C" thus names the stars.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from chatbot.db.engine import make_engine
+from chatbot.db.models import Movie as MovieRow
+
+log = logging.getLogger(__name__)
+
+# Canonical genre names (lowercase) and how to display them. The NLU maps synonyms onto keys.
+GENRE_LABELS: dict[str, str] = {
+    "action": "Action", "adventure": "Adventure", "animation": "Animation",
+    "biography": "Biography", "comedy": "Comedy", "crime": "Crime",
+    "documentary": "Documentary", "drama": "Drama", "family": "Family", "fantasy": "Fantasy",
+    "history": "History", "horror": "Horror", "music": "Music", "musical": "Musical",
+    "mystery": "Mystery", "romance": "Romance", "sci-fi": "Sci-Fi", "sport": "Sport",
+    "thriller": "Thriller", "war": "War", "western": "Western",
+}
+GENRES: tuple[str, ...] = tuple(sorted(GENRE_LABELS))
+_GENRE_ALIASES = {
+    "science fiction": "sci-fi", "scifi": "sci-fi", "sci fi": "sci-fi", "sf": "sci-fi",
+    "sports": "sport", "biopic": "biography", "children": "family", "children's": "family",
+    "film-noir": "crime", "film noir": "crime", "historical": "history",
+}
+MPAA_RATINGS: tuple[str, ...] = ("G", "PG", "PG-13", "R", "NC-17")
+# Pre-1990 MPAA labels and their modern equivalents; "unrated" and friends mean no rating.
+_MPAA_ALIASES = {
+    "PG13": "PG-13", "NC17": "NC-17", "GP": "PG", "M": "PG", "M/PG": "PG", "X": "NC-17",
+}
+_ARTICLES = ("the", "a", "an", "le", "la", "les", "l", "il", "el", "der", "die", "das")
+_TRAILING_ARTICLE = re.compile(r"^(?P<body>.+), (?P<article>the|a|an|les?|la|l'|il|el|die|der|das)$", re.I)
+_YEAR_SUFFIX = re.compile(r"\s*[(\[]?\b(?P<year>(?:19|20)\d\d)[)\]]?\s*$")
+
+
+@dataclass(frozen=True)
+class Movie:
+    """One film as the dialog shows it; ``rating`` is the vote-weighted MovieLens mean (0-5)."""
+
+    id: int
+    title: str
+    year: int | None
+    genres: tuple[str, ...]
+    directors: tuple[str, ...]
+    cast: tuple[str, ...]
+    mpaa: str | None
+    runtime_min: int | None
+    rating: float | None
+    votes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict; tuples become lists."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def canonical_genre(name: str) -> str | None:
+    """``"Science Fiction"`` -> ``"sci-fi"``, ``"Comedy"`` -> ``"comedy"``; unknown -> None."""
+    key = " ".join(name.strip().lower().split())
+    key = _GENRE_ALIASES.get(key, key)
+    return key if key in GENRE_LABELS else None
+
+
+def normalise_mpaa(value: str | None) -> str | None:
+    """``"pg 13"`` -> ``"PG-13"``, ``"GP"`` -> ``"PG"``; ``"N/A"``, ``"Unrated"`` -> None."""
+    if not value:
+        return None
+    key = re.sub(r"[\s_-]+", "", value.upper()).removeprefix("RATED")
+    key = _MPAA_ALIASES.get(key, key)
+    return key if key in MPAA_RATINGS else None
+
+
+def normalise_title(text: str) -> str:
+    """A matching key: ``"Deer Hunter, The"`` and ``"the deer-hunter!"`` -> ``"deer hunter"``.
+
+    Accents and punctuation are dropped, ``&`` reads "and", a leading or trailing article
+    is dropped.
+    """
+    text = unicodedata.normalize("NFKD", text.strip())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    match = _TRAILING_ARTICLE.match(text)
+    if match:
+        text = f"{match['article']} {match['body']}"
+    text = text.lower().replace("&", " and ").replace("'", "")
+    words = re.sub(r"[^\w]+", " ", text).split()
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def split_title_year(text: str) -> tuple[str, int | None]:
+    """``"Heat (1995)"`` -> ``("Heat", 1995)``; a bare number title like ``"1984"`` stays."""
+    match = _YEAR_SUFFIX.search(text)
+    if match and match.start() > 0:
+        return text[: match.start()], int(match["year"])
+    return text, None
+
+
+class Catalog:
+    """All films, indexed by genre, actor, director, MPAA rating and normalised title."""
+
+    def __init__(self, movies: Iterable[Movie], title_keys: dict[int, str] | None = None) -> None:
+        """Index ``movies``; ``title_keys`` (id -> ``normalise_title(title)``) saves recomputing."""
+        self._movies = {m.id: m for m in movies}
+        keys = title_keys or {}
+        self._order = {m.id: i for i, m in enumerate(sorted(self._movies.values(), key=_popularity))}
+        films = self._movies.values()
+        self._by_genre = _index(films, lambda m: m.genres)
+        self._by_actor = _index(films, lambda m: m.cast)
+        self._by_director = _index(films, lambda m: m.directors)
+        self._by_mpaa = _index(films, lambda m: (m.mpaa,) if m.mpaa else ())
+        self._by_title = _index(films, lambda m: (keys.get(m.id) or normalise_title(m.title),))
+        self._title_keys = sorted(self._by_title)
+        self._names = {n.casefold(): n for n in (*self._by_actor, *self._by_director)}
+        self.genres: list[str] = sorted(self._by_genre)
+        self.actors: list[str] = sorted(self._by_actor, key=str.casefold)
+        self.directors: list[str] = sorted(self._by_director, key=str.casefold)
+        self.mpaa_ratings: list[str] = [r for r in MPAA_RATINGS if r in self._by_mpaa]
+
+    @classmethod
+    def load(cls, url: str | None = None) -> Catalog:
+        """Read every film from the database at ``url`` (default: settings) into memory."""
+        started = time.perf_counter()
+        engine = make_engine(url)
+        try:
+            catalog = cls(*_read_movies(engine))
+        finally:
+            engine.dispose()
+        log.info("catalogue: %d films in %.2f s", len(catalog), time.perf_counter() - started)
+        return catalog
+
+    def __len__(self) -> int:
+        return len(self._movies)
+
+    def __iter__(self) -> Iterator[Movie]:
+        """Films in id order."""
+        return iter(sorted(self._movies.values(), key=lambda m: m.id))
+
+    def __contains__(self, movie_id: object) -> bool:
+        return movie_id in self._movies
+
+    def movie(self, movie_id: int) -> Movie:
+        """The film with ``movie_id``; ``KeyError`` naming the id when there is none."""
+        try:
+            return self._movies[movie_id]
+        except KeyError:
+            raise KeyError(f"no film with id {movie_id!r} in the catalogue") from None
+
+    def search(
+        self,
+        *,
+        genre: str | None = None,
+        actor: str | None = None,
+        director: str | None = None,
+        mpaa: str | None = None,
+    ) -> list[int]:
+        """Ids of films meeting every given constraint, best-known first.
+
+        Values are canonical (``genre="sci-fi"``, ``mpaa="PG-13"``); names match ignoring case.
+        No constraint returns every film. Example: ``search(genre="comedy", actor="Jim Carrey")``.
+        """
+        constraints = [
+            (self._by_genre, genre, genre and genre.lower()),
+            (self._by_actor, actor, actor and self._names.get(actor.casefold())),
+            (self._by_director, director, director and self._names.get(director.casefold())),
+            (self._by_mpaa, mpaa, mpaa and normalise_mpaa(mpaa)),
+        ]
+        found: set[int] | None = None
+        for index, given, key in constraints:
+            if given is None:
+                continue
+            ids = index.get(key, ()) if key else ()
+            found = set(ids) if found is None else found.intersection(ids)
+        ids = self._movies.keys() if found is None else found
+        return sorted(ids, key=self._order.__getitem__)
+
+    def find_title(self, text: str) -> Movie | None:
+        """The film called ``text`` ("the matrix", "Matrix, The (1999)"), or None.
+
+        Tolerates case, accents, articles, punctuation and small typos; among films sharing a
+        title it prefers the year given, then the best-known (most votes).
+        """
+        title, year = split_title_year(text)
+        key = normalise_title(title)
+        if not key:
+            return None
+        ids = self._by_title.get(key)
+        if not ids:
+            close = difflib.get_close_matches(key, self._title_keys, n=3, cutoff=0.85)
+            ids = [i for k in close for i in self._by_title[k]]
+        if not ids:
+            return None
+        best = min(ids, key=lambda i: (self._movies[i].year != year, self._order[i]))
+        return self._movies[best]
+
+
+def _popularity(movie: Movie) -> tuple[int, float, int]:
+    return (-movie.votes, -(movie.rating or 0.0), movie.id)
+
+
+def _index(movies: Iterable[Movie], keys: Any) -> dict[str, list[int]]:
+    """key -> ids of the films having it (each film's keys are unique, so no duplicates)."""
+    index: dict[str, list[int]] = defaultdict(list)
+    for movie in movies:
+        for key in keys(movie):
+            index[key].append(movie.id)
+    return dict(index)
+
+
+def _read_movies(engine: Engine) -> tuple[list[Movie], dict[int, str]]:
+    columns = (
+        MovieRow.id, MovieRow.title, MovieRow.title_key, MovieRow.year, MovieRow.genres,
+        MovieRow.directors, MovieRow.cast, MovieRow.mpaa, MovieRow.runtime_min,
+        MovieRow.rating, MovieRow.votes,
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(select(*columns)).all()
+    movies = [
+        Movie(
+            id=row.id, title=row.title, year=row.year, genres=tuple(row.genres or ()),
+            directors=tuple(row.directors or ()), cast=tuple(row.cast or ()), mpaa=row.mpaa,
+            runtime_min=row.runtime_min, rating=row.rating, votes=row.votes or 0,
+        )
+        for row in rows
+    ]
+    return movies, {row.id: row.title_key for row in rows}

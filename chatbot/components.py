@@ -1,0 +1,221 @@
+"""The dialog manager's collaborators, each behind a small interface with JSON-able inputs and
+outputs, and their in-process implementations.
+
+The PUMA port swaps any of them for a client that makes the same call through the mesh
+(``/db``, ``/policy``, ``/sentiment``); the dialog manager does not change. Example::
+
+    parts = local_components(Catalog.load(url), Recommender.load(url))
+    parts.db.search({"genre": ["comedy"], "actor": "Jim Carrey"})   # [ids...]
+    parts.sentiment("that sounds awful")["compound"]                 # -0.4588
+
+For the port, ``serve_db`` / ``serve_policy`` answer one JSON request each (the service
+side) and ``remote_components`` builds the agent's side from three request functions.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chatbot.errors import InvalidRequest
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+NluFn = Callable[[str, "str | None"], Json]
+"""``(text, expected_slot) -> understanding``; see ``chatbot.nlu.Understander``."""
+SentimentFn = Callable[[str], Json]
+"""``text -> {"neg", "neu", "pos", "compound"}``; see ``chatbot.sentiment.Sentiment``."""
+PolicyFn = Callable[[Json, Json, Json], Json]
+"""``(state, understanding, sentiment) -> decision``; see ``chatbot.policy.decide``."""
+
+
+class Db(Protocol):
+    """Catalogue and recommender operations the dialog needs; all arguments and results JSON."""
+
+    def vocabulary(self) -> Json:
+        """``{"genres": [...], "mpaa": [...], "actors": {name: films}, "directors": {...}}``."""
+        ...
+
+    def search(self, constraints: Json) -> list[int]:
+        """Ids meeting all of ``{"genre": [g, ...], "actor", "director", "mpaa"}`` (any subset)."""
+        ...
+
+    def movie(self, movie_id: int) -> Json:
+        """The film as ``Movie.to_dict()``."""
+        ...
+
+    def find_title(self, text: str) -> Json | None:
+        """The film called ``text``, as a dict, or None."""
+        ...
+
+    def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int],
+             limit: int | None) -> list[int]:
+        """``candidate_ids`` best first, towards ``like`` and away from ``avoid``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Components:
+    """Everything the dialog manager calls. Replace a field to move that part elsewhere."""
+
+    db: Db
+    nlu: NluFn
+    sentiment: SentimentFn
+    policy: PolicyFn
+
+
+class LocalDb:
+    """``Db`` over an in-memory ``Catalog`` and ``Recommender``."""
+
+    def __init__(self, catalog: Any, recommender: Any) -> None:
+        self._catalog = catalog
+        self._recommender = recommender
+
+    def vocabulary(self) -> Json:
+        actors: dict[str, int] = {}
+        directors: dict[str, int] = {}
+        for movie in self._catalog:
+            for name in movie.cast:
+                actors[name] = actors.get(name, 0) + 1
+            for name in movie.directors:
+                directors[name] = directors.get(name, 0) + 1
+        return {"genres": list(self._catalog.genres), "mpaa": list(self._catalog.mpaa_ratings),
+                "actors": actors, "directors": directors}
+
+    def search(self, constraints: Json) -> list[int]:
+        genres = constraints.get("genre") or [None]
+        if isinstance(genres, str):
+            genres = [genres]
+        people = {k: constraints.get(k) or None for k in ("actor", "director", "mpaa")}
+        found: list[int] | None = None
+        for genre in genres:
+            ids = self._catalog.search(genre=genre, **people)
+            found = ids if found is None else [i for i in found if i in set(ids)]
+        return list(found or [])
+
+    def movie(self, movie_id: int) -> Json:
+        return self._catalog.movie(int(movie_id)).to_dict()
+
+    def find_title(self, text: str) -> Json | None:
+        movie = self._catalog.find_title(text)
+        return movie.to_dict() if movie is not None else None
+
+    def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int],
+             limit: int | None) -> list[int]:
+        ranked = self._recommender.rank(list(candidate_ids), like=tuple(like), avoid=tuple(avoid),
+                                        limit=limit)
+        return [int(i) for i in ranked]
+
+
+def local_components(catalog: Any, recommender: Any) -> Components:
+    """All parts in this process: the monolith's wiring."""
+    from chatbot.nlu import Understander
+    from chatbot.policy import decide
+    from chatbot.sentiment import Sentiment
+
+    db = LocalDb(catalog, recommender)
+    return Components(db=db, nlu=Understander(db.vocabulary()), sentiment=Sentiment(),
+                      policy=decide)
+
+
+def constraints_of(items: list[list[Any]]) -> Json:
+    """``[["genre", "comedy"], ["actor", "X"]]`` -> ``{"genre": ["comedy"], "actor": "X"}``."""
+    constraints: Json = {}
+    for slot, value in items:
+        if slot == "genre":
+            constraints.setdefault("genre", []).append(value)
+        else:
+            constraints[slot] = value
+    return constraints
+
+
+# -- the same interfaces over JSON requests, for the micro-service port ----------------------
+
+DB_OPERATIONS = ("vocabulary", "search", "movie", "find_title", "rank")
+
+
+def serve_db(db: Db, request: Json) -> Json:
+    """Answer one ``/db`` request ``{"op": name, "args": {...}}`` with ``{"result": ...}``.
+
+    Example: ``serve_db(db, {"op": "search", "args": {"constraints": {"genre": ["comedy"]}}})``.
+    """
+    op = request.get("op") if isinstance(request, dict) else None
+    if op not in DB_OPERATIONS:
+        raise InvalidRequest(f"db op: {op!r} is not one of {', '.join(DB_OPERATIONS)}")
+    args = request.get("args") or {}
+    if not isinstance(args, dict):
+        raise InvalidRequest(f"db args: expected an object, got {type(args).__name__}")
+    method = getattr(db, op)
+    try:
+        inspect.signature(method).bind(**args)
+    except TypeError as error:
+        raise InvalidRequest(f"db {op}: bad arguments {sorted(args)}: {error}") from None
+    return {"result": method(**args)}
+
+
+def serve_policy(request: Json, policy: PolicyFn | None = None) -> Json:
+    """Answer one ``/policy`` request ``{"state", "nlu", "sentiment"}`` with the decision."""
+    from chatbot.policy import decide
+
+    missing = [k for k in ("state", "nlu", "sentiment") if not isinstance(request.get(k), dict)]
+    if missing:
+        raise InvalidRequest(f"policy request: missing or not an object: {', '.join(missing)}")
+    return (policy or decide)(request["state"], request["nlu"], request["sentiment"])
+
+
+def serve_sentiment(sentiment: SentimentFn, request: Json) -> Json:
+    """Answer one ``/sentiment`` request ``{"text": ...}`` with the scores."""
+    text = request.get("text") if isinstance(request, dict) else None
+    if not isinstance(text, str):
+        raise InvalidRequest("sentiment request: \"text\" must be a string")
+    return sentiment(text)
+
+
+class RemoteDb:
+    """``Db`` whose every call is one JSON request through ``call`` (e.g. a POST to ``/db``
+    through the mesh); the other side answers with ``serve_db``."""
+
+    def __init__(self, call: Callable[[Json], Json]) -> None:
+        self._call = call
+
+    def _request(self, op: str, **args: Any) -> Any:
+        return self._call({"op": op, "args": args})["result"]
+
+    def vocabulary(self) -> Json:
+        return self._request("vocabulary")
+
+    def search(self, constraints: Json) -> list[int]:
+        return self._request("search", constraints=constraints)
+
+    def movie(self, movie_id: int) -> Json:
+        return self._request("movie", movie_id=movie_id)
+
+    def find_title(self, text: str) -> Json | None:
+        return self._request("find_title", text=text)
+
+    def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int],
+             limit: int | None) -> list[int]:
+        return self._request("rank", candidate_ids=candidate_ids, like=like, avoid=avoid,
+                             limit=limit)
+
+
+def remote_components(db_call: Callable[[Json], Json], policy_call: Callable[[Json], Json],
+                      sentiment_call: Callable[[Json], Json]) -> Components:
+    """Components that reach db, policy and sentiment only through the three ``*_call``
+    functions (one JSON request -> one JSON reply each); understanding stays local, built
+    from the remote vocabulary. Requests: db ``{"op", "args"}``, policy ``{"state", "nlu",
+    "sentiment"}``, sentiment ``{"text"}``."""
+    from chatbot.nlu import Understander
+
+    db = RemoteDb(db_call)
+    return Components(
+        db=db,
+        nlu=Understander(db.vocabulary()),
+        sentiment=lambda text: sentiment_call({"text": text}),
+        policy=lambda state, nlu, scores: policy_call(
+            {"state": state, "nlu": nlu, "sentiment": scores}),
+    )

@@ -1,0 +1,31 @@
+"""Errors the chatbot raises; each subclasses ``ChatbotError`` and the matching built-in."""
+
+from __future__ import annotations
+
+
+class ChatbotError(Exception):
+    """Base class of the chatbot's own errors."""
+
+
+class UnknownSession(ChatbotError, KeyError):
+    """No conversation has this id (never started, expired or deleted). Map to HTTP 404."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
+
+    def __str__(self) -> str:
+        return (f"unknown session id {self.session_id!r}: start a new conversation "
+                "(session id None, or \"-1\" in the listener protocol)")
+
+
+class SessionConflict(ChatbotError, RuntimeError):
+    """Another writer changed the session first (optimistic version check failed). Map to 409."""
+
+
+class TurnOutOfOrder(ChatbotError, ValueError):
+    """``turn_no`` is neither the last turn (a retry) nor the next one. Map to HTTP 409."""
+
+
+class InvalidRequest(ChatbotError, ValueError):
+    """A request or survey answer with a missing or wrong field. Map to HTTP 400."""

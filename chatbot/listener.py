@@ -1,0 +1,145 @@
+"""The original page's protocol, kept for compatibility: one request dict -> one reply dict.
+
+Request: ``{"id": session id ("-1" starts one), "text": user text, "mode": "false" | "true",
+"turn_no": optional int}``; the web form's names ``UUID`` and ``chatText`` are accepted too.
+
+- ``mode`` "false" (a user turn) replies ``{"response": first message, "userid", "signal",
+  "passiveLen": messages still queued, "messages": all of them, "turn_no", "recommendation"}``;
+  the rest of the messages are queued for polling, but a UI may simply show ``messages``.
+- ``mode`` "true" (a listener poll) takes the next queued message as ``response``.
+
+``signal`` is ``"listen"`` while messages are queued, ``"end"`` once the conversation is over
+(with its last message), else None. Errors come back as ``{"error": code, "detail": text,
+"status": HTTP status}``: ``bad_request`` 400, ``unknown_session`` 404, ``conflict`` 409.
+Example::
+
+    handle(bot, {"id": "-1", "text": "", "mode": "false"})["response"]   # 'Hi, I'm Chatbot...'
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from chatbot.bot import Chatbot, Turn
+from chatbot.errors import InvalidRequest, SessionConflict, TurnOutOfOrder, UnknownSession
+
+log = logging.getLogger(__name__)
+
+NEW_SESSION = "-1"
+_ALIASES = {"UUID": "id", "userid": "id", "chatText": "text"}
+_FIELDS = frozenset({"id", "text", "mode", "turn_no"})
+
+
+def handle(bot: Chatbot, request: Mapping[str, Any]) -> dict[str, Any]:
+    """Serve one listener-protocol request; never raises for a bad request (see module doc)."""
+    try:
+        session_id, text, poll, turn_no = _parse(request)
+        if poll:
+            return _poll(bot, session_id)
+        return turn_reply(bot.turn(session_id, text, turn_no=turn_no))
+    except InvalidRequest as error:
+        return error_reply("bad_request", str(error), 400)
+    except UnknownSession as error:
+        return error_reply("unknown_session", str(error), 404)
+    except (TurnOutOfOrder, SessionConflict) as error:
+        return error_reply("conflict", str(error), 409)
+
+
+def handle_survey(bot: Chatbot, request: Mapping[str, Any]) -> dict[str, Any]:
+    """Store the end-of-chat survey ``{"id", "liked", "engagement", "chatbot_before",
+    "comments"}``; replies ``{"ok": True}`` or an error dict."""
+    try:
+        data = {_ALIASES.get(k, k): v for k, v in dict(request).items()}
+        session_id = data.pop("id", None)
+        if not isinstance(session_id, str) or session_id == NEW_SESSION:
+            raise InvalidRequest("id: the session id of the finished conversation is required")
+        bot.store.get(session_id)
+        bot.save_survey(session_id, data)  # validate_survey names any unknown field
+        return {"ok": True, "userid": session_id}
+    except InvalidRequest as error:
+        return error_reply("bad_request", str(error), 400)
+    except UnknownSession as error:
+        return error_reply("unknown_session", str(error), 404)
+
+
+def turn_reply(turn: Turn) -> dict[str, Any]:
+    """The protocol reply for a whole turn."""
+    queued = max(0, len(turn.messages) - 1)
+    return {
+        "response": turn.messages[0] if turn.messages else "",
+        "userid": turn.session_id,
+        "signal": "listen" if queued else turn.signal,
+        "passiveLen": queued,
+        "messages": list(turn.messages),
+        "turn_no": turn.turn_no,
+        "recommendation": turn.recommendation,
+    }
+
+
+def error_reply(code: str, detail: str, status: int) -> dict[str, Any]:
+    return {"error": code, "detail": detail, "status": status}
+
+
+def _poll(bot: Chatbot, session_id: str | None) -> dict[str, Any]:
+    if session_id is None:
+        raise InvalidRequest("id: polling (mode true) needs the id of a started session")
+    polled = bot.poll(session_id)
+    return {
+        "response": polled.message,
+        "userid": session_id,
+        "signal": polled.signal,
+        "passiveLen": polled.remaining,
+        "messages": [polled.message] if polled.message is not None else [],
+    }
+
+
+def _parse(request: Mapping[str, Any]) -> tuple[str | None, str, bool, int | None]:
+    if not isinstance(request, Mapping):
+        raise InvalidRequest(f"request: expected a JSON object, got {type(request).__name__}")
+    data = {_ALIASES.get(str(k), str(k)): v for k, v in request.items()}
+    unknown = sorted(set(data) - _FIELDS)
+    if unknown:
+        raise InvalidRequest(f"request: unknown field(s) {unknown}; expected id, text, mode, "
+                             "turn_no")
+    return _session_id(data.get("id")), _text(data.get("text")), _mode(data.get("mode")), \
+        _turn_no(data.get("turn_no"))
+
+
+def _session_id(value: Any) -> str | None:
+    if value is None or value == -1 or value == NEW_SESSION:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequest(f"id: {value!r} is not a session id (send \"-1\" to start one)")
+    return value.strip()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidRequest(f"text: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _mode(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
+        return value.strip().lower() == "true"
+    raise InvalidRequest(f"mode: {value!r} must be \"true\" (poll) or \"false\" (a user turn)")
+
+
+def _turn_no(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise InvalidRequest(f"turn_no: {value!r} is not a whole number")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidRequest(f"turn_no: {value!r} is not a whole number") from None
+    if number < 1:
+        raise InvalidRequest(f"turn_no: {number} must be 1 or more")
+    return number

@@ -1,0 +1,106 @@
+"""Text helpers shared by understanding and generation: cleaning, folding, joining. No IO.
+
+Example::
+
+    clean_input("hi\\x00 there")      # ('hi there', False)
+    fold("Peter O’Toole")            # 'peter otoole'
+    join_words(["a", "b", "c"])      # 'a, b and c'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_INPUT_CHARS = 2000
+"""Longer utterances are cut to this many characters before anything reads them."""
+
+_APOSTROPHES = re.compile(r"['’‘`´ʼ.]")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_CONTRACTIONS = (
+    (re.compile(r"\bcan['’]?t\b"), "can not"),
+    (re.compile(r"\bwon['’]?t\b"), "will not"),
+    (re.compile(r"\b(\w+)n['’]t\b"), r"\1 not"),
+    (re.compile(r"\bi['’]m\b"), "i am"),
+)
+
+
+def clean_input(text: object) -> tuple[str, bool]:
+    """Make any input safe to read: ``(text, was_truncated)``.
+
+    Bytes are decoded as UTF-8 with replacement, lone surrogates replaced, control characters
+    turned into spaces, whitespace collapsed and the result cut to ``MAX_INPUT_CHARS``.
+    Example: ``clean_input(b"caf\\xe9")`` -> ``('caf\\ufffd', False)``.
+    """
+    if text is None:
+        return "", False
+    if isinstance(text, bytes | bytearray):
+        text = bytes(text).decode("utf-8", errors="replace")
+    elif not isinstance(text, str):
+        text = str(text)
+    text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
+    truncated = len(text) > MAX_INPUT_CHARS
+    text = text[:MAX_INPUT_CHARS]
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    return " ".join(text.split()), truncated
+
+
+def strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII words for matching: accents, apostrophes and dots dropped.
+
+    ``"Peter O'Toole"``, ``"peter otoole"`` and ``"PETER O’TOOLE"`` all give ``"peter otoole"``.
+    """
+    text = _APOSTROPHES.sub("", strip_accents(text).casefold())
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def fold_utterance(text: str) -> str:
+    """Like ``fold`` but expands contractions first (``"haven't"`` -> ``"have not"``)."""
+    text = strip_accents(text).casefold()
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return fold(text)
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Optimal-string-alignment distance (a swap of neighbours costs 1), capped at ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def join_words(items: list[str] | tuple[str, ...]) -> str:
+    """``[]`` -> ``''``; ``["x"]`` -> ``'x'``; ``["x", "y", "z"]`` -> ``'x, y and z'``."""
+    items = [item for item in items if item]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def indefinite_article(word: str) -> str:
+    """``"a"`` or ``"an"`` for ``word`` by its first sound (vowel letter; "hour"-like words aside)."""
+    lowered = word.lower()
+    if lowered.startswith(("hour", "honest", "honour", "honor", "heir")):
+        return "an"
+    if lowered.startswith(("uni", "use", "usu", "eu", "one")):
+        return "a"
+    return "an" if lowered[:1] in set("aeiou") else "a"

@@ -1,0 +1,21 @@
+"""`puma_map`: a distributed `map` / map-reduce over the instances of a PUMA `/map` service.
+
+    import math, operator, puma
+
+    with puma.mapping.start_local(instances=2):            # or a deployment of your own
+        squares = puma.map(math.factorial, range(10_000))  # == list(map(math.factorial, range(10_000)))
+        total = puma.map_reduce(math.factorial, [100] * 10**6, operator.add, 0)
+
+Functions travel by import path, never as source; pickled chunks are signed with HMAC-SHA256
+under the deployment's shared secret and refused (401, never unpickled) without a valid tag.
+See `puma.mapping.service` for the trust model of binary and JSON mode.
+"""
+
+from __future__ import annotations
+
+from .client import map, map_reduce, puma_map, puma_map_reduce, service_config, start_local
+from .protocol import PumaMapError
+from .service import map_service
+
+__all__ = ["PumaMapError", "map", "map_reduce", "map_service", "puma_map", "puma_map_reduce",
+           "service_config", "start_local"]

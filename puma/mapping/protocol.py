@@ -1,0 +1,154 @@
+"""The wire format of `/map`: signed pickled chunks, their replies, and how data is cut into chunks.
+
+Pure functions, no network IO. A pickled body is only ever unpickled after its HMAC-SHA256 tag
+(header `x-puma-signature`) has been checked with `hmac.compare_digest`. Requests and replies are
+signed under different labels, so a captured reply can never be replayed as a request.
+
+>>> key = b"k" * 32
+>>> body = encode(key, REQUEST, {"fn": "math:factorial", "items": [3]})
+>>> decode(key, REQUEST, body.data, body.signature)["items"]
+[3]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import os
+import pickle
+import reprlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..errors import PumaError
+
+SIGNATURE_HEADER = "x-puma-signature"
+ENV_SECRET = "PUMA_SECRET"
+ENV_ALLOW = "PUMA_MAP_ALLOW"
+BINARY_TYPE = "application/octet-stream"
+JSON_TYPE = "application/json"
+PICKLE_PROTOCOL = 5
+VERSION = 1
+REQUEST = b"puma-map-request\0"
+REPLY = b"puma-map-reply\0"
+FAILED_STATUS = 422  # fn raised: not a 5xx, so Envoy's retry policy does not re-run a failing chunk
+Chunking = Literal["pool", "sqrt"]
+
+
+class PumaMapError(PumaError, RuntimeError):
+    """A chunk of a `puma_map` failed: `fn` raised, the payload was refused, or retries ran out.
+
+    `chunk_index` is the chunk, `item_index` the position of the failing item in the input,
+    `item` the item itself, `remote_traceback` the worker's traceback text (None when the failure
+    was not an exception in `fn`), `status` the HTTP status (0 if no answer came).
+    """
+
+    def __init__(self, message: str, *, chunk_index: int | None = None, item_index: int | None = None,
+                 item: Any = None, remote_traceback: str | None = None, status: int = 0) -> None:
+        self.chunk_index = chunk_index
+        self.item_index = item_index
+        self.item = item
+        self.remote_traceback = remote_traceback
+        self.status = status
+        text = message if remote_traceback is None else f"{message}\n--- remote traceback ---\n{remote_traceback}"
+        super().__init__(text)
+
+
+class SignatureError(PumaError, ValueError):
+    """A body's HMAC tag is missing or wrong; the body was not deserialised."""
+
+
+@dataclass(frozen=True)
+class Signed:
+    data: bytes
+    signature: str
+
+
+def key_bytes(secret: str | bytes) -> bytes:
+    return secret.encode() if isinstance(secret, str) else secret
+
+
+def worker_secret() -> bytes | None:
+    """The shared secret of this worker process (exported by the supervisor), or None."""
+    secret = os.environ.get(ENV_SECRET)
+    return key_bytes(secret) if secret else None
+
+
+def allowed_json_functions() -> frozenset[str]:
+    """Import paths the operator exposed to unsigned JSON callers (comma-separated `$PUMA_MAP_ALLOW`)."""
+    return frozenset(p.strip() for p in os.environ.get(ENV_ALLOW, "").split(",") if p.strip())
+
+
+def sign(key: bytes, label: bytes, data: bytes) -> str:
+    mac = hmac.new(key, label, hashlib.sha256)
+    mac.update(data)
+    return mac.hexdigest()
+
+
+def verify(key: bytes | None, label: bytes, data: bytes, signature: str | None) -> None:
+    """Raise `SignatureError` unless `signature` is the tag of `data` under `key` and `label`."""
+    if key is None:
+        raise SignatureError("no shared secret is configured on this side; set 'secret' in the config or $PUMA_SECRET")
+    if not signature:
+        raise SignatureError(f"missing {SIGNATURE_HEADER} header; pickled payloads must be signed")
+    if not hmac.compare_digest(sign(key, label, data), signature):
+        raise SignatureError(f"wrong {SIGNATURE_HEADER}: the payload was altered or signed with another secret")
+
+
+def encode(key: bytes, label: bytes, message: dict[str, Any]) -> Signed:
+    data = pickle.dumps({"v": VERSION, **message}, protocol=PICKLE_PROTOCOL)
+    return Signed(data, sign(key, label, data))
+
+
+def decode(key: bytes | None, label: bytes, data: bytes, signature: str | None) -> dict[str, Any]:
+    """Verify, then unpickle. Nothing is unpickled unless the tag checks out."""
+    verify(key, label, data, signature)
+    message = pickle.loads(data)  # noqa: S301 - authenticated above with the shared secret
+    if not isinstance(message, dict) or message.get("v") != VERSION:
+        raise ValueError(f"not a puma_map v{VERSION} message")
+    return message
+
+
+def chunk_size(n: int, instances: int, chunking: Chunking = "pool", chunksize: int | None = None) -> int:
+    """Items per chunk: `chunksize` if given; "pool": ceil(n / (4 x instances)) like Pool.map; "sqrt": ~sqrt(n).
+
+    >>> chunk_size(1000, 2), chunk_size(1000, 2, "sqrt"), chunk_size(1000, 2, chunksize=7)
+    (125, 32, 7)
+    """
+    if chunksize is not None:
+        if chunksize < 1:
+            raise ValueError(f"chunksize={chunksize}: must be at least 1")
+        return chunksize
+    if n == 0:
+        return 1
+    if chunking == "sqrt":
+        return math.ceil(n / math.ceil(math.sqrt(n)))
+    if chunking == "pool":
+        return math.ceil(n / (4 * max(1, instances)))
+    raise ValueError(f"chunking={chunking!r}: use 'pool' (about 4 chunks per instance) or 'sqrt' (sqrt(n) chunks)")
+
+
+def chunk_bounds(n: int, size: int) -> list[tuple[int, int]]:
+    """[start, stop) of each chunk.
+
+    >>> chunk_bounds(5, 2)
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    return [(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 120
+
+
+def short_repr(value: Any) -> str:
+    return _repr.repr(value)
+
+
+def ordered(parts: Sequence[list[Any]]) -> list[Any]:
+    out: list[Any] = []
+    for part in parts:
+        out.extend(part)
+    return out

@@ -1,0 +1,214 @@
+"""The `/map` service: each instance runs one chunk of a `puma_map` per request.
+
+Trust model:
+
+* **Binary mode** (`application/octet-stream`): a pickled chunk `{id, fn, mode, items, reducer}`.
+  Unpickling runs code, so the body must carry `x-puma-signature`, the HMAC-SHA256 of the body
+  under the deployment's shared secret (`$PUMA_SECRET`, from the config key `secret`). The tag is
+  checked with `hmac.compare_digest` before anything is deserialised; a missing or wrong tag gets
+  401 and the body is never unpickled. Whoever holds the secret may run any importable function
+  on the workers; the secret is the whole of the trust.
+* **JSON mode** (`application/json`, `{"fn": "module:function", "items": [...]}`) for clients in
+  other languages. It never unpickles, but it still calls a function by name, and calling
+  `os:system` by name is as bad as unpickling a gadget. So a JSON request runs only if either
+  - it is signed like a binary one (the caller holds the secret, and could do no more with JSON
+    than with pickle), or
+  - `fn` is listed exactly in the deployment's `$PUMA_MAP_ALLOW` (comma-separated import paths):
+    the operator chose to publish that function, like any other service endpoint.
+  Anything else gets 403. Unsigned callers see an exception's type and message, not its traceback.
+
+`fn` raising answers 422 (not 5xx, so Envoy's retry policy does not re-run a failing chunk) with
+the index of the failing item, the item and the traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import pickle
+import traceback
+from collections.abc import Callable
+from itertools import islice
+from typing import Any
+
+from .. import targets
+from ..errors import HTTPError
+from ..service import Request, Response
+from .protocol import (
+    BINARY_TYPE,
+    FAILED_STATUS,
+    JSON_TYPE,
+    PICKLE_PROTOCOL,
+    REPLY,
+    REQUEST,
+    SIGNATURE_HEADER,
+    SignatureError,
+    allowed_json_functions,
+    decode,
+    encode,
+    short_repr,
+    sign,
+    verify,
+    worker_secret,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ItemFailed(Exception):
+    """`fn` (or the reducer) raised on the item at `index` of the chunk."""
+
+    def __init__(self, index: int, item: Any, exc: BaseException) -> None:
+        super().__init__(index)
+        self.index = index
+        self.item = item
+        self.error = f"{type(exc).__name__}: {exc}"
+        # Drop this module's own frame: the traceback starts in the user's function.
+        self.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next
+                                                            if exc.__traceback__ else None))
+
+
+def map_service(request: Request) -> Response:
+    """The `/map` service function: register it as `{"map": "puma.mapping:map_service"}`."""
+    if request.method != "POST" or not request.body:
+        raise HTTPError(405 if request.method != "POST" else 400,
+                        "POST a signed pickled chunk (application/octet-stream) or JSON {fn, items}")
+    if _header(request, "content-type").split(";")[0].strip() == JSON_TYPE:
+        return _json_chunk(request)
+    return _binary_chunk(request)
+
+
+def _binary_chunk(request: Request) -> Response:
+    key = worker_secret()
+    try:
+        message = decode(key, REQUEST, request.body, _header(request, SIGNATURE_HEADER) or None)
+    except SignatureError as exc:
+        raise HTTPError(401, str(exc)) from None
+    except (pickle.UnpicklingError, ValueError, EOFError, TypeError) as exc:
+        raise HTTPError(400, f"signed body is not a puma_map chunk: {exc}") from None
+    assert key is not None
+    items = _items(message.get("items"))
+    fn = _function(message.get("fn"))
+    try:
+        if message.get("mode") == "reduce":
+            outcome: dict[str, Any] = {"value": run_reduce(fn, _function(message.get("reducer")), items)}
+        else:
+            outcome = {"results": run_map(fn, items)}
+    except ItemFailed as failed:
+        return _signed(key, _failure(message, failed), FAILED_STATUS)
+    return _signed(key, {"id": message.get("id"), "ok": True, **outcome}, 200)
+
+
+def _failure(message: dict[str, Any], failed: ItemFailed) -> dict[str, Any]:
+    item = failed.item
+    try:
+        pickle.dumps(item, protocol=PICKLE_PROTOCOL)
+    except Exception:  # noqa: BLE001 - any pickling failure: send its repr instead
+        item = short_repr(item)
+    return {"id": message.get("id"), "ok": False, "index": failed.index, "item": item,
+            "error": failed.error, "traceback": failed.traceback}
+
+
+def _signed(key: bytes, message: dict[str, Any], status: int) -> Response:
+    try:
+        reply = encode(key, REPLY, message)
+    except Exception as exc:  # noqa: BLE001 - results that cannot be pickled are the caller's error
+        raise HTTPError(FAILED_STATUS, f"results cannot be pickled: {type(exc).__name__}: {exc}") from None
+    return Response(body=reply.data, status=status, headers={SIGNATURE_HEADER: reply.signature},
+                    content_type=BINARY_TYPE)
+
+
+def _json_chunk(request: Request) -> Response:
+    key = worker_secret()
+    signature = _header(request, SIGNATURE_HEADER)
+    if signature:
+        try:
+            verify(key, REQUEST, request.body, signature)
+        except SignatureError as exc:
+            raise HTTPError(401, str(exc)) from None
+    payload = request.json
+    if not isinstance(payload, dict):
+        raise HTTPError(400, 'send a JSON object {"fn": "module:function", "items": [...]}')
+    path = payload.get("fn")
+    if not signature and path not in allowed_json_functions():
+        raise HTTPError(403, f"function {path!r} is not allowed for unsigned JSON calls; the operator may "
+                             "list it in $PUMA_MAP_ALLOW, or sign the request with the shared secret")
+    items = _items(payload.get("items"))
+    fn = _function(path)
+    try:
+        results = run_map(fn, items)
+    except ItemFailed as failed:
+        raise HTTPError(FAILED_STATUS, failed.error, index=failed.index, item=_jsonable(failed.item),
+                        traceback=failed.traceback if signature else None) from None
+    return _json_reply(key, results)
+
+
+def _json_reply(key: bytes | None, results: list[Any]) -> Response:
+    try:
+        body = json.dumps({"results": results}).encode()
+    except (TypeError, ValueError) as exc:
+        raise HTTPError(FAILED_STATUS, f"results are not JSON: {exc}") from None
+    headers = {SIGNATURE_HEADER: sign(key, REPLY, body)} if key else {}
+    return Response(body=body, headers=headers, content_type=JSON_TYPE)
+
+
+def run_map(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """`[fn(x) for x in items]`; on an exception, `ItemFailed` names the item."""
+    out: list[Any] = []
+    append = out.append
+    try:
+        for item in items:
+            append(fn(item))
+    except Exception as exc:  # noqa: BLE001 - reported to the caller with its traceback
+        raise ItemFailed(len(out), items[len(out)], exc) from None
+    return out
+
+
+def run_reduce(fn: Callable[[Any], Any], reducer: Callable[[Any, Any], Any], items: list[Any]) -> Any:
+    """`functools.reduce(reducer, map(fn, items))` over a non-empty chunk; no initial value here."""
+    done = 0
+    try:
+        acc = fn(items[0])
+        done = 1
+        for item in islice(items, 1, None):
+            acc = reducer(acc, fn(item))
+            done += 1
+    except Exception as exc:  # noqa: BLE001 - reported to the caller with its traceback
+        raise ItemFailed(done, items[done], exc) from None
+    return acc
+
+
+@functools.lru_cache(maxsize=256)
+def _load(path: str) -> Callable[..., Any]:
+    return targets.load(path)
+
+
+def _function(path: Any) -> Callable[..., Any]:
+    if not isinstance(path, str):
+        raise HTTPError(400, f"'fn' must be an import path 'module:function', not {short_repr(path)}")
+    try:
+        return _load(path)
+    except Exception as exc:  # noqa: BLE001 - any import failure is the caller's to fix
+        raise HTTPError(400, f"cannot import {path!r} on the worker: {type(exc).__name__}: {exc}") from None
+
+
+def _items(items: Any) -> list[Any]:
+    if not isinstance(items, list) or not items:
+        raise HTTPError(400, "'items' must be a non-empty list")
+    return items
+
+
+def _header(request: Request, name: str) -> str:
+    for key, value in request.headers.items():
+        if key.lower() == name:
+            return value
+    return ""
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return short_repr(value)

@@ -1,0 +1,38 @@
+"""Functions the puma_map tests send to workers by import path, and a pickle gadget."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def slow_square(x: int) -> int:
+    time.sleep(0.02)
+    return x * x
+
+
+def fail_on_13(x: int) -> int:
+    if x == 13:
+        raise ValueError(f"unlucky {x}")
+    return x
+
+
+def touch_marker(path: str) -> str:
+    """Creates `path`: the side effect that proves a payload was unpickled (or a function run)."""
+    Path(path).touch()
+    return path
+
+
+class Gadget:
+    """Unpickling this calls `touch_marker(path)` — what an attacker's payload would do."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return touch_marker, (self.path,)

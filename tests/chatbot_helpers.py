@@ -1,0 +1,42 @@
+"""Helpers for the dialog tests: one set of in-process components per database, and a way to
+run a scripted conversation."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+from chatbot.bot import Chatbot, Turn
+from chatbot.catalog import Catalog
+from chatbot.components import Components, local_components
+from chatbot.recommender import Recommender
+
+
+@functools.cache
+def components_for(url: str, catalog: Catalog) -> Components:
+    """Catalogue, recommender and name index are built once per test session (~6 s)."""
+    return local_components(catalog, Recommender.load(url, catalog=catalog))
+
+
+def talk(bot: Chatbot, lines: Iterable[str], session_id: str | None = None) -> list[Turn]:
+    """Open a conversation (unless ``session_id``) and send ``lines``; every turn, in order."""
+    turns = [] if session_id else [bot.turn(None, "")]
+    sid = session_id or turns[0].session_id
+    for line in lines:
+        turns.append(bot.turn(sid, line))
+    return turns
+
+
+def said(turns: list[Turn]) -> list[str]:
+    """All bot messages of ``turns``, flattened."""
+    return [message for turn in turns for message in turn.messages]
+
+
+def films(turns: list[Turn]) -> list[dict[str, Any]]:
+    """The distinct films proposed, in order."""
+    seen: dict[int, dict[str, Any]] = {}
+    for turn in turns:
+        if turn.recommendation:
+            seen.setdefault(turn.recommendation["id"], turn.recommendation)
+    return list(seen.values())

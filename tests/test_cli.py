@@ -1,0 +1,80 @@
+"""The `puma` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import wait_for
+
+ROOT = Path(__file__).parents[1]
+HELLO = ROOT / "examples" / "hello_app.py"
+
+
+def _puma(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "puma.cli", *args], capture_output=True, text=True,
+                          timeout=120, **kwargs)
+
+
+def test_cli_run_serves_reports_status_and_stops_cleanly_on_sigint(tmp_path):
+    log_path = tmp_path / "run.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(HELLO), "--port", "0"],
+                                stdout=log, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = wait_for(lambda: re.search(r"serving at (http://\S+)", log_path.read_text()), timeout_s=30,
+                       message="puma run to serve").group(1)
+        import httpx
+
+        assert httpx.post(url + "/greet", json={"name": "Ada"}).json()["greeting"] == "HELLO, ADA!"
+        table = _puma("status", "--url", url)
+        assert table.returncode == 0, table.stderr
+        assert re.search(r"greet\s+/greet\s+2/2", table.stdout)
+        raw = json.loads(_puma("status", "--url", url, "--json").stdout)
+        assert raw["services"]["shout"]["ready"] == 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    assert "deployment stopped" in log_path.read_text()
+
+
+def test_cli_status_without_deployment_says_how_to_start_one():
+    result = _puma("status", "--url", "http://127.0.0.1:9")
+    assert result.returncode == 1
+    assert "start one with `puma run APP.py`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_run_with_bad_config_shows_error_without_traceback(tmp_path):
+    app = tmp_path / "bad_app.py"
+    app.write_text("from puma import puma_config\npuma_config({'puma_services': {'x': 'nope'}, 'extra': 1})\n")
+    result = _puma("run", str(app))
+    assert result.returncode == 1
+    assert "puma_services.x.prefix: 'nope' is not a URL prefix" in result.stderr
+    assert "extra: unknown key" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_run_reports_a_service_that_cannot_be_imported(tmp_path):
+    app = tmp_path / "broken_app.py"
+    app.write_text("from puma import puma_config, puma_service, puma_start\n"
+                   "puma_config({'puma_services': {'x': '/x'}})\n"
+                   "puma_service({'x': 'no_such_module_here:fn'})\n"
+                   "if __name__ == '__main__':\n    puma_start()\n")
+    result = _puma("run", str(app), "--port", "0")
+    assert result.returncode == 1
+    assert "service 'x' (no_such_module_here:fn) did not start" in result.stderr
+    assert "No module named 'no_such_module_here'" in result.stderr
+
+
+def test_bench_proxy_writes_json_and_plot(tmp_path):
+    result = _puma("--log-level", "warning", "bench", "proxy", "--out", str(tmp_path), "--requests", "300")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "proxy.json").read_text())
+    assert set(data["latency_ms"]) == {"direct", "envoy"}
+    assert data["git_revision"] and data["machine"]["cores"]
+    assert (tmp_path / "proxy.png").stat().st_size > 10_000

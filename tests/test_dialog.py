@@ -1,0 +1,191 @@
+"""Whole scripted conversations on the real loaded catalogue."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chatbot import nlg
+from chatbot.bot import Chatbot
+from chatbot.catalog import Catalog
+from tests.chatbot_helpers import components_for, films, said, talk
+
+SKIP = "no preference"
+
+
+@pytest.fixture(scope="module")
+def bot(chatbot_db_url: str, catalog: Catalog) -> Chatbot:
+    return Chatbot(components=components_for(chatbot_db_url, catalog), seed=0)
+
+
+def test_dialog_happy_path(bot: Chatbot) -> None:
+    turns = talk(bot, ["comedy", "Jim Carrey", SKIP, "PG-13", "no", "yes"])
+    assert turns[0].messages[0].startswith("Hi, I'm Chatbot.")
+    assert turns[0].messages[1] in nlg.QUESTIONS["genre"]
+    assert turns[1].messages[-1] in nlg.QUESTIONS["actor"]
+    assert turns[2].messages[-1] in nlg.QUESTIONS["director"]
+    assert turns[3].messages[-1] in nlg.QUESTIONS["mpaa"]
+    proposal = turns[4].messages
+    assert proposal[proposal.index(nlg.THINKING) + 1].startswith("How about ")
+    assert re.fullmatch(r"How about .+ \(\d{4}\)\?", proposal[-4])
+    assert " stars Jim Carrey" in proposal[-3] or ", Jim Carrey" in proposal[-3]
+    assert re.fullmatch(r"This film is \d+ minutes long\. It is an? .+ movie, and is rated PG-13\.",
+                        proposal[-2])
+    assert proposal[-1] == nlg.WATCHED
+    film = turns[4].recommendation
+    assert "comedy" in film["genres"] and "Jim Carrey" in film["cast"] and film["mpaa"] == "PG-13"
+    assert turns[5].messages == [nlg.LIKE]
+    assert turns[6].messages[-1].startswith("Bye!") and turns[6].signal == "end"
+    assert all(turn.signal is None for turn in turns[:-1])
+
+
+def test_dialog_no_preference_everywhere(bot: Chatbot) -> None:
+    turns = talk(bot, [SKIP, "don't care", "no", "whatever"])
+    assert turns[-1].recommendation is not None
+    assert nlg.THINKING in turns[-1].messages
+    assert not any(nlg.NO_EXACT_MATCH in m for m in said(turns))
+
+
+def test_dialog_not_understood_asks_again(bot: Chatbot) -> None:
+    turns = talk(bot, ["folk", "comedy"])
+    assert turns[1].messages[0] == nlg.NOT_UNDERSTOOD
+    assert turns[1].messages[1] in nlg.QUESTIONS["genre"]
+    assert turns[2].messages[-1] in nlg.QUESTIONS["actor"]
+
+
+def test_dialog_repeated_misses_hint_at_no_preference(bot: Chatbot) -> None:
+    turns = talk(bot, ["folk", "blah"])
+    assert nlg.HINT in turns[2].messages
+
+
+def test_dialog_impossible_combination_relaxes_and_says_so(bot: Chatbot, catalog: Catalog) -> None:
+    assert catalog.search(genre="western", actor="Jim Carrey") == []
+    turns = talk(bot, ["western", "Jim Carrey", SKIP, SKIP])
+    notice = [m for m in said(turns) if m.startswith(nlg.NO_EXACT_MATCH)]
+    assert notice and "Jim Carrey" in notice[0]
+    assert "western" in turns[-1].recommendation["genres"]
+
+
+def test_dialog_watched_before_offers_another(bot: Chatbot) -> None:
+    turns = talk(bot, ["drama", SKIP, SKIP, SKIP, "yes I have", "yes"])
+    assert turns[5].messages == [nlg.ANOTHER]
+    first, second = films(turns)
+    assert first["id"] != second["id"]
+    assert turns[6].messages[-1] == nlg.WATCHED
+    ending = talk(bot, ["yes", "no"], session_id=turns[0].session_id)
+    assert ending[-1].signal == "end" and ending[-1].messages[-1].startswith("Bye!")
+
+
+def test_dialog_rejecting_three_films_in_a_row(bot: Chatbot) -> None:
+    script = ["comedy", SKIP, SKIP, SKIP] + ["no", "no"] * 3
+    turns = talk(bot, script)
+    proposed = films(turns)
+    assert len(proposed) == 4
+    assert len({f["id"] for f in proposed}) == 4
+    assert all("comedy" in f["genres"] for f in proposed)
+    assert turns[-1].messages[-1] == nlg.WATCHED
+
+
+def test_dialog_sounds_awful_counts_as_no(bot: Chatbot) -> None:
+    turns = talk(bot, ["horror", SKIP, SKIP, SKIP, "no", "that sounds awful"])
+    first, second = films(turns)
+    assert first["id"] != second["id"]
+
+
+def test_dialog_bye_ends_at_any_point(bot: Chatbot) -> None:
+    turns = talk(bot, ["comedy", "bye"])
+    assert turns[-1].signal == "end" and turns[-1].messages[-1].startswith("Bye!")
+    after = bot.turn(turns[0].session_id, "hello?")
+    assert after.messages == [nlg.ENDED] and after.signal == "end"
+
+
+def test_dialog_name_with_apostrophe(bot: Chatbot) -> None:
+    turns = talk(bot, [SKIP, "peter o'toole", SKIP, SKIP])
+    assert "Peter O'Toole" in turns[-1].recommendation["cast"]
+
+
+def test_dialog_typos_in_genre_and_name(bot: Chatbot) -> None:
+    turns = talk(bot, ["comdy", "Jim Carey", SKIP, SKIP])
+    film = turns[-1].recommendation
+    assert "comedy" in film["genres"] and "Jim Carrey" in film["cast"]
+
+
+def test_dialog_comedy_with_jim_carrey_in_one_answer(bot: Chatbot) -> None:
+    turns = talk(bot, ["comedy with Jim Carrey", SKIP, SKIP])
+    assert turns[1].messages[-1] in nlg.QUESTIONS["director"]  # the actor was already given
+    film = turns[-1].recommendation
+    assert "comedy" in film["genres"] and "Jim Carrey" in film["cast"]
+
+
+@pytest.mark.parametrize(("answer", "rating"), [("R", "R"), ("pg13", "PG-13"), ("rated pg", "PG")])
+def test_dialog_mpaa_constraint_honoured(bot: Chatbot, answer: str, rating: str) -> None:
+    turns = talk(bot, ["drama", SKIP, SKIP, answer, "no", "no"])
+    assert [f["mpaa"] for f in films(turns)] == [rating, rating]
+
+
+def test_dialog_director_constraint_honoured(bot: Chatbot) -> None:
+    turns = talk(bot, [SKIP, SKIP, "Steven Spielberg", SKIP])
+    assert "Steven Spielberg" in turns[-1].recommendation["directors"]
+
+
+def test_dialog_out_of_candidates(bot: Chatbot, catalog: Catalog) -> None:
+    ids = catalog.search(director="Stanley Kubrick", genre="comedy")
+    turns = talk(bot, ["comedy", SKIP, "Stanley Kubrick", SKIP] + ["no", "no"] * len(ids))
+    assert len(films(turns)) == len(ids)
+    assert nlg.NO_RECOMMENDATION in turns[-1].messages and turns[-1].signal == "end"
+
+
+def test_dialog_something_like_a_title(bot: Chatbot, catalog: Catalog) -> None:
+    liar_liar = catalog.find_title("Liar Liar")
+    turns = talk(bot, ["something like Liar Liar", SKIP, SKIP, SKIP])
+    assert turns[1].messages[0].startswith("Got it, something like Liar Liar")
+    assert turns[1].messages[-1] in nlg.QUESTIONS["actor"]
+    assert turns[-1].recommendation["id"] != liar_liar.id
+
+
+def test_dialog_new_wish_while_a_film_is_proposed(bot: Chatbot) -> None:
+    turns = talk(bot, [SKIP, SKIP, SKIP, SKIP, "something with Tom Hanks instead"])
+    assert "Tom Hanks" in turns[-1].recommendation["cast"]
+
+
+def test_dialog_strong_negative_mood_gets_empathy(bot: Chatbot) -> None:
+    turns = talk(bot, ["I feel so sad and lonely today"])
+    assert turns[1].messages[0] in nlg.EMPATHY
+    assert turns[1].messages[-1] in nlg.QUESTIONS["genre"]
+
+
+def test_dialog_first_message_may_already_answer(bot: Chatbot) -> None:
+    turn = bot.turn(None, "a comedy with Jim Carrey")
+    assert turn.messages[0] == nlg.INTRO
+    assert turn.messages[-1] in nlg.QUESTIONS["director"]
+
+
+def test_dialog_same_seed_same_messages(bot: Chatbot, chatbot_db_url: str, catalog: Catalog) -> None:
+    script = ["hi", "scary", "no", SKIP, "R", "no", "no", "no", "yes"]
+    twin = Chatbot(components=components_for(chatbot_db_url, catalog), seed=0)
+    first, second = talk(bot, script), talk(twin, script)
+    assert first[0].session_id != second[0].session_id
+    assert [t.messages for t in first] == [t.messages for t in second]
+    others = [said(talk(Chatbot(components=components_for(chatbot_db_url, catalog), seed=s),
+                        script)) for s in (1, 2, 3)]
+    assert any(other != said(first) for other in others)
+
+
+def test_dialog_replies_never_empty(bot: Chatbot) -> None:
+    script = ["", " ", "?", "comedy", "", SKIP, SKIP, SKIP, "", "maybe", "no", "", "hmm"]
+    for turn in talk(bot, script):
+        assert turn.messages and all(m.strip() for m in turn.messages)
+        assert not any("rated ." in m or "  " in m for m in turn.messages)
+
+
+def test_dialog_turns_take_milliseconds(bot: Chatbot) -> None:
+    import time
+
+    sid = bot.turn(None, "").session_id
+    timings = []
+    for text in ["a comedy with jim carey", "steven speilberg", "pg 13", "no", "no", "no", "no"]:
+        started = time.perf_counter()
+        bot.turn(sid, text)
+        timings.append(time.perf_counter() - started)
+    assert sorted(timings)[len(timings) // 2] < 0.05, timings  # generous: ~2 ms here

@@ -1,0 +1,42 @@
+"""The film description and other replies."""
+
+from __future__ import annotations
+
+import random
+
+from chatbot import nlg
+
+HEAT = {"id": 1, "title": "Heat", "year": 1995, "runtime_min": 170,
+        "genres": ["action", "crime", "drama", "thriller"],
+        "cast": ["Al Pacino", "Robert De Niro", "Val Kilmer", "Jon Voight"],
+        "directors": ["Michael Mann"], "mpaa": "R"}
+
+
+def test_describe_full_film() -> None:
+    assert nlg.describe(HEAT) == [
+        "How about Heat (1995)?",
+        "Heat stars Al Pacino, Robert De Niro and Val Kilmer and is directed by Michael Mann.",
+        "This film is 170 minutes long. It is an action, crime and drama movie, and is rated R.",
+    ]
+
+
+def test_describe_leaves_out_missing_fields() -> None:
+    bare = {"id": 2, "title": "Untitled", "year": None, "runtime_min": None, "genres": [],
+            "cast": [], "directors": [], "mpaa": None}
+    assert nlg.describe(bare) == ["How about Untitled?"]
+    unrated = HEAT | {"mpaa": None, "cast": ["Al Pacino"], "directors": [], "genres": ["comedy"]}
+    assert nlg.describe(unrated)[1:] == ["Heat stars Al Pacino.",
+                                        "This film is 170 minutes long. It is a comedy movie."]
+    rated_only = HEAT | {"genres": [], "runtime_min": None, "directors": ["A", "B"], "cast": []}
+    assert nlg.describe(rated_only)[1:] == ["Heat is directed by A and B.", "It is rated R."]
+
+
+def test_question_paraphrases_follow_the_seed() -> None:
+    picks = [nlg.question("genre", random.Random(f"7:{n}")) for n in range(10)]
+    assert picks == [nlg.question("genre", random.Random(f"7:{n}")) for n in range(10)]
+    assert len(set(picks)) > 1 and set(picks) <= set(nlg.QUESTIONS["genre"])
+
+
+def test_relaxed_names_what_was_left_out() -> None:
+    assert nlg.relaxed([["actor", "Jim Carrey"], ["mpaa", "G"]]) == (
+        f"{nlg.NO_EXACT_MATCH} I had to leave out the actor Jim Carrey and the rating G.")
