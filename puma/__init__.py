@@ -13,6 +13,7 @@ from .app import App, puma_config, puma_service, puma_start, service, start
 from .client import acall, call
 from .config import PumaConfig, parse_config
 from .errors import HTTPError, PumaCallError, PumaConfigError, PumaError, PumaStartError
+from .mapping import PumaMapError, map, map_reduce, puma_map
 from .service import Request, Response, request
 from .supervisor import Deployment
 
@@ -24,13 +25,17 @@ __all__ = [
     "PumaConfig",
     "PumaConfigError",
     "PumaError",
+    "PumaMapError",
     "PumaStartError",
     "Request",
     "Response",
     "acall",
     "call",
+    "map",
+    "map_reduce",
     "parse_config",
     "puma_config",
+    "puma_map",
     "puma_service",
     "puma_start",
     "request",

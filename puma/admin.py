@@ -59,6 +59,20 @@ class Admin:
                 return int(item["local_address"]["socket_address"]["port_value"])
         return None
 
+    def in_flight(self, names: list[str]) -> dict[str, int]:
+        """Active + pending upstream requests per cluster: the autoscaling signal (cheap to read)."""
+        if not names:
+            return {}
+        alternatives = "|".join(names)
+        text = self.get(f"/stats?filter=^cluster%5C.({alternatives})%5C.upstream_rq_(active|pending_active)$", timeout_s=1.0)
+        result = dict.fromkeys(names, 0)
+        for line in text.splitlines():
+            key, _, value = line.partition(": ")
+            parts = key.split(".")
+            if len(parts) == 3 and parts[1] in result and value.strip().isdigit():
+                result[parts[1]] += int(value)
+        return result
+
     def clusters(self) -> dict[str, ClusterStat]:
         """Hosts and counters of every cluster, with p50/p99 of upstream request time."""
         data = json.loads(self.get("/clusters?format=json"))

@@ -376,12 +376,11 @@ def xds_documents(config: PumaConfig, xds_dir: Path, endpoints: Mapping[str, Seq
     """Every dynamic file of a deployment, by path: routes, clusters, and one endpoints file per service."""
     routes = route_config(config, status_port=status_port)
     clusters = all_clusters(config, eds_dir=xds_dir, status_port=status_port)
-    docs = {
-        rds_file(xds_dir): discovery_response(ROUTES_TYPE, [routes], version),
-        cds_file(xds_dir): discovery_response(CLUSTER_TYPE, clusters, version),
-    }
-    for name in sorted(config.puma_services):
-        docs[eds_file(xds_dir, name)] = endpoints_document(name, endpoints.get(name, ()), version)
+    # In write order: a cluster's endpoints file exists before the cluster, a cluster before its route.
+    docs = {eds_file(xds_dir, name): endpoints_document(name, endpoints.get(name, ()), version)
+            for name in sorted(config.puma_services)}
+    docs[cds_file(xds_dir)] = discovery_response(CLUSTER_TYPE, clusters, version)
+    docs[rds_file(xds_dir)] = discovery_response(ROUTES_TYPE, [routes], version)
     return docs
 
 

@@ -11,6 +11,7 @@ import inspect
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -76,11 +77,13 @@ class Counters:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.served = 0
+        self.last_start = 0.0
         self.idle = threading.Condition(self.lock)
 
     def enter(self) -> None:
         with self.lock:
             self.in_flight += 1
+            self.last_start = time.monotonic()
 
     def leave(self) -> None:
         with self.lock:
@@ -89,9 +92,15 @@ class Counters:
             if self.in_flight == 0:
                 self.idle.notify_all()
 
-    def wait_idle(self, timeout_s: float) -> bool:
+    def wait_idle(self, timeout_s: float, quiet_s: float = 0.1) -> bool:
+        """Wait until no request is in flight and none started for `quiet_s` (one may be on its way)."""
+        deadline = time.monotonic() + timeout_s
         with self.lock:
-            return self.idle.wait_for(lambda: self.in_flight == 0, timeout=timeout_s)
+            while time.monotonic() < deadline:
+                if self.in_flight == 0 and time.monotonic() - self.last_start >= quiet_s:
+                    return True
+                self.idle.wait(timeout=min(quiet_s, max(0.0, deadline - time.monotonic())))
+            return False
 
 
 def build_app(name: str, fn: Callable[..., Any], *, max_body_bytes: int,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import client
+from .autoscale import Autoscaler, Bounds
 from .config import PumaConfig, Service
 from .errors import PumaStartError
 from .proxy import EnvoyProcess
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 INSTANCE_HOST = "127.0.0.1"
 ENV_SUPERVISOR_PID = "PUMA_SUPERVISOR_PID"
 HEALTH_TIMEOUT_S = 10.0
+AUTOSCALE_TICK_S = 0.1
 RESTART_WINDOW_S = 10.0
 MAX_RESTARTS_IN_WINDOW = 5
 
@@ -245,6 +247,8 @@ class Deployment:
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
         self._publish_lock = threading.Lock()
         self._started = False
+        self._autoscalers: dict[str, Autoscaler] = {}
+        self._autoscale_thread: threading.Thread | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Deployment:
@@ -269,6 +273,8 @@ class Deployment:
             self.wait_ready(self.startup_timeout_s)
             undo.pop_all()
         self._started = True
+        self._autoscale_thread = threading.Thread(target=self._autoscale_loop, daemon=True, name="puma-autoscale")
+        self._autoscale_thread.start()
         client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()})
         log.info("PUMA deployment ready at %s in %.2f s (%d services)", self.url,
                  time.monotonic() - started, len(self.pools))
@@ -293,6 +299,8 @@ class Deployment:
         if self.stopping:
             return
         self.stopping = True
+        if self._autoscale_thread is not None:
+            self._autoscale_thread.join(timeout=2.0)
         for pool in self.pools.values():
             with pool.lock:
                 for instance in pool.instances.values():
@@ -361,12 +369,84 @@ class Deployment:
         return self.pools[service].ready()
 
     def scale(self, service: str, count: int, *, reason: str = "requested") -> None:
-        """Set the number of instances of `service` (within its config bounds, not enforced here)."""
+        """Set the number of instances of `service`. New ones join Envoy once healthy; removed ones
+        leave Envoy first, finish their requests (bounded by the drain timeout), then stop."""
         pool = self.pools[service]
         live = pool.live()
-        log.info("service %s: %d -> %d instances (%s)", service, len(live), count, reason)
+        if count == len(live):
+            return
+        log.info("%s %d -> %d (%s)", service, len(live), count, reason)
         self.record(service, f"{len(live)} -> {count} ({reason})")
         for _ in range(count - len(live)):
             pool.spawn()
         for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:
-            pool.retire(instance)
+            threading.Thread(target=pool.retire, args=(instance,), daemon=True).start()
+
+    # --- autoscaling ------------------------------------------------------------------------
+    def _autoscale_loop(self) -> None:
+        while not self.stopping:
+            started = time.monotonic()
+            try:
+                self._autoscale_tick(started)
+            except Exception:  # noqa: BLE001 - one bad sample must not stop autoscaling
+                log.exception("autoscaler tick failed")
+            time.sleep(max(0.0, AUTOSCALE_TICK_S - (time.monotonic() - started)))
+
+    def _autoscale_tick(self, now: float) -> None:
+        names = [n for n, p in self.pools.items() if p.service.autoscaled]
+        if not names or self.envoy.admin is None:
+            return
+        in_flight = self.envoy.admin.in_flight(names)
+        for name in names:
+            pool = self.pools.get(name)
+            if pool is None:
+                continue
+            scaler = self._autoscalers.get(name)
+            if scaler is None:
+                scaler = self._autoscalers[name] = Autoscaler(_bounds(pool.service), now)
+            decision = scaler.observe(now, in_flight.get(name, 0), len(pool.live()))
+            if decision.changes(len(pool.live())) and not self.stopping:
+                self.scale(name, decision.target, reason=decision.reason)
+
+    # --- live reconfiguration -----------------------------------------------------------------
+    def add_service(self, name: str, service: Service | dict[str, Any] | str) -> None:
+        """Add (or replace) a service while running; Envoy picks it up without a restart."""
+        from .config import parse_config
+
+        if name in self.pools:
+            self.remove_service(name)
+        config = parse_config({**self.config.model_dump(exclude_unset=True),
+                               "puma_services": {**self.config.model_dump(exclude_unset=True)["puma_services"], name: service}})
+        pool = ServicePool(self, name, config.puma_services[name])
+        pool.start_zygote()
+        pool.wait_zygote(self.startup_timeout_s)
+        self.config = config
+        self.pools[name] = pool
+        for _ in range(pool.service.instances.min):
+            pool.spawn()
+        deadline = time.monotonic() + self.startup_timeout_s
+        while len(pool.ready()) < pool.service.instances.min and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.publish(wait=True)
+        client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()})
+        self.record(name, f"service added at {pool.service.prefix}")
+
+    def remove_service(self, name: str) -> None:
+        """Stop routing to a service, drain and stop its instances; Envoy keeps running."""
+        pool = self.pools.pop(name)
+        self.config = self.config.replace_service(name, None)
+        self._autoscalers.pop(name, None)
+        with pool.lock:
+            for instance in pool.instances.values():
+                instance.state = "draining"
+        self.publish(wait=True)
+        pool.shutdown()
+        client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()})
+        self.record(name, "service removed")
+
+
+def _bounds(service: Service) -> Bounds:
+    a = service.autoscale_settings
+    return Bounds(min_instances=service.instances.min, max_instances=service.instances.upper,
+                  target_in_flight=a.target_in_flight, upscale_delay_s=a.upscale_delay_s,
+                  downscale_delay_s=a.downscale_delay_s)

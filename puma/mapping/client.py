@@ -227,9 +227,12 @@ class _Sender:
 
     async def run(self, width: int) -> list[Any]:
         pending = iter(range(len(self.bounds)))
-        async with asyncio.TaskGroup() as group:
-            for _ in range(width):
-                group.create_task(self._drain(pending))
+        try:
+            async with asyncio.TaskGroup() as group:  # the first failure cancels the other chunks
+                for _ in range(width):
+                    group.create_task(self._drain(pending))
+        except BaseExceptionGroup as failed:
+            raise _first_leaf(failed) from None
         return self.parts
 
     async def _drain(self, pending: Any) -> None:
@@ -309,6 +312,11 @@ class _Sender:
         return PumaMapError(f"{self.job.fn} raised on item {position} (chunk {index}, item {short_repr(item)}): "
                             f"{message.get('error')}", chunk_index=index, item_index=position, item=item,
                             remote_traceback=message.get("traceback"), status=FAILED_STATUS)
+
+
+def _first_leaf(group: BaseExceptionGroup[Any]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def _json_or_text(resp: httpx.Response) -> Any:

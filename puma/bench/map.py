@@ -1,0 +1,228 @@
+"""`puma bench map`: the paper's Figure 7, side by side in one run.
+
+(a) data sizes 100 ... 1,000,000 items of factorial(100); (b) factorial of 100, 500, 1000, 1500
+over 100,000 items. Each point times, per repetition, the paper's whole task — make the data, map
+the iterative factorial over it, return the sum — with five series: builtin `map`,
+`multiprocessing.Pool.map` (as many processes as PUMA instances), `puma_map` (Pool-like chunks),
+`puma_map` with the paper's sqrt(n) chunks, and `map_reduce` (sums reduced on the workers).
+Every series must return the same sum as builtin `map`, or the run fails.
+
+    puma bench map --out bench-out/map            # the full figure (~30 min on 2 cores)
+    puma bench map --out /tmp/map --quick         # small sizes, one repetition (< 1 min)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import multiprocessing
+import operator
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ..mapping import puma_map, puma_map_reduce, start_local
+from .common import run_info, summary, write_json
+from .mapfuncs import factorial
+
+log = logging.getLogger(__name__)
+
+SERIES = ("builtin map", "Pool.map", "puma_map", "puma_map sqrt", "map_reduce")
+GOAL_CROSSOVER_ITEMS = 1_000
+GOAL_VS_POOL = 0.9
+GOAL_SPEEDUP = 1.8
+
+
+@dataclass(frozen=True)
+class Point:
+    experiment: str  # "size" (Figure 7a) or "factorial" (Figure 7b)
+    items: int
+    factorial: int
+
+
+def plan(quick: bool) -> list[Point]:
+    sizes = [100, 1_000, 10_000] if quick else [10**k for k in range(2, 7)]
+    over = 1_000 if quick else 100_000
+    return ([Point("size", n, 100) for n in sizes]
+            + [Point("factorial", over, k) for k in (100, 500, 1000, 1500)])
+
+
+class Runners:
+    """One callable per series; each returns (seconds, sum) for a point."""
+
+    def __init__(self, pool: Any, deployment: Any) -> None:
+        self.pool = pool
+        self.deployment = deployment
+        self.loop = asyncio.new_event_loop()  # one loop for every puma call, as an async app would have
+        self.series: dict[str, Callable[[Point], int]] = {
+            "builtin map": lambda p: sum(map(factorial, [p.factorial] * p.items)),
+            "Pool.map": lambda p: sum(self.pool.map(factorial, [p.factorial] * p.items)),
+            "puma_map": lambda p: sum(self._await(puma_map(factorial, [p.factorial] * p.items,
+                                                           deployment=self.deployment))),
+            "puma_map sqrt": lambda p: sum(self._await(puma_map(factorial, [p.factorial] * p.items,
+                                                                chunking="sqrt", deployment=self.deployment))),
+            "map_reduce": lambda p: self._await(puma_map_reduce(factorial, [p.factorial] * p.items, operator.add,
+                                                                0, deployment=self.deployment)),
+        }
+
+    def _await(self, coro: Any) -> Any:
+        return self.loop.run_until_complete(coro)
+
+    def time(self, series: str, point: Point) -> tuple[float, int]:
+        started = time.perf_counter()
+        value = self.series[series](point)
+        return time.perf_counter() - started, value
+
+    def close(self) -> None:
+        self.loop.close()
+
+
+def measure(runners: Runners, points: list[Point], repeats: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with tqdm(total=len(points) * repeats * len(SERIES), desc="bench map", unit="run") as bar:
+        for point in points:
+            expected = None
+            for repeat in range(repeats):
+                for series in SERIES:
+                    bar.set_postfix_str(f"{point.experiment} n={point.items} k={point.factorial} {series}")
+                    seconds, value = runners.time(series, point)
+                    expected = value if expected is None else expected
+                    if value != expected:
+                        raise RuntimeError(f"{series} returned a wrong sum at {point}")
+                    rows.append({**asdict(point), "series": series, "repeat": repeat, "seconds": seconds})
+                    bar.update()
+    return rows
+
+
+def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[tuple[Any, ...], list[float]] = {}
+    for row in rows:
+        groups.setdefault((row["experiment"], row["items"], row["factorial"], row["series"]), []).append(row["seconds"])
+    return [{"experiment": e, "items": n, "factorial": k, "series": s, **summary(v), "runs": v}
+            for (e, n, k, s), v in groups.items()]
+
+
+def _median(points: list[dict[str, Any]], series: str, items: int, experiment: str = "size") -> float | None:
+    return next((p["median"] for p in points if (p["experiment"], p["series"], p["items"]) == (experiment, series, items)
+                 and (experiment != "size" or p["factorial"] == 100)), None)
+
+
+def crossover(points: list[dict[str, Any]], series: str) -> int | None:
+    """The smallest data size from which `series` beats builtin map at every larger size measured."""
+    sizes = sorted({p["items"] for p in points if p["experiment"] == "size"})
+    found = None
+    for n in reversed(sizes):
+        if _median(points, series, n) < _median(points, "builtin map", n):  # type: ignore[operator]
+            found = n
+        else:
+            break
+    return found
+
+
+def headline(points: list[dict[str, Any]], instances: int) -> dict[str, Any]:
+    sizes = sorted({p["items"] for p in points if p["experiment"] == "size"})
+    largest = sizes[-1]
+    builtin = _median(points, "builtin map", largest)
+    result: dict[str, Any] = {
+        "crossover_items": {s: crossover(points, s) for s in SERIES[1:]},
+        "speedup_at_largest": {"items": largest, **{s: builtin / _median(points, s, largest) for s in SERIES[1:]}},
+        "throughput_vs_pool": {n: {s: _median(points, "Pool.map", n) / _median(points, s, n) for s in SERIES[2:]}
+                               for n in sizes if n >= 100_000},
+        "instances": instances,
+    }
+    result["goals"] = _goals(result, largest)
+    return result
+
+
+def _goals(result: dict[str, Any], largest: int) -> dict[str, Any]:
+    cross = result["crossover_items"]["puma_map"]
+    vs_pool = result["throughput_vs_pool"]
+    return {
+        f"crossover <= {GOAL_CROSSOVER_ITEMS}": cross is not None and cross <= GOAL_CROSSOVER_ITEMS,
+        f"puma_map >= {GOAL_VS_POOL} x Pool.map at 1e5 and 1e6": (
+            all(v["puma_map"] >= GOAL_VS_POOL for v in vs_pool.values()) if len(vs_pool) == 2 else None),
+        f"speedup >= {GOAL_SPEEDUP} at 1e6": (
+            result["speedup_at_largest"]["puma_map"] >= GOAL_SPEEDUP if largest == 10**6 else None),
+    }
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["experiment", "items", "factorial", "series", "repeat", "seconds"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def plot(path: Path, points: list[dict[str, Any]], instances: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    for ax, experiment, xkey in ((axes[0], "size", "items"), (axes[1], "factorial", "factorial")):
+        for series, marker in zip(SERIES, "osv^D", strict=True):
+            rows = sorted((p for p in points if p["experiment"] == experiment and p["series"] == series),
+                          key=lambda p: p[xkey])
+            x = [p[xkey] for p in rows]
+            med = [p["median"] for p in rows]
+            spread = [[m - p["min"] for m, p in zip(med, rows, strict=True)],
+                      [p["max"] - m for m, p in zip(med, rows, strict=True)]]
+            ax.errorbar(x, med, yerr=spread, marker=marker, capsize=3, label=series)
+        ax.set_yscale("log")
+        ax.set_ylabel("total latency (s), median and min-max")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_xscale("log")
+    axes[0].set_xlabel("data size (items of factorial(100))")
+    axes[0].set_title("(a) varying data size")
+    n = next((p["items"] for p in points if p["experiment"] == "factorial"), 0)
+    axes[1].set_xlabel(f"factorial input ({n:,} items)")
+    axes[1].set_title("(b) varying factorial integer")
+    axes[0].legend()
+    fig.suptitle(f"Figure 7 reproduced: {instances} PUMA instances = {instances} Pool processes, local client")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [f"crossover (smallest size where it beats builtin map): {result['crossover_items']}"]
+    speed = result["speedup_at_largest"]
+    lines.append(f"speedup over builtin map at {speed['items']:,} items: "
+                 + ", ".join(f"{s} {v:.2f}x" for s, v in speed.items() if s != "items"))
+    for n, ratios in result["throughput_vs_pool"].items():
+        lines.append(f"throughput vs Pool.map at {n:,} items: " + ", ".join(f"{s} {v:.2f}" for s, v in ratios.items()))
+    lines += [f"goal {goal}: {'met' if ok else 'MISSED' if ok is False else 'n/a (not measured)'}"
+              for goal, ok in result["goals"].items()]
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    repeats = 1 if args.quick else args.repeats
+    points = plan(args.quick)
+    info = run_info("map", instances=args.instances, repeats=repeats, quick=args.quick,
+                    points=[asdict(p) for p in points])
+    # The pool forks before the deployment starts any thread.
+    with multiprocessing.Pool(args.instances) as pool, start_local(args.instances) as deployment:
+        runners = Runners(pool, deployment)
+        try:
+            for series in SERIES:  # warm up: imports, connections, worker caches
+                runners.time(series, Point("warmup", 64, 10))
+            rows = measure(runners, points, repeats)
+        finally:
+            runners.close()
+    points_summary = summarise(rows)
+    result = headline(points_summary, args.instances)
+    write_csv(out / "map.csv", rows)
+    write_json(out / "map.json", {"run": info, "summary": result, "points": points_summary})
+    plot(out / "figure7.png", points_summary, args.instances)
+    print(report(result))
+    print(f"wrote {out / 'map.csv'}, {out / 'map.json'}, {out / 'figure7.png'}")
