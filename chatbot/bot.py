@@ -95,7 +95,7 @@ class Chatbot:
 
     def turn(self, session_id: str | None, text: object, *, turn_no: int | None = None) -> Turn:
         """Answer ``text`` in conversation ``session_id`` (None: a new one). See the module doc."""
-        if turn_no is not None and (not isinstance(turn_no, int) or turn_no < 1):
+        if turn_no is not None and (type(turn_no) is not int or turn_no < 1):
             raise TurnOutOfOrder(f"turn_no: {turn_no!r} must be a whole number from 1")
         if session_id is None:
             if turn_no not in (None, 1):
