@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import client
-from .autoscale import Autoscaler, Bounds
 from .config import PumaConfig, Service
+from .control import ControlLoop
 from .errors import PumaStartError
 from .proxy import EnvoyProcess
 from .status import StatusServer
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 INSTANCE_HOST = "127.0.0.1"
 ENV_SUPERVISOR_PID = "PUMA_SUPERVISOR_PID"
 HEALTH_TIMEOUT_S = 10.0
-AUTOSCALE_TICK_S = 0.1
 RESTART_WINDOW_S = 10.0
 MAX_RESTARTS_IN_WINDOW = 5
 
@@ -193,6 +192,15 @@ class ServicePool:
         self.deployment.publish(wait=True)
         self._send({"op": "stop", "pid": instance.pid})
 
+    def evict(self, instance: Instance) -> None:
+        """Take a failing instance out of Envoy at once and kill it; its exit brings a replacement."""
+        with self.lock:
+            if instance.state != "ready":
+                return
+            instance.state = "unhealthy"
+        self.deployment.publish()
+        self._send({"op": "kill", "pid": instance.pid})
+
     def shutdown(self) -> None:
         if self.zygote is None:
             return
@@ -207,16 +215,21 @@ class ServicePool:
             self._reader.join(timeout=2.0)
 
 
+def probe(port: int | None, timeout_s: float = 1.0) -> bool:
+    """One GET /healthz of an instance: True if it answered 200."""
+    try:
+        with urllib.request.urlopen(f"http://{INSTANCE_HOST}:{port}/healthz", timeout=timeout_s) as resp:  # noqa: S310
+            return resp.status == 200
+    except OSError:
+        return False
+
+
 def _wait_healthy(port: int | None, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
-    url = f"http://{INSTANCE_HOST}:{port}/healthz"
     while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1.0) as resp:  # noqa: S310 - loopback instance
-                if resp.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.005)
+        if probe(port):
+            return True
+        time.sleep(0.005)
     return False
 
 
@@ -247,8 +260,7 @@ class Deployment:
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
         self._publish_lock = threading.Lock()
         self._started = False
-        self._autoscalers: dict[str, Autoscaler] = {}
-        self._autoscale_thread: threading.Thread | None = None
+        self.control = ControlLoop(self)
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Deployment:
@@ -273,8 +285,7 @@ class Deployment:
             self.wait_ready(self.startup_timeout_s)
             undo.pop_all()
         self._started = True
-        self._autoscale_thread = threading.Thread(target=self._autoscale_loop, daemon=True, name="puma-autoscale")
-        self._autoscale_thread.start()
+        self.control.start()
         client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()})
         log.info("PUMA deployment ready at %s in %.2f s (%d services)", self.url,
                  time.monotonic() - started, len(self.pools))
@@ -299,8 +310,7 @@ class Deployment:
         if self.stopping:
             return
         self.stopping = True
-        if self._autoscale_thread is not None:
-            self._autoscale_thread.join(timeout=2.0)
+        self.control.stop()
         for pool in self.pools.values():
             with pool.lock:
                 for instance in pool.instances.values():
@@ -382,32 +392,6 @@ class Deployment:
         for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:
             threading.Thread(target=pool.retire, args=(instance,), daemon=True).start()
 
-    # --- autoscaling ------------------------------------------------------------------------
-    def _autoscale_loop(self) -> None:
-        while not self.stopping:
-            started = time.monotonic()
-            try:
-                self._autoscale_tick(started)
-            except Exception:  # noqa: BLE001 - one bad sample must not stop autoscaling
-                log.exception("autoscaler tick failed")
-            time.sleep(max(0.0, AUTOSCALE_TICK_S - (time.monotonic() - started)))
-
-    def _autoscale_tick(self, now: float) -> None:
-        names = [n for n, p in self.pools.items() if p.service.autoscaled]
-        if not names or self.envoy.admin is None:
-            return
-        in_flight = self.envoy.admin.in_flight(names)
-        for name in names:
-            pool = self.pools.get(name)
-            if pool is None:
-                continue
-            scaler = self._autoscalers.get(name)
-            if scaler is None:
-                scaler = self._autoscalers[name] = Autoscaler(_bounds(pool.service), now)
-            decision = scaler.observe(now, in_flight.get(name, 0), len(pool.live()))
-            if decision.changes(len(pool.live())) and not self.stopping:
-                self.scale(name, decision.target, reason=decision.reason)
-
     # --- live reconfiguration -----------------------------------------------------------------
     def add_service(self, name: str, service: Service | dict[str, Any] | str) -> None:
         """Add (or replace) a service while running; Envoy picks it up without a restart."""
@@ -435,7 +419,7 @@ class Deployment:
         """Stop routing to a service, drain and stop its instances; Envoy keeps running."""
         pool = self.pools.pop(name)
         self.config = self.config.replace_service(name, None)
-        self._autoscalers.pop(name, None)
+        self.control.forget(name)
         with pool.lock:
             for instance in pool.instances.values():
                 instance.state = "draining"
@@ -444,9 +428,3 @@ class Deployment:
         client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()})
         self.record(name, "service removed")
 
-
-def _bounds(service: Service) -> Bounds:
-    a = service.autoscale_settings
-    return Bounds(min_instances=service.instances.min, max_instances=service.instances.upper,
-                  target_in_flight=a.target_in_flight, upscale_delay_s=a.upscale_delay_s,
-                  downscale_delay_s=a.downscale_delay_s)

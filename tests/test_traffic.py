@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -156,3 +157,19 @@ def test_manual_scale_keeps_serving(count):
         pids = {http.post("/echo", json={}).json()["pid"] for _ in range(12)}
         assert pids == {i.pid for i in mesh.instances("echo")}
         assert len(pids) == count
+
+
+def test_unresponsive_instance_is_taken_out_and_replaced():
+    with _start({"echo": {"prefix": "/echo", "instances": 2, "idempotent": True}}, {"echo": basic.echo}) as mesh, \
+            httpx.Client(base_url=mesh.url, timeout=10) as http:
+        mesh.control.health_interval_s, mesh.control.health_timeout_s = 0.1, 0.2
+        frozen = mesh.instances("echo")[0]
+        os.kill(frozen.pid, signal.SIGSTOP)  # alive but answering nothing
+        try:
+            wait_for(lambda: frozen.pid not in {i.pid for i in mesh.instances("echo")}
+                     and len(mesh.instances("echo")) == 2, timeout_s=15, message="eviction and replacement")
+            assert all(http.post("/echo", json={}).status_code == 200 for _ in range(10))
+            assert any("unhealthy" in e["message"] for e in mesh.status()["events"])
+        finally:
+            with contextlib.suppress(ProcessLookupError):  # normally already killed by PUMA
+                os.kill(frozen.pid, signal.SIGCONT)

@@ -92,7 +92,7 @@ def service_config(instances: int = 2, **settings: Any) -> dict[str, Any]:
     """
     return {"prefix": "/map", "target": MAP_TARGET, "instances": instances,
             "content_types": [BINARY_TYPE, JSON_TYPE], "max_body_bytes": 512 << 20,
-            "idempotent": True, "timeout_s": 300, "lb_policy": "least_request", **settings}
+            "idempotent": True, "timeout_s": 300, **settings}
 
 
 def start_local(instances: int = 2, secret: str | None = None, **settings: Any) -> Deployment:
