@@ -113,7 +113,13 @@ class EnvoyProcess:
         assert self.admin is not None
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            clusters = self.admin.clusters()
+            try:
+                clusters = self.admin.clusters()
+            except OSError:  # Envoy busy or going away: try again until the deadline
+                if self.proc is None or self.proc.poll() is not None:
+                    return False
+                time.sleep(0.05)
+                continue
             # Exactly the expected hosts, each past its first active health check.
             if all(name in clusters and {h.address for h in clusters[name].hosts if h.healthy} == hosts
                    and len(clusters[name].hosts) == len(hosts) for name, hosts in expected.items()):

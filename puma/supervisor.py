@@ -189,8 +189,10 @@ class ServicePool:
             if instance.state not in ("starting", "ready"):
                 return
             instance.state = "draining"
-        self.deployment.publish(wait=True)
-        self._send({"op": "stop", "pid": instance.pid})
+        try:
+            self.deployment.publish(wait=True)
+        finally:
+            self._send({"op": "stop", "pid": instance.pid})
 
     def evict(self, instance: Instance) -> None:
         """Take a failing instance out of Envoy at once and kill it; its exit brings a replacement."""

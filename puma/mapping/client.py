@@ -290,6 +290,8 @@ class _Sender:
             if message.get("id") != nonce:
                 raise PumaMapError(f"chunk {index}: the reply belongs to another request", chunk_index=index)
             if message.get("ok"):
+                log.debug("chunk %d: %d items, computed in %.3f s by pid %s", index, len(chunk),
+                          message.get("compute_s", 0.0), message.get("pid"))
                 return message["value"] if self.job.mode == "reduce" else message["results"]
             raise self._failed(index, message)
         detail = _json_or_text(resp)

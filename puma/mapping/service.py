@@ -30,8 +30,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import pickle
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from itertools import islice
@@ -99,11 +101,13 @@ def _binary_chunk(request: Request) -> Response:
     reducer = _function(message.get("reducer")) if message.get("mode") == "reduce" else None
     try:
         with _one_chunk_at_a_time:
+            started = time.perf_counter()
             outcome: dict[str, Any] = ({"value": run_reduce(fn, reducer, items)} if reducer else
                                        {"results": run_map(fn, items)})
     except ItemFailed as failed:
         return _signed(key, _failure(message, failed), FAILED_STATUS)
-    return _signed(key, {"id": message.get("id"), "ok": True, **outcome}, 200)
+    return _signed(key, {"id": message.get("id"), "ok": True, "pid": os.getpid(),
+                         "compute_s": time.perf_counter() - started, **outcome}, 200)
 
 
 def _failure(message: dict[str, Any], failed: ItemFailed) -> dict[str, Any]:
