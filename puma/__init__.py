@@ -12,6 +12,7 @@ from __future__ import annotations
 from .app import App, puma_config, puma_service, puma_start, service, start
 from .client import acall, call
 from .config import PumaConfig, parse_config
+from .dynamo import dynamodb
 from .errors import HTTPError, PumaCallError, PumaConfigError, PumaError, PumaStartError
 from .mapping import PumaMapError, map, map_reduce, puma_map
 from .service import Request, Response, request
@@ -31,6 +32,7 @@ __all__ = [
     "Response",
     "acall",
     "call",
+    "dynamodb",
     "map",
     "map_reduce",
     "parse_config",

@@ -23,9 +23,10 @@ _local = threading.local()
 _async_clients: dict[tuple[int, int], httpx.AsyncClient] = {}
 
 
-def use_mesh(url: str | None, services: dict[str, str]) -> None:
+def use_mesh(url: str | None, services: dict[str, str], **extra: Any) -> None:
     """Point `call` at a deployment (done by `Deployment.start`; workers read the environment)."""
-    _mesh["url"], _mesh["services"] = url, dict(services)
+    _mesh.clear()
+    _mesh.update(extra, url=url, services=dict(services))
 
 
 def mesh_url() -> str:

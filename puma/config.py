@@ -200,13 +200,25 @@ class RateLimit(_Model):
 
 
 class DynamoDB(_Model):
-    """Figure 4 `dynamodb`: route `prefix` through Envoy to a DynamoDB(-compatible) endpoint."""
+    """Figure 4 `dynamodb`: DynamoDB API calls (recognised by their `x-amz-target` header) go
+    through Envoy to `endpoint`; with `local`, PUMA starts a moto server and uses it as the endpoint."""
 
-    endpoint: str = "http://127.0.0.1:8000"
+    endpoint: str | None = Field(None, description="e.g. https://dynamodb.eu-west-1.amazonaws.com")
     region: str = "us-east-1"
-    prefix: str = "/dynamodb"
-    local: bool = Field(True, description="start a local moto server as the endpoint")
-    config: dict[str, Any] = Field(default_factory=dict)
+    local: bool | None = Field(None, description="start a local moto server (default: when no endpoint is given)")
+    config: dict[str, Any] = Field(default_factory=dict, description="extra boto3 client arguments")
+
+    @property
+    def start_local(self) -> bool:
+        return self.local if self.local is not None else self.endpoint is None
+
+    @model_validator(mode="after")
+    def _endpoint_or_local(self) -> DynamoDB:
+        if self.endpoint is None and self.local is False:
+            raise ValueError("give an 'endpoint' (e.g. 'https://dynamodb.us-east-1.amazonaws.com') or set 'local': true")
+        if self.endpoint is not None and not self.endpoint.startswith(("http://", "https://")):
+            raise ValueError(f"endpoint {self.endpoint!r} must start with http:// or https://")
+        return self
 
 
 class RouteConfig(_Model):

@@ -120,9 +120,10 @@ def _route_limits(config: PumaConfig, name: str) -> dict[str, Any]:
 
 
 def _dynamodb_route(config: PumaConfig) -> dict[str, Any]:
-    assert config.dynamodb is not None
-    return {"name": "dynamodb", "match": _prefix_match(config.dynamodb.prefix),
-            "route": {"cluster": "dynamodb", "prefix_rewrite": "/", "timeout": "30s"}}
+    # DynamoDB's API is POST / with an `x-amz-target: DynamoDB_20120810.<Op>` header; matching the
+    # header leaves the path alone, so a request signed for the endpoint stays valid.
+    match = {"prefix": "/", "headers": [{"name": "x-amz-target", "string_match": {"prefix": "DynamoDB_"}}]}
+    return {"name": "dynamodb", "match": match, "route": {"cluster": "dynamodb", "timeout": "30s"}}
 
 
 # --- listener and HTTP filters -----------------------------------------------------------
@@ -297,7 +298,7 @@ def _dynamodb_cluster(config: PumaConfig) -> dict[str, Any]:
     from urllib.parse import urlsplit
 
     assert config.dynamodb is not None
-    url = urlsplit(config.dynamodb.endpoint)
+    url = urlsplit(config.dynamodb.endpoint or "http://127.0.0.1:8000")
     tls = url.scheme == "https"
     port = url.port or (443 if tls else 80)
     result: dict[str, Any] = {

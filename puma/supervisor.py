@@ -23,6 +23,7 @@ from typing import IO, Any
 from . import client
 from .config import PumaConfig, Service
 from .control import ControlLoop
+from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
 from .errors import PumaStartError
 from .proxy import EnvoyProcess
 from .status import StatusServer
@@ -263,6 +264,7 @@ class Deployment:
         self._publish_lock = threading.Lock()
         self._started = False
         self.control = ControlLoop(self)
+        self.local_dynamo: LocalDynamo | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Deployment:
@@ -276,6 +278,7 @@ class Deployment:
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
             self.status_server.start()
+            self._start_dynamodb()
             self.publish()
             self.envoy.start(self.config)
             for pool in self.pools.values():
@@ -288,7 +291,7 @@ class Deployment:
             undo.pop_all()
         self._started = True
         self.control.start()
-        client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()})
+        self._use_mesh()
         log.info("PUMA deployment ready at %s in %.2f s (%d services)", self.url,
                  time.monotonic() - started, len(self.pools))
         return self
@@ -325,6 +328,8 @@ class Deployment:
         for t in threads:
             t.join()
         self.envoy.stop()
+        if self.local_dynamo is not None:
+            self.local_dynamo.stop()
         self.status_server.stop()
         client.use_mesh(None, {})
         if self._tmp is not None:
@@ -344,7 +349,23 @@ class Deployment:
         if getattr(self, "envoy", None) is not None and self.envoy.port:
             env[client.ENV_URL] = self.url
         env[client.ENV_SERVICES] = json.dumps({n: s.prefix for n, s in self.config.puma_services.items()})
+        if self.config.dynamodb is not None and self.config.dynamodb.endpoint:
+            env[ENV_DYNAMODB_ENDPOINT] = self.config.dynamodb.endpoint
+            env[ENV_DYNAMODB_REGION] = self.config.dynamodb.region
         return env
+
+    def _start_dynamodb(self) -> None:
+        dyn = self.config.dynamodb
+        if dyn is None or not dyn.start_local:
+            return
+        self.local_dynamo = LocalDynamo(self.run_dir / "moto.log", self.child_env())
+        self.local_dynamo.start()
+        self.config = self.config.model_copy(update={"dynamodb": dyn.model_copy(update={"endpoint": self.local_dynamo.endpoint})})
+
+    def _use_mesh(self) -> None:
+        dyn = self.config.dynamodb
+        client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()},
+                        dynamodb=dyn.endpoint if dyn else None, dynamodb_region=dyn.region if dyn else None)
 
     def endpoints(self) -> dict[str, list[tuple[str, int]]]:
         return {name: sorted((INSTANCE_HOST, i.port) for i in pool.ready() if i.port)
@@ -414,7 +435,7 @@ class Deployment:
         while len(pool.ready()) < pool.service.instances.min and time.monotonic() < deadline:
             time.sleep(0.01)
         self.publish(wait=True)
-        client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()})
+        self._use_mesh()
         self.record(name, f"service added at {pool.service.prefix}")
 
     def remove_service(self, name: str) -> None:
@@ -427,6 +448,6 @@ class Deployment:
                 instance.state = "draining"
         self.publish(wait=True)
         pool.shutdown()
-        client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()})
+        self._use_mesh()
         self.record(name, "service removed")
 

@@ -80,3 +80,13 @@ def test_render_cli_output_validates(tmp_path):
     result = subprocess.run([find_envoy(), "--mode", "validate", "-c", str(out)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "/greet" in out.read_text()
+
+
+def test_render_dynamodb_over_tls_validates(tmp_path):
+    cfg = parse_config({"dynamodb": {"endpoint": "https://dynamodb.eu-west-1.amazonaws.com", "region": "eu-west-1"},
+                        "puma_services": {"agent": "/agent"}})
+    doc = envoy.bootstrap_static(cfg)
+    cluster = next(c for c in doc["static_resources"]["clusters"] if c["name"] == "dynamodb")
+    assert cluster["transport_socket"]["typed_config"]["sni"] == "dynamodb.eu-west-1.amazonaws.com"
+    result = _validate(doc, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
