@@ -59,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=cmd_status)
 
+    worker = sub.add_parser("worker", help="run instances of a service on this host for a PUMA deployment elsewhere",
+                            description="Join a running deployment: its Envoy routes to the instances started here.")
+    worker.add_argument("--join", required=True, metavar="URL", help="the deployment's URL, e.g. http://10.0.0.1:8080")
+    worker.add_argument("--service", required=True, help="which service to serve")
+    worker.add_argument("--instances", type=int, default=1, help="how many instances (default 1)")
+    worker.add_argument("--host", default="127.0.0.1", help="address of this host the core can reach")
+    worker.add_argument("--token", help="the deployment's secret (default $PUMA_SECRET)")
+    worker.set_defaults(func=cmd_worker)
+
     bench = sub.add_parser("bench", help="benchmarks (write JSON/CSV and PNG plots)")
     bench_sub = bench.add_subparsers(title="benchmarks")
     proxy = bench_sub.add_parser("proxy", help="latency/throughput of a trivial service direct vs through Envoy")
@@ -114,6 +123,12 @@ def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> None:
     load_app(args.app)
     default_app.run(**_listener_overrides(args))
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from .workers import run_worker
+
+    run_worker(args.join, args.service, args.instances, args.host, args.token)
 
 
 def cmd_render(args: argparse.Namespace) -> None:

@@ -83,11 +83,13 @@ class ControlLoop:
     # --- health -----------------------------------------------------------------------------
     def _health_run(self) -> None:
         from .supervisor import probe
+        from .workers import expire
 
         while not self.stopping.wait(self.health_interval_s):
+            expire(self.d, time.monotonic())
             for name, pool in list(self.d.pools.items()):
                 for instance in pool.ready():
-                    self._check(name, instance, probe(instance.port, self.health_timeout_s))
+                    self._check(name, instance, probe(instance.address, self.health_timeout_s))
 
     def _check(self, name: str, instance: Instance, healthy: bool) -> None:
         key = (name, instance.id)

@@ -9,6 +9,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from .errors import HTTPError
+
 if TYPE_CHECKING:
     from .supervisor import Deployment
 
@@ -42,7 +44,7 @@ class StatusSampler:
 def _service_status(d: Deployment, name: str, pool: Any, stat: Any, rps: float) -> dict[str, Any]:
     healthy = {h.address: h.healthy for h in stat.hosts} if stat else {}
     svc = d.config.puma_services[name]
-    instances = [{"id": i.id, "pid": i.pid, "port": i.port, "state": i.state,
+    instances = [{"id": i.id, "pid": i.pid, "host": i.host, "port": i.port, "state": i.state, "worker": i.worker,
                   "healthy": healthy.get(i.address, False) if i.state == "ready" else None}
                  for i in sorted(pool.instances.values(), key=lambda i: i.id)]
     return {
@@ -59,6 +61,8 @@ class StatusServer:
     """A loopback HTTP server answering GET /_puma/status with the snapshot as JSON."""
 
     def __init__(self, deployment: Deployment) -> None:
+        from . import workers
+
         sampler = StatusSampler(deployment)
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,6 +76,30 @@ class StatusServer:
                     self._send(200, sampler.snapshot())
                 except OSError as exc:
                     self._send(503, {"error": f"Envoy admin unreachable: {exc}"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._workers(lambda body: workers.register(deployment, body))
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                worker = self.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+                self._workers(lambda _body: workers.unregister(deployment, worker) or {"left": worker})
+
+            def _workers(self, action: Any) -> None:
+                try:
+                    if not self.path.startswith(workers.WORKERS_PATH):
+                        raise HTTPError(404, f"only {workers.WORKERS_PATH} accepts {self.command}")
+                    workers.check_token(deployment, self.headers.get(workers.TOKEN_HEADER))
+                    length = int(self.headers.get("content-length") or 0)
+                    if length > 1 << 20:
+                        raise HTTPError(413, "registration body over 1 MiB")
+                    raw = self.rfile.read(length) if length else b"{}"
+                    try:
+                        body = json.loads(raw)
+                    except ValueError:
+                        raise HTTPError(400, "body is not JSON") from None
+                    self._send(200, action(body if isinstance(body, dict) else {}))
+                except HTTPError as exc:
+                    self._send(exc.status, {"error": exc.message, "status": exc.status})
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()

@@ -43,13 +43,20 @@ class Instance:
     service: str
     pid: int | None = None
     port: int | None = None
-    state: str = "starting"  # starting -> ready -> draining -> stopped
+    state: str = "starting"  # starting -> ready -> draining -> stopped (or unhealthy)
     started_at: float = field(default_factory=time.monotonic)
     ready_at: float | None = None
+    host: str = INSTANCE_HOST
+    worker: str | None = None  # the worker host that registered it; None for this host's own
+    last_seen: float = field(default_factory=time.monotonic)
 
     @property
     def address(self) -> str:
-        return f"{INSTANCE_HOST}:{self.port}"
+        return f"{self.host}:{self.port}"
+
+    @property
+    def remote(self) -> bool:
+        return self.worker is not None
 
 
 class ServicePool:
@@ -68,12 +75,13 @@ class ServicePool:
         self._zygote_error: str | None = None
         self._restarts: collections.deque[float] = collections.deque()
         self.log_path = deployment.run_dir / "logs" / f"{name}.log"
+        self.host = getattr(deployment, "instance_host", INSTANCE_HOST)
 
     # --- zygote ---------------------------------------------------------------------------
     def start_zygote(self) -> None:
         assert self.service.target is not None
         cmd = [sys.executable, "-m", "puma.worker", "--service", self.name, "--target", self.service.target,
-               "--host", INSTANCE_HOST, "--threads", str(self.service.threads),
+               "--host", self.host, "--threads", str(self.service.threads),
                "--max-body-bytes", str(self.service.max_body_bytes),
                "--content-types", ",".join(self.service.content_types),
                "--drain-timeout-s", str(self.deployment.drain_timeout_s)]
@@ -118,6 +126,9 @@ class ServicePool:
             self._ready.set()
 
     # --- instances --------------------------------------------------------------------------
+    def next_id(self) -> int:
+        return next(self._ids)
+
     def spawn(self) -> Instance:
         with self.lock:
             instance = Instance(next(self._ids), self.name)
@@ -135,7 +146,7 @@ class ServicePool:
 
     def _admit(self, instance: Instance) -> None:
         # Only a healthy instance joins Envoy's endpoints.
-        if not _wait_healthy(instance.port, HEALTH_TIMEOUT_S):
+        if not _wait_healthy(instance.address, HEALTH_TIMEOUT_S):
             log.warning("service %s: instance %d (pid %s) failed its health check; stopping it",
                         self.name, instance.id, instance.pid)
             self._send({"op": "kill", "pid": instance.pid})
@@ -150,7 +161,7 @@ class ServicePool:
 
     def _on_exit(self, event: dict[str, Any]) -> None:
         with self.lock:
-            instance = next((i for i in self.instances.values() if i.pid == event["pid"]), None)
+            instance = next((i for i in self.instances.values() if i.pid == event["pid"] and not i.remote), None)
             if instance is None:
                 return
             expected = instance.state in ("draining", "stopped")
@@ -181,8 +192,9 @@ class ServicePool:
             return [i for i in self.instances.values() if i.state == "ready"]
 
     def live(self) -> list[Instance]:
+        """This host's starting and ready instances (the ones `scale` and the autoscaler manage)."""
         with self.lock:
-            return [i for i in self.instances.values() if i.state in ("starting", "ready")]
+            return [i for i in self.instances.values() if i.state in ("starting", "ready") and not i.remote]
 
     def retire(self, instance: Instance) -> None:
         """Stop routing to `instance`, let its requests finish, then stop it."""
@@ -201,8 +213,11 @@ class ServicePool:
             if instance.state != "ready":
                 return
             instance.state = "unhealthy"
+            if instance.remote:  # not ours to kill: forget it; its worker must re-register it healthy
+                self.instances.pop(instance.id, None)
         self.deployment.publish()
-        self._send({"op": "kill", "pid": instance.pid})
+        if not instance.remote:
+            self._send({"op": "kill", "pid": instance.pid})
 
     def shutdown(self) -> None:
         if self.zygote is None:
@@ -218,19 +233,19 @@ class ServicePool:
             self._reader.join(timeout=2.0)
 
 
-def probe(port: int | None, timeout_s: float = 1.0) -> bool:
-    """One GET /healthz of an instance: True if it answered 200."""
+def probe(address: str, timeout_s: float = 1.0) -> bool:
+    """One GET /healthz of an instance at 'host:port': True if it answered 200."""
     try:
-        with urllib.request.urlopen(f"http://{INSTANCE_HOST}:{port}/healthz", timeout=timeout_s) as resp:  # noqa: S310
+        with urllib.request.urlopen(f"http://{address}/healthz", timeout=timeout_s) as resp:  # noqa: S310
             return resp.status == 200
     except OSError:
         return False
 
 
-def _wait_healthy(port: int | None, timeout_s: float) -> bool:
+def _wait_healthy(address: str, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if probe(port):
+        if probe(address):
             return True
         time.sleep(0.005)
     return False
@@ -368,7 +383,7 @@ class Deployment:
                         dynamodb=dyn.endpoint if dyn else None, dynamodb_region=dyn.region if dyn else None)
 
     def endpoints(self) -> dict[str, list[tuple[str, int]]]:
-        return {name: sorted((INSTANCE_HOST, i.port) for i in pool.ready() if i.port)
+        return {name: sorted((i.host, i.port) for i in pool.ready() if i.port)
                 for name, pool in self.pools.items()}
 
     def publish(self, *, wait: bool = False) -> None:
