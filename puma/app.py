@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import targets
+from .client import ENV_WORKER
 from .config import PumaConfig, Service, parse_config
 from .errors import PumaConfigError, PumaError
 from .supervisor import Deployment
-from .worker import ENV_WORKER
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from .errors import PumaCallError
 
 ENV_URL = "PUMA_URL"
 ENV_SERVICES = "PUMA_SERVICES"
+ENV_WORKER = "PUMA_WORKER"  # set inside service processes
 
 _mesh: dict[str, Any] = {"url": None, "services": {}}
 _local = threading.local()

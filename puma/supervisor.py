@@ -131,7 +131,7 @@ class ServicePool:
 
     def spawn(self) -> Instance:
         with self.lock:
-            instance = Instance(next(self._ids), self.name)
+            instance = Instance(next(self._ids), self.name, host=self.host)
             self.instances[instance.id] = instance
         self._send({"op": "spawn", "id": instance.id})
         return instance

@@ -28,11 +28,11 @@ from typing import Any
 from waitress.server import create_server
 
 from . import targets
+from .client import ENV_WORKER
 from .service import Counters, build_app
 
 log = logging.getLogger("puma.worker")
 
-ENV_WORKER = "PUMA_WORKER"
 _PR_SET_PDEATHSIG = 1
 
 
