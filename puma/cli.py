@@ -59,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=cmd_status)
 
+    serve = sub.add_parser("serve", help="serve one service of an app on HOST:PORT, without Envoy (one container)",
+                           description="Run one instance of one service, e.g. in a container behind a separate Envoy "
+                                       "(see docker-compose.yml and `puma render --target compose`).")
+    serve.add_argument("app", type=Path)
+    serve.add_argument("--service", required=True)
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0, for containers)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
     worker = sub.add_parser("worker", help="run instances of a service on this host for a PUMA deployment elsewhere",
                             description="Join a running deployment: its Envoy routes to the instances started here.")
     worker.add_argument("--join", required=True, metavar="URL", help="the deployment's URL, e.g. http://10.0.0.1:8080")
@@ -123,6 +132,17 @@ def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> None:
     load_app(args.app)
     default_app.run(**_listener_overrides(args))
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    load_app(args.app)
+    config = default_app.resolved_config()
+    if args.service not in config.puma_services:
+        raise PumaError(f"no service {args.service!r} in {args.app}; services: {sorted(config.puma_services)}")
+    from .worker import serve_standalone
+
+    serve_standalone(args.service, config.puma_services[args.service], args.host, args.port,
+                     drain_timeout_s=config.http_connection_manager.drain_timeout)
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

@@ -4,10 +4,11 @@ A general tool for anyone porting an app: it measures what the paper measured fo
 chatbot ("nine lines of additional code and 13 lines of retained logic ... shed 49 lines").
 
 What counts as a line: a physical line that carries code. Blank lines, comment-only lines
-and docstrings (a statement that is only a string, first in a module, class or function)
-are documentation, not code, and are not counted; a trailing comment is cut off. Python
-files are read with `tokenize`, so `#` inside a string is code; files that are not
-Python, or that do not tokenize, count every non-blank line not starting with `#` or `//`.
+and docstrings (a statement that is only a string, first in a module or in a block: the
+docstrings of modules, classes and functions) are documentation, not code, and are not
+counted; a trailing comment is cut off. Python files are read with `tokenize`, so `#`
+inside a string is code; files that are not Python, or that do not tokenize, count every
+non-blank line not starting with `#` or `//`.
 Lines are compared after normalising whitespace (indentation, runs of spaces), and matched
 in order with difflib: matched lines are *retained*, the others *removed* (OLD only) or
 *added* (NEW only).
@@ -26,7 +27,7 @@ import difflib
 import io
 import json
 import tokenize
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +45,8 @@ class Counts:
     removed: int
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
-
-
-def astuple(counts: Counts) -> tuple[int, ...]:
-    return tuple(asdict(counts).values())
+        return Counts(self.old + other.old, self.new + other.new, self.added + other.added,
+                      self.retained + other.retained, self.removed + other.removed)
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,17 @@ def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: i
     server.run()
 
 
+def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_timeout_s: float = 5.0) -> None:
+    """One instance of one service on host:port, in this process (for a container)."""
+    os.environ[ENV_WORKER] = "1"
+    assert service.target is not None
+    args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
+                              content_types=",".join(service.content_types), drain_timeout_s=drain_timeout_s)
+    sock = socket.create_server((host, port), backlog=1024, reuse_port=False)
+    log.warning("serving %s (%s) on %s:%d", name, service.target, host, port)
+    serve(args, targets.load(service.target), sock, instance_id=1)
+
+
 def _drain_then_exit(counters: Counters, drain_timeout_s: float) -> None:
     # Envoy stopped routing here before the SIGTERM; let requests already inside finish.
     def drain() -> None:
