@@ -23,8 +23,11 @@ log = logging.getLogger("puma")
 def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=getattr(logging, args.log_level.upper()),
+    level = getattr(logging, args.log_level.upper())
+    # PUMA's own lifecycle at the chosen level; other libraries only when they warn (or at debug).
+    logging.basicConfig(level=min(level, logging.WARNING) if level == logging.DEBUG else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("puma").setLevel(level)
     if not getattr(args, "func", None):
         parser.print_help()
         sys.exit(2)
@@ -96,6 +99,15 @@ def _parser() -> argparse.ArgumentParser:
     auto.add_argument("--out", type=Path, required=True, help="directory for JSON and the PNG timeline")
     auto.add_argument("--quick", action="store_true", help="a shorter step")
     auto.set_defaults(func=_lazy("puma.bench.autoscale"))
+
+    loc = sub.add_parser("loc-report", help="lines of code added, retained and removed between two versions",
+                         description="Compare two versions of a program (files or directories) by lines of "
+                                     "code: no blanks, comments or docstrings; matched in order with difflib.")
+    loc.add_argument("old", type=Path, help="the program before (a file or a directory)")
+    loc.add_argument("new", type=Path, help="the program after (a file or a directory)")
+    loc.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
+    loc.add_argument("--pattern", default="*.py", help="which files of a directory to count (default *.py)")
+    loc.set_defaults(func=cmd_loc_report)
     return p
 
 
@@ -139,7 +151,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
     config = default_app.resolved_config()
     if args.service not in config.puma_services:
         raise PumaError(f"no service {args.service!r} in {args.app}; services: {sorted(config.puma_services)}")
+    from .client import ENV_SERVICES
     from .worker import serve_standalone
+
+    # Instances reach other services through the front Envoy ($PUMA_URL) by these prefixes.
+    os.environ.setdefault(ENV_SERVICES, json.dumps({n: s.prefix for n, s in config.puma_services.items()}))
 
     serve_standalone(args.service, config.puma_services[args.service], args.host, args.port,
                      drain_timeout_s=config.http_connection_manager.drain_timeout)
@@ -201,6 +217,16 @@ def cmd_bench_proxy(args: argparse.Namespace) -> None:
     from .bench.proxy import run
 
     run(args.out, requests=args.requests, concurrency=args.concurrency)
+
+
+def cmd_loc_report(args: argparse.Namespace) -> None:
+    from . import locreport
+
+    try:
+        rows = locreport.report(args.old, args.new, pattern=args.pattern)
+    except OSError as exc:
+        raise PumaError(str(exc)) from None
+    print(locreport.to_json(rows) if args.json else locreport.to_markdown(rows))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,22 @@
+#!/bin/sh
+# System packages the test suite needs, installed by the project itself (Debian):
+#   chromium        - the browser the Playwright end-to-end tests drive (never a downloaded one)
+#   docker-compose  - validates docker-compose.yml offline (`docker-compose config`); no engine needed
+# Runs `apt-get update` once, and only when something is missing.
+set -eu
+
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v docker-compose >/dev/null 2>&1 || missing="$missing docker-compose"
+
+if [ -z "$missing" ]; then
+    echo "ensure-system-packages: chromium and docker-compose are installed"
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-system-packages: missing:$missing; install them with: sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "ensure-system-packages: installing$missing"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
