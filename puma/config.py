@@ -130,6 +130,8 @@ class Service(_Model):
     max_body_bytes: int = Field(1 << 20, ge=1)
     threads: int = Field(8, ge=1, le=256)
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
+    warmup: str | None = Field(None, description="'module:function' run once in the zygote before "
+                               "instances fork, so every instance starts with what it loaded")
     autoscale: Autoscale | None = Field(None, description="default: on when instances.max > instances.min")
     circuit_breaker: CircuitBreaker = CircuitBreaker()
     health_check: HealthCheck | None = Field(None, description="Envoy active health checks (opt-in; PUMA already admits only healthy instances and ejects failing ones)")
@@ -153,7 +155,7 @@ class Service(_Model):
             raise ValueError(f"{value!r} ends with '/'; write it like '{value.rstrip('/')}'")
         return value
 
-    @field_validator("target")
+    @field_validator("target", "warmup")
     @classmethod
     def _target_is_import_path(cls, value: str | None) -> str | None:
         if value is not None and (":" not in value or value.startswith(":") or value.endswith(":")):

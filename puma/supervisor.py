@@ -85,6 +85,8 @@ class ServicePool:
                "--max-body-bytes", str(self.service.max_body_bytes),
                "--content-types", ",".join(self.service.content_types),
                "--drain-timeout-s", str(self.deployment.drain_timeout_s)]
+        if self.service.warmup:
+            cmd += ["--warmup", self.service.warmup]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log_file:
             self.zygote = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file,

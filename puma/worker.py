@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> None:
     except BaseException as exc:  # noqa: BLE001 - any import failure is reported to the supervisor
         _emit(out, {"event": "error", "message": f"cannot import {args.target!r}: {type(exc).__name__}: {exc}"})
         sys.exit(1)
+    if args.warmup:
+        try:
+            targets.load(args.warmup)()  # loaded once here; forked instances share it copy-on-write
+        except BaseException as exc:  # noqa: BLE001
+            _emit(out, {"event": "error", "message": f"warm-up {args.warmup!r} failed: {type(exc).__name__}: {exc}"})
+            sys.exit(1)
     Zygote(args, fn, out).run()
 
 
@@ -60,6 +66,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--max-body-bytes", type=int, default=1 << 20)
     p.add_argument("--content-types", default="")
     p.add_argument("--drain-timeout-s", type=float, default=5.0)
+    p.add_argument("--warmup", default=None, help="import path of a function to run once before forking")
     return p.parse_args(argv)
 
 

@@ -128,3 +128,16 @@ def test_call_outside_a_deployment_names_the_fix():
             puma.call("echo", {})
     finally:
         puma.client._mesh.update(saved)
+
+
+def test_warmup_runs_once_in_the_zygote_before_instances_fork():
+    app = puma.App()
+    app.configure({"puma_services": {"warm": {"prefix": "/warm", "instances": 2,
+                                              "warmup": "tests.apps.basic:warm_up"}}})
+    app.add_services({"warm": basic.warmth})
+    with app.start(listener={"port": 0}) as deployment, httpx.Client(base_url=deployment.url) as http:
+        replies = [http.get("/warm").json() for _ in range(6)]
+    zygotes = {r["warmed_in"] for r in replies}
+    assert len(zygotes) == 1 and None not in zygotes
+    assert zygotes.isdisjoint({r["pid"] for r in replies})  # run in the zygote, not in the instances
+    assert len({r["pid"] for r in replies}) == 2

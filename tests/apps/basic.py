@@ -43,3 +43,15 @@ def crash(request: puma.Request) -> dict:
 def slow(request: puma.Request) -> dict:
     time.sleep(float(request.data.get("s", 0.2)))
     return {"slept": True, "pid": os.getpid()}
+
+
+WARM: dict[str, int] = {}
+
+
+def warm_up() -> None:
+    """Runs once in the zygote; instances see its result without running it."""
+    WARM["zygote_pid"] = os.getpid()
+
+
+def warmth() -> dict:
+    return {"warmed_in": WARM.get("zygote_pid"), "pid": os.getpid()}
