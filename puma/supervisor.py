@@ -157,8 +157,11 @@ class ServicePool:
             if instance.state != "starting":
                 return
             instance.state, instance.ready_at = "ready", time.monotonic()
-        log.info("service %s: instance %d ready on port %d (pid %d) in %.0f ms", self.name, instance.id,
-                 instance.port, instance.pid, 1000 * (instance.ready_at - instance.started_at))
+        startup_ms = 1000 * (instance.ready_at - instance.started_at)
+        log.info("service %s: instance %d ready at %s (pid %s) in %.0f ms", self.name, instance.id,
+                 instance.address, instance.pid, startup_ms)
+        self.deployment.record(self.name, f"instance {instance.id} ready at {instance.address} in {startup_ms:.0f} ms",
+                               startup_ms=round(startup_ms, 1))
         self.deployment.publish()
 
     def _on_exit(self, event: dict[str, Any]) -> None:
@@ -401,8 +404,8 @@ class Deployment:
         """What `puma status` shows: per service instances, in-flight, requests/s, p50/p99; events."""
         return self.status_server.sampler.snapshot()
 
-    def record(self, service: str, message: str) -> None:
-        self.events.append({"time": time.time(), "service": service, "message": message})
+    def record(self, service: str, message: str, **data: Any) -> None:
+        self.events.append({"time": time.time(), "service": service, "message": message, **data})
 
     @property
     def url(self) -> str:

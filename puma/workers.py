@@ -126,7 +126,7 @@ class WorkerHost:
         env["PUMA_URL"] = self.join_url
         return env
 
-    def record(self, service: str, message: str) -> None:
+    def record(self, service: str, message: str, **_data: Any) -> None:
         log.info("%s: %s", service, message)
 
     def publish(self, *, wait: bool = False) -> None:

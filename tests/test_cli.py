@@ -78,3 +78,12 @@ def test_bench_proxy_writes_json_and_plot(tmp_path):
     assert set(data["latency_ms"]) == {"direct", "envoy"}
     assert data["git_revision"] and data["machine"]["cores"]
     assert (tmp_path / "proxy.png").stat().st_size > 10_000
+
+
+def test_bench_autoscale_quick_writes_timeline(tmp_path):
+    result = _puma("--log-level", "warning", "bench", "autoscale", "--quick", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "autoscale.json").read_text())
+    assert data["samples"] and data["requests_total"] > 0
+    assert data["max_ready_instances"] > 1  # the step added capacity
+    assert (tmp_path / "autoscale.png").stat().st_size > 10_000

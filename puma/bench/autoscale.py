@@ -100,16 +100,19 @@ def run(out: Path, *, quick: bool = False) -> dict[str, Any]:
         "samples": samples, "per_second": _per_second(requests), "events": events,
         "requests_total": len(requests), "failed_requests": sum(1 for r in requests if r[2] != 200),
         "time_to_added_capacity_s": None if added is None else round(added - step_at, 3),
+        "instance_start_ms": [e["startup_ms"] for e in events if "startup_ms" in e],
         "max_ready_instances": max(s["ready"] for s in samples),
         "final_ready_instances": samples[-1]["ready"], "step_at_s": step_at, "step_end_s": run_data["step_end_s"],
     })
     result["goals"] = {"capacity_within_2s": added is not None and added - step_at <= 2.0,
+                       "instance_start_le_500ms": all(ms <= 500 for ms in result["instance_start_ms"]),
                        "zero_failures": result["failed_requests"] == 0}
     write_json(out / "autoscale.json", result)
     _plot(out / "autoscale.png", result)
     print(f"step at {step_at:.1f} s: capacity added after {result['time_to_added_capacity_s']} s "
           f"(max {result['max_ready_instances']} instances, back to {result['final_ready_instances']}); "
-          f"{result['requests_total']} requests, {result['failed_requests']} failed\n"
+          f"{result['requests_total']} requests, {result['failed_requests']} failed; instance start to healthy "
+          f"{result['instance_start_ms']} ms\n"
           f"goals: {result['goals']}\nwrote {out / 'autoscale.json'} and {out / 'autoscale.png'}")
     return result
 
