@@ -95,6 +95,10 @@ class ServicePool:
                                         name=f"puma-{self.name}-events")
         self._reader.start()
 
+    def zygote_ready(self) -> bool:
+        """Whether the zygote answered (ready, or with an error)."""
+        return self._ready.is_set()
+
     def wait_zygote(self, timeout_s: float) -> None:
         if not self._ready.wait(timeout_s) or self._zygote_error:
             detail = self._zygote_error or f"no answer within {timeout_s:.0f} s"
@@ -303,10 +307,7 @@ class Deployment:
             self.envoy.start(self.config)
             for pool in self.pools.values():
                 pool.start_zygote()
-            for pool in self.pools.values():
-                pool.wait_zygote(self.startup_timeout_s)
-                for _ in range(pool.service.instances.min):
-                    pool.spawn()
+            self._spawn_as_zygotes_ready(time.monotonic() + self.startup_timeout_s)
             self.wait_ready(self.startup_timeout_s)
             undo.pop_all()
         self._started = True
@@ -315,6 +316,22 @@ class Deployment:
         log.info("PUMA deployment ready at %s in %.2f s (%d services)", self.url,
                  time.monotonic() - started, len(self.pools))
         return self
+
+    def _spawn_as_zygotes_ready(self, deadline: float) -> None:
+        # Each service starts its instances as soon as its own zygote is ready, so a service whose
+        # warm-up calls another (through the mesh) does not wait for services listed after it.
+        waiting = dict(self.pools)
+        while waiting:
+            for name, pool in list(waiting.items()):
+                if pool.zygote_ready():
+                    pool.wait_zygote(0)  # raises if it reported an error
+                    for _ in range(pool.service.instances.min):
+                        pool.spawn()
+                    del waiting[name]
+            if waiting and time.monotonic() > deadline:
+                raise PumaStartError(f"services {sorted(waiting)} did not start within {self.startup_timeout_s:.0f} s "
+                                     f"(importing or warming up); logs in {self.run_dir / 'logs'}")
+            time.sleep(0.005)
 
     def wait_ready(self, timeout_s: float = 30.0) -> None:
         """Wait until every service has its minimum of healthy instances, known to Envoy."""
