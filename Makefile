@@ -12,10 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The chatbot ported to PUMA on http://127.0.0.1:8080 (the database is prepared once).
 run: $(STAMP)
-	$(BIN)/python -m puma.cli run examples/hello_app.py
+	$(BIN)/chatbot db upgrade
+	$(BIN)/chatbot db load
+	$(BIN)/puma run chatbot/puma_app.py
 
 test: $(STAMP)
+	sh scripts/ensure-system-packages.sh
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

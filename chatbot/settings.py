@@ -1,6 +1,8 @@
 """Settings read from the environment, in one place.
 
-Only ``DATABASE_URL`` is read today. Example::
+``DATABASE_URL`` (the database), ``CHATBOT_SESSION_STORE`` (where conversations live: ``sql``,
+the default, ``dynamodb`` or ``memory``) and ``CHATBOT_DYNAMODB_ENDPOINT`` (DynamoDB for the
+PUMA port; unset: a local moto server). Example::
 
     DATABASE_URL=postgresql+psycopg2://user:pw@localhost:5432/chatbot chatbot db upgrade
 """
@@ -9,8 +11,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chatbot.sessions import SessionStore
 
 DATABASE_URL_ENV = "DATABASE_URL"
+SESSION_STORE_ENV = "CHATBOT_SESSION_STORE"
+DYNAMODB_ENDPOINT_ENV = "CHATBOT_DYNAMODB_ENDPOINT"
+SESSION_STORES = ("sql", "dynamodb", "memory")
 
 
 def default_database_path() -> Path:
@@ -30,3 +39,49 @@ def database_url() -> str:
     path = default_database_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def session_store_kind() -> str:
+    """``CHATBOT_SESSION_STORE``: ``"sql"`` (default), ``"dynamodb"`` or ``"memory"``."""
+    kind = os.environ.get(SESSION_STORE_ENV, "").strip().lower() or "sql"
+    if kind not in SESSION_STORES:
+        raise ValueError(f"{SESSION_STORE_ENV}: {kind!r} is not one of {', '.join(SESSION_STORES)}; "
+                         "unset it for the SQL store (DATABASE_URL or ./var)")
+    return kind
+
+
+def session_store() -> SessionStore:
+    """A new store of the kind ``CHATBOT_SESSION_STORE`` names.
+
+    ``sql``: ``SqlSessionStore`` on ``database_url()`` (SQLite or PostgreSQL); ``dynamodb``:
+    ``DynamoSessionStore`` via ``puma.dynamodb()`` (needs ``puma_dynamodb_config()`` in the
+    deployment); ``memory``: one process only. Example: ``Chatbot(store=session_store())``.
+    """
+    kind = session_store_kind()
+    if kind == "dynamodb":
+        from chatbot.dynamo_store import DynamoSessionStore
+
+        return DynamoSessionStore()
+    if kind == "memory":
+        from chatbot.sessions import MemorySessionStore
+
+        return MemorySessionStore()
+    from chatbot.sessions import SqlSessionStore
+
+    return SqlSessionStore()
+
+
+def puma_dynamodb_config() -> dict[str, Any]:
+    """The Figure 4 key the chosen store needs in a PUMA config: ``{}`` unless the store is
+    ``dynamodb``, then ``{"dynamodb": {}}`` (a local moto server) or, with
+    ``CHATBOT_DYNAMODB_ENDPOINT``, ``{"dynamodb": {"endpoint": ..., "region": $AWS_REGION}}``.
+    Example: ``CONFIG.update(puma_dynamodb_config())``.
+    """
+    if session_store_kind() != "dynamodb":
+        return {}
+    endpoint = os.environ.get(DYNAMODB_ENDPOINT_ENV, "").strip()
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    key: dict[str, Any] = {"endpoint": endpoint} if endpoint else {}
+    if region:
+        key["region"] = region
+    return {"dynamodb": key}

@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.plugins.processes",
     "tests.plugins.chatbot_db",
+    "tests.plugins.postgres",
 ]

@@ -1,0 +1,266 @@
+"""The web side of the PUMA chatbot: the page's files, the survey, and the legacy bridge.
+
+Three PUMA service functions (``chatbot.puma_app`` routes them):
+
+- ``serve_static`` at ``/``: the files of the repository's ``web/`` directory
+  (``/`` -> ``index.html``, ``/dashboard`` -> ``dashboard.html``).
+- ``survey`` at ``/survey``: stores the end-of-chat survey in the chatbot database.
+- ``legacy_bridge`` at ``/legacy``: the small HTTP bridge to the legacy socket server (the
+  role the original's PHP page played): one JSON line out, one line back.
+
+Example::
+
+    curl -d 'id=-1&text=&mode=false&turn_no=1' http://127.0.0.1:8080/legacy
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import puma
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+LEGACY_ADDR_ENV = "LEGACY_SOCKET_ADDR"
+DEFAULT_LEGACY_ADDR = "127.0.0.1:13113"
+LEGACY_TIMEOUT_S = 30.0
+MAX_REPLY_BYTES = 1 << 20
+
+_ALIASES = {"UUID": "id", "userid": "id", "chatText": "text"}
+_TURN_FIELDS = frozenset({"id", "text", "mode", "turn_no"})
+_SURVEY_FIELDS = frozenset({"id", "liked", "engagement", "chatbot_before", "comments"})
+
+# ---------------------------------------------------------------------------- static files
+
+_PAGES = {"": "index.html", "index.html": "index.html", "dashboard": "dashboard.html"}
+_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+}
+# Nothing is loaded from elsewhere; the page's own code may only talk to its own origin.
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+def serve_static(request: puma.Request) -> puma.Response:
+    """GET a file of ``web/``: ``/`` is ``index.html``, ``/dashboard`` is ``dashboard.html``.
+
+    Files are revalidated on every load (``no-cache`` + ``ETag``) because there is no build
+    step to put versions in their names. Example: ``GET /chat.js`` -> the script, 200.
+    """
+    if request.method not in ("GET", "HEAD"):
+        raise puma.HTTPError(405, f"method {request.method} is not allowed here; use GET")
+    path = _resolve(request.path)
+    stat = path.stat()
+    etag = '"' + hashlib.sha1(f"{stat.st_mtime_ns}-{stat.st_size}".encode()).hexdigest()[:16] + '"'
+    headers = _static_headers(path, etag)
+    if _header(request, "If-None-Match") == etag:
+        return puma.Response(b"", 304, headers)
+    body = b"" if request.method == "HEAD" else path.read_bytes()
+    return puma.Response(body, 200, headers, content_type=_content_type(path))
+
+
+def _resolve(url_path: str) -> Path:
+    """The file under ``WEB_DIR`` for ``url_path``; 404 for anything else, outside included."""
+    relative = url_path.lstrip("/")
+    relative = _PAGES.get(relative.rstrip("/"), relative)
+    root = WEB_DIR.resolve()
+    try:
+        path = (root / relative).resolve()
+    except (OSError, ValueError):
+        raise puma.HTTPError(404, f"no such file: {url_path[:200]}") from None
+    if not path.is_relative_to(root) or not path.is_file() or _hidden(path, root):
+        raise puma.HTTPError(404, f"no such file: {url_path[:200]}")
+    return path
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _content_type(path: Path) -> str:
+    return _CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def _static_headers(path: Path, etag: str) -> dict[str, str]:
+    headers = {"Cache-Control": "no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    if path.suffix.lower() == ".html":
+        headers |= {"Content-Security-Policy": _CSP, "Referrer-Policy": "no-referrer",
+                    "X-Frame-Options": "DENY"}
+    return headers
+
+
+def _header(request: puma.Request, name: str) -> str | None:
+    lowered = name.lower()
+    return next((v for k, v in request.headers.items() if k.lower() == lowered), None)
+
+
+# ---------------------------------------------------------------------------- survey
+
+_store_lock = threading.Lock()
+_store: Any = None
+
+
+def survey(request: puma.Request) -> dict[str, Any]:
+    """POST ``{"id", "liked": 1-5, "engagement": 1-5, "chatbot_before": bool, "comments"}``.
+
+    Stored in the chatbot database's ``survey_answers`` table; 400 names the bad field.
+    Replies ``{"ok": true, "userid": id}``. The id is not looked up: a conversation with the
+    legacy server lives in that process, not in this database.
+    """
+    if request.method != "POST":
+        raise puma.HTTPError(405, f"method {request.method} is not allowed here; POST the survey")
+    answers = _survey_answers(request)
+    session_id = answers.pop("id")
+    _session_store().save_survey(session_id, answers)
+    log.debug("survey stored for session %s", session_id)
+    return {"ok": True, "userid": session_id}
+
+
+def _survey_answers(request: puma.Request) -> dict[str, Any]:
+    from chatbot.errors import InvalidRequest
+    from chatbot.sessions import validate_survey
+
+    data = _payload(request, _SURVEY_FIELDS, "id, liked, engagement, chatbot_before, comments")
+    session_id = data.get("id")
+    if not isinstance(session_id, str) or not _valid_session_id(session_id):
+        raise puma.HTTPError(400, f"id: {session_id!r} is not the id of a conversation")
+    for required in ("liked", "engagement"):
+        if data.get(required) in (None, ""):
+            raise puma.HTTPError(400, f"survey.{required}: an answer from 1 to 5 is required")
+    try:
+        checked = validate_survey({k: v for k, v in data.items() if k != "id"})
+    except InvalidRequest as error:
+        raise puma.HTTPError(400, str(error)) from None
+    if isinstance(data.get("liked"), float) or isinstance(data.get("engagement"), float):
+        raise puma.HTTPError(400, "survey: liked and engagement must be whole numbers 1-5")
+    return {"id": session_id, **checked}
+
+
+def _valid_session_id(value: str) -> bool:
+    return 0 < len(value) <= 100 and value != "-1" and all(c.isalnum() or c in "_.:-" for c in value)
+
+
+def _session_store() -> Any:
+    """One ``SqlSessionStore`` per process, on ``DATABASE_URL`` (read at first use)."""
+    global _store
+    with _store_lock:
+        if _store is None:
+            from chatbot.sessions import SqlSessionStore
+
+            _store = SqlSessionStore()
+        return _store
+
+
+def _payload(request: puma.Request, fields: frozenset[str], expected: str) -> dict[str, Any]:
+    """The JSON object or form fields of ``request``, aliases renamed; 400 for unknown ones."""
+    if request.json is not None and not isinstance(request.json, dict):
+        raise puma.HTTPError(400, f"body: expected a JSON object, got {type(request.json).__name__}")
+    data = {_ALIASES.get(k, k): v for k, v in request.data.items()}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise puma.HTTPError(400, f"unknown field(s) {unknown}; expected {expected}")
+    return data
+
+
+# ---------------------------------------------------------------------------- legacy bridge
+
+
+def legacy_bridge(request: puma.Request) -> puma.Response:
+    """POST a turn (the fields of ``/agent``: id, text, mode, turn_no) to the legacy server.
+
+    Speaks its socket protocol to ``$LEGACY_SOCKET_ADDR`` (default 127.0.0.1:13113), one
+    connection per request (a loopback connect costs ~0.1 ms and leaves no stale sockets).
+    502 if the server is unreachable or answers garbage, 504 if it answers too slowly.
+    """
+    if request.method != "POST":
+        raise puma.HTTPError(405, f"method {request.method} is not allowed here; POST a turn")
+    turn = _payload(request, _TURN_FIELDS, "id, text, mode, turn_no")
+    address = legacy_address()
+    reply = exchange(address, turn, timeout_s=LEGACY_TIMEOUT_S)
+    status = _reply_status(reply)
+    return puma.Response(reply, status, {"X-Served-By": f"legacy {address[0]}:{address[1]}"})
+
+
+def legacy_address() -> tuple[str, int]:
+    """``(host, port)`` from ``$LEGACY_SOCKET_ADDR`` ("host:port"); 500 if malformed."""
+    raw = os.environ.get(LEGACY_ADDR_ENV, "").strip() or DEFAULT_LEGACY_ADDR
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise puma.HTTPError(500, f"{LEGACY_ADDR_ENV}={raw!r} is not host:port; "
+                                  f"set it like {DEFAULT_LEGACY_ADDR}")
+    return host.strip("[]"), int(port)
+
+
+def exchange(address: tuple[str, int], message: Mapping[str, Any], *,
+             timeout_s: float = LEGACY_TIMEOUT_S) -> dict[str, Any]:
+    """Send one JSON line to the legacy server and read its one-line JSON reply."""
+    where = f"{address[0]}:{address[1]}"
+    try:
+        with socket.create_connection(address, timeout=timeout_s) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.sendall(json.dumps(dict(message)).encode() + b"\n")
+            line = _read_line(sock)
+    except TimeoutError:
+        raise puma.HTTPError(504, f"the legacy server at {where} did not answer within "
+                                  f"{timeout_s:g} s", backend="legacy") from None
+    except OSError as error:
+        log.warning("legacy server at %s unreachable: %s", where, error)
+        raise puma.HTTPError(502, f"the legacy server at {where} is unreachable "
+                                  f"({error.strerror or error}); is it running?",
+                             backend="legacy") from None
+    return _decode_reply(line, where)
+
+
+def _read_line(sock: socket.socket) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        newline = chunk.find(b"\n")
+        if newline >= 0:
+            chunks.append(chunk[:newline])
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_REPLY_BYTES:
+            break
+    return b"".join(chunks)
+
+
+def _decode_reply(line: bytes, where: str) -> dict[str, Any]:
+    if not line.strip():
+        raise puma.HTTPError(502, f"the legacy server at {where} closed the connection "
+                                  "without a reply", backend="legacy")
+    try:
+        reply = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise puma.HTTPError(502, f"the legacy server at {where} sent a reply that is not "
+                                  "JSON", backend="legacy") from None
+    if not isinstance(reply, dict):
+        raise puma.HTTPError(502, f"the legacy server at {where} sent "
+                                  f"{type(reply).__name__}, not a JSON object", backend="legacy")
+    return reply
+
+
+def _reply_status(reply: Mapping[str, Any]) -> int:
+    """The listener's error replies carry their HTTP status; pass it on."""
+    status = reply.get("status") if "error" in reply else None
+    return status if isinstance(status, int) and 400 <= status < 600 else 200

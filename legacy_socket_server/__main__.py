@@ -1,0 +1,83 @@
+"""``python -m legacy_socket_server [debug] [--host H] [--port N]`` (also ``chatbot legacy``).
+
+Loads the catalogue and the recommender, then serves on 127.0.0.1:13113 (13120 with
+``debug``; ``--port 0`` picks a free port) until SIGINT or SIGTERM. The log line
+``listening on HOST:PORT`` says where, once it is ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from legacy_socket_server.server import MAX_LINE_BYTES, LegacyServer, chatbox_socket
+
+if TYPE_CHECKING:
+    from chatbot.bot import Chatbot
+
+log = logging.getLogger("legacy_socket_server")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server until SIGINT/SIGTERM; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv[1:] if argv[:1] == ["--"] else argv)
+    args.debug = args.debug or args.mode == "debug"
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    log.setLevel(logging.DEBUG if args.debug else logging.INFO)
+    port = args.port if args.port is not None else chatbox_socket(args.debug)
+    server = LegacyServer(_bot(args), args.host, port, max_line_bytes=args.max_line_bytes)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    threading.Thread(target=server.serve_forever, name="legacy-accept").start()
+    log.info("listening on %s:%d%s", args.host, server.port, " (debug)" if args.debug else "")
+    stop.wait()
+    log.info("stopping: finishing the turns in progress")
+    server.shutdown()
+    log.info("stopped")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m legacy_socket_server", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("mode", nargs="?", choices=["debug"], help="debug: port 13120, debug logging")
+    p.add_argument("--debug", action="store_true", help="the same as the word debug")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 13113, or 13120 in debug; 0 picks one)")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="paraphrase seed of every conversation (default 0), or 'random'")
+    p.add_argument("--database-url", help="the catalogue's database (default DATABASE_URL or ./var)")
+    p.add_argument("--max-line-bytes", type=int, default=MAX_LINE_BYTES,
+                   help=f"longest request line accepted (default {MAX_LINE_BYTES})")
+    return p
+
+
+def _seed(value: str) -> int | None:
+    if value == "random":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number or 'random'") from None
+
+
+def _bot(args: argparse.Namespace) -> Chatbot:
+    from chatbot.bot import Chatbot
+    from chatbot.sessions import MemorySessionStore
+
+    log.info("loading the catalogue and the recommender")
+    return Chatbot(store=MemorySessionStore(), seed=args.seed, database_url=args.database_url)
+
+
+if __name__ == "__main__":
+    from chatbot.cli import main as chatbot_main
+
+    # Through the chatbot CLI for its error reporting; "--" keeps it from reading our options.
+    sys.exit(chatbot_main(["legacy", "--", *sys.argv[1:]]))

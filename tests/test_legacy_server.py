@@ -1,0 +1,201 @@
+"""The monolith: newline-delimited JSON over a socket, every chatbot part in one process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chatbot import nlg
+from chatbot.bot import Chatbot
+from chatbot.catalog import Catalog
+from chatbot.sessions import MemorySessionStore
+from legacy_socket_server import LegacyServer, chatbox_socket
+from tests.chatbot_helpers import components_for
+from tests.helpers import wait_for
+
+SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "yes"]
+
+
+class Client:
+    """One connection speaking the line protocol."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.file = self.sock.makefile("rb")
+
+    def send(self, message: dict[str, Any] | bytes) -> dict[str, Any]:
+        self.write(message)
+        return self.read()
+
+    def write(self, message: dict[str, Any] | bytes) -> None:
+        data = message if isinstance(message, bytes) else json.dumps(message).encode()
+        self.sock.sendall(data + b"\n")
+
+    def read(self) -> dict[str, Any]:
+        line = self.file.readline()
+        assert line.endswith(b"\n"), f"connection closed instead of a reply: {line[:100]!r}"
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.file.close()
+        self.sock.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def converse_anew(port: int, script: list[str]) -> list[dict[str, Any]]:
+    """A conversation on a connection of its own."""
+    with Client(port) as client:
+        return converse(client, script)
+
+
+@pytest.fixture(scope="module")
+def server(chatbot_db_url: str, catalog: Catalog) -> Iterator[LegacyServer]:
+    bot = Chatbot(store=MemorySessionStore(), components=components_for(chatbot_db_url, catalog))
+    legacy = LegacyServer(bot, "127.0.0.1", 0)
+    thread = threading.Thread(target=legacy.serve_forever)
+    thread.start()
+    yield legacy
+    legacy.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def client(server: LegacyServer) -> Iterator[Client]:
+    connection = Client(server.port)
+    yield connection
+    connection.close()
+
+
+def converse(client: Client, script: list[str]) -> list[dict[str, Any]]:
+    replies = [client.send({"id": "-1", "text": "", "mode": "false", "turn_no": 1})]
+    sid = replies[0]["userid"]
+    for turn_no, text in enumerate(script, start=2):
+        replies.append(client.send({"id": sid, "text": text, "mode": "false", "turn_no": turn_no}))
+    return replies
+
+
+def test_legacy_server_whole_conversation_on_one_connection(client: Client) -> None:
+    replies = converse(client, SCRIPT)
+    assert replies[0]["response"] == nlg.INTRO and replies[0]["passiveLen"] == 1
+    film = next(r["recommendation"] for r in replies if r.get("recommendation"))
+    assert "Jim Carrey" in film["cast"] and "comedy" in film["genres"] and film["mpaa"] == "PG-13"
+    assert replies[-1]["messages"][-1].startswith("Bye!")
+    polled = [client.send({"id": replies[0]["userid"], "mode": "true"}) for _ in range(2)]
+    assert polled[0]["signal"] == "end" and polled[1]["messages"] == []
+
+
+def test_legacy_server_pipelined_requests_and_long_lines(client: Client) -> None:
+    sid = client.send({"id": "-1", "text": "", "mode": "false"})["userid"]
+    long_text = "I would like a comedy " + "please " * 8000  # ~56 KB, under the line limit
+    client.sock.sendall(b"".join(json.dumps(m).encode() + b"\n" for m in [
+        {"id": sid, "text": long_text, "mode": "false", "turn_no": 2},
+        {"id": sid, "text": long_text, "mode": "false", "turn_no": 2},
+        {"id": sid, "mode": "true"},
+    ]))
+    first, retry, poll = client.read(), client.read(), client.read()
+    assert first == retry and first["turn_no"] == 2 and nlg.TRUNCATED in first["messages"]
+    assert poll["userid"] == sid
+
+
+@pytest.mark.parametrize(("line", "code", "needle"), [
+    (b'{"id": "-1", "text": ', "bad_request", "malformed JSON"),
+    (b"\xff\xfe\x00\x13garbage\x80", "bad_request", "not UTF-8"),
+    (b'{"text": "hello"}', "bad_request", "id: missing"),
+    (b'{"id": "-1", "text": "hi", "admin": true}', "bad_request", "unknown field"),
+    (b'{"id": "no-such-session", "text": "hi", "mode": "false"}', "unknown_session", "unknown session"),
+    (b'["id", "-1"]', "bad_request", "JSON object"),
+    (b"[" * 50_000, "bad_request", "malformed JSON"),
+    (b'{"id": "-1", "text": "hi", "turn_no": 5}', "conflict", "turn 1"),
+], ids=["malformed-json", "binary-garbage", "missing-id", "unknown-field", "unknown-session",
+        "json-array", "deep-nesting", "out-of-order"])
+def test_legacy_server_bad_input_gets_a_json_error_and_the_connection_keeps_serving(
+        client: Client, line: bytes, code: str, needle: str) -> None:
+    reply = client.send(line)
+    assert reply["error"] == code and needle in reply["detail"] and reply["status"] >= 400
+    assert client.send({"id": "-1", "text": "", "mode": "false"})["response"] == nlg.INTRO
+
+
+def test_legacy_server_oversized_line_gets_an_error_then_close(server: LegacyServer,
+                                                               client: Client) -> None:
+    client.write({"id": "-1", "text": "x" * 1_000_000, "mode": "false"})
+    assert client.read()["error"] == "line_too_long"
+    assert client.file.readline() == b""
+    assert converse_anew(server.port, ["comedy"])[-1]["turn_no"] == 2
+
+
+def test_legacy_server_survives_abrupt_disconnects(server: LegacyServer) -> None:
+    with Client(server.port) as half:
+        half.sock.sendall(b'{"id": "-1", "te')
+    with Client(server.port) as rude:
+        rude.write({"id": "-1", "text": "", "mode": "false"})
+        rude.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    # ^ closed with a reset while the server is answering
+    with Client(server.port) as last_words:
+        last_words.sock.sendall(json.dumps({"id": "-1", "text": "", "mode": "false"}).encode())
+        last_words.sock.shutdown(socket.SHUT_WR)  # no newline, then end of input: still answered
+        assert last_words.read()["response"] == nlg.INTRO
+    assert converse_anew(server.port, ["drama"])[-1]["turn_no"] == 2
+
+
+def test_legacy_server_keeps_concurrent_conversations_apart(server: LegacyServer) -> None:
+    genres = ["comedy", "drama", "horror", "romance", "action", "thriller"]
+    results: dict[str, list[dict[str, Any]]] = {}
+
+    def talk(genre: str) -> None:
+        results[genre] = converse_anew(server.port, [genre])
+
+    threads = [threading.Thread(target=talk, args=(g,)) for g in genres]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({replies[0]["userid"] for replies in results.values()}) == len(genres)
+    for genre, replies in results.items():
+        assert {r["userid"] for r in replies} == {replies[0]["userid"]}
+        assert genre in replies[-1]["messages"][0]
+
+
+def test_legacy_server_ports_follow_listing_1() -> None:
+    assert (chatbox_socket(False), chatbox_socket(True)) == (13113, 13120)
+
+
+def test_legacy_server_command_serves_then_stops_cleanly_on_sigterm(chatbot_db_url: str,
+                                                                    tmp_path: Path) -> None:
+    log_path = tmp_path / "legacy.log"
+    env = {**os.environ, "DATABASE_URL": chatbot_db_url}
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "legacy_socket_server", "--port", "0"],
+                                stdout=log_file, stderr=subprocess.STDOUT, env=env)
+    try:
+        found = wait_for(lambda: re.search(rb"listening on 127\.0\.0\.1:(\d+)", log_path.read_bytes())
+                         or proc.poll() is not None, timeout_s=60, message="the server to listen")
+        assert proc.poll() is None, log_path.read_text()
+        port = int(found.group(1))
+        assert converse_anew(port, ["comedy"])[-1]["turn_no"] == 2
+        with Client(port) as idle:  # an open connection must not hold up the shutdown
+            assert idle.send({"id": "-1", "text": ""})["response"] == nlg.INTRO
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=15) == 0
+            assert idle.file.readline() == b""
+        assert b"stopped" in log_path.read_bytes()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,276 @@
+"""The session-level load tests: personas and checks on canned replies, every persona against
+the real bot in-process, and `python -m loadtests compare --quick` against both deployments.
+
+Only Locust-free modules are imported here (Locust patches the standard library for gevent
+on import); the Locust side runs in the subprocess of the last test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chatbot import nlg
+from chatbot.bot import Chatbot
+from chatbot.catalog import Catalog
+from chatbot.listener import handle
+from chatbot.sessions import MemorySessionStore
+from loadtests.checks import Conversation, Exchange, check
+from loadtests.conversation import Retriable, TurnFailed, hold, with_one_retry
+from loadtests.personas import MIX, WISHES, Answer, Persona, Script, asked, make_persona, pick_kind
+from loadtests.report import step_rows
+from tests.chatbot_helpers import components_for
+
+ROOT = Path(__file__).resolve().parents[1]
+GENRE_Q, ACTOR_Q = nlg.QUESTIONS["genre"][0], nlg.QUESTIONS["actor"][0]
+DIRECTOR_Q, MPAA_Q = nlg.QUESTIONS["director"][0], nlg.QUESTIONS["mpaa"][0]
+FILM = {"id": 7, "title": "Dumb and Dumber", "genres": ["comedy"], "cast": ["Jim Carrey", "Jeff Daniels"],
+        "directors": ["Peter Farrelly"], "director": "Peter Farrelly", "mpaa": "PG-13"}
+
+
+def decisive() -> Persona:
+    return Persona("decisive", {
+        "genre": Answer("a comedy with Jim Carrey", {"genre": ["comedy"], "actor": "Jim Carrey"}),
+        "actor": Answer("no preference"), "director": Answer("no preference"),
+        "mpaa": Answer("rated PG-13", {"mpaa": "PG-13"})})
+
+
+def play(script: Script, questions: list[list[str]]) -> list[str | None]:
+    return [script.next_text(q) for q in questions]
+
+
+# -- personas ---------------------------------------------------------------------------------
+
+def test_asked_finds_the_last_question_even_after_a_hint() -> None:
+    assert asked([nlg.NOT_UNDERSTOOD, GENRE_Q, nlg.HINT]) == "genre"
+    assert asked(["How about Heat (1995)?", nlg.WATCHED]) == "watched"
+    assert asked(["Wonderful! Enjoy Heat.", nlg.BYES[0]]) is None
+
+
+def test_script_decisive_states_its_wishes_and_accepts() -> None:
+    script = Script(decisive())
+    assert script.next_text(None) == ""
+    assert script.next_text([nlg.INTRO, GENRE_Q]) == "a comedy with Jim Carrey"
+    assert script.stated == {"genre": ["comedy"], "actor": "Jim Carrey"}
+    assert play(script, [[DIRECTOR_Q], [MPAA_Q], [nlg.WATCHED], [nlg.LIKE], [nlg.BYES[0]]]) == \
+        ["no preference", "rated PG-13", "no", "yes", None]
+
+
+def test_script_picky_rejects_its_quota_before_accepting() -> None:
+    persona = make_persona("picky", random.Random(3))
+    script = Script(persona)
+    answers = [script.next_text([nlg.LIKE]) for _ in range(persona.rejections + 1)]
+    assert persona.rejections in (2, 3) and answers == ["no"] * persona.rejections + ["yes"]
+    assert "genre" in persona.wishes and set(persona.wishes) == {"genre"}
+
+
+def test_script_confused_talks_gibberish_first_then_answers() -> None:
+    persona = make_persona("confused", random.Random(5))
+    script = Script(persona)
+    texts = [script.next_text([GENRE_Q]) for _ in range(len(persona.gibberish) + 1)]
+    assert texts[:-1] == list(persona.gibberish) and texts[-1] == persona.answers["genre"].text
+
+
+def test_make_persona_every_kind_and_a_clear_error_otherwise() -> None:
+    rng = random.Random(0)
+    kinds = {pick_kind(rng) for _ in range(200)}
+    assert kinds == set(MIX)
+    assert all(p.answers["genre"].text for p in (make_persona(k, rng) for k in MIX))
+    with pytest.raises(ValueError, match="'shy' is not a persona"):
+        make_persona("shy", rng)
+
+
+# -- checks on canned replies ------------------------------------------------------------------
+
+def reply(sid: str, turn_no: int, messages: list[str], film: dict[str, Any] | None = None,
+          signal_: str | None = None) -> dict[str, Any]:
+    queued = len(messages) - 1
+    return {"response": messages[0], "userid": sid, "signal": "listen" if queued else signal_,
+            "passiveLen": queued, "messages": messages, "turn_no": turn_no, "recommendation": film}
+
+
+def canned(film: dict[str, Any] = FILM, notice: str | None = None, sid: str = "s1") -> Conversation:
+    conv = Conversation(sid, decisive())
+    wish = {"genre": ["comedy"], "actor": "Jim Carrey"}
+    found = [notice] if notice else []
+    turns = [("", {}, [nlg.INTRO, GENRE_Q], None),
+             ("a comedy with Jim Carrey", wish, [nlg.acknowledge(wish), DIRECTOR_Q], None),
+             ("no preference", {}, [MPAA_Q], None),
+             ("rated PG-13", {"mpaa": "PG-13"}, [nlg.acknowledge({"mpaa": "PG-13"}), *found, nlg.THINKING,
+                                                 f"How about {film['title']}?", nlg.WATCHED], film),
+             ("no", {}, [nlg.LIKE], film),
+             ("yes", {}, ["Wonderful! Enjoy it.", nlg.BYES[0]], film)]
+    for n, (text, stated, messages, rec) in enumerate(turns, start=1):
+        conv.exchanges.append(Exchange(n, text, stated, reply(sid, n, messages, rec)))
+    conv.polls = [{"userid": sid, "signal": "end", "passiveLen": 0, "response": nlg.BYES[0]}]
+    return conv
+
+
+def kinds(conv: Conversation) -> list[str]:
+    return [f.kind for f in check(conv)]
+
+
+def test_check_a_good_conversation_has_no_failure() -> None:
+    assert check(canned()) == []
+
+
+def test_check_a_film_breaking_a_wish_is_a_preference_failure() -> None:
+    assert kinds(canned(FILM | {"cast": ["Jeff Daniels"]})) == ["preference"]
+    assert kinds(canned(FILM | {"mpaa": "R"})) == ["preference"]
+
+
+def test_check_a_wish_set_aside_by_the_no_match_notice_may_be_broken() -> None:
+    notice = nlg.relaxed([("actor", "Jim Carrey")])
+    assert kinds(canned(FILM | {"cast": ["Jeff Daniels"]}, notice)) == []
+    assert kinds(canned(FILM | {"mpaa": "R"}, notice)) == ["preference"]
+
+
+def test_check_a_reply_of_another_session_is_foreign() -> None:
+    conv = canned()
+    conv.exchanges[2].reply = conv.exchanges[2].reply | {"userid": "someone-else"}
+    conv.exchanges[3].reply = conv.exchanges[3].reply | {"turn_no": 9}
+    assert kinds(conv) == ["foreign", "foreign"]
+    conv = canned()
+    conv.exchanges[2].reply["messages"] = [nlg.acknowledge({"actor": "Tom Hanks"}), MPAA_Q]
+    assert kinds(conv) == ["foreign"]
+
+
+def test_check_an_unanswered_turn_hides_the_rest() -> None:
+    conv = canned()
+    conv.exchanges[3] = Exchange(4, "rated PG-13", {"mpaa": "PG-13"}, None, "ConnectionRefusedError")
+    assert [(f.kind, f.detail) for f in check(conv)] == [("unanswered", "turn 4: ConnectionRefusedError")]
+    conv.exchanges[3].reply = {"error": "internal_error", "detail": "boom", "status": 500}
+    assert kinds(conv) == ["unanswered"]
+
+
+def test_check_without_the_end_signal_is_no_end() -> None:
+    conv = canned()
+    conv.polls = [{"userid": "s1", "signal": "listen", "passiveLen": 1, "response": "..."}]
+    assert kinds(conv) == ["no_end"]
+
+
+def test_check_understood_gibberish_is_misunderstood() -> None:
+    conv = canned()
+    conv.persona = Persona("confused", conv.persona.answers, gibberish=("no preference",))
+    assert kinds(conv) == ["misunderstood"]
+
+
+# -- one conversation over a transport ---------------------------------------------------------
+
+def test_with_one_retry_resends_once_then_gives_up() -> None:
+    calls: list[int] = []
+
+    def flaky() -> dict[str, Any]:
+        calls.append(1)
+        if len(calls) < 2:
+            raise Retriable("reset")
+        return {"ok": True}
+
+    assert with_one_retry(flaky) == ({"ok": True}, 2)
+    with pytest.raises(TurnFailed, match="re-sent once"):
+        with_one_retry(lambda: (_ for _ in ()).throw(Retriable("refused")))
+
+
+class BotTransport:
+    """The listener protocol straight into an in-process bot; the first try of every third
+    turn fails like a dropped connection (after the bot applied it), to exercise the re-send."""
+
+    def __init__(self, bot: Chatbot) -> None:
+        self.bot, self.calls = bot, 0
+
+    def turn(self, session_id: str, text: str, turn_no: int) -> tuple[dict[str, Any], int]:
+        def send() -> dict[str, Any]:
+            self.calls += 1
+            answer = handle(self.bot, {"id": session_id, "text": text, "mode": "false", "turn_no": turn_no})
+            if self.calls % 3 == 0:
+                raise Retriable("connection reset")
+            return answer
+        return with_one_retry(send)
+
+    def poll(self, session_id: str) -> dict[str, Any]:
+        return handle(self.bot, {"id": session_id, "mode": "true"})
+
+
+@pytest.fixture(scope="module")
+def bot(chatbot_db_url: str, catalog: Catalog) -> Chatbot:
+    return Chatbot(store=MemorySessionStore(), components=components_for(chatbot_db_url, catalog))
+
+
+def test_every_persona_holds_a_correct_conversation_with_the_real_bot(bot: Chatbot) -> None:
+    transport = BotTransport(bot)
+    for seed in range(60):
+        rng = random.Random(seed)
+        conv = hold(transport, make_persona(list(MIX)[seed % len(MIX)], rng), think=lambda: None)
+        assert check(conv) == [], (conv.persona, [(e.text, (e.reply or {}).get("messages")) for e in conv.exchanges])
+        assert conv.polls[-1]["signal"] == "end" and conv.exchanges[-1].text == "yes"
+    assert any(e.attempts == 2 for e in conv.exchanges)
+
+
+def test_every_wish_is_met_by_some_film(catalog: Catalog) -> None:
+    for wish in WISHES:
+        assert catalog.search(genre=wish.genre, actor=wish.actor, director=wish.director, mpaa=wish.mpaa), wish
+
+
+# -- report ------------------------------------------------------------------------------------
+
+def test_step_rows_measure_only_after_the_settle_time() -> None:
+    run = {"windows": [{"users": 2, "start_s": 0.0, "measure_from_s": 1.0, "end_s": 11.0}],
+           "turns": [(0.5, 900.0, True)] + [(1.0 + i / 10, float(i), True) for i in range(100)]
+           + [(5.0, 1.0, False)],
+           "conversations": [{"t": 0.5, "failures": [{"kind": "no_end", "detail": ""}]},
+                             {"t": 4.0, "failures": []}, {"t": 12.0, "failures": []}],
+           "cpu": [{"t": 1.0, "cpu_s": {"agent": 1.0}}, {"t": 11.0, "cpu_s": {"agent": 6.0}}]}
+    [row] = step_rows(run)
+    assert row["turns"] == 100 and row["turn_p50_ms"] == pytest.approx(49.5) and row["turn_p99_ms"] < 100
+    assert row["conversations"] == 1 and row["conversations_per_s"] == pytest.approx(0.1)
+    assert row["failures"]["no_end"] == 1 and row["failed_requests"] == 1
+    assert row["cpu_cores"] == {"agent": 0.5}
+
+
+# -- the whole comparison, quick ---------------------------------------------------------------
+
+@pytest.mark.slow
+def test_loadtests_compare_quick_runs_both_deployments_without_a_correctness_failure(
+        tmp_path: Path, chatbot_db_url: str) -> None:
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "loadtests", "compare", "--quick", "--out", str(out),
+           "--database-url", chatbot_db_url]
+    started = time.monotonic()
+    done = _run(cmd, timeout_s=240)
+    assert done.returncode == 0, done.stdout[-3000:]
+    data = json.loads((out / "loadtests.json").read_text())
+    for name in ("legacy", "puma"):
+        target = data["targets"][name]
+        assert target["conversations_total"] > 0 and sum(target["failures"].values()) == 0, target["failures"]
+        assert [r["users"] for r in target["steps"]] == [1, 4, 16]
+    assert data["instances"]["puma"][-1]["services"]["agent"]["ready"] == 3
+    for name in ("summary.md", "steps.csv", "failures.csv", "cpu.csv", "instances.csv", "turns.csv",
+                 "latency.png", "throughput.png", "instances.png"):
+        assert (out / name).stat().st_size > 0, name
+    print(f"compare --quick took {time.monotonic() - started:.0f} s")
+
+
+def _run(cmd: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """Run `cmd`; on a timeout interrupt it (it then stops its deployments), then kill it."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        stdout, _ = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            stdout, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, _ = proc.communicate()
+        pytest.fail(f"compare --quick did not finish within {timeout_s:.0f} s:\n{stdout[-3000:]}")
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, "")

@@ -1,0 +1,111 @@
+"""`puma loc-report`: lines of code added, retained and removed, on small known diffs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from puma import cli
+from puma.locreport import Counts, code_lines, counts, report, to_json, to_markdown
+
+MONOLITH = '''"""A server."""
+import socket
+import json  # for replies
+
+def serve(port):
+    """Serve forever."""
+    # bind and loop
+    sock = socket.socket()
+    sock.bind(("", port))
+
+    while True:
+        handle(sock.accept())
+'''
+
+PORT = '''import json
+import puma
+
+def serve(request):
+    return handle(request)   # the same logic
+
+puma_start()
+'''
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_code_lines_skip_blanks_comments_and_docstrings() -> None:
+    assert code_lines(MONOLITH) == [
+        "import socket", "import json", "def serve(port):", "sock = socket.socket()",
+        'sock.bind(("", port))', "while True:", "handle(sock.accept())"]
+
+
+def test_code_lines_keep_code_that_looks_like_comments_or_docstrings() -> None:
+    source = 'x = "# not a comment"\ny = """\n  two lines\n"""\nz = 1; "a string statement"\n'
+    assert code_lines(source) == ['x = "# not a comment"', 'y = """', "two lines", '"""',
+                                  'z = 1; "a string statement"']
+
+
+def test_code_lines_of_text_that_is_not_python() -> None:
+    assert code_lines("a = [\n// note\n\n  # hash\nb", python=True) == ["a = [", "b"]
+    assert code_lines("<p>  hi  </p>\n\n// js comment\nlet x = 1;", python=False) == [
+        "<p> hi </p>", "let x = 1;"]
+
+
+def test_counts_match_normalised_lines_in_order() -> None:
+    assert counts(code_lines(MONOLITH), code_lines(PORT)) == Counts(
+        old=7, new=5, added=4, retained=1, removed=6)
+    assert counts(["a", "b"], ["a", "b"]) == Counts(2, 2, 0, 2, 0)
+    assert counts(["a", "b"], ["b", "a"]).retained == 1  # order matters: a move is remove + add
+    assert counts([], ["x"]) == Counts(0, 1, 1, 0, 0)
+
+
+def test_report_compares_directories_file_by_file(tmp_path: Path) -> None:
+    write(tmp_path / "old/app.py", "a = 1\nb = 2\n")
+    write(tmp_path / "old/gone.py", "c = 3\n")
+    write(tmp_path / "old/notes.txt", "ignored\n")
+    write(tmp_path / "new/app.py", "a = 1\nb = 3\n")
+    write(tmp_path / "new/pkg/new.py", "d = 4\n")
+    write(tmp_path / "new/__pycache__/app.py", "ignored = 1\n")
+    rows = report(tmp_path / "old", tmp_path / "new")
+    assert [(r.old, r.new, r.counts) for r in rows] == [
+        ("app.py", "app.py", Counts(2, 2, 1, 1, 1)),
+        ("gone.py", None, Counts(1, 0, 0, 0, 1)),
+        (None, "pkg/new.py", Counts(0, 1, 1, 0, 0)),
+    ]
+    table = to_markdown(rows)
+    assert "| **total** |  | 3 | 3 | 2 | 1 | 2 |" in table
+    assert json.loads(to_json(rows))["total"] == {
+        "old_lines": 3, "new_lines": 3, "added": 2, "retained": 1, "removed": 2}
+
+
+def test_report_compares_a_directory_with_a_file(tmp_path: Path) -> None:
+    write(tmp_path / "old/a.py", "import json\n")
+    write(tmp_path / "old/b.py", "serve()\n")
+    new = write(tmp_path / "port.py", "import json\nimport puma\n")
+    [row] = report(tmp_path / "old", new)
+    assert row.counts == Counts(2, 2, 1, 1, 1) and "(2 files)" in str(row.old)
+
+
+def test_report_missing_path_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="nope"):
+        report(tmp_path / "nope", tmp_path)
+
+
+def test_loc_report_command_prints_markdown_or_json(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = write(tmp_path / "old.py", MONOLITH), write(tmp_path / "new.py", PORT)
+    cli.main(["loc-report", str(old), str(new)])
+    table = capsys.readouterr().out
+    assert table.splitlines()[0].startswith("| old | new |") and "| 7 | 5 | 4 | 1 | 6 |" in table
+    cli.main(["loc-report", str(old), str(new), "--json"])
+    assert json.loads(capsys.readouterr().out)["files"][0]["retained"] == 1
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["loc-report", str(old), str(tmp_path / "nope")])
+    assert exited.value.code == 1 and "no such file" in capsys.readouterr().err

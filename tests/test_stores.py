@@ -1,0 +1,325 @@
+"""One conversation suite on every shared store: SQLite, PostgreSQL (a throwaway cluster) and
+DynamoDB (moto) through PUMA's Envoy. The dialog reads the catalogue of the SQL database under
+test; with DynamoDB it reads the SQLite one."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+import puma
+from chatbot import nlg
+from chatbot.bot import Chatbot
+from chatbot.catalog import Catalog
+from chatbot.components import Components
+from chatbot.db import SurveyAnswer, make_engine
+from chatbot.dynamo_store import MAX_ENTRY_BYTES, DynamoSessionStore, ItemTooLarge, ensure_table
+from chatbot.errors import SessionConflict, UnknownSession
+from chatbot.sessions import MemorySessionStore, SessionStore, SqlSessionStore
+from chatbot.settings import puma_dynamodb_config, session_store
+from tests.apps import basic
+from tests.chatbot_helpers import components_for, films, talk
+from tests.helpers import wait_for
+
+SKIP = "no preference"
+SURVEY = {"liked": 4, "engagement": "5", "chatbot_before": "no", "comments": "nice"}
+SURVEY_STORED = {"liked": 4, "engagement": 5, "chatbot_before": False, "comments": "nice"}
+
+
+@dataclass
+class Backend:
+    name: str
+    components: Components
+    make_store: Callable[[], SessionStore]
+    surveys: Callable[[str], list[dict[str, Any]]]
+
+
+# moto's threaded server (what `"dynamodb": {}` starts) is not atomic under concurrent writes:
+# a cancelled transaction restores a snapshot of the whole table, undoing other clients' writes.
+# One request at a time gives the atomicity DynamoDB itself guarantees, which the race tests need.
+SERIAL_MOTO = (
+    "import sys; from werkzeug.serving import run_simple; "
+    "from moto.server import DomainDispatcherApplication, create_backend_app; "
+    "from moto.moto_server.werkzeug_app import MotoRequestHandler; "
+    "run_simple('127.0.0.1', int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), "
+    "threaded=False, request_handler=MotoRequestHandler)"
+)
+
+
+@pytest.fixture(scope="module")
+def serial_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a single-threaded moto server (DynamoDB stand-in), stopped with the module."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-c", SERIAL_MOTO, str(port)], stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: httpx.get(url + "/moto-api/", timeout=1).status_code == 200,
+                 timeout_s=15, message=f"moto at {url} (log: {log})")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def dynamo_mesh(serial_moto: str) -> Iterator[puma.Deployment]:
+    """A small PUMA deployment with the `dynamodb` key: DynamoDB calls go through its Envoy."""
+    app = puma.App()
+    app.configure({"dynamodb": {"endpoint": serial_moto}, "puma_services": {"echo": "/echo"}})
+    app.add_services({"echo": basic.echo})
+    with app.start(listener={"port": 0}) as deployment:
+        yield deployment
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "dynamodb"])
+def backend(request: pytest.FixtureRequest, chatbot_db_url: str, catalog: Catalog) -> Iterator[Backend]:
+    with ExitStack() as stack:
+        if request.param == "dynamodb":
+            request.getfixturevalue("dynamo_mesh")
+            yield _dynamo_backend(components_for(chatbot_db_url, catalog))
+        elif request.param == "postgresql":
+            url = request.getfixturevalue("postgres_url")
+            yield _sql_backend(stack, "postgresql", url, components_for(url, Catalog.load(url)))
+        else:
+            yield _sql_backend(stack, "sqlite", chatbot_db_url, components_for(chatbot_db_url, catalog))
+
+
+def _sql_backend(stack: ExitStack, name: str, url: str, components: Components) -> Backend:
+    engine = make_engine(url)
+    stack.callback(engine.dispose)
+
+    def make_store() -> SessionStore:
+        store = SqlSessionStore(url)
+        stack.callback(store.close)
+        return store
+
+    def surveys(userid: str) -> list[dict[str, Any]]:
+        fields = [SurveyAnswer.liked, SurveyAnswer.engagement, SurveyAnswer.chatbot_before,
+                  SurveyAnswer.comments]
+        with engine.connect() as conn:
+            rows = conn.execute(select(*fields).where(SurveyAnswer.userid == userid)
+                                .order_by(SurveyAnswer.id)).mappings()
+            return [dict(row) for row in rows]
+
+    return Backend(name, components, make_store, surveys)
+
+
+def _dynamo_backend(components: Components) -> Backend:
+    table = f"chatbot-{uuid.uuid4().hex[:8]}"
+
+    def make_store() -> DynamoSessionStore:
+        return DynamoSessionStore(puma.dynamodb(), table=table)
+
+    def surveys(userid: str) -> list[dict[str, Any]]:
+        return [{k: v for k, v in found.items() if k in SURVEY}
+                for found in make_store().surveys(userid)]
+
+    return Backend("dynamodb", components, make_store, surveys)
+
+
+@pytest.fixture
+def bot(backend: Backend) -> Chatbot:
+    return Chatbot(store=backend.make_store(), components=backend.components, seed=0)
+
+
+def _history(bot: Chatbot, session_id: str) -> list[dict[str, list[str]]]:
+    return bot.transcript(session_id)["history"]
+
+
+def test_store_happy_path_conversation(bot: Chatbot) -> None:
+    turns = talk(bot, ["comedy", "Jim Carrey", SKIP, "PG-13", "no", "yes"])
+    film = turns[4].recommendation
+    assert "comedy" in film["genres"] and "Jim Carrey" in film["cast"] and film["mpaa"] == "PG-13"
+    assert turns[5].messages == [nlg.LIKE]
+    assert turns[6].signal == "end" and turns[6].messages[-1].startswith("Bye!")
+    state, version = bot.store.get(turns[0].session_id)
+    assert state["turn_no"] == 7 and version == 7
+
+
+def test_store_no_preference_conversation(bot: Chatbot) -> None:
+    turns = talk(bot, [SKIP, "don't care", "no", "whatever"])
+    assert turns[-1].recommendation is not None and nlg.THINKING in turns[-1].messages
+
+
+def test_store_rejected_films_stay_rejected(bot: Chatbot) -> None:
+    turns = talk(bot, ["comedy", SKIP, SKIP, SKIP] + ["no", "no"] * 3)
+    proposed = films(turns)
+    assert len({film["id"] for film in proposed}) == 4
+    assert all("comedy" in film["genres"] for film in proposed)
+    state, _ = bot.store.get(turns[0].session_id)
+    assert len(json.dumps(state)) < 20_000  # far below a DynamoDB item (see the size policy)
+
+
+def test_store_resent_turn_is_answered_once(bot: Chatbot) -> None:
+    first = bot.turn(None, "", turn_no=1)
+    sid = first.session_id
+    assert bot.turn(sid, "", turn_no=1) == first
+    second = bot.turn(sid, "comedy", turn_no=2)
+    assert bot.turn(sid, "drama instead", turn_no=2) == second
+    assert bot.store.get(sid)[1] == 2
+    assert [entry["u"] for entry in _history(bot, sid)] == [[], ["comedy"]]
+
+
+def test_store_two_bots_alternate_turns(backend: Backend) -> None:
+    one, two = (Chatbot(store=backend.make_store(), components=backend.components, seed=0)
+                for _ in range(2))
+    first = one.turn(None, "", turn_no=1)
+    sid = first.session_id
+    assert two.turn(sid, "comedy with Jim Carrey", turn_no=2).turn_no == 2
+    one.turn(sid, SKIP, turn_no=3)
+    fourth = two.turn(sid, SKIP, turn_no=4)
+    assert "Jim Carrey" in fourth.recommendation["cast"]
+    assert one.turn(sid, "a retry, ignored", turn_no=4) == fourth
+    assert len(_history(two, sid)) == 4
+
+
+def test_store_write_race_has_exactly_one_winner(backend: Backend) -> None:
+    stores = [backend.make_store() for _ in range(6)]
+    sid = uuid.uuid4().hex
+    stores[0].create(sid, {"writer": None}, transcript_entry={"u": [], "c": ["Hi"]})
+    ready = threading.Barrier(len(stores))
+
+    def write(i: int) -> int | None:
+        _, version = stores[i].get(sid)
+        ready.wait(timeout=10)
+        try:
+            return stores[i].put(sid, {"writer": i}, version,
+                                 transcript_entry={"u": [f"writer {i}"], "c": []})
+        except SessionConflict:
+            return None
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        results = list(pool.map(write, range(len(stores))))
+    winners = [i for i, result in enumerate(results) if result == 2]
+    assert len(winners) == 1 and results.count(None) == len(stores) - 1, results
+    assert stores[0].get(sid) == ({"writer": winners[0]}, 2)
+    transcript = stores[0].transcript(sid)["history"]
+    assert [entry["u"] for entry in transcript] == [[], [f"writer {winners[0]}"]]
+
+
+def test_store_racing_turn_gets_the_winners_reply(backend: Backend) -> None:
+    """An instance that read before another one wrote loses, re-reads, and replays its reply."""
+    bot = Chatbot(store=backend.make_store(), components=backend.components, seed=0)
+    sid = bot.turn(None, "").session_id
+    stale = [bot.store.get(sid)]
+    winner = bot.turn(sid, "comedy", turn_no=2)
+    slow = backend.make_store()
+    fresh_get = slow.get
+    slow.get = lambda session_id: stale.pop() if stale else fresh_get(session_id)  # type: ignore[method-assign]
+    loser = Chatbot(store=slow, components=backend.components, seed=0)
+    assert loser.turn(sid, "drama", turn_no=2) == winner
+    assert [entry["u"] for entry in _history(bot, sid)] == [[], ["comedy"]]
+
+
+def test_store_saves_transcript_and_survey(backend: Backend, bot: Chatbot) -> None:
+    said = ["", "comedy", "bye"]
+    turns = talk(bot, said[1:])
+    sid = turns[0].session_id
+    transcript = bot.transcript(sid)
+    assert transcript["userid"] == sid and transcript["timestamp"]
+    assert transcript["history"] == [{"c": turn.messages, "u": [text] if text else []}
+                                     for turn, text in zip(turns, said, strict=True)]
+    bot.save_survey(sid, SURVEY)
+    assert backend.surveys(sid) == [SURVEY_STORED]
+    assert bot.transcript(uuid.uuid4().hex) is None
+
+
+def test_store_versions_conflicts_and_unknown_sessions(backend: Backend) -> None:
+    store, sid = backend.make_store(), uuid.uuid4().hex
+    with pytest.raises(UnknownSession):
+        store.put(sid, {}, 1, transcript_entry={"u": ["x"], "c": []})
+    assert store.create(sid, {"stage": "genre", "n": [1, 2.5]}) == 1
+    with pytest.raises(SessionConflict, match="already exists"):
+        store.create(sid, {}, transcript_entry={"u": ["x"], "c": []})
+    assert store.put(sid, {"writer": "a"}, 1) == 2
+    with pytest.raises(SessionConflict, match="version 2, not 1"):
+        store.put(sid, {"writer": "b"}, 1, transcript_entry={"u": ["lost"], "c": []})
+    assert store.get(sid) == ({"writer": "a"}, 2)
+    assert store.transcript(sid) is None  # the losers' turns were not written
+    store.delete(sid)
+    store.delete(sid)
+    with pytest.raises(UnknownSession):
+        store.get(sid)
+
+
+def test_dynamo_store_goes_through_envoy_and_reuses_its_table(dynamo_mesh: puma.Deployment) -> None:
+    def requests() -> int:
+        stats = dynamo_mesh.envoy.admin.get("/stats?filter=^cluster.dynamodb.upstream_rq_total$")
+        return int(stats.split(":")[1])
+
+    before = requests()
+    table = f"reuse-{uuid.uuid4().hex[:8]}"
+    first = DynamoSessionStore(endpoint_url=dynamo_mesh.url, table=table)
+    first.create("abc", {"n": 1})
+    assert DynamoSessionStore(puma.dynamodb(), table=table).get("abc") == ({"n": 1}, 1)
+    assert requests() >= before + 4
+    puma.dynamodb().create_table(
+        TableName="wrong-keys", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    with pytest.raises(ValueError, match="not pk .HASH. and sk .RANGE."):
+        ensure_table(puma.dynamodb(), "wrong-keys")
+
+
+def test_dynamo_store_size_policy(dynamo_mesh: puma.Deployment) -> None:
+    store, sid = DynamoSessionStore(puma.dynamodb(), table="sizes"), uuid.uuid4().hex
+    with pytest.raises(ItemTooLarge, match="over the 350,000"):
+        store.create(sid, {"blob": "x" * 400_000})
+    with pytest.raises(UnknownSession):
+        store.get(sid)
+    store.append_transcript(sid, {"u": ["é" * 300_000], "c": ["m" * 1000] * 500})
+    turn = store.transcript(sid)["history"][0]
+    assert len(json.dumps(turn, ensure_ascii=False).encode()) <= MAX_ENTRY_BYTES
+    assert turn["u"][0].startswith("éé") and turn["u"][0].endswith("…") and len(turn["c"]) == 100
+
+
+def test_settings_choose_the_session_store(monkeypatch: pytest.MonkeyPatch, chatbot_db_url: str,
+                                           dynamo_mesh: puma.Deployment) -> None:
+    monkeypatch.setenv("DATABASE_URL", chatbot_db_url)
+    monkeypatch.delenv("CHATBOT_SESSION_STORE", raising=False)
+    assert isinstance(session_store(), SqlSessionStore) and puma_dynamodb_config() == {}
+    monkeypatch.setenv("CHATBOT_SESSION_STORE", "memory")
+    assert isinstance(session_store(), MemorySessionStore)
+    monkeypatch.setenv("CHATBOT_SESSION_STORE", "dynamodb")
+    assert isinstance(session_store(), DynamoSessionStore)
+    assert puma_dynamodb_config() == {"dynamodb": {}}
+    monkeypatch.setenv("CHATBOT_DYNAMODB_ENDPOINT", "https://dynamodb.eu-west-1.amazonaws.com")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert puma_dynamodb_config() == {"dynamodb": {
+        "endpoint": "https://dynamodb.eu-west-1.amazonaws.com", "region": "eu-west-1"}}
+    monkeypatch.setenv("CHATBOT_SESSION_STORE", "redis")
+    with pytest.raises(ValueError, match="CHATBOT_SESSION_STORE: 'redis' is not one of"):
+        session_store()
+
+
+def test_puma_port_gets_the_dynamodb_key_when_the_store_is_dynamodb() -> None:
+    show = ("import chatbot.puma_app as app, puma; puma.parse_config(app.CONFIG); "
+            "print(app.CONFIG['dynamodb'])")
+    env = {k: v for k, v in os.environ.items() if k != "CHATBOT_DYNAMODB_ENDPOINT"}
+    done = subprocess.run([sys.executable, "-c", show], env={**env, "CHATBOT_SESSION_STORE": "dynamodb"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "{}"

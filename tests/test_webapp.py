@@ -1,0 +1,286 @@
+"""The web services of chatbot.webapp, served by PUMA's WSGI app in-process (no Envoy)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, select
+
+from chatbot import webapp
+from chatbot.db.models import SurveyAnswer
+from puma.service import build_app
+
+
+def client_for(fn: Callable[..., Any]) -> FlaskClient:
+    return build_app(fn.__name__, fn, max_body_bytes=100_000).test_client()
+
+
+@pytest.fixture
+def static() -> FlaskClient:
+    return client_for(webapp.serve_static)
+
+
+# ---------------------------------------------------------------------------- static files
+
+
+@pytest.mark.parametrize(("path", "content_type", "needle"), [
+    ("/", "text/html; charset=utf-8", b'<script src="/chat.js"'),
+    ("/dashboard", "text/html; charset=utf-8", b'<script src="/dashboard.js"'),
+    ("/chat.js", "text/javascript; charset=utf-8", b"textContent"),
+    ("/dashboard.js", "text/javascript; charset=utf-8", b"/_puma/status"),
+    ("/style.css", "text/css; charset=utf-8", b".bubble"),
+])
+def test_static_serves_pages_and_assets_with_their_types(static: FlaskClient, path: str,
+                                                         content_type: str, needle: bytes) -> None:
+    resp = static.get(path)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == content_type
+    assert needle in resp.data
+    assert resp.headers["Cache-Control"] == "no-cache"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_static_html_forbids_foreign_and_inline_scripts(static: FlaskClient) -> None:
+    csp = static.get("/").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "default-src 'self'" in csp
+
+
+def test_static_revalidates_with_etag(static: FlaskClient) -> None:
+    etag = static.get("/style.css").headers["ETag"]
+    again = static.get("/style.css", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+
+
+@pytest.mark.parametrize("path", [
+    "/../pyproject.toml", "/../../../../etc/passwd", "//etc/passwd", "/%2e%2e/pyproject.toml",
+    "/..%2fpyproject.toml", "/nope.js", "/web/index.html", "/chat.js/x",
+])
+def test_static_refuses_paths_outside_web_and_missing_files(static: FlaskClient, path: str) -> None:
+    resp = static.get(path)
+    assert resp.status_code == 404
+    assert resp.json is not None and "no such file" in resp.json["error"]
+
+
+def test_static_refuses_a_symlink_out_of_web_and_hidden_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    web = tmp_path / "web"
+    web.mkdir()
+    (tmp_path / "secret.txt").write_text("secret")
+    (web / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (web / ".env").write_text("KEY=1")
+    (web / "ok.txt").write_text("fine")
+    monkeypatch.setattr(webapp, "WEB_DIR", web)
+    static = client_for(webapp.serve_static)
+    assert static.get("/ok.txt").data == b"fine"
+    assert static.get("/link.txt").status_code == 404
+    assert static.get("/.env").status_code == 404
+
+
+def test_static_answers_only_get_and_head(static: FlaskClient) -> None:
+    assert static.post("/").status_code == 405
+    head = static.head("/")
+    assert head.status_code == 200 and head.data == b""
+
+
+# ---------------------------------------------------------------------------- survey
+
+
+@pytest.fixture
+def survey_db(chatbot_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("DATABASE_URL", chatbot_db_url)
+    monkeypatch.setattr(webapp, "_store", None)
+    yield chatbot_db_url
+    if webapp._store is not None:
+        webapp._store.close()
+
+
+def stored_surveys(url: str, userid: str) -> list[dict[str, Any]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(SurveyAnswer).where(SurveyAnswer.userid == userid)).mappings()
+            return [dict(row) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_survey_stores_the_answers(survey_db: str) -> None:
+    sid = uuid.uuid4().hex
+    resp = client_for(webapp.survey).post("/survey", json={
+        "id": sid, "liked": 4, "engagement": "5", "chatbot_before": False, "comments": "<b>nice</b>"})
+    assert resp.status_code == 200 and resp.json == {"ok": True, "userid": sid}
+    [row] = stored_surveys(survey_db, sid)
+    assert (row["liked"], row["engagement"], row["chatbot_before"], row["comments"]) == \
+        (4, 5, False, "<b>nice</b>")
+
+
+def test_survey_accepts_the_form_encoding(survey_db: str) -> None:
+    sid = uuid.uuid4().hex
+    resp = client_for(webapp.survey).post("/survey", data={
+        "UUID": sid, "liked": "2", "engagement": "3", "chatbot_before": "yes"})
+    assert resp.status_code == 200
+    [row] = stored_surveys(survey_db, sid)
+    assert (row["liked"], row["engagement"], row["chatbot_before"], row["comments"]) == (2, 3, True, None)
+
+
+@pytest.mark.parametrize(("change", "needle"), [
+    ({"liked": 0}, "survey.liked: 0 is outside 1-5"),
+    ({"liked": 6}, "survey.liked: 6 is outside 1-5"),
+    ({"engagement": "lots"}, "survey.engagement: 'lots' is not a whole number 1-5"),
+    ({"engagement": True}, "survey.engagement: True is outside 1-5"),
+    ({"liked": 3.5}, "whole numbers"),
+    ({"liked": None}, "survey.liked: an answer from 1 to 5 is required"),
+    ({"engagement": ""}, "survey.engagement: an answer from 1 to 5 is required"),
+    ({"chatbot_before": "maybe"}, "survey.chatbot_before: 'maybe' is not yes/no"),
+    ({"comments": "x" * 5001}, "survey.comments: must be text of at most 5000 characters"),
+    ({"comments": 7}, "survey.comments"),
+    ({"rating": 5}, "unknown field(s) ['rating']"),
+    ({"id": "-1"}, "id: '-1' is not the id of a conversation"),
+    ({"id": "a b"}, "is not the id of a conversation"),
+    ({"id": None}, "id: None is not the id of a conversation"),
+])
+def test_survey_rejects_bad_answers_precisely(survey_db: str, change: dict[str, Any], needle: str) -> None:
+    answers = {"id": uuid.uuid4().hex, "liked": 4, "engagement": 4, "chatbot_before": True,
+               "comments": "", **change}
+    resp = client_for(webapp.survey).post("/survey", json=answers)
+    assert resp.status_code == 400
+    assert needle in resp.json["error"]
+    if isinstance(answers["id"], str):
+        assert stored_surveys(survey_db, answers["id"]) == []
+
+
+def test_survey_rejects_a_body_that_is_not_an_object_and_get(survey_db: str) -> None:
+    client = client_for(webapp.survey)
+    resp = client.post("/survey", json=[1, 2])
+    assert resp.status_code == 400 and "expected a JSON object, got list" in resp.json["error"]
+    assert client.get("/survey").status_code == 405
+
+
+# ---------------------------------------------------------------------------- legacy bridge
+
+
+class FakeLegacy:
+    """A one-line-per-request socket server whose answer is chosen by the test."""
+
+    def __init__(self, answer: Callable[[dict[str, Any]], bytes]) -> None:
+        self.answer = answer
+        self.received: list[dict[str, Any]] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                line = conn.makefile("rb").readline()
+                self.received.append(json.loads(line))
+                reply = self.answer(self.received[-1])
+                if reply:
+                    conn.sendall(reply)
+
+    def close(self) -> None:
+        self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone does not
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def fake_legacy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., FakeLegacy]]:
+    servers: list[FakeLegacy] = []
+
+    def start(answer: Callable[[dict[str, Any]], bytes]) -> FakeLegacy:
+        server = FakeLegacy(answer)
+        servers.append(server)
+        monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{server.port}")
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_bridge_speaks_one_json_line_each_way(fake_legacy: Callable[..., FakeLegacy]) -> None:
+    reply = {"response": "Hi", "userid": "abc", "signal": None, "passiveLen": 0, "messages": ["Hi"]}
+    server = fake_legacy(lambda _req: json.dumps(reply).encode() + b"\n")
+    resp = client_for(webapp.legacy_bridge).post(
+        "/legacy", data={"UUID": "-1", "chatText": "hello", "mode": "false", "turn_no": "1"})
+    assert resp.status_code == 200 and resp.json == reply
+    assert server.received == [{"id": "-1", "text": "hello", "mode": "false", "turn_no": "1"}]
+    assert resp.headers["X-Served-By"] == f"legacy 127.0.0.1:{server.port}"
+
+
+def test_bridge_passes_on_the_legacy_error_status(fake_legacy: Callable[..., FakeLegacy]) -> None:
+    error = {"error": "unknown_session", "detail": "no such session", "status": 404}
+    fake_legacy(lambda _req: json.dumps(error).encode() + b"\n")
+    resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "zzz", "text": "hi"})
+    assert resp.status_code == 404 and resp.json == error
+
+
+def test_bridge_answers_502_when_the_legacy_server_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = free_port()
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{port}")
+    resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""})
+    assert resp.status_code == 502
+    assert resp.json["error"].startswith(f"the legacy server at 127.0.0.1:{port} is unreachable")
+    assert resp.json["backend"] == "legacy"
+
+
+@pytest.mark.parametrize(("answer", "needle"), [
+    (b"not json\n", "not JSON"),
+    (b"[1, 2]\n", "sent list, not a JSON object"),
+    (b"", "closed the connection without a reply"),
+])
+def test_bridge_answers_502_for_a_bad_reply(fake_legacy: Callable[..., FakeLegacy], answer: bytes,
+                                            needle: str) -> None:
+    fake_legacy(lambda _req: answer)
+    resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""})
+    assert resp.status_code == 502 and needle in resp.json["error"]
+
+
+def test_bridge_answers_504_when_the_legacy_server_is_too_slow(
+        fake_legacy: Callable[..., FakeLegacy], monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    fake_legacy(lambda _req: release.wait(5) and b"")
+    monkeypatch.setattr(webapp, "LEGACY_TIMEOUT_S", 0.2)
+    try:
+        resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""})
+    finally:
+        release.set()
+    assert resp.status_code == 504 and "did not answer within 0.2 s" in resp.json["error"]
+
+
+@pytest.mark.parametrize(("addr", "status", "needle"), [
+    ("nonsense", 500, "LEGACY_SOCKET_ADDR='nonsense' is not host:port"),
+    ("127.0.0.1:99999", 500, "is not host:port"),
+])
+def test_bridge_reports_a_bad_address_setting(monkeypatch: pytest.MonkeyPatch, addr: str,
+                                              status: int, needle: str) -> None:
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", addr)
+    resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1"})
+    assert resp.status_code == status and needle in resp.json["error"]
+
+
+def test_bridge_refuses_unknown_fields_and_get() -> None:
+    client = client_for(webapp.legacy_bridge)
+    resp = client.post("/legacy", json={"id": "-1", "cmd": "rm"})
+    assert resp.status_code == 400 and "unknown field(s) ['cmd']" in resp.json["error"]
+    assert client.get("/legacy").status_code == 405
