@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/chatbot db upgrade
 	$(BIN)/chatbot db load
+	@# The legacy monolith runs beside the mesh, so the page can compare the two (its /legacy bridge).
+	$(BIN)/python -m legacy_socket_server & legacy=$$!; \
+	trap 'kill $$legacy 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/puma run chatbot/puma_app.py
 
 test: $(STAMP)

@@ -36,7 +36,12 @@ class CommandError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 failed, 2 usage)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # `chatbot legacy --port 0`: options after `legacy` belong to the legacy server.
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "handler", None) is _legacy:
+        args.legacy_args = extra + list(args.legacy_args)
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _configure_logging(args.verbose)
     if not hasattr(args, "handler"):
         parser.print_help()

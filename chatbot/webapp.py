@@ -157,13 +157,13 @@ def _valid_session_id(value: str) -> bool:
 
 
 def _session_store() -> Any:
-    """One ``SqlSessionStore`` per process, on ``DATABASE_URL`` (read at first use)."""
+    """One session store per process, the one the settings choose (read at first use)."""
     global _store
     with _store_lock:
         if _store is None:
-            from chatbot.sessions import SqlSessionStore
+            from chatbot.settings import session_store
 
-            _store = SqlSessionStore()
+            _store = session_store()
         return _store
 
 

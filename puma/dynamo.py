@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -30,7 +30,7 @@ def _free_port() -> int:
 
 
 class LocalDynamo:
-    """A moto server on loopback, standing in for DynamoDB."""
+    """A moto server on loopback, standing in for DynamoDB (serving serially: see puma.motoserver)."""
 
     def __init__(self, log_path: Path, env: dict[str, str]) -> None:
         self.log_path = log_path
@@ -43,12 +43,10 @@ class LocalDynamo:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 15.0) -> None:
-        binary = Path(sys.executable).parent / "moto_server"
-        exe = str(binary) if binary.exists() else shutil.which("moto_server")
-        if not exe:
+        if importlib.util.find_spec("moto") is None:
             raise PumaStartError("dynamodb.local needs a moto server: pip install 'moto[server]'")
         with open(self.log_path, "ab") as out:
-            self.proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(self.port)], stdout=out,
+            self.proc = subprocess.Popen([sys.executable, "-m", "puma.motoserver", str(self.port)], stdout=out,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

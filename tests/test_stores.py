@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,7 +16,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -33,7 +31,6 @@ from chatbot.sessions import MemorySessionStore, SessionStore, SqlSessionStore
 from chatbot.settings import puma_dynamodb_config, session_store
 from tests.apps import basic
 from tests.chatbot_helpers import components_for, films, talk
-from tests.helpers import wait_for
 
 SKIP = "no preference"
 SURVEY = {"liked": 4, "engagement": "5", "chatbot_before": "no", "comments": "nice"}
@@ -51,47 +48,14 @@ class Backend:
 # moto's threaded server (what `"dynamodb": {}` starts) is not atomic under concurrent writes:
 # a cancelled transaction restores a snapshot of the whole table, undoing other clients' writes.
 # One request at a time gives the atomicity DynamoDB itself guarantees, which the race tests need.
-SERIAL_MOTO = (
-    "import sys; from werkzeug.serving import run_simple; "
-    "from moto.server import DomainDispatcherApplication, create_backend_app; "
-    "from moto.moto_server.werkzeug_app import MotoRequestHandler; "
-    "run_simple('127.0.0.1', int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), "
-    "threaded=False, request_handler=MotoRequestHandler)"
-)
-
-
 @pytest.fixture(scope="module")
-def serial_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of a single-threaded moto server (DynamoDB stand-in), stopped with the module."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", SERIAL_MOTO, str(port)], stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: httpx.get(url + "/moto-api/", timeout=1).status_code == 200,
-                 timeout_s=15, message=f"moto at {url} (log: {log})")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def dynamo_mesh(serial_moto: str) -> Iterator[puma.Deployment]:
+def dynamo_mesh() -> Iterator[puma.Deployment]:
     """A small PUMA deployment with the `dynamodb` key: DynamoDB calls go through its Envoy."""
     app = puma.App()
-    app.configure({"dynamodb": {"endpoint": serial_moto}, "puma_services": {"echo": "/echo"}})
+    app.configure({"dynamodb": {}, "puma_services": {"echo": "/echo"}})  # PUMA starts a local moto
     app.add_services({"echo": basic.echo})
     with app.start(listener={"port": 0}) as deployment:
         yield deployment
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "dynamodb"])
