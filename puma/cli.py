@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     except PumaError as exc:  # errors for people: the message, no traceback
         print(f"puma: error: {exc}", file=sys.stderr)
         sys.exit(1)
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
 
 
 def _parser() -> argparse.ArgumentParser:

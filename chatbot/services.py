@@ -1,0 +1,139 @@
+"""The chatbot's parts as PUMA request handlers — what `chatbot/puma_app.py` registers.
+
+Each part is its own Envoy-routed service; the agent reaches policy, sentiment and db through
+the mesh (`puma.call`). Conversations live in the shared store (CHATBOT_SESSION_STORE: SQL by
+DATABASE_URL, or DynamoDB through Envoy), so any instance serves any turn, and a turn re-sent
+with the same `turn_no` is answered from the store instead of being applied twice, which lets
+Envoy retry /agent on a dead instance.
+
+Heavy objects are built once per service, in its zygote (`warmup`), so every instance — a
+replacement or one the autoscaler adds included — starts with them shared copy-on-write: the
+db service's catalogue and recommender, and the agent's understander (built from the db
+service's vocabulary, so the agent's warm-up waits for the db service). Not at import: one
+module serves five services.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import puma
+from chatbot.components import remote_components, serve_db, serve_policy, serve_sentiment
+from chatbot.errors import InvalidRequest
+from chatbot.listener import handle
+from chatbot.settings import session_store
+
+
+def agent(request: puma.Request) -> Any:
+    """A turn (or a poll) of the original page: `chatText`, `mode`, `UUID` (+ `turn_no`)."""
+    return _listen(request, _bot)
+
+
+def listener(request: puma.Request) -> Any:
+    """A poll of the original page (`mode` "true"): the next message queued by a turn."""
+    if str(request.data.get("mode", "")).strip().lower() != "true":
+        raise puma.HTTPError(400, 'mode: /listener only polls (mode "true"); send turns to /agent')
+    return _listen(request, _poller)
+
+
+def _listen(request: puma.Request, bot: Callable[[], Any]) -> Any:
+    if request.json is not None and not isinstance(request.json, dict):
+        raise puma.HTTPError(400, "body: expected a JSON object or form fields")
+    if not {"id", "UUID", "userid"} & set(request.data):
+        raise puma.HTTPError(400, 'UUID: missing; send "-1" to start a conversation')
+    try:
+        reply = handle(bot(), request.data)
+    except puma.PumaCallError as error:  # nothing was stored: the same turn_no may be re-sent
+        raise puma.HTTPError(503, f"a part of the chatbot is unavailable ({error}); retry") from None
+    return reply, reply.get("status", 200)
+
+
+def policy(request: puma.Request) -> dict[str, Any]:
+    return _answer(serve_policy, request.data)
+
+
+def sentiment(request: puma.Request) -> dict[str, Any]:
+    return _answer(functools.partial(serve_sentiment, _sentiment()), request.data)
+
+
+def db(request: puma.Request) -> dict[str, Any]:
+    return _answer(functools.partial(serve_db, _db()), request.data)
+
+
+def _answer(serve: Any, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return serve(data)
+    except InvalidRequest as error:
+        raise puma.HTTPError(400, str(error)) from None
+
+
+def _once(make: Callable[[], Any]) -> Callable[[], Any]:
+    """`make()` on first use in this process; requests arriving meanwhile wait for it."""
+    cached, lock = functools.cache(make), threading.Lock()
+
+    def get() -> Any:
+        with lock:
+            return cached()
+
+    return get
+
+
+def warm_agent(timeout_s: float = 50.0) -> None:
+    """The agent zygote's warm-up: the understander, once the db service answers."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            _parts()
+            return
+        except puma.PumaCallError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)  # the db service is still loading
+
+
+def warm_db() -> None:
+    """The db zygote's warm-up: the catalogue and the recommender."""
+    _db()
+
+
+@_once
+def _parts() -> Any:
+    calls = [functools.partial(puma.call, name) for name in ("db", "policy", "sentiment")]
+    return remote_components(*calls)
+
+
+@_once
+def _bot() -> Any:
+    from chatbot.bot import Chatbot
+
+    return Chatbot(store=session_store(), components=_parts())  # the store: after the fork
+
+
+@_once
+def _poller() -> Any:
+    from chatbot.bot import Chatbot
+    from chatbot.components import Components
+
+    # Polls only read the store; no understander (~200 MB) in this service's processes.
+    return Chatbot(store=session_store(), components=Components(None, None, None, None))  # type: ignore[arg-type]
+
+
+@_once
+def _db() -> Any:
+    from chatbot.catalog import Catalog
+    from chatbot.components import LocalDb
+    from chatbot.recommender import Recommender
+
+    catalog = Catalog.load()
+    return LocalDb(catalog, Recommender.load(catalog=catalog))
+
+
+@_once
+def _sentiment() -> Any:
+    from chatbot.sentiment import Sentiment
+
+    return Sentiment()
