@@ -43,9 +43,11 @@ class StatusSampler:
 
 def _service_status(d: Deployment, name: str, pool: Any, stat: Any, rps: float) -> dict[str, Any]:
     healthy = {h.address: h.healthy for h in stat.hosts} if stat else {}
+    served = {h.address: h.rq_total for h in stat.hosts} if stat else {}
     svc = d.config.puma_services[name]
     instances = [{"id": i.id, "pid": i.pid, "host": i.host, "port": i.port, "state": i.state, "worker": i.worker,
-                  "healthy": healthy.get(i.address, False) if i.state == "ready" else None}
+                  "healthy": healthy.get(i.address, False) if i.state == "ready" else None,
+                  "requests": served.get(i.address, 0)}
                  for i in sorted(pool.instances.values(), key=lambda i: i.id)]
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),

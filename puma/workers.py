@@ -22,6 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .client import ENV_SERVICES, ENV_URL
 from .config import Service
 from .errors import HTTPError, PumaError
 
@@ -59,7 +60,8 @@ def register(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
                 if isinstance(i, dict) and isinstance(i.get("host"), str) and str(i.get("port", "")).isdigit()}
     _apply(deployment, pool, worker, reported)
     return {"service": name, "target": pool.service.target, "settings": pool.service.model_dump(mode="json"),
-            "drain_timeout_s": deployment.drain_timeout_s}
+            "drain_timeout_s": deployment.drain_timeout_s,
+            "services": {n: s.prefix for n, s in deployment.config.puma_services.items()}}
 
 
 def _apply(deployment: Deployment, pool: Any, worker: str, reported: dict[tuple[str, int], Any]) -> None:
@@ -120,10 +122,12 @@ class WorkerHost:
         self.run_dir = Path(self._tmp.name)
         self.stopping = False
         self.pool: Any = None
+        self.services: dict[str, str] = {}
 
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env["PUMA_URL"] = self.join_url
+        env[ENV_URL] = self.join_url  # instances call other services through the core's Envoy
+        env[ENV_SERVICES] = json.dumps(self.services)
         return env
 
     def record(self, service: str, message: str, **_data: Any) -> None:
@@ -164,6 +168,7 @@ def run_worker(join_url: str, service: str, instances: int, host: str, token: st
     answer = host_obj.report(service, [])
     spec = Service.model_validate(answer["settings"])
     host_obj.drain_timeout_s = float(answer.get("drain_timeout_s", 5.0))
+    host_obj.services = answer.get("services", {})
     pool = host_obj.pool = ServicePool(host_obj, service, spec)  # type: ignore[arg-type]
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

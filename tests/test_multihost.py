@@ -83,3 +83,76 @@ def test_multihost_spreads_across_workers_and_survives_losing_one(tmp_path):
         finally:
             for proc in reversed(procs):
                 _stop(proc)
+
+
+def _wishes(catalog, count: int) -> list[list[str]]:
+    """(genre, actor, rating) wishes that some well-known film meets."""
+    wishes: dict[str, list[str]] = {}
+    for film in sorted((m for m in catalog if m.mpaa and m.cast and m.genres), key=lambda m: -m.votes):
+        wishes.setdefault(film.cast[0], [film.genres[0], film.cast[0], film.mpaa])
+        if len(wishes) == count:
+            break
+    return list(wishes.values())
+
+
+def _agents(ns: str, url: str) -> dict[str, int]:
+    """Requests served so far by each worker host's agent instances."""
+    status = _status_of(ns, url, "agent")
+    served: dict[str, int] = {}
+    for i in status.get("instances", []):
+        if i["worker"] and i["state"] == "ready":
+            served[i["worker"]] = served.get(i["worker"], 0) + i["requests"]
+    return served
+
+
+def _status_of(ns: str, url: str, service: str) -> dict:
+    code = ("import json,urllib.request;"
+            f"print(json.dumps(json.load(urllib.request.urlopen({url + '/_puma/status'!r},timeout=2))['services'][{service!r}]))")
+    out = subprocess.run(netns.in_ns(ns, [sys.executable, "-c", code]), capture_output=True, text=True, timeout=20)
+    return json.loads(out.stdout or "{}")
+
+
+def test_multihost_chatbot_conversations_survive_losing_a_worker_host(tmp_path, chatbot_db_url, catalog):
+    from chatbot.sessions import SqlSessionStore
+
+    py = sys.executable
+    db_env = {"DATABASE_URL": chatbot_db_url}
+    with netns.hosts(["core", "w1", "w2"], subnet="10.213.78") as hosts:
+        (core_ns, core_ip), (w1_ns, w1_ip), (w2_ns, w2_ip) = hosts["core"], hosts["w1"], hosts["w2"]
+        url = f"http://{core_ip}:8080"
+        procs = []
+        try:
+            procs.append(_spawn(core_ns, [py, "-m", "puma.cli", "run", "tests/apps/multihost_chatbot.py",
+                                          "--host", core_ip, "--port", "8080"], tmp_path / "core.log", **db_env))
+            wait_for(lambda: "serving at" in (tmp_path / "core.log").read_text(), timeout_s=120, message="core up")
+            workers = {}
+            for name, ns, ip in (("w1", w1_ns, w1_ip), ("w2", w2_ns, w2_ip)):
+                workers[name] = _spawn(ns, [py, "-m", "puma.cli", "worker", "--join", url, "--service", "agent",
+                                            "--host", ip], tmp_path / f"{name}.log", **db_env)
+                procs.append(workers[name])
+            wait_for(lambda: len(_agents(core_ns, url)) == 2, timeout_s=120, interval_s=0.5,
+                     message="an agent instance on each worker host")
+            wishes = _wishes(catalog, 12)
+            client = subprocess.Popen(netns.in_ns(core_ns, [py, "tests/apps/chat_client.py", url, json.dumps(wishes)]),
+                                      stdout=subprocess.PIPE, text=True, cwd=ROOT)
+            served = wait_for(lambda: (s := _agents(core_ns, url)) and len(s) == 2 and min(s.values()) >= 8 and s,
+                              timeout_s=60, interval_s=0.1, message="turns served by both worker hosts")
+            os.killpg(workers["w1"].pid, signal.SIGKILL)  # a worker host goes down mid-conversation
+            out, _ = client.communicate(timeout=180)
+        finally:
+            for proc in reversed(procs):
+                _stop(proc)
+    results = json.loads(out)
+    assert len(served) == 2 and all(n >= 8 for n in served.values()), served
+    store = SqlSessionStore(chatbot_db_url)
+    try:
+        for result in results:
+            replies = result["replies"]
+            assert all("error" not in r for r in replies), replies
+            assert [r["turn_no"] for r in replies] == list(range(1, 8))
+            assert all(r["userid"] == result["sid"] for r in replies)
+            assert replies[-1]["messages"][-1].startswith("Bye!") and result["polls"][-1]["signal"] == "end"
+            history = store.transcript(result["sid"])["history"]
+            assert [h["c"] for h in history] == [r["messages"] for r in replies]  # each turn exactly once
+    finally:
+        store.close()

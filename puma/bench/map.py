@@ -14,7 +14,6 @@ Every series must return the same sum as builtin `map`, or the run fails.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import logging
 import multiprocessing
@@ -27,7 +26,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..mapping import puma_map, puma_map_reduce, start_local
+from ..mapping import map as puma_map
+from ..mapping import map_reduce, start_local
 from .common import run_info, summary, write_json
 from .mapfuncs import factorial
 
@@ -58,29 +58,20 @@ class Runners:
 
     def __init__(self, pool: Any, deployment: Any) -> None:
         self.pool = pool
-        self.deployment = deployment
-        self.loop = asyncio.new_event_loop()  # one loop for every puma call, as an async app would have
+        on = {"deployment": deployment}
+        # The puma series use the synchronous API, as a script would: one private loop, kept-alive connections.
         self.series: dict[str, Callable[[Point], int]] = {
             "builtin map": lambda p: sum(map(factorial, [p.factorial] * p.items)),
             "Pool.map": lambda p: sum(self.pool.map(factorial, [p.factorial] * p.items)),
-            "puma_map": lambda p: sum(self._await(puma_map(factorial, [p.factorial] * p.items,
-                                                           deployment=self.deployment))),
-            "puma_map sqrt": lambda p: sum(self._await(puma_map(factorial, [p.factorial] * p.items,
-                                                                chunking="sqrt", deployment=self.deployment))),
-            "map_reduce": lambda p: self._await(puma_map_reduce(factorial, [p.factorial] * p.items, operator.add,
-                                                                0, deployment=self.deployment)),
+            "puma_map": lambda p: sum(puma_map(factorial, [p.factorial] * p.items, **on)),
+            "puma_map sqrt": lambda p: sum(puma_map(factorial, [p.factorial] * p.items, chunking="sqrt", **on)),
+            "map_reduce": lambda p: map_reduce(factorial, [p.factorial] * p.items, operator.add, 0, **on),
         }
-
-    def _await(self, coro: Any) -> Any:
-        return self.loop.run_until_complete(coro)
 
     def time(self, series: str, point: Point) -> tuple[float, int]:
         started = time.perf_counter()
         value = self.series[series](point)
         return time.perf_counter() - started, value
-
-    def close(self) -> None:
-        self.loop.close()
 
 
 def measure(runners: Runners, points: list[Point], repeats: int) -> list[dict[str, Any]]:
@@ -89,10 +80,10 @@ def measure(runners: Runners, points: list[Point], repeats: int) -> list[dict[st
         for point in points:
             expected = None
             for repeat in range(repeats):
-                for series in SERIES:
+                for series in SERIES[repeat % len(SERIES):] + SERIES[:repeat % len(SERIES)]:  # spread bursts of load
                     bar.set_postfix_str(f"{point.experiment} n={point.items} k={point.factorial} {series}")
                     seconds, value = runners.time(series, point)
-                    expected = value if expected is None else expected
+                    expected = value if expected is None else expected  # every series must agree
                     if value != expected:
                         raise RuntimeError(f"{series} returned a wrong sum at {point}")
                     rows.append({**asdict(point), "series": series, "repeat": repeat, "seconds": seconds})
@@ -108,35 +99,39 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for (e, n, k, s), v in groups.items()]
 
 
-def _median(points: list[dict[str, Any]], series: str, items: int, experiment: str = "size") -> float | None:
-    return next((p["median"] for p in points if (p["experiment"], p["series"], p["items"]) == (experiment, series, items)
-                 and (experiment != "size" or p["factorial"] == 100)), None)
+def _stat(points: list[dict[str, Any]], series: str, items: int, key: str = "median") -> float:
+    return next(p[key] for p in points
+                if (p["experiment"], p["series"], p["items"], p["factorial"]) == ("size", series, items, 100))
 
 
-def crossover(points: list[dict[str, Any]], series: str) -> int | None:
+def crossover(points: list[dict[str, Any]], series: str, key: str = "median") -> int | None:
     """The smallest data size from which `series` beats builtin map at every larger size measured."""
     sizes = sorted({p["items"] for p in points if p["experiment"] == "size"})
     found = None
     for n in reversed(sizes):
-        if _median(points, series, n) < _median(points, "builtin map", n):  # type: ignore[operator]
-            found = n
-        else:
+        if _stat(points, series, n, key) >= _stat(points, "builtin map", n, key):
             break
+        found = n
     return found
 
 
-def headline(points: list[dict[str, Any]], instances: int) -> dict[str, Any]:
+def ratios(points: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    """Crossover, speedup over builtin map at the largest size, and throughput relative to Pool.map."""
     sizes = sorted({p["items"] for p in points if p["experiment"] == "size"})
     largest = sizes[-1]
-    builtin = _median(points, "builtin map", largest)
-    result: dict[str, Any] = {
-        "crossover_items": {s: crossover(points, s) for s in SERIES[1:]},
-        "speedup_at_largest": {"items": largest, **{s: builtin / _median(points, s, largest) for s in SERIES[1:]}},
-        "throughput_vs_pool": {n: {s: _median(points, "Pool.map", n) / _median(points, s, n) for s in SERIES[2:]}
+    builtin = _stat(points, "builtin map", largest, key)
+    return {
+        "crossover_items": {s: crossover(points, s, key) for s in SERIES[1:]},
+        "speedup_at_largest": {"items": largest, **{s: builtin / _stat(points, s, largest, key) for s in SERIES[1:]}},
+        "throughput_vs_pool": {n: {s: _stat(points, "Pool.map", n, key) / _stat(points, s, n, key) for s in SERIES[2:]}
                                for n in sizes if n >= 100_000},
-        "instances": instances,
     }
-    result["goals"] = _goals(result, largest)
+
+
+def headline(points: list[dict[str, Any]], instances: int) -> dict[str, Any]:
+    """Figures from medians; `best_of` the same from each point's fastest run (less noise from other load)."""
+    result = {**ratios(points, "median"), "instances": instances, "best_of": ratios(points, "min")}
+    result["goals"] = _goals(result, result["speedup_at_largest"]["items"])
     return result
 
 
@@ -192,13 +187,15 @@ def plot(path: Path, points: list[dict[str, Any]], instances: int) -> None:
 
 
 def report(result: dict[str, Any]) -> str:
-    lines = [f"crossover (smallest size where it beats builtin map): {result['crossover_items']}"]
-    speed = result["speedup_at_largest"]
-    lines.append(f"speedup over builtin map at {speed['items']:,} items: "
-                 + ", ".join(f"{s} {v:.2f}x" for s, v in speed.items() if s != "items"))
-    for n, ratios in result["throughput_vs_pool"].items():
-        lines.append(f"throughput vs Pool.map at {n:,} items: " + ", ".join(f"{s} {v:.2f}" for s, v in ratios.items()))
-    lines += [f"goal {goal}: {'met' if ok else 'MISSED' if ok is False else 'n/a (not measured)'}"
+    lines = []
+    for label, figures in (("median", result), ("best of repeats", result["best_of"])):
+        speed = figures["speedup_at_largest"]
+        lines.append(f"[{label}] crossover (smallest size from which it beats builtin map): {figures['crossover_items']}")
+        lines.append(f"[{label}] speedup over builtin map at {speed['items']:,} items: "
+                     + ", ".join(f"{s} {v:.2f}x" for s, v in speed.items() if s != "items"))
+        lines += [f"[{label}] throughput vs Pool.map at {n:,} items: " + ", ".join(f"{s} {v:.2f}" for s, v in r.items())
+                  for n, r in figures["throughput_vs_pool"].items()]
+    lines += [f"goal {goal} (medians): {'met' if ok else 'MISSED' if ok is False else 'n/a (not measured)'}"
               for goal, ok in result["goals"].items()]
     return "\n".join(lines)
 
@@ -213,12 +210,9 @@ def main(args: argparse.Namespace) -> None:
     # The pool forks before the deployment starts any thread.
     with multiprocessing.Pool(args.instances) as pool, start_local(args.instances) as deployment:
         runners = Runners(pool, deployment)
-        try:
-            for series in SERIES:  # warm up: imports, connections, worker caches
-                runners.time(series, Point("warmup", 64, 10))
-            rows = measure(runners, points, repeats)
-        finally:
-            runners.close()
+        for series in SERIES:  # warm up: imports, connections, worker caches
+            runners.time(series, Point("warmup", 64, 10))
+        rows = measure(runners, points, repeats)
     points_summary = summarise(rows)
     result = headline(points_summary, args.instances)
     write_csv(out / "map.csv", rows)

@@ -13,7 +13,8 @@ See `puma.mapping.service` for the trust model of binary and JSON mode.
 
 from __future__ import annotations
 
-from .client import map, map_reduce, puma_map, puma_map_reduce, service_config, start_local
+from .client import map, map_reduce, puma_map, puma_map_reduce
+from .locate import service_config, start_local
 from .protocol import PumaMapError
 from .service import map_service
 

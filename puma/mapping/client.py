@@ -9,26 +9,19 @@ with a short backoff; an exception in `fn` is not retried and raises `PumaMapErr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-import importlib.util
 import json
 import logging
-import os
 import secrets
-import ssl
-import sys
-import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from .. import client as mesh_client
 from .. import targets
-from ..errors import PumaCallError
+from .locate import Target, resolve, status_instances
 from .protocol import (
     BINARY_TYPE,
     ENV_SECRET,
@@ -44,36 +37,23 @@ from .protocol import (
     chunk_size,
     decode,
     encode,
-    key_bytes,
     ordered,
     short_repr,
     sign,
     verify,
 )
+from .transport import new_client, run_sync, shared_client
 
 if TYPE_CHECKING:
     from ..supervisor import Deployment
 
 log = logging.getLogger(__name__)
 
-MAP_TARGET = "puma.mapping:map_service"
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRYABLE = (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ConnectTimeout, httpx.PoolTimeout)
 BACKOFF_S = 0.05
 MAX_BACKOFF_S = 1.0
-STATUS_TTL_S = 10.0
 _MISSING: Any = object()
-_local_deployments: list[Deployment] = []
-_status_cache: dict[str, tuple[float, int]] = {}
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where the `/map` service answers, the shared key, and how many instances serve it."""
-
-    url: str
-    key: bytes | None
-    instances: int | None
 
 
 @dataclass(frozen=True)
@@ -83,34 +63,6 @@ class Job:
     reducer: str | None = None
     json_mode: bool = False
     retries: int = 4
-
-
-def service_config(instances: int = 2, **settings: Any) -> dict[str, Any]:
-    """The `puma_services` entry of a `/map` service, to add to your own config.
-
-    >>> puma.puma_config({"puma_services": {"map": puma.mapping.service_config(4)}})  # doctest: +SKIP
-    """
-    return {"prefix": "/map", "target": MAP_TARGET, "instances": instances,
-            "content_types": [BINARY_TYPE, JSON_TYPE], "max_body_bytes": 512 << 20,
-            "idempotent": True, "timeout_s": 300, **settings}
-
-
-def start_local(instances: int = 2, secret: str | None = None, **settings: Any) -> Deployment:
-    """Start a deployment with only a `/map` service on a free port; `puma_map` then uses it.
-
-    Without `secret` (and no $PUMA_SECRET) a random one is made for this deployment.
-
-    >>> with puma.mapping.start_local(2) as mesh:                      # doctest: +SKIP
-    ...     puma.map(math.factorial, range(1000))
-    """
-    from ..app import App
-
-    app = App()
-    app.configure({"secret": secret or os.environ.get(ENV_SECRET) or secrets.token_hex(32),
-                   "puma_services": {"map": service_config(instances, **settings)}})
-    deployment = app.start(listener={"port": 0})
-    _local_deployments.append(deployment)
-    return deployment
 
 
 async def puma_map(fn: Callable[[Any], Any] | str, data: Iterable[Any], *, chunksize: int | None = None,
@@ -166,24 +118,20 @@ async def puma_map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any],
 
 
 def map(fn: Callable[[Any], Any] | str, data: Iterable[Any], **options: Any) -> list[Any]:  # noqa: A001
-    """The synchronous `puma_map`: `puma.map(math.factorial, range(1000))`. Works from any thread."""
-    return _run_sync(lambda: puma_map(fn, data, **options))
+    """The synchronous `puma_map`: `puma.map(math.factorial, range(1000))`.
+
+    Callable from any thread, with or without an event loop (it blocks the caller; in a coroutine,
+    `await puma.puma_map(...)` instead). Successive calls reuse kept-alive connections.
+    """
+    items = _as_sequence(data)  # consumed here, in the caller's thread
+    return run_sync(lambda: puma_map(fn, items, **options))
 
 
 def map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any], reducer: Callable[[Any, Any], Any],
                initial: Any = _MISSING, **options: Any) -> Any:
     """The synchronous `puma_map_reduce`: `puma.map_reduce(math.factorial, data, operator.add, 0)`."""
-    return _run_sync(lambda: puma_map_reduce(fn, data, reducer, initial, **options))
-
-
-def _run_sync(make: Callable[[], Awaitable[Any]]) -> Any:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make())  # type: ignore[arg-type]
-    # Called from inside a running event loop: run on a thread of our own rather than nest loops.
-    with ThreadPoolExecutor(1, thread_name_prefix="puma-map") as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()  # type: ignore[arg-type]
+    items = _as_sequence(data)
+    return run_sync(lambda: puma_map_reduce(fn, items, reducer, initial, **options))
 
 
 def _as_sequence(data: Iterable[Any]) -> Sequence[Any]:
@@ -197,43 +145,22 @@ async def _run(job: Job, items: Sequence[Any], chunksize: int | None, chunking: 
     if target.key is None and not job.json_mode:
         raise PumaMapError("no shared secret for signing pickled chunks: pass secret=..., set 'secret' in the "
                            f"deployment's config, or set ${ENV_SECRET} (the same value the workers have)")
-    async with _http(concurrency or 64, timeout_s) as http:
-        instances = target.instances or await _status_instances(http, target.url)
+    async with contextlib.AsyncExitStack() as stack:
+        http = shared_client() or await stack.enter_async_context(new_client())
+        instances = target.instances or await status_instances(http, target.url)
         bounds = chunk_bounds(len(items), chunk_size(len(items), instances, chunking, chunksize))
         width = min(len(bounds), concurrency or 2 * instances)
-        sender = _Sender(http, target, job, items, bounds)
-        return await sender.run(width)
-
-
-@functools.cache
-def _note_missing_sniffio() -> None:
-    # httpcore tries `import sniffio` each time it sets up a lock; without sniffio installed every
-    # failed import walks sys.path again (~0.1 ms, dozens of times per map). Record the absence once.
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
-def _http(max_connections: int, timeout_s: float) -> httpx.AsyncClient:
-    _note_missing_sniffio()
-    # trust_env=False: a $HTTP_PROXY must not divert chunks (and the secret's tags) elsewhere.
-    return httpx.AsyncClient(verify=_ssl_context(), trust_env=False,
-                             timeout=httpx.Timeout(timeout_s, connect=5.0),
-                             limits=httpx.Limits(max_connections=max_connections,
-                                                 max_keepalive_connections=max_connections))
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    # Made once per process: httpx would otherwise load the CA bundle for every client (~10 ms).
-    return ssl.create_default_context()
+        timeout = httpx.Timeout(timeout_s, connect=5.0)
+        return await _Sender(http, target, job, items, bounds, timeout).run(width)
 
 
 class _Sender:
     """Sends the chunks of one map over a shared client, `width` at a time, in any order."""
 
     def __init__(self, http: httpx.AsyncClient, target: Target, job: Job, items: Sequence[Any],
-                 bounds: list[tuple[int, int]]) -> None:
+                 bounds: list[tuple[int, int]], timeout: httpx.Timeout) -> None:
         self.http, self.target, self.job, self.items, self.bounds = http, target, job, items, bounds
+        self.timeout = timeout
         self.parts: list[Any] = [None] * len(bounds)
 
     async def run(self, width: int) -> list[Any]:
@@ -260,7 +187,7 @@ class _Sender:
             if attempt:
                 await asyncio.sleep(min(MAX_BACKOFF_S, BACKOFF_S * 2 ** (attempt - 1)))
             try:
-                resp = await self.http.post(self.target.url, content=body, headers=headers)
+                resp = await self.http.post(self.target.url, content=body, headers=headers, timeout=self.timeout)
             except RETRYABLE as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             else:
@@ -337,85 +264,3 @@ def _json_or_text(resp: httpx.Response) -> Any:
         return resp.json()
     except ValueError:
         return resp.text[:500]
-
-
-# --- where the /map service is ---------------------------------------------------------------
-
-
-def resolve(deployment: Deployment | None, url: str | None, secret: str | bytes | None) -> Target:
-    """The map service's URL, key and instance count, from the arguments or the running deployment."""
-    if url is not None:
-        deployment = deployment or _deployment_at(url)
-        return Target(url.rstrip("/"), _key(secret, deployment), _ready(deployment) if deployment else None)
-    deployment = deployment or _current_deployment()
-    if deployment is not None:
-        name = _map_service_name(deployment)
-        prefix = deployment.config.puma_services[name].prefix
-        return Target(deployment.url + prefix, _key(secret, deployment), _ready(deployment))
-    try:
-        return Target(mesh_client.service_url("map"), _key(secret, None), None)
-    except PumaCallError:
-        raise PumaMapError("no PUMA deployment with a /map service: pass deployment= or url=, or start one "
-                           "with puma.mapping.start_local()") from None
-
-
-def _key(secret: str | bytes | None, deployment: Deployment | None) -> bytes | None:
-    chosen = secret or (deployment.config.secret if deployment is not None else None) or os.environ.get(ENV_SECRET)
-    return key_bytes(chosen) if chosen else None
-
-
-def _candidates() -> list[Deployment]:
-    from ..app import default_app
-
-    found = [*reversed(_local_deployments), default_app.deployment]
-    return [d for d in found if d is not None and not d.stopping]
-
-
-def _current_deployment() -> Deployment | None:
-    _local_deployments[:] = [d for d in _local_deployments if not d.stopping]
-    return next((d for d in _candidates() if _has_map_service(d)), None)
-
-
-def _deployment_at(url: str) -> Deployment | None:
-    return next((d for d in _candidates() if url.startswith(d.url)), None)
-
-
-def _has_map_service(deployment: Deployment) -> bool:
-    try:
-        _map_service_name(deployment)
-    except PumaMapError:
-        return False
-    return True
-
-
-def _map_service_name(deployment: Deployment) -> str:
-    services = deployment.config.puma_services
-    for name, service in services.items():
-        if service.target == MAP_TARGET:
-            return name
-    if "map" in services:
-        return "map"
-    raise PumaMapError(f"the deployment at {deployment.url} has no service with target {MAP_TARGET!r}; "
-                       "add one: puma_services['map'] = puma.mapping.service_config()")
-
-
-def _ready(deployment: Deployment) -> int:
-    name = _map_service_name(deployment)
-    return len(deployment.instances(name)) or deployment.config.puma_services[name].instances.min or 1
-
-
-async def _status_instances(http: httpx.AsyncClient, url: str) -> int:
-    """Ready instances of the service at `url`, from the deployment's /_puma/status (cached briefly)."""
-    cached = _status_cache.get(url)
-    if cached and time.monotonic() - cached[0] < STATUS_TTL_S:
-        return cached[1]
-    parts = urlsplit(url)
-    count = os.cpu_count() or 2
-    try:
-        resp = await http.get(f"{parts.scheme}://{parts.netloc}/_puma/status", timeout=2.0)
-        services = resp.json().get("services", {})
-        count = next((s["ready"] for s in services.values() if s.get("prefix") == parts.path), count) or count
-    except (httpx.HTTPError, ValueError, AttributeError, TypeError) as exc:
-        log.debug("no instance count from %s: %s; assuming %d", url, exc, count)
-    _status_cache[url] = (time.monotonic(), count)
-    return count
