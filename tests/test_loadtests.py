@@ -27,7 +27,7 @@ from chatbot.sessions import MemorySessionStore
 from loadtests.checks import Conversation, Exchange, check
 from loadtests.conversation import Retriable, TurnFailed, hold, with_one_retry
 from loadtests.personas import MIX, WISHES, Answer, Persona, Script, asked, make_persona, pick_kind
-from loadtests.report import step_rows
+from loadtests.report import mesh_fan_out, step_rows
 from tests.chatbot_helpers import components_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,12 +228,23 @@ def test_step_rows_measure_only_after_the_settle_time() -> None:
            + [(5.0, 1.0, False)],
            "conversations": [{"t": 0.5, "failures": [{"kind": "no_end", "detail": ""}]},
                              {"t": 4.0, "failures": []}, {"t": 12.0, "failures": []}],
-           "cpu": [{"t": 1.0, "cpu_s": {"agent": 1.0}}, {"t": 11.0, "cpu_s": {"agent": 6.0}}]}
+           "cpu": [{"t": 1.0, "cpu_s": {"7": ["agent", 1.0], "8": ["agent", 3.0]}},
+                   {"t": 6.0, "cpu_s": {"7": ["agent", 2.0], "9": ["agent", 0.5]}},
+                   {"t": 11.0, "cpu_s": {"7": ["agent", 5.0], "9": ["agent", 1.0]}}]}
     [row] = step_rows(run)
     assert row["turns"] == 100 and row["turn_p50_ms"] == pytest.approx(49.5) and row["turn_p99_ms"] < 100
     assert row["conversations"] == 1 and row["conversations_per_s"] == pytest.approx(0.1)
     assert row["failures"]["no_end"] == 1 and row["failed_requests"] == 1
-    assert row["cpu_cores"] == {"agent": 0.5}
+    assert row["cpu_cores"] == {"agent": 0.5}  # pid 8 died, pid 9 was new: (4 + 1) s / 10 s
+    assert row["server_cpu_ms_per_turn"] == pytest.approx(50.0)
+
+
+def test_mesh_fan_out_counts_requests_per_agent_request() -> None:
+    samples = [{"services": {"agent": {"requests_total": 10}, "db": {"requests_total": 5}}},
+               {"services": {"agent": {"requests_total": 30}, "db": {"requests_total": 65},
+                             "policy": {"requests_total": 20}}}]
+    assert mesh_fan_out(samples) == {"db": 3.0, "policy": 1.0}
+    assert mesh_fan_out(samples[:1]) == {}
 
 
 # -- the whole comparison, quick ---------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""``python -m loadtests compare --out DIR [--quick] [--steps 1,4,16,64] [--step-seconds N]``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+DESCRIPTION = """\
+Session-level load tests of the chatbot: the legacy socket server and the PUMA deployment,
+side by side, under the same stepped load of whole conversations.
+
+compare: prepares the database (unless --database-url), then for each deployment in turn
+starts it on a free loopback port, runs Locust in this process through every step (N
+concurrent conversations for --step-seconds each; each simulated user holds complete
+conversations with think time between turns, as one of four personas: decisive,
+no-preference, picky rejecter, not-understood-first), checks every conversation, and stops
+it. Writes into --out: loadtests.json, steps.csv, failures.csv, cpu.csv, instances.csv,
+turns.csv, summary.md, latency.png, throughput.png, instances.png. Progress is logged every
+few seconds. The full run takes about (steps x step-seconds + 30 s) per deployment; --quick
+(steps 1,4,16 of 6 s, short think time) about a minute and a half in all, most of it
+starting the deployments."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("locust").setLevel(logging.WARNING)
+    if args.command != "compare":
+        _parser().print_help()
+        return 2
+    from loadtests import runner  # imports Locust, which patches the standard library for gevent
+
+    _interrupt_on_signals()
+    profile = _profile(runner.Profile, args)
+    try:
+        result = runner.compare(args.out, profile, database_url=args.database_url,
+                                targets=tuple(args.targets.split(",")))
+    except KeyboardInterrupt:
+        logging.getLogger("loadtests").warning("interrupted; the deployments were stopped")
+        return 130
+    print((args.out / "summary.md").read_text())
+    failures = sum(sum(t["failures"].values()) for t in result.get("targets", {}).values())
+    return 1 if failures else 0
+
+
+def _interrupt_on_signals() -> None:
+    """SIGINT or SIGTERM raise KeyboardInterrupt in this (the main) greenlet, whatever greenlet
+    is running when the signal comes, so the deployments are stopped on the way out."""
+    import signal
+
+    import gevent
+    import greenlet
+
+    main, hub = greenlet.getcurrent(), gevent.get_hub()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        gevent.signal_handler(signum, lambda: hub.loop.run_callback(main.throw, KeyboardInterrupt))
+
+
+def _profile(profile_class: Any, args: argparse.Namespace) -> Any:
+    base = profile_class.quick() if args.quick else profile_class()
+    changes: dict[str, object] = {}
+    if args.steps:
+        changes["steps"] = args.steps
+    if args.step_seconds:
+        changes["step_s"] = args.step_seconds
+        changes["settle_s"] = min(base.settle_s, args.step_seconds / 4)
+    if args.think:
+        changes["think_min_s"], changes["think_max_s"] = args.think
+    return dataclasses.replace(base, **changes)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m loadtests", description=DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", title="commands", required=True)
+    c = sub.add_parser("compare", help="legacy vs PUMA under the same stepped load of conversations",
+                       description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("--out", type=Path, required=True, help="directory for the results (created)")
+    c.add_argument("--quick", action="store_true", help="steps 1,4,16 of 6 s with short think time")
+    c.add_argument("--steps", type=_steps, help="concurrent conversations per step (default 1,4,16,64)")
+    c.add_argument("--step-seconds", type=_positive, help="length of each step (default 40; quick 6)")
+    c.add_argument("--think", type=_think, metavar="MIN,MAX",
+                   help="think time between turns, seconds (default 0.2,1.0; quick 0.05,0.2)")
+    c.add_argument("--database-url", help="an already prepared chatbot database "
+                   "(default: a SQLite file in --out, prepared on first use)")
+    c.add_argument("--targets", default="legacy,puma", type=_targets,
+                   help="which deployments, in order (default legacy,puma)")
+    return p
+
+
+def _steps(text: str) -> tuple[int, ...]:
+    try:
+        steps = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write whole numbers like 1,4,16,64") from None
+    if not steps or min(steps) < 1 or max(steps) > 1000:
+        raise argparse.ArgumentTypeError(f"{text!r}: each step must be 1 to 1000 conversations")
+    return steps
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds between 0 and 3600")
+    return value
+
+
+def _think(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write MIN,MAX in seconds, e.g. 0.2,1.0") from None
+    if not 0 <= low <= high <= 60:
+        raise argparse.ArgumentTypeError(f"{text!r}: need 0 <= MIN <= MAX <= 60")
+    return low, high
+
+
+def _targets(text: str) -> str:
+    names = text.split(",")
+    if not names or any(n not in ("legacy", "puma") for n in names) or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: choose from legacy,puma")
+    return text
+
+
+if __name__ == "__main__":
+    sys.exit(main())

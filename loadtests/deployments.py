@@ -1,0 +1,121 @@
+"""Starting and stopping the two deployments under test, each a process tree on loopback.
+
+- ``legacy``: ``python -m legacy_socket_server --port 0`` (ready once it logs ``listening on``);
+- ``puma``: ``python -m puma run chatbot/puma_app.py --port 0`` (ready once it prints
+  ``PUMA is serving at URL``, which it does when every service has its instances in Envoy).
+
+Each runs in its own session (process group) with its output in a log file; ``stop`` sends
+SIGTERM (both drain and exit), waits, then SIGKILLs whatever is left of the group. Example::
+
+    with start("legacy", database_url, logs_dir) as deployment:
+        deployment.host      # 'tcp://127.0.0.1:40123'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_S = 180.0
+STOP_TIMEOUT_S = 30.0
+_READY = {
+    "legacy": re.compile(r"listening on (?P<host>[\d.]+):(?P<port>\d+)"),
+    "puma": re.compile(r"PUMA is serving at (?P<url>http://\S+)"),
+}
+
+
+class DeploymentError(RuntimeError):
+    """A deployment did not start; the message carries the end of its log."""
+
+
+@dataclass
+class Deployment:
+    name: str
+    proc: subprocess.Popen[bytes]
+    host: str
+    log_path: Path
+
+
+def prepare_db(database_url: str, logs_dir: Path) -> None:
+    """Migrate and load the chatbot database (both steps are idempotent; ~10 s the first time)."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    with open(logs_dir / "db.log", "ab") as out:
+        for step in (["upgrade"], ["load", "--no-progress"]):
+            cmd = [sys.executable, "-m", "chatbot", "db", *step]
+            done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                  timeout=600, check=False)
+            if done.returncode != 0:
+                raise DeploymentError(f"{' '.join(cmd[1:])} failed ({done.returncode}); see {logs_dir / 'db.log'}")
+
+
+def command(name: str, database_url: str) -> list[str]:
+    if name == "legacy":
+        return [sys.executable, "-m", "legacy_socket_server", "--port", "0",
+                "--database-url", database_url]
+    if name == "puma":
+        return [sys.executable, "-m", "puma", "--log-level", "info", "run",
+                str(ROOT / "chatbot" / "puma_app.py"), "--port", "0"]
+    raise ValueError(f"deployment: {name!r} is not one of {sorted(_READY)}")
+
+
+@contextlib.contextmanager
+def start(name: str, database_url: str, logs_dir: Path) -> Iterator[Deployment]:
+    """Start deployment ``name``, wait until it serves, yield it, then stop it."""
+    log_path = logs_dir / f"{name}.log"
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "wb") as out:
+        proc = subprocess.Popen(command(name, database_url), cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    try:
+        started = time.monotonic()
+        host = _wait_ready(name, proc, log_path)
+        log.info("%s is serving at %s (pid %d, %.1f s to start)", name, host, proc.pid,
+                 time.monotonic() - started)
+        yield Deployment(name, proc, host, log_path)
+    finally:
+        stop(proc, name)
+
+
+def _wait_ready(name: str, proc: subprocess.Popen[bytes], log_path: Path) -> str:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        found = _READY[name].search(log_path.read_text(errors="replace"))
+        if found:
+            return found["url"] if name == "puma" else f"tcp://{found['host']}:{found['port']}"
+        if proc.poll() is not None:
+            raise DeploymentError(f"{name} exited with {proc.returncode} before serving; "
+                                  f"end of {log_path}:\n{_tail(log_path)}")
+        time.sleep(0.1)
+    raise DeploymentError(f"{name} not serving within {START_TIMEOUT_S:.0f} s; end of {log_path}:\n"
+                          f"{_tail(log_path)}")
+
+
+def stop(proc: subprocess.Popen[bytes], name: str) -> None:
+    """SIGTERM, wait up to ``STOP_TIMEOUT_S``, then SIGKILL the whole process group."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop within %.0f s of SIGTERM; killing it", name, STOP_TIMEOUT_S)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # anything of the group left behind
+    proc.wait()
+    log.info("%s stopped (exit %s)", name, proc.returncode)
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,0 +1,154 @@
+"""The side-by-side run: each deployment in turn, the same stepped load, Locust in-process.
+
+``compare(out, profile)`` starts the legacy server, drives it through every step of the
+profile with Locust's ``LocalRunner`` (headless, in this process), stops it, then does the
+same for the PUMA deployment, and writes the report (``loadtests.report``). Each step holds
+``users`` concurrent conversations for ``step_s`` seconds; the first ``settle_s`` of a step are
+not measured. After the last step, conversations in progress may finish for up to
+``drain_s`` (their checks count; their times do not). Import this module before any other
+networking module: importing Locust patches the standard library for gevent.
+"""
+
+from __future__ import annotations
+
+# Locust first: it monkey-patches the standard library for gevent on import.
+from locust.env import Environment  # isort: skip
+
+import logging
+import os
+import re
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from loadtests import report
+from loadtests.checks import Conversation, Failure
+from loadtests.deployments import Deployment, prepare_db, start
+from loadtests.samplers import Sampler, cpu_by_component, puma_status
+from loadtests.users import Settings, user_class
+
+log = logging.getLogger(__name__)
+
+TARGETS = ("legacy", "puma")
+PROGRESS_EVERY_S = 5.0
+MAX_SPAWN_RATE = 100
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The stepped load applied to each deployment (times in seconds)."""
+
+    steps: tuple[int, ...] = (1, 4, 16, 64)
+    step_s: float = 40.0
+    settle_s: float = 8.0
+    drain_s: float = 20.0
+    think_min_s: float = 0.2
+    think_max_s: float = 1.0
+    seed: int = 0
+
+    @classmethod
+    def quick(cls) -> Profile:
+        return cls(steps=(1, 4, 16), step_s=6.0, settle_s=1.0, drain_s=10.0,
+                   think_min_s=0.05, think_max_s=0.2)
+
+
+class Collector:
+    """Turn latencies (from Locust's request events) and finished conversations, timed from
+    ``t0``; ``failures`` is a running count for the progress line."""
+
+    def __init__(self, t0: float) -> None:
+        self.t0 = t0
+        self.turns: list[tuple[float, float, bool]] = []
+        self.conversations: list[dict[str, Any]] = []
+        self.failures = 0
+
+    def on_request(self, name: str, response_time: float, exception: Any, **_: Any) -> None:
+        if name == "turn":
+            self.turns.append((time.monotonic() - self.t0, response_time, exception is None))
+
+    def on_conversation(self, conversation: Conversation, failures: list[Failure]) -> None:
+        self.failures += len(failures)
+        self.conversations.append({
+            "t": time.monotonic() - self.t0, "persona": conversation.persona.kind,
+            "session_id": conversation.session_id, "turns": conversation.turns,
+            "retries": sum(e.attempts - 1 for e in conversation.exchanges),
+            "failures": [asdict(f) for f in failures]})
+
+
+def compare(out: Path, profile: Profile, *, database_url: str | None = None,
+            targets: tuple[str, ...] = TARGETS) -> dict[str, Any]:
+    """Run ``profile`` against each of ``targets`` in turn; write and return the results."""
+    from puma.bench.common import run_info
+
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    url = database_url or _prepared_db(out, logs)
+    result = run_info("loadtests.compare", **asdict(profile), targets=list(targets))
+    result["database"] = re.sub(r"//[^@/]*@", "//", url)  # without credentials
+    result["session_store"] = os.environ.get("CHATBOT_SESSION_STORE", "sql (default)")
+    result["load_average_before"] = os.getloadavg()
+    result["runs"] = {}
+    for name in targets:
+        with start(name, url, logs) as deployment:
+            result["runs"][name] = drive(deployment, profile)
+    result["load_average_after"] = os.getloadavg()
+    return {**result, **report.write(out, result)}
+
+
+def _prepared_db(out: Path, logs: Path) -> str:
+    url = f"sqlite:///{(out / 'chatbot.sqlite3').resolve()}"
+    log.info("preparing the database %s", url)
+    prepare_db(url, logs)
+    return url
+
+
+def drive(deployment: Deployment, profile: Profile) -> dict[str, Any]:
+    """Apply the stepped profile to a running deployment; the raw results of the run."""
+    t0 = time.monotonic()
+    collector = Collector(t0)
+    settings = Settings(think_min_s=profile.think_min_s, think_max_s=profile.think_max_s,
+                        seed=profile.seed, on_conversation=collector.on_conversation)
+    env = Environment(user_classes=[user_class(deployment.name, deployment.host, settings)],
+                      stop_timeout=profile.drain_s)
+    env.events.request.add_listener(collector.on_request)
+    runner = env.create_local_runner()
+    samplers = [Sampler(cpu_by_component(deployment.proc.pid), t0=t0)]
+    if deployment.name == "puma":
+        samplers.append(Sampler(puma_status(deployment.host), t0=t0))
+    for sampler in samplers:
+        sampler.__enter__()
+    try:
+        windows = [_step(runner, collector, deployment.name, users, i, profile)
+                   for i, users in enumerate(profile.steps)]
+        log.info("%s: letting the conversations in progress finish (up to %.0f s)",
+                 deployment.name, profile.drain_s)
+        runner.stop()
+    finally:
+        runner.quit()
+        for sampler in samplers:
+            sampler.__exit__()
+    return {"host": deployment.host, "windows": windows, "turns": collector.turns,
+            "conversations": collector.conversations, "cpu": samplers[0].samples,
+            "instances": samplers[1].samples if len(samplers) > 1 else [],
+            "end_s": time.monotonic() - t0}
+
+
+def _step(runner: Any, collector: Collector, name: str, users: int, index: int,
+          profile: Profile) -> dict[str, float]:
+    start_s = time.monotonic() - collector.t0
+    runner.start(users, spawn_rate=min(users, MAX_SPAWN_RATE))
+    end = collector.t0 + start_s + profile.step_s
+    while (left := end - time.monotonic()) > 0:
+        time.sleep(min(PROGRESS_EVERY_S, left))
+        _progress(collector, name, users, index, len(profile.steps), time.monotonic() - collector.t0 - start_s,
+                  profile.step_s)
+    return {"users": users, "start_s": start_s, "measure_from_s": start_s + profile.settle_s,
+            "end_s": start_s + profile.step_s}
+
+
+def _progress(collector: Collector, name: str, users: int, index: int, steps: int,
+              elapsed_s: float, step_s: float) -> None:
+    log.info("%-6s step %d/%d: %3d users, %3.0f/%.0f s | %5d turns, %4d conversations, %d failures",
+             name, index + 1, steps, users, elapsed_s, step_s, len(collector.turns),
+             len(collector.conversations), collector.failures)
