@@ -131,9 +131,10 @@ class NameIndex:
                     yield self._fuzzy(window, start, role)
 
     def _exact(self, window: tuple[str, ...], start: int, role: str | None) -> NameMatch | None:
-        pids = self._by_tokens.get(window) or (
-            self._by_joined.get("".join(window)) if len(window) > 1 else None
-        )
+        # Joined spellings ("de niro" for "De Niro") never swallow a cue word: "by ron howard"
+        # must not read as "Byron Howard".
+        joinable = len(window) > 1 and not any(t in self._reserved for t in window)
+        pids = self._by_tokens.get(window) or (self._by_joined.get("".join(window)) if joinable else None)
         return self._best(pids, start, start + len(window), 0, role)
 
     def _fuzzy(self, window: tuple[str, ...], start: int, role: str | None) -> NameMatch | None:

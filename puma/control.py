@@ -39,6 +39,7 @@ class ControlLoop:
         self.d = deployment
         self.autoscalers: dict[str, Autoscaler] = {}
         self.failures: Counter[tuple[str, int]] = Counter()
+        self.last_served: dict[str, int] = {}
         self.health_interval_s = HEALTH_INTERVAL_S
         self.health_timeout_s = HEALTH_TIMEOUT_S
         self.stopping = threading.Event()
@@ -87,9 +88,28 @@ class ControlLoop:
 
         while not self.stopping.wait(self.health_interval_s):
             expire(self.d, time.monotonic())
+            served = self._served_by_host()
             for name, pool in list(self.d.pools.items()):
                 for instance in pool.ready():
-                    self._check(name, instance, probe(instance.address, self.health_timeout_s))
+                    progressing = self._progressing(instance, served)
+                    self._check(name, instance, progressing or probe(instance.address, self.health_timeout_s))
+
+    def _served_by_host(self) -> dict[str, int]:
+        """Requests each instance has answered, by address, from Envoy's per-host counters."""
+        try:
+            clusters = self.d.envoy.admin.clusters() if self.d.envoy.admin else {}
+        except OSError:
+            return {}
+        return {h.address: h.rq_total - h.rq_active for c in clusters.values() for h in c.hosts}
+
+    def _progressing(self, instance: Instance, served: dict[str, int]) -> bool:
+        # A saturated instance may be too busy to answer /healthz in time, but if it completed
+        # requests since the last check it is alive: replacing it would remove capacity when
+        # it is needed most.
+        now, before = served.get(instance.address), self.last_served.get(instance.address)
+        if now is not None:
+            self.last_served[instance.address] = now
+        return now is not None and before is not None and now > before
 
     def _check(self, name: str, instance: Instance, healthy: bool) -> None:
         key = (name, instance.id)

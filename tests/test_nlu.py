@@ -18,7 +18,7 @@ VOCABULARY = {
                "Penélope Cruz": 20, "Meryl Streep": 35, "Brad Pitt": 30, "Woody Allen": 15,
                "Cher": 8, "Will Smith": 20, "Arnold Schwarzenegger": 25, "Harrison Ford": 30},
     "directors": {"Steven Spielberg": 30, "Woody Allen": 40, "Sofia Coppola": 6,
-                  "Tom Hanks": 2, "Stanley Kubrick": 12},
+                  "Tom Hanks": 2, "Stanley Kubrick": 12, "Ron Howard": 20, "Byron Howard": 3},
 }
 
 
@@ -80,6 +80,8 @@ def test_understander_negated_genre_is_not_a_wish(nlu: Understander) -> None:
     ("Hanks", "actor", ["Tom Hanks"]),  # a lone surname, when a person was asked for
     ("Hanks", "genre", []), ("Cher", "actor", ["Cher"]), ("Cher", None, []),
     ("no preference", "actor", []), ("whoever", "actor", []), ("I like comedy", "actor", []),
+    ("directed by Ron Howard", "director", ["Ron Howard"]),  # "by ron" is not "Byron"
+    ("by ron howard", None, ["Ron Howard"]), ("byron howard", "director", ["Byron Howard"]),
 ])
 def test_understander_people(nlu: Understander, text: str, expect: str | None,
                              names: list[str]) -> None:
