@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import importlib.util
 import os
 import ssl
-import sys
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -28,7 +26,6 @@ _loops_lock = threading.Lock()
 
 def new_client(max_connections: int = MAX_CONNECTIONS) -> httpx.AsyncClient:
     """A pooled client; per-request timeouts are passed with each request."""
-    _note_missing_sniffio()
     # trust_env=False: a $HTTP_PROXY must not divert chunks (and their signatures) elsewhere.
     return httpx.AsyncClient(verify=_ssl_context(), trust_env=False, timeout=httpx.Timeout(300.0, connect=5.0),
                              limits=httpx.Limits(max_connections=max_connections,
@@ -84,9 +81,3 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-@functools.cache
-def _note_missing_sniffio() -> None:
-    # httpcore tries `import sniffio` each time it sets up a lock; without sniffio installed every
-    # failed import walks sys.path again (~0.1 ms, dozens of times per map). Record the absence once.
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
