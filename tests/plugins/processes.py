@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import wait_for
 
 MARKER = f"PUMA_TEST_SESSION={uuid.uuid4().hex}"
 os.environ["PUMA_TEST_SESSION"] = MARKER.split("=", 1)[1]
@@ -43,11 +44,11 @@ def marked_processes() -> list[tuple[int, str]]:
 @pytest.fixture(autouse=True, scope="module")
 def no_leaked_processes():
     yield
-    deadline = time.monotonic() + 5.0
+    try:  # processes being stopped get a few seconds to go
+        wait_for(lambda: not marked_processes(), timeout_s=5.0, interval_s=0.05, message="no leftover process")
+    except AssertionError:
+        pass
     left = marked_processes()
-    while left and time.monotonic() < deadline:
-        time.sleep(0.05)
-        left = marked_processes()
     for pid, _ in left:
         try:
             os.kill(pid, signal.SIGKILL)
