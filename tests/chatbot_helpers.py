@@ -4,19 +4,37 @@ run a scripted conversation."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from chatbot.bot import Chatbot, Turn
 from chatbot.catalog import Catalog
 from chatbot.components import Components, local_components
 from chatbot.recommender import Recommender
+from chatbot.sessions import MemorySessionStore
+from legacy_socket_server import LegacyServer
 
 
 @functools.cache
 def components_for(url: str, catalog: Catalog) -> Components:
     """Catalogue, recommender and name index are built once per test session (~6 s)."""
     return local_components(catalog, Recommender.load(url, catalog=catalog))
+
+
+@contextmanager
+def legacy_server(url: str, catalog: Catalog) -> Iterator[LegacyServer]:
+    """The monolith in this process, on a free port, with the same parts and seed as the tests' bots."""
+    bot = Chatbot(store=MemorySessionStore(), components=components_for(url, catalog))
+    server = LegacyServer(bot, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 def talk(bot: Chatbot, lines: Iterable[str], session_id: str | None = None) -> list[Turn]:

@@ -18,11 +18,9 @@ from typing import Any
 import pytest
 
 from chatbot import nlg
-from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
-from chatbot.sessions import MemorySessionStore
 from legacy_socket_server import LegacyServer, chatbox_socket
-from tests.chatbot_helpers import components_for
+from tests.chatbot_helpers import legacy_server
 from tests.helpers import wait_for
 
 SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "yes"]
@@ -67,13 +65,8 @@ def converse_anew(port: int, script: list[str]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def server(chatbot_db_url: str, catalog: Catalog) -> Iterator[LegacyServer]:
-    bot = Chatbot(store=MemorySessionStore(), components=components_for(chatbot_db_url, catalog))
-    legacy = LegacyServer(bot, "127.0.0.1", 0)
-    thread = threading.Thread(target=legacy.serve_forever)
-    thread.start()
-    yield legacy
-    legacy.shutdown()
-    thread.join()
+    with legacy_server(chatbot_db_url, catalog) as server:
+        yield server
 
 
 @pytest.fixture

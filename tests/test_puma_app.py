@@ -17,11 +17,10 @@ import pytest
 
 import puma
 from chatbot import nlg, puma_app
-from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
-from chatbot.sessions import MemorySessionStore, SqlSessionStore
+from chatbot.sessions import SqlSessionStore
 from legacy_socket_server import LegacyServer
-from tests.chatbot_helpers import components_for
+from tests.chatbot_helpers import legacy_server
 from tests.helpers import wait_for
 
 SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "no", "yes"]
@@ -30,13 +29,8 @@ SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "no", "yes"]
 @pytest.fixture(scope="module")
 def legacy(chatbot_db_url: str, catalog: Catalog) -> Iterator[LegacyServer]:
     """The monolith, in this process, with the same parts and seed as the deployment."""
-    bot = Chatbot(store=MemorySessionStore(), components=components_for(chatbot_db_url, catalog))
-    server = LegacyServer(bot, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever)
-    thread.start()
-    yield server
-    server.shutdown()
-    thread.join()
+    with legacy_server(chatbot_db_url, catalog) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
