@@ -15,7 +15,7 @@ from .config import PumaConfig, parse_config
 from .dynamo import dynamodb
 from .errors import HTTPError, PumaCallError, PumaConfigError, PumaError, PumaStartError
 from .mapping import PumaMapError, map, map_reduce, puma_map
-from .service import Request, Response, request
+from .service import Request, Response, bytes_body, request
 from .supervisor import Deployment
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Request",
     "Response",
     "acall",
+    "bytes_body",
     "call",
     "dynamodb",
     "map",

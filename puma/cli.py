@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     bmap.add_argument("--quick", action="store_true", help="small sizes and one repetition (under a minute)")
     bmap.add_argument("--instances", type=int, default=os.cpu_count() or 2, help="PUMA instances = Pool processes")
     bmap.add_argument("--repeats", type=int, default=5, help="repetitions per point (median and spread)")
+    bmap.add_argument("--sizes", type=_int_list, default=None, metavar="N,N,...",
+                      help="data sizes of Figure 7a (default 100,1000,...,1000000; --quick: 100,1000,10000)")
+    bmap.add_argument("--factorials", type=_int_list, default=None, metavar="K,K,...",
+                      help="factorial inputs of Figure 7b (default 100,500,1000,1500; '' skips 7b)")
     bmap.set_defaults(func=_lazy("puma.bench.map"))
 
     auto = bench_sub.add_parser("autoscale", help="a bounded load step against a CPU-bound service; instances over time")
@@ -122,6 +126,16 @@ def _lazy(module: str) -> Any:
         importlib.import_module(module).main(args)
 
     return run
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give whole numbers separated by commas, e.g. 100,1000") from None
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: every number must be at least 1")
+    return values
 
 
 def load_app(path: Path) -> None:

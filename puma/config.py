@@ -257,6 +257,11 @@ class PumaConfig(_Model):
     listener: Listener = Listener()
     admin_port: int = Field(0, ge=0, le=65535, description="0 picks a free port")
     secret: str | None = Field(None, description="HMAC key for pickled payloads (else $PUMA_SECRET)")
+    # Each Envoy worker thread balances on its own: with two, two requests sent together can both go
+    # to the same instance under round robin. One thread keeps the rotation exact and proxies a few
+    # thousand requests/s, more than Python instances on a small machine serve; raise it when Envoy
+    # itself is the bottleneck.
+    envoy_concurrency: int = Field(1, ge=1, le=256, description="Envoy worker threads (--concurrency)")
 
     @field_validator("puma_services")
     @classmethod

@@ -81,7 +81,8 @@ class EnvoyProcess:
         address_file = self.run_dir / "admin-address"
         address_file.unlink(missing_ok=True)
         cmd = [find_envoy(), "-c", str(self.bootstrap_path), "--disable-hot-restart",
-               "--log-level", "warning", "--admin-address-path", str(address_file)]
+               "--log-level", "warning", "--admin-address-path", str(address_file),
+               "--concurrency", str(config.envoy_concurrency)]
         with open(self.log_path, "ab") as log_file:
             self.proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=self.env,
                                          stdin=subprocess.DEVNULL)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask
 from flask import Response as FlaskResponse
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 HEALTH_PATH = "/healthz"
+BYTES_MARK = "__puma_bytes_body__"
 
 
 @dataclass
@@ -154,7 +156,73 @@ def build_app(name: str, fn: Callable[..., Any], *, max_body_bytes: int,
     def count_out(_exc: BaseException | None) -> None:
         counters.leave()
 
+    if getattr(fn, BYTES_MARK, False):
+        app.wsgi_app = _BytesPath(app.wsgi_app, name, fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]
     return app
+
+
+def bytes_body(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    """Mark a service whose POST bodies are opaque bytes, so those requests skip Flask.
+
+    A POST with a content type the service accepts (other than JSON or a form) then goes through
+    a plain WSGI path that builds the `Request` and writes the reply directly: about 0.1-0.3 ms less
+    per request, which is most of what a `puma_map` chunk costs besides its work. Everything else
+    (health checks, other methods, JSON, refusals) still goes through Flask.
+    """
+    setattr(fn, BYTES_MARK, True)
+    return fn
+
+
+class _BytesPath:
+    """WSGI middleware: serve the byte-bodied POSTs of a `bytes_body` service without Flask."""
+
+    def __init__(self, flask_app: Callable[..., Any], name: str, fn: Callable[[Request], Any], max_body_bytes: int,
+                 content_types: tuple[str, ...], counters: Counters) -> None:
+        self.flask_app, self.name, self.fn, self.counters = flask_app, name, fn, counters
+        self.max_body_bytes = max_body_bytes
+        self.types = frozenset(content_types) - set(JSON_TYPES) - set(FORM_TYPES)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        length = self._length(environ)
+        if length is None:
+            return self.flask_app(environ, start_response)  # Flask parses it, or refuses it clearly
+        self.counters.enter()
+        try:
+            req = Request(method="POST", path=environ.get("PATH_INFO", "/"), headers=_wsgi_headers(environ),
+                          query=dict(parse_qsl(environ.get("QUERY_STRING", ""))),
+                          body=environ["wsgi.input"].read(length))
+            resp = self._call(req)
+        finally:
+            self.counters.leave()
+        return resp(environ, start_response)
+
+    def _length(self, environ: dict[str, Any]) -> int | None:
+        """The body's length if this request is one for the fast path, else None."""
+        if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") == HEALTH_PATH:
+            return None
+        if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() not in self.types:
+            return None
+        length = environ.get("CONTENT_LENGTH", "")
+        return int(length) if length.isdigit() and 0 < int(length) <= self.max_body_bytes else None
+
+    def _call(self, req: Request) -> FlaskResponse:
+        token = _current.set(req)
+        try:
+            return _shape(self.fn(req))
+        except HTTPError as exc:
+            return error_response(exc.status, exc.message, service=self.name, **exc.extra)
+        except Exception as exc:
+            log.exception("service %s failed on POST %s", self.name, req.path)
+            return error_response(500, f"internal error in service {self.name!r}", type=type(exc).__name__)
+        finally:
+            _current.reset(token)
+
+
+def _wsgi_headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    headers["Content-Type"] = environ.get("CONTENT_TYPE", "")
+    headers["Content-Length"] = environ.get("CONTENT_LENGTH", "")
+    return headers
 
 
 def _takes_argument(fn: Callable[..., Any]) -> bool:

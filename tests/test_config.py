@@ -51,6 +51,13 @@ def test_config_error_names_every_problem_with_path():
     assert isinstance(err.value, ValueError)
 
 
+def test_config_envoy_runs_one_worker_thread_unless_told():
+    assert parse_config({}).envoy_concurrency == 1
+    assert parse_config({"envoy_concurrency": 4}).envoy_concurrency == 4
+    with pytest.raises(PumaConfigError, match="envoy_concurrency: 0: Input should be greater than or equal to 1"):
+        parse_config({"envoy_concurrency": 0})
+
+
 def test_config_rejects_bad_lb_policy():
     with pytest.raises(PumaConfigError, match="puma_services.a.lb_policy: 'fastest'"):
         parse_config({"puma_services": {"a": {"prefix": "/a", "lb_policy": "fastest"}}})

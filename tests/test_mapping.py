@@ -11,6 +11,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -176,6 +177,53 @@ def test_bench_map_quick_writes_csv_json_and_plots(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads((out / "map.json").read_text())
     assert report["run"]["git_revision"] and report["run"]["machine"]["cores"]
-    assert {"crossover_items", "speedup_at_largest"} <= set(report["summary"])
+    assert {"crossover_items", "speedup_at_largest", "fraction_of_ceiling_at_largest"} <= set(report["summary"])
+    assert {p["series"] for p in report["points"]} == {"builtin map", "Pool.map", "puma_map", "puma_map sqrt",
+                                                       "map_reduce", "ceiling"}
     assert (out / "map.csv").read_text().startswith("experiment,")
     assert (out / "figure7.png").stat().st_size > 10_000
+
+
+def _requests_to_map(mesh) -> int:
+    return json.loads(mesh.envoy.admin.get("/stats?filter=^cluster%5C.map%5C.upstream_rq_total$&format=json"))[
+        "stats"][0]["value"]
+
+
+def test_a_map_of_one_chunk_per_instance_uses_every_instance(mesh):
+    # One Envoy worker (envoy_concurrency 1) keeps round robin exact: the two chunks never share an instance.
+    assert json.loads(mesh.envoy.admin.get("/server_info"))["command_line_options"]["concurrency"] == 1
+    for _ in range(10):
+        assert set(puma.map(mapfuncs.pid, range(2), deployment=mesh, chunksize=1)) == {
+            i.pid for i in mesh.instances("map")}
+
+
+def test_once_fn_is_timed_a_quick_map_is_one_chunk_per_instance(mesh):
+    before = _requests_to_map(mesh)
+    assert puma.map(mapfuncs.cube, range(1000), deployment=mesh) == [x**3 for x in range(1000)]
+    first = _requests_to_map(mesh) - before
+    assert first == 8  # cost unknown: about 4 chunks per instance, like Pool.map
+    assert puma.map(mapfuncs.cube, range(1000), deployment=mesh) == [x**3 for x in range(1000)]
+    assert _requests_to_map(mesh) - before - first == 2  # microseconds of work: one chunk per instance
+    before = _requests_to_map(mesh)
+    puma.map(mapfuncs.slow_square, range(16), deployment=mesh)  # 20 ms an item: Pool-like again
+    assert _requests_to_map(mesh) - before == 8
+
+
+def test_cancelling_an_awaited_map_stops_sending_chunks(mesh):
+    async def cancel_soon() -> None:
+        task = asyncio.create_task(puma.puma_map(mapfuncs.slow_square, range(400), deployment=mesh, chunksize=2))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    started = time.monotonic()
+    asyncio.run(cancel_soon())  # also waits for the map's thread to stop
+    assert time.monotonic() - started < 2.0  # the whole map takes 4 s on 2 instances
+
+
+def test_bench_map_refuses_a_malformed_size_list():
+    proc = subprocess.run([sys.executable, "-m", "puma", "bench", "map", "--out", "x", "--sizes", "100,lots"],
+                          capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 2
+    assert "'100,lots': give whole numbers separated by commas" in proc.stderr

@@ -9,3 +9,9 @@ def factorial(n: int) -> int:
     for i in range(2, n + 1):
         result *= i
     return result
+
+
+def factorial_sum(task: tuple[int, int]) -> int:
+    """`(k, count)` -> the sum of `count` factorial(k): one process's share of the ceiling series."""
+    k, count = task
+    return sum(factorial(k) for _ in range(count))

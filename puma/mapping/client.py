@@ -1,24 +1,27 @@
 """The client side of `puma_map`: cut the data into chunks, send them through Envoy, reassemble.
 
-One pooled `httpx.AsyncClient` per call carries every chunk over at most `concurrency` kept-alive
-connections (default 2 per instance, so each instance has its next chunk queued while the previous
-reply travels back). A chunk whose instance died mid-call (connection reset, 502/503/504) is re-sent
-with a short backoff; an exception in `fn` is not retried and raises `PumaMapError`.
-"""
+The calling thread sends every chunk over at most `concurrency` kept-alive connections (default 2
+per instance, so each instance has its next chunk queued while the previous reply travels back)
+and collects replies as they come. A chunk whose instance died mid-call (connection reset,
+502/503/504) is re-sent with a short backoff; an exception in `fn` is not retried and raises
+`PumaMapError`. `await puma_map(...)` runs the same in a worker thread."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import contextvars
 import functools
+import heapq
+import http.client
 import json
 import logging
 import secrets
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 from .. import targets
 from .locate import Target, resolve, status_instances
@@ -42,7 +45,7 @@ from .protocol import (
     sign,
     verify,
 )
-from .transport import new_client, run_sync, shared_client
+from .transport import Exchange, Reply
 
 if TYPE_CHECKING:
     from ..supervisor import Deployment
@@ -50,10 +53,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({502, 503, 504})
-RETRYABLE = (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Refused, reset or cut off: the instance (or Envoy) died under the chunk; a timeout is not retried.
+RETRYABLE = (ConnectionError, http.client.HTTPException)
 BACKOFF_S = 0.05
 MAX_BACKOFF_S = 1.0
+CANCEL_POLL_S = 0.2
 _MISSING: Any = object()
+# Seconds per item each function took on the workers, last time it was mapped (sizes "pool" chunks).
+_item_seconds: dict[str, float] = {}
+# Set by `await puma_map(...)` for the thread that runs the map: cancelling the task sets it.
+_cancel: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("puma_map_cancel", default=None)
 
 
 @dataclass(frozen=True)
@@ -65,32 +74,51 @@ class Job:
     retries: int = 4
 
 
-async def puma_map(fn: Callable[[Any], Any] | str, data: Iterable[Any], *, chunksize: int | None = None,
-                   chunking: Chunking = "pool", deployment: Deployment | None = None, url: str | None = None,
-                   secret: str | bytes | None = None, concurrency: int | None = None, json_mode: bool = False,
-                   retries: int = 4, timeout_s: float = 300.0) -> list[Any]:
+async def puma_map(fn: Callable[[Any], Any] | str, data: Iterable[Any], **options: Any) -> list[Any]:
+    """`list(map(fn, data))`, computed by the instances of a `/map` service; results in input order.
+
+    The options are `map`'s. The chunks are sent from a worker thread, so the event loop stays free;
+    cancelling the awaiting task stops sending and drops the chunks still in flight.
+
+    >>> await puma.puma_map(math.factorial, range(10_000))                # doctest: +SKIP
+    """
+    items = _as_sequence(data)
+    return await _in_thread(lambda: map(fn, items, **options))
+
+
+async def puma_map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any],
+                          reducer: Callable[[Any, Any], Any], initial: Any = _MISSING, **options: Any) -> Any:
+    """`functools.reduce(reducer, map(fn, data), initial)`, with each chunk reduced on a worker; see `map_reduce`."""
+    items = _as_sequence(data)
+    return await _in_thread(lambda: map_reduce(fn, items, reducer, initial, **options))
+
+
+def map(fn: Callable[[Any], Any] | str, data: Iterable[Any], *, chunksize: int | None = None,  # noqa: A001
+        chunking: Chunking = "pool", deployment: Deployment | None = None, url: str | None = None,
+        secret: str | bytes | None = None, concurrency: int | None = None, json_mode: bool = False,
+        retries: int = 4, timeout_s: float = 300.0) -> list[Any]:
     """`list(map(fn, data))`, computed by the instances of a `/map` service; results in input order.
 
     `fn` is an importable function (sent by import path). `url` is the map service's URL
     (e.g. "http://127.0.0.1:8080/map"); without it, `deployment`, else the deployment this process
     started. The secret comes from `secret`, else the deployment's config, else $PUMA_SECRET.
+    Callable from any thread; successive calls reuse kept-alive connections. In a coroutine,
+    `await puma.puma_map(...)` instead.
 
-    >>> await puma.puma_map(math.factorial, range(10_000))                # doctest: +SKIP
+    >>> puma.map(math.factorial, range(1000))                             # doctest: +SKIP
     """
     items = _as_sequence(data)
     if not items:
         return []
     job = Job(targets.import_path(fn, where="puma_map fn"), json_mode=json_mode, retries=retries)
-    parts = await _run(job, items, chunksize, chunking, deployment, url, secret, concurrency, timeout_s)
+    parts = _run(job, items, chunksize, chunking, deployment, url, secret, concurrency, timeout_s)
     return ordered(parts)
 
 
-async def puma_map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any],
-                          reducer: Callable[[Any, Any], Any], initial: Any = _MISSING, *,
-                          chunksize: int | None = None, chunking: Chunking = "pool",
-                          deployment: Deployment | None = None, url: str | None = None,
-                          secret: str | bytes | None = None, concurrency: int | None = None,
-                          retries: int = 4, timeout_s: float = 300.0) -> Any:
+def map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any], reducer: Callable[[Any, Any], Any],
+               initial: Any = _MISSING, *, chunksize: int | None = None, chunking: Chunking = "pool",
+               deployment: Deployment | None = None, url: str | None = None, secret: str | bytes | None = None,
+               concurrency: int | None = None, retries: int = 4, timeout_s: float = 300.0) -> Any:
     """`functools.reduce(reducer, map(fn, data), initial)`, with each chunk reduced on a worker.
 
     Each worker reduces its chunk *without* `initial` (its first mapped item seeds it); the client
@@ -100,16 +128,15 @@ async def puma_map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any],
     set union, ...) — whatever `initial` is. `reducer` must therefore take and return the type
     `fn` returns. Empty data returns `initial` (or raises TypeError without one, like reduce).
 
-    >>> await puma.mapping.puma_map_reduce(math.factorial, [100] * 10**6, operator.add, 0)  # doctest: +SKIP
+    >>> puma.map_reduce(math.factorial, [100] * 10**6, operator.add, 0)  # doctest: +SKIP
     """
     items = _as_sequence(data)
     reducer_path = targets.import_path(reducer, where="map_reduce reducer")
+    parts: list[Any] = []
     if items:
         job = Job(targets.import_path(fn, where="map_reduce fn"), mode="reduce", reducer=reducer_path,
                   retries=retries)
-        parts = await _run(job, items, chunksize, chunking, deployment, url, secret, concurrency, timeout_s)
-    else:
-        parts = []
+        parts = _run(job, items, chunksize, chunking, deployment, url, secret, concurrency, timeout_s)
     if initial is _MISSING:
         if not parts:
             raise TypeError("map_reduce() of empty data with no initial value")
@@ -117,87 +144,101 @@ async def puma_map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any],
     return functools.reduce(reducer, parts, initial)
 
 
-def map(fn: Callable[[Any], Any] | str, data: Iterable[Any], **options: Any) -> list[Any]:  # noqa: A001
-    """The synchronous `puma_map`: `puma.map(math.factorial, range(1000))`.
-
-    Callable from any thread, with or without an event loop (it blocks the caller; in a coroutine,
-    `await puma.puma_map(...)` instead). Successive calls reuse kept-alive connections.
-    """
-    items = _as_sequence(data)  # consumed here, in the caller's thread
-    return run_sync(lambda: puma_map(fn, items, **options))
-
-
-def map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any], reducer: Callable[[Any, Any], Any],
-               initial: Any = _MISSING, **options: Any) -> Any:
-    """The synchronous `puma_map_reduce`: `puma.map_reduce(math.factorial, data, operator.add, 0)`."""
-    items = _as_sequence(data)
-    return run_sync(lambda: puma_map_reduce(fn, items, reducer, initial, **options))
+async def _in_thread(run: Callable[[], Any]) -> Any:
+    cancel = threading.Event()
+    _cancel.set(cancel)  # this task's context, which to_thread copies into the thread
+    try:
+        return await asyncio.to_thread(run)
+    except asyncio.CancelledError:
+        cancel.set()  # the thread notices within CANCEL_POLL_S and drops its connections
+        raise
 
 
 def _as_sequence(data: Iterable[Any]) -> Sequence[Any]:
     return data if isinstance(data, list | tuple | range) else list(data)
 
 
-async def _run(job: Job, items: Sequence[Any], chunksize: int | None, chunking: Chunking,
-               deployment: Deployment | None, url: str | None, secret: str | bytes | None,
-               concurrency: int | None, timeout_s: float) -> list[Any]:
+def _run(job: Job, items: Sequence[Any], chunksize: int | None, chunking: Chunking,
+         deployment: Deployment | None, url: str | None, secret: str | bytes | None,
+         concurrency: int | None, timeout_s: float) -> list[Any]:
     target = resolve(deployment, url, secret)
     if target.key is None and not job.json_mode:
         raise PumaMapError("no shared secret for signing pickled chunks: pass secret=..., set 'secret' in the "
                            f"deployment's config, or set ${ENV_SECRET} (the same value the workers have)")
-    async with contextlib.AsyncExitStack() as stack:
-        http = shared_client() or await stack.enter_async_context(new_client())
-        instances = target.instances or await status_instances(http, target.url)
-        bounds = chunk_bounds(len(items), chunk_size(len(items), instances, chunking, chunksize))
-        width = min(len(bounds), concurrency or 2 * instances)
-        timeout = httpx.Timeout(timeout_s, connect=5.0)
-        return await _Sender(http, target, job, items, bounds, timeout).run(width)
+    instances = target.instances or status_instances(target.url)
+    size = chunk_size(len(items), instances, chunking, chunksize, item_s=_item_seconds.get(job.fn))
+    bounds = chunk_bounds(len(items), size)
+    width = min(len(bounds), concurrency or 2 * instances)
+    with Exchange(target.url, width, timeout_s) as exchange:
+        sender = _Sender(exchange, target, job, items, bounds, _cancel.get())
+        parts = sender.run()
+    if sender.timed_items:
+        _item_seconds[job.fn] = sender.compute_s / sender.timed_items
+    return parts
 
 
 class _Sender:
-    """Sends the chunks of one map over a shared client, `width` at a time, in any order."""
+    """Sends the chunks of one map over an `Exchange`, as many at once as it allows, in any order."""
 
-    def __init__(self, http: httpx.AsyncClient, target: Target, job: Job, items: Sequence[Any],
-                 bounds: list[tuple[int, int]], timeout: httpx.Timeout) -> None:
-        self.http, self.target, self.job, self.items, self.bounds = http, target, job, items, bounds
-        self.timeout = timeout
+    def __init__(self, exchange: Exchange, target: Target, job: Job, items: Sequence[Any],
+                 bounds: list[tuple[int, int]], cancel: threading.Event | None) -> None:
+        self.exchange, self.target, self.job, self.items, self.bounds = exchange, target, job, items, bounds
+        self.cancel = cancel
         self.parts: list[Any] = [None] * len(bounds)
+        self.queue: deque[tuple[int, int]] = deque((index, 0) for index in range(len(bounds)))  # (chunk, attempt)
+        self.later: list[tuple[float, int, int]] = []  # heap of (not before, chunk, attempt) to re-send
+        self.nonces: dict[int, str] = {}
+        self.compute_s = 0.0  # work the instances reported, over this many items
+        self.timed_items = 0
 
-    async def run(self, width: int) -> list[Any]:
-        pending = iter(range(len(self.bounds)))
-        try:
-            async with asyncio.TaskGroup() as group:  # the first failure cancels the other chunks
-                for _ in range(width):
-                    group.create_task(self._drain(pending))
-        except BaseExceptionGroup as failed:
-            raise _first_leaf(failed) from None
+    def run(self) -> list[Any]:
+        while self.queue or self.later or self.exchange.busy:
+            self._fill()
+            for index, outcome in self.exchange.wait(self._wait_s()):
+                self._outcome(index, outcome)
+            if self.cancel is not None and self.cancel.is_set():
+                raise PumaMapError("puma_map was cancelled")
         return self.parts
 
-    async def _drain(self, pending: Any) -> None:
-        for index in pending:  # one iterator shared by every task: each chunk is taken once
-            self.parts[index] = await self._chunk(index)
+    def _fill(self) -> None:
+        now = time.monotonic()
+        while self.later and self.later[0][0] <= now:
+            self.queue.append(heapq.heappop(self.later)[1:])
+        while self.queue and self.exchange.free:
+            index, attempt = self.queue.popleft()
+            body, headers = self._request(index)
+            try:
+                self.exchange.send((index, attempt), body, headers)
+            except OSError as exc:
+                self._retry(index, attempt, f"{type(exc).__name__}: {exc}")
 
-    async def _chunk(self, index: int) -> Any:
+    def _wait_s(self) -> float | None:
+        waits = [self.later[0][0] - time.monotonic()] if self.later else []
+        if self.cancel is not None:
+            waits.append(CANCEL_POLL_S)
+        return max(0.0, min(waits)) if waits else None
+
+    def _outcome(self, tag: tuple[int, int], outcome: Reply | Exception) -> None:
+        index, attempt = tag
+        if isinstance(outcome, Reply) and outcome.status not in RETRY_STATUSES:
+            self.parts[index] = self._reply(index, outcome)
+        elif isinstance(outcome, Reply):
+            self._retry(index, attempt, f"HTTP {outcome.status}: {outcome.body[:200].decode(errors='replace')}")
+        elif isinstance(outcome, RETRYABLE):
+            self._retry(index, attempt, f"{type(outcome).__name__}: {outcome}")
+        else:
+            raise PumaMapError(f"chunk {index}: {type(outcome).__name__}: {outcome}", chunk_index=index)
+
+    def _retry(self, index: int, attempt: int, problem: str) -> None:
+        if attempt >= self.job.retries:
+            raise PumaMapError(f"chunk {index} failed {attempt + 1} times; last: {problem}", chunk_index=index)
+        log.info("puma_map chunk %d: %s; re-sending (attempt %d)", index, problem, attempt + 2)
+        delay = min(MAX_BACKOFF_S, BACKOFF_S * 2 ** attempt)
+        heapq.heappush(self.later, (time.monotonic() + delay, index, attempt + 1))
+
+    def _request(self, index: int) -> tuple[bytes, dict[str, str]]:
         start, stop = self.bounds[index]
         chunk = list(self.items[start:stop])
-        nonce = secrets.token_hex(8)
-        body, headers = self._request(chunk, nonce)
-        problem = ""
-        for attempt in range(self.job.retries + 1):
-            if attempt:
-                await asyncio.sleep(min(MAX_BACKOFF_S, BACKOFF_S * 2 ** (attempt - 1)))
-            try:
-                resp = await self.http.post(self.target.url, content=body, headers=headers, timeout=self.timeout)
-            except RETRYABLE as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if resp.status_code not in RETRY_STATUSES:
-                    return self._reply(index, chunk, nonce, resp)
-                problem = f"HTTP {resp.status_code}: {resp.text[:200]}"
-            log.info("puma_map chunk %d: %s; re-sending (attempt %d)", index, problem, attempt + 1)
-        raise PumaMapError(f"chunk {index} failed {self.job.retries + 1} times; last: {problem}", chunk_index=index)
-
-    def _request(self, chunk: list[Any], nonce: str) -> tuple[bytes, dict[str, str]]:
         key = self.target.key
         if self.job.json_mode:
             body = json.dumps({"fn": self.job.fn, "items": chunk}).encode()
@@ -206,43 +247,47 @@ class _Sender:
                 headers[SIGNATURE_HEADER] = sign(key, REQUEST, body)
             return body, headers
         assert key is not None
+        nonce = self.nonces.setdefault(index, secrets.token_hex(8))
         signed = encode(key, REQUEST, {"id": nonce, "fn": self.job.fn, "mode": self.job.mode, "items": chunk,
                                        "reducer": self.job.reducer})
         return signed.data, {"content-type": BINARY_TYPE, SIGNATURE_HEADER: signed.signature}
 
-    def _reply(self, index: int, chunk: list[Any], nonce: str, resp: httpx.Response) -> Any:
-        binary = resp.headers.get("content-type", "").startswith(BINARY_TYPE)
-        if binary and resp.status_code in (200, FAILED_STATUS):
+    def _reply(self, index: int, resp: Reply) -> Any:
+        binary = resp.header("content-type").startswith(BINARY_TYPE)
+        if binary and resp.status in (200, FAILED_STATUS):
             message = self._verified(index, resp)
-            if message.get("id") != nonce:
+            if message.get("id") != self.nonces[index]:
                 raise PumaMapError(f"chunk {index}: the reply belongs to another request", chunk_index=index)
             if message.get("ok"):
-                log.debug("chunk %d: %d items, computed in %.3f s by pid %s", index, len(chunk),
+                start, stop = self.bounds[index]
+                log.debug("chunk %d: %d items, computed in %.3f s by pid %s", index, stop - start,
                           message.get("compute_s", 0.0), message.get("pid"))
+                self.compute_s += float(message.get("compute_s") or 0.0)
+                self.timed_items += stop - start
                 return message["value"] if self.job.mode == "reduce" else message["results"]
             raise self._failed(index, message)
-        detail = _json_or_text(resp)
-        if resp.status_code == 200 and isinstance(detail, dict) and "results" in detail:
+        detail = _json_or_text(resp.body)
+        if resp.status == 200 and isinstance(detail, dict) and "results" in detail:
             self._check_json_reply(index, resp)
             return detail["results"]
-        if resp.status_code == FAILED_STATUS and isinstance(detail, dict) and "index" in detail:
+        if resp.status == FAILED_STATUS and isinstance(detail, dict) and "index" in detail:
             raise self._failed(index, detail)
         error = detail.get("error", detail) if isinstance(detail, dict) else detail
-        raise PumaMapError(f"chunk {index}: {self.target.url} answered HTTP {resp.status_code}: {error}",
-                           chunk_index=index, status=resp.status_code)
+        raise PumaMapError(f"chunk {index}: {self.target.url} answered HTTP {resp.status}: {error}",
+                           chunk_index=index, status=resp.status)
 
-    def _verified(self, index: int, resp: httpx.Response) -> dict[str, Any]:
+    def _verified(self, index: int, resp: Reply) -> dict[str, Any]:
         try:
-            return decode(self.target.key, REPLY, resp.content, resp.headers.get(SIGNATURE_HEADER))
+            return decode(self.target.key, REPLY, resp.body, resp.header(SIGNATURE_HEADER) or None)
         except SignatureError as exc:
             raise PumaMapError(f"chunk {index}: reply refused, not unpickled: {exc}", chunk_index=index,
-                               status=resp.status_code) from None
+                               status=resp.status) from None
 
-    def _check_json_reply(self, index: int, resp: httpx.Response) -> None:
+    def _check_json_reply(self, index: int, resp: Reply) -> None:
         if self.target.key is None:
             return
         try:
-            verify(self.target.key, REPLY, resp.content, resp.headers.get(SIGNATURE_HEADER))
+            verify(self.target.key, REPLY, resp.body, resp.header(SIGNATURE_HEADER) or None)
         except SignatureError as exc:
             raise PumaMapError(f"chunk {index}: reply refused: {exc}", chunk_index=index) from None
 
@@ -254,13 +299,8 @@ class _Sender:
                             remote_traceback=message.get("traceback"), status=FAILED_STATUS)
 
 
-def _first_leaf(group: BaseExceptionGroup[Any]) -> BaseException:
-    first = group.exceptions[0]
-    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
-
-
-def _json_or_text(resp: httpx.Response) -> Any:
+def _json_or_text(body: bytes) -> Any:
     try:
-        return resp.json()
+        return json.loads(body)
     except ValueError:
-        return resp.text[:500]
+        return body[:500].decode(errors="replace")

@@ -6,6 +6,7 @@ From the arguments of `puma_map`, else the deployment this process started (`sta
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import secrets
@@ -14,11 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from .. import client as mesh_client
 from ..errors import PumaCallError
 from .protocol import BINARY_TYPE, ENV_SECRET, JSON_TYPE, PumaMapError, key_bytes
+from .transport import get_json
 
 if TYPE_CHECKING:
     from ..supervisor import Deployment
@@ -132,7 +132,7 @@ def _ready(deployment: Deployment) -> int:
     return len(deployment.instances(name)) or deployment.config.puma_services[name].instances.min or 1
 
 
-async def status_instances(http: httpx.AsyncClient, url: str) -> int:
+def status_instances(url: str) -> int:
     """Ready instances of the service at `url`, from the deployment's /_puma/status (cached briefly)."""
     cached = _status_cache.get(url)
     if cached and time.monotonic() - cached[0] < STATUS_TTL_S:
@@ -140,10 +140,9 @@ async def status_instances(http: httpx.AsyncClient, url: str) -> int:
     parts = urlsplit(url)
     count = os.cpu_count() or 2
     try:
-        resp = await http.get(f"{parts.scheme}://{parts.netloc}/_puma/status", timeout=2.0)
-        services = resp.json().get("services", {})
+        services = get_json(f"{parts.scheme}://{parts.netloc}/_puma/status", timeout_s=2.0).get("services", {})
         count = next((s["ready"] for s in services.values() if s.get("prefix") == parts.path), count) or count
-    except (httpx.HTTPError, ValueError, AttributeError, TypeError) as exc:
+    except (OSError, http.client.HTTPException, ValueError, AttributeError, TypeError) as exc:
         log.debug("no instance count from %s: %s; assuming %d", url, exc, count)
     _status_cache[url] = (time.monotonic(), count)
     return count

@@ -41,7 +41,7 @@ from typing import Any
 
 from .. import targets
 from ..errors import HTTPError
-from ..service import Request, Response
+from ..service import Request, Response, bytes_body
 from .protocol import (
     BINARY_TYPE,
     FAILED_STATUS,
@@ -77,6 +77,7 @@ class ItemFailed(Exception):
                                                             if exc.__traceback__ else None))
 
 
+@bytes_body  # signed pickled chunks skip Flask's request handling
 def map_service(request: Request) -> Response:
     """The `/map` service function: register it as `{"map": "puma.mapping:map_service"}`."""
     if request.method != "POST" or not request.body:
