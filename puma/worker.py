@@ -34,6 +34,7 @@ from .service import Counters, build_app
 log = logging.getLogger("puma.worker")
 
 _PR_SET_PDEATHSIG = 1
+BUFFER_IN_MEMORY_BYTES = 64 << 20
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -165,7 +166,12 @@ def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: i
                     info=lambda: {"pid": os.getpid(), "instance": instance_id}, **kwargs)
     server = create_server(app, sockets=[sock], threads=args.threads, ident="puma",
                            max_request_body_size=args.max_body_bytes + 1, channel_timeout=120,
-                           connection_limit=1000, clear_untrusted_proxy_headers=True)
+                           connection_limit=1000, clear_untrusted_proxy_headers=True,
+                           # Keep bodies up to 64 MB in memory: waitress would spill anything over
+                           # 1 MB (replies) or 512 KB (requests) to a temporary file, though the
+                           # app already holds it in memory and the peer is the local Envoy.
+                           inbuf_overflow=min(args.max_body_bytes + 1, BUFFER_IN_MEMORY_BYTES),
+                           outbuf_overflow=BUFFER_IN_MEMORY_BYTES)
     signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(counters, args.drain_timeout_s))
     server.run()
 

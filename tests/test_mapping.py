@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import doctest
 import functools
 import json
 import operator
@@ -55,6 +56,12 @@ def test_chunk_size_follows_pool_sqrt_or_override():
     assert protocol.chunk_size(10**6, 2, "sqrt") == 1000
     assert protocol.chunk_size(10, 2, chunksize=3) == 3
     assert protocol.chunk_bounds(7, 3) == [(0, 3), (3, 6), (6, 7)]
+    # Once fn's cost is known: no chunk under 10 ms of work, a whole number per instance, at most 4.
+    assert protocol.chunk_size(1000, 2, item_s=4e-6) == 500  # 4 ms of work: one chunk per instance
+    assert protocol.chunk_size(10_000, 2, item_s=4e-6) == 2500  # 40 ms: two per instance
+    assert protocol.chunk_size(10**6, 2, item_s=4e-6) == 125_000  # 4 s: Pool-like again
+    assert protocol.chunk_size(3, 2, item_s=1.0) == 1
+    assert doctest.testmod(protocol).failed == 0
     with pytest.raises(ValueError, match="chunking='cube'"):
         protocol.chunk_size(10, 2, "cube")  # type: ignore[arg-type]
 
