@@ -184,9 +184,9 @@ def test_bench_map_quick_writes_csv_json_and_plots(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads((out / "map.json").read_text())
     assert report["run"]["git_revision"] and report["run"]["machine"]["cores"]
-    assert {"crossover_items", "speedup_at_largest", "fraction_of_ceiling_at_largest"} <= set(report["summary"])
+    assert {"crossover_items", "speedup_at_largest", "vs_forked_sums_at_largest"} <= set(report["summary"])
     assert {p["series"] for p in report["points"]} == {"builtin map", "Pool.map", "puma_map", "puma_map sqrt",
-                                                       "map_reduce", "ceiling"}
+                                                       "map_reduce", "forked sums"}
     assert (out / "map.csv").read_text().startswith("experiment,")
     assert (out / "figure7.png").stat().st_size > 10_000
 

@@ -2,15 +2,15 @@
 
 (a) data sizes 100 ... 1,000,000 items of factorial(100); (b) factorial of 100, 500, 1000, 1500
 over 100,000 items. Each point times, per repetition, the paper's whole task — make the data, map
-the iterative factorial over it, return the sum — with five series: builtin `map`,
+the iterative factorial over it, return the sum — with six series: builtin `map`,
 `multiprocessing.Pool.map` (as many processes as PUMA instances), `puma_map` (Pool-like chunks),
-`puma_map` with the paper's sqrt(n) chunks, `map_reduce` (sums reduced on the workers), and a
-ceiling: as many forked processes each summing an equal share over pipes, so nothing moves but
-one sum each (`ceiling.py`). It is what any parallel map can reach on this machine at that
+`puma_map` with the paper's sqrt(n) chunks, `map_reduce` (sums reduced on the workers), and
+"forked sums": as many forked processes each summing an equal share over pipes, so nothing moves
+but one sum each (`forked.py`) — about what any parallel map can reach on this machine at that
 moment (a shared VM's two vCPUs may give far less than 2x); the series are reported against it too.
 Every series must return the same sum as builtin `map`, or the run fails.
 
-    puma bench map --out bench-out/map            # the full figure (~30 min on 2 cores)
+    puma bench map --out bench-out/map            # the full figure (~20 min on 2 quiet cores)
     puma bench map --out /tmp/map --quick         # small sizes, one repetition (< 1 min)
 """
 
@@ -31,14 +31,14 @@ from tqdm import tqdm
 
 from ..mapping import map as puma_map
 from ..mapping import map_reduce, start_local
-from .ceiling import ForkedSums
 from .common import run_info, summary, write_json
+from .forked import ForkedSums
 from .mapfuncs import factorial
 
 log = logging.getLogger(__name__)
 
-CEILING = "ceiling"
-SERIES = ("builtin map", "Pool.map", "puma_map", "puma_map sqrt", "map_reduce", CEILING)
+FORKED = "forked sums"
+SERIES = ("builtin map", "Pool.map", "puma_map", "puma_map sqrt", "map_reduce", FORKED)
 PUMA_SERIES = ("puma_map", "puma_map sqrt", "map_reduce")
 GOAL_CROSSOVER_ITEMS = 1_000
 GOAL_VS_POOL = 0.9
@@ -63,7 +63,7 @@ def plan(quick: bool, sizes: list[int] | None = None, factorials: list[int] | No
 class Runners:
     """One callable per series; each returns (seconds, sum) for a point."""
 
-    def __init__(self, pool: Any, ceiling: ForkedSums, deployment: Any) -> None:
+    def __init__(self, pool: Any, forked: ForkedSums, deployment: Any) -> None:
         self.pool = pool
         on = {"deployment": deployment}
         # The puma series use the synchronous API, as a script would, over kept-alive connections.
@@ -73,7 +73,7 @@ class Runners:
             "puma_map": lambda p: sum(puma_map(factorial, [p.factorial] * p.items, **on)),
             "puma_map sqrt": lambda p: sum(puma_map(factorial, [p.factorial] * p.items, chunking="sqrt", **on)),
             "map_reduce": lambda p: map_reduce(factorial, [p.factorial] * p.items, operator.add, 0, **on),
-            CEILING: lambda p: ceiling.sum(p.factorial, p.items),
+            FORKED: lambda p: forked.sum(p.factorial, p.items),
         }
 
     def time(self, series: str, point: Point) -> tuple[float, int]:
@@ -132,7 +132,7 @@ def ratios(points: list[dict[str, Any]], key: str) -> dict[str, Any]:
     return {
         "crossover_items": {s: crossover(points, s, key) for s in SERIES[1:]},
         "speedup_at_largest": {"items": largest, **speedup},
-        "fraction_of_ceiling_at_largest": {s: speedup[s] / speedup[CEILING] for s in ("Pool.map", *PUMA_SERIES)},
+        "vs_forked_sums_at_largest": {s: speedup[s] / speedup[FORKED] for s in ("Pool.map", *PUMA_SERIES)},
         "throughput_vs_pool": {n: {s: _stat(points, "Pool.map", n, key) / _stat(points, s, n, key) for s in PUMA_SERIES}
                                for n in sizes if n >= 100_000},
     }
@@ -179,7 +179,7 @@ def plot(path: Path, points: list[dict[str, Any]], instances: int) -> None:
             med = [p["median"] for p in rows]
             spread = [[m - p["min"] for m, p in zip(med, rows, strict=True)],
                       [p["max"] - m for m, p in zip(med, rows, strict=True)]]
-            style = {"linestyle": "--", "color": "grey"} if series == CEILING else {}
+            style = {"linestyle": "--", "color": "grey"} if series == FORKED else {}
             ax.errorbar(x, med, yerr=spread, marker=marker, capsize=3, label=series, **style)
         ax.set_yscale("log")
         ax.set_ylabel("total latency (s), median and min-max")
@@ -204,8 +204,8 @@ def report(result: dict[str, Any]) -> str:
         lines.append(f"[{label}] crossover (smallest size from which it beats builtin map): {figures['crossover_items']}")
         lines.append(f"[{label}] speedup over builtin map at {speed['items']:,} items: "
                      + ", ".join(f"{s} {v:.2f}x" for s, v in speed.items() if s != "items"))
-        lines.append(f"[{label}] share of the ceiling's speedup at {speed['items']:,} items: "
-                     + ", ".join(f"{s} {v:.0%}" for s, v in figures["fraction_of_ceiling_at_largest"].items()))
+        lines.append(f"[{label}] speedup relative to forked sums' at {speed['items']:,} items: "
+                     + ", ".join(f"{s} {v:.0%}" for s, v in figures["vs_forked_sums_at_largest"].items()))
         lines += [f"[{label}] throughput vs Pool.map at {n:,} items: " + ", ".join(f"{s} {v:.2f}" for s, v in r.items())
                   for n, r in figures["throughput_vs_pool"].items()]
     lines += [f"goal {goal} (medians): {'met' if ok else 'MISSED' if ok is False else 'n/a (not measured)'}"
@@ -222,10 +222,10 @@ def main(args: argparse.Namespace) -> None:
         raise SystemExit("puma bench map: --sizes needs at least one data size")
     info = run_info("map", instances=args.instances, repeats=repeats, quick=args.quick,
                     points=[asdict(p) for p in points])
-    # The ceiling and the pool fork before anything starts a thread.
-    with (ForkedSums(args.instances) as ceiling, multiprocessing.Pool(args.instances) as pool,
+    # The forked sums and the pool fork before anything starts a thread.
+    with (ForkedSums(args.instances) as forked, multiprocessing.Pool(args.instances) as pool,
           start_local(args.instances) as deployment):
-        runners = Runners(pool, ceiling, deployment)
+        runners = Runners(pool, forked, deployment)
         for series in SERIES:  # warm up: imports, connections, worker caches
             runners.time(series, Point("warmup", 64, 10))
         rows = measure(runners, points, repeats)

@@ -12,6 +12,6 @@ def factorial(n: int) -> int:
 
 
 def factorial_sum(task: tuple[int, int]) -> int:
-    """`(k, count)` -> the sum of `count` factorial(k): one process's share of the ceiling series."""
+    """`(k, count)` -> the sum of `count` factorial(k): one process's share of the forked-sums series."""
     k, count = task
     return sum(factorial(k) for _ in range(count))

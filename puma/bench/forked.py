@@ -1,8 +1,9 @@
-"""The parallel ceiling of this machine: forked processes that each sum an equal share of a point.
+"""Forked sums: the parallel reference of the map benchmark.
 
-Nothing moves but the task (two numbers) and one sum per process, over pipes, so this is the
-least any parallel map can cost here; on a shared VM two vCPUs often give far less than 2x, and
-the map benchmark reports every series against this one as well as against builtin `map`.
+Forked processes each sum an equal share of a point; nothing moves but the task (two numbers)
+and one sum per process, over pipes. That is about the least a parallel map can cost on this
+machine, measured in the same run: on a shared VM two vCPUs often give far less than 2x, and
+this series shows how much was on offer (it is measured too, so noise can put a series above it).
 """
 
 from __future__ import annotations
