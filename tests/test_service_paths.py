@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.exceptions import ImATeapot
 
 import puma
 from puma.service import Counters, Request, Response, build_app
@@ -21,6 +22,8 @@ def echo(req: Request) -> Any:
         raise puma.HTTPError(409, "told to fail", where="echo")
     if req.body == b"crash":
         raise RuntimeError("boom")
+    if req.body == b"teapot":
+        raise ImATeapot("short and stout")
     seen = {"method": req.method, "path": req.path, "query": req.query, "json": req.json,
             "signature": req.headers.get("X-Puma-Signature"), "in_flight": counters.in_flight,
             "current_body": puma.request.body.decode(errors="replace")}
@@ -78,5 +81,7 @@ def test_refusals_and_errors_are_json_like_any_service(client):
                                                            "where": "echo"}
     resp = client.post("/echo", data=b"crash", content_type="application/octet-stream")
     assert resp.status_code == 500 and resp.get_json()["type"] == "RuntimeError"
+    resp = client.post("/echo", data=b"teapot", content_type="application/octet-stream")
+    assert resp.status_code == 418 and resp.get_json()["error"] == "short and stout"
     assert client.get("/healthz").get_json()["status"] == "ok"
     assert counters.in_flight == 0
