@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from puma.mapping.transport import Exchange, Reply
+from puma.mapping.transport import Disconnected, Exchange, ProtocolError, Reply, get_json
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -27,9 +28,19 @@ class _Handler(socketserver.StreamRequestHandler):
                 if not byte:
                     return
                 head += byte
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length"))
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length")), 0)
+            server.heads.append(head)
             body = self.rfile.read(length)
+            if server.raw is not None:  # a canned reply, written in pieces
+                for piece in server.raw:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                    time.sleep(server.drip_s)
+                server.served += 1
+                if server.mode == "close-after-reply":
+                    return
+                continue
             if server.mode == "hang":
                 server.stop.wait(10)
                 return
@@ -47,17 +58,23 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, raw: list[bytes] | None = None, drip_s: float = 0.0) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.mode = mode
+        self.raw = raw
+        self.drip_s = drip_s
+        self.heads: list[bytes] = []
         self.connections = 0
         self.served = 0
         self.stop = threading.Event()
 
 
 @contextmanager
-def serving(mode: str = "keep-alive") -> Iterator[_Server]:
-    server = _Server(mode)
+def serving(mode: str = "keep-alive", raw: list[bytes] | None = None, drip_s: float = 0.0,
+            tls: ssl.SSLContext | None = None) -> Iterator[_Server]:
+    server = _Server(mode, raw, drip_s)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -135,3 +152,126 @@ def test_refused_connection_raises_on_send():
 def test_only_http_urls():
     with pytest.raises(ValueError, match="ftp://x/map"):
         Exchange("ftp://x/map", width=1, timeout_s=1)
+
+
+def _one(server: _Server, body: bytes = b"x") -> Reply | Exception:
+    with Exchange(_url(server), width=1, timeout_s=5) as ex:
+        ex.send("x", body, {"X-Puma-Test": "1"})
+        return _collect(ex, 1)["x"]
+
+
+def test_a_request_is_written_whole_with_its_length_and_headers():
+    with serving() as server:
+        reply = _one(server, b"hello")
+        assert isinstance(reply, Reply) and reply.body == b"hello" and reply.header("content-type") == "text/plain"
+        head = server.heads[0].decode()
+        assert head.startswith("POST /map HTTP/1.1\r\n")
+        assert f"Host: 127.0.0.1:{server.server_address[1]}" in head and "Content-Length: 5" in head
+        assert "X-Puma-Test: 1" in head
+
+
+def test_a_chunked_reply_with_trailers_arriving_in_pieces():
+    raw = [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nx-a: 2\r\n\r\n5\r\nhel",
+           b"lo\r\n6;ext=1\r\n world\r\n0\r\n", b"Trailer: t\r\n\r\n"]
+    with serving(raw=raw, drip_s=0.02) as server:
+        for _ in range(2):  # the connection stays usable after a chunked reply
+            reply = _one(server)
+            assert isinstance(reply, Reply) and reply.body == b"hello world"
+            assert reply.header("x-a") == "1, 2"  # repeated headers are joined
+        assert server.connections == 1
+
+
+def test_a_reply_delimited_by_the_end_of_the_connection_is_read_whole_and_not_reused():
+    with serving("close-after-reply", raw=[b"HTTP/1.0 200 OK\r\n\r\nall of ", b"it"], drip_s=0.02) as server:
+        for _ in range(2):
+            reply = _one(server)
+            assert isinstance(reply, Reply) and reply.body == b"all of it"
+        assert server.connections == 2
+
+
+def test_interim_1xx_replies_are_skipped():
+    raw = [b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok"]
+    with serving(raw=raw) as server:
+        reply = _one(server)
+        assert isinstance(reply, Reply) and (reply.status, reply.body) == (201, b"ok")
+
+
+def test_a_reply_that_is_not_http_is_a_protocol_error_and_its_connection_is_dropped():
+    with serving(raw=[b"SSH-2.0-OpenSSH_9.2\r\n\r\n"]) as server:
+        outcome = _one(server)
+        assert isinstance(outcome, ProtocolError) and "SSH-2.0" in str(outcome)
+        _one(server)
+        assert server.connections == 2
+
+
+def test_a_reply_cut_off_mid_body_is_an_error_not_a_resend():
+    with serving("close-after-reply", raw=[b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"]) as server:
+        _one(server)  # leaves nothing pooled: the server hung up
+        outcome = _one(server)
+        assert isinstance(outcome, Disconnected) and outcome.started and "7 bytes before the end" in str(outcome)
+        assert server.served == 2
+
+
+def test_a_big_reply_arriving_slowly_does_not_hold_back_a_quick_one():
+    big = 4 << 20
+    raw = [b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % big] + [b"z" * (big // 8)] * 8
+    with serving(raw=raw, drip_s=0.05) as slow, serving() as quick:
+        with Exchange(_url(slow), width=1, timeout_s=5) as ex_slow, Exchange(_url(quick), width=1, timeout_s=5) as ex:
+            ex_slow.send("big", b"x", {})
+            time.sleep(0.1)  # the big reply has started
+            assert not ex_slow.wait(0)  # only part of it is here: not a reply yet
+            ex.send("small", b"s", {})
+            assert list(_collect(ex, 1)) == ["small"]
+            done = _collect(ex_slow, 1)
+            assert isinstance(done["big"], Reply) and len(done["big"].body) == big and done["big"].body[-1:] == b"z"
+
+
+def test_get_json_over_a_pooled_connection():
+    with serving(raw=[b'HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{"ready": 2}']) as server:
+        url = f"http://127.0.0.1:{server.server_address[1]}/_puma/status"
+        assert get_json(url, timeout_s=2) == {"ready": 2}
+        assert get_json(url, timeout_s=2) == {"ready": 2}
+        assert server.heads[0].startswith(b"GET /_puma/status HTTP/1.1") and b"Content-Length" not in server.heads[0]
+        assert server.connections == 1
+
+
+def _self_signed(tmp_path) -> tuple[str, str]:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def test_https_replies_are_read_whole_over_a_reused_connection(tmp_path, monkeypatch):
+    from puma.mapping import transport
+
+    cert, key = _self_signed(tmp_path)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    client_tls = ssl.create_default_context(cafile=cert)
+    monkeypatch.setattr(transport, "_tls", lambda: client_tls)
+    with serving(tls=server_tls) as server:
+        url = f"https://localhost:{server.server_address[1]}/map"
+        big = b"b" * (3 << 20)  # many TLS records: the reader must drain what the TLS layer holds
+        for body in (big, b"small"):
+            with Exchange(url, width=1, timeout_s=5) as ex:
+                ex.send("x", body, {})
+                reply = _collect(ex, 1)["x"]
+                assert isinstance(reply, Reply) and reply.body == body
+        assert server.connections == 1

@@ -12,7 +12,6 @@ import asyncio
 import contextvars
 import functools
 import heapq
-import http.client
 import json
 import logging
 import secrets
@@ -54,7 +53,7 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 # Refused, reset or cut off: the instance (or Envoy) died under the chunk; a timeout is not retried.
-RETRYABLE = (ConnectionError, http.client.HTTPException)
+RETRYABLE = (ConnectionError,)  # includes the transport's Disconnected and ProtocolError
 BACKOFF_S = 0.05
 MAX_BACKOFF_S = 1.0
 CANCEL_POLL_S = 0.2

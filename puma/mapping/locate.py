@@ -6,7 +6,6 @@ From the arguments of `puma_map`, else the deployment this process started (`sta
 
 from __future__ import annotations
 
-import http.client
 import logging
 import os
 import secrets
@@ -142,7 +141,7 @@ def status_instances(url: str) -> int:
     try:
         services = get_json(f"{parts.scheme}://{parts.netloc}/_puma/status", timeout_s=2.0).get("services", {})
         count = next((s["ready"] for s in services.values() if s.get("prefix") == parts.path), count) or count
-    except (OSError, http.client.HTTPException, ValueError, AttributeError, TypeError) as exc:
+    except (OSError, ValueError, AttributeError, TypeError) as exc:
         log.debug("no instance count from %s: %s; assuming %d", url, exc, count)
     _status_cache[url] = (time.monotonic(), count)
     return count
