@@ -36,7 +36,8 @@ class _Handler(socketserver.StreamRequestHandler):
                 for piece in server.raw:
                     self.wfile.write(piece)
                     self.wfile.flush()
-                    time.sleep(server.drip_s)
+                    server.wrote.set()
+                    time.sleep(server.drip_s)  # the next piece comes later: a reply arriving slowly
                 server.served += 1
                 if server.mode == "close-after-reply":
                     return
@@ -64,6 +65,7 @@ class _Server(socketserver.ThreadingTCPServer):
         self.raw = raw
         self.drip_s = drip_s
         self.heads: list[bytes] = []
+        self.wrote = threading.Event()  # a piece of a canned reply was written
         self.connections = 0
         self.served = 0
         self.stop = threading.Event()
@@ -218,8 +220,8 @@ def test_a_big_reply_arriving_slowly_does_not_hold_back_a_quick_one():
     with serving(raw=raw, drip_s=0.05) as slow, serving() as quick:
         with Exchange(_url(slow), width=1, timeout_s=5) as ex_slow, Exchange(_url(quick), width=1, timeout_s=5) as ex:
             ex_slow.send("big", b"x", {})
-            time.sleep(0.1)  # the big reply has started
-            assert not ex_slow.wait(0)  # only part of it is here: not a reply yet
+            assert slow.wrote.wait(5)  # the big reply has started
+            assert not ex_slow.wait(0.02)  # only part of it is here: not a reply yet
             ex.send("small", b"s", {})
             assert list(_collect(ex, 1)) == ["small"]
             done = _collect(ex_slow, 1)
