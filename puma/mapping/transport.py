@@ -88,11 +88,11 @@ class Connection:
     def send(self, method: str, path: str, body: bytes, headers: dict[str, str], deadline: float) -> None:
         """Write one request whole, waiting for the socket to drain until `deadline`."""
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}"]
-        if body or method not in ("GET", "HEAD"):
+        if body or method != "GET":
             lines.append(f"Content-Length: {len(body)}")
         lines += [f"{name}: {value}" for name, value in headers.items()]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.reader = _ReplyReader(head_only=method == "HEAD")
+        self.reader = _ReplyReader()
         if len(body) < JOIN_BELOW_BYTES:
             self._write(memoryview(head + body), deadline)
         else:
@@ -142,8 +142,7 @@ class _ReplyReader:
     connection; 1xx interim replies are skipped.
     """
 
-    def __init__(self, head_only: bool = False) -> None:
-        self.head_only = head_only
+    def __init__(self) -> None:
         self.data = bytearray()  # bytes received and not yet parsed
         self.started = False
         self.status = 0
@@ -234,7 +233,7 @@ class _ReplyReader:
         self.status, self.headers = status, headers
         connection = headers.get("connection", "").lower()
         self.close_after = "close" in connection or (version == "HTTP/1.0" and "keep-alive" not in connection)
-        if self.head_only or status in (204, 304):
+        if status in (204, 304):
             self.body, self.filled = bytearray(), 0
         elif "chunked" in headers.get("transfer-encoding", "").lower():
             self.chunks = []
