@@ -44,7 +44,12 @@ def test_render_validates_with_envoy_for_every_lb_policy(policy, tmp_path):
     result = _validate(doc, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     cluster = next(c for c in doc["static_resources"]["clusters"] if c["name"] == "policy")
-    assert cluster["lb_policy"] == policy.upper()
+    if policy == "least_request":  # the least loaded of all instances, not of two drawn at random
+        [chosen] = cluster["load_balancing_policy"]["policies"]
+        assert chosen["typed_extension_config"]["typed_config"]["selection_method"] == "FULL_SCAN"
+        assert "lb_policy" not in cluster
+    else:
+        assert cluster["lb_policy"] == policy.upper()
 
 
 def test_render_validates_with_every_figure4_key(tmp_path):

@@ -197,11 +197,19 @@ def _requests_to_map(mesh) -> int:
 
 
 def test_a_map_of_one_chunk_per_instance_uses_every_instance(mesh):
-    # One Envoy worker (envoy_concurrency 1) keeps round robin exact: the two chunks never share an instance.
+    # One Envoy worker (envoy_concurrency 1) counts requests in flight exactly, and least_request
+    # compares every instance: the second chunk goes to the instance the first one left idle.
     assert json.loads(mesh.envoy.admin.get("/server_info"))["command_line_options"]["concurrency"] == 1
     for _ in range(10):
         assert set(puma.map(mapfuncs.pid, range(2), deployment=mesh, chunksize=1)) == {
             i.pid for i in mesh.instances("map")}
+
+
+def test_a_slower_instance_is_given_fewer_chunks(mesh):
+    slow, fast = (i.pid for i in mesh.instances("map"))
+    pids = puma.map(mapfuncs.slow_on, [(slow, x) for x in range(40)], deployment=mesh, chunksize=1)
+    # Round robin would give each instance 20; the instance with fewer chunks in flight gets the next.
+    assert pids.count(slow) <= 8 and pids.count(fast) >= 32, (pids.count(slow), pids.count(fast))
 
 
 def test_once_fn_is_timed_a_quick_map_is_one_chunk_per_instance(mesh):

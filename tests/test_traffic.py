@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -76,6 +77,19 @@ def test_ring_hash_keeps_each_session_on_one_instance():
                 seen[session].add(reply["pid"])
         assert all(len(pids) == 1 for pids in seen.values()), dict(seen)
         assert len(set().union(*seen.values())) > 1  # sessions still spread over instances
+
+
+def test_least_request_sends_around_an_instance_that_is_busy():
+    services = {"slow": {"prefix": "/slow", "instances": 2, "lb_policy": "least_request"}}
+    with _start(services, {"slow": basic.slow}) as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
+        with ThreadPoolExecutor(1) as pool:
+            long = pool.submit(http.post, "/slow", json={"s": 3})
+            wait_for(lambda: mesh.envoy.admin.in_flight(["slow"])["slow"] == 1, message="the long request in flight")
+            quick = {http.post("/slow", json={"s": 0}).json()["pid"] for _ in range(10)}
+            busy = long.result(timeout=10).json()["pid"]
+        # Round robin would send every other quick request to the busy instance (they would still
+        # answer, on its other threads); least_request sends all of them to the idle one.
+        assert len(quick) == 1 and busy not in quick, (quick, busy)
 
 
 def test_rate_limit_answers_429_with_json_and_spares_other_services():

@@ -42,11 +42,14 @@ class Target:
 def service_config(instances: int = 2, **settings: Any) -> dict[str, Any]:
     """The `puma_services` entry of a `/map` service, to add to your own config.
 
+    Chunks go to the instance with the fewest in flight (`least_request`), so an instance that
+    runs slower (a busier host, a slower CPU) is given fewer of them instead of holding up the map.
+
     >>> puma.puma_config({"puma_services": {"map": puma.mapping.service_config(4)}})  # doctest: +SKIP
     """
     return {"prefix": "/map", "target": MAP_TARGET, "instances": instances,
             "content_types": [BINARY_TYPE, JSON_TYPE], "max_body_bytes": 512 << 20,
-            "idempotent": True, "timeout_s": 300, **settings}
+            "idempotent": True, "timeout_s": 300, "lb_policy": "least_request", **settings}
 
 
 def start_local(instances: int = 2, secret: str | None = None, **settings: Any) -> Deployment:

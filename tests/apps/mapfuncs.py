@@ -47,3 +47,11 @@ def pid(_: Any) -> int:
 
 def cube(x: int) -> int:
     return x * x * x
+
+
+def slow_on(item: tuple[int, int]) -> int:
+    """`(slow_pid, x)`: 30 ms of work on the instance whose pid is slow_pid, 1 ms elsewhere; returns the pid."""
+    import os
+
+    time.sleep(0.03 if os.getpid() == item[0] else 0.001)
+    return os.getpid()
