@@ -376,12 +376,19 @@ def _admin(admin_port: int) -> dict[str, Any]:
     return {"address": socket_address(ADMIN_HOST, admin_port)}
 
 
+# least_request counts a request still waiting for a connection to its instance too: without it, two
+# requests sent together before a connection exists both see two idle instances and may both pick one.
+RUNTIME = {"layers": [{"name": "puma", "static_layer": {
+    "envoy.reloadable_features.least_request_lb_count_pending_requests": True}}]}
+
+
 def bootstrap_files(config: PumaConfig, xds_dir: Path) -> dict[str, Any]:
     """The bootstrap the supervisor runs; routes, clusters and endpoints are read from `xds_dir`."""
     return {
         "node": {"id": "puma", "cluster": "puma"},
         "admin": _admin(config.admin_port),
         "stats_flush_interval": "1s",  # latency histograms refresh each second for status and autoscaling
+        "layered_runtime": RUNTIME,
         "static_resources": {"listeners": [listener(config, rds_path=rds_file(xds_dir))]},
         "dynamic_resources": {"cds_config": file_source(cds_file(xds_dir))},
     }
@@ -410,6 +417,7 @@ def bootstrap_static(config: PumaConfig, endpoints: Mapping[str, Sequence[Endpoi
     return {
         "node": {"id": "puma", "cluster": "puma"},
         "admin": _admin(config.admin_port if admin_port is None else admin_port),
+        "layered_runtime": RUNTIME,
         "static_resources": {
             "listeners": [listener(config, rds_path=None)],
             "clusters": all_clusters(config, endpoints=endpoints, dns=dns),

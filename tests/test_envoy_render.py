@@ -47,6 +47,9 @@ def test_render_validates_with_envoy_for_every_lb_policy(policy, tmp_path):
     if policy == "least_request":  # the least loaded of all instances, not of two drawn at random
         [chosen] = cluster["load_balancing_policy"]["policies"]
         assert chosen["typed_extension_config"]["typed_config"]["selection_method"] == "FULL_SCAN"
+        # ... counting requests that wait for a connection: a fresh deployment's first two go apart
+        [layer] = doc["layered_runtime"]["layers"]
+        assert layer["static_layer"]["envoy.reloadable_features.least_request_lb_count_pending_requests"] is True
         assert "lb_policy" not in cluster
     else:
         assert cluster["lb_policy"] == policy.upper()

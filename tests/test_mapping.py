@@ -198,10 +198,10 @@ def _requests_to_map(mesh) -> int:
 
 def test_a_map_of_one_chunk_per_instance_uses_every_instance(mesh):
     # One Envoy worker (envoy_concurrency 1) counts requests in flight exactly, and least_request
-    # compares every instance: the second chunk goes to the instance the first one left idle.
+    # compares every instance: while the first chunk runs, the second goes to the other instance.
     assert json.loads(mesh.envoy.admin.get("/server_info"))["command_line_options"]["concurrency"] == 1
     for _ in range(10):
-        assert set(puma.map(mapfuncs.pid, range(2), deployment=mesh, chunksize=1)) == {
+        assert set(puma.map(mapfuncs.pid_after, [0.02, 0.02], deployment=mesh, chunksize=1)) == {
             i.pid for i in mesh.instances("map")}
 
 

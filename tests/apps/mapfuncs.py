@@ -45,6 +45,12 @@ def pid(_: Any) -> int:
     return os.getpid()
 
 
+def pid_after(seconds: float) -> int:
+    """Which instance computed the item, after `seconds` of (sleeping) work."""
+    time.sleep(seconds)
+    return pid(seconds)
+
+
 def cube(x: int) -> int:
     return x * x * x
 
