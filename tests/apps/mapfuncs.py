@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,6 @@ class Gadget:
 
 def pid(_: Any) -> int:
     """Which instance computed the item."""
-    import os
-
     return os.getpid()
 
 
@@ -57,7 +56,5 @@ def cube(x: int) -> int:
 
 def slow_on(item: tuple[int, int]) -> int:
     """`(slow_pid, x)`: 30 ms of work on the instance whose pid is slow_pid, 1 ms elsewhere; returns the pid."""
-    import os
-
     time.sleep(0.03 if os.getpid() == item[0] else 0.001)
     return os.getpid()
