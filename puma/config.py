@@ -132,6 +132,8 @@ class Service(_Model):
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
     warmup: str | None = Field(None, description="'module:function' run once in the zygote before "
                                "instances fork, so every instance starts with what it loaded")
+    cpu_bound: bool = Field(False, description="the instances mostly compute: they run SCHED_BATCH, so one "
+                            "that wakes up never preempts Envoy or a caller (Linux)")
     autoscale: Autoscale | None = Field(None, description="default: on when instances.max > instances.min")
     circuit_breaker: CircuitBreaker = CircuitBreaker()
     health_check: HealthCheck | None = Field(None, description="Envoy active health checks (opt-in; PUMA already admits only healthy instances and ejects failing ones)")

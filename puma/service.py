@@ -61,6 +61,9 @@ class Response:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = None
+    # Called once the server has written the reply (or given up on the connection): release here
+    # what must outlive the service function, like a lock that keeps the next request waiting.
+    on_close: Callable[[], None] | None = None
 
 
 _current: ContextVar[Request] = ContextVar("puma_request")
@@ -255,9 +258,16 @@ def _shape(result: Any) -> FlaskResponse:
         return _body(None, None)
     status, headers = 200, {}
     if isinstance(result, Response):
-        resp = _body(result.body, result.content_type)
+        try:
+            resp = _body(result.body, result.content_type)
+        except BaseException:
+            if result.on_close is not None:
+                result.on_close()  # there will be no reply to write
+            raise
         resp.status_code = result.status
         resp.headers.update(result.headers)
+        if result.on_close is not None:
+            resp.call_on_close(result.on_close)
         return resp
     if isinstance(result, tuple):
         if not 2 <= len(result) <= 3:

@@ -87,6 +87,8 @@ class ServicePool:
                "--drain-timeout-s", str(self.deployment.drain_timeout_s)]
         if self.service.warmup:
             cmd += ["--warmup", self.service.warmup]
+        if self.service.cpu_bound:
+            cmd.append("--cpu-bound")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log_file:
             self.zygote = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file,

@@ -68,6 +68,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--content-types", default="")
     p.add_argument("--drain-timeout-s", type=float, default=5.0)
     p.add_argument("--warmup", default=None, help="import path of a function to run once before forking")
+    p.add_argument("--cpu-bound", action="store_true",
+                   help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
     return p.parse_args(argv)
 
 
@@ -159,6 +161,8 @@ class Zygote:
 
 def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: int) -> None:
     """Run one instance: a Flask app on waitress, on the socket the zygote bound."""
+    if args.cpu_bound:
+        _run_as_batch()
     counters = Counters()
     content_types = tuple(t for t in args.content_types.split(",") if t) or None
     kwargs = {"content_types": content_types} if content_types else {}
@@ -181,10 +185,25 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     os.environ[ENV_WORKER] = "1"
     assert service.target is not None
     args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
-                              content_types=",".join(service.content_types), drain_timeout_s=drain_timeout_s)
+                              content_types=",".join(service.content_types), drain_timeout_s=drain_timeout_s,
+                              cpu_bound=service.cpu_bound)
     sock = socket.create_server((host, port), backlog=1024, reuse_port=False)
     log.warning("serving %s (%s) on %s:%d", name, service.target, host, port)
     serve(args, targets.load(service.target), sock, instance_id=1)
+
+
+def _run_as_batch() -> None:
+    """Make this (still single-threaded) instance SCHED_BATCH; the threads it starts inherit that.
+
+    A SCHED_BATCH thread that wakes up does not preempt the one running: a chunk of work arriving
+    no longer stops Envoy halfway through passing on the next request (which then waited, with a
+    CPU idle, until the chunk was computed), nor the caller reading a reply.
+    """
+    try:
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except (AttributeError, OSError) as exc:  # not Linux, or a sandbox that forbids it: run as usual
+        log.warning("cpu_bound: cannot make pid %d SCHED_BATCH (%s); it runs as a normal process",
+                    os.getpid(), exc)
 
 
 def _drain_then_exit(counters: Counters, drain_timeout_s: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 
 import httpx
 import pytest
@@ -20,7 +21,8 @@ def mesh():
         "puma_services": {
             "echo": {"prefix": "/echo", "instances": 2},
             "upper": {"prefix": "/upper", "max_body_bytes": 10_000},
-            "relay": "/relay", "plain": "/plain", "created": "/created", "nothing": "/nothing",
+            "relay": "/relay", "plain": {"prefix": "/plain", "cpu_bound": True}, "created": "/created",
+            "nothing": "/nothing",
             "crash": "/crash",
         },
     })
@@ -118,6 +120,17 @@ def test_status_endpoint_reports_services_and_instances(mesh, http):
     assert echo["ready"] == 2 and echo["prefix"] == "/echo"
     assert {i["pid"] for i in echo["instances"]} == {i.pid for i in mesh.instances("echo")}
     assert echo["requests_total"] >= 1
+
+
+def _policies(pid: int) -> set[int]:
+    return {os.sched_getscheduler(int(tid)) for tid in os.listdir(f"/proc/{pid}/task")}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="scheduling policies are Linux's")
+def test_cpu_bound_instances_run_sched_batch_and_the_others_do_not(mesh, http):
+    assert http.get("/plain/x").status_code == 200
+    assert _policies(mesh.instances("plain")[0].pid) == {os.SCHED_BATCH}  # every thread, the request's too
+    assert _policies(mesh.instances("echo")[0].pid) == {os.SCHED_OTHER}
 
 
 def test_call_outside_a_deployment_names_the_fix():

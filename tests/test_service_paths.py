@@ -85,3 +85,27 @@ def test_refusals_and_errors_are_json_like_any_service(client):
     assert resp.status_code == 418 and resp.get_json()["error"] == "short and stout"
     assert client.get("/healthz").get_json()["status"] == "ok"
     assert counters.in_flight == 0
+
+
+closed: list[str] = []
+
+
+@puma.bytes_body
+def after_reply(req: Request) -> Response:
+    body: Any = object() if req.body == b"unsendable" else b"reply to " + req.body
+    return Response(body=body, content_type="application/octet-stream",
+                    on_close=lambda: closed.append(req.body.decode()))
+
+
+@pytest.mark.parametrize("content_type", ["application/octet-stream", "application/json"])  # fast path and Flask's
+def test_on_close_runs_once_the_reply_is_written_and_also_when_there_is_none(content_type):
+    app = build_app("after", after_reply, max_body_bytes=LIMIT, content_types=TYPES, counters=Counters())
+    closed.clear()
+    resp = app.test_client().post("/after", data=b'"x"', content_type=content_type, buffered=False)
+    assert closed == []  # the reply is not written yet
+    assert resp.data == b'reply to "x"'
+    resp.close()
+    assert closed == ['"x"']
+    # A reply that cannot be shaped is never written, and what on_close releases is released anyway.
+    resp = app.test_client().post("/after", data=b"unsendable", content_type="application/octet-stream")
+    assert resp.status_code == 500 and closed == ['"x"', "unsendable"]

@@ -44,12 +44,15 @@ def service_config(instances: int = 2, **settings: Any) -> dict[str, Any]:
 
     Chunks go to the instance with the fewest in flight (`least_request`), so an instance that
     runs slower (a busier host, a slower CPU) is given fewer of them instead of holding up the map.
+    The instances are `cpu_bound` (SCHED_BATCH): a chunk arriving at one never preempts Envoy while
+    it is still passing the next chunk on to another instance.
 
     >>> puma.puma_config({"puma_services": {"map": puma.mapping.service_config(4)}})  # doctest: +SKIP
     """
     return {"prefix": "/map", "target": MAP_TARGET, "instances": instances,
             "content_types": [BINARY_TYPE, JSON_TYPE], "max_body_bytes": 512 << 20,
-            "idempotent": True, "timeout_s": 300, "lb_policy": "least_request", **settings}
+            "idempotent": True, "timeout_s": 300, "lb_policy": "least_request",
+            "cpu_bound": True, **settings}
 
 
 def start_local(instances: int = 2, secret: str | None = None, **settings: Any) -> Deployment:
