@@ -22,8 +22,7 @@ def mesh():
             "echo": {"prefix": "/echo", "instances": 2},
             "upper": {"prefix": "/upper", "max_body_bytes": 10_000},
             "relay": "/relay", "plain": {"prefix": "/plain", "cpu_bound": True}, "created": "/created",
-            "nothing": "/nothing",
-            "crash": "/crash",
+            "nothing": "/nothing", "crash": "/crash",
         },
     })
     app.add_services({"echo": basic.echo, "upper": basic.upper, "relay": basic.relay, "plain": basic.plain,
