@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import doctest
 import functools
+import itertools
 import json
 import operator
 import os
@@ -20,6 +21,7 @@ import httpx
 import pytest
 
 import puma
+from puma.bench import map as bench_map
 from puma.mapping import protocol
 from tests.apps import mapfuncs
 from tests.helpers import wait_for
@@ -189,6 +191,21 @@ def test_bench_map_quick_writes_csv_json_and_plots(tmp_path):
                                                        "map_reduce", "forked sums"}
     assert (out / "map.csv").read_text().startswith("experiment,")
     assert (out / "figure7.png").stat().st_size > 10_000
+    cpus = [str(cpu) for cpu in sorted(os.sched_getaffinity(0))]
+    for when in ("before", "after"):  # what the host gave the run: each CPU's speed, and wake-ups
+        host = report["run"]["host"][when]
+        assert sorted(host["cpu_ms"]) == cpus and all(ms > 0 for ms in host["cpu_ms"].values())
+        assert len(cpus) < 2 or 0 < host["wake_rtt_us"]["hot"]
+    assert "host before: 500 x factorial(100) took" in proc.stdout
+
+
+def test_bench_map_orders_series_so_that_none_always_follows_the_same_one():
+    series = bench_map.SERIES
+    orders = bench_map.orders(series, len(series))
+    assert all(sorted(order) == sorted(series) for order in orders)
+    followed = [pair for order in orders for pair in itertools.pairwise(order)]
+    assert len(set(followed)) == len(followed) == len(series) * (len(series) - 1)
+    assert len({order[order.index("puma_map") - 1] for order in orders if order[0] != "puma_map"}) > 2
 
 
 def _requests_to_map(mesh) -> int:

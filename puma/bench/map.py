@@ -33,6 +33,7 @@ from ..mapping import map as puma_map
 from ..mapping import map_reduce, start_local
 from .common import run_info, summary, write_json
 from .forked import ForkedSums
+from .host import describe, probe
 from .mapfuncs import factorial
 
 log = logging.getLogger(__name__)
@@ -82,13 +83,32 @@ class Runners:
         return time.perf_counter() - started, value
 
 
+def orders(series: tuple[str, ...], repeats: int) -> list[tuple[str, ...]]:
+    """The series' order in each repeat: a Williams design, so no series always follows the same one.
+
+    A map right after a map runs warm; right after other work, its instances have idled and each
+    wake-up costs more (on this VM ~0.5 ms a map at 100 items). Rotating one order would put the
+    same series before `puma_map` in every repeat. Here each series follows each other one once
+    every len(series) repeats (2 x len(series) for an odd count).
+
+    >>> orders(("a", "b", "c", "d"), 4)
+    [('a', 'b', 'd', 'c'), ('b', 'c', 'a', 'd'), ('c', 'd', 'b', 'a'), ('d', 'a', 'c', 'b')]
+    """
+    n = len(series)
+    first = [0] + [(k + 1) // 2 if k % 2 else n - k // 2 for k in range(1, n)]  # 0, 1, n-1, 2, n-2, ...
+    rows = [[(i + shift) % n for i in first] for shift in range(n)]
+    if n % 2:
+        rows += [row[::-1] for row in rows]
+    return [tuple(series[i] for i in rows[r % len(rows)]) for r in range(repeats)]
+
+
 def measure(runners: Runners, points: list[Point], repeats: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tqdm(total=len(points) * repeats * len(SERIES), desc="bench map", unit="run") as bar:
         for point in points:
             expected = None
-            for repeat in range(repeats):
-                for series in SERIES[repeat % len(SERIES):] + SERIES[:repeat % len(SERIES)]:  # spread bursts of load
+            for repeat, order in enumerate(orders(SERIES, repeats)):
+                for series in order:
                     bar.set_postfix_str(f"{point.experiment} n={point.items} k={point.factorial} {series}")
                     seconds, value = runners.time(series, point)
                     expected = value if expected is None else expected  # every series must agree
@@ -222,6 +242,7 @@ def main(args: argparse.Namespace) -> None:
         raise SystemExit("puma bench map: --sizes needs at least one data size")
     info = run_info("map", instances=args.instances, repeats=repeats, quick=args.quick,
                     points=[asdict(p) for p in points])
+    host = {"before": probe()}  # forks, so before the pool and the deployment start threads
     # The forked sums and the pool fork before anything starts a thread.
     with (ForkedSums(args.instances) as forked, multiprocessing.Pool(args.instances) as pool,
           start_local(args.instances) as deployment):
@@ -229,10 +250,12 @@ def main(args: argparse.Namespace) -> None:
         for series in SERIES:  # warm up: imports, connections, worker caches
             runners.time(series, Point("warmup", 64, 10))
         rows = measure(runners, points, repeats)
+    host["after"] = probe()
     points_summary = summarise(rows)
     result = headline(points_summary, args.instances)
     write_csv(out / "map.csv", rows)
-    write_json(out / "map.json", {"run": info, "summary": result, "points": points_summary})
+    write_json(out / "map.json", {"run": {**info, "host": host}, "summary": result, "points": points_summary})
     plot(out / "figure7.png", points_summary, args.instances)
+    print("\n".join(describe(when, found) for when, found in host.items()))
     print(report(result))
     print(f"wrote {out / 'map.csv'}, {out / 'map.json'}, {out / 'figure7.png'}")
