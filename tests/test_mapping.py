@@ -197,6 +197,9 @@ def test_bench_map_quick_writes_csv_json_and_plots(tmp_path):
         assert sorted(host["cpu_ms"]) == cpus and all(ms > 0 for ms in host["cpu_ms"].values())
         assert len(cpus) < 2 or 0 < host["wake_rtt_us"]["hot"]
     assert "host before: 500 x factorial(100) took" in proc.stdout
+    during = report["run"]["host"]["during"]  # each repeat starts with a probe: 3 sizes + 4 inputs, once each
+    assert during["repeats"] == 7 and 0 <= during["uneven"] <= 7 and during["max"] >= 1.0
+    assert f"host during the run: {during['uneven']} of 7 repeats" in proc.stdout
 
 
 def test_bench_map_orders_series_so_that_none_always_follows_the_same_one():

@@ -96,13 +96,17 @@ def probe(samples: int = 40) -> dict[str, Any]:
     return result
 
 
+def unevenness(times: dict[int, float]) -> float:
+    """How many times slower the slowest CPU ran than the fastest (1.0: even)."""
+    return max(times.values()) / min(times.values())
+
+
 def describe(when: str, found: dict[str, Any]) -> str:
     """One line for a report; it says so when the CPUs ran at uneven speeds."""
     times = found["cpu_ms"]
     text = f"host {when}: {found['work']} took " + ", ".join(f"{ms:.2f} ms on CPU {cpu}" for cpu, ms in times.items())
-    if len(times) > 1 and max(times.values()) / min(times.values()) > UNEVEN:
-        text += (f" - UNEVEN ({max(times.values()) / min(times.values()):.2f}x): parallel series are capped"
-                 " by the slower CPU")
+    if unevenness(times) > UNEVEN:
+        text += f" - UNEVEN ({unevenness(times):.2f}x): parallel series are capped by the slower CPU"
     if "wake_rtt_us" in found:
         text += "; waking the other CPU: " + ", ".join(f"{k.replace('_', ' ')} {v:.0f} µs"
                                                      for k, v in found["wake_rtt_us"].items())

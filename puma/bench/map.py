@@ -21,6 +21,7 @@ import csv
 import logging
 import multiprocessing
 import operator
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -33,7 +34,7 @@ from ..mapping import map as puma_map
 from ..mapping import map_reduce, start_local
 from .common import run_info, summary, write_json
 from .forked import ForkedSums
-from .host import describe, probe
+from .host import UNEVEN, cpu_times_ms, describe, probe, unevenness
 from .mapfuncs import factorial
 
 log = logging.getLogger(__name__)
@@ -104,19 +105,29 @@ def orders(series: tuple[str, ...], repeats: int) -> list[tuple[str, ...]]:
 
 def measure(runners: Runners, points: list[Point], repeats: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    cpus = sorted(os.sched_getaffinity(0))
     with tqdm(total=len(points) * repeats * len(SERIES), desc="bench map", unit="run") as bar:
         for point in points:
             expected = None
             for repeat, order in enumerate(orders(SERIES, repeats)):
+                uneven = round(unevenness(cpu_times_ms(cpus, samples=10)), 2)  # ~50 ms: how even the host is now
                 for series in order:
                     bar.set_postfix_str(f"{point.experiment} n={point.items} k={point.factorial} {series}")
                     seconds, value = runners.time(series, point)
                     expected = value if expected is None else expected  # every series must agree
                     if value != expected:
                         raise RuntimeError(f"{series} returned a wrong sum at {point}")
-                    rows.append({**asdict(point), "series": series, "repeat": repeat, "seconds": seconds})
+                    rows.append({**asdict(point), "series": series, "repeat": repeat, "seconds": seconds,
+                                 "cpu_unevenness": uneven})
                     bar.update()
     return rows
+
+
+def during(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How even the CPUs were at the start of each repeat (each point's repeats are probed apart)."""
+    starts = {(r["experiment"], r["items"], r["factorial"], r["repeat"]): r["cpu_unevenness"] for r in rows}
+    return {"repeats": len(starts), "uneven": sum(x > UNEVEN for x in starts.values()),
+            "max": max(starts.values(), default=1.0)}
 
 
 def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -179,7 +190,8 @@ def _goals(result: dict[str, Any], largest: int) -> dict[str, Any]:
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["experiment", "items", "factorial", "series", "repeat", "seconds"])
+        writer = csv.DictWriter(f, fieldnames=["experiment", "items", "factorial", "series", "repeat", "seconds",
+                                               "cpu_unevenness"])
         writer.writeheader()
         writer.writerows(rows)
 
@@ -251,11 +263,14 @@ def main(args: argparse.Namespace) -> None:
             runners.time(series, Point("warmup", 64, 10))
         rows = measure(runners, points, repeats)
     host["after"] = probe()
+    host["during"] = during(rows)
     points_summary = summarise(rows)
     result = headline(points_summary, args.instances)
     write_csv(out / "map.csv", rows)
     write_json(out / "map.json", {"run": {**info, "host": host}, "summary": result, "points": points_summary})
     plot(out / "figure7.png", points_summary, args.instances)
-    print("\n".join(describe(when, found) for when, found in host.items()))
+    print("\n".join(describe(when, host[when]) for when in ("before", "after")))
+    print(f"host during the run: {host['during']['uneven']} of {host['during']['repeats']} repeats began with one CPU"
+          f" over {UNEVEN}x slower than the other (most uneven: {host['during']['max']:.2f}x)")
     print(report(result))
     print(f"wrote {out / 'map.csv'}, {out / 'map.json'}, {out / 'figure7.png'}")
