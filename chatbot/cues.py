@@ -56,16 +56,19 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
     "plot": ("what is it about", "whats it about", "what s it about", "what is the plot",
              "the plot", "the story", "synopsis", "what happens", "about what",
              "what is this about", "what is that about", "what is the movie about"),
-    "runtime": ("how long", "runtime", "run time", "how many minutes", "the length"),
+    "runtime": ("how long", "runtime", "run time", "how many minutes", "the length",
+                "is it long", "is it short", "is that long", "too long"),
     "year": ("when did it come out", "when was it", "what year", "which year", "how old is it",
-             "release date", "when did that come out", "released when", "came out when"),
+             "release date", "when did that come out", "released when", "came out when",
+             "is it new", "is it old", "is it recent"),
     "quality": ("is it any good", "any good", "is it good", "is that good", "critics",
                 "reviews", "well reviewed", "worth watching", "worth it", "how good",
                 "rotten tomatoes", "is it well", "is it rated well", "rating is it",
                 "is it popular", "do people like it"),
     "mpaa": ("what is it rated", "whats it rated", "what s it rated", "what rating",
              "mpaa", "age rating", "is it rated r", "suitable for kids", "ok for kids",
-             "okay for kids", "kid friendly", "family friendly"),
+             "okay for kids", "kid friendly", "family friendly", "for kids", "for children",
+             "for the kids", "for my kids", "appropriate", "violent"),
     "genre": ("what kind of movie", "what kind of film", "what genre", "which genre",
               "what type of movie", "is it scary", "is it funny", "is it a comedy"),
 }
@@ -74,7 +77,8 @@ _QUESTION_STARTS = frozenset("who whos what whats when how is does did was which
 # -- corrections and additions -------------------------------------------------------------
 _CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it", "make that",
                 "change it to", "change that to", "change the", "scratch that", "switch to",
-                "oops", "no wait", "correction", "not that", "i said", "sorry")
+                "oops", "no wait", "wait no", "correction", "not that", "i said", "sorry",
+                "or rather", "on second thought", "changed my mind")
 _ADDITIONS = ("also", "too", "as well", "plus", "and also", "add", "both")
 
 
@@ -230,8 +234,14 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
 
 def is_correction(tokens: Sequence[str]) -> bool:
     """The user is correcting an earlier wish: "I meant ...", "actually make it ..."."""
-    text = f" {' '.join(tokens)} "
-    return any(f" {p} " in text for p in _CORRECTIONS)
+    return correction_at(tokens) is not None
+
+
+def correction_at(tokens: Sequence[str]) -> int | None:
+    """The token index where the first correction cue starts, or None."""
+    found = [i for i in range(len(tokens)) for p in _CORRECTIONS
+             if tuple(tokens[i : i + p.count(" ") + 1]) == tuple(p.split())]
+    return min(found) if found else None
 
 
 def is_addition(tokens: Sequence[str]) -> bool:

@@ -282,11 +282,12 @@ class NameIndex:
                 surname, end = token[:-1], i + 1
             else:
                 continue
+            start = i - 1 if i and tokens[i - 1] == "the" else i  # "the Wachowskis" is the family
             people = [self._people[p] for p in self._by_last.get(surname, ())]
             for slot in (role, "director", "actor") if role else ("director", "actor"):
                 members = tuple(p for p in people if p.films_as(slot) >= 2)
                 if len(members) >= 2:
-                    yield NameMatch(members[0], i, end, 0, True, (), members)
+                    yield NameMatch(members[0], start, end, 0, True, (), members)
                     break
 
     def _may_stand_alone(self, token: str) -> bool:

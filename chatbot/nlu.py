@@ -40,8 +40,8 @@ from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
     BOUNDARY,
     clause_tokens,
+    correction_at,
     is_addition,
-    is_correction,
     joined_by_or,
     negation_mask,
     question_topics,
@@ -73,7 +73,7 @@ GENRE_SYNONYMS: dict[str, str] = {
     **dict.fromkeys("history historical".split(), "history"),
     "period piece": "history",
     **dict.fromkeys("horror scary scare frightening spooky creepy terrifying slasher zombie "
-                    "vampire scarier scariest".split(), "horror"),
+                    "vampire scarier scariest gore gory bloody".split(), "horror"),
     **dict.fromkeys("music concert".split(), "music"),
     **dict.fromkeys("musical musicals broadway".split(), "musical"),
     "song and dance": "musical",
@@ -104,8 +104,11 @@ _CUES = {
     "director": frozenset("by director directed from filmmaker".split()),
     "actor": frozenset("with starring stars star featuring actor actress".split()),
 }
-_CUES_AFTER = {"director": frozenset("directed directs directing".split()),
-               "actor": frozenset("starring stars acts acting plays".split())}
+_CUES_AFTER = {"director": frozenset("directed directs directing director".split()),
+               "actor": frozenset("starring stars acts acting plays actor actress lead".split())}
+_CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in"
+                         .split())
+_FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 _CUE_WORDS = frozenset("with by starring featuring from".split())
 
 INTENT_PHRASES: dict[str, tuple[str, ...]] = {
@@ -202,9 +205,11 @@ class Understander:
         used: set[int] = set()
         hits = self._ratings(tokens, expect, negated, used)
         hits += [(s, e, year_constraint(a, b)) for s, e, a, b in self._years(tokens, used)]
-        people = self._people(tokens, expect, used, negated)
+        corrected_at = correction_at(tokens)
+        people = self._people(tokens, expect, used, negated, corrected_at)
         hits += self._genres(tokens, expect, used)
-        constraints = _constraints(sorted(hits, key=lambda h: h[0]), tokens, negated)
+        hits, retracted = _self_corrected(sorted(hits, key=lambda h: h[0]), corrected_at)
+        constraints = _constraints(hits, tokens, negated)
         return {
             "intent": intent_of(tokens),
             "constraints": constraints,
@@ -212,7 +217,8 @@ class Understander:
             **_legacy_keys(constraints),
             "title": title,
             "question": question_topics(tokens, cleaned),
-            "correction": is_correction(tokens),
+            "correction": corrected_at is not None,
+            "retracted": retracted,
             "addition": is_addition(tokens),
             "rest": _rest(rest_text, {tokens[i] for i in used}),
             "empty": not cleaned,
@@ -248,13 +254,20 @@ class Understander:
         return found
 
     def _people(self, tokens: list[str], expect: str | None, used: set[int],
-                negated: list[bool]) -> list[dict]:
+                negated: list[bool], corrected_at: int | None = None) -> list[dict]:
+        """People named, with cue, polarity and "or" group; "Brad Pitt, no wait, Edward
+        Norton" keeps only the name after the correction cue."""
         role = expect if expect in PERSON_SLOTS else None
         free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
         cued = {i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS}
+        cued |= {i for i in range(1, len(tokens) - 1)  # "a Tarantino film"
+                 if tokens[i - 1] in ("a", "an") and tokens[i + 1] in _FILM_WORDS}
         people: list[dict] = []
         previous_end = -1
-        for match in self._names.find(free, role=role, cued=cued):
+        matches = self._names.find(free, role=role, cued=cued)
+        if corrected_at is not None and any(m.start > corrected_at for m in matches):
+            matches = [m for m in matches if m.start > corrected_at]
+        for match in matches:
             used.update(range(match.start, match.end))
             group = len(people)
             if people and joined_by_or(tokens, previous_end, match.start):
@@ -264,6 +277,7 @@ class Understander:
                 people.append({
                     "name": person.name,
                     "roles": person.roles,
+                    "films": {"actor": person.actor_films, "director": person.director_films},
                     "cue": _cue(tokens, match.start, match.end),
                     "typos": match.distance,
                     "negated": negated[match.start],
@@ -395,9 +409,22 @@ def _weak_fits(tokens: Sequence[str], i: int) -> bool:
     return (j >= 0 and tokens[j] in _WEAK_BEFORE) or after in _WEAK_AFTER
 
 
+def _self_corrected(hits: list[tuple[int, int, dict]], corrected_at: int | None
+                    ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
+    """"a comedy, wait no, a drama": a slot named on both sides of a correction cue keeps
+    what follows it; what precedes it is retracted."""
+    if corrected_at is None:
+        return hits, []
+    later = {h[2]["slot"] for h in hits if h[0] > corrected_at}
+    retracted = [h[2] for h in hits if h[0] < corrected_at and h[2]["slot"] in later]
+    return [h for h in hits if h[0] > corrected_at or h[2]["slot"] not in later], retracted
+
+
 def _constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
                  negated: list[bool]) -> list[dict]:
-    """One constraint per entity, exclusions marked; entities joined by "or" share one."""
+    """One constraint per entity, exclusions marked; entities joined by "or" share one. An
+    exclusion of a value also asked for ("horror, but not a slasher": both read as horror)
+    is a finer wish than the catalogue can tell, so it is dropped."""
     constraints: list[dict] = []
     previous: tuple[int, dict] | None = None
     for start, end, constraint in hits:
@@ -411,7 +438,9 @@ def _constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
         elif not any(c == constraint for c in constraints):
             constraints.append(constraint)
         previous = (end, constraints[-1])
-    return constraints
+    asked = {(c["slot"], v) for c in constraints if not c["exclude"] for v in c.get("values", ())}
+    return [c for c in constraints if not (c["exclude"] and c["slot"] != "year"
+                                           and {(c["slot"], v) for v in c["values"]} <= asked)]
 
 
 def _legacy_keys(constraints: list[dict]) -> dict[str, Any]:
@@ -451,14 +480,21 @@ def _title_key(title: str) -> str:
 
 
 def _cue(tokens: list[str], start: int, end: int) -> str | None:
+    """The role a cue word gives the name at ``[start, end)``: "with X", "by X", "X directed",
+    "X is fine as director"; ``"film_of"`` for "a X film" (director or actor by credits)."""
     before = tokens[max(0, start - 2) : start]
     for role, words in _CUES.items():
         if any(t in words for t in before):
             return role
-    after = tokens[end] if end < len(tokens) else ""
-    for role, words in _CUES_AFTER.items():
-        if after in words:
-            return role
+    for after in tokens[end : end + 4]:
+        for role, words in _CUES_AFTER.items():
+            if after in words:
+                return role
+        if after not in _CUE_FILLERS:
+            break
+    if start and tokens[start - 1] in ("a", "an") and end < len(tokens) and \
+            tokens[end] in _FILM_WORDS:
+        return "film_of"
     return None
 
 

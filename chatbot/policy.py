@@ -167,7 +167,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
             _unexclude(wishes, wish)
         if not any(same_wish(wish, w) for w in wishes):
             wishes.append(wish)
-            added.append(wish)
+        added.append(wish)  # said again: confirmed again (and no longer set aside)
+    replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
     replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
     return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}
 
@@ -246,6 +247,9 @@ def _person_slot(person: Mapping[str, Any], stage: str, target: str | None,
     correction targets, else the question asked, else the role they have."""
     roles = list(person.get("roles") or ())
     cue = person.get("cue")
+    if cue == "film_of" and "director" in roles:  # "a Tarantino film": directed, if they direct much
+        films = person.get("films") or {}
+        cue = "director" if 3 * films.get("director", 0) >= films.get("actor", 0) else "actor"
     if cue in roles:
         return str(cue)
     earlier = [w["slot"] for w in wishes if person["name"] in (w.get("values") or ())
