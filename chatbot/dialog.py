@@ -149,7 +149,7 @@ class DialogManager:
         if not self._record_wishes(state, decision, out):
             self._ask_again(state, rng, out)
             return
-        self._narrow(state, out)
+        self._narrow(state, out, decision.get("added") or ())
         if not state.get("suggestion"):  # else the "Did you mean ...?" is the question
             self._advance(state, rng, out)
 
@@ -244,20 +244,29 @@ class DialogManager:
         out.append(nlg.THINKING)
         self._recommend(state, rng, out)
 
-    def _narrow(self, state: dict, out: list[str]) -> None:
-        """Keep the wishes satisfiable: set aside the weakest ones when nothing matches all."""
+    def _narrow(self, state: dict, out: list[str], fresh: Any = ()) -> None:
+        """Keep the wishes satisfiable by a film not yet shown: set aside the weakest ones when
+        nothing matches all. Wishes just given (``fresh``) are set aside only if setting aside
+        older ones cannot help: they are what the user wants now ("actually make it a
+        thriller" must not be the one left out)."""
         items = active_items(state)
-        if not items or self._parts.db.search(items):
+        seen = set(state["shown"]) | set(state["like"])
+        if not items or self._unseen(items, seen):
             return
-        ordered = sorted(items, key=lambda item: (WEAKNESS.get(item["slot"], 0), items.index(item)))
-        for size in range(1, len(ordered) + 1):
-            for dropped in itertools.combinations(ordered, size):
-                kept = [item for item in items if item not in dropped]
-                if not kept or self._parts.db.search(kept):
-                    state["dropped"].extend(dict(item) for item in dropped)
-                    out.append(nlg.relaxed(dropped))
-                    log.debug("relaxed %s", dropped)
-                    return
+        older = [i for i in items if not any(same_wish(i, f) for f in fresh)]
+        for pool in (older, items) if len(older) < len(items) else (items,):
+            ordered = sorted(pool, key=lambda i: (WEAKNESS.get(i["slot"], 0), items.index(i)))
+            for size in range(1, len(ordered) + 1):
+                for dropped in itertools.combinations(ordered, size):
+                    kept = [item for item in items if item not in dropped]
+                    if not kept or self._unseen(kept, seen):
+                        state["dropped"].extend(dict(item) for item in dropped)
+                        out.append(nlg.relaxed(dropped))
+                        log.debug("relaxed %s", dropped)
+                        return
+
+    def _unseen(self, items: list[dict], seen: set[int]) -> bool:
+        return any(i not in seen for i in self._parts.db.search(items))
 
     # -- acts once a film is proposed --------------------------------------------------------
 
@@ -312,7 +321,7 @@ class DialogManager:
         if decision.get("reject") and current.get("id") is not None \
                 and current["id"] not in state["rejected"]:
             state["rejected"].append(current["id"])
-        self._narrow(state, out)
+        self._narrow(state, out, decision.get("added") or ())
         self._recommend(state, rng, out)
 
     def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
