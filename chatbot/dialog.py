@@ -149,7 +149,8 @@ class DialogManager:
         if not self._record_wishes(state, decision, out):
             self._ask_again(state, rng, out)
             return
-        self._narrow(state, out, decision.get("added") or ())
+        # a correction is what the user wants now; an answer to a question is one wish of many
+        self._narrow(state, out, decision.get("added") if decision.get("replaced") else ())
         if not state.get("suggestion"):  # else the "Did you mean ...?" is the question
             self._advance(state, rng, out)
 
@@ -246,9 +247,9 @@ class DialogManager:
 
     def _narrow(self, state: dict, out: list[str], fresh: Any = ()) -> None:
         """Keep the wishes satisfiable by a film not yet shown: set aside the weakest ones when
-        nothing matches all. Wishes just given (``fresh``) are set aside only if setting aside
-        older ones cannot help: they are what the user wants now ("actually make it a
-        thriller" must not be the one left out)."""
+        nothing matches all. Wishes just given as a correction or while a film is on the table
+        (``fresh``) are set aside only if setting aside older ones cannot help: they are what
+        the user wants now ("actually make it a thriller" must not be the one left out)."""
         items = active_items(state)
         seen = set(state["shown"]) | set(state["like"])
         if not items or self._unseen(items, seen):

@@ -122,6 +122,8 @@ class NameIndex:
         self._vocabulary = {t for tokens in self._by_tokens for t in tokens}
         self._deletions = _deletion_index(self._vocabulary)
         self._aliases = {tuple(fold(k).split()): v for k, v in ALIASES.items()}
+        # each word of a nickname -> whom the nickname names ("rock" -> Dwayne Johnson)
+        self._aliased = {w: v for k, v in self._aliases.items() for w in k if w not in STOPWORDS}
         self._neighbour_cache: dict[str, list[tuple[str, int]]] = {}
 
     def _add(self, pid: int, tokens: tuple[str, ...]) -> None:
@@ -239,25 +241,34 @@ class NameIndex:
         return NameMatch(self._people[top[2]], start, start + 2, 2, False, others)
 
     def _lone(self, token: str, start: int, role: str | None) -> NameMatch | None:
-        """One token: a one-word name ("Cher"), a surname, or a famous first name (unsure)."""
+        """One token: a one-word name ("Cher"), a surname ("Carrey": sure when that person
+        dwarfs the namesakes), or a first name ("denzel": only ever a suggestion). A token
+        that is a familiar first name ("leo") or part of a nickname of someone else ("rock",
+        from "the rock") is never a sure surname."""
         whole = self._best(self._by_tokens.get((token,)), start, start + 1, 0, role)
         if whole is not None:
             return whole
-        surname = self._dominant(self._by_last.get(token), role)
-        if surname is None and len(token) >= 5:
-            near = [(w, d) for w, d in self.neighbours(token) if w in self._by_last]
-            if near:
-                surname = self._dominant(self._by_last[near[0][0]], role)
-        common_first = len(self._by_first.get(token, ())) > len(self._by_last.get(token, ()))
-        if surname is not None and not common_first:
-            person, sure = surname
-            return NameMatch(person, start, start + 1, 1, sure)
         forms = (token, *FIRST_NAME_FORMS.get(token, ()))
         first = self._dominant([p for f in forms for p in self._by_first.get(f, ())], role,
                                min_films=10)
+        first_name = token in FIRST_NAME_FORMS or len(self._by_first.get(token, ())) > len(
+            self._by_last.get(token, ()))
+        surname = None if first_name else self._surname(token, role)
+        if surname is not None:
+            person, sure = surname
+            sure = sure and self._aliased.get(token, person.name) == person.name
+            return NameMatch(person, start, start + 1, 1, sure)
         if first is not None:
             return NameMatch(first[0], start, start + 1, 1, False)
         return None
+
+    def _surname(self, token: str, role: str | None) -> tuple[Person, bool] | None:
+        found = self._dominant(self._by_last.get(token), role)
+        if found is None and len(token) >= 5:
+            near = [w for w, _d in self.neighbours(token) if w in self._by_last]
+            if near:
+                found = self._dominant(self._by_last[near[0]], role)
+        return found
 
     def _dominant(self, pids: list[int] | None, role: str | None,
                   min_films: int = 3) -> tuple[Person, bool] | None:

@@ -188,6 +188,7 @@ class Understander:
         self._fuzzy_genre_words = {k: v for k, v in strong.items() if " " not in k and len(k) >= 5}
         self._mpaa = set(vocabulary.get("mpaa", ())) or {"G", "PG", "PG-13", "R", "NC-17"}
         self._titles = {_title_key(t): t for t in vocabulary.get("titles", ()) if _title_key(t)}
+        self._known_titles = frozenset(self._titles.values())
         self._last_year = (vocabulary.get("years") or [None, None])[1]
         reserved = set(strong) | set(WEAK_GENRE_SYNONYMS) | _phrase_words(INTENT_PHRASES)
         self._names = NameIndex(
@@ -319,7 +320,8 @@ class Understander:
         if not match:
             return None, text
         title, after = self._title_at(match["title"])
-        title = _TITLE_TAIL.sub("", title).strip(" \"'“”‘’")
+        if title not in self._known_titles:
+            title = _TITLE_TAIL.sub("", title).strip(" \"'“”‘’")
         if not title or fold(title) in STOPWORDS:
             return None, text
         return title[:200], f"{text[: match.start('title')]} , {after}"
@@ -329,8 +331,9 @@ class Understander:
         to the end of the clause; and what follows."""
         words = text.split()
         for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
-            if _title_key(" ".join(words[:size])) in self._titles:
-                return " ".join(words[:size]), " ".join(words[size:])
+            known = self._titles.get(_title_key(" ".join(words[:size])))
+            if known:
+                return known, " ".join(words[size:])
         end = _TITLE_END.search(text)
         return (text[: end.start()], text[end.start() :]) if end else (text, "")
 
