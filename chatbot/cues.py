@@ -48,6 +48,7 @@ OLD_BEFORE = 1980  # "an old classic": released before 1980
 # -- questions about the film on the table -------------------------------------------------
 QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
     "cast": ("who is in it", "who s in it", "whos in it", "who is in that", "who stars",
+             "stars in it", "is in it", "in the cast", "else is in",
              "who is starring", "who acts", "who plays", "the cast", "which actors",
              "what actors", "who is in the movie", "who is in this", "anyone famous",
              "who else is in"),
@@ -73,6 +74,9 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
               "what type of movie", "is it scary", "is it funny", "is it a comedy"),
 }
 _QUESTION_STARTS = frozenset("who whos what whats when how is does did was which any".split())
+_APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill take it",
+              "i will watch it", "ill watch it", "lets watch it", "let s watch it", "sold",
+              "i am in", "that one is good", "that will do", "thatll do")
 
 # -- corrections and additions -------------------------------------------------------------
 _CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it", "make that",
@@ -228,8 +232,17 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
     text = f" {' '.join(t for t in tokens if t != BOUNDARY)} "
     if "?" not in raw and not (tokens and tokens[0] in _QUESTION_STARTS):
         return []
-    return [topic for topic, phrases in QUESTION_TOPICS.items()
-            if any(f" {p} " in text for p in phrases)]
+    topics = [topic for topic, phrases in QUESTION_TOPICS.items()
+              if any(f" {p} " in text for p in phrases)]
+    if not topics and tokens and tokens[0] in ("who", "whos"):  # "who else stars in it?"
+        topics = ["director" if {"direct", "directs", "made", "make"} & set(tokens) else "cast"]
+    return topics
+
+
+def approves(tokens: Sequence[str]) -> bool:
+    """An answer that takes the film without saying yes: "that works", "perfect"."""
+    text = f" {' '.join(t for t in tokens if t != BOUNDARY)} "
+    return any(f" {p} " in text for p in _APPROVALS)
 
 
 def is_correction(tokens: Sequence[str]) -> bool:

@@ -39,6 +39,7 @@ from rapidfuzz.distance import OSA
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
     BOUNDARY,
+    approves,
     clause_tokens,
     correction_at,
     is_addition,
@@ -79,7 +80,8 @@ GENRE_SYNONYMS: dict[str, str] = {
     "song and dance": "musical",
     **dict.fromkeys("mystery mysterious whodunit whodunnit detective".split(), "mystery"),
     **dict.fromkeys("romance romantic".split(), "romance"),
-    "love story": "romance", "rom com": "comedy",
+    "love story": "romance", "rom com": "comedy", "date night": "romance",
+    "date movie": "romance",
     **dict.fromkeys("scifi sf futuristic alien robot".split(), "sci-fi"),
     "sci fi": "sci-fi", "science fiction": "sci-fi", "outer space": "sci-fi",
     **dict.fromkeys("sport sports athletic football baseball boxing basketball soccer".split(),
@@ -95,7 +97,8 @@ WEAK_GENRE_SYNONYMS: dict[str, str] = {
     "love": "romance", "space": "sci-fi", "magic": "fantasy", "kids": "family",
     "kid": "family", "serious": "drama", "emotional": "drama", "period": "history",
 }
-_WEAK_BEFORE = frozenset("for about with some a an in".split())
+_WEAK_BEFORE = frozenset("for about with some a an in more something anything bit little "
+                         "really very".split())
 _WEAK_AFTER = frozenset("movie movies film films flick flicks friendly story stories stuff "
                         "themed one ones show shows".split())
 _DETERMINERS = frozenset("the my our your his her their little young".split())
@@ -156,6 +159,9 @@ _TITLE_CUE = re.compile(
     r"|\balong the lines of|\bsame (?:vibe|feel|style) as|\bthe likes of)\s+(?P<title>.+)",
     re.IGNORECASE,
 )
+# "I really liked The Shawshank Redemption": a title only if the catalogue has it
+_LIKED_TITLE = re.compile(r"\b(?:liked|loved|enjoyed|adored|fan of|watched)\s+(?P<title>.+)",
+                          re.IGNORECASE)
 _TITLE_END = re.compile(
     r"\s*(?:[,;!?]|\.(?:\s|$))|\s(?:but|with|starring|by|from the|rated|that|which|only|"
     r"because|please|though|except|and (?:something|maybe|also|with))\b", re.IGNORECASE)
@@ -218,6 +224,7 @@ class Understander:
             **_legacy_keys(constraints),
             "title": title,
             "question": question_topics(tokens, cleaned),
+            "approval": approves(tokens),
             "correction": corrected_at is not None,
             "retracted": retracted,
             "addition": is_addition(tokens),
@@ -299,9 +306,12 @@ class Understander:
                     used.update(span)
                     hits.append((span.start, span.stop,
                                  {"slot": "mpaa", "values": [rating], "exclude": False}))
+        rated = {i for h in hits for i in range(h[0], h[1])}
         for i, token in enumerate(tokens):
             lone = _LONE_MPAA.get(token)
-            if lone in self._mpaa and i not in used and (expect == "mpaa" or negated[i]):
+            beside = bool(rated & {i - 2, i + 2}) and bool({"or", "and"} & {
+                tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens)})  # "PG-13 or R"
+            if lone in self._mpaa and i not in used and (expect == "mpaa" or negated[i] or beside):
                 used.add(i)
                 hits.append((i, i + 1, {"slot": "mpaa", "values": [lone], "exclude": False}))
         return hits
@@ -318,13 +328,27 @@ class Understander:
         a "like"/"similar to" cue, and the rest of the text (for the other entities)."""
         match = _TITLE_CUE.search(text)
         if not match:
-            return None, text
+            return self._liked_title(text)
         title, after = self._title_at(match["title"])
         if title not in self._known_titles:
             title = _TITLE_TAIL.sub("", title).strip(" \"'“”‘’")
         if not title or fold(title) in STOPWORDS:
             return None, text
         return title[:200], f"{text[: match.start('title')]} , {after}"
+
+    def _liked_title(self, text: str) -> tuple[str | None, str]:
+        """"I loved Alien": a catalogue title, capitalised or of two words or more, after a
+        verb of liking; anything else ("I loved it", "I liked comedy") is no title."""
+        match = _LIKED_TITLE.search(text)
+        if not match:
+            return None, text
+        title, after = self._title_at(match["title"])
+        said = match["title"][: len(title)]
+        plausible = title in self._known_titles and (said[:1].isupper() or " " in title) and \
+            fold(title) not in STOPWORDS and tuple(fold(title).split()) not in self._strong
+        if not plausible:
+            return None, text
+        return title, f"{text[: match.start('title')]} , {after}"
 
     def _title_at(self, text: str) -> tuple[str, str]:
         """The longest run of words opening ``text`` that is a known title, else the words up

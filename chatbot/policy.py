@@ -129,6 +129,8 @@ def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> str:
     intent = nlu.get("intent")
     if intent in ("yes", "no", "another"):
         return str(intent)
+    if nlu.get("approval"):  # "that works", "perfect": takes the film
+        return "liked"
     if intent == "no_preference":
         return "unsure"
     compound = float(sentiment.get("compound", 0.0))
