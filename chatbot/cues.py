@@ -27,6 +27,9 @@ _OPENERS = frozenset("not no never without except excluding nothing neither nor 
 _OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("tired", "of"),
                    ("sick", "of"), ("anything", "but"), ("everything", "but"),
                    ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"))
+_PHRASES_ENDING: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in _OPENER_PHRASES:
+    _PHRASES_ENDING.setdefault(_phrase[-1], []).append(_phrase)
 # "not" that does not deny what follows: "I don't mind horror", "not sure, maybe a comedy".
 _NOT_DENIALS = frozenset("mind care sure matter bad".split())
 _CLOSERS = frozenset("but though although however maybe perhaps instead prefer rather so "
@@ -83,6 +86,7 @@ _CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it",
                 "change it to", "change that to", "change the", "scratch that", "switch to",
                 "oops", "no wait", "wait no", "correction", "not that", "i said", "sorry",
                 "or rather", "on second thought", "changed my mind")
+_CORRECTION_PATTERN = re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, _CORRECTIONS)) + r")(?!\S)")
 _ADDITIONS = ("also", "too", "as well", "plus", "and also", "add", "both")
 
 
@@ -132,7 +136,7 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return False
     if token in _OPENERS:
         return True
-    return any(tuple(tokens[i - len(p) + 1 : i + 1]) == p for p in _OPENER_PHRASES)
+    return any(tuple(tokens[i - len(p) + 1 : i + 1]) == p for p in _PHRASES_ENDING.get(token, ()))
 
 
 def year_ranges(tokens: Sequence[str], last_year: int | None = None
@@ -252,9 +256,9 @@ def is_correction(tokens: Sequence[str]) -> bool:
 
 def correction_at(tokens: Sequence[str]) -> int | None:
     """The token index where the first correction cue starts, or None."""
-    found = [i for i in range(len(tokens)) for p in _CORRECTIONS
-             if tuple(tokens[i : i + p.count(" ") + 1]) == tuple(p.split())]
-    return min(found) if found else None
+    text = " ".join(tokens)
+    match = _CORRECTION_PATTERN.search(text)
+    return text.count(" ", 0, match.start()) if match else None
 
 
 def is_addition(tokens: Sequence[str]) -> bool:
