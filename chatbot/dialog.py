@@ -173,7 +173,7 @@ class DialogManager:
         if (liked or decision.get("skip")) and state["stage"] in SLOTS:
             _mark_answered(state, state["stage"])
         if decision.get("suggest"):
-            self._suggest(state, decision, random.Random(0), out)  # no paraphrases: rng unused
+            _ask_suggestion(state, decision["suggest"], out)
         return bool(added or replaced or liked or decision.get("suggest"))
 
     def _like_title(self, state: dict, title: str | None, out: list[str]) -> bool:
@@ -193,11 +193,8 @@ class DialogManager:
         self._advance(state, rng, out)
 
     def _suggest(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        """Ask "Did you mean <name>?" and keep the wish for a yes on the next turn."""
-        suggestion = decision.get("suggest")
-        if suggestion:
-            state["suggestion"] = dict(suggestion)
-            out.append(nlg.did_you_mean(suggestion["name"]))
+        if decision.get("suggest"):
+            _ask_suggestion(state, decision["suggest"], out)
 
     def _decline(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.pick(nlg.DECLINED, rng))
@@ -344,6 +341,12 @@ def _asked(state: dict[str, Any]) -> dict[str, list[str]]:
     """The genres and actors the user asked for (in force), for describing a film."""
     items = active_items(state)
     return {"genre": included_values(items, "genre"), "actor": included_values(items, "actor")}
+
+
+def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:
+    """Ask "Did you mean <name>?" and keep the wish for a yes on the next turn."""
+    state["suggestion"] = dict(suggestion)
+    out.append(nlg.did_you_mean(suggestion["name"]))
 
 
 def _mark_answered(state: dict[str, Any], slot: str) -> None:

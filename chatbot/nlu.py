@@ -20,6 +20,11 @@ the question asked and the person's credits. Entities joined by "or" ("comedy or
 is its own (all of them). An entity inside the scope of a negation ("no dramas", "anything but
 R", "a film that isn't a comedy") is an exclusion (``"exclude": True`` / ``"negated": True``).
 
+Within one utterance, what follows a correction cue wins: "a comedy, wait no, a drama" gives
+drama and lists comedy under ``retracted``; an exclusion of a value the same utterance asks for
+("horror, but not a slasher": both read as horror) is dropped. How the utterance's wishes
+combine with the earlier ones is the policy's to decide (``chatbot.policy``).
+
 ``expect`` is the slot just asked about ("genre", "actor", "director", "mpaa" or None); it
 allows readings that would be too loose elsewhere (a lone surname, a lone "R", a typo in a
 genre word). Weak genre words ("love", "kids") count only where they name a kind of film
@@ -48,55 +53,18 @@ from chatbot.cues import (
     question_topics,
     year_ranges,
 )
+from chatbot.lexicon import (
+    GENRE_SYNONYMS,
+    INTENT_PHRASES,
+    MPAA_PATTERNS,
+    WEAK_GENRE_SYNONYMS,
+)
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.text import clean_input, fold, fold_utterance
 
 INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "another", "unknown")
 PERSON_SLOTS = ("actor", "director")
 
-# Synonym -> canonical genre. Matched on Snowball stems, so plurals and inflections come free.
-GENRE_SYNONYMS: dict[str, str] = {
-    **dict.fromkeys("action explosions explosive".split(), "action"),
-    "action packed": "action", "martial arts": "action", "kung fu": "action",
-    **dict.fromkeys("adventure adventurous quest swashbuckler".split(), "adventure"),
-    **dict.fromkeys("animation animated cartoon anime pixar".split(), "animation"),
-    **dict.fromkeys("biography biographical biopic".split(), "biography"),
-    "true story": "biography",
-    **dict.fromkeys("comedy comedic funny humor humour humorous hilarious laugh comic "
-                    "lighthearted silly romcom funnier funniest laughs".split(), "comedy"),
-    **dict.fromkeys("crime criminal gangster mafia mob heist noir cop police".split(), "crime"),
-    **dict.fromkeys("documentary docu doc nonfiction".split(), "documentary"),
-    "non fiction": "documentary",
-    **dict.fromkeys("drama dramatic tearjerker".split(), "drama"),
-    **dict.fromkeys("family children childrens".split(), "family"),
-    **dict.fromkeys("fantasy magical wizard dragon fairytale mythical".split(), "fantasy"),
-    "fairy tale": "fantasy",
-    **dict.fromkeys("history historical".split(), "history"),
-    "period piece": "history",
-    **dict.fromkeys("horror scary scare frightening spooky creepy terrifying slasher zombie "
-                    "vampire scarier scariest gore gory bloody".split(), "horror"),
-    **dict.fromkeys("music concert".split(), "music"),
-    **dict.fromkeys("musical musicals broadway".split(), "musical"),
-    "song and dance": "musical",
-    **dict.fromkeys("mystery mysterious whodunit whodunnit detective".split(), "mystery"),
-    **dict.fromkeys("romance romantic".split(), "romance"),
-    "love story": "romance", "rom com": "comedy", "date night": "romance",
-    "date movie": "romance",
-    **dict.fromkeys("scifi sf futuristic alien robot".split(), "sci-fi"),
-    "sci fi": "sci-fi", "science fiction": "sci-fi", "outer space": "sci-fi",
-    **dict.fromkeys("sport sports athletic football baseball boxing basketball soccer".split(),
-                    "sport"),
-    **dict.fromkeys("thriller thrilling suspense suspenseful".split(), "thriller"),
-    **dict.fromkeys("war military soldier battle wwii ww2".split(), "war"),
-    **dict.fromkeys("western cowboy".split(), "western"),
-    "wild west": "western",
-}
-# Words that name a genre only where they name a kind of film: "a movie for the kids",
-# "kid-friendly", "something about love" -- not "I love it" or "the kids are in bed".
-WEAK_GENRE_SYNONYMS: dict[str, str] = {
-    "love": "romance", "space": "sci-fi", "magic": "fantasy", "kids": "family",
-    "kid": "family", "serious": "drama", "emotional": "drama", "period": "history",
-}
 _WEAK_BEFORE = frozenset("for about with some a an in more something anything bit little "
                          "really very".split())
 _WEAK_AFTER = frozenset("movie movies film films flick flicks friendly story stories stuff "
@@ -114,44 +82,6 @@ _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please fo
 _FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 _CUE_WORDS = frozenset("with by starring featuring from".split())
 
-INTENT_PHRASES: dict[str, tuple[str, ...]] = {
-    "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "see ya", "cya", "quit",
-            "exit", "stop", "i am done", "that is all", "farewell", "leave me alone"),
-    "no_preference_phrase": (
-        "no preference", "no preferences", "no pref", "do not care", "dont care",
-        "does not matter", "doesnt matter", "not matter", "no one in particular",
-        "nothing in particular", "no one", "surprise me", "i do not mind", "do not mind",
-        "no idea", "i do not know", "do not know", "not sure", "up to you", "you choose",
-        "you pick", "next question", "no favorite", "no favourite", "any of them",
-        "all of them", "either one", "it does not matter", "not particularly"),
-    "yes_override": ("not bad", "not too bad", "why not", "of course", "i would not mind"),
-    "another": ("another", "another one", "something else", "next", "different",
-                "other one", "one more", "else", "show me more", "try again", "new one",
-                "different one", "more"),
-    "no": ("no", "nope", "nah", "not", "never", "negative", "no thanks", "no thank you",
-           "i have not", "i did not", "i do not", "have not", "did not", "do not", "n",
-           "not really", "no way", "i would not", "havent", "didnt", "dont", "wont", "cant"),
-    "yes": ("yes", "yeah", "yea", "yep", "yup", "ya", "y", "sure", "ok", "okay",
-            "definitely", "absolutely", "certainly", "indeed", "i do", "i have", "i did",
-            "correct", "right", "affirmative", "sounds good", "sounds great", "please",
-            "alright", "all right", "i would", "totally", "seen it", "watched it",
-            "love it", "like it", "i like it",
-            "yes please", "i have seen it", "yes i have"),
-    "no_preference": ("any", "anything", "anyone", "anybody", "whoever", "whatever", "none",
-                      "nobody", "skip", "pass", "either", "all", "dunno", "idk", "na",
-                      "n a", "whichever"),
-    "greeting": ("hi", "hello", "hey", "hiya", "howdy", "good morning", "good afternoon",
-                 "good evening", "greetings", "yo", "sup", "hi there", "hello there"),
-}
-
-_MPAA_PATTERNS = (
-    (re.compile(r"\bnc ?17\b"), "NC-17"),
-    (re.compile(r"\b(?:x rated|rated x)\b"), "NC-17"),
-    (re.compile(r"\bpg ?(?:13|thirteen)\b"), "PG-13"),
-    (re.compile(r"\b(?:pg|parental guidance)\b"), "PG"),
-    (re.compile(r"\b(?:rated r|r rated|rating r|restricted)\b"), "R"),
-    (re.compile(r"\b(?:rated g|g rated|rating g|general audiences?)\b"), "G"),
-)
 _LONE_MPAA = {"r": "R", "g": "G"}
 _TITLE_CUE = re.compile(
     r"(?:\b(?:something|anything|one|ones|movies?|films?|stuff|similar|others?)\s+like"
@@ -299,7 +229,7 @@ class Understander:
                  used: set[int]) -> list[tuple]:
         text = " ".join(tokens)
         hits = []
-        for pattern, rating in _MPAA_PATTERNS:
+        for pattern, rating in MPAA_PATTERNS:
             for hit in pattern.finditer(text):
                 span = _token_span(text, hit.start(), hit.end())
                 if rating in self._mpaa and not used.intersection(span):

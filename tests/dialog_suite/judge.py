@@ -263,6 +263,15 @@ def _names(message: str, value: Any) -> bool:
     return any(v is not None and str(v).lower() in message.lower() for v in values)
 
 
+def _combined(key: str, found: list[str]) -> list[str]:
+    """``no_*``: none of them; ``*_any``: one of them; otherwise: all of them."""
+    if key.startswith("no_"):
+        return [f"NOT {c}" for c in found]
+    if key.endswith("_any"):
+        return ["(" + " OR ".join(found) + ")"]
+    return found
+
+
 def _where(want: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
     """SQL conditions on ``movies m`` for each wish; parameters named by position."""
     clauses: list[str] = []
@@ -289,14 +298,8 @@ def _where(want: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
         elif key == "no_genre":
             clauses += [f"NOT {genre(g)}" for g in values]
         elif key in ("actor", "actor_any", "no_actor", "director_any", "no_director"):
-            role = "director" if "director" in key else "actor"
-            found = [credited(role, n) for n in values]
-            if key.startswith("no_"):
-                clauses += [f"NOT {c}" for c in found]
-            elif key.endswith("_any"):
-                clauses.append("(" + " OR ".join(found) + ")")
-            else:
-                clauses += found
+            found = [credited("director" if "director" in key else "actor", n) for n in values]
+            clauses += _combined(key, found)
         elif key == "mpaa_any":
             clauses.append("m.mpaa IN (" + ", ".join(param(r) for r in values) + ")")
         elif key == "no_mpaa":
