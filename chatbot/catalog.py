@@ -142,9 +142,11 @@ class Catalog:
         self._by_director = _index(films, lambda m: m.directors)
         self._by_mpaa = _index(films, lambda m: (m.mpaa,) if m.mpaa else ())
         self._by_year = _index(films, lambda m: (m.year,) if m.year is not None else ())
+        self._by_runtime = _index(films, lambda m: (m.runtime_min,) if m.runtime_min else ())
         self._sets = {name: {k: frozenset(v) for k, v in index.items()} for name, index in (
             ("genre", self._by_genre), ("actor", self._by_actor),
-            ("director", self._by_director), ("mpaa", self._by_mpaa), ("year", self._by_year))}
+            ("director", self._by_director), ("mpaa", self._by_mpaa), ("year", self._by_year),
+            ("runtime", self._by_runtime))}
         self._ranked = sorted(self._movies, key=self._order.__getitem__)
         self._by_title = _index(films, lambda m: (keys.get(m.id) or normalise_title(m.title),))
         self._title_keys = sorted(self._by_title)
@@ -236,7 +238,7 @@ class Catalog:
         """Films that have one of the constraint's values, or a year in its range."""
         slot = constraint["slot"]
         index = self._sets[slot]
-        if slot == "year":
+        if slot in ("year", "runtime"):
             first, last = constraint["range"]
             keys = [y for y in index if (first is None or y >= first) and (last is None or y <= last)]
         else:

@@ -3,7 +3,7 @@
 A **constraint** is one wish, a JSON object of one of two shapes::
 
     {"slot": "genre" | "actor" | "director" | "mpaa", "values": [str, ...], "exclude": bool}
-    {"slot": "year", "range": [first, last], "exclude": bool}
+    {"slot": "year" | "runtime", "range": [first, last], "exclude": bool}
 
 - A *value* constraint with ``exclude`` false holds for a film that has **at least one** of
   ``values`` (one value: has it; ``["comedy", "horror"]`` is "comedy or horror"); with
@@ -11,8 +11,10 @@ A **constraint** is one wish, a JSON object of one of two shapes::
   canonical lowercase names (``"sci-fi"``), people are catalogue names, ratings are MPAA
   labels (``"PG-13"``).
 - A *year* constraint holds for a film released from ``first`` to ``last``, both integer years
-  and **inclusive**; ``None`` leaves that end open (``[2011, None]`` is "after 2010"). With
-  ``exclude`` true it holds for a film released outside that range.
+  and **inclusive**; ``None`` leaves that end open (``[2011, None]`` is "after 2010"). A
+  *runtime* constraint is the same in whole minutes (``[None, 100]`` is "something short").
+  With ``exclude`` true either holds for a film outside the range. A film whose year or
+  runtime the catalogue does not know meets no range.
 
 A list of constraints holds when every one holds (they are ANDed), so "with Tom Hanks and Meg
 Ryan" is two actor constraints and "comedy or horror" is one genre constraint with two values.
@@ -33,9 +35,11 @@ from typing import Any
 from chatbot.errors import InvalidRequest
 
 VALUE_SLOTS = ("genre", "actor", "director", "mpaa")
-SLOTS = (*VALUE_SLOTS, "year")
+RANGE_SLOTS = ("year", "runtime")
+SLOTS = (*VALUE_SLOTS, *RANGE_SLOTS)
 MAX_VALUES = 50
-_FILM_FIELD = {"genre": "genres", "actor": "cast", "director": "directors"}
+_FILM_FIELD = {"genre": "genres", "actor": "cast", "director": "directors", "year": "year",
+               "runtime": "runtime_min"}
 
 Constraint = dict[str, Any]
 
@@ -55,14 +59,19 @@ def years(first: int | None, last: int | None, *, excluded: bool = False) -> Con
     return {"slot": "year", "range": [first, last], "exclude": excluded}
 
 
+def minutes(first: int | None, last: int | None, *, excluded: bool = False) -> Constraint:
+    """A runtime from ``first`` to ``last`` minutes (inclusive; None = open)."""
+    return {"slot": "runtime", "range": [first, last], "exclude": excluded}
+
+
 def holds(constraint: Mapping[str, Any], film: Mapping[str, Any]) -> bool:
     """Whether ``film`` (a ``Movie.to_dict()``) meets ``constraint``."""
     slot = constraint["slot"]
-    if slot == "year":
-        year = film.get("year")
+    if slot in RANGE_SLOTS:
+        value = film.get(_FILM_FIELD[slot])
         first, last = constraint["range"]
-        inside = year is not None and (first is None or year >= first) and (
-            last is None or year <= last)
+        inside = value is not None and (first is None or value >= first) and (
+            last is None or value <= last)
         return inside != bool(constraint.get("exclude"))
     have = {film.get("mpaa")} if slot == "mpaa" else set(film.get(_FILM_FIELD[slot]) or ())
     hit = any(v in have for v in constraint["values"])
@@ -73,7 +82,7 @@ def same_wish(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Equal as wishes: same slot, polarity and values (in any order) or range."""
     if a.get("slot") != b.get("slot") or bool(a.get("exclude")) != bool(b.get("exclude")):
         return False
-    if a.get("slot") == "year":
+    if a.get("slot") in RANGE_SLOTS:
         return list(a.get("range") or ()) == list(b.get("range") or ())
     return sorted(a.get("values") or ()) == sorted(b.get("values") or ())
 
@@ -113,8 +122,9 @@ def _check_one(c: object, where: str) -> Constraint:
     excluded = c.get("exclude", False)
     if not isinstance(excluded, bool):
         raise InvalidRequest(f"{where}.exclude: {excluded!r} must be true or false")
-    if slot == "year":
-        return years(*_check_range(c.get("range"), f"{where}.range"), excluded=excluded)
+    if slot in RANGE_SLOTS:
+        first, last = _check_range(c.get("range"), f"{where}.range")
+        return {"slot": slot, "range": [first, last], "exclude": excluded}
     values = c.get("values")
     if (not isinstance(values, list) or not 0 < len(values) <= MAX_VALUES
             or not all(isinstance(v, str) and v for v in values)):
@@ -127,8 +137,8 @@ def _check_range(value: object, where: str) -> tuple[int | None, int | None]:
     ok = isinstance(value, list) and len(value) == 2 and all(
         v is None or (type(v) is int and 0 < v < 10_000) for v in value)
     if not ok or value == [None, None]:
-        raise InvalidRequest(f"{where}: {value!r} must be [first, last] years (integers, "
-                             "inclusive; null for an open end, not both)")
+        raise InvalidRequest(f"{where}: {value!r} must be [first, last] (integer years or "
+                             "minutes, inclusive; null for an open end, not both)")
     first, last = value  # type: ignore[misc]
     if first is not None and last is not None and first > last:
         raise InvalidRequest(f"{where}: {value!r} runs backwards; write [{last}, {first}]")
@@ -155,6 +165,15 @@ def describe_range(first: int | None, last: int | None) -> str:
     if first is not None:
         return f"{first} or later"
     return f"{last} or earlier"
+
+
+def describe_minutes(first: int | None, last: int | None) -> str:
+    """``(None, 100)`` -> ``"100 minutes or shorter"``; ``(90, 120)`` -> ``"90 to 120 minutes"``."""
+    if first is not None and last is not None:
+        return f"{first} to {last} minutes"
+    if first is not None:
+        return f"{first} minutes or longer"
+    return f"{last} minutes or shorter"
 
 
 def without(wishes: Sequence[Mapping[str, Any]], gone: Iterable[Mapping[str, Any]]) -> list[Constraint]:

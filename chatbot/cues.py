@@ -48,6 +48,17 @@ _OLD = frozenset("old older classic classics oldie oldies vintage".split())
 RECENT_YEARS = 5  # "a recent one": the catalogue's last five years
 OLD_BEFORE = 1980  # "an old classic": released before 1980
 
+# -- runtime --------------------------------------------------------------------------------
+SHORT_MINUTES = 100  # "something short": at most this long
+LONG_MINUTES = 150  # "a long epic": at least this long
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "ninety": 90, "an": 1, "a": 1}
+_AT_MOST = ("under", "less than", "shorter than", "at most", "max", "maximum", "no more than",
+            "not more than", "up to", "within", "no longer than", "below")
+_AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
+_SHORT = frozenset("short shorter quick brief".split())
+_LONG = frozenset("long longer lengthy epic".split())
+_FILM_AFTER = frozenset("one ones movie movies film films flick flicks epic epics".split())
+
 # -- questions about the film on the table -------------------------------------------------
 QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
     "cast": ("who is in it", "who s in it", "whos in it", "who is in that", "who stars",
@@ -228,6 +239,75 @@ def _year(token: str) -> int | None:
 
 def _next(tokens: Sequence[str], i: int) -> str:
     return tokens[i + 1] if i + 1 < len(tokens) else ""
+
+
+def runtime_ranges(tokens: Sequence[str]) -> list[tuple[int, int, int | None, int | None]]:
+    """Length phrases: ``(start, end, first, last)`` in minutes, inclusive (None: open).
+    "something short" (up to ``SHORT_MINUTES``), "not too long" (the same), "under 2 hours"
+    (up to 119), "at least 90 minutes", "a long epic" (``LONG_MINUTES`` or more)."""
+    found: list[tuple[int, int, int | None, int | None]] = []
+    for i in range(len(tokens)):
+        if found and i < found[-1][1]:
+            continue
+        hit = _duration_at(tokens, i) or _length_word_at(tokens, i)
+        if hit is not None:
+            found.append(hit)
+    return found
+
+
+def _duration_at(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, int | None] | None:
+    """"under 2 hours", "less than 90 minutes", "at least an hour and a half"."""
+    for phrases, at_most in ((_AT_MOST, True), (_AT_LEAST, False)):
+        for phrase in phrases:
+            words = phrase.split()
+            if tuple(tokens[i : i + len(words)]) != tuple(words):
+                continue
+            amount = _minutes_at(tokens, i + len(words))
+            if amount is None:
+                continue
+            value, end = amount
+            strict = phrase in ("under", "less than", "shorter than", "below", "over",
+                                "more than", "longer than", "above")
+            if at_most:
+                return i, end, None, value - 1 if strict else value
+            return i, end, value + 1 if strict else value, None
+    return None
+
+
+def _minutes_at(tokens: Sequence[str], i: int) -> tuple[int, int] | None:
+    """``(minutes, end)`` of "2 hours", "90 minutes", "an hour and a half" at ``i``."""
+    word = tokens[i] if i < len(tokens) else ""
+    number = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+    unit = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if number is None:
+        return None
+    if unit in ("hour", "hours", "hrs", "hr", "h"):
+        if tokens[i + 2 : i + 5] in (["and", "a", "half"],):
+            return number * 60 + 30, i + 5
+        return number * 60, i + 2
+    if unit in ("minutes", "minute", "mins", "min", "m"):
+        return number, i + 2
+    return None
+
+
+def _length_word_at(tokens: Sequence[str], i: int
+                    ) -> tuple[int, int, int | None, int | None] | None:
+    """"something short", "not too long" (short), "a long epic" (long)."""
+    token = tokens[i]
+    if token == "not" and _next(tokens, i) in _LONG | {"too", "very", "that", "overly"}:
+        j = i + 1 if _next(tokens, i) in _LONG else i + 2
+        if j < len(tokens) and tokens[j] in _LONG:
+            return i, j + 1, None, SHORT_MINUTES
+    before = tokens[i - 1] if i else ""
+    if token == "epic" and before in ("a", "an", "some", "something"):  # "an epic"
+        return i, i + 1, LONG_MINUTES, None
+    film_like = _next(tokens, i) in _FILM_AFTER or before in (
+        "something", "anything", "really", "very", "bit", "nice", "quite")
+    if token in _SHORT and film_like:
+        return i, i + 1, None, SHORT_MINUTES
+    if token in _LONG and film_like and before != "too":
+        return i, i + 1, LONG_MINUTES, None
+    return None
 
 
 def question_topics(tokens: Sequence[str], raw: str) -> list[str]:

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION = 2
 # Which wish to set aside first when nothing matches them all (weakest first).
-WEAKNESS = {"mpaa": 0, "year": 1, "director": 2, "actor": 3, "genre": 4}
+WEAKNESS = {"mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5}
 _FOLLOW_UPS = {"watched": nlg.WATCHED, "like": nlg.LIKE, "another": nlg.ANOTHER}
 
 

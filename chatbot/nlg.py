@@ -22,7 +22,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chatbot.constraints import describe_range
+from chatbot.constraints import describe_minutes, describe_range
 from chatbot.text import end_sentence, indefinite_article, join_words
 
 SLOTS = ("genre", "actor", "director", "mpaa")
@@ -168,7 +168,7 @@ def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
     if isinstance(added, Mapping):
         added = [_as_wish((slot, v)) for slot in SLOTS
                  for v in _listed(added.get(slot))]
-    order = {slot: i for i, slot in enumerate((*SLOTS, "year"))}
+    order = {slot: i for i, slot in enumerate((*SLOTS, "year", "runtime"))}
     named: list[str] = []
     plural: dict[str, list[str]] = {}  # "the genres action and comedy"
     for wish in sorted(added, key=lambda w: (order.get(w["slot"], 9), w.get("exclude", False))):
@@ -204,6 +204,9 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
     if slot == "year":
         span = describe_range(*wish["range"])
         return f"nothing from {span}" if excluded else f"films from {span}"
+    if slot == "runtime":
+        span = describe_minutes(*wish["range"])
+        return f"nothing {span}" if excluded else f"films {span}"
     values = " or ".join(str(v) for v in wish["values"])
     if excluded:
         return {"genre": f"no {values}", "actor": f"nothing with {values}",
@@ -214,6 +217,8 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
 def _values_text(wishes: Sequence[Mapping[str, Any]]) -> str:
     if wishes[0]["slot"] == "year":
         return describe_range(*wishes[0]["range"])
+    if wishes[0]["slot"] == "runtime":
+        return describe_minutes(*wishes[0]["range"])
     return join_words([" or ".join(map(str, w["values"])) for w in wishes])
 
 

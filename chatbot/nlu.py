@@ -12,8 +12,9 @@
      "title": None, "question": [], "correction": False, "addition": False,
      "rest": "a that", "empty": False}
 
-**Constraints** are ``chatbot.constraints`` dicts (genre, MPAA rating and release years:
-integers, inclusive ranges, None for an open end). People are listed, not yet constraints:
+**Constraints** are ``chatbot.constraints`` dicts (genre, MPAA rating; release years and
+runtime minutes as integer, inclusive ranges, None for an open end: "something short" is
+``{"slot": "runtime", "range": [None, 100], "exclude": False}``). People are listed, not yet constraints:
 which slot a person fills (actor or director) is the policy's to decide, from the cue word,
 the question asked and the person's credits. Entities joined by "or" ("comedy or horror",
 "Tom Hanks or Harrison Ford") share one constraint or ``group`` (any of them); otherwise each
@@ -41,6 +42,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
     BOUNDARY,
@@ -51,6 +53,7 @@ from chatbot.cues import (
     joined_by_or,
     negation_mask,
     question_topics,
+    runtime_ranges,
     year_ranges,
 )
 from chatbot.lexicon import (
@@ -142,6 +145,7 @@ class Understander:
         used: set[int] = set()
         hits = self._ratings(tokens, expect, negated, used)
         hits += [(s, e, year_constraint(a, b)) for s, e, a, b in self._years(tokens, used)]
+        hits += [(s, e, minutes(a, b)) for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         corrected_at = correction_at(tokens)
         people = self._people(tokens, expect, used, negated, corrected_at)
         hits += self._genres(tokens, expect, used)
@@ -247,11 +251,15 @@ class Understander:
         return hits
 
     def _years(self, tokens: list[str], used: set[int]) -> list[tuple]:
-        found = [h for h in year_ranges(tokens, self._last_year)
-                 if not used.intersection(range(h[0], h[1]))]
-        for start, end, _first, _last in found:
-            used.update(range(start, end))
-        return found
+        return self._spans(year_ranges(tokens, self._last_year), used)
+
+    @staticmethod
+    def _spans(found: list[tuple], used: set[int]) -> list[tuple]:
+        """The ``(start, end, ...)`` hits on tokens not used yet; their tokens become used."""
+        free = [h for h in found if not used.intersection(range(h[0], h[1]))]
+        for hit in free:
+            used.update(range(hit[0], hit[1]))
+        return free
 
     def _split_title(self, text: str) -> tuple[str | None, str]:
         """``"like Alien but funnier"`` -> ``("Alien", ", but funnier")``: the film named after
@@ -386,7 +394,7 @@ def _constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
     previous: tuple[int, dict] | None = None
     for start, end, constraint in hits:
         constraint = dict(constraint, exclude=negated[start])
-        if (previous is not None and constraint["slot"] != "year"
+        if (previous is not None and "range" not in constraint
                 and previous[1]["slot"] == constraint["slot"]
                 and previous[1]["exclude"] == constraint["exclude"]
                 and joined_by_or(tokens, previous[0], start)):
@@ -396,7 +404,7 @@ def _constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
             constraints.append(constraint)
         previous = (end, constraints[-1])
     asked = {(c["slot"], v) for c in constraints if not c["exclude"] for v in c.get("values", ())}
-    return [c for c in constraints if not (c["exclude"] and c["slot"] != "year"
+    return [c for c in constraints if not (c["exclude"] and "range" not in c
                                            and {(c["slot"], v) for v in c["values"]} <= asked)]
 
 

@@ -7,7 +7,8 @@ and tests need nothing but dicts. Example::
     # {'act': 'fill', 'wishes': [<comedy>, <1990-1999>], 'added': [...], 'replaced': [], ...}
 
 **Wishes** are the conversation's constraints (``chatbot.constraints``: genre, actor,
-director and MPAA values to include or exclude; release years as integer, inclusive ranges).
+director and MPAA values to include or exclude; release years and runtime minutes as integer,
+inclusive ranges).
 They are ANDed. ``plan_wishes`` merges what the user just said into them, resolving a
 conflict between two wishes so:
 
@@ -18,11 +19,11 @@ conflict between two wishes so:
    "instead", "scratch that") the includes of the slot it names are replaced, and the reply
    says what it replaced ("the genre thriller instead of comedy"). A person's slot in a
    correction is the slot of the person it retracts or of the last person given.
-3. *A slot a film has one of replaces:* a new MPAA rating, release range or director
+3. *A slot a film has one of replaces:* a new MPAA rating, release or runtime range or director
    replaces the earlier one (unless joined by "or", which makes one any-of wish).
 4. *Otherwise a wish adds*: two genres mean both, two actors mean both in the cast.
 5. *When nothing in the catalogue meets them all,* the dialog sets aside the weakest wishes
-   (rating, then years, director, actor, genre; the older first) and says which.
+   (rating, then runtime, years, director, actor, genre; the older first) and says which.
 
 Acts: ``fill`` (record ``wishes``; ``title`` = "something like" text), ``skip`` (no
 preference), ``clarify`` ("yes" without a name), ``suggest`` (ask "Did you mean <name>?"),
@@ -43,7 +44,8 @@ from chatbot.text import fold
 
 SLOTS = ("genre", "actor", "director", "mpaa")
 ANSWER_STAGES = ("watched", "like", "another")
-REPLACING_SLOTS = ("mpaa", "year", "director")
+REPLACING_SLOTS = ("mpaa", "year", "runtime", "director")
+SINGLE_VALUED = ("mpaa", "year", "runtime")  # a film has one: the last one said wins
 POSITIVE = 0.3
 NEGATIVE = -0.3
 DISTRESS = -0.5
@@ -159,12 +161,15 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     replaced: list[dict] = []
     cleared: set[str] = set()
     for wish in new:
+        slot = wish["slot"]
         if wish["exclude"]:
             replaced += _retract(wishes, wish)
-        elif wish["slot"] not in cleared and (correcting or wish["slot"] in REPLACING_SLOTS):
-            cleared.add(wish["slot"])
-            replaced += [w for w in wishes if w["slot"] == wish["slot"] and not w["exclude"]]
-            wishes = [w for w in wishes if w["slot"] != wish["slot"] or w["exclude"]]
+        elif slot in SINGLE_VALUED or (slot not in cleared and (correcting or slot in REPLACING_SLOTS)):
+            cleared.add(slot)
+            gone = [w for w in wishes if w["slot"] == slot and not w["exclude"]]
+            wishes = [w for w in wishes if not any(w is g for g in gone)]
+            replaced += [g for g in gone if not any(g is a for a in added)]
+            added = [a for a in added if not any(a is g for g in gone)]
         if not wish["exclude"]:
             _unexclude(wishes, wish)
         if not any(same_wish(wish, w) for w in wishes):
@@ -271,7 +276,7 @@ def _summary(added: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """``{"genre": [...], "actor": name, ...}`` of the includes just added (older shape)."""
     fills: dict[str, Any] = {}
     for wish in added:
-        if wish["exclude"] or wish["slot"] == "year":
+        if wish["exclude"] or "range" in wish:
             continue
         if wish["slot"] == "genre":
             fills.setdefault("genre", []).extend(wish["values"])

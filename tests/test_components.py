@@ -40,8 +40,10 @@ def _over_json(serve: Callable[[dict], Any], log: list[str], name: str) -> Calla
      "how long is it?", "no", "actually make it a thriller", "no", "yes"],
     ["I want something to watch with Tom Hanks", "sorry, I meant Meg Ryan, not Tom Hanks",
      "no preference", "no preference", "yes", "sure", "from the 80s please", "no", "lovely"],
+    ["something short and funny", "no preference", "no preference", "no preference",
+     "how long is it?", "no", "that's too long, something shorter please", "no", "yes"],
 ], ids=["original", "negation-person-questions", "volunteered-multi-correction",
-        "watch-with-correction-dates"])
+        "watch-with-correction-dates", "runtime"])
 def test_remote_components_give_the_same_conversation(chatbot_db_url: str, catalog: Catalog,
                                                       script: list[str]) -> None:
     local = components_for(chatbot_db_url, catalog)

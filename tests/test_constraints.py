@@ -6,11 +6,20 @@ import pytest
 
 from chatbot.catalog import Catalog
 from chatbot.components import serve_db
-from chatbot.constraints import check, describe_range, exclude, holds, include, years
+from chatbot.constraints import (
+    check,
+    describe_minutes,
+    describe_range,
+    exclude,
+    holds,
+    include,
+    minutes,
+    years,
+)
 from chatbot.errors import InvalidRequest
 from tests.chatbot_helpers import components_for
 
-HEAT = {"title": "Heat", "year": 1995, "genres": ["action", "crime"], "cast": ["Al Pacino"],
+HEAT = {"title": "Heat", "year": 1995, "runtime_min": 170, "genres": ["action", "crime"], "cast": ["Al Pacino"],
         "directors": ["Michael Mann"], "mpaa": "R"}
 
 
@@ -20,6 +29,7 @@ HEAT = {"title": "Heat", "year": 1995, "genres": ["action", "crime"], "cast": ["
     (include("mpaa", "PG-13"), False), (exclude("mpaa", "PG-13"), True),
     (years(1990, 1999), True), (years(1996, None), False), (years(None, 1995), True),
     (years(1990, 1999, excluded=True), False), (include("director", "Michael Mann"), True),
+    (minutes(None, 100), False), (minutes(150, None), True), (minutes(None, 100, excluded=True), True),
 ])
 def test_constraint_holds_table(constraint: dict, expected: bool) -> None:
     assert holds(constraint, HEAT) is expected
@@ -31,7 +41,8 @@ def test_constraint_holds_table(constraint: dict, expected: bool) -> None:
     ([{"slot": "genre", "values": ["x"], "exclude": "yes"}], "[0].exclude"),
     ([{"slot": "year", "range": [2005, 1995]}], "runs backwards"),
     ([{"slot": "year", "range": [None, None]}], "not both"),
-    ([{"slot": "year", "range": ["1990", 1999]}], "integers"),
+    ([{"slot": "year", "range": ["1990", 1999]}], "integer years"),
+    ([{"slot": "runtime", "range": [None, "2h"]}], "minutes"),
     ({"genre": ["comedy"], "plot": "x"}, "constraints.plot"),
 ])
 def test_check_names_the_path_and_the_fix(given: object, needle: str) -> None:
@@ -52,9 +63,15 @@ def test_describe_range_table(span: tuple, text: str) -> None:
     assert describe_range(*span) == text
 
 
+def test_describe_minutes_table() -> None:
+    assert describe_minutes(None, 100) == "100 minutes or shorter"
+    assert describe_minutes(150, None) == "150 minutes or longer"
+
+
 def test_catalog_matching_agrees_with_each_film(catalog: Catalog) -> None:
     wishes = [include("genre", "comedy", "horror"), exclude("genre", "drama"),
-              years(1980, 1989), exclude("mpaa", "R"), exclude("actor", "Bill Murray")]
+              years(1980, 1989), exclude("mpaa", "R"), exclude("actor", "Bill Murray"),
+              minutes(None, 100)]
     found = catalog.matching(wishes)
     expected = {m.id for m in catalog if all(holds(w, m.to_dict()) for w in wishes)}
     assert found and set(found) == expected

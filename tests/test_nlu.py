@@ -323,3 +323,19 @@ def test_understander_corrections_and_additions(wide: Understander) -> None:
     assert self_corrected["genres"] == ["drama"]
     assert [c["values"] for c in self_corrected["retracted"]] == [["comedy"]]
     assert wide("also some comedy", "actor")["addition"]
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("something short", [None, 100]), ("something cozy, not too long", [None, 100]),
+    ("under 2 hours", [None, 119]), ("at most 90 minutes", [None, 90]),
+    ("at least an hour and a half", [90, None]), ("a long epic", [150, None]),
+    ("more than 3 hours", [181, None]),
+])
+def test_understander_runtimes(wide: Understander, text: str, span: list) -> None:
+    found = [c["range"] for c in wide(text, "genre")["constraints"] if c["slot"] == "runtime"]
+    assert found == [span]
+
+
+@pytest.mark.parametrize("text", ["that is too long", "it was a long day", "I'm short on time"])
+def test_understander_length_words_that_are_not_wishes(wide: Understander, text: str) -> None:
+    assert [c for c in wide(text, "genre")["constraints"] if c["slot"] == "runtime"] == []

@@ -41,6 +41,9 @@ PARITY_SCRIPTS = {
     "title-nickname-punctuation": [
         "like Alien but funnier", "leo dicaprio", "no preference", "no preference", "yes", "no"],
     "punctuation": ["comedy", "no preference", "Tom Hanks", "PG", "no", "yes"],
+    "runtime": ["something short and funny", "no preference", "no preference", "no preference",
+                "how long is it?", "no", "that's too long, something shorter please", "no",
+                "yes"],
 }
 
 

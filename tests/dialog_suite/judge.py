@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 CASES_PATH = Path(__file__).with_name("conversations.yaml")
 KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "correction",
          "wrong_person", "watch_with", "film_questions", "description", "volunteered",
-         "punctuation")
+         "punctuation", "runtime")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -304,12 +304,13 @@ def _where(want: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
             clauses.append("m.mpaa IN (" + ", ".join(param(r) for r in values) + ")")
         elif key == "no_mpaa":
             clauses.append("(m.mpaa IS NULL OR m.mpaa NOT IN (" + ", ".join(param(r) for r in values) + "))")
-        elif key == "year":
+        elif key in ("year", "runtime"):
+            column = "m.year" if key == "year" else "m.runtime_min"
             first, last = values
             if first is not None:
-                clauses.append(f"m.year >= {param(int(first))}")
+                clauses.append(f"{column} >= {param(int(first))}")
             if last is not None:
-                clauses.append(f"m.year <= {param(int(last))}")
+                clauses.append(f"{column} <= {param(int(last))}")
         else:
             raise ValueError(f"want: unknown key {key!r}")
     return clauses, params
