@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--worker", nargs=2, metavar=("CODE_ROOT", "URL"), help=argparse.SUPPRESS)
     parser.add_argument("--baseline", type=Path, help="the other checkout to compare with")
+    parser.add_argument("--baseline-rev", metavar="REV",
+                        help="the baseline's git revision, when DIR is an export, not a checkout")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("."))
     args = parser.parse_args(argv)
@@ -143,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     from chatbot.settings import database_url
 
     result = compare(args.baseline.resolve(), database_url(), args.rounds)
+    result["baseline"]["git_revision"] = result["baseline"]["git_revision"] or args.baseline_rev
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "turn_latency.json").write_text(json.dumps(result, indent=2) + "\n")
     _plot(result, args.out / "turn_latency.png")
