@@ -179,6 +179,10 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
     token = tokens[i]
     if _next(tokens, i) == "than":  # "older than 1970": the year says it
         return None
+    if token in ("last", "past") and tuple(tokens[i + 1 : i + 3]) in (
+            ("few", "years"), ("couple", "years"), ("couple", "of")):  # "the last few years"
+        end = i + 3 if tokens[i + 2] != "of" else i + 4
+        return i, end, (last_year or 2014) - RECENT_YEARS + 1, None
     if token in _RECENT or (token == "new" and _next(tokens, i) in ("movie", "movies", "film",
                                                                     "films", "release", "releases")):
         top = last_year or 2014

@@ -202,8 +202,7 @@ class Understander:
         role = expect if expect in PERSON_SLOTS else None
         free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
         cued = {i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS}
-        cued |= {i for i in range(1, len(tokens) - 1)  # "a Tarantino film"
-                 if tokens[i - 1] in ("a", "an") and tokens[i + 1] in _FILM_WORDS}
+        cued |= {i for i in range(1, len(tokens) - 1) if self._film_of(tokens, i, i + 1)}
         people: list[dict] = []
         previous_end = -1
         matches = self._names.find(free, role=role, cued=cued)
@@ -220,7 +219,8 @@ class Understander:
                     "name": person.name,
                     "roles": person.roles,
                     "films": {"actor": person.actor_films, "director": person.director_films},
-                    "cue": _cue(tokens, match.start, match.end),
+                    "cue": _cue(tokens, match.start, match.end) or (
+                        "film_of" if self._film_of(tokens, match.start, match.end) else None),
                     "typos": match.distance,
                     "negated": negated[match.start],
                     "sure": match.sure,
@@ -228,6 +228,13 @@ class Understander:
                     "group": group,
                 })
         return people
+
+    def _film_of(self, tokens: list[str], start: int, end: int) -> bool:
+        """"a Tarantino film", "an old Hitchcock thriller": a name between an article (and
+        maybe one word) and a film or genre word names whose film it is."""
+        after = tokens[end] if end < len(tokens) else ""
+        film = after in _FILM_WORDS or (after,) in self._strong or (_stem(after),) in self._strong
+        return film and bool({"a", "an"} & set(tokens[max(0, start - 2) : start]))
 
     def _ratings(self, tokens: list[str], expect: str | None, negated: list[bool],
                  used: set[int]) -> list[tuple]:
@@ -446,7 +453,7 @@ def _title_key(title: str) -> str:
 
 def _cue(tokens: list[str], start: int, end: int) -> str | None:
     """The role a cue word gives the name at ``[start, end)``: "with X", "by X", "X directed",
-    "X is fine as director"; ``"film_of"`` for "a X film" (director or actor by credits)."""
+    "X is fine as director"."""
     before = tokens[max(0, start - 2) : start]
     for role, words in _CUES.items():
         if any(t in words for t in before):
@@ -457,9 +464,6 @@ def _cue(tokens: list[str], start: int, end: int) -> str | None:
                 return role
         if after not in _CUE_FILLERS:
             break
-    if start and tokens[start - 1] in ("a", "an") and end < len(tokens) and \
-            tokens[end] in _FILM_WORDS:
-        return "film_of"
     return None
 
 
