@@ -10,7 +10,12 @@ so ``search`` is a few set intersections. Example::
 
 Cast order: the source (Wikidata) lists cast alphabetically, with no billing order, so the
 loader orders ``Movie.cast`` by prominence instead: the MovieLens votes of each actor's films
-in the catalogue, most first, then the source order. "Stars A, B and C" thus names the stars.
+in the catalogue, most first, then the source order. That is fame, not billing: the dialog
+says "with A, B and C", never "stars".
+
+Critics: ``critics_meter`` (% of reviews positive), ``critics_rating`` (their mean, 0-10) and
+``critics_reviews`` (how many) are the source's Rotten Tomatoes figures, ``metascore`` its
+Metacritic score (0-100); None where the source has none. The source holds no consensus text.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -71,6 +76,10 @@ class Movie:
     runtime_min: int | None
     rating: float | None
     votes: int
+    critics_meter: int | None = None
+    critics_rating: float | None = None
+    critics_reviews: int | None = None
+    metascore: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict; tuples become lists."""
@@ -132,6 +141,13 @@ class Catalog:
         self._by_actor = _index(films, lambda m: m.cast)
         self._by_director = _index(films, lambda m: m.directors)
         self._by_mpaa = _index(films, lambda m: (m.mpaa,) if m.mpaa else ())
+        self._by_year = _index(films, lambda m: (m.year,) if m.year is not None else ())
+        self._by_runtime = _index(films, lambda m: (m.runtime_min,) if m.runtime_min else ())
+        self._sets = {name: {k: frozenset(v) for k, v in index.items()} for name, index in (
+            ("genre", self._by_genre), ("actor", self._by_actor),
+            ("director", self._by_director), ("mpaa", self._by_mpaa), ("year", self._by_year),
+            ("runtime", self._by_runtime))}
+        self._ranked = sorted(self._movies, key=self._order.__getitem__)
         self._by_title = _index(films, lambda m: (keys.get(m.id) or normalise_title(m.title),))
         self._title_keys = sorted(self._by_title)
         self._names = {n.casefold(): n for n in (*self._by_actor, *self._by_director)}
@@ -197,6 +213,41 @@ class Catalog:
         ids = self._movies.keys() if found is None else found
         return sorted(ids, key=self._order.__getitem__)
 
+    def matching(self, constraints: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Ids of films meeting every constraint (see ``chatbot.constraints``), best-known first.
+
+        Example: ``matching([include("genre", "comedy"), years(1980, 1989)])``. Names match
+        ignoring case; an unknown value matches no film. ``[]`` of constraints: every film.
+        """
+        found: frozenset[int] | None = None
+        excluded: list[frozenset[int]] = []
+        for constraint in constraints:
+            ids = self._ids_with(constraint)
+            if constraint.get("exclude"):
+                excluded.append(ids)
+            else:
+                found = ids if found is None else found & ids
+        if found is None:
+            return [i for i in self._ranked if not any(i in e for e in excluded)]
+        result = found.difference(*excluded)
+        if len(result) * 8 > len(self._ranked):  # large: filter the ranked list, no sort
+            return [i for i in self._ranked if i in result]
+        return sorted(result, key=self._order.__getitem__)
+
+    def _ids_with(self, constraint: Mapping[str, Any]) -> frozenset[int]:
+        """Films that have one of the constraint's values, or a year in its range."""
+        slot = constraint["slot"]
+        index = self._sets[slot]
+        if slot in ("year", "runtime"):
+            first, last = constraint["range"]
+            keys = [y for y in index if (first is None or y >= first) and (last is None or y <= last)]
+        else:
+            key = {"genre": str.lower, "mpaa": normalise_mpaa}.get(
+                slot, lambda v: self._names.get(v.casefold()))
+            keys = [key(v) for v in constraint["values"]]
+        sets = [index[k] for k in keys if k in index]
+        return sets[0] if len(sets) == 1 else frozenset().union(*sets)
+
     def find_title(self, text: str) -> Movie | None:
         """The film called ``text`` ("the matrix", "Matrix, The (1999)"), or None.
 
@@ -221,9 +272,9 @@ def _popularity(movie: Movie) -> tuple[int, float, int]:
     return (-movie.votes, -(movie.rating or 0.0), movie.id)
 
 
-def _index(movies: Iterable[Movie], keys: Any) -> dict[str, list[int]]:
+def _index(movies: Iterable[Movie], keys: Any) -> dict[Any, list[int]]:
     """key -> ids of the films having it (each film's keys are unique, so no duplicates)."""
-    index: dict[str, list[int]] = defaultdict(list)
+    index: dict[Any, list[int]] = defaultdict(list)
     for movie in movies:
         for key in keys(movie):
             index[key].append(movie.id)
@@ -234,7 +285,8 @@ def _read_movies(engine: Engine) -> tuple[list[Movie], dict[int, str]]:
     columns = (
         MovieRow.id, MovieRow.title, MovieRow.title_key, MovieRow.year, MovieRow.genres,
         MovieRow.directors, MovieRow.cast, MovieRow.mpaa, MovieRow.runtime_min,
-        MovieRow.rating, MovieRow.votes,
+        MovieRow.rating, MovieRow.votes, MovieRow.critics_meter, MovieRow.critics_rating,
+        MovieRow.critics_reviews, MovieRow.metascore,
     )
     with engine.connect() as conn:
         rows = conn.execute(select(*columns)).all()
@@ -243,6 +295,8 @@ def _read_movies(engine: Engine) -> tuple[list[Movie], dict[int, str]]:
             id=row.id, title=row.title, year=row.year, genres=tuple(row.genres or ()),
             directors=tuple(row.directors or ()), cast=tuple(row.cast or ()), mpaa=row.mpaa,
             runtime_min=row.runtime_min, rating=row.rating, votes=row.votes or 0,
+            critics_meter=row.critics_meter, critics_rating=row.critics_rating,
+            critics_reviews=row.critics_reviews, metascore=row.metascore,
         )
         for row in rows
     ]

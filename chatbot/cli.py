@@ -65,9 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_db_commands(commands)
     evaluate = commands.add_parser(
-        "eval", help="NDCG@10 / recall@10 of the recommender vs a popularity baseline",
+        "eval", help="NDCG@10 / recall@10 of the recommender vs a popularity baseline, and the "
+        "pass rate per kind of the realistic-conversation suite",
         description="Fit on each MovieLens user's earlier 80%% of ratings, rank films for the "
-        "later 20%%, compare with ranking by popularity. Prints a table; --json writes it.",
+        "later 20%%, compare with ranking by popularity; then talk through the realistic "
+        "conversations of tests/dialog_suite and judge them against the catalogue. Prints "
+        "tables; --json writes both (the dialog section under \"dialog\").",
     )
     evaluate.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     evaluate.add_argument("--tune", action="store_true",
@@ -130,6 +133,8 @@ def _eval(args: argparse.Namespace) -> int:
     print(evaluate.format_table(result))
     print(f"(seed {result['seed']}, revision {result['git_revision'] or 'none'}, "
           f"{result['seconds']} s)")
+    result["dialog"] = evaluate.evaluate_dialogs()
+    print(evaluate.format_dialog_table(result["dialog"]))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -5,7 +5,7 @@ The PUMA port swaps any of them for a client that makes the same call through th
 (``/db``, ``/policy``, ``/sentiment``); the dialog manager does not change. Example::
 
     parts = local_components(Catalog.load(url), Recommender.load(url))
-    parts.db.search({"genre": ["comedy"], "actor": "Jim Carrey"})   # [ids...]
+    parts.db.search([{"slot": "genre", "values": ["comedy"], "exclude": False}])   # [ids...]
     parts.sentiment("that sounds awful")["compound"]                 # -0.4588
 
 For the port, ``serve_db`` / ``serve_policy`` answer one JSON request each (the service
@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from chatbot.constraints import check
 from chatbot.errors import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,15 @@ class Db(Protocol):
     """Catalogue and recommender operations the dialog needs; all arguments and results JSON."""
 
     def vocabulary(self) -> Json:
-        """``{"genres": [...], "mpaa": [...], "actors": {name: films}, "directors": {...}}``."""
+        """``{"genres": [...], "mpaa": [...], "actors": {name: films}, "directors": {...},
+        "titles": [...], "years": [first, last]}``."""
         ...
 
-    def search(self, constraints: Json) -> list[int]:
-        """Ids meeting all of ``{"genre": [g, ...], "actor", "director", "mpaa"}`` (any subset)."""
+    def search(self, constraints: list[Json] | Json) -> list[int]:
+        """Ids meeting every constraint (``chatbot.constraints``: a list of
+        ``{"slot", "values", "exclude"}`` / ``{"slot": "year", "range", "exclude"}``), best-known
+        first; the older ``{"genre": [g, ...], "actor", "director", "mpaa"}`` is accepted too.
+        Malformed constraints raise ``InvalidRequest`` naming the path and the fix."""
         ...
 
     def movie(self, movie_id: int) -> Json:
@@ -83,19 +88,14 @@ class LocalDb:
                 actors[name] = actors.get(name, 0) + 1
             for name in movie.directors:
                 directors[name] = directors.get(name, 0) + 1
+        years = [m.year for m in self._catalog if m.year is not None]
         return {"genres": list(self._catalog.genres), "mpaa": list(self._catalog.mpaa_ratings),
-                "actors": actors, "directors": directors}
+                "actors": actors, "directors": directors,
+                "titles": sorted({m.title for m in self._catalog}),
+                "years": [min(years), max(years)] if years else None}
 
-    def search(self, constraints: Json) -> list[int]:
-        genres = constraints.get("genre") or [None]
-        if isinstance(genres, str):
-            genres = [genres]
-        people = {k: constraints.get(k) or None for k in ("actor", "director", "mpaa")}
-        found: list[int] | None = None
-        for genre in genres:
-            ids = self._catalog.search(genre=genre, **people)
-            found = ids if found is None else [i for i in found if i in set(ids)]
-        return list(found or [])
+    def search(self, constraints: list[Json] | Json) -> list[int]:
+        return self._catalog.matching(check(constraints))
 
     def movie(self, movie_id: int) -> Json:
         return self._catalog.movie(int(movie_id)).to_dict()
@@ -122,15 +122,22 @@ def local_components(catalog: Any, recommender: Any) -> Components:
                       policy=decide)
 
 
-def constraints_of(items: list[list[Any]]) -> Json:
-    """``[["genre", "comedy"], ["actor", "X"]]`` -> ``{"genre": ["comedy"], "actor": "X"}``."""
-    constraints: Json = {}
-    for slot, value in items:
-        if slot == "genre":
-            constraints.setdefault("genre", []).append(value)
+def constraints_of(items: list[Any]) -> list[Json]:
+    """The constraint list ``Db.search`` takes, from wishes: constraint dicts pass through,
+    and older ``[slot, value]`` pairs become includes.
+
+    Example: ``constraints_of([["genre", "comedy"], {"slot": "year", "range": [1980, 1989],
+    "exclude": False}])`` -> ``[{"slot": "genre", "values": ["comedy"], "exclude": False},
+    {"slot": "year", "range": [1980, 1989], "exclude": False}]``.
+    """
+    found: list[Json] = []
+    for item in items:
+        if isinstance(item, dict):
+            found.append(dict(item))
         else:
-            constraints[slot] = value
-    return constraints
+            slot, value = item
+            found.append({"slot": slot, "values": [value], "exclude": False})
+    return found
 
 
 # -- the same interfaces over JSON requests, for the micro-service port ----------------------

@@ -13,7 +13,14 @@ swaps them for mesh calls without touching this module. Example::
 The flow is the original system's: genre -> actor -> director -> MPAA rating -> "I'm thinking
 about what you might like." -> a film in three sentences -> "Have you watched this movie
 before?" -> "Would you want another recommendation then?" or "Do you like this
-recommendation?" -> bye (signal "end").
+recommendation?" -> bye (signal "end"). Any wish can be given at any turn (a question already
+answered is skipped), release years too (never asked); a question about the film on the table
+is answered from the catalogue before the open question is asked again.
+
+State (``STATE_VERSION`` 2): ``wishes`` is the list of constraints in force
+(``chatbot.constraints``), ``dropped`` those set aside because nothing matched them all,
+``suggestion`` a "Did you mean ...?" awaiting a yes. States of version 1 (``prefs``) are
+read and upgraded.
 """
 
 from __future__ import annotations
@@ -26,16 +33,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot import nlg
-from chatbot.components import Components, constraints_of
+from chatbot.components import Components
+from chatbot.constraints import included_values, same_wish, without
 from chatbot.nlg import SLOTS
 from chatbot.sentiment import NEUTRAL
 from chatbot.text import clean_input
 
 log = logging.getLogger(__name__)
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 # Which wish to set aside first when nothing matches them all (weakest first).
-WEAKNESS = {"mpaa": 0, "director": 1, "actor": 2, "genre": 3}
+WEAKNESS = {"mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5}
 _FOLLOW_UPS = {"watched": nlg.WATCHED, "like": nlg.LIKE, "another": nlg.ANOTHER}
 
 
@@ -43,9 +51,27 @@ def new_state(seed: int = 0) -> dict[str, Any]:
     """A fresh conversation. Paraphrases depend on ``seed`` and the turn count only."""
     return {
         "v": STATE_VERSION, "seed": int(seed), "stage": "start", "turns": 0,
-        "answered": [], "prefs": {}, "dropped": [], "like": [], "shown": [], "rejected": [],
-        "current": None, "empathy_shown": False, "misses": 0, "last_act": None,
+        "answered": [], "wishes": [], "dropped": [], "suggestion": None, "last_slot": None,
+        "like": [], "shown": [], "rejected": [], "current": None, "empathy_shown": False,
+        "misses": 0, "last_act": None,
     }
+
+
+def upgrade_state(state: dict[str, Any]) -> dict[str, Any]:
+    """A state of any version as the current one (version 1 kept wishes as ``prefs``)."""
+    if state.get("v", 1) >= STATE_VERSION:
+        return state
+    prefs = state.pop("prefs", None) or {}
+    state["wishes"] = [{"slot": slot, "values": [v], "exclude": False}
+                       for slot in SLOTS for v in _as_list(prefs.get(slot))]
+    state["dropped"] = [{"slot": slot, "values": [v], "exclude": False}
+                        for slot, v in state.get("dropped") or ()]
+    state.update(v=STATE_VERSION, suggestion=None, last_slot=None)
+    return state
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value else []
 
 
 @dataclass(frozen=True)
@@ -70,11 +96,12 @@ class DialogManager:
             "not_understood": self._not_understood, "bye": self._bye, "ended": self._ended,
             "ask_like": self._ask_like, "ask_another": self._ask_another,
             "accept": self._accept, "reject": self._reject, "next": self._next,
+            "suggest": self._suggest, "decline": self._decline, "answer": self._answer,
         }
 
     def step(self, state: dict[str, Any], text: object) -> Step:
         """Answer ``text`` (anything; it is cleaned) in conversation ``state`` (not modified)."""
-        state = copy.deepcopy(state)
+        state = upgrade_state(copy.deepcopy(state))
         rng = random.Random(f"{state['seed']}:{state['turns']}")
         state["turns"] += 1
         cleaned, truncated = clean_input(text)
@@ -96,8 +123,8 @@ class DialogManager:
         if text:
             understanding = self._parts.nlu(text, "genre")
             decision = self._parts.policy(state, understanding, dict(NEUTRAL))
-            if decision.get("act") == "fill":
-                self._fill(state, decision, rng, out)
+            if decision.get("act") in ("fill", "suggest"):
+                self._acts[decision["act"]](state, decision, rng, out)
                 return
         out.append(nlg.question("genre", rng))
 
@@ -113,6 +140,7 @@ class DialogManager:
             out.append(nlg.pick(nlg.EMPATHY, rng))
             state["empathy_shown"] = True
         state["last_act"] = act
+        state["suggestion"] = None  # a "Did you mean ...?" holds for the next turn only
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
 
     # -- acts while asking for wishes -------------------------------------------------------
@@ -121,22 +149,32 @@ class DialogManager:
         if not self._record_wishes(state, decision, out):
             self._ask_again(state, rng, out)
             return
-        self._narrow(state, out)
-        self._advance(state, rng, out)
+        # a correction is what the user wants now; an answer to a question is one wish of many
+        self._narrow(state, out, decision.get("added") if decision.get("replaced") else ())
+        if not state.get("suggestion"):  # else the "Did you mean ...?" is the question
+            self._advance(state, rng, out)
 
     def _record_wishes(self, state: dict, decision: dict, out: list[str]) -> bool:
         """Store the wishes and "something like" film; False when none could be used."""
-        fills = dict(decision.get("fills") or {})
+        added = list(decision.get("added") or ())
+        replaced = list(decision.get("replaced") or ())
         liked = self._like_title(state, decision.get("title"), out)
-        for slot, value in fills.items():
-            state["prefs"][slot] = value
-            state["dropped"] = [item for item in state["dropped"] if item[0] != slot]
-            _mark_answered(state, slot)
-        if fills:
-            out.append(nlg.acknowledge(fills))
-        if liked and state["stage"] in SLOTS:
+        if added or replaced:
+            state["wishes"] = [dict(w) for w in decision.get("wishes") or ()]
+            # a wish said again, or one the user just changed, is no longer set aside
+            state["dropped"] = without(
+                [d for d in state["dropped"] if any(same_wish(d, w) for w in state["wishes"])],
+                added)
+            for wish in added:
+                _mark_answered(state, wish["slot"])
+            people = [w["slot"] for w in added if w["slot"] in ("actor", "director")]
+            state["last_slot"] = people[-1] if people else state.get("last_slot")
+            out.append(nlg.acknowledge(added, replaced))
+        if (liked or decision.get("skip")) and state["stage"] in SLOTS:
             _mark_answered(state, state["stage"])
-        return bool(fills or liked)
+        if decision.get("suggest"):
+            _ask_suggestion(state, decision["suggest"], out)
+        return bool(added or replaced or liked or decision.get("suggest"))
 
     def _like_title(self, state: dict, title: str | None, out: list[str]) -> bool:
         if not title:
@@ -153,6 +191,20 @@ class DialogManager:
     def _skip(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         _mark_answered(state, state["stage"])
         self._advance(state, rng, out)
+
+    def _suggest(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        if decision.get("suggest"):
+            _ask_suggestion(state, decision["suggest"], out)
+
+    def _decline(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        out.append(nlg.pick(nlg.DECLINED, rng))
+        self._ask_again(state, rng, out)
+
+    def _answer(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """Answer a question about the film on the table, then ask the open question again."""
+        movie = self._parts.db.movie(state["current"]["id"])
+        out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state)))
+        self._ask_again(state, rng, out)
 
     def _clarify(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.pick(nlg.CLARIFY[state["stage"]], rng))
@@ -190,25 +242,34 @@ class DialogManager:
         out.append(nlg.THINKING)
         self._recommend(state, rng, out)
 
-    def _narrow(self, state: dict, out: list[str]) -> None:
-        """Keep the wishes satisfiable: set aside the weakest ones when nothing matches all."""
+    def _narrow(self, state: dict, out: list[str], fresh: Any = ()) -> None:
+        """Keep the wishes satisfiable by a film not yet shown: set aside the weakest ones when
+        nothing matches all. Wishes just given as a correction or while a film is on the table
+        (``fresh``) are set aside only if setting aside older ones cannot help: they are what
+        the user wants now ("actually make it a thriller" must not be the one left out)."""
         items = active_items(state)
-        if not items or self._parts.db.search(constraints_of(items)):
+        seen = set(state["shown"]) | set(state["like"])
+        if not items or self._unseen(items, seen):
             return
-        ordered = sorted(items, key=lambda item: (WEAKNESS.get(item[0], 0), -items.index(item)))
-        for size in range(1, len(ordered) + 1):
-            for dropped in itertools.combinations(ordered, size):
-                kept = [item for item in items if item not in dropped]
-                if not kept or self._parts.db.search(constraints_of(kept)):
-                    state["dropped"].extend(list(item) for item in dropped)
-                    out.append(nlg.relaxed(dropped))
-                    log.debug("relaxed %s", dropped)
-                    return
+        older = [i for i in items if not any(same_wish(i, f) for f in fresh)]
+        for pool in (older, items) if len(older) < len(items) else (items,):
+            ordered = sorted(pool, key=lambda i: (WEAKNESS.get(i["slot"], 0), items.index(i)))
+            for size in range(1, len(ordered) + 1):
+                for dropped in itertools.combinations(ordered, size):
+                    kept = [item for item in items if item not in dropped]
+                    if not kept or self._unseen(kept, seen):
+                        state["dropped"].extend(dict(item) for item in dropped)
+                        out.append(nlg.relaxed(dropped))
+                        log.debug("relaxed %s", dropped)
+                        return
+
+    def _unseen(self, items: list[dict], seen: set[int]) -> bool:
+        return any(i not in seen for i in self._parts.db.search(items))
 
     # -- acts once a film is proposed --------------------------------------------------------
 
     def _recommend(self, state: dict, rng: random.Random, out: list[str]) -> None:
-        ids = self._parts.db.search(constraints_of(active_items(state)))
+        ids = self._parts.db.search(active_items(state))
         exclude = set(state["shown"]) | set(state["like"])
         pool = [i for i in ids if i not in exclude]
         if not pool:
@@ -219,7 +280,7 @@ class DialogManager:
         movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
         state["current"] = _public_movie(movie)
         state["shown"].append(movie["id"])
-        out.extend(nlg.describe(movie))
+        out.extend(nlg.describe(movie, _asked(state)))
         out.append(nlg.WATCHED)
         state["stage"] = "watched"
 
@@ -252,7 +313,13 @@ class DialogManager:
         if not self._record_wishes(state, decision, out):
             self._ask_again(state, rng, out)
             return
-        self._narrow(state, out)
+        if state.get("suggestion"):
+            return  # the "Did you mean ...?" is the question
+        current = state["current"] or {}
+        if decision.get("reject") and current.get("id") is not None \
+                and current["id"] not in state["rejected"]:
+            state["rejected"].append(current["id"])
+        self._narrow(state, out, decision.get("added") or ())
         self._recommend(state, rng, out)
 
     def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -263,14 +330,23 @@ class DialogManager:
         out.append(nlg.ENDED)
 
 
-def active_items(state: dict[str, Any]) -> list[list[Any]]:
-    """The wishes in force: ``[[slot, value], ...]`` minus those set aside."""
-    items: list[list[Any]] = []
-    for slot in SLOTS:
-        value = state["prefs"].get(slot)
-        values = value if isinstance(value, list) else [value] if value else []
-        items.extend([slot, v] for v in values if [slot, v] not in state["dropped"])
-    return items
+def active_items(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The wishes in force (constraints, ``chatbot.constraints``) minus those set aside."""
+    dropped = state.get("dropped") or []
+    return [dict(w) for w in state.get("wishes") or []
+            if not any(same_wish(w, d) for d in dropped)]
+
+
+def _asked(state: dict[str, Any]) -> dict[str, list[str]]:
+    """The genres and actors the user asked for (in force), for describing a film."""
+    items = active_items(state)
+    return {"genre": included_values(items, "genre"), "actor": included_values(items, "actor")}
+
+
+def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:
+    """Ask "Did you mean <name>?" and keep the wish for a yes on the next turn."""
+    state["suggestion"] = dict(suggestion)
+    out.append(nlg.did_you_mean(suggestion["name"]))
 
 
 def _mark_answered(state: dict[str, Any], slot: str) -> None:

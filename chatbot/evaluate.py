@@ -14,14 +14,21 @@ so the test split is never looked at while tuning. Example::
 
     result = evaluate("sqlite:///var/chatbot.sqlite3")
     result["model"]["ndcg@10"] > result["popularity"]["ndcg@10"]
+
+The dialog section (``evaluate_dialogs``): the realistic-conversation suite of the source
+checkout (``tests/dialog_suite``: conversations in kinds such as negation, release dates or
+corrections), each talked through with ``Chatbot.turn`` and judged against the catalogue read
+with SQL; the pass rate per kind and the p50/p90 of ``Chatbot.turn``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import itertools
 import logging
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,6 +42,7 @@ from chatbot.recommender import Params, Recommender, read_ratings
 
 log = logging.getLogger(__name__)
 
+DIALOG_SUITE = Path(__file__).resolve().parents[1] / "tests" / "dialog_suite" / "judge.py"
 K = 10
 HOLDOUT_FRACTION = 0.2
 MIN_USER_RATINGS = 5
@@ -130,6 +138,45 @@ def evaluate(url: str | None = None, *, params: Params | None = None) -> dict[st
         "git_revision": git_revision(),
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def evaluate_dialogs(url: str | None = None, suite: Path = DIALOG_SUITE) -> dict[str, Any]:
+    """Pass rates per kind of the realistic-conversation suite at ``suite``, and turn latency.
+
+    Returns ``{"kinds": {kind: {"passed", "total", "rate"}, ..., "all": ...}, "failed": [ids],
+    "turn_latency_ms": {"p50", "p90", "turns"}, "conversations": n}``, or ``{"error": ...}``
+    when the suite is not there (an install without the source checkout's tests/).
+    """
+    if not suite.is_file():
+        return {"error": f"no conversation suite at {suite}: run from a source checkout"}
+    from chatbot.bot import Chatbot
+    from chatbot.settings import database_url
+
+    spec = importlib.util.spec_from_file_location("chatbot_dialog_suite", suite)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = module  # type: ignore[union-attr]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    url = url or database_url()
+    judge = module.Judge(url)
+    try:
+        results = module.run_suite(Chatbot(database_url=url, seed=0), judge)
+    finally:
+        judge.close()
+    return {"kinds": module.pass_rates(results),
+            "failed": [r.case["id"] for r in results if not r.passed],
+            "turn_latency_ms": module.turn_latency_ms(results), "conversations": len(results)}
+
+
+def format_dialog_table(dialog: dict[str, Any]) -> str:
+    """The dialog section as a small text table: pass rate per kind of conversation."""
+    if "error" in dialog:
+        return f"dialog: {dialog['error']}"
+    lines = [f"{'conversations':<16}{'passed':>8}{'total':>7}{'rate':>7}"]
+    for kind, row in dialog["kinds"].items():
+        lines.append(f"{kind:<16}{row['passed']:>8}{row['total']:>7}{row['rate']:>7.0%}")
+    latency = dialog["turn_latency_ms"]
+    lines.append(f"Chatbot.turn p50 {latency['p50']} ms, p90 {latency['p90']} ms")
+    return "\n".join(lines)
 
 
 def format_table(result: dict[str, Any]) -> str:

@@ -44,7 +44,7 @@ from chatbot.db.models import (
 log = logging.getLogger(__name__)
 
 DATASET_NAME = "catalogue+movielens"
-LOADER_VERSION = 3
+LOADER_VERSION = 4
 BAYES_PRIOR_VOTES = 10  # a film's mean is shrunk towards the global mean as if by 10 votes
 BATCH_ROWS = 5000
 _NAME_SUFFIXES = {"jr.", "jr", "sr.", "sr", "ii", "iii", "iv"}
@@ -150,7 +150,8 @@ def _catalogue_rows(path: str) -> list[sqlite3.Row]:
     try:
         return con.execute(
             'SELECT o.ID, o.imdbID, o.Title, o.Year, o.Rating, o.Runtime, o.Genre, o.Director, '
-            'o.Writer, o."Cast", t.Meter FROM omdb o LEFT JOIN tomatoes t ON t.ID = o.ID '
+            'o.Writer, o."Cast", o.Metacritic, t.Meter, t.Rating AS critics_rating, '
+            't.Reviews FROM omdb o LEFT JOIN tomatoes t ON t.ID = o.ID '
             "ORDER BY o.ID"
         ).fetchall()
     finally:
@@ -181,9 +182,20 @@ def _movie_row(row: sqlite3.Row) -> dict[str, Any]:
         "year": row["Year"],
         "mpaa": normalise_mpaa(row["Rating"]),
         "runtime_min": round(row["Runtime"]) if row["Runtime"] else None,
-        "critics_meter": row["Meter"],
+        **_critics(row),
         "rating": None,
         "votes": 0,
+    }
+
+
+def _critics(row: sqlite3.Row) -> dict[str, Any]:
+    """The critics' figures, or None each where the source has no review to back them."""
+    reviews = row["Reviews"] or 0
+    return {
+        "critics_meter": row["Meter"] if reviews else None,
+        "critics_rating": row["critics_rating"] if reviews else None,
+        "critics_reviews": reviews or None,
+        "metascore": row["Metacritic"] or None,
     }
 
 

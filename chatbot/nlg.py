@@ -4,10 +4,16 @@ Every function takes the ``random.Random`` of the turn, so the same seed and inp
 same words. Example::
 
     describe({"title": "Heat", "year": 1995, "runtime_min": 170, "genres": ["action", "crime"],
-              "cast": ["Al Pacino", "Robert De Niro"], "directors": ["Michael Mann"], "mpaa": "R"})
+              "cast": ["Al Pacino", "Robert De Niro"], "directors": ["Michael Mann"], "mpaa": "R"},
+             asked={"genre": ["crime"], "actor": ["Robert De Niro"]})
     # ['How about Heat (1995)?',
-    #  'Heat stars Al Pacino and Robert De Niro and is directed by Michael Mann.',
-    #  'This film is 170 minutes long. It is an action and crime movie, and is rated R.']
+    #  'Heat is directed by Michael Mann, with Robert De Niro and Al Pacino.',
+    #  'This film is 170 minutes long. It is a crime and action movie, and is rated R.']
+
+The catalogue has no billing order (its cast order is fame, see ``chatbot.catalog``), so a film
+is "with" its actors, never "starring" them; the genres and actors the user asked for come
+first. A sentence that ends on a title or name carrying its own "!", "?" or "." gets no second
+mark ("Enjoy Airplane!").
 """
 
 from __future__ import annotations
@@ -16,11 +22,13 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chatbot.text import indefinite_article, join_words
+from chatbot.constraints import describe_minutes, describe_range
+from chatbot.text import end_sentence, indefinite_article, join_words
 
 SLOTS = ("genre", "actor", "director", "mpaa")
 SLOT_LABELS = {"genre": "the genre", "actor": "the actor", "director": "the director",
                "mpaa": "the rating"}
+PLURAL_LABELS = {"genre": "the genres", "actor": "the actors", "director": "the directors"}
 
 INTRO = ("Hi, I'm Chatbot. I'm trying to give better movie recommendations by asking you a few "
          "questions. You can answer \"no preference\" to any of them.")
@@ -66,6 +74,7 @@ EMPATHY = ("I'm sorry you're having a hard time. Maybe a good movie will help a 
            "That sounds tough, I'm sorry. Let's find you something good to watch.")
 HINT = "You can also say \"no preference\" to skip this question."
 EMPTY = "I didn't get any text. Could you type your answer?"
+DECLINED = ("OK, never mind.", "Alright, not that one then.")
 TRUNCATED = "That was a long message, so I only read the beginning."
 
 
@@ -75,37 +84,63 @@ def question(slot: str, rng: random.Random) -> str:
 
 
 def pick(options: Sequence[str], rng: random.Random, **fields: Any) -> str:
-    return rng.choice(options).format(**fields)
+    """A random option filled with ``fields``; a field that ends a sentence with its own
+    "!", "?" or "." gets no second full stop."""
+    text = rng.choice(options).format(**fields)
+    for value in map(str, fields.values()):
+        if value.endswith((".", "!", "?")):
+            text = text.replace(f"{value}.", value)
+    return text
 
 
-def describe(movie: Mapping[str, Any]) -> list[str]:
-    """The three sentences proposing ``movie`` (a ``Movie.to_dict()``); missing facts left out."""
+def did_you_mean(name: str) -> str:
+    return f"Did you mean {name}?"
+
+
+def describe(movie: Mapping[str, Any], asked: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """The three sentences proposing ``movie`` (a ``Movie.to_dict()``); missing facts left out.
+
+    ``asked``: ``{"genre": [...], "actor": [...]}`` the user asked for, named first.
+    """
+    asked = asked or {}
     title = str(movie.get("title") or "this film")
     year = movie.get("year")
     sentences = [f"How about {title} ({year})?" if year else f"How about {title}?"]
-    people = _people_sentence(title, movie)
+    people = _people_sentence(title, movie, asked.get("actor") or ())
     if people:
         sentences.append(people)
-    facts = _facts_sentence(movie)
+    facts = _facts_sentence(movie, asked.get("genre") or ())
     if facts:
         sentences.append(facts)
     return sentences
 
 
-def _people_sentence(title: str, movie: Mapping[str, Any]) -> str:
-    cast = [c for c in movie.get("cast") or () if c][:3]
+def _people_sentence(title: str, movie: Mapping[str, Any], actors: Sequence[str]) -> str:
+    cast = _cast(movie, actors, 3)
     directors = [d for d in movie.get("directors") or () if d][:3]
-    parts = []
-    if cast:
-        parts.append(f"stars {join_words(cast)}")
+    if directors and cast:
+        return end_sentence(f"{title} is directed by {join_words(directors)}, with {join_words(cast)}")
     if directors:
-        parts.append(f"is directed by {join_words(directors)}")
-    return f"{title} {' and '.join(parts)}." if parts else ""
+        return end_sentence(f"{title} is directed by {join_words(directors)}")
+    return end_sentence(f"{title} is a film with {join_words(cast)}") if cast else ""
 
 
-def _facts_sentence(movie: Mapping[str, Any]) -> str:
+def _cast(movie: Mapping[str, Any], actors: Sequence[str], count: int) -> list[str]:
+    """``count`` names of the cast, the asked-for actors first, then the best known."""
+    cast = [c for c in movie.get("cast") or () if c]
+    first = [a for a in actors if a in cast]
+    return (first + [c for c in cast if c not in first])[: max(count, len(first))]
+
+
+def _genres(movie: Mapping[str, Any], asked: Sequence[str], count: int = 3) -> list[str]:
+    genres = [g for g in movie.get("genres") or () if g]
+    first = [g for g in asked if g in genres]
+    return (first + [g for g in genres if g not in first])[: max(count, len(first))]
+
+
+def _facts_sentence(movie: Mapping[str, Any], asked: Sequence[str]) -> str:
     runtime = movie.get("runtime_min")
-    genres = [g for g in movie.get("genres") or () if g][:3]
+    genres = _genres(movie, asked)
     mpaa = movie.get("mpaa")
     sentences = []
     if runtime:
@@ -118,30 +153,167 @@ def _facts_sentence(movie: Mapping[str, Any]) -> str:
     return " ".join(sentences)
 
 
-def relaxed(dropped: Sequence[Sequence[Any]]) -> str:
-    """The notice that some wishes were set aside, naming them."""
-    named = [_describe_item(slot, value) for slot, value in dropped]
+def relaxed(dropped: Sequence[Any]) -> str:
+    """The notice that some wishes (constraints, or older ``[slot, value]`` pairs) were set
+    aside, naming them."""
+    named = [describe_wish(_as_wish(item)) for item in dropped]
     if not named:
         return NO_EXACT_MATCH
-    return f"{NO_EXACT_MATCH} I had to leave out {join_words(named)}."
+    return end_sentence(f"{NO_EXACT_MATCH} I had to leave out {join_words(named)}")
 
 
-def acknowledge(fills: Mapping[str, Any]) -> str:
-    """``"Got it: comedy with Jim Carrey."`` for what the user just asked for."""
-    named = [_describe_item(slot, fills[slot]) for slot in SLOTS if fills.get(slot)]
-    return f"Got it: {join_words(named)}." if named else ""
+def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
+    """``"Got it: the genre thriller instead of comedy."`` for the wishes just added and the
+    ones they replaced. ``added`` may also be the older ``{slot: value}`` of fills."""
+    if isinstance(added, Mapping):
+        added = [_as_wish((slot, v)) for slot in SLOTS
+                 for v in _listed(added.get(slot))]
+    order = {slot: i for i, slot in enumerate((*SLOTS, "year", "runtime"))}
+    named: list[str] = []
+    plural: dict[str, list[str]] = {}  # "the genres action and comedy"
+    for wish in sorted(added, key=lambda w: (order.get(w["slot"], 9), w.get("exclude", False))):
+        gone = [r for r in replaced if r["slot"] == wish["slot"] and not r.get("exclude")]
+        if wish.get("exclude") and _implied_by(wish, gone, added):
+            continue
+        text = describe_wish(wish)
+        if gone and not wish.get("exclude"):
+            text += f" instead of {_values_text(gone)}"
+        elif _plain_one(wish) and sum(map(_plain_one, added)) > 1 and sum(
+                _plain_one(w) and w["slot"] == wish["slot"] for w in added) > 1:
+            if wish["slot"] not in plural:
+                plural[wish["slot"]] = []
+                named.append(wish["slot"])
+            plural[wish["slot"]].append(wish["values"][0])
+            continue
+        named.append(text)
+    named = [f"{PLURAL_LABELS[n]} {join_words(plural[n])}" if n in plural else n for n in named]
+    return end_sentence(f"Got it: {join_words(named)}") if named else ""
 
 
-def _describe_item(slot: str, value: Any) -> str:
-    if slot == "genre":
-        values = value if isinstance(value, list | tuple) else [value]
-        return f"the genre {join_words([str(v) for v in values])}"
-    if slot == "mpaa":
-        return f"the rating {value}"
-    return f"the {slot} {value}"
+def _plain_one(wish: Mapping[str, Any]) -> bool:
+    """A single value asked for in a slot that can hold several ("the actors A and B")."""
+    return (wish["slot"] in PLURAL_LABELS and not wish.get("exclude")
+            and len(wish.get("values") or ()) == 1)
+
+
+def describe_wish(wish: Mapping[str, Any]) -> str:
+    """``{"slot": "genre", "values": ["comedy"], ...}`` -> ``"the genre comedy"``; exclusions
+    read "no drama", "nothing with Adam Sandler", "nothing rated R"; years "films from the
+    1980s"."""
+    slot, excluded = wish["slot"], bool(wish.get("exclude"))
+    if slot == "year":
+        span = describe_range(*wish["range"])
+        return f"nothing from {span}" if excluded else f"films from {span}"
+    if slot == "runtime":
+        span = describe_minutes(*wish["range"])
+        return f"nothing {span}" if excluded else f"films {span}"
+    values = " or ".join(str(v) for v in wish["values"])
+    if excluded:
+        return {"genre": f"no {values}", "actor": f"nothing with {values}",
+                "director": f"nothing directed by {values}"}.get(slot, f"nothing rated {values}")
+    return f"{SLOT_LABELS.get(slot, 'the ' + slot)} {values}"
+
+
+def _values_text(wishes: Sequence[Mapping[str, Any]]) -> str:
+    if wishes[0]["slot"] == "year":
+        return describe_range(*wishes[0]["range"])
+    if wishes[0]["slot"] == "runtime":
+        return describe_minutes(*wishes[0]["range"])
+    return join_words([" or ".join(map(str, w["values"])) for w in wishes])
+
+
+def _implied_by(exclusion: Mapping[str, Any], gone: Sequence[Mapping[str, Any]],
+                added: Sequence[Mapping[str, Any]]) -> bool:
+    """"Tom Hanks, not Tom Cruise": the exclusion reads as the "instead of" of an include."""
+    retracted = {v for g in gone for v in g.get("values") or ()}
+    replacing = any(a["slot"] == exclusion["slot"] and not a.get("exclude") for a in added)
+    return replacing and set(exclusion["values"]) <= retracted
+
+
+def _as_wish(item: Any) -> Mapping[str, Any]:
+    if isinstance(item, Mapping):
+        return item
+    slot, value = item
+    return {"slot": slot, "values": _listed(value), "exclude": False}
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value] if value else []
 
 
 def like_title(movie: Mapping[str, Any]) -> str:
     year = movie.get("year")
     title = movie.get("title")
-    return f"Got it, something like {title} ({year})." if year else f"Got it, something like {title}."
+    return f"Got it, something like {title} ({year})." if year else end_sentence(
+        f"Got it, something like {title}")
+
+
+def answer(topics: Sequence[str], movie: Mapping[str, Any],
+           asked: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """Sentences answering questions about ``movie`` (a ``Movie.to_dict()``), from what the
+    catalogue holds and saying so where it holds nothing. Topics: ``cast``, ``director``,
+    ``plot``, ``runtime``, ``year``, ``mpaa``, ``genre``, ``quality``.
+
+    Example: ``answer(["runtime"], heat)`` -> ``['Heat is 170 minutes long.']``.
+    """
+    asked = asked or {}
+    title = str(movie.get("title") or "It")
+    writers = {
+        "cast": lambda: _cast_answer(title, movie, asked.get("actor") or ()),
+        "director": lambda: _director_answer(title, movie),
+        "plot": lambda: _plot_answer(title, movie, asked),
+        "runtime": lambda: (f"{title} is {int(movie['runtime_min'])} minutes long"
+                            if movie.get("runtime_min") else f"I don't know how long {title} is"),
+        "year": lambda: (f"{title} came out in {movie['year']}" if movie.get("year")
+                         else f"I don't know when {title} came out"),
+        "mpaa": lambda: (f"{title} is rated {movie['mpaa']}" if movie.get("mpaa")
+                         else f"{title} has no MPAA rating in my catalogue"),
+        "genre": lambda: _kind_sentence(title, movie, asked.get("genre") or ()),
+        "quality": lambda: _quality_answer(movie),
+    }
+    return [end_sentence(writers[t]()) for t in topics if t in writers]
+
+
+def _cast_answer(title: str, movie: Mapping[str, Any], actors: Sequence[str]) -> str:
+    cast = _cast(movie, actors, 4)
+    return f"{title} is with {join_words(cast)}" if cast else f"I don't know who is in {title}"
+
+
+def _director_answer(title: str, movie: Mapping[str, Any]) -> str:
+    directors = [d for d in movie.get("directors") or () if d]
+    if not directors:
+        return f"I don't know who directed {title}"
+    return f"{title} was directed by {join_words(directors)}"
+
+
+def _plot_answer(title: str, movie: Mapping[str, Any], asked: Mapping[str, Sequence[str]]) -> str:
+    kind = _kind_sentence("it", movie, asked.get("genre") or ())
+    known = f", but {kind}" if kind else ""
+    return f"I don't have a plot summary of {title}{known}"
+
+
+def _kind_sentence(subject: str, movie: Mapping[str, Any], asked: Sequence[str]) -> str:
+    genres = _genres(movie, asked)
+    if not genres:
+        return ""
+    return f"{subject} is {indefinite_article(genres[0])} {join_words(genres)} movie"
+
+
+def _quality_answer(movie: Mapping[str, Any]) -> str:
+    """Only what the catalogue holds: the critics' figures and MovieLens users' ratings."""
+    meter, reviews = movie.get("critics_meter"), movie.get("critics_reviews")
+    sentences = []
+    if meter is not None and reviews:
+        verdict = ("Critics liked it" if meter >= 75 else "Critics were mixed" if meter >= 50
+                   else "Critics mostly disliked it")
+        average = movie.get("critics_rating")
+        mean = f", with an average score of {average:g}/10" if average else ""
+        sentences.append(f"{verdict}: {meter}% of {reviews} reviews were positive{mean}.")
+    elif movie.get("metascore"):
+        sentences.append(f"Its Metacritic score is {movie['metascore']} out of 100.")
+    else:
+        sentences.append("I have no critics' reviews of it.")
+    votes, rating = movie.get("votes") or 0, movie.get("rating")
+    if rating and votes >= 20:
+        sentences.append(f"MovieLens users rate it about {rating:.1f} out of 5 ({votes} ratings).")
+    return " ".join(sentences)

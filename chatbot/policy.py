@@ -3,24 +3,49 @@
 No IO and no randomness, so the PUMA port can serve it from any instance behind ``/policy``
 and tests need nothing but dicts. Example::
 
-    decide({"stage": "genre"}, {"intent": "unknown", "genres": ["comedy"], ...}, NEUTRAL)
-    # {'act': 'fill', 'fills': {'genre': ['comedy']}, 'title': None, 'empathy': False}
+    decide({"stage": "genre", "wishes": []}, nlu("a 90s comedy"), NEUTRAL)
+    # {'act': 'fill', 'wishes': [<comedy>, <1990-1999>], 'added': [...], 'replaced': [], ...}
 
-Acts: ``fill`` (wishes to record; ``title`` = "something like" text), ``skip`` (no preference),
-``clarify`` ("yes" without a name), ``greet``, ``not_understood``, ``empty``, ``bye``,
-``ask_like`` / ``ask_another`` (after "have you watched it?"), ``accept`` (liked: end),
-``reject`` (next film, steering away from this one), ``next`` (next film, no judgement),
-``refine`` (new wishes while a film is proposed), ``ended`` (talking after the end).
+**Wishes** are the conversation's constraints (``chatbot.constraints``: genre, actor,
+director and MPAA values to include or exclude; release years and runtime minutes as integer,
+inclusive ranges).
+They are ANDed. ``plan_wishes`` merges what the user just said into them, resolving a
+conflict between two wishes so:
+
+1. *The later wish wins over the earlier one it contradicts.* Asking for a value removes an
+   earlier exclusion of it ("no comedies" ... "a comedy is fine"); excluding a value removes
+   it from earlier includes ("not Ben Stiller") and keeps the exclusion.
+2. *A correction replaces.* With a correction cue ("I meant", "actually", "make it",
+   "instead", "scratch that") the includes of the slot it names are replaced, and the reply
+   says what it replaced ("the genre thriller instead of comedy"). A person's slot in a
+   correction is the slot of the person it retracts or of the last person given.
+3. *A slot a film has one of replaces:* a new MPAA rating, release or runtime range or director
+   replaces the earlier one (unless joined by "or", which makes one any-of wish).
+4. *Otherwise a wish adds*: two genres mean both, two actors mean both in the cast.
+5. *When nothing in the catalogue meets them all,* the dialog sets aside the weakest wishes
+   (rating, then runtime, years, director, actor, genre; the older first) and says which.
+
+Acts: ``fill`` (record ``wishes``; ``title`` = "something like" text), ``skip`` (no
+preference), ``clarify`` ("yes" without a name), ``suggest`` (ask "Did you mean <name>?"),
+``decline`` (no to that), ``greet``, ``not_understood``, ``empty``, ``bye``, ``answer``
+(a question about the film on the table: ``topics``), ``ask_like`` / ``ask_another`` (after
+"have you watched it?"), ``accept`` (liked: end), ``reject`` (next film, steering away from
+this one), ``next`` (next film, no judgement), ``refine`` (new wishes while a film is
+proposed; ``reject`` true when they come with a no), ``ended`` (talking after the end).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.constraints import same_wish
 from chatbot.text import fold
 
 SLOTS = ("genre", "actor", "director", "mpaa")
+ANSWER_STAGES = ("watched", "like", "another")
+REPLACING_SLOTS = ("mpaa", "year", "runtime", "director")
+SINGLE_VALUED = ("mpaa", "year", "runtime")  # a film has one: the last one said wins
 POSITIVE = 0.3
 NEGATIVE = -0.3
 DISTRESS = -0.5
@@ -35,33 +60,56 @@ _SELF_WORDS = frozenset("i im me my myself feel feeling".split())
 def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> dict:
     """The next dialog act for ``state["stage"]`` given what the user said."""
     stage = state.get("stage", "genre")
-    decision = {"act": "not_understood", "fills": {}, "title": None,
-                "empathy": _distressed(state, nlu, sentiment)}
+    decision: dict[str, Any] = {"act": "not_understood", "fills": {}, "title": None,
+                                "empathy": _distressed(state, nlu, sentiment)}
     if stage == "end":
         return decision | {"act": "ended", "empathy": False}
     if nlu.get("empty"):
         return decision | {"act": "empty"}
     if nlu.get("intent") == "bye":
         return decision | {"act": "bye"}
-    fills = slot_fills(stage, nlu)
+    if stage in ANSWER_STAGES and state.get("current") and nlu.get("question"):
+        return decision | {"act": "answer", "topics": list(nlu["question"])}
+    plan = plan_wishes(state, nlu)
+    wished = bool(plan["added"] or plan["replaced"] or nlu.get("title"))
+    if state.get("suggestion") and not wished and not plan["suggest"]:
+        answer = _yes_no(nlu, sentiment)
+        if answer in ("yes", "liked"):
+            plan = plan_wishes(state, {"constraints": [state["suggestion"]["constraint"]]})
+            return decision | _wish_act(stage, nlu, plan, sentiment)
+        if answer in ("no", "disliked"):
+            return decision | {"act": "decline"}
+    if wished or plan["suggest"]:
+        return decision | _wish_act(stage, nlu, plan, sentiment)
     if stage in SLOTS:
-        return decision | _slot_act(nlu, fills)
-    if fills or nlu.get("title"):
-        return decision | {"act": "refine", "fills": fills, "title": nlu.get("title")}
+        return decision | {"act": _slot_act(nlu)}
     return decision | {"act": _answer_act(stage, _yes_no(nlu, sentiment))}
 
 
-def _slot_act(nlu: Mapping[str, Any], fills: dict[str, Any]) -> dict:
-    if fills or nlu.get("title"):
-        return {"act": "fill", "fills": fills, "title": nlu.get("title")}
+def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
+              sentiment: Mapping[str, float]) -> dict:
+    act = "fill" if stage in SLOTS else "refine"
+    if plan["suggest"] and not (plan["added"] or plan["replaced"] or nlu.get("title")):
+        act = "suggest"
+    fills = _summary(plan["added"])
+    result = {"act": act, "fills": fills, "title": nlu.get("title"), "wishes": plan["wishes"],
+              "added": plan["added"], "replaced": plan["replaced"], "suggest": plan["suggest"]}
+    if stage in SLOTS and stage not in fills and nlu.get("intent") == "no_preference":
+        result["skip"] = True  # "anyone, but it should be directed by David Fincher"
+    if stage == "like" and _yes_no(nlu, sentiment) in ("no", "disliked"):
+        result["reject"] = True
+    return result
+
+
+def _slot_act(nlu: Mapping[str, Any]) -> str:
     intent = nlu.get("intent")
     if intent in ("no_preference", "no"):
-        return {"act": "skip"}
+        return "skip"
     if intent == "yes":
-        return {"act": "clarify"}
+        return "clarify"
     if intent == "greeting":
-        return {"act": "greet"}
-    return {"act": "not_understood"}
+        return "greet"
+    return "not_understood"
 
 
 def _answer_act(stage: str, answer: str) -> str:
@@ -83,6 +131,8 @@ def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> str:
     intent = nlu.get("intent")
     if intent in ("yes", "no", "another"):
         return str(intent)
+    if nlu.get("approval"):  # "that works", "perfect": takes the film
+        return "liked"
     if intent == "no_preference":
         return "unsure"
     compound = float(sentiment.get("compound", 0.0))
@@ -93,30 +143,151 @@ def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> str:
     return "unknown"
 
 
-def slot_fills(stage: str, nlu: Mapping[str, Any]) -> dict[str, Any]:
-    """Which slots the entities of ``nlu`` answer: ``{"genre": [...], "actor": name, ...}``."""
-    fills: dict[str, Any] = {}
-    if nlu.get("genres"):
-        fills["genre"] = list(nlu["genres"])
-    for person in nlu.get("people") or ():
-        slot = _slot_for(person, stage)
-        if slot and slot not in fills:
-            fills[slot] = person["name"]
+# -- wishes --------------------------------------------------------------------------------
+
+
+def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge what ``nlu`` asks for into ``state["wishes"]`` by the rules of the module doc.
+
+    Returns ``{"wishes": the full new list, "added": [...], "replaced": [...], "suggest":
+    {"name", "slot", "constraint"} or None}`` (JSON). A person matched unsurely becomes the
+    suggestion ("Did you mean ...?"), not a wish.
+    """
+    stage = str(state.get("stage", ""))
+    wishes = [dict(w) for w in state.get("wishes") or ()]
+    correcting = bool(nlu.get("correction")) and not nlu.get("addition")
+    new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
+    added: list[dict] = []
+    replaced: list[dict] = []
+    cleared: set[str] = set()
+    for wish in new:
+        slot = wish["slot"]
+        if wish["exclude"]:
+            replaced += _retract(wishes, wish)
+        elif slot in SINGLE_VALUED or (slot not in cleared and (correcting or slot in REPLACING_SLOTS)):
+            cleared.add(slot)
+            gone = [w for w in wishes if w["slot"] == slot and not w["exclude"]]
+            wishes = [w for w in wishes if not any(w is g for g in gone)]
+            replaced += [g for g in gone if not any(g is a for a in added)]
+            added = [a for a in added if not any(a is g for g in gone)]
+        if not wish["exclude"]:
+            _unexclude(wishes, wish)
+        if not any(same_wish(wish, w) for w in wishes):
+            wishes.append(wish)
+        added.append(wish)  # said again: confirmed again (and no longer set aside)
+    replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
+    replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
+    return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}
+
+
+def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
+                last_slot: str | None, correcting: bool) -> tuple[list[dict], dict | None]:
+    """Constraints said now (people given their slot), and the first unsure person."""
+    new = [dict(c) for c in _nlu_constraints(nlu)]
+    people = list(nlu.get("people") or ())
+    retracted = {_person_slot(p, stage, None, wishes)
+                 for p in people if p.get("negated") and _included(wishes, p)}
+    target = next(iter(retracted), None) or (last_slot if correcting else None)
+    groups: dict[Any, dict] = {}
+    suggest = None
+    for index, person in enumerate(people):
+        slot = _person_slot(person, stage, target, wishes)
+        if slot is None:
+            continue
+        if not person.get("sure", True):
+            suggest = suggest or {"name": person["name"], "slot": slot,
+                                  "constraint": {"slot": slot, "values": [person["name"]],
+                                                 "exclude": False}}
+            continue
+        key = (person.get("group", index), slot, bool(person.get("negated")))
+        if key in groups:
+            groups[key]["values"].append(person["name"])
+            continue
+        groups[key] = {"slot": slot, "values": [person["name"]], "exclude": bool(person.get("negated"))}
+        new.append(groups[key])
+    return new, suggest
+
+
+def _nlu_constraints(nlu: Mapping[str, Any]) -> list[dict]:
+    """The understanding's constraints, or ones made from its older keys."""
+    if "constraints" in nlu:
+        return list(nlu["constraints"] or ())
+    found = [{"slot": "genre", "values": [g], "exclude": False} for g in nlu.get("genres") or ()]
+    found += [{"slot": "genre", "values": [g], "exclude": True}
+              for g in nlu.get("negated_genres") or ()]
     if nlu.get("mpaa"):
-        fills["mpaa"] = nlu["mpaa"]
-    return fills
+        found.append({"slot": "mpaa", "values": [nlu["mpaa"]], "exclude": False})
+    return found
 
 
-def _slot_for(person: Mapping[str, Any], stage: str) -> str | None:
+def _retract(wishes: list[dict], exclusion: dict) -> list[dict]:
+    """Take the excluded values out of earlier includes of the slot; the emptied ones go."""
+    gone: list[dict] = []
+    for wish in list(wishes):
+        if wish["slot"] != exclusion["slot"] or wish["exclude"] or "values" not in wish:
+            continue
+        kept = [v for v in wish["values"] if v not in exclusion["values"]]
+        if len(kept) < len(wish["values"]):
+            gone.append(dict(wish))
+            wishes.remove(wish)
+            if kept:
+                wishes.append(dict(wish, values=kept))
+    return gone
+
+
+def _unexclude(wishes: list[dict], inclusion: dict) -> None:
+    for wish in list(wishes):
+        if wish["slot"] == inclusion["slot"] and wish["exclude"] and "values" in wish:
+            kept = [v for v in wish["values"] if v not in inclusion["values"]]
+            wishes.remove(wish)
+            if kept:
+                wishes.append(dict(wish, values=kept))
+
+
+def _included(wishes: Sequence[Mapping[str, Any]], person: Mapping[str, Any]) -> bool:
+    return any(not w["exclude"] and person["name"] in (w.get("values") or ()) for w in wishes)
+
+
+def _person_slot(person: Mapping[str, Any], stage: str, target: str | None,
+                 wishes: Sequence[Mapping[str, Any]]) -> str | None:
+    """Actor or director: the cue word, else an earlier wish naming them, else the slot a
+    correction targets, else the question asked, else the role they have."""
     roles = list(person.get("roles") or ())
     cue = person.get("cue")
+    if cue == "film_of" and "director" in roles:  # "a Tarantino film": directed, if they direct much
+        films = person.get("films") or {}
+        cue = "director" if 3 * films.get("director", 0) >= films.get("actor", 0) else "actor"
     if cue in roles:
         return str(cue)
+    earlier = [w["slot"] for w in wishes if person["name"] in (w.get("values") or ())
+               and w["slot"] in roles]
+    if earlier:
+        return earlier[-1]
+    if target in roles:
+        return target
     if stage in roles:
         return stage
     if roles == ["director"]:
         return "director"
     return "actor" if "actor" in roles else (roles[0] if roles else None)
+
+
+def _summary(added: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """``{"genre": [...], "actor": name, ...}`` of the includes just added (older shape)."""
+    fills: dict[str, Any] = {}
+    for wish in added:
+        if wish["exclude"] or "range" in wish:
+            continue
+        if wish["slot"] == "genre":
+            fills.setdefault("genre", []).extend(wish["values"])
+        else:
+            fills.setdefault(wish["slot"], wish["values"][0])
+    return fills
+
+
+def slot_fills(stage: str, nlu: Mapping[str, Any]) -> dict[str, Any]:
+    """Which slots the included entities of ``nlu`` answer: ``{"genre": [...], "actor": name}``."""
+    return _summary(plan_wishes({"stage": stage}, nlu)["added"])
 
 
 def _distressed(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> bool:

@@ -21,6 +21,10 @@ _CONTRACTIONS = (
     (re.compile(r"\bcan['’]?t\b"), "can not"),
     (re.compile(r"\bwon['’]?t\b"), "will not"),
     (re.compile(r"\b(\w+)n['’]t\b"), r"\1 not"),
+    # typed without the apostrophe: "isnt", "dont", "doesnt" ("cant"/"wont" are above)
+    (re.compile(r"\b(is|are|was|were|do|does|did|have|has|had|would|should|could|must|need)nt\b"),
+     r"\1 not"),
+    (re.compile(r"\baint\b"), "is not"),
     (re.compile(r"\bi['’]m\b"), "i am"),
 )
 
@@ -69,23 +73,13 @@ def fold_utterance(text: str) -> str:
     return fold(text)
 
 
-def edit_distance(a: str, b: str, limit: int = 2) -> int:
-    """Optimal-string-alignment distance (a swap of neighbours costs 1), capped at ``limit + 1``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return min(previous[-1], limit + 1)
+def end_sentence(text: str) -> str:
+    """``text`` ending in a full stop, unless it already ends in ".", "!" or "?": a sentence
+    closing on a title or name that carries its own ("Enjoy Airplane!", "... Gordon Parks Jr.")
+    gets no second mark. Example: ``end_sentence("Enjoy That Thing You Do!")`` -> unchanged.
+    """
+    stripped = text.rstrip()
+    return stripped if stripped.endswith((".", "!", "?", "…")) else f"{stripped}."
 
 
 def join_words(items: list[str] | tuple[str, ...]) -> str:

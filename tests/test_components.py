@@ -31,8 +31,21 @@ def _over_json(serve: Callable[[dict], Any], log: list[str], name: str) -> Calla
     return call
 
 
-def test_remote_components_give_the_same_conversation(chatbot_db_url: str,
-                                                      catalog: Catalog) -> None:
+@pytest.mark.parametrize("script", [
+    ["comedy with Jim Carey", "no preference", "PG-13", "no", "that sounds awful", "no", "no",
+     "yes"],
+    ["no dramas, and nothing rated R", "Tom Hanx", "yes", "no preference", "who directed it?",
+     "is it any good?", "no", "I love it"],
+    ["a 90s comedy by the Farrelly brothers rated PG-13", "with Jim Carrey and Jeff Daniels",
+     "how long is it?", "no", "actually make it a thriller", "no", "yes"],
+    ["I want something to watch with Tom Hanks", "sorry, I meant Meg Ryan, not Tom Hanks",
+     "no preference", "no preference", "yes", "sure", "from the 80s please", "no", "lovely"],
+    ["something short and funny", "no preference", "no preference", "no preference",
+     "how long is it?", "no", "that's too long, something shorter please", "no", "yes"],
+], ids=["original", "negation-person-questions", "volunteered-multi-correction",
+        "watch-with-correction-dates", "runtime"])
+def test_remote_components_give_the_same_conversation(chatbot_db_url: str, catalog: Catalog,
+                                                      script: list[str]) -> None:
     local = components_for(chatbot_db_url, catalog)
     hops: list[str] = []
     remote: Components = remote_components(
@@ -41,8 +54,6 @@ def test_remote_components_give_the_same_conversation(chatbot_db_url: str,
         sentiment_call=_over_json(lambda r: serve_sentiment(local.sentiment, r), hops,
                                   "sentiment"),
     )
-    script = ["comedy with Jim Carey", "no preference", "PG-13", "no", "that sounds awful",
-              "no", "no", "yes"]
     expected = said(talk(Chatbot(components=local, seed=3), script))
     assert said(talk(Chatbot(components=remote, seed=3), script)) == expected
     assert {"db", "policy", "sentiment"} <= set(hops)

@@ -44,4 +44,9 @@ def test_evaluate_cli_model_beats_popularity_and_writes_json(
     assert result["model"]["ndcg@10"] > result["popularity"]["ndcg@10"]
     assert result["model"]["recall@10"] > result["popularity"]["recall@10"]
     assert {"seed", "git_revision", "split", "params"} <= set(result)
-    assert "NDCG@10" in capsys.readouterr().out
+    kinds = result["dialog"]["kinds"]
+    assert {"negation", "release_date", "correction", "all"} <= set(kinds)
+    assert kinds["all"]["total"] >= 80 and 0 <= kinds["all"]["rate"] <= 1
+    assert result["dialog"]["turn_latency_ms"]["p50"] > 0
+    printed = capsys.readouterr().out
+    assert "NDCG@10" in printed and "negation" in printed

@@ -15,9 +15,26 @@ HEAT = {"id": 1, "title": "Heat", "year": 1995, "runtime_min": 170,
 def test_describe_full_film() -> None:
     assert nlg.describe(HEAT) == [
         "How about Heat (1995)?",
-        "Heat stars Al Pacino, Robert De Niro and Val Kilmer and is directed by Michael Mann.",
+        "Heat is directed by Michael Mann, with Al Pacino, Robert De Niro and Val Kilmer.",
         "This film is 170 minutes long. It is an action, crime and drama movie, and is rated R.",
     ]
+
+
+def test_describe_leads_with_what_was_asked_and_never_claims_billing() -> None:
+    said = nlg.describe(HEAT, {"genre": ["thriller"], "actor": ["Jon Voight"]})
+    assert said[1] == "Heat is directed by Michael Mann, with Jon Voight, Al Pacino and Robert De Niro."
+    assert said[2].endswith("It is a thriller, action and crime movie, and is rated R.")
+    assert not any(" stars " in s for s in nlg.describe(HEAT))
+
+
+def test_sentences_ending_on_a_title_or_name_get_one_mark() -> None:
+    rng = random.Random(0)
+    for title in ("Airplane!", "What About Bob?", "Mars Attacks!"):
+        assert nlg.pick(nlg.ACCEPTED, rng, title=title).endswith(f"Enjoy {title}")
+    shaft = HEAT | {"title": "Shaft", "directors": ["Gordon Parks Jr."], "cast": []}
+    assert nlg.describe(shaft)[1] == "Shaft is directed by Gordon Parks Jr."
+    assert nlg.acknowledge({"director": "Gordon Parks Jr."}) == "Got it: the director Gordon Parks Jr."
+    assert nlg.like_title({"title": "Airplane!"}) == "Got it, something like Airplane!"
 
 
 def test_describe_leaves_out_missing_fields() -> None:
@@ -25,7 +42,7 @@ def test_describe_leaves_out_missing_fields() -> None:
             "cast": [], "directors": [], "mpaa": None}
     assert nlg.describe(bare) == ["How about Untitled?"]
     unrated = HEAT | {"mpaa": None, "cast": ["Al Pacino"], "directors": [], "genres": ["comedy"]}
-    assert nlg.describe(unrated)[1:] == ["Heat stars Al Pacino.",
+    assert nlg.describe(unrated)[1:] == ["Heat is a film with Al Pacino.",
                                         "This film is 170 minutes long. It is a comedy movie."]
     rated_only = HEAT | {"genres": [], "runtime_min": None, "directors": ["A", "B"], "cast": []}
     assert nlg.describe(rated_only)[1:] == ["Heat is directed by A and B.", "It is rated R."]

@@ -181,3 +181,161 @@ def test_indefinite_article_table(word: str, article: str) -> None:
 def test_fold_table() -> None:
     assert fold("Peter O’Toole") == fold("peter o'toole") == "peter otoole"
     assert fold("Penélope  Cruz!") == "penelope cruz"
+
+
+# -- constraints, negation scope, release dates, questions, corrections (issue 17) ----------
+
+WIDE = VOCABULARY | {
+    "actors": VOCABULARY["actors"] | {
+        "Leonardo DiCaprio": 25, "Melissa Leo": 12, "Lauren Tom": 9, "Dwayne Johnson": 20,
+        "Chris Rock": 22, "Denzel Washington": 40, "Kevin Bacon": 35, "Kevin Costner": 33,
+        "Meg Ryan": 25, "Samuel L. Jackson": 60, "Tom Cruise": 35, "Tom Hardy": 15},
+    "directors": VOCABULARY["directors"] | {"Joel Coen": 15, "Ethan Coen": 14,
+                                            "Quentin Tarantino": 10},
+    "titles": ["Alien", "The Matrix", "Die Hard", "Die Hard with a Vengeance", "Airplane!"],
+    "years": [1940, 2014],
+}
+
+
+@pytest.fixture(scope="module")
+def wide() -> Understander:
+    return Understander(WIDE)
+
+
+def _wishes(result: dict) -> list[tuple]:
+    return [(c["slot"], tuple(c.get("values") or c.get("range")), c["exclude"])
+            for c in result["constraints"]]
+
+
+@pytest.mark.parametrize(("text", "wishes"), [
+    ("no dramas please", [("genre", ("drama",), True)]),
+    ("anything but horror", [("genre", ("horror",), True)]),
+    ("a film that isnt a comedy", [("genre", ("comedy",), True)]),
+    ("i dont want horror, maybe a thriller", [("genre", ("horror",), True),
+                                              ("genre", ("thriller",), False)]),
+    ("neither horror nor thriller", [("genre", ("horror",), True), ("genre", ("thriller",), True)]),
+    ("I don't mind horror", [("genre", ("horror",), False)]),
+    ("not sure, maybe a comedy", [("genre", ("comedy",), False)]),
+    ("no comedies with Jim Carrey", [("genre", ("comedy",), True)]),
+    ("nothing rated R please", [("mpaa", ("R",), True)]),
+    ("comedy or horror", [("genre", ("comedy", "horror"), False)]),
+    ("an action comedy", [("genre", ("action",), False), ("genre", ("comedy",), False)]),
+    ("horror but not a slasher", [("genre", ("horror",), False)]),
+])
+def test_understander_exclusions_and_groups(wide: Understander, text: str, wishes: list) -> None:
+    assert _wishes(wide(text, "genre")) == wishes
+
+
+def test_understander_anything_but_r_at_the_rating_question(wide: Understander) -> None:
+    assert _wishes(wide("anything but R", "mpaa")) == [("mpaa", ("R",), True)]
+    assert _wishes(wide("G or PG", "mpaa")) == [("mpaa", ("G", "PG"), False)]
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("something from the 80s", (1980, 1989)), ("90s thrillers", (1990, 1999)),
+    ("made after 2010", (2011, None)), ("since 2010", (2010, None)),
+    ("between 1995 and 2005", (1995, 2005)), ("1995-2005", (1995, 2005)),
+    ("from 1994", (1994, 1994)), ("released before 1960", (None, 1959)),
+    ("early 2000s", (2000, 2003)), ("the late seventies", (1977, 1979)),
+    ("mid 90s", (1994, 1996)), ("a recent one", (2010, None)), ("an old classic", (None, 1979)),
+    ("older than 1970", (None, 1969)), ("from 2000 on", (2000, None)),
+])
+def test_understander_release_dates(wide: Understander, text: str, span: tuple) -> None:
+    years = [c["range"] for c in wide(text, "genre")["constraints"] if c["slot"] == "year"]
+    assert years == [list(span)]
+
+
+def test_understander_year_phrases_that_are_not_dates(wide: Understander) -> None:
+    assert not [c for c in wide("my 5 year old is asleep", "genre")["constraints"]]
+    assert _wishes(wide("nothing before 2000", "genre")) == [("year", (None, 1999), True)]
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("leo dicaprio", ["Leonardo DiCaprio"]), ("the rock", ["Dwayne Johnson"]),
+    ("samuel jackson", ["Samuel L. Jackson"]), ("arnie", ["Arnold Schwarzenegger"]),
+    ("Tom Hanks and Meg Ryan", ["Tom Hanks", "Meg Ryan"]),
+])
+def test_understander_nicknames_and_forms(wide: Understander, text: str, names: list) -> None:
+    people = wide(text, "actor")["people"]
+    assert [p["name"] for p in people] == names and all(p["sure"] for p in people)
+
+
+@pytest.mark.parametrize(("text", "expect", "name"), [
+    ("Tom Hanx", "actor", "Tom Hanks"),   # two letters off: ask, never "Lauren Tom"
+    ("denzel", "actor", "Denzel Washington"),  # a lone first name: ask
+])
+def test_understander_unsure_names_are_suggestions(wide: Understander, text: str,
+                                                   expect: str, name: str) -> None:
+    people = wide(text, expect)["people"]
+    assert [(p["name"], p["sure"]) for p in people] == [(name, False)]
+
+
+@pytest.mark.parametrize("text", ["tom", "kevin", "leo", "rock", "watch with tom tonight"])
+def test_understander_never_matches_one_shared_common_token(wide: Understander, text: str) -> None:
+    assert [p for p in wide(text, "actor")["people"] if p["sure"]] == []
+
+
+def test_understander_families_and_film_of(wide: Understander) -> None:
+    coens = wide("a Coen brothers crime film", "genre")["people"]
+    assert {p["name"] for p in coens} == {"Joel Coen", "Ethan Coen"}
+    assert len({p["group"] for p in coens}) == 1
+    assert wide("a Tarantino film", "genre")["people"][0]["cue"] == "film_of"
+
+
+@pytest.mark.parametrize(("text", "title", "genres"), [
+    ("I want something to watch with Tom Hanks", None, []),
+    ("like Alien but funnier", "Alien", ["comedy"]),
+    ("movies like Die Hard with Bruce Willis", "Die Hard", []),
+    ("something like Die Hard with a Vengeance", "Die Hard with a Vengeance", []),
+    ("something like Airplane!", "Airplane!", []),
+])
+def test_understander_titles_only_after_like(wide: Understander, text: str, title: str | None,
+                                             genres: list) -> None:
+    result = wide(text, "genre")
+    assert (result["title"], result["genres"]) == (title, genres)
+
+
+@pytest.mark.parametrize(("text", "genres"), [
+    ("I love it", []), ("lovely", []), ("the kids are in bed so anything goes", []),
+    ("something for the kids", ["family"]), ("a kids movie", ["family"]),
+    ("my kids would love that", []),
+])
+def test_understander_weak_genre_words_need_a_film_context(wide: Understander, text: str,
+                                                           genres: list) -> None:
+    assert wide(text, "like")["genres"] == genres
+
+
+@pytest.mark.parametrize(("text", "topics"), [
+    ("who is in it?", ["cast"]), ("who directed it?", ["director"]),
+    ("what's it about?", ["plot"]), ("how long is it?", ["runtime"]),
+    ("when did it come out?", ["year"]), ("is it any good?", ["quality"]),
+    ("what's it rated?", ["mpaa"]), ("who stars in it", ["cast"]), ("I love it", []),
+])
+def test_understander_questions_about_the_film(wide: Understander, text: str, topics: list) -> None:
+    assert wide(text, "watched")["question"] == topics
+
+
+def test_understander_corrections_and_additions(wide: Understander) -> None:
+    meant = wide("sorry, I meant Tom Hanks, not Tom Cruise", "director")
+    assert meant["correction"] and [(p["name"], p["negated"]) for p in meant["people"]] == [
+        ("Tom Hanks", False), ("Tom Cruise", True)]
+    self_corrected = wide("a comedy, wait no, a drama", "genre")
+    assert self_corrected["genres"] == ["drama"]
+    assert [c["values"] for c in self_corrected["retracted"]] == [["comedy"]]
+    assert wide("also some comedy", "actor")["addition"]
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("something short", [None, 100]), ("something cozy, not too long", [None, 100]),
+    ("under 2 hours", [None, 119]), ("at most 90 minutes", [None, 90]),
+    ("at least an hour and a half", [90, None]), ("a long epic", [150, None]),
+    ("more than 3 hours", [181, None]),
+])
+def test_understander_runtimes(wide: Understander, text: str, span: list) -> None:
+    found = [c["range"] for c in wide(text, "genre")["constraints"] if c["slot"] == "runtime"]
+    assert found == [span]
+
+
+@pytest.mark.parametrize("text", ["that is too long", "it was a long day", "I'm short on time"])
+def test_understander_length_words_that_are_not_wishes(wide: Understander, text: str) -> None:
+    assert [c for c in wide(text, "genre")["constraints"] if c["slot"] == "runtime"] == []

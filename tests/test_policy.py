@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.policy import decide, slot_fills
+from chatbot.policy import decide, plan_wishes, slot_fills
 from chatbot.sentiment import NEUTRAL, Sentiment
 
 
@@ -68,3 +68,88 @@ def test_sentiment_scores(text: str, sign: int) -> None:
     scores = Sentiment()(text)
     assert set(scores) == {"neg", "neu", "pos", "compound"}
     assert (scores["compound"] > 0.05) - (scores["compound"] < -0.05) == sign
+
+
+# -- wishes: how a new wish combines with earlier ones (issue 17) ---------------------------
+
+def _c(slot: str, *values: str, exclude: bool = False) -> dict:
+    return {"slot": slot, "values": list(values), "exclude": exclude}
+
+
+def _person(name: str, *roles: str, **extra: object) -> dict:
+    return {"name": name, "roles": list(roles), "cue": None, "negated": False, "sure": True,
+            "group": 0} | extra
+
+
+def _plan(wishes: list, stage: str = "genre", **nlu: object) -> dict:
+    return plan_wishes({"stage": stage, "wishes": wishes}, _nlu(**nlu))
+
+
+def test_plan_an_added_wish_adds() -> None:
+    plan = _plan([_c("genre", "horror")], "actor", constraints=[_c("genre", "comedy")],
+                 addition=True)
+    assert plan["wishes"] == [_c("genre", "horror"), _c("genre", "comedy")]
+    assert plan["replaced"] == []
+
+
+def test_plan_a_correction_replaces_the_slot_it_names() -> None:
+    plan = _plan([_c("genre", "comedy"), _c("actor", "Jim Carrey")], "like",
+                 constraints=[_c("genre", "thriller")], correction=True)
+    assert plan["wishes"] == [_c("actor", "Jim Carrey"), _c("genre", "thriller")]
+    assert plan["replaced"] == [_c("genre", "comedy")]
+
+
+def test_plan_a_corrected_person_keeps_the_retracted_persons_slot() -> None:
+    people = [_person("Tom Hanks", "actor", "director"),
+              _person("Tom Cruise", "actor", negated=True, group=1)]
+    plan = _plan([_c("actor", "Tom Cruise")], "director", people=people, correction=True)
+    assert _c("actor", "Tom Hanks") in plan["wishes"]
+    assert not any(w["slot"] == "director" for w in plan["wishes"])
+    assert plan["replaced"] == [_c("actor", "Tom Cruise")]
+
+
+def test_plan_a_rating_year_or_director_replaces_the_earlier_one() -> None:
+    year = {"slot": "year", "range": [1990, 1999], "exclude": False}
+    plan = _plan([_c("mpaa", "R"), {"slot": "year", "range": [1980, 1989], "exclude": False}],
+                 "like", constraints=[_c("mpaa", "PG-13"), year])
+    assert plan["wishes"] == [_c("mpaa", "PG-13"), year]
+
+
+def test_plan_the_later_of_two_contradicting_wishes_wins() -> None:
+    unexcluded = _plan([_c("genre", "comedy", exclude=True)], "like",
+                       constraints=[_c("genre", "comedy")])
+    assert unexcluded["wishes"] == [_c("genre", "comedy")]
+    excluded = _plan([_c("actor", "Ben Stiller")], "mpaa",
+                     people=[_person("Ben Stiller", "actor", negated=True)])
+    assert excluded["wishes"] == [_c("actor", "Ben Stiller", exclude=True)]
+
+
+def test_plan_or_makes_one_any_of_wish_and_unsure_names_are_suggested() -> None:
+    people = [_person("Tom Hanks", "actor"), _person("Harrison Ford", "actor"),
+              _person("Denzel Washington", "actor", sure=False, group=1)]
+    plan = _plan([], "actor", people=people)
+    assert plan["wishes"] == [_c("actor", "Tom Hanks", "Harrison Ford")]
+    assert plan["suggest"]["name"] == "Denzel Washington" and plan["suggest"]["slot"] == "actor"
+
+
+@pytest.mark.parametrize(("state", "nlu", "act"), [
+    ({"stage": "actor", "suggestion": {"name": "Tom Hanks", "slot": "actor",
+                                       "constraint": _c("actor", "Tom Hanks")}},
+     _nlu("yes"), "fill"),
+    ({"stage": "actor", "suggestion": {"name": "Tom Hanks", "slot": "actor",
+                                       "constraint": _c("actor", "Tom Hanks")}},
+     _nlu("no"), "decline"),
+    ({"stage": "watched", "current": {"id": 1}}, _nlu("unknown", question=["cast"]), "answer"),
+    ({"stage": "like", "current": {"id": 1}}, _nlu("no_preference", question=["quality"]),
+     "answer"),
+    ({"stage": "genre"}, _nlu(people=[_person("Tom Hanx", "actor", sure=False)]), "suggest"),
+])
+def test_decide_suggestions_and_questions(state: dict, nlu: dict, act: str) -> None:
+    assert decide(state, nlu, NEUTRAL)["act"] == act
+
+
+def test_decide_no_preference_with_a_volunteered_wish_skips_the_question() -> None:
+    nlu = _nlu("no_preference", people=[_person("David Fincher", "director", cue="director")])
+    decision = decide({"stage": "actor", "wishes": []}, nlu, NEUTRAL)
+    assert decision["act"] == "fill" and decision["skip"]
+    assert decision["wishes"] == [_c("director", "David Fincher")]

@@ -1,7 +1,7 @@
 """SQLAlchemy 2 models of the chatbot database (catalogue, MovieLens ratings, sessions).
 
-Portable types only, so the same schema runs on SQLite and PostgreSQL. The Alembic migration
-``db/migrations/versions/0001_initial.py`` creates exactly these tables.
+Portable types only, so the same schema runs on SQLite and PostgreSQL. The Alembic migrations
+under ``db/migrations/versions/`` create exactly these tables.
 """
 
 from __future__ import annotations
@@ -51,7 +51,12 @@ class Movie(Base):
     year: Mapped[int | None] = mapped_column(Integer, index=True)
     mpaa: Mapped[str | None] = mapped_column(String(8))
     runtime_min: Mapped[int | None] = mapped_column(Integer)
+    # Rotten Tomatoes figures of the source: % of reviews positive, their mean (0-10), how
+    # many; and the Metacritic score (0-100). None where the source has none.
     critics_meter: Mapped[int | None] = mapped_column(Integer)
+    critics_rating: Mapped[float | None] = mapped_column(Float)
+    critics_reviews: Mapped[int | None] = mapped_column(Integer)
+    metascore: Mapped[int | None] = mapped_column(Integer)
     rating: Mapped[float | None] = mapped_column(Float)
     votes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Denormalised copies of movie_genres / credits (JSON lists of names, display order) so

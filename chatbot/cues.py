@@ -1,0 +1,357 @@
+"""Token-level cues of an utterance: clause boundaries, the scope of a negation, release-date
+phrases, questions about a film, corrections and additions. Pure; no IO.
+
+Tokens are folded words (``chatbot.text.fold_utterance``) with ``","`` standing for a clause
+boundary (a comma, full stop, semicolon, "?" or "!"). Example::
+
+    tokens = clause_tokens("I don't want horror, maybe a thriller")
+    # ['i', 'do', 'not', 'want', 'horror', ',', 'maybe', 'a', 'thriller']
+    negation_mask(tokens)[4], negation_mask(tokens)[8]     # (True, False)
+    year_ranges("90s thrillers".split(), last_year=2014)   # [(0, 1, 1990, 1999)]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from chatbot.text import fold_utterance
+
+BOUNDARY = ","
+_SPLIT = re.compile(r"\s*(?:[,;!?]+|:(?!\d)|(?<=\w\w)\.+(?=\s|$)|\s[-–—]+\s)\s*")
+_ABBREVIATIONS = frozenset("jr sr dr mr mrs ms st vs mt".split())
+
+# -- negation ------------------------------------------------------------------------------
+_OPENERS = frozenset("not no never without except excluding nothing neither nor hate hates "
+                     "dislike dislikes avoid nobody none".split())
+_OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("tired", "of"),
+                   ("sick", "of"), ("anything", "but"), ("everything", "but"),
+                   ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"))
+_PHRASES_ENDING: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in _OPENER_PHRASES:
+    _PHRASES_ENDING.setdefault(_phrase[-1], []).append(_phrase)
+# "not" that does not deny what follows: "I don't mind horror", "not sure, maybe a comedy".
+_NOT_DENIALS = frozenset("mind care sure matter bad".split())
+_CLOSERS = frozenset("but though although however maybe perhaps instead prefer rather so "
+                     "just only".split()) | {BOUNDARY}
+_PERSON_CUES = frozenset("with starring featuring by from".split())
+
+# -- release dates -------------------------------------------------------------------------
+_DECADE_WORDS = {"forties": 1940, "fifties": 1950, "sixties": 1960, "seventies": 1970,
+                 "eighties": 1980, "nineties": 1990}
+_PARTS = {"early": (0, 3), "mid": (4, 6), "middle": (4, 6), "late": (7, 9)}
+_AFTER = {"after": 1, "since": 0, "post": 1, "newer": 1, "later": 1, "from": 0}
+_BEFORE = {"before": -1, "pre": -1, "prior": -1, "older": -1, "earlier": -1, "until": 0,
+           "till": 0, "through": 0, "up": 0}
+_RECENT = frozenset("recent recently latest modern newer newest contemporary".split())
+_OLD = frozenset("old older classic classics oldie oldies vintage".split())
+RECENT_YEARS = 5  # "a recent one": the catalogue's last five years
+OLD_BEFORE = 1980  # "an old classic": released before 1980
+
+# -- runtime --------------------------------------------------------------------------------
+SHORT_MINUTES = 100  # "something short": at most this long
+LONG_MINUTES = 150  # "a long epic": at least this long
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "ninety": 90, "an": 1, "a": 1}
+_AT_MOST = ("under", "less than", "shorter than", "at most", "max", "maximum", "no more than",
+            "not more than", "up to", "within", "no longer than", "below")
+_AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
+_SHORT = frozenset("short shorter quick brief".split())
+_LONG = frozenset("long longer lengthy epic".split())
+_FILM_AFTER = frozenset("one ones movie movies film films flick flicks epic epics".split())
+
+# -- questions about the film on the table -------------------------------------------------
+QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
+    "cast": ("who is in it", "who s in it", "whos in it", "who is in that", "who stars",
+             "stars in it", "is in it", "in the cast", "else is in",
+             "who is starring", "who acts", "who plays", "the cast", "which actors",
+             "what actors", "who is in the movie", "who is in this", "anyone famous",
+             "who else is in"),
+    "director": ("who directed", "who is the director", "whos the director", "who made it",
+                 "who made this", "directed by who", "the director", "who was the director"),
+    "plot": ("what is it about", "whats it about", "what s it about", "what is the plot",
+             "the plot", "the story", "synopsis", "what happens", "about what",
+             "what is this about", "what is that about", "what is the movie about"),
+    "runtime": ("how long", "runtime", "run time", "how many minutes", "the length",
+                "is it long", "is it short", "is that long", "too long"),
+    "year": ("when did it come out", "when was it", "what year", "which year", "how old is it",
+             "release date", "when did that come out", "released when", "came out when",
+             "is it new", "is it old", "is it recent"),
+    "quality": ("is it any good", "any good", "is it good", "is that good", "critics",
+                "reviews", "well reviewed", "worth watching", "worth it", "how good",
+                "rotten tomatoes", "is it well", "is it rated well", "rating is it",
+                "is it popular", "do people like it"),
+    "mpaa": ("what is it rated", "whats it rated", "what s it rated", "what rating",
+             "mpaa", "age rating", "is it rated r", "suitable for kids", "ok for kids",
+             "okay for kids", "kid friendly", "family friendly", "for kids", "for children",
+             "for the kids", "for my kids", "appropriate", "violent"),
+    "genre": ("what kind of movie", "what kind of film", "what genre", "which genre",
+              "what type of movie", "is it scary", "is it funny", "is it a comedy"),
+}
+_QUESTION_STARTS = frozenset("who whos what whats when how is does did was which any".split())
+_APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill take it",
+              "i will watch it", "ill watch it", "lets watch it", "let s watch it", "sold",
+              "i am in", "that one is good", "that will do", "thatll do")
+
+# -- corrections and additions -------------------------------------------------------------
+_CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it", "make that",
+                "change it to", "change that to", "change the", "scratch that", "switch to",
+                "oops", "no wait", "wait no", "correction", "not that", "i said", "sorry",
+                "or rather", "on second thought", "changed my mind")
+_CORRECTION_PATTERN = re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, _CORRECTIONS)) + r")(?!\S)")
+_ADDITIONS = ("also", "too", "as well", "plus", "and also", "add", "both")
+
+
+def clause_tokens(text: str) -> list[str]:
+    """Folded words of ``text`` with ``","`` at each clause boundary (never first or last,
+    never doubled); "Jr." and initials ("Samuel L. Jackson") are not boundaries."""
+    tokens: list[str] = []
+    for piece in _SPLIT.split(text):
+        words = fold_utterance(piece).split()
+        if not words:
+            continue
+        if tokens and tokens[-1] != BOUNDARY and tokens[-1] not in _ABBREVIATIONS:
+            tokens.append(BOUNDARY)
+        tokens += words
+    return tokens
+
+
+def negation_mask(tokens: Sequence[str]) -> list[bool]:
+    """Which tokens lie in the scope of a negation.
+
+    A scope opens at "not", "no", "without", "hate", "anything but", "other than", ... and
+    runs to the end of the clause or to a contrast ("but", "maybe", "instead"); a person cue
+    ("with", "by") ends it once it has covered something ("no comedies with Jim Carrey"
+    denies the comedies, not Jim Carrey). "I don't mind", "not sure" deny nothing.
+    """
+    mask = [False] * len(tokens)
+    open_at: int | None = None
+    for i, token in enumerate(tokens):
+        if open_at is not None:
+            covered = i - open_at > 1
+            if (token in _CLOSERS and not _opens(tokens, i)) or (
+                    covered and token in _PERSON_CUES and tokens[i - 1] not in _OPENERS):
+                open_at = None
+            else:
+                mask[i] = True
+        if open_at is None and _opens(tokens, i):
+            open_at = i
+    return mask
+
+
+def _opens(tokens: Sequence[str], i: int) -> bool:
+    token = tokens[i]
+    following = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if token == "not" and following in _NOT_DENIALS:
+        return False
+    if token == "no" and following in ("preference", "idea", "problem", "matter", "one"):
+        return False
+    if token in _OPENERS:
+        return True
+    return any(tuple(tokens[i - len(p) + 1 : i + 1]) == p for p in _PHRASES_ENDING.get(token, ()))
+
+
+def year_ranges(tokens: Sequence[str], last_year: int | None = None
+                ) -> list[tuple[int, int, int | None, int | None]]:
+    """Release-date phrases: ``(start, end, first, last)`` per phrase, tokens ``[start, end)``,
+    years inclusive (None: open). "the 80s", "early 2000s", "made after 2010" (2011-),
+    "between 1995 and 2005", "from 1994", "a recent one" (the catalogue's last
+    ``RECENT_YEARS`` years, from ``last_year``), "an old classic" (before ``OLD_BEFORE``)."""
+    found: list[tuple[int, int, int | None, int | None]] = []
+    i = 0
+    while i < len(tokens):
+        hit = _range_at(tokens, i, last_year)
+        if hit is None:
+            i += 1
+            continue
+        found.append(hit)
+        i = hit[1]
+    return found
+
+
+def _range_at(tokens: Sequence[str], i: int, last_year: int | None
+              ) -> tuple[int, int, int | None, int | None] | None:
+    decade = _decade(tokens, i)
+    if decade is not None:
+        return decade
+    year = _year(tokens[i])
+    if year is not None:
+        return _around_year(tokens, i, year)
+    token = tokens[i]
+    if _next(tokens, i) == "than":  # "older than 1970": the year says it
+        return None
+    if token in ("last", "past") and tuple(tokens[i + 1 : i + 3]) in (
+            ("few", "years"), ("couple", "years"), ("couple", "of")):  # "the last few years"
+        end = i + 3 if tokens[i + 2] != "of" else i + 4
+        return i, end, (last_year or 2014) - RECENT_YEARS + 1, None
+    if token in _RECENT or (token == "new" and _next(tokens, i) in ("movie", "movies", "film",
+                                                                    "films", "release", "releases")):
+        top = last_year or 2014
+        return i, i + 1, top - RECENT_YEARS + 1, None
+    if token in _OLD and not (i and tokens[i - 1] in ("year", "years", "month", "months")):
+        return i, i + 1, None, OLD_BEFORE - 1
+    return None
+
+
+def _decade(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, int | None] | None:
+    part = _PARTS.get(tokens[i])
+    j = i + 1 if part else i
+    if j >= len(tokens):
+        return None
+    start = _decade_start(tokens[j])
+    if start is None:
+        return None
+    low, high = part or (0, 9)
+    return i, j + 1, start + low, start + high
+
+
+def _decade_start(token: str) -> int | None:
+    if token in _DECADE_WORDS:
+        return _DECADE_WORDS[token]
+    match = re.fullmatch(r"(19|20)?(\d)0s", token)
+    if not match:
+        return None
+    century = match.group(1) or ("20" if match.group(2) in "01" else "19")
+    return int(f"{century}{match.group(2)}0")
+
+
+def _around_year(tokens: Sequence[str], i: int, year: int
+                 ) -> tuple[int, int, int | None, int | None]:
+    """A year and the words around it: "after 2010", "between 1995 and 2005", "1995-2005"."""
+    before = tokens[i - 1] if i else ""
+    before2 = tokens[i - 2] if i > 1 else ""
+    if before == "than":
+        before = before2
+    nxt, second = _next(tokens, i), _next(tokens, i + 1)
+    other = _year(second) if nxt in ("and", "to", "through", "until", "till") else _year(nxt)
+    if other is not None and other > year:
+        end = i + (3 if _year(nxt) is None else 2)
+        return max(i - 1, 0) if before in ("between", "from") else i, end, year, other
+    if before in _AFTER and before != "from":
+        return i - 1, i + 1, year + _AFTER[before], None
+    if before in _BEFORE or (before == "to" and before2 == "prior"):
+        return i - 1, i + 1, None, year + _BEFORE.get(before, -1)
+    if nxt in ("on", "onwards", "onward", "or") and (nxt != "or" or second in ("later", "after", "newer")):
+        return i, i + 2 if nxt != "or" else i + 3, year, None
+    return i, i + 1, year, year
+
+
+def _year(token: str) -> int | None:
+    if len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"):
+        return int(token)
+    return None
+
+
+def _next(tokens: Sequence[str], i: int) -> str:
+    return tokens[i + 1] if i + 1 < len(tokens) else ""
+
+
+def runtime_ranges(tokens: Sequence[str]) -> list[tuple[int, int, int | None, int | None]]:
+    """Length phrases: ``(start, end, first, last)`` in minutes, inclusive (None: open).
+    "something short" (up to ``SHORT_MINUTES``), "not too long" (the same), "under 2 hours"
+    (up to 119), "at least 90 minutes", "a long epic" (``LONG_MINUTES`` or more)."""
+    found: list[tuple[int, int, int | None, int | None]] = []
+    for i in range(len(tokens)):
+        if found and i < found[-1][1]:
+            continue
+        hit = _duration_at(tokens, i) or _length_word_at(tokens, i)
+        if hit is not None:
+            found.append(hit)
+    return found
+
+
+def _duration_at(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, int | None] | None:
+    """"under 2 hours", "less than 90 minutes", "at least an hour and a half"."""
+    for phrases, at_most in ((_AT_MOST, True), (_AT_LEAST, False)):
+        for phrase in phrases:
+            words = phrase.split()
+            if tuple(tokens[i : i + len(words)]) != tuple(words):
+                continue
+            amount = _minutes_at(tokens, i + len(words))
+            if amount is None:
+                continue
+            value, end = amount
+            strict = phrase in ("under", "less than", "shorter than", "below", "over",
+                                "more than", "longer than", "above")
+            if at_most:
+                return i, end, None, value - 1 if strict else value
+            return i, end, value + 1 if strict else value, None
+    return None
+
+
+def _minutes_at(tokens: Sequence[str], i: int) -> tuple[int, int] | None:
+    """``(minutes, end)`` of "2 hours", "90 minutes", "an hour and a half" at ``i``."""
+    word = tokens[i] if i < len(tokens) else ""
+    number = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+    unit = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if number is None:
+        return None
+    if unit in ("hour", "hours", "hrs", "hr", "h"):
+        if tokens[i + 2 : i + 5] in (["and", "a", "half"],):
+            return number * 60 + 30, i + 5
+        return number * 60, i + 2
+    if unit in ("minutes", "minute", "mins", "min", "m"):
+        return number, i + 2
+    return None
+
+
+def _length_word_at(tokens: Sequence[str], i: int
+                    ) -> tuple[int, int, int | None, int | None] | None:
+    """"something short", "not too long" (short), "a long epic" (long)."""
+    token = tokens[i]
+    if token == "not" and _next(tokens, i) in _LONG | {"too", "very", "that", "overly"}:
+        j = i + 1 if _next(tokens, i) in _LONG else i + 2
+        if j < len(tokens) and tokens[j] in _LONG:
+            return i, j + 1, None, SHORT_MINUTES
+    before = tokens[i - 1] if i else ""
+    if token == "epic" and before in ("a", "an", "some", "something"):  # "an epic"
+        return i, i + 1, LONG_MINUTES, None
+    film_like = _next(tokens, i) in _FILM_AFTER or before in (
+        "something", "anything", "really", "very", "bit", "nice", "quite")
+    if token in _SHORT and film_like:
+        return i, i + 1, None, SHORT_MINUTES
+    if token in _LONG and film_like and before != "too":
+        return i, i + 1, LONG_MINUTES, None
+    return None
+
+
+def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
+    """What a question asks about the film on the table: ``["cast"]``, ``["runtime"]``...
+    ``[]`` when ``raw`` is not a question (no "?" and no question word first)."""
+    text = f" {' '.join(t for t in tokens if t != BOUNDARY)} "
+    if "?" not in raw and not (tokens and tokens[0] in _QUESTION_STARTS):
+        return []
+    topics = [topic for topic, phrases in QUESTION_TOPICS.items()
+              if any(f" {p} " in text for p in phrases)]
+    if not topics and tokens and tokens[0] in ("who", "whos"):  # "who else stars in it?"
+        topics = ["director" if {"direct", "directs", "made", "make"} & set(tokens) else "cast"]
+    return topics
+
+
+def approves(tokens: Sequence[str]) -> bool:
+    """An answer that takes the film without saying yes: "that works", "perfect"."""
+    text = f" {' '.join(t for t in tokens if t != BOUNDARY)} "
+    return any(f" {p} " in text for p in _APPROVALS)
+
+
+def is_correction(tokens: Sequence[str]) -> bool:
+    """The user is correcting an earlier wish: "I meant ...", "actually make it ..."."""
+    return correction_at(tokens) is not None
+
+
+def correction_at(tokens: Sequence[str]) -> int | None:
+    """The token index where the first correction cue starts, or None."""
+    text = " ".join(tokens)
+    match = _CORRECTION_PATTERN.search(text)
+    return text.count(" ", 0, match.start()) if match else None
+
+
+def is_addition(tokens: Sequence[str]) -> bool:
+    """The user adds to earlier wishes: "also some comedy", "... too"."""
+    text = f" {' '.join(tokens)} "
+    return any(f" {p} " in text for p in _ADDITIONS)
+
+
+def joined_by_or(tokens: Sequence[str], end: int, start: int) -> bool:
+    """Whether the words between two entities (``tokens[end:start]``) say "or"."""
+    between = [t for t in tokens[end:start] if t not in ("a", "an", "the", "maybe", "perhaps")]
+    return "or" in between and all(t in ("or", "either", BOUNDARY) for t in between)
