@@ -1,4 +1,5 @@
-"""GET /_puma/ready: what pages and scripts poll while a deployment starts."""
+"""The status server through the front Envoy: GET /_puma/ready (what pages and scripts poll
+while a deployment starts) and the fields of /_puma/status the dashboard draws."""
 
 from __future__ import annotations
 
@@ -50,6 +51,10 @@ def test_ready_names_the_services_it_waits_for_until_all_serve(
         assert ready.json()["ready"] is True and ready.json()["waiting_for"] == []
         assert httpx.post(f"{url}/gated", json={}, timeout=5).status_code == 200  # and it serves
         assert "pid" not in ready.text and "port" not in ready.text
+        # The 503s of start-up are counted apart from the instances' own errors.
+        gated = httpx.get(f"{url}/_puma/status", timeout=5).json()["services"]["gated"]
+        assert gated["errors_no_instance"] >= 1 and gated["errors_server"] == 0
+        assert gated["errors_5xx"] == gated["errors_no_instance"]
     finally:
         gate.touch()
         starting.join(timeout=60)
@@ -65,3 +70,20 @@ def test_ready_body_of_a_started_deployment() -> None:
         assert resp.status_code == 200 and resp.headers["cache-control"] == "no-store"
         assert resp.json() == {"ready": True, "waiting_for": [],
                                "services": {"echo": {"ready": 2, "starting": 0}}}
+
+
+def test_status_counts_server_errors_and_records_scaling_decisions() -> None:
+    app = puma.App()
+    app.configure({"puma_services": {"echo": {"prefix": "/echo", "instances": {"min": 1, "max": 3}},
+                                     "crash": "/crash"}})
+    app.add_services({"echo": basic.echo, "crash": basic.crash})
+    with app.start(listener={"port": 0}) as deployment, httpx.Client(base_url=deployment.url) as http:
+        assert [http.post("/crash", json={}).status_code for _ in range(3)] == [500] * 3
+        deployment.scale("echo", 2, reason="test asks for 2")
+        status = wait_for(lambda: (s := http.get("/_puma/status").json())["services"]["crash"]
+                          ["errors_5xx"] >= 3 and s, timeout_s=10, message="the errors counted")
+        crash = status["services"]["crash"]
+        assert (crash["errors_server"], crash["errors_no_instance"]) == (3, 0)
+        scale = next(e for e in status["events"] if e.get("kind") == "scale")
+        assert scale["service"] == "echo" and (scale["from_instances"], scale["to_instances"]) == (1, 2)
+        assert scale["reason"] == "test asks for 2" and scale["time"] > 0
