@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.plugins.processes",
     "tests.plugins.chatbot_db",
     "tests.plugins.postgres",
+    "tests.plugins.web",
 ]

@@ -174,7 +174,7 @@ async function turn(text, turnNo) {
   chat.turnNo = turnNo;
   chat.id = reply.userid || chat.id;
   saved.update(backend, { inflight: null });
-  const info = { backend, label: label(backend), ms: outcome.ms, retried: outcome.retried, servedBy: outcome.result.servedBy };
+  const info = { backend, label: label(backend), ms: outcome.ms, retried: outcome.retried || outcome.waited, servedBy: outcome.result.servedBy };
   const signal = await showReply(reply, info, isCurrent);
   if (!isCurrent()) return false;
   if (signal === "end") endConversation();
