@@ -115,6 +115,10 @@ function instanceClass(instance) {
 }
 
 function updateInstances(list, instances) {
+  if (!instances.length) {
+    list.replaceChildren(el("li", "instances-none", "no instance yet: starting (importing, warming up)"));
+    return;
+  }
   list.replaceChildren(...instances.map((instance) => {
     const health = instance.healthy === null || instance.healthy === undefined ? ""
       : instance.healthy ? ", healthy" : ", not yet healthy";
