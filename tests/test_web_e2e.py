@@ -19,7 +19,6 @@ import puma
 from tests.plugins.web import ARTIFACTS
 from tests.web_helpers import (
     CONVERSATION,
-    TYPING_MS,
     answer_survey,
     bubbles,
     check_recommendation,
