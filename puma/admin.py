@@ -28,7 +28,7 @@ class ClusterStat:
     rq_pending: int = 0
     rq_total: int = 0
     rq_error: int = 0
-    cx_none_healthy: int = 0  # requests Envoy answered 503 itself: no healthy instance to route to
+    none_healthy: int = 0  # requests Envoy answered 503 itself: no healthy instance to route to
     p50_ms: float | None = None
     p99_ms: float | None = None
 
@@ -107,7 +107,7 @@ def _apply_stats(clusters: dict[str, ClusterStat], text: str) -> None:
         elif value.strip().isdigit():
             attr = {"upstream_rq_active": "rq_active", "upstream_rq_pending_active": "rq_pending",
                     "upstream_rq_total": "rq_total", "upstream_rq_5xx": "rq_error",
-                    "upstream_cx_none_healthy": "cx_none_healthy"}.get(metric)
+                    "upstream_cx_none_healthy": "none_healthy"}.get(metric)
             if attr:
                 setattr(stat, attr, int(value))
 

@@ -3,12 +3,12 @@ built on Envoy's admin stats and served at `/_puma/status` through Envoy itself;
 readiness at `/_puma/ready` (see `readiness`), for pages and scripts that wait for start-up.
 
 Per service, beside the instances and rates, cumulative counts since start (a client takes the
-difference of two snapshots for a rate, e.g. the error rate of an interval):
-``requests_total`` (answered by an instance), ``errors_5xx`` (every 5xx, Envoy's own
-included), ``errors_server`` (5xx answered by an instance), ``errors_no_instance`` (503s Envoy
-answered itself because no instance was ready: start-up, or all instances gone).
-Events (``events``) carry ``time`` (Unix s), ``service`` and ``message``; a scaling decision
-also ``kind: "scale"``, ``from_instances``, ``to_instances`` and ``reason``.
+difference of two snapshots for a rate, e.g. the error rate of an interval): ``requests_total``
+(forwarded to an instance), ``errors_5xx`` (server errors: 5xx answers, start-up failures not
+included), ``startup_failures`` (503s Envoy answered itself because no instance was ready yet).
+Events (``events``) carry ``time`` (epoch s), ``service`` and ``message``; a scaling decision
+also ``kind: "scale"``, ``from``, ``to`` and ``reason``. (The same names as the fuller status of
+issue 19's branch, which counts start-up failures only until the first ready instance.)
 """
 
 from __future__ import annotations
@@ -64,17 +64,16 @@ def _service_status(d: Deployment, name: str, pool: Any, stat: Any, rps: float) 
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper,
         "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready"),
         "in_flight": stat.in_flight if stat else 0, "requests_total": stat.rq_total if stat else 0,
-        "errors_5xx": stat.rq_error if stat else 0, "requests_per_s": round(rps, 2),
+        "requests_per_s": round(rps, 2),
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
         **_error_causes(stat),
     }
 
 
 def _error_causes(stat: Any) -> dict[str, int]:
-    """5xx split by cause: Envoy's own 503s for want of a ready instance, and the instances'."""
-    no_instance = stat.cx_none_healthy if stat else 0
-    return {"errors_no_instance": no_instance,
-            "errors_server": max(0, (stat.rq_error if stat else 0) - no_instance)}
+    """5xx split by cause: Envoy's own 503s for want of a ready instance, and the rest."""
+    startup = stat.none_healthy if stat else 0
+    return {"startup_failures": startup, "errors_5xx": max(0, (stat.rq_error if stat else 0) - startup)}
 
 
 def readiness(deployment: Deployment) -> tuple[bool, dict[str, Any]]:

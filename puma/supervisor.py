@@ -449,7 +449,7 @@ class Deployment:
             return
         log.info("%s %d -> %d (%s)", service, len(live), count, reason)
         self.record(service, f"{len(live)} -> {count} ({reason})", kind="scale",
-                    from_instances=len(live), to_instances=count, reason=reason)
+                    **{"from": len(live), "to": count, "reason": reason})
         for _ in range(count - len(live)):
             pool.spawn()
         for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:

@@ -53,8 +53,7 @@ def test_ready_names_the_services_it_waits_for_until_all_serve(
         assert "pid" not in ready.text and "port" not in ready.text
         # The 503s of start-up are counted apart from the instances' own errors.
         gated = httpx.get(f"{url}/_puma/status", timeout=5).json()["services"]["gated"]
-        assert gated["errors_no_instance"] >= 1 and gated["errors_server"] == 0
-        assert gated["errors_5xx"] == gated["errors_no_instance"]
+        assert gated["startup_failures"] >= 1 and gated["errors_5xx"] == 0
     finally:
         gate.touch()
         starting.join(timeout=60)
@@ -83,7 +82,7 @@ def test_status_counts_server_errors_and_records_scaling_decisions() -> None:
         status = wait_for(lambda: (s := http.get("/_puma/status").json())["services"]["crash"]
                           ["errors_5xx"] >= 3 and s, timeout_s=10, message="the errors counted")
         crash = status["services"]["crash"]
-        assert (crash["errors_server"], crash["errors_no_instance"]) == (3, 0)
+        assert (crash["errors_5xx"], crash["startup_failures"]) == (3, 0)
         scale = next(e for e in status["events"] if e.get("kind") == "scale")
-        assert scale["service"] == "echo" and (scale["from_instances"], scale["to_instances"]) == (1, 2)
+        assert scale["service"] == "echo" and (scale["from"], scale["to"]) == (1, 2)
         assert scale["reason"] == "test asks for 2" and scale["time"] > 0

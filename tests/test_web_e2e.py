@@ -193,7 +193,7 @@ def test_web_chat_queues_messages_sent_while_a_turn_is_on_its_way(page: Any, mes
 def test_web_chat_shows_the_500_character_limit(page: Any, mesh: puma.Deployment) -> None:
     open_chat(page, mesh.url, "puma")
     assert page.is_hidden("#char-count")  # short messages: no counter
-    long = "la " * 200  # 600 characters, pasted
+    long = "la 👋 " * 120  # 600 characters (an emoji counts one), pasted
     page.fill("#chat-input", long)
     count = page.inner_text("#char-count")
     assert "600 / 500" in count and "100 too many" in count
@@ -292,7 +292,9 @@ def test_web_dashboard_charts_span_their_width_from_the_first_sample(new_page: A
     first.wait_for_selector("body[data-state=live]")
     charts = first.evaluate(SPANS)
     assert len(charts) == 4 * len(mesh.pools)  # requests, errors, latency, instances per service
-    assert_charts_span([c for c in charts if c["chart"] != "Latency" or c["service"] == "agent"])
+    # Not yet drawn: an error rate (it needs two samples) and the latency of an unused service.
+    assert_charts_span([c for c in charts if c["chart"] == "Requests/s" or c["chart"] == "Instances ready"
+                        or (c["chart"] == "Latency" and c["service"] == "agent")])
     later = new_page(viewport={"width": 700, "height": 900})
     later.goto(f"{mesh.url}/dashboard?interval=250")
     later.wait_for_function("() => document.querySelectorAll('svg.chart-plot path.series').length > 0")

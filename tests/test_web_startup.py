@@ -93,7 +93,7 @@ def test_web_legacy_backend_waits_for_the_legacy_server(new_page: Any, starting:
              message="the deployment ready")
     page = new_page()
     page.goto(f"{url}/?typing={TYPING_MS}&backend=legacy")
-    page.wait_for_function("() => /waiting for the legacy server/.test(document.querySelector('#status-line').textContent)")
+    page.wait_for_function("() => /Waiting for the legacy server: it does not accept connections yet/.test(document.querySelector('#status-line').textContent)")
     page.fill("#chat-input", "drama")
     page.press("#chat-input", "Enter")
     bot = Chatbot(store=MemorySessionStore(), components=components_for(chatbot_db_url, catalog))

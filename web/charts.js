@@ -1,6 +1,6 @@
 // Small SVG time-series charts for the dashboard, one y axis per chart. The x axis is time and
-// runs from the first sample (or `windowS` back, once there is that much history) to the newest,
-// so a chart spans its whole width from its first sample on. Colours come from CSS classes
+// runs from the chart's first sample with data (or `windowS` back, once there is that much
+// history) to the newest, so a chart spans its whole width from its first sample on. Colours come from CSS classes
 // (style.css: .series-*), so both colour schemes apply.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -53,8 +53,10 @@ export class Chart {
     const height = this.plot.clientHeight;
     if (!width || !height || !samples.length) return;
     this.plot.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    // The window starts at this chart's first sample with data (an error rate needs two snapshots).
+    const first = samples.find((p) => this.series.some((d) => typeof p[d.key] === "number")) || samples[0];
     const end = samples[samples.length - 1].t;
-    const start = Math.max(samples[0].t, end - windowS);
+    const start = Math.max(first.t, end - windowS);
     const shown = samples.filter((s) => s.t >= start);
     const x = (t) => (end > start ? ((t - start) / (end - start)) * width : null);
     const values = shown.flatMap((s) => this.series.map((d) => s[d.key])).filter((v) => typeof v === "number");

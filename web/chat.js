@@ -50,7 +50,9 @@ function renderStatus() {
   const queued = n === 1 ? `Your message “${short(chat.queue[0])}” is` : `${n} messages are`;
   let text = "";
   if (chat.waiting) {
-    text = `The ${label()} is starting: waiting for ${chat.waiting}…`;
+    text = chat.waiting === "the legacy server"
+      ? "Waiting for the legacy server: it does not accept connections yet (starting, or not running)…"
+      : `The ${label()} is starting: waiting for ${chat.waiting}…`;
     if (n) text += ` ${queued} sent as soon as it is ready.`;
   } else if (n && chat.busy) {
     text = `${queued} sent when the chatbot has answered.`;
@@ -76,8 +78,11 @@ function doneWaiting() {
   renderStatus();
 }
 
+// Characters as people count them (code points: an emoji is one), as the server does.
+const length = (text) => [...text].length;
+
 function updateCount() {
-  const n = ui.input.value.length;
+  const n = length(ui.input.value);
   const over = n - MAX_CHARS;
   ui.count.hidden = n < COUNT_FROM;
   ui.count.classList.toggle("over", over > 0);
@@ -370,8 +375,8 @@ function bindEvents() {
     event.preventDefault();
     const text = ui.input.value.trim();
     if (!text || chat.ended) return;
-    if (text.length > MAX_CHARS) {
-      ui.status.textContent = `Not sent: your message has ${text.length} characters; ${MAX_CHARS} at most.`;
+    if (length(text) > MAX_CHARS) {
+      ui.status.textContent = `Not sent: your message has ${length(text)} characters; ${MAX_CHARS} at most.`;
       ui.input.focus();
       return;
     }

@@ -34,18 +34,22 @@ function pct(value) {
 
 // ------------------------------------------------------------------ reading a snapshot
 
-// The cumulative counters of a service (see puma/status.py). A server without the split counts
-// every 5xx as a server error.
+// The cumulative counters of a service (named as puma/status.py documents them). A server
+// that does not count start-up failures apart has every 5xx as a server error.
 function counters(svc) {
-  const noInstance = Number(svc.errors_no_instance) || 0;
-  const server = svc.errors_server !== undefined ? Number(svc.errors_server) : Number(svc.errors_5xx) || 0;
-  return { requests: Number(svc.requests_total) || 0, server, noInstance };
+  return {
+    requests: Number(svc.requests_total) || 0,
+    server: Number(svc.errors_5xx) || 0,
+    noInstance: Number(svc.startup_failures) || 0,
+  };
 }
 
-// Error shares (% of requests) over the interval since `last`, or since start for the first.
-// Requests refused for want of a ready instance never reach one, so they add to the requests.
+// Error shares (% of requests) over the interval since `last`; none for the first snapshot (the
+// counts since start are in the card's totals). Requests refused for want of a ready instance
+// never reach one, so they add to the requests.
 function errorShares(now, last) {
-  const base = last || { requests: 0, server: 0, noInstance: 0 };
+  if (!last) return { errors: null, startup: null };
+  const base = last;
   const server = Math.max(0, now.server - base.server);
   const noInstance = Math.max(0, now.noInstance - base.noInstance);
   const asked = Math.max(0, now.requests - base.requests) + noInstance;
@@ -63,8 +67,8 @@ function sample(t, svc, last) {
 
 function scalingMarks(events, name) {
   return events.filter((e) => e.service === name && e.kind === "scale").map((e) => ({
-    t: e.time, label: `${e.from_instances}→${e.to_instances}`,
-    title: `${new Date(e.time * 1000).toLocaleTimeString([], { hour12: false })} ${e.from_instances} → ${e.to_instances}: ${e.reason}`,
+    t: e.time, label: `${e.from}→${e.to}`,
+    title: `${new Date(e.time * 1000).toLocaleTimeString([], { hour12: false })} ${e.from} → ${e.to}: ${e.reason}`,
   }));
 }
 
@@ -156,7 +160,7 @@ function updateCard(entry, svc, t, events) {
   entry.top = Math.max(svc.max_instances || 1, svc.ready || 0);
   parts.metrics.inflight.value.textContent = fmt(svc.in_flight, 0);
   parts.metrics.rps.value.textContent = fmt(svc.requests_per_s, svc.requests_per_s < 10 ? 1 : 0);
-  parts.metrics.errors.value.textContent = pct(point.errors + point.startup);
+  parts.metrics.errors.value.textContent = point.errors === null ? "–" : pct(point.errors + point.startup);
   parts.metrics.p50.value.textContent = ms(svc.p50_ms);
   parts.metrics.p99.value.textContent = ms(svc.p99_ms);
   updateTotals(parts.totals, point.counters);
