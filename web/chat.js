@@ -26,6 +26,7 @@ const ui = {
   send: $("send-button"), switcher: $("backend-switch"), status: $("status-line"), count: $("char-count"),
   logRegion: $("log"), surveyForm: $("survey-form"), surveySubmit: $("survey-submit"),
 };
+const PLACEHOLDER = ui.input.placeholder;
 const log = new Log($("messages"), ui.chat, $("typing"));
 const survey = new Survey(ui.surveyForm, $("survey-error"), ui.surveySubmit);
 const saved = new Saved("puma-chat", Object.keys(BACKENDS));
@@ -248,6 +249,7 @@ function endConversation() {
   chat.ended = true;
   setState("ended");
   ui.input.disabled = true;
+  ui.input.placeholder = "The conversation is over";
   ui.send.disabled = true;
   ui.nextRow.hidden = false;
   log.scrollToEnd();
@@ -323,6 +325,7 @@ function openConversation(note) {
   survey.reset();
   ui.nextRow.hidden = true;
   ui.input.disabled = false;
+  ui.input.placeholder = PLACEHOLDER;
   ui.send.disabled = false;
   showPanel("chat");
   const stored = saved.conversation(chat.backend);
