@@ -135,6 +135,17 @@ def test_web_chat_ended_conversation_reloads_ended(page: Any, mesh: puma.Deploym
     assert page.locator(".film-card").count() == 1 and page.is_disabled("#chat-input")
 
 
+def test_web_survey_of_an_unknown_conversation_is_404(page: Any, mesh: puma.Deployment) -> None:
+    open_chat(page, mesh.url, "puma")
+    for sid in ("nope", uuid.uuid4().hex):
+        status, body = page.evaluate("""id => fetch('/survey', {method: 'POST', headers: {'Content-Type':
+            'application/json'}, body: JSON.stringify({id, liked: 3, engagement: 3})})
+            .then(r => Promise.all([r.status, r.json()]))""", sid)
+        assert status == 404 and f"{sid!r} is not a conversation" in body["error"]
+    sid = page.evaluate("JSON.parse(sessionStorage.getItem('puma-chat')).conversations.puma.id")
+    assert httpx.post(f"{mesh.url}/survey", json={"id": sid, "liked": 3, "engagement": 3}).status_code == 200
+
+
 def test_web_chat_shows_markup_as_text(page: Any, mesh: puma.Deployment) -> None:
     attacks = ["<script>window.__xss = 1</script>", '<img src=x onerror="window.__xss = 2">']
     open_chat(page, mesh.url, "puma")

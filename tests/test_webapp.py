@@ -33,10 +33,15 @@ def static() -> FlaskClient:
 
 
 @pytest.mark.parametrize(("path", "content_type", "needle"), [
-    ("/", "text/html; charset=utf-8", b'<script src="/chat.js"'),
-    ("/dashboard", "text/html; charset=utf-8", b'<script src="/dashboard.js"'),
-    ("/chat.js", "text/javascript; charset=utf-8", b"textContent"),
+    ("/", "text/html; charset=utf-8", b'<script type="module" src="/chat.js"'),
+    ("/dashboard", "text/html; charset=utf-8", b'<script type="module" src="/dashboard.js"'),
+    ("/chat.js", "text/javascript; charset=utf-8", b'from "./chat-view.js"'),
+    ("/chat-view.js", "text/javascript; charset=utf-8", b"textContent"),
+    ("/chat-net.js", "text/javascript; charset=utf-8", b"/_puma/ready"),
+    ("/chat-survey.js", "text/javascript; charset=utf-8", b"export class Survey"),
+    ("/chat-saved.js", "text/javascript; charset=utf-8", b"sessionStorage"),
     ("/dashboard.js", "text/javascript; charset=utf-8", b"/_puma/status"),
+    ("/charts.js", "text/javascript; charset=utf-8", b"export class Chart"),
     ("/style.css", "text/css; charset=utf-8", b".bubble"),
 ])
 def test_static_serves_pages_and_assets_with_their_types(static: FlaskClient, path: str,

@@ -201,6 +201,8 @@ function renderSummary(status) {
   $("sum-rps").textContent = fmt(sum("requests_per_s"), 1);
   $("sum-inflight").textContent = sum("in_flight");
   $("sum-errors").textContent = errors;
+  const envoy = status.envoy || {};  // the public view of the status says only whether it is up
+  $("sum-envoy").textContent = envoy.pid ? `pid ${envoy.pid}` : envoy.up ? "up" : "down";
 }
 
 function renderEvents(events) {
