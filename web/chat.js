@@ -194,6 +194,7 @@ function greet() {
 }
 
 function userTurn(text) {
+  chat.hurry = false;  // a queued message's answer is typed as usual
   saved.update(chat.backend, { pending: chat.queue.slice() });
   log.message("user", text);
   return turn(text, chat.turnNo + 1);
