@@ -21,12 +21,20 @@ run: $(STAMP)
 	trap 'kill $$legacy 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/puma run chatbot/puma_app.py
 
+# axe-core for the browser tests' accessibility audits, from npm, pinned by its lock file.
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund
+	touch $(AXE)
+
 test: $(STAMP)
 	sh scripts/ensure-system-packages.sh
+	$(MAKE) --no-print-directory $(AXE)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info tests/a11y/node_modules

@@ -138,6 +138,22 @@ class Chatbot:
     def transcript(self, session_id: str) -> dict[str, Any] | None:
         return self.store.transcript(session_id)
 
+    def conversation(self, session_id: str) -> dict[str, Any]:
+        """The conversation so far, to show it again (e.g. after a page reload); reads only.
+
+        ``{"userid", "turn_no": last turn, "signal": its signal ("end" once over),
+        "recommendation": the film under discussion or None, "history": [{"u": [...],
+        "c": [...]}, ...]}``; ``UnknownSession`` if there is no such session.
+        """
+        if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+            raise UnknownSession(str(session_id)[:100])
+        record, _ = self.store.get(session_id)
+        reply = record.get("reply") or {}
+        history = (self.store.transcript(session_id) or {}).get("history", [])
+        return {"userid": session_id, "turn_no": int(record.get("turn_no", 0)),
+                "signal": reply.get("signal"), "recommendation": reply.get("recommendation"),
+                "history": history}
+
     def save_survey(self, session_id: str, answers: dict[str, Any]) -> None:
         self.store.save_survey(session_id, answers)
 

@@ -1,12 +1,17 @@
 """The original page's protocol, kept for compatibility: one request dict -> one reply dict.
 
-Request: ``{"id": session id ("-1" starts one), "text": user text, "mode": "false" | "true",
-"turn_no": optional int}``; the web form's names ``UUID`` and ``chatText`` are accepted too.
+Request: ``{"id": session id ("-1" starts one), "text": user text, "mode": "false" | "true" |
+"transcript", "turn_no": optional int}``; the web form's names ``UUID`` and ``chatText`` are
+accepted too.
 
 - ``mode`` "false" (a user turn) replies ``{"response": first message, "userid", "signal",
   "passiveLen": messages still queued, "messages": all of them, "turn_no", "recommendation"}``;
   the rest of the messages are queued for polling, but a UI may simply show ``messages``.
 - ``mode`` "true" (a listener poll) takes the next queued message as ``response``.
+- ``mode`` "transcript" (an extension, to resume a conversation after a page reload) reads
+  without changing anything: ``{"userid", "turn_no": the last turn, "signal": that turn's
+  ("end" once over), "recommendation": the film under discussion, "history": [{"u": [user
+  text], "c": [chatbot messages]}, ...]}``.
 
 ``signal`` is ``"listen"`` while messages are queued, ``"end"`` once the conversation is over
 (with its last message), else None. Errors come back as ``{"error": code, "detail": text,
@@ -35,9 +40,11 @@ _FIELDS = frozenset({"id", "text", "mode", "turn_no"})
 def handle(bot: Chatbot, request: Mapping[str, Any]) -> dict[str, Any]:
     """Serve one listener-protocol request; never raises for a bad request (see module doc)."""
     try:
-        session_id, text, poll, turn_no = _parse(request)
-        if poll:
+        session_id, text, mode, turn_no = _parse(request)
+        if mode == "poll":
             return _poll(bot, session_id)
+        if mode == "transcript":
+            return _transcript(bot, session_id)
         return turn_reply(bot.turn(session_id, text, turn_no=turn_no))
     except InvalidRequest as error:
         return error_reply("bad_request", str(error), 400)
@@ -95,7 +102,13 @@ def _poll(bot: Chatbot, session_id: str | None) -> dict[str, Any]:
     }
 
 
-def _parse(request: Mapping[str, Any]) -> tuple[str | None, str, bool, int | None]:
+def _transcript(bot: Chatbot, session_id: str | None) -> dict[str, Any]:
+    if session_id is None:
+        raise InvalidRequest('id: a transcript (mode "transcript") needs the id of a started session')
+    return bot.conversation(session_id)
+
+
+def _parse(request: Mapping[str, Any]) -> tuple[str | None, str, str, int | None]:
     if not isinstance(request, Mapping):
         raise InvalidRequest(f"request: expected a JSON object, got {type(request).__name__}")
     data = {_ALIASES.get(str(k), str(k)): v for k, v in request.items()}
@@ -123,12 +136,18 @@ def _text(value: Any) -> str:
     return value
 
 
-def _mode(value: Any) -> bool:
+_MODES = {"false": "turn", "": "turn", "true": "poll", "transcript": "transcript"}
+
+
+def _mode(value: Any) -> str:
+    """``"turn"``, ``"poll"`` or ``"transcript"``."""
     if value is None or isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
-        return value.strip().lower() == "true"
-    raise InvalidRequest(f"mode: {value!r} must be \"true\" (poll) or \"false\" (a user turn)")
+        return "poll" if value else "turn"
+    mode = _MODES.get(value.strip().lower()) if isinstance(value, str) else None
+    if mode is None:
+        raise InvalidRequest(f'mode: {value!r} must be "true" (poll), "false" (a user turn) '
+                             'or "transcript" (the conversation so far)')
+    return mode
 
 
 def _turn_no(value: Any) -> int | None:

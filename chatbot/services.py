@@ -34,9 +34,11 @@ def agent(request: puma.Request) -> Any:
 
 
 def listener(request: puma.Request) -> Any:
-    """A poll of the original page (`mode` "true"): the next message queued by a turn."""
-    if str(request.data.get("mode", "")).strip().lower() != "true":
-        raise puma.HTTPError(400, 'mode: /listener only polls (mode "true"); send turns to /agent')
+    """What the page reads between turns, without the understander: a poll (`mode` "true", the
+    next message queued by a turn) or the conversation so far (`mode` "transcript")."""
+    if str(request.data.get("mode", "")).strip().lower() not in ("true", "transcript"):
+        raise puma.HTTPError(400, 'mode: /listener only reads (mode "true" polls, "transcript" '
+                                  "returns the conversation); send turns to /agent")
     return _listen(request, _poller)
 
 

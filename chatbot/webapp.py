@@ -119,14 +119,17 @@ _store: Any = None
 def survey(request: puma.Request) -> dict[str, Any]:
     """POST ``{"id", "liked": 1-5, "engagement": 1-5, "chatbot_before": bool, "comments"}``.
 
-    Stored in the chatbot database's ``survey_answers`` table; 400 names the bad field.
-    Replies ``{"ok": true, "userid": id}``. The id is not looked up: a conversation with the
-    legacy server lives in that process, not in this database.
+    Stored in the chatbot database's ``survey_answers`` table; 400 names the bad field, 404
+    an id that is no conversation of this deployment's store nor of the legacy server (whose
+    conversations live in its own process). Replies ``{"ok": true, "userid": id}``.
     """
     if request.method != "POST":
         raise puma.HTTPError(405, f"method {request.method} is not allowed here; POST the survey")
     answers = _survey_answers(request)
     session_id = answers.pop("id")
+    if not _conversation_known(session_id):
+        raise puma.HTTPError(404, f"id: {session_id!r} is not a conversation held here or by the "
+                                  "legacy server; send the id the chat replies carry (userid)")
     _session_store().save_survey(session_id, answers)
     log.debug("survey stored for session %s", session_id)
     return {"ok": True, "userid": session_id}
@@ -150,6 +153,16 @@ def _survey_answers(request: puma.Request) -> dict[str, Any]:
     if isinstance(data.get("liked"), float) or isinstance(data.get("engagement"), float):
         raise puma.HTTPError(400, "survey: liked and engagement must be whole numbers 1-5")
     return {"id": session_id, **checked}
+
+
+def _conversation_known(session_id: str) -> bool:
+    if _session_store().transcript(session_id) is not None:
+        return True
+    try:  # a legacy conversation: ask its server (reads only; unreachable means unknown)
+        reply = exchange(legacy_address(), {"id": session_id, "mode": "transcript"}, timeout_s=5.0)
+    except puma.HTTPError:
+        return False
+    return "error" not in reply
 
 
 def _valid_session_id(value: str) -> bool:
@@ -186,7 +199,8 @@ def legacy_bridge(request: puma.Request) -> puma.Response:
 
     Speaks its socket protocol to ``$LEGACY_SOCKET_ADDR`` (default 127.0.0.1:13113), one
     connection per request (a loopback connect costs ~0.1 ms and leaves no stale sockets).
-    502 if the server is unreachable or answers garbage, 504 if it answers too slowly.
+    503 (``retry_after_s`` in the body) while it refuses connections (starting), 502 if it is
+    otherwise unreachable or answers garbage, 504 if it answers too slowly.
     """
     if request.method != "POST":
         raise puma.HTTPError(405, f"method {request.method} is not allowed here; POST a turn")
@@ -219,6 +233,10 @@ def exchange(address: tuple[str, int], message: Mapping[str, Any], *,
     except TimeoutError:
         raise puma.HTTPError(504, f"the legacy server at {where} did not answer within "
                                   f"{timeout_s:g} s", backend="legacy") from None
+    except ConnectionRefusedError:  # not listening (yet): starting (~15 s) or not started
+        raise puma.HTTPError(503, f"the legacy server at {where} is not accepting connections: "
+                                  "it is starting, or not running", backend="legacy",
+                             retry_after_s=1) from None
     except OSError as error:
         log.warning("legacy server at %s unreachable: %s", where, error)
         raise puma.HTTPError(502, f"the legacy server at {where} is unreachable "

@@ -28,6 +28,7 @@ class ClusterStat:
     rq_pending: int = 0
     rq_total: int = 0
     rq_error: int = 0
+    none_healthy: int = 0  # requests Envoy answered 503 itself: no healthy instance to route to
     p50_ms: float | None = None
     p99_ms: float | None = None
 
@@ -77,7 +78,8 @@ class Admin:
         """Hosts and counters of every cluster, with p50/p99 of upstream request time."""
         data = json.loads(self.get("/clusters?format=json"))
         result = {c["name"]: _cluster(c) for c in data.get("cluster_statuses", [])}
-        stats = self.get("/stats?filter=^cluster%5C.[^.]+%5C.upstream_rq_(active|pending_active|total|5xx|time)$")
+        stats = self.get("/stats?filter=^cluster%5C.[^.]+%5C.upstream_(rq_(active|pending_active|total|5xx|time)"
+                         "|cx_none_healthy)$")
         _apply_stats(result, stats)
         return result
 
@@ -104,7 +106,8 @@ def _apply_stats(clusters: dict[str, ClusterStat], text: str) -> None:
             stat.p50_ms, stat.p99_ms = _percentiles(value)
         elif value.strip().isdigit():
             attr = {"upstream_rq_active": "rq_active", "upstream_rq_pending_active": "rq_pending",
-                    "upstream_rq_total": "rq_total", "upstream_rq_5xx": "rq_error"}.get(metric)
+                    "upstream_rq_total": "rq_total", "upstream_rq_5xx": "rq_error",
+                    "upstream_cx_none_healthy": "none_healthy"}.get(metric)
             if attr:
                 setattr(stat, attr, int(value))
 

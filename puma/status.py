@@ -1,5 +1,15 @@
 """The deployment's status — services, instances, in-flight, requests/s, p50/p99, recent events —
-built on Envoy's admin stats and served at `/_puma/status` through Envoy itself."""
+built on Envoy's admin stats and served at `/_puma/status` through Envoy itself; and its
+readiness at `/_puma/ready` (see `readiness`), for pages and scripts that wait for start-up.
+
+Per service, beside the instances and rates, cumulative counts since start (a client takes the
+difference of two snapshots for a rate, e.g. the error rate of an interval): ``requests_total``
+(forwarded to an instance), ``errors_5xx`` (server errors: 5xx answers, start-up failures not
+included), ``startup_failures`` (503s Envoy answered itself because no instance was ready yet).
+Events (``events``) carry ``time`` (epoch s), ``service`` and ``message``; a scaling decision
+also ``kind: "scale"``, ``from``, ``to`` and ``reason``. (The same names as the fuller status of
+issue 19's branch, which counts start-up failures only until the first ready instance.)
+"""
 
 from __future__ import annotations
 
@@ -54,9 +64,47 @@ def _service_status(d: Deployment, name: str, pool: Any, stat: Any, rps: float) 
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper,
         "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready"),
         "in_flight": stat.in_flight if stat else 0, "requests_total": stat.rq_total if stat else 0,
-        "errors_5xx": stat.rq_error if stat else 0, "requests_per_s": round(rps, 2),
+        "requests_per_s": round(rps, 2),
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
+        **_error_causes(stat),
     }
+
+
+def _error_causes(stat: Any) -> dict[str, int]:
+    """5xx split by cause: Envoy's own 503s for want of a ready instance, and the rest."""
+    startup = stat.none_healthy if stat else 0
+    return {"startup_failures": startup, "errors_5xx": max(0, (stat.rq_error if stat else 0) - startup)}
+
+
+def readiness(deployment: Deployment) -> tuple[bool, dict[str, Any]]:
+    """Whether a request to every service would be served now, and why not.
+
+    A service is ready when Envoy routes to at least one healthy instance of it (a service
+    whose ``instances.min`` is 0 starts on demand, so it never holds readiness back).
+    Returns ``(ready, body)``; body: ``{"ready": bool, "waiting_for": [names],
+    "services": {name: {"ready": int, "starting": int}}}`` — no pids or ports. Example::
+
+        readiness(mesh)[1]   # {"ready": False, "waiting_for": ["agent"], "services": {...}}
+    """
+    d = deployment
+    admin = d.envoy.admin
+    try:
+        clusters = admin.clusters() if admin is not None else {}
+    except OSError:
+        clusters = {}
+    services: dict[str, dict[str, int]] = {}
+    waiting = []
+    for name, pool in list(d.pools.items()):
+        routed = {h.address for h in clusters[name].hosts if h.healthy} if name in clusters else set()
+        instances = list(pool.instances.values())
+        ready = sum(1 for i in instances if i.state == "ready" and i.address in routed)
+        services[name] = {"ready": ready, "starting": sum(1 for i in instances if i.state == "starting")}
+        if ready == 0 and pool.service.instances.min > 0:
+            waiting.append(name)
+    body = {"ready": not waiting and not d.stopping, "waiting_for": sorted(waiting), "services": services}
+    if d.stopping:
+        body["stopping"] = True
+    return bool(body["ready"]), body
 
 
 class StatusServer:
@@ -72,8 +120,12 @@ class StatusServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                if self.path.split("?")[0].rstrip("/") != "/_puma/status":
-                    return self._send(404, {"error": "only /_puma/status is served here"})
+                path = self.path.split("?")[0].rstrip("/")
+                if path == "/_puma/ready":
+                    ready, body = readiness(deployment)
+                    return self._send(200 if ready else 503, body)
+                if path != "/_puma/status":
+                    return self._send(404, {"error": "only /_puma/status and /_puma/ready are served here"})
                 try:
                     self._send(200, sampler.snapshot())
                 except OSError as exc:

@@ -448,7 +448,8 @@ class Deployment:
         if count == len(live):
             return
         log.info("%s %d -> %d (%s)", service, len(live), count, reason)
-        self.record(service, f"{len(live)} -> {count} ({reason})")
+        self.record(service, f"{len(live)} -> {count} ({reason})", kind="scale",
+                    **{"from": len(live), "to": count, "reason": reason})
         for _ in range(count - len(live)):
             pool.spawn()
         for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:

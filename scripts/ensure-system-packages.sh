@@ -1,16 +1,18 @@
 #!/bin/sh
 # System packages the test suite needs, installed by the project itself (Debian):
 #   chromium        - the browser the Playwright end-to-end tests drive (never a downloaded one)
+#   npm             - installs axe-core (tests/a11y/), the accessibility checker those tests inject
 #   docker-compose  - validates docker-compose.yml offline (`docker-compose config`); no engine needed
 # Runs `apt-get update` once, and only when something is missing.
 set -eu
 
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 command -v docker-compose >/dev/null 2>&1 || missing="$missing docker-compose"
 
 if [ -z "$missing" ]; then
-    echo "ensure-system-packages: chromium and docker-compose are installed"
+    echo "ensure-system-packages: chromium, npm and docker-compose are installed"
     exit 0
 fi
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

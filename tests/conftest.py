@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.plugins.chatbot_db",
     "tests.plugins.postgres",
     "tests.plugins.dialog_suite",
+    "tests.plugins.web",
 ]

@@ -61,6 +61,9 @@ def test_listener_accepts_form_names_and_turn_numbers(bot: Chatbot) -> None:
     ({"id": "-1", "text": "hi", "turn_no": "two"}, "bad_request", 400),
     ({"id": "-1", "text": "hi", "turn_no": 3}, "conflict", 409),
     ({"id": "-1", "mode": "true"}, "bad_request", 400),
+    ({"id": "-1", "mode": "transcript"}, "bad_request", 400),
+    ({"id": "nobody", "mode": "transcript"}, "unknown_session", 404),
+    ({"id": "../etc", "mode": "transcript"}, "unknown_session", 404),
     ("not a dict", "bad_request", 400),
 ])
 def test_listener_bad_requests_get_clear_errors(bot: Chatbot, request_: object, code: str,
@@ -68,6 +71,30 @@ def test_listener_bad_requests_get_clear_errors(bot: Chatbot, request_: object, 
     reply = handle(bot, request_)  # type: ignore[arg-type]
     assert (reply["error"], reply["status"]) == (code, status)
     assert reply["detail"]
+
+
+def test_listener_transcript_reads_the_conversation_without_changing_it(bot: Chatbot) -> None:
+    first = handle(bot, {"id": "-1", "text": "", "mode": "false"})
+    sid = first["userid"]
+    second = handle(bot, {"id": sid, "text": "comedy please", "mode": "false"})
+    read = handle(bot, {"id": sid, "mode": "transcript"})
+    assert read == handle(bot, {"UUID": sid, "mode": "Transcript"})  # reading twice: the same
+    assert (read["userid"], read["turn_no"], read["signal"]) == (sid, 2, None)
+    assert read["history"] == [{"u": [], "c": first["messages"]},
+                               {"u": ["comedy please"], "c": second["messages"]}]
+    if second["passiveLen"]:  # the queue of the last turn is still there for polls
+        assert handle(bot, {"id": sid, "mode": "true"})["response"] == second["messages"][1]
+
+
+def test_listener_transcript_of_an_ended_conversation(bot: Chatbot) -> None:
+    sid = handle(bot, {"id": "-1", "text": "", "mode": "false"})["userid"]
+    replies = [handle(bot, {"id": sid, "text": text, "mode": "false"})
+               for text in ["comedy", "no", "no", "no", "no", "yes"]]
+    read = handle(bot, {"id": sid, "mode": "transcript"})
+    assert read["signal"] == "end" and read["turn_no"] == 7 and len(read["history"]) == 7
+    assert read["recommendation"] == replies[-1]["recommendation"] is not None
+    assert read["history"][-1]["c"][-1].startswith("Bye!")
+    json.dumps(read)
 
 
 def test_listener_survey(bot: Chatbot) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, select
 
 from chatbot import webapp
 from chatbot.db.models import SurveyAnswer
+from chatbot.sessions import SqlSessionStore
 from puma.service import build_app
 
 
@@ -32,10 +33,15 @@ def static() -> FlaskClient:
 
 
 @pytest.mark.parametrize(("path", "content_type", "needle"), [
-    ("/", "text/html; charset=utf-8", b'<script src="/chat.js"'),
-    ("/dashboard", "text/html; charset=utf-8", b'<script src="/dashboard.js"'),
-    ("/chat.js", "text/javascript; charset=utf-8", b"textContent"),
+    ("/", "text/html; charset=utf-8", b'<script type="module" src="/chat.js"'),
+    ("/dashboard", "text/html; charset=utf-8", b'<script type="module" src="/dashboard.js"'),
+    ("/chat.js", "text/javascript; charset=utf-8", b'from "./chat-view.js"'),
+    ("/chat-view.js", "text/javascript; charset=utf-8", b"textContent"),
+    ("/chat-net.js", "text/javascript; charset=utf-8", b"/_puma/ready"),
+    ("/chat-survey.js", "text/javascript; charset=utf-8", b"export class Survey"),
+    ("/chat-saved.js", "text/javascript; charset=utf-8", b"sessionStorage"),
     ("/dashboard.js", "text/javascript; charset=utf-8", b"/_puma/status"),
+    ("/charts.js", "text/javascript; charset=utf-8", b"export class Chart"),
     ("/style.css", "text/css; charset=utf-8", b".bubble"),
 ])
 def test_static_serves_pages_and_assets_with_their_types(static: FlaskClient, path: str,
@@ -96,10 +102,22 @@ def test_static_answers_only_get_and_head(static: FlaskClient) -> None:
 @pytest.fixture
 def survey_db(chatbot_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("DATABASE_URL", chatbot_db_url)
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{free_port()}")  # no legacy server
     monkeypatch.setattr(webapp, "_store", None)
     yield chatbot_db_url
     if webapp._store is not None:
         webapp._store.close()
+
+
+def conversation(url: str) -> str:
+    """The id of a conversation held in the deployment's store (one turn long)."""
+    sid = uuid.uuid4().hex
+    store = SqlSessionStore(url)
+    try:
+        store.create(sid, {"turn_no": 1}, transcript_entry={"u": [], "c": ["Hi, I'm Chatbot."]})
+    finally:
+        store.close()
+    return sid
 
 
 def stored_surveys(url: str, userid: str) -> list[dict[str, Any]]:
@@ -113,7 +131,7 @@ def stored_surveys(url: str, userid: str) -> list[dict[str, Any]]:
 
 
 def test_survey_stores_the_answers(survey_db: str) -> None:
-    sid = uuid.uuid4().hex
+    sid = conversation(survey_db)
     resp = client_for(webapp.survey).post("/survey", json={
         "id": sid, "liked": 4, "engagement": "5", "chatbot_before": False, "comments": "<b>nice</b>"})
     assert resp.status_code == 200 and resp.json == {"ok": True, "userid": sid}
@@ -123,7 +141,7 @@ def test_survey_stores_the_answers(survey_db: str) -> None:
 
 
 def test_survey_accepts_the_form_encoding(survey_db: str) -> None:
-    sid = uuid.uuid4().hex
+    sid = conversation(survey_db)
     resp = client_for(webapp.survey).post("/survey", data={
         "UUID": sid, "liked": "2", "engagement": "3", "chatbot_before": "yes"})
     assert resp.status_code == 200
@@ -148,13 +166,41 @@ def test_survey_accepts_the_form_encoding(survey_db: str) -> None:
     ({"id": None}, "id: None is not the id of a conversation"),
 ])
 def test_survey_rejects_bad_answers_precisely(survey_db: str, change: dict[str, Any], needle: str) -> None:
-    answers = {"id": uuid.uuid4().hex, "liked": 4, "engagement": 4, "chatbot_before": True,
+    answers = {"id": conversation(survey_db), "liked": 4, "engagement": 4, "chatbot_before": True,
                "comments": "", **change}
     resp = client_for(webapp.survey).post("/survey", json=answers)
     assert resp.status_code == 400
     assert needle in resp.json["error"]
     if isinstance(answers["id"], str):
         assert stored_surveys(survey_db, answers["id"]) == []
+
+
+@pytest.mark.parametrize("sid", ["nope", uuid.uuid4().hex, "x" * 100, "a.b:c-d_e"])
+def test_survey_of_an_unknown_conversation_is_404(survey_db: str, sid: str) -> None:
+    resp = client_for(webapp.survey).post("/survey", json={"id": sid, "liked": 3, "engagement": 3})
+    assert resp.status_code == 404 and resp.is_json
+    assert f"{sid!r} is not a conversation" in resp.json["error"]
+    assert stored_surveys(survey_db, sid) == []
+
+
+def test_survey_of_a_legacy_conversation_asks_the_legacy_server(
+        survey_db: str, fake_legacy: Callable[..., FakeLegacy]) -> None:
+    """Conversations with the legacy server live in its process: the survey asks it (a read)."""
+    known = {"legacy-1"}
+
+    def answer(request: dict[str, Any]) -> bytes:
+        if request["id"] in known:
+            reply = {"userid": request["id"], "turn_no": 7, "signal": "end", "history": []}
+        else:
+            reply = {"error": "unknown_session", "detail": "no such session", "status": 404}
+        return json.dumps(reply).encode() + b"\n"
+
+    server = fake_legacy(answer)
+    client = client_for(webapp.survey)
+    assert client.post("/survey", json={"id": "legacy-1", "liked": 5, "engagement": 2}).status_code == 200
+    assert client.post("/survey", json={"id": "legacy-2", "liked": 5, "engagement": 2}).status_code == 404
+    assert [r["mode"] for r in server.received] == ["transcript", "transcript"]
+    assert [row["liked"] for row in stored_surveys(survey_db, "legacy-1")] == [5]
 
 
 def test_survey_rejects_a_body_that_is_not_an_object_and_get(survey_db: str) -> None:
@@ -235,13 +281,16 @@ def test_bridge_passes_on_the_legacy_error_status(fake_legacy: Callable[..., Fak
     assert resp.status_code == 404 and resp.json == error
 
 
-def test_bridge_answers_502_when_the_legacy_server_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bridge_answers_503_while_the_legacy_server_is_not_listening(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused connections are the legacy server starting (or not started): the page waits
+    and resends instead of showing an error."""
     port = free_port()
     monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{port}")
     resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""})
-    assert resp.status_code == 502
-    assert resp.json["error"].startswith(f"the legacy server at 127.0.0.1:{port} is unreachable")
-    assert resp.json["backend"] == "legacy"
+    assert resp.status_code == 503
+    assert resp.json["error"].startswith(f"the legacy server at 127.0.0.1:{port} is not accepting")
+    assert resp.json["backend"] == "legacy" and resp.json["retry_after_s"] == 1
 
 
 @pytest.mark.parametrize(("answer", "needle"), [

@@ -1,407 +1,408 @@
-// The chat page: talks to the PUMA deployment (POST /agent) or the legacy bridge (POST /legacy)
-// with the listener protocol {id, text, mode, turn_no}. Every piece of text reaches the page
-// through textContent, never innerHTML, so a message is always shown as text.
-"use strict";
+// The chat page: talks to the PUMA deployment (turns: POST /agent, reads: POST /listener) or to
+// the legacy server through its bridge (POST /legacy), with the listener protocol
+// {id, text, mode, turn_no}. Messages typed while the chatbot answers or starts are queued and
+// sent in order; the conversation's id is kept in sessionStorage, so a reload (or a visit to
+// the dashboard and back) restores it from the server. Text goes in via textContent only.
 
-(() => {
-  const BACKENDS = {
-    puma: { url: "/agent", label: "PUMA mesh" },
-    legacy: { url: "/legacy", label: "Legacy server" },
-  };
-  const REQUEST_TIMEOUT_MS = 35000;
-  const RETRY_DELAY_MS = 300;
-  const params = new URLSearchParams(window.location.search);
-  // ?typing=MS fixes the typing delay (tests use a short one); otherwise it follows the length.
-  const fixedTyping = params.has("typing") ? Math.max(0, Number(params.get("typing")) || 0) : null;
+import { Log, cardIndex } from "./chat-view.js";
+import { describeFailure, failed, newConversationId, post, send } from "./chat-net.js";
+import { Survey } from "./chat-survey.js";
+import { Saved } from "./chat-saved.js";
 
-  const $ = (id) => document.getElementById(id);
-  const ui = {
-    messages: $("messages"), typing: $("typing"), nextRow: $("next-row"), next: $("next-button"),
-    chat: $("chat-panel"), survey: $("survey-panel"), surveyForm: $("survey-form"),
-    surveyError: $("survey-error"), thanks: $("thanks-panel"), restart: $("restart-button"),
-    composer: $("composer"), input: $("chat-input"), send: $("send-button"),
-    switcher: $("backend-switch"),
-  };
+const BACKENDS = {
+  puma: { turn: "/agent", read: "/listener", label: "PUMA mesh" },
+  legacy: { turn: "/legacy", read: "/legacy", label: "Legacy server" },
+};
+const MAX_CHARS = 500;
+const COUNT_FROM = 400;  // the counter shows from here on
+const params = new URLSearchParams(window.location.search);
+// ?typing=MS fixes the typing delay (tests use a short one); otherwise it follows the length.
+const fixedTyping = params.has("typing") ? Math.max(0, Number(params.get("typing")) || 0) : null;
 
-  const chat = {
-    backend: BACKENDS[params.get("backend")] ? params.get("backend") : "puma",
-    sessionId: "-1", turnNo: 0, busy: false, ended: false, generation: 0, filmId: null,
-  };
+const $ = (id) => document.getElementById(id);
+const ui = {
+  nextRow: $("next-row"), next: $("next-button"), chat: $("chat-panel"), survey: $("survey-panel"),
+  thanks: $("thanks-panel"), restart: $("restart-button"), composer: $("composer"), input: $("chat-input"),
+  send: $("send-button"), switcher: $("backend-switch"), status: $("status-line"), count: $("char-count"),
+  logRegion: $("log"), surveyForm: $("survey-form"), surveySubmit: $("survey-submit"),
+};
+const PLACEHOLDER = ui.input.placeholder;
+const log = new Log($("messages"), ui.chat, $("typing"));
+const survey = new Survey(ui.surveyForm, $("survey-error"), ui.surveySubmit);
+const saved = new Saved("puma-chat", Object.keys(BACKENDS));
 
-  // ------------------------------------------------------------------ DOM helpers
+const chat = {
+  backend: BACKENDS[params.get("backend")] ? params.get("backend") : saved.backend() || "puma",
+  id: null, turnNo: 0, ended: false, busy: false, generation: 0, filmId: null,
+  queue: [], hurry: false, wake: null, waiting: null,
+};
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
+const label = (backend = chat.backend) => BACKENDS[backend].label;
+const current = (generation) => () => generation === chat.generation;
+
+// ------------------------------------------------------------------ state shown to the user
+
+function setState(name) {
+  document.body.dataset.state = name;
+}
+
+function renderStatus() {
+  const n = chat.queue.length;
+  const queued = n === 1 ? `Your message “${short(chat.queue[0])}” is` : `${n} messages are`;
+  let text = "";
+  if (chat.waiting) {
+    text = chat.waiting === "the legacy server"
+      ? "Waiting for the legacy server: it does not accept connections yet (starting, or not running)…"
+      : `The ${label()} is starting: waiting for ${chat.waiting}…`;
+    if (n) text += ` ${queued} sent as soon as it is ready.`;
+  } else if (n && chat.busy) {
+    text = `${queued} sent when the chatbot has answered.`;
   }
+  if (ui.status.textContent !== text) ui.status.textContent = text;
+}
 
-  function clockTime(date) {
-    const time = el("time", "stamp", date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
-    time.dateTime = date.toISOString();
-    return time;
-  }
+function short(text) {
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
 
-  function scrollToEnd() {
-    ui.chat.scrollTop = ui.chat.scrollHeight;
-    ui.typing.scrollIntoView({ block: "nearest" });
-  }
+function showWaiting(what) {
+  const names = what.length ? what.join(", ") : "the services";
+  if (chat.waiting === names) return;
+  chat.waiting = names;
+  setState("starting");
+  renderStatus();
+}
 
-  function setState(name) {
-    document.body.dataset.state = name;
-  }
+function doneWaiting() {
+  chat.waiting = null;
+  setState("busy");
+  renderStatus();
+}
 
-  function addMessage(role, text) {
-    const item = el("li", `message ${role}`);
-    item.dataset.role = role;
-    const bubble = el("div", "bubble", text);
-    const meta = el("div", "meta");
-    meta.append(clockTime(new Date()));
-    item.append(bubble, meta);
-    ui.messages.append(item);
-    scrollToEnd();
-    return item;
-  }
+// Characters as people count them (code points: an emoji is one), as the server does.
+const length = (text) => [...text].length;
 
-  function addNote(text, kind) {
-    const item = el("li", `note ${kind || ""}`.trim(), text);
-    item.dataset.role = "system";
-    ui.messages.append(item);
-    scrollToEnd();
-    return item;
-  }
+function updateCount() {
+  const n = length(ui.input.value);
+  const over = n - MAX_CHARS;
+  ui.count.hidden = n < COUNT_FROM;
+  ui.count.classList.toggle("over", over > 0);
+  ui.count.textContent = over > 0
+    ? `${n} / ${MAX_CHARS} characters: ${over} too many. Shorten it to send it.`
+    : `${n} / ${MAX_CHARS} characters`;
+  if (over > 0) ui.input.setAttribute("aria-invalid", "true");
+  else ui.input.removeAttribute("aria-invalid");
+}
 
-  function addServedBy(item, info) {
-    const meta = item.querySelector(".meta");
-    const badge = el("span", `served-by ${info.backend}`, info.label);
-    const took = el("span", "took", `${Math.round(info.ms)} ms${info.retried ? " · retried" : ""}`);
-    badge.title = info.servedBy || info.label;
-    meta.append(badge, took);
-  }
+function focusIfIdle(target) {
+  const active = document.activeElement;
+  if (!active || active === document.body || ui.composer.contains(active) || active === ui.next) target.focus();
+}
 
-  // ------------------------------------------------------------------ film card
+// ------------------------------------------------------------------ turns
 
-  function filmCard(film) {
-    const card = el("li", "film-card");
-    card.dataset.role = "recommendation";
-    const poster = el("div", "poster", initials(film.title));
-    poster.setAttribute("aria-hidden", "true");
-    const body = el("div", "film-body");
-    const heading = el("h2", "film-title", film.title || "Untitled");
-    if (film.year) heading.append(el("span", "film-year", ` (${film.year})`));
-    body.append(heading, filmFacts(film), genreChips(film.genres || []));
-    const director = film.director || (film.directors || [])[0];
-    if (director) body.append(labelled("Director", director));
-    if ((film.cast || []).length) body.append(labelled("Cast", film.cast.slice(0, 5).join(", ")));
-    card.append(poster, body);
-    return card;
-  }
+function typingPause(text) {
+  if (chat.hurry) return Promise.resolve();
+  const ms = fixedTyping !== null ? fixedTyping : Math.min(1100, 350 + String(text).length * 12);
+  return new Promise((resolve) => {
+    chat.wake = resolve;
+    setTimeout(resolve, ms);
+  });
+}
 
-  function initials(title) {
-    const words = String(title || "?").split(/\s+/).filter((w) => /\w/.test(w));
-    return words.slice(0, 2).map((w) => w.replace(/^\W+/, "")[0] || "").join("").toUpperCase() || "?";
-  }
-
-  function filmFacts(film) {
-    const facts = el("div", "film-facts");
-    const rating = film.mpaa ? `Rated ${film.mpaa}` : "Not rated";
-    facts.append(el("span", "badge rating", rating));
-    if (film.runtime_min) facts.append(el("span", "badge", `${film.runtime_min} min`));
-    if (typeof film.rating === "number") facts.append(el("span", "badge score", `★ ${film.rating.toFixed(1)}`));
-    return facts;
-  }
-
-  function genreChips(genres) {
-    const list = el("ul", "chips");
-    genres.forEach((genre) => list.append(el("li", "chip", genre)));
-    return list;
-  }
-
-  function labelled(label, value) {
-    const line = el("p", "film-line");
-    line.append(el("span", "film-label", label), el("span", "film-value", value));
-    return line;
-  }
-
-  // ------------------------------------------------------------------ talking to a backend
-
-  async function post(url, payload) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-    try {
-      const resp = await fetch(url, {
-        method: "POST", signal: controller.signal,
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(payload),
-      });
-      const data = await resp.json().catch(() => null);
-      return { status: resp.status, data, servedBy: resp.headers.get("X-Served-By") };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  function retryable(result) {
-    return !result || result.status >= 500 || !result.data;
-  }
-
-  // One user turn; a failed one (network, 5xx) is sent once more with the same turn_no, which
-  // the server answers from its record if the first attempt did arrive.
-  async function requestTurn(text, turnNo) {
-    const backend = chat.backend;
-    const payload = { id: chat.sessionId, text, mode: "false", turn_no: turnNo };
-    const started = performance.now();
-    let result = null;
-    let error = null;
-    let retried = false;
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      if (attempt) { retried = true; await wait(RETRY_DELAY_MS); }
-      try {
-        result = await post(BACKENDS[backend].url, payload);
-        error = null;
-      } catch (err) {
-        result = null;
-        error = err;
+// The messages of a turn, the first from its reply, the rest as the listener service hands them
+// out (the original page's design: one poll per queued message); from the reply if a poll fails.
+function listener(reply, all, backend) {
+  let polling = reply.signal === "listen";
+  let signal = polling ? undefined : reply.signal;
+  return {
+    async next(i) {
+      if (i > 0 && polling) {
+        try {
+          const polled = await post(BACKENDS[backend].read, { id: reply.userid, mode: "true" });
+          if (polled.status === 200 && polled.data && typeof polled.data.response === "string") {
+            if (polled.data.signal !== "listen") signal = polled.data.signal;
+            return polled.data.response;
+          }
+        } catch (err) { /* the reply has every message: go on from it */ }
+        polling = false;
       }
-      if (!retryable(result)) break;
-    }
-    const info = { backend, label: BACKENDS[backend].label, ms: performance.now() - started, retried };
-    return { result, error, info: { ...info, servedBy: result && result.servedBy } };
+      return all[i];
+    },
+    async signal() {
+      if (signal !== undefined) return signal;
+      const read = await post(BACKENDS[backend].read, { id: reply.userid, mode: "transcript" }).catch(() => null);
+      return read && read.status === 200 && read.data ? read.data.signal : null;
+    },
+  };
+}
+
+async function showReply(reply, info, isCurrent) {
+  const all = reply.messages && reply.messages.length ? reply.messages : (reply.response ? [reply.response] : []);
+  // Every reply carries the film under discussion; its card is shown when it is new.
+  const film = reply.recommendation && reply.recommendation.id !== chat.filmId ? reply.recommendation : null;
+  if (film) chat.filmId = film.id;
+  const cardAfter = film ? cardIndex(all, film.title) : -1;
+  const messages = listener(reply, all, chat.backend);
+  let last = null;
+  for (let i = 0; i < all.length; i += 1) {
+    log.showTyping(true);
+    const [text] = await Promise.all([messages.next(i), typingPause(all[i])]);
+    if (!isCurrent()) return null;
+    log.showTyping(false);
+    last = log.message("bot", text);
+    if (i === cardAfter) log.card(film);
   }
+  log.showTyping(false);
+  if (film && cardAfter < 0) log.card(film);
+  if (last) log.servedBy(last, info);
+  return messages.signal();
+}
 
-  // The listener queues a turn's later messages and says "listen"; the page already shows them
-  // all (``messages``), so it only drains the queue to learn the turn's final signal.
-  async function finalSignal(reply) {
-    let signal = reply.signal;
-    for (let polls = 0; signal === "listen" && polls <= (reply.passiveLen || 0); polls += 1) {
-      try {
-        const polled = await post(BACKENDS[chat.backend].url, { id: reply.userid, mode: "true" });
-        if (!polled.data || polled.status >= 400) return null;
-        signal = polled.data.signal;
-      } catch (err) {
-        return null;
-      }
-    }
-    return signal;
-  }
-
-  function describeFailure(outcome) {
-    const label = BACKENDS[chat.backend].label;
-    if (outcome.error) {
-      const why = outcome.error.name === "AbortError" ? "it took too long" : "the network failed";
-      return `Could not reach the ${label}: ${why}.`;
-    }
-    const data = outcome.result.data || {};
-    const detail = data.detail || data.error || `HTTP ${outcome.result.status}`;
-    return `The ${label} answered with an error: ${detail}`;
-  }
-
-  // ------------------------------------------------------------------ a turn on screen
-
-  function wait(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-  }
-
-  function typingDelay(text) {
-    if (fixedTyping !== null) return fixedTyping;
-    return Math.min(1100, 350 + String(text).length * 12);
-  }
-
-  async function showMessages(reply, info, generation) {
-    const messages = (reply.messages && reply.messages.length) ? reply.messages
-      : (reply.response ? [reply.response] : []);
-    // Every reply carries the film under discussion; its card is shown when it is new.
-    const film = reply.recommendation && reply.recommendation.id !== chat.filmId ? reply.recommendation : null;
-    if (film) chat.filmId = film.id;
-    const cardAfter = film ? lastIndexMentioning(messages, film.title) : -1;
-    let last = null;
-    for (let i = 0; i < messages.length; i += 1) {
-      ui.typing.hidden = false;
-      scrollToEnd();
-      await wait(typingDelay(messages[i]));
-      if (generation !== chat.generation) return;
-      ui.typing.hidden = true;
-      last = addMessage("bot", messages[i]);
-      if (i === cardAfter) { ui.messages.append(filmCard(film)); scrollToEnd(); }
-    }
-    ui.typing.hidden = true;
-    if (film && cardAfter < 0) { ui.messages.append(filmCard(film)); scrollToEnd(); }
-    if (last) addServedBy(last, info);
-  }
-
-  function lastIndexMentioning(messages, title) {
-    for (let i = messages.length - 1; i >= 0; i -= 1) {
-      if (title && messages[i].includes(title)) return i;
-    }
-    return messages.length - 1;
-  }
-
-  async function takeTurn(text) {
-    if (chat.busy || chat.ended) return;
-    chat.busy = true;
-    setState("busy");
-    ui.send.disabled = true;
-    const generation = chat.generation;
-    if (text) addMessage("user", text);
-    const turnNo = chat.turnNo + 1;
-    ui.typing.hidden = false;
-    const outcome = await requestTurn(text, turnNo);
-    if (generation !== chat.generation) return;
-    if (!outcome.result || outcome.result.status >= 400 || !outcome.result.data) {
-      failTurn(outcome, text);
-      return;
-    }
-    const reply = outcome.result.data;
-    chat.turnNo = turnNo;
-    chat.sessionId = reply.userid || chat.sessionId;
-    const [signal] = await Promise.all([finalSignal(reply), showMessages(reply, outcome.info, generation)]);
-    if (generation !== chat.generation) return;
-    finishTurn(signal);
-  }
-
-  function failTurn(outcome, text) {
-    ui.typing.hidden = true;
-    addNote(describeFailure(outcome), "error");
+// One turn: sent until answered (waiting out start-up), then shown. False if it failed.
+async function turn(text, turnNo) {
+  const isCurrent = current(chat.generation);
+  const backend = chat.backend;
+  saved.update(backend, { inflight: { text, turnNo } });
+  log.showTyping(true);
+  const outcome = await send(BACKENDS[backend].turn, { id: chat.id, text, mode: "false", turn_no: turnNo },
+    { onWait: showWaiting, isCurrent });
+  if (outcome.stale || !isCurrent()) return false;
+  if (outcome.waited) doneWaiting();
+  if (failed(outcome)) {
+    log.showTyping(false);
+    log.note(describeFailure(outcome, label(backend)), "error");
     if (text && !ui.input.value) ui.input.value = text;
-    chat.busy = false;
-    ui.send.disabled = false;
-    setState(chat.turnNo ? "ready" : "error");
-    ui.input.focus();
+    saved.update(backend, { inflight: null });
+    return false;
   }
+  const reply = outcome.result.data;
+  chat.turnNo = turnNo;
+  chat.id = reply.userid || chat.id;
+  saved.update(backend, { inflight: null });
+  const info = { backend, label: label(backend), ms: outcome.ms, retried: outcome.retried || outcome.waited, servedBy: outcome.result.servedBy };
+  const signal = await showReply(reply, info, isCurrent);
+  if (!isCurrent()) return false;
+  if (signal === "end") endConversation();
+  return true;
+}
 
-  function finishTurn(signal) {
-    chat.busy = false;
-    ui.send.disabled = false;
-    if (signal === "end") {
-      endConversation();
+function greet() {
+  chat.id = newConversationId();
+  saved.update(chat.backend, { id: chat.id, pending: chat.queue.slice(), inflight: null });
+  return turn("", 1);
+}
+
+function userTurn(text) {
+  chat.hurry = false;  // a queued message's answer is typed as usual
+  saved.update(chat.backend, { pending: chat.queue.slice() });
+  log.message("user", text);
+  return turn(text, chat.turnNo + 1);
+}
+
+// Runs `first` (a resume), the greeting if there was none yet, then the queued messages.
+async function run(first) {
+  const isCurrent = current(chat.generation);
+  chat.busy = true;
+  setState("busy");
+  renderStatus();
+  let ok = first ? await first() : true;
+  if (ok && isCurrent() && !chat.turnNo && !chat.ended) ok = await greet();
+  while (ok && isCurrent() && !chat.ended && chat.queue.length) {
+    renderStatus();
+    ok = await userTurn(chat.queue.shift());
+  }
+  if (!isCurrent()) return;
+  settle(ok);
+}
+
+function settle(ok) {
+  chat.busy = false;
+  chat.hurry = false;
+  chat.waiting = null;
+  log.showTyping(false);
+  if (chat.ended) {
+    if (chat.queue.length) log.note(`Not sent, as the conversation is over: “${short(chat.queue.join(" "))}”`);
+    chat.queue = [];
+  } else {
+    if (!ok && chat.queue.length && !ui.input.value) ui.input.value = chat.queue.join(" ");
+    if (!ok) chat.queue = [];
+    setState(ok || chat.turnNo ? "ready" : "error");
+    focusIfIdle(ui.input);
+  }
+  saved.update(chat.backend, { pending: chat.queue.slice() });
+  renderStatus();
+}
+
+function submit(text) {
+  chat.queue.push(text);
+  saved.update(chat.backend, { pending: chat.queue.slice() });
+  if (chat.busy) {
+    chat.hurry = true;  // the rest of the current answer appears at once
+    if (chat.wake) chat.wake();
+    renderStatus();
+  } else {
+    run();
+  }
+}
+
+function endConversation() {
+  chat.ended = true;
+  setState("ended");
+  ui.input.disabled = true;
+  ui.input.placeholder = "The conversation is over";
+  ui.send.disabled = true;
+  ui.nextRow.hidden = false;
+  log.scrollToEnd();
+  focusIfIdle(ui.next);
+}
+
+// ------------------------------------------------------------------ resume
+
+// Shows the conversation `id` again from the server; false (and forgotten) if it has none.
+async function resume(id, note) {
+  const isCurrent = current(chat.generation);
+  const backend = chat.backend;
+  const outcome = await send(BACKENDS[backend].read, { id, mode: "transcript" }, { onWait: showWaiting, isCurrent });
+  if (outcome.stale || !isCurrent()) return false;
+  if (outcome.waited) doneWaiting();
+  const { pending = [], inflight = null } = saved.conversation(backend) || {};
+  if (failed(outcome)) {
+    saved.forget(backend);
+    const missing = outcome.result && outcome.result.status === 404;
+    const greeted = !(inflight && inflight.turnNo === 1);  // else it never started: nothing is lost
+    if (!missing || greeted) {
+      const why = missing ? "the server no longer has it" : describeFailure(outcome, label(backend));
+      log.note(`Your earlier conversation could not be restored (${why}); here is a new one.`);
+    }
+    chat.queue.unshift(...(inflight && inflight.text ? [inflight.text] : []), ...pending);
+    return true;
+  }
+  restore(outcome.result.data);
+  chat.id = id;
+  if (note) log.note(note);
+  // Messages typed before the reload that the server never got are sent now, in order.
+  const lost = inflight && inflight.text && outcome.result.data.turn_no < inflight.turnNo ? [inflight.text] : [];
+  chat.queue.unshift(...lost, ...pending);
+  return true;
+}
+
+function restore(data) {
+  ui.logRegion.setAttribute("aria-busy", "true");
+  const history = data.history || [];
+  const film = data.recommendation;
+  const said = history.flatMap((entry) => entry.c || []);
+  const cardAfter = film ? cardIndex(said, film.title) : -1;
+  let index = 0;
+  history.forEach((entry) => {
+    (entry.u || []).filter((text) => text).forEach((text) => log.message("user", text, null));
+    (entry.c || []).forEach((text) => {
+      log.message("bot", text, null);
+      if (index === cardAfter) log.card(film);
+      index += 1;
+    });
+  });
+  ui.logRegion.removeAttribute("aria-busy");
+  chat.turnNo = data.turn_no || history.length;
+  chat.filmId = film ? film.id : null;
+  log.note("Your conversation so far, restored.");
+  if (data.signal === "end") endConversation();
+}
+
+// ------------------------------------------------------------------ panels, start, switch
+
+function showPanel(name) {
+  ui.chat.hidden = name !== "chat";
+  ui.composer.hidden = name !== "chat";
+  ui.survey.hidden = name !== "survey";
+  ui.thanks.hidden = name !== "thanks";
+  if (name !== "chat") setState(name);
+}
+
+function openConversation(note) {
+  chat.generation += 1;
+  Object.assign(chat, { id: null, turnNo: 0, busy: false, ended: false, filmId: null, queue: [], hurry: false, waiting: null });
+  log.clear();
+  survey.reset();
+  ui.nextRow.hidden = true;
+  ui.input.disabled = false;
+  ui.input.placeholder = PLACEHOLDER;
+  ui.send.disabled = false;
+  showPanel("chat");
+  const stored = saved.conversation(chat.backend);
+  if (stored && stored.id) {
+    run(() => resume(stored.id, note));
+  } else {
+    if (note) log.note(note);
+    chat.queue.push(...((stored && stored.pending) || []));
+    run();
+  }
+}
+
+function switchBackend(name) {
+  const before = chat.backend;
+  chat.backend = name;
+  saved.setBackend(name);
+  const url = new URL(window.location.href);
+  url.searchParams.set("backend", name);
+  window.history.replaceState(null, "", url);
+  const back = saved.conversation(name);
+  let note = back && back.id ? `Switched to the ${label(name)}: back to your conversation with it.`
+    : `Switched to the ${label(name)}: this is a new conversation.`;
+  if ((saved.conversation(before) || {}).id) note += ` Your conversation with the ${label(before)} is kept; switch back to continue it.`;
+  openConversation(note);
+}
+
+async function sendSurvey(event) {
+  event.preventDefault();
+  if (!survey.check()) return;
+  ui.surveySubmit.disabled = true;
+  try {
+    const result = await post("/survey", survey.answers(chat.id));
+    if (result.status !== 200) {
+      const data = result.data || {};
+      survey.showError(`Your answers could not be saved: ${data.error || data.detail || `HTTP ${result.status}`}`);
       return;
     }
-    setState("ready");
-    ui.input.focus();
+    saved.forget(chat.backend);
+    showPanel("thanks");
+    ui.restart.focus();
+  } catch (err) {
+    survey.showError("Your answers could not be saved: the network failed. Please try again.");
+  } finally {
+    ui.surveySubmit.disabled = false;
   }
+}
 
-  function endConversation() {
-    chat.ended = true;
-    setState("ended");
-    ui.input.disabled = true;
-    ui.send.disabled = true;
-    ui.nextRow.hidden = false;
-    scrollToEnd();
-    ui.next.focus();
-  }
-
-  // ------------------------------------------------------------------ survey
-
-  function buildScales() {
-    ui.surveyForm.querySelectorAll(".scale-options").forEach((box) => {
-      for (let value = 1; value <= 5; value += 1) {
-        const label = el("label", "scale-option");
-        const input = el("input");
-        Object.assign(input, { type: "radio", name: box.dataset.name, value: String(value) });
-        label.append(input, el("span", "", value));
-        box.append(label);
-      }
-    });
-  }
-
-  function surveyAnswers() {
-    const form = new FormData(ui.surveyForm);
-    const before = form.get("chatbot_before");
-    const comments = String(form.get("comments") || "").trim();
-    return {
-      id: chat.sessionId,
-      liked: form.get("liked") ? Number(form.get("liked")) : null,
-      engagement: form.get("engagement") ? Number(form.get("engagement")) : null,
-      chatbot_before: before === null ? null : before === "true",
-      comments: comments || null,
-    };
-  }
-
-  function showSurveyError(text, focus) {
-    ui.surveyError.textContent = text;
-    ui.surveyError.hidden = false;
-    if (focus) focus.focus();
-  }
-
-  async function submitSurvey(event) {
+function bindEvents() {
+  ui.composer.addEventListener("submit", (event) => {
     event.preventDefault();
-    const answers = surveyAnswers();
-    if (!answers.liked) return showSurveyError("Please rate the movie from 1 to 5.", $("liked-field").querySelector("input"));
-    if (!answers.engagement) return showSurveyError("Please rate the conversation from 1 to 5.", $("engagement-field").querySelector("input"));
-    const button = $("survey-submit");
-    button.disabled = true;
-    try {
-      const result = await post("/survey", answers);
-      if (result.status !== 200) {
-        const data = result.data || {};
-        return showSurveyError(`Your answers could not be saved: ${data.error || data.detail || `HTTP ${result.status}`}`);
-      }
-      showPanel("thanks");
-      ui.restart.focus();
-    } catch (err) {
-      showSurveyError("Your answers could not be saved: the network failed. Please try again.");
-    } finally {
-      button.disabled = false;
-    }
-  }
-
-  function showPanel(name) {
-    ui.chat.hidden = name !== "chat";
-    ui.composer.hidden = name !== "chat";
-    ui.survey.hidden = name !== "survey";
-    ui.thanks.hidden = name !== "thanks";
-    if (name !== "chat") setState(name);
-  }
-
-  // ------------------------------------------------------------------ start, restart, switch
-
-  function startConversation(note) {
-    chat.generation += 1;
-    Object.assign(chat, { sessionId: "-1", turnNo: 0, busy: false, ended: false, filmId: null });
-    ui.messages.replaceChildren();
-    ui.surveyForm.reset();
-    ui.surveyError.hidden = true;
-    ui.nextRow.hidden = true;
-    ui.input.disabled = false;
-    ui.input.value = "";
-    showPanel("chat");
-    if (note) addNote(note);
-    takeTurn("");
-    ui.input.focus();
-  }
-
-  function selectBackend(name) {
-    chat.backend = name;
-    const url = new URL(window.location.href);
-    url.searchParams.set("backend", name);
-    window.history.replaceState(null, "", url);
-  }
-
-  function bindEvents() {
-    ui.composer.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const text = ui.input.value.trim();
+    const text = ui.input.value.trim();
+    if (!text || chat.ended) return;
+    if (length(text) > MAX_CHARS) {
+      ui.status.textContent = `Not sent: your message has ${length(text)} characters; ${MAX_CHARS} at most.`;
       ui.input.focus();
-      if (!text || chat.busy || chat.ended) return;
-      ui.input.value = "";
-      takeTurn(text);
-    });
-    ui.switcher.addEventListener("change", (event) => {
-      selectBackend(event.target.value);
-      startConversation(`New conversation with the ${BACKENDS[chat.backend].label}.`);
-    });
-    ui.next.addEventListener("click", () => { showPanel("survey"); ui.survey.querySelector("input").focus(); });
-    ui.surveyForm.addEventListener("submit", submitSurvey);
-    ui.restart.addEventListener("click", () => startConversation());
-  }
+      return;
+    }
+    ui.input.value = "";
+    updateCount();
+    submit(text);
+  });
+  ui.input.addEventListener("input", updateCount);
+  ui.switcher.addEventListener("change", (event) => switchBackend(event.target.value));
+  ui.next.addEventListener("click", () => {
+    showPanel("survey");
+    ui.survey.querySelector("input").focus();
+  });
+  ui.surveyForm.addEventListener("submit", sendSurvey);
+  ui.restart.addEventListener("click", () => openConversation());
+}
 
-  function init() {
-    ui.switcher.querySelector(`input[value="${chat.backend}"]`).checked = true;
-    buildScales();
-    bindEvents();
-    startConversation();
-  }
+function init() {
+  ui.switcher.querySelector(`input[value="${chat.backend}"]`).checked = true;
+  saved.setBackend(chat.backend);
+  bindEvents();
+  openConversation();
+}
 
-  init();
-})();
+init();

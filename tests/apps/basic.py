@@ -55,3 +55,13 @@ def warm_up() -> None:
 
 def warmth() -> dict:
     return {"warmed_in": WARM.get("zygote_pid"), "pid": os.getpid()}
+
+
+def wait_for_gate(timeout_s: float = 60.0) -> None:
+    """A warm-up that lasts until the file named by $PUMA_TEST_GATE exists (a slow start-up)."""
+    gate = os.environ["PUMA_TEST_GATE"]
+    deadline = time.monotonic() + timeout_s
+    while not os.path.exists(gate):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{gate} did not appear within {timeout_s} s")
+        time.sleep(0.02)

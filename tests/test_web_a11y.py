@@ -1,0 +1,205 @@
+"""Accessibility of the pages in headless Chromium: axe-core (WCAG 2.1 A/AA and best practice,
+both colour schemes) after real use of each page and state; the whole conversation and the
+survey by keyboard alone; the chatbot's messages in a polite live region, as the browser's
+accessibility tree (what screen readers read) has them. Fixtures: tests/plugins/web.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+import puma
+from tests.plugins.web import ARTIFACTS
+from tests.web_helpers import (
+    CONVERSATION,
+    TYPING_MS,
+    audit,
+    bubbles,
+    describe,
+    open_chat,
+    say,
+    stored,
+    wait_turn_done,
+)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a11y_chat_page_and_survey_pass_axe(new_page: Any, mesh: puma.Deployment, axe_source: str,
+                                            scheme: str) -> None:
+    page = new_page(bypass_csp=True, color_scheme=scheme)
+    found: list[dict[str, Any]] = []
+    page.route("**/agent", lambda route: route.fulfill(status=500, content_type="application/json",
+                                                       body='{"error": "injected"}')
+               if "fails" in (route.request.post_data or "") else route.continue_())
+    open_chat(page, mesh.url, "puma")
+    say(page, "comedy", 2)
+    found += audit(page, axe_source, "chat after a turn")
+    page.fill("#chat-input", "this fails")  # an error note; the text comes back to the input
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".note.error")
+    page.fill("#chat-input", "x" * 520)  # the counter, over the limit
+    found += audit(page, axe_source, "chat with an error and an over-long message")
+    page.fill("#chat-input", "")
+    for number, text in enumerate(CONVERSATION[1:], start=3):
+        say(page, text, number)
+    page.wait_for_selector("body[data-state=ended]")
+    found += audit(page, axe_source, "chat ended, with the film card")
+    page.keyboard.press("Enter")  # Next →
+    page.click("#survey-submit")  # nothing answered: the error
+    page.wait_for_selector("#survey-error:not([hidden])")
+    found += audit(page, axe_source, "survey with its error")
+    page.keyboard.press("ArrowRight")
+    page.click("label.scale-option:has(input[name=engagement][value='3'])")
+    page.click("#survey-submit")
+    page.wait_for_selector("#thanks-panel:not([hidden])")
+    found += audit(page, axe_source, "thanks")
+    page.screenshot(path=str(ARTIFACTS / f"a11y-chat-{scheme}.png"), animations="disabled")
+    assert found == [], describe(found)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a11y_dashboard_passes_axe_with_data_in_it(new_page: Any, mesh: puma.Deployment, axe_source: str,
+                                                   scheme: str) -> None:
+    chat = new_page()
+    open_chat(chat, mesh.url, "puma")  # traffic for the charts
+    page = new_page(bypass_csp=True, color_scheme=scheme)
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    page.wait_for_function("() => document.querySelectorAll('svg.chart-plot path.series').length > 0")
+    say(chat, "comedy", 2)
+    page.wait_for_timeout(600)  # two samples more
+    found = audit(page, axe_source, "dashboard")
+    page.screenshot(path=str(ARTIFACTS / f"a11y-dashboard-{scheme}.png"), full_page=True, animations="disabled")
+    assert found == [], describe(found)
+    # Chart lines and instance squares are graphics that carry meaning: 3:1 against their card.
+    low = page.evaluate(CONTRAST_OF_GRAPHICS)
+    assert low == [], low
+
+
+CONTRAST_OF_GRAPHICS = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92
+      : ((v + 0.055) / 1.055) ** 2.4).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ratio = (a, b) => { const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const card = getComputedStyle(document.querySelector("article.service")).backgroundColor;
+  const low = [];
+  document.querySelectorAll("svg.chart-plot path.series, svg.chart-plot .mark line").forEach(p => {
+    const stroke = getComputedStyle(p).stroke;
+    if (ratio(stroke, card) < 3) low.push({what: p.getAttribute("class"), stroke, card, ratio: ratio(stroke, card)});
+  });
+  document.querySelectorAll(".instance").forEach(i => {
+    const fill = getComputedStyle(i).backgroundColor;
+    if (fill.startsWith("rgb") && ratio(fill, card) < 3) low.push({what: i.className, fill, card, ratio: ratio(fill, card)});
+  });
+  return low;
+}"""
+
+
+def focus_shown(page: Any) -> bool:
+    """Whether the focused element (or, for a visually hidden radio, its label's box) shows a ring."""
+    return page.evaluate("""() => {
+      const el = document.activeElement;
+      const box = el.matches('input[type=radio]') ? el.nextElementSibling : el;
+      const style = getComputedStyle(box);
+      return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+    }""")
+
+
+def tab_to(page: Any, selector: str, *, backwards: bool = False, limit: int = 15) -> None:
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            assert focus_shown(page), f"no visible focus on {selector}"
+            return
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a11y_keyboard_only_conversation_switch_and_survey(page: Any, mesh: puma.Deployment,
+                                                           chatbot_db_url: str) -> None:
+    page.goto(f"{mesh.url}/?typing={TYPING_MS}&backend=puma")
+    wait_turn_done(page, 1)
+    assert page.evaluate("document.activeElement.id") == "chat-input"  # focused on load
+    tab_to(page, "input[name=backend]:checked", backwards=True)
+    page.keyboard.press("ArrowRight")  # the legacy server: a new conversation, said so
+    wait_turn_done(page, 1)
+    assert "new conversation" in page.locator(".note").first.inner_text()
+    assert page.evaluate("document.activeElement.value") == "legacy"  # focus stays on the switch
+    page.keyboard.press("ArrowLeft")  # back to the PUMA mesh
+    page.wait_for_function("() => document.body.dataset.state === 'ready' && [...document"
+                           ".querySelectorAll('.note')].some(n => n.textContent.includes('back to'))")
+    tab_to(page, "#chat-input")
+    answered = page.locator(".served-by").count()  # restored messages carry none
+    for number, text in enumerate(CONVERSATION, start=answered + 1):
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+        wait_turn_done(page, number)
+    page.wait_for_selector("body[data-state=ended]")
+    assert page.evaluate("document.activeElement.id") == "next-button" and focus_shown(page)
+    page.keyboard.press("Enter")  # Next →
+    assert page.evaluate("document.activeElement.name") == "liked" and focus_shown(page)
+    page.keyboard.press("Enter")  # submits unanswered: the error, and focus on the question
+    assert page.is_visible("#survey-error") and page.evaluate("document.activeElement.name") == "liked"
+    page.keyboard.press("Space")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")  # 4
+    assert page.is_hidden("#survey-error")  # answered: the error is gone
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "engagement"
+    page.keyboard.press("Space")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")  # 5
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # "Yes"
+    tab_to(page, "#comments")
+    comment = f"keyboard only {uuid.uuid4().hex}"
+    page.keyboard.type(comment)
+    tab_to(page, "#survey-submit")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#thanks-panel:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "restart-button"
+    row, _ = stored(chatbot_db_url, comment)
+    assert (row["liked"], row["engagement"], row["chatbot_before"]) == (4, 5, True)
+    page.keyboard.press("Enter")  # a new conversation, and the focus back in the composer
+    wait_turn_done(page, 1)
+    assert bubbles(page, "user") == [] and page.evaluate("document.activeElement.id") == "chat-input"
+
+
+def ax_nodes(page: Any) -> dict[str, dict[str, Any]]:
+    cdp = page.context.new_cdp_session(page)
+    try:
+        return {n["nodeId"]: n for n in cdp.send("Accessibility.getFullAXTree")["nodes"]}
+    finally:
+        cdp.detach()
+
+
+def live_region_of(nodes: dict[str, dict[str, Any]], text: str) -> dict[str, str] | None:
+    """The nearest live region above the accessibility node showing `text`: its role and props."""
+    node = next(n for n in nodes.values() if (n.get("name") or {}).get("value") == text
+                and (n.get("role") or {}).get("value") == "StaticText")
+    while node is not None:
+        props = {p["name"]: str(p["value"].get("value")) for p in node.get("properties", [])}
+        if node.get("ignored") or props.get("hidden") == "True":
+            return None
+        if "live" in props:
+            return {"role": node["role"]["value"], **props}
+        node = nodes.get(node.get("parentId"))
+    return None
+
+
+def test_a11y_bot_messages_are_announced_by_a_polite_live_region(page: Any, mesh: puma.Deployment) -> None:
+    page.goto(f"{mesh.url}/?typing={TYPING_MS}&backend=puma")
+    assert page.locator("[role=log][aria-live=polite]").count() == 1  # there before any message
+    wait_turn_done(page, 1)
+    say(page, "comedy", 2)
+    nodes = ax_nodes(page)
+    said = bubbles(page, "bot")
+    assert len(said) >= 3
+    for text in said:
+        region = live_region_of(nodes, text)
+        assert region is not None, f"{text!r} is in no live region"
+        assert (region["role"], region["live"]) == ("log", "polite"), region
+        assert "additions" in region.get("relevant", ""), region
+    # Typing dots are decoration: hidden from the accessibility tree.
+    assert page.get_attribute("#typing", "aria-hidden") == "true"

@@ -1,0 +1,110 @@
+"""The pages while the deployment starts: the chat page says it is starting, keeps what the user
+sends and has it answered once the chatbot is ready; the dashboard labels the 503s of start-up
+as start-up failures. The agent's warm-up (and so its readiness) waits for a file the test
+creates, so the start-up window is as long as the test needs. Fixtures: tests/plugins/web.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import puma
+from chatbot.bot import Chatbot
+from chatbot.catalog import Catalog
+from chatbot.sessions import MemorySessionStore
+from legacy_socket_server import LegacyServer
+from puma.supervisor import Deployment
+from tests.chatbot_helpers import components_for
+from tests.helpers import wait_for
+from tests.plugins.web import ARTIFACTS, free_port
+from tests.web_helpers import TYPING_MS, bubbles, wait_turn_done
+
+
+@pytest.fixture
+def starting(chatbot_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """The chatbot deployment, started in the background, its agent held until `open()`."""
+    from chatbot import puma_app
+
+    gate = tmp_path / "agent-may-start"
+    legacy_port = free_port()  # nothing listens there yet
+    monkeypatch.setenv("PUMA_TEST_GATE", str(gate))
+    monkeypatch.setenv("DATABASE_URL", chatbot_db_url)
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{legacy_port}")
+    config = {**puma_app.CONFIG, "puma_services": {**puma_app.CONFIG["puma_services"], "agent": {
+        **puma_app.CONFIG["puma_services"]["agent"], "instances": 1,
+        "warmup": "tests.apps.gated_chatbot:warm_agent_after_gate"}}}
+    app = puma.App()
+    app.configure(config)
+    app.add_services(puma_app.SERVICES)
+    deployment = Deployment(app.resolved_config(listener={"port": 0}), startup_timeout_s=180)
+    thread = threading.Thread(target=deployment.start, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: deployment.envoy.port, timeout_s=60, message="Envoy's listener")
+        wait_for(lambda: httpx.get(f"{deployment.url}/", timeout=2).status_code == 200, timeout_s=90,
+                 interval_s=0.1, message="the page served (the web service ready)")
+        yield {"url": deployment.url, "open": gate.touch, "legacy_port": legacy_port}
+    finally:
+        gate.touch()
+        thread.join(timeout=180)
+        deployment.stop()
+
+
+def test_web_message_sent_during_start_up_is_answered_once_ready(new_page: Any, starting: dict[str, Any]) -> None:
+    url = starting["url"]
+    wait_for(lambda: httpx.get(f"{url}/_puma/ready").json()["waiting_for"] == ["agent"], timeout_s=90,
+             interval_s=0.1, message="every service ready but the held agent")
+    dashboard = new_page()
+    dashboard.goto(f"{url}/dashboard?interval=300")
+    page = new_page()
+    page.goto(f"{url}/?typing={TYPING_MS}&backend=puma")
+    page.wait_for_selector("body[data-state=starting]")
+    assert "starting: waiting for agent" in page.inner_text("#status-line")
+    page.fill("#chat-input", "comedy")
+    page.press("#chat-input", "Enter")
+    assert "“comedy” is sent as soon as it is ready" in page.inner_text("#status-line")
+    page.screenshot(path=str(ARTIFACTS / "chat-starting.png"), animations="disabled")
+    # Meanwhile the dashboard counts the page's 503s as start-up failures, not as server errors.
+    dashboard.wait_for_function("() => /start-up failures/.test(document.querySelector("
+                                "\"article[data-service='agent'] .service-totals\").textContent)")
+    agent = dashboard.locator("article[data-service='agent']")
+    assert "0 server errors" in agent.locator(".service-totals").inner_text()
+    assert agent.locator("path[data-series=startup]").count() >= 1
+    dashboard.screenshot(path=str(ARTIFACTS / "dashboard-starting.png"), full_page=True, animations="disabled")
+    starting["open"]()
+    wait_turn_done(page, 2, timeout_ms=120_000)
+    assert bubbles(page, "user") == ["comedy"]
+    roles = page.locator("#messages > li").evaluate_all("els => els.map(e => e.dataset.role)")
+    assert roles[:3] == ["bot", "bot", "user"]  # greeted first, then the message answered
+    assert page.locator(".note.error").count() == 0 and page.inner_text("#status-line") == ""
+
+
+def test_web_legacy_backend_waits_for_the_legacy_server(new_page: Any, starting: dict[str, Any],
+                                                        chatbot_db_url: str, catalog: Catalog) -> None:
+    starting["open"]()
+    url = starting["url"]
+    wait_for(lambda: httpx.get(f"{url}/_puma/ready").status_code == 200, timeout_s=120,
+             message="the deployment ready")
+    page = new_page()
+    page.goto(f"{url}/?typing={TYPING_MS}&backend=legacy")
+    page.wait_for_function("() => /Waiting for the legacy server: it does not accept connections yet/.test(document.querySelector('#status-line').textContent)")
+    page.fill("#chat-input", "drama")
+    page.press("#chat-input", "Enter")
+    bot = Chatbot(store=MemorySessionStore(), components=components_for(chatbot_db_url, catalog))
+    server = LegacyServer(bot, "127.0.0.1", starting["legacy_port"])
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        wait_turn_done(page, 2, timeout_ms=60_000)
+        assert bubbles(page, "user") == ["drama"]
+        assert set(page.locator(".served-by").all_inner_texts()) == {"Legacy server"}
+        assert page.locator(".note.error").count() == 0
+    finally:
+        server.shutdown()
+        thread.join()

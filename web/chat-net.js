@@ -1,0 +1,114 @@
+// Talking to a backend: JSON POSTs, and waiting out start-up. While the deployment starts, Envoy
+// answers 503 ("no healthy upstream") for a service with no instance ready yet; the page then
+// polls GET /_puma/ready (200 once every service is served, else 503 naming what it waits for)
+// and sends the same request again. Turns carry their turn_no, so a resent turn is applied once.
+
+const REQUEST_TIMEOUT_MS = 35000;
+const RETRY_DELAY_MS = 300;
+const READY_POLL_MS = 500;
+export const START_BUDGET_MS = 120000;
+
+export function wait(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function post(url, payload) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const resp = await fetch(url, {
+      method: "POST", signal: controller.signal,
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(payload),
+    });
+    const data = await resp.json().catch(() => null);
+    return { status: resp.status, data, servedBy: resp.headers.get("X-Served-By") };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// {ready, waiting: [service names]}; a deployment without the route (404) counts as ready.
+export async function readiness() {
+  try {
+    const resp = await fetch("/_puma/ready", { cache: "no-store", headers: { Accept: "application/json" } });
+    const data = await resp.json().catch(() => null);
+    if (resp.status === 404) return { ready: true, waiting: [] };
+    return { ready: Boolean(resp.ok && data && data.ready), waiting: (data && data.waiting_for) || [] };
+  } catch (err) {
+    return { ready: false, waiting: [], unreachable: true };
+  }
+}
+
+// Until the mesh is ready (then `retry_after_s` more if the 503 said so, e.g. the legacy
+// server still starting), calling onWait(what, seconds) as it goes; false past `deadline`.
+async function waitForService(result, onWait, isCurrent, started, deadline) {
+  const data = result.data || {};
+  for (;;) {
+    const state = await readiness();
+    if (!isCurrent()) return false;
+    const seconds = Math.round((performance.now() - started) / 1000);
+    if (state.ready) {
+      if (data.backend === "legacy") onWait(["the legacy server"], seconds);
+      await wait(1000 * Math.min(5, Number(data.retry_after_s) || 0.5));
+      return performance.now() < deadline;
+    }
+    onWait(state.unreachable ? ["the server"] : state.waiting, seconds);
+    if (performance.now() > deadline) return false;
+    await wait(READY_POLL_MS);
+  }
+}
+
+// POST `payload` until it is answered. A 503 waits for the service (up to START_BUDGET_MS) and
+// sends again; another 5xx, a reply that is not JSON, or a network failure is retried once.
+// Returns {result, error, retried, waited, ms} or {stale: true} once isCurrent() turns false.
+export async function send(url, payload, { onWait, isCurrent }) {
+  const started = performance.now();
+  const deadline = started + START_BUDGET_MS;
+  let retried = false;
+  let waited = false;
+  let failures = 0;
+  for (;;) {
+    let result = null;
+    let error = null;
+    try {
+      result = await post(url, payload);
+    } catch (err) {
+      error = err;
+    }
+    if (!isCurrent()) return { stale: true };
+    if (result && result.status === 503 && performance.now() < deadline) {
+      waited = true;
+      if (await waitForService(result, onWait, isCurrent, started, deadline)) continue;
+      if (!isCurrent()) return { stale: true };
+    } else if ((error || result.status >= 500 || !result.data) && failures < 1) {
+      failures += 1;
+      retried = true;
+      await wait(RETRY_DELAY_MS);
+      if (!isCurrent()) return { stale: true };
+      continue;
+    }
+    return { result, error, retried, waited, ms: performance.now() - started };
+  }
+}
+
+export function failed(outcome) {
+  return !outcome.result || outcome.result.status >= 400 || !outcome.result.data;
+}
+
+export function describeFailure(outcome, label) {
+  if (outcome.error) {
+    const why = outcome.error.name === "AbortError" ? "it took too long" : "the network failed";
+    return `Could not reach the ${label}: ${why}.`;
+  }
+  const data = outcome.result.data || {};
+  const detail = data.detail || data.error || `HTTP ${outcome.result.status}`;
+  if (outcome.result.status === 503) return `The ${label} is still not available after two minutes: ${detail}`;
+  return `The ${label} answered with an error: ${detail}`;
+}
+
+// A conversation id chosen by the page, so even its first turn can be resent safely.
+export function newConversationId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
