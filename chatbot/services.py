@@ -46,10 +46,16 @@ def _listen(request: puma.Request, bot: Callable[[], Any]) -> Any:
     if not {"id", "UUID", "userid"} & set(request.data):
         raise puma.HTTPError(400, 'UUID: missing; send "-1" to start a conversation')
     try:
-        reply = handle(bot(), request.data)
+        # Envoy re-sends a turn to another instance with the same x-request-id: a turn without
+        # turn_no is then recognised by it, and answered from the store instead of applied twice.
+        reply = handle(bot(), request.data, request_key=_header(request, "x-request-id"))
     except puma.PumaCallError as error:  # nothing was stored: the same turn_no may be re-sent
         raise puma.HTTPError(503, f"a part of the chatbot is unavailable ({error}); retry") from None
     return reply, reply.get("status", 200)
+
+
+def _header(request: puma.Request, name: str) -> str | None:
+    return next((v for k, v in request.headers.items() if k.lower() == name), None)
 
 
 def policy(request: puma.Request) -> dict[str, Any]:

@@ -35,6 +35,11 @@ _PREFIX = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 DEFAULT_CONTENT_TYPES = (
     "application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+# An instance (waitress) closes a connection idle for INSTANCE_IDLE_TIMEOUT_S (checked every 30 s).
+# Envoy must drop its pooled connections to instances sooner, or it may send a request on one the
+# instance is closing at that moment (Envoy's "503 UC" on routes it may not retry).
+INSTANCE_IDLE_TIMEOUT_S = 120.0
+UPSTREAM_IDLE_TIMEOUT_S = 60.0
 
 
 def _seconds(value: Any) -> Any:

@@ -6,8 +6,16 @@ It speaks JSON lines with the supervisor: commands on stdin, events on stdout.
 
     {"op": "spawn", "id": 3}       ->  {"event": "spawned", "id": 3, "pid": 4242, "port": 40123}
     {"op": "stop", "pid": 4242}    ->  (SIGTERM; the instance drains, then exits)
-    instance exits                 ->  {"event": "exit", "pid": 4242, "code": 0}
+    {"op": "kill", "pid": 4242}    ->  (SIGKILL)
+    instance exits                 ->  {"event": "exit", "pid": 4242, "id": 3, "code": 0}
+    {"op": "spawn", "id": 4, "reuse": 3}  ->  instance 4 serves on instance 3's socket (same port)
+    {"op": "release", "id": 3}     ->  (instance 3's socket is closed)
     stdin closes / {"op": "shutdown"}: stop every instance, then exit.
+
+The zygote keeps each instance's listening socket open. An instance that exits after `stop` gives
+its socket up; one that dies any other way (a crash, `kill`) leaves it open, so connections keep
+queueing in its backlog until a replacement spawned with `reuse` accepts them on the same port: a
+request sent in the gap waits for the replacement instead of being refused.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from waitress.server import create_server
 
 from . import targets
 from .client import ENV_WORKER
+from .config import INSTANCE_IDLE_TIMEOUT_S
 from .service import Counters, build_app
 
 log = logging.getLogger("puma.worker")
@@ -83,7 +92,9 @@ class Zygote:
         self.args = args
         self.fn = fn
         self.out = out
-        self.children: set[int] = set()
+        self.children: dict[int, int] = {}  # pid -> instance id
+        self.sockets: dict[int, socket.socket] = {}  # instance id -> its listening socket
+        self.stopping: set[int] = set()  # pids told to stop: their sockets close when they exit
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, lambda *_: self._shutdown_and_exit())
@@ -108,27 +119,39 @@ class Zygote:
     def _command(self, cmd: dict[str, Any]) -> None:
         op = cmd.get("op")
         if op == "spawn":
-            self._spawn(cmd["id"])
+            self._spawn(cmd["id"], cmd.get("reuse"))
         elif op == "stop" and cmd.get("pid") in self.children:
+            self.stopping.add(cmd["pid"])
             _signal(cmd["pid"], signal.SIGTERM)
         elif op == "kill" and cmd.get("pid") in self.children:
             _signal(cmd["pid"], signal.SIGKILL)
+        elif op == "release":
+            self._release(cmd.get("id"))
         elif op == "shutdown":
             self._shutdown_and_exit()
 
-    def _spawn(self, instance_id: int) -> None:
-        sock = socket.create_server((self.args.host, 0), backlog=1024)
+    def _spawn(self, instance_id: int, reuse: int | None = None) -> None:
+        sock = self.sockets.pop(reuse, None) if reuse is not None else None
+        if sock is None:
+            sock = socket.create_server((self.args.host, 0), backlog=1024)
         port = sock.getsockname()[1]
         pid = os.fork()
         if pid == 0:
             self._become_instance(sock, instance_id)
-        sock.close()
-        self.children.add(pid)
+        self.sockets[instance_id] = sock
+        self.children[pid] = instance_id
         _emit(self.out, {"event": "spawned", "id": instance_id, "pid": pid, "port": port})
+
+    def _release(self, instance_id: Any) -> None:
+        sock = self.sockets.pop(instance_id, None)
+        if sock is not None:
+            sock.close()
 
     def _become_instance(self, sock: socket.socket, instance_id: int) -> None:
         try:
             _die_with_parent()
+            for other in self.sockets.values():  # a sibling's port must close when the zygote lets it go
+                other.close()
             sys.stdin.close()
             self.out.close()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -144,8 +167,12 @@ class Zygote:
                 return
             if pid == 0:
                 return
-            self.children.discard(pid)
-            _emit(self.out, {"event": "exit", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+            instance_id = self.children.pop(pid, None)
+            if pid in self.stopping:  # stopped on purpose: its port closes now
+                self.stopping.discard(pid)
+                self._release(instance_id)
+            _emit(self.out, {"event": "exit", "pid": pid, "id": instance_id,
+                             "code": os.waitstatus_to_exitcode(status)})
 
     def _shutdown_and_exit(self) -> None:
         for pid in list(self.children):
@@ -169,7 +196,7 @@ def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: i
     app = build_app(args.service, fn, max_body_bytes=args.max_body_bytes, counters=counters,
                     info=lambda: {"pid": os.getpid(), "instance": instance_id}, **kwargs)
     server = create_server(app, sockets=[sock], threads=args.threads, ident="puma",
-                           max_request_body_size=args.max_body_bytes + 1, channel_timeout=120,
+                           max_request_body_size=args.max_body_bytes + 1, channel_timeout=INSTANCE_IDLE_TIMEOUT_S,
                            connection_limit=1000, clear_untrusted_proxy_headers=True,
                            # Keep bodies up to 64 MB in memory: waitress would spill anything over
                            # 1 MB (replies) or 512 KB (requests) to a temporary file, though the
