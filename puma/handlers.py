@@ -84,6 +84,8 @@ class JSONRequestHandler(BaseHTTPRequestHandler):
         """The parser's own errors (400, 414, 431, 501, 505) as JSON; the connection then closes."""
         self.close_connection = True
         self._body_state = "unreadable"  # the request could not be framed: never read on
+        if self.request_version == "HTTP/0.9":  # what http.server assumes of an unparsable line
+            self.request_version = "HTTP/1.0"  # answer with a status line and headers all the same
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:

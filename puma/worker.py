@@ -44,6 +44,7 @@ log = logging.getLogger("puma.worker")
 
 _PR_SET_PDEATHSIG = 1
 BUFFER_IN_MEMORY_BYTES = 64 << 20
+FLUSH_TIMEOUT_S = 1.0  # after the drain, at most this long to write the last replies out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,9 +136,15 @@ class Zygote:
         if sock is None:
             sock = socket.create_server((self.args.host, 0), backlog=1024)
         port = sock.getsockname()[1]
+        # A stop can come as soon as the pid is known: until the child has dropped the zygote's
+        # SIGTERM handler, that signal waits (else the child would run the zygote's shutdown).
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         pid = os.fork()
         if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             self._become_instance(sock, instance_id)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         self.sockets[instance_id] = sock
         self.children[pid] = instance_id
         _emit(self.out, {"event": "spawned", "id": instance_id, "pid": pid, "port": port})
@@ -154,7 +161,6 @@ class Zygote:
                 other.close()
             sys.stdin.close()
             self.out.close()
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             serve(self.args, self.fn, sock, instance_id)
         finally:
             os._exit(0)
@@ -203,7 +209,7 @@ def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: i
                            # app already holds it in memory and the peer is the local Envoy.
                            inbuf_overflow=min(args.max_body_bytes + 1, BUFFER_IN_MEMORY_BYTES),
                            outbuf_overflow=BUFFER_IN_MEMORY_BYTES)
-    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(counters, args.drain_timeout_s))
+    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(server, counters, args.drain_timeout_s))
     server.run()
 
 
@@ -212,8 +218,8 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     os.environ[ENV_WORKER] = "1"
     assert service.target is not None
     args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
-                              content_types=",".join(service.content_types), drain_timeout_s=drain_timeout_s,
-                              cpu_bound=service.cpu_bound)
+                              content_types=",".join(service.content_types),
+                              drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound)
     sock = socket.create_server((host, port), backlog=1024, reuse_port=False)
     log.warning("serving %s (%s) on %s:%d", name, service.target, host, port)
     serve(args, targets.load(service.target), sock, instance_id=1)
@@ -233,13 +239,23 @@ def _run_as_batch() -> None:
                     os.getpid(), exc)
 
 
-def _drain_then_exit(counters: Counters, drain_timeout_s: float) -> None:
-    # Envoy stopped routing here before the SIGTERM; let requests already inside finish.
+def _drain_then_exit(server: Any, counters: Counters, drain_timeout_s: float) -> None:
+    # Envoy stopped routing here before the SIGTERM; let requests already inside finish, and let
+    # waitress write out their replies: the app is done with a request before its bytes are sent.
     def drain() -> None:
+        deadline = time.monotonic() + drain_timeout_s + FLUSH_TIMEOUT_S
         counters.wait_idle(drain_timeout_s)
+        while _unsent(server) and time.monotonic() < deadline:
+            time.sleep(0.01)
         os._exit(0)
 
     threading.Thread(target=drain, daemon=True).start()
+
+
+def _unsent(server: Any) -> bool:
+    """Whether any connection of waitress `server` still has a request in hand or bytes to send."""
+    channels = list(getattr(server, "_map", {}).values())  # waitress's connections (and its listener)
+    return any(getattr(c, "requests", None) or getattr(c, "total_outbufs_len", 0) for c in channels)
 
 
 def _die_with_parent() -> None:
