@@ -23,7 +23,7 @@ from typing import Any
 
 import puma
 from chatbot.components import remote_components, serve_db, serve_policy, serve_sentiment
-from chatbot.errors import InvalidRequest
+from chatbot.errors import InvalidRequest, NotFound
 from chatbot.listener import handle
 from chatbot.settings import session_store
 
@@ -75,6 +75,8 @@ def _answer(serve: Any, data: dict[str, Any]) -> dict[str, Any]:
         return serve(data)
     except InvalidRequest as error:
         raise puma.HTTPError(400, str(error)) from None
+    except NotFound as error:
+        raise puma.HTTPError(404, str(error)) from None
 
 
 def _once(make: Callable[[], Any]) -> Callable[[], Any]:

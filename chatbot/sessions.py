@@ -189,7 +189,7 @@ class MemorySessionStore(SessionStore):
 
     def _store(self, session_id: str, state: Mapping[str, Any], version: int,
                entry: Entry | None) -> None:
-        self._sessions[session_id] = (json.dumps(storable(dict(state))), version, self._clock())
+        self._sessions[session_id] = (json.dumps(state), version, self._clock())
         self._sessions.move_to_end(session_id)
         if entry is not None:
             self._append(session_id, entry)

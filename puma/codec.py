@@ -9,7 +9,8 @@ another client must be able to read:
   turns it into 400; nothing else (RecursionError, OverflowError, ...) escapes.
 * `encode_json(value)` refuses non-finite floats (`allow_nan=False`) with `NonFiniteNumberError`
   naming where the value sits (`$.results[3]`), so a reply is valid JSON or an error, never
-  `{"results": [Infinity]}`.
+  `{"results": [Infinity]}`; a lone UTF-16 surrogate in a string (which no UTF-8 text can hold,
+  and strict parsers refuse as an escape) is sent as U+FFFD.
 
 >>> decode_json(b'{"n": 1}')
 {'n': 1}
@@ -31,6 +32,7 @@ MAX_DEPTH = 128
 
 # Where a float literal could overflow to infinity: a 3-digit exponent or a 309-digit run.
 _MAY_OVERFLOW = re.compile(rb"\d[eE][+]?\d{3}|\d{309}")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # in a decoded str, a surrogate is always a lone one
 _NON_FINITE_MESSAGE = "{what} is not a JSON number; send a finite number, or null"
 
 
@@ -87,12 +89,25 @@ def encode_json(value: Any) -> str:
     Example: `encode_json({"a": [1, 2.5]})` -> `'{"a": [1, 2.5]}'`.
     """
     try:
-        return json.dumps(value, allow_nan=False)
+        text = json.dumps(value, allow_nan=False)
     except ValueError as exc:
         found = _non_finite(value)
         if found is None:
             raise
         raise NonFiniteNumberError(*found) from exc
+    # Any character beyond U+FFFF is escaped as a surrogate pair too: only then look closer.
+    return json.dumps(_whole_characters(value), allow_nan=False) if "\\ud" in text else text
+
+
+def _whole_characters(value: Any) -> Any:
+    """`value` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_whole_characters(v) for v in value]
+    return value
 
 
 def _refuse_constant(name: str) -> Any:

@@ -61,11 +61,21 @@ def route_config(config: PumaConfig, *, status_port: int | None = None) -> dict[
     # Envoy takes the first matching route, so the longest prefix must come first.
     names = sorted(config.puma_services, key=lambda n: (-len(config.puma_services[n].prefix), n))
     routes = [_route(config, name) for name in names]
+    routes.insert(0, _connect_route())
     if config.dynamodb is not None:
         routes.insert(0, _dynamodb_route(config))
     if status_port is not None:
         routes.insert(0, _status_route())
     return {"name": rc.name, "virtual_hosts": [{"name": rc.virtual_host, "domains": list(rc.domains), "routes": routes}]}
+
+
+def _connect_route() -> dict[str, Any]:
+    # No service tunnels: answer CONNECT at once. (Routed on, it would wait in the buffer filter for
+    # the end of a body a tunnel never ends.)
+    return {"name": "connect", "match": {"connect_matcher": {}},
+            "direct_response": {"status": 405, "body": {"inline_string": "CONNECT is not served here"}},
+            "typed_per_filter_config": {"envoy.filters.http.buffer": {
+                "@type": _T + "envoy.extensions.filters.http.buffer.v3.BufferPerRoute", "disabled": True}}}
 
 
 def _status_route() -> dict[str, Any]:
@@ -162,7 +172,7 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None) -> dic
         "http_filters": _http_filters(config),
         # Every reply Envoy makes itself (429, 503, 413, 404) gets a JSON body.
         "local_reply_config": {"body_format": {"json_format": LOCAL_REPLY_JSON},
-                               "mappers": [_no_route_mapper(config), _too_large_mapper()]},
+                               "mappers": [_no_route_mapper(config), _too_large_mapper(), _unframable_mapper()]},
     }
     if rds_path is not None:
         hcm["rds"] = {"route_config_name": hcm_cfg.route_config.name, "config_source": file_source(rds_path)}
@@ -187,6 +197,16 @@ def _too_large_mapper() -> dict[str, Any]:
                 "default_value": 413, "runtime_key": "puma_413"}}}},
             "body": {"inline_string": "request body is too large for this route; raise the service's "
                                       "max_body_bytes if it should be accepted"}}
+
+
+def _unframable_mapper() -> dict[str, Any]:
+    # Envoy answers a transfer coding it does not know ("gzip, chunked", "chunked, chunked") with
+    # 501, as RFC 9112 suggests; it is the client's request that cannot be read: 400, not a 5xx.
+    return {"filter": {"status_code_filter": {"comparison": {"op": "EQ", "value": {
+                "default_value": 501, "runtime_key": "puma_501"}}}},
+            "status_code": 400,
+            "body": {"inline_string": "the request's Transfer-Encoding is not one this server reads; "
+                                      "send the body with Content-Length, or Transfer-Encoding: chunked alone"}}
 
 
 def _http_filters(config: PumaConfig) -> list[dict[str, Any]]:

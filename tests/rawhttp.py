@@ -67,14 +67,16 @@ class _Collector:
         self.current.body += body
 
     def on_message_complete(self) -> None:
-        if not self.head_done:
+        if not self.head_done and self.current.status >= 200:  # "100 Continue" is not an answer
             self.responses.append(self.current)
 
 
 def exchange(port: int, data: bytes | list[bytes], *, expect: int = 1, timeout_s: float = 5.0,
-             pause_s: float = 0.0, head: bool = False, host: str = "127.0.0.1") -> Exchange:
+             pause_s: float = 0.0, head: bool = False, see_close: bool = False,
+             host: str = "127.0.0.1") -> Exchange:
     """Write `data` (a list: pieces written `pause_s` apart), then read until `expect` responses
-    arrived, the server closed, or `timeout_s` passed. `head`: the (one) request is a HEAD."""
+    arrived, the server closed, or `timeout_s` passed. `head`: the (one) request is a HEAD;
+    `see_close`: then wait up to 0.3 s more to see whether the server closes the connection."""
     pieces = data if isinstance(data, list) else [data]
     result = Exchange()
     collector = _Collector(head)
@@ -95,7 +97,7 @@ def exchange(port: int, data: bytes | list[bytes], *, expect: int = 1, timeout_s
                 collector.parser.feed_data(data)
             except httptools.HttpParserError as exc:
                 result.protocol_error = str(exc)
-        if len(collector.responses) >= expect and not result.closed:
+        if see_close and len(collector.responses) >= expect and not result.closed:
             _note_close(sock, result)
     result.responses = collector.responses
     return result

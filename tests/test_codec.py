@@ -55,3 +55,9 @@ def test_encode_json_is_json_dumps_for_finite_values():
     assert encode_json(value) == json.dumps(value)
     with pytest.raises(TypeError):
         encode_json({"a": {1, 2}})
+
+
+def test_encode_json_sends_a_lone_surrogate_as_the_replacement_character():
+    text = encode_json({"name": "Ada\ud800", "emoji": "\U0001f600", "key\udfff": ["\udc00"]})
+    assert json.loads(text) == {"name": "Ada\ufffd", "emoji": "\U0001f600", "key\ufffd": ["\ufffd"]}
+    text.encode("ascii")  # still pure ASCII, as json.dumps writes it

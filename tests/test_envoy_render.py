@@ -26,9 +26,9 @@ def _validate(doc: dict, tmp_path: Path) -> subprocess.CompletedProcess:
 
 def test_render_routes_longest_prefix_first():
     routes = envoy.route_config(_config())["virtual_hosts"][0]["routes"]
-    assert [r["name"] for r in routes] == ["agent_admin", "policy", "agent", "root"]
+    assert [r["name"] for r in routes] == ["connect", "agent_admin", "policy", "agent", "root"]
     assert routes[-1]["match"] == {"prefix": "/"}
-    assert routes[0]["match"] == {"path_separated_prefix": "/agent/admin"}
+    assert routes[1]["match"] == {"path_separated_prefix": "/agent/admin"}
 
 
 def test_render_is_deterministic():

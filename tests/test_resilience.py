@@ -114,6 +114,17 @@ def test_requests_sent_while_a_lone_instance_restarts_wait_for_it_instead_of_fai
         assert len(died) == 3
 
 
+def test_envoy_re_sends_a_request_whose_instance_died_with_the_same_request_id(tmp_path):
+    # What makes a turn without turn_no safe to re-send: the agent keys it by this id.
+    services = {"fragile": {"prefix": "/fragile", "instances": 2, "idempotent": True}}
+    with _start(services, {"fragile": basic.die_once}) as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
+        resp = http.post("/fragile", json={"dir": str(tmp_path)}, headers={"x-request-id": "turn-42"})
+        assert resp.status_code == 200, resp.text
+        answer = resp.json()
+        assert answer["request_id"] == "turn-42" and answer["died_in"] != answer["pid"]
+        wait_for(lambda: len(mesh.instances("fragile")) == 2, message="the crashed instance replaced")
+
+
 def test_a_replacement_serves_on_the_port_of_the_instance_it_replaces():
     with _start({"echo": {"prefix": "/echo", "instances": 2}}, {"echo": basic.echo}) as mesh:
         before = {i.port for i in mesh.instances("echo")}
@@ -231,7 +242,7 @@ def test_status_server_reads_the_body_of_a_refused_request_so_the_next_one_is_se
 ])
 def test_status_server_answers_json_to_anything_and_stays_in_sync(mesh, request_bytes, status):
     status_request = b"GET /_puma/status HTTP/1.1\r\nHost: x\r\n\r\n"
-    result = exchange(mesh.status_server.port, request_bytes + status_request, expect=2)
+    result = exchange(mesh.status_server.port, request_bytes + status_request, expect=2, see_close=True)
     assert result.responses[0].status == status and result.responses[0].is_json, result
     if len(result.responses) == 2:  # kept alive: the next request was read from its first byte
         assert result.responses[1].status == 200
