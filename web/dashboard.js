@@ -172,7 +172,9 @@
     list.replaceChildren(...instances.map((instance) => {
       const dot = el("li", `instance ${instanceClass(instance)}`);
       const health = instance.healthy === null ? "" : instance.healthy ? ", healthy" : ", not yet healthy";
-      dot.title = `#${instance.id} pid ${instance.pid} port ${instance.port}: ${instance.state}${health}`;
+      // pid and port are shown to this machine only (the public view of /_puma/status omits them)
+      const where = instance.pid ? ` pid ${instance.pid} port ${instance.port}` : "";
+      dot.title = `#${instance.id}${where}: ${instance.state}${health}`;
       dot.setAttribute("aria-label", dot.title);
       return dot;
     }));
@@ -243,7 +245,8 @@
     $("sum-instances").textContent = `${sum("ready")} / ${list.reduce((t, s) => t + s.instances.length, 0)}`;
     $("sum-rps").textContent = fmt(sum("requests_per_s"), 1);
     $("sum-inflight").textContent = sum("in_flight");
-    $("sum-envoy").textContent = status.envoy && status.envoy.pid ? `pid ${status.envoy.pid}` : "down";
+    const envoy = status.envoy || {};
+    $("sum-envoy").textContent = envoy.pid ? `pid ${envoy.pid}` : envoy.up ? "up" : "down";
   }
 
   function renderEvents(events) {
