@@ -12,6 +12,7 @@ answers than requests, no file content outside the web root).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 DEEP = 20_000
@@ -29,6 +30,7 @@ class Case:
     pause_s: float = 0.0
     silent_ok: bool = False  # a request the server may wait on (incomplete) or drop without answer
     forbidden: tuple[bytes, ...] = ()
+    head: bool = False  # the answer to a HEAD has no body, whatever its Content-Length says
 
     @property
     def id(self) -> str:
@@ -136,8 +138,7 @@ def body_cases(path: str, *, reads_body: bool = True) -> list[Case]:
                                               version="HTTP/1.0", host=None)),
         Case("http-1.0", "get-no-host", request("GET", path, version="HTTP/1.0", host=None)),
     ]
-    return [Case(c.kind, f"{c.name}@{path}", c.data, c.expect, c.max_responses, c.pause_s, c.silent_ok, c.forbidden)
-            for c in cases]
+    return [dataclasses.replace(c, name=f"{c.name}@{path}") for c in cases]
 
 
 # --- paths ---------------------------------------------------------------------------------
@@ -222,6 +223,29 @@ def framing_cases(path: str) -> list[Case]:
         Case("framing", "expect-100-continue", request("POST", path, body, headers=(
             ("Expect", "100-continue"), ("Content-Type", "application/json")))),
         Case("framing", "pipelined-three", request("GET", path) * 3, max_responses=3),
+        # Headers that steer Envoy, sent by a client (public reports: retry storms, forced 504s).
+        Case("envoy-headers", "retry-a-bad-request", request("POST", path, b"[" * 300 + b"]" * 300, headers=(
+            *_JSON, ("X-Forwarded-For", "127.0.0.1"), ("X-Envoy-Retry-On", "4xx,5xx,retriable-4xx,reset,gateway-error"),
+            ("X-Envoy-Retriable-Status-Codes", "400,404,405,409,415"), ("X-Envoy-Max-Retries", "10")))),
+        Case("envoy-headers", "a-1-ms-timeout", request("POST", path, b"[" + b"1," * 200_000 + b"1]", headers=(
+            *_JSON, ("X-Forwarded-For", "10.1.2.3"), ("X-Envoy-Upstream-Rq-Timeout-Ms", "1"),
+            ("X-Envoy-Upstream-Rq-Per-Try-Timeout-Ms", "1")))),
+        Case("envoy-headers", "claims-to-be-internal", request("GET", path, headers=(
+            ("X-Envoy-Internal", "true"), ("X-Envoy-Expected-Rq-Timeout-Ms", "1"), ("X-Envoy-Force-Trace", "1"),
+            ("X-Request-Id", "\u0000" * 10)))),
+        # Request targets and hosts a browser would never send.
+        Case("framing", "raw-non-ascii-path", b"GET " + path.encode() + b"/\xff\xfe\xc0 HTTP/1.1\r\nHost: x\r\n\r\n"),
+        Case("framing", "raw-non-ascii-query", b"GET " + path.encode() + b"?q=\xff\x00 HTTP/1.1\r\nHost: x\r\n\r\n"),
+        Case("framing", "fragment-in-target", request("GET", path + "#frag")),
+        Case("framing", "asterisk-form", request("OPTIONS", "*")),
+        Case("framing", "fullwidth-path", request("GET", "/%EF%BD%81%EF%BD%87%EF%BD%85%EF%BD%8E%EF%BD%94")),
+        Case("framing", "userinfo-in-absolute-form", request("GET", "http://user:pw@localhost" + path)),
+        Case("framing", "host-unbalanced-bracket", request("GET", path, host="[::1")),
+        Case("framing", "host-with-space", request("GET", path, host="a b")),
+        Case("framing", "header-name-with-parens", request("GET", path, headers=(("X(A)", "1"),))),
+        Case("framing", "gzip-body-not-decoded", request("POST", path, bytes.fromhex("1f8b08000000000000ff") + b"\x00" * 10,
+                                                          headers=(*_JSON, ("Content-Encoding", "gzip")))),
+        Case("framing", "head", request("HEAD", path), head=True),
         # Oversized parts: a 4xx, never a 5xx or a hang.
         Case("oversized", "header-70KB", request("GET", path, headers=(("X-Big", "a" * 70_000),)), frozenset({431})),
         Case("oversized", "headers-200", request("GET", path, headers=tuple((f"X-H{i}", "v" * 100) for i in range(200))),
@@ -242,8 +266,7 @@ def framing_cases(path: str) -> list[Case]:
         Case("slow", "body-in-pieces", [request("POST", path, b"", length=False, headers=(
             ("Content-Length", "14"), ("Content-Type", "application/json")))] + [bytes([c]) for c in body], pause_s=0.05),
     ]
-    return [Case(c.kind, f"{c.name}@{path}", c.data, c.expect, c.max_responses, c.pause_s, c.silent_ok, c.forbidden)
-            for c in cases]
+    return [dataclasses.replace(c, name=f"{c.name}@{path}") for c in cases]
 
 
 # --- the legacy socket server: one JSON object per line --------------------------------------

@@ -88,7 +88,7 @@ def _port(url: str) -> int:
 def _run(port: int, cases: list[corpus.Case]) -> dict[str, list[str]]:
     found = {}
     for case in cases:
-        result = exchange(port, case.data, expect=case.max_responses, pause_s=case.pause_s,
+        result = exchange(port, case.data, expect=case.max_responses, pause_s=case.pause_s, head=case.head,
                           timeout_s=2.0 if case.silent_ok else 15.0)
         problems = corpus.problems(case, result)
         if problems:
