@@ -25,7 +25,7 @@ from .config import PumaConfig, Service
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
 from .errors import PumaStartError
-from .proxy import EnvoyProcess
+from .proxy import EnvoyProcess, check_port_free
 from .status import StatusServer
 
 log = logging.getLogger(__name__)
@@ -332,6 +332,7 @@ class Deployment:
 
     def start(self) -> Deployment:
         started = time.monotonic()
+        check_port_free(self.config.listener.host, self.config.listener.port)  # before starting anything
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
             self.status_server.start()
