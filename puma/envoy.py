@@ -34,6 +34,7 @@ LOCAL_REPLY_JSON = {"error": "%LOCAL_REPLY_BODY%", "status": "%RESPONSE_CODE%",
 STATUS_CLUSTER = "_puma_status"
 STATUS_PREFIX = "/_puma"
 STATUS_PEER_HEADER = "x-puma-peer"  # the status server shows more to peers on this machine
+STATUS_LOCAL_HEADER = "x-puma-local"  # the address the peer connected to (the same: this machine)
 STATUS_UPSTREAM_IDLE_TIMEOUT_S = 10.0  # below the status server's own 30 s (puma/handlers.py)
 HTTP_10_DEFAULT_HOST = "puma"  # the Host of an HTTP/1.0 request that names none (routes match any)
 DEFAULT_ACCESS_LOG_FORMAT = (
@@ -81,12 +82,13 @@ def _connect_route() -> dict[str, Any]:
 def _status_route() -> dict[str, Any]:
     # The peer header is overwritten with the real peer of the connection, so a client cannot claim
     # to be local by sending it (DIRECT: never taken from x-forwarded-for).
-    peer = {"header": {"key": STATUS_PEER_HEADER, "value": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"},
-            "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+    peer = [{"header": {"key": key, "value": value}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+            for key, value in ((STATUS_PEER_HEADER, "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"),
+                               (STATUS_LOCAL_HEADER, "%DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%"))]
     return {"name": STATUS_CLUSTER, "match": _prefix_match(STATUS_PREFIX),
             "route": {"cluster": STATUS_CLUSTER, "timeout": "5s", "retry_policy": {
                 "retry_on": "connect-failure,refused-stream,reset-before-request", "num_retries": 2}},
-            "request_headers_to_add": [peer]}
+            "request_headers_to_add": peer}
 
 
 def _route(config: PumaConfig, name: str) -> dict[str, Any]:

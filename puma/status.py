@@ -2,9 +2,9 @@
 built on Envoy's admin stats and served at `/_puma/status` through Envoy itself.
 
 Who asks decides how much they see. A client on this machine (Envoy passes the connection's real
-peer address in `x-puma-peer`) or one holding the deployment's secret (`x-puma-token`) gets all of
-it; anyone else gets the public view: what the dashboard draws, without pids, ports, hosts or the
-Envoy admin address.
+peer address in `x-puma-peer`: loopback, or the very address it connected to) or one holding the
+deployment's secret (`x-puma-token`) gets all of it; anyone else gets the public view: what the
+dashboard draws, without pids, ports, hosts or the Envoy admin address.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ def _service_status(d: Deployment, name: str, pool: Any, stat: Any, rps: float) 
 
 
 PEER_HEADER = "x-puma-peer"  # set by Envoy's status route to the connection's peer address
+LOCAL_HEADER = "x-puma-local"  # ... and to the address the peer connected to
 _PUBLIC_INSTANCE = ("id", "state", "healthy", "requests")
 # What in an event's message locates a process: an IPv4/IPv6 address (with its port), a worker's id.
 _LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
@@ -112,7 +113,8 @@ class StatusServer:
 
             def _trusted(self) -> bool:
                 """This machine (Envoy says who the peer was; direct callers are local) or the secret."""
-                if _is_local(self.headers.get(PEER_HEADER) or self.client_address[0]):
+                peer = self.headers.get(PEER_HEADER) or self.client_address[0]
+                if _is_local(peer) or peer == self.headers.get(LOCAL_HEADER):  # to our own address
                     return True
                 secret = deployment.config.secret or os.environ.get("PUMA_SECRET")
                 token = self.headers.get(workers.TOKEN_HEADER)

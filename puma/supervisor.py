@@ -332,9 +332,9 @@ class Deployment:
 
     def start(self) -> Deployment:
         started = time.monotonic()
-        check_port_free(self.config.listener.host, self.config.listener.port)  # before starting anything
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
+            check_port_free(self.config.listener.host, self.config.listener.port)  # before starting anything
             self.status_server.start()
             self._start_dynamodb()
             self.publish()

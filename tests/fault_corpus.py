@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from tests.rawhttp import Exchange
+
 DEEP = 20_000
 BIG_DIGITS = 5_000
 FILE_CONTENT = (b"root:x:", b"[build-system]", b"puma_config(", b"BEGIN PRIVATE KEY", b"[core]")
@@ -166,13 +168,17 @@ def path_cases(prefixes: list[str]) -> list[Case]:
 
 # --- the HTTP framing itself ------------------------------------------------------------------
 
-def framing_cases(path: str) -> list[Case]:
-    """Smuggling, malformed framing, oversized headers and bodies, HTTP/1.0, sent to `path`."""
-    body = b'{"UUID": "-1"}'
-    smuggled = request("GET", "/_puma/workers")
-    big = b"x" * (2 << 20)
-    cases = [
-        # Request smuggling (RFC 9112 6.1, 6.3): never two answers for one request, never a 5xx.
+def raw_cases(path: str) -> list[Case]:
+    """Smuggling, odd framing and targets, client-sent Envoy headers, oversized parts and slow
+    clients, sent to `path`."""
+    cases = [*_smuggling(path), *_odd_framing(path), *_envoy_headers(path), *_oversized(path), *_slow(path)]
+    return [dataclasses.replace(c, name=f"{c.name}@{path}") for c in cases]
+
+
+def _smuggling(path: str) -> list[Case]:
+    """Request smuggling (RFC 9112 6.1, 6.3): never two answers for one request, never a 5xx."""
+    body, smuggled = b'{"UUID": "-1"}', request("GET", "/_puma/workers")
+    return [
         Case("smuggling", "cl-and-te", request("POST", path, b"0\r\n\r\n" + smuggled, length=False, headers=(
             ("Content-Length", "6"), ("Transfer-Encoding", "chunked"), *_JSON))),
         Case("smuggling", "te-chunked-twice", request("POST", path, b"0\r\n\r\n", length=False, headers=(
@@ -206,6 +212,13 @@ def framing_cases(path: str) -> list[Case]:
         Case("smuggling", "space-before-colon", b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
              b"Content-Length : 2\r\n\r\n{}" + smuggled),
         Case("smuggling", "get-with-body-then-request", request("GET", path, smuggled), max_responses=1),
+    ]
+
+
+def _odd_framing(path: str) -> list[Case]:
+    """Framing, request targets and hosts a browser would never send."""
+    body = b'{"UUID": "-1"}'
+    return [
         Case("framing", "lf-only-line-ends", b"GET " + path.encode() + b" HTTP/1.1\nHost: x\n\n"),
         Case("framing", "nul-in-header", b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n"),
         Case("framing", "header-without-colon", b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nGarbage\r\n\r\n"),
@@ -223,17 +236,6 @@ def framing_cases(path: str) -> list[Case]:
         Case("framing", "expect-100-continue", request("POST", path, body, headers=(
             ("Expect", "100-continue"), ("Content-Type", "application/json")))),
         Case("framing", "pipelined-three", request("GET", path) * 3, max_responses=3),
-        # Headers that steer Envoy, sent by a client (public reports: retry storms, forced 504s).
-        Case("envoy-headers", "retry-a-bad-request", request("POST", path, b"[" * 300 + b"]" * 300, headers=(
-            *_JSON, ("X-Forwarded-For", "127.0.0.1"), ("X-Envoy-Retry-On", "4xx,5xx,retriable-4xx,reset,gateway-error"),
-            ("X-Envoy-Retriable-Status-Codes", "400,404,405,409,415"), ("X-Envoy-Max-Retries", "10")))),
-        Case("envoy-headers", "a-1-ms-timeout", request("POST", path, b"[" + b"1," * 200_000 + b"1]", headers=(
-            *_JSON, ("X-Forwarded-For", "10.1.2.3"), ("X-Envoy-Upstream-Rq-Timeout-Ms", "1"),
-            ("X-Envoy-Upstream-Rq-Per-Try-Timeout-Ms", "1")))),
-        Case("envoy-headers", "claims-to-be-internal", request("GET", path, headers=(
-            ("X-Envoy-Internal", "true"), ("X-Envoy-Expected-Rq-Timeout-Ms", "1"), ("X-Envoy-Force-Trace", "1"),
-            ("X-Request-Id", "\u0000" * 10)))),
-        # Request targets and hosts a browser would never send.
         Case("framing", "raw-non-ascii-path", b"GET " + path.encode() + b"/\xff\xfe\xc0 HTTP/1.1\r\nHost: x\r\n\r\n"),
         Case("framing", "raw-non-ascii-query", b"GET " + path.encode() + b"?q=\xff\x00 HTTP/1.1\r\nHost: x\r\n\r\n"),
         Case("framing", "fragment-in-target", request("GET", path + "#frag")),
@@ -246,7 +248,28 @@ def framing_cases(path: str) -> list[Case]:
         Case("framing", "gzip-body-not-decoded", request("POST", path, bytes.fromhex("1f8b08000000000000ff") + b"\x00" * 10,
                                                           headers=(*_JSON, ("Content-Encoding", "gzip")))),
         Case("framing", "head", request("HEAD", path), head=True),
-        # Oversized parts: a 4xx, never a 5xx or a hang.
+    ]
+
+
+def _envoy_headers(path: str) -> list[Case]:
+    """Headers that steer Envoy, sent by a client (public reports: retry storms, forced 504s)."""
+    return [
+        Case("envoy-headers", "retry-a-bad-request", request("POST", path, b"[" * 300 + b"]" * 300, headers=(
+            *_JSON, ("X-Forwarded-For", "127.0.0.1"), ("X-Envoy-Retry-On", "4xx,5xx,retriable-4xx,reset,gateway-error"),
+            ("X-Envoy-Retriable-Status-Codes", "400,404,405,409,415"), ("X-Envoy-Max-Retries", "10")))),
+        Case("envoy-headers", "a-1-ms-timeout", request("POST", path, b"[" + b"1," * 200_000 + b"1]", headers=(
+            *_JSON, ("X-Forwarded-For", "10.1.2.3"), ("X-Envoy-Upstream-Rq-Timeout-Ms", "1"),
+            ("X-Envoy-Upstream-Rq-Per-Try-Timeout-Ms", "1")))),
+        Case("envoy-headers", "claims-to-be-internal", request("GET", path, headers=(
+            ("X-Envoy-Internal", "true"), ("X-Envoy-Expected-Rq-Timeout-Ms", "1"), ("X-Envoy-Force-Trace", "1"),
+            ("X-Request-Id", "\u0000" * 10)))),
+    ]
+
+
+def _oversized(path: str) -> list[Case]:
+    """Oversized parts: a 4xx, never a 5xx or a hang."""
+    big = b"x" * (2 << 20)
+    return [
         Case("oversized", "header-70KB", request("GET", path, headers=(("X-Big", "a" * 70_000),)), frozenset({431})),
         Case("oversized", "headers-200", request("GET", path, headers=tuple((f"X-H{i}", "v" * 100) for i in range(200))),
              frozenset({431})),
@@ -258,7 +281,13 @@ def framing_cases(path: str) -> list[Case]:
              frozenset({413})),
         Case("oversized", "cookie-60KB", request("GET", path, headers=(("Cookie", "; ".join(
             f"c{i}={'v' * 50}" for i in range(1_100))),)), frozenset({431})),
-        # A client that stops sending: the server may wait, but must not answer 5xx meanwhile.
+    ]
+
+
+def _slow(path: str) -> list[Case]:
+    """A client that stops sending: the server may wait, but must not answer 5xx meanwhile."""
+    body = b'{"UUID": "-1"}'
+    return [
         Case("slow", "body-shorter-than-length", request("POST", path, b"{}", length=False, headers=(
             ("Content-Length", "100"), ("Content-Type", "application/json"))), silent_ok=True),
         Case("slow", "headers-in-pieces", [b"GET " + path.encode() + b" HTTP/1.1\r\n", b"Host: x\r\n", b"X-A: 1\r\n",
@@ -266,7 +295,6 @@ def framing_cases(path: str) -> list[Case]:
         Case("slow", "body-in-pieces", [request("POST", path, b"", length=False, headers=(
             ("Content-Length", "14"), ("Content-Type", "application/json")))] + [bytes([c]) for c in body], pause_s=0.05),
     ]
-    return [dataclasses.replace(c, name=f"{c.name}@{path}") for c in cases]
 
 
 # --- the legacy socket server: one JSON object per line --------------------------------------
@@ -299,15 +327,15 @@ def line_cases() -> list[LineCase]:
     ]
 
 
-def problems(case: Case, result: object) -> list[str]:
-    """What a client would call broken in `result` (a `tests.rawhttp.Exchange`) for `case`."""
+def problems(case: Case, result: Exchange) -> list[str]:
+    """What a client would call broken in `result` for `case`."""
     found = []
-    responses = result.responses  # type: ignore[attr-defined]
+    responses = result.responses
     if not responses and not case.silent_ok:
-        found.append(f"no answer (closed={result.closed}, timed out={result.timed_out}, "  # type: ignore[attr-defined]
-                     f"parse error={result.protocol_error})")  # type: ignore[attr-defined]
+        found.append(f"no answer (closed={result.closed}, timed out={result.timed_out}, "
+                     f"parse error={result.protocol_error})")
     if len(responses) > case.max_responses:
-        found.append(f"{len(responses)} answers to {case.max_responses} request(s): {[r.status for r in responses]}")
+        found.append(f"{len(responses)} answers to {case.max_responses} request(s): {result.statuses}")
     for r in responses:
         if r.status >= 500 or r.status == 426:
             found.append(f"answered {r.status}: {r.body[:200]!r}")

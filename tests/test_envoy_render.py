@@ -111,11 +111,12 @@ def test_render_status_cluster_idle_timeout_is_shorter_than_the_status_server():
     assert float(options["common_http_protocol_options"]["idle_timeout"].rstrip("s")) < IDLE_TIMEOUT_S
 
 
-def test_render_status_route_overwrites_the_peer_header_clients_send():
+def test_render_status_route_overwrites_the_peer_headers_clients_send():
     route = envoy.route_config(_config(), status_port=9)["virtual_hosts"][0]["routes"][0]
-    (added,) = route["request_headers_to_add"]
-    assert added["append_action"] == "OVERWRITE_IF_EXISTS_OR_ADD"
-    assert added["header"] == {"key": "x-puma-peer", "value": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"}
+    assert {a["append_action"] for a in route["request_headers_to_add"]} == {"OVERWRITE_IF_EXISTS_OR_ADD"}
+    assert [a["header"] for a in route["request_headers_to_add"]] == [
+        {"key": "x-puma-peer", "value": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"},
+        {"key": "x-puma-local", "value": "%DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%"}]
 
 
 def test_render_listener_accepts_http_10_and_never_shares_its_port():

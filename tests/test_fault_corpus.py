@@ -97,7 +97,7 @@ def _run(port: int, cases: list[corpus.Case]) -> dict[str, list[str]]:
 
 
 def _http_corpus(prefixes: list[str]) -> list[corpus.Case]:
-    cases = corpus.path_cases(prefixes) + corpus.framing_cases(prefixes[0]) + corpus.framing_cases(PUMA_PATHS[0])
+    cases = corpus.path_cases(prefixes) + corpus.raw_cases(prefixes[0]) + corpus.raw_cases(PUMA_PATHS[0])
     for path in prefixes + PUMA_PATHS:
         cases += corpus.body_cases(path, reads_body=path not in PUMA_PATHS)
     return cases

@@ -270,6 +270,9 @@ def test_status_shows_processes_only_to_this_machine_or_the_secret_holder(mesh):
     assert echo["ready"] == 2 and echo["prefix"] == "/echo" and "p99_ms" in echo and "requests_per_s" in echo
     assert [set(i) for i in echo["instances"]] == [{"id", "state", "healthy", "requests"}] * 2
     assert public["envoy"] == {"up": True} and isinstance(public["events"], list)
+    # A peer connecting to this host's own address (its IP, not loopback) is this machine too.
+    same_host = {"x-puma-peer": "192.0.2.10", "x-puma-local": "192.0.2.10"}
+    assert httpx.get(f"http://127.0.0.1:{mesh.status_server.port}/_puma/status", headers=same_host).json()["view"] == "full"
 
 
 def test_status_shows_processes_to_a_remote_peer_with_the_secret():

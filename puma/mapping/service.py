@@ -182,7 +182,7 @@ def _json_reply(key: bytes | None, results: list[Any]) -> Response:
     try:
         body = encode_json({"results": results}).encode()
     except NonFiniteNumberError as exc:  # the function gave inf or nan for the caller's item
-        index = int(exc.path.split("[", 2)[-1].split("]")[0]) if exc.path.startswith("$.results[") else None
+        index = int(exc.path.removeprefix("$.results[").split("]")[0]) if exc.path.startswith("$.results[") else None
         raise HTTPError(FAILED_STATUS, f"result {exc.value!r} of item {index} cannot be sent as JSON "
                         "(JSON has no NaN or infinity); map with a function that returns null or a string "
                         "for it, or use binary mode", index=index) from None
