@@ -245,6 +245,8 @@ class HttpConnectionManager(_Model):
 
     idle_timeout: Seconds = 300.0
     drain_timeout: Seconds = 5.0
+    request_headers_timeout: Seconds = Field(10.0, description="a client must send all its headers within "
+                                             "this long (slowloris), else 408; 0 turns it off")
     route_config: RouteConfig = RouteConfig()
     tracing: Tracing | None = None
     http_filters: list[dict[str, Any]] = Field(default_factory=list)

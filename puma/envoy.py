@@ -171,6 +171,7 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None) -> dic
         "normalize_path": True,
         "merge_slashes": True,
         "drain_timeout": duration(hcm_cfg.drain_timeout),
+        "request_headers_timeout": duration(hcm_cfg.request_headers_timeout),
         "http_filters": _http_filters(config),
         # Every reply Envoy makes itself (429, 503, 413, 404) gets a JSON body.
         "local_reply_config": {"body_format": {"json_format": LOCAL_REPLY_JSON},

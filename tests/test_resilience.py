@@ -218,6 +218,15 @@ def test_http_10_keep_alive_serves_several_requests_on_one_connection(mesh):
     assert [r.status for r in result.responses] == [200, 200, 200]
 
 
+def test_a_client_that_never_finishes_its_headers_gets_408_and_is_let_go():
+    with _start({"echo": "/echo"}, {"echo": basic.echo},
+                http_connection_manager={"request_headers_timeout": 0.5}) as mesh:
+        dribble = [b"GET /echo HTTP/1.1\r\n"] + [b"X-Slow: %d\r\n" % n for n in range(20)]
+        result = exchange(_port(mesh), dribble, pause_s=0.1, timeout_s=10)
+        assert result.statuses == [408] and result.responses[0].is_json, result
+        assert httpx.post(mesh.url + "/echo", json={}).status_code == 200
+
+
 # --- the status server ---------------------------------------------------------------------
 
 
