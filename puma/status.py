@@ -9,9 +9,7 @@ dashboard draws, without pids, ports, hosts or the Envoy admin address.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
-import os
 import re
 import threading
 import time
@@ -116,9 +114,11 @@ class StatusServer:
                 peer = self.headers.get(PEER_HEADER) or self.client_address[0]
                 if _is_local(peer) or peer == self.headers.get(LOCAL_HEADER):  # to our own address
                     return True
-                secret = deployment.config.secret or os.environ.get("PUMA_SECRET")
-                token = self.headers.get(workers.TOKEN_HEADER)
-                return bool(secret and token and hmac.compare_digest(token.encode(), secret.encode()))
+                try:
+                    workers.check_token(deployment, self.headers.get(workers.TOKEN_HEADER))
+                except HTTPError:
+                    return False
+                return True
 
             def do_POST(self) -> None:  # noqa: N802
                 self._workers(lambda body: workers.register(deployment, body))
