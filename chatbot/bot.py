@@ -15,6 +15,11 @@ Turn numbers: turn ``k`` of a session is its ``k``-th user turn, the first being
 dialog (a retry after a timeout or a crashed instance is answered exactly once); any number
 other than that or the next raises ``TurnOutOfOrder``. ``turn_no=None`` means "the next".
 
+Request keys: a turn without ``turn_no`` may carry a ``request_key`` (the PUMA agent passes the
+request's ``x-request-id``, which Envoy keeps when it re-sends a request to another instance).
+The same key again is answered with the stored reply, like a repeated ``turn_no``; a first turn
+with a key gets a session id derived from it, so its repeat finds the session it started.
+
 Input is never trusted: any text (empty, huge, control characters, lone surrogates, bytes) is
 cleaned and answered. Errors of collaborators (a database or mesh call failing) do propagate,
 unhandled, and nothing is stored, so the client can retry the same ``turn_no``.
@@ -22,6 +27,7 @@ unhandled, and nothing is stored, so the client can retry the same ``turn_no``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -93,14 +99,18 @@ class Chatbot:
         self._dialog = DialogManager(components or _load_components(catalog, recommender,
                                                                     database_url))
 
-    def turn(self, session_id: str | None, text: object, *, turn_no: int | None = None) -> Turn:
+    def turn(self, session_id: str | None, text: object, *, turn_no: int | None = None,
+             request_key: str | None = None) -> Turn:
         """Answer ``text`` in conversation ``session_id`` (None: a new one). See the module doc."""
         if turn_no is not None and (type(turn_no) is not int or turn_no < 1):
             raise TurnOutOfOrder(f"turn_no: {turn_no!r} must be a whole number from 1")
+        key = request_key if turn_no is None and request_key else None
         if session_id is None:
             if turn_no not in (None, 1):
                 raise TurnOutOfOrder(f"turn_no: a new session starts at turn 1, not {turn_no}")
-            return self._start(uuid.uuid4().hex, text)
+            if key is None:
+                return self._start(uuid.uuid4().hex, text)
+            session_id, turn_no = _keyed_session_id(key), 1
         if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
             raise UnknownSession(str(session_id)[:100])
         for _attempt in range(_WRITE_ATTEMPTS):
@@ -109,12 +119,12 @@ class Chatbot:
             except UnknownSession:
                 if turn_no != 1:
                     raise
-                return self._start(session_id, text)
-            replay = _replay(record, turn_no)
+                return self._start(session_id, text, key)
+            replay = _replay(record, turn_no, key)
             if replay is not None:
                 return replay
             try:
-                return self._advance(session_id, record, version, text)
+                return self._advance(session_id, record, version, text, key)
             except SessionConflict:
                 log.info("session %s changed under turn %s; re-reading", session_id, turn_no)
         raise SessionConflict(f"session {session_id!r}: too many concurrent writers; retry")
@@ -157,11 +167,11 @@ class Chatbot:
     def save_survey(self, session_id: str, answers: dict[str, Any]) -> None:
         self.store.save_survey(session_id, answers)
 
-    def _start(self, session_id: str, text: object) -> Turn:
+    def _start(self, session_id: str, text: object, key: str | None = None) -> Turn:
         seed = self.seed if self.seed is not None else int.from_bytes(os.urandom(4), "big")
         step = self._dialog.step(new_state(seed), text)
         reply = _reply(session_id, step, 1)
-        record = _record(step.state, reply)
+        record = _record(step.state, reply, key)
         try:
             self.store.create(session_id, record, transcript_entry=_entry(text, reply))
         except SessionConflict:
@@ -173,17 +183,21 @@ class Chatbot:
         log.debug("session %s started", session_id)
         return reply
 
-    def _advance(self, session_id: str, record: dict[str, Any], version: int, text: object) -> Turn:
+    def _advance(self, session_id: str, record: dict[str, Any], version: int, text: object,
+                 key: str | None = None) -> Turn:
         step = self._dialog.step(record["dialog"], text)
         reply = _reply(session_id, step, int(record.get("turn_no", 0)) + 1)
-        self.store.put(session_id, _record(step.state, reply), version,
+        self.store.put(session_id, _record(step.state, reply, key), version,
                        transcript_entry=_entry(text, reply))
         return reply
 
 
-def _replay(record: dict[str, Any], turn_no: int | None) -> Turn | None:
-    """The stored reply if ``turn_no`` repeats the last turn; raise if out of order."""
+def _replay(record: dict[str, Any], turn_no: int | None, key: str | None = None) -> Turn | None:
+    """The stored reply if ``turn_no`` (or the request ``key``) repeats the last turn; raise if
+    out of order."""
     last = int(record.get("turn_no", 0))
+    if turn_no is None and key is not None and record.get("request_key") == key and record.get("reply"):
+        return Turn.from_dict(record["reply"])
     if turn_no is None or turn_no == last + 1:
         return None
     if turn_no == last and record.get("reply"):
@@ -197,9 +211,14 @@ def _reply(session_id: str, step: Any, turn_no: int) -> Turn:
                 recommendation=step.recommendation, turn_no=turn_no)
 
 
-def _record(dialog_state: dict[str, Any], reply: Turn) -> dict[str, Any]:
+def _record(dialog_state: dict[str, Any], reply: Turn, key: str | None = None) -> dict[str, Any]:
     return {"dialog": dialog_state, "turn_no": reply.turn_no, "reply": reply.to_dict(),
-            "outbox": list(reply.messages[1:])}
+            "outbox": list(reply.messages[1:]), "request_key": key}
+
+
+def _keyed_session_id(key: str) -> str:
+    """The id of the session a first turn with request ``key`` starts (the same on a retry)."""
+    return "k" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:31]
 
 
 def _entry(text: object, reply: Turn) -> dict[str, list[str]]:

@@ -14,14 +14,17 @@ side) and ``remote_components`` builds the agent's side from three request funct
 
 from __future__ import annotations
 
-import inspect
+import contextlib
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pydantic import ConfigDict, ValidationError, validate_call
+
 from chatbot.constraints import check
-from chatbot.errors import InvalidRequest
+from chatbot.errors import ChatbotError, InvalidRequest, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -156,12 +159,39 @@ def serve_db(db: Db, request: Json) -> Json:
     args = request.get("args") or {}
     if not isinstance(args, dict):
         raise InvalidRequest(f"db args: expected an object, got {type(args).__name__}")
-    method = getattr(db, op)
     try:
-        inspect.signature(method).bind(**args)
-    except TypeError as error:
-        raise InvalidRequest(f"db {op}: bad arguments {sorted(args)}: {error}") from None
-    return {"result": method(**args)}
+        with request_errors(f"db {op}"):
+            return {"result": _checked(type(db), op)(db, **args)}
+    except ValidationError as error:
+        raise InvalidRequest(f"db {op}: {_problems(error)}") from None
+
+
+@functools.cache
+def _checked(cls: type, op: str) -> Callable[..., Any]:
+    """``cls.op`` checking its arguments against its type hints (strictly: JSON's types only)."""
+    return validate_call(config=ConfigDict(strict=True))(getattr(cls, op))
+
+
+def _problems(error: ValidationError) -> str:
+    found = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'arguments'}: {e['msg']}" for e in error.errors()]
+    return "; ".join(found[:5])
+
+
+@contextlib.contextmanager
+def request_errors(what: str) -> Iterator[None]:
+    """A part failing on data of a shape it does not read (a list where it reads a name, a number
+    where it reads a stage...) is the request's fault: ``InvalidRequest`` naming the operation
+    (HTTP 400), or ``NotFound`` for an id that does not exist (404). Logged, so a bug still shows."""
+    try:
+        yield
+    except (ChatbotError, ValidationError):
+        raise
+    except KeyError as error:
+        raise NotFound(f"{what}: {error.args[0] if error.args else error}") from None
+    except (TypeError, ValueError, AttributeError, LookupError) as error:
+        log.info("%s: a request of the wrong shape: %r", what, error, exc_info=True)
+        raise InvalidRequest(f"{what}: the request does not fit this operation "
+                             f"({type(error).__name__}: {error})") from None
 
 
 def serve_policy(request: Json, policy: PolicyFn | None = None) -> Json:
@@ -171,7 +201,8 @@ def serve_policy(request: Json, policy: PolicyFn | None = None) -> Json:
     missing = [k for k in ("state", "nlu", "sentiment") if not isinstance(request.get(k), dict)]
     if missing:
         raise InvalidRequest(f"policy request: missing or not an object: {', '.join(missing)}")
-    return (policy or decide)(request["state"], request["nlu"], request["sentiment"])
+    with request_errors("policy"):
+        return (policy or decide)(request["state"], request["nlu"], request["sentiment"])
 
 
 def serve_sentiment(sentiment: SentimentFn, request: Json) -> Json:

@@ -48,6 +48,7 @@ from botocore.exceptions import ClientError
 
 from chatbot.errors import ChatbotError, SessionConflict, UnknownSession
 from chatbot.sessions import Entry, SessionStore, validate_survey
+from chatbot.text import storable
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +253,7 @@ def fit_entry(entry: Mapping[str, Any], max_bytes: int = MAX_ENTRY_BYTES) -> Ent
 
 
 def _valid_text(text: object) -> str:
-    return str(text).encode("utf-8", errors="replace").decode("utf-8")
+    return storable(str(text))
 
 
 def _json_bytes(value: Any) -> int:
@@ -293,7 +294,8 @@ def _key(pk: str, sk: str) -> dict[str, Any]:
 
 
 def _serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _SERIALIZER.serialize(v) for k, v in item.items()}
+    """Every item written passes the store boundary's rule for text (``storable``)."""
+    return {k: _SERIALIZER.serialize(v) for k, v in storable(dict(item)).items()}
 
 
 def _deserialize(item: Mapping[str, Any]) -> dict[str, Any]:

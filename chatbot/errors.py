@@ -29,3 +29,7 @@ class TurnOutOfOrder(ChatbotError, ValueError):
 
 class InvalidRequest(ChatbotError, ValueError):
     """A request or survey answer with a missing or wrong field. Map to HTTP 400."""
+
+
+class NotFound(ChatbotError, LookupError):
+    """A request names a record that does not exist (a film id, say). Map to HTTP 404."""

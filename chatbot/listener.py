@@ -37,15 +37,18 @@ _ALIASES = {"UUID": "id", "userid": "id", "chatText": "text"}
 _FIELDS = frozenset({"id", "text", "mode", "turn_no"})
 
 
-def handle(bot: Chatbot, request: Mapping[str, Any]) -> dict[str, Any]:
-    """Serve one listener-protocol request; never raises for a bad request (see module doc)."""
+def handle(bot: Chatbot, request: Mapping[str, Any], *, request_key: str | None = None) -> dict[str, Any]:
+    """Serve one listener-protocol request; never raises for a bad request (see module doc).
+
+    ``request_key`` identifies this request across re-sends (see ``Chatbot.turn``).
+    """
     try:
         session_id, text, mode, turn_no = _parse(request)
         if mode == "poll":
             return _poll(bot, session_id)
         if mode == "transcript":
             return _transcript(bot, session_id)
-        return turn_reply(bot.turn(session_id, text, turn_no=turn_no))
+        return turn_reply(bot.turn(session_id, text, turn_no=turn_no, request_key=request_key))
     except InvalidRequest as error:
         return error_reply("bad_request", str(error), 400)
     except UnknownSession as error:

@@ -23,7 +23,7 @@ from typing import Any
 
 import puma
 from chatbot.components import remote_components, serve_db, serve_policy, serve_sentiment
-from chatbot.errors import InvalidRequest
+from chatbot.errors import InvalidRequest, NotFound
 from chatbot.listener import handle
 from chatbot.settings import session_store
 
@@ -48,10 +48,16 @@ def _listen(request: puma.Request, bot: Callable[[], Any]) -> Any:
     if not {"id", "UUID", "userid"} & set(request.data):
         raise puma.HTTPError(400, 'UUID: missing; send "-1" to start a conversation')
     try:
-        reply = handle(bot(), request.data)
+        # Envoy re-sends a turn to another instance with the same x-request-id: a turn without
+        # turn_no is then recognised by it, and answered from the store instead of applied twice.
+        reply = handle(bot(), request.data, request_key=_header(request, "x-request-id"))
     except puma.PumaCallError as error:  # nothing was stored: the same turn_no may be re-sent
         raise puma.HTTPError(503, f"a part of the chatbot is unavailable ({error}); retry") from None
     return reply, reply.get("status", 200)
+
+
+def _header(request: puma.Request, name: str) -> str | None:
+    return next((v for k, v in request.headers.items() if k.lower() == name), None)
 
 
 def policy(request: puma.Request) -> dict[str, Any]:
@@ -71,6 +77,8 @@ def _answer(serve: Any, data: dict[str, Any]) -> dict[str, Any]:
         return serve(data)
     except InvalidRequest as error:
         raise puma.HTTPError(400, str(error)) from None
+    except NotFound as error:
+        raise puma.HTTPError(404, str(error)) from None
 
 
 def _once(make: Callable[[], Any]) -> Callable[[], Any]:

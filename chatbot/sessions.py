@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from chatbot.db.engine import make_engine
 from chatbot.db.models import ChatSession, SurveyAnswer, Transcript
 from chatbot.errors import InvalidRequest, SessionConflict, UnknownSession
+from chatbot.text import storable
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ class MemorySessionStore(SessionStore):
             return json.loads(json.dumps(found)) if found else None
 
     def save_survey(self, userid: str, answers: Mapping[str, Any]) -> None:
-        checked = validate_survey(answers)
+        checked = storable(validate_survey(answers))  # the same text rule as the databases'
         with self._lock:
             self.surveys.append({"userid": userid, **checked, "created_at": _now().isoformat()})
 
@@ -210,7 +211,7 @@ class MemorySessionStore(SessionStore):
 
 
 def _entry(entry: Mapping[str, Any]) -> Entry:
-    return {"c": [str(m) for m in entry.get("c", [])], "u": [str(m) for m in entry.get("u", [])]}
+    return storable({"c": [str(m) for m in entry.get("c", [])], "u": [str(m) for m in entry.get("u", [])]})
 
 
 def _now() -> datetime:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 MAX_INPUT_CHARS = 2000
 """Longer utterances are cut to this many characters before anything reads them."""
@@ -47,6 +48,25 @@ def clean_input(text: object) -> tuple[str, bool]:
     text = text[:MAX_INPUT_CHARS]
     text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     return " ".join(text.split()), truncated
+
+
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(value: Any) -> Any:
+    """The store boundary's one rule for text: every string in ``value`` (a str, or dicts, lists
+    and tuples of them, keys included) with lone UTF-16 surrogates and NUL characters replaced by
+    U+FFFD. No database takes them: UTF-8 cannot encode a lone surrogate (SQLite, DynamoDB), and
+    PostgreSQL's text refuses NUL. Example: ``storable({"c": "ok\ud800"})`` -> ``{"c": "ok\ufffd"}``.
+    """
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(REPLACEMENT, value) if not value.isascii() or "\x00" in value else value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(storable(v) for v in value)
+    return value
 
 
 def strip_accents(text: str) -> str:

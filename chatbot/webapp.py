@@ -15,13 +15,15 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import socket
+import stat as stat_mode
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,27 +67,38 @@ def serve_static(request: puma.Request) -> puma.Response:
     """
     if request.method not in ("GET", "HEAD"):
         raise puma.HTTPError(405, f"method {request.method} is not allowed here; use GET")
-    path = _resolve(request.path)
-    stat = path.stat()
-    etag = '"' + hashlib.sha1(f"{stat.st_mtime_ns}-{stat.st_size}".encode()).hexdigest()[:16] + '"'
-    headers = _static_headers(path, etag)
-    if _header(request, "If-None-Match") == etag:
-        return puma.Response(b"", 304, headers)
-    body = b"" if request.method == "HEAD" else path.read_bytes()
+    with _file_errors_are_404(request.path):
+        path = _resolve(request.path)
+        stat = path.stat()
+        if not stat_mode.S_ISREG(stat.st_mode):
+            raise FileNotFoundError(path)
+        etag = '"' + hashlib.sha1(f"{stat.st_mtime_ns}-{stat.st_size}".encode()).hexdigest()[:16] + '"'
+        headers = _static_headers(path, etag)
+        if _header(request, "If-None-Match") == etag:
+            return puma.Response(b"", 304, headers)
+        body = b"" if request.method == "HEAD" else path.read_bytes()
     return puma.Response(body, 200, headers, content_type=_content_type(path))
 
 
+@contextlib.contextmanager
+def _file_errors_are_404(url_path: str) -> Iterator[None]:
+    """The one rule of static serving: whatever the filesystem refuses for a URL path (no such
+    file, a name too long, a NUL byte, a directory, no permission...) is 404, never 500."""
+    try:
+        yield
+    except (OSError, ValueError):
+        raise puma.HTTPError(404, f"no such file: {url_path[:200]}") from None
+
+
 def _resolve(url_path: str) -> Path:
-    """The file under ``WEB_DIR`` for ``url_path``; 404 for anything else, outside included."""
+    """The file under ``WEB_DIR`` for ``url_path``; ``FileNotFoundError`` for anything outside it
+    or hidden (and whatever ``OSError`` the filesystem raises, see ``_file_errors_are_404``)."""
     relative = url_path.lstrip("/")
     relative = _PAGES.get(relative.rstrip("/"), relative)
     root = WEB_DIR.resolve()
-    try:
-        path = (root / relative).resolve()
-    except (OSError, ValueError):
-        raise puma.HTTPError(404, f"no such file: {url_path[:200]}") from None
-    if not path.is_relative_to(root) or not path.is_file() or _hidden(path, root):
-        raise puma.HTTPError(404, f"no such file: {url_path[:200]}")
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or _hidden(path, root):
+        raise FileNotFoundError(url_path)
     return path
 
 

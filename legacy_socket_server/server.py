@@ -28,6 +28,7 @@ from typing import Any
 
 from chatbot.bot import Chatbot
 from chatbot.listener import error_reply, handle
+from puma.codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,11 @@ def chatbox_socket(debug: bool) -> int:
 def answer(bot: Chatbot, line: bytes) -> dict[str, Any]:
     """The reply to one request line; never raises for bad input."""
     try:
-        request = json.loads(line.decode("utf-8"))
+        request = decode_json(line.decode("utf-8"))  # the mesh's decoder: every failure is one error
     except UnicodeDecodeError as error:
         return error_reply("bad_request", f"request is not UTF-8 text: {error}", 400)
-    except json.JSONDecodeError as error:
-        return error_reply("bad_request", f"malformed JSON: {error}", 400)
-    except RecursionError:
-        return error_reply("bad_request", "malformed JSON: nested too deeply", 400)
+    except JSONBodyError as error:
+        return error_reply("bad_request", str(error), 400)
     if isinstance(request, dict) and not {"id", "UUID", "userid"} & set(request):
         return error_reply("bad_request", 'id: missing; send "-1" to start a conversation', 400)
     return handle(bot, request)
@@ -141,7 +140,12 @@ class ClientHandler(socketserver.StreamRequestHandler):
             return error_reply("internal_error", "the server failed on this request; try again", 500)
 
     def _send(self, reply: dict[str, Any]) -> None:
-        self.wfile.write(json.dumps(reply).encode("utf-8") + b"\n")
+        try:
+            line = encode_json(reply)
+        except NonFiniteNumberError as error:  # never a line other clients cannot parse
+            log.error("reply to %s is not JSON: %s", self.client_address, error)
+            line = json.dumps(error_reply("internal_error", "the server built a reply JSON cannot hold", 500))
+        self.wfile.write(line.encode("utf-8") + b"\n")
         self.wfile.flush()
 
 

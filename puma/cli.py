@@ -106,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     auto.add_argument("--quick", action="store_true", help="a shorter step")
     auto.set_defaults(func=_lazy("puma.bench.autoscale"))
 
+    faults = bench_sub.add_parser("faults", help="requests lost when instances are scaled down or killed under load")
+    faults.add_argument("--out", type=Path, required=True, help="directory for faults.json and faults.png")
+    faults.add_argument("--baseline", type=Path, help="faults.json of another run (e.g. an older revision) to plot beside")
+    faults.set_defaults(func=_lazy("puma.bench.faults"))
+
     loc = sub.add_parser("loc-report", help="lines of code added, retained and removed between two versions",
                          description="Compare two versions of a program (files or directories) by lines of "
                                      "code: no blanks, comments or docstrings; matched in order with difflib.")
@@ -201,8 +206,10 @@ def cmd_render(args: argparse.Namespace) -> None:
 
 def cmd_status(args: argparse.Namespace) -> None:
     url = args.url.rstrip("/") + "/_puma/status"
+    secret = os.environ.get("PUMA_SECRET")  # shows pids and ports of a deployment on another host
+    request = urllib.request.Request(url, headers={"x-puma-token": secret} if secret else {})
     try:
-        with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - user-given deployment URL
+        with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - user-given deployment URL
             status = json.load(resp)
     except (urllib.error.URLError, OSError) as exc:
         raise PumaError(f"no PUMA deployment answers at {url}: {exc}; start one with `puma run APP.py`") from None
@@ -213,11 +220,14 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 
 def format_status(status: dict[str, Any]) -> str:
-    lines = [f"PUMA at {status['url']}  (envoy pid {status['envoy']['pid']}, admin {status['envoy']['admin']})", ""]
+    envoy = status.get("envoy") or {}
+    where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
+    lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})", ""]
     header = f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  instances"
     lines.append(header)
     for name, s in status["services"].items():
-        insts = " ".join(f"{i['pid']}:{i['port']}{'' if i['healthy'] else '!'}" for i in s["instances"] if i["state"] == "ready")
+        insts = " ".join(f"{i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
+                         f"{'' if i['healthy'] else '!'}" for i in s["instances"] if i["state"] == "ready")
         p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
         p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
         lines.append(f"{name:<14}{s['prefix']:<14}{s['ready']:>4}/{s['max_instances']:<2}{s['in_flight']:>11}"

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .codec import encode_json
 from .errors import PumaCallError
 
 ENV_URL = "PUMA_URL"
@@ -131,7 +132,7 @@ def call(service: str, payload: Any = None, *, path: str = "", method: str = "PO
     Raises `PumaCallError` for a non-2xx answer or when the mesh cannot be reached.
     """
     url = service_url(service, path)
-    body = None if payload is None else json.dumps(payload).encode()
+    body = None if payload is None else encode_json(payload).encode()  # NaN/inf: an error here, not bad JSON there
     all_headers = {"content-type": "application/json", **(headers or {})} if body is not None else dict(headers or {})
     try:
         status, content_type, data = _post(url, method, body, all_headers, timeout_s if timeout_s is not None else 30.0)

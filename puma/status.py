@@ -9,17 +9,24 @@ included), ``startup_failures`` (503s Envoy answered itself because no instance 
 Events (``events``) carry ``time`` (epoch s), ``service`` and ``message``; a scaling decision
 also ``kind: "scale"``, ``from``, ``to`` and ``reason``. (The same names as the fuller status of
 issue 19's branch, which counts start-up failures only until the first ready instance.)
+
+Who asks decides how much they see. A client on this machine (Envoy passes the connection's real
+peer address in `x-puma-peer`: loopback, or the very address it connected to) or one holding the
+deployment's secret (`x-puma-token`) gets all of it; anyone else gets the public view: what the
+dashboard draws, without pids, ports, hosts or the Envoy admin address.
 """
 
 from __future__ import annotations
 
-import json
+import ipaddress
+import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from .errors import HTTPError
+from .handlers import JSONRequestHandler
 
 if TYPE_CHECKING:
     from .supervisor import Deployment
@@ -107,6 +114,30 @@ def readiness(deployment: Deployment) -> tuple[bool, dict[str, Any]]:
     return bool(body["ready"]), body
 
 
+PEER_HEADER = "x-puma-peer"  # set by Envoy's status route to the connection's peer address
+LOCAL_HEADER = "x-puma-local"  # ... and to the address the peer connected to
+_PUBLIC_INSTANCE = ("id", "state", "healthy", "requests")
+# What in an event's message locates a process: an IPv4/IPv6 address (with its port), a worker's id.
+_LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
+
+
+def public_view(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot without what locates processes: pids, hosts, ports, the admin address."""
+    services = {name: {**svc, "instances": [{k: i.get(k) for k in _PUBLIC_INSTANCE} for i in svc["instances"]]}
+                for name, svc in snapshot["services"].items()}
+    events = [{**e, "message": _LOCATING.sub("(hidden)", str(e.get("message", "")))} for e in snapshot["events"]]
+    envoy = snapshot.get("envoy") or {}
+    return {"time": snapshot["time"], "view": "public", "envoy": {"up": envoy.get("pid") is not None},
+            "services": services, "events": events}
+
+
+def _is_local(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class StatusServer:
     """A loopback HTTP server answering GET /_puma/status with the snapshot as JSON."""
 
@@ -115,21 +146,31 @@ class StatusServer:
 
         sampler = StatusSampler(deployment)
 
-        class Handler(BaseHTTPRequestHandler):
-            disable_nagle_algorithm = True  # avoid the 40 ms delayed-ACK stall on keep-alive
-            protocol_version = "HTTP/1.1"
-
+        class Handler(JSONRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 path = self.path.split("?")[0].rstrip("/")
                 if path == "/_puma/ready":
                     ready, body = readiness(deployment)
                     return self._send(200 if ready else 503, body)
                 if path != "/_puma/status":
-                    return self._send(404, {"error": "only /_puma/status and /_puma/ready are served here"})
+                    return self._send(404, {"error": "only /_puma/status and /_puma/ready are served here",
+                                            "status": 404})
                 try:
-                    self._send(200, sampler.snapshot())
+                    snapshot = sampler.snapshot()
                 except OSError as exc:
-                    self._send(503, {"error": f"Envoy admin unreachable: {exc}"})
+                    return self._send(503, {"error": f"Envoy admin unreachable: {exc}", "status": 503})
+                self._send(200, {**snapshot, "view": "full"} if self._trusted() else public_view(snapshot))
+
+            def _trusted(self) -> bool:
+                """This machine (Envoy says who the peer was; direct callers are local) or the secret."""
+                peer = self.headers.get(PEER_HEADER) or self.client_address[0]
+                if _is_local(peer) or peer == self.headers.get(LOCAL_HEADER):  # to our own address
+                    return True
+                try:
+                    workers.check_token(deployment, self.headers.get(workers.TOKEN_HEADER))
+                except HTTPError:
+                    return False
+                return True
 
             def do_POST(self) -> None:  # noqa: N802
                 self._workers(lambda body: workers.register(deployment, body))
@@ -143,29 +184,13 @@ class StatusServer:
                     if not self.path.startswith(workers.WORKERS_PATH):
                         raise HTTPError(404, f"only {workers.WORKERS_PATH} accepts {self.command}")
                     workers.check_token(deployment, self.headers.get(workers.TOKEN_HEADER))
-                    length = int(self.headers.get("content-length") or 0)
-                    if length > 1 << 20:
-                        raise HTTPError(413, "registration body over 1 MiB")
-                    raw = self.rfile.read(length) if length else b"{}"
-                    try:
-                        body = json.loads(raw)
-                    except ValueError:
-                        raise HTTPError(400, "body is not JSON") from None
+                    body = self.read_json(default={})
                     self._send(200, action(body if isinstance(body, dict) else {}))
                 except HTTPError as exc:
                     self._send(exc.status, {"error": exc.message, "status": exc.status})
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.send_header("cache-control", "no-store")
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
+                self.send_json(status, body)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

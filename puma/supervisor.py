@@ -25,7 +25,7 @@ from .config import PumaConfig, Service
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
 from .errors import PumaStartError
-from .proxy import EnvoyProcess
+from .proxy import EnvoyProcess, check_port_free
 from .status import StatusServer
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,9 @@ class Instance:
     host: str = INSTANCE_HOST
     worker: str | None = None  # the worker host that registered it; None for this host's own
     last_seen: float = field(default_factory=time.monotonic)
+    # A replacement started on the socket of the service's last instance, which died: Envoy keeps
+    # routing to that address while it starts, and requests wait in the socket's backlog.
+    standin: bool = False
 
     @property
     def address(self) -> str:
@@ -84,7 +87,7 @@ class ServicePool:
                "--host", self.host, "--threads", str(self.service.threads),
                "--max-body-bytes", str(self.service.max_body_bytes),
                "--content-types", ",".join(self.service.content_types),
-               "--drain-timeout-s", str(self.deployment.drain_timeout_s)]
+               "--drain-timeout-s", str(self.drain_timeout_s)]
         if self.service.warmup:
             cmd += ["--warmup", self.service.warmup]
         if self.service.cpu_bound:
@@ -96,6 +99,12 @@ class ServicePool:
         self._reader = threading.Thread(target=self._read_events, args=(self.zygote.stdout,), daemon=True,
                                         name=f"puma-{self.name}-events")
         self._reader.start()
+
+    @property
+    def drain_timeout_s(self) -> float:
+        """How long a stopping instance may finish its requests: the drain timeout, or the
+        service's own request timeout if longer (a request it accepted may legitimately take that)."""
+        return max(self.deployment.drain_timeout_s, self.service.timeout_s)
 
     def zygote_ready(self) -> bool:
         """Whether the zygote answered (ready, or with an error)."""
@@ -137,11 +146,16 @@ class ServicePool:
     def next_id(self) -> int:
         return next(self._ids)
 
-    def spawn(self) -> Instance:
+    def spawn(self, *, reuse: Instance | None = None) -> Instance:
+        """Start an instance; with `reuse`, on the socket (the port) of that dead instance."""
         with self.lock:
             instance = Instance(next(self._ids), self.name, host=self.host)
+            if reuse is not None:
+                instance.port = reuse.port
+                # Only the last one stays in Envoy: with others ready, requests go to them meanwhile.
+                instance.standin = not any(i.state == "ready" and not i.remote for i in self.instances.values())
             self.instances[instance.id] = instance
-        self._send({"op": "spawn", "id": instance.id})
+        self._send({"op": "spawn", "id": instance.id, **({"reuse": reuse.id} if reuse is not None else {})})
         return instance
 
     def _on_spawned(self, event: dict[str, Any]) -> None:
@@ -150,6 +164,10 @@ class ServicePool:
             if instance is None:
                 return
             instance.pid, instance.port = event["pid"], event["port"]
+            stop_now = instance.state == "draining"  # retired before its pid was known
+        if stop_now:
+            self._send({"op": "stop", "pid": instance.pid})
+            return
         threading.Thread(target=self._admit, args=(instance,), daemon=True).start()
 
     def _admit(self, instance: Instance) -> None:
@@ -162,7 +180,7 @@ class ServicePool:
         with self.lock:
             if instance.state != "starting":
                 return
-            instance.state, instance.ready_at = "ready", time.monotonic()
+            instance.state, instance.ready_at, instance.standin = "ready", time.monotonic(), False
         startup_ms = 1000 * (instance.ready_at - instance.started_at)
         log.info("service %s: instance %d ready at %s (pid %s) in %.0f ms", self.name, instance.id,
                  instance.address, instance.pid, startup_ms)
@@ -183,10 +201,13 @@ class ServicePool:
         log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
                     self.name, instance.id, event["pid"], event["code"])
         self.deployment.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced")
-        self.deployment.publish()
-        self._replace()
+        replacement = self._replace(instance)
+        self.deployment.publish()  # after: a stand-in keeps the dead instance's address in Envoy
+        if replacement is None:
+            self._send({"op": "release", "id": instance.id})
 
-    def _replace(self) -> None:
+    def _replace(self, dead: Instance) -> Instance | None:
+        """A new instance on `dead`'s socket; None when restarting too often (one follows in 2 s)."""
         now = time.monotonic()
         while self._restarts and now - self._restarts[0] > RESTART_WINDOW_S:
             self._restarts.popleft()
@@ -195,12 +216,17 @@ class ServicePool:
             log.error("service %s: %d restarts in %.0f s; backing off 2 s", self.name,
                       len(self._restarts), RESTART_WINDOW_S)
             threading.Timer(2.0, self.spawn).start()
-        else:
-            self.spawn()
+            return None
+        return self.spawn(reuse=dead)
 
     def ready(self) -> list[Instance]:
         with self.lock:
             return [i for i in self.instances.values() if i.state == "ready"]
+
+    def routable(self) -> list[Instance]:
+        """The instances Envoy routes to: the ready ones, and a stand-in for the last one."""
+        with self.lock:
+            return [i for i in self.instances.values() if i.state == "ready" or (i.standin and i.state == "starting")]
 
     def live(self) -> list[Instance]:
         """This host's starting and ready instances (the ones `scale` and the autoscaler manage)."""
@@ -208,15 +234,20 @@ class ServicePool:
             return [i for i in self.instances.values() if i.state in ("starting", "ready") and not i.remote]
 
     def retire(self, instance: Instance) -> None:
-        """Stop routing to `instance`, let its requests finish, then stop it."""
+        """Stop routing to `instance`, let its requests finish, then stop it.
+
+        An instance still starting (no pid yet) is stopped as soon as the zygote reports its pid.
+        """
         with self.lock:
             if instance.state not in ("starting", "ready"):
                 return
             instance.state = "draining"
+            pid = instance.pid
         try:
             self.deployment.publish(wait=True)
         finally:
-            self._send({"op": "stop", "pid": instance.pid})
+            if pid is not None:
+                self._send({"op": "stop", "pid": pid})
 
     def evict(self, instance: Instance) -> None:
         """Take a failing instance out of Envoy at once and kill it; its exit brings a replacement."""
@@ -236,7 +267,7 @@ class ServicePool:
         with contextlib.suppress(BrokenPipeError, OSError, ValueError):
             self.zygote.stdin.close()  # the zygote SIGTERMs its instances, which drain and exit
         try:
-            self.zygote.wait(self.deployment.drain_timeout_s + 3.0)
+            self.zygote.wait(self.drain_timeout_s + 3.0)
         except subprocess.TimeoutExpired:
             self.zygote.kill()
             self.zygote.wait()
@@ -303,6 +334,7 @@ class Deployment:
         started = time.monotonic()
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
+            check_port_free(self.config.listener.host, self.config.listener.port)  # before starting anything
             self.status_server.start()
             self._start_dynamodb()
             self.publish()
@@ -407,7 +439,7 @@ class Deployment:
                         dynamodb=dyn.endpoint if dyn else None, dynamodb_region=dyn.region if dyn else None)
 
     def endpoints(self) -> dict[str, list[tuple[str, int]]]:
-        return {name: sorted((i.host, i.port) for i in pool.ready() if i.port)
+        return {name: sorted((i.host, i.port) for i in pool.routable() if i.port)
                 for name, pool in self.pools.items()}
 
     def publish(self, *, wait: bool = False) -> None:

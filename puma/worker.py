@@ -6,8 +6,16 @@ It speaks JSON lines with the supervisor: commands on stdin, events on stdout.
 
     {"op": "spawn", "id": 3}       ->  {"event": "spawned", "id": 3, "pid": 4242, "port": 40123}
     {"op": "stop", "pid": 4242}    ->  (SIGTERM; the instance drains, then exits)
-    instance exits                 ->  {"event": "exit", "pid": 4242, "code": 0}
+    {"op": "kill", "pid": 4242}    ->  (SIGKILL)
+    instance exits                 ->  {"event": "exit", "pid": 4242, "id": 3, "code": 0}
+    {"op": "spawn", "id": 4, "reuse": 3}  ->  instance 4 serves on instance 3's socket (same port)
+    {"op": "release", "id": 3}     ->  (instance 3's socket is closed)
     stdin closes / {"op": "shutdown"}: stop every instance, then exit.
+
+The zygote keeps each instance's listening socket open. An instance that exits after `stop` gives
+its socket up; one that dies any other way (a crash, `kill`) leaves it open, so connections keep
+queueing in its backlog until a replacement spawned with `reuse` accepts them on the same port: a
+request sent in the gap waits for the replacement instead of being refused.
 """
 
 from __future__ import annotations
@@ -29,12 +37,14 @@ from waitress.server import create_server
 
 from . import targets
 from .client import ENV_WORKER
+from .config import INSTANCE_IDLE_TIMEOUT_S
 from .service import Counters, build_app
 
 log = logging.getLogger("puma.worker")
 
 _PR_SET_PDEATHSIG = 1
 BUFFER_IN_MEMORY_BYTES = 64 << 20
+FLUSH_TIMEOUT_S = 1.0  # after the drain, at most this long to write the last replies out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -83,7 +93,9 @@ class Zygote:
         self.args = args
         self.fn = fn
         self.out = out
-        self.children: set[int] = set()
+        self.children: dict[int, int] = {}  # pid -> instance id
+        self.sockets: dict[int, socket.socket] = {}  # instance id -> its listening socket
+        self.stopping: set[int] = set()  # pids told to stop: their sockets close when they exit
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, lambda *_: self._shutdown_and_exit())
@@ -108,30 +120,47 @@ class Zygote:
     def _command(self, cmd: dict[str, Any]) -> None:
         op = cmd.get("op")
         if op == "spawn":
-            self._spawn(cmd["id"])
+            self._spawn(cmd["id"], cmd.get("reuse"))
         elif op == "stop" and cmd.get("pid") in self.children:
+            self.stopping.add(cmd["pid"])
             _signal(cmd["pid"], signal.SIGTERM)
         elif op == "kill" and cmd.get("pid") in self.children:
             _signal(cmd["pid"], signal.SIGKILL)
+        elif op == "release":
+            self._release(cmd.get("id"))
         elif op == "shutdown":
             self._shutdown_and_exit()
 
-    def _spawn(self, instance_id: int) -> None:
-        sock = socket.create_server((self.args.host, 0), backlog=1024)
+    def _spawn(self, instance_id: int, reuse: int | None = None) -> None:
+        sock = self.sockets.pop(reuse, None) if reuse is not None else None
+        if sock is None:
+            sock = socket.create_server((self.args.host, 0), backlog=1024)
         port = sock.getsockname()[1]
+        # A stop can come as soon as the pid is known: until the child has dropped the zygote's
+        # SIGTERM handler, that signal waits (else the child would run the zygote's shutdown).
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         pid = os.fork()
         if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             self._become_instance(sock, instance_id)
-        sock.close()
-        self.children.add(pid)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        self.sockets[instance_id] = sock
+        self.children[pid] = instance_id
         _emit(self.out, {"event": "spawned", "id": instance_id, "pid": pid, "port": port})
+
+    def _release(self, instance_id: Any) -> None:
+        sock = self.sockets.pop(instance_id, None)
+        if sock is not None:
+            sock.close()
 
     def _become_instance(self, sock: socket.socket, instance_id: int) -> None:
         try:
             _die_with_parent()
+            for other in self.sockets.values():  # a sibling's port must close when the zygote lets it go
+                other.close()
             sys.stdin.close()
             self.out.close()
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             serve(self.args, self.fn, sock, instance_id)
         finally:
             os._exit(0)
@@ -144,8 +173,12 @@ class Zygote:
                 return
             if pid == 0:
                 return
-            self.children.discard(pid)
-            _emit(self.out, {"event": "exit", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+            instance_id = self.children.pop(pid, None)
+            if pid in self.stopping:  # stopped on purpose: its port closes now
+                self.stopping.discard(pid)
+                self._release(instance_id)
+            _emit(self.out, {"event": "exit", "pid": pid, "id": instance_id,
+                             "code": os.waitstatus_to_exitcode(status)})
 
     def _shutdown_and_exit(self) -> None:
         for pid in list(self.children):
@@ -169,14 +202,14 @@ def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: i
     app = build_app(args.service, fn, max_body_bytes=args.max_body_bytes, counters=counters,
                     info=lambda: {"pid": os.getpid(), "instance": instance_id}, **kwargs)
     server = create_server(app, sockets=[sock], threads=args.threads, ident="puma",
-                           max_request_body_size=args.max_body_bytes + 1, channel_timeout=120,
+                           max_request_body_size=args.max_body_bytes + 1, channel_timeout=INSTANCE_IDLE_TIMEOUT_S,
                            connection_limit=1000, clear_untrusted_proxy_headers=True,
                            # Keep bodies up to 64 MB in memory: waitress would spill anything over
                            # 1 MB (replies) or 512 KB (requests) to a temporary file, though the
                            # app already holds it in memory and the peer is the local Envoy.
                            inbuf_overflow=min(args.max_body_bytes + 1, BUFFER_IN_MEMORY_BYTES),
                            outbuf_overflow=BUFFER_IN_MEMORY_BYTES)
-    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(counters, args.drain_timeout_s))
+    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(server, counters, args.drain_timeout_s))
     server.run()
 
 
@@ -185,8 +218,8 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     os.environ[ENV_WORKER] = "1"
     assert service.target is not None
     args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
-                              content_types=",".join(service.content_types), drain_timeout_s=drain_timeout_s,
-                              cpu_bound=service.cpu_bound)
+                              content_types=",".join(service.content_types),
+                              drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound)
     sock = socket.create_server((host, port), backlog=1024, reuse_port=False)
     log.warning("serving %s (%s) on %s:%d", name, service.target, host, port)
     serve(args, targets.load(service.target), sock, instance_id=1)
@@ -206,13 +239,23 @@ def _run_as_batch() -> None:
                     os.getpid(), exc)
 
 
-def _drain_then_exit(counters: Counters, drain_timeout_s: float) -> None:
-    # Envoy stopped routing here before the SIGTERM; let requests already inside finish.
+def _drain_then_exit(server: Any, counters: Counters, drain_timeout_s: float) -> None:
+    # Envoy stopped routing here before the SIGTERM; let requests already inside finish, and let
+    # waitress write out their replies: the app is done with a request before its bytes are sent.
     def drain() -> None:
+        deadline = time.monotonic() + drain_timeout_s + FLUSH_TIMEOUT_S
         counters.wait_idle(drain_timeout_s)
+        while _unsent(server) and time.monotonic() < deadline:
+            time.sleep(0.01)
         os._exit(0)
 
     threading.Thread(target=drain, daemon=True).start()
+
+
+def _unsent(server: Any) -> bool:
+    """Whether any connection of waitress `server` still has a request in hand or bytes to send."""
+    channels = list(getattr(server, "_map", {}).values())  # waitress's connections (and its listener)
+    return any(getattr(c, "requests", None) or getattr(c, "total_outbufs_len", 0) for c in channels)
 
 
 def _die_with_parent() -> None:

@@ -60,7 +60,7 @@ def register(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
                 if isinstance(i, dict) and isinstance(i.get("host"), str) and str(i.get("port", "")).isdigit()}
     _apply(deployment, pool, worker, reported)
     return {"service": name, "target": pool.service.target, "settings": pool.service.model_dump(mode="json"),
-            "drain_timeout_s": deployment.drain_timeout_s,
+            "drain_timeout_s": pool.drain_timeout_s,
             "services": {n: s.prefix for n, s in deployment.config.puma_services.items()}}
 
 

@@ -20,6 +20,16 @@ def _puma(*args: str, **kwargs) -> subprocess.CompletedProcess:
                           timeout=120, **kwargs)
 
 
+def test_cli_status_table_reads_the_public_view_too():
+    from puma.cli import format_status
+
+    public = {"view": "public", "time": 0, "envoy": {"up": True}, "events": [], "services": {"greet": {
+        "prefix": "/greet", "ready": 1, "max_instances": 2, "in_flight": 0, "requests_per_s": 1.5, "p50_ms": 1.0,
+        "p99_ms": None, "instances": [{"id": 3, "state": "ready", "healthy": True, "requests": 4}]}}}
+    table = format_status(public)
+    assert "public view" in table and re.search(r"greet\s+/greet\s+1/2.*#3$", table, re.MULTILINE)
+
+
 def test_cli_run_serves_reports_status_and_stops_cleanly_on_sigint(tmp_path):
     log_path = tmp_path / "run.log"
     with open(log_path, "w") as log:

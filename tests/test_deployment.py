@@ -22,11 +22,12 @@ def mesh():
             "echo": {"prefix": "/echo", "instances": 2},
             "upper": {"prefix": "/upper", "max_body_bytes": 10_000},
             "relay": "/relay", "plain": {"prefix": "/plain", "cpu_bound": True}, "created": "/created",
-            "nothing": "/nothing", "crash": "/crash",
+            "nothing": "/nothing", "crash": "/crash", "nonfinite": {"prefix": "/nonfinite", "idempotent": True},
         },
     })
     app.add_services({"echo": basic.echo, "upper": basic.upper, "relay": basic.relay, "plain": basic.plain,
-                      "created": basic.created, "nothing": basic.nothing, "crash": basic.crash})
+                      "created": basic.created, "nothing": basic.nothing, "crash": basic.crash,
+                      "nonfinite": basic.non_finite})
     with app.start(listener={"port": 0}) as deployment:
         yield deployment
 
@@ -99,6 +100,38 @@ def test_service_exception_gets_500_json_without_killing_instance(mesh, http):
     assert resp.status_code == 500
     assert resp.json()["type"] == "RuntimeError"
     assert mesh.instances("crash")[0].pid == pid
+
+
+@pytest.mark.parametrize("x", ["inf", "-inf", "nan"])
+def test_a_reply_holding_a_non_finite_number_is_a_clear_error_not_invalid_json(mesh, http, x):
+    before = mesh.envoy.admin.get("/stats?filter=^cluster%5C.nonfinite%5C.upstream_rq_total$")
+    resp = http.post("/nonfinite", json={"x": x})
+    assert resp.status_code == 500
+    error = resp.json()["error"]  # the body is JSON, and says what is wrong where
+    assert "$.results[1]" in error and "not a JSON number" in error
+    after = mesh.envoy.admin.get("/stats?filter=^cluster%5C.nonfinite%5C.upstream_rq_total$")
+    assert int(after.split(": ")[1]) == int(before.split(": ")[1]) + 1  # an answer, never re-sent
+
+
+def test_a_reply_holding_a_lone_surrogate_is_valid_utf8_json(http):
+    resp = http.post("/nonfinite", json={"x": 2})
+    assert resp.status_code == 200 and resp.json() == {"results": [1.0, 2.0], "name": "\ufffd"}
+
+
+@pytest.mark.parametrize(("body", "needle"), [
+    (b"[" * 20_000 + b"]" * 20_000, "nested deeper"),
+    (b'{"text": ' + b"1" * 5_000 + b"}", "more digits"),
+    (b'{"text": 1e999}', "out of range"),
+    (b'{"text": NaN}', "NaN is not a JSON number"),
+])
+def test_json_a_server_cannot_use_gets_400_once_even_on_an_idempotent_route(mesh, http, body, needle):
+    stat = "/stats?filter=^cluster%5C.nonfinite%5C.upstream_rq_(total|retry)$"
+    before = dict(line.split(": ") for line in mesh.envoy.admin.get(stat).splitlines())
+    resp = http.post("/nonfinite", content=body, headers={"content-type": "application/json"})
+    assert resp.status_code == 400 and needle in resp.json()["error"]
+    after = dict(line.split(": ") for line in mesh.envoy.admin.get(stat).splitlines())
+    total, retry = "cluster.nonfinite.upstream_rq_total", "cluster.nonfinite.upstream_rq_retry"
+    assert (int(after[total]) - int(before[total]), after[retry]) == (1, before[retry])
 
 
 def test_killed_instance_is_replaced_and_serving_again(mesh, http):

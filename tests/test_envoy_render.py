@@ -26,9 +26,9 @@ def _validate(doc: dict, tmp_path: Path) -> subprocess.CompletedProcess:
 
 def test_render_routes_longest_prefix_first():
     routes = envoy.route_config(_config())["virtual_hosts"][0]["routes"]
-    assert [r["name"] for r in routes] == ["agent_admin", "policy", "agent", "root"]
+    assert [r["name"] for r in routes] == ["connect", "agent_admin", "policy", "agent", "root"]
     assert routes[-1]["match"] == {"prefix": "/"}
-    assert routes[0]["match"] == {"path_separated_prefix": "/agent/admin"}
+    assert routes[1]["match"] == {"path_separated_prefix": "/agent/admin"}
 
 
 def test_render_is_deterministic():
@@ -72,13 +72,59 @@ def test_render_admin_binds_loopback_only():
     assert doc["admin"]["address"]["socket_address"]["address"] == "127.0.0.1"
 
 
-def test_render_retries_resets_and_5xx_only_when_idempotent():
+def test_render_retries_resets_and_gateway_errors_only_when_idempotent():
     plain = envoy.route_config(_config())["virtual_hosts"][0]["routes"]
     idem = envoy.route_config(_config(idempotent=True))["virtual_hosts"][0]["routes"]
-    policy_plain = next(r for r in plain if r["name"] == "policy")["route"]["retry_policy"]["retry_on"]
-    policy_idem = next(r for r in idem if r["name"] == "policy")["route"]["retry_policy"]["retry_on"]
-    assert "reset" not in policy_plain and "5xx" not in policy_plain
-    assert "reset" in policy_idem and "5xx" in policy_idem
+    policy_plain = next(r for r in plain if r["name"] == "policy")["route"]["retry_policy"]["retry_on"].split(",")
+    policy_idem = next(r for r in idem if r["name"] == "policy")["route"]["retry_policy"]["retry_on"].split(",")
+    # Only what never reached the service is re-sent on a route that is not idempotent.
+    assert set(policy_plain) == {"connect-failure", "refused-stream", "reset-before-request"}
+    assert {"reset", "gateway-error"} <= set(policy_idem)
+
+
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_render_never_retries_a_service_answer_of_4xx_or_500(idempotent):
+    routes = envoy.route_config(_config(idempotent=idempotent))["virtual_hosts"][0]["routes"]
+    retry = next(r for r in routes if r["name"] == "policy")["route"]["retry_policy"]
+    conditions = set(retry["retry_on"].split(","))
+    # "5xx" would re-run a handler that answered 500; "retriable-4xx" one that answered 409.
+    assert not conditions & {"5xx", "retriable-4xx", "retriable-status-codes", "retriable-headers"}
+    assert "retriable_status_codes" not in retry
+
+
+def test_render_upstream_idle_timeout_is_shorter_than_the_instances():
+    from puma.config import INSTANCE_IDLE_TIMEOUT_S
+
+    doc = envoy.bootstrap_static(_config(), {"policy": [("127.0.0.1", 1)]})
+    for cluster in doc["static_resources"]["clusters"]:
+        options = cluster["typed_extension_protocol_options"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+        idle_s = float(options["common_http_protocol_options"]["idle_timeout"].rstrip("s"))
+        # Envoy drops a pooled connection before the instance closes it, never the other way round.
+        assert idle_s < INSTANCE_IDLE_TIMEOUT_S, cluster["name"]
+
+
+def test_render_status_cluster_idle_timeout_is_shorter_than_the_status_server():
+    from puma.handlers import IDLE_TIMEOUT_S
+
+    cluster = envoy.all_clusters(_config(), status_port=9)[-1]
+    options = cluster["typed_extension_protocol_options"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+    assert float(options["common_http_protocol_options"]["idle_timeout"].rstrip("s")) < IDLE_TIMEOUT_S
+
+
+def test_render_status_route_overwrites_the_peer_headers_clients_send():
+    route = envoy.route_config(_config(), status_port=9)["virtual_hosts"][0]["routes"][0]
+    assert {a["append_action"] for a in route["request_headers_to_add"]} == {"OVERWRITE_IF_EXISTS_OR_ADD"}
+    assert [a["header"] for a in route["request_headers_to_add"]] == [
+        {"key": "x-puma-peer", "value": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"},
+        {"key": "x-puma-local", "value": "%DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%"}]
+
+
+def test_render_listener_accepts_http_10_and_never_shares_its_port():
+    doc = envoy.bootstrap_static(_config())
+    listener = doc["static_resources"]["listeners"][0]
+    hcm = listener["filter_chains"][0]["filters"][0]["typed_config"]
+    assert hcm["http_protocol_options"]["accept_http_10"] is True
+    assert listener["enable_reuse_port"] is False
 
 
 def test_render_cli_output_validates(tmp_path):

@@ -166,6 +166,15 @@ def test_json_mode_maps_allowed_or_signed_functions(mesh, http):
     assert resp.status_code == 200 and resp.json() == {"results": [1, 4, 9]}
 
 
+def test_json_mode_never_replies_with_a_number_json_cannot_hold(http):
+    resp = http.post("/map", json={"fn": ALLOWED, "items": [2, 1e200, 3]})  # (1e200)**2 is inf
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["index"] == 1 and "cannot be sent as JSON" in resp.json()["error"]
+    for body in (b'{"fn": "%s", "items": [Infinity]}', b'{"fn": "%s", "items": [1e999]}'):
+        refused = http.post("/map", content=body % ALLOWED.encode(), headers={"content-type": "application/json"})
+        assert refused.status_code == 400 and "malformed JSON" in refused.json()["error"]
+
+
 def test_json_mode_refuses_unlisted_functions_and_bad_signatures(http, tmp_path):
     marker = tmp_path / "ran"
     for fn, items in [("os:system", [f"touch {marker}"]), ("tests.apps.mapfuncs:touch_marker", [str(marker)])]:

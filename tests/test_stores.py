@@ -137,6 +137,17 @@ def test_store_rejected_films_stay_rejected(bot: Chatbot) -> None:
     assert len(json.dumps(state)) < 20_000  # far below a DynamoDB item (see the size policy)
 
 
+def test_store_turn_resent_with_its_request_key_is_answered_once(bot: Chatbot) -> None:
+    first = bot.turn(None, "", request_key="req-1")
+    assert bot.turn(None, "", request_key="req-1") == first  # a re-sent first turn: the same session
+    sid = first.session_id
+    second = bot.turn(sid, "comedy", request_key="req-2")
+    assert bot.turn(sid, "comedy", request_key="req-2") == second
+    third = bot.turn(sid, "no preference", request_key="req-3")
+    assert third.turn_no == 3
+    assert [entry["u"] for entry in _history(bot, sid)] == [[], ["comedy"], ["no preference"]]
+
+
 def test_store_resent_turn_is_answered_once(bot: Chatbot) -> None:
     first = bot.turn(None, "", turn_no=1)
     sid = first.session_id
@@ -209,6 +220,18 @@ def test_store_saves_transcript_and_survey(backend: Backend, bot: Chatbot) -> No
     bot.save_survey(sid, SURVEY)
     assert backend.surveys(sid) == [SURVEY_STORED]
     assert bot.transcript(uuid.uuid4().hex) is None
+
+
+def test_store_keeps_any_text_with_unstorable_characters_replaced(backend: Backend) -> None:
+    store, sid = backend.make_store(), uuid.uuid4().hex
+    odd = "a\ud800b\x00c\udfff"  # lone surrogates (no UTF-8 for them) and NUL (PostgreSQL refuses it)
+    store.create(sid, {"note": odd}, transcript_entry={"u": [odd], "c": ["ok"]})
+    store.append_transcript(sid, {"u": ["x\x00"], "c": [odd]})
+    store.save_survey(sid, {"liked": 2, "engagement": 5, "comments": odd})
+    assert store.get(sid)[0] == {"note": odd}  # state is stored as JSON text, escapes and all
+    assert store.transcript(sid)["history"] == [{"u": ["a\ufffdb\ufffdc\ufffd"], "c": ["ok"]},
+                                                {"u": ["x\ufffd"], "c": ["a\ufffdb\ufffdc\ufffd"]}]
+    assert backend.surveys(sid)[0]["comments"] == "a\ufffdb\ufffdc\ufffd"
 
 
 def test_store_versions_conflicts_and_unknown_sessions(backend: Backend) -> None:

@@ -340,3 +340,20 @@ def test_web_dashboard_draws_each_series_on_its_own_axis_and_marks_scaling(
     events = page.locator("#events li.scale").all_inner_texts()
     assert any("policy" in e and "scaled 2 -> 3" in e for e in events)
     page.screenshot(path=str(ARTIFACTS / "dashboard-scaling.png"), full_page=True, animations="disabled")
+
+
+def test_web_dashboard_draws_the_public_view_of_the_status(page: Any, mesh: puma.Deployment) -> None:
+    """What a visitor from another host sees: the same cards, without pids and ports."""
+    direct = f"http://127.0.0.1:{mesh.status_server.port}/_puma/status"
+
+    def as_remote(route: Any) -> None:  # the status server's answer to a peer that is not local
+        public = httpx.get(direct, headers={"x-puma-peer": "198.51.100.7"}, timeout=10)
+        route.fulfill(status=public.status_code, content_type="application/json", body=public.text)
+
+    page.route("**/_puma/status", as_remote)
+    page.goto(f"{mesh.url}/dashboard?interval=300")
+    page.wait_for_selector("body[data-state=live]")
+    assert page.locator("#sum-envoy").inner_text() == "up"
+    titles = page.locator(".instance").evaluate_all("dots => dots.map(d => d.title)")
+    assert titles and all("pid" not in t and "undefined" not in t and ": ready" in t for t in titles), titles
+    assert page.locator("article.service[data-service='agent']").get_attribute("data-instances") == "3"

@@ -75,6 +75,19 @@ def test_static_refuses_paths_outside_web_and_missing_files(static: FlaskClient,
     assert resp.json is not None and "no such file" in resp.json["error"]
 
 
+@pytest.mark.parametrize("path", [
+    "/" + "a" * 300,                      # one name over the filesystem's 255 bytes
+    "/" + "b" * 255 + ".js",
+    "/" + "/".join(["c" * 200] * 30),     # a whole path over PATH_MAX
+    "/index.html%00.js", "/web/\x00",     # a NUL byte
+    "/" + "a/" * 2_000 + "b",
+])
+def test_static_answers_404_for_any_path_the_filesystem_refuses(static: FlaskClient, path: str) -> None:
+    resp = static.get(path)
+    assert resp.status_code == 404, resp.data[:200]
+    assert "no such file" in resp.json["error"] and len(resp.json["error"]) < 300
+
+
 def test_static_refuses_a_symlink_out_of_web_and_hidden_files(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     web = tmp_path / "web"
@@ -138,6 +151,22 @@ def test_survey_stores_the_answers(survey_db: str) -> None:
     [row] = stored_surveys(survey_db, sid)
     assert (row["liked"], row["engagement"], row["chatbot_before"], row["comments"]) == \
         (4, 5, False, "<b>nice</b>")
+
+
+@pytest.mark.parametrize(("comments", "stored"), [
+    ("great \ud83d film", "great \ufffd film"),   # a lone surrogate: SQLite cannot encode it
+    ("\udfff\ud800", "\ufffd\ufffd"),
+    ("nul\x00byte", "nul\ufffdbyte"),            # PostgreSQL's text refuses NUL
+    ("emoji \U0001f3ac ok", "emoji \U0001f3ac ok"),
+])
+def test_survey_stores_any_text_with_unstorable_characters_replaced(survey_db: str, comments: str,
+                                                                   stored: str) -> None:
+    sid = uuid.uuid4().hex
+    body = json.dumps({"id": sid, "liked": 3, "engagement": 3, "comments": comments})  # \u escapes
+    resp = client_for(webapp.survey).post("/survey", data=body, content_type="application/json")
+    assert resp.status_code == 200, resp.data
+    [row] = stored_surveys(survey_db, sid)
+    assert row["comments"] == stored
 
 
 def test_survey_accepts_the_form_encoding(survey_db: str) -> None:

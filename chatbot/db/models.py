@@ -21,8 +21,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chatbot.text import storable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,6 +36,17 @@ NAMING_CONVENTION = {
 }
 
 ROLES = ("actor", "director", "writer")
+
+
+class StoredText(TypeDecorator[str]):
+    """``Text`` whose every written value passes the store boundary's rule (``storable``: no lone
+    surrogate, no NUL), so any text a client sent can be stored in SQLite and PostgreSQL alike."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        return storable(value) if isinstance(value, str) else value
 
 
 class Base(DeclarativeBase):
@@ -144,8 +158,8 @@ class ChatSession(Base):
 
     __tablename__ = "chat_sessions"
 
-    id: Mapped[str] = mapped_column(Text, primary_key=True)
-    state: Mapped[str] = mapped_column(Text)
+    id: Mapped[str] = mapped_column(StoredText, primary_key=True)
+    state: Mapped[str] = mapped_column(StoredText)
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
@@ -155,9 +169,9 @@ class Transcript(Base):
 
     __tablename__ = "transcripts"
 
-    userid: Mapped[str] = mapped_column(Text, primary_key=True)
+    userid: Mapped[str] = mapped_column(StoredText, primary_key=True)
     timestamp: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    history: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    history: Mapped[str] = mapped_column(StoredText, default="[]", server_default="[]")
 
 
 class SurveyAnswer(Base):
@@ -168,9 +182,9 @@ class SurveyAnswer(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    userid: Mapped[str] = mapped_column(Text, index=True)
+    userid: Mapped[str] = mapped_column(StoredText, index=True)
     liked: Mapped[int | None] = mapped_column(Integer)
     engagement: Mapped[int | None] = mapped_column(Integer)
     chatbot_before: Mapped[bool | None] = mapped_column(Boolean)
-    comments: Mapped[str | None] = mapped_column(Text)
+    comments: Mapped[str | None] = mapped_column(StoredText)
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

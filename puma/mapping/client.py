@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import targets
+from ..codec import encode_json
 from .locate import Target, resolve, status_instances
 from .protocol import (
     BINARY_TYPE,
@@ -240,7 +241,7 @@ class _Sender:
         chunk = list(self.items[start:stop])
         key = self.target.key
         if self.job.json_mode:
-            body = json.dumps({"fn": self.job.fn, "items": chunk}).encode()
+            body = encode_json({"fn": self.job.fn, "items": chunk}).encode()
             headers = {"content-type": JSON_TYPE}
             if key is not None:
                 headers[SIGNATURE_HEADER] = sign(key, REQUEST, body)

@@ -28,7 +28,6 @@ the index of the failing item, the item and the traceback.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import pickle
@@ -40,6 +39,7 @@ from itertools import islice
 from typing import Any
 
 from .. import targets
+from ..codec import NonFiniteNumberError, encode_json
 from ..errors import HTTPError
 from ..service import Request, Response, bytes_body
 from .protocol import (
@@ -180,7 +180,12 @@ def _json_results(fn: Callable[[Any], Any], items: list[Any], *, show_traceback:
 
 def _json_reply(key: bytes | None, results: list[Any]) -> Response:
     try:
-        body = json.dumps({"results": results}).encode()
+        body = encode_json({"results": results}).encode()
+    except NonFiniteNumberError as exc:  # the function gave inf or nan for the caller's item
+        index = int(exc.path.removeprefix("$.results[").split("]")[0]) if exc.path.startswith("$.results[") else None
+        raise HTTPError(FAILED_STATUS, f"result {exc.value!r} of item {index} cannot be sent as JSON "
+                        "(JSON has no NaN or infinity); map with a function that returns null or a string "
+                        "for it, or use binary mode", index=index) from None
     except (TypeError, ValueError) as exc:
         raise HTTPError(FAILED_STATUS, f"results are not JSON: {exc}") from None
     headers = {SIGNATURE_HEADER: sign(key, REPLY, body)} if key else {}
@@ -242,7 +247,7 @@ def _header(request: Request, name: str) -> str:
 
 def _jsonable(value: Any) -> Any:
     try:
-        json.dumps(value)
+        encode_json(value)
         return value
     except (TypeError, ValueError):
         return short_repr(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import puma
 
@@ -38,6 +39,21 @@ def nothing() -> None:
 
 def crash(request: puma.Request) -> dict:
     raise RuntimeError("boom")
+
+
+def non_finite(request: puma.Request) -> dict:
+    """A service bug: a reply holding a number JSON has no spelling for."""
+    return {"results": [1.0, float(request.data.get("x", "inf"))], "name": "\ud800"}
+
+
+def die_once(request: puma.Request) -> dict:
+    """Dies (as a crash would) the first time it sees a request id; answers the second time."""
+    request_id = next(v for k, v in request.headers.items() if k.lower() == "x-request-id")
+    marker = Path(request.data["dir"]) / request_id.replace("/", "_")
+    if not marker.exists():
+        marker.write_text(str(os.getpid()))
+        os._exit(1)
+    return {"request_id": request_id, "died_in": int(marker.read_text()), "pid": os.getpid()}
 
 
 def slow(request: puma.Request) -> dict:

@@ -1,0 +1,163 @@
+"""JSON in and out of every PUMA service: one decoder for request bodies, one encoder for replies.
+
+Both are strict where Python's `json` is lenient, because what one service accepts or emits
+another client must be able to read:
+
+* `decode_json(body)` raises `JSONBodyError` (a `ValueError`) for *every* way a body can fail:
+  bad syntax or encoding, nesting deeper than `MAX_DEPTH`, an integer over CPython's digit limit,
+  `NaN`/`Infinity`, or a number such as `1e999` that only a float infinity could hold. A service
+  turns it into 400; nothing else (RecursionError, OverflowError, ...) escapes.
+* `encode_json(value)` refuses non-finite floats (`allow_nan=False`) with `NonFiniteNumberError`
+  naming where the value sits (`$.results[3]`), so a reply is valid JSON or an error, never
+  `{"results": [Infinity]}`; a lone UTF-16 surrogate in a string (which no UTF-8 text can hold,
+  and strict parsers refuse as an escape) is sent as U+FFFD.
+
+>>> decode_json(b'{"n": 1}')
+{'n': 1}
+>>> encode_json({"n": 1.5})
+'{"n": 1.5}'
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from .errors import PumaError
+
+MAX_DEPTH = 128
+"""Deepest nesting of arrays and objects accepted in a body (serde_json's default limit)."""
+
+# Where a float literal could overflow to infinity: a 3-digit exponent or a 309-digit run.
+_MAY_OVERFLOW = re.compile(rb"\d[eE][+]?\d{3}|\d{309}")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # in a decoded str, a surrogate is always a lone one
+_NON_FINITE_MESSAGE = "{what} is not a JSON number; send a finite number, or null"
+
+
+class JSONBodyError(PumaError, ValueError):
+    """A request body that is not acceptable JSON; `str(error)` says what and where."""
+
+
+class NonFiniteNumberError(PumaError, ValueError):
+    """A value to encode holds NaN or an infinity, which JSON cannot represent."""
+
+    def __init__(self, path: str, value: float) -> None:
+        self.path = path
+        self.value = value
+        super().__init__(f"{value!r} at {path} is not a JSON number; JSON has no NaN or infinity: "
+                         "send null, a string, or a finite number instead")
+
+
+class _Refused(Exception):
+    """Raised from inside the parser's hooks; turned into `JSONBodyError`."""
+
+
+def decode_json(body: bytes | bytearray | str) -> Any:
+    """Parse a request body as strict JSON; raise `JSONBodyError` saying why it is not acceptable.
+
+    Example: `decode_json(b'[1, 2]')` -> `[1, 2]`; `decode_json(b'[1e999]')` raises
+    `JSONBodyError("malformed JSON body: number 1e999 is out of range ...")`.
+    """
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
+    hooks: dict[str, Any] = {"parse_constant": _refuse_constant}
+    if _MAY_OVERFLOW.search(raw):
+        hooks["parse_float"] = _finite_float
+    try:
+        value = json.loads(body, **hooks)
+    except _Refused as exc:
+        raise JSONBodyError(f"malformed JSON body: {exc}") from None
+    except RecursionError:
+        raise JSONBodyError(f"malformed JSON body: nested deeper than {MAX_DEPTH} levels") from None
+    except UnicodeDecodeError as exc:
+        raise JSONBodyError(f"malformed JSON body: not UTF-8 (or UTF-16/32) text: {exc.reason} "
+                            f"at byte {exc.start}") from None
+    except json.JSONDecodeError as exc:
+        raise JSONBodyError(f"malformed JSON body: {exc}") from None
+    except ValueError as exc:  # CPython's int-string limit and any other conversion failure
+        raise JSONBodyError(f"malformed JSON body: {_conversion_problem(exc)}") from None
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise JSONBodyError(f"malformed JSON body: nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def encode_json(value: Any) -> str:
+    """`json.dumps(value)` that refuses NaN and infinities with `NonFiniteNumberError`.
+
+    Other failures stay what `json.dumps` raises (`TypeError` for an object JSON cannot hold).
+    Example: `encode_json({"a": [1, 2.5]})` -> `'{"a": [1, 2.5]}'`.
+    """
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        found = _non_finite(value)
+        if found is None:
+            raise
+        raise NonFiniteNumberError(*found) from exc
+    # Any character beyond U+FFFF is escaped as a surrogate pair too: only then look closer.
+    return json.dumps(_whole_characters(value), allow_nan=False) if "\\ud" in text else text
+
+
+def _whole_characters(value: Any) -> Any:
+    """`value` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_whole_characters(v) for v in value]
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _Refused(_NON_FINITE_MESSAGE.format(what=name))
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _Refused(f"number {text[:40]} is out of range (over 1.8e308); send a finite number, or a string")
+    return number
+
+
+def _conversion_problem(exc: ValueError) -> str:
+    message = str(exc)
+    if "integer string conversion" in message:
+        return "an integer has more digits than this server accepts (4300); send it as a string"
+    return message
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed value, without recursion (so a deep value cannot overflow it)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            return level
+        stack.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def _non_finite(value: Any) -> tuple[str, float] | None:
+    """The JSON path and value of the first NaN or infinity in `value`, if any (no recursion)."""
+    stack: list[tuple[Any, str]] = [(value, "$")]
+    seen = 0
+    while stack and seen < 1_000_000:
+        item, path = stack.pop()
+        seen += 1
+        if isinstance(item, float) and not math.isfinite(item):
+            return path, item
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}") for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(item))))
+    return None
+
+
+__all__ = ["MAX_DEPTH", "JSONBodyError", "NonFiniteNumberError", "decode_json", "encode_json"]
