@@ -161,7 +161,7 @@ def test_survey_stores_the_answers(survey_db: str) -> None:
 ])
 def test_survey_stores_any_text_with_unstorable_characters_replaced(survey_db: str, comments: str,
                                                                    stored: str) -> None:
-    sid = uuid.uuid4().hex
+    sid = conversation(survey_db)
     body = json.dumps({"id": sid, "liked": 3, "engagement": 3, "comments": comments})  # \u escapes
     resp = client_for(webapp.survey).post("/survey", data=body, content_type="application/json")
     assert resp.status_code == 200, resp.data
