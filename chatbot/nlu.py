@@ -18,9 +18,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from nltk.stem.snowball import SnowballStemmer
-
 from chatbot.names import STOPWORDS, NameIndex
+from chatbot.stemming import SnowballStemmer
 from chatbot.text import clean_input, edit_distance, fold, fold_utterance
 
 INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "another", "unknown")
