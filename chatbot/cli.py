@@ -174,8 +174,15 @@ def _optional_entry(module_name: str, what: str) -> Callable[..., int | None]:
 def _describe(error: Exception) -> str:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
+    from chatbot.db.engine import sqlite_file
+    from chatbot.settings import database_url
+
+    prepare = "run `chatbot db upgrade` then `chatbot db load` (`make run` does both on its first start)"
     if isinstance(error, OperationalError | ProgrammingError) and "no such table" in str(error):
-        return "the database has no tables yet: run `chatbot db upgrade` then `chatbot db load`"
+        return f"the database has no tables yet: {prepare}"
+    path = sqlite_file(database_url())
+    if isinstance(error, OperationalError) and path is not None and not path.exists():
+        return f"no database at {path} yet: {prepare}"
     if isinstance(error, OperationalError):
         return f"database unavailable: {error.orig}"
     return str(error) or type(error).__name__

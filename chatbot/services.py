@@ -10,7 +10,8 @@ Heavy objects are built once per service, in its zygote (`warmup`), so every ins
 replacement or one the autoscaler adds included — starts with them shared copy-on-write: the
 db service's catalogue and recommender, and the agent's understander (built from the db
 service's vocabulary, so the agent's warm-up waits for the db service). Not at import: one
-module serves five services.
+module serves five services. The db service prepares the database first if it is not (see
+`chatbot.db.prepare`), and says what it is doing with `puma.progress`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from typing import Any
 import puma
 from chatbot.components import remote_components, serve_db, serve_policy, serve_sentiment
 from chatbot.errors import InvalidRequest
-from chatbot.listener import handle
 from chatbot.settings import session_store
+
+# The conversation side (chatbot.listener -> bot -> sessions -> SQLAlchemy) is imported by the
+# services that hold conversations only: policy and sentiment start without it.
 
 
 def agent(request: puma.Request) -> Any:
@@ -45,6 +48,8 @@ def _listen(request: puma.Request, bot: Callable[[], Any]) -> Any:
         raise puma.HTTPError(400, "body: expected a JSON object or form fields")
     if not {"id", "UUID", "userid"} & set(request.data):
         raise puma.HTTPError(400, 'UUID: missing; send "-1" to start a conversation')
+    from chatbot.listener import handle
+
     try:
         reply = handle(bot(), request.data)
     except puma.PumaCallError as error:  # nothing was stored: the same turn_no may be re-sent
@@ -83,8 +88,11 @@ def _once(make: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def warm_agent(timeout_s: float = 50.0) -> None:
-    """The agent zygote's warm-up: the understander, once the db service answers."""
+    """The agent zygote's warm-up: the conversation code, and the understander once the db
+    service answers."""
+    warm_listener()
     deadline = time.monotonic() + timeout_s
+    waited = False
     while True:
         try:
             _parts()
@@ -92,7 +100,20 @@ def warm_agent(timeout_s: float = 50.0) -> None:
         except puma.PumaCallError:
             if time.monotonic() > deadline:
                 raise
+            if not waited:
+                puma.progress("waiting for the db service (the understander needs its vocabulary)")
+                waited = True
             time.sleep(0.1)  # the db service is still loading
+
+
+def warm_listener() -> None:
+    """The listener zygote's warm-up: import the conversation code (SQLAlchemy and the store)."""
+    import chatbot.listener  # noqa: F401 - imported once here, not by each instance's first request
+
+
+def warm_sentiment() -> None:
+    """The sentiment zygote's warm-up: VADER's lexicon, shared by its instances."""
+    _sentiment()
 
 
 def warm_db() -> None:
@@ -126,9 +147,13 @@ def _poller() -> Any:
 def _db() -> Any:
     from chatbot.catalog import Catalog
     from chatbot.components import LocalDb
+    from chatbot.db.prepare import ensure_prepared
     from chatbot.recommender import Recommender
 
+    ensure_prepared(report=puma.progress)
+    puma.progress("loading the catalogue")
     catalog = Catalog.load()
+    puma.progress("loading the recommender")
     return LocalDb(catalog, Recommender.load(catalog=catalog))
 
 

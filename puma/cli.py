@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     except PumaError as exc:  # errors for people: the message, no traceback
         print(f"puma: error: {exc}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:  # Ctrl-C while starting: what had started is stopped
+        print("puma: interrupted", file=sys.stderr)
+        sys.exit(130)
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
 

@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from .config import PumaConfig, Service
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
 from .errors import PumaStartError
+from .logs import log_tail
 from .proxy import EnvoyProcess
 from .status import StatusServer
 
@@ -73,6 +75,7 @@ class ServicePool:
         self._ids = iter(range(1, 1 << 30))
         self._ready = threading.Event()
         self._zygote_error: str | None = None
+        self.progress: str | None = None  # what its warm-up said it is doing (`puma.progress`)
         self._restarts: collections.deque[float] = collections.deque()
         self.log_path = deployment.run_dir / "logs" / f"{name}.log"
         self.host = getattr(deployment, "instance_host", INSTANCE_HOST)
@@ -104,8 +107,9 @@ class ServicePool:
     def wait_zygote(self, timeout_s: float) -> None:
         if not self._ready.wait(timeout_s) or self._zygote_error:
             detail = self._zygote_error or f"no answer within {timeout_s:.0f} s"
-            raise PumaStartError(f"service {self.name!r} ({self.service.target}) did not start: {detail}; "
-                                 f"log: {self.log_path}")
+            self.deployment.keep_logs = True
+            raise PumaStartError(f"service {self.name!r} ({self.service.target}) did not start: {detail}\n"
+                                 + log_tail(self.log_path))
 
     def _send(self, command: dict[str, Any]) -> None:
         assert self.zygote is not None and self.zygote.stdin is not None
@@ -121,6 +125,8 @@ class ServicePool:
             kind = event.get("event")
             if kind == "ready":
                 self._ready.set()
+            elif kind == "progress":
+                self.progress = str(event.get("message", ""))
             elif kind == "error":
                 self._zygote_error = event["message"]
                 self._ready.set()
@@ -278,8 +284,9 @@ class Deployment:
             raise PumaConfigError([(f"puma_services.{n}", "no function registered; pass it to "
                                     "puma_service({...}) or set 'target': 'module:function'") for n in missing])
         self.config = config
-        self._tmp = None if run_dir else tempfile.TemporaryDirectory(prefix="puma-")
-        self.run_dir = Path(run_dir or self._tmp.name).resolve()  # type: ignore[union-attr]
+        self._own_run_dir = run_dir is None  # a temporary one: removed on stop, unless keep_logs
+        self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="puma-")).resolve()
+        self.keep_logs = False  # set when start-up fails: the logs explain why, so they stay
         self.drain_timeout_s = drain_timeout_s if drain_timeout_s is not None else config.http_connection_manager.drain_timeout
         self.startup_timeout_s = startup_timeout_s
         self.envoy = EnvoyProcess(self.run_dir, self.child_env())
@@ -303,6 +310,7 @@ class Deployment:
         started = time.monotonic()
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
+            undo.push(self._keep_logs_if_failed)
             self.status_server.start()
             self._start_dynamodb()
             self.publish()
@@ -332,7 +340,7 @@ class Deployment:
                     del waiting[name]
             if waiting and time.monotonic() > deadline:
                 raise PumaStartError(f"services {sorted(waiting)} did not start within {self.startup_timeout_s:.0f} s "
-                                     f"(importing or warming up); logs in {self.run_dir / 'logs'}")
+                                     f"(importing or warming up)\n" + "".join(log_tail(p.log_path) for p in waiting.values()))
             time.sleep(0.005)
 
     def wait_ready(self, timeout_s: float = 30.0) -> None:
@@ -343,8 +351,8 @@ class Deployment:
             if not short:
                 break
             if time.monotonic() > deadline:
-                raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready; "
-                                     f"logs in {self.run_dir / 'logs'}")
+                raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready\n"
+                                     + "".join(log_tail(self.pools[n].log_path) for n in short))
             time.sleep(0.01)
         expected = {n: {i.address for i in p.ready()} for n, p in self.pools.items()}
         self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()))
@@ -371,9 +379,17 @@ class Deployment:
             self.local_dynamo.stop()
         self.status_server.stop()
         client.use_mesh(None, {})
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        if self._own_run_dir and not self.keep_logs:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+        elif self.keep_logs:
+            log.warning("logs kept in %s", self.run_dir / "logs")
         log.info("PUMA deployment stopped")
+
+    def _keep_logs_if_failed(self, exc_type: type[BaseException] | None, *_exc: object) -> bool:
+        # Runs only when start() raised (on success the stack is popped); Ctrl-C is no failure.
+        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt):
+            self.keep_logs = True
+        return False
 
     # --- state and reconfiguration --------------------------------------------------------
     def child_env(self) -> dict[str, str]:

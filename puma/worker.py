@@ -23,11 +23,12 @@ import socket
 import sys
 import threading
 import time
+import traceback
 from typing import Any
 
 from waitress.server import create_server
 
-from . import targets
+from . import targets, warmup
 from .client import ENV_WORKER
 from .service import Counters, build_app
 
@@ -47,15 +48,22 @@ def main(argv: list[str] | None = None) -> None:
     try:
         fn = targets.load(args.target)
     except BaseException as exc:  # noqa: BLE001 - any import failure is reported to the supervisor
-        _emit(out, {"event": "error", "message": f"cannot import {args.target!r}: {type(exc).__name__}: {exc}"})
-        sys.exit(1)
+        _fail(out, f"cannot import {args.target!r}: {type(exc).__name__}: {exc}")
     if args.warmup:
+        _emit(out, {"event": "progress", "message": "warming up"})
+        warmup.attach(out)  # the warm-up's puma.progress(...) lines reach the supervisor
         try:
             targets.load(args.warmup)()  # loaded once here; forked instances share it copy-on-write
         except BaseException as exc:  # noqa: BLE001
-            _emit(out, {"event": "error", "message": f"warm-up {args.warmup!r} failed: {type(exc).__name__}: {exc}"})
-            sys.exit(1)
+            _fail(out, f"warm-up {args.warmup!r} failed: {type(exc).__name__}: {exc}")
+        warmup.attach(None)
     Zygote(args, fn, out).run()
+
+
+def _fail(out: Any, message: str) -> None:
+    traceback.print_exc()  # into the service's log, which the supervisor keeps and points to
+    _emit(out, {"event": "error", "message": message})
+    sys.exit(1)
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -38,7 +38,12 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
 
     Example: ``upgrade("sqlite:///tmp/chatbot.sqlite3")``.
     """
+    from chatbot.db.engine import sqlite_file
+
     config = alembic_config(url)
+    path = sqlite_file(config.attributes["database_url"])
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     log.info("migrating %s to %s", _redacted(config.attributes["database_url"]), revision)
     command.upgrade(config, revision)
 
