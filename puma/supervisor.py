@@ -26,6 +26,7 @@ from .config import PumaConfig, Service
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
 from .errors import PumaStartError
+from .forkserver import ForkedZygote, ForkServer
 from .logs import log_tail
 from .proxy import EnvoyProcess
 from .status import StatusServer
@@ -70,7 +71,7 @@ class ServicePool:
         self.service = service
         self.instances: dict[int, Instance] = {}
         self.lock = threading.RLock()
-        self.zygote: subprocess.Popen[str] | None = None
+        self.zygote: subprocess.Popen[str] | ForkedZygote | None = None
         self._reader: threading.Thread | None = None
         self._ids = iter(range(1, 1 << 30))
         self._ready = threading.Event()
@@ -93,9 +94,13 @@ class ServicePool:
         if self.service.cpu_bound:
             cmd.append("--cpu-bound")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        server = getattr(self.deployment, "fork_server", None)
         with open(self.log_path, "ab") as log_file:
-            self.zygote = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file,
-                                           text=True, bufsize=1, env=self.deployment.child_env())
+            if server is not None:  # forked from the process that has imported puma.worker already
+                self.zygote = server.spawn(cmd[3:], self.deployment.child_env(), log_file)
+            else:
+                self.zygote = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file,
+                                               text=True, bufsize=1, env=self.deployment.child_env())
         self._reader = threading.Thread(target=self._read_events, args=(self.zygote.stdout,), daemon=True,
                                         name=f"puma-{self.name}-events")
         self._reader.start()
@@ -298,6 +303,7 @@ class Deployment:
         self._started = False
         self.control = ControlLoop(self)
         self.local_dynamo: LocalDynamo | None = None
+        self.fork_server: ForkServer | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Deployment:
@@ -311,6 +317,7 @@ class Deployment:
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
             undo.push(self._keep_logs_if_failed)
+            self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log")
             self.status_server.start()
             self._start_dynamodb()
             self.publish()
@@ -374,6 +381,8 @@ class Deployment:
             t.start()
         for t in threads:
             t.join()
+        if self.fork_server is not None:
+            self.fork_server.stop()
         self.envoy.stop()
         if self.local_dynamo is not None:
             self.local_dynamo.stop()

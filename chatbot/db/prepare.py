@@ -85,14 +85,12 @@ def _prepare(url: str) -> None:
 
 
 def _schema_current(engine: Engine) -> bool:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+    # Alembic's own table; read directly, so the common case does not import Alembic.
+    from chatbot.db.migrate import HEAD_REVISION
 
-    from chatbot.db.migrate import MIGRATIONS_DIR
-
-    heads = set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return versions == [HEAD_REVISION]
 
 
 def _data_current(engine: Engine) -> bool:
