@@ -165,6 +165,7 @@ def time_make_run(cmd: list[str], checkout: Path, port: int) -> dict[str, Any]:
     reader.start()
     try:
         first_turn_s, attempts = _probe_until_answered(proc, port, started)
+        cpu_s = session_cpu_s(proc.pid)
         _wait_for_line(lines, PHASES[-1][1], deadline=time.monotonic() + 30.0)
         stop_s = _interrupt(proc)
     finally:
@@ -172,7 +173,8 @@ def time_make_run(cmd: list[str], checkout: Path, port: int) -> dict[str, Any]:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     reader.join(timeout=5.0)
-    return {"first_turn_s": round(first_turn_s, 3), "probe_attempts": attempts, "stop_s": round(stop_s, 3),
+    return {"first_turn_s": round(first_turn_s, 3), "cpu_s": cpu_s, "probe_attempts": attempts,
+            "stop_s": round(stop_s, 3),
             "phases": _phases(lines), "log_tail": [f"{t:7.2f} {text}" for t, text in lines[-40:]]}
 
 
@@ -218,6 +220,28 @@ def _interrupt(proc: subprocess.Popen[bytes]) -> float:
     return time.monotonic() - began
 
 
+def session_cpu_s(sid: int) -> float | None:
+    """CPU seconds (user + system) used so far by session ``sid``'s processes and their reaped
+    children: what the start-up cost, much less sensitive than wall time to others sharing the
+    machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        entries = [e for e in Path("/proc").iterdir() if e.name.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:  # fields after the name: state, ppid, pgrp, session, ...
+            # utime, stime, and cutime, cstime: children already exited and reaped (e.g. the
+            # `chatbot db` steps of an older Makefile), which no longer appear here themselves
+            total += sum(int(f) for f in fields[11:15])
+    return round(total / ticks, 2)
+
+
 def _phases(lines: list[tuple[float, str]]) -> dict[str, float]:
     phases: dict[str, float] = {}
     for t, text in lines:
@@ -241,6 +265,7 @@ def report(runs: list[dict[str, Any]], baseline: str | None, repeats: int, isola
     for name in dict.fromkeys(r["series"] for r in runs):
         mine = [r for r in runs if r["series"] == name]
         series[name] = {"first_turn_s": summary([r["first_turn_s"] for r in mine]),
+                        "cpu_s": summary([r["cpu_s"] for r in mine if r.get("cpu_s") is not None]),
                         "url_printed_s": summary([r["phases"]["url_printed"] for r in mine
                                                   if "url_printed" in r["phases"]]),
                         "stop_s": summary([r["stop_s"] for r in mine])}
@@ -261,10 +286,10 @@ def _short(revision: str) -> str:
 def _write_csv(path: Path, runs: list[dict[str, Any]]) -> None:
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["series", "repeat", "first_turn_s", "url_printed_s", "stop_s", "probe_attempts"])
+        writer.writerow(["series", "repeat", "first_turn_s", "cpu_s", "url_printed_s", "stop_s", "probe_attempts"])
         for r in runs:
-            writer.writerow([r["series"], r["repeat"], r["first_turn_s"], r["phases"].get("url_printed", ""),
-                             r["stop_s"], r["probe_attempts"]])
+            writer.writerow([r["series"], r["repeat"], r["first_turn_s"], r.get("cpu_s", ""),
+                             r["phases"].get("url_printed", ""), r["stop_s"], r["probe_attempts"]])
 
 
 def _plot(path: Path, data: dict[str, Any]) -> None:
