@@ -77,6 +77,7 @@ class ServicePool:
         self._ready = threading.Event()
         self._zygote_error: str | None = None
         self.progress: str | None = None  # what its warm-up said it is doing (`puma.progress`)
+        self.first_ready_at: float | None = None  # epoch seconds of its first ready instance
         self._restarts: collections.deque[float] = collections.deque()
         self.log_path = deployment.run_dir / "logs" / f"{name}.log"
         self.host = getattr(deployment, "instance_host", INSTANCE_HOST)
@@ -174,12 +175,15 @@ class ServicePool:
             if instance.state != "starting":
                 return
             instance.state, instance.ready_at = "ready", time.monotonic()
+            first, self.first_ready_at = self.first_ready_at is None, self.first_ready_at or time.time()
         startup_ms = 1000 * (instance.ready_at - instance.started_at)
         log.info("service %s: instance %d ready at %s (pid %s) in %.0f ms", self.name, instance.id,
                  instance.address, instance.pid, startup_ms)
         self.deployment.record(self.name, f"instance {instance.id} ready at {instance.address} in {startup_ms:.0f} ms",
-                               startup_ms=round(startup_ms, 1))
+                               kind="ready", startup_ms=round(startup_ms, 1))
         self.deployment.publish()
+        if first and hasattr(self.deployment, "status_server"):  # its start-up failures, counted apart
+            self.deployment.status_server.sampler.mark_ready(self.name, instance.address)
 
     def _on_exit(self, event: dict[str, Any]) -> None:
         with self.lock:
@@ -193,7 +197,7 @@ class ServicePool:
             return
         log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
                     self.name, instance.id, event["pid"], event["code"])
-        self.deployment.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced")
+        self.deployment.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced", kind="died")
         self.deployment.publish()
         self._replace()
 
@@ -304,6 +308,7 @@ class Deployment:
         self.control = ControlLoop(self)
         self.local_dynamo: LocalDynamo | None = None
         self.fork_server: ForkServer | None = None
+        self.decisions: collections.Counter[tuple[str, str]] = collections.Counter()  # (service, up|down)
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Deployment:
@@ -473,7 +478,9 @@ class Deployment:
         if count == len(live):
             return
         log.info("%s %d -> %d (%s)", service, len(live), count, reason)
-        self.record(service, f"{len(live)} -> {count} ({reason})")
+        self.record(service, f"{len(live)} -> {count} ({reason})", kind="scale",
+                    **{"from": len(live), "to": count, "reason": reason})
+        self.decisions[(service, "up" if count > len(live) else "down")] += 1
         for _ in range(count - len(live)):
             pool.spawn()
         for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:
@@ -500,7 +507,7 @@ class Deployment:
             time.sleep(0.01)
         self.publish(wait=True)
         self._use_mesh()
-        self.record(name, f"service added at {pool.service.prefix}")
+        self.record(name, f"service added at {pool.service.prefix}", kind="added")
 
     def remove_service(self, name: str) -> None:
         """Stop routing to a service, drain and stop its instances; Envoy keeps running."""
@@ -513,5 +520,5 @@ class Deployment:
         self.publish(wait=True)
         pool.shutdown()
         self._use_mesh()
-        self.record(name, "service removed")
+        self.record(name, "service removed", kind="removed")
 
