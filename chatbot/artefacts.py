@@ -21,6 +21,7 @@ not seen: run ``chatbot db load --force`` after such a change. Example::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -130,7 +131,8 @@ def _save(path: Path, model: Recommender) -> None:
         os.replace(tmp, path)
     except OSError as error:
         log.warning("recommender not cached at %s: %s", path, error)
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         return
     log.info("recommender cached at %s", path)
     _prune(path.parent, keep=path)

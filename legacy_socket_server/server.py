@@ -28,12 +28,10 @@ from typing import Any
 
 from chatbot.bot import Chatbot
 from chatbot.listener import error_reply, handle
+from legacy_socket_server.options import DEBUG_PORT, MAX_LINE_BYTES, PORT
 
 log = logging.getLogger(__name__)
 
-PORT = 13113
-DEBUG_PORT = 13120
-MAX_LINE_BYTES = 64 * 1024
 IDLE_TIMEOUT_S = 60.0
 CLOSE_TIMEOUT_S = 5.0
 

@@ -19,6 +19,8 @@ from .errors import PumaError
 
 log = logging.getLogger("puma")
 
+APP_HELP = "the application script, e.g. examples/hello_app.py (it calls puma_config and puma_service)"
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = _parser()
@@ -45,18 +47,22 @@ def main(argv: list[str] | None = None) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.")
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                   help="how much PUMA logs (default info: lifecycle events such as instances starting "
+                        "and scaling decisions; other libraries log only warnings unless debug)")
     sub = p.add_subparsers(title="commands")
 
     run = sub.add_parser("run", help="start an app's services behind Envoy and block until Ctrl-C",
                          description="Run APP.py (which calls puma_config and puma_service) as a PUMA deployment.")
-    run.add_argument("app", type=Path, help="the application script")
+    run.add_argument("app", type=Path, help=APP_HELP)
     run.add_argument("--host", help="listener address (default from config: 127.0.0.1)")
     run.add_argument("--port", type=int, help="listener port (default from config: 8080; 0 picks one)")
     run.set_defaults(func=cmd_run)
 
-    render = sub.add_parser("render", help="print the Envoy config for an app (validates with envoy --mode validate)")
-    render.add_argument("app", type=Path)
+    render = sub.add_parser("render", help="print the Envoy config for an app (validates with envoy --mode validate)",
+                            description="Print the Envoy bootstrap config APP.py's services render to: one "
+                                        "self-contained YAML file (static clusters), e.g. for docker-compose.")
+    render.add_argument("app", type=Path, help=APP_HELP)
     render.add_argument("--target", choices=["local", "compose"], default="local",
                         help="local: instances on 127.0.0.1 ports; compose: one DNS name per service (port 8000)")
     render.add_argument("--out", type=Path, help="write to this file instead of stdout")
@@ -70,10 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve one service of an app on HOST:PORT, without Envoy (one container)",
                            description="Run one instance of one service, e.g. in a container behind a separate Envoy "
                                        "(see docker-compose.yml and `puma render --target compose`).")
-    serve.add_argument("app", type=Path)
-    serve.add_argument("--service", required=True)
+    serve.add_argument("app", type=Path, help=APP_HELP)
+    serve.add_argument("--service", required=True, metavar="NAME",
+                       help="which of the app's services to serve (a name from its puma_services)")
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0, for containers)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000, as the "
+                       "compose Envoy config expects)")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run instances of a service on this host for a PUMA deployment elsewhere",

@@ -98,6 +98,9 @@ class ForkServer:
         self.reader = threading.Thread(target=self._read, daemon=True, name="puma-forkserver")
         self.reader.start()
 
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
     def spawn(self, argv: list[str], env: Mapping[str, str], stderr: IO[bytes]) -> ForkedZygote:
         """A new zygote running `python -m puma.worker ARGV` with this environment and stderr."""
         in_r, in_w = os.pipe()
@@ -165,7 +168,9 @@ def serve(sock: socket.socket) -> None:
     """Fork a zygote per request until the supervisor closes the socket, then wait for them."""
     from . import worker  # the import every zygote would otherwise repeat
 
-    _die_with_parent()
+    # No PR_SET_PDEATHSIG here: it fires when the *thread* that started this process ends, and a
+    # deployment may be started from any thread. The supervisor's end of the socket closing (it
+    # stopped, or died) is the signal instead.
     children: set[int] = set()
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ)
@@ -237,15 +242,6 @@ def _send(sock: socket.socket, message: dict[str, Any]) -> None:
         sock.send(json.dumps(message).encode())
     except OSError:
         pass  # the supervisor is gone; its zygotes see their stdin close and stop
-
-
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,27 +29,32 @@ import collections
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
     HistogramMetricFamily,
     Metric,
 )
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.openmetrics import exposition as openmetrics
 from prometheus_client.parser import text_string_to_metric_families
 
 if TYPE_CHECKING:
     from .supervisor import Deployment
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus version reads
 STATES = ("starting", "ready", "draining", "unhealthy")
 CODE_CLASSES = ("2", "3", "4", "5")
 _ENVOY_STATS = r"^cluster\.[^.]+\.(upstream_rq_(\dxx|time|completed|active|pending_active)|upstream_cx_none_healthy)$"
 
 
-def exposition(registry: CollectorRegistry) -> bytes:
-    """The text a scrape of `registry` returns; OSError when Envoy's admin API cannot be read."""
-    return generate_latest(registry)
+def exposition(registry: CollectorRegistry, accept: str = "") -> tuple[bytes, str]:
+    """(body, content type) of a scrape of `registry`: OpenMetrics if the `accept` header asks for
+    it, else Prometheus' text format 0.0.4. OSError when Envoy's admin API cannot be read."""
+    if "application/openmetrics-text" in accept:
+        return openmetrics.generate_latest(registry), openmetrics.CONTENT_TYPE_LATEST
+    return generate_latest(registry), CONTENT_TYPE
 
 
 def registry_for(deployment: Deployment) -> CollectorRegistry:

@@ -162,7 +162,7 @@ class StatusServer:
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 if self.path.split("?")[0].rstrip("/") == "/_puma/metrics":
                     try:
-                        return self._send_bytes(200, metrics.exposition(registry), metrics.CONTENT_TYPE)
+                        return self._send_bytes(200, *metrics.exposition(registry, self.headers.get("accept", "")))
                     except OSError as exc:
                         return self._send(503, {"error": f"Envoy admin unreachable: {exc}"})
                 if self.path.split("?")[0].rstrip("/") != "/_puma/status":

@@ -97,7 +97,7 @@ class ServicePool:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         server = getattr(self.deployment, "fork_server", None)
         with open(self.log_path, "ab") as log_file:
-            if server is not None:  # forked from the process that has imported puma.worker already
+            if server is not None and server.alive():  # forked from a process that imported puma.worker
                 self.zygote = server.spawn(cmd[3:], self.deployment.child_env(), log_file)
             else:
                 self.zygote = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file,
@@ -109,6 +109,11 @@ class ServicePool:
     def zygote_ready(self) -> bool:
         """Whether the zygote answered (ready, or with an error)."""
         return self._ready.is_set()
+
+    @property
+    def zygote_error(self) -> str | None:
+        """Why the zygote failed to start (import or warm-up), if it did."""
+        return self._zygote_error
 
     def wait_zygote(self, timeout_s: float) -> None:
         if not self._ready.wait(timeout_s) or self._zygote_error:

@@ -28,6 +28,8 @@ def phase(pool: ServicePool) -> str | None:
     """What `pool`'s service is doing, or None once it has its minimum of ready instances."""
     if not pool.zygote_ready():
         return pool.progress or "importing"
+    if pool.zygote_error:
+        return "failed"
     ready, wanted = len(pool.ready()), pool.service.instances.min
     return None if ready >= wanted else f"{ready}/{wanted} instances"
 

@@ -67,18 +67,27 @@ def _fail(out: Any, message: str) -> None:
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m puma.worker", description="Host one PUMA service (zygote).")
-    p.add_argument("--service", required=True)
-    p.add_argument("--target", required=True, help="import path 'module:function'")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--threads", type=int, default=8)
-    p.add_argument("--max-body-bytes", type=int, default=1 << 20)
-    p.add_argument("--content-types", default="")
-    p.add_argument("--drain-timeout-s", type=float, default=5.0)
+    return _parser().parse_args(argv)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m puma.worker",
+                                description="Host one PUMA service (zygote). Started by the supervisor, "
+                                            "which sends it commands on stdin; not meant to be run by hand.")
+    p.add_argument("--service", required=True, help="the service's name (used in logs and replies)")
+    p.add_argument("--target", required=True, help="the service's function, as an import path 'module:function'")
+    p.add_argument("--host", default="127.0.0.1", help="address each instance listens on (default 127.0.0.1)")
+    p.add_argument("--threads", type=int, default=8, help="waitress threads per instance (default 8)")
+    p.add_argument("--max-body-bytes", type=int, default=1 << 20,
+                   help="largest request body accepted, in bytes (default 1 MiB; more gets 413)")
+    p.add_argument("--content-types", default="",
+                   help="comma-separated request content types accepted (default: JSON, forms, text)")
+    p.add_argument("--drain-timeout-s", type=float, default=5.0,
+                   help="seconds a stopping instance waits for its requests to finish (default 5)")
     p.add_argument("--warmup", default=None, help="import path of a function to run once before forking")
     p.add_argument("--cpu-bound", action="store_true",
                    help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
-    return p.parse_args(argv)
+    return p
 
 
 def _emit(out: Any, event: dict[str, Any]) -> None:
