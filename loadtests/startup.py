@@ -78,8 +78,9 @@ def main(out: Path, repeats: int, baseline: str | None) -> dict[str, Any]:
         for repeat in range(repeats):
             order = list(checkouts) if repeat % 2 == 0 else list(reversed(checkouts))
             for series in order:
+                load_before = round(os.getloadavg()[0], 2)  # how busy the machine was (2 cores: > 2 is busy)
                 result = one_run(checkouts[series], venv, isolate)
-                result.update(series=series, repeat=repeat)
+                result.update(series=series, repeat=repeat, load_before=load_before)
                 log.info("%s run %d: first answered turn at %.2f s, URL at %s s, stopped in %.2f s",
                          series, repeat + 1, result["first_turn_s"], result["phases"].get("url_printed"),
                          result["stop_s"])
@@ -286,10 +287,11 @@ def _short(revision: str) -> str:
 def _write_csv(path: Path, runs: list[dict[str, Any]]) -> None:
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["series", "repeat", "first_turn_s", "cpu_s", "url_printed_s", "stop_s", "probe_attempts"])
+        writer.writerow(["series", "repeat", "first_turn_s", "cpu_s", "url_printed_s", "stop_s", "probe_attempts",
+                         "load_before"])
         for r in runs:
             writer.writerow([r["series"], r["repeat"], r["first_turn_s"], r.get("cpu_s", ""),
-                             r["phases"].get("url_printed", ""), r["stop_s"], r["probe_attempts"]])
+                             r["phases"].get("url_printed", ""), r["stop_s"], r["probe_attempts"], r["load_before"]])
 
 
 def _plot(path: Path, data: dict[str, Any]) -> None:
