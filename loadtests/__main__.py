@@ -11,6 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+OVERVIEW = """\
+Benchmarks of the chatbot as its users meet it. compare: the legacy socket server and the PUMA
+deployment side by side under the same stepped load of whole conversations. startup: how long
+`make run` takes to answer its first turn. `python -m loadtests COMMAND --help` tells more."""
+
 DESCRIPTION = """\
 Session-level load tests of the chatbot: the legacy socket server and the PUMA deployment,
 side by side, under the same stepped load of whole conversations.
@@ -103,7 +108,7 @@ def _profile(profile_class: Any, args: argparse.Namespace) -> Any:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m loadtests", description=DESCRIPTION,
+    p = argparse.ArgumentParser(prog="python -m loadtests", description=OVERVIEW,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", title="commands", required=True)
     c = sub.add_parser("compare", help="legacy vs PUMA under the same stepped load of conversations",

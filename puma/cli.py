@@ -68,7 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--out", type=Path, help="write to this file instead of stdout")
     render.set_defaults(func=cmd_render)
 
-    status = sub.add_parser("status", help="services, instances, in-flight, requests/s and p50/p99 of a running deployment")
+    status = sub.add_parser("status", help="services, instances, in-flight, requests/s, p50/p99 and errors of a running deployment",
+                            description="Print what GET URL/_puma/status answers: per service its instances, "
+                                        "in-flight, requests/s, p50/p99, server errors (start-up failures apart) "
+                                        "and recent events. Prometheus reads the same at URL/_puma/metrics.")
     status.add_argument("--url", default="http://127.0.0.1:8080", help="the deployment's listener URL")
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=cmd_status)
@@ -225,14 +228,19 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 def format_status(status: dict[str, Any]) -> str:
     lines = [f"PUMA at {status['url']}  (envoy pid {status['envoy']['pid']}, admin {status['envoy']['admin']})", ""]
-    header = f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  instances"
+    header = (f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'5xx':>7}  instances")
     lines.append(header)
     for name, s in status["services"].items():
         insts = " ".join(f"{i['pid']}:{i['port']}{'' if i['healthy'] else '!'}" for i in s["instances"] if i["state"] == "ready")
         p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
         p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
         lines.append(f"{name:<14}{s['prefix']:<14}{s['ready']:>4}/{s['max_instances']:<2}{s['in_flight']:>11}"
-                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}  {insts}")
+                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
+    startup = {n: s["startup_failures"] for n, s in status["services"].items() if s.get("startup_failures")}
+    if startup:
+        lines += ["", "answered 503 while starting (not counted as 5xx): "
+                  + ", ".join(f"{n} {c}" for n, c in startup.items())]
     if status.get("events"):
         lines += ["", "recent events:"]
         for e in status["events"][-10:]:

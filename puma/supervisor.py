@@ -401,7 +401,7 @@ class Deployment:
         if self._own_run_dir and not self.keep_logs:
             shutil.rmtree(self.run_dir, ignore_errors=True)
         elif self.keep_logs:
-            log.warning("logs kept in %s", self.run_dir / "logs")
+            log.warning("logs kept in %s", self.run_dir)
         log.info("PUMA deployment stopped")
 
     def _keep_logs_if_failed(self, exc_type: type[BaseException] | None, *_exc: object) -> bool:

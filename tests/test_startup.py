@@ -66,7 +66,7 @@ def test_startup_failure_keeps_the_logs_and_shows_their_end(tmp_path: Path) -> N
     assert "RuntimeError: the model file is missing: /nowhere/model.bin" in done.stderr
     kept = Path(re.search(r"last lines of (\S+model\.log) \(kept\)", done.stderr).group(1))
     assert "Traceback" in kept.read_text() and "broken_warmup" in kept.read_text()
-    assert f"logs kept in {kept.parent}" in done.stderr
+    assert f"logs kept in {kept.parent.parent}" in done.stderr
     _remove_run_dir(kept.parent.parent)
 
 
