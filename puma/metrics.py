@@ -74,7 +74,7 @@ class DeploymentCollector:
         d = self.deployment
         names = list(d.pools)
         envoy = _envoy_samples(d, names)
-        yield from _traffic(envoy, names, d.status_server.sampler.startup_failures, d)
+        yield from _traffic(envoy, names, d.status_server.sampler.startup_failures)
         yield _histogram(envoy, names)
         yield from _instances(d, names)
 
@@ -97,8 +97,7 @@ def _envoy_samples(d: Deployment, names: list[str]) -> dict[tuple[str, str, str]
     return found
 
 
-def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str], startup: dict[str, int],
-             d: Deployment) -> Iterator[Metric]:
+def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str], startup: dict[str, int]) -> Iterator[Metric]:
     requests = CounterMetricFamily("puma_requests", "Requests answered, by an instance or by Envoy.",
                                    labels=["service"])
     responses = CounterMetricFamily("puma_responses", "Requests answered, by status class.",
@@ -112,7 +111,8 @@ def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str], startup
         requests.add_metric([name], envoy[("envoy_cluster_upstream_rq_completed", name, "")])
         for code in CODE_CLASSES:
             responses.add_metric([name, f"{code}xx"], envoy[("envoy_cluster_upstream_rq_xx", name, code)])
-        failed_at_start = _startup_failures(envoy, name, startup, d)
+        # Until the first instance's start-up failures are recorded, every no-instance 503 is one.
+        failed_at_start = float(startup.get(name, envoy[("envoy_cluster_upstream_cx_none_healthy", name, "")]))
         server = envoy[("envoy_cluster_upstream_rq_xx", name, "5")] - failed_at_start
         errors.add_metric([name, "server"], max(0.0, server))
         errors.add_metric([name, "client"], envoy[("envoy_cluster_upstream_rq_xx", name, "4")])
@@ -120,16 +120,6 @@ def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str], startup
         in_flight.add_metric([name], envoy[("envoy_cluster_upstream_rq_active", name, "")]
                              + envoy[("envoy_cluster_upstream_rq_pending_active", name, "")])
     yield from (requests, responses, errors, in_flight)
-
-
-def _startup_failures(envoy: dict[tuple[str, str, str], float], name: str, startup: dict[str, int],
-                      d: Deployment) -> float:
-    if name in startup:
-        return float(startup[name])
-    pool = d.pools.get(name)
-    if pool is not None and pool.first_ready_at is None:  # still starting: every failure so far
-        return envoy[("envoy_cluster_upstream_cx_none_healthy", name, "")]
-    return 0.0
 
 
 def _histogram(envoy: dict[tuple[str, str, str], float], names: list[str]) -> Metric:

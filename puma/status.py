@@ -104,9 +104,9 @@ class StatusSampler:
 
     def _service(self, name: str, pool: Any, stat: Any, now: float) -> dict[str, Any]:
         failures = self.startup_failures.get(name)
-        if failures is None and pool.first_ready_at is None:
-            failures = stat.none_healthy if stat else 0  # still starting: every failure so far is one
-        errors = max(0, stat.rq_error - (failures or 0)) if stat and pool.first_ready_at is not None else 0
+        if failures is None:  # starting (or its first instance just joined): every 503 so far is one
+            failures = stat.none_healthy if stat else 0
+        errors = max(0, stat.rq_error - failures) if stat else 0
         sample = _Sample(now, stat.rq_total if stat else 0, stat.rq_completed if stat else 0, errors)
         before = self.last.get(name, sample)
         self.last[name] = sample
@@ -115,9 +115,9 @@ class StatusSampler:
             **_service_status(self.deployment, name, pool, stat),
             "requests_per_s": round((sample.requests - before.requests) / seconds, 2) if seconds > 0 else 0.0,
             "errors_5xx": errors, "errors_4xx": stat.rq_4xx if stat else 0,
-            "error_rate": round((errors - before.errors) / answered, 4) if answered > 0 else None,
-            "errors_per_s": round((errors - before.errors) / seconds, 2) if seconds > 0 else 0.0,
-            "startup_failures": failures or 0, "unavailable": stat.none_healthy if stat else 0,
+            "error_rate": round(max(0, errors - before.errors) / answered, 4) if answered > 0 else None,
+            "errors_per_s": round(max(0, errors - before.errors) / seconds, 2) if seconds > 0 else 0.0,
+            "startup_failures": failures, "unavailable": stat.none_healthy if stat else 0,
             "ready_since": pool.first_ready_at,
             "scaling": scaling(self.deployment, name)[-SCALING_SHOWN:],
         }
