@@ -152,3 +152,10 @@ def test_cache_not_used_for_an_unprepared_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'schema-only.sqlite3'}"
     upgrade(url)
     assert artefacts.cache_path(url, Params()) is None  # no load record: nothing to key on
+
+
+def test_prepare_in_a_directory_that_cannot_be_made_names_it_and_the_fix(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file")
+    with pytest.raises(OSError, match=r"cannot create the database's directory .*not-a-dir/var.*DATABASE_URL"):
+        ensure_prepared(f"sqlite:///{blocker / 'var' / 'chatbot.sqlite3'}")

@@ -117,7 +117,11 @@ def _exclusive(url: str) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _directory_lock(directory: Path) -> Iterator[None]:
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"cannot create the database's directory {directory} ({error.strerror}); "
+                      "set DATABASE_URL to a SQLite file in a writable directory") from None
     fd = os.open(directory, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
