@@ -35,6 +35,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
+import setproctitle
+
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 1 << 20
@@ -210,6 +212,8 @@ def _fork_zygote(worker: Any, own: tuple[socket.socket, selectors.BaseSelector],
             os.close(fd)
         os.environ.clear()
         os.environ.update(request["env"])
+        # In `ps` and `top`, a zygote reads as the command it runs, not as the fork server.
+        setproctitle.setproctitle(" ".join([sys.executable, "-m", "puma.worker", *request["argv"]]))
         worker.main(request["argv"])
         code = 0
     except SystemExit as exc:

@@ -139,6 +139,10 @@ def test_metrics_zygotes_are_forked_by_one_fork_server(mesh: Deployment) -> None
     assert server is not None and server.alive()
     parents = {_ppid(pool.zygote.pid) for pool in mesh.pools.values()}
     assert parents == {server.proc.pid}
+    # In ps, each reads as the service it hosts, not as the fork server.
+    for name, pool in mesh.pools.items():
+        cmdline = Path(f"/proc/{pool.zygote.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        assert f"-m puma.worker --service {name} " in cmdline
 
 
 def _ppid(pid: int) -> int:
