@@ -210,10 +210,14 @@ def _fork_zygote(worker: Any, own: tuple[socket.socket, selectors.BaseSelector],
         for target, fd in zip((0, 1, 2), fds, strict=True):
             os.dup2(fd, target)
             os.close(fd)
+        # In `ps` and `top`, a zygote reads as the service it hosts, not as the fork server. The
+        # title must fit in the fork server's own command line: the environment (which /proc shows
+        # and tests look for) is left alone (SPT_NOENV).
+        os.environ["SPT_NOENV"] = "1"
+        service = request["argv"][request["argv"].index("--service") + 1]
+        setproctitle.setproctitle(f"puma.worker --service {service}")
         os.environ.clear()
         os.environ.update(request["env"])
-        # In `ps` and `top`, a zygote reads as the command it runs, not as the fork server.
-        setproctitle.setproctitle(" ".join([sys.executable, "-m", "puma.worker", *request["argv"]]))
         worker.main(request["argv"])
         code = 0
     except SystemExit as exc:

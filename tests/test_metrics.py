@@ -142,7 +142,9 @@ def test_metrics_zygotes_are_forked_by_one_fork_server(mesh: Deployment) -> None
     # In ps, each reads as the service it hosts, not as the fork server.
     for name, pool in mesh.pools.items():
         cmdline = Path(f"/proc/{pool.zygote.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        assert f"-m puma.worker --service {name} " in cmdline
+        assert f"puma.worker --service {name}" in cmdline
+        environ = Path(f"/proc/{pool.zygote.pid}/environ").read_bytes()
+        assert b"PUMA_TEST_SESSION=" in environ  # its environment is still visible (leak checks)
 
 
 def _ppid(pid: int) -> int:
