@@ -87,22 +87,25 @@ def _once(make: Callable[[], Any]) -> Callable[[], Any]:
     return get
 
 
-def warm_agent(timeout_s: float = 50.0) -> None:
+def warm_agent(timeout_s: float = 600.0, report_every_s: float = 5.0) -> None:
     """The agent zygote's warm-up: the conversation code, and the understander once the db
-    service answers."""
+    service answers. While the db service starts (a first start prepares the database), it
+    reports that it waits, which keeps PUMA's start-up timeout from running out."""
     warm_listener()
-    deadline = time.monotonic() + timeout_s
-    waited = False
+    started = time.monotonic()
+    reported = -report_every_s
     while True:
         try:
             _parts()
             return
         except puma.PumaCallError:
-            if time.monotonic() > deadline:
+            waited = time.monotonic() - started
+            if waited > timeout_s:
                 raise
-            if not waited:
-                puma.progress("waiting for the db service (the understander needs its vocabulary)")
-                waited = True
+            if waited - reported >= report_every_s:
+                puma.progress("waiting for the db service (the understander needs its vocabulary)"
+                              + (f", {waited:.0f} s" if waited >= report_every_s else ""))
+                reported = waited
             time.sleep(0.1)  # the db service is still loading
 
 

@@ -77,6 +77,7 @@ class ServicePool:
         self._ready = threading.Event()
         self._zygote_error: str | None = None
         self.progress: str | None = None  # what its warm-up said it is doing (`puma.progress`)
+        self.progress_at = 0.0  # when it said so (monotonic)
         self.first_ready_at: float | None = None  # epoch seconds of its first ready instance
         self._restarts: collections.deque[float] = collections.deque()
         self.log_path = deployment.run_dir / "logs" / f"{name}.log"
@@ -137,7 +138,7 @@ class ServicePool:
             if kind == "ready":
                 self._ready.set()
             elif kind == "progress":
-                self.progress = str(event.get("message", ""))
+                self.progress, self.progress_at = str(event.get("message", "")), time.monotonic()
             elif kind == "error":
                 self._zygote_error = event["message"]
                 self._ready.set()
@@ -355,9 +356,13 @@ class Deployment:
                     for _ in range(pool.service.instances.min):
                         pool.spawn()
                     del waiting[name]
-            if waiting and time.monotonic() > deadline:
-                raise PumaStartError(f"services {sorted(waiting)} did not start within {self.startup_timeout_s:.0f} s "
-                                     f"(importing or warming up)\n" + "".join(log_tail(p.log_path) for p in waiting.values()))
+            # A warm-up that reports progress (`puma.progress`) is working, not stuck: the timeout
+            # counts from its last report (a first start may prepare data for minutes).
+            stuck = [p for p in waiting.values() if time.monotonic() > max(deadline, p.progress_at + self.startup_timeout_s)]
+            if stuck:
+                raise PumaStartError(f"services {sorted(p.name for p in stuck)} did not start within "
+                                     f"{self.startup_timeout_s:.0f} s of their last progress (importing or warming up)\n"
+                                     + "".join(log_tail(p.log_path) for p in stuck))
             time.sleep(0.005)
 
     def wait_ready(self, timeout_s: float = 30.0) -> None:

@@ -2,8 +2,10 @@
 
 A warm-up (the `warmup` function a zygote runs once before forking instances) may take seconds:
 loading a model, preparing a database. `puma.progress("loading the catalogue")` tells the
-supervisor, which shows it beside the service in its "waiting for ..." line. Outside a zygote
-(tests, a plain script, `puma serve`) it logs the message at INFO instead. Example::
+supervisor, which shows it beside the service in its "starting ..." line; and the start-up
+timeout (60 s) counts from the last report, so a warm-up that reports as it goes may take longer.
+Outside a zygote (tests, a plain script, `puma serve`) it logs the message at INFO instead.
+Example::
 
     def warm_db() -> None:
         puma.progress("preparing the database (first run: about 15 s)")

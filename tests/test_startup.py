@@ -11,7 +11,11 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
+from puma.config import parse_config
+from puma.errors import PumaStartError
+from puma.supervisor import Deployment
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).parents[1]
@@ -126,3 +130,24 @@ def _remove_run_dir(run_dir: Path) -> None:
 
     assert run_dir.name.startswith("puma-")
     shutil.rmtree(run_dir)
+
+
+def _deployment(warmup: str, timeout_s: float) -> Deployment:
+    return Deployment(parse_config({"puma_services": {"slow": {
+        "prefix": "/slow", "target": "tests.apps.startup:answer", "warmup": f"tests.apps.startup:{warmup}"}}}),
+        startup_timeout_s=timeout_s)
+
+
+def test_startup_timeout_counts_from_a_warmups_last_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STARTUP_WORK_S", "3")  # longer than the timeout, but reporting as it goes
+    with _deployment("long_but_reporting", timeout_s=1.5) as mesh:
+        assert httpx.post(mesh.url + "/slow", json={}).status_code == 200
+
+
+def test_startup_timeout_stops_a_silent_warmup(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STARTUP_WORK_S", "30")
+    mesh = _deployment("long_and_silent", timeout_s=1.0)
+    with pytest.raises(PumaStartError, match=r"services \['slow'\] did not start within 1 s of their last progress"):
+        mesh.start()
+    assert mesh.keep_logs and (mesh.run_dir / "logs" / "slow.log").exists()
+    _remove_run_dir(mesh.run_dir)

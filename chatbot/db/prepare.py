@@ -52,7 +52,7 @@ def ensure_prepared(url: str | None = None, *, report: Callable[[str], None] | N
         started = time.monotonic()
         say(f"preparing the database ({FIRST_PREPARE_HINT})")
         try:
-            _prepare(url)
+            _prepare(url, say)
         except BaseException:
             if created is not None:
                 _remove_sqlite(created)
@@ -76,11 +76,12 @@ def is_prepared(url: str | None = None) -> bool:
         engine.dispose()
 
 
-def _prepare(url: str) -> None:
+def _prepare(url: str, say: Callable[[str], None]) -> None:
     from chatbot.db.migrate import upgrade
     from chatbot.loader import load
 
     upgrade(url)
+    say("loading films and MovieLens ratings into the database")
     load(url, progress=False)
 
 

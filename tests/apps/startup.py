@@ -28,3 +28,16 @@ def answer(request: puma.Request) -> dict:
     if status:
         raise puma.HTTPError(int(status), "asked to fail")
     return {"ok": True}
+
+
+def long_but_reporting() -> None:
+    """Warm-up: $STARTUP_WORK_S seconds of work, reporting progress every 0.3 s."""
+    end = time.monotonic() + float(os.environ["STARTUP_WORK_S"])
+    while time.monotonic() < end:
+        puma.progress(f"working, {end - time.monotonic():.1f} s to go")
+        time.sleep(0.3)
+
+
+def long_and_silent() -> None:
+    """Warm-up: $STARTUP_WORK_S seconds of work, saying nothing."""
+    time.sleep(float(os.environ["STARTUP_WORK_S"]))
