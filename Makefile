@@ -21,7 +21,7 @@ run: $(STAMP)
 	@# niced, so PUMA's own start-up gets the CPU first.
 	@mkdir -p var
 	@echo "legacy socket server: 127.0.0.1:$(LEGACY_PORT) (the page's Legacy backend), log in var/legacy-server.log"
-	@nice -n 10 $(BIN)/python -m legacy_socket_server --port $(LEGACY_PORT) > var/legacy-server.log 2>&1 & legacy=$$!; \
+	@nice -n 19 $(BIN)/python -m legacy_socket_server --port $(LEGACY_PORT) > var/legacy-server.log 2>&1 & legacy=$$!; \
 	trap 'kill $$legacy 2>/dev/null' EXIT INT TERM; \
 	LEGACY_SOCKET_ADDR=127.0.0.1:$(LEGACY_PORT) $(BIN)/puma run chatbot/puma_app.py --port $(PORT)
 
