@@ -102,7 +102,8 @@ class App:
             with StartupProgress(deployment):
                 deployment.start()
             _on_stop_signals(lambda *_: stop.set())
-            print(f"PUMA is serving at {deployment.url} ({len(deployment.pools)} services ready in "
+            count = len(deployment.pools)
+            print(f"PUMA is serving at {deployment.url} ({count} service{'' if count == 1 else 's'} ready in "
                   f"{time.monotonic() - started:.1f} s; Ctrl-C to stop)", flush=True)
             stop.wait()
         finally:
