@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -63,26 +64,24 @@ def test_startup_failure_keeps_the_logs_and_shows_their_end(tmp_path: Path) -> N
     app = _app(tmp_path, "{'model': {'prefix': '/model', 'target': 'tests.apps.startup:answer', "
                          "'warmup': 'tests.apps.startup:broken_warmup'}}")
     done = subprocess.run([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert done.returncode == 1
     assert "service 'model'" in done.stderr and "warm-up 'tests.apps.startup:broken_warmup' failed" in done.stderr
     # The traceback's end is in the message, and the log it came from is still there.
     assert "RuntimeError: the model file is missing: /nowhere/model.bin" in done.stderr
     kept = Path(re.search(r"last lines of (\S+model\.log) \(kept\)", done.stderr).group(1))
     assert "Traceback" in kept.read_text() and "broken_warmup" in kept.read_text()
-    assert f"logs kept in {kept.parent.parent}" in done.stderr
-    _remove_run_dir(kept.parent.parent)
+    assert f"logs kept in {kept.parent.parent}" in done.stderr and kept.is_relative_to(tmp_path)
 
 
 def test_startup_failure_to_import_a_service_keeps_the_logs(tmp_path: Path) -> None:
     app = _app(tmp_path, "{'gone': {'prefix': '/gone', 'target': 'tests.apps.no_such_module:answer'}}")
     done = subprocess.run([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert done.returncode == 1
     assert "cannot import 'tests.apps.no_such_module:answer'" in done.stderr
     kept = Path(re.search(r"last lines of (\S+gone\.log) \(kept\)", done.stderr).group(1))
-    assert "ModuleNotFoundError" in kept.read_text()
-    _remove_run_dir(kept.parent.parent)
+    assert "ModuleNotFoundError" in kept.read_text() and kept.is_relative_to(tmp_path)
 
 
 def test_startup_ctrl_c_while_starting_stops_everything_and_keeps_nothing(tmp_path: Path) -> None:
@@ -99,7 +98,7 @@ def test_startup_ctrl_c_while_starting_stops_everything_and_keeps_nothing(tmp_pa
 def test_startup_supervisor_killed_takes_its_service_processes_along(tmp_path: Path) -> None:
     log = tmp_path / "run.log"
     proc = _run(_app(tmp_path, "{'quick': {'prefix': '/quick', 'target': 'tests.apps.startup:answer', "
-                               "'instances': 2}}"), log)
+                               "'instances': 2}}"), log, TMPDIR=str(tmp_path))  # a killed run cannot clean up
     wait_for(lambda: "serving at" in log.read_text(), timeout_s=60, message="serving")
     envoy_pid = int(re.search(r"envoy started \(pid (\d+)\)", log.read_text()).group(1))
     proc.kill()
@@ -125,13 +124,6 @@ def _processes_of(supervisor: int) -> list[str]:
     return found
 
 
-def _remove_run_dir(run_dir: Path) -> None:
-    import shutil
-
-    assert run_dir.name.startswith("puma-")
-    shutil.rmtree(run_dir)
-
-
 def _deployment(warmup: str, timeout_s: float) -> Deployment:
     return Deployment(parse_config({"puma_services": {"slow": {
         "prefix": "/slow", "target": "tests.apps.startup:answer", "warmup": f"tests.apps.startup:{warmup}"}}}),
@@ -144,10 +136,11 @@ def test_startup_timeout_counts_from_a_warmups_last_progress(monkeypatch: pytest
         assert httpx.post(mesh.url + "/slow", json={}).status_code == 200
 
 
-def test_startup_timeout_stops_a_silent_warmup(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_startup_timeout_stops_a_silent_warmup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("STARTUP_WORK_S", "30")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the kept logs go
     mesh = _deployment("long_and_silent", timeout_s=1.0)
     with pytest.raises(PumaStartError, match=r"services \['slow'\] did not start within 1 s of their last progress"):
         mesh.start()
     assert mesh.keep_logs and (mesh.run_dir / "logs" / "slow.log").exists()
-    _remove_run_dir(mesh.run_dir)
+    assert mesh.run_dir.is_relative_to(tmp_path)
