@@ -12,14 +12,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The chatbot ported to PUMA on http://127.0.0.1:8080 (the database is prepared once).
+# The chatbot ported to PUMA on http://127.0.0.1:$(PORT). The first start prepares the database
+# (migrations and data, about 15 s); later starts take a few seconds (README: "Start-up").
+PORT ?= 8080
+LEGACY_PORT ?= 13113
 run: $(STAMP)
-	$(BIN)/chatbot db upgrade
-	$(BIN)/chatbot db load
-	@# The legacy monolith runs beside the mesh, so the page can compare the two (its /legacy bridge).
-	$(BIN)/python -m legacy_socket_server & legacy=$$!; \
+	@# The legacy monolith runs beside the mesh, so the page can compare the two (its /legacy bridge);
+	@# niced, so PUMA's own start-up gets the CPU first.
+	@mkdir -p var
+	@echo "legacy socket server: 127.0.0.1:$(LEGACY_PORT) (the page's Legacy backend), log in var/legacy-server.log"
+	@nice -n 19 $(BIN)/python -m legacy_socket_server --port $(LEGACY_PORT) > var/legacy-server.log 2>&1 & legacy=$$!; \
 	trap 'kill $$legacy 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/puma run chatbot/puma_app.py
+	LEGACY_SOCKET_ADDR=127.0.0.1:$(LEGACY_PORT) $(BIN)/puma run chatbot/puma_app.py --port $(PORT)
 
 # axe-core for the browser tests' accessibility audits, from npm, pinned by its lock file.
 AXE := tests/a11y/node_modules/axe-core/axe.min.js

@@ -228,8 +228,11 @@ def _entry(text: object, reply: Turn) -> dict[str, list[str]]:
 
 def _load_components(catalog: Any, recommender: Any, database_url: str | None) -> Components:
     from chatbot.catalog import Catalog
+    from chatbot.db.prepare import ensure_prepared
     from chatbot.recommender import Recommender
 
+    if catalog is None or recommender is None:
+        ensure_prepared(database_url)  # a fresh checkout's first start: migrate and load once
     catalog = catalog if catalog is not None else Catalog.load(database_url)
     if recommender is None:
         recommender = Recommender.load(database_url, catalog=catalog)

@@ -11,11 +11,10 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -29,20 +28,11 @@ otherwise the SQLite file ./var/chatbot.sqlite3. Prepare it with
 """
 
 
-class CommandError(Exception):
-    """A failure to report to the user as one line, without a traceback."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 failed, 2 usage)."""
     parser = build_parser()
-    # `chatbot legacy --port 0`: options after `legacy` belong to the legacy server.
-    args, extra = parser.parse_known_args(argv)
-    if extra and getattr(args, "handler", None) is _legacy:
-        args.legacy_args = extra + list(args.legacy_args)
-    elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    _configure_logging(args.verbose)
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, quiet=getattr(args, "quiet", False))
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
@@ -67,25 +57,36 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "eval", help="NDCG@10 / recall@10 of the recommender vs a popularity baseline, and the "
         "pass rate per kind of the realistic-conversation suite",
-        description="Fit on each MovieLens user's earlier 80%% of ratings, rank films for the "
-        "later 20%%, compare with ranking by popularity; then talk through the realistic "
+        description="Fit on each MovieLens user's earlier 80% of ratings, rank films for the "
+        "later 20%, compare with ranking by popularity; then talk through the realistic "
         "conversations of tests/dialog_suite and judge them against the catalogue. Prints "
-        "tables; --json writes both (the dialog section under \"dialog\").",
+        "tables; --json writes both (the dialog section under \"dialog\"). Prepares the "
+        "database first if needed.",
     )
     evaluate.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     evaluate.add_argument("--tune", action="store_true",
                           help="grid-search weights on a validation split of the training data")
     evaluate.set_defaults(handler=_eval)
     chat = commands.add_parser("chat", help="talk to the chatbot in the terminal",
-                               description="A terminal conversation with the chatbot.")
-    chat.set_defaults(handler=_chat)
-    legacy = commands.add_parser("legacy", help="run the original-style socket server (monolith)",
-                                 description="Run legacy_socket_server, the monolithic server; "
-                                 "the remaining arguments are passed to it.")
-    legacy.add_argument("legacy_args", nargs=argparse.REMAINDER, metavar="ARGS",
-                        help="arguments for the legacy server")
-    legacy.set_defaults(handler=_legacy)
+                               description="A terminal conversation with the chatbot (type quit, or "
+                               "Ctrl-D, to leave). Prepares the database first if needed.")
+    chat.add_argument("--seed", type=int, default=None,
+                      help="fix the paraphrases (default: random per conversation)")
+    chat.add_argument("--database-url", default=None,
+                      help="SQLAlchemy URL (default: DATABASE_URL or ./var/chatbot.sqlite3)")
+    chat.set_defaults(handler=_chat, quiet=True)  # a conversation, not a log: warnings only
+    _add_legacy_command(commands)
     return parser
+
+
+def _add_legacy_command(commands: argparse._SubParsersAction) -> None:
+    from legacy_socket_server.options import add_arguments
+
+    legacy = commands.add_parser(
+        "legacy", help="run the original-style socket server (monolith)",
+        description="Run legacy_socket_server, the monolithic server: one process with every part of "
+        "the chatbot, one JSON object per line each way. Prepares the database first if needed.")
+    add_arguments(legacy).set_defaults(handler=_legacy)
 
 
 def _add_db_commands(commands: argparse._SubParsersAction) -> None:
@@ -126,7 +127,9 @@ def _db_load(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from chatbot import evaluate
+    from chatbot.db.prepare import ensure_prepared
 
+    ensure_prepared()
     if args.tune:
         return _tune()
     result = evaluate.evaluate()
@@ -154,45 +157,44 @@ def _tune() -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    main = _optional_entry("chatbot.terminal", "the terminal chat (chatbot.terminal)")
+    from chatbot.terminal import main
+
     return main(args) or 0
 
 
 def _legacy(args: argparse.Namespace) -> int:
-    main = _optional_entry(
-        "legacy_socket_server.__main__", "the legacy socket server (legacy_socket_server)"
-    )
-    return main(args.legacy_args) or 0
+    from legacy_socket_server.__main__ import run
 
-
-def _optional_entry(module_name: str, what: str) -> Callable[..., int | None]:
-    """``module_name.main``, imported only now; a clear error if the module is not there."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name and module_name.startswith(error.name):
-            raise CommandError(f"{what} is not available in this build yet") from None
-        raise
-    return module.main
+    return run(args) or 0
 
 
 def _describe(error: Exception) -> str:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
+    from chatbot.db.engine import sqlite_file
+    from chatbot.settings import database_url
+
+    prepare = "run `chatbot db upgrade` then `chatbot db load` (`make run` does both on its first start)"
     if isinstance(error, OperationalError | ProgrammingError) and "no such table" in str(error):
-        return "the database has no tables yet: run `chatbot db upgrade` then `chatbot db load`"
+        return f"the database has no tables yet: {prepare}"
+    path = sqlite_file(database_url())
+    if isinstance(error, OperationalError) and path is not None and not path.exists():
+        return f"no database at {path} yet: {prepare}"
     if isinstance(error, OperationalError):
         return f"database unavailable: {error.orig}"
     return str(error) or type(error).__name__
 
 
-def _configure_logging(verbose: bool) -> None:
-    """INFO from chatbot and Alembic's migration steps; other libraries only warn (-v: all)."""
+def _configure_logging(verbose: bool, quiet: bool = False) -> None:
+    """INFO from chatbot and Alembic's migration steps; other libraries only warn (-v: all).
+
+    ``quiet`` (the interactive ``chat``): warnings only, so no log line lands in the conversation.
+    """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if not verbose:
+    if not verbose and not quiet:
         logging.getLogger("chatbot").setLevel(logging.INFO)
         logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
 

@@ -23,9 +23,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Connection, Table, delete, insert, select
 from tqdm import tqdm
 
@@ -40,6 +39,9 @@ from chatbot.db.models import (
     MovieGenre,
     Person,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported when loading: checking whether a load is needed does not need it
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +251,8 @@ def _movielens_frame() -> pd.DataFrame:
 
 
 def _read_movielens(data: _Data, frame: pd.DataFrame) -> None:
+    import pandas as pd
+
     lookup = _title_lookup(data.movies)
     films = frame.drop_duplicates("movieId").sort_values("movieId")
     for ml_id, title, year in films[["movieId", "title", "year"]].itertuples(index=False):

@@ -435,7 +435,7 @@ def _stem(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Any:
-    from nltk.stem.snowball import SnowballStemmer
+    from chatbot.stemming import SnowballStemmer
 
     return SnowballStemmer("english")
 

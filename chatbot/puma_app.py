@@ -11,9 +11,9 @@ from puma import puma_config, puma_service, puma_start
 CONFIG = {"puma_services": {
     "agent": {"prefix": "/agent", "instances": 3, "idempotent": True, "timeout_s": 30,
               "max_body_bytes": 64 * 1024, "warmup": "chatbot.services:warm_agent"},
-    "listener": {"prefix": "/listener", "max_body_bytes": 64 * 1024},
+    "listener": {"prefix": "/listener", "max_body_bytes": 64 * 1024, "warmup": "chatbot.services:warm_listener"},
     "policy": {"prefix": "/policy", "instances": 2, "idempotent": True},
-    "sentiment": {"prefix": "/sentiment", "idempotent": True},
+    "sentiment": {"prefix": "/sentiment", "idempotent": True, "warmup": "chatbot.services:warm_sentiment"},
     "db": {"prefix": "/db", "idempotent": True, "threads": 16, "warmup": "chatbot.services:warm_db"},
     "web": "/", "survey": "/survey", "legacy": "/legacy",
 }, **puma_dynamodb_config()}

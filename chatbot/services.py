@@ -10,7 +10,8 @@ Heavy objects are built once per service, in its zygote (`warmup`), so every ins
 replacement or one the autoscaler adds included — starts with them shared copy-on-write: the
 db service's catalogue and recommender, and the agent's understander (built from the db
 service's vocabulary, so the agent's warm-up waits for the db service). Not at import: one
-module serves five services.
+module serves five services. The db service prepares the database first if it is not (see
+`chatbot.db.prepare`), and says what it is doing with `puma.progress`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from typing import Any
 import puma
 from chatbot.components import remote_components, serve_db, serve_policy, serve_sentiment
 from chatbot.errors import InvalidRequest, NotFound
-from chatbot.listener import handle
 from chatbot.settings import session_store
+
+# The conversation side (chatbot.listener -> bot -> sessions -> SQLAlchemy) is imported by the
+# services that hold conversations only: policy and sentiment start without it.
 
 
 def agent(request: puma.Request) -> Any:
@@ -47,6 +50,8 @@ def _listen(request: puma.Request, bot: Callable[[], Any]) -> Any:
         raise puma.HTTPError(400, "body: expected a JSON object or form fields")
     if not {"id", "UUID", "userid"} & set(request.data):
         raise puma.HTTPError(400, 'UUID: missing; send "-1" to start a conversation')
+    from chatbot.listener import handle
+
     try:
         # Envoy re-sends a turn to another instance with the same x-request-id: a turn without
         # turn_no is then recognised by it, and answered from the store instead of applied twice.
@@ -92,17 +97,36 @@ def _once(make: Callable[[], Any]) -> Callable[[], Any]:
     return get
 
 
-def warm_agent(timeout_s: float = 50.0) -> None:
-    """The agent zygote's warm-up: the understander, once the db service answers."""
-    deadline = time.monotonic() + timeout_s
+def warm_agent(timeout_s: float = 600.0, report_every_s: float = 5.0) -> None:
+    """The agent zygote's warm-up: the conversation code, and the understander once the db
+    service answers. While the db service starts (a first start prepares the database), it
+    reports that it waits, which keeps PUMA's start-up timeout from running out."""
+    warm_listener()
+    started = time.monotonic()
+    reported = -report_every_s
     while True:
         try:
             _parts()
             return
         except puma.PumaCallError:
-            if time.monotonic() > deadline:
+            waited = time.monotonic() - started
+            if waited > timeout_s:
                 raise
+            if waited - reported >= report_every_s:
+                puma.progress("waiting for the db service (the understander needs its vocabulary)"
+                              + (f", {waited:.0f} s" if waited >= report_every_s else ""))
+                reported = waited
             time.sleep(0.1)  # the db service is still loading
+
+
+def warm_listener() -> None:
+    """The listener zygote's warm-up: import the conversation code (SQLAlchemy and the store)."""
+    import chatbot.listener  # noqa: F401 - imported once here, not by each instance's first request
+
+
+def warm_sentiment() -> None:
+    """The sentiment zygote's warm-up: VADER's lexicon, shared by its instances."""
+    _sentiment()
 
 
 def warm_db() -> None:
@@ -136,9 +160,13 @@ def _poller() -> Any:
 def _db() -> Any:
     from chatbot.catalog import Catalog
     from chatbot.components import LocalDb
+    from chatbot.db.prepare import ensure_prepared
     from chatbot.recommender import Recommender
 
+    ensure_prepared(report=puma.progress)
+    puma.progress("loading the catalogue")
     catalog = Catalog.load()
+    puma.progress("loading the recommender")
     return LocalDb(catalog, Recommender.load(catalog=catalog))
 
 

@@ -1,8 +1,9 @@
 """Settings read from the environment, in one place.
 
 ``DATABASE_URL`` (the database), ``CHATBOT_SESSION_STORE`` (where conversations live: ``sql``,
-the default, ``dynamodb`` or ``memory``) and ``CHATBOT_DYNAMODB_ENDPOINT`` (DynamoDB for the
-PUMA port; unset: a local moto server). Example::
+the default, ``dynamodb`` or ``memory``), ``CHATBOT_DYNAMODB_ENDPOINT`` (DynamoDB for the
+PUMA port; unset: a local moto server) and ``CHATBOT_CACHE_DIR`` (the fitted recommender of a
+database that is not a SQLite file; default ``./var/cache``). Example::
 
     DATABASE_URL=postgresql+psycopg2://user:pw@localhost:5432/chatbot chatbot db upgrade
 """
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 DATABASE_URL_ENV = "DATABASE_URL"
 SESSION_STORE_ENV = "CHATBOT_SESSION_STORE"
 DYNAMODB_ENDPOINT_ENV = "CHATBOT_DYNAMODB_ENDPOINT"
+CACHE_DIR_ENV = "CHATBOT_CACHE_DIR"
 SESSION_STORES = ("sql", "dynamodb", "memory")
 
 
@@ -30,15 +32,20 @@ def default_database_path() -> Path:
 def database_url() -> str:
     """The SQLAlchemy URL of the chatbot database.
 
-    ``DATABASE_URL`` wins; otherwise the SQLite file under ``./var/`` (the directory is
-    created). Example: ``database_url()`` -> ``"sqlite:////srv/app/var/chatbot.sqlite3"``.
+    ``DATABASE_URL`` wins; otherwise the SQLite file under ``./var/`` (created, with its
+    directory, by ``chatbot db upgrade`` or the first start). Example: ``database_url()`` ->
+    ``"sqlite:////srv/app/var/chatbot.sqlite3"``.
     """
     url = os.environ.get(DATABASE_URL_ENV, "").strip()
     if url:
         return url
-    path = default_database_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
+    return f"sqlite:///{default_database_path()}"
+
+
+def cache_dir() -> Path:
+    """``CHATBOT_CACHE_DIR``, else ``<cwd>/var/cache`` (see ``chatbot.artefacts``); not created here."""
+    configured = os.environ.get(CACHE_DIR_ENV, "").strip()
+    return Path(configured) if configured else Path.cwd() / "var" / "cache"
 
 
 def session_store_kind() -> str:

@@ -19,7 +19,9 @@ def main(args: argparse.Namespace | list[str] | None = None) -> int:
     """Chat on stdin/stdout until the bot says bye, the user types "quit" or input ends."""
     options = _options(args)
     from chatbot.bot import Chatbot
+    from chatbot.db.prepare import ensure_prepared
 
+    ensure_prepared(options.database_url, report=lambda line: print(line, file=sys.stderr))
     sys.stderr.write("Loading the catalogue and the recommender...\n")
     bot = Chatbot(seed=options.seed, database_url=options.database_url)
     return converse(bot, input_fn=input, out=sys.stdout)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from legacy_socket_server.server import MAX_LINE_BYTES, LegacyServer, chatbox_socket
+from legacy_socket_server.options import add_arguments
 
 if TYPE_CHECKING:
     from chatbot.bot import Chatbot
@@ -26,7 +26,13 @@ log = logging.getLogger("legacy_socket_server")
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until SIGINT/SIGTERM; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv[1:] if argv[:1] == ["--"] else argv)
+    return run(_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve with the parsed options (``options.add_arguments``) until SIGINT or SIGTERM."""
+    from legacy_socket_server.server import LegacyServer, chatbox_socket
+
     args.debug = args.debug or args.mode == "debug"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     log.setLevel(logging.DEBUG if args.debug else logging.INFO)
@@ -45,27 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m legacy_socket_server", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", nargs="?", choices=["debug"], help="debug: port 13120, debug logging")
-    p.add_argument("--debug", action="store_true", help="the same as the word debug")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default 13113, or 13120 in debug; 0 picks one)")
-    p.add_argument("--seed", type=_seed, default=0,
-                   help="paraphrase seed of every conversation (default 0), or 'random'")
-    p.add_argument("--database-url", help="the catalogue's database (default DATABASE_URL or ./var)")
-    p.add_argument("--max-line-bytes", type=int, default=MAX_LINE_BYTES,
-                   help=f"longest request line accepted (default {MAX_LINE_BYTES})")
-    return p
-
-
-def _seed(value: str) -> int | None:
-    if value == "random":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number or 'random'") from None
+    return add_arguments(argparse.ArgumentParser(prog="python -m legacy_socket_server", description=__doc__,
+                                                 formatter_class=argparse.RawDescriptionHelpFormatter))
 
 
 def _bot(args: argparse.Namespace) -> Chatbot:
@@ -79,5 +66,5 @@ def _bot(args: argparse.Namespace) -> Chatbot:
 if __name__ == "__main__":
     from chatbot.cli import main as chatbot_main
 
-    # Through the chatbot CLI for its error reporting; "--" keeps it from reading our options.
-    sys.exit(chatbot_main(["legacy", "--", *sys.argv[1:]]))
+    # Through the chatbot CLI for its error reporting (the same options: `chatbot legacy`).
+    sys.exit(chatbot_main(["legacy", *sys.argv[1:]]))

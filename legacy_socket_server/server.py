@@ -28,13 +28,11 @@ from typing import Any
 
 from chatbot.bot import Chatbot
 from chatbot.listener import error_reply, handle
+from legacy_socket_server.options import DEBUG_PORT, MAX_LINE_BYTES, PORT
 from puma.codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json
 
 log = logging.getLogger(__name__)
 
-PORT = 13113
-DEBUG_PORT = 13120
-MAX_LINE_BYTES = 64 * 1024
 IDLE_TIMEOUT_S = 60.0
 CLOSE_TIMEOUT_S = 5.0
 

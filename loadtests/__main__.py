@@ -1,4 +1,5 @@
-"""``python -m loadtests compare --out DIR [--quick] [--steps 1,4,16,64] [--step-seconds N]``."""
+"""``python -m loadtests compare --out DIR [--quick] [--steps 1,4,16,64] [--step-seconds N]``
+and ``python -m loadtests startup --out DIR [--repeats N] [--baseline REV]``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+OVERVIEW = """\
+Benchmarks of the chatbot as its users meet it. compare: the legacy socket server and the PUMA
+deployment side by side under the same stepped load of whole conversations. startup: how long
+`make run` takes to answer its first turn. `python -m loadtests COMMAND --help` tells more."""
 
 DESCRIPTION = """\
 Session-level load tests of the chatbot: the legacy socket server and the PUMA deployment,
@@ -26,13 +32,22 @@ few seconds. The full run takes about (steps x step-seconds + 30 s) per deployme
 starting the deployments."""
 
 
+STARTUP_DESCRIPTION = """\
+startup: times what a user waits for on every `make run` after the first (installed, database
+prepared): from launching `make run` to the first answered turn of the chat (POST /agent, the
+page's opening turn), and the time from Ctrl-C (SIGINT) until everything stopped. With
+--baseline REV the same is timed for a git revision (exported to a temporary directory, its
+database prepared there, untimed), the runs alternating so both see the same machine; the JSON
+has both medians and their ratio. Runs happen in private network namespaces when this process
+may create them (root), else on free ports. Each run is bounded (120 s to answer, 30 s to stop)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("locust").setLevel(logging.WARNING)
-    if args.command != "compare":
-        _parser().print_help()
-        return 2
+    if args.command == "startup":
+        return _startup(args)
     from loadtests import runner  # imports Locust, which patches the standard library for gevent
 
     _interrupt_on_signals()
@@ -46,6 +61,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     print((args.out / "summary.md").read_text())
     failures = sum(sum(t["failures"].values()) for t in result.get("targets", {}).values())
     return 1 if failures else 0
+
+
+def _startup(args: argparse.Namespace) -> int:
+    from loadtests import startup
+
+    if args.one_run:
+        return startup.one_run_main(args.one_run, args.venv)
+    if args.out is None:
+        _parser().error("startup: --out is required")
+    data = startup.main(args.out, args.repeats, args.baseline)
+    for name, series in data["series"].items():
+        first = series["first_turn_s"]
+        print(f"{name}: first answered turn median {first['median']:.2f} s "
+              f"(min {first['min']:.2f}, max {first['max']:.2f}, {first['n']} runs)")
+    if "ratio_baseline_over_current" in data:
+        print(f"baseline {data['baseline_revision']} / current: {data['ratio_baseline_over_current']}x")
+    print(f"wrote {args.out / 'startup.json'}, startup.csv, startup.png")
+    return 0
 
 
 def _interrupt_on_signals() -> None:
@@ -75,7 +108,7 @@ def _profile(profile_class: Any, args: argparse.Namespace) -> Any:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m loadtests", description=DESCRIPTION,
+    p = argparse.ArgumentParser(prog="python -m loadtests", description=OVERVIEW,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", title="commands", required=True)
     c = sub.add_parser("compare", help="legacy vs PUMA under the same stepped load of conversations",
@@ -90,7 +123,26 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: a SQLite file in --out, prepared on first use)")
     c.add_argument("--targets", default="legacy,puma", type=_targets,
                    help="which deployments, in order (default legacy,puma)")
+    s = sub.add_parser("startup", help="time `make run` to the first answered turn (optionally beside a "
+                       "baseline revision)", description=STARTUP_DESCRIPTION,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("--out", type=Path, help="directory for startup.json, startup.csv and startup.png (created)")
+    s.add_argument("--repeats", type=_repeats, default=3, help="timed runs per series (default 3)")
+    s.add_argument("--baseline", metavar="REV",
+                   help="also time this git revision's `make run`, alternating with the current tree")
+    s.add_argument("--one-run", type=Path, metavar="CHECKOUT", help=argparse.SUPPRESS)
+    s.add_argument("--venv", type=Path, help=argparse.SUPPRESS)
     return p
+
+
+def _repeats(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of runs, e.g. 3") from None
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 1 to 50 runs")
+    return value
 
 
 def _steps(text: str) -> tuple[int, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,9 +27,11 @@ class ClusterStat:
     hosts: list[HostStat] = field(default_factory=list)
     rq_active: int = 0
     rq_pending: int = 0
-    rq_total: int = 0
-    rq_error: int = 0
-    none_healthy: int = 0  # requests Envoy answered 503 itself: no healthy instance to route to
+    rq_total: int = 0  # requests forwarded to an instance
+    rq_error: int = 0  # answered 5xx, by an instance or by Envoy (no instance ready, timeout...)
+    rq_4xx: int = 0
+    rq_completed: int = 0  # requests answered, by an instance or by Envoy itself
+    none_healthy: int = 0  # answered 503 by Envoy because no instance was ready
     p50_ms: float | None = None
     p99_ms: float | None = None
 
@@ -74,12 +77,22 @@ class Admin:
                 result[parts[1]] += int(value)
         return result
 
+    def counter(self, cluster: str, name: str) -> int:
+        """One counter of one cluster, e.g. `counter("agent", "upstream_cx_none_healthy")`; 0 if absent."""
+        text = self.get(f"/stats?filter=^cluster%5C.{cluster}%5C.{name}$", timeout_s=1.0)
+        key, _, value = text.strip().partition(": ")
+        return int(value) if key == f"cluster.{cluster}.{name}" and value.isdigit() else 0
+
+    def prometheus(self, pattern: str) -> str:
+        """Envoy's own stats in Prometheus text format, those whose name matches `pattern` (a regex)."""
+        return self.get(f"/stats/prometheus?usedonly&filter={urllib.parse.quote(pattern)}")
+
     def clusters(self) -> dict[str, ClusterStat]:
         """Hosts and counters of every cluster, with p50/p99 of upstream request time."""
         data = json.loads(self.get("/clusters?format=json"))
         result = {c["name"]: _cluster(c) for c in data.get("cluster_statuses", [])}
-        stats = self.get("/stats?filter=^cluster%5C.[^.]+%5C.upstream_(rq_(active|pending_active|total|5xx|time)"
-                         "|cx_none_healthy)$")
+        stats = self.get("/stats?filter=^cluster%5C.[^.]+%5C."
+                         "(upstream_rq_(active|pending_active|total|completed|4xx|5xx|time)|upstream_cx_none_healthy)$")
         _apply_stats(result, stats)
         return result
 
@@ -95,6 +108,11 @@ def _cluster(raw: dict[str, Any]) -> ClusterStat:
     return ClusterStat(raw["name"], hosts)
 
 
+_COUNTERS = {"upstream_rq_active": "rq_active", "upstream_rq_pending_active": "rq_pending",
+             "upstream_rq_total": "rq_total", "upstream_rq_5xx": "rq_error", "upstream_rq_4xx": "rq_4xx",
+             "upstream_rq_completed": "rq_completed", "upstream_cx_none_healthy": "none_healthy"}
+
+
 def _apply_stats(clusters: dict[str, ClusterStat], text: str) -> None:
     for line in text.splitlines():
         key, _, value = line.partition(": ")
@@ -105,9 +123,7 @@ def _apply_stats(clusters: dict[str, ClusterStat], text: str) -> None:
         if metric == "upstream_rq_time":
             stat.p50_ms, stat.p99_ms = _percentiles(value)
         elif value.strip().isdigit():
-            attr = {"upstream_rq_active": "rq_active", "upstream_rq_pending_active": "rq_pending",
-                    "upstream_rq_total": "rq_total", "upstream_rq_5xx": "rq_error",
-                    "upstream_cx_none_healthy": "none_healthy"}.get(metric)
+            attr = _COUNTERS.get(metric)
             if attr:
                 setattr(stat, attr, int(value))
 

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ from .client import ENV_WORKER
 from .config import PumaConfig, Service, parse_config
 from .errors import PumaConfigError, PumaError
 from .supervisor import Deployment
+from .waiting import StartupProgress
 
 log = logging.getLogger(__name__)
 
@@ -90,21 +92,42 @@ class App:
             return  # imported inside a worker: the supervisor is already running
         if self.collect_only:
             return
+        started = time.monotonic()
+        deployment = self.deployment = Deployment(self.resolved_config(**overrides))
         stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        deployment = self.start(**overrides)
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            print(f"PUMA is serving at {deployment.url} (Ctrl-C to stop)", flush=True)
+            # While starting, Ctrl-C or SIGTERM interrupt the start (which undoes what it began).
+            _on_stop_signals(_interrupt)
+            with StartupProgress(deployment):
+                deployment.start()
+            _on_stop_signals(lambda *_: stop.set())
+            count = len(deployment.pools)
+            print(f"PUMA is serving at {deployment.url} ({count} service{'' if count == 1 else 's'} ready in "
+                  f"{time.monotonic() - started:.1f} s; Ctrl-C to stop)", flush=True)
             stop.wait()
         finally:
-            deployment.stop()
-            self.deployment = None
+            _on_stop_signals(signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+            try:
+                deployment.stop()
+            finally:
+                self.deployment = None
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
 
     def _not_started(self, what: str) -> None:
         if self.deployment is not None and not self.deployment.stopping:
             raise PumaError(f"{what}() after puma_start(): the deployment is running; stop it first, "
                             "or change it live with deployment.add_service() / scale()")
+
+
+def _on_stop_signals(handler: Any) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+
+
+def _interrupt(*_args: object) -> None:
+    raise KeyboardInterrupt
 
 
 default_app = App()

@@ -19,6 +19,8 @@ from .errors import PumaError
 
 log = logging.getLogger("puma")
 
+APP_HELP = "the application script, e.g. examples/hello_app.py (it calls puma_config and puma_service)"
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = _parser()
@@ -36,30 +38,40 @@ def main(argv: list[str] | None = None) -> None:
     except PumaError as exc:  # errors for people: the message, no traceback
         print(f"puma: error: {exc}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:  # Ctrl-C while starting: what had started is stopped
+        print("puma: interrupted", file=sys.stderr)
+        sys.exit(130)
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.")
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                   help="how much PUMA logs (default info: lifecycle events such as instances starting "
+                        "and scaling decisions; other libraries log only warnings unless debug)")
     sub = p.add_subparsers(title="commands")
 
     run = sub.add_parser("run", help="start an app's services behind Envoy and block until Ctrl-C",
                          description="Run APP.py (which calls puma_config and puma_service) as a PUMA deployment.")
-    run.add_argument("app", type=Path, help="the application script")
+    run.add_argument("app", type=Path, help=APP_HELP)
     run.add_argument("--host", help="listener address (default from config: 127.0.0.1)")
     run.add_argument("--port", type=int, help="listener port (default from config: 8080; 0 picks one)")
     run.set_defaults(func=cmd_run)
 
-    render = sub.add_parser("render", help="print the Envoy config for an app (validates with envoy --mode validate)")
-    render.add_argument("app", type=Path)
+    render = sub.add_parser("render", help="print the Envoy config for an app (validates with envoy --mode validate)",
+                            description="Print the Envoy bootstrap config APP.py's services render to: one "
+                                        "self-contained YAML file (static clusters), e.g. for docker-compose.")
+    render.add_argument("app", type=Path, help=APP_HELP)
     render.add_argument("--target", choices=["local", "compose"], default="local",
                         help="local: instances on 127.0.0.1 ports; compose: one DNS name per service (port 8000)")
     render.add_argument("--out", type=Path, help="write to this file instead of stdout")
     render.set_defaults(func=cmd_render)
 
-    status = sub.add_parser("status", help="services, instances, in-flight, requests/s and p50/p99 of a running deployment")
+    status = sub.add_parser("status", help="services, instances, in-flight, requests/s, p50/p99 and errors of a running deployment",
+                            description="Print what GET URL/_puma/status answers: per service its instances, "
+                                        "in-flight, requests/s, p50/p99, server errors (start-up failures apart) "
+                                        "and recent events. Prometheus reads the same at URL/_puma/metrics.")
     status.add_argument("--url", default="http://127.0.0.1:8080", help="the deployment's listener URL")
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=cmd_status)
@@ -67,10 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve one service of an app on HOST:PORT, without Envoy (one container)",
                            description="Run one instance of one service, e.g. in a container behind a separate Envoy "
                                        "(see docker-compose.yml and `puma render --target compose`).")
-    serve.add_argument("app", type=Path)
-    serve.add_argument("--service", required=True)
+    serve.add_argument("app", type=Path, help=APP_HELP)
+    serve.add_argument("--service", required=True, metavar="NAME",
+                       help="which of the app's services to serve (a name from its puma_services)")
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0, for containers)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000, as the "
+                       "compose Envoy config expects)")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run instances of a service on this host for a PUMA deployment elsewhere",
@@ -223,7 +237,8 @@ def format_status(status: dict[str, Any]) -> str:
     envoy = status.get("envoy") or {}
     where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
     lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})", ""]
-    header = f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  instances"
+    header = (f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'5xx':>7}  instances")
     lines.append(header)
     for name, s in status["services"].items():
         insts = " ".join(f"{i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
@@ -231,7 +246,11 @@ def format_status(status: dict[str, Any]) -> str:
         p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
         p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
         lines.append(f"{name:<14}{s['prefix']:<14}{s['ready']:>4}/{s['max_instances']:<2}{s['in_flight']:>11}"
-                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}  {insts}")
+                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
+    startup = {n: s["startup_failures"] for n, s in status["services"].items() if s.get("startup_failures")}
+    if startup:
+        lines += ["", "answered 503 while starting (not counted as 5xx): "
+                  + ", ".join(f"{n} {c}" for n, c in startup.items())]
     if status.get("events"):
         lines += ["", "recent events:"]
         for e in status["events"][-10:]:

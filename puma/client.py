@@ -11,13 +11,14 @@ import json
 import os
 import socket
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from .codec import encode_json
 from .errors import PumaCallError
+
+if TYPE_CHECKING:
+    import httpx  # imported on first async use: `call` does not need it
 
 ENV_URL = "PUMA_URL"
 ENV_SERVICES = "PUMA_SERVICES"
@@ -118,6 +119,8 @@ def _post(url: str, method: str, body: bytes | None, headers: dict[str, str], ti
 def _async_client() -> httpx.AsyncClient:
     import asyncio
 
+    import httpx
+
     key = (os.getpid(), id(asyncio.get_running_loop()))
     if key not in _async_clients:
         _async_clients[key] = httpx.AsyncClient(timeout=httpx.Timeout(30.0),
@@ -144,6 +147,8 @@ def call(service: str, payload: Any = None, *, path: str = "", method: str = "PO
 async def acall(service: str, payload: Any = None, *, path: str = "", method: str = "POST",
                 headers: dict[str, str] | None = None, timeout_s: float | None = None) -> Any:
     """The asynchronous form of `call`."""
+    import httpx
+
     url = service_url(service, path)
     try:
         resp = await _async_client().request(method, url, json=payload, headers=headers,

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from .errors import PumaConfigError
+from .media import DEFAULT_CONTENT_TYPES
 
 LB_POLICIES = ("round_robin", "least_request", "random", "ring_hash", "maglev")
 HASH_POLICIES = ("ring_hash", "maglev")
@@ -33,8 +34,6 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _PREFIX = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
-DEFAULT_CONTENT_TYPES = (
-    "application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 # An instance (waitress) closes a connection idle for INSTANCE_IDLE_TIMEOUT_S (checked every 30 s).
 # Envoy must drop its pooled connections to instances sooner, or it may send a request on one the
 # instance is closing at that moment (Envoy's "503 UC" on routes it may not retry).

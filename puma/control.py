@@ -120,5 +120,5 @@ class ControlLoop:
         if self.failures[key] >= UNHEALTHY_AFTER and not self.stopping.is_set():
             del self.failures[key]
             log.warning("service %s: instance %d failed %d health checks; replacing it", name, instance.id, UNHEALTHY_AFTER)
-            self.d.record(name, f"instance {instance.id} unhealthy; replaced")
+            self.d.record(name, f"instance {instance.id} unhealthy; replaced", kind="unhealthy")
             self.d.pools[name].evict(instance)

@@ -66,10 +66,14 @@ class JSONRequestHandler(BaseHTTPRequestHandler):
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         """Answer `status` with `body` as JSON, after discarding any unread request body."""
+        self.send_bytes(status, encode_json(body).encode(), "application/json", headers)
+
+    def send_bytes(self, status: int, data: bytes, content_type: str,
+                   headers: dict[str, str] | None = None) -> None:
+        """Answer `status` with `data`, after discarding any unread request body."""
         self._discard_body()
-        data = encode_json(body).encode()
         self.send_response(status)
-        self.send_header("content-type", "application/json")
+        self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(data)))
         self.send_header("cache-control", "no-store")
         for name, value in (headers or {}).items():

@@ -24,8 +24,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 
 from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json
-from .config import DEFAULT_CONTENT_TYPES
 from .errors import HTTPError
+from .media import DEFAULT_CONTENT_TYPES
 
 log = logging.getLogger(__name__)
 

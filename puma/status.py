@@ -1,19 +1,45 @@
-"""The deployment's status — services, instances, in-flight, requests/s, p50/p99, recent events —
-built on Envoy's admin stats and served at `/_puma/status` through Envoy itself; and its
-readiness at `/_puma/ready` (see `readiness`), for pages and scripts that wait for start-up.
+"""The deployment's status — services, instances, in-flight, requests/s, p50/p99, errors, scaling,
+recent events — built on Envoy's admin stats and served at `/_puma/status` through Envoy itself
+(and, in Prometheus' text format, at `/_puma/metrics`: see `puma.metrics`); and its readiness at
+`/_puma/ready` (see `readiness`), for pages and scripts that wait for start-up.
 
-Per service, beside the instances and rates, cumulative counts since start (a client takes the
-difference of two snapshots for a rate, e.g. the error rate of an interval): ``requests_total``
-(forwarded to an instance), ``errors_5xx`` (server errors: 5xx answers, start-up failures not
-included), ``startup_failures`` (503s Envoy answered itself because no instance was ready yet).
-Events (``events``) carry ``time`` (epoch s), ``service`` and ``message``; a scaling decision
-also ``kind: "scale"``, ``from``, ``to`` and ``reason``. (The same names as the fuller status of
-issue 19's branch, which counts start-up failures only until the first ready instance.)
+`GET /_puma/status` answers JSON (times are epoch seconds; rates are over the interval since the
+previous sample, i.e. the previous request to this endpoint from anyone):
+
+    {"url": "http://127.0.0.1:8080", "time": 1764400000.0,
+     "envoy": {"pid": 4242, "admin": "http://127.0.0.1:9901"},
+     "services": {"agent": SERVICE, ...},
+     "events": [EVENT, ...]}                       # the last 50, oldest first
+
+SERVICE:
+    prefix, lb_policy, min_instances, max_instances
+    instances         [{id, pid, host, port, state, worker, healthy, requests}]
+    ready             instances ready
+    in_flight         requests at Envoy for it: active + waiting for a connection
+    requests_total    requests forwarded to an instance (cumulative)
+    requests_per_s    the same per second
+    p50_ms, p99_ms    upstream request time; null until Envoy's first histogram flush (~5 s)
+    errors_5xx        answers with a 5xx status once the service had been ready: server errors
+                      (the service's own, timeouts, no instance left during an outage). Start-up
+                      failures are not in it.
+    errors_4xx        answers with a 4xx status (the client's errors)
+    error_rate        share of the answers in the interval that were server errors (errors_5xx),
+                      0..1; null when nothing was answered in it
+    errors_per_s      server errors per second in the interval
+    startup_failures  requests answered 503 "no healthy upstream" before the service had its
+                      first ready instance: start-up, not server errors (counted apart)
+    unavailable       every request answered 503 because no instance was ready, start-up included
+    ready_since       when the service first had a ready instance; null while it starts
+    scaling           the last 20 scaling decisions, oldest first: [{"time", "from", "to", "reason"}]
+
+EVENT: {"time", "service", "message", "kind"}; kind "scale" (with "from", "to", "reason"),
+"ready" (an instance joined; with "startup_ms"), "died", "unhealthy", "added" or "removed".
 
 Who asks decides how much they see. A client on this machine (Envoy passes the connection's real
 peer address in `x-puma-peer`: loopback, or the very address it connected to) or one holding the
-deployment's secret (`x-puma-token`) gets all of it; anyone else gets the public view: what the
-dashboard draws, without pids, ports, hosts or the Envoy admin address.
+deployment's secret (`x-puma-token`) gets all of it (`"view": "full"`); anyone else gets the
+public view (`"view": "public"`): what the dashboard draws, without pids, ports, hosts or the
+Envoy admin address.
 """
 
 from __future__ import annotations
@@ -22,6 +48,7 @@ import ipaddress
 import re
 import threading
 import time
+from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +58,17 @@ from .handlers import JSONRequestHandler
 if TYPE_CHECKING:
     from .supervisor import Deployment
 
+SCALING_SHOWN = 20
+READY_WAIT_S = 2.0
+
+
+@dataclass
+class _Sample:
+    at: float
+    requests: int
+    answered: int
+    errors: int
+
 
 class StatusSampler:
     """Turns Envoy's cumulative counters into rates between successive samples."""
@@ -38,7 +76,28 @@ class StatusSampler:
     def __init__(self, deployment: Deployment) -> None:
         self.deployment = deployment
         self.lock = threading.Lock()
-        self.last: dict[str, tuple[float, int]] = {}
+        self.last: dict[str, _Sample] = {}
+        self.startup_failures: dict[str, int] = {}  # no-instance 503s before the first ready one
+
+    def mark_ready(self, service: str, address: str) -> None:
+        """Called once the service's first instance is ready: count its start-up failures apart.
+
+        Waits (bounded) until Envoy routes to `address`, since requests until then still fail."""
+        admin = self.deployment.envoy.admin
+        if admin is None:
+            return
+        deadline = time.monotonic() + READY_WAIT_S
+        try:
+            while time.monotonic() < deadline:
+                stat = admin.clusters().get(service)
+                if stat and any(h.address == address and h.healthy for h in stat.hosts):
+                    break
+                time.sleep(0.01)
+            failed = admin.counter(service, "upstream_cx_none_healthy")
+        except OSError:
+            return
+        with self.lock:
+            self.startup_failures.setdefault(service, failed)
 
     def snapshot(self) -> dict[str, Any]:
         d = self.deployment
@@ -47,18 +106,39 @@ class StatusSampler:
         now = time.monotonic()
         services = {}
         with self.lock:
-            for name, pool in d.pools.items():
-                stat = clusters.get(name)
-                total = stat.rq_total if stat else 0
-                then, before = self.last.get(name, (now, total))
-                rps = (total - before) / (now - then) if now > then else 0.0
-                self.last[name] = (now, total)
-                services[name] = _service_status(d, name, pool, stat, rps)
+            for name, pool in list(d.pools.items()):
+                services[name] = self._service(name, pool, clusters.get(name), now)
         return {"url": d.url, "time": time.time(), "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
                 "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:]}
 
+    def _service(self, name: str, pool: Any, stat: Any, now: float) -> dict[str, Any]:
+        failures = self.startup_failures.get(name)
+        if failures is None:  # starting (or its first instance just joined): every 503 so far is one
+            failures = stat.none_healthy if stat else 0
+        errors = max(0, stat.rq_error - failures) if stat else 0
+        sample = _Sample(now, stat.rq_total if stat else 0, stat.rq_completed if stat else 0, errors)
+        before = self.last.get(name, sample)
+        self.last[name] = sample
+        seconds, answered = sample.at - before.at, sample.answered - before.answered
+        return {
+            **_service_status(self.deployment, name, pool, stat),
+            "requests_per_s": round((sample.requests - before.requests) / seconds, 2) if seconds > 0 else 0.0,
+            "errors_5xx": errors, "errors_4xx": stat.rq_4xx if stat else 0,
+            "error_rate": round(max(0, errors - before.errors) / answered, 4) if answered > 0 else None,
+            "errors_per_s": round(max(0, errors - before.errors) / seconds, 2) if seconds > 0 else 0.0,
+            "startup_failures": failures, "unavailable": stat.none_healthy if stat else 0,
+            "ready_since": pool.first_ready_at,
+            "scaling": scaling(self.deployment, name)[-SCALING_SHOWN:],
+        }
 
-def _service_status(d: Deployment, name: str, pool: Any, stat: Any, rps: float) -> dict[str, Any]:
+
+def scaling(deployment: Deployment, service: str) -> list[dict[str, Any]]:
+    """The scaling decisions of `service` still among the deployment's recent events, oldest first."""
+    return [{"time": e["time"], "from": e["from"], "to": e["to"], "reason": e["reason"]}
+            for e in list(deployment.events) if e.get("kind") == "scale" and e["service"] == service]
+
+
+def _service_status(d: Deployment, name: str, pool: Any, stat: Any) -> dict[str, Any]:
     healthy = {h.address: h.healthy for h in stat.hosts} if stat else {}
     served = {h.address: h.rq_total for h in stat.hosts} if stat else {}
     svc = d.config.puma_services[name]
@@ -71,16 +151,8 @@ def _service_status(d: Deployment, name: str, pool: Any, stat: Any, rps: float) 
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper,
         "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready"),
         "in_flight": stat.in_flight if stat else 0, "requests_total": stat.rq_total if stat else 0,
-        "requests_per_s": round(rps, 2),
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
-        **_error_causes(stat),
     }
-
-
-def _error_causes(stat: Any) -> dict[str, int]:
-    """5xx split by cause: Envoy's own 503s for want of a ready instance, and the rest."""
-    startup = stat.none_healthy if stat else 0
-    return {"startup_failures": startup, "errors_5xx": max(0, (stat.rq_error if stat else 0) - startup)}
 
 
 def readiness(deployment: Deployment) -> tuple[bool, dict[str, Any]]:
@@ -142,9 +214,10 @@ class StatusServer:
     """A loopback HTTP server answering GET /_puma/status with the snapshot as JSON."""
 
     def __init__(self, deployment: Deployment) -> None:
-        from . import workers
+        from . import metrics, workers
 
         sampler = StatusSampler(deployment)
+        registry = metrics.registry_for(deployment)
 
         class Handler(JSONRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -152,9 +225,14 @@ class StatusServer:
                 if path == "/_puma/ready":
                     ready, body = readiness(deployment)
                     return self._send(200 if ready else 503, body)
+                if path == "/_puma/metrics":
+                    try:
+                        return self.send_bytes(200, *metrics.exposition(registry, self.headers.get("accept", "")))
+                    except OSError as exc:
+                        return self._send(503, {"error": f"Envoy admin unreachable: {exc}", "status": 503})
                 if path != "/_puma/status":
-                    return self._send(404, {"error": "only /_puma/status and /_puma/ready are served here",
-                                            "status": 404})
+                    return self._send(404, {"error": "only /_puma/status, /_puma/ready and /_puma/metrics are "
+                                                     "served here", "status": 404})
                 try:
                     snapshot = sampler.snapshot()
                 except OSError as exc:

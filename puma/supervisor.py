@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,8 @@ from .config import PumaConfig, Service
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
 from .errors import PumaStartError
+from .forkserver import ForkedZygote, ForkServer
+from .logs import log_tail
 from .proxy import EnvoyProcess, check_port_free
 from .status import StatusServer
 
@@ -71,11 +74,14 @@ class ServicePool:
         self.service = service
         self.instances: dict[int, Instance] = {}
         self.lock = threading.RLock()
-        self.zygote: subprocess.Popen[str] | None = None
+        self.zygote: subprocess.Popen[str] | ForkedZygote | None = None
         self._reader: threading.Thread | None = None
         self._ids = iter(range(1, 1 << 30))
         self._ready = threading.Event()
         self._zygote_error: str | None = None
+        self.progress: str | None = None  # what its warm-up said it is doing (`puma.progress`)
+        self.progress_at = 0.0  # when it said so (monotonic)
+        self.first_ready_at: float | None = None  # epoch seconds of its first ready instance
         self._restarts: collections.deque[float] = collections.deque()
         self.log_path = deployment.run_dir / "logs" / f"{name}.log"
         self.host = getattr(deployment, "instance_host", INSTANCE_HOST)
@@ -93,9 +99,13 @@ class ServicePool:
         if self.service.cpu_bound:
             cmd.append("--cpu-bound")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        server = getattr(self.deployment, "fork_server", None)
         with open(self.log_path, "ab") as log_file:
-            self.zygote = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file,
-                                           text=True, bufsize=1, env=self.deployment.child_env())
+            if server is not None and server.alive():  # forked from a process that imported puma.worker
+                self.zygote = server.spawn(cmd[3:], self.deployment.child_env(), log_file)
+            else:
+                self.zygote = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file,
+                                               text=True, bufsize=1, env=self.deployment.child_env())
         self._reader = threading.Thread(target=self._read_events, args=(self.zygote.stdout,), daemon=True,
                                         name=f"puma-{self.name}-events")
         self._reader.start()
@@ -110,11 +120,17 @@ class ServicePool:
         """Whether the zygote answered (ready, or with an error)."""
         return self._ready.is_set()
 
+    @property
+    def zygote_error(self) -> str | None:
+        """Why the zygote failed to start (import or warm-up), if it did."""
+        return self._zygote_error
+
     def wait_zygote(self, timeout_s: float) -> None:
         if not self._ready.wait(timeout_s) or self._zygote_error:
             detail = self._zygote_error or f"no answer within {timeout_s:.0f} s"
-            raise PumaStartError(f"service {self.name!r} ({self.service.target}) did not start: {detail}; "
-                                 f"log: {self.log_path}")
+            self.deployment.keep_logs = True
+            raise PumaStartError(f"service {self.name!r} ({self.service.target}) did not start: {detail}\n"
+                                 + log_tail(self.log_path))
 
     def _send(self, command: dict[str, Any]) -> None:
         assert self.zygote is not None and self.zygote.stdin is not None
@@ -130,6 +146,8 @@ class ServicePool:
             kind = event.get("event")
             if kind == "ready":
                 self._ready.set()
+            elif kind == "progress":
+                self.progress, self.progress_at = str(event.get("message", "")), time.monotonic()
             elif kind == "error":
                 self._zygote_error = event["message"]
                 self._ready.set()
@@ -181,12 +199,15 @@ class ServicePool:
             if instance.state != "starting":
                 return
             instance.state, instance.ready_at, instance.standin = "ready", time.monotonic(), False
+            first, self.first_ready_at = self.first_ready_at is None, self.first_ready_at or time.time()
         startup_ms = 1000 * (instance.ready_at - instance.started_at)
         log.info("service %s: instance %d ready at %s (pid %s) in %.0f ms", self.name, instance.id,
                  instance.address, instance.pid, startup_ms)
         self.deployment.record(self.name, f"instance {instance.id} ready at {instance.address} in {startup_ms:.0f} ms",
-                               startup_ms=round(startup_ms, 1))
+                               kind="ready", startup_ms=round(startup_ms, 1))
         self.deployment.publish()
+        if first and hasattr(self.deployment, "status_server"):  # its start-up failures, counted apart
+            self.deployment.status_server.sampler.mark_ready(self.name, instance.address)
 
     def _on_exit(self, event: dict[str, Any]) -> None:
         with self.lock:
@@ -200,7 +221,7 @@ class ServicePool:
             return
         log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
                     self.name, instance.id, event["pid"], event["code"])
-        self.deployment.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced")
+        self.deployment.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced", kind="died")
         replacement = self._replace(instance)
         self.deployment.publish()  # after: a stand-in keeps the dead instance's address in Envoy
         if replacement is None:
@@ -309,8 +330,9 @@ class Deployment:
             raise PumaConfigError([(f"puma_services.{n}", "no function registered; pass it to "
                                     "puma_service({...}) or set 'target': 'module:function'") for n in missing])
         self.config = config
-        self._tmp = None if run_dir else tempfile.TemporaryDirectory(prefix="puma-")
-        self.run_dir = Path(run_dir or self._tmp.name).resolve()  # type: ignore[union-attr]
+        self._own_run_dir = run_dir is None  # a temporary one: removed on stop, unless keep_logs
+        self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="puma-")).resolve()
+        self.keep_logs = False  # set when start-up fails: the logs explain why, so they stay
         self.drain_timeout_s = drain_timeout_s if drain_timeout_s is not None else config.http_connection_manager.drain_timeout
         self.startup_timeout_s = startup_timeout_s
         self.envoy = EnvoyProcess(self.run_dir, self.child_env())
@@ -322,6 +344,8 @@ class Deployment:
         self._started = False
         self.control = ControlLoop(self)
         self.local_dynamo: LocalDynamo | None = None
+        self.fork_server: ForkServer | None = None
+        self.decisions: collections.Counter[tuple[str, str]] = collections.Counter()  # (service, up|down)
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Deployment:
@@ -335,6 +359,8 @@ class Deployment:
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
             check_port_free(self.config.listener.host, self.config.listener.port)  # before starting anything
+            undo.push(self._keep_logs_if_failed)
+            self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log")
             self.status_server.start()
             self._start_dynamodb()
             self.publish()
@@ -362,9 +388,13 @@ class Deployment:
                     for _ in range(pool.service.instances.min):
                         pool.spawn()
                     del waiting[name]
-            if waiting and time.monotonic() > deadline:
-                raise PumaStartError(f"services {sorted(waiting)} did not start within {self.startup_timeout_s:.0f} s "
-                                     f"(importing or warming up); logs in {self.run_dir / 'logs'}")
+            # A warm-up that reports progress (`puma.progress`) is working, not stuck: the timeout
+            # counts from its last report (a first start may prepare data for minutes).
+            stuck = [p for p in waiting.values() if time.monotonic() > max(deadline, p.progress_at + self.startup_timeout_s)]
+            if stuck:
+                raise PumaStartError(f"services {sorted(p.name for p in stuck)} did not start within "
+                                     f"{self.startup_timeout_s:.0f} s of their last progress (importing or warming up)\n"
+                                     + "".join(log_tail(p.log_path) for p in stuck))
             time.sleep(0.005)
 
     def wait_ready(self, timeout_s: float = 30.0) -> None:
@@ -375,8 +405,8 @@ class Deployment:
             if not short:
                 break
             if time.monotonic() > deadline:
-                raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready; "
-                                     f"logs in {self.run_dir / 'logs'}")
+                raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready\n"
+                                     + "".join(log_tail(self.pools[n].log_path) for n in short))
             time.sleep(0.01)
         expected = {n: {i.address for i in p.ready()} for n, p in self.pools.items()}
         self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()))
@@ -398,14 +428,24 @@ class Deployment:
             t.start()
         for t in threads:
             t.join()
+        if self.fork_server is not None:
+            self.fork_server.stop()
         self.envoy.stop()
         if self.local_dynamo is not None:
             self.local_dynamo.stop()
         self.status_server.stop()
         client.use_mesh(None, {})
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        if self._own_run_dir and not self.keep_logs:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+        elif self.keep_logs:
+            log.warning("logs kept in %s", self.run_dir)
         log.info("PUMA deployment stopped")
+
+    def _keep_logs_if_failed(self, exc_type: type[BaseException] | None, *_exc: object) -> bool:
+        # Runs only when start() raised (on success the stack is popped); Ctrl-C is no failure.
+        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt):
+            self.keep_logs = True
+        return False
 
     # --- state and reconfiguration --------------------------------------------------------
     def child_env(self) -> dict[str, str]:
@@ -482,6 +522,7 @@ class Deployment:
         log.info("%s %d -> %d (%s)", service, len(live), count, reason)
         self.record(service, f"{len(live)} -> {count} ({reason})", kind="scale",
                     **{"from": len(live), "to": count, "reason": reason})
+        self.decisions[(service, "up" if count > len(live) else "down")] += 1
         for _ in range(count - len(live)):
             pool.spawn()
         for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:
@@ -508,7 +549,7 @@ class Deployment:
             time.sleep(0.01)
         self.publish(wait=True)
         self._use_mesh()
-        self.record(name, f"service added at {pool.service.prefix}")
+        self.record(name, f"service added at {pool.service.prefix}", kind="added")
 
     def remove_service(self, name: str) -> None:
         """Stop routing to a service, drain and stop its instances; Envoy keeps running."""
@@ -521,5 +562,5 @@ class Deployment:
         self.publish(wait=True)
         pool.shutdown()
         self._use_mesh()
-        self.record(name, "service removed")
+        self.record(name, "service removed", kind="removed")
 

@@ -31,11 +31,12 @@ import socket
 import sys
 import threading
 import time
+import traceback
 from typing import Any
 
 from waitress.server import create_server
 
-from . import targets
+from . import targets, warmup
 from .client import ENV_WORKER
 from .config import INSTANCE_IDLE_TIMEOUT_S
 from .service import Counters, build_app
@@ -57,30 +58,46 @@ def main(argv: list[str] | None = None) -> None:
     try:
         fn = targets.load(args.target)
     except BaseException as exc:  # noqa: BLE001 - any import failure is reported to the supervisor
-        _emit(out, {"event": "error", "message": f"cannot import {args.target!r}: {type(exc).__name__}: {exc}"})
-        sys.exit(1)
+        _fail(out, f"cannot import {args.target!r}: {type(exc).__name__}: {exc}")
     if args.warmup:
+        _emit(out, {"event": "progress", "message": "warming up"})
+        warmup.attach(out)  # the warm-up's puma.progress(...) lines reach the supervisor
         try:
             targets.load(args.warmup)()  # loaded once here; forked instances share it copy-on-write
         except BaseException as exc:  # noqa: BLE001
-            _emit(out, {"event": "error", "message": f"warm-up {args.warmup!r} failed: {type(exc).__name__}: {exc}"})
-            sys.exit(1)
+            _fail(out, f"warm-up {args.warmup!r} failed: {type(exc).__name__}: {exc}")
+        warmup.attach(None)
     Zygote(args, fn, out).run()
 
 
+def _fail(out: Any, message: str) -> None:
+    traceback.print_exc()  # into the service's log, which the supervisor keeps and points to
+    _emit(out, {"event": "error", "message": message})
+    sys.exit(1)
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m puma.worker", description="Host one PUMA service (zygote).")
-    p.add_argument("--service", required=True)
-    p.add_argument("--target", required=True, help="import path 'module:function'")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--threads", type=int, default=8)
-    p.add_argument("--max-body-bytes", type=int, default=1 << 20)
-    p.add_argument("--content-types", default="")
-    p.add_argument("--drain-timeout-s", type=float, default=5.0)
+    return _parser().parse_args(argv)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m puma.worker",
+                                description="Host one PUMA service (zygote). Started by the supervisor, "
+                                            "which sends it commands on stdin; not meant to be run by hand.")
+    p.add_argument("--service", required=True, help="the service's name (used in logs and replies)")
+    p.add_argument("--target", required=True, help="the service's function, as an import path 'module:function'")
+    p.add_argument("--host", default="127.0.0.1", help="address each instance listens on (default 127.0.0.1)")
+    p.add_argument("--threads", type=int, default=8, help="waitress threads per instance (default 8)")
+    p.add_argument("--max-body-bytes", type=int, default=1 << 20,
+                   help="largest request body accepted, in bytes (default 1 MiB; more gets 413)")
+    p.add_argument("--content-types", default="",
+                   help="comma-separated request content types accepted (default: JSON, forms, text)")
+    p.add_argument("--drain-timeout-s", type=float, default=5.0,
+                   help="seconds a stopping instance waits for its requests to finish (default 5)")
     p.add_argument("--warmup", default=None, help="import path of a function to run once before forking")
     p.add_argument("--cpu-bound", action="store_true",
                    help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
-    return p.parse_args(argv)
+    return p
 
 
 def _emit(out: Any, event: dict[str, Any]) -> None:

@@ -99,7 +99,8 @@ def expire(deployment: Deployment, now: float) -> None:
             for instance in stale:
                 log.warning("service %s: worker %s stopped reporting %s; removed", pool.name, instance.worker,
                             instance.address)
-                deployment.record(pool.name, f"{instance.address} of worker {instance.worker} lost; removed")
+                deployment.record(pool.name, f"{instance.address} of worker {instance.worker} lost; removed",
+                                  kind="died")
                 del pool.instances[instance.id]
                 changed = True
     if changed:

@@ -55,7 +55,9 @@ def test_settings_database_url_defaults_to_sqlite_under_var(tmp_path, monkeypatc
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
     assert settings.database_url() == f"sqlite:///{tmp_path / 'var' / 'chatbot.sqlite3'}"
-    assert (tmp_path / "var").is_dir()
+    assert not (tmp_path / "var").exists()  # naming the database creates nothing
+    assert main(["db", "upgrade"]) == 0
+    assert (tmp_path / "var" / "chatbot.sqlite3").is_file()
 
 
 def test_settings_database_url_comes_from_env(monkeypatch):
@@ -157,3 +159,4 @@ def test_cli_reports_unmigrated_database_without_traceback(tmp_path, monkeypatch
     assert main(["db", "load", "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert "chatbot db upgrade" in err and "Traceback" not in err
+    assert not (tmp_path / "empty.sqlite3").exists()  # no empty database left behind

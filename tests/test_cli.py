@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -75,10 +76,12 @@ def test_cli_run_reports_a_service_that_cannot_be_imported(tmp_path):
                    "puma_config({'puma_services': {'x': '/x'}})\n"
                    "puma_service({'x': 'no_such_module_here:fn'})\n"
                    "if __name__ == '__main__':\n    puma_start()\n")
-    result = _puma("run", str(app), "--port", "0")
+    # The logs of a failed start are kept (in the temporary directory: TMPDIR).
+    result = _puma("run", str(app), "--port", "0", env={**os.environ, "TMPDIR": str(tmp_path)})
     assert result.returncode == 1
     assert "service 'x' (no_such_module_here:fn) did not start" in result.stderr
     assert "No module named 'no_such_module_here'" in result.stderr
+    assert "ModuleNotFoundError" in next(tmp_path.glob("puma-*/logs/x.log")).read_text()
 
 
 def test_bench_proxy_writes_json_and_plot(tmp_path):

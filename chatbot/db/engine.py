@@ -2,24 +2,49 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatbot.settings import database_url
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+def make_engine(url: str | None = None, *, create: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url`` (default: ``chatbot.settings.database_url()``).
 
     SQLite connections get foreign keys on, WAL journaling (several processes share the
-    file) and a 5 s busy timeout. Example: ``make_engine("sqlite:///var/chatbot.sqlite3")``.
+    file) and a 5 s busy timeout. A SQLite file that does not exist is created only with
+    ``create=True`` (migrations do that); otherwise connecting fails with "unable to open
+    database file" instead of leaving an empty database behind. Example:
+    ``make_engine("sqlite:///var/chatbot.sqlite3")``.
     """
-    engine = create_engine(url or database_url(), **kwargs)
+    parsed = make_url(url or database_url())
+    path = sqlite_file(parsed)
+    if path is not None and not create:
+        parsed = _must_exist(parsed, path)
+    engine = create_engine(parsed, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL (absolute); None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).resolve()
+
+
+def _must_exist(url: URL, path: Path) -> URL:
+    # SQLite's URI form: mode=rw opens an existing file for reading and writing, never creates one.
+    return url.set(database=f"file:{quote(str(path), safe='/')}",
+                   query={**url.query, "mode": "rw", "uri": "true"})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

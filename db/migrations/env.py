@@ -37,7 +37,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(_url())
+    engine = make_engine(_url(), create=True)
     try:
         with engine.connect() as connection:
             _configure(connection)

@@ -1,0 +1,264 @@
+"""One process per deployment that forks every service's zygote, so the host is imported once.
+
+A zygote is `python -m puma.worker`: Python's start-up plus Flask and waitress cost ~0.3 s of CPU
+before it imports the service's own module. Started one process per service, a deployment of
+eight services spent ~2.4 s of CPU on the same imports, all at once, on a 2-core machine. The
+fork server imports `puma.worker` once, then forks a zygote for each request; the zygote runs
+exactly what `python -m puma.worker ARGS` runs (it imports its service's module itself, so no
+application code is shared or preloaded). Like multiprocessing's "forkserver".
+
+The supervisor talks to it over a Unix SOCK_SEQPACKET socket (one message per datagram):
+
+    -> {"seq": 1, "argv": [...worker args], "env": {...}}  + fds (stdin, stdout, stderr)
+    <- {"seq": 1, "pid": 4242}
+    <- {"exit": 4242, "code": 0}                 when a zygote exits
+
+The supervisor creates each zygote's pipes and keeps their other ends, so a zygote sees its
+stdin close when the supervisor goes away, exactly as with a child of its own. `ForkedZygote`
+gives the supervisor the part of `subprocess.Popen` it uses (`pid`, `stdin`, `stdout`, `poll`,
+`wait`, `kill`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import setproctitle
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE = 1 << 20
+_FD_ARG = "--fd"
+
+
+class ForkedZygote:
+    """A zygote forked by the fork server: what the supervisor uses of a `Popen`."""
+
+    def __init__(self, server: ForkServer, stdin: IO[str], stdout: IO[str]) -> None:
+        self.server = server
+        self.stdin = stdin
+        self.stdout = stdout
+        self.pid: int | None = None
+        self.returncode: int | None = None
+        self._started = threading.Event()
+        self._exited = threading.Event()
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._exited.wait(timeout):
+            raise subprocess.TimeoutExpired(f"zygote pid {self.pid}", timeout or 0.0)
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        if self._started.wait(5.0) and self.pid is not None and self.returncode is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _exit(self, code: int) -> None:
+        self.returncode = code
+        self._exited.set()
+
+    def _lost(self) -> None:
+        self._started.set()
+        if self.returncode is None:
+            self._exit(-1)
+
+
+class ForkServer:
+    """The supervisor's side: start the server, ask it for zygotes, learn when they exit."""
+
+    def __init__(self, env: Mapping[str, str], log_path: Path) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log_file:
+            self.proc = subprocess.Popen([sys.executable, "-m", "puma.forkserver", _FD_ARG, str(theirs.fileno())],
+                                         pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                                         stdout=log_file, stderr=log_file, env=dict(env))
+        theirs.close()
+        self.sock = ours
+        self.lock = threading.Lock()
+        self.seq = 0
+        self.pending: dict[int, ForkedZygote] = {}
+        self.zygotes: dict[int, ForkedZygote] = {}
+        self.reader = threading.Thread(target=self._read, daemon=True, name="puma-forkserver")
+        self.reader.start()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, argv: list[str], env: Mapping[str, str], stderr: IO[bytes]) -> ForkedZygote:
+        """A new zygote running `python -m puma.worker ARGV` with this environment and stderr."""
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        zygote = ForkedZygote(self, os.fdopen(in_w, "w", buffering=1),
+                              os.fdopen(out_r, "r", buffering=1))
+        try:
+            with self.lock:
+                self.seq += 1
+                self.pending[self.seq] = zygote
+                message = json.dumps({"seq": self.seq, "argv": argv, "env": dict(env)}).encode()
+                socket.send_fds(self.sock, [message], [in_r, out_w, stderr.fileno()])
+        except OSError:
+            zygote._lost()  # the fork server is gone: the zygote's stdout closes below
+        finally:
+            os.close(in_r)  # the zygote holds them now; the supervisor keeps the other ends
+            os.close(out_w)
+        return zygote
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self.sock.recv(MAX_MESSAGE)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            self._handle(json.loads(data))
+        with self.lock:  # the server died: whatever it started is no longer reported
+            for zygote in [*self.pending.values(), *self.zygotes.values()]:
+                zygote._lost()
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        with self.lock:
+            if "seq" in message:
+                zygote = self.pending.pop(message["seq"], None)
+                if zygote is not None:
+                    zygote.pid = message["pid"]
+                    self.zygotes[message["pid"]] = zygote
+                    zygote._started.set()
+            elif "exit" in message:
+                done = self.zygotes.pop(message["exit"], None)
+                if done is not None:
+                    done._exit(int(message["code"]))
+
+    def stop(self) -> None:
+        """Close the socket (the server then exits once its zygotes have); reap it."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        try:
+            self.proc.wait(5.0)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(timeout=2.0)
+
+
+# --- the server process ------------------------------------------------------------------
+
+
+def serve(sock: socket.socket) -> None:
+    """Fork a zygote per request until the supervisor closes the socket, then wait for them."""
+    from . import worker  # the import every zygote would otherwise repeat
+
+    # No PR_SET_PDEATHSIG here: it fires when the *thread* that started this process ends, and a
+    # deployment may be started from any thread. The supervisor's end of the socket closing (it
+    # stopped, or died) is the signal instead.
+    children: set[int] = set()
+    sel = selectors.DefaultSelector()
+    sel.register(sock, selectors.EVENT_READ)
+    open_ = True
+    while open_ or children:
+        if open_ and sel.select(timeout=0.05):
+            try:
+                data, fds, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE, 3)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                open_ = False
+                sel.unregister(sock)
+                continue
+            request = json.loads(data)
+            pid = _fork_zygote(worker, (sock, sel), request, fds)
+            children.add(pid)
+            _send(sock, {"seq": request["seq"], "pid": pid})
+        elif not open_:
+            time.sleep(0.05)  # the supervisor has gone: wait for the zygotes to finish
+        _reap(sock, children)
+
+
+def _fork_zygote(worker: Any, own: tuple[socket.socket, selectors.BaseSelector], request: dict[str, Any],
+                 fds: list[int]) -> int:
+    pid = os.fork()
+    if pid != 0:
+        for fd in fds:
+            os.close(fd)
+        return pid
+    code = 1
+    try:
+        for item in reversed(own):  # the server's socket and selector are not the zygote's
+            item.close()
+        for target, fd in zip((0, 1, 2), fds, strict=True):
+            os.dup2(fd, target)
+            os.close(fd)
+        # In `ps` and `top`, a zygote reads as the service it hosts, not as the fork server. The
+        # title must fit in the fork server's own command line: the environment (which /proc shows
+        # and tests look for) is left alone (SPT_NOENV).
+        os.environ["SPT_NOENV"] = "1"
+        service = request["argv"][request["argv"].index("--service") + 1]
+        setproctitle.setproctitle(f"puma.worker --service {service}")
+        os.environ.clear()
+        os.environ.update(request["env"])
+        worker.main(request["argv"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - reported in the zygote's log; the supervisor sees the exit
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _reap(sock: socket.socket, children: set[int]) -> None:
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            children.clear()
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
+        _send(sock, {"exit": pid, "code": os.waitstatus_to_exitcode(status)})
+
+
+def _send(sock: socket.socket, message: dict[str, Any]) -> None:
+    try:
+        sock.send(json.dumps(message).encode())
+    except OSError:
+        pass  # the supervisor is gone; its zygotes see their stdin close and stop
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2 or args[0] != _FD_ARG:
+        raise SystemExit("usage: python -m puma.forkserver --fd N (started by the PUMA supervisor)")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
+    serve(socket.socket(fileno=int(args[1])))
+
+
+if __name__ == "__main__":
+    main()

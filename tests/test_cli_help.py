@@ -1,0 +1,91 @@
+"""Every command line explains itself: each command, subcommand and argument has help text.
+
+Walks the argparse trees of `puma`, `chatbot` (and `chatbot chat`'s own), `python -m
+legacy_socket_server`, `python -m loadtests` and the internal `python -m puma.worker`: a command
+or an argument without help, a help of one word, or a literal `%%` (a format escape printed as
+is) fails, naming the command line and the argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from chatbot.cli import build_parser as chatbot_parser
+from legacy_socket_server.__main__ import _parser as legacy_parser
+from loadtests.__main__ import _parser as loadtests_parser
+from puma.cli import _parser as puma_parser
+from puma.worker import _parser as worker_parser
+
+ROOTS: dict[str, Callable[[], argparse.ArgumentParser]] = {
+    "puma": puma_parser, "chatbot": chatbot_parser, "python -m legacy_socket_server": legacy_parser,
+    "python -m loadtests": loadtests_parser, "python -m puma.worker": worker_parser,
+}
+
+
+def walk(prog: str, parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """(command line, parser) of `parser` and of every subcommand under it."""
+    yield prog, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from walk(f"{prog} {name}", sub)
+
+
+def every_parser() -> list[tuple[str, argparse.ArgumentParser]]:
+    return [found for prog, make in ROOTS.items() for found in walk(prog, make())]
+
+
+def _explains(text: str | None) -> bool:
+    return bool(text) and text != argparse.SUPPRESS and len(text.split()) >= 2
+
+
+@pytest.mark.parametrize(("prog", "parser"), every_parser(), ids=lambda value: value if isinstance(value, str) else "")
+def test_cli_help_explains_every_argument_and_subcommand(prog: str, parser: argparse.ArgumentParser) -> None:
+    missing = []
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+            continue
+        if isinstance(action, argparse._SubParsersAction):
+            missing += [f"subcommand {c.dest!r}" for c in action._choices_actions if not _explains(c.help)]
+            continue
+        if not _explains(action.help):
+            missing.append(f"argument {'/'.join(action.option_strings) or action.dest!r}")
+    assert not missing, f"`{prog} --help` does not explain: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize(("prog", "parser"), every_parser(), ids=lambda value: value if isinstance(value, str) else "")
+def test_cli_help_prints_no_format_escapes(prog: str, parser: argparse.ArgumentParser) -> None:
+    text = parser.format_help()
+    assert "%%" not in text and "%(" not in text, f"`{prog} --help` prints a format escape:\n{text}"
+    assert parser.description or parser.format_usage(), prog
+
+
+def test_cli_help_walk_finds_the_commands_users_type() -> None:
+    found = {prog for prog, _parser in every_parser()}
+    assert {"puma run", "puma render", "puma serve", "puma status", "puma bench map",
+            "chatbot db upgrade", "chatbot eval", "chatbot chat", "chatbot legacy",
+            "python -m loadtests startup"} <= found
+
+
+def test_cli_chatbot_legacy_help_lists_the_legacy_servers_options() -> None:
+    done = subprocess.run([sys.executable, "-m", "chatbot", "legacy", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0
+    for option in ("--port", "--host", "--seed", "--database-url", "--max-line-bytes"):
+        assert option in done.stdout, f"`chatbot legacy --help` does not list {option}"
+
+
+@pytest.mark.parametrize("argv", [["puma", "render", "--help"], ["puma", "serve", "--help"],
+                                  ["chatbot", "eval", "--help"], ["chatbot", "chat", "--help"]])
+def test_cli_help_as_printed_explains_positionals_and_has_no_escapes(argv: list[str]) -> None:
+    module = {"puma": "puma.cli", "chatbot": "chatbot"}[argv[0]]
+    done = subprocess.run([sys.executable, "-m", module, *argv[1:]], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "%%" not in done.stdout
+    if argv[1] in ("render", "serve"):
+        assert "the application script" in done.stdout

@@ -1,0 +1,146 @@
+"""`puma run` while it starts: what it says it waits for, the URL only once all is ready, a failed
+start that keeps its logs and points at them, Ctrl-C during start-up, a killed supervisor."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from puma.config import parse_config
+from puma.errors import PumaStartError
+from puma.supervisor import Deployment
+from tests.helpers import wait_for
+
+ROOT = Path(__file__).parents[1]
+
+
+def _app(tmp_path: Path, services: str) -> Path:
+    app = tmp_path / "app.py"
+    app.write_text("from puma import puma_config, puma_start\n"
+                   f"puma_config({{'puma_services': {services}}})\n"
+                   "if __name__ == '__main__':\n    puma_start()\n")
+    return app
+
+
+def _run(app: Path, log: Path, **env: str) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], cwd=ROOT,
+                                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env})
+
+
+HELD = ("{'held': {'prefix': '/held', 'target': 'tests.apps.startup:answer', "
+        "'warmup': 'tests.apps.startup:hold_until_released'}, "
+        "'quick': {'prefix': '/quick', 'target': 'tests.apps.startup:answer', 'instances': 2}}")
+
+
+def test_startup_says_what_it_waits_for_and_prints_the_url_once_all_is_ready(tmp_path: Path) -> None:
+    release, log = tmp_path / "release", tmp_path / "run.log"
+    proc = _run(_app(tmp_path, HELD), log, STARTUP_RELEASE=str(release))
+    try:
+        waiting = wait_for(lambda: re.search(r"starting \([\d.]+ s\): held waiting for the test to release it",
+                                             log.read_text()), timeout_s=60, message="the progress line")
+        assert waiting and "serving at" not in log.read_text()
+        release.touch()
+        url = wait_for(lambda: re.search(r"PUMA is serving at (http://\S+) \(2 services ready in [\d.]+ s",
+                                         log.read_text()), timeout_s=60, message="the URL").group(1)
+        # Printed only once every service answers: no request in between can fail.
+        assert httpx.post(url + "/held", json={}).status_code == 200
+        assert httpx.post(url + "/quick", json={}).status_code == 200
+    finally:
+        release.touch()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+
+
+def test_startup_failure_keeps_the_logs_and_shows_their_end(tmp_path: Path) -> None:
+    app = _app(tmp_path, "{'model': {'prefix': '/model', 'target': 'tests.apps.startup:answer', "
+                         "'warmup': 'tests.apps.startup:broken_warmup'}}")
+    done = subprocess.run([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert done.returncode == 1
+    assert "service 'model'" in done.stderr and "warm-up 'tests.apps.startup:broken_warmup' failed" in done.stderr
+    # The traceback's end is in the message, and the log it came from is still there.
+    assert "RuntimeError: the model file is missing: /nowhere/model.bin" in done.stderr
+    kept = Path(re.search(r"last lines of (\S+model\.log) \(kept\)", done.stderr).group(1))
+    assert "Traceback" in kept.read_text() and "broken_warmup" in kept.read_text()
+    assert f"logs kept in {kept.parent.parent}" in done.stderr and kept.is_relative_to(tmp_path)
+
+
+def test_startup_failure_to_import_a_service_keeps_the_logs(tmp_path: Path) -> None:
+    app = _app(tmp_path, "{'gone': {'prefix': '/gone', 'target': 'tests.apps.no_such_module:answer'}}")
+    done = subprocess.run([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert done.returncode == 1
+    assert "cannot import 'tests.apps.no_such_module:answer'" in done.stderr
+    kept = Path(re.search(r"last lines of (\S+gone\.log) \(kept\)", done.stderr).group(1))
+    assert "ModuleNotFoundError" in kept.read_text() and kept.is_relative_to(tmp_path)
+
+
+def test_startup_ctrl_c_while_starting_stops_everything_and_keeps_nothing(tmp_path: Path) -> None:
+    release, log = tmp_path / "release", tmp_path / "run.log"
+    proc = _run(_app(tmp_path, HELD), log, STARTUP_RELEASE=str(release))
+    wait_for(lambda: "held waiting for the test" in log.read_text(), timeout_s=60, message="the warm-up")
+    run_dir = Path(re.search(r"config (\S+)/envoy\.yaml", log.read_text()).group(1))
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 130
+    assert "puma: interrupted" in log.read_text() and "Traceback" not in log.read_text()
+    assert not run_dir.exists()  # an interrupt is no failure: nothing kept
+
+
+def test_startup_supervisor_killed_takes_its_service_processes_along(tmp_path: Path) -> None:
+    log = tmp_path / "run.log"
+    proc = _run(_app(tmp_path, "{'quick': {'prefix': '/quick', 'target': 'tests.apps.startup:answer', "
+                               "'instances': 2}}"), log, TMPDIR=str(tmp_path))  # a killed run cannot clean up
+    wait_for(lambda: "serving at" in log.read_text(), timeout_s=60, message="serving")
+    envoy_pid = int(re.search(r"envoy started \(pid (\d+)\)", log.read_text()).group(1))
+    proc.kill()
+    proc.wait()
+    try:
+        # Zygotes see their stdin close, stop their instances and exit; the fork server follows.
+        wait_for(lambda: not _processes_of(proc.pid), timeout_s=15, message="the service processes to exit")
+    finally:
+        os.kill(envoy_pid, signal.SIGKILL)  # Envoy is not the supervisor's child to take along
+
+
+def _processes_of(supervisor: int) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if ("puma.worker" in cmdline or "puma.forkserver" in cmdline) and \
+                f"PUMA_SUPERVISOR_PID={supervisor}".encode() in environ:
+            found.append(cmdline)
+    return found
+
+
+def _deployment(warmup: str, timeout_s: float) -> Deployment:
+    return Deployment(parse_config({"puma_services": {"slow": {
+        "prefix": "/slow", "target": "tests.apps.startup:answer", "warmup": f"tests.apps.startup:{warmup}"}}}),
+        startup_timeout_s=timeout_s)
+
+
+def test_startup_timeout_counts_from_a_warmups_last_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STARTUP_WORK_S", "3")  # longer than the timeout, but reporting as it goes
+    with _deployment("long_but_reporting", timeout_s=1.5) as mesh:
+        assert httpx.post(mesh.url + "/slow", json={}).status_code == 200
+
+
+def test_startup_timeout_stops_a_silent_warmup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("STARTUP_WORK_S", "30")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the kept logs go
+    mesh = _deployment("long_and_silent", timeout_s=1.0)
+    with pytest.raises(PumaStartError, match=r"services \['slow'\] did not start within 1 s of their last progress"):
+        mesh.start()
+    assert mesh.keep_logs and (mesh.run_dir / "logs" / "slow.log").exists()
+    assert mesh.run_dir.is_relative_to(tmp_path)
