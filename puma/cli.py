@@ -54,9 +54,12 @@ def _parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", help="print the Envoy config for an app (validates with envoy --mode validate)")
     render.add_argument("app", type=Path)
-    render.add_argument("--target", choices=["local", "compose"], default="local",
-                        help="local: instances on 127.0.0.1 ports; compose: one DNS name per service (port 8000)")
-    render.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    render.add_argument("--target", choices=["local", "compose", "kubernetes"], default="local",
+                        help="local: instances on 127.0.0.1 ports; compose: one DNS name per service (port 8000); "
+                             "kubernetes: manifests for `kubectl apply -f DIR` (see --out)")
+    render.add_argument("--out", type=Path, help="write to this file instead of stdout "
+                                                 "(kubernetes: this directory, one file per component)")
+    _add_kubernetes_options(render)
     render.set_defaults(func=cmd_render)
 
     status = sub.add_parser("status", help="services, instances, in-flight, requests/s and p50/p99 of a running deployment")
@@ -186,6 +189,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
 def cmd_render(args: argparse.Namespace) -> None:
     load_app(args.app)
     config = default_app.resolved_config()
+    if args.target == "kubernetes":
+        return _render_kubernetes(args, config)
     if args.target == "compose":
         config = config.model_copy(update={"listener": config.listener.model_copy(update={"host": "0.0.0.0"})})
         endpoints = {name: [(name, 8000)] for name in config.puma_services}
@@ -197,6 +202,60 @@ def cmd_render(args: argparse.Namespace) -> None:
         args.out.write_text(text)
     else:
         sys.stdout.write(text)
+
+
+def _add_kubernetes_options(render: argparse.ArgumentParser) -> None:
+    from .kubernetes import AUTOSCALE_ON, DEFAULT_IMAGE
+
+    k8s = render.add_argument_group("kubernetes target")
+    k8s.add_argument("--image", default=DEFAULT_IMAGE,
+                     help=f"the app's container image, for Envoy, services and jobs (default {DEFAULT_IMAGE})")
+    k8s.add_argument("--namespace", default="puma", help="Kubernetes namespace of every object (default puma)")
+    k8s.add_argument("--secret", default="puma", help="Secret holding PUMA_SECRET and the app's settings, "
+                                                      "read by every pod (default puma)")
+    k8s.add_argument("--autoscale-on", choices=AUTOSCALE_ON, default="cpu",
+                     help="what each HorizontalPodAutoscaler scales on: cpu (default), or in-flight "
+                          "requests at Envoy (needs a metrics adapter; see README)")
+    k8s.add_argument("--envoy-replicas", type=int, default=2, help="front Envoy pods (default 2)")
+    k8s.add_argument("--cluster-domain", default="cluster.local", help="the cluster's DNS domain (default cluster.local)")
+
+
+def _render_kubernetes(args: argparse.Namespace, config: Any) -> None:
+    from . import kubernetes
+
+    app = args.app.resolve()
+    try:
+        app_in_image = app.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        app_in_image = args.app.as_posix()
+        log.warning("%s is outside the current directory: the image must hold it at that path", args.app)
+    options = kubernetes.Options(app=app_in_image, image=args.image, namespace=args.namespace,
+                                 secret=args.secret, cluster_domain=args.cluster_domain,
+                                 autoscale_on=args.autoscale_on, envoy_replicas=args.envoy_replicas)
+    manifests = kubernetes.render(config, options)
+    files = kubernetes.files(manifests)
+    if manifests.not_mapped:
+        print(f"puma: {len(manifests.not_mapped)} config key(s) not mapped to Kubernetes:", file=sys.stderr)
+        for path, why in manifests.not_mapped:
+            print(f"  {path}: {why}", file=sys.stderr)
+    if args.out is None:
+        sys.stdout.write("---\n".join(files.values()))
+        return
+    _write_manifests(args.out, files)
+
+
+def _write_manifests(out: Path, files: dict[str, str]) -> None:
+    from .kubernetes import HEADER
+
+    if out.exists() and not out.is_dir():
+        raise PumaError(f"--out {out} is a file; the kubernetes target writes a directory of manifests")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in sorted(out.glob("*.yaml")):  # a service removed from the config leaves no file behind
+        if old.name not in files and old.read_text().startswith(HEADER):
+            old.unlink()
+    for name, text in files.items():
+        (out / name).write_text(text)
+    print(f"wrote {len(files)} files to {out}/ (kubectl apply -f {out})", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> None:
