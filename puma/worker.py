@@ -168,7 +168,8 @@ def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: i
     kwargs = {"content_types": content_types} if content_types else {}
     app = build_app(args.service, fn, max_body_bytes=args.max_body_bytes, counters=counters,
                     info=lambda: {"pid": os.getpid(), "instance": instance_id}, **kwargs)
-    server = create_server(app, sockets=[sock], threads=args.threads, ident="puma",
+    channels: dict[int, Any] = {}  # waitress's map of this server's connections
+    server = create_server(app, map=channels, sockets=[sock], threads=args.threads, ident="puma",
                            max_request_body_size=args.max_body_bytes + 1, channel_timeout=120,
                            connection_limit=1000, clear_untrusted_proxy_headers=True,
                            # Keep bodies up to 64 MB in memory: waitress would spill anything over
@@ -176,7 +177,7 @@ def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: i
                            # app already holds it in memory and the peer is the local Envoy.
                            inbuf_overflow=min(args.max_body_bytes + 1, BUFFER_IN_MEMORY_BYTES),
                            outbuf_overflow=BUFFER_IN_MEMORY_BYTES)
-    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(counters, args.drain_timeout_s))
+    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(counters, channels, args.drain_timeout_s))
     server.run()
 
 
@@ -209,13 +210,24 @@ def _run_as_batch() -> None:
                     os.getpid(), exc)
 
 
-def _drain_then_exit(counters: Counters, drain_timeout_s: float) -> None:
+def _drain_then_exit(counters: Counters, channels: dict[int, Any], drain_timeout_s: float) -> None:
     # Envoy stopped routing here before the SIGTERM; let requests already inside finish.
     def drain() -> None:
+        deadline = time.monotonic() + drain_timeout_s
         counters.wait_idle(drain_timeout_s)
+        # A request counts as done when the app returns, but its reply may still wait in waitress's
+        # buffers for the main loop to send it: exit only once every connection has sent everything.
+        while not _all_sent(channels) and time.monotonic() < deadline:
+            time.sleep(0.005)
         os._exit(0)
 
     threading.Thread(target=drain, daemon=True).start()
+
+
+def _all_sent(channels: dict[int, Any]) -> bool:
+    """No connection has a request being served or bytes not yet handed to the kernel."""
+    return not any(getattr(ch, "requests", None) or getattr(ch, "total_outbufs_len", 0)
+                   for ch in list(channels.values()))
 
 
 def _die_with_parent() -> None:
