@@ -368,3 +368,65 @@ def test_config_jobs_errors_name_the_fix(jobs, words):
     with pytest.raises(PumaConfigError, match="jobs") as err:
         parse_config({"jobs": jobs})
     assert words in str(err.value)
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def _puma(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "puma.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+def _app(tmp_path: Path, services: dict) -> Path:
+    app = tmp_path / "app.py"
+    app.write_text("from puma import puma_config, puma_service, puma_start\n"
+                   f"puma_config({{'puma_services': {services!r}}})\n"
+                   f"puma_service({{name: 'os.path:join' for name in {list(services)!r}}})\n"
+                   "if __name__ == '__main__':\n    puma_start()\n")
+    return app
+
+
+def test_kubernetes_cli_reports_unmapped_keys_on_stderr_and_writes_the_directory(tmp_path):
+    _app(tmp_path, {"crunch": {"prefix": "/crunch", "cpu_bound": True}, "web": "/"})
+    result = _puma("render", "--target", "kubernetes", "app.py", "--out", "k8s", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 config key(s) not mapped to Kubernetes" in result.stderr
+    assert "puma_services.crunch.cpu_bound: the pod's process still runs SCHED_BATCH" in result.stderr
+    names = sorted(p.name for p in (tmp_path / "k8s").iterdir())
+    assert names == ["00-namespace.yaml", "20-envoy.yaml", "30-service-crunch.yaml", "30-service-web.yaml"]
+    deployment = yaml.safe_load_all((tmp_path / "k8s" / "30-service-crunch.yaml").read_text())
+    assert next(deployment)["spec"]["template"]["spec"]["containers"][0]["command"][2] == "app.py"
+
+
+def test_kubernetes_cli_removes_files_of_services_no_longer_rendered_and_keeps_others(tmp_path):
+    out = tmp_path / "k8s"
+    _app(tmp_path, {"a": "/a", "b": "/b"})
+    assert _puma("render", "--target", "kubernetes", "app.py", "--out", "k8s", cwd=tmp_path).returncode == 0
+    (out / "my-ingress.yaml").write_text("apiVersion: networking.k8s.io/v1\nkind: Ingress\n")
+    _app(tmp_path, {"a": "/a"})
+    assert _puma("render", "--target", "kubernetes", "app.py", "--out", "k8s", cwd=tmp_path).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "00-namespace.yaml", "20-envoy.yaml", "30-service-a.yaml", "my-ingress.yaml"]
+
+
+def test_kubernetes_cli_to_stdout_is_one_multi_document_stream(tmp_path):
+    _app(tmp_path, {"a": {"prefix": "/a", "instances": {"min": 2, "max": 5}}})
+    result = _puma("render", "--target", "kubernetes", "app.py", "--namespace", "shop", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    docs = list(yaml.safe_load_all(result.stdout))
+    assert [d["kind"] for d in docs] == ["Namespace", "ConfigMap", "Deployment", "Service", "PodDisruptionBudget",
+                                         "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"]
+    assert {d["metadata"].get("namespace", d["metadata"]["name"]) for d in docs} == {"shop"}
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--namespace", "Shop"], "--namespace: 'Shop' is not a Kubernetes name"),
+    (["--envoy-replicas", "0"], "--envoy-replicas: 0: run at least one front Envoy"),
+    (["--out", "app.py"], "is a file; the kubernetes target writes a directory"),
+])
+def test_kubernetes_cli_errors_name_the_flag_without_traceback(tmp_path, args, words):
+    _app(tmp_path, {"a": "/a"})
+    result = _puma("render", "--target", "kubernetes", "app.py", *args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert words in result.stderr and "Traceback" not in result.stderr
