@@ -227,3 +227,21 @@ def test_pods_front_prestop_tells_clients_to_reconnect_then_sigterm_stops_it(pod
             assert during.headers["connection"] == "close"  # go to another front pod from now on
         front.proc.send_signal(signal.SIGTERM)
         assert front.proc.wait(10) == 0
+
+
+def test_pods_chatbot_job_prepares_an_empty_database(tmp_path):
+    # The committed Job's steps, in order, with the Secret's DATABASE_URL (here a SQLite file).
+    [job] = yaml.safe_load_all((ROOT / "deploy" / "kubernetes" / "10-jobs.yaml").read_text())
+    pod = job["spec"]["template"]["spec"]
+    steps = pod.get("initContainers", []) + pod["containers"]
+    database = tmp_path / "chatbot.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    for step in steps:
+        assert step["command"][0] == "chatbot"
+        result = subprocess.run([sys.executable, "-m", "chatbot", *step["command"][1:]], capture_output=True,
+                                text=True, cwd=tmp_path, env=env, timeout=300)
+        assert result.returncode == 0, f"{step['name']}: {result.stderr[-2000:]}"
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        assert db.execute("SELECT COUNT(*) FROM movies").fetchone()[0] > 10_000
