@@ -332,13 +332,22 @@ def test_kubernetes_refuses_names_kubernetes_would_refuse(services, path, words)
 
 
 @pytest.mark.parametrize(("options", "path"), [
-    ({"namespace": "My_NS"}, "--namespace"), ({"secret": "-x"}, "--secret"),
+    ({"namespace": "My_NS"}, "--namespace"), ({"namespace": "a.b"}, "--namespace"), ({"secret": "-x"}, "--secret"),
+    ({"secret": "Puma"}, "--secret"), ({"cluster_domain": "cluster_local"}, "--cluster-domain"),
+    ({"image": ""}, "--image"), ({"image": "my app:1"}, "--image"),
     ({"autoscale_on": "memory"}, "--autoscale-on"), ({"envoy_replicas": 0}, "--envoy-replicas"),
 ])
 def test_kubernetes_refuses_bad_options_naming_the_flag(options, path):
     with pytest.raises(PumaConfigError) as err:
         _render({"puma_services": {"a": "/a"}}, **options)
     assert [p for p, _ in err.value.problems] == [path]
+
+
+def test_kubernetes_accepts_dotted_secret_and_cluster_domain():
+    manifests = _render({"puma_services": {"a": "/a"}}, secret="app.settings", cluster_domain="corp.internal")
+    env = _container(_objects(manifests, "Deployment")["a"])["env"]
+    assert env[0]["value"] == "http://envoy.puma.svc.corp.internal:8080"
+    assert env[1]["valueFrom"]["secretKeyRef"]["name"] == "app.settings"
 
 
 # --- config ----------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def render(config: PumaConfig, options: Options) -> Manifests:
     names = kube_names(config, options)
     notes = not_mapped(config, options)
     objects = [namespace_object(options)]
-    objects += job_objects(config, options, names)
+    objects += job_objects(config, options)
     objects += front_objects(config, options, names)
     for name in config.puma_services:
         objects += service_objects(config, name, options, names)

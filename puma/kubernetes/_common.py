@@ -28,6 +28,7 @@ HEADER = "# Rendered by `puma render --target kubernetes` - do not edit by hand.
 NOT_MAPPED = "puma/not-mapped"
 LABEL = "app.kubernetes.io/"
 _DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 @dataclass(frozen=True)
@@ -47,16 +48,9 @@ class Options:
 
 
 def kube_names(config: PumaConfig, options: Options) -> dict[str, str]:
-    """PUMA service name -> its Kubernetes name (lowercase, '_' -> '-'), checked for clashes."""
-    problems: list[tuple[str, str]] = []
-    for what, value in (("--namespace", options.namespace), ("--secret", options.secret)):
-        if not _DNS_1035.match(value):
-            problems.append((what, f"{value!r} is not a Kubernetes name; use lowercase letters, digits "
-                                   "and '-' (up to 63, starting with a letter), e.g. 'puma'"))
-    if options.autoscale_on not in AUTOSCALE_ON:
-        problems.append(("--autoscale-on", f"{options.autoscale_on!r} is not one of {', '.join(AUTOSCALE_ON)}"))
-    if options.envoy_replicas < 1:
-        problems.append(("--envoy-replicas", f"{options.envoy_replicas}: run at least one front Envoy"))
+    """PUMA service name -> its Kubernetes name (lowercase, '_' -> '-'); raises `PumaConfigError`
+    naming each service or option Kubernetes would refuse. `{"My_Api": ...}` -> `{"My_Api": "my-api"}`."""
+    problems = _option_problems(options)
     names: dict[str, str] = {}
     taken = {FRONT: "the front Envoy"}
     for name in config.puma_services:
@@ -72,6 +66,25 @@ def kube_names(config: PumaConfig, options: Options) -> dict[str, str]:
     if problems:
         raise PumaConfigError(problems)
     return names
+
+
+def _option_problems(options: Options) -> list[tuple[str, str]]:
+    problems = []
+    if not _DNS_1035.match(options.namespace):
+        problems.append(("--namespace", f"{options.namespace!r} is not a Kubernetes name; use lowercase "
+                                         "letters, digits and '-' (up to 63, starting with a letter), e.g. 'puma'"))
+    for flag, value, example in (("--secret", options.secret, "puma"),
+                                 ("--cluster-domain", options.cluster_domain, "cluster.local")):
+        if not _DNS_SUBDOMAIN.match(value) or len(value) > 253:
+            problems.append((flag, f"{value!r} is not a DNS name; use lowercase letters, digits, '-' "
+                                   f"and '.', e.g. {example!r}"))
+    if not options.image or any(c.isspace() for c in options.image):
+        problems.append(("--image", f"{options.image!r} is not an image reference; e.g. 'registry.example/app:1.0'"))
+    if options.autoscale_on not in AUTOSCALE_ON:
+        problems.append(("--autoscale-on", f"{options.autoscale_on!r} is not one of {', '.join(AUTOSCALE_ON)}"))
+    if options.envoy_replicas < 1:
+        problems.append(("--envoy-replicas", f"{options.envoy_replicas}: run at least one front Envoy"))
+    return problems
 
 
 def labels(name: str, component: str, options: Options) -> dict[str, str]:

@@ -30,12 +30,19 @@ from ._common import (
 from .services import deployment, pdb
 
 DNS_CLUSTER_TYPE = "type.googleapis.com/envoy.extensions.clusters.dns.v3.DnsCluster"
-
-# --- the front Envoy --------------------------------------------------------------------------
+ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
 
 
 def envoy_config(config: PumaConfig, options: Options) -> dict[str, Any]:
-    """The front Envoy's bootstrap: the compose shape (STRICT_DNS per service) on headless Services."""
+    """The front Envoy's bootstrap: `envoy.bootstrap_static` as for compose (a DNS cluster per service),
+    each resolving the service's headless Service, plus a read-only listener for probes and metrics.
+
+    >>> from puma.config import parse_config
+    >>> doc = envoy_config(parse_config({"puma_services": {"agent": "/agent"}}), Options(app="app.py"))
+    >>> doc["static_resources"]["clusters"][0]["load_assignment"]["endpoints"][0]["lb_endpoints"][0][
+    ...     "endpoint"]["address"]["socket_address"]["address"]
+    'agent.puma.svc.cluster.local'
+    """
     names = kube_names(config, options)
     listener = config.listener.model_copy(update={"host": "0.0.0.0", "port": front_port(config)})
     endpoints = {name: [(service_host(kube, options), SERVICE_PORT)] for name, kube in names.items()}
@@ -67,7 +74,7 @@ def _stats_listener() -> dict[str, Any]:
            "route_config": {"name": "puma_stats", "virtual_hosts": [
                {"name": "puma_stats", "domains": ["*"], "routes": routes}]},
            "http_filters": [{"name": "envoy.filters.http.router", "typed_config": {
-               "@type": envoy._T + "envoy.extensions.filters.http.router.v3.Router"}}]}
+               "@type": ROUTER_TYPE}}]}
     return {"name": "puma_stats", "address": envoy.socket_address("0.0.0.0", STATS_PORT),
             "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager",
                                             "typed_config": hcm}]}]}

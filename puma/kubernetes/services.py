@@ -50,7 +50,8 @@ def _env(config: PumaConfig, options: Options) -> dict[str, Any]:
     return {"env": env, "envFrom": [{"secretRef": {"name": options.secret, "optional": True}}]}
 
 
-def job_objects(config: PumaConfig, options: Options, names: Mapping[str, str]) -> list[dict[str, Any]]:
+def job_objects(config: PumaConfig, options: Options) -> list[dict[str, Any]]:
+    """The config's `jobs` as one Job whose steps run in order (init containers, then the last)."""
     if not config.jobs:
         return []
     steps = [{"name": job.name, "image": options.image, "imagePullPolicy": "IfNotPresent",
