@@ -191,6 +191,9 @@ def cmd_render(args: argparse.Namespace) -> None:
     config = default_app.resolved_config()
     if args.target == "kubernetes":
         return _render_kubernetes(args, config)
+    given = [f"--{key.replace('_', '-')}" for key in _KUBERNETES_OPTIONS if getattr(args, key) is not None]
+    if given:
+        raise PumaError(f"{', '.join(given)} only apply to --target kubernetes")
     if args.target == "compose":
         config = config.model_copy(update={"listener": config.listener.model_copy(update={"host": "0.0.0.0"})})
         endpoints = {name: [(name, 8000)] for name in config.puma_services}
@@ -204,20 +207,24 @@ def cmd_render(args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
-def _add_kubernetes_options(render: argparse.ArgumentParser) -> None:
-    from .kubernetes import AUTOSCALE_ON, DEFAULT_IMAGE
+_KUBERNETES_OPTIONS = ("image", "namespace", "secret", "autoscale_on", "envoy_replicas", "cluster_domain")
 
+
+def _add_kubernetes_options(render: argparse.ArgumentParser) -> None:
+    from .kubernetes import AUTOSCALE_ON, Options
+
+    default = Options(app="")
     k8s = render.add_argument_group("kubernetes target")
-    k8s.add_argument("--image", default=DEFAULT_IMAGE,
-                     help=f"the app's container image, for Envoy, services and jobs (default {DEFAULT_IMAGE})")
-    k8s.add_argument("--namespace", default="puma", help="Kubernetes namespace of every object (default puma)")
-    k8s.add_argument("--secret", default="puma", help="Secret holding PUMA_SECRET and the app's settings, "
-                                                      "read by every pod (default puma)")
-    k8s.add_argument("--autoscale-on", choices=AUTOSCALE_ON, default="cpu",
+    k8s.add_argument("--image", help=f"the app's container image, for Envoy, services and jobs "
+                                     f"(default {default.image})")
+    k8s.add_argument("--namespace", help=f"Kubernetes namespace of every object (default {default.namespace})")
+    k8s.add_argument("--secret", help=f"Secret holding PUMA_SECRET and the app's settings, read by every "
+                                      f"pod (default {default.secret})")
+    k8s.add_argument("--autoscale-on", choices=AUTOSCALE_ON,
                      help="what each HorizontalPodAutoscaler scales on: cpu (default), or in-flight "
                           "requests at Envoy (needs a metrics adapter; see README)")
-    k8s.add_argument("--envoy-replicas", type=int, default=2, help="front Envoy pods (default 2)")
-    k8s.add_argument("--cluster-domain", default="cluster.local", help="the cluster's DNS domain (default cluster.local)")
+    k8s.add_argument("--envoy-replicas", type=int, help=f"front Envoy pods (default {default.envoy_replicas})")
+    k8s.add_argument("--cluster-domain", help=f"the cluster's DNS domain (default {default.cluster_domain})")
 
 
 def _render_kubernetes(args: argparse.Namespace, config: Any) -> None:
@@ -229,26 +236,29 @@ def _render_kubernetes(args: argparse.Namespace, config: Any) -> None:
     except ValueError:
         app_in_image = args.app.as_posix()
         log.warning("%s is outside the current directory: the image must hold it at that path", args.app)
-    options = kubernetes.Options(app=app_in_image, image=args.image, namespace=args.namespace,
-                                 secret=args.secret, cluster_domain=args.cluster_domain,
-                                 autoscale_on=args.autoscale_on, envoy_replicas=args.envoy_replicas)
-    manifests = kubernetes.render(config, options)
+    given = {key: getattr(args, key) for key in _KUBERNETES_OPTIONS if getattr(args, key) is not None}
+    manifests = kubernetes.render(config, kubernetes.Options(app=app_in_image, **given))
     files = kubernetes.files(manifests)
     if manifests.not_mapped:
         print(f"puma: {len(manifests.not_mapped)} config key(s) not mapped to Kubernetes:", file=sys.stderr)
         for path, why in manifests.not_mapped:
             print(f"  {path}: {why}", file=sys.stderr)
+    stream = "---\n".join(files.values())
     if args.out is None:
-        sys.stdout.write("---\n".join(files.values()))
-        return
-    _write_manifests(args.out, files)
+        sys.stdout.write(stream)
+    elif args.out.suffix in (".yaml", ".yml") and not args.out.is_dir():
+        args.out.write_text(stream)  # one multi-document file
+        print(f"wrote {len(manifests.objects)} objects to {args.out} (kubectl apply -f {args.out})", file=sys.stderr)
+    else:
+        _write_manifests(args.out, files)
 
 
 def _write_manifests(out: Path, files: dict[str, str]) -> None:
     from .kubernetes import HEADER
 
     if out.exists() and not out.is_dir():
-        raise PumaError(f"--out {out} is a file; the kubernetes target writes a directory of manifests")
+        raise PumaError(f"--out {out} is a file; give a directory (one file per component) or a .yaml "
+                        "file name (one multi-document file)")
     out.mkdir(parents=True, exist_ok=True)
     for old in sorted(out.glob("*.yaml")):  # a service removed from the config leaves no file behind
         if old.name not in files and old.read_text().startswith(HEADER):

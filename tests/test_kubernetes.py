@@ -432,10 +432,26 @@ def test_kubernetes_cli_to_stdout_is_one_multi_document_stream(tmp_path):
 @pytest.mark.parametrize(("args", "words"), [
     (["--namespace", "Shop"], "--namespace: 'Shop' is not a Kubernetes name"),
     (["--envoy-replicas", "0"], "--envoy-replicas: 0: run at least one front Envoy"),
-    (["--out", "app.py"], "is a file; the kubernetes target writes a directory"),
+    (["--out", "app.py"], "is a file; give a directory (one file per component) or a .yaml file name"),
 ])
 def test_kubernetes_cli_errors_name_the_flag_without_traceback(tmp_path, args, words):
     _app(tmp_path, {"a": "/a"})
     result = _puma("render", "--target", "kubernetes", "app.py", *args, cwd=tmp_path)
     assert result.returncode == 1
     assert words in result.stderr and "Traceback" not in result.stderr
+
+
+def test_kubernetes_cli_out_with_a_yaml_name_writes_one_multi_document_file(tmp_path):
+    _app(tmp_path, {"a": "/a"})
+    result = _puma("render", "--target", "kubernetes", "app.py", "--out", "all.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    docs = list(yaml.safe_load_all((tmp_path / "all.yaml").read_text()))
+    assert [d["kind"] for d in docs] == ["Namespace", "ConfigMap", "Deployment", "Service", "PodDisruptionBudget",
+                                         "Deployment", "Service"]
+
+
+def test_kubernetes_options_with_another_target_are_refused(tmp_path):
+    _app(tmp_path, {"a": "/a"})
+    result = _puma("render", "app.py", "--target", "compose", "--namespace", "shop", "--image", "x:1", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "--image, --namespace only apply to --target kubernetes" in result.stderr
