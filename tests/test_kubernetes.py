@@ -203,6 +203,11 @@ def test_kubernetes_pdb_where_a_service_can_run_two_or_more():
                for p in _objects(manifests, "PodDisruptionBudget").values())
     single = _render({"puma_services": {"a": "/a"}}, envoy_replicas=1)
     assert _objects(single, "PodDisruptionBudget") == {}
+    # autoscaling switched off: only `min` ever runs
+    fixed = _render({"puma_services": {"a": {"prefix": "/a", "instances": {"min": 1, "max": 4},
+                                             "autoscale": {"enabled": False}}}}, envoy_replicas=1)
+    assert _objects(fixed, "PodDisruptionBudget") == {} and _objects(fixed, "HorizontalPodAutoscaler") == {}
+    assert _objects(fixed, "Deployment")["a"]["spec"]["replicas"] == 1
 
 
 def test_kubernetes_envoy_clusters_resolve_headless_services_and_keep_traffic_settings():

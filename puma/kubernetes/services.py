@@ -77,15 +77,16 @@ def service_objects(config: PumaConfig, name: str, options: Options,
     service = config.puma_services[name]
     kube = names[name]
     replicas = None if service.autoscaled else service.instances.min  # the HPA owns replicas
+    most = service.instances.upper if service.autoscaled else service.instances.min
     objects = [deployment(kube, "service", options, _service_pod(config, name, kube, options),
-                           replicas=replicas, spread=service.instances.upper >= 2)]
+                          replicas=replicas, spread=most >= 2)]
     objects.append({"apiVersion": "v1", "kind": "Service", "metadata": meta(kube, "service", options),
                     # Headless: DNS answers with every ready pod, and Envoy balances over them.
                     "spec": {"clusterIP": "None", "selector": selector(kube, options),
                              "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http"}]}})
     if service.autoscaled:
         objects.append(_hpa(name, kube, service, options))
-    if service.instances.upper >= 2:
+    if most >= 2:
         objects.append(pdb(kube, "service", options))
     return objects
 
