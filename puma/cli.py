@@ -162,6 +162,9 @@ def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_run(args: argparse.Namespace) -> None:
     load_app(args.app)
+    jobs = [" ".join(job.get("command", [])) for job in default_app.config_data.get("jobs", [])]
+    if jobs:  # said, not silently skipped
+        log.info("the config's jobs run on container targets only; run them yourself first: %s", "; ".join(jobs))
     default_app.run(**_listener_overrides(args))
 
 
