@@ -57,8 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--target", choices=["local", "compose", "kubernetes"], default="local",
                         help="local: instances on 127.0.0.1 ports; compose: one DNS name per service (port 8000); "
                              "kubernetes: manifests for `kubectl apply -f DIR` (see --out)")
-    render.add_argument("--out", type=Path, help="write to this file instead of stdout "
-                                                 "(kubernetes: this directory, one file per component)")
+    render.add_argument("--out", type=Path, help="write to this file instead of stdout (kubernetes: a "
+                                                 "directory, one file per component, or one FILE.yaml)")
     _add_kubernetes_options(render)
     render.set_defaults(func=cmd_render)
 
@@ -226,8 +226,8 @@ def _add_kubernetes_options(render: argparse.ArgumentParser) -> None:
     k8s.add_argument("--autoscale-on", choices=AUTOSCALE_ON,
                      help="what each HorizontalPodAutoscaler scales on: cpu (default), or in-flight "
                           "requests at Envoy (needs a metrics adapter; see README)")
-    k8s.add_argument("--envoy-replicas", type=int, help=f"front Envoy pods (default {default.envoy_replicas})")
-    k8s.add_argument("--cluster-domain", help=f"the cluster's DNS domain (default {default.cluster_domain})")
+    k8s.add_argument("--envoy-replicas", type=int, metavar="N", help=f"front Envoy pods (default {default.envoy_replicas})")
+    k8s.add_argument("--cluster-domain", metavar="DOMAIN", help=f"the cluster's DNS domain (default {default.cluster_domain})")
 
 
 def _render_kubernetes(args: argparse.Namespace, config: Any) -> None:
