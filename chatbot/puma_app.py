@@ -3,20 +3,31 @@
 Five dialog services (plus the page, the survey and the bridge to the legacy server), each its
 own Envoy-routed cluster; the handlers are in `chatbot/services.py`. Instances: agent 3 (it runs
 understanding, the CPU-heavy part of a turn), policy 2 (two for availability), the rest 1.
+`resources` (container targets) follow measured memory: agent and db instances hold ~300 MB
+(the understander, the catalogue and recommender), the others under 80 MB. `jobs` prepare the
+database before the services serve (a Kubernetes Job; `make run` runs the same commands).
 """
 
 from chatbot.settings import puma_dynamodb_config
 from puma import puma_config, puma_service, puma_start
 
+_SMALL = {"cpu": "100m", "memory_mib": 192}
 CONFIG = {"puma_services": {
     "agent": {"prefix": "/agent", "instances": 3, "idempotent": True, "timeout_s": 30,
-              "max_body_bytes": 64 * 1024, "warmup": "chatbot.services:warm_agent"},
-    "listener": {"prefix": "/listener", "max_body_bytes": 64 * 1024, "warmup": "chatbot.services:warm_listener"},
-    "policy": {"prefix": "/policy", "instances": 2, "idempotent": True},
-    "sentiment": {"prefix": "/sentiment", "idempotent": True, "warmup": "chatbot.services:warm_sentiment"},
-    "db": {"prefix": "/db", "idempotent": True, "threads": 16, "warmup": "chatbot.services:warm_db"},
-    "web": "/", "survey": "/survey", "legacy": "/legacy",
-}, **puma_dynamodb_config()}
+              "max_body_bytes": 64 * 1024, "warmup": "chatbot.services:warm_agent",
+              "resources": {"cpu": "500m", "memory_mib": 512}},
+    "listener": {"prefix": "/listener", "max_body_bytes": 64 * 1024, "warmup": "chatbot.services:warm_listener",
+                 "resources": _SMALL},
+    "policy": {"prefix": "/policy", "instances": 2, "idempotent": True, "resources": _SMALL},
+    "sentiment": {"prefix": "/sentiment", "idempotent": True, "warmup": "chatbot.services:warm_sentiment",
+                  "resources": _SMALL},
+    "db": {"prefix": "/db", "idempotent": True, "threads": 16, "warmup": "chatbot.services:warm_db",
+           "resources": {"cpu": "250m", "memory_mib": 512}},
+    "web": {"prefix": "/", "resources": _SMALL}, "survey": {"prefix": "/survey", "resources": _SMALL},
+    "legacy": {"prefix": "/legacy", "resources": _SMALL},
+}, "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"]},
+            {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"]}],
+   **puma_dynamodb_config()}
 SERVICES = {name: f"chatbot.services:{name}" for name in ("agent", "listener", "policy", "sentiment", "db")}
 SERVICES |= {"web": "chatbot.webapp:serve_static", "survey": "chatbot.webapp:survey",
              "legacy": "chatbot.webapp:legacy_bridge"}

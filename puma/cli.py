@@ -61,11 +61,15 @@ def _parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", help="print the Envoy config for an app (validates with envoy --mode validate)",
                             description="Print the Envoy bootstrap config APP.py's services render to: one "
-                                        "self-contained YAML file (static clusters), e.g. for docker-compose.")
+                                        "self-contained YAML file (static clusters), e.g. for docker-compose; "
+                                        "or, with --target kubernetes, manifests for `kubectl apply -f DIR`.")
     render.add_argument("app", type=Path, help=APP_HELP)
-    render.add_argument("--target", choices=["local", "compose"], default="local",
-                        help="local: instances on 127.0.0.1 ports; compose: one DNS name per service (port 8000)")
-    render.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    render.add_argument("--target", choices=["local", "compose", "kubernetes"], default="local",
+                        help="local: instances on 127.0.0.1 ports; compose: one DNS name per service (port 8000); "
+                             "kubernetes: manifests for `kubectl apply -f DIR` (see --out)")
+    render.add_argument("--out", type=Path, help="write to this file instead of stdout (kubernetes: a "
+                                                 "directory, one file per component, or one FILE.yaml)")
+    _add_kubernetes_options(render)
     render.set_defaults(func=cmd_render)
 
     status = sub.add_parser("status", help="services, instances, in-flight, requests/s, p50/p99 and errors of a running deployment",
@@ -178,6 +182,9 @@ def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_run(args: argparse.Namespace) -> None:
     load_app(args.app)
+    jobs = [" ".join(job.get("command", [])) for job in default_app.config_data.get("jobs", [])]
+    if jobs:  # said, not silently skipped
+        log.info("the config's jobs run on container targets only; run them yourself first: %s", "; ".join(jobs))
     default_app.run(**_listener_overrides(args))
 
 
@@ -205,6 +212,11 @@ def cmd_worker(args: argparse.Namespace) -> None:
 def cmd_render(args: argparse.Namespace) -> None:
     load_app(args.app)
     config = default_app.resolved_config()
+    if args.target == "kubernetes":
+        return _render_kubernetes(args, config)
+    given = [f"--{key.replace('_', '-')}" for key in _KUBERNETES_OPTIONS if getattr(args, key) is not None]
+    if given:
+        raise PumaError(f"{', '.join(given)} only apply to --target kubernetes")
     if args.target == "compose":
         config = config.model_copy(update={"listener": config.listener.model_copy(update={"host": "0.0.0.0"})})
         endpoints = {name: [(name, 8000)] for name in config.puma_services}
@@ -216,6 +228,67 @@ def cmd_render(args: argparse.Namespace) -> None:
         args.out.write_text(text)
     else:
         sys.stdout.write(text)
+
+
+_KUBERNETES_OPTIONS = ("image", "namespace", "secret", "autoscale_on", "envoy_replicas", "cluster_domain")
+
+
+def _add_kubernetes_options(render: argparse.ArgumentParser) -> None:
+    from .kubernetes import AUTOSCALE_ON, Options
+
+    default = Options(app="")
+    k8s = render.add_argument_group("kubernetes target")
+    k8s.add_argument("--image", help=f"the app's container image, for Envoy, services and jobs "
+                                     f"(default {default.image})")
+    k8s.add_argument("--namespace", help=f"Kubernetes namespace of every object (default {default.namespace})")
+    k8s.add_argument("--secret", help=f"Secret holding PUMA_SECRET and the app's settings, read by every "
+                                      f"pod (default {default.secret})")
+    k8s.add_argument("--autoscale-on", choices=AUTOSCALE_ON,
+                     help="what each HorizontalPodAutoscaler scales on: cpu (default), or in-flight "
+                          "requests at Envoy (needs a metrics adapter; see README)")
+    k8s.add_argument("--envoy-replicas", type=int, metavar="N", help=f"front Envoy pods (default {default.envoy_replicas})")
+    k8s.add_argument("--cluster-domain", metavar="DOMAIN", help=f"the cluster's DNS domain (default {default.cluster_domain})")
+
+
+def _render_kubernetes(args: argparse.Namespace, config: Any) -> None:
+    from . import kubernetes
+
+    app = args.app.resolve()
+    try:
+        app_in_image = app.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        app_in_image = args.app.as_posix()
+        log.warning("%s is outside the current directory: the image must hold it at that path", args.app)
+    given = {key: getattr(args, key) for key in _KUBERNETES_OPTIONS if getattr(args, key) is not None}
+    manifests = kubernetes.render(config, kubernetes.Options(app=app_in_image, **given))
+    files = kubernetes.files(manifests)
+    if manifests.not_mapped:
+        print(f"puma: {len(manifests.not_mapped)} config key(s) not mapped to Kubernetes:", file=sys.stderr)
+        for path, why in manifests.not_mapped:
+            print(f"  {path}: {why}", file=sys.stderr)
+    stream = "---\n".join(files.values())
+    if args.out is None:
+        sys.stdout.write(stream)
+    elif args.out.suffix in (".yaml", ".yml") and not args.out.is_dir():
+        args.out.write_text(stream)  # one multi-document file
+        print(f"wrote {len(manifests.objects)} objects to {args.out} (kubectl apply -f {args.out})", file=sys.stderr)
+    else:
+        _write_manifests(args.out, files)
+
+
+def _write_manifests(out: Path, files: dict[str, str]) -> None:
+    from .kubernetes import HEADER
+
+    if out.exists() and not out.is_dir():
+        raise PumaError(f"--out {out} is a file; give a directory (one file per component) or a .yaml "
+                        "file name (one multi-document file)")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in sorted(out.glob("*.yaml")):  # a service removed from the config leaves no file behind
+        if old.name not in files and old.read_text().startswith(HEADER):
+            old.unlink()
+    for name, text in files.items():
+        (out / name).write_text(text)
+    print(f"wrote {len(files)} files to {out}/ (kubectl apply -f {out})", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> None:

@@ -39,6 +39,8 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 # instance is closing at that moment (Envoy's "503 UC" on routes it may not retry).
 INSTANCE_IDLE_TIMEOUT_S = 120.0
 UPSTREAM_IDLE_TIMEOUT_S = 60.0
+_DNS_LABEL = re.compile(r"^[a-z]([a-z0-9\-]{0,38}[a-z0-9])?$")
+_CPU = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m)?\s*$")
 
 
 def _seconds(value: Any) -> Any:
@@ -52,6 +54,21 @@ def _seconds(value: Any) -> Any:
 
 
 Seconds = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
+
+
+def _cores(value: Any) -> Any:
+    """CPU may be a number of cores (0.5) or a Kubernetes quantity string ("500m", "2")."""
+    if isinstance(value, str):
+        match = _CPU.match(value)
+        if not match:
+            raise ValueError(f"{value!r} is not a CPU amount; write cores (0.5) or millicores ('500m')")
+        return float(match.group(1)) / (1000 if match.group(2) else 1)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 256:
+        raise ValueError(f"{value} cores is more than a node has; for millicores write '{value}m'")
+    return value
+
+
+Cores = Annotated[float, BeforeValidator(_cores), Field(ge=0.001, le=256)]
 
 
 class _Model(BaseModel):
@@ -101,6 +118,8 @@ class Autoscale(_Model):
     target_in_flight: float = Field(2.0, gt=0)
     upscale_delay_s: Seconds = 0.5
     downscale_delay_s: Seconds = 10.0
+    target_cpu_percent: int = Field(70, ge=1, le=1000, description="Kubernetes HPA only: average CPU "
+                                    "use per pod as a percentage of its resources.cpu request")
 
 
 class CircuitBreaker(_Model):
@@ -119,6 +138,25 @@ class HealthCheck(_Model):
     timeout_s: Seconds = 1.0
     unhealthy_threshold: int = Field(2, ge=1)
     healthy_threshold: int = Field(1, ge=1)
+
+
+class Resources(_Model):
+    """What one instance needs, for container targets (Kubernetes requests and limits); the process
+    backend does not enforce it. Memory limit defaults to the request; no CPU limit unless given."""
+
+    cpu: Cores = 0.25
+    memory_mib: int = Field(256, ge=4)
+    cpu_limit: Cores | None = None
+    memory_limit_mib: int | None = Field(None, ge=4)
+
+    @model_validator(mode="after")
+    def _limits_not_below_requests(self) -> Resources:
+        if self.cpu_limit is not None and self.cpu_limit < self.cpu:
+            raise ValueError(f"cpu_limit {self.cpu_limit:g} is below cpu ({self.cpu:g}); raise the limit or lower cpu")
+        if self.memory_limit_mib is not None and self.memory_limit_mib < self.memory_mib:
+            raise ValueError(f"memory_limit_mib {self.memory_limit_mib} is below memory_mib ({self.memory_mib}); "
+                             "raise the limit or lower memory_mib")
+        return self
 
 
 class Service(_Model):
@@ -141,6 +179,7 @@ class Service(_Model):
     autoscale: Autoscale | None = Field(None, description="default: on when instances.max > instances.min")
     circuit_breaker: CircuitBreaker = CircuitBreaker()
     health_check: HealthCheck | None = Field(None, description="Envoy active health checks (opt-in; PUMA already admits only healthy instances and ejects failing ones)")
+    resources: Resources = Resources()
 
     @property
     def autoscaled(self) -> bool:
@@ -229,6 +268,33 @@ class DynamoDB(_Model):
         return self
 
 
+class Job(_Model):
+    """A command run to completion before the services take traffic (a migration, a data load).
+
+    Container targets run `jobs` in order (Kubernetes: one Job, each step an init container);
+    the process backend does not run them: run the commands yourself before `puma run`.
+    """
+
+    name: str
+    command: list[str] = Field(description="argv, run without a shell, e.g. ['chatbot', 'db', 'upgrade']")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_dns_label(cls, value: str) -> str:
+        if not _DNS_LABEL.match(value):
+            raise ValueError(f"{value!r} is not a job name; use lowercase letters, digits and '-' "
+                             "(up to 40, starting with a letter), e.g. 'migrate'")
+        return value
+
+    @field_validator("command")
+    @classmethod
+    def _command_is_argv(cls, value: list[str]) -> list[str]:
+        if not value or not all(arg.strip() for arg in value):
+            raise ValueError(f"{value!r} is not a command; give its arguments as a list of non-empty "
+                             "strings, e.g. ['chatbot', 'db', 'upgrade']")
+        return value
+
+
 class RouteConfig(_Model):
     name: str = "puma"
     virtual_host: str = "puma"
@@ -270,6 +336,17 @@ class PumaConfig(_Model):
     # thousand requests/s, more than Python instances on a small machine serve; raise it when Envoy
     # itself is the bottleneck.
     envoy_concurrency: int = Field(1, ge=1, le=256, description="Envoy worker threads (--concurrency)")
+    jobs: list[Job] = Field(default_factory=list, description="run to completion, in order, before the "
+                            "services serve (container targets only)")
+
+    @field_validator("jobs")
+    @classmethod
+    def _job_names_unique(cls, jobs: list[Job]) -> list[Job]:
+        names = [job.name for job in jobs]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"job name(s) {twice} used more than once; give each job its own name")
+        return jobs
 
     @field_validator("puma_services")
     @classmethod

@@ -237,9 +237,12 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
                               content_types=",".join(service.content_types),
                               drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound)
+    fn = targets.load(service.target)
+    if service.warmup:  # as the zygote does, before the port opens: readiness waits for it
+        targets.load(service.warmup)()
     sock = socket.create_server((host, port), backlog=1024, reuse_port=False)
     log.warning("serving %s (%s) on %s:%d", name, service.target, host, port)
-    serve(args, targets.load(service.target), sock, instance_id=1)
+    serve(args, fn, sock, instance_id=1)
 
 
 def _run_as_batch() -> None:
