@@ -227,7 +227,8 @@ def test_kubernetes_envoy_clusters_resolve_headless_services_and_keep_traffic_se
     routes = {r["name"]: r for r in doc["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]
               ["typed_config"]["route_config"]["virtual_hosts"][0]["routes"]}
     assert routes["agent"]["route"]["timeout"] == "30.000s"
-    assert "5xx" in routes["agent"]["route"]["retry_policy"]["retry_on"]
+    retry_on = routes["agent"]["route"]["retry_policy"]["retry_on"].split(",")
+    assert "gateway-error" in retry_on and "reset" in retry_on and "5xx" not in retry_on  # never a 500
     assert routes["policy"]["route"]["hash_policy"] == [{"header": {"header_name": "x-session-id"}}]
     assert doc["admin"]["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": 9911}
 
