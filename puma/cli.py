@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import os
-import runpy
 import sys
 import urllib.error
 import urllib.request
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import envoy
-from .app import default_app
+from .app import App
 from .errors import PumaError
 
 log = logging.getLogger("puma")
@@ -157,18 +156,13 @@ def _int_list(text: str) -> list[int]:
     return values
 
 
-def load_app(path: Path) -> None:
-    """Execute the app script as __main__ with puma_start() only recording, so we can start it here."""
-    if not path.is_file():
-        raise PumaError(f"no such app script: {path}")
-    default_app.collect_only = True
-    sys.path.insert(0, str(path.resolve().parent))
-    runpy.run_path(str(path), run_name="__main__")
-    default_app.collect_only = False
+def load_app(path: Path) -> App:
+    """The app the script declares (run as __main__ with puma_start() only recording)."""
+    return App.load(path)
 
 
-def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    listener = dict(default_app.config_data.get("listener", {}))
+def _listener_overrides(app: App, args: argparse.Namespace) -> dict[str, Any]:
+    listener = dict(app.config_data.get("listener", {}))
     if args.host:
         listener["host"] = args.host
     if args.port is not None:
@@ -177,13 +171,12 @@ def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    load_app(args.app)
-    default_app.run(**_listener_overrides(args))
+    app = load_app(args.app)
+    app.run(**_listener_overrides(app, args))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    load_app(args.app)
-    config = default_app.resolved_config()
+    config = load_app(args.app).resolved_config()
     if args.service not in config.puma_services:
         raise PumaError(f"no service {args.service!r} in {args.app}; services: {sorted(config.puma_services)}")
     from .client import ENV_SERVICES
@@ -203,8 +196,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
-    load_app(args.app)
-    config = default_app.resolved_config()
+    config = _with_marks(load_app(args.app).resolved_config())
     if args.target == "compose":
         config = config.model_copy(update={"listener": config.listener.model_copy(update={"host": "0.0.0.0"})})
         endpoints = {name: [(name, 8000)] for name in config.puma_services}
@@ -216,6 +208,22 @@ def cmd_render(args: argparse.Namespace) -> None:
         args.out.write_text(text)
     else:
         sys.stdout.write(text)
+
+
+def _with_marks(config: Any) -> Any:
+    """`config` with the methods its targets mark `@puma.idempotent` (as a zygote reports them)."""
+    from .endpoints import marks
+
+    for name, service in config.puma_services.items():
+        if service.target is None or service.retries_all:
+            continue
+        try:
+            found = marks(service.target)
+        except Exception as exc:  # noqa: BLE001 - rendering must not need every service's dependencies
+            log.warning("cannot import %s to read its @idempotent marks (%s); config's marks only", service.target, exc)
+            continue
+        config = config.replace_service(name, service.with_idempotent(found))
+    return config
 
 
 def cmd_status(args: argparse.Namespace) -> None:
