@@ -19,6 +19,7 @@ JSON-able by `to_json` (dataclasses, models, tuples, sets, dates...).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing
 from collections.abc import Callable, Mapping
@@ -32,7 +33,7 @@ from .errors import PumaConfigError, PumaError
 
 REQUEST_NAMES = ("request", "req")
 """An unannotated first parameter of these names takes the whole `puma.Request` (the older form)."""
-_MISSING = ("missing_argument", "missing_positional_only_argument", "missing_keyword_only_argument")
+_MISSING = ("missing", "missing_argument", "missing_positional_only_argument", "missing_keyword_only_argument")
 _VALUE_CHARS = 80
 
 
@@ -64,7 +65,7 @@ class Binding:
         """The binding of `fn`; `PumaConfigError` naming the parameter when a hint cannot be read
         from JSON (annotate it with a JSON type, a dataclass or a pydantic model)."""
         name = name or getattr(fn, "__qualname__", None) or repr(fn)
-        if not inspect.isroutine(fn) and callable(fn) and inspect.isroutine(type(fn).__call__):
+        if not inspect.isroutine(fn) and not isinstance(fn, functools.partial) and callable(fn):
             fn = fn.__call__  # a callable object: its __call__ (validate_call takes routines only)
         signature = inspect.signature(fn)
         hints = _hints(fn)

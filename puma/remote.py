@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from . import client
+from .binding import to_json
 from .codec import encode_json
 from .endpoints import INTERFACE_PATH
 
@@ -59,13 +60,13 @@ class _Method:
         if self.asynchronous:
             return self._acall(fields)
         url = client.service_url(self.service, self.path)
-        body = encode_json(fields).encode()
+        body = _encoded(fields)
         timeout_s = self.timeout_s if self.timeout_s is not None else 30.0
         result = client.exchange(self.service, url, "POST", body, client.JSON_HEADERS, timeout_s)
         return result if self.returns is None else self.returns.validate_python(result)
 
     async def _acall(self, fields: dict[str, Any]) -> Any:
-        result = await client.acall(self.service, fields, path=self.path, timeout_s=self.timeout_s)
+        result = await client.acall(self.service, to_json(fields), path=self.path, timeout_s=self.timeout_s)
         return result if self.returns is None else self.returns.validate_python(result)
 
     def _fields(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -153,6 +154,13 @@ def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bo
         return _Method(service, "", spec, timeout_s=timeout_s, asynchronous=asynchronous)
     raise TypeError(f"puma.remote({service!r}, spec): spec must be a class, a Protocol or a function, "
                     f"not {type(spec).__name__}")
+
+
+def _encoded(fields: dict[str, Any]) -> bytes:
+    try:
+        return encode_json(fields).encode()
+    except TypeError:  # a dataclass, a model, a tuple...: as the service's own replies are made JSON
+        return encode_json(to_json(fields)).encode()
 
 
 def _interface(service: str, timeout_s: float | None) -> dict[str, Any]:
