@@ -126,11 +126,28 @@ def _parser() -> argparse.ArgumentParser:
 
     loc = sub.add_parser("loc-report", help="lines of code added, retained and removed between two versions",
                          description="Compare two versions of a program (files or directories) by lines of "
-                                     "code: no blanks, comments or docstrings; matched in order with difflib.")
-    loc.add_argument("old", type=Path, help="the program before (a file or a directory)")
-    loc.add_argument("new", type=Path, help="the program after (a file or a directory)")
+                                     "code: no blanks, comments or docstrings; matched in order with difflib. "
+                                     "With --whole, compare two deployments of one application as wholes: "
+                                     "OLD and NEW are their entry points (a script, or a package with "
+                                     "__main__.py), and every line under --root either one reaches counts.")
+    loc.add_argument("old", type=Path, help="the program before (a file or a directory); with --whole, the "
+                     "old deployment's entry point, e.g. legacy_socket_server")
+    loc.add_argument("new", type=Path, help="the program after; with --whole, the new deployment's entry "
+                     "point, e.g. chatbot/puma_app.py")
     loc.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
     loc.add_argument("--pattern", default="*.py", help="which files of a directory to count (default *.py)")
+    loc.add_argument("--whole", action="store_true", help="compare what each deployment's code reaches, in "
+                     "every file (glue in shared modules included), rather than the two paths' own lines")
+    loc.add_argument("--root", type=Path, default=Path("."), help="with --whole: the application's source "
+                     "root (default: the current directory)")
+    loc.add_argument("--framework", action="append", default=None, metavar="PACKAGE",
+                     help="with --whole: a package that is the framework, not the application (not read; "
+                          "default: puma); repeat for several")
+    loc.add_argument("--apart", action="append", default=[], metavar="LABEL=NAME,...",
+                     help="with --whole: count these new-only definitions (modules or module:qualname "
+                          "prefixes) on their own line as a feature the old deployment has not, e.g. "
+                          "'web UI=chatbot.webapp'; repeat for several")
+    loc.add_argument("--details", action="store_true", help="with --whole: list each added definition")
     loc.set_defaults(func=cmd_loc_report)
     return p
 
@@ -275,11 +292,26 @@ def cmd_bench_proxy(args: argparse.Namespace) -> None:
 def cmd_loc_report(args: argparse.Namespace) -> None:
     from . import locreport
 
+    if args.whole:
+        _whole_loc_report(args)
+        return
     try:
         rows = locreport.report(args.old, args.new, pattern=args.pattern)
     except OSError as exc:
         raise PumaError(str(exc)) from None
     print(locreport.to_json(rows) if args.json else locreport.to_markdown(rows))
+
+
+def _whole_loc_report(args: argparse.Namespace) -> None:
+    from . import locreport, reach
+
+    try:
+        apart = tuple(locreport.Apart.parse(text) for text in args.apart)
+        lines = reach.whole(args.root, old=args.old, new=args.new, framework=args.framework or ["puma"])
+    except (OSError, ValueError) as exc:
+        raise PumaError(str(exc)) from None
+    doc = locreport.whole_report(lines, str(args.old), str(args.new), apart)
+    print(json.dumps(doc, indent=2) if args.json else locreport.whole_markdown(doc, details=args.details))
 
 
 if __name__ == "__main__":
