@@ -119,6 +119,11 @@ def _parser() -> argparse.ArgumentParser:
     auto.add_argument("--quick", action="store_true", help="a shorter step")
     auto.set_defaults(func=_lazy("puma.bench.autoscale"))
 
+    bremote = bench_sub.add_parser("remote", help="a call through puma.remote beside puma.call (latency, caller CPU)")
+    bremote.add_argument("--out", type=Path, required=True, help="directory for remote.json and remote.png")
+    bremote.add_argument("--requests", type=int, default=5000, help="calls per way (default 5000)")
+    bremote.set_defaults(func=_lazy("puma.bench.remote"))
+
     faults = bench_sub.add_parser("faults", help="requests lost when instances are scaled down or killed under load")
     faults.add_argument("--out", type=Path, required=True, help="directory for faults.json and faults.png")
     faults.add_argument("--baseline", type=Path, help="faults.json of another run (e.g. an older revision) to plot beside")

@@ -60,9 +60,8 @@ class _Method:
         if self.asynchronous:
             return self._acall(fields)
         url = client.service_url(self.service, self.path)
-        body = _encoded(fields)
-        timeout_s = self.timeout_s if self.timeout_s is not None else 30.0
-        result = client.exchange(self.service, url, "POST", body, client.JSON_HEADERS, timeout_s)
+        result = client.exchange(self.service, url, "POST", _encoded(fields), client.JSON_HEADERS,
+                                 self.timeout_s if self.timeout_s is not None else 30.0)
         return result if self.returns is None else self.returns.validate_python(result)
 
     async def _acall(self, fields: dict[str, Any]) -> Any:
@@ -73,6 +72,8 @@ class _Method:
         if not args:
             return kwargs
         names = self.names if self.names is not None else self._described_names()
+        if not kwargs and len(args) <= len(names):
+            return dict(zip(names, args, strict=False))
         if len(args) > len(names):
             raise TypeError(f"{self.label}() takes {len(names)} positional arguments ({', '.join(names)}) "
                             f"but {len(args)} were given")
@@ -105,6 +106,7 @@ class RemoteObject:
             for name in _spec_methods(spec):
                 self._methods[name] = _Method(service, name, getattr(spec, name), timeout_s=timeout_s,
                                               asynchronous=asynchronous)
+                setattr(self, name, self._methods[name])  # found without __getattr__
             if "__call__" in _own_attributes(spec):
                 self._methods[""] = _Method(service, "", spec.__call__, timeout_s=timeout_s, asynchronous=asynchronous)
 
