@@ -115,8 +115,19 @@ def build(path: str) -> Served:
     is_factory = path.endswith(FACTORY_SUFFIX)
     loaded = targets.load(path[: -len(FACTORY_SUFFIX)] if is_factory else path)
     if is_factory or inspect.isclass(loaded):
-        return serve(loaded(), label=path)
+        return serve(_built(loaded, path), label=path)
     return serve(loaded, label=path)
+
+
+def _built(make: Callable[[], Any], path: str) -> Any:
+    try:
+        inspect.signature(make).bind()
+    except TypeError as exc:  # it needs arguments PUMA cannot give
+        raise PumaConfigError([(path, f"cannot be built without arguments ({exc}); write a factory that builds "
+                                      "it, and name that: 'module:make_it()'")]) from None
+    except ValueError:  # no signature to read (a builtin): just try it
+        pass
+    return make()
 
 
 def serve(target: Any, *, label: str | None = None) -> Served:

@@ -14,6 +14,7 @@ request's fault (400) and its `LookupError` a 404; anything else is a 500. Every
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import threading
@@ -248,6 +249,8 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
     token = _current.set(req)
     try:
         result = endpoint.binding.call(req.data)
+        if inspect.isawaitable(result):  # an async def: run on this request's thread
+            result = asyncio.run(_awaited(result))
         return FlaskResponse(encode_json(to_json(result)), mimetype="application/json")
     except BindingError as exc:
         return error_response(400, str(exc), service=name, problems=exc.problems)
@@ -257,6 +260,10 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return _error(name, exc, req, bound=True)
     finally:
         _current.reset(token)
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResponse:

@@ -130,3 +130,8 @@ def test_binding_is_built_once_and_names_unreadable_hints() -> None:
         binding.call({})
     with pytest.raises(PumaConfigError, match="cannot be read from JSON"):
         Binding.of(parts.bad_hint)
+
+
+def test_an_async_function_is_awaited() -> None:
+    assert http(parts.later).post("/fn", json={"n": 21}).get_json() == {"n": 42}
+    assert http(parts.later).post("/fn", json={"n": "x"}).status_code == 400

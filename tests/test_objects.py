@@ -107,3 +107,8 @@ def test_config_serves_a_service_without_a_prefix_at_its_name() -> None:
     services = app.resolved_config().puma_services
     assert services["score"].prefix == "/score" and services["score"].target == "tests.apps.parts:score"
     assert services["cat"].target == "tests.apps.parts:make_catalogue()"
+
+
+def test_a_class_that_needs_arguments_fails_the_build_saying_to_write_a_factory() -> None:
+    with pytest.raises(PumaConfigError, match="write a factory that builds it.*make_it\\(\\)"):
+        endpoints.build("tests.apps.parts:NeedsArguments")

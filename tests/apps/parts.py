@@ -174,3 +174,16 @@ class Opaque:
 
 def bad_hint(when: Any, thing: Opaque) -> None:
     """A parameter JSON cannot give: refused when the service is built."""
+
+
+async def later(n: int) -> dict:
+    """An async function: run on the request's thread."""
+    return {"n": n * 2}
+
+
+class NeedsArguments:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def ping(self) -> str:
+        return self.url
