@@ -32,15 +32,20 @@ WARMUP_WAIT_S = 600.0
 REPORT_EVERY_S = 5.0
 JSON_HEADERS = {"content-type": "application/json"}
 
+MAX_CACHED_URLS = 4096
+
 _mesh: dict[str, Any] = {"url": None, "services": {}}
+_urls: dict[tuple[str, str], str] = {}
 _local = threading.local()
 _async_clients: dict[tuple[int, int], httpx.AsyncClient] = {}
 
 
 def use_mesh(url: str | None, services: dict[str, str], **extra: Any) -> None:
-    """Point `call` at a deployment (done by `Deployment.start`; workers read the environment)."""
+    """Point `call` at a deployment (done by `Deployment.start`; workers read the environment,
+    which the supervisor sets before they start)."""
     _mesh.clear()
     _mesh.update(extra, url=url, services=dict(services))
+    _urls.clear()
 
 
 def mesh_url() -> str:
@@ -51,6 +56,16 @@ def mesh_url() -> str:
 
 
 def service_url(service: str, path: str = "") -> str:
+    """The URL of `path` under `service`'s prefix, through the mesh (resolved once per process and mesh)."""
+    url = _urls.get((service, path))
+    if url is None:
+        if len(_urls) > MAX_CACHED_URLS:
+            _urls.clear()
+        url = _urls[(service, path)] = _resolve_url(service, path)
+    return url
+
+
+def _resolve_url(service: str, path: str) -> str:
     base = mesh_url()
     services = _mesh["services"] or _env_services(os.environ.get(ENV_SERVICES, "{}"))
     if service.startswith("/"):

@@ -42,11 +42,12 @@ _interfaces_lock = threading.Lock()
 class _Method:
     """One remote callable: where it is, what its positional arguments are called, what it returns."""
 
-    __slots__ = ("asynchronous", "label", "names", "path", "returns", "service", "timeout_s")
+    __slots__ = ("asynchronous", "label", "names", "path", "returns", "service", "timeout", "timeout_s")
 
     def __init__(self, service: str, name: str, fn: Callable[..., Any] | None, *, timeout_s: float | None,
                  asynchronous: bool) -> None:
         self.service, self.timeout_s, self.asynchronous = service, timeout_s, asynchronous
+        self.timeout = timeout_s if timeout_s is not None else 30.0
         self.path = f"/{name}" if name else ""
         self.label = f"{service}.{name}" if name else service
         self.names: tuple[str, ...] | None = None
@@ -56,12 +57,14 @@ class _Method:
             self.returns = _adapter(_return_hint(fn))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        fields = self._fields(args, kwargs)
+        if args:  # the common case first: positional arguments, all named by the spec
+            names = self.names
+            kwargs = dict(zip(names, args, strict=False)) if names is not None and not kwargs and len(args) <= len(names) \
+                else self._fields(args, kwargs)
         if self.asynchronous:
-            return self._acall(fields)
-        url = client.service_url(self.service, self.path)
-        result = client.exchange(self.service, url, "POST", _encoded(fields), client.JSON_HEADERS,
-                                 self.timeout_s if self.timeout_s is not None else 30.0)
+            return self._acall(kwargs)
+        result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", _encoded(kwargs),
+                                 client.JSON_HEADERS, self.timeout)
         return result if self.returns is None else self.returns.validate_python(result)
 
     async def _acall(self, fields: dict[str, Any]) -> Any:
@@ -69,11 +72,7 @@ class _Method:
         return result if self.returns is None else self.returns.validate_python(result)
 
     def _fields(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-        if not args:
-            return kwargs
         names = self.names if self.names is not None else self._described_names()
-        if not kwargs and len(args) <= len(names):
-            return dict(zip(names, args, strict=False))
         if len(args) > len(names):
             raise TypeError(f"{self.label}() takes {len(names)} positional arguments ({', '.join(names)}) "
                             f"but {len(args)} were given")
