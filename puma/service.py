@@ -139,18 +139,7 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
         return {"status": "ok", "service": name, "in_flight": counters.in_flight - 1,
                 "served": counters.served, **(info() if info else {})}
 
-    def dispatch(path: str = "") -> Any:
-        try:
-            req = _parse(content_types, max_body_bytes)
-            if req.method == "GET" and req.path == prefix.rstrip("/") + INTERFACE_PATH:
-                return FlaskResponse(encode_json({"service": name, **served.interface()}), mimetype="application/json")
-            endpoint, _ = served.endpoint(req.path, prefix)
-        except HTTPError as exc:
-            return error_response(exc.status, exc.message, service=name, **exc.extra)
-        if endpoint.binding is None:
-            return _respond(name, endpoint.fn, req, endpoint.passes_request)
-        return _respond_bound(name, endpoint, req)
-
+    dispatch = _dispatcher(name, served, prefix, content_types, max_body_bytes)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     app.add_url_rule("/", "dispatch", dispatch, methods=methods)
     app.add_url_rule("/<path:path>", "dispatch", dispatch, methods=methods)
@@ -174,6 +163,26 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     if served.kind == "function" and root is not None and getattr(root.fn, BYTES_MARK, False):
         app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]
     return app
+
+
+def _dispatcher(name: str, served: Served, prefix: str, content_types: tuple[str, ...],
+                max_body_bytes: int) -> Callable[..., Any]:
+    """The Flask view of every path: parse the request, find its endpoint, call it."""
+    interface_path = prefix.rstrip("/") + INTERFACE_PATH
+
+    def dispatch(path: str = "") -> Any:
+        try:
+            req = _parse(content_types, max_body_bytes)
+            if req.method == "GET" and req.path == interface_path:
+                return FlaskResponse(encode_json({"service": name, **served.interface()}), mimetype="application/json")
+            endpoint, _ = served.endpoint(req.path, prefix)
+        except HTTPError as exc:
+            return error_response(exc.status, exc.message, service=name, **exc.extra)
+        if endpoint.binding is None:
+            return _respond(name, endpoint.fn, req, endpoint.passes_request)
+        return _respond_bound(name, endpoint, req)
+
+    return dispatch
 
 
 def bytes_body(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
