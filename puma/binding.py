@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -178,14 +179,24 @@ def to_json(value: Any) -> Any:
 
 
 def type_text(annotation: Any) -> str:
-    """A type hint as one writes it: `list[int]`, `int | None`, `Movie`; "any" when there is none."""
+    """A type hint as one writes it: `list[int]`, `int | None`, `Movie`; "Any" when there is none."""
     if annotation is inspect.Parameter.empty or annotation is Any:
-        return "any"
+        return "Any"
     if isinstance(annotation, str):
         return annotation
     if typing.get_origin(annotation) is typing.Annotated:
         return type_text(typing.get_args(annotation)[0])
-    if isinstance(annotation, type) and not typing.get_args(annotation):
+    if annotation is type(None) or annotation is None:
+        return "None"
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(type_text(a) for a in args)
+    if origin is typing.Literal:
+        return f"Literal[{', '.join(repr(a) for a in args)}]"
+    if origin is not None and args:
+        name = getattr(origin, "__name__", None) or str(origin).replace("typing.", "")
+        return f"{name}[{', '.join('...' if a is Ellipsis else type_text(a) for a in args)}]"
+    if isinstance(annotation, type):
         return annotation.__name__
     return str(annotation).replace("typing.", "").replace("NoneType", "None")
 

@@ -115,8 +115,8 @@ def build(path: str) -> Served:
     is_factory = path.endswith(FACTORY_SUFFIX)
     loaded = targets.load(path[: -len(FACTORY_SUFFIX)] if is_factory else path)
     if is_factory or inspect.isclass(loaded):
-        return serve(_built(loaded, path), label=path)
-    return serve(loaded, label=path)
+        return serve(_built(loaded, path))
+    return serve(loaded)
 
 
 def _built(make: Callable[[], Any], path: str) -> Any:
@@ -132,7 +132,7 @@ def _built(make: Callable[[], Any], path: str) -> Any:
 
 def serve(target: Any, *, label: str | None = None) -> Served:
     """What `target` (a function or an object, already built) serves."""
-    label = label or getattr(target, "__qualname__", type(target).__name__)
+    label = label or getattr(target, "__qualname__", None) or type(target).__qualname__
     if isinstance(target, _FUNCTIONS):
         return Served("function", {"": _endpoint("", target, label, top_level=True)}, label)
     if not _has_methods(target):
