@@ -35,7 +35,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from chatbot.components import Components, local_components
+from chatbot.components import Components, LocalDb, in_process, local_components
 from chatbot.dialog import DialogManager, new_state
 from chatbot.errors import SessionConflict, TurnOutOfOrder, UnknownSession
 from chatbot.sessions import MemorySessionStore, SessionStore
@@ -231,8 +231,10 @@ def _load_components(catalog: Any, recommender: Any, database_url: str | None) -
     from chatbot.db.prepare import ensure_prepared
     from chatbot.recommender import Recommender
 
+    if catalog is None and recommender is None:
+        return in_process(LocalDb.load(database_url))  # prepares the database first if it is not
     if catalog is None or recommender is None:
-        ensure_prepared(database_url)  # a fresh checkout's first start: migrate and load once
+        ensure_prepared(database_url)
     catalog = catalog if catalog is not None else Catalog.load(database_url)
     if recommender is None:
         recommender = Recommender.load(database_url, catalog=catalog)

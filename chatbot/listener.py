@@ -119,6 +119,9 @@ def _parse(request: Mapping[str, Any]) -> tuple[str | None, str, str, int | None
     if unknown:
         raise InvalidRequest(f"request: unknown field(s) {unknown}; expected id, text, mode, "
                              "turn_no")
+    if "id" not in data:  # as the client spells it: the page's form says UUID
+        name = "UUID" if "chatText" in request else "id"
+        raise InvalidRequest(f'{name}: missing; send "-1" to start a conversation')
     return _session_id(data.get("id")), _text(data.get("text")), _mode(data.get("mode")), \
         _turn_no(data.get("turn_no"))
 

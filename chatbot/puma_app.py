@@ -1,38 +1,30 @@
 """The chatbot ported to PUMA — the paper's Listing 2 made real: `puma run chatbot/puma_app.py`.
 
-Five dialog services (plus the page, the survey and the bridge to the legacy server), each its
-own Envoy-routed cluster; the handlers are in `chatbot/services.py`. Instances: agent 3 (it runs
-understanding, the CPU-heavy part of a turn), policy 2 (two for availability), the rest 1.
-`resources` (container targets) follow measured memory: agent and db instances hold ~300 MB
-(the understander, the catalogue and recommender), the others under 80 MB. `jobs` prepare the
-database before the services serve (a Kubernetes Job; `make run` runs the same commands).
+The monolith's parts, named as services: its policy function, its sentiment analyser and its
+catalogue (`LocalDb`, built by `LocalDb.load()`) are served as they are, each its own
+Envoy-routed cluster, built once per zygote; the agent (and the page's read path, /listener)
+answer the original page's form fields (`chatbot/services.py`). Instances: agent 3 (it runs
+understanding, the CPU-heavy part of a turn), policy 2 (two for availability), the rest 1. The
+page's requests are limited to the monolith's 64 KiB; the parts Envoy may retry are
+`idempotent`. A service not configured here is served at /<its name>. From Python (tests):
+`puma.App.load("chatbot/puma_app.py")`. `resources` (container targets) follow measured memory: agent
+and db instances hold ~300 MB; `jobs` prepare the database before the services serve.
 """
 
 from chatbot.settings import puma_dynamodb_config
 from puma import puma_config, puma_service, puma_start
 
-_SMALL = {"cpu": "100m", "memory_mib": 192}
-CONFIG = {"puma_services": {
-    "agent": {"prefix": "/agent", "instances": 3, "idempotent": True, "timeout_s": 30,
-              "max_body_bytes": 64 * 1024, "warmup": "chatbot.services:warm_agent",
+puma_config({"puma_services": {
+    "agent": {"instances": 3, "idempotent": True, "timeout_s": 30, "max_body_bytes": 65536, "warmup": "chatbot.services:parts",
               "resources": {"cpu": "500m", "memory_mib": 512}},
-    "listener": {"prefix": "/listener", "max_body_bytes": 64 * 1024, "warmup": "chatbot.services:warm_listener",
-                 "resources": _SMALL},
-    "policy": {"prefix": "/policy", "instances": 2, "idempotent": True, "resources": _SMALL},
-    "sentiment": {"prefix": "/sentiment", "idempotent": True, "warmup": "chatbot.services:warm_sentiment",
-                  "resources": _SMALL},
-    "db": {"prefix": "/db", "idempotent": True, "threads": 16, "warmup": "chatbot.services:warm_db",
-           "resources": {"cpu": "250m", "memory_mib": 512}},
-    "web": {"prefix": "/", "resources": _SMALL}, "survey": {"prefix": "/survey", "resources": _SMALL},
-    "legacy": {"prefix": "/legacy", "resources": _SMALL},
-}, "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"]},
-            {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"]}],
-   **puma_dynamodb_config()}
-SERVICES = {name: f"chatbot.services:{name}" for name in ("agent", "listener", "policy", "sentiment", "db")}
-SERVICES |= {"web": "chatbot.webapp:serve_static", "survey": "chatbot.webapp:survey",
-             "legacy": "chatbot.webapp:legacy_bridge"}
+    "listener": {"max_body_bytes": 65536}, "policy": {"instances": 2, "idempotent": True},
+    "sentiment": {"idempotent": True}, "db": {"idempotent": True, "threads": 16, "resources": {"memory_mib": 512}},
+    "web": "/"}, "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"]},
+                          {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"]}], **puma_dynamodb_config()})
+puma_service({"agent": "chatbot.services:agent", "listener": "chatbot.services:listener",
+              "policy": "chatbot.policy:decide", "sentiment": "chatbot.sentiment:Sentiment",
+              "db": "chatbot.components:LocalDb.load()", "web": "chatbot.webapp:serve_static",
+              "survey": "chatbot.webapp:survey", "legacy": "chatbot.webapp:legacy_bridge"})
 
 if __name__ == "__main__":
-    puma_config(CONFIG)
-    puma_service(SERVICES)
     puma_start()

@@ -50,8 +50,6 @@ def answer(bot: Chatbot, line: bytes) -> dict[str, Any]:
         return error_reply("bad_request", f"request is not UTF-8 text: {error}", 400)
     except JSONBodyError as error:
         return error_reply("bad_request", str(error), 400)
-    if isinstance(request, dict) and not {"id", "UUID", "userid"} & set(request):
-        return error_reply("bad_request", 'id: missing; send "-1" to start a conversation', 400)
     return handle(bot, request)
 
 

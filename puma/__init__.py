@@ -18,22 +18,38 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .app import App, puma_config, puma_service, puma_start, service, start
+    from .binding import BindingError
     from .client import acall, call
     from .config import PumaConfig, parse_config
     from .dynamo import dynamodb
-    from .errors import HTTPError, PumaCallError, PumaConfigError, PumaError, PumaStartError
+    from .endpoints import idempotent
+    from .errors import (
+        HTTPError,
+        PumaBadRequest,
+        PumaCallError,
+        PumaClientError,
+        PumaConfigError,
+        PumaError,
+        PumaNotFound,
+        PumaStartError,
+    )
     from .mapping import PumaMapError, map, map_reduce, puma_map
+    from .remote import aremote, remote
     from .service import Request, Response, bytes_body, request
     from .supervisor import Deployment
     from .warmup import progress
 
 _MODULES = {
     ".app": ("App", "puma_config", "puma_service", "puma_start", "service", "start"),
+    ".binding": ("BindingError",),
     ".client": ("acall", "call"),
     ".config": ("PumaConfig", "parse_config"),
     ".dynamo": ("dynamodb",),
-    ".errors": ("HTTPError", "PumaCallError", "PumaConfigError", "PumaError", "PumaStartError"),
+    ".endpoints": ("idempotent",),
+    ".errors": ("HTTPError", "PumaBadRequest", "PumaCallError", "PumaClientError", "PumaConfigError", "PumaError",
+                "PumaNotFound", "PumaStartError"),
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
+    ".remote": ("aremote", "remote"),
     ".warmup": ("progress",),
     ".service": ("Request", "Response", "bytes_body", "request"),
     ".supervisor": ("Deployment",),
@@ -42,20 +58,26 @@ _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "App",
+    "BindingError",
     "Deployment",
     "HTTPError",
+    "PumaBadRequest",
     "PumaCallError",
+    "PumaClientError",
     "PumaConfig",
     "PumaConfigError",
     "PumaError",
     "PumaMapError",
+    "PumaNotFound",
     "PumaStartError",
     "Request",
     "Response",
     "acall",
+    "aremote",
     "bytes_body",
     "call",
     "dynamodb",
+    "idempotent",
     "map",
     "map_reduce",
     "parse_config",
@@ -64,6 +86,7 @@ __all__ = [
     "puma_map",
     "puma_service",
     "puma_start",
+    "remote",
     "request",
     "service",
     "start",

@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import os
-import runpy
 import sys
 import urllib.error
 import urllib.request
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import envoy
-from .app import default_app
+from .app import App
 from .errors import PumaError
 
 log = logging.getLogger("puma")
@@ -124,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
     auto.add_argument("--quick", action="store_true", help="a shorter step")
     auto.set_defaults(func=_lazy("puma.bench.autoscale"))
 
+    bremote = bench_sub.add_parser("remote", help="a call through puma.remote beside puma.call (latency, caller CPU)")
+    bremote.add_argument("--out", type=Path, required=True, help="directory for remote.json and remote.png")
+    bremote.add_argument("--requests", type=int, default=5000, help="calls per way (default 5000)")
+    bremote.set_defaults(func=_lazy("puma.bench.remote"))
+
     faults = bench_sub.add_parser("faults", help="requests lost when instances are scaled down or killed under load")
     faults.add_argument("--out", type=Path, required=True, help="directory for faults.json and faults.png")
     faults.add_argument("--baseline", type=Path, help="faults.json of another run (e.g. an older revision) to plot beside")
@@ -131,11 +135,28 @@ def _parser() -> argparse.ArgumentParser:
 
     loc = sub.add_parser("loc-report", help="lines of code added, retained and removed between two versions",
                          description="Compare two versions of a program (files or directories) by lines of "
-                                     "code: no blanks, comments or docstrings; matched in order with difflib.")
-    loc.add_argument("old", type=Path, help="the program before (a file or a directory)")
-    loc.add_argument("new", type=Path, help="the program after (a file or a directory)")
+                                     "code: no blanks, comments or docstrings; matched in order with difflib. "
+                                     "With --whole, compare two deployments of one application as wholes: "
+                                     "OLD and NEW are their entry points (a script, or a package with "
+                                     "__main__.py), and every line under --root either one reaches counts.")
+    loc.add_argument("old", type=Path, help="the program before (a file or a directory); with --whole, the "
+                     "old deployment's entry point, e.g. legacy_socket_server")
+    loc.add_argument("new", type=Path, help="the program after; with --whole, the new deployment's entry "
+                     "point, e.g. chatbot/puma_app.py")
     loc.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
     loc.add_argument("--pattern", default="*.py", help="which files of a directory to count (default *.py)")
+    loc.add_argument("--whole", action="store_true", help="compare what each deployment's code reaches, in "
+                     "every file (glue in shared modules included), rather than the two paths' own lines")
+    loc.add_argument("--root", type=Path, default=Path("."), help="with --whole: the application's source "
+                     "root (default: the current directory)")
+    loc.add_argument("--framework", action="append", default=None, metavar="PACKAGE",
+                     help="with --whole: a package that is the framework, not the application (not read; "
+                          "default: puma); repeat for several")
+    loc.add_argument("--apart", action="append", default=[], metavar="LABEL=NAME,...",
+                     help="with --whole: count these new-only definitions (modules or module:qualname "
+                          "prefixes) on their own line as a feature the old deployment has not, e.g. "
+                          "'web UI=chatbot.webapp'; repeat for several")
+    loc.add_argument("--details", action="store_true", help="with --whole: list each added definition")
     loc.set_defaults(func=cmd_loc_report)
     return p
 
@@ -161,18 +182,13 @@ def _int_list(text: str) -> list[int]:
     return values
 
 
-def load_app(path: Path) -> None:
-    """Execute the app script as __main__ with puma_start() only recording, so we can start it here."""
-    if not path.is_file():
-        raise PumaError(f"no such app script: {path}")
-    default_app.collect_only = True
-    sys.path.insert(0, str(path.resolve().parent))
-    runpy.run_path(str(path), run_name="__main__")
-    default_app.collect_only = False
+def load_app(path: Path) -> App:
+    """The app the script declares (run as __main__ with puma_start() only recording)."""
+    return App.load(path)
 
 
-def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    listener = dict(default_app.config_data.get("listener", {}))
+def _listener_overrides(app: App, args: argparse.Namespace) -> dict[str, Any]:
+    listener = dict(app.config_data.get("listener", {}))
     if args.host:
         listener["host"] = args.host
     if args.port is not None:
@@ -181,16 +197,15 @@ def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    load_app(args.app)
-    jobs = [" ".join(job.get("command", [])) for job in default_app.config_data.get("jobs", [])]
+    app = load_app(args.app)
+    jobs = [" ".join(job.get("command", [])) for job in app.config_data.get("jobs", [])]
     if jobs:  # said, not silently skipped
         log.info("the config's jobs run on container targets only; run them yourself first: %s", "; ".join(jobs))
-    default_app.run(**_listener_overrides(args))
+    app.run(**_listener_overrides(app, args))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    load_app(args.app)
-    config = default_app.resolved_config()
+    config = load_app(args.app).resolved_config()
     if args.service not in config.puma_services:
         raise PumaError(f"no service {args.service!r} in {args.app}; services: {sorted(config.puma_services)}")
     from .client import ENV_SERVICES
@@ -210,8 +225,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
-    load_app(args.app)
-    config = default_app.resolved_config()
+    config = _with_marks(load_app(args.app).resolved_config())
     if args.target == "kubernetes":
         return _render_kubernetes(args, config)
     given = [f"--{key.replace('_', '-')}" for key in _KUBERNETES_OPTIONS if getattr(args, key) is not None]
@@ -228,6 +242,22 @@ def cmd_render(args: argparse.Namespace) -> None:
         args.out.write_text(text)
     else:
         sys.stdout.write(text)
+
+
+def _with_marks(config: Any) -> Any:
+    """`config` with the methods its targets mark `@puma.idempotent` (as a zygote reports them)."""
+    from .endpoints import marks
+
+    for name, service in config.puma_services.items():
+        if service.target is None or service.retries_all:
+            continue
+        try:
+            found = marks(service.target)
+        except Exception as exc:  # noqa: BLE001 - rendering must not need every service's dependencies
+            log.warning("cannot import %s to read its @idempotent marks (%s); config's marks only", service.target, exc)
+            continue
+        config = config.replace_service(name, service.with_idempotent(found))
+    return config
 
 
 _KUBERNETES_OPTIONS = ("image", "namespace", "secret", "autoscale_on", "envoy_replicas", "cluster_domain")
@@ -340,11 +370,26 @@ def cmd_bench_proxy(args: argparse.Namespace) -> None:
 def cmd_loc_report(args: argparse.Namespace) -> None:
     from . import locreport
 
+    if args.whole:
+        _whole_loc_report(args)
+        return
     try:
         rows = locreport.report(args.old, args.new, pattern=args.pattern)
     except OSError as exc:
         raise PumaError(str(exc)) from None
     print(locreport.to_json(rows) if args.json else locreport.to_markdown(rows))
+
+
+def _whole_loc_report(args: argparse.Namespace) -> None:
+    from . import locreport, reach
+
+    try:
+        apart = tuple(locreport.Apart.parse(text) for text in args.apart)
+        lines = reach.whole(args.root, old=args.old, new=args.new, framework=args.framework or ["puma"])
+    except (OSError, ValueError) as exc:
+        raise PumaError(str(exc)) from None
+    doc = locreport.whole_report(lines, str(args.old), str(args.new), apart)
+    print(json.dumps(doc, indent=2) if args.json else locreport.whole_markdown(doc, details=args.details))
 
 
 if __name__ == "__main__":

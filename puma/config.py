@@ -34,6 +34,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _PREFIX = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
+_IMPORT_PATH = re.compile(r"^.*[^:]:[A-Za-z_][\w.]*(\(\))?$")
 # An instance (waitress) closes a connection idle for INSTANCE_IDLE_TIMEOUT_S (checked every 30 s).
 # Envoy must drop its pooled connections to instances sooner, or it may send a request on one the
 # instance is closing at that moment (Envoy's "503 UC" on routes it may not retry).
@@ -168,7 +169,8 @@ class Service(_Model):
     timeout_s: Seconds = 15.0
     lb_policy: Literal[LB_POLICIES] | None = None  # type: ignore[valid-type]
     hash_on: HashOn | None = None
-    idempotent: bool = False
+    idempotent: bool | tuple[str, ...] = Field(False, description="true: every request may be retried; a list "
+                                               "of method names: those of an object service")
     max_body_bytes: int = Field(1 << 20, ge=1)
     threads: int = Field(8, ge=1, le=256)
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
@@ -180,6 +182,25 @@ class Service(_Model):
     circuit_breaker: CircuitBreaker = CircuitBreaker()
     health_check: HealthCheck | None = Field(None, description="Envoy active health checks (opt-in; PUMA already admits only healthy instances and ejects failing ones)")
     resources: Resources = Resources()
+
+    @property
+    def retries_all(self) -> bool:
+        """Whether every request to the service may be re-sent (it is idempotent as a whole)."""
+        return self.idempotent is True
+
+    @property
+    def idempotent_methods(self) -> tuple[str, ...]:
+        """The methods marked idempotent one by one (empty when the whole service is)."""
+        return () if isinstance(self.idempotent, bool) else self.idempotent
+
+    def with_idempotent(self, methods: list[str] | tuple[str, ...]) -> Service:
+        """This service with `methods` idempotent too ("" is the service itself); `self` if unchanged."""
+        if self.retries_all or not methods:
+            return self
+        merged = tuple(sorted(set(self.idempotent_methods) | set(methods)))
+        if "" in merged:
+            return self.model_copy(update={"idempotent": True})
+        return self if merged == self.idempotent_methods else self.model_copy(update={"idempotent": merged})
 
     @property
     def autoscaled(self) -> bool:
@@ -203,13 +224,33 @@ class Service(_Model):
     @field_validator("target", "warmup")
     @classmethod
     def _target_is_import_path(cls, value: str | None) -> str | None:
-        if value is not None and (":" not in value or value.startswith(":") or value.endswith(":")):
-            raise ValueError(f"{value!r} is not an import path; write 'package.module:function'")
+        if value is not None and not _IMPORT_PATH.match(value):
+            raise ValueError(f"{value!r} is not an import path; write 'package.module:function' (or ':Class', "
+                             "or ':factory()' for a function that builds the service's object)")
         return value
+
+    @field_validator("idempotent")
+    @classmethod
+    def _method_names(cls, value: bool | tuple[str, ...]) -> bool | tuple[str, ...]:
+        if isinstance(value, bool):
+            return value
+        bad = [m for m in value if not m.isidentifier() or m.startswith("_")]
+        if bad:
+            raise ValueError(f"{bad} are not public method names; list methods like ['search', 'movie'], "
+                             "or write true for the whole service")
+        return tuple(sorted(set(value)))
 
 
 def _service(value: Any) -> Any:
     return {"prefix": value} if isinstance(value, str) else value
+
+
+def _default_prefixes(services: Any) -> Any:
+    # A service without a prefix is served at /<its name>.
+    if not isinstance(services, dict):
+        return services
+    return {name: {"prefix": f"/{name}", **spec} if isinstance(spec, dict) and "prefix" not in spec else spec
+            for name, spec in services.items()}
 
 
 class Listener(_Model):
@@ -326,7 +367,8 @@ class PumaConfig(_Model):
     logging: Logging = Logging()
     rate_limit: RateLimit | None = None
     dynamodb: DynamoDB | None = None
-    puma_services: dict[str, Annotated[Service, BeforeValidator(_service)]] = Field(default_factory=dict)
+    puma_services: Annotated[dict[str, Annotated[Service, BeforeValidator(_service)]],
+                             BeforeValidator(_default_prefixes)] = Field(default_factory=dict)
     http_connection_manager: HttpConnectionManager = HttpConnectionManager()
     listener: Listener = Listener()
     admin_port: int = Field(0, ge=0, le=65535, description="0 picks a free port")

@@ -59,9 +59,12 @@ def to_yaml(document: Mapping[str, Any]) -> str:
 def route_config(config: PumaConfig, *, status_port: int | None = None) -> dict[str, Any]:
     """The RouteConfiguration: one route per service prefix (plus PUMA's own status route)."""
     rc = config.http_connection_manager.route_config
-    # Envoy takes the first matching route, so the longest prefix must come first.
-    names = sorted(config.puma_services, key=lambda n: (-len(config.puma_services[n].prefix), n))
-    routes = [_route(config, name) for name in names]
+    # One route per service, and one per method an object service marks idempotent (it retries
+    # what the service's own route does not). Envoy takes the first matching route, so the
+    # longest prefix must come first.
+    paths = [(s.prefix, name, "") for name, s in config.puma_services.items()]
+    paths += [(_method_path(s.prefix, m), name, m) for name, s in config.puma_services.items() for m in s.idempotent_methods]
+    routes = [_route(config, name, method) for _, name, method in sorted(paths, key=lambda p: (-len(p[0]), p[1], p[2]))]
     routes.insert(0, _connect_route())
     if config.dynamodb is not None:
         routes.insert(0, _dynamodb_route(config))
@@ -91,16 +94,22 @@ def _status_route() -> dict[str, Any]:
             "request_headers_to_add": peer}
 
 
-def _route(config: PumaConfig, name: str) -> dict[str, Any]:
+def _route(config: PumaConfig, name: str, method: str = "") -> dict[str, Any]:
     service = config.puma_services[name]
     action: dict[str, Any] = {
         "cluster": name,
         "timeout": duration(service.timeout_s),
-        "retry_policy": _retry_policy(service),
+        "retry_policy": _retry_policy(service, idempotent=service.retries_all or bool(method)),
     }
     if service.hash_on is not None:
         action["hash_policy"] = [_hash_policy(service)]
-    return {"name": name, "match": _prefix_match(service.prefix), "route": action, **_route_limits(config, name)}
+    prefix = _method_path(service.prefix, method) if method else service.prefix
+    return {"name": f"{name}.{method}" if method else name, "match": _prefix_match(prefix), "route": action,
+            **_route_limits(config, name)}
+
+
+def _method_path(prefix: str, method: str) -> str:
+    return f"{prefix.rstrip('/')}/{method}"
 
 
 def _prefix_match(prefix: str) -> dict[str, str]:
@@ -108,14 +117,14 @@ def _prefix_match(prefix: str) -> dict[str, str]:
     return {"prefix": "/"} if prefix == "/" else {"path_separated_prefix": prefix}
 
 
-def _retry_policy(service: Service) -> dict[str, Any]:
+def _retry_policy(service: Service, *, idempotent: bool) -> dict[str, Any]:
     # A request that never reached the service (connect failure, refused stream, a pooled connection
     # found closed before any byte was sent) is always safe to retry. A reset after sending, or a
     # 502/503/504, may come after the service acted, so only routes marked idempotent retry those.
     # Never "5xx": a service's own 500 is its answer (the same request fails the same way on every
     # instance), and never 4xx: a client's bad request is answered once, and the handler runs once.
     retry_on = "connect-failure,refused-stream,reset-before-request"
-    if service.idempotent:
+    if idempotent:
         retry_on += ",reset,gateway-error"
     return {
         "retry_on": retry_on,

@@ -90,7 +90,7 @@ class ServicePool:
     def start_zygote(self) -> None:
         assert self.service.target is not None
         cmd = [sys.executable, "-m", "puma.worker", "--service", self.name, "--target", self.service.target,
-               "--host", self.host, "--threads", str(self.service.threads),
+               "--prefix", self.service.prefix, "--host", self.host, "--threads", str(self.service.threads),
                "--max-body-bytes", str(self.service.max_body_bytes),
                "--content-types", ",".join(self.service.content_types),
                "--drain-timeout-s", str(self.drain_timeout_s)]
@@ -145,6 +145,7 @@ class ServicePool:
             event = json.loads(line)
             kind = event.get("event")
             if kind == "ready":
+                self._mark_idempotent(event.get("idempotent") or [])
                 self._ready.set()
             elif kind == "progress":
                 self.progress, self.progress_at = str(event.get("message", "")), time.monotonic()
@@ -159,6 +160,17 @@ class ServicePool:
         if not self._ready.is_set():
             self._zygote_error = "its zygote exited during start-up"
             self._ready.set()
+
+    def _mark_idempotent(self, methods: list[str]) -> None:
+        """Add the methods the zygote found marked `@puma.idempotent` to the service's config, before
+        any instance is routed to: Envoy then retries them (their own routes; "" is the service)."""
+        merged = self.service.with_idempotent(methods)
+        if merged is not self.service:
+            log.info("service %s: idempotent by decorator: %s", self.name, ", ".join(m or "(itself)" for m in methods))
+            self.service = merged
+            update = getattr(self.deployment, "service_changed", None)
+            if update is not None:
+                update(self.name, merged)
 
     # --- instances --------------------------------------------------------------------------
     def next_id(self) -> int:
@@ -528,6 +540,13 @@ class Deployment:
         for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:
             threading.Thread(target=pool.retire, args=(instance,), daemon=True).start()
 
+    def service_changed(self, name: str, service: Service) -> None:
+        """A service's settings learnt from its zygote (its `@idempotent` methods); in Envoy's
+        routes with the next publish."""
+        with self._publish_lock:
+            if name in self.config.puma_services:
+                self.config = self.config.replace_service(name, service)
+
     # --- live reconfiguration -----------------------------------------------------------------
     def add_service(self, name: str, service: Service | dict[str, Any] | str) -> None:
         """Add (or replace) a service while running; Envoy picks it up without a restart."""
@@ -540,7 +559,7 @@ class Deployment:
         pool = ServicePool(self, name, config.puma_services[name])
         pool.start_zygote()
         pool.wait_zygote(self.startup_timeout_s)
-        self.config = config
+        self.config = config.replace_service(name, pool.service)  # with what its zygote marked idempotent
         self.pools[name] = pool
         for _ in range(pool.service.instances.min):
             pool.spawn()

@@ -36,7 +36,7 @@ from typing import Any
 
 from waitress.server import create_server
 
-from . import targets, warmup
+from . import endpoints, targets, warmup
 from .client import ENV_WORKER
 from .config import INSTANCE_IDLE_TIMEOUT_S
 from .service import Counters, build_app
@@ -56,18 +56,28 @@ def main(argv: list[str] | None = None) -> None:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints of the app go to the log, not the channel
     try:
-        fn = targets.load(args.target)
+        targets.load(_without_call(args.target))  # importing it is one step, building it (below) another
     except BaseException as exc:  # noqa: BLE001 - any import failure is reported to the supervisor
         _fail(out, f"cannot import {args.target!r}: {type(exc).__name__}: {exc}")
-    if args.warmup:
-        _emit(out, {"event": "progress", "message": "warming up"})
-        warmup.attach(out)  # the warm-up's puma.progress(...) lines reach the supervisor
+    # The warm-up, then the service's object (a class or a factory), run once here: the forked
+    # instances share what they loaded copy-on-write. Their progress (puma.progress, or log lines
+    # at INFO) reaches the supervisor, and their calls to services still starting wait for them.
+    with warmup.reporting(out):
+        if args.warmup:
+            _emit(out, {"event": "progress", "message": "warming up"})
+            try:
+                targets.load(args.warmup)()
+            except BaseException as exc:  # noqa: BLE001
+                _fail(out, f"warm-up {args.warmup!r} failed: {type(exc).__name__}: {exc}")
         try:
-            targets.load(args.warmup)()  # loaded once here; forked instances share it copy-on-write
+            served = endpoints.build(args.target)
         except BaseException as exc:  # noqa: BLE001
-            _fail(out, f"warm-up {args.warmup!r} failed: {type(exc).__name__}: {exc}")
-        warmup.attach(None)
-    Zygote(args, fn, out).run()
+            _fail(out, f"cannot build {args.target!r}: {type(exc).__name__}: {exc}")
+    Zygote(args, served, out).run()
+
+
+def _without_call(target: str) -> str:
+    return target.removesuffix(endpoints.FACTORY_SUFFIX)
 
 
 def _fail(out: Any, message: str) -> None:
@@ -85,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Host one PUMA service (zygote). Started by the supervisor, "
                                             "which sends it commands on stdin; not meant to be run by hand.")
     p.add_argument("--service", required=True, help="the service's name (used in logs and replies)")
-    p.add_argument("--target", required=True, help="the service's function, as an import path 'module:function'")
+    p.add_argument("--target", required=True, help="the service's function, class or factory, as an import path "
+                   "'module:function', 'module:Class' or 'module:factory()'")
+    p.add_argument("--prefix", default="/", help="the service's URL prefix (its methods are under it)")
     p.add_argument("--host", default="127.0.0.1", help="address each instance listens on (default 127.0.0.1)")
     p.add_argument("--threads", type=int, default=8, help="waitress threads per instance (default 8)")
     p.add_argument("--max-body-bytes", type=int, default=1 << 20,
@@ -106,9 +118,9 @@ def _emit(out: Any, event: dict[str, Any]) -> None:
 
 
 class Zygote:
-    def __init__(self, args: argparse.Namespace, fn: Any, out: Any) -> None:
+    def __init__(self, args: argparse.Namespace, served: endpoints.Served, out: Any) -> None:
         self.args = args
-        self.fn = fn
+        self.served = served
         self.out = out
         self.children: dict[int, int] = {}  # pid -> instance id
         self.sockets: dict[int, socket.socket] = {}  # instance id -> its listening socket
@@ -116,7 +128,8 @@ class Zygote:
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, lambda *_: self._shutdown_and_exit())
-        _emit(self.out, {"event": "ready", "pid": os.getpid()})
+        # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
+        _emit(self.out, {"event": "ready", "pid": os.getpid(), "idempotent": self.served.idempotent_methods})
         # Read the raw fd (not sys.stdin's buffer) so select() never misses a buffered command.
         fd = sys.stdin.fileno()
         sel = selectors.DefaultSelector()
@@ -178,7 +191,7 @@ class Zygote:
                 other.close()
             sys.stdin.close()
             self.out.close()
-            serve(self.args, self.fn, sock, instance_id)
+            serve(self.args, self.served, sock, instance_id)
         finally:
             os._exit(0)
 
@@ -209,14 +222,14 @@ class Zygote:
         os._exit(0)
 
 
-def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: int) -> None:
+def serve(args: argparse.Namespace, served: endpoints.Served, sock: socket.socket, instance_id: int) -> None:
     """Run one instance: a Flask app on waitress, on the socket the zygote bound."""
     if args.cpu_bound:
         _run_as_batch()
     counters = Counters()
     content_types = tuple(t for t in args.content_types.split(",") if t) or None
     kwargs = {"content_types": content_types} if content_types else {}
-    app = build_app(args.service, fn, max_body_bytes=args.max_body_bytes, counters=counters,
+    app = build_app(args.service, served, prefix=args.prefix, max_body_bytes=args.max_body_bytes, counters=counters,
                     info=lambda: {"pid": os.getpid(), "instance": instance_id}, **kwargs)
     server = create_server(app, sockets=[sock], threads=args.threads, ident="puma",
                            max_request_body_size=args.max_body_bytes + 1, channel_timeout=INSTANCE_IDLE_TIMEOUT_S,
@@ -234,15 +247,18 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     """One instance of one service on host:port, in this process (for a container)."""
     os.environ[ENV_WORKER] = "1"
     assert service.target is not None
-    args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
+    args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes, prefix=service.prefix,
                               content_types=",".join(service.content_types),
                               drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound)
-    fn = targets.load(service.target)
-    if service.warmup:  # as the zygote does, before the port opens: readiness waits for it
-        targets.load(service.warmup)()
+    # As the zygote does, before the port opens: readiness waits for it; calls to services still
+    # starting wait for them.
+    with warmup.reporting(None):
+        if service.warmup:
+            targets.load(service.warmup)()
+        served = endpoints.build(service.target)
     sock = socket.create_server((host, port), backlog=1024, reuse_port=False)
     log.warning("serving %s (%s) on %s:%d", name, service.target, host, port)
-    serve(args, fn, sock, instance_id=1)
+    serve(args, served, sock, instance_id=1)
 
 
 def _run_as_batch() -> None:

@@ -17,9 +17,9 @@ ENVOY_YAML = ROOT / "envoy" / "envoy.yaml"
 
 
 def _puma_services() -> dict:
-    from chatbot.puma_app import CONFIG
+    from tests.helpers import chatbot_app
 
-    return CONFIG["puma_services"]
+    return chatbot_app().resolved_config().model_dump()["puma_services"]
 
 
 def test_compose_envoy_config_is_not_stale():
@@ -47,7 +47,6 @@ def test_compose_runs_every_puma_service_with_its_instances():
     for name, spec in _puma_services().items():
         assert name in compose, f"docker-compose.yml has no container for service {name!r}"
         assert compose[name]["command"][-4:] == ["--service", name, "--port", "8000"]
-        instances = spec.get("instances", 1) if isinstance(spec, dict) else 1
-        assert compose[name].get("deploy", {}).get("replicas", 1) == instances, name
+        assert compose[name].get("deploy", {}).get("replicas", 1) == spec["instances"]["min"], name
     assert {"envoy", "postgres", "dynamodb", "migrate"} <= set(compose)
     assert compose["envoy"]["ports"] == ["127.0.0.1:8080:8080"]

@@ -144,3 +144,24 @@ def test_render_dynamodb_over_tls_validates(tmp_path):
     assert cluster["transport_socket"]["typed_config"]["sni"] == "dynamodb.eu-west-1.amazonaws.com"
     result = _validate(doc, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_render_gives_each_idempotent_method_its_own_retrying_route_before_the_service(tmp_path):
+    cfg = parse_config({"puma_services": {"db": {"idempotent": ["search", "movie"]}, "d": "/d",
+                                          "web": "/"}})
+    routes = envoy.route_config(cfg)["virtual_hosts"][0]["routes"]
+    names = [r["name"] for r in routes if "match" in r and "connect_matcher" not in r["match"]]
+    # Longest prefix first: a method's route must win over its service's.
+    assert names == ["db.search", "db.movie", "db", "d", "web"]
+    by_name = {r["name"]: r for r in routes}
+    assert by_name["db.search"]["match"] == {"path_separated_prefix": "/db/search"}
+    assert by_name["db.search"]["route"]["cluster"] == "db"
+    assert {"reset", "gateway-error"} <= set(by_name["db.movie"]["route"]["retry_policy"]["retry_on"].split(","))
+    assert "gateway-error" not in by_name["db"]["route"]["retry_policy"]["retry_on"]
+    result = _validate(envoy.bootstrap_static(cfg), tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_render_of_a_wholly_idempotent_service_adds_no_method_routes():
+    routes = envoy.route_config(parse_config({"puma_services": {"db": {"idempotent": True}}}))
+    assert [r["name"] for r in routes["virtual_hosts"][0]["routes"] if r["name"].startswith("db")] == ["db"]

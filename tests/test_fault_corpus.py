@@ -22,12 +22,11 @@ import httpx
 import pytest
 
 import puma
-from chatbot import puma_app
 from chatbot.catalog import Catalog
 from legacy_socket_server import LegacyServer
 from tests import fault_corpus as corpus
 from tests.chatbot_helpers import legacy_server
-from tests.helpers import wait_for
+from tests.helpers import chatbot_app, wait_for
 from tests.rawhttp import exchange
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,9 +44,7 @@ def legacy(chatbot_db_url: str, catalog: Catalog) -> Iterator[LegacyServer]:
 
 @pytest.fixture(scope="module")
 def chatbot(chatbot_db_url: str, legacy: LegacyServer) -> Iterator[puma.Deployment]:
-    app = puma.App()
-    app.configure(puma_app.CONFIG)
-    app.add_services(puma_app.SERVICES)
+    app = chatbot_app()
     with pytest.MonkeyPatch.context() as env:
         env.setenv("DATABASE_URL", chatbot_db_url)
         env.delenv("CHATBOT_SESSION_STORE", raising=False)

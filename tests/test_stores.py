@@ -303,8 +303,8 @@ def test_settings_choose_the_session_store(monkeypatch: pytest.MonkeyPatch, chat
 
 
 def test_puma_port_gets_the_dynamodb_key_when_the_store_is_dynamodb() -> None:
-    show = ("import chatbot.puma_app as app, puma; puma.parse_config(app.CONFIG); "
-            "print(app.CONFIG['dynamodb'])")
+    show = ("from tests.helpers import chatbot_app; print(chatbot_app().resolved_config().model_dump("
+            "exclude_unset=True)['dynamodb'])")
     env = {k: v for k, v in os.environ.items() if k != "CHATBOT_DYNAMODB_ENDPOINT"}
     done = subprocess.run([sys.executable, "-c", show], env={**env, "CHATBOT_SESSION_STORE": "dynamodb"},
                           capture_output=True, text=True, timeout=60)

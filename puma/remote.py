@@ -1,0 +1,219 @@
+"""The caller's side of a service made from a function or an object: call it as if it were local.
+
+    db = puma.remote("db", Db)            # Db: the class served, or a Protocol of it
+    db.search([{"slot": "genre", "values": ["comedy"], "exclude": False}])   # -> list[int]
+    score = puma.remote("sentiment")      # a function service; no spec needed
+    score("that sounds awful")["compound"]
+
+Each method call is one `POST <prefix>/<method>` through Envoy on the calling thread's pooled
+keep-alive connection (the one `puma.call` uses), with the arguments as a JSON object of
+parameter names. Positional arguments are named from the spec's signature, or, without a spec,
+from the service's own description (`GET <prefix>/_puma/interface`, read once per process). With
+a spec, each method returns the type its annotation declares (a dataclass or a pydantic model is
+rebuilt from the JSON); without one, the JSON as it came.
+
+A 4xx raises a `PumaClientError` (`PumaBadRequest` for wrong arguments, naming them;
+`PumaNotFound`), anything else that fails a `PumaCallError`, as `puma.call` does. `puma.aremote`
+is the same with coroutine methods (`await db.search(...)`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from . import client
+from .binding import to_json
+from .codec import encode_json
+from .endpoints import INTERFACE_PATH
+
+# Results JSON already gives as the hint says (float is not one: JSON's 1 is an int).
+_JSON_NATIVE = (str, int, bool, type(None), dict, list, Mapping, typing.Any)
+_interfaces: dict[str, dict[str, Any]] = {}
+_interfaces_lock = threading.Lock()
+
+
+class _Method:
+    """One remote callable: where it is, what its positional arguments are called, what it returns."""
+
+    __slots__ = ("asynchronous", "label", "names", "path", "returns", "service", "timeout", "timeout_s")
+
+    def __init__(self, service: str, name: str, fn: Callable[..., Any] | None, *, timeout_s: float | None,
+                 asynchronous: bool) -> None:
+        self.service, self.timeout_s, self.asynchronous = service, timeout_s, asynchronous
+        self.timeout = timeout_s if timeout_s is not None else 30.0
+        self.path = f"/{name}" if name else ""
+        self.label = f"{service}.{name}" if name else service
+        self.names: tuple[str, ...] | None = None
+        self.returns: TypeAdapter[Any] | None = None
+        if fn is not None:
+            self.names = _parameter_names(fn)
+            self.returns = _adapter(_return_hint(fn))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args:  # the common case first: positional arguments, all named by the spec
+            names = self.names
+            kwargs = dict(zip(names, args, strict=False)) if names is not None and not kwargs and len(args) <= len(names) \
+                else self._fields(args, kwargs)
+        if self.asynchronous:
+            return self._acall(kwargs)
+        result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", _encoded(kwargs),
+                                 client.JSON_HEADERS, self.timeout)
+        return result if self.returns is None else self.returns.validate_python(result)
+
+    async def _acall(self, fields: dict[str, Any]) -> Any:
+        result = await client.acall(self.service, to_json(fields), path=self.path, timeout_s=self.timeout_s)
+        return result if self.returns is None else self.returns.validate_python(result)
+
+    def _fields(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        names = self.names if self.names is not None else self._described_names()
+        if len(args) > len(names):
+            raise TypeError(f"{self.label}() takes {len(names)} positional arguments ({', '.join(names)}) "
+                            f"but {len(args)} were given")
+        fields = dict(zip(names, args, strict=False))
+        doubled = sorted(set(fields) & set(kwargs))
+        if doubled:
+            raise TypeError(f"{self.label}() got multiple values for {', '.join(doubled)}")
+        fields.update(kwargs)
+        return fields
+
+    def _described_names(self) -> tuple[str, ...]:
+        method = _interface(self.service, self.timeout_s)["methods"].get(self.path.lstrip("/"))
+        if method is None or "parameters" not in method:
+            raise TypeError(f"{self.label} takes no positional arguments here: name them (the service "
+                            "describes no parameters for it)")
+        self.names = tuple(method["parameters"])
+        return self.names
+
+    def __repr__(self) -> str:
+        return f"<puma remote {self.label}>"
+
+
+class RemoteObject:
+    """A service's methods as attributes; with a spec, only the spec's methods, typed."""
+
+    def __init__(self, service: str, spec: type | None, *, timeout_s: float | None, asynchronous: bool) -> None:
+        self._service, self._spec, self._timeout_s, self._asynchronous = service, spec, timeout_s, asynchronous
+        self._methods: dict[str, _Method] = {}
+        if spec is not None:
+            for name in _spec_methods(spec):
+                self._methods[name] = _Method(service, name, getattr(spec, name), timeout_s=timeout_s,
+                                              asynchronous=asynchronous)
+                setattr(self, name, self._methods[name])  # found without __getattr__
+            if "__call__" in _own_attributes(spec):
+                self._methods[""] = _Method(service, "", spec.__call__, timeout_s=timeout_s, asynchronous=asynchronous)
+
+    def __getattr__(self, name: str) -> _Method:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._methods:
+            if self._spec is not None:
+                raise AttributeError(f"{self._spec.__name__} has no method {name!r} (remote service {self._service!r})")
+            self._methods[name] = _Method(self._service, name, None, timeout_s=self._timeout_s,
+                                          asynchronous=self._asynchronous)
+        return self._methods[name]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        root = self._methods.get("")
+        if root is None:
+            if self._spec is not None:
+                raise TypeError(f"{self._spec.__name__} is not callable (remote service {self._service!r})")
+            root = self._methods[""] = _Method(self._service, "", None, timeout_s=self._timeout_s,
+                                               asynchronous=self._asynchronous)
+        return root(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        spec = f" {self._spec.__name__}" if self._spec is not None else ""
+        return f"<puma remote{spec} {self._service!r}>"
+
+
+def remote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None) -> Any:
+    """A proxy of `service`: its methods (or, for a function service, itself) called through the mesh.
+
+    `spec` is the class served (or a `typing.Protocol` of it) or the function served: it names the
+    positional arguments and gives the return types. Example:
+    `puma.remote("policy", decide)(state, nlu, scores)` -> the dict `decide` returns.
+    """
+    return _proxy(service, spec, timeout_s=timeout_s, asynchronous=False)
+
+
+def aremote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None) -> Any:
+    """`remote` whose calls are coroutines: `await puma.aremote("db", Db).search(...)`."""
+    return _proxy(service, spec, timeout_s=timeout_s, asynchronous=True)
+
+
+def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bool) -> Any:
+    if spec is None or inspect.isclass(spec):
+        return RemoteObject(service, spec, timeout_s=timeout_s, asynchronous=asynchronous)
+    if callable(spec):
+        return _Method(service, "", spec, timeout_s=timeout_s, asynchronous=asynchronous)
+    raise TypeError(f"puma.remote({service!r}, spec): spec must be a class, a Protocol or a function, "
+                    f"not {type(spec).__name__}")
+
+
+def _encoded(fields: dict[str, Any]) -> bytes:
+    try:
+        return encode_json(fields).encode()
+    except TypeError:  # a dataclass, a model, a tuple...: as the service's own replies are made JSON
+        return encode_json(to_json(fields)).encode()
+
+
+def _interface(service: str, timeout_s: float | None) -> dict[str, Any]:
+    with _interfaces_lock:
+        found = _interfaces.get(service)
+    if found is None:
+        found = client.call(service, path=INTERFACE_PATH, method="GET", timeout_s=timeout_s)
+        with _interfaces_lock:
+            _interfaces[service] = found
+    return found
+
+
+def _spec_methods(spec: type) -> list[str]:
+    return sorted(n for n in dir(spec) if not n.startswith("_") and callable(inspect.getattr_static(spec, n, None))
+                  and not inspect.isclass(inspect.getattr_static(spec, n)))
+
+
+def _own_attributes(spec: type) -> set[str]:
+    return {name for base in spec.__mro__ if base not in (object, typing.Protocol, typing.Generic) for name in vars(base)}
+
+
+def _parameter_names(fn: Callable[..., Any]) -> tuple[str, ...]:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return ()
+    if params and params[0].name in ("self", "cls") and not inspect.ismethod(fn):
+        params = params[1:]  # a function taken from a class: its instance is the remote service
+    return tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+def _return_hint(fn: Callable[..., Any]) -> Any:
+    try:
+        return typing.get_type_hints(fn).get("return", Any)
+    except Exception:  # noqa: BLE001 - an unresolvable annotation: take the JSON as it comes
+        return Any
+
+
+def _adapter(hint: Any) -> TypeAdapter[Any] | None:
+    """A converter for results of type `hint`, or None when JSON already is that type."""
+    return None if _json_native(hint) else TypeAdapter(hint)
+
+
+def _json_native(hint: Any) -> bool:
+    if hint in _JSON_NATIVE or hint is None:
+        return True
+    origin = typing.get_origin(hint)
+    if origin is typing.Annotated:
+        return False
+    if origin in (list, dict, Mapping, typing.Union, types.UnionType):
+        return all(_json_native(arg) for arg in typing.get_args(hint))
+    return False
+
+
+__all__ = ["RemoteObject", "aremote", "remote"]
