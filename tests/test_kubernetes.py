@@ -397,7 +397,7 @@ def _app(tmp_path: Path, services: dict) -> Path:
     app = tmp_path / "app.py"
     app.write_text("from puma import puma_config, puma_service, puma_start\n"
                    f"puma_config({{'puma_services': {services!r}}})\n"
-                   f"puma_service({{name: 'os.path:join' for name in {list(services)!r}}})\n"
+                   f"puma_service({{name: 'os.path:basename' for name in {list(services)!r}}})\n"
                    "if __name__ == '__main__':\n    puma_start()\n")
     return app
 
@@ -471,7 +471,7 @@ def test_puma_run_says_it_does_not_run_the_configs_jobs(tmp_path):
     app = tmp_path / "app.py"
     app.write_text("from puma import puma_config, puma_service, puma_start\n"
                    "puma_config({'puma_services': {'a': '/a'}, 'jobs': [{'name': 'migrate', 'command': ['app', 'migrate']}]})\n"
-                   "puma_service({'a': 'os.path:join'})\n"
+                   "puma_service({'a': 'os.path:basename'})\n"
                    "if __name__ == '__main__':\n    puma_start()\n")
     log = tmp_path / "run.log"
     with open(log, "w") as out:
