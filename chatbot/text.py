@@ -86,11 +86,27 @@ def fold(text: str) -> str:
 
 
 def fold_utterance(text: str) -> str:
-    """Like ``fold`` but expands contractions first (``"haven't"`` -> ``"have not"``)."""
+    """Like ``fold`` but expands contractions first (``"haven't"`` -> ``"have not"``) and
+    shortens letters drawn out for emphasis (``"yesss"`` -> ``"yes"``, ``"noooo"`` -> ``"no"``)."""
     text = strip_accents(text).casefold()
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
-    return fold(text)
+    return fold(_DRAWN_OUT.sub(r"\1", text))
+
+
+_DRAWN_OUT = re.compile(r"([a-z])\1{2,}")
+
+
+def spell_out(text: str, words: dict[str, str]) -> str:
+    """``text`` with each emoji or symbol of ``words`` replaced by its word, spaced:
+    ``spell_out("👍👍", {"👍": "yes"})`` -> ``' yes  yes '``. Variation selectors are dropped."""
+    if text.isascii() and not any(k in text for k in words if k.isascii()):
+        return text
+    text = text.replace("\ufe0f", "")
+    for symbol, word in words.items():
+        if symbol in text:
+            text = text.replace(symbol, f" {word} ")
+    return text
 
 
 def end_sentence(text: str) -> str:
