@@ -82,6 +82,9 @@ ONE_WORD_QUESTIONS = {
     **dict.fromkeys("kind type".split(), "genre"),
     **dict.fromkeys("review score good".split(), "quality"),
 }
+_HISTORY_WORDS = frozenset("first earlier before previous previously last".split())
+_SHOWN_WORDS = frozenset("show showed shown suggest suggested recommend recommended offered "
+                         "mentioned proposed".split())
 _WH_WORDS = frozenset("who whos what whats when how which where why any".split())
 _AUX_WORDS = frozenset("is does did was are has have can could would will isnt wasnt doesnt "
                        "do".split())
@@ -162,8 +165,8 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
     text = f" {' '.join(words)} "
     topics = [topic for topic, phrases in QUESTION_TOPICS.items()
               if any(f" {p} " in text for p in phrases)]
-    if "history" in topics:
-        return ["history"]
+    if "history" in topics or (_HISTORY_WORDS & set(words) and _SHOWN_WORDS & set(words)):
+        return ["history"]  # "which film did you show me first?"
     if not topics and words and words[0] == "who":  # "who else stars in it?"
         topics = ["director" if {"direct", "directs", "made", "make"} & set(words) else "cast"]
     return topics

@@ -93,7 +93,8 @@ from chatbot.titles import TitleIndex
 
 INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "another", "restart", "unknown")
 PERSON_SLOTS = ("actor", "director")
-COMMON_WORD_ZIPF = 3.0  # wordfreq's English words at least this frequent are "everyday words"
+NAME_LIKE_ZIPF = 4.0  # a word rarer than this (wordfreq zipf) may be part of an unknown name
+RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
 
 _WEAK_BEFORE = frozenset("for about with some a an in more something anything bit little "
                          "really very".split())
@@ -115,7 +116,7 @@ _FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".spl
 _CUE_WORDS = frozenset("with by starring featuring from".split())
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
 _RANGE_JOINS = frozenset(("and", "or", BOUNDARY, "the", "either", "maybe", "perhaps", "to"))
-_ANAPHORA = re.compile(r"\b(?:he|she|him|her)\b.{0,20}?\b(?:not|never)\b.{0,12}?\b"
+_ANAPHORA = re.compile(r"\b(?:he|she|him|her|but)\b.{0,20}?\b(?:not|never)\b.{0,12}?\b"
                        r"(?P<what>act|acting|star|starring|appear|be in it|be in the|play|in it"
                        r"|in the cast|on screen|direct|directing)\b")
 _COMPARATIVES = {"older": "older", "earlier": "older", "newer": "newer", "later": "newer"}
@@ -177,14 +178,16 @@ class Understander:
         hits += self._genres(tokens, expect, used)
         hits, retracted = _self_corrected(sorted(hits, key=lambda h: h[0]), cut)
         constraints = _constraints(hits, tokens, negated)
-        question = question_topics(whole, cleaned)
+        asked = None if title_cue else self._asked_title(cleaned, whole)
+        question = question_topics(whole, cleaned) or (
+            question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else [])
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **_legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles,
             "question": question, "interrogative": is_question(whole, cleaned),
             "about_film": refers_to_film(whole, cleaned) and not is_request(whole),
-            "asked_title": None if title_cue else self._asked_title(cleaned, whole),
+            "asked_title": asked[0] if asked else None,
             "approval": verdict(tokens) == "liked", "verdict": verdict(tokens),
             "watching": watching(tokens), "request": asks_for(tokens),
             "about_bot": is_about_bot(tokens),
@@ -203,9 +206,9 @@ class Understander:
             cue or tuple(fold(t).split()) not in self._strong)]
         return (titles, rest, cue) if titles else ([], text, False)
 
-    def _asked_title(self, raw: str, tokens: list[str]) -> str | None:
-        """The catalogue film a question names ("is Titanic any good?"), if any: a title of
-        two words or more, or one that is no everyday word, or capitalised mid-sentence."""
+    def _asked_title(self, raw: str, tokens: list[str]) -> tuple[str, str] | None:
+        """The catalogue film a question names ("is Titanic any good?") and how it was said, if
+        any: a title with a word that is no everyday word, or capitalised mid-sentence."""
         if not is_question(tokens, raw):
             return None
         words = raw.replace("?", " ").split()
@@ -217,8 +220,11 @@ class Understander:
                 if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or (
                         key.split()[0] in ("a", "an") and fold(title).split()[0] != key.split()[0]):
                     continue  # "does it have a happy ending" names no film
-                if size > 1 or self._common.get(key, 0) < 4.0 or (start and said[:1].isupper()):
-                    return title
+                rare = any(self._common.get(w, 0.0) < RARE_TITLE_ZIPF for w in key.split()
+                           if w not in STOPWORDS)
+                capitalised = any(w[:1].isupper() for w in said.split()[1 if not start else 0 :])
+                if rare or capitalised:  # "is titanic any good?", not "did you show me first?"
+                    return title, said
         return None
 
     def _approximate(self, tokens: list[str], negated: list[bool], used: set[int],
@@ -267,7 +273,7 @@ class Understander:
                 continue
             words.append(token)
         plausible = 1 <= len(words) <= 3 and all(
-            w.isalpha() and len(w) >= 2 and self._common.get(w, 0) < COMMON_WORD_ZIPF for w in words)
+            w.isalpha() and len(w) >= 2 and self._common.get(w, 0) < NAME_LIKE_ZIPF for w in words)
         return " ".join(w.capitalize() for w in words) if plausible else None
 
     def _genres(self, tokens: list[str], expect: str | None, used: set[int]) -> list[tuple]:
@@ -400,6 +406,11 @@ def _anaphora(tokens: list[str], people: list[dict]) -> list[dict]:
     if role not in last["roles"]:
         return []
     return [dict(last, cue=role, negated=True, group=len(people), sure=True)]
+
+
+def _as_it(text: str, asked: tuple[str, str]) -> str:
+    """"what is Casablanca rated?" -> "what is it rated?": the question's topic phrases."""
+    return text.replace(asked[1], "it", 1)
 
 
 def _replaced_first(tokens: list[str], at: int | None) -> bool:
