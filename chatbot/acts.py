@@ -1,6 +1,6 @@
-"""What kind of act an utterance is, from its folded tokens: a question about a film, an answer
-about having watched it, a verdict on it, a request for something else, a word to the bot.
-Pure; no IO. Tokens as ``chatbot.cues.clause_tokens`` gives them (``","`` at clause ends).
+"""What kind of act an utterance is, from its folded tokens: its intent (yes, no, bye,
+restart...), a question about a film, an answer about having watched it, a verdict on it, a
+request for something else, a word to the bot. Pure; no IO. Tokens as ``chatbot.cues.clause_tokens`` gives them (``","`` at clause ends).
 
 These decide what an utterance *does* before its words are read as wishes, so that while a
 film is proposed "is Bruce Willis in it?" is a question (never a wish for Bruce Willis), "I saw
@@ -16,9 +16,12 @@ sucks" is a no. Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+
+from chatbot.lexicon import INTENT_PHRASES
 
 BOUNDARY = ","
+INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "another", "restart", "unknown")
 
 # -- questions about a film -----------------------------------------------------------------
 QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
@@ -234,6 +237,58 @@ def watching(tokens: Sequence[str]) -> str | None:
             denied = bool(_DENIERS & set(words[max(0, i - 3) : i]))
             return "no" if denied else "yes"
     return None
+
+
+# -- intents -------------------------------------------------------------------------------
+
+
+def intent_of(tokens: list[str]) -> str:
+    """The dialog act of folded ``tokens``: one of ``INTENTS``.
+
+    Example: ``intent_of("no i have not".split())`` -> ``'no'``.
+    """
+    text = f" {' '.join(tokens)} "
+    if not tokens:
+        return "unknown"
+    if _contains(text, INTENT_PHRASES["restart"]):
+        return "restart"
+    if _contains(text, INTENT_PHRASES["bye"]):
+        return "bye"
+    if _contains(text, INTENT_PHRASES["no_preference_phrase"]):
+        return "no_preference"
+    if _contains(text, INTENT_PHRASES["no_override"]):
+        return "no"
+    if _contains(text, INTENT_PHRASES["yes_override"]):
+        return "yes"
+    another = _first(tokens, INTENT_PHRASES["another"])
+    if another is not None:
+        negated = {"not", "never"} & set(tokens[max(0, another[0] - 3) : another[0]])
+        return "no" if negated else "another"
+    yes, no = _first(tokens, INTENT_PHRASES["yes"]), _first(tokens, INTENT_PHRASES["no"])
+    if yes or no:
+        return "yes" if no is None or (yes is not None and yes < no) else "no"
+    if _first(tokens, INTENT_PHRASES["no_preference"]):
+        return "no_preference"
+    if _first(tokens, INTENT_PHRASES["greeting"]):
+        return "greeting"
+    return "unknown"
+
+
+def _contains(padded_text: str, phrases: Iterable[str]) -> bool:
+    return any(f" {p} " in padded_text for p in phrases)
+
+
+def _first(tokens: list[str], phrases: Iterable[str]) -> tuple[int, int] | None:
+    """``(position, -length)`` of the earliest (then longest) phrase found in ``tokens``."""
+    best = None
+    for phrase in phrases:
+        words = phrase.split()
+        for i in range(len(tokens) - len(words) + 1):
+            if tokens[i : i + len(words)] == words:
+                key = (i, -len(words))
+                best = key if best is None or key < best else best
+                break
+    return best
 
 
 # -- helpers -------------------------------------------------------------------------------

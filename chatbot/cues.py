@@ -63,6 +63,7 @@ _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "sev
             "few": RECENT_YEARS}
 _AROUND = frozenset("around about circa approximately roughly ish c ca".split())
 AROUND_YEARS = 2  # "around 2000": 1998 to 2002
+_COMPARATIVES = {"older": "older", "earlier": "older", "newer": "newer", "later": "newer"}
 
 # -- runtime --------------------------------------------------------------------------------
 SHORT_MINUTES = 100  # "something short": at most this long
@@ -164,6 +165,11 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
         return _around_year(tokens, i, year)
     token = tokens[i]
     if _next(tokens, i) == "than":  # "older than 1970": the year says it
+        if token in _COMPARATIVES and _deictic(tokens, i + 2):  # "older than this one"
+            end = i + 4 if _next(tokens, i + 2) in ("one", "film", "movie") else i + 3
+            first, last = (None, OLD_BEFORE - 1) if _COMPARATIVES[token] == "older" else (
+                (last_year or 2014) - RECENT_YEARS + 1, None)
+            return i, end, first, last
         return None
     relative = _relative_at(tokens, i, last_year or 2014)
     if relative is not None:
@@ -335,6 +341,19 @@ def _length_word_at(tokens: Sequence[str], i: int
     if token in _LONG and film_like and before != "too":
         return i, i + 1, LONG_MINUTES, None
     return None
+
+
+def comparative(tokens: Sequence[str]) -> str | None:
+    """"something older", "newer than this one": relative to the film on the table."""
+    for i, token in enumerate(tokens):
+        if token in _COMPARATIVES and (_next(tokens, i) != "than" or _deictic(tokens, i + 2)):
+            return _COMPARATIVES[token]
+    return None
+
+
+def _deictic(tokens: Sequence[str], i: int) -> bool:
+    """"this", "that", "it", "the one you said": the film on the table."""
+    return i < len(tokens) and tokens[i] in ("this", "that", "it", "thats", "the", "these")
 
 
 def is_correction(tokens: Sequence[str]) -> bool:

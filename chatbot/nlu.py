@@ -55,8 +55,10 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from chatbot.acts import (
+from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's public names too)
+    INTENTS,
     asks_for,
+    intent_of,
     is_about_bot,
     is_question,
     is_request,
@@ -70,6 +72,7 @@ from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
     BOUNDARY,
     clause_tokens,
+    comparative,
     correction_at,
     is_addition,
     joined_by_or,
@@ -88,10 +91,11 @@ from chatbot.lexicon import (
 )
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.ratings import rating_hits
-from chatbot.text import clean_input, fold, fold_utterance, spell_out
+from chatbot.spans import constraints as spans_to_constraints
+from chatbot.spans import legacy_keys, self_corrected
+from chatbot.text import clean_input, english_words, fold, fold_utterance, spell_out
 from chatbot.titles import TitleIndex
 
-INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "another", "restart", "unknown")
 PERSON_SLOTS = ("actor", "director")
 NAME_LIKE_ZIPF = 4.0  # a word rarer than this (wordfreq zipf) may be part of an unknown name
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
@@ -115,11 +119,9 @@ _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please fo
 _FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 _CUE_WORDS = frozenset("with by starring featuring from".split())
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
-_RANGE_JOINS = frozenset(("and", "or", BOUNDARY, "the", "either", "maybe", "perhaps", "to"))
 _ANAPHORA = re.compile(r"\b(?:he|she|him|her|but)\b.{0,20}?\b(?:not|never)\b.{0,12}?\b"
                        r"(?P<what>act|acting|star|starring|appear|be in it|be in the|play|in it"
                        r"|in the cast|on screen|direct|directing)\b")
-_COMPARATIVES = {"older": "older", "earlier": "older", "newer": "newer", "later": "newer"}
 
 
 class Understander:
@@ -176,14 +178,14 @@ class Understander:
         cut = None if _replaced_first(tokens, corrected_at) else corrected_at
         people = self._people(tokens, expect, used, negated, cut)
         hits += self._genres(tokens, expect, used)
-        hits, retracted = _self_corrected(sorted(hits, key=lambda h: h[0]), cut)
-        constraints = _constraints(hits, tokens, negated)
+        hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cut)
+        constraints = spans_to_constraints(hits, tokens, negated)
         asked = None if title_cue else self._asked_title(cleaned, whole)
         question = question_topics(whole, cleaned) or (
             question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else [])
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
-            **_legacy_keys(constraints),
+            **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles,
             "question": question, "interrogative": is_question(whole, cleaned),
             "about_film": refers_to_film(whole, cleaned) and not is_request(whole),
@@ -194,7 +196,7 @@ class Understander:
             "correction": corrected_at is not None, "retracted": retracted,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints),
             "unknown_person": self._unknown_person(tokens, used, expect, people),
-            "comparative": _comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
+            "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
             "rest": _rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
             "empty": not cleaned,
         }
@@ -352,8 +354,9 @@ class Understander:
         hits = []
         for s, e, first, last in self._spans(year_ranges(tokens, self._last_year), used):
             wish = year_constraint(first, last)
-            if e - s == 1 and tokens[s] in _COMPARATIVES:  # "something older": than what's shown
-                wish["relative"] = _COMPARATIVES[tokens[s]]
+            relative = comparative(tokens[s:e])  # "something older": than the film shown
+            if relative and tokens[s] in ("older", "newer", "earlier", "later"):
+                wish["relative"] = relative
             hits.append((s, e, wish))
         return hits
 
@@ -364,16 +367,6 @@ class Understander:
         for hit in free:
             used.update(range(hit[0], hit[1]))
         return free
-
-
-@lru_cache(maxsize=1)
-def english_words() -> dict[str, float]:
-    """Everyday English words (``wordfreq``'s small English list, zipf >= 3) -> zipf frequency;
-    loaded once per process (~0.2 s)."""
-    from wordfreq import get_frequency_dict, zipf_frequency
-
-    return {w: zipf_frequency(w, "en") for w in get_frequency_dict("en", wordlist="small")
-            if w.isalpha() and w.isascii()}
 
 
 def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int) -> dict:
@@ -418,65 +411,8 @@ def _replaced_first(tokens: list[str], at: int | None) -> bool:
     return at is not None and tuple(tokens[at : at + 2]) in (("instead", "of"), ("rather", "than"))
 
 
-def _comparative(tokens: list[str]) -> str | None:
-    """"something older" / "newer" without "than": relative to the film on the table."""
-    for i, token in enumerate(tokens):
-        if token in _COMPARATIVES and (i + 1 >= len(tokens) or tokens[i + 1] != "than"):
-            return _COMPARATIVES[token]
-    return None
-
-
 _PRONOUN_TITLES = frozenset("it her him them us me you she he this that they one up".split()) | {
     "the one", "this one", "that one", "the movie", "the film", "the end", "the other one"}
-
-
-def intent_of(tokens: list[str]) -> str:
-    """The dialog act of folded ``tokens``: one of ``INTENTS``.
-
-    Example: ``intent_of("no i have not".split())`` -> ``'no'``.
-    """
-    text = f" {' '.join(tokens)} "
-    if not tokens:
-        return "unknown"
-    if _contains(text, INTENT_PHRASES["restart"]):
-        return "restart"
-    if _contains(text, INTENT_PHRASES["bye"]):
-        return "bye"
-    if _contains(text, INTENT_PHRASES["no_preference_phrase"]):
-        return "no_preference"
-    if _contains(text, INTENT_PHRASES["no_override"]):
-        return "no"
-    if _contains(text, INTENT_PHRASES["yes_override"]):
-        return "yes"
-    another = _first(tokens, INTENT_PHRASES["another"])
-    if another is not None:
-        negated = {"not", "never"} & set(tokens[max(0, another[0] - 3) : another[0]])
-        return "no" if negated else "another"
-    yes, no = _first(tokens, INTENT_PHRASES["yes"]), _first(tokens, INTENT_PHRASES["no"])
-    if yes or no:
-        return "yes" if no is None or (yes is not None and yes < no) else "no"
-    if _first(tokens, INTENT_PHRASES["no_preference"]):
-        return "no_preference"
-    if _first(tokens, INTENT_PHRASES["greeting"]):
-        return "greeting"
-    return "unknown"
-
-
-def _contains(padded_text: str, phrases: Iterable[str]) -> bool:
-    return any(f" {p} " in padded_text for p in phrases)
-
-
-def _first(tokens: list[str], phrases: Iterable[str]) -> tuple[int, int] | None:
-    """``(position, -length)`` of the earliest (then longest) phrase found in ``tokens``."""
-    best = None
-    for phrase in phrases:
-        words = phrase.split()
-        for i in range(len(tokens) - len(words) + 1):
-            if tokens[i : i + len(words)] == words:
-                key = (i, -len(words))
-                best = key if best is None or key < best else best
-                break
-    return best
 
 
 def _phrase_hits(
@@ -510,74 +446,6 @@ def _weak_fits(tokens: Sequence[str], i: int) -> bool:
     if "as" in tokens[max(0, i - 2) : i]:  # "I saw it as a kid": a time of life
         return False
     return (j >= 0 and tokens[j] in _WEAK_BEFORE) or after in _WEAK_AFTER
-
-
-def _self_corrected(hits: list[tuple[int, int, dict]], corrected_at: int | None
-                    ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
-    """"a comedy, wait no, a drama": a slot named on both sides of a correction cue keeps
-    what follows it; what precedes it is retracted."""
-    if corrected_at is None:
-        return hits, []
-    later = {h[2]["slot"] for h in hits if h[0] > corrected_at}
-    retracted = [h[2] for h in hits if h[0] < corrected_at and h[2]["slot"] in later]
-    return [h for h in hits if h[0] > corrected_at or h[2]["slot"] not in later], retracted
-
-
-def _constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
-                 negated: list[bool]) -> list[dict]:
-    """One constraint per entity, exclusions marked; entities joined by "or" share one. An
-    exclusion of a value also asked for ("horror, but not a slasher": both read as horror)
-    is a finer wish than the catalogue can tell, so it is dropped."""
-    constraints: list[dict] = []
-    previous: tuple[int, dict] | None = None
-    for start, end, constraint in _merge_years(hits, tokens):
-        fixed = constraint.pop("_fixed", False)
-        constraint = dict(constraint, exclude=constraint["exclude"] if fixed else negated[start])
-        if (previous is not None and "range" not in constraint
-                and previous[1]["slot"] == constraint["slot"]
-                and previous[1]["exclude"] == constraint["exclude"]
-                and joined_by_or(tokens, previous[0], start)):
-            previous[1]["values"] += [v for v in constraint["values"]
-                                      if v not in previous[1]["values"]]
-        elif not any(c == constraint for c in constraints):
-            constraints.append(constraint)
-        previous = (end, constraints[-1])
-    asked = {(c["slot"], v) for c in constraints if not c["exclude"] for v in c.get("values", ())}
-    return [c for c in constraints if not (c["exclude"] and "range" not in c
-                                           and {(c["slot"], v) for v in c["values"]} <= asked)]
-
-
-def _merge_years(hits: list[tuple[int, int, dict]], tokens: list[str]
-                 ) -> list[tuple[int, int, dict]]:
-    """"the 70s or 80s", "the seventies and eighties": one range; "the 60s or 80s": the
-    range from the first to the last, less the years between (an exclusion)."""
-    merged: list[tuple[int, int, dict]] = []
-    for hit in hits:
-        last = merged[-1] if merged else None
-        if (last is None or hit[2]["slot"] != "year" or last[2]["slot"] != "year"
-                or None in hit[2]["range"] or None in last[2]["range"] or hit[2].get("relative")
-                or not set(tokens[last[1] : hit[0]]) <= _RANGE_JOINS
-                or not {"or", "and"} & set(tokens[last[1] : hit[0]])):
-            merged.append(hit)
-            continue
-        (a, b), (c, d) = sorted([last[2]["range"], hit[2]["range"]])
-        merged[-1] = (last[0], hit[1], year_constraint(a, max(b, d)))
-        if c > b + 1:
-            merged.append((hit[0], hit[1], dict(year_constraint(b + 1, c - 1, excluded=True),
-                                                _fixed=True)))
-    return merged
-
-
-def _legacy_keys(constraints: list[dict]) -> dict[str, Any]:
-    """``genres`` / ``negated_genres`` / ``mpaa`` as before constraints existed."""
-    def values(slot: str, excluded: bool) -> list[str]:
-        return [v for c in constraints if c["slot"] == slot and c["exclude"] == excluded
-                for v in c["values"]]
-
-    ratings = values("mpaa", False)
-    return {"genres": list(dict.fromkeys(values("genre", False))),
-            "negated_genres": list(dict.fromkeys(values("genre", True))),
-            "mpaa": ratings[0] if ratings else None}
 
 
 @lru_cache(maxsize=8192)

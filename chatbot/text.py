@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 MAX_INPUT_CHARS = 2000
@@ -134,3 +135,13 @@ def indefinite_article(word: str) -> str:
     if lowered.startswith(("uni", "use", "usu", "eu", "one")):
         return "a"
     return "an" if lowered[:1] in set("aeiou") else "a"
+
+
+@lru_cache(maxsize=1)
+def english_words() -> dict[str, float]:
+    """Everyday English words (``wordfreq``'s small English list, zipf >= 3) -> zipf frequency;
+    loaded once per process (~0.2 s)."""
+    from wordfreq import get_frequency_dict, zipf_frequency
+
+    return {w: zipf_frequency(w, "en") for w in get_frequency_dict("en", wordlist="small")
+            if w.isalpha() and w.isascii()}
