@@ -17,11 +17,49 @@ sucks" is a no. Example::
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from chatbot.lexicon import INTENT_PHRASES
 
 BOUNDARY = ","
 INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "another", "restart", "unknown")
+
+
+class PhraseTable:
+    """Phrases (word tuples) indexed by their first word, to find them in tokens in one pass.
+
+    Example: ``PhraseTable(["no thanks", "no"]).first(["well", "no", "thanks"])`` -> ``(1, -2)``.
+    """
+
+    def __init__(self, phrases: Iterable[str | tuple[str, ...]]) -> None:
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            words = tuple(phrase.split()) if isinstance(phrase, str) else tuple(phrase)
+            self._by_first.setdefault(words[0], []).append(words)
+        for found in self._by_first.values():
+            found.sort(key=len, reverse=True)
+
+    def first(self, tokens: Sequence[str]) -> tuple[int, int] | None:
+        """``(position, -length)`` of the earliest (then longest) phrase in ``tokens``."""
+        for i, token in enumerate(tokens):
+            for words in self._by_first.get(token, ()):
+                if tuple(tokens[i : i + len(words)]) == words:
+                    return i, -len(words)
+        return None
+
+    def all(self, tokens: Sequence[str]) -> list[tuple[int, tuple[str, ...]]]:
+        """Every ``(position, phrase)`` found, left to right (overlaps included)."""
+        return [(i, words) for i, token in enumerate(tokens)
+                for words in self._by_first.get(token, ())
+                if tuple(tokens[i : i + len(words)]) == words]
+
+    def found_in(self, tokens: Sequence[str]) -> bool:
+        return self.first(tokens) is not None
+
+    def starts(self, tokens: Sequence[str]) -> bool:
+        """Some phrase opens ``tokens``."""
+        return bool(tokens) and any(tuple(tokens[: len(w)]) == w
+                                    for w in self._by_first.get(tokens[0], ()))
 
 # -- questions about a film -----------------------------------------------------------------
 QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
@@ -102,11 +140,17 @@ _FILM_REFERENCES = (("it",), ("its",), ("that",), ("this",), ("thats",), ("that"
                     ("him",), ("her",), ("the", "one"), ("they",))
 _TAGS = (("right",), ("is", "not", "it"), ("correct",), ("yeah",), ("no",), ("yes",),
          ("innit",), ("does", "not", "it"), ("was", "not", "it"), ("am", "i", "right"))
+_BOT_TABLE = PhraseTable((("are", "you"), ("who", "are", "you"), ("what", "are", "you"),
+                          ("what", "is", "your", "name"), ("r", "you"), ("you", "a", "bot"),
+                          ("you", "a", "robot"), ("is", "this", "a", "bot"),
+                          ("am", "i", "talking")))
+_REFERENCE_TABLE = PhraseTable(_FILM_REFERENCES)
 _REQUEST_OPENINGS = (("how", "about"), ("what", "about"), ("can", "you"), ("could", "you"),
                      ("do", "you", "have"), ("have", "you", "got"), ("got", "any"),
                      ("anything",), ("something",), ("any",), ("show", "me"), ("give", "me"),
                      ("find", "me"), ("is", "there"), ("are", "there"), ("can", "we"),
                      ("could", "we"), ("how", "bout"), ("maybe",), ("or",))
+_REQUEST_TABLE = PhraseTable(_REQUEST_OPENINGS)
 
 
 def is_question(tokens: Sequence[str], raw: str) -> bool:
@@ -121,7 +165,7 @@ def is_question(tokens: Sequence[str], raw: str) -> bool:
 def refers_to_film(tokens: Sequence[str], raw: str = "") -> bool:
     """The words point at a film already named ("it", "that one", "the movie", "he")."""
     words = _plain(tokens)
-    return any(_has(words, ref) for ref in _FILM_REFERENCES) or bool(_one_word_topic(words, raw))
+    return _REFERENCE_TABLE.found_in(words) or bool(_one_word_topic(words, raw))
 
 
 _ASKING = (("something",), ("anything",), ("another",), ("more",), ("less",), ("else",),
@@ -132,28 +176,30 @@ _ASKING = (("something",), ("anything",), ("another",), ("more",), ("less",), ("
            ("go", "for"), ("in", "the", "mood"), ("looking", "for"), ("make", "it"),
            ("make", "that"), ("one", "with"), ("one", "from"), ("ones",), ("one", "by"),
            ("different",), ("other",), ("switch",), ("change",), ("pls",), ("plz",))
+_ASKING_TABLE = PhraseTable(_ASKING)
 
 
 def asks_for(tokens: Sequence[str]) -> bool:
     """The words ask for a film ("something from the 90s", "maybe a comedy", "one with X",
     "I'd prefer a western"), rather than only answering a question about one."""
-    return _has_any(_plain(tokens), _ASKING)
+    return _ASKING_TABLE.found_in(_plain(tokens))
 
 
 def is_request(tokens: Sequence[str]) -> bool:
     """A question that asks for a (different) film: "how about a comedy?", "anything with
     Bruce Willis?", "can you find one from the 90s?"."""
     words = _plain(tokens)
-    if _tagged(tokens) or any(tuple(words[: len(p)]) == p for p in _ABOUT_OPENINGS):
+    if _tagged(tokens) or _ABOUT_TABLE.starts(words):
         return False  # "that's the one with Travolta, right?", "is it the one from 1995?"
-    return any(tuple(words[: len(p)]) == p for p in _REQUEST_OPENINGS) or _has_any(
-        words, (("another",), ("something",), ("anything",), ("one", "with"), ("one", "from"),
-                ("else",), ("instead",), ("different",), ("other", "one"), ("show", "me")))
+    return _REQUEST_TABLE.starts(words) or _REQUEST_WORDS.found_in(words)
 
 
-_ABOUT_OPENINGS = (("that", "is"), ("thats",), ("it", "is"), ("its",), ("is", "it"),
-                   ("is", "that"), ("does", "it"), ("was", "it"), ("did", "it"), ("is", "this"),
-                   ("this", "is"), ("has", "it"))
+_ABOUT_TABLE = PhraseTable((("that", "is"), ("thats",), ("it", "is"), ("its",), ("is", "it"),
+                            ("is", "that"), ("does", "it"), ("was", "it"), ("did", "it"),
+                            ("is", "this"), ("this", "is"), ("has", "it")))
+_REQUEST_WORDS = PhraseTable((("another",), ("something",), ("anything",), ("one", "with"),
+                              ("one", "from"), ("else",), ("instead",), ("different",),
+                              ("other", "one"), ("show", "me")))
 
 
 def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
@@ -177,11 +223,7 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
 
 def is_about_bot(tokens: Sequence[str]) -> bool:
     """A question to the bot about itself: "are you a robot?", "who are you"."""
-    words = _plain(tokens)
-    openings = (("are", "you"), ("who", "are", "you"), ("what", "are", "you"),
-                ("what", "is", "your", "name"), ("r", "you"), ("you", "a", "bot"),
-                ("you", "a", "robot"), ("is", "this", "a", "bot"), ("am", "i", "talking"))
-    return any(tuple(words[: len(p)]) == p for p in openings)
+    return _BOT_TABLE.starts(_plain(tokens))
 
 
 # -- verdicts and watching -----------------------------------------------------------------
@@ -200,6 +242,8 @@ _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my styl
                  "looks bad", "sounds bad", "no way", "not good", "not great", "not that one",
                  "bad", "gross")
 _DENIERS = frozenset("not never no isnt wasnt".split())
+_APPROVAL_TABLE = PhraseTable(_APPROVALS)
+_DISAPPROVAL_TABLE = PhraseTable(_DISAPPROVALS)
 _WATCH_VERBS = frozenset("saw seen watched watch".split())
 _PARTLY = ("the trailer", "a trailer", "trailer", "clips", "a clip", "bits of it",
            "part of it", "half of it", "the beginning", "the start", "some of it")
@@ -208,15 +252,15 @@ _PARTLY = ("the trailer", "a trailer", "trailer", "clips", "a clip", "bits of it
 def verdict(tokens: Sequence[str]) -> str | None:
     """``"liked"`` ("perfect", "love it"), ``"disliked"`` ("not my thing", "it sucks") or None.
     A denied approval ("not great") is a dislike; a denied dislike ("not boring") says nothing."""
-    words = _plain(tokens)
-    text = f" {' '.join(words)} "
+    return _verdict(_plain_cached(tuple(tokens)))
+
+
+@lru_cache(maxsize=64)
+def _verdict(words: tuple[str, ...]) -> str | None:
     found = None
-    for phrases, kind in ((_DISAPPROVALS, "disliked"), (_APPROVALS, "liked")):
-        for phrase in phrases:
-            at = text.find(f" {phrase} ")
-            if at < 0:
-                continue
-            denied = bool(_DENIERS & set(text[:at].split()[-2:])) and not phrase.startswith("not")
+    for table, kind in ((_DISAPPROVAL_TABLE, "disliked"), (_APPROVAL_TABLE, "liked")):
+        for at, phrase in table.all(words):
+            denied = bool(_DENIERS & set(words[max(0, at - 2) : at])) and phrase[0] != "not"
             if kind == "liked" and denied:
                 return "disliked"
             if not denied:
@@ -247,48 +291,27 @@ def intent_of(tokens: list[str]) -> str:
 
     Example: ``intent_of("no i have not".split())`` -> ``'no'``.
     """
-    text = f" {' '.join(tokens)} "
     if not tokens:
         return "unknown"
-    if _contains(text, INTENT_PHRASES["restart"]):
-        return "restart"
-    if _contains(text, INTENT_PHRASES["bye"]):
-        return "bye"
-    if _contains(text, INTENT_PHRASES["no_preference_phrase"]):
-        return "no_preference"
-    if _contains(text, INTENT_PHRASES["no_override"]):
-        return "no"
-    if _contains(text, INTENT_PHRASES["yes_override"]):
-        return "yes"
-    another = _first(tokens, INTENT_PHRASES["another"])
+    for table, intent in (("restart", "restart"), ("bye", "bye"),
+                          ("no_preference_phrase", "no_preference"), ("no_override", "no"),
+                          ("yes_override", "yes")):
+        if _INTENT_TABLES[table].found_in(tokens):
+            return intent
+    another = _INTENT_TABLES["another"].first(tokens)
     if another is not None:
         negated = {"not", "never"} & set(tokens[max(0, another[0] - 3) : another[0]])
         return "no" if negated else "another"
-    yes, no = _first(tokens, INTENT_PHRASES["yes"]), _first(tokens, INTENT_PHRASES["no"])
+    yes, no = _INTENT_TABLES["yes"].first(tokens), _INTENT_TABLES["no"].first(tokens)
     if yes or no:
         return "yes" if no is None or (yes is not None and yes < no) else "no"
-    if _first(tokens, INTENT_PHRASES["no_preference"]):
-        return "no_preference"
-    if _first(tokens, INTENT_PHRASES["greeting"]):
-        return "greeting"
+    for table in ("no_preference", "greeting"):
+        if _INTENT_TABLES[table].found_in(tokens):
+            return table
     return "unknown"
 
 
-def _contains(padded_text: str, phrases: Iterable[str]) -> bool:
-    return any(f" {p} " in padded_text for p in phrases)
-
-
-def _first(tokens: list[str], phrases: Iterable[str]) -> tuple[int, int] | None:
-    """``(position, -length)`` of the earliest (then longest) phrase found in ``tokens``."""
-    best = None
-    for phrase in phrases:
-        words = phrase.split()
-        for i in range(len(tokens) - len(words) + 1):
-            if tokens[i : i + len(words)] == words:
-                key = (i, -len(words))
-                best = key if best is None or key < best else best
-                break
-    return best
+_INTENT_TABLES = {name: PhraseTable(phrases) for name, phrases in INTENT_PHRASES.items()}
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -296,13 +319,18 @@ def _first(tokens: list[str], phrases: Iterable[str]) -> tuple[int, int] | None:
 
 def _plain(tokens: Sequence[str]) -> list[str]:
     """Tokens without clause marks and opening interjections, question words spelt out."""
+    return list(_plain_cached(tuple(tokens)))
+
+
+@lru_cache(maxsize=64)
+def _plain_cached(tokens: tuple[str, ...]) -> tuple[str, ...]:
     words: list[str] = []
     for token in tokens:
         if token != BOUNDARY:
             words += _SPELLINGS.get(token, token).split()
     while len(words) > 1 and words[0] in _INTERJECTIONS:
         words.pop(0)
-    return words
+    return tuple(words)
 
 
 def _one_word_topic(words: list[str], raw: str) -> str | None:
@@ -322,12 +350,3 @@ def _tagged(tokens: Sequence[str]) -> bool:
     last = list(tokens[len(tokens) - 1 - list(reversed(tokens)).index(BOUNDARY) + 1 :])
     return any(tuple(last) == tag for tag in _TAGS) or (
         len(tokens) > 2 and tokens[-1] == "right")
-
-
-def _has(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
-
-
-def _has_any(words: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bool:
-    return any(_has(words, p) for p in phrases)

@@ -62,6 +62,7 @@ MPAA_RATINGS: tuple[str, ...] = ("G", "PG", "PG-13", "R", "NC-17")
 _MPAA_ALIASES = {
     "PG13": "PG-13", "NC17": "NC-17", "GP": "PG", "M": "PG", "M/PG": "PG", "X": "NC-17",
 }
+MATCHING_CACHE_SIZE = 64  # constraint lists whose matching films are kept (at most ~10 MB)
 FRANCHISE_LEAD = 3  # a franchise's best-known film wins over an exact title this many times less seen
 
 
@@ -130,6 +131,7 @@ class Catalog:
         self._title_keys = sorted(self._by_title)
         self._sequel_keys = sorted(self._by_sequel)
         self._names = {n.casefold(): n for n in (*self._by_actor, *self._by_director)}
+        self._matched: dict[tuple, tuple[int, ...]] = {}
         self.genres: list[str] = sorted(self._by_genre)
         self.actors: list[str] = sorted(self._by_actor, key=str.casefold)
         self.directors: list[str] = sorted(self._by_director, key=str.casefold)
@@ -197,7 +199,19 @@ class Catalog:
 
         Example: ``matching([include("genre", "comedy"), years(1980, 1989)])``. Names match
         ignoring case; an unknown value matches no film. ``[]`` of constraints: every film.
+        The catalogue never changes, so recent answers are kept (a turn asks the same twice).
         """
+        constraints = list(constraints)
+        key = tuple((c["slot"], tuple(c.get("values") or c.get("range") or ()),
+                     bool(c.get("exclude"))) for c in constraints)
+        found_ids = self._matched.get(key)
+        if found_ids is None:
+            if len(self._matched) >= MATCHING_CACHE_SIZE:
+                self._matched.clear()
+            found_ids = self._matched[key] = tuple(self._match(constraints))
+        return list(found_ids)
+
+    def _match(self, constraints: list[Mapping[str, Any]]) -> list[int]:
         found: frozenset[int] | None = None
         excluded: list[frozenset[int]] = []
         for constraint in constraints:

@@ -73,6 +73,7 @@ _AT_MOST = ("under", "less than", "shorter than", "at most", "max", "maximum", "
             "not more than", "up to", "within", "no longer than", "below", "not longer than",
             "nothing longer than", "nothing over", "not over", "not exceeding")
 _AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
+_BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 _SHORT = frozenset("short shorter quick brief".split())
 _LONG = frozenset("long longer lengthy epic".split())
 _FILM_AFTER = frozenset("one ones movie movies film films flick flicks epic epics".split())
@@ -290,6 +291,8 @@ def runtime_ranges(tokens: Sequence[str]) -> list[tuple[int, int, int | None, in
 
 def _duration_at(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, int | None] | None:
     """"under 2 hours", "less than 90 minutes", "at least an hour and a half"."""
+    if tokens[i] not in _BOUND_FIRST_WORDS:
+        return None
     for phrases, at_most in ((_AT_MOST, True), (_AT_LEAST, False)):
         for phrase in phrases:
             words = phrase.split()

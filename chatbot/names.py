@@ -40,7 +40,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -173,6 +173,7 @@ class NameIndex:
         # each word of a nickname -> whom the nickname names ("rock" -> Dwayne Johnson)
         self._aliased = {w: v for k, v in self._aliases.items() for w in k if w not in STOPWORDS}
         self._neighbour_cache: dict[str, list[tuple[str, int]]] = {}
+        self._lone_cache: dict[tuple[str, str | None], NameMatch | None] = {}
 
     def _add(self, pid: int, tokens: tuple[str, ...]) -> None:
         self._by_tokens[tokens].append(pid)
@@ -331,8 +332,19 @@ class NameIndex:
         """One word: a one-word name ("Cher"), a surname ("Carrey", "de niro": sure when that
         person dwarfs the namesakes, else the close ones are ``choices``), or a first name
         ("denzel": only ever a suggestion). A familiar first name ("leo") or a word of someone
-        else's nickname ("rock", from "the rock") is never a sure surname."""
+        else's nickname ("rock", from "the rock") is never a sure surname. The index never
+        changes, so each (word, role) is worked out once."""
         end = start + 1 if end is None else end
+        key = (token, role)
+        if key not in self._lone_cache:
+            if len(self._lone_cache) >= _CACHE_LIMIT:
+                self._lone_cache.clear()
+            self._lone_cache[key] = self._lone_at_zero(token, role, end - start)
+        found = self._lone_cache[key]
+        return None if found is None else replace(found, start=start, end=end)
+
+    def _lone_at_zero(self, token: str, role: str | None, size: int) -> NameMatch | None:
+        start, end = 0, size
         whole = self._best(self._by_tokens.get((token,)), start, end, 0, role)
         if whole is not None:
             return whole
@@ -368,7 +380,7 @@ class NameIndex:
         """The best known of ``pids`` (in ``role``; with ``known_for``, in any role when
         someone is far better known there), whether they dwarf the rest (sure), and the
         close ones to choose from when they do not; None when nobody is known enough."""
-        people = list({self._people[p] for p in pids or ()})
+        people = [self._people[p] for p in set(pids or ())]
         if not people:
             return None
         scope = role

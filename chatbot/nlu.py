@@ -181,6 +181,7 @@ class Understander:
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cut)
         constraints = spans_to_constraints(hits, tokens, negated)
         asked = None if title_cue else self._asked_title(cleaned, whole)
+        judged = verdict(tokens)
         question = question_topics(whole, cleaned) or (
             question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else [])
         return {
@@ -190,7 +191,7 @@ class Understander:
             "question": question, "interrogative": is_question(whole, cleaned),
             "about_film": refers_to_film(whole, cleaned) and not is_request(whole),
             "asked_title": asked[0] if asked else None,
-            "approval": verdict(tokens) == "liked", "verdict": verdict(tokens),
+            "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens),
             "about_bot": is_about_bot(tokens),
             "correction": corrected_at is not None, "retracted": retracted,
@@ -483,6 +484,8 @@ def _cue(tokens: list[str], start: int, end: int) -> str | None:
 
 def _rest(text: str, entity_tokens: set[str]) -> str:
     """``text`` without the words that carried entities (for sentiment)."""
+    if not entity_tokens:
+        return " ".join(w for w in text.split() if w != BOUNDARY)
     words = [w for w in text.split() if not set(fold_utterance(w).split()) <= entity_tokens
              or not fold_utterance(w)]
     return " ".join(w for w in words if w != BOUNDARY)

@@ -60,6 +60,7 @@ _FRIENDLY = (("kid", "friendly"), ("kids", "friendly"), ("family", "friendly"),
              ("safe", "for", "children"), ("ok", "for", "the", "kids"),
              ("fine", "for", "the", "kids"), ("safe", "for", "the", "kids"),
              ("suitable", "for", "the", "kids"), ("for", "all", "ages"), ("all", "ages"))
+_FRIENDLY_FIRST = frozenset(words[0] for words in _FRIENDLY)
 _AGE_UNITS = (("year", "old"), ("years", "old"), ("yo",), ("yr", "old"), ("yrs", "old"),
               ("year", "olds"), ("years", "olds"))
 
@@ -125,6 +126,8 @@ def _friendly(tokens: Sequence[str], used: set[int]) -> list[tuple]:
     """"kid-friendly", "ok for kids": G or PG."""
     hits = []
     for i in range(len(tokens)):
+        if tokens[i] not in _FRIENDLY_FIRST:
+            continue
         for words in _FRIENDLY:
             if tuple(tokens[i : i + len(words)]) == words and not used.intersection(
                     range(i, i + len(words))):

@@ -90,8 +90,9 @@ def fold_utterance(text: str) -> str:
     """Like ``fold`` but expands contractions first (``"haven't"`` -> ``"have not"``) and
     shortens letters drawn out for emphasis (``"yesss"`` -> ``"yes"``, ``"noooo"`` -> ``"no"``)."""
     text = strip_accents(text).casefold()
-    for pattern, replacement in _CONTRACTIONS:
-        text = pattern.sub(replacement, text)
+    if "'" in text or "’" in text or "nt" in text:  # every contraction has one of these
+        for pattern, replacement in _CONTRACTIONS:
+            text = pattern.sub(replacement, text)
     return fold(_DRAWN_OUT.sub(r"\1", text))
 
 
