@@ -260,11 +260,13 @@ class Understander:
     def _unknown_person(self, tokens: list[str], used: set[int], expect: str | None,
                         people: list[dict]) -> str | None:
         """A name-like answer that names nobody ("Johnathan Krumplestein"): one to three
-        words, none an everyday word, asked for a person or after "with" / "by"."""
+        words, none an everyday word, asked for a person, after "with" / "by", or as the
+        whole answer of two or three such words to any question."""
         if people:
             return None
         cue = next((i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS), None)
-        if expect not in PERSON_SLOTS and cue is None:
+        whole = expect is not None and 2 <= len(tokens) <= 3 and not used
+        if expect not in PERSON_SLOTS and cue is None and not whole:
             return None
         start = cue if cue is not None else 0
         words = []
