@@ -101,7 +101,7 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         if not wished and answer in ("yes", "liked") or choice:
             picked = dict(suggestion["constraint"], values=[choice or suggestion["name"]])
             plan = plan_wishes(state, {"constraints": [picked]})
-            return decision | _wish_act(stage, nlu, plan, sentiment)
+            return decision | _wish_act(stage, dict(nlu, unknown_person=None), plan, sentiment)
         if not wished and answer in ("no", "disliked"):
             return decision | {"act": "decline"}
         if wished and suggestion["slot"] not in {w["slot"] for w in plan["added"]}:

@@ -110,9 +110,9 @@ def turn_latency_ms(results: Sequence[CaseResult]) -> dict[str, float]:
 
 
 def format_pass_table(results: Sequence[CaseResult]) -> str:
-    lines = [f"{'kind':<16}{'passed':>8}{'total':>7}{'rate':>7}"]
+    lines = [f"{'kind':<20}{'passed':>8}{'total':>7}{'rate':>7}"]
     for kind, row in pass_rates(results).items():
-        lines.append(f"{kind:<16}{row['passed']:>8}{row['total']:>7}{row['rate']:>7.0%}")
+        lines.append(f"{kind:<20}{row['passed']:>8}{row['total']:>7}{row['rate']:>7.0%}")
     return "\n".join(lines)
 
 
