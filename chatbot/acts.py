@@ -189,14 +189,15 @@ def is_request(tokens: Sequence[str]) -> bool:
     """A question that asks for a (different) film: "how about a comedy?", "anything with
     Bruce Willis?", "can you find one from the 90s?"."""
     words = _plain(tokens)
-    if _tagged(tokens) or _ABOUT_TABLE.starts(words):
-        return False  # "that's the one with Travolta, right?", "is it the one from 1995?"
+    if _tagged(tokens) or _ABOUT_TABLE.starts(words) or _INSIDE_TABLE.found_in(words):
+        return False  # "that's the one with Travolta, right?", "any Clint Eastwood in this?"
     return _REQUEST_TABLE.starts(words) or _REQUEST_WORDS.found_in(words)
 
 
 _ABOUT_TABLE = PhraseTable((("that", "is"), ("thats",), ("it", "is"), ("its",), ("is", "it"),
                             ("is", "that"), ("does", "it"), ("was", "it"), ("did", "it"),
                             ("is", "this"), ("this", "is"), ("has", "it")))
+_INSIDE_TABLE = PhraseTable((("in", "it"), ("in", "this"), ("in", "that"), ("in", "there")))
 _REQUEST_WORDS = PhraseTable((("another",), ("something",), ("anything",), ("one", "with"),
                               ("one", "from"), ("else",), ("instead",), ("different",),
                               ("other", "one"), ("show", "me")))

@@ -107,9 +107,10 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     A scope opens at "not", "no", "without", "hate", "anything but", "other than", ... and
     runs to the end of the clause or to a contrast ("but", "maybe", "instead"); a person cue
     ("with", "by") ends it once it has covered something ("no comedies with Jim Carrey"
-    denies the comedies, not Jim Carrey). "I don't mind", "not sure" deny nothing.
+    denies the comedies, not Jim Carrey). "I don't mind", "not sure" deny nothing. "Keep Hugh
+    Grant out of it" / "leave horror out" deny what lies between.
     """
-    mask = [False] * len(tokens)
+    mask = _kept_out(tokens)
     open_at: int | None = None
     for i, token in enumerate(tokens):
         if open_at is not None:
@@ -121,6 +122,20 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
                 mask[i] = True
         if open_at is None and _opens(tokens, i):
             open_at = i
+    return mask
+
+
+def _kept_out(tokens: Sequence[str]) -> list[bool]:
+    """"keep X out (of it)", "leave X out", "keep X away": X is denied."""
+    mask = [False] * len(tokens)
+    for i, token in enumerate(tokens):
+        if token in ("keep", "leave"):
+            for j in range(i + 2, min(len(tokens), i + 7)):
+                if tokens[j] == BOUNDARY:
+                    break
+                if tokens[j] in ("out", "away"):
+                    mask[i + 1 : j] = [True] * (j - i - 1)
+                    break
     return mask
 
 

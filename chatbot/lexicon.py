@@ -52,7 +52,9 @@ WEAK_GENRE_SYNONYMS: dict[str, str] = {
 }
 INTENT_PHRASES: dict[str, tuple[str, ...]] = {
     "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "see ya", "cya", "quit",
-            "exit", "stop", "i am done", "that is all", "farewell", "leave me alone"),
+            "exit", "stop", "i am done", "that is all", "farewell", "leave me alone",
+            "i am out", "im out", "gotta go", "got to go", "have to go", "catch you later",
+            "good night", "goodnight", "peace out", "ttyl", "talk later", "i am off"),
     "no_preference_phrase": (
         "no preference", "no preferences", "no pref", "do not care", "dont care",
         "does not matter", "doesnt matter", "not matter", "no one in particular",
@@ -66,7 +68,9 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
                 "forget all that", "forget everything", "forget all of that", "forget it all",
                 "clear everything", "clear all", "clear all that", "start anew", "clean slate",
                 "all over again", "back to the beginning", "begin from the beginning",
-                "start from the start", "reboot"),
+                "start from the start", "reboot", "erase everything", "wipe everything",
+                "from zero", "do over", "square one", "back to the start", "from the very start",
+                "scrap all that", "scrap everything", "clear my answers", "clear it all"),
     # said first, these turn the answer around: "yeah no" is a no, "could be worse" a yes
     "no_override": ("yeah no", "yes no", "yea no", "yeah nah", "yeah nope", "yes but no",
                     "no thank you", "no thanks"),

@@ -222,8 +222,13 @@ class NameIndex:
         return sorted(chosen, key=lambda m: m.start)
 
     def _bare(self, tokens: list[str]) -> bool:
-        """The utterance is one word and fillers: "cruise", "stone please"."""
-        return len([t for t in tokens if t not in _ANSWER_FILLERS and t != ","]) == 1
+        """The utterance is one word and fillers ("cruise", "stone please"), or a list of
+        single words ("either hitchcock or wilder")."""
+        content = [t for t in tokens if t not in _ANSWER_FILLERS and t not in _LIST_WORDS
+                   and t != "either"]
+        listed = all(tokens[i - 1] in _LIST_WORDS or tokens[i - 1] in ("either", "neither")
+                     for i, t in enumerate(tokens) if t in content[1:] and i)
+        return len(content) == 1 or (1 < len(content) <= 3 and listed)
 
     def _candidates(self, tokens: list[str], role: str | None, cued: set[int],
                     bare: bool) -> Iterable[NameMatch | None]:

@@ -47,7 +47,6 @@ genre word). Weak genre words ("love", "kids") count only where they name a kind
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -91,8 +90,15 @@ from chatbot.lexicon import (
 )
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.ratings import rating_hits
+from chatbot.spans import (
+    anaphora,
+    legacy_keys,
+    replaced_first,
+    self_corrected,
+    swap_span,
+    swapped,
+)
 from chatbot.spans import constraints as spans_to_constraints
-from chatbot.spans import legacy_keys, self_corrected
 from chatbot.text import clean_input, english_words, fold, fold_utterance, spell_out
 from chatbot.titles import TitleIndex
 
@@ -112,16 +118,13 @@ _CUES = {
     "director": frozenset("by director directed from filmmaker".split()),
     "actor": frozenset("with starring stars star featuring actor actress".split()),
 }
-_CUES_AFTER = {"director": frozenset("directed directs directing director".split()),
+_CUES_AFTER = {"director": frozenset("directed directs directing director make made".split()),
                "actor": frozenset("starring stars acts acting plays actor actress lead".split())}
 _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in"
                          .split())
 _FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 _CUE_WORDS = frozenset("with by starring featuring from".split())
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
-_ANAPHORA = re.compile(r"\b(?:he|she|him|her|but)\b.{0,20}?\b(?:not|never)\b.{0,12}?\b"
-                       r"(?P<what>act|acting|star|starring|appear|be in it|be in the|play|in it"
-                       r"|in the cast|on screen|direct|directing)\b")
 
 
 class Understander:
@@ -175,10 +178,12 @@ class Understander:
         hits += self._years(tokens, used)
         hits += [(s, e, minutes(a, b)) for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         corrected_at = correction_at(tokens)
-        cut = None if _replaced_first(tokens, corrected_at) else corrected_at
-        people = self._people(tokens, expect, used, negated, cut)
+        cut = None if replaced_first(tokens, corrected_at) else corrected_at
+        asking = is_question(whole, cleaned) and refers_to_film(whole, cleaned)
+        people = self._people(tokens, expect, used, negated, cut, asking)
         hits += self._genres(tokens, expect, used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cut)
+        hits, swapped_out = swapped(hits, tokens)
         constraints = spans_to_constraints(hits, tokens, negated)
         asked = None if title_cue else self._asked_title(cleaned, whole)
         judged = verdict(tokens)
@@ -194,7 +199,8 @@ class Understander:
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens),
             "about_bot": is_about_bot(tokens),
-            "correction": corrected_at is not None, "retracted": retracted,
+            "correction": corrected_at is not None or swap_span(tokens) is not None,
+            "retracted": retracted + swapped_out,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints),
             "unknown_person": self._unknown_person(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
@@ -318,7 +324,8 @@ class Understander:
         return found
 
     def _people(self, tokens: list[str], expect: str | None, used: set[int],
-                negated: list[bool], corrected_at: int | None = None) -> list[dict]:
+                negated: list[bool], corrected_at: int | None = None,
+                asking: bool = False) -> list[dict]:
         """People named, with cue, polarity and "or" group; "Brad Pitt, no wait, Edward
         Norton" keeps only the name after the correction cue; "directed by Spielberg or
         Lucas" gives Lucas the cue of the list; "he shouldn't be in it" excludes the last
@@ -327,11 +334,16 @@ class Understander:
         free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
         cued = {i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS}
         cued |= {i for i in range(1, len(tokens) - 1) if self._film_of(tokens, i, i + 1)}
+        if asking:  # "did Spielberg make it?": a lone surname in a question about the film
+            cued |= set(range(len(tokens)))
         people: list[dict] = []
         previous: tuple[int, str | None] = (-1, None)
         matches = self._names.find(free, role=role, cued=cued)
         if corrected_at is not None and any(m.start > corrected_at for m in matches):
             matches = [m for m in matches if m.start > corrected_at]
+        swap = swap_span(tokens)  # "switch Tom Cruise for Tom Hanks": Cruise is retracted
+        if swap and any(m.start > swap[1] for m in matches):
+            negated = [n or swap[0] < i < swap[1] for i, n in enumerate(negated)]
         for match in matches:
             used.update(range(match.start, match.end))
             group = len(people)
@@ -344,7 +356,7 @@ class Understander:
             previous = (match.end, cue)
             for person in match.family or (match.person,):
                 people.append(_person(person, match, cue, negated[match.start], group))
-        return people + _anaphora(tokens, people)
+        return people + anaphora(tokens, people)
 
     def _film_of(self, tokens: list[str], start: int, end: int) -> bool:
         """"a Tarantino film", "an old Hitchcock thriller": a name between an article (and
@@ -389,29 +401,9 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
     }
 
 
-def _anaphora(tokens: list[str], people: list[dict]) -> list[dict]:
-    """"a drama directed by Clint Eastwood but he shouldn't be in it": the last person named,
-    excluded as an actor (or as director: "but he shouldn't direct it")."""
-    if not people:
-        return []
-    found = _ANAPHORA.search(" ".join(tokens))
-    if not found:
-        return []
-    role = "director" if found["what"].startswith("direct") else "actor"
-    last = people[-1]
-    if role not in last["roles"]:
-        return []
-    return [dict(last, cue=role, negated=True, group=len(people), sure=True)]
-
-
 def _as_it(text: str, asked: tuple[str, str]) -> str:
     """"what is Casablanca rated?" -> "what is it rated?": the question's topic phrases."""
     return text.replace(asked[1], "it", 1)
-
-
-def _replaced_first(tokens: list[str], at: int | None) -> bool:
-    """"drama instead of comedy", "Hanks rather than Cruise": the new value comes first."""
-    return at is not None and tuple(tokens[at : at + 2]) in (("instead", "of"), ("rather", "than"))
 
 
 _PRONOUN_TITLES = frozenset("it her him them us me you she he this that they one up".split()) | {

@@ -23,6 +23,7 @@ ORDER = ("G", "PG", "PG-13", "R", "NC-17")
 CHILD_AGE = 13  # under this: G or PG
 TEEN_AGE = 17  # under this: up to PG-13
 KID_RATINGS = ("G", "PG")
+TEEN_RATINGS = ("G", "PG", "PG-13")
 PATTERNS = (
     (re.compile(r"\bnc ?17\b"), "NC-17"),
     (re.compile(r"\b(?:x rated|rated x)\b"), "NC-17"),
@@ -60,7 +61,10 @@ _FRIENDLY = (("kid", "friendly"), ("kids", "friendly"), ("family", "friendly"),
              ("safe", "for", "children"), ("ok", "for", "the", "kids"),
              ("fine", "for", "the", "kids"), ("safe", "for", "the", "kids"),
              ("suitable", "for", "the", "kids"), ("for", "all", "ages"), ("all", "ages"))
-_FRIENDLY_FIRST = frozenset(words[0] for words in _FRIENDLY)
+_TEENS = (("for", "teens"), ("for", "teenagers"), ("for", "a", "teenager"), ("for", "my", "teenager"),
+          ("for", "my", "teen"), ("teen", "friendly"), ("with", "my", "teenager"),
+          ("with", "teenagers"), ("with", "my", "teens"), ("for", "my", "teens"))
+_FRIENDLY_FIRST = frozenset(words[0] for words in (*_FRIENDLY, *_TEENS))
 _AGE_UNITS = (("year", "old"), ("years", "old"), ("yo",), ("yr", "old"), ("yrs", "old"),
               ("year", "olds"), ("years", "olds"))
 
@@ -123,17 +127,18 @@ def _bound_at(tokens: Sequence[str], start: int, end: int
 
 
 def _friendly(tokens: Sequence[str], used: set[int]) -> list[tuple]:
-    """"kid-friendly", "ok for kids": G or PG."""
+    """"kid-friendly", "ok for kids": G or PG; "for teenagers": up to PG-13."""
     hits = []
     for i in range(len(tokens)):
         if tokens[i] not in _FRIENDLY_FIRST:
             continue
-        for words in _FRIENDLY:
-            if tuple(tokens[i : i + len(words)]) == words and not used.intersection(
-                    range(i, i + len(words))):
-                used.update(range(i, i + len(words)))
-                hits.append((i, i + len(words), {"slot": "mpaa", "values": list(KID_RATINGS),
-                                                 "exclude": False}, True))
+        for table, values in ((_FRIENDLY, KID_RATINGS), (_TEENS, TEEN_RATINGS)):
+            for words in table:
+                if tuple(tokens[i : i + len(words)]) == words and not used.intersection(
+                        range(i, i + len(words))):
+                    used.update(range(i, i + len(words)))
+                    hits.append((i, i + len(words), {"slot": "mpaa", "values": list(values),
+                                                     "exclude": False}, True))
     return hits
 
 
@@ -149,7 +154,7 @@ def _ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
         age = int(token)
         if age >= TEEN_AGE:
             continue
-        values = list(KID_RATINGS) if age < CHILD_AGE else ["G", "PG", "PG-13"]
+        values = list(KID_RATINGS if age < CHILD_AGE else TEEN_RATINGS)
         used.update(range(i, i + 1 + len(unit)))
         hits.append((i, i + 1 + len(unit), {"slot": "mpaa", "values": values, "exclude": False},
                      True))

@@ -14,11 +14,15 @@ PG-13). Example::
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import BOUNDARY, joined_by_or
 
+_ANAPHORA = re.compile(r"\b(?:he|she|him|her|but)\b.{0,20}?\b(?:not|never)\b.{0,12}?\b"
+                       r"(?P<what>act|acting|star|starring|appear|be in it|be in the|play|in it"
+                       r"|in the cast|on screen|direct|directing)\b")
 _RANGE_JOINS = frozenset(("and", "or", BOUNDARY, "the", "either", "maybe", "perhaps", "to"))
 
 
@@ -88,3 +92,50 @@ def legacy_keys(constraints: list[dict]) -> dict[str, Any]:
     return {"genres": list(dict.fromkeys(values("genre", False))),
             "negated_genres": list(dict.fromkeys(values("genre", True))),
             "mpaa": ratings[0] if ratings else None}
+
+
+_SWAP_VERBS = frozenset("swap replace switch trade exchange change substitute".split())
+_SWAP_TO = frozenset("for with to into by".split())
+
+
+def swapped(hits: list[tuple[int, int, dict]], tokens: list[str]
+            ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
+    """"swap documentary for comedy", "replace Tom Cruise with Tom Hanks": the wish named
+    between the verb and "for"/"with" is retracted, the one after it is the new one."""
+    span = swap_span(tokens)
+    if span is None:
+        return hits, []
+    verb, to = span
+    old = [h for h in hits if verb < h[0] < to]
+    new_slots = {h[2]["slot"] for h in hits if h[0] > to}
+    gone = [h for h in old if h[2]["slot"] in new_slots]
+    return [h for h in hits if h not in gone], [h[2] for h in gone]
+
+
+def swap_span(tokens: list[str]) -> tuple[int, int] | None:
+    """``(verb, preposition)`` positions of "swap X for Y", or None."""
+    verb = next((i for i, t in enumerate(tokens) if t in _SWAP_VERBS), None)
+    if verb is None:
+        return None
+    to = next((i for i in range(verb + 2, len(tokens)) if tokens[i] in _SWAP_TO), None)
+    return None if to is None else (verb, to)
+
+
+def anaphora(tokens: list[str], people: list[dict]) -> list[dict]:
+    """"a drama directed by Clint Eastwood but he shouldn't be in it": the last person named,
+    excluded as an actor (or as director: "but he shouldn't direct it")."""
+    if not people:
+        return []
+    found = _ANAPHORA.search(" ".join(tokens))
+    if not found:
+        return []
+    role = "director" if found["what"].startswith("direct") else "actor"
+    last = people[-1]
+    if role not in last["roles"]:
+        return []
+    return [dict(last, cue=role, negated=True, group=len(people), sure=True)]
+
+
+def replaced_first(tokens: list[str], at: int | None) -> bool:
+    """"drama instead of comedy", "Hanks rather than Cruise": the new value comes first."""
+    return at is not None and tuple(tokens[at : at + 2]) in (("instead", "of"), ("rather", "than"))

@@ -38,8 +38,10 @@ _NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "v
 _SEQUEL_WORDS = frozenset("part chapter episode vol volume pt".split())
 _TITLE_CUE = re.compile(
     r"(?:\b(?:something|anything|one|ones|movies?|films?|stuff|similar|others?)\s+like"
-    r"|^\s*(?:just\s+)?like|\bsimilar\s+to|\bin the (?:style|vein) of|\breminds? me of"
-    r"|\balong the lines of|\bsame (?:vibe|feel|style) as|\bthe likes of)\s+(?P<title>.+)",
+    r"|^\s*(?:just\s+)?like|\bsimilar\s+to|\bin the (?:style|vein|spirit|mould|mold) of"
+    r"|\breminds? me of|\b(?:kind|sort|a bit|a little) (?:of )?like|\bakin to|\bcomparable to"
+    r"|\bin the same vein as|\balong the lines of|\bsame (?:vibe|feel|style|kind of \w+) as"
+    r"|\bthe likes of)\s+(?P<title>.+)",
     re.IGNORECASE,
 )
 # "I really liked The Shawshank Redemption": a title only if the catalogue has it
