@@ -39,7 +39,7 @@ NEWCOMER_SCRIPTS = {
         "next", "yes", "next", "yes", "next", "yes", "next", "no"],
     "approximations-choices": [
         "a superhero flick from the 70s or 80s", "anderson", "wes", "no horror please", "no",
-        "yeah it sucks", "ok bye"],
+        "no preference", "no", "yeah it sucks", "ok bye"],
 }
 
 
