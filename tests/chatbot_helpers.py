@@ -16,7 +16,7 @@ from chatbot.recommender import Recommender
 from chatbot.sessions import MemorySessionStore
 from legacy_socket_server import LegacyServer
 
-# Conversations of the kinds a newcomer found on the first round (reports/newcomer-17.md):
+# Conversations of the kinds a newcomer found on the first round:
 # questions while a film is proposed, answers about watching, tone, restart, titles, ages,
 # bounds, negation scope, known-for roles, running out of matches, "A or B?".
 NEWCOMER_SCRIPTS = {

@@ -216,7 +216,7 @@ def test_dialog_question_about_the_film_is_answered_then_the_question_repeated(b
     assert turns[6].messages[-1] == nlg.WATCHED and turns[6].recommendation == film
 
 
-# -- kinds from a newcomer's session on the first round (reports/newcomer-17.md) ----------
+# -- kinds from a newcomer's session on the first round ----------
 
 
 def test_dialog_restart_forgets_every_wish(bot: Chatbot) -> None:

@@ -341,7 +341,7 @@ def test_understander_length_words_that_are_not_wishes(wide: Understander, text:
     assert [c for c in wide(text, "genre")["constraints"] if c["slot"] == "runtime"] == []
 
 
-# -- kinds from a newcomer's session on the first round (reports/newcomer-17.md) ----------
+# -- kinds from a newcomer's session on the first round ----------
 FAMOUS = VOCABULARY | {
     "actors": VOCABULARY["actors"] | {"Method Man": 6, "Black Thought": 1, "Nicolas Bro": 3,
                                       "Mary Elizabeth Winstead": 12, "Bill Murray": 30,

@@ -155,7 +155,7 @@ def test_decide_no_preference_with_a_volunteered_wish_skips_the_question() -> No
     assert decision["wishes"] == [_c("director", "David Fincher")]
 
 
-# -- what an utterance does comes before its words (reports/newcomer-17.md) ---------------
+# -- what an utterance does comes before its words ---------------
 _ON_TABLE = {"current": {"id": 1, "title": "Pulp Fiction", "year": 1994}, "wishes": []}
 _WILLIS = {"name": "Bruce Willis", "roles": ["actor"], "cue": None, "sure": True}
 

@@ -44,7 +44,7 @@ PARITY_SCRIPTS = {
     "runtime": ["something short and funny", "no preference", "no preference", "no preference",
                 "how long is it?", "no", "that's too long, something shorter please", "no",
                 "yes"],
-    # the kinds of reports/newcomer-17.md
+    # the kinds a newcomer found after the first round
     **NEWCOMER_SCRIPTS,
 }
 

@@ -29,7 +29,7 @@ CASES_PATH = Path(__file__).with_name("conversations.yaml")
 KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "correction",
          "wrong_person", "watch_with", "film_questions", "description", "volunteered",
          "punctuation", "runtime",
-         # from a newcomer's session on the first round (reports/newcomer-17.md)
+         # from a newcomer's session on the first round
          "negation_scope", "everyday_words", "proposed_questions", "watched_answers", "or_lists",
          "relative_dates", "surnames", "known_for", "restart", "yes_no_tone", "out_of_matches",
          "titles_unknown", "softening", "value_phrasing", "facts_stated", "exclusion_asks")
