@@ -98,6 +98,7 @@ class LocalDb:
                     counts[name] = counts.get(name, 0) + 1
                     fame[role][name] = fame[role].get(name, 0.0) + attention / len(names)
         years = [m.year for m in self._catalog if m.year is not None]
+        fame = {role: {n: round(v, 2) for n, v in table.items()} for role, table in fame.items()}
         return {"genres": list(self._catalog.genres), "mpaa": list(self._catalog.mpaa_ratings),
                 "actors": actors, "directors": directors, "fame": fame,
                 "titles": sorted({m.title for m in self._catalog}),

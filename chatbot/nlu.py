@@ -122,6 +122,7 @@ _CUES_AFTER = {"director": frozenset("directed directs directing director make m
                "actor": frozenset("starring stars acts acting plays actor actress lead".split())}
 _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in"
                          .split())
+_VOWELS = frozenset("aeiouy")
 _FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 _CUE_WORDS = frozenset("with by starring featuring from".split())
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
@@ -266,13 +267,11 @@ class Understander:
     def _unknown_person(self, tokens: list[str], used: set[int], expect: str | None,
                         people: list[dict]) -> str | None:
         """A name-like answer that names nobody ("Johnathan Krumplestein"): one to three
-        words, none an everyday word, asked for a person, after "with" / "by", or as the
-        whole answer of two or three such words to any question."""
+        words with vowels, none an everyday word, asked for a person or after "with" / "by"."""
         if people:
             return None
         cue = next((i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS), None)
-        whole = expect is not None and 2 <= len(tokens) <= 3 and not used
-        if expect not in PERSON_SLOTS and cue is None and not whole:
+        if expect not in PERSON_SLOTS and cue is None:
             return None
         start = cue if cue is not None else 0
         words = []
@@ -284,7 +283,8 @@ class Understander:
                 continue
             words.append(token)
         plausible = 1 <= len(words) <= 3 and all(
-            w.isalpha() and len(w) >= 2 and self._common.get(w, 0) < NAME_LIKE_ZIPF for w in words)
+            w.isalpha() and len(w) >= 2 and set(w) & _VOWELS and
+            self._common.get(w, 0) < NAME_LIKE_ZIPF for w in words)
         return " ".join(w.capitalize() for w in words) if plausible else None
 
     def _genres(self, tokens: list[str], expect: str | None, used: set[int]) -> list[tuple]:

@@ -256,9 +256,10 @@ def test_dialog_question_while_proposed_keeps_the_film(bot: Chatbot) -> None:
 
 
 def test_dialog_reports_unknown_people_and_films_by_name(bot: Chatbot) -> None:
-    turns = talk(bot, ["like Gorgonzola Quest 7", "Ebenezer Quimbleworth"])
+    turns = talk(bot, ["like Gorgonzola Quest 7", "comedy", "Ebenezer Quimbleworth", "qwzx vbnm"])
     assert 'Sorry, I don\'t know a film called "Gorgonzola Quest 7".' in turns[1].messages
-    assert nlg.unknown_person("Ebenezer Quimbleworth") in turns[2].messages
+    assert nlg.unknown_person("Ebenezer Quimbleworth") in turns[3].messages
+    assert nlg.NOT_UNDERSTOOD in turns[4].messages  # no vowels: no name
 
 
 def test_dialog_says_what_an_approximation_means(bot: Chatbot) -> None:
