@@ -14,6 +14,7 @@ a proxy of the service of that name). The dialog manager does not change. Exampl
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -36,7 +37,9 @@ class Db(Protocol):
 
     def vocabulary(self) -> Json:
         """``{"genres": [...], "mpaa": [...], "actors": {name: films}, "directors": {...},
-        "titles": [...], "years": [first, last]}``."""
+        "titles": [...], "years": [first, last], "fame": {"actor": {name: votes},
+        "director": {...}}}`` (fame: the attention a person's films in that role get, each film
+        giving sqrt(MovieLens votes + 1) shared by the people credited in the role)."""
         ...
 
     def search(self, constraints: list[Json] | Json) -> list[int]:
@@ -104,14 +107,18 @@ class LocalDb:
     def vocabulary(self) -> Json:
         actors: dict[str, int] = {}
         directors: dict[str, int] = {}
+        fame: dict[str, dict[str, float]] = {"actor": {}, "director": {}}
         for movie in self._catalog:
-            for name in movie.cast:
-                actors[name] = actors.get(name, 0) + 1
-            for name in movie.directors:
-                directors[name] = directors.get(name, 0) + 1
+            attention = math.sqrt(movie.votes + 1)
+            for role, names, counts in (("actor", movie.cast, actors),
+                                        ("director", movie.directors, directors)):
+                for name in names:
+                    counts[name] = counts.get(name, 0) + 1
+                    fame[role][name] = fame[role].get(name, 0.0) + attention / len(names)
         years = [m.year for m in self._catalog if m.year is not None]
+        fame = {role: {n: round(v, 2) for n, v in table.items()} for role, table in fame.items()}
         return {"genres": list(self._catalog.genres), "mpaa": list(self._catalog.mpaa_ratings),
-                "actors": actors, "directors": directors,
+                "actors": actors, "directors": directors, "fame": fame,
                 "titles": sorted({m.title for m in self._catalog}),
                 "years": [min(years), max(years)] if years else None}
 

@@ -14,7 +14,7 @@ from chatbot.components import Components
 from chatbot.policy import decide
 from puma.endpoints import serve
 from puma.service import build_app
-from tests.chatbot_helpers import components_for, said, talk
+from tests.chatbot_helpers import NEWCOMER_SCRIPTS, components_for, said, talk
 
 
 class OverHttp:
@@ -43,16 +43,17 @@ class OverHttp:
 @pytest.mark.parametrize("script", [
     ["comedy with Jim Carey", "no preference", "PG-13", "no", "that sounds awful", "no", "no",
      "yes"],
-    ["no dramas, and nothing rated R", "Tom Hanx", "yes", "no preference", "who directed it?",
-     "is it any good?", "no", "I love it"],
+    ["no dramas, and nothing rated R", "no preference", "Tom Hanx", "yes", "no preference",
+     "no preference", "who directed it?", "is it any good?", "no", "I love it"],
     ["a 90s comedy by the Farrelly brothers rated PG-13", "with Jim Carrey and Jeff Daniels",
      "how long is it?", "no", "actually make it a thriller", "no", "yes"],
     ["I want something to watch with Tom Hanks", "sorry, I meant Meg Ryan, not Tom Hanks",
      "no preference", "no preference", "yes", "sure", "from the 80s please", "no", "lovely"],
     ["something short and funny", "no preference", "no preference", "no preference",
      "how long is it?", "no", "that's too long, something shorter please", "no", "yes"],
+    *NEWCOMER_SCRIPTS.values(),
 ], ids=["original", "negation-person-questions", "volunteered-multi-correction",
-        "watch-with-correction-dates", "runtime"])
+        "watch-with-correction-dates", "runtime", *NEWCOMER_SCRIPTS])
 def test_parts_served_over_http_give_the_same_conversation(chatbot_db_url: str, catalog: Catalog,
                                                            script: list[str]) -> None:
     local = components_for(chatbot_db_url, catalog)

@@ -20,7 +20,7 @@ from chatbot import nlg
 from chatbot.catalog import Catalog
 from chatbot.sessions import SqlSessionStore
 from legacy_socket_server import LegacyServer
-from tests.chatbot_helpers import legacy_server
+from tests.chatbot_helpers import NEWCOMER_SCRIPTS, legacy_server
 from tests.helpers import chatbot_app, wait_for
 
 SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "no", "yes"]
@@ -30,8 +30,8 @@ SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "no", "yes"]
 PARITY_SCRIPTS = {
     "original": SCRIPT,
     "negation-person-questions": [
-        "no dramas, and nothing rated R", "Tom Hanx", "yes", "no preference", "who directed it?",
-        "is it any good?", "no", "I love it"],
+        "no dramas, and nothing rated R", "no preference", "Tom Hanx", "yes", "no preference",
+        "no preference", "who directed it?", "is it any good?", "no", "I love it"],
     "volunteered-multi-correction": [
         "a 90s comedy by the Farrelly brothers rated PG-13", "with Jim Carrey and Jeff Daniels",
         "how long is it?", "no", "actually make it a thriller", "no", "yes"],
@@ -44,6 +44,8 @@ PARITY_SCRIPTS = {
     "runtime": ["something short and funny", "no preference", "no preference", "no preference",
                 "how long is it?", "no", "that's too long, something shorter please", "no",
                 "yes"],
+    # the kinds a newcomer found after the first round
+    **NEWCOMER_SCRIPTS,
 }
 
 

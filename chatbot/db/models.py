@@ -101,7 +101,8 @@ class Credit(Base):
     """A person's role in a film; ``position`` is the display order within the role.
 
     The source lists cast alphabetically (no billing order), so the loader orders actors by
-    prominence: the MovieLens votes of all their films, most first.
+    prominence, most first (``chatbot.loader.cast_prominence``: each actor's shrunk mean
+    share of their films' MovieLens attention, larger in short cast lists).
     """
 
     __tablename__ = "credits"
