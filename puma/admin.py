@@ -87,13 +87,28 @@ class Admin:
         """Envoy's own stats in Prometheus text format, those whose name matches `pattern` (a regex)."""
         return self.get(f"/stats/prometheus?usedonly&filter={urllib.parse.quote(pattern)}")
 
-    def clusters(self) -> dict[str, ClusterStat]:
-        """Hosts and counters of every cluster, with p50/p99 of upstream request time."""
+    def gauges(self, stat: str, names: list[str] | None = None) -> dict[str, int]:
+        """One per-cluster stat by cluster, e.g. `gauges("membership_healthy")`: its cost grows with
+        the clusters, not their hosts."""
+        clusters = "|".join(names) if names else "[^.]+"
+        text = self.get(f"/stats?filter=^cluster%5C.({clusters})%5C.{stat}$", timeout_s=1.0)
+        found = {}
+        for line in text.splitlines():
+            key, _, value = line.partition(": ")
+            parts = key.split(".")
+            if len(parts) == 3 and value.strip().isdigit():
+                found[parts[1]] = int(value)
+        return found
+
+    def clusters(self, *, stats: bool = True) -> dict[str, ClusterStat]:
+        """Hosts of every cluster; with `stats`, its counters and p50/p99 of upstream request time."""
         data = json.loads(self.get("/clusters?format=json"))
         result = {c["name"]: _cluster(c) for c in data.get("cluster_statuses", [])}
-        stats = self.get("/stats?filter=^cluster%5C.[^.]+%5C."
-                         "(upstream_rq_(active|pending_active|total|completed|4xx|5xx|time)|upstream_cx_none_healthy)$")
-        _apply_stats(result, stats)
+        if not stats:
+            return result
+        stats_text = self.get("/stats?filter=^cluster%5C.[^.]+%5C."
+                              "(upstream_rq_(active|pending_active|total|completed|4xx|5xx|time)|upstream_cx_none_healthy)$")
+        _apply_stats(result, stats_text)
         return result
 
 
@@ -102,7 +117,10 @@ def _cluster(raw: dict[str, Any]) -> ClusterStat:
     for h in raw.get("host_statuses", []):
         addr = h["address"]["socket_address"]
         stats = {s["name"]: int(s.get("value", 0)) for s in h.get("stats", []) if "value" in s}
-        failed = h.get("health_status", {}).get("failed_outlier_check") or h.get("health_status", {}).get("failed_active_health_check")
+        health = h.get("health_status", {})
+        # Taken out by outlier detection or a failed check, or not yet checked at all (just added).
+        failed = any(health.get(flag) for flag in ("failed_outlier_check", "failed_active_health_check",
+                                                   "pending_active_hc"))
         hosts.append(HostStat(f"{addr['address']}:{addr['port_value']}", not failed,
                               stats.get("rq_active", 0), stats.get("rq_total", 0)))
     return ClusterStat(raw["name"], hosts)

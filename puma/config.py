@@ -39,6 +39,8 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 # instance is closing at that moment (Envoy's "503 UC" on routes it may not retry).
 INSTANCE_IDLE_TIMEOUT_S = 120.0
 UPSTREAM_IDLE_TIMEOUT_S = 60.0
+# What Envoy's active health check asks each instance: answered on a thread of its own (puma.worker).
+LIVENESS_PATH = "/_puma/live"
 
 
 def _seconds(value: Any) -> Any:
@@ -113,9 +115,11 @@ class CircuitBreaker(_Model):
 
 
 class HealthCheck(_Model):
-    """Envoy's active health check of each instance (GET /healthz)."""
+    """Envoy's active health check of each instance (GET /_puma/live, answered apart from the
+    service's threads): after `unhealthy_threshold` failures in a row, Envoy stops routing to it and
+    PUMA replaces it. Each check costs ~0.1 ms of CPU in Envoy and ~0.2 ms in the instance."""
 
-    interval_s: Seconds = 2.0
+    interval_s: Seconds = 5.0
     timeout_s: Seconds = 1.0
     unhealthy_threshold: int = Field(2, ge=1)
     healthy_threshold: int = Field(1, ge=1)
@@ -140,7 +144,8 @@ class Service(_Model):
                             "that wakes up never preempts Envoy or a caller (Linux)")
     autoscale: Autoscale | None = Field(None, description="default: on when instances.max > instances.min")
     circuit_breaker: CircuitBreaker = CircuitBreaker()
-    health_check: HealthCheck | None = Field(None, description="Envoy active health checks (opt-in; PUMA already admits only healthy instances and ejects failing ones)")
+    health_check: HealthCheck = Field(default_factory=HealthCheck, description="Envoy's active health "
+                                      "check of each instance: finds a hung one, which PUMA replaces")
 
     @property
     def autoscaled(self) -> bool:
