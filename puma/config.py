@@ -119,7 +119,7 @@ class HealthCheck(_Model):
     service's threads): after `unhealthy_threshold` failures in a row, Envoy stops routing to it and
     PUMA replaces it. Each check costs ~0.1 ms of CPU in Envoy and ~0.2 ms in the instance."""
 
-    interval_s: Seconds = 5.0
+    interval_s: Seconds = 10.0
     timeout_s: Seconds = 1.0
     unhealthy_threshold: int = Field(2, ge=1)
     healthy_threshold: int = Field(1, ge=1)

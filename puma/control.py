@@ -1,9 +1,11 @@
-"""The deployment's control loop: autoscaling, every 0.1 s, of the services that are autoscaled.
+"""The deployment's control loop: autoscaling of the services that are autoscaled.
 
 Each tick reads one thing from Envoy: the in-flight requests (active + pending) of the autoscaled
 services' clusters only, with an admin stats filter naming them (a few lines of text, however many
-instances they have). A deployment with no autoscaled service reads nothing. Health is not here:
-see `puma.health` (Envoy's checks and the zygotes' exit reports).
+instances they have). It ticks every 0.1 s while any of them has requests in flight, and every
+0.25 s once none has had any for `QUIET_AFTER_S` (a load step is then seen up to 0.15 s later,
+before the policy's own `upscale_delay_s`); a deployment with no autoscaled service reads nothing.
+Health is not here: see `puma.health` (Envoy's checks and the zygotes' exit reports).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_S = 0.1
+QUIET_TICK_S = 0.25  # no request in flight at any autoscaled service for QUIET_AFTER_S
+QUIET_AFTER_S = 2.0
 IDLE_TICK_S = 1.0  # with no autoscaled service: only look whether one was added
 
 
@@ -46,23 +50,30 @@ class ControlLoop:
         self.stopping.set()
         if self.thread.is_alive():
             self.thread.join(timeout=3.0)
+        if self.d.envoy.admin is not None:
+            self.d.envoy.admin.close()
 
     def forget(self, service: str) -> None:
         self.autoscalers.pop(service, None)
 
     def _run(self) -> None:
-        tick = TICK_S
+        tick, busy_at = TICK_S, time.monotonic()
         while not self.stopping.wait(tick):
+            now = time.monotonic()
             try:
-                tick = TICK_S if self.autoscale_tick(time.monotonic()) else IDLE_TICK_S
+                in_flight = self.autoscale_tick(now)
             except Exception:  # noqa: BLE001 - one bad sample must not stop autoscaling
                 log.exception("autoscaler tick failed")
+                continue
+            if in_flight:
+                busy_at = now
+            tick = IDLE_TICK_S if in_flight is None else TICK_S if now - busy_at < QUIET_AFTER_S else QUIET_TICK_S
 
-    def autoscale_tick(self, now: float) -> bool:
-        """One look at the autoscaled services; False if there is none."""
+    def autoscale_tick(self, now: float) -> float | None:
+        """One look at the autoscaled services: their total in-flight requests; None if there is none."""
         pools = {n: p for n, p in list(self.d.pools.items()) if p.service.autoscaled}
         if not pools or self.d.envoy.admin is None:
-            return False
+            return None
         in_flight = self.d.envoy.admin.in_flight(list(pools))
         for name, pool in pools.items():
             scaler = self.autoscalers.get(name)
@@ -72,4 +83,4 @@ class ControlLoop:
             decision = scaler.observe(now, in_flight.get(name, 0), live)
             if decision.changes(live) and not self.stopping.is_set():
                 self.d.scale(name, decision.target, reason=decision.reason)
-        return True
+        return float(sum(in_flight.values()))

@@ -29,6 +29,7 @@ LEAST_REQUEST_TYPE = _T + "envoy.extensions.load_balancing_policies.least_reques
 LISTENER_NAME = "puma_http"
 ADMIN_HOST = "127.0.0.1"  # the admin API can reconfigure and stop Envoy: never off loopback
 CONNECT_TIMEOUT_S = 1.0
+UNHEALTHY_INTERVAL_S = 1.0  # how soon Envoy checks again an instance that failed its checks
 LOCAL_REPLY_JSON = {"error": "%LOCAL_REPLY_BODY%", "status": "%RESPONSE_CODE%",
                     "flags": "%RESPONSE_FLAGS%", "path": "%REQ(:PATH)%"}
 STATUS_CLUSTER = "_puma_status"
@@ -362,9 +363,12 @@ def _load_balancing(policy: str) -> dict[str, Any]:
 def _health_check(service: Service, events: Path | None) -> dict[str, Any]:
     # A new instance is checked as soon as it joins (its first check passes in milliseconds), then
     # every interval_s, traffic or not; the jitter spreads the checks of instances added together.
+    # One that failed (a first check timed out on a machine busy starting 250 instances) is checked
+    # again within a second, not an interval later.
     hc = service.health_check
     check: dict[str, Any] = {
         "timeout": duration(hc.timeout_s), "interval": duration(hc.interval_s), "interval_jitter_percent": 10,
+        "unhealthy_interval": duration(min(hc.interval_s, UNHEALTHY_INTERVAL_S)),
         "unhealthy_threshold": hc.unhealthy_threshold, "healthy_threshold": hc.healthy_threshold,
         "no_traffic_interval": duration(hc.interval_s), "http_health_check": {"path": LIVENESS_PATH}}
     if events is not None:

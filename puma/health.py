@@ -1,6 +1,6 @@
 """Which instances are hung, learnt from Envoy's own active health checks — PUMA probes nothing.
 
-Envoy checks each instance every `health_check.interval_s` (default 5 s) by asking for its
+Envoy checks each instance every `health_check.interval_s` (default 10 s) by asking for its
 liveness answer, which an instance serves on a thread of its own (`puma.worker.LIVENESS_PATH`):
 a busy instance answers at once, a hung one (stopped, or stuck in a call that holds the
 interpreter) does not. After `unhealthy_threshold` failures in a row Envoy stops routing to it
