@@ -432,16 +432,16 @@ def file_source(path: Path) -> dict[str, Any]:
 
 
 def eds_file(xds_dir: Path, name: str) -> Path:
-    # JSON: rewritten at every change of instances, and json.dumps is ~50x faster than YAML's.
+    # The dynamic files are JSON: json.dumps writes 50 services' clusters ~50x faster than YAML.
     return xds_dir / "eds" / name / "endpoints.json"
 
 
 def rds_file(xds_dir: Path) -> Path:
-    return xds_dir / "rds" / "routes.yaml"
+    return xds_dir / "rds" / "routes.json"
 
 
 def cds_file(xds_dir: Path) -> Path:
-    return xds_dir / "cds" / "clusters.yaml"
+    return xds_dir / "cds" / "clusters.json"
 
 
 def discovery_response(type_url: str, resources: Sequence[Mapping[str, Any]], version: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ gives the supervisor the part of `subprocess.Popen` it uses (`pid`, `stdin`, `st
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -172,6 +173,9 @@ def serve(sock: socket.socket) -> None:
     deployment's fork server does not wake up.
     """
     from . import worker  # the import every zygote would otherwise repeat
+
+    worker.warm_process()
+    gc.freeze()  # what is loaded now stays shared with every zygote: the collector never touches it
 
     # No PR_SET_PDEATHSIG here: it fires when the *thread* that started this process ends, and a
     # deployment may be started from any thread. The supervisor's end of the socket closing (it

@@ -56,13 +56,15 @@ def check_port_free(host: str, port: int) -> None:
         raise PumaStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def write_atomic(path: Path, text: str) -> bool:
-    """Write `text` to `path` by rename (Envoy watches for moves); return False if unchanged."""
+def write_atomic(path: Path, text: str, *, compare: bool = True) -> bool:
+    """Write `text` to `path` by rename (Envoy watches for moves); return False if unchanged
+    (with `compare`; without, the caller knows it changed)."""
     try:
-        if path.read_text() == text:
+        if compare and path.read_text() == text:
             return False
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
@@ -115,7 +117,7 @@ class EnvoyProcess:
             if self._endpoints.get(name) == current:
                 continue
             doc = envoy.endpoints_document(name, current, version="")
-            write_atomic(envoy.eds_file(self.xds_dir, name), _versioned(doc, as_json=True))
+            write_atomic(envoy.eds_file(self.xds_dir, name), _versioned(doc, as_json=True), compare=False)
             self._endpoints[name] = current
             written.append(name)
         return written

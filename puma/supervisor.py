@@ -69,6 +69,8 @@ class Deployment:
         self.stopping = False
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
         self._publish_lock = threading.Lock()
+        self._publish_wanted = threading.Event()  # endpoints changed: the publisher writes them
+        self._publisher = threading.Thread(target=self._publish_loop, daemon=True, name="puma-publish")
         self._started = False
         self.control = ControlLoop(self)
         self.local_dynamo: LocalDynamo | None = None
@@ -93,6 +95,7 @@ class Deployment:
             self._start_dynamodb()
             self.health.start()  # its pipe exists before Envoy opens it
             self.publish_config()
+            self._publisher.start()
             self.envoy.start(self.config)
             for pool in self.pools.values():
                 pool.start_zygote()
@@ -146,6 +149,7 @@ class Deployment:
         if self.stopping:
             return
         self.stopping = True
+        self._publish_wanted.set()  # the publisher sees `stopping` and ends
         self.control.stop()
         self.registry.stop()
         for pool in self.pools.values():
@@ -220,14 +224,29 @@ class Deployment:
             self.envoy.publish_config(self.config, self.endpoints(), status_port=self.status_server.port)
 
     def publish(self, *, wait: bool = False) -> None:
-        """Write the endpoints files of the services whose instances changed; with `wait`, until
-        Envoy has applied them."""
-        with self._publish_lock:
-            endpoints = self.endpoints()
-            self.envoy.publish_endpoints(endpoints)
+        """Write the endpoints files of the services whose instances changed: soon, on the publisher
+        thread (changes that come while it writes are written together: 250 instances starting at
+        once are a few writes, not 250), or now and, with `wait`, until Envoy has applied them."""
+        if not wait and self._publisher.is_alive() and not self.stopping:
+            self._publish_wanted.set()
+            return
+        endpoints = self._write_endpoints()
         if wait and self.envoy.admin is not None:
             expected = {n: {f"{h}:{p}" for h, p in eps} for n, eps in endpoints.items()}
             self.envoy.wait_hosts(expected)
+
+    def _write_endpoints(self) -> dict[str, list[tuple[str, int]]]:
+        with self._publish_lock:
+            endpoints = self.endpoints()
+            self.envoy.publish_endpoints(endpoints)
+        return endpoints
+
+    def _publish_loop(self) -> None:
+        while not self.stopping:
+            self._publish_wanted.wait()
+            self._publish_wanted.clear()
+            if not self.stopping:
+                self._write_endpoints()
 
     def status(self) -> dict[str, Any]:
         """What `puma status` shows: per service instances, in-flight, requests/s, p50/p99; events."""

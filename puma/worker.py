@@ -25,6 +25,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 from waitress.task import ThreadedTaskDispatcher
 
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
             _fail(out, f"warm-up {args.warmup!r} failed: {type(exc).__name__}: {exc}")
         warmup.attach(None)
     app, counters = instance_app(args, fn)  # built once; every instance forks with its own copy
+    warm_server_path(args, app)
 
     def become(sock: socket.socket, instance_id: int, notify: Callable[[], None]) -> None:
         _die_with_parent()
@@ -120,6 +122,14 @@ def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.s
     """Run one instance: `app` on waitress, on the socket the zygote bound; `notify()` once it serves."""
     if args.cpu_bound:
         _run_as_batch()
+    server = _server(args, app, sock)
+    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(server, counters, args.drain_timeout_s))
+    if notify is not None:
+        notify()  # the socket was listening already: requests sent until now wait in its backlog
+    server.run()
+
+
+def _server(args: argparse.Namespace, app: Any, sock: socket.socket) -> Any:
     server = create_server(app, sockets=[sock], threads=args.threads, ident="puma",
                            _dispatcher=GrowingDispatcher(args.threads),
                            max_request_body_size=args.max_body_bytes + 1, channel_timeout=INSTANCE_IDLE_TIMEOUT_S,
@@ -132,10 +142,23 @@ def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.s
                            # Its loop wakes for sockets and signals; an idle instance need not tick.
                            asyncore_loop_timeout=IDLE_LOOP_TIMEOUT_S)
     answer_liveness_at_once(server)
-    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(server, counters, args.drain_timeout_s))
-    if notify is not None:
-        notify()  # the socket was listening already: requests sent until now wait in its backlog
-    server.run()
+    return server
+
+
+def warm_process() -> None:
+    """Build a throwaway instance once (in the fork server): what Flask and waitress load on first
+    use is then loaded before any zygote is forked, not again in each one."""
+    args = _parse_args(["--service", "warm", "--target", "puma.worker:warm_process"])
+    app, _counters = instance_app(args, lambda: None)
+    warm_server_path(args, app)
+
+
+def warm_server_path(args: argparse.Namespace, app: Any) -> None:
+    """Build (and close) a server once in the zygote: what that loads on first use (the IDNA codec
+    for addresses, compiled patterns) is then loaded once, not again in every forked instance."""
+    with socket.create_server((args.host, 0)) as sock:
+        server = _server(args, app, sock)
+        wasyncore.close_all(server._map)
 
 
 class GrowingDispatcher(ThreadedTaskDispatcher):

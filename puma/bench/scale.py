@@ -44,6 +44,7 @@ PER_SERVICE = 5
 LOCAL_MAX = 250  # more instances than this go to worker hosts
 FIGURES = {  # key in a run -> (title, unit)
     "start_s": ("start to all healthy", "s"),
+    "start_cpu_s": ("CPU of the start, every process", "s"),
     "idle_cores_total": ("idle CPU, every process", "cores"),
     "memory_mib_total": ("memory (PSS), every process", "MiB"),
     "p50_ms": ("p50 of a trivial request", "ms"),
@@ -239,7 +240,7 @@ def main(args: argparse.Namespace) -> None:
 def _line(r: dict[str, Any]) -> str:
     if "error" in r:
         return f"{r['series']:<9}{r['size']:>6}  error: {r['error']}"
-    return (f"{r['series']:<9}{r['size']:>6}  start {r['start_s']:>6.2f} s  idle {r['idle_cores_total']:.3f} cores "
+    return (f"{r['series']:<9}{r['size']:>6}  start {r['start_s']:>6.2f} s (CPU {r.get('start_cpu_s')} s)  idle {r['idle_cores_total']:.3f} cores "
             f"{r['idle_cores']}  mem {r['memory_mib_total']:.0f} MiB  p50 {r.get('p50_ms')} p99 {r.get('p99_ms')} ms  "
             f"kill->envoy {r.get('endpoint_change_ms')} ms, healthy {r.get('replaced_ms')} ms  "
             f"autoscale {r.get('autoscale_reaction_s')} s  (load {r['load_average_before']})")

@@ -5,7 +5,8 @@ for a multi-host size, `puma worker --join` in each worker host's network namesp
 through public surfaces only — the status endpoint, Envoy's admin API, /proc — so any revision of
 PUMA can be measured the same way:
 
-* `start_s`: from launching `puma run` to Envoy holding every instance healthy;
+* `start_s`: from launching `puma run` to Envoy holding every instance healthy, and `start_cpu_s`,
+  the CPU every process of the deployment used until then (on a shared machine, the steadier one);
 * idle CPU per component over `idle_s` seconds with no traffic, and memory (PSS) per component;
 * p50/p99 of `requests` sequential keep-alive requests to a trivial service;
 * `endpoint_change_ms`: from `kill -9` of one instance to Envoy's first change of that service's
@@ -90,6 +91,11 @@ class Run:
         total = self.spec["instances"]
         self._wait(lambda: _healthy_total(self.admin, self.services) >= total, f"{total} healthy instances")
         self.result["start_s"] = round(time.monotonic() - started, 3)
+        # CPU the start took, every process together: unlike the wall time, it hardly depends on
+        # what else the machine runs meanwhile.
+        cpu = procs.cpu_by_component(self.roles())
+        self.result["start_cpu_s"] = round(sum(cpu.values()) / 1e9, 3)
+        self.result["start_cpu_s_by_component"] = {k: round(v / 1e9, 3) for k, v in cpu.items()}
 
     def _wait(self, condition: Any, what: str) -> Any:
         deadline = time.monotonic() + START_TIMEOUT_S
