@@ -78,6 +78,11 @@ def _versioned(doc: dict[str, Any], *, as_json: bool = False) -> str:
     return json.dumps(versioned, separators=(",", ":")) if as_json else envoy.to_yaml(versioned)
 
 
+def _holds(hosts: Sequence[Any], expected: set[str], exact: bool) -> bool:
+    healthy = {h.address for h in hosts if h.healthy}
+    return healthy == expected and len(hosts) == len(expected) if exact else expected <= healthy
+
+
 class EnvoyProcess:
     """One Envoy serving a deployment from files under `run_dir/xds`."""
 
@@ -158,8 +163,9 @@ class EnvoyProcess:
         return PumaStartError(f"{what}; config {self.bootstrap_path}; last lines of {self.log_path}:\n"
                               + "\n".join("  " + line for line in tail))
 
-    def wait_hosts(self, expected: Mapping[str, set[str]], timeout_s: float = 5.0) -> bool:
-        """Wait until Envoy's clusters hold exactly the `expected` host addresses."""
+    def wait_hosts(self, expected: Mapping[str, set[str]], timeout_s: float = 5.0, *, exact: bool = True) -> bool:
+        """Wait until Envoy's clusters hold exactly the `expected` host addresses, each past its first
+        health check (not `exact`: at least those, healthy; others may come and go meanwhile)."""
         assert self.admin is not None
         deadline = time.monotonic() + timeout_s
         pause = 0.005
@@ -171,9 +177,7 @@ class EnvoyProcess:
                     return False
                 time.sleep(0.05)
                 continue
-            # Exactly the expected hosts, each past its first active health check.
-            if all(name in clusters and {h.address for h in clusters[name].hosts if h.healthy} == hosts
-                   and len(clusters[name].hosts) == len(hosts) for name, hosts in expected.items()):
+            if all(name in clusters and _holds(clusters[name].hosts, hosts, exact) for name, hosts in expected.items()):
                 return True
             time.sleep(pause)
             pause = min(0.1, pause * 2)  # each look reads every host of every cluster

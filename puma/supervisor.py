@@ -141,8 +141,9 @@ class Deployment:
                 raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready\n"
                                      + "".join(log_tail(self.pools[n].log_path) for n in short))
             time.sleep(0.01)
-        expected = {n: {i.address for i in p.ready()} for n, p in self.pools.items()}
-        self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()))
+        # This host's instances, each routed to; worker hosts' may join and leave meanwhile.
+        expected = {n: {i.address for i in p.ready() if not i.remote} for n, p in self.pools.items()}
+        self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()), exact=False)
 
     def stop(self) -> None:
         """Stop routing, let in-flight requests finish, stop instances, then Envoy. Idempotent."""

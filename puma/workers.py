@@ -2,7 +2,7 @@
 
 A worker host runs a zygote and instances of one service, like the core does, and reports their
 addresses to the core every second (`POST /_puma/workers`, authenticated with the deployment's
-secret). The core adds each new address to Envoy's endpoints (Envoy checks it before routing to
+secret) — in full when they changed, else only a digest of them (a few dozen bytes, however many). The core adds each new address to Envoy's endpoints (Envoy checks it before routing to
 it), drops the addresses a worker stopped reporting, and forgets a worker host that has not
 reported for `EXPIRE_S` — with all its instances. Envoy health-checks the workers' instances like
 the core's own; one it finds hung is named in the core's answer to its worker's next report
@@ -14,6 +14,7 @@ once a second, and only while a worker host is registered.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -63,9 +64,14 @@ def register(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
     pool = deployment.pools.get(name)
     if pool is None:
         raise HTTPError(404, f"no service {name!r}; services: {sorted(deployment.pools)}")
+    digest = body.get("digest") if isinstance(body.get("digest"), str) else None
+    if "instances" not in body and digest is not None:  # "nothing changed since what you have"
+        if not deployment.registry.unchanged(worker, name, digest):
+            return {"service": name, "resend": True}
+        return {"service": name, "replace": deployment.registry.replacements(worker)}
     reported = {(i["host"], int(i["port"])): i.get("pid") for i in body.get("instances", [])
                 if isinstance(i, dict) and isinstance(i.get("host"), str) and str(i.get("port", "")).isdigit()}
-    replace = deployment.registry.report(worker, name, reported)
+    replace = deployment.registry.report(worker, name, reported, digest)
     return {"service": name, "target": pool.service.target, "settings": pool.service.model_dump(mode="json"),
             "drain_timeout_s": pool.drain_timeout_s, "replace": replace,
             "services": {n: s.prefix for n, s in deployment.config.puma_services.items()}}
@@ -84,6 +90,7 @@ class Registry:
         self.last_seen: dict[str, float] = {}  # worker -> monotonic time of its last report
         self.services: dict[str, set[str]] = {}  # worker -> services it reported
         self.replacing: dict[str, set[tuple[str, int, Any]]] = {}  # worker -> (host, port, pid) to replace
+        self.digests: dict[tuple[str, str], str] = {}  # (worker, service) -> digest of its last full report
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True, name="puma-workers")
@@ -105,17 +112,33 @@ class Registry:
             elif not self._stop.wait(HEARTBEAT_S):
                 self.expire(time.monotonic())
 
-    def report(self, worker: str, service: str, reported: dict[tuple[str, int], Any]) -> list[dict[str, Any]]:
-        """Apply a worker's report; return the instances it must replace."""
+    def report(self, worker: str, service: str, reported: dict[tuple[str, int], Any],
+               digest: str | None = None) -> list[dict[str, Any]]:
+        """Apply a worker's full report (`digest` names it); return the instances it must replace."""
         with self.lock:
             self.last_seen[worker] = time.monotonic()
             self.services.setdefault(worker, set()).add(service)
-            replacing = self.replacing.get(worker, set())
+            replacing = self.replacing.setdefault(worker, set())
             replacing &= {(h, p, pid) for (h, p), pid in reported.items()}  # gone ones are done
             keep = {key: pid for key, pid in reported.items() if (*key, pid) not in replacing}
+            if digest is not None:
+                self.digests[(worker, service)] = digest
         self._wake.set()
         _apply(self.d, self.d.pools[service], worker, keep)
-        return [{"host": h, "port": p, "pid": pid} for h, p, pid in sorted(replacing, key=str)]
+        return self.replacements(worker)
+
+    def unchanged(self, worker: str, service: str, digest: str) -> bool:
+        """A report of nothing new: True (and the worker is seen) if `digest` is what it last sent."""
+        with self.lock:
+            if worker not in self.last_seen or self.digests.get((worker, service)) != digest:
+                return False
+            self.last_seen[worker] = time.monotonic()
+            return True
+
+    def replacements(self, worker: str) -> list[dict[str, Any]]:
+        with self.lock:
+            replacing = sorted(self.replacing.get(worker, set()), key=str)
+        return [{"host": h, "port": p, "pid": pid} for h, p, pid in replacing]
 
     def replace(self, instance: Any) -> None:
         """Ask `instance`'s worker host to replace it (Envoy found it hung)."""
@@ -127,6 +150,8 @@ class Registry:
             self.last_seen.pop(worker, None)
             services = self.services.pop(worker, set())
             self.replacing.pop(worker, None)
+            for name in services:
+                self.digests.pop((worker, name), None)
         for name in services:
             pool = self.d.pools.get(name)
             if pool is not None:
@@ -186,6 +211,7 @@ class WorkerHost:
         self.pool: Any = None
         self.services: dict[str, str] = {}
         self.changed = threading.Event()
+        self.acked: str | None = None  # digest of the instances the core last took
 
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -200,9 +226,15 @@ class WorkerHost:
         self.changed.set()  # the heartbeat loop reports at once (a burst of changes in one report)
 
     def heartbeat(self) -> None:
-        """Report this host's ready instances; replace the ones the core says Envoy found hung."""
+        """Report this host's ready instances — only a digest when they have not changed since the
+        core last took them; replace the ones the core says Envoy found hung."""
         pool = self.pool
-        answer = self.report(pool.name, [{"host": i.host, "port": i.port, "pid": i.pid} for i in pool.ready()])
+        instances = [{"host": i.host, "port": i.port, "pid": i.pid} for i in pool.ready()]
+        digest = hashlib.sha1(json.dumps(instances, sort_keys=True).encode()).hexdigest()[:16]
+        answer = self.report(pool.name, None, digest) if digest == self.acked else {"resend": True}
+        if answer.get("resend"):
+            answer = self.report(pool.name, instances, digest)
+        self.acked = digest
         for item in answer.get("replace", []):
             instance = next((i for i in pool.ready() if i.pid == item.get("pid") and i.port == item.get("port")), None)
             if instance is not None:
@@ -210,8 +242,12 @@ class WorkerHost:
                             instance.pid)
                 pool.evict(instance)
 
-    def report(self, service: str, instances: list[dict[str, Any]]) -> dict[str, Any]:
-        body = json.dumps({"worker": self.worker_id, "service": service, "instances": instances}).encode()
+    def report(self, service: str, instances: list[dict[str, Any]] | None, digest: str | None = None) -> dict[str, Any]:
+        """POST a report to the core: the instances (None: only the digest of the last ones)."""
+        report: dict[str, Any] = {"worker": self.worker_id, "service": service, "digest": digest}
+        if instances is not None:
+            report["instances"] = instances
+        body = json.dumps(report).encode()
         req = urllib.request.Request(self.join_url + WORKERS_PATH, data=body, method="POST",
                                      headers={"content-type": "application/json", TOKEN_HEADER: self.token})
         try:

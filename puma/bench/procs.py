@@ -80,19 +80,24 @@ def component(pid: int, roots: set[int], workers: set[int], pids: set[int]) -> s
     return "instances" if parent in pids else "supervisor"
 
 
-def cpu_ns(pid: int) -> int:
-    """Time every live thread of `pid` has spent on a CPU, in nanoseconds (0 if it is gone)."""
-    total = 0
+def thread_cpu_ns(pid: int) -> dict[int, int]:
+    """Time each live thread of `pid` has spent on a CPU so far, in nanoseconds, by thread id."""
+    found = {}
     try:
         tasks = list((PROC / str(pid) / "task").iterdir())
     except OSError:
-        return 0
+        return {}
     for task in tasks:
         try:
-            total += int((task / "schedstat").read_text().split()[0])
+            found[int(task.name)] = int((task / "schedstat").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             continue
-    return total
+    return found
+
+
+def cpu_ns(pid: int) -> int:
+    """Time every live thread of `pid` has spent on a CPU, in nanoseconds (0 if it is gone)."""
+    return sum(thread_cpu_ns(pid).values())
 
 
 def pss_kib(pid: int) -> int:
@@ -113,9 +118,26 @@ def roles(roots: set[int], workers: set[int]) -> dict[int, str]:
 
 
 def cpu_by_component(role: dict[int, str]) -> dict[str, int]:
+    """CPU time so far per component, nanoseconds."""
     totals = dict.fromkeys(COMPONENTS, 0)
     for pid, name in role.items():
         totals[name] += cpu_ns(pid)
+    return totals
+
+
+def cpu_snapshot(role: dict[int, str]) -> dict[tuple[int, int], int]:
+    """(pid, thread id) -> CPU nanoseconds, for `cpu_between`."""
+    return {(pid, tid): ns for pid in role for tid, ns in thread_cpu_ns(pid).items()}
+
+
+def cpu_between(role: dict[int, str], before: dict[tuple[int, int], int],
+                after: dict[tuple[int, int], int]) -> dict[str, int]:
+    """CPU used between two snapshots per component, nanoseconds: every thread alive at the end,
+    counted from the start or from its birth (a thread that ended in between is missed, never
+    counted negative)."""
+    totals = dict.fromkeys(COMPONENTS, 0)
+    for (pid, tid), ns in after.items():
+        totals[role[pid]] += ns - before.get((pid, tid), 0)
     return totals
 
 

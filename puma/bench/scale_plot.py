@@ -43,7 +43,8 @@ def plot(report: dict[str, Any], out: Path) -> None:
     fig, axes = plt.subplots(2, (len(keys) + 1) // 2, figsize=(16, 7))
     for ax, key in zip(axes.flat, keys, strict=False):
         _draw(ax, report, key)
-    axes.flat[0].legend(fontsize=8)
+    if axes.flat[0].get_legend_handles_labels()[0]:
+        axes.flat[0].legend(fontsize=8)
     load = report.get("load_average_end", ["?"])[0]
     fig.suptitle(f"puma bench scale, {report['machine']['cores']} cores, load average at the end {load}")
     fig.tight_layout()
@@ -52,7 +53,8 @@ def plot(report: dict[str, Any], out: Path) -> None:
     for key in keys:
         fig, ax = plt.subplots(figsize=(5, 3.5))
         _draw(ax, report, key)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(out / f"scale_{key}.png", dpi=110)
         plt.close(fig)

@@ -135,12 +135,12 @@ class Run:
     def idle(self) -> None:
         time.sleep(self.spec["settle_s"])  # start-up's last threads finish
         roles = self.roles()
-        before, load = procs.cpu_by_component(roles), os.getloadavg()[0]
+        before, load = procs.cpu_snapshot(roles), os.getloadavg()[0]
         t0 = time.monotonic()
         time.sleep(self.spec["idle_s"])
         seconds = time.monotonic() - t0
-        after = procs.cpu_by_component(roles)
-        cores = {k: round((after[k] - before[k]) / 1e9 / seconds, 4) for k in after}
+        used = procs.cpu_between(roles, before, procs.cpu_snapshot(roles))
+        cores = {k: round(ns / 1e9 / seconds, 4) for k, ns in used.items()}
         self.result.update(idle_cores=cores, idle_cores_total=round(sum(cores.values()), 4),
                            idle_load_average=round(load, 2), memory_mib=procs.memory_by_component(self.roles()),
                            processes=procs.counts(roles))
