@@ -43,6 +43,8 @@ def plot(report: dict[str, Any], out: Path) -> None:
     fig, axes = plt.subplots(2, (len(keys) + 1) // 2, figsize=(16, 7))
     for ax, key in zip(axes.flat, keys, strict=False):
         _draw(ax, report, key)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.set_visible(False)
     if axes.flat[0].get_legend_handles_labels()[0]:
         axes.flat[0].legend(fontsize=8)
     load = report.get("load_average_end", ["?"])[0]
