@@ -122,7 +122,7 @@ class HealthCheck(_Model):
     Envoy and as much in the instance, so an idle deployment pays instances / interval_s of them."""
 
     interval_s: Seconds = 10.0
-    timeout_s: Seconds = 1.0
+    timeout_s: Seconds = 2.0  # a process just forked on a busy machine may wait ~1 s for a CPU
     unhealthy_threshold: int = Field(2, ge=1)
     healthy_threshold: int = Field(1, ge=1)
 

@@ -321,9 +321,8 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None, endp
         # An instance PUMA removed is gone now, even if it would still pass health checks.
         "ignore_health_on_host_removal": True,
         **upstream_http_options(UPSTREAM_IDLE_TIMEOUT_S),
-        # Envoy's default panic threshold (50%) applies: when checks or outlier detection have taken
-        # out every instance (outlier detection always may eject one, so a one-instance service's
-        # only one), requests still go to them instead of getting "no healthy upstream".
+        # Envoy's default panic threshold (50%) applies: when checks or outlier detection took out every
+        # instance (a one-instance service's only one), requests still go to them, not "no healthy upstream".
         "health_checks": [_health_check(service, health_events)],
         # A health change (a new instance's first check passing) reaches the worker threads at
         # once, not merged with others for up to Envoy's default second.
@@ -361,17 +360,16 @@ def _load_balancing(policy: str) -> dict[str, Any]:
 
 
 def _health_check(service: Service, events: Path | None) -> dict[str, Any]:
-    # A new instance is checked as soon as it joins (its first check passes in milliseconds), then
-    # every interval_s, traffic or not; the jitter spreads the checks of instances added together.
-    # One that failed (a first check timed out on a machine busy starting 250 instances) is checked
-    # again within a second, not an interval later.
+    # A new instance is checked as it joins (passing in milliseconds), then every interval_s, traffic
+    # or not, with jitter; one that failed (a first check timed out on a busy machine) again within 1 s.
     hc = service.health_check
     check: dict[str, Any] = {
         "timeout": duration(hc.timeout_s), "interval": duration(hc.interval_s), "interval_jitter_percent": 10,
         "unhealthy_interval": duration(min(hc.interval_s, UNHEALTHY_INTERVAL_S)),
         "unhealthy_threshold": hc.unhealthy_threshold, "healthy_threshold": hc.healthy_threshold,
         "no_traffic_interval": duration(hc.interval_s), "http_health_check": {"path": LIVENESS_PATH}}
-    if events is not None:
+    if events is not None:  # every failure too: one never found healthy is never "ejected"
+        check["always_log_health_check_failures"] = True
         check["event_logger"] = [{"name": "envoy.health_check.event_sink.file", "typed_config": {
             "@type": _T + "envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink",
             "event_log_path": str(events)}}]

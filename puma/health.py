@@ -14,7 +14,9 @@ the moment it happens (`puma.zygote`), an instance joins Envoy when it says it s
 worker host that stops reporting is dropped after `puma.workers.EXPIRE_S`.
 
 Envoy's first check of a new instance, made as soon as it joins, passes in a few milliseconds;
-its `add_healthy_event` tells the status sampler when a service was first routed to.
+its `add_healthy_event` tells the status sampler when a service was first routed to. An instance
+Envoy never found healthy is never ejected (it never joined): its failed checks are counted from
+their events instead, and it is replaced after `unhealthy_threshold` of them in a row.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class HealthMonitor:
         self.d = deployment
         self.pipe = EventPipe(path, self.on_event)
         self.path = path
+        self.failures: dict[str, int] = {}  # address -> failed checks in a row of one never found healthy
 
     def start(self) -> None:
         self.pipe.start()
@@ -109,7 +112,18 @@ class HealthMonitor:
         if "eject_unhealthy_event" in event:
             self.unhealthy(pool, address)
         elif "add_healthy_event" in event:
+            self.failures.pop(address, None)
             self.d.status_server.sampler.routed(pool.name)
+        elif "health_check_failure_event" in event:
+            self.failed(pool, address)
+
+    def failed(self, pool: Any, address: str) -> None:
+        # A healthy instance that fails enough checks is ejected (and reported as such); one that
+        # hung before its first check ever passed is never ejected (it was never in), so count.
+        count = self.failures[address] = self.failures.get(address, 0) + 1
+        if count >= pool.service.health_check.unhealthy_threshold:
+            self.failures.pop(address, None)
+            self.unhealthy(pool, address)
 
     def unhealthy(self, pool: Any, address: str) -> None:
         instance = pool.find(address)

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).parents[1]
@@ -132,3 +134,14 @@ def test_bench_scale_shapes_and_fits():
     assert fit([(10, 1.0)]) is None
     with exported("HEAD") as checkout:
         assert (checkout / "puma" / "supervisor.py").is_file()
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--sizes", "1,5"], "each deployment needs at least 2 instances"),
+    (["--sizes", "3", "--baseline", "no-such-revision"], "--baseline 'no-such-revision': git archive says"),
+    (["--sizes", "3,many"], "give whole numbers separated by commas"),
+])
+def test_bench_scale_refuses_what_it_cannot_measure(tmp_path, args, needle):
+    result = _puma("bench", "scale", "--out", str(tmp_path), *args)
+    assert result.returncode != 0 and needle in result.stderr
+    assert not list(tmp_path.iterdir())  # nothing started, nothing written

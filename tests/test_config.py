@@ -90,7 +90,7 @@ def test_config_instances_int_means_fixed_count():
 @pytest.mark.parametrize(("check", "needle"), [
     ({"interval_s": 0}, "interval_s 0.0 is below 0.01 s"),
     ({"timeout_s": "0ms"}, "timeout_s 0.0 is below 0.01 s"),
-    ({"interval_s": "500ms"}, "timeout_s 1.0 is above interval_s 0.5"),
+    ({"interval_s": "500ms"}, "timeout_s 2.0 is above interval_s 0.5"),
     ({"interval_s": 30, "timeout_s": "1m"}, "lower timeout_s or raise interval_s"),
     ({"unhealthy_threshold": 0}, "health_check.unhealthy_threshold"),
 ])
@@ -99,6 +99,6 @@ def test_config_rejects_health_checks_envoy_cannot_run(check, needle):
         parse_config({"puma_services": {"a": {"prefix": "/a", "health_check": check}}})
 
 
-def test_config_health_checks_are_on_by_default_every_10_s():
+def test_config_health_checks_are_on_by_default_every_10_s_with_2_s_to_answer():
     service = parse_config({"puma_services": {"a": "/a"}}).puma_services["a"]
-    assert (service.health_check.interval_s, service.health_check.timeout_s) == (10.0, 1.0)
+    assert (service.health_check.interval_s, service.health_check.timeout_s) == (10.0, 2.0)

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..errors import PumaError
 from . import netns
 from .common import run_info, write_json
 
@@ -112,7 +113,7 @@ def exported(revision: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="puma-scale-") as tmp:
         archive = subprocess.run(["git", "archive", "--format=tar", revision], cwd=ROOT, capture_output=True)
         if archive.returncode != 0:
-            raise SystemExit(f"scale: --baseline {revision!r}: {archive.stderr.decode().strip()}")
+            raise PumaError(f"--baseline {revision!r}: git archive says: {archive.stderr.decode().strip()}")
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
         yield Path(tmp)
 
@@ -199,8 +200,11 @@ def fits(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def main(args: argparse.Namespace) -> None:
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
+    if min(sizes) < 2:
+        raise PumaError(f"--sizes {','.join(map(str, sizes))}: each deployment needs at least 2 instances "
+                        "(one of the autoscaled service, one trivial one to time requests)")
+    out.mkdir(parents=True, exist_ok=True)
     if args.quick:
         args.idle_s, args.settle_s, args.requests = min(args.idle_s, 2.0), min(args.settle_s, 1.0), min(args.requests, 100)
     with contextlib.ExitStack() as stack:
