@@ -133,6 +133,26 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument("--baseline", type=Path, help="faults.json of another run (e.g. an older revision) to plot beside")
     faults.set_defaults(func=_lazy("puma.bench.faults"))
 
+    scale = bench_sub.add_parser("scale", help="start-up, idle CPU, memory and latency as a deployment grows to 1,000 instances",
+                                 description="Deployments of 3, 10, 50, 250 and 1,000 trivial instances (beyond 250 on "
+                                             "worker hosts in network namespaces), each measured from outside: start to "
+                                             "all healthy, idle CPU and memory per component, p50/p99 of a trivial "
+                                             "request, autoscale reaction, kill -9 to Envoy. Writes scale.json, "
+                                             "scale.csv and scale*.png.")
+    scale.add_argument("--out", type=Path, required=True, help="directory for scale.json, scale.csv and the PNG figures")
+    scale.add_argument("--quick", action="store_true", help="two small deployments, short windows (about a minute)")
+    scale.add_argument("--sizes", type=_int_list, default=None, metavar="N,N,...",
+                       help="instance counts (default 3,10,50,250,1000; --quick: 3,8)")
+    scale.add_argument("--baseline", metavar="REV", help="also measure this git revision (exported), alternating with this one")
+    scale.add_argument("--baseline-max", type=int, default=0, metavar="N",
+                       help="measure the baseline only up to N instances (default: every size)")
+    scale.add_argument("--workers", type=int, default=3,
+                       help="worker hosts (network namespaces) for the instances beyond 250 (default 3; 0: all local)")
+    scale.add_argument("--idle-s", type=float, default=10.0, help="seconds of idle CPU measured per deployment (default 10)")
+    scale.add_argument("--settle-s", type=float, default=3.0, help="seconds after all healthy before the idle window (default 3)")
+    scale.add_argument("--requests", type=int, default=2000, help="sequential requests for p50/p99 (default 2000)")
+    scale.set_defaults(func=_lazy("puma.bench.scale"))
+
     loc = sub.add_parser("loc-report", help="lines of code added, retained and removed between two versions",
                          description="Compare two versions of a program (files or directories) by lines of "
                                      "code: no blanks, comments or docstrings; matched in order with difflib. "

@@ -59,7 +59,6 @@ if TYPE_CHECKING:
     from .supervisor import Deployment
 
 SCALING_SHOWN = 20
-READY_WAIT_S = 2.0
 
 
 @dataclass
@@ -79,20 +78,13 @@ class StatusSampler:
         self.last: dict[str, _Sample] = {}
         self.startup_failures: dict[str, int] = {}  # no-instance 503s before the first ready one
 
-    def mark_ready(self, service: str, address: str) -> None:
-        """Called once the service's first instance is ready: count its start-up failures apart.
-
-        Waits (bounded) until Envoy routes to `address`, since requests until then still fail."""
+    def routed(self, service: str) -> None:
+        """Envoy routes to an instance of `service` (its health event said so): the first time,
+        count the requests that failed for want of one as its start-up failures, apart."""
         admin = self.deployment.envoy.admin
-        if admin is None:
+        if admin is None or service in self.startup_failures:
             return
-        deadline = time.monotonic() + READY_WAIT_S
         try:
-            while time.monotonic() < deadline:
-                stat = admin.clusters().get(service)
-                if stat and any(h.address == address and h.healthy for h in stat.hosts):
-                    break
-                time.sleep(0.01)
             failed = admin.counter(service, "upstream_cx_none_healthy")
         except OSError:
             return
@@ -167,17 +159,17 @@ def readiness(deployment: Deployment) -> tuple[bool, dict[str, Any]]:
     """
     d = deployment
     admin = d.envoy.admin
-    try:
-        clusters = admin.clusters() if admin is not None else {}
+    try:  # one line per service from Envoy, not one per instance
+        routed = admin.gauges("membership_healthy", list(d.pools)) if admin is not None and d.pools else {}
     except OSError:
-        clusters = {}
+        routed = {}
     services: dict[str, dict[str, int]] = {}
     waiting = []
     for name, pool in list(d.pools.items()):
-        routed = {h.address for h in clusters[name].hosts if h.healthy} if name in clusters else set()
-        instances = list(pool.instances.values())
-        ready = sum(1 for i in instances if i.state == "ready" and i.address in routed)
-        services[name] = {"ready": ready, "starting": sum(1 for i in instances if i.state == "starting")}
+        with pool.lock:
+            starting = sum(1 for i in pool.instances.values() if i.state == "starting")
+        ready = routed.get(name, 0)
+        services[name] = {"ready": ready, "starting": starting}
         if ready == 0 and pool.service.instances.min > 0:
             waiting.append(name)
     body = {"ready": not waiting and not d.stopping, "waiting_for": sorted(waiting), "services": services}

@@ -1,13 +1,20 @@
 """Instances on other hosts: `puma worker --join URL --service NAME` and the core's registry.
 
-A worker host runs a zygote and instances of one service, like the core does, and registers
-their addresses with the core every second (`POST /_puma/workers`, authenticated with the
-deployment's secret). The core admits each address to Envoy once it answers /healthz, drops
-addresses a worker stopped reporting (`EXPIRE_S`), and health-checks them like its own.
+A worker host runs a zygote and instances of one service, like the core does, and reports their
+addresses to the core every second (`POST /_puma/workers`, authenticated with the deployment's
+secret) — in full when they changed, else only a digest of them (a few dozen bytes, however many). The core adds each new address to Envoy's endpoints (Envoy checks it before routing to
+it), drops the addresses a worker stopped reporting, and forgets a worker host that has not
+reported for `EXPIRE_S` — with all its instances. Envoy health-checks the workers' instances like
+the core's own; one it finds hung is named in the core's answer to its worker's next report
+(`"replace": [{"host", "port", "pid"}]`), and that worker kills it and starts another.
+
+The registry's cost grows with worker hosts, not instances: one clock per worker host, checked
+once a second, and only while a worker host is registered.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -34,7 +41,8 @@ log = logging.getLogger(__name__)
 WORKERS_PATH = "/_puma/workers"
 TOKEN_HEADER = "x-puma-token"
 HEARTBEAT_S = 1.0
-EXPIRE_S = 3.5
+COALESCE_S = 0.05
+EXPIRE_S = 3.5  # a worker host silent this long is dropped with its instances
 
 
 # --- the core's side ---------------------------------------------------------------------
@@ -56,54 +64,129 @@ def register(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
     pool = deployment.pools.get(name)
     if pool is None:
         raise HTTPError(404, f"no service {name!r}; services: {sorted(deployment.pools)}")
+    digest = body.get("digest") if isinstance(body.get("digest"), str) else None
+    if "instances" not in body and digest is not None:  # "nothing changed since what you have"
+        if not deployment.registry.unchanged(worker, name, digest):
+            return {"service": name, "resend": True}
+        return {"service": name, "replace": deployment.registry.replacements(worker)}
     reported = {(i["host"], int(i["port"])): i.get("pid") for i in body.get("instances", [])
                 if isinstance(i, dict) and isinstance(i.get("host"), str) and str(i.get("port", "")).isdigit()}
-    _apply(deployment, pool, worker, reported)
+    replace = deployment.registry.report(worker, name, reported, digest)
     return {"service": name, "target": pool.service.target, "settings": pool.service.model_dump(mode="json"),
-            "drain_timeout_s": pool.drain_timeout_s,
+            "drain_timeout_s": pool.drain_timeout_s, "replace": replace,
             "services": {n: s.prefix for n, s in deployment.config.puma_services.items()}}
 
 
+def unregister(deployment: Deployment, worker: str) -> None:
+    deployment.registry.forget(worker)
+
+
+class Registry:
+    """The core's worker hosts: when each last reported, and which of its instances to replace."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self.d = deployment
+        self.lock = threading.Lock()
+        self.last_seen: dict[str, float] = {}  # worker -> monotonic time of its last report
+        self.services: dict[str, set[str]] = {}  # worker -> services it reported
+        self.replacing: dict[str, set[tuple[str, int, Any]]] = {}  # worker -> (host, port, pid) to replace
+        self.digests: dict[tuple[str, str], str] = {}  # (worker, service) -> digest of its last full report
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True, name="puma-workers")
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=2.0)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if not self.last_seen:  # no worker host: nothing to expire, sleep until one reports
+                self._wake.wait()
+                self._wake.clear()
+            elif not self._stop.wait(HEARTBEAT_S):
+                self.expire(time.monotonic())
+
+    def report(self, worker: str, service: str, reported: dict[tuple[str, int], Any],
+               digest: str | None = None) -> list[dict[str, Any]]:
+        """Apply a worker's full report (`digest` names it); return the instances it must replace."""
+        with self.lock:
+            self.last_seen[worker] = time.monotonic()
+            self.services.setdefault(worker, set()).add(service)
+            replacing = self.replacing.setdefault(worker, set())
+            replacing &= {(h, p, pid) for (h, p), pid in reported.items()}  # gone ones are done
+            keep = {key: pid for key, pid in reported.items() if (*key, pid) not in replacing}
+            if digest is not None:
+                self.digests[(worker, service)] = digest
+        self._wake.set()
+        _apply(self.d, self.d.pools[service], worker, keep)
+        return self.replacements(worker)
+
+    def unchanged(self, worker: str, service: str, digest: str) -> bool:
+        """A report of nothing new: True (and the worker is seen) if `digest` is what it last sent."""
+        with self.lock:
+            if worker not in self.last_seen or self.digests.get((worker, service)) != digest:
+                return False
+            self.last_seen[worker] = time.monotonic()
+            return True
+
+    def replacements(self, worker: str) -> list[dict[str, Any]]:
+        with self.lock:
+            replacing = sorted(self.replacing.get(worker, set()), key=str)
+        return [{"host": h, "port": p, "pid": pid} for h, p, pid in replacing]
+
+    def replace(self, instance: Any) -> None:
+        """Ask `instance`'s worker host to replace it (Envoy found it hung)."""
+        with self.lock:
+            self.replacing.setdefault(instance.worker, set()).add((instance.host, instance.port, instance.pid))
+
+    def forget(self, worker: str) -> None:
+        with self.lock:
+            self.last_seen.pop(worker, None)
+            services = self.services.pop(worker, set())
+            self.replacing.pop(worker, None)
+            for name in services:
+                self.digests.pop((worker, name), None)
+        for name in services:
+            pool = self.d.pools.get(name)
+            if pool is not None:
+                _apply(self.d, pool, worker, {})
+
+    def expire(self, now: float) -> None:
+        """Forget the worker hosts that stopped reporting, and their instances."""
+        with self.lock:
+            lost = [w for w, seen in self.last_seen.items() if now - seen > EXPIRE_S]
+        for worker in lost:
+            log.warning("worker %s stopped reporting; its instances are removed", worker)
+            for name in self.services.get(worker, set()):
+                self.d.record(name, f"worker {worker} lost; its instances removed", kind="died")
+            self.forget(worker)
+
+
 def _apply(deployment: Deployment, pool: Any, worker: str, reported: dict[tuple[str, int], Any]) -> None:
-    from .supervisor import Instance
+    from .instances import Instance
 
     now = time.monotonic()
     with pool.lock:
         known = {(i.host, i.port): i for i in pool.instances.values() if i.worker == worker}
         for key, instance in known.items():
-            if key in reported:
+            if key in reported and instance.pid == reported[key]:
                 instance.last_seen = now
             else:
                 del pool.instances[instance.id]
         new = [Instance(pool.next_id(), pool.name, pid=reported[k], port=k[1], host=k[0], worker=worker)
-               for k in reported if k not in known]
+               for k in reported if k not in known or known[k].pid != reported[k]]
         for instance in new:
             pool.instances[instance.id] = instance
-    for instance in new:
-        threading.Thread(target=pool._admit, args=(instance,), daemon=True).start()
-    if len(known) != len(set(known) & set(reported)):
-        deployment.publish()
-
-
-def unregister(deployment: Deployment, worker: str) -> None:
-    for pool in deployment.pools.values():
-        _apply(deployment, pool, worker, {})
-
-
-def expire(deployment: Deployment, now: float) -> None:
-    """Forget remote instances whose worker stopped reporting them."""
-    changed = False
-    for pool in list(deployment.pools.values()):
-        with pool.lock:
-            stale = [i for i in pool.instances.values() if i.remote and now - i.last_seen > EXPIRE_S]
-            for instance in stale:
-                log.warning("service %s: worker %s stopped reporting %s; removed", pool.name, instance.worker,
-                            instance.address)
-                deployment.record(pool.name, f"{instance.address} of worker {instance.worker} lost; removed",
-                                  kind="died")
-                del pool.instances[instance.id]
-                changed = True
-    if changed:
+    gone = [k for k, i in known.items() if k not in reported or i.pid != reported[k]]
+    if new:
+        pool.admit(*new)  # publishes: Envoy checks each before routing to it
+    elif gone:
         deployment.publish()
 
 
@@ -111,7 +194,10 @@ def expire(deployment: Deployment, now: float) -> None:
 
 
 class WorkerHost:
-    """What a `ServicePool` needs from its owner, on a worker host; `publish` reports to the core."""
+    """A worker host's `PoolOwner`: its pool's changes are reported to the core, coalesced."""
+
+    fork_server = None  # one service per worker host: its zygote starts as a process of its own
+    keep_logs = False
 
     def __init__(self, join_url: str, host: str, token: str, drain_timeout_s: float) -> None:
         self.join_url = join_url.rstrip("/")
@@ -124,6 +210,8 @@ class WorkerHost:
         self.stopping = False
         self.pool: Any = None
         self.services: dict[str, str] = {}
+        self.changed = threading.Event()
+        self.acked: str | None = None  # digest of the instances the core last took
 
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -135,11 +223,31 @@ class WorkerHost:
         log.info("%s: %s", service, message)
 
     def publish(self, *, wait: bool = False) -> None:
-        if self.pool is not None:
-            self.report(self.pool.name, [{"host": i.host, "port": i.port, "pid": i.pid} for i in self.pool.ready()])
+        self.changed.set()  # the heartbeat loop reports at once (a burst of changes in one report)
 
-    def report(self, service: str, instances: list[dict[str, Any]]) -> dict[str, Any]:
-        body = json.dumps({"worker": self.worker_id, "service": service, "instances": instances}).encode()
+    def heartbeat(self) -> None:
+        """Report this host's ready instances — only a digest when they have not changed since the
+        core last took them; replace the ones the core says Envoy found hung."""
+        pool = self.pool
+        instances = [{"host": i.host, "port": i.port, "pid": i.pid} for i in pool.ready()]
+        digest = hashlib.sha1(json.dumps(instances, sort_keys=True).encode()).hexdigest()[:16]
+        answer = self.report(pool.name, None, digest) if digest == self.acked else {"resend": True}
+        if answer.get("resend"):
+            answer = self.report(pool.name, instances, digest)
+        self.acked = digest
+        for item in answer.get("replace", []):
+            instance = next((i for i in pool.ready() if i.pid == item.get("pid") and i.port == item.get("port")), None)
+            if instance is not None:
+                log.warning("%s: the core found instance %d (pid %s) hung; replacing it", pool.name, instance.id,
+                            instance.pid)
+                pool.evict(instance)
+
+    def report(self, service: str, instances: list[dict[str, Any]] | None, digest: str | None = None) -> dict[str, Any]:
+        """POST a report to the core: the instances (None: only the digest of the last ones)."""
+        report: dict[str, Any] = {"worker": self.worker_id, "service": service, "digest": digest}
+        if instances is not None:
+            report["instances"] = instances
+        body = json.dumps(report).encode()
         req = urllib.request.Request(self.join_url + WORKERS_PATH, data=body, method="POST",
                                      headers={"content-type": "application/json", TOKEN_HEADER: self.token})
         try:
@@ -160,7 +268,7 @@ class WorkerHost:
 
 def run_worker(join_url: str, service: str, instances: int, host: str, token: str | None) -> None:
     """Serve `instances` of `service` on this host for the core at `join_url`, until SIGINT/SIGTERM."""
-    from .supervisor import ServicePool
+    from .instances import ServicePool
 
     token = token or os.environ.get("PUMA_SECRET")
     if not token:
@@ -170,19 +278,24 @@ def run_worker(join_url: str, service: str, instances: int, host: str, token: st
     spec = Service.model_validate(answer["settings"])
     host_obj.drain_timeout_s = float(answer.get("drain_timeout_s", 5.0))
     host_obj.services = answer.get("services", {})
-    pool = host_obj.pool = ServicePool(host_obj, service, spec)  # type: ignore[arg-type]
+    pool = host_obj.pool = ServicePool(host_obj, service, spec, host=host)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda *_: (stop.set(), host_obj.changed.set()))
     pool.start_zygote()
     try:
         pool.wait_zygote(60.0)
         for _ in range(instances):
             pool.spawn()
         log.info("worker %s: %d instance(s) of %s on %s for %s", host_obj.worker_id, instances, service, host, join_url)
-        while not stop.wait(HEARTBEAT_S):
+        while not stop.is_set():
+            if host_obj.changed.wait(HEARTBEAT_S):
+                stop.wait(COALESCE_S)  # let a burst of instances starting report together
+                host_obj.changed.clear()
+            if stop.is_set():
+                break
             try:
-                host_obj.publish()
+                host_obj.heartbeat()
             except (OSError, PumaError) as exc:
                 log.warning("heartbeat to %s failed: %s", join_url, exc)
     finally:

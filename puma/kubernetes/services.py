@@ -118,8 +118,6 @@ def _service_pod(config: PumaConfig, name: str, kube: str, options: Options) -> 
 
 def _readiness(service: Service) -> dict[str, int]:
     hc = service.health_check
-    if hc is None:
-        return {"periodSeconds": 2, "timeoutSeconds": 2, "failureThreshold": 3}
     return {"periodSeconds": seconds(hc.interval_s), "timeoutSeconds": seconds(hc.timeout_s),
             "failureThreshold": hc.unhealthy_threshold, "successThreshold": hc.healthy_threshold}
 

@@ -81,3 +81,12 @@ def wait_for_gate(timeout_s: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{gate} did not appear within {timeout_s} s")
         time.sleep(0.02)
+
+
+def spin(request: puma.Request) -> dict:
+    """Computes (holding the interpreter between switches) for `s` seconds."""
+    deadline = time.monotonic() + float(request.data.get("s", 0.2))
+    count = 0
+    while time.monotonic() < deadline:
+        count += 1
+    return {"spun": count, "pid": os.getpid()}
