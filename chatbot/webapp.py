@@ -76,7 +76,7 @@ def serve_static(request: puma.Request) -> puma.Response:
         headers = _static_headers(path, etag)
         if _header(request, "If-None-Match") == etag:
             return puma.Response(b"", 304, headers)
-        body = b"" if request.method == "HEAD" else path.read_bytes()
+        body = path.read_bytes()  # for HEAD too: the server drops it, keeping GET's Content-Length
     return puma.Response(body, 200, headers, content_type=_content_type(path))
 
 

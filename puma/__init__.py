@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from .client import acall, call
     from .config import PumaConfig, parse_config
     from .dynamo import dynamodb
-    from .errors import HTTPError, PumaCallError, PumaConfigError, PumaError, PumaStartError
+    from .errors import (
+        HTTPError,
+        PumaCallError,
+        PumaConfigError,
+        PumaError,
+        PumaScaleError,
+        PumaStartError,
+    )
     from .mapping import PumaMapError, map, map_reduce, puma_map
     from .service import Request, Response, bytes_body, request
     from .supervisor import Deployment
@@ -32,7 +39,7 @@ _MODULES = {
     ".client": ("acall", "call"),
     ".config": ("PumaConfig", "parse_config"),
     ".dynamo": ("dynamodb",),
-    ".errors": ("HTTPError", "PumaCallError", "PumaConfigError", "PumaError", "PumaStartError"),
+    ".errors": ("HTTPError", "PumaCallError", "PumaConfigError", "PumaError", "PumaScaleError", "PumaStartError"),
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
     ".warmup": ("progress",),
     ".service": ("Request", "Response", "bytes_body", "request"),
@@ -49,6 +56,7 @@ __all__ = [
     "PumaConfigError",
     "PumaError",
     "PumaMapError",
+    "PumaScaleError",
     "PumaStartError",
     "Request",
     "Response",

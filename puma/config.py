@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import PumaConfigError
+from .errors import PumaConfigError, PumaScaleError
 from .media import DEFAULT_CONTENT_TYPES
 
 LB_POLICIES = ("round_robin", "least_request", "random", "ring_hash", "maglev")
@@ -208,6 +208,33 @@ class Service(_Model):
         return value
 
 
+MAX_SCALE = 256
+"""Most instances `scale` starts for a service without an autoscaling range above that."""
+
+
+def check_scale(name: str, service: Service, count: object) -> int:
+    """`count` as the number of instances `Deployment.scale(name, count)` may set, or
+    `PumaScaleError` naming the value and the fix. An autoscaled service stays within its
+    `instances` range (the autoscaler would undo anything else); a service of a fixed size may be
+    set to any size from 1 (0 if its `min` is 0) up to `MAX_SCALE` or its `max`, if larger.
+    Example: ``check_scale("policy", Service(prefix="/p", instances=2), 3)`` -> 3.
+    """
+    if type(count) is not int:
+        raise PumaScaleError(name, count, f"{count!r} is not a whole number of instances; write scale({name!r}, 2)")
+    bounds = service.instances
+    if service.autoscaled:
+        low, high = bounds.min, bounds.upper
+        fix = (f"the autoscaler keeps it within instances {{'min': {low}, 'max': {high}}}; change those "
+               "bounds in the config, or set autoscale.enabled to false")
+    else:
+        low, high = min(1, bounds.min), max(MAX_SCALE, bounds.upper)
+        fix = (f"a service of fixed size takes {low} to {high} instances"
+               + ("; set instances.min to 0 to allow stopping it all" if low else ""))
+    if not low <= count <= high:
+        raise PumaScaleError(name, count, f"{count} is outside {low}-{high}: {fix}")
+    return count
+
+
 def _service(value: Any) -> Any:
     return {"prefix": value} if isinstance(value, str) else value
 
@@ -215,6 +242,22 @@ def _service(value: Any) -> Any:
 class Listener(_Model):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+
+
+_LISTENER_FORMS = "write it as {'host': '127.0.0.1', 'port': 8080} or as '127.0.0.1:8080'"
+
+
+def _listener(value: Any) -> Any:
+    """`listener` may be written "host:port" ("[::1]:8080" for IPv6) as well as an object."""
+    if isinstance(value, str):
+        host, sep, port = value.strip().rpartition(":")
+        host = host.strip("[]")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"{value!r} is not an address; {_LISTENER_FORMS}")
+        return {"host": host, "port": int(port)}
+    if not isinstance(value, dict | Listener):
+        raise ValueError(f"{value!r} is not an address; {_LISTENER_FORMS}")
+    return value
 
 
 class AccessLogFilter(_Model):
@@ -328,7 +371,7 @@ class PumaConfig(_Model):
     dynamodb: DynamoDB | None = None
     puma_services: dict[str, Annotated[Service, BeforeValidator(_service)]] = Field(default_factory=dict)
     http_connection_manager: HttpConnectionManager = HttpConnectionManager()
-    listener: Listener = Listener()
+    listener: Annotated[Listener, BeforeValidator(_listener)] = Listener()
     admin_port: int = Field(0, ge=0, le=65535, description="0 picks a free port")
     secret: str | None = Field(None, description="HMAC key for pickled payloads (else $PUMA_SECRET)")
     # Each Envoy worker thread balances on its own: with two, two requests sent together can both go

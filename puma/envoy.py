@@ -30,7 +30,7 @@ LISTENER_NAME = "puma_http"
 ADMIN_HOST = "127.0.0.1"  # the admin API can reconfigure and stop Envoy: never off loopback
 CONNECT_TIMEOUT_S = 1.0
 LOCAL_REPLY_JSON = {"error": "%LOCAL_REPLY_BODY%", "status": "%RESPONSE_CODE%",
-                    "flags": "%RESPONSE_FLAGS%", "path": "%REQ(:PATH)%"}
+                    "flags": "%RESPONSE_FLAGS%", "path": "%REQ(:PATH)%", "details": "%RESPONSE_CODE_DETAILS%", "co": "%COALESCE({\"operators\": [\"LOCAL_REPLY_BODY\", \"RESPONSE_CODE_DETAILS\"]})%"}
 STATUS_CLUSTER = "_puma_status"
 STATUS_PREFIX = "/_puma"
 STATUS_PEER_HEADER = "x-puma-peer"  # the status server shows more to peers on this machine
@@ -440,7 +440,9 @@ def _admin(admin_port: int) -> dict[str, Any]:
 # least_request counts a request still waiting for a connection to its instance too: without it, two
 # requests sent together before a connection exists both see two idle instances and may both pick one.
 RUNTIME = {"layers": [{"name": "puma", "static_layer": {
-    "envoy.reloadable_features.least_request_lb_count_pending_requests": True}}]}
+    "envoy.reloadable_features.least_request_lb_count_pending_requests": True,
+    "envoy.reloadable_features.strict_chunk_parsing": True,
+    "envoy.reloadable_features.coalesce_formatter_accept_empty_values": False}}]}
 
 
 def bootstrap_files(config: PumaConfig, xds_dir: Path) -> dict[str, Any]:

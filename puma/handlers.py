@@ -94,9 +94,17 @@ class JSONRequestHandler(BaseHTTPRequestHandler):
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = "error"
+        headers = {}
         if code == HTTPStatus.NOT_IMPLEMENTED and self.command:
             code, message = 405, f"method {self.command} is not allowed here"
-        self.send_json(code, {"error": message or phrase, "status": code})
+            allow = self.allowed()
+            if allow:
+                headers["Allow"] = ", ".join(allow)
+        self.send_json(code, {"error": message or phrase, "status": code}, headers)
+
+    def allowed(self) -> tuple[str, ...] | None:
+        """The methods the request's path takes (the `Allow` header of a 405); None if unknown."""
+        return None
 
     def _content_length(self) -> int:
         raw = self.headers.get("content-length")

@@ -11,7 +11,7 @@ import inspect
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,11 +184,14 @@ class _BytesPath:
             return self.flask_app(environ, start_response)  # Flask parses it, or refuses it clearly
         self.counters.enter()
         try:
-            req = Request(method="POST", path=environ.get("PATH_INFO", "/"), headers=_wsgi_headers(environ),
-                          query=dict(parse_qsl(environ.get("QUERY_STRING", ""))),
-                          body=environ["wsgi.input"].read(length))
+            body = environ["wsgi.input"].read(length)
             try:
+                query = _once_each(_grouped(parse_qsl(environ.get("QUERY_STRING", ""))), "query")
+                req = Request(method="POST", path=environ.get("PATH_INFO", "/"), headers=_wsgi_headers(environ),
+                              query=query, body=body)
                 resp = _respond(self.name, self.fn, req, self.takes_request)
+            except HTTPError as exc:
+                resp = error_response(exc.status, exc.message, service=self.name)
             except HTTPException as exc:  # Flask would have turned it into a reply; so do we
                 resp = error_response(exc.code or 500, exc.description or exc.name, service=self.name)
         finally:
@@ -225,6 +228,13 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
         _current.reset(token)
 
 
+def _grouped(pairs: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    return list(grouped.items())
+
+
 def _wsgi_headers(environ: dict[str, Any]) -> dict[str, str]:
     headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
     headers["Content-Type"] = environ.get("CONTENT_TYPE", "")
@@ -254,9 +264,20 @@ def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
             parsed = decode_json(body)
         except JSONBodyError as exc:
             raise HTTPError(400, str(exc)) from None
-    form = req.form.to_dict() if mimetype in FORM_TYPES else {}
-    return Request(method=req.method, path=req.path, headers=dict(req.headers), query=req.args.to_dict(),
-                   body=body, json=parsed, form=form)
+    form = _once_each(req.form.lists(), "form") if mimetype in FORM_TYPES else {}
+    return Request(method=req.method, path=req.path, headers=dict(req.headers),
+                   query=_once_each(req.args.lists(), "query"), body=body, json=parsed, form=form)
+
+
+def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str, str]:
+    """Fields as a dict; 400 for a name given twice. Parsers disagree on which one counts (Flask
+    the first, PHP the last), so none is guessed: the same rule as for JSON keys (`puma.codec`)."""
+    found = {}
+    for name, values in fields:
+        if len(values) > 1:
+            raise HTTPError(400, f"{where} field {name[:60]!r} is given {len(values)} times; send each field once")
+        found[name] = values[0]
+    return found
 
 
 def _shape(result: Any) -> FlaskResponse:

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import client
-from .config import PumaConfig, Service
+from .config import PumaConfig, Service, check_scale
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
-from .errors import PumaStartError
+from .errors import PumaScaleError, PumaStartError
 from .forkserver import ForkedZygote, ForkServer
 from .logs import log_tail
 from .proxy import EnvoyProcess, check_port_free
@@ -514,8 +514,12 @@ class Deployment:
 
     def scale(self, service: str, count: int, *, reason: str = "requested") -> None:
         """Set the number of instances of `service`. New ones join Envoy once healthy; removed ones
-        leave Envoy first, finish their requests (bounded by the drain timeout), then stop."""
-        pool = self.pools[service]
+        leave Envoy first, finish their requests (bounded by the drain timeout), then stop.
+        `PumaScaleError` for a count the service cannot have (see `config.check_scale`)."""
+        pool = self.pools.get(service)
+        if pool is None:
+            raise PumaScaleError(service, count, f"no service {service!r}; services: {sorted(self.pools)}")
+        count = check_scale(service, pool.service, count)
         live = pool.live()
         if count == len(live):
             return
