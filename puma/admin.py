@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -40,15 +42,47 @@ class ClusterStat:
         return self.rq_active + self.rq_pending
 
 
-class Admin:
-    """A small client of one Envoy's admin port (loopback only)."""
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
 
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
-        self.base = f"http://{host}:{port}"
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.socket_path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+class Admin:
+    """A small client of one Envoy's admin interface: a Unix socket (`socket_path`, what the
+    process backend uses) or a loopback port. `base` says where, for people: "unix:/run/x.sock"."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", *, socket_path: str | None = None) -> None:
+        self.socket_path = socket_path
+        self.base = f"unix:{socket_path}" if socket_path else f"http://{host}:{port}"
 
     def get(self, path: str, timeout_s: float = 2.0) -> str:
-        with urllib.request.urlopen(self.base + path, timeout=timeout_s) as resp:  # noqa: S310 - loopback admin URL
-            return resp.read().decode()
+        """GET `path` of the admin interface; OSError if it cannot be read."""
+        if self.socket_path is None:
+            with urllib.request.urlopen(self.base + path, timeout=timeout_s) as resp:  # noqa: S310 - loopback admin URL
+                return resp.read().decode()
+        conn = _UnixConnection(self.socket_path, timeout_s)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read().decode()
+        except http.client.HTTPException as exc:
+            raise OSError(f"Envoy admin at {self.base}: {exc}") from exc
+        finally:
+            conn.close()
+        if resp.status >= 400:
+            raise OSError(f"Envoy admin at {self.base} answered {resp.status} to {path}: {body[:200]}")
+        return body
 
     def ready(self) -> bool:
         try:

@@ -220,9 +220,13 @@ def cmd_render(args: argparse.Namespace) -> None:
     if given:
         raise PumaError(f"{', '.join(given)} only apply to --target kubernetes")
     if args.target == "compose":
-        config = config.model_copy(update={"listener": config.listener.model_copy(update={"host": "0.0.0.0"})})
+        listener = config.listener.model_copy(update={"host": "0.0.0.0",
+                                                      "internal_port": config.listener.internal_port or 8081})
+        config = config.model_copy(update={"listener": listener})
         endpoints = {name: [(name, 8000)] for name in config.puma_services}
-        doc = envoy.bootstrap_static(config, endpoints, dns=True, admin_port=9901)
+        # The internal listener on the compose network: containers call each other there
+        # (PUMA_URL: http://envoy:8081); publish only the public port.
+        doc = envoy.bootstrap_static(config, endpoints, dns=True, admin_port=9901, internal_host="0.0.0.0")
     else:
         doc = envoy.bootstrap_static(config, {}, admin_port=config.admin_port or 9901)
     text = "# Rendered by `puma render` - do not edit by hand.\n" + envoy.to_yaml(doc)

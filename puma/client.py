@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 ENV_URL = "PUMA_URL"
 ENV_SERVICES = "PUMA_SERVICES"
 ENV_WORKER = "PUMA_WORKER"  # set inside service processes
+# Set for instances on a worker host: sent as `x-puma-token` with every call, so they reach the
+# deployment's internal services through its public listener (local instances use the internal one).
+ENV_TOKEN = "PUMA_MESH_TOKEN"
 
 _mesh: dict[str, Any] = {"url": None, "services": {}}
 _local = threading.local()
@@ -136,7 +139,8 @@ def call(service: str, payload: Any = None, *, path: str = "", method: str = "PO
     """
     url = service_url(service, path)
     body = None if payload is None else encode_json(payload).encode()  # NaN/inf: an error here, not bad JSON there
-    all_headers = {"content-type": "application/json", **(headers or {})} if body is not None else dict(headers or {})
+    headers = {**_mesh_headers(), **(headers or {})}
+    all_headers = {"content-type": "application/json", **headers} if body is not None else headers
     try:
         status, content_type, data = _post(url, method, body, all_headers, timeout_s if timeout_s is not None else 30.0)
     except (OSError, http.client.HTTPException) as exc:
@@ -151,11 +155,16 @@ async def acall(service: str, payload: Any = None, *, path: str = "", method: st
 
     url = service_url(service, path)
     try:
-        resp = await _async_client().request(method, url, json=payload, headers=headers,
+        resp = await _async_client().request(method, url, json=payload, headers={**_mesh_headers(), **(headers or {})},
                                              timeout=timeout_s if timeout_s is not None else 30.0)
     except httpx.HTTPError as exc:
         raise PumaCallError(service, 0, f"{type(exc).__name__}: {exc}") from exc
     return _decode(service, resp)
+
+
+def _mesh_headers() -> dict[str, str]:
+    token = os.environ.get(ENV_TOKEN)
+    return {"x-puma-token": token} if token else {}
 
 
 def _decode(service: str, resp: httpx.Response) -> Any:

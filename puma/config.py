@@ -39,6 +39,8 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 # instance is closing at that moment (Envoy's "503 UC" on routes it may not retry).
 INSTANCE_IDLE_TIMEOUT_S = 120.0
 UPSTREAM_IDLE_TIMEOUT_S = 60.0
+KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+DEFAULT_METHODS = KNOWN_METHODS  # what an instance's dispatch serves; CONNECT, TRACE... never
 _DNS_LABEL = re.compile(r"^[a-z]([a-z0-9\-]{0,38}[a-z0-9])?$")
 _CPU = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m)?\s*$")
 
@@ -180,6 +182,27 @@ class Service(_Model):
     circuit_breaker: CircuitBreaker = CircuitBreaker()
     health_check: HealthCheck | None = Field(None, description="Envoy active health checks (opt-in; PUMA already admits only healthy instances and ejects failing ones)")
     resources: Resources = Resources()
+    visibility: Literal["public", "internal"] = Field("public", description=(
+        "'internal': only other services reach it (puma.call), through Envoy's internal listener on "
+        "loopback; the public listener answers 404 (Kubernetes' ClusterIP, Knative's cluster-local)"))
+    methods: tuple[str, ...] = Field(DEFAULT_METHODS, description=(
+        "HTTP methods the service takes; Envoy answers any other with 405 and an Allow header "
+        "(HEAD comes with GET)"))
+
+    @property
+    def allowed_methods(self) -> tuple[str, ...]:
+        """`methods` with HEAD added wherever GET is (a HEAD is a GET without its body)."""
+        extra = ("HEAD",) if "GET" in self.methods and "HEAD" not in self.methods else ()
+        return (*self.methods, *extra)
+
+    @field_validator("methods")
+    @classmethod
+    def _methods_known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [m for m in value if m not in KNOWN_METHODS]
+        if unknown or not value:
+            raise ValueError(f"{list(value)!r} are not HTTP methods a service takes; use some of "
+                             f"{list(KNOWN_METHODS)} (upper case), e.g. ['POST']")
+        return tuple(dict.fromkeys(value))
 
     @property
     def autoscaled(self) -> bool:
@@ -240,8 +263,14 @@ def _service(value: Any) -> Any:
 
 
 class Listener(_Model):
+    """Where clients connect (`host`, `port`), and where services call each other: the internal
+    listener, always on loopback for the process backend (`internal_port`, 0: a free port)."""
+
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    internal_port: int = Field(0, ge=0, le=65535, description="the internal listener's port (0: any free one)")
+    max_connections: int = Field(10_000, ge=1, description="client connections Envoy holds at once, both "
+                                 "listeners together; more are closed at once (keep it below Envoy's open-file limit)")
 
 
 _LISTENER_FORMS = "write it as {'host': '127.0.0.1', 'port': 8080} or as '127.0.0.1:8080'"
@@ -351,10 +380,13 @@ class Tracing(_Model):
 class HttpConnectionManager(_Model):
     """Figure 4 `http_connection_manager`."""
 
-    idle_timeout: Seconds = 300.0
+    idle_timeout: Seconds = Field(60.0, gt=0, description="a client connection with no request in progress "
+                                  "(one that sends nothing, or kept alive idle) is closed after this long")
     drain_timeout: Seconds = 5.0
     request_headers_timeout: Seconds = Field(10.0, description="a client must send all its headers within "
                                              "this long (slowloris), else 408; 0 turns it off")
+    request_timeout: Seconds = Field(30.0, description="a client must send its whole request, body included, "
+                                     "within this long (a stalled body), else 408; 0 turns it off")
     route_config: RouteConfig = RouteConfig()
     tracing: Tracing | None = None
     http_filters: list[dict[str, Any]] = Field(default_factory=list)

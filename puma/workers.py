@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .client import ENV_SERVICES, ENV_URL
+from .client import ENV_SERVICES, ENV_TOKEN, ENV_URL
 from .config import Service
 from .errors import HTTPError, PumaError
 
@@ -159,6 +159,7 @@ class WorkerHost:
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env[ENV_URL] = self.join_url  # instances call other services through the core's Envoy
+        env[ENV_TOKEN] = self.token  # ... its internal ones too (routed there for the secret's holders)
         env[ENV_SERVICES] = json.dumps(self.services)
         return env
 
