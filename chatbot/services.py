@@ -57,7 +57,8 @@ def _listen(request: puma.Request, bot: Callable[[], Any]) -> Any:
         # turn_no is then recognised by it, and answered from the store instead of applied twice.
         reply = handle(bot(), request.data, request_key=_header(request, "x-request-id"))
     except puma.PumaCallError as error:  # nothing was stored: the same turn_no may be re-sent
-        raise puma.HTTPError(503, f"a part of the chatbot is unavailable ({error}); retry") from None
+        raise puma.HTTPError(503, f"a part of the chatbot is unavailable ({error}); retry",
+                             retry_after_s=1) from None
     return reply, reply.get("status", 200)
 
 

@@ -237,18 +237,17 @@ MAX_SCALE = 256
 
 def check_scale(name: str, service: Service, count: object) -> int:
     """`count` as the number of instances `Deployment.scale(name, count)` may set, or
-    `PumaScaleError` naming the value and the fix. An autoscaled service stays within its
-    `instances` range (the autoscaler would undo anything else); a service of a fixed size may be
-    set to any size from 1 (0 if its `min` is 0) up to `MAX_SCALE` or its `max`, if larger.
+    `PumaScaleError` naming the value and the fix. A service given a range (`instances: {min,
+    max}`) stays within it, autoscaled or not; a service of a fixed size (`instances: 2`) may be
+    set to any size from 1 (0 if it is 0) up to `MAX_SCALE` or its size, if larger.
     Example: ``check_scale("policy", Service(prefix="/p", instances=2), 3)`` -> 3.
     """
     if type(count) is not int:
         raise PumaScaleError(name, count, f"{count!r} is not a whole number of instances; write scale({name!r}, 2)")
     bounds = service.instances
-    if service.autoscaled:
+    if bounds.upper > bounds.min:
         low, high = bounds.min, bounds.upper
-        fix = (f"the autoscaler keeps it within instances {{'min': {low}, 'max': {high}}}; change those "
-               "bounds in the config, or set autoscale.enabled to false")
+        fix = f"its config bounds it to instances {{'min': {low}, 'max': {high}}}; change those to allow it"
     else:
         low, high = min(1, bounds.min), max(MAX_SCALE, bounds.upper)
         fix = (f"a service of fixed size takes {low} to {high} instances"

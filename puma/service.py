@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -71,11 +72,16 @@ request: Request = LocalProxy(_current)  # type: ignore[assignment]
 
 
 def error_response(status: int, message: str, **extra: Any) -> FlaskResponse:
+    """A JSON error reply; `retry_after_s` in `extra` is also sent as the `Retry-After` header."""
     try:
         body = encode_json({"error": message, "status": status, **extra})
     except (TypeError, ValueError):  # an extra JSON cannot hold: keep the error, show the extras' text
         body = encode_json({"error": message, "status": status, **{k: repr(v) for k, v in extra.items()}})
-    return FlaskResponse(body, status=status, mimetype="application/json")
+    resp = FlaskResponse(body, status=status, mimetype="application/json")
+    retry = extra.get("retry_after_s")
+    if isinstance(retry, int | float) and not isinstance(retry, bool) and retry >= 0:
+        resp.headers["Retry-After"] = str(math.ceil(retry))
+    return resp
 
 
 class Counters:
