@@ -13,6 +13,9 @@ one place:
   with an underscore is a 400 (a WSGI server would read `X_Forwarded` as `X-Forwarded`), so is a
   Host header given twice (`HOST_GUARD`, merged by Envoy into "a,b"); a method a service does not
   take is a 405 with an `Allow` header (`method_guard`).
+* **Request ids are Envoy's** — on the public listener Envoy generates every `x-request-id` (a
+  client's is replaced), so the key by which a service recognises a request Envoy re-sent is never
+  chosen by a client (`client_facing`).
 * **Envoy's own replies are JSON with a message** — never `"error": ""`: requests Envoy's HTTP/1
   codec refuses, a missing Host, an unnormalisable path, a protocol upgrade; 503s that a client
   may retry (no instance ready, a circuit breaker open) and 429s carry `Retry-After`.
@@ -88,6 +91,16 @@ def hcm_limits(config: PumaConfig) -> dict[str, Any]:
     }
 
 
+def client_facing() -> dict[str, Any]:
+    """The public listener treats every client as external: Envoy generates each request's
+    `x-request-id` (kept when it re-sends the request to another instance), so no client chooses
+    the key a service recognises a re-sent request by, and strips client-sent `x-envoy-*` headers.
+    (An empty `cidr_ranges` means Envoy's defaults, private addresses included; no client comes
+    from 255.255.255.255.) The internal listener keeps callers' ids, as services pass them on."""
+    return {"use_remote_address": True, "preserve_external_request_id": False,
+            "internal_address_config": {"cidr_ranges": [{"address_prefix": "255.255.255.255", "prefix_len": 32}]}}
+
+
 # --- guards: routes placed before the services' own ----------------------------------------
 
 
@@ -111,6 +124,12 @@ def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str
             "response_headers_to_add": [_header("allow", allow)]}
 
 
+def hidden_service(name: str, config: PumaConfig, match: dict[str, Any]) -> dict[str, Any]:
+    """An internal service's prefix on the public listener: what any unrouted path gets."""
+    return {"name": f"{name}_hidden", "match": match,
+            "direct_response": {"status": 404, "body": {"inline_string": _no_route_text(config)}}}
+
+
 # --- Envoy's own replies --------------------------------------------------------------------
 
 
@@ -122,10 +141,12 @@ def local_reply_config(config: PumaConfig) -> dict[str, Any]:
 
 
 def _no_route(config: PumaConfig) -> dict[str, Any]:
+    return {"filter": {"response_flag_filter": {"flags": ["NR"]}}, "body": {"inline_string": _no_route_text(config)}}
+
+
+def _no_route_text(config: PumaConfig) -> str:
     public = sorted(s.prefix for s in config.puma_services.values() if s.visibility == "public")
-    return {"filter": {"response_flag_filter": {"flags": ["NR"]}},
-            "body": {"inline_string": "no service is routed at this path; service prefixes: "
-                                      + (", ".join(public) or "(none)")}}
+    return "no service is routed at this path; service prefixes: " + (", ".join(public) or "(none)")
 
 
 def _too_large() -> dict[str, Any]:

@@ -74,11 +74,11 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
     names = sorted(config.puma_services, key=lambda n: (-len(config.puma_services[n].prefix), n))
     routes = [r for name in names for r in _service_routes(config, name, internal, with_token)]
     routes.insert(0, _connect_route())
-    routes.insert(0, edge.host_guard())
     if config.dynamodb is not None and (internal or with_token):
         routes.insert(0, _guarded(_dynamodb_route(config), config, internal))
     if status_port is not None:
         routes.insert(0, _status_route())
+    routes.insert(0, edge.host_guard())  # before every route: no request with two Hosts goes anywhere
     name = INTERNAL_ROUTES if internal else rc.name
     return {"name": name, "virtual_hosts": [{"name": rc.virtual_host, "domains": list(rc.domains), "routes": routes}]}
 
@@ -86,11 +86,12 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
 def _service_routes(config: PumaConfig, name: str, internal: bool, with_token: bool) -> list[dict[str, Any]]:
     service = config.puma_services[name]
     private = service.visibility == "internal" and not internal
+    hidden = [edge.hidden_service(name, config, _prefix_match(service.prefix))] if private else []
     if private and not with_token:
-        return []  # not on the public listener at all: 404 like any unrouted path
+        return hidden  # 404 like any unrouted path, even where a shorter prefix ("/") would match
     route = _guarded(_route(config, name), config, not private)
     guard = _guarded(edge.method_guard(name, service, _prefix_match(service.prefix)), config, not private)
-    return [guard, route]
+    return [guard, route, *hidden]
 
 
 def _guarded(route: dict[str, Any], config: PumaConfig, open_: bool) -> dict[str, Any]:
@@ -205,6 +206,8 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
         "http_filters": _http_filters(config),
         "local_reply_config": edge.local_reply_config(config),
     }
+    if not internal:
+        hcm |= edge.client_facing()
     if rds_path is not None:
         hcm["rds"] = {"route_config_name": INTERNAL_ROUTES if internal else hcm_cfg.route_config.name,
                       "config_source": file_source(rds_path)}

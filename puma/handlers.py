@@ -38,7 +38,10 @@ class JSONRequestHandler(BaseHTTPRequestHandler):
 
     def handle_one_request(self) -> None:
         self._body_state = "unread"
-        super().handle_one_request()
+        try:
+            super().handle_one_request()
+        except (BrokenPipeError, ConnectionResetError):  # the client left before its answer
+            self.close_connection = True
 
     def read_body(self, limit: int = MAX_DISCARD_BYTES) -> bytes:
         """The request body (at most `limit` bytes); HTTPError 411/413/400 when it cannot be read."""

@@ -76,6 +76,16 @@ def test_internal_services_on_the_public_listener_take_the_deployments_secret(me
     assert "x-puma-token" not in {k.lower() for k in resp.json().get("headers", {})}
 
 
+def test_envoy_chooses_the_request_id_of_a_clients_request(mesh):
+    """The key a service recognises a re-sent request by is Envoy's, never a client's."""
+    sent = {"x-request-id": "fixed-by-the-client", "x-puma-token": SECRET}
+    seen = [httpx.post(mesh.url + "/store", json={}, headers=sent).json()["headers"] for _ in range(2)]
+    ids = [{k.lower(): v for k, v in h.items()}["x-request-id"] for h in seen]
+    assert "fixed-by-the-client" not in ids and ids[0] != ids[1]
+    inside = httpx.post(mesh.internal_url + "/store", json={}, headers={"x-request-id": "from-a-service"}).json()
+    assert {k.lower(): v for k, v in inside["headers"].items()}["x-request-id"] == "from-a-service"
+
+
 def test_methods_are_checked_at_the_edge_with_allow(mesh):
     for method in ("GET", "PUT", "DELETE", "OPTIONS"):
         resp = httpx.request(method, mesh.url + "/form?UUID=-1")

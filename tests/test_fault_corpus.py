@@ -29,6 +29,7 @@ import puma
 from chatbot import puma_app
 from chatbot.catalog import Catalog
 from legacy_socket_server import LegacyServer
+from puma.admin import Admin
 from tests import fault_corpus as corpus
 from tests.chatbot_helpers import legacy_server
 from tests.helpers import wait_for
@@ -37,6 +38,7 @@ from tests.rawhttp import exchange
 ROOT = Path(__file__).resolve().parents[1]
 CHATBOT_PREFIXES = ["/", "/agent", "/listener", "/policy", "/sentiment", "/db", "/survey", "/legacy"]
 INTERNAL_PREFIXES = ["/policy", "/sentiment", "/db"]  # only the agent calls them: 404 to a client
+GET_ONLY = ["/"]  # the page: a POST is refused (405) before any body is read
 PUMA_PATHS = ["/_puma/status", "/_puma/workers"]
 HELLO_PREFIXES = ["/greet", "/shout"]
 WISHES = ["", "comedy", "no preference", "no preference", "no preference", "no preference"]
@@ -104,7 +106,7 @@ def _run(port: int, cases: list[corpus.Case]) -> dict[str, list[str]]:
 def _http_corpus(prefixes: list[str], *, turns: tuple[str, ...] = ()) -> list[corpus.Case]:
     cases = corpus.path_cases(prefixes) + corpus.raw_cases(prefixes[0]) + corpus.raw_cases(PUMA_PATHS[0])
     for path in prefixes + PUMA_PATHS:
-        cases += corpus.body_cases(path, reads_body=path not in PUMA_PATHS + INTERNAL_PREFIXES)
+        cases += corpus.body_cases(path, reads_body=path not in PUMA_PATHS + INTERNAL_PREFIXES + GET_ONLY)
     for path in turns:
         cases += corpus.turn_cases(path)
     return cases
@@ -112,8 +114,9 @@ def _http_corpus(prefixes: list[str], *, turns: tuple[str, ...] = ()) -> list[co
 
 def _counters(url: str) -> dict[str, int]:
     """Envoy's per-cluster counters of retries, 5xx answers and upstream resets."""
-    admin = httpx.get(url + "/_puma/status").json()["envoy"]["admin"]
-    text = httpx.get(admin + "/stats?filter=^cluster%5C.[^.]+%5C.upstream_rq_(retry|5xx|tx_reset|rx_reset)$").text
+    where = httpx.get(url + "/_puma/status").json()["envoy"]["admin"]  # "unix:/run/dir/envoy-admin.sock"
+    admin = Admin(socket_path=where.removeprefix("unix:"))
+    text = admin.get("/stats?filter=^cluster%5C.[^.]+%5C.upstream_rq_(retry|5xx|tx_reset|rx_reset|total)$")
     return {k: int(v) for k, _, v in (line.partition(": ") for line in text.splitlines()) if v.strip().isdigit()}
 
 
@@ -129,7 +132,8 @@ def _survives(url: str, cases: list[corpus.Case]) -> None:
         f"  {case}: {found}" for case, found in problems.items())
     after = _counters(url)
     # No bad request was re-sent to a handler, answered 5xx upstream, or cost an instance.
-    assert {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)} == {}
+    changed = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+    assert {k: n for k, n in changed.items() if not k.endswith("upstream_rq_total")} == {}
     assert _pids(url) == pids
 
 
@@ -206,11 +210,15 @@ def _converse_legacy(port: int) -> list[dict[str, Any]]:
 
 def test_a_turn_re_sent_with_its_request_id_is_applied_once(chatbot: puma.Deployment, chatbot_db_url: str) -> None:
     """A turn without turn_no, as the original page sends it, re-sent with the same x-request-id
-    (as Envoy re-sends a turn whose instance died) is answered from the store."""
+    (as Envoy re-sends a turn whose instance died) is answered from the store. A first turn has no
+    conversation to be recognised in: its re-send starts another (the page sends turn_no 1 with
+    an id of its own, which it may re-send safely)."""
     from chatbot.sessions import SqlSessionStore
 
     key = os.urandom(6).hex()
-    with httpx.Client(base_url=chatbot.url, timeout=30) as http:
+    # Envoy generates the request id of a client's request (a client's own is replaced); it is
+    # kept on the internal listener, where a test can play Envoy re-sending a request.
+    with httpx.Client(base_url=chatbot.internal_url, timeout=30) as http:
         def send(sid: str, text: str, n: int) -> dict[str, Any]:
             resp = http.post("/agent", data={"UUID": sid, "chatText": text, "mode": "false"},
                              headers={"x-request-id": f"{key}-{n}"})
@@ -218,7 +226,7 @@ def test_a_turn_re_sent_with_its_request_id_is_applied_once(chatbot: puma.Deploy
             return resp.json()
 
         first = send("-1", "", 1)
-        assert send("-1", "", 1) == first  # the same new conversation, not a second one
+        assert send("-1", "", 1)["userid"] != first["userid"]  # a new conversation gets a new id, always
         sid = first["userid"]
         second = send(sid, "comedy", 2)
         assert send(sid, "comedy", 2) == second and second["turn_no"] == 2
@@ -327,9 +335,11 @@ def test_turns_sent_together_with_one_number_apply_exactly_one(chatbot: puma.Dep
 def test_a_poll_whose_answer_is_lost_gets_the_same_message_again(chatbot: puma.Deployment) -> None:
     sid = "poll-" + os.urandom(4).hex()
     with httpx.Client(base_url=chatbot.url, timeout=30) as http:
-        for n, text in enumerate(WISHES, start=1):
+        for n, text in enumerate(WISHES, start=1):  # up to the proposal, whose messages are queued
             reply = _turn(http, sid, text, n).json()
-        assert reply["recommendation"] and reply["passiveLen"] >= 1
+            if reply["recommendation"]:
+                break
+        assert reply["recommendation"] and reply["passiveLen"] >= 1, reply
         poll = json.dumps({"UUID": sid, "mode": "true", "turn_no": reply["turn_no"], "index": 1}).encode()
         raw = corpus.request("POST", "/listener", poll, headers=(("Content-Type", "application/json"),))
         answered = chatbot.envoy.admin.counter("listener", "upstream_rq_completed")
