@@ -169,6 +169,7 @@ class NameIndex:
         self._fame_known = any(p.actor_fame is not None for p in self._people[:1])
         self._vocabulary = {t for tokens in self._by_tokens for t in tokens}
         self._deletions = _deletion_index(self._vocabulary)
+        self._longest_word = max(map(len, self._vocabulary), default=0)
         self._aliases = {tuple(fold(k).split()): v for k, v in ALIASES.items()}
         # each word of a nickname -> whom the nickname names ("rock" -> Dwayne Johnson)
         self._aliased = {w: v for k, v in self._aliases.items() for w in k if w not in STOPWORDS}
@@ -448,6 +449,10 @@ class NameIndex:
         if cached is not None:
             return cached
         limit = 2 if len(token) >= _LONG_TOKEN_LEN else 1
+        if len(token) > self._longest_word + limit:
+            # No word is within `limit` edits, and the search below grows with len(token) ** 3:
+            # a 2,000-letter "word" cost a turn minutes (a CPU denial of service).
+            return []
         keys = {token} | _deletions(token)
         if limit == 2:
             keys |= {d2 for d1 in _deletions(token) for d2 in _deletions(d1)}

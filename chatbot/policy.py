@@ -268,7 +268,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
             _unexclude(wishes, wish)
         if not any(same_wish(wish, w) for w in wishes):
             wishes.append(wish)
-        added.append(wish)  # said again: confirmed again (and no longer set aside)
+        if not any(same_wish(wish, a) for a in added):  # "Tom Hanks" said six times is one wish
+            added.append(wish)  # said again: confirmed again (and no longer set aside)
     replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
     replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
     return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}
@@ -296,7 +297,8 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
             continue
         key = (person.get("group", index), slot, bool(person.get("negated")))
         if key in groups:
-            groups[key]["values"].append(person["name"])
+            if person["name"] not in groups[key]["values"]:
+                groups[key]["values"].append(person["name"])
             continue
         groups[key] = {"slot": slot, "values": [person["name"]], "exclude": bool(person.get("negated"))}
         new.append(groups[key])

@@ -9,6 +9,8 @@ page's requests are limited to the monolith's 64 KiB; the parts Envoy may retry 
 `idempotent`. A service not configured here is served at /<its name>. From Python (tests):
 `puma.App.load("chatbot/puma_app.py")`. `resources` (container targets) follow measured memory: agent
 and db instances hold ~300 MB; `jobs` prepare the database before the services serve.
+Policy, sentiment and db are `internal`: only the agent calls them (a client gets 404); every
+service takes only the methods its page uses (others: 405 with `Allow`).
 """
 
 from chatbot.settings import puma_dynamodb_config
@@ -16,11 +18,14 @@ from puma import puma_config, puma_service, puma_start
 
 puma_config({"puma_services": {
     "agent": {"instances": 3, "idempotent": True, "timeout_s": 30, "max_body_bytes": 65536, "warmup": "chatbot.services:parts",
-              "resources": {"cpu": "500m", "memory_mib": 512}},
-    "listener": {"max_body_bytes": 65536}, "policy": {"instances": 2, "idempotent": True},
-    "sentiment": {"idempotent": True}, "db": {"idempotent": True, "threads": 16, "resources": {"memory_mib": 512}},
-    "web": "/"}, "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"]},
-                          {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"]}], **puma_dynamodb_config()})
+              "resources": {"cpu": "500m", "memory_mib": 512}, "methods": ["POST"]},
+    "listener": {"max_body_bytes": 65536, "methods": ["POST"]}, "survey": {"methods": ["POST"]},
+    "legacy": {"methods": ["POST"]}, "web": {"prefix": "/", "methods": ["GET"]},
+    "policy": {"instances": 2, "idempotent": True, "visibility": "internal"},
+    "sentiment": {"idempotent": True, "visibility": "internal"},
+    "db": {"idempotent": True, "threads": 16, "resources": {"memory_mib": 512}, "visibility": "internal"}},
+    "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"]},
+             {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"]}], **puma_dynamodb_config()})
 puma_service({"agent": "chatbot.services:agent", "listener": "chatbot.services:listener",
               "policy": "chatbot.policy:decide", "sentiment": "chatbot.sentiment:Sentiment",
               "db": "chatbot.components:LocalDb.load()", "web": "chatbot.webapp:serve_static",

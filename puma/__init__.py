@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         PumaConfigError,
         PumaError,
         PumaNotFound,
+        PumaScaleError,
         PumaStartError,
     )
     from .mapping import PumaMapError, map, map_reduce, puma_map
@@ -47,7 +48,7 @@ _MODULES = {
     ".dynamo": ("dynamodb",),
     ".endpoints": ("idempotent",),
     ".errors": ("HTTPError", "PumaBadRequest", "PumaCallError", "PumaClientError", "PumaConfigError", "PumaError",
-                "PumaNotFound", "PumaStartError"),
+                "PumaNotFound", "PumaScaleError", "PumaStartError"),
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
     ".remote": ("aremote", "remote"),
     ".warmup": ("progress",),
@@ -69,6 +70,7 @@ __all__ = [
     "PumaError",
     "PumaMapError",
     "PumaNotFound",
+    "PumaScaleError",
     "PumaStartError",
     "Request",
     "Response",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -42,25 +43,58 @@ class ClusterStat:
         return self.rq_active + self.rq_pending
 
 
-class Admin:
-    """A small client of one Envoy's admin port (loopback only)."""
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
 
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
-        self.base = f"http://{host}:{port}"
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.socket_path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+class Admin:
+    """A small client of one Envoy's admin interface: a Unix socket (`socket_path`, what the
+    process backend uses) or a loopback port. `base` says where, for people: "unix:/run/x.sock"."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", *, socket_path: str | None = None) -> None:
+        self.socket_path = socket_path
+        self.base = f"unix:{socket_path}" if socket_path else f"http://{host}:{port}"
         self.host, self.port = host, port
         self._kept: http.client.HTTPConnection | None = None  # for the autoscaler's frequent reads
         self._kept_lock = threading.Lock()
 
     def get(self, path: str, timeout_s: float = 2.0) -> str:
-        with urllib.request.urlopen(self.base + path, timeout=timeout_s) as resp:  # noqa: S310 - loopback admin URL
-            return resp.read().decode()
+        """GET `path` of the admin interface; OSError if it cannot be read."""
+        if self.socket_path is None:
+            with urllib.request.urlopen(self.base + path, timeout=timeout_s) as resp:  # noqa: S310 - loopback admin URL
+                return resp.read().decode()
+        conn = _UnixConnection(self.socket_path, timeout_s)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read().decode()
+        except http.client.HTTPException as exc:
+            raise OSError(f"Envoy admin at {self.base}: {exc}") from exc
+        finally:
+            conn.close()
+        if resp.status >= 400:
+            raise OSError(f"Envoy admin at {self.base} answered {resp.status} to {path}: {body[:200]}")
+        return body
 
     def get_kept(self, path: str, timeout_s: float = 1.0) -> str:
         """`get` over one kept-alive connection (a quarter of urllib's CPU); OSError on failure."""
         with self._kept_lock:
             for attempt in (1, 2):  # a kept connection Envoy closed meanwhile: once more on a new one
                 if self._kept is None:
-                    self._kept = http.client.HTTPConnection(self.host, self.port, timeout=timeout_s)
+                    self._kept = (_UnixConnection(self.socket_path, timeout_s) if self.socket_path
+                                  else http.client.HTTPConnection(self.host, self.port, timeout=timeout_s))
                 try:
                     self._kept.request("GET", path)
                     resp = self._kept.getresponse()

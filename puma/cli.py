@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import logging
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -252,9 +254,13 @@ def cmd_render(args: argparse.Namespace) -> None:
     if given:
         raise PumaError(f"{', '.join(given)} only apply to --target kubernetes")
     if args.target == "compose":
-        config = config.model_copy(update={"listener": config.listener.model_copy(update={"host": "0.0.0.0"})})
+        listener = config.listener.model_copy(update={"host": "0.0.0.0",
+                                                      "internal_port": config.listener.internal_port or 8081})
+        config = config.model_copy(update={"listener": listener})
         endpoints = {name: [(name, 8000)] for name in config.puma_services}
-        doc = envoy.bootstrap_static(config, endpoints, dns=True, admin_port=9901)
+        # The internal listener on the compose network: containers call each other there
+        # (PUMA_URL: http://envoy:8081); publish only the public port.
+        doc = envoy.bootstrap_static(config, endpoints, dns=True, admin_port=9901, internal_host="0.0.0.0")
     else:
         doc = envoy.bootstrap_static(config, {}, admin_port=config.admin_port or 9901)
     text = "# Rendered by `puma render` - do not edit by hand.\n" + envoy.to_yaml(doc)
@@ -342,18 +348,36 @@ def _write_manifests(out: Path, files: dict[str, str]) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> None:
-    url = args.url.rstrip("/") + "/_puma/status"
-    secret = os.environ.get("PUMA_SECRET")  # shows pids and ports of a deployment on another host
-    request = urllib.request.Request(url, headers={"x-puma-token": secret} if secret else {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - user-given deployment URL
-            status = json.load(resp)
-    except (urllib.error.URLError, OSError) as exc:
-        raise PumaError(f"no PUMA deployment answers at {url}: {exc}; start one with `puma run APP.py`") from None
+    status = _fetch_status(args.url)
     if args.json:
         print(json.dumps(status, indent=2))
         return
     print(format_status(status))
+
+
+def _fetch_status(base: str) -> dict[str, Any]:
+    """The status JSON of the deployment at `base`, or `PumaError` saying what answered instead."""
+    parts = urllib.parse.urlsplit(base.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PumaError(f"--url {base!r} is not a deployment's URL; write it like http://127.0.0.1:8080")
+    url = base.strip().rstrip("/") + "/_puma/status"
+    secret = os.environ.get("PUMA_SECRET")  # shows pids and ports of a deployment on another host
+    request = urllib.request.Request(url, headers={"x-puma-token": secret} if secret else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - user-given deployment URL
+            status = json.loads(resp.read(4 << 20))
+    except urllib.error.HTTPError as exc:
+        raise PumaError(f"{url} answered HTTP {exc.code}, not a PUMA status; is {base} the URL "
+                        "`puma run` printed (without a path)?") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise PumaError(f"no PUMA deployment answers at {url}: {reason}; start one with `puma run APP.py`") from None
+    except (http.client.HTTPException, ValueError) as exc:  # not HTTP, or not JSON
+        raise PumaError(f"the server at {base} is not a PUMA deployment (it answered "
+                        f"{type(exc).__name__}: {str(exc)[:80]})") from None
+    if not isinstance(status, dict) or not isinstance(status.get("services"), dict):
+        raise PumaError(f"{url} answered JSON that is not a PUMA status; is {base} the URL `puma run` printed?")
+    return status
 
 
 def format_status(status: dict[str, Any]) -> str:

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 ENV_URL = "PUMA_URL"
 ENV_SERVICES = "PUMA_SERVICES"
 ENV_WORKER = "PUMA_WORKER"  # set inside service processes
+# Set for instances on a worker host: sent as `x-puma-token` with every call, so they reach the
+# deployment's internal services through its public listener (local instances use the internal one).
+ENV_TOKEN = "PUMA_MESH_TOKEN"
 
 WARMUP_WAIT_S = 600.0
 """How long a warm-up's call waits for a service that is still starting (it reports as it waits)."""
@@ -177,6 +180,9 @@ def call(service: str, payload: Any = None, *, path: str = "", method: str = "PO
 def exchange(service: str, url: str, method: str, body: bytes | None, headers: dict[str, str],
              timeout_s: float) -> Any:
     """One request to `url` (of `service`) on this thread's pooled connection; the decoded reply."""
+    token = _mesh_headers()
+    if token:
+        headers = {**token, **headers}
     since = 0.0
     while True:
         try:
@@ -215,11 +221,16 @@ async def acall(service: str, payload: Any = None, *, path: str = "", method: st
     body = None if payload is None else encode_json(payload).encode()
     all_headers = {**JSON_HEADERS, **(headers or {})} if body is not None else headers
     try:
-        resp = await _async_client().request(method, url, content=body, headers=all_headers,
+        resp = await _async_client().request(method, url, content=body, headers={**_mesh_headers(), **(all_headers or {})},
                                              timeout=timeout_s if timeout_s is not None else 30.0)
     except httpx.HTTPError as exc:
         raise PumaCallError(service, 0, f"{type(exc).__name__}: {exc}") from exc
     return _decode(service, resp)
+
+
+def _mesh_headers() -> dict[str, str]:
+    token = os.environ.get(ENV_TOKEN)
+    return {"x-puma-token": token} if token else {}
 
 
 def _decode(service: str, resp: httpx.Response) -> Any:

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import PumaConfigError
+from .errors import PumaConfigError, PumaScaleError
 from .media import DEFAULT_CONTENT_TYPES
 
 LB_POLICIES = ("round_robin", "least_request", "random", "ring_hash", "maglev")
@@ -40,6 +40,8 @@ _IMPORT_PATH = re.compile(r"^.*[^:]:[A-Za-z_][\w.]*(\(\))?$")
 # instance is closing at that moment (Envoy's "503 UC" on routes it may not retry).
 INSTANCE_IDLE_TIMEOUT_S = 120.0
 UPSTREAM_IDLE_TIMEOUT_S = 60.0
+KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+DEFAULT_METHODS = KNOWN_METHODS  # what an instance's dispatch serves; CONNECT, TRACE... never
 _DNS_LABEL = re.compile(r"^[a-z]([a-z0-9\-]{0,38}[a-z0-9])?$")
 _CPU = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m)?\s*$")
 MIN_CHECK_S = 0.01
@@ -203,6 +205,27 @@ class Service(_Model):
     health_check: HealthCheck = Field(default_factory=HealthCheck, description="Envoy's active health "
                                       "check of each instance: finds a hung one, which PUMA replaces")
     resources: Resources = Resources()
+    visibility: Literal["public", "internal"] = Field("public", description=(
+        "'internal': only other services reach it (puma.call), through Envoy's internal listener on "
+        "loopback; the public listener answers 404 (Kubernetes' ClusterIP, Knative's cluster-local)"))
+    methods: tuple[str, ...] = Field(DEFAULT_METHODS, description=(
+        "HTTP methods the service takes; Envoy answers any other with 405 and an Allow header "
+        "(HEAD comes with GET)"))
+
+    @property
+    def allowed_methods(self) -> tuple[str, ...]:
+        """`methods` with HEAD added wherever GET is (a HEAD is a GET without its body)."""
+        extra = ("HEAD",) if "GET" in self.methods and "HEAD" not in self.methods else ()
+        return (*self.methods, *extra)
+
+    @field_validator("methods")
+    @classmethod
+    def _methods_known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [m for m in value if m not in KNOWN_METHODS]
+        if unknown or not value:
+            raise ValueError(f"{list(value)!r} are not HTTP methods a service takes; use some of "
+                             f"{list(KNOWN_METHODS)} (upper case), e.g. ['POST']")
+        return tuple(dict.fromkeys(value))
 
     @property
     def retries_all(self) -> bool:
@@ -262,6 +285,32 @@ class Service(_Model):
         return tuple(sorted(set(value)))
 
 
+MAX_SCALE = 256
+"""Most instances `scale` starts for a service without an autoscaling range above that."""
+
+
+def check_scale(name: str, service: Service, count: object) -> int:
+    """`count` as the number of instances `Deployment.scale(name, count)` may set, or
+    `PumaScaleError` naming the value and the fix. A service given a range (`instances: {min,
+    max}`) stays within it, autoscaled or not; a service of a fixed size (`instances: 2`) may be
+    set to any size from 1 (0 if it is 0) up to `MAX_SCALE` or its size, if larger.
+    Example: ``check_scale("policy", Service(prefix="/p", instances=2), 3)`` -> 3.
+    """
+    if type(count) is not int:
+        raise PumaScaleError(name, count, f"{count!r} is not a whole number of instances; write scale({name!r}, 2)")
+    bounds = service.instances
+    if bounds.upper > bounds.min:
+        low, high = bounds.min, bounds.upper
+        fix = f"its config bounds it to instances {{'min': {low}, 'max': {high}}}; change those to allow it"
+    else:
+        low, high = min(1, bounds.min), max(MAX_SCALE, bounds.upper)
+        fix = (f"a service of fixed size takes {low} to {high} instances"
+               + ("; set instances.min to 0 to allow stopping it all" if low else ""))
+    if not low <= count <= high:
+        raise PumaScaleError(name, count, f"{count} is outside {low}-{high}: {fix}")
+    return count
+
+
 def _service(value: Any) -> Any:
     return {"prefix": value} if isinstance(value, str) else value
 
@@ -275,8 +324,30 @@ def _default_prefixes(services: Any) -> Any:
 
 
 class Listener(_Model):
+    """Where clients connect (`host`, `port`), and where services call each other: the internal
+    listener, always on loopback for the process backend (`internal_port`, 0: a free port)."""
+
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    internal_port: int = Field(0, ge=0, le=65535, description="the internal listener's port (0: any free one)")
+    max_connections: int = Field(10_000, ge=1, description="client connections Envoy holds at once, both "
+                                 "listeners together; more are closed at once (keep it below Envoy's open-file limit)")
+
+
+_LISTENER_FORMS = "write it as {'host': '127.0.0.1', 'port': 8080} or as '127.0.0.1:8080'"
+
+
+def _listener(value: Any) -> Any:
+    """`listener` may be written "host:port" ("[::1]:8080" for IPv6) as well as an object."""
+    if isinstance(value, str):
+        host, sep, port = value.strip().rpartition(":")
+        host = host.strip("[]")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"{value!r} is not an address; {_LISTENER_FORMS}")
+        return {"host": host, "port": int(port)}
+    if not isinstance(value, dict | Listener):
+        raise ValueError(f"{value!r} is not an address; {_LISTENER_FORMS}")
+    return value
 
 
 class AccessLogFilter(_Model):
@@ -370,10 +441,13 @@ class Tracing(_Model):
 class HttpConnectionManager(_Model):
     """Figure 4 `http_connection_manager`."""
 
-    idle_timeout: Seconds = 300.0
+    idle_timeout: Seconds = Field(60.0, gt=0, description="a client connection with no request in progress "
+                                  "(one that sends nothing, or kept alive idle) is closed after this long")
     drain_timeout: Seconds = 5.0
     request_headers_timeout: Seconds = Field(10.0, description="a client must send all its headers within "
                                              "this long (slowloris), else 408; 0 turns it off")
+    request_timeout: Seconds = Field(30.0, description="a client must send its whole request, body included, "
+                                     "within this long (a stalled body), else 408; 0 turns it off")
     route_config: RouteConfig = RouteConfig()
     tracing: Tracing | None = None
     http_filters: list[dict[str, Any]] = Field(default_factory=list)
@@ -391,7 +465,7 @@ class PumaConfig(_Model):
     puma_services: Annotated[dict[str, Annotated[Service, BeforeValidator(_service)]],
                              BeforeValidator(_default_prefixes)] = Field(default_factory=dict)
     http_connection_manager: HttpConnectionManager = HttpConnectionManager()
-    listener: Listener = Listener()
+    listener: Annotated[Listener, BeforeValidator(_listener)] = Listener()
     admin_port: int = Field(0, ge=0, le=65535, description="0 picks a free port")
     secret: str | None = Field(None, description="HMAC key for pickled payloads (else $PUMA_SECRET)")
     # Each Envoy worker thread balances on its own: with two, two requests sent together can both go

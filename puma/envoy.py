@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from . import edge
 from .config import LIVENESS_PATH, UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
 
 Endpoint = tuple[str, int]
@@ -27,17 +28,17 @@ ROUTES_TYPE = _T + "envoy.config.route.v3.RouteConfiguration"
 ENDPOINTS_TYPE = _T + "envoy.config.endpoint.v3.ClusterLoadAssignment"
 LEAST_REQUEST_TYPE = _T + "envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest"
 LISTENER_NAME = "puma_http"
+INTERNAL_LISTENER_NAME = "puma_internal"
+INTERNAL_ROUTES = "puma_internal"
 ADMIN_HOST = "127.0.0.1"  # the admin API can reconfigure and stop Envoy: never off loopback
 CONNECT_TIMEOUT_S = 1.0
 UNHEALTHY_INTERVAL_S = 1.0  # how soon Envoy checks again an instance that failed its checks
-LOCAL_REPLY_JSON = {"error": "%LOCAL_REPLY_BODY%", "status": "%RESPONSE_CODE%",
-                    "flags": "%RESPONSE_FLAGS%", "path": "%REQ(:PATH)%"}
 STATUS_CLUSTER = "_puma_status"
 STATUS_PREFIX = "/_puma"
 STATUS_PEER_HEADER = "x-puma-peer"  # the status server shows more to peers on this machine
 STATUS_LOCAL_HEADER = "x-puma-local"  # the address the peer connected to (the same: this machine)
 STATUS_UPSTREAM_IDLE_TIMEOUT_S = 10.0  # below the status server's own 30 s (puma/handlers.py)
-HTTP_10_DEFAULT_HOST = "puma"  # the Host of an HTTP/1.0 request that names none (routes match any)
+TOKEN_HEADER = "x-puma-token"  # the deployment's secret: remote workers' calls to internal services
 DEFAULT_ACCESS_LOG_FORMAT = (
     '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" '
     "%RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION%ms "
@@ -57,21 +58,54 @@ def to_yaml(document: Mapping[str, Any]) -> str:
 # --- routes -------------------------------------------------------------------------------
 
 
-def route_config(config: PumaConfig, *, status_port: int | None = None) -> dict[str, Any]:
-    """The RouteConfiguration: one route per service prefix (plus PUMA's own status route)."""
+def route_config(config: PumaConfig, *, status_port: int | None = None, internal: bool = False,
+                 remote_workers: bool = False) -> dict[str, Any]:
+    """A RouteConfiguration: one route per service prefix (plus PUMA's own status route).
+
+    The public one (`internal=False`, the client-facing listener) routes `visibility: "public"`
+    services; the internal listener's routes all, and DynamoDB. With `remote_workers` (the process
+    backend, when the config has a secret), the public one also routes internal services and
+    DynamoDB for requests carrying that secret in `x-puma-token`: what instances on worker hosts
+    send, which reach the deployment through its public address only. Container targets never
+    need it (their pods reach the internal listener), so no secret is written into their configs.
+    """
     rc = config.http_connection_manager.route_config
-    # One route per service, and one per method an object service marks idempotent (it retries
-    # what the service's own route does not). Envoy takes the first matching route, so the
-    # longest prefix must come first.
-    paths = [(s.prefix, name, "") for name, s in config.puma_services.items()]
-    paths += [(_method_path(s.prefix, m), name, m) for name, s in config.puma_services.items() for m in s.idempotent_methods]
-    routes = [_route(config, name, method) for _, name, method in sorted(paths, key=lambda p: (-len(p[0]), p[1], p[2]))]
+    with_token = remote_workers and not internal and bool(config.secret)
+    # Envoy takes the first matching route, so the longest prefix must come first.
+    names = sorted(config.puma_services, key=lambda n: (-len(config.puma_services[n].prefix), n))
+    routes = [r for name in names for r in _service_routes(config, name, internal, with_token)]
     routes.insert(0, _connect_route())
-    if config.dynamodb is not None:
-        routes.insert(0, _dynamodb_route(config))
+    if config.dynamodb is not None and (internal or with_token):
+        routes.insert(0, _guarded(_dynamodb_route(config), config, internal))
     if status_port is not None:
         routes.insert(0, _status_route())
-    return {"name": rc.name, "virtual_hosts": [{"name": rc.virtual_host, "domains": list(rc.domains), "routes": routes}]}
+    routes.insert(0, edge.host_guard())  # before every route: no request with two Hosts goes anywhere
+    name = INTERNAL_ROUTES if internal else rc.name
+    return {"name": name, "virtual_hosts": [{"name": rc.virtual_host, "domains": list(rc.domains), "routes": routes}]}
+
+
+def _service_routes(config: PumaConfig, name: str, internal: bool, with_token: bool) -> list[dict[str, Any]]:
+    service = config.puma_services[name]
+    private = service.visibility == "internal" and not internal
+    hidden = [edge.hidden_service(name, config, _prefix_match(service.prefix))] if private else []
+    if private and not with_token:
+        return hidden  # 404 like any unrouted path, even where a shorter prefix ("/") would match
+    # The service's route, after one per method an object service marks idempotent (each retries
+    # what the service's own route does not; the longer path first, as Envoy takes the first match).
+    routes = [_guarded(_route(config, name, method), config, not private)
+              for method in (*sorted(service.idempotent_methods), "")]
+    guard = _guarded(edge.method_guard(name, service, _prefix_match(service.prefix)), config, not private)
+    return [guard, *routes, *hidden]
+
+
+def _guarded(route: dict[str, Any], config: PumaConfig, open_: bool) -> dict[str, Any]:
+    """`route` as it is, or matched only with the deployment's secret (removed before it goes on)."""
+    if open_:
+        return route
+    token = {"name": TOKEN_HEADER, "string_match": {"exact": config.secret}}
+    match = {**route["match"], "headers": [*route["match"].get("headers", ()), token]}
+    return {**route, "name": route["name"] + "_with_token", "match": match,
+            "request_headers_to_remove": [TOKEN_HEADER]}
 
 
 def _connect_route() -> dict[str, Any]:
@@ -168,58 +202,33 @@ def _dynamodb_route(config: PumaConfig) -> dict[str, Any]:
 # --- listener and HTTP filters -----------------------------------------------------------
 
 
-def http_connection_manager(config: PumaConfig, *, rds_path: Path | None) -> dict[str, Any]:
+def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, internal: bool = False) -> dict[str, Any]:
     hcm_cfg = config.http_connection_manager
     hcm: dict[str, Any] = {
         "@type": HCM_TYPE,
-        "stat_prefix": "puma",
+        "stat_prefix": "puma_internal" if internal else "puma",
         "codec_type": "AUTO",
-        "common_http_protocol_options": {"idle_timeout": duration(hcm_cfg.idle_timeout)},
-        # HTTP/1.0 clients (ApacheBench, many probes) are answered, not told to upgrade (426).
-        "http_protocol_options": {"accept_http_10": True, "default_host_for_http_10": HTTP_10_DEFAULT_HOST},
+        **edge.hcm_limits(config),
         # '/a/../b' and '/a//b' are routed as the '/b' and '/a/b' a browser would ask for.
         "normalize_path": True,
         "merge_slashes": True,
         "drain_timeout": duration(hcm_cfg.drain_timeout),
-        "request_headers_timeout": duration(hcm_cfg.request_headers_timeout),
         "http_filters": _http_filters(config),
-        # Every reply Envoy makes itself (429, 503, 413, 404) gets a JSON body.
-        "local_reply_config": {"body_format": {"json_format": LOCAL_REPLY_JSON},
-                               "mappers": [_no_route_mapper(config), _too_large_mapper(), _unframable_mapper()]},
+        "local_reply_config": edge.local_reply_config(config),
     }
+    if not internal:
+        hcm |= edge.client_facing()
     if rds_path is not None:
-        hcm["rds"] = {"route_config_name": hcm_cfg.route_config.name, "config_source": file_source(rds_path)}
+        hcm["rds"] = {"route_config_name": INTERNAL_ROUTES if internal else hcm_cfg.route_config.name,
+                      "config_source": file_source(rds_path)}
     else:
-        hcm["route_config"] = route_config(config)
+        hcm["route_config"] = route_config(config, internal=internal)
     access_log = _access_log(config)
     if access_log:
         hcm["access_log"] = access_log
     if hcm_cfg.tracing is not None:
         hcm["tracing"] = {"random_sampling": {"value": hcm_cfg.tracing.random_sampling}}
     return hcm
-
-
-def _no_route_mapper(config: PumaConfig) -> dict[str, Any]:
-    prefixes = ", ".join(sorted(s.prefix for s in config.puma_services.values())) or "(none)"
-    return {"filter": {"response_flag_filter": {"flags": ["NR"]}},
-            "body": {"inline_string": f"no service is routed at this path; service prefixes: {prefixes}"}}
-
-
-def _too_large_mapper() -> dict[str, Any]:
-    return {"filter": {"status_code_filter": {"comparison": {"op": "EQ", "value": {
-                "default_value": 413, "runtime_key": "puma_413"}}}},
-            "body": {"inline_string": "request body is too large for this route; raise the service's "
-                                      "max_body_bytes if it should be accepted"}}
-
-
-def _unframable_mapper() -> dict[str, Any]:
-    # Envoy answers a transfer coding it does not know ("gzip, chunked", "chunked, chunked") with
-    # 501, as RFC 9112 suggests; it is the client's request that cannot be read: 400, not a 5xx.
-    return {"filter": {"status_code_filter": {"comparison": {"op": "EQ", "value": {
-                "default_value": 501, "runtime_key": "puma_501"}}}},
-            "status_code": 400,
-            "body": {"inline_string": "the request's Transfer-Encoding is not one this server reads; "
-                                      "send the body with Content-Length, or Transfer-Encoding: chunked alone"}}
 
 
 def _http_filters(config: PumaConfig) -> list[dict[str, Any]]:
@@ -256,8 +265,7 @@ def _local_ratelimit(config: PumaConfig, *, enabled: bool) -> dict[str, Any]:
                          "fill_interval": duration(fill_interval_s)},
         "filter_enabled": percent,
         "filter_enforced": percent,
-        "response_headers_to_add": [{"append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
-                                     "header": {"key": "x-puma-rate-limited", "value": "true"}}],
+        "response_headers_to_add": edge.rate_limited_headers(fill_interval_s),
     }
 
 
@@ -293,15 +301,22 @@ def _access_log_filter(config: PumaConfig) -> dict[str, Any] | None:
     return parts[0] if len(parts) == 1 else {"and_filter": {"filters": parts}}
 
 
-def listener(config: PumaConfig, *, rds_path: Path | None) -> dict[str, Any]:
+def listener(config: PumaConfig, *, rds_path: Path | None, internal: bool = False,
+             internal_host: str = "127.0.0.1") -> dict[str, Any]:
+    """The client-facing listener, or (`internal`) the one services call each other through."""
+    address = socket_address(internal_host, config.listener.internal_port) if internal else \
+        socket_address(config.listener.host, config.listener.port)
     return {
-        "name": LISTENER_NAME,
-        "address": socket_address(config.listener.host, config.listener.port),
+        "name": INTERNAL_LISTENER_NAME if internal else LISTENER_NAME,
+        "stat_prefix": INTERNAL_LISTENER_NAME if internal else LISTENER_NAME,
+        "address": address,
         # Envoy shares a port with any process that also asks for SO_REUSEPORT (another Envoy): a
         # second deployment on the same port would start and take half its connections. Refuse it.
         "enable_reuse_port": False,
+        **edge.listener_limits(),
         "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager",
-                                        "typed_config": http_connection_manager(config, rds_path=rds_path)}]}],
+                                        "typed_config": http_connection_manager(config, rds_path=rds_path,
+                                                                                internal=internal)}]}],
     }
 
 
@@ -443,8 +458,9 @@ def eds_file(xds_dir: Path, name: str) -> Path:
     return xds_dir / "eds" / name / "endpoints.json"
 
 
-def rds_file(xds_dir: Path) -> Path:
-    return xds_dir / "rds" / "routes.json"
+def rds_file(xds_dir: Path, *, internal: bool = False) -> Path:
+    # One file per route configuration: an RDS subscription takes exactly one resource.
+    return xds_dir / "rds" / ("internal_routes.json" if internal else "routes.json")
 
 
 def cds_file(xds_dir: Path) -> Path:
@@ -455,24 +471,27 @@ def discovery_response(type_url: str, resources: Sequence[Mapping[str, Any]], ve
     return {"version_info": version, "resources": [{"@type": type_url, **r} for r in resources]}
 
 
-def _admin(admin_port: int) -> dict[str, Any]:
-    return {"address": socket_address(ADMIN_HOST, admin_port)}
+def _admin(admin_port: int, socket_path: Path | None = None) -> dict[str, Any]:
+    # On a Unix socket (the process backend) no browser can reach it, whatever Host it sends (DNS
+    # rebinding) and whatever page posts to it; a TCP port is on loopback. Either way it stays
+    # reachable when the connection limit is hit.
+    address = {"pipe": {"path": str(socket_path), "mode": 0o600}} if socket_path is not None \
+        else socket_address(ADMIN_HOST, admin_port)
+    return {"address": address, "ignore_global_conn_limit": True}
 
 
-# least_request counts a request still waiting for a connection to its instance too: without it, two
-# requests sent together before a connection exists both see two idle instances and may both pick one.
-RUNTIME = {"layers": [{"name": "puma", "static_layer": {
-    "envoy.reloadable_features.least_request_lb_count_pending_requests": True}}]}
-
-
-def bootstrap_files(config: PumaConfig, xds_dir: Path) -> dict[str, Any]:
-    """The bootstrap the supervisor runs; routes, clusters and endpoints are read from `xds_dir`."""
+def bootstrap_files(config: PumaConfig, xds_dir: Path, *, admin_socket: Path | None = None) -> dict[str, Any]:
+    """The bootstrap the supervisor runs; routes, clusters and endpoints are read from `xds_dir`.
+    Two listeners: the public one (`config.listener`) and the internal one on loopback."""
     return {
         "node": {"id": "puma", "cluster": "puma"},
-        "admin": _admin(config.admin_port),
+        "admin": _admin(config.admin_port, admin_socket),
         "stats_flush_interval": "1s",  # latency histograms refresh each second for status and autoscaling
-        "layered_runtime": RUNTIME,
-        "static_resources": {"listeners": [listener(config, rds_path=rds_file(xds_dir))]},
+        "layered_runtime": edge.runtime(),
+        "overload_manager": edge.overload_manager(config),
+        "static_resources": {"listeners": [
+            listener(config, rds_path=rds_file(xds_dir)),
+            listener(config, rds_path=rds_file(xds_dir, internal=True), internal=True)]},
         "dynamic_resources": {"cds_config": file_source(cds_file(xds_dir))},
     }
 
@@ -481,13 +500,14 @@ def xds_documents(config: PumaConfig, xds_dir: Path, endpoints: Mapping[str, Seq
                   version: str, *, status_port: int | None = None,
                   health_events: Path | None = None) -> dict[Path, dict[str, Any]]:
     """Every dynamic file of a deployment, by path: routes, clusters, and one endpoints file per service."""
-    routes = route_config(config, status_port=status_port)
     clusters = all_clusters(config, eds_dir=xds_dir, status_port=status_port, health_events=health_events)
     # In write order: a cluster's endpoints file exists before the cluster, a cluster before its route.
     docs = {eds_file(xds_dir, name): endpoints_document(name, endpoints.get(name, ()), version)
             for name in sorted(config.puma_services)}
     docs[cds_file(xds_dir)] = discovery_response(CLUSTER_TYPE, clusters, version)
-    docs[rds_file(xds_dir)] = discovery_response(ROUTES_TYPE, [routes], version)
+    for internal in (True, False):
+        routes = route_config(config, status_port=status_port, internal=internal, remote_workers=True)
+        docs[rds_file(xds_dir, internal=internal)] = discovery_response(ROUTES_TYPE, [routes], version)
     return docs
 
 
@@ -496,14 +516,18 @@ def endpoints_document(name: str, endpoints: Sequence[Endpoint], version: str) -
 
 
 def bootstrap_static(config: PumaConfig, endpoints: Mapping[str, Sequence[Endpoint]] | None = None,
-                     *, dns: bool = False, admin_port: int | None = None) -> dict[str, Any]:
-    """One self-contained Envoy config (for `puma render` and docker-compose)."""
+                     *, dns: bool = False, admin_port: int | None = None,
+                     internal_host: str = "127.0.0.1") -> dict[str, Any]:
+    """One self-contained Envoy config (for `puma render`, docker-compose and Kubernetes); the
+    internal listener on `internal_host` (a container's address, where its network is private)."""
     return {
         "node": {"id": "puma", "cluster": "puma"},
         "admin": _admin(config.admin_port if admin_port is None else admin_port),
-        "layered_runtime": RUNTIME,
+        "layered_runtime": edge.runtime(),
+        "overload_manager": edge.overload_manager(config),
         "static_resources": {
-            "listeners": [listener(config, rds_path=None)],
+            "listeners": [listener(config, rds_path=None),
+                          listener(config, rds_path=None, internal=True, internal_host=internal_host)],
             "clusters": all_clusters(config, endpoints=endpoints, dns=dns),
         },
     }

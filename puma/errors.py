@@ -21,6 +21,20 @@ class PumaConfigError(PumaError, ValueError):
         super().__init__(f"invalid PUMA config ({len(problems)} {noun}):\n" + "\n".join(lines))
 
 
+class PumaScaleError(PumaError, ValueError):
+    """`Deployment.scale` was asked for a count the service cannot have; the message names the
+    service, the value and the fix.
+
+    >>> str(PumaScaleError("policy", -1, "-1 is outside 1-256: ..."))
+    "scale('policy', -1): -1 is outside 1-256: ..."
+    """
+
+    def __init__(self, service: str, count: object, problem: str) -> None:
+        self.service = service
+        self.count = count
+        super().__init__(f"scale({service!r}, {count!r}): {problem}")
+
+
 class PumaStartError(PumaError, RuntimeError):
     """A process of the deployment (Envoy or a service instance) failed to start."""
 

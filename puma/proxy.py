@@ -97,6 +97,7 @@ class EnvoyProcess:
         self.admin: Admin | None = None
         self.port: int | None = None
         self._endpoints: dict[str, tuple[envoy.Endpoint, ...]] = {}  # what each EDS file holds
+        self.internal_port: int | None = None  # the loopback listener services call each other through
 
     def publish_config(self, config: PumaConfig, endpoints: Mapping[str, Sequence[envoy.Endpoint]],
                        status_port: int | None = None) -> list[str]:
@@ -129,7 +130,10 @@ class EnvoyProcess:
 
     def start(self, config: PumaConfig, timeout_s: float = 15.0) -> None:
         check_port_free(config.listener.host, config.listener.port)
-        write_atomic(self.bootstrap_path, envoy.to_yaml(envoy.bootstrap_files(config, self.xds_dir)))
+        check_port_free("127.0.0.1", config.listener.internal_port)
+        admin_socket = self._admin_socket(config)
+        write_atomic(self.bootstrap_path, envoy.to_yaml(envoy.bootstrap_files(config, self.xds_dir,
+                                                                              admin_socket=admin_socket)))
         address_file = self.run_dir / "admin-address"
         address_file.unlink(missing_ok=True)
         cmd = [find_envoy(), "-c", str(self.bootstrap_path), "--disable-hot-restart",
@@ -147,10 +151,21 @@ class EnvoyProcess:
             if time.monotonic() > deadline:
                 raise self._start_error(f"Envoy was not ready within {timeout_s:.0f} s")
             if self.admin is None and address_file.exists() and address_file.read_text().strip():
-                self.admin = Admin(int(address_file.read_text().strip().rsplit(":", 1)[1]))
+                self.admin = Admin(socket_path=str(admin_socket)) if admin_socket else \
+                    Admin(int(address_file.read_text().strip().rsplit(":", 1)[1]))
             time.sleep(0.01)
         self.port = self.admin.listener_port(envoy.LISTENER_NAME)
+        self.internal_port = self.admin.listener_port(envoy.INTERNAL_LISTENER_NAME)
         log.info("envoy ready: listener %s:%s, admin %s", config.listener.host, self.port, self.admin.base)
+
+    def _admin_socket(self, config: PumaConfig) -> Path | None:
+        """Where the admin interface listens: a Unix socket in the run directory (no browser can
+        reach one), unless the config asks for an `admin_port` or the path is too long for one."""
+        path = self.run_dir / "envoy-admin.sock"
+        if config.admin_port or len(str(path)) > 100:  # sun_path holds 108 bytes
+            return None
+        path.unlink(missing_ok=True)
+        return path
 
     def _check_alive(self) -> None:
         assert self.proc is not None

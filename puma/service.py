@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,11 +85,16 @@ request: Request = LocalProxy(_current)  # type: ignore[assignment]
 
 
 def error_response(status: int, message: str, **extra: Any) -> FlaskResponse:
+    """A JSON error reply; `retry_after_s` in `extra` is also sent as the `Retry-After` header."""
     try:
         body = encode_json({"error": message, "status": status, **extra})
     except (TypeError, ValueError):  # an extra JSON cannot hold: keep the error, show the extras' text
         body = encode_json({"error": message, "status": status, **{k: repr(v) for k, v in extra.items()}})
-    return FlaskResponse(body, status=status, mimetype="application/json")
+    resp = FlaskResponse(body, status=status, mimetype="application/json")
+    retry = extra.get("retry_after_s")
+    if isinstance(retry, int | float) and not isinstance(retry, bool) and retry >= 0:
+        resp.headers["Retry-After"] = str(math.ceil(retry))
+    return resp
 
 
 class Counters:
@@ -213,11 +219,14 @@ class _BytesPath:
             return self.flask_app(environ, start_response)  # Flask parses it, or refuses it clearly
         self.counters.enter()
         try:
-            req = Request(method="POST", path=environ.get("PATH_INFO", "/"), headers=_wsgi_headers(environ),
-                          query=dict(parse_qsl(environ.get("QUERY_STRING", ""))),
-                          body=environ["wsgi.input"].read(length))
+            body = environ["wsgi.input"].read(length)
             try:
+                query = _once_each(_grouped(parse_qsl(environ.get("QUERY_STRING", ""))), "query")
+                req = Request(method="POST", path=environ.get("PATH_INFO", "/"), headers=_wsgi_headers(environ),
+                              query=query, body=body)
                 resp = _respond(self.name, self.fn, req, self.takes_request)
+            except HTTPError as exc:
+                resp = error_response(exc.status, exc.message, service=self.name)
             except HTTPException as exc:  # Flask would have turned it into a reply; so do we
                 resp = error_response(exc.code or 500, exc.description or exc.name, service=self.name)
         finally:
@@ -232,7 +241,6 @@ class _BytesPath:
             return None
         length = environ.get("CONTENT_LENGTH", "")
         return int(length) if length.isdigit() and 0 < int(length) <= self.max_body_bytes else None
-
 
 
 def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: bool) -> FlaskResponse:
@@ -253,8 +261,10 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
     assert endpoint.binding is not None
     if req.method != "POST":
         where = f"/{endpoint.name}" if endpoint.name else ""
-        return error_response(405, f"method {req.method} is not allowed here; POST the arguments as a JSON "
-                                   f"object to <prefix>{where}", service=name)
+        refused = error_response(405, f"method {req.method} is not allowed here; POST the arguments as a JSON "
+                                      f"object to <prefix>{where}", service=name)
+        refused.headers["Allow"] = "POST"
+        return refused
     token = _current.set(req)
     try:
         result = endpoint.binding.call(req.data)
@@ -283,7 +293,8 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
         if not 400 <= exc.status < 500:  # a service this one needs is down or failing: try again later
             log.warning("service %s: a call to %s failed on %s %s: %s", name, exc.service, req.method, req.path, exc)
             return error_response(503, f"service {exc.service!r}, which {name!r} calls, is unavailable "
-                                       f"({exc.detail}); retry", service=name, unavailable=exc.service)
+                                       f"({exc.detail}); retry", service=name, unavailable=exc.service,
+                                  retry_after_s=1)
     elif isinstance(status := getattr(exc, "status_code", None), int) and 400 <= status <= 599:
         return error_response(status, str(exc), service=name, type=type(exc).__name__)
     elif isinstance(exc, NonFiniteNumberError):
@@ -296,6 +307,13 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
         return error_response(status, f"{type(exc).__name__}: {exc}", service=name, type=type(exc).__name__)
     log.exception("service %s failed on %s %s", name, req.method, req.path)
     return error_response(500, f"internal error in service {name!r}", type=type(exc).__name__)
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    return list(grouped.items())
 
 
 def _wsgi_headers(environ: dict[str, Any]) -> dict[str, str]:
@@ -327,9 +345,20 @@ def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
             parsed = decode_json(body)
         except JSONBodyError as exc:
             raise HTTPError(400, str(exc)) from None
-    form = req.form.to_dict() if mimetype in FORM_TYPES else {}
-    return Request(method=req.method, path=req.path, headers=dict(req.headers), query=req.args.to_dict(),
-                   body=body, json=parsed, form=form)
+    form = _once_each(req.form.lists(), "form") if mimetype in FORM_TYPES else {}
+    return Request(method=req.method, path=req.path, headers=dict(req.headers),
+                   query=_once_each(req.args.lists(), "query"), body=body, json=parsed, form=form)
+
+
+def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str, str]:
+    """Fields as a dict; 400 for a name given twice. Parsers disagree on which one counts (Flask
+    the first, PHP the last), so none is guessed: the same rule as for JSON keys (`puma.codec`)."""
+    found = {}
+    for name, values in fields:
+        if len(values) > 1:
+            raise HTTPError(400, f"{where} field {name[:60]!r} is given {len(values)} times; send each field once")
+        found[name] = values[0]
+    return found
 
 
 def _shape(result: Any) -> FlaskResponse:

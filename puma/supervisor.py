@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from . import client, workers
-from .config import PumaConfig, Service
+from .config import PumaConfig, Service, check_scale
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
-from .errors import PumaStartError
+from .errors import PumaScaleError, PumaStartError
 from .forkserver import ForkServer
 from .health import HealthMonitor
 from .instances import Instance, ServicePool
@@ -54,6 +54,8 @@ class Deployment:
 
             raise PumaConfigError([(f"puma_services.{n}", "no function registered; pass it to "
                                     "puma_service({...}) or set 'target': 'module:function'") for n in missing])
+        if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
+            config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
         self.config = config
         self._own_run_dir = run_dir is None  # a temporary one: removed on stop, unless keep_logs
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="puma-")).resolve()
@@ -194,8 +196,8 @@ class Deployment:
         env.setdefault("MKL_NUM_THREADS", "1")
         if self.config.secret:
             env["PUMA_SECRET"] = self.config.secret
-        if getattr(self, "envoy", None) is not None and self.envoy.port:
-            env[client.ENV_URL] = self.url
+        if getattr(self, "envoy", None) is not None and self.envoy.internal_port:
+            env[client.ENV_URL] = self.internal_url  # instances call each other on the internal listener
         env[client.ENV_SERVICES] = json.dumps({n: s.prefix for n, s in self.config.puma_services.items()})
         if self.config.dynamodb is not None and self.config.dynamodb.endpoint:
             env[ENV_DYNAMODB_ENDPOINT] = self.config.dynamodb.endpoint
@@ -212,7 +214,7 @@ class Deployment:
 
     def _use_mesh(self) -> None:
         dyn = self.config.dynamodb
-        client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()},
+        client.use_mesh(self.internal_url, {n: s.prefix for n, s in self.config.puma_services.items()},
                         dynamodb=dyn.endpoint if dyn else None, dynamodb_region=dyn.region if dyn else None)
 
     def endpoints(self) -> dict[str, list[tuple[str, int]]]:
@@ -262,6 +264,12 @@ class Deployment:
         return f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{self.envoy.port}"
 
     @property
+    def internal_url(self) -> str:
+        """The loopback listener services (and `puma.call` in this process) reach each other by,
+        internal services included; clients use `url`."""
+        return f"http://127.0.0.1:{self.envoy.internal_port}"
+
+    @property
     def admin_url(self) -> str:
         assert self.envoy.admin is not None
         return self.envoy.admin.base
@@ -272,8 +280,12 @@ class Deployment:
 
     def scale(self, service: str, count: int, *, reason: str = "requested") -> None:
         """Set the number of instances of `service`. New ones join Envoy once healthy; removed ones
-        leave Envoy first, finish their requests (bounded by the drain timeout), then stop."""
-        pool = self.pools[service]
+        leave Envoy first, finish their requests (bounded by the drain timeout), then stop.
+        `PumaScaleError` for a count the service cannot have (see `config.check_scale`)."""
+        pool = self.pools.get(service)
+        if pool is None:
+            raise PumaScaleError(service, count, f"no service {service!r}; services: {sorted(self.pools)}")
+        count = check_scale(service, pool.service, count)
         live = pool.live()
         if count == len(live):
             return

@@ -19,6 +19,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import tempfile
@@ -29,7 +30,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .client import ENV_SERVICES, ENV_URL
+from .client import ENV_SERVICES, ENV_TOKEN, ENV_URL
 from .config import Service
 from .errors import HTTPError, PumaError
 
@@ -58,20 +59,18 @@ def check_token(deployment: Deployment, token: str | None) -> None:
 
 def register(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
     """Record a worker's instances of a service; answer with what the worker needs to run it."""
-    worker, name = body.get("worker"), body.get("service")
-    if not isinstance(worker, str) or not isinstance(name, str):
-        raise HTTPError(400, "body must be {'worker': str, 'service': str, 'instances': [{'host', 'port', 'pid'}]}")
+    worker, name = _name(body, "worker"), _name(body, "service")
     pool = deployment.pools.get(name)
     if pool is None:
-        raise HTTPError(404, f"no service {name!r}; services: {sorted(deployment.pools)}")
-    digest = body.get("digest") if isinstance(body.get("digest"), str) else None
+        raise HTTPError(404, f"service: no service {name!r}; services: {sorted(deployment.pools)}")
+    digest = body.get("digest")
+    if digest is not None and (not isinstance(digest, str) or len(digest) > 200):
+        raise HTTPError(400, f"digest: {str(digest)[:60]!r} is not a digest (text of up to 200 characters)")
     if "instances" not in body and digest is not None:  # "nothing changed since what you have"
         if not deployment.registry.unchanged(worker, name, digest):
             return {"service": name, "resend": True}
         return {"service": name, "replace": deployment.registry.replacements(worker)}
-    reported = {(i["host"], int(i["port"])): i.get("pid") for i in body.get("instances", [])
-                if isinstance(i, dict) and isinstance(i.get("host"), str) and str(i.get("port", "")).isdigit()}
-    replace = deployment.registry.report(worker, name, reported, digest)
+    replace = deployment.registry.report(worker, name, reported_instances(body.get("instances")), digest)
     return {"service": name, "target": pool.service.target, "settings": pool.service.model_dump(mode="json"),
             "drain_timeout_s": pool.drain_timeout_s, "replace": replace,
             "services": {n: s.prefix for n, s in deployment.config.puma_services.items()}}
@@ -168,6 +167,40 @@ class Registry:
             self.forget(worker)
 
 
+_SHAPE = "{'worker': str, 'service': str, 'instances': [{'host': str, 'port': int, 'pid': int}]}"
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+$|^[0-9A-Fa-f:.]+$")
+
+
+def _name(body: dict[str, Any], field: str) -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip() or len(value) > 200 or not value.isprintable():
+        raise HTTPError(400, f"{field}: {str(value)[:60]!r} is not a name (printable text, 1-200 "
+                             f"characters); the body is {_SHAPE}")
+    return value
+
+
+def reported_instances(instances: Any) -> dict[tuple[str, int], int | None]:
+    """A worker's `instances` as {(host, port): pid}; HTTPError 400 naming the first bad field,
+    e.g. `instances[0].port: 70000 is not a port (1-65535)`."""
+    if not isinstance(instances, list):
+        raise HTTPError(400, f"instances: {str(instances)[:60]!r} is not a list; send [] for none; "
+                             f"the body is {_SHAPE}")
+    reported: dict[tuple[str, int], int | None] = {}
+    for n, item in enumerate(instances):
+        where = f"instances[{n}]"
+        if not isinstance(item, dict):
+            raise HTTPError(400, f"{where}: {str(item)[:60]!r} is not an object {{'host', 'port', 'pid'}}")
+        host, port, pid = item.get("host"), item.get("port"), item.get("pid")
+        if not isinstance(host, str) or not 0 < len(host) <= 253 or not _HOST.match(host):
+            raise HTTPError(400, f"{where}.host: {str(host)[:60]!r} is not a host name or IP address")
+        if type(port) is not int or not 0 < port < 65536:
+            raise HTTPError(400, f"{where}.port: {str(port)[:20]!r} is not a port (a whole number 1-65535)")
+        if pid is not None and (type(pid) is not int or pid < 1):
+            raise HTTPError(400, f"{where}.pid: {str(pid)[:20]!r} is not a process id (a whole number from 1)")
+        reported[(host, port)] = pid
+    return reported
+
+
 def _apply(deployment: Deployment, pool: Any, worker: str, reported: dict[tuple[str, int], Any]) -> None:
     from .instances import Instance
 
@@ -216,6 +249,7 @@ class WorkerHost:
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env[ENV_URL] = self.join_url  # instances call other services through the core's Envoy
+        env[ENV_TOKEN] = self.token  # ... its internal ones too (routed there for the secret's holders)
         env[ENV_SERVICES] = json.dumps(self.services)
         return env
 

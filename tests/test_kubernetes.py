@@ -352,7 +352,7 @@ def test_kubernetes_refuses_bad_options_naming_the_flag(options, path):
 def test_kubernetes_accepts_dotted_secret_and_cluster_domain():
     manifests = _render({"puma_services": {"a": "/a"}}, secret="app.settings", cluster_domain="corp.internal")
     env = _container(_objects(manifests, "Deployment")["a"])["env"]
-    assert env[0]["value"] == "http://envoy.puma.svc.corp.internal:8080"
+    assert env[0]["value"] == "http://envoy.puma.svc.corp.internal:8081"  # the front's internal listener
     assert env[1]["valueFrom"]["secretKeyRef"]["name"] == "app.settings"
 
 
@@ -483,3 +483,22 @@ def test_puma_run_says_it_does_not_run_the_configs_jobs(tmp_path):
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
     assert "jobs run on container targets only; run them yourself first: app migrate" in log.read_text()
+
+
+def test_kubernetes_internal_services_only_on_the_fronts_internal_port():
+    """Pods call each other through the front's internal listener (PUMA_URL); the client-facing
+    `http` listener routes only public services, and no secret is written into the ConfigMap."""
+    conf = {"secret": "never-in-a-configmap", "puma_services": {
+        "api": {"prefix": "/api", "methods": ["POST"]}, "db": {"prefix": "/db", "visibility": "internal"}}}
+    manifests = _render(conf)
+    assert "never-in-a-configmap" not in "".join(kubernetes.files(manifests).values())
+    doc = kubernetes.envoy_config(parse_config(conf), kubernetes.Options(app="app.py"))
+    by_port = {ln["address"]["socket_address"]["port_value"]: ln for ln in doc["static_resources"]["listeners"]}
+    def prefixes(listener: dict) -> set:
+        routes = listener["filter_chains"][0]["filters"][0]["typed_config"]["route_config"]["virtual_hosts"][0]["routes"]
+        return {r["match"].get("path_separated_prefix") for r in routes if "route" in r}
+    assert prefixes(by_port[8080]) == {"/api"} and prefixes(by_port[8081]) == {"/api", "/db"}
+    front = _objects(manifests, "Service")["envoy"]
+    assert {p["name"]: p["port"] for p in front["spec"]["ports"]} == {"http": 8080, "internal": 8081}
+    env = _container(_objects(manifests, "Deployment")["api"])["env"]
+    assert env[0] == {"name": "PUMA_URL", "value": "http://envoy.puma.svc.cluster.local:8081"}

@@ -176,6 +176,8 @@ class Transcript(Base):
 
 
 class SurveyAnswer(Base):
+    """One conversation's end-of-chat survey (one row per ``userid``: the latest answers)."""
+
     __tablename__ = "survey_answers"
     __table_args__ = (
         CheckConstraint("liked BETWEEN 1 AND 5", name="liked_range"),
@@ -183,7 +185,7 @@ class SurveyAnswer(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    userid: Mapped[str] = mapped_column(StoredText, index=True)
+    userid: Mapped[str] = mapped_column(StoredText, unique=True)
     liked: Mapped[int | None] = mapped_column(Integer)
     engagement: Mapped[int | None] = mapped_column(Integer)
     chatbot_before: Mapped[bool | None] = mapped_column(Boolean)

@@ -13,6 +13,10 @@ def echo(request: puma.Request) -> dict:
     return {"method": request.method, "path": request.path, "data": request.data, "pid": os.getpid()}
 
 
+def headers(request: puma.Request) -> dict:
+    return {"headers": dict(request.headers), "data": request.data}
+
+
 def upper(request: puma.Request) -> dict:
     text = request.data.get("text")
     if not isinstance(text, str):
