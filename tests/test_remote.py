@@ -19,10 +19,10 @@ def mesh():
     app = puma.App()
     app.configure({"puma_services": {
         "catalogue": {"instances": 2, "warmup": "tests.apps.parts:slow_start"},
-        "flaky": {"instances": 2}, "scorer": "/scorer", "uses": {}}})
+        "flaky": {"instances": 2}, "scorer": "/scorer", "uses": {}, "stopped": {"instances": 0}}})
     app.add_services({"catalogue": parts.Catalogue, "score": parts.score, "shift": parts.shift,
                       "scorer": "tests.apps.parts:Scorer", "flaky": "tests.apps.parts:Flaky",
-                      "uses": "tests.apps.parts:Uses"})
+                      "uses": "tests.apps.parts:Uses", "stopped": "tests.apps.parts:Scorer"})
     with app.start(listener={"port": 0}) as deployment:
         yield deployment
 
@@ -91,9 +91,7 @@ def test_decorated_methods_become_routes_envoy_retries(mesh, tmp_path: Path):
 
 
 def test_remote_to_a_service_with_no_instance_raises_a_call_error(mesh):
-    mesh.scale("scorer", 0)
-    down = wait_for(lambda: _failure(lambda: puma.remote("scorer")(text="x")), timeout_s=20,
-                    message="scorer out of Envoy")
+    down = _failure(lambda: puma.remote("stopped")(text="x"))
     assert down.status == 503 and not isinstance(down, puma.PumaClientError)
 
 

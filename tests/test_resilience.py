@@ -115,13 +115,14 @@ def test_requests_sent_while_a_lone_instance_restarts_wait_for_it_instead_of_fai
 
 
 def test_envoy_re_sends_a_request_whose_instance_died_with_the_same_request_id(tmp_path):
-    # What makes a turn without turn_no safe to re-send: the agent keys it by this id.
+    # What makes a turn without turn_no safe to re-send: the agent keys it by this id, which Envoy
+    # generates (a client's own is replaced) and keeps on the re-send.
     services = {"fragile": {"prefix": "/fragile", "instances": 2, "idempotent": True}}
     with _start(services, {"fragile": basic.die_once}) as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
         resp = http.post("/fragile", json={"dir": str(tmp_path)}, headers={"x-request-id": "turn-42"})
         assert resp.status_code == 200, resp.text
         answer = resp.json()
-        assert answer["request_id"] == "turn-42" and answer["died_in"] != answer["pid"]
+        assert answer["request_id"] != "turn-42" and answer["died_in"] != answer["pid"]
         wait_for(lambda: len(mesh.instances("fragile")) == 2, message="the crashed instance replaced")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
-from chatbot.errors import InvalidRequest, SessionConflict, UnknownSession
+from chatbot.errors import InvalidRequest, SessionConflict, TurnOutOfOrder, UnknownSession
 from chatbot.sessions import MemorySessionStore, SessionStore, SqlSessionStore, validate_survey
 from tests.chatbot_helpers import components_for
 
@@ -127,7 +127,9 @@ def test_sql_store_shared_by_two_chatbots(chatbot_db_url: str, catalog: Catalog)
         fourth = two.turn(first.session_id, "no preference", turn_no=4)
         assert third.messages[-1].endswith("?") and fourth.recommendation is not None
         assert "Jim Carrey" in fourth.recommendation["cast"]
-        assert one.turn(first.session_id, "ignored: a retry", turn_no=4) == fourth
+        assert one.turn(first.session_id, "no preference", turn_no=4) == fourth  # a retry: the stored reply
+        with pytest.raises(TurnOutOfOrder, match="already answered for another text"):
+            one.turn(first.session_id, "another text", turn_no=4)
         assert len(one.transcript(first.session_id)["history"]) == 4
     finally:
         for store in stores:
@@ -152,7 +154,10 @@ def test_sql_store_conflicting_turns_answered_once(chatbot_db_url: str, catalog:
     stale = Stale(chatbot_db_url)
     try:
         loser = Chatbot(store=stale, components=components_for(chatbot_db_url, catalog), seed=0)
-        assert loser.turn(sid, "drama", turn_no=2) == winner
+        assert loser.turn(sid, "comedy", turn_no=2) == winner  # the same turn, re-sent: the winner's reply
+        Stale.reads = 0
+        with pytest.raises(TurnOutOfOrder, match="already answered for another text"):
+            loser.turn(sid, "drama", turn_no=2)  # another text under that number is not given its reply
         assert len(sql_store.transcript(sid)["history"]) == 2
     finally:
         stale.close()

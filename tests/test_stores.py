@@ -336,7 +336,7 @@ def test_dynamo_store_goes_through_envoy_and_reuses_its_table(dynamo_mesh: puma.
 
     before = requests()
     table = f"reuse-{uuid.uuid4().hex[:8]}"
-    first = DynamoSessionStore(endpoint_url=dynamo_mesh.url, table=table)
+    first = DynamoSessionStore(endpoint_url=dynamo_mesh.internal_url, table=table)  # internal: not for clients
     first.create("abc", {"n": 1})
     assert DynamoSessionStore(puma.dynamodb(), table=table).get("abc") == ({"n": 1}, 1)
     assert requests() >= before + 4

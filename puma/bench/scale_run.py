@@ -40,6 +40,13 @@ STOP_TIMEOUT_S = 120.0
 
 
 def _get(url: str, timeout_s: float = 5.0) -> str:
+    """GET an http:// URL, or "unix:/path/x.sock/..." (an Envoy admin on a Unix socket, as the
+    status shows it since the admin left TCP); older revisions' admin URLs are http://."""
+    if url.startswith("unix:"):
+        from puma.admin import Admin
+
+        sock, _, path = url.removeprefix("unix:").partition(".sock")
+        return Admin(socket_path=sock + ".sock").get(path, timeout_s=timeout_s)
     with urllib.request.urlopen(url, timeout=timeout_s) as resp:  # noqa: S310 - our own deployment
         return resp.read().decode()
 
