@@ -102,6 +102,10 @@ def warm_agent(timeout_s: float = 600.0, report_every_s: float = 5.0) -> None:
     service answers. While the db service starts (a first start prepares the database), it
     reports that it waits, which keeps PUMA's start-up timeout from running out."""
     warm_listener()
+    # Wait on the deployment's readiness, not by calling /db: each call before the db service is
+    # ready would be answered 503 and counted as one of its start-up failures.
+    puma.wait_ready("db", why="the understander needs its vocabulary", timeout_s=timeout_s,
+                    report_every_s=report_every_s)
     started = time.monotonic()
     reported = -report_every_s
     while True:

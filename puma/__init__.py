@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .mapping import PumaMapError, map, map_reduce, puma_map
     from .service import Request, Response, bytes_body, request
     from .supervisor import Deployment
-    from .warmup import progress
+    from .warmup import progress, wait_ready
 
 _MODULES = {
     ".app": ("App", "puma_config", "puma_service", "puma_start", "service", "start"),
@@ -34,7 +34,7 @@ _MODULES = {
     ".dynamo": ("dynamodb",),
     ".errors": ("HTTPError", "PumaCallError", "PumaConfigError", "PumaError", "PumaStartError"),
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
-    ".warmup": ("progress",),
+    ".warmup": ("progress", "wait_ready"),
     ".service": ("Request", "Response", "bytes_body", "request"),
     ".supervisor": ("Deployment",),
 }
@@ -67,6 +67,7 @@ __all__ = [
     "request",
     "service",
     "start",
+    "wait_ready",
 ]
 
 

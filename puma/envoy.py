@@ -175,7 +175,8 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None) -> dic
         "http_filters": _http_filters(config),
         # Every reply Envoy makes itself (429, 503, 413, 404) gets a JSON body.
         "local_reply_config": {"body_format": {"json_format": LOCAL_REPLY_JSON},
-                               "mappers": [_no_route_mapper(config), _too_large_mapper(), _unframable_mapper()]},
+                               "mappers": [_starting_page_mapper(), _no_route_mapper(config), _too_large_mapper(),
+                                           _unframable_mapper()]},
     }
     if rds_path is not None:
         hcm["rds"] = {"route_config_name": hcm_cfg.route_config.name, "config_source": file_source(rds_path)}
@@ -187,6 +188,31 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None) -> dic
     if hcm_cfg.tracing is not None:
         hcm["tracing"] = {"random_sampling": {"value": hcm_cfg.tracing.random_sampling}}
     return hcm
+
+
+# A browser opening a page before its service has a ready instance gets this page, which reloads
+# itself, instead of the JSON error; everyone else (scripts, fetch) still gets JSON. No '%' in it:
+# Envoy's format strings would read one as a command.
+STARTING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="2"><title>Starting - PUMA</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
+<h1>Starting&hellip;</h1>
+<p>This service has no instance ready yet: the deployment is still starting. This page reloads
+itself every 2 seconds and shows the service once it is ready.</p>
+<p>What it is waiting for: <a href="/_puma/ready">/_puma/ready</a></p>
+</body></html>
+"""
+
+
+def _starting_page_mapper() -> dict[str, Any]:
+    asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
+    return {"filter": {"and_filter": {"filters": [{"response_flag_filter": {"flags": ["UH"]}}, asks_html]}},
+            "headers_to_add": [{"header": {"key": "retry-after", "value": "2"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"},
+                               {"header": {"key": "cache-control", "value": "no-store"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
+            "body_format_override": {"text_format_source": {"inline_string": STARTING_PAGE},
+                                     "content_type": "text/html; charset=UTF-8"}}
 
 
 def _no_route_mapper(config: PumaConfig) -> dict[str, Any]:

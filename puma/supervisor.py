@@ -342,6 +342,7 @@ class Deployment:
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
         self._publish_lock = threading.Lock()
         self._started = False
+        self._began = False  # anything started (a refused port starts nothing: nothing to say stopped)
         self.control = ControlLoop(self)
         self.local_dynamo: LocalDynamo | None = None
         self.fork_server: ForkServer | None = None
@@ -359,6 +360,7 @@ class Deployment:
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
             check_port_free(self.config.listener.host, self.config.listener.port)  # before starting anything
+            self._began = True
             undo.push(self._keep_logs_if_failed)
             self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log")
             self.status_server.start()
@@ -439,7 +441,8 @@ class Deployment:
             shutil.rmtree(self.run_dir, ignore_errors=True)
         elif self.keep_logs:
             log.warning("logs kept in %s", self.run_dir)
-        log.info("PUMA deployment stopped")
+        if self._began:
+            log.info("PUMA deployment stopped")
 
     def _keep_logs_if_failed(self, exc_type: type[BaseException] | None, *_exc: object) -> bool:
         # Runs only when start() raised (on success the stack is popped); Ctrl-C is no failure.
