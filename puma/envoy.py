@@ -190,18 +190,33 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None) -> dic
     return hcm
 
 
-# A browser opening a page before its service has a ready instance gets this page, which reloads
-# itself, instead of the JSON error; everyone else (scripts, fetch) still gets JSON. No '%' in it:
-# Envoy's format strings would read one as a command.
+# A browser opening a page before its service has a ready instance gets this page instead of the
+# JSON error; everyone else (scripts, fetch) still gets JSON. It asks the deployment's readiness
+# each second and reloads itself once everything is ready (no timed refresh: the reader decides
+# nothing and loses nothing). No '%' in it: Envoy's format strings would read one as a command.
 STARTING_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="2"><title>Starting - PUMA</title></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting - PUMA</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
-<h1>Starting&hellip;</h1>
+<main><h1>Starting&hellip;</h1>
 <p>This service has no instance ready yet: the deployment is still starting. This page reloads
-itself every 2 seconds and shows the service once it is ready.</p>
-<p>What it is waiting for: <a href="/_puma/ready">/_puma/ready</a></p>
+itself once it is ready (or <a href="">try again</a>).</p>
+<p id="waiting" role="status">Details: <a href="/_puma/ready">/_puma/ready</a></p></main>
+<script>
+(function () {
+  var note = document.getElementById("waiting");
+  function check() {
+    fetch("/_puma/ready", {cache: "no-store", headers: {accept: "application/json"}}).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (d) {
+        if (d.ready === true || (!("ready" in d) && r.status !== 503)) { location.reload(); return; }
+        if (d.waiting_for && d.waiting_for.length) { note.textContent = "Waiting for: " + d.waiting_for.join(", ") + "."; }
+        setTimeout(check, 1000);
+      });
+    }).catch(function () { setTimeout(check, 2000); });
+  }
+  setTimeout(check, 1000);
+})();
+</script>
 </body></html>
 """
 

@@ -81,3 +81,9 @@ def wait_for_gate(timeout_s: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{gate} did not appear within {timeout_s} s")
         time.sleep(0.02)
+
+
+def home_page() -> tuple[str, int, dict[str, str]]:
+    """A page a browser opens (tests/test_web_startup.py: before it is ready, Envoy's own page)."""
+    return ("<!doctype html><html lang='en'><head><title>Home</title></head>"
+            "<body><main><h1>The home page</h1></main></body></html>", 200, {"content-type": "text/html"})
