@@ -33,7 +33,6 @@ export class Composer {
     if (length(text) > MAX_CHARS) {
       this.refused = true;
       this.update();
-      this.onNotice(`Not sent: your message has ${length(text)} characters; ${MAX_CHARS} at most.`);
       this.input.focus();
       return;
     }
@@ -53,6 +52,8 @@ export class Composer {
     if (over <= 0 && this.refused) {
       this.refused = false;
       this.onNotice("");  // the refusal was about a longer text: it no longer applies
+    } else if (this.refused) {  // said of the text as it is now, not as it was when refused
+      this.onNotice(`Not sent: your message has ${n} characters; ${MAX_CHARS} at most.`);
     }
     this.count.hidden = n < COUNT_FROM;
     this.count.classList.toggle("over", over > 0);

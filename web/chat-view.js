@@ -95,7 +95,7 @@ export class Outbox {
 
   show(texts, why) {
     this.list.replaceChildren(...texts.map((text) => {
-      const item = el("li", "message user queued");
+      const item = el("li", "queued");
       item.append(el("span", "visually-hidden", "Waiting to be sent: "), el("div", "bubble", text),
         el("div", "meta", why));
       return item;
