@@ -9,9 +9,10 @@ so ``search`` is a few set intersections. Example::
     catalog.find_title("truman show, the")  # Movie(id=..., title='The Truman Show', ...)
 
 Cast order: the source (Wikidata) lists cast alphabetically, with no billing order, so the
-loader orders ``Movie.cast`` by prominence instead: the MovieLens votes of each actor's films
-in the catalogue, most first, then the source order. That is fame, not billing: the dialog
-says "with A, B and C", never "stars".
+loader orders ``Movie.cast`` by prominence instead (``chatbot.loader.cast_prominence``: how
+much of their films' MovieLens attention an actor tends to get, larger in the short cast lists
+the source gives lesser films), then the source order. That estimates who leads, it is not
+billing: the dialog says "with A, B and C", never "stars".
 
 Critics: ``critics_meter`` (% of reviews positive), ``critics_rating`` (their mean, 0-10) and
 ``critics_reviews`` (how many) are the source's Rotten Tomatoes figures, ``metascore`` its
@@ -20,20 +21,24 @@ Metacritic score (0-100); None where the source has none. The source holds no co
 
 from __future__ import annotations
 
-import difflib
+import bisect
 import logging
 import re
 import time
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import Engine, select
 
 from chatbot.db.engine import make_engine
 from chatbot.db.models import Movie as MovieRow
+from chatbot.titles import FUZZY_RATIO, normalise_title, sequel_key, split_title_year
+
+__all__ = ["GENRES", "GENRE_LABELS", "MPAA_RATINGS", "Catalog", "Movie", "canonical_genre",
+           "normalise_mpaa", "normalise_title", "split_title_year"]
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +62,8 @@ MPAA_RATINGS: tuple[str, ...] = ("G", "PG", "PG-13", "R", "NC-17")
 _MPAA_ALIASES = {
     "PG13": "PG-13", "NC17": "NC-17", "GP": "PG", "M": "PG", "M/PG": "PG", "X": "NC-17",
 }
-_ARTICLES = ("the", "a", "an", "le", "la", "les", "l", "il", "el", "der", "die", "das")
-_TRAILING_ARTICLE = re.compile(r"^(?P<body>.+), (?P<article>the|a|an|les?|la|l'|il|el|die|der|das)$", re.I)
-_YEAR_SUFFIX = re.compile(r"\s*[(\[]?\b(?P<year>(?:19|20)\d\d)[)\]]?\s*$")
+MATCHING_CACHE_SIZE = 64  # constraint lists whose matching films are kept (at most ~10 MB)
+FRANCHISE_LEAD = 3  # a franchise's best-known film wins over an exact title this many times less seen
 
 
 @dataclass(frozen=True)
@@ -102,32 +106,6 @@ def normalise_mpaa(value: str | None) -> str | None:
     return key if key in MPAA_RATINGS else None
 
 
-def normalise_title(text: str) -> str:
-    """A matching key: ``"Deer Hunter, The"`` and ``"the deer-hunter!"`` -> ``"deer hunter"``.
-
-    Accents and punctuation are dropped, ``&`` reads "and", a leading or trailing article
-    is dropped.
-    """
-    text = unicodedata.normalize("NFKD", text.strip())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    match = _TRAILING_ARTICLE.match(text)
-    if match:
-        text = f"{match['article']} {match['body']}"
-    text = text.lower().replace("&", " and ").replace("'", "")
-    words = re.sub(r"[^\w]+", " ", text).split()
-    if len(words) > 1 and words[0] in _ARTICLES:
-        words = words[1:]
-    return " ".join(words)
-
-
-def split_title_year(text: str) -> tuple[str, int | None]:
-    """``"Heat (1995)"`` -> ``("Heat", 1995)``; a bare number title like ``"1984"`` stays."""
-    match = _YEAR_SUFFIX.search(text)
-    if match and match.start() > 0:
-        return text[: match.start()], int(match["year"])
-    return text, None
-
-
 class Catalog:
     """All films, indexed by genre, actor, director, MPAA rating and normalised title."""
 
@@ -149,8 +127,11 @@ class Catalog:
             ("runtime", self._by_runtime))}
         self._ranked = sorted(self._movies, key=self._order.__getitem__)
         self._by_title = _index(films, lambda m: (keys.get(m.id) or normalise_title(m.title),))
+        self._by_sequel = _index(films, lambda m: (sequel_key(keys.get(m.id) or normalise_title(m.title)),))
         self._title_keys = sorted(self._by_title)
+        self._sequel_keys = sorted(self._by_sequel)
         self._names = {n.casefold(): n for n in (*self._by_actor, *self._by_director)}
+        self._matched: dict[tuple, tuple[int, ...]] = {}
         self.genres: list[str] = sorted(self._by_genre)
         self.actors: list[str] = sorted(self._by_actor, key=str.casefold)
         self.directors: list[str] = sorted(self._by_director, key=str.casefold)
@@ -218,7 +199,19 @@ class Catalog:
 
         Example: ``matching([include("genre", "comedy"), years(1980, 1989)])``. Names match
         ignoring case; an unknown value matches no film. ``[]`` of constraints: every film.
+        The catalogue never changes, so recent answers are kept (a turn asks the same twice).
         """
+        constraints = list(constraints)
+        key = tuple((c["slot"], tuple(c.get("values") or c.get("range") or ()),
+                     bool(c.get("exclude"))) for c in constraints)
+        found_ids = self._matched.get(key)
+        if found_ids is None:
+            if len(self._matched) >= MATCHING_CACHE_SIZE:
+                self._matched.clear()
+            found_ids = self._matched[key] = tuple(self._match(constraints))
+        return list(found_ids)
+
+    def _match(self, constraints: list[Mapping[str, Any]]) -> list[int]:
         found: frozenset[int] | None = None
         excluded: list[frozenset[int]] = []
         for constraint in constraints:
@@ -251,21 +244,46 @@ class Catalog:
     def find_title(self, text: str) -> Movie | None:
         """The film called ``text`` ("the matrix", "Matrix, The (1999)"), or None.
 
-        Tolerates case, accents, articles, punctuation and small typos; among films sharing a
-        title it prefers the year given, then the best-known (most votes).
+        Tolerates case, accents, articles, punctuation, sequel numbers ("godfather 2") and
+        small typos (``rapidfuzz``); a franchise's start ("harry potter") is its best-known
+        film, which also wins over a far less seen film of exactly that title ("the lord of
+        the rings": the 2001 one, not the 1978 cartoon). Among films sharing a title it
+        prefers the year given, then the best-known (most votes).
         """
         title, year = split_title_year(text)
         key = normalise_title(title)
         if not key:
             return None
-        ids = self._by_title.get(key)
+        ids = list(self._by_title.get(key) or self._by_sequel.get(sequel_key(key)) or ())
+        series = self._franchise(key) or self._franchise(sequel_key(key), sequels=True)
+        if series and year is None and (not ids or self._votes(series) >= FRANCHISE_LEAD * max(
+                self._votes(ids), 1)):
+            ids = series
         if not ids:
-            close = difflib.get_close_matches(key, self._title_keys, n=3, cutoff=0.85)
-            ids = [i for k in close for i in self._by_title[k]]
+            close = process.extractOne(key, self._title_keys, scorer=fuzz.ratio,
+                                       score_cutoff=FUZZY_RATIO)
+            ids = list(self._by_title[close[0]]) if close else []
         if not ids:
             return None
-        best = min(ids, key=lambda i: (self._movies[i].year != year, self._order[i]))
+        best = min(ids, key=lambda i: (year is not None and self._movies[i].year != year,
+                                       self._order[i]))
         return self._movies[best]
+
+    def _franchise(self, key: str, sequels: bool = False) -> list[int]:
+        """Films whose title key (or sequel key) starts with the words of ``key``."""
+        keys, index = (self._sequel_keys, self._by_sequel) if sequels else (
+            self._title_keys, self._by_title)
+        if len(key) < 5:
+            return []
+        found: list[int] = []
+        at = bisect.bisect_left(keys, key + " ")
+        while at < len(keys) and keys[at].startswith(key + " "):
+            found += index[keys[at]]
+            at += 1
+        return found
+
+    def _votes(self, ids: Iterable[int]) -> int:
+        return max((self._movies[i].votes for i in ids), default=0)
 
 
 def _popularity(movie: Movie) -> tuple[int, float, int]:

@@ -1,5 +1,6 @@
 """Token-level cues of an utterance: clause boundaries, the scope of a negation, release-date
-phrases, questions about a film, corrections and additions. Pure; no IO.
+and runtime phrases, corrections and additions. Pure; no IO. (What kind of act an utterance
+is -- a question, a verdict, a request -- is ``chatbot.acts``'.)
 
 Tokens are folded words (``chatbot.text.fold_utterance``) with ``","`` standing for a clause
 boundary (a comma, full stop, semicolon, "?" or "!"). Example::
@@ -15,6 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from chatbot.text import fold_utterance
 
 BOUNDARY = ","
@@ -23,22 +27,29 @@ _ABBREVIATIONS = frozenset("jr sr dr mr mrs ms st vs mt".split())
 
 # -- negation ------------------------------------------------------------------------------
 _OPENERS = frozenset("not no never without except excluding nothing neither nor hate hates "
-                     "dislike dislikes avoid nobody none".split())
+                     "dislike dislikes avoid avoiding nobody none less".split())
 _OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("tired", "of"),
                    ("sick", "of"), ("anything", "but"), ("everything", "but"),
-                   ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"))
+                   ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"),
+                   ("done", "with"), ("keep", "away"), ("stay", "away"), ("spare", "me"))
 _PHRASES_ENDING: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in _OPENER_PHRASES:
     _PHRASES_ENDING.setdefault(_phrase[-1], []).append(_phrase)
 # "not" that does not deny what follows: "I don't mind horror", "not sure, maybe a comedy".
 _NOT_DENIALS = frozenset("mind care sure matter bad".split())
 _CLOSERS = frozenset("but though although however maybe perhaps instead prefer rather so "
-                     "just only".split()) | {BOUNDARY}
+                     "just only make switch change swap lets let".split()) | {BOUNDARY}
 _PERSON_CUES = frozenset("with starring featuring by from".split())
+# Words a negation's scope may cover before a person cue and still deny the person: "not
+# directed by X", "I don't want anything with X" (but "no comedies with X" denies comedies).
+_SCOPE_FILLERS = frozenset("""want wanna need anything something one ones movie movies film
+    films flick flicks stuff directed made starring a an the any of be to really just even see
+    watch like that is are was been too so much more please thing things acted playing""".split())
 
 # -- release dates -------------------------------------------------------------------------
 _DECADE_WORDS = {"forties": 1940, "fifties": 1950, "sixties": 1960, "seventies": 1970,
-                 "eighties": 1980, "nineties": 1990}
+                 "eighties": 1980, "nineties": 1990, "noughties": 2000, "naughties": 2000,
+                 "aughts": 2000, "oughts": 2000}
 _PARTS = {"early": (0, 3), "mid": (4, 6), "middle": (4, 6), "late": (7, 9)}
 _AFTER = {"after": 1, "since": 0, "post": 1, "newer": 1, "later": 1, "from": 0}
 _BEFORE = {"before": -1, "pre": -1, "prior": -1, "older": -1, "earlier": -1, "until": 0,
@@ -47,50 +58,25 @@ _RECENT = frozenset("recent recently latest modern newer newest contemporary".sp
 _OLD = frozenset("old older classic classics oldie oldies vintage".split())
 RECENT_YEARS = 5  # "a recent one": the catalogue's last five years
 OLD_BEFORE = 1980  # "an old classic": released before 1980
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "a": 1, "couple": 3,
+            "few": RECENT_YEARS}
+_AROUND = frozenset("around about circa approximately roughly ish c ca".split())
+AROUND_YEARS = 2  # "around 2000": 1998 to 2002
+_COMPARATIVES = {"older": "older", "earlier": "older", "newer": "newer", "later": "newer"}
 
 # -- runtime --------------------------------------------------------------------------------
 SHORT_MINUTES = 100  # "something short": at most this long
 LONG_MINUTES = 150  # "a long epic": at least this long
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "ninety": 90, "an": 1, "a": 1}
 _AT_MOST = ("under", "less than", "shorter than", "at most", "max", "maximum", "no more than",
-            "not more than", "up to", "within", "no longer than", "below")
+            "not more than", "up to", "within", "no longer than", "below", "not longer than",
+            "nothing longer than", "nothing over", "not over", "not exceeding")
 _AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
+_BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 _SHORT = frozenset("short shorter quick brief".split())
 _LONG = frozenset("long longer lengthy epic".split())
 _FILM_AFTER = frozenset("one ones movie movies film films flick flicks epic epics".split())
-
-# -- questions about the film on the table -------------------------------------------------
-QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
-    "cast": ("who is in it", "who s in it", "whos in it", "who is in that", "who stars",
-             "stars in it", "is in it", "in the cast", "else is in",
-             "who is starring", "who acts", "who plays", "the cast", "which actors",
-             "what actors", "who is in the movie", "who is in this", "anyone famous",
-             "who else is in"),
-    "director": ("who directed", "who is the director", "whos the director", "who made it",
-                 "who made this", "directed by who", "the director", "who was the director"),
-    "plot": ("what is it about", "whats it about", "what s it about", "what is the plot",
-             "the plot", "the story", "synopsis", "what happens", "about what",
-             "what is this about", "what is that about", "what is the movie about"),
-    "runtime": ("how long", "runtime", "run time", "how many minutes", "the length",
-                "is it long", "is it short", "is that long", "too long"),
-    "year": ("when did it come out", "when was it", "what year", "which year", "how old is it",
-             "release date", "when did that come out", "released when", "came out when",
-             "is it new", "is it old", "is it recent"),
-    "quality": ("is it any good", "any good", "is it good", "is that good", "critics",
-                "reviews", "well reviewed", "worth watching", "worth it", "how good",
-                "rotten tomatoes", "is it well", "is it rated well", "rating is it",
-                "is it popular", "do people like it"),
-    "mpaa": ("what is it rated", "whats it rated", "what s it rated", "what rating",
-             "mpaa", "age rating", "is it rated r", "suitable for kids", "ok for kids",
-             "okay for kids", "kid friendly", "family friendly", "for kids", "for children",
-             "for the kids", "for my kids", "appropriate", "violent"),
-    "genre": ("what kind of movie", "what kind of film", "what genre", "which genre",
-              "what type of movie", "is it scary", "is it funny", "is it a comedy"),
-}
-_QUESTION_STARTS = frozenset("who whos what whats when how is does did was which any".split())
-_APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill take it",
-              "i will watch it", "ill watch it", "lets watch it", "let s watch it", "sold",
-              "i am in", "that one is good", "that will do", "thatll do")
 
 # -- corrections and additions -------------------------------------------------------------
 _CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it", "make that",
@@ -121,13 +107,14 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     A scope opens at "not", "no", "without", "hate", "anything but", "other than", ... and
     runs to the end of the clause or to a contrast ("but", "maybe", "instead"); a person cue
     ("with", "by") ends it once it has covered something ("no comedies with Jim Carrey"
-    denies the comedies, not Jim Carrey). "I don't mind", "not sure" deny nothing.
+    denies the comedies, not Jim Carrey). "I don't mind", "not sure" deny nothing. "Keep Hugh
+    Grant out of it" / "leave horror out" deny what lies between.
     """
-    mask = [False] * len(tokens)
+    mask = _kept_out(tokens)
     open_at: int | None = None
     for i, token in enumerate(tokens):
         if open_at is not None:
-            covered = i - open_at > 1
+            covered = any(t not in _SCOPE_FILLERS for t in tokens[open_at + 1 : i])
             if (token in _CLOSERS and not _opens(tokens, i)) or (
                     covered and token in _PERSON_CUES and tokens[i - 1] not in _OPENERS):
                 open_at = None
@@ -138,12 +125,28 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     return mask
 
 
+def _kept_out(tokens: Sequence[str]) -> list[bool]:
+    """"keep X out (of it)", "leave X out", "keep X away": X is denied."""
+    mask = [False] * len(tokens)
+    for i, token in enumerate(tokens):
+        if token in ("keep", "leave"):
+            for j in range(i + 2, min(len(tokens), i + 7)):
+                if tokens[j] == BOUNDARY:
+                    break
+                if tokens[j] in ("out", "away"):
+                    mask[i + 1 : j] = [True] * (j - i - 1)
+                    break
+    return mask
+
+
 def _opens(tokens: Sequence[str], i: int) -> bool:
     token = tokens[i]
     following = tokens[i + 1] if i + 1 < len(tokens) else ""
     if token == "not" and following in _NOT_DENIALS:
         return False
-    if token == "no" and following in ("preference", "idea", "problem", "matter", "one"):
+    if token == "no" and following in ("preference", "idea", "problem", "matter", "one", "way"):
+        return False
+    if token == "less" and following == "than":  # "less than 2 hours": a length, not a denial
         return False
     if token in _OPENERS:
         return True
@@ -178,17 +181,48 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
         return _around_year(tokens, i, year)
     token = tokens[i]
     if _next(tokens, i) == "than":  # "older than 1970": the year says it
+        if token in _COMPARATIVES and _deictic(tokens, i + 2):  # "older than this one"
+            end = i + 4 if _next(tokens, i + 2) in ("one", "film", "movie") else i + 3
+            first, last = (None, OLD_BEFORE - 1) if _COMPARATIVES[token] == "older" else (
+                (last_year or 2014) - RECENT_YEARS + 1, None)
+            return i, end, first, last
         return None
-    if token in ("last", "past") and tuple(tokens[i + 1 : i + 3]) in (
-            ("few", "years"), ("couple", "years"), ("couple", "of")):  # "the last few years"
-        end = i + 3 if tokens[i + 2] != "of" else i + 4
-        return i, end, (last_year or 2014) - RECENT_YEARS + 1, None
+    relative = _relative_at(tokens, i, last_year or 2014)
+    if relative is not None:
+        return relative
     if token in _RECENT or (token == "new" and _next(tokens, i) in ("movie", "movies", "film",
                                                                     "films", "release", "releases")):
         top = last_year or 2014
         return i, i + 1, top - RECENT_YEARS + 1, None
     if token in _OLD and not (i and tokens[i - 1] in ("year", "years", "month", "months")):
         return i, i + 1, None, OLD_BEFORE - 1
+    return None
+
+
+def _relative_at(tokens: Sequence[str], i: int, last_year: int
+                 ) -> tuple[int, int, int | None, int | None] | None:
+    """"the last decade", "the past 5 years", "the last few years", "this century": counted
+    back from ``last_year``, the catalogue's latest."""
+    token, following = tokens[i], tuple(tokens[i + 1 : i + 4])
+    if token in ("last", "past", "previous"):
+        count, j = 1, i + 1
+        if following and (following[0].isdigit() or following[0] in _NUMBERS):
+            count = int(following[0]) if following[0].isdigit() else _NUMBERS[following[0]]
+            j += 1
+            if j < len(tokens) and tokens[j] == "of":  # "the last couple of years"
+                j += 1
+        unit = tokens[j] if j < len(tokens) else ""
+        if unit in ("year", "years") and count <= 100:
+            return i, j + 1, last_year - count + 1, None
+        if unit in ("decade", "decades") and count <= 10:
+            return i, j + 1, last_year - 10 * count + 1, None
+        if unit == "century":  # "the last century": the twentieth
+            return i, j + 1, None, 1999
+        return None
+    if token == "this" and following[:1] in (("century",), ("millennium",)):
+        return i, i + 2, 2000, None
+    if token == "this" and following[:1] == ("decade",):
+        return i, i + 2, last_year - last_year % 10, None
     return None
 
 
@@ -207,6 +241,10 @@ def _decade(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, int | 
 def _decade_start(token: str) -> int | None:
     if token in _DECADE_WORDS:
         return _DECADE_WORDS[token]
+    if len(token) >= 7 and token.endswith(("ies", "ees", "ys")) and token.isalpha():
+        near = process.extractOne(token, _DECADE_WORDS.keys(), scorer=OSA.distance, score_cutoff=2)
+        if near is not None:  # "ninetees", "eightys": a decade word misspelt
+            return _DECADE_WORDS[near[0]]
     match = re.fullmatch(r"(19|20)?(\d)0s", token)
     if not match:
         return None
@@ -216,9 +254,14 @@ def _decade_start(token: str) -> int | None:
 
 def _around_year(tokens: Sequence[str], i: int, year: int
                  ) -> tuple[int, int, int | None, int | None]:
-    """A year and the words around it: "after 2010", "between 1995 and 2005", "1995-2005"."""
+    """A year and the words around it: "after 2010", "between 1995 and 2005", "1995-2005",
+    "around 2000" (``AROUND_YEARS`` either side)."""
     before = tokens[i - 1] if i else ""
     before2 = tokens[i - 2] if i > 1 else ""
+    if before in _AROUND or _next(tokens, i) == "ish" or tokens[i].endswith("ish"):
+        start = i - 1 if before in _AROUND else i
+        end = i + 2 if _next(tokens, i) == "ish" else i + 1
+        return start, end, year - AROUND_YEARS, year + AROUND_YEARS
     if before == "than":
         before = before2
     nxt, second = _next(tokens, i), _next(tokens, i + 1)
@@ -238,6 +281,8 @@ def _around_year(tokens: Sequence[str], i: int, year: int
 def _year(token: str) -> int | None:
     if len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"):
         return int(token)
+    if len(token) == 7 and token.endswith("ish") and token[:4].isdigit():  # "1995ish"
+        return _year(token[:4])
     return None
 
 
@@ -261,6 +306,8 @@ def runtime_ranges(tokens: Sequence[str]) -> list[tuple[int, int, int | None, in
 
 def _duration_at(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, int | None] | None:
     """"under 2 hours", "less than 90 minutes", "at least an hour and a half"."""
+    if tokens[i] not in _BOUND_FIRST_WORDS:
+        return None
     for phrases, at_most in ((_AT_MOST, True), (_AT_LEAST, False)):
         for phrase in phrases:
             words = phrase.split()
@@ -314,23 +361,17 @@ def _length_word_at(tokens: Sequence[str], i: int
     return None
 
 
-def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
-    """What a question asks about the film on the table: ``["cast"]``, ``["runtime"]``...
-    ``[]`` when ``raw`` is not a question (no "?" and no question word first)."""
-    text = f" {' '.join(t for t in tokens if t != BOUNDARY)} "
-    if "?" not in raw and not (tokens and tokens[0] in _QUESTION_STARTS):
-        return []
-    topics = [topic for topic, phrases in QUESTION_TOPICS.items()
-              if any(f" {p} " in text for p in phrases)]
-    if not topics and tokens and tokens[0] in ("who", "whos"):  # "who else stars in it?"
-        topics = ["director" if {"direct", "directs", "made", "make"} & set(tokens) else "cast"]
-    return topics
+def comparative(tokens: Sequence[str]) -> str | None:
+    """"something older", "newer than this one": relative to the film on the table."""
+    for i, token in enumerate(tokens):
+        if token in _COMPARATIVES and (_next(tokens, i) != "than" or _deictic(tokens, i + 2)):
+            return _COMPARATIVES[token]
+    return None
 
 
-def approves(tokens: Sequence[str]) -> bool:
-    """An answer that takes the film without saying yes: "that works", "perfect"."""
-    text = f" {' '.join(t for t in tokens if t != BOUNDARY)} "
-    return any(f" {p} " in text for p in _APPROVALS)
+def _deictic(tokens: Sequence[str], i: int) -> bool:
+    """"this", "that", "it", "the one you said": the film on the table."""
+    return i < len(tokens) and tokens[i] in ("this", "that", "it", "thats", "the", "these")
 
 
 def is_correction(tokens: Sequence[str]) -> bool:

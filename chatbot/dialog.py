@@ -97,6 +97,7 @@ class DialogManager:
             "ask_like": self._ask_like, "ask_another": self._ask_another,
             "accept": self._accept, "reject": self._reject, "next": self._next,
             "suggest": self._suggest, "decline": self._decline, "answer": self._answer,
+            "restart": self._restart, "about_bot": self._about_bot,
         }
 
     def step(self, state: dict[str, Any], text: object) -> Step:
@@ -123,7 +124,7 @@ class DialogManager:
         if text:
             understanding = self._parts.nlu(text, "genre")
             decision = self._parts.policy(state, understanding, dict(NEUTRAL))
-            if decision.get("act") in ("fill", "suggest"):
+            if decision.get("act") in ("fill", "suggest", "answer", "about_bot"):
                 self._acts[decision["act"]](state, decision, rng, out)
                 return
         out.append(nlg.question("genre", rng))
@@ -158,7 +159,8 @@ class DialogManager:
         """Store the wishes and "something like" film; False when none could be used."""
         added = list(decision.get("added") or ())
         replaced = list(decision.get("replaced") or ())
-        liked = self._like_title(state, decision.get("title"), out)
+        titles = decision.get("titles") or ([decision["title"]] if decision.get("title") else [])
+        liked = any([self._like_title(state, title, out) for title in titles])
         if added or replaced:
             state["wishes"] = [dict(w) for w in decision.get("wishes") or ()]
             # a wish said again, or one the user just changed, is no longer set aside
@@ -166,22 +168,27 @@ class DialogManager:
                 [d for d in state["dropped"] if any(same_wish(d, w) for w in state["wishes"])],
                 added)
             for wish in added:
-                _mark_answered(state, wish["slot"])
+                if not wish["exclude"]:  # "no horror" does not say which genre
+                    _mark_answered(state, wish["slot"])
             people = [w["slot"] for w in added if w["slot"] in ("actor", "director")]
             state["last_slot"] = people[-1] if people else state.get("last_slot")
             out.append(nlg.acknowledge(added, replaced))
+        out.extend(decision.get("notes") or ())
+        if decision.get("unknown_person"):
+            out.append(nlg.unknown_person(decision["unknown_person"]))
         if (liked or decision.get("skip")) and state["stage"] in SLOTS:
             _mark_answered(state, state["stage"])
-        if decision.get("suggest"):
-            _ask_suggestion(state, decision["suggest"], out)
-        return bool(added or replaced or liked or decision.get("suggest"))
+        pending = decision.get("suggest") or decision.get("keep_suggestion")
+        if pending:
+            _ask_suggestion(state, pending, out)
+        return bool(added or replaced or liked or pending)
 
     def _like_title(self, state: dict, title: str | None, out: list[str]) -> bool:
         if not title:
             return False
         movie = self._parts.db.find_title(title)
         if movie is None:
-            out.append(f"Sorry, I don't know a film called \"{title}\".")
+            out.append(nlg.unknown_title(title))
             return False
         if movie["id"] not in state["like"]:
             state["like"].append(movie["id"])
@@ -201,9 +208,32 @@ class DialogManager:
         self._ask_again(state, rng, out)
 
     def _answer(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        """Answer a question about the film on the table, then ask the open question again."""
-        movie = self._parts.db.movie(state["current"]["id"])
-        out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state)))
+        """Answer a question about a film (the one named, else the one on the table), then
+        ask the open question again."""
+        title = decision.get("title")
+        movie = self._parts.db.find_title(title) if title else None
+        if movie is None and state.get("current"):
+            movie = self._parts.db.movie(state["current"]["id"])
+        if movie is None:
+            self._not_understood(state, decision, rng, out)
+            return
+        shown = [self._parts.db.movie(i) for i in state["shown"][:-1]] if "history" in (
+            decision.get("topics") or ()) else []
+        out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state),
+                              people=decision.get("people") or (),
+                              genres=decision.get("genres") or (), shown=shown))
+        self._ask_again(state, rng, out)
+
+    def _restart(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """Forget every wish and film, and ask the first question again."""
+        fresh = new_state(state["seed"])
+        state.update({k: v for k, v in fresh.items() if k not in ("seed", "turns", "empathy_shown")})
+        state["stage"] = "genre"
+        out.append(nlg.RESTARTED)
+        out.append(nlg.question("genre", rng))
+
+    def _about_bot(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        out.append(nlg.ABOUT_BOT)
         self._ask_again(state, rng, out)
 
     def _clarify(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -216,7 +246,8 @@ class DialogManager:
     def _not_understood(self, state: dict, decision: dict, rng: random.Random,
                         out: list[str]) -> None:
         state["misses"] += 1
-        out.append(nlg.NOT_UNDERSTOOD)
+        unknown = decision.get("unknown_person")
+        out.append(nlg.unknown_person(unknown) if unknown else nlg.NOT_UNDERSTOOD)
         self._ask_again(state, rng, out)
         if state["misses"] >= 2 and state["stage"] in SLOTS:
             out.append(nlg.HINT)
@@ -228,7 +259,15 @@ class DialogManager:
 
     def _ask_again(self, state: dict, rng: random.Random, out: list[str]) -> None:
         stage = state["stage"]
-        out.append(nlg.question(stage, rng) if stage in SLOTS else _FOLLOW_UPS.get(stage, ""))
+        out.append(self._question(state, stage, rng) if stage in SLOTS
+                   else _FOLLOW_UPS.get(stage, ""))
+
+    @staticmethod
+    def _question(state: dict, slot: str, rng: random.Random) -> str:
+        """The question for ``slot``; "Is there a genre you would like, then?" after "no
+        horror" (an exclusion alone does not say what is wanted)."""
+        excluded = any(w["slot"] == slot and w["exclude"] for w in state["wishes"])
+        return nlg.question_after_exclusion(slot) if excluded else nlg.question(slot, rng)
 
     def _advance(self, state: dict, rng: random.Random, out: list[str]) -> None:
         """Ask the first slot not yet answered, or recommend when all are."""
@@ -237,7 +276,7 @@ class DialogManager:
             if slot != state["stage"]:
                 state["misses"] = 0
             state["stage"] = slot
-            out.append(nlg.question(slot, rng))
+            out.append(self._question(state, slot, rng))
             return
         out.append(nlg.THINKING)
         self._recommend(state, rng, out)
@@ -269,9 +308,13 @@ class DialogManager:
     # -- acts once a film is proposed --------------------------------------------------------
 
     def _recommend(self, state: dict, rng: random.Random, out: list[str]) -> None:
-        ids = self._parts.db.search(active_items(state))
+        """Propose the best film meeting the wishes not yet shown; when every such film has
+        been shown, set aside the weakest wish (and say so) rather than end."""
         exclude = set(state["shown"]) | set(state["like"])
-        pool = [i for i in ids if i not in exclude]
+        pool = [i for i in self._parts.db.search(active_items(state)) if i not in exclude]
+        if not pool:
+            self._narrow(state, out)
+            pool = [i for i in self._parts.db.search(active_items(state)) if i not in exclude]
         if not pool:
             out.append(nlg.NO_RECOMMENDATION)
             self._bye(state, {}, rng, out)
@@ -323,7 +366,7 @@ class DialogManager:
         self._recommend(state, rng, out)
 
     def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        out.append(nlg.pick(nlg.BYES, rng))
+        out.append(nlg.pick(nlg.BYES if state["shown"] else nlg.BYES_NO_FILM, rng))
         state["stage"] = "end"
 
     def _ended(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -344,9 +387,9 @@ def _asked(state: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:
-    """Ask "Did you mean <name>?" and keep the wish for a yes on the next turn."""
+    """Ask "Did you mean <name>?" (or "A or B?") and keep the wish for a yes on the next turn."""
     state["suggestion"] = dict(suggestion)
-    out.append(nlg.did_you_mean(suggestion["name"]))
+    out.append(nlg.did_you_mean(suggestion["name"], suggestion.get("choices") or ()))
 
 
 def _mark_answered(state: dict[str, Any], slot: str) -> None:

@@ -6,7 +6,7 @@ prefix of ``pk`` says what an item is::
     pk                   sk                        attributes
     session#<id>         session                   state (JSON text), version, updated_at
     transcript#<userid>  <time ns>#<random>        u, c (lists of text), at
-    survey#<userid>      <ISO time>#<random>       liked, engagement, chatbot_before, comments
+    survey#<userid>      survey                    liked, engagement, chatbot_before, comments
 
 One table rather than three: one ``CreateTable`` (and one ``ACTIVE`` wait) per deployment, and
 the session write and its transcript turn can share a transaction either way.
@@ -57,6 +57,7 @@ MAX_STATE_BYTES = 350_000
 MAX_ENTRY_BYTES = 64 * 1024
 MAX_ENTRY_TEXTS = 100
 _SESSION_SK = "session"
+_SURVEY_SK = "survey"
 _SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
 
 
@@ -129,13 +130,12 @@ class DynamoSessionStore(SessionStore):
 
     def save_survey(self, userid: str, answers: Mapping[str, Any]) -> None:
         checked = validate_survey(answers)
-        now = _now()
-        item = {"pk": f"survey#{userid}", "sk": f"{now}#{uuid.uuid4().hex[:8]}",
-                "userid": userid, "created_at": now, **checked}
+        # One item per conversation: a survey sent again replaces the earlier answers.
+        item = {"pk": f"survey#{userid}", "sk": _SURVEY_SK, "userid": userid, "created_at": _now(), **checked}
         self._db.put_item(TableName=self.table, Item=_serialize(item))
 
     def surveys(self, userid: str) -> list[dict[str, Any]]:
-        """Every survey ``userid`` saved, oldest first: ``[{"liked": 4, ..., "created_at"}]``."""
+        """The survey ``userid`` saved, as a list (empty or one): ``[{"liked": 4, ..., "created_at"}]``."""
         found = []
         for item in self._query(f"survey#{userid}"):
             found.append({k: int(v) if k in ("liked", "engagement") and v is not None else v

@@ -17,8 +17,10 @@ so the test split is never looked at while tuning. Example::
 
 The dialog section (``evaluate_dialogs``): the realistic-conversation suite of the source
 checkout (``tests/dialog_suite``: conversations in kinds such as negation, release dates or
-corrections), each talked through with ``Chatbot.turn`` and judged against the catalogue read
-with SQL; the pass rate per kind and the p50/p90 of ``Chatbot.turn``.
+corrections, and the kinds a newcomer's session found after the first round -- negation scope
+over people and ratings, questions while a film is proposed, answers about watching, restart,
+running out of matches, ...), each talked through with ``Chatbot.turn`` and judged against the
+catalogue read with SQL; the pass rate per kind and the p50/p90 of ``Chatbot.turn``.
 """
 
 from __future__ import annotations
@@ -171,9 +173,9 @@ def format_dialog_table(dialog: dict[str, Any]) -> str:
     """The dialog section as a small text table: pass rate per kind of conversation."""
     if "error" in dialog:
         return f"dialog: {dialog['error']}"
-    lines = [f"{'conversations':<16}{'passed':>8}{'total':>7}{'rate':>7}"]
+    lines = [f"{'conversations':<20}{'passed':>8}{'total':>7}{'rate':>7}"]
     for kind, row in dialog["kinds"].items():
-        lines.append(f"{kind:<16}{row['passed']:>8}{row['total']:>7}{row['rate']:>7.0%}")
+        lines.append(f"{kind:<20}{row['passed']:>8}{row['total']:>7}{row['rate']:>7.0%}")
     latency = dialog["turn_latency_ms"]
     lines.append(f"Chatbot.turn p50 {latency['p50']} ms, p90 {latency['p90']} ms")
     return "\n".join(lines)

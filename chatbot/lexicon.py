@@ -1,5 +1,6 @@
 """The words the understanding knows, as data for ``chatbot.nlu``: genre synonyms, the phrases
-of each intent, MPAA rating spellings. No logic.
+of each intent, MPAA rating spellings, emoji, slang, and the wishes the catalogue can only
+approximate. No logic.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ WEAK_GENRE_SYNONYMS: dict[str, str] = {
 }
 INTENT_PHRASES: dict[str, tuple[str, ...]] = {
     "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "see ya", "cya", "quit",
-            "exit", "stop", "i am done", "that is all", "farewell", "leave me alone"),
+            "exit", "stop", "i am done", "that is all", "farewell", "leave me alone",
+            "i am out", "im out", "gotta go", "got to go", "have to go", "catch you later",
+            "good night", "goodnight", "peace out", "ttyl", "talk later", "i am off"),
     "no_preference_phrase": (
         "no preference", "no preferences", "no pref", "do not care", "dont care",
         "does not matter", "doesnt matter", "not matter", "no one in particular",
@@ -59,7 +62,23 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
         "no idea", "i do not know", "do not know", "not sure", "up to you", "you choose",
         "you pick", "next question", "no favorite", "no favourite", "any of them",
         "all of them", "either one", "it does not matter", "not particularly"),
-    "yes_override": ("not bad", "not too bad", "why not", "of course", "i would not mind"),
+    "restart": ("start over", "start again", "restart", "reset", "start from scratch",
+                "from scratch", "start fresh", "fresh start", "new conversation", "new chat",
+                "new search", "begin again", "start from the beginning", "from the top",
+                "forget all that", "forget everything", "forget all of that", "forget it all",
+                "clear everything", "clear all", "clear all that", "start anew", "clean slate",
+                "all over again", "back to the beginning", "begin from the beginning",
+                "start from the start", "reboot", "erase everything", "wipe everything",
+                "from zero", "do over", "square one", "back to the start", "from the very start",
+                "scrap all that", "scrap everything", "clear my answers", "clear it all"),
+    # said first, these turn the answer around: "yeah no" is a no, "could be worse" a yes
+    "no_override": ("yeah no", "yes no", "yea no", "yeah nah", "yeah nope", "yes but no",
+                    "no thank you", "no thanks"),
+    "yes_override": ("not bad", "not too bad", "why not", "of course", "i would not mind",
+                     "could be worse", "do not dislike", "not dislike", "do not hate it",
+                     "do not mind it", "i guess so", "i suppose so", "fine i guess",
+                     "would not say no", "can not complain", "for sure", "you bet",
+                     "sure thing", "i guess", "i suppose", "100 percent"),
     "another": ("another", "another one", "something else", "next", "different",
                 "other one", "one more", "else", "show me more", "try again", "new one",
                 "different one", "more"),
@@ -70,11 +89,12 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
             "definitely", "absolutely", "certainly", "indeed", "i do", "i have", "i did",
             "correct", "right", "affirmative", "sounds good", "sounds great", "please",
             "alright", "all right", "i would", "totally", "seen it", "watched it",
-            "love it", "like it", "i like it",
-            "yes please", "i have seen it", "yes i have"),
+            "love it", "like it", "i like it", "kinda", "sorta", "sort of", "fine",
+            "yes please", "i have seen it", "yes i have", "def", "defo", "yass", "yas",
+            "yesh", "aye", "yessir", "obviously", "100"),
     "no_preference": ("any", "anything", "anyone", "anybody", "whoever", "whatever", "none",
                       "nobody", "skip", "pass", "either", "all", "dunno", "idk", "na",
-                      "n a", "whichever"),
+                      "n a", "whichever", "idc", "meh", "eh", "so so", "whatevs", "shrug"),
     "greeting": ("hi", "hello", "hey", "hiya", "howdy", "good morning", "good afternoon",
                  "good evening", "greetings", "yo", "sup", "hi there", "hello there"),
 }
@@ -87,3 +107,42 @@ MPAA_PATTERNS = (
     (re.compile(r"\b(?:rated r|r rated|rating r|restricted)\b"), "R"),
     (re.compile(r"\b(?:rated g|g rated|rating g|general audiences?)\b"), "G"),
 )
+
+# Emoji and symbols read as the words they stand for (before folding drops them).
+EMOJI_WORDS: dict[str, str] = {
+    "👍": "yes", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",
+    "🔥": "great", "😍": "love it", "❤": "love it", "♥": "love it", "🥰": "love it",
+    "🤩": "great", "👏": "great", "😀": "good", "😃": "good", "😄": "good", "😁": "good",
+    "😊": "good", "🙂": "good", "😂": "haha", "🤣": "haha", "🤷": "dunno", "😐": "meh",
+    "😑": "meh", "🙄": "meh", "😒": "meh", "😴": "boring", "💤": "boring", "🥱": "boring",
+    "🤮": "awful", "🤢": "awful", "💩": "awful", "😬": "meh", "🤔": "hmm",
+    "100%": "absolutely", "10/10": "great", "+1": "yes",
+}
+# Words of chat that are never a name on their own ("idk man", "nah bro").
+SLANG = frozenset("""man bro bruh dude mate pal buddy fam lol lmao lmfao rofl haha hehe omg tbh
+    idk idc ngl imo imho smh ikr sis girl guys yall homie bud chief boss hun babe ok okay
+    thanks thank thx ty pls plz hmm hm uh um umm ah oh ooh wow yeah yep nope nah""".split())
+# Film wishes the catalogue can only approximate: phrase -> (constraints, what the bot says).
+# A phrase inside a negation ("not too violent") is read by its ``"negated"`` entry instead.
+APPROXIMATIONS: dict[str, dict] = {
+    "superhero": {"constraints": [{"slot": "genre", "values": ["action"], "exclude": False}],
+                  "note": "I have no superhero category, so I'll look for action films."},
+    "feel good": {"constraints": [{"slot": "genre", "values": ["comedy"], "exclude": False}],
+                  "note": "For something feel-good I'll look for comedies."},
+    "violent": {"negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}],
+                "note": "I can't measure violence, so I'll keep to films rated PG-13 or below."},
+    "for adults": {"constraints": [{"slot": "genre", "values": ["family"], "exclude": True},
+                                   {"slot": "mpaa", "values": ["G"], "exclude": True}],
+                   "note": "For grown-ups I'll leave out family films and G ratings."},
+}
+APPROXIMATION_SYNONYMS: dict[str, str] = {
+    **dict.fromkeys(("superhero", "superheroes", "super hero", "super heroes", "comic book",
+                     "marvel", "caped"), "superhero"),
+    **dict.fromkeys(("feel good", "feelgood", "uplifting", "heartwarming", "heart warming",
+                     "wholesome", "comforting", "cozy", "cosy", "cheerful", "cheer me up",
+                     "pick me up"), "feel good"),
+    **dict.fromkeys(("violent", "violence", "graphic", "brutal", "gory", "gore", "bloody"),
+                    "violent"),
+    **dict.fromkeys(("for adults", "for grown ups", "for grownups", "grown up", "adult",
+                     "adults only", "mature"), "for adults"),
+}

@@ -1,13 +1,18 @@
 """The original page's protocol, kept for compatibility: one request dict -> one reply dict.
 
 Request: ``{"id": session id ("-1" starts one), "text": user text, "mode": "false" | "true" |
-"transcript", "turn_no": optional int}``; the web form's names ``UUID`` and ``chatText`` are
-accepted too.
+"transcript", "turn_no": optional whole number, "index": optional whole number (polls)}``;
+the web form's names ``UUID`` and ``chatText`` are accepted too. ``mode`` is one of those three
+strings (any case; missing or empty means "false"); a JSON ``true`` is refused, not read as a
+poll.
 
 - ``mode`` "false" (a user turn) replies ``{"response": first message, "userid", "signal",
   "passiveLen": messages still queued, "messages": all of them, "turn_no", "recommendation"}``;
   the rest of the messages are queued for polling, but a UI may simply show ``messages``.
-- ``mode`` "true" (a listener poll) takes the next queued message as ``response``.
+- ``mode`` "true" (a listener poll) with ``"index": k`` (and the turn's ``turn_no``) replies
+  message ``k`` of the last turn (1 is the first queued) as ``response``, with ``passiveLen``
+  the messages after it; it changes nothing, so a poll re-sent after a lost answer gets the same
+  message. Without ``index`` it is the original page's poll: it *takes* the next queued message.
 - ``mode`` "transcript" (an extension, to resume a conversation after a page reload) reads
   without changing anything: ``{"userid", "turn_no": the last turn, "signal": that turn's
   ("end" once over), "recommendation": the film under discussion, "history": [{"u": [user
@@ -15,7 +20,9 @@ accepted too.
 
 ``signal`` is ``"listen"`` while messages are queued, ``"end"`` once the conversation is over
 (with its last message), else None. Errors come back as ``{"error": code, "detail": text,
-"status": HTTP status}``: ``bad_request`` 400, ``unknown_session`` 404, ``conflict`` 409.
+"status": HTTP status}``: ``bad_request`` 400, ``unknown_session`` 404, ``conflict`` 409 (a
+``turn_no`` out of order, or one already answered for another text). ``turn_no`` and ``index``
+are whole numbers (``2`` or ``2.0`` or ``"2"``; ``1.5`` is a 400).
 Example::
 
     handle(bot, {"id": "-1", "text": "", "mode": "false"})["response"]   # 'Hi, I'm Chatbot...'
@@ -34,7 +41,7 @@ log = logging.getLogger(__name__)
 
 NEW_SESSION = "-1"
 _ALIASES = {"UUID": "id", "userid": "id", "chatText": "text"}
-_FIELDS = frozenset({"id", "text", "mode", "turn_no"})
+_FIELDS = frozenset({"id", "text", "mode", "turn_no", "index"})
 
 
 def handle(bot: Chatbot, request: Mapping[str, Any], *, request_key: str | None = None) -> dict[str, Any]:
@@ -43,9 +50,11 @@ def handle(bot: Chatbot, request: Mapping[str, Any], *, request_key: str | None 
     ``request_key`` identifies this request across re-sends (see ``Chatbot.turn``).
     """
     try:
-        session_id, text, mode, turn_no = _parse(request)
+        session_id, text, mode, turn_no, index = _parse(request)
         if mode == "poll":
-            return _poll(bot, session_id)
+            return _poll(bot, session_id, index, turn_no)
+        if index is not None:
+            raise InvalidRequest('index: only polls (mode "true") read a message by its index')
         if mode == "transcript":
             return _transcript(bot, session_id)
         return turn_reply(bot.turn(session_id, text, turn_no=turn_no, request_key=request_key))
@@ -92,17 +101,20 @@ def error_reply(code: str, detail: str, status: int) -> dict[str, Any]:
     return {"error": code, "detail": detail, "status": status}
 
 
-def _poll(bot: Chatbot, session_id: str | None) -> dict[str, Any]:
+def _poll(bot: Chatbot, session_id: str | None, index: int | None, turn_no: int | None) -> dict[str, Any]:
     if session_id is None:
         raise InvalidRequest("id: polling (mode true) needs the id of a started session")
-    polled = bot.poll(session_id)
-    return {
+    polled = bot.poll(session_id, index=index, turn_no=turn_no)
+    reply = {
         "response": polled.message,
         "userid": session_id,
         "signal": polled.signal,
         "passiveLen": polled.remaining,
         "messages": [polled.message] if polled.message is not None else [],
     }
+    if polled.index is not None:
+        reply |= {"index": polled.index, "turn_no": polled.turn_no}
+    return reply
 
 
 def _transcript(bot: Chatbot, session_id: str | None) -> dict[str, Any]:
@@ -111,24 +123,29 @@ def _transcript(bot: Chatbot, session_id: str | None) -> dict[str, Any]:
     return bot.conversation(session_id)
 
 
-def _parse(request: Mapping[str, Any]) -> tuple[str | None, str, str, int | None]:
+def _parse(request: Mapping[str, Any]) -> tuple[str | None, str, str, int | None, int | None]:
     if not isinstance(request, Mapping):
         raise InvalidRequest(f"request: expected a JSON object, got {type(request).__name__}")
     data = {_ALIASES.get(str(k), str(k)): v for k, v in request.items()}
     unknown = sorted(set(data) - _FIELDS)
     if unknown:
         raise InvalidRequest(f"request: unknown field(s) {unknown}; expected id, text, mode, "
-                             "turn_no")
+                             "turn_no, index")
+    if "id" not in data:  # as the client spells it: the page's form says UUID
+        name = "UUID" if "chatText" in request else "id"
+        raise InvalidRequest(f'{name}: missing; send "-1" to start a conversation')
+    turn_no = _whole("turn_no", data.get("turn_no"), least=1)
     return _session_id(data.get("id")), _text(data.get("text")), _mode(data.get("mode")), \
-        _turn_no(data.get("turn_no"))
+        turn_no, _whole("index", data.get("index"), least=0)
 
 
 def _session_id(value: Any) -> str | None:
-    if value is None or value == -1 or value == NEW_SESSION:
+    if value == -1 and not isinstance(value, bool | float):
         return None
     if not isinstance(value, str) or not value.strip():
         raise InvalidRequest(f"id: {value!r} is not a session id (send \"-1\" to start one)")
-    return value.strip()
+    value = value.strip()  # " -1" is "-1", whatever the surrounding spaces, everywhere
+    return None if value == NEW_SESSION else value
 
 
 def _text(value: Any) -> str:
@@ -139,29 +156,35 @@ def _text(value: Any) -> str:
     return value
 
 
-_MODES = {"false": "turn", "": "turn", "true": "poll", "transcript": "transcript"}
+_MODES = {"false": "turn", "true": "poll", "transcript": "transcript"}
 
 
 def _mode(value: Any) -> str:
-    """``"turn"``, ``"poll"`` or ``"transcript"``."""
-    if value is None or isinstance(value, bool):
-        return "poll" if value else "turn"
+    """``"turn"``, ``"poll"`` or ``"transcript"``: from the documented strings only."""
+    if value is None or value == "":
+        return "turn"
     mode = _MODES.get(value.strip().lower()) if isinstance(value, str) else None
     if mode is None:
-        raise InvalidRequest(f'mode: {value!r} must be "true" (poll), "false" (a user turn) '
-                             'or "transcript" (the conversation so far)')
+        hint = f' (the string "{str(value).lower()}", not a JSON {type(value).__name__})' \
+            if isinstance(value, bool) else ""
+        raise InvalidRequest(f'mode: {value!r} must be "true" (poll), "false" (a user turn) or '
+                             f'"transcript" (the conversation so far){hint}')
     return mode
 
 
-def _turn_no(value: Any) -> int | None:
+def _whole(field: str, value: Any, *, least: int) -> int | None:
+    """A whole number from JSON (2, 2.0) or a form ("2"); None if absent; 400 for anything else."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise InvalidRequest(f"turn_no: {value!r} is not a whole number")
-    try:
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    except (TypeError, ValueError):
-        raise InvalidRequest(f"turn_no: {value!r} is not a whole number") from None
-    if number < 1:
-        raise InvalidRequest(f"turn_no: {number} must be 1 or more")
+    elif isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        number = int(value.strip())
+    if number is None:
+        raise InvalidRequest(f"{field}: {value!r} is not a whole number; send one like 2")
+    if number < least:
+        raise InvalidRequest(f"{field}: {number} must be {least} or more")
     return number

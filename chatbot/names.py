@@ -12,9 +12,22 @@ badly spelt one ("tom hanx") is scored against the people sharing the exact toke
 
 Every match says whether it is **sure**. Not sure — the user should be asked "Did you mean
 ...?" — are: a badly spelt name (ratio under ``SURE_RATIO``), a lone first name ("denzel"),
-a lone surname shared by people of similar fame, and any match with a close second. A lone
-token is read as a name only when a person was asked for or a cue ("with", "by") precedes it,
-and never when it is a common first name shared by many people ("tom", "kevin").
+a lone surname shared by people of similar fame (then the match carries the ``choices``:
+"Wes Anderson or Paul Thomas Anderson?"), and any match with a close second. A lone token is
+read as a name only when a person was asked for or a cue ("with", "by") precedes it — a name
+after "and"/"or" following a name counts as cued ("with de niro and pacino") — and never when
+it is a common first name shared by many people ("tom", "kevin"), chat slang ("man", "bro"),
+or an everyday word ("thought", "same"; by ``wordfreq``'s English frequencies, given as
+``common``) unless it is the whole answer ("cruise"). An everyday word is never "corrected"
+into a name ("instead" is not a typo of "Winstead").
+
+Fame: a person's **fame** in a role is the attention their films in that role get, each film
+giving ``sqrt(MovieLens votes + 1)`` shared among the people credited in that role (so a bit
+part in a blockbuster counts little); film counts stand in when no fame is given. A person is
+**notable** in a role when their fame ranks among the first ``NOTABLE_RANK[role]`` there. A
+lone surname means its far best-known bearer ("murray": Bill; "kubrick": Stanley, a director,
+even at the actor question); the role it fills is the policy's to decide, by what the person
+is known for (``notable``).
 
 Example::
 
@@ -27,7 +40,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -36,6 +49,11 @@ from chatbot.nicknames import ALIASES, FIRST_NAME_FORMS
 from chatbot.text import fold
 
 MAX_NAME_TOKENS = 4
+COMMON_ZIPF = 4.5  # an English word this frequent (zipf) is a lone name only as the whole answer
+CUED_COMMON_ZIPF = 5.0  # ... or, below this, right after "with" / "by"
+MIN_LONE_FAME = 1.0  # a lone surname names nobody less known than this (about 1 seen film)
+FAME_DOMINANCE = 2.0  # a lone surname's bearer is sure with this many times the next one's fame
+NOTABLE_RANK = {"actor": 150, "director": 300}  # known for a role: among its most famous
 SURE_RATIO = 88.0  # fuzz.ratio of the window and the name at or above which a typo is sure
 LOOSE_RATIO = 78.0  # ... below which a one-exact-token window is no name at all
 CLOSE_RATIO = 4.0  # a second candidate this close makes a match unsure
@@ -44,6 +62,11 @@ _MIN_FUZZY_LEN = 3
 _LONG_TOKEN_LEN = 8  # tokens this long may carry two typos
 _CACHE_LIMIT = 4096
 FAMILY_WORDS = frozenset("brothers bros sisters siblings".split())
+_SUFFIXES = frozenset("jr sr ii iii iv".split())
+_PARTICLES = frozenset("de del della di da van von der den le la du st mc mac".split())
+_LIST_WORDS = frozenset(("and", "or", "nor", ",", "&"))
+_ANSWER_FILLERS = frozenset("""please obviously maybe definitely probably i guess think
+    how about what of course the actor actress director mr mrs ms miss""".split())
 
 STOPWORDS = frozenset(
     """a about all an and any anything are as at be but by can could did do does dont for
@@ -57,11 +80,15 @@ STOPWORDS = frozenset(
 
 @dataclass(frozen=True)
 class Person:
-    """A name from the catalogue and how many films credit it in each role."""
+    """A name from the catalogue, how many films credit it in each role, and its fame there
+    (MovieLens votes of those films; None when unknown, then film counts stand in)."""
 
     name: str
     actor_films: int = 0
     director_films: int = 0
+    actor_fame: float | None = None
+    director_fame: float | None = None
+    notable: tuple[str, ...] = ()  # the roles they are known for
 
     def films_as(self, role: str | None) -> int:
         if role == "actor":
@@ -69,6 +96,16 @@ class Person:
         if role == "director":
             return self.director_films
         return self.actor_films + self.director_films
+
+    def fame_as(self, role: str | None) -> float:
+        """Fame in ``role`` (the larger of both for None); film counts without fame."""
+        if self.actor_fame is None or self.director_fame is None:
+            return self.films_as(role)
+        if role == "actor":
+            return self.actor_fame
+        if role == "director":
+            return self.director_fame
+        return max(self.actor_fame, self.director_fame)
 
     @property
     def roles(self) -> list[str]:
@@ -81,6 +118,7 @@ class NameMatch:
 
     ``sure`` is False when the user should confirm it; ``alternatives`` are close seconds.
     ``family`` holds everyone a "the Coen brothers" names (``person`` is the first of them).
+    ``choices``: the equally known bearers of a lone surname, to ask "A or B?".
     """
 
     person: Person
@@ -90,6 +128,7 @@ class NameMatch:
     sure: bool = True
     alternatives: tuple[str, ...] = ()
     family: tuple[Person, ...] = ()
+    choices: tuple[Person, ...] = ()
 
     @property
     def name(self) -> str:
@@ -105,9 +144,17 @@ class NameIndex:
         directors: Mapping[str, int],
         *,
         reserved: Iterable[str] = (),
+        fame: Mapping[str, Mapping[str, int]] | None = None,
+        common: Mapping[str, float] | None = None,
+        slang: Iterable[str] = (),
     ) -> None:
-        self._people = _merge_people(actors, directors)
+        """``actors``/``directors``: name -> films; ``fame``: ``{"actor": {name: votes},
+        "director": {...}}``; ``common``: folded English word -> zipf frequency; ``slang``:
+        words never read as a name alone; ``reserved``: words never read as part of one."""
+        self._people = _merge_people(actors, directors, fame)
         self._reserved = STOPWORDS | {fold(w) for w in reserved}
+        self._common = dict(common or {})
+        self._slang = frozenset(slang)
         self._by_tokens: dict[tuple[str, ...], list[int]] = defaultdict(list)
         self._by_joined: dict[str, list[int]] = defaultdict(list)
         self._by_last: dict[str, list[int]] = defaultdict(list)
@@ -119,12 +166,15 @@ class NameIndex:
             if not tokens or len(tokens) > MAX_NAME_TOKENS:
                 continue
             self._add(pid, tokens)
+        self._fame_known = any(p.actor_fame is not None for p in self._people[:1])
         self._vocabulary = {t for tokens in self._by_tokens for t in tokens}
         self._deletions = _deletion_index(self._vocabulary)
+        self._longest_word = max(map(len, self._vocabulary), default=0)
         self._aliases = {tuple(fold(k).split()): v for k, v in ALIASES.items()}
         # each word of a nickname -> whom the nickname names ("rock" -> Dwayne Johnson)
         self._aliased = {w: v for k, v in self._aliases.items() for w in k if w not in STOPWORDS}
         self._neighbour_cache: dict[str, list[tuple[str, int]]] = {}
+        self._lone_cache: dict[tuple[str, str | None], NameMatch | None] = {}
 
     def _add(self, pid: int, tokens: tuple[str, ...]) -> None:
         self._by_tokens[tokens].append(pid)
@@ -134,8 +184,11 @@ class NameIndex:
         if len(tokens) > 1:
             self._by_first[tokens[0]].append(pid)
             self._by_last[tokens[-1]].append(pid)
-            if len(tokens) > 2:  # "van damme", "de niro"
+            if len(tokens) > 2 and tokens[-2] in _PARTICLES:  # "van damme", "de niro", "deniro"
                 self._by_last[" ".join(tokens[-2:])].append(pid)
+                self._by_last["".join(tokens[-2:])].append(pid)
+            if len(tokens) > 2 and tokens[-1] in _SUFFIXES:  # "downey" of "Robert Downey Jr."
+                self._by_last[tokens[-2]].append(pid)
 
     def __len__(self) -> int:
         return len(self._people)
@@ -149,7 +202,16 @@ class NameIndex:
         position in ``cued`` (a token right after "with", "by", ...).
         """
         cued = set(cued)
-        found = [m for m in self._candidates(tokens, role, cued) if m is not None]
+        bare = self._bare(tokens)
+        chosen = self._choose(tokens, role, cued, bare)
+        listed = {m.end + 1 for m in chosen if m.end < len(tokens) and tokens[m.end] in _LIST_WORDS}
+        if listed - cued:  # "with de niro and pacino": a name after "and" is cued too
+            chosen = self._choose(tokens, role, cued | listed, bare)
+        return chosen
+
+    def _choose(self, tokens: list[str], role: str | None, cued: set[int],
+                bare: bool) -> list[NameMatch]:
+        found = [m for m in self._candidates(tokens, role, cued, bare) if m is not None]
         found.sort(key=lambda m: (not m.sure, m.distance, -(m.end - m.start), m.start))
         chosen: list[NameMatch] = []
         taken: set[int] = set()
@@ -160,15 +222,27 @@ class NameIndex:
                 taken |= span
         return sorted(chosen, key=lambda m: m.start)
 
-    def _candidates(self, tokens: list[str], role: str | None,
-                    cued: set[int]) -> Iterable[NameMatch | None]:
+    def _bare(self, tokens: list[str]) -> bool:
+        """The utterance is one word and fillers ("cruise", "stone please"), or a list of
+        single words ("either hitchcock or wilder")."""
+        content = [t for t in tokens if t not in _ANSWER_FILLERS and t not in _LIST_WORDS
+                   and t != "either"]
+        listed = all(tokens[i - 1] in _LIST_WORDS or tokens[i - 1] in ("either", "neither")
+                     for i, t in enumerate(tokens) if t in content[1:] and i)
+        return len(content) == 1 or (1 < len(content) <= 3 and listed)
+
+    def _candidates(self, tokens: list[str], role: str | None, cued: set[int],
+                    bare: bool) -> Iterable[NameMatch | None]:
         yield from self._families(tokens, role)
         for size in range(min(MAX_NAME_TOKENS, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
                 window = tuple(tokens[start : start + size])
                 if size == 1:  # a lone word is a name only where a person is expected
-                    if (role or start in cued) and self._may_stand_alone(window[0]):
-                        yield self._alias(window, start, role) or self._lone(window[0], start, role)
+                    if (role or start in cued or bare) and self._may_stand_alone(
+                            window[0], start in cued, bare):
+                        match = self._alias(window, start, role) or self._lone(window[0], start, role)
+                        if role or start in cued or (match and match.person.notable):
+                            yield match  # "hanks" as the whole answer to any question
                     continue
                 alias = self._alias(window, start, role)
                 if alias is not None:
@@ -176,7 +250,10 @@ class NameIndex:
                     continue
                 exact = self._exact(window, start, role)
                 yield exact
-                if exact is None:
+                if exact is None and size == 2 and (role or start in cued) and \
+                        window[0] in _PARTICLES:  # "de niro", "van damme" alone
+                    yield self._lone(" ".join(window), start, role, end=start + 2)
+                elif exact is None:
                     yield self._fuzzy(window, start, role)
                     if size == 2:
                         yield self._loose(window, start, role)
@@ -200,8 +277,8 @@ class NameIndex:
 
     def _fuzzy(self, window: tuple[str, ...], start: int, role: str | None) -> NameMatch | None:
         """One token of the window replaced by a near vocabulary word; the others exact."""
-        if all(t in self._reserved for t in window):
-            return None
+        if all(t in self._reserved or self._common.get(t, 0.0) >= COMMON_ZIPF for t in window):
+            return None  # "the same guy" is no typo of "the game"
         best: NameMatch | None = None
         for i, token in enumerate(window):
             if token in self._reserved or len(token) < _MIN_FUZZY_LEN:
@@ -211,10 +288,26 @@ class NameIndex:
                 match = self._best(pids, start, start + len(window), distance, role)
                 if match and (best is None or _better(match, best, role)):
                     best = match
+        if best is None and len(window) == 2:
+            best = self._fuzzy_both(window, start, role)
         if best is None:
             return None
         score = fuzz.ratio(" ".join(window), fold(best.name))
         return best if score >= SURE_RATIO else _unsure(best)
+
+    def _fuzzy_both(self, window: tuple[str, ...], start: int, role: str | None
+                    ) -> NameMatch | None:
+        """Both words of a two-word name misspelt ("scarlet johanson")."""
+        if min(map(len, window)) < 4 or any(t in self._reserved for t in window):
+            return None
+        best: NameMatch | None = None
+        for first, d1 in self.neighbours(window[0])[:8]:
+            for last, d2 in self.neighbours(window[1])[:8]:
+                match = self._best(self._by_tokens.get((first, last)), start, start + 2,
+                                   d1 + d2, role)
+                if match and (best is None or _better(match, best, role)):
+                    best = match
+        return best
 
     def _loose(self, window: tuple[str, ...], start: int, role: str | None) -> NameMatch | None:
         """``("tom", "hanx")``: one token exact as a first or last name, the other spelt
@@ -240,12 +333,25 @@ class NameIndex:
                        if h[2] != top[2] and h[1] >= top[1] - CLOSE_RATIO)
         return NameMatch(self._people[top[2]], start, start + 2, 2, False, others)
 
-    def _lone(self, token: str, start: int, role: str | None) -> NameMatch | None:
-        """One token: a one-word name ("Cher"), a surname ("Carrey": sure when that person
-        dwarfs the namesakes), or a first name ("denzel": only ever a suggestion). A token
-        that is a familiar first name ("leo") or part of a nickname of someone else ("rock",
-        from "the rock") is never a sure surname."""
-        whole = self._best(self._by_tokens.get((token,)), start, start + 1, 0, role)
+    def _lone(self, token: str, start: int, role: str | None,
+              end: int | None = None) -> NameMatch | None:
+        """One word: a one-word name ("Cher"), a surname ("Carrey", "de niro": sure when that
+        person dwarfs the namesakes, else the close ones are ``choices``), or a first name
+        ("denzel": only ever a suggestion). A familiar first name ("leo") or a word of someone
+        else's nickname ("rock", from "the rock") is never a sure surname. The index never
+        changes, so each (word, role) is worked out once."""
+        end = start + 1 if end is None else end
+        key = (token, role)
+        if key not in self._lone_cache:
+            if len(self._lone_cache) >= _CACHE_LIMIT:
+                self._lone_cache.clear()
+            self._lone_cache[key] = self._lone_at_zero(token, role, end - start)
+        found = self._lone_cache[key]
+        return None if found is None else replace(found, start=start, end=end)
+
+    def _lone_at_zero(self, token: str, role: str | None, size: int) -> NameMatch | None:
+        start, end = 0, size
+        whole = self._best(self._by_tokens.get((token,)), start, end, 0, role)
         if whole is not None:
             return whole
         forms = (token, *FIRST_NAME_FORMS.get(token, ()))
@@ -253,35 +359,52 @@ class NameIndex:
                                min_films=10)
         first_name = token in FIRST_NAME_FORMS or len(self._by_first.get(token, ())) > len(
             self._by_last.get(token, ()))
-        surname = None if first_name else self._surname(token, role)
+        surname = self._surname(token, role)
+        if surname is not None and first_name and not (
+                surname[0].notable and token not in FIRST_NAME_FORMS):
+            surname = None  # "tom", "kevin": a first name; "scott": Ridley, known by it
         if surname is not None:
-            person, sure = surname
+            person, sure, choices = surname
             sure = sure and self._aliased.get(token, person.name) == person.name
-            return NameMatch(person, start, start + 1, 1, sure)
+            return NameMatch(person, start, end, 1, sure, choices=choices)
         if first is not None:
-            return NameMatch(first[0], start, start + 1, 1, False)
+            return NameMatch(first[0], start, end, 1, False)
         return None
 
-    def _surname(self, token: str, role: str | None) -> tuple[Person, bool] | None:
-        found = self._dominant(self._by_last.get(token), role)
-        if found is None and len(token) >= 5:
+    def _surname(self, token: str, role: str | None
+                 ) -> tuple[Person, bool, tuple[Person, ...]] | None:
+        found = self._dominant(self._by_last.get(token), role, known_for=True)
+        if found is None and len(token) >= 5 and token not in self._common:
             near = [w for w, _d in self.neighbours(token) if w in self._by_last]
-            if near:
-                found = self._dominant(self._by_last[near[0]], role)
+            if near:  # a misspelt surname: sure only for someone well known ("schwarzeneger")
+                found = self._dominant(self._by_last[near[0]], role, known_for=True)
+                found = (found[0], found[1] and bool(found[0].notable), found[2]) if found else None
         return found
 
-    def _dominant(self, pids: list[int] | None, role: str | None,
-                  min_films: int = 3) -> tuple[Person, bool] | None:
-        """The person of ``pids`` with the most films in ``role``, and whether they dwarf the
-        rest (sure); None when nobody has ``min_films`` or two are equally known."""
-        people = sorted((self._people[p] for p in set(pids or ())),
-                        key=lambda p: -p.films_as(role))
-        if not people or people[0].films_as(role) < min_films:
+    def _dominant(self, pids: list[int] | None, role: str | None, min_films: int = 3,
+                  known_for: bool = False) -> tuple[Person, bool, tuple[Person, ...]] | None:
+        """The best known of ``pids`` (in ``role``; with ``known_for``, in any role when
+        someone is far better known there), whether they dwarf the rest (sure), and the
+        close ones to choose from when they do not; None when nobody is known enough."""
+        people = [self._people[p] for p in set(pids or ())]
+        if not people:
             return None
-        second = people[1].films_as(role) if len(people) > 1 else 0
-        if second * DOMINANCE > people[0].films_as(role):
-            return (people[0], False) if second * 1.5 <= people[0].films_as(role) else None
-        return people[0], True
+        scope = role
+        if known_for and role and not any(role in p.notable for p in people) and any(
+                p.notable for p in people):
+            scope = None  # "kubrick" at the actor question: Stanley, known as a director
+        people.sort(key=lambda p: (-bool(p.notable), -p.fame_as(scope), p.name))
+        top = people[0]
+        if (top.fame_as(scope) < MIN_LONE_FAME) if self._fame_known and known_for else (
+                top.films_as(scope) < min_films):
+            return None
+        ratio = FAME_DOMINANCE if self._fame_known and known_for else DOMINANCE
+        close = tuple(p for p in people[1:3] if p.fame_as(scope) * ratio > top.fame_as(scope))
+        if not close:
+            return top, True, ()
+        if known_for and self._fame_known:
+            return top, False, (top, *close)
+        return (top, False, ()) if close[0].fame_as(scope) * 1.5 <= top.fame_as(scope) else None
 
     def _families(self, tokens: list[str], role: str | None) -> Iterable[NameMatch | None]:
         """"the Coen brothers", "the Farrellys": everyone of that surname in the role."""
@@ -294,15 +417,21 @@ class NameIndex:
             else:
                 continue
             start = i - 1 if i and tokens[i - 1] == "the" else i  # "the Wachowskis" is the family
-            people = [self._people[p] for p in self._by_last.get(surname, ())]
-            for slot in (role, "director", "actor") if role else ("director", "actor"):
+            people = sorted((self._people[p] for p in self._by_last.get(surname, ())),
+                            key=lambda p: -p.fame_as(None))
+            for slot in ("director", "actor"):
                 members = tuple(p for p in people if p.films_as(slot) >= 2)
                 if len(members) >= 2:
                     yield NameMatch(members[0], start, end, 0, True, (), members)
                     break
 
-    def _may_stand_alone(self, token: str) -> bool:
-        return len(token) >= 3 and token not in self._reserved and not token.isdigit()
+    def _may_stand_alone(self, token: str, cued: bool, bare: bool) -> bool:
+        """A word that may be a name by itself: not slang, and an everyday word only as the
+        whole answer (or, if less common, right after "with"/"by")."""
+        if len(token) < 3 or token in self._reserved or token in self._slang or token.isdigit():
+            return False
+        zipf = self._common.get(token, 0.0)
+        return bare or zipf < COMMON_ZIPF or (cued and zipf < CUED_COMMON_ZIPF)
 
     def _best(self, pids: list[int] | None, start: int, end: int, distance: int,
               role: str | None) -> NameMatch | None:
@@ -311,7 +440,7 @@ class NameIndex:
             people = [p for p in people if p.films_as(role)] or people
         if not people:
             return None
-        person = max(people, key=lambda p: (p.films_as(role), p.films_as(None), p.name))
+        person = max(people, key=lambda p: (p.fame_as(role), p.fame_as(None), p.name))
         return NameMatch(person, start, end, distance)
 
     def neighbours(self, token: str) -> list[tuple[str, int]]:
@@ -320,6 +449,10 @@ class NameIndex:
         if cached is not None:
             return cached
         limit = 2 if len(token) >= _LONG_TOKEN_LEN else 1
+        if len(token) > self._longest_word + limit:
+            # No word is within `limit` edits, and the search below grows with len(token) ** 3:
+            # a 2,000-letter "word" cost a turn minutes (a CPU denial of service).
+            return []
         keys = {token} | _deletions(token)
         if limit == 2:
             keys |= {d2 for d1 in _deletions(token) for d2 in _deletions(d1)}
@@ -345,12 +478,21 @@ def _similar_token(said: str, name_token: str) -> bool:
 
 
 def _better(a: NameMatch, b: NameMatch, role: str | None) -> bool:
-    return (a.distance, -a.person.films_as(role)) < (b.distance, -b.person.films_as(role))
+    return (a.distance, -a.person.fame_as(role)) < (b.distance, -b.person.fame_as(role))
 
 
-def _merge_people(actors: Mapping[str, int], directors: Mapping[str, int]) -> list[Person]:
+def _merge_people(actors: Mapping[str, int], directors: Mapping[str, int],
+                  fame: Mapping[str, Mapping[str, float]] | None = None) -> list[Person]:
     names = sorted(set(actors) | set(directors))
-    return [Person(n, int(actors.get(n, 0)), int(directors.get(n, 0))) for n in names]
+    if not fame:
+        return [Person(n, int(actors.get(n, 0)), int(directors.get(n, 0))) for n in names]
+    acted, directed = fame.get("actor") or {}, fame.get("director") or {}
+    notable: dict[str, tuple[str, ...]] = {}
+    for role, table in (("actor", acted), ("director", directed)):
+        for name in sorted(table, key=lambda k: (-table[k], k))[: NOTABLE_RANK[role]]:
+            notable[name] = (*notable.get(name, ()), role)
+    return [Person(n, int(actors.get(n, 0)), int(directors.get(n, 0)), float(acted.get(n, 0)),
+                   float(directed.get(n, 0)), notable.get(n, ())) for n in names]
 
 
 def _deletions(word: str) -> set[str]:

@@ -20,6 +20,8 @@ ALIASES: dict[str, str] = {
     "hitch": "Alfred Hitchcock", "marty scorsese": "Martin Scorsese",
     "jcvd": "Jean-Claude Van Damme", "the muscles from brussels": "Jean-Claude Van Damme",
     "k stew": "Kristen Stewart", "kstew": "Kristen Stewart",
+    "jlaw": "Jennifer Lawrence", "j law": "Jennifer Lawrence", "jgl": "Joseph Gordon-Levitt",
+    "slj": "Samuel L. Jackson", "pta": "Paul Thomas Anderson", "nic cage": "Nicolas Cage",
 }
 """Folded nickname -> catalogue name; a sure match. (A lone first name such as "denzel" is
 not here: ``chatbot.names`` reads it as a suggestion, "Did you mean Denzel Washington?")."""
@@ -46,5 +48,6 @@ FIRST_NAME_FORMS: dict[str, tuple[str, ...]] = {
     "abby": ("abigail",), "becky": ("rebecca",), "maggie": ("margaret",), "meg": ("margaret",),
     "nicky": ("nicole", "nicholas"), "pat": ("patrick", "patricia"), "ted": ("edward", "theodore"),
     "tim": ("timothy",), "walt": ("walter",), "woody": ("woodrow",), "drew": ("andrew",),
+    "nic": ("nicolas", "nicholas"), "arnold": ("arnold",), "benny": ("benjamin", "benedict"),
 }
 """Folded familiar first name -> folded full first names it may stand for."""

@@ -66,6 +66,19 @@ CLARIFY = {
 BYES = ("Bye! Thanks for chatting with me, and enjoy your movie.",
         "Bye! I hope you find something great to watch.",
         "Bye! It was nice talking to you.")
+BYES_NO_FILM = ("Bye! Thanks for chatting with me.", "Bye! Come back any time for a film.",
+                "Bye! It was nice talking to you.")
+RESTARTED = "OK, let's start over."
+ABOUT_BOT = ("I'm Chatbot, a program that suggests films from a catalogue of about 17,000 "
+             "(up to 2014).")
+QUESTIONS_AFTER_EXCLUSION = {
+    "genre": "Is there a genre you would like, then?",
+    "actor": "Is there an actor or actress you would like instead?",
+    "director": "Is there a director you would like instead?",
+    "mpaa": "Which rating would you like, then: G, PG, PG-13, R or NC-17?",
+}
+# When each MPAA rating came into use: a film released earlier was rated after its release.
+RATING_SINCE = {"G": 1968, "PG": 1970, "R": 1968, "PG-13": 1984, "NC-17": 1990}
 ACCEPTED = ("Great, I'm glad you like it! Enjoy {title}.", "Wonderful! Enjoy {title}.")
 NEXT_ONE = ("Let me find something else.", "OK, let me think of another one.",
             "No problem, here is another idea.")
@@ -93,8 +106,36 @@ def pick(options: Sequence[str], rng: random.Random, **fields: Any) -> str:
     return text
 
 
-def did_you_mean(name: str) -> str:
+def did_you_mean(name: str, choices: Sequence[str] = ()) -> str:
+    """``"Did you mean Tom Hanks?"``, or ``"Did you mean Wes Anderson or Paul Thomas
+    Anderson?"`` for several ``choices``."""
+    if len(choices) > 1:
+        return f"Did you mean {', '.join(choices[:-1])} or {choices[-1]}?"
     return f"Did you mean {name}?"
+
+
+def question_after_exclusion(slot: str) -> str:
+    """The question for ``slot`` once something was excluded there ("no horror")."""
+    return QUESTIONS_AFTER_EXCLUSION[slot]
+
+
+def unknown_person(name: str) -> str:
+    return f"Sorry, I don't know anyone called {name} in my catalogue."
+
+
+def unknown_title(title: str) -> str:
+    return f"Sorry, I don't know a film called \"{title}\"."
+
+
+def rating_text(movie: Mapping[str, Any]) -> str:
+    """``"rated R"``, or ``"rated PG-13 (a rating given after its release)"`` for a film
+    released before that rating existed (PG-13: 1984); "" without a rating."""
+    mpaa, year = movie.get("mpaa"), movie.get("year")
+    if not mpaa:
+        return ""
+    since = RATING_SINCE.get(str(mpaa))
+    later = isinstance(year, int) and since is not None and year < since
+    return f"rated {mpaa} (a rating given after its release)" if later else f"rated {mpaa}"
 
 
 def describe(movie: Mapping[str, Any], asked: Mapping[str, Sequence[str]] | None = None) -> list[str]:
@@ -145,11 +186,12 @@ def _facts_sentence(movie: Mapping[str, Any], asked: Sequence[str]) -> str:
     sentences = []
     if runtime:
         sentences.append(f"This film is {int(runtime)} minutes long.")
+    rated = rating_text(movie)
     if genres:
         kind = f"{indefinite_article(genres[0])} {join_words(genres)} movie"
-        sentences.append(f"It is {kind}, and is rated {mpaa}." if mpaa else f"It is {kind}.")
+        sentences.append(f"It is {kind}, and is {rated}." if mpaa else f"It is {kind}.")
     elif mpaa:
-        sentences.append(f"It is rated {mpaa}.")
+        sentences.append(f"It is {rated}.")
     return " ".join(sentences)
 
 
@@ -207,11 +249,16 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
     if slot == "runtime":
         span = describe_minutes(*wish["range"])
         return f"nothing {span}" if excluded else f"films {span}"
-    values = " or ".join(str(v) for v in wish["values"])
+    values = _or_list([str(v) for v in wish["values"]])
     if excluded:
         return {"genre": f"no {values}", "actor": f"nothing with {values}",
                 "director": f"nothing directed by {values}"}.get(slot, f"nothing rated {values}")
     return f"{SLOT_LABELS.get(slot, 'the ' + slot)} {values}"
+
+
+def _or_list(values: Sequence[str]) -> str:
+    """``["G", "PG", "PG-13"]`` -> ``"G, PG or PG-13"``."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
 
 
 def _values_text(wishes: Sequence[Mapping[str, Any]]) -> str:
@@ -249,15 +296,33 @@ def like_title(movie: Mapping[str, Any]) -> str:
 
 
 def answer(topics: Sequence[str], movie: Mapping[str, Any],
-           asked: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+           asked: Mapping[str, Sequence[str]] | None = None, *,
+           people: Sequence[Mapping[str, Any]] = (), genres: Sequence[str] = (),
+           shown: Sequence[Mapping[str, Any]] = ()) -> list[str]:
     """Sentences answering questions about ``movie`` (a ``Movie.to_dict()``), from what the
     catalogue holds and saying so where it holds nothing. Topics: ``cast``, ``director``,
-    ``plot``, ``runtime``, ``year``, ``mpaa``, ``genre``, ``quality``.
+    ``plot``, ``runtime``, ``year``, ``mpaa``, ``genre``, ``quality``; ``person`` (is each of
+    ``people`` in it, or did they direct it), ``genre_check`` (is it of ``genres``),
+    ``history`` (the films ``shown`` before it), ``other`` (what the catalogue cannot tell).
 
     Example: ``answer(["runtime"], heat)`` -> ``['Heat is 170 minutes long.']``.
     """
     asked = asked or {}
     title = str(movie.get("title") or "It")
+    special = {
+        "person": lambda: [_person_answer(title, movie, p) for p in people],
+        "genre_check": lambda: [_genre_check(title, movie, genres)],
+        "history": lambda: [_history(title, shown)],
+        "other": lambda: [f"I can't tell that from my catalogue: it has the cast, director, "
+                          f"year, length, rating and genres of {title}, and what critics "
+                          "thought of it"],
+    }
+    found = [end_sentence(text) for t in topics if t in special for text in special[t]()]
+    return found + _fact_answers([t for t in topics if t not in special], title, movie, asked)
+
+
+def _fact_answers(topics: Sequence[str], title: str, movie: Mapping[str, Any],
+                  asked: Mapping[str, Sequence[str]]) -> list[str]:
     writers = {
         "cast": lambda: _cast_answer(title, movie, asked.get("actor") or ()),
         "director": lambda: _director_answer(title, movie),
@@ -266,12 +331,43 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
                             if movie.get("runtime_min") else f"I don't know how long {title} is"),
         "year": lambda: (f"{title} came out in {movie['year']}" if movie.get("year")
                          else f"I don't know when {title} came out"),
-        "mpaa": lambda: (f"{title} is rated {movie['mpaa']}" if movie.get("mpaa")
+        "mpaa": lambda: (f"{title} is {rating_text(movie)}" if movie.get("mpaa")
                          else f"{title} has no MPAA rating in my catalogue"),
         "genre": lambda: _kind_sentence(title, movie, asked.get("genre") or ()),
-        "quality": lambda: _quality_answer(movie),
+        "quality": lambda: _quality_answer(title, movie),
     }
     return [end_sentence(writers[t]()) for t in topics if t in writers]
+
+
+def _person_answer(title: str, movie: Mapping[str, Any], person: Mapping[str, Any]) -> str:
+    """Whether ``person`` is in the film (or directed it): "Yes, Bruce Willis is in ..."."""
+    name = str(person.get("name"))
+    cast, directors = list(movie.get("cast") or ()), list(movie.get("directors") or ())
+    if person.get("cue") == "director" or (name in directors and name not in cast):
+        if name in directors:
+            return f"Yes, {title} was directed by {name}"
+        return f"No, {title} was directed by {join_words(directors) or 'someone else'}"
+    if name in cast:
+        return f"Yes, {name} is in {title}"
+    others = _cast(movie, (), 3)
+    return f"No, {name} is not in {title}" + (f"; it is with {join_words(others)}" if others else "")
+
+
+def _genre_check(title: str, movie: Mapping[str, Any], genres: Sequence[str]) -> str:
+    have = [g for g in genres if g in (movie.get("genres") or ())]
+    kind = _kind_sentence("it", movie, genres)
+    if have:
+        return f"Yes, {kind}" if kind else f"Yes, {title} is {join_words(have)}"
+    missing = " or ".join(genres)
+    return f"My catalogue doesn't list {title} as {missing}" + (f"; {kind}" if kind else "")
+
+
+def _history(title: str, shown: Sequence[Mapping[str, Any]]) -> str:
+    if not shown:
+        return f"{title} is the first film I've suggested"
+    named = [f"{m.get('title')} ({m.get('year')})" if m.get("year") else str(m.get("title"))
+             for m in shown]
+    return f"Before {title} I suggested {join_words(named)}"
 
 
 def _cast_answer(title: str, movie: Mapping[str, Any], actors: Sequence[str]) -> str:
@@ -299,13 +395,13 @@ def _kind_sentence(subject: str, movie: Mapping[str, Any], asked: Sequence[str])
     return f"{subject} is {indefinite_article(genres[0])} {join_words(genres)} movie"
 
 
-def _quality_answer(movie: Mapping[str, Any]) -> str:
+def _quality_answer(title: str, movie: Mapping[str, Any]) -> str:
     """Only what the catalogue holds: the critics' figures and MovieLens users' ratings."""
     meter, reviews = movie.get("critics_meter"), movie.get("critics_reviews")
     sentences = []
     if meter is not None and reviews:
-        verdict = ("Critics liked it" if meter >= 75 else "Critics were mixed" if meter >= 50
-                   else "Critics mostly disliked it")
+        verdict = (f"Critics liked {title}" if meter >= 75 else f"Critics were mixed on {title}"
+                   if meter >= 50 else f"Critics mostly disliked {title}")
         average = movie.get("critics_rating")
         mean = f", with an average score of {average:g}/10" if average else ""
         sentences.append(f"{verdict}: {meter}% of {reviews} reviews were positive{mean}.")

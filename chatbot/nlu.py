@@ -1,4 +1,4 @@
-"""Local language understanding: intents, entities and constraints of one utterance. Pure.
+"""Local language understanding: intents, acts, entities and constraints of one utterance. Pure.
 
 ``Understander(vocabulary)(text, expect)`` returns a JSON-able dict, e.g. for
 ``"a 90s comedy that isn't with Jim Carey"``::
@@ -9,8 +9,17 @@
      "people": [{"name": "Jim Carrey", "roles": ["actor"], "cue": "actor", "typos": 1,
                  "negated": True, "sure": True, "alternatives": [], "group": 0}],
      "genres": ["comedy"], "negated_genres": [], "mpaa": None,    # the same, older keys
-     "title": None, "question": [], "correction": False, "addition": False,
-     "rest": "a that", "empty": False}
+     "title": None, "titles": [], "question": [], "asked_title": None, "correction": False,
+     "addition": False, "watching": None, "verdict": None, "request": False,
+     "about_bot": False, "notes": [], "unknown_person": None, "comparative": None,
+     "words": [...], "rest": "a that", "empty": False}
+
+**Acts** (``chatbot.acts``) say what the utterance does, so the policy can read it before its
+words: ``question`` (topics asked about a film; ``asked_title`` when it names another film),
+``watching`` (an answer about having watched it: "yes", "no", "partly"), ``verdict``
+("liked"/"disliked"), ``request`` (asks for a film: "something", "maybe a", "one with").
+``notes`` are honest words for wishes the catalogue can only approximate ("superhero": action
+films), ``unknown_person`` a name-like answer matching nobody.
 
 **Constraints** are ``chatbot.constraints`` dicts (genre, MPAA rating; release years and
 runtime minutes as integer, inclusive ranges, None for an open end: "something short" is
@@ -26,6 +35,10 @@ drama and lists comedy under ``retracted``; an exclusion of a value the same utt
 ("horror, but not a slasher": both read as horror) is dropped. How the utterance's wishes
 combine with the earlier ones is the policy's to decide (``chatbot.policy``).
 
+Ratings take bounds and ages (``chatbot.ratings``: "nothing above PG-13" is G, PG or PG-13);
+release years take relative phrases ("the last decade", counted back from the catalogue's last
+year) and lists ("the 70s or 80s" is one range; "the 60s or 80s" a range less the gap).
+
 ``expect`` is the slot just asked about ("genre", "actor", "director", "mpaa" or None); it
 allows readings that would be too loose elsewhere (a lone surname, a lone "R", a typo in a
 genre word). Weak genre words ("love", "kids") count only where they name a kind of film
@@ -34,7 +47,6 @@ genre word). Weak genre words ("love", "kids") count only where they name a kind
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -42,72 +54,87 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's public names too)
+    INTENTS,
+    asks_for,
+    intent_of,
+    is_about_bot,
+    is_question,
+    is_request,
+    question_topics,
+    refers_to_film,
+    verdict,
+    watching,
+)
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
     BOUNDARY,
-    approves,
     clause_tokens,
+    comparative,
     correction_at,
     is_addition,
     joined_by_or,
     negation_mask,
-    question_topics,
     runtime_ranges,
     year_ranges,
 )
 from chatbot.lexicon import (
+    APPROXIMATION_SYNONYMS,
+    APPROXIMATIONS,
+    EMOJI_WORDS,
     GENRE_SYNONYMS,
     INTENT_PHRASES,
-    MPAA_PATTERNS,
+    SLANG,
     WEAK_GENRE_SYNONYMS,
 )
 from chatbot.names import STOPWORDS, NameIndex
-from chatbot.text import clean_input, fold, fold_utterance
+from chatbot.ratings import rating_hits
+from chatbot.spans import (
+    anaphora,
+    legacy_keys,
+    replaced_first,
+    self_corrected,
+    swap_span,
+    swapped,
+)
+from chatbot.spans import constraints as spans_to_constraints
+from chatbot.text import clean_input, english_words, fold, fold_utterance, spell_out
+from chatbot.titles import TitleIndex
 
-INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "another", "unknown")
 PERSON_SLOTS = ("actor", "director")
+NAME_LIKE_ZIPF = 4.0  # a word rarer than this (wordfreq zipf) may be part of an unknown name
+RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
 
 _WEAK_BEFORE = frozenset("for about with some a an in more something anything bit little "
                          "really very".split())
 _WEAK_AFTER = frozenset("movie movies film films flick flicks friendly story stories stuff "
                         "themed one ones show shows".split())
+_VERB_BEFORE = frozenset("i we you they really just so do totally absolutely also both "
+                         "all".split())  # "I love movies": a verb, not a kind of film
 _DETERMINERS = frozenset("the my our your his her their little young".split())
 _ROMCOM = frozenset({("romcom",), ("rom", "com")})
 _CUES = {
     "director": frozenset("by director directed from filmmaker".split()),
     "actor": frozenset("with starring stars star featuring actor actress".split()),
 }
-_CUES_AFTER = {"director": frozenset("directed directs directing director".split()),
+_CUES_AFTER = {"director": frozenset("directed directs directing director make made".split()),
                "actor": frozenset("starring stars acts acting plays actor actress lead".split())}
 _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in"
                          .split())
+_VOWELS = frozenset("aeiouy")
 _FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 _CUE_WORDS = frozenset("with by starring featuring from".split())
-
-_LONE_MPAA = {"r": "R", "g": "G"}
-_TITLE_CUE = re.compile(
-    r"(?:\b(?:something|anything|one|ones|movies?|films?|stuff|similar|others?)\s+like"
-    r"|^\s*(?:just\s+)?like|\bsimilar\s+to|\bin the (?:style|vein) of|\breminds? me of"
-    r"|\balong the lines of|\bsame (?:vibe|feel|style) as|\bthe likes of)\s+(?P<title>.+)",
-    re.IGNORECASE,
-)
-# "I really liked The Shawshank Redemption": a title only if the catalogue has it
-_LIKED_TITLE = re.compile(r"\b(?:liked|loved|enjoyed|adored|fan of|watched)\s+(?P<title>.+)",
-                          re.IGNORECASE)
-_TITLE_END = re.compile(
-    r"\s*(?:[,;!?]|\.(?:\s|$))|\s(?:but|with|starring|by|from the|rated|that|which|only|"
-    r"because|please|though|except|and (?:something|maybe|also|with))\b", re.IGNORECASE)
-_TITLE_TAIL = re.compile(r"[\s.!?,;:]*(?:please|thanks|thank you)?[\s.!?,;:]*$", re.IGNORECASE)
-MAX_TITLE_WORDS = 12
+_LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
 
 
 class Understander:
-    """Intent, entity and constraint extraction over one catalogue's vocabulary.
+    """Intent, act, entity and constraint extraction over one catalogue's vocabulary.
 
     ``vocabulary`` is ``{"genres": [...], "actors": {name: films}, "directors": {name: films},
-    "mpaa": [...], "titles": [...], "years": [first, last]}`` as ``Db.vocabulary()`` returns
-    it (titles and years optional). Example::
+    "mpaa": [...], "titles": [...], "years": [first, last], "fame": {"actor": {name: votes},
+    "director": {...}}}`` as ``Db.vocabulary()`` returns it (titles, years and fame optional).
+    Example::
 
         nlu = Understander(db.vocabulary())
         nlu("something like The Matrix", "genre")["title"]   # 'The Matrix'
@@ -126,45 +153,139 @@ class Understander:
         self._weak = {(fold(k),): v for k, v in weak.items()}
         self._fuzzy_genre_words = {k: v for k, v in strong.items() if " " not in k and len(k) >= 5}
         self._mpaa = set(vocabulary.get("mpaa", ())) or {"G", "PG", "PG-13", "R", "NC-17"}
-        self._titles = {_title_key(t): t for t in vocabulary.get("titles", ()) if _title_key(t)}
-        self._known_titles = frozenset(self._titles.values())
+        self._titles = TitleIndex(vocabulary.get("titles", ()))
         self._last_year = (vocabulary.get("years") or [None, None])[1]
+        self._common = english_words()
+        self._approximations = {tuple(k.split()): v for k, v in APPROXIMATION_SYNONYMS.items()}
         reserved = set(strong) | set(WEAK_GENRE_SYNONYMS) | _phrase_words(INTENT_PHRASES)
         self._names = NameIndex(
             _counts(vocabulary.get("actors", {})),
             _counts(vocabulary.get("directors", {})),
-            reserved=reserved,
+            reserved=reserved, fame=vocabulary.get("fame"), common=self._common, slang=SLANG,
         )
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned, _ = clean_input(text)
-        title, rest_text = self._split_title(cleaned)
+        cleaned = spell_out(clean_input(text)[0], EMOJI_WORDS)
+        titles, rest_text, title_cue = self._split_titles(cleaned)
         tokens = clause_tokens(rest_text)
+        whole = clause_tokens(cleaned) if titles else tokens
         negated = negation_mask(tokens)
         used: set[int] = set()
-        hits = self._ratings(tokens, expect, negated, used)
-        hits += [(s, e, year_constraint(a, b)) for s, e, a, b in self._years(tokens, used)]
+        notes: list[str] = []
+        hits = self._approximate(tokens, negated, used, notes)
+        hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
+                 rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
+        hits += self._years(tokens, used)
         hits += [(s, e, minutes(a, b)) for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         corrected_at = correction_at(tokens)
-        people = self._people(tokens, expect, used, negated, corrected_at)
+        cut = None if replaced_first(tokens, corrected_at) else corrected_at
+        asking = is_question(whole, cleaned) and refers_to_film(whole, cleaned)
+        people = self._people(tokens, expect, used, negated, cut, asking)
         hits += self._genres(tokens, expect, used)
-        hits, retracted = _self_corrected(sorted(hits, key=lambda h: h[0]), corrected_at)
-        constraints = _constraints(hits, tokens, negated)
+        hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cut)
+        hits, swapped_out = swapped(hits, tokens)
+        constraints = spans_to_constraints(hits, tokens, negated)
+        asked = None if title_cue else self._asked_title(cleaned, whole)
+        judged = verdict(tokens)
+        question = question_topics(whole, cleaned) or (
+            question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else [])
         return {
-            "intent": intent_of(tokens),
-            "constraints": constraints,
-            "people": people,
-            **_legacy_keys(constraints),
-            "title": title,
-            "question": question_topics(tokens, cleaned),
-            "approval": approves(tokens),
-            "correction": corrected_at is not None,
-            "retracted": retracted,
-            "addition": is_addition(tokens),
-            "rest": _rest(rest_text, {tokens[i] for i in used}),
+            "intent": intent_of(tokens), "constraints": constraints, "people": people,
+            **legacy_keys(constraints),
+            "title": titles[0] if titles else None, "titles": titles,
+            "question": question, "interrogative": is_question(whole, cleaned),
+            "about_film": refers_to_film(whole, cleaned) and not is_request(whole),
+            "asked_title": asked[0] if asked else None,
+            "approval": judged == "liked", "verdict": judged,
+            "watching": watching(tokens), "request": asks_for(tokens),
+            "about_bot": is_about_bot(tokens),
+            "correction": corrected_at is not None or swap_span(tokens) is not None,
+            "retracted": retracted + swapped_out,
+            "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints),
+            "unknown_person": self._unknown_person(tokens, used, expect, people),
+            "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
+            "rest": _rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
             "empty": not cleaned,
         }
+
+    def _split_titles(self, text: str) -> tuple[list[str], str, bool]:
+        """Titles named after "like"/"similar to" (or "I loved <title>"), and the rest."""
+        titles, rest, cue = self._titles.split(text)
+        titles = [t for t in titles if fold(t) not in STOPWORDS and (
+            cue or tuple(fold(t).split()) not in self._strong)]
+        return (titles, rest, cue) if titles else ([], text, False)
+
+    def _asked_title(self, raw: str, tokens: list[str]) -> tuple[str, str] | None:
+        """The catalogue film a question names ("is Titanic any good?") and how it was said, if
+        any: a title with a word that is no everyday word, or capitalised mid-sentence."""
+        if not is_question(tokens, raw):
+            return None
+        words = raw.replace("?", " ").split()
+        for size in range(min(len(words), 8), 0, -1):
+            for start in range(len(words) - size + 1):
+                said = " ".join(words[start : start + size]).strip(",.!;:'\"")
+                key = fold(said)
+                title = self._titles.exact(said)
+                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or (
+                        key.split()[0] in ("a", "an") and fold(title).split()[0] != key.split()[0]):
+                    continue  # "does it have a happy ending" names no film
+                rare = any(self._common.get(w, 0.0) < RARE_TITLE_ZIPF for w in key.split()
+                           if w not in STOPWORDS)
+                capitalised = any(w[:1].isupper() for w in said.split()[1 if not start else 0 :])
+                if rare or capitalised:  # "is titanic any good?", not "did you show me first?"
+                    return title, said
+        return None
+
+    def _approximate(self, tokens: list[str], negated: list[bool], used: set[int],
+                     notes: list[str]) -> list[tuple]:
+        """Wishes the catalogue can only approximate ("superhero", "not too violent"), with
+        the note saying so; polarity final."""
+        hits: list[tuple] = []
+        for start in range(len(tokens)):
+            for size in (3, 2, 1):
+                key = self._approximations.get(tuple(tokens[start : start + size]))
+                if key is None or used.intersection(range(start, start + size)):
+                    continue
+                entry = APPROXIMATIONS[key]
+                found = entry.get("negated") if negated[start] else entry.get("constraints")
+                if found:
+                    used.update(range(start, start + size))
+                    hits += [(start, start + size, dict(c, _fixed=True)) for c in found]
+                    if entry["note"] not in notes:
+                        notes.append(entry["note"])
+                break
+        return hits
+
+    def _recent_note(self, constraints: list[dict]) -> list[str]:
+        """Saying so when a wish reaches to "now": the catalogue ends at its last year."""
+        last = self._last_year
+        recent = [c for c in constraints if c["slot"] == "year" and not c["exclude"]
+                  and c["range"][1] is None and last and (c["range"][0] or 0) >= last - 15]
+        return [f"My catalogue only goes up to {last}."] if recent else []
+
+    def _unknown_person(self, tokens: list[str], used: set[int], expect: str | None,
+                        people: list[dict]) -> str | None:
+        """A name-like answer that names nobody ("Johnathan Krumplestein"): one to three
+        words with vowels, none an everyday word, asked for a person or after "with" / "by"."""
+        if people:
+            return None
+        cue = next((i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS), None)
+        if expect not in PERSON_SLOTS and cue is None:
+            return None
+        start = cue if cue is not None else 0
+        words = []
+        for i in range(start, len(tokens)):
+            token = tokens[i]
+            if token == BOUNDARY or i in used:
+                break
+            if token in STOPWORDS or token in SLANG or token in _INTENT_WORDS:
+                continue
+            words.append(token)
+        plausible = 1 <= len(words) <= 3 and all(
+            w.isalpha() and len(w) >= 2 and set(w) & _VOWELS and
+            self._common.get(w, 0) < NAME_LIKE_ZIPF for w in words)
+        return " ".join(w.capitalize() for w in words) if plausible else None
 
     def _genres(self, tokens: list[str], expect: str | None, used: set[int]) -> list[tuple]:
         free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
@@ -172,8 +293,8 @@ class Understander:
         found = _phrase_hits(free, stems, self._strong)
         found += [h for h in _phrase_hits(free, free, self._weak) if _weak_fits(tokens, h[0])
                   and not any(h[0] < s + n and s < h[0] + h[1] for s, n, _g in found)]
-        if not found and expect == "genre":
-            found = self._fuzzy_genres(free)
+        taken = {i for s, n, _g in found for i in range(s, s + n)}
+        found += self._fuzzy_genres(free, taken, expect == "genre")
         hits = []
         for start, size, genre in sorted(found):
             used.update(range(start, start + size))
@@ -183,10 +304,17 @@ class Understander:
                              {"slot": "genre", "values": ["romance"], "exclude": False}))
         return hits
 
-    def _fuzzy_genres(self, tokens: list[str]) -> list[tuple[int, int, str]]:
+    def _fuzzy_genres(self, tokens: list[str], taken: set[int], asked: bool
+                      ) -> list[tuple[int, int, str]]:
+        """Misspelt genre words ("comdy"): where a genre was asked for, or beside a genre or
+        film word ("romantic comdy", "a thriler movie"); never an everyday word."""
         found = []
         for i, token in enumerate(tokens):
-            if len(token) < 5 or token in STOPWORDS:
+            if len(token) < 5 or token in STOPWORDS or i in taken or token in self._common:
+                continue
+            beside = {i - 1, i + 1} & taken or {tokens[j] for j in (i - 1, i + 1)
+                                                if 0 <= j < len(tokens)} & _FILM_WORDS
+            if not (asked or beside):
                 continue
             limit = 2 if len(token) >= 8 else 1
             best = process.extractOne(token, self._fuzzy_genre_words.keys(), scorer=OSA.distance,
@@ -196,38 +324,39 @@ class Understander:
         return found
 
     def _people(self, tokens: list[str], expect: str | None, used: set[int],
-                negated: list[bool], corrected_at: int | None = None) -> list[dict]:
+                negated: list[bool], corrected_at: int | None = None,
+                asking: bool = False) -> list[dict]:
         """People named, with cue, polarity and "or" group; "Brad Pitt, no wait, Edward
-        Norton" keeps only the name after the correction cue."""
+        Norton" keeps only the name after the correction cue; "directed by Spielberg or
+        Lucas" gives Lucas the cue of the list; "he shouldn't be in it" excludes the last
+        one named as an actor."""
         role = expect if expect in PERSON_SLOTS else None
         free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
         cued = {i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS}
         cued |= {i for i in range(1, len(tokens) - 1) if self._film_of(tokens, i, i + 1)}
+        if asking:  # "did Spielberg make it?": a lone surname in a question about the film
+            cued |= set(range(len(tokens)))
         people: list[dict] = []
-        previous_end = -1
+        previous: tuple[int, str | None] = (-1, None)
         matches = self._names.find(free, role=role, cued=cued)
         if corrected_at is not None and any(m.start > corrected_at for m in matches):
             matches = [m for m in matches if m.start > corrected_at]
+        swap = swap_span(tokens)  # "switch Tom Cruise for Tom Hanks": Cruise is retracted
+        if swap and any(m.start > swap[1] for m in matches):
+            negated = [n or swap[0] < i < swap[1] for i, n in enumerate(negated)]
         for match in matches:
             used.update(range(match.start, match.end))
             group = len(people)
-            if people and joined_by_or(tokens, previous_end, match.start):
+            listed = people and set(tokens[previous[0] : match.start]) <= _LIST_JOINS | {"the"}
+            if people and joined_by_or(tokens, previous[0], match.start):
                 group = people[-1]["group"]
-            previous_end = match.end
+            cue = _cue(tokens, match.start, match.end) or (
+                "film_of" if self._film_of(tokens, match.start, match.end) else None) or (
+                previous[1] if listed else None)
+            previous = (match.end, cue)
             for person in match.family or (match.person,):
-                people.append({
-                    "name": person.name,
-                    "roles": person.roles,
-                    "films": {"actor": person.actor_films, "director": person.director_films},
-                    "cue": _cue(tokens, match.start, match.end) or (
-                        "film_of" if self._film_of(tokens, match.start, match.end) else None),
-                    "typos": match.distance,
-                    "negated": negated[match.start],
-                    "sure": match.sure,
-                    "alternatives": list(match.alternatives),
-                    "group": group,
-                })
-        return people
+                people.append(_person(person, match, cue, negated[match.start], group))
+        return people + anaphora(tokens, people)
 
     def _film_of(self, tokens: list[str], start: int, end: int) -> bool:
         """"a Tarantino film", "an old Hitchcock thriller": a name between an article (and
@@ -236,29 +365,15 @@ class Understander:
         film = after in _FILM_WORDS or (after,) in self._strong or (_stem(after),) in self._strong
         return film and bool({"a", "an"} & set(tokens[max(0, start - 2) : start]))
 
-    def _ratings(self, tokens: list[str], expect: str | None, negated: list[bool],
-                 used: set[int]) -> list[tuple]:
-        text = " ".join(tokens)
-        hits = []
-        for pattern, rating in MPAA_PATTERNS:
-            for hit in pattern.finditer(text):
-                span = _token_span(text, hit.start(), hit.end())
-                if rating in self._mpaa and not used.intersection(span):
-                    used.update(span)
-                    hits.append((span.start, span.stop,
-                                 {"slot": "mpaa", "values": [rating], "exclude": False}))
-        rated = {i for h in hits for i in range(h[0], h[1])}
-        for i, token in enumerate(tokens):
-            lone = _LONE_MPAA.get(token)
-            beside = bool(rated & {i - 2, i + 2}) and bool({"or", "and"} & {
-                tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens)})  # "PG-13 or R"
-            if lone in self._mpaa and i not in used and (expect == "mpaa" or negated[i] or beside):
-                used.add(i)
-                hits.append((i, i + 1, {"slot": "mpaa", "values": [lone], "exclude": False}))
-        return hits
-
     def _years(self, tokens: list[str], used: set[int]) -> list[tuple]:
-        return self._spans(year_ranges(tokens, self._last_year), used)
+        hits = []
+        for s, e, first, last in self._spans(year_ranges(tokens, self._last_year), used):
+            wish = year_constraint(first, last)
+            relative = comparative(tokens[s:e])  # "something older": than the film shown
+            if relative and tokens[s] in ("older", "newer", "earlier", "later"):
+                wish["relative"] = relative
+            hits.append((s, e, wish))
+        return hits
 
     @staticmethod
     def _spans(found: list[tuple], used: set[int]) -> list[tuple]:
@@ -268,88 +383,31 @@ class Understander:
             used.update(range(hit[0], hit[1]))
         return free
 
-    def _split_title(self, text: str) -> tuple[str | None, str]:
-        """``"like Alien but funnier"`` -> ``("Alien", ", but funnier")``: the film named after
-        a "like"/"similar to" cue, and the rest of the text (for the other entities)."""
-        match = _TITLE_CUE.search(text)
-        if not match:
-            return self._liked_title(text)
-        title, after = self._title_at(match["title"])
-        if title not in self._known_titles:
-            title = _TITLE_TAIL.sub("", title).strip(" \"'“”‘’")
-        if not title or fold(title) in STOPWORDS:
-            return None, text
-        return title[:200], f"{text[: match.start('title')]} , {after}"
 
-    def _liked_title(self, text: str) -> tuple[str | None, str]:
-        """"I loved Alien": a catalogue title, capitalised or of two words or more, after a
-        verb of liking; anything else ("I loved it", "I liked comedy") is no title."""
-        match = _LIKED_TITLE.search(text)
-        if not match:
-            return None, text
-        title, after = self._title_at(match["title"])
-        said = match["title"][: len(title)]
-        plausible = title in self._known_titles and (said[:1].isupper() or " " in title) and \
-            fold(title) not in STOPWORDS and tuple(fold(title).split()) not in self._strong
-        if not plausible:
-            return None, text
-        return title, f"{text[: match.start('title')]} , {after}"
-
-    def _title_at(self, text: str) -> tuple[str, str]:
-        """The longest run of words opening ``text`` that is a known title, else the words up
-        to the end of the clause; and what follows."""
-        words = text.split()
-        for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
-            known = self._titles.get(_title_key(" ".join(words[:size])))
-            if known:
-                return known, " ".join(words[size:])
-        end = _TITLE_END.search(text)
-        return (text[: end.start()], text[end.start() :]) if end else (text, "")
+def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int) -> dict:
+    return {
+        "name": person.name,
+        "roles": person.roles,
+        "films": {"actor": person.actor_films, "director": person.director_films},
+        "fame": {"actor": person.fame_as("actor"), "director": person.fame_as("director")},
+        "cue": cue,
+        "typos": match.distance,
+        "negated": negated,
+        "sure": match.sure,
+        "alternatives": list(match.alternatives),
+        "choices": [p.name for p in match.choices],
+        "notable": list(person.notable),
+        "group": group,
+    }
 
 
-def intent_of(tokens: list[str]) -> str:
-    """The dialog act of folded ``tokens``: one of ``INTENTS``.
-
-    Example: ``intent_of("no i have not".split())`` -> ``'no'``.
-    """
-    text = f" {' '.join(tokens)} "
-    if not tokens:
-        return "unknown"
-    if _contains(text, INTENT_PHRASES["bye"]):
-        return "bye"
-    if _contains(text, INTENT_PHRASES["no_preference_phrase"]):
-        return "no_preference"
-    if _contains(text, INTENT_PHRASES["yes_override"]):
-        return "yes"
-    another = _first(tokens, INTENT_PHRASES["another"])
-    if another is not None:
-        negated = {"not", "never"} & set(tokens[max(0, another[0] - 3) : another[0]])
-        return "no" if negated else "another"
-    yes, no = _first(tokens, INTENT_PHRASES["yes"]), _first(tokens, INTENT_PHRASES["no"])
-    if yes or no:
-        return "yes" if no is None or (yes is not None and yes < no) else "no"
-    if _first(tokens, INTENT_PHRASES["no_preference"]):
-        return "no_preference"
-    if _first(tokens, INTENT_PHRASES["greeting"]):
-        return "greeting"
-    return "unknown"
+def _as_it(text: str, asked: tuple[str, str]) -> str:
+    """"what is Casablanca rated?" -> "what is it rated?": the question's topic phrases."""
+    return text.replace(asked[1], "it", 1)
 
 
-def _contains(padded_text: str, phrases: Iterable[str]) -> bool:
-    return any(f" {p} " in padded_text for p in phrases)
-
-
-def _first(tokens: list[str], phrases: Iterable[str]) -> tuple[int, int] | None:
-    """``(position, -length)`` of the earliest (then longest) phrase found in ``tokens``."""
-    best = None
-    for phrase in phrases:
-        words = phrase.split()
-        for i in range(len(tokens) - len(words) + 1):
-            if tokens[i : i + len(words)] == words:
-                key = (i, -len(words))
-                best = key if best is None or key < best else best
-                break
-    return best
+_PRONOUN_TITLES = frozenset("it her him them us me you she he this that they one up".split()) | {
+    "the one", "this one", "that one", "the movie", "the film", "the end", "the other one"}
 
 
 def _phrase_hits(
@@ -378,53 +436,11 @@ def _weak_fits(tokens: Sequence[str], i: int) -> bool:
     while j >= 0 and tokens[j] in _DETERMINERS:
         j -= 1
     after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if i and tokens[i - 1] in _VERB_BEFORE:  # "I love movies where ...": a verb
+        return False
+    if "as" in tokens[max(0, i - 2) : i]:  # "I saw it as a kid": a time of life
+        return False
     return (j >= 0 and tokens[j] in _WEAK_BEFORE) or after in _WEAK_AFTER
-
-
-def _self_corrected(hits: list[tuple[int, int, dict]], corrected_at: int | None
-                    ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
-    """"a comedy, wait no, a drama": a slot named on both sides of a correction cue keeps
-    what follows it; what precedes it is retracted."""
-    if corrected_at is None:
-        return hits, []
-    later = {h[2]["slot"] for h in hits if h[0] > corrected_at}
-    retracted = [h[2] for h in hits if h[0] < corrected_at and h[2]["slot"] in later]
-    return [h for h in hits if h[0] > corrected_at or h[2]["slot"] not in later], retracted
-
-
-def _constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
-                 negated: list[bool]) -> list[dict]:
-    """One constraint per entity, exclusions marked; entities joined by "or" share one. An
-    exclusion of a value also asked for ("horror, but not a slasher": both read as horror)
-    is a finer wish than the catalogue can tell, so it is dropped."""
-    constraints: list[dict] = []
-    previous: tuple[int, dict] | None = None
-    for start, end, constraint in hits:
-        constraint = dict(constraint, exclude=negated[start])
-        if (previous is not None and "range" not in constraint
-                and previous[1]["slot"] == constraint["slot"]
-                and previous[1]["exclude"] == constraint["exclude"]
-                and joined_by_or(tokens, previous[0], start)):
-            previous[1]["values"] += [v for v in constraint["values"]
-                                      if v not in previous[1]["values"]]
-        elif not any(c == constraint for c in constraints):
-            constraints.append(constraint)
-        previous = (end, constraints[-1])
-    asked = {(c["slot"], v) for c in constraints if not c["exclude"] for v in c.get("values", ())}
-    return [c for c in constraints if not (c["exclude"] and "range" not in c
-                                           and {(c["slot"], v) for v in c["values"]} <= asked)]
-
-
-def _legacy_keys(constraints: list[dict]) -> dict[str, Any]:
-    """``genres`` / ``negated_genres`` / ``mpaa`` as before constraints existed."""
-    def values(slot: str, excluded: bool) -> list[str]:
-        return [v for c in constraints if c["slot"] == slot and c["exclude"] == excluded
-                for v in c["values"]]
-
-    ratings = values("mpaa", False)
-    return {"genres": list(dict.fromkeys(values("genre", False))),
-            "negated_genres": list(dict.fromkeys(values("genre", True))),
-            "mpaa": ratings[0] if ratings else None}
 
 
 @lru_cache(maxsize=8192)
@@ -444,13 +460,6 @@ def _stem_phrase(phrase: str) -> tuple[str, ...]:
     return tuple(_stem(w) for w in fold(phrase).split())
 
 
-def _title_key(title: str) -> str:
-    words = fold(title).split()
-    if len(words) > 1 and words[0] in ("the", "a", "an"):
-        words = words[1:]
-    return " ".join(words)
-
-
 def _cue(tokens: list[str], start: int, end: int) -> str | None:
     """The role a cue word gives the name at ``[start, end)``: "with X", "by X", "X directed",
     "X is fine as director"."""
@@ -467,13 +476,10 @@ def _cue(tokens: list[str], start: int, end: int) -> str | None:
     return None
 
 
-def _token_span(text: str, start: int, end: int) -> range:
-    first = text[:start].count(" ")
-    return range(first, first + text[start:end].count(" ") + 1)
-
-
 def _rest(text: str, entity_tokens: set[str]) -> str:
     """``text`` without the words that carried entities (for sentiment)."""
+    if not entity_tokens:
+        return " ".join(w for w in text.split() if w != BOUNDARY)
     words = [w for w in text.split() if not set(fold_utterance(w).split()) <= entity_tokens
              or not fold_utterance(w)]
     return " ".join(w for w in words if w != BOUNDARY)
@@ -481,6 +487,9 @@ def _rest(text: str, entity_tokens: set[str]) -> str:
 
 def _phrase_words(table: Mapping[str, Iterable[str]]) -> set[str]:
     return {word for phrases in table.values() for p in phrases for word in p.split()}
+
+
+_INTENT_WORDS = frozenset(_phrase_words(INTENT_PHRASES))
 
 
 def _counts(people: Mapping[str, int] | Iterable[str]) -> dict[str, int]:

@@ -25,13 +25,27 @@ conflict between two wishes so:
 5. *When nothing in the catalogue meets them all,* the dialog sets aside the weakest wishes
    (rating, then runtime, years, director, actor, genre; the older first) and says which.
 
-Acts: ``fill`` (record ``wishes``; ``title`` = "something like" text), ``skip`` (no
-preference), ``clarify`` ("yes" without a name), ``suggest`` (ask "Did you mean <name>?"),
-``decline`` (no to that), ``greet``, ``not_understood``, ``empty``, ``bye``, ``answer``
-(a question about the film on the table: ``topics``), ``ask_like`` / ``ask_another`` (after
-"have you watched it?"), ``accept`` (liked: end), ``reject`` (next film, steering away from
-this one), ``next`` (next film, no judgement), ``refine`` (new wishes while a film is
-proposed; ``reject`` true when they come with a no), ``ended`` (talking after the end).
+**What an utterance does comes before its words.** A restart ("start over") clears
+everything; a question about a film (the one on the table, or one it names: "is Titanic any
+good?") is answered, never read as a wish or a verdict ("is Bruce Willis in it?"); while a
+film is proposed, an answer about having watched it or a plain yes keeps its circumstances
+out of the wishes ("I saw it as a kid", "yes, in the 90s") unless it asks for something
+("yes, but something from the 90s"). A yes or no is read with its tone: "yeah it sucks" is a
+no, "nah that's perfect" a yes, "meh" unsure. A person named without a cue fills the role of
+the question asked unless they are known for the other one only (``notable``: "Spielberg"
+at the actor question is the director).
+
+Acts: ``fill`` (record ``wishes``; ``titles`` = "something like" films), ``skip`` (no
+preference), ``clarify`` ("yes" without a name), ``suggest`` (ask "Did you mean <name>?",
+or "A or B?" for ``choices``), ``decline`` (no to that), ``greet``, ``about_bot``,
+``not_understood`` (``unknown_person`` when a name matched nobody), ``empty``, ``bye``,
+``restart``, ``answer`` (a question about a film: ``topics``, ``title`` when it names one,
+``people`` and ``genres`` asked about), ``ask_like`` / ``ask_another`` (after "have you
+watched it?"), ``accept`` (liked: end), ``reject`` (next film, steering away from this one),
+``next`` (next film, no judgement), ``refine`` (new wishes while a film is proposed;
+``reject`` true when they come with a no), ``ended`` (talking after the end). ``notes`` are
+said with the act (approximated wishes); ``keep_suggestion`` asks a pending "Did you mean
+...?" again after an answer naming someone in another role.
 """
 
 from __future__ import annotations
@@ -61,29 +75,97 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     """The next dialog act for ``state["stage"]`` given what the user said."""
     stage = state.get("stage", "genre")
     decision: dict[str, Any] = {"act": "not_understood", "fills": {}, "title": None,
-                                "empathy": _distressed(state, nlu, sentiment)}
+                                "empathy": _distressed(state, nlu, sentiment),
+                                "notes": list(nlu.get("notes") or ())}
+    intent = nlu.get("intent")
     if stage == "end":
-        return decision | {"act": "ended", "empathy": False}
+        return decision | {"act": "restart" if intent == "restart" else "ended", "empathy": False}
     if nlu.get("empty"):
         return decision | {"act": "empty"}
-    if nlu.get("intent") == "bye":
-        return decision | {"act": "bye"}
-    if stage in ANSWER_STAGES and state.get("current") and nlu.get("question"):
-        return decision | {"act": "answer", "topics": list(nlu["question"])}
+    if intent in ("restart", "bye"):
+        return decision | {"act": intent}
+    if nlu.get("about_bot"):
+        return decision | {"act": "about_bot"}
+    question = _question(stage, state, nlu)
+    if question is not None:
+        return decision | question
     plan = plan_wishes(state, nlu)
-    wished = bool(plan["added"] or plan["replaced"] or nlu.get("title"))
-    if state.get("suggestion") and not wished and not plan["suggest"]:
-        answer = _yes_no(nlu, sentiment)
-        if answer in ("yes", "liked"):
-            plan = plan_wishes(state, {"constraints": [state["suggestion"]["constraint"]]})
-            return decision | _wish_act(stage, nlu, plan, sentiment)
-        if answer in ("no", "disliked"):
+    if stage in ANSWER_STAGES and not _asks_for_wishes(stage, nlu):
+        plan = {"wishes": list(state.get("wishes") or ()), "added": [], "replaced": [],
+                "suggest": None}  # "I saw it as a kid", "yes, in the 90s": an answer
+    wished = bool(plan["added"] or plan["replaced"] or nlu.get("titles") or nlu.get("title"))
+    suggestion = state.get("suggestion")
+    if suggestion and not plan["suggest"]:
+        choice = _picked_choice(suggestion, nlu)
+        answer = "yes" if choice else _yes_no(nlu, sentiment, stage)
+        if not wished and answer in ("yes", "liked") or choice:
+            picked = dict(suggestion["constraint"], values=[choice or suggestion["name"]])
+            plan = plan_wishes(state, {"constraints": [picked]})
+            return decision | _wish_act(stage, dict(nlu, unknown_person=None), plan, sentiment)
+        if not wished and answer in ("no", "disliked"):
             return decision | {"act": "decline"}
+        if wished and suggestion["slot"] not in {w["slot"] for w in plan["added"]}:
+            decision["keep_suggestion"] = dict(suggestion)  # "scorsese" to "Did you mean Leo?"
     if wished or plan["suggest"]:
         return decision | _wish_act(stage, nlu, plan, sentiment)
     if stage in SLOTS:
-        return decision | {"act": _slot_act(nlu)}
-    return decision | {"act": _answer_act(stage, _yes_no(nlu, sentiment))}
+        act = _slot_act(nlu)
+        if act == "not_understood" and nlu.get("unknown_person"):
+            return decision | {"act": act, "unknown_person": nlu["unknown_person"]}
+        return decision | {"act": act}
+    return decision | {"act": _answer_act(stage, _yes_no(nlu, sentiment, stage))}
+
+
+def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict | None:
+    """The ``answer`` act for a question about a film, or None: about the film it names, or,
+    while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
+    topics = list(nlu.get("question") or ())
+    on_table = stage in ANSWER_STAGES and state.get("current")
+    named = nlu.get("asked_title") and not (on_table and nlu.get("about_film"))
+    if named and topics:  # "is Titanic any good?", "who's in The Dark Knight?"
+        return {"act": "answer", "topics": topics, "title": nlu["asked_title"]}
+    if not on_table or not (topics or nlu.get("interrogative") and nlu.get("about_film")):
+        return None
+    if "history" in topics:
+        return {"act": "answer", "topics": ["history"]}
+    people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
+              if not p.get("negated")]
+    genres = [v for c in nlu.get("constraints") or () if c["slot"] == "genre"
+              and not c["exclude"] for v in c["values"]]
+    topics = ([t for t in topics if t != "cast" or not people]
+              + (["person"] if people else []) + (["genre_check"] if genres else []))
+    if not topics and not (nlu.get("interrogative") and nlu.get("about_film")):
+        return None
+    return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres}
+
+
+def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
+    """While a film is proposed, whether the words ask for something: an answer about having
+    watched it, a verdict or (at "have you watched it?" / "do you like it?") a plain yes
+    keeps its circumstances to itself ("I saw it as a kid", "yes, in the 90s")."""
+    if nlu.get("request") or nlu.get("correction") or nlu.get("titles") or nlu.get("title"):
+        return True
+    answer_only = nlu.get("watching") is not None or nlu.get("verdict") is not None or (
+        nlu.get("intent") == "yes" and stage != "another")
+    return not answer_only
+
+
+def _picked_choice(suggestion: Mapping[str, Any], nlu: Mapping[str, Any]) -> str | None:
+    """The one of "Did you mean A or B?" the answer names: "wes", "paul thomas", "the second"."""
+    choices = list(suggestion.get("choices") or ())
+    words = [w for w in nlu.get("words") or () if w not in _PICK_FILLERS]
+    if len(choices) < 2 or not words:
+        return None
+    for ordinal, index in _ORDINALS.items():
+        if ordinal in words and index < len(choices):
+            return str(choices[index])
+    named = [c for c in choices if set(words) <= set(fold(c).split())]
+    return str(named[0]) if len(named) == 1 else None
+
+
+_ORDINALS = {"first": 0, "1": 0, "1st": 0, "former": 0, "second": 1, "2": 1, "2nd": 1,
+             "latter": -1, "third": 2, "3rd": 2, "last": -1}
+_PICK_FILLERS = frozenset("the one i mean meant yes yeah please oh ah um".split())
 
 
 def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
@@ -92,11 +174,13 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
     if plan["suggest"] and not (plan["added"] or plan["replaced"] or nlu.get("title")):
         act = "suggest"
     fills = _summary(plan["added"])
-    result = {"act": act, "fills": fills, "title": nlu.get("title"), "wishes": plan["wishes"],
-              "added": plan["added"], "replaced": plan["replaced"], "suggest": plan["suggest"]}
+    result = {"act": act, "fills": fills, "title": nlu.get("title"),
+              "titles": list(nlu.get("titles") or ([nlu["title"]] if nlu.get("title") else [])),
+              "wishes": plan["wishes"], "added": plan["added"], "replaced": plan["replaced"],
+              "suggest": plan["suggest"], "unknown_person": nlu.get("unknown_person")}
     if stage in SLOTS and stage not in fills and nlu.get("intent") == "no_preference":
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
-    if stage == "like" and _yes_no(nlu, sentiment) in ("no", "disliked"):
+    if stage == "like" and _yes_no(nlu, sentiment, stage) in ("no", "disliked"):
         result["reject"] = True
     return result
 
@@ -125,17 +209,26 @@ def _answer_act(stage: str, answer: str) -> str:
     return table.get(stage, {}).get(answer, "not_understood")
 
 
-def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> str:
-    """``yes``/``no``/``another``/``unsure``, or ``liked``/``disliked`` when only the tone
-    tells ("that sounds awful"), else ``unknown``."""
+def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = "") -> str:
+    """``yes``/``no``/``another``/``unsure``, or ``liked``/``disliked`` when the words or the
+    tone judge the film ("perfect", "yeah it sucks", "that sounds awful"), else ``unknown``.
+    At "have you watched it?" what the words say about watching comes first ("saw it on a
+    plane": yes; "only the trailer": unsure)."""
     intent = nlu.get("intent")
-    if intent in ("yes", "no", "another"):
+    verdict = nlu.get("verdict") or ("liked" if nlu.get("approval") else None)
+    compound = float(sentiment.get("compound", 0.0))
+    if intent == "another":
+        return "another"
+    if stage == "watched" and nlu.get("watching") and not verdict:
+        return {"yes": "yes", "no": "no"}.get(str(nlu["watching"]), "unsure")
+    if verdict:
+        return str(verdict)
+    if intent == "yes" and compound <= NEGATIVE:  # "yes, but it looks terrible"
+        return "disliked"
+    if intent in ("yes", "no"):
         return str(intent)
-    if nlu.get("approval"):  # "that works", "perfect": takes the film
-        return "liked"
     if intent == "no_preference":
         return "unsure"
-    compound = float(sentiment.get("compound", 0.0))
     if compound >= POSITIVE:
         return "liked"
     if compound <= NEGATIVE:
@@ -157,6 +250,7 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     wishes = [dict(w) for w in state.get("wishes") or ()]
     correcting = bool(nlu.get("correction")) and not nlu.get("addition")
     new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
+    new = [_relative_to(w, state.get("current")) for w in new]
     added: list[dict] = []
     replaced: list[dict] = []
     cleared: set[str] = set()
@@ -174,7 +268,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
             _unexclude(wishes, wish)
         if not any(same_wish(wish, w) for w in wishes):
             wishes.append(wish)
-        added.append(wish)  # said again: confirmed again (and no longer set aside)
+        if not any(same_wish(wish, a) for a in added):  # "Tom Hanks" said six times is one wish
+            added.append(wish)  # said again: confirmed again (and no longer set aside)
     replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
     replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
     return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}
@@ -196,16 +291,27 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
             continue
         if not person.get("sure", True):
             suggest = suggest or {"name": person["name"], "slot": slot,
+                                  "choices": list(person.get("choices") or ()),
                                   "constraint": {"slot": slot, "values": [person["name"]],
                                                  "exclude": False}}
             continue
         key = (person.get("group", index), slot, bool(person.get("negated")))
         if key in groups:
-            groups[key]["values"].append(person["name"])
+            if person["name"] not in groups[key]["values"]:
+                groups[key]["values"].append(person["name"])
             continue
         groups[key] = {"slot": slot, "values": [person["name"]], "exclude": bool(person.get("negated"))}
         new.append(groups[key])
     return new, suggest
+
+
+def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
+    """"something older" while a 2002 film is proposed: released 2001 or earlier."""
+    relative = wish.pop("relative", None)
+    year = (current or {}).get("year")
+    if relative and isinstance(year, int):
+        wish["range"] = [None, year - 1] if relative == "older" else [year + 1, None]
+    return wish
 
 
 def _nlu_constraints(nlu: Mapping[str, Any]) -> list[dict]:
@@ -251,7 +357,8 @@ def _included(wishes: Sequence[Mapping[str, Any]], person: Mapping[str, Any]) ->
 def _person_slot(person: Mapping[str, Any], stage: str, target: str | None,
                  wishes: Sequence[Mapping[str, Any]]) -> str | None:
     """Actor or director: the cue word, else an earlier wish naming them, else the slot a
-    correction targets, else the question asked, else the role they have."""
+    correction targets or the question asked (unless they are known for the other role
+    only), else the role they are known for, else the role they have."""
     roles = list(person.get("roles") or ())
     cue = person.get("cue")
     if cue == "film_of" and "director" in roles:  # "a Tarantino film": directed, if they direct much
@@ -263,10 +370,12 @@ def _person_slot(person: Mapping[str, Any], stage: str, target: str | None,
                and w["slot"] in roles]
     if earlier:
         return earlier[-1]
-    if target in roles:
-        return target
-    if stage in roles:
-        return stage
+    notable = list(person.get("notable") or ())
+    for slot in (target, stage):
+        if slot in roles and (not notable or slot in notable):
+            return str(slot)
+    if notable:
+        return "actor" if "actor" in notable else notable[0]
     if roles == ["director"]:
         return "director"
     return "actor" if "actor" in roles else (roles[0] if roles else None)

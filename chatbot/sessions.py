@@ -77,7 +77,8 @@ class SessionStore(ABC):
 
     @abstractmethod
     def save_survey(self, userid: str, answers: Mapping[str, Any]) -> None:
-        """Store the end-of-chat survey (see ``validate_survey``)."""
+        """Store the end-of-chat survey (see ``validate_survey``): one per conversation, so
+        answers sent again (a re-sent request, changed answers) replace the earlier ones."""
 
 
 def validate_survey(answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,6 +184,7 @@ class MemorySessionStore(SessionStore):
     def save_survey(self, userid: str, answers: Mapping[str, Any]) -> None:
         checked = storable(validate_survey(answers))  # the same text rule as the databases'
         with self._lock:
+            self.surveys[:] = [s for s in self.surveys if s["userid"] != userid]  # the latest counts
             self.surveys.append({"userid": userid, **checked, "created_at": _now().isoformat()})
 
     def __len__(self) -> int:
@@ -305,9 +307,18 @@ class SqlSessionStore(SessionStore):
         return {"userid": userid, "timestamp": stamp, "history": json.loads(row.history)}
 
     def save_survey(self, userid: str, answers: Mapping[str, Any]) -> None:
-        checked = validate_survey(answers)
-        with self._engine.begin() as conn:
-            conn.execute(insert(SurveyAnswer).values(userid=userid, created_at=_now(), **checked))
+        values = {"created_at": _now(), **validate_survey(answers)}
+        for _attempt in range(3):
+            try:
+                with self._engine.begin() as conn:
+                    replaced = conn.execute(update(SurveyAnswer).where(SurveyAnswer.userid == userid)
+                                            .values(**values)).rowcount
+                    if not replaced:
+                        conn.execute(insert(SurveyAnswer).values(userid=userid, **values))
+                return
+            except IntegrityError:  # another writer inserted this conversation's row first: update it
+                continue
+        raise SessionConflict(f"survey of {userid!r}: too many concurrent writers; retry")
 
 
 def _sql_append(conn: Connection, userid: str, entry: Entry) -> None:

@@ -9,8 +9,10 @@ Example::
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 MAX_INPUT_CHARS = 2000
@@ -86,11 +88,28 @@ def fold(text: str) -> str:
 
 
 def fold_utterance(text: str) -> str:
-    """Like ``fold`` but expands contractions first (``"haven't"`` -> ``"have not"``)."""
+    """Like ``fold`` but expands contractions first (``"haven't"`` -> ``"have not"``) and
+    shortens letters drawn out for emphasis (``"yesss"`` -> ``"yes"``, ``"noooo"`` -> ``"no"``)."""
     text = strip_accents(text).casefold()
-    for pattern, replacement in _CONTRACTIONS:
-        text = pattern.sub(replacement, text)
-    return fold(text)
+    if "'" in text or "’" in text or "nt" in text:  # every contraction has one of these
+        for pattern, replacement in _CONTRACTIONS:
+            text = pattern.sub(replacement, text)
+    return fold(_DRAWN_OUT.sub(r"\1", text))
+
+
+_DRAWN_OUT = re.compile(r"([a-z])\1{2,}")
+
+
+def spell_out(text: str, words: dict[str, str]) -> str:
+    """``text`` with each emoji or symbol of ``words`` replaced by its word, spaced:
+    ``spell_out("👍👍", {"👍": "yes"})`` -> ``' yes  yes '``. Variation selectors are dropped."""
+    if text.isascii() and not any(k in text for k in words if k.isascii()):
+        return text
+    text = text.replace("\ufe0f", "")
+    for symbol, word in words.items():
+        if symbol in text:
+            text = text.replace(symbol, f" {word} ")
+    return text
 
 
 def end_sentence(text: str) -> str:
@@ -118,3 +137,13 @@ def indefinite_article(word: str) -> str:
     if lowered.startswith(("uni", "use", "usu", "eu", "one")):
         return "a"
     return "an" if lowered[:1] in set("aeiou") else "a"
+
+
+@lru_cache(maxsize=1)
+def english_words() -> dict[str, float]:
+    """Everyday English words (``wordfreq``'s small English list, zipf >= 3) -> zipf frequency
+    (log10 of the frequency per billion words); loaded once per process (~0.3 s)."""
+    from wordfreq import get_frequency_dict
+
+    return {w: round(math.log10(f) + 9, 2) for w, f in get_frequency_dict("en", wordlist="small").items()
+            if f > 0 and w.isalpha() and w.isascii()}

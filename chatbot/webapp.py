@@ -38,7 +38,7 @@ LEGACY_TIMEOUT_S = 30.0
 MAX_REPLY_BYTES = 1 << 20
 
 _ALIASES = {"UUID": "id", "userid": "id", "chatText": "text"}
-_TURN_FIELDS = frozenset({"id", "text", "mode", "turn_no"})
+_TURN_FIELDS = frozenset({"id", "text", "mode", "turn_no", "index"})
 _SURVEY_FIELDS = frozenset({"id", "liked", "engagement", "chatbot_before", "comments"})
 
 # ---------------------------------------------------------------------------- static files
@@ -76,7 +76,7 @@ def serve_static(request: puma.Request) -> puma.Response:
         headers = _static_headers(path, etag)
         if _header(request, "If-None-Match") == etag:
             return puma.Response(b"", 304, headers)
-        body = b"" if request.method == "HEAD" else path.read_bytes()
+        body = path.read_bytes()  # for HEAD too: the server drops it, keeping GET's Content-Length
     return puma.Response(body, 200, headers, content_type=_content_type(path))
 
 
@@ -208,7 +208,8 @@ def _payload(request: puma.Request, fields: frozenset[str], expected: str) -> di
 
 
 def legacy_bridge(request: puma.Request) -> puma.Response:
-    """POST a turn (the fields of ``/agent``: id, text, mode, turn_no) to the legacy server.
+    """POST a turn or a poll (the fields of ``/agent`` and ``/listener``: id, text, mode, turn_no,
+    index) to the legacy server.
 
     Speaks its socket protocol to ``$LEGACY_SOCKET_ADDR`` (default 127.0.0.1:13113), one
     connection per request (a loopback connect costs ~0.1 ms and leaves no stale sockets).
@@ -217,7 +218,7 @@ def legacy_bridge(request: puma.Request) -> puma.Response:
     """
     if request.method != "POST":
         raise puma.HTTPError(405, f"method {request.method} is not allowed here; POST a turn")
-    turn = _payload(request, _TURN_FIELDS, "id, text, mode, turn_no")
+    turn = _payload(request, _TURN_FIELDS, "id, text, mode, turn_no, index")
     address = legacy_address()
     reply = exchange(address, turn, timeout_s=LEGACY_TIMEOUT_S)
     status = _reply_status(reply)

@@ -45,13 +45,11 @@ def chatbox_socket(debug: bool) -> int:
 def answer(bot: Chatbot, line: bytes) -> dict[str, Any]:
     """The reply to one request line; never raises for bad input."""
     try:
-        request = decode_json(line.decode("utf-8"))  # the mesh's decoder: every failure is one error
-    except UnicodeDecodeError as error:
-        return error_reply("bad_request", f"request is not UTF-8 text: {error}", 400)
+        # The mesh's decoder, on the bytes as received: the same rules for encodings (a BOM is
+        # skipped, invalid UTF-8 such as an encoded surrogate is refused) and duplicate keys.
+        request = decode_json(line)
     except JSONBodyError as error:
         return error_reply("bad_request", str(error), 400)
-    if isinstance(request, dict) and not {"id", "UUID", "userid"} & set(request):
-        return error_reply("bad_request", 'id: missing; send "-1" to start a conversation', 400)
     return handle(bot, request)
 
 

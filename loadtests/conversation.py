@@ -33,8 +33,9 @@ class Transport(Protocol):
     def turn(self, session_id: str, text: str, turn_no: int) -> tuple[dict[str, Any], int]:
         """The reply to one numbered user turn and how many attempts it took."""
 
-    def poll(self, session_id: str) -> dict[str, Any]:
-        """The next queued message of the session (``mode`` "true")."""
+    def poll(self, session_id: str, turn_no: int, index: int) -> dict[str, Any]:
+        """Message ``index`` of turn ``turn_no`` (``mode`` "true"); reads without taking, so a
+        poll re-sent after a lost answer gets the same message."""
 
 
 def with_one_retry(send: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], int]:
@@ -82,9 +83,9 @@ def _exchange(transport: Transport, sid: str, text: str, turn_no: int,
 def _drain(transport: Transport, conversation: Conversation) -> None:
     last = conversation.exchanges[-1].reply if conversation.exchanges else None
     queued = int((last or {}).get("passiveLen") or 0)
-    for _ in range(min(queued, MAX_POLLS)):
+    for index in range(1, min(queued, MAX_POLLS) + 1):
         try:
-            poll = transport.poll(conversation.session_id)
+            poll = transport.poll(conversation.session_id, int(last["turn_no"]), index)  # type: ignore[index]
         except TurnFailed as error:
             conversation.poll_error = str(error)
             return

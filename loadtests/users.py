@@ -67,8 +67,8 @@ class HttpTransport:
         body = {"UUID": session_id, "chatText": text, "mode": "false", "turn_no": turn_no}
         return with_one_retry(lambda: self._post("/agent", body, "turn"))
 
-    def poll(self, session_id: str) -> dict[str, Any]:
-        body = {"UUID": session_id, "mode": "true"}
+    def poll(self, session_id: str, turn_no: int, index: int) -> dict[str, Any]:
+        body = {"UUID": session_id, "mode": "true", "turn_no": turn_no, "index": index}
         return with_one_retry(lambda: self._post("/listener", body, "poll"))[0]
 
     def _post(self, path: str, body: dict[str, Any], name: str) -> dict[str, Any]:
@@ -109,8 +109,8 @@ class SocketTransport:
         line = {"id": session_id, "text": text, "mode": "false", "turn_no": turn_no}
         return with_one_retry(lambda: self.client.request(line, name="turn"))
 
-    def poll(self, session_id: str) -> dict[str, Any]:
-        line = {"id": session_id, "mode": "true"}
+    def poll(self, session_id: str, turn_no: int, index: int) -> dict[str, Any]:
+        line = {"id": session_id, "mode": "true", "turn_no": turn_no, "index": index}
         return with_one_retry(lambda: self.client.request(line, name="poll"))[0]
 
 

@@ -18,22 +18,39 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .app import App, puma_config, puma_service, puma_start, service, start
+    from .binding import BindingError
     from .client import acall, call
     from .config import PumaConfig, parse_config
     from .dynamo import dynamodb
-    from .errors import HTTPError, PumaCallError, PumaConfigError, PumaError, PumaStartError
+    from .endpoints import idempotent
+    from .errors import (
+        HTTPError,
+        PumaBadRequest,
+        PumaCallError,
+        PumaClientError,
+        PumaConfigError,
+        PumaError,
+        PumaNotFound,
+        PumaScaleError,
+        PumaStartError,
+    )
     from .mapping import PumaMapError, map, map_reduce, puma_map
+    from .remote import aremote, remote
     from .service import Request, Response, bytes_body, request
     from .supervisor import Deployment
     from .warmup import progress, wait_ready
 
 _MODULES = {
     ".app": ("App", "puma_config", "puma_service", "puma_start", "service", "start"),
+    ".binding": ("BindingError",),
     ".client": ("acall", "call"),
     ".config": ("PumaConfig", "parse_config"),
     ".dynamo": ("dynamodb",),
-    ".errors": ("HTTPError", "PumaCallError", "PumaConfigError", "PumaError", "PumaStartError"),
+    ".endpoints": ("idempotent",),
+    ".errors": ("HTTPError", "PumaBadRequest", "PumaCallError", "PumaClientError", "PumaConfigError", "PumaError",
+                "PumaNotFound", "PumaScaleError", "PumaStartError"),
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
+    ".remote": ("aremote", "remote"),
     ".warmup": ("progress", "wait_ready"),
     ".service": ("Request", "Response", "bytes_body", "request"),
     ".supervisor": ("Deployment",),
@@ -42,20 +59,27 @@ _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "App",
+    "BindingError",
     "Deployment",
     "HTTPError",
+    "PumaBadRequest",
     "PumaCallError",
+    "PumaClientError",
     "PumaConfig",
     "PumaConfigError",
     "PumaError",
     "PumaMapError",
+    "PumaNotFound",
+    "PumaScaleError",
     "PumaStartError",
     "Request",
     "Response",
     "acall",
+    "aremote",
     "bytes_body",
     "call",
     "dynamodb",
+    "idempotent",
     "map",
     "map_reduce",
     "parse_config",
@@ -64,6 +88,7 @@ __all__ = [
     "puma_map",
     "puma_service",
     "puma_start",
+    "remote",
     "request",
     "service",
     "start",

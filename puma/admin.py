@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import socket
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -40,15 +43,77 @@ class ClusterStat:
         return self.rq_active + self.rq_pending
 
 
-class Admin:
-    """A small client of one Envoy's admin port (loopback only)."""
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
 
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
-        self.base = f"http://{host}:{port}"
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.socket_path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+class Admin:
+    """A small client of one Envoy's admin interface: a Unix socket (`socket_path`, what the
+    process backend uses) or a loopback port. `base` says where, for people: "unix:/run/x.sock"."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", *, socket_path: str | None = None) -> None:
+        self.socket_path = socket_path
+        self.base = f"unix:{socket_path}" if socket_path else f"http://{host}:{port}"
+        self.host, self.port = host, port
+        self._kept: http.client.HTTPConnection | None = None  # for the autoscaler's frequent reads
+        self._kept_lock = threading.Lock()
 
     def get(self, path: str, timeout_s: float = 2.0) -> str:
-        with urllib.request.urlopen(self.base + path, timeout=timeout_s) as resp:  # noqa: S310 - loopback admin URL
-            return resp.read().decode()
+        """GET `path` of the admin interface; OSError if it cannot be read."""
+        if self.socket_path is None:
+            with urllib.request.urlopen(self.base + path, timeout=timeout_s) as resp:  # noqa: S310 - loopback admin URL
+                return resp.read().decode()
+        conn = _UnixConnection(self.socket_path, timeout_s)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read().decode()
+        except http.client.HTTPException as exc:
+            raise OSError(f"Envoy admin at {self.base}: {exc}") from exc
+        finally:
+            conn.close()
+        if resp.status >= 400:
+            raise OSError(f"Envoy admin at {self.base} answered {resp.status} to {path}: {body[:200]}")
+        return body
+
+    def get_kept(self, path: str, timeout_s: float = 1.0) -> str:
+        """`get` over one kept-alive connection (a quarter of urllib's CPU); OSError on failure."""
+        with self._kept_lock:
+            for attempt in (1, 2):  # a kept connection Envoy closed meanwhile: once more on a new one
+                if self._kept is None:
+                    self._kept = (_UnixConnection(self.socket_path, timeout_s) if self.socket_path
+                                  else http.client.HTTPConnection(self.host, self.port, timeout=timeout_s))
+                try:
+                    self._kept.request("GET", path)
+                    resp = self._kept.getresponse()
+                    body = resp.read()
+                    if resp.status != 200:
+                        raise OSError(f"Envoy admin {path}: HTTP {resp.status}")
+                    return body.decode()
+                except (OSError, http.client.HTTPException) as exc:
+                    self._kept.close()
+                    self._kept = None
+                    if attempt == 2:
+                        raise OSError(f"Envoy admin {path}: {exc}") from exc
+            raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._kept_lock:
+            if self._kept is not None:
+                self._kept.close()
+                self._kept = None
 
     def ready(self) -> bool:
         try:
@@ -64,11 +129,16 @@ class Admin:
         return None
 
     def in_flight(self, names: list[str]) -> dict[str, int]:
-        """Active + pending upstream requests per cluster: the autoscaling signal (cheap to read)."""
+        """Active + pending upstream requests per cluster: the autoscaling signal.
+
+        Read ten times a second, so read cheaply: gauges only, and only those ever set (`usedonly`:
+        one never set is 0). Envoy still walks its gauges to filter them (~0.5 ms at 50 services,
+        against ~5 ms for a plain filter, which builds the name of every stat)."""
         if not names:
             return {}
         alternatives = "|".join(names)
-        text = self.get(f"/stats?filter=^cluster%5C.({alternatives})%5C.upstream_rq_(active|pending_active)$", timeout_s=1.0)
+        text = self.get_kept(f"/stats?usedonly&type=Gauges&filter=^cluster%5C.({alternatives})%5C."
+                             "upstream_rq_(active|pending_active)$")
         result = dict.fromkeys(names, 0)
         for line in text.splitlines():
             key, _, value = line.partition(": ")
@@ -79,7 +149,7 @@ class Admin:
 
     def counter(self, cluster: str, name: str) -> int:
         """One counter of one cluster, e.g. `counter("agent", "upstream_cx_none_healthy")`; 0 if absent."""
-        text = self.get(f"/stats?filter=^cluster%5C.{cluster}%5C.{name}$", timeout_s=1.0)
+        text = self.get(f"/stats?usedonly&type=Counters&filter=^cluster%5C.{cluster}%5C.{name}$", timeout_s=1.0)
         key, _, value = text.strip().partition(": ")
         return int(value) if key == f"cluster.{cluster}.{name}" and value.isdigit() else 0
 
@@ -87,13 +157,28 @@ class Admin:
         """Envoy's own stats in Prometheus text format, those whose name matches `pattern` (a regex)."""
         return self.get(f"/stats/prometheus?usedonly&filter={urllib.parse.quote(pattern)}")
 
-    def clusters(self) -> dict[str, ClusterStat]:
-        """Hosts and counters of every cluster, with p50/p99 of upstream request time."""
+    def gauges(self, stat: str, names: list[str] | None = None) -> dict[str, int]:
+        """One per-cluster gauge by cluster, e.g. `gauges("membership_healthy")` (absent: never set,
+        so 0): its cost grows with the clusters, not their hosts."""
+        clusters = "|".join(names) if names else "[^.]+"
+        text = self.get(f"/stats?usedonly&type=Gauges&filter=^cluster%5C.({clusters})%5C.{stat}$", timeout_s=1.0)
+        found = {}
+        for line in text.splitlines():
+            key, _, value = line.partition(": ")
+            parts = key.split(".")
+            if len(parts) == 3 and value.strip().isdigit():
+                found[parts[1]] = int(value)
+        return found
+
+    def clusters(self, *, stats: bool = True) -> dict[str, ClusterStat]:
+        """Hosts of every cluster; with `stats`, its counters and p50/p99 of upstream request time."""
         data = json.loads(self.get("/clusters?format=json"))
         result = {c["name"]: _cluster(c) for c in data.get("cluster_statuses", [])}
-        stats = self.get("/stats?filter=^cluster%5C.[^.]+%5C."
-                         "(upstream_rq_(active|pending_active|total|completed|4xx|5xx|time)|upstream_cx_none_healthy)$")
-        _apply_stats(result, stats)
+        if not stats:
+            return result
+        stats_text = self.get("/stats?usedonly&filter=^cluster%5C.[^.]+%5C."
+                              "(upstream_rq_(active|pending_active|total|completed|4xx|5xx|time)|upstream_cx_none_healthy)$")
+        _apply_stats(result, stats_text)
         return result
 
 
@@ -102,7 +187,10 @@ def _cluster(raw: dict[str, Any]) -> ClusterStat:
     for h in raw.get("host_statuses", []):
         addr = h["address"]["socket_address"]
         stats = {s["name"]: int(s.get("value", 0)) for s in h.get("stats", []) if "value" in s}
-        failed = h.get("health_status", {}).get("failed_outlier_check") or h.get("health_status", {}).get("failed_active_health_check")
+        health = h.get("health_status", {})
+        # Taken out by outlier detection or a failed check, or not yet checked at all (just added).
+        failed = any(health.get(flag) for flag in ("failed_outlier_check", "failed_active_health_check",
+                                                   "pending_active_hc"))
         hosts.append(HostStat(f"{addr['address']}:{addr['port_value']}", not failed,
                               stats.get("rq_active", 0), stats.get("rq_total", 0)))
     return ClusterStat(raw["name"], hosts)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import runpy
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from . import runs, targets
@@ -37,6 +39,26 @@ class App:
         self.targets: dict[str, str] = {}
         self.deployment: Deployment | None = None
         self.collect_only = False  # set by `puma run/render`: puma_start() only records
+
+    @classmethod
+    def load(cls, script: str | Path) -> App:
+        """The app a script declares with `puma_config` and `puma_service`, not started: what
+        `puma run SCRIPT` would run. Example: `puma.App.load("chatbot/puma_app.py").start()`."""
+        path = Path(script)
+        if not path.is_file():
+            raise PumaError(f"no such app script: {path}")
+        global default_app
+        app, previous = cls(), default_app
+        app.collect_only = True
+        default_app = app  # the script's puma_config/puma_service/puma_start calls reach `app`
+        sys.path.insert(0, str(path.resolve().parent))
+        try:
+            runpy.run_path(str(path), run_name="__main__")
+        finally:
+            default_app = previous
+            sys.path.remove(str(path.resolve().parent))
+            app.collect_only = False
+        return app
 
     def configure(self, conf: Mapping[str, Any] | str | PumaConfig) -> PumaConfig:
         """Set the configuration (dict or JSON string); validated now, so mistakes show at once."""
@@ -73,14 +95,9 @@ class App:
         data = {**self.config_data, **overrides}
         services = {}
         for name, spec in data.get("puma_services", {}).items():
-            spec = {"prefix": spec} if isinstance(spec, str) else dict(spec)
-            if name in self.targets:
-                spec["target"] = self.targets[name]
-            services[name] = spec
-        unknown = sorted(set(self.targets) - set(services))
-        if unknown:
-            raise PumaConfigError([(f"puma_service.{n}", "no such service in puma_config's puma_services; "
-                                    "add it there with its URL prefix") for n in unknown])
+            services[name] = {"prefix": spec} if isinstance(spec, str) else dict(spec)
+        for name, target in self.targets.items():  # a service puma_config does not name: at /<name>
+            services[name] = {**services.get(name, {}), "target": target}
         return parse_config({**data, "puma_services": services})
 
     def start(self, **overrides: Any) -> Deployment:

@@ -6,17 +6,16 @@ import argparse
 import json
 import logging
 import os
-import runpy
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 from . import envoy, runs
-from .app import default_app
+from .app import App
 from .client import ENV_URL
 from .errors import PumaError
-from .remote import DEFAULT_URL, cmd_scale, cmd_status, format_status  # noqa: F401 - format_status: re-exported
+from .running import DEFAULT_URL, cmd_scale, cmd_status, format_status  # noqa: F401 - format_status: re-exported
 
 log = logging.getLogger("puma")
 
@@ -116,11 +115,28 @@ def _parser() -> argparse.ArgumentParser:
 
     loc = _command(sub, "loc-report", "lines of code added, retained and removed between two versions",
                    "Compare two versions of a program (files or directories) by lines of "
-                   "code: no blanks, comments or docstrings; matched in order with difflib.")
-    loc.add_argument("old", type=Path, help="the program before (a file or a directory)")
-    loc.add_argument("new", type=Path, help="the program after (a file or a directory)")
+                   "code: no blanks, comments or docstrings; matched in order with difflib. "
+                   "With --whole, compare two deployments of one application as wholes: "
+                   "OLD and NEW are their entry points (a script, or a package with "
+                   "__main__.py), and every line under --root either one reaches counts.")
+    loc.add_argument("old", type=Path, help="the program before (a file or a directory); with --whole, the "
+                     "old deployment's entry point, e.g. legacy_socket_server")
+    loc.add_argument("new", type=Path, help="the program after; with --whole, the new deployment's entry "
+                     "point, e.g. chatbot/puma_app.py")
     loc.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
     loc.add_argument("--pattern", default="*.py", help="which files of a directory to count")
+    loc.add_argument("--whole", action="store_true", help="compare what each deployment's code reaches, in "
+                     "every file (glue in shared modules included), rather than the two paths' own lines")
+    loc.add_argument("--root", type=Path, default=Path("."), help="with --whole: the application's source "
+                     "root")
+    loc.add_argument("--framework", action="append", default=None, metavar="PACKAGE",
+                     help="with --whole: a package that is the framework, not the application (not read; "
+                          "default: puma); repeat for several")
+    loc.add_argument("--apart", action="append", default=[], metavar="LABEL=NAME,...",
+                     help="with --whole: count these new-only definitions (modules or module:qualname "
+                          "prefixes) on their own line as a feature the old deployment has not, e.g. "
+                          "'web UI=chatbot.webapp'; repeat for several")
+    loc.add_argument("--details", action="store_true", help="with --whole: list each added definition")
     loc.set_defaults(func=cmd_loc_report)
     return p
 
@@ -205,6 +221,13 @@ def _add_bench(sub: Any) -> None:
     auto.add_argument("--quick", action="store_true", help="a shorter step (about half as long)")
     auto.set_defaults(func=_lazy("puma.bench.autoscale"))
 
+    bremote = _command(bench_sub, "remote", "a call through puma.remote beside puma.call (latency, caller CPU)",
+                       "The same call made through puma.remote and through puma.call, alternating, against a "
+                       "small deployment: latency and the caller's CPU per call. Writes remote.json and remote.png.")
+    bremote.add_argument("--out", type=Path, required=True, help="directory for remote.json and remote.png")
+    bremote.add_argument("--requests", type=int, default=5000, help="calls per way")
+    bremote.set_defaults(func=_lazy("puma.bench.remote"))
+
     faults = _command(bench_sub, "faults", "requests lost when instances are scaled down or killed under load",
                       "Requests lost (a 5xx or no complete answer) when instances are scaled down or killed "
                       "with SIGKILL under a bounded closed-loop load, per scenario. Writes faults.json and "
@@ -212,6 +235,26 @@ def _add_bench(sub: Any) -> None:
     faults.add_argument("--out", type=Path, required=True, help="directory for faults.json and faults.png")
     faults.add_argument("--baseline", type=Path, help="faults.json of another run (e.g. an older revision) to plot beside")
     faults.set_defaults(func=_lazy("puma.bench.faults"))
+
+    scale = _command(bench_sub, "scale", "start-up, idle CPU, memory and latency as a deployment grows to 1,000 instances",
+                                 "Deployments of 3, 10, 50, 250 and 1,000 trivial instances (beyond 250 on "
+                                             "worker hosts in network namespaces), each measured from outside: start to "
+                                             "all healthy, idle CPU and memory per component, p50/p99 of a trivial "
+                                             "request, autoscale reaction, kill -9 to Envoy. Writes scale.json, "
+                                             "scale.csv and scale*.png.")
+    scale.add_argument("--out", type=Path, required=True, help="directory for scale.json, scale.csv and the PNG figures")
+    scale.add_argument("--quick", action="store_true", help="two small deployments, short windows (about a minute)")
+    scale.add_argument("--sizes", type=_int_list, default=None, metavar="N,N,...",
+                       help="instance counts (default 3,10,50,250,1000; --quick: 3,8)")
+    scale.add_argument("--baseline", metavar="REV", help="also measure this git revision (exported), alternating with this one")
+    scale.add_argument("--baseline-max", type=int, default=0, metavar="N",
+                       help="measure the baseline only up to N instances (default: every size)")
+    scale.add_argument("--workers", type=int, default=3,
+                       help="worker hosts (network namespaces) for the instances beyond 250 (default 3; 0: all local)")
+    scale.add_argument("--idle-s", type=float, default=10.0, help="seconds of idle CPU measured per deployment (default 10)")
+    scale.add_argument("--settle-s", type=float, default=3.0, help="seconds after all healthy before the idle window (default 3)")
+    scale.add_argument("--requests", type=int, default=2000, help="sequential requests for p50/p99 (default 2000)")
+    scale.set_defaults(func=_lazy("puma.bench.scale"))
 
 
 def _lazy(module: str) -> Any:
@@ -235,18 +278,13 @@ def _int_list(text: str) -> list[int]:
     return values
 
 
-def load_app(path: Path) -> None:
-    """Execute the app script as __main__ with puma_start() only recording, so we can start it here."""
-    if not path.is_file():
-        raise PumaError(f"no such app script: {path}")
-    default_app.collect_only = True
-    sys.path.insert(0, str(path.resolve().parent))
-    runpy.run_path(str(path), run_name="__main__")
-    default_app.collect_only = False
+def load_app(path: Path) -> App:
+    """The app the script declares (run as __main__ with puma_start() only recording)."""
+    return App.load(path)
 
 
-def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    listener = dict(default_app.config_data.get("listener", {}))
+def _listener_overrides(app: App, args: argparse.Namespace) -> dict[str, Any]:
+    listener = dict(app.config_data.get("listener", {}))
     if args.host:
         listener["host"] = args.host
     if args.port is not None:
@@ -255,13 +293,12 @@ def _listener_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    load_app(args.app)
-    default_app.run(app_path=str(args.app), **_listener_overrides(args))
+    app = load_app(args.app)
+    app.run(app_path=str(args.app), **_listener_overrides(app, args))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    load_app(args.app)
-    config = default_app.resolved_config()
+    config = load_app(args.app).resolved_config()
     if args.service not in config.puma_services:
         raise PumaError(f"no service {args.service!r} in {args.app}; services: {sorted(config.puma_services)}")
     from .client import ENV_SERVICES
@@ -281,17 +318,20 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
-    load_app(args.app)
-    config = default_app.resolved_config()
+    config = _with_marks(load_app(args.app).resolved_config())
     if args.target == "kubernetes":
         return _render_kubernetes(args, config)
     given = [f"--{key.replace('_', '-')}" for key in _KUBERNETES_OPTIONS if getattr(args, key) is not None]
     if given:
         raise PumaError(f"{', '.join(given)} only apply to --target kubernetes")
     if args.target == "compose":
-        config = config.model_copy(update={"listener": config.listener.model_copy(update={"host": "0.0.0.0"})})
+        listener = config.listener.model_copy(update={"host": "0.0.0.0",
+                                                      "internal_port": config.listener.internal_port or 8081})
+        config = config.model_copy(update={"listener": listener})
         endpoints = {name: [(name, 8000)] for name in config.puma_services}
-        doc = envoy.bootstrap_static(config, endpoints, dns=True, admin_port=9901)
+        # The internal listener on the compose network: containers call each other there
+        # (PUMA_URL: http://envoy:8081); publish only the public port.
+        doc = envoy.bootstrap_static(config, endpoints, dns=True, admin_port=9901, internal_host="0.0.0.0")
     else:
         doc = envoy.bootstrap_static(config, {}, admin_port=config.admin_port or 9901)
     text = "# Rendered by `puma render` - do not edit by hand.\n" + (LOCAL_NOTE if args.target == "local" else "") \
@@ -304,6 +344,23 @@ def cmd_render(args: argparse.Namespace) -> None:
 
 LOCAL_NOTE = ("# Every cluster's endpoints are empty: `puma run` learns the instances' addresses as they start\n"
               "# and gives them to Envoy through endpoint (EDS) files while it runs.\n")
+
+
+def _with_marks(config: Any) -> Any:
+    """`config` with the methods its targets mark `@puma.idempotent` (as a zygote reports them)."""
+    from .endpoints import marks
+
+    for name, service in config.puma_services.items():
+        if service.target is None or service.retries_all:
+            continue
+        try:
+            found = marks(service.target)
+        except Exception as exc:  # noqa: BLE001 - rendering must not need every service's dependencies
+            log.warning("cannot import %s to read its @idempotent marks (%s); config's marks only", service.target, exc)
+            continue
+        config = config.replace_service(name, service.with_idempotent(found))
+    return config
+
 
 _KUBERNETES_OPTIONS = ("image", "namespace", "secret", "autoscale_on", "envoy_replicas", "cluster_domain")
 
@@ -375,11 +432,26 @@ def cmd_bench_proxy(args: argparse.Namespace) -> None:
 def cmd_loc_report(args: argparse.Namespace) -> None:
     from . import locreport
 
+    if args.whole:
+        _whole_loc_report(args)
+        return
     try:
         rows = locreport.report(args.old, args.new, pattern=args.pattern)
     except OSError as exc:
         raise PumaError(str(exc)) from None
     print(locreport.to_json(rows) if args.json else locreport.to_markdown(rows))
+
+
+def _whole_loc_report(args: argparse.Namespace) -> None:
+    from . import locreport, reach
+
+    try:
+        apart = tuple(locreport.Apart.parse(text) for text in args.apart)
+        lines = reach.whole(args.root, old=args.old, new=args.new, framework=args.framework or ["puma"])
+    except (OSError, ValueError) as exc:
+        raise PumaError(str(exc)) from None
+    doc = locreport.whole_report(lines, str(args.old), str(args.new), apart)
+    print(json.dumps(doc, indent=2) if args.json else locreport.whole_markdown(doc, details=args.details))
 
 
 if __name__ == "__main__":

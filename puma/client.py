@@ -6,14 +6,17 @@
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import os
 import socket
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from . import warmup
 from .codec import encode_json
 from .errors import PumaCallError
 
@@ -23,16 +26,29 @@ if TYPE_CHECKING:
 ENV_URL = "PUMA_URL"
 ENV_SERVICES = "PUMA_SERVICES"
 ENV_WORKER = "PUMA_WORKER"  # set inside service processes
+# Set for instances on a worker host: sent as `x-puma-token` with every call, so they reach the
+# deployment's internal services through its public listener (local instances use the internal one).
+ENV_TOKEN = "PUMA_MESH_TOKEN"
+
+WARMUP_WAIT_S = 600.0
+"""How long a warm-up's call waits for a service that is still starting (it reports as it waits)."""
+REPORT_EVERY_S = 5.0
+JSON_HEADERS = {"content-type": "application/json"}
+
+MAX_CACHED_URLS = 4096
 
 _mesh: dict[str, Any] = {"url": None, "services": {}}
+_urls: dict[tuple[str, str], str] = {}
 _local = threading.local()
 _async_clients: dict[tuple[int, int], httpx.AsyncClient] = {}
 
 
 def use_mesh(url: str | None, services: dict[str, str], **extra: Any) -> None:
-    """Point `call` at a deployment (done by `Deployment.start`; workers read the environment)."""
+    """Point `call` at a deployment (done by `Deployment.start`; workers read the environment,
+    which the supervisor sets before they start)."""
     _mesh.clear()
     _mesh.update(extra, url=url, services=dict(services))
+    _urls.clear()
 
 
 def mesh_url() -> str:
@@ -43,8 +59,18 @@ def mesh_url() -> str:
 
 
 def service_url(service: str, path: str = "") -> str:
+    """The URL of `path` under `service`'s prefix, through the mesh (resolved once per process and mesh)."""
+    url = _urls.get((service, path))
+    if url is None:
+        if len(_urls) > MAX_CACHED_URLS:
+            _urls.clear()
+        url = _urls[(service, path)] = _resolve_url(service, path)
+    return url
+
+
+def _resolve_url(service: str, path: str) -> str:
     base = mesh_url()
-    services = _mesh["services"] or json.loads(os.environ.get(ENV_SERVICES, "{}"))
+    services = _mesh["services"] or _env_services(os.environ.get(ENV_SERVICES, "{}"))
     if service.startswith("/"):
         prefix = service
     elif service in services:
@@ -52,6 +78,17 @@ def service_url(service: str, path: str = "") -> str:
     else:
         raise PumaCallError(service, 0, f"unknown service; known: {sorted(services)}")
     return base + ("" if prefix == "/" else prefix) + path
+
+
+@functools.lru_cache(maxsize=4)
+def _env_services(text: str) -> dict[str, str]:
+    return json.loads(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _split(url: str) -> tuple[str, int, str]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 80, parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class _Connections:
@@ -91,9 +128,7 @@ def _connections() -> _Connections:
 
 
 def _post(url: str, method: str, body: bytes | None, headers: dict[str, str], timeout_s: float) -> tuple[int, str, bytes]:
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    host, port, target = _split(url)
     conns = _connections()
     for attempt in (1, 2):
         conn, reused = conns.get(host, port, timeout_s)
@@ -132,39 +167,95 @@ def call(service: str, payload: Any = None, *, path: str = "", method: str = "PO
          headers: dict[str, str] | None = None, timeout_s: float | None = None) -> Any:
     """Call `service` through Envoy with a JSON `payload`; return the decoded JSON (or text) reply.
 
-    Raises `PumaCallError` for a non-2xx answer or when the mesh cannot be reached.
+    Raises `PumaCallError` when the mesh cannot be reached or answers 5xx, and its subclass
+    `PumaClientError` (`PumaBadRequest`, `PumaNotFound`) for a 4xx, with the service's message.
+    During a warm-up, a service that is still starting is waited for (up to `WARMUP_WAIT_S`).
     """
     url = service_url(service, path)
     body = None if payload is None else encode_json(payload).encode()  # NaN/inf: an error here, not bad JSON there
-    all_headers = {"content-type": "application/json", **(headers or {})} if body is not None else dict(headers or {})
-    try:
-        status, content_type, data = _post(url, method, body, all_headers, timeout_s if timeout_s is not None else 30.0)
-    except (OSError, http.client.HTTPException) as exc:
-        raise PumaCallError(service, 0, f"{type(exc).__name__}: {exc}") from exc
-    return _reply(service, status, content_type, data)
+    all_headers = ({**JSON_HEADERS, **headers} if headers else JSON_HEADERS) if body is not None else dict(headers or {})
+    return exchange(service, url, method, body, all_headers, timeout_s if timeout_s is not None else 30.0)
+
+
+def exchange(service: str, url: str, method: str, body: bytes | None, headers: dict[str, str],
+             timeout_s: float) -> Any:
+    """One request to `url` (of `service`) on this thread's pooled connection; the decoded reply."""
+    token = _mesh_headers()
+    if token:
+        headers = {**token, **headers}
+    since = 0.0
+    while True:
+        try:
+            status, content_type, data = _post(url, method, body, headers, timeout_s)
+        except (OSError, http.client.HTTPException) as exc:
+            error = PumaCallError(service, 0, f"{type(exc).__name__}: {exc}")
+            error.__cause__ = exc
+        else:
+            if status < 400:
+                return _reply(service, status, content_type, data)
+            error = _error(service, status, content_type, data)
+        since = since or time.monotonic()
+        if not _wait_while_starting(error, since):
+            raise error
+
+
+def _wait_while_starting(error: PumaCallError, since: float) -> bool:
+    """In a warm-up, wait for a service that is not up yet (True: try again). Where the deployment
+    serves its readiness, that is what is polled (`warmup.wait_ready`): a service still starting
+    gets no calls it would answer 503, which would count as its start-up failures."""
+    waited = time.monotonic() - since
+    if not warmup.active() or error.status not in (0, 502, 503, 504) or waited > WARMUP_WAIT_S:
+        return False
+    if warmup.wait_ready(error.service, timeout_s=WARMUP_WAIT_S - waited, report_every_s=REPORT_EVERY_S):
+        time.sleep(0.05)  # ready now (or it was, and failed for another reason): once more, not at once
+        return True
+    reported = getattr(_local, "reported", None)
+    if reported is None or reported[0] != since or waited - reported[1] >= REPORT_EVERY_S:
+        warmup.progress(f"waiting for the {error.service} service" + (f", {waited:.0f} s" if waited >= 1 else ""))
+        _local.reported = (since, waited)
+    time.sleep(0.1)
+    return True
 
 
 async def acall(service: str, payload: Any = None, *, path: str = "", method: str = "POST",
                 headers: dict[str, str] | None = None, timeout_s: float | None = None) -> Any:
-    """The asynchronous form of `call`."""
+    """The asynchronous form of `call` (on a pooled `httpx.AsyncClient` per event loop)."""
     import httpx
 
     url = service_url(service, path)
+    body = None if payload is None else encode_json(payload).encode()
+    all_headers = {**JSON_HEADERS, **(headers or {})} if body is not None else headers
     try:
-        resp = await _async_client().request(method, url, json=payload, headers=headers,
+        resp = await _async_client().request(method, url, content=body, headers={**_mesh_headers(), **(all_headers or {})},
                                              timeout=timeout_s if timeout_s is not None else 30.0)
     except httpx.HTTPError as exc:
         raise PumaCallError(service, 0, f"{type(exc).__name__}: {exc}") from exc
     return _decode(service, resp)
 
 
+def _mesh_headers() -> dict[str, str]:
+    token = os.environ.get(ENV_TOKEN)
+    return {"x-puma-token": token} if token else {}
+
+
 def _decode(service: str, resp: httpx.Response) -> Any:
-    return _reply(service, resp.status_code, resp.headers.get("content-type", ""), resp.content)
+    status, content_type = resp.status_code, resp.headers.get("content-type", "")
+    if status >= 400:
+        raise _error(service, status, content_type, resp.content)
+    return _reply(service, status, content_type, resp.content)
 
 
 def _reply(service: str, status: int, content_type: str, data: bytes) -> Any:
-    body: Any = json.loads(data) if content_type.startswith("application/json") and data else data.decode(errors="replace")
-    if status >= 400:
-        detail = body.get("error", body) if isinstance(body, dict) else body
-        raise PumaCallError(service, status, detail)
-    return body
+    if content_type.startswith("application/json") and data:
+        return json.loads(data)
+    return data.decode(errors="replace")
+
+
+def _error(service: str, status: int, content_type: str, data: bytes) -> PumaCallError:
+    try:
+        body: Any = _reply(service, status, content_type, data)
+    except ValueError:
+        body = data.decode(errors="replace")
+    detail = body.get("error", body) if isinstance(body, dict) else body
+    problems = body.get("problems") if isinstance(body, dict) and isinstance(body.get("problems"), list) else None
+    return PumaCallError.of(service, status, detail, problems)

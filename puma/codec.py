@@ -5,8 +5,12 @@ another client must be able to read:
 
 * `decode_json(body)` raises `JSONBodyError` (a `ValueError`) for *every* way a body can fail:
   bad syntax or encoding, nesting deeper than `MAX_DEPTH`, an integer over CPython's digit limit,
-  `NaN`/`Infinity`, or a number such as `1e999` that only a float infinity could hold. A service
-  turns it into 400; nothing else (RecursionError, OverflowError, ...) escapes.
+  `NaN`/`Infinity`, a number such as `1e999` that only a float infinity could hold, or a key
+  given twice in one object (parsers disagree on which one counts, so none is guessed). A
+  service turns it into 400; nothing else (RecursionError, OverflowError, ...) escapes. Bytes
+  must be valid UTF-8 (or UTF-16/32, as RFC 8259 allows; a leading byte order mark is skipped):
+  an encoded surrogate (`\xed\xa0\x80`) is invalid UTF-8 like any other, while the *escape*
+  `"\ud800"` is valid JSON and reaches the service (stores replace it by U+FFFD).
 * `encode_json(value)` refuses non-finite floats (`allow_nan=False`) with `NonFiniteNumberError`
   naming where the value sits (`$.results[3]`), so a reply is valid JSON or an error, never
   `{"results": [Infinity]}`; a lone UTF-16 surrogate in a string (which no UTF-8 text can hold,
@@ -61,11 +65,12 @@ def decode_json(body: bytes | bytearray | str) -> Any:
     `JSONBodyError("malformed JSON body: number 1e999 is out of range ...")`.
     """
     raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
-    hooks: dict[str, Any] = {"parse_constant": _refuse_constant}
+    hooks: dict[str, Any] = {"parse_constant": _refuse_constant, "object_pairs_hook": _unique_keys}
     if _MAY_OVERFLOW.search(raw):
         hooks["parse_float"] = _finite_float
     try:
-        value = json.loads(body, **hooks)
+        text = body if isinstance(body, str) else raw.decode(json.detect_encoding(raw))  # strict: no surrogates
+        value = json.loads(text.removeprefix("\ufeff"), **hooks)
     except _Refused as exc:
         raise JSONBodyError(f"malformed JSON body: {exc}") from None
     except RecursionError:
@@ -108,6 +113,15 @@ def _whole_characters(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_whole_characters(v) for v in value]
     return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _Refused(f"key {twice[:60]!r} appears twice in one object; send each key once")
+    return found
 
 
 def _refuse_constant(name: str) -> Any:

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import PumaConfigError
+from .errors import PumaConfigError, PumaScaleError
 from .media import DEFAULT_CONTENT_TYPES
 
 LB_POLICIES = ("round_robin", "least_request", "random", "ring_hash", "maglev")
@@ -34,13 +34,19 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _PREFIX = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
+_IMPORT_PATH = re.compile(r"^.*[^:]:[A-Za-z_][\w.]*(\(\))?$")
 # An instance (waitress) closes a connection idle for INSTANCE_IDLE_TIMEOUT_S (checked every 30 s).
 # Envoy must drop its pooled connections to instances sooner, or it may send a request on one the
 # instance is closing at that moment (Envoy's "503 UC" on routes it may not retry).
 INSTANCE_IDLE_TIMEOUT_S = 120.0
 UPSTREAM_IDLE_TIMEOUT_S = 60.0
+KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+DEFAULT_METHODS = KNOWN_METHODS  # what an instance's dispatch serves; CONNECT, TRACE... never
 _DNS_LABEL = re.compile(r"^[a-z]([a-z0-9\-]{0,38}[a-z0-9])?$")
 _CPU = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m)?\s*$")
+MIN_CHECK_S = 0.01
+# What Envoy's active health check asks each instance: answered on a thread of its own (puma.worker).
+LIVENESS_PATH = "/_puma/live"
 
 
 def _seconds(value: Any) -> Any:
@@ -132,12 +138,29 @@ class CircuitBreaker(_Model):
 
 
 class HealthCheck(_Model):
-    """Envoy's active health check of each instance (GET /healthz)."""
+    """Envoy's active health check of each instance (GET /_puma/live, answered by the instance's
+    network thread, apart from its busy request threads): after `unhealthy_threshold` failures in a
+    row, Envoy stops routing to it and PUMA replaces it. Each check costs ~0.1-0.3 ms of CPU in
+    Envoy and as much in the instance, so an idle deployment pays instances / interval_s of them."""
 
-    interval_s: Seconds = 2.0
-    timeout_s: Seconds = 1.0
+    interval_s: Seconds = 10.0
+    timeout_s: Seconds = 2.0  # a process just forked on a busy machine may wait ~1 s for a CPU
     unhealthy_threshold: int = Field(2, ge=1)
     healthy_threshold: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _checkable(self) -> HealthCheck:
+        for name in ("interval_s", "timeout_s"):
+            if getattr(self, name) < MIN_CHECK_S:
+                raise ValueError(f"{name} {getattr(self, name)} is below {MIN_CHECK_S} s; Envoy needs a positive "
+                                 f"duration, e.g. {name}: {HealthCheck.model_fields[name].default}")
+        if self.timeout_s > self.interval_s and "timeout_s" not in self.model_fields_set:
+            # Only the interval was given (say 1 s): the default timeout shrinks to fit it.
+            object.__setattr__(self, "timeout_s", self.interval_s)
+        if self.timeout_s > self.interval_s:
+            raise ValueError(f"timeout_s {self.timeout_s} is above interval_s {self.interval_s}; a check must "
+                             "end before the next one starts: lower timeout_s or raise interval_s")
+        return self
 
 
 class Resources(_Model):
@@ -168,7 +191,8 @@ class Service(_Model):
     timeout_s: Seconds = 15.0
     lb_policy: Literal[LB_POLICIES] | None = None  # type: ignore[valid-type]
     hash_on: HashOn | None = None
-    idempotent: bool = False
+    idempotent: bool | tuple[str, ...] = Field(False, description="true: every request may be retried; a list "
+                                               "of method names: those of an object service")
     max_body_bytes: int = Field(1 << 20, ge=1)
     threads: int = Field(8, ge=1, le=256)
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
@@ -178,8 +202,49 @@ class Service(_Model):
                             "that wakes up never preempts Envoy or a caller (Linux)")
     autoscale: Autoscale | None = Field(None, description="default: on when instances.max > instances.min")
     circuit_breaker: CircuitBreaker = CircuitBreaker()
-    health_check: HealthCheck | None = Field(None, description="Envoy active health checks (opt-in; PUMA already admits only healthy instances and ejects failing ones)")
+    health_check: HealthCheck = Field(default_factory=HealthCheck, description="Envoy's active health "
+                                      "check of each instance: finds a hung one, which PUMA replaces")
     resources: Resources = Resources()
+    visibility: Literal["public", "internal"] = Field("public", description=(
+        "'internal': only other services reach it (puma.call), through Envoy's internal listener on "
+        "loopback; the public listener answers 404 (Kubernetes' ClusterIP, Knative's cluster-local)"))
+    methods: tuple[str, ...] = Field(DEFAULT_METHODS, description=(
+        "HTTP methods the service takes; Envoy answers any other with 405 and an Allow header "
+        "(HEAD comes with GET)"))
+
+    @property
+    def allowed_methods(self) -> tuple[str, ...]:
+        """`methods` with HEAD added wherever GET is (a HEAD is a GET without its body)."""
+        extra = ("HEAD",) if "GET" in self.methods and "HEAD" not in self.methods else ()
+        return (*self.methods, *extra)
+
+    @field_validator("methods")
+    @classmethod
+    def _methods_known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [m for m in value if m not in KNOWN_METHODS]
+        if unknown or not value:
+            raise ValueError(f"{list(value)!r} are not HTTP methods a service takes; use some of "
+                             f"{list(KNOWN_METHODS)} (upper case), e.g. ['POST']")
+        return tuple(dict.fromkeys(value))
+
+    @property
+    def retries_all(self) -> bool:
+        """Whether every request to the service may be re-sent (it is idempotent as a whole)."""
+        return self.idempotent is True
+
+    @property
+    def idempotent_methods(self) -> tuple[str, ...]:
+        """The methods marked idempotent one by one (empty when the whole service is)."""
+        return () if isinstance(self.idempotent, bool) else self.idempotent
+
+    def with_idempotent(self, methods: list[str] | tuple[str, ...]) -> Service:
+        """This service with `methods` idempotent too ("" is the service itself); `self` if unchanged."""
+        if self.retries_all or not methods:
+            return self
+        merged = tuple(sorted(set(self.idempotent_methods) | set(methods)))
+        if "" in merged:
+            return self.model_copy(update={"idempotent": True})
+        return self if merged == self.idempotent_methods else self.model_copy(update={"idempotent": merged})
 
     @property
     def autoscaled(self) -> bool:
@@ -203,18 +268,86 @@ class Service(_Model):
     @field_validator("target", "warmup")
     @classmethod
     def _target_is_import_path(cls, value: str | None) -> str | None:
-        if value is not None and (":" not in value or value.startswith(":") or value.endswith(":")):
-            raise ValueError(f"{value!r} is not an import path; write 'package.module:function'")
+        if value is not None and not _IMPORT_PATH.match(value):
+            raise ValueError(f"{value!r} is not an import path; write 'package.module:function' (or ':Class', "
+                             "or ':factory()' for a function that builds the service's object)")
         return value
+
+    @field_validator("idempotent")
+    @classmethod
+    def _method_names(cls, value: bool | tuple[str, ...]) -> bool | tuple[str, ...]:
+        if isinstance(value, bool):
+            return value
+        bad = [m for m in value if not m.isidentifier() or m.startswith("_")]
+        if bad:
+            raise ValueError(f"{bad} are not public method names; list methods like ['search', 'movie'], "
+                             "or write true for the whole service")
+        return tuple(sorted(set(value)))
+
+
+MAX_SCALE = 256
+"""Most instances `scale` starts for a service without an autoscaling range above that."""
+
+
+def check_scale(name: str, service: Service, count: object) -> int:
+    """`count` as the number of instances `Deployment.scale(name, count)` may set, or
+    `PumaScaleError` naming the value and the fix. A service given a range (`instances: {min,
+    max}`) stays within it, autoscaled or not; a service of a fixed size (`instances: 2`) may be
+    set to any size from 1 (0 if it is 0) up to `MAX_SCALE` or its size, if larger.
+    Example: ``check_scale("policy", Service(prefix="/p", instances=2), 3)`` -> 3.
+    """
+    if type(count) is not int:
+        raise PumaScaleError(name, count, f"{count!r} is not a whole number of instances; write scale({name!r}, 2)")
+    bounds = service.instances
+    if bounds.upper > bounds.min:
+        low, high = bounds.min, bounds.upper
+        fix = f"its config bounds it to instances {{'min': {low}, 'max': {high}}}; change those to allow it"
+    else:
+        low, high = min(1, bounds.min), max(MAX_SCALE, bounds.upper)
+        fix = (f"a service of fixed size takes {low} to {high} instances"
+               + ("; set instances.min to 0 to allow stopping it all" if low else ""))
+    if not low <= count <= high:
+        raise PumaScaleError(name, count, f"{count} is outside {low}-{high}: {fix}")
+    return count
 
 
 def _service(value: Any) -> Any:
     return {"prefix": value} if isinstance(value, str) else value
 
 
+def _default_prefixes(services: Any) -> Any:
+    # A service without a prefix is served at /<its name>.
+    if not isinstance(services, dict):
+        return services
+    return {name: {"prefix": f"/{name}", **spec} if isinstance(spec, dict) and "prefix" not in spec else spec
+            for name, spec in services.items()}
+
+
 class Listener(_Model):
+    """Where clients connect (`host`, `port`), and where services call each other: the internal
+    listener, always on loopback for the process backend (`internal_port`, 0: a free port)."""
+
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    internal_port: int = Field(0, ge=0, le=65535, description="the internal listener's port (0: any free one)")
+    max_connections: int = Field(10_000, ge=1, description="client connections Envoy holds at once, both "
+                                 "listeners together; more are closed at once (keep it below Envoy's open-file limit)")
+
+
+_LISTENER_FORMS = "write it as {'host': '127.0.0.1', 'port': 8080} or as '127.0.0.1:8080'"
+
+
+def _listener(value: Any) -> Any:
+    """`listener` may be written "host:port" ("[::1]:8080" for IPv6) as well as an object."""
+    if isinstance(value, str):
+        host, sep, port = value.strip().rpartition(":")
+        host = host.strip("[]")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"{value!r} is not an address; {_LISTENER_FORMS}")
+        return {"host": host, "port": int(port)}
+    if not isinstance(value, dict | Listener):
+        raise ValueError(f"{value!r} is not an address; {_LISTENER_FORMS}")
+    return value
 
 
 class AccessLogFilter(_Model):
@@ -311,10 +444,13 @@ class Tracing(_Model):
 class HttpConnectionManager(_Model):
     """Figure 4 `http_connection_manager`."""
 
-    idle_timeout: Seconds = 300.0
+    idle_timeout: Seconds = Field(60.0, gt=0, description="a client connection with no request in progress "
+                                  "(one that sends nothing, or kept alive idle) is closed after this long")
     drain_timeout: Seconds = 5.0
     request_headers_timeout: Seconds = Field(10.0, description="a client must send all its headers within "
                                              "this long (slowloris), else 408; 0 turns it off")
+    request_timeout: Seconds = Field(30.0, description="a client must send its whole request, body included, "
+                                     "within this long (a stalled body), else 408; 0 turns it off")
     route_config: RouteConfig = RouteConfig()
     tracing: Tracing | None = None
     http_filters: list[dict[str, Any]] = Field(default_factory=list)
@@ -329,9 +465,10 @@ class PumaConfig(_Model):
     logging: Logging = Logging()
     rate_limit: RateLimit | None = None
     dynamodb: DynamoDB | None = None
-    puma_services: dict[str, Annotated[Service, BeforeValidator(_service)]] = Field(default_factory=dict)
+    puma_services: Annotated[dict[str, Annotated[Service, BeforeValidator(_service)]],
+                             BeforeValidator(_default_prefixes)] = Field(default_factory=dict)
     http_connection_manager: HttpConnectionManager = HttpConnectionManager()
-    listener: Listener = Listener()
+    listener: Annotated[Listener, BeforeValidator(_listener)] = Listener()
     admin_port: int = Field(0, ge=0, le=65535, description="0 picks a free port")
     secret: str | None = Field(None, description="HMAC key for pickled payloads (else $PUMA_SECRET)")
     # Each Envoy worker thread balances on its own: with two, two requests sent together can both go

@@ -1,8 +1,11 @@
-"""The deployment's control loop: autoscaling every 0.1 s and active health checks every second.
+"""The deployment's control loop: autoscaling of the services that are autoscaled.
 
-The health check is PUMA's own (GET /healthz of each ready instance), so an instance joins
-Envoy the moment it is healthy instead of after Envoy's first check interval. An instance that
-fails `UNHEALTHY_AFTER` checks in a row leaves Envoy's endpoints and is replaced.
+Each tick reads one thing from Envoy: the in-flight requests (active + pending) of the autoscaled
+services' clusters only, with an admin stats filter naming them (a few lines of text, however many
+instances they have). It ticks every 0.1 s while any of them has requests in flight, and every
+0.25 s once none has had any for `QUIET_AFTER_S` (a load step is then seen up to 0.15 s later,
+before the policy's own `upscale_delay_s`); a deployment with no autoscaled service reads nothing.
+Health is not here: see `puma.health` (Envoy's checks and the zygotes' exit reports).
 """
 
 from __future__ import annotations
@@ -10,21 +13,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from .autoscale import Autoscaler, Bounds
 from .config import Service
 
 if TYPE_CHECKING:
-    from .supervisor import Deployment, Instance
+    from .supervisor import Deployment
 
 log = logging.getLogger(__name__)
 
 TICK_S = 0.1
-HEALTH_INTERVAL_S = 1.0
-HEALTH_TIMEOUT_S = 2.0
-UNHEALTHY_AFTER = 3
+QUIET_TICK_S = 0.25  # no request in flight at any autoscaled service for QUIET_AFTER_S
+QUIET_AFTER_S = 2.0
+IDLE_TICK_S = 1.0  # with no autoscaled service: only look whether one was added
 
 
 def bounds(service: Service) -> Bounds:
@@ -38,39 +40,40 @@ class ControlLoop:
     def __init__(self, deployment: Deployment) -> None:
         self.d = deployment
         self.autoscalers: dict[str, Autoscaler] = {}
-        self.failures: Counter[tuple[str, int]] = Counter()
-        self.last_served: dict[str, int] = {}
-        self.health_interval_s = HEALTH_INTERVAL_S
-        self.health_timeout_s = HEALTH_TIMEOUT_S
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True, name="puma-control")
-        self.health_thread = threading.Thread(target=self._health_run, daemon=True, name="puma-health")
 
     def start(self) -> None:
         self.thread.start()
-        self.health_thread.start()
 
     def stop(self) -> None:
         self.stopping.set()
-        for t in (self.thread, self.health_thread):
-            if t.is_alive():
-                t.join(timeout=self.health_timeout_s + 1.0)
+        if self.thread.is_alive():
+            self.thread.join(timeout=3.0)
+        if self.d.envoy.admin is not None:
+            self.d.envoy.admin.close()
 
     def forget(self, service: str) -> None:
         self.autoscalers.pop(service, None)
 
-    # --- autoscaling ------------------------------------------------------------------------
     def _run(self) -> None:
-        while not self.stopping.wait(TICK_S):
+        tick, busy_at = TICK_S, time.monotonic()
+        while not self.stopping.wait(tick):
+            now = time.monotonic()
             try:
-                self.autoscale_tick(time.monotonic())
+                in_flight = self.autoscale_tick(now)
             except Exception:  # noqa: BLE001 - one bad sample must not stop autoscaling
                 log.exception("autoscaler tick failed")
+                continue
+            if in_flight:
+                busy_at = now
+            tick = IDLE_TICK_S if in_flight is None else TICK_S if now - busy_at < QUIET_AFTER_S else QUIET_TICK_S
 
-    def autoscale_tick(self, now: float) -> None:
+    def autoscale_tick(self, now: float) -> float | None:
+        """One look at the autoscaled services: their total in-flight requests; None if there is none."""
         pools = {n: p for n, p in list(self.d.pools.items()) if p.service.autoscaled}
         if not pools or self.d.envoy.admin is None:
-            return
+            return None
         in_flight = self.d.envoy.admin.in_flight(list(pools))
         for name, pool in pools.items():
             scaler = self.autoscalers.get(name)
@@ -80,45 +83,4 @@ class ControlLoop:
             decision = scaler.observe(now, in_flight.get(name, 0), live)
             if decision.changes(live) and not self.stopping.is_set():
                 self.d.scale(name, decision.target, reason=decision.reason)
-
-    # --- health -----------------------------------------------------------------------------
-    def _health_run(self) -> None:
-        from .supervisor import probe
-        from .workers import expire
-
-        while not self.stopping.wait(self.health_interval_s):
-            expire(self.d, time.monotonic())
-            served = self._served_by_host()
-            for name, pool in list(self.d.pools.items()):
-                for instance in pool.ready():
-                    progressing = self._progressing(instance, served)
-                    self._check(name, instance, progressing or probe(instance.address, self.health_timeout_s))
-
-    def _served_by_host(self) -> dict[str, int]:
-        """Requests each instance has answered, by address, from Envoy's per-host counters."""
-        try:
-            clusters = self.d.envoy.admin.clusters() if self.d.envoy.admin else {}
-        except OSError:
-            return {}
-        return {h.address: h.rq_total - h.rq_active for c in clusters.values() for h in c.hosts}
-
-    def _progressing(self, instance: Instance, served: dict[str, int]) -> bool:
-        # A saturated instance may be too busy to answer /healthz in time, but if it completed
-        # requests since the last check it is alive: replacing it would remove capacity when
-        # it is needed most.
-        now, before = served.get(instance.address), self.last_served.get(instance.address)
-        if now is not None:
-            self.last_served[instance.address] = now
-        return now is not None and before is not None and now > before
-
-    def _check(self, name: str, instance: Instance, healthy: bool) -> None:
-        key = (name, instance.id)
-        if healthy:
-            self.failures.pop(key, None)
-            return
-        self.failures[key] += 1
-        if self.failures[key] >= UNHEALTHY_AFTER and not self.stopping.is_set():
-            del self.failures[key]
-            log.warning("service %s: instance %d failed %d health checks; replacing it", name, instance.id, UNHEALTHY_AFTER)
-            self.d.record(name, f"instance {instance.id} unhealthy; replaced", kind="unhealthy")
-            self.d.pools[name].evict(instance)
+        return float(sum(in_flight.values()))

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from .config import UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
+from . import edge
+from .config import LIVENESS_PATH, UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
 
 Endpoint = tuple[str, int]
 
@@ -27,16 +28,17 @@ ROUTES_TYPE = _T + "envoy.config.route.v3.RouteConfiguration"
 ENDPOINTS_TYPE = _T + "envoy.config.endpoint.v3.ClusterLoadAssignment"
 LEAST_REQUEST_TYPE = _T + "envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest"
 LISTENER_NAME = "puma_http"
+INTERNAL_LISTENER_NAME = "puma_internal"
+INTERNAL_ROUTES = "puma_internal"
 ADMIN_HOST = "127.0.0.1"  # the admin API can reconfigure and stop Envoy: never off loopback
 CONNECT_TIMEOUT_S = 1.0
-LOCAL_REPLY_JSON = {"error": "%LOCAL_REPLY_BODY%", "status": "%RESPONSE_CODE%",
-                    "flags": "%RESPONSE_FLAGS%", "path": "%REQ(:PATH)%"}
+UNHEALTHY_INTERVAL_S = 1.0  # how soon Envoy checks again an instance that failed its checks
 STATUS_CLUSTER = "_puma_status"
 STATUS_PREFIX = "/_puma"
 STATUS_PEER_HEADER = "x-puma-peer"  # the status server shows more to peers on this machine
 STATUS_LOCAL_HEADER = "x-puma-local"  # the address the peer connected to (the same: this machine)
 STATUS_UPSTREAM_IDLE_TIMEOUT_S = 10.0  # below the status server's own 30 s (puma/handlers.py)
-HTTP_10_DEFAULT_HOST = "puma"  # the Host of an HTTP/1.0 request that names none (routes match any)
+TOKEN_HEADER = "x-puma-token"  # the deployment's secret: remote workers' calls to internal services
 DEFAULT_ACCESS_LOG_FORMAT = (
     '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" '
     "%RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION%ms "
@@ -56,18 +58,54 @@ def to_yaml(document: Mapping[str, Any]) -> str:
 # --- routes -------------------------------------------------------------------------------
 
 
-def route_config(config: PumaConfig, *, status_port: int | None = None) -> dict[str, Any]:
-    """The RouteConfiguration: one route per service prefix (plus PUMA's own status route)."""
+def route_config(config: PumaConfig, *, status_port: int | None = None, internal: bool = False,
+                 remote_workers: bool = False) -> dict[str, Any]:
+    """A RouteConfiguration: one route per service prefix (plus PUMA's own status route).
+
+    The public one (`internal=False`, the client-facing listener) routes `visibility: "public"`
+    services; the internal listener's routes all, and DynamoDB. With `remote_workers` (the process
+    backend, when the config has a secret), the public one also routes internal services and
+    DynamoDB for requests carrying that secret in `x-puma-token`: what instances on worker hosts
+    send, which reach the deployment through its public address only. Container targets never
+    need it (their pods reach the internal listener), so no secret is written into their configs.
+    """
     rc = config.http_connection_manager.route_config
+    with_token = remote_workers and not internal and bool(config.secret)
     # Envoy takes the first matching route, so the longest prefix must come first.
     names = sorted(config.puma_services, key=lambda n: (-len(config.puma_services[n].prefix), n))
-    routes = [_route(config, name) for name in names]
+    routes = [r for name in names for r in _service_routes(config, name, internal, with_token)]
     routes.insert(0, _connect_route())
-    if config.dynamodb is not None:
-        routes.insert(0, _dynamodb_route(config))
+    if config.dynamodb is not None and (internal or with_token):
+        routes.insert(0, _guarded(_dynamodb_route(config), config, internal))
     if status_port is not None:
         routes.insert(0, _status_route())
-    return {"name": rc.name, "virtual_hosts": [{"name": rc.virtual_host, "domains": list(rc.domains), "routes": routes}]}
+    routes.insert(0, edge.host_guard())  # before every route: no request with two Hosts goes anywhere
+    name = INTERNAL_ROUTES if internal else rc.name
+    return {"name": name, "virtual_hosts": [{"name": rc.virtual_host, "domains": list(rc.domains), "routes": routes}]}
+
+
+def _service_routes(config: PumaConfig, name: str, internal: bool, with_token: bool) -> list[dict[str, Any]]:
+    service = config.puma_services[name]
+    private = service.visibility == "internal" and not internal
+    hidden = [edge.hidden_service(name, config, _prefix_match(service.prefix))] if private else []
+    if private and not with_token:
+        return hidden  # 404 like any unrouted path, even where a shorter prefix ("/") would match
+    # The service's route, after one per method an object service marks idempotent (each retries
+    # what the service's own route does not; the longer path first, as Envoy takes the first match).
+    routes = [_guarded(_route(config, name, method), config, not private)
+              for method in (*sorted(service.idempotent_methods), "")]
+    guard = _guarded(edge.method_guard(name, service, _prefix_match(service.prefix)), config, not private)
+    return [guard, *routes, *hidden]
+
+
+def _guarded(route: dict[str, Any], config: PumaConfig, open_: bool) -> dict[str, Any]:
+    """`route` as it is, or matched only with the deployment's secret (removed before it goes on)."""
+    if open_:
+        return route
+    token = {"name": TOKEN_HEADER, "string_match": {"exact": config.secret}}
+    match = {**route["match"], "headers": [*route["match"].get("headers", ()), token]}
+    return {**route, "name": route["name"] + "_with_token", "match": match,
+            "request_headers_to_remove": [TOKEN_HEADER]}
 
 
 def _connect_route() -> dict[str, Any]:
@@ -91,16 +129,22 @@ def _status_route() -> dict[str, Any]:
             "request_headers_to_add": peer}
 
 
-def _route(config: PumaConfig, name: str) -> dict[str, Any]:
+def _route(config: PumaConfig, name: str, method: str = "") -> dict[str, Any]:
     service = config.puma_services[name]
     action: dict[str, Any] = {
         "cluster": name,
         "timeout": duration(service.timeout_s),
-        "retry_policy": _retry_policy(service),
+        "retry_policy": _retry_policy(service, idempotent=service.retries_all or bool(method)),
     }
     if service.hash_on is not None:
         action["hash_policy"] = [_hash_policy(service)]
-    return {"name": name, "match": _prefix_match(service.prefix), "route": action, **_route_limits(config, name)}
+    prefix = _method_path(service.prefix, method) if method else service.prefix
+    return {"name": f"{name}.{method}" if method else name, "match": _prefix_match(prefix), "route": action,
+            **_route_limits(config, name)}
+
+
+def _method_path(prefix: str, method: str) -> str:
+    return f"{prefix.rstrip('/')}/{method}"
 
 
 def _prefix_match(prefix: str) -> dict[str, str]:
@@ -108,14 +152,14 @@ def _prefix_match(prefix: str) -> dict[str, str]:
     return {"prefix": "/"} if prefix == "/" else {"path_separated_prefix": prefix}
 
 
-def _retry_policy(service: Service) -> dict[str, Any]:
+def _retry_policy(service: Service, *, idempotent: bool) -> dict[str, Any]:
     # A request that never reached the service (connect failure, refused stream, a pooled connection
     # found closed before any byte was sent) is always safe to retry. A reset after sending, or a
     # 502/503/504, may come after the service acted, so only routes marked idempotent retry those.
     # Never "5xx": a service's own 500 is its answer (the same request fails the same way on every
     # instance), and never 4xx: a client's bad request is answered once, and the handler runs once.
     retry_on = "connect-failure,refused-stream,reset-before-request"
-    if service.idempotent:
+    if idempotent:
         retry_on += ",reset,gateway-error"
     return {
         "retry_on": retry_on,
@@ -158,99 +202,33 @@ def _dynamodb_route(config: PumaConfig) -> dict[str, Any]:
 # --- listener and HTTP filters -----------------------------------------------------------
 
 
-def http_connection_manager(config: PumaConfig, *, rds_path: Path | None) -> dict[str, Any]:
+def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, internal: bool = False) -> dict[str, Any]:
     hcm_cfg = config.http_connection_manager
     hcm: dict[str, Any] = {
         "@type": HCM_TYPE,
-        "stat_prefix": "puma",
+        "stat_prefix": "puma_internal" if internal else "puma",
         "codec_type": "AUTO",
-        "common_http_protocol_options": {"idle_timeout": duration(hcm_cfg.idle_timeout)},
-        # HTTP/1.0 clients (ApacheBench, many probes) are answered, not told to upgrade (426).
-        "http_protocol_options": {"accept_http_10": True, "default_host_for_http_10": HTTP_10_DEFAULT_HOST},
+        **edge.hcm_limits(config),
         # '/a/../b' and '/a//b' are routed as the '/b' and '/a/b' a browser would ask for.
         "normalize_path": True,
         "merge_slashes": True,
         "drain_timeout": duration(hcm_cfg.drain_timeout),
-        "request_headers_timeout": duration(hcm_cfg.request_headers_timeout),
         "http_filters": _http_filters(config),
-        # Every reply Envoy makes itself (429, 503, 413, 404) gets a JSON body.
-        "local_reply_config": {"body_format": {"json_format": LOCAL_REPLY_JSON},
-                               "mappers": [_starting_page_mapper(), _no_route_mapper(config), _too_large_mapper(),
-                                           _unframable_mapper()]},
+        "local_reply_config": edge.local_reply_config(config),
     }
+    if not internal:
+        hcm |= edge.client_facing()
     if rds_path is not None:
-        hcm["rds"] = {"route_config_name": hcm_cfg.route_config.name, "config_source": file_source(rds_path)}
+        hcm["rds"] = {"route_config_name": INTERNAL_ROUTES if internal else hcm_cfg.route_config.name,
+                      "config_source": file_source(rds_path)}
     else:
-        hcm["route_config"] = route_config(config)
+        hcm["route_config"] = route_config(config, internal=internal)
     access_log = _access_log(config)
     if access_log:
         hcm["access_log"] = access_log
     if hcm_cfg.tracing is not None:
         hcm["tracing"] = {"random_sampling": {"value": hcm_cfg.tracing.random_sampling}}
     return hcm
-
-
-# A browser opening a page before its service has a ready instance gets this page instead of the
-# JSON error; everyone else (scripts, fetch) still gets JSON. It asks the deployment's readiness
-# each second and reloads itself once everything is ready (no timed refresh: the reader decides
-# nothing and loses nothing). No '%' in it: Envoy's format strings would read one as a command.
-STARTING_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting - PUMA</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
-<main><h1>Starting&hellip;</h1>
-<p>This service has no instance ready yet: the deployment is still starting. This page reloads
-itself once it is ready (or <a href="">try again</a>).</p>
-<p id="waiting" role="status">Details: <a href="/_puma/ready">/_puma/ready</a></p></main>
-<script>
-(function () {
-  var note = document.getElementById("waiting");
-  function check() {
-    fetch("/_puma/ready", {cache: "no-store", headers: {accept: "application/json"}}).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (d) {
-        if (d.ready === true || (!("ready" in d) && r.status !== 503)) { location.reload(); return; }
-        if (d.waiting_for && d.waiting_for.length) { note.textContent = "Waiting for: " + d.waiting_for.join(", ") + "."; }
-        setTimeout(check, 1000);
-      });
-    }).catch(function () { setTimeout(check, 2000); });
-  }
-  setTimeout(check, 1000);
-})();
-</script>
-</body></html>
-"""
-
-
-def _starting_page_mapper() -> dict[str, Any]:
-    asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
-    return {"filter": {"and_filter": {"filters": [{"response_flag_filter": {"flags": ["UH"]}}, asks_html]}},
-            "headers_to_add": [{"header": {"key": "retry-after", "value": "2"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"},
-                               {"header": {"key": "cache-control", "value": "no-store"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
-            "body_format_override": {"text_format_source": {"inline_string": STARTING_PAGE},
-                                     "content_type": "text/html; charset=UTF-8"}}
-
-
-def _no_route_mapper(config: PumaConfig) -> dict[str, Any]:
-    prefixes = ", ".join(sorted(s.prefix for s in config.puma_services.values())) or "(none)"
-    return {"filter": {"response_flag_filter": {"flags": ["NR"]}},
-            "body": {"inline_string": f"no service is routed at this path; service prefixes: {prefixes}"}}
-
-
-def _too_large_mapper() -> dict[str, Any]:
-    return {"filter": {"status_code_filter": {"comparison": {"op": "EQ", "value": {
-                "default_value": 413, "runtime_key": "puma_413"}}}},
-            "body": {"inline_string": "request body is too large for this route; raise the service's "
-                                      "max_body_bytes if it should be accepted"}}
-
-
-def _unframable_mapper() -> dict[str, Any]:
-    # Envoy answers a transfer coding it does not know ("gzip, chunked", "chunked, chunked") with
-    # 501, as RFC 9112 suggests; it is the client's request that cannot be read: 400, not a 5xx.
-    return {"filter": {"status_code_filter": {"comparison": {"op": "EQ", "value": {
-                "default_value": 501, "runtime_key": "puma_501"}}}},
-            "status_code": 400,
-            "body": {"inline_string": "the request's Transfer-Encoding is not one this server reads; "
-                                      "send the body with Content-Length, or Transfer-Encoding: chunked alone"}}
 
 
 def _http_filters(config: PumaConfig) -> list[dict[str, Any]]:
@@ -287,8 +265,7 @@ def _local_ratelimit(config: PumaConfig, *, enabled: bool) -> dict[str, Any]:
                          "fill_interval": duration(fill_interval_s)},
         "filter_enabled": percent,
         "filter_enforced": percent,
-        "response_headers_to_add": [{"append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
-                                     "header": {"key": "x-puma-rate-limited", "value": "true"}}],
+        "response_headers_to_add": edge.rate_limited_headers(fill_interval_s),
     }
 
 
@@ -324,24 +301,35 @@ def _access_log_filter(config: PumaConfig) -> dict[str, Any] | None:
     return parts[0] if len(parts) == 1 else {"and_filter": {"filters": parts}}
 
 
-def listener(config: PumaConfig, *, rds_path: Path | None) -> dict[str, Any]:
+def listener(config: PumaConfig, *, rds_path: Path | None, internal: bool = False,
+             internal_host: str = "127.0.0.1") -> dict[str, Any]:
+    """The client-facing listener, or (`internal`) the one services call each other through."""
+    address = socket_address(internal_host, config.listener.internal_port) if internal else \
+        socket_address(config.listener.host, config.listener.port)
     return {
-        "name": LISTENER_NAME,
-        "address": socket_address(config.listener.host, config.listener.port),
+        "name": INTERNAL_LISTENER_NAME if internal else LISTENER_NAME,
+        "stat_prefix": INTERNAL_LISTENER_NAME if internal else LISTENER_NAME,
+        "address": address,
         # Envoy shares a port with any process that also asks for SO_REUSEPORT (another Envoy): a
         # second deployment on the same port would start and take half its connections. Refuse it.
         "enable_reuse_port": False,
+        **edge.listener_limits(),
         "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager",
-                                        "typed_config": http_connection_manager(config, rds_path=rds_path)}]}],
+                                        "typed_config": http_connection_manager(config, rds_path=rds_path,
+                                                                                internal=internal)}]}],
     }
 
 
 # --- clusters and endpoints -------------------------------------------------------------
 
 
-def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None,
-            endpoints: Sequence[Endpoint] = (), dns: bool = False) -> dict[str, Any]:
-    """The Cluster of service `name`: endpoints from an EDS file, or inline (STATIC / STRICT_DNS)."""
+def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None, endpoints: Sequence[Endpoint] = (),
+            dns: bool = False, health_events: Path | None = None) -> dict[str, Any]:
+    """The Cluster of service `name`: endpoints from an EDS file, or inline (STATIC / STRICT_DNS).
+
+    Envoy health-checks every instance (`health_check`); with `health_events`, it writes each
+    instance's health changes to that file (the supervisor's named pipe, see `puma.health`).
+    """
     service = config.puma_services[name]
     result: dict[str, Any] = {
         "name": name,
@@ -357,14 +345,13 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None,
         # An instance PUMA removed is gone now, even if it would still pass health checks.
         "ignore_health_on_host_removal": True,
         **upstream_http_options(UPSTREAM_IDLE_TIMEOUT_S),
+        # Envoy's default panic threshold (50%) applies: when checks or outlier detection took out every
+        # instance (a one-instance service's only one), requests still go to them, not "no healthy upstream".
+        "health_checks": [_health_check(service, health_events)],
+        # A health change (a new instance's first check passing) reaches the worker threads at
+        # once, not merged with others for up to Envoy's default second.
+        "common_lb_config": {"update_merge_window": "0s"},
     }
-    if service.health_check is not None:
-        result["health_checks"] = [_health_check(service)]
-        # Until Envoy's first check passes, an instance takes no traffic, even if it is the only one.
-        result["common_lb_config"] = {"healthy_panic_threshold": {"value": 0}}
-    # Otherwise Envoy's default panic threshold (50%) applies: when outlier detection has ejected
-    # every instance (it always may eject one, so a one-instance service's only one), requests
-    # still go to them instead of getting "no healthy upstream".
     if eds_path is not None:
         result["type"] = "EDS"
         result["eds_cluster_config"] = {"service_name": name, "eds_config": file_source(eds_path)}
@@ -396,13 +383,21 @@ def _load_balancing(policy: str) -> dict[str, Any]:
     return {"lb_policy": policy.upper()}
 
 
-def _health_check(service: Service) -> dict[str, Any]:
+def _health_check(service: Service, events: Path | None) -> dict[str, Any]:
+    # A new instance is checked as it joins (passing in milliseconds), then every interval_s, traffic
+    # or not, with jitter; one that failed (a first check timed out on a busy machine) again within 1 s.
     hc = service.health_check
-    assert hc is not None
-    return {"timeout": duration(hc.timeout_s), "interval": duration(hc.interval_s),
-            "unhealthy_threshold": hc.unhealthy_threshold, "healthy_threshold": hc.healthy_threshold,
-            "no_traffic_interval": duration(hc.interval_s),
-            "http_health_check": {"path": "/healthz"}}
+    check: dict[str, Any] = {
+        "timeout": duration(hc.timeout_s), "interval": duration(hc.interval_s), "interval_jitter_percent": 10,
+        "unhealthy_interval": duration(min(hc.interval_s, UNHEALTHY_INTERVAL_S)),
+        "unhealthy_threshold": hc.unhealthy_threshold, "healthy_threshold": hc.healthy_threshold,
+        "no_traffic_interval": duration(hc.interval_s), "http_health_check": {"path": LIVENESS_PATH}}
+    if events is not None:  # every failure too: one never found healthy is never "ejected"
+        check["always_log_health_check_failures"] = True
+        check["event_logger"] = [{"name": "envoy.health_check.event_sink.file", "typed_config": {
+            "@type": _T + "envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink",
+            "event_log_path": str(events)}}]
+    return check
 
 
 def load_assignment(name: str, endpoints: Sequence[Endpoint]) -> dict[str, Any]:
@@ -429,11 +424,11 @@ def _dynamodb_cluster(config: PumaConfig) -> dict[str, Any]:
 
 def all_clusters(config: PumaConfig, *, eds_dir: Path | None = None,
                  endpoints: Mapping[str, Sequence[Endpoint]] | None = None, dns: bool = False,
-                 status_port: int | None = None) -> list[dict[str, Any]]:
+                 status_port: int | None = None, health_events: Path | None = None) -> list[dict[str, Any]]:
     endpoints = endpoints or {}
     clusters = [
         cluster(config, name, eds_path=eds_file(eds_dir, name) if eds_dir else None,
-                endpoints=endpoints.get(name, ()), dns=dns)
+                endpoints=endpoints.get(name, ()), dns=dns, health_events=health_events)
         for name in sorted(config.puma_services)
     ]
     if config.dynamodb is not None:
@@ -459,53 +454,60 @@ def file_source(path: Path) -> dict[str, Any]:
 
 
 def eds_file(xds_dir: Path, name: str) -> Path:
-    return xds_dir / "eds" / name / "endpoints.yaml"
+    # The dynamic files are JSON: json.dumps writes 50 services' clusters ~50x faster than YAML.
+    return xds_dir / "eds" / name / "endpoints.json"
 
 
-def rds_file(xds_dir: Path) -> Path:
-    return xds_dir / "rds" / "routes.yaml"
+def rds_file(xds_dir: Path, *, internal: bool = False) -> Path:
+    # One file per route configuration: an RDS subscription takes exactly one resource.
+    return xds_dir / "rds" / ("internal_routes.json" if internal else "routes.json")
 
 
 def cds_file(xds_dir: Path) -> Path:
-    return xds_dir / "cds" / "clusters.yaml"
+    return xds_dir / "cds" / "clusters.json"
 
 
 def discovery_response(type_url: str, resources: Sequence[Mapping[str, Any]], version: str) -> dict[str, Any]:
     return {"version_info": version, "resources": [{"@type": type_url, **r} for r in resources]}
 
 
-def _admin(admin_port: int) -> dict[str, Any]:
-    return {"address": socket_address(ADMIN_HOST, admin_port)}
+def _admin(admin_port: int, socket_path: Path | None = None) -> dict[str, Any]:
+    # On a Unix socket (the process backend) no browser can reach it, whatever Host it sends (DNS
+    # rebinding) and whatever page posts to it; a TCP port is on loopback. Either way it stays
+    # reachable when the connection limit is hit.
+    address = {"pipe": {"path": str(socket_path), "mode": 0o600}} if socket_path is not None \
+        else socket_address(ADMIN_HOST, admin_port)
+    return {"address": address, "ignore_global_conn_limit": True}
 
 
-# least_request counts a request still waiting for a connection to its instance too: without it, two
-# requests sent together before a connection exists both see two idle instances and may both pick one.
-RUNTIME = {"layers": [{"name": "puma", "static_layer": {
-    "envoy.reloadable_features.least_request_lb_count_pending_requests": True}}]}
-
-
-def bootstrap_files(config: PumaConfig, xds_dir: Path) -> dict[str, Any]:
-    """The bootstrap the supervisor runs; routes, clusters and endpoints are read from `xds_dir`."""
+def bootstrap_files(config: PumaConfig, xds_dir: Path, *, admin_socket: Path | None = None) -> dict[str, Any]:
+    """The bootstrap the supervisor runs; routes, clusters and endpoints are read from `xds_dir`.
+    Two listeners: the public one (`config.listener`) and the internal one on loopback."""
     return {
         "node": {"id": "puma", "cluster": "puma"},
-        "admin": _admin(config.admin_port),
+        "admin": _admin(config.admin_port, admin_socket),
         "stats_flush_interval": "1s",  # latency histograms refresh each second for status and autoscaling
-        "layered_runtime": RUNTIME,
-        "static_resources": {"listeners": [listener(config, rds_path=rds_file(xds_dir))]},
+        "layered_runtime": edge.runtime(),
+        "overload_manager": edge.overload_manager(config),
+        "static_resources": {"listeners": [
+            listener(config, rds_path=rds_file(xds_dir)),
+            listener(config, rds_path=rds_file(xds_dir, internal=True), internal=True)]},
         "dynamic_resources": {"cds_config": file_source(cds_file(xds_dir))},
     }
 
 
 def xds_documents(config: PumaConfig, xds_dir: Path, endpoints: Mapping[str, Sequence[Endpoint]],
-                  version: str, *, status_port: int | None = None) -> dict[Path, dict[str, Any]]:
+                  version: str, *, status_port: int | None = None,
+                  health_events: Path | None = None) -> dict[Path, dict[str, Any]]:
     """Every dynamic file of a deployment, by path: routes, clusters, and one endpoints file per service."""
-    routes = route_config(config, status_port=status_port)
-    clusters = all_clusters(config, eds_dir=xds_dir, status_port=status_port)
+    clusters = all_clusters(config, eds_dir=xds_dir, status_port=status_port, health_events=health_events)
     # In write order: a cluster's endpoints file exists before the cluster, a cluster before its route.
     docs = {eds_file(xds_dir, name): endpoints_document(name, endpoints.get(name, ()), version)
             for name in sorted(config.puma_services)}
     docs[cds_file(xds_dir)] = discovery_response(CLUSTER_TYPE, clusters, version)
-    docs[rds_file(xds_dir)] = discovery_response(ROUTES_TYPE, [routes], version)
+    for internal in (True, False):
+        routes = route_config(config, status_port=status_port, internal=internal, remote_workers=True)
+        docs[rds_file(xds_dir, internal=internal)] = discovery_response(ROUTES_TYPE, [routes], version)
     return docs
 
 
@@ -514,14 +516,18 @@ def endpoints_document(name: str, endpoints: Sequence[Endpoint], version: str) -
 
 
 def bootstrap_static(config: PumaConfig, endpoints: Mapping[str, Sequence[Endpoint]] | None = None,
-                     *, dns: bool = False, admin_port: int | None = None) -> dict[str, Any]:
-    """One self-contained Envoy config (for `puma render` and docker-compose)."""
+                     *, dns: bool = False, admin_port: int | None = None,
+                     internal_host: str = "127.0.0.1") -> dict[str, Any]:
+    """One self-contained Envoy config (for `puma render`, docker-compose and Kubernetes); the
+    internal listener on `internal_host` (a container's address, where its network is private)."""
     return {
         "node": {"id": "puma", "cluster": "puma"},
         "admin": _admin(config.admin_port if admin_port is None else admin_port),
-        "layered_runtime": RUNTIME,
+        "layered_runtime": edge.runtime(),
+        "overload_manager": edge.overload_manager(config),
         "static_resources": {
-            "listeners": [listener(config, rds_path=None)],
+            "listeners": [listener(config, rds_path=None),
+                          listener(config, rds_path=None, internal=True, internal_host=internal_host)],
             "clusters": all_clusters(config, endpoints=endpoints, dns=dns),
         },
     }

@@ -21,18 +21,60 @@ class PumaConfigError(PumaError, ValueError):
         super().__init__(f"invalid PUMA config ({len(problems)} {noun}):\n" + "\n".join(lines))
 
 
+class PumaScaleError(PumaError, ValueError):
+    """`Deployment.scale` was asked for a count the service cannot have; the message names the
+    service, the value and the fix.
+
+    >>> str(PumaScaleError("policy", -1, "-1 is outside 1-256: ..."))
+    "scale('policy', -1): -1 is outside 1-256: ..."
+    """
+
+    def __init__(self, service: str, count: object, problem: str) -> None:
+        self.service = service
+        self.count = count
+        super().__init__(f"scale({service!r}, {count!r}): {problem}")
+
+
 class PumaStartError(PumaError, RuntimeError):
     """A process of the deployment (Envoy or a service instance) failed to start."""
 
 
 class PumaCallError(PumaError, RuntimeError):
-    """A call through the mesh answered with an error status, or could not be made."""
+    """A call through the mesh answered with an error status, or could not be made (`status` 0).
 
-    def __init__(self, service: str, status: int, detail: object) -> None:
+    A 4xx raises one of the subclasses below, so a caller can tell "my call was refused" from
+    "the service is down": `except puma.PumaClientError`.
+    """
+
+    def __init__(self, service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None) -> None:
         self.service = service
         self.status = status
         self.detail = detail
+        self.problems = problems or []
         super().__init__(f"call to service {service!r} failed with HTTP {status}: {detail}")
+
+    @staticmethod
+    def of(service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None) -> PumaCallError:
+        """The error for an answer of `status`: a `PumaClientError` subclass for a 4xx."""
+        kind = _CLIENT_ERRORS.get(status, PumaClientError) if 400 <= status < 500 else PumaCallError
+        return kind(service, status, detail, problems)
+
+
+class PumaClientError(PumaCallError):
+    """The service refused the call (4xx): `detail` is its message, `problems` its list of
+    `{"parameter", "value", "expected", "message"}` when it named wrong or missing arguments."""
+
+
+class PumaBadRequest(PumaClientError, ValueError):
+    """The service answered 400 (or 413, 415, 422): the arguments are wrong; `detail` says which."""
+
+
+class PumaNotFound(PumaClientError, LookupError):
+    """The service answered 404: no such method, or the thing asked for does not exist."""
+
+
+_CLIENT_ERRORS: dict[int, type[PumaClientError]] = {400: PumaBadRequest, 413: PumaBadRequest, 415: PumaBadRequest,
+                                                    422: PumaBadRequest, 404: PumaNotFound}
 
 
 class HTTPError(PumaError):

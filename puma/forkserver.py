@@ -21,6 +21,7 @@ gives the supervisor the part of `subprocess.Popen` it uses (`pid`, `stdin`, `st
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -30,7 +31,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -167,18 +167,29 @@ class ForkServer:
 
 
 def serve(sock: socket.socket) -> None:
-    """Fork a zygote per request until the supervisor closes the socket, then wait for them."""
+    """Fork a zygote per request until the supervisor closes the socket, then wait for them.
+
+    It sleeps until a request comes or a zygote exits (each zygote's pidfd is watched): an idle
+    deployment's fork server does not wake up.
+    """
     from . import worker  # the import every zygote would otherwise repeat
+
+    worker.warm_process()
+    gc.freeze()  # what is loaded now stays shared with every zygote: the collector never touches it
 
     # No PR_SET_PDEATHSIG here: it fires when the *thread* that started this process ends, and a
     # deployment may be started from any thread. The supervisor's end of the socket closing (it
     # stopped, or died) is the signal instead.
-    children: set[int] = set()
+    children: dict[int, int | None] = {}  # pid -> its pidfd (None where pidfds are missing)
     sel = selectors.DefaultSelector()
-    sel.register(sock, selectors.EVENT_READ)
+    sel.register(sock, selectors.EVENT_READ, None)
     open_ = True
     while open_ or children:
-        if open_ and sel.select(timeout=0.05):
+        polling = any(fd is None for fd in children.values())
+        for key, _ in sel.select(0.05 if polling else None):
+            if key.data is not None:
+                _reaped(sock, sel, children, key.data)
+                continue
             try:
                 data, fds, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE, 3)
             except OSError:
@@ -189,11 +200,35 @@ def serve(sock: socket.socket) -> None:
                 continue
             request = json.loads(data)
             pid = _fork_zygote(worker, (sock, sel), request, fds)
-            children.add(pid)
+            children[pid] = _watch(sel, pid)
             _send(sock, {"seq": request["seq"], "pid": pid})
-        elif not open_:
-            time.sleep(0.05)  # the supervisor has gone: wait for the zygotes to finish
-        _reap(sock, children)
+        if polling:
+            for pid in [p for p, fd in children.items() if fd is None]:
+                _reaped(sock, sel, children, pid)
+
+
+def _watch(sel: selectors.BaseSelector, pid: int) -> int | None:
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # not Linux >= 5.3: the loop polls instead
+        return None
+    sel.register(fd, selectors.EVENT_READ, pid)
+    return fd
+
+
+def _reaped(sock: socket.socket, sel: selectors.BaseSelector, children: dict[int, int | None], pid: int) -> None:
+    """Reap `pid` if it exited (and tell the supervisor)."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        done, status = pid, 0
+    if done == 0:
+        return
+    fd = children.pop(pid, None)
+    if fd is not None:
+        sel.unregister(fd)
+        os.close(fd)
+    _send(sock, {"exit": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
 def _fork_zygote(worker: Any, own: tuple[socket.socket, selectors.BaseSelector], request: dict[str, Any],
@@ -205,8 +240,12 @@ def _fork_zygote(worker: Any, own: tuple[socket.socket, selectors.BaseSelector],
         return pid
     code = 1
     try:
-        for item in reversed(own):  # the server's socket and selector are not the zygote's
-            item.close()
+        sock, sel = own
+        for key in list(sel.get_map().values()):  # the server's socket, selector and pidfds are not the zygote's
+            if key.data is not None:
+                os.close(key.fd)
+        sel.close()
+        sock.close()
         for target, fd in zip((0, 1, 2), fds, strict=True):
             os.dup2(fd, target)
             os.close(fd)
@@ -230,19 +269,6 @@ def _fork_zygote(worker: Any, own: tuple[socket.socket, selectors.BaseSelector],
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-
-
-def _reap(sock: socket.socket, children: set[int]) -> None:
-    while children:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            children.clear()
-            return
-        if pid == 0:
-            return
-        children.discard(pid)
-        _send(sock, {"exit": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
 def _send(sock: socket.socket, message: dict[str, Any]) -> None:

@@ -38,7 +38,10 @@ class JSONRequestHandler(BaseHTTPRequestHandler):
 
     def handle_one_request(self) -> None:
         self._body_state = "unread"
-        super().handle_one_request()
+        try:
+            super().handle_one_request()
+        except (BrokenPipeError, ConnectionResetError):  # the client left before its answer
+            self.close_connection = True
 
     def read_body(self, limit: int = MAX_DISCARD_BYTES) -> bytes:
         """The request body (at most `limit` bytes); HTTPError 411/413/400 when it cannot be read."""
@@ -94,9 +97,17 @@ class JSONRequestHandler(BaseHTTPRequestHandler):
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = "error"
+        headers = {}
         if code == HTTPStatus.NOT_IMPLEMENTED and self.command:
             code, message = 405, f"method {self.command} is not allowed here"
-        self.send_json(code, {"error": message or phrase, "status": code})
+            allow = self.allowed()
+            if allow:
+                headers["Allow"] = ", ".join(allow)
+        self.send_json(code, {"error": message or phrase, "status": code}, headers)
+
+    def allowed(self) -> tuple[str, ...] | None:
+        """The methods the request's path takes (the `Allow` header of a 405); None if unknown."""
+        return None
 
     def _content_length(self) -> int:
         raw = self.headers.get("content-length")

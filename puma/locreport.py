@@ -165,6 +165,14 @@ def _normal(text: str) -> str:
 def _python_lines(source: str) -> list[str]:
     """Rows with code tokens, outside docstrings, cut before any trailing comment."""
     source_lines = source.splitlines()
+    rows = code_rows(source)
+    return [_normal(source_lines[row - 1][:end]) for row, end in sorted(rows.items())]
+
+
+def code_rows(source: str) -> dict[int, int]:
+    """The rows (1-based) of Python `source` that count as code, each with the column where its
+    code ends (before a trailing comment). Raises `tokenize.TokenError`/`SyntaxError` on bad Python."""
+    source_lines = source.splitlines()
     rows: dict[int, int] = {}  # row (1-based) -> column where code on it ends
     statement: list[tokenize.TokenInfo] = []
     opens_body = True  # the next statement may be a docstring
@@ -176,7 +184,7 @@ def _python_lines(source: str) -> list[str]:
                 _mark_rows(statement, rows, source_lines)
             opens_body = statement[-1].string == ":"
             statement = []
-    return [_normal(source_lines[row - 1][:end]) for row, end in sorted(rows.items())]
+    return rows
 
 
 def _is_docstring(statement: list[tokenize.TokenInfo]) -> bool:
@@ -190,3 +198,74 @@ def _mark_rows(statement: list[tokenize.TokenInfo], rows: dict[int, int],
         for row in range(start_row, end_row + 1):
             end = end_col if row == end_row else len(source_lines[row - 1])
             rows[row] = max(rows.get(row, 0), end)
+
+
+# --- two deployments as wholes (`--whole`; see puma.reach) ---------------------------------------
+
+PORT_GROUP = "the port's own code"
+
+
+@dataclass(frozen=True)
+class Apart:
+    """Port-only code to count on its own line, as a feature the old deployment does not have:
+    definitions named by module (`chatbot.webapp`) or `module:qualname` prefixes."""
+
+    label: str
+    prefixes: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Apart:
+        """`"the web UI=chatbot.webapp,chatbot.bot:Chatbot.save_survey"` -> an `Apart`."""
+        label, sep, names = text.partition("=")
+        prefixes = tuple(p.strip() for p in names.split(",") if p.strip())
+        if not sep or not label.strip() or not prefixes:
+            raise ValueError(f"--apart {text!r}: write LABEL=module[:qualname],... e.g. 'web UI=chatbot.webapp'")
+        return cls(label.strip(), prefixes)
+
+    def holds(self, owner: str) -> bool:
+        return any(owner == p or (owner.startswith(p) and owner[len(p)] in ":.") for p in self.prefixes)
+
+
+def whole_report(lines: list[Any], old: str, new: str, apart: tuple[Apart, ...] = ()) -> dict[str, Any]:
+    """The JSON document of `puma loc-report --whole`: totals, added lines by group and by file,
+    and each definition that only the new deployment reaches."""
+    files: dict[str, dict[str, int]] = {}
+    groups: dict[str, int] = {PORT_GROUP: 0, **{a.label: 0 for a in apart}}
+    owners: dict[tuple[str, str], int] = {}
+    for line in lines:
+        kind = "retained" if line.old and line.new else "removed" if line.old else "added" if line.new else "neither"
+        counts = files.setdefault(line.path, {"removed": 0, "added": 0, "retained": 0, "neither": 0})
+        counts[kind] += 1
+        if kind == "added":
+            group = _group(line, apart)
+            groups[group] += 1
+            owners[(line.owner, group)] = owners.get((line.owner, group), 0) + 1
+    totals = {k: sum(f[k] for f in files.values()) for k in ("removed", "added", "retained", "neither")}
+    return {"counting": "lines with code (no blanks, comments or docstrings) of the application, by what "
+                        "each deployment's code reaches from its entry point; see puma/reach.py",
+            "old": old, "new": new, **totals, "added_by_group": groups,
+            "apart": {a.label: list(a.prefixes) for a in apart},
+            "files": [{"path": p, **c} for p, c in sorted(files.items())],
+            "added_definitions": [{"definition": o, "group": g, "lines": n} for (o, g), n in sorted(owners.items())]}
+
+
+def whole_markdown(doc: dict[str, Any], *, details: bool = False) -> str:
+    """Markdown of `whole_report`'s document: totals, added by group, files with added lines."""
+    out = [f"`{doc['old']}` -> `{doc['new']}`, as whole deployments:", "",
+           "| removed (old only) | added (new only) | retained (both) |", "|---:|---:|---:|",
+           f"| {doc['removed']} | {doc['added']} | {doc['retained']} |", "",
+           "| added lines, by what they are for | lines |", "|---|---:|"]
+    out += [f"| {group} | {n} |" for group, n in doc["added_by_group"].items()]
+    out += ["", "| file | removed | added | retained |", "|---|---:|---:|---:|"]
+    out += [f"| `{f['path']}` | {f['removed']} | {f['added']} | {f['retained']} |" for f in doc["files"]
+            if f["removed"] or f["added"]]
+    if details:
+        out += ["", "| added: definition | for | lines |", "|---|---|---:|"]
+        out += [f"| `{d['definition']}` | {d['group']} | {d['lines']} |" for d in doc["added_definitions"]]
+    return "\n".join(out)
+
+
+def _group(line: Any, apart: tuple[Apart, ...]) -> str:
+    owners = line.users if line.users and "<import" in line.owner else (line.owner,)
+    found = {next((a.label for a in apart if a.holds(o)), PORT_GROUP) for o in owners}
+    return found.pop() if len(found) == 1 else PORT_GROUP

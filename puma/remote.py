@@ -1,143 +1,219 @@
-"""`puma status` and `puma scale`: finding a running deployment and talking to it.
+"""The caller's side of a service made from a function or an object: call it as if it were local.
 
-A command finds its deployment by --url (a URL, HOST:PORT or a port), else $PUMA_URL, else the
-run file of the newest `puma run` of this user (`puma.runs`), else http://127.0.0.1:8080.
+    db = puma.remote("db", Db)            # Db: the class served, or a Protocol of it
+    db.search([{"slot": "genre", "values": ["comedy"], "exclude": False}])   # -> list[int]
+    score = puma.remote("sentiment")      # a function service; no spec needed
+    score("that sounds awful")["compound"]
+
+Each method call is one `POST <prefix>/<method>` through Envoy on the calling thread's pooled
+keep-alive connection (the one `puma.call` uses), with the arguments as a JSON object of
+parameter names. Positional arguments are named from the spec's signature, or, without a spec,
+from the service's own description (`GET <prefix>/_puma/interface`, read once per process). With
+a spec, each method returns the type its annotation declares (a dataclass or a pydantic model is
+rebuilt from the JSON); without one, the JSON as it came.
+
+A 4xx raises a `PumaClientError` (`PumaBadRequest` for wrong arguments, naming them;
+`PumaNotFound`), anything else that fails a `PumaCallError`, as `puma.call` does. `puma.aremote`
+is the same with coroutine methods (`await db.search(...)`).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
+import inspect
+import threading
+import types
+import typing
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import runs
-from .client import ENV_URL
-from .errors import PumaError
+from pydantic import TypeAdapter
 
-DEFAULT_URL = "http://127.0.0.1:8080"
+from . import client
+from .binding import to_json
+from .codec import encode_json
+from .endpoints import INTERFACE_PATH
+
+# Results JSON already gives as the hint says (float is not one: JSON's 1 is an int).
+_JSON_NATIVE = (str, int, bool, type(None), dict, list, Mapping, typing.Any)
+_interfaces: dict[str, dict[str, Any]] = {}
+_interfaces_lock = threading.Lock()
 
 
-def deployment_url(given: str | None) -> tuple[str, str]:
-    """`(url, how it was found)` of the deployment a command talks to; see `puma status --help`.
+class _Method:
+    """One remote callable: where it is, what its positional arguments are called, what it returns."""
 
-    `given` may be a URL, HOST:PORT or a port: ``deployment_url("8090")[0]`` is
-    ``"http://127.0.0.1:8090"``. Without it: $PUMA_URL, the newest run file, or the default.
+    __slots__ = ("asynchronous", "label", "names", "path", "returns", "service", "timeout", "timeout_s")
+
+    def __init__(self, service: str, name: str, fn: Callable[..., Any] | None, *, timeout_s: float | None,
+                 asynchronous: bool) -> None:
+        self.service, self.timeout_s, self.asynchronous = service, timeout_s, asynchronous
+        self.timeout = timeout_s if timeout_s is not None else 30.0
+        self.path = f"/{name}" if name else ""
+        self.label = f"{service}.{name}" if name else service
+        self.names: tuple[str, ...] | None = None
+        self.returns: TypeAdapter[Any] | None = None
+        if fn is not None:
+            self.names = _parameter_names(fn)
+            self.returns = _adapter(_return_hint(fn))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args:  # the common case first: positional arguments, all named by the spec
+            names = self.names
+            kwargs = dict(zip(names, args, strict=False)) if names is not None and not kwargs and len(args) <= len(names) \
+                else self._fields(args, kwargs)
+        if self.asynchronous:
+            return self._acall(kwargs)
+        result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", _encoded(kwargs),
+                                 client.JSON_HEADERS, self.timeout)
+        return result if self.returns is None else self.returns.validate_python(result)
+
+    async def _acall(self, fields: dict[str, Any]) -> Any:
+        result = await client.acall(self.service, to_json(fields), path=self.path, timeout_s=self.timeout_s)
+        return result if self.returns is None else self.returns.validate_python(result)
+
+    def _fields(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        names = self.names if self.names is not None else self._described_names()
+        if len(args) > len(names):
+            raise TypeError(f"{self.label}() takes {len(names)} positional arguments ({', '.join(names)}) "
+                            f"but {len(args)} were given")
+        fields = dict(zip(names, args, strict=False))
+        doubled = sorted(set(fields) & set(kwargs))
+        if doubled:
+            raise TypeError(f"{self.label}() got multiple values for {', '.join(doubled)}")
+        fields.update(kwargs)
+        return fields
+
+    def _described_names(self) -> tuple[str, ...]:
+        method = _interface(self.service, self.timeout_s)["methods"].get(self.path.lstrip("/"))
+        if method is None or "parameters" not in method:
+            raise TypeError(f"{self.label} takes no positional arguments here: name them (the service "
+                            "describes no parameters for it)")
+        self.names = tuple(method["parameters"])
+        return self.names
+
+    def __repr__(self) -> str:
+        return f"<puma remote {self.label}>"
+
+
+class RemoteObject:
+    """A service's methods as attributes; with a spec, only the spec's methods, typed."""
+
+    def __init__(self, service: str, spec: type | None, *, timeout_s: float | None, asynchronous: bool) -> None:
+        self._service, self._spec, self._timeout_s, self._asynchronous = service, spec, timeout_s, asynchronous
+        self._methods: dict[str, _Method] = {}
+        if spec is not None:
+            for name in _spec_methods(spec):
+                self._methods[name] = _Method(service, name, getattr(spec, name), timeout_s=timeout_s,
+                                              asynchronous=asynchronous)
+                setattr(self, name, self._methods[name])  # found without __getattr__
+            if "__call__" in _own_attributes(spec):
+                self._methods[""] = _Method(service, "", spec.__call__, timeout_s=timeout_s, asynchronous=asynchronous)
+
+    def __getattr__(self, name: str) -> _Method:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._methods:
+            if self._spec is not None:
+                raise AttributeError(f"{self._spec.__name__} has no method {name!r} (remote service {self._service!r})")
+            self._methods[name] = _Method(self._service, name, None, timeout_s=self._timeout_s,
+                                          asynchronous=self._asynchronous)
+        return self._methods[name]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        root = self._methods.get("")
+        if root is None:
+            if self._spec is not None:
+                raise TypeError(f"{self._spec.__name__} is not callable (remote service {self._service!r})")
+            root = self._methods[""] = _Method(self._service, "", None, timeout_s=self._timeout_s,
+                                               asynchronous=self._asynchronous)
+        return root(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        spec = f" {self._spec.__name__}" if self._spec is not None else ""
+        return f"<puma remote{spec} {self._service!r}>"
+
+
+def remote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None) -> Any:
+    """A proxy of `service`: its methods (or, for a function service, itself) called through the mesh.
+
+    `spec` is the class served (or a `typing.Protocol` of it) or the function served: it names the
+    positional arguments and gives the return types. Example:
+    `puma.remote("policy", decide)(state, nlu, scores)` -> the dict `decide` returns.
     """
-    if given:
-        return normalise_url(given, "--url"), "--url"
-    if os.environ.get(ENV_URL):
-        return normalise_url(os.environ[ENV_URL], f"${ENV_URL}"), f"${ENV_URL}"
-    found = runs.running()
-    if len(found) > 1:
-        print(f"puma: {len(found)} deployments are running ({', '.join(r['url'] for r in found)}); "
-              f"using the newest, {found[0]['url']}; pick one with --url", file=sys.stderr)
-    if found:
-        return found[0]["url"], f"the run file of `puma run {found[0].get('app', '')}` (pid {found[0]['pid']})"
-    return DEFAULT_URL, f"the default (no `puma run` of yours is recorded in {runs.runs_dir()})"
+    return _proxy(service, spec, timeout_s=timeout_s, asynchronous=False)
 
 
-def normalise_url(text: str, where: str) -> str:
-    """`http://HOST:PORT` from a URL, `HOST:PORT` or a port; `PumaError` naming `where` otherwise."""
-    raw = text.strip()
-    url = f"http://127.0.0.1:{raw}" if raw.isdigit() else raw if "://" in raw else f"http://{raw}"
+def aremote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None) -> Any:
+    """`remote` whose calls are coroutines: `await puma.aremote("db", Db).search(...)`."""
+    return _proxy(service, spec, timeout_s=timeout_s, asynchronous=True)
+
+
+def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bool) -> Any:
+    if spec is None or inspect.isclass(spec):
+        return RemoteObject(service, spec, timeout_s=timeout_s, asynchronous=asynchronous)
+    if callable(spec):
+        return _Method(service, "", spec, timeout_s=timeout_s, asynchronous=asynchronous)
+    raise TypeError(f"puma.remote({service!r}, spec): spec must be a class, a Protocol or a function, "
+                    f"not {type(spec).__name__}")
+
+
+def _encoded(fields: dict[str, Any]) -> bytes:
     try:
-        parts = urllib.parse.urlsplit(url)
-        ok = (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path in ("", "/")
-              and " " not in parts.netloc and not parts.query)
-        _ = parts.port  # raises ValueError for a port that is not one
-    except ValueError:
-        ok = False
-    if not ok:
-        raise PumaError(f"{where} {text!r} is not a deployment's address; give a URL, HOST:PORT or a port, "
-                        "e.g. http://127.0.0.1:8080, 127.0.0.1:8080 or 8080")
-    return f"{parts.scheme}://{parts.netloc}"
+        return encode_json(fields).encode()
+    except TypeError:  # a dataclass, a model, a tuple...: as the service's own replies are made JSON
+        return encode_json(to_json(fields)).encode()
 
 
-def _get_status(url: str, how: str) -> dict[str, Any]:
-    secret = os.environ.get("PUMA_SECRET")  # shows pids and ports of a deployment on another host
-    request = urllib.request.Request(url + "/_puma/status", headers={"x-puma-token": secret} if secret else {})
+def _interface(service: str, timeout_s: float | None) -> dict[str, Any]:
+    with _interfaces_lock:
+        found = _interfaces.get(service)
+    if found is None:
+        found = client.call(service, path=INTERFACE_PATH, method="GET", timeout_s=timeout_s)
+        with _interfaces_lock:
+            _interfaces[service] = found
+    return found
+
+
+def _spec_methods(spec: type) -> list[str]:
+    return sorted(n for n in dir(spec) if not n.startswith("_") and callable(inspect.getattr_static(spec, n, None))
+                  and not inspect.isclass(inspect.getattr_static(spec, n)))
+
+
+def _own_attributes(spec: type) -> set[str]:
+    return {name for base in spec.__mro__ if base not in (object, typing.Protocol, typing.Generic) for name in vars(base)}
+
+
+def _parameter_names(fn: Callable[..., Any]) -> tuple[str, ...]:
     try:
-        with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - user-given deployment URL
-            return json.load(resp)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise PumaError(f"no PUMA deployment answers at {url} (from {how}): {reason}; start one with "
-                        "`puma run APP.py`, or give its address with --url (e.g. --url 127.0.0.1:8090)") from None
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return ()
+    if params and params[0].name in ("self", "cls") and not inspect.ismethod(fn):
+        params = params[1:]  # a function taken from a class: its instance is the remote service
+    return tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
-def cmd_status(args: argparse.Namespace) -> None:
-    status = _get_status(*deployment_url(args.url))
-    if args.json:
-        print(json.dumps(status, indent=2))
-        return
-    print(format_status(status))
-
-
-def cmd_scale(args: argparse.Namespace) -> None:
-    url, how = deployment_url(args.url)
-    token = os.environ.get("PUMA_SECRET") or next((r["token"] for r in runs.running() if r["url"] == url), None)
-    if not token:
-        raise PumaError(f"no secret to scale the deployment at {url} with: set $PUMA_SECRET to its secret "
-                        "(only the user who started it with `puma run` can do without)")
-    body = json.dumps({"service": args.service, "instances": args.instances}).encode()
-    request = urllib.request.Request(url + "/_puma/scale", data=body, method="POST",
-                                     headers={"content-type": "application/json", "x-puma-token": token})
+def _return_hint(fn: Callable[..., Any]) -> Any:
     try:
-        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - user-given deployment URL
-            done = json.load(resp)
-    except urllib.error.HTTPError as exc:
-        detail = json.loads(exc.read() or b"{}").get("error", exc.reason)
-        raise PumaError(f"scale {args.service} {args.instances}: {detail}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise PumaError(f"no PUMA deployment answers at {url} (from {how}): {getattr(exc, 'reason', exc)}") from None
-    bounds = (f" (autoscaled {done['min_instances']}-{done['max_instances']}: the autoscaler goes on from here "
-              "as the load changes)") if done["autoscaled"] else ""
-    print(f"{done['service']}: {done['from']} -> {done['to']} instances{bounds}", flush=True)
-    if args.wait_s > 0:
-        _wait_scaled(url, how, done["service"], done["to"], args.wait_s)
+        return typing.get_type_hints(fn).get("return", Any)
+    except Exception:  # noqa: BLE001 - an unresolvable annotation: take the JSON as it comes
+        return Any
 
 
-def _wait_scaled(url: str, how: str, service: str, count: int, wait_s: float) -> None:
-    deadline = time.monotonic() + wait_s
-    while True:
-        svc = _get_status(url, how)["services"].get(service, {})
-        states = [i["state"] for i in svc.get("instances", [])]
-        if states.count("ready") == count and len(states) == count:
-            print(f"{service}: {count} instance{'' if count == 1 else 's'} ready", flush=True)
-            return
-        if time.monotonic() > deadline:
-            print(f"{service}: still {states.count('ready')} ready of {count} after {wait_s:.0f} s "
-                  f"(states: {', '.join(states) or 'none'}); see `puma status`", file=sys.stderr)
-            return
-        time.sleep(0.2)
+def _adapter(hint: Any) -> TypeAdapter[Any] | None:
+    """A converter for results of type `hint`, or None when JSON already is that type."""
+    return None if _json_native(hint) else TypeAdapter(hint)
 
 
-def format_status(status: dict[str, Any]) -> str:
-    envoy = status.get("envoy") or {}
-    where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
-    lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})", ""]
-    header = (f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'5xx':>7}  instances")
-    lines.append(header)
-    for name, s in status["services"].items():
-        insts = " ".join(f"{i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
-                         f"{'' if i['healthy'] else '!'}" for i in s["instances"] if i["state"] == "ready")
-        p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
-        p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
-        lines.append(f"{name:<14}{s['prefix']:<14}{s['ready']:>4}/{s['max_instances']:<2}{s['in_flight']:>11}"
-                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
-    startup = {n: s["startup_failures"] for n, s in status["services"].items() if s.get("startup_failures")}
-    if startup:
-        lines += ["", "answered 503 while starting (not counted as 5xx): "
-                  + ", ".join(f"{n} {c}" for n, c in startup.items())]
-    if status.get("events"):
-        lines += ["", "recent events:"]
-        for e in status["events"][-10:]:
-            lines.append(f"  {e['service']}: {e['message']}")
-    return "\n".join(lines)
+def _json_native(hint: Any) -> bool:
+    if hint in _JSON_NATIVE or hint is None:
+        return True
+    origin = typing.get_origin(hint)
+    if origin is typing.Annotated:
+        return False
+    if origin in (list, dict, Mapping, typing.Union, types.UnionType):
+        return all(_json_native(arg) for arg in typing.get_args(hint))
+    return False
+
+
+__all__ = ["RemoteObject", "aremote", "remote"]

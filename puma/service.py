@@ -1,17 +1,26 @@
-"""Turn a plain Python callable into a Flask WSGI app: parse the request, call, shape the reply.
+"""Turn a service target into a Flask WSGI app: parse the request, call, shape the reply.
 
-A service receives a `Request` (or nothing, if it takes no arguments; `puma.request` is then
-the current one) and returns a dict or list (JSON), a string, bytes, `None` (204), a
-`(body, status)` or `(body, status, headers)` tuple, or a `Response`.
+A plain function (or an object's method, see `puma.endpoints`) is called with the request's
+fields bound to its parameters (`puma.binding`) and answers its return value as JSON. A function
+that takes a `Request` (or nothing; `puma.request` is then the current one) returns a dict or
+list (JSON), a string, bytes, `None` (204), a `(body, status)` or `(body, status, headers)` tuple,
+or a `Response`.
+
+Errors keep their meaning: `HTTPError(status, ...)`, or any exception with an integer
+`status_code` (400-599), answers that status; a call to another service that found it down
+(`PumaCallError` without a 4xx) answers 503; a plain function's `ValueError`/`TypeError` is the
+request's fault (400) and its `LookupError` a 404; anything else is a 500. Every error is JSON.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +32,10 @@ from flask import request as flask_request
 from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 
+from .binding import BindingError, to_json
 from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json
-from .errors import HTTPError
+from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
+from .errors import HTTPError, PumaCallError
 from .media import DEFAULT_CONTENT_TYPES
 
 log = logging.getLogger(__name__)
@@ -49,9 +60,12 @@ class Request:
 
     @property
     def data(self) -> dict[str, Any]:
-        """The JSON object body, else form fields over query parameters."""
+        """The JSON object body, else form fields over query parameters; `HTTPError` 400 for a
+        JSON body that is not an object (an array, a string...): it has no fields to read."""
         if isinstance(self.json, dict):
             return self.json
+        if self.json is not None:
+            raise HTTPError(400, f"body: expected a JSON object (its fields), got {type(self.json).__name__}")
         return {**self.query, **self.form}
 
 
@@ -71,11 +85,16 @@ request: Request = LocalProxy(_current)  # type: ignore[assignment]
 
 
 def error_response(status: int, message: str, **extra: Any) -> FlaskResponse:
+    """A JSON error reply; `retry_after_s` in `extra` is also sent as the `Retry-After` header."""
     try:
         body = encode_json({"error": message, "status": status, **extra})
     except (TypeError, ValueError):  # an extra JSON cannot hold: keep the error, show the extras' text
         body = encode_json({"error": message, "status": status, **{k: repr(v) for k, v in extra.items()}})
-    return FlaskResponse(body, status=status, mimetype="application/json")
+    resp = FlaskResponse(body, status=status, mimetype="application/json")
+    retry = extra.get("retry_after_s")
+    if isinstance(retry, int | float) and not isinstance(retry, bool) and retry >= 0:
+        resp.headers["Retry-After"] = str(math.ceil(retry))
+    return resp
 
 
 class Counters:
@@ -111,27 +130,22 @@ class Counters:
             return False
 
 
-def build_app(name: str, fn: Callable[..., Any], *, max_body_bytes: int,
+def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes: int, prefix: str = "/",
               content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES, counters: Counters | None = None,
               info: Callable[[], Mapping[str, Any]] | None = None) -> Flask:
-    """The WSGI app of one instance of service `name`."""
+    """The WSGI app of one instance of service `name`, served at `prefix`: `target` is a function,
+    or what `puma.endpoints.build` made of a class or factory."""
     app = Flask(f"puma.{name}")
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
     counters = counters or Counters()
-    takes_request = _takes_argument(fn)
+    served = target if isinstance(target, Served) else serve(target, label=name)
 
     @app.get(HEALTH_PATH)
     def healthz() -> Any:
         return {"status": "ok", "service": name, "in_flight": counters.in_flight - 1,
                 "served": counters.served, **(info() if info else {})}
 
-    def dispatch(path: str = "") -> Any:
-        try:
-            req = _parse(content_types, max_body_bytes)
-        except HTTPError as exc:
-            return error_response(exc.status, exc.message, service=name, **exc.extra)
-        return _respond(name, fn, req, takes_request)
-
+    dispatch = _dispatcher(name, served, prefix, content_types, max_body_bytes)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     app.add_url_rule("/", "dispatch", dispatch, methods=methods)
     app.add_url_rule("/<path:path>", "dispatch", dispatch, methods=methods)
@@ -151,9 +165,30 @@ def build_app(name: str, fn: Callable[..., Any], *, max_body_bytes: int,
     def count_out(_exc: BaseException | None) -> None:
         counters.leave()
 
-    if getattr(fn, BYTES_MARK, False):
-        app.wsgi_app = _BytesPath(app.wsgi_app, name, fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]
+    root = served.endpoints.get("")
+    if served.kind == "function" and root is not None and getattr(root.fn, BYTES_MARK, False):
+        app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]
     return app
+
+
+def _dispatcher(name: str, served: Served, prefix: str, content_types: tuple[str, ...],
+                max_body_bytes: int) -> Callable[..., Any]:
+    """The Flask view of every path: parse the request, find its endpoint, call it."""
+    interface_path = prefix.rstrip("/") + INTERFACE_PATH
+
+    def dispatch(path: str = "") -> Any:
+        try:
+            req = _parse(content_types, max_body_bytes)
+            if req.method == "GET" and req.path == interface_path:
+                return FlaskResponse(encode_json({"service": name, **served.interface()}), mimetype="application/json")
+            endpoint, _ = served.endpoint(req.path, prefix)
+        except HTTPError as exc:
+            return error_response(exc.status, exc.message, service=name, **exc.extra)
+        if endpoint.binding is None:
+            return _respond(name, endpoint.fn, req, endpoint.passes_request)
+        return _respond_bound(name, endpoint, req)
+
+    return dispatch
 
 
 def bytes_body(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
@@ -184,11 +219,14 @@ class _BytesPath:
             return self.flask_app(environ, start_response)  # Flask parses it, or refuses it clearly
         self.counters.enter()
         try:
-            req = Request(method="POST", path=environ.get("PATH_INFO", "/"), headers=_wsgi_headers(environ),
-                          query=dict(parse_qsl(environ.get("QUERY_STRING", ""))),
-                          body=environ["wsgi.input"].read(length))
+            body = environ["wsgi.input"].read(length)
             try:
+                query = _once_each(_grouped(parse_qsl(environ.get("QUERY_STRING", ""))), "query")
+                req = Request(method="POST", path=environ.get("PATH_INFO", "/"), headers=_wsgi_headers(environ),
+                              query=query, body=body)
                 resp = _respond(self.name, self.fn, req, self.takes_request)
+            except HTTPError as exc:
+                resp = error_response(exc.status, exc.message, service=self.name)
             except HTTPException as exc:  # Flask would have turned it into a reply; so do we
                 resp = error_response(exc.code or 500, exc.description or exc.name, service=self.name)
         finally:
@@ -205,24 +243,77 @@ class _BytesPath:
         return int(length) if length.isdigit() and 0 < int(length) <= self.max_body_bytes else None
 
 
-
 def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: bool) -> FlaskResponse:
     """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a response."""
     token = _current.set(req)
     try:
         return _shape(fn(req) if takes_request else fn())
-    except HTTPError as exc:
-        return error_response(exc.status, exc.message, service=name, **exc.extra)
     except HTTPException:
         raise
-    except NonFiniteNumberError as exc:
-        log.error("service %s returned a reply JSON cannot hold on %s %s: %s", name, req.method, req.path, exc)
-        return error_response(500, f"service {name!r} replied with {exc}", type=type(exc).__name__)
     except Exception as exc:
-        log.exception("service %s failed on %s %s", name, req.method, req.path)
-        return error_response(500, f"internal error in service {name!r}", type=type(exc).__name__)
+        return _error(name, exc, req, bound=False)
     finally:
         _current.reset(token)
+
+
+def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse:
+    """Call a plain function (or method) with the request's fields bound to its parameters."""
+    assert endpoint.binding is not None
+    if req.method != "POST":
+        where = f"/{endpoint.name}" if endpoint.name else ""
+        refused = error_response(405, f"method {req.method} is not allowed here; POST the arguments as a JSON "
+                                      f"object to <prefix>{where}", service=name)
+        refused.headers["Allow"] = "POST"
+        return refused
+    token = _current.set(req)
+    try:
+        result = endpoint.binding.call(req.data)
+        if inspect.isawaitable(result):  # an async def: run on this request's thread
+            result = asyncio.run(_awaited(result))
+        return FlaskResponse(encode_json(to_json(result)), mimetype="application/json")
+    except BindingError as exc:
+        return error_response(400, str(exc), service=name, problems=exc.problems)
+    except HTTPException:
+        raise
+    except Exception as exc:
+        return _error(name, exc, req, bound=True)
+    finally:
+        _current.reset(token)
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResponse:
+    """The answer to an exception a service raised (see the module doc)."""
+    if isinstance(exc, HTTPError):
+        return error_response(exc.status, exc.message, service=name, **exc.extra)
+    if isinstance(exc, PumaCallError):
+        if not 400 <= exc.status < 500:  # a service this one needs is down or failing: try again later
+            log.warning("service %s: a call to %s failed on %s %s: %s", name, exc.service, req.method, req.path, exc)
+            return error_response(503, f"service {exc.service!r}, which {name!r} calls, is unavailable "
+                                       f"({exc.detail}); retry", service=name, unavailable=exc.service,
+                                  retry_after_s=1)
+    elif isinstance(status := getattr(exc, "status_code", None), int) and 400 <= status <= 599:
+        return error_response(status, str(exc), service=name, type=type(exc).__name__)
+    elif isinstance(exc, NonFiniteNumberError):
+        log.error("service %s returned a reply JSON cannot hold on %s %s: %s", name, req.method, req.path, exc)
+        return error_response(500, f"service {name!r} replied with {exc}", type=type(exc).__name__)
+    elif bound and isinstance(exc, ValueError | TypeError | LookupError):
+        # The arguments came from the request: a plain function refusing them is the request's fault.
+        log.info("service %s: %s on %s %s", name, type(exc).__name__, req.method, req.path, exc_info=True)
+        status = 404 if isinstance(exc, LookupError) else 400
+        return error_response(status, f"{type(exc).__name__}: {exc}", service=name, type=type(exc).__name__)
+    log.exception("service %s failed on %s %s", name, req.method, req.path)
+    return error_response(500, f"internal error in service {name!r}", type=type(exc).__name__)
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    return list(grouped.items())
 
 
 def _wsgi_headers(environ: dict[str, Any]) -> dict[str, str]:
@@ -254,9 +345,20 @@ def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
             parsed = decode_json(body)
         except JSONBodyError as exc:
             raise HTTPError(400, str(exc)) from None
-    form = req.form.to_dict() if mimetype in FORM_TYPES else {}
-    return Request(method=req.method, path=req.path, headers=dict(req.headers), query=req.args.to_dict(),
-                   body=body, json=parsed, form=form)
+    form = _once_each(req.form.lists(), "form") if mimetype in FORM_TYPES else {}
+    return Request(method=req.method, path=req.path, headers=dict(req.headers),
+                   query=_once_each(req.args.lists(), "query"), body=body, json=parsed, form=form)
+
+
+def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str, str]:
+    """Fields as a dict; 400 for a name given twice. Parsers disagree on which one counts (Flask
+    the first, PHP the last), so none is guessed: the same rule as for JSON keys (`puma.codec`)."""
+    found = {}
+    for name, values in fields:
+        if len(values) > 1:
+            raise HTTPError(400, f"{where} field {name[:60]!r} is given {len(values)} times; send each field once")
+        found[name] = values[0]
+    return found
 
 
 def _shape(result: Any) -> FlaskResponse:

@@ -36,10 +36,16 @@ EVENT: {"time", "service", "message", "kind"}; kind "scale" (with "from", "to", 
 "ready" (an instance joined; with "startup_ms"), "died", "unhealthy", "added" or "removed".
 
 Who asks decides how much they see. A client on this machine (Envoy passes the connection's real
-peer address in `x-puma-peer`: loopback, or the very address it connected to) or one holding the
-deployment's secret (`x-puma-token`) gets all of it (`"view": "full"`); anyone else gets the
-public view (`"view": "public"`): what the dashboard draws, without pids, ports, hosts or the
-Envoy admin address.
+peer address in `x-puma-peer`: loopback, or the very address it connected to) that also names
+this deployment in its Host header (a loopback name or address, this machine's name, the listener's
+address: see `names_this_deployment`), or one holding the deployment's secret (`x-puma-token`),
+gets all of it (`"view": "full"`); anyone else gets the public view (`"view": "public"`): what the
+dashboard draws, without pids, ports, hosts or the Envoy admin address. The Host check is what
+stops DNS rebinding: a page of `attacker.example` whose name is made to resolve to 127.0.0.1 is
+a local peer, but its requests carry `Host: attacker.example`.
+
+Methods: the three read paths answer GET and HEAD; `/_puma/workers` takes POST (register) and
+`/_puma/workers/<id>` DELETE (leave); any other method on them is 405 with an `Allow` header.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ import ipaddress
 import os
 import re
 import secrets
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -62,7 +69,6 @@ if TYPE_CHECKING:
     from .supervisor import Deployment
 
 SCALING_SHOWN = 20
-READY_WAIT_S = 2.0
 
 
 @dataclass
@@ -82,20 +88,13 @@ class StatusSampler:
         self.last: dict[str, _Sample] = {}
         self.startup_failures: dict[str, int] = {}  # no-instance 503s before the first ready one
 
-    def mark_ready(self, service: str, address: str) -> None:
-        """Called once the service's first instance is ready: count its start-up failures apart.
-
-        Waits (bounded) until Envoy routes to `address`, since requests until then still fail."""
+    def routed(self, service: str) -> None:
+        """Envoy routes to an instance of `service` (its health event said so): the first time,
+        count the requests that failed for want of one as its start-up failures, apart."""
         admin = self.deployment.envoy.admin
-        if admin is None:
+        if admin is None or service in self.startup_failures:
             return
-        deadline = time.monotonic() + READY_WAIT_S
         try:
-            while time.monotonic() < deadline:
-                stat = admin.clusters().get(service)
-                if stat and any(h.address == address and h.healthy for h in stat.hosts):
-                    break
-                time.sleep(0.01)
             failed = admin.counter(service, "upstream_cx_none_healthy")
         except OSError:
             return
@@ -170,17 +169,17 @@ def readiness(deployment: Deployment) -> tuple[bool, dict[str, Any]]:
     """
     d = deployment
     admin = d.envoy.admin
-    try:
-        clusters = admin.clusters() if admin is not None else {}
+    try:  # one line per service from Envoy, not one per instance
+        routed = admin.gauges("membership_healthy", list(d.pools)) if admin is not None and d.pools else {}
     except OSError:
-        clusters = {}
+        routed = {}
     services: dict[str, dict[str, int]] = {}
     waiting = []
     for name, pool in list(d.pools.items()):
-        routed = {h.address for h in clusters[name].hosts if h.healthy} if name in clusters else set()
-        instances = list(pool.instances.values())
-        ready = sum(1 for i in instances if i.state == "ready" and i.address in routed)
-        services[name] = {"ready": ready, "starting": sum(1 for i in instances if i.state == "starting")}
+        with pool.lock:
+            starting = sum(1 for i in pool.instances.values() if i.state == "starting")
+        ready = routed.get(name, 0)
+        services[name] = {"ready": ready, "starting": starting}
         if ready == 0 and pool.service.instances.min > 0:
             waiting.append(name)
     body = {"ready": not waiting and not d.stopping, "waiting_for": sorted(waiting), "services": services}
@@ -248,6 +247,46 @@ def _is_local(address: str) -> bool:
         return False
 
 
+def names_this_deployment(host_header: str | None, own_addresses: set[str]) -> bool:
+    """Whether a Host header names this deployment: a loopback name or address (`localhost`,
+    `*.localhost`, 127.0.0.1, [::1]), this machine's name, or one of `own_addresses` (the
+    listener's, the one the client connected to); any port. Example:
+    ``names_this_deployment("localhost:8080", set())`` -> True; ``("rebind.example", set())`` -> False.
+    """
+    if not host_header:
+        return False
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    host = host.rstrip(".")
+    if host == "localhost" or host.endswith(".localhost") or _is_local(host):
+        return True
+    return host in own_addresses or host in _machine_names()
+
+
+def _machine_names() -> set[str]:
+    name = socket.gethostname().lower()
+    return {name, socket.getfqdn(name).lower()}
+
+
+READ_PATHS = ("/_puma/ready", "/_puma/status", "/_puma/metrics")
+
+
+def allowed_methods(path: str) -> tuple[str, ...] | None:
+    """The methods a status-server path takes; None for a path it does not serve (404)."""
+    from .workers import WORKERS_PATH
+
+    if path in READ_PATHS:
+        return ("GET", "HEAD")
+    if path in (WORKERS_PATH, SCALE_PATH):
+        return ("POST",)
+    if path.startswith(WORKERS_PATH + "/"):
+        return ("DELETE",)
+    return None
+
+
 class StatusServer:
     """A loopback HTTP server answering GET /_puma/status with the snapshot as JSON."""
 
@@ -262,38 +301,45 @@ class StatusServer:
 
         class Handler(JSONRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                path = self.path.split("?")[0].rstrip("/")
+                path = self._path()
+                if path not in READ_PATHS:
+                    return self._refuse(path)
                 if path == "/_puma/ready":
                     ready, body = readiness(deployment)
-                    return self._send(200 if ready else 503, body)
+                    return self._send(200 if ready else 503, body, {} if ready else {"Retry-After": "1"})
                 if path == "/_puma/metrics":
                     try:
                         return self.send_bytes(200, *metrics.exposition(registry, self.headers.get("accept", "")))
                     except OSError as exc:
                         return self._send(503, {"error": f"Envoy admin unreachable: {exc}", "status": 503})
-                if path != "/_puma/status":
-                    return self._send(404, {"error": "only /_puma/status, /_puma/ready and /_puma/metrics are "
-                                                     "served here", "status": 404})
                 try:
                     snapshot = sampler.snapshot()
                 except OSError as exc:
                     return self._send(503, {"error": f"Envoy admin unreachable: {exc}", "status": 503})
                 self._send(200, {**snapshot, "view": "full"} if self._trusted() else public_view(snapshot))
 
+            do_HEAD = do_GET  # noqa: N815 - the same answer; send_bytes leaves the body out
+
             def _trusted(self) -> bool:
-                """This machine (Envoy says who the peer was; direct callers are local) or the secret."""
-                peer = self.headers.get(PEER_HEADER) or self.client_address[0]
-                if _is_local(peer) or peer == self.headers.get(LOCAL_HEADER):  # to our own address
-                    return True
+                """The secret, or this machine (Envoy says who the peer was; direct callers are
+                local) asking by a name of this deployment (not a rebound foreign name)."""
                 try:
                     workers.check_token(deployment, self.headers.get(workers.TOKEN_HEADER))
+                    return True
                 except HTTPError:
+                    pass
+                peer = self.headers.get(PEER_HEADER) or self.client_address[0]
+                local = self.headers.get(LOCAL_HEADER)
+                if not (_is_local(peer) or peer == local):  # to our own address: this machine
                     return False
-                return True
+                own = {a for a in (local, deployment.config.listener.host) if a}
+                return names_this_deployment(self.headers.get("host"), own)
 
             def do_POST(self) -> None:  # noqa: N802
-                if self.path.split("?")[0].rstrip("/") == SCALE_PATH:
+                if self._path() == SCALE_PATH:
                     return self._scale()
+                if self._path() != workers.WORKERS_PATH:
+                    return self._refuse(self._path())
                 self._workers(lambda body: workers.register(deployment, body))
 
             def _scale(self) -> None:
@@ -305,21 +351,36 @@ class StatusServer:
                     self._send(exc.status, {"error": exc.message, "status": exc.status})
 
             def do_DELETE(self) -> None:  # noqa: N802
-                worker = self.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+                path = self._path()
+                if allowed_methods(path) != ("DELETE",):
+                    return self._refuse(path)
+                worker = path.rsplit("/", 1)[-1]
                 self._workers(lambda _body: workers.unregister(deployment, worker) or {"left": worker})
 
             def _workers(self, action: Any) -> None:
                 try:
-                    if not self.path.startswith(workers.WORKERS_PATH):
-                        raise HTTPError(404, f"only {workers.WORKERS_PATH} accepts {self.command}")
                     workers.check_token(deployment, self.headers.get(workers.TOKEN_HEADER))
                     body = self.read_json(default={})
                     self._send(200, action(body if isinstance(body, dict) else {}))
                 except HTTPError as exc:
                     self._send(exc.status, {"error": exc.message, "status": exc.status})
 
-            def _send(self, status: int, body: dict[str, Any]) -> None:
-                self.send_json(status, body)
+            def allowed(self) -> tuple[str, ...] | None:
+                return allowed_methods(self._path())
+
+            def _path(self) -> str:
+                return self.path.split("?")[0].rstrip("/") or "/"
+
+            def _refuse(self, path: str) -> None:
+                allow = allowed_methods(path)
+                if allow is None:
+                    return self._send(404, {"error": f"nothing is served at {path[:100]} here; the status "
+                                                     f"server serves {', '.join(READ_PATHS)}", "status": 404})
+                self._send(405, {"error": f"method {self.command} is not allowed on {path}; use "
+                                          f"{' or '.join(allow)}", "status": 405}, {"Allow": ", ".join(allow)})
+
+            def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                self.send_json(status, body, headers)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

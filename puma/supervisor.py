@@ -1,6 +1,10 @@
 """Running a deployment: Envoy, one zygote per service, its instances, restarts and shutdown.
 
-All process IO of PUMA lives here and in `proxy.py`; `config`, `envoy` and `autoscale` stay pure.
+The parts, each in its own module: `instances` (a service's zygote and instances), `proxy` (the
+Envoy process and the files it watches), `health` (Envoy's health events), `control` (the
+autoscaler), `workers` (worker hosts), `status` (status, readiness and metrics). This module
+starts and stops them in order and keeps Envoy's endpoints in step with the instances.
+`config`, `envoy` and `autoscale` stay pure.
 """
 
 from __future__ import annotations
@@ -11,307 +15,28 @@ import json
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from . import client
-from .config import PumaConfig, Service
+from . import client, workers
+from .config import PumaConfig, Service, check_scale
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
-from .errors import PumaStartError
-from .forkserver import ForkedZygote, ForkServer
+from .errors import PumaScaleError, PumaStartError
+from .forkserver import ForkServer
+from .health import HealthMonitor
+from .instances import Instance, ServicePool
 from .logs import log_tail
 from .proxy import EnvoyProcess, check_port_free
 from .status import StatusServer
 
 log = logging.getLogger(__name__)
 
-INSTANCE_HOST = "127.0.0.1"
 ENV_SUPERVISOR_PID = "PUMA_SUPERVISOR_PID"
-HEALTH_TIMEOUT_S = 10.0
-RESTART_WINDOW_S = 10.0
-MAX_RESTARTS_IN_WINDOW = 5
-
-
-@dataclass
-class Instance:
-    id: int
-    service: str
-    pid: int | None = None
-    port: int | None = None
-    state: str = "starting"  # starting -> ready -> draining -> stopped (or unhealthy)
-    started_at: float = field(default_factory=time.monotonic)
-    ready_at: float | None = None
-    host: str = INSTANCE_HOST
-    worker: str | None = None  # the worker host that registered it; None for this host's own
-    last_seen: float = field(default_factory=time.monotonic)
-    # A replacement started on the socket of the service's last instance, which died: Envoy keeps
-    # routing to that address while it starts, and requests wait in the socket's backlog.
-    standin: bool = False
-
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    @property
-    def remote(self) -> bool:
-        return self.worker is not None
-
-
-class ServicePool:
-    """The zygote of one service and the instances it forked."""
-
-    def __init__(self, deployment: Deployment, name: str, service: Service) -> None:
-        self.deployment = deployment
-        self.name = name
-        self.service = service
-        self.instances: dict[int, Instance] = {}
-        self.lock = threading.RLock()
-        self.zygote: subprocess.Popen[str] | ForkedZygote | None = None
-        self._reader: threading.Thread | None = None
-        self._ids = iter(range(1, 1 << 30))
-        self._ready = threading.Event()
-        self._zygote_error: str | None = None
-        self.progress: str | None = None  # what its warm-up said it is doing (`puma.progress`)
-        self.progress_at = 0.0  # when it said so (monotonic)
-        self.first_ready_at: float | None = None  # epoch seconds of its first ready instance
-        self._restarts: collections.deque[float] = collections.deque()
-        self.log_path = deployment.run_dir / "logs" / f"{name}.log"
-        self.host = getattr(deployment, "instance_host", INSTANCE_HOST)
-
-    # --- zygote ---------------------------------------------------------------------------
-    def start_zygote(self) -> None:
-        assert self.service.target is not None
-        cmd = [sys.executable, "-m", "puma.worker", "--service", self.name, "--target", self.service.target,
-               "--host", self.host, "--threads", str(self.service.threads),
-               "--max-body-bytes", str(self.service.max_body_bytes),
-               "--content-types", ",".join(self.service.content_types),
-               "--drain-timeout-s", str(self.drain_timeout_s)]
-        if self.service.warmup:
-            cmd += ["--warmup", self.service.warmup]
-        if self.service.cpu_bound:
-            cmd.append("--cpu-bound")
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        server = getattr(self.deployment, "fork_server", None)
-        with open(self.log_path, "ab") as log_file:
-            if server is not None and server.alive():  # forked from a process that imported puma.worker
-                self.zygote = server.spawn(cmd[3:], self.deployment.child_env(), log_file)
-            else:
-                self.zygote = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file,
-                                               text=True, bufsize=1, env=self.deployment.child_env())
-        self._reader = threading.Thread(target=self._read_events, args=(self.zygote.stdout,), daemon=True,
-                                        name=f"puma-{self.name}-events")
-        self._reader.start()
-
-    @property
-    def drain_timeout_s(self) -> float:
-        """How long a stopping instance may finish its requests: the drain timeout, or the
-        service's own request timeout if longer (a request it accepted may legitimately take that)."""
-        return max(self.deployment.drain_timeout_s, self.service.timeout_s)
-
-    def zygote_ready(self) -> bool:
-        """Whether the zygote answered (ready, or with an error)."""
-        return self._ready.is_set()
-
-    @property
-    def zygote_error(self) -> str | None:
-        """Why the zygote failed to start (import or warm-up), if it did."""
-        return self._zygote_error
-
-    def wait_zygote(self, timeout_s: float) -> None:
-        if not self._ready.wait(timeout_s) or self._zygote_error:
-            detail = self._zygote_error or f"no answer within {timeout_s:.0f} s"
-            self.deployment.keep_logs = True
-            raise PumaStartError(f"service {self.name!r} ({self.service.target}) did not start: {detail}\n"
-                                 + log_tail(self.log_path))
-
-    def _send(self, command: dict[str, Any]) -> None:
-        assert self.zygote is not None and self.zygote.stdin is not None
-        try:
-            self.zygote.stdin.write(json.dumps(command) + "\n")
-            self.zygote.stdin.flush()
-        except (BrokenPipeError, ValueError):
-            log.warning("service %s: zygote is gone, command %s dropped", self.name, command.get("op"))
-
-    def _read_events(self, stream: IO[str]) -> None:
-        for line in stream:
-            event = json.loads(line)
-            kind = event.get("event")
-            if kind == "ready":
-                self._ready.set()
-            elif kind == "progress":
-                self.progress, self.progress_at = str(event.get("message", "")), time.monotonic()
-            elif kind == "error":
-                self._zygote_error = event["message"]
-                self._ready.set()
-            elif kind == "spawned":
-                self._on_spawned(event)
-            elif kind == "exit":
-                self._on_exit(event)
-        stream.close()
-        if not self._ready.is_set():
-            self._zygote_error = "its zygote exited during start-up"
-            self._ready.set()
-
-    # --- instances --------------------------------------------------------------------------
-    def next_id(self) -> int:
-        return next(self._ids)
-
-    def spawn(self, *, reuse: Instance | None = None) -> Instance:
-        """Start an instance; with `reuse`, on the socket (the port) of that dead instance."""
-        with self.lock:
-            instance = Instance(next(self._ids), self.name, host=self.host)
-            if reuse is not None:
-                instance.port = reuse.port
-                # Only the last one stays in Envoy: with others ready, requests go to them meanwhile.
-                instance.standin = not any(i.state == "ready" and not i.remote for i in self.instances.values())
-            self.instances[instance.id] = instance
-        self._send({"op": "spawn", "id": instance.id, **({"reuse": reuse.id} if reuse is not None else {})})
-        return instance
-
-    def _on_spawned(self, event: dict[str, Any]) -> None:
-        with self.lock:
-            instance = self.instances.get(event["id"])
-            if instance is None:
-                return
-            instance.pid, instance.port = event["pid"], event["port"]
-            stop_now = instance.state == "draining"  # retired before its pid was known
-        if stop_now:
-            self._send({"op": "stop", "pid": instance.pid})
-            return
-        threading.Thread(target=self._admit, args=(instance,), daemon=True).start()
-
-    def _admit(self, instance: Instance) -> None:
-        # Only a healthy instance joins Envoy's endpoints.
-        if not _wait_healthy(instance.address, HEALTH_TIMEOUT_S):
-            log.warning("service %s: instance %d (pid %s) failed its health check; stopping it",
-                        self.name, instance.id, instance.pid)
-            self._send({"op": "kill", "pid": instance.pid})
-            return
-        with self.lock:
-            if instance.state != "starting":
-                return
-            instance.state, instance.ready_at, instance.standin = "ready", time.monotonic(), False
-            first, self.first_ready_at = self.first_ready_at is None, self.first_ready_at or time.time()
-        startup_ms = 1000 * (instance.ready_at - instance.started_at)
-        log.info("service %s: instance %d ready at %s (pid %s) in %.0f ms", self.name, instance.id,
-                 instance.address, instance.pid, startup_ms)
-        self.deployment.record(self.name, f"instance {instance.id} ready at {instance.address} in {startup_ms:.0f} ms",
-                               kind="ready", startup_ms=round(startup_ms, 1))
-        self.deployment.publish()
-        if first and hasattr(self.deployment, "status_server"):  # its start-up failures, counted apart
-            self.deployment.status_server.sampler.mark_ready(self.name, instance.address)
-
-    def _on_exit(self, event: dict[str, Any]) -> None:
-        with self.lock:
-            instance = next((i for i in self.instances.values() if i.pid == event["pid"] and not i.remote), None)
-            if instance is None:
-                return
-            expected = instance.state in ("draining", "stopped")
-            instance.state = "stopped"
-            del self.instances[instance.id]
-        if expected or self.deployment.stopping:
-            return
-        log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
-                    self.name, instance.id, event["pid"], event["code"])
-        self.deployment.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced", kind="died")
-        replacement = self._replace(instance)
-        self.deployment.publish()  # after: a stand-in keeps the dead instance's address in Envoy
-        if replacement is None:
-            self._send({"op": "release", "id": instance.id})
-
-    def _replace(self, dead: Instance) -> Instance | None:
-        """A new instance on `dead`'s socket; None when restarting too often (one follows in 2 s)."""
-        now = time.monotonic()
-        while self._restarts and now - self._restarts[0] > RESTART_WINDOW_S:
-            self._restarts.popleft()
-        self._restarts.append(now)
-        if len(self._restarts) > MAX_RESTARTS_IN_WINDOW:
-            log.error("service %s: %d restarts in %.0f s; backing off 2 s", self.name,
-                      len(self._restarts), RESTART_WINDOW_S)
-            threading.Timer(2.0, self.spawn).start()
-            return None
-        return self.spawn(reuse=dead)
-
-    def ready(self) -> list[Instance]:
-        with self.lock:
-            return [i for i in self.instances.values() if i.state == "ready"]
-
-    def routable(self) -> list[Instance]:
-        """The instances Envoy routes to: the ready ones, and a stand-in for the last one."""
-        with self.lock:
-            return [i for i in self.instances.values() if i.state == "ready" or (i.standin and i.state == "starting")]
-
-    def live(self) -> list[Instance]:
-        """This host's starting and ready instances (the ones `scale` and the autoscaler manage)."""
-        with self.lock:
-            return [i for i in self.instances.values() if i.state in ("starting", "ready") and not i.remote]
-
-    def retire(self, instance: Instance) -> None:
-        """Stop routing to `instance`, let its requests finish, then stop it.
-
-        An instance still starting (no pid yet) is stopped as soon as the zygote reports its pid.
-        """
-        with self.lock:
-            if instance.state not in ("starting", "ready"):
-                return
-            instance.state = "draining"
-            pid = instance.pid
-        try:
-            self.deployment.publish(wait=True)
-        finally:
-            if pid is not None:
-                self._send({"op": "stop", "pid": pid})
-
-    def evict(self, instance: Instance) -> None:
-        """Take a failing instance out of Envoy at once and kill it; its exit brings a replacement."""
-        with self.lock:
-            if instance.state != "ready":
-                return
-            instance.state = "unhealthy"
-            if instance.remote:  # not ours to kill: forget it; its worker must re-register it healthy
-                self.instances.pop(instance.id, None)
-        self.deployment.publish()
-        if not instance.remote:
-            self._send({"op": "kill", "pid": instance.pid})
-
-    def shutdown(self) -> None:
-        if self.zygote is None:
-            return
-        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
-            self.zygote.stdin.close()  # the zygote SIGTERMs its instances, which drain and exit
-        try:
-            self.zygote.wait(self.drain_timeout_s + 3.0)
-        except subprocess.TimeoutExpired:
-            self.zygote.kill()
-            self.zygote.wait()
-        if self._reader is not None:
-            self._reader.join(timeout=2.0)
-
-
-def probe(address: str, timeout_s: float = 1.0) -> bool:
-    """One GET /healthz of an instance at 'host:port': True if it answered 200."""
-    try:
-        with urllib.request.urlopen(f"http://{address}/healthz", timeout=timeout_s) as resp:  # noqa: S310
-            return resp.status == 200
-    except OSError:
-        return False
-
-
-def _wait_healthy(address: str, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if probe(address):
-            return True
-        time.sleep(0.005)
-    return False
 
 
 class Deployment:
@@ -329,6 +54,8 @@ class Deployment:
 
             raise PumaConfigError([(f"puma_services.{n}", "no function registered; pass it to "
                                     "puma_service({...}) or set 'target': 'module:function'") for n in missing])
+        if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
+            config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
         self.config = config
         self._own_run_dir = run_dir is None  # a temporary one: removed on stop, unless keep_logs
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="puma-")).resolve()
@@ -338,9 +65,14 @@ class Deployment:
         self.envoy = EnvoyProcess(self.run_dir, self.child_env())
         self.pools = {name: ServicePool(self, name, svc) for name, svc in config.puma_services.items()}
         self.status_server = StatusServer(self)
+        self.health = HealthMonitor(self, self.run_dir / "health-events")
+        self.envoy.health_events = self.health.path
+        self.registry = workers.Registry(self)
         self.stopping = False
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
         self._publish_lock = threading.Lock()
+        self._publish_wanted = threading.Event()  # endpoints changed: the publisher writes them
+        self._publisher = threading.Thread(target=self._publish_loop, daemon=True, name="puma-publish")
         self._started = False
         self._began = False  # anything started (a refused port starts nothing: nothing to say stopped)
         self.control = ControlLoop(self)
@@ -365,7 +97,9 @@ class Deployment:
             self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log")
             self.status_server.start()
             self._start_dynamodb()
-            self.publish()
+            self.health.start()  # its pipe exists before Envoy opens it
+            self.publish_config()
+            self._publisher.start()
             self.envoy.start(self.config)
             for pool in self.pools.values():
                 pool.start_zygote()
@@ -374,6 +108,7 @@ class Deployment:
             undo.pop_all()
         self._started = True
         self.control.start()
+        self.registry.start()
         self._use_mesh()
         log.info("PUMA deployment ready at %s in %.2f s (%d services)", self.url,
                  time.monotonic() - started, len(self.pools))
@@ -410,15 +145,18 @@ class Deployment:
                 raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready\n"
                                      + "".join(log_tail(self.pools[n].log_path) for n in short))
             time.sleep(0.01)
-        expected = {n: {i.address for i in p.ready()} for n, p in self.pools.items()}
-        self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()))
+        # This host's instances, each routed to; worker hosts' may join and leave meanwhile.
+        expected = {n: {i.address for i in p.ready() if not i.remote} for n, p in self.pools.items()}
+        self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()), exact=False)
 
     def stop(self) -> None:
         """Stop routing, let in-flight requests finish, stop instances, then Envoy. Idempotent."""
         if self.stopping:
             return
         self.stopping = True
+        self._publish_wanted.set()  # the publisher sees `stopping` and ends
         self.control.stop()
+        self.registry.stop()
         for pool in self.pools.values():
             with pool.lock:
                 for instance in pool.instances.values():
@@ -433,6 +171,7 @@ class Deployment:
         if self.fork_server is not None:
             self.fork_server.stop()
         self.envoy.stop()
+        self.health.stop()
         if self.local_dynamo is not None:
             self.local_dynamo.stop()
         self.status_server.stop()
@@ -460,8 +199,8 @@ class Deployment:
         env.setdefault("MKL_NUM_THREADS", "1")
         if self.config.secret:
             env["PUMA_SECRET"] = self.config.secret
-        if getattr(self, "envoy", None) is not None and self.envoy.port:
-            env[client.ENV_URL] = self.url
+        if getattr(self, "envoy", None) is not None and self.envoy.internal_port:
+            env[client.ENV_URL] = self.internal_url  # instances call each other on the internal listener
         env[client.ENV_SERVICES] = json.dumps({n: s.prefix for n, s in self.config.puma_services.items()})
         if self.config.dynamodb is not None and self.config.dynamodb.endpoint:
             env[ENV_DYNAMODB_ENDPOINT] = self.config.dynamodb.endpoint
@@ -478,21 +217,42 @@ class Deployment:
 
     def _use_mesh(self) -> None:
         dyn = self.config.dynamodb
-        client.use_mesh(self.url, {n: s.prefix for n, s in self.config.puma_services.items()},
+        client.use_mesh(self.internal_url, {n: s.prefix for n, s in self.config.puma_services.items()},
                         dynamodb=dyn.endpoint if dyn else None, dynamodb_region=dyn.region if dyn else None)
 
     def endpoints(self) -> dict[str, list[tuple[str, int]]]:
         return {name: sorted((i.host, i.port) for i in pool.routable() if i.port)
                 for name, pool in self.pools.items()}
 
-    def publish(self, *, wait: bool = False) -> None:
-        """Write Envoy's files from the current instances; with `wait`, until Envoy has applied them."""
+    def publish_config(self) -> None:
+        """Write Envoy's routes, clusters and endpoints from the config (at start and when services change)."""
         with self._publish_lock:
-            endpoints = self.endpoints()
-            self.envoy.publish(self.config, endpoints, status_port=self.status_server.port)
+            self.envoy.publish_config(self.config, self.endpoints(), status_port=self.status_server.port)
+
+    def publish(self, *, wait: bool = False) -> None:
+        """Write the endpoints files of the services whose instances changed: soon, on the publisher
+        thread (changes that come while it writes are written together: 250 instances starting at
+        once are a few writes, not 250), or now and, with `wait`, until Envoy has applied them."""
+        if not wait and self._publisher.is_alive() and not self.stopping:
+            self._publish_wanted.set()
+            return
+        endpoints = self._write_endpoints()
         if wait and self.envoy.admin is not None:
             expected = {n: {f"{h}:{p}" for h, p in eps} for n, eps in endpoints.items()}
             self.envoy.wait_hosts(expected)
+
+    def _write_endpoints(self) -> dict[str, list[tuple[str, int]]]:
+        with self._publish_lock:
+            endpoints = self.endpoints()
+            self.envoy.publish_endpoints(endpoints)
+        return endpoints
+
+    def _publish_loop(self) -> None:
+        while not self.stopping:
+            self._publish_wanted.wait()
+            self._publish_wanted.clear()
+            if not self.stopping:
+                self._write_endpoints()
 
     def status(self) -> dict[str, Any]:
         """What `puma status` shows: per service instances, in-flight, requests/s, p50/p99; events."""
@@ -507,6 +267,12 @@ class Deployment:
         return f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{self.envoy.port}"
 
     @property
+    def internal_url(self) -> str:
+        """The loopback listener services (and `puma.call` in this process) reach each other by,
+        internal services included; clients use `url`."""
+        return f"http://127.0.0.1:{self.envoy.internal_port}"
+
+    @property
     def admin_url(self) -> str:
         assert self.envoy.admin is not None
         return self.envoy.admin.base
@@ -517,8 +283,12 @@ class Deployment:
 
     def scale(self, service: str, count: int, *, reason: str = "requested") -> None:
         """Set the number of instances of `service`. New ones join Envoy once healthy; removed ones
-        leave Envoy first, finish their requests (bounded by the drain timeout), then stop."""
-        pool = self.pools[service]
+        leave Envoy first, finish their requests (bounded by the drain timeout), then stop.
+        `PumaScaleError` for a count the service cannot have (see `config.check_scale`)."""
+        pool = self.pools.get(service)
+        if pool is None:
+            raise PumaScaleError(service, count, f"no service {service!r}; services: {sorted(self.pools)}")
+        count = check_scale(service, pool.service, count)
         live = pool.live()
         if count == len(live):
             return
@@ -530,6 +300,15 @@ class Deployment:
             pool.spawn()
         for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:
             threading.Thread(target=pool.retire, args=(instance,), daemon=True).start()
+
+    def service_changed(self, name: str, service: Service) -> None:
+        """A service's settings learnt from its zygote (its `@idempotent` methods): Envoy's routes
+        are written again at once (its zygote is ready before any instance is routed to)."""
+        with self._publish_lock:
+            if name not in self.config.puma_services:
+                return
+            self.config = self.config.replace_service(name, service)
+        self.publish_config()
 
     # --- live reconfiguration -----------------------------------------------------------------
     def add_service(self, name: str, service: Service | dict[str, Any] | str) -> None:
@@ -543,8 +322,9 @@ class Deployment:
         pool = ServicePool(self, name, config.puma_services[name])
         pool.start_zygote()
         pool.wait_zygote(self.startup_timeout_s)
-        self.config = config
+        self.config = config.replace_service(name, pool.service)  # with what its zygote marked idempotent
         self.pools[name] = pool
+        self.publish_config()  # its cluster and route, with no instance yet
         for _ in range(pool.service.instances.min):
             pool.spawn()
         deadline = time.monotonic() + self.startup_timeout_s
@@ -562,6 +342,7 @@ class Deployment:
         with pool.lock:
             for instance in pool.instances.values():
                 instance.state = "draining"
+        self.publish_config()
         self.publish(wait=True)
         pool.shutdown()
         self._use_mesh()

@@ -22,7 +22,8 @@ import time
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .supervisor import Deployment, ServicePool
+    from .instances import ServicePool
+    from .supervisor import Deployment
 
 TICK_S = 0.5
 

@@ -1,27 +1,34 @@
 """What a service's warm-up is doing, shown while `puma run` waits for it.
 
-A warm-up (the `warmup` function a zygote runs once before forking instances) may take seconds:
-loading a model, preparing a database. `puma.progress("loading the catalogue")` tells the
-supervisor, which shows it beside the service in its "starting ..." line; and the start-up
+A warm-up (the `warmup` function a zygote runs once before forking instances, and the building
+of a service's object) may take seconds: loading a model, preparing a database.
+`puma.progress("loading the catalogue")` tells the supervisor, which shows it beside the service
+in its "starting ..." line; so does any log line at INFO or above the warm-up writes (its
+libraries' included), so code that already logs what it does needs no PUMA call. The start-up
 timeout (60 s) counts from the last report, so a warm-up that reports as it goes may take longer.
-Outside a zygote (tests, a plain script, `puma serve`) it logs the message at INFO instead.
-Example::
+Outside a zygote (tests, a plain script) it logs the message at INFO instead. Example::
 
     def warm_db() -> None:
         puma.progress("preparing the database (first run: about 15 s)")
         prepare()
+
+While a warm-up runs (`active()`), a call to another service that is still starting waits for it
+(`puma.client`): a service built from another's data starts in any order.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from typing import IO
 
 log = logging.getLogger("puma")
 
 _channel: dict[str, IO[str] | None] = {"out": None}
+_state = {"active": False}
 _lock = threading.Lock()
 
 
@@ -78,3 +85,44 @@ def wait_ready(service: str, *, why: str = "", timeout_s: float = 600.0, report_
             progress(f"waiting for the {service} service{reasons}" + (f", {waited:.0f} s" if waited >= 1 else ""))
             reported = max(waited, 1e-9)
         time.sleep(0.1)
+
+
+def active() -> bool:
+    """Whether this process is warming up (inside `reporting`)."""
+    return _state["active"]
+
+
+@contextlib.contextmanager
+def reporting(out: IO[str] | None) -> Iterator[None]:
+    """While the block runs: `progress` and log lines at INFO+ go to `out` (None: the log), and
+    `active()` is true. The log's own handlers keep their level, so they show no more than before."""
+    root = logging.getLogger()
+    forward = _ProgressHandler(logging.INFO)
+    before = root.level
+    quieted = [(h, h.level) for h in root.handlers]
+    for handler, _ in quieted:
+        handler.setLevel(max(handler.level, before))
+    attach(out)
+    _state["active"] = True
+    if out is not None:
+        root.addHandler(forward)
+        root.setLevel(min(before, logging.INFO))
+    try:
+        yield
+    finally:
+        _state["active"] = False
+        root.removeHandler(forward)
+        root.setLevel(before)
+        for handler, level in quieted:
+            handler.setLevel(level)
+        attach(None)
+
+
+class _ProgressHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == log.name:  # progress() itself, when it logs
+            return
+        try:
+            progress(record.getMessage())
+        except Exception:  # noqa: BLE001 - a message that cannot be formatted is not worth failing for
+            pass

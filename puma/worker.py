@@ -1,51 +1,50 @@
 """The processes that host a service: one zygote per service forks its instances.
 
-The zygote imports the service's module once, then forks an instance per `spawn` command, so a
-new instance serves within milliseconds instead of paying Python start-up and imports again.
-It speaks JSON lines with the supervisor: commands on stdin, events on stdout.
+The zygote imports the service's module once, builds its WSGI app, then forks an instance per
+`spawn` command (see `puma.zygote` for the protocol), so a new instance serves within milliseconds
+instead of paying Python start-up, imports and the app's construction again.
 
-    {"op": "spawn", "id": 3}       ->  {"event": "spawned", "id": 3, "pid": 4242, "port": 40123}
-    {"op": "stop", "pid": 4242}    ->  (SIGTERM; the instance drains, then exits)
-    {"op": "kill", "pid": 4242}    ->  (SIGKILL)
-    instance exits                 ->  {"event": "exit", "pid": 4242, "id": 3, "code": 0}
-    {"op": "spawn", "id": 4, "reuse": 3}  ->  instance 4 serves on instance 3's socket (same port)
-    {"op": "release", "id": 3}     ->  (instance 3's socket is closed)
-    stdin closes / {"op": "shutdown"}: stop every instance, then exit.
-
-The zygote keeps each instance's listening socket open. An instance that exits after `stop` gives
-its socket up; one that dies any other way (a crash, `kill`) leaves it open, so connections keep
-queueing in its backlog until a replacement spawned with `reuse` accepts them on the same port: a
-request sent in the gap waits for the replacement instead of being refused.
+Each instance answers Envoy's active health check (`LIVENESS_PATH`) in its network thread, never
+behind the requests its worker threads are busy with: a check fails only when the process itself
+is stuck (stopped, or a call holding the interpreter), so Envoy takes out and PUMA replaces a hung
+instance, never a busy one.
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
-import json
 import logging
 import os
-import selectors
 import signal
 import socket
 import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
+from waitress.task import ThreadedTaskDispatcher
 
-from . import targets, warmup
+from . import endpoints, targets, warmup
 from .client import ENV_WORKER
 from .config import INSTANCE_IDLE_TIMEOUT_S
 from .service import Counters, build_app
+from .zygote import Zygote, emit
 
 log = logging.getLogger("puma.worker")
 
 _PR_SET_PDEATHSIG = 1
 BUFFER_IN_MEMORY_BYTES = 64 << 20
 FLUSH_TIMEOUT_S = 1.0  # after the drain, at most this long to write the last replies out
+LIVENESS_PATH = "/_puma/live"  # Envoy's active health check of each instance
+IDLE_LOOP_TIMEOUT_S = 30
+_LIVE_BODY = b'{"live": true}'
+_LIVE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n" % len(_LIVE_BODY)
+_identity = {"instance": 0}  # this instance's id, set in the child after the fork
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -56,23 +55,43 @@ def main(argv: list[str] | None = None) -> None:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints of the app go to the log, not the channel
     try:
-        fn = targets.load(args.target)
+        targets.load(_without_call(args.target))  # importing it is one step, building it (below) another
     except BaseException as exc:  # noqa: BLE001 - any import failure is reported to the supervisor
         _fail(out, f"cannot import {args.target!r}: {type(exc).__name__}: {exc}")
-    if args.warmup:
-        _emit(out, {"event": "progress", "message": "warming up"})
-        warmup.attach(out)  # the warm-up's puma.progress(...) lines reach the supervisor
+    # The warm-up, then the service's object (a class or a factory), run once here: the forked
+    # instances share what they loaded copy-on-write. Their progress (puma.progress, or log lines
+    # at INFO) reaches the supervisor, and their calls to services still starting wait for them.
+    with warmup.reporting(out):
+        if args.warmup:
+            emit(out, {"event": "progress", "message": "warming up"})
+            try:
+                targets.load(args.warmup)()
+            except BaseException as exc:  # noqa: BLE001
+                _fail(out, f"warm-up {args.warmup!r} failed: {type(exc).__name__}: {exc}")
         try:
-            targets.load(args.warmup)()  # loaded once here; forked instances share it copy-on-write
+            served = endpoints.build(args.target)
         except BaseException as exc:  # noqa: BLE001
-            _fail(out, f"warm-up {args.warmup!r} failed: {type(exc).__name__}: {exc}")
-        warmup.attach(None)
-    Zygote(args, fn, out).run()
+            _fail(out, f"cannot build {args.target!r}: {type(exc).__name__}: {exc}")
+    app, counters = instance_app(args, served)  # built once; every instance forks with its own copy
+    warm_server_path(args, app)
+
+    def become(sock: socket.socket, instance_id: int, notify: Callable[[], None]) -> None:
+        _die_with_parent()
+        _identity["instance"] = instance_id
+        serve(args, app, counters, sock, notify)
+
+    # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
+    Zygote(out, args.host, args.drain_timeout_s, become,
+           ready={"idempotent": list(served.idempotent_methods)}).run()
+
+
+def _without_call(target: str) -> str:
+    return target.removesuffix(endpoints.FACTORY_SUFFIX)
 
 
 def _fail(out: Any, message: str) -> None:
     traceback.print_exc()  # into the service's log, which the supervisor keeps and points to
-    _emit(out, {"event": "error", "message": message})
+    emit(out, {"event": "error", "message": message})
     sys.exit(1)
 
 
@@ -85,7 +104,9 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Host one PUMA service (zygote). Started by the supervisor, "
                                             "which sends it commands on stdin; not meant to be run by hand.")
     p.add_argument("--service", required=True, help="the service's name (used in logs and replies)")
-    p.add_argument("--target", required=True, help="the service's function, as an import path 'module:function'")
+    p.add_argument("--target", required=True, help="the service's function, class or factory, as an import path "
+                   "'module:function', 'module:Class' or 'module:factory()'")
+    p.add_argument("--prefix", default="/", help="the service's URL prefix (its methods are under it)")
     p.add_argument("--host", default="127.0.0.1", help="address each instance listens on (default 127.0.0.1)")
     p.add_argument("--threads", type=int, default=8, help="waitress threads per instance (default 8)")
     p.add_argument("--max-body-bytes", type=int, default=1 << 20,
@@ -100,134 +121,121 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _emit(out: Any, event: dict[str, Any]) -> None:
-    out.write(json.dumps(event) + "\n")
-    out.flush()
-
-
-class Zygote:
-    def __init__(self, args: argparse.Namespace, fn: Any, out: Any) -> None:
-        self.args = args
-        self.fn = fn
-        self.out = out
-        self.children: dict[int, int] = {}  # pid -> instance id
-        self.sockets: dict[int, socket.socket] = {}  # instance id -> its listening socket
-        self.stopping: set[int] = set()  # pids told to stop: their sockets close when they exit
-
-    def run(self) -> None:
-        signal.signal(signal.SIGTERM, lambda *_: self._shutdown_and_exit())
-        _emit(self.out, {"event": "ready", "pid": os.getpid()})
-        # Read the raw fd (not sys.stdin's buffer) so select() never misses a buffered command.
-        fd = sys.stdin.fileno()
-        sel = selectors.DefaultSelector()
-        sel.register(fd, selectors.EVENT_READ)
-        pending = b""
-        while True:
-            if sel.select(timeout=0.05):
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    self._command(json.loads(line))
-            self._reap()
-        self._shutdown_and_exit()
-
-    def _command(self, cmd: dict[str, Any]) -> None:
-        op = cmd.get("op")
-        if op == "spawn":
-            self._spawn(cmd["id"], cmd.get("reuse"))
-        elif op == "stop" and cmd.get("pid") in self.children:
-            self.stopping.add(cmd["pid"])
-            _signal(cmd["pid"], signal.SIGTERM)
-        elif op == "kill" and cmd.get("pid") in self.children:
-            _signal(cmd["pid"], signal.SIGKILL)
-        elif op == "release":
-            self._release(cmd.get("id"))
-        elif op == "shutdown":
-            self._shutdown_and_exit()
-
-    def _spawn(self, instance_id: int, reuse: int | None = None) -> None:
-        sock = self.sockets.pop(reuse, None) if reuse is not None else None
-        if sock is None:
-            sock = socket.create_server((self.args.host, 0), backlog=1024)
-        port = sock.getsockname()[1]
-        # A stop can come as soon as the pid is known: until the child has dropped the zygote's
-        # SIGTERM handler, that signal waits (else the child would run the zygote's shutdown).
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            self._become_instance(sock, instance_id)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        self.sockets[instance_id] = sock
-        self.children[pid] = instance_id
-        _emit(self.out, {"event": "spawned", "id": instance_id, "pid": pid, "port": port})
-
-    def _release(self, instance_id: Any) -> None:
-        sock = self.sockets.pop(instance_id, None)
-        if sock is not None:
-            sock.close()
-
-    def _become_instance(self, sock: socket.socket, instance_id: int) -> None:
-        try:
-            _die_with_parent()
-            for other in self.sockets.values():  # a sibling's port must close when the zygote lets it go
-                other.close()
-            sys.stdin.close()
-            self.out.close()
-            serve(self.args, self.fn, sock, instance_id)
-        finally:
-            os._exit(0)
-
-    def _reap(self) -> None:
-        while self.children:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            instance_id = self.children.pop(pid, None)
-            if pid in self.stopping:  # stopped on purpose: its port closes now
-                self.stopping.discard(pid)
-                self._release(instance_id)
-            _emit(self.out, {"event": "exit", "pid": pid, "id": instance_id,
-                             "code": os.waitstatus_to_exitcode(status)})
-
-    def _shutdown_and_exit(self) -> None:
-        for pid in list(self.children):
-            _signal(pid, signal.SIGTERM)
-        deadline = time.monotonic() + self.args.drain_timeout_s + 1.0
-        while self.children and time.monotonic() < deadline:
-            self._reap()
-            time.sleep(0.02)
-        for pid in list(self.children):
-            _signal(pid, signal.SIGKILL)
-        os._exit(0)
-
-
-def serve(args: argparse.Namespace, fn: Any, sock: socket.socket, instance_id: int) -> None:
-    """Run one instance: a Flask app on waitress, on the socket the zygote bound."""
-    if args.cpu_bound:
-        _run_as_batch()
+def instance_app(args: argparse.Namespace, served: endpoints.Served) -> tuple[Any, Counters]:
+    """The WSGI app of an instance of `served` (Flask, behind the liveness answer) and its counters."""
     counters = Counters()
     content_types = tuple(t for t in args.content_types.split(",") if t) or None
     kwargs = {"content_types": content_types} if content_types else {}
-    app = build_app(args.service, fn, max_body_bytes=args.max_body_bytes, counters=counters,
-                    info=lambda: {"pid": os.getpid(), "instance": instance_id}, **kwargs)
+    app = build_app(args.service, served, prefix=args.prefix, max_body_bytes=args.max_body_bytes, counters=counters,
+                    info=lambda: {"pid": os.getpid(), "instance": _identity["instance"]}, **kwargs)
+    return Liveness(app), counters
+
+
+def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.socket,
+          notify: Callable[[], None] | None = None) -> None:
+    """Run one instance: `app` on waitress, on the socket the zygote bound; `notify()` once it serves."""
+    if args.cpu_bound:
+        _run_as_batch()
+    server = _server(args, app, sock)
+    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(server, counters, args.drain_timeout_s))
+    if notify is not None:
+        notify()  # the socket was listening already: requests sent until now wait in its backlog
+    server.run()
+
+
+def _server(args: argparse.Namespace, app: Any, sock: socket.socket) -> Any:
     server = create_server(app, sockets=[sock], threads=args.threads, ident="puma",
+                           _dispatcher=GrowingDispatcher(args.threads),
                            max_request_body_size=args.max_body_bytes + 1, channel_timeout=INSTANCE_IDLE_TIMEOUT_S,
                            connection_limit=1000, clear_untrusted_proxy_headers=True,
                            # Keep bodies up to 64 MB in memory: waitress would spill anything over
                            # 1 MB (replies) or 512 KB (requests) to a temporary file, though the
                            # app already holds it in memory and the peer is the local Envoy.
                            inbuf_overflow=min(args.max_body_bytes + 1, BUFFER_IN_MEMORY_BYTES),
-                           outbuf_overflow=BUFFER_IN_MEMORY_BYTES)
-    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(server, counters, args.drain_timeout_s))
-    server.run()
+                           outbuf_overflow=BUFFER_IN_MEMORY_BYTES,
+                           # Its loop wakes for sockets and signals; an idle instance need not tick.
+                           asyncore_loop_timeout=IDLE_LOOP_TIMEOUT_S)
+    answer_liveness_at_once(server)
+    return server
+
+
+def warm_process() -> None:
+    """Build a throwaway instance once (in the fork server): what Flask and waitress load on first
+    use is then loaded before any zygote is forked, not again in each one."""
+    args = _parse_args(["--service", "warm", "--target", "puma.worker:warm_process"])
+    app, _counters = instance_app(args, endpoints.serve(lambda: None))
+    warm_server_path(args, app)
+
+
+def warm_server_path(args: argparse.Namespace, app: Any) -> None:
+    """Build (and close) a server once in the zygote: what that loads on first use (the IDNA codec
+    for addresses, compiled patterns) is then loaded once, not again in every forked instance."""
+    with socket.create_server((args.host, 0)) as sock:
+        server = _server(args, app, sock)
+        wasyncore.close_all(server._map)
+
+
+class GrowingDispatcher(ThreadedTaskDispatcher):
+    """waitress's task dispatcher, whose threads start when work needs them, up to `max_threads`.
+
+    waitress starts all of an instance's threads at once; started one by one as requests overlap,
+    an instance starts in a third of the time and an idle one holds one thread, not `threads`.
+    """
+
+    def __init__(self, max_threads: int) -> None:
+        super().__init__()
+        self.max_threads = max_threads
+
+    def add_task(self, task: Any) -> None:
+        with self.lock:
+            idle = len(self.threads) - self.stop_count - self.active_count
+            grow = len(self.queue) >= idle and len(self.threads) < self.max_threads
+        if grow:
+            self.set_thread_count(len(self.threads) - self.stop_count + 1)
+        super().add_task(task)
+
+
+class Liveness:
+    """WSGI: answer `LIVENESS_PATH` without Flask (where `answer_liveness_at_once` did not)."""
+
+    BODY = _LIVE_BODY
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") == LIVENESS_PATH:
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(self.BODY)))])
+            return [self.BODY]
+        return self.app(environ, start_response)
+
+
+def answer_liveness_at_once(server: Any) -> None:
+    """Answer liveness checks in waitress's network thread, never behind the service's busy threads.
+
+    waitress hands a connection whose request is complete to its task queue (`add_task`, called
+    with the connection's `requests_lock` held); a `GET LIVENESS_PATH` is answered there instead,
+    with a fixed reply written to the connection's buffer: no thread switch, ~0.1 ms. That it is
+    answered shows the process runs and its interpreter is not held; requests in service do not
+    delay it.
+    """
+    regular = server.add_task
+
+    def add_task(channel: Any) -> None:
+        requests = channel.requests
+        request = requests[0] if len(requests) == 1 else None
+        if (request is None or request.error or request.path != LIVENESS_PATH
+                or request.command not in ("GET", "HEAD")):
+            return regular(channel)
+        requests.pop()
+        request.close()
+        keep_alive = request.version == "1.1" and request.headers.get("CONNECTION", "").lower() != "close"
+        head = _LIVE_HEAD + (b"" if keep_alive else b"Connection: close\r\n") + b"\r\n"
+        channel.write_soon(head + (Liveness.BODY if request.command == "GET" else b""))
+        if not keep_alive:
+            channel.close_when_flushed = True
+
+    server.add_task = add_task
 
 
 def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_timeout_s: float = 5.0) -> None:
@@ -235,14 +243,19 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     os.environ[ENV_WORKER] = "1"
     assert service.target is not None
     args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
-                              content_types=",".join(service.content_types),
+                              prefix=service.prefix, content_types=",".join(service.content_types),
                               drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound)
-    fn = targets.load(service.target)
-    if service.warmup:  # as the zygote does, before the port opens: readiness waits for it
-        targets.load(service.warmup)()
+    # As the zygote does, before the port opens: readiness waits for it; calls to services still
+    # starting wait for them.
+    with warmup.reporting(None):
+        if service.warmup:
+            targets.load(service.warmup)()
+        served = endpoints.build(service.target)
+    _identity["instance"] = 1
+    app, counters = instance_app(args, served)
     sock = socket.create_server((host, port), backlog=1024, reuse_port=False)
     log.warning("serving %s (%s) on %s:%d", name, service.target, host, port)
-    serve(args, fn, sock, instance_id=1)
+    serve(args, app, counters, sock)
 
 
 def _run_as_batch() -> None:
@@ -283,13 +296,6 @@ def _die_with_parent() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
-        pass
-
-
-def _signal(pid: int, sig: int) -> None:
-    try:
-        os.kill(pid, sig)
-    except ProcessLookupError:
         pass
 
 

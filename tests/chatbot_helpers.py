@@ -16,6 +16,32 @@ from chatbot.recommender import Recommender
 from chatbot.sessions import MemorySessionStore
 from legacy_socket_server import LegacyServer
 
+# Conversations of the kinds a newcomer found on the first round:
+# questions while a film is proposed, answers about watching, tone, restart, titles, ages,
+# bounds, negation scope, known-for roles, running out of matches, "A or B?".
+NEWCOMER_SCRIPTS = {
+    "questions-while-proposed": [
+        "crime", "no preference", "no preference", "no preference", "is Samuel L. Jackson in it?",
+        "does it end happily?", "cast?", "no", "no", "which film did you show me first?", "no",
+        "yes"],
+    "watched-tone-restart": [
+        "drama", "no preference", "no preference", "no preference", "saw it as a teenager",
+        "another one please", "only saw the trailer", "meh", "👎", "start over", "a western",
+        "no preference", "no preference", "no preference"],
+    "titles-ages-older": [
+        "like harry potter for my 10 year old", "hanks", "no preference", "is titanic any good?",
+        "no", "something older", "no", "yes"],
+    "scope-bounds-known-for": [
+        "action, but not directed by Michael Bay", "spielberg", "nothing above PG-13", "no", "no",
+        "another one please", "no", "yes"],
+    "out-of-matches": [
+        "a 90s sci-fi with Keanu Reeves", "no preference", "no preference", "yes", "next", "yes",
+        "next", "yes", "next", "yes", "next", "yes", "next", "no"],
+    "approximations-choices": [
+        "a superhero flick from the 70s or 80s", "anderson", "wes", "no horror please", "no",
+        "no preference", "no", "yeah it sucks", "ok bye"],
+}
+
 
 @functools.cache
 def components_for(url: str, catalog: Catalog) -> Components:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from tests.rawhttp import Exchange
+from tests.rawhttp import Exchange, RawResponse
 
 DEEP = 20_000
 BIG_DIGITS = 5_000
@@ -49,6 +49,7 @@ class LineCase:
     pause_s: float = 0.0
     replies: int = 1
     extra: dict = field(default_factory=dict)
+    ok: bool = False  # the reply must be a turn's, not an error
 
     @property
     def id(self) -> str:
@@ -143,6 +144,37 @@ def body_cases(path: str, *, reads_body: bool = True) -> list[Case]:
     return [dataclasses.replace(c, name=f"{c.name}@{path}") for c in cases]
 
 
+# --- what a turn of the listener protocol may hold (sent to /agent and /legacy) -------------
+
+def turn_cases(path: str) -> list[Case]:
+    """Fields of a turn with one meaning only (issue 18, round 2): whole-number turn_no, the
+    documented mode strings, each key or field once, UTF-8 text; a BOM and spaces around "-1"
+    are no error. The same rules hold on the legacy server (`line_cases`)."""
+    def turn(body: bytes, name: str, expect: frozenset[int]) -> Case:
+        return Case("turn-fields", f"{name}@{path}", request("POST", path, body, headers=_JSON), expect)
+
+    ok = frozenset({200})
+    return [
+        turn(b'{"UUID": "-1", "chatText": "hi", "mode": "false", "turn_no": 1.5}', "turn-no-1.5", _400),
+        turn(b'{"UUID": "-1", "chatText": "hi", "mode": "false", "turn_no": "1.5"}', "turn-no-string-1.5", _400),
+        turn(b'{"UUID": "-1", "chatText": "hi", "mode": "false", "turn_no": true}', "turn-no-true", _400),
+        turn(b'{"UUID": "-1", "chatText": "hi", "mode": "false", "turn_no": -3}', "turn-no-negative", _400),
+        turn(b'{"UUID": "-1", "chatText": "hi", "mode": true}', "mode-json-true", _400),
+        turn(b'{"UUID": "-1", "chatText": "hi", "mode": 1}', "mode-number", _400),
+        turn(b'{"UUID": "-1", "chatText": "hi", "mode": "poll"}', "mode-undocumented", _400),
+        turn(b'{"UUID": "-1", "chatText": "hi", "chatText": "bye", "mode": "false"}', "duplicate-key", _400),
+        turn(b'{"UUID": "-1", "chatText": "\xed\xa0\x80", "mode": "false"}', "encoded-surrogate", _400),
+        turn(b'{"UUID": "-1", "chatText": "\xf4\x90\x80\x80", "mode": "false"}', "beyond-u10ffff", _400),
+        turn(b'\xef\xbb\xbf{"UUID": "-1", "chatText": "hi", "mode": "false"}', "utf8-bom", ok),
+        turn(b'{"UUID": " -1 ", "chatText": "hi", "mode": "false"}', "new-id-with-spaces", ok),
+        turn(b'{"UUID": "-1", "chatText": "\\ud800 comedy", "mode": "false", "turn_no": 1.0}', "escaped-surrogate", ok),
+        Case("turn-fields", f"duplicate-form-field@{path}", request("POST", path, b"UUID=-1&chatText=a&chatText=b&mode=false",
+             headers=_FORM), _400),
+        Case("turn-fields", f"duplicate-query-field@{path}", request("POST", path + "?mode=false&mode=true",
+             b"UUID=-1&chatText=a", headers=_FORM), _400),
+    ]
+
+
 # --- paths ---------------------------------------------------------------------------------
 
 _TRAVERSALS = [
@@ -171,7 +203,8 @@ def path_cases(prefixes: list[str]) -> list[Case]:
 def raw_cases(path: str) -> list[Case]:
     """Smuggling, odd framing and targets, client-sent Envoy headers, oversized parts and slow
     clients, sent to `path`."""
-    cases = [*_smuggling(path), *_odd_framing(path), *_envoy_headers(path), *_oversized(path), *_slow(path)]
+    cases = [*_smuggling(path), *_odd_framing(path), *_strict(path), *_envoy_headers(path), *_oversized(path),
+             *_slow(path)]
     return [dataclasses.replace(c, name=f"{c.name}@{path}") for c in cases]
 
 
@@ -251,6 +284,29 @@ def _odd_framing(path: str) -> list[Case]:
     ]
 
 
+def _strict(path: str) -> list[Case]:
+    """What RFC 9112 says a server must refuse (issue 18, round 2): answered 400, and a request
+    pipelined behind a refused one is never served."""
+    follow = request("GET", path)
+    return [
+        Case("strict-http", "two-hosts", b"GET " + path.encode() + b" HTTP/1.1\r\nHost: a.example\r\n"
+             b"Host: b.example\r\n\r\n", _400),
+        Case("strict-http", "two-hosts-then-a-request", b"GET " + path.encode() + b" HTTP/1.1\r\nHost: a\r\n"
+             b"Host: a\r\n\r\n" + follow, _400),
+        Case("strict-http", "chunk-longer-than-its-size", request("POST", path, b"2\r\n{}}}\r\n0\r\n\r\n", length=False,
+             headers=(("Transfer-Encoding", "chunked"), *_JSON)) + follow, _400),
+        Case("strict-http", "chunk-without-crlf", request("POST", path, b"2\r\n{}0\r\n\r\n", length=False,
+             headers=(("Transfer-Encoding", "chunked"), *_JSON)) + follow, _400),
+        Case("strict-http", "underscore-in-header-name", request("GET", path, headers=(("X_Forwarded_For", "10.0.0.1"),)),
+             _400),
+        Case("strict-http", "no-host-on-1.1", request("GET", path, host=None), _400),
+        Case("strict-http", "lowercase-version", b"GET " + path.encode() + b" http/1.1\r\nHost: x\r\n\r\n", _400),
+        Case("strict-http", "encoded-nul-in-path", request("GET", path + "/%00x"), _400 | _NOT_FOUND),
+        Case("strict-http", "upgrade-to-websocket", request("GET", path, headers=(
+            ("Connection", "Upgrade"), ("Upgrade", "websocket"))), _4XX),
+    ]
+
+
 def _envoy_headers(path: str) -> list[Case]:
     """Headers that steer Envoy, sent by a client (public reports: retry storms, forced 504s)."""
     return [
@@ -324,6 +380,14 @@ def line_cases() -> list[LineCase]:
         LineCase("oversized", "line-over-64KB", b'{"id": "-1", "text": "' + b"x" * 70_000 + b'"}\n', "line_too_long",
                  closes=True),
         LineCase("slow", "line-in-pieces", [b'{"id": "-1", ', b'"text": "hi", ', b'"mode": "false"}\n'], pause_s=0.2),
+        # the same field rules as the mesh's /agent (`turn_cases`)
+        LineCase("turn-fields", "turn-no-1.5", b'{"id": "-1", "text": "hi", "mode": "false", "turn_no": 1.5}\n', bad),
+        LineCase("turn-fields", "mode-json-true", b'{"id": "-1", "text": "hi", "mode": true}\n', bad),
+        LineCase("turn-fields", "duplicate-key", b'{"id": "-1", "text": "hi", "text": "bye"}\n', bad),
+        LineCase("turn-fields", "encoded-surrogate", b'{"id": "-1", "text": "\xed\xa0\x80"}\n', bad),
+        LineCase("turn-fields", "utf8-bom", b'\xef\xbb\xbf{"id": "-1", "text": "hi", "mode": "false"}\n', ok=True),
+        LineCase("turn-fields", "new-id-with-spaces", b'{"id": " -1", "text": "hi", "mode": "false"}\n', ok=True),
+        LineCase("turn-fields", "turn-no-2.0", b'{"id": "-1", "text": "hi", "mode": "false", "turn_no": 1.0}\n', ok=True),
     ]
 
 
@@ -343,7 +407,22 @@ def problems(case: Case, result: Exchange) -> list[str]:
             found.append(f"answered {r.status}, expected one of {sorted(case.expect)}: {r.body[:200]!r}")
         if r.status >= 400 and not r.is_json:
             found.append(f"a {r.status} without a JSON body: {r.headers.get('content-type')!r} {r.body[:120]!r}")
+        elif r.status >= 400 and not case.head and not _error_text(r):
+            found.append(f"a {r.status} whose JSON names no error: {r.body[:200]!r}")
+        if r.status == 405 and not r.headers.get("allow"):
+            found.append("a 405 without an Allow header")
+        if r.status in (429, 503) and not r.headers.get("retry-after"):
+            found.append(f"a {r.status} without Retry-After")
         leaked = [f for f in case.forbidden if f in r.body]
         if leaked:
             found.append(f"answered with file content {leaked}")
     return found
+
+
+def _error_text(response: RawResponse) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.strip() if isinstance(error, str) else ""

@@ -4,7 +4,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import puma
+
+CHATBOT_APP = Path(__file__).resolve().parents[1] / "chatbot" / "puma_app.py"
+
+
+def chatbot_app(**agent: object) -> puma.App:
+    """chatbot/puma_app.py's app, not started; `agent` settings replace the agent's."""
+    import puma
+
+    app = puma.App.load(CHATBOT_APP)
+    if agent:
+        services = dict(app.config_data["puma_services"])
+        services["agent"] = {**services["agent"], **agent}
+        app.configure({**app.config_data, "puma_services": services})
+    return app
 
 T = TypeVar("T")
 

@@ -33,7 +33,8 @@ def test_chatbot_retried_turn_no_returns_stored_reply(bot: Chatbot) -> None:
     assert bot.turn(sid, "", turn_no=1) == first
     second = bot.turn(sid, "comedy", turn_no=2)
     assert bot.turn(sid, "comedy", turn_no=2) == second
-    assert bot.turn(sid, "something else entirely", turn_no=2) == second
+    with pytest.raises(TurnOutOfOrder, match="turn_no: 2 was already answered for another text"):
+        bot.turn(sid, "something else entirely", turn_no=2)  # not a retry: never the old reply
     third = bot.turn(sid, "Jim Carrey", turn_no=3)
     assert third.turn_no == 3 and third.messages[-1] in nlg.QUESTIONS["director"]
     history = bot.transcript(sid)["history"]

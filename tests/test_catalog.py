@@ -118,3 +118,14 @@ def test_catalog_can_be_built_from_movies_without_a_database():
     assert len(catalog) == 2 and catalog.find_title("thing").id == 1
     assert catalog.find_title("The Thing (2011)").id == 2
     assert normalise_title("Thing, The") == normalise_title("the thing!") == "thing"
+
+
+def test_cast_prominence_puts_leads_before_prolific_bit_players() -> None:
+    from chatbot.loader import cast_prominence
+
+    films = [{"cast": ["Lead Star", "Bit Player"] + [f"Extra {i}" for i in range(3)], "votes": 300}]
+    films += [{"cast": ["Lead Star", "Co Star"], "votes": 100} for _ in range(5)]
+    films += [{"cast": ["Bit Player"] + [f"Crowd {i} {j}" for i in range(60)], "votes": 300}
+              for j in range(20)]
+    prominence = cast_prominence(films)
+    assert prominence["Lead Star"] > prominence["Co Star"] > prominence["Bit Player"]

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).parents[1]
@@ -100,3 +102,46 @@ def test_bench_autoscale_quick_writes_timeline(tmp_path):
     assert data["samples"] and data["requests_total"] > 0
     assert data["max_ready_instances"] > 1  # the step added capacity
     assert (tmp_path / "autoscale.png").stat().st_size > 10_000
+
+
+def test_bench_scale_quick_writes_csv_json_and_plots(tmp_path):
+    result = _puma("--log-level", "warning", "bench", "scale", "--quick", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "scale.json").read_text())
+    assert data["git_revision"] and data["machine"]["cores"] and data["load_average_end"]
+    runs = {r["size"]: r for r in data["runs"]}
+    assert set(runs) == {3, 8}
+    for size, run in runs.items():
+        assert "error" not in run, run
+        assert run["start_s"] > 0 and run["p50_ms"] > 0 and run["idle_cores_total"] >= 0
+        assert run["processes"]["instances"] == size and run["memory_mib"]["envoy"] > 0
+        assert run["endpoint_change_ms"] is not None and run["autoscale_reaction_s"] is not None
+    assert data["fits"]["current"]["memory_mib_total"]["per_instance"] > 0
+    rows = (tmp_path / "scale.csv").read_text().splitlines()
+    assert rows[0].startswith("series,size,") and len(rows) == 3
+    assert (tmp_path / "scale.png").stat().st_size > 10_000 and (tmp_path / "scale_start_s.png").exists()
+
+
+def test_bench_scale_shapes_and_fits():
+    from puma.bench.scale import exported, fit, shape
+
+    plan = shape(1000, workers=3)
+    local = sum(s["instances"]["min"] if isinstance(s["instances"], dict) else s["instances"]
+                for s in plan["services"].values())
+    assert local == 250 and sum(w["instances"] for w in plan["workers"]) == 750
+    assert shape(3, workers=0)["services"]["s0"]["instances"] == 2  # with the autoscaled one: 3
+    assert fit([(10, 1.0), (20, 2.0), (30, 3.0)]) == {"per_instance": 0.1, "fixed": 0.0}
+    assert fit([(10, 1.0)]) is None
+    with exported("HEAD") as checkout:
+        assert (checkout / "puma" / "supervisor.py").is_file()
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--sizes", "1,5"], "each deployment needs at least 2 instances"),
+    (["--sizes", "3", "--baseline", "no-such-revision"], "--baseline 'no-such-revision': git archive says"),
+    (["--sizes", "3,many"], "give whole numbers separated by commas"),
+])
+def test_bench_scale_refuses_what_it_cannot_measure(tmp_path, args, needle):
+    result = _puma("bench", "scale", "--out", str(tmp_path), *args)
+    assert result.returncode != 0 and needle in result.stderr
+    assert not list(tmp_path.iterdir())  # nothing started, nothing written

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from puma.errors import PumaError
-from puma.remote import normalise_url
+from puma.running import normalise_url
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).parents[1]

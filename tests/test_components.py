@@ -1,8 +1,8 @@
-"""The collaborators behind JSON requests: what the PUMA port swaps in."""
+"""The dialog's collaborators as PUMA serves them: each part's own functions and methods behind
+HTTP and JSON (the service side of the port, without a deployment), and the same conversation."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,67 +10,92 @@ import pytest
 
 from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
-from chatbot.components import (
-    Components,
-    remote_components,
-    serve_db,
-    serve_policy,
-    serve_sentiment,
-)
-from chatbot.errors import InvalidRequest
-from tests.chatbot_helpers import components_for, said, talk
+from chatbot.components import Components
+from chatbot.policy import decide
+from puma.endpoints import serve
+from puma.service import build_app
+from tests.chatbot_helpers import NEWCOMER_SCRIPTS, components_for, said, talk
 
 
-def _over_json(serve: Callable[[dict], Any], log: list[str], name: str) -> Callable[[dict], Any]:
-    """A fake network hop: the request and the reply must survive JSON."""
+class OverHttp:
+    """A part behind PUMA's service layer: calls become POSTs of JSON (as `puma.remote` sends
+    them, arguments named from the service's interface) to a Flask test client."""
 
-    def call(request: dict) -> Any:
-        log.append(name)
-        return json.loads(json.dumps(serve(json.loads(json.dumps(request)))))
+    def __init__(self, name: str, target: Any, hops: list[str]) -> None:
+        self.name, self.hops = name, hops
+        self.http = build_app(name, serve(target), prefix=f"/{name}", max_body_bytes=1 << 20).test_client()
+        self.methods = self.http.get(f"/{name}/_puma/interface").get_json()["methods"]
 
-    return call
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        return lambda *args, **kwargs: self._post(method, args, kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._post("", args, kwargs)
+
+    def _post(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        self.hops.append(self.name)
+        fields = {**dict(zip(self.methods[method]["parameters"], args, strict=False)), **kwargs}
+        resp = self.http.post(f"/{self.name}/{method}".rstrip("/"), json=fields)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        return resp.get_json()
 
 
 @pytest.mark.parametrize("script", [
     ["comedy with Jim Carey", "no preference", "PG-13", "no", "that sounds awful", "no", "no",
      "yes"],
-    ["no dramas, and nothing rated R", "Tom Hanx", "yes", "no preference", "who directed it?",
-     "is it any good?", "no", "I love it"],
+    ["no dramas, and nothing rated R", "no preference", "Tom Hanx", "yes", "no preference",
+     "no preference", "who directed it?", "is it any good?", "no", "I love it"],
     ["a 90s comedy by the Farrelly brothers rated PG-13", "with Jim Carrey and Jeff Daniels",
      "how long is it?", "no", "actually make it a thriller", "no", "yes"],
     ["I want something to watch with Tom Hanks", "sorry, I meant Meg Ryan, not Tom Hanks",
      "no preference", "no preference", "yes", "sure", "from the 80s please", "no", "lovely"],
     ["something short and funny", "no preference", "no preference", "no preference",
      "how long is it?", "no", "that's too long, something shorter please", "no", "yes"],
+    *NEWCOMER_SCRIPTS.values(),
 ], ids=["original", "negation-person-questions", "volunteered-multi-correction",
-        "watch-with-correction-dates", "runtime"])
-def test_remote_components_give_the_same_conversation(chatbot_db_url: str, catalog: Catalog,
-                                                      script: list[str]) -> None:
+        "watch-with-correction-dates", "runtime", *NEWCOMER_SCRIPTS])
+def test_parts_served_over_http_give_the_same_conversation(chatbot_db_url: str, catalog: Catalog,
+                                                           script: list[str]) -> None:
     local = components_for(chatbot_db_url, catalog)
     hops: list[str] = []
-    remote: Components = remote_components(
-        db_call=_over_json(lambda r: serve_db(local.db, r), hops, "db"),
-        policy_call=_over_json(serve_policy, hops, "policy"),
-        sentiment_call=_over_json(lambda r: serve_sentiment(local.sentiment, r), hops,
-                                  "sentiment"),
-    )
+    served = {"db": local.db, "sentiment": local.sentiment, "policy": decide}
+    remote = Components.assemble(lambda name: OverHttp(name, served[name], hops))
     expected = said(talk(Chatbot(components=local, seed=3), script))
     assert said(talk(Chatbot(components=remote, seed=3), script)) == expected
     assert {"db", "policy", "sentiment"} <= set(hops)
 
 
-@pytest.mark.parametrize("request_", [
-    {"op": "drop_tables"}, {"op": "search", "args": {"nope": 1}}, {"op": "movie", "args": [1]},
-    "search",
+@pytest.mark.parametrize(("path", "body", "status", "needle"), [
+    ("/db/drop_tables", {}, 404, "no method 'drop_tables'"),
+    ("/db/search", {"nope": 1}, 400, "constraints: missing"),
+    ("/db/movie", {"movie_id": "one"}, 400, "movie_id: 'one' is not valid (expected int)"),
+    ("/db/movie", {"movie_id": 10**9}, 404, "no film with id"),
+    ("/db/rank", {"candidate_ids": [1], "like": [], "avoid": "x", "limit": None}, 400, "avoid: 'x'"),
+    ("/db/_catalog", {}, 404, "no method '_catalog'"),
+    ("/db", {}, 404, "methods at <prefix>/<method>"),
 ])
-def test_serve_db_rejects_bad_requests(chatbot_db_url: str, catalog: Catalog,
-                                       request_: Any) -> None:
-    with pytest.raises(InvalidRequest):
-        serve_db(components_for(chatbot_db_url, catalog).db, request_)
+def test_db_service_refuses_bad_calls_naming_what_is_wrong(chatbot_db_url: str, catalog: Catalog, path: str,
+                                                          body: dict[str, Any], status: int, needle: str) -> None:
+    http = build_app("db", serve(components_for(chatbot_db_url, catalog).db), prefix="/db",
+                     max_body_bytes=1 << 20).test_client()
+    resp = http.post(path, json=body)
+    assert resp.status_code == status and needle in resp.get_json()["error"], resp.get_json()
 
 
-def test_serve_policy_and_sentiment_reject_bad_requests() -> None:
-    with pytest.raises(InvalidRequest, match="nlu"):
-        serve_policy({"state": {}, "sentiment": {}})
-    with pytest.raises(InvalidRequest, match="text"):
-        serve_sentiment(lambda t: {}, {"text": 3})
+@pytest.mark.parametrize(("body", "status", "needle"), [
+    ({"state": {}, "sentiment": {}}, 400, "nlu: missing"),
+    ({"state": [], "nlu": {}, "sentiment": {}}, 400, "state: [] is not valid"),
+    ({"state": {}, "nlu": {}, "sentiment": {"compound": "very"}}, 400, "sentiment['compound']"),
+])
+def test_policy_service_refuses_arguments_of_the_wrong_shape(body: dict[str, Any], status: int, needle: str) -> None:
+    http = build_app("policy", decide, prefix="/policy", max_body_bytes=1 << 20).test_client()
+    resp = http.post("/policy", json=body)
+    assert resp.status_code == status and needle in resp.get_json()["error"], resp.get_json()
+
+
+def test_sentiment_service_scores_text_and_refuses_a_number(chatbot_db_url: str, catalog: Catalog) -> None:
+    http = build_app("sentiment", serve(components_for(chatbot_db_url, catalog).sentiment), prefix="/sentiment",
+                     max_body_bytes=1 << 20).test_client()
+    assert http.post("/sentiment", json={"text": "that sounds awful"}).get_json()["compound"] < 0
+    refused = http.post("/sentiment", json={"text": 3})
+    assert refused.status_code == 400 and refused.get_json()["problems"][0]["parameter"] == "text"

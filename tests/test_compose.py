@@ -17,9 +17,9 @@ ENVOY_YAML = ROOT / "envoy" / "envoy.yaml"
 
 
 def _puma_services() -> dict:
-    from chatbot.puma_app import CONFIG
+    from tests.helpers import chatbot_app
 
-    return CONFIG["puma_services"]
+    return chatbot_app().resolved_config().model_dump()["puma_services"]
 
 
 def test_compose_envoy_config_is_not_stale():

@@ -85,3 +85,25 @@ def test_config_rejects_malformed_json_and_non_objects():
 def test_config_instances_int_means_fixed_count():
     cfg = parse_config({"puma_services": {"a": {"prefix": "/a", "instances": 3}}})
     assert (cfg.puma_services["a"].instances.min, cfg.puma_services["a"].instances.upper) == (3, 3)
+
+
+@pytest.mark.parametrize(("check", "needle"), [
+    ({"interval_s": 0}, "interval_s 0.0 is below 0.01 s"),
+    ({"timeout_s": "0ms"}, "timeout_s 0.0 is below 0.01 s"),
+    ({"interval_s": "500ms", "timeout_s": 2}, "timeout_s 2.0 is above interval_s 0.5"),
+    ({"interval_s": 30, "timeout_s": "1m"}, "lower timeout_s or raise interval_s"),
+    ({"unhealthy_threshold": 0}, "health_check.unhealthy_threshold"),
+])
+def test_config_rejects_health_checks_envoy_cannot_run(check, needle):
+    with pytest.raises(PumaConfigError, match=needle):
+        parse_config({"puma_services": {"a": {"prefix": "/a", "health_check": check}}})
+
+
+def test_config_a_shorter_interval_alone_shortens_the_default_timeout_to_fit():
+    check = parse_config({"puma_services": {"a": {"prefix": "/a", "health_check": {"interval_s": "500ms"}}}})
+    assert check.puma_services["a"].health_check.timeout_s == 0.5
+
+
+def test_config_health_checks_are_on_by_default_every_10_s_with_2_s_to_answer():
+    service = parse_config({"puma_services": {"a": "/a"}}).puma_services["a"]
+    assert (service.health_check.interval_s, service.health_check.timeout_s) == (10.0, 2.0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from chatbot.catalog import Catalog
-from chatbot.components import serve_db
 from chatbot.constraints import (
     check,
     describe_minutes,
@@ -17,6 +16,8 @@ from chatbot.constraints import (
     years,
 )
 from chatbot.errors import InvalidRequest
+from puma.endpoints import serve
+from puma.service import build_app
 from tests.chatbot_helpers import components_for
 
 HEAT = {"title": "Heat", "year": 1995, "runtime_min": 170, "genres": ["action", "crime"], "cast": ["Al Pacino"],
@@ -78,12 +79,12 @@ def test_catalog_matching_agrees_with_each_film(catalog: Catalog) -> None:
     assert catalog.matching([]) == catalog.matching([years(None, 2100)])
 
 
-def test_db_search_over_json_takes_constraints_and_rejects_bad_ones(
+def test_db_search_over_http_takes_constraints_and_rejects_bad_ones(
         chatbot_db_url: str, catalog: Catalog) -> None:
-    db = components_for(chatbot_db_url, catalog).db
-    request = {"op": "search", "args": {"constraints": [include("actor", "Tom Hanks", "Meg Ryan"),
-                                                        years(1993, 1993)]}}
-    ids = serve_db(db, request)["result"]
+    db = build_app("db", serve(components_for(chatbot_db_url, catalog).db), prefix="/db",
+                   max_body_bytes=1 << 20).test_client()
+    wishes = [include("actor", "Tom Hanks", "Meg Ryan"), years(1993, 1993)]
+    ids = db.post("/db/search", json={"constraints": wishes}).get_json()
     assert {catalog.movie(i).title for i in ids} >= {"Sleepless in Seattle", "Philadelphia"}
-    with pytest.raises(InvalidRequest, match="range"):
-        serve_db(db, {"op": "search", "args": {"constraints": [{"slot": "year", "range": 5}]}})
+    refused = db.post("/db/search", json={"constraints": [{"slot": "year", "range": 5}]})
+    assert refused.status_code == 400 and "range" in refused.get_json()["error"]

@@ -19,7 +19,7 @@ def mesh():
 
 def test_dynamodb_client_goes_through_envoy_to_local_endpoint(mesh):
     ddb = puma.dynamodb()
-    assert ddb.meta.endpoint_url == mesh.url
+    assert ddb.meta.endpoint_url == mesh.internal_url  # the loopback listener services call through
     ddb.create_table(TableName="sessions", BillingMode="PAY_PER_REQUEST",
                      KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
@@ -34,6 +34,15 @@ def test_dynamodb_route_leaves_service_routes_alone(mesh):
     import httpx
 
     assert httpx.post(mesh.url + "/echo", json={"a": 1}).json()["data"] == {"a": 1}
+
+
+def test_dynamodb_is_not_reachable_from_the_public_listener(mesh):
+    """The store is an internal API: a client of the deployment's public address gets 404."""
+    import httpx
+
+    call = {"x-amz-target": "DynamoDB_20120810.ListTables", "content-type": "application/x-amz-json-1.0"}
+    assert httpx.post(mesh.url + "/", content=b"{}", headers=call).status_code in (404, 405)
+    assert httpx.post(mesh.internal_url + "/", content=b"{}", headers=call).status_code != 404
 
 
 def test_dynamodb_config_needs_endpoint_or_local():

@@ -26,9 +26,14 @@ def _validate(doc: dict, tmp_path: Path) -> subprocess.CompletedProcess:
 
 def test_render_routes_longest_prefix_first():
     routes = envoy.route_config(_config())["virtual_hosts"][0]["routes"]
-    assert [r["name"] for r in routes] == ["connect", "agent_admin", "policy", "agent", "root"]
+    assert [r["name"] for r in routes] == ["two_hosts", "connect", "agent_admin_methods", "agent_admin",
+                                           "policy_methods", "policy", "agent_methods", "agent",
+                                           "root_methods", "root"]
     assert routes[-1]["match"] == {"prefix": "/"}
-    assert routes[1]["match"] == {"path_separated_prefix": "/agent/admin"}
+    assert routes[3]["match"] == {"path_separated_prefix": "/agent/admin"}
+    # each service's method guard matches its prefix, only for the methods it does not take
+    assert routes[2]["match"]["path_separated_prefix"] == "/agent/admin"
+    assert routes[2]["match"]["headers"][0]["invert_match"] is True
 
 
 def test_render_is_deterministic():
@@ -70,6 +75,12 @@ def test_render_validates_with_every_figure4_key(tmp_path):
 def test_render_admin_binds_loopback_only():
     doc = envoy.bootstrap_static(parse_config({"listener": {"host": "0.0.0.0"}, "puma_services": {"a": "/a"}}))
     assert doc["admin"]["address"]["socket_address"]["address"] == "127.0.0.1"
+    assert doc["admin"]["ignore_global_conn_limit"] is True  # reachable when clients hit the limit
+
+
+def test_render_process_backend_admin_is_a_unix_socket_no_browser_reaches(tmp_path):
+    doc = envoy.bootstrap_files(_config(), tmp_path, admin_socket=tmp_path / "admin.sock")
+    assert doc["admin"]["address"] == {"pipe": {"path": str(tmp_path / "admin.sock"), "mode": 0o600}}
 
 
 def test_render_retries_resets_and_gateway_errors_only_when_idempotent():
@@ -112,7 +123,7 @@ def test_render_status_cluster_idle_timeout_is_shorter_than_the_status_server():
 
 
 def test_render_status_route_overwrites_the_peer_headers_clients_send():
-    route = envoy.route_config(_config(), status_port=9)["virtual_hosts"][0]["routes"][0]
+    route = envoy.route_config(_config(), status_port=9)["virtual_hosts"][0]["routes"][1]  # after the two-Host guard
     assert {a["append_action"] for a in route["request_headers_to_add"]} == {"OVERWRITE_IF_EXISTS_OR_ADD"}
     assert [a["header"] for a in route["request_headers_to_add"]] == [
         {"key": "x-puma-peer", "value": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"},
@@ -144,3 +155,24 @@ def test_render_dynamodb_over_tls_validates(tmp_path):
     assert cluster["transport_socket"]["typed_config"]["sni"] == "dynamodb.eu-west-1.amazonaws.com"
     result = _validate(doc, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_render_gives_each_idempotent_method_its_own_retrying_route_before_the_service(tmp_path):
+    cfg = parse_config({"puma_services": {"db": {"idempotent": ["search", "movie"]}, "d": "/d",
+                                          "web": "/"}})
+    routes = envoy.route_config(cfg)["virtual_hosts"][0]["routes"]
+    names = [r["name"] for r in routes if "match" in r and "connect_matcher" not in r["match"]]
+    # Longest prefix first: a method's route must win over its service's.
+    assert names == ["db.search", "db.movie", "db", "d", "web"]
+    by_name = {r["name"]: r for r in routes}
+    assert by_name["db.search"]["match"] == {"path_separated_prefix": "/db/search"}
+    assert by_name["db.search"]["route"]["cluster"] == "db"
+    assert {"reset", "gateway-error"} <= set(by_name["db.movie"]["route"]["retry_policy"]["retry_on"].split(","))
+    assert "gateway-error" not in by_name["db"]["route"]["retry_policy"]["retry_on"]
+    result = _validate(envoy.bootstrap_static(cfg), tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_render_of_a_wholly_idempotent_service_adds_no_method_routes():
+    routes = envoy.route_config(parse_config({"puma_services": {"db": {"idempotent": True}}}))
+    assert [r["name"] for r in routes["virtual_hosts"][0]["routes"] if r["name"].startswith("db")] == ["db"]

@@ -46,6 +46,7 @@ def test_evaluate_cli_model_beats_popularity_and_writes_json(
     assert {"seed", "git_revision", "split", "params"} <= set(result)
     kinds = result["dialog"]["kinds"]
     assert {"negation", "release_date", "correction", "all"} <= set(kinds)
+    assert {"negation_scope", "proposed_questions", "restart", "out_of_matches"} <= set(kinds)
     assert kinds["all"]["total"] >= 80 and 0 <= kinds["all"]["rate"] <= 1
     assert result["dialog"]["turn_latency_ms"]["p50"] > 0
     printed = capsys.readouterr().out

@@ -352,7 +352,7 @@ def test_kubernetes_refuses_bad_options_naming_the_flag(options, path):
 def test_kubernetes_accepts_dotted_secret_and_cluster_domain():
     manifests = _render({"puma_services": {"a": "/a"}}, secret="app.settings", cluster_domain="corp.internal")
     env = _container(_objects(manifests, "Deployment")["a"])["env"]
-    assert env[0]["value"] == "http://envoy.puma.svc.corp.internal:8080"
+    assert env[0]["value"] == "http://envoy.puma.svc.corp.internal:8081"  # the front's internal listener
     assert env[1]["valueFrom"]["secretKeyRef"]["name"] == "app.settings"
 
 
@@ -397,7 +397,7 @@ def _app(tmp_path: Path, services: dict) -> Path:
     app = tmp_path / "app.py"
     app.write_text("from puma import puma_config, puma_service, puma_start\n"
                    f"puma_config({{'puma_services': {services!r}}})\n"
-                   f"puma_service({{name: 'os.path:join' for name in {list(services)!r}}})\n"
+                   f"puma_service({{name: 'os.path:basename' for name in {list(services)!r}}})\n"
                    "if __name__ == '__main__':\n    puma_start()\n")
     return app
 
@@ -461,3 +461,22 @@ def test_kubernetes_options_with_another_target_are_refused(tmp_path):
     result = _puma("render", "app.py", "--target", "compose", "--namespace", "shop", "--image", "x:1", cwd=tmp_path)
     assert result.returncode == 1
     assert "--image, --namespace only apply to --target kubernetes" in result.stderr
+
+
+def test_kubernetes_internal_services_only_on_the_fronts_internal_port():
+    """Pods call each other through the front's internal listener (PUMA_URL); the client-facing
+    `http` listener routes only public services, and no secret is written into the ConfigMap."""
+    conf = {"secret": "never-in-a-configmap", "puma_services": {
+        "api": {"prefix": "/api", "methods": ["POST"]}, "db": {"prefix": "/db", "visibility": "internal"}}}
+    manifests = _render(conf)
+    assert "never-in-a-configmap" not in "".join(kubernetes.files(manifests).values())
+    doc = kubernetes.envoy_config(parse_config(conf), kubernetes.Options(app="app.py"))
+    by_port = {ln["address"]["socket_address"]["port_value"]: ln for ln in doc["static_resources"]["listeners"]}
+    def prefixes(listener: dict) -> set:
+        routes = listener["filter_chains"][0]["filters"][0]["typed_config"]["route_config"]["virtual_hosts"][0]["routes"]
+        return {r["match"].get("path_separated_prefix") for r in routes if "route" in r}
+    assert prefixes(by_port[8080]) == {"/api"} and prefixes(by_port[8081]) == {"/api", "/db"}
+    front = _objects(manifests, "Service")["envoy"]
+    assert {p["name"]: p["port"] for p in front["spec"]["ports"]} == {"http": 8080, "internal": 8081}
+    env = _container(_objects(manifests, "Deployment")["api"])["env"]
+    assert env[0] == {"name": "PUMA_URL", "value": "http://envoy.puma.svc.cluster.local:8081"}

@@ -65,6 +65,7 @@ class Front:
     url: str
     stats_url: str
     prestop: list[str]
+    internal_url: str = ""  # the front's internal listener: what pods call each other through
 
 
 @dataclass
@@ -75,13 +76,13 @@ class Pods:
     tmp: Path
 
 
-def _front_config(manifests: kubernetes.Manifests, ports: dict[str, int], listener: int, stats: int,
-                  admin: int) -> dict:
+def _front_config(manifests: kubernetes.Manifests, ports: dict[str, int], listener: int, internal: int,
+                  stats: int, admin: int) -> dict:
     """The ConfigMap's Envoy config with loopback ports for the pod's ports and the headless Services."""
     doc = yaml.safe_load(_objects(manifests, "ConfigMap")["envoy"]["data"]["envoy.yaml"])
     doc["admin"]["address"]["socket_address"]["port_value"] = admin
     for lst in doc["static_resources"]["listeners"]:
-        port = stats if lst["name"] == "puma_stats" else listener
+        port = {"puma_stats": stats, "puma_internal": internal}.get(lst["name"], listener)
         lst["address"]["socket_address"] = {"address": "127.0.0.1", "port_value": port}
     for cluster in doc["static_resources"]["clusters"]:
         [[endpoint]] = [e["lb_endpoints"] for e in cluster["load_assignment"]["endpoints"]]
@@ -97,9 +98,9 @@ def _front_config(manifests: kubernetes.Manifests, ports: dict[str, int], listen
 def _start_front(stack: contextlib.ExitStack, manifests: kubernetes.Manifests, ports: dict[str, int],
                  tmp: Path, tag: str) -> Front:
     """A front Envoy pod: the ConfigMap's config and the Deployment's command line, here."""
-    listener, stats, admin = _free_port(), _free_port(), _free_port()
+    listener, internal, stats, admin = _free_port(), _free_port(), _free_port(), _free_port()
     path = tmp / f"envoy-{tag}.yaml"
-    path.write_text(yaml.safe_dump(_front_config(manifests, ports, listener, stats, admin)))
+    path.write_text(yaml.safe_dump(_front_config(manifests, ports, listener, internal, stats, admin)))
     container = _container(manifests, "envoy")
     argv = [find_envoy() if a == "envoy" else str(path) if a.endswith("/envoy.yaml") else a
             for a in container["command"]]
@@ -111,7 +112,8 @@ def _start_front(stack: contextlib.ExitStack, manifests: kubernetes.Manifests, p
              message="the front's readiness probe")
     *prestop, script = container["lifecycle"]["preStop"]["exec"]["command"]
     assert ":9901/" in script
-    return Front(proc, f"http://127.0.0.1:{listener}", stats_url, [*prestop, script.replace(":9901/", f":{admin}/")])
+    return Front(proc, f"http://127.0.0.1:{listener}", stats_url, [*prestop, script.replace(":9901/", f":{admin}/")],
+                 f"http://127.0.0.1:{internal}")
 
 
 def _start_service(stack: contextlib.ExitStack, manifests: kubernetes.Manifests, name: str, port: int,
@@ -120,7 +122,7 @@ def _start_service(stack: contextlib.ExitStack, manifests: kubernetes.Manifests,
     container = _container(manifests, name)
     env = dict(os.environ)
     env.update({e["name"]: e["value"] for e in container["env"] if "value" in e})
-    assert env["PUMA_URL"] == "http://envoy.puma.svc.cluster.local:8080"
+    assert env["PUMA_URL"] == "http://envoy.puma.svc.cluster.local:8081"  # the front's internal listener
     env["PUMA_URL"] = mesh_url
     command = container["command"]
     assert command[:2] == ["puma", "serve"]
@@ -144,7 +146,7 @@ def pods(tmp_path_factory) -> Iterator[Pods]:
         # Nothing orders pods in a cluster either: Envoy routes to each service once it answers.
         front = _start_front(stack, manifests, ports, tmp, "main")
         for name, port in ports.items():
-            _start_service(stack, manifests, name, port, front.url, tmp)
+            _start_service(stack, manifests, name, port, front.internal_url, tmp)
         for name, port in ports.items():
             _wait_ready(manifests, name, port)
         yield Pods(manifests, ports, front, tmp)
@@ -189,7 +191,7 @@ def test_pods_service_pod_finishes_its_requests_after_sigterm(pods):
     # reply is large, so it is still being sent when the last request's handler has returned.
     with contextlib.ExitStack() as stack:
         port = _free_port()
-        proc = _start_service(stack, pods.manifests, "slow", port, pods.front.url, pods.tmp)
+        proc = _start_service(stack, pods.manifests, "slow", port, pods.front.internal_url, pods.tmp)
         _wait_ready(pods.manifests, "slow", port)
         replies: list[httpx.Response] = []
 

@@ -46,10 +46,10 @@ def test_listener_whole_conversation_ends_with_end(bot: Chatbot) -> None:
 
 def test_listener_accepts_form_names_and_turn_numbers(bot: Chatbot) -> None:
     first = handle(bot, {"UUID": "-1", "chatText": "", "mode": "false", "turn_no": "1"})
-    again = handle(bot, {"UUID": first["userid"], "chatText": "comedy", "mode": False,
+    again = handle(bot, {"UUID": first["userid"], "chatText": "comedy", "mode": "false",
                          "turn_no": 2})
-    retry = handle(bot, {"UUID": first["userid"], "chatText": "comedy", "mode": False,
-                         "turn_no": 2})
+    retry = handle(bot, {"UUID": first["userid"], "chatText": "comedy", "mode": "False",
+                         "turn_no": 2.0})
     assert again == retry and again["turn_no"] == 2
 
 
@@ -60,6 +60,18 @@ def test_listener_accepts_form_names_and_turn_numbers(bot: Chatbot) -> None:
     ({"id": "-1", "text": "hi", "admin": True}, "bad_request", 400),
     ({"id": 7, "text": "hi"}, "bad_request", 400),
     ({"id": "-1", "text": "hi", "turn_no": "two"}, "bad_request", 400),
+    ({"id": "-1", "text": "hi", "turn_no": 1.5}, "bad_request", 400),
+    ({"id": "-1", "text": "hi", "turn_no": "1.0"}, "bad_request", 400),
+    ({"id": "-1", "text": "hi", "turn_no": True}, "bad_request", 400),
+    ({"id": "-1", "text": "hi", "turn_no": "\u0662"}, "bad_request", 400),  # an Arabic-Indic 2
+    ({"id": "-1", "text": "hi", "mode": True}, "bad_request", 400),
+    ({"id": "-1", "text": "hi", "mode": 0}, "bad_request", 400),
+    ({"id": "-1", "text": "hi", "mode": "yes"}, "bad_request", 400),
+    ({"id": "-1", "mode": "false", "index": 1}, "bad_request", 400),
+    ({"id": "-1", "mode": "true", "index": 1}, "bad_request", 400),
+    ({"id": "x", "mode": "true", "index": -1}, "bad_request", 400),
+    ({"id": "x", "mode": "true", "index": 0.5}, "bad_request", 400),
+    ({"id": -1.0, "text": "hi"}, "bad_request", 400),
     ({"id": "-1", "text": "hi", "turn_no": 3}, "conflict", 409),
     ({"id": "-1", "mode": "true"}, "bad_request", 400),
     ({"id": "-1", "mode": "transcript"}, "bad_request", 400),
@@ -105,3 +117,37 @@ def test_listener_survey(bot: Chatbot) -> None:
                                "chatbot_before": True, "comments": "fun"})["ok"]
     assert handle_survey(bot, {"id": sid, "liked": 11})["status"] == 400
     assert handle_survey(bot, {"id": "nobody", "liked": 3})["status"] == 404
+
+
+@pytest.mark.parametrize("spelling", [" -1", "-1 ", "\t-1\n", -1])
+def test_listener_new_session_id_spelled_with_spaces_starts_one(bot: Chatbot, spelling: object) -> None:
+    reply = handle(bot, {"id": spelling, "text": "", "mode": "false"})
+    assert "error" not in reply and reply["userid"].strip() == reply["userid"] != "-1"
+
+
+def test_listener_polls_by_index_read_without_taking(bot: Chatbot) -> None:
+    """A poll whose answer is lost (its connection dropped) can be sent again: by index, it reads
+    the same message; the turn's reply said how many there are."""
+    sid = handle(bot, {"id": "-1", "text": "", "mode": "false"})["userid"]
+    for text in ["comedy", "no preference", "no preference"]:
+        turn = handle(bot, {"id": sid, "text": text, "mode": "false"})
+    turn = handle(bot, {"id": sid, "text": "no preference", "mode": "false"})  # the recommendation
+    assert turn["passiveLen"] >= 1
+    polls = [handle(bot, {"id": sid, "mode": "true", "index": k, "turn_no": turn["turn_no"]})
+             for k in range(1, turn["passiveLen"] + 1) for _retry in range(2)]
+    assert [p["response"] for p in polls[::2]] == turn["messages"][1:]
+    assert polls[::2] == polls[1::2]  # each read twice: the same
+    assert turn["signal"] == "listen" and polls[-1]["passiveLen"] == 0 and polls[-1]["signal"] != "listen"
+    assert polls[0]["passiveLen"] == turn["passiveLen"] - 1 and polls[0]["index"] == 1
+    beyond = handle(bot, {"id": sid, "mode": "true", "index": 99})
+    assert beyond["response"] is None and beyond["passiveLen"] == 0
+    old = handle(bot, {"id": sid, "mode": "true", "index": 1, "turn_no": 2})
+    assert old["status"] == 409 and "turn_no 5" in old["detail"]
+
+
+def test_listener_same_turn_no_other_text_is_a_conflict_not_the_old_reply(bot: Chatbot) -> None:
+    sid = handle(bot, {"id": "-1", "text": "", "mode": "false", "turn_no": 1})["userid"]
+    first = handle(bot, {"id": sid, "text": "comedy", "mode": "false", "turn_no": 2})
+    assert handle(bot, {"id": sid, "text": "comedy", "mode": "false", "turn_no": "2"}) == first
+    other = handle(bot, {"id": sid, "text": "romance", "mode": "false", "turn_no": 2})
+    assert (other["error"], other["status"]) == ("conflict", 409) and "turn_no: 2" in other["detail"]

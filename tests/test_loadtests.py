@@ -181,8 +181,8 @@ def test_with_one_retry_resends_once_then_gives_up() -> None:
 
 
 class BotTransport:
-    """The listener protocol straight into an in-process bot; the first try of every third
-    turn fails like a dropped connection (after the bot applied it), to exercise the re-send."""
+    """The listener protocol straight into an in-process bot; the first try of every third turn
+    or poll fails like a dropped connection (after the bot answered it), to exercise the re-send."""
 
     def __init__(self, bot: Chatbot) -> None:
         self.bot, self.calls = bot, 0
@@ -196,8 +196,14 @@ class BotTransport:
             return answer
         return with_one_retry(send)
 
-    def poll(self, session_id: str) -> dict[str, Any]:
-        return handle(self.bot, {"id": session_id, "mode": "true"})
+    def poll(self, session_id: str, turn_no: int, index: int) -> dict[str, Any]:
+        def send() -> dict[str, Any]:
+            self.calls += 1
+            answer = handle(self.bot, {"id": session_id, "mode": "true", "turn_no": turn_no, "index": index})
+            if self.calls % 3 == 0:  # the answer is lost: the same poll, re-sent, reads the same message
+                raise Retriable("connection reset")
+            return answer
+        return with_one_retry(send)[0]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import netns
+from puma.bench import netns
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).parents[1]

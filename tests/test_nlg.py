@@ -57,3 +57,34 @@ def test_question_paraphrases_follow_the_seed() -> None:
 def test_relaxed_names_what_was_left_out() -> None:
     assert nlg.relaxed([["actor", "Jim Carrey"], ["mpaa", "G"]]) == (
         f"{nlg.NO_EXACT_MATCH} I had to leave out the actor Jim Carrey and the rating G.")
+
+
+def test_rating_text_says_a_rating_came_after_the_release() -> None:
+    assert nlg.rating_text({"mpaa": "PG-13", "year": 1971}) == (
+        "rated PG-13 (a rating given after its release)")
+    assert nlg.rating_text({"mpaa": "PG", "year": 1942}).endswith("after its release)")
+    assert nlg.rating_text({"mpaa": "PG-13", "year": 1990}) == "rated PG-13"
+    assert nlg.rating_text({"mpaa": None, "year": 1990}) == ""
+
+
+def test_did_you_mean_offers_the_choices() -> None:
+    assert nlg.did_you_mean("Tom Hanks") == "Did you mean Tom Hanks?"
+    assert nlg.did_you_mean("Ridley Scott", ["Ridley Scott", "Tony Scott"]) == (
+        "Did you mean Ridley Scott or Tony Scott?")
+
+
+def test_answers_about_people_genres_history_and_what_is_unknown() -> None:
+    film = {"title": "Heat", "year": 1995, "cast": ["Al Pacino", "Robert De Niro"],
+            "directors": ["Michael Mann"], "genres": ["crime", "drama"]}
+    assert nlg.answer(["person"], film, people=[{"name": "Al Pacino"}]) == [
+        "Yes, Al Pacino is in Heat."]
+    assert nlg.answer(["person"], film, people=[{"name": "Tom Hanks"}]) == [
+        "No, Tom Hanks is not in Heat; it is with Al Pacino and Robert De Niro."]
+    assert nlg.answer(["person"], film, people=[{"name": "Michael Mann", "cue": "director"}]) == [
+        "Yes, Heat was directed by Michael Mann."]
+    assert nlg.answer(["genre_check"], film, genres=["crime"]) == ["Yes, it is a crime and drama movie."]
+    assert nlg.answer(["genre_check"], film, genres=["romance"])[0].startswith(
+        "My catalogue doesn't list Heat as romance")
+    assert nlg.answer(["history"], film, shown=[{"title": "Alien", "year": 1979}]) == [
+        "Before Heat I suggested Alien (1979)."]
+    assert nlg.answer(["other"], film)[0].startswith("I can't tell that from my catalogue")

@@ -339,3 +339,146 @@ def test_understander_runtimes(wide: Understander, text: str, span: list) -> Non
 @pytest.mark.parametrize("text", ["that is too long", "it was a long day", "I'm short on time"])
 def test_understander_length_words_that_are_not_wishes(wide: Understander, text: str) -> None:
     assert [c for c in wide(text, "genre")["constraints"] if c["slot"] == "runtime"] == []
+
+
+# -- kinds from a newcomer's session on the first round ----------
+FAMOUS = VOCABULARY | {
+    "actors": VOCABULARY["actors"] | {"Method Man": 6, "Black Thought": 1, "Nicolas Bro": 3,
+                                      "Mary Elizabeth Winstead": 12, "Bill Murray": 30,
+                                      "Brian Doyle-Murray": 20, "Robert Downey Jr.": 30,
+                                      "Vivian Kubrick": 1, "Julia Roberts": 30},
+    "directors": VOCABULARY["directors"] | {"Wes Anderson": 8, "Paul Thomas Anderson": 7,
+                                            "Michael Bay": 12, "Clint Eastwood": 30},
+    "titles": ["Alien", "The Godfather Part II", "Titanic", "The Happy Ending", "The One",
+               "My Brother"],
+    "years": [1940, 2014],
+}
+FAMOUS["actors"]["Clint Eastwood"] = 40
+FAMOUS["actors"] |= {f"Extra{i} Person{i}": 1 for i in range(200)}  # bit players: "notable" is a rank
+FAMOUS["fame"] = {
+    "actor": {n: 10.0 * f for n, f in FAMOUS["actors"].items()} | {
+        "Brian Doyle-Murray": 60.0, "Vivian Kubrick": 0.1, "Steven Spielberg": 0.2},
+    "director": {n: 30.0 * f for n, f in FAMOUS["directors"].items()},
+}
+FAMOUS["actors"]["Steven Spielberg"] = 3
+
+
+@pytest.fixture(scope="module")
+def famous() -> Understander:
+    return Understander(FAMOUS)
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("idk man", "actor"), ("idc bro", "actor"), ("on second thought i'd prefer a thriller", "actor"),
+    ("actually, drama instead", "actor"), ("the same guy", "actor"), ("nah man", "actor"),
+])
+def test_everyday_words_and_slang_are_never_names(famous: Understander, text: str, expect: str) -> None:
+    assert famous(text, expect)["people"] == []
+
+
+@pytest.mark.parametrize(("text", "expect", "name", "sure"), [
+    ("murray", "actor", "Bill Murray", True),          # far better known than his namesake
+    ("downey", "actor", "Robert Downey Jr.", True),     # a surname before "Jr."
+    ("kubrick", "actor", "Stanley Kubrick", True),      # known as a director only
+    ("hanks", "genre", "Tom Hanks", True),              # the whole answer, at any question
+    ("anderson", "director", "Wes Anderson", False),    # two of similar fame: ask
+])
+def test_lone_surnames_by_fame(famous: Understander, text: str, expect: str, name: str,
+                               sure: bool) -> None:
+    [person] = famous(text, expect)["people"]
+    assert (person["name"], person["sure"]) == (name, sure)
+
+
+def test_lone_surname_of_close_namesakes_offers_the_choices(famous: Understander) -> None:
+    [person] = famous("anderson", "director")["people"]
+    assert person["choices"] == ["Wes Anderson", "Paul Thomas Anderson"]
+
+
+def test_people_listed_after_a_cue_share_it(famous: Understander) -> None:
+    people = famous("a comedy by spielberg or kubrick", "genre")["people"]
+    assert [(p["name"], p["cue"], p["group"]) for p in people] == [
+        ("Steven Spielberg", "director", 0), ("Stanley Kubrick", "director", 0)]
+    assert [p["name"] for p in famous("with hanks and streep", "genre")["people"]] == [
+        "Tom Hanks", "Meryl Streep"]
+
+
+@pytest.mark.parametrize(("text", "name", "cue", "negated"), [
+    ("action, but not directed by michael bay", "Michael Bay", "director", True),
+    ("i don't want anything with julia roberts", "Julia Roberts", "actor", True),
+    ("avoid anything starring tom hanks", "Tom Hanks", "actor", True),
+])
+def test_negation_scope_reaches_people_past_fillers(famous: Understander, text: str, name: str,
+                                                    cue: str, negated: bool) -> None:
+    [person] = famous(text, "genre")["people"]
+    assert (person["name"], person["cue"], person["negated"]) == (name, cue, negated)
+
+
+def test_he_should_not_be_in_it_excludes_the_director_as_actor(famous: Understander) -> None:
+    people = famous("a drama directed by clint eastwood but he shouldn't be in it", "genre")["people"]
+    assert [(p["cue"], p["negated"]) for p in people] == [("director", False), ("actor", True)]
+
+
+@pytest.mark.parametrize(("text", "year"), [
+    ("70s or 80s", [1970, 1989]), ("the seventies and eighties", [1970, 1989]),
+    ("from the last decade", [2005, None]), ("the past 3 years", [2012, None]),
+    ("this century", [2000, None]), ("the noughties", [2000, 2009]),
+    ("ninetees action", [1990, 1999]), ("around 2000", [1998, 2002]),
+])
+def test_year_lists_and_relative_dates(famous: Understander, text: str, year: list) -> None:
+    wishes = [c for c in famous(text, "genre")["constraints"] if c["slot"] == "year"]
+    assert [c["range"] for c in wishes if not c["exclude"]] == [year]
+
+
+def test_disjoint_decades_are_one_range_less_the_gap(famous: Understander) -> None:
+    wishes = [c for c in famous("the 60s or the 80s", "genre")["constraints"]]
+    assert wishes == [{"slot": "year", "range": [1960, 1989], "exclude": False},
+                      {"slot": "year", "range": [1970, 1979], "exclude": True}]
+
+
+def test_recent_wishes_say_where_the_catalogue_ends(famous: Understander) -> None:
+    assert famous("something from the last 5 years", "genre")["notes"] == [
+        "My catalogue only goes up to 2014."]
+
+
+@pytest.mark.parametrize(("text", "constraints", "note"), [
+    ("a superhero flick", [{"slot": "genre", "values": ["action"], "exclude": False}], "superhero"),
+    ("not too violent", [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}],
+     "violence"),
+    ("something violent", [], None),
+])
+def test_approximated_wishes_say_so(famous: Understander, text: str, constraints: list,
+                                    note: str | None) -> None:
+    found = famous(text, "genre")
+    assert found["constraints"] == constraints
+    assert bool(found["notes"]) == bool(note) and all(note in n for n in found["notes"])
+
+
+def test_drama_instead_of_comedy_keeps_drama(famous: Understander) -> None:
+    found = famous("can we do drama instead of comedy", "genre")
+    assert found["constraints"] == [{"slot": "genre", "values": ["drama"], "exclude": False},
+                                    {"slot": "genre", "values": ["comedy"], "exclude": True}]
+    assert found["correction"] and not found["retracted"]
+
+
+def test_verbs_and_times_of_life_are_no_genres(famous: Understander) -> None:
+    assert famous("i love movies where the underdog wins", "genre")["constraints"] == []
+    assert famous("i saw it as a kid", None)["constraints"] == []
+    assert famous("a movie for the kids", "genre")["genres"] == ["family"]
+
+
+def test_an_unknown_name_is_reported_by_name(famous: Understander) -> None:
+    assert famous("Johnathan Krumplestein", "actor")["unknown_person"] == "Johnathan Krumplestein"
+    assert famous("something with Zorblax Quintavius", "genre")["unknown_person"] == "Zorblax Quintavius"
+    assert famous("whatever my mom likes", "actor")["unknown_person"] is None
+
+
+def test_a_question_names_a_film_only_plausibly(famous: Understander) -> None:
+    assert famous("is titanic any good?")["asked_title"] == "Titanic"
+    assert famous("does it have a happy ending?")["asked_title"] is None
+    assert famous("that's the one with travolta right?")["asked_title"] is None
+    assert famous("what's good to watch with my brother?")["asked_title"] is None
+
+
+def test_emoji_and_symbols_read_as_words(famous: Understander) -> None:
+    assert famous("👍")["intent"] == "yes" and famous("👎")["intent"] == "no"
+    assert famous("🔥🔥🔥")["verdict"] == "liked" and famous("100%")["intent"] == "yes"

@@ -153,3 +153,100 @@ def test_decide_no_preference_with_a_volunteered_wish_skips_the_question() -> No
     decision = decide({"stage": "actor", "wishes": []}, nlu, NEUTRAL)
     assert decision["act"] == "fill" and decision["skip"]
     assert decision["wishes"] == [_c("director", "David Fincher")]
+
+
+# -- what an utterance does comes before its words ---------------
+_ON_TABLE = {"current": {"id": 1, "title": "Pulp Fiction", "year": 1994}, "wishes": []}
+_WILLIS = {"name": "Bruce Willis", "roles": ["actor"], "cue": None, "sure": True}
+
+
+@pytest.mark.parametrize(("nlu", "topics"), [
+    (_nlu(interrogative=True, about_film=True, people=[_WILLIS]), ["person"]),
+    (_nlu(interrogative=True, about_film=True,
+          constraints=[{"slot": "genre", "values": ["romance"], "exclude": False}]), ["genre_check"]),
+    (_nlu(interrogative=True, about_film=True), ["other"]),   # "does it end happily?"
+    (_nlu(question=["cast"]), ["cast"]),                      # "cast?"
+    (_nlu(question=["history"]), ["history"]),
+])
+def test_questions_about_the_film_on_the_table_are_answered(nlu: dict, topics: list) -> None:
+    for stage in ("watched", "like", "another"):
+        decision = decide(_ON_TABLE | {"stage": stage}, nlu, _mood(0.0))
+        assert (decision["act"], decision["topics"]) == ("answer", topics)
+
+
+def test_a_question_asking_for_another_film_is_a_wish() -> None:
+    nlu = _nlu(interrogative=True, about_film=False, request=True, people=[_WILLIS])
+    assert decide(_ON_TABLE | {"stage": "like"}, nlu, _mood(0.0))["act"] == "refine"
+
+
+def test_a_question_naming_a_film_is_answered_at_any_stage() -> None:
+    nlu = _nlu(question=["quality"], asked_title="Titanic", interrogative=True)
+    for stage in ("genre", "actor", "watched"):
+        decision = decide(_ON_TABLE | {"stage": stage}, nlu, _mood(0.0))
+        assert (decision["act"], decision["title"]) == ("answer", "Titanic")
+
+
+@pytest.mark.parametrize(("stage", "nlu", "act"), [
+    ("watched", _nlu(watching="yes", genres=["family"]), "ask_another"),     # "saw it as a kid"
+    ("watched", _nlu("yes", constraints=[{"slot": "year", "range": [1990, 1999],
+                                          "exclude": False}]), "ask_another"),  # "yes, in the 90s"
+    ("watched", _nlu(watching="partly"), "ask_like"),                          # "only the trailer"
+    ("watched", _nlu("no", verdict="disliked"), "reject"),                     # "not my thing"
+    ("watched", _nlu(verdict="liked"), "accept"),                              # "she'd love it"
+    ("like", _nlu("yes", verdict="disliked"), "reject"),                       # "yeah it sucks"
+    ("like", _nlu("no", verdict="liked"), "accept"),                           # "nah that's perfect"
+    ("like", _nlu("no_preference"), "reject"),                                 # "meh"
+    ("like", _nlu("yes", request=True, genres=["comedy"]), "refine"),          # "yes, but a comedy"
+    ("another", _nlu("yes", genres=["comedy"]), "refine"),                     # "yes, a comedy"
+])
+def test_answers_while_a_film_is_proposed(stage: str, nlu: dict, act: str) -> None:
+    assert decide(_ON_TABLE | {"stage": stage}, nlu, _mood(0.0))["act"] == act
+
+
+def test_yes_with_a_bad_tone_is_a_no() -> None:
+    assert decide(_ON_TABLE | {"stage": "like"}, _nlu("yes"), _mood(-0.5))["act"] == "reject"
+
+
+def test_restart_at_any_stage_even_after_the_end() -> None:
+    for stage in ("genre", "mpaa", "watched", "end"):
+        assert decide({"stage": stage}, _nlu("restart"), _mood(0.0))["act"] == "restart"
+
+
+def test_a_person_known_for_the_other_role_fills_it() -> None:
+    spielberg = {"name": "Steven Spielberg", "roles": ["actor", "director"], "cue": None,
+                 "notable": ["director"]}
+    eastwood = {"name": "Clint Eastwood", "roles": ["actor", "director"], "cue": None,
+                "notable": ["actor", "director"]}
+    assert slot_fills("actor", _nlu(people=[spielberg])) == {"director": "Steven Spielberg"}
+    assert slot_fills("actor", _nlu(people=[eastwood])) == {"actor": "Clint Eastwood"}
+    assert slot_fills("director", _nlu(people=[eastwood])) == {"director": "Clint Eastwood"}
+    assert slot_fills("genre", _nlu(people=[spielberg])) == {"director": "Steven Spielberg"}
+
+
+def test_did_you_mean_a_or_b_takes_the_one_named() -> None:
+    suggestion = {"name": "Wes Anderson", "slot": "director",
+                  "choices": ["Wes Anderson", "Paul Thomas Anderson"],
+                  "constraint": {"slot": "director", "values": ["Wes Anderson"], "exclude": False}}
+    state = {"stage": "director", "suggestion": suggestion, "wishes": []}
+    for words, name in ((["paul", "thomas"], "Paul Thomas Anderson"), (["wes"], "Wes Anderson"),
+                        (["the", "second", "one"], "Paul Thomas Anderson")):
+        decision = decide(state, _nlu(words=words), _mood(0.0))
+        assert decision["added"] == [{"slot": "director", "values": [name], "exclude": False}]
+
+
+def test_naming_someone_else_after_did_you_mean_asks_it_again() -> None:
+    suggestion = {"name": "Leonardo DiCaprio", "slot": "actor", "choices": [],
+                  "constraint": {"slot": "actor", "values": ["Leonardo DiCaprio"],
+                                 "exclude": False}}
+    scorsese = {"name": "Martin Scorsese", "roles": ["actor", "director"], "cue": None,
+                "notable": ["director"], "sure": True}
+    decision = decide({"stage": "actor", "suggestion": suggestion, "wishes": []},
+                      _nlu(people=[scorsese]), _mood(0.0))
+    assert decision["act"] == "fill" and decision["keep_suggestion"] == suggestion
+    assert decision["added"] == [{"slot": "director", "values": ["Martin Scorsese"], "exclude": False}]
+
+
+def test_older_means_older_than_the_film_on_the_table() -> None:
+    older = {"slot": "year", "range": [None, 1979], "exclude": False, "relative": "older"}
+    plan = plan_wishes(_ON_TABLE | {"stage": "like"}, _nlu(constraints=[older]))
+    assert plan["added"] == [{"slot": "year", "range": [None, 1993], "exclude": False}]

@@ -16,12 +16,12 @@ import httpx
 import pytest
 
 import puma
-from chatbot import nlg, puma_app
+from chatbot import nlg
 from chatbot.catalog import Catalog
 from chatbot.sessions import SqlSessionStore
 from legacy_socket_server import LegacyServer
-from tests.chatbot_helpers import legacy_server
-from tests.helpers import wait_for
+from tests.chatbot_helpers import NEWCOMER_SCRIPTS, legacy_server
+from tests.helpers import chatbot_app, wait_for
 
 SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "no", "yes"]
 # Conversations of the realistic suite's kinds (tests/dialog_suite), for the parity test: the
@@ -30,8 +30,8 @@ SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "no", "yes"]
 PARITY_SCRIPTS = {
     "original": SCRIPT,
     "negation-person-questions": [
-        "no dramas, and nothing rated R", "Tom Hanx", "yes", "no preference", "who directed it?",
-        "is it any good?", "no", "I love it"],
+        "no dramas, and nothing rated R", "no preference", "Tom Hanx", "yes", "no preference",
+        "no preference", "who directed it?", "is it any good?", "no", "I love it"],
     "volunteered-multi-correction": [
         "a 90s comedy by the Farrelly brothers rated PG-13", "with Jim Carrey and Jeff Daniels",
         "how long is it?", "no", "actually make it a thriller", "no", "yes"],
@@ -44,6 +44,8 @@ PARITY_SCRIPTS = {
     "runtime": ["something short and funny", "no preference", "no preference", "no preference",
                 "how long is it?", "no", "that's too long, something shorter please", "no",
                 "yes"],
+    # the kinds a newcomer found after the first round
+    **NEWCOMER_SCRIPTS,
 }
 
 
@@ -56,9 +58,7 @@ def legacy(chatbot_db_url: str, catalog: Catalog) -> Iterator[LegacyServer]:
 
 @pytest.fixture(scope="module")
 def mesh(chatbot_db_url: str, legacy: LegacyServer) -> Iterator[puma.Deployment]:
-    app = puma.App()
-    app.configure(puma_app.CONFIG)
-    app.add_services(puma_app.SERVICES)
+    app = chatbot_app()
     with pytest.MonkeyPatch.context() as env:  # the deployment's processes inherit these
         env.setenv("DATABASE_URL", chatbot_db_url)
         env.delenv("CHATBOT_SESSION_STORE", raising=False)  # the default: the SQL store
@@ -158,10 +158,7 @@ def check_conversation(result: dict[str, Any], store: SqlSessionStore) -> None:
 
 
 def test_puma_app_config_gives_each_part_its_own_cluster() -> None:
-    app = puma.App()
-    app.configure(puma_app.CONFIG)
-    app.add_services(puma_app.SERVICES)
-    services = app.resolved_config().puma_services
+    services = chatbot_app().resolved_config().puma_services
     assert {n: s.prefix for n, s in services.items()} == {
         "agent": "/agent", "listener": "/listener", "policy": "/policy", "sentiment": "/sentiment",
         "db": "/db", "web": "/", "survey": "/survey", "legacy": "/legacy"}

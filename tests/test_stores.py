@@ -26,7 +26,7 @@ from chatbot.catalog import Catalog
 from chatbot.components import Components
 from chatbot.db import SurveyAnswer, make_engine
 from chatbot.dynamo_store import MAX_ENTRY_BYTES, DynamoSessionStore, ItemTooLarge, ensure_table
-from chatbot.errors import SessionConflict, UnknownSession
+from chatbot.errors import SessionConflict, TurnOutOfOrder, UnknownSession
 from chatbot.sessions import MemorySessionStore, SessionStore, SqlSessionStore
 from chatbot.settings import puma_dynamodb_config, session_store
 from tests.apps import basic
@@ -139,13 +139,34 @@ def test_store_rejected_films_stay_rejected(bot: Chatbot) -> None:
 
 def test_store_turn_resent_with_its_request_key_is_answered_once(bot: Chatbot) -> None:
     first = bot.turn(None, "", request_key="req-1")
-    assert bot.turn(None, "", request_key="req-1") == first  # a re-sent first turn: the same session
     sid = first.session_id
     second = bot.turn(sid, "comedy", request_key="req-2")
-    assert bot.turn(sid, "comedy", request_key="req-2") == second
+    assert bot.turn(sid, "comedy", request_key="req-2") == second  # re-sent by Envoy: answered once
     third = bot.turn(sid, "no preference", request_key="req-3")
     assert third.turn_no == 3
     assert [entry["u"] for entry in _history(bot, sid)] == [[], ["comedy"], ["no preference"]]
+
+
+def test_store_request_key_never_crosses_sessions(bot: Chatbot) -> None:
+    """A key chosen by a client (x-request-id) is scoped to its session: another client sending
+    the same key starts its own conversation and never sees the first one's."""
+    victim = bot.turn(None, "a horror film with Jack Nicholson", request_key="victim-req-1")
+    other = bot.turn(None, "hi", request_key="victim-req-1")
+    assert other.session_id != victim.session_id and other.turn_no == 1
+    again = bot.turn(None, "a horror film with Jack Nicholson", request_key="victim-req-1")
+    assert again.session_id not in (victim.session_id, other.session_id)  # a new conversation: a new id
+    mine = bot.turn(other.session_id, "comedy", request_key="shared")
+    theirs = bot.turn(victim.session_id, "comedy", request_key="shared")
+    assert mine.turn_no == theirs.turn_no == 2 and mine.session_id != theirs.session_id
+
+
+def test_store_request_key_reused_for_another_text_applies_the_turn(bot: Chatbot) -> None:
+    """A client that sends one fixed x-request-id with every turn loses none of them."""
+    sid = bot.turn(None, "hi", request_key="fixed-B").session_id
+    bot.turn(sid, "comedy", request_key="fixed-B")
+    answer = bot.turn(sid, "Tom Hanks", request_key="fixed-B")
+    assert answer.turn_no == 3 and "Tom Hanks" in " ".join(answer.messages)
+    assert [entry["u"] for entry in _history(bot, sid)] == [["hi"], ["comedy"], ["Tom Hanks"]]
 
 
 def test_store_resent_turn_is_answered_once(bot: Chatbot) -> None:
@@ -153,7 +174,9 @@ def test_store_resent_turn_is_answered_once(bot: Chatbot) -> None:
     sid = first.session_id
     assert bot.turn(sid, "", turn_no=1) == first
     second = bot.turn(sid, "comedy", turn_no=2)
-    assert bot.turn(sid, "drama instead", turn_no=2) == second
+    assert bot.turn(sid, " comedy ", turn_no=2) == second  # the same words: a retry
+    with pytest.raises(TurnOutOfOrder, match="turn_no: 2 was already answered"):
+        bot.turn(sid, "drama instead", turn_no=2)
     assert bot.store.get(sid)[1] == 2
     assert [entry["u"] for entry in _history(bot, sid)] == [[], ["comedy"]]
 
@@ -167,7 +190,9 @@ def test_store_two_bots_alternate_turns(backend: Backend) -> None:
     one.turn(sid, SKIP, turn_no=3)
     fourth = two.turn(sid, SKIP, turn_no=4)
     assert "Jim Carrey" in fourth.recommendation["cast"]
-    assert one.turn(sid, "a retry, ignored", turn_no=4) == fourth
+    assert one.turn(sid, SKIP, turn_no=4) == fourth  # a retry from the other bot
+    with pytest.raises(TurnOutOfOrder):
+        one.turn(sid, "another text", turn_no=4)
     assert len(_history(two, sid)) == 4
 
 
@@ -196,17 +221,69 @@ def test_store_write_race_has_exactly_one_winner(backend: Backend) -> None:
 
 
 def test_store_racing_turn_gets_the_winners_reply(backend: Backend) -> None:
-    """An instance that read before another one wrote loses, re-reads, and replays its reply."""
+    """An instance that read before another one wrote loses, re-reads, and replays its reply if
+    it was the same turn (same text); a different text under the same number is refused."""
     bot = Chatbot(store=backend.make_store(), components=backend.components, seed=0)
     sid = bot.turn(None, "").session_id
-    stale = [bot.store.get(sid)]
+    stale = [bot.store.get(sid), bot.store.get(sid)]
     winner = bot.turn(sid, "comedy", turn_no=2)
     slow = backend.make_store()
     fresh_get = slow.get
     slow.get = lambda session_id: stale.pop() if stale else fresh_get(session_id)  # type: ignore[method-assign]
     loser = Chatbot(store=slow, components=backend.components, seed=0)
-    assert loser.turn(sid, "drama", turn_no=2) == winner
+    assert loser.turn(sid, "comedy", turn_no=2) == winner
+    with pytest.raises(TurnOutOfOrder, match="turn_no: 2 was already answered"):
+        loser.turn(sid, "drama", turn_no=2)
     assert [entry["u"] for entry in _history(bot, sid)] == [[], ["comedy"]]
+
+
+@pytest.mark.parametrize("same_text", [True, False], ids=["same-text", "six-genres"])
+def test_store_turns_sent_together_with_one_number_apply_once(backend: Backend, same_text: bool) -> None:
+    """Six clients send turn 2 at once: exactly one is applied; each other one gets that turn's
+    reply (same text) or a refusal naming the turn (another text), never another text's reply."""
+    bots = [Chatbot(store=backend.make_store(), components=backend.components, seed=0) for _ in range(6)]
+    sid = bots[0].turn(None, "", turn_no=1).session_id
+    texts = ["comedy"] * 6 if same_text else ["comedy", "horror", "drama", "romance", "western", "thriller"]
+    ready = threading.Barrier(len(bots))
+
+    def send(i: int) -> Any:
+        ready.wait(timeout=10)
+        try:
+            return bots[i].turn(sid, texts[i], turn_no=2)
+        except TurnOutOfOrder as refused:
+            return refused
+
+    with ThreadPoolExecutor(len(bots)) as pool:
+        results = list(pool.map(send, range(len(bots))))
+    [stored] = [entry["u"] for entry in _history(bots[0], sid)][1:]
+    applied = texts.index(stored[0])
+    for i, result in enumerate(results):
+        if texts[i] == stored[0]:
+            assert result == results[applied], (texts[i], result)
+        else:
+            assert isinstance(result, TurnOutOfOrder) and "turn_no: 2" in str(result), (texts[i], result)
+    assert bots[0].store.get(sid)[1] == 2
+
+
+def test_store_transcript_text_follows_the_store_rule(backend: Backend) -> None:
+    """What a user said is stored as said (first 2,000 characters, spaces collapsed): lone
+    surrogates and NUL become U+FFFD, as in the survey, never '?' or a space."""
+    bot = Chatbot(store=backend.make_store(), components=backend.components, seed=0)
+    sid = bot.turn(None, "hi\x00there \ud800 comedy\udfff  !").session_id
+    bot.turn(sid, "tab\there\u200bzero-width \x01ctrl")
+    said = [entry["u"] for entry in _history(bot, sid)]
+    assert said == [["hi\ufffdthere \ufffd comedy\ufffd !"], ["tab here\u200bzero-width \x01ctrl"]]
+    bot.save_survey(sid, {"liked": 3, "engagement": 3, "comments": "hi\x00there \ud800"})
+    assert backend.surveys(sid)[0]["comments"] == "hi\ufffdthere \ufffd"
+
+
+def test_store_keeps_one_survey_per_conversation_the_latest(backend: Backend, bot: Chatbot) -> None:
+    sid = bot.turn(None, "").session_id
+    bot.save_survey(sid, SURVEY)
+    bot.save_survey(sid, SURVEY)  # the page re-sent it
+    assert backend.surveys(sid) == [SURVEY_STORED]
+    bot.save_survey(sid, {"liked": 1, "engagement": 2})  # the user changed their mind
+    assert backend.surveys(sid) == [{"liked": 1, "engagement": 2, "chatbot_before": None, "comments": None}]
 
 
 def test_store_saves_transcript_and_survey(backend: Backend, bot: Chatbot) -> None:
@@ -303,8 +380,8 @@ def test_settings_choose_the_session_store(monkeypatch: pytest.MonkeyPatch, chat
 
 
 def test_puma_port_gets_the_dynamodb_key_when_the_store_is_dynamodb() -> None:
-    show = ("import chatbot.puma_app as app, puma; puma.parse_config(app.CONFIG); "
-            "print(app.CONFIG['dynamodb'])")
+    show = ("from tests.helpers import chatbot_app; print(chatbot_app().resolved_config().model_dump("
+            "exclude_unset=True)['dynamodb'])")
     env = {k: v for k, v in os.environ.items() if k != "CHATBOT_DYNAMODB_ENDPOINT"}
     done = subprocess.run([sys.executable, "-c", show], env={**env, "CHATBOT_SESSION_STORE": "dynamodb"},
                           capture_output=True, text=True, timeout=60)

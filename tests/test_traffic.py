@@ -174,9 +174,9 @@ def test_manual_scale_keeps_serving(count):
 
 
 def test_unresponsive_instance_is_taken_out_and_replaced():
-    with _start({"echo": {"prefix": "/echo", "instances": 2, "idempotent": True}}, {"echo": basic.echo}) as mesh, \
-            httpx.Client(base_url=mesh.url, timeout=10) as http:
-        mesh.control.health_interval_s, mesh.control.health_timeout_s = 0.1, 0.2
+    checks = {"interval_s": 0.2, "timeout_s": 0.2}
+    with _start({"echo": {"prefix": "/echo", "instances": 2, "idempotent": True, "health_check": checks}},
+                {"echo": basic.echo}) as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
         frozen = mesh.instances("echo")[0]
         os.kill(frozen.pid, signal.SIGSTOP)  # alive but answering nothing
         try:

@@ -29,19 +29,14 @@ from tests.web_helpers import TYPING_MS, audit, bubbles, describe, wait_turn_don
 @pytest.fixture
 def starting(chatbot_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """The chatbot deployment, started in the background, its agent held until `open()`."""
-    from chatbot import puma_app
+    from tests.helpers import chatbot_app
 
     gate = tmp_path / "agent-may-start"
     legacy_port = free_port()  # nothing listens there yet
     monkeypatch.setenv("PUMA_TEST_GATE", str(gate))
     monkeypatch.setenv("DATABASE_URL", chatbot_db_url)
     monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{legacy_port}")
-    config = {**puma_app.CONFIG, "puma_services": {**puma_app.CONFIG["puma_services"], "agent": {
-        **puma_app.CONFIG["puma_services"]["agent"], "instances": 1,
-        "warmup": "tests.apps.gated_chatbot:warm_agent_after_gate"}}}
-    app = puma.App()
-    app.configure(config)
-    app.add_services(puma_app.SERVICES)
+    app = chatbot_app(instances=1, warmup="tests.apps.gated_chatbot:warm_agent_after_gate")
     deployment = Deployment(app.resolved_config(listener={"port": 0}), startup_timeout_s=180)
     thread = threading.Thread(target=deployment.start, daemon=True)
     thread.start()

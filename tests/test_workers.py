@@ -70,3 +70,18 @@ def test_worker_with_wrong_token_is_refused(mesh, tmp_path):
         proc = _worker(mesh.url, token="wrong", log=log)
         assert proc.wait(timeout=30) == 1
     assert "refused the worker: HTTP 401" in (tmp_path / "worker.log").read_text()
+
+
+def test_worker_report_of_nothing_new_is_a_digest_and_an_unknown_digest_is_asked_again(mesh):
+    url, headers = mesh.url + "/_puma/workers", {"x-puma-token": SECRET}
+    full = {"worker": "w-digest", "service": "echo", "digest": "d1", "instances": []}
+    try:
+        assert "settings" in httpx.post(url, json=full, headers=headers).json()
+        same = httpx.post(url, json={"worker": "w-digest", "service": "echo", "digest": "d1"}, headers=headers).json()
+        assert same == {"service": "echo", "replace": []}
+        other = httpx.post(url, json={"worker": "w-digest", "service": "echo", "digest": "d2"}, headers=headers).json()
+        assert other == {"service": "echo", "resend": True}
+        stranger = httpx.post(url, json={"worker": "w-unknown", "service": "echo", "digest": "d1"}, headers=headers)
+        assert stranger.json()["resend"] is True
+    finally:
+        httpx.delete(url + "/w-digest", headers=headers)

@@ -1,6 +1,6 @@
 // The chat page: talks to the PUMA deployment (turns: POST /agent, reads: POST /listener) or to
 // the legacy server through its bridge (POST /legacy), with the listener protocol
-// {id, text, mode, turn_no}. Messages typed while the chatbot answers or starts are queued —
+// {id, text, mode, turn_no, index}. Messages typed while the chatbot answers or starts are queued —
 // shown below the conversation — and sent in order; the conversation's id is kept in
 // sessionStorage, so a reload (or a visit to the dashboard and back) shows it again as it was:
 // the server's transcript has each turn's time and film, the tab keeps how long each turn took.
@@ -110,20 +110,26 @@ function typingPause(text) {
 }
 
 // The messages of a turn, the first from its reply, the rest as the listener service hands them
-// out (the original page's design: one poll per queued message); from the reply if a poll fails.
+// out (the original page's design: one poll per queued message). Each poll names the message it
+// wants (its index in the turn), so it reads without taking: a poll that fails is sent once more,
+// and then the page goes on from the reply, which has every message.
 function listener(reply, all, backend) {
   let polling = reply.signal === "listen";
   let signal = polling ? undefined : reply.signal;
+  const poll = (i) => post(BACKENDS[backend].read, { id: reply.userid, mode: "true", index: i, turn_no: reply.turn_no });
   return {
     async next(i) {
       if (i > 0 && polling) {
-        try {
-          const polled = await post(BACKENDS[backend].read, { id: reply.userid, mode: "true" });
-          if (polled.status === 200 && polled.data && typeof polled.data.response === "string") {
-            if (polled.data.signal !== "listen") signal = polled.data.signal;
-            return polled.data.response;
-          }
-        } catch (err) { /* the reply has every message: go on from it */ }
+        for (let attempt = 0; attempt < 2; attempt += 1) {
+          try {
+            const polled = await poll(i);
+            if (polled.status === 200 && polled.data && typeof polled.data.response === "string") {
+              if (polled.data.signal !== "listen") signal = polled.data.signal;
+              return polled.data.response;
+            }
+            if (polled.status < 500) break;  // refused (e.g. a newer turn): the reply has it
+          } catch (err) { /* a lost answer: the same poll again reads the same message */ }
+        }
         polling = false;
       }
       return all[i];

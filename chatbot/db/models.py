@@ -101,7 +101,8 @@ class Credit(Base):
     """A person's role in a film; ``position`` is the display order within the role.
 
     The source lists cast alphabetically (no billing order), so the loader orders actors by
-    prominence: the MovieLens votes of all their films, most first.
+    prominence, most first (``chatbot.loader.cast_prominence``: each actor's shrunk mean
+    share of their films' MovieLens attention, larger in short cast lists).
     """
 
     __tablename__ = "credits"
@@ -175,6 +176,8 @@ class Transcript(Base):
 
 
 class SurveyAnswer(Base):
+    """One conversation's end-of-chat survey (one row per ``userid``: the latest answers)."""
+
     __tablename__ = "survey_answers"
     __table_args__ = (
         CheckConstraint("liked BETWEEN 1 AND 5", name="liked_range"),
@@ -182,7 +185,7 @@ class SurveyAnswer(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    userid: Mapped[str] = mapped_column(StoredText, index=True)
+    userid: Mapped[str] = mapped_column(StoredText, unique=True)
     liked: Mapped[int | None] = mapped_column(Integer)
     engagement: Mapped[int | None] = mapped_column(Integer)
     chatbot_before: Mapped[bool | None] = mapped_column(Boolean)

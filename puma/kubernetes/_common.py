@@ -105,6 +105,12 @@ def front_port(config: PumaConfig) -> int:
     return config.listener.port or 8080
 
 
+def internal_port(config: PumaConfig) -> int:
+    """The front's internal listener, which pods call each other through (internal services
+    included): the config's `listener.internal_port`, else the front's port + 1."""
+    return config.listener.internal_port or front_port(config) + 1
+
+
 def admin_port(config: PumaConfig) -> int:
     return config.admin_port or DEFAULT_ADMIN_PORT
 

@@ -19,6 +19,7 @@ from ._common import (
     Options,
     admin_port,
     front_port,
+    internal_port,
     kube_names,
     labels,
     meta,
@@ -44,10 +45,13 @@ def envoy_config(config: PumaConfig, options: Options) -> dict[str, Any]:
     'agent.puma.svc.cluster.local'
     """
     names = kube_names(config, options)
-    listener = config.listener.model_copy(update={"host": "0.0.0.0", "port": front_port(config)})
+    listener = config.listener.model_copy(update={"host": "0.0.0.0", "port": front_port(config),
+                                                  "internal_port": internal_port(config)})
     endpoints = {name: [(service_host(kube, options), SERVICE_PORT)] for name, kube in names.items()}
+    # The internal listener is on the pod's network too: pods call each other through it; only the
+    # `http` port is meant for clients (route an Ingress or a LoadBalancer there, never to `internal`).
     doc = envoy.bootstrap_static(config.model_copy(update={"listener": listener}), endpoints,
-                                 dns=True, admin_port=admin_port(config))
+                                 dns=True, admin_port=admin_port(config), internal_host="0.0.0.0")
     resources = doc["static_resources"]
     for cluster in resources["clusters"]:
         if cluster["name"] in names:
@@ -88,7 +92,8 @@ def front_objects(config: PumaConfig, options: Options, names: Mapping[str, str]
     port = front_port(config)
     service = {"apiVersion": "v1", "kind": "Service", "metadata": meta(FRONT, "front", options),
                "spec": {"type": "ClusterIP", "selector": selector(FRONT, options),
-                        "ports": [{"name": "http", "port": port, "targetPort": "http"}]}}
+                        "ports": [{"name": "http", "port": port, "targetPort": "http"},
+                                  {"name": "internal", "port": internal_port(config), "targetPort": "internal"}]}}
     objects = [configmap, _front_deployment(config, options, digest), service]
     if options.envoy_replicas >= 2:
         objects.append(pdb(FRONT, "front", options))
@@ -103,6 +108,7 @@ def _front_deployment(config: PumaConfig, options: Options, digest: str) -> dict
                     "--concurrency", str(config.envoy_concurrency),
                     "--drain-time-s", str(drain_s), "--drain-strategy", "immediate"],
         "ports": [{"name": "http", "containerPort": front_port(config)},
+                  {"name": "internal", "containerPort": internal_port(config)},
                   {"name": "stats", "containerPort": STATS_PORT}],
         "readinessProbe": {"httpGet": {"path": "/ready", "port": "stats"}, "periodSeconds": 2, "failureThreshold": 2},
         "livenessProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 10, "failureThreshold": 3},

@@ -16,7 +16,7 @@ from ._common import (
     PRESTOP_S,
     SERVICE_PORT,
     Options,
-    front_port,
+    internal_port,
     labels,
     meta,
     quantity,
@@ -37,7 +37,8 @@ def namespace_object(options: Options) -> dict[str, Any]:
 def _env(config: PumaConfig, options: Options) -> dict[str, Any]:
     """What every PUMA container gets: the mesh URL, the deployment secret by reference, app settings."""
     env: list[dict[str, Any]] = [
-        {"name": "PUMA_URL", "value": f"http://{service_host(FRONT, options)}:{front_port(config)}"},
+        # Calls between services go to the front's internal listener (internal services included).
+        {"name": "PUMA_URL", "value": f"http://{service_host(FRONT, options)}:{internal_port(config)}"},
         # Required when the app's config names a secret (it relies on one); optional otherwise.
         {"name": "PUMA_SECRET", "valueFrom": {"secretKeyRef": {
             "name": options.secret, "key": "PUMA_SECRET", "optional": config.secret is None}}},
@@ -118,8 +119,6 @@ def _service_pod(config: PumaConfig, name: str, kube: str, options: Options) -> 
 
 def _readiness(service: Service) -> dict[str, int]:
     hc = service.health_check
-    if hc is None:
-        return {"periodSeconds": 2, "timeoutSeconds": 2, "failureThreshold": 3}
     return {"periodSeconds": seconds(hc.interval_s), "timeoutSeconds": seconds(hc.timeout_s),
             "failureThreshold": hc.unhealthy_threshold, "successThreshold": hc.healthy_threshold}
 

@@ -13,6 +13,10 @@ def echo(request: puma.Request) -> dict:
     return {"method": request.method, "path": request.path, "data": request.data, "pid": os.getpid()}
 
 
+def headers(request: puma.Request) -> dict:
+    return {"headers": dict(request.headers), "data": request.data}
+
+
 def upper(request: puma.Request) -> dict:
     text = request.data.get("text")
     if not isinstance(text, str):
@@ -87,3 +91,12 @@ def home_page() -> tuple[str, int, dict[str, str]]:
     """A page a browser opens (tests/test_web_startup.py: before it is ready, Envoy's own page)."""
     return ("<!doctype html><html lang='en'><head><title>Home</title></head>"
             "<body><main><h1>The home page</h1></main></body></html>", 200, {"content-type": "text/html"})
+
+
+def spin(request: puma.Request) -> dict:
+    """Computes (holding the interpreter between switches) for `s` seconds."""
+    deadline = time.monotonic() + float(request.data.get("s", 0.2))
+    count = 0
+    while time.monotonic() < deadline:
+        count += 1
+    return {"spun": count, "pid": os.getpid()}

@@ -7,7 +7,7 @@ from tests.apps.basic import wait_for_gate
 
 def warm_agent_after_gate() -> None:
     """The agent's warm-up, once the file named by $PUMA_TEST_GATE exists."""
-    from chatbot.services import warm_agent
+    from chatbot.services import parts
 
     wait_for_gate(timeout_s=120.0)
-    warm_agent()
+    parts()

@@ -1,14 +1,11 @@
 """The chatbot port with no agent instance on the core: every turn is served by a worker host."""
 
-import copy
-
-from chatbot.puma_app import CONFIG, SERVICES
 from puma import puma_config, puma_service, puma_start
+from tests.helpers import chatbot_app
 
-config = copy.deepcopy(CONFIG)
-config["puma_services"]["agent"].update(instances=0, autoscale={"enabled": False})
-puma_config(config)
-puma_service(SERVICES)
+port = chatbot_app(instances=0, autoscale={"enabled": False})
+puma_config(port.config_data)
+puma_service(port.targets)
 
 if __name__ == "__main__":
     puma_start()

@@ -28,10 +28,17 @@ from sqlalchemy import create_engine, text
 CASES_PATH = Path(__file__).with_name("conversations.yaml")
 KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "correction",
          "wrong_person", "watch_with", "film_questions", "description", "volunteered",
-         "punctuation", "runtime")
+         "punctuation", "runtime",
+         # from a newcomer's session on the first round
+         "negation_scope", "everyday_words", "proposed_questions", "watched_answers", "or_lists",
+         "relative_dates", "surnames", "known_for", "restart", "yes_no_tone", "out_of_matches",
+         "titles_unknown", "softening", "value_phrasing", "facts_stated", "exclusion_asks")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
+ENJOY = re.compile(r"enjoy (your|the) movie", re.I)
+RATED = re.compile(r"\brated (PG-13|NC-17|PG|G|R)(?![\w-])(?! \(a rating given after)")
+RATING_SINCE = {"G": 1968, "PG": 1970, "R": 1968, "PG-13": 1984, "NC-17": 1990}
 _SLOT_ROLE = {"actor": "actor", "director": "director"}
 
 
@@ -103,9 +110,9 @@ def turn_latency_ms(results: Sequence[CaseResult]) -> dict[str, float]:
 
 
 def format_pass_table(results: Sequence[CaseResult]) -> str:
-    lines = [f"{'kind':<16}{'passed':>8}{'total':>7}{'rate':>7}"]
+    lines = [f"{'kind':<20}{'passed':>8}{'total':>7}{'rate':>7}"]
     for kind, row in pass_rates(results).items():
-        lines.append(f"{kind:<16}{row['passed']:>8}{row['total']:>7}{row['rate']:>7.0%}")
+        lines.append(f"{kind:<20}{row['passed']:>8}{row['total']:>7}{row['rate']:>7.0%}")
     return "\n".join(lines)
 
 
@@ -120,17 +127,57 @@ class Judge:
 
     def __call__(self, case: dict[str, Any], turns: Sequence[Any]) -> list[str]:
         messages = [m for t in turns for m in t.messages]
-        failures = self._wording(case, messages)
+        failures = self._wording(case, messages) + self._replies(case, turns)
+        failures += self._facts_stated(turns)
         film = next((t.recommendation for t in reversed(turns) if t.recommendation), None)
         if case.get("want"):
-            failures += self._wishes(case["want"], film, messages)
+            earlier = {int(t.recommendation["id"]) for t in turns if t.recommendation} - (
+                {int(film["id"])} if film else set())
+            failures += self._wishes(case["want"], film, messages, earlier)
         if case.get("ends") and turns[-1].signal != "end":
             failures.append("the conversation did not end")
-        if case.get("asks"):
-            failures += self._answer(case["asks"], turns)
+        if case.get("not_ends") and (turns[-1].signal == "end" or not turns[-1].recommendation):
+            failures.append("the conversation ended or has no film on the table")
+        asks = case.get("asks") or []
+        for ask in asks if isinstance(asks, list) else [asks]:
+            failures += self._answer(ask, turns)
+        if case.get("first_actor"):
+            failures += self._first_actor(case["first_actor"], turns)
+        if case.get("older_than_previous"):
+            failures += self._older(turns)
         if case.get("leads_with_genre") or case.get("names_first"):
             failures += self._description(case, turns, film)
         return failures
+
+    def _replies(self, case: dict[str, Any], turns: Sequence[Any]) -> list[str]:
+        """``replies: {N: regex}``: a message of the reply to say[N] matches;
+        ``replies_not: {N: regex}``: none does."""
+        failures = []
+        for key, wanted in (("replies", True), ("replies_not", False)):
+            for line, pattern in (case.get(key) or {}).items():
+                index = int(line) + 1
+                reply = turns[index].messages if index < len(turns) else []
+                if any(re.search(pattern, m, re.I) for m in reply) != wanted:
+                    failures.append(f"the reply to line {line} {'does not match' if wanted else 'matches'} "
+                                    f"{pattern!r}: {reply}")
+        return failures
+
+    def _facts_stated(self, turns: Sequence[Any]) -> list[str]:
+        """No "enjoy your movie" without a film; no MPAA rating stated as the film's own for a
+        film released before that rating existed (PG-13 before 1984)."""
+        failures = []
+        if not any(t.recommendation for t in turns) and any(
+                ENJOY.search(m) for t in turns for m in t.messages):
+            failures.append("wished 'enjoy your movie' though no film was proposed")
+        for turn in turns:
+            film = turn.recommendation
+            year = (film or {}).get("year")
+            for message in turn.messages if film and year else ():
+                for rating in RATED.findall(message):
+                    if year < RATING_SINCE[rating] and film.get("title", "") in " ".join(turn.messages):
+                        failures.append(f"{film['title']} ({year}) stated as rated {rating}, "
+                                        "a rating that did not exist yet")
+        return failures[:1]
 
     # -- wording -------------------------------------------------------------------------
 
@@ -151,7 +198,9 @@ class Judge:
     # -- wishes against the catalogue ------------------------------------------------------
 
     def _wishes(self, want: dict[str, Any], film: dict[str, Any] | None,
-                messages: list[str]) -> list[str]:
+                messages: list[str], shown: set[int] = frozenset()) -> list[str]:
+        """The last film meets ``want``, or no film not shown before it does and a reply
+        names what was left out."""
         if film is None:
             if self.satisfiable(want):
                 return [f"no film proposed, though the catalogue has films meeting {want}"]
@@ -160,14 +209,17 @@ class Judge:
         if not broken:
             return []
         title = f"{film.get('title')} ({film.get('year')})"
-        if self.satisfiable(want):
-            return [f"{title} breaks {broken}, though the catalogue has films meeting {want}"]
+        if self.satisfiable(want, shown):
+            return [f"{title} breaks {broken}, though the catalogue has films not yet shown "
+                    f"meeting {want}"]
         notices = [m for m in messages if RELAXED.search(m)]
         unnamed = [k for k in broken if not any(_names(m, want[k]) for m in notices)]
         return [f"{title} breaks {unnamed} and no reply says it was left out"] if unnamed else []
 
-    def satisfiable(self, want: dict[str, Any]) -> bool:
+    def satisfiable(self, want: dict[str, Any], shown: set[int] = frozenset()) -> bool:
+        """Some film, other than those ``shown``, meets every wish of ``want``."""
         clauses, params = _where(want)
+        clauses += [f"m.id != {int(i)}" for i in sorted(shown)]
         sql = f"SELECT 1 FROM movies m WHERE {' AND '.join(clauses) or '1=1'} LIMIT 1"
         with self._engine.connect() as conn:
             return conn.execute(text(sql), params).first() is not None
@@ -196,17 +248,58 @@ class Judge:
     # -- answers to questions about the film --------------------------------------------
 
     def _answer(self, asks: dict[str, Any], turns: Sequence[Any]) -> list[str]:
+        """The reply to say[line] answers with the facts of the film on the table (or of
+        ``title``), keeps that film on the table and asks the open question again."""
         index = int(asks["line"]) + 1  # turns[0] is the intro
         if index >= len(turns):
             return [f"no turn for line {asks['line']}"]
         film = turns[index - 1].recommendation
-        if not film:
+        movie_id = self.title_id(asks["title"]) if asks.get("title") else film and int(film["id"])
+        if movie_id is None:
             return ["no film on the table when the question was asked"]
         reply = " ".join(turns[index].messages)
-        failures = _topic_check(asks["topic"], self.facts(int(film["id"])), reply)
+        facts = self.facts(movie_id)
+        if asks["topic"] == "history":
+            facts["first_shown"] = self.facts(int(next(t.recommendation for t in turns
+                                                       if t.recommendation)["id"]))["title"]
+        failures = _topic_check(asks["topic"], facts, reply, asks)
         if turns[index].messages[-1] != turns[index - 1].messages[-1]:
             failures.append(f"did not return to the open question {turns[index - 1].messages[-1]!r}")
+        after = turns[index].recommendation
+        if film and (not after or after["id"] != film["id"] or turns[index].signal == "end"):
+            failures.append(f"the question changed the film on the table ({film['title']})")
         return failures
+
+    def title_id(self, title: str) -> int | None:
+        """The best-known film called exactly ``title``."""
+        with self._engine.connect() as conn:
+            return conn.execute(text("SELECT id FROM movies WHERE title = :t ORDER BY votes DESC"),
+                                {"t": title}).scalar()
+
+    def _first_actor(self, spec: dict[str, Any], turns: Sequence[Any]) -> list[str]:
+        """``first_actor: {line, title, one_of}``: the first actor of ``title`` named in the
+        reply to say[line] is one of ``one_of`` (no bit player named first)."""
+        index = int(spec["line"]) + 1
+        movie_id = self.title_id(spec["title"])
+        if movie_id is None or index >= len(turns):
+            return [f"no film {spec['title']!r} or no turn {spec['line']}"]
+        reply = " ".join(turns[index].messages)
+        named = sorted((reply.find(n), n) for n in self.facts(movie_id)["actor_names"] if n in reply)
+        if not named or named[0][1] not in spec["one_of"]:
+            return [f"the first actor named is {named[0][1] if named else None!r}, not one of "
+                    f"{spec['one_of']}: {reply!r}"]
+        return []
+
+    def _older(self, turns: Sequence[Any]) -> list[str]:
+        films = []
+        for turn in turns:
+            if turn.recommendation and (not films or films[-1]["id"] != turn.recommendation["id"]):
+                films.append(turn.recommendation)
+        if len(films) < 2:
+            return ["fewer than two films proposed"]
+        before, last = (self.facts(int(f["id"]))["year"] for f in films[-2:])
+        return [] if last is not None and before is not None and last < before else [
+            f"the last film ({last}) is not older than the one before ({before})"]
 
     # -- the description ----------------------------------------------------------------
 
@@ -234,8 +327,19 @@ class Judge:
         return failures
 
 
-def _topic_check(topic: str, facts: dict[str, Any], reply: str) -> list[str]:
+def _topic_check(topic: str, facts: dict[str, Any], reply: str,
+                 asks: dict[str, Any] | None = None) -> list[str]:
+    asks = asks or {}
+    person = asks.get("person")
+    credited = person in facts["actor_names"] or person in facts["director_names"]
     checks: dict[str, Callable[[], bool]] = {
+        "person": lambda: bool(re.search(r"\byes\b" if credited else r"\bno\b|\bnot\b", reply, re.I)),
+        "genre_check": lambda: bool(re.search(
+            r"\byes\b" if asks.get("genre") in facts["genre_set"] else r"doesn't list|not",
+            reply, re.I)),
+        "other": lambda: bool(re.search(r"can't tell|don't know|do not know|no information",
+                                        reply, re.I)),
+        "history": lambda: facts.get("first_shown", "\0") in reply,
         "cast": lambda: any(n in reply for n in facts["actor_names"][:10]),
         "director": lambda: bool(facts["director_names"]) and all(
             n in reply for n in facts["director_names"]),

@@ -100,12 +100,10 @@ def mesh(chatbot_db_url: str, legacy_server: tuple[subprocess.Popen[bytes], int]
 
     Both load the catalogue on start; they do it at the same time.
     """
-    from chatbot import puma_app
+    from tests.helpers import chatbot_app
 
     proc, port = legacy_server
-    app = puma.App()
-    app.configure(puma_app.CONFIG)
-    app.add_services(puma_app.SERVICES)
+    app = chatbot_app()
     with pytest.MonkeyPatch.context() as env:
         env.setenv("DATABASE_URL", chatbot_db_url)
         env.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{port}")

@@ -1,4 +1,5 @@
-"""Throwaway hosts for multi-host tests: network namespaces joined by a bridge, made and removed here."""
+"""Throwaway hosts for multi-host tests and benchmarks: network namespaces joined by a bridge, made
+and removed here (needs root and iproute2's `ip`)."""
 
 from __future__ import annotations
 

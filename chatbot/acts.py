@@ -1,0 +1,353 @@
+"""What kind of act an utterance is, from its folded tokens: its intent (yes, no, bye,
+restart...), a question about a film, an answer about having watched it, a verdict on it, a
+request for something else, a word to the bot. Pure; no IO. Tokens as ``chatbot.cues.clause_tokens`` gives them (``","`` at clause ends).
+
+These decide what an utterance *does* before its words are read as wishes, so that while a
+film is proposed "is Bruce Willis in it?" is a question (never a wish for Bruce Willis), "I saw
+it as a kid" answers "Have you watched it?" (never a wish for family films), and "yeah it
+sucks" is a no. Example::
+
+    tokens = clause_tokens("does it have Bruce Willis in it?")
+    is_question(tokens, "does it have Bruce Willis in it?")   # True
+    refers_to_film(tokens)                                    # True
+    watching(clause_tokens("saw it on a plane lol"))          # 'yes'
+    verdict(clause_tokens("not my cup of tea"))               # 'disliked'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from chatbot.lexicon import INTENT_PHRASES
+
+BOUNDARY = ","
+INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "another", "restart", "unknown")
+
+
+class PhraseTable:
+    """Phrases (word tuples) indexed by their first word, to find them in tokens in one pass.
+
+    Example: ``PhraseTable(["no thanks", "no"]).first(["well", "no", "thanks"])`` -> ``(1, -2)``.
+    """
+
+    def __init__(self, phrases: Iterable[str | tuple[str, ...]]) -> None:
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            words = tuple(phrase.split()) if isinstance(phrase, str) else tuple(phrase)
+            self._by_first.setdefault(words[0], []).append(words)
+        for found in self._by_first.values():
+            found.sort(key=len, reverse=True)
+
+    def first(self, tokens: Sequence[str]) -> tuple[int, int] | None:
+        """``(position, -length)`` of the earliest (then longest) phrase in ``tokens``."""
+        for i, token in enumerate(tokens):
+            for words in self._by_first.get(token, ()):
+                if tuple(tokens[i : i + len(words)]) == words:
+                    return i, -len(words)
+        return None
+
+    def all(self, tokens: Sequence[str]) -> list[tuple[int, tuple[str, ...]]]:
+        """Every ``(position, phrase)`` found, left to right (overlaps included)."""
+        return [(i, words) for i, token in enumerate(tokens)
+                for words in self._by_first.get(token, ())
+                if tuple(tokens[i : i + len(words)]) == words]
+
+    def found_in(self, tokens: Sequence[str]) -> bool:
+        return self.first(tokens) is not None
+
+    def starts(self, tokens: Sequence[str]) -> bool:
+        """Some phrase opens ``tokens``."""
+        return bool(tokens) and any(tuple(tokens[: len(w)]) == w
+                                    for w in self._by_first.get(tokens[0], ()))
+
+# -- questions about a film -----------------------------------------------------------------
+QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
+    "cast": ("who is in it", "who s in it", "whos in it", "who is in that", "who stars",
+             "stars in it", "in the cast", "else is in", "who is starring", "who acts",
+             "who plays", "the cast", "which actors", "what actors", "who is in the movie",
+             "who is in this", "anyone famous", "who else is in", "the main guy",
+             "the main actor", "the main character", "the lead", "who is the star",
+             "who is in", "the actors", "main guy in it", "who is it with"),
+    "director": ("who directed", "who is the director", "whos the director", "who made it",
+                 "who made this", "directed by who", "the director", "who was the director",
+                 "who directs"),
+    "plot": ("what is it about", "whats it about", "what s it about", "what is the plot",
+             "the plot", "the story", "synopsis", "what happens", "about what",
+             "what is this about", "what is that about", "what is the movie about",
+             "what it is about", "what is the story"),
+    "runtime": ("how long", "runtime", "run time", "how many minutes", "the length",
+                "is it long", "is it short", "is that long", "too long", "how many hours"),
+    "year": ("when did it come out", "when was it", "what year", "which year", "how old is it",
+             "release date", "when did that come out", "released when", "came out when",
+             "is it new", "is it old", "is it recent", "what decade", "when was that",
+             "year is it", "year was it", "year is that"),
+    "quality": ("is it any good", "any good", "is it good", "is that good", "critics",
+                "reviews", "well reviewed", "worth watching", "worth it", "how good",
+                "rotten tomatoes", "is it well", "is it rated well", "rating is it",
+                "is it popular", "do people like it", "is it worth"),
+    "mpaa": ("what is it rated", "whats it rated", "what s it rated", "what rating",
+             "mpaa", "age rating", "is it rated r", "suitable for kids", "ok for kids",
+             "okay for kids", "kid friendly", "family friendly", "for kids", "for children",
+             "for the kids", "for my kids", "appropriate", "violent", "year old",
+             "years old", "yo", "with my kids", "with the kids", "with my son",
+             "with my daughter", "with my nephew", "with my niece", "ok for", "okay for",
+             "fine for", "safe for", "for my son", "for my daughter", "for a kid"),
+    "genre": ("what kind of movie", "what kind of film", "what genre", "which genre",
+              "what type of movie", "what sort of"),
+    "history": ("first one you", "the first one", "you suggested", "you showed",
+                "you recommended", "the one before", "the previous one", "the last one you",
+                "the other one", "what was the first", "which films have you",
+                "first film you"),
+}
+# A word alone asks about that fact of the film on the table: "cast", "director?"; the
+# weaker words ("who?", "good?") only with a question mark.
+ONE_WORD_TOPICS = {
+    **dict.fromkeys("cast actors".split(), "cast"),
+    **dict.fromkeys("director directors".split(), "director"),
+    **dict.fromkeys("year".split(), "year"),
+    **dict.fromkeys("rating mpaa".split(), "mpaa"),
+    **dict.fromkeys("plot synopsis summary".split(), "plot"),
+    **dict.fromkeys("length runtime duration".split(), "runtime"),
+    **dict.fromkeys("genre genres".split(), "genre"),
+    **dict.fromkeys("reviews critics".split(), "quality"),
+}
+ONE_WORD_QUESTIONS = {
+    **ONE_WORD_TOPICS,
+    **dict.fromkeys("actor stars star who lead leads".split(), "cast"),
+    **dict.fromkeys("directed".split(), "director"),
+    **dict.fromkeys("released release when date decade".split(), "year"),
+    **dict.fromkeys("rated age".split(), "mpaa"),
+    **dict.fromkeys("story about".split(), "plot"),
+    **dict.fromkeys("long minutes".split(), "runtime"),
+    **dict.fromkeys("kind type".split(), "genre"),
+    **dict.fromkeys("review score good".split(), "quality"),
+}
+_HISTORY_WORDS = frozenset("first earlier before previous previously last".split())
+_SHOWN_WORDS = frozenset("show showed shown suggest suggested recommend recommended offered "
+                         "mentioned proposed".split())
+_WH_WORDS = frozenset("who whos what whats when how which where why any".split())
+_AUX_WORDS = frozenset("is does did was are has have can could would will isnt wasnt doesnt "
+                       "do".split())
+_NOT_INVERTED = frozenset("not never seen watched been already to got".split())
+_SPELLINGS = {"wat": "what", "wot": "what", "wut": "what", "wht": "what", "hw": "how",
+              "whats": "what is", "whos": "who is", "hows": "how is", "u": "you"}
+_INTERJECTIONS = frozenset("ooh oh ok okay so and but wait um umm hmm hm well hey cool nice "
+                           "great also and".split())
+_FILLERS = frozenset("the a an and or please again then".split())
+_FILM_REFERENCES = (("it",), ("its",), ("that",), ("this",), ("thats",), ("that", "one"),
+                    ("this", "one"), ("the", "movie"), ("the", "film"), ("he",), ("she",),
+                    ("him",), ("her",), ("the", "one"), ("they",))
+_TAGS = (("right",), ("is", "not", "it"), ("correct",), ("yeah",), ("no",), ("yes",),
+         ("innit",), ("does", "not", "it"), ("was", "not", "it"), ("am", "i", "right"))
+_BOT_TABLE = PhraseTable((("are", "you"), ("who", "are", "you"), ("what", "are", "you"),
+                          ("what", "is", "your", "name"), ("r", "you"), ("you", "a", "bot"),
+                          ("you", "a", "robot"), ("is", "this", "a", "bot"),
+                          ("am", "i", "talking")))
+_REFERENCE_TABLE = PhraseTable(_FILM_REFERENCES)
+_REQUEST_OPENINGS = (("how", "about"), ("what", "about"), ("can", "you"), ("could", "you"),
+                     ("do", "you", "have"), ("have", "you", "got"), ("got", "any"),
+                     ("anything",), ("something",), ("any",), ("show", "me"), ("give", "me"),
+                     ("find", "me"), ("is", "there"), ("are", "there"), ("can", "we"),
+                     ("could", "we"), ("how", "bout"), ("maybe",), ("or",))
+_REQUEST_TABLE = PhraseTable(_REQUEST_OPENINGS)
+
+
+def is_question(tokens: Sequence[str], raw: str) -> bool:
+    """A "?" in ``raw``, a question word first (after "ooh", "so", ...) or a tag ("..., right")."""
+    words = _plain(tokens)
+    if not words:
+        return False
+    inverted = words[0] in _AUX_WORDS and len(words) > 1 and words[1] not in _NOT_INVERTED
+    return "?" in raw or words[0] in _WH_WORDS or inverted or _tagged(tokens)
+
+
+def refers_to_film(tokens: Sequence[str], raw: str = "") -> bool:
+    """The words point at a film already named ("it", "that one", "the movie", "he")."""
+    words = _plain(tokens)
+    return _REFERENCE_TABLE.found_in(words) or bool(_one_word_topic(words, raw))
+
+
+_ASKING = (("something",), ("anything",), ("another",), ("more",), ("less",), ("else",),
+           ("instead",), ("rather",), ("prefer",), ("want",), ("wanna",), ("need",),
+           ("would", "like"), ("would", "love"), ("how", "about"), ("what", "about"),
+           ("maybe",), ("could", "you"), ("can", "you"), ("can", "we"), ("let", "us"),
+           ("lets",), ("please",), ("give", "me"), ("show", "me"), ("find", "me"), ("try",),
+           ("go", "for"), ("in", "the", "mood"), ("looking", "for"), ("make", "it"),
+           ("make", "that"), ("one", "with"), ("one", "from"), ("ones",), ("one", "by"),
+           ("different",), ("other",), ("switch",), ("change",), ("pls",), ("plz",))
+_ASKING_TABLE = PhraseTable(_ASKING)
+
+
+def asks_for(tokens: Sequence[str]) -> bool:
+    """The words ask for a film ("something from the 90s", "maybe a comedy", "one with X",
+    "I'd prefer a western"), rather than only answering a question about one."""
+    return _ASKING_TABLE.found_in(_plain(tokens))
+
+
+def is_request(tokens: Sequence[str]) -> bool:
+    """A question that asks for a (different) film: "how about a comedy?", "anything with
+    Bruce Willis?", "can you find one from the 90s?"."""
+    words = _plain(tokens)
+    if _tagged(tokens) or _ABOUT_TABLE.starts(words) or _INSIDE_TABLE.found_in(words):
+        return False  # "that's the one with Travolta, right?", "any Clint Eastwood in this?"
+    return _REQUEST_TABLE.starts(words) or _REQUEST_WORDS.found_in(words)
+
+
+_ABOUT_TABLE = PhraseTable((("that", "is"), ("thats",), ("it", "is"), ("its",), ("is", "it"),
+                            ("is", "that"), ("does", "it"), ("was", "it"), ("did", "it"),
+                            ("is", "this"), ("this", "is"), ("has", "it")))
+_INSIDE_TABLE = PhraseTable((("in", "it"), ("in", "this"), ("in", "that"), ("in", "there")))
+_REQUEST_WORDS = PhraseTable((("another",), ("something",), ("anything",), ("one", "with"),
+                              ("one", "from"), ("else",), ("instead",), ("different",),
+                              ("other", "one"), ("show", "me")))
+
+
+def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
+    """What a question asks about a film: ``["cast"]``, ``["runtime"]``... ``[]`` when ``raw``
+    is not a question. "cast?" alone asks for the cast."""
+    words = _plain(tokens)
+    alone = _one_word_topic(words, raw)
+    if alone:
+        return [alone]
+    if not is_question(tokens, raw):
+        return []
+    text = f" {' '.join(words)} "
+    topics = [topic for topic, phrases in QUESTION_TOPICS.items()
+              if any(f" {p} " in text for p in phrases)]
+    if "history" in topics or (_HISTORY_WORDS & set(words) and _SHOWN_WORDS & set(words)):
+        return ["history"]  # "which film did you show me first?"
+    if not topics and words and words[0] == "who":  # "who else stars in it?"
+        topics = ["director" if {"direct", "directs", "made", "make"} & set(words) else "cast"]
+    return topics
+
+
+def is_about_bot(tokens: Sequence[str]) -> bool:
+    """A question to the bot about itself: "are you a robot?", "who are you"."""
+    return _BOT_TABLE.starts(_plain(tokens))
+
+
+# -- verdicts and watching -----------------------------------------------------------------
+_APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill take it",
+              "i will watch it", "ill watch it", "lets watch it", "let s watch it", "sold",
+              "i am in", "that one is good", "that will do", "thatll do", "love it",
+              "loved it", "love that", "sounds good", "sounds great", "looks good",
+              "looks great", "great", "awesome", "amazing", "fantastic", "excellent",
+              "brilliant", "great choice", "good choice", "nice", "dope", "banger",
+              "would love", "good one", "lovely", "wonderful")
+_DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my style",
+                 "not my jam", "not my kind", "not my type", "not a fan", "hard pass",
+                 "not feeling it", "not interested", "boring", "sucks", "suck", "dumb",
+                 "stupid", "lame", "awful", "terrible", "horrible", "trash", "garbage",
+                 "cringe", "overrated", "hate it", "hated it", "hate that", "ugh", "yuck",
+                 "looks bad", "sounds bad", "no way", "not good", "not great", "not that one",
+                 "bad", "gross")
+_DENIERS = frozenset("not never no isnt wasnt".split())
+_APPROVAL_TABLE = PhraseTable(_APPROVALS)
+_DISAPPROVAL_TABLE = PhraseTable(_DISAPPROVALS)
+_WATCH_VERBS = frozenset("saw seen watched watch".split())
+_PARTLY = ("the trailer", "a trailer", "trailer", "clips", "a clip", "bits of it",
+           "part of it", "half of it", "the beginning", "the start", "some of it")
+
+
+def verdict(tokens: Sequence[str]) -> str | None:
+    """``"liked"`` ("perfect", "love it"), ``"disliked"`` ("not my thing", "it sucks") or None.
+    A denied approval ("not great") is a dislike; a denied dislike ("not boring") says nothing."""
+    return _verdict(_plain_cached(tuple(tokens)))
+
+
+@lru_cache(maxsize=64)
+def _verdict(words: tuple[str, ...]) -> str | None:
+    found = None
+    for table, kind in ((_DISAPPROVAL_TABLE, "disliked"), (_APPROVAL_TABLE, "liked")):
+        for at, phrase in table.all(words):
+            denied = bool(_DENIERS & set(words[max(0, at - 2) : at])) and phrase[0] != "not"
+            if kind == "liked" and denied:
+                return "disliked"
+            if not denied:
+                found = found or kind
+    return found
+
+
+def watching(tokens: Sequence[str]) -> str | None:
+    """What the words say about having watched the film: ``"yes"`` ("saw it as a kid"),
+    ``"no"`` ("never seen it"), ``"partly"`` ("only the trailer") or None."""
+    words = _plain(tokens)
+    text = f" {' '.join(words)} "
+    if any(f" {p} " in text for p in _PARTLY) and not any(w in _WATCH_VERBS for w in words[-2:]):
+        return "partly"
+    for i, word in enumerate(words):
+        if word in _WATCH_VERBS and (word != "watch" or i + 1 < len(words) and words[i + 1] in (
+                "it", "that", "this")):
+            denied = bool(_DENIERS & set(words[max(0, i - 3) : i]))
+            return "no" if denied else "yes"
+    return None
+
+
+# -- intents -------------------------------------------------------------------------------
+
+
+def intent_of(tokens: list[str]) -> str:
+    """The dialog act of folded ``tokens``: one of ``INTENTS``.
+
+    Example: ``intent_of("no i have not".split())`` -> ``'no'``.
+    """
+    if not tokens:
+        return "unknown"
+    for table, intent in (("restart", "restart"), ("bye", "bye"),
+                          ("no_preference_phrase", "no_preference"), ("no_override", "no"),
+                          ("yes_override", "yes")):
+        if _INTENT_TABLES[table].found_in(tokens):
+            return intent
+    another = _INTENT_TABLES["another"].first(tokens)
+    if another is not None:
+        negated = {"not", "never"} & set(tokens[max(0, another[0] - 3) : another[0]])
+        return "no" if negated else "another"
+    yes, no = _INTENT_TABLES["yes"].first(tokens), _INTENT_TABLES["no"].first(tokens)
+    if yes or no:
+        return "yes" if no is None or (yes is not None and yes < no) else "no"
+    for table in ("no_preference", "greeting"):
+        if _INTENT_TABLES[table].found_in(tokens):
+            return table
+    return "unknown"
+
+
+_INTENT_TABLES = {name: PhraseTable(phrases) for name, phrases in INTENT_PHRASES.items()}
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _plain(tokens: Sequence[str]) -> list[str]:
+    """Tokens without clause marks and opening interjections, question words spelt out."""
+    return list(_plain_cached(tuple(tokens)))
+
+
+@lru_cache(maxsize=64)
+def _plain_cached(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    words: list[str] = []
+    for token in tokens:
+        if token != BOUNDARY:
+            words += _SPELLINGS.get(token, token).split()
+    while len(words) > 1 and words[0] in _INTERJECTIONS:
+        words.pop(0)
+    return tuple(words)
+
+
+def _one_word_topic(words: list[str], raw: str) -> str | None:
+    content = [w for w in words if w not in _FILLERS]
+    table = ONE_WORD_QUESTIONS if "?" in raw else ONE_WORD_TOPICS
+    if len(content) == 1:
+        return table.get(content[0])
+    if len(content) == 2 and content[0] in ("its", "what", "which", "and", "the"):
+        return table.get(content[1])
+    return None
+
+
+def _tagged(tokens: Sequence[str]) -> bool:
+    """"..., right" / "..., isn't it": a statement asking to be confirmed."""
+    if BOUNDARY not in tokens:
+        return False
+    last = list(tokens[len(tokens) - 1 - list(reversed(tokens)).index(BOUNDARY) + 1 :])
+    return any(tuple(last) == tag for tag in _TAGS) or (
+        len(tokens) > 2 and tokens[-1] == "right")

@@ -1,0 +1,166 @@
+"""MPAA ratings in what people say: a named rating ("rated R", "PG-13"), a bound ("nothing
+above PG-13", "PG at most", "R or lower"), an age ("for my 9 year old") or "kid-friendly".
+Pure; no IO. Tokens as ``chatbot.cues.clause_tokens`` gives them.
+
+Ratings are ordered ``G < PG < PG-13 < R < NC-17``. A bound becomes one constraint listing
+every rating it allows (``"at most PG-13"`` -> ``["G", "PG", "PG-13"]``); a denied bound
+("nothing above PG-13", "no higher than PG") allows the others. An age asks for what the MPAA
+deems suitable: under 13 G or PG, under 17 up to PG-13. Example::
+
+    rating_hits(clause_tokens("nothing above PG-13 please"), negated=..., ratings=ORDER)
+    # [(1, 4, {"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}, True)]
+
+Each hit is ``(start, end, constraint, fixed)``: ``fixed`` means the polarity is final (the
+negation was already read), else the caller applies the negation scope to it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+ORDER = ("G", "PG", "PG-13", "R", "NC-17")
+CHILD_AGE = 13  # under this: G or PG
+TEEN_AGE = 17  # under this: up to PG-13
+KID_RATINGS = ("G", "PG")
+TEEN_RATINGS = ("G", "PG", "PG-13")
+PATTERNS = (
+    (re.compile(r"\bnc ?17\b"), "NC-17"),
+    (re.compile(r"\b(?:x rated|rated x)\b"), "NC-17"),
+    (re.compile(r"\bpg ?(?:13|thirteen)\b"), "PG-13"),
+    (re.compile(r"\b(?:pg|parental guidance)\b"), "PG"),
+    (re.compile(r"\b(?:rated r|r rated|rating r|restricted)\b"), "R"),
+    (re.compile(r"\b(?:rated g|g rated|rating g|general audiences?)\b"), "G"),
+)
+LONE = {"r": "R", "g": "G"}
+# (words, direction, inclusive): before the rating, then after it
+_BEFORE = (
+    (("at", "most"), -1, True), (("up", "to"), -1, True), (("max",), -1, True),
+    (("maximum",), -1, True), (("above",), 1, False), (("over",), 1, False),
+    (("higher", "than"), 1, False), (("more", "than"), 1, False), (("stronger", "than"), 1, False),
+    (("beyond",), 1, False), (("past",), 1, False), (("worse", "than"), 1, False),
+    (("below",), -1, False), (("under",), -1, False), (("lower", "than"), -1, False),
+    (("less", "than"), -1, False), (("milder", "than"), -1, False), (("at", "least"), 1, True),
+    (("minimum",), 1, True), (("less", "then"), -1, False), (("higher", "then"), 1, False),
+)
+_AFTER = (
+    (("at", "most"), -1, True), (("at", "the", "most"), -1, True), (("max",), -1, True),
+    (("maximum",), -1, True), (("or", "lower"), -1, True), (("or", "below"), -1, True),
+    (("or", "less"), -1, True), (("or", "under"), -1, True), (("and", "below"), -1, True),
+    (("and", "under"), -1, True), (("and", "lower"), -1, True), (("tops",), -1, True),
+    (("or", "higher"), 1, True), (("or", "above"), 1, True), (("and", "above"), 1, True),
+    (("and", "up"), 1, True), (("or", "more"), 1, True), (("at", "least"), 1, True),
+    (("or", "milder"), -1, True), (("or", "younger"), -1, True),
+)
+_FRIENDLY = (("kid", "friendly"), ("kids", "friendly"), ("family", "friendly"),
+             ("child", "friendly"), ("children", "friendly"), ("kid", "safe"),
+             ("family", "safe"), ("safe", "for", "kids"), ("ok", "for", "kids"),
+             ("okay", "for", "kids"), ("fine", "for", "kids"), ("suitable", "for", "kids"),
+             ("suitable", "for", "children"), ("appropriate", "for", "kids"),
+             ("appropriate", "for", "children"), ("ok", "for", "children"),
+             ("safe", "for", "children"), ("ok", "for", "the", "kids"),
+             ("fine", "for", "the", "kids"), ("safe", "for", "the", "kids"),
+             ("suitable", "for", "the", "kids"), ("for", "all", "ages"), ("all", "ages"))
+_TEENS = (("for", "teens"), ("for", "teenagers"), ("for", "a", "teenager"), ("for", "my", "teenager"),
+          ("for", "my", "teen"), ("teen", "friendly"), ("with", "my", "teenager"),
+          ("with", "teenagers"), ("with", "my", "teens"), ("for", "my", "teens"))
+_FRIENDLY_FIRST = frozenset(words[0] for words in (*_FRIENDLY, *_TEENS))
+_AGE_UNITS = (("year", "old"), ("years", "old"), ("yo",), ("yr", "old"), ("yrs", "old"),
+              ("year", "olds"), ("years", "olds"))
+
+
+def rating_hits(tokens: Sequence[str], negated: Sequence[bool], ratings: Sequence[str],
+                expect: str | None = None, used: set[int] | None = None) -> list[tuple]:
+    """Every rating wish in ``tokens``, left to right; marks the tokens it reads in ``used``."""
+    used = set() if used is None else used
+    hits = _friendly(tokens, used) + _ages(tokens, used)
+    text = " ".join(tokens)
+    named: list[tuple[int, int, str]] = []
+    for pattern, rating in PATTERNS:
+        for match in pattern.finditer(text):
+            span = _token_span(text, match.start(), match.end())
+            if rating in ratings and not used.intersection(span):
+                used.update(span)
+                named.append((span.start, span.stop, rating))
+    rated = {i for s, e, _r in named for i in range(s, e)}
+    for i, token in enumerate(tokens):
+        lone = LONE.get(token)
+        beside = bool(rated & {i - 2, i + 2}) and bool({"or", "and"} & {
+            tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens)})  # "PG-13 or R"
+        if lone in ratings and i not in used and (expect == "mpaa" or negated[i] or beside
+                                                  or _bound_at(tokens, i, i + 1)):
+            used.add(i)
+            named.append((i, i + 1, lone))
+    for start, end, rating in sorted(named):
+        hits.append(_bounded(tokens, start, end, rating, negated, ratings, used))
+    return sorted(hits, key=lambda h: h[0])
+
+
+def _bounded(tokens: Sequence[str], start: int, end: int, rating: str,
+             negated: Sequence[bool], ratings: Sequence[str], used: set[int]) -> tuple:
+    """The hit for ``rating`` at ``[start, end)``, widened over a bound said around it."""
+    bound = _bound_at(tokens, start, end)
+    if bound is None:
+        return start, end, {"slot": "mpaa", "values": [rating], "exclude": False}, False
+    first, last, direction, inclusive = bound
+    used.update(range(first, last))
+    at = ORDER.index(rating)
+    allowed = (ORDER[: at + inclusive] if direction < 0 else ORDER[at + (not inclusive) :])
+    if negated[start] or negated[first]:  # "nothing above PG-13": the rest
+        allowed = tuple(r for r in ORDER if r not in allowed)
+    values = [r for r in allowed if r in ratings]
+    return min(first, start), max(last, end), {"slot": "mpaa", "values": values or [rating],
+                                                "exclude": False}, True
+
+
+def _bound_at(tokens: Sequence[str], start: int, end: int
+              ) -> tuple[int, int, int, bool] | None:
+    """``(first, last, direction, inclusive)`` of a bound word before or after a rating."""
+    for words, direction, inclusive in _BEFORE:
+        n = len(words)
+        if tuple(tokens[max(0, start - n) : start]) == words and start >= n:
+            return start - n, end, direction, inclusive
+    for words, direction, inclusive in _AFTER:
+        if tuple(tokens[end : end + len(words)]) == words:
+            return start, end + len(words), direction, inclusive
+    return None
+
+
+def _friendly(tokens: Sequence[str], used: set[int]) -> list[tuple]:
+    """"kid-friendly", "ok for kids": G or PG; "for teenagers": up to PG-13."""
+    hits = []
+    for i in range(len(tokens)):
+        if tokens[i] not in _FRIENDLY_FIRST:
+            continue
+        for table, values in ((_FRIENDLY, KID_RATINGS), (_TEENS, TEEN_RATINGS)):
+            for words in table:
+                if tuple(tokens[i : i + len(words)]) == words and not used.intersection(
+                        range(i, i + len(words))):
+                    used.update(range(i, i + len(words)))
+                    hits.append((i, i + len(words), {"slot": "mpaa", "values": list(values),
+                                                     "exclude": False}, True))
+    return hits
+
+
+def _ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
+    """"for my 9 year old", "with my 12 yo nephew": what suits that age (none from 17)."""
+    hits = []
+    for i, token in enumerate(tokens):
+        if not token.isdigit() or not 0 < int(token) < 100 or i in used:
+            continue
+        unit = next((u for u in _AGE_UNITS if tuple(tokens[i + 1 : i + 1 + len(u)]) == u), None)
+        if unit is None or not {"for", "with"} & set(tokens[max(0, i - 3) : i]):
+            continue
+        age = int(token)
+        if age >= TEEN_AGE:
+            continue
+        values = list(KID_RATINGS if age < CHILD_AGE else TEEN_RATINGS)
+        used.update(range(i, i + 1 + len(unit)))
+        hits.append((i, i + 1 + len(unit), {"slot": "mpaa", "values": values, "exclude": False},
+                     True))
+    return hits
+
+
+def _token_span(text: str, start: int, end: int) -> range:
+    first = text[:start].count(" ")
+    return range(first, first + text[start:end].count(" ") + 1)

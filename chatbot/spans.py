@@ -1,0 +1,141 @@
+"""From entity hits to constraints: the polarity each gets from the negation scope, values
+joined by "or" sharing one constraint, lists of years made one range, and what a correction
+within the utterance retracts. Pure; no IO.
+
+A hit is ``(start, end, constraint)`` over the utterance's tokens; a constraint carrying
+``"_fixed": True`` already has its final polarity ("nothing above PG-13" read as G, PG or
+PG-13). Example::
+
+    tokens = "no comedy or horror".split()
+    constraints([(1, 2, include("genre", "comedy")), (3, 4, include("genre", "horror"))],
+                tokens, negation_mask(tokens))
+    # [{"slot": "genre", "values": ["comedy", "horror"], "exclude": True}]
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chatbot.constraints import years as year_constraint
+from chatbot.cues import BOUNDARY, joined_by_or
+
+_ANAPHORA = re.compile(r"\b(?:he|she|him|her|but)\b.{0,20}?\b(?:not|never)\b.{0,12}?\b"
+                       r"(?P<what>act|acting|star|starring|appear|be in it|be in the|play|in it"
+                       r"|in the cast|on screen|direct|directing)\b")
+_RANGE_JOINS = frozenset(("and", "or", BOUNDARY, "the", "either", "maybe", "perhaps", "to"))
+
+
+def self_corrected(hits: list[tuple[int, int, dict]], corrected_at: int | None
+                    ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
+    """"a comedy, wait no, a drama": a slot named on both sides of a correction cue keeps
+    what follows it; what precedes it is retracted."""
+    if corrected_at is None:
+        return hits, []
+    later = {h[2]["slot"] for h in hits if h[0] > corrected_at}
+    retracted = [h[2] for h in hits if h[0] < corrected_at and h[2]["slot"] in later]
+    return [h for h in hits if h[0] > corrected_at or h[2]["slot"] not in later], retracted
+
+
+def constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
+                 negated: list[bool]) -> list[dict]:
+    """One constraint per entity, exclusions marked; entities joined by "or" share one. An
+    exclusion of a value also asked for ("horror, but not a slasher": both read as horror)
+    is a finer wish than the catalogue can tell, so it is dropped."""
+    constraints: list[dict] = []
+    previous: tuple[int, dict] | None = None
+    for start, end, constraint in _merge_years(hits, tokens):
+        fixed = constraint.pop("_fixed", False)
+        constraint = dict(constraint, exclude=constraint["exclude"] if fixed else negated[start])
+        if (previous is not None and "range" not in constraint
+                and previous[1]["slot"] == constraint["slot"]
+                and previous[1]["exclude"] == constraint["exclude"]
+                and joined_by_or(tokens, previous[0], start)):
+            previous[1]["values"] += [v for v in constraint["values"]
+                                      if v not in previous[1]["values"]]
+        elif not any(c == constraint for c in constraints):
+            constraints.append(constraint)
+        previous = (end, constraints[-1])
+    asked = {(c["slot"], v) for c in constraints if not c["exclude"] for v in c.get("values", ())}
+    return [c for c in constraints if not (c["exclude"] and "range" not in c
+                                           and {(c["slot"], v) for v in c["values"]} <= asked)]
+
+
+def _merge_years(hits: list[tuple[int, int, dict]], tokens: list[str]
+                 ) -> list[tuple[int, int, dict]]:
+    """"the 70s or 80s", "the seventies and eighties": one range; "the 60s or 80s": the
+    range from the first to the last, less the years between (an exclusion)."""
+    merged: list[tuple[int, int, dict]] = []
+    for hit in hits:
+        last = merged[-1] if merged else None
+        if (last is None or hit[2]["slot"] != "year" or last[2]["slot"] != "year"
+                or None in hit[2]["range"] or None in last[2]["range"] or hit[2].get("relative")
+                or not set(tokens[last[1] : hit[0]]) <= _RANGE_JOINS
+                or not {"or", "and"} & set(tokens[last[1] : hit[0]])):
+            merged.append(hit)
+            continue
+        (a, b), (c, d) = sorted([last[2]["range"], hit[2]["range"]])
+        merged[-1] = (last[0], hit[1], year_constraint(a, max(b, d)))
+        if c > b + 1:
+            merged.append((hit[0], hit[1], dict(year_constraint(b + 1, c - 1, excluded=True),
+                                                _fixed=True)))
+    return merged
+
+
+def legacy_keys(constraints: list[dict]) -> dict[str, Any]:
+    """``genres`` / ``negated_genres`` / ``mpaa`` as before constraints existed."""
+    def values(slot: str, excluded: bool) -> list[str]:
+        return [v for c in constraints if c["slot"] == slot and c["exclude"] == excluded
+                for v in c["values"]]
+
+    ratings = values("mpaa", False)
+    return {"genres": list(dict.fromkeys(values("genre", False))),
+            "negated_genres": list(dict.fromkeys(values("genre", True))),
+            "mpaa": ratings[0] if ratings else None}
+
+
+_SWAP_VERBS = frozenset("swap replace switch trade exchange change substitute".split())
+_SWAP_TO = frozenset("for with to into by".split())
+
+
+def swapped(hits: list[tuple[int, int, dict]], tokens: list[str]
+            ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
+    """"swap documentary for comedy", "replace Tom Cruise with Tom Hanks": the wish named
+    between the verb and "for"/"with" is retracted, the one after it is the new one."""
+    span = swap_span(tokens)
+    if span is None:
+        return hits, []
+    verb, to = span
+    old = [h for h in hits if verb < h[0] < to]
+    new_slots = {h[2]["slot"] for h in hits if h[0] > to}
+    gone = [h for h in old if h[2]["slot"] in new_slots]
+    return [h for h in hits if h not in gone], [h[2] for h in gone]
+
+
+def swap_span(tokens: list[str]) -> tuple[int, int] | None:
+    """``(verb, preposition)`` positions of "swap X for Y", or None."""
+    verb = next((i for i, t in enumerate(tokens) if t in _SWAP_VERBS), None)
+    if verb is None:
+        return None
+    to = next((i for i in range(verb + 2, len(tokens)) if tokens[i] in _SWAP_TO), None)
+    return None if to is None else (verb, to)
+
+
+def anaphora(tokens: list[str], people: list[dict]) -> list[dict]:
+    """"a drama directed by Clint Eastwood but he shouldn't be in it": the last person named,
+    excluded as an actor (or as director: "but he shouldn't direct it")."""
+    if not people:
+        return []
+    found = _ANAPHORA.search(" ".join(tokens))
+    if not found:
+        return []
+    role = "director" if found["what"].startswith("direct") else "actor"
+    last = people[-1]
+    if role not in last["roles"]:
+        return []
+    return [dict(last, cue=role, negated=True, group=len(people), sure=True)]
+
+
+def replaced_first(tokens: list[str], at: int | None) -> bool:
+    """"drama instead of comedy", "Hanks rather than Cruise": the new value comes first."""
+    return at is not None and tuple(tokens[at : at + 2]) in (("instead", "of"), ("rather", "than"))

@@ -1,0 +1,192 @@
+"""Film titles in what people say: where a title starts and ends, and which catalogue title it
+is. Pure; no IO. Used by the understanding (``chatbot.nlu``: the span) and the catalogue
+(``chatbot.catalog.Catalog.find_title``: the film).
+
+Title keys: ``normalise_title`` folds a title to a matching key ("The Godfather: Part II" ->
+"godfather part ii"); ``sequel_key`` also reads sequel numbers alike ("godfather 2",
+"godfather part two", "godfather ii" -> "godfather 2"). A said title matches a catalogue title
+when their keys are equal, when it is the start of catalogue titles (a franchise: "harry
+potter", "star wars"), or, for the catalogue, when ``rapidfuzz`` scores it close
+(``FUZZY_RATIO``).
+
+Where a title ends: after "like", "similar to", ... the longest run of words that is a known
+title, if what follows starts a new clause ("like Alien but funnier", "like Toy Story for my
+6 year old"); else the words up to the clause's end, reported as unknown ("Blade Runner 3000").
+Example::
+
+    index = TitleIndex(["Alien", "The Godfather Part II", "Harry Potter and the Goblet of Fire"])
+    index.split("something like godfather 2 but funnier")   # (['godfather 2'], ' , but funnier')
+    index.split("like harry potter for my 9 year old")[0]   # ['harry potter']
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterable
+
+FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
+MAX_TITLE_WORDS = 12
+_ARTICLES = ("the", "a", "an", "le", "la", "les", "l", "il", "el", "der", "die", "das")
+_TRAILING_ARTICLE = re.compile(r"^(?P<body>.+), (?P<article>the|a|an|les?|la|l'|il|el|die|der|das)$", re.I)
+_YEAR_SUFFIX = re.compile(r"\s*[(\[]?\b(?P<year>(?:19|20)\d\d)[)\]]?\s*$")
+_NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
+             "viii": "8", "ix": "9", "x": "10", "one": "1", "two": "2", "three": "3",
+             "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+             "ten": "10", "first": "1", "second": "2", "third": "3"}
+_SEQUEL_WORDS = frozenset("part chapter episode vol volume pt".split())
+_TITLE_CUE = re.compile(
+    r"(?:\b(?:something|anything|one|ones|movies?|films?|stuff|similar|others?)\s+like"
+    r"|^\s*(?:just\s+)?like|\bsimilar\s+to|\bin the (?:style|vein|spirit|mould|mold) of"
+    r"|\breminds? me of|\b(?:kind|sort|a bit|a little) (?:of )?like|\bakin to|\bcomparable to"
+    r"|\bin the same vein as|\balong the lines of|\bsame (?:vibe|feel|style|kind of \w+) as"
+    r"|\bthe likes of)\s+(?P<title>.+)",
+    re.IGNORECASE,
+)
+# "I really liked The Shawshank Redemption": a title only if the catalogue has it
+_LIKED_TITLE = re.compile(r"\b(?:liked|loved|enjoyed|adored|fan of|watched)\s+(?P<title>.+)",
+                          re.IGNORECASE)
+_BOUNDARY_WORDS = frozenset("""but with starring by from rated that which only because please
+    though except and or for so since to tonight i we my our it maybe though except if when
+    where who something anything except although plus also too""".split())
+_TITLE_END = re.compile(r"\s*(?:[,;!?]|\.(?:\s|$))|\s(?:" + "|".join(sorted(_BOUNDARY_WORDS))
+                        + r")\b", re.IGNORECASE)
+_TITLE_TAIL = re.compile(r"[\s.!?,;:]*(?:please|thanks|thank you)?[\s.!?,;:]*$", re.IGNORECASE)
+_NOT_TITLES = re.compile(r"^(?:a|an|some|any|that|this|those|these|it|them|him|her)\b", re.I)
+
+
+def normalise_title(text: str) -> str:
+    """A matching key: ``"Deer Hunter, The"`` and ``"the deer-hunter!"`` -> ``"deer hunter"``.
+
+    Accents and punctuation are dropped, ``&`` reads "and", a leading or trailing article
+    is dropped.
+    """
+    text = unicodedata.normalize("NFKD", text.strip())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    match = _TRAILING_ARTICLE.match(text)
+    if match:
+        text = f"{match['article']} {match['body']}"
+    text = text.lower().replace("&", " and ").replace("'", "").replace("’", "")
+    words = re.sub(r"[^\w]+", " ", text).split()
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def sequel_key(key: str) -> str:
+    """``"godfather part ii"`` -> ``"godfather 2"``: sequel numbers as digits, "part" dropped."""
+    words = key.split()
+    out = [_NUMERALS.get(w, w) if i else w for i, w in enumerate(words)
+           if not (i and w in _SEQUEL_WORDS)]
+    return " ".join(out)
+
+
+def split_title_year(text: str) -> tuple[str, int | None]:
+    """``"Heat (1995)"`` -> ``("Heat", 1995)``; a bare number title like ``"1984"`` stays."""
+    match = _YEAR_SUFFIX.search(text)
+    if match and match.start() > 0:
+        return text[: match.start()], int(match["year"])
+    return text, None
+
+
+class TitleIndex:
+    """The catalogue's title keys, for finding title spans in utterances."""
+
+    def __init__(self, titles: Iterable[str]) -> None:
+        self._exact: dict[str, str] = {}
+        for title in titles:
+            key = normalise_title(title)
+            if key:
+                self._exact.setdefault(key, title)
+                self._exact.setdefault(sequel_key(key), title)
+        self._sorted = sorted(self._exact)
+
+    def known(self, said: str) -> bool:
+        """``said`` is a catalogue title, or the start of some (a franchise)."""
+        key = normalise_title(split_title_year(said)[0])
+        return bool(key) and (key in self._exact or sequel_key(key) in self._exact
+                              or self.franchise(key))
+
+    def exact(self, said: str) -> str | None:
+        """The catalogue title whose key ``said`` has, or None."""
+        key = normalise_title(said)
+        return self._exact.get(key) or self._exact.get(sequel_key(key))
+
+    def franchise(self, key: str) -> bool:
+        """Some catalogue title starts with the words of ``key`` ("harry potter")."""
+        if len(key) < 5:
+            return False
+        at = bisect.bisect_left(self._sorted, key + " ")
+        return at < len(self._sorted) and self._sorted[at].startswith(key + " ")
+
+    def split(self, text: str) -> tuple[list[str], str, bool]:
+        """``(titles said after a "like" cue, the rest of the text, cue found)``; the titles as
+        said (catalogue spelling when known), several when joined by "or"/"and"."""
+        match = _TITLE_CUE.search(text)
+        if not match:
+            return self._liked(text)
+        titles, rest = self._titles_at(match["title"])
+        if not titles:
+            return [], text, False
+        return titles, f"{text[: match.start('title')]} , {rest}", True
+
+    def _liked(self, text: str) -> tuple[list[str], str, bool]:
+        """"I loved Alien": a catalogue title, capitalised or of two words or more, after a
+        verb of liking; anything else ("I loved it", "I liked comedy") is no title."""
+        match = _LIKED_TITLE.search(text)
+        if not match:
+            return [], text, False
+        found = self._known_at(match["title"])
+        if found is None:
+            return [], text, False
+        title, after = found
+        said = match["title"][: len(title)]
+        if not (said[:1].isupper() or " " in title.strip()) or self.exact(title) is None:
+            return [], text, False
+        return [title], f"{text[: match.start('title')]} , {after}", False
+
+    def _titles_at(self, text: str) -> tuple[list[str], str]:
+        """Titles at the start of ``text`` ("lady bird or moonlight" gives two), and the rest."""
+        titles: list[str] = []
+        rest = text
+        while rest and len(titles) < 3:
+            found = self._known_at(rest)
+            if found is None:
+                if _NOT_TITLES.match(rest):  # "like a feel-good movie": a kind, not a title
+                    break
+                end = _TITLE_END.search(rest)
+                title, rest = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
+                title = _TITLE_TAIL.sub("", title).strip(" \"'“”‘’")
+            else:
+                title, rest = found
+            if not title or normalise_title(title) in ("", "it", "that", "this"):
+                break
+            titles.append(title[:200])
+            joined = re.match(r"\s*(?:,\s*)?(?:or|and)\s+(?!something|anything|with|by|maybe)",
+                              rest, re.I)
+            if not joined:
+                break
+            rest = rest[joined.end() :]
+        return titles, rest
+
+    def _known_at(self, text: str) -> tuple[str, str] | None:
+        """The longest run of words opening ``text`` that is a known title (or a franchise's
+        start) and ends where a clause could, with what follows; None if there is none."""
+        words = text.split()
+        for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
+            said = " ".join(words[:size]).rstrip(",.;!?:")
+            rest = " ".join(words[size:])
+            if not self.known(said) or not _ends_clause(words[size - 1], rest):
+                continue
+            return self.exact(said) or said, rest
+        return None
+
+
+def _ends_clause(last_word: str, rest: str) -> bool:
+    """A title may end here: the end, punctuation, a year, or a word that starts a clause."""
+    if not rest or last_word[-1:] in ",.;!?:":
+        return True
+    first = normalise_title(rest.split()[0]) if rest.split() else ""
+    return rest[:1] in ",.;!?:()" or first in _BOUNDARY_WORDS or bool(
+        re.fullmatch(r"\(?(19|20)\d\d\)?", rest.split()[0]))

@@ -1,0 +1,218 @@
+"""Calling a plain Python function with the fields of a request: a JSON object's, or a form's.
+
+Each field binds to the parameter of its name; the parameter's type hint validates and converts it
+(pydantic, lax mode: a form's "3" is an int 3 where the hint says `int`): dataclasses and pydantic
+models from objects, `list[int]`, `int | None`, `Literal[...]`, `datetime`... A parameter with a
+default may be left out; a `**kwargs` parameter takes the fields no other parameter names. The
+validator is built once per function (`Binding.of`), not per request.
+
+    def score(text: str, weights: list[float] | None = None) -> dict: ...
+
+    binding = Binding.of(score)
+    binding.call({"text": "great"})                    # score(text="great")
+    binding.call({"text": 3})   # BindingError: "text: 3 is not valid (expected str): Input should be a valid string"
+
+A wrong, missing or unknown field raises `BindingError`, whose `problems` name each parameter, the
+value and the expected type; the service answers it with 400. What the function returns is made
+JSON-able by `to_json` (dataclasses, models, tuples, sets, dates...).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic_core
+from pydantic import ConfigDict, PydanticSchemaGenerationError, ValidationError, validate_call
+
+from .errors import PumaConfigError, PumaError
+
+REQUEST_NAMES = ("request", "req")
+"""An unannotated first parameter of these names takes the whole `puma.Request` (the older form)."""
+_MISSING = ("missing", "missing_argument", "missing_positional_only_argument", "missing_keyword_only_argument")
+_VALUE_CHARS = 80
+
+
+class BindingError(PumaError, ValueError):
+    """The fields do not fit the function's parameters. `problems`: one dict per problem, with
+    `parameter`, `value`, `expected` and `message`; `str(error)` joins the messages."""
+
+    def __init__(self, function: str, problems: list[dict[str, Any]]) -> None:
+        self.function = function
+        self.problems = problems
+        super().__init__(f"{function}: " + "; ".join(p["message"] for p in problems))
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A function and the validator of its parameters, built once."""
+
+    fn: Callable[..., Any]
+    label: str  # "score(text: str)", for messages
+    parameters: tuple[str, ...]
+    expected: Mapping[str, str]  # parameter -> its type, as written
+    returns: Any  # the return annotation, or inspect.Parameter.empty
+    positional_only: tuple[str, ...]
+    extra_allowed: bool  # it has **kwargs
+    _validated: Callable[..., Any]
+
+    @classmethod
+    def of(cls, fn: Callable[..., Any], *, name: str | None = None) -> Binding:
+        """The binding of `fn`; `PumaConfigError` naming the parameter when a hint cannot be read
+        from JSON (annotate it with a JSON type, a dataclass or a pydantic model)."""
+        name = name or getattr(fn, "__qualname__", None) or repr(fn)
+        if not inspect.isroutine(fn) and not isinstance(fn, functools.partial) and callable(fn):
+            fn = fn.__call__  # a callable object: its __call__ (validate_call takes routines only)
+        signature = inspect.signature(fn)
+        hints = _hints(fn)
+        params = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        if any(p.kind is p.VAR_POSITIONAL for p in params):
+            raise PumaConfigError([(name, "a service function cannot take *args: name its parameters")])
+        expected = {p.name: type_text(hints.get(p.name, p.annotation)) for p in params}
+        try:
+            validated = validate_call(fn, config=ConfigDict(arbitrary_types_allowed=False))
+        except PydanticSchemaGenerationError as exc:
+            raise PumaConfigError([(name, f"a parameter's type cannot be read from JSON ({exc}); annotate it "
+                                          "with JSON types, a dataclass or a pydantic model, or take a "
+                                          "puma.Request")]) from None
+        label = f"{name}({', '.join(f'{p}: {t}' for p, t in expected.items())})"
+        return cls(fn=fn, label=label, parameters=tuple(expected), expected=expected,
+                   returns=hints.get("return", signature.return_annotation),
+                   positional_only=tuple(p.name for p in params if p.kind is p.POSITIONAL_ONLY),
+                   extra_allowed=len(params) < len(signature.parameters), _validated=validated)
+
+    def call(self, fields: Mapping[str, Any]) -> Any:
+        """Call the function with `fields`; `BindingError` if they do not fit."""
+        kwargs = dict(fields)
+        args = []
+        for name in self.positional_only:
+            if name not in kwargs:
+                break
+            args.append(kwargs.pop(name))
+        try:
+            return self._validated(*args, **kwargs)
+        except ValidationError as exc:
+            if _raised_inside(exc, self.fn):
+                raise  # the function's own validation of something, not of its arguments
+            raise BindingError(self.label, [self._problem(e, fields) for e in exc.errors()]) from None
+
+    def describe(self) -> dict[str, Any]:
+        """`{"parameters": [...], "types": {...}, "returns": "..."}`, for `GET .../_puma/interface`."""
+        returns = None if self.returns is inspect.Parameter.empty else type_text(self.returns)
+        return {"parameters": list(self.parameters), "types": dict(self.expected), "returns": returns}
+
+    def _problem(self, error: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+        loc = list(error["loc"])
+        if loc and isinstance(loc[0], int) and loc[0] < len(self.positional_only):
+            loc[0] = self.positional_only[loc[0]]
+        parameter = str(loc[0]) if loc else "arguments"
+        where = parameter + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in loc[1:])
+        expected = self.expected.get(parameter, "no such parameter")
+        if error["type"] in _MISSING:
+            message = f"{where}: missing (expected {expected})"
+            return {"parameter": where, "value": None, "expected": expected, "message": message}
+        value = fields.get(parameter) if len(loc) == 1 else error.get("input")
+        if error["type"] == "unexpected_keyword_argument":
+            known = ", ".join(self.parameters) or "none"
+            message = f"{where}: {short(value)} is not a parameter (its parameters: {known})"
+            return {"parameter": where, "value": value, "expected": None, "message": message}
+        message = f"{where}: {short(value)} is not valid (expected {expected}): {error['msg']}"
+        return {"parameter": where, "value": value, "expected": expected, "message": message}
+
+
+def _raised_inside(exc: BaseException, fn: Callable[..., Any]) -> bool:
+    """Whether `exc` came from inside `fn`'s body (its frame is in the traceback)."""
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True) -> bool:
+    """Whether `fn` is called with the whole `puma.Request` rather than bound to its fields.
+
+    True when its first parameter is annotated `puma.Request`, or is unannotated and named
+    `request` (or `req`), or it takes `*args`, or its signature cannot be read; and, with
+    `no_parameters` (top-level functions), when it takes no parameters (it reads `puma.request`).
+    """
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return True
+    if not params:
+        return no_parameters
+    first = params[0]
+    if first.kind is first.VAR_POSITIONAL:
+        return True
+    annotation = _hints(fn).get(first.name, first.annotation)
+    if annotation is inspect.Parameter.empty:
+        return first.name in REQUEST_NAMES and first.kind is not first.VAR_KEYWORD
+    return _is_request_type(annotation)
+
+
+def _is_request_type(annotation: Any) -> bool:
+    from .service import Request
+
+    if isinstance(annotation, str):
+        return annotation.replace(" ", "").split(".")[-1] in ("Request", "Request|None")
+    return annotation is Request or (isinstance(annotation, type) and issubclass(annotation, Request))
+
+
+def to_json(value: Any) -> Any:
+    """`value` as JSON-able Python data (dataclasses, pydantic models, tuples, sets, dates...);
+    `TypeError` naming the type when JSON cannot hold it."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    try:
+        return pydantic_core.to_jsonable_python(value)
+    except pydantic_core.PydanticSerializationError as exc:
+        raise TypeError(f"returned {type(value).__name__}, which JSON cannot hold ({exc}); return dicts, lists, "
+                        "strings, numbers, dataclasses or pydantic models") from None
+
+
+def type_text(annotation: Any) -> str:
+    """A type hint as one writes it: `list[int]`, `int | None`, `Movie`; "Any" when there is none."""
+    if annotation is inspect.Parameter.empty or annotation is Any:
+        return "Any"
+    if isinstance(annotation, str):
+        return annotation
+    if typing.get_origin(annotation) is typing.Annotated:
+        return type_text(typing.get_args(annotation)[0])
+    if annotation is type(None) or annotation is None:
+        return "None"
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(type_text(a) for a in args)
+    if origin is typing.Literal:
+        return f"Literal[{', '.join(repr(a) for a in args)}]"
+    if origin is not None and args:
+        name = getattr(origin, "__name__", None) or str(origin).replace("typing.", "")
+        return f"{name}[{', '.join('...' if a is Ellipsis else type_text(a) for a in args)}]"
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("NoneType", "None")
+
+
+def short(value: Any) -> str:
+    """`repr(value)`, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 3] + "..."
+
+
+def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    target = getattr(fn, "__func__", fn)
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except Exception:  # noqa: BLE001 - an unresolvable forward reference: read them as written
+        return dict(getattr(target, "__annotations__", {}) or {})
+
+
+__all__ = ["Binding", "BindingError", "takes_request", "to_json", "type_text"]

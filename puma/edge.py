@@ -1,0 +1,261 @@
+"""What Envoy's listeners accept from clients, and how Envoy answers by itself. Pure: dicts out.
+
+`puma/envoy.py` builds routes and clusters; this module holds the edge's rules, so they read in
+one place:
+
+* **Connections are bounded** — a connection with no request in progress (one that never sends a
+  byte, or an idle kept-alive one) is closed after `idle_timeout`; headers must arrive within
+  `request_headers_timeout`, the whole request (a stalled body) within `request_timeout` (408);
+  at most `listener.max_connections` client connections at once (Envoy's overload manager); each
+  connection buffers at most `CONNECTION_BUFFER_BYTES` before Envoy stops reading it; an HTTP/2
+  (h2c) client gets at most `H2_MAX_STREAMS` concurrent streams.
+* **HTTP/1 is read strictly** — bad chunk framing is a 400 (`strict_chunk_parsing`), a header name
+  with an underscore is a 400 (a WSGI server would read `X_Forwarded` as `X-Forwarded`), so is a
+  Host header given twice (`HOST_GUARD`, merged by Envoy into "a,b"); a method a service does not
+  take is a 405 with an `Allow` header (`method_guard`).
+* **Request ids are Envoy's** — on the public listener Envoy generates every `x-request-id` (a
+  client's is replaced), so the key by which a service recognises a request Envoy re-sent is never
+  chosen by a client (`client_facing`).
+* **Envoy's own replies are JSON with a message** — never `"error": ""`: requests Envoy's HTTP/1
+  codec refuses, a missing Host, an unnormalisable path, a protocol upgrade; 503s that a client
+  may retry (no instance ready, a circuit breaker open) and 429s carry `Retry-After`.
+
+What Envoy 1.40 cannot be told (README: "What PUMA guarantees under faults"): a bare CR inside a
+header value is dropped rather than refused; request lines of HTTP/0.9, HTTP/1.2 or "HTTP/2.0"
+are served as HTTP/1.0 (and the connection closed); a client that half-closes its side gets no
+reply (Envoy closes a half-closed HTTP/1 connection).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .config import PumaConfig, Service
+
+_T = "type.googleapis.com/"
+CONNECTION_BUFFER_BYTES = 32 * 1024  # Envoy's recommendation for an edge proxy
+H2_MAX_STREAMS = 100
+H2_STREAM_WINDOW_BYTES = 64 * 1024
+H2_CONNECTION_WINDOW_BYTES = 1 << 20
+HTTP_10_DEFAULT_HOST = "puma"  # the Host of an HTTP/1.0 request that names none (routes match any)
+RETRY_AFTER_S = 1
+# Every reply Envoy makes itself is this JSON. "error" is the reply's own text, or (when Envoy has
+# none, as for a request its codec refused) the code of what went wrong; "detail" is always that code.
+LOCAL_REPLY_JSON = {
+    "error": '%COALESCE({"operators": ["LOCAL_REPLY_BODY", "RESPONSE_CODE_DETAILS"]})%',
+    "status": "%RESPONSE_CODE%", "flags": "%RESPONSE_FLAGS%", "detail": "%RESPONSE_CODE_DETAILS%",
+    "path": "%REQ(:PATH)%"}
+RUNTIME_FLAGS = {
+    # least_request counts a request still waiting for a connection to its instance too: without it,
+    # two requests sent together before a connection exists both see two idle instances.
+    "envoy.reloadable_features.least_request_lb_count_pending_requests": True,
+    # A chunk whose data is longer than its size line says ("2\r\n{}}}\r\n") is a 400, not truncated.
+    "envoy.reloadable_features.strict_chunk_parsing": True,
+    # COALESCE skips an empty value (LOCAL_REPLY_BODY of a codec error) for the next one.
+    "envoy.reloadable_features.coalesce_formatter_accept_empty_values": False,
+}
+
+
+def runtime() -> dict[str, Any]:
+    return {"layers": [{"name": "puma", "static_layer": dict(RUNTIME_FLAGS)}]}
+
+
+def overload_manager(config: PumaConfig) -> dict[str, Any]:
+    """At most `listener.max_connections` client connections, both listeners together (the admin
+    interface is not counted: it stays reachable when the limit is hit)."""
+    return {"resource_monitors": [{
+        "name": "envoy.resource_monitors.global_downstream_max_connections",
+        "typed_config": {"@type": _T + "envoy.extensions.resource_monitors.downstream_connections.v3."
+                                        "DownstreamConnectionsConfig",
+                         "max_active_downstream_connections": config.listener.max_connections}}]}
+
+
+def listener_limits() -> dict[str, Any]:
+    return {"per_connection_buffer_limit_bytes": CONNECTION_BUFFER_BYTES}
+
+
+def hcm_limits(config: PumaConfig) -> dict[str, Any]:
+    """The http_connection_manager's timeouts and protocol options."""
+    hcm = config.http_connection_manager
+    return {
+        "common_http_protocol_options": {"idle_timeout": _duration(hcm.idle_timeout),
+                                         "headers_with_underscores_action": "REJECT_REQUEST"},
+        # HTTP/1.0 clients (ApacheBench, many probes) are answered, not told to upgrade (426).
+        "http_protocol_options": {"accept_http_10": True, "default_host_for_http_10": HTTP_10_DEFAULT_HOST},
+        "http2_protocol_options": {"max_concurrent_streams": H2_MAX_STREAMS,
+                                   "initial_stream_window_size": H2_STREAM_WINDOW_BYTES,
+                                   "initial_connection_window_size": H2_CONNECTION_WINDOW_BYTES},
+        "request_headers_timeout": _duration(hcm.request_headers_timeout),
+        "request_timeout": _duration(hcm.request_timeout),
+    }
+
+
+def client_facing() -> dict[str, Any]:
+    """The public listener treats every client as external: Envoy generates each request's
+    `x-request-id` (kept when it re-sends the request to another instance), so no client chooses
+    the key a service recognises a re-sent request by, and strips client-sent `x-envoy-*` headers.
+    (An empty `cidr_ranges` means Envoy's defaults, private addresses included; no client comes
+    from 255.255.255.255.) The internal listener keeps callers' ids, as services pass them on."""
+    return {"use_remote_address": True, "preserve_external_request_id": False,
+            "internal_address_config": {"cidr_ranges": [{"address_prefix": "255.255.255.255", "prefix_len": 32}]}}
+
+
+# --- guards: routes placed before the services' own ----------------------------------------
+
+
+def host_guard() -> dict[str, Any]:
+    """A request with two Host headers (Envoy merges them into "a,b") is a 400, as RFC 9112 asks."""
+    two = {"name": ":authority", "string_match": {"contains": ","}}
+    return {"name": "two_hosts", "match": {"prefix": "/", "headers": [two]},
+            "direct_response": {"status": 400, "body": {"inline_string": (
+                "the request has more than one Host header (or a comma in it); send exactly one")}}}
+
+
+def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str, Any]:
+    """A 405 with `Allow` for any method `service` does not take (TRACE, PROPFIND... never)."""
+    allowed = service.allowed_methods
+    other = {"name": ":method", "string_match": {"safe_regex": {"regex": f"^({'|'.join(allowed)})$"}},
+             "invert_match": True}
+    allow = ", ".join(allowed)
+    return {"name": f"{name}_methods", "match": {**match, "headers": [other]},
+            "direct_response": {"status": 405, "body": {"inline_string": (
+                f"this method is not allowed on {service.prefix}; use {allow}")}},
+            "response_headers_to_add": [_header("allow", allow)]}
+
+
+def hidden_service(name: str, config: PumaConfig, match: dict[str, Any]) -> dict[str, Any]:
+    """An internal service's prefix on the public listener: what any unrouted path gets."""
+    return {"name": f"{name}_hidden", "match": match,
+            "direct_response": {"status": 404, "body": {"inline_string": _no_route_text(config)}}}
+
+
+# --- Envoy's own replies --------------------------------------------------------------------
+
+
+def local_reply_config(config: PumaConfig) -> dict[str, Any]:
+    """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
+    return {"body_format": {"json_format": LOCAL_REPLY_JSON},
+            "mappers": [_starting_page(), _no_route(config), _too_large(), _unframable(), _rate_limited(config), *_codec_refusals(),
+                        _retry_later()]}
+
+
+# A browser opening a page before its service has a ready instance gets this page instead of the
+# JSON error; everyone else (scripts, fetch) still gets JSON. It asks the deployment's readiness
+# each second and reloads itself once everything is ready (no timed refresh: the reader decides
+# nothing and loses nothing). No '%' in it: Envoy's format strings would read one as a command.
+STARTING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting - PUMA</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
+<main><h1>Starting&hellip;</h1>
+<p>This service has no instance ready yet: the deployment is still starting. This page reloads
+itself once it is ready (or <a href="">try again</a>).</p>
+<p id="waiting" role="status">Details: <a href="/_puma/ready">/_puma/ready</a></p></main>
+<script>
+(function () {
+  var note = document.getElementById("waiting");
+  function check() {
+    fetch("/_puma/ready", {cache: "no-store", headers: {accept: "application/json"}}).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (d) {
+        if (d.ready === true || (!("ready" in d) && r.status !== 503)) { location.reload(); return; }
+        if (d.waiting_for && d.waiting_for.length) { note.textContent = "Waiting for: " + d.waiting_for.join(", ") + "."; }
+        setTimeout(check, 1000);
+      });
+    }).catch(function () { setTimeout(check, 2000); });
+  }
+  setTimeout(check, 1000);
+})();
+</script>
+</body></html>
+"""
+
+
+def _starting_page() -> dict[str, Any]:
+    asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
+    return {"filter": {"and_filter": {"filters": [{"response_flag_filter": {"flags": ["UH"]}}, asks_html]}},
+            "headers_to_add": [{"header": {"key": "retry-after", "value": "2"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"},
+                               {"header": {"key": "cache-control", "value": "no-store"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
+            "body_format_override": {"text_format_source": {"inline_string": STARTING_PAGE},
+                                     "content_type": "text/html; charset=UTF-8"}}
+
+
+def _no_route(config: PumaConfig) -> dict[str, Any]:
+    return {"filter": {"response_flag_filter": {"flags": ["NR"]}}, "body": {"inline_string": _no_route_text(config)}}
+
+
+def _no_route_text(config: PumaConfig) -> str:
+    public = sorted(s.prefix for s in config.puma_services.values() if s.visibility == "public")
+    return "no service is routed at this path; service prefixes: " + (", ".join(public) or "(none)")
+
+
+def _too_large() -> dict[str, Any]:
+    return {"filter": _status_is(413),
+            "body": {"inline_string": "request body is too large for this route; raise the service's "
+                                      "max_body_bytes if it should be accepted"}}
+
+
+def _rate_limited(config: PumaConfig) -> dict[str, Any]:
+    rate = config.rate_limit.requests_per_s if config.rate_limit else 0
+    return {"filter": _status_is(429),
+            "body": {"inline_string": f"too many requests: over this deployment's rate limit ({rate:g}/s); "
+                                     "retry after the time in Retry-After"}}
+
+
+def _unframable() -> dict[str, Any]:
+    # Envoy answers a transfer coding it does not know ("gzip, chunked", "chunked, chunked") with
+    # 501, as RFC 9112 suggests; it is the client's request that cannot be read: 400, not a 5xx.
+    return {"filter": _status_is(501), "status_code": 400,
+            "body": {"inline_string": "the request's Transfer-Encoding is not one this server reads; "
+                                      "send the body with Content-Length, or Transfer-Encoding: chunked alone"}}
+
+
+_REFUSALS = {
+    "missing_host_header": "the request has no Host header; HTTP/1.1 requires one",
+    "upgrade_failed": "this server does not switch protocols (WebSocket, h2c upgrade) or tunnel (CONNECT)",
+    "path_normalization_failed": "the request's path cannot be normalised (an encoded NUL, slash or "
+                                 "an invalid escape); send a plain path",
+    "http1.codec_error": "the request is not valid HTTP/1.1 (malformed request line, header or chunk framing)",
+    "http1.invalid_characters": "the request has a character HTTP/1.1 does not allow in a header",
+    "http1.unexpected_underscore": "a header name has an underscore; use '-' (X-My-Header)",
+    "http1.content_length_and_chunked_not_allowed": "the request has both Content-Length and "
+                                                    "Transfer-Encoding; send one",
+}
+
+
+def _codec_refusals() -> list[dict[str, Any]]:
+    """Requests refused before routing, which Envoy answers with an empty or bare "Bad Request"."""
+    return [{"filter": _details_are(details), "body": {"inline_string": text}} for details, text in _REFUSALS.items()]
+
+
+def _retry_later() -> dict[str, Any]:
+    """503s a client may simply retry: no instance ready (start-up, a restart), a circuit breaker
+    or the overload manager refusing, an instance unreachable."""
+    flags = ["UH", "UO", "UF", "OM"]
+    return {"filter": {"response_flag_filter": {"flags": flags}},
+            "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]}
+
+
+def rate_limited_headers(fill_interval_s: float) -> list[dict[str, Any]]:
+    """What a 429 of the local rate limit carries: when a token is back."""
+    return [_header("x-puma-rate-limited", "true"),
+            _header("retry-after", str(max(1, math.ceil(fill_interval_s))))]
+
+
+def _status_is(status: int) -> dict[str, Any]:
+    return {"status_code_filter": {"comparison": {"op": "EQ", "value": {
+        "default_value": status, "runtime_key": f"puma_{status}"}}}}
+
+
+def _details_are(details: str) -> dict[str, Any]:
+    return {"extension_filter": {"name": "envoy.access_loggers.extension_filters.cel", "typed_config": {
+        "@type": _T + "envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
+        "expression": f"response.code_details == '{details}'"}}}
+
+
+def _header(key: str, value: str) -> dict[str, Any]:
+    return {"header": {"key": key, "value": value}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.3f}s"

@@ -1,0 +1,333 @@
+"""A service's processes: its zygote, the instances it forked, and what happens to them.
+
+A `ServicePool` learns everything from its zygote's events (see `puma.zygote`) — no probing:
+an instance joins Envoy's endpoints the moment it reports that it serves, and a death is seen the
+moment the zygote reaps it (a replacement is spawned on the dead one's socket at once). A hung
+instance is found by Envoy's active health checks (see `puma.health`), which `evict` acts on.
+
+The pool belongs to an owner (`PoolOwner`): the core's `Deployment`, or a worker host's
+`WorkerHost`; it needs nothing else from either.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from .config import Service
+from .errors import PumaStartError
+from .forkserver import ForkedZygote, ForkServer
+from .logs import log_tail
+
+log = logging.getLogger(__name__)
+
+INSTANCE_HOST = "127.0.0.1"
+RESTART_WINDOW_S = 10.0
+MAX_RESTARTS_IN_WINDOW = 5
+
+
+@dataclass
+class Instance:
+    id: int
+    service: str
+    pid: int | None = None
+    port: int | None = None
+    state: str = "starting"  # starting -> ready -> draining -> stopped (or unhealthy)
+    started_at: float = field(default_factory=time.monotonic)
+    ready_at: float | None = None
+    host: str = INSTANCE_HOST
+    worker: str | None = None  # the worker host that registered it; None for this host's own
+    last_seen: float = field(default_factory=time.monotonic)
+    # A replacement started on the socket of the service's last instance, which died: Envoy keeps
+    # routing to that address while it starts, and requests wait in the socket's backlog.
+    standin: bool = False
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def remote(self) -> bool:
+        return self.worker is not None
+
+
+class PoolOwner(Protocol):
+    """What a `ServicePool` uses of the process that runs it."""
+
+    run_dir: Path
+    drain_timeout_s: float
+    stopping: bool
+    keep_logs: bool
+    fork_server: ForkServer | None
+
+    def child_env(self) -> dict[str, str]: ...
+
+    def record(self, service: str, message: str, **data: Any) -> None: ...
+
+    def publish(self, *, wait: bool = False) -> None: ...
+
+
+class ServicePool:
+    """The zygote of one service and the instances it forked (and, on the core, workers' instances)."""
+
+    def __init__(self, owner: PoolOwner, name: str, service: Service, host: str = INSTANCE_HOST) -> None:
+        self.owner = owner
+        self.name = name
+        self.service = service
+        self.host = host
+        self.instances: dict[int, Instance] = {}
+        self.lock = threading.RLock()
+        self.zygote: subprocess.Popen[str] | ForkedZygote | None = None
+        self._reader: threading.Thread | None = None
+        self._ids = iter(range(1, 1 << 30))
+        self._ready = threading.Event()
+        self._zygote_error: str | None = None
+        self.progress: str | None = None  # what its warm-up said it is doing (`puma.progress`)
+        self.progress_at = 0.0  # when it said so (monotonic)
+        self.first_ready_at: float | None = None  # epoch seconds of its first ready instance
+        self._restarts: collections.deque[float] = collections.deque()
+        self.log_path = owner.run_dir / "logs" / f"{name}.log"
+
+    # --- zygote ---------------------------------------------------------------------------
+    def start_zygote(self) -> None:
+        assert self.service.target is not None
+        args = ["--service", self.name, "--target", self.service.target,
+                "--prefix", self.service.prefix, "--host", self.host, "--threads", str(self.service.threads),
+                "--max-body-bytes", str(self.service.max_body_bytes),
+                "--content-types", ",".join(self.service.content_types),
+                "--drain-timeout-s", str(self.drain_timeout_s)]
+        if self.service.warmup:
+            args += ["--warmup", self.service.warmup]
+        if self.service.cpu_bound:
+            args.append("--cpu-bound")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        server = self.owner.fork_server
+        with open(self.log_path, "ab") as log_file:
+            if server is not None and server.alive():  # forked from a process that imported puma.worker
+                self.zygote = server.spawn(args, self.owner.child_env(), log_file)
+            else:
+                self.zygote = subprocess.Popen([sys.executable, "-m", "puma.worker", *args], stdin=subprocess.PIPE,
+                                               stdout=subprocess.PIPE, stderr=log_file, text=True, bufsize=1,
+                                               env=self.owner.child_env())
+        self._reader = threading.Thread(target=self._read_events, args=(self.zygote.stdout,), daemon=True,
+                                        name=f"puma-{self.name}-events")
+        self._reader.start()
+
+    @property
+    def drain_timeout_s(self) -> float:
+        """How long a stopping instance may finish its requests: the drain timeout, or the
+        service's own request timeout if longer (a request it accepted may legitimately take that)."""
+        return max(self.owner.drain_timeout_s, self.service.timeout_s)
+
+    def zygote_ready(self) -> bool:
+        """Whether the zygote answered (ready, or with an error)."""
+        return self._ready.is_set()
+
+    @property
+    def zygote_error(self) -> str | None:
+        """Why the zygote failed to start (import or warm-up), if it did."""
+        return self._zygote_error
+
+    def wait_zygote(self, timeout_s: float) -> None:
+        if not self._ready.wait(timeout_s) or self._zygote_error:
+            detail = self._zygote_error or f"no answer within {timeout_s:.0f} s"
+            self.owner.keep_logs = True
+            raise PumaStartError(f"service {self.name!r} ({self.service.target}) did not start: {detail}\n"
+                                 + log_tail(self.log_path))
+
+    def _send(self, command: dict[str, Any]) -> None:
+        assert self.zygote is not None and self.zygote.stdin is not None
+        try:
+            self.zygote.stdin.write(json.dumps(command) + "\n")
+            self.zygote.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            log.warning("service %s: zygote is gone, command %s dropped", self.name, command.get("op"))
+
+    def _read_events(self, stream: IO[str]) -> None:
+        handlers = {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
+                    "progress": self._on_progress, "error": self._on_error, "ready": self._on_ready}
+        for line in stream:
+            event = json.loads(line)
+            handler = handlers.get(event.get("event"))
+            if handler is not None:
+                handler(event)
+        stream.close()
+        if not self._ready.is_set():
+            self._zygote_error = "its zygote exited during start-up"
+            self._ready.set()
+
+    def _on_ready(self, event: dict[str, Any]) -> None:
+        self._mark_idempotent(event.get("idempotent") or [])
+        self._ready.set()
+
+    def _mark_idempotent(self, methods: list[str]) -> None:
+        """Add the methods the zygote found marked `@puma.idempotent` to the service's config, before
+        any instance is routed to: Envoy then retries them (their own routes; "" is the service)."""
+        merged = self.service.with_idempotent(methods)
+        if merged is not self.service:
+            log.info("service %s: idempotent by decorator: %s", self.name, ", ".join(m or "(itself)" for m in methods))
+            self.service = merged
+            update = getattr(self.owner, "service_changed", None)
+            if update is not None:
+                update(self.name, merged)
+
+    def _on_progress(self, event: dict[str, Any]) -> None:
+        self.progress, self.progress_at = str(event.get("message", "")), time.monotonic()
+
+    def _on_error(self, event: dict[str, Any]) -> None:
+        self._zygote_error = event["message"]
+        self._ready.set()
+
+    # --- instances --------------------------------------------------------------------------
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def spawn(self, *, reuse: Instance | None = None) -> Instance:
+        """Start an instance; with `reuse`, on the socket (the port) of that dead instance."""
+        with self.lock:
+            instance = Instance(next(self._ids), self.name, host=self.host)
+            if reuse is not None:
+                instance.port = reuse.port
+                # Only the last one stays in Envoy: with others ready, requests go to them meanwhile.
+                instance.standin = not any(i.state == "ready" and not i.remote for i in self.instances.values())
+            self.instances[instance.id] = instance
+        self._send({"op": "spawn", "id": instance.id, **({"reuse": reuse.id} if reuse is not None else {})})
+        return instance
+
+    def _on_spawned(self, event: dict[str, Any]) -> None:
+        with self.lock:
+            instance = self.instances.get(event["id"])
+            if instance is None:
+                return
+            instance.pid, instance.port = event["pid"], event["port"]
+            stop_now = instance.state == "draining"  # retired before its pid was known
+        if stop_now:
+            self._send({"op": "stop", "pid": instance.pid})
+
+    def _on_serving(self, event: dict[str, Any]) -> None:
+        with self.lock:
+            instance = self.instances.get(event["id"])
+            if instance is None or instance.state != "starting":
+                return
+        self.admit(instance)
+
+    def admit(self, *instances: Instance) -> None:
+        """Mark `instances` ready and publish them to Envoy (which checks each once before routing to it)."""
+        admitted = []
+        with self.lock:
+            for instance in instances:
+                if instance.state == "starting":
+                    instance.state, instance.ready_at, instance.standin = "ready", time.monotonic(), False
+                    admitted.append(instance)
+            if admitted:
+                self.first_ready_at = self.first_ready_at or time.time()
+        for instance in admitted:
+            assert instance.ready_at is not None
+            startup_ms = 1000 * (instance.ready_at - instance.started_at)
+            log.info("service %s: instance %d ready at %s (pid %s) in %.0f ms", self.name, instance.id,
+                     instance.address, instance.pid, startup_ms)
+            self.owner.record(self.name, f"instance {instance.id} ready at {instance.address} in {startup_ms:.0f} ms",
+                              kind="ready", startup_ms=round(startup_ms, 1))
+        if admitted:
+            self.owner.publish()
+
+    def _on_exit(self, event: dict[str, Any]) -> None:
+        with self.lock:
+            instance = next((i for i in self.instances.values() if i.pid == event["pid"] and not i.remote), None)
+            if instance is None:
+                return
+            expected = instance.state in ("draining", "stopped")
+            instance.state = "stopped"
+            del self.instances[instance.id]
+        if expected or self.owner.stopping:
+            return
+        log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
+                    self.name, instance.id, event["pid"], event["code"])
+        self.owner.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced", kind="died")
+        replacement = self._replace(instance)
+        self.owner.publish()  # after: a stand-in keeps the dead instance's address in Envoy
+        if replacement is None:
+            self._send({"op": "release", "id": instance.id})
+
+    def _replace(self, dead: Instance) -> Instance | None:
+        """A new instance on `dead`'s socket; None when restarting too often (one follows in 2 s)."""
+        now = time.monotonic()
+        while self._restarts and now - self._restarts[0] > RESTART_WINDOW_S:
+            self._restarts.popleft()
+        self._restarts.append(now)
+        if len(self._restarts) > MAX_RESTARTS_IN_WINDOW:
+            log.error("service %s: %d restarts in %.0f s; backing off 2 s", self.name,
+                      len(self._restarts), RESTART_WINDOW_S)
+            threading.Timer(2.0, self.spawn).start()
+            return None
+        return self.spawn(reuse=dead)
+
+    def ready(self) -> list[Instance]:
+        with self.lock:
+            return [i for i in self.instances.values() if i.state == "ready"]
+
+    def routable(self) -> list[Instance]:
+        """The instances Envoy routes to: the ready ones, and a stand-in for the last one."""
+        with self.lock:
+            return [i for i in self.instances.values() if i.state == "ready" or (i.standin and i.state == "starting")]
+
+    def live(self) -> list[Instance]:
+        """This host's starting and ready instances (the ones `scale` and the autoscaler manage)."""
+        with self.lock:
+            return [i for i in self.instances.values() if i.state in ("starting", "ready") and not i.remote]
+
+    def find(self, address: str) -> Instance | None:
+        """The ready instance at 'host:port', if any."""
+        with self.lock:
+            return next((i for i in self.instances.values() if i.state == "ready" and i.address == address), None)
+
+    def retire(self, instance: Instance) -> None:
+        """Stop routing to `instance`, let its requests finish, then stop it.
+
+        An instance still starting (no pid yet) is stopped as soon as the zygote reports its pid.
+        """
+        with self.lock:
+            if instance.state not in ("starting", "ready"):
+                return
+            instance.state = "draining"
+            pid = instance.pid
+        try:
+            self.owner.publish(wait=True)
+        finally:
+            if pid is not None:
+                self._send({"op": "stop", "pid": pid})
+
+    def evict(self, instance: Instance) -> None:
+        """Take a failing instance out of Envoy at once and kill it; its exit brings a replacement."""
+        with self.lock:
+            if instance.state != "ready":
+                return
+            instance.state = "unhealthy"
+            if instance.remote:  # not ours to kill: its worker host is told to (see puma.workers)
+                self.instances.pop(instance.id, None)
+        self.owner.publish()
+        if not instance.remote:
+            self._send({"op": "kill", "pid": instance.pid})
+
+    def shutdown(self) -> None:
+        if self.zygote is None:
+            return
+        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+            assert self.zygote.stdin is not None
+            self.zygote.stdin.close()  # the zygote SIGTERMs its instances, which drain and exit
+        try:
+            self.zygote.wait(self.drain_timeout_s + 3.0)
+        except subprocess.TimeoutExpired:
+            self.zygote.kill()
+            self.zygote.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=2.0)

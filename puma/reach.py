@@ -1,0 +1,451 @@
+"""What code each of two deployments of one application reaches, line by line: `puma loc-report --whole`.
+
+Comparing the port's files alone misses glue hidden in modules both deployments share (a remote
+proxy in the app's own wiring, a method only the port calls). This reads the Python files under a
+root and follows, from each deployment's entry point, what its code can reach:
+
+* **definitions** — module functions, classes, and each method of a class on its own — are reached
+  when reached code names them: a name, `module.name`, an import, or a service target string
+  (`"pkg.mod:Class"`, `"pkg.mod:factory()"`: what PUMA imports by path). A method is reached when
+  its class is and reached code uses an attribute of its name anywhere (`x.search(...)`), or it is
+  a dunder, or its class is served by PUMA (every public method is then an endpoint).
+* **imports** are reached when a name they bind is used; other module-level statements when their
+  module is loaded; `if __name__ == "__main__":` only in an entry module.
+
+Each counted line (`puma.locreport`: no blanks, comments or docstrings) is then reached by the old
+deployment only (*removed*: what the port shed), the new one only (*added*: what exists only for the
+port), both (*retained*) or neither. Packages named as the framework (`puma` by default) are the
+library both use, not the app, and are not read.
+
+Static and conservative: attribute names are matched by name, not type, so a method is counted as
+reached if any reached code uses an attribute of that name; code inside a shared function that
+only the port exercises (a parameter only it passes) counts as retained.
+
+    rows = whole(Path("."), old=Path("legacy_socket_server"), new=Path("chatbot/puma_app.py"))
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tokenize
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .locreport import code_rows
+
+_TARGET = re.compile(r"^([A-Za-z_][\w.]*):([A-Za-z_][\w.]*)(\(\))?$")
+_ATTRIBUTE_CALLS = {"getattr", "hasattr", "setattr", "delattr"}
+
+
+@dataclass(eq=False)
+class Node:
+    """A unit of reach: a module-level statement, a function, a class's own lines, or one method."""
+
+    module: str
+    name: str
+    rows: set[int]
+    trees: list[ast.AST]
+    kind: str  # "def", "class", "method", "import", "stmt", "main"
+    binds: tuple[str, ...] = ()
+    owner: str | None = None  # a method's class
+
+
+@dataclass(eq=False)
+class Module:
+    name: str
+    path: Path
+    nodes: list[Node] = field(default_factory=list)
+    defines: dict[str, Node] = field(default_factory=dict)
+    imports: dict[str, tuple[Node, str, str | None]] = field(default_factory=dict)  # name -> (node, module, attr)
+    methods: dict[str, dict[str, Node]] = field(default_factory=dict)  # class -> method -> node
+    is_package: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    """One counted line: where it is, which definition owns it, who reaches it; for an import,
+    the definitions that use what it imports (in the new deployment)."""
+
+    path: str
+    row: int
+    owner: str
+    old: bool
+    new: bool
+    users: tuple[str, ...] = ()
+
+
+class Program:
+    """The parsed modules under `root` (not the framework's)."""
+
+    def __init__(self, root: Path, framework: Iterable[str] = ("puma",)) -> None:
+        self.root = root.resolve()
+        self.framework = tuple(framework)
+        self.modules: dict[str, Module | None] = {}
+
+    def module(self, name: str) -> Module | None:
+        if name not in self.modules:
+            self.modules[name] = None if name.split(".")[0] in self.framework else self._parse(name)
+        return self.modules[name]
+
+    def name_of(self, path: Path) -> str:
+        rel = path.resolve().relative_to(self.root).with_suffix("")
+        parts = list(rel.parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    def _parse(self, name: str) -> Module | None:
+        base = self.root.joinpath(*name.split("."))
+        for path, package in ((base / "__init__.py", True), (base.with_suffix(".py"), False)):
+            if path.is_file():
+                return _read_module(name, path, package)
+        return None
+
+
+def whole(root: Path, *, old: Path, new: Path, framework: Iterable[str] = ("puma",)) -> list[Line]:
+    """Every counted line of the application code either deployment reaches, marked old/new."""
+    program = Program(root, framework)
+    reached_old = Reach(program, _entry(program, old)).run()
+    new_reach = Reach(program, _entry(program, new))
+    reached_new = new_reach.run()
+    lines = []
+    for module in (m for m in program.modules.values() if m is not None):
+        rel = str(module.path.relative_to(program.root))
+        for node in module.nodes:
+            users = tuple(sorted(_owner(u) for u in new_reach.users.get(node, ())))
+            for row in sorted(node.rows):
+                lines.append(Line(rel, row, _owner(node), node in reached_old, node in reached_new, users))
+    return sorted(lines, key=lambda line: (line.path, line.row))
+
+
+def _owner(node: Node) -> str:
+    return f"{node.module}:{node.owner}.{node.name}" if node.owner else f"{node.module}:{node.name}"
+
+
+def _entry(program: Program, path: Path) -> Module:
+    path = path.resolve()
+    if path.is_dir():
+        path = path / "__main__.py" if (path / "__main__.py").is_file() else path / "__init__.py"
+    if not path.is_file() or program.root not in path.parents:
+        raise FileNotFoundError(f"no Python entry point at {path} under {program.root}")
+    module = program.module(program.name_of(path))
+    if module is None:
+        raise FileNotFoundError(f"{path} is not importable from {program.root}")
+    return module
+
+
+class Reach:
+    """The fixpoint of what one deployment's code reaches from its entry module."""
+
+    def __init__(self, program: Program, entry: Module) -> None:
+        self.program = program
+        self.entry = entry
+        self.reached: set[Node] = set()
+        self.loaded: set[str] = set()
+        self.attributes: set[str] = set()
+        self.served: set[tuple[str, str]] = set()  # (module, class) whose public methods are endpoints
+        self.pending: list[Node] = []
+        self.users: dict[Node, set[Node]] = {}  # an import -> the nodes that used a name it binds
+        self.current: Node | None = None
+
+    def run(self) -> set[Node]:
+        self._load(self.entry.name, entry=True)
+        while True:
+            while self.pending:
+                self._scan(self.pending.pop())
+            if not self._reach_methods():
+                return self.reached
+
+    def _reach(self, node: Node) -> None:
+        if node.kind == "import" and self.current is not None:
+            self.users.setdefault(node, set()).add(self.current)
+        if node not in self.reached:
+            self.reached.add(node)
+            self.pending.append(node)
+
+    def _load(self, name: str, *, entry: bool = False) -> Module | None:
+        module = self.program.module(name)
+        if module is None or name in self.loaded:
+            return module
+        self.loaded.add(name)
+        if "." in name:
+            self._load(name.rsplit(".", 1)[0])  # importing a submodule runs its package first
+        for node in module.nodes:
+            if node.kind == "stmt" or (node.kind == "main" and entry):
+                self._reach(node)
+        return module
+
+    def _reach_methods(self) -> bool:
+        grew = False
+        for node in list(self.reached):
+            if node.kind != "class":
+                continue
+            module = self.program.module(node.module)
+            # Served by PUMA, or a subclass of a class outside the app (whose framework calls its hooks).
+            served = (node.module, node.name) in self.served or self._extends_outside(module, node)
+            for name, method in (module.methods.get(node.name, {}) if module else {}).items():
+                public = not name.startswith("_")
+                if method not in self.reached and (name in self.attributes or _dunder(name) or (served and public)):
+                    self._reach(method)
+                    grew = True
+        return grew
+
+    def _extends_outside(self, module: Module | None, node: Node) -> bool:
+        for tree in node.trees:
+            if isinstance(tree, ast.expr) and tree in _bases(node):
+                chain = _chain(tree) if isinstance(tree, ast.Attribute) else [tree.id] if isinstance(tree, ast.Name) else None
+                if chain and module is not None and not self._inside(module, chain[0]):
+                    return True
+        return False
+
+    def _inside(self, module: Module, name: str) -> bool:
+        if name in module.defines:
+            return True
+        if name not in module.imports:
+            return name == "object"
+        _, target, attr = module.imports[name]
+        return self.program.module(target) is not None and (attr is None or self.program.module(target) is not None)
+
+    # --- references -----------------------------------------------------------------------
+    def _scan(self, node: Node) -> None:
+        module = self.program.module(node.module)
+        assert module is not None
+        self.current = node
+        local = _local_imports(node)
+        for tree in node.trees:
+            for item in ast.walk(tree):
+                if isinstance(item, ast.Attribute):
+                    self.attributes.add(item.attr)
+                    chain = _chain(item)
+                    if chain:
+                        self._use(module, chain, local)
+                elif isinstance(item, ast.Name):
+                    self._use(module, [item.id], local)
+                elif isinstance(item, ast.Constant) and isinstance(item.value, str):
+                    self._target(item.value)
+                elif isinstance(item, ast.Call) and isinstance(item.func, ast.Name) and item.func.id in _ATTRIBUTE_CALLS:
+                    self.attributes.update(a.value for a in item.args[1:2] if isinstance(a, ast.Constant)
+                                           and isinstance(a.value, str))
+
+    def _use(self, module: Module, chain: list[str], local: dict[str, tuple[str, str | None]]) -> None:
+        head, rest = chain[0], chain[1:]
+        if head in local:
+            target = self._resolve_import(*local[head])
+        elif head in module.defines:
+            self._reach(module.defines[head])
+            target = ("def", module.name, head)
+        elif head in module.imports:
+            binding, mod, attr = module.imports[head]
+            self._reach(binding)
+            target = self._resolve_import(mod, attr)
+        else:
+            return
+        self._follow(target, rest)
+
+    def _follow(self, target: tuple[str, str, str | None] | None, rest: list[str]) -> None:
+        while target is not None and target[0] == "module" and rest:
+            target = self._resolve_import(target[1], rest[0])
+            rest = rest[1:]
+
+    def _resolve_import(self, module_name: str, attr: str | None) -> tuple[str, str, str | None] | None:
+        """What `from module_name import attr` (or `import module_name`, attr None) names."""
+        if attr is None:
+            return ("module", module_name, None) if self._load(module_name) is not None else None
+        if self.program.module(f"{module_name}.{attr}") is not None:
+            self._load(f"{module_name}.{attr}")
+            return ("module", f"{module_name}.{attr}", None)
+        module = self._load(module_name)
+        return self._definition(module, attr) if module is not None else None
+
+    def _definition(self, module: Module, name: str, depth: int = 0) -> tuple[str, str, str | None] | None:
+        if name in module.defines:
+            self._reach(module.defines[name])
+            return ("def", module.name, name)
+        if name in module.imports and depth < 20:  # a re-export: follow it
+            binding, mod, attr = module.imports[name]
+            self._reach(binding)
+            return self._resolve_import(mod, attr)
+        if "__getattr__" in module.defines:  # a lazy attribute of a package
+            self._reach(module.defines["__getattr__"])
+        return None
+
+    def _target(self, text: str) -> None:
+        match = _TARGET.match(text)
+        if not match or self.program.module(match.group(1)) is None:
+            return
+        module = self._load(match.group(1))
+        assert module is not None
+        first, *rest = match.group(2).split(".")
+        found = self._definition(module, first)
+        self.attributes.update(rest)
+        if found is None:
+            return
+        _, owner_module, name = found
+        owner = self.program.module(owner_module)
+        assert owner is not None and name is not None
+        if name in owner.methods and (not rest or match.group(3)):
+            self.served.add((owner_module, name))  # the class (or its factory's result) is served
+        elif match.group(3) and not rest:
+            served = _returned_class(owner.defines[name])
+            if served is not None and served in owner.methods:
+                self._definition(owner, served)
+                self.served.add((owner_module, served))
+
+
+def _bases(node: Node) -> list[ast.expr]:
+    return [t for t in node.trees if getattr(t, "_puma_base", False)]
+
+
+def _dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def _chain(node: ast.Attribute) -> list[str] | None:
+    """`a.b.c` as ["a", "b", "c"] (None unless it starts at a name)."""
+    parts: list[str] = []
+    current: ast.AST = node
+    while isinstance(current, ast.Attribute):
+        parts.append(current.attr)
+        current = current.value
+    if not isinstance(current, ast.Name):
+        return None
+    return [current.id, *reversed(parts)]
+
+
+def _local_imports(node: Node) -> dict[str, tuple[str, str | None]]:
+    """Imports made inside a function's body (or a block): name -> (module, attribute)."""
+    found: dict[str, tuple[str, str | None]] = {}
+    if node.kind == "import":
+        return found
+    for tree in node.trees:
+        for item in ast.walk(tree):
+            if isinstance(item, ast.Import | ast.ImportFrom):
+                found.update(_bindings(item, node.module))
+    return found
+
+
+def _bindings(item: ast.Import | ast.ImportFrom, module: str, package: bool = False) -> dict[str, tuple[str, str | None]]:
+    if isinstance(item, ast.Import):
+        return {(a.asname or a.name.split(".")[0]): (a.name if a.asname else a.name.split(".")[0], None)
+                for a in item.names}
+    base = item.module or ""
+    if item.level:
+        anchor = module.split(".") if package else module.split(".")[:-1]
+        anchor = anchor[: len(anchor) - (item.level - 1)] if item.level > 1 else anchor
+        base = ".".join([*anchor, base] if base else anchor)
+    return {(a.asname or a.name): (base, a.name) for a in item.names if a.name != "*"}
+
+
+def _returned_class(node: Node) -> str | None:
+    for tree in node.trees:
+        if isinstance(tree, ast.FunctionDef | ast.AsyncFunctionDef) and tree.returns is not None:
+            returns = tree.returns
+            if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
+                return returns.value
+            if isinstance(returns, ast.Name):
+                return returns.id
+    return None
+
+
+# --- reading a module into nodes ---------------------------------------------------------------
+
+
+def _read_module(name: str, path: Path, package: bool) -> Module:
+    source = path.read_text(encoding="utf-8", errors="replace")
+    module = Module(name, path, is_package=package)
+    try:
+        tree = ast.parse(source)
+        rows = set(code_rows(source))
+    except (SyntaxError, tokenize.TokenError):
+        return module
+    for statement in tree.body:
+        for node in _nodes(module, statement, package):
+            node.rows = {r for r in node.rows if r in rows}
+            module.nodes.append(node)
+    return module
+
+
+def _nodes(module: Module, statement: ast.stmt, package: bool) -> Iterator[Node]:
+    span = _span(statement)
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+        node = Node(module.name, statement.name, span, [statement], "def", (statement.name,))
+        module.defines[statement.name] = node
+        yield node
+    elif isinstance(statement, ast.ClassDef):
+        yield from _class_nodes(module, statement, span)
+    elif isinstance(statement, ast.Import | ast.ImportFrom):
+        yield _import_node(module, statement, span, package)
+    elif _is_type_checking(statement):
+        assert isinstance(statement, ast.If)
+        for inner in statement.body:
+            if isinstance(inner, ast.Import | ast.ImportFrom):
+                yield _import_node(module, inner, _span(inner), package)
+    elif _is_main_guard(statement):
+        yield Node(module.name, "__main__", span, [statement], "main")
+    else:
+        node = Node(module.name, f"<line {statement.lineno}>", span, [statement], "stmt", _assigned(statement))
+        for name in node.binds:
+            module.defines.setdefault(name, node)
+        yield node
+
+
+def _class_nodes(module: Module, statement: ast.ClassDef, span: set[int]) -> Iterator[Node]:
+    methods: dict[str, Node] = {}
+    for base in statement.bases:
+        base._puma_base = True  # type: ignore[attr-defined]
+    own: list[ast.AST] = [*statement.decorator_list, *statement.bases, *statement.keywords]
+    for item in statement.body:
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+            method = Node(module.name, item.name, _span(item), [item], "method", owner=statement.name)
+            methods[item.name] = method
+            span -= method.rows
+        else:
+            own.append(item)
+    node = Node(module.name, statement.name, span, own, "class", (statement.name,))
+    module.defines[statement.name] = node
+    module.methods[statement.name] = methods
+    yield node
+    yield from methods.values()
+
+
+def _import_node(module: Module, statement: ast.Import | ast.ImportFrom, span: set[int], package: bool) -> Node:
+    bindings = _bindings(statement, module.name, package)
+    future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
+    node = Node(module.name, f"<import line {statement.lineno}>", span, [statement], "stmt" if future else "import",
+                tuple(bindings))
+    for name, (target, attr) in bindings.items():
+        module.imports[name] = (node, target, attr)
+    return node
+
+
+def _span(statement: ast.stmt) -> set[int]:
+    first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+    return set(range(first, (statement.end_lineno or statement.lineno) + 1))
+
+
+def _assigned(statement: ast.stmt) -> tuple[str, ...]:
+    targets: list[ast.AST] = []
+    if isinstance(statement, ast.Assign):
+        targets = list(statement.targets)
+    elif isinstance(statement, ast.AnnAssign | ast.AugAssign):
+        targets = [statement.target]
+    return tuple(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+
+
+def _is_type_checking(statement: ast.stmt) -> bool:
+    if not isinstance(statement, ast.If):
+        return False
+    test = statement.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _is_main_guard(statement: ast.stmt) -> bool:
+    if not isinstance(statement, ast.If) or not isinstance(statement.test, ast.Compare):
+        return False
+    sides = [statement.test.left, *statement.test.comparators]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+
+
+__all__ = ["Line", "Program", "whole"]

@@ -1,0 +1,233 @@
+"""A service's zygote: forks its instances on command and reports what happens to them.
+
+It speaks JSON lines with the supervisor: commands on stdin, events on stdout.
+
+    {"op": "spawn", "id": 3}       ->  {"event": "spawned", "id": 3, "pid": 4242, "port": 40123}
+                                   ->  {"event": "serving", "id": 3, "pid": 4242}  (once it serves)
+    {"op": "stop", "pid": 4242}    ->  (SIGTERM; the instance drains, then exits)
+    {"op": "kill", "pid": 4242}    ->  (SIGKILL)
+    instance exits                 ->  {"event": "exit", "pid": 4242, "id": 3, "code": 0}
+    {"op": "spawn", "id": 4, "reuse": 3}  ->  instance 4 serves on instance 3's socket (same port)
+    {"op": "release", "id": 3}     ->  (instance 3's socket is closed)
+    stdin closes / {"op": "shutdown"}: stop every instance, then exit.
+
+Nothing here polls: the zygote sleeps until a command arrives, an instance says it serves (a line
+on a pipe every instance inherits) or one exits (its pidfd becomes readable), so an idle
+deployment's zygotes cost nothing however many instances they hold, and the supervisor learns of
+a death the moment it happens. An instance that has not said it serves within `SERVING_TIMEOUT_S`
+of its fork is killed (its exit then brings a replacement).
+
+The zygote keeps each instance's listening socket open. An instance that exits after `stop` gives
+its socket up; one that dies any other way (a crash, `kill`) leaves it open, so connections keep
+queueing in its backlog until a replacement spawned with `reuse` accepts them on the same port: a
+request sent in the gap waits for the replacement instead of being refused.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import selectors
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("puma.worker")
+
+SERVING_TIMEOUT_S = 30.0
+FALLBACK_POLL_S = 0.05  # only where pidfds are missing (not Linux >= 5.3)
+
+
+def emit(out: Any, event: dict[str, Any]) -> None:
+    out.write(json.dumps(event) + "\n")
+    out.flush()
+
+
+def signal_pid(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+class Zygote:
+    """Forks instances; `become(sock, instance_id, notify)` runs in each child and never returns."""
+
+    def __init__(self, out: Any, host: str, drain_timeout_s: float,
+                 become: Callable[[socket.socket, int, Callable[[], None]], None],
+                 ready: dict[str, Any] | None = None) -> None:
+        self.out = out
+        self.ready_fields = ready or {}  # more for the supervisor in the "ready" event
+        self.host = host
+        self.drain_timeout_s = drain_timeout_s
+        self.become = become
+        self.children: dict[int, int] = {}  # pid -> instance id
+        self.sockets: dict[int, socket.socket] = {}  # instance id -> its listening socket
+        self.stopping: set[int] = set()  # pids told to stop: their sockets close when they exit
+        self.unserving: dict[int, tuple[int, float]] = {}  # instance id -> (pid, deadline to serve)
+        self.pidfds: dict[int, int] = {}  # pid -> pidfd
+        self.sel = selectors.DefaultSelector()
+        self.serving_r, self.serving_w = os.pipe()
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, lambda *_: self.shutdown_and_exit())
+        gc.freeze()  # what the zygote loaded stays untouched by the collector: forked pages stay shared
+        emit(self.out, {"event": "ready", "pid": os.getpid(), **self.ready_fields})
+        # Read the raw fds (not sys.stdin's buffer) so select() never misses a buffered command.
+        stdin = sys.stdin.fileno()
+        self.sel.register(stdin, selectors.EVENT_READ, "commands")
+        self.sel.register(self.serving_r, selectors.EVENT_READ, "serving")
+        pending, serving = b"", b""
+        while True:
+            for key, _ in self.sel.select(self._timeout()):
+                if key.data == "commands":
+                    chunk = os.read(stdin, 65536)
+                    if not chunk:
+                        self.shutdown_and_exit()
+                    *lines, pending = (pending + chunk).split(b"\n")
+                    for line in lines:
+                        self.command(json.loads(line))
+                elif key.data == "serving":
+                    *lines, serving = (serving + os.read(self.serving_r, 65536)).split(b"\n")
+                    for line in lines:
+                        self._serving(int(line))
+                else:
+                    self._reap(key.data)
+            if not self.pidfds:
+                self._reap_any()  # no pidfds on this system: look at every turn
+            self._kill_unserving(time.monotonic())
+
+    def _timeout(self) -> float | None:
+        waits = [deadline - time.monotonic() for _pid, deadline in self.unserving.values()]
+        if self.children and not self.pidfds:
+            waits.append(FALLBACK_POLL_S)
+        return max(0.0, min(waits)) if waits else None
+
+    def command(self, cmd: dict[str, Any]) -> None:
+        op = cmd.get("op")
+        if op == "spawn":
+            self.spawn(cmd["id"], cmd.get("reuse"))
+        elif op == "stop" and cmd.get("pid") in self.children:
+            self.stopping.add(cmd["pid"])
+            signal_pid(cmd["pid"], signal.SIGTERM)
+        elif op == "kill" and cmd.get("pid") in self.children:
+            signal_pid(cmd["pid"], signal.SIGKILL)
+        elif op == "release":
+            self._release(cmd.get("id"))
+        elif op == "shutdown":
+            self.shutdown_and_exit()
+
+    def spawn(self, instance_id: int, reuse: int | None = None) -> None:
+        sock = self.sockets.pop(reuse, None) if reuse is not None else None
+        if sock is None:
+            sock = socket.create_server((self.host, 0), backlog=1024)
+        port = sock.getsockname()[1]
+        # A stop can come as soon as the pid is known: until the child has dropped the zygote's
+        # SIGTERM handler, that signal waits (else the child would run the zygote's shutdown).
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            self._child(sock, instance_id)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        self.sockets[instance_id] = sock
+        self.children[pid] = instance_id
+        self.unserving[instance_id] = (pid, time.monotonic() + SERVING_TIMEOUT_S)
+        self._watch(pid)
+        emit(self.out, {"event": "spawned", "id": instance_id, "pid": pid, "port": port})
+
+    def _watch(self, pid: int) -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # not Linux >= 5.3: the loop polls instead
+            return
+        self.pidfds[pid] = fd
+        self.sel.register(fd, selectors.EVENT_READ, pid)
+
+    def _child(self, sock: socket.socket, instance_id: int) -> None:
+        try:
+            for other in self.sockets.values():  # a sibling's port must close when the zygote lets it go
+                other.close()
+            for fd in self.pidfds.values():
+                os.close(fd)
+            self.sel.close()
+            os.close(self.serving_r)
+            sys.stdin.close()
+            self.out.close()
+            self.become(sock, instance_id, self._notifier(instance_id))
+        finally:
+            os._exit(0)
+
+    def _notifier(self, instance_id: int) -> Callable[[], None]:
+        def notify() -> None:
+            os.write(self.serving_w, f"{instance_id}\n".encode())
+            os.close(self.serving_w)
+
+        return notify
+
+    def _serving(self, instance_id: int) -> None:
+        entry = self.unserving.pop(instance_id, None)
+        if entry is not None and entry[0] in self.children:
+            emit(self.out, {"event": "serving", "id": instance_id, "pid": entry[0]})
+
+    def _kill_unserving(self, now: float) -> None:
+        for instance_id, (pid, deadline) in list(self.unserving.items()):
+            if now >= deadline:
+                del self.unserving[instance_id]
+                log.warning("instance %d (pid %d) did not serve within %.0f s; killing it",
+                            instance_id, pid, SERVING_TIMEOUT_S)
+                signal_pid(pid, signal.SIGKILL)
+
+    def _release(self, instance_id: Any) -> None:
+        sock = self.sockets.pop(instance_id, None)
+        if sock is not None:
+            sock.close()
+
+    def _reap(self, pid: int) -> None:
+        try:
+            _pid, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            _pid, status = pid, 0
+        if _pid == 0:
+            return  # not yet (a pidfd turns readable only at exit, so this is rare)
+        fd = self.pidfds.pop(pid, None)
+        if fd is not None:
+            self.sel.unregister(fd)
+            os.close(fd)
+        self._exited(pid, status)
+
+    def _reap_any(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self._exited(pid, status)
+
+    def _exited(self, pid: int, status: int) -> None:
+        instance_id = self.children.pop(pid, None)
+        if instance_id is not None:
+            self.unserving.pop(instance_id, None)
+        if pid in self.stopping:  # stopped on purpose: its port closes now
+            self.stopping.discard(pid)
+            self._release(instance_id)
+        emit(self.out, {"event": "exit", "pid": pid, "id": instance_id, "code": os.waitstatus_to_exitcode(status)})
+
+    def shutdown_and_exit(self) -> None:
+        for pid in list(self.children):
+            signal_pid(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.drain_timeout_s + 1.0
+        while self.children and time.monotonic() < deadline:
+            self._reap_any()
+            time.sleep(0.02)
+        for pid in list(self.children):
+            signal_pid(pid, signal.SIGKILL)
+        os._exit(0)

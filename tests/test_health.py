@@ -1,0 +1,335 @@
+"""Health from events and Envoy: deaths seen at once, hung instances found by Envoy's checks and
+replaced, busy ones kept, new ones routed to without waiting for a check interval."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+import puma
+from puma import envoy
+from puma.config import LIVENESS_PATH, parse_config
+from puma.health import EventPipe, event_address
+from puma.instances import Instance
+from tests.apps import basic
+from tests.helpers import wait_for
+
+SECRET = "test-secret-for-health"
+QUICK_CHECKS = {"interval_s": 0.3, "timeout_s": 0.3}
+
+
+def _start(services: dict, functions: dict, **config) -> puma.Deployment:
+    app = puma.App()
+    app.configure({"puma_services": services, **config})
+    app.add_services(functions)
+    return app.start(listener={"port": 0})
+
+
+def _pids_served(url: str, path: str, count: int) -> set[int]:
+    with httpx.Client(base_url=url, timeout=10) as http:
+        return {http.post(path, json={}).json()["pid"] for _ in range(count)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
+
+
+def _events(mesh: puma.Deployment, word: str) -> list[str]:
+    return [e["message"] for e in mesh.status()["events"] if word in e["message"]]
+
+
+# --- hung instances ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("instances", [1, 3])
+def test_health_replaces_a_stopped_instance_and_kills_it(instances):
+    with _start({"echo": {"prefix": "/echo", "instances": instances, "idempotent": True,
+                          "health_check": QUICK_CHECKS}}, {"echo": basic.echo}) as mesh:
+        frozen = mesh.instances("echo")[0]
+        os.kill(frozen.pid, signal.SIGSTOP)  # alive, answering nothing
+        try:
+            wait_for(lambda: frozen.pid not in {i.pid for i in mesh.instances("echo")}
+                     and len(mesh.instances("echo")) == instances, timeout_s=20, message="replacement")
+            wait_for(lambda: not _alive(frozen.pid), timeout_s=10, message="the hung process killed")
+            assert frozen.pid not in _pids_served(mesh.url, "/echo", 3 * instances)
+            assert _events(mesh, "unhealthy")
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(frozen.pid, signal.SIGCONT)
+
+
+def test_health_routes_around_a_hung_instance_before_its_replacement_serves():
+    checks = {"interval_s": 0.3, "timeout_s": 0.3, "unhealthy_threshold": 1}
+    with _start({"echo": {"prefix": "/echo", "instances": 2, "health_check": checks}}, {"echo": basic.echo}) as mesh:
+        frozen = mesh.instances("echo")[0]
+        os.kill(frozen.pid, signal.SIGSTOP)
+        try:
+            wait_for(lambda: len(mesh.instances("echo")) == 2 and frozen.pid not in {i.pid for i in mesh.instances("echo")},
+                     timeout_s=20, message="replacement")
+            # Not idempotent: a request sent to the stopped one would have hung, not been retried.
+            with httpx.Client(base_url=mesh.url, timeout=5) as http:
+                assert all(http.post("/echo", json={}).status_code == 200 for _ in range(20))
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(frozen.pid, signal.SIGCONT)
+
+
+# --- new instances ----------------------------------------------------------------------
+
+
+def test_health_routes_to_a_new_instance_long_before_a_check_interval():
+    rare = {"interval_s": 600, "timeout_s": 1}
+    service = {"prefix": "/echo", "instances": {"min": 1, "max": 3}, "autoscale": {"enabled": False},
+               "health_check": rare}
+    with _start({"echo": service}, {"echo": basic.echo}) as mesh:
+        started = time.monotonic()
+        mesh.scale("echo", 3)
+        wait_for(lambda: len(_pids_served(mesh.url, "/echo", 9)) == 3, timeout_s=20, message="three serving")
+        assert time.monotonic() - started < 20 < rare["interval_s"]  # Envoy's first check, not its interval
+
+
+def test_health_admits_an_instance_when_it_says_it_serves_with_no_probe():
+    # An instance that never serves (its start hangs) is neither routed to nor kept.
+    with _start({"echo": {"prefix": "/echo", "instances": 2}}, {"echo": basic.echo}) as mesh:
+        ready = [e for e in mesh.status()["events"] if e.get("kind") == "ready"]
+        assert len(ready) == 2 and all(e["startup_ms"] < 30_000 for e in ready)
+        assert {h.address for h in mesh.envoy.admin.clusters()["echo"].hosts if h.healthy} == \
+               {i.address for i in mesh.instances("echo")}
+
+
+# --- busy instances -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("handler", ["slow", "spin"])
+def test_health_keeps_a_saturated_instance(handler):
+    service = {"prefix": "/work", "instances": 1, "threads": 2, "timeout_s": 30, "health_check": QUICK_CHECKS}
+    with _start({"work": service}, {"work": getattr(basic, handler)}) as mesh:
+        (busy,) = mesh.instances("work")
+        # Four 2.5 s requests on two threads: every thread busy for ~5 s, requests queued behind them,
+        # more than ten check intervals; a check waiting behind them would fail twice in a row.
+        with httpx.Client(base_url=mesh.url, timeout=30) as http:
+            threads = [threading.Thread(target=http.post, args=("/work",), kwargs={"json": {"s": 2.5}})
+                       for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert http.post("/work", json={"s": 0}).json()["pid"] == busy.pid
+        assert [i.pid for i in mesh.instances("work")] == [busy.pid]
+        assert not _events(mesh, "unhealthy")
+
+
+def test_health_liveness_is_answered_while_every_thread_is_busy():
+    service = {"prefix": "/slow", "instances": 1, "threads": 1, "timeout_s": 30}
+    with _start({"slow": service}, {"slow": basic.slow}) as mesh:
+        (instance,) = mesh.instances("slow")
+        with httpx.Client(base_url=mesh.url, timeout=30) as http:
+            busy = threading.Thread(target=http.post, args=("/slow",), kwargs={"json": {"s": 3}})
+            busy.start()
+            time.sleep(0.3)  # let it occupy the one thread
+            started = time.monotonic()
+            answer = httpx.get(f"http://{instance.address}{LIVENESS_PATH}", timeout=2)
+            waited = time.monotonic() - started
+            busy.join()
+        assert answer.status_code == 200 and answer.json() == {"live": True}
+        assert waited < 1.0
+
+
+# --- deaths and idle -------------------------------------------------------------------------
+
+
+def test_health_a_killed_instance_leaves_envoy_at_once():
+    with _start({"echo": {"prefix": "/echo", "instances": 3, "health_check": {"interval_s": 600}}},
+                {"echo": basic.echo}) as mesh:
+        victim = mesh.instances("echo")[0]
+        os.kill(victim.pid, signal.SIGKILL)
+        wait_for(lambda: victim.pid not in {i.pid for i in mesh.instances("echo")}, timeout_s=5,
+                 message="the zygote's exit report")
+        wait_for(lambda: len(mesh.instances("echo")) == 3, timeout_s=10, message="replacement")
+        assert victim.pid not in _pids_served(mesh.url, "/echo", 12)
+
+
+def _switches(pid: int) -> int:
+    """Context switches of every thread of `pid` so far: each wake-up adds at least one."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                total += int(line.split()[1])
+    return total
+
+
+def test_health_idle_zygotes_fork_server_and_instances_never_wake():
+    services = {f"s{k}": {"prefix": f"/s{k}", "instances": 2, "health_check": {"interval_s": 600}} for k in range(3)}
+    with _start(services, {name: basic.echo for name in services}) as mesh:
+        time.sleep(0.5)  # start-up's last messages
+        pools = list(mesh.pools.values())
+        processes = [mesh.fork_server.proc.pid, *(p.zygote.pid for p in pools),
+                     *(i.pid for p in pools for i in p.ready())]
+        before = {pid: _switches(pid) for pid in processes}
+        time.sleep(1.5)
+        woke = {pid: _switches(pid) - n for pid, n in before.items() if _switches(pid) != n}
+        assert not woke, f"processes woke while idle (pid: context switches): {woke}"
+
+
+# --- worker hosts ------------------------------------------------------------------------------
+
+
+def _worker(url: str, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "puma.cli", "worker", "--join", url, "--service", "echo",
+                             "--token", SECRET, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+@pytest.fixture(scope="module")
+def core():
+    app = puma.App()
+    app.configure({"secret": SECRET, "puma_services": {"echo": {"prefix": "/echo", "idempotent": True,
+                                                                 "health_check": QUICK_CHECKS}}})
+    app.add_services({"echo": basic.echo})
+    with app.start(listener={"port": 0}) as deployment:
+        yield deployment
+
+
+def _remote(mesh) -> list:
+    return [i for i in mesh.instances("echo") if i.remote]
+
+
+def _stop_worker(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGCONT)
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def test_health_drops_a_frozen_worker_host_in_seconds(core):
+    proc = _worker(core.url, "--instances", "2")
+    try:
+        wait_for(lambda: len(_remote(core)) == 2, timeout_s=30, message="two remote instances")
+        os.killpg(proc.pid, signal.SIGSTOP)  # the whole host stops answering: no report, no request served
+        lost = time.monotonic()
+        wait_for(lambda: not _remote(core), timeout_s=20, message="the frozen host's instances dropped")
+        assert time.monotonic() - lost < 15
+        assert all(pid in {i.pid for i in core.instances("echo")} for pid in _pids_served(core.url, "/echo", 10))
+        # Envoy's checks may take them out first; the registry forgets the silent host either way.
+        wait_for(lambda: _events(core, "lost"), timeout_s=10, message="the host forgotten")
+        assert not core.registry.last_seen
+    finally:
+        _stop_worker(proc)
+
+
+def test_health_a_worker_host_replaces_its_hung_instance_when_the_core_says_so(core):
+    proc = _worker(core.url, "--instances", "2")
+    try:
+        wait_for(lambda: len(_remote(core)) == 2, timeout_s=30, message="two remote instances")
+        frozen = _remote(core)[0]
+        os.kill(frozen.pid, signal.SIGSTOP)
+        wait_for(lambda: len(_remote(core)) == 2 and frozen.pid not in {i.pid for i in _remote(core)},
+                 timeout_s=30, message="the worker host's replacement")
+        wait_for(lambda: not _alive(frozen.pid), timeout_s=10, message="the hung process killed by its host")
+    finally:
+        with contextlib.suppress(ProcessLookupError, UnboundLocalError):
+            os.kill(frozen.pid, signal.SIGCONT)
+        _stop_worker(proc)
+
+
+# --- the pieces ------------------------------------------------------------------------------------
+
+
+def test_render_checks_every_instance_at_its_liveness_path_and_reports_to_the_pipe(tmp_path):
+    config = parse_config({"puma_services": {"a": {"prefix": "/a", "health_check": {"interval_s": 30}}, "b": "/b"}})
+    clusters = envoy.all_clusters(config, eds_dir=tmp_path, health_events=tmp_path / "events")
+    for cluster in clusters:
+        (check,) = cluster["health_checks"]
+        assert check["http_health_check"] == {"path": LIVENESS_PATH}
+        assert check["event_logger"][0]["typed_config"]["event_log_path"] == str(tmp_path / "events")
+        assert check["unhealthy_interval"] == "1.000s"  # a failed first check is retried soon
+        assert cluster["common_lb_config"] == {"update_merge_window": "0s"}
+    assert [c["health_checks"][0]["interval"] for c in clusters] == ["30.000s", "10.000s"]
+    static = envoy.bootstrap_static(config, {"a": [("a", 8000)], "b": [("b", 8000)]}, dns=True)
+    assert all("event_logger" not in c["health_checks"][0] for c in static["static_resources"]["clusters"])
+
+
+def test_event_pipe_delivers_each_line_and_skips_garbage(tmp_path):
+    seen: list[dict] = []
+    pipe = EventPipe(tmp_path / "events", seen.append)
+    pipe.start()
+    try:
+        with open(tmp_path / "events", "wb") as writer:  # as Envoy does: append lines, flush
+            event = {"cluster_name": "a", "eject_unhealthy_event": {"failure_type": "ACTIVE"},
+                     "host": {"socket_address": {"address": "127.0.0.1", "port_value": 4242}}}
+            writer.write(json.dumps(event).encode() + b"\nnot json\n" + json.dumps({"x": 1}).encode() + b"\n")
+        wait_for(lambda: len(seen) == 2, message="two events")
+    finally:
+        pipe.stop()
+    assert event_address(seen[0]) == "127.0.0.1:4242" and seen[1] == {"x": 1}
+    assert not pipe.thread.is_alive()
+
+
+class _Pool:
+    """What the health monitor uses of a pool: find a ready instance by address, evict it."""
+
+    def __init__(self, name: str, threshold: int) -> None:
+        self.name = name
+        self.service = parse_config({"puma_services": {name: {"prefix": "/p", "health_check": {
+            "unhealthy_threshold": threshold}}}}).puma_services[name]
+        self.ready = {"127.0.0.1:4001": Instance(1, name, pid=11, port=4001, state="ready")}
+        self.evicted: list[int] = []
+
+    def find(self, address: str):
+        return self.ready.get(address)
+
+    def evict(self, instance) -> None:
+        self.evicted.append(instance.id)
+
+
+class _Deployment:
+    def __init__(self, pool: _Pool) -> None:
+        self.pools = {pool.name: pool}
+        self.stopping = False
+        self.events: list[str] = []
+        self.routed: list[str] = []
+        self.status_server = type("S", (), {"sampler": type("T", (), {"routed": self.routed.append})()})()
+
+    def record(self, service: str, message: str, **_data) -> None:
+        self.events.append(message)
+
+
+def _event(kind: str, port: int = 4001, **detail) -> dict:
+    return {"cluster_name": "a", kind: detail, "host": {"socket_address": {"address": "127.0.0.1", "port_value": port}}}
+
+
+def test_health_monitor_replaces_on_ejection_and_after_failed_first_checks(tmp_path):
+    from puma.health import HealthMonitor
+
+    pool = _Pool("a", threshold=3)
+    monitor = HealthMonitor(_Deployment(pool), tmp_path / "events")
+    monitor.on_event(_event("eject_unhealthy_event", failure_type="ACTIVE"))
+    assert pool.evicted == [1]
+    # Never found healthy: two failures and a pass reset the count, three in a row replace it.
+    for kind in ("health_check_failure_event",) * 2 + ("add_healthy_event",) + ("health_check_failure_event",) * 2:
+        monitor.on_event(_event(kind))
+    assert pool.evicted == [1]
+    monitor.on_event(_event("health_check_failure_event", first_check=False))
+    assert pool.evicted == [1, 1] and monitor.d.routed == ["a"]
+    monitor.on_event(_event("eject_unhealthy_event", port=9999))  # not an instance of ours: ignored
+    monitor.on_event({"cluster_name": "nope", "eject_unhealthy_event": {}})
+    assert pool.evicted == [1, 1]

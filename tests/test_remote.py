@@ -1,0 +1,118 @@
+"""`puma.remote`: a service made from a function or an object, called through the real mesh as if it
+were local (typed returns, errors that keep their meaning, an async form), with objects built once per
+zygote, per-method idempotent routes that Envoy retries, and a service built from another at start."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+import puma
+from tests.apps import parts
+from tests.helpers import wait_for
+
+
+@pytest.fixture(scope="module")
+def mesh():
+    app = puma.App()
+    app.configure({"puma_services": {
+        "catalogue": {"instances": 2, "warmup": "tests.apps.parts:slow_start"},
+        "flaky": {"instances": 2}, "scorer": "/scorer", "uses": {}}})
+    app.add_services({"catalogue": parts.Catalogue, "score": parts.score, "shift": parts.shift,
+                      "scorer": "tests.apps.parts:Scorer", "flaky": "tests.apps.parts:Flaky",
+                      "uses": "tests.apps.parts:Uses"})
+    with app.start(listener={"port": 0}) as deployment:
+        yield deployment
+
+
+def test_remote_methods_return_the_types_the_spec_declares(mesh):
+    catalogue = puma.remote("catalogue", parts.CatalogueApi)
+    assert catalogue.where(2) == parts.Point(2, 4) and isinstance(catalogue.where(2), parts.Point)
+    assert catalogue.search(["a"]) == [1, 2] and catalogue.title(film_id=3) == "Big"
+    assert puma.remote("shift", parts.shift)(parts.Point(1), by=2) == parts.Point(3, 2)
+
+
+def test_remote_without_a_spec_names_positional_arguments_from_the_service(mesh):
+    assert puma.remote("catalogue").title(1) == "Heat"
+    assert puma.remote("score")("hi", [1, 2], limit=1) == {"text": "hi", "weights": [1.0, 2.0], "limit": 1,
+                                                          "total": 3.0}
+    assert puma.remote("scorer")("four") == {"length": 4}
+
+
+def test_remote_errors_keep_their_meaning(mesh):
+    catalogue = puma.remote("catalogue", parts.CatalogueApi)
+    with pytest.raises(puma.PumaBadRequest) as bad:
+        catalogue.title("Heat")
+    assert bad.value.status == 400 and bad.value.problems[0]["parameter"] == "film_id"
+    assert "film_id: 'Heat' is not valid (expected int)" in str(bad.value)
+    with pytest.raises(puma.PumaNotFound):
+        catalogue.title(99)
+    with pytest.raises(puma.PumaNotFound, match="no method 'burn'"):
+        puma.remote("catalogue").burn()
+    with pytest.raises(AttributeError, match="CatalogueApi has no method 'burn'"):
+        catalogue.burn()
+    with pytest.raises(TypeError, match="takes 1 positional"):
+        catalogue.title(1, 2)
+
+
+def test_remote_async_form(mesh):
+    async def both() -> list:
+        catalogue = puma.aremote("catalogue", parts.CatalogueApi)
+        return await asyncio.gather(catalogue.where(5), catalogue.search(["big"]), puma.aremote("score")("x"))
+
+    where, found, scored = asyncio.run(both())
+    assert where == parts.Point(5, 10) and found == [3] and scored["text"] == "x"
+
+
+def test_object_is_built_once_per_zygote_and_shared_by_its_instances(mesh):
+    seen = {tuple(puma.remote("catalogue").builder().values()) for _ in range(8)}
+    zygotes = {built for built, _ in seen}
+    assert len(zygotes) == 1 and {serving for _, serving in seen} == {i.pid for i in mesh.instances("catalogue")}
+    assert zygotes.isdisjoint({i.pid for i in mesh.instances("catalogue")})
+
+
+def test_a_service_built_from_another_waits_for_it_to_start(mesh):
+    assert puma.remote("uses").found_at_start() == [1, 2]
+
+
+def test_decorated_methods_become_routes_envoy_retries(mesh, tmp_path: Path):
+    assert mesh.config.puma_services["catalogue"].idempotent == ("search",)
+    assert mesh.config.puma_services["flaky"].idempotent == ("retried",)
+    flaky = puma.remote("flaky")
+    reply = flaky.retried(str(tmp_path))  # its first instance died; Envoy re-sent it to the other
+    assert reply["died_in"] != reply["pid"]
+    wait_for(lambda: len(mesh.instances("flaky")) == 2, timeout_s=20, message="the dead instance replaced")
+    with pytest.raises(puma.PumaCallError) as lost:  # not idempotent: the service may have acted
+        flaky.once(str(tmp_path))
+    assert lost.value.status in (502, 503) and not isinstance(lost.value, puma.PumaClientError)
+    wait_for(lambda: len(mesh.instances("flaky")) == 2, timeout_s=20, message="the dead instance replaced")
+
+
+def test_remote_to_a_service_with_no_instance_raises_a_call_error(mesh):
+    mesh.scale("scorer", 0)
+    down = wait_for(lambda: _failure(lambda: puma.remote("scorer")(text="x")), timeout_s=20,
+                    message="scorer out of Envoy")
+    assert down.status == 503 and not isinstance(down, puma.PumaClientError)
+
+
+def _failure(call) -> puma.PumaCallError | None:
+    try:
+        call()
+    except puma.PumaCallError as exc:
+        return exc
+    return None
+
+
+def test_the_parts_example_serves_a_function_and_an_object_as_the_readme_shows():
+    import httpx
+
+    app = puma.App.load(Path(__file__).resolve().parents[1] / "examples" / "parts_app.py")
+    with app.start(listener={"port": 0}) as deployment, httpx.Client(base_url=deployment.url, timeout=10) as http:
+        assert http.post("/suggest", json={"word": "al"}).json() == {"suggestion": "Alien", "year": 1979}
+        assert http.post("/catalogue/search", json={"word": "i", "before": 1990}).json() == [
+            {"title": "Alien", "year": 1979}, {"title": "Big", "year": 1988}]
+        refused = http.post("/catalogue/search", data={"word": "i", "before": "soon"})
+        assert refused.status_code == 400 and refused.json()["problems"][0]["parameter"] == "before"
+        assert deployment.config.puma_services["catalogue"].idempotent == ("search",)
