@@ -41,6 +41,7 @@ import os
 import re
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from chatbot.components import Components, LocalDb, in_process, local_components
@@ -183,7 +184,8 @@ class Chatbot:
 
         ``{"userid", "turn_no": last turn, "signal": its signal ("end" once over),
         "recommendation": the film under discussion or None, "history": [{"u": [...],
-        "c": [...]}, ...]}``; ``UnknownSession`` if there is no such session.
+        "c": [...], "at": ISO time, "film": the film first proposed in that turn (absent
+        otherwise)}, ...]}``; ``UnknownSession`` if there is no such session.
         """
         if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
             raise UnknownSession(str(session_id)[:100])
@@ -203,7 +205,7 @@ class Chatbot:
         reply = _reply(session_id, step, 1)
         record = _record(step.state, reply, said, key)
         try:
-            self.store.create(session_id, record, transcript_entry=_entry(text, reply))
+            self.store.create(session_id, record, transcript_entry=_entry(text, reply, None))
         except SessionConflict:
             stored, _ = self.store.get(session_id)  # a concurrent retry of the same first turn
             replay = _replay(stored, 1, said)
@@ -217,8 +219,9 @@ class Chatbot:
                  said: str, key: str | None = None) -> Turn:
         step = self._dialog.step(record["dialog"], text)
         reply = _reply(session_id, step, int(record.get("turn_no", 0)) + 1)
+        shown = (record.get("reply") or {}).get("recommendation")
         self.store.put(session_id, _record(step.state, reply, said, key), version,
-                       transcript_entry=_entry(text, reply))
+                       transcript_entry=_entry(text, reply, shown))
         return reply
 
 
@@ -260,9 +263,16 @@ def _fingerprint(text: object) -> str:
     return hashlib.sha256(cleaned.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
-def _entry(text: object, reply: Turn) -> dict[str, list[str]]:
+def _entry(text: object, reply: Turn, shown: dict[str, Any] | None) -> dict[str, Any]:
+    """The transcript's record of a turn: what was said, when, and the film it proposed if that
+    is new (``shown``: the film of the turn before), so a page can show it again as it was."""
     said = _as_said(text)
-    return {"u": [said] if said else [], "c": list(reply.messages)}
+    entry: dict[str, Any] = {"u": [said] if said else [], "c": list(reply.messages),
+                             "at": datetime.now(UTC).isoformat(timespec="seconds")}
+    film = reply.recommendation
+    if film and (not shown or film.get("id") != shown.get("id")):
+        entry["film"] = film
+    return entry
 
 
 def _as_said(text: object) -> str:

@@ -23,8 +23,11 @@ DESCRIPTION = """\
 A movie-recommendation dialog system.
 
 The database is DATABASE_URL if set (e.g. postgresql+psycopg2://user:pw@host/db),
-otherwise the SQLite file ./var/chatbot.sqlite3. Prepare it with
-`chatbot db upgrade` and then `chatbot db load`.
+otherwise the SQLite file ./var/chatbot.sqlite3. `chatbot eval`, `chatbot chat`,
+`chatbot legacy` and the PUMA port's db service prepare it themselves on their
+first start (migrations, then the data; about 15-40 s); `chatbot db upgrade`
+and then `chatbot db load` do the same steps on their own, e.g. for a
+PostgreSQL database before the servers start.
 """
 
 

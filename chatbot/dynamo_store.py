@@ -34,6 +34,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -124,7 +125,7 @@ class DynamoSessionStore(SessionStore):
         items = list(self._query(f"transcript#{userid}"))
         if not items:
             return None
-        history = [{"c": list(item["c"]), "u": list(item["u"])} for item in items]
+        history = [_history_entry(item) for item in items]
         return {"userid": userid, "timestamp": items[-1]["at"], "history": history}
 
     def save_survey(self, userid: str, answers: Mapping[str, Any]) -> None:
@@ -270,9 +271,20 @@ def _session_item(session_id: str, state: Mapping[str, Any], version: int) -> di
 
 
 def _transcript_item(userid: str, entry: Entry) -> dict[str, Any]:
-    fitted = fit_entry(entry)
+    fitted: dict[str, Any] = dict(fit_entry(entry))
+    if isinstance(entry.get("film"), Mapping):  # as JSON text: DynamoDB numbers refuse floats
+        fitted["film"] = json.dumps(entry["film"], ensure_ascii=False)[:MAX_ENTRY_BYTES]
     sk = f"{time.time_ns():020d}#{uuid.uuid4().hex[:8]}"  # order of writing
-    return _serialize({"pk": f"transcript#{userid}", "sk": sk, "at": _now(), **fitted})
+    return _serialize({"pk": f"transcript#{userid}", "sk": sk, "at": entry.get("at") or _now(), **fitted})
+
+
+def _history_entry(item: Mapping[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"c": list(item["c"]), "u": list(item["u"]), "at": item.get("at")}
+    with contextlib.suppress(TypeError, ValueError):
+        film = json.loads(item["film"]) if "film" in item else None
+        if isinstance(film, dict):
+            entry["film"] = film
+    return entry
 
 
 def _make_client(endpoint_url: str | None, region: str) -> Any:

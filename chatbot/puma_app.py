@@ -3,29 +3,32 @@
 The monolith's parts, named as services: its policy function, its sentiment analyser and its
 catalogue (`LocalDb`, built by `LocalDb.load()`) are served as they are, each its own
 Envoy-routed cluster, built once per zygote; the agent (and the page's read path, /listener)
-answer the original page's form fields (`chatbot/services.py`). Instances: agent 3 (it runs
-understanding, the CPU-heavy part of a turn), policy 2 (two for availability), the rest 1. The
-page's requests are limited to the monolith's 64 KiB; the parts Envoy may retry are
-`idempotent`. A service not configured here is served at /<its name>. From Python (tests):
-`puma.App.load("chatbot/puma_app.py")`. `resources` (container targets) follow measured memory: agent
-and db instances hold ~300 MB; `jobs` prepare the database before the services serve.
-Policy, sentiment and db are `internal`: only the agent calls them (a client gets 404); every
-service takes only the methods its page uses (others: 405 with `Allow`).
+answer the original page's form fields (`chatbot/services.py`). Instances: agent 2 to 4,
+autoscaled on in-flight turns (it runs understanding, the CPU-heavy part of a turn), policy 2
+(two for availability), the rest 1. The page's requests are limited to the monolith's 64 KiB;
+the parts Envoy may retry are `idempotent`. A service not configured here is served at
+/<its name>. From Python (tests): `puma.App.load("chatbot/puma_app.py")`. `resources`
+(container targets) follow measured memory: agent and db instances hold ~300 MB. `jobs` prepare
+the database before the services serve on container targets (a Kubernetes Job); `puma run`
+skips them (`local: false`): there the db service prepares the database itself on its first
+start, under a lock. Policy, sentiment and db are `internal`: only the agent calls them (a
+client gets 404); every service takes only the methods its page uses (others: 405 with `Allow`).
 """
 
 from chatbot.settings import puma_dynamodb_config
 from puma import puma_config, puma_service, puma_start
 
 puma_config({"puma_services": {
-    "agent": {"instances": 3, "idempotent": True, "timeout_s": 30, "max_body_bytes": 65536, "warmup": "chatbot.services:parts",
+    "agent": {"instances": {"min": 2, "max": 4}, "autoscale": {"target_in_flight": 2, "upscale_delay_s": 1, "downscale_delay_s": 30},
+              "idempotent": True, "timeout_s": 30, "max_body_bytes": 65536, "warmup": "chatbot.services:parts",
               "resources": {"cpu": "500m", "memory_mib": 512}, "methods": ["POST"]},
     "listener": {"max_body_bytes": 65536, "methods": ["POST"]}, "survey": {"methods": ["POST"]},
     "legacy": {"methods": ["POST"]}, "web": {"prefix": "/", "methods": ["GET"]},
     "policy": {"instances": 2, "idempotent": True, "visibility": "internal"},
     "sentiment": {"idempotent": True, "visibility": "internal"},
     "db": {"idempotent": True, "threads": 16, "resources": {"memory_mib": 512}, "visibility": "internal"}},
-    "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"]},
-             {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"]}], **puma_dynamodb_config()})
+    "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"], "local": False},
+             {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"], "local": False}], **puma_dynamodb_config()})
 puma_service({"agent": "chatbot.services:agent", "listener": "chatbot.services:listener",
               "policy": "chatbot.policy:decide", "sentiment": "chatbot.sentiment:Sentiment",
               "db": "chatbot.components:LocalDb.load()", "web": "chatbot.webapp:serve_static",

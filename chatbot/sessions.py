@@ -38,8 +38,9 @@ from chatbot.text import storable
 
 log = logging.getLogger(__name__)
 
-Entry = dict[str, list[str]]
-"""One turn of a transcript: ``{"u": [user utterances], "c": [chatbot messages]}``."""
+Entry = dict[str, Any]
+"""One turn of a transcript: ``{"u": [user utterances], "c": [chatbot messages]}``, and
+optionally ``"at"`` (ISO time of the turn) and ``"film"`` (the film the turn proposed, a dict)."""
 
 
 class SessionStore(ABC):
@@ -213,7 +214,12 @@ class MemorySessionStore(SessionStore):
 
 
 def _entry(entry: Mapping[str, Any]) -> Entry:
-    return storable({"c": [str(m) for m in entry.get("c", [])], "u": [str(m) for m in entry.get("u", [])]})
+    kept: Entry = {"c": [str(m) for m in entry.get("c", [])], "u": [str(m) for m in entry.get("u", [])]}
+    if isinstance(entry.get("at"), str):
+        kept["at"] = entry["at"]
+    if isinstance(entry.get("film"), Mapping):
+        kept["film"] = dict(entry["film"])
+    return storable(kept)
 
 
 def _now() -> datetime:

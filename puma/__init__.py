@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .remote import aremote, remote
     from .service import Request, Response, bytes_body, request
     from .supervisor import Deployment
-    from .warmup import progress
+    from .warmup import progress, wait_ready
 
 _MODULES = {
     ".app": ("App", "puma_config", "puma_service", "puma_start", "service", "start"),
@@ -51,7 +51,7 @@ _MODULES = {
                 "PumaNotFound", "PumaScaleError", "PumaStartError"),
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
     ".remote": ("aremote", "remote"),
-    ".warmup": ("progress",),
+    ".warmup": ("progress", "wait_ready"),
     ".service": ("Request", "Response", "bytes_body", "request"),
     ".supervisor": ("Deployment",),
 }
@@ -92,6 +92,7 @@ __all__ = [
     "request",
     "service",
     "start",
+    "wait_ready",
 ]
 
 

@@ -20,10 +20,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import targets
+from . import runs, targets
 from .client import ENV_WORKER
 from .config import PumaConfig, Service, parse_config
-from .errors import PumaConfigError, PumaError
+from .errors import PumaConfigError, PumaError, PumaStartError
+from .jobs import local_jobs, run_jobs
 from .supervisor import Deployment
 from .waiting import StartupProgress
 
@@ -104,8 +105,11 @@ class App:
         self.deployment = Deployment(self.resolved_config(**overrides)).start()
         return self.deployment
 
-    def run(self, **overrides: Any) -> None:
-        """Start, then block until SIGINT/SIGTERM, then shut down cleanly."""
+    def run(self, *, app_path: str = "", **overrides: Any) -> None:
+        """Run the config's jobs, start, then block until SIGINT/SIGTERM, then shut down cleanly.
+
+        While it runs, a run file (`puma.runs`) lets `puma status` and `puma scale` find it.
+        """
         if os.environ.get(ENV_WORKER):
             return  # imported inside a worker: the supervisor is already running
         if self.collect_only:
@@ -114,18 +118,23 @@ class App:
         deployment = self.deployment = Deployment(self.resolved_config(**overrides))
         stop = threading.Event()
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        run_file = None
         try:
             # While starting, Ctrl-C or SIGTERM interrupt the start (which undoes what it began).
             _on_stop_signals(_interrupt)
+            _run_jobs(deployment)
             with StartupProgress(deployment):
                 deployment.start()
             _on_stop_signals(lambda *_: stop.set())
+            run_file = runs.record(deployment.url, app=app_path or sys.argv[0], token=deployment.status_server.token)
             count = len(deployment.pools)
             print(f"PUMA is serving at {deployment.url} ({count} service{'' if count == 1 else 's'} ready in "
                   f"{time.monotonic() - started:.1f} s; Ctrl-C to stop)", flush=True)
             stop.wait()
         finally:
             _on_stop_signals(signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+            if run_file is not None:
+                runs.forget(run_file)
             try:
                 deployment.stop()
             finally:
@@ -137,6 +146,18 @@ class App:
         if self.deployment is not None and not self.deployment.stopping:
             raise PumaError(f"{what}() after puma_start(): the deployment is running; stop it first, "
                             "or change it live with deployment.add_service() / scale()")
+
+
+def _run_jobs(deployment: Deployment) -> None:
+    """The config's jobs for this machine, before anything starts; a failed one keeps its log."""
+    jobs = local_jobs(deployment.config.jobs)
+    if not jobs:
+        return
+    try:
+        run_jobs(jobs, env=deployment.child_env(), log_dir=deployment.run_dir / "logs")
+    except PumaStartError:
+        deployment.keep_logs = True
+        raise
 
 
 def _on_stop_signals(handler: Any) -> None:

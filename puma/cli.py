@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import logging
 import os
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
+import textwrap
 from pathlib import Path
 from typing import Any
 
-from . import envoy
+from . import envoy, runs
 from .app import App
+from .client import ENV_URL
 from .errors import PumaError
+from .running import DEFAULT_URL, cmd_scale, cmd_status, format_status  # noqa: F401 - format_status: re-exported
 
 log = logging.getLogger("puma")
 
@@ -46,73 +45,167 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.close()
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default (unless its help already says it) and never breaks a line at a
+    hyphen, so names like `puma-app:latest` stay whole."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (not action.option_strings or "default" in text or action.default in (None, False, argparse.SUPPRESS)
+                or isinstance(action.default, list)):
+            return text
+        return text + " (default: %(default)s)"
+
+
+def _command(sub: Any, name: str, summary: str, description: str | None = None) -> argparse.ArgumentParser:
+    """A subcommand: `summary` in its parent's list, `description` (else the summary) atop its --help."""
+    return sub.add_parser(name, help=summary, description=description or summary[0].upper() + summary[1:] + ".",
+                          formatter_class=HelpFormatter)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.")
+    p = argparse.ArgumentParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.",
+                                formatter_class=HelpFormatter)
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                    help="how much PUMA logs (default info: lifecycle events such as instances starting "
                         "and scaling decisions; other libraries log only warnings unless debug)")
     sub = p.add_subparsers(title="commands")
 
-    run = sub.add_parser("run", help="start an app's services behind Envoy and block until Ctrl-C",
-                         description="Run APP.py (which calls puma_config and puma_service) as a PUMA deployment.")
+    run = _command(sub, "run", "start an app's services behind Envoy and block until Ctrl-C",
+                   "Run APP.py (which calls puma_config and puma_service) as a PUMA deployment: first the "
+                   "config's jobs (except those marked local: false), then Envoy and every service, saying what "
+                   "it waits for; the URL is printed once every service is ready. While it runs, `puma status` "
+                   "and `puma scale` find it without --url.")
     run.add_argument("app", type=Path, help=APP_HELP)
     run.add_argument("--host", help="listener address (default from config: 127.0.0.1)")
     run.add_argument("--port", type=int, help="listener port (default from config: 8080; 0 picks one)")
     run.set_defaults(func=cmd_run)
 
-    render = sub.add_parser("render", help="print the Envoy config for an app (validates with envoy --mode validate)",
-                            description="Print the Envoy bootstrap config APP.py's services render to: one "
-                                        "self-contained YAML file (static clusters), e.g. for docker-compose; "
-                                        "or, with --target kubernetes, manifests for `kubectl apply -f DIR`.")
+    _add_render(sub)
+    _add_status_and_scale(sub)
+
+    serve = _command(sub, "serve", "serve one service of an app on HOST:PORT, without Envoy (one container)",
+                     "Run one instance of one service, e.g. in a container behind a separate Envoy "
+                     "(see docker-compose.yml and `puma render --target compose`).")
+    serve.add_argument("app", type=Path, help=APP_HELP)
+    serve.add_argument("--service", required=True, metavar="NAME",
+                       help="which of the app's services to serve (a name from its puma_services)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (0.0.0.0: every interface, for containers)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (the compose Envoy config expects 8000)")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = _command(sub, "worker", "run instances of a service on this host for a PUMA deployment elsewhere",
+                      "Join a running deployment: its Envoy routes to the instances started here. Needs the "
+                      "deployment's secret (--token or $PUMA_SECRET).")
+    worker.add_argument("--join", required=True, metavar="URL", help="the deployment's URL, e.g. http://10.0.0.1:8080")
+    worker.add_argument("--service", required=True, help="which service to serve")
+    worker.add_argument("--instances", type=int, default=1, help="how many instances to run here")
+    worker.add_argument("--host", default="127.0.0.1", help="address of this host the core can reach")
+    worker.add_argument("--token", help="the deployment's secret (default $PUMA_SECRET)")
+    worker.set_defaults(func=cmd_worker)
+
+    _add_bench(sub)
+
+    loc = _command(sub, "loc-report", "lines of code added, retained and removed between two versions",
+                   "Compare two versions of a program (files or directories) by lines of "
+                   "code: no blanks, comments or docstrings; matched in order with difflib. "
+                   "With --whole, compare two deployments of one application as wholes: "
+                   "OLD and NEW are their entry points (a script, or a package with "
+                   "__main__.py), and every line under --root either one reaches counts.")
+    loc.add_argument("old", type=Path, help="the program before (a file or a directory); with --whole, the "
+                     "old deployment's entry point, e.g. legacy_socket_server")
+    loc.add_argument("new", type=Path, help="the program after; with --whole, the new deployment's entry "
+                     "point, e.g. chatbot/puma_app.py")
+    loc.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
+    loc.add_argument("--pattern", default="*.py", help="which files of a directory to count")
+    loc.add_argument("--whole", action="store_true", help="compare what each deployment's code reaches, in "
+                     "every file (glue in shared modules included), rather than the two paths' own lines")
+    loc.add_argument("--root", type=Path, default=Path("."), help="with --whole: the application's source "
+                     "root")
+    loc.add_argument("--framework", action="append", default=None, metavar="PACKAGE",
+                     help="with --whole: a package that is the framework, not the application (not read; "
+                          "default: puma); repeat for several")
+    loc.add_argument("--apart", action="append", default=[], metavar="LABEL=NAME,...",
+                     help="with --whole: count these new-only definitions (modules or module:qualname "
+                          "prefixes) on their own line as a feature the old deployment has not, e.g. "
+                          "'web UI=chatbot.webapp'; repeat for several")
+    loc.add_argument("--details", action="store_true", help="with --whole: list each added definition")
+    loc.set_defaults(func=cmd_loc_report)
+    return p
+
+
+def _add_render(sub: Any) -> None:
+    render = _command(sub, "render", "print the Envoy config for an app, or its Kubernetes manifests",
+                      "Print the configuration for the services of APP.py. --target local: the Envoy "
+                      "bootstrap `puma run` starts Envoy with, as one static file; its clusters have no "
+                      "endpoints, because `puma run` learns the instances' addresses only as they start and "
+                      "hands them to Envoy through endpoint (EDS) files at run time. --target compose: one "
+                      "self-contained Envoy config, one DNS name per service on port 8000, for "
+                      "docker-compose. --target kubernetes: manifests for `kubectl apply -f DIR`. "
+                      "`envoy --mode validate -c FILE` accepts the Envoy configs.")
     render.add_argument("app", type=Path, help=APP_HELP)
     render.add_argument("--target", choices=["local", "compose", "kubernetes"], default="local",
-                        help="local: instances on 127.0.0.1 ports; compose: one DNS name per service (port 8000); "
-                             "kubernetes: manifests for `kubectl apply -f DIR` (see --out)")
+                        help="local: what `puma run` gives Envoy, endpoints left empty (filled at run time); "
+                             "compose: one DNS name per service (port 8000); kubernetes: manifests (see --out)")
     render.add_argument("--out", type=Path, help="write to this file instead of stdout (kubernetes: a "
                                                  "directory, one file per component, or one FILE.yaml)")
     _add_kubernetes_options(render)
     render.set_defaults(func=cmd_render)
 
-    status = sub.add_parser("status", help="services, instances, in-flight, requests/s, p50/p99 and errors of a running deployment",
-                            description="Print what GET URL/_puma/status answers: per service its instances, "
-                                        "in-flight, requests/s, p50/p99, server errors (start-up failures apart) "
-                                        "and recent events. Prometheus reads the same at URL/_puma/metrics.")
-    status.add_argument("--url", default="http://127.0.0.1:8080", help="the deployment's listener URL")
+
+def _add_status_and_scale(sub: Any) -> None:
+    url_help = (f"the deployment's address: a URL, HOST:PORT or a port (default: ${ENV_URL}, else the newest "
+                f"deployment `puma run` runs as this user, recorded in {runs.runs_dir()}, else {DEFAULT_URL})")
+    status = _command(sub, "status", "services, instances, in-flight, requests/s, p50/p99 and errors of a running deployment",
+                      "Print what GET URL/_puma/status answers: per service its instances, "
+                      "in-flight, requests/s, p50/p99, server errors (start-up failures apart) "
+                      "and recent events. Prometheus reads the same at URL/_puma/metrics.")
+    status.add_argument("--url", help=url_help)
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=cmd_status)
 
-    serve = sub.add_parser("serve", help="serve one service of an app on HOST:PORT, without Envoy (one container)",
-                           description="Run one instance of one service, e.g. in a container behind a separate Envoy "
-                                       "(see docker-compose.yml and `puma render --target compose`).")
-    serve.add_argument("app", type=Path, help=APP_HELP)
-    serve.add_argument("--service", required=True, metavar="NAME",
-                       help="which of the app's services to serve (a name from its puma_services)")
-    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0, for containers)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000, as the "
-                       "compose Envoy config expects)")
-    serve.set_defaults(func=cmd_serve)
+    scale = _command(sub, "scale", "set how many instances serve a service of a running deployment",
+                     "Start or stop instances of SERVICE until N serve it (new ones join Envoy once healthy; "
+                     "removed ones finish their requests first), and wait until they do. An autoscaled "
+                     "service takes N within its bounds and the autoscaler goes on from there, so it may "
+                     "change it again as the load changes. Authorised by the deployment's secret "
+                     "($PUMA_SECRET) or, for the user who started it, its run file.")
+    scale.add_argument("service", help="the service's name, as in `puma status`")
+    scale.add_argument("instances", type=int, metavar="N", help="how many instances should serve it")
+    scale.add_argument("--url", help=url_help)
+    scale.add_argument("--wait-s", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the instances (0: do not wait)")
+    scale.set_defaults(func=cmd_scale)
 
-    worker = sub.add_parser("worker", help="run instances of a service on this host for a PUMA deployment elsewhere",
-                            description="Join a running deployment: its Envoy routes to the instances started here.")
-    worker.add_argument("--join", required=True, metavar="URL", help="the deployment's URL, e.g. http://10.0.0.1:8080")
-    worker.add_argument("--service", required=True, help="which service to serve")
-    worker.add_argument("--instances", type=int, default=1, help="how many instances (default 1)")
-    worker.add_argument("--host", default="127.0.0.1", help="address of this host the core can reach")
-    worker.add_argument("--token", help="the deployment's secret (default $PUMA_SECRET)")
-    worker.set_defaults(func=cmd_worker)
 
-    bench = sub.add_parser("bench", help="benchmarks (write JSON/CSV and PNG plots)")
+def _add_bench(sub: Any) -> None:
+    bench = _command(sub, "bench", "benchmarks (write JSON/CSV and PNG plots)",
+                     "Benchmarks of PUMA on this machine; each writes JSON (or CSV) and a PNG plot to --out, "
+                     "with the git revision and the machine.")
     bench_sub = bench.add_subparsers(title="benchmarks")
-    proxy = bench_sub.add_parser("proxy", help="latency/throughput of a trivial service direct vs through Envoy")
+    proxy = _command(bench_sub, "proxy", "latency/throughput of a trivial service direct vs through Envoy",
+                     "Latency (sequential requests) and throughput (concurrent clients) of a trivial service, "
+                     "called directly and through Envoy, side by side; and the start-up time to every "
+                     "service healthy. Writes proxy.json and proxy.png.")
     proxy.add_argument("--out", type=Path, required=True, help="directory for JSON and PNG")
     proxy.add_argument("--requests", type=int, default=5000, help="requests per measured series")
     proxy.add_argument("--concurrency", type=int, default=8, help="clients for the throughput series")
     proxy.set_defaults(func=cmd_bench_proxy)
 
-    bmap = bench_sub.add_parser("map", help="the paper's Figure 7: builtin map vs Pool.map vs puma_map vs map_reduce")
+    bmap = _command(bench_sub, "map", "the paper's Figure 7: builtin map vs Pool.map vs puma_map vs map_reduce",
+                    "The paper's Figure 7: builtin map, multiprocessing Pool.map, puma_map (Pool-like and "
+                    "sqrt(n) chunks) and map_reduce over growing data sizes (7a) and factorial inputs (7b), "
+                    "beside forked processes that exchange only their sums. Writes CSV, JSON and PNG plots.")
     bmap.add_argument("--out", type=Path, required=True, help="directory for CSV, JSON and PNG plots")
     bmap.add_argument("--quick", action="store_true", help="small sizes and one repetition (under a minute)")
-    bmap.add_argument("--instances", type=int, default=os.cpu_count() or 2, help="PUMA instances = Pool processes")
+    bmap.add_argument("--instances", type=int, default=os.cpu_count() or 2,
+                      help="PUMA instances = Pool processes (this machine's CPUs)")
     bmap.add_argument("--repeats", type=int, default=5, help="repetitions per point (median and spread)")
     bmap.add_argument("--sizes", type=_int_list, default=None, metavar="N,N,...",
                       help="data sizes of Figure 7a (default 100,1000,...,1000000; --quick: 100,1000,10000)")
@@ -120,23 +213,31 @@ def _parser() -> argparse.ArgumentParser:
                       help="factorial inputs of Figure 7b (default 100,500,1000,1500; '' skips 7b)")
     bmap.set_defaults(func=_lazy("puma.bench.map"))
 
-    auto = bench_sub.add_parser("autoscale", help="a bounded load step against a CPU-bound service; instances over time")
+    auto = _command(bench_sub, "autoscale", "a bounded load step against a CPU-bound service; instances over time",
+                    "A load step (1 to 32 closed-loop clients, bounded in time) against an autoscaled CPU-bound "
+                    "service: instances, in-flight and latency over time, and how long until capacity was "
+                    "added. Writes autoscale.json and a PNG timeline.")
     auto.add_argument("--out", type=Path, required=True, help="directory for JSON and the PNG timeline")
-    auto.add_argument("--quick", action="store_true", help="a shorter step")
+    auto.add_argument("--quick", action="store_true", help="a shorter step (about half as long)")
     auto.set_defaults(func=_lazy("puma.bench.autoscale"))
 
-    bremote = bench_sub.add_parser("remote", help="a call through puma.remote beside puma.call (latency, caller CPU)")
+    bremote = _command(bench_sub, "remote", "a call through puma.remote beside puma.call (latency, caller CPU)",
+                       "The same call made through puma.remote and through puma.call, alternating, against a "
+                       "small deployment: latency and the caller's CPU per call. Writes remote.json and remote.png.")
     bremote.add_argument("--out", type=Path, required=True, help="directory for remote.json and remote.png")
-    bremote.add_argument("--requests", type=int, default=5000, help="calls per way (default 5000)")
+    bremote.add_argument("--requests", type=int, default=5000, help="calls per way")
     bremote.set_defaults(func=_lazy("puma.bench.remote"))
 
-    faults = bench_sub.add_parser("faults", help="requests lost when instances are scaled down or killed under load")
+    faults = _command(bench_sub, "faults", "requests lost when instances are scaled down or killed under load",
+                      "Requests lost (a 5xx or no complete answer) when instances are scaled down or killed "
+                      "with SIGKILL under a bounded closed-loop load, per scenario. Writes faults.json and "
+                      "faults.png.")
     faults.add_argument("--out", type=Path, required=True, help="directory for faults.json and faults.png")
     faults.add_argument("--baseline", type=Path, help="faults.json of another run (e.g. an older revision) to plot beside")
     faults.set_defaults(func=_lazy("puma.bench.faults"))
 
-    scale = bench_sub.add_parser("scale", help="start-up, idle CPU, memory and latency as a deployment grows to 1,000 instances",
-                                 description="Deployments of 3, 10, 50, 250 and 1,000 trivial instances (beyond 250 on "
+    scale = _command(bench_sub, "scale", "start-up, idle CPU, memory and latency as a deployment grows to 1,000 instances",
+                                 "Deployments of 3, 10, 50, 250 and 1,000 trivial instances (beyond 250 on "
                                              "worker hosts in network namespaces), each measured from outside: start to "
                                              "all healthy, idle CPU and memory per component, p50/p99 of a trivial "
                                              "request, autoscale reaction, kill -9 to Envoy. Writes scale.json, "
@@ -154,33 +255,6 @@ def _parser() -> argparse.ArgumentParser:
     scale.add_argument("--settle-s", type=float, default=3.0, help="seconds after all healthy before the idle window (default 3)")
     scale.add_argument("--requests", type=int, default=2000, help="sequential requests for p50/p99 (default 2000)")
     scale.set_defaults(func=_lazy("puma.bench.scale"))
-
-    loc = sub.add_parser("loc-report", help="lines of code added, retained and removed between two versions",
-                         description="Compare two versions of a program (files or directories) by lines of "
-                                     "code: no blanks, comments or docstrings; matched in order with difflib. "
-                                     "With --whole, compare two deployments of one application as wholes: "
-                                     "OLD and NEW are their entry points (a script, or a package with "
-                                     "__main__.py), and every line under --root either one reaches counts.")
-    loc.add_argument("old", type=Path, help="the program before (a file or a directory); with --whole, the "
-                     "old deployment's entry point, e.g. legacy_socket_server")
-    loc.add_argument("new", type=Path, help="the program after; with --whole, the new deployment's entry "
-                     "point, e.g. chatbot/puma_app.py")
-    loc.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
-    loc.add_argument("--pattern", default="*.py", help="which files of a directory to count (default *.py)")
-    loc.add_argument("--whole", action="store_true", help="compare what each deployment's code reaches, in "
-                     "every file (glue in shared modules included), rather than the two paths' own lines")
-    loc.add_argument("--root", type=Path, default=Path("."), help="with --whole: the application's source "
-                     "root (default: the current directory)")
-    loc.add_argument("--framework", action="append", default=None, metavar="PACKAGE",
-                     help="with --whole: a package that is the framework, not the application (not read; "
-                          "default: puma); repeat for several")
-    loc.add_argument("--apart", action="append", default=[], metavar="LABEL=NAME,...",
-                     help="with --whole: count these new-only definitions (modules or module:qualname "
-                          "prefixes) on their own line as a feature the old deployment has not, e.g. "
-                          "'web UI=chatbot.webapp'; repeat for several")
-    loc.add_argument("--details", action="store_true", help="with --whole: list each added definition")
-    loc.set_defaults(func=cmd_loc_report)
-    return p
 
 
 def _lazy(module: str) -> Any:
@@ -220,10 +294,7 @@ def _listener_overrides(app: App, args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_run(args: argparse.Namespace) -> None:
     app = load_app(args.app)
-    jobs = [" ".join(job.get("command", [])) for job in app.config_data.get("jobs", [])]
-    if jobs:  # said, not silently skipped
-        log.info("the config's jobs run on container targets only; run them yourself first: %s", "; ".join(jobs))
-    app.run(**_listener_overrides(app, args))
+    app.run(app_path=str(args.app), **_listener_overrides(app, args))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -263,11 +334,16 @@ def cmd_render(args: argparse.Namespace) -> None:
         doc = envoy.bootstrap_static(config, endpoints, dns=True, admin_port=9901, internal_host="0.0.0.0")
     else:
         doc = envoy.bootstrap_static(config, {}, admin_port=config.admin_port or 9901)
-    text = "# Rendered by `puma render` - do not edit by hand.\n" + envoy.to_yaml(doc)
+    text = "# Rendered by `puma render` - do not edit by hand.\n" + (LOCAL_NOTE if args.target == "local" else "") \
+        + envoy.to_yaml(doc)
     if args.out:
         args.out.write_text(text)
     else:
         sys.stdout.write(text)
+
+
+LOCAL_NOTE = ("# Every cluster's endpoints are empty: `puma run` learns the instances' addresses as they start\n"
+              "# and gives them to Envoy through endpoint (EDS) files while it runs.\n")
 
 
 def _with_marks(config: Any) -> Any:
@@ -345,64 +421,6 @@ def _write_manifests(out: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         (out / name).write_text(text)
     print(f"wrote {len(files)} files to {out}/ (kubectl apply -f {out})", file=sys.stderr)
-
-
-def cmd_status(args: argparse.Namespace) -> None:
-    status = _fetch_status(args.url)
-    if args.json:
-        print(json.dumps(status, indent=2))
-        return
-    print(format_status(status))
-
-
-def _fetch_status(base: str) -> dict[str, Any]:
-    """The status JSON of the deployment at `base`, or `PumaError` saying what answered instead."""
-    parts = urllib.parse.urlsplit(base.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PumaError(f"--url {base!r} is not a deployment's URL; write it like http://127.0.0.1:8080")
-    url = base.strip().rstrip("/") + "/_puma/status"
-    secret = os.environ.get("PUMA_SECRET")  # shows pids and ports of a deployment on another host
-    request = urllib.request.Request(url, headers={"x-puma-token": secret} if secret else {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - user-given deployment URL
-            status = json.loads(resp.read(4 << 20))
-    except urllib.error.HTTPError as exc:
-        raise PumaError(f"{url} answered HTTP {exc.code}, not a PUMA status; is {base} the URL "
-                        "`puma run` printed (without a path)?") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise PumaError(f"no PUMA deployment answers at {url}: {reason}; start one with `puma run APP.py`") from None
-    except (http.client.HTTPException, ValueError) as exc:  # not HTTP, or not JSON
-        raise PumaError(f"the server at {base} is not a PUMA deployment (it answered "
-                        f"{type(exc).__name__}: {str(exc)[:80]})") from None
-    if not isinstance(status, dict) or not isinstance(status.get("services"), dict):
-        raise PumaError(f"{url} answered JSON that is not a PUMA status; is {base} the URL `puma run` printed?")
-    return status
-
-
-def format_status(status: dict[str, Any]) -> str:
-    envoy = status.get("envoy") or {}
-    where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
-    lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})", ""]
-    header = (f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'5xx':>7}  instances")
-    lines.append(header)
-    for name, s in status["services"].items():
-        insts = " ".join(f"{i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
-                         f"{'' if i['healthy'] else '!'}" for i in s["instances"] if i["state"] == "ready")
-        p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
-        p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
-        lines.append(f"{name:<14}{s['prefix']:<14}{s['ready']:>4}/{s['max_instances']:<2}{s['in_flight']:>11}"
-                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
-    startup = {n: s["startup_failures"] for n, s in status["services"].items() if s.get("startup_failures")}
-    if startup:
-        lines += ["", "answered 503 while starting (not counted as 5xx): "
-                  + ", ".join(f"{n} {c}" for n, c in startup.items())]
-    if status.get("events"):
-        lines += ["", "recent events:"]
-        for e in status["events"][-10:]:
-            lines.append(f"  {e['service']}: {e['message']}")
-    return "\n".join(lines)
 
 
 def cmd_bench_proxy(args: argparse.Namespace) -> None:

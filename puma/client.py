@@ -200,10 +200,15 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
 
 
 def _wait_while_starting(error: PumaCallError, since: float) -> bool:
-    """In a warm-up, wait a moment for a service that is not up yet (True: try again)."""
+    """In a warm-up, wait for a service that is not up yet (True: try again). Where the deployment
+    serves its readiness, that is what is polled (`warmup.wait_ready`): a service still starting
+    gets no calls it would answer 503, which would count as its start-up failures."""
     waited = time.monotonic() - since
     if not warmup.active() or error.status not in (0, 502, 503, 504) or waited > WARMUP_WAIT_S:
         return False
+    if warmup.wait_ready(error.service, timeout_s=WARMUP_WAIT_S - waited, report_every_s=REPORT_EVERY_S):
+        time.sleep(0.05)  # ready now (or it was, and failed for another reason): once more, not at once
+        return True
     reported = getattr(_local, "reported", None)
     if reported is None or reported[0] != since or waited - reported[1] >= REPORT_EVERY_S:
         warmup.progress(f"waiting for the {error.service} service" + (f", {waited:.0f} s" if waited >= 1 else ""))

@@ -404,12 +404,15 @@ class DynamoDB(_Model):
 class Job(_Model):
     """A command run to completion before the services take traffic (a migration, a data load).
 
-    Container targets run `jobs` in order (Kubernetes: one Job, each step an init container);
-    the process backend does not run them: run the commands yourself before `puma run`.
+    Every target runs `jobs` in order before the services serve: Kubernetes as one Job (each step
+    an init container), `puma run` as child processes whose output goes to a log. `local: false`
+    leaves a job to container targets, for an app whose services do the same step themselves
+    when they start on one machine (the chatbot's db service prepares its database).
     """
 
     name: str
     command: list[str] = Field(description="argv, run without a shell, e.g. ['chatbot', 'db', 'upgrade']")
+    local: bool = Field(True, description="false: `puma run` skips it (container targets only)")
 
     @field_validator("name")
     @classmethod
@@ -474,7 +477,7 @@ class PumaConfig(_Model):
     # itself is the bottleneck.
     envoy_concurrency: int = Field(1, ge=1, le=256, description="Envoy worker threads (--concurrency)")
     jobs: list[Job] = Field(default_factory=list, description="run to completion, in order, before the "
-                            "services serve (container targets only)")
+                            "services serve")
 
     @field_validator("jobs")
     @classmethod

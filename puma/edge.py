@@ -136,8 +136,48 @@ def hidden_service(name: str, config: PumaConfig, match: dict[str, Any]) -> dict
 def local_reply_config(config: PumaConfig) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
-            "mappers": [_no_route(config), _too_large(), _unframable(), _rate_limited(config), *_codec_refusals(),
+            "mappers": [_starting_page(), _no_route(config), _too_large(), _unframable(), _rate_limited(config), *_codec_refusals(),
                         _retry_later()]}
+
+
+# A browser opening a page before its service has a ready instance gets this page instead of the
+# JSON error; everyone else (scripts, fetch) still gets JSON. It asks the deployment's readiness
+# each second and reloads itself once everything is ready (no timed refresh: the reader decides
+# nothing and loses nothing). No '%' in it: Envoy's format strings would read one as a command.
+STARTING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting - PUMA</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
+<main><h1>Starting&hellip;</h1>
+<p>This service has no instance ready yet: the deployment is still starting. This page reloads
+itself once it is ready (or <a href="">try again</a>).</p>
+<p id="waiting" role="status">Details: <a href="/_puma/ready">/_puma/ready</a></p></main>
+<script>
+(function () {
+  var note = document.getElementById("waiting");
+  function check() {
+    fetch("/_puma/ready", {cache: "no-store", headers: {accept: "application/json"}}).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (d) {
+        if (d.ready === true || (!("ready" in d) && r.status !== 503)) { location.reload(); return; }
+        if (d.waiting_for && d.waiting_for.length) { note.textContent = "Waiting for: " + d.waiting_for.join(", ") + "."; }
+        setTimeout(check, 1000);
+      });
+    }).catch(function () { setTimeout(check, 2000); });
+  }
+  setTimeout(check, 1000);
+})();
+</script>
+</body></html>
+"""
+
+
+def _starting_page() -> dict[str, Any]:
+    asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
+    return {"filter": {"and_filter": {"filters": [{"response_flag_filter": {"flags": ["UH"]}}, asks_html]}},
+            "headers_to_add": [{"header": {"key": "retry-after", "value": "2"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"},
+                               {"header": {"key": "cache-control", "value": "no-store"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
+            "body_format_override": {"text_format_source": {"inline_string": STARTING_PAGE},
+                                     "content_type": "text/html; charset=UTF-8"}}
 
 
 def _no_route(config: PumaConfig) -> dict[str, Any]:

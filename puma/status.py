@@ -50,8 +50,11 @@ Methods: the three read paths answer GET and HEAD; `/_puma/workers` takes POST (
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
+import os
 import re
+import secrets
 import socket
 import threading
 import time
@@ -185,6 +188,41 @@ def readiness(deployment: Deployment) -> tuple[bool, dict[str, Any]]:
     return bool(body["ready"]), body
 
 
+SCALE_PATH = "/_puma/scale"
+MANUAL_MAX_INSTANCES = 32  # a service that is not autoscaled: at most this many by hand
+
+
+def check_control_token(expected: str, given: str | None) -> None:
+    """`HTTPError` 401 unless `given` is the deployment's control token (constant-time compare)."""
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPError(401, "missing or wrong x-puma-token header: give the deployment's secret "
+                             "($PUMA_SECRET), or run `puma scale` as the user who started it")
+
+
+def scale(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+    """Set a service's instances: ``{"service": "agent", "instances": 3}``; answers
+    ``{"service", "from", "to", "autoscaled", "min_instances", "max_instances"}``.
+
+    An autoscaled service takes a count within its bounds, and the autoscaler goes on from there
+    (it may change it again as the load changes); another takes 1 to 32. 400 for a bad count,
+    404 for an unknown service. Example: ``scale(mesh, {"service": "agent", "instances": 3})``.
+    """
+    name, count = body.get("service"), body.get("instances")
+    pool = deployment.pools.get(name) if isinstance(name, str) else None
+    if pool is None:
+        raise HTTPError(404, f"service: no service {name!r}; services: {', '.join(sorted(deployment.pools))}")
+    svc = pool.service
+    low, high = (svc.instances.min, svc.instances.upper) if svc.autoscaled else (1, MANUAL_MAX_INSTANCES)
+    if isinstance(count, bool) or not isinstance(count, int) or not low <= count <= high:
+        why = (f"{name} is autoscaled between {low} and {high}; give a count in that range (or change "
+               "instances in its config)") if svc.autoscaled else f"give a whole number from {low} to {high}"
+        raise HTTPError(400, f"instances: {count!r} is not a count for {name}: {why}")
+    before = len(pool.live())
+    deployment.scale(name, count, reason="puma scale")
+    return {"service": name, "from": before, "to": count, "autoscaled": svc.autoscaled,
+            "min_instances": svc.instances.min, "max_instances": svc.instances.upper}
+
+
 PEER_HEADER = "x-puma-peer"  # set by Envoy's status route to the connection's peer address
 LOCAL_HEADER = "x-puma-local"  # ... and to the address the peer connected to
 _PUBLIC_INSTANCE = ("id", "state", "healthy", "requests")
@@ -242,7 +280,7 @@ def allowed_methods(path: str) -> tuple[str, ...] | None:
 
     if path in READ_PATHS:
         return ("GET", "HEAD")
-    if path == WORKERS_PATH:
+    if path in (WORKERS_PATH, SCALE_PATH):
         return ("POST",)
     if path.startswith(WORKERS_PATH + "/"):
         return ("DELETE",)
@@ -257,6 +295,9 @@ class StatusServer:
 
         sampler = StatusSampler(deployment)
         registry = metrics.registry_for(deployment)
+        # Who may change the deployment (POST /_puma/scale): the secret, else one made for this
+        # run, which `puma run` records in its run file (readable by its user only).
+        token = self.token = deployment.config.secret or os.environ.get("PUMA_SECRET") or secrets.token_urlsafe(24)
 
         class Handler(JSONRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -295,9 +336,19 @@ class StatusServer:
                 return names_this_deployment(self.headers.get("host"), own)
 
             def do_POST(self) -> None:  # noqa: N802
+                if self._path() == SCALE_PATH:
+                    return self._scale()
                 if self._path() != workers.WORKERS_PATH:
                     return self._refuse(self._path())
                 self._workers(lambda body: workers.register(deployment, body))
+
+            def _scale(self) -> None:
+                try:
+                    check_control_token(token, self.headers.get(workers.TOKEN_HEADER))
+                    body = self.read_json(default={})
+                    self._send(200, scale(deployment, body if isinstance(body, dict) else {}))
+                except HTTPError as exc:
+                    self._send(exc.status, {"error": exc.message, "status": exc.status})
 
             def do_DELETE(self) -> None:  # noqa: N802
                 path = self._path()

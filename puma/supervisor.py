@@ -74,6 +74,7 @@ class Deployment:
         self._publish_wanted = threading.Event()  # endpoints changed: the publisher writes them
         self._publisher = threading.Thread(target=self._publish_loop, daemon=True, name="puma-publish")
         self._started = False
+        self._began = False  # anything started (a refused port starts nothing: nothing to say stopped)
         self.control = ControlLoop(self)
         self.local_dynamo: LocalDynamo | None = None
         self.fork_server: ForkServer | None = None
@@ -91,6 +92,7 @@ class Deployment:
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
             check_port_free(self.config.listener.host, self.config.listener.port)  # before starting anything
+            self._began = True
             undo.push(self._keep_logs_if_failed)
             self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log")
             self.status_server.start()
@@ -178,7 +180,8 @@ class Deployment:
             shutil.rmtree(self.run_dir, ignore_errors=True)
         elif self.keep_logs:
             log.warning("logs kept in %s", self.run_dir)
-        log.info("PUMA deployment stopped")
+        if self._began:
+            log.info("PUMA deployment stopped")
 
     def _keep_logs_if_failed(self, exc_type: type[BaseException] | None, *_exc: object) -> bool:
         # Runs only when start() raised (on success the stack is popped); Ctrl-C is no failure.

@@ -3,15 +3,18 @@
 `describe(deployment, elapsed_s)` is one line: the services not ready yet, each with its phase —
 importing, what its warm-up said it is doing (`puma.progress`), or its instances so far:
 
-    starting (4.2 s): db loading the catalogue; agent waiting for the db service; policy 1/2 instances
+    starting (4.2 s, 5/8 ready): db loading the catalogue; agent waiting for the db service; policy 1/2 instances
 
 `StartupProgress` prints it while `Deployment.start()` runs: on a terminal one line rewritten in
-place twice a second; otherwise (a log, a pipe) a new line only when the phases change.
+place twice a second, fitted to the terminal's width (the most useful phases first: what a
+warm-up said it does, then instance counts, then services importing or warming up, grouped);
+otherwise (a log, a pipe) the whole line, a new one only when the phases change.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import sys
 import threading
@@ -45,11 +48,66 @@ def waiting_for(deployment: Deployment) -> dict[str, str]:
     return found
 
 
-def describe(waiting: dict[str, str], elapsed_s: float) -> str:
-    """The line shown for `waiting` (from `waiting_for`) after `elapsed_s` seconds."""
+_ROUTINE = ("importing", "warming up")
+_COUNT = re.compile(r"\d+/\d+ instances")
+
+
+def _rank(phase: str) -> int:
+    """Most useful first: a failure, what a warm-up does (before what waits for it), instance counts,
+    routine phases."""
+    if phase == "failed":
+        return 0
+    if phase in _ROUTINE or phase == "starting":
+        return 4
+    if _COUNT.fullmatch(phase):
+        return 3
+    return 2 if phase.startswith("waiting for") else 1  # the service waited for says more
+
+
+def _items(waiting: dict[str, str]) -> list[tuple[str, int]]:
+    """`(text, services)` per phase, services sharing a phase named together, most useful first."""
+    groups: dict[str, list[str]] = {}
+    for name, now in sorted(waiting.items(), key=lambda item: _rank(item[1])):
+        groups.setdefault(now, []).append(name)
+    return [(f"{', '.join(names)} {now}", len(names)) for now, names in groups.items()]
+
+
+def describe(waiting: dict[str, str], elapsed_s: float, *, ready: tuple[int, int] | None = None,
+             width: int | None = None) -> str:
+    """The line shown for `waiting` (from `waiting_for`) after `elapsed_s` seconds.
+
+    `ready` is (services ready, services); `width` fits the line to a terminal's columns by leaving
+    out the least useful phases ("+2 more") and shortening the first with "…". Example::
+
+        describe({"db": "loading the catalogue", "web": "importing"}, 4.2, ready=(6, 8))
+        # 'starting (4.2 s, 6/8 ready): db loading the catalogue; web importing'
+    """
+    count = f", {ready[0]}/{ready[1]} ready" if ready else ""
+    head = f"starting ({elapsed_s:.1f} s{count}):"
     if not waiting:
-        return f"starting ({elapsed_s:.1f} s): every service is ready; routing to them"
-    return f"starting ({elapsed_s:.1f} s): " + "; ".join(f"{n} {p}" for n, p in waiting.items())
+        return f"{head} every service is ready; routing to them"
+    items = _items(waiting)
+    if width is None:
+        return head + " " + "; ".join(text for text, _ in items)
+    return _fit(head, items, max(20, width))
+
+
+def _fit(head: str, items: list[tuple[str, int]], width: int) -> str:
+    line, left = head, sum(n for _, n in items)
+    for number, (text, services) in enumerate(items):
+        rest = left - services
+        more = f"; +{rest} more" if rest else ""
+        joined = f"{line}{' ' if number == 0 else '; '}{text}"
+        if len(joined) + len(more) <= width:
+            line, left = joined, rest
+            continue
+        if number == 0:  # the most useful phase, shortened to what fits
+            room = width - len(line) - 1 - len(more)
+            if room < 8:  # a very narrow terminal: only how many
+                return f"{line} {left} starting"[:width]
+            return f"{line} {text[: room - 1]}…{more}"
+        break
+    return line + (f"; +{left} more" if left else "")
 
 
 class StartupProgress:
@@ -91,16 +149,18 @@ class StartupProgress:
         last: dict[str, str] | None = None
         while not self._stop.wait(TICK_S):
             waiting = waiting_for(self.deployment)
-            line = describe(waiting, time.monotonic() - self.started)
-            if self.tty:
-                self._rewrite(line)
+            total = len(self.deployment.pools)
+            ready = (total - len([n for n in waiting if n in self.deployment.pools]), total)
+            elapsed = time.monotonic() - self.started
+            if self.tty:  # one line, rewritten in place: it must fit the terminal's width
+                width = shutil.get_terminal_size((120, 24)).columns - 1
+                self._rewrite(describe(waiting, elapsed, ready=ready, width=width))
             elif waiting != last:
-                self.out.write(line + "\n")
+                self.out.write(describe(waiting, elapsed, ready=ready) + "\n")
                 self.out.flush()
             last = waiting
 
     def _rewrite(self, line: str) -> None:
-        line = line[: shutil.get_terminal_size((120, 24)).columns - 1]
         with self._lock:
             self.out.write("\r" + line.ljust(self._width))
             self.out.flush()

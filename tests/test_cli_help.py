@@ -89,3 +89,36 @@ def test_cli_help_as_printed_explains_positionals_and_has_no_escapes(argv: list[
     assert "%%" not in done.stdout
     if argv[1] in ("render", "serve"):
         assert "the application script" in done.stdout
+
+
+def _shows_default(parser: argparse.ArgumentParser, action: argparse.Action) -> bool:
+    """Whether `action`'s line in `parser`'s help mentions its default."""
+    formatter = parser._get_formatter()
+    text = formatter._expand_help(action) if action.help else ""
+    return "default" in text.lower() or "%(default)" in (action.help or "")
+
+
+@pytest.mark.parametrize(("prog", "parser"), every_parser(), ids=lambda value: value if isinstance(value, str) else "")
+def test_cli_help_describes_each_command_and_shows_its_defaults(prog: str, parser: argparse.ArgumentParser) -> None:
+    """A command's --help starts with what it does, and an option with a default says it."""
+    assert parser.description and len(parser.description.split()) >= 4, f"`{prog} --help` has no description"
+    hidden = []
+    for action in parser._actions:
+        if not action.option_strings or action.help == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
+            continue
+        if action.default in (None, False, argparse.SUPPRESS) or isinstance(action.default, list):
+            continue
+        if not _shows_default(parser, action):
+            hidden.append(f"{'/'.join(action.option_strings)} (default {action.default!r})")
+    assert not hidden, f"`{prog} --help` does not show the default of: {', '.join(hidden)}"
+
+
+def test_cli_help_keeps_hyphenated_names_whole() -> None:
+    """A default such as an image name is never broken at its hyphen across two lines."""
+    render = dict(every_parser())["puma render"]
+    for width in (60, 80, 100):
+        formatter = render.formatter_class(prog="puma render", width=width)
+        formatter.add_text(render.description)
+        formatter.add_arguments(render._actions)
+        lines = formatter.format_help().splitlines()
+        assert not any(line.rstrip().endswith("-") for line in lines), "\n".join(lines)

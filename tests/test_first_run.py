@@ -35,6 +35,9 @@ def test_first_run_prepares_the_database_once_for_both_servers(tmp_path: Path) -
             "preparing the database" in legacy_log.read_text()  # whichever took the lock first
         turn = httpx.post(url + "/agent", json={"id": "-1", "text": "", "mode": "false", "turn_no": 1}, timeout=30)
         assert turn.status_code == 200 and turn.json()["messages"]
+        # The agent's warm-up waited for the db service on the deployment's readiness, without
+        # calling it: the db service answered no start-up request 503.
+        assert httpx.get(url + "/_puma/status").json()["services"]["db"]["startup_failures"] == 0
         port = int(wait_for(lambda: re.search(r"listening on [\d.]+:(\d+)", legacy_log.read_text()),
                             timeout_s=120, interval_s=0.2, message="the legacy server").group(1))
         with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
@@ -48,6 +51,7 @@ def test_first_run_prepares_the_database_once_for_both_servers(tmp_path: Path) -
     both = puma_log.read_text() + legacy_log.read_text()
     assert both.count("database prepared in") == 1  # one prepared it; the other waited and used it
     assert "no such table" not in both and "Traceback" not in both
+    assert "run them yourself" not in both  # the jobs are for container targets; nothing to do by hand
 
 
 def test_first_run_chat_in_the_terminal_shows_no_log_lines(chatbot_db_url: str) -> None:

@@ -463,28 +463,6 @@ def test_kubernetes_options_with_another_target_are_refused(tmp_path):
     assert "--image, --namespace only apply to --target kubernetes" in result.stderr
 
 
-def test_puma_run_says_it_does_not_run_the_configs_jobs(tmp_path):
-    import signal
-
-    from tests.helpers import wait_for
-
-    app = tmp_path / "app.py"
-    app.write_text("from puma import puma_config, puma_service, puma_start\n"
-                   "puma_config({'puma_services': {'a': '/a'}, 'jobs': [{'name': 'migrate', 'command': ['app', 'migrate']}]})\n"
-                   "puma_service({'a': 'os.path:basename'})\n"
-                   "if __name__ == '__main__':\n    puma_start()\n")
-    log = tmp_path / "run.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"],
-                                stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
-    try:
-        wait_for(lambda: "serving at" in log.read_text(), timeout_s=60, message="puma run to serve")
-    finally:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
-    assert "jobs run on container targets only; run them yourself first: app migrate" in log.read_text()
-
-
 def test_kubernetes_internal_services_only_on_the_fronts_internal_port():
     """Pods call each other through the front's internal listener (PUMA_URL); the client-facing
     `http` listener routes only public services, and no secret is written into the ConfigMap."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
@@ -92,8 +93,9 @@ def test_listener_transcript_reads_the_conversation_without_changing_it(bot: Cha
     read = handle(bot, {"id": sid, "mode": "transcript"})
     assert read == handle(bot, {"UUID": sid, "mode": "Transcript"})  # reading twice: the same
     assert (read["userid"], read["turn_no"], read["signal"]) == (sid, 2, None)
-    assert read["history"] == [{"u": [], "c": first["messages"]},
-                               {"u": ["comedy please"], "c": second["messages"]}]
+    assert [{k: e[k] for k in ("u", "c")} for e in read["history"]] == [
+        {"u": [], "c": first["messages"]}, {"u": ["comedy please"], "c": second["messages"]}]
+    assert all(datetime.fromisoformat(e["at"]).tzinfo for e in read["history"])  # when, for the page
     if second["passiveLen"]:  # the queue of the last turn is still there for polls
         assert handle(bot, {"id": sid, "mode": "true"})["response"] == second["messages"][1]
 

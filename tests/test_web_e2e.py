@@ -98,33 +98,69 @@ def test_web_chat_backend_switch_says_it_starts_a_new_conversation_and_keeps_the
     assert bubbles(page, "user") == ["comedy", "no preference"]
 
 
-def test_web_chat_reload_resumes_the_conversation(new_page: Any, mesh: puma.Deployment) -> None:
-    for backend in ("puma", "legacy"):
-        page = new_page()
-        open_chat(page, mesh.url, backend)
-        for number, text in enumerate(CONVERSATION[:3], start=2):
-            say(page, text, number)
-        before = (bubbles(page, "user"), bubbles(page, "bot"))
-        page.reload()
-        page.wait_for_function("() => document.body.dataset.state === 'ready'"
-                               " && document.querySelectorAll('.message').length > 0")
-        assert (bubbles(page, "user"), bubbles(page, "bot")) == before, backend
-        assert "restored" in page.locator(".note").last.inner_text()
-        say(page, CONVERSATION[3], 1)  # numbered after the restored turns: answered, not refused
-        assert page.locator(".note.error").count() == 0
-        assert len(bubbles(page, "bot")) > len(before[1])
+# What a reader sees of the conversation, item by item: who said what, each film card by title,
+# which backend served each turn and how long it took, whether each message has its time.
+SHOWN = """() => [...document.querySelectorAll('#messages > li')]
+  .filter(li => li.dataset.role !== 'system')
+  .map(li => li.dataset.role === 'recommendation'
+    ? ['card', li.querySelector('.film-title').textContent]
+    : [li.dataset.role, li.querySelector('.bubble').textContent,
+       (li.querySelector('.served-by') || {}).textContent || '', (li.querySelector('.took') || {}).textContent || '',
+       Boolean(li.querySelector('.meta time'))])"""
+# Two films proposed (the first not watched, not liked), then a question about the second: its card
+# stays after the message proposing it, not after the answer naming its title again.
+TWO_FILMS = ["comedy", "no preference", "no preference", "no preference", "no", "no", "who directed it?"]
+
+
+def _restored(page: Any) -> None:
+    page.wait_for_function("() => ['ready', 'ended'].includes(document.body.dataset.state)"
+                           " && /restored/.test([...document.querySelectorAll('.note')].map(n => n.textContent).join(' '))")
+
+
+@pytest.mark.parametrize("backend", ["puma", "legacy"])
+def test_web_chat_reload_shows_the_conversation_as_it_was(new_page: Any, mesh: puma.Deployment, backend: str) -> None:
+    page = new_page()
+    open_chat(page, mesh.url, backend)
+    for number, text in enumerate(TWO_FILMS, start=2):
+        say(page, text, number)
+    before = page.evaluate(SHOWN)
+    assert [item[0] for item in before].count("card") == 2
+    assert all(item[-1] for item in before if item[0] != "card")  # every message has its time
+    page.reload()
+    _restored(page)
+    assert page.evaluate(SHOWN) == before  # every card in its place, times, labels, durations
+    say(page, "no preference", 1)  # numbered after the restored turns: answered, not refused
+    assert page.locator(".note.error").count() == 0
+    assert len(bubbles(page, "bot")) > len([i for i in before if i[0] == "bot"])
 
 
 def test_web_chat_dashboard_and_back_keeps_the_conversation(page: Any, mesh: puma.Deployment) -> None:
     open_chat(page, mesh.url, "puma")
-    say(page, "comedy", 2)
-    said = bubbles(page, "bot")
+    for number, text in enumerate(TWO_FILMS[:5], start=2):
+        say(page, text, number)
+    before = page.evaluate(SHOWN)
     page.click("a.toplink")
     page.wait_for_selector("body[data-state=live]")
     page.go_back()
-    page.wait_for_function("() => document.body.dataset.state === 'ready'"
-                           " && document.querySelectorAll('.message.bot').length > 0")
-    assert bubbles(page, "bot") == said and bubbles(page, "user") == ["comedy"]
+    _restored(page)
+    assert page.evaluate(SHOWN) == before
+
+
+def test_web_chat_restores_in_a_new_tab_without_this_tabs_timings(new_page: Any, mesh: puma.Deployment) -> None:
+    """What only the tab knew (how long each turn took) is left out; the rest comes from the server."""
+    page = new_page()
+    open_chat(page, mesh.url, "puma")
+    for number, text in enumerate(TWO_FILMS[:5], start=2):
+        say(page, text, number)
+    before = page.evaluate(SHOWN)
+    stored = page.evaluate("sessionStorage.getItem('puma-chat')")
+    other = new_page()
+    other.goto(f"{mesh.url}/dashboard")
+    other.evaluate("s => { const d = JSON.parse(s); d.conversations.puma.turns = {};"
+                   " sessionStorage.setItem('puma-chat', JSON.stringify(d)); }", stored)
+    other.goto(f"{mesh.url}/?typing=15")
+    _restored(other)
+    assert other.evaluate(SHOWN) == [item[:3] + ["", item[4]] if item[0] == "bot" else item for item in before]
 
 
 def test_web_chat_ended_conversation_reloads_ended(page: Any, mesh: puma.Deployment) -> None:
@@ -194,10 +230,16 @@ def test_web_chat_queues_messages_sent_while_a_turn_is_on_its_way(page: Any, mes
         page.fill("#chat-input", text)
         page.press("#chat-input", "Enter")
     page.wait_for_function("() => document.querySelectorAll('.message.user').length === 1")
-    assert "2 messages are sent when the chatbot has answered" in page.inner_text("#status-line")
+    # Each waiting message is shown at once, in order, below the conversation, and the line
+    # above the input names every one of them.
+    assert page.locator("#outbox .queued .bubble").all_inner_texts() == say_no_wait[1:]
+    status = page.inner_text("#status-line")
+    assert "Your 2 messages (“Jim Carrey”, “no preference”) are sent in order when the chatbot has answered" in status
+    page.screenshot(path=str(ARTIFACTS / "chat-queued.png"), animations="disabled")
     held[0].continue_()
     wait_turn_done(page, 4)
     assert bubbles(page, "user") == say_no_wait
+    assert page.locator("#outbox .queued").count() == 0 and page.is_hidden("#outbox")
     assert page.locator(".note.error").count() == 0
 
 
@@ -218,6 +260,55 @@ def test_web_chat_shows_the_500_character_limit(page: Any, mesh: puma.Deployment
     page.press("#chat-input", "Enter")
     wait_turn_done(page, 2)
     assert bubbles(page, "user") == [long[:500].strip()]
+
+
+def test_web_chat_limit_notice_follows_the_text_as_it_is_now(page: Any, mesh: puma.Deployment) -> None:
+    """A refused message's notice never describes an older text: it follows each change."""
+    open_chat(page, mesh.url, "puma")
+    page.fill("#chat-input", "a" * 600)
+    page.press("#chat-input", "Enter")
+    assert "600 characters" in page.inner_text("#status-line")
+    page.fill("#chat-input", "b" * 20_000)
+    count = page.inner_text("#char-count")
+    assert count.startswith("Not sent: 20000 / 500") and "19500 too many" in count
+    assert "600" not in page.inner_text("#status-line") + count
+    page.fill("#chat-input", "c" * 450)  # within the limit: nothing refused any more
+    assert "Not sent" not in page.inner_text("#status-line") + page.inner_text("#char-count")
+    assert page.inner_text("#char-count") == "450 / 500 characters"
+
+
+def _covered(page: Any) -> bool:
+    """Whether the last message's time row is hidden under the composer (or below the panel)."""
+    return page.evaluate("""() => {
+      const meta = [...document.querySelectorAll('#messages .message .meta')].pop().getBoundingClientRect();
+      const panel = document.querySelector('#chat-panel').getBoundingClientRect();
+      const composer = document.querySelector('#composer').getBoundingClientRect();
+      return meta.bottom > Math.min(panel.bottom, composer.top) + 1;
+    }""")
+
+
+@pytest.mark.parametrize("text", ["word " * 99, "first line\nsecond line\nthird line\nfourth line"])
+def test_web_chat_composer_grows_to_show_the_message_and_keeps_the_conversation_in_view(
+        page: Any, mesh: puma.Deployment, text: str) -> None:
+    open_chat(page, mesh.url, "puma")
+    say(page, "comedy", 2)
+    one_line = page.evaluate("document.querySelector('#chat-input').clientHeight")
+    page.click("#chat-input")
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            page.keyboard.press("Shift+Enter")  # a new line, not a send
+        page.keyboard.insert_text(line)
+    box = page.evaluate("(() => { const t = document.querySelector('#chat-input');"
+                        " return [t.clientHeight, t.scrollHeight]; })()")
+    assert box[0] > one_line * 2 and box[1] <= box[0] + 2  # taller, and all of it in view
+    assert bubbles(page, "user") == ["comedy"]  # Shift+Enter sent nothing
+    assert not _covered(page), "the composer covers the end of the conversation"
+    page.screenshot(path=str(ARTIFACTS / "chat-composer-grown.png"), animations="disabled")
+    page.keyboard.press("Enter")
+    wait_turn_done(page, 3)
+    assert bubbles(page, "user")[-1] == text.strip()
+    assert page.evaluate("document.querySelector('#chat-input').clientHeight") <= one_line + 2  # back to one line
+    assert not _covered(page)
 
 
 @pytest.mark.parametrize("status", [503, 502, 500])

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+import puma
 from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
 from chatbot.sessions import MemorySessionStore
@@ -22,7 +23,7 @@ from puma.supervisor import Deployment
 from tests.chatbot_helpers import components_for
 from tests.helpers import wait_for
 from tests.plugins.web import ARTIFACTS, free_port
-from tests.web_helpers import TYPING_MS, bubbles, wait_turn_done
+from tests.web_helpers import TYPING_MS, audit, bubbles, describe, wait_turn_done
 
 
 @pytest.fixture
@@ -102,3 +103,38 @@ def test_web_legacy_backend_waits_for_the_legacy_server(new_page: Any, starting:
     finally:
         server.shutdown()
         thread.join()
+
+
+def test_web_page_opened_before_its_service_is_ready_says_starting_and_reloads(
+        new_page: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, axe_source: str) -> None:
+    """A browser asking for a page whose service has no instance yet gets a small HTML page that
+    says so and reloads itself, then the page; scripts asking for JSON still get JSON."""
+    gate = tmp_path / "home-may-start"
+    monkeypatch.setenv("PUMA_TEST_GATE", str(gate))
+    config = puma.parse_config({"puma_services": {"home": {
+        "prefix": "/", "target": "tests.apps.basic:home_page", "warmup": "tests.apps.basic:wait_for_gate"}},
+        "listener": {"port": 0}})
+    deployment = Deployment(config, startup_timeout_s=120)
+    thread = threading.Thread(target=deployment.start, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: deployment.envoy.port, timeout_s=60, message="Envoy's listener")
+        url = deployment.url
+        for accept in ("application/json", "*/*", None):  # fetch, curl, a script: JSON as before
+            headers = {"accept": accept} if accept else {}
+            answer = wait_for(lambda h=headers: httpx.get(f"{url}/", headers=h), timeout_s=30)  # noqa: B023
+            assert answer.status_code == 503 and answer.json()["error"] == "no healthy upstream", accept
+        page = new_page()
+        response = page.goto(f"{url}/")
+        assert response.status == 503 and response.headers["content-type"].startswith("text/html")
+        assert page.inner_text("h1") == "Starting…" and "reloads itself once it is ready" in page.inner_text("body")
+        page.wait_for_selector("text=Waiting for: home.")  # what it waits for, from /_puma/ready
+        violations = audit(page, axe_source, "the starting page")
+        assert not violations, describe(violations)
+        page.screenshot(path=str(ARTIFACTS / "starting-page.png"), animations="disabled")
+        gate.touch()
+        page.wait_for_selector("text=The home page", timeout=60_000)  # reloaded by itself
+    finally:
+        gate.touch()
+        thread.join(timeout=120)
+        deployment.stop()

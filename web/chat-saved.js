@@ -1,7 +1,12 @@
 // What the page keeps in sessionStorage (this tab only, gone when it closes): the backend in use
 // and, per backend, the conversation's id, the messages queued but not sent yet, and the turn
 // in flight, so a reload or a visit to the dashboard resumes the conversation without loss.
-// Shape: {backend, conversations: {puma: {id, pending: [text], inflight: {text, turnNo}|null}}}
+// and how each turn was served (the backend's answer time as this tab measured it: the server
+// does not know it), shown again with the restored conversation.
+// Shape: {backend, conversations: {puma: {id, pending: [text], inflight: {text, turnNo}|null,
+//         turns: {"<turn_no>": {ms, retried, servedBy}}}}}
+
+const TURNS_KEPT = 200;
 
 export class Saved {
   constructor(key, backends) {
@@ -42,6 +47,13 @@ export class Saved {
     const conversations = data.conversations || {};
     conversations[backend] = { ...(conversations[backend] || {}), ...fields };
     this.store({ ...data, conversations });
+  }
+
+  turnMeta(backend, turnNo, meta) {
+    const turns = { ...((this.conversation(backend) || {}).turns || {}), [String(turnNo)]: meta };
+    const numbers = Object.keys(turns).map(Number).sort((a, b) => a - b);
+    numbers.slice(0, Math.max(0, numbers.length - TURNS_KEPT)).forEach((n) => delete turns[String(n)]);
+    this.update(backend, { turns });
   }
 
   forget(backend) {

@@ -1,18 +1,26 @@
-// The end-of-chat survey: two 1-5 scales (required), a yes/no, comments. An error names the
-// first unanswered question, marks it invalid, and clears as soon as that question is answered.
+// The end-of-chat survey: two 1-5 scales (required), a yes/no and comments (both optional). A
+// submit names every question still to answer at once, marks each invalid and focuses the first;
+// the error shrinks as questions are answered and goes when none is left. Comments have a
+// counter from 4,000 characters on and are not sent over 5,000 (the server's limit).
 
 import { el } from "./chat-view.js";
 
 const REQUIRED = [
-  { name: "liked", field: "liked-field", message: "Please rate the movie from 1 to 5." },
-  { name: "engagement", field: "engagement-field", message: "Please rate the conversation from 1 to 5." },
+  { name: "liked", field: "liked-field", what: "how much you liked the movie (1 to 5)" },
+  { name: "engagement", field: "engagement-field", what: "how engaging the conversation was (1 to 5)" },
 ];
+const COMMENTS_MAX = 5000;
+const COMMENTS_COUNT_FROM = 4000;
 
 export class Survey {
   constructor(form, errorBox, submitButton) {
-    Object.assign(this, { form, errorBox, submitButton, missing: null });
+    Object.assign(this, { form, errorBox, submitButton, checking: false });
+    this.comments = form.querySelector("#comments");
+    this.count = form.querySelector("#comments-count");
+    this.label = submitButton.textContent;
     this.buildScales();
     form.addEventListener("change", () => this.onChange());
+    this.comments.addEventListener("input", () => this.onComments());
   }
 
   buildScales() {
@@ -30,6 +38,7 @@ export class Survey {
   reset() {
     this.form.reset();
     this.clearError();
+    this.onComments();
   }
 
   answers(sessionId) {
@@ -45,35 +54,63 @@ export class Survey {
     };
   }
 
-  // The first required question without an answer, or null.
-  firstMissing() {
+  // Every problem left: the required questions without an answer, then comments too long.
+  problems() {
     const form = new FormData(this.form);
-    return REQUIRED.find((q) => !form.get(q.name)) || null;
+    const missing = REQUIRED.filter((q) => !form.get(q.name));
+    const over = [...this.comments.value.trim()].length - COMMENTS_MAX;
+    return { missing, over };
   }
 
-  // True if complete; otherwise shows the error and focuses the question.
+  // True if it can be sent; otherwise shows every problem and focuses the first.
   check() {
-    const missing = this.firstMissing();
-    if (!missing) return true;
-    this.showError(missing.message, missing);
-    this.form.querySelector(`#${missing.field} input`).focus();
+    this.checking = true;
+    const { missing, over } = this.problems();
+    if (!missing.length && over <= 0) return true;
+    this.show(missing, over);
+    const first = missing.length ? this.form.querySelector(`#${missing[0].field} input`) : this.comments;
+    first.focus();
     return false;
   }
 
-  showError(text, question = null) {
+  show(missing, over) {
     this.clearInvalid();
-    this.missing = question;
-    if (question) {
-      this.form.querySelectorAll(`#${question.field} input`).forEach((i) => i.setAttribute("aria-invalid", "true"));
-    }
+    missing.forEach((q) => this.form.querySelectorAll(`#${q.field} input`)
+      .forEach((i) => i.setAttribute("aria-invalid", "true")));
+    if (over > 0) this.comments.setAttribute("aria-invalid", "true");
+    const parts = [];
+    if (missing.length) parts.push(`Please answer ${missing.map((q) => q.what).join(" and ")}.`);
+    if (over > 0) parts.push(`Your comments are ${over} characters over the ${COMMENTS_MAX.toLocaleString("en")} allowed; please shorten them.`);
+    this.showError(parts.join(" "));
+  }
+
+  showError(text) {
     this.errorBox.textContent = text;
     this.errorBox.hidden = false;
   }
 
   onChange() {
-    if (!this.missing) return;
-    const form = new FormData(this.form);
-    if (form.get(this.missing.name)) this.clearError();
+    if (!this.checking) return;
+    const { missing, over } = this.problems();
+    if (!missing.length && over <= 0) this.clearError();
+    else this.show(missing, over);
+  }
+
+  onComments() {
+    const n = [...this.comments.value].length;
+    this.count.hidden = n < COMMENTS_COUNT_FROM;
+    this.count.classList.toggle("over", n > COMMENTS_MAX);
+    this.count.textContent = n > COMMENTS_MAX
+      ? `${n.toLocaleString("en")} / ${COMMENTS_MAX.toLocaleString("en")} characters: ${n - COMMENTS_MAX} too many`
+      : `${n.toLocaleString("en")} / ${COMMENTS_MAX.toLocaleString("en")} characters`;
+    this.onChange();
+  }
+
+  // While the answers are on their way: the button says so and cannot be pressed twice.
+  sending(on) {
+    this.submitButton.disabled = on;
+    this.submitButton.textContent = on ? "Sending…" : this.label;
+    this.form.setAttribute("aria-busy", String(on));
   }
 
   clearInvalid() {
@@ -82,7 +119,7 @@ export class Survey {
 
   clearError() {
     this.clearInvalid();
-    this.missing = null;
+    this.checking = false;
     this.errorBox.hidden = true;
     this.errorBox.textContent = "";
   }

@@ -1,5 +1,6 @@
-// What the chat page draws: messages, notes, the film card. Every piece of text reaches the page
-// through textContent, never innerHTML, so a message is always shown as text.
+// What the chat page draws: messages, notes, the film card, the messages waiting to be sent.
+// Every piece of text reaches the page through textContent, never innerHTML, so a message is
+// always shown as text.
 
 export function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -15,10 +16,20 @@ function clockTime(date) {
 }
 
 // The log: a list inside a polite live region (role=log), so screen readers announce each new
-// message once, without taking the focus from the composer.
+// message once, without taking the focus from the composer. What is around a message — its time,
+// the backend that served it — is shown but not announced (aria-hidden), so one bot message is
+// one short announcement.
 export class Log {
   constructor(list, scroller, typing) {
-    Object.assign(this, { list, scroller, typing });
+    Object.assign(this, { list, scroller, typing, atEnd: true });
+    // A message list that was showing its end keeps showing it when the composer grows or the
+    // window shrinks (the scroller gets shorter, and the end would slide out of view).
+    scroller.addEventListener("scroll", () => {
+      this.atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 24;
+    });
+    new ResizeObserver(() => {
+      if (this.atEnd) this.scrollToEnd();
+    }).observe(scroller);
   }
 
   clear() {
@@ -27,15 +38,17 @@ export class Log {
 
   scrollToEnd() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.atEnd = true;
   }
 
-  // role: "bot" | "user"; when: a Date, or null for a restored message (no time is known).
+  // role: "bot" | "user"; when: a Date, or null when no time is known.
   message(role, text, when = new Date()) {
     const item = el("li", `message ${role}`);
     item.dataset.role = role;
     const who = el("span", "visually-hidden", role === "bot" ? "Chatbot: " : "You: ");
     const bubble = el("div", "bubble", text);
     const meta = el("div", "meta");
+    meta.setAttribute("aria-hidden", "true");
     if (when) meta.append(clockTime(when));
     item.append(who, bubble, meta);
     this.list.append(item);
@@ -56,17 +69,38 @@ export class Log {
     this.scrollToEnd();
   }
 
+  // info: {backend, label, ms (null when not known, e.g. restored), retried, servedBy}
   servedBy(item, info) {
     const meta = item.querySelector(".meta");
     const badge = el("span", `served-by ${info.backend}`, info.label);
-    const took = el("span", "took", `${Math.round(info.ms)} ms${info.retried ? " · retried" : ""}`);
     badge.title = info.servedBy || info.label;
-    meta.append(badge, took);
+    meta.append(badge);
+    if (typeof info.ms === "number") {
+      meta.append(el("span", "took", `${Math.round(info.ms)} ms${info.retried ? " · retried" : ""}`));
+    }
   }
 
   showTyping(on) {
     this.typing.hidden = !on;
-    if (on) this.typing.scrollIntoView({ block: "nearest" });
+    if (on && this.atEnd) this.typing.scrollIntoView({ block: "nearest" });
+  }
+}
+
+// Messages typed but not sent yet, shown below the conversation as faded bubbles in the order
+// they will be sent; each moves into the conversation when it is sent.
+export class Outbox {
+  constructor(list) {
+    this.list = list;
+  }
+
+  show(texts, why) {
+    this.list.replaceChildren(...texts.map((text) => {
+      const item = el("li", "queued");
+      item.append(el("span", "visually-hidden", "Waiting to be sent: "), el("div", "bubble", text),
+        el("div", "meta", why));
+      return item;
+    }));
+    this.list.hidden = texts.length === 0;
   }
 }
 
@@ -78,6 +112,8 @@ export function cardIndex(messages, title) {
   return messages.length - 1;
 }
 
+// The card reads well aloud too: title, then a list of facts, genres, and director and cast as a
+// description list (term, then its value, as separate items: never "DirectorSergio Leone").
 function filmCard(film) {
   const card = el("li", "film-card");
   card.dataset.role = "recommendation";
@@ -87,9 +123,11 @@ function filmCard(film) {
   const heading = el("h2", "film-title", film.title || "Untitled");
   if (film.year) heading.append(el("span", "film-year", ` (${film.year})`));
   body.append(heading, filmFacts(film), genreChips(film.genres || []));
+  const people = el("dl", "film-people");
   const director = film.director || (film.directors || [])[0];
-  if (director) body.append(labelled("Director", director));
-  if ((film.cast || []).length) body.append(labelled("Cast", film.cast.slice(0, 5).join(", ")));
+  if (director) people.append(labelled("Director", director));
+  if ((film.cast || []).length) people.append(labelled("Cast", film.cast.slice(0, 5).join(", ")));
+  if (people.childElementCount) body.append(people);
   card.append(poster, body);
   return card;
 }
@@ -100,10 +138,18 @@ function initials(title) {
 }
 
 function filmFacts(film) {
-  const facts = el("div", "film-facts");
-  facts.append(el("span", "badge rating", film.mpaa ? `Rated ${film.mpaa}` : "Not rated"));
-  if (film.runtime_min) facts.append(el("span", "badge", `${film.runtime_min} min`));
-  if (typeof film.rating === "number") facts.append(el("span", "badge score", `★ ${film.rating.toFixed(1)}`));
+  const facts = el("ul", "film-facts");
+  facts.setAttribute("aria-label", "Facts");
+  facts.append(el("li", "badge rating", film.mpaa ? `Rated ${film.mpaa}` : "Not rated"));
+  if (film.runtime_min) facts.append(el("li", "badge", `${film.runtime_min} min`));
+  if (typeof film.rating === "number") {
+    const score = el("li", "badge score");
+    const star = el("span", "", "★ ");
+    star.setAttribute("aria-hidden", "true");
+    score.append(star, el("span", "visually-hidden", "MovieLens rating "), film.rating.toFixed(1),
+      el("span", "visually-hidden", " of 5"));
+    facts.append(score);
+  }
   return facts;
 }
 
@@ -115,7 +161,9 @@ function genreChips(genres) {
 }
 
 function labelled(label, value) {
-  const line = el("p", "film-line");
-  line.append(el("span", "film-label", label), el("span", "film-value", value));
+  const line = el("div", "film-line");
+  const term = el("dt", "film-label", label);
+  term.append(el("span", "visually-hidden", ":"));
+  line.append(term, el("dd", "film-value", value));
   return line;
 }

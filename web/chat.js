@@ -1,10 +1,13 @@
 // The chat page: talks to the PUMA deployment (turns: POST /agent, reads: POST /listener) or to
 // the legacy server through its bridge (POST /legacy), with the listener protocol
-// {id, text, mode, turn_no, index}. Messages typed while the chatbot answers or starts are queued and
-// sent in order; the conversation's id is kept in sessionStorage, so a reload (or a visit to
-// the dashboard and back) restores it from the server. Text goes in via textContent only.
+// {id, text, mode, turn_no, index}. Messages typed while the chatbot answers or starts are queued —
+// shown below the conversation — and sent in order; the conversation's id is kept in
+// sessionStorage, so a reload (or a visit to the dashboard and back) shows it again as it was:
+// the server's transcript has each turn's time and film, the tab keeps how long each turn took.
+// Text goes in via textContent only.
 
-import { Log, cardIndex } from "./chat-view.js";
+import { Log, Outbox, cardIndex } from "./chat-view.js";
+import { Composer } from "./chat-composer.js";
 import { describeFailure, failed, newConversationId, post, send } from "./chat-net.js";
 import { Survey } from "./chat-survey.js";
 import { Saved } from "./chat-saved.js";
@@ -13,8 +16,6 @@ const BACKENDS = {
   puma: { turn: "/agent", read: "/listener", label: "PUMA mesh" },
   legacy: { turn: "/legacy", read: "/legacy", label: "Legacy server" },
 };
-const MAX_CHARS = 500;
-const COUNT_FROM = 400;  // the counter shows from here on
 const params = new URLSearchParams(window.location.search);
 // ?typing=MS fixes the typing delay (tests use a short one); otherwise it follows the length.
 const fixedTyping = params.has("typing") ? Math.max(0, Number(params.get("typing")) || 0) : null;
@@ -25,16 +26,21 @@ const ui = {
   thanks: $("thanks-panel"), restart: $("restart-button"), composer: $("composer"), input: $("chat-input"),
   send: $("send-button"), switcher: $("backend-switch"), status: $("status-line"), count: $("char-count"),
   logRegion: $("log"), surveyForm: $("survey-form"), surveySubmit: $("survey-submit"),
+  typingStatus: $("typing-status"),
 };
-const PLACEHOLDER = ui.input.placeholder;
 const log = new Log($("messages"), ui.chat, $("typing"));
+const outbox = new Outbox($("outbox"));
 const survey = new Survey(ui.surveyForm, $("survey-error"), ui.surveySubmit);
 const saved = new Saved("puma-chat", Object.keys(BACKENDS));
+const composer = new Composer({
+  form: ui.composer, input: ui.input, count: ui.count, onSend: (text) => submit(text),
+  onNotice: (text) => { chat.notice = text; renderStatus(); },
+});
 
 const chat = {
   backend: BACKENDS[params.get("backend")] ? params.get("backend") : saved.backend() || "puma",
   id: null, turnNo: 0, ended: false, busy: false, generation: 0, filmId: null,
-  queue: [], hurry: false, wake: null, waiting: null,
+  queue: [], hurry: false, wake: null, waiting: null, notice: "",
 };
 
 const label = (backend = chat.backend) => BACKENDS[backend].label;
@@ -46,23 +52,31 @@ function setState(name) {
   document.body.dataset.state = name;
 }
 
+// The line above the input: start-up, messages waiting to be sent, a refused message. The
+// waiting messages are also shown as faded bubbles below the conversation.
 function renderStatus() {
   const n = chat.queue.length;
-  const queued = n === 1 ? `Your message “${short(chat.queue[0])}” is` : `${n} messages are`;
+  const when = chat.waiting ? "as soon as it is ready" : "when the chatbot has answered";
   let text = "";
   if (chat.waiting) {
     text = chat.waiting === "the legacy server"
       ? "Waiting for the legacy server: it does not accept connections yet (starting, or not running)…"
       : `The ${label()} is starting: waiting for ${chat.waiting}…`;
-    if (n) text += ` ${queued} sent as soon as it is ready.`;
-  } else if (n && chat.busy) {
-    text = `${queued} sent when the chatbot has answered.`;
   }
+  if (n && (chat.busy || chat.waiting)) text += `${text ? " " : ""}${queued(chat.queue)} ${when}.`;
+  if (chat.notice) text = `${chat.notice}${text ? " " : ""}${text}`;
   if (ui.status.textContent !== text) ui.status.textContent = text;
+  outbox.show(chat.queue, `Queued: sent ${when}`);
 }
 
-function short(text) {
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+function queued(texts) {
+  if (texts.length === 1) return `Your message “${short(texts[0], 40)}” is sent`;
+  const named = texts.slice(0, 3).map((t) => `“${short(t, 24)}”`).join(", ");
+  return `Your ${texts.length} messages (${named}${texts.length > 3 ? ", …" : ""}) are sent in order`;
+}
+
+function short(text, most = 40) {
+  return text.length > most ? `${text.slice(0, most - 1)}…` : text;
 }
 
 function showWaiting(what) {
@@ -77,21 +91,6 @@ function doneWaiting() {
   chat.waiting = null;
   setState("busy");
   renderStatus();
-}
-
-// Characters as people count them (code points: an emoji is one), as the server does.
-const length = (text) => [...text].length;
-
-function updateCount() {
-  const n = length(ui.input.value);
-  const over = n - MAX_CHARS;
-  ui.count.hidden = n < COUNT_FROM;
-  ui.count.classList.toggle("over", over > 0);
-  ui.count.textContent = over > 0
-    ? `${n} / ${MAX_CHARS} characters: ${over} too many. Shorten it to send it.`
-    : `${n} / ${MAX_CHARS} characters`;
-  if (over > 0) ui.input.setAttribute("aria-invalid", "true");
-  else ui.input.removeAttribute("aria-invalid");
 }
 
 function focusIfIdle(target) {
@@ -143,6 +142,12 @@ function listener(reply, all, backend) {
   };
 }
 
+// Said once per turn to screen readers (the dots are not announced); cleared when it is answered.
+function announceTyping(on) {
+  const text = on ? "Chatbot is typing…" : "";
+  if (ui.typingStatus.textContent !== text) ui.typingStatus.textContent = text;
+}
+
 async function showReply(reply, info, isCurrent) {
   const all = reply.messages && reply.messages.length ? reply.messages : (reply.response ? [reply.response] : []);
   // Every reply carries the film under discussion; its card is shown when it is new.
@@ -171,14 +176,16 @@ async function turn(text, turnNo) {
   const backend = chat.backend;
   saved.update(backend, { inflight: { text, turnNo } });
   log.showTyping(true);
+  announceTyping(true);
   const outcome = await send(BACKENDS[backend].turn, { id: chat.id, text, mode: "false", turn_no: turnNo },
     { onWait: showWaiting, isCurrent });
   if (outcome.stale || !isCurrent()) return false;
   if (outcome.waited) doneWaiting();
   if (failed(outcome)) {
     log.showTyping(false);
+    announceTyping(false);
     log.note(describeFailure(outcome, label(backend)), "error");
-    if (text && !ui.input.value) ui.input.value = text;
+    if (text && !ui.input.value) composer.set(text);
     saved.update(backend, { inflight: null });
     return false;
   }
@@ -187,7 +194,9 @@ async function turn(text, turnNo) {
   chat.id = reply.userid || chat.id;
   saved.update(backend, { inflight: null });
   const info = { backend, label: label(backend), ms: outcome.ms, retried: outcome.retried || outcome.waited, servedBy: outcome.result.servedBy };
+  saved.turnMeta(backend, turnNo, { ms: Math.round(info.ms), retried: Boolean(info.retried), servedBy: info.servedBy });
   const signal = await showReply(reply, info, isCurrent);
+  announceTyping(false);
   if (!isCurrent()) return false;
   if (signal === "end") endConversation();
   return true;
@@ -195,7 +204,7 @@ async function turn(text, turnNo) {
 
 function greet() {
   chat.id = newConversationId();
-  saved.update(chat.backend, { id: chat.id, pending: chat.queue.slice(), inflight: null });
+  saved.update(chat.backend, { id: chat.id, pending: chat.queue.slice(), inflight: null, turns: {} });
   return turn("", 1);
 }
 
@@ -203,6 +212,7 @@ function userTurn(text) {
   chat.hurry = false;  // a queued message's answer is typed as usual
   saved.update(chat.backend, { pending: chat.queue.slice() });
   log.message("user", text);
+  renderStatus();  // it left the queue: its faded bubble goes
   return turn(text, chat.turnNo + 1);
 }
 
@@ -227,11 +237,12 @@ function settle(ok) {
   chat.hurry = false;
   chat.waiting = null;
   log.showTyping(false);
+  announceTyping(false);
   if (chat.ended) {
     if (chat.queue.length) log.note(`Not sent, as the conversation is over: “${short(chat.queue.join(" "))}”`);
     chat.queue = [];
   } else {
-    if (!ok && chat.queue.length && !ui.input.value) ui.input.value = chat.queue.join(" ");
+    if (!ok && chat.queue.length && !ui.input.value) composer.set(chat.queue.join(" "));
     if (!ok) chat.queue = [];
     setState(ok || chat.turnNo ? "ready" : "error");
     focusIfIdle(ui.input);
@@ -241,6 +252,7 @@ function settle(ok) {
 }
 
 function submit(text) {
+  if (chat.ended) return;
   chat.queue.push(text);
   saved.update(chat.backend, { pending: chat.queue.slice() });
   if (chat.busy) {
@@ -255,8 +267,7 @@ function submit(text) {
 function endConversation() {
   chat.ended = true;
   setState("ended");
-  ui.input.disabled = true;
-  ui.input.placeholder = "The conversation is over";
+  composer.enable(false, "The conversation is over");
   ui.send.disabled = true;
   ui.nextRow.hidden = false;
   log.scrollToEnd();
@@ -284,7 +295,7 @@ async function resume(id, note) {
     chat.queue.unshift(...(inflight && inflight.text ? [inflight.text] : []), ...pending);
     return true;
   }
-  restore(outcome.result.data);
+  restore(outcome.result.data, backend, (saved.conversation(backend) || {}).turns || {});
   chat.id = id;
   if (note) log.note(note);
   // Messages typed before the reload that the server never got are sent now, in order.
@@ -293,24 +304,33 @@ async function resume(id, note) {
   return true;
 }
 
-function restore(data) {
+// Each turn as it was shown: its messages with the turn's time, the film card it proposed after
+// the message naming it, and which backend served it (with how long it took, if this tab knows).
+function restore(data, backend, turns) {
   ui.logRegion.setAttribute("aria-busy", "true");
   const history = data.history || [];
-  const film = data.recommendation;
-  const said = history.flatMap((entry) => entry.c || []);
-  const cardAfter = film ? cardIndex(said, film.title) : -1;
-  let index = 0;
-  history.forEach((entry) => {
-    (entry.u || []).filter((text) => text).forEach((text) => log.message("user", text, null));
-    (entry.c || []).forEach((text) => {
-      log.message("bot", text, null);
-      if (index === cardAfter) log.card(film);
-      index += 1;
+  // A transcript written before turns recorded their film: the film under discussion, once.
+  const legacyFilm = history.some((entry) => entry.film) ? null : data.recommendation;
+  let filmId = null;
+  history.forEach((entry, index) => {
+    const when = entry.at && !Number.isNaN(Date.parse(entry.at)) ? new Date(entry.at) : null;
+    (entry.u || []).filter((text) => text).forEach((text) => log.message("user", text, when));
+    const said = entry.c || [];
+    const film = entry.film && entry.film.id !== filmId ? entry.film
+      : legacyFilm && index === history.length - 1 ? legacyFilm : null;
+    if (film) filmId = film.id;
+    const cardAfter = film ? cardIndex(said, film.title) : -1;
+    let last = null;
+    said.forEach((text, i) => {
+      last = log.message("bot", text, when);
+      if (i === cardAfter) log.card(film);
     });
+    const known = turns[String(index + 1)] || {};
+    if (last) log.servedBy(last, { backend, label: label(backend), ms: known.ms ?? null, retried: known.retried, servedBy: known.servedBy });
   });
   ui.logRegion.removeAttribute("aria-busy");
   chat.turnNo = data.turn_no || history.length;
-  chat.filmId = film ? film.id : null;
+  chat.filmId = filmId || (data.recommendation ? data.recommendation.id : null);
   log.note("Your conversation so far, restored.");
   if (data.signal === "end") endConversation();
 }
@@ -331,8 +351,7 @@ function openConversation(note) {
   log.clear();
   survey.reset();
   ui.nextRow.hidden = true;
-  ui.input.disabled = false;
-  ui.input.placeholder = PLACEHOLDER;
+  composer.enable(true);
   ui.send.disabled = false;
   showPanel("chat");
   const stored = saved.conversation(chat.backend);
@@ -362,7 +381,7 @@ function switchBackend(name) {
 async function sendSurvey(event) {
   event.preventDefault();
   if (!survey.check()) return;
-  ui.surveySubmit.disabled = true;
+  survey.sending(true);
   try {
     const result = await post("/survey", survey.answers(chat.id));
     if (result.status !== 200) {
@@ -376,25 +395,11 @@ async function sendSurvey(event) {
   } catch (err) {
     survey.showError("Your answers could not be saved: the network failed. Please try again.");
   } finally {
-    ui.surveySubmit.disabled = false;
+    survey.sending(false);
   }
 }
 
 function bindEvents() {
-  ui.composer.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const text = ui.input.value.trim();
-    if (!text || chat.ended) return;
-    if (length(text) > MAX_CHARS) {
-      ui.status.textContent = `Not sent: your message has ${length(text)} characters; ${MAX_CHARS} at most.`;
-      ui.input.focus();
-      return;
-    }
-    ui.input.value = "";
-    updateCount();
-    submit(text);
-  });
-  ui.input.addEventListener("input", updateCount);
   ui.switcher.addEventListener("change", (event) => switchBackend(event.target.value));
   ui.next.addEventListener("click", () => {
     showPanel("survey");

@@ -87,6 +87,12 @@ def wait_for_gate(timeout_s: float = 60.0) -> None:
         time.sleep(0.02)
 
 
+def home_page() -> tuple[str, int, dict[str, str]]:
+    """A page a browser opens (tests/test_web_startup.py: before it is ready, Envoy's own page)."""
+    return ("<!doctype html><html lang='en'><head><title>Home</title></head>"
+            "<body><main><h1>The home page</h1></main></body></html>", 200, {"content-type": "text/html"})
+
+
 def spin(request: puma.Request) -> dict:
     """Computes (holding the interpreter between switches) for `s` seconds."""
     deadline = time.monotonic() + float(request.data.get("s", 0.2))

@@ -55,3 +55,11 @@ def no_leaked_processes():
         except ProcessLookupError:
             pass
     assert not left, f"test left {len(left)} process(es) running: {left}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def own_runs_dir(tmp_path_factory: pytest.TempPathFactory):
+    """`puma run` records its deployments (puma.runs) under the session's temp dir, not the user's,
+    so `puma status` in a test finds only what the test started."""
+    os.environ["PUMA_RUNS_DIR"] = str(tmp_path_factory.mktemp("puma-runs"))
+    yield

@@ -1,0 +1,156 @@
+"""`puma status` and `puma scale`: finding a running deployment and talking to it.
+
+A command finds its deployment by --url (a URL, HOST:PORT or a port), else $PUMA_URL, else the
+run file of the newest `puma run` of this user (`puma.runs`), else http://127.0.0.1:8080.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from . import runs
+from .client import ENV_URL
+from .errors import PumaError
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
+def deployment_url(given: str | None) -> tuple[str, str]:
+    """`(url, how it was found)` of the deployment a command talks to; see `puma status --help`.
+
+    `given` may be a URL, HOST:PORT or a port: ``deployment_url("8090")[0]`` is
+    ``"http://127.0.0.1:8090"``. Without it: $PUMA_URL, the newest run file, or the default.
+    """
+    if given:
+        return normalise_url(given, "--url"), "--url"
+    if os.environ.get(ENV_URL):
+        return normalise_url(os.environ[ENV_URL], f"${ENV_URL}"), f"${ENV_URL}"
+    found = runs.running()
+    if len(found) > 1:
+        print(f"puma: {len(found)} deployments are running ({', '.join(r['url'] for r in found)}); "
+              f"using the newest, {found[0]['url']}; pick one with --url", file=sys.stderr)
+    if found:
+        return found[0]["url"], f"the run file of `puma run {found[0].get('app', '')}` (pid {found[0]['pid']})"
+    return DEFAULT_URL, f"the default (no `puma run` of yours is recorded in {runs.runs_dir()})"
+
+
+def normalise_url(text: str, where: str) -> str:
+    """`http://HOST:PORT` from a URL, `HOST:PORT` or a port; `PumaError` naming `where` otherwise."""
+    raw = text.strip()
+    url = f"http://127.0.0.1:{raw}" if raw.isdigit() else raw if "://" in raw else f"http://{raw}"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        ok = (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path in ("", "/")
+              and " " not in parts.netloc and not parts.query)
+        _ = parts.port  # raises ValueError for a port that is not one
+    except ValueError:
+        ok = False
+    if not ok:
+        raise PumaError(f"{where} {text!r} is not a deployment's address; give a URL, HOST:PORT or a port, "
+                        "e.g. http://127.0.0.1:8080, 127.0.0.1:8080 or 8080")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _get_status(url: str, how: str) -> dict[str, Any]:
+    """The status JSON of the deployment at `url` (found from `how`), or `PumaError` saying what
+    answered instead."""
+    secret = os.environ.get("PUMA_SECRET")  # shows pids and ports of a deployment on another host
+    request = urllib.request.Request(url + "/_puma/status", headers={"x-puma-token": secret} if secret else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - user-given deployment URL
+            status = json.loads(resp.read(4 << 20))
+    except urllib.error.HTTPError as exc:
+        raise PumaError(f"{url}/_puma/status answered HTTP {exc.code}, not a PUMA status; is {url} (from "
+                        f"{how}) the address `puma run` printed?") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise PumaError(f"no PUMA deployment answers at {url} (from {how}): {reason}; start one with "
+                        "`puma run APP.py`, or give its address with --url (e.g. --url 127.0.0.1:8090)") from None
+    except (http.client.HTTPException, ValueError) as exc:  # not HTTP, or not JSON
+        raise PumaError(f"the server at {url} (from {how}) is not a PUMA deployment (it answered "
+                        f"{type(exc).__name__}: {str(exc)[:80]})") from None
+    if not isinstance(status, dict) or not isinstance(status.get("services"), dict):
+        raise PumaError(f"{url}/_puma/status answered JSON that is not a PUMA status; is {url} (from {how}) "
+                        "the address `puma run` printed?")
+    return status
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    status = _get_status(*deployment_url(args.url))
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return
+    print(format_status(status))
+
+
+def cmd_scale(args: argparse.Namespace) -> None:
+    url, how = deployment_url(args.url)
+    token = os.environ.get("PUMA_SECRET") or next((r["token"] for r in runs.running() if r["url"] == url), None)
+    if not token:
+        raise PumaError(f"no secret to scale the deployment at {url} with: set $PUMA_SECRET to its secret "
+                        "(only the user who started it with `puma run` can do without)")
+    body = json.dumps({"service": args.service, "instances": args.instances}).encode()
+    request = urllib.request.Request(url + "/_puma/scale", data=body, method="POST",
+                                     headers={"content-type": "application/json", "x-puma-token": token})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - user-given deployment URL
+            done = json.load(resp)
+    except urllib.error.HTTPError as exc:
+        detail = json.loads(exc.read() or b"{}").get("error", exc.reason)
+        raise PumaError(f"scale {args.service} {args.instances}: {detail}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise PumaError(f"no PUMA deployment answers at {url} (from {how}): {getattr(exc, 'reason', exc)}") from None
+    bounds = (f" (autoscaled {done['min_instances']}-{done['max_instances']}: the autoscaler goes on from here "
+              "as the load changes)") if done["autoscaled"] else ""
+    print(f"{done['service']}: {done['from']} -> {done['to']} instances{bounds}", flush=True)
+    if args.wait_s > 0:
+        _wait_scaled(url, how, done["service"], done["to"], args.wait_s)
+
+
+def _wait_scaled(url: str, how: str, service: str, count: int, wait_s: float) -> None:
+    deadline = time.monotonic() + wait_s
+    while True:
+        svc = _get_status(url, how)["services"].get(service, {})
+        states = [i["state"] for i in svc.get("instances", [])]
+        if states.count("ready") == count and len(states) == count:
+            print(f"{service}: {count} instance{'' if count == 1 else 's'} ready", flush=True)
+            return
+        if time.monotonic() > deadline:
+            print(f"{service}: still {states.count('ready')} ready of {count} after {wait_s:.0f} s "
+                  f"(states: {', '.join(states) or 'none'}); see `puma status`", file=sys.stderr)
+            return
+        time.sleep(0.2)
+
+
+def format_status(status: dict[str, Any]) -> str:
+    envoy = status.get("envoy") or {}
+    where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
+    lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})", ""]
+    header = (f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'5xx':>7}  instances")
+    lines.append(header)
+    for name, s in status["services"].items():
+        insts = " ".join(f"{i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
+                         f"{'' if i['healthy'] else '!'}" for i in s["instances"] if i["state"] == "ready")
+        p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
+        p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
+        lines.append(f"{name:<14}{s['prefix']:<14}{s['ready']:>4}/{s['max_instances']:<2}{s['in_flight']:>11}"
+                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
+    startup = {n: s["startup_failures"] for n, s in status["services"].items() if s.get("startup_failures")}
+    if startup:
+        lines += ["", "answered 503 while starting (not counted as 5xx): "
+                  + ", ".join(f"{n} {c}" for n, c in startup.items())]
+    if status.get("events"):
+        lines += ["", "recent events:"]
+        for e in status["events"][-10:]:
+            lines.append(f"  {e['service']}: {e['message']}")
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""Where `puma run` records the deployments it runs, so `puma status` and `puma scale` find them.
+
+Each running `puma run` writes one small JSON file, readable by its user only, removed when it
+stops: ``{"url", "pid", "app", "started", "token"}`` (``token`` authorises `puma scale`; see
+`puma.status`). The directory is ``$PUMA_RUNS_DIR``, else ``$XDG_RUNTIME_DIR/puma``, else
+``~/.cache/puma/runs``. A file whose process is gone (a `puma run` killed with SIGKILL) is
+ignored and removed. Example::
+
+    path = record("http://127.0.0.1:8080", app="chatbot/puma_app.py", token="...")
+    [run["url"] for run in running()]      # ['http://127.0.0.1:8080']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+ENV_RUNS_DIR = "PUMA_RUNS_DIR"
+
+
+def runs_dir() -> Path:
+    """The directory of run files (see the module doc for how it is chosen)."""
+    if os.environ.get(ENV_RUNS_DIR):
+        return Path(os.environ[ENV_RUNS_DIR])
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(os.environ["XDG_RUNTIME_DIR"]) / "puma"
+    return Path.home() / ".cache" / "puma" / "runs"
+
+
+def record(url: str, *, app: str, token: str) -> Path:
+    """Write this process's run file (mode 0600, in a 0700 directory); returns its path."""
+    folder = runs_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"{os.getpid()}.json"
+    temp = path.with_suffix(".tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"url": url, "pid": os.getpid(), "app": app, "started": time.time(), "token": token}, out)
+    os.replace(temp, path)
+    return path
+
+
+def forget(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def running() -> list[dict[str, Any]]:
+    """The deployments recorded by live `puma run` processes of this user, newest first."""
+    found = []
+    for path in runs_dir().glob("*.json") if runs_dir().is_dir() else []:
+        try:
+            run = json.loads(path.read_text())
+            alive = _alive(int(run["pid"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if alive:
+            found.append(run)
+        else:
+            forget(path)  # its `puma run` was killed before it could remove it
+    return sorted(found, key=lambda run: run.get("started", 0), reverse=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,81 @@
+// The composer: a text area that grows with what is typed (up to a third of the window, then it
+// scrolls), Enter sends and Shift+Enter starts a new line, and a counter from 400 characters on.
+// A message over the limit is kept, marked and not sent; the counter then says so, and says it
+// again for the text as it is now, whatever is typed next.
+
+export const MAX_CHARS = 500;
+const COUNT_FROM = 400;  // the counter shows from here on
+
+// Characters as people count them (code points: an emoji is one), as the server does.
+export const length = (text) => [...text].length;
+
+export class Composer {
+  constructor({ form, input, count, onSend, onNotice }) {
+    Object.assign(this, { form, input, count, onSend, onNotice, refused: false });
+    this.placeholder = input.placeholder;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.submit();
+      }
+    });
+    input.addEventListener("input", () => this.update());
+    this.grow();
+  }
+
+  submit() {
+    const text = this.input.value.trim();
+    if (!text || this.input.disabled) return;
+    if (length(text) > MAX_CHARS) {
+      this.refused = true;
+      this.update();
+      this.input.focus();
+      return;
+    }
+    this.set("");
+    this.onSend(text);
+  }
+
+  set(text) {
+    this.input.value = text;
+    this.update();
+  }
+
+  // The counter (and the refusal, for the text as it is now), the invalid mark and the height.
+  update() {
+    const n = length(this.input.value);
+    const over = n - MAX_CHARS;
+    if (over <= 0 && this.refused) {
+      this.refused = false;
+      this.onNotice("");  // the refusal was about a longer text: it no longer applies
+    } else if (this.refused) {  // said of the text as it is now, not as it was when refused
+      this.onNotice(`Not sent: your message has ${n} characters; ${MAX_CHARS} at most.`);
+    }
+    this.count.hidden = n < COUNT_FROM;
+    this.count.classList.toggle("over", over > 0);
+    const verb = this.refused ? "Not sent: " : "";
+    this.count.textContent = over > 0
+      ? `${verb}${n} / ${MAX_CHARS} characters: ${over} too many. Shorten it to send it.`
+      : `${n} / ${MAX_CHARS} characters`;
+    if (over > 0) this.input.setAttribute("aria-invalid", "true");
+    else this.input.removeAttribute("aria-invalid");
+    this.grow();
+  }
+
+  grow() {
+    const style = this.input.style;
+    style.height = "auto";
+    const most = Math.max(80, Math.round(window.innerHeight / 3));
+    style.height = `${Math.min(this.input.scrollHeight + 2, most)}px`;
+    style.overflowY = this.input.scrollHeight + 2 > most ? "auto" : "hidden";
+  }
+
+  enable(on, placeholder) {
+    this.input.disabled = !on;
+    this.input.placeholder = placeholder || this.placeholder;
+  }
+}
