@@ -177,12 +177,20 @@ def call(service: str, payload: Any = None, *, path: str = "", method: str = "PO
     return exchange(service, url, method, body, all_headers, timeout_s if timeout_s is not None else 30.0)
 
 
+_ready_seen: set[str] = set()  # services a warm-up in this process has seen ready
+
+
 def exchange(service: str, url: str, method: str, body: bytes | None, headers: dict[str, str],
              timeout_s: float) -> Any:
     """One request to `url` (of `service`) on this thread's pooled connection; the decoded reply."""
     token = _mesh_headers()
     if token:
         headers = {**token, **headers}
+    if warmup.active() and service not in _ready_seen:
+        # A warm-up's first call to a service: wait on the deployment's readiness first, so a
+        # service still starting is not sent a call it would answer 503 (a start-up failure).
+        warmup.wait_ready(service, timeout_s=WARMUP_WAIT_S, report_every_s=REPORT_EVERY_S)
+        _ready_seen.add(service)
     since = 0.0
     while True:
         try:

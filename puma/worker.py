@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--service", required=True, help="the service's name (used in logs and replies)")
     p.add_argument("--target", required=True, help="the service's function, class or factory, as an import path "
                    "'module:function', 'module:Class' or 'module:factory()'")
-    p.add_argument("--prefix", default="/", help="the service's URL prefix (its methods are under it)")
+    p.add_argument("--prefix", default="/", help="the service's URL prefix, its methods under it (default /)")
     p.add_argument("--host", default="127.0.0.1", help="address each instance listens on (default 127.0.0.1)")
     p.add_argument("--threads", type=int, default=8, help="waitress threads per instance (default 8)")
     p.add_argument("--max-body-bytes", type=int, default=1 << 20,

@@ -137,7 +137,7 @@ def test_cli_run_runs_the_configs_jobs_first_and_skips_container_only_ones(tmp_p
                    f"  {{'name': 'first', 'command': [sys.executable, '-c', {write!r}, 'done.txt', '1']}},\n"
                    f"  {{'name': 'cluster', 'command': [sys.executable, '-c', {write!r}, 'done.txt', 'X'], 'local': False}},\n"
                    f"  {{'name': 'second', 'command': [sys.executable, '-c', {write!r}, 'done.txt', '2']}}]}})\n"
-                   "puma_service({'a': 'os.path:join'})\n"
+                   "puma_service({'a': 'os.path:basename'})\n"
                    "if __name__ == '__main__':\n    puma_start()\n")
     log = tmp_path / "run.log"
     with running(app, env, log):
@@ -153,7 +153,7 @@ def test_cli_run_stops_at_a_failing_job_with_its_log(tmp_path: Path, env: dict[s
     app.write_text("import sys\nfrom puma import puma_config, puma_service, puma_start\n"
                    "puma_config({'puma_services': {'a': '/a'}, 'jobs': [{'name': 'migrate', 'command': "
                    "[sys.executable, '-c', 'print(\"no database at db.example\"); raise SystemExit(3)']}]})\n"
-                   "puma_service({'a': 'os.path:join'})\n"
+                   "puma_service({'a': 'os.path:basename'})\n"
                    "if __name__ == '__main__':\n    puma_start()\n")
     result = _puma("run", str(app), "--port", "0", env=env, cwd=tmp_path)
     assert result.returncode == 1

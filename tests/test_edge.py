@@ -300,10 +300,10 @@ def test_worker_registration_names_the_bad_field(mesh, instances, field):
 
 
 @pytest.mark.parametrize(("url", "words"), [
-    ("not a url", "is not a deployment's URL"),
-    ("ftp://127.0.0.1:1", "is not a deployment's URL"),
+    ("not a url", "is not a deployment's address"),
+    ("ftp://127.0.0.1:1", "is not a deployment's address"),
     ("http://127.0.0.1:{plain}", "not a PUMA deployment"),
-    ("http://127.0.0.1:{mesh}/echo", "not a PUMA status"),
+    ("http://127.0.0.1:{mesh}/echo", "is not a deployment's address"),
     ("http://127.0.0.1:{json}", "not a PUMA status"),
 ])
 def test_cli_status_url_errors_without_traceback(mesh, url, words):

@@ -45,7 +45,7 @@ def test_startup_says_what_it_waits_for_and_prints_the_url_once_all_is_ready(tmp
     release, log = tmp_path / "release", tmp_path / "run.log"
     proc = _run(_app(tmp_path, HELD), log, STARTUP_RELEASE=str(release))
     try:
-        waiting = wait_for(lambda: re.search(r"starting \([\d.]+ s\): held waiting for the test to release it",
+        waiting = wait_for(lambda: re.search(r"starting \([^)]*\): .*held waiting for the test to release it",
                                              log.read_text()), timeout_s=60, message="the progress line")
         assert waiting and "serving at" not in log.read_text()
         release.touch()
@@ -126,7 +126,8 @@ def _processes_of(supervisor: int) -> list[str]:
 
 def _deployment(warmup: str, timeout_s: float) -> Deployment:
     return Deployment(parse_config({"puma_services": {"slow": {
-        "prefix": "/slow", "target": "tests.apps.startup:answer", "warmup": f"tests.apps.startup:{warmup}"}}}),
+        "prefix": "/slow", "target": "tests.apps.startup:answer", "warmup": f"tests.apps.startup:{warmup}"}},
+        "listener": {"port": 0}}),
         startup_timeout_s=timeout_s)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -292,8 +293,9 @@ def test_store_saves_transcript_and_survey(backend: Backend, bot: Chatbot) -> No
     sid = turns[0].session_id
     transcript = bot.transcript(sid)
     assert transcript["userid"] == sid and transcript["timestamp"]
-    assert transcript["history"] == [{"c": turn.messages, "u": [text] if text else []}
-                                     for turn, text in zip(turns, said, strict=True)]
+    assert all(re.match(r"\d{4}-\d\d-\d\dT", e.pop("at")) for e in transcript["history"])  # when said
+    assert [{k: v for k, v in e.items() if k != "film"} for e in transcript["history"]] == [
+        {"c": turn.messages, "u": [text] if text else []} for turn, text in zip(turns, said, strict=True)]
     bot.save_survey(sid, SURVEY)
     assert backend.surveys(sid) == [SURVEY_STORED]
     assert bot.transcript(uuid.uuid4().hex) is None
@@ -306,8 +308,8 @@ def test_store_keeps_any_text_with_unstorable_characters_replaced(backend: Backe
     store.append_transcript(sid, {"u": ["x\x00"], "c": [odd]})
     store.save_survey(sid, {"liked": 2, "engagement": 5, "comments": odd})
     assert store.get(sid)[0] == {"note": odd}  # state is stored as JSON text, escapes and all
-    assert store.transcript(sid)["history"] == [{"u": ["a\ufffdb\ufffdc\ufffd"], "c": ["ok"]},
-                                                {"u": ["x\ufffd"], "c": ["a\ufffdb\ufffdc\ufffd"]}]
+    assert [{k: v for k, v in e.items() if k not in ("at", "film")} for e in store.transcript(sid)["history"]] == [
+        {"u": ["a\ufffdb\ufffdc\ufffd"], "c": ["ok"]}, {"u": ["x\ufffd"], "c": ["a\ufffdb\ufffdc\ufffd"]}]
     assert backend.surveys(sid)[0]["comments"] == "a\ufffdb\ufffdc\ufffd"
 
 
