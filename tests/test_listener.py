@@ -76,7 +76,7 @@ def test_listener_accepts_form_names_and_turn_numbers(bot: Chatbot) -> None:
     ({"id": "-1", "mode": "true"}, "bad_request", 400),
     ({"id": "-1", "mode": "transcript"}, "bad_request", 400),
     ({"id": "nobody", "mode": "transcript"}, "unknown_session", 404),
-    ({"id": "../etc", "mode": "transcript"}, "unknown_session", 404),
+    ({"id": "../etc", "mode": "transcript"}, "bad_request", 400),  # no session can have this id
     ("not a dict", "bad_request", 400),
 ])
 def test_listener_bad_requests_get_clear_errors(bot: Chatbot, request_: object, code: str,
