@@ -188,9 +188,20 @@ _TRAVERSALS = [
 ]
 
 
+# An encoded slash or backslash would make a new path segment once a service decodes it: the
+# edge refuses it (400, "cannot be normalised") rather than route it anywhere.
+_ESCAPED_SLASHES = ["/..%2f..%2fetc%2fpasswd", "/..%2F..%2Fpyproject.toml", "{p}%2Fx", "{p}%2f..%2f..%2fetc",
+                    "{p}/a%2fb", "/%5c..%5c..%5cetc", "{p}%5Cx", "/%2e%2e%2f%2e%2e%2fREADME.md"]
+
+
 def path_cases(prefixes: list[str]) -> list[Case]:
     cases = [Case("traversal", t[:60], request("GET", t), _NOT_FOUND | {200}, forbidden=FILE_CONTENT)
              for t in _TRAVERSALS]
+    for prefix in prefixes:
+        for target in sorted({t.format(p=prefix.rstrip("/")) for t in _ESCAPED_SLASHES}):
+            for method in ("GET", "POST"):
+                cases.append(Case("escaped-slash", f"{method} {target[:50]}", request(method, target, b"{}"),
+                                  frozenset({400}), forbidden=FILE_CONTENT))
     for prefix in prefixes:
         if prefix != "/":
             cases.append(Case("traversal", f"{prefix}/../..", request("GET", prefix + "/../../etc/passwd"),
