@@ -81,7 +81,6 @@ def test_kill_9_of_puma_run_leaves_no_envoy_or_instance_holding_the_port(puma_ru
     os.kill(puma_run.pid, signal.SIGKILL)
     try:
         wait_for(lambda: not any(_alive(pid) for pid in pids), timeout_s=10, message="Envoy and instances gone")
-        port = int(url.rsplit(":", 1)[1])
         # A killed process shows as a zombie while its last threads still close their sockets: wait for those.
         wait_for(lambda: _bindable(int(url.rsplit(":", 1)[1])), timeout_s=10, message="the port free again")
     finally:
