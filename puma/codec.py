@@ -124,6 +124,9 @@ def unencodable(value: Any) -> tuple[str, str] | None:
         if id(item) in above:
             return path, "a container that holds itself (a circular reference)"
         children = _children(item)
+        bad_key = next((k for k in item if _leaf_problem(k, pydantic_core)), None) if isinstance(item, dict) else None
+        if bad_key is not None:
+            return path, f"a key of type {type(bad_key).__name__}, which JSON cannot hold (keys are text)"
         if children is None:
             problem = _leaf_problem(item, pydantic_core)
             if problem is not None:

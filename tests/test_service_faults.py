@@ -39,6 +39,8 @@ def client(fn: Any, name: str = "svc") -> Any:
     ("loop", "$[1].again", "holds itself"),
     ("in-dataclass", "$", "Box, which JSON cannot hold"),
     ("minus-inf", "$[1]", "-inf"),
+    ("object-key", "$.by_owner", "a key of type object"),
+    ("a-function", "$.callback", "builtin_function_or_method, which JSON cannot hold"),
 ])
 def test_unsendable_reply_is_a_500_naming_service_where_and_why(kind: str, where: str, why: str,
                                                                   caplog: pytest.LogCaptureFixture) -> None:

@@ -32,6 +32,8 @@ def unsendable(kind: str) -> Any:
         "loop": loop,
         "in-dataclass": Box("socket", object()),
         "minus-inf": [1.0, -math.inf],
+        "object-key": {"by_owner": {"ok": 1, object(): 2}},
+        "a-function": {"callback": print},
     }[kind]
 
 
