@@ -73,6 +73,7 @@ _FORM = (("Content-Type", "application/x-www-form-urlencoded"),)
 _400 = frozenset({400})
 _4XX = frozenset(range(400, 500))
 _NOT_FOUND = frozenset({400, 403, 404, 405})
+_REFUSED_BODY = frozenset({400, 415})  # 415 where the service takes no forms at all
 
 # --- what a body may hold (sent to every service) ------------------------------------------
 
@@ -131,6 +132,20 @@ def body_cases(path: str, *, reads_body: bool = True) -> list[Case]:
         Case("content-type", "not-accepted", request("POST", path, b"<turn/>", headers=(("Content-Type", "text/xml"),)),
              frozenset({415}) if reads_body else _4XX),
         Case("content-type", "garbled", request("POST", path, b"{}", headers=(("Content-Type", "application/json;;;=;"),))),
+        # A service's fields arrive as the client sent them, or the request is refused (issue 18, round 3).
+        Case("bad-unicode", "form-escapes-not-utf8", request("POST", path, b"UUID=-1&chatText=K%f6ln&mode=false",
+                                                             headers=_FORM), _REFUSED_BODY if reads_body else _4XX),
+        Case("bad-unicode", "form-lone-percent", request("POST", path, b"UUID=-1&chatText=100%&mode=false",
+                                                         headers=_FORM), _REFUSED_BODY if reads_body else _4XX),
+        Case("content-encoding", "gzip", request("POST", path, b"\x1f\x8b\x08\x00" + b"\x00" * 16,
+                                                 headers=(*_JSON, ("Content-Encoding", "gzip"))),
+             frozenset({415}) if reads_body else _4XX),
+        Case("content-encoding", "deflate-form", request("POST", path, b"x\x9c\x03\x00", headers=(
+            *_FORM, ("Content-Encoding", "deflate"))), frozenset({415}) if reads_body else _4XX),
+        Case("content-type", "multipart-file-part",
+             request("POST", path, b'--b\r\nContent-Disposition: form-data; name="UUID"; filename="id.txt"\r\n\r\n'
+                     b"-1\r\n--b--\r\n", headers=(("Content-Type", "multipart/form-data; boundary=b"),)),
+             _REFUSED_BODY if reads_body else _4XX),
         Case("content-type", "none-with-a-body", request("POST", path, b'{"UUID": "-1"}')),
         Case("method", "PUT", request("PUT", path, b'{"UUID": "-1"}', headers=_JSON)),
         Case("method", "DELETE", request("DELETE", path)),
