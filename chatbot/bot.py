@@ -9,6 +9,7 @@ Session ids: ``None`` starts a conversation under a new random id, always. A cli
 choose the id of a new conversation by sending it with ``turn_no=1`` (so even the first turn can
 be retried safely). Any other turn on an id that is not stored raises ``UnknownSession`` (a
 ``KeyError``; HTTP 404) rather than silently starting over, so a client notices a lost session.
+An id no session can have (see ``SESSION_ID_RULE``) raises ``InvalidRequest`` (HTTP 400).
 
 Turn numbers: turn ``k`` of a session is its ``k``-th user turn, the first being 1. Sending
 ``turn_no`` equal to the last processed turn with the same text returns the stored reply without
@@ -36,6 +37,7 @@ unhandled, and nothing is stored, so the client can retry the same ``turn_no``.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -46,7 +48,7 @@ from typing import Any
 
 from chatbot.components import Components, LocalDb, in_process, local_components
 from chatbot.dialog import DialogManager, new_state
-from chatbot.errors import SessionConflict, TurnOutOfOrder, UnknownSession
+from chatbot.errors import InvalidRequest, SessionConflict, TurnOutOfOrder, UnknownSession
 from chatbot.sessions import MemorySessionStore, SessionStore
 from chatbot.text import MAX_INPUT_CHARS, clean_input
 
@@ -54,6 +56,18 @@ log = logging.getLogger(__name__)
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 _WRITE_ATTEMPTS = 5
+SESSION_ID_RULE = "1-100 characters, each an ASCII letter, a digit or one of _ . : -"
+
+
+def check_session_id(session_id: object) -> None:
+    """`InvalidRequest` (HTTP 400) saying what an id may look like, for one no session can have.
+
+    Example: ``check_session_id("abc-1")`` passes; ``check_session_id("é1")`` raises.
+    """
+    if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+        shown = json.dumps(session_id if isinstance(session_id, str) else str(session_id), ensure_ascii=True)
+        raise InvalidRequest(f"id: {shown[:80]} cannot be a conversation id: an id is {SESSION_ID_RULE} "
+                             "(or send \"-1\" to start a conversation under a new id)")
 
 
 @dataclass(frozen=True)
@@ -125,8 +139,7 @@ class Chatbot:
             if turn_no not in (None, 1):
                 raise TurnOutOfOrder(f"turn_no: a new session starts at turn 1, not {turn_no}")
             return self._start(uuid.uuid4().hex, text, said, key)
-        if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
-            raise UnknownSession(str(session_id)[:100])
+        check_session_id(session_id)
         for _attempt in range(_WRITE_ATTEMPTS):
             try:
                 record, version = self.store.get(session_id)
@@ -148,6 +161,7 @@ class Chatbot:
         read without changing anything; ``turn_no``, if given, must be that turn's number
         (``TurnOutOfOrder`` otherwise). Without ``index``: the original protocol's poll, which
         takes the next queued message (a poll whose answer is lost loses that message)."""
+        check_session_id(session_id)
         if index is None:
             return self._take(session_id)
         record, _ = self.store.get(session_id)
@@ -187,8 +201,7 @@ class Chatbot:
         "c": [...], "at": ISO time, "film": the film first proposed in that turn (absent
         otherwise)}, ...]}``; ``UnknownSession`` if there is no such session.
         """
-        if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
-            raise UnknownSession(str(session_id)[:100])
+        check_session_id(session_id)
         record, _ = self.store.get(session_id)
         reply = record.get("reply") or {}
         history = (self.store.transcript(session_id) or {}).get("history", [])

@@ -36,6 +36,7 @@ from typing import Any
 
 from chatbot.bot import Chatbot, Turn
 from chatbot.errors import InvalidRequest, SessionConflict, TurnOutOfOrder, UnknownSession
+from chatbot.numbers import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -174,17 +175,4 @@ def _mode(value: Any) -> str:
 
 def _whole(field: str, value: Any, *, least: int) -> int | None:
     """A whole number from JSON (2, 2.0) or a form ("2"); None if absent; 400 for anything else."""
-    if value is None or value == "":
-        return None
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        number = int(value.strip())
-    if number is None:
-        raise InvalidRequest(f"{field}: {value!r} is not a whole number; send one like 2")
-    if number < least:
-        raise InvalidRequest(f"{field}: {number} must be {least} or more")
-    return number
+    return whole_number(field, value, least=least)

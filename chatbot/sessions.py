@@ -109,15 +109,9 @@ def validate_survey(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _score(field: str, value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        score = int(value)
-    except (TypeError, ValueError):
-        raise InvalidRequest(f"survey.{field}: {value!r} is not a whole number 1-5") from None
-    if not 1 <= score <= 5 or isinstance(value, bool):
-        raise InvalidRequest(f"survey.{field}: {value!r} is outside 1-5")
-    return score
+    from chatbot.numbers import whole_number
+
+    return whole_number(f"survey.{field}", value, least=1, most=5)
 
 
 class MemorySessionStore(SessionStore):

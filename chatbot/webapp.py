@@ -134,7 +134,7 @@ def survey(request: puma.Request) -> dict[str, Any]:
 
     Stored in the chatbot database's ``survey_answers`` table; 400 names the bad field, 404
     an id that is no conversation of this deployment's store nor of the legacy server (whose
-    conversations live in its own process). Replies ``{"ok": true, "userid": id}``.
+    conversations live in its own process), 503 + Retry-After while that server is down. Replies ``{"ok": true, "userid": id}``.
     """
     if request.method != "POST":
         raise puma.HTTPError(405, f"method {request.method} is not allowed here; POST the survey")
@@ -163,18 +163,18 @@ def _survey_answers(request: puma.Request) -> dict[str, Any]:
         checked = validate_survey({k: v for k, v in data.items() if k != "id"})
     except InvalidRequest as error:
         raise puma.HTTPError(400, str(error)) from None
-    if isinstance(data.get("liked"), float) or isinstance(data.get("engagement"), float):
-        raise puma.HTTPError(400, "survey: liked and engagement must be whole numbers 1-5")
     return {"id": session_id, **checked}
 
 
 def _conversation_known(session_id: str) -> bool:
     if _session_store().transcript(session_id) is not None:
         return True
-    try:  # a legacy conversation: ask its server (reads only; unreachable means unknown)
+    try:  # a legacy conversation: ask its server (reads only)
         reply = exchange(legacy_address(), {"id": session_id, "mode": "transcript"}, timeout_s=5.0)
-    except puma.HTTPError:
-        return False
+    except puma.HTTPError as error:  # down or failing: it cannot say the id is unknown, so retry later
+        raise puma.HTTPError(503, f"id: {session_id!r} is not held here, and the legacy server that may hold it "
+                                  f"is unavailable ({error.message}); send the survey again shortly",
+                             backend="legacy", retry_after_s=1) from None
     return "error" not in reply
 
 

@@ -19,6 +19,8 @@ JSON-able by `to_json` (dataclasses, models, tuples, sets, dates...).
 
 from __future__ import annotations
 
+import collections.abc
+import dataclasses
 import functools
 import inspect
 import types
@@ -60,6 +62,7 @@ class Binding:
     positional_only: tuple[str, ...]
     extra_allowed: bool  # it has **kwargs
     _validated: Callable[..., Any]
+    _hints: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # parameter -> its type hint
 
     @classmethod
     def of(cls, fn: Callable[..., Any], *, name: str | None = None) -> Binding:
@@ -84,11 +87,15 @@ class Binding:
         return cls(fn=fn, label=label, parameters=tuple(expected), expected=expected,
                    returns=hints.get("return", signature.return_annotation),
                    positional_only=tuple(p.name for p in params if p.kind is p.POSITIONAL_ONLY),
-                   extra_allowed=len(params) < len(signature.parameters), _validated=validated)
+                   extra_allowed=len(params) < len(signature.parameters), _validated=validated,
+                   _hints={p.name: hints.get(p.name, p.annotation) for p in params})
 
     def call(self, fields: Mapping[str, Any]) -> Any:
         """Call the function with `fields`; `BindingError` if they do not fit."""
         kwargs = dict(fields)
+        problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
+        if problems:
+            raise BindingError(self.label, problems)
         args = []
         for name in self.positional_only:
             if name not in kwargs:
@@ -105,6 +112,16 @@ class Binding:
         """`{"parameters": [...], "types": {...}, "returns": "..."}`, for `GET .../_puma/interface`."""
         returns = None if self.returns is inspect.Parameter.empty else type_text(self.returns)
         return {"parameters": list(self.parameters), "types": dict(self.expected), "returns": returns}
+
+    def _boolean_as_number(self, name: str, value: Any) -> dict[str, Any] | None:
+        """A JSON true/false where the parameter takes a number: refused, as JSON keeps them apart
+        (pydantic's lax mode would read true as 1)."""
+        where = _boolean_where(self._hints.get(name), value, name)
+        if where is None:
+            return None
+        expected = self.expected.get(name, "a number")
+        message = f"{where[0]}: {str(where[1]).lower()} is not valid (expected {expected}): a boolean is not a number"
+        return {"parameter": where[0], "value": where[1], "expected": expected, "message": message}
 
     def _problem(self, error: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
         loc = list(error["loc"])
@@ -123,6 +140,30 @@ class Binding:
             return {"parameter": where, "value": value, "expected": None, "message": message}
         message = f"{where}: {short(value)} is not valid (expected {expected}): {error['msg']}"
         return {"parameter": where, "value": value, "expected": expected, "message": message}
+
+
+def _boolean_where(hint: Any, value: Any, where: str, depth: int = 0) -> tuple[str, bool] | None:
+    """Where a bool sits in `value` that `hint` takes as an int or float (`int`, `list[float]`,
+    `dict[str, int] | None`...); None when there is none, or the hint also takes a bool."""
+    if hint is None or depth > 32:
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Annotated:
+        return _boolean_where(args[0], value, where, depth + 1)
+    if isinstance(value, bool):
+        takes = set(args) if origin in (typing.Union, types.UnionType) else {hint}
+        return (where, value) if takes & {int, float} and bool not in takes else None
+    if origin in (typing.Union, types.UnionType):
+        found = [_boolean_where(a, value, where, depth + 1) for a in args if a is not type(None)]
+        return found[0] if found and all(found) else None
+    if origin in (list, set, frozenset, tuple, collections.abc.Sequence) and isinstance(value, list) and args:
+        items = args if origin is tuple and Ellipsis not in args else (args[0],) * len(value)
+        return next((f for i, (a, v) in enumerate(zip(items, value, strict=False))
+                     if (f := _boolean_where(a, v, f"{where}[{i}]", depth + 1))), None)
+    if origin in (dict, collections.abc.Mapping) and isinstance(value, dict) and len(args) == 2:
+        return next((f for k, v in value.items() if (f := _boolean_where(args[1], v, f"{where}[{k!r}]", depth + 1))),
+                    None)
+    return None
 
 
 def _raised_inside(exc: BaseException, fn: Callable[..., Any]) -> bool:

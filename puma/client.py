@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from . import warmup
 from .codec import encode_json
-from .errors import PumaCallError
+from .errors import PumaCallError, PumaUnknownService
 
 if TYPE_CHECKING:
     import httpx  # imported on first async use: `call` does not need it
@@ -76,7 +76,7 @@ def _resolve_url(service: str, path: str) -> str:
     elif service in services:
         prefix = services[service]
     else:
-        raise PumaCallError(service, 0, f"unknown service; known: {sorted(services)}")
+        raise PumaUnknownService(service, 0, f"unknown service; known: {sorted(services)}")
     return base + ("" if prefix == "/" else prefix) + path
 
 

@@ -104,6 +104,72 @@ def encode_json(value: Any) -> str:
     return json.dumps(_whole_characters(value), allow_nan=False) if "\\ud" in text else text
 
 
+def unencodable(value: Any) -> tuple[str, str] | None:
+    """Where and why `value` cannot be sent as JSON: `("$.items[2]", "object, which JSON cannot
+    hold")`, or None when nothing is found. Looks for loops, non-JSON types, bytes that are not
+    UTF-8, integers over CPython's digit limit and nesting over `MAX_DEPTH` (no recursion; only
+    called once encoding has failed, to say why).
+
+    >>> unencodable({"a": [1, b"\\xff"]})[0]
+    '$.a[1]'
+    """
+    import pydantic_core  # the same conversion `puma.binding.to_json` applies
+
+    stack: list[tuple[Any, str, tuple[int, ...]]] = [(value, "$", ())]
+    too_deep = None
+    for _ in range(1_000_000):
+        if not stack:
+            break
+        item, path, above = stack.pop()
+        if id(item) in above:
+            return path, "a container that holds itself (a circular reference)"
+        children = _children(item)
+        bad_key = next((k for k in item if _leaf_problem(k, pydantic_core)), None) if isinstance(item, dict) else None
+        if bad_key is not None:
+            return path, f"a key of type {type(bad_key).__name__}, which JSON cannot hold (keys are text)"
+        if children is None:
+            problem = _leaf_problem(item, pydantic_core)
+            if problem is not None:
+                return path, problem
+            continue
+        if len(above) >= MAX_DEPTH:
+            too_deep = too_deep or path
+            continue
+        stack.extend((child, f"{path}{key}", (*above, id(item))) for key, child in reversed(children))
+    return (too_deep, f"nested deeper than {MAX_DEPTH} levels") if too_deep else None
+
+
+def _children(item: Any) -> list[tuple[str, Any]] | None:
+    if isinstance(item, dict):
+        return [(f".{k}", v) for k, v in item.items()]
+    if isinstance(item, list | tuple | set | frozenset):
+        return [(f"[{i}]", v) for i, v in enumerate(item)]
+    return None
+
+
+def _leaf_problem(item: Any, pydantic_core: Any) -> str | None:
+    if item is None or isinstance(item, str | bool | float):
+        return None
+    if isinstance(item, int):
+        try:
+            str(item)
+        except ValueError:
+            return (f"an integer of about {int(item.bit_length() * 0.30103)} digits, more than JSON text here "
+                    "may hold (4300); send it as a string")
+        return None
+    if isinstance(item, bytes | bytearray | memoryview):
+        try:
+            bytes(item).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f"bytes that are not UTF-8 text ({exc.reason} at byte {exc.start}); send text, or base64"
+        return None
+    try:
+        pydantic_core.to_jsonable_python(item)
+    except Exception as exc:  # noqa: BLE001 - whatever the conversion says is the reason
+        return f"{type(item).__name__}, which JSON cannot hold ({str(exc).splitlines()[0][:200]})"
+    return None
+
+
 def _whole_characters(value: Any) -> Any:
     """`value` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
     if isinstance(value, str):
@@ -174,4 +240,4 @@ def _non_finite(value: Any) -> tuple[str, float] | None:
     return None
 
 
-__all__ = ["MAX_DEPTH", "JSONBodyError", "NonFiniteNumberError", "decode_json", "encode_json"]
+__all__ = ["MAX_DEPTH", "JSONBodyError", "NonFiniteNumberError", "decode_json", "encode_json", "unencodable"]

@@ -209,9 +209,11 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
         "stat_prefix": "puma_internal" if internal else "puma",
         "codec_type": "AUTO",
         **edge.hcm_limits(config),
-        # '/a/../b' and '/a//b' are routed as the '/b' and '/a/b' a browser would ask for.
+        # '/a/../b' and '/a//b' are routed as the '/b' and '/a/b' a browser would ask for; an
+        # encoded slash or backslash (%2F, %5C) is refused (400), not decoded into a new segment.
         "normalize_path": True,
         "merge_slashes": True,
+        "path_with_escaped_slashes_action": "REJECT_REQUEST",
         "drain_timeout": duration(hcm_cfg.drain_timeout),
         "http_filters": _http_filters(config),
         "local_reply_config": edge.local_reply_config(config),

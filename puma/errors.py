@@ -60,6 +60,10 @@ class PumaCallError(PumaError, RuntimeError):
         return kind(service, status, detail, problems)
 
 
+class PumaUnknownService(PumaCallError):
+    """The mesh has no service of that name: a programming error (a misspelt name), not an outage."""
+
+
 class PumaClientError(PumaCallError):
     """The service refused the call (4xx): `detail` is its message, `problems` its list of
     `{"parameter", "value", "expected", "message"}` when it named wrong or missing arguments."""
@@ -78,13 +82,24 @@ _CLIENT_ERRORS: dict[int, type[PumaClientError]] = {400: PumaBadRequest, 413: Pu
 
 
 class HTTPError(PumaError):
-    """Raise from a service to answer with `status` and a JSON body `{"error": message}`.
+    """Raise from a service to answer with `status` (400-599) and a JSON body `{"error": message}`.
+
+    A `status` outside 400-599 raises `ValueError` at once (an error reply needs an error status;
+    return a `(body, status)` tuple or a `puma.Response` for any other).
 
     >>> raise HTTPError(404, "unknown session 'abc'")  # doctest: +SKIP
     """
 
     def __init__(self, status: int, message: str, **extra: object) -> None:
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise InvalidStatusError(f"HTTPError({status!r}, ...): an error's status must be an int in 400-599; "
+                                     "return a (body, status) tuple or a puma.Response for any other status")
         self.status = status
         self.message = message
         self.extra = extra
         super().__init__(f"HTTP {status}: {message}")
+
+
+class InvalidStatusError(PumaError, ValueError):
+    """A service gave a status no reply of its kind can carry (`HTTPError(700)`, a tuple's 99):
+    the service's fault, answered 500."""

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from .errors import PumaStartError
 log = logging.getLogger(__name__)
 
 FILE_FLUSH_INTERVAL_MS = 100
+_PR_SET_PDEATHSIG = 1
 
 
 def find_envoy() -> str:
@@ -50,10 +54,29 @@ def check_port_free(host: str, port: int) -> None:
         socket.create_server((host, port)).close()
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise PumaStartError(f"port {port} is already in use by another process (on {host}); stop it, "
-                                 f"or choose another port: puma run APP.py --port N "
-                                 f"(`puma status --url http://{host}:{port}` shows whether PUMA serves there)") from None
+            raise port_in_use(host, port) from None
         raise PumaStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def port_in_use(host: str, port: int) -> PumaStartError:
+    """The error for a listening port another process holds (found before Envoy starts, or by Envoy
+    failing to bind it when another start won the race)."""
+    return PumaStartError(f"port {port} is already in use by another process (on {host}); stop it, "
+                          f"or choose another port: puma run APP.py --port N "
+                          f"(`puma status --url http://{host}:{port}` shows whether PUMA serves there)")
+
+
+_BIND_FAILED = re.compile(r"cannot bind '\[?([^\]']*?)\]?:(\d+)': Address already in use")
+
+
+def _die_with_supervisor(libc: Any, parent: int) -> Callable[[], None]:
+    """A `preexec_fn` making the child get SIGKILL when its parent dies (even by `kill -9`), so no
+    Envoy is left holding the port; if the parent is already gone, the child exits at once."""
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+    return preexec
 
 
 def write_atomic(path: Path, text: str, *, compare: bool = True) -> bool:
@@ -143,7 +166,7 @@ class EnvoyProcess:
                "--file-flush-interval-msec", str(FILE_FLUSH_INTERVAL_MS)]
         with open(self.log_path, "ab") as log_file:
             self.proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=self.env,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, preexec_fn=_death_signal())
         log.info("envoy started (pid %d), config %s", self.proc.pid, self.bootstrap_path)
         deadline = time.monotonic() + timeout_s
         while not (self.admin and self.admin.ready()):
@@ -175,6 +198,9 @@ class EnvoyProcess:
 
     def _start_error(self, what: str) -> PumaStartError:
         tail = self.log_path.read_text(errors="replace").splitlines()[-15:] if self.log_path.exists() else []
+        bind = next((m for line in tail if (m := _BIND_FAILED.search(line))), None)
+        if bind:  # another start took the port between our check and Envoy's bind
+            return port_in_use(bind.group(1), int(bind.group(2)))
         return PumaStartError(f"{what}; config {self.bootstrap_path}; last lines of {self.log_path}:\n"
                               + "\n".join("  " + line for line in tail))
 
@@ -208,3 +234,15 @@ class EnvoyProcess:
             self.proc.kill()
             self.proc.wait()
         log.info("envoy stopped")
+
+
+def _death_signal() -> Callable[[], None] | None:
+    """The preexec tying Envoy's life to this process, where that is sound: Linux, and started
+    from the main thread (PR_SET_PDEATHSIG fires when the *thread* that forked ends)."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # loaded here: a forked child should not load libraries
+    except OSError:
+        return None
+    return _die_with_supervisor(libc, os.getpid())

@@ -96,6 +96,7 @@ def cmd_scale(args: argparse.Namespace) -> None:
     url, how = deployment_url(args.url)
     token = os.environ.get("PUMA_SECRET") or next((r["token"] for r in runs.running() if r["url"] == url), None)
     if not token:
+        _get_status(url, how)  # nothing there, or not PUMA: say that first, as `puma status` does
         raise PumaError(f"no secret to scale the deployment at {url} with: set $PUMA_SECRET to its secret "
                         "(only the user who started it with `puma run` can do without)")
     body = json.dumps({"service": args.service, "instances": args.instances}).encode()

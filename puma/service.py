@@ -8,8 +8,12 @@ or a `Response`.
 
 Errors keep their meaning: `HTTPError(status, ...)`, or any exception with an integer
 `status_code` (400-599), answers that status; a call to another service that found it down
-(`PumaCallError` without a 4xx) answers 503; a plain function's `ValueError`/`TypeError` is the
-request's fault (400) and its `LookupError` a 404; anything else is a 500. Every error is JSON.
+(`PumaCallError` after a refused or reset connection, or a 502/503/504) answers 503 with
+`Retry-After`, while a call that can never succeed (an unknown service, the callee's own 500)
+answers 500 naming the callee; a plain function's `ValueError`/`TypeError` is the request's fault
+(400) and its `LookupError` a 404; a reply the service cannot send (a value JSON cannot hold, a
+status outside 200-599) is its own fault (500 naming where and why); anything else is a 500.
+Every error is JSON and names the service.
 """
 
 from __future__ import annotations
@@ -18,24 +22,26 @@ import asyncio
 import inspect
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask
 from flask import Response as FlaskResponse
 from flask import request as flask_request
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 
 from .binding import BindingError, to_json
-from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json
+from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json, unencodable
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
-from .errors import HTTPError, PumaCallError
+from .errors import HTTPError, InvalidStatusError, PumaCallError, PumaError, PumaUnknownService
 from .media import DEFAULT_CONTENT_TYPES
 
 log = logging.getLogger(__name__)
@@ -44,6 +50,14 @@ JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 HEALTH_PATH = "/healthz"
 BYTES_MARK = "__puma_bytes_body__"
+RETRYABLE_CALL_STATUSES = (0, 502, 503, 504)
+"""A call that failed with one of these (0: refused, reset or timed out) may succeed later: 503."""
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+class ReplyError(PumaError):
+    """A service's reply that cannot be sent (a value JSON cannot hold, a status no reply can
+    carry): the service's fault, answered 500 naming where and why."""
 
 
 @dataclass
@@ -52,7 +66,7 @@ class Request:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: Headers  # case-insensitive: headers.get("content-type") and .get("Content-Type") agree
     query: dict[str, str]
     body: bytes
     json: Any = None
@@ -66,6 +80,11 @@ class Request:
             return self.json
         if self.json is not None:
             raise HTTPError(400, f"body: expected a JSON object (its fields), got {type(self.json).__name__}")
+        if self.body and not self.form:
+            mimetype = str(self.headers.get("Content-Type", "")).split(";")[0].strip().lower()
+            if mimetype not in FORM_TYPES and mimetype not in JSON_TYPES:
+                raise HTTPError(415, f"a {mimetype or 'body without a content type'} body has no fields to read; "
+                                     "send a JSON object (application/json) or a form")
         return {**self.query, **self.form}
 
 
@@ -221,7 +240,7 @@ class _BytesPath:
         try:
             body = environ["wsgi.input"].read(length)
             try:
-                query = _once_each(_grouped(parse_qsl(environ.get("QUERY_STRING", ""))), "query")
+                query = _fields(environ.get("QUERY_STRING", "").encode("latin-1"), "query")
                 req = Request(method="POST", path=environ.get("PATH_INFO", "/"), headers=_wsgi_headers(environ),
                               query=query, body=body)
                 resp = _respond(self.name, self.fn, req, self.takes_request)
@@ -270,7 +289,7 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         result = endpoint.binding.call(req.data)
         if inspect.isawaitable(result):  # an async def: run on this request's thread
             result = asyncio.run(_awaited(result))
-        return FlaskResponse(encode_json(to_json(result)), mimetype="application/json")
+        return FlaskResponse(_reply_json(result, convert=True), mimetype="application/json")
     except BindingError as exc:
         return error_response(400, str(exc), service=name, problems=exc.problems)
     except HTTPException:
@@ -290,34 +309,82 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
     if isinstance(exc, HTTPError):
         return error_response(exc.status, exc.message, service=name, **exc.extra)
     if isinstance(exc, PumaCallError):
-        if not 400 <= exc.status < 500:  # a service this one needs is down or failing: try again later
-            log.warning("service %s: a call to %s failed on %s %s: %s", name, exc.service, req.method, req.path, exc)
-            return error_response(503, f"service {exc.service!r}, which {name!r} calls, is unavailable "
-                                       f"({exc.detail}); retry", service=name, unavailable=exc.service,
-                                  retry_after_s=1)
+        if not 400 <= exc.status < 500:  # a service this one needs is down, or the call can never succeed
+            return _callee_failed(name, exc, req)
     elif isinstance(status := getattr(exc, "status_code", None), int) and 400 <= status <= 599:
         return error_response(status, str(exc), service=name, type=type(exc).__name__)
-    elif isinstance(exc, NonFiniteNumberError):
-        log.error("service %s returned a reply JSON cannot hold on %s %s: %s", name, req.method, req.path, exc)
-        return error_response(500, f"service {name!r} replied with {exc}", type=type(exc).__name__)
+    elif isinstance(exc, ReplyError | InvalidStatusError):  # the service's own fault, never the request's
+        log.error("service %s on %s %s: %s", name, req.method, req.path, exc)
+        return error_response(500, f"service {name!r}: {exc}", service=name, type=type(exc).__name__)
     elif bound and isinstance(exc, ValueError | TypeError | LookupError):
         # The arguments came from the request: a plain function refusing them is the request's fault.
         log.info("service %s: %s on %s %s", name, type(exc).__name__, req.method, req.path, exc_info=True)
         status = 404 if isinstance(exc, LookupError) else 400
         return error_response(status, f"{type(exc).__name__}: {exc}", service=name, type=type(exc).__name__)
     log.exception("service %s failed on %s %s", name, req.method, req.path)
-    return error_response(500, f"internal error in service {name!r}", type=type(exc).__name__)
+    return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
 
 
-def _grouped(pairs: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse:
+    """503 + Retry-After when the callee may be back soon (down, reset, 502/503/504); else 500 naming it."""
+    if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService):
+        log.warning("service %s: a call to %s failed on %s %s: %s", name, exc.service, req.method, req.path, exc)
+        return error_response(503, f"service {exc.service!r}, which {name!r} calls, is unavailable "
+                                   f"({exc.detail}); retry", service=name, unavailable=exc.service, retry_after_s=1)
+    log.error("service %s: a call to %s cannot succeed on %s %s: %s", name, exc.service, req.method, req.path, exc)
+    why = "no service of that name runs here" if isinstance(exc, PumaUnknownService) else f"it answered {exc.status}"
+    return error_response(500, f"service {name!r} failed calling {exc.service!r}: {why} ({exc.detail})",
+                          service=name, callee=exc.service, callee_status=exc.status or None)
+
+
+def _reply_json(value: Any, *, convert: bool) -> str:
+    """A reply as JSON text (`convert`: first through `to_json`); `ReplyError` naming where and why not."""
+    try:
+        return encode_json(to_json(value) if convert else value)
+    except NonFiniteNumberError as exc:
+        raise ReplyError(f"replied with {exc}") from None
+    except (TypeError, ValueError, RecursionError, OverflowError) as exc:
+        found = unencodable(value)
+        where = found and (found[0] if len(found[0]) <= 80 else f"{found[0][:40]}...{found[0][-30:]}")
+        why = f"at {where}, {found[1]}" if found else f"{type(exc).__name__}: {str(exc)[:200]}"
+        raise ReplyError(f"returned a reply JSON cannot hold: {why}; return dicts, lists, strings, "
+                         "finite numbers, dataclasses or pydantic models") from None
+
+
+def _reply_status(status: Any) -> int:
+    """A status a service gave its reply, if one a reply can carry (200-599); else `ReplyError`."""
+    if isinstance(status, int) and not isinstance(status, bool) and 200 <= status <= 599:
+        return int(status)
+    raise ReplyError(f"replied with status {status!r}, which a reply cannot carry; give an int in 200-599 "
+                     "(1xx are the server's to send; raise puma.HTTPError for an error)")
+
+
+def _fields(raw: bytes, where: str) -> dict[str, str]:
+    """URL-encoded fields (a query string, a form body) as a dict; 400 naming the field for an
+    invalid percent-escape, text that is not UTF-8, or a name given twice."""
     grouped: dict[str, list[str]] = {}
-    for name, value in pairs:
-        grouped.setdefault(name, []).append(value)
-    return list(grouped.items())
+    for part in raw.split(b"&") if raw else ():
+        if part:
+            name_raw, _, value_raw = part.partition(b"=")
+            name = _unescaped(name_raw, f"a {where} field's name")
+            grouped.setdefault(name, []).append(_unescaped(value_raw, f"{where} field {name[:60]!r}"))
+    return _once_each(grouped.items(), where)
 
 
-def _wsgi_headers(environ: dict[str, Any]) -> dict[str, str]:
-    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+def _unescaped(raw: bytes, label: str) -> str:
+    if _BAD_ESCAPE.search(raw):
+        raise HTTPError(400, f"{label}: {raw[:60].decode('latin-1')!r} has a '%' not followed by two hex digits; "
+                             "send a '%' itself as %25")
+    try:
+        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HTTPError(400, f"{label} is not UTF-8 text once its escapes are decoded ({exc.reason} at byte "
+                             f"{exc.start}); percent-encode the UTF-8 bytes of the text (é is %C3%A9)") from None
+
+
+def _wsgi_headers(environ: dict[str, Any]) -> Headers:
+    headers = Headers([(key[5:].replace("_", "-").title(), value) for key, value in environ.items()
+                       if key.startswith("HTTP_")])
     headers["Content-Type"] = environ.get("CONTENT_TYPE", "")
     headers["Content-Length"] = environ.get("CONTENT_LENGTH", "")
     return headers
@@ -339,15 +406,37 @@ def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     mimetype = req.mimetype
     if body and mimetype not in content_types:
         raise HTTPError(415, f"content type {mimetype or '(none)'!r} is not accepted; send one of {list(content_types)}")
+    encoding = req.headers.get("Content-Encoding", "").strip().lower()
+    if body and encoding not in ("", "identity"):
+        raise HTTPError(415, f"content encodings are not accepted (Content-Encoding: {encoding[:40]}); "
+                             "send the body uncompressed")
     parsed = None
     if body and mimetype in JSON_TYPES:
         try:
             parsed = decode_json(body)
         except JSONBodyError as exc:
             raise HTTPError(400, str(exc)) from None
-    form = _once_each(req.form.lists(), "form") if mimetype in FORM_TYPES else {}
-    return Request(method=req.method, path=req.path, headers=dict(req.headers),
-                   query=_once_each(req.args.lists(), "query"), body=body, json=parsed, form=form)
+    form = _form(req, body) if body and mimetype in FORM_TYPES else {}
+    return Request(method=req.method, path=req.path, headers=Headers(req.headers),
+                   query=_fields(req.query_string, "query"), body=body, json=parsed, form=form)
+
+
+def _form(req: Any, body: bytes) -> dict[str, str]:
+    """A form body's fields; 400 for a multipart body without its boundary, or a field sent as a file."""
+    if req.mimetype == FORM_TYPES[0]:
+        return _fields(body, "form")
+    if not req.mimetype_params.get("boundary"):
+        raise HTTPError(400, "a multipart/form-data body needs a boundary parameter (Content-Type: "
+                             "multipart/form-data; boundary=...); let the client library build it")
+    if req.files:
+        field_name, upload = next(iter(req.files.items()))
+        raise HTTPError(400, f"form field {field_name[:60]!r} was sent as a file part ({upload.filename!r}); "
+                             "this service reads plain fields: send it without a filename")
+    fields = _once_each(req.form.lists(), "form")
+    if not fields:
+        raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "
+                             "boundary parameter against the body")
+    return fields
 
 
 def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str, str]:
@@ -368,22 +457,22 @@ def _shape(result: Any) -> FlaskResponse:
     if isinstance(result, Response):
         try:
             resp = _body(result.body, result.content_type)
+            resp.status_code = _reply_status(result.status)
         except BaseException:
             if result.on_close is not None:
                 result.on_close()  # there will be no reply to write
             raise
-        resp.status_code = result.status
         resp.headers.update(result.headers)
         if result.on_close is not None:
             resp.call_on_close(result.on_close)
         return resp
     if isinstance(result, tuple):
         if not 2 <= len(result) <= 3:
-            raise TypeError("a service returning a tuple must return (body, status) or (body, status, headers)")
+            raise ReplyError(f"returned a tuple of {len(result)}; return (body, status) or (body, status, headers)")
         result, status, *rest = result
         headers = rest[0] if rest else {}
     resp = _body(result, None)
-    resp.status_code = int(status)
+    resp.status_code = _reply_status(status)
     resp.headers.update(headers)
     return resp
 
@@ -392,9 +481,9 @@ def _body(body: Any, content_type: str | None) -> FlaskResponse:
     if body is None:
         return FlaskResponse(b"", status=204)
     if isinstance(body, dict | list):
-        return FlaskResponse(encode_json(body), mimetype=content_type or "application/json")
+        return FlaskResponse(_reply_json(body, convert=False), mimetype=content_type or "application/json")
     if isinstance(body, str):
         return FlaskResponse(body, content_type=content_type or "text/plain; charset=utf-8")
     if isinstance(body, bytes | bytearray | memoryview):
         return FlaskResponse(bytes(body), content_type=content_type or "application/octet-stream")
-    raise TypeError(f"a service returned {type(body).__name__}; return a dict, list, str, bytes or None")
+    raise ReplyError(f"returned {type(body).__name__}, which is not a reply; return a dict, list, str, bytes or None")

@@ -73,6 +73,7 @@ _FORM = (("Content-Type", "application/x-www-form-urlencoded"),)
 _400 = frozenset({400})
 _4XX = frozenset(range(400, 500))
 _NOT_FOUND = frozenset({400, 403, 404, 405})
+_REFUSED_BODY = frozenset({400, 415})  # 415 where the service takes no forms at all
 
 # --- what a body may hold (sent to every service) ------------------------------------------
 
@@ -131,6 +132,20 @@ def body_cases(path: str, *, reads_body: bool = True) -> list[Case]:
         Case("content-type", "not-accepted", request("POST", path, b"<turn/>", headers=(("Content-Type", "text/xml"),)),
              frozenset({415}) if reads_body else _4XX),
         Case("content-type", "garbled", request("POST", path, b"{}", headers=(("Content-Type", "application/json;;;=;"),))),
+        # A service's fields arrive as the client sent them, or the request is refused (issue 18, round 3).
+        Case("bad-unicode", "form-escapes-not-utf8", request("POST", path, b"UUID=-1&chatText=K%f6ln&mode=false",
+                                                             headers=_FORM), _REFUSED_BODY if reads_body else _4XX),
+        Case("bad-unicode", "form-lone-percent", request("POST", path, b"UUID=-1&chatText=100%&mode=false",
+                                                         headers=_FORM), _REFUSED_BODY if reads_body else _4XX),
+        Case("content-encoding", "gzip", request("POST", path, b"\x1f\x8b\x08\x00" + b"\x00" * 16,
+                                                 headers=(*_JSON, ("Content-Encoding", "gzip"))),
+             frozenset({415}) if reads_body else _4XX),
+        Case("content-encoding", "deflate-form", request("POST", path, b"x\x9c\x03\x00", headers=(
+            *_FORM, ("Content-Encoding", "deflate"))), frozenset({415}) if reads_body else _4XX),
+        Case("content-type", "multipart-file-part",
+             request("POST", path, b'--b\r\nContent-Disposition: form-data; name="UUID"; filename="id.txt"\r\n\r\n'
+                     b"-1\r\n--b--\r\n", headers=(("Content-Type", "multipart/form-data; boundary=b"),)),
+             _REFUSED_BODY if reads_body else _4XX),
         Case("content-type", "none-with-a-body", request("POST", path, b'{"UUID": "-1"}')),
         Case("method", "PUT", request("PUT", path, b'{"UUID": "-1"}', headers=_JSON)),
         Case("method", "DELETE", request("DELETE", path)),
@@ -188,9 +203,20 @@ _TRAVERSALS = [
 ]
 
 
+# An encoded slash or backslash would make a new path segment once a service decodes it: the
+# edge refuses it (400, "cannot be normalised") rather than route it anywhere.
+_ESCAPED_SLASHES = ["/..%2f..%2fetc%2fpasswd", "/..%2F..%2Fpyproject.toml", "{p}%2Fx", "{p}%2f..%2f..%2fetc",
+                    "{p}/a%2fb", "/%5c..%5c..%5cetc", "{p}%5Cx", "/%2e%2e%2f%2e%2e%2fREADME.md"]
+
+
 def path_cases(prefixes: list[str]) -> list[Case]:
     cases = [Case("traversal", t[:60], request("GET", t), _NOT_FOUND | {200}, forbidden=FILE_CONTENT)
              for t in _TRAVERSALS]
+    for prefix in prefixes:
+        for target in sorted({t.format(p=prefix.rstrip("/")) for t in _ESCAPED_SLASHES}):
+            for method in ("GET", "POST"):
+                cases.append(Case("escaped-slash", f"{method} {target[:50]}", request(method, target, b"{}"),
+                                  frozenset({400}), forbidden=FILE_CONTENT))
     for prefix in prefixes:
         if prefix != "/":
             cases.append(Case("traversal", f"{prefix}/../..", request("GET", prefix + "/../../etc/passwd"),

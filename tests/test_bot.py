@@ -8,7 +8,7 @@ import pytest
 
 from chatbot import Chatbot, Turn, nlg
 from chatbot.catalog import Catalog
-from chatbot.errors import TurnOutOfOrder, UnknownSession
+from chatbot.errors import InvalidRequest, TurnOutOfOrder, UnknownSession
 from tests.chatbot_helpers import components_for, talk
 
 
@@ -53,11 +53,23 @@ def test_chatbot_client_chosen_id_starts_idempotently(bot: Chatbot) -> None:
     assert bot.turn("client-chosen-1", "hi", turn_no=1) == first
 
 
-@pytest.mark.parametrize("session_id", ["no-such-session", "bad id!", "x" * 500])
+@pytest.mark.parametrize("session_id", ["no-such-session", "x" * 100, "a.b:c_d-e"])
 def test_chatbot_unknown_session_raises(bot: Chatbot, session_id: str) -> None:
     with pytest.raises(UnknownSession, match="start a new conversation") as caught:
         bot.turn(session_id, "comedy")
     assert isinstance(caught.value, KeyError)
+
+
+@pytest.mark.parametrize("session_id", ["bad id!", "x" * 101, "zz\x00q", "é1234", "", "a/b", "日本"])
+@pytest.mark.parametrize("turn_no", [None, 1, 3])
+def test_chatbot_id_no_session_can_have_is_refused_saying_what_an_id_is(bot: Chatbot, session_id: str,
+                                                                        turn_no: int | None) -> None:
+    """Not "unknown session": the id was never possible; the message says what an id may look like."""
+    with pytest.raises(InvalidRequest, match=r"cannot be a conversation id: an id is 1-100 characters") as caught:
+        bot.turn(session_id, "hi", turn_no=turn_no)
+    assert "\x00" not in str(caught.value)  # shown escaped, as JSON writes it
+    with pytest.raises(InvalidRequest):
+        bot.poll(session_id, index=0)
 
 
 @pytest.mark.parametrize("text", [

@@ -76,7 +76,7 @@ def test_listener_accepts_form_names_and_turn_numbers(bot: Chatbot) -> None:
     ({"id": "-1", "mode": "true"}, "bad_request", 400),
     ({"id": "-1", "mode": "transcript"}, "bad_request", 400),
     ({"id": "nobody", "mode": "transcript"}, "unknown_session", 404),
-    ({"id": "../etc", "mode": "transcript"}, "unknown_session", 404),
+    ({"id": "../etc", "mode": "transcript"}, "bad_request", 400),  # no session can have this id
     ("not a dict", "bad_request", 400),
 ])
 def test_listener_bad_requests_get_clear_errors(bot: Chatbot, request_: object, code: str,
@@ -151,3 +151,24 @@ def test_listener_same_turn_no_other_text_is_a_conflict_not_the_old_reply(bot: C
     assert handle(bot, {"id": sid, "text": "comedy", "mode": "false", "turn_no": "2"}) == first
     other = handle(bot, {"id": sid, "text": "romance", "mode": "false", "turn_no": 2})
     assert (other["error"], other["status"]) == ("conflict", 409) and "turn_no: 2" in other["detail"]
+
+
+@pytest.mark.parametrize("session_id", ["zz\u0000q", "é1234", "x" * 101, "two words", "a/b", "<script>"])
+@pytest.mark.parametrize("mode", ["false", "true", "transcript"])
+def test_listener_id_no_session_can_have_is_a_400_saying_what_an_id_is(bot: Chatbot, session_id: str,
+                                                                        mode: str) -> None:
+    reply = handle(bot, {"id": session_id, "text": "hi", "mode": mode, "turn_no": 1,
+                         **({"index": 0} if mode == "true" else {})})
+    assert (reply["error"], reply["status"]) == ("bad_request", 400), reply
+    assert "an id is 1-100 characters" in reply["detail"]
+
+
+@pytest.mark.parametrize(("field", "value", "shown"), [
+    ("turn_no", True, "true"), ("turn_no", 1.5, "1.5"), ("index", False, "false"), ("turn_no", "2.0", '"2.0"'),
+    ("turn_no", [1], "[1]"),
+])
+def test_listener_whole_numbers_are_refused_naming_field_and_json_value(bot: Chatbot, field: str, value: object,
+                                                                         shown: str) -> None:
+    request = {"id": "-1", "text": "hi", "mode": "true" if field == "index" else "false", field: value}
+    reply = handle(bot, request)
+    assert reply["status"] == 400 and reply["detail"].startswith(f"{field}: {shown} is not a whole number"), reply

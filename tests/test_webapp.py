@@ -181,9 +181,12 @@ def test_survey_accepts_the_form_encoding(survey_db: str) -> None:
 @pytest.mark.parametrize(("change", "needle"), [
     ({"liked": 0}, "survey.liked: 0 is outside 1-5"),
     ({"liked": 6}, "survey.liked: 6 is outside 1-5"),
-    ({"engagement": "lots"}, "survey.engagement: 'lots' is not a whole number 1-5"),
-    ({"engagement": True}, "survey.engagement: True is outside 1-5"),
-    ({"liked": 3.5}, "whole numbers"),
+    ({"engagement": "lots"}, 'survey.engagement: "lots" is not a whole number; send one from 1 to 5'),
+    ({"engagement": True}, "survey.engagement: true is not a whole number"),
+    ({"liked": False}, "survey.liked: false is not a whole number"),
+    ({"liked": 3.5}, "survey.liked: 3.5 is not a whole number"),
+    ({"engagement": 5.5}, "survey.engagement: 5.5 is not a whole number"),
+    ({"liked": "4.0"}, 'survey.liked: "4.0" is not a whole number'),
     ({"liked": None}, "survey.liked: an answer from 1 to 5 is required"),
     ({"engagement": ""}, "survey.engagement: an answer from 1 to 5 is required"),
     ({"chatbot_before": "maybe"}, "survey.chatbot_before: 'maybe' is not yes/no"),
@@ -205,7 +208,9 @@ def test_survey_rejects_bad_answers_precisely(survey_db: str, change: dict[str, 
 
 
 @pytest.mark.parametrize("sid", ["nope", uuid.uuid4().hex, "x" * 100, "a.b:c-d_e"])
-def test_survey_of_an_unknown_conversation_is_404(survey_db: str, sid: str) -> None:
+def test_survey_of_an_unknown_conversation_is_404(survey_db: str, sid: str,
+                                                   fake_legacy: Callable[..., FakeLegacy]) -> None:
+    fake_legacy(lambda _req: b'{"error": "unknown_session", "detail": "no such session", "status": 404}\n')
     resp = client_for(webapp.survey).post("/survey", json={"id": sid, "liked": 3, "engagement": 3})
     assert resp.status_code == 404 and resp.is_json
     assert f"{sid!r} is not a conversation" in resp.json["error"]
@@ -230,6 +235,29 @@ def test_survey_of_a_legacy_conversation_asks_the_legacy_server(
     assert client.post("/survey", json={"id": "legacy-2", "liked": 5, "engagement": 2}).status_code == 404
     assert [r["mode"] for r in server.received] == ["transcript", "transcript"]
     assert [row["liked"] for row in stored_surveys(survey_db, "legacy-1")] == [5]
+
+
+@pytest.mark.parametrize("score", [4.0, 4, "4", 1.0])
+def test_survey_takes_a_whole_number_however_json_writes_it(survey_db: str, score: Any) -> None:
+    sid = conversation(survey_db)
+    resp = client_for(webapp.survey).post("/survey", json={"id": sid, "liked": score, "engagement": 2})
+    assert resp.status_code == 200, resp.json
+    assert [row["liked"] for row in stored_surveys(survey_db, sid)] == [int(float(score))]
+
+
+@pytest.mark.parametrize("legacy", ["refusing", "silent-close", "not-json"])
+def test_survey_of_a_conversation_the_down_legacy_server_may_hold_is_503(
+        survey_db: str, fake_legacy: Callable[..., FakeLegacy], monkeypatch: pytest.MonkeyPatch, legacy: str) -> None:
+    """Not held here, and the server that could vouch for the id cannot answer: retry, not 'unknown'."""
+    if legacy == "refusing":
+        monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{free_port()}")
+    else:
+        fake_legacy(lambda _req: b"" if legacy == "silent-close" else b"<html>oops</html>\n")
+    resp = client_for(webapp.survey).post("/survey", json={"id": "legacy-9", "liked": 4, "engagement": 3})
+    assert resp.status_code == 503 and resp.is_json, resp.get_data(as_text=True)
+    assert resp.headers["Retry-After"] == "1"
+    assert "legacy-9" in resp.json["error"] and "again" in resp.json["error"]
+    assert stored_surveys(survey_db, "legacy-9") == []
 
 
 def test_survey_rejects_a_body_that_is_not_an_object_and_get(survey_db: str) -> None:

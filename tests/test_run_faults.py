@@ -1,0 +1,158 @@
+"""`puma run` and `puma scale` under operational faults (issue 18): a supervisor killed with
+SIGKILL takes Envoy and its instances with it; a start that loses the race for a port says so as
+the pre-check does; `puma scale` at an address where nothing (or no PUMA) listens says that first;
+an encoded slash is refused at the edge. Real Envoy, real `puma run`, free ports."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import puma
+from puma import proxy
+from tests.apps import basic
+from tests.helpers import wait_for
+from tests.rawhttp import exchange
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _bindable(port: int) -> bool:
+    """Whether the next `puma run` could listen on `port` (nothing else listens there)."""
+    try:
+        socket.create_server(("127.0.0.1", port)).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def puma_run() -> Iterator[subprocess.Popen[str]]:
+    """`puma run examples/hello_app.py` on a free port, as a user starts it."""
+    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(ROOT / "examples" / "hello_app.py"),
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    try:
+        yield proc
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever of its group is left (nothing, when it holds)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+
+
+def _serving_url(proc: subprocess.Popen[str]) -> str | None:
+    assert proc.stdout is not None and proc.poll() is None, "puma run exited"
+    match = re.search(r"serving at (http://\S+)", proc.stdout.readline())
+    return match.group(1) if match else None
+
+
+def test_kill_9_of_puma_run_leaves_no_envoy_or_instance_holding_the_port(puma_run: subprocess.Popen[str]) -> None:
+    url = wait_for(lambda: _serving_url(puma_run), timeout_s=60, message="puma run serving")
+    status = httpx.get(url + "/_puma/status").json()
+    pids = [status["envoy"]["pid"]] + [i["pid"] for s in status["services"].values() for i in s["instances"]]
+    assert all(_alive(pid) for pid in pids)
+    os.kill(puma_run.pid, signal.SIGKILL)
+    try:
+        wait_for(lambda: not any(_alive(pid) for pid in pids), timeout_s=10, message="Envoy and instances gone")
+        # A killed process shows as a zombie while its last threads still close their sockets: wait for those.
+        wait_for(lambda: _bindable(int(url.rsplit(":", 1)[1])), timeout_s=10, message="the port free again")
+    finally:
+        for pid in pids:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1"])
+def test_a_start_that_loses_the_race_for_its_port_says_the_port_is_in_use(monkeypatch: pytest.MonkeyPatch,
+                                                                          host: str) -> None:
+    """Another process takes the port between the pre-check and Envoy's bind: the same message."""
+    monkeypatch.setattr(proxy, "check_port_free", lambda *_args: None)  # as if the other start came after it
+    with socket.create_server((host, 0)) as holder:
+        port = holder.getsockname()[1]
+        app = puma.App()
+        app.configure({"puma_services": {"echo": {"prefix": "/echo"}}})
+        app.add_services({"echo": basic.echo})
+        with pytest.raises(puma.PumaStartError) as caught:
+            app.start(listener={"host": host, "port": port})
+    message = str(caught.value)
+    assert message.startswith(f"port {port} is already in use by another process (on {host})"), message
+    assert "Address already in use" not in message and "envoy.log" not in message
+
+
+def _scale(url: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PUMA_SECRET"}
+    return subprocess.run([sys.executable, "-m", "puma.cli", "scale", "--url", url, "echo", "2"], env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("form", ["{port}", "127.0.0.1:{port}", "http://127.0.0.1:{port}"])
+def test_puma_scale_where_nothing_listens_says_so_before_the_secret(form: str) -> None:
+    done = _scale(form.format(port=_free_port()))
+    assert done.returncode != 0
+    assert "no PUMA deployment answers at" in done.stderr and "secret" not in done.stderr, done.stderr
+
+
+def test_puma_scale_at_a_server_that_is_not_puma_says_so_before_the_secret() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        def answer() -> None:  # a line protocol, like the legacy socket server: not HTTP
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(4096)
+                conn.sendall(b'{"error": "bad_request"}\n')
+        thread = threading.Thread(target=answer, daemon=True)
+        thread.start()
+        done = _scale(f"127.0.0.1:{server.getsockname()[1]}")
+        thread.join(timeout=10)
+    assert done.returncode != 0
+    assert "is not a PUMA deployment" in done.stderr and "secret" not in done.stderr, done.stderr
+
+
+@pytest.fixture(scope="module")
+def mesh() -> Iterator[puma.Deployment]:
+    app = puma.App()
+    app.configure({"puma_services": {"echo": {"prefix": "/echo"}, "files": {"prefix": "/"}}})
+    app.add_services({"echo": basic.echo, "files": basic.echo})
+    with app.start(listener={"port": 0}) as deployment:
+        yield deployment
+
+
+@pytest.mark.parametrize("target", ["/echo%2Fx", "/echo%2fx", "/..%2f..%2fetc%2fpasswd", "/echo/a%2Fb/c",
+                                    "/%5c..%5c..%5cetc", "/echo%5Cx", "/x/..%2F..%2Fecho"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_encoded_slash_is_refused_at_the_edge(mesh: puma.Deployment, target: str, method: str) -> None:
+    port = int(mesh.url.rsplit(":", 1)[1])
+    answer = exchange(port, f"{method} {target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n"
+                            "Content-Type: application/json\r\nConnection: close\r\n\r\n{}".encode())
+    assert answer.statuses == [400], answer
+    assert "cannot be normalised" in answer.responses[0].json()["error"]
+
+
+def test_plain_dot_segments_are_still_resolved_as_a_browser_would(mesh: puma.Deployment) -> None:
+    assert httpx.post(mesh.url + "/x/../echo", json={"a": 1}).json()["path"] == "/echo"
