@@ -217,8 +217,8 @@ class ServicePool:
             self.failed = (f"its zygote exited {len(self._zygote_restarts) + 1} times in "
                            f"{ZYGOTE_RESTART_WINDOW_S:.0f} s (last code {code}"
                            + (f": {self._zygote_error}" if self._zygote_error else "")
-                           + f"); not restarted again; see {self.log_path}")
-            log.error("service %s failed: %s", self.name, self.failed)
+                           + "); not restarted again")
+            log.error("service %s failed: %s; its log: %s", self.name, self.failed, self.log_path)
             self.owner.record(self.name, f"failed: {self.failed}", kind="failed")
             return False
         if self._zygote_restarts:  # died again soon after a restart: not in a tight loop

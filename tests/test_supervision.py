@@ -192,6 +192,9 @@ def test_supervision_a_zygote_that_keeps_dying_is_reported_failed_once():
         failed = wait_for(lambda: mesh.status()["services"]["echo"]["failed"], timeout_s=10,
                           message="the service reported failed")
         assert "exited 4 times" in failed
+        from puma.running import format_status
+
+        assert f"echo: {failed}" in format_status(mesh.status())  # what `puma status` shows
         assert len(_events(mesh, "failed", "echo")) == 1 and len(_events(mesh, "zygote_restarted", "echo")) == 3
         assert http.post("/echo", json={}).status_code == 503
         assert http.post("/other", json={}).status_code == 200  # the rest of the deployment serves on
