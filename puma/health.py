@@ -5,8 +5,8 @@ liveness answer, which an instance serves on a thread of its own (`puma.worker.L
 a busy instance answers at once, a hung one (stopped, or stuck in a call that holds the
 interpreter) does not. After `unhealthy_threshold` failures in a row Envoy stops routing to it
 and writes an event, as a JSON line, to a named pipe (the health checks' `event_logger`); this
-module reads that pipe on one thread that sleeps until a line comes, and evicts the instance:
-killed, so its exit brings a replacement — or, on a worker host, replaced by that host when it
+module reads that pipe on one thread that sleeps until a line comes, and evicts a hung instance
+(see below): killed, so its exit brings a replacement — or, on a worker host, replaced by that host when it
 next reports (see `puma.workers`).
 
 What the rest of health costs nothing while idle either: a process exit is reported by its zygote
