@@ -117,6 +117,7 @@ class App:
         started = time.monotonic()
         deployment = self.deployment = Deployment(self.resolved_config(**overrides))
         stop = threading.Event()
+        deployment.on_failure = lambda _reason: stop.set()  # e.g. Envoy kept exiting: stop, exit code 1
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
         run_file = None
         try:
@@ -131,6 +132,8 @@ class App:
             print(f"PUMA is serving at {deployment.url} ({count} service{'' if count == 1 else 's'} ready in "
                   f"{time.monotonic() - started:.1f} s; Ctrl-C to stop)", flush=True)
             stop.wait()
+            if deployment.failure is not None:  # not a signal: the deployment can no longer serve
+                raise PumaError(f"the deployment stopped: {deployment.failure}")
         finally:
             _on_stop_signals(signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
             if run_file is not None:

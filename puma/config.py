@@ -140,7 +140,8 @@ class CircuitBreaker(_Model):
 class HealthCheck(_Model):
     """Envoy's active health check of each instance (GET /_puma/live, answered by the instance's
     network thread, apart from its busy request threads): after `unhealthy_threshold` failures in a
-    row, Envoy stops routing to it and PUMA replaces it. Each check costs ~0.1-0.3 ms of CPU in
+    row, Envoy stops routing to it, and PUMA replaces it if it is hung (no CPU progress between
+    failed checks) or has failed for longer than the service's `timeout_s`. Each check costs ~0.1-0.3 ms of CPU in
     Envoy and as much in the instance, so an idle deployment pays instances / interval_s of them."""
 
     interval_s: Seconds = 10.0

@@ -10,6 +10,7 @@ Health is not here: see `puma.health` (Envoy's checks and the zygotes' exit repo
 
 from __future__ import annotations
 
+import http.client
 import logging
 import threading
 import time
@@ -36,6 +37,36 @@ def bounds(service: Service) -> Bounds:
                   downscale_delay_s=a.downscale_delay_s)
 
 
+class Outage:
+    """Logs a loop's failures once per outage, not once per tick: the first failure of a kind with
+    its traceback, a different one when it changes, and on recovery how many ticks failed for how
+    long (Envoy restarting made the autoscaler log 224 tracebacks in 27 s)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.kind: str | None = None  # the failure being repeated: its type and message
+        self.count = 0
+        self.since = 0.0
+
+    def failed(self, exc: Exception) -> None:
+        kind = f"{type(exc).__name__}: {exc}"
+        if self.count == 0:
+            self.since = time.monotonic()
+        self.count += 1
+        if kind != self.kind:
+            self.kind = kind
+            # Envoy unreachable (restarting) needs no traceback; anything else shows where it failed.
+            expected = isinstance(exc, OSError | http.client.HTTPException)
+            log.warning("%s failed (logged once until it recovers): %s", self.what, kind,
+                        exc_info=None if expected else exc)
+
+    def recovered(self) -> None:
+        if self.count:
+            log.warning("%s recovered after %d failed ticks in %.1f s", self.what, self.count,
+                        time.monotonic() - self.since)
+            self.kind, self.count = None, 0
+
+
 class ControlLoop:
     def __init__(self, deployment: Deployment) -> None:
         self.d = deployment
@@ -58,13 +89,15 @@ class ControlLoop:
 
     def _run(self) -> None:
         tick, busy_at = TICK_S, time.monotonic()
+        outage = Outage("autoscaler tick")
         while not self.stopping.wait(tick):
             now = time.monotonic()
             try:
                 in_flight = self.autoscale_tick(now)
-            except Exception:  # noqa: BLE001 - one bad sample must not stop autoscaling
-                log.exception("autoscaler tick failed")
+            except Exception as exc:  # noqa: BLE001 - one bad sample must not stop autoscaling
+                outage.failed(exc)
                 continue
+            outage.recovered()
             if in_flight:
                 busy_at = now
             tick = IDLE_TICK_S if in_flight is None else TICK_S if now - busy_at < QUIET_AFTER_S else QUIET_TICK_S

@@ -152,18 +152,26 @@ def _prefix_match(prefix: str) -> dict[str, str]:
     return {"prefix": "/"} if prefix == "/" else {"path_separated_prefix": prefix}
 
 
+NEVER_REACHED_RETRIES = 3  # re-sends of a request no instance received (connect failure, closed pool)
+IDEMPOTENT_RETRIES = 1  # re-sends on an idempotent route, whatever the cause (resets and 5xx from Envoy included)
+
+
 def _retry_policy(service: Service, *, idempotent: bool) -> dict[str, Any]:
     # A request that never reached the service (connect failure, refused stream, a pooled connection
     # found closed before any byte was sent) is always safe to retry. A reset after sending, or a
     # 502/503/504, may come after the service acted, so only routes marked idempotent retry those.
     # Never "5xx": a service's own 500 is its answer (the same request fails the same way on every
     # instance), and never 4xx: a client's bad request is answered once, and the handler runs once.
+    # A request whose instance died while holding it may be what killed it (a crashing handler):
+    # re-sent on every retry, each to a fresh instance, one request took four processes down. So an
+    # idempotent route re-sends at most once (Envoy counts retries per route, not per cause: its
+    # never-reached retries share that one), and one crashing request costs at most two instances.
     retry_on = "connect-failure,refused-stream,reset-before-request"
     if idempotent:
         retry_on += ",reset,gateway-error"
     return {
         "retry_on": retry_on,
-        "num_retries": 3,
+        "num_retries": IDEMPOTENT_RETRIES if idempotent else NEVER_REACHED_RETRIES,
         "per_try_timeout": duration(service.timeout_s),
         "retry_host_predicate": [{"name": "envoy.retry_host_predicates.previous_hosts",
                                   "typed_config": {"@type": _T + "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"}}],

@@ -5,13 +5,21 @@ liveness answer, which an instance serves on a thread of its own (`puma.worker.L
 a busy instance answers at once, a hung one (stopped, or stuck in a call that holds the
 interpreter) does not. After `unhealthy_threshold` failures in a row Envoy stops routing to it
 and writes an event, as a JSON line, to a named pipe (the health checks' `event_logger`); this
-module reads that pipe on one thread that sleeps until a line comes, and evicts the instance:
-killed, so its exit brings a replacement — or, on a worker host, replaced by that host when it
+module reads that pipe on one thread that sleeps until a line comes, and evicts a hung instance
+(see below): killed, so its exit brings a replacement — or, on a worker host, replaced by that host when it
 next reports (see `puma.workers`).
 
 What the rest of health costs nothing while idle either: a process exit is reported by its zygote
 the moment it happens (`puma.zygote`), an instance joins Envoy when it says it serves, and a
 worker host that stops reporting is dropped after `puma.workers.EXPIRE_S`.
+
+Busy is not hung. An instance that fails its checks is out of Envoy's routing at once (ejected),
+but it is killed only when it is *hung*: its process made no CPU progress (`utime + stime` in
+`/proc/<pid>/stat`) between two failed checks (stopped, deadlocked, waiting forever). One that
+computes (a C call holding the interpreter, say 20 s of regex backtracking) is *busy*: it is kept,
+still checked every second, routed to again when it answers, and killed only once it has failed for
+longer than its service's `timeout_s` (its callers have given up by then). A worker host's
+instance (no `/proc` here) is replaced as soon as it fails `unhealthy_threshold` checks.
 
 Envoy's first check of a new instance, made as soon as it joins, passes in a few milliseconds;
 its `add_healthy_event` tells the status sampler when a service was first routed to. An instance
@@ -25,13 +33,40 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 _STOP = b'{"puma": "stop"}\n'
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+BUSY_CPU_FRACTION = 0.05  # of the time between two failed checks: below it, the instance is hung
+MIN_LOOK_S = 0.25  # the shortest span CPU progress is judged over (its clock ticks are 10 ms)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, every thread) `pid` has used so far; None if it is gone or a zombie."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    if fields[0] in ("Z", "X"):
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS_PER_S
+
+
+@dataclass
+class Failing:
+    """An instance failing its checks in a row: since when, and its CPU time at the last failure."""
+
+    since: float
+    count: int = 0
+    cpu_s: float | None = None
+    cpu_at: float = 0.0
+    busy: bool = False  # computing at the last look (kept, not killed)
 
 
 class EventPipe:
@@ -96,7 +131,7 @@ class HealthMonitor:
         self.d = deployment
         self.pipe = EventPipe(path, self.on_event)
         self.path = path
-        self.failures: dict[str, int] = {}  # address -> failed checks in a row of one never found healthy
+        self.failing: dict[str, Failing] = {}  # address -> its failed checks in a row
 
     def start(self) -> None:
         self.pipe.start()
@@ -109,29 +144,64 @@ class HealthMonitor:
         pool = self.d.pools.get(service) if isinstance(service, str) else None
         if pool is None or address is None:
             return
-        if "eject_unhealthy_event" in event:
-            self.unhealthy(pool, address)
-        elif "add_healthy_event" in event:
-            self.failures.pop(address, None)
+        if "add_healthy_event" in event:
+            if self.failing.pop(address, None) is not None:
+                log.info("service %s: instance at %s answers its health checks again", pool.name, address)
             self.d.status_server.sampler.routed(pool.name)
-        elif "health_check_failure_event" in event:
-            self.failed(pool, address)
+        elif "eject_unhealthy_event" in event or "health_check_failure_event" in event:
+            # Ejected: Envoy routes to it no more. Every later failure is an event too (about one a
+            # second), so a busy instance kept here is looked at again until it answers or is killed.
+            self.failed(pool, address, ejected="eject_unhealthy_event" in event)
 
-    def failed(self, pool: Any, address: str) -> None:
-        # A healthy instance that fails enough checks is ejected (and reported as such); one that
-        # hung before its first check ever passed is never ejected (it was never in), so count.
-        count = self.failures[address] = self.failures.get(address, 0) + 1
-        if count >= pool.service.health_check.unhealthy_threshold:
-            self.failures.pop(address, None)
-            self.unhealthy(pool, address)
+    def failed(self, pool: Any, address: str, *, ejected: bool = False, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        failing = self.failing.setdefault(address, Failing(since=now))
+        threshold = pool.service.health_check.unhealthy_threshold
+        failing.count = max(failing.count + 1, threshold if ejected else 0)
+        instance = pool.find(address)
+        if instance is None:
+            self.failing.pop(address, None)
+            return
+        verdict = self.verdict(instance, failing, pool.service.timeout_s, now)
+        if failing.count >= threshold and verdict is not None:
+            self.failing.pop(address, None)
+            self.unhealthy(pool, address, verdict)
 
-    def unhealthy(self, pool: Any, address: str) -> None:
+    def verdict(self, instance: Any, failing: Failing, timeout_s: float, now: float) -> str | None:
+        """Why to replace a failing instance now (hung; busy for longer than `timeout_s`), or None
+        to keep it (busy within its service's timeout, or not yet known)."""
+        if instance.remote or instance.pid is None:
+            return "failed its health checks"
+        cpu_s = cpu_seconds(instance.pid)
+        if cpu_s is None:
+            return "failed its health checks (its process is gone)"
+        before, before_at = failing.cpu_s, failing.cpu_at
+        if before is None or now - before_at < MIN_LOOK_S:
+            # Events come in bursts (Envoy flushes its event file every 0.1 s): measure over a
+            # longer span; the next failed check (within a second) tells.
+            if before is None:
+                failing.cpu_s, failing.cpu_at = cpu_s, now
+            return None
+        failing.cpu_s, failing.cpu_at = cpu_s, now
+        if cpu_s - before < BUSY_CPU_FRACTION * (now - before_at):
+            return f"hung: failed its health checks with no CPU progress in {now - before_at:.1f} s"
+        if now - failing.since > timeout_s:
+            return f"busy for {now - failing.since:.0f} s, past its service's timeout_s {timeout_s:g}"
+        if not failing.busy:
+            failing.busy = True
+            log.warning("service %s: instance %d at %s fails its health checks while computing; Envoy routes "
+                        "around it, and it is kept up to timeout_s %g s", instance.service, instance.id,
+                        instance.address, timeout_s)
+            self.d.record(instance.service, f"instance {instance.id} busy: not routed to until it answers",
+                          kind="busy")
+        return None
+
+    def unhealthy(self, pool: Any, address: str, why: str = "failed its health checks") -> None:
         instance = pool.find(address)
         if instance is None or self.d.stopping:
             return
-        log.warning("service %s: instance %d at %s failed Envoy's health checks; replacing it",
-                    pool.name, instance.id, address)
-        self.d.record(pool.name, f"instance {instance.id} unhealthy; replaced", kind="unhealthy")
+        log.warning("service %s: instance %d at %s %s; replacing it", pool.name, instance.id, address, why)
+        self.d.record(pool.name, f"instance {instance.id} unhealthy ({why}); replaced", kind="unhealthy")
         if instance.remote:
             self.d.registry.replace(instance)
         pool.evict(instance)

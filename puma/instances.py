@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from .config import Service
 from .errors import PumaStartError
@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 INSTANCE_HOST = "127.0.0.1"
 RESTART_WINDOW_S = 10.0
 MAX_RESTARTS_IN_WINDOW = 5
+# A zygote that dies (killed, or out of memory) is started again with its instances, at most this
+# often: past it, the service is reported failed (`ServicePool.failed`) and left down.
+ZYGOTE_RESTART_WINDOW_S = 60.0
+MAX_ZYGOTE_RESTARTS_IN_WINDOW = 3
+ZYGOTE_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
 
 
 @dataclass
@@ -95,6 +100,9 @@ class ServicePool:
         self.progress_at = 0.0  # when it said so (monotonic)
         self.first_ready_at: float | None = None  # epoch seconds of its first ready instance
         self._restarts: collections.deque[float] = collections.deque()
+        self._zygote_restarts: collections.deque[float] = collections.deque()
+        self._closing = False  # shutdown() began: a zygote exit is expected
+        self.failed: str | None = None  # why the service is down for good (its zygote kept dying)
         self.log_path = owner.run_dir / "logs" / f"{name}.log"
 
     # --- zygote ---------------------------------------------------------------------------
@@ -110,6 +118,7 @@ class ServicePool:
         if self.service.cpu_bound:
             args.append("--cpu-bound")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._ready, self._zygote_error = threading.Event(), None
         server = self.owner.fork_server
         with open(self.log_path, "ab") as log_file:
             if server is not None and server.alive():  # forked from a process that imported puma.worker
@@ -118,7 +127,7 @@ class ServicePool:
                 self.zygote = subprocess.Popen([sys.executable, "-m", "puma.worker", *args], stdin=subprocess.PIPE,
                                                stdout=subprocess.PIPE, stderr=log_file, text=True, bufsize=1,
                                                env=self.owner.child_env())
-        self._reader = threading.Thread(target=self._read_events, args=(self.zygote.stdout,), daemon=True,
+        self._reader = threading.Thread(target=self._read_events, args=(self.zygote,), daemon=True,
                                         name=f"puma-{self.name}-events")
         self._reader.start()
 
@@ -152,18 +161,70 @@ class ServicePool:
         except (BrokenPipeError, ValueError):
             log.warning("service %s: zygote is gone, command %s dropped", self.name, command.get("op"))
 
-    def _read_events(self, stream: IO[str]) -> None:
+    def _read_events(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
         handlers = {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
                     "progress": self._on_progress, "error": self._on_error, "ready": self._on_ready}
+        stream = zygote.stdout
+        assert stream is not None
         for line in stream:
             event = json.loads(line)
             handler = handlers.get(event.get("event"))
             if handler is not None:
                 handler(event)
         stream.close()
+        restarted = bool(self._zygote_restarts)
         if not self._ready.is_set():
             self._zygote_error = "its zygote exited during start-up"
             self._ready.set()
+            if not restarted:  # the first start: `wait_zygote` reports it
+                return
+        self._zygote_exited(zygote)
+
+    # --- a zygote's death ---------------------------------------------------------------------
+    def _zygote_exited(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
+        """The zygote's events ended: unless stopping, it died (its instances with it, by
+        PR_SET_PDEATHSIG). Reap it, drop its instances from Envoy, start it and them again."""
+        if self._closing or self.owner.stopping or zygote is not self.zygote:
+            return
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            zygote.wait(5.0)  # reaped: no zombie (a forked one is reaped by the fork server)
+        with contextlib.suppress(OSError, ValueError):
+            assert zygote.stdin is not None
+            zygote.stdin.close()
+        with self.lock:
+            lost = [i for i in self.instances.values() if not i.remote]
+            wanted = max(self.service.instances.min, sum(1 for i in lost if i.state in ("starting", "ready")))
+            for instance in lost:
+                instance.state = "stopped"
+                del self.instances[instance.id]
+        self.owner.publish()
+        code = zygote.poll()
+        if not self._may_restart_zygote(code):
+            return
+        log.warning("service %s: its zygote (pid %s) exited with code %s, taking %d instances with it; "
+                    "starting it again with %d", self.name, zygote.pid, code, len(lost), wanted)
+        self.owner.record(self.name, f"zygote died (code {code}); restarted with {wanted} instances",
+                          kind="zygote_restarted")
+        self.start_zygote()
+        for _ in range(wanted):
+            self.spawn()
+
+    def _may_restart_zygote(self, code: int | None) -> bool:
+        now = time.monotonic()
+        while self._zygote_restarts and now - self._zygote_restarts[0] > ZYGOTE_RESTART_WINDOW_S:
+            self._zygote_restarts.popleft()
+        if len(self._zygote_restarts) >= MAX_ZYGOTE_RESTARTS_IN_WINDOW:
+            self.failed = (f"its zygote exited {len(self._zygote_restarts) + 1} times in "
+                           f"{ZYGOTE_RESTART_WINDOW_S:.0f} s (last code {code}"
+                           + (f": {self._zygote_error}" if self._zygote_error else "")
+                           + "); not restarted again")
+            log.error("service %s failed: %s; its log: %s", self.name, self.failed, self.log_path)
+            self.owner.record(self.name, f"failed: {self.failed}", kind="failed")
+            return False
+        if self._zygote_restarts:  # died again soon after a restart: not in a tight loop
+            time.sleep(ZYGOTE_RESTART_PAUSE_S)
+        self._zygote_restarts.append(now)
+        return not (self._closing or self.owner.stopping)
 
     def _on_ready(self, event: dict[str, Any]) -> None:
         self._mark_idempotent(event.get("idempotent") or [])
@@ -319,6 +380,7 @@ class ServicePool:
             self._send({"op": "kill", "pid": instance.pid})
 
     def shutdown(self) -> None:
+        self._closing = True
         if self.zygote is None:
             return
         with contextlib.suppress(BrokenPipeError, OSError, ValueError):

@@ -181,6 +181,13 @@ class EnvoyProcess:
         self.internal_port = self.admin.listener_port(envoy.INTERNAL_LISTENER_NAME)
         log.info("envoy ready: listener %s:%s, admin %s", config.listener.host, self.port, self.admin.base)
 
+    def restart(self, config: PumaConfig) -> None:
+        """Start Envoy again (it exited) from the bootstrap and xDS files, which it re-reads."""
+        if self.admin is not None:
+            self.admin.close()
+        self.admin = None
+        self.start(config)
+
     def _admin_socket(self, config: PumaConfig) -> Path | None:
         """Where the admin interface listens: a Unix socket in the run directory (no browser can
         reach one), unless the config asks for an `admin_port` or the path is too long for one."""

@@ -146,6 +146,9 @@ def format_status(status: dict[str, Any]) -> str:
         p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
         lines.append(f"{name:<14}{s['prefix']:<14}{s['ready']:>4}/{s['max_instances']:<2}{s['in_flight']:>11}"
                      f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
+    failed = {n: s["failed"] for n, s in status["services"].items() if s.get("failed")}
+    if failed:
+        lines += ["", "failed (not restarted):"] + [f"  {n}: {why}" for n, why in failed.items()]
     startup = {n: s["startup_failures"] for n, s in status["services"].items() if s.get("startup_failures")}
     if startup:
         lines += ["", "answered 503 while starting (not counted as 5xx): "

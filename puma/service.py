@@ -10,7 +10,8 @@ Errors keep their meaning: `HTTPError(status, ...)`, or any exception with an in
 `status_code` (400-599), answers that status; a call to another service that found it down
 (`PumaCallError` after a refused or reset connection, or a 502/503/504) answers 503 with
 `Retry-After`, while a call that can never succeed (an unknown service, the callee's own 500)
-answers 500 naming the callee; a plain function's `ValueError`/`TypeError` is the request's fault
+answers 500 naming the callee, and one the callee refused (a 4xx) answers a 4xx naming it (see
+`_refused_by_callee`); a plain function's `ValueError`/`TypeError` is the request's fault
 (400) and its `LookupError` a 404; a reply the service cannot send (a value JSON cannot hold, a
 status outside 200-599) is its own fault (500 naming where and why); anything else is a 500.
 Every error is JSON and names the service.
@@ -309,8 +310,9 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
     if isinstance(exc, HTTPError):
         return error_response(exc.status, exc.message, service=name, **exc.extra)
     if isinstance(exc, PumaCallError):
-        if not 400 <= exc.status < 500:  # a service this one needs is down, or the call can never succeed
-            return _callee_failed(name, exc, req)
+        if 400 <= exc.status < 500:
+            return _refused_by_callee(name, exc)
+        return _callee_failed(name, exc, req)  # a service this one needs is down, or the call can never succeed
     elif isinstance(status := getattr(exc, "status_code", None), int) and 400 <= status <= 599:
         return error_response(status, str(exc), service=name, type=type(exc).__name__)
     elif isinstance(exc, ReplyError | InvalidStatusError):  # the service's own fault, never the request's
@@ -323,6 +325,34 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
         return error_response(status, f"{type(exc).__name__}: {exc}", service=name, type=type(exc).__name__)
     log.exception("service %s failed on %s %s", name, req.method, req.path)
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
+
+
+# The callee's 4xx statuses that mean nothing to this service's client: its 405 says how *this*
+# service called it (the client's method was accepted here), 401/407 concern this service's own
+# credentials. They answer 400 naming the callee; every other 4xx keeps its status.
+_CALLER_ONLY_STATUSES = frozenset({401, 405, 407})
+
+
+def _refused_by_callee(name: str, exc: PumaCallError) -> FlaskResponse:
+    """The answer when a service this one calls refused the call with a 4xx: a 4xx, never a 5xx.
+
+    The callee refused what it was given, which came from this request, so the client gets the
+    callee's status and message, e.g. `{"error": "service 'shout', which 'greet' calls, refused the
+    call: 413 request body is too large...", "status": 413, "callee": "shout"}`. 400/413/415/422
+    (the data is wrong or too big), 404 (the thing the client named does not exist at the callee),
+    409 (it conflicts with the callee's state: re-read, then retry), 429 (the callee is
+    rate-limited: `Retry-After` kept) and the rest keep their status. A 405, 401 or 407 concerns the
+    call this service made, not the client's request (its method was taken here; an `Allow` would
+    describe the callee's route), so it is answered 400 naming the callee and its status.
+    """
+    status = 400 if exc.status in _CALLER_ONLY_STATUSES else exc.status
+    extra: dict[str, Any] = {"callee": exc.service, "callee_status": exc.status}
+    if exc.problems:
+        extra["problems"] = exc.problems
+    if exc.status == 429:
+        extra["retry_after_s"] = 1
+    return error_response(status, f"service {exc.service!r}, which {name!r} calls, refused the call: "
+                                  f"{exc.status} {exc.detail}", service=name, **extra)
 
 
 def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse:

@@ -154,6 +154,7 @@ def _service_status(d: Deployment, name: str, pool: Any, stat: Any) -> dict[str,
         "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready"),
         "in_flight": stat.in_flight if stat else 0, "requests_total": stat.rq_total if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
+        "failed": getattr(pool, "failed", None),  # why it is down for good (its zygote kept dying)
     }
 
 

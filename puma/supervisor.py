@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,11 @@ from .status import StatusServer
 log = logging.getLogger(__name__)
 
 ENV_SUPERVISOR_PID = "PUMA_SUPERVISOR_PID"
+# Envoy exiting while the deployment runs is started again from its files, at most this often:
+# past it, the deployment fails (`Deployment.failure`; `puma run` stops with exit code 1).
+ENVOY_RESTART_WINDOW_S = 60.0
+MAX_ENVOY_RESTARTS_IN_WINDOW = 3
+ENVOY_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
 
 
 class Deployment:
@@ -79,6 +85,10 @@ class Deployment:
         self.local_dynamo: LocalDynamo | None = None
         self.fork_server: ForkServer | None = None
         self.decisions: collections.Counter[tuple[str, str]] = collections.Counter()  # (service, up|down)
+        self.failure: str | None = None  # why the deployment can no longer serve (see `fail`)
+        self.on_failure: Callable[[str], None] | None = None  # told once, with the reason
+        self._envoy_restarts: collections.deque[float] = collections.deque()
+        self._envoy_watch = threading.Thread(target=self._watch_envoy, daemon=True, name="puma-envoy-watch")
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Deployment:
@@ -107,6 +117,7 @@ class Deployment:
             self.wait_ready(self.startup_timeout_s)
             undo.pop_all()
         self._started = True
+        self._envoy_watch.start()
         self.control.start()
         self.registry.start()
         self._use_mesh()
@@ -182,6 +193,57 @@ class Deployment:
             log.warning("logs kept in %s", self.run_dir)
         if self._began:
             log.info("PUMA deployment stopped")
+
+    def fail(self, reason: str) -> None:
+        """The deployment can no longer serve: say why once (`failure`, the log, `on_failure`)."""
+        if self.failure is not None or self.stopping:
+            return
+        self.failure = reason
+        self.keep_logs = True
+        log.error("PUMA deployment failed: %s", reason)
+        if self.on_failure is not None:
+            self.on_failure(reason)
+
+    # --- Envoy's death -------------------------------------------------------------------------
+    def _watch_envoy(self) -> None:
+        """Sleep until Envoy exits; unless stopping, start it again from the same files."""
+        while not self.stopping:
+            proc = self.envoy.proc
+            assert proc is not None
+            code = proc.wait()
+            if self.stopping or not self._may_restart_envoy(code):
+                return
+            try:
+                self._restart_envoy(code)
+            except PumaStartError as exc:
+                log.error("envoy did not start again: %s", exc)
+
+    def _may_restart_envoy(self, code: int) -> bool:
+        now = time.monotonic()
+        while self._envoy_restarts and now - self._envoy_restarts[0] > ENVOY_RESTART_WINDOW_S:
+            self._envoy_restarts.popleft()
+        if len(self._envoy_restarts) >= MAX_ENVOY_RESTARTS_IN_WINDOW:
+            self.fail(f"Envoy exited {len(self._envoy_restarts) + 1} times in {ENVOY_RESTART_WINDOW_S:.0f} s "
+                      f"(last exit code {code}); not restarted again; its log: {self.envoy.log_path}")
+            return False
+        if self._envoy_restarts:  # died again soon after a restart: not in a tight loop
+            time.sleep(ENVOY_RESTART_PAUSE_S)
+        self._envoy_restarts.append(now)
+        return not self.stopping
+
+    def _restart_envoy(self, code: int) -> None:
+        # On the ports it had: the files may say 0 (any free port), which would move the deployment.
+        log.error("envoy (pid %s) exited with code %s; starting it again from %s", self.envoy.proc and
+                  self.envoy.proc.pid, code, self.envoy.bootstrap_path)
+        self.record("envoy", f"envoy exited (code {code}); restarted", kind="envoy_restarted")
+        listener = self.config.listener.model_copy(update={"port": self.envoy.port,
+                                                           "internal_port": self.envoy.internal_port})
+        with self._publish_lock:
+            self.config = self.config.model_copy(update={"listener": listener})
+        self.publish_config()
+        self.envoy.restart(self.config)
+        log.info("envoy restarted (pid %s): routes and %d endpoints from its files", self.envoy.proc and self.envoy.proc.pid,
+                 sum(len(e) for e in self.endpoints().values()))
 
     def _keep_logs_if_failed(self, exc_type: type[BaseException] | None, *_exc: object) -> bool:
         # Runs only when start() raised (on success the stack is popped); Ctrl-C is no failure.

@@ -101,7 +101,7 @@ def test_binding_answers_only_post_at_the_prefix() -> None:
     ("gone", 410, "it was deleted"),
     ("http", 418, "a teapot"),
     ("callee-down", 503, "'db', which 'fn' calls, is unavailable"),
-    ("callee-refused", 500, "internal error"),
+    ("callee-refused", 400, "'db', which 'fn' calls, refused the call: 400 bad constraint"),
     ("runtime", 500, "internal error"),
 ])
 def test_exceptions_keep_their_meaning_as_statuses(kind: str, status: int, needle: str) -> None:

@@ -100,3 +100,56 @@ def spin(request: puma.Request) -> dict:
     while time.monotonic() < deadline:
         count += 1
     return {"spun": count, "pid": os.getpid()}
+
+
+def forward(request: puma.Request) -> dict:
+    """Calls the service named by `to` with `payload` through the mesh, and answers its reply."""
+    return {"answer": puma.call(request.data["to"], request.data.get("payload", {}))}
+
+
+def forward_args(to: str, payload: dict) -> dict:
+    """`forward` as a plain function (its arguments bound from the request's JSON)."""
+    return {"answer": puma.call(to, payload)}
+
+
+def refuse(request: puma.Request) -> dict:
+    """Refuses every call with the status it names (a callee's 4xx)."""
+    status = int(request.data.get("status", 400))
+    raise puma.HTTPError(status, f"refused with {status} on purpose")
+
+
+def die(request: puma.Request) -> dict:
+    """Kills its own instance on every request (a crashing handler, e.g. a segfault in a C call)."""
+    os._exit(1)
+
+
+class Crashy:
+    """An object service: `boom` kills its instance, marked idempotent; `ok` answers."""
+
+    @puma.idempotent
+    def boom(self) -> dict:
+        os._exit(1)
+
+    def ok(self) -> dict:
+        return {"pid": os.getpid()}
+
+
+def hold_interpreter(request: puma.Request) -> dict:
+    """Computes in one C call that holds the interpreter for about `s` seconds (as regex
+    backtracking would): the instance's own threads, its liveness answer included, wait meanwhile."""
+    import itertools
+
+    started = time.perf_counter()
+    sum(itertools.repeat(1, 200_000))
+    per_item = max(1e-9, (time.perf_counter() - started) / 200_000)
+    started = time.perf_counter()
+    sum(itertools.repeat(1, int(float(request.data.get("s", 1.0)) / per_item)))
+    return {"held_s": round(time.perf_counter() - started, 2), "pid": os.getpid()}
+
+
+def block_interpreter(request: puma.Request) -> dict:
+    """Waits `s` seconds inside a C call that keeps the interpreter (a deadlock): no CPU used."""
+    import ctypes
+
+    ctypes.PyDLL(None).usleep(int(float(request.data.get("s", 1.0)) * 1_000_000))
+    return {"pid": os.getpid()}
