@@ -214,8 +214,9 @@ class DialogManager:
         movie = self._parts.db.find_title(title) if title else None
         if movie is None and state.get("current"):
             movie = self._parts.db.movie(state["current"]["id"])
-        if movie is None:
-            self._not_understood(state, decision, rng, out)
+        if movie is None:  # "is it scary?" before any film was proposed
+            out.append(nlg.NO_FILM_YET)
+            self._ask_again(state, rng, out)
             return
         shown = [self._parts.db.movie(i) for i in state["shown"][:-1]] if "history" in (
             decision.get("topics") or ()) else []
@@ -292,7 +293,7 @@ class DialogManager:
             return
         older = [i for i in items if not any(same_wish(i, f) for f in fresh)]
         for pool in (older, items) if len(older) < len(items) else (items,):
-            ordered = sorted(pool, key=lambda i: (WEAKNESS.get(i["slot"], 0), items.index(i)))
+            ordered = sorted(pool, key=lambda i: (_weakness(i), items.index(i)))
             for size in range(1, len(ordered) + 1):
                 for dropped in itertools.combinations(ordered, size):
                     kept = [item for item in items if item not in dropped]
@@ -371,6 +372,12 @@ class DialogManager:
 
     def _ended(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.ENDED)
+
+
+def _weakness(wish: dict[str, Any]) -> int:
+    """How readily a wish is set aside: a rating bound from who is watching ("my kids are 5
+    and 8") never before the others."""
+    return len(WEAKNESS) if wish.get("audience") else WEAKNESS.get(wish["slot"], 0)
 
 
 def active_items(state: dict[str, Any]) -> list[dict[str, Any]]:
