@@ -24,6 +24,7 @@ from chatbot.constraints import check
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
+GENRE_FIT_WEIGHT = 0.45  # against quality (~0 to 0.45): a central genre outranks fame a little
 NluFn = Callable[[str, "str | None"], Json]
 """``(text, expected_slot) -> understanding``; see ``chatbot.nlu.Understander``."""
 SentimentFn = Callable[[str], Json]
@@ -58,8 +59,9 @@ class Db(Protocol):
         ...
 
     def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int],
-             limit: int | None) -> list[int]:
-        """``candidate_ids`` best first, towards ``like`` and away from ``avoid``."""
+             limit: int | None, genres: list[str] | None = None) -> list[int]:
+        """``candidate_ids`` best first, towards ``like`` and away from ``avoid``; with
+        ``genres`` (asked for), films those genres are central to first."""
         ...
 
 
@@ -89,6 +91,7 @@ class LocalDb:
     def __init__(self, catalog: Any, recommender: Any) -> None:
         self._catalog = catalog
         self._recommender = recommender
+        self._fit: dict[int, dict[str, float]] | None = None
 
     @classmethod
     def load(cls, database_url: str | None = None) -> LocalDb:
@@ -133,10 +136,33 @@ class LocalDb:
         return movie.to_dict() if movie is not None else None
 
     def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int],
-             limit: int | None) -> list[int]:
+             limit: int | None, genres: list[str] | None = None) -> list[int]:
+        boost = None
+        if genres:
+            fit = self._genre_fit()
+            boost = {i: GENRE_FIT_WEIGHT * sum(fit.get(i, {}).get(g, 0.0) for g in genres)
+                     / len(genres) for i in candidate_ids}
         ranked = self._recommender.rank(list(candidate_ids), like=tuple(like), avoid=tuple(avoid),
-                                        limit=limit)
+                                        limit=limit, boost=boost)
         return [int(i) for i in ranked]
+
+    def _genre_fit(self) -> dict[int, dict[str, float]]:
+        """How central each genre is to each film: its TF-IDF weight among the film's genres
+        (L2-normalised), so "comedy" counts less for a comedy-action-crime film than for a
+        comedy, and a rare tag more than a common one."""
+        if self._fit is None:
+            films = list(self._catalog)
+            counts: dict[str, int] = {}
+            for movie in films:
+                for genre in movie.genres:
+                    counts[genre] = counts.get(genre, 0) + 1
+            idf = {g: math.log((1 + len(films)) / (1 + n)) + 1 for g, n in counts.items()}
+            fit: dict[int, dict[str, float]] = {}
+            for movie in films:
+                norm = math.sqrt(sum(idf[g] ** 2 for g in movie.genres)) or 1.0
+                fit[movie.id] = {g: idf[g] / norm for g in movie.genres}
+            self._fit = fit
+        return self._fit
 
 
 def local_components(catalog: Any, recommender: Any) -> Components:

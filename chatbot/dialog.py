@@ -320,7 +320,13 @@ class DialogManager:
             out.append(nlg.NO_RECOMMENDATION)
             self._bye(state, {}, rng, out)
             return
-        ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1)
+        asked = _asked(state)  # with a person asked for, their best-known films come first
+        people = any(w["slot"] in ("actor", "director") and not w["exclude"]
+                     for w in active_items(state))
+        genres = [] if people else asked["genre"]
+        ranked = (self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1, genres)
+                  if genres else self._parts.db.rank(pool, list(state["like"]),
+                                                     list(state["rejected"]), 1))
         movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
         state["current"] = _public_movie(movie)
         state["shown"].append(movie["id"])

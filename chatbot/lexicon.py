@@ -83,7 +83,8 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
              "not tonight", "not today", "not right now", "thanks", "thank you", "thx", "ty",
              "ta", "cheers", "good for now", "i am sorted", "sorted", "i will pass",
              "ill pass", "call it a night", "call it a day", "that is plenty", "i am happy",
-             "im happy", "happy with that", "no need", "that was it", "we are sorted"),
+             "im happy", "happy with that", "no need", "that was it", "we are sorted",
+             "were good", "were done", "were all set", "were sorted"),
     # said first, these turn the answer around: "yeah no" is a no, "could be worse" a yes
     "no_override": ("yeah no", "yes no", "yea no", "yeah nah", "yeah nope", "yes but no",
                     "no thank you", "no thanks"),
@@ -129,7 +130,7 @@ MPAA_PATTERNS = (
 CLOSING_FILLERS = frozenset("""thanks thank you thx ty ta cheers ok okay k kk for now tonight
     today mate man bro dude no nah nope i think actually really all right lol so yeah yep yes
     well good great fine but anyway though buddy pal very much lot a appreciate it please
-    honestly guess that s is oh ah um just then cool alright lovely perfect""".split())
+    honestly guess that s is oh ah um just then cool alright lovely perfect maybe some""".split())
 # Emoji and symbols read as the words they stand for (before folding drops them).
 EMOJI_WORDS: dict[str, str] = {
     "👍": "yes", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",

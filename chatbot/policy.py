@@ -84,7 +84,7 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         return decision | {"act": "empty"}
     if intent in ("restart", "bye"):
         return decision | {"act": intent}
-    if intent == "done" and not nlu.get("request"):  # "I'm good, thanks": no more films
+    if intent == "done":  # "I'm good, thanks", "no more": no more films (the whole utterance)
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot"}
@@ -273,8 +273,13 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     correcting = bool(nlu.get("correction")) and not nlu.get("addition")
     new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
     new = [_relative_to(w, state.get("current")) for w in new]
+    moved: list[dict] = []
+    if correcting:
+        kept = _moved_correction(wishes, new, state.get("last_slot"))
+        moved = [w for w in wishes if w not in kept]
+        wishes = kept
     added: list[dict] = []
-    replaced: list[dict] = []
+    replaced: list[dict] = list(moved)
     cleared: set[str] = set()
     for wish in new:
         slot = wish["slot"]
@@ -295,6 +300,19 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
     replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
     return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}
+
+
+def _moved_correction(wishes: list[dict], new: Sequence[Mapping[str, Any]],
+                      last_slot: str | None) -> list[dict]:
+    """"Sly Stallone" ... "no, actually a Tarantino film": a correction naming a person in the
+    other role, none in the last one, replaces the person last given (who goes: recorded
+    is then listed as replaced)."""
+    slots = {w["slot"] for w in new if not w["exclude"]}
+    other = {"actor": "director", "director": "actor"}.get(str(last_slot))
+    if other is None or other not in slots or last_slot in slots or any(
+            w["slot"] == other and not w["exclude"] for w in wishes):
+        return wishes
+    return [w for w in wishes if w["slot"] != last_slot or w["exclude"]]
 
 
 def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],

@@ -155,7 +155,9 @@ def _ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
         if not token.isdigit() or not 0 < int(token) < 100:
             continue
         unit = next((u for u in _AGE_UNITS if tuple(tokens[i + 1 : i + 1 + len(u)]) == u), None)
-        if unit is not None and set(_AUDIENCE_BEFORE) & set(tokens[max(0, i - 3) : i]):
+        before = set(tokens[max(0, i - 3) : i])
+        if unit is not None and ({"for", "with"} & before or (
+                set(_AUDIENCE_BEFORE) & before and _WATCHING & set(tokens))):
             ages.append((int(token), i, i + 1 + len(unit)))
         elif unit is None and _after_children(tokens, i):
             ages.append((int(token), i, i + 1))
@@ -185,6 +187,9 @@ def _after_children(tokens: Sequence[str], i: int) -> bool:
 
 _AUDIENCE_BEFORE = ("for", "with", "my", "our", "his", "her", "their", "a", "an", "the", "two",
                     "and")
+# "my 6 year old wants something" is who watches; "my 5 year old is asleep" is not
+_WATCHING = frozenset("""want wants wanted something anything movie movies film films watch
+    watching watches like likes love loves need needs night""".split())
 _CHILDREN = frozenset("""kids kid children child son sons daughter daughters boys girls boy girl
     nephew nephews niece nieces grandkids grandchildren grandson granddaughter twins
     siblings ones""".split())
