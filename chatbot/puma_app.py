@@ -3,9 +3,8 @@
 The monolith's parts, named as services: its policy function, its sentiment analyser and its
 catalogue (`LocalDb`, built by `LocalDb.load()`) are served as they are, each its own
 Envoy-routed cluster, built once per zygote; the agent (and the page's read path, /listener)
-answer the original page's form fields (`chatbot/services.py`). Instances: agent 2 to 4,
-autoscaled on in-flight turns (it runs understanding, the CPU-heavy part of a turn), policy 2
-(two for availability), the rest 1. The page's requests are limited to the monolith's 64 KiB;
+answer the original page's form fields (`chatbot/services.py`). Instances: agent 3 (it runs
+understanding, the CPU-heavy part of a turn), policy 2 (two for availability), the rest 1. The page's requests are limited to the monolith's 64 KiB;
 the parts Envoy may retry are `idempotent`. A service not configured here is served at
 /<its name>. From Python (tests): `puma.App.load("chatbot/puma_app.py")`. `resources`
 (container targets) follow measured memory: agent and db instances hold ~300 MB. `jobs` prepare
@@ -19,8 +18,7 @@ from chatbot.settings import puma_dynamodb_config
 from puma import puma_config, puma_service, puma_start
 
 puma_config({"puma_services": {
-    "agent": {"instances": {"min": 2, "max": 4}, "autoscale": {"target_in_flight": 2, "upscale_delay_s": 1, "downscale_delay_s": 30},
-              "idempotent": True, "timeout_s": 30, "max_body_bytes": 65536, "warmup": "chatbot.services:parts",
+    "agent": {"instances": 3, "idempotent": True, "timeout_s": 30, "max_body_bytes": 65536, "warmup": "chatbot.services:parts",
               "resources": {"cpu": "500m", "memory_mib": 512}, "methods": ["POST"]},
     "listener": {"max_body_bytes": 65536, "methods": ["POST"]}, "survey": {"methods": ["POST"]},
     "legacy": {"methods": ["POST"]}, "web": {"prefix": "/", "methods": ["GET"]},
