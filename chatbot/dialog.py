@@ -320,13 +320,11 @@ class DialogManager:
             out.append(nlg.NO_RECOMMENDATION)
             self._bye(state, {}, rng, out)
             return
-        asked = _asked(state)  # with a person asked for, their best-known films come first
+        asked = _asked(state)  # with a person asked for, their lead roles and best-known films first
         people = any(w["slot"] in ("actor", "director") and not w["exclude"]
                      for w in active_items(state))
-        genres = [] if people else asked["genre"]
-        ranked = (self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1, genres)
-                  if genres else self._parts.db.rank(pool, list(state["like"]),
-                                                     list(state["rejected"]), 1))
+        ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1,
+                                     *_rank_extras([] if people else asked["genre"], asked["actor"]))
         movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
         state["current"] = _public_movie(movie)
         state["shown"].append(movie["id"])
@@ -378,6 +376,13 @@ class DialogManager:
 
     def _ended(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.ENDED)
+
+
+def _rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None, ...]:
+    """``Db.rank``'s optional arguments, only those in use (an older db service takes four)."""
+    if actors:
+        return (genres or None, actors)
+    return (genres,) if genres else ()
 
 
 def _weakness(wish: dict[str, Any]) -> int:

@@ -401,9 +401,15 @@ def _person_slot(person: Mapping[str, Any], stage: str, target: str | None,
     only), else the role they are known for, else the role they have."""
     roles = list(person.get("roles") or ())
     cue = person.get("cue")
-    if cue == "film_of" and "director" in roles:  # "a Tarantino film": directed, if they direct much
+    if cue == "film_of" and "director" in roles:  # "a Tarantino film": the role they are known for
+        known = [r for r in person.get("notable") or () if r in roles]
         films = person.get("films") or {}
-        cue = "director" if 3 * films.get("director", 0) >= films.get("actor", 0) else "actor"
+        if len(known) == 1:
+            cue = known[0]
+        elif known:  # known for both (Eastwood): the larger body of work
+            cue = "director" if films.get("director", 0) > films.get("actor", 0) else "actor"
+        else:
+            cue = "director" if 3 * films.get("director", 0) >= films.get("actor", 0) else "actor"
     if cue in roles:
         return str(cue)
     earlier = [w["slot"] for w in wishes if person["name"] in (w.get("values") or ())

@@ -35,7 +35,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "titles_unknown", "softening", "value_phrasing", "facts_stated", "exclusion_asks",
          # from a newcomer's session on the second round
          "closing", "eager_yes", "open_questions", "topics", "moods", "genre_fit", "kids_ages",
-         "slot_correction")
+         "slot_correction",
+         # from a newcomer's session on the third round
+         "cameo_leads", "names_alone")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
