@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from chatbot.lexicon import INTENT_PHRASES
+from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
 
 BOUNDARY = ","
-INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "another", "restart", "unknown")
+INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "done", "another", "restart",
+           "unknown")
 
 
 class PhraseTable:
@@ -92,7 +93,12 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
              "for the kids", "for my kids", "appropriate", "violent", "year old",
              "years old", "yo", "with my kids", "with the kids", "with my son",
              "with my daughter", "with my nephew", "with my niece", "ok for", "okay for",
-             "fine for", "safe for", "for my son", "for my daughter", "for a kid"),
+             "fine for", "safe for", "for my son", "for my daughter", "for a kid", "gore",
+             "gory", "gorey", "blood", "bloody", "graphic", "swearing", "nudity", "sex",
+             "language", "too scary", "how scary", "scary for"),
+    "sequel": ("sequel", "sequels", "prequel", "prequels", "part 2", "part two", "follow up",
+               "followup", "remake", "remakes", "franchise", "in the series", "a series",
+               "trilogy"),
     "genre": ("what kind of movie", "what kind of film", "what genre", "which genre",
               "what type of movie", "what sort of"),
     "history": ("first one you", "the first one", "you suggested", "you showed",
@@ -135,7 +141,10 @@ _SPELLINGS = {"wat": "what", "wot": "what", "wut": "what", "wht": "what", "hw": 
 _INTERJECTIONS = frozenset("ooh oh ok okay so and but wait um umm hmm hm well hey cool nice "
                            "great also and".split())
 _FILLERS = frozenset("the a an and or please again then".split())
-_FILM_REFERENCES = (("it",), ("its",), ("that",), ("this",), ("thats",), ("that", "one"),
+_QUANTITY_ASKS = (("is", "there", "a", "lot"), ("is", "there", "lots"), ("is", "there", "much"),
+                  ("is", "there", "too"), ("is", "there", "loads"), ("are", "there", "many"),
+                  ("are", "there", "lots"), ("are", "there", "a", "lot"), ("are", "there", "too"))
+_FILM_REFERENCES = (*_QUANTITY_ASKS, ("it",), ("its",), ("that",), ("this",), ("thats",), ("that", "one"),
                     ("this", "one"), ("the", "movie"), ("the", "film"), ("he",), ("she",),
                     ("him",), ("her",), ("the", "one"), ("they",))
 _TAGS = (("right",), ("is", "not", "it"), ("correct",), ("yeah",), ("no",), ("yes",),
@@ -194,7 +203,7 @@ def is_request(tokens: Sequence[str]) -> bool:
     return _REQUEST_TABLE.starts(words) or _REQUEST_WORDS.found_in(words)
 
 
-_ABOUT_TABLE = PhraseTable((("that", "is"), ("thats",), ("it", "is"), ("its",), ("is", "it"),
+_ABOUT_TABLE = PhraseTable((*_QUANTITY_ASKS, ("that", "is"), ("thats",), ("it", "is"), ("its",), ("is", "it"),
                             ("is", "that"), ("does", "it"), ("was", "it"), ("did", "it"),
                             ("is", "this"), ("this", "is"), ("has", "it")))
 _INSIDE_TABLE = PhraseTable((("in", "it"), ("in", "this"), ("in", "that"), ("in", "there")))
@@ -299,6 +308,8 @@ def intent_of(tokens: list[str]) -> str:
                           ("yes_override", "yes")):
         if _INTENT_TABLES[table].found_in(tokens):
             return intent
+    if _closing(tokens):
+        return "done"
     another = _INTENT_TABLES["another"].first(tokens)
     if another is not None:
         negated = {"not", "never"} & set(tokens[max(0, another[0] - 3) : another[0]])
@@ -313,6 +324,17 @@ def intent_of(tokens: list[str]) -> str:
 
 
 _INTENT_TABLES = {name: PhraseTable(phrases) for name, phrases in INTENT_PHRASES.items()}
+
+
+def _closing(tokens: Sequence[str]) -> bool:
+    """The words decline more and say nothing else: "I'm good, thanks", "nah that'll do",
+    "maybe later", "k thx" (a closing phrase, the rest ``CLOSING_FILLERS``)."""
+    words = [t for t in tokens if t != BOUNDARY]
+    found = _INTENT_TABLES["done"].all(words)
+    if not found:
+        return False
+    covered = {i for at, phrase in found for i in range(at, at + len(phrase))}
+    return all(i in covered or w in CLOSING_FILLERS for i, w in enumerate(words))
 
 
 # -- helpers -------------------------------------------------------------------------------

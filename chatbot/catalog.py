@@ -11,8 +11,9 @@ so ``search`` is a few set intersections. Example::
 Cast order: the source (Wikidata) lists cast alphabetically, with no billing order, so the
 loader orders ``Movie.cast`` by prominence instead (``chatbot.loader.cast_prominence``: how
 much of their films' MovieLens attention an actor tends to get, larger in the short cast lists
-the source gives lesser films), then the source order. That estimates who leads, it is not
-billing: the dialog says "with A, B and C", never "stars".
+the source gives lesser films), then the source order; a film's own director in its cast is a
+cameo, and comes last, when they act almost only in their own films (``cameo_directors``). That estimates who leads, it is not billing: the dialog
+says "with A, B and C", never "stars".
 
 Critics: ``critics_meter`` (% of reviews positive), ``critics_rating`` (their mean, 0-10) and
 ``critics_reviews`` (how many) are the source's Rotten Tomatoes figures, ``metascore`` its
@@ -26,7 +27,7 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -64,6 +65,7 @@ _MPAA_ALIASES = {
 }
 MATCHING_CACHE_SIZE = 64  # constraint lists whose matching films are kept (at most ~10 MB)
 FRANCHISE_LEAD = 3  # a franchise's best-known film wins over an exact title this many times less seen
+CAMEO_OWN_SHARE = 0.75  # a director acting this share of their credits in their own films cameos there
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,34 @@ def _index(movies: Iterable[Movie], keys: Any) -> dict[Any, list[int]]:
     return dict(index)
 
 
+def cameo_directors(movies: Iterable[tuple[Sequence[str], Sequence[str]]]) -> frozenset[str]:
+    """Directors who act almost only in their own films (``CAMEO_OWN_SHARE`` of their acting
+    credits or more): there it is a cameo (Hitchcock, 30 of 31), unlike a director who also
+    leads other people's films (Eastwood, 23 of 57; Woody Allen, 29 of 46).
+
+    ``movies``: ``(cast, directors)`` pairs. Example: ``cameo_directors([(["A. H."], ["A. H."])])``
+    -> ``frozenset({"A. H."})``.
+    """
+    acted: dict[str, int] = defaultdict(int)
+    own: dict[str, int] = defaultdict(int)
+    for cast, directors in movies:
+        for name in cast:
+            acted[name] += 1
+            own[name] += name in directors
+    return frozenset(n for n, k in own.items() if k and k >= CAMEO_OWN_SHARE * acted[n])
+
+
+def cameos_last(cast: Sequence[str], directors: Sequence[str],
+                cameos: frozenset[str]) -> tuple[str, ...]:
+    """The cast with the film's directors who are ``cameos`` (``cameo_directors``) moved last.
+
+    Example: ``cameos_last(["Alfred Hitchcock", "James Stewart"], ["Alfred Hitchcock"],
+    frozenset({"Alfred Hitchcock"}))`` -> ``("James Stewart", "Alfred Hitchcock")``.
+    """
+    crew = set(directors) & cameos
+    return tuple([c for c in cast if c not in crew] + [c for c in cast if c in crew])
+
+
 def _read_movies(engine: Engine) -> tuple[list[Movie], dict[int, str]]:
     columns = (
         MovieRow.id, MovieRow.title, MovieRow.title_key, MovieRow.year, MovieRow.genres,
@@ -308,10 +338,12 @@ def _read_movies(engine: Engine) -> tuple[list[Movie], dict[int, str]]:
     )
     with engine.connect() as conn:
         rows = conn.execute(select(*columns)).all()
+    cameos = cameo_directors((row.cast or (), row.directors or ()) for row in rows)
     movies = [
         Movie(
             id=row.id, title=row.title, year=row.year, genres=tuple(row.genres or ()),
-            directors=tuple(row.directors or ()), cast=tuple(row.cast or ()), mpaa=row.mpaa,
+            directors=tuple(row.directors or ()),
+            cast=cameos_last(row.cast or (), row.directors or (), cameos), mpaa=row.mpaa,
             runtime_min=row.runtime_min, rating=row.rating, votes=row.votes or 0,
             critics_meter=row.critics_meter, critics_rating=row.critics_rating,
             critics_reviews=row.critics_reviews, metascore=row.metascore,

@@ -24,6 +24,8 @@ from chatbot.constraints import check
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
+GENRE_FIT_WEIGHT = 0.45  # against quality (~0 to 0.45): a central genre outranks fame a little
+LEAD_WEIGHT = 0.25  # an asked actor's lead role outranks any fame gap; a cameo ranks by fame
 NluFn = Callable[[str, "str | None"], Json]
 """``(text, expected_slot) -> understanding``; see ``chatbot.nlu.Understander``."""
 SentimentFn = Callable[[str], Json]
@@ -58,8 +60,11 @@ class Db(Protocol):
         ...
 
     def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int],
-             limit: int | None) -> list[int]:
-        """``candidate_ids`` best first, towards ``like`` and away from ``avoid``."""
+             limit: int | None, genres: list[str] | None = None,
+             actors: list[str] | None = None) -> list[int]:
+        """``candidate_ids`` best first, towards ``like`` and away from ``avoid``; with
+        ``genres`` (asked for), films those genres are central to first; with ``actors``
+        (asked for), films they lead first, before those they only appear in."""
         ...
 
 
@@ -89,6 +94,8 @@ class LocalDb:
     def __init__(self, catalog: Any, recommender: Any) -> None:
         self._catalog = catalog
         self._recommender = recommender
+        self._fit: dict[str, dict[int, float]] | None = None
+        self._boosts: dict[tuple[str, ...], dict[int, float]] = {}
 
     @classmethod
     def load(cls, database_url: str | None = None) -> LocalDb:
@@ -133,10 +140,61 @@ class LocalDb:
         return movie.to_dict() if movie is not None else None
 
     def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int],
-             limit: int | None) -> list[int]:
+             limit: int | None, genres: list[str] | None = None,
+             actors: list[str] | None = None) -> list[int]:
+        boost = self._genre_boost(tuple(sorted(set(genres)))) if genres else None
+        if actors:
+            leads = self._lead_boost(candidate_ids, actors)
+            boost = {i: leads.get(i, 0.0) + (boost or {}).get(i, 0.0) for i in leads}
         ranked = self._recommender.rank(list(candidate_ids), like=tuple(like), avoid=tuple(avoid),
-                                        limit=limit)
+                                        limit=limit, boost=boost)
         return [int(i) for i in ranked]
+
+    def _lead_boost(self, candidate_ids: list[int], actors: list[str]) -> dict[int, float]:
+        """``LEAD_WEIGHT`` times how much the ``actors`` lead each film: ``2 / (2 + position)``
+        in its cast order (prominence, cameos last: 1 first, 0.5 third), averaged over them."""
+        boost = {}
+        for movie_id in candidate_ids:
+            cast = self._catalog.movie(movie_id).cast
+            fits = [2 / (2 + cast.index(a)) if a in cast else 0.0 for a in actors]
+            boost[movie_id] = LEAD_WEIGHT * sum(fits) / len(fits)
+        return boost
+
+    def _genre_boost(self, genres: tuple[str, ...]) -> dict[int, float]:
+        """Score added to each film of any of ``genres``: ``GENRE_FIT_WEIGHT`` times the mean
+        fit (``_genre_fit``) over them; worked out once per set of genres (a turn's ranking
+        then looks films up instead of summing over every candidate: 5,568 comedies took
+        ~17 ms a turn that way)."""
+        boost = self._boosts.get(genres)
+        if boost is None:
+            fit = self._genre_fit()
+            boost = {}
+            for genre in genres:
+                for movie_id, weight in fit.get(genre, {}).items():
+                    boost[movie_id] = boost.get(movie_id, 0.0) + GENRE_FIT_WEIGHT * weight / len(genres)
+            if len(self._boosts) >= 64:  # a few dozen genre sets are ever asked
+                self._boosts.clear()
+            self._boosts[genres] = boost
+        return boost
+
+    def _genre_fit(self) -> dict[str, dict[int, float]]:
+        """How central each genre is to each film (genre -> film id -> fit): its TF-IDF weight
+        among the film's genres (L2-normalised), so "comedy" counts less for a
+        comedy-action-crime film than for a comedy, and a rare tag more than a common one."""
+        if self._fit is None:
+            films = list(self._catalog)
+            counts: dict[str, int] = {}
+            for movie in films:
+                for genre in movie.genres:
+                    counts[genre] = counts.get(genre, 0) + 1
+            idf = {g: math.log((1 + len(films)) / (1 + n)) + 1 for g, n in counts.items()}
+            fit: dict[str, dict[int, float]] = {g: {} for g in counts}
+            for movie in films:
+                norm = math.sqrt(sum(idf[g] ** 2 for g in movie.genres)) or 1.0
+                for genre in movie.genres:
+                    fit[genre][movie.id] = idf[genre] / norm
+            self._fit = fit
+        return self._fit
 
 
 def local_components(catalog: Any, recommender: Any) -> Components:

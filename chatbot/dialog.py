@@ -214,8 +214,9 @@ class DialogManager:
         movie = self._parts.db.find_title(title) if title else None
         if movie is None and state.get("current"):
             movie = self._parts.db.movie(state["current"]["id"])
-        if movie is None:
-            self._not_understood(state, decision, rng, out)
+        if movie is None:  # "is it scary?" before any film was proposed
+            out.append(nlg.NO_FILM_YET)
+            self._ask_again(state, rng, out)
             return
         shown = [self._parts.db.movie(i) for i in state["shown"][:-1]] if "history" in (
             decision.get("topics") or ()) else []
@@ -292,7 +293,7 @@ class DialogManager:
             return
         older = [i for i in items if not any(same_wish(i, f) for f in fresh)]
         for pool in (older, items) if len(older) < len(items) else (items,):
-            ordered = sorted(pool, key=lambda i: (WEAKNESS.get(i["slot"], 0), items.index(i)))
+            ordered = sorted(pool, key=lambda i: (_weakness(i), items.index(i)))
             for size in range(1, len(ordered) + 1):
                 for dropped in itertools.combinations(ordered, size):
                     kept = [item for item in items if item not in dropped]
@@ -319,7 +320,11 @@ class DialogManager:
             out.append(nlg.NO_RECOMMENDATION)
             self._bye(state, {}, rng, out)
             return
-        ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1)
+        asked = _asked(state)  # with a person asked for, their lead roles and best-known films first
+        people = any(w["slot"] in ("actor", "director") and not w["exclude"]
+                     for w in active_items(state))
+        ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1,
+                                     *_rank_extras([] if people else asked["genre"], asked["actor"]))
         movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
         state["current"] = _public_movie(movie)
         state["shown"].append(movie["id"])
@@ -371,6 +376,19 @@ class DialogManager:
 
     def _ended(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.ENDED)
+
+
+def _rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None, ...]:
+    """``Db.rank``'s optional arguments, only those in use (an older db service takes four)."""
+    if actors:
+        return (genres or None, actors)
+    return (genres,) if genres else ()
+
+
+def _weakness(wish: dict[str, Any]) -> int:
+    """How readily a wish is set aside: a rating bound from who is watching ("my kids are 5
+    and 8") never before the others."""
+    return len(WEAKNESS) if wish.get("audience") else WEAKNESS.get(wish["slot"], 0)
 
 
 def active_items(state: dict[str, Any]) -> list[dict[str, Any]]:

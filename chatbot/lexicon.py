@@ -71,6 +71,20 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
                 "start from the start", "reboot", "erase everything", "wipe everything",
                 "from zero", "do over", "square one", "back to the start", "from the very start",
                 "scrap all that", "scrap everything", "clear my answers", "clear it all"),
+    # declining more ("I'm good, thanks", "that'll do", "maybe later"): the whole utterance
+    # is such a phrase and the fillers of ``CLOSING_FILLERS`` (``chatbot.acts.intent_of``)
+    "done": ("i am good", "im good", "i am fine", "im fine", "i am ok", "im ok", "i am okay",
+             "all good", "i am all good", "im all good", "i am set", "im set", "all set",
+             "i am all set", "we are good", "we are done", "we are all set", "that will do",
+             "thatll do", "that will be all", "that is all", "thats all", "that is it",
+             "thats it", "that is enough", "thats enough", "enough", "no more", "nothing more",
+             "nothing else", "i am done", "im done", "done", "all done", "i am finished",
+             "finished", "maybe later", "later", "another time", "some other time", "not now",
+             "not tonight", "not today", "not right now", "thanks", "thank you", "thx", "ty",
+             "ta", "cheers", "good for now", "i am sorted", "sorted", "i will pass",
+             "ill pass", "call it a night", "call it a day", "that is plenty", "i am happy",
+             "im happy", "happy with that", "no need", "that was it", "we are sorted",
+             "were good", "were done", "were all set", "were sorted"),
     # said first, these turn the answer around: "yeah no" is a no, "could be worse" a yes
     "no_override": ("yeah no", "yes no", "yea no", "yeah nah", "yeah nope", "yes but no",
                     "no thank you", "no thanks"),
@@ -78,7 +92,11 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
                      "could be worse", "do not dislike", "not dislike", "do not hate it",
                      "do not mind it", "i guess so", "i suppose so", "fine i guess",
                      "would not say no", "can not complain", "for sure", "you bet",
-                     "sure thing", "i guess", "i suppose", "100 percent"),
+                     "sure thing", "i guess", "i suppose", "100 percent", "hell yes",
+                     "hell yeah", "hell yea", "hell ya", "hells yes", "hells yeah", "heck yes",
+                     "heck yeah", "fuck yes", "fuck yeah", "fucking yes", "damn right",
+                     "damn straight", "damn yes", "damn yeah", "bloody oath", "oh hell yes",
+                     "freaking yes", "frick yes", "frickin yes"),
     "another": ("another", "another one", "something else", "next", "different",
                 "other one", "one more", "else", "show me more", "try again", "new one",
                 "different one", "more"),
@@ -108,6 +126,11 @@ MPAA_PATTERNS = (
     (re.compile(r"\b(?:rated g|g rated|rating g|general audiences?)\b"), "G"),
 )
 
+# Words that may surround a closing phrase: "no, I'm good thanks mate", "k thx".
+CLOSING_FILLERS = frozenset("""thanks thank you thx ty ta cheers ok okay k kk for now tonight
+    today mate man bro dude no nah nope i think actually really all right lol so yeah yep yes
+    well good great fine but anyway though buddy pal very much lot a appreciate it please
+    honestly guess that s is oh ah um just then cool alright lovely perfect maybe some""".split())
 # Emoji and symbols read as the words they stand for (before folding drops them).
 EMOJI_WORDS: dict[str, str] = {
     "👍": "yes", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",
@@ -122,15 +145,52 @@ EMOJI_WORDS: dict[str, str] = {
 SLANG = frozenset("""man bro bruh dude mate pal buddy fam lol lmao lmfao rofl haha hehe omg tbh
     idk idc ngl imo imho smh ikr sis girl guys yall homie bud chief boss hun babe ok okay
     thanks thank thx ty pls plz hmm hm uh um umm ah oh ooh wow yeah yep nope nah""".split())
+# Topics the catalogue cannot filter on: never a name, never a date ("cult classic").
+TOPIC_WORDS = tuple("""christmas xmas thanksgiving easter valentine valentines holiday holidays
+    dinosaur dinosaurs shark sharks dog dogs cat cats horse horses animal animals pirate pirates
+    ninja ninjas car cars racing trains submarine ocean island
+    prison school college wedding lawyer courtroom politics religion survival disaster
+    apocalypse apocalyptic dystopia dystopian oscar oscars award awards winning french
+    italian spanish german japanese korean chinese indian bollywood british irish foreign
+    subtitled subtitles indie arthouse sequel remake book novel""".split()) + (
+    "time travel", "road trip", "high school", "coming of age", "award winning",
+    "academy award", "oscar winner", "oscar winning", "golden globe", "best picture",
+    "based on a book", "foreign language", "art house",
+    "new year", "new years")
 # Film wishes the catalogue can only approximate: phrase -> (constraints, what the bot says).
 # A phrase inside a negation ("not too violent") is read by its ``"negated"`` entry instead.
 APPROXIMATIONS: dict[str, dict] = {
     "superhero": {"constraints": [{"slot": "genre", "values": ["action"], "exclude": False}],
-                  "note": "I have no superhero category, so I'll look for action films."},
-    "feel good": {"constraints": [{"slot": "genre", "values": ["comedy"], "exclude": False}],
-                  "note": "For something feel-good I'll look for comedies."},
+                  "negated": [],
+                  "note": "I have no superhero category, so I'll look for action films.",
+                  "negated_note": "I have no superhero category, so I can't leave superhero "
+                                  "films out; tell me if I suggest one."},
     "violent": {"negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}],
                 "note": "I can't measure violence, so I'll keep to films rated PG-13 or below."},
+    "feel good": {"constraints": [{"slot": "genre", "values": ["comedy"], "exclude": False},
+                                  {"slot": "genre", "values": ["horror", "war", "crime"],
+                                   "exclude": True}],
+                  "note": "For something feel-good I'll look for comedies and leave out horror, "
+                          "war and crime films."},
+    "sad": {"negated": [{"slot": "genre", "values": ["war", "horror"], "exclude": True}],
+            "note": "I can't tell how sad a film is from my catalogue, so to keep it lighter "
+                    "I'll leave out war and horror films."},
+    "unmeasured": {"negated": [], "constraints": [],
+                   "note": "I can't tell a film's mood or style from my catalogue (only its "
+                           "genres, people, year, length and rating), so I'll leave that out."},
+    "halloween": {"constraints": [{"slot": "genre", "values": ["horror"], "exclude": False}],
+                  "note": "I have no Halloween category, so I'll look for horror films."},
+    "spy": {"constraints": [{"slot": "genre", "values": ["thriller"], "exclude": False}],
+            "note": "I have no spy category, so I'll look for thrillers."},
+    "blockbuster": {"constraints": [{"slot": "genre", "values": ["action"], "exclude": False}],
+                    "note": "I have no blockbuster category, so I'll look for action films "
+                            "(the best known come first)."},
+    "old look": {"constraints": [{"slot": "year", "range": [None, 1966], "exclude": False}],
+                 "note": "I can't see whether a film is in colour, so I'll keep to films from "
+                         "before 1967."},
+    "topic": {"constraints": [], "negated": [],
+              "note": "I can't search by topic, setting, country or award; I can go by genre, "
+                      "actors, directors, years, length and rating, or films it should be like."},
     "for adults": {"constraints": [{"slot": "genre", "values": ["family"], "exclude": True},
                                    {"slot": "mpaa", "values": ["G"], "exclude": True}],
                    "note": "For grown-ups I'll leave out family films and G ratings."},
@@ -143,6 +203,20 @@ APPROXIMATION_SYNONYMS: dict[str, str] = {
                      "pick me up"), "feel good"),
     **dict.fromkeys(("violent", "violence", "graphic", "brutal", "gory", "gore", "bloody"),
                     "violent"),
+    **dict.fromkeys(("sad", "depressing", "depressed", "heavy", "bleak", "grim", "dark",
+                     "downer", "tragic", "upsetting", "a tearjerker", "tear jerker"), "sad"),
+    **dict.fromkeys(("sappy", "cheesy", "sentimental", "mushy", "weird", "quirky", "trippy",
+                     "surreal", "mind bending", "mindbending", "slow", "slow paced",
+                     "predictable", "cliche", "cliched", "pretentious", "artsy", "arty", "campy",
+                     "intense", "stressful", "cult", "cult classic", "twist", "plot twist",
+                     "twisty", "smart", "clever", "mindless", "chill", "relaxing",
+                     "easy watching"), "unmeasured"),
+    **dict.fromkeys(("halloween", "spooky season"), "halloween"),
+    **dict.fromkeys(("spy", "spies", "espionage", "secret agent"), "spy"),
+    **dict.fromkeys(("blockbuster", "blockbusters", "summer blockbuster"),
+                    "blockbuster"),
+    **dict.fromkeys(("black and white", "b w", "silent"), "old look"),
+    **dict.fromkeys(TOPIC_WORDS, "topic"),
     **dict.fromkeys(("for adults", "for grown ups", "for grownups", "grown up", "adult",
                      "adults only", "mature"), "for adults"),
 }

@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
 from chatbot.nicknames import ALIASES, FIRST_NAME_FORMS
 from chatbot.text import fold
@@ -53,6 +53,8 @@ COMMON_ZIPF = 4.5  # an English word this frequent (zipf) is a lone name only as
 CUED_COMMON_ZIPF = 5.0  # ... or, below this, right after "with" / "by"
 MIN_LONE_FAME = 1.0  # a lone surname names nobody less known than this (about 1 seen film)
 FAME_DOMINANCE = 2.0  # a lone surname's bearer is sure with this many times the next one's fame
+FIRST_NAME_DOMINANCE = 4.0  # ... a lone first name's ("clint") with this many times
+FIRST_NAME_MIN_FAME = 5.0  # ... and only someone this well known (a lead of several seen films)
 NOTABLE_RANK = {"actor": 150, "director": 300}  # known for a role: among its most famous
 SURE_RATIO = 88.0  # fuzz.ratio of the window and the name at or above which a typo is sure
 LOOSE_RATIO = 78.0  # ... below which a one-exact-token window is no name at all
@@ -158,6 +160,7 @@ class NameIndex:
         self._by_tokens: dict[tuple[str, ...], list[int]] = defaultdict(list)
         self._by_joined: dict[str, list[int]] = defaultdict(list)
         self._by_last: dict[str, list[int]] = defaultdict(list)
+        self._surnames: dict[int, list[str]] | None = None  # by length (_near_surnames)
         self._by_first: dict[str, list[int]] = defaultdict(list)
         self._folded: list[str] = []
         for pid, person in enumerate(self._people):
@@ -355,8 +358,11 @@ class NameIndex:
         if whole is not None:
             return whole
         forms = (token, *FIRST_NAME_FORMS.get(token, ()))
-        first = self._dominant([p for f in forms for p in self._by_first.get(f, ())], role,
-                               min_films=10)
+        bearers = [p for f in forms for p in self._by_first.get(f, ())]
+        first = self._dominant(bearers, role, min_films=10)
+        if first is None:  # "clint": Eastwood by fame (not Howard by film count), if sure
+            famous = self._dominant(bearers, role, known_for=True)
+            first = famous if famous and self._first_name_sure(famous[0], bearers) else None
         first_name = token in FIRST_NAME_FORMS or len(self._by_first.get(token, ())) > len(
             self._by_last.get(token, ()))
         surname = self._surname(token, role)
@@ -367,19 +373,48 @@ class NameIndex:
             person, sure, choices = surname
             sure = sure and self._aliased.get(token, person.name) == person.name
             return NameMatch(person, start, end, 1, sure, choices=choices)
-        if first is not None:
-            return NameMatch(first[0], start, end, 1, False)
+        if first is not None:  # "denzel", "clint": sure when one famous bearer dwarfs the rest
+            return NameMatch(first[0], start, end, 1, self._first_name_sure(first[0], bearers))
         return None
+
+    def _first_name_sure(self, person: Person, bearers: list[int]) -> bool:
+        """A lone first name is sure when its bearer has ``FIRST_NAME_DOMINANCE`` times the
+        fame (in any role) of every other bearer ("clint", "denzel"; not "steven")."""
+        if not self._fame_known or person.fame_as(None) < FIRST_NAME_MIN_FAME:
+            return False
+        others = (self._people[p].fame_as(None) for p in set(bearers))
+        second = max((f for f in others if f is not None and f < person.fame_as(None)), default=0.0)
+        return person.fame_as(None) >= FIRST_NAME_DOMINANCE * second
 
     def _surname(self, token: str, role: str | None
                  ) -> tuple[Person, bool, tuple[Person, ...]] | None:
         found = self._dominant(self._by_last.get(token), role, known_for=True)
         if found is None and len(token) >= 5 and token not in self._common:
-            near = [w for w, _d in self.neighbours(token) if w in self._by_last]
-            if near:  # a misspelt surname: sure only for someone well known ("schwarzeneger")
-                found = self._dominant(self._by_last[near[0]], role, known_for=True)
-                found = (found[0], found[1] and bool(found[0].notable), found[2]) if found else None
+            # a misspelt surname ("schwarzeneger", "kubrik"): of the near surnames' best known
+            # bearers, someone well known first, then the nearest (not the alphabetically
+            # first: "kubik" is as near as "kubrick"); sure only for someone well known
+            near = [(d, f) for w, d in self._near_surnames(token)
+                    if (f := self._dominant(self._by_last[w], role, known_for=True))]
+            found = min(near, key=lambda n: (not n[1][0].notable, n[0], -n[1][0].fame_as(None)),
+                        default=(0, None))[1]
+            found = (found[0], found[1] and bool(found[0].notable), found[2]) if found else None
         return found
+
+    def _near_surnames(self, token: str) -> list[tuple[str, int]]:
+        """Surnames within ``neighbours``' reach; for a long word that finds none, a scan of
+        the surnames within 2 edits (the deletion index misses two dropped letters:
+        "swarzenegger")."""
+        near = [(w, d) for w, d in self.neighbours(token) if w in self._by_last]
+        if near or len(token) < _LONG_TOKEN_LEN:
+            return near
+        if self._surnames is None:  # by length: a scan of those within 2 letters takes ~1 ms
+            self._surnames = defaultdict(list)
+            for word in sorted(self._by_last):
+                self._surnames[len(word)].append(word)
+        same_size = [w for n in range(len(token) - 2, len(token) + 3) for w in self._surnames.get(n, ())]
+        hits = process.extract(token, same_size, scorer=Levenshtein.distance, score_cutoff=2,
+                               limit=3)
+        return [(w, int(d)) for w, d, _i in sorted(hits, key=lambda h: (h[1], h[0]))]
 
     def _dominant(self, pids: list[int] | None, role: str | None, min_films: int = 3,
                   known_for: bool = False) -> tuple[Person, bool, tuple[Person, ...]] | None:

@@ -87,6 +87,8 @@ EMPATHY = ("I'm sorry you're having a hard time. Maybe a good movie will help a 
            "That sounds tough, I'm sorry. Let's find you something good to watch.")
 HINT = "You can also say \"no preference\" to skip this question."
 EMPTY = "I didn't get any text. Could you type your answer?"
+NO_FILM_YET = ("I haven't suggested a film yet, so I can't answer that. Once I propose one, ask "
+               "me about its cast, director, year, length, rating or genres.")
 DECLINED = ("OK, never mind.", "Alright, not that one then.")
 TRUNCATED = "That was a long message, so I only read the beginning."
 
@@ -313,6 +315,8 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
         "person": lambda: [_person_answer(title, movie, p) for p in people],
         "genre_check": lambda: [_genre_check(title, movie, genres)],
         "history": lambda: [_history(title, shown)],
+        "sequel": lambda: [f"My catalogue doesn't link films into series, so I can't tell "
+                           f"whether {title} has a sequel; ask me about any film by its title"],
         "other": lambda: [f"I can't tell that from my catalogue: it has the cast, director, "
                           f"year, length, rating and genres of {title}, and what critics "
                           "thought of it"],

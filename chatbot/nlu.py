@@ -205,7 +205,8 @@ class Understander:
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints),
             "unknown_person": self._unknown_person(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
-            "rest": _rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
+            "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
+                             intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned,
         }
 
@@ -249,11 +250,12 @@ class Understander:
                     continue
                 entry = APPROXIMATIONS[key]
                 found = entry.get("negated") if negated[start] else entry.get("constraints")
-                if found:
+                if found is not None:  # [] for a topic or mood it can only name, not search
                     used.update(range(start, start + size))
                     hits += [(start, start + size, dict(c, _fixed=True)) for c in found]
-                    if entry["note"] not in notes:
-                        notes.append(entry["note"])
+                    note = entry.get("negated_note", entry["note"]) if negated[start] else entry["note"]
+                    if note not in notes:
+                        notes.append(note)
                 break
         return hits
 
@@ -485,8 +487,23 @@ def _rest(text: str, entity_tokens: set[str]) -> str:
     return " ".join(w for w in words if w != BOUNDARY)
 
 
+_INTENSIFIERS = frozenset("""hell hells heck fuck fucking fuckin fucken damn darn bloody freaking
+    frickin friggin effing sodding""".split())
+
+
+def _untoned(rest: str, agreeing: bool) -> str:
+    """``rest`` without swear words that only intensify an agreement: "hell yeah", "bloody
+    brilliant" are a yes, not a sour tone."""
+    if not agreeing:
+        return rest
+    return " ".join(w for w in rest.split() if fold(w) not in _INTENSIFIERS)
+
+
 def _phrase_words(table: Mapping[str, Iterable[str]]) -> set[str]:
-    return {word for phrases in table.values() for p in phrases for word in p.split()}
+    """Words of the intent phrases, never part of a name (the closing phrases' words are
+    everyday words that are: "Doris Day", "M. Night Shyamalan")."""
+    return {word for name, phrases in table.items() if name != "done"
+            for p in phrases for word in p.split()}
 
 
 _INTENT_WORDS = frozenset(_phrase_words(INTENT_PHRASES))

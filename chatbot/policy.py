@@ -84,6 +84,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         return decision | {"act": "empty"}
     if intent in ("restart", "bye"):
         return decision | {"act": intent}
+    if intent == "done":  # "I'm good, thanks", "no more": no more films (the whole utterance)
+        return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot"}
     question = _question(stage, state, nlu)
@@ -108,6 +110,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
             decision["keep_suggestion"] = dict(suggestion)  # "scorsese" to "Did you mean Leo?"
     if wished or plan["suggest"]:
         return decision | _wish_act(stage, nlu, plan, sentiment)
+    if decision["notes"] and nlu.get("intent") == "unknown":  # "a christmas movie": said why not
+        return decision | _wish_act(stage, nlu, plan, sentiment)
     if stage in SLOTS:
         act = _slot_act(nlu)
         if act == "not_understood" and nlu.get("unknown_person"):
@@ -124,7 +128,12 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     named = nlu.get("asked_title") and not (on_table and nlu.get("about_film"))
     if named and topics:  # "is Titanic any good?", "who's in The Dark Knight?"
         return {"act": "answer", "topics": topics, "title": nlu["asked_title"]}
-    if not on_table or not (topics or nlu.get("interrogative") and nlu.get("about_film")):
+    if not on_table:  # "is it scary?" before any film: there is none to answer about yet
+        about = nlu.get("interrogative") and nlu.get("about_film") and not nlu.get("request")
+        return {"act": "answer", "topics": topics or ["other"]} if about else None
+    if _open_question(nlu):  # "does the dog die?": nothing to read as a wish or a verdict
+        return {"act": "answer", "topics": topics or ["other"]}
+    if not (topics or nlu.get("interrogative") and nlu.get("about_film")):
         return None
     if "history" in topics:
         return {"act": "answer", "topics": ["history"]}
@@ -132,11 +141,24 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
               if not p.get("negated")]
     genres = [v for c in nlu.get("constraints") or () if c["slot"] == "genre"
               and not c["exclude"] for v in c["values"]]
+    if "mpaa" in topics:  # "is there a lot of gore?": the rating is what the catalogue knows
+        genres = []
+    if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
+        genres, topics = [], [*topics, "other", "genre"]
     topics = ([t for t in topics if t != "cast" or not people]
               + (["person"] if people else []) + (["genre_check"] if genres else []))
     if not topics and not (nlu.get("interrogative") and nlu.get("about_film")):
         return None
     return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres}
+
+
+def _open_question(nlu: Mapping[str, Any]) -> bool:
+    """A question that names no wish, asks for no film and is no yes or no ("does the dog
+    die?", "is there a twist?"): a question about the film on the table."""
+    return bool(nlu.get("interrogative")) and nlu.get("intent") == "unknown" and not (
+        nlu.get("request") or nlu.get("constraints") or nlu.get("people") or nlu.get("titles")
+        or nlu.get("title") or nlu.get("correction") or nlu.get("verdict")
+        or nlu.get("watching"))
 
 
 def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
@@ -251,8 +273,13 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     correcting = bool(nlu.get("correction")) and not nlu.get("addition")
     new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
     new = [_relative_to(w, state.get("current")) for w in new]
+    moved: list[dict] = []
+    if correcting:
+        kept = _moved_correction(wishes, new, state.get("last_slot"))
+        moved = [w for w in wishes if w not in kept]
+        wishes = kept
     added: list[dict] = []
-    replaced: list[dict] = []
+    replaced: list[dict] = list(moved)
     cleared: set[str] = set()
     for wish in new:
         slot = wish["slot"]
@@ -273,6 +300,19 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
     replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
     return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}
+
+
+def _moved_correction(wishes: list[dict], new: Sequence[Mapping[str, Any]],
+                      last_slot: str | None) -> list[dict]:
+    """"Sly Stallone" ... "no, actually a Tarantino film": a correction naming a person in the
+    other role, none in the last one, replaces the person last given (who goes: recorded
+    is then listed as replaced)."""
+    slots = {w["slot"] for w in new if not w["exclude"]}
+    other = {"actor": "director", "director": "actor"}.get(str(last_slot))
+    if other is None or other not in slots or last_slot in slots or any(
+            w["slot"] == other and not w["exclude"] for w in wishes):
+        return wishes
+    return [w for w in wishes if w["slot"] != last_slot or w["exclude"]]
 
 
 def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
@@ -361,9 +401,15 @@ def _person_slot(person: Mapping[str, Any], stage: str, target: str | None,
     only), else the role they are known for, else the role they have."""
     roles = list(person.get("roles") or ())
     cue = person.get("cue")
-    if cue == "film_of" and "director" in roles:  # "a Tarantino film": directed, if they direct much
+    if cue == "film_of" and "director" in roles:  # "a Tarantino film": the role they are known for
+        known = [r for r in person.get("notable") or () if r in roles]
         films = person.get("films") or {}
-        cue = "director" if 3 * films.get("director", 0) >= films.get("actor", 0) else "actor"
+        if len(known) == 1:
+            cue = known[0]
+        elif known:  # known for both (Eastwood): the larger body of work
+            cue = "director" if films.get("director", 0) > films.get("actor", 0) else "actor"
+        else:
+            cue = "director" if 3 * films.get("director", 0) >= films.get("actor", 0) else "actor"
     if cue in roles:
         return str(cue)
     earlier = [w["slot"] for w in wishes if person["name"] in (w.get("values") or ())

@@ -143,22 +143,61 @@ def _friendly(tokens: Sequence[str], used: set[int]) -> list[tuple]:
 
 
 def _ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
-    """"for my 9 year old", "with my 12 yo nephew": what suits that age (none from 17)."""
-    hits = []
+    """Who is watching, by age: "for my 9 year old", "my 6 year old wants ...", "the kids are
+    7 and 10", "kids (5 and 8)", "my toddler". The youngest decides (none from 17 up)."""
+    ages: list[tuple[int, int, int]] = []  # (age, start, end)
     for i, token in enumerate(tokens):
-        if not token.isdigit() or not 0 < int(token) < 100 or i in used:
+        if i in used:
+            continue
+        if token in _YOUNG_WORDS and set(_AUDIENCE_BEFORE) & set(tokens[max(0, i - 2) : i]):
+            ages.append((_YOUNG_WORDS[token], i, i + 1))
+            continue
+        if not token.isdigit() or not 0 < int(token) < 100:
             continue
         unit = next((u for u in _AGE_UNITS if tuple(tokens[i + 1 : i + 1 + len(u)]) == u), None)
-        if unit is None or not {"for", "with"} & set(tokens[max(0, i - 3) : i]):
-            continue
-        age = int(token)
-        if age >= TEEN_AGE:
-            continue
-        values = list(KID_RATINGS if age < CHILD_AGE else TEEN_RATINGS)
-        used.update(range(i, i + 1 + len(unit)))
-        hits.append((i, i + 1 + len(unit), {"slot": "mpaa", "values": values, "exclude": False},
-                     True))
-    return hits
+        before = set(tokens[max(0, i - 3) : i])
+        if unit is not None and ({"for", "with"} & before or (
+                set(_AUDIENCE_BEFORE) & before and _WATCHING & set(tokens))):
+            ages.append((int(token), i, i + 1 + len(unit)))
+        elif unit is None and _after_children(tokens, i):
+            ages.append((int(token), i, i + 1))
+    if not ages:
+        return []
+    youngest = min(a for a, _s, _e in ages)
+    for _age, start, end in ages:
+        used.update(range(start, end))
+    if youngest >= TEEN_AGE:
+        return []
+    values = list(KID_RATINGS if youngest < CHILD_AGE else TEEN_RATINGS)
+    start, end = min(s for _a, s, _e in ages), max(e for _a, _s, e in ages)
+    return [(start, end, {"slot": "mpaa", "values": values, "exclude": False, "audience": True},
+             True)]
+
+
+def _after_children(tokens: Sequence[str], i: int) -> bool:
+    """A bare number soon after a word for children, joined by "are", "aged", "and", ...:
+    "kids are 7 and 10", "children aged 5, 8", "the boys (6 and 9)"."""
+    for j in range(i - 1, max(-1, i - 6), -1):
+        if tokens[j] in _CHILDREN:
+            return True
+        if tokens[j] not in _AGE_JOINS and not tokens[j].isdigit():
+            return False
+    return False
+
+
+_AUDIENCE_BEFORE = ("for", "with", "my", "our", "his", "her", "their", "a", "an", "the", "two",
+                    "and")
+# "my 6 year old wants something" is who watches; "my 5 year old is asleep" is not
+_WATCHING = frozenset("""want wants wanted something anything movie movies film films watch
+    watching watches like likes love loves need needs night""".split())
+_CHILDREN = frozenset("""kids kid children child son sons daughter daughters boys girls boy girl
+    nephew nephews niece nieces grandkids grandchildren grandson granddaughter twins
+    siblings ones""".split())
+_AGE_JOINS = frozenset("""are is aged ages age of and , both who were just turned turning the
+    tonight today here now""".split())
+_YOUNG_WORDS = {"toddler": 3, "toddlers": 3, "baby": 1, "babies": 1, "preschooler": 4,
+                "preschoolers": 4, "infant": 1, "kindergartener": 5, "kindergartner": 5,
+                "tween": 11, "tweens": 11}
 
 
 def _token_span(text: str, start: int, end: int) -> range:

@@ -129,8 +129,10 @@ class Recommender:
         like: Sequence[int] = (),
         avoid: Sequence[int] = (),
         limit: int | None = None,
+        boost: Mapping[int, float] | None = None,
     ) -> list[int]:
-        """Candidates best first, without the liked, avoided and unknown ids.
+        """Candidates best first, without the liked, avoided and unknown ids; ``boost`` adds
+        to a film's score (by id).
 
         Example: ``rank(catalog.search(genre="comedy"), like=[liar_liar_id], limit=10)``.
         """
@@ -140,6 +142,8 @@ class Recommender:
             return []
         rows = np.array([self._row[c] for c in known])
         scores = self.scores(rows, like=like, avoid=avoid)
+        if boost:
+            scores = scores + np.array([boost.get(c, 0.0) for c in known])
         order = np.lexsort((self._ids[rows], -scores))  # score desc, then id asc
         ranked = [int(i) for i in self._ids[rows][order]]
         return ranked if limit is None else ranked[:limit]

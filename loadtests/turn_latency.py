@@ -102,9 +102,14 @@ def compare(baseline: Path, url: str, rounds: int) -> dict[str, Any]:
 
 
 def _revision(root: Path) -> str | None:
-    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                          check=False)
-    return done.stdout.strip() or None
+    """``root``'s commit, or None when it is no checkout of its own (an export inside another
+    repository's tree would otherwise report that repository's commit)."""
+    done = subprocess.run(["git", "rev-parse", "--show-toplevel", "HEAD"], cwd=root,
+                          capture_output=True, text=True, check=False)
+    lines = done.stdout.split()
+    if done.returncode or len(lines) != 2 or Path(lines[0]).resolve() != root.resolve():
+        return None
+    return lines[1]
 
 
 def _plot(result: dict[str, Any], path: Path) -> None:

@@ -129,3 +129,16 @@ def test_cast_prominence_puts_leads_before_prolific_bit_players() -> None:
               for j in range(20)]
     prominence = cast_prominence(films)
     assert prominence["Lead Star"] > prominence["Co Star"] > prominence["Bit Player"]
+
+
+def test_cameo_directors_are_those_acting_almost_only_in_their_own_films() -> None:
+    from chatbot.catalog import cameo_directors, cameos_last
+
+    films = [(["Ann Auteur", "Lee Lead"], ["Ann Auteur"]) for _ in range(9)]
+    films += [(["Ann Auteur"], ["Someone Else"])]  # 9 of 10 credits in her own films: cameos
+    films += [(["Dan Doer", "Lee Lead"], ["Dan Doer"]) for _ in range(3)]
+    films += [(["Dan Doer"], ["Someone Else"]) for _ in range(5)]  # leads others' films too
+    cameos = cameo_directors(films)
+    assert cameos == frozenset({"Ann Auteur"})
+    assert cameos_last(["Ann Auteur", "Lee Lead"], ["Ann Auteur"], cameos) == ("Lee Lead", "Ann Auteur")
+    assert cameos_last(["Dan Doer", "Lee Lead"], ["Dan Doer"], cameos) == ("Dan Doer", "Lee Lead")

@@ -32,7 +32,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # from a newcomer's session on the first round
          "negation_scope", "everyday_words", "proposed_questions", "watched_answers", "or_lists",
          "relative_dates", "surnames", "known_for", "restart", "yes_no_tone", "out_of_matches",
-         "titles_unknown", "softening", "value_phrasing", "facts_stated", "exclusion_asks")
+         "titles_unknown", "softening", "value_phrasing", "facts_stated", "exclusion_asks",
+         # from a newcomer's session on the second round
+         "closing", "eager_yes", "open_questions", "topics", "moods", "genre_fit", "kids_ages",
+         "slot_correction",
+         # from a newcomer's session on the third round
+         "cameo_leads", "names_alone")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
