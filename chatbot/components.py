@@ -13,8 +13,12 @@ a proxy of the service of that name). The dialog manager does not change. Exampl
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -137,6 +141,60 @@ class LocalDb:
         ranked = self._recommender.rank(list(candidate_ids), like=tuple(like), avoid=tuple(avoid),
                                         limit=limit)
         return [int(i) for i in ranked]
+
+
+class CachedDb:
+    """``Db`` that remembers the answers of another ``Db`` (a remote one), so a repeated lookup
+    costs no round trip: the PUMA agent's view of the db service.
+
+    Every ``Db`` answer is a pure function of the catalogue and ratings the db loaded at its
+    start, which stay as they are while it serves, so an answer once given stays right. Bounded:
+    at most ``max_entries`` answers (least recently used go first); thread-safe. Callers get
+    copies, so changing one cannot change what the next caller reads. Example::
+
+        db = CachedDb(puma.remote("db", Db))
+        db.movie(42)      # asks the db service
+        db.movie(42)      # from memory
+    """
+
+    def __init__(self, db: Db, max_entries: int = 4096) -> None:
+        self._db = db
+        self.max_entries = max_entries
+        self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def vocabulary(self) -> Json:
+        return self._db.vocabulary()
+
+    def search(self, constraints: list[Json] | Json) -> list[int]:
+        key = ("search", json.dumps(constraints, sort_keys=True))
+        return list(self._remembered(key, lambda: self._db.search(constraints)))
+
+    def movie(self, movie_id: int) -> Json:
+        return copy.deepcopy(self._remembered(("movie", int(movie_id)), lambda: self._db.movie(movie_id)))
+
+    def find_title(self, text: str) -> Json | None:
+        return copy.deepcopy(self._remembered(("find_title", text), lambda: self._db.find_title(text)))
+
+    def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int],
+             limit: int | None) -> list[int]:
+        key = ("rank", tuple(candidate_ids), tuple(like), tuple(avoid), limit)
+        return list(self._remembered(key, lambda: self._db.rank(candidate_ids, like, avoid, limit)))
+
+    def _remembered(self, key: tuple[Any, ...], ask: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._answers:
+                self.hits += 1
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = ask()  # outside the lock: a slow call must not hold up the other threads
+        with self._lock:
+            self.misses += 1
+            self._answers[key] = answer
+            while len(self._answers) > self.max_entries:
+                self._answers.popitem(last=False)
+        return answer
 
 
 def local_components(catalog: Any, recommender: Any) -> Components:

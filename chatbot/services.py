@@ -29,7 +29,13 @@ def listener(request: puma.Request) -> tuple[dict, int]:
 
 @functools.cache  # the agent's warm-up, once per zygote
 def parts() -> components.Components:
-    return components.Components.assemble(puma.remote)
+    return components.Components.assemble(_part)
+
+
+def _part(name: str) -> object:
+    # The db's answers are pure (its catalogue is fixed while it serves): repeated lookups cost
+    # no round trip. Sentiment and policy are asked every turn (their inputs rarely repeat).
+    return components.CachedDb(puma.remote(name)) if name == "db" else puma.remote(name)
 
 
 @functools.cache  # in each instance, after the fork: the store's connections are its own

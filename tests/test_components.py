@@ -10,7 +10,7 @@ import pytest
 
 from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
-from chatbot.components import Components
+from chatbot.components import CachedDb, Components
 from chatbot.policy import decide
 from puma.endpoints import serve
 from puma.service import build_app
@@ -63,6 +63,89 @@ def test_parts_served_over_http_give_the_same_conversation(chatbot_db_url: str, 
     expected = said(talk(Chatbot(components=local, seed=3), script))
     assert said(talk(Chatbot(components=remote, seed=3), script)) == expected
     assert {"db", "policy", "sentiment"} <= set(hops)
+
+
+@pytest.mark.parametrize("script", [
+    ["comedy with Jim Carey", "no preference", "PG-13", "no", "that sounds awful", "no", "no", "yes"],
+    ["a 90s comedy by the Farrelly brothers rated PG-13", "with Jim Carrey and Jeff Daniels",
+     "how long is it?", "no", "actually make it a thriller", "no", "yes"],
+    ["no dramas, and nothing rated R", "no preference", "Tom Hanx", "yes", "no preference",
+     "no preference", "who directed it?", "is it any good?", "no", "I love it"],
+], ids=["original", "correction", "negation"])
+def test_cached_db_gives_the_same_conversation_with_fewer_db_calls(chatbot_db_url: str, catalog: Catalog,
+                                                                   script: list[str]) -> None:
+    local = components_for(chatbot_db_url, catalog)
+    served = {"db": local.db, "sentiment": local.sentiment, "policy": decide}
+    plain_hops: list[str] = []
+    plain = Components.assemble(lambda name: OverHttp(name, served[name], plain_hops))
+    expected = said(talk(Chatbot(components=plain, seed=5), script))
+    said(talk(Chatbot(components=plain, seed=5), script))  # the same conversation twice
+    cached_hops: list[str] = []
+    cached = Components.assemble(lambda name: (CachedDb(OverHttp(name, served[name], cached_hops)) if name == "db"
+                                               else OverHttp(name, served[name], cached_hops)))
+    first = said(talk(Chatbot(components=cached, seed=5), script))
+    second = said(talk(Chatbot(components=cached, seed=5), script))
+    assert first == second == expected
+    assert 0 < cached_hops.count("db") < plain_hops.count("db") / 2
+
+
+class CountingDb:
+    """A `Db` that counts its calls; `movie(0)` fails the way a missing film does."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def movie(self, movie_id: int) -> dict[str, Any]:
+        self.calls.append(("movie", movie_id))
+        if movie_id == 0:
+            raise LookupError("no film with id 0")
+        return {"id": movie_id, "cast": ["A", "B"]}
+
+    def search(self, constraints: Any) -> list[int]:
+        self.calls.append(("search", constraints))
+        return [3, 1, 2]
+
+    def find_title(self, text: str) -> dict[str, Any] | None:
+        self.calls.append(("find_title", text))
+        return None
+
+    def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int], limit: int | None) -> list[int]:
+        self.calls.append(("rank", limit))
+        return sorted(candidate_ids)[:limit]
+
+
+def test_cached_db_answers_a_repeated_lookup_from_memory_and_keeps_different_ones_apart() -> None:
+    inner = CountingDb()
+    db = CachedDb(inner)  # type: ignore[arg-type]
+    wish = [{"slot": "genre", "values": ["comedy"], "exclude": False}]
+    reordered = [{"exclude": False, "values": ["comedy"], "slot": "genre"}]
+    assert db.search(wish) == db.search(reordered) == [3, 1, 2]
+    assert db.search([{**wish[0], "exclude": True}]) == [3, 1, 2]
+    assert db.rank([3, 1, 2], [], [], 1) == db.rank([3, 1, 2], [], [], 1) == [1]
+    assert db.rank([3, 1, 2], [], [], 2) == [1, 2]
+    assert db.find_title("Alien") is None and db.find_title("Alien") is None
+    assert [c[0] for c in inner.calls] == ["search", "search", "rank", "rank", "find_title"]
+
+
+def test_cached_db_hands_out_copies_so_a_caller_cannot_change_the_next_answer() -> None:
+    db = CachedDb(CountingDb())  # type: ignore[arg-type]
+    db.movie(7)["cast"].append("intruder")
+    db.search([])[:] = []
+    assert db.movie(7) == {"id": 7, "cast": ["A", "B"]}
+    assert db.search([]) == [3, 1, 2]
+
+
+def test_cached_db_does_not_remember_a_failure_and_stays_within_its_bound() -> None:
+    inner = CountingDb()
+    db = CachedDb(inner, max_entries=3)  # type: ignore[arg-type]
+    for _ in range(2):
+        with pytest.raises(LookupError):
+            db.movie(0)
+    assert inner.calls.count(("movie", 0)) == 2
+    for movie_id in (1, 2, 3, 4):
+        db.movie(movie_id)
+    db.movie(1)  # the least recently used went first
+    assert inner.calls.count(("movie", 1)) == 2 and len(db._answers) == 3
 
 
 @pytest.mark.parametrize(("path", "body", "status", "needle"), [
