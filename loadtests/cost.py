@@ -11,23 +11,23 @@ in ABBA order round after round, so both see the same machine; the figures to re
 ratios of interleaved pairs. Writes ``cost.json`` (every run, the medians, the ratios, both
 git revisions, the load average before each run) and ``cost.png`` (stacked bars).
 Example: ``python -m loadtests cost --out bench-out/cost --baseline /tmp/base --rounds 2``.
+Locust (which patches the standard library for gevent) is imported only when runs start.
 """
 
 from __future__ import annotations
-
-# Locust first (through the runner): it monkey-patches the standard library for gevent on import.
-from loadtests import runner  # isort: skip
 
 import logging
 import os
 import statistics
 import subprocess
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from loadtests.deployments import ROOT, start
 from loadtests.report import cpu_cores, step_rows
+from loadtests.samplers import cpu_by_component
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,11 @@ class CostProfile:
     rounds: int = 2
     think_min_s: float = 0.1
     think_max_s: float = 0.5
+    idle_s: float = 5.0
 
-    def load(self) -> runner.Profile:
+    def load(self) -> Any:
+        from loadtests import runner
+
         return runner.Profile(steps=(self.users,), step_s=self.seconds, settle_s=self.seconds / 4,
                               drain_s=10.0, think_min_s=self.think_min_s, think_max_s=self.think_max_s)
 
@@ -62,9 +65,20 @@ def per_turn(run: dict[str, Any]) -> dict[str, Any]:
             "ms_per_turn": ms, "server_ms_per_turn": server}
 
 
+def idle_cores(root_pid: int, seconds: float) -> dict[str, float]:
+    """Cores each component uses with no load at all (health checks, the supervisor's rounds):
+    the part of the per-turn figure that falls as turns per second rise."""
+    read = cpu_by_component(root_pid)
+    first = {"t": 0.0, **read()}
+    time.sleep(seconds)
+    return cpu_cores([first, {"t": seconds, **read()}], 0.0, seconds)
+
+
 def measure(out: Path, profile: CostProfile, database_url: str, baseline: Path | None,
             targets: tuple[str, ...]) -> dict[str, Any]:
     """Every (round, tree, target) run in ABBA order; the raw figures of each."""
+    from loadtests import runner  # imports Locust, which patches the standard library for gevent
+
     trees = {"current": ROOT} | ({"baseline": baseline.resolve()} if baseline else {})
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -75,8 +89,9 @@ def measure(out: Path, profile: CostProfile, database_url: str, baseline: Path |
             for target in targets:
                 load_before = os.getloadavg()
                 with start(target, database_url, logs, trees[tree], f"{target}-{tree}-{round_no}.log") as dep:
+                    idle = idle_cores(dep.proc.pid, profile.idle_s)
                     raw = runner.drive(dep, profile.load())
-                figures = per_turn(raw)
+                figures = per_turn(raw) | {"idle_cores": idle}
                 log.info("round %d %s %s: %.2f ms server CPU per turn (%s turns/s)", round_no, tree,
                          target, figures["server_ms_per_turn"], figures["turns_per_s"])
                 runs.append({"round": round_no, "tree": tree, "target": target,
@@ -95,7 +110,9 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "server_ms_per_turn": round(statistics.median(r["server_ms_per_turn"] for r in mine), 3),
             "turns_per_s": round(statistics.median(r["turns_per_s"] for r in mine), 2),
             "ms_per_turn": {label: round(statistics.median(r["ms_per_turn"].get(label, 0.0) for r in mine), 3)
-                            for label in labels}}
+                            for label in labels},
+            "idle_server_cores": round(statistics.median(
+                sum(v for k, v in r["idle_cores"].items() if k != LOAD_GENERATOR) for r in mine), 4)}
     return {"medians": medians, "ratios": _ratios(runs)}
 
 
@@ -114,6 +131,7 @@ def _ratios(runs: list[dict[str, Any]]) -> dict[str, list[float]]:
 
 def main(out: Path, profile: CostProfile, database_url: str | None, baseline: Path | None,
          targets: tuple[str, ...]) -> dict[str, Any]:
+    from loadtests import runner
     from puma.bench.common import run_info, write_json
 
     (out / "logs").mkdir(parents=True, exist_ok=True)
@@ -130,14 +148,21 @@ def main(out: Path, profile: CostProfile, database_url: str | None, baseline: Pa
 
 def markdown(result: dict[str, Any]) -> str:
     """The medians as a table: one row per tree/target, one column per component."""
-    labels = sorted({label for m in result["medians"].values() for label in m["ms_per_turn"]} - {LOAD_GENERATOR})
-    lines = ["| run | server ms/turn | turns/s | " + " | ".join(labels) + " |",
-             "|---|---:|---:|" + "---:|" * len(labels)]
+    labels = _shown_labels(result["medians"])
+    lines = ["| run | server ms/turn | turns/s | idle server cores | " + " | ".join(labels) + " |",
+             "|---|---:|---:|---:|" + "---:|" * len(labels)]
     for key, m in result["medians"].items():
         cells = " | ".join(f"{m['ms_per_turn'].get(label, 0.0):.2f}" for label in labels)
-        lines.append(f"| {key} | {m['server_ms_per_turn']:.2f} | {m['turns_per_s']:.1f} | {cells} |")
+        lines.append(f"| {key} | {m['server_ms_per_turn']:.2f} | {m['turns_per_s']:.1f} | "
+                     f"{m['idle_server_cores']:.3f} | {cells} |")
     lines += [f"- {name}: {values}" for name, values in result["ratios"].items()]
     return "\n".join(lines)
+
+
+def _shown_labels(medians: dict[str, Any]) -> list[str]:
+    """The server's components that used any CPU (processes a deployment does not have left out)."""
+    return sorted({label for m in medians.values() for label, ms in m["ms_per_turn"].items()
+                   if ms >= 0.005} - {LOAD_GENERATOR})
 
 
 def _plot(path: Path, result: dict[str, Any]) -> None:
@@ -147,7 +172,7 @@ def _plot(path: Path, result: dict[str, Any]) -> None:
     import matplotlib.pyplot as plt
 
     medians = result["medians"]
-    labels = sorted({label for m in medians.values() for label in m["ms_per_turn"]} - {LOAD_GENERATOR})
+    labels = _shown_labels(medians)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     bottoms = [0.0] * len(medians)
     for label in labels:
