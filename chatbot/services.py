@@ -33,9 +33,14 @@ def parts() -> components.Components:
 
 
 def _part(name: str) -> object:
-    # The db's answers are pure (its catalogue is fixed while it serves): repeated lookups cost
-    # no round trip. Sentiment and policy are asked every turn (their inputs rarely repeat).
-    return components.CachedDb(puma.remote(name)) if name == "db" else puma.remote(name)
+    # The db's answers (its catalogue is fixed while it serves) and sentiment scores (of the text
+    # alone) are pure: a repeated lookup costs no round trip. The policy is asked every turn: its
+    # input, the whole dialog state, rarely repeats.
+    if name == "db":
+        return components.CachedDb(puma.remote(name))
+    if name == "sentiment":
+        return components.CachedSentiment(puma.remote(name))
+    return puma.remote(name)
 
 
 @functools.cache  # in each instance, after the fork: the store's connections are its own

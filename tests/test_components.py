@@ -10,7 +10,7 @@ import pytest
 
 from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
-from chatbot.components import CachedDb, Components
+from chatbot.components import CachedDb, CachedSentiment, Components
 from chatbot.policy import decide
 from puma.endpoints import serve
 from puma.service import build_app
@@ -72,7 +72,7 @@ def test_parts_served_over_http_give_the_same_conversation(chatbot_db_url: str, 
     ["no dramas, and nothing rated R", "no preference", "Tom Hanx", "yes", "no preference",
      "no preference", "who directed it?", "is it any good?", "no", "I love it"],
 ], ids=["original", "correction", "negation"])
-def test_cached_db_gives_the_same_conversation_with_fewer_db_calls(chatbot_db_url: str, catalog: Catalog,
+def test_cached_parts_give_the_same_conversation_with_fewer_calls(chatbot_db_url: str, catalog: Catalog,
                                                                    script: list[str]) -> None:
     local = components_for(chatbot_db_url, catalog)
     served = {"db": local.db, "sentiment": local.sentiment, "policy": decide}
@@ -81,12 +81,13 @@ def test_cached_db_gives_the_same_conversation_with_fewer_db_calls(chatbot_db_ur
     expected = said(talk(Chatbot(components=plain, seed=5), script))
     said(talk(Chatbot(components=plain, seed=5), script))  # the same conversation twice
     cached_hops: list[str] = []
-    cached = Components.assemble(lambda name: (CachedDb(OverHttp(name, served[name], cached_hops)) if name == "db"
-                                               else OverHttp(name, served[name], cached_hops)))
+    wrap = {"db": CachedDb, "sentiment": CachedSentiment, "policy": lambda part: part}
+    cached = Components.assemble(lambda name: wrap[name](OverHttp(name, served[name], cached_hops)))
     first = said(talk(Chatbot(components=cached, seed=5), script))
     second = said(talk(Chatbot(components=cached, seed=5), script))
     assert first == second == expected
     assert 0 < cached_hops.count("db") < plain_hops.count("db") / 2
+    assert 0 < cached_hops.count("sentiment") <= plain_hops.count("sentiment") / 2
 
 
 class CountingDb:
@@ -145,7 +146,7 @@ def test_cached_db_does_not_remember_a_failure_and_stays_within_its_bound() -> N
     for movie_id in (1, 2, 3, 4):
         db.movie(movie_id)
     db.movie(1)  # the least recently used went first
-    assert inner.calls.count(("movie", 1)) == 2 and len(db._answers) == 3
+    assert inner.calls.count(("movie", 1)) == 2 and len(db.memo) == 3
 
 
 @pytest.mark.parametrize(("path", "body", "status", "needle"), [
@@ -182,3 +183,19 @@ def test_sentiment_service_scores_text_and_refuses_a_number(chatbot_db_url: str,
     assert http.post("/sentiment", json={"text": "that sounds awful"}).get_json()["compound"] < 0
     refused = http.post("/sentiment", json={"text": 3})
     assert refused.status_code == 400 and refused.get_json()["problems"][0]["parameter"] == "text"
+
+
+def test_cached_sentiment_scores_each_text_once_and_hands_out_its_own_dict() -> None:
+    asked: list[str] = []
+
+    def score(text: str) -> dict[str, float]:
+        asked.append(text)
+        return {"compound": -0.5 if "awful" in text else 0.5}
+
+    sentiment = CachedSentiment(score)
+    first = sentiment("that sounds awful")
+    first["compound"] = 99.0
+    assert sentiment("that sounds awful") == {"compound": -0.5}
+    assert sentiment("sounds great") == {"compound": 0.5}
+    assert sentiment("That sounds awful") == {"compound": -0.5}  # another text: asked again
+    assert asked == ["that sounds awful", "sounds great", "That sounds awful"]
