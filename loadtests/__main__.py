@@ -177,10 +177,9 @@ bounded (--seconds plus start-up and 10 s to finish conversations in progress)."
 
 
 def _users(text: str) -> int:
-    steps = _steps(text)
-    if len(steps) != 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give one number of conversations, e.g. 32")
-    return steps[0]
+    if not text.strip().isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r}: give one number of conversations from 1 to 1000, e.g. 32")
+    return int(text)
 
 
 def _checkout(text: str) -> Path:
