@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, func, insert, literal, select, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import IntegrityError
 
@@ -238,9 +238,7 @@ class SqlSessionStore(SessionStore):
 
     def get(self, session_id: str) -> tuple[dict[str, Any], int]:
         with self._engine.connect() as conn:
-            row = conn.execute(
-                select(ChatSession.state, ChatSession.version).where(ChatSession.id == session_id)
-            ).first()
+            row = conn.execute(_GET, {"sid": session_id}).first()
         if row is None:
             raise UnknownSession(session_id)
         return json.loads(row.state), int(row.version)
@@ -260,11 +258,8 @@ class SqlSessionStore(SessionStore):
     def put(self, session_id: str, state: Mapping[str, Any], expected_version: int, *,
             transcript_entry: Entry | None = None) -> int:
         with self._engine.begin() as conn:
-            updated = conn.execute(
-                update(ChatSession)
-                .where(ChatSession.id == session_id, ChatSession.version == expected_version)
-                .values(state=json.dumps(state), version=expected_version + 1, updated_at=_now())
-            ).rowcount
+            updated = conn.execute(_PUT, {"sid": session_id, "expected": expected_version, "new_state": json.dumps(state),
+                                          "new_version": expected_version + 1, "stamp": _now()}).rowcount
             if updated != 1:
                 exists = conn.execute(
                     select(ChatSession.version).where(ChatSession.id == session_id)).first()
@@ -315,13 +310,25 @@ class SqlSessionStore(SessionStore):
         raise SessionConflict(f"survey of {userid!r}: too many concurrent writers; retry")
 
 
+# Built once: the per-turn statements are then only bound and run (SQLAlchemy caches their SQL).
+_GET = select(ChatSession.state, ChatSession.version).where(ChatSession.id == bindparam("sid"))
+_PUT = (update(ChatSession)
+        .where(ChatSession.id == bindparam("sid"), ChatSession.version == bindparam("expected"))
+        .values(state=bindparam("new_state"), version=bindparam("new_version"), updated_at=bindparam("stamp")))
+# The transcript grows in the database: "[a]" + b -> "[a, b]", the text json.dumps gives the whole
+# list, without reading and re-writing the history each turn (|| and substr exist in SQLite and
+# PostgreSQL alike).
+_ENTRY = bindparam("entry", type_=Transcript.history.type)
+_APPEND = (update(Transcript).where(Transcript.userid == bindparam("uid"))
+           .values(timestamp=bindparam("stamp"), history=case(
+               (Transcript.history == "[]", literal("[") + _ENTRY + "]"),
+               else_=func.substr(Transcript.history, 1, func.length(Transcript.history) - 1) + ", " + _ENTRY + "]")))
+
+
 def _sql_append(conn: Connection, userid: str, entry: Entry) -> None:
-    """Read-modify-write of one transcript inside the caller's transaction."""
-    row = conn.execute(select(Transcript.history).where(Transcript.userid == userid)).first()
-    history = json.loads(row.history) if row is not None else []
-    history.append(_entry(entry))
-    values = {"history": json.dumps(history), "timestamp": _now()}
-    if row is None:
-        conn.execute(insert(Transcript).values(userid=userid, **values))
-    else:
-        conn.execute(update(Transcript).where(Transcript.userid == userid).values(**values))
+    """Add one entry to a transcript inside the caller's transaction: one UPDATE, or an INSERT
+    for the first entry."""
+    text = json.dumps(_entry(entry))
+    stamp = _now()
+    if conn.execute(_APPEND, {"uid": userid, "entry": text, "stamp": stamp}).rowcount == 0:
+        conn.execute(insert(Transcript).values(userid=userid, history=f"[{text}]", timestamp=stamp))

@@ -1,5 +1,6 @@
 """``python -m loadtests compare --out DIR [--quick] [--steps 1,4,16,64] [--step-seconds N]``
-and ``python -m loadtests startup --out DIR [--repeats N] [--baseline REV]``."""
+``python -m loadtests startup --out DIR [--repeats N] [--baseline REV]`` and
+``python -m loadtests cost --out DIR [--users N] [--seconds S] [--rounds N] [--baseline CHECKOUT]``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 OVERVIEW = """\
 Benchmarks of the chatbot as its users meet it. compare: the legacy socket server and the PUMA
 deployment side by side under the same stepped load of whole conversations. startup: how long
-`make run` takes to answer its first turn. `python -m loadtests COMMAND --help` tells more."""
+`make run` takes to answer its first turn. cost: server CPU per turn by component. `python -m loadtests COMMAND --help` tells more."""
 
 DESCRIPTION = """\
 Session-level load tests of the chatbot: the legacy socket server and the PUMA deployment,
@@ -48,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("locust").setLevel(logging.WARNING)
     if args.command == "startup":
         return _startup(args)
+    if args.command == "cost":
+        return _cost(args)
     from loadtests import runner  # imports Locust, which patches the standard library for gevent
 
     _interrupt_on_signals()
@@ -79,6 +82,21 @@ def _startup(args: argparse.Namespace) -> int:
         print(f"baseline {data['baseline_revision']} / current: {data['ratio_baseline_over_current']}x")
     print(f"wrote {args.out / 'startup.json'}, startup.csv, startup.png")
     return 0
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from loadtests import cost  # imports Locust, which patches the standard library for gevent
+
+    _interrupt_on_signals()
+    profile = cost.CostProfile(users=args.users, seconds=args.seconds, rounds=args.rounds)
+    try:
+        result = cost.main(args.out, profile, args.database_url, args.baseline, tuple(args.targets.split(",")))
+    except KeyboardInterrupt:
+        logging.getLogger("loadtests").warning("interrupted; the deployments were stopped")
+        return 130
+    print(cost.markdown(result))
+    print(f"wrote {args.out / 'cost.json'}, {args.out / 'cost.png'}")
+    return 1 if any(r["failed_requests"] for r in result["runs"]) else 0
 
 
 def _interrupt_on_signals() -> None:
@@ -132,7 +150,44 @@ def _parser() -> argparse.ArgumentParser:
                    help="also time this git revision's `make run`, alternating with the current tree")
     s.add_argument("--one-run", type=Path, metavar="CHECKOUT", help=argparse.SUPPRESS)
     s.add_argument("--venv", type=Path, help=argparse.SUPPRESS)
+    k = sub.add_parser("cost", help="server CPU per turn by component, legacy vs PUMA (optionally A/B against "
+                       "another checkout)", description=cost_description(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    k.add_argument("--out", type=Path, required=True, help="directory for cost.json and cost.png (created)")
+    k.add_argument("--users", type=_users, default=32, help="concurrent conversations (default 32)")
+    k.add_argument("--seconds", type=_positive, default=20.0, help="length of each run (default 20)")
+    k.add_argument("--rounds", type=_repeats, default=2, help="runs per deployment and tree (default 2)")
+    k.add_argument("--baseline", type=_checkout, metavar="CHECKOUT",
+                   help="another checkout (git worktree add /tmp/base REV) measured alternately")
+    k.add_argument("--database-url", help="an already prepared chatbot database "
+                   "(default: a SQLite file in --out, prepared on first use)")
+    k.add_argument("--targets", default="legacy,puma", type=_targets,
+                   help="which deployments, in order (default legacy,puma)")
     return p
+
+
+def cost_description() -> str:
+    return """\
+cost: holds --users concurrent conversations against each deployment for --seconds (the first
+quarter not measured), reads every server process's CPU time from /proc and divides it by the
+turns answered: milliseconds of server CPU per turn by component (agent, db, policy, sentiment,
+listener, envoy, supervisor). With --baseline CHECKOUT the same runs happen for that code tree,
+alternating ABBA round after round; read the ratios of the interleaved pairs. Each run is
+bounded (--seconds plus start-up and 10 s to finish conversations in progress)."""
+
+
+def _users(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r}: give one number of conversations from 1 to 1000, e.g. 32")
+    return int(text)
+
+
+def _checkout(text: str) -> Path:
+    path = Path(text)
+    if not (path / "chatbot" / "puma_app.py").is_file():
+        raise argparse.ArgumentTypeError(f"{text!r}: not a checkout of this project (no chatbot/puma_app.py); "
+                                         "make one with: git worktree add /tmp/base main")
+    return path
 
 
 def _repeats(text: str) -> int:

@@ -60,23 +60,28 @@ def prepare_db(database_url: str, logs_dir: Path) -> None:
                 raise DeploymentError(f"{' '.join(cmd[1:])} failed ({done.returncode}); see {logs_dir / 'db.log'}")
 
 
-def command(name: str, database_url: str) -> list[str]:
+def command(name: str, database_url: str, root: Path = ROOT) -> list[str]:
     if name == "legacy":
         return [sys.executable, "-m", "legacy_socket_server", "--port", "0",
                 "--database-url", database_url]
     if name == "puma":
         return [sys.executable, "-m", "puma", "--log-level", "info", "run",
-                str(ROOT / "chatbot" / "puma_app.py"), "--port", "0"]
+                str(root / "chatbot" / "puma_app.py"), "--port", "0"]
     raise ValueError(f"deployment: {name!r} is not one of {sorted(_READY)}")
 
 
 @contextlib.contextmanager
-def start(name: str, database_url: str, logs_dir: Path) -> Iterator[Deployment]:
-    """Start deployment ``name``, wait until it serves, yield it, then stop it."""
-    log_path = logs_dir / f"{name}.log"
+def start(name: str, database_url: str, logs_dir: Path, root: Path = ROOT,
+          log_name: str | None = None) -> Iterator[Deployment]:
+    """Start deployment ``name`` from the code tree ``root`` (this checkout by default; another
+    checkout's code comes first on its ``PYTHONPATH``), wait until it serves, yield it, then
+    stop it. Its output goes to ``logs_dir / (log_name or name + ".log")``."""
+    log_path = logs_dir / (log_name or f"{name}.log")
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    if root != ROOT:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     with open(log_path, "wb") as out:
-        proc = subprocess.Popen(command(name, database_url), cwd=ROOT, env=env, stdout=out,
+        proc = subprocess.Popen(command(name, database_url, root), cwd=root, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     try:

@@ -83,7 +83,7 @@ def compare(out: Path, profile: Profile, *, database_url: str | None = None,
 
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    url = database_url or _prepared_db(out, logs)
+    url = database_url or prepared_db(out, logs)
     result = run_info("loadtests.compare", **asdict(profile), targets=list(targets))
     result["database"] = re.sub(r"//[^@/]*@", "//", url)  # without credentials
     result["session_store"] = os.environ.get("CHATBOT_SESSION_STORE", "sql (default)")
@@ -96,7 +96,7 @@ def compare(out: Path, profile: Profile, *, database_url: str | None = None,
     return {**result, **report.write(out, result)}
 
 
-def _prepared_db(out: Path, logs: Path) -> str:
+def prepared_db(out: Path, logs: Path) -> str:
     url = f"sqlite:///{(out / 'chatbot.sqlite3').resolve()}"
     log.info("preparing the database %s", url)
     prepare_db(url, logs)

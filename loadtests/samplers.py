@@ -109,6 +109,8 @@ def _cpu(pid: int) -> tuple[str, float] | None:
 
 
 def _label(argv: list[str]) -> str:
+    if len([a for a in argv if a]) == 1:  # a title set by setproctitle: "puma.worker --service agent"
+        argv = argv[0].split()
     if "--service" in argv[:-1]:
         return argv[argv.index("--service") + 1]
     if argv and os.path.basename(argv[0]) == "envoy":

@@ -291,3 +291,35 @@ def _run(cmd: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
             stdout, _ = proc.communicate()
         pytest.fail(f"compare --quick did not finish within {timeout_s:.0f} s:\n{stdout[-3000:]}")
     return subprocess.CompletedProcess(cmd, proc.returncode, stdout, "")
+
+
+def _cost_run(round_no: int, tree: str, target: str, agent_ms: float) -> dict[str, Any]:
+    ms = {"agent": agent_ms, "envoy": 1.0, "load generator": 9.0} if target == "puma" else {"legacy server": 2.0}
+    return {"round": round_no, "tree": tree, "target": target, "turns_per_s": 50.0, "ms_per_turn": ms,
+            "server_ms_per_turn": sum(v for k, v in ms.items() if k != "load generator"),
+            "idle_cores": {"envoy": 0.01, "load generator": 0.5}}
+
+
+def test_cost_summary_pairs_runs_of_the_same_round_and_leaves_the_load_generator_out() -> None:
+    from loadtests.cost import markdown, summarise
+
+    runs = [_cost_run(r, tree, target, agent)
+            for r, (base, cur) in enumerate([(6.0, 3.0), (8.0, 5.0)])
+            for tree, agent in (("baseline", base), ("current", cur)) for target in ("legacy", "puma")]
+    result = summarise(runs)
+    assert result["ratios"]["puma: current/baseline"] == [0.571, 0.667]
+    assert result["ratios"]["legacy: current/baseline"] == [1.0, 1.0]
+    assert result["ratios"]["current: puma/legacy"] == [2.0, 3.0]
+    puma = result["medians"]["current/puma"]
+    assert puma["server_ms_per_turn"] == 5.0 and puma["idle_server_cores"] == 0.01
+    table = markdown(result | {"machine": {"cores": 2}, "git_revision": "abc"})
+    assert "| current/puma | 5.00 | 50.0 | 0.010 |" in table and "load generator" not in table
+
+
+def test_cpu_samples_label_a_forked_instance_by_its_process_title() -> None:
+    from loadtests.samplers import _label
+
+    assert _label(["puma.worker --service agent", "", ""]) == "agent"
+    assert _label(["/venv/bin/python", "-m", "puma.worker", "--service", "db"]) == "db"
+    assert _label(["/venv/bin/envoy", "-c", "x.yaml"]) == "envoy"
+    assert _label(["python", "-m", "legacy_socket_server"]) == "legacy server"

@@ -25,7 +25,7 @@ from chatbot import nlg
 from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
 from chatbot.components import Components
-from chatbot.db import SurveyAnswer, make_engine
+from chatbot.db import SurveyAnswer, Transcript, make_engine
 from chatbot.dynamo_store import MAX_ENTRY_BYTES, DynamoSessionStore, ItemTooLarge, ensure_table
 from chatbot.errors import SessionConflict, TurnOutOfOrder, UnknownSession
 from chatbot.sessions import MemorySessionStore, SessionStore, SqlSessionStore
@@ -389,3 +389,28 @@ def test_puma_port_gets_the_dynamodb_key_when_the_store_is_dynamodb() -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "{}"
+
+
+@pytest.mark.parametrize("url_fixture", ["chatbot_db_url", "postgres_url"])
+def test_sql_store_transcript_grows_as_the_json_of_every_entry(request: pytest.FixtureRequest,
+                                                               url_fixture: str) -> None:
+    """Appended in the database turn by turn, the stored history is still exactly the JSON of
+    the whole list (another reader of the table parses it), whatever the entries hold."""
+    url = request.getfixturevalue(url_fixture)
+    store = SqlSessionStore(url)
+    sid = uuid.uuid4().hex
+    entries = [{"c": ["Hi", "Genre?"], "u": []}, {"c": ["Ça va, ]", "你好"], "u": ["comédie ]", "[]"]},
+               {"c": [], "u": ["\u00e9t\u00e9 ', ]"], "film": {"id": 3, "title": "A, [B]"}}]
+    try:
+        store.create(sid, {}, transcript_entry=entries[0])
+        store.put(sid, {}, 1, transcript_entry=entries[1])
+        store.append_transcript(sid, entries[2])
+        store.append_transcript(uuid.uuid4().hex + "-alone", {"u": ["only"], "c": []})
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            text = conn.execute(select(Transcript.history).where(Transcript.userid == sid)).scalar_one()
+        engine.dispose()
+        assert text == json.dumps(entries)
+        assert store.transcript(sid)["history"] == entries
+    finally:
+        store.close()
