@@ -263,9 +263,12 @@ class CachedDb:
         return copy.deepcopy(self.memo.get(("find_title", text), lambda: self._db.find_title(text)))
 
     def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int],
-             limit: int | None) -> list[int]:
-        key = ("rank", tuple(candidate_ids), tuple(like), tuple(avoid), limit)
-        return list(self.memo.get(key, lambda: self._db.rank(candidate_ids, like, avoid, limit)))
+             limit: int | None, genres: list[str] | None = None,
+             actors: list[str] | None = None) -> list[int]:
+        key = ("rank", tuple(candidate_ids), tuple(like), tuple(avoid), limit,
+               tuple(genres) if genres else None, tuple(actors) if actors else None)
+        return list(self.memo.get(key, lambda: self._db.rank(candidate_ids, like, avoid, limit,
+                                                             genres, actors)))
 
 
 class CachedSentiment:
