@@ -59,6 +59,11 @@ def waiting_for(deployment: Deployment) -> dict[str, str]:
     return found
 
 
+def phases(waiting: dict[str, str]) -> dict[str, str]:
+    """`waiting` without the seconds reporters append: what changes when a phase does."""
+    return {name: _WAITED.sub("", text) for name, text in waiting.items()}
+
+
 class PhaseAges:
     """How long each service has been in its phase: `aged(waiting, now)` appends ", N s" to phases
     held 2 s or more, so a long phase shows a live count instead of a reporter's stale one."""
@@ -190,11 +195,11 @@ class StartupProgress:
             if self.tty:  # one line, rewritten in place: it must fit the terminal's width
                 width = shutil.get_terminal_size((120, 24)).columns - 1
                 self._rewrite(describe(shown, now - self.started, ready=ready, width=width))
-            elif waiting != last or now - written >= HEARTBEAT_S:  # a log: a line per change, or a heartbeat
+            elif phases(waiting) != last or now - written >= HEARTBEAT_S:  # a log: per change, or a heartbeat
                 self.out.write(describe(shown, now - self.started, ready=ready) + "\n")
                 self.out.flush()
                 written = now
-            last = waiting
+            last = phases(waiting)
 
     def _rewrite(self, line: str) -> None:
         with self._lock:
