@@ -139,8 +139,8 @@ def _held(done: dict[str, Any]) -> str:
     held = ""
     if done.get("held_s") is not None and done.get("at") is not None:
         until = time.strftime("%H:%M:%S", time.localtime(done["at"] + done["held_s"]))
-        held = (f"; held at least {done['held_s']:g} s, until {until}, as more load may raise it sooner; "
-                "after that the autoscaler follows the load")
+        held = (f": held at {done['to']} or more for {done['held_s']:g} s, until {until} (its downscale window); "
+                "then the autoscaler follows the load")
     return f" (autoscaled {done['min_instances']}-{done['max_instances']}{held})"
 
 

@@ -124,7 +124,7 @@ def test_cli_scale_keeps_an_autoscaled_service_within_its_bounds(tmp_path: Path,
     with running(app, env, tmp_path / "run.log"):
         done = _puma("scale", "echo", "2", env=env)
         assert done.returncode == 0, done.stderr
-        assert "echo: 1 -> 2 instances (autoscaled 1-3; held at least 600 s, until " in done.stdout
+        assert "echo: 1 -> 2 instances (autoscaled 1-3: held at 2 or more for 600 s, until " in done.stdout
         beyond = _puma("scale", "echo", "4", env=env)
         assert beyond.returncode == 1 and "echo is autoscaled between 1 and 3" in beyond.stderr
 
@@ -147,7 +147,7 @@ def test_cli_scale_by_hand_holds_for_the_downscale_window_even_after_idling(tmp_
         for count in ("3", "2"):  # up, and down from there: each a new hold
             done = _puma("scale", "echo", count, "--wait-s", "20", env=env)
             assert done.returncode == 0, done.stderr
-            assert f"echo: {count} instances ready" in done.stdout and "held at least 4 s, until" in done.stdout
+            assert f"echo: {count} instances ready" in done.stdout and f"held at {count} or more for 4 s, until" in done.stdout
         scaled_back = wait_for(lambda: [e for e in httpx.get(url + "/_puma/status").json()["events"]
                                         if e.get("kind") == "scale" and e.get("reason") != "puma scale"],
                                timeout_s=30, message="the autoscaler to scale the idle service down")

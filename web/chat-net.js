@@ -9,7 +9,7 @@ const READY_POLL_MS = 500;
 export const START_BUDGET_MS = 120000;
 // The mesh is ready but the service still answers 503 (the legacy server it bridges to is not
 // running): how long the page waits for it before saying so and giving the message back.
-export const DOWN_BUDGET_MS = 15000;
+export const DOWN_BUDGET_MS = 30000;
 
 export function wait(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,8 +115,9 @@ export function describeFailure(outcome, label) {
   const data = outcome.result.data || {};
   const detail = data.detail || data.error || `HTTP ${outcome.result.status}`;
   if (outcome.result.status === 503 && data.backend === "legacy") {
-    return `The ${label} is not running: ${detail}. Start it (make run starts it; alone: `
-      + ".venv/bin/python -m legacy_socket_server), or switch to the PUMA mesh. Your message is back in the box below.";
+    return `The ${label} does not answer after ${DOWN_BUDGET_MS / 1000} s: ${detail}. If it is not running, start it `
+      + "(make run starts it; alone: .venv/bin/python -m legacy_socket_server), or switch to the PUMA mesh. "
+      + "Your message is back in the box below.";
   }
   if (outcome.result.status === 503) return `The ${label} is still not available after two minutes: ${detail}`;
   return `The ${label} answered with an error: ${detail}`;

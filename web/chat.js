@@ -194,7 +194,7 @@ async function turn(text, turnNo) {
   chat.turnNo = turnNo;
   chat.id = reply.userid || chat.id;
   saved.update(backend, { inflight: null });
-  const info = { backend, label: label(backend), ms: outcome.ms, retried: outcome.retried, servedBy: outcome.result.servedBy,
+  const info = { backend, label: label(backend), ms: outcome.ms, retried: outcome.retried || outcome.waited, servedBy: outcome.result.servedBy,
     waitedS: outcome.waited ? outcome.waitedMs / 1000 : 0 };
   saved.turnMeta(backend, turnNo, { ms: Math.round(info.ms), retried: Boolean(info.retried), servedBy: info.servedBy,
     waitedS: Math.round(info.waitedS) });
