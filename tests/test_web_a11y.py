@@ -144,7 +144,7 @@ def test_a11y_keyboard_only_conversation_switch_and_survey(page: Any, mesh: puma
     page.keyboard.press("Space")
     for _ in range(3):
         page.keyboard.press("ArrowRight")  # 4
-    assert page.is_hidden("#survey-error")  # answered: the error is gone
+    assert page.is_hidden("#liked-error") and page.is_visible("#engagement-error")  # answered: its error is gone
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "engagement"
     page.keyboard.press("Space")
