@@ -95,3 +95,22 @@ def test_waiting_phase_shows_a_live_age_instead_of_a_reporters_stale_count() -> 
     assert ages.aged({"agent": "building the understander", "p": "1/2 instances"}, 20.0) == \
         {"agent": "building the understander", "p": "1/2 instances"}
     assert ages.aged({"agent": "building the understander"}, 23.5)["agent"] == "building the understander, 4 s"
+
+
+def test_waiting_progress_in_a_log_is_never_silent_for_long() -> None:
+    """Without a terminal, a phase that does not change is written again every ~2 s, its age counting."""
+    import re
+    import time
+
+    from puma.waiting import HEARTBEAT_S, StartupProgress
+    from tests.helpers import wait_for
+
+    deployment = SimpleNamespace(envoy=SimpleNamespace(port=1), pools={"agent": _pool("building the understander", 0)})
+    out = io.StringIO()
+    started = time.monotonic()
+    with StartupProgress(deployment, out=out):  # type: ignore[arg-type]
+        lines = wait_for(lambda: [line for line in out.getvalue().splitlines() if line][:3] if
+                         len(out.getvalue().splitlines()) >= 3 else None, timeout_s=3 * HEARTBEAT_S + 5)
+    assert time.monotonic() - started < 3 * HEARTBEAT_S + 2
+    assert all("agent building the understander" in line for line in lines)
+    assert re.search(r"understander, [2-9] s$", lines[-1]), lines  # a live age, not a frozen line
