@@ -261,6 +261,7 @@ function submit(text) {
   if (chat.unrestored && !chat.busy) {  // the conversation is shown first, then this is sent
     const id = chat.unrestored;
     chat.unrestored = null;
+    chat.queue = [];  // saved as pending just above: resume queues it after the turns it shows
     run(() => resume(id));
     return;
   }
