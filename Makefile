@@ -25,7 +25,8 @@ $(STAMP): pyproject.toml
 	echo "make: installed in $$(( $$(date +%s) - started )) s"
 
 # The chatbot ported to PUMA on http://127.0.0.1:$(PORT). The first start prepares the database
-# (migrations and data, about 15 s); later starts take a few seconds (README: "Start-up").
+# (migrations and data: a first start takes 50-60 s in all); later starts take 7-45 s, both
+# measured on a shared 2-core VM at load average 7.5-15 (README: "Start-up").
 PORT ?= 8080
 LEGACY_PORT ?= 13113
 run: $(STAMP)

@@ -89,7 +89,10 @@ class Components:
         from chatbot.nlu import Understander
 
         db = part("db")
-        return cls(db=db, nlu=Understander(db.vocabulary()), sentiment=part("sentiment"), policy=part("policy"))
+        log.info("reading the vocabulary of the catalogue")  # these lines are the start-up's progress
+        vocabulary = db.vocabulary()
+        log.info("building the understander")
+        return cls(db=db, nlu=Understander(vocabulary), sentiment=part("sentiment"), policy=part("policy"))
 
 
 class LocalDb:
@@ -104,7 +107,7 @@ class LocalDb:
     @classmethod
     def load(cls, database_url: str | None = None) -> LocalDb:
         """The catalogue and the recommender of the database at ``database_url`` (default: settings),
-        prepared first if it is not (migrations and data: a first start takes about 15 s)."""
+        prepared first if it is not (migrations and data: about 25 s on a busy 2-core machine)."""
         from chatbot.catalog import Catalog
         from chatbot.db.prepare import ensure_prepared
         from chatbot.recommender import Recommender

@@ -26,7 +26,9 @@ puma_config({"puma_services": {
     "sentiment": {"idempotent": True, "visibility": "internal"},
     "db": {"idempotent": True, "threads": 16, "resources": {"memory_mib": 512}, "visibility": "internal"}},
     "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"], "local": False},
-             {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"], "local": False}], **puma_dynamodb_config()})
+             {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"], "local": False}],
+    # What a browser that opens an address that is no page is offered instead (404, 405).
+    "listener": {"pages": {"/": "the chat", "/dashboard": "the dashboard"}}, **puma_dynamodb_config()})
 puma_service({"agent": "chatbot.services:agent", "listener": "chatbot.services:listener",
               "policy": "chatbot.policy:decide", "sentiment": "chatbot.sentiment:Sentiment",
               "db": "chatbot.components:LocalDb.load()", "web": "chatbot.webapp:serve_static",

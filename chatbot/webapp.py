@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import json
 import logging
 import os
@@ -67,6 +68,32 @@ def serve_static(request: puma.Request) -> puma.Response:
     """
     if request.method not in ("GET", "HEAD"):
         raise puma.HTTPError(405, f"method {request.method} is not allowed here; use GET")
+    try:
+        return _static_file(request)
+    except puma.HTTPError as error:
+        if error.status != 404 or "text/html" not in (_header(request, "Accept") or ""):
+            raise  # a script gets the JSON error
+        return puma.Response(_not_found_page(request.path).encode(), 404, {"Cache-Control": "no-store",
+                             "Content-Security-Policy": _CSP}, content_type="text/html; charset=utf-8")
+
+
+# A browser opening an address that is no page gets a page saying so, with the way back.
+NOT_FOUND_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Page not found - PUMA chatbot</title>
+<link rel="stylesheet" href="/style.css"></head>
+<body><main class="error-page"><h1>Page not found</h1>
+<p>There is no page at <code>{path}</code>.</p>
+<nav aria-label="Pages"><p>Go to <a href="/">the chat</a> or <a href="/dashboard">the dashboard</a>.</p></nav>
+</main></body></html>
+"""
+
+
+def _not_found_page(url_path: str) -> str:
+    return NOT_FOUND_PAGE.format(path=html.escape(url_path[:200]))
+
+
+def _static_file(request: puma.Request) -> puma.Response:
     with _file_errors_are_404(request.path):
         path = _resolve(request.path)
         stat = path.stat()

@@ -18,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help=f"port (default {PORT}, or {DEBUG_PORT} in debug; 0 picks one)")
     p.add_argument("--seed", type=seed, default=0,
                    help="paraphrase seed of every conversation (default 0), or 'random'")
-    p.add_argument("--database-url", help="the catalogue's database (default DATABASE_URL or ./var)")
+    p.add_argument("--database-url", help="the catalogue's database (default $DATABASE_URL, else the SQLite file ./var/chatbot.sqlite3)")
     p.add_argument("--max-line-bytes", type=int, default=MAX_LINE_BYTES,
                    help=f"longest request line accepted, in bytes (default {MAX_LINE_BYTES})")
     return p

@@ -102,3 +102,10 @@ class Autoscaler:
         if decision.changes(current):
             self.last_change_s = now_s
         return decision
+
+    def restart(self, now_s: float) -> None:
+        """Forget the history: a count set by hand (`puma scale`) holds at least `downscale_delay_s`
+        from `now_s`, and only load seen after it may change it (an idle spell from before the
+        scale must not undo it at the next tick)."""
+        self.samples.clear()
+        self.last_change_s = now_s

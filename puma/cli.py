@@ -161,8 +161,10 @@ def _add_render(sub: Any) -> None:
 
 
 def _add_status_and_scale(sub: Any) -> None:
-    url_help = (f"the deployment's address: a URL, HOST:PORT or a port (default: ${ENV_URL}, else the newest "
-                f"deployment `puma run` runs as this user, recorded in {runs.runs_dir()}, else {DEFAULT_URL})")
+    url_help = (f"the deployment's address: a URL, HOST:PORT or a port (default: ${ENV_URL}, else the `puma run` "
+                "of this user started from this directory or one above it, else the only one running (run files "
+                f"in {runs.runs_dir()}), else {DEFAULT_URL}; when several run and none was started here, status "
+                "shows the newest and says so, scale refuses)")
     status = _command(sub, "status", "services, instances, in-flight, requests/s, p50/p99 and errors of a running deployment",
                       "Print what GET URL/_puma/status answers: per service its instances, "
                       "in-flight, requests/s, p50/p99, server errors (start-up failures apart) "
@@ -174,13 +176,14 @@ def _add_status_and_scale(sub: Any) -> None:
     scale = _command(sub, "scale", "set how many instances serve a service of a running deployment",
                      "Start or stop instances of SERVICE until N serve it (new ones join Envoy once healthy; "
                      "removed ones finish their requests first), and wait until they do. An autoscaled "
-                     "service takes N within its bounds and the autoscaler goes on from there, so it may "
-                     "change it again as the load changes. Authorised by the deployment's secret "
+                     "service takes N within its bounds and holds it at least its downscale_delay_s from "
+                     "the scale (more load may raise it sooner); then the autoscaler follows the load. Exits "
+                     "1 if another decision changed the count while waiting, or N were not ready in time. Authorised by the deployment's secret "
                      "($PUMA_SECRET) or, for the user who started it, its run file.")
     scale.add_argument("service", help="the service's name, as in `puma status`")
     scale.add_argument("instances", type=int, metavar="N", help="how many instances should serve it")
     scale.add_argument("--url", help=url_help)
-    scale.add_argument("--wait-s", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the instances (0: do not wait)")
+    scale.add_argument("--wait-s", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the instances (default 30; 0: do not wait)")
     scale.set_defaults(func=cmd_scale)
 
 

@@ -333,6 +333,19 @@ class Listener(_Model):
     internal_port: int = Field(0, ge=0, le=65535, description="the internal listener's port (0: any free one)")
     max_connections: int = Field(10_000, ge=1, description="client connections Envoy holds at once, both "
                                  "listeners together; more are closed at once (keep it below Envoy's open-file limit)")
+    pages: dict[str, str] = Field({"/": "the start page"}, description="the links (path -> what it is, e.g. "
+                                  "{'/': 'the chat'}) on the page a browser gets for an address that is not "
+                                  "one (404) or not to be opened (405)")
+
+    @field_validator("pages")
+    @classmethod
+    def _pages_are_paths(cls, pages: dict[str, str]) -> dict[str, str]:
+        bad = [p for p in pages if not re.fullmatch(r"/[A-Za-z0-9/_.~-]*", p)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a path of this deployment; write paths such as '/' or '/dashboard'")
+        if any(re.search(r"[<>&%\"]", label) for label in pages.values()):
+            raise ValueError("a page's label has one of < > & % \"; write it in plain words")
+        return pages
 
 
 _LISTENER_FORMS = "write it as {'host': '127.0.0.1', 'port': 8080} or as '127.0.0.1:8080'"

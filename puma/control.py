@@ -72,6 +72,9 @@ class ControlLoop:
         self.d = deployment
         self.autoscalers: dict[str, Autoscaler] = {}
         self.stopping = threading.Event()
+        # One decision at a time: a scale by hand restarts a service's history between ticks, never
+        # while a tick decides from the old one.
+        self.lock = threading.RLock()
         self.thread = threading.Thread(target=self._run, daemon=True, name="puma-control")
 
     def start(self) -> None:
@@ -86,6 +89,19 @@ class ControlLoop:
 
     def forget(self, service: str) -> None:
         self.autoscalers.pop(service, None)
+
+    def scaled_by_hand(self, name: str, service: Service, now: float | None = None) -> float | None:
+        """A count was set by hand: `service`'s autoscaler starts its history again, so the count
+        holds at least its `downscale_delay_s` from now. The seconds it holds; None if not autoscaled."""
+        if not service.autoscaled:
+            return None
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            scaler = self.autoscalers.get(name)
+            if scaler is None:
+                scaler = self.autoscalers[name] = Autoscaler(bounds(service), now)
+            scaler.restart(now)
+        return service.autoscale_settings.downscale_delay_s
 
     def _run(self) -> None:
         tick, busy_at = TICK_S, time.monotonic()
@@ -109,11 +125,12 @@ class ControlLoop:
             return None
         in_flight = self.d.envoy.admin.in_flight(list(pools))
         for name, pool in pools.items():
-            scaler = self.autoscalers.get(name)
-            if scaler is None:
-                scaler = self.autoscalers[name] = Autoscaler(bounds(pool.service), now)
-            live = len(pool.live())
-            decision = scaler.observe(now, in_flight.get(name, 0), live)
-            if decision.changes(live) and not self.stopping.is_set():
-                self.d.scale(name, decision.target, reason=decision.reason)
+            with self.lock:
+                scaler = self.autoscalers.get(name)
+                if scaler is None:
+                    scaler = self.autoscalers[name] = Autoscaler(bounds(pool.service), now)
+                live = len(pool.live())
+                decision = scaler.observe(now, in_flight.get(name, 0), live)
+                if decision.changes(live) and not self.stopping.is_set():
+                    self.d.scale(name, decision.target, reason=decision.reason, by_hand=False)
         return float(sum(in_flight.values()))

@@ -16,9 +16,12 @@ one place:
 * **Request ids are Envoy's** — on the public listener Envoy generates every `x-request-id` (a
   client's is replaced), so the key by which a service recognises a request Envoy re-sent is never
   chosen by a client (`client_facing`).
-* **Envoy's own replies are JSON with a message** — never `"error": ""`: requests Envoy's HTTP/1
-  codec refuses, a missing Host, an unnormalisable path, a protocol upgrade; 503s that a client
-  may retry (no instance ready, a circuit breaker open) and 429s carry `Retry-After`.
+* **Envoy's own replies are JSON with a message** — never `"error": ""`, never Envoy's own terms
+  (response flags, code details): requests Envoy's HTTP/1 codec refuses, a missing Host, an
+  unnormalisable path, a protocol upgrade; 503s that a client may retry (no instance ready, a
+  circuit breaker open) and 429s carry `Retry-After`. A browser (`Accept: text/html`) asking for
+  an address that is not one (404) or not to be opened (405) gets a small HTML page instead,
+  with links to the deployment's pages (`listener.pages`).
 
 What Envoy 1.40 cannot be told (README: "What PUMA guarantees under faults"): a bare CR inside a
 header value is dropped rather than refused; request lines of HTTP/0.9, HTTP/1.2 or "HTTP/2.0"
@@ -41,11 +44,11 @@ H2_CONNECTION_WINDOW_BYTES = 1 << 20
 HTTP_10_DEFAULT_HOST = "puma"  # the Host of an HTTP/1.0 request that names none (routes match any)
 RETRY_AFTER_S = 1
 # Every reply Envoy makes itself is this JSON. "error" is the reply's own text, or (when Envoy has
-# none, as for a request its codec refused) the code of what went wrong; "detail" is always that code.
+# none, as for a request its codec refused) the code of what went wrong. Envoy's response flags and
+# code details stay in its access log: they are Envoy's terms, not the client's.
 LOCAL_REPLY_JSON = {
     "error": '%COALESCE({"operators": ["LOCAL_REPLY_BODY", "RESPONSE_CODE_DETAILS"]})%',
-    "status": "%RESPONSE_CODE%", "flags": "%RESPONSE_FLAGS%", "detail": "%RESPONSE_CODE_DETAILS%",
-    "path": "%REQ(:PATH)%"}
+    "status": "%RESPONSE_CODE%", "path": "%REQ(:PATH)%"}
 RUNTIME_FLAGS = {
     # least_request counts a request still waiting for a connection to its instance too: without it,
     # two requests sent together before a connection exists both see two idle instances.
@@ -136,8 +139,8 @@ def hidden_service(name: str, config: PumaConfig, match: dict[str, Any]) -> dict
 def local_reply_config(config: PumaConfig) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
-            "mappers": [_starting_page(), _no_route(config), _too_large(), _unframable(), _rate_limited(config), *_codec_refusals(),
-                        _retry_later()]}
+            "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), _too_large(), _unframable(),
+                        _rate_limited(config), *_codec_refusals(), *_retry_later()]}
 
 
 # A browser opening a page before its service has a ready instance gets this page instead of the
@@ -178,6 +181,45 @@ def _starting_page() -> dict[str, Any]:
                                {"header": {"key": "cache-control", "value": "no-store"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
             "body_format_override": {"text_format_source": {"inline_string": STARTING_PAGE},
                                      "content_type": "text/html; charset=UTF-8"}}
+
+
+# What a browser gets for an address that is no page: a heading, the reason, links to the pages.
+# Format strings: '%' only in Envoy's commands (labels and paths are checked to have none).
+ERROR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} - PUMA</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
+<main><h1>{title}</h1>
+<p>{reason}</p>
+<nav aria-label="Pages"><p>Go to {links}.</p></nav></main>
+</body></html>
+"""
+
+
+def error_page(title: str, reason: str, pages: dict[str, str]) -> str:
+    """The HTML a browser gets instead of a JSON error (`title`, `reason` and `pages`' labels must
+    be HTML already: Envoy's replies fill `reason` with a format command)."""
+    links = [f'<a href="{path}">{label}</a>' for path, label in pages.items()]
+    joined = links[0] if len(links) == 1 else ", ".join(links[:-1]) + " or " + links[-1]
+    return ERROR_PAGE.format(title=title, reason=reason, links=joined)
+
+
+def _browser_pages(config: PumaConfig) -> list[dict[str, Any]]:
+    """404 and 405 for a client that asks for HTML: a page, not JSON (scripts still get JSON)."""
+    asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
+    pages = config.listener.pages
+
+    def page(when: dict[str, Any], title: str, reason: str) -> dict[str, Any]:
+        return {"filter": {"and_filter": {"filters": [when, asks_html]}},
+                "headers_to_add": [_header("cache-control", "no-store")],
+                "body_format_override": {"text_format_source": {"inline_string": error_page(title, reason, pages)},
+                                         "content_type": "text/html; charset=UTF-8"}}
+
+    return [page({"response_flag_filter": {"flags": ["NR"]}}, "Page not found",
+                 "There is no page at this address. " + _no_route_text(config) + "."),
+            page(_status_is(404), "Page not found", "There is no page at this address: %LOCAL_REPLY_BODY%."),
+            page(_status_is(405), "Not a page to open",
+                 "This address is for the page's scripts, not for opening in a browser: %LOCAL_REPLY_BODY%.")]
 
 
 def _no_route(config: PumaConfig) -> dict[str, Any]:
@@ -228,12 +270,20 @@ def _codec_refusals() -> list[dict[str, Any]]:
     return [{"filter": _details_are(details), "body": {"inline_string": text}} for details, text in _REFUSALS.items()]
 
 
-def _retry_later() -> dict[str, Any]:
+_RETRY_LATER = {  # Envoy's response flag -> what it means for the client, in its words
+    "UH": "no instance of this service is ready yet (the deployment is starting, or the service restarting); "
+          "retry after the time in Retry-After",
+    "UO": "this service is at its limit of requests in progress; retry after the time in Retry-After",
+    "UF": "this service's instance could not be reached; retry after the time in Retry-After",
+    "OM": "the deployment is overloaded; retry after the time in Retry-After",
+}
+
+
+def _retry_later() -> list[dict[str, Any]]:
     """503s a client may simply retry: no instance ready (start-up, a restart), a circuit breaker
     or the overload manager refusing, an instance unreachable."""
-    flags = ["UH", "UO", "UF", "OM"]
-    return {"filter": {"response_flag_filter": {"flags": flags}},
-            "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]}
+    return [{"filter": {"response_flag_filter": {"flags": [flag]}}, "body": {"inline_string": text},
+             "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]} for flag, text in _RETRY_LATER.items()]
 
 
 def rate_limited_headers(fill_interval_s: float) -> list[dict[str, Any]]:

@@ -1,7 +1,10 @@
 """`puma status` and `puma scale`: finding a running deployment and talking to it.
 
 A command finds its deployment by --url (a URL, HOST:PORT or a port), else $PUMA_URL, else the
-run file of the newest `puma run` of this user (`puma.runs`), else http://127.0.0.1:8080.
+run files of this user's `puma run`s (`puma.runs`): the one started from the current directory (or
+a directory above it), else the only one running; when several run and none (or more than one) was
+started here, `puma status` shows the newest and says so, `puma scale` refuses and asks for --url.
+With no run file: http://127.0.0.1:8080.
 """
 
 from __future__ import annotations
@@ -24,23 +27,38 @@ from .errors import PumaError
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
-def deployment_url(given: str | None) -> tuple[str, str]:
-    """`(url, how it was found)` of the deployment a command talks to; see `puma status --help`.
+RULE = ("without --url: $PUMA_URL, else the `puma run` of this user started from this directory (or one "
+        "above it), else the only one running")
+
+
+def deployment_url(given: str | None, *, changes: bool = False) -> tuple[str, str]:
+    """`(url, how it was found)` of the deployment a command talks to (the rule: module doc, `RULE`).
 
     `given` may be a URL, HOST:PORT or a port: ``deployment_url("8090")[0]`` is
-    ``"http://127.0.0.1:8090"``. Without it: $PUMA_URL, the newest run file, or the default.
+    ``"http://127.0.0.1:8090"``. `changes`: the command changes the deployment (`puma scale`), so
+    an ambiguous choice is a `PumaError` naming the candidates instead of a guess.
     """
     if given:
         return normalise_url(given, "--url"), "--url"
     if os.environ.get(ENV_URL):
         return normalise_url(os.environ[ENV_URL], f"${ENV_URL}"), f"${ENV_URL}"
     found = runs.running()
-    if len(found) > 1:
-        print(f"puma: {len(found)} deployments are running ({', '.join(r['url'] for r in found)}); "
-              f"using the newest, {found[0]['url']}; pick one with --url", file=sys.stderr)
-    if found:
+    if not found:
+        return DEFAULT_URL, f"the default (no `puma run` of yours is recorded in {runs.runs_dir()})"
+    here = runs.started_here(found)
+    if len(here) == 1:
+        return here[0]["url"], f"`puma run {here[0].get('app', '')}` started from {here[0]['cwd']} (pid {here[0]['pid']})"
+    if len(found) == 1:
         return found[0]["url"], f"the run file of `puma run {found[0].get('app', '')}` (pid {found[0]['pid']})"
-    return DEFAULT_URL, f"the default (no `puma run` of yours is recorded in {runs.runs_dir()})"
+    candidates = here or found
+    listed = "; ".join(f"{r['url']} (`puma run {r.get('app', '')}` from {r.get('cwd', '?')})" for r in candidates)
+    where = "started from this directory" if here else "and none was started from this directory"
+    if changes:
+        raise PumaError(f"{len(candidates)} deployments of yours are running {where}: {listed}; "
+                        "say which with --url (e.g. --url 8080)")
+    print(f"puma: {len(candidates)} deployments are running {where}: {listed}; showing the newest, "
+          f"{candidates[0]['url']}; pick one with --url", file=sys.stderr)
+    return candidates[0]["url"], f"the newest run file, of `puma run {candidates[0].get('app', '')}`"
 
 
 def normalise_url(text: str, where: str) -> str:
@@ -93,7 +111,7 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 
 def cmd_scale(args: argparse.Namespace) -> None:
-    url, how = deployment_url(args.url)
+    url, how = deployment_url(args.url, changes=True)
     token = os.environ.get("PUMA_SECRET") or next((r["token"] for r in runs.running() if r["url"] == url), None)
     if not token:
         _get_status(url, how)  # nothing there, or not PUMA: say that first, as `puma status` does
@@ -110,25 +128,41 @@ def cmd_scale(args: argparse.Namespace) -> None:
         raise PumaError(f"scale {args.service} {args.instances}: {detail}") from None
     except (urllib.error.URLError, OSError) as exc:
         raise PumaError(f"no PUMA deployment answers at {url} (from {how}): {getattr(exc, 'reason', exc)}") from None
-    bounds = (f" (autoscaled {done['min_instances']}-{done['max_instances']}: the autoscaler goes on from here "
-              "as the load changes)") if done["autoscaled"] else ""
-    print(f"{done['service']}: {done['from']} -> {done['to']} instances{bounds}", flush=True)
+    print(f"{done['service']}: {done['from']} -> {done['to']} instances{_held(done)}", flush=True)
     if args.wait_s > 0:
-        _wait_scaled(url, how, done["service"], done["to"], args.wait_s)
+        _wait_scaled(url, how, done, args.wait_s)
 
 
-def _wait_scaled(url: str, how: str, service: str, count: int, wait_s: float) -> None:
-    deadline = time.monotonic() + wait_s
+def _held(done: dict[str, Any]) -> str:
+    """What the autoscaler does after a scale by hand, as `puma scale` says it."""
+    if not done.get("autoscaled"):
+        return ""
+    held = ""
+    if done.get("held_s") is not None and done.get("at") is not None:
+        until = time.strftime("%H:%M:%S", time.localtime(done["at"] + done["held_s"]))
+        held = (f": held at {done['to']} or more for {done['held_s']:g} s, until {until} (its downscale window); "
+                "then the autoscaler follows the load")
+    return f" (autoscaled {done['min_instances']}-{done['max_instances']}{held})"
+
+
+def _wait_scaled(url: str, how: str, done: dict[str, Any], wait_s: float) -> None:
+    """Wait until `done['to']` instances are ready; `PumaError` if another decision changed the
+    count meanwhile (saying which) or they are not ready within `wait_s`."""
+    service, count, deadline = done["service"], done["to"], time.monotonic() + wait_s
     while True:
-        svc = _get_status(url, how)["services"].get(service, {})
-        states = [i["state"] for i in svc.get("instances", [])]
+        status = _get_status(url, how)
+        later = [e for e in status.get("events", []) if e.get("service") == service and e.get("kind") == "scale"
+                 and e.get("time", 0) > done.get("at", 0) and e.get("reason") != "puma scale"]
+        if later:
+            raise PumaError(f"{service}: then set to {later[-1].get('to')} instances ({later[-1].get('reason')}); "
+                            "see `puma status`")
+        states = [i["state"] for i in status["services"].get(service, {}).get("instances", [])]
         if states.count("ready") == count and len(states) == count:
             print(f"{service}: {count} instance{'' if count == 1 else 's'} ready", flush=True)
             return
         if time.monotonic() > deadline:
-            print(f"{service}: still {states.count('ready')} ready of {count} after {wait_s:.0f} s "
-                  f"(states: {', '.join(states) or 'none'}); see `puma status`", file=sys.stderr)
-            return
+            raise PumaError(f"{service}: still {states.count('ready')} ready of {count} after {wait_s:g} s "
+                            f"(states: {', '.join(states) or 'none'}); see `puma status`")
         time.sleep(0.2)
 
 

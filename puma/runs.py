@@ -1,8 +1,8 @@
 """Where `puma run` records the deployments it runs, so `puma status` and `puma scale` find them.
 
 Each running `puma run` writes one small JSON file, readable by its user only, removed when it
-stops: ``{"url", "pid", "app", "started", "token"}`` (``token`` authorises `puma scale`; see
-`puma.status`). The directory is ``$PUMA_RUNS_DIR``, else ``$XDG_RUNTIME_DIR/puma``, else
+stops: ``{"url", "pid", "app", "cwd", "started", "token"}`` (``cwd``: the directory it was started
+from; ``token`` authorises `puma scale`; see `puma.status`). The directory is ``$PUMA_RUNS_DIR``, else ``$XDG_RUNTIME_DIR/puma``, else
 ``~/.cache/puma/runs``. A file whose process is gone (a `puma run` killed with SIGKILL) is
 ignored and removed. Example::
 
@@ -39,7 +39,8 @@ def record(url: str, *, app: str, token: str) -> Path:
     temp = path.with_suffix(".tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        json.dump({"url": url, "pid": os.getpid(), "app": app, "started": time.time(), "token": token}, out)
+        json.dump({"url": url, "pid": os.getpid(), "app": app, "cwd": os.getcwd(), "started": time.time(),
+                   "token": token}, out)
     os.replace(temp, path)
     return path
 
@@ -63,6 +64,21 @@ def running() -> list[dict[str, Any]]:
         else:
             forget(path)  # its `puma run` was killed before it could remove it
     return sorted(found, key=lambda run: run.get("started", 0), reverse=True)
+
+
+def started_here(found: list[dict[str, Any]], here: str | None = None) -> list[dict[str, Any]]:
+    """The runs of `found` started from `here` (default: the current directory) or from a directory
+    above it (a `puma run` in a checkout is "here" in its sub-folders too); the nearest ones only."""
+    current = Path(here or os.getcwd()).resolve()
+    depth: dict[int, list[dict[str, Any]]] = {}
+    for run in found:
+        try:
+            start = Path(str(run["cwd"])).resolve()
+        except (KeyError, OSError, ValueError):
+            continue  # a run file written before runs recorded their directory
+        if current == start or start in current.parents:
+            depth.setdefault(len(start.parts), []).append(run)
+    return depth[max(depth)] if depth else []
 
 
 def _alive(pid: int) -> bool:

@@ -202,10 +202,12 @@ def check_control_token(expected: str, given: str | None) -> None:
 
 def scale(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
     """Set a service's instances: ``{"service": "agent", "instances": 3}``; answers
-    ``{"service", "from", "to", "autoscaled", "min_instances", "max_instances"}``.
+    ``{"service", "from", "to", "autoscaled", "min_instances", "max_instances", "held_s", "at"}``
+    (``at``: the deployment's clock at the scale, Unix seconds).
 
-    An autoscaled service takes a count within its bounds, and the autoscaler goes on from there
-    (it may change it again as the load changes); another takes 1 to 32. 400 for a bad count,
+    An autoscaled service takes a count within its bounds; the autoscaler starts its history again
+    then, so the count holds at least `held_s` (its `downscale_delay_s`; more load may raise it
+    sooner), and it follows the load after that; another service takes 1 to 32 (`held_s` null). 400 for a bad count,
     404 for an unknown service. Example: ``scale(mesh, {"service": "agent", "instances": 3})``.
     """
     name, count = body.get("service"), body.get("instances")
@@ -218,10 +220,12 @@ def scale(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
         why = (f"{name} is autoscaled between {low} and {high}; give a count in that range (or change "
                "instances in its config)") if svc.autoscaled else f"give a whole number from {low} to {high}"
         raise HTTPError(400, f"instances: {count!r} is not a count for {name}: {why}")
-    before = len(pool.live())
+    before, at = len(pool.live()), time.time()
     deployment.scale(name, count, reason="puma scale")
+    held_s = svc.autoscale_settings.downscale_delay_s if svc.autoscaled else None
     return {"service": name, "from": before, "to": count, "autoscaled": svc.autoscaled,
-            "min_instances": svc.instances.min, "max_instances": svc.instances.upper}
+            "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "held_s": held_s,
+            "at": at}
 
 
 PEER_HEADER = "x-puma-peer"  # set by Envoy's status route to the connection's peer address

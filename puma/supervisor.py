@@ -343,14 +343,17 @@ class Deployment:
         """The ready instances of `service`."""
         return self.pools[service].ready()
 
-    def scale(self, service: str, count: int, *, reason: str = "requested") -> None:
+    def scale(self, service: str, count: int, *, reason: str = "requested", by_hand: bool = True) -> None:
         """Set the number of instances of `service`. New ones join Envoy once healthy; removed ones
-        leave Envoy first, finish their requests (bounded by the drain timeout), then stop.
+        leave Envoy first, finish their requests (bounded by the drain timeout), then stop. A count
+        set by hand on an autoscaled service holds at least its `downscale_delay_s` (`ControlLoop.scaled_by_hand`).
         `PumaScaleError` for a count the service cannot have (see `config.check_scale`)."""
         pool = self.pools.get(service)
         if pool is None:
             raise PumaScaleError(service, count, f"no service {service!r}; services: {sorted(self.pools)}")
         count = check_scale(service, pool.service, count)
+        if by_hand:
+            self.control.scaled_by_hand(service, pool.service)
         live = pool.live()
         if count == len(live):
             return

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from .supervisor import Deployment
 
 TICK_S = 0.5
+HEARTBEAT_S = 2.0  # without a terminal: the line again after this long, though nothing changed
+AGE_SHOWN_S = 2.0  # a phase held this long shows its age
 
 
 def phase(pool: ServicePool) -> str | None:
@@ -38,14 +40,49 @@ def phase(pool: ServicePool) -> str | None:
     return None if ready >= wanted else f"{ready}/{wanted} instances"
 
 
+_WAITS_FOR = re.compile(r"waiting for the (?P<service>\S+) service")
+_WAITED = re.compile(r",? \d+ s$")  # the seconds a reporter appended to its message ("..., 5 s")
+
+
 def waiting_for(deployment: Deployment) -> dict[str, str]:
-    """Each service still starting -> its phase (Envoy first while it starts)."""
+    """Each service still starting -> its phase (Envoy first while it starts). A phase that says it
+    waits for a service that is ready by now says that instead: the waiter has gone on."""
     found = {} if deployment.envoy.port else {"envoy": "starting"}
-    for name, pool in list(deployment.pools.items()):
-        now = phase(pool)
-        if now is not None:
-            found[name] = now
+    phases = {name: phase(pool) for name, pool in list(deployment.pools.items())}
+    for name, now in phases.items():
+        if now is None:
+            continue
+        waited = _WAITS_FOR.match(now)
+        if waited and waited["service"] in phases and phases[waited["service"]] is None:
+            now = f"warming up (the {waited['service']} service is ready)"
+        found[name] = now
     return found
+
+
+def phases(waiting: dict[str, str]) -> dict[str, str]:
+    """`waiting` without the seconds reporters append: what changes when a phase does."""
+    return {name: _WAITED.sub("", text) for name, text in waiting.items()}
+
+
+class PhaseAges:
+    """How long each service has been in its phase: `aged(waiting, now)` appends ", N s" to phases
+    held 2 s or more, so a long phase shows a live count instead of a reporter's stale one."""
+
+    def __init__(self) -> None:
+        self._since: dict[str, tuple[str, float]] = {}
+
+    def aged(self, waiting: dict[str, str], now: float) -> dict[str, str]:
+        shown = {}
+        for name, text in waiting.items():
+            stem = _WAITED.sub("", text)
+            if _COUNT.fullmatch(stem) or stem == "failed":
+                shown[name] = stem
+                continue
+            if self._since.get(name, ("", 0.0))[0] != stem:
+                self._since[name] = (stem, now)
+            age = now - self._since[name][1]
+            shown[name] = f"{stem}, {age:.0f} s" if age >= AGE_SHOWN_S else stem
+        return shown
 
 
 _ROUTINE = ("importing", "warming up")
@@ -55,6 +92,7 @@ _COUNT = re.compile(r"\d+/\d+ instances")
 def _rank(phase: str) -> int:
     """Most useful first: a failure, what a warm-up does (before what waits for it), instance counts,
     routine phases."""
+    phase = _WAITED.sub("", phase)  # its age apart
     if phase == "failed":
         return 0
     if phase in _ROUTINE or phase == "starting":
@@ -147,18 +185,21 @@ class StartupProgress:
 
     def _run(self) -> None:
         last: dict[str, str] | None = None
+        ages, written = PhaseAges(), 0.0
         while not self._stop.wait(TICK_S):
+            now = time.monotonic()
             waiting = waiting_for(self.deployment)
             total = len(self.deployment.pools)
             ready = (total - len([n for n in waiting if n in self.deployment.pools]), total)
-            elapsed = time.monotonic() - self.started
+            shown = ages.aged(waiting, now)
             if self.tty:  # one line, rewritten in place: it must fit the terminal's width
                 width = shutil.get_terminal_size((120, 24)).columns - 1
-                self._rewrite(describe(waiting, elapsed, ready=ready, width=width))
-            elif waiting != last:
-                self.out.write(describe(waiting, elapsed, ready=ready) + "\n")
+                self._rewrite(describe(shown, now - self.started, ready=ready, width=width))
+            elif phases(waiting) != last or now - written >= HEARTBEAT_S:  # a log: per change, or a heartbeat
+                self.out.write(describe(shown, now - self.started, ready=ready) + "\n")
                 self.out.flush()
-            last = waiting
+                written = now
+            last = phases(waiting)
 
     def _rewrite(self, line: str) -> None:
         with self._lock:

@@ -3,8 +3,11 @@
 A warm-up (the `warmup` function a zygote runs once before forking instances, and the building
 of a service's object) may take seconds: loading a model, preparing a database.
 `puma.progress("loading the catalogue")` tells the supervisor, which shows it beside the service
-in its "starting ..." line; so does any log line at INFO or above the warm-up writes (its
-libraries' included), so code that already logs what it does needs no PUMA call. The start-up
+in its "starting ..." line; so does any log line at INFO or above that the app's own code writes
+(the packages of the service's target and warm-up, `__main__`), so code that already logs what it
+does needs no PUMA call. A library's log lines are not the app's words: they stay in the service's
+log, and only a curated few become a phase in PUMA's words (`LIBRARY_PHASES`: Alembic's lines
+read "migrating the database"). The start-up
 timeout (60 s) counts from the last report, so a warm-up that reports as it goes may take longer.
 Outside a zygote (tests, a plain script) it logs the message at INFO instead. Example::
 
@@ -26,6 +29,11 @@ from collections.abc import Iterator
 from typing import IO
 
 log = logging.getLogger("puma")
+
+# A library's logger (or its parent) -> the phase its INFO lines mean, in PUMA's words. Other
+# libraries' lines are not shown as progress ("Will assume non-transactional DDL." means nothing to a user).
+LIBRARY_PHASES = {"alembic": "migrating the database", "nltk": "loading language data",
+                  "sentence_transformers": "loading the language model", "transformers": "loading the language model"}
 
 _channel: dict[str, IO[str] | None] = {"out": None}
 _state = {"active": False}
@@ -92,12 +100,40 @@ def active() -> bool:
     return _state["active"]
 
 
+def own_packages(*targets: str | None) -> frozenset[str]:
+    """The top-level packages of import paths such as 'chatbot.services:parts' (a '/dir/app.py:f'
+    target: its module 'app'), whose log lines are the app's own progress; `__main__` always."""
+    found = {"__main__"}
+    for target in targets:
+        if target:
+            module = target.split(":", 1)[0]
+            found.add(module.rsplit("/", 1)[-1].removesuffix(".py") if "/" in module or module.endswith(".py")
+                      else module.split(".", 1)[0])
+    return frozenset(found)
+
+
+def phase_of(logger: str, own: frozenset[str], message: str) -> str | None:
+    """The progress a log line of `logger` shows: the app's own message, a library's phase in
+    PUMA's words (`LIBRARY_PHASES`), or None (not shown).
+
+        phase_of("alembic.runtime.migration", frozenset({"chatbot"}), "Will assume non-transactional DDL.")
+        # 'migrating the database'
+    """
+    if logger.split(".", 1)[0] in own:
+        return message
+    for name, words in LIBRARY_PHASES.items():
+        if logger == name or logger.startswith(name + "."):
+            return words
+    return None
+
+
 @contextlib.contextmanager
-def reporting(out: IO[str] | None) -> Iterator[None]:
-    """While the block runs: `progress` and log lines at INFO+ go to `out` (None: the log), and
+def reporting(out: IO[str] | None, own: frozenset[str] = frozenset({"__main__"})) -> Iterator[None]:
+    """While the block runs: `progress`, and the app's own log lines at INFO+ (loggers under `own`,
+    see `own_packages`; libraries' only as `phase_of` words them), go to `out` (None: the log), and
     `active()` is true. The log's own handlers keep their level, so they show no more than before."""
     root = logging.getLogger()
-    forward = _ProgressHandler(logging.INFO)
+    forward = _ProgressHandler(own)
     before = root.level
     quieted = [(h, h.level) for h in root.handlers]
     for handler, _ in quieted:
@@ -119,10 +155,18 @@ def reporting(out: IO[str] | None) -> Iterator[None]:
 
 
 class _ProgressHandler(logging.Handler):
+    def __init__(self, own: frozenset[str]) -> None:
+        super().__init__(logging.INFO)
+        self.own = own
+        self.last = ""
+
     def emit(self, record: logging.LogRecord) -> None:
         if record.name == log.name:  # progress() itself, when it logs
             return
         try:
-            progress(record.getMessage())
+            text = phase_of(record.name, self.own, record.getMessage())
         except Exception:  # noqa: BLE001 - a message that cannot be formatted is not worth failing for
-            pass
+            return
+        if text and text != self.last:  # a library's many lines are one phase
+            self.last = text
+            progress(text)

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     # The warm-up, then the service's object (a class or a factory), run once here: the forked
     # instances share what they loaded copy-on-write. Their progress (puma.progress, or log lines
     # at INFO) reaches the supervisor, and their calls to services still starting wait for them.
-    with warmup.reporting(out):
+    with warmup.reporting(out, warmup.own_packages(args.target, args.warmup)):
         if args.warmup:
             emit(out, {"event": "progress", "message": "warming up"})
             try:
@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--service", required=True, help="the service's name (used in logs and replies)")
     p.add_argument("--target", required=True, help="the service's function, class or factory, as an import path "
                    "'module:function', 'module:Class' or 'module:factory()'")
-    p.add_argument("--prefix", default="/", help="the service's URL prefix, its methods under it (default /)")
+    p.add_argument("--prefix", default="/", help="the service's URL prefix (its methods are under it; default /)")
     p.add_argument("--host", default="127.0.0.1", help="address each instance listens on (default 127.0.0.1)")
     p.add_argument("--threads", type=int, default=8, help="waitress threads per instance (default 8)")
     p.add_argument("--max-body-bytes", type=int, default=1 << 20,
@@ -247,7 +247,7 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
                               drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound)
     # As the zygote does, before the port opens: readiness waits for it; calls to services still
     # starting wait for them.
-    with warmup.reporting(None):
+    with warmup.reporting(None, warmup.own_packages(service.target, service.warmup)):
         if service.warmup:
             targets.load(service.warmup)()
         served = endpoints.build(service.target)

@@ -67,3 +67,22 @@ def test_autoscale_explains_each_decision():
     assert decision.target == 5
     assert decision.reason == "in-flight 9.0 > 2 x 1 instances for 0.5 s"
     assert decide(Context(1.0, 5, ((0.0, 9.0), (1.0, 9.0)), 0.0, BOUNDS)).reason == "steady"
+
+
+def test_autoscale_restart_holds_a_count_set_by_hand_for_the_downscale_window():
+    """An idle spell before a scale by hand does not undo it: the count holds a whole downscale window."""
+    scaler = Autoscaler(BOUNDS, now_s=0.0)
+    _run(lambda t: 0, 20, scaler, current=1)  # idle long enough that the window is covered
+    scaler.restart(now_s=20.0)  # `puma scale ... 4`
+    history = _run(lambda t: 0, 15, scaler, current=4, start=20.0)
+    first_down = min(t for t, n in history if n < 4)
+    assert 20.0 + BOUNDS.downscale_delay_s <= first_down <= 20.0 + BOUNDS.downscale_delay_s + 0.2
+
+
+def test_autoscale_restart_still_answers_load_that_comes_after_it():
+    scaler = Autoscaler(BOUNDS, now_s=0.0)
+    _run(lambda t: 0, 20, scaler, current=1)
+    scaler.restart(now_s=20.0)
+    history = _run(lambda t: 12, 2, scaler, current=2, start=20.0)  # 12 in flight needs 6
+    assert max(n for _, n in history) == 6
+    assert min(t for t, n in history if n == 6) <= 20.0 + BOUNDS.upscale_delay_s + 0.11

@@ -124,9 +124,59 @@ def test_cli_scale_keeps_an_autoscaled_service_within_its_bounds(tmp_path: Path,
     with running(app, env, tmp_path / "run.log"):
         done = _puma("scale", "echo", "2", env=env)
         assert done.returncode == 0, done.stderr
-        assert "echo: 1 -> 2 instances (autoscaled 1-3: the autoscaler goes on from here" in done.stdout
+        assert "echo: 1 -> 2 instances (autoscaled 1-3: held at 2 or more for 600 s, until " in done.stdout
         beyond = _puma("scale", "echo", "4", env=env)
         assert beyond.returncode == 1 and "echo is autoscaled between 1 and 3" in beyond.stderr
+
+
+AUTOSCALED = ("from puma import puma_config, puma_service, puma_start\n"
+              "puma_config({'puma_services': {'echo': {'prefix': '/echo', 'instances': {'min': 1, 'max': 3},"
+              " 'autoscale': {'downscale_delay_s': %s}}}})\n"
+              "puma_service({'echo': 'json:dumps'})\n"
+              "if __name__ == '__main__':\n    puma_start()\n")
+
+
+def test_cli_scale_by_hand_holds_for_the_downscale_window_even_after_idling(tmp_path: Path, env: dict[str, str]) -> None:
+    """The autoscaler's idle history from before `puma scale` does not undo it at the next tick."""
+    import time
+    app = tmp_path / "app.py"
+    app.write_text(AUTOSCALED % "4")
+    with running(app, env, tmp_path / "run.log") as (_proc, url):
+        served = time.monotonic()
+        wait_for(lambda: time.monotonic() - served > 5, timeout_s=10, message="an idle spell longer than the window")
+        for count in ("3", "2"):  # up, and down from there: each a new hold
+            done = _puma("scale", "echo", count, "--wait-s", "20", env=env)
+            assert done.returncode == 0, done.stderr
+            assert f"echo: {count} instances ready" in done.stdout and f"held at {count} or more for 4 s, until" in done.stdout
+        scaled_back = wait_for(lambda: [e for e in httpx.get(url + "/_puma/status").json()["events"]
+                                        if e.get("kind") == "scale" and e.get("reason") != "puma scale"],
+                               timeout_s=30, message="the autoscaler to scale the idle service down")
+        by_hand = [e for e in httpx.get(url + "/_puma/status").json()["events"] if e.get("reason") == "puma scale"]
+        assert [e["to"] for e in by_hand] == [3, 2]
+        assert scaled_back[0]["to"] == 1 and scaled_back[0]["time"] - by_hand[-1]["time"] >= 4.0 - 0.05
+
+
+def test_cli_scale_refuses_to_guess_among_deployments_and_status_prefers_this_directory(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    here, there = tmp_path / "here", tmp_path / "there"
+    for folder in (here, there):
+        folder.mkdir()
+        (folder / "app.py").write_text(AUTOSCALED % "600")
+    with running(here / "app.py", env, tmp_path / "here.log") as (_p1, url_here), \
+            running(there / "app.py", env, tmp_path / "there.log") as (_p2, url_there):
+        outside = _puma("scale", "echo", "2", env=env, cwd=tmp_path)
+        assert outside.returncode == 1 and "2 deployments of yours are running" in outside.stderr
+        assert url_here in outside.stderr and url_there in outside.stderr and "--url" in outside.stderr
+        shown = _puma("status", env=env, cwd=tmp_path)  # reading may guess, and says so
+        assert shown.returncode == 0 and "showing the newest" in shown.stderr
+        for folder, url in ((here, url_here), (there, url_there)):
+            sub = folder / "sub"
+            sub.mkdir()
+            assert url in _puma("status", env=env, cwd=sub).stdout  # a sub-folder of where it was started
+            assert _puma("scale", "echo", "2", "--wait-s", "0", env=env, cwd=folder).returncode == 0
+            assert httpx.get(url + "/_puma/status").json()["services"]["echo"]["max_instances"] == 3
+        events_here = [e for e in httpx.get(url_here + "/_puma/status").json()["events"] if e.get("kind") == "scale"]
+        assert [e["to"] for e in events_here] == [2]
 
 
 def test_cli_run_runs_the_configs_jobs_first_and_skips_container_only_ones(tmp_path: Path, env: dict[str, str]) -> None:
@@ -137,7 +187,7 @@ def test_cli_run_runs_the_configs_jobs_first_and_skips_container_only_ones(tmp_p
                    f"  {{'name': 'first', 'command': [sys.executable, '-c', {write!r}, 'done.txt', '1']}},\n"
                    f"  {{'name': 'cluster', 'command': [sys.executable, '-c', {write!r}, 'done.txt', 'X'], 'local': False}},\n"
                    f"  {{'name': 'second', 'command': [sys.executable, '-c', {write!r}, 'done.txt', '2']}}]}})\n"
-                   "puma_service({'a': 'os.path:basename'})\n"
+                   "puma_service({'a': 'json:dumps'})\n"
                    "if __name__ == '__main__':\n    puma_start()\n")
     log = tmp_path / "run.log"
     with running(app, env, log):
@@ -153,7 +203,7 @@ def test_cli_run_stops_at_a_failing_job_with_its_log(tmp_path: Path, env: dict[s
     app.write_text("import sys\nfrom puma import puma_config, puma_service, puma_start\n"
                    "puma_config({'puma_services': {'a': '/a'}, 'jobs': [{'name': 'migrate', 'command': "
                    "[sys.executable, '-c', 'print(\"no database at db.example\"); raise SystemExit(3)']}]})\n"
-                   "puma_service({'a': 'os.path:basename'})\n"
+                   "puma_service({'a': 'json:dumps'})\n"
                    "if __name__ == '__main__':\n    puma_start()\n")
     result = _puma("run", str(app), "--port", "0", env=env, cwd=tmp_path)
     assert result.returncode == 1

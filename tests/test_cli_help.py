@@ -122,3 +122,20 @@ def test_cli_help_keeps_hyphenated_names_whole() -> None:
         formatter.add_arguments(render._actions)
         lines = formatter.format_help().splitlines()
         assert not any(line.rstrip().endswith("-") for line in lines), "\n".join(lines)
+
+
+def test_cli_help_startup_times_agree_and_say_where_they_were_measured() -> None:
+    """README's `make run` line, `chatbot --help` and the Makefile give the same first-start figure,
+    each with the machine and load it was measured at (never a bare "a few seconds")."""
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    readme = root.joinpath("README.md").read_text()
+    sources = {"README `make run`": readme.split("```sh", 1)[1].split("```", 1)[0],
+               "chatbot --help": chatbot_parser().format_help(),
+               "Makefile": root.joinpath("Makefile").read_text().split("PORT ?=", 1)[0]}
+    for name, text in sources.items():
+        flat = " ".join(text.replace("#", " ").split())
+        assert "50-60 s" in flat, f"{name} does not give the first start as 50-60 s: {flat[:400]}"
+        assert "2-core" in flat and "load average" in flat, f"{name} does not say where it was measured"
+        assert "a few seconds" not in flat and "about 15 s" not in flat, name

@@ -303,7 +303,7 @@ def test_worker_registration_names_the_bad_field(mesh, instances, field):
     ("not a url", "is not a deployment's address"),
     ("ftp://127.0.0.1:1", "is not a deployment's address"),
     ("http://127.0.0.1:{plain}", "not a PUMA deployment"),
-    ("http://127.0.0.1:{mesh}/echo", "is not a deployment's address"),
+    ("http://127.0.0.1:{mesh}/echo", "is not a deployment's address"),  # a path: not an address
     ("http://127.0.0.1:{json}", "not a PUMA status"),
 ])
 def test_cli_status_url_errors_without_traceback(mesh, url, words):
@@ -368,3 +368,42 @@ def test_config_listener_may_be_written_host_colon_port(listener, expected):
 def test_config_listener_errors_suggest_the_right_form(listener):
     with pytest.raises(PumaConfigError, match=r"listener: .*'127\.0\.0\.1:8080'"):
         parse_config({"listener": listener})
+
+
+# --- errors for people: a browser gets a page, a script JSON, nobody Envoy's terms ----------
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+ENVOY_TERMS = ("direct_response", "flags", "detail", "route_not_found", "no healthy upstream", "via_upstream")
+
+
+@pytest.mark.parametrize(("method", "path", "status", "heading"), [
+    ("GET", "/nowhere", 404, "Page not found"),            # no route
+    ("GET", "/store/x", 404, "Page not found"),            # an internal service's prefix
+    ("GET", "/form", 405, "Not a page to open"),          # a POST-only service opened in a browser
+    ("GET", "/relay/deeper?x=1", 405, "Not a page to open"),
+])
+def test_edge_errors_are_a_page_for_a_browser_and_json_for_a_script(mesh, method, path, status, heading):
+    page = httpx.request(method, mesh.url + path, headers=BROWSER)
+    assert page.status_code == status and page.headers["content-type"].startswith("text/html"), page.text
+    assert f"<h1>{heading}</h1>" in page.text and '<a href="/">the start page</a>' in page.text
+    assert "<main>" in page.text and 'lang="en"' in page.text and "%" not in page.text
+    script = httpx.request(method, mesh.url + path, headers={"accept": "application/json"})
+    assert script.status_code == status and set(script.json()) == {"error", "status", "path"}, script.text
+    plain = httpx.request(method, mesh.url + path)  # no Accept at all: JSON
+    assert plain.headers["content-type"].startswith("application/json")
+    for body in (page.text, script.text):
+        assert not any(term in body for term in ENVOY_TERMS), body
+
+
+def test_edge_error_page_links_to_the_deployments_own_pages() -> None:
+    with _start(listener={"pages": {"/": "the chat", "/dashboard": "the dashboard"}}) as d:
+        page = httpx.get(d.url + "/form", headers=BROWSER)
+    assert page.status_code == 405
+    assert '<a href="/">the chat</a> or <a href="/dashboard">the dashboard</a>' in page.text
+
+
+@pytest.mark.parametrize(("pages", "says"), [({"dashboard": "x"}, "is not a path"),
+                                             ({"/": "<b>chat</b>"}, "plain words"), ({"/": "100% chat"}, "plain words")])
+def test_edge_error_page_links_are_checked(pages, says) -> None:
+    with pytest.raises(PumaConfigError, match=says):
+        parse_config({"puma_services": {"a": "/a"}, "listener": {"pages": pages}})

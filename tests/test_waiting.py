@@ -40,3 +40,77 @@ def test_waiting_line_groups_services_in_the_same_phase() -> None:
 def test_waiting_line_in_a_log_is_whole() -> None:
     line = describe(FIRST_START, 1.0)
     assert all(phase in line for phase in FIRST_START.values()) and "more" not in line
+
+
+# --- what a phase says: the app's words, not a library's; never stale -------------------------
+
+import io  # noqa: E402
+import logging  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from puma import warmup  # noqa: E402
+from puma.waiting import PhaseAges, waiting_for  # noqa: E402
+
+
+@pytest.mark.parametrize(("logger", "message", "shown"), [
+    ("alembic.runtime.migration", "Will assume non-transactional DDL.", "migrating the database"),
+    ("alembic.runtime.migration", "Running upgrade  -> 0001, movies", "migrating the database"),
+    ("urllib3.connectionpool", "Starting new HTTP connection (1): 127.0.0.1:9", None),
+    ("sqlalchemy.engine.Engine", "BEGIN (implicit)", None),
+    ("botocore.credentials", "Found credentials in environment variables.", None),
+    ("shop.catalogue", "indexed 1,204 products", "indexed 1,204 products"),
+    ("__main__", "reading the settings", "reading the settings"),
+])
+def test_waiting_progress_shows_the_apps_own_log_lines_and_words_a_librarys(logger: str, message: str,
+                                                                             shown: str | None) -> None:
+    out = io.StringIO()
+    with warmup.reporting(out, warmup.own_packages("shop.services:api", None)):
+        logging.getLogger(logger).info(message)
+    events = [line for line in out.getvalue().splitlines() if line]
+    assert events == ([f'{{"event": "progress", "message": "{shown}"}}'] if shown else [])
+
+
+def test_waiting_progress_own_packages_of_each_kind_of_target() -> None:
+    assert warmup.own_packages("chatbot.services:parts", "/srv/app/tasks.py:warm", None) == \
+        frozenset({"chatbot", "tasks", "__main__"})
+
+
+def _pool(progress: str | None, ready: int, wanted: int = 1) -> SimpleNamespace:
+    return SimpleNamespace(zygote_ready=lambda: progress is None, progress=progress, zygote_error=None,
+                           ready=lambda: [object()] * ready, service=SimpleNamespace(instances=SimpleNamespace(min=wanted)))
+
+
+def test_waiting_phase_that_waits_for_a_ready_service_says_it_went_on() -> None:
+    pools = {"db": _pool(None, 1), "agent": _pool("waiting for the db service (its vocabulary), 5 s", 0),
+             "search": _pool("waiting for the index service, 12 s", 0), "index": _pool("building the index", 0)}
+    found = waiting_for(SimpleNamespace(envoy=SimpleNamespace(port=1), pools=pools))
+    assert found == {"agent": "warming up (the db service is ready)",
+                     "search": "waiting for the index service, 12 s", "index": "building the index"}
+
+
+def test_waiting_phase_shows_a_live_age_instead_of_a_reporters_stale_count() -> None:
+    ages = PhaseAges()
+    assert ages.aged({"agent": "waiting for the db service, 5 s"}, 10.0) == {"agent": "waiting for the db service"}
+    assert ages.aged({"agent": "waiting for the db service, 5 s"}, 19.0) == {"agent": "waiting for the db service, 9 s"}
+    assert ages.aged({"agent": "building the understander", "p": "1/2 instances"}, 20.0) == \
+        {"agent": "building the understander", "p": "1/2 instances"}
+    assert ages.aged({"agent": "building the understander"}, 23.5)["agent"] == "building the understander, 4 s"
+
+
+def test_waiting_progress_in_a_log_is_never_silent_for_long() -> None:
+    """Without a terminal, a phase that does not change is written again every ~2 s, its age counting."""
+    import re
+    import time
+
+    from puma.waiting import HEARTBEAT_S, StartupProgress
+    from tests.helpers import wait_for
+
+    deployment = SimpleNamespace(envoy=SimpleNamespace(port=1), pools={"agent": _pool("building the understander", 0)})
+    out = io.StringIO()
+    started = time.monotonic()
+    with StartupProgress(deployment, out=out):  # type: ignore[arg-type]
+        lines = wait_for(lambda: [line for line in out.getvalue().splitlines() if line][:3] if
+                         len(out.getvalue().splitlines()) >= 3 else None, timeout_s=3 * HEARTBEAT_S + 5)
+    assert time.monotonic() - started < 3 * HEARTBEAT_S + 2
+    assert all("agent building the understander" in line for line in lines)
+    assert re.search(r"understander, [2-9] s$", lines[-1]), lines  # a live age, not a frozen line

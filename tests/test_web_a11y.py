@@ -144,14 +144,13 @@ def test_a11y_keyboard_only_conversation_switch_and_survey(page: Any, mesh: puma
     page.keyboard.press("Space")
     for _ in range(3):
         page.keyboard.press("ArrowRight")  # 4
-    # Answered: the error now names only the question still open, then it is gone.
-    assert "liked" not in page.inner_text("#survey-error") and "engaging" in page.inner_text("#survey-error")
+    assert page.is_hidden("#liked-error") and page.is_visible("#engagement-error")  # answered: its error is gone
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "engagement"
     page.keyboard.press("Space")
     for _ in range(4):
         page.keyboard.press("ArrowRight")  # 5
-    assert page.is_hidden("#survey-error")
+    assert page.is_hidden("#engagement-error")
     page.keyboard.press("Tab")
     page.keyboard.press("Space")  # "Yes"
     tab_to(page, "#comments")

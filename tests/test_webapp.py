@@ -390,3 +390,16 @@ def test_bridge_refuses_unknown_fields_and_get() -> None:
     resp = client.post("/legacy", json={"id": "-1", "cmd": "rm"})
     assert resp.status_code == 400 and "unknown field(s) ['cmd']" in resp.json["error"]
     assert client.get("/legacy").status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/nope", "/dashbord", "/chat/../../etc/passwd", "/<script>alert(1)</script>",
+                                  "/" + "x" * 300])
+def test_static_unknown_address_is_a_page_for_a_browser_and_json_for_a_script(static: FlaskClient, path: str) -> None:
+    page = static.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 404 and page.content_type.startswith("text/html")
+    text = page.get_data(as_text=True)
+    assert "<h1>Page not found</h1>" in text and "<script>" not in text  # the path is shown escaped
+    assert '<a href="/">the chat</a>' in text and '<a href="/dashboard">the dashboard</a>' in text
+    for accept in ("application/json", "*/*"):
+        script = static.get(path, headers={"Accept": accept})
+        assert script.status_code == 404 and "no such file" in script.json["error"]

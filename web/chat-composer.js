@@ -10,8 +10,9 @@ const COUNT_FROM = 400;  // the counter shows from here on
 export const length = (text) => [...text].length;
 
 export class Composer {
-  constructor({ form, input, count, onSend, onNotice }) {
-    Object.assign(this, { form, input, count, onSend, onNotice, refused: false });
+  // onChange(text): after every change of the text (typed, set, sent), e.g. to keep it over a reload.
+  constructor({ form, input, count, onSend, onNotice, onChange = () => {} }) {
+    Object.assign(this, { form, input, count, onSend, onNotice, onChange, refused: false });
     this.placeholder = input.placeholder;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -47,6 +48,7 @@ export class Composer {
 
   // The counter (and the refusal, for the text as it is now), the invalid mark and the height.
   update() {
+    this.onChange(this.input.value);
     const n = length(this.input.value);
     const over = n - MAX_CHARS;
     if (over <= 0 && this.refused) {

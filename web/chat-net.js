@@ -7,6 +7,9 @@ const REQUEST_TIMEOUT_MS = 35000;
 const RETRY_DELAY_MS = 300;
 const READY_POLL_MS = 500;
 export const START_BUDGET_MS = 120000;
+// The mesh is ready but the service still answers 503 (the legacy server it bridges to is not
+// running): how long the page waits for it before saying so and giving the message back.
+export const DOWN_BUDGET_MS = 30000;
 
 export function wait(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -41,14 +44,18 @@ export async function readiness() {
 }
 
 // Until the mesh is ready (then `retry_after_s` more if the 503 said so, e.g. the legacy
-// server still starting), calling onWait(what, seconds) as it goes; false past `deadline`.
-async function waitForService(result, onWait, isCurrent, started, deadline) {
+// server still starting), calling onWait(what, seconds) as it goes; false past `deadline`, or
+// once the mesh has been ready for DOWN_BUDGET_MS and the service still answers 503 (`clock`
+// remembers since when, across the tries of one send).
+async function waitForService(result, onWait, isCurrent, started, deadline, clock) {
   const data = result.data || {};
   for (;;) {
     const state = await readiness();
     if (!isCurrent()) return false;
     const seconds = Math.round((performance.now() - started) / 1000);
     if (state.ready) {
+      clock.readySince = clock.readySince ?? performance.now();
+      if (performance.now() - clock.readySince > DOWN_BUDGET_MS) return false;
       if (data.backend === "legacy") onWait(["the legacy server"], seconds);
       await wait(1000 * Math.min(5, Number(data.retry_after_s) || 0.5));
       return performance.now() < deadline;
@@ -61,16 +68,20 @@ async function waitForService(result, onWait, isCurrent, started, deadline) {
 
 // POST `payload` until it is answered. A 503 waits for the service (up to START_BUDGET_MS) and
 // sends again; another 5xx, a reply that is not JSON, or a network failure is retried once.
-// Returns {result, error, retried, waited, ms} or {stale: true} once isCurrent() turns false.
+// Returns {result, error, retried, waited, ms, waitedMs} or {stale: true} once isCurrent()
+// turns false: `ms` is the answered try's own time, `waitedMs` the time spent before it (start-up
+// waits and retries), so a turn's latency never includes the mesh's start-up.
 export async function send(url, payload, { onWait, isCurrent }) {
   const started = performance.now();
   const deadline = started + START_BUDGET_MS;
+  const clock = { readySince: null };
   let retried = false;
   let waited = false;
   let failures = 0;
   for (;;) {
     let result = null;
     let error = null;
+    const tried = performance.now();
     try {
       result = await post(url, payload);
     } catch (err) {
@@ -79,7 +90,7 @@ export async function send(url, payload, { onWait, isCurrent }) {
     if (!isCurrent()) return { stale: true };
     if (result && result.status === 503 && performance.now() < deadline) {
       waited = true;
-      if (await waitForService(result, onWait, isCurrent, started, deadline)) continue;
+      if (await waitForService(result, onWait, isCurrent, started, deadline, clock)) continue;
       if (!isCurrent()) return { stale: true };
     } else if ((error || result.status >= 500 || !result.data) && failures < 1) {
       failures += 1;
@@ -88,7 +99,7 @@ export async function send(url, payload, { onWait, isCurrent }) {
       if (!isCurrent()) return { stale: true };
       continue;
     }
-    return { result, error, retried, waited, ms: performance.now() - started };
+    return { result, error, retried, waited, ms: performance.now() - tried, waitedMs: tried - started };
   }
 }
 
@@ -103,6 +114,11 @@ export function describeFailure(outcome, label) {
   }
   const data = outcome.result.data || {};
   const detail = data.detail || data.error || `HTTP ${outcome.result.status}`;
+  if (outcome.result.status === 503 && data.backend === "legacy") {
+    return `The ${label} does not answer after ${DOWN_BUDGET_MS / 1000} s: ${detail}. If it is not running, start it `
+      + "(make run starts it; alone: .venv/bin/python -m legacy_socket_server), or switch to the PUMA mesh. "
+      + "Your message is back in the box below.";
+  }
   if (outcome.result.status === 503) return `The ${label} is still not available after two minutes: ${detail}`;
   return `The ${label} answered with an error: ${detail}`;
 }

@@ -1,13 +1,17 @@
 // The end-of-chat survey: two 1-5 scales (required), a yes/no and comments (both optional). A
-// submit names every question still to answer at once, marks each invalid and focuses the first;
-// the error shrinks as questions are answered and goes when none is left. Comments have a
+// submit marks every question still to answer at once, each with its own message beside it
+// (linked by aria-describedby, so it is read with the question), sums them up in the alert by the
+// button, and focuses the first; each message goes when its question is answered. Each radio's
+// name says what its number means on the scale ("1 of 5: not at all"). Comments have a
 // counter from 4,000 characters on and are not sent over 5,000 (the server's limit).
 
 import { el } from "./chat-view.js";
+import { counted } from "./format.js";
 
 const REQUIRED = [
-  { name: "liked", field: "liked-field", what: "how much you liked the movie (1 to 5)" },
-  { name: "engagement", field: "engagement-field", what: "how engaging the conversation was (1 to 5)" },
+  { name: "liked", field: "liked-field", error: "liked-error", what: "how much you liked the movie (1 to 5)" },
+  { name: "engagement", field: "engagement-field", error: "engagement-error",
+    what: "how engaging the conversation was (1 to 5)" },
 ];
 const COMMENTS_MAX = 5000;
 const COMMENTS_COUNT_FROM = 4000;
@@ -25,11 +29,13 @@ export class Survey {
 
   buildScales() {
     this.form.querySelectorAll(".scale-options").forEach((box) => {
+      const ends = { 1: box.dataset.low, 5: box.dataset.high };
       for (let value = 1; value <= 5; value += 1) {
         const label = el("label", "scale-option");
         const input = el("input");
         Object.assign(input, { type: "radio", name: box.dataset.name, value: String(value) });
-        label.append(input, el("span", "", value));
+        const meaning = ` of 5${ends[value] ? `: ${ends[value]}` : ""}`;
+        label.append(input, el("span", "", value), el("span", "visually-hidden", meaning));
         box.append(label);
       }
     });
@@ -75,13 +81,27 @@ export class Survey {
 
   show(missing, over) {
     this.clearInvalid();
-    missing.forEach((q) => this.form.querySelectorAll(`#${q.field} input`)
-      .forEach((i) => i.setAttribute("aria-invalid", "true")));
-    if (over > 0) this.comments.setAttribute("aria-invalid", "true");
-    const parts = [];
-    if (missing.length) parts.push(`Please answer ${missing.map((q) => q.what).join(" and ")}.`);
-    if (over > 0) parts.push(`Your comments are ${over} characters over the ${COMMENTS_MAX.toLocaleString("en")} allowed; please shorten them.`);
-    this.showError(parts.join(" "));
+    missing.forEach((q) => {
+      this.form.querySelectorAll(`#${q.field} input`).forEach((input) => {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", q.error);
+      });
+      this.fieldError(q.error, `Please answer ${q.what}.`);
+    });
+    if (over > 0) {
+      this.comments.setAttribute("aria-invalid", "true");
+      this.fieldError("comments-error", `Your comments are ${counted(over, "character")} over the ${COMMENTS_MAX.toLocaleString("en")} allowed; please shorten them.`);
+    }
+    const problems = missing.length + (over > 0 ? 1 : 0);
+    const what = missing.length ? `Please answer ${missing.map((q) => q.what).join(" and ")}.` : "";
+    this.showError(`${what}${what && over > 0 ? " " : ""}${over > 0 ? "Please shorten your comments." : ""}`
+      + (problems ? " The message is beside each question." : ""));
+  }
+
+  fieldError(id, text) {
+    const box = this.form.querySelector(`#${id}`);
+    box.textContent = text;
+    box.hidden = false;
   }
 
   showError(text) {
@@ -101,7 +121,7 @@ export class Survey {
     this.count.hidden = n < COMMENTS_COUNT_FROM;
     this.count.classList.toggle("over", n > COMMENTS_MAX);
     this.count.textContent = n > COMMENTS_MAX
-      ? `${n.toLocaleString("en")} / ${COMMENTS_MAX.toLocaleString("en")} characters: ${n - COMMENTS_MAX} too many`
+      ? `${n.toLocaleString("en")} / ${COMMENTS_MAX.toLocaleString("en")} characters: ${(n - COMMENTS_MAX).toLocaleString("en")} too many`
       : `${n.toLocaleString("en")} / ${COMMENTS_MAX.toLocaleString("en")} characters`;
     this.onChange();
   }
@@ -115,6 +135,11 @@ export class Survey {
 
   clearInvalid() {
     this.form.querySelectorAll("[aria-invalid]").forEach((i) => i.removeAttribute("aria-invalid"));
+    this.form.querySelectorAll(".scale input[aria-describedby]").forEach((i) => i.removeAttribute("aria-describedby"));
+    this.form.querySelectorAll(".field-error").forEach((box) => {
+      box.hidden = true;
+      box.textContent = "";
+    });
   }
 
   clearError() {

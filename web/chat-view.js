@@ -2,6 +2,8 @@
 // Every piece of text reaches the page through textContent, never innerHTML, so a message is
 // always shown as text.
 
+import { clockText } from "./format.js";
+
 export function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -10,7 +12,7 @@ export function el(tag, className, text) {
 }
 
 function clockTime(date) {
-  const time = el("time", "stamp", date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+  const time = el("time", "stamp", clockText(date));
   time.dateTime = date.toISOString();
   return time;
 }
@@ -69,14 +71,17 @@ export class Log {
     this.scrollToEnd();
   }
 
-  // info: {backend, label, ms (null when not known, e.g. restored), retried, servedBy}
+  // info: {backend, label, ms (null when not known, e.g. restored), retried, waitedS, servedBy}.
+  // `ms` is the answered request's own time; a wait for start-up before it is said apart.
   servedBy(item, info) {
     const meta = item.querySelector(".meta");
     const badge = el("span", `served-by ${info.backend}`, info.label);
     badge.title = info.servedBy || info.label;
     meta.append(badge);
     if (typeof info.ms === "number") {
-      meta.append(el("span", "took", `${Math.round(info.ms)} ms${info.retried ? " · retried" : ""}`));
+      const after = info.waitedS >= 1 ? ` · answered once ready (waited ${Math.round(info.waitedS)} s for start-up)`
+        : info.retried ? " · retried" : "";
+      meta.append(el("span", "took", `${Math.round(info.ms)} ms${after}`));
     }
   }
 
@@ -112,8 +117,9 @@ export function cardIndex(messages, title) {
   return messages.length - 1;
 }
 
-// The card reads well aloud too: title, then a list of facts, genres, and director and cast as a
-// description list (term, then its value, as separate items: never "DirectorSergio Leone").
+// The card reads well aloud too: title, then a list of facts, genres, and directors and cast as a
+// description list (term, then its value, as separate items: never "DirectorSergio Leone"; the
+// colon and the space are seen as well as heard). Every director is named, as the sentence does.
 function filmCard(film) {
   const card = el("li", "film-card");
   card.dataset.role = "recommendation";
@@ -124,9 +130,10 @@ function filmCard(film) {
   if (film.year) heading.append(el("span", "film-year", ` (${film.year})`));
   body.append(heading, filmFacts(film), genreChips(film.genres || []));
   const people = el("dl", "film-people");
-  const director = film.director || (film.directors || [])[0];
-  if (director) people.append(labelled("Director", director));
-  if ((film.cast || []).length) people.append(labelled("Cast", film.cast.slice(0, 5).join(", ")));
+  const directors = names(film.directors, film.director);
+  if (directors.length) people.append(labelled(directors.length > 1 ? "Directors" : "Director", directors.join(", ")));
+  const cast = names(film.cast);
+  if (cast.length) people.append(labelled("Cast", cast.slice(0, 5).join(", ")));
   if (people.childElementCount) body.append(people);
   card.append(poster, body);
   return card;
@@ -160,10 +167,20 @@ function genreChips(genres) {
   return list;
 }
 
+// Names from a list, or a single name (a backend may send either), without repeats or blanks.
+function names(...sources) {
+  const found = [];
+  for (const source of sources) {
+    for (const name of Array.isArray(source) ? source : [source]) {
+      const text = typeof name === "string" ? name.trim() : "";
+      if (text && !found.includes(text)) found.push(text);
+    }
+  }
+  return found;
+}
+
 function labelled(label, value) {
   const line = el("div", "film-line");
-  const term = el("dt", "film-label", label);
-  term.append(el("span", "visually-hidden", ":"));
-  line.append(term, el("dd", "film-value", value));
+  line.append(el("dt", "film-label", `${label}:`), " ", el("dd", "film-value", value));
   return line;
 }

@@ -35,12 +35,13 @@ const saved = new Saved("puma-chat", Object.keys(BACKENDS));
 const composer = new Composer({
   form: ui.composer, input: ui.input, count: ui.count, onSend: (text) => submit(text),
   onNotice: (text) => { chat.notice = text; renderStatus(); },
+  onChange: (text) => saved.update(chat.backend, { draft: text }),  // what is typed survives a reload
 });
 
 const chat = {
   backend: BACKENDS[params.get("backend")] ? params.get("backend") : saved.backend() || "puma",
   id: null, turnNo: 0, ended: false, busy: false, generation: 0, filmId: null,
-  queue: [], hurry: false, wake: null, waiting: null, notice: "",
+  queue: [], hurry: false, wake: null, waiting: null, notice: "", unrestored: null,
 };
 
 const label = (backend = chat.backend) => BACKENDS[backend].label;
@@ -193,8 +194,10 @@ async function turn(text, turnNo) {
   chat.turnNo = turnNo;
   chat.id = reply.userid || chat.id;
   saved.update(backend, { inflight: null });
-  const info = { backend, label: label(backend), ms: outcome.ms, retried: outcome.retried || outcome.waited, servedBy: outcome.result.servedBy };
-  saved.turnMeta(backend, turnNo, { ms: Math.round(info.ms), retried: Boolean(info.retried), servedBy: info.servedBy });
+  const info = { backend, label: label(backend), ms: outcome.ms, retried: outcome.retried || outcome.waited, servedBy: outcome.result.servedBy,
+    waitedS: outcome.waited ? outcome.waitedMs / 1000 : 0 };
+  saved.turnMeta(backend, turnNo, { ms: Math.round(info.ms), retried: Boolean(info.retried), servedBy: info.servedBy,
+    waitedS: Math.round(info.waitedS) });
   const signal = await showReply(reply, info, isCurrent);
   announceTyping(false);
   if (!isCurrent()) return false;
@@ -255,6 +258,13 @@ function submit(text) {
   if (chat.ended) return;
   chat.queue.push(text);
   saved.update(chat.backend, { pending: chat.queue.slice() });
+  if (chat.unrestored && !chat.busy) {  // the conversation is shown first, then this is sent
+    const id = chat.unrestored;
+    chat.unrestored = null;
+    chat.queue = [];  // saved as pending just above: resume queues it after the turns it shows
+    run(() => resume(id));
+    return;
+  }
   if (chat.busy) {
     chat.hurry = true;  // the rest of the current answer appears at once
     if (chat.wake) chat.wake();
@@ -284,6 +294,9 @@ async function resume(id, note) {
   if (outcome.stale || !isCurrent()) return false;
   if (outcome.waited) doneWaiting();
   const { pending = [], inflight = null } = saved.conversation(backend) || {};
+  if (failed(outcome) && !(outcome.result && outcome.result.status === 404)) {
+    return keepUnrestored(id, outcome, backend, [...(inflight && inflight.text ? [inflight.text] : []), ...pending]);
+  }
   if (failed(outcome)) {
     saved.forget(backend);
     const missing = outcome.result && outcome.result.status === 404;
@@ -302,6 +315,19 @@ async function resume(id, note) {
   const lost = inflight && inflight.text && outcome.result.data.turn_no < inflight.turnNo ? [inflight.text] : [];
   chat.queue.unshift(...lost, ...pending);
   return true;
+}
+
+// The backend cannot show the conversation now (not running): it stays saved, to show once it
+// answers; the messages not sent yet go back into the box (and are kept over a reload there).
+function keepUnrestored(id, outcome, backend, unsent) {
+  chat.unrestored = id;
+  saved.update(backend, { pending: [], inflight: null });
+  log.note(`${describeFailure(outcome, label(backend))} Your conversation with it is kept: it is shown again `
+    + "when you send a message or reload once it runs.", "error");
+  const draft = [...unsent, ...chat.queue, ui.input.value].filter((t) => t).join(" ");
+  chat.queue = [];
+  if (draft) composer.set(draft);
+  return false;
 }
 
 // Each turn as it was shown: its messages with the turn's time, the film card it proposed after
@@ -326,7 +352,10 @@ function restore(data, backend, turns) {
       if (i === cardAfter) log.card(film);
     });
     const known = turns[String(index + 1)] || {};
-    if (last) log.servedBy(last, { backend, label: label(backend), ms: known.ms ?? null, retried: known.retried, servedBy: known.servedBy });
+    if (last) {
+      log.servedBy(last, { backend, label: label(backend), ms: known.ms ?? null, retried: known.retried,
+        waitedS: known.waitedS || 0, servedBy: known.servedBy });
+    }
   });
   ui.logRegion.removeAttribute("aria-busy");
   chat.turnNo = data.turn_no || history.length;
@@ -347,7 +376,8 @@ function showPanel(name) {
 
 function openConversation(note) {
   chat.generation += 1;
-  Object.assign(chat, { id: null, turnNo: 0, busy: false, ended: false, filmId: null, queue: [], hurry: false, waiting: null });
+  Object.assign(chat, { id: null, turnNo: 0, busy: false, ended: false, filmId: null, queue: [], hurry: false, waiting: null,
+    unrestored: null });
   log.clear();
   survey.reset();
   ui.nextRow.hidden = true;
@@ -355,6 +385,7 @@ function openConversation(note) {
   ui.send.disabled = false;
   showPanel("chat");
   const stored = saved.conversation(chat.backend);
+  if (stored && stored.draft && !ui.input.value) composer.set(stored.draft);
   if (stored && stored.id) {
     run(() => resume(stored.id, note));
   } else {
@@ -390,6 +421,7 @@ async function sendSurvey(event) {
       return;
     }
     saved.forget(chat.backend);
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);  // Back: the conversation
     showPanel("thanks");
     ui.restart.focus();
   } catch (err) {
@@ -399,17 +431,41 @@ async function sendSurvey(event) {
   }
 }
 
+// The survey is a history entry (#survey): Back returns to the conversation, Forward to the survey.
+function openSurvey() {
+  showPanel("survey");
+  ui.survey.querySelector("input").focus();
+}
+
+function onHistory() {
+  const wanted = window.location.hash === "#survey" && chat.ended ? "survey" : "chat";
+  if (!ui.thanks.hidden && wanted === "chat") {  // answered: Back starts afresh, as the button does
+    openConversation();
+    return;
+  }
+  if (wanted === "survey") openSurvey();
+  else if (ui.chat.hidden) {
+    showPanel("chat");
+    setState(chat.ended ? "ended" : "ready");
+    focusIfIdle(chat.ended ? ui.next : ui.input);
+  }
+}
+
 function bindEvents() {
   ui.switcher.addEventListener("change", (event) => switchBackend(event.target.value));
   ui.next.addEventListener("click", () => {
-    showPanel("survey");
-    ui.survey.querySelector("input").focus();
+    if (window.location.hash !== "#survey") window.history.pushState({ panel: "survey" }, "", "#survey");
+    openSurvey();
   });
+  window.addEventListener("popstate", onHistory);
   ui.surveyForm.addEventListener("submit", sendSurvey);
   ui.restart.addEventListener("click", () => openConversation());
 }
 
 function init() {
+  if (window.location.hash) {  // a reload on the survey: the conversation first (Next leads to it again)
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
   ui.switcher.querySelector(`input[value="${chat.backend}"]`).checked = true;
   saved.setBackend(chat.backend);
   bindEvents();

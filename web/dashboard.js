@@ -3,6 +3,7 @@
 // marked). Text goes in via textContent only.
 
 import { Chart } from "./charts.js";
+import { clockText, counted } from "./format.js";
 
 const params = new URLSearchParams(window.location.search);
 const INTERVAL_MS = Math.max(250, Number(params.get("interval")) || 1500);
@@ -68,7 +69,7 @@ function sample(t, svc, last) {
 function scalingMarks(events, name) {
   return events.filter((e) => e.service === name && e.kind === "scale").map((e) => ({
     t: e.time, label: `${e.from}→${e.to}`,
-    title: `${new Date(e.time * 1000).toLocaleTimeString([], { hour12: false })} ${e.from} → ${e.to}: ${e.reason}`,
+    title: `${clockText(new Date(e.time * 1000))} ${e.from} → ${e.to}: ${e.reason}`,
   }));
 }
 
@@ -140,8 +141,10 @@ function updateCount(count, svc) {
 }
 
 function updateTotals(node, c) {
-  const parts = [`${c.requests} requests`, `${c.server} server errors`];
-  if (c.noInstance) parts.push(`${c.noInstance} start-up failures (no instance was ready)`);
+  const parts = [counted(c.requests, "request"), counted(c.server, "server error")];
+  if (c.noInstance) {
+    parts.push(`${counted(c.noInstance, "start-up failure")} (answered 503 before an instance was ready; not counted as server errors)`);
+  }
   node.textContent = `Since start: ${parts.join(" · ")}`;
 }
 
@@ -211,7 +214,7 @@ function renderEvents(events) {
     const item = el("li", event.kind === "scale" ? "scale" : "");
     const when = new Date(event.time * 1000);
     item.append(
-      el("span", "event-time", when.toLocaleTimeString([], { hour12: false })),
+      el("span", "event-time", clockText(when)),
       el("span", "event-service", event.service),
       el("span", "event-message", event.kind === "scale" ? `scaled ${event.message}` : event.message),
     );
@@ -225,7 +228,7 @@ function setLive(ok) {
   const text = ok ? "live" : "disconnected";
   $("live").className = `live ${ok ? "on" : "off"}`;
   if (state.textContent !== text) state.textContent = text;  // announced only when it changes
-  $("live-time").textContent = ok ? `· ${new Date().toLocaleTimeString([], { hour12: false })}` : "";
+  $("live-time").textContent = ok ? `· ${clockText(new Date())}` : "";
   document.body.dataset.state = ok ? "live" : "offline";
 }
 

@@ -30,7 +30,7 @@ from chatbot.settings import database_url
 
 log = logging.getLogger(__name__)
 
-FIRST_PREPARE_HINT = "first run: migrating and loading films and ratings, about 15 s"
+FIRST_PREPARE_HINT = "first run: migrating and loading films and ratings, about 25 s"
 _PG_LOCK_KEY = 0x63686174626F74  # "chatbot": one advisory lock for every preparing process
 
 

@@ -1,0 +1,14 @@
+// How the chat page and the dashboard write times and counts, in one place.
+
+const two = (n) => String(n).padStart(2, "0");
+
+// The one time format of both pages: 24-hour HH:MM:SS, local time, whatever the browser's
+// language (a page never shows "01:42 PM" beside "13:36:56").
+export function clockText(date) {
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
+// "1 request", "2 requests", "1 start-up failure": a count with its noun in agreement.
+export function counted(n, one, many = `${one}s`) {
+  return `${Number(n).toLocaleString("en")} ${Number(n) === 1 ? one : many}`;
+}
