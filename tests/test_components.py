@@ -110,7 +110,8 @@ class CountingDb:
         self.calls.append(("find_title", text))
         return None
 
-    def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int], limit: int | None) -> list[int]:
+    def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int], limit: int | None,
+             genres: list[str] | None = None, actors: list[str] | None = None) -> list[int]:
         self.calls.append(("rank", limit))
         return sorted(candidate_ids)[:limit]
 
@@ -124,8 +125,9 @@ def test_cached_db_answers_a_repeated_lookup_from_memory_and_keeps_different_one
     assert db.search([{**wish[0], "exclude": True}]) == [3, 1, 2]
     assert db.rank([3, 1, 2], [], [], 1) == db.rank([3, 1, 2], [], [], 1) == [1]
     assert db.rank([3, 1, 2], [], [], 2) == [1, 2]
+    assert db.rank([3, 1, 2], [], [], 2, ["comedy"]) == db.rank([3, 1, 2], [], [], 2, ["comedy"])  # asked genres: a key
     assert db.find_title("Alien") is None and db.find_title("Alien") is None
-    assert [c[0] for c in inner.calls] == ["search", "search", "rank", "rank", "find_title"]
+    assert [c[0] for c in inner.calls] == ["search", "search", "rank", "rank", "rank", "find_title"]
 
 
 def test_cached_db_hands_out_copies_so_a_caller_cannot_change_the_next_answer() -> None:
