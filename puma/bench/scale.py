@@ -26,6 +26,7 @@ import csv
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +38,7 @@ from typing import Any
 from ..errors import PumaError
 from . import netns
 from .common import run_info, write_json
+from .scale_run import with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = (3, 10, 50, 250, 1000)
@@ -142,7 +144,8 @@ def one(size: int, series: str, checkout: Path, args: argparse.Namespace, out: P
         (Path(tmp) / "spec.json").write_text(json.dumps(spec))
         (out / "logs").mkdir(parents=True, exist_ok=True)
         load = round(os.getloadavg()[0], 2)
-        done = subprocess.run(argv, cwd=tmp, capture_output=True, text=True, timeout=3600)
+        done = subprocess.run(argv, cwd=tmp, capture_output=True, text=True, timeout=3600,
+                              preexec_fn=with_parent(signal.SIGKILL))  # no runner outlives the bench
         try:
             result = json.loads(Path(spec["result"]).read_text())
         except (OSError, ValueError):

@@ -19,6 +19,8 @@ SIGKILL of the process groups), whatever happens.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import http.client
 import json
 import os
@@ -28,6 +30,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,17 @@ from .common import percentile
 POLL_S = 0.05
 START_TIMEOUT_S = 600.0
 STOP_TIMEOUT_S = 120.0
+
+
+def with_parent(sig: int) -> Callable[[], None]:
+    """A `preexec_fn`: the child gets `sig` when the process that started it dies (Linux's
+    PR_SET_PDEATHSIG), so a benchmark stopped by a signal leaves no deployment behind (SIGTERM lets
+    `puma run` stop its own; SIGKILL ends a runner). Call from the thread that spawns."""
+    def preexec() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, sig)  # 1: PR_SET_PDEATHSIG
+
+    return preexec
 
 
 def _get(url: str, timeout_s: float = 5.0) -> str:
@@ -86,7 +100,7 @@ class Run:
         self.core = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", self.spec["app"], "--host",
                                       self.spec["host"], "--port", str(self.spec["port"])],
                                      cwd=self.spec["cwd"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=with_parent(signal.SIGTERM))
         status = self._wait(lambda: json.loads(_get(self.url + "/_puma/status", 2.0)), "the status endpoint")
         self.admin = status["envoy"]["admin"]
         for worker in self.spec.get("workers", []):
@@ -94,7 +108,8 @@ class Run:
             argv = [sys.executable, "-m", "puma.cli", "worker", "--join", self.url, "--service", worker["service"],
                     "--instances", str(worker["instances"]), "--host", worker["ip"]]
             self.workers.append(subprocess.Popen(netns.in_ns(worker["ns"], argv), cwd=self.spec["cwd"], env=self.env,
-                                                 stdout=wlog, stderr=subprocess.STDOUT, start_new_session=True))
+                                                 stdout=wlog, stderr=subprocess.STDOUT, start_new_session=True,
+                                                 preexec_fn=with_parent(signal.SIGTERM)))
         total = self.spec["instances"]
         self._wait(lambda: _healthy_total(self.admin, self.services) >= total, f"{total} healthy instances")
         self.result["start_s"] = round(time.monotonic() - started, 3)
