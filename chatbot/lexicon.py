@@ -5,8 +5,6 @@ approximate. No logic.
 
 from __future__ import annotations
 
-import re
-
 # Synonym -> canonical genre. Matched on Snowball stems, so plurals and inflections come free.
 GENRE_SYNONYMS: dict[str, str] = {
     **dict.fromkeys("action explosions explosive".split(), "action"),
@@ -117,14 +115,6 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
                  "good evening", "greetings", "yo", "sup", "hi there", "hello there"),
 }
 
-MPAA_PATTERNS = (
-    (re.compile(r"\bnc ?17\b"), "NC-17"),
-    (re.compile(r"\b(?:x rated|rated x)\b"), "NC-17"),
-    (re.compile(r"\bpg ?(?:13|thirteen)\b"), "PG-13"),
-    (re.compile(r"\b(?:pg|parental guidance)\b"), "PG"),
-    (re.compile(r"\b(?:rated r|r rated|rating r|restricted)\b"), "R"),
-    (re.compile(r"\b(?:rated g|g rated|rating g|general audiences?)\b"), "G"),
-)
 
 # Words that may surround a closing phrase: "no, I'm good thanks mate", "k thx".
 CLOSING_FILLERS = frozenset("""thanks thank you thx ty ta cheers ok okay k kk for now tonight

@@ -43,6 +43,18 @@ class ClusterStat:
         return self.rq_active + self.rq_pending
 
 
+def per_cluster(text: str) -> dict[str, int]:
+    """Envoy's `/stats` text of one per-cluster stat ("cluster.<name>.<stat>: <n>" lines) as
+    {name: n}; other lines are skipped."""
+    found = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(": ")
+        parts = key.split(".")
+        if len(parts) == 3 and value.strip().isdigit():
+            found[parts[1]] = int(value)
+    return found
+
+
 class _UnixConnection(http.client.HTTPConnection):
     def __init__(self, path: str, timeout: float) -> None:
         super().__init__("localhost", timeout=timeout)
@@ -162,13 +174,7 @@ class Admin:
         so 0): its cost grows with the clusters, not their hosts."""
         clusters = "|".join(names) if names else "[^.]+"
         text = self.get(f"/stats?usedonly&type=Gauges&filter=^cluster%5C.({clusters})%5C.{stat}$", timeout_s=1.0)
-        found = {}
-        for line in text.splitlines():
-            key, _, value = line.partition(": ")
-            parts = key.split(".")
-            if len(parts) == 3 and value.strip().isdigit():
-                found[parts[1]] = int(value)
-        return found
+        return per_cluster(text)
 
     def clusters(self, *, stats: bool = True) -> dict[str, ClusterStat]:
         """Hosts of every cluster; with `stats`, its counters and p50/p99 of upstream request time."""

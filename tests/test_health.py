@@ -140,7 +140,8 @@ def test_health_liveness_is_answered_while_every_thread_is_busy():
         with httpx.Client(base_url=mesh.url, timeout=30) as http:
             busy = threading.Thread(target=http.post, args=("/slow",), kwargs={"json": {"s": 3}})
             busy.start()
-            time.sleep(0.3)  # let it occupy the one thread
+            wait_for(lambda: mesh.envoy.admin.in_flight(["slow"])["slow"] >= 1, timeout_s=10,
+                     message="the slow request in the instance's one thread")
             started = time.monotonic()
             answer = httpx.get(f"http://{instance.address}{LIVENESS_PATH}", timeout=2)
             waited = time.monotonic() - started
@@ -176,12 +177,20 @@ def _switches(pid: int) -> int:
 def test_health_idle_zygotes_fork_server_and_instances_never_wake():
     services = {f"s{k}": {"prefix": f"/s{k}", "instances": 2, "health_check": {"interval_s": 600}} for k in range(3)}
     with _start(services, {name: basic.echo for name in services}) as mesh:
-        time.sleep(0.5)  # start-up's last messages
         pools = list(mesh.pools.values())
         processes = [mesh.fork_server.proc.pid, *(p.zygote.pid for p in pools),
                      *(i.pid for p in pools for i in p.ready())]
+        seen: dict[int, int] = {}
+
+        def settled() -> bool:  # start-up's last messages handled: no switch since the last poll
+            now = {pid: _switches(pid) for pid in processes}
+            same = now == seen
+            seen.update(now)
+            return same
+
+        wait_for(settled, timeout_s=10, interval_s=0.25, message="start-up's last wake-ups")
         before = {pid: _switches(pid) for pid in processes}
-        time.sleep(1.5)
+        time.sleep(1.5)  # the idle window measured (a duration, not a wait for a condition)
         woke = {pid: _switches(pid) - n for pid, n in before.items() if _switches(pid) != n}
         assert not woke, f"processes woke while idle (pid: context switches): {woke}"
 

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..admin import Admin, per_cluster
 from . import netns, procs
 from .common import percentile
 
@@ -57,8 +58,6 @@ def _get(url: str, timeout_s: float = 5.0) -> str:
     """GET an http:// URL, or "unix:/path/x.sock/..." (an Envoy admin on a Unix socket, as the
     status shows it since the admin left TCP); older revisions' admin URLs are http://."""
     if url.startswith("unix:"):
-        from puma.admin import Admin
-
         sock, _, path = url.removeprefix("unix:").partition(".sock")
         return Admin(socket_path=sock + ".sock").get(path, timeout_s=timeout_s)
     with urllib.request.urlopen(url, timeout=timeout_s) as resp:  # noqa: S310 - our own deployment
@@ -68,14 +67,7 @@ def _get(url: str, timeout_s: float = 5.0) -> str:
 def _gauges(admin: str, stat: str, kind: str = "Gauges") -> dict[str, int]:
     """cluster -> value of one per-cluster stat, e.g. `membership_healthy` (`kind`: Gauges or
     Counters; only those ever set are read: the cheap way to ask Envoy, whatever its size)."""
-    text = _get(f"{admin}/stats?usedonly&type={kind}&filter=^cluster%5C.[^.]%2B%5C.{stat}$")
-    found = {}
-    for line in text.splitlines():
-        key, _, value = line.partition(": ")
-        parts = key.split(".")
-        if len(parts) == 3 and value.strip().isdigit():
-            found[parts[1]] = int(value)
-    return found
+    return per_cluster(_get(f"{admin}/stats?usedonly&type={kind}&filter=^cluster%5C.[^.]%2B%5C.{stat}$"))
 
 
 def _healthy_total(admin: str, services: set[str]) -> int:
