@@ -29,18 +29,9 @@ def listener(request: puma.Request) -> tuple[dict, int]:
 
 @functools.cache  # the agent's warm-up, once per zygote
 def parts() -> components.Components:
-    return components.Components.assemble(_part)
-
-
-def _part(name: str) -> object:
-    # The db's answers (its catalogue is fixed while it serves) and sentiment scores (of the text
-    # alone) are pure: a repeated lookup costs no round trip. The policy is asked every turn: its
-    # input, the whole dialog state, rarely repeats.
-    if name == "db":
-        return components.CachedDb(puma.remote(name))
-    if name == "sentiment":
-        return components.CachedSentiment(puma.remote(name))
-    return puma.remote(name)
+    # Each part's answers depend on its arguments alone (the db's catalogue is fixed while it
+    # serves), so a repeated question costs no round trip.
+    return components.Components.assemble(functools.partial(puma.remote, cache=4096))
 
 
 @functools.cache  # in each instance, after the fork: the store's connections are its own
