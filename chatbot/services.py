@@ -2,9 +2,10 @@
 
 The page posts its form fields (`UUID`, `chatText`, `mode`, optional `turn_no`; or the same as
 JSON) and reads the listener protocol's reply (`chatbot.listener`), its `status` as the HTTP
-status. The agent's chatbot reaches its parts (db, sentiment, policy) through the mesh, built
-once per zygote by its warm-up (the understander from the db service's vocabulary; the warm-up
-waits while the db service starts). Conversations live in the shared store, so any instance
+status. The agent's chatbot reaches its parts (db, sentiment, policy) through the mesh, each a
+`puma.remote` that remembers up to 4,096 answers (every part is a pure function of its arguments),
+built once per zygote by its warm-up (the understander from the db service's vocabulary; the
+warm-up waits while the db service starts). Conversations live in the shared store, so any instance
 serves any turn; a turn without `turn_no` that Envoy re-sends keeps its `x-request-id` and is
 answered from the store instead of applied twice. /listener only reads, without the understander.
 """
