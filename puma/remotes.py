@@ -210,13 +210,13 @@ class RemoteObject:
 
 
 def remote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None,
-           cache: int = 0) -> Any:
+           cache: int | None = 0) -> Any:
     """A proxy of `service`: its methods (or, for a function service, itself) called through the mesh.
 
     `spec` is the class served (or a `typing.Protocol` of it) or the function served: it names the
     positional arguments and gives the return types. `cache=N` remembers up to N answers of a
-    service whose answers depend on nothing but the arguments (see the module doc); a `cache` that
-    is not a whole number >= 0 raises `ValueError`. Example:
+    service whose answers depend on nothing but the arguments (see the module doc); 0 or None
+    remember nothing, and a `cache` that is not a whole number >= 0 raises `ValueError`. Example:
     `puma.remote("policy", decide)(state, nlu, scores)` -> the dict `decide` returns;
     `puma.remote("db", Db, cache=4096).movie(42)` asks once, then answers from memory.
     """
@@ -224,13 +224,13 @@ def remote(service: str, spec: type | Callable[..., Any] | None = None, *, timeo
 
 
 def aremote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None,
-            cache: int = 0) -> Any:
+            cache: int | None = 0) -> Any:
     """`remote` whose calls are coroutines: `await puma.aremote("db", Db).search(...)`."""
     return _proxy(service, spec, timeout_s=timeout_s, asynchronous=True, cache=cache)
 
 
-def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bool, cache: int) -> Any:
-    memo = Memo(cache) if cache != 0 or not isinstance(cache, int) or isinstance(cache, bool) else None
+def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bool, cache: int | None) -> Any:
+    memo = None if cache is None or (cache == 0 and type(cache) is int) else Memo(cache)
     if spec is None or inspect.isclass(spec):
         return RemoteObject(service, spec, timeout_s=timeout_s, asynchronous=asynchronous, memo=memo)
     if callable(spec):

@@ -125,10 +125,15 @@ def test_remote_cache_in_the_async_form(mesh):
     assert a == again and b["at_ns"] != a["at_ns"]
 
 
-@pytest.mark.parametrize("cache", [-1, 2.5, True, "64"])
+@pytest.mark.parametrize("cache", [-1, 2.5, True, False, "64", 0.0])
 def test_remote_cache_must_be_a_whole_number_of_answers(cache):
     with pytest.raises(ValueError, match=r"cache: .* whole number >= 0"):
         puma.remote("tick", cache=cache)
+
+
+@pytest.mark.parametrize("cache", [0, None])
+def test_remote_cache_of_nothing_remembers_nothing(cache):
+    assert puma.remote("tick", cache=cache).memo is None
 
 
 def test_remote_to_a_service_with_no_instance_raises_a_call_error(mesh):
