@@ -13,12 +13,8 @@ a proxy of the service of that name). The dialog manager does not change. Exampl
 
 from __future__ import annotations
 
-import copy
-import json
 import logging
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -202,90 +198,6 @@ class LocalDb:
                     fit[genre][movie.id] = idf[genre] / norm
             self._fit = fit
         return self._fit
-
-
-class Memo:
-    """A bounded, thread-safe memory of answers by key: at most ``max_entries`` (the least
-    recently used go first). ``get(key, ask)`` returns the remembered answer or calls ``ask()``
-    outside the lock (a slow call holds up no other thread) and remembers what it returned; a
-    call that raises is not remembered. Answers are shared: copy before handing them out."""
-
-    def __init__(self, max_entries: int = 4096) -> None:
-        self.max_entries = max_entries
-        self._answers: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._answers)
-
-    def get(self, key: Any, ask: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._answers:
-                self.hits += 1
-                self._answers.move_to_end(key)
-                return self._answers[key]
-        answer = ask()
-        with self._lock:
-            self.misses += 1
-            self._answers[key] = answer
-            while len(self._answers) > self.max_entries:
-                self._answers.popitem(last=False)
-        return answer
-
-
-class CachedDb:
-    """``Db`` that remembers the answers of another ``Db`` (a remote one), so a repeated lookup
-    costs no round trip: the PUMA agent's view of the db service.
-
-    Every ``Db`` answer is a pure function of the catalogue and ratings the db loaded at its
-    start, which stay as they are while it serves, so an answer once given stays right. Bounded
-    (``Memo``); callers get copies, so changing one cannot change what the next caller reads.
-    Example::
-
-        db = CachedDb(puma.remote("db", Db))
-        db.movie(42)      # asks the db service
-        db.movie(42)      # from memory
-    """
-
-    def __init__(self, db: Db, max_entries: int = 4096) -> None:
-        self._db = db
-        self.memo = Memo(max_entries)
-
-    def vocabulary(self) -> Json:
-        return self._db.vocabulary()
-
-    def search(self, constraints: list[Json] | Json) -> list[int]:
-        key = ("search", json.dumps(constraints, sort_keys=True))
-        return list(self.memo.get(key, lambda: self._db.search(constraints)))
-
-    def movie(self, movie_id: int) -> Json:
-        return copy.deepcopy(self.memo.get(("movie", int(movie_id)), lambda: self._db.movie(movie_id)))
-
-    def find_title(self, text: str) -> Json | None:
-        return copy.deepcopy(self.memo.get(("find_title", text), lambda: self._db.find_title(text)))
-
-    def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int],
-             limit: int | None, genres: list[str] | None = None,
-             actors: list[str] | None = None) -> list[int]:
-        key = ("rank", tuple(candidate_ids), tuple(like), tuple(avoid), limit,
-               tuple(genres) if genres else None, tuple(actors) if actors else None)
-        return list(self.memo.get(key, lambda: self._db.rank(candidate_ids, like, avoid, limit,
-                                                             genres, actors)))
-
-
-class CachedSentiment:
-    """``SentimentFn`` that remembers the scores of another (a remote one) by text: scoring is a
-    pure function of the text, and the short answers of a dialog ("no", "sounds great") come
-    again and again. Bounded (``Memo``); each caller gets its own dict.
-    Example: ``CachedSentiment(puma.remote("sentiment"))("sounds great")["compound"]``."""
-
-    def __init__(self, sentiment: SentimentFn, max_entries: int = 4096) -> None:
-        self._sentiment = sentiment
-        self.memo = Memo(max_entries)
-
-    def __call__(self, text: str) -> Json:
-        return dict(self.memo.get(text, lambda: self._sentiment(text)))
 
 
 def local_components(catalog: Any, recommender: Any) -> Components:

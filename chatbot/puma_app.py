@@ -14,7 +14,7 @@ start, under a lock. Policy, sentiment and db are `internal`: only the agent cal
 client gets 404); every service takes only the methods its page uses (others: 405 with `Allow`).
 """
 
-from chatbot.settings import puma_dynamodb_config
+from chatbot.settings import session_store_kind
 from puma import puma_config, puma_service, puma_start
 
 puma_config({"puma_services": {
@@ -28,7 +28,7 @@ puma_config({"puma_services": {
     "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"], "local": False},
              {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"], "local": False}],
     # What a browser that opens an address that is no page is offered instead (404, 405).
-    "listener": {"pages": {"/": "the chat", "/dashboard": "the dashboard"}}, **puma_dynamodb_config()})
+    "listener": {"pages": {"/": "the chat", "/dashboard": "the dashboard"}}, **({"dynamodb": {}} if session_store_kind() == "dynamodb" else {})})
 puma_service({"agent": "chatbot.services:agent", "listener": "chatbot.services:listener",
               "policy": "chatbot.policy:decide", "sentiment": "chatbot.sentiment:Sentiment",
               "db": "chatbot.components:LocalDb.load()", "web": "chatbot.webapp:serve_static",

@@ -2,9 +2,10 @@
 
 The page posts its form fields (`UUID`, `chatText`, `mode`, optional `turn_no`; or the same as
 JSON) and reads the listener protocol's reply (`chatbot.listener`), its `status` as the HTTP
-status. The agent's chatbot reaches its parts (db, sentiment, policy) through the mesh, built
-once per zygote by its warm-up (the understander from the db service's vocabulary; the warm-up
-waits while the db service starts). Conversations live in the shared store, so any instance
+status. The agent's chatbot reaches its parts (db, sentiment, policy) through the mesh, each a
+`puma.remote` that remembers up to 4,096 answers (every part is a pure function of its arguments),
+built once per zygote by its warm-up (the understander from the db service's vocabulary; the
+warm-up waits while the db service starts). Conversations live in the shared store, so any instance
 serves any turn; a turn without `turn_no` that Envoy re-sends keeps its `x-request-id` and is
 answered from the store instead of applied twice. /listener only reads, without the understander.
 """
@@ -29,18 +30,9 @@ def listener(request: puma.Request) -> tuple[dict, int]:
 
 @functools.cache  # the agent's warm-up, once per zygote
 def parts() -> components.Components:
-    return components.Components.assemble(_part)
-
-
-def _part(name: str) -> object:
-    # The db's answers (its catalogue is fixed while it serves) and sentiment scores (of the text
-    # alone) are pure: a repeated lookup costs no round trip. The policy is asked every turn: its
-    # input, the whole dialog state, rarely repeats.
-    if name == "db":
-        return components.CachedDb(puma.remote(name))
-    if name == "sentiment":
-        return components.CachedSentiment(puma.remote(name))
-    return puma.remote(name)
+    # Each part's answers depend on its arguments alone (the db's catalogue is fixed while it
+    # serves), so a repeated question costs no round trip.
+    return components.Components.assemble(functools.partial(puma.remote, cache=4096))
 
 
 @functools.cache  # in each instance, after the fork: the store's connections are its own

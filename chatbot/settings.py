@@ -1,8 +1,8 @@
 """Settings read from the environment, in one place.
 
 ``DATABASE_URL`` (the database), ``CHATBOT_SESSION_STORE`` (where conversations live: ``sql``,
-the default, ``dynamodb`` or ``memory``), ``CHATBOT_DYNAMODB_ENDPOINT`` (DynamoDB for the
-PUMA port; unset: a local moto server) and ``CHATBOT_CACHE_DIR`` (the fitted recommender of a
+the default, ``dynamodb`` or ``memory``; the PUMA port's DynamoDB is PUMA's ``dynamodb`` key:
+``AWS_ENDPOINT_URL_DYNAMODB``, unset: a local moto server) and ``CHATBOT_CACHE_DIR`` (the fitted recommender of a
 database that is not a SQLite file; default ``./var/cache``). Example::
 
     DATABASE_URL=postgresql+psycopg2://user:pw@localhost:5432/chatbot chatbot db upgrade
@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chatbot.sessions import SessionStore
 
 DATABASE_URL_ENV = "DATABASE_URL"
 SESSION_STORE_ENV = "CHATBOT_SESSION_STORE"
-DYNAMODB_ENDPOINT_ENV = "CHATBOT_DYNAMODB_ENDPOINT"
 CACHE_DIR_ENV = "CHATBOT_CACHE_DIR"
 SESSION_STORES = ("sql", "dynamodb", "memory")
 
@@ -61,7 +60,7 @@ def session_store() -> SessionStore:
     """A new store of the kind ``CHATBOT_SESSION_STORE`` names.
 
     ``sql``: ``SqlSessionStore`` on ``database_url()`` (SQLite or PostgreSQL); ``dynamodb``:
-    ``DynamoSessionStore`` via ``puma.dynamodb()`` (needs ``puma_dynamodb_config()`` in the
+    ``DynamoSessionStore`` via ``puma.dynamodb()`` (needs PUMA's ``dynamodb`` key in the
     deployment); ``memory``: one process only. Example: ``Chatbot(store=session_store())``.
     """
     kind = session_store_kind()
@@ -76,19 +75,3 @@ def session_store() -> SessionStore:
     from chatbot.sessions import SqlSessionStore
 
     return SqlSessionStore()
-
-
-def puma_dynamodb_config() -> dict[str, Any]:
-    """The Figure 4 key the chosen store needs in a PUMA config: ``{}`` unless the store is
-    ``dynamodb``, then ``{"dynamodb": {}}`` (a local moto server) or, with
-    ``CHATBOT_DYNAMODB_ENDPOINT``, ``{"dynamodb": {"endpoint": ..., "region": $AWS_REGION}}``.
-    Example: ``CONFIG.update(puma_dynamodb_config())``.
-    """
-    if session_store_kind() != "dynamodb":
-        return {}
-    endpoint = os.environ.get(DYNAMODB_ENDPOINT_ENV, "").strip()
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    key: dict[str, Any] = {"endpoint": endpoint} if endpoint else {}
-    if region:
-        key["region"] = region
-    return {"dynamodb": key}

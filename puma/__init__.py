@@ -35,8 +35,8 @@ if TYPE_CHECKING:
         PumaStartError,
     )
     from .mapping import PumaMapError, map, map_reduce, puma_map
-    from .remote import aremote, remote
-    from .service import Request, Response, bytes_body, request
+    from .remotes import aremote, remote
+    from .serving import Request, Response, bytes_body, request
     from .supervisor import Deployment
     from .warmup import progress, wait_ready
 
@@ -50,9 +50,9 @@ _MODULES = {
     ".errors": ("HTTPError", "PumaBadRequest", "PumaCallError", "PumaClientError", "PumaConfigError", "PumaError",
                 "PumaNotFound", "PumaScaleError", "PumaStartError"),
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
-    ".remote": ("aremote", "remote"),
+    ".remotes": ("aremote", "remote"),
     ".warmup": ("progress", "wait_ready"),
-    ".service": ("Request", "Response", "bytes_body", "request"),
+    ".serving": ("Request", "Response", "bytes_body", "request"),
     ".supervisor": ("Deployment",),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}

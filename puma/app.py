@@ -28,6 +28,8 @@ from .jobs import local_jobs, run_jobs
 from .supervisor import Deployment
 from .waiting import StartupProgress
 
+ENV_AWS_DYNAMODB_ENDPOINT = "AWS_ENDPOINT_URL_DYNAMODB"  # the AWS SDKs' own name for it
+
 log = logging.getLogger(__name__)
 
 
@@ -98,6 +100,8 @@ class App:
             services[name] = {"prefix": spec} if isinstance(spec, str) else dict(spec)
         for name, target in self.targets.items():  # a service puma_config does not name: at /<name>
             services[name] = {**services.get(name, {}), "target": target}
+        if isinstance(data.get("dynamodb"), Mapping):
+            data["dynamodb"] = dynamodb_from_env(data["dynamodb"])
         return parse_config({**data, "puma_services": services})
 
     def start(self, **overrides: Any) -> Deployment:
@@ -173,6 +177,21 @@ def _interrupt(*_args: object) -> None:
 
 
 default_app = App()
+
+
+def dynamodb_from_env(key: Mapping[str, Any]) -> dict[str, Any]:
+    """The `dynamodb` key with what it leaves out taken from the AWS SDKs' standard variables:
+    `endpoint` from `AWS_ENDPOINT_URL_DYNAMODB` (else none: a local moto server), `region` from
+    `AWS_REGION` or `AWS_DEFAULT_REGION`. A deployment then needs only `"dynamodb": {}`.
+    Example: with `AWS_REGION=eu-west-1`, `dynamodb_from_env({})` -> `{"region": "eu-west-1"}`."""
+    found = dict(key)
+    endpoint = os.environ.get(ENV_AWS_DYNAMODB_ENDPOINT, "").strip()
+    region = os.environ.get("AWS_REGION", "").strip() or os.environ.get("AWS_DEFAULT_REGION", "").strip()
+    if endpoint and "endpoint" not in found and not found.get("local"):
+        found["endpoint"] = endpoint
+    if region and "region" not in found:
+        found["region"] = region
+    return found
 
 
 def puma_config(conf: Mapping[str, Any] | str) -> PumaConfig:

@@ -32,7 +32,7 @@ from waitress.task import ThreadedTaskDispatcher
 from . import endpoints, targets, warmup
 from .client import ENV_WORKER
 from .config import INSTANCE_IDLE_TIMEOUT_S
-from .service import Counters, build_app
+from .serving import Counters, build_app
 from .zygote import Zygote, emit
 
 log = logging.getLogger("puma.worker")

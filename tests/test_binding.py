@@ -10,7 +10,7 @@ import pytest
 
 from puma.binding import Binding, BindingError, takes_request
 from puma.errors import PumaConfigError
-from puma.service import build_app
+from puma.serving import build_app
 from tests.apps import parts
 
 

@@ -10,10 +10,11 @@ import pytest
 
 from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
-from chatbot.components import CachedDb, CachedSentiment, Components
+from chatbot.components import Components
 from chatbot.policy import decide
 from puma.endpoints import serve
-from puma.service import build_app
+from puma.remotes import _MISSING, Memo, _memo_key
+from puma.serving import build_app
 from tests.chatbot_helpers import NEWCOMER_SCRIPTS, components_for, said, talk
 
 
@@ -33,11 +34,34 @@ class OverHttp:
         return self._post("", args, kwargs)
 
     def _post(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return self.post(method, self.fields(method, args, kwargs))
+
+    def fields(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {**dict(zip(self.methods[method]["parameters"], args, strict=False)), **kwargs}
+
+    def post(self, method: str, fields: dict[str, Any]) -> Any:
         self.hops.append(self.name)
-        fields = {**dict(zip(self.methods[method]["parameters"], args, strict=False)), **kwargs}
         resp = self.http.post(f"/{self.name}/{method}".rstrip("/"), json=fields)
         assert resp.status_code == 200, resp.get_data(as_text=True)
         return resp.get_json()
+
+
+class Remembered(OverHttp):
+    """`OverHttp` that remembers answers as `puma.remote(name, cache=N)` does (`puma.remotes.Memo`,
+    keyed by method and arguments): the port's agent asks its parts this way."""
+
+    def __init__(self, name: str, target: Any, hops: list[str]) -> None:
+        super().__init__(name, target, hops)
+        self.memo = Memo(4096)
+
+    def _post(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        fields = self.fields(method, args, kwargs)
+        key = _memo_key(f"/{method}" if method else "", fields)
+        found = self.memo.recall(key)
+        if found is _MISSING:
+            found = self.post(method, fields)
+            self.memo.remember(key, found)
+        return found
 
 
 @pytest.mark.parametrize("script", [
@@ -81,74 +105,12 @@ def test_cached_parts_give_the_same_conversation_with_fewer_calls(chatbot_db_url
     expected = said(talk(Chatbot(components=plain, seed=5), script))
     said(talk(Chatbot(components=plain, seed=5), script))  # the same conversation twice
     cached_hops: list[str] = []
-    wrap = {"db": CachedDb, "sentiment": CachedSentiment, "policy": lambda part: part}
-    cached = Components.assemble(lambda name: wrap[name](OverHttp(name, served[name], cached_hops)))
+    cached = Components.assemble(lambda name: Remembered(name, served[name], cached_hops))
     first = said(talk(Chatbot(components=cached, seed=5), script))
     second = said(talk(Chatbot(components=cached, seed=5), script))
     assert first == second == expected
     assert 0 < cached_hops.count("db") < plain_hops.count("db") / 2
     assert 0 < cached_hops.count("sentiment") <= plain_hops.count("sentiment") / 2
-
-
-class CountingDb:
-    """A `Db` that counts its calls; `movie(0)` fails the way a missing film does."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, Any]] = []
-
-    def movie(self, movie_id: int) -> dict[str, Any]:
-        self.calls.append(("movie", movie_id))
-        if movie_id == 0:
-            raise LookupError("no film with id 0")
-        return {"id": movie_id, "cast": ["A", "B"]}
-
-    def search(self, constraints: Any) -> list[int]:
-        self.calls.append(("search", constraints))
-        return [3, 1, 2]
-
-    def find_title(self, text: str) -> dict[str, Any] | None:
-        self.calls.append(("find_title", text))
-        return None
-
-    def rank(self, candidate_ids: list[int], like: list[int], avoid: list[int], limit: int | None,
-             genres: list[str] | None = None, actors: list[str] | None = None) -> list[int]:
-        self.calls.append(("rank", limit))
-        return sorted(candidate_ids)[:limit]
-
-
-def test_cached_db_answers_a_repeated_lookup_from_memory_and_keeps_different_ones_apart() -> None:
-    inner = CountingDb()
-    db = CachedDb(inner)  # type: ignore[arg-type]
-    wish = [{"slot": "genre", "values": ["comedy"], "exclude": False}]
-    reordered = [{"exclude": False, "values": ["comedy"], "slot": "genre"}]
-    assert db.search(wish) == db.search(reordered) == [3, 1, 2]
-    assert db.search([{**wish[0], "exclude": True}]) == [3, 1, 2]
-    assert db.rank([3, 1, 2], [], [], 1) == db.rank([3, 1, 2], [], [], 1) == [1]
-    assert db.rank([3, 1, 2], [], [], 2) == [1, 2]
-    assert db.rank([3, 1, 2], [], [], 2, ["comedy"]) == db.rank([3, 1, 2], [], [], 2, ["comedy"])  # asked genres: a key
-    assert db.find_title("Alien") is None and db.find_title("Alien") is None
-    assert [c[0] for c in inner.calls] == ["search", "search", "rank", "rank", "rank", "find_title"]
-
-
-def test_cached_db_hands_out_copies_so_a_caller_cannot_change_the_next_answer() -> None:
-    db = CachedDb(CountingDb())  # type: ignore[arg-type]
-    db.movie(7)["cast"].append("intruder")
-    db.search([])[:] = []
-    assert db.movie(7) == {"id": 7, "cast": ["A", "B"]}
-    assert db.search([]) == [3, 1, 2]
-
-
-def test_cached_db_does_not_remember_a_failure_and_stays_within_its_bound() -> None:
-    inner = CountingDb()
-    db = CachedDb(inner, max_entries=3)  # type: ignore[arg-type]
-    for _ in range(2):
-        with pytest.raises(LookupError):
-            db.movie(0)
-    assert inner.calls.count(("movie", 0)) == 2
-    for movie_id in (1, 2, 3, 4):
-        db.movie(movie_id)
-    db.movie(1)  # the least recently used went first
-    assert inner.calls.count(("movie", 1)) == 2 and len(db.memo) == 3
 
 
 @pytest.mark.parametrize(("path", "body", "status", "needle"), [
@@ -185,19 +147,3 @@ def test_sentiment_service_scores_text_and_refuses_a_number(chatbot_db_url: str,
     assert http.post("/sentiment", json={"text": "that sounds awful"}).get_json()["compound"] < 0
     refused = http.post("/sentiment", json={"text": 3})
     assert refused.status_code == 400 and refused.get_json()["problems"][0]["parameter"] == "text"
-
-
-def test_cached_sentiment_scores_each_text_once_and_hands_out_its_own_dict() -> None:
-    asked: list[str] = []
-
-    def score(text: str) -> dict[str, float]:
-        asked.append(text)
-        return {"compound": -0.5 if "awful" in text else 0.5}
-
-    sentiment = CachedSentiment(score)
-    first = sentiment("that sounds awful")
-    first["compound"] = 99.0
-    assert sentiment("that sounds awful") == {"compound": -0.5}
-    assert sentiment("sounds great") == {"compound": 0.5}
-    assert sentiment("That sounds awful") == {"compound": -0.5}  # another text: asked again
-    assert asked == ["that sounds awful", "sounds great", "That sounds awful"]

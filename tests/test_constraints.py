@@ -17,7 +17,7 @@ from chatbot.constraints import (
 )
 from chatbot.errors import InvalidRequest
 from puma.endpoints import serve
-from puma.service import build_app
+from puma.serving import build_app
 from tests.chatbot_helpers import components_for
 
 HEAT = {"title": "Heat", "year": 1995, "runtime_min": 170, "genres": ["action", "crime"], "cast": ["Al Pacino"],

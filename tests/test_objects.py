@@ -10,7 +10,7 @@ import puma
 from puma import endpoints
 from puma.config import parse_config
 from puma.errors import PumaConfigError
-from puma.service import build_app
+from puma.serving import build_app
 from tests.apps import parts
 
 

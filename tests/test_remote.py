@@ -21,6 +21,7 @@ def mesh():
         "catalogue": {"instances": 2, "warmup": "tests.apps.parts:slow_start"},
         "flaky": {"instances": 2}, "scorer": "/scorer", "uses": {}, "stopped": {"instances": 0}}})
     app.add_services({"catalogue": parts.Catalogue, "score": parts.score, "shift": parts.shift,
+                      "tick": parts.tick,
                       "scorer": "tests.apps.parts:Scorer", "flaky": "tests.apps.parts:Flaky",
                       "uses": "tests.apps.parts:Uses", "stopped": "tests.apps.parts:Scorer"})
     with app.start(listener={"port": 0}) as deployment:
@@ -88,6 +89,51 @@ def test_decorated_methods_become_routes_envoy_retries(mesh, tmp_path: Path):
         flaky.once(str(tmp_path))
     assert lost.value.status in (502, 503) and not isinstance(lost.value, puma.PumaClientError)
     wait_for(lambda: len(mesh.instances("flaky")) == 2, timeout_s=20, message="the dead instance replaced")
+
+
+def test_remote_cache_answers_a_repeated_call_from_memory_and_tells_arguments_apart(mesh):
+    cached, plain = puma.remote("tick", cache=16), puma.remote("tick")
+    first = cached({"genre": "comedy", "year": 1990})
+    assert cached(key={"year": 1990, "genre": "comedy"}) == first  # the same arguments, keys in another order
+    assert cached({"genre": "drama", "year": 1990})["at_ns"] != first["at_ns"]
+    assert cached(None)["at_ns"] != first["at_ns"] and plain(None)["at_ns"] != plain(None)["at_ns"]
+    assert len(cached.memo) == 3 and cached.memo.hits == 1
+    catalogue = puma.remote("catalogue", parts.CatalogueApi, cache=2)
+    assert catalogue.where(5) == catalogue.where(5) == parts.Point(5, 10)  # typed from memory too
+    assert catalogue.search(["big"]) == [3] and catalogue.title(3) == "Big"
+    assert len(catalogue.memo) == 2 and catalogue.memo.hits == 1  # at most 2: the oldest went first
+
+
+def test_remote_cache_hands_out_copies_and_forgets_nothing_it_failed_to_get(mesh):
+    cached = puma.remote("tick", cache=4)
+    mine = cached("k")
+    mine["films"].append("intruder")
+    assert cached("k")["films"] == ["Heat", "Alien"]
+    catalogue = puma.remote("catalogue", parts.CatalogueApi, cache=4)
+    for _ in range(2):
+        with pytest.raises(puma.PumaNotFound):
+            catalogue.title(99)
+    assert len(catalogue.memo) == 0 and catalogue.memo.misses == 2
+
+
+def test_remote_cache_in_the_async_form(mesh):
+    async def twice() -> list:
+        tick = puma.aremote("tick", cache=4)
+        return [await tick("a"), await tick("a"), await tick("b")]
+
+    a, again, b = asyncio.run(twice())
+    assert a == again and b["at_ns"] != a["at_ns"]
+
+
+@pytest.mark.parametrize("cache", [-1, 2.5, True, False, "64", 0.0])
+def test_remote_cache_must_be_a_whole_number_of_answers(cache):
+    with pytest.raises(ValueError, match=r"cache: .* whole number >= 0"):
+        puma.remote("tick", cache=cache)
+
+
+@pytest.mark.parametrize("cache", [0, None])
+def test_remote_cache_of_nothing_remembers_nothing(cache):
+    assert puma.remote("tick", cache=cache).memo is None
 
 
 def test_remote_to_a_service_with_no_instance_raises_a_call_error(mesh):

@@ -16,7 +16,7 @@ import pytest
 
 import puma
 from puma.media import DEFAULT_CONTENT_TYPES
-from puma.service import build_app
+from puma.serving import build_app
 from tests.apps import faults
 from tests.helpers import wait_for
 from tests.rawhttp import exchange

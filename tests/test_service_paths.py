@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import ImATeapot
 
 import puma
-from puma.service import Counters, Request, Response, build_app
+from puma.serving import Counters, Request, Response, build_app
 
 TYPES = ("application/octet-stream", "application/json")
 LIMIT = 1000

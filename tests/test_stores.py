@@ -29,7 +29,7 @@ from chatbot.db import SurveyAnswer, Transcript, make_engine
 from chatbot.dynamo_store import MAX_ENTRY_BYTES, DynamoSessionStore, ItemTooLarge, ensure_table
 from chatbot.errors import SessionConflict, TurnOutOfOrder, UnknownSession
 from chatbot.sessions import MemorySessionStore, SessionStore, SqlSessionStore
-from chatbot.settings import puma_dynamodb_config, session_store
+from chatbot.settings import session_store
 from tests.apps import basic
 from tests.chatbot_helpers import components_for, films, talk
 
@@ -366,29 +366,58 @@ def test_settings_choose_the_session_store(monkeypatch: pytest.MonkeyPatch, chat
                                            dynamo_mesh: puma.Deployment) -> None:
     monkeypatch.setenv("DATABASE_URL", chatbot_db_url)
     monkeypatch.delenv("CHATBOT_SESSION_STORE", raising=False)
-    assert isinstance(session_store(), SqlSessionStore) and puma_dynamodb_config() == {}
+    assert isinstance(session_store(), SqlSessionStore)
     monkeypatch.setenv("CHATBOT_SESSION_STORE", "memory")
     assert isinstance(session_store(), MemorySessionStore)
     monkeypatch.setenv("CHATBOT_SESSION_STORE", "dynamodb")
     assert isinstance(session_store(), DynamoSessionStore)
-    assert puma_dynamodb_config() == {"dynamodb": {}}
-    monkeypatch.setenv("CHATBOT_DYNAMODB_ENDPOINT", "https://dynamodb.eu-west-1.amazonaws.com")
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    assert puma_dynamodb_config() == {"dynamodb": {
-        "endpoint": "https://dynamodb.eu-west-1.amazonaws.com", "region": "eu-west-1"}}
     monkeypatch.setenv("CHATBOT_SESSION_STORE", "redis")
     with pytest.raises(ValueError, match="CHATBOT_SESSION_STORE: 'redis' is not one of"):
         session_store()
 
 
-def test_puma_port_gets_the_dynamodb_key_when_the_store_is_dynamodb() -> None:
+def _port_dynamodb_key(**env: str) -> str:
     show = ("from tests.helpers import chatbot_app; print(chatbot_app().resolved_config().model_dump("
-            "exclude_unset=True)['dynamodb'])")
-    env = {k: v for k, v in os.environ.items() if k != "CHATBOT_DYNAMODB_ENDPOINT"}
-    done = subprocess.run([sys.executable, "-c", show], env={**env, "CHATBOT_SESSION_STORE": "dynamodb"},
-                          capture_output=True, text=True, timeout=60)
+            "exclude_unset=True).get('dynamodb'))")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CHATBOT_SESSION_STORE"}
+    done = subprocess.run([sys.executable, "-c", show], env={**base, **env}, capture_output=True, text=True,
+                          timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "{}"
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_puma_port_gets_the_dynamodb_key_when_the_store_is_dynamodb() -> None:
+    assert _port_dynamodb_key(CHATBOT_SESSION_STORE="dynamodb") == "{}"  # a local moto server
+    assert _port_dynamodb_key(CHATBOT_SESSION_STORE="sql") == "None"
+    assert _port_dynamodb_key() == "None"
+
+
+def test_puma_port_takes_dynamodb_endpoint_and_region_from_the_standard_aws_variables() -> None:
+    found = _port_dynamodb_key(CHATBOT_SESSION_STORE="dynamodb", AWS_REGION="eu-west-1",
+                               AWS_ENDPOINT_URL_DYNAMODB="https://dynamodb.eu-west-1.amazonaws.com")
+    assert found == "{'endpoint': 'https://dynamodb.eu-west-1.amazonaws.com', 'region': 'eu-west-1'}"
+    assert _port_dynamodb_key(CHATBOT_SESSION_STORE="dynamodb", AWS_DEFAULT_REGION="ap-south-1") == \
+        "{'region': 'ap-south-1'}"
+
+
+@pytest.mark.parametrize(("given", "env", "expected"), [
+    ({}, {}, {}),
+    ({}, {"AWS_ENDPOINT_URL_DYNAMODB": "http://db.internal:8000"}, {"endpoint": "http://db.internal:8000"}),
+    ({"endpoint": "https://mine.example"}, {"AWS_ENDPOINT_URL_DYNAMODB": "http://other:8000"},
+     {"endpoint": "https://mine.example"}),  # the config's own wins
+    ({"local": True}, {"AWS_ENDPOINT_URL_DYNAMODB": "http://other:8000"}, {"local": True}),
+    ({"region": "us-west-2"}, {"AWS_REGION": "eu-west-1"}, {"region": "us-west-2"}),
+    ({}, {"AWS_REGION": " ", "AWS_DEFAULT_REGION": "eu-north-1"}, {"region": "eu-north-1"}),
+])
+def test_dynamodb_key_fills_only_what_it_leaves_out_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch, given: dict[str, Any], env: dict[str, str], expected: dict[str, Any]) -> None:
+    from puma.app import dynamodb_from_env
+
+    for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert dynamodb_from_env(given) == expected
 
 
 @pytest.mark.parametrize("url_fixture", ["chatbot_db_url", "postgres_url"])

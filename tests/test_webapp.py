@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select
 from chatbot import webapp
 from chatbot.db.models import SurveyAnswer
 from chatbot.sessions import SqlSessionStore
-from puma.service import build_app
+from puma.serving import build_app
 
 
 def client_for(fn: Callable[..., Any]) -> FlaskClient:

@@ -1,13 +1,15 @@
 """`puma bench remote`: the cost of a call through `puma.remote` beside today's `puma.call`.
 
-Three ways to make the same call through the same deployment, interleaved in blocks (each way leading
+Four ways to make the same call through the same deployment, interleaved in blocks (each way leading
 in turn) so drift hits them alike, on the calling thread's pooled keep-alive connection through Envoy:
 
 * `call -> Request handler` — `puma.call("echo_request", {...})` to a function that reads
   `request.data` (how services were written before plain functions);
 * `call -> bound method` — `puma.call("echo_object", {...}, path="/echo")`: the same client, the
   method's arguments bound and converted by their type hints on the service's side;
-* `remote -> bound method` — `puma.remote("echo_object", Echo).echo(text, n)`: the proxy.
+* `remote -> bound method` — `puma.remote("echo_object", Echo).echo(text, n)`: the proxy;
+* `remote cache=64 -> memory` — the same proxy made with `cache=64`, asked the same question again:
+  what a remembered answer costs instead of a round trip (its key, a copy, the typed result).
 
 Measured per call: latency (p50/p99) and the caller's CPU (its thread's CPU time per call over each
 block).
@@ -30,7 +32,7 @@ from .common import run_info, summary, write_json
 log = logging.getLogger(__name__)
 BLOCK = 200
 TEXT = "a comedy with Tom Hanks from the nineties"
-WAYS = ("call -> Request handler", "call -> bound method", "remote -> bound method")
+WAYS = ("call -> Request handler", "call -> bound method", "remote -> bound method", "remote cache=64 -> memory")
 
 
 class Echo:
@@ -77,10 +79,12 @@ def run(out: Path, *, requests: int = 5000) -> dict[str, Any]:
     app.add_services({"echo_request": echo_request, "echo_object": Echo})
     with app.start(listener={"port": 0}):
         proxy = puma.remote("echo_object", Echo)
+        cached = puma.remote("echo_object", Echo, cache=64)
         payload = {"text": TEXT, "n": 3}
         calls = {WAYS[0]: lambda: puma.call("echo_request", payload),
                  WAYS[1]: lambda: puma.call("echo_object", payload, path="/echo"),
-                 WAYS[2]: lambda: proxy.echo(TEXT, 3)}
+                 WAYS[2]: lambda: proxy.echo(TEXT, 3),
+                 WAYS[3]: lambda: cached.echo(TEXT, 3)}
         samples = measure(calls, requests)
     result["latency_ms"] = {w: summary(s["latency_ms"]) for w, s in samples.items()}
     result["caller_cpu_ms_per_call"] = {w: summary(s["cpu_ms"]) for w, s in samples.items()}
@@ -90,7 +94,8 @@ def run(out: Path, *, requests: int = 5000) -> dict[str, Any]:
     result["ratio_remote_vs_call"] = {
         "latency_p50": result["latency_ms"][new]["p50"] / result["latency_ms"][base]["p50"],
         "caller_cpu_paired_median": statistics.median(paired),
-        "caller_cpu_paired_median_same_service": statistics.median(paired_bound)}
+        "caller_cpu_paired_median_same_service": statistics.median(paired_bound),
+        "latency_p50_remembered_vs_round_trip": result["latency_ms"][WAYS[3]]["p50"] / result["latency_ms"][new]["p50"]}
     result["goals"] = {"remote_no_slower_than_call_p50": result["latency_ms"][new]["p50"]
                        <= result["latency_ms"][base]["p50"] * 1.02,
                        "remote_caller_cpu_no_more_than_call": result["ratio_remote_vs_call"]["caller_cpu_paired_median"] <= 1.02}
@@ -108,7 +113,8 @@ def _report(r: dict[str, Any], out: Path) -> str:
     ratio = r["ratio_remote_vs_call"]
     lines.append(f"remote / call: latency p50 x{ratio['latency_p50']:.3f}, caller CPU x{ratio['caller_cpu_paired_median']:.3f} "
                  f"(paired by round; against call to the same bound method x"
-                 f"{ratio['caller_cpu_paired_median_same_service']:.3f})")
+                 f"{ratio['caller_cpu_paired_median_same_service']:.3f}); a remembered answer (cache=64): "
+                 f"latency p50 x{ratio['latency_p50_remembered_vs_round_trip']:.3f} of a round trip")
     lines.append(f"goals: {r['goals']}\nwrote {out / 'remote.json'} and {out / 'remote.png'}")
     return "\n".join(lines)
 
@@ -129,7 +135,7 @@ def _plot(path: Path, samples: dict[str, dict[str, list[float]]], result: dict[s
     ax1.set_title("latency CDF")
     ax1.legend(fontsize=8)
     medians = [result["caller_cpu_ms_per_call"][w]["median"] for w in WAYS]
-    ax2.bar(range(len(WAYS)), medians, color=["#4c72b0", "#dd8452", "#55a868"])
+    ax2.bar(range(len(WAYS)), medians, color=["#4c72b0", "#dd8452", "#55a868", "#8172b3"])
     ax2.set_xticks(range(len(WAYS)), [w.replace(" -> ", "\n-> ") for w in WAYS], fontsize=8)
     ax2.set_ylabel("caller CPU per call (ms, median of blocks)")
     ax2.set_title("what the caller spends")

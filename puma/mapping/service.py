@@ -41,7 +41,7 @@ from typing import Any
 from .. import targets
 from ..codec import NonFiniteNumberError, encode_json
 from ..errors import HTTPError
-from ..service import Request, Response, bytes_body
+from ..serving import Request, Response, bytes_body
 from .protocol import (
     BINARY_TYPE,
     FAILED_STATUS,

@@ -50,6 +50,11 @@ def tag(name: str, **extra: int) -> dict:
     return {"name": name, "extra": extra}
 
 
+def tick(key: Any = None) -> dict:
+    """A different answer each call (the caller's cache is seen by answers that repeat)."""
+    return {"key": key, "at_ns": time.monotonic_ns(), "pid": os.getpid(), "films": ["Heat", "Alien"]}
+
+
 def stamp() -> dict:
     """No parameters: the older form, which reads `puma.request` if it wants."""
     return {"path": puma.request.path}

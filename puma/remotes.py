@@ -15,14 +15,23 @@ rebuilt from the JSON); without one, the JSON as it came.
 A 4xx raises a `PumaClientError` (`PumaBadRequest` for wrong arguments, naming them;
 `PumaNotFound`), anything else that fails a `PumaCallError`, as `puma.call` does. `puma.aremote`
 is the same with coroutine methods (`await db.search(...)`).
+
+`cache=N` remembers up to N answers of a service whose answers are a pure function of its
+arguments (a fixed catalogue, a scorer of text): a repeated call costs no round trip. Answers are
+keyed by method and arguments (as JSON, key order aside), the least recently used go first, a call
+that raises is not remembered, and each caller gets its own copy of the answer.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import inspect
+import json
 import threading
 import types
 import typing
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -37,16 +46,58 @@ from .endpoints import INTERFACE_PATH
 _JSON_NATIVE = (str, int, bool, type(None), dict, list, Mapping, typing.Any)
 _interfaces: dict[str, dict[str, Any]] = {}
 _interfaces_lock = threading.Lock()
+_MISSING = object()
+
+
+class Memo:
+    """A bounded, thread-safe memory of answers by key, least recently used out first: `cache=N`.
+    Example: `memo = Memo(2); memo.remember("k", 1); memo.recall("k")` -> 1."""
+
+    def __init__(self, max_entries: int) -> None:
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 0:
+            raise ValueError(f"cache: {max_entries!r} is not a number of answers to remember; give a whole "
+                             "number >= 0 (0 remembers nothing)")
+        self.max_entries = max_entries
+        self.hits = self.misses = 0
+        self._answers: OrderedDict[bytes, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def recall(self, key: bytes) -> Any:
+        """A copy of the answer remembered for `key`, or `_MISSING`."""
+        with self._lock:
+            found = self._answers.get(key, _MISSING)
+            if found is _MISSING:
+                self.misses += 1
+                return found
+            self.hits += 1
+            self._answers.move_to_end(key)
+        return copy.deepcopy(found)
+
+    def remember(self, key: bytes, answer: Any) -> None:
+        kept = copy.deepcopy(answer)  # the caller may change its own
+        with self._lock:
+            self._answers[key] = kept
+            while len(self._answers) > self.max_entries:
+                self._answers.popitem(last=False)
+
+
+def _memo_key(path: str, fields: dict[str, Any]) -> bytes:
+    # A digest keeps the memory small whatever the arguments' size (a dialog state, a long text).
+    canonical = json.dumps([path, to_json(fields)], sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.blake2b(canonical.encode(), digest_size=16).digest()
 
 
 class _Method:
     """One remote callable: where it is, what its positional arguments are called, what it returns."""
 
-    __slots__ = ("asynchronous", "label", "names", "path", "returns", "service", "timeout", "timeout_s")
+    __slots__ = ("asynchronous", "label", "memo", "names", "path", "returns", "service", "timeout", "timeout_s")
 
     def __init__(self, service: str, name: str, fn: Callable[..., Any] | None, *, timeout_s: float | None,
-                 asynchronous: bool) -> None:
-        self.service, self.timeout_s, self.asynchronous = service, timeout_s, asynchronous
+                 asynchronous: bool, memo: Memo | None = None) -> None:
+        self.service, self.timeout_s, self.asynchronous, self.memo = service, timeout_s, asynchronous, memo
         self.timeout = timeout_s if timeout_s is not None else 30.0
         self.path = f"/{name}" if name else ""
         self.label = f"{service}.{name}" if name else service
@@ -63,12 +114,29 @@ class _Method:
                 else self._fields(args, kwargs)
         if self.asynchronous:
             return self._acall(kwargs)
+        if self.memo is not None:
+            return self._remembered(kwargs)
         result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", _encoded(kwargs),
                                  client.JSON_HEADERS, self.timeout)
         return result if self.returns is None else self.returns.validate_python(result)
 
+    def _remembered(self, fields: dict[str, Any]) -> Any:
+        assert self.memo is not None
+        key = _memo_key(self.path, fields)
+        result = self.memo.recall(key)
+        if result is _MISSING:
+            result = client.exchange(self.service, client.service_url(self.service, self.path), "POST",
+                                     _encoded(fields), client.JSON_HEADERS, self.timeout)
+            self.memo.remember(key, result)
+        return result if self.returns is None else self.returns.validate_python(result)
+
     async def _acall(self, fields: dict[str, Any]) -> Any:
-        result = await client.acall(self.service, to_json(fields), path=self.path, timeout_s=self.timeout_s)
+        key = _memo_key(self.path, fields) if self.memo is not None else b""
+        result = self.memo.recall(key) if self.memo is not None else _MISSING
+        if result is _MISSING:
+            result = await client.acall(self.service, to_json(fields), path=self.path, timeout_s=self.timeout_s)
+            if self.memo is not None:
+                self.memo.remember(key, result)
         return result if self.returns is None else self.returns.validate_python(result)
 
     def _fields(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -98,16 +166,21 @@ class _Method:
 class RemoteObject:
     """A service's methods as attributes; with a spec, only the spec's methods, typed."""
 
-    def __init__(self, service: str, spec: type | None, *, timeout_s: float | None, asynchronous: bool) -> None:
+    def __init__(self, service: str, spec: type | None, *, timeout_s: float | None, asynchronous: bool,
+                 memo: Memo | None = None) -> None:
         self._service, self._spec, self._timeout_s, self._asynchronous = service, spec, timeout_s, asynchronous
+        self._memo = memo  # one memory for all methods: keys hold the method's path
         self._methods: dict[str, _Method] = {}
         if spec is not None:
             for name in _spec_methods(spec):
-                self._methods[name] = _Method(service, name, getattr(spec, name), timeout_s=timeout_s,
-                                              asynchronous=asynchronous)
+                self._methods[name] = self._method(name, getattr(spec, name))
                 setattr(self, name, self._methods[name])  # found without __getattr__
             if "__call__" in _own_attributes(spec):
-                self._methods[""] = _Method(service, "", spec.__call__, timeout_s=timeout_s, asynchronous=asynchronous)
+                self._methods[""] = self._method("", spec.__call__)
+
+    def _method(self, name: str, fn: Callable[..., Any] | None) -> _Method:
+        return _Method(self._service, name, fn, timeout_s=self._timeout_s, asynchronous=self._asynchronous,
+                       memo=self._memo)
 
     def __getattr__(self, name: str) -> _Method:
         if name.startswith("_"):
@@ -115,8 +188,7 @@ class RemoteObject:
         if name not in self._methods:
             if self._spec is not None:
                 raise AttributeError(f"{self._spec.__name__} has no method {name!r} (remote service {self._service!r})")
-            self._methods[name] = _Method(self._service, name, None, timeout_s=self._timeout_s,
-                                          asynchronous=self._asynchronous)
+            self._methods[name] = self._method(name, None)
         return self._methods[name]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -124,35 +196,45 @@ class RemoteObject:
         if root is None:
             if self._spec is not None:
                 raise TypeError(f"{self._spec.__name__} is not callable (remote service {self._service!r})")
-            root = self._methods[""] = _Method(self._service, "", None, timeout_s=self._timeout_s,
-                                               asynchronous=self._asynchronous)
+            root = self._methods[""] = self._method("", None)
         return root(*args, **kwargs)
+
+    @property
+    def memo(self) -> Memo | None:
+        """The remembered answers (`cache=N`), or None."""
+        return self._memo
 
     def __repr__(self) -> str:
         spec = f" {self._spec.__name__}" if self._spec is not None else ""
         return f"<puma remote{spec} {self._service!r}>"
 
 
-def remote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None) -> Any:
+def remote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None,
+           cache: int | None = 0) -> Any:
     """A proxy of `service`: its methods (or, for a function service, itself) called through the mesh.
 
     `spec` is the class served (or a `typing.Protocol` of it) or the function served: it names the
-    positional arguments and gives the return types. Example:
-    `puma.remote("policy", decide)(state, nlu, scores)` -> the dict `decide` returns.
+    positional arguments and gives the return types. `cache=N` remembers up to N answers of a
+    service whose answers depend on nothing but the arguments (see the module doc); 0 or None
+    remember nothing, and a `cache` that is not a whole number >= 0 raises `ValueError`. Example:
+    `puma.remote("policy", decide)(state, nlu, scores)` -> the dict `decide` returns;
+    `puma.remote("db", Db, cache=4096).movie(42)` asks once, then answers from memory.
     """
-    return _proxy(service, spec, timeout_s=timeout_s, asynchronous=False)
+    return _proxy(service, spec, timeout_s=timeout_s, asynchronous=False, cache=cache)
 
 
-def aremote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None) -> Any:
+def aremote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None,
+            cache: int | None = 0) -> Any:
     """`remote` whose calls are coroutines: `await puma.aremote("db", Db).search(...)`."""
-    return _proxy(service, spec, timeout_s=timeout_s, asynchronous=True)
+    return _proxy(service, spec, timeout_s=timeout_s, asynchronous=True, cache=cache)
 
 
-def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bool) -> Any:
+def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bool, cache: int | None) -> Any:
+    memo = None if cache is None or (cache == 0 and type(cache) is int) else Memo(cache)
     if spec is None or inspect.isclass(spec):
-        return RemoteObject(service, spec, timeout_s=timeout_s, asynchronous=asynchronous)
+        return RemoteObject(service, spec, timeout_s=timeout_s, asynchronous=asynchronous, memo=memo)
     if callable(spec):
-        return _Method(service, "", spec, timeout_s=timeout_s, asynchronous=asynchronous)
+        return _Method(service, "", spec, timeout_s=timeout_s, asynchronous=asynchronous, memo=memo)
     raise TypeError(f"puma.remote({service!r}, spec): spec must be a class, a Protocol or a function, "
                     f"not {type(spec).__name__}")
 
@@ -216,4 +298,4 @@ def _json_native(hint: Any) -> bool:
     return False
 
 
-__all__ = ["RemoteObject", "aremote", "remote"]
+__all__ = ["Memo", "RemoteObject", "aremote", "remote"]
