@@ -112,18 +112,20 @@ def test_compose_agent_scaled_to_4_containers_is_balanced_by_envoy(stack, http) 
 
 def test_compose_agent_container_killed_mid_conversation_loses_and_repeats_no_turn(stack, http) -> None:
     stack.up("--no-recreate", "--scale", "agent=4")
+    served_before = _agent_requests(stack)
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         running = [pool.submit(converse, http, SCRIPT, 0.3) for _ in range(6)]
-        wait_for(lambda: _turns_under_way(stack), timeout_s=60, interval_s=0.2, message="turns under way")
-        victim = stack.containers("agent")[0]
-        stack.docker_cmd("kill", victim)
+        wait_for(lambda: _agent_requests(stack) >= served_before + 12, timeout_s=120, interval_s=0.1,
+                 message="two turns of each conversation served")
+        stack.docker_cmd("kill", stack.containers("agent")[0])
+        assert not any(future.done() for future in running), "the conversations ended before the kill"
         sids = [future.result(timeout=600) for future in running]
     for sid in sids:
         assert said_by_user(http, sid) == SCRIPT  # each turn once, in order
 
 
-def _turns_under_way(stack: ComposeStack) -> bool:
-    return sum(h["rq_total"] for h in stack.envoy_cluster_hosts("agent")) > 0
+def _agent_requests(stack: ComposeStack) -> int:
+    return sum(h["rq_total"] for h in stack.envoy_cluster_hosts("agent"))
 
 
 def test_compose_postgres_stopped_briefly_gives_clear_503s_then_recovers_losing_nothing(stack, http) -> None:
