@@ -24,12 +24,10 @@ if [ -z "$base" ]; then
     base=$(pullable_or_built python:3.11-slim puma-base:bookworm build_debian_base)
 fi
 pg_image=${PUMA_POSTGRES_IMAGE:-puma-postgres:15}
-if ! image_exists "$pg_image"; then
-    if $DOCKER pull -q postgres:15 >/dev/null 2>&1; then
-        $DOCKER tag postgres:15 "$pg_image"
-    else
-        build_debian_postgres "$pg_image"
-    fi
+if image_exists postgres:15 || $DOCKER pull -q postgres:15 >/dev/null 2>&1; then
+    $DOCKER tag postgres:15 "$pg_image"
+else
+    build_debian_postgres "$pg_image"
 fi
 log "building puma-chatbot:latest FROM $base (dependencies are one cached layer, the code another)"
 ca=${PUMA_CA_BUNDLE:-$(default_ca_bundle)}

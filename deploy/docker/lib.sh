@@ -59,12 +59,14 @@ build_debian_base() {
 }
 
 build_debian_postgres() {
-    tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-    # Debian's package creates a cluster "main" on install; the image's entrypoint makes its own.
-    debian_rootfs "$tmp/pg.tar" postgresql-15 \
-        --customize-hook='rm -rf "$1"/var/lib/postgresql/15 "$1"/etc/postgresql/15'
-    $DOCKER import "$tmp/pg.tar" puma-postgres-rootfs:15 >/dev/null
-    rm -rf "$tmp"; trap - EXIT
+    # The root file system once per machine; the image on top of it (entrypoint) on every run, cached.
+    if ! image_exists puma-postgres-rootfs:15; then
+        tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+        # Debian's package creates a cluster "main" on install; the entrypoint makes its own.
+        debian_rootfs "$tmp/pg.tar" postgresql-15 \
+            --customize-hook='rm -rf "$1"/var/lib/postgresql/15 "$1"/etc/postgresql/15'
+        $DOCKER import "$tmp/pg.tar" puma-postgres-rootfs:15 >/dev/null
+        rm -rf "$tmp"; trap - EXIT
+    fi
     DOCKER_BUILDKIT=1 $BUILD_DOCKER build -q -t "$1" -f "$here/postgres.Dockerfile" "$here" >/dev/null
-    log "built $1"
 }

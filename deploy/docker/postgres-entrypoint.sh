@@ -2,7 +2,9 @@
 # The official image's contract, in short: on an empty data directory create the cluster with
 # POSTGRES_USER (password POSTGRES_PASSWORD, required) and the database POSTGRES_DB; then run the
 # server as the postgres user, listening on every interface of the container.
+# Any other command runs as given (`docker run IMAGE pg_isready`), as with the official image.
 set -eu
+if [ $# -gt 0 ] && [ "$1" != "postgres" ]; then exec "$@"; fi
 user=${POSTGRES_USER:-postgres}
 db=${POSTGRES_DB:-$user}
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
