@@ -76,7 +76,10 @@ def test_compose_file_resolves_the_published_port_and_images_from_the_environmen
     result = subprocess.run([exe, "-f", str(COMPOSE), "config"], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)["services"]
-    assert resolved["envoy"]["ports"][0]["published"] in (18123, "18123")
-    assert resolved["envoy"]["ports"][0]["host_ip"] == "127.0.0.1"
+    port = resolved["envoy"]["ports"][0]  # v1 prints "127.0.0.1:18123:8080/tcp"; v2 a mapping
+    if isinstance(port, str):
+        host_ip, published, _target = port.split(":")
+        port = {"host_ip": host_ip, "published": published}
+    assert (port["host_ip"], str(port["published"])) == ("127.0.0.1", "18123")
     assert resolved["postgres"]["image"] == "puma-postgres:15"
     assert resolved["agent"]["build"]["args"]["BASE_IMAGE"] == "puma-base:bookworm"

@@ -100,8 +100,7 @@ def test_compose_stack_holds_whole_conversations_through_the_front_envoy(stack, 
 def test_compose_agent_scaled_to_4_containers_is_balanced_by_envoy(stack, http) -> None:
     stack.up("--no-recreate", "--scale", "agent=4")
     assert len(stack.containers("agent")) == 4
-    wait_for(lambda: sum(h["healthy"] for h in stack.envoy_cluster_hosts("agent")) == 4,
-             timeout_s=180, interval_s=1.0, message="Envoy resolving agent to 4 healthy hosts")
+    wait_agents_healthy(stack, 4)
     before = {h["address"]: h["rq_total"] for h in stack.envoy_cluster_hosts("agent")}
     for _ in range(3):
         converse(http, SCRIPT[:3])
@@ -112,9 +111,10 @@ def test_compose_agent_scaled_to_4_containers_is_balanced_by_envoy(stack, http) 
 
 def test_compose_agent_container_killed_mid_conversation_loses_and_repeats_no_turn(stack, http) -> None:
     stack.up("--no-recreate", "--scale", "agent=4")
+    wait_agents_healthy(stack, 4)
     served_before = _agent_requests(stack)
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
-        running = [pool.submit(converse, http, SCRIPT, 0.3) for _ in range(6)]
+        running = [pool.submit(converse, http, SCRIPT, 1.0) for _ in range(6)]
         wait_for(lambda: _agent_requests(stack) >= served_before + 12, timeout_s=120, interval_s=0.1,
                  message="two turns of each conversation served")
         stack.docker_cmd("kill", stack.containers("agent")[0])
@@ -124,11 +124,18 @@ def test_compose_agent_container_killed_mid_conversation_loses_and_repeats_no_tu
         assert said_by_user(http, sid) == SCRIPT  # each turn once, in order
 
 
+def wait_agents_healthy(stack: ComposeStack, count: int) -> None:
+    """Envoy sees ``count`` healthy agent containers (a new one warms up first: a minute here)."""
+    wait_for(lambda: sum(h["healthy"] for h in stack.envoy_cluster_hosts("agent")) == count,
+             timeout_s=START_TIMEOUT_S, interval_s=1.0, message=f"Envoy resolving agent to {count} healthy hosts")
+
+
 def _agent_requests(stack: ComposeStack) -> int:
     return sum(h["rq_total"] for h in stack.envoy_cluster_hosts("agent"))
 
 
 def test_compose_postgres_stopped_briefly_gives_clear_503s_then_recovers_losing_nothing(stack, http) -> None:
+    wait_agents_healthy(stack, len(stack.containers("agent")))
     sid = start(http)
     turn(http, sid, SCRIPT[0], 2)
     stack.compose("stop", "--timeout", "10", "postgres")
