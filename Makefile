@@ -45,9 +45,14 @@ $(AXE): tests/a11y/package.json tests/a11y/package-lock.json
 	npm ci --prefix tests/a11y --no-audit --no-fund
 	touch $(AXE)
 
+# The Docker tests need an engine: one installed but not running is started for the run and
+# stopped after it (scripts/dockerd.sh; an engine that was already running is left alone).
+DOCKERD_PIDFILE := var/dockerd.pid
 test: $(STAMP)
 	sh scripts/ensure-system-packages.sh
 	$(MAKE) --no-print-directory $(AXE)
+	@sh scripts/dockerd.sh start $(DOCKERD_PIDFILE); \
+	trap 'sh scripts/dockerd.sh stop $(DOCKERD_PIDFILE)' EXIT; \
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -99,6 +99,10 @@ class LocalDb:
         self._recommender = recommender
         self._fit: dict[str, dict[int, float]] | None = None
         self._boosts: dict[tuple[str, ...], dict[int, float]] = {}
+        # Built once: every agent instance asks for it while warming up, all at once after a
+        # deployment starts; computed per call, a CPU-starved db answered none within its timeout.
+        self._vocabulary: Json | None = None
+        self._vocabulary_lock = threading.Lock()
 
     @classmethod
     def load(cls, database_url: str | None = None) -> LocalDb:
@@ -115,6 +119,12 @@ class LocalDb:
         return cls(catalog, Recommender.load(database_url, catalog=catalog))
 
     def vocabulary(self) -> Json:
+        with self._vocabulary_lock:
+            if self._vocabulary is None:
+                self._vocabulary = self._build_vocabulary()
+            return self._vocabulary
+
+    def _build_vocabulary(self) -> Json:
         actors: dict[str, int] = {}
         directors: dict[str, int] = {}
         fame: dict[str, dict[str, float]] = {"actor": {}, "director": {}}

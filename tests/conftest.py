@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.plugins.postgres",
     "tests.plugins.dialog_suite",
     "tests.plugins.web",
+    "tests.plugins.docker_engine",
 ]

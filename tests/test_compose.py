@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -52,4 +53,33 @@ def test_compose_runs_every_puma_service_with_its_instances():
             instances = instances.get("min", 1)
         assert compose[name].get("deploy", {}).get("replicas", 1) == instances, name
     assert {"envoy", "postgres", "dynamodb", "migrate"} <= set(compose)
-    assert compose["envoy"]["ports"] == ["127.0.0.1:8080:8080"]
+    assert compose["envoy"]["ports"] == ["127.0.0.1:${PUMA_PORT:-8080}:8080"]  # loopback only
+
+
+def test_compose_builds_every_image_from_one_dockerfile_with_a_base_image_argument():
+    compose = yaml.safe_load(COMPOSE.read_text())["services"]
+    built = {name for name, spec in compose.items() if "build" in spec}
+    assert built == set(compose) - {"postgres"}  # the DynamoDB endpoint too: moto server, from the app image
+    for name in built:
+        assert compose[name]["image"] == "puma-chatbot:latest", name
+        assert compose[name]["build"]["args"]["BASE_IMAGE"] == "${PUMA_BASE_IMAGE:-python:3.11-slim}", name
+    assert compose["postgres"]["image"] == "${PUMA_POSTGRES_IMAGE:-postgres:15}"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "ARG BASE_IMAGE=python:3.11-slim\nFROM ${BASE_IMAGE}" in dockerfile
+
+
+def test_compose_file_resolves_the_published_port_and_images_from_the_environment():
+    exe = shutil.which("docker-compose")
+    assert exe, "docker-compose missing: `make test` installs it (scripts/ensure-system-packages.sh)"
+    env = {**os.environ, "PUMA_PORT": "18123", "PUMA_POSTGRES_IMAGE": "puma-postgres:15",
+           "PUMA_BASE_IMAGE": "puma-base:bookworm"}
+    result = subprocess.run([exe, "-f", str(COMPOSE), "config"], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    resolved = yaml.safe_load(result.stdout)["services"]
+    port = resolved["envoy"]["ports"][0]  # v1 prints "127.0.0.1:18123:8080/tcp"; v2 a mapping
+    if isinstance(port, str):
+        host_ip, published, _target = port.split(":")
+        port = {"host_ip": host_ip, "published": published}
+    assert (port["host_ip"], str(port["published"])) == ("127.0.0.1", "18123")
+    assert resolved["postgres"]["image"] == "puma-postgres:15"
+    assert resolved["agent"]["build"]["args"]["BASE_IMAGE"] == "puma-base:bookworm"

@@ -26,6 +26,10 @@ def make_engine(url: str | None = None, *, create: bool = False, **kwargs: Any) 
     path = sqlite_file(parsed)
     if path is not None and not create:
         parsed = _must_exist(parsed, path)
+    if path is None and parsed.get_backend_name() != "sqlite":
+        # A server's connections die when it restarts: test each one as it leaves the pool, so
+        # the first turn after a restart is served instead of failing on a dead connection.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(parsed, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
