@@ -256,6 +256,7 @@ def test_mesh_fan_out_counts_requests_per_agent_request() -> None:
 # -- the whole comparison, quick ---------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # nine deployments start (the fault and cores steps start their own): minutes when busy
 def test_loadtests_compare_quick_runs_both_deployments_without_a_correctness_failure(
         tmp_path: Path, chatbot_db_url: str) -> None:
     out = tmp_path / "out"

@@ -13,7 +13,8 @@ serving (its `ready` event), and the first answer a new instance gave (each answ
     ramp       step -> overload       the clients' first requests: more in flight than one instance's target
     detection  overload -> decision   the control loop's next tick, then its upscale window
     start      decision -> ready      fork from the zygote until the instance serves
-    routing    ready -> first answer  EDS file written, Envoy's first health check, its first pick
+    routing    ready -> first answer  EDS file written, Envoy's first health check, its first pick, and
+                                      that request's own service time (the answer complete)
 """
 
 from __future__ import annotations
@@ -137,7 +138,10 @@ def breakdown(step_at: float, events: list[dict[str, Any]], requests: list[tuple
                      and e["t"] >= step_at), None)
     ready = next((e["t"] for e in events if e.get("kind") == "ready" and decision is not None
                   and e["t"] >= decision), None)
-    answered = min((s for s, _, code, pid in requests if code == 200 and pid and pid not in first_pids), default=None)
+    # When its first answer was complete: a request sent earlier may still reach it (a retry), so the
+    # start of the first request it served bounds nothing.
+    answered = min((s + d for s, d, code, pid in requests if code == 200 and pid and pid not in first_pids),
+                   default=None)
     return {"ramp_s": _span(step_at, overloaded), "detection_s": _span(overloaded, decision),
             "start_s": _span(decision, ready), "routing_s": _span(ready, answered),
             "time_to_capacity_s": _span(step_at, answered)}
