@@ -39,8 +39,8 @@ def plot(path: Path, r: dict[str, Any]) -> None:
                  f"{v['requests_total']}", va="center", fontsize=9)
     ax2.axvline(1.0, color="grey", linestyle="--", label="goal 1 s")
     ax2.set_xlabel("seconds from the step to a new instance's first answer (median of the runs)")
-    ax2.set_xlim(0, max(left + [1.0]) * 1.6)
-    ax2.legend(loc="lower right", fontsize=8)
+    ax2.set_xlim(0, max(left + [1.0]) * 2.1)
+    ax2.legend(loc="upper right", fontsize=8)
     load = f"load average {r['load_average_before'][0]:.2f} -> {r['load_average_after'][0]:.2f}"
     fig.suptitle(f"puma bench autoscale @ {r['git_revision']} ({r['machine']['cores']} cores, {load})")
     fig.tight_layout()
