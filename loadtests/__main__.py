@@ -26,11 +26,23 @@ starts it on a free loopback port, runs Locust in this process through every ste
 concurrent conversations for --step-seconds each; each simulated user holds complete
 conversations with think time between turns, as one of four personas: decisive,
 no-preference, picky rejecter, not-understood-first), checks every conversation, and stops
-it. Writes into --out: loadtests.json, steps.csv, failures.csv, cpu.csv, instances.csv,
-turns.csv, summary.md, latency.png, throughput.png, instances.png. Progress is logged every
-few seconds. The full run takes about (steps x step-seconds + 30 s) per deployment; --quick
-(steps 1,4,16 of 6 s, short think time) about a minute and a half in all, most of it
-starting the deployments."""
+it. Then two more steps, each on fresh deployments:
+
+- the fault step (--faults): at a fixed time under load, SIGKILL the monolith (restarted at once
+  on its port, as a process supervisor would), and, in separate runs, one PUMA agent instance and
+  the PUMA db instance; counts conversations lost, turns failed and the time until throughput
+  recovers;
+- the cores step (--cpus): both deployments pinned with taskset to each CPU count in turn (the
+  load generator on the other CPUs where any are left); throughput per added core and what the
+  slope predicts for 4, 8 and 16 cores. Counts above this machine's CPUs are skipped with a
+  message, so --cpus 1,2,4,8,16 runs unchanged anywhere.
+
+Writes into --out: loadtests.json, steps.csv, failures.csv, cpu.csv, instances.csv, turns.csv,
+faults.csv, cores.csv, summary.md, latency.png, throughput.png, instances.png, faults.png,
+cores.png. Progress is logged every few seconds. The throughput steps take about (steps x
+step-seconds + 30 s) per deployment, the fault step about 50 s per fault, the cores step about
+45 s per deployment and CPU count; --quick (steps 1,4,16 of 6 s, short think time; fault and
+cores steps of 10 and 6 s) about five minutes in all on a quiet machine, most of it starting the deployments."""
 
 
 STARTUP_DESCRIPTION = """\
@@ -55,9 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _interrupt_on_signals()
     profile = _profile(runner.Profile, args)
+    from loadtests.cores import CoresProfile
+    from loadtests.faults import FaultProfile
+
+    fault_step = dataclasses.replace(FaultProfile.quick() if args.quick else FaultProfile(), faults=args.faults)
+    cores_step = dataclasses.replace(CoresProfile.quick() if args.quick else CoresProfile(), cpus=args.cpus)
     try:
         result = runner.compare(args.out, profile, database_url=args.database_url,
-                                targets=tuple(args.targets.split(",")))
+                                targets=tuple(args.targets.split(",")), fault_step=fault_step,
+                                cores_step=cores_step)
     except KeyboardInterrupt:
         logging.getLogger("loadtests").warning("interrupted; the deployments were stopped")
         return 130
@@ -141,6 +159,13 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: a SQLite file in --out, prepared on first use)")
     c.add_argument("--targets", default="legacy,puma", type=_targets,
                    help="which deployments, in order (default legacy,puma)")
+    c.add_argument("--faults", default=("legacy", "agent", "db"), type=_faults, metavar="LIST",
+                   help="the fault step: what is SIGKILLed, each in a fresh run: legacy (the monolith), "
+                        "agent (one PUMA agent instance), db (the PUMA db instance); 'none' skips it "
+                        "(default legacy,agent,db)")
+    c.add_argument("--cpus", default=(1, 2), type=_cpus, metavar="LIST",
+                   help="the cores step: CPU counts to pin both deployments to, e.g. 1,2,4,8,16 (counts "
+                        "above this machine's are skipped with a message); 'none' skips it (default 1,2)")
     s = sub.add_parser("startup", help="time `make run` to the first answered turn (optionally beside a "
                        "baseline revision)", description=STARTUP_DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -225,6 +250,28 @@ def _think(text: str) -> tuple[float, float]:
     if not 0 <= low <= high <= 60:
         raise argparse.ArgumentTypeError(f"{text!r}: need 0 <= MIN <= MAX <= 60")
     return low, high
+
+
+def _faults(text: str) -> tuple[str, ...]:
+    if text.strip() == "none":
+        return ()
+    names = tuple(part.strip() for part in text.split(","))
+    known = ("legacy", "agent", "db")
+    if any(n not in known for n in names) or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: choose from {','.join(known)} (each once), or none")
+    return names
+
+
+def _cpus(text: str) -> tuple[int, ...]:
+    if text.strip() == "none":
+        return ()
+    try:
+        counts = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write CPU counts like 1,2,4,8,16, or none") from None
+    if not counts or min(counts) < 1 or max(counts) > 4096 or len(set(counts)) != len(counts):
+        raise argparse.ArgumentTypeError(f"{text!r}: each CPU count must be 1 to 4096, each once")
+    return tuple(sorted(counts))
 
 
 def _targets(text: str) -> str:

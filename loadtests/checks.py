@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,7 @@ class Conversation:
     exchanges: list[Exchange] = field(default_factory=list)
     polls: list[dict[str, Any]] = field(default_factory=list)
     poll_error: str | None = None
+    started_at: float = field(default_factory=time.monotonic)  # when its first turn was about to be sent
 
     @property
     def turns(self) -> int:

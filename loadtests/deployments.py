@@ -72,21 +72,23 @@ def command(name: str, database_url: str, root: Path = ROOT) -> list[str]:
 
 @contextlib.contextmanager
 def start(name: str, database_url: str, logs_dir: Path, root: Path = ROOT,
-          log_name: str | None = None) -> Iterator[Deployment]:
+          log_name: str | None = None, cpus: list[int] | None = None) -> Iterator[Deployment]:
     """Start deployment ``name`` from the code tree ``root`` (this checkout by default; another
     checkout's code comes first on its ``PYTHONPATH``), wait until it serves, yield it, then
-    stop it. Its output goes to ``logs_dir / (log_name or name + ".log")``."""
+    stop it. Its output goes to ``logs_dir / (log_name or name + ".log")``. With ``cpus``, it
+    runs under ``taskset`` on those CPUs only (every process and thread it starts inherits them)."""
     log_path = logs_dir / (log_name or f"{name}.log")
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     if root != ROOT:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     with open(log_path, "wb") as out:
-        proc = subprocess.Popen(command(name, database_url, root), cwd=root, env=env, stdout=out,
+        pinned = ["taskset", "--cpu-list", ",".join(map(str, cpus))] if cpus else []
+        proc = subprocess.Popen(pinned + command(name, database_url, root), cwd=root, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     try:
         started = time.monotonic()
-        host = _wait_ready(name, proc, log_path)
+        host = wait_ready(name, proc, log_path)
         log.info("%s is serving at %s (pid %d, %.1f s to start)", name, host, proc.pid,
                  time.monotonic() - started)
         yield Deployment(name, proc, host, log_path)
@@ -94,7 +96,7 @@ def start(name: str, database_url: str, logs_dir: Path, root: Path = ROOT,
         stop(proc, name)
 
 
-def _wait_ready(name: str, proc: subprocess.Popen[bytes], log_path: Path) -> str:
+def wait_ready(name: str, proc: subprocess.Popen[bytes], log_path: Path) -> str:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         found = _READY[name].search(log_path.read_text(errors="replace"))

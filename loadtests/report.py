@@ -3,7 +3,8 @@
 ``step_rows(run)`` is pure (one row per step: turn latency p50/p95/p99, conversations/s,
 failures by kind, CPU per component); ``write(out, result)`` writes ``loadtests.json``,
 ``steps.csv``, ``failures.csv``, ``cpu.csv``, ``instances.csv``, ``turns.csv``,
-``summary.md`` and the plots ``latency.png``, ``throughput.png`` and ``instances.png``.
+``summary.md`` and the plots ``latency.png``, ``throughput.png`` and ``instances.png``; and, when
+they ran, the fault and cores steps' files (``loadtests.steps_report``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from loadtests import steps_report
 from loadtests.checks import KINDS
 from puma.bench.common import percentile, write_json
 
@@ -141,6 +143,7 @@ def write(out: Path, result: dict[str, Any]) -> dict[str, Any]:
     _write_csvs(out, result, figures)
     (out / "summary.md").write_text(markdown(data))
     _plot(out, figures, result)
+    steps_report.write(out, data)
     log.info("wrote %s", ", ".join(sorted(p.name for p in out.iterdir() if p.is_file())))
     return figures
 
@@ -184,7 +187,7 @@ def markdown(data: dict[str, Any]) -> str:
              f"Profile: steps {data['params']['steps']} concurrent conversations, {data['params']['step_s']:.0f} s each "
              f"(first {data['params']['settle_s']:.0f} s not measured); think time "
              f"{data['params']['think_min_s']}-{data['params']['think_max_s']} s.", "",
-             *_side_by_side(targets), "", *_goal_lines(data), "", "## Failures by kind", "",
+             *_side_by_side(targets), "", *_goal_lines(data), "", *steps_report.lines(data), "## Failures by kind", "",
              "| target | conversations | " + " | ".join(KINDS) + " | retried turns |",
              "|---|---:|" + "---:|" * len(KINDS) + "---:|"]
     for name, t in targets.items():

@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,15 +70,18 @@ class Collector:
     def on_conversation(self, conversation: Conversation, failures: list[Failure]) -> None:
         self.failures += len(failures)
         self.conversations.append({
-            "t": time.monotonic() - self.t0, "persona": conversation.persona.kind,
+            "t": time.monotonic() - self.t0, "t_start": round(conversation.started_at - self.t0, 3),
+            "persona": conversation.persona.kind,
             "session_id": conversation.session_id, "turns": conversation.turns,
             "retries": sum(e.attempts - 1 for e in conversation.exchanges),
             "failures": [asdict(f) for f in failures]})
 
 
 def compare(out: Path, profile: Profile, *, database_url: str | None = None,
-            targets: tuple[str, ...] = TARGETS) -> dict[str, Any]:
-    """Run ``profile`` against each of ``targets`` in turn; write and return the results."""
+            targets: tuple[str, ...] = TARGETS, fault_step: Any = None, cores_step: Any = None) -> dict[str, Any]:
+    """Run ``profile`` against each of ``targets`` in turn, then the fault step
+    (``loadtests.faults.FaultProfile``) and the cores step (``loadtests.cores.CoresProfile``) when
+    given; write and return the results."""
     from puma.bench.common import run_info
 
     logs = out / "logs"
@@ -92,6 +95,18 @@ def compare(out: Path, profile: Profile, *, database_url: str | None = None,
     for name in targets:
         with start(name, url, logs) as deployment:
             result["runs"][name] = drive(deployment, profile)
+    settings = Settings(think_min_s=profile.think_min_s, think_max_s=profile.think_max_s, seed=profile.seed)
+    if fault_step is not None and fault_step.faults:
+        from loadtests import faults
+
+        chosen = tuple(f for f in fault_step.faults if faults.FAULTS[f] in targets)
+        result["fault_step"] = {"params": asdict(fault_step) | {"faults": list(chosen)},
+                                "runs": faults.run(replace(fault_step, faults=chosen), url, logs, settings)}
+    if cores_step is not None and cores_step.cpus:
+        from loadtests import cores
+
+        result["cores_step"] = {"params": asdict(cores_step),
+                                **cores.run(cores_step, url, logs, settings, targets)}
     result["load_average_after"] = os.getloadavg()
     return {**result, **report.write(out, result)}
 

@@ -72,7 +72,7 @@ def cpu_by_component(root_pid: int) -> Callable[[], dict[str, Any]]:
     accounted for; ``loadtests.report.cpu_cores`` sums them per label)."""
     def read() -> dict[str, Any]:
         used: dict[str, list[Any]] = {}
-        for pid in _descendants(root_pid):
+        for pid in descendants(root_pid):
             label_seconds = _cpu(pid)
             if label_seconds:
                 used[str(pid)] = [label_seconds[0], round(label_seconds[1], 3)]
@@ -82,7 +82,7 @@ def cpu_by_component(root_pid: int) -> Callable[[], dict[str, Any]]:
     return read
 
 
-def _descendants(root: int) -> list[int]:
+def descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = defaultdict(list)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -120,3 +120,9 @@ def _label(argv: list[str]) -> str:
     if "puma" in argv and "run" in argv:
         return "supervisor"
     return "other"
+
+
+def process_label(pid: int) -> str | None:
+    """The component ``pid`` belongs to (see ``cpu_by_component``); None if it is gone."""
+    found = _cpu(pid)
+    return found[0] if found else None

@@ -218,10 +218,13 @@ def _add_bench(sub: Any) -> None:
 
     auto = _command(bench_sub, "autoscale", "a bounded load step against a CPU-bound service; instances over time",
                     "A load step (1 to 32 closed-loop clients, bounded in time) against an autoscaled CPU-bound "
-                    "service: instances, in-flight and latency over time, and how long until capacity was "
-                    "added. Writes autoscale.json and a PNG timeline.")
+                    "service, with the control loop's former settings and its current ones alternating: "
+                    "instances over time, how long until a new instance answered and what that time is made "
+                    "of (detection, start, routing). Writes autoscale.json and autoscale.png.")
     auto.add_argument("--out", type=Path, required=True, help="directory for JSON and the PNG timeline")
-    auto.add_argument("--quick", action="store_true", help="a shorter step (about half as long)")
+    auto.add_argument("--quick", action="store_true", help="shorter steps, one run of each setting")
+    auto.add_argument("--rounds", type=_rounds, default=None,
+                      help="runs of each setting, alternating ABBA (default 2; quick 1)")
     auto.set_defaults(func=_lazy("puma.bench.autoscale"))
 
     bremote = _command(bench_sub, "remote", "a call through puma.remote beside puma.call (latency, caller CPU)",
@@ -279,6 +282,12 @@ def _int_list(text: str) -> list[int]:
     if any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"{text!r}: every number must be at least 1")
     return values
+
+
+def _rounds(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 20:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of rounds from 1 to 20, e.g. 2")
+    return int(text)
 
 
 def load_app(path: Path) -> App:

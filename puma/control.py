@@ -71,6 +71,7 @@ class ControlLoop:
     def __init__(self, deployment: Deployment) -> None:
         self.d = deployment
         self.autoscalers: dict[str, Autoscaler] = {}
+        self.quiet_tick_s = QUIET_TICK_S  # a benchmark sets another to compare
         self.stopping = threading.Event()
         # One decision at a time: a scale by hand restarts a service's history between ticks, never
         # while a tick decides from the old one.
@@ -116,7 +117,8 @@ class ControlLoop:
             outage.recovered()
             if in_flight:
                 busy_at = now
-            tick = IDLE_TICK_S if in_flight is None else TICK_S if now - busy_at < QUIET_AFTER_S else QUIET_TICK_S
+            tick = (IDLE_TICK_S if in_flight is None else TICK_S if now - busy_at < QUIET_AFTER_S
+                    else self.quiet_tick_s)
 
     def autoscale_tick(self, now: float) -> float | None:
         """One look at the autoscaled services: their total in-flight requests; None if there is none."""

@@ -86,3 +86,85 @@ def test_autoscale_restart_still_answers_load_that_comes_after_it():
     history = _run(lambda t: 12, 2, scaler, current=2, start=20.0)  # 12 in flight needs 6
     assert max(n for _, n in history) == 6
     assert min(t for t, n in history if n == 6) <= 20.0 + BOUNDS.upscale_delay_s + 0.11
+
+
+# -- the default settings, ticked as the control loop ticks them ------------------------------------
+
+def _default_bounds() -> Bounds:
+    from puma.config import parse_config
+    from puma.control import bounds
+
+    config = parse_config({"puma_services": {"s": {"prefix": "/s", "instances": {"min": 1, "max": 8}}}})
+    return bounds(config.puma_services["s"])
+
+
+def _control_loop(load, seconds, bounds, phase=0.0):
+    """Tick as `puma.control` does: every QUIET_TICK_S while nothing is in flight, every TICK_S once
+    something is. Returns (t, count) after each tick."""
+    from puma.control import QUIET_TICK_S, TICK_S
+
+    scaler, current, t, history = Autoscaler(bounds, now_s=0.0), bounds.min_instances, phase, []
+    while t < seconds:
+        in_flight = load(t)
+        current = scaler.observe(t, in_flight, current).target
+        history.append((t, current))
+        t = round(t + (TICK_S if in_flight else QUIET_TICK_S), 6)
+    return history
+
+
+def _reversals(history):
+    counts = [n for _, n in history]
+    moves = [b > a for a, b in zip(counts, counts[1:], strict=False) if a != b]
+    return sum(1 for a, b in zip(moves, moves[1:], strict=False) if a != b)
+
+
+def test_autoscale_defaults_answer_a_load_step_from_idle_within_the_quiet_tick_and_window():
+    bounds = _default_bounds()
+    for phase in (0.0, 0.07, 0.13, 0.19, 0.24):  # where the step falls between two quiet ticks
+        history = _control_loop(lambda t: 0 if t < 5.0 else 12, 8, bounds, phase)
+        first_up = next(t for t, n in history if n > 1)
+        assert first_up - 5.0 <= 0.6 + 1e-6, (phase, first_up)  # of the 1 s budget; start and routing take the rest
+        assert dict(history)[first_up] == 6
+
+
+def test_autoscale_defaults_ignore_bursts_shorter_than_the_upscale_window():
+    bounds = _default_bounds()
+    for start, length in ((3.0, 0.1), (3.05, 0.15), (4.2, 0.2)):
+        history = _control_loop(lambda t, s=start, n=length: 20 if s <= t < s + n else 1, 10, bounds)
+        assert {n for _, n in history} == {1}, (start, length)
+
+
+def test_autoscale_defaults_never_reverse_on_noisy_steady_load():
+    import random
+
+    bounds = _default_bounds()
+    for seed in range(5):
+        rng = random.Random(seed)
+        history = _control_loop(lambda t, r=rng: r.uniform(4.0, 9.0), 120, bounds)
+        assert _reversals(history) == 0, seed  # up to fit the load, then it holds: never down and up again
+        assert history[-1][1] <= 5  # ceil(9 / 2): never more than the highest load needs
+
+
+# -- the benchmark's account of the time to capacity ------------------------------------------------
+
+def test_bench_breakdown_splits_the_time_to_capacity_at_its_events():
+    from puma.bench.autoscale import breakdown
+
+    events = [{"t": 0.1, "kind": "ready"}, {"t": 2.5, "kind": "scale", "from": 1, "to": 4},
+              {"t": 2.53, "kind": "ready"}, {"t": 9.0, "kind": "scale", "from": 4, "to": 1}]
+    requests = [(2.0 + i / 100, 0.02, 200, 11) for i in range(5)] + [(2.56, 0.02, 200, 22), (2.6, 0.02, 503, 0)]
+    parts = breakdown(2.0, events, requests, first_pids={11}, target_in_flight=2)
+    assert parts == {"ramp_s": 0.02, "detection_s": 0.48, "start_s": 0.03, "routing_s": 0.05,
+                     "time_to_capacity_s": 0.58}
+    assert breakdown(2.0, events[:1], requests[:5], {11}, 2)["time_to_capacity_s"] is None  # never scaled
+
+
+def test_bench_reversals_count_changes_of_direction_only():
+    from puma.bench.autoscale import reversals
+
+    def live(*counts):
+        return [{"live": n} for n in counts]
+
+    assert reversals(live(1, 1, 2, 4, 4, 1)) == 1  # up, then down after the load: no oscillation
+    assert reversals(live(1, 4, 1, 4, 1)) == 3
+    assert reversals(live(2, 2, 2)) == 0

@@ -99,8 +99,12 @@ def test_bench_autoscale_quick_writes_timeline(tmp_path):
     result = _puma("--log-level", "warning", "bench", "autoscale", "--quick", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "autoscale.json").read_text())
-    assert data["samples"] and data["requests_total"] > 0
-    assert data["max_ready_instances"] > 1  # the step added capacity
+    assert [r["variant"] for r in data["runs"]] == ["before", "current"]  # side by side in one run
+    for run in data["runs"]:
+        assert run["samples"] and run["requests_total"] > 0
+        assert run["max_ready_instances"] > 1  # the step added capacity
+        assert set(run["breakdown"]) == {"ramp_s", "detection_s", "start_s", "routing_s", "time_to_capacity_s"}
+    assert data["git_revision"] and data["load_average_before"] and set(data["variants"]) == {"before", "current"}
     assert (tmp_path / "autoscale.png").stat().st_size > 10_000
 
 

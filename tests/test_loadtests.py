@@ -256,13 +256,14 @@ def test_mesh_fan_out_counts_requests_per_agent_request() -> None:
 # -- the whole comparison, quick ---------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # nine deployments start (the fault and cores steps start their own): minutes when busy
 def test_loadtests_compare_quick_runs_both_deployments_without_a_correctness_failure(
         tmp_path: Path, chatbot_db_url: str) -> None:
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "loadtests", "compare", "--quick", "--out", str(out),
            "--database-url", chatbot_db_url]
     started = time.monotonic()
-    done = _run(cmd, timeout_s=240)
+    done = _run(cmd, timeout_s=900)
     assert done.returncode == 0, done.stdout[-3000:]
     data = json.loads((out / "loadtests.json").read_text())
     for name in ("legacy", "puma"):
@@ -271,8 +272,17 @@ def test_loadtests_compare_quick_runs_both_deployments_without_a_correctness_fai
         assert [r["users"] for r in target["steps"]] == [1, 4, 16]
     assert data["instances"]["puma"][-1]["services"]["agent"]["ready"] == 3
     for name in ("summary.md", "steps.csv", "failures.csv", "cpu.csv", "instances.csv", "turns.csv",
-                 "latency.png", "throughput.png", "instances.png"):
+                 "latency.png", "throughput.png", "instances.png", "faults.csv", "faults.png", "cores.csv", "cores.png"):
         assert (out / name).stat().st_size > 0, name
+    # The fault step killed each process once under load; the cores step ran both deployments on 1 and 2 CPUs.
+    faults = {r["fault"]: r for r in data["fault_step"]["runs"]}
+    assert set(faults) == {"legacy", "agent", "db"} and all(r["killed"]["pid"] for r in faults.values())
+    assert all(r["turns_per_s_before"] > 0 and r["timeline"] for r in faults.values())
+    rows = {(r["target"], r["cpus"]) for r in data["cores_step"]["rows"]}
+    assert rows == {(t, c) for t in ("legacy", "puma") for c in (1, 2)}
+    assert set(data["cores_step"]["fits"]) == {"legacy", "puma"}
+    summary = (out / "summary.md").read_text()
+    assert "## Fault step" in summary and "## Cores step" in summary and "per added core" in summary
     print(f"compare --quick took {time.monotonic() - started:.0f} s")
 
 
@@ -323,3 +333,89 @@ def test_cpu_samples_label_a_forked_instance_by_its_process_title() -> None:
     assert _label(["/venv/bin/python", "-m", "puma.worker", "--service", "db"]) == "db"
     assert _label(["/venv/bin/envoy", "-c", "x.yaml"]) == "envoy"
     assert _label(["python", "-m", "legacy_socket_server"]) == "legacy server"
+
+
+# -- the fault step and the cores step: their measures, without deployments ------------------------
+
+def _turns(rate_per_s: float, start: float, end: float, ok: bool = True) -> list[tuple[float, float, bool]]:
+    n = int((end - start) * rate_per_s)
+    return [(start + i / rate_per_s, 5.0, ok) for i in range(n)]
+
+
+def _fault_profile():
+    from loadtests.faults import FaultProfile
+
+    return FaultProfile(users=4, step_s=20.0, kill_at_s=8.0, settle_s=2.0)
+
+
+def test_fault_step_counts_what_the_kill_lost_and_when_throughput_came_back() -> None:
+    from loadtests.faults import measure
+
+    # 10 turns/s, nothing answered for 3 s after the kill at 8 s (failures then), 10/s again.
+    turns = _turns(10, 0, 8) + _turns(4, 8, 11, ok=False) + _turns(10, 11, 20)
+    conversations = [
+        {"t_start": 1.0, "t": 5.0, "failures": []},  # done before the kill
+        {"t_start": 6.0, "t": 8.5, "failures": [{"kind": "unanswered", "detail": "x"}]},  # lost
+        {"t_start": 7.0, "t": 12.0, "failures": []},  # held across the kill and finished
+        {"t_start": 9.0, "t": 9.2, "failures": [{"kind": "unanswered", "detail": "y"}]},  # begun while down
+    ]
+    raw = {"turns": turns, "conversations": conversations, "actions_at_s": {8.0: 8.0}, "end_s": 20.0}
+    r = measure("legacy", "legacy", raw, _fault_profile())
+    assert r["turns_per_s_before"] == 10.0
+    assert (r["conversations_in_progress"], r["conversations_lost"], r["conversations_failed_after"]) == (2, 1, 1)
+    assert r["turns_unanswered"] == 2 and r["turn_requests_failed"] == 12
+    assert r["lost_by_kind"] == {"unanswered": 1}
+    assert 2.1 <= r["recovery_s"] <= 3.0  # the first 1 s window at 80% begins 0.2 s before service resumes
+    assert r["timeline"][0]["t_from_kill_s"] <= -7.5 and any(row["failed_per_s"] for row in r["timeline"])
+
+
+def test_fault_step_recovery_is_zero_when_throughput_never_dropped_and_none_when_it_never_came_back() -> None:
+    from loadtests.faults import recovery_s
+
+    steady = _turns(10, 0, 20)
+    assert recovery_s(steady, 8.0, 10.0, 20.0) == 0.0
+    assert recovery_s(_turns(10, 0, 8), 8.0, 10.0, 20.0) is None
+    assert measure_without_kill()["error"] == "the kill did not happen"
+
+
+def measure_without_kill() -> dict[str, Any]:
+    from loadtests.faults import measure
+
+    return measure("db", "puma", {"turns": [], "conversations": [], "actions_at_s": {}, "end_s": 5.0}, _fault_profile())
+
+
+def test_cores_step_fit_gives_the_slope_per_added_core_and_both_predictions() -> None:
+    from loadtests.cores import amdahl_serial_fraction, fit
+
+    perfect = fit([(1, 10.0), (2, 20.0)])
+    assert perfect["per_added_core"] == 10.0 and perfect["amdahl_serial_fraction"] == 0.0
+    assert perfect["predicted_linear"] == {"4": 40.0, "8": 80.0, "16": 160.0} == perfect["predicted_amdahl"]
+    half = fit([(1, 10.0), (2, 15.0)])  # 1.5x on 2 cores: a third is serial
+    assert half["per_added_core"] == 5.0 and half["efficiency"] == {"1": 1.0, "2": 0.75}
+    assert abs(amdahl_serial_fraction([(1, 10.0), (2, 15.0)]) - 1 / 3) < 1e-9
+    assert half["predicted_amdahl"]["16"] < half["predicted_linear"]["16"]  # the loss of efficiency compounds
+    assert fit([(1, 10.0), (2, 9.0)])["amdahl_serial_fraction"] == 1.0  # slower on two: clipped, all serial
+    assert fit([(2, 10.0)])["per_added_core"] is None
+
+
+def test_cores_step_skips_counts_above_the_machines_cpus_with_a_message(tmp_path: Path) -> None:
+    from loadtests.cores import CoresProfile, available_cpus, run
+
+    too_many = len(available_cpus()) + 1
+    result = run(CoresProfile(cpus=(too_many,)), "sqlite:///unused", tmp_path, settings=None, targets=("legacy",))
+    assert result["rows"] == [] and result["skipped"][0]["cpus"] == too_many
+    assert f"{too_many} CPUs skipped: this machine lets this process use {too_many - 1}" in result["skipped"][0]["reason"]
+    assert list(tmp_path.iterdir()) == []  # nothing started
+
+
+def test_compare_options_for_the_new_steps_name_the_fix() -> None:
+    from loadtests.__main__ import _parser
+
+    args = _parser().parse_args(["compare", "--out", "x", "--faults", "db,legacy", "--cpus", "16,1,2,4,8"])
+    assert args.faults == ("db", "legacy") and args.cpus == (1, 2, 4, 8, 16)
+    none = _parser().parse_args(["compare", "--out", "x", "--faults", "none", "--cpus", "none"])
+    assert none.faults == () and none.cpus == ()
+    for option, value in (("--faults", "envoy"), ("--faults", "db,db"), ("--cpus", "0"), ("--cpus", "two"),
+                          ("--cpus", "1,1")):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(["compare", "--out", "x", option, value])
