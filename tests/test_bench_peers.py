@@ -90,3 +90,15 @@ def test_bench_peers_map_rounds_rotate_so_no_system_always_runs_first():
 def test_bench_peers_refuses_an_unknown_part(tmp_path):
     result = _puma("bench", "peers", "--out", str(tmp_path), "--only", "everything", timeout_s=60)
     assert result.returncode == 2 and "invalid choice: 'everything'" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--clients", "0"], "--clients 0: give at least 1 client"),
+    (["--workers", "-2"], "--workers -2: give at least 1 worker"),
+    (["--repeats", "0", "--requests", "-1"], "--repeats 0: give at least 1 round; --requests -1: give a count"),
+    (["--step-s", "-3"], "--step-s -3.0: give a length in seconds"),
+])
+def test_bench_peers_names_each_bad_option_before_starting_anything(tmp_path, args, needle):
+    result = _puma("bench", "peers", "--out", str(tmp_path / "out"), *args, timeout_s=60)
+    assert result.returncode == 1 and needle in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()

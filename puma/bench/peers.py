@@ -24,6 +24,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from ..errors import PumaError
 from . import peers_map, peers_report, peers_serve
 from .common import run_info, summary, write_json
 
@@ -73,6 +74,19 @@ def ensure_peers(install: bool, skip_missing: bool) -> list[str]:
             f"(or `make peers`, or `pip install -e '.[peers]'` in a checkout, or rerun with --install), "
             f"or pass --skip-missing to benchmark only what is installed.")
     return [p for p in PEER_MODULES if p not in missing]
+
+
+def check(args: argparse.Namespace) -> None:
+    """Each bad option named with its value and what would do, before anything starts."""
+    problems = [f"{name} {value}: {need}" for name, value, bad, need in (
+        ("--clients", args.clients, args.clients < 1, "give at least 1 client"),
+        ("--workers", args.workers, args.workers < 1, "give at least 1 worker"),
+        ("--repeats", args.repeats, args.repeats < 1, "give at least 1 round"),
+        ("--requests", args.requests, args.requests < 0, "give a count of requests (0: the default)"),
+        ("--step-s", args.step_s, args.step_s < 0, "give a length in seconds (0: the default)"),
+    ) if bad]
+    if problems:
+        raise PumaError("puma bench peers: " + "; ".join(problems))
 
 
 def plan(args: argparse.Namespace) -> dict[str, Any]:
@@ -135,6 +149,7 @@ def summarise_map(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def main(args: argparse.Namespace) -> None:
+    check(args)
     available = ensure_peers(args.install, args.skip_missing)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
