@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -148,8 +149,13 @@ def summarise_map(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"series": s, "items": n, **summary(v)} for (s, n), v in sorted(groups.items())]
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # so every `finally` stops the hosts and phases it started
+
+
 def main(args: argparse.Namespace) -> None:
     check(args)
+    signal.signal(signal.SIGTERM, _interrupt)
     available = ensure_peers(args.install, args.skip_missing)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -163,6 +169,7 @@ def main(args: argparse.Namespace) -> None:
         serve["ratios"] = peers_report.serve_ratios(serve) if len(serve["steady"]) > 1 else {}
         result["serve"] = serve
         result["goals"].update(peers_report.serve_goals(serve, serve["ratios"]))
+        write_json(out / "peers.json", result)  # the serve half is kept should the map half fail
     map_rows: list[dict[str, Any]] = []
     if args.only in (None, "map"):
         systems = ["builtin", "multiprocessing", "puma", *(s for s in peers_map.PEER_SYSTEMS if s in available)]
