@@ -7,6 +7,7 @@ The peers are an optional extra; `make test` installs them into the test venv on
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tomllib
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from puma.bench import peers, peers_map, peers_serve
+from tests.helpers import wait_for
 
 ROOT = Path(__file__).parents[1]
 
@@ -102,3 +104,22 @@ def test_bench_peers_names_each_bad_option_before_starting_anything(tmp_path, ar
     result = _puma("bench", "peers", "--out", str(tmp_path / "out"), *args, timeout_s=60)
     assert result.returncode == 1 and needle in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_bench_peers_stopped_by_sigterm_leaves_no_ray_process_behind(tmp_path):
+    # The module's fixture fails this test if any process it started (Ray's GCS, raylet, workers,
+    # HAProxy; PUMA's Envoy and instances) is still running afterwards.
+    out, err_path = tmp_path / "out", tmp_path / "stderr.txt"
+    with err_path.open("w") as err:  # a file, not a pipe: nothing blocks on a full pipe
+        proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "--log-level", "warning", "bench", "peers",
+                                 "--quick", "--only", "serve", "--out", str(out)],
+                                stdout=subprocess.DEVNULL, stderr=err, text=True)
+    try:
+        log = out / "logs" / "ray-tuned.log"
+        wait_for(lambda: log.exists() and "is ready at" in log.read_text(), timeout_s=240, interval_s=0.2,
+                 message="Ray Serve to be serving")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+    assert proc.returncode == 130 and "puma: interrupted" in err_path.read_text()
+    assert "Traceback" not in err_path.read_text()
