@@ -269,7 +269,7 @@ def _add_bench(sub: Any) -> None:
     peers.add_argument("--out", type=Path, required=True, help="directory for JSON, CSV, the PNG and the hosts' logs")
     peers.add_argument("--quick", action="store_true",
                        help="short windows, small sizes, Ray Serve tuned only and no load step on it: that every part runs "
-                            "(1-3 minutes: each Ray start takes 10-40 s on a busy 2-core machine)")
+                            "(1-4 minutes: each Ray start takes 10-60 s on a busy 2-core machine)")
     peers.add_argument("--install", action="store_true", help="pip-install the missing peers into this Python first")
     peers.add_argument("--skip-missing", action="store_true",
                        help="benchmark only the peers installed (else a missing peer is an error)")

@@ -7,8 +7,8 @@ maps beside `puma_map`, `map_reduce` and `multiprocessing.Pool.map` (`peers_map`
 The peers are an optional extra (`pip install -e '.[peers]'`, `make peers`, or this command's
 `--install`), never a dependency of PUMA itself.
 
-    puma bench peers --out bench-out/peers               # the full run (~15-20 min on a busy 2-core machine)
-    puma bench peers --out /tmp/peers --quick            # small and short: that it runs (1-3 min)
+    puma bench peers --out bench-out/peers               # the full run (serve 9 min, map 10 min per round at load ~20)
+    puma bench peers --out /tmp/peers --quick            # small and short: that it runs (1-4 min)
 """
 
 from __future__ import annotations
