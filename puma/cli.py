@@ -262,6 +262,34 @@ def _add_bench(sub: Any) -> None:
     scale.add_argument("--requests", type=int, default=2000, help="sequential requests for p50/p99 (default 2000)")
     scale.set_defaults(func=_lazy("puma.bench.scale"))
 
+    peers = _command(bench_sub, "peers", "PUMA beside Ray Serve, and puma_map beside Ray's and Dask's maps",
+                     "Against the peers, in one run: the same trivial JSON service on PUMA and on Ray Serve (at "
+                     "its defaults and at its fastest documented settings) with the same client: start-up, "
+                     "p50/p99 latency, throughput, server CPU per request and a load step with autoscaling; and "
+                     "puma_map and map_reduce beside multiprocessing, Ray's and Dask's maps with equal worker "
+                     "counts. The peers are an optional extra: `make peers`, `pip install -e '.[peers]'` or "
+                     "--install. Writes peers.json, peers_serve.csv, peers_map.csv and peers.png.")
+    peers.add_argument("--out", type=Path, required=True, help="directory for JSON, CSV, the PNG and the hosts' logs")
+    peers.add_argument("--quick", action="store_true",
+                       help="short windows, small sizes, Ray Serve tuned only and no load step on it: that every part runs "
+                            "(1-4 minutes: each Ray start takes 10-60 s on a busy 2-core machine)")
+    peers.add_argument("--install", action="store_true", help="pip-install the missing peers into this Python first")
+    peers.add_argument("--skip-missing", action="store_true",
+                       help="benchmark only the peers installed (else a missing peer is an error)")
+    peers.add_argument("--only", choices=["serve", "map"], help="run one half only (default: both)")
+    peers.add_argument("--requests", type=int, default=0, metavar="N",
+                       help="sequential requests for latency (default 3000; --quick: 300)")
+    peers.add_argument("--clients", type=int, default=16, help="concurrent clients for throughput and the load step")
+    peers.add_argument("--step-s", type=float, default=0.0, metavar="SECONDS",
+                       help="length of the load step (default 45, beyond Ray Serve's default 30 s upscale delay; "
+                            "--quick: 4)")
+    peers.add_argument("--sizes", type=_int_list, default=None, metavar="N,N,...",
+                       help="map sizes (default 1000,10000,100000,1000000; --quick: 100,1000)")
+    peers.add_argument("--repeats", type=int, default=3, help="rounds of the map phases (median and spread)")
+    peers.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                       help="workers of every map (PUMA instances, pool processes, Ray and Dask workers)")
+    peers.set_defaults(func=_lazy("puma.bench.peers"))
+
 
 def _lazy(module: str) -> Any:
     """A command whose implementation (and its heavy imports) loads only when it runs."""
