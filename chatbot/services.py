@@ -12,7 +12,7 @@ answered from the store instead of applied twice. /listener only reads, without 
 import functools
 
 import puma
-from chatbot import bot, components, settings
+from chatbot import bot, components, stores
 from chatbot import listener as protocol
 
 
@@ -45,4 +45,4 @@ def _part(name: str) -> object:
 
 @functools.cache  # in each instance, after the fork: the store's connections are its own
 def _bot(reads_only: bool) -> bot.Chatbot:
-    return bot.Chatbot(settings.session_store(), components=components.Components(*[None] * 4) if reads_only else parts())
+    return bot.Chatbot(stores.session_store(), components=components.Components(*[None] * 4) if reads_only else parts())

@@ -6,16 +6,16 @@ PUMA port; unset: a local moto server) and ``CHATBOT_CACHE_DIR`` (the fitted rec
 database that is not a SQLite file; default ``./var/cache``). Example::
 
     DATABASE_URL=postgresql+psycopg2://user:pw@localhost:5432/chatbot chatbot db upgrade
+
+A leaf: it imports nothing of the chatbot's, so every module may read its settings here
+(the store they choose is built by ``chatbot.stores.session_store``).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from chatbot.sessions import SessionStore
+from typing import Any
 
 DATABASE_URL_ENV = "DATABASE_URL"
 SESSION_STORE_ENV = "CHATBOT_SESSION_STORE"
@@ -55,27 +55,6 @@ def session_store_kind() -> str:
         raise ValueError(f"{SESSION_STORE_ENV}: {kind!r} is not one of {', '.join(SESSION_STORES)}; "
                          "unset it for the SQL store (DATABASE_URL or ./var)")
     return kind
-
-
-def session_store() -> SessionStore:
-    """A new store of the kind ``CHATBOT_SESSION_STORE`` names.
-
-    ``sql``: ``SqlSessionStore`` on ``database_url()`` (SQLite or PostgreSQL); ``dynamodb``:
-    ``DynamoSessionStore`` via ``puma.dynamodb()`` (needs ``puma_dynamodb_config()`` in the
-    deployment); ``memory``: one process only. Example: ``Chatbot(store=session_store())``.
-    """
-    kind = session_store_kind()
-    if kind == "dynamodb":
-        from chatbot.dynamo_store import DynamoSessionStore
-
-        return DynamoSessionStore()
-    if kind == "memory":
-        from chatbot.sessions import MemorySessionStore
-
-        return MemorySessionStore()
-    from chatbot.sessions import SqlSessionStore
-
-    return SqlSessionStore()
 
 
 def puma_dynamodb_config() -> dict[str, Any]:

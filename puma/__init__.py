@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .app import App, puma_config, puma_service, puma_start, service, start
     from .binding import BindingError
-    from .client import acall, call
+    from .client import acall, call, wait_ready
     from .config import PumaConfig, parse_config
     from .dynamo import dynamodb
     from .endpoints import idempotent
@@ -38,12 +38,12 @@ if TYPE_CHECKING:
     from .remote import aremote, remote
     from .service import Request, Response, bytes_body, request
     from .supervisor import Deployment
-    from .warmup import progress, wait_ready
+    from .warmup import progress
 
 _MODULES = {
     ".app": ("App", "puma_config", "puma_service", "puma_start", "service", "start"),
     ".binding": ("BindingError",),
-    ".client": ("acall", "call"),
+    ".client": ("acall", "call", "wait_ready"),
     ".config": ("PumaConfig", "parse_config"),
     ".dynamo": ("dynamodb",),
     ".endpoints": ("idempotent",),
@@ -51,7 +51,7 @@ _MODULES = {
                 "PumaNotFound", "PumaScaleError", "PumaStartError"),
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
     ".remote": ("aremote", "remote"),
-    ".warmup": ("progress", "wait_ready"),
+    ".warmup": ("progress",),
     ".service": ("Request", "Response", "bytes_body", "request"),
     ".supervisor": ("Deployment",),
 }

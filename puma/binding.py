@@ -200,7 +200,7 @@ def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True) -> bool
 
 
 def _is_request_type(annotation: Any) -> bool:
-    from .service import Request
+    from .messages import Request
 
     if isinstance(annotation, str):
         return annotation.replace(" ", "").split(".")[-1] in ("Request", "Request|None")

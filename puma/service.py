@@ -28,7 +28,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -44,11 +43,10 @@ from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errors import HTTPError, InvalidStatusError, PumaCallError, PumaError, PumaUnknownService
 from .media import DEFAULT_CONTENT_TYPES
+from .messages import FORM_TYPES, JSON_TYPES, Request, Response
 
 log = logging.getLogger(__name__)
 
-JSON_TYPES = ("application/json",)
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 HEALTH_PATH = "/healthz"
 BYTES_MARK = "__puma_bytes_body__"
 RETRYABLE_CALL_STATUSES = (0, 502, 503, 504)
@@ -59,45 +57,6 @@ _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 class ReplyError(PumaError):
     """A service's reply that cannot be sent (a value JSON cannot hold, a status no reply can
     carry): the service's fault, answered 500 naming where and why."""
-
-
-@dataclass
-class Request:
-    """What a service sees of one HTTP request."""
-
-    method: str
-    path: str
-    headers: Headers  # case-insensitive: headers.get("content-type") and .get("Content-Type") agree
-    query: dict[str, str]
-    body: bytes
-    json: Any = None
-    form: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        """The JSON object body, else form fields over query parameters; `HTTPError` 400 for a
-        JSON body that is not an object (an array, a string...): it has no fields to read."""
-        if isinstance(self.json, dict):
-            return self.json
-        if self.json is not None:
-            raise HTTPError(400, f"body: expected a JSON object (its fields), got {type(self.json).__name__}")
-        if self.body and not self.form:
-            mimetype = str(self.headers.get("Content-Type", "")).split(";")[0].strip().lower()
-            if mimetype not in FORM_TYPES and mimetype not in JSON_TYPES:
-                raise HTTPError(415, f"a {mimetype or 'body without a content type'} body has no fields to read; "
-                                     "send a JSON object (application/json) or a form")
-        return {**self.query, **self.form}
-
-
-@dataclass
-class Response:
-    body: Any = b""
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str | None = None
-    # Called once the server has written the reply (or given up on the connection): release here
-    # what must outlive the service function, like a lock that keeps the next request waiting.
-    on_close: Callable[[], None] | None = None
 
 
 _current: ContextVar[Request] = ContextVar("puma_request")

@@ -35,7 +35,7 @@ from .config import Service
 from .errors import HTTPError, PumaError
 
 if TYPE_CHECKING:
-    from .supervisor import Deployment
+    from .interfaces import DeploymentView
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ EXPIRE_S = 3.5  # a worker host silent this long is dropped with its instances
 # --- the core's side ---------------------------------------------------------------------
 
 
-def check_token(deployment: Deployment, token: str | None) -> None:
+def check_token(deployment: DeploymentView, token: str | None) -> None:
     secret = deployment.config.secret or os.environ.get("PUMA_SECRET")
     if not secret:
         raise HTTPError(403, "this deployment accepts no workers: set 'secret' in puma_config (or $PUMA_SECRET)")
@@ -57,7 +57,7 @@ def check_token(deployment: Deployment, token: str | None) -> None:
         raise HTTPError(401, f"missing or wrong {TOKEN_HEADER} header")
 
 
-def register(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+def register(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
     """Record a worker's instances of a service; answer with what the worker needs to run it."""
     worker, name = _name(body, "worker"), _name(body, "service")
     pool = deployment.pools.get(name)
@@ -76,14 +76,14 @@ def register(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
             "services": {n: s.prefix for n, s in deployment.config.puma_services.items()}}
 
 
-def unregister(deployment: Deployment, worker: str) -> None:
+def unregister(deployment: DeploymentView, worker: str) -> None:
     deployment.registry.forget(worker)
 
 
 class Registry:
     """The core's worker hosts: when each last reported, and which of its instances to replace."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: DeploymentView) -> None:
         self.d = deployment
         self.lock = threading.Lock()
         self.last_seen: dict[str, float] = {}  # worker -> monotonic time of its last report
@@ -201,7 +201,7 @@ def reported_instances(instances: Any) -> dict[tuple[str, int], int | None]:
     return reported
 
 
-def _apply(deployment: Deployment, pool: Any, worker: str, reported: dict[tuple[str, int], Any]) -> None:
+def _apply(deployment: DeploymentView, pool: Any, worker: str, reported: dict[tuple[str, int], Any]) -> None:
     from .instances import Instance
 
     now = time.monotonic()

@@ -29,7 +29,8 @@ from chatbot.db import SurveyAnswer, Transcript, make_engine
 from chatbot.dynamo_store import MAX_ENTRY_BYTES, DynamoSessionStore, ItemTooLarge, ensure_table
 from chatbot.errors import SessionConflict, TurnOutOfOrder, UnknownSession
 from chatbot.sessions import MemorySessionStore, SessionStore, SqlSessionStore
-from chatbot.settings import puma_dynamodb_config, session_store
+from chatbot.settings import puma_dynamodb_config
+from chatbot.stores import session_store
 from tests.apps import basic
 from tests.chatbot_helpers import components_for, films, talk
 

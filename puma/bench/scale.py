@@ -38,6 +38,7 @@ from typing import Any
 from ..errors import PumaError
 from . import netns
 from .common import run_info, write_json
+from .scale_plot import FIGURES, plot
 from .scale_run import with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,17 +46,6 @@ SIZES = (3, 10, 50, 250, 1000)
 QUICK_SIZES = (3, 8)
 PER_SERVICE = 5
 LOCAL_MAX = 250  # more instances than this go to worker hosts
-FIGURES = {  # key in a run -> (title, unit)
-    "start_s": ("start to all healthy", "s"),
-    "start_cpu_s": ("CPU of the start, every process", "s"),
-    "idle_cores_total": ("idle CPU, every process", "cores"),
-    "memory_mib_total": ("memory (PSS), every process", "MiB"),
-    "p50_ms": ("p50 of a trivial request", "ms"),
-    "p99_ms": ("p99 of a trivial request", "ms"),
-    "endpoint_change_ms": ("kill -9 to Envoy's change", "ms"),
-    "replaced_ms": ("kill -9 to all healthy again", "ms"),
-    "autoscale_reaction_s": ("load step to a 2nd instance", "s"),
-}
 
 HANDLERS = '''"""Services of the app `puma bench scale` generates."""
 import time
@@ -238,7 +228,6 @@ def main(args: argparse.Namespace) -> None:
         report["baseline_revision"] = _short(args.baseline)
     write_json(out / "scale.json", report)
     _write_csv(out / "scale.csv", runs)
-    from .scale_plot import plot
 
     plot(report, out)
     print(f"wrote {out / 'scale.json'}, {out / 'scale.csv'} and {out / 'scale.png'}")
