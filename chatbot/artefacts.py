@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -136,7 +136,8 @@ def _save(path: Path, model: Model) -> None:
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(tmp, **model.to_arrays())
+        arrays: dict[str, Any] = model.to_arrays()  # Any: numpy's stub types savez's keywords as its options
+        np.savez(tmp, **arrays)
         os.replace(tmp, path)
     except OSError as error:
         log.warning("recommender not cached at %s: %s", path, error)

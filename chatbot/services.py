@@ -10,6 +10,7 @@ answered from the store instead of applied twice. /listener only reads, without 
 """
 
 import functools
+from typing import Any
 
 import puma
 from chatbot import bot, components, stores
@@ -45,4 +46,10 @@ def _part(name: str) -> object:
 
 @functools.cache  # in each instance, after the fork: the store's connections are its own
 def _bot(reads_only: bool) -> bot.Chatbot:
-    return bot.Chatbot(stores.session_store(), components=components.Components(*[None] * 4) if reads_only else parts())
+    return bot.Chatbot(stores.session_store(), components=_no_parts() if reads_only else parts())
+
+
+def _no_parts() -> components.Components:
+    # A bot that only reads stored conversations calls none of its parts.
+    unused: Any = None
+    return components.Components(unused, unused, unused, unused)

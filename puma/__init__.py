@@ -35,8 +35,9 @@ if TYPE_CHECKING:
         PumaStartError,
     )
     from .mapping import PumaMapError, map, map_reduce, puma_map
+    from .messages import Request, Response
     from .remote import aremote, remote
-    from .service import Request, Response, bytes_body, request
+    from .service import bytes_body, request
     from .supervisor import Deployment
     from .warmup import progress
 
@@ -52,7 +53,8 @@ _MODULES = {
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
     ".remote": ("aremote", "remote"),
     ".warmup": ("progress",),
-    ".service": ("Request", "Response", "bytes_body", "request"),
+    ".messages": ("Request", "Response"),
+    ".service": ("bytes_body", "request"),
     ".supervisor": ("Deployment",),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}

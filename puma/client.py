@@ -82,7 +82,8 @@ def _resolve_url(service: str, path: str) -> str:
 
 @functools.lru_cache(maxsize=4)
 def _env_services(text: str) -> dict[str, str]:
-    return json.loads(text)
+    services: dict[str, str] = json.loads(text)
+    return services
 
 
 @functools.lru_cache(maxsize=256)

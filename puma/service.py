@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask
@@ -60,7 +60,7 @@ class ReplyError(PumaError):
 
 
 _current: ContextVar[Request] = ContextVar("puma_request")
-request: Request = LocalProxy(_current)  # type: ignore[assignment]
+request: Request = cast(Request, LocalProxy(_current))  # each attribute read from this thread's request
 
 
 def error_response(status: int, message: str, **extra: Any) -> FlaskResponse:
@@ -146,7 +146,7 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
 
     root = served.endpoints.get("")
     if served.kind == "function" and root is not None and getattr(root.fn, BYTES_MARK, False):
-        app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]
+        app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # Flask's way to wrap its WSGI app
     return app
 
 
@@ -442,7 +442,7 @@ def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str,
 def _shape(result: Any) -> FlaskResponse:
     if result is None:
         return _body(None, None)
-    status, headers = 200, {}
+    status, headers = 200, cast(dict[str, str], {})
     if isinstance(result, Response):
         try:
             resp = _body(result.body, result.content_type)

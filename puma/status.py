@@ -212,7 +212,7 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
     """
     name, count = body.get("service"), body.get("instances")
     pool = deployment.pools.get(name) if isinstance(name, str) else None
-    if pool is None:
+    if pool is None or not isinstance(name, str):
         raise HTTPError(404, f"service: no service {name!r}; services: {', '.join(sorted(deployment.pools))}")
     svc = pool.service
     low, high = (svc.instances.min, svc.instances.upper) if svc.autoscaled else (1, MANUAL_MAX_INSTANCES)
@@ -360,7 +360,7 @@ class StatusServer:
                 if allowed_methods(path) != ("DELETE",):
                     return self._refuse(path)
                 worker = path.rsplit("/", 1)[-1]
-                self._workers(lambda _body: workers.unregister(deployment, worker) or {"left": worker})
+                self._workers(lambda _body: workers.unregister(deployment, worker))
 
             def _workers(self, action: Any) -> None:
                 try:

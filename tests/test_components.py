@@ -118,7 +118,7 @@ class CountingDb:
 
 def test_cached_db_answers_a_repeated_lookup_from_memory_and_keeps_different_ones_apart() -> None:
     inner = CountingDb()
-    db = CachedDb(inner)  # type: ignore[arg-type]
+    db = CachedDb(inner)  # type: ignore[arg-type]  # a counting stand-in for the db
     wish = [{"slot": "genre", "values": ["comedy"], "exclude": False}]
     reordered = [{"exclude": False, "values": ["comedy"], "slot": "genre"}]
     assert db.search(wish) == db.search(reordered) == [3, 1, 2]
@@ -131,7 +131,7 @@ def test_cached_db_answers_a_repeated_lookup_from_memory_and_keeps_different_one
 
 
 def test_cached_db_hands_out_copies_so_a_caller_cannot_change_the_next_answer() -> None:
-    db = CachedDb(CountingDb())  # type: ignore[arg-type]
+    db = CachedDb(CountingDb())  # type: ignore[arg-type]  # a counting stand-in for the db
     db.movie(7)["cast"].append("intruder")
     db.search([])[:] = []
     assert db.movie(7) == {"id": 7, "cast": ["A", "B"]}
@@ -140,7 +140,7 @@ def test_cached_db_hands_out_copies_so_a_caller_cannot_change_the_next_answer() 
 
 def test_cached_db_does_not_remember_a_failure_and_stays_within_its_bound() -> None:
     inner = CountingDb()
-    db = CachedDb(inner, max_entries=3)  # type: ignore[arg-type]
+    db = CachedDb(inner, max_entries=3)  # type: ignore[arg-type]  # a counting stand-in for the db
     for _ in range(2):
         with pytest.raises(LookupError):
             db.movie(0)

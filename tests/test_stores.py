@@ -231,7 +231,7 @@ def test_store_racing_turn_gets_the_winners_reply(backend: Backend) -> None:
     winner = bot.turn(sid, "comedy", turn_no=2)
     slow = backend.make_store()
     fresh_get = slow.get
-    slow.get = lambda session_id: stale.pop() if stale else fresh_get(session_id)  # type: ignore[method-assign]
+    slow.get = lambda session_id: stale.pop() if stale else fresh_get(session_id)  # type: ignore[method-assign]  # a store whose reads lag
     loser = Chatbot(store=slow, components=backend.components, seed=0)
     assert loser.turn(sid, "comedy", turn_no=2) == winner
     with pytest.raises(TurnOutOfOrder, match="turn_no: 2 was already answered"):

@@ -137,7 +137,7 @@ def one(size: int, series: str, checkout: Path, args: argparse.Namespace, out: P
         done = subprocess.run(argv, cwd=tmp, capture_output=True, text=True, timeout=3600,
                               preexec_fn=with_parent(signal.SIGKILL))  # no runner outlives the bench
         try:
-            result = json.loads(Path(spec["result"]).read_text())
+            result: dict[str, Any] = json.loads(Path(spec["result"]).read_text())
         except (OSError, ValueError):
             result = {"size": size, "series": series, "error": f"exit {done.returncode}: {done.stderr[-2000:]}"}
     result.update(load_average_before=load, workers=workers, services=len(plan["services"]))
@@ -159,7 +159,8 @@ def _memory_needed_mib(size: int, runs: list[dict[str, Any]]) -> float | None:
     if not sized:
         return None
     biggest = max(sized, key=lambda r: r["size"])
-    return biggest["memory_mib_total"] / biggest["size"] * size * 1.2
+    per_instance_mib: float = biggest["memory_mib_total"] / biggest["size"]
+    return per_instance_mib * size * 1.2
 
 
 def _available_mib() -> float | None:
@@ -170,9 +171,10 @@ def _available_mib() -> float | None:
     return None
 
 
-def fit(points: list[tuple[float, float]]) -> dict[str, float] | None:
-    """Least-squares line through (instances, value): per-instance cost (slope) and fixed cost."""
-    points = [(x, y) for x, y in points if y is not None]
+def fit(measured: list[tuple[float, float | None]]) -> dict[str, float] | None:
+    """Least-squares line through (instances, value): per-instance cost (slope) and fixed cost;
+    points without a value are left out."""
+    points = [(x, y) for x, y in measured if y is not None]
     if len({x for x, _ in points}) < 2:
         return None
     n = len(points)
