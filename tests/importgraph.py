@@ -4,7 +4,9 @@ Every `import` and `from ... import` statement counts, wherever it is: at module
 function (a lazy import still runs, and still ties the two modules together) and under
 `if TYPE_CHECKING:` (it does not run, but it is the same dependency in the design: a module that
 needs another's types to be checked depends on it; a Protocol in a third module breaks such a
-tie). An import inside `try:` (an optional one) counts as well.
+tie). An import inside `try:` (an optional one) counts as well. Imports by name at run time
+(`importlib.import_module(...)`, as `puma/__init__.py` does for its lazy public names) are not
+statements and are not seen: such a module lists the same imports under `TYPE_CHECKING`.
 
 An edge goes to the module that is imported: `import a.b` and `from a.b import c` give `a.b`,
 or `a.b.c` when `c` is a submodule. The parent packages whose `__init__` runs on the way are
