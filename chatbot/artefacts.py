@@ -31,12 +31,12 @@ import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from chatbot.recommender import Params, Recommender
+    from _typeshed import DataclassInstance
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +46,25 @@ _HERE = Path(__file__).resolve().parent
 _CODE = ("recommender.py", "catalog.py")
 
 
-def recommender(url: str | None, params: Params, fit: Callable[[], Recommender]) -> Recommender:
-    """The model ``fit()`` would return for the database at ``url``, from the cache if there."""
-    from chatbot.recommender import Recommender
+class Model(Protocol):
+    """A fitted model that is plain arrays (``chatbot.recommender.Recommender``)."""
 
+    def to_arrays(self) -> dict[str, np.ndarray]: ...
+
+
+M = TypeVar("M", bound=Model)
+
+
+def recommender(url: str | None, params: DataclassInstance, fit: Callable[[], M],
+                read: Callable[[dict[str, np.ndarray]], M]) -> M:
+    """The model ``fit()`` would return for the database at ``url``, from the cache if there
+    (``read(arrays)`` rebuilds it from what ``model.to_arrays()`` stored)."""
     path = cache_path(url, params)
     if path is not None and path.exists():
         started = time.perf_counter()
         try:
             with np.load(path, allow_pickle=False) as arrays:
-                model = Recommender.from_arrays({k: arrays[k] for k in arrays.files}, params)
+                model = read({k: arrays[k] for k in arrays.files})
             log.info("recommender read from %s in %.2f s", path, time.perf_counter() - started)
             return model
         except (OSError, ValueError, KeyError) as error:
@@ -66,7 +75,7 @@ def recommender(url: str | None, params: Params, fit: Callable[[], Recommender])
     return model
 
 
-def cache_path(url: str | None, params: Params) -> Path | None:
+def cache_path(url: str | None, params: DataclassInstance) -> Path | None:
     """Where the model fitted from ``url``'s current data with ``params`` is cached; None when
     the database has no record of a load (nothing to key on: never cached)."""
     from sqlalchemy.engine import make_url
@@ -123,11 +132,12 @@ def _libraries() -> dict[str, str]:
     return found
 
 
-def _save(path: Path, model: Recommender) -> None:
+def _save(path: Path, model: Model) -> None:
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(tmp, **model.to_arrays())
+        arrays: dict[str, Any] = model.to_arrays()  # Any: numpy's stub types savez's keywords as its options
+        np.savez(tmp, **arrays)
         os.replace(tmp, path)
     except OSError as error:
         log.warning("recommender not cached at %s: %s", path, error)

@@ -106,7 +106,7 @@ class Chatbot:
 
     ``store``: where conversations live; None keeps them in this process's memory
     (``MemorySessionStore``: gone when the process exits). The deployments pass
-    ``chatbot.settings.session_store()``, the store ``CHATBOT_SESSION_STORE`` names (SQL by
+    ``chatbot.stores.session_store()``, the store ``CHATBOT_SESSION_STORE`` names (SQL by
     default). ``components`` (see ``chatbot.components``) replaces the in-process understanding,
     sentiment, policy and database; without it, ``catalog`` and ``recommender`` are used, or
     loaded from ``database_url`` (default: settings). ``seed`` fixes the paraphrases of every

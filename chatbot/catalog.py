@@ -193,8 +193,8 @@ class Catalog:
                 continue
             ids = index.get(key, ()) if key else ()
             found = set(ids) if found is None else found.intersection(ids)
-        ids = self._movies.keys() if found is None else found
-        return sorted(ids, key=self._order.__getitem__)
+        chosen = self._movies.keys() if found is None else found
+        return sorted(chosen, key=self._order.__getitem__)
 
     def matching(self, constraints: Iterable[Mapping[str, Any]]) -> list[int]:
         """Ids of films meeting every constraint (see ``chatbot.constraints``), best-known first.

@@ -167,7 +167,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _legacy(args: argparse.Namespace) -> int:
-    from legacy_socket_server.__main__ import run
+    from legacy_socket_server.running import run
 
     return run(args) or 0
 

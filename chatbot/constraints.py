@@ -30,7 +30,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from chatbot.errors import InvalidRequest
 
@@ -139,7 +139,7 @@ def _check_range(value: object, where: str) -> tuple[int | None, int | None]:
     if not ok or value == [None, None]:
         raise InvalidRequest(f"{where}: {value!r} must be [first, last] (integer years or "
                              "minutes, inclusive; null for an open end, not both)")
-    first, last = value  # type: ignore[misc]
+    first, last = cast("list[int | None]", value)
     if first is not None and last is not None and first > last:
         raise InvalidRequest(f"{where}: {value!r} runs backwards; write [{last}, {first}]")
     return first, last

@@ -155,9 +155,11 @@ def evaluate_dialogs(url: str | None = None, suite: Path = DIALOG_SUITE) -> dict
     from chatbot.settings import database_url
 
     spec = importlib.util.spec_from_file_location("chatbot_dialog_suite", suite)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules[spec.name] = module  # type: ignore[union-attr]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {suite} as a module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
     url = url or database_url()
     judge = module.Judge(url)
     try:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, delete, insert, select
 from tqdm import tqdm
@@ -55,7 +55,7 @@ _NAME_SUFFIXES = {"jr.", "jr", "sr.", "sr", "ii", "iii", "iv"}
 _PARENS = re.compile(r"\(([^()]*)\)")
 # Child tables first, so deletes respect foreign keys.
 _DATA_TABLES: tuple[Table, ...] = tuple(
-    model.__table__  # type: ignore[misc]
+    cast(Table, model.__table__)
     for model in (MlRating, MlMovie, Credit, MovieGenre, Person, Movie)
 )
 
@@ -175,7 +175,7 @@ def _read_catalogue(data: _Data, rows: Iterable[sqlite3.Row]) -> None:
 def _movie_row(row: sqlite3.Row) -> dict[str, Any]:
     genres = {canonical_genre(g) for g in split_list(row["Genre"])} - {None}
     return {
-        "genres": sorted(genres),  # type: ignore[type-var]
+        "genres": sorted(genres),
         "directors": split_names(row["Director"]),
         "writers": split_names(row["Writer"]),
         "cast": split_names(row["Cast"]),
@@ -349,7 +349,7 @@ def _replace(conn: Connection, data: _Data, progress: bool) -> None:
         conn.execute(delete(table))
     conn.execute(delete(DatasetLoad).where(DatasetLoad.name == DATASET_NAME))
     people = [{"id": pid, "name": name} for name, pid in data.people.items()]
-    batches = [
+    batches: list[tuple[Any, list[dict[str, Any]]]] = [
         (Movie.__table__, data.movies), (MovieGenre.__table__, data.genres),
         (Person.__table__, people), (Credit.__table__, data.credits),
         (MlMovie.__table__, data.ml_movies), (MlRating.__table__, data.ml_ratings),
@@ -357,7 +357,7 @@ def _replace(conn: Connection, data: _Data, progress: bool) -> None:
     total = sum(len(rows) for _table, rows in batches)
     with tqdm(total=total, unit="row", desc="chatbot db load", disable=not progress) as bar:
         for table, rows in batches:
-            _insert(conn, table, rows, bar)  # type: ignore[arg-type]
+            _insert(conn, table, rows, bar)
     conn.execute(
         insert(DatasetLoad),
         {"name": DATASET_NAME, "version": source_version(), "rows": total,

@@ -150,7 +150,7 @@ class Understander:
         self._strong = {tuple(fold(k).split()): v for k, v in strong.items()}
         self._strong |= {_stem_phrase(k): v for k, v in strong.items()
                          if _stem_phrase(k) not in self._strong}
-        self._weak = {(fold(k),): v for k, v in weak.items()}
+        self._weak: dict[tuple[str, ...], str] = {(fold(k),): v for k, v in weak.items()}
         self._fuzzy_genre_words = {k: v for k, v in strong.items() if " " not in k and len(k) >= 5}
         self._mpaa = set(vocabulary.get("mpaa", ())) or {"G", "PG", "PG-13", "R", "NC-17"}
         self._titles = TitleIndex(vocabulary.get("titles", ()))

@@ -87,7 +87,7 @@ def rating_hits(tokens: Sequence[str], negated: Sequence[bool], ratings: Sequenc
         lone = LONE.get(token)
         beside = bool(rated & {i - 2, i + 2}) and bool({"or", "and"} & {
             tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens)})  # "PG-13 or R"
-        if lone in ratings and i not in used and (expect == "mpaa" or negated[i] or beside
+        if lone is not None and lone in ratings and i not in used and (expect == "mpaa" or negated[i] or beside
                                                   or _bound_at(tokens, i, i + 1)):
             used.add(i)
             named.append((i, i + 1, lone))
@@ -120,8 +120,8 @@ def _bound_at(tokens: Sequence[str], start: int, end: int
         n = len(words)
         if tuple(tokens[max(0, start - n) : start]) == words and start >= n:
             return start - n, end, direction, inclusive
-    for words, direction, inclusive in _AFTER:
-        if tuple(tokens[end : end + len(words)]) == words:
+    for after, direction, inclusive in _AFTER:
+        if tuple(tokens[end : end + len(after)]) == after:
             return start, end + len(words), direction, inclusive
     return None
 

@@ -83,8 +83,11 @@ class Recommender:
         """
         from chatbot import artefacts
 
-        return artefacts.recommender(url, params or Params(), lambda: cls.fit(
-            read_ratings(url), catalog if catalog is not None else Catalog.load(url), params=params))
+        params = params or Params()
+        return artefacts.recommender(
+            url, params,
+            fit=lambda: cls.fit(read_ratings(url), catalog if catalog is not None else Catalog.load(url), params=params),
+            read=lambda arrays: cls.from_arrays(arrays, params))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The fitted model as plain arrays (``from_arrays`` inverts it); for the on-disk cache."""

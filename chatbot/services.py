@@ -11,12 +11,13 @@ answered from the store instead of applied twice. /listener only reads, without 
 """
 
 import functools
+from typing import Any
 
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 import puma
-from chatbot import bot, components, settings
+from chatbot import bot, components, stores
 from chatbot import listener as protocol
 
 # The session store's outages (the database down or restarting, DynamoDB's endpoint unreachable).
@@ -53,4 +54,10 @@ def parts() -> components.Components:
 
 @functools.cache  # in each instance, after the fork: the store's connections are its own
 def _bot(reads_only: bool) -> bot.Chatbot:
-    return bot.Chatbot(settings.session_store(), components=components.Components(*[None] * 4) if reads_only else parts())
+    return bot.Chatbot(stores.session_store(), components=_no_parts() if reads_only else parts())
+
+
+def _no_parts() -> components.Components:
+    # A bot that only reads stored conversations calls none of its parts.
+    unused: Any = None
+    return components.Components(unused, unused, unused, unused)

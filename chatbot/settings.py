@@ -6,16 +6,15 @@ the default, ``dynamodb`` or ``memory``; the PUMA port's DynamoDB is PUMA's ``dy
 database that is not a SQLite file; default ``./var/cache``). Example::
 
     DATABASE_URL=postgresql+psycopg2://user:pw@localhost:5432/chatbot chatbot db upgrade
+
+A leaf: it imports nothing of the chatbot's, so every module may read its settings here
+(the store they choose is built by ``chatbot.stores.session_store``).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from chatbot.sessions import SessionStore
 
 DATABASE_URL_ENV = "DATABASE_URL"
 SESSION_STORE_ENV = "CHATBOT_SESSION_STORE"
@@ -56,22 +55,3 @@ def session_store_kind() -> str:
     return kind
 
 
-def session_store() -> SessionStore:
-    """A new store of the kind ``CHATBOT_SESSION_STORE`` names.
-
-    ``sql``: ``SqlSessionStore`` on ``database_url()`` (SQLite or PostgreSQL); ``dynamodb``:
-    ``DynamoSessionStore`` via ``puma.dynamodb()`` (needs PUMA's ``dynamodb`` key in the
-    deployment); ``memory``: one process only. Example: ``Chatbot(store=session_store())``.
-    """
-    kind = session_store_kind()
-    if kind == "dynamodb":
-        from chatbot.dynamo_store import DynamoSessionStore
-
-        return DynamoSessionStore()
-    if kind == "memory":
-        from chatbot.sessions import MemorySessionStore
-
-        return MemorySessionStore()
-    from chatbot.sessions import SqlSessionStore
-
-    return SqlSessionStore()

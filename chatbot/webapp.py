@@ -214,7 +214,7 @@ def _session_store() -> Any:
     global _store
     with _store_lock:
         if _store is None:
-            from chatbot.settings import session_store
+            from chatbot.stores import session_store
 
             _store = session_store()
         return _store

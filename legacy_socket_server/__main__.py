@@ -8,19 +8,11 @@ Loads the catalogue and the recommender, then serves on 127.0.0.1:13113 (13120 w
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from legacy_socket_server.options import add_arguments
-
-if TYPE_CHECKING:
-    from chatbot.bot import Chatbot
-
-log = logging.getLogger("legacy_socket_server")
+from legacy_socket_server.running import run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,38 +21,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(_parser().parse_args(argv))
 
 
-def run(args: argparse.Namespace) -> int:
-    """Serve with the parsed options (``options.add_arguments``) until SIGINT or SIGTERM."""
-    from legacy_socket_server.server import LegacyServer, chatbox_socket
-
-    args.debug = args.debug or args.mode == "debug"
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    log.setLevel(logging.DEBUG if args.debug else logging.INFO)
-    port = args.port if args.port is not None else chatbox_socket(args.debug)
-    server = LegacyServer(_bot(args), args.host, port, max_line_bytes=args.max_line_bytes)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    threading.Thread(target=server.serve_forever, name="legacy-accept").start()
-    log.info("listening on %s:%d%s", args.host, server.port, " (debug)" if args.debug else "")
-    stop.wait()
-    log.info("stopping: finishing the turns in progress")
-    server.shutdown()
-    log.info("stopped")
-    return 0
-
-
 def _parser() -> argparse.ArgumentParser:
     return add_arguments(argparse.ArgumentParser(prog="python -m legacy_socket_server", description=__doc__,
                                                  formatter_class=argparse.RawDescriptionHelpFormatter))
-
-
-def _bot(args: argparse.Namespace) -> Chatbot:
-    from chatbot.bot import Chatbot
-    from chatbot.sessions import MemorySessionStore
-
-    log.info("loading the catalogue and the recommender")
-    return Chatbot(store=MemorySessionStore(), seed=args.seed, database_url=args.database_url)
 
 
 if __name__ == "__main__":

@@ -95,8 +95,8 @@ class ClientHandler(socketserver.StreamRequestHandler):
     server: LegacyServer
 
     def setup(self) -> None:
-        self.timeout = self.server.idle_timeout_s
         super().setup()
+        self.connection.settimeout(self.server.idle_timeout_s)  # what a `timeout` attribute would set
         self.server.track(self.connection, True)
 
     def finish(self) -> None:

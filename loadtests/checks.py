@@ -79,7 +79,7 @@ def _unanswered(conversation: Conversation) -> list[Failure]:
     for exchange in conversation.exchanges:
         reply = exchange.reply
         if reply is None or "error" in reply:
-            reason = exchange.error or f"{reply.get('error')}: {reply.get('detail')}"  # type: ignore[union-attr]
+            reason = exchange.error or f"{(reply or {}).get('error')}: {(reply or {}).get('detail')}"
             return [Failure("unanswered", f"turn {exchange.turn_no}: {reason}")]
     if conversation.poll_error:
         return [Failure("unanswered", f"poll: {conversation.poll_error}")]

@@ -83,9 +83,11 @@ def _exchange(transport: Transport, sid: str, text: str, turn_no: int,
 def _drain(transport: Transport, conversation: Conversation) -> None:
     last = conversation.exchanges[-1].reply if conversation.exchanges else None
     queued = int((last or {}).get("passiveLen") or 0)
+    if last is None:
+        return
     for index in range(1, min(queued, MAX_POLLS) + 1):
         try:
-            poll = transport.poll(conversation.session_id, int(last["turn_no"]), index)  # type: ignore[index]
+            poll = transport.poll(conversation.session_id, int(last["turn_no"]), index)
         except TurnFailed as error:
             conversation.poll_error = str(error)
             return

@@ -16,8 +16,8 @@ from typing import Any
 
 from locust.env import Environment
 
+from loadtests.collector import MAX_SPAWN_RATE, Collector
 from loadtests.deployments import Deployment
-from loadtests.runner import MAX_SPAWN_RATE, Collector
 from loadtests.samplers import Sampler, cpu_by_component
 from loadtests.users import Settings, user_class
 

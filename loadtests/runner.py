@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import report
-from loadtests.checks import Conversation, Failure
+from loadtests.collector import MAX_SPAWN_RATE, Collector
 from loadtests.deployments import Deployment, prepare_db, start
 from loadtests.samplers import Sampler, cpu_by_component, puma_status
 from loadtests.users import Settings, user_class
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 TARGETS = ("legacy", "puma")
 PROGRESS_EVERY_S = 5.0
-MAX_SPAWN_RATE = 100
 
 
 @dataclass(frozen=True)
@@ -51,30 +50,6 @@ class Profile:
     def quick(cls) -> Profile:
         return cls(steps=(1, 4, 16), step_s=6.0, settle_s=1.0, drain_s=10.0,
                    think_min_s=0.05, think_max_s=0.2)
-
-
-class Collector:
-    """Turn latencies (from Locust's request events) and finished conversations, timed from
-    ``t0``; ``failures`` is a running count for the progress line."""
-
-    def __init__(self, t0: float) -> None:
-        self.t0 = t0
-        self.turns: list[tuple[float, float, bool]] = []
-        self.conversations: list[dict[str, Any]] = []
-        self.failures = 0
-
-    def on_request(self, name: str, response_time: float, exception: Any, **_: Any) -> None:
-        if name == "turn":
-            self.turns.append((time.monotonic() - self.t0, response_time, exception is None))
-
-    def on_conversation(self, conversation: Conversation, failures: list[Failure]) -> None:
-        self.failures += len(failures)
-        self.conversations.append({
-            "t": time.monotonic() - self.t0, "t_start": round(conversation.started_at - self.t0, 3),
-            "persona": conversation.persona.kind,
-            "session_id": conversation.session_id, "turns": conversation.turns,
-            "retries": sum(e.attempts - 1 for e in conversation.exchanges),
-            "failures": [asdict(f) for f in failures]})
 
 
 def compare(out: Path, profile: Profile, *, database_url: str | None = None,

@@ -10,11 +10,12 @@ is gevent's, so a blocked read yields to the other users. Example::
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import socket
 import time
-from typing import IO, Any
+from typing import Any
 
 from loadtests.conversation import Retriable
 
@@ -31,7 +32,7 @@ class SocketClient:
         self.request_event = request_event
         self.timeout_s = timeout_s
         self._sock: socket.socket | None = None
-        self._stream: IO[bytes] | None = None
+        self._stream: io.BufferedIOBase | None = None
 
     def request(self, payload: dict[str, Any], *, name: str) -> dict[str, Any]:
         """The reply to ``payload``; ``Retriable`` on a connection error or a 5xx error reply."""
@@ -44,10 +45,10 @@ class SocketClient:
             self._fire(name, started, 0, error)
             raise Retriable(f"{type(error).__name__}: {error}") from None
         status = int(reply.get("status", 200)) if isinstance(reply, dict) and "error" in reply else 200
-        error = RuntimeError(f"{status} {reply.get('error')}: {reply.get('detail')}") if status >= 400 else None
-        self._fire(name, started, len(line), error)
+        failure = RuntimeError(f"{status} {reply.get('error')}: {reply.get('detail')}") if status >= 400 else None
+        self._fire(name, started, len(line), failure)
         if status >= 500:
-            raise Retriable(str(error))
+            raise Retriable(str(failure))
         return reply
 
     def close(self) -> None:

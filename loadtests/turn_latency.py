@@ -29,9 +29,11 @@ SUITE = HERE / "tests" / "dialog_suite" / "judge.py"
 
 def _load_judge() -> Any:
     spec = importlib.util.spec_from_file_location("dialog_suite_judge", SUITE)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules[spec.name] = module  # type: ignore[union-attr]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {SUITE} as a module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
     return module
 
 
@@ -65,16 +67,18 @@ def _start(code_root: Path, url: str) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "loadtests.turn_latency", "--worker", str(code_root), url],
         cwd=HERE, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    ready = process.stdout.readline()  # type: ignore[union-attr]
+    assert process.stdout is not None  # stdout=PIPE
+    ready = process.stdout.readline()
     if not ready:
         raise RuntimeError(f"worker for {code_root} did not start (exit {process.wait()})")
     return process
 
 
 def _run(process: subprocess.Popen[str]) -> list[float]:
-    process.stdin.write("run\n")  # type: ignore[union-attr]
-    process.stdin.flush()  # type: ignore[union-attr]
-    return json.loads(process.stdout.readline())  # type: ignore[union-attr]
+    assert process.stdin is not None and process.stdout is not None  # both PIPE (`_start`)
+    process.stdin.write("run\n")
+    process.stdin.flush()
+    return json.loads(process.stdout.readline())
 
 
 def compare(baseline: Path, url: str, rounds: int) -> dict[str, Any]:
@@ -89,7 +93,8 @@ def compare(baseline: Path, url: str, rounds: int) -> dict[str, Any]:
                 seconds[name] += _run(processes[name])
     finally:
         for process in processes.values():
-            process.stdin.close()  # type: ignore[union-attr]
+            if process.stdin is not None:
+                process.stdin.close()
             process.wait(timeout=30)
     result: dict[str, Any] = {"rounds": rounds, "cores": os.cpu_count()}
     for name, root in trees.items():

@@ -130,7 +130,7 @@ class LegacyUser(_Conversations, User):
 
     def on_start(self) -> None:
         super().on_start()
-        address = urlsplit(self.host)
+        address = urlsplit(self.host or "")
         self.socket = SocketClient(address.hostname or "127.0.0.1", address.port or 13113,
                                    self.environment.events.request)
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .app import App, puma_config, puma_service, puma_start, service, start
     from .binding import BindingError
-    from .client import acall, call
+    from .client import acall, call, wait_ready
     from .config import PumaConfig, parse_config
     from .dynamo import dynamodb
     from .endpoints import idempotent
@@ -35,15 +35,16 @@ if TYPE_CHECKING:
         PumaStartError,
     )
     from .mapping import PumaMapError, map, map_reduce, puma_map
+    from .messages import Request, Response
     from .remotes import aremote, remote
-    from .serving import Request, Response, bytes_body, request
+    from .serving import bytes_body, request
     from .supervisor import Deployment
-    from .warmup import progress, wait_ready
+    from .warmup import progress
 
 _MODULES = {
     ".app": ("App", "puma_config", "puma_service", "puma_start", "service", "start"),
     ".binding": ("BindingError",),
-    ".client": ("acall", "call"),
+    ".client": ("acall", "call", "wait_ready"),
     ".config": ("PumaConfig", "parse_config"),
     ".dynamo": ("dynamodb",),
     ".endpoints": ("idempotent",),
@@ -51,8 +52,9 @@ _MODULES = {
                 "PumaNotFound", "PumaScaleError", "PumaStartError"),
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
     ".remotes": ("aremote", "remote"),
-    ".warmup": ("progress", "wait_ready"),
-    ".serving": ("Request", "Response", "bytes_body", "request"),
+    ".warmup": ("progress",),
+    ".messages": ("Request", "Response"),
+    ".serving": ("bytes_body", "request"),
     ".supervisor": ("Deployment",),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}

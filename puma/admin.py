@@ -86,7 +86,8 @@ class Admin:
         """GET `path` of the admin interface; OSError if it cannot be read."""
         if self.socket_path is None:
             with urllib.request.urlopen(self.base + path, timeout=timeout_s) as resp:  # noqa: S310 - loopback admin URL
-                return resp.read().decode()
+                data: bytes = resp.read()
+                return data.decode()
         conn = _UnixConnection(self.socket_path, timeout_s)
         try:
             conn.request("GET", path)

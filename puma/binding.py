@@ -70,7 +70,9 @@ class Binding:
         from JSON (annotate it with a JSON type, a dataclass or a pydantic model)."""
         name = name or getattr(fn, "__qualname__", None) or repr(fn)
         if not inspect.isroutine(fn) and not isinstance(fn, functools.partial) and callable(fn):
-            fn = fn.__call__  # a callable object: its __call__ (validate_call takes routines only)
+            # A callable object: its __call__ (validate_call takes routines only). The ignore: mypy
+            # reports a Callable's own `__call__` attribute as "not callable".
+            fn = fn.__call__  # type: ignore[operator]
         signature = inspect.signature(fn)
         hints = _hints(fn)
         params = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
@@ -78,7 +80,7 @@ class Binding:
             raise PumaConfigError([(name, "a service function cannot take *args: name its parameters")])
         expected = {p.name: type_text(hints.get(p.name, p.annotation)) for p in params}
         try:
-            validated = validate_call(fn, config=ConfigDict(arbitrary_types_allowed=False))
+            validated = validate_call(config=ConfigDict(arbitrary_types_allowed=False))(fn)
         except PydanticSchemaGenerationError as exc:
             raise PumaConfigError([(name, f"a parameter's type cannot be read from JSON ({exc}); annotate it "
                                           "with JSON types, a dataclass or a pydantic model, or take a "
@@ -200,7 +202,7 @@ def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True) -> bool
 
 
 def _is_request_type(annotation: Any) -> bool:
-    from .serving import Request
+    from .messages import Request
 
     if isinstance(annotation, str):
         return annotation.replace(" ", "").split(".")[-1] in ("Request", "Request|None")

@@ -66,8 +66,10 @@ class HelpFormatter(argparse.HelpFormatter):
 
 def _command(sub: Any, name: str, summary: str, description: str | None = None) -> argparse.ArgumentParser:
     """A subcommand: `summary` in its parent's list, `description` (else the summary) atop its --help."""
-    return sub.add_parser(name, help=summary, description=description or summary[0].upper() + summary[1:] + ".",
-                          formatter_class=HelpFormatter)
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=description or summary[0].upper() + summary[1:] + ".",
+        formatter_class=HelpFormatter)
+    return parser
 
 
 def _parser() -> argparse.ArgumentParser:

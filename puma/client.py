@@ -82,7 +82,8 @@ def _resolve_url(service: str, path: str) -> str:
 
 @functools.lru_cache(maxsize=4)
 def _env_services(text: str) -> dict[str, str]:
-    return json.loads(text)
+    services: dict[str, str] = json.loads(text)
+    return services
 
 
 @functools.lru_cache(maxsize=256)
@@ -189,7 +190,7 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
     if warmup.active() and service not in _ready_seen:
         # A warm-up's first call to a service: wait on the deployment's readiness first, so a
         # service still starting is not sent a call it would answer 503 (a start-up failure).
-        warmup.wait_ready(service, timeout_s=WARMUP_WAIT_S, report_every_s=REPORT_EVERY_S)
+        wait_ready(service, timeout_s=WARMUP_WAIT_S, report_every_s=REPORT_EVERY_S)
         _ready_seen.add(service)
     since = 0.0
     while True:
@@ -209,12 +210,12 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
 
 def _wait_while_starting(error: PumaCallError, since: float) -> bool:
     """In a warm-up, wait for a service that is not up yet (True: try again). Where the deployment
-    serves its readiness, that is what is polled (`warmup.wait_ready`): a service still starting
+    serves its readiness, that is what is polled (`wait_ready`): a service still starting
     gets no calls it would answer 503, which would count as its start-up failures."""
     waited = time.monotonic() - since
     if not warmup.active() or error.status not in (0, 502, 503, 504) or waited > WARMUP_WAIT_S:
         return False
-    if warmup.wait_ready(error.service, timeout_s=WARMUP_WAIT_S - waited, report_every_s=REPORT_EVERY_S):
+    if wait_ready(error.service, timeout_s=WARMUP_WAIT_S - waited, report_every_s=REPORT_EVERY_S):
         time.sleep(0.05)  # ready now (or it was, and failed for another reason): once more, not at once
         return True
     reported = getattr(_local, "reported", None)
@@ -267,3 +268,36 @@ def _error(service: str, status: int, content_type: str, data: bytes) -> PumaCal
     detail = body.get("error", body) if isinstance(body, dict) else body
     problems = body.get("problems") if isinstance(body, dict) and isinstance(body.get("problems"), list) else None
     return PumaCallError.of(service, status, detail, problems)
+
+
+def wait_ready(service: str, *, why: str = "", timeout_s: float = 600.0, report_every_s: float = 5.0) -> bool:
+    """Wait until the deployment routes to a ready instance of `service`, e.g. in a warm-up that
+    needs another service's data. Asks the deployment's readiness (`GET /_puma/ready`, answered by
+    PUMA, not by `service`), so waiting sends `service` no request it would answer 503 — those
+    would count as its start-up failures. Reports "waiting for the db service (why), 5 s" as
+    progress meanwhile. Returns False at once where readiness is not served (a deployment
+    without PUMA's status route: then call and retry); raises `PumaCallError` after `timeout_s`.
+
+        wait_ready("db", why="the understander needs its vocabulary")
+    """
+    started = time.monotonic()
+    reported = 0.0
+    url = mesh_url() + "/_puma/ready"
+    while True:
+        try:
+            status, _type, body = _post(url, "GET", None, {"accept": "application/json"}, 2.0)
+            state = json.loads(body) if status in (200, 503) else None
+        except (OSError, ValueError):
+            state = {}  # Envoy itself not answering yet: wait
+        if state is None or (state and "services" not in state):
+            return False  # no readiness here: the caller retries its calls instead
+        if (state.get("services", {}).get(service) or {}).get("ready", 0) > 0:
+            return True
+        waited = time.monotonic() - started
+        if waited > timeout_s:
+            raise PumaCallError(service, 503, f"not ready after {waited:.0f} s")
+        if waited - reported >= report_every_s or reported == 0.0:
+            reasons = f" ({why})" if why else ""
+            warmup.progress(f"waiting for the {service} service{reasons}" + (f", {waited:.0f} s" if waited >= 1 else ""))
+            reported = max(waited, 1e-9)
+        time.sleep(0.1)

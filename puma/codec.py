@@ -185,8 +185,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found = dict(pairs)
     if len(found) < len(pairs):
         seen: set[str] = set()
-        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise _Refused(f"key {twice[:60]!r} appears twice in one object; send each key once")
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused(f"key {key[:60]!r} appears twice in one object; send each key once")
+            seen.add(key)
     return found
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -28,7 +28,11 @@ from pydantic import (
 from .errors import PumaConfigError, PumaScaleError
 from .media import DEFAULT_CONTENT_TYPES
 
-LB_POLICIES = ("round_robin", "least_request", "random", "ring_hash", "maglev")
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+LbPolicy = Literal["round_robin", "least_request", "random", "ring_hash", "maglev"]
+LB_POLICIES: tuple[LbPolicy, ...] = get_args(LbPolicy)
 HASH_POLICIES = ("ring_hash", "maglev")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -190,7 +194,7 @@ class Service(_Model):
     target: str | None = Field(None, description="import path 'module:function' or '/file.py:function'")
     instances: Annotated[Instances, BeforeValidator(_instances)] = Instances()
     timeout_s: Seconds = 15.0
-    lb_policy: Literal[LB_POLICIES] | None = None  # type: ignore[valid-type]
+    lb_policy: LbPolicy | None = None
     hash_on: HashOn | None = None
     idempotent: bool | tuple[str, ...] = Field(False, description="true: every request may be retried; a list "
                                                "of method names: those of an object service")
@@ -475,7 +479,7 @@ class HttpConnectionManager(_Model):
 class PumaConfig(_Model):
     """The whole deployment. Keys follow the paper's Figure 4."""
 
-    load_balancer: Literal[LB_POLICIES] = "round_robin"  # type: ignore[valid-type]
+    load_balancer: LbPolicy = "round_robin"
     logging: Logging = Logging()
     rate_limit: RateLimit | None = None
     dynamodb: DynamoDB | None = None
@@ -559,7 +563,7 @@ def _accept_paper_spelling(conf: dict[str, Any]) -> dict[str, Any]:
     return conf
 
 
-def _problem(err: dict[str, Any]) -> tuple[str, str]:
+def _problem(err: ErrorDetails) -> tuple[str, str]:
     path = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
     value = err.get("input")
     if err["type"] == "extra_forbidden":

@@ -20,7 +20,7 @@ from .autoscale import Autoscaler, Bounds
 from .config import Service
 
 if TYPE_CHECKING:
-    from .supervisor import Deployment
+    from .interfaces import DeploymentView
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Outage:
 
 
 class ControlLoop:
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: DeploymentView) -> None:
         self.d = deployment
         self.autoscalers: dict[str, Autoscaler] = {}
         self.quiet_tick_s = QUIET_TICK_S  # a benchmark sets another to compare

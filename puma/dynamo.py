@@ -26,7 +26,8 @@ ENV_DYNAMODB_REGION = "PUMA_DYNAMODB_REGION"
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 class LocalDynamo:

@@ -26,7 +26,7 @@ Example scrape config (Prometheus)::
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -41,7 +41,7 @@ from prometheus_client.openmetrics import exposition as openmetrics
 from prometheus_client.parser import text_string_to_metric_families
 
 if TYPE_CHECKING:
-    from .supervisor import Deployment
+    from .interfaces import DeploymentView
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus version reads
 STATES = ("starting", "ready", "draining", "unhealthy")
@@ -57,29 +57,31 @@ def exposition(registry: CollectorRegistry, accept: str = "") -> tuple[bytes, st
     return generate_latest(registry), CONTENT_TYPE
 
 
-def registry_for(deployment: Deployment) -> CollectorRegistry:
-    """A registry holding only this deployment's metrics (not the process's own)."""
+def registry_for(deployment: DeploymentView, startup_failures: Mapping[str, int]) -> CollectorRegistry:
+    """A registry holding only this deployment's metrics (not the process's own);
+    `startup_failures` (service -> 503s before its first instance) is read at each scrape."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DeploymentCollector(deployment))
+    registry.register(DeploymentCollector(deployment, startup_failures))
     return registry
 
 
 class DeploymentCollector:
     """A `prometheus_client` collector: every metric is read afresh at each scrape."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: DeploymentView, startup_failures: Mapping[str, int]) -> None:
         self.deployment = deployment
+        self.startup_failures = startup_failures
 
     def collect(self) -> Iterator[Metric]:
         d = self.deployment
         names = list(d.pools)
         envoy = _envoy_samples(d, names)
-        yield from _traffic(envoy, names, d.status_server.sampler.startup_failures)
+        yield from _traffic(envoy, names, self.startup_failures)
         yield _histogram(envoy, names)
         yield from _instances(d, names)
 
 
-def _envoy_samples(d: Deployment, names: list[str]) -> dict[tuple[str, str, str], float]:
+def _envoy_samples(d: DeploymentView, names: list[str]) -> dict[tuple[str, str, str], float]:
     """(metric, service, extra label) -> value, from Envoy's own Prometheus output."""
     found: dict[tuple[str, str, str], float] = collections.defaultdict(float)
     if d.envoy.admin is None:
@@ -97,7 +99,7 @@ def _envoy_samples(d: Deployment, names: list[str]) -> dict[tuple[str, str, str]
     return found
 
 
-def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str], startup: dict[str, int]) -> Iterator[Metric]:
+def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str], startup: Mapping[str, int]) -> Iterator[Metric]:
     requests = CounterMetricFamily("puma_requests", "Requests answered, by an instance or by Envoy.",
                                    labels=["service"])
     responses = CounterMetricFamily("puma_responses", "Requests answered, by status class.",
@@ -143,7 +145,7 @@ def _seconds_label(le_ms: float) -> str:
     return "+Inf" if le_ms == float("inf") else repr(le_ms / 1000)
 
 
-def _instances(d: Deployment, names: list[str]) -> Iterator[Metric]:
+def _instances(d: DeploymentView, names: list[str]) -> Iterator[Metric]:
     instances = GaugeMetricFamily("puma_instances", "Instances by state.", labels=["service", "state"])
     low = GaugeMetricFamily("puma_instances_min", "The service's minimum of instances.", labels=["service"])
     high = GaugeMetricFamily("puma_instances_max", "The service's maximum of instances.", labels=["service"])

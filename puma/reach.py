@@ -293,7 +293,7 @@ class Reach:
 
 
 def _bases(node: Node) -> list[ast.expr]:
-    return [t for t in node.trees if getattr(t, "_puma_base", False)]
+    return [t for t in node.trees if isinstance(t, ast.expr) and getattr(t, "_puma_base", False)]
 
 
 def _dunder(name: str) -> bool:
@@ -392,7 +392,7 @@ def _nodes(module: Module, statement: ast.stmt, package: bool) -> Iterator[Node]
 def _class_nodes(module: Module, statement: ast.ClassDef, span: set[int]) -> Iterator[Node]:
     methods: dict[str, Node] = {}
     for base in statement.bases:
-        base._puma_base = True  # type: ignore[attr-defined]
+        base._puma_base = True  # type: ignore[attr-defined]  # a mark on the AST node, read by _bases
     own: list[ast.AST] = [*statement.decorator_list, *statement.bases, *statement.keywords]
     for item in statement.body:
         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):

@@ -28,8 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask
@@ -44,11 +43,10 @@ from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errors import HTTPError, InvalidStatusError, PumaCallError, PumaError, PumaUnknownService
 from .media import DEFAULT_CONTENT_TYPES
+from .messages import FORM_TYPES, JSON_TYPES, Request, Response
 
 log = logging.getLogger(__name__)
 
-JSON_TYPES = ("application/json",)
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 HEALTH_PATH = "/healthz"
 BYTES_MARK = "__puma_bytes_body__"
 RETRYABLE_CALL_STATUSES = (0, 502, 503, 504)
@@ -61,47 +59,8 @@ class ReplyError(PumaError):
     carry): the service's fault, answered 500 naming where and why."""
 
 
-@dataclass
-class Request:
-    """What a service sees of one HTTP request."""
-
-    method: str
-    path: str
-    headers: Headers  # case-insensitive: headers.get("content-type") and .get("Content-Type") agree
-    query: dict[str, str]
-    body: bytes
-    json: Any = None
-    form: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        """The JSON object body, else form fields over query parameters; `HTTPError` 400 for a
-        JSON body that is not an object (an array, a string...): it has no fields to read."""
-        if isinstance(self.json, dict):
-            return self.json
-        if self.json is not None:
-            raise HTTPError(400, f"body: expected a JSON object (its fields), got {type(self.json).__name__}")
-        if self.body and not self.form:
-            mimetype = str(self.headers.get("Content-Type", "")).split(";")[0].strip().lower()
-            if mimetype not in FORM_TYPES and mimetype not in JSON_TYPES:
-                raise HTTPError(415, f"a {mimetype or 'body without a content type'} body has no fields to read; "
-                                     "send a JSON object (application/json) or a form")
-        return {**self.query, **self.form}
-
-
-@dataclass
-class Response:
-    body: Any = b""
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str | None = None
-    # Called once the server has written the reply (or given up on the connection): release here
-    # what must outlive the service function, like a lock that keeps the next request waiting.
-    on_close: Callable[[], None] | None = None
-
-
 _current: ContextVar[Request] = ContextVar("puma_request")
-request: Request = LocalProxy(_current)  # type: ignore[assignment]
+request: Request = cast(Request, LocalProxy(_current))  # each attribute read from this thread's request
 
 
 def error_response(status: int, message: str, **extra: Any) -> FlaskResponse:
@@ -187,7 +146,7 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
 
     root = served.endpoints.get("")
     if served.kind == "function" and root is not None and getattr(root.fn, BYTES_MARK, False):
-        app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]
+        app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # Flask's way to wrap its WSGI app
     return app
 
 
@@ -483,7 +442,7 @@ def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str,
 def _shape(result: Any) -> FlaskResponse:
     if result is None:
         return _body(None, None)
-    status, headers = 200, {}
+    status, headers = 200, cast(dict[str, str], {})
     if isinstance(result, Response):
         try:
             resp = _body(result.body, result.content_type)

@@ -66,7 +66,7 @@ from .errors import HTTPError
 from .handlers import JSONRequestHandler
 
 if TYPE_CHECKING:
-    from .supervisor import Deployment
+    from .interfaces import DeploymentView
 
 SCALING_SHOWN = 20
 
@@ -82,7 +82,7 @@ class _Sample:
 class StatusSampler:
     """Turns Envoy's cumulative counters into rates between successive samples."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: DeploymentView) -> None:
         self.deployment = deployment
         self.lock = threading.Lock()
         self.last: dict[str, _Sample] = {}
@@ -134,13 +134,13 @@ class StatusSampler:
         }
 
 
-def scaling(deployment: Deployment, service: str) -> list[dict[str, Any]]:
+def scaling(deployment: DeploymentView, service: str) -> list[dict[str, Any]]:
     """The scaling decisions of `service` still among the deployment's recent events, oldest first."""
     return [{"time": e["time"], "from": e["from"], "to": e["to"], "reason": e["reason"]}
             for e in list(deployment.events) if e.get("kind") == "scale" and e["service"] == service]
 
 
-def _service_status(d: Deployment, name: str, pool: Any, stat: Any) -> dict[str, Any]:
+def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[str, Any]:
     healthy = {h.address: h.healthy for h in stat.hosts} if stat else {}
     served = {h.address: h.rq_total for h in stat.hosts} if stat else {}
     svc = d.config.puma_services[name]
@@ -158,7 +158,7 @@ def _service_status(d: Deployment, name: str, pool: Any, stat: Any) -> dict[str,
     }
 
 
-def readiness(deployment: Deployment) -> tuple[bool, dict[str, Any]]:
+def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
     """Whether a request to every service would be served now, and why not.
 
     A service is ready when Envoy routes to at least one healthy instance of it (a service
@@ -200,7 +200,7 @@ def check_control_token(expected: str, given: str | None) -> None:
                              "($PUMA_SECRET), or run `puma scale` as the user who started it")
 
 
-def scale(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
     """Set a service's instances: ``{"service": "agent", "instances": 3}``; answers
     ``{"service", "from", "to", "autoscaled", "min_instances", "max_instances", "held_s", "at"}``
     (``at``: the deployment's clock at the scale, Unix seconds).
@@ -212,7 +212,7 @@ def scale(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
     """
     name, count = body.get("service"), body.get("instances")
     pool = deployment.pools.get(name) if isinstance(name, str) else None
-    if pool is None:
+    if pool is None or not isinstance(name, str):
         raise HTTPError(404, f"service: no service {name!r}; services: {', '.join(sorted(deployment.pools))}")
     svc = pool.service
     low, high = (svc.instances.min, svc.instances.upper) if svc.autoscaled else (1, MANUAL_MAX_INSTANCES)
@@ -295,11 +295,11 @@ def allowed_methods(path: str) -> tuple[str, ...] | None:
 class StatusServer:
     """A loopback HTTP server answering GET /_puma/status with the snapshot as JSON."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: DeploymentView) -> None:
         from . import metrics, workers
 
         sampler = StatusSampler(deployment)
-        registry = metrics.registry_for(deployment)
+        registry = metrics.registry_for(deployment, sampler.startup_failures)
         # Who may change the deployment (POST /_puma/scale): the secret, else one made for this
         # run, which `puma run` records in its run file (readable by its user only).
         token = self.token = deployment.config.secret or os.environ.get("PUMA_SECRET") or secrets.token_urlsafe(24)
@@ -360,7 +360,7 @@ class StatusServer:
                 if allowed_methods(path) != ("DELETE",):
                     return self._refuse(path)
                 worker = path.rsplit("/", 1)[-1]
-                self._workers(lambda _body: workers.unregister(deployment, worker) or {"left": worker})
+                self._workers(lambda _body: workers.unregister(deployment, worker))
 
             def _workers(self, action: Any) -> None:
                 try:

@@ -49,7 +49,8 @@ def load(path: str) -> Callable[..., Any]:
             raise ImportError(f"{module_part!r} has no attribute {qualname!r} (from {path!r})") from None
     if not callable(obj):
         raise ImportError(f"{path!r} names a {type(obj).__name__}, not a callable")
-    return obj
+    fn: Callable[..., Any] = obj
+    return fn
 
 
 def _load_file(filename: str) -> Any:

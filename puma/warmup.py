@@ -57,44 +57,6 @@ def attach(out: IO[str] | None) -> None:
     _channel["out"] = out
 
 
-def wait_ready(service: str, *, why: str = "", timeout_s: float = 600.0, report_every_s: float = 5.0) -> bool:
-    """Wait until the deployment routes to a ready instance of `service`, e.g. in a warm-up that
-    needs another service's data. Asks the deployment's readiness (`GET /_puma/ready`, answered by
-    PUMA, not by `service`), so waiting sends `service` no request it would answer 503 — those
-    would count as its start-up failures. Reports "waiting for the db service (why), 5 s" as
-    progress meanwhile. Returns False at once where readiness is not served (a deployment
-    without PUMA's status route: then call and retry); raises `PumaCallError` after `timeout_s`.
-
-        wait_ready("db", why="the understander needs its vocabulary")
-    """
-    import time
-
-    from .client import _post, mesh_url
-    from .errors import PumaCallError
-
-    started = time.monotonic()
-    reported = 0.0
-    url = mesh_url() + "/_puma/ready"
-    while True:
-        try:
-            status, _type, body = _post(url, "GET", None, {"accept": "application/json"}, 2.0)
-            state = json.loads(body) if status in (200, 503) else None
-        except (OSError, ValueError):
-            state = {}  # Envoy itself not answering yet: wait
-        if state is None or (state and "services" not in state):
-            return False  # no readiness here: the caller retries its calls instead
-        if (state.get("services", {}).get(service) or {}).get("ready", 0) > 0:
-            return True
-        waited = time.monotonic() - started
-        if waited > timeout_s:
-            raise PumaCallError(service, 503, f"not ready after {waited:.0f} s")
-        if waited - reported >= report_every_s or reported == 0.0:
-            reasons = f" ({why})" if why else ""
-            progress(f"waiting for the {service} service{reasons}" + (f", {waited:.0f} s" if waited >= 1 else ""))
-            reported = max(waited, 1e-9)
-        time.sleep(0.1)
-
-
 def active() -> bool:
     """Whether this process is warming up (inside `reporting`)."""
     return _state["active"]

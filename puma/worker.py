@@ -226,7 +226,8 @@ def answer_liveness_at_once(server: Any) -> None:
         request = requests[0] if len(requests) == 1 else None
         if (request is None or request.error or request.path != LIVENESS_PATH
                 or request.command not in ("GET", "HEAD")):
-            return regular(channel)
+            regular(channel)
+            return
         requests.pop()
         request.close()
         keep_alive = request.version == "1.1" and request.headers.get("CONNECTION", "").lower() != "close"

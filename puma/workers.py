@@ -35,7 +35,8 @@ from .config import Service
 from .errors import HTTPError, PumaError
 
 if TYPE_CHECKING:
-    from .supervisor import Deployment
+    from .forkserver import ForkServer
+    from .interfaces import DeploymentView
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ EXPIRE_S = 3.5  # a worker host silent this long is dropped with its instances
 # --- the core's side ---------------------------------------------------------------------
 
 
-def check_token(deployment: Deployment, token: str | None) -> None:
+def check_token(deployment: DeploymentView, token: str | None) -> None:
     secret = deployment.config.secret or os.environ.get("PUMA_SECRET")
     if not secret:
         raise HTTPError(403, "this deployment accepts no workers: set 'secret' in puma_config (or $PUMA_SECRET)")
@@ -57,7 +58,7 @@ def check_token(deployment: Deployment, token: str | None) -> None:
         raise HTTPError(401, f"missing or wrong {TOKEN_HEADER} header")
 
 
-def register(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
+def register(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
     """Record a worker's instances of a service; answer with what the worker needs to run it."""
     worker, name = _name(body, "worker"), _name(body, "service")
     pool = deployment.pools.get(name)
@@ -76,14 +77,16 @@ def register(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any]:
             "services": {n: s.prefix for n, s in deployment.config.puma_services.items()}}
 
 
-def unregister(deployment: Deployment, worker: str) -> None:
+def unregister(deployment: DeploymentView, worker: str) -> dict[str, Any]:
+    """Forget a worker host and its instances; the answer to its `DELETE`: `{"left": worker}`."""
     deployment.registry.forget(worker)
+    return {"left": worker}
 
 
 class Registry:
     """The core's worker hosts: when each last reported, and which of its instances to replace."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: DeploymentView) -> None:
         self.d = deployment
         self.lock = threading.Lock()
         self.last_seen: dict[str, float] = {}  # worker -> monotonic time of its last report
@@ -201,7 +204,7 @@ def reported_instances(instances: Any) -> dict[tuple[str, int], int | None]:
     return reported
 
 
-def _apply(deployment: Deployment, pool: Any, worker: str, reported: dict[tuple[str, int], Any]) -> None:
+def _apply(deployment: DeploymentView, pool: Any, worker: str, reported: dict[tuple[str, int], Any]) -> None:
     from .instances import Instance
 
     now = time.monotonic()
@@ -229,7 +232,7 @@ def _apply(deployment: Deployment, pool: Any, worker: str, reported: dict[tuple[
 class WorkerHost:
     """A worker host's `PoolOwner`: its pool's changes are reported to the core, coalesced."""
 
-    fork_server = None  # one service per worker host: its zygote starts as a process of its own
+    fork_server: ForkServer | None = None  # one service per worker host: its zygote starts as a process of its own
     keep_logs = False
 
     def __init__(self, join_url: str, host: str, token: str, drain_timeout_s: float) -> None:
@@ -265,7 +268,7 @@ class WorkerHost:
         pool = self.pool
         instances = [{"host": i.host, "port": i.port, "pid": i.pid} for i in pool.ready()]
         digest = hashlib.sha1(json.dumps(instances, sort_keys=True).encode()).hexdigest()[:16]
-        answer = self.report(pool.name, None, digest) if digest == self.acked else {"resend": True}
+        answer: dict[str, Any] = self.report(pool.name, None, digest) if digest == self.acked else {"resend": True}
         if answer.get("resend"):
             answer = self.report(pool.name, instances, digest)
         self.acked = digest
@@ -286,7 +289,8 @@ class WorkerHost:
                                      headers={"content-type": "application/json", TOKEN_HEADER: self.token})
         try:
             with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - the core the user named
-                return json.load(resp)
+                answer: dict[str, Any] = json.load(resp)
+                return answer
         except urllib.error.HTTPError as exc:
             raise PumaError(f"the core at {self.join_url} refused the worker: HTTP {exc.code} "
                             f"{exc.read().decode(errors='replace')}") from None
@@ -315,7 +319,7 @@ def run_worker(join_url: str, service: str, instances: int, host: str, token: st
     pool = host_obj.pool = ServicePool(host_obj, service, spec, host=host)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: (stop.set(), host_obj.changed.set()))
+        signal.signal(sig, lambda *_: _stop_both(stop, host_obj.changed))
     pool.start_zygote()
     try:
         pool.wait_zygote(60.0)
@@ -337,3 +341,8 @@ def run_worker(join_url: str, service: str, instances: int, host: str, token: st
         host_obj.leave()
         pool.shutdown()
         host_obj._tmp.cleanup()
+
+
+def _stop_both(*events: threading.Event) -> None:
+    for event in events:
+        event.set()

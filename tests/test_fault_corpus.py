@@ -76,7 +76,7 @@ def hello() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stdout.close()  # type: ignore[union-attr]  # started with stdout=PIPE
 
 
 def _serving_url(proc: subprocess.Popen[str]) -> str | None:

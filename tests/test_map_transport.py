@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 import pytest
 
@@ -19,7 +20,7 @@ class _Handler(socketserver.StreamRequestHandler):
     """Answers each request with its body, after `delay_s`; `mode` decides what happens next."""
 
     def handle(self) -> None:
-        server: _Server = self.server  # type: ignore[assignment]
+        server = cast(_Server, self.server)  # socketserver types it as its base class
         server.connections += 1
         while True:
             head = b""

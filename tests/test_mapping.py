@@ -65,7 +65,7 @@ def test_chunk_size_follows_pool_sqrt_or_override():
     assert protocol.chunk_size(3, 2, item_s=1.0) == 1
     assert doctest.testmod(protocol).failed == 0
     with pytest.raises(ValueError, match="chunking='cube'"):
-        protocol.chunk_size(10, 2, "cube")  # type: ignore[arg-type]
+        protocol.chunk_size(10, 2, "cube")  # the wrong value is the test
 
 
 def test_decode_refuses_tampered_body_before_unpickling(tmp_path):

@@ -64,7 +64,7 @@ def puma_run() -> Iterator[subprocess.Popen[str]]:
         except ProcessLookupError:
             pass
         proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stdout.close()  # type: ignore[union-attr]  # started with stdout=PIPE
 
 
 def _serving_url(proc: subprocess.Popen[str]) -> str | None:

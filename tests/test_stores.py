@@ -29,7 +29,7 @@ from chatbot.db import SurveyAnswer, Transcript, make_engine
 from chatbot.dynamo_store import MAX_ENTRY_BYTES, DynamoSessionStore, ItemTooLarge, ensure_table
 from chatbot.errors import SessionConflict, TurnOutOfOrder, UnknownSession
 from chatbot.sessions import MemorySessionStore, SessionStore, SqlSessionStore
-from chatbot.settings import session_store
+from chatbot.stores import session_store
 from tests.apps import basic
 from tests.chatbot_helpers import components_for, films, talk
 
@@ -230,7 +230,7 @@ def test_store_racing_turn_gets_the_winners_reply(backend: Backend) -> None:
     winner = bot.turn(sid, "comedy", turn_no=2)
     slow = backend.make_store()
     fresh_get = slow.get
-    slow.get = lambda session_id: stale.pop() if stale else fresh_get(session_id)  # type: ignore[method-assign]
+    slow.get = lambda session_id: stale.pop() if stale else fresh_get(session_id)  # type: ignore[method-assign]  # a store whose reads lag
     loser = Chatbot(store=slow, components=backend.components, seed=0)
     assert loser.turn(sid, "comedy", turn_no=2) == winner
     with pytest.raises(TurnOutOfOrder, match="turn_no: 2 was already answered"):

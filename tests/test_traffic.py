@@ -43,7 +43,7 @@ def _load(url: str, payload: dict, *, clients: int, stop: threading.Event, max_s
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
         t.start()
-    return statuses, threads  # type: ignore[return-value]
+    return statuses, threads
 
 
 def test_autoscale_grows_under_a_load_step_and_shrinks_after_with_no_failed_request():

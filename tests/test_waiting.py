@@ -108,7 +108,7 @@ def test_waiting_progress_in_a_log_is_never_silent_for_long() -> None:
     deployment = SimpleNamespace(envoy=SimpleNamespace(port=1), pools={"agent": _pool("building the understander", 0)})
     out = io.StringIO()
     started = time.monotonic()
-    with StartupProgress(deployment, out=out):  # type: ignore[arg-type]
+    with StartupProgress(deployment, out=out):  # type: ignore[arg-type]  # a stand-in deployment
         lines = wait_for(lambda: [line for line in out.getvalue().splitlines() if line][:3] if
                          len(out.getvalue().splitlines()) >= 3 else None, timeout_s=3 * HEARTBEAT_S + 5)
     assert time.monotonic() - started < 3 * HEARTBEAT_S + 2

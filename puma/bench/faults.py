@@ -85,7 +85,7 @@ def _kill_instances(times: int, every_s: float) -> Callable[[puma.Deployment], N
         for _ in range(times):
             time.sleep(every_s)
             ready = mesh.instances("work")
-            if ready:
+            if ready and ready[0].pid is not None:
                 os.kill(ready[0].pid, signal.SIGKILL)
 
     return act
@@ -158,7 +158,7 @@ def scale_up_down(settle_s: float = 6.0) -> dict[str, Any]:
         mesh.scale("work", 8)
         mesh.scale("work", 1)
         zygote = mesh.pools["work"].zygote
-        assert zygote is not None
+        assert zygote is not None and zygote.pid is not None
         deadline = time.monotonic() + settle_s
         while time.monotonic() < deadline and _children(zygote.pid) != 1:
             time.sleep(0.1)

@@ -13,6 +13,7 @@ import pickle
 import signal
 import struct
 from types import TracebackType
+from typing import cast
 
 from .mapfuncs import factorial_sum
 
@@ -43,7 +44,7 @@ class ForkedSums:
         base, extra = divmod(n, len(self.children))
         for i, (_, to_child, _) in enumerate(self.children):
             _send(to_child, (k, base + (i < extra)))
-        return sum(_receive(from_child) for _, _, from_child in self.children)
+        return sum(cast(int, _receive(from_child)) for _, _, from_child in self.children)
 
     def close(self) -> None:
         for pid, to_child, from_child in self.children:
@@ -68,7 +69,7 @@ def _serve(tasks: int, answers: int) -> None:
                 task = _receive(tasks)
             except EOFError:
                 break
-            _send(answers, factorial_sum(task))
+            _send(answers, factorial_sum(cast(tuple[int, int], task)))
     finally:
         os._exit(0)
 

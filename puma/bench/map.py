@@ -139,8 +139,8 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _stat(points: list[dict[str, Any]], series: str, items: int, key: str = "median") -> float:
-    return next(p[key] for p in points
-                if (p["experiment"], p["series"], p["items"], p["factorial"]) == ("size", series, items, 100))
+    return float(next(p[key] for p in points
+                if (p["experiment"], p["series"], p["items"], p["factorial"]) == ("size", series, items, 100)))
 
 
 def crossover(points: list[dict[str, Any]], series: str, key: str = "median") -> int | None:

@@ -139,7 +139,7 @@ def _ray_app(serve: Any, tuned: bool, autoscale: bool) -> Any:
         async def __call__(self, request: Any) -> dict[str, Any]:
             return work(await request.json())
 
-    return Echo.bind()
+    return Echo.bind()  # type: ignore[attr-defined]  # serve.deployment's class gains bind()
 
 
 def _ray_running(serve: Any) -> int:
@@ -155,7 +155,11 @@ def _wait_for_stop() -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    def on_stdin_closed() -> None:
+        sys.stdin.read()
+        stop.set()
+
+    threading.Thread(target=on_stdin_closed, daemon=True).start()
     stop.wait()
 
 

@@ -86,9 +86,9 @@ def write_csvs(out: Path, serve: dict[str, Any] | None, map_rows: list[dict[str,
     if map_rows:
         path = out / "peers_map.csv"
         with path.open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=["system", "series", "items", "repeat", "seconds", "startup_s"])
-            writer.writeheader()
-            writer.writerows(map_rows)
+            map_writer = csv.DictWriter(f, fieldnames=["system", "series", "items", "repeat", "seconds", "startup_s"])
+            map_writer.writeheader()
+            map_writer.writerows(map_rows)
         written.append(path)
     return written
 

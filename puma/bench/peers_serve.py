@@ -115,7 +115,7 @@ def hosted(system: str, *, autoscale: bool = False, log_dir: Any = None) -> Iter
 
 
 def _wait_ready(host: Host) -> dict[str, Any]:
-    ready, info = threading.Event(), {}
+    ready, info = threading.Event(), dict[str, Any]()
     host.reader = threading.Thread(target=_read_events, args=(host, ready, info), daemon=True)
     host.reader.start()
     if not ready.wait(READY_TIMEOUT_S) or not host.url:

@@ -38,6 +38,7 @@ from typing import Any
 from ..errors import PumaError
 from . import netns
 from .common import run_info, write_json
+from .scale_plot import FIGURES, plot
 from .scale_run import with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,17 +46,6 @@ SIZES = (3, 10, 50, 250, 1000)
 QUICK_SIZES = (3, 8)
 PER_SERVICE = 5
 LOCAL_MAX = 250  # more instances than this go to worker hosts
-FIGURES = {  # key in a run -> (title, unit)
-    "start_s": ("start to all healthy", "s"),
-    "start_cpu_s": ("CPU of the start, every process", "s"),
-    "idle_cores_total": ("idle CPU, every process", "cores"),
-    "memory_mib_total": ("memory (PSS), every process", "MiB"),
-    "p50_ms": ("p50 of a trivial request", "ms"),
-    "p99_ms": ("p99 of a trivial request", "ms"),
-    "endpoint_change_ms": ("kill -9 to Envoy's change", "ms"),
-    "replaced_ms": ("kill -9 to all healthy again", "ms"),
-    "autoscale_reaction_s": ("load step to a 2nd instance", "s"),
-}
 
 HANDLERS = '''"""Services of the app `puma bench scale` generates."""
 import time
@@ -147,7 +137,7 @@ def one(size: int, series: str, checkout: Path, args: argparse.Namespace, out: P
         done = subprocess.run(argv, cwd=tmp, capture_output=True, text=True, timeout=3600,
                               preexec_fn=with_parent(signal.SIGKILL))  # no runner outlives the bench
         try:
-            result = json.loads(Path(spec["result"]).read_text())
+            result: dict[str, Any] = json.loads(Path(spec["result"]).read_text())
         except (OSError, ValueError):
             result = {"size": size, "series": series, "error": f"exit {done.returncode}: {done.stderr[-2000:]}"}
     result.update(load_average_before=load, workers=workers, services=len(plan["services"]))
@@ -169,7 +159,8 @@ def _memory_needed_mib(size: int, runs: list[dict[str, Any]]) -> float | None:
     if not sized:
         return None
     biggest = max(sized, key=lambda r: r["size"])
-    return biggest["memory_mib_total"] / biggest["size"] * size * 1.2
+    per_instance_mib: float = biggest["memory_mib_total"] / biggest["size"]
+    return per_instance_mib * size * 1.2
 
 
 def _available_mib() -> float | None:
@@ -180,9 +171,10 @@ def _available_mib() -> float | None:
     return None
 
 
-def fit(points: list[tuple[float, float]]) -> dict[str, float] | None:
-    """Least-squares line through (instances, value): per-instance cost (slope) and fixed cost."""
-    points = [(x, y) for x, y in points if y is not None]
+def fit(measured: list[tuple[float, float | None]]) -> dict[str, float] | None:
+    """Least-squares line through (instances, value): per-instance cost (slope) and fixed cost;
+    points without a value are left out."""
+    points = [(x, y) for x, y in measured if y is not None]
     if len({x for x, _ in points}) < 2:
         return None
     n = len(points)
@@ -238,7 +230,6 @@ def main(args: argparse.Namespace) -> None:
         report["baseline_revision"] = _short(args.baseline)
     write_json(out / "scale.json", report)
     _write_csv(out / "scale.csv", runs)
-    from .scale_plot import plot
 
     plot(report, out)
     print(f"wrote {out / 'scale.json'}, {out / 'scale.csv'} and {out / 'scale.png'}")

@@ -5,7 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .scale import FIGURES
+FIGURES = {  # key in a run -> (title, unit)
+    "start_s": ("start to all healthy", "s"),
+    "start_cpu_s": ("CPU of the start, every process", "s"),
+    "idle_cores_total": ("idle CPU, every process", "cores"),
+    "memory_mib_total": ("memory (PSS), every process", "MiB"),
+    "p50_ms": ("p50 of a trivial request", "ms"),
+    "p99_ms": ("p99 of a trivial request", "ms"),
+    "endpoint_change_ms": ("kill -9 to Envoy's change", "ms"),
+    "replaced_ms": ("kill -9 to all healthy again", "ms"),
+    "autoscale_reaction_s": ("load step to a 2nd instance", "s"),
+}
 
 
 def _series(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -61,7 +61,8 @@ def _get(url: str, timeout_s: float = 5.0) -> str:
         sock, _, path = url.removeprefix("unix:").partition(".sock")
         return Admin(socket_path=sock + ".sock").get(path, timeout_s=timeout_s)
     with urllib.request.urlopen(url, timeout=timeout_s) as resp:  # noqa: S310 - our own deployment
-        return resp.read().decode()
+        data: bytes = resp.read()
+        return data.decode()
 
 
 def _gauges(admin: str, stat: str, kind: str = "Gauges") -> dict[str, int]:

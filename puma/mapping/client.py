@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import targets
 from ..codec import encode_json
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ..supervisor import Deployment
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 # Refused, reset or cut off: the instance (or Envoy) died under the chunk; a timeout is not retried.
@@ -144,7 +145,7 @@ def map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any], reducer: Cal
     return functools.reduce(reducer, parts, initial)
 
 
-async def _in_thread(run: Callable[[], Any]) -> Any:
+async def _in_thread(run: Callable[[], T]) -> T:
     cancel = threading.Event()
     _cancel.set(cancel)  # this task's context, which to_thread copies into the thread
     try:
@@ -299,7 +300,7 @@ class _Sender:
                             remote_traceback=message.get("traceback"), status=FAILED_STATUS)
 
 
-def _json_or_text(body: bytes) -> Any:
+def _json_or_text(body: bytes | bytearray) -> Any:
     try:
         return json.loads(body)
     except ValueError:

@@ -82,13 +82,13 @@ def allowed_json_functions() -> frozenset[str]:
     return frozenset(p.strip() for p in os.environ.get(ENV_ALLOW, "").split(",") if p.strip())
 
 
-def sign(key: bytes, label: bytes, data: bytes) -> str:
+def sign(key: bytes, label: bytes, data: bytes | bytearray) -> str:
     mac = hmac.new(key, label, hashlib.sha256)
     mac.update(data)
     return mac.hexdigest()
 
 
-def verify(key: bytes | None, label: bytes, data: bytes, signature: str | None) -> None:
+def verify(key: bytes | None, label: bytes, data: bytes | bytearray, signature: str | None) -> None:
     """Raise `SignatureError` unless `signature` is the tag of `data` under `key` and `label`."""
     if key is None:
         raise SignatureError("no shared secret is configured on this side; set 'secret' in the config or $PUMA_SECRET")
@@ -103,7 +103,7 @@ def encode(key: bytes, label: bytes, message: dict[str, Any]) -> Signed:
     return Signed(data, sign(key, label, data))
 
 
-def decode(key: bytes | None, label: bytes, data: bytes, signature: str | None) -> dict[str, Any]:
+def decode(key: bytes | None, label: bytes, data: bytes | bytearray, signature: str | None) -> dict[str, Any]:
     """Verify, then unpickle. Nothing is unpickled unless the tag checks out."""
     verify(key, label, data, signature)
     message = pickle.loads(data)  # noqa: S301 - authenticated above with the shared secret

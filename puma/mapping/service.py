@@ -41,7 +41,8 @@ from typing import Any
 from .. import targets
 from ..codec import NonFiniteNumberError, encode_json
 from ..errors import HTTPError
-from ..serving import Request, Response, bytes_body
+from ..messages import Request, Response
+from ..serving import bytes_body
 from .protocol import (
     BINARY_TYPE,
     FAILED_STATUS,

@@ -1,0 +1,45 @@
+"""Running the legacy server until SIGINT or SIGTERM: `python -m legacy_socket_server` and
+`chatbot legacy` both come here (its own module, so `chatbot.cli` and `__main__`, which goes
+through the chatbot CLI for its error reporting, do not import each other)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chatbot.bot import Chatbot
+
+log = logging.getLogger("legacy_socket_server")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve with the parsed options (``options.add_arguments``) until SIGINT or SIGTERM."""
+    from legacy_socket_server.server import LegacyServer, chatbox_socket
+
+    args.debug = args.debug or args.mode == "debug"
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    log.setLevel(logging.DEBUG if args.debug else logging.INFO)
+    port = args.port if args.port is not None else chatbox_socket(args.debug)
+    server = LegacyServer(_bot(args), args.host, port, max_line_bytes=args.max_line_bytes)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    threading.Thread(target=server.serve_forever, name="legacy-accept").start()
+    log.info("listening on %s:%d%s", args.host, server.port, " (debug)" if args.debug else "")
+    stop.wait()
+    log.info("stopping: finishing the turns in progress")
+    server.shutdown()
+    log.info("stopped")
+    return 0
+
+
+def _bot(args: argparse.Namespace) -> Chatbot:
+    from chatbot.bot import Chatbot
+    from chatbot.sessions import MemorySessionStore
+
+    log.info("loading the catalogue and the recommender")
+    return Chatbot(store=MemorySessionStore(), seed=args.seed, database_url=args.database_url)

@@ -1,0 +1,58 @@
+"""What a service function sees of an HTTP request (`Request`) and may return (`Response`).
+
+Apart from `puma.service`, which serves them, so that `puma.binding` can recognise a parameter
+typed `Request` without importing the server (the imports run one way: service -> binding ->
+messages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import Headers
+
+from .errors import HTTPError
+
+JSON_TYPES = ("application/json",)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@dataclass
+class Request:
+    """What a service sees of one HTTP request."""
+
+    method: str
+    path: str
+    headers: Headers  # case-insensitive: headers.get("content-type") and .get("Content-Type") agree
+    query: dict[str, str]
+    body: bytes
+    json: Any = None
+    form: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The JSON object body, else form fields over query parameters; `HTTPError` 400 for a
+        JSON body that is not an object (an array, a string...): it has no fields to read."""
+        if isinstance(self.json, dict):
+            return self.json
+        if self.json is not None:
+            raise HTTPError(400, f"body: expected a JSON object (its fields), got {type(self.json).__name__}")
+        if self.body and not self.form:
+            mimetype = str(self.headers.get("Content-Type", "")).split(";")[0].strip().lower()
+            if mimetype not in FORM_TYPES and mimetype not in JSON_TYPES:
+                raise HTTPError(415, f"a {mimetype or 'body without a content type'} body has no fields to read; "
+                                     "send a JSON object (application/json) or a form")
+        return {**self.query, **self.form}
+
+
+@dataclass
+class Response:
+    body: Any = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+    # Called once the server has written the reply (or given up on the connection): release here
+    # what must outlive the service function, like a lock that keeps the next request waiting.
+    on_close: Callable[[], None] | None = None
