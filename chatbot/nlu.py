@@ -75,6 +75,7 @@ from chatbot.cues import (
     correction_at,
     is_addition,
     joined_by_or,
+    names_a_date,
     negation_mask,
     runtime_ranges,
     year_ranges,
@@ -372,7 +373,8 @@ class Understander:
         for s, e, first, last in self._spans(year_ranges(tokens, self._last_year), used):
             wish = year_constraint(first, last)
             relative = comparative(tokens[s:e])  # "something older": than the film shown
-            if relative and tokens[s] in ("older", "newer", "earlier", "later"):
+            if (relative and tokens[s] in ("older", "newer", "earlier", "later")
+                    and not names_a_date(tokens[s:e])):  # "older than the 80s": not the film's
                 wish["relative"] = relative
             hits.append((s, e, wish))
         return hits
