@@ -95,7 +95,7 @@ def clause_tokens(text: str) -> list[str]:
     never doubled); "Jr." and initials ("Samuel L. Jackson") are not boundaries."""
     tokens: list[str] = []
     for piece in _SPLIT.split(text):
-        words = fold_utterance(piece).split()
+        words = fold_utterance(piece.replace("&", " and ")).split()  # "clooney & pitt"
         if not words:
             continue
         if tokens and tokens[-1] != BOUNDARY and tokens[-1] not in _ABBREVIATIONS:
@@ -427,6 +427,13 @@ def _deictic(tokens: Sequence[str], i: int) -> bool:
 def is_correction(tokens: Sequence[str]) -> bool:
     """The user is correcting an earlier wish: "I meant ...", "actually make it ..."."""
     return correction_at(tokens) is not None
+
+
+def correction_cues(tokens: Sequence[str]) -> list[int]:
+    """The token index where each correction cue starts, in order ("comedy. wait no, drama.
+    actually comedy is fine": two, and the last one said wins)."""
+    text = " ".join(tokens)
+    return [text.count(" ", 0, m.start()) for m in _CORRECTION_PATTERN.finditer(text)]
 
 
 def correction_at(tokens: Sequence[str]) -> int | None:

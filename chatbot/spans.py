@@ -23,18 +23,22 @@ from chatbot.cues import BOUNDARY, joined_by_or
 _ANAPHORA = re.compile(r"\b(?:he|she|him|her|but)\b.{0,20}?\b(?:not|never)\b.{0,12}?\b"
                        r"(?P<what>act|acting|star|starring|appear|be in it|be in the|play|in it"
                        r"|in the cast|on screen|direct|directing)\b")
+_DENIED_PRONOUN = re.compile(r"\b(?:not|no|without|skip|minus|except)\s+(?:him|her|them|that guy)\b")
 _RANGE_JOINS = frozenset(("and", "or", BOUNDARY, "the", "either", "maybe", "perhaps", "to"))
 
 
-def self_corrected(hits: list[tuple[int, int, dict]], corrected_at: int | None
-                    ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
+def self_corrected(hits: list[tuple[int, int, dict]], corrected_at: int | list[int] | None
+                   ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
     """"a comedy, wait no, a drama": a slot named on both sides of a correction cue keeps
-    what follows it; what precedes it is retracted."""
-    if corrected_at is None:
-        return hits, []
-    later = {h[2]["slot"] for h in hits if h[0] > corrected_at}
-    retracted = [h[2] for h in hits if h[0] < corrected_at and h[2]["slot"] in later]
-    return [h for h in hits if h[0] > corrected_at or h[2]["slot"] not in later], retracted
+    what follows it; what precedes it is retracted. With several cues each applies in turn,
+    so the last one said wins ("comedy. wait no, drama. actually comedy is fine")."""
+    cues = [] if corrected_at is None else [corrected_at] if isinstance(corrected_at, int) else corrected_at
+    retracted: list[dict] = []
+    for cue in cues:
+        later = {h[2]["slot"] for h in hits if h[0] > cue}
+        retracted += [h[2] for h in hits if h[0] < cue and h[2]["slot"] in later]
+        hits = [h for h in hits if h[0] > cue or h[2]["slot"] not in later]
+    return hits, retracted
 
 
 def constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
@@ -186,17 +190,32 @@ def swap_span(tokens: list[str]) -> tuple[int, int] | None:
 
 def anaphora(tokens: list[str], people: list[dict]) -> list[dict]:
     """"a drama directed by Clint Eastwood but he shouldn't be in it": the last person named,
-    excluded as an actor (or as director: "but he shouldn't direct it")."""
+    excluded as an actor (or as director: "but he shouldn't direct it"). "... Adam Sandler
+    movies, so maybe not him": the one named is denied (marked in ``people``)."""
     if not people:
         return []
-    found = _ANAPHORA.search(" ".join(tokens))
+    text = " ".join(tokens)
+    found = _ANAPHORA.search(text)
+    denied = denied_pronoun_at(tokens)
+    before = [p for p in people if denied is not None and p.get("at", 0) < denied]
+    if not found and before:  # "... Adam Sandler movies, so maybe not him"
+        for person in people:  # the one named is the one denied, not also asked for
+            if person["group"] == before[-1]["group"]:
+                person.update(negated=True, sure=True)
+        return []
+    last = people[-1]
     if not found:
         return []
     role = "director" if found["what"].startswith("direct") else "actor"
-    last = people[-1]
     if role not in last["roles"]:
         return []
     return [dict(last, cue=role, negated=True, group=len(people), sure=True)]
+
+
+def denied_pronoun_at(tokens: list[str]) -> int | None:
+    """The token index of "him"/"her" in "not him", "maybe not her", or None."""
+    found = _DENIED_PRONOUN.search(" ".join(tokens))
+    return None if found is None else " ".join(tokens).count(" ", 0, found.end())
 
 
 def replaced_first(tokens: list[str], at: int | None) -> bool:
