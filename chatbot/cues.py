@@ -27,7 +27,7 @@ _ABBREVIATIONS = frozenset("jr sr dr mr mrs ms st vs mt".split())
 
 # -- negation ------------------------------------------------------------------------------
 _OPENERS = frozenset("not no never without except excluding nothing neither nor hate hates "
-                     "dislike dislikes avoid avoiding nobody none less".split())
+                     "dislike dislikes avoid avoiding nobody none less skip skipping".split())
 _OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("tired", "of"),
                    ("sick", "of"), ("anything", "but"), ("everything", "but"),
                    ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"),
@@ -77,6 +77,9 @@ _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 _SHORT = frozenset("short shorter quick brief".split())
 _LONG = frozenset("long longer lengthy epic".split())
 _FILM_AFTER = frozenset("one ones movie movies film films flick flicks epic epics".split())
+# "a really long week", "a short night": a length word on a stretch of the user's own time
+_TIME_SPANS = frozenset("day days week weeks weekend month months year years night nights "
+                        "shift shifts time while morning evening trip drive flight".split())
 
 # -- corrections and additions -------------------------------------------------------------
 _CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it", "make that",
@@ -92,7 +95,7 @@ def clause_tokens(text: str) -> list[str]:
     never doubled); "Jr." and initials ("Samuel L. Jackson") are not boundaries."""
     tokens: list[str] = []
     for piece in _SPLIT.split(text):
-        words = fold_utterance(piece).split()
+        words = fold_utterance(piece.replace("&", " and ")).split()  # "clooney & pitt"
         if not words:
             continue
         if tokens and tokens[-1] != BOUNDARY and tokens[-1] not in _ABBREVIATIONS:
@@ -116,13 +119,22 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
         if open_at is not None:
             covered = any(t not in _SCOPE_FILLERS for t in tokens[open_at + 1 : i])
             if (token in _CLOSERS and not _opens(tokens, i)) or (
-                    covered and token in _PERSON_CUES and tokens[i - 1] not in _OPENERS):
+                    covered and token in _PERSON_CUES and tokens[i - 1] not in _OPENERS) or (
+                    covered and _example_at(tokens, i)):
                 open_at = None
             else:
                 mask[i] = True
         if open_at is None and _opens(tokens, i):
             open_at = i
     return mask
+
+
+def _example_at(tokens: Sequence[str], i: int) -> bool:
+    """"not too old, like 2005", "nothing ancient, say the 90s": what follows is an example
+    of what the user wants, out of the denial's scope."""
+    following = tokens[i + 2] if i + 2 < len(tokens) and tokens[i + 1] == "the" else _next(tokens, i)
+    return tokens[i] in ("like", "say", "eg") and (
+        _year(following) is not None or _decade_start(following) is not None)
 
 
 def _kept_out(tokens: Sequence[str]) -> list[bool]:
@@ -175,7 +187,7 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
               ) -> tuple[int, int, int | None, int | None] | None:
     decade = _decade(tokens, i)
     if decade is not None:
-        return decade
+        return _bounded(tokens, *decade)
     year = _year(tokens[i])
     if year is not None:
         return _around_year(tokens, i, year)
@@ -190,7 +202,8 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
     relative = _relative_at(tokens, i, last_year or 2014)
     if relative is not None:
         return relative
-    if token in _RECENT or (token == "new" and _next(tokens, i) in ("movie", "movies", "film",
+    if token in _RECENT or (token == "new" and i and tokens[i - 1] == "too") or (
+            token == "new" and _next(tokens, i) in ("movie", "movies", "film",
                                                                     "films", "release", "releases")):
         top = last_year or 2014
         return i, i + 1, top - RECENT_YEARS + 1, None
@@ -224,6 +237,36 @@ def _relative_at(tokens: Sequence[str], i: int, last_year: int
     if token == "this" and following[:1] == ("decade",):
         return i, i + 2, last_year - last_year % 10, None
     return None
+
+
+_UP_TO = frozenset("until till through up".split())
+_OR_LATER = (("on",), ("onwards",), ("onward",), ("or", "later"), ("or", "newer"), ("and", "up"),
+             ("and", "later"), ("or", "after"), ("plus",))
+_OR_EARLIER = (("or", "earlier"), ("or", "older"), ("and", "earlier"), ("or", "before"))
+
+
+def _bounded(tokens: Sequence[str], start: int, end: int, first: int, last: int
+             ) -> tuple[int, int, int | None, int | None]:
+    """A decade with the words around it: "before the 80s" (-1979), "after the 90s" (2000-),
+    "since the 90s" / "the 80s onwards" (1980-), "older than the 70s" (-1969), "until the
+    80s" (-1989); plain, the decade itself."""
+    for tail in _OR_LATER + _OR_EARLIER:
+        if tuple(tokens[end : end + len(tail)]) == tail:
+            return (start, end + len(tail), first, None) if tail in _OR_LATER else (
+                start, end + len(tail), None, last)
+    p = start - 1 if start and tokens[start - 1] == "the" else start
+    word = tokens[p - 1] if p else ""
+    if word in ("than", "to") and p > 1:  # "older than the 80s", "prior to the 80s"
+        word, p = tokens[p - 2], p - 1
+    if word in ("since",):
+        return p - 1, end, first, None
+    if word in _AFTER and word != "from":
+        return p - 1, end, last + 1, None
+    if word in _UP_TO:
+        return p - 1, end, None, last
+    if word in _BEFORE:
+        return p - 1, end, None, first - 1
+    return start, end, first, last
 
 
 def _decade(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, int | None] | None:
@@ -276,6 +319,11 @@ def _around_year(tokens: Sequence[str], i: int, year: int
     if nxt in ("on", "onwards", "onward", "or") and (nxt != "or" or second in ("later", "after", "newer")):
         return i, i + 2 if nxt != "or" else i + 3, year, None
     return i, i + 1, year, year
+
+
+def names_a_date(tokens: Sequence[str]) -> bool:
+    """Whether ``tokens`` hold a year or a decade ("1995", "the 80s", "eighties")."""
+    return any(_year(t) is not None or _decade_start(t) is not None for t in tokens)
 
 
 def _year(token: str) -> int | None:
@@ -354,6 +402,8 @@ def _length_word_at(tokens: Sequence[str], i: int
         return i, i + 1, LONG_MINUTES, None
     film_like = _next(tokens, i) in _FILM_AFTER or before in (
         "something", "anything", "really", "very", "bit", "nice", "quite")
+    if _next(tokens, i) in _TIME_SPANS:
+        return None
     if token in _SHORT and film_like:
         return i, i + 1, None, SHORT_MINUTES
     if token in _LONG and film_like and before != "too":
@@ -377,6 +427,13 @@ def _deictic(tokens: Sequence[str], i: int) -> bool:
 def is_correction(tokens: Sequence[str]) -> bool:
     """The user is correcting an earlier wish: "I meant ...", "actually make it ..."."""
     return correction_at(tokens) is not None
+
+
+def correction_cues(tokens: Sequence[str]) -> list[int]:
+    """The token index where each correction cue starts, in order ("comedy. wait no, drama.
+    actually comedy is fine": two, and the last one said wins)."""
+    text = " ".join(tokens)
+    return [text.count(" ", 0, m.start()) for m in _CORRECTION_PATTERN.finditer(text)]
 
 
 def correction_at(tokens: Sequence[str]) -> int | None:

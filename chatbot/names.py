@@ -229,7 +229,7 @@ class NameIndex:
         """The utterance is one word and fillers ("cruise", "stone please"), or a list of
         single words ("either hitchcock or wilder")."""
         content = [t for t in tokens if t not in _ANSWER_FILLERS and t not in _LIST_WORDS
-                   and t != "either"]
+                   and t not in self._slang and t != "either"]  # "dicaprio pls"
         listed = all(tokens[i - 1] in _LIST_WORDS or tokens[i - 1] in ("either", "neither")
                      for i, t in enumerate(tokens) if t in content[1:] and i)
         return len(content) == 1 or (1 < len(content) <= 3 and listed)
@@ -253,7 +253,7 @@ class NameIndex:
                     continue
                 exact = self._exact(window, start, role)
                 yield exact
-                if exact is None and size == 2 and (role or start in cued) and \
+                if exact is None and size == 2 and (role or start in cued or bare) and \
                         window[0] in _PARTICLES:  # "de niro", "van damme" alone
                     yield self._lone(" ".join(window), start, role, end=start + 2)
                 elif exact is None:
@@ -284,7 +284,9 @@ class NameIndex:
             return None  # "the same guy" is no typo of "the game"
         best: NameMatch | None = None
         for i, token in enumerate(window):
-            if token in self._reserved or len(token) < _MIN_FUZZY_LEN:
+            if token in self._reserved or len(token) < _MIN_FUZZY_LEN or (
+                    self.is_everyday_word(token) and all(  # "a banger": no "A. Langer"
+                        j == i or self._common.get(t, 0.0) >= COMMON_ZIPF for j, t in enumerate(window))):
                 continue
             for neighbour, distance in self.neighbours(token):
                 pids = self._by_tokens.get(window[:i] + (neighbour,) + window[i + 1 :])
@@ -477,6 +479,11 @@ class NameIndex:
             return None
         person = max(people, key=lambda p: (p.fame_as(role), p.fame_as(None), p.name))
         return NameMatch(person, start, end, distance)
+
+    def is_everyday_word(self, token: str) -> bool:
+        """An English word (wordfreq) that is no word of any name in the catalogue ("banger",
+        "vibes"): never a name by itself, never a typo of one."""
+        return token in self._common and token not in self._vocabulary
 
     def neighbours(self, token: str) -> list[tuple[str, int]]:
         """Vocabulary words within 1 edit of ``token`` (2 for long tokens), nearest first."""

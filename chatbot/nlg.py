@@ -273,7 +273,10 @@ def _values_text(wishes: Sequence[Mapping[str, Any]]) -> str:
 
 def _implied_by(exclusion: Mapping[str, Any], gone: Sequence[Mapping[str, Any]],
                 added: Sequence[Mapping[str, Any]]) -> bool:
-    """"Tom Hanks, not Tom Cruise": the exclusion reads as the "instead of" of an include."""
+    """"Tom Hanks, not Tom Cruise": the exclusion reads as the "instead of" of an include.
+    A range exclusion ("nothing from 1995") never does: it has no values to retract."""
+    if "values" not in exclusion:
+        return False
     retracted = {v for g in gone for v in g.get("values") or ()}
     replacing = any(a["slot"] == exclusion["slot"] and not a.get("exclude") for a in added)
     return replacing and set(exclusion["values"]) <= retracted

@@ -73,8 +73,10 @@ from chatbot.cues import (
     clause_tokens,
     comparative,
     correction_at,
+    correction_cues,
     is_addition,
     joined_by_or,
+    names_a_date,
     negation_mask,
     runtime_ranges,
     year_ranges,
@@ -92,6 +94,7 @@ from chatbot.names import STOPWORDS, NameIndex
 from chatbot.ratings import rating_hits
 from chatbot.spans import (
     anaphora,
+    denied_pronoun_at,
     legacy_keys,
     replaced_first,
     self_corrected,
@@ -124,7 +127,7 @@ _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please fo
                          .split())
 _VOWELS = frozenset("aeiouy")
 _FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
-_CUE_WORDS = frozenset("with by starring featuring from".split())
+_CUE_WORDS = frozenset("with w by starring featuring from".split())  # "w" as in "w/ keanu"
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
 
 
@@ -179,11 +182,11 @@ class Understander:
         hits += self._years(tokens, used)
         hits += [(s, e, minutes(a, b)) for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         corrected_at = correction_at(tokens)
-        cut = None if replaced_first(tokens, corrected_at) else corrected_at
+        cuts = [c for c in correction_cues(tokens) if not replaced_first(tokens, c)]
         asking = is_question(whole, cleaned) and refers_to_film(whole, cleaned)
-        people = self._people(tokens, expect, used, negated, cut, asking)
+        people = self._people(tokens, expect, used, negated, cuts, asking)
         hits += self._genres(tokens, expect, used)
-        hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cut)
+        hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
         hits, swapped_out = swapped(hits, tokens)
         constraints = spans_to_constraints(hits, tokens, negated)
         asked = None if title_cue else self._asked_title(cleaned, whole)
@@ -203,6 +206,8 @@ class Understander:
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints),
+            "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
+                p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
             "unknown_person": self._unknown_person(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
@@ -286,7 +291,8 @@ class Understander:
             words.append(token)
         plausible = 1 <= len(words) <= 3 and all(
             w.isalpha() and len(w) >= 2 and set(w) & _VOWELS and
-            self._common.get(w, 0) < NAME_LIKE_ZIPF for w in words)
+            self._common.get(w, 0) < NAME_LIKE_ZIPF for w in words) and not all(
+            map(self._names.is_everyday_word, words))  # "good vibes", "swagger": no name
         return " ".join(w.capitalize() for w in words) if plausible else None
 
     def _genres(self, tokens: list[str], expect: str | None, used: set[int]) -> list[tuple]:
@@ -326,7 +332,7 @@ class Understander:
         return found
 
     def _people(self, tokens: list[str], expect: str | None, used: set[int],
-                negated: list[bool], corrected_at: int | None = None,
+                negated: list[bool], cuts: Sequence[int] = (),
                 asking: bool = False) -> list[dict]:
         """People named, with cue, polarity and "or" group; "Brad Pitt, no wait, Edward
         Norton" keeps only the name after the correction cue; "directed by Spielberg or
@@ -341,8 +347,9 @@ class Understander:
         people: list[dict] = []
         previous: tuple[int, str | None] = (-1, None)
         matches = self._names.find(free, role=role, cued=cued)
-        if corrected_at is not None and any(m.start > corrected_at for m in matches):
-            matches = [m for m in matches if m.start > corrected_at]
+        cut = next((c for c in reversed(cuts) if any(m.start > c for m in matches)), None)
+        if cut is not None:  # the last correction naming someone wins
+            matches = [m for m in matches if m.start > cut]
         swap = swap_span(tokens)  # "switch Tom Cruise for Tom Hanks": Cruise is retracted
         if swap and any(m.start > swap[1] for m in matches):
             negated = [n or swap[0] < i < swap[1] for i, n in enumerate(negated)]
@@ -372,7 +379,8 @@ class Understander:
         for s, e, first, last in self._spans(year_ranges(tokens, self._last_year), used):
             wish = year_constraint(first, last)
             relative = comparative(tokens[s:e])  # "something older": than the film shown
-            if relative and tokens[s] in ("older", "newer", "earlier", "later"):
+            if (relative and tokens[s] in ("older", "newer", "earlier", "later")
+                    and not names_a_date(tokens[s:e])):  # "older than the 80s": not the film's
                 wish["relative"] = relative
             hits.append((s, e, wish))
         return hits
@@ -400,6 +408,7 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
         "choices": [p.name for p in match.choices],
         "notable": list(person.notable),
         "group": group,
+        "at": match.start,
     }
 
 

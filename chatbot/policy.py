@@ -319,7 +319,7 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
                 last_slot: str | None, correcting: bool) -> tuple[list[dict], dict | None]:
     """Constraints said now (people given their slot), and the first unsure person."""
     new = [dict(c) for c in _nlu_constraints(nlu)]
-    people = list(nlu.get("people") or ())
+    people = [_as_wished(p, wishes) for p in nlu.get("people") or ()]
     retracted = {_person_slot(p, stage, None, wishes)
                  for p in people if p.get("negated") and _included(wishes, p)}
     target = next(iter(retracted), None) or (last_slot if correcting else None)
@@ -342,7 +342,21 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
             continue
         groups[key] = {"slot": slot, "values": [person["name"]], "exclude": bool(person.get("negated"))}
         new.append(groups[key])
+    earlier = [w for w in wishes if w["slot"] in ("actor", "director") and not w["exclude"]]
+    if nlu.get("denies_earlier") and earlier:  # "Jim Carrey" ... "maybe not him after all"
+        new.append(dict(earlier[-1], values=earlier[-1]["values"][-1:], exclude=True))
     return new, suggest
+
+
+def _as_wished(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """"Jimmy Stewart instead of Wayne" with John Wayne wished for: a name denied means the
+    person already asked for who bears it, not a namesake (Wayne Wang)."""
+    if not person.get("negated") or _included(wishes, person):
+        return person
+    words = set(fold(person["name"]).split())
+    bearer = next((v for w in wishes if not w["exclude"] and w["slot"] in ("actor", "director")
+                   for v in w.get("values") or () if words & set(fold(v).split())), None)
+    return dict(person, name=bearer, cue=None) if bearer else person
 
 
 def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:

@@ -23,18 +23,22 @@ from chatbot.cues import BOUNDARY, joined_by_or
 _ANAPHORA = re.compile(r"\b(?:he|she|him|her|but)\b.{0,20}?\b(?:not|never)\b.{0,12}?\b"
                        r"(?P<what>act|acting|star|starring|appear|be in it|be in the|play|in it"
                        r"|in the cast|on screen|direct|directing)\b")
+_DENIED_PRONOUN = re.compile(r"\b(?:not|no|without|skip|minus|except)\s+(?:him|her|them|that guy)\b")
 _RANGE_JOINS = frozenset(("and", "or", BOUNDARY, "the", "either", "maybe", "perhaps", "to"))
 
 
-def self_corrected(hits: list[tuple[int, int, dict]], corrected_at: int | None
-                    ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
+def self_corrected(hits: list[tuple[int, int, dict]], corrected_at: int | list[int] | None
+                   ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
     """"a comedy, wait no, a drama": a slot named on both sides of a correction cue keeps
-    what follows it; what precedes it is retracted."""
-    if corrected_at is None:
-        return hits, []
-    later = {h[2]["slot"] for h in hits if h[0] > corrected_at}
-    retracted = [h[2] for h in hits if h[0] < corrected_at and h[2]["slot"] in later]
-    return [h for h in hits if h[0] > corrected_at or h[2]["slot"] not in later], retracted
+    what follows it; what precedes it is retracted. With several cues each applies in turn,
+    so the last one said wins ("comedy. wait no, drama. actually comedy is fine")."""
+    cues = [] if corrected_at is None else [corrected_at] if isinstance(corrected_at, int) else corrected_at
+    retracted: list[dict] = []
+    for cue in cues:
+        later = {h[2]["slot"] for h in hits if h[0] > cue}
+        retracted += [h[2] for h in hits if h[0] < cue and h[2]["slot"] in later]
+        hits = [h for h in hits if h[0] > cue or h[2]["slot"] not in later]
+    return hits, retracted
 
 
 def constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
@@ -57,8 +61,71 @@ def constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
             constraints.append(constraint)
         previous = (end, constraints[-1])
     asked = {(c["slot"], v) for c in constraints if not c["exclude"] for v in c.get("values", ())}
-    return [c for c in constraints if not (c["exclude"] and "range" not in c
-                                           and {(c["slot"], v) for v in c["values"]} <= asked)]
+    return fold_ranges([c for c in constraints if not (c["exclude"] and "range" not in c
+                                                       and {(c["slot"], v) for v in c["values"]} <= asked)])
+
+
+def fold_ranges(constraints: list[dict]) -> list[dict]:
+    """Year or runtime ranges said in one utterance, made one wish where they can be: "after
+    1990 and before 2000" (two open ends) is 1991-1999; "a long one, nothing over three hours"
+    trims the long range at 180 minutes; "the 90s, nothing too old" drops the exclusion the
+    90s already meet; an exclusion that swallows the range asked for wins if said later
+    ("recent, but not too recent"). An exclusion inside the range ("the 90s but not 1995")
+    stays."""
+    folded: list[dict] = []
+    for c in constraints:
+        pending = [c]
+        while pending:
+            new = pending.pop()
+            earlier = next((f for f in folded if "range" in new and f["slot"] == new["slot"]
+                            and "range" in f and (not f["exclude"] or not new["exclude"])
+                            and _fold_two(f, new) is not None), None)
+            if earlier is None:
+                folded.append(new)
+                continue
+            folded = [f for f in folded if f is not earlier]
+            *kept, last = _fold_two(earlier, new)  # type: ignore[misc]
+            folded += kept
+            pending.append(last)
+    return folded
+
+
+def _fold_two(first: dict, second: dict) -> list[dict] | None:
+    """The one or two wishes ``first`` and ``second`` (same range slot) come to, or None to
+    keep both as they are."""
+    if first["exclude"] == second["exclude"]:  # two wishes for ranges: both must hold
+        low, high = _intersection(first["range"], second["range"])
+        if None not in first["range"] and None not in second["range"]:
+            return None  # "the 80s, the 90s": the last said (the policy's rule)
+        return [dict(first, range=[low, high])] if _valid(low, high) else None
+    inside, out = (first, second) if second["exclude"] else (second, first)
+    (a, b), (x, y) = inside["range"], out["range"]
+    if not _overlap((a, b), (x, y)):
+        return [inside]  # "90s, nothing too old": the exclusion says nothing more
+    keeps_low = x is not None and (a is None or x > a)
+    keeps_high = y is not None and (b is None or y < b)
+    if keeps_low and keeps_high:
+        return None  # "the 90s but not 1995": a hole in the range
+    if keeps_low:
+        return [dict(inside, range=[a, x - 1])]
+    if keeps_high:
+        return [dict(inside, range=[y + 1, b])]
+    return [second]  # the exclusion covers the whole range: the later said wins
+
+
+def _intersection(one: list, two: list) -> tuple[int | None, int | None]:
+    lows = [v for v in (one[0], two[0]) if v is not None]
+    highs = [v for v in (one[1], two[1]) if v is not None]
+    return (max(lows) if lows else None), (min(highs) if highs else None)
+
+
+def _overlap(one: tuple, two: tuple) -> bool:
+    low, high = _intersection(list(one), list(two))
+    return low is None or high is None or low <= high
+
+
+def _valid(low: int | None, high: int | None) -> bool:
+    return (low, high) != (None, None) and (low is None or high is None or low <= high)
 
 
 def _merge_years(hits: list[tuple[int, int, dict]], tokens: list[str]
@@ -123,17 +190,32 @@ def swap_span(tokens: list[str]) -> tuple[int, int] | None:
 
 def anaphora(tokens: list[str], people: list[dict]) -> list[dict]:
     """"a drama directed by Clint Eastwood but he shouldn't be in it": the last person named,
-    excluded as an actor (or as director: "but he shouldn't direct it")."""
+    excluded as an actor (or as director: "but he shouldn't direct it"). "... Adam Sandler
+    movies, so maybe not him": the one named is denied (marked in ``people``)."""
     if not people:
         return []
-    found = _ANAPHORA.search(" ".join(tokens))
+    text = " ".join(tokens)
+    found = _ANAPHORA.search(text)
+    denied = denied_pronoun_at(tokens)
+    before = [p for p in people if denied is not None and p.get("at", 0) < denied]
+    if not found and before:  # "... Adam Sandler movies, so maybe not him"
+        for person in people:  # the one named is the one denied, not also asked for
+            if person["group"] == before[-1]["group"]:
+                person.update(negated=True, sure=True)
+        return []
+    last = people[-1]
     if not found:
         return []
     role = "director" if found["what"].startswith("direct") else "actor"
-    last = people[-1]
     if role not in last["roles"]:
         return []
     return [dict(last, cue=role, negated=True, group=len(people), sure=True)]
+
+
+def denied_pronoun_at(tokens: list[str]) -> int | None:
+    """The token index of "him"/"her" in "not him", "maybe not her", or None."""
+    found = _DENIED_PRONOUN.search(" ".join(tokens))
+    return None if found is None else " ".join(tokens).count(" ", 0, found.end())
 
 
 def replaced_first(tokens: list[str], at: int | None) -> bool:

@@ -4,6 +4,7 @@ run a scripted conversation."""
 from __future__ import annotations
 
 import functools
+import random
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -84,3 +85,27 @@ def films(turns: list[Turn]) -> list[dict[str, Any]]:
         if turn.recommendation:
             seen.setdefault(turn.recommendation["id"], turn.recommendation)
     return list(seen.values())
+
+
+# Constraint phrases of every shape the understanding reads (ranges asked for and ruled out,
+# open and closed, years and lengths; values asked for and ruled out), to be joined at random
+# into one message: no combination may raise (issue 17: "a 90s movie but nothing from 1995"
+# once gave HTTP 500).
+CONSTRAINT_PHRASES = (
+    "a 90s movie", "nothing from 1995", "not too old", "not too new", "nothing too recent",
+    "recent", "from 2000 onwards", "before the 80s", "after the 90s", "nothing before 1970",
+    "between 1985 and 1995", "the 70s or 80s", "an old classic", "made after 2005",
+    "something short", "a long one", "not too long", "under two hours", "nothing over three hours",
+    "at least 90 minutes", "not under an hour", "a comedy", "no horror", "with Tom Hanks",
+    "not with Adam Sandler", "directed by Steven Spielberg", "rated PG-13", "nothing rated R",
+    "maybe not him", "actually", "wait no", "instead", "or", "but", "and",
+)
+
+
+def random_constraint_messages(count: int, seed: int, most: int = 5) -> list[str]:
+    """``count`` messages of 2 to ``most`` phrases of ``CONSTRAINT_PHRASES`` each, seeded."""
+    rng = random.Random(seed)
+    joins = (", ", " and ", " but ", " ", ". ")
+    return ["".join(rng.choice(joins) + p if i else p for i, p in
+                    enumerate(rng.sample(CONSTRAINT_PHRASES, rng.randint(2, most))))
+            for _ in range(count)]

@@ -9,7 +9,7 @@ import pytest
 from chatbot import nlg
 from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
-from tests.chatbot_helpers import components_for, films, said, talk
+from tests.chatbot_helpers import components_for, films, random_constraint_messages, said, talk
 
 SKIP = "no preference"
 
@@ -266,3 +266,21 @@ def test_dialog_says_what_an_approximation_means(bot: Chatbot) -> None:
     turns = talk(bot, ["a superhero movie"])
     assert turns[1].messages[:2] == ["Got it: the genre action.",
                                     "I have no superhero category, so I'll look for action films."]
+
+
+@pytest.mark.parametrize("stage_lines", [[], ["comedy"], ["comedy", SKIP, SKIP, SKIP]],
+                         ids=["first", "second", "proposed"])
+def test_dialog_any_mix_of_constraint_phrases_in_one_message_is_answered(
+        bot: Chatbot, stage_lines: list[str]) -> None:
+    """Ranges asked for and ruled out in one message ("a 90s movie but nothing from 1995",
+    "a long one, nothing over three hours") once raised KeyError (HTTP 500)."""
+    for text in random_constraint_messages(150, seed=len(stage_lines)):
+        turns = talk(bot, [*stage_lines, text])
+        assert turns[-1].messages, text
+        assert not any(map(_contradicts, turns[-1].messages)), (text, turns[-1].messages)
+
+
+def _contradicts(message: str) -> bool:
+    """"films from 2010 or later and nothing from 2010 or later": one range both ways."""
+    asked = set(re.findall(r"films from (.+?)(?= and |, |\.|$)", message))
+    return bool(asked & set(re.findall(r"nothing from (.+?)(?= and |, |\.|$)", message)))

@@ -20,7 +20,7 @@ from chatbot import nlg
 from chatbot.catalog import Catalog
 from chatbot.sessions import SqlSessionStore
 from legacy_socket_server import LegacyServer
-from tests.chatbot_helpers import NEWCOMER_SCRIPTS, legacy_server
+from tests.chatbot_helpers import NEWCOMER_SCRIPTS, legacy_server, random_constraint_messages
 from tests.helpers import chatbot_app, wait_for
 
 SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "no", "yes"]
@@ -185,6 +185,20 @@ def test_puma_app_gives_the_same_messages_as_the_legacy_server(
         bridged.append(http.post("/legacy", data={"id": bridged[0]["userid"], "text": text,
                                                   "turn_no": turn_no}).json())
     assert [r["messages"] for r in bridged] == [r["messages"] for r in expected]
+
+
+def test_puma_app_any_mix_of_constraint_phrases_gets_the_legacy_servers_answer(
+        http: httpx.Client, legacy: LegacyServer) -> None:
+    """One message asking for and ruling out ranges of one kind once gave HTTP 500 on both."""
+    texts = random_constraint_messages(12, seed=17)
+    with socket.create_connection(("127.0.0.1", legacy.port), timeout=30) as sock, \
+            sock.makefile("rwb") as stream:
+        expected = [_over_socket(stream, _over_socket(stream, "-1", "", 1)["userid"], text, 2)
+                    for text in texts]
+    got = [turn(http, http.post("/agent", data={"UUID": "-1", "chatText": "", "mode": "false"}
+                                ).json()["userid"], text, 2) for text in texts]
+    assert [r["messages"] for r in got] == [r["messages"] for r in expected]
+    assert all(r["messages"] for r in got)
 
 
 def _over_socket(stream: Any, sid: str, text: str, turn_no: int) -> dict[str, Any]:

@@ -37,7 +37,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "closing", "eager_yes", "open_questions", "topics", "moods", "genre_fit", "kids_ages",
          "slot_correction",
          # from a newcomer's session on the third round
-         "cameo_leads", "names_alone")
+         "cameo_leads", "names_alone",
+         # from a newcomer's session on the fourth round
+         "range_clash", "date_direction", "reversed_wishes", "everyday_not_names",
+         "names_joined")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
