@@ -37,7 +37,14 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     log.setLevel(logging.DEBUG if args.debug else logging.INFO)
     port = args.port if args.port is not None else chatbox_socket(args.debug)
-    server = LegacyServer(_bot(args), args.host, port, max_line_bytes=args.max_line_bytes)
+    # The port first: a taken one fails now, not after the catalogue's load (~30 s on 2 cores).
+    server = LegacyServer(None, args.host, port, max_line_bytes=args.max_line_bytes, listen=False)
+    try:
+        server.bot = _bot(args)
+    except BaseException:
+        server.server_close()
+        raise
+    server.listen()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -67,4 +74,4 @@ if __name__ == "__main__":
     from chatbot.cli import main as chatbot_main
 
     # Through the chatbot CLI for its error reporting (the same options: `chatbot legacy`).
-    sys.exit(chatbot_main(["legacy", *sys.argv[1:]]))
+    sys.exit(chatbot_main(["legacy", *sys.argv[1:]], prog="python -m legacy_socket_server"))
