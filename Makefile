@@ -34,7 +34,7 @@ run: $(STAMP)
 	@# Both ports are checked before anything starts or any log is touched (a second `make run`
 	@# must not disturb the first). The legacy monolith runs beside the mesh, so the page can
 	@# compare the two (its /legacy bridge); niced, so PUMA's own start-up gets the CPU first. Its log
-	@# is appended to (one header per run); if it exits on its own, this terminal says so.
+	@# is appended to (one header per run); if it exits other than by Ctrl-C, this terminal says so.
 	@$(BIN)/python scripts/free_ports.py PORT=$(PORT) LEGACY_PORT=$(LEGACY_PORT)
 	@mkdir -p var
 	@echo "legacy socket server: 127.0.0.1:$(LEGACY_PORT) (the page's Legacy backend), log in $(LEGACY_LOG)"
@@ -42,6 +42,7 @@ run: $(STAMP)
 	@echo "=== make run, $$(date '+%F %T'): legacy socket server on 127.0.0.1:$(LEGACY_PORT)" >> $(LEGACY_LOG)
 	@nice -n 19 $(BIN)/python -m legacy_socket_server --port $(LEGACY_PORT) >> $(LEGACY_LOG) 2>&1 & legacy=$$!; \
 	{ while kill -0 $$legacy 2>/dev/null; do sleep 1; done; \
+	  grep -q "stopping (SIGINT)" <(tail -n 5 $(LEGACY_LOG)) && exit 0; \
 	  echo "make: the legacy socket server (port $(LEGACY_PORT)) has exited; the page's Legacy backend is down." \
 	       "Its log ($(LEGACY_LOG)) ends:" >&2; tail -n 3 $(LEGACY_LOG) | sed 's/^/  /' >&2; } & watch=$$!; \
 	trap 'kill $$watch $$legacy 2>/dev/null' EXIT INT TERM; \

@@ -46,12 +46,14 @@ def run(args: argparse.Namespace) -> int:
         raise
     server.listen()
     stop = threading.Event()
+    got: list[str] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda signum, _frame: (got.append(signal.Signals(signum).name), stop.set()))
     threading.Thread(target=server.serve_forever, name="legacy-accept").start()
     log.info("listening on %s:%d%s", args.host, server.port, " (debug)" if args.debug else "")
     stop.wait()
-    log.info("stopping: finishing the turns in progress")
+    # The signal's name: `make run` tells its own Ctrl-C (SIGINT to the group) from a lost server.
+    log.info("stopping (%s): finishing the turns in progress", got[0] if got else "signal")
     server.shutdown()
     log.info("stopped")
     return 0
