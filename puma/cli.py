@@ -291,7 +291,8 @@ def load_app(path: Path) -> App:
     that registers no service is an error naming it (a forgotten puma_service, or the wrong file)."""
     app = App.load(path)
     if not app.targets and not app.config_data.get("puma_services"):
-        raise PumaError(f"{path} registered no services: an app script calls puma_service({{'name': function}}) "
+        kind = f" (it is a {path.suffix} file, not a Python app script)" if path.suffix not in ("", ".py") else ""
+        raise PumaError(f"{path} registered no services{kind}: an app script calls puma_service({{'name': function}}) "
                         "(or decorates a function with @puma.service('/route')) before puma_start(); "
                         "e.g. examples/parts_app.py")
     return app
