@@ -310,3 +310,44 @@ def test_a11y_failed_send_says_not_sent_and_retyping_does_not_double_the_text(ne
     assert page.input_value("#chat-input") == "a thriller"
     note = page.text_content(".note.error")
     assert ("could not answer" in note) if failure == "server" else ("Could not reach" in note), note
+
+
+# WCAG 1.4.1: what colour tells on the dashboard, something else tells too. Each instance state
+# (every class the page gives) has its own glyph or pattern; in each chart of several lines, no
+# two lines differ by colour alone (their dash patterns differ), and each legend swatch shows it.
+NOT_COLOUR_ALONE = """() => {
+  const list = document.querySelector("ul.instances");
+  const looks = {};
+  for (const state of ["healthy", "starting", "unhealthy", "draining", "stopped"]) {
+    const li = document.createElement("li");
+    li.className = `instance ${state}`;
+    list.append(li);
+    const after = getComputedStyle(li, "::after").content, image = getComputedStyle(li).backgroundImage;
+    looks[state] = `${after}|${image}`;
+    li.remove();
+  }
+  const charts = [...document.querySelectorAll("figure.chart")].map((fig) => {
+    const paths = [...fig.querySelectorAll("svg.chart-plot path.series")];
+    const swatches = [...fig.querySelectorAll(".swatch")].filter((s) => !s.classList.contains("series-mark"));
+    return {
+      title: fig.querySelector(".chart-title").textContent,
+      dashes: paths.map((p) => getComputedStyle(p).strokeDasharray),
+      swatches: swatches.map((s) => getComputedStyle(s).backgroundImage),
+    };
+  });
+  return {looks, charts};
+}"""
+
+
+def test_a11y_dashboard_tells_states_and_lines_apart_without_colour(new_page: Any, mesh: puma.Deployment) -> None:
+    page = new_page()
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    page.wait_for_function("() => document.querySelectorAll('svg.chart-plot path.series').length > 0")
+    found = page.evaluate(NOT_COLOUR_ALONE)
+    looks = found["looks"]
+    assert len(set(looks.values())) == len(looks), f"instance states told apart by colour only: {looks}"
+    several = [c for c in found["charts"] if len(c["dashes"]) > 1]
+    assert several, found["charts"]
+    for chart in several:
+        assert len(set(chart["dashes"])) == len(chart["dashes"]), f"lines by colour alone: {chart}"
+        assert len(set(chart["swatches"])) == len(chart["swatches"]), f"legend by colour alone: {chart}"
