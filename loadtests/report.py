@@ -236,7 +236,7 @@ def _p99_words(target: dict[str, Any]) -> str:
     users, steps = target["max_users_p99_under_goal"], target["steps"]
     if users:
         return f"p99 turn latency < {P99_GOAL_MS:.0f} ms up to {users} users"
-    first = f" (from the first step, {steps[0]['users']} users)" if steps else ""
+    first = f" (from the first step, {steps[0]['users']} user{'' if steps[0]['users'] == 1 else 's'})" if steps else ""
     return f"p99 turn latency >= {P99_GOAL_MS:.0f} ms at every step{first}"
 
 
