@@ -45,6 +45,8 @@ class App:
         """The app a script declares with `puma_config` and `puma_service`, not started: what
         `puma run SCRIPT` would run. Example: `puma.App.load("chatbot/puma_app.py").start()`."""
         path = Path(script)
+        if path.is_dir():
+            raise PumaError(f"{path} is a directory; give the app's script in it, e.g. {path / 'app.py'}")
         if not path.is_file():
             raise PumaError(f"no such app script: {path}")
         global default_app

@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> None:
     except (PumaError, OSError) as exc:  # errors for people: the message, no traceback
         # (OSError: a path that cannot be read or written, a port that cannot be bound...)
         log.debug("the error's traceback", exc_info=True)
-        print(f"puma: error: {exc}", file=sys.stderr)
+        reason = getattr(exc, "reason", None)  # urllib's URLError: "<urlopen error X>" says less than X
+        print(f"puma: error: {exc if reason is None or isinstance(exc, PumaError) else reason}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:  # Ctrl-C while starting: what had started is stopped
         print("puma: interrupted", file=sys.stderr)
@@ -327,9 +328,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
+    from .running import normalise_url
     from .workers import run_worker
 
-    run_worker(args.join, args.service, args.instances, args.host, args.token)
+    run_worker(normalise_url(args.join, "--join"), args.service, args.instances, args.host, args.token)
 
 
 def cmd_render(args: argparse.Namespace) -> None:

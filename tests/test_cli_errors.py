@@ -70,6 +70,16 @@ def test_cli_errors_paths_that_cannot_be_read_or_written_are_one_line(args: list
     assert "/" in line  # names the path
 
 
+@pytest.mark.parametrize(("args", "needle"), [
+    (["run", "/tmp"], "/tmp is a directory; give the app's script in it"),
+    (["worker", "--join", "nonsense here", "--service", "x"], "--join 'nonsense here' is not a deployment's address"),
+    (["worker", "--join", "127.0.0.1:9", "--service", "x"], "Connection refused"),
+])
+def test_cli_errors_wrong_kinds_of_argument_are_one_line(args: list[str], needle: str) -> None:
+    line = _one_error_line(_puma(*args, PUMA_SECRET="s3cret"))
+    assert needle in line and "urlopen" not in line, line
+
+
 def test_cli_errors_bare_command_says_a_command_is_required() -> None:
     for prog in (["-m", "puma.cli"], ["-m", "chatbot"]):
         done = subprocess.run([sys.executable, *prog], capture_output=True, text=True, timeout=60)
