@@ -62,9 +62,9 @@ function renderStatus() {
   if (chat.waiting) {
     const since = chat.waitedS ? ` (${chat.waitedS} s so far)` : "";
     text = chat.waiting === "the legacy server"
-      ? `Waiting for the legacy server${since}: it does not accept connections (starting, or not running; `
-        + `after ${DOWN_BUDGET_MS / 1000} s the page stops waiting and says what to do)…`
-      : `The ${label()} is starting${since}: waiting for ${chat.waiting}…`;
+      ? `Waiting for the legacy server: it does not accept connections yet (starting, or not running)${since}; `
+        + `after ${DOWN_BUDGET_MS / 1000} s the page stops waiting and says what to do…`
+      : `The ${label()} is starting: waiting for ${chat.waiting}${since}…`;
   }
   if (n && (chat.busy || chat.waiting)) text += `${text ? " " : ""}${queued(chat.queue)} ${when}.`;
   if (chat.notice) text = `${chat.notice}${text ? " " : ""}${text}`;
