@@ -187,7 +187,7 @@ class StartupProgress:
         last: dict[str, str] | None = None
         ages, written = PhaseAges(), 0.0
         while not self._stop.wait(TICK_S):
-            if self.deployment.stopping:  # interrupted: no "starting" line may follow "stopping"
+            if getattr(self.deployment, "stopping", False):  # interrupted: no "starting" line may follow "stopping"
                 return
             now = time.monotonic()
             waiting = waiting_for(self.deployment)
