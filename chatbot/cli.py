@@ -32,13 +32,15 @@ PostgreSQL database before the servers start.
 """
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 failed, 2 usage)."""
+def main(argv: Sequence[str] | None = None, prog: str = "chatbot") -> int:
+    """Run the command line; returns the exit status (0 ok, 1 failed, 2 usage). ``prog``: the name
+    errors start with (``python -m legacy_socket_server`` runs ``chatbot legacy``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, quiet=getattr(args, "quiet", False))
     if not hasattr(args, "handler"):
-        parser.print_help()
+        parser.print_help(sys.stderr)
+        print(f"{prog}: error: a command is required (chatbot COMMAND --help explains each)", file=sys.stderr)
         return 2
     try:
         return args.handler(args) or 0
@@ -47,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the CLI shows errors to people, not tracebacks
         if args.verbose:
             log.exception("failed")
-        print(f"chatbot: error: {_describe(error)}", file=sys.stderr)
+        print(f"{prog}: error: {_describe(error)}", file=sys.stderr)
         return 1
 
 

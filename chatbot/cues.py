@@ -269,7 +269,7 @@ def _bounded(tokens: Sequence[str], start: int, end: int, first: int, last: int
     return start, end, first, last
 
 
-def _decade(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, int | None] | None:
+def _decade(tokens: Sequence[str], i: int) -> tuple[int, int, int, int] | None:
     part = _PARTS.get(tokens[i])
     j = i + 1 if part else i
     if j >= len(tokens):

@@ -30,4 +30,4 @@ if __name__ == "__main__":
     from chatbot.cli import main as chatbot_main
 
     # Through the chatbot CLI for its error reporting (the same options: `chatbot legacy`).
-    sys.exit(chatbot_main(["legacy", *sys.argv[1:]]))
+    sys.exit(chatbot_main(["legacy", *sys.argv[1:]], prog="python -m legacy_socket_server"))

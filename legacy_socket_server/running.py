@@ -24,14 +24,28 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     log.setLevel(logging.DEBUG if args.debug else logging.INFO)
     port = args.port if args.port is not None else chatbox_socket(args.debug)
-    server = LegacyServer(_bot(args), args.host, port, max_line_bytes=args.max_line_bytes)
+    # The port first: a taken one fails now, not after the catalogue's load (~30 s on 2 cores).
+    server = LegacyServer(None, args.host, port, max_line_bytes=args.max_line_bytes, listen=False)
+    try:
+        server.bot = _bot(args)
+    except BaseException:
+        server.server_close()
+        raise
+    server.listen()
     stop = threading.Event()
+    got: list[str] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        got.append(signal.Signals(signum).name)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, on_signal)
     threading.Thread(target=server.serve_forever, name="legacy-accept").start()
     log.info("listening on %s:%d%s", args.host, server.port, " (debug)" if args.debug else "")
     stop.wait()
-    log.info("stopping: finishing the turns in progress")
+    # The signal's name: `make run` tells its own Ctrl-C (SIGINT to the group) from a lost server.
+    log.info("stopping (%s): finishing the turns in progress", got[0] if got else "signal")
     server.shutdown()
     log.info("stopped")
     return 0

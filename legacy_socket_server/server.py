@@ -19,6 +19,7 @@ no longer be framed): that gets ``line_too_long`` and the connection is closed. 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import socket
@@ -53,20 +54,48 @@ def answer(bot: Chatbot, line: bytes) -> dict[str, Any]:
     return handle(bot, request)
 
 
+class PortInUseError(OSError):
+    """The legacy server's port is taken: names it and how to choose another."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(errno.EADDRINUSE, f"port {port} is already in use ({host}:{port}): stop what uses it, "
+                         "or choose another port: --port N (with make run: make run LEGACY_PORT=N)")
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 class LegacyServer(socketserver.ThreadingTCPServer):
     """One thread per client connection; a conversation lives in ``bot``'s memory store."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, bot: Chatbot, host: str, port: int, *,
-                 max_line_bytes: int = MAX_LINE_BYTES, idle_timeout_s: float = IDLE_TIMEOUT_S) -> None:
-        self.bot = bot
+    def __init__(self, bot: Chatbot | None, host: str, port: int, *,
+                 max_line_bytes: int = MAX_LINE_BYTES, idle_timeout_s: float = IDLE_TIMEOUT_S,
+                 listen: bool = True) -> None:
+        """Binds ``host:port`` at once (a port in use raises ``PortInUseError``); with
+        ``listen=False`` the socket refuses connections until ``listen()`` (so the port is claimed
+        before the slow catalogue load, and nobody connects to a server with no bot yet)."""
+        self.bot: Chatbot | None = bot  # None until set, before listen()
         self.max_line_bytes = max_line_bytes
         self.idle_timeout_s = idle_timeout_s
         self._clients: set[socket.socket] = set()
         self._clients_changed = threading.Condition()
-        super().__init__((host, port), ClientHandler)
+        super().__init__((host, port), ClientHandler, bind_and_activate=False)
+        try:
+            self.server_bind()
+        except OSError as exc:
+            self.server_close()
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(host, port) from None
+            raise
+        if listen:
+            self.listen()
+
+    def listen(self) -> None:
+        """Start accepting connections (the bind happened in the constructor)."""
+        self.server_activate()
 
     @property
     def port(self) -> int:
@@ -130,6 +159,7 @@ class ClientHandler(socketserver.StreamRequestHandler):
 
     def _answer(self, line: bytes) -> dict[str, Any]:
         try:
+            assert self.server.bot is not None, "listen() comes after the bot is set"
             return answer(self.server.bot, line)
         except Exception:  # a failing turn must not take the connection, or the server, down
             log.exception("turn failed for client %s", self.client_address)

@@ -24,12 +24,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 30.0
+HEARTBEAT_S = 10.0  # a long step logs that it is still running this often
 _READY = {
     "legacy": re.compile(r"listening on (?P<host>[\d.]+):(?P<port>\d+)"),
     "puma": re.compile(r"PUMA is serving at (?P<url>http://\S+)"),
@@ -51,13 +53,31 @@ class Deployment:
 def prepare_db(database_url: str, logs_dir: Path) -> None:
     """Migrate and load the chatbot database (both steps are idempotent; ~10 s the first time)."""
     env = {**os.environ, "DATABASE_URL": database_url}
+    steps = {"upgrade": "migrations", "load": "loading the catalogue and the ratings"}
     with open(logs_dir / "db.log", "ab") as out:
-        for step in (["upgrade"], ["load", "--no-progress"]):
+        for i, step in enumerate((["upgrade"], ["load", "--no-progress"]), 1):
             cmd = [sys.executable, "-m", "chatbot", "db", *step]
-            done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                  timeout=600, check=False)
-            if done.returncode != 0:
-                raise DeploymentError(f"{' '.join(cmd[1:])} failed ({done.returncode}); see {logs_dir / 'db.log'}")
+            log.info("database step %d of 2: %s", i, steps[step[0]])
+            code = _run_with_heartbeat(cmd, env, out, f"database step {i} of 2 ({steps[step[0]]})")
+            if code != 0:
+                raise DeploymentError(f"{' '.join(cmd[1:])} failed ({code}); see {logs_dir / 'db.log'}")
+
+
+def _run_with_heartbeat(cmd: list[str], env: dict[str, str], out: Any, what: str, timeout_s: float = 600.0,
+                        every_s: float = HEARTBEAT_S) -> int:
+    """Run `cmd` to completion (killed after `timeout_s`), logging `what` every `every_s` seconds."""
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    while True:
+        try:
+            return proc.wait(timeout=every_s)
+        except subprocess.TimeoutExpired:
+            elapsed = time.monotonic() - started
+            if elapsed > timeout_s:
+                proc.kill()
+                proc.wait()
+                raise DeploymentError(f"{' '.join(cmd[1:])}: no end after {timeout_s:.0f} s") from None
+            log.info("%s: still running (%.0f s)", what, elapsed)
 
 
 def command(name: str, database_url: str, root: Path = ROOT) -> list[str]:

@@ -47,6 +47,8 @@ class App:
         """The app a script declares with `puma_config` and `puma_service`, not started: what
         `puma run SCRIPT` would run. Example: `puma.App.load("chatbot/puma_app.py").start()`."""
         path = Path(script)
+        if path.is_dir():
+            raise PumaError(f"{path} is a directory; give the app's script in it, e.g. {path / 'app.py'}")
         if not path.is_file():
             raise PumaError(f"no such app script: {path}")
         global default_app
@@ -55,7 +57,7 @@ class App:
         default_app = app  # the script's puma_config/puma_service/puma_start calls reach `app`
         sys.path.insert(0, str(path.resolve().parent))
         try:
-            runpy.run_path(str(path), run_name="__main__")
+            _run_script(path)
         finally:
             default_app = previous
             sys.path.remove(str(path.resolve().parent))
@@ -172,7 +174,12 @@ def _on_stop_signals(handler: Any) -> None:
         signal.signal(sig, handler)
 
 
-def _interrupt(*_args: object) -> None:
+def _interrupt(signum: int, _frame: object) -> None:
+    """Ctrl-C or SIGTERM while starting: say so at once, then undo the start (a second signal is
+    ignored: the undo must finish, else processes would be left behind)."""
+    _on_stop_signals(signal.SIG_IGN)
+    how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    print(f"\npuma: stopping ({how}): stopping what had started, a few seconds…", file=sys.stderr, flush=True)
     raise KeyboardInterrupt
 
 
@@ -207,6 +214,36 @@ def puma_service(services: Mapping[str, Callable[..., Any] | str] | str) -> None
 def service(prefix: str, **settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator form of `puma_service`: `@puma.service("/agent", instances=2)`."""
     return default_app.service(prefix, **settings)
+
+
+def _run_script(path: Path) -> None:
+    """Run an app script as `__main__`; a file that is no Python script, or one whose import fails,
+    is a `PumaError` naming the file, the line and the cause (one line, no traceback)."""
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    except (PumaError, SystemExit, KeyboardInterrupt):
+        raise
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        raise PumaError(f"{path} is not a Python script ({where}{exc.msg}); give the app's .py "
+                        "file, which calls puma_config and puma_service") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        if not isinstance(exc, UnicodeDecodeError) and "null bytes" not in str(exc):
+            raise _script_error(path, exc) from exc
+        raise PumaError(f"{path} is not a Python script ({exc}); give the app's .py file") from None
+    except ImportError as exc:
+        raise PumaError(f"{path}: {exc} (is the venv the app needs active? e.g. . .venv/bin/activate)") from None
+    except Exception as exc:  # noqa: BLE001 - the script's own error, shown where it happened
+        raise _script_error(path, exc) from exc
+
+
+def _script_error(path: Path, exc: BaseException) -> PumaError:
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == path.resolve()]
+    where = f"{path}, line {frames[-1].lineno}" if frames else str(path)
+    return PumaError(f"{where}: {type(exc).__name__}: {exc} (the app script failed while PUMA read it; "
+                     "run it with python to see the traceback)")
 
 
 def puma_start(**overrides: Any) -> None:

@@ -16,6 +16,7 @@ from .app import App
 from .client import ENV_URL
 from .errors import PumaError
 from .running import DEFAULT_URL, cmd_scale, cmd_status, format_status  # noqa: F401 - format_status: re-exported
+from .status import MANUAL_MAX_INSTANCES
 
 log = logging.getLogger("puma")
 
@@ -31,12 +32,15 @@ def main(argv: list[str] | None = None) -> None:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("puma").setLevel(level)
     if not getattr(args, "func", None):
-        parser.print_help()
-        sys.exit(2)
+        parser.print_help(sys.stderr)
+        parser.error("a command is required (puma COMMAND --help explains each)")
     try:
         args.func(args)
-    except PumaError as exc:  # errors for people: the message, no traceback
-        print(f"puma: error: {exc}", file=sys.stderr)
+    except (PumaError, OSError) as exc:  # errors for people: the message, no traceback
+        # (OSError: a path that cannot be read or written, a port that cannot be bound...)
+        log.debug("the error's traceback", exc_info=True)
+        reason = getattr(exc, "reason", None)  # urllib's URLError: "<urlopen error X>" says less than X
+        print(f"puma: error: {exc if reason is None or isinstance(exc, PumaError) else reason}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:  # Ctrl-C while starting: what had started is stopped
         print("puma: interrupted", file=sys.stderr)
@@ -183,7 +187,9 @@ def _add_status_and_scale(sub: Any) -> None:
                      "1 if another decision changed the count while waiting, or N were not ready in time. Authorised by the deployment's secret "
                      "($PUMA_SECRET) or, for the user who started it, its run file.")
     scale.add_argument("service", help="the service's name, as in `puma status`")
-    scale.add_argument("instances", type=int, metavar="N", help="how many instances should serve it")
+    scale.add_argument("instances", type=int, metavar="N", help=f"how many instances should serve it: 1 to "
+                       f"{MANUAL_MAX_INSTANCES} for a service with a fixed count; within its instances.min and "
+                       "instances.max (its config) for an autoscaled one")
     scale.add_argument("--url", help=url_help)
     scale.add_argument("--wait-s", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the instances (default 30; 0: do not wait)")
     scale.set_defaults(func=cmd_scale)
@@ -321,8 +327,15 @@ def _rounds(text: str) -> int:
 
 
 def load_app(path: Path) -> App:
-    """The app the script declares (run as __main__ with puma_start() only recording)."""
-    return App.load(path)
+    """The app the script declares (run as __main__ with puma_start() only recording); a script
+    that registers no service is an error naming it (a forgotten puma_service, or the wrong file)."""
+    app = App.load(path)
+    if not app.targets and not app.config_data.get("puma_services"):
+        kind = f" (it is a {path.suffix} file, not a Python app script)" if path.suffix not in ("", ".py") else ""
+        raise PumaError(f"{path} registered no services{kind}: an app script calls puma_service({{'name': function}}) "
+                        "(or decorates a function with @puma.service('/route')) before puma_start(); "
+                        "e.g. examples/parts_app.py")
+    return app
 
 
 def _listener_overrides(app: App, args: argparse.Namespace) -> dict[str, Any]:
@@ -354,9 +367,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
+    from .running import normalise_url
     from .workers import run_worker
 
-    run_worker(args.join, args.service, args.instances, args.host, args.token)
+    run_worker(normalise_url(args.join, "--join"), args.service, args.instances, args.host, args.token)
 
 
 def cmd_render(args: argparse.Namespace) -> None:

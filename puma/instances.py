@@ -15,6 +15,8 @@ import collections
 import contextlib
 import json
 import logging
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -386,8 +388,14 @@ class ServicePool:
         with contextlib.suppress(BrokenPipeError, OSError, ValueError):
             assert self.zygote.stdin is not None
             self.zygote.stdin.close()  # the zygote SIGTERMs its instances, which drain and exit
+        # A zygote still importing or warming up has no instance to drain and reads no stdin until
+        # it is done (minutes, for a heavy warm-up): Ctrl-C during start-up must not wait for it.
+        grace_s = self.drain_timeout_s + 3.0 if self._ready.is_set() else 1.0
+        if not self._ready.is_set() and self.zygote.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.zygote.pid, signal.SIGTERM)
         try:
-            self.zygote.wait(self.drain_timeout_s + 3.0)
+            self.zygote.wait(grace_s)
         except subprocess.TimeoutExpired:
             self.zygote.kill()
             self.zygote.wait()

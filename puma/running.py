@@ -52,10 +52,12 @@ def deployment_url(given: str | None, *, changes: bool = False) -> tuple[str, st
         return found[0]["url"], f"the run file of `puma run {found[0].get('app', '')}` (pid {found[0]['pid']})"
     candidates = here or found
     listed = "; ".join(f"{r['url']} (`puma run {r.get('app', '')}` from {r.get('cwd', '?')})" for r in candidates)
-    where = "started from this directory" if here else "and none was started from this directory"
-    if changes:
+    where = ("started from this directory or one above it" if here
+             else "and none was started from this directory or one above it")
+    if changes:  # the example is one of the candidates, by its port as `--url` takes it
+        example = urllib.parse.urlsplit(candidates[0]["url"]).port or candidates[0]["url"]
         raise PumaError(f"{len(candidates)} deployments of yours are running {where}: {listed}; "
-                        "say which with --url (e.g. --url 8080)")
+                        f"say which with --url (e.g. --url {example})")
     print(f"puma: {len(candidates)} deployments are running {where}: {listed}; showing the newest, "
           f"{candidates[0]['url']}; pick one with --url", file=sys.stderr)
     return candidates[0]["url"], f"the newest run file, of `puma run {candidates[0].get('app', '')}`"
@@ -169,7 +171,13 @@ def _wait_scaled(url: str, how: str, done: dict[str, Any], wait_s: float) -> Non
 def format_status(status: dict[str, Any]) -> str:
     envoy = status.get("envoy") or {}
     where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
-    lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})", ""]
+    lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})"]
+    if status.get("stopping"):
+        lines.append("stopping: instances finish their requests, then everything stops")
+    elif status.get("waiting_for"):
+        lines.append(f"starting: waiting for {', '.join(status['waiting_for'])} (no instance ready yet; "
+                     "`puma run` prints the URL once every service is ready)")
+    lines.append("")
     header = (f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
               f"{'5xx':>7}  instances")
     lines.append(header)

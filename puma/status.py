@@ -110,8 +110,11 @@ class StatusSampler:
         with self.lock:
             for name, pool in list(d.pools.items()):
                 services[name] = self._service(name, pool, clusters.get(name), now)
+        # Services with no ready instance that need one (instances.min > 0): the deployment is starting.
+        waiting = sorted(n for n, s in services.items() if s["ready"] == 0 and d.pools[n].service.instances.min > 0)
         return {"url": d.url, "time": time.time(), "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
-                "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:]}
+                "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:],
+                "waiting_for": waiting, "stopping": d.stopping}
 
     def _service(self, name: str, pool: Any, stat: Any, now: float) -> dict[str, Any]:
         failures = self.startup_failures.get(name)
@@ -242,7 +245,8 @@ def public_view(snapshot: dict[str, Any]) -> dict[str, Any]:
     events = [{**e, "message": _LOCATING.sub("(hidden)", str(e.get("message", "")))} for e in snapshot["events"]]
     envoy = snapshot.get("envoy") or {}
     return {"time": snapshot["time"], "view": "public", "envoy": {"up": envoy.get("pid") is not None},
-            "services": services, "events": events}
+            "services": services, "events": events, "waiting_for": snapshot.get("waiting_for", []),
+            "stopping": snapshot.get("stopping", False)}
 
 
 def _is_local(address: str) -> bool:

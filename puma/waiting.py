@@ -187,6 +187,8 @@ class StartupProgress:
         last: dict[str, str] | None = None
         ages, written = PhaseAges(), 0.0
         while not self._stop.wait(TICK_S):
+            if getattr(self.deployment, "stopping", False):  # interrupted: no "starting" line may follow "stopping"
+                return
             now = time.monotonic()
             waiting = waiting_for(self.deployment)
             total = len(self.deployment.pools)

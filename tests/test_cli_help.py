@@ -131,7 +131,7 @@ def test_cli_help_startup_times_agree_and_say_where_they_were_measured() -> None
 
     root = Path(__file__).parents[1]
     readme = root.joinpath("README.md").read_text()
-    sources = {"README `make run`": readme.split("```sh", 1)[1].split("```", 1)[0],
+    sources = {"README `make run`": readme.split("## Quick start", 1)[1].split("\n## ", 1)[0],
                "chatbot --help": chatbot_parser().format_help(),
                "Makefile": root.joinpath("Makefile").read_text().split("PORT ?=", 1)[0]}
     for name, text in sources.items():
@@ -139,3 +139,18 @@ def test_cli_help_startup_times_agree_and_say_where_they_were_measured() -> None
         assert "50-60 s" in flat, f"{name} does not give the first start as 50-60 s: {flat[:400]}"
         assert "2-core" in flat and "load average" in flat, f"{name} does not say where it was measured"
         assert "a few seconds" not in flat and "about 15 s" not in flat, name
+
+
+def test_cli_help_first_run_time_counts_the_install_and_agrees_with_make() -> None:
+    """The newcomer's first `make run` is the install plus the first start: README's quick start
+    states the install's minutes before the start's seconds, as the Makefile's message says them."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    quick = " ".join(root.joinpath("README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0].split())
+    makefile = root.joinpath("Makefile").read_text()
+    said = re.search(r'the first time: (\d+-\d+ minutes)', makefile)
+    assert said, "the Makefile's install message gives no minutes"
+    assert said.group(1) in quick, f"README's quick start does not give the install as {said.group(1)}"
+    assert quick.index(said.group(1)) < quick.index("50-60 s"), "the install time must come before the start's"

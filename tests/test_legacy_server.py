@@ -192,3 +192,32 @@ def test_legacy_server_command_serves_then_stops_cleanly_on_sigterm(chatbot_db_u
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("argv", [["-m", "legacy_socket_server"], ["-m", "chatbot", "legacy"]])
+def test_legacy_server_on_a_taken_port_fails_before_loading_and_names_the_port(argv: list[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, *argv, "--port", str(port)], capture_output=True, text=True,
+                              timeout=120)
+    assert done.returncode == 1
+    prog = "python -m legacy_socket_server" if "legacy_socket_server" in argv else "chatbot"
+    assert f"{prog}: error: port {port} is already in use" in done.stderr  # named as the user ran it
+    assert "LEGACY_PORT=N" in done.stderr and "--port N" in done.stderr
+    assert "loading the catalogue" not in done.stderr  # it failed first, not after the slow load
+    assert "Traceback" not in done.stderr
+
+
+def test_legacy_server_refuses_connections_until_it_can_answer() -> None:
+    """The port is claimed before the bot exists, but nobody is let in to wait on a server that
+    cannot answer yet: a connection is refused until listen()."""
+    server = LegacyServer(None, "127.0.0.1", 0, listen=False)
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+        server.listen()
+        socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+    finally:
+        server.server_close()

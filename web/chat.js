@@ -8,7 +8,7 @@
 
 import { Log, Outbox, cardIndex } from "./chat-view.js";
 import { Composer } from "./chat-composer.js";
-import { describeFailure, failed, newConversationId, post, send } from "./chat-net.js";
+import { DOWN_BUDGET_MS, describeFailure, failed, newConversationId, post, send } from "./chat-net.js";
 import { Survey } from "./chat-survey.js";
 import { Saved } from "./chat-saved.js";
 
@@ -41,7 +41,7 @@ const composer = new Composer({
 const chat = {
   backend: BACKENDS[params.get("backend")] ? params.get("backend") : saved.backend() || "puma",
   id: null, turnNo: 0, ended: false, busy: false, generation: 0, filmId: null,
-  queue: [], hurry: false, wake: null, waiting: null, notice: "", unrestored: null,
+  queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, notice: "", unrestored: null,
 };
 
 const label = (backend = chat.backend) => BACKENDS[backend].label;
@@ -60,9 +60,11 @@ function renderStatus() {
   const when = chat.waiting ? "as soon as it is ready" : "when the chatbot has answered";
   let text = "";
   if (chat.waiting) {
+    const since = chat.waitedS ? ` (${chat.waitedS} s so far)` : "";
     text = chat.waiting === "the legacy server"
-      ? "Waiting for the legacy server: it does not accept connections yet (starting, or not running)…"
-      : `The ${label()} is starting: waiting for ${chat.waiting}…`;
+      ? `Waiting for the legacy server: it does not accept connections yet (starting, or not running)${since}; `
+        + `after ${DOWN_BUDGET_MS / 1000} s the page stops waiting and says what to do…`
+      : `The ${label()} is starting: waiting for ${chat.waiting}${since}…`;
   }
   if (n && (chat.busy || chat.waiting)) text += `${text ? " " : ""}${queued(chat.queue)} ${when}.`;
   if (chat.notice) text = `${chat.notice}${text ? " " : ""}${text}`;
@@ -80,10 +82,15 @@ function short(text, most = 40) {
   return text.length > most ? `${text.slice(0, most - 1)}…` : text;
 }
 
-function showWaiting(what) {
+// What the page waits for, and since when: said again when that changes, or every
+// WAIT_STEP_S seconds (often enough to show progress, rarely enough not to chatter).
+const WAIT_STEP_S = 15;
+
+function showWaiting(what, seconds = 0) {
   const names = what.length ? what.join(", ") : "the services";
-  if (chat.waiting === names) return;
-  chat.waiting = names;
+  const step = Math.floor(seconds / WAIT_STEP_S) * WAIT_STEP_S;
+  if (chat.waiting === names && chat.waitedS === step) return;
+  Object.assign(chat, { waiting: names, waitedS: step });
   setState("starting");
   renderStatus();
 }
@@ -91,6 +98,20 @@ function showWaiting(what) {
 function doneWaiting() {
   chat.waiting = null;
   setState("busy");
+  renderStatus();
+}
+
+// A message that was not sent goes back into the box, selected, so typing it again replaces it
+// rather than doubling it; the status line says so (a draft typed meanwhile is kept as it is).
+function giveBack(text) {
+  if (!text) return;
+  const back = !ui.input.value || ui.input.value === text;
+  if (back) {
+    composer.set(text);
+    ui.input.select();
+  }
+  chat.notice = back ? `Not sent: “${short(text, 40)}” is back in the box; press Enter to try again.`
+    : `Not sent: “${short(text, 40)}”; press Enter to send what is in the box.`;
   renderStatus();
 }
 
@@ -186,7 +207,7 @@ async function turn(text, turnNo) {
     log.showTyping(false);
     announceTyping(false);
     log.note(describeFailure(outcome, label(backend)), "error");
-    if (text && !ui.input.value) composer.set(text);
+    giveBack(text);
     saved.update(backend, { inflight: null });
     return false;
   }
@@ -213,6 +234,7 @@ function greet() {
 
 function userTurn(text) {
   chat.hurry = false;  // a queued message's answer is typed as usual
+  if (chat.notice.startsWith("Not sent: “")) chat.notice = "";  // it is being sent again
   saved.update(chat.backend, { pending: chat.queue.slice() });
   log.message("user", text);
   renderStatus();  // it left the queue: its faded bubble goes
@@ -245,7 +267,7 @@ function settle(ok) {
     if (chat.queue.length) log.note(`Not sent, as the conversation is over: “${short(chat.queue.join(" "))}”`);
     chat.queue = [];
   } else {
-    if (!ok && chat.queue.length && !ui.input.value) composer.set(chat.queue.join(" "));
+    if (!ok && chat.queue.length) giveBack(chat.queue.join(" "));
     if (!ok) chat.queue = [];
     setState(ok || chat.turnNo ? "ready" : "error");
     focusIfIdle(ui.input);

@@ -232,6 +232,25 @@ function setLive(ok) {
   document.body.dataset.state = ok ? "live" : "offline";
 }
 
+let lastGood = null;  // when the figures shown were last fetched
+
+// Why the figures stopped, in plain words, with what to do. The same cause gives the same text,
+// and the alert is rewritten only when the text changes: polling must not re-announce it.
+function problemText(err) {
+  const since = lastGood ? ` The figures below are from ${clockText(lastGood)} and no longer change.` : "";
+  const cause = err instanceof TypeError
+    ? "The deployment does not answer: it has stopped, or is restarting (is `make run` or `puma run` still running?)."
+    : `The deployment answered with an error (${err.message}).`;
+  return `${cause}${since} This page reconnects by itself.`;
+}
+
+function showProblem(text) {
+  const box = $("dash-error");
+  if (box.textContent !== text) box.textContent = text;
+  box.hidden = !text;
+  document.body.classList.toggle("stale", Boolean(text) && lastGood !== null);
+}
+
 async function refresh() {
   try {
     const resp = await fetch("/_puma/status", { cache: "no-store", headers: { Accept: "application/json" } });
@@ -240,11 +259,11 @@ async function refresh() {
     renderSummary(status);
     renderServices(status);
     renderEvents(status.events || []);
-    $("dash-error").hidden = true;
+    showProblem("");
+    lastGood = new Date();
     setLive(true);
   } catch (err) {
-    $("dash-error").textContent = `The status endpoint did not answer: ${err.message}`;
-    $("dash-error").hidden = false;
+    showProblem(problemText(err));
     setLive(false);
   } finally {
     setTimeout(refresh, INTERVAL_MS);

@@ -43,9 +43,9 @@ def free_port() -> int:
 
 def ensure_chromium() -> None:
     if not CHROMIUM.exists():
-        subprocess.run(["sh", str(ROOT / "scripts" / "ensure-chromium.sh")], check=False, timeout=600)
+        subprocess.run(["sh", str(ROOT / "scripts" / "ensure-system-packages.sh")], check=False, timeout=600)
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing and scripts/ensure-chromium.sh could not install it "
+        pytest.skip(f"{CHROMIUM} is missing and scripts/ensure-system-packages.sh could not install it "
                     "(needs root and apt-get)")
 
 

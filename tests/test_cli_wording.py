@@ -1,0 +1,54 @@
+"""What the CLI and the load-test report say in the corner cases a newcomer met: a suggested fix
+that is one of the choices just listed, and summaries that never claim what did not happen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from loadtests import report
+from puma import running, runs
+from puma.errors import PumaError
+
+
+def _runs(*pairs: tuple[int, str]) -> list[dict[str, Any]]:
+    return [{"url": f"http://127.0.0.1:{port}", "cwd": cwd, "pid": 100 + i, "app": "app.py"}
+            for i, (port, cwd) in enumerate(pairs)]
+
+
+@pytest.mark.parametrize(("pairs", "here", "words"), [
+    (((18135, "/w/a"), (18133, "/w/a")), "/w/a/examples", "started from this directory or one above it"),
+    (((18135, "/w/a"), (18133, "/w/b")), "/elsewhere", "none was started from this directory or one above it"),
+])
+def test_cli_wording_scale_suggests_a_url_among_the_running_ones(monkeypatch: pytest.MonkeyPatch, pairs: Any,
+                                                                 here: str, words: str) -> None:
+    monkeypatch.delenv("PUMA_URL", raising=False)
+    monkeypatch.chdir("/")
+    found = _runs(*pairs)
+    monkeypatch.setattr(runs, "running", lambda: found)
+    monkeypatch.setattr(runs, "started_here", lambda runs: [r for r in runs if here.startswith(r["cwd"])])
+    with pytest.raises(PumaError) as caught:
+        running.deployment_url(None, changes=True)
+    text = str(caught.value)
+    assert words in text
+    suggested = text.split("--url ")[-1].rstrip(")")
+    assert int(suggested) in {port for port, _ in pairs}, text  # not a port nothing runs on
+
+
+def _target(p99s: list[float], rates: list[float]) -> dict[str, Any]:
+    steps = [{"users": users, "turn_p50_ms": 1.0, "turn_p95_ms": 1.0, "turn_p99_ms": p99, "conversations_per_s": rate}
+             for users, p99, rate in zip((1, 2, 4, 8, 16), p99s, rates, strict=False)]
+    best = max(steps, key=lambda r: r["conversations_per_s"])
+    return {"steps": steps, "max_users_p99_under_goal": report._max_users_under_goal(steps),
+            "saturation": {"users": best["users"], "conversations_per_s": best["conversations_per_s"]}}
+
+
+def test_cli_wording_load_summary_never_says_up_to_0_users_or_saturation_that_did_not_happen() -> None:
+    never = report._p99_words(_target([900, 950, 990], [1, 2, 3]))
+    assert "up to 0" not in never and "at every step (from the first step, 1 user)" in never
+    assert "up to 2 users" in report._p99_words(_target([10, 20, 900], [1, 2, 3]))
+    rising = report._throughput_words(_target([10, 20, 30], [1.0, 2.0, 13.4]))
+    assert "not saturated" in rising and "saturation" not in rising.replace("not saturated", "")
+    peaked = report._throughput_words(_target([10, 20, 30], [1.0, 5.0, 3.0]))
+    assert peaked.startswith("saturation 5.00 conversations/s at 2 users")
