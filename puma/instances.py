@@ -126,7 +126,7 @@ class ServicePool:
             else:
                 self.zygote = subprocess.Popen([sys.executable, "-m", "puma.worker", *args], stdin=subprocess.PIPE,
                                                stdout=subprocess.PIPE, stderr=log_file, text=True, bufsize=1,
-                                               env=self.owner.child_env())
+                                               env=self.owner.child_env(), start_new_session=True)
         self._reader = threading.Thread(target=self._read_events, args=(self.zygote,), daemon=True,
                                         name=f"puma-{self.name}-events")
         self._reader.start()

@@ -165,8 +165,11 @@ class EnvoyProcess:
                # Health events (and file access logs) reach their files within this, not 10 s.
                "--file-flush-interval-msec", str(FILE_FLUSH_INTERVAL_MS)]
         with open(self.log_path, "ab") as log_file:
+            # Its own session: a terminal's Ctrl-C (SIGINT to the foreground group) reaches only the
+            # supervisor, which drains and then stops Envoy; PR_SET_PDEATHSIG still ties it to us.
             self.proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=self.env,
-                                         stdin=subprocess.DEVNULL, preexec_fn=_death_signal())
+                                         stdin=subprocess.DEVNULL, preexec_fn=death_signal(),
+                                         start_new_session=True)
         log.info("envoy started (pid %d), config %s", self.proc.pid, self.bootstrap_path)
         deadline = time.monotonic() + timeout_s
         while not (self.admin and self.admin.ready()):
@@ -243,7 +246,7 @@ class EnvoyProcess:
         log.info("envoy stopped")
 
 
-def _death_signal() -> Callable[[], None] | None:
+def death_signal() -> Callable[[], None] | None:
     """The preexec tying Envoy's life to this process, where that is sound: Linux, and started
     from the main thread (PR_SET_PDEATHSIG fires when the *thread* that forked ends)."""
     if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():

@@ -156,3 +156,57 @@ def test_an_encoded_slash_is_refused_at_the_edge(mesh: puma.Deployment, target: 
 
 def test_plain_dot_segments_are_still_resolved_as_a_browser_would(mesh: puma.Deployment) -> None:
     assert httpx.post(mesh.url + "/x/../echo", json={"a": 1}).json()["path"] == "/echo"
+
+
+_SLOW_APP = '''
+import os, time
+from pathlib import Path
+import puma
+
+def slow(request: puma.Request) -> dict:
+    Path(os.environ["SLOW_MARK"]).write_text(str(os.getpid()))  # the request is in the instance now
+    time.sleep(float(request.data.get("s", 2)))
+    return {"slept": True}
+
+puma.puma_config({"puma_services": {"slow": {"prefix": "/slow", "timeout_s": 20}}})
+puma.puma_service({"slow": slow})
+'''
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_the_whole_process_group_drains_the_request_in_flight(tmp_path: Path, sig: int) -> None:
+    """Ctrl-C in a terminal signals the foreground group (supervisor, Envoy, instances) at once:
+    Envoy and the instances must leave it to the supervisor, which drains, then stops them."""
+    app = tmp_path / "slow_app.py"
+    app.write_text(_SLOW_APP)
+    mark = tmp_path / "in-flight"
+    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], cwd=ROOT,
+                            env={**os.environ, "SLOW_MARK": str(mark)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        url = wait_for(lambda: _serving_url(proc), timeout_s=60, message="puma run serving")
+        status = httpx.get(url + "/_puma/status").json()
+        pids = [status["envoy"]["pid"]] + [i["pid"] for s in status["services"].values() for i in s["instances"]]
+        replies: list[httpx.Response | BaseException] = []
+
+        def send() -> None:
+            try:
+                replies.append(httpx.post(url + "/slow", json={"s": 2}, timeout=30))
+            except BaseException as exc:  # noqa: BLE001 - asserted below
+                replies.append(exc)
+        sender = threading.Thread(target=send)
+        sender.start()
+        wait_for(mark.exists, timeout_s=20, message="the slow request in its instance")
+        os.killpg(proc.pid, sig)  # as a terminal does: the whole group
+        sender.join(30)
+        assert len(replies) == 1 and isinstance(replies[0], httpx.Response), replies
+        assert replies[0].status_code == 200 and replies[0].json() == {"slept": True}
+        assert proc.wait(timeout=60) == 0
+        wait_for(lambda: not any(_alive(pid) for pid in pids), timeout_s=10, message="Envoy and instances gone")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
