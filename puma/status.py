@@ -89,8 +89,9 @@ class StatusSampler:
         self.startup_failures: dict[str, int] = {}  # no-instance 503s before the first ready one
 
     def routed(self, service: str) -> None:
-        """Envoy routes to an instance of `service` (its health event said so): the first time,
-        count the requests that failed for want of one as its start-up failures, apart."""
+        """Envoy routes to an instance of `service` (its health event said so), or the deployment
+        finished starting: the first time, count the requests that failed for want of an instance
+        so far as its start-up failures, apart; later ones are server errors."""
         admin = self.deployment.envoy.admin
         if admin is None or service in self.startup_failures:
             return
@@ -161,8 +162,8 @@ def _service_status(d: Deployment, name: str, pool: Any, stat: Any) -> dict[str,
 def readiness(deployment: Deployment) -> tuple[bool, dict[str, Any]]:
     """Whether a request to every service would be served now, and why not.
 
-    A service is ready when Envoy routes to at least one healthy instance of it (a service
-    whose ``instances.min`` is 0 starts on demand, so it never holds readiness back).
+    A service is ready when Envoy routes to at least one healthy instance of it; a public service
+    scaled to 0 holds readiness back (its requests get 503), an internal one only if its min is above 0.
     Returns ``(ready, body)``; body: ``{"ready": bool, "waiting_for": [names],
     "services": {name: {"ready": int, "starting": int}}}`` — no pids or ports. Example::
 
@@ -181,7 +182,7 @@ def readiness(deployment: Deployment) -> tuple[bool, dict[str, Any]]:
             starting = sum(1 for i in pool.instances.values() if i.state == "starting")
         ready = routed.get(name, 0)
         services[name] = {"ready": ready, "starting": starting}
-        if ready == 0 and pool.service.instances.min > 0:
+        if ready == 0 and (pool.service.instances.min > 0 or pool.service.visibility == "public"):
             waiting.append(name)
     body = {"ready": not waiting and not d.stopping, "waiting_for": sorted(waiting), "services": services}
     if d.stopping:

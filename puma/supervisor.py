@@ -54,12 +54,7 @@ class Deployment:
 
     def __init__(self, config: PumaConfig, *, run_dir: Path | str | None = None,
                  drain_timeout_s: float | None = None, startup_timeout_s: float = 60.0) -> None:
-        missing = [name for name, svc in config.puma_services.items() if svc.target is None]
-        if missing:
-            from .errors import PumaConfigError
-
-            raise PumaConfigError([(f"puma_services.{n}", "no function registered; pass it to "
-                                    "puma_service({...}) or set 'target': 'module:function'") for n in missing])
+        _check_startable(config)
         if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
             config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
         self.config = config
@@ -117,6 +112,8 @@ class Deployment:
             self.wait_ready(self.startup_timeout_s)
             undo.pop_all()
         self._started = True
+        for name in self.pools:  # started: a 503 for want of an instance is a server error from now on
+            self.status_server.sampler.routed(name)
         self._envoy_watch.start()
         self.control.start()
         self.registry.start()
@@ -413,3 +410,19 @@ class Deployment:
         self._use_mesh()
         self.record(name, "service removed", kind="removed")
 
+
+def _check_startable(config: PumaConfig) -> None:
+    """`PumaConfigError` for what this process backend cannot run: a service with no function, or
+    one autoscaled from zero (Envoy answers 503 at once where no instance is, so no request ever
+    shows demand: it would never scale up)."""
+    from .errors import PumaConfigError
+
+    problems = [(f"puma_services.{n}", "no function registered; pass it to "
+                 "puma_service({...}) or set 'target': 'module:function'")
+                for n, svc in config.puma_services.items() if svc.target is None]
+    problems += [(f"puma_services.{n}.instances", f"min 0 with autoscaling (max {svc.instances.upper}): PUMA does "
+                  "not scale from zero (a request finds no instance and gets 503); set min to 1 or more, "
+                  "or add 'autoscale': {'enabled': false} to start it stopped and `puma scale` it by hand")
+                 for n, svc in config.puma_services.items() if svc.instances.min == 0 and svc.autoscaled]
+    if problems:
+        raise PumaConfigError(problems)

@@ -252,3 +252,33 @@ def test_unsendable_replies_count_as_server_errors(mesh: puma.Deployment) -> Non
 def test_headers_are_case_insensitive_through_envoy(mesh: puma.Deployment) -> None:
     seen = httpx.post(mesh.url + "/headers", json={}, headers={"X-Custom": "mesh"}).json()
     assert seen["custom"] == seen["CUSTOM"] == "mesh" and seen["ct"] == "application/json"
+
+
+def test_a_public_service_with_no_instance_holds_readiness_back(mesh: puma.Deployment) -> None:
+    """`/gone` is scaled to 0: its requests get 503, so the deployment is not ready to serve them."""
+    resp = httpx.get(mesh.url + "/_puma/ready", timeout=10)
+    body = resp.json()
+    assert resp.status_code == 503 and body["ready"] is False and body["waiting_for"] == ["gone"], body
+
+
+@pytest.mark.parametrize("instances", [{"min": 0, "max": 2}, {"min": 0, "max": 5}, {"min": 0}, 0])
+def test_a_service_autoscaled_from_zero_is_refused_before_anything_starts(instances: object) -> None:
+    """PUMA's process backend does not scale from zero: refused, naming the key and both fixes."""
+    app = puma.App()
+    app.configure({"puma_services": {"hello": {"prefix": "/hello", "instances": instances}}})
+    app.add_services({"hello": faults.crash})
+    with pytest.raises(puma.PumaConfigError) as caught:
+        app.start(listener={"port": 0})
+    message = str(caught.value)
+    assert "puma_services.hello.instances" in message and "scale from zero" in message, message
+    assert "'enabled': false" in message and "min to 1" in message
+
+
+def test_edge_503s_for_a_service_with_no_instance_count_as_server_errors(mesh: puma.Deployment) -> None:
+    """After start-up, a request that finds no instance failed the user: a 5xx, not a start-up failure."""
+    before = mesh.status()["services"]["gone"]["errors_5xx"]
+    for _ in range(3):
+        assert httpx.post(mesh.url + "/gone", json={}, timeout=10).status_code == 503
+    wait_for(lambda: mesh.status()["services"]["gone"]["errors_5xx"] >= before + 3, timeout_s=10,
+             message="the three 503s counted as server errors")
+    assert mesh.status()["services"]["gone"]["startup_failures"] == 0
