@@ -220,6 +220,7 @@ class ServicePool:
                            + "); not restarted again")
             log.error("service %s failed: %s; its log: %s", self.name, self.failed, self.log_path)
             self.owner.record(self.name, f"failed: {self.failed}", kind="failed")
+            self.owner.publish_config()  # Envoy answers its requests "failed", not "starting, retry"
             return False
         if self._zygote_restarts:  # died again soon after a restart: not in a tight loop
             time.sleep(ZYGOTE_RESTART_PAUSE_S)

@@ -123,11 +123,11 @@ class EnvoyProcess:
         self.internal_port: int | None = None  # the loopback listener services call each other through
 
     def publish_config(self, config: PumaConfig, endpoints: Mapping[str, Sequence[envoy.Endpoint]],
-                       status_port: int | None = None) -> list[str]:
+                       status_port: int | None = None, failed: Mapping[str, str] | None = None) -> list[str]:
         """Write every xDS file whose content changed (routes, clusters, endpoints); return their names."""
         written = []
         docs = envoy.xds_documents(config, self.xds_dir, endpoints, version="", status_port=status_port,
-                                   health_events=self.health_events)
+                                   health_events=self.health_events, failed=failed)
         for path, doc in docs.items():
             if write_atomic(path, _versioned(doc, as_json=path.suffix == ".json")):
                 written.append(str(path.relative_to(self.xds_dir)))

@@ -286,7 +286,9 @@ class Deployment:
     def publish_config(self) -> None:
         """Write Envoy's routes, clusters and endpoints from the config (at start and when services change)."""
         with self._publish_lock:
-            self.envoy.publish_config(self.config, self.endpoints(), status_port=self.status_server.port)
+            failed = {n: p.failed for n, p in self.pools.items() if p.failed}
+            self.envoy.publish_config(self.config, self.endpoints(), status_port=self.status_server.port,
+                                      failed=failed)
 
     def publish(self, *, wait: bool = False) -> None:
         """Write the endpoints files of the services whose instances changed: soon, on the publisher
@@ -349,6 +351,11 @@ class Deployment:
         if pool is None:
             raise PumaScaleError(service, count, f"no service {service!r}; services: {sorted(self.pools)}")
         count = check_scale(service, pool.service, count)
+        if pool.failed:  # no zygote to fork instances from: they would stay "starting" for ever
+            if not by_hand:
+                return
+            raise PumaScaleError(service, count, f"{service} has failed ({pool.failed}); its log: {pool.log_path}; "
+                                 "fix the cause, then restart the deployment")
         if by_hand:
             self.control.scaled_by_hand(service, pool.service)
         live = pool.live()
