@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .remote import aremote, remote
     from .service import Request, Response, bytes_body, request
     from .supervisor import Deployment
+    from .unavailable import mark_unavailable
     from .warmup import progress, wait_ready
 
 _MODULES = {
@@ -54,6 +55,7 @@ _MODULES = {
     ".warmup": ("progress", "wait_ready"),
     ".service": ("Request", "Response", "bytes_body", "request"),
     ".supervisor": ("Deployment",),
+    ".unavailable": ("mark_unavailable",),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
@@ -82,6 +84,7 @@ __all__ = [
     "idempotent",
     "map",
     "map_reduce",
+    "mark_unavailable",
     "parse_config",
     "progress",
     "puma_config",
