@@ -169,7 +169,10 @@ def _wait_scaled(url: str, how: str, done: dict[str, Any], wait_s: float) -> Non
 def format_status(status: dict[str, Any]) -> str:
     envoy = status.get("envoy") or {}
     where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
-    lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})", ""]
+    lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})"]
+    if status.get("logs"):
+        lines.append(f"logs: {status['logs']}/<service>.log")
+    lines.append("")
     header = (f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
               f"{'5xx':>7}  instances")
     lines.append(header)

@@ -111,7 +111,7 @@ class StatusSampler:
         with self.lock:
             for name, pool in list(d.pools.items()):
                 services[name] = self._service(name, pool, clusters.get(name), now)
-        return {"url": d.url, "time": time.time(), "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
+        return {"url": d.url, "time": time.time(), "logs": str(d.run_dir / "logs"), "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
                 "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:]}
 
     def _service(self, name: str, pool: Any, stat: Any, now: float) -> dict[str, Any]:

@@ -45,6 +45,10 @@ MAX_ENVOY_RESTARTS_IN_WINDOW = 3
 ENVOY_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
 
 
+TRACEBACK_MARK = b"Traceback (most recent call last)"
+MAX_SCANNED_LOG_BYTES = 64 << 20  # a log larger than this is kept unread: worth reading anyway
+
+
 class Deployment:
     """A running PUMA deployment. Use as a context manager, or `start()` / `stop()`.
 
@@ -184,12 +188,24 @@ class Deployment:
             self.local_dynamo.stop()
         self.status_server.stop()
         client.use_mesh(None, {})
+        if self._own_run_dir and not self.keep_logs and self._logged_failures():
+            self.keep_logs = True  # the ERROR lines and tracebacks name files under it: they stay
         if self._own_run_dir and not self.keep_logs:
             shutil.rmtree(self.run_dir, ignore_errors=True)
         elif self.keep_logs:
             log.warning("logs kept in %s", self.run_dir)
         if self._began:
             log.info("PUMA deployment stopped")
+
+    def _logged_failures(self) -> bool:
+        """Whether a service failed for good or any log holds a traceback (a 500, a crash)."""
+        if any(pool.failed for pool in self.pools.values()):
+            return True
+        for path in (self.run_dir / "logs").glob("*.log"):
+            with contextlib.suppress(OSError):
+                if path.stat().st_size > MAX_SCANNED_LOG_BYTES or TRACEBACK_MARK in path.read_bytes():
+                    return True
+        return False
 
     def fail(self, reason: str) -> None:
         """The deployment can no longer serve: say why once (`failure`, the log, `on_failure`)."""

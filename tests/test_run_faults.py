@@ -210,3 +210,33 @@ def test_a_signal_to_the_whole_process_group_drains_the_request_in_flight(tmp_pa
             pass
         proc.wait()
         proc.stdout.close()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("failing", [True, False])
+def test_logs_are_kept_after_a_stop_when_a_service_logged_a_traceback(failing: bool) -> None:
+    """The log a 500's traceback went to still exists after a normal stop; a clean run leaves nothing."""
+    from tests.apps import faults
+
+    app = puma.App()
+    app.configure({"puma_services": {"crash": {"prefix": "/crash"}, "echo": {"prefix": "/echo"}}})
+    app.add_services({"crash": faults.crash, "echo": basic.echo})
+    with app.start(listener={"port": 0}) as mesh:
+        logs = Path(mesh.status()["logs"])
+        assert logs == mesh.run_dir / "logs" and (logs / "crash.log").exists()
+        from puma.running import format_status
+
+        assert f"logs: {logs}/<service>.log" in format_status(mesh.status())  # what `puma status` shows
+        if failing:
+            assert httpx.post(mesh.url + "/crash", json={}, timeout=30).status_code == 500
+        else:
+            assert httpx.post(mesh.url + "/echo", json={}, timeout=30).status_code == 200
+        wait_for(lambda: not failing or b"Traceback" in (logs / "crash.log").read_bytes(), timeout_s=10,
+                 message="the traceback in crash.log")
+    try:
+        assert (logs / "crash.log").exists() is failing
+        if failing:
+            assert b"Traceback (most recent call last)" in (logs / "crash.log").read_bytes()
+    finally:
+        import shutil
+
+        shutil.rmtree(logs.parent, ignore_errors=True)
