@@ -388,7 +388,8 @@ class ServicePool:
             assert self.zygote.stdin is not None
             self.zygote.stdin.close()  # the zygote SIGTERMs its instances, which drain and exit
         try:
-            self.zygote.wait(self.drain_timeout_s + 3.0)
+            # Still importing or warming up, it reads no stdin and has no instance to drain: end it now.
+            self.zygote.wait(self.drain_timeout_s + 3.0 if self._ready.is_set() else 0.2)
         except subprocess.TimeoutExpired:
             self.zygote.kill()
             self.zygote.wait()

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -139,12 +140,25 @@ class Deployment:
                     del waiting[name]
             # A warm-up that reports progress (`puma.progress`) is working, not stuck: the timeout
             # counts from its last report (a first start may prepare data for minutes).
+            self._raise_if_a_service_failed()
             stuck = [p for p in waiting.values() if time.monotonic() > max(deadline, p.progress_at + self.startup_timeout_s)]
             if stuck:
+                _dump_stacks(stuck)
                 raise PumaStartError(f"services {sorted(p.name for p in stuck)} did not start within "
                                      f"{self.startup_timeout_s:.0f} s of their last progress (importing or warming up)\n"
-                                     + "".join(log_tail(p.log_path) for p in stuck))
+                                     + "".join(log_tail(p.log_path, lines=40) for p in stuck))
             time.sleep(0.005)
+
+    def _raise_if_a_service_failed(self) -> None:
+        # A service that failed while starting (its zygote's error, or its restart budget spent)
+        # will not come: stop now, not when the services waiting for it time out.
+        for pool in self.pools.values():
+            if pool.zygote_ready() and pool.zygote_error:
+                pool.wait_zygote(0)  # raises, naming it, with its log's tail
+            if pool.failed:
+                self.keep_logs = True
+                raise PumaStartError(f"service {pool.name!r} failed while starting: {pool.failed}\n"
+                                     + log_tail(pool.log_path))
 
     def wait_ready(self, timeout_s: float = 30.0) -> None:
         """Wait until every service has its minimum of healthy instances, known to Envoy."""
@@ -153,6 +167,7 @@ class Deployment:
             short = {n: len(p.ready()) for n, p in self.pools.items() if len(p.ready()) < p.service.instances.min}
             if not short:
                 break
+            self._raise_if_a_service_failed()
             if time.monotonic() > deadline:
                 raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready\n"
                                      + "".join(log_tail(self.pools[n].log_path) for n in short))
@@ -449,3 +464,17 @@ def _check_startable(config: PumaConfig) -> None:
                  for n, svc in config.puma_services.items() if svc.instances.min == 0 and svc.autoscaled]
     if problems:
         raise PumaConfigError(problems)
+
+
+def _dump_stacks(pools: list[Any]) -> None:
+    """Have each stuck zygote write its threads' stacks to its log (SIGUSR1: `puma.worker`), so
+    the tail shown says where its import or warm-up hangs."""
+    sizes = {}
+    for pool in pools:
+        with contextlib.suppress(OSError, AttributeError, TypeError):
+            sizes[pool.name] = pool.log_path.stat().st_size
+            os.kill(pool.zygote.pid, signal.SIGUSR1)  # puma.worker's STACK_DUMP_SIGNAL
+    deadline = time.monotonic() + 2.0  # the dump is written at once, by the signal handler's C code
+    while time.monotonic() < deadline and any(
+            p.log_path.stat().st_size == sizes[p.name] for p in pools if p.name in sizes):
+        time.sleep(0.02)

@@ -240,3 +240,73 @@ def test_logs_are_kept_after_a_stop_when_a_service_logged_a_traceback(failing: b
         import shutil
 
         shutil.rmtree(logs.parent, ignore_errors=True)
+
+
+def test_a_service_failing_while_others_still_start_stops_the_start_at_once(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """`echo` is up and `gated` still warms up when echo's zygote dies past its restart budget:
+    the start fails then, naming echo, not when gated's 60 s start-up timeout runs out."""
+    import time
+
+    from puma.supervisor import Deployment
+
+    monkeypatch.setenv("PUMA_TEST_GATE", str(tmp_path / "never"))
+    app = puma.App()
+    app.configure({"puma_services": {"echo": {"prefix": "/echo"},
+                                     "gated": {"prefix": "/gated", "warmup": "tests.apps.basic:wait_for_gate"}}})
+    app.add_services({"echo": basic.echo, "gated": basic.echo})
+    deployment = Deployment(app.resolved_config(listener={"port": 0}), startup_timeout_s=60)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            deployment.start()
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+    starting = threading.Thread(target=start, daemon=True)
+    starting.start()
+    try:
+        pool = wait_for(lambda: deployment.pools["echo"].ready() and deployment.pools["echo"], timeout_s=60,
+                        message="echo ready while gated warms up")
+        for _ in range(4):  # the fourth death in a minute is past the budget
+            zygote = wait_for(lambda: pool.zygote_ready() and pool.zygote and pool.zygote.pid, timeout_s=30,
+                              message="echo's zygote up")
+            os.kill(zygote, signal.SIGKILL)
+            wait_for(lambda z=zygote: pool.failed or (pool.zygote and pool.zygote.pid != z), timeout_s=30,
+                     message="echo's zygote restarted or failed")
+        failed_at = time.monotonic()
+        starting.join(30)
+        assert not starting.is_alive() and time.monotonic() - failed_at < 10
+        assert len(errors) == 1 and isinstance(errors[0], puma.PumaStartError), errors
+        assert "'echo' failed while starting" in str(errors[0]) and "exited 4 times" in str(errors[0])
+    finally:
+        (tmp_path / "never").touch()
+        deployment.stop()
+        starting.join(30)
+
+
+def test_a_hung_warm_up_times_out_when_stated_showing_where_it_hangs(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm-up that never ends: the start fails at its timeout (not a drain later), and the log's
+    tail in the error holds the warm-up's stack, naming the function it hangs in."""
+    import time
+
+    from puma.supervisor import Deployment
+
+    monkeypatch.setenv("PUMA_TEST_GATE", str(tmp_path / "never"))
+    app = puma.App()
+    app.configure({"puma_services": {"gated": {"prefix": "/gated", "warmup": "tests.apps.basic:wait_for_gate"}}})
+    app.add_services({"gated": basic.echo})
+    deployment = Deployment(app.resolved_config(listener={"port": 0}), startup_timeout_s=4)
+    began = time.monotonic()
+    with pytest.raises(puma.PumaStartError) as caught:
+        deployment.start()
+    took = time.monotonic() - began
+    message = str(caught.value)
+    try:
+        assert "did not start within 4 s" in message and took < 4 + 15, (took, message)
+        assert "wait_for_gate" in message and "basic.py" in message, message  # the stack, from the log
+    finally:
+        import shutil
+
+        shutil.rmtree(deployment.run_dir, ignore_errors=True)
