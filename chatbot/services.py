@@ -8,34 +8,20 @@ built once per zygote by its warm-up (the understander from the db service's voc
 warm-up waits while the db service starts). Conversations live in the shared store, so any instance
 serves any turn; a turn without `turn_no` that Envoy re-sends keeps its `x-request-id` and is
 answered from the store instead of applied twice. /listener only reads, without the understander.
+The store out of reach answers 503 + Retry-After (`chatbot.db.engine` marks its errors; PUMA knows
+botocore's): the turn was not applied, and the page sends it again.
 """
 
 import functools
 from typing import Any
 
-from botocore.exceptions import ConnectionError as BotoConnectionError
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 import puma
 from chatbot import bot, components, stores
 from chatbot import listener as protocol
 
-# The session store's outages (the database down or restarting, DynamoDB's endpoint unreachable).
-STORE_UNREACHABLE = (DBAPIError, BotoConnectionError)
-STORE_RETRY_AFTER_S = 2
-
 
 def agent(request: puma.Request, reads_only: bool = False) -> tuple[dict, int]:
-    try:
-        reply = protocol.handle(_bot(reads_only), request.data, request_key=request.headers.get("X-Request-Id"))
-    except STORE_UNREACHABLE as exc:
-        if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError) and not exc.connection_invalidated:
-            raise  # a statement the database refused, not an outage: a bug, answered 500
-        # Nothing was applied (a turn's state and transcript change in one transaction): the
-        # client sends the same turn_no again once the store is back.
-        raise puma.HTTPError(503, f"the conversation store is unavailable ({type(exc).__name__}); the turn was "
-                                  "not applied: send it again (the same turn_no) in a moment",
-                             retry_after_s=STORE_RETRY_AFTER_S) from None
+    reply = protocol.handle(_bot(reads_only), request.data, request_key=request.headers.get("X-Request-Id"))
     return reply, reply.get("status", 200)
 
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .remotes import aremote, remote
     from .serving import bytes_body, request
     from .supervisor import Deployment
+    from .unavailable import mark_unavailable
     from .warmup import progress
 
 _MODULES = {
@@ -56,6 +57,7 @@ _MODULES = {
     ".messages": ("Request", "Response"),
     ".serving": ("bytes_body", "request"),
     ".supervisor": ("Deployment",),
+    ".unavailable": ("mark_unavailable",),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
@@ -84,6 +86,7 @@ __all__ = [
     "idempotent",
     "map",
     "map_reduce",
+    "mark_unavailable",
     "parse_config",
     "progress",
     "puma_config",

@@ -50,6 +50,7 @@ _DNS_LABEL = re.compile(r"^[a-z]([a-z0-9\-]{0,38}[a-z0-9])?$")
 _CPU = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m)?\s*$")
 MIN_CHECK_S = 0.01
 # What Envoy's active health check asks each instance: answered on a thread of its own (puma.worker).
+RESERVED_PREFIX = "/_puma"
 LIVENESS_PATH = "/_puma/live"
 
 
@@ -104,7 +105,9 @@ class Instances(_Model):
 
 def _instances(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
-        return {"min": value, "max": max(value, 1)}
+        return {"min": value, "max": max(value, 1)}  # 0: started stopped (autoscaled, it is refused at start)
+    if not isinstance(value, dict | Instances):
+        raise ValueError("give a whole number of instances (2), or a range {'min': 1, 'max': 4}")
     return value
 
 
@@ -268,6 +271,9 @@ class Service(_Model):
             raise ValueError(f"{value!r} is not a URL prefix; write it like '/agent'")
         if value != "/" and value.endswith("/"):
             raise ValueError(f"{value!r} ends with '/'; write it like '{value.rstrip('/')}'")
+        if value.startswith(RESERVED_PREFIX):  # Envoy would send it to the status server, or shadow it
+            raise ValueError(f"{value!r} is reserved for PUMA's own paths ({RESERVED_PREFIX}/status, "
+                             f"{RESERVED_PREFIX}/ready...); choose a prefix not starting with {RESERVED_PREFIX}")
         return value
 
     @field_validator("target", "warmup")
@@ -571,6 +577,14 @@ def _problem(err: ErrorDetails) -> tuple[str, str]:
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] in {"missing"}:
         return path, "required key is missing"
+    if err["type"] in {"model_type", "model_attributes_type", "dataclass_type", "dict_type"}:
+        # pydantic names its own classes here ("instance of Instances"): say it in JSON's terms
+        message = f"expected a JSON object {{...}} of this key's settings, not {_json_kind(value)}"
     if isinstance(value, dict | list) or message.startswith(repr(value)):
         return path, message
     return path, f"{value!r}: {message}"
+
+
+def _json_kind(value: Any) -> str:
+    kinds = [(bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"), (list, "a list")]
+    return next((name for kind, name in kinds if isinstance(value, kind)), "null" if value is None else "this")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import client
+from . import client, proxy
 from .errors import PumaError, PumaStartError
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,10 @@ class LocalDynamo:
             raise PumaStartError("dynamodb.local needs a moto server: pip install 'moto[server]'")
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "puma.motoserver", str(self.port)], stdout=out,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env)
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env,
+                                         # Its own session (a terminal's Ctrl-C is the supervisor's),
+                                         # still ended with the supervisor.
+                                         start_new_session=True, preexec_fn=proxy.death_signal())
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

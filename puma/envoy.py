@@ -59,7 +59,7 @@ def to_yaml(document: Mapping[str, Any]) -> str:
 
 
 def route_config(config: PumaConfig, *, status_port: int | None = None, internal: bool = False,
-                 remote_workers: bool = False) -> dict[str, Any]:
+                 remote_workers: bool = False, failed: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A RouteConfiguration: one route per service prefix (plus PUMA's own status route).
 
     The public one (`internal=False`, the client-facing listener) routes `visibility: "public"`
@@ -68,12 +68,15 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
     DynamoDB for requests carrying that secret in `x-puma-token`: what instances on worker hosts
     send, which reach the deployment through its public address only. Container targets never
     need it (their pods reach the internal listener), so no secret is written into their configs.
+    A service in `failed` (name -> why, for good) is answered 503 by Envoy itself, saying so.
     """
     rc = config.http_connection_manager.route_config
     with_token = remote_workers and not internal and bool(config.secret)
     # Envoy takes the first matching route, so the longest prefix must come first.
     names = sorted(config.puma_services, key=lambda n: (-len(config.puma_services[n].prefix), n))
     routes = [r for name in names for r in _service_routes(config, name, internal, with_token)]
+    routes = [_failed_route(r, failed[r["route"]["cluster"]]) if failed and r.get("route", {}).get("cluster") in failed
+              else r for r in routes]
     routes.insert(0, _connect_route())
     if config.dynamodb is not None and (internal or with_token):
         routes.insert(0, _guarded(_dynamodb_route(config), config, internal))
@@ -106,6 +109,15 @@ def _guarded(route: dict[str, Any], config: PumaConfig, open_: bool) -> dict[str
     match = {**route["match"], "headers": [*route["match"].get("headers", ()), token]}
     return {**route, "name": route["name"] + "_with_token", "match": match,
             "request_headers_to_remove": [TOKEN_HEADER]}
+
+
+def _failed_route(route: dict[str, Any], why: str) -> dict[str, Any]:
+    # No Retry-After: retrying cannot help until someone restarts the deployment. (No '%' in the
+    # body: Envoy's format strings would read one as a command.)
+    service = route["route"]["cluster"]
+    text = f"service {service!r} has failed ({why}); retrying will not help: restart the deployment"
+    kept = {k: v for k, v in route.items() if k in ("name", "match")}
+    return {**kept, "direct_response": {"status": 503, "body": {"inline_string": text.replace("%", " percent")}}}
 
 
 def _connect_route() -> dict[str, Any]:
@@ -508,7 +520,8 @@ def bootstrap_files(config: PumaConfig, xds_dir: Path, *, admin_socket: Path | N
 
 def xds_documents(config: PumaConfig, xds_dir: Path, endpoints: Mapping[str, Sequence[Endpoint]],
                   version: str, *, status_port: int | None = None,
-                  health_events: Path | None = None) -> dict[Path, dict[str, Any]]:
+                  health_events: Path | None = None,
+                  failed: Mapping[str, str] | None = None) -> dict[Path, dict[str, Any]]:
     """Every dynamic file of a deployment, by path: routes, clusters, and one endpoints file per service."""
     clusters = all_clusters(config, eds_dir=xds_dir, status_port=status_port, health_events=health_events)
     # In write order: a cluster's endpoints file exists before the cluster, a cluster before its route.
@@ -516,7 +529,8 @@ def xds_documents(config: PumaConfig, xds_dir: Path, endpoints: Mapping[str, Seq
             for name in sorted(config.puma_services)}
     docs[cds_file(xds_dir)] = discovery_response(CLUSTER_TYPE, clusters, version)
     for internal in (True, False):
-        routes = route_config(config, status_port=status_port, internal=internal, remote_workers=True)
+        routes = route_config(config, status_port=status_port, internal=internal, remote_workers=True,
+                              failed=failed)
         docs[rds_file(xds_dir, internal=internal)] = discovery_response(ROUTES_TYPE, [routes], version)
     return docs
 

@@ -90,7 +90,8 @@ class ForkServer:
         with open(log_path, "ab") as log_file:
             self.proc = subprocess.Popen([sys.executable, "-m", "puma.forkserver", _FD_ARG, str(theirs.fileno())],
                                          pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-                                         stdout=log_file, stderr=log_file, env=dict(env))
+                                         stdout=log_file, stderr=log_file, env=dict(env),
+                                         start_new_session=True)  # a terminal's signals are the supervisor's
         theirs.close()
         self.sock = ours
         self.lock = threading.Lock()

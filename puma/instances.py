@@ -82,6 +82,8 @@ class PoolOwner(Protocol):
 
     def publish(self, *, wait: bool = False) -> None: ...
 
+    def publish_config(self) -> None: ...
+
 
 class ServicePool:
     """The zygote of one service and the instances it forked (and, on the core, workers' instances)."""
@@ -128,7 +130,7 @@ class ServicePool:
             else:
                 self.zygote = subprocess.Popen([sys.executable, "-m", "puma.worker", *args], stdin=subprocess.PIPE,
                                                stdout=subprocess.PIPE, stderr=log_file, text=True, bufsize=1,
-                                               env=self.owner.child_env())
+                                               env=self.owner.child_env(), start_new_session=True)
         self._reader = threading.Thread(target=self._read_events, args=(self.zygote,), daemon=True,
                                         name=f"puma-{self.name}-events")
         self._reader.start()
@@ -222,6 +224,7 @@ class ServicePool:
                            + "); not restarted again")
             log.error("service %s failed: %s; its log: %s", self.name, self.failed, self.log_path)
             self.owner.record(self.name, f"failed: {self.failed}", kind="failed")
+            self.owner.publish_config()  # Envoy answers its requests "failed", not "starting, retry"
             return False
         if self._zygote_restarts:  # died again soon after a restart: not in a tight loop
             time.sleep(ZYGOTE_RESTART_PAUSE_S)

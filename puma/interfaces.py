@@ -9,6 +9,7 @@ where the deployment hands itself to each part).
 from __future__ import annotations
 
 import collections
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class DeploymentView(Protocol):
     envoy: EnvoyProcess
     pools: dict[str, ServicePool]
     stopping: bool
+    run_dir: Path  # its logs are under run_dir / "logs"
     events: collections.deque[dict[str, Any]]
     decisions: collections.Counter[tuple[str, str]]  # (service, "up" | "down") -> scaling decisions
 

@@ -123,11 +123,11 @@ class EnvoyProcess:
         self.internal_port: int | None = None  # the loopback listener services call each other through
 
     def publish_config(self, config: PumaConfig, endpoints: Mapping[str, Sequence[envoy.Endpoint]],
-                       status_port: int | None = None) -> list[str]:
+                       status_port: int | None = None, failed: Mapping[str, str] | None = None) -> list[str]:
         """Write every xDS file whose content changed (routes, clusters, endpoints); return their names."""
         written = []
         docs = envoy.xds_documents(config, self.xds_dir, endpoints, version="", status_port=status_port,
-                                   health_events=self.health_events)
+                                   health_events=self.health_events, failed=failed)
         for path, doc in docs.items():
             if write_atomic(path, _versioned(doc, as_json=path.suffix == ".json")):
                 written.append(str(path.relative_to(self.xds_dir)))
@@ -165,8 +165,11 @@ class EnvoyProcess:
                # Health events (and file access logs) reach their files within this, not 10 s.
                "--file-flush-interval-msec", str(FILE_FLUSH_INTERVAL_MS)]
         with open(self.log_path, "ab") as log_file:
+            # Its own session: a terminal's Ctrl-C (SIGINT to the foreground group) reaches only the
+            # supervisor, which drains and then stops Envoy; PR_SET_PDEATHSIG still ties it to us.
             self.proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=self.env,
-                                         stdin=subprocess.DEVNULL, preexec_fn=_death_signal())
+                                         stdin=subprocess.DEVNULL, preexec_fn=death_signal(),
+                                         start_new_session=True)
         log.info("envoy started (pid %d), config %s", self.proc.pid, self.bootstrap_path)
         deadline = time.monotonic() + timeout_s
         while not (self.admin and self.admin.ready()):
@@ -243,7 +246,7 @@ class EnvoyProcess:
         log.info("envoy stopped")
 
 
-def _death_signal() -> Callable[[], None] | None:
+def death_signal() -> Callable[[], None] | None:
     """The preexec tying Envoy's life to this process, where that is sound: Linux, and started
     from the main thread (PR_SET_PDEATHSIG fires when the *thread* that forked ends)."""
     if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():

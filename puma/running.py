@@ -177,6 +177,8 @@ def format_status(status: dict[str, Any]) -> str:
     elif status.get("waiting_for"):
         lines.append(f"starting: waiting for {', '.join(status['waiting_for'])} (no instance ready yet; "
                      "`puma run` prints the URL once every service is ready)")
+    if status.get("logs"):
+        lines.append(f"logs: {status['logs']}/<service>.log")
     lines.append("")
     header = (f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
               f"{'5xx':>7}  instances")

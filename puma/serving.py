@@ -13,7 +13,9 @@ Errors keep their meaning: `HTTPError(status, ...)`, or any exception with an in
 answers 500 naming the callee, and one the callee refused (a 4xx) answers a 4xx naming it (see
 `_refused_by_callee`); a plain function's `ValueError`/`TypeError` is the request's fault
 (400) and its `LookupError` a 404; a reply the service cannot send (a value JSON cannot hold, a
-status outside 200-599) is its own fault (500 naming where and why); anything else is a 500.
+status outside 200-599) is its own fault (500 naming where and why); a store that is down for
+now (a locked, full or missing database, a lost connection: see `puma.unavailable`) answers 503
+with `Retry-After` naming it; anything else is a 500.
 Every error is JSON and names the service.
 """
 
@@ -44,6 +46,7 @@ from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errors import HTTPError, InvalidStatusError, PumaCallError, PumaError, PumaUnknownService
 from .media import DEFAULT_CONTENT_TYPES
 from .messages import FORM_TYPES, JSON_TYPES, Request, Response
+from .unavailable import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -274,6 +277,8 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
         return _callee_failed(name, exc, req)  # a service this one needs is down, or the call can never succeed
     elif isinstance(status := getattr(exc, "status_code", None), int) and 400 <= status <= 599:
         return error_response(status, str(exc), service=name, type=type(exc).__name__)
+    elif (down := unavailable(exc)) is not None:  # a store locked, full, moved or unreachable: retry later
+        return _store_unavailable(name, exc, req, down)
     elif isinstance(exc, ReplyError | InvalidStatusError):  # the service's own fault, never the request's
         log.error("service %s on %s %s: %s", name, req.method, req.path, exc)
         return error_response(500, f"service {name!r}: {exc}", service=name, type=type(exc).__name__)
@@ -284,6 +289,15 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
         return error_response(status, f"{type(exc).__name__}: {exc}", service=name, type=type(exc).__name__)
     log.exception("service %s failed on %s %s", name, req.method, req.path)
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
+
+
+def _store_unavailable(name: str, exc: Exception, req: Request, down: tuple[str, str, float]) -> FlaskResponse:
+    store, reason, retry_after_s = down
+    log.warning("service %s: %s is unavailable on %s %s: %s: %s", name, store, req.method, req.path,
+                type(exc).__name__, reason)
+    return error_response(503, f"{store} of service {name!r} is unavailable ({reason}); retry after the time in "
+                               "Retry-After", service=name, unavailable=store, type=type(exc).__name__,
+                          retry_after_s=max(1, math.ceil(retry_after_s)))
 
 
 # The callee's 4xx statuses that mean nothing to this service's client: its 405 says how *this*

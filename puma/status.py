@@ -89,8 +89,9 @@ class StatusSampler:
         self.startup_failures: dict[str, int] = {}  # no-instance 503s before the first ready one
 
     def routed(self, service: str) -> None:
-        """Envoy routes to an instance of `service` (its health event said so): the first time,
-        count the requests that failed for want of one as its start-up failures, apart."""
+        """Envoy routes to an instance of `service` (its health event said so), or the deployment
+        finished starting: the first time, count the requests that failed for want of an instance
+        so far as its start-up failures, apart; later ones are server errors."""
         admin = self.deployment.envoy.admin
         if admin is None or service in self.startup_failures:
             return
@@ -112,7 +113,8 @@ class StatusSampler:
                 services[name] = self._service(name, pool, clusters.get(name), now)
         # Services with no ready instance that need one (instances.min > 0): the deployment is starting.
         waiting = sorted(n for n, s in services.items() if s["ready"] == 0 and d.pools[n].service.instances.min > 0)
-        return {"url": d.url, "time": time.time(), "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
+        return {"url": d.url, "time": time.time(), "logs": str(d.run_dir / "logs"),
+                "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
                 "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:],
                 "waiting_for": waiting, "stopping": d.stopping}
 
@@ -164,8 +166,8 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
 def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
     """Whether a request to every service would be served now, and why not.
 
-    A service is ready when Envoy routes to at least one healthy instance of it (a service
-    whose ``instances.min`` is 0 starts on demand, so it never holds readiness back).
+    A service is ready when Envoy routes to at least one healthy instance of it; a public service
+    scaled to 0 holds readiness back (its requests get 503), an internal one only if its min is above 0.
     Returns ``(ready, body)``; body: ``{"ready": bool, "waiting_for": [names],
     "services": {name: {"ready": int, "starting": int}}}`` — no pids or ports. Example::
 
@@ -184,7 +186,7 @@ def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
             starting = sum(1 for i in pool.instances.values() if i.state == "starting")
         ready = routed.get(name, 0)
         services[name] = {"ready": ready, "starting": starting}
-        if ready == 0 and pool.service.instances.min > 0:
+        if ready == 0 and (pool.service.instances.min > 0 or pool.service.visibility == "public"):
             waiting.append(name)
     body = {"ready": not waiting and not d.stopping, "waiting_for": sorted(waiting), "services": services}
     if d.stopping:

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -45,6 +46,10 @@ MAX_ENVOY_RESTARTS_IN_WINDOW = 3
 ENVOY_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
 
 
+TRACEBACK_MARK = b"Traceback (most recent call last)"
+MAX_SCANNED_LOG_BYTES = 64 << 20  # a log larger than this is kept unread: worth reading anyway
+
+
 class Deployment:
     """A running PUMA deployment. Use as a context manager, or `start()` / `stop()`.
 
@@ -54,12 +59,7 @@ class Deployment:
 
     def __init__(self, config: PumaConfig, *, run_dir: Path | str | None = None,
                  drain_timeout_s: float | None = None, startup_timeout_s: float = 60.0) -> None:
-        missing = [name for name, svc in config.puma_services.items() if svc.target is None]
-        if missing:
-            from .errors import PumaConfigError
-
-            raise PumaConfigError([(f"puma_services.{n}", "no function registered; pass it to "
-                                    "puma_service({...}) or set 'target': 'module:function'") for n in missing])
+        _check_startable(config)
         if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
             config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
         self.config = config
@@ -117,6 +117,8 @@ class Deployment:
             self.wait_ready(self.startup_timeout_s)
             undo.pop_all()
         self._started = True
+        for name in self.pools:  # started: a 503 for want of an instance is a server error from now on
+            self.status_server.sampler.routed(name)
         self._envoy_watch.start()
         self.control.start()
         self.registry.start()
@@ -138,12 +140,25 @@ class Deployment:
                     del waiting[name]
             # A warm-up that reports progress (`puma.progress`) is working, not stuck: the timeout
             # counts from its last report (a first start may prepare data for minutes).
+            self._raise_if_a_service_failed()
             stuck = [p for p in waiting.values() if time.monotonic() > max(deadline, p.progress_at + self.startup_timeout_s)]
             if stuck:
+                _dump_stacks(stuck)
                 raise PumaStartError(f"services {sorted(p.name for p in stuck)} did not start within "
                                      f"{self.startup_timeout_s:.0f} s of their last progress (importing or warming up)\n"
-                                     + "".join(log_tail(p.log_path) for p in stuck))
+                                     + "".join(log_tail(p.log_path, lines=40) for p in stuck))
             time.sleep(0.005)
+
+    def _raise_if_a_service_failed(self) -> None:
+        # A service that failed while starting (its zygote's error, or its restart budget spent)
+        # will not come: stop now, not when the services waiting for it time out.
+        for pool in self.pools.values():
+            if pool.zygote_ready() and pool.zygote_error:
+                pool.wait_zygote(0)  # raises, naming it, with its log's tail
+            if pool.failed:
+                self.keep_logs = True
+                raise PumaStartError(f"service {pool.name!r} failed while starting: {pool.failed}\n"
+                                     + log_tail(pool.log_path))
 
     def wait_ready(self, timeout_s: float = 30.0) -> None:
         """Wait until every service has its minimum of healthy instances, known to Envoy."""
@@ -152,6 +167,7 @@ class Deployment:
             short = {n: len(p.ready()) for n, p in self.pools.items() if len(p.ready()) < p.service.instances.min}
             if not short:
                 break
+            self._raise_if_a_service_failed()
             if time.monotonic() > deadline:
                 raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready\n"
                                      + "".join(log_tail(self.pools[n].log_path) for n in short))
@@ -187,12 +203,24 @@ class Deployment:
             self.local_dynamo.stop()
         self.status_server.stop()
         client.use_mesh(None, {})
+        if self._own_run_dir and not self.keep_logs and self._logged_failures():
+            self.keep_logs = True  # the ERROR lines and tracebacks name files under it: they stay
         if self._own_run_dir and not self.keep_logs:
             shutil.rmtree(self.run_dir, ignore_errors=True)
         elif self.keep_logs:
             log.warning("logs kept in %s", self.run_dir)
         if self._began:
             log.info("PUMA deployment stopped")
+
+    def _logged_failures(self) -> bool:
+        """Whether a service failed for good or any log holds a traceback (a 500, a crash)."""
+        if any(pool.failed for pool in self.pools.values()):
+            return True
+        for path in (self.run_dir / "logs").glob("*.log"):
+            with contextlib.suppress(OSError):
+                if path.stat().st_size > MAX_SCANNED_LOG_BYTES or TRACEBACK_MARK in path.read_bytes():
+                    return True
+        return False
 
     def fail(self, reason: str) -> None:
         """The deployment can no longer serve: say why once (`failure`, the log, `on_failure`)."""
@@ -289,7 +317,9 @@ class Deployment:
     def publish_config(self) -> None:
         """Write Envoy's routes, clusters and endpoints from the config (at start and when services change)."""
         with self._publish_lock:
-            self.envoy.publish_config(self.config, self.endpoints(), status_port=self.status_server.port)
+            failed = {n: p.failed for n, p in self.pools.items() if p.failed}
+            self.envoy.publish_config(self.config, self.endpoints(), status_port=self.status_server.port,
+                                      failed=failed)
 
     def publish(self, *, wait: bool = False) -> None:
         """Write the endpoints files of the services whose instances changed: soon, on the publisher
@@ -352,6 +382,11 @@ class Deployment:
         if pool is None:
             raise PumaScaleError(service, count, f"no service {service!r}; services: {sorted(self.pools)}")
         count = check_scale(service, pool.service, count)
+        if pool.failed:  # no zygote to fork instances from: they would stay "starting" for ever
+            if not by_hand:
+                return
+            raise PumaScaleError(service, count, f"{service} has failed ({pool.failed}); its log: {pool.log_path}; "
+                                 "fix the cause, then restart the deployment")
         if by_hand:
             self.control.scaled_by_hand(service, pool.service)
         live = pool.live()
@@ -413,3 +448,33 @@ class Deployment:
         self._use_mesh()
         self.record(name, "service removed", kind="removed")
 
+
+def _check_startable(config: PumaConfig) -> None:
+    """`PumaConfigError` for what this process backend cannot run: a service with no function, or
+    one autoscaled from zero (Envoy answers 503 at once where no instance is, so no request ever
+    shows demand: it would never scale up)."""
+    from .errors import PumaConfigError
+
+    problems = [(f"puma_services.{n}", "no function registered; pass it to "
+                 "puma_service({...}) or set 'target': 'module:function'")
+                for n, svc in config.puma_services.items() if svc.target is None]
+    problems += [(f"puma_services.{n}.instances", f"min 0 with autoscaling (max {svc.instances.upper}): PUMA does "
+                  "not scale from zero (a request finds no instance and gets 503); set min to 1 or more, "
+                  "or add 'autoscale': {'enabled': false} to start it stopped and `puma scale` it by hand")
+                 for n, svc in config.puma_services.items() if svc.instances.min == 0 and svc.autoscaled]
+    if problems:
+        raise PumaConfigError(problems)
+
+
+def _dump_stacks(pools: list[Any]) -> None:
+    """Have each stuck zygote write its threads' stacks to its log (SIGUSR1: `puma.worker`), so
+    the tail shown says where its import or warm-up hangs."""
+    sizes = {}
+    for pool in pools:
+        with contextlib.suppress(OSError, AttributeError, TypeError):
+            sizes[pool.name] = pool.log_path.stat().st_size
+            os.kill(pool.zygote.pid, signal.SIGUSR1)  # puma.worker's STACK_DUMP_SIGNAL
+    deadline = time.monotonic() + 2.0  # the dump is written at once, by the signal handler's C code
+    while time.monotonic() < deadline and any(
+            p.log_path.stat().st_size == sizes[p.name] for p in pools if p.name in sizes):
+        time.sleep(0.02)

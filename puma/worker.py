@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import faulthandler
 import logging
 import os
 import signal
@@ -47,6 +48,9 @@ _LIVE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Leng
 _identity = {"instance": 0}  # this instance's id, set in the child after the fork
 
 
+STACK_DUMP_SIGNAL = signal.SIGUSR1
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parse_args(argv)
     logging.basicConfig(level=os.environ.get("PUMA_LOG_LEVEL", "WARNING"),
@@ -54,6 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ[ENV_WORKER] = "1"
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints of the app go to the log, not the channel
+    # SIGUSR1 writes every thread's stack to the log: the supervisor sends it to a start-up that
+    # hangs, so the log shows the line it hangs on.
+    faulthandler.register(STACK_DUMP_SIGNAL, file=sys.stderr, all_threads=True)
     try:
         targets.load(_without_call(args.target))  # importing it is one step, building it (below) another
     except BaseException as exc:  # noqa: BLE001 - any import failure is reported to the supervisor

@@ -262,6 +262,10 @@ class WorkerHost:
     def publish(self, *, wait: bool = False) -> None:
         self.changed.set()  # the heartbeat loop reports at once (a burst of changes in one report)
 
+    def publish_config(self) -> None:
+        """A failed service: the core's Envoy routes are the core's; this host reports no instance."""
+        self.publish()
+
     def heartbeat(self) -> None:
         """Report this host's ready instances — only a digest when they have not changed since the
         core last took them; replace the ones the core says Envoy found hung."""

@@ -107,3 +107,26 @@ def test_config_a_shorter_interval_alone_shortens_the_default_timeout_to_fit():
 def test_config_health_checks_are_on_by_default_every_10_s_with_2_s_to_answer():
     service = parse_config({"puma_services": {"a": "/a"}}).puma_services["a"]
     assert (service.health_check.interval_s, service.health_check.timeout_s) == (10.0, 2.0)
+
+
+@pytest.mark.parametrize("prefix", ["/_puma", "/_puma/status", "/_puma/mine", "/_pumas"])
+def test_config_refuses_prefixes_reserved_for_pumas_own_paths(prefix: str) -> None:
+    with pytest.raises(PumaConfigError) as caught:
+        parse_config({"puma_services": {"hello": {"prefix": prefix}}})
+    assert "puma_services.hello.prefix" in str(caught.value) and "reserved" in str(caught.value)
+
+
+@pytest.mark.parametrize(("setting", "needle"), [
+    ({"instances": "two"}, "whole number"), ({"instances": [1, 2]}, "whole number"),
+    ({"instances": None}, "whole number"), ({"autoscale": "on"}, "not a string"),
+    ({"circuit_breaker": [1]}, "not a list"), ({"health_check": 5}, "not a number"),
+    ({"autoscale": True}, "not true/false"),
+])
+def test_config_type_errors_name_the_key_and_value_not_pydantic_classes(setting: dict, needle: str) -> None:
+    with pytest.raises(PumaConfigError) as caught:
+        parse_config({"puma_services": {"hello": {"prefix": "/hello", **setting}}})
+    message = str(caught.value)
+    key = next(iter(setting))
+    assert f"puma_services.hello.{key}" in message and needle in message, message
+    assert "instance of" not in message and "Instances" not in message and "Autoscale" not in message, message
+

@@ -19,7 +19,7 @@ def mesh():
     app = puma.App()
     app.configure({"puma_services": {
         "catalogue": {"instances": 2, "warmup": "tests.apps.parts:slow_start"},
-        "flaky": {"instances": 2}, "scorer": "/scorer", "uses": {}, "stopped": {"instances": 0}}})
+        "flaky": {"instances": 2}, "scorer": "/scorer", "uses": {}, "stopped": {"instances": 0, "autoscale": {"enabled": False}}}})
     app.add_services({"catalogue": parts.Catalogue, "score": parts.score, "shift": parts.shift,
                       "tick": parts.tick,
                       "scorer": "tests.apps.parts:Scorer", "flaky": "tests.apps.parts:Flaky",

@@ -156,3 +156,157 @@ def test_an_encoded_slash_is_refused_at_the_edge(mesh: puma.Deployment, target: 
 
 def test_plain_dot_segments_are_still_resolved_as_a_browser_would(mesh: puma.Deployment) -> None:
     assert httpx.post(mesh.url + "/x/../echo", json={"a": 1}).json()["path"] == "/echo"
+
+
+_SLOW_APP = '''
+import os, time
+from pathlib import Path
+import puma
+
+def slow(request: puma.Request) -> dict:
+    Path(os.environ["SLOW_MARK"]).write_text(str(os.getpid()))  # the request is in the instance now
+    time.sleep(float(request.data.get("s", 2)))
+    return {"slept": True}
+
+puma.puma_config({"puma_services": {"slow": {"prefix": "/slow", "timeout_s": 20}}})
+puma.puma_service({"slow": slow})
+'''
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_the_whole_process_group_drains_the_request_in_flight(tmp_path: Path, sig: int) -> None:
+    """Ctrl-C in a terminal signals the foreground group (supervisor, Envoy, instances) at once:
+    Envoy and the instances must leave it to the supervisor, which drains, then stops them."""
+    app = tmp_path / "slow_app.py"
+    app.write_text(_SLOW_APP)
+    mark = tmp_path / "in-flight"
+    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], cwd=ROOT,
+                            env={**os.environ, "SLOW_MARK": str(mark)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        url = wait_for(lambda: _serving_url(proc), timeout_s=60, message="puma run serving")
+        status = httpx.get(url + "/_puma/status").json()
+        pids = [status["envoy"]["pid"]] + [i["pid"] for s in status["services"].values() for i in s["instances"]]
+        replies: list[httpx.Response | BaseException] = []
+
+        def send() -> None:
+            try:
+                replies.append(httpx.post(url + "/slow", json={"s": 2}, timeout=30))
+            except BaseException as exc:  # noqa: BLE001 - asserted below
+                replies.append(exc)
+        sender = threading.Thread(target=send)
+        sender.start()
+        wait_for(mark.exists, timeout_s=20, message="the slow request in its instance")
+        os.killpg(proc.pid, sig)  # as a terminal does: the whole group
+        sender.join(30)
+        assert len(replies) == 1 and isinstance(replies[0], httpx.Response), replies
+        assert replies[0].status_code == 200 and replies[0].json() == {"slept": True}
+        assert proc.wait(timeout=60) == 0
+        wait_for(lambda: not any(_alive(pid) for pid in pids), timeout_s=10, message="Envoy and instances gone")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("failing", [True, False])
+def test_logs_are_kept_after_a_stop_when_a_service_logged_a_traceback(failing: bool) -> None:
+    """The log a 500's traceback went to still exists after a normal stop; a clean run leaves nothing."""
+    from tests.apps import faults
+
+    app = puma.App()
+    app.configure({"puma_services": {"crash": {"prefix": "/crash"}, "echo": {"prefix": "/echo"}}})
+    app.add_services({"crash": faults.crash, "echo": basic.echo})
+    with app.start(listener={"port": 0}) as mesh:
+        logs = Path(mesh.status()["logs"])
+        assert logs == mesh.run_dir / "logs" and (logs / "crash.log").exists()
+        from puma.running import format_status
+
+        assert f"logs: {logs}/<service>.log" in format_status(mesh.status())  # what `puma status` shows
+        if failing:
+            assert httpx.post(mesh.url + "/crash", json={}, timeout=30).status_code == 500
+        else:
+            assert httpx.post(mesh.url + "/echo", json={}, timeout=30).status_code == 200
+        wait_for(lambda: not failing or b"Traceback" in (logs / "crash.log").read_bytes(), timeout_s=10,
+                 message="the traceback in crash.log")
+    try:
+        assert (logs / "crash.log").exists() is failing
+        if failing:
+            assert b"Traceback (most recent call last)" in (logs / "crash.log").read_bytes()
+    finally:
+        import shutil
+
+        shutil.rmtree(logs.parent, ignore_errors=True)
+
+
+def test_a_service_failing_while_others_still_start_stops_the_start_at_once(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """`echo` is up and `gated` still warms up when echo's zygote dies past its restart budget:
+    the start fails then, naming echo, not when gated's 60 s start-up timeout runs out."""
+    import time
+
+    from puma.supervisor import Deployment
+
+    monkeypatch.setenv("PUMA_TEST_GATE", str(tmp_path / "never"))
+    app = puma.App()
+    app.configure({"puma_services": {"echo": {"prefix": "/echo"},
+                                     "gated": {"prefix": "/gated", "warmup": "tests.apps.basic:wait_for_gate"}}})
+    app.add_services({"echo": basic.echo, "gated": basic.echo})
+    deployment = Deployment(app.resolved_config(listener={"port": 0}), startup_timeout_s=60)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            deployment.start()
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+    starting = threading.Thread(target=start, daemon=True)
+    starting.start()
+    try:
+        pool = wait_for(lambda: deployment.pools["echo"].ready() and deployment.pools["echo"], timeout_s=60,
+                        message="echo ready while gated warms up")
+        for _ in range(4):  # the fourth death in a minute is past the budget
+            zygote = wait_for(lambda: pool.zygote_ready() and pool.zygote and pool.zygote.pid, timeout_s=30,
+                              message="echo's zygote up")
+            os.kill(zygote, signal.SIGKILL)
+            wait_for(lambda z=zygote: pool.failed or (pool.zygote and pool.zygote.pid != z), timeout_s=30,
+                     message="echo's zygote restarted or failed")
+        failed_at = time.monotonic()
+        starting.join(30)
+        assert not starting.is_alive() and time.monotonic() - failed_at < 10
+        assert len(errors) == 1 and isinstance(errors[0], puma.PumaStartError), errors
+        assert "'echo' failed while starting" in str(errors[0]) and "exited 4 times" in str(errors[0])
+    finally:
+        (tmp_path / "never").touch()
+        deployment.stop()
+        starting.join(30)
+
+
+def test_a_hung_warm_up_times_out_when_stated_showing_where_it_hangs(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm-up that never ends: the start fails at its timeout (not a drain later), and the log's
+    tail in the error holds the warm-up's stack, naming the function it hangs in."""
+    import time
+
+    from puma.supervisor import Deployment
+
+    monkeypatch.setenv("PUMA_TEST_GATE", str(tmp_path / "never"))
+    app = puma.App()
+    app.configure({"puma_services": {"gated": {"prefix": "/gated", "warmup": "tests.apps.basic:wait_for_gate"}}})
+    app.add_services({"gated": basic.echo})
+    deployment = Deployment(app.resolved_config(listener={"port": 0}), startup_timeout_s=4)
+    began = time.monotonic()
+    with pytest.raises(puma.PumaStartError) as caught:
+        deployment.start()
+    took = time.monotonic() - began
+    message = str(caught.value)
+    try:
+        assert "did not start within 4 s" in message and took < 4 + 15, (took, message)
+        assert "wait_for_gate" in message and "basic.py" in message, message  # the stack, from the log
+    finally:
+        import shutil
+
+        shutil.rmtree(deployment.run_dir, ignore_errors=True)

@@ -252,3 +252,117 @@ def test_unsendable_replies_count_as_server_errors(mesh: puma.Deployment) -> Non
 def test_headers_are_case_insensitive_through_envoy(mesh: puma.Deployment) -> None:
     seen = httpx.post(mesh.url + "/headers", json={}, headers={"X-Custom": "mesh"}).json()
     assert seen["custom"] == seen["CUSTOM"] == "mesh" and seen["ct"] == "application/json"
+
+
+def test_a_public_service_with_no_instance_holds_readiness_back(mesh: puma.Deployment) -> None:
+    """`/gone` is scaled to 0: its requests get 503, so the deployment is not ready to serve them."""
+    resp = httpx.get(mesh.url + "/_puma/ready", timeout=10)
+    body = resp.json()
+    assert resp.status_code == 503 and body["ready"] is False and body["waiting_for"] == ["gone"], body
+
+
+@pytest.mark.parametrize("instances", [{"min": 0, "max": 2}, {"min": 0, "max": 5}, {"min": 0}, 0])
+def test_a_service_autoscaled_from_zero_is_refused_before_anything_starts(instances: object) -> None:
+    """PUMA's process backend does not scale from zero: refused, naming the key and both fixes."""
+    app = puma.App()
+    app.configure({"puma_services": {"hello": {"prefix": "/hello", "instances": instances}}})
+    app.add_services({"hello": faults.crash})
+    with pytest.raises(puma.PumaConfigError) as caught:
+        app.start(listener={"port": 0})
+    message = str(caught.value)
+    assert "puma_services.hello.instances" in message and "scale from zero" in message, message
+    assert "'enabled': false" in message and "min to 1" in message
+
+
+def test_edge_503s_for_a_service_with_no_instance_count_as_server_errors(mesh: puma.Deployment) -> None:
+    """After start-up, a request that finds no instance failed the user: a 5xx, not a start-up failure."""
+    before = mesh.status()["services"]["gone"]["errors_5xx"]
+    for _ in range(3):
+        assert httpx.post(mesh.url + "/gone", json={}, timeout=10).status_code == 503
+    wait_for(lambda: mesh.status()["services"]["gone"]["errors_5xx"] >= before + 3, timeout_s=10,
+             message="the three 503s counted as server errors")
+    assert mesh.status()["services"]["gone"]["startup_failures"] == 0
+
+
+# --- a store that is down for now: 503 + Retry-After naming it, never a 500 -------------------
+
+
+def _sqlite_store(path: str, *, lock: bool = False, busy_ms: int = 50) -> Any:
+    """A service writing one row through SQLAlchemy to the SQLite file at `path`."""
+    import sqlalchemy as sa
+
+    def store(request: puma.Request) -> dict:
+        engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_ms / 1000})
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text("CREATE TABLE IF NOT EXISTS t (v TEXT)"))
+                conn.execute(sa.text("INSERT INTO t VALUES (:v)"), {"v": "x"})
+        finally:
+            engine.dispose()
+        return {"ok": True}
+    return store
+
+
+def _held_exclusively(path: str) -> Any:
+    import sqlite3
+
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE IF NOT EXISTS t (v TEXT)")
+    holder.execute("BEGIN EXCLUSIVE")
+    return holder
+
+
+@pytest.mark.parametrize("fault", ["locked", "moved", "a directory"])
+def test_a_store_that_is_down_for_now_is_a_503_to_retry_naming_it(tmp_path, fault: str) -> None:
+    db = tmp_path / "store.sqlite3"
+    holder = None
+    if fault == "locked":
+        holder = _held_exclusively(str(db))
+    elif fault == "moved":
+        db = tmp_path / "gone" / "store.sqlite3"  # its directory moved away: unable to open it
+    else:
+        db.mkdir()
+    try:
+        resp = client(_sqlite_store(str(db)), "sqlitesvc").post("/", json={})
+    finally:
+        if holder is not None:
+            holder.close()
+    body = resp.get_json()
+    assert resp.status_code == 503 and resp.headers["retry-after"] == "1", body
+    assert "database" in body["unavailable"] and body["service"] == "sqlitesvc"
+    assert "SELECT" not in body["error"] and "INSERT" not in body["error"], body  # no SQL leaks to the client
+    if fault == "locked":
+        assert "locked" in body["error"]
+        assert client(_sqlite_store(str(db)), "sqlitesvc").post("/", json={}).status_code == 200  # lock gone
+
+
+class LedgerDown(Exception):
+    pass
+
+
+class LedgerStalled(LedgerDown):
+    pass
+
+
+@pytest.mark.parametrize("raised", [LedgerDown("timed out"), LedgerStalled("no answer in 2 s")])
+def test_an_app_marks_its_own_exceptions_as_a_part_down_for_now(raised: Exception) -> None:
+    puma.mark_unavailable(LedgerDown, store="the ledger", retry_after_s=2.5)
+
+    def uses_ledger(request: puma.Request) -> dict:
+        raise raised
+    resp = client(uses_ledger, "books").post("/", json={})
+    body = resp.get_json()
+    assert resp.status_code == 503 and resp.headers["retry-after"] == "3", body
+    assert body["unavailable"] == "the ledger" and str(raised) in body["error"] and body["service"] == "books"
+
+
+def test_a_lost_database_connection_is_a_503_and_a_plain_bug_stays_a_500() -> None:
+    import sqlalchemy.exc as sa_exc
+
+    def lost(request: puma.Request) -> dict:
+        raise sa_exc.DBAPIError("SELECT 1", {}, ConnectionResetError("reset by peer"), connection_invalidated=True)
+
+    def buggy(request: puma.Request) -> dict:
+        raise sa_exc.ProgrammingError("SELEC 1", {}, Exception("syntax error"))
+    assert client(lost, "svc").post("/", json={}).status_code == 503
+    assert client(buggy, "svc").post("/", json={}).status_code == 500

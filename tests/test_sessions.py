@@ -161,3 +161,30 @@ def test_sql_store_conflicting_turns_answered_once(chatbot_db_url: str, catalog:
         assert len(sql_store.transcript(sid)["history"]) == 2
     finally:
         stale.close()
+
+
+def test_sql_store_locked_answers_503_naming_the_database(chatbot_db_url: str, catalog: Catalog) -> None:
+    """A turn while another process holds the database's write lock: the client is told to retry
+    (503 + Retry-After, naming the store), and the turn applies once the lock is gone."""
+    import sqlite3
+
+    from puma.media import DEFAULT_CONTENT_TYPES
+    from puma.serving import build_app
+
+    store = SqlSessionStore(chatbot_db_url)
+    bot = Chatbot(store=store, components=components_for(chatbot_db_url, catalog), seed=0)
+
+    def agent(chatText: str, turn_no: int) -> dict:  # noqa: N803 - the page's field names
+        return {"turn_no": bot.turn(None, chatText, turn_no=turn_no).turn_no}
+    client = build_app("agent", agent, max_body_bytes=10_000, content_types=DEFAULT_CONTENT_TYPES).test_client()
+    holder = sqlite3.connect(chatbot_db_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        resp = client.post("/", json={"chatText": "", "turn_no": 1})
+        body = resp.get_json()
+        assert resp.status_code == 503 and resp.headers["retry-after"] == "1", body
+        assert body["unavailable"] == "the chatbot's database (conversations, surveys)" and "locked" in body["error"]
+    finally:
+        holder.close()
+        assert client.post("/", json={"chatText": "", "turn_no": 1}).status_code == 200
+        store.close()

@@ -27,7 +27,9 @@ def test_ready_names_the_services_it_waits_for_until_all_serve(
     app.configure({"puma_services": {
         "echo": {"prefix": "/echo", "instances": 2},
         "gated": {"prefix": "/gated", "warmup": "tests.apps.basic:wait_for_gate"},
-        "later": {"prefix": "/later", "instances": 0},  # starts on demand: never waited for
+        # An internal service started stopped (scaled by hand) is not waited for; a public one is.
+        "later": {"prefix": "/later", "instances": {"min": 0, "max": 1}, "autoscale": {"enabled": False},
+                  "visibility": "internal"},
     }})
     app.add_services({"echo": basic.echo, "gated": basic.echo, "later": basic.echo})
     deployment = Deployment(app.resolved_config(listener={"port": 0}))

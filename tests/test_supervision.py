@@ -196,8 +196,19 @@ def test_supervision_a_zygote_that_keeps_dying_is_reported_failed_once():
 
         assert f"echo: {failed}" in format_status(mesh.status())  # what `puma status` shows
         assert len(_events(mesh, "failed", "echo")) == 1 and len(_events(mesh, "zygote_restarted", "echo")) == 3
-        assert http.post("/echo", json={}).status_code == 503
+        # Clients are told it failed, not "starting: retry in 1 s" (for ever); a mesh call alike.
+        reply = wait_for(lambda: (r := http.post("/echo", json={})).status_code == 503 and "failed" in r.text and r,
+                         timeout_s=10, message="Envoy answering that echo failed")
+        assert "retry-after" not in reply.headers and "restart the deployment" in reply.json()["error"], reply.text
+        assert "retry-after" not in http.get("/echo/x").headers
+        internal = httpx.post(mesh.internal_url + "/echo", json={}, timeout=10)
+        assert internal.status_code == 503 and "failed" in internal.text and "retry-after" not in internal.headers
         assert http.post("/other", json={}).status_code == 200  # the rest of the deployment serves on
+        # Scaling it cannot work (no zygote to fork from): refused, naming why and the log, no phantom instance.
+        for count in (2, 1):
+            with pytest.raises(puma.PumaScaleError, match="echo has failed .*its log: .*echo.log.*restart"):
+                mesh.scale("echo", count)
+        assert mesh.status()["services"]["echo"]["instances"] == []
 
 
 # --- Envoy killed ------------------------------------------------------------------------------

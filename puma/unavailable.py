@@ -1,0 +1,65 @@
+"""Exceptions that mean "a part this service needs is down for now": answered 503 + Retry-After.
+
+A store that is locked, full, moved or unreachable fails a request that may well succeed a moment
+later, so its client should retry: not a 500, which says the request can never succeed. Known
+kinds are recognised by name, without importing their libraries: SQLAlchemy's `OperationalError`,
+`DisconnectionError` and a pool `TimeoutError` (and any DBAPI error that invalidated its
+connection), `sqlite3.OperationalError`, psycopg's `OperationalError`, botocore's connection
+errors. An app marks its own with `mark_unavailable`.
+
+>>> class LedgerDown(Exception): ...
+>>> mark_unavailable(LedgerDown, store="the ledger")
+>>> unavailable(LedgerDown("timed out"))
+('the ledger', 'timed out', 1.0)
+"""
+
+from __future__ import annotations
+
+_MARKED: dict[type[BaseException], tuple[str, float]] = {}
+_KNOWN: dict[tuple[str, str], str] = {  # (module, class name) -> the part it means
+    ("sqlalchemy.exc", "OperationalError"): "the database",
+    ("sqlalchemy.exc", "DisconnectionError"): "the database",
+    ("sqlalchemy.exc", "TimeoutError"): "the database (its connection pool)",
+    ("sqlite3", "OperationalError"): "the database",
+    ("psycopg.errors", "OperationalError"): "the database",
+    ("psycopg", "OperationalError"): "the database",
+    ("psycopg2", "OperationalError"): "the database",
+    ("botocore.exceptions", "ConnectionError"): "the DynamoDB store",  # endpoint refused, connect timed out
+    ("botocore.exceptions", "ConnectionClosedError"): "the DynamoDB store",
+}
+MAX_REASON_CHARS = 200
+
+
+def mark_unavailable(*classes: type[BaseException], store: str, retry_after_s: float = 1.0) -> None:
+    """Answer any of `classes` (and their subclasses) raised by a service 503 naming `store`, with
+    `Retry-After: retry_after_s`. Call it at import time of the module that uses the store.
+    Example: ``mark_unavailable(redis.ConnectionError, store="the cache")``."""
+    if not classes or not all(isinstance(c, type) and issubclass(c, BaseException) for c in classes):
+        raise TypeError(f"mark_unavailable({classes!r}, ...): give exception classes, e.g. mark_unavailable("
+                        "OperationalError, store='the session store')")
+    for cls in classes:
+        _MARKED[cls] = (store, float(retry_after_s))
+
+
+def unavailable(exc: BaseException) -> tuple[str, str, float] | None:
+    """`(store, reason, retry_after_s)` if `exc` means a part is down for now, else None."""
+    for cls in type(exc).__mro__:  # the most specific marking wins
+        if cls in _MARKED:
+            store, retry = _MARKED[cls]
+            return store, _reason(exc), retry
+    for cls in type(exc).__mro__:
+        known = _KNOWN.get((cls.__module__, cls.__name__))
+        if known is not None:
+            return known, _reason(exc), 1.0
+    if getattr(exc, "connection_invalidated", False) is True:  # SQLAlchemy: the DBAPI connection broke
+        return "the database", _reason(exc), 1.0
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    # SQLAlchemy wraps the driver's error (`orig`), whose message is the short one ("database is
+    # locked"); its own str() adds the SQL statement and parameters, which a client must not see.
+    inner = getattr(exc, "orig", None)
+    text = str(inner if isinstance(inner, BaseException) else exc).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    return first[:MAX_REASON_CHARS]
