@@ -22,8 +22,8 @@ from functools import lru_cache
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
 
 BOUNDARY = ","
-INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "done", "another", "restart",
-           "unknown")
+INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "done", "thanks", "another",
+           "restart", "unknown")
 
 
 class PhraseTable:
@@ -304,16 +304,20 @@ def intent_of(tokens: list[str]) -> str:
     if not tokens:
         return "unknown"
     for table, intent in (("restart", "restart"), ("bye", "bye"),
-                          ("no_preference_phrase", "no_preference"), ("no_override", "no"),
-                          ("yes_override", "yes")):
+                          ("no_preference_phrase", "no_preference"), ("no_override", "no")):
         if _INTENT_TABLES[table].found_in(tokens):
             return intent
-    if _closing(tokens):
+    if _closing(tokens, "thanks"):
+        return "thanks"
+    if _closing(tokens, "done", "thanks"):
         return "done"
+    # asking for another outranks a hedged yes: "ok I guess another one"
     another = _INTENT_TABLES["another"].first(tokens)
     if another is not None:
         negated = {"not", "never"} & set(tokens[max(0, another[0] - 3) : another[0]])
         return "no" if negated else "another"
+    if _INTENT_TABLES["yes_override"].found_in(tokens):
+        return "yes"
     yes, no = _INTENT_TABLES["yes"].first(tokens), _INTENT_TABLES["no"].first(tokens)
     if yes or no:
         return "yes" if no is None or (yes is not None and yes < no) else "no"
@@ -326,11 +330,11 @@ def intent_of(tokens: list[str]) -> str:
 _INTENT_TABLES = {name: PhraseTable(phrases) for name, phrases in INTENT_PHRASES.items()}
 
 
-def _closing(tokens: Sequence[str]) -> bool:
+def _closing(tokens: Sequence[str], *tables: str) -> bool:
     """The words decline more and say nothing else: "I'm good, thanks", "nah that'll do",
-    "maybe later", "k thx" (a closing phrase, the rest ``CLOSING_FILLERS``)."""
+    "maybe later", "k thx" (phrases of ``tables``, the rest ``CLOSING_FILLERS``)."""
     words = [t for t in tokens if t != BOUNDARY]
-    found = _INTENT_TABLES["done"].all(words)
+    found = [hit for table in tables for hit in _INTENT_TABLES[table].all(words)]
     if not found:
         return False
     covered = {i for at, phrase in found for i in range(at, at + len(phrase))}

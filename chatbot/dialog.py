@@ -92,7 +92,8 @@ class DialogManager:
         self._parts = components
         self._acts = {
             "fill": self._fill, "refine": self._refine, "skip": self._skip,
-            "clarify": self._clarify, "greet": self._greet, "empty": self._repeat_empty,
+            "clarify": self._clarify, "greet": self._greet, "welcome": self._welcome,
+            "empty": self._repeat_empty,
             "not_understood": self._not_understood, "bye": self._bye, "ended": self._ended,
             "ask_like": self._ask_like, "ask_another": self._ask_another,
             "accept": self._accept, "reject": self._reject, "next": self._next,
@@ -242,6 +243,10 @@ class DialogManager:
 
     def _greet(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.pick(nlg.GREETINGS, rng))
+        self._ask_again(state, rng, out)
+
+    def _welcome(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        out.append(nlg.pick(nlg.WELCOME, rng))
         self._ask_again(state, rng, out)
 
     def _not_understood(self, state: dict, decision: dict, rng: random.Random,

@@ -83,6 +83,8 @@ ACCEPTED = ("Great, I'm glad you like it! Enjoy {title}.", "Wonderful! Enjoy {ti
 NEXT_ONE = ("Let me find something else.", "OK, let me think of another one.",
             "No problem, here is another idea.")
 GREETINGS = ("Hello!", "Hi there!")
+WELCOME = ("You're welcome! We're not done yet, though: let's find your film.",
+           "My pleasure! Let's keep going and find you a film.")
 EMPATHY = ("I'm sorry you're having a hard time. Maybe a good movie will help a little.",
            "That sounds tough, I'm sorry. Let's find you something good to watch.")
 HINT = "You can also say \"no preference\" to skip this question."

@@ -180,7 +180,8 @@ class Understander:
         hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
                  rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
         hits += self._years(tokens, used)
-        hits += [(s, e, minutes(a, b)) for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
+        hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))
+                 for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         corrected_at = correction_at(tokens)
         cuts = [c for c in correction_cues(tokens) if not replaced_first(tokens, c)]
         asking = is_question(whole, cleaned) and refers_to_film(whole, cleaned)
@@ -410,6 +411,13 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
         "group": group,
         "at": match.start,
     }
+
+
+def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:
+    """"something shorter" (the word alone): shorter than the film on the table, if any."""
+    if words in (["shorter"], ["longer"]):
+        wish["relative"] = words[0]
+    return wish
 
 
 def _as_it(text: str, asked: tuple[str, str]) -> str:
