@@ -100,6 +100,7 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
                "followup", "remake", "remakes", "franchise", "in the series", "a series",
                "trilogy"),
     "genre": ("what kind of movie", "what kind of film", "what genre", "which genre",
+              "what genres", "which genres",
               "what type of movie", "what sort of"),
     "history": ("first one you", "the first one", "you suggested", "you showed",
                 "you recommended", "the one before", "the previous one", "the last one you",
@@ -234,6 +235,40 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
 def is_about_bot(tokens: Sequence[str]) -> bool:
     """A question to the bot about itself: "are you a robot?", "who are you"."""
     return _BOT_TABLE.starts(_plain(tokens))
+
+
+# -- asking the bot for help, or for a film with no wish yet --------------------------------
+_HELP_TABLE = PhraseTable((
+    "what can you do", "what do you do", "what can i do", "what can i say", "what do i say",
+    "what should i say", "what do i do", "what should i do", "how does this work",
+    "how does it work", "how do you work", "how does this thing work", "how do i use",
+    "how do i do this", "how is this supposed to work", "what do you mean", "what does that mean",
+    "what you mean", "huh", "help", "i am confused", "im confused", "i am lost", "im lost",
+    "what are my options", "what are the options", "what options", "what choices",
+    "what are the choices", "list them", "list the genres", "what genres",
+    "which genres", "what genres are there", "genres are there", "genres do you have",
+    "know what genres", "what kinds are there", "what kinds do you have", "give me options",
+    "what are you for", "what is this for", "how can you help"))
+_FILM_ASK_TABLE = PhraseTable((
+    "recommend", "recommend me", "suggest", "suggest something", "pick something",
+    "pick one", "pick a movie", "pick a film", "choose something", "wanna watch",
+    "want to watch", "watch a movie", "watch a film", "watch something", "a good movie",
+    "a good film", "best movie", "best film", "something good", "something to watch",
+    "movie night", "find me a movie", "find me a film", "need a movie", "need a film",
+    "looking for a movie", "looking for a film", "looking for something", "a movie",
+    "a film", "any movie", "any film", "recommendation", "recommendations", "rec"))
+
+
+def asks_help(tokens: Sequence[str]) -> bool:
+    """The words ask how the bot works or what the choices are: "what can you do?", "huh?",
+    "what genres are there?"."""
+    return _HELP_TABLE.found_in(_plain(tokens))
+
+
+def asks_for_film(tokens: Sequence[str]) -> bool:
+    """The words ask for a film as such: "can u recommend me a good movie", "i wanna watch
+    something", "just pick one"."""
+    return _FILM_ASK_TABLE.found_in(_plain(tokens))
 
 
 # -- verdicts and watching -----------------------------------------------------------------

@@ -93,6 +93,7 @@ class DialogManager:
         self._acts = {
             "fill": self._fill, "refine": self._refine, "skip": self._skip,
             "clarify": self._clarify, "greet": self._greet, "welcome": self._welcome,
+            "help": self._help, "film_asked": self._film_asked,
             "empty": self._repeat_empty,
             "not_understood": self._not_understood, "bye": self._bye, "ended": self._ended,
             "ask_like": self._ask_like, "ask_another": self._ask_another,
@@ -247,6 +248,15 @@ class DialogManager:
 
     def _welcome(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.pick(nlg.WELCOME, rng))
+        self._ask_again(state, rng, out)
+
+    def _help(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        out.append(nlg.help_for(state["stage"]))
+        self._ask_again(state, rng, out)
+
+    def _film_asked(self, state: dict, decision: dict, rng: random.Random,
+                    out: list[str]) -> None:
+        out.append(nlg.pick(nlg.FILM_ASKED, rng))
         self._ask_again(state, rng, out)
 
     def _not_understood(self, state: dict, decision: dict, rng: random.Random,

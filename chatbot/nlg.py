@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.constraints import describe_minutes, describe_range
+from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.text import end_sentence, indefinite_article, join_words
 
 SLOTS = ("genre", "actor", "director", "mpaa")
@@ -71,6 +72,28 @@ BYES_NO_FILM = ("Bye! Thanks for chatting with me.", "Bye! Come back any time fo
 RESTARTED = "OK, let's start over."
 ABOUT_BOT = ("I'm Chatbot, a program that suggests films from a catalogue of about 17,000 "
              "(up to 2014).")
+FILM_ASKED = ("Happy to! A few quick questions and I'll pick one for you.",
+              "Sure, let's find you a good one. I'll ask a few quick questions.")
+HOW_IT_WORKS = ("I suggest films from my catalogue. I ask about a genre, an actor, a director "
+                "and a rating; answer any of them, or say \"no preference\" to skip one. You "
+                "can also say it all at once, like \"a 90s comedy with Jim Carrey\" or "
+                "\"something like Inception\".")
+WHILE_PROPOSED = ("Ask me about the film's cast, director, year, length, rating or genres, "
+                  "tell me what you think of it, or ask for another (\"something shorter\", "
+                  "\"one from the 80s\").")
+GENRES_KNOWN = tuple(sorted(set(GENRE_SYNONYMS.values())))
+
+
+def help_for(stage: str) -> str:
+    """How the bot works, for the question open at ``stage``: at the genre question with the
+    genres it knows. Example: ``help_for("genre")`` -> ``"I suggest films... Genres: ..."``."""
+    if stage in ("watched", "like", "another"):
+        return WHILE_PROPOSED
+    if stage == "genre":
+        return f"{HOW_IT_WORKS} The genres I know: {join_words(list(GENRES_KNOWN))}."
+    return HOW_IT_WORKS
+
+
 QUESTIONS_AFTER_EXCLUSION = {
     "genre": "Is there a genre you would like, then?",
     "actor": "Is there an actor or actress you would like instead?",

@@ -90,6 +90,9 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot"}
+    helper = _helper_act(stage, nlu)
+    if helper is not None:
+        return decision | {"act": helper}
     question = _question(stage, state, nlu)
     if question is not None:
         return decision | question
@@ -154,6 +157,19 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     if not topics and not (nlu.get("interrogative") and nlu.get("about_film")):
         return None
     return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres}
+
+
+def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
+    """``help`` for "what can you do?" / "huh?", ``film_asked`` for a plain "recommend me a
+    good movie" at a question: words that name no wish, so nothing else to read."""
+    if any(nlu.get(k) for k in ("constraints", "people", "titles", "title", "asked_title",
+                                "notes", "correction", "unknown_person")):
+        return None
+    on_table = stage in ANSWER_STAGES and (nlu.get("question") or nlu.get("about_film"))
+    if nlu.get("help") and not on_table:
+        return "help"
+    plain = nlu.get("intent") in ("unknown", "greeting", "yes")
+    return "film_asked" if stage in SLOTS and plain and nlu.get("film_ask") else None
 
 
 def _asks_instead(nlu: Mapping[str, Any]) -> bool:
