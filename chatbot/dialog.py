@@ -224,7 +224,9 @@ class DialogManager:
             decision.get("topics") or ()) else []
         out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state),
                               people=decision.get("people") or (),
-                              genres=decision.get("genres") or (), shown=shown))
+                              genres=decision.get("genres") or (), shown=shown,
+                              ratings=decision.get("ratings") or (),
+                              wishes=active_items(state)))
         self._ask_again(state, rng, out)
 
     def _restart(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:

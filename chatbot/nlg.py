@@ -328,12 +328,15 @@ def like_title(movie: Mapping[str, Any]) -> str:
 def answer(topics: Sequence[str], movie: Mapping[str, Any],
            asked: Mapping[str, Sequence[str]] | None = None, *,
            people: Sequence[Mapping[str, Any]] = (), genres: Sequence[str] = (),
-           shown: Sequence[Mapping[str, Any]] = ()) -> list[str]:
+           shown: Sequence[Mapping[str, Any]] = (), ratings: Sequence[str] = (),
+           wishes: Sequence[Mapping[str, Any]] = ()) -> list[str]:
     """Sentences answering questions about ``movie`` (a ``Movie.to_dict()``), from what the
     catalogue holds and saying so where it holds nothing. Topics: ``cast``, ``director``,
     ``plot``, ``runtime``, ``year``, ``mpaa``, ``genre``, ``quality``; ``person`` (is each of
     ``people`` in it, or did they direct it), ``genre_check`` (is it of ``genres``),
-    ``history`` (the films ``shown`` before it), ``other`` (what the catalogue cannot tell).
+    ``history`` (the films ``shown`` before it), ``mpaa_check`` (is it rated one of
+    ``ratings``), ``reason`` (the ``wishes`` it was chosen for), ``other`` (what the catalogue
+    cannot tell).
 
     Example: ``answer(["runtime"], heat)`` -> ``['Heat is 170 minutes long.']``.
     """
@@ -343,6 +346,8 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
         "person": lambda: [_person_answer(title, movie, p) for p in people],
         "genre_check": lambda: [_genre_check(title, movie, genres)],
         "history": lambda: [_history(title, shown)],
+        "mpaa_check": lambda: [_rating_check(title, movie, ratings)],
+        "reason": lambda: [_reason(title, wishes)],
         "sequel": lambda: [f"My catalogue doesn't link films into series, so I can't tell "
                            f"whether {title} has a sequel; ask me about any film by its title"],
         "other": lambda: [f"I can't tell that from my catalogue: it has the cast, director, "
@@ -369,6 +374,23 @@ def _fact_answers(topics: Sequence[str], title: str, movie: Mapping[str, Any],
         "quality": lambda: _quality_answer(title, movie),
     }
     return [end_sentence(writers[t]()) for t in topics if t in writers]
+
+
+def _rating_check(title: str, movie: Mapping[str, Any], ratings: Sequence[str]) -> str:
+    """"Is it rated PG-13?": yes or no, with the rating the catalogue gives."""
+    if not movie.get("mpaa"):
+        return f"{title} has no MPAA rating in my catalogue"
+    answer = "Yes" if movie["mpaa"] in ratings else "No"
+    return f"{answer}, {title} is {rating_text(movie)}"
+
+
+def _reason(title: str, wishes: Sequence[Mapping[str, Any]]) -> str:
+    """"Why this one?": the wishes in force that it was chosen for."""
+    named = [describe_wish(w) for w in wishes]
+    if not named:
+        return (f"You didn't ask for anything in particular, so I picked {title} from the "
+                "whole catalogue; tell me a genre, an actor or a decade to narrow it down")
+    return f"I suggested {title} because you asked for {join_words(named)}"
 
 
 def _person_answer(title: str, movie: Mapping[str, Any], person: Mapping[str, Any]) -> str:

@@ -150,13 +150,19 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
               and not c["exclude"] for v in c["values"]]
     if "mpaa" in topics:  # "is there a lot of gore?": the rating is what the catalogue knows
         genres = []
+    ratings = [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa"
+               and not c["exclude"] for v in c.get("values") or ()]
+    if "reason" in topics:  # "why this one?": the wishes it was chosen for
+        return {"act": "answer", "topics": ["reason"]}
     if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
         genres, topics = [], [*topics, "other", "genre"]
-    topics = ([t for t in topics if t != "cast" or not people]
-              + (["person"] if people else []) + (["genre_check"] if genres else []))
+    topics = ([t for t in topics if (t != "cast" or not people) and (t != "mpaa" or not ratings)]
+              + (["person"] if people else []) + (["genre_check"] if genres else [])
+              + (["mpaa_check"] if ratings else []))
     if not topics and not (nlu.get("interrogative") and nlu.get("about_film")):
         return None
-    return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres}
+    return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
+            "ratings": ratings}
 
 
 def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:

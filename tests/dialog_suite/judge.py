@@ -42,7 +42,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "range_clash", "date_direction", "reversed_wishes", "everyday_not_names",
          "names_joined",
          # from a newcomer's session on the fifth round
-         "proposal_requests", "thanks_midway", "openers")
+         "proposal_requests", "thanks_midway", "openers", "film_reasons")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -353,6 +353,10 @@ def _topic_check(topic: str, facts: dict[str, Any], reply: str,
         "genre_check": lambda: bool(re.search(
             r"\byes\b" if asks.get("genre") in facts["genre_set"] else r"doesn't list|not",
             reply, re.I)),
+        "mpaa_check": lambda: bool(facts["mpaa"]) and bool(re.search(
+            (r"\byes\b" if facts["mpaa"] == asks.get("mpaa") else r"\bno\b") + r".*\brated "
+            + re.escape(facts["mpaa"]) + r"(?![\w-])", reply, re.I)),
+        "reason": lambda: bool(re.search(r"because you asked|didn't ask for anything", reply, re.I)),
         "other": lambda: bool(re.search(r"can't tell|don't know|do not know|no information",
                                         reply, re.I)),
         "history": lambda: facts.get("first_shown", "\0") in reply,
