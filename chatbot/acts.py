@@ -104,8 +104,8 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
               "what type of movie", "what sort of"),
     "reason": ("why did you", "why this", "why that", "why recommend", "why suggest",
                "why pick", "why choose", "why would i", "why should i", "why is this",
-               "why it", "how come you", "what made you", "why did u", "why that one",
-               "reason for", "why'd you", "why d you", "why do you think"),
+               "why it", "how come you", "what made you", "why that one", "reason for",
+               "why do you think"),
     "history": ("first one you", "the first one", "you suggested", "you showed",
                 "you recommended", "the one before", "the previous one", "the last one you",
                 "the other one", "what was the first", "which films have you",
@@ -142,7 +142,8 @@ _AUX_WORDS = frozenset("is does did was are has have can could would will isnt w
                        "do".split())
 _NOT_INVERTED = frozenset("not never seen watched been already to got".split())
 _SPELLINGS = {"wat": "what", "wot": "what", "wut": "what", "wht": "what", "hw": "how",
-              "whats": "what is", "whos": "who is", "hows": "how is", "u": "you"}
+              "whats": "what is", "whos": "who is", "hows": "how is", "u": "you",
+              "whyd": "why did"}
 _INTERJECTIONS = frozenset("ooh oh ok okay so and but wait um umm hmm hm well hey cool nice "
                            "great also and".split())
 _FILLERS = frozenset("the a an and or please again then".split())
@@ -249,7 +250,7 @@ _HELP_TABLE = PhraseTable((
     "how do i do this", "how is this supposed to work", "what do you mean", "what does that mean",
     "what you mean", "huh", "help", "i am confused", "im confused", "i am lost", "im lost",
     "what are my options", "what are the options", "what options", "what choices",
-    "what are the choices", "list them", "list the genres", "what genres",
+    "what are the choices", "my choices", "my options", "list them", "the options", "list the genres", "what genres",
     "which genres", "what genres are there", "genres are there", "genres do you have",
     "know what genres", "what kinds are there", "what kinds do you have", "give me options",
     "what are you for", "what is this for", "how can you help"))
