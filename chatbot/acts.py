@@ -22,8 +22,8 @@ from functools import lru_cache
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
 
 BOUNDARY = ","
-INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "done", "another", "restart",
-           "unknown")
+INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "done", "thanks", "another",
+           "restart", "unknown")
 
 
 class PhraseTable:
@@ -100,7 +100,12 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
                "followup", "remake", "remakes", "franchise", "in the series", "a series",
                "trilogy"),
     "genre": ("what kind of movie", "what kind of film", "what genre", "which genre",
+              "what genres", "which genres",
               "what type of movie", "what sort of"),
+    "reason": ("why did you", "why this", "why that", "why recommend", "why suggest",
+               "why pick", "why choose", "why would i", "why should i", "why is this",
+               "why it", "how come you", "what made you", "why that one", "reason for",
+               "why do you think"),
     "history": ("first one you", "the first one", "you suggested", "you showed",
                 "you recommended", "the one before", "the previous one", "the last one you",
                 "the other one", "what was the first", "which films have you",
@@ -137,7 +142,8 @@ _AUX_WORDS = frozenset("is does did was are has have can could would will isnt w
                        "do".split())
 _NOT_INVERTED = frozenset("not never seen watched been already to got".split())
 _SPELLINGS = {"wat": "what", "wot": "what", "wut": "what", "wht": "what", "hw": "how",
-              "whats": "what is", "whos": "who is", "hows": "how is", "u": "you"}
+              "whats": "what is", "whos": "who is", "hows": "how is", "u": "you",
+              "whyd": "why did"}
 _INTERJECTIONS = frozenset("ooh oh ok okay so and but wait um umm hmm hm well hey cool nice "
                            "great also and".split())
 _FILLERS = frozenset("the a an and or please again then".split())
@@ -236,6 +242,40 @@ def is_about_bot(tokens: Sequence[str]) -> bool:
     return _BOT_TABLE.starts(_plain(tokens))
 
 
+# -- asking the bot for help, or for a film with no wish yet --------------------------------
+_HELP_TABLE = PhraseTable((
+    "what can you do", "what do you do", "what can i do", "what can i say", "what do i say",
+    "what should i say", "what do i do", "what should i do", "how does this work",
+    "how does it work", "how do you work", "how does this thing work", "how do i use",
+    "how do i do this", "how is this supposed to work", "what do you mean", "what does that mean",
+    "what you mean", "huh", "help", "i am confused", "im confused", "i am lost", "im lost",
+    "what are my options", "what are the options", "what options", "what choices",
+    "what are the choices", "my choices", "my options", "list them", "the options", "list the genres", "what genres",
+    "which genres", "what genres are there", "genres are there", "genres do you have",
+    "know what genres", "what kinds are there", "what kinds do you have", "give me options",
+    "what are you for", "what is this for", "how can you help"))
+_FILM_ASK_TABLE = PhraseTable((
+    "recommend", "recommend me", "suggest", "suggest something", "pick something",
+    "pick one", "pick a movie", "pick a film", "choose something", "wanna watch",
+    "want to watch", "watch a movie", "watch a film", "watch something", "a good movie",
+    "a good film", "best movie", "best film", "something good", "something to watch",
+    "movie night", "find me a movie", "find me a film", "need a movie", "need a film",
+    "looking for a movie", "looking for a film", "looking for something", "a movie",
+    "a film", "any movie", "any film", "recommendation", "recommendations", "rec"))
+
+
+def asks_help(tokens: Sequence[str]) -> bool:
+    """The words ask how the bot works or what the choices are: "what can you do?", "huh?",
+    "what genres are there?"."""
+    return _HELP_TABLE.found_in(_plain(tokens))
+
+
+def asks_for_film(tokens: Sequence[str]) -> bool:
+    """The words ask for a film as such: "can u recommend me a good movie", "i wanna watch
+    something", "just pick one"."""
+    return _FILM_ASK_TABLE.found_in(_plain(tokens))
+
+
 # -- verdicts and watching -----------------------------------------------------------------
 _APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill take it",
               "i will watch it", "ill watch it", "lets watch it", "let s watch it", "sold",
@@ -304,16 +344,20 @@ def intent_of(tokens: list[str]) -> str:
     if not tokens:
         return "unknown"
     for table, intent in (("restart", "restart"), ("bye", "bye"),
-                          ("no_preference_phrase", "no_preference"), ("no_override", "no"),
-                          ("yes_override", "yes")):
+                          ("no_preference_phrase", "no_preference"), ("no_override", "no")):
         if _INTENT_TABLES[table].found_in(tokens):
             return intent
-    if _closing(tokens):
+    if _closing(tokens, "thanks"):
+        return "thanks"
+    if _closing(tokens, "done", "thanks"):
         return "done"
+    # asking for another outranks a hedged yes: "ok I guess another one"
     another = _INTENT_TABLES["another"].first(tokens)
     if another is not None:
         negated = {"not", "never"} & set(tokens[max(0, another[0] - 3) : another[0]])
         return "no" if negated else "another"
+    if _INTENT_TABLES["yes_override"].found_in(tokens):
+        return "yes"
     yes, no = _INTENT_TABLES["yes"].first(tokens), _INTENT_TABLES["no"].first(tokens)
     if yes or no:
         return "yes" if no is None or (yes is not None and yes < no) else "no"
@@ -326,11 +370,11 @@ def intent_of(tokens: list[str]) -> str:
 _INTENT_TABLES = {name: PhraseTable(phrases) for name, phrases in INTENT_PHRASES.items()}
 
 
-def _closing(tokens: Sequence[str]) -> bool:
+def _closing(tokens: Sequence[str], *tables: str) -> bool:
     """The words decline more and say nothing else: "I'm good, thanks", "nah that'll do",
-    "maybe later", "k thx" (a closing phrase, the rest ``CLOSING_FILLERS``)."""
+    "maybe later", "k thx" (phrases of ``tables``, the rest ``CLOSING_FILLERS``)."""
     words = [t for t in tokens if t != BOUNDARY]
-    found = _INTENT_TABLES["done"].all(words)
+    found = [hit for table in tables for hit in _INTENT_TABLES[table].all(words)]
     if not found:
         return False
     covered = {i for at, phrase in found for i in range(at, at + len(phrase))}

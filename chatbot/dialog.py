@@ -92,7 +92,9 @@ class DialogManager:
         self._parts = components
         self._acts = {
             "fill": self._fill, "refine": self._refine, "skip": self._skip,
-            "clarify": self._clarify, "greet": self._greet, "empty": self._repeat_empty,
+            "clarify": self._clarify, "greet": self._greet, "welcome": self._welcome,
+            "help": self._help, "film_asked": self._film_asked,
+            "empty": self._repeat_empty,
             "not_understood": self._not_understood, "bye": self._bye, "ended": self._ended,
             "ask_like": self._ask_like, "ask_another": self._ask_another,
             "accept": self._accept, "reject": self._reject, "next": self._next,
@@ -222,7 +224,9 @@ class DialogManager:
             decision.get("topics") or ()) else []
         out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state),
                               people=decision.get("people") or (),
-                              genres=decision.get("genres") or (), shown=shown))
+                              genres=decision.get("genres") or (), shown=shown,
+                              ratings=decision.get("ratings") or (),
+                              wishes=active_items(state)))
         self._ask_again(state, rng, out)
 
     def _restart(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -242,6 +246,19 @@ class DialogManager:
 
     def _greet(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.pick(nlg.GREETINGS, rng))
+        self._ask_again(state, rng, out)
+
+    def _welcome(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        out.append(nlg.pick(nlg.WELCOME, rng))
+        self._ask_again(state, rng, out)
+
+    def _help(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        out.append(nlg.help_for(state["stage"]))
+        self._ask_again(state, rng, out)
+
+    def _film_asked(self, state: dict, decision: dict, rng: random.Random,
+                    out: list[str]) -> None:
+        out.append(nlg.pick(nlg.FILM_ASKED, rng))
         self._ask_again(state, rng, out)
 
     def _not_understood(self, state: dict, decision: dict, rng: random.Random,

@@ -83,6 +83,10 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
              "ill pass", "call it a night", "call it a day", "that is plenty", "i am happy",
              "im happy", "happy with that", "no need", "that was it", "we are sorted",
              "were good", "were done", "were all set", "were sorted"),
+    # thanking alone (the whole utterance, with ``CLOSING_FILLERS``): before any film it is no
+    # goodbye ("ok thanks" to "Which genre?"), after one it closes like "done"
+    "thanks": ("thanks", "thank you", "thx", "ty", "ta", "cheers", "thank u", "tysm",
+               "appreciate it", "much appreciated", "many thanks", "thanks a lot", "tnx"),
     # said first, these turn the answer around: "yeah no" is a no, "could be worse" a yes
     "no_override": ("yeah no", "yes no", "yea no", "yeah nah", "yeah nope", "yes but no",
                     "no thank you", "no thanks"),
@@ -97,7 +101,9 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
                      "freaking yes", "frick yes", "frickin yes"),
     "another": ("another", "another one", "something else", "next", "different",
                 "other one", "one more", "else", "show me more", "try again", "new one",
-                "different one", "more"),
+                "different one", "more", "similar", "something like it", "more like it",
+                "more like this", "more like that", "like that one", "like this one",
+                "along those lines", "same vibe", "in that vein"),
     "no": ("no", "nope", "nah", "not", "never", "negative", "no thanks", "no thank you",
            "i have not", "i did not", "i do not", "have not", "did not", "do not", "n",
            "not really", "no way", "i would not", "havent", "didnt", "dont", "wont", "cant"),

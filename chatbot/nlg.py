@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.constraints import describe_minutes, describe_range
+from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.text import end_sentence, indefinite_article, join_words
 
 SLOTS = ("genre", "actor", "director", "mpaa")
@@ -71,6 +72,28 @@ BYES_NO_FILM = ("Bye! Thanks for chatting with me.", "Bye! Come back any time fo
 RESTARTED = "OK, let's start over."
 ABOUT_BOT = ("I'm Chatbot, a program that suggests films from a catalogue of about 17,000 "
              "(up to 2014).")
+FILM_ASKED = ("Happy to! A few quick questions and I'll pick one for you.",
+              "Sure, let's find you a good one. I'll ask a few quick questions.")
+HOW_IT_WORKS = ("I suggest films from my catalogue. I ask about a genre, an actor, a director "
+                "and a rating; answer any of them, or say \"no preference\" to skip one. You "
+                "can also say it all at once, like \"a 90s comedy with Jim Carrey\" or "
+                "\"something like Inception\".")
+WHILE_PROPOSED = ("Ask me about the film's cast, director, year, length, rating or genres, "
+                  "tell me what you think of it, or ask for another (\"something shorter\", "
+                  "\"one from the 80s\").")
+GENRES_KNOWN = tuple(sorted(set(GENRE_SYNONYMS.values())))
+
+
+def help_for(stage: str) -> str:
+    """How the bot works, for the question open at ``stage``: at the genre question with the
+    genres it knows. Example: ``help_for("genre")`` -> ``"I suggest films... Genres: ..."``."""
+    if stage in ("watched", "like", "another"):
+        return WHILE_PROPOSED
+    if stage == "genre":
+        return f"{HOW_IT_WORKS} The genres I know: {join_words(list(GENRES_KNOWN))}."
+    return HOW_IT_WORKS
+
+
 QUESTIONS_AFTER_EXCLUSION = {
     "genre": "Is there a genre you would like, then?",
     "actor": "Is there an actor or actress you would like instead?",
@@ -83,6 +106,8 @@ ACCEPTED = ("Great, I'm glad you like it! Enjoy {title}.", "Wonderful! Enjoy {ti
 NEXT_ONE = ("Let me find something else.", "OK, let me think of another one.",
             "No problem, here is another idea.")
 GREETINGS = ("Hello!", "Hi there!")
+WELCOME = ("You're welcome! We're not done yet, though: let's find your film.",
+           "My pleasure! Let's keep going and find you a film.")
 EMPATHY = ("I'm sorry you're having a hard time. Maybe a good movie will help a little.",
            "That sounds tough, I'm sorry. Let's find you something good to watch.")
 HINT = "You can also say \"no preference\" to skip this question."
@@ -303,12 +328,15 @@ def like_title(movie: Mapping[str, Any]) -> str:
 def answer(topics: Sequence[str], movie: Mapping[str, Any],
            asked: Mapping[str, Sequence[str]] | None = None, *,
            people: Sequence[Mapping[str, Any]] = (), genres: Sequence[str] = (),
-           shown: Sequence[Mapping[str, Any]] = ()) -> list[str]:
+           shown: Sequence[Mapping[str, Any]] = (), ratings: Sequence[str] = (),
+           wishes: Sequence[Mapping[str, Any]] = ()) -> list[str]:
     """Sentences answering questions about ``movie`` (a ``Movie.to_dict()``), from what the
     catalogue holds and saying so where it holds nothing. Topics: ``cast``, ``director``,
     ``plot``, ``runtime``, ``year``, ``mpaa``, ``genre``, ``quality``; ``person`` (is each of
     ``people`` in it, or did they direct it), ``genre_check`` (is it of ``genres``),
-    ``history`` (the films ``shown`` before it), ``other`` (what the catalogue cannot tell).
+    ``history`` (the films ``shown`` before it), ``mpaa_check`` (is it rated one of
+    ``ratings``), ``reason`` (the ``wishes`` it was chosen for), ``other`` (what the catalogue
+    cannot tell).
 
     Example: ``answer(["runtime"], heat)`` -> ``['Heat is 170 minutes long.']``.
     """
@@ -318,6 +346,8 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
         "person": lambda: [_person_answer(title, movie, p) for p in people],
         "genre_check": lambda: [_genre_check(title, movie, genres)],
         "history": lambda: [_history(title, shown)],
+        "mpaa_check": lambda: [_rating_check(title, movie, ratings)],
+        "reason": lambda: [_reason(title, wishes)],
         "sequel": lambda: [f"My catalogue doesn't link films into series, so I can't tell "
                            f"whether {title} has a sequel; ask me about any film by its title"],
         "other": lambda: [f"I can't tell that from my catalogue: it has the cast, director, "
@@ -344,6 +374,23 @@ def _fact_answers(topics: Sequence[str], title: str, movie: Mapping[str, Any],
         "quality": lambda: _quality_answer(title, movie),
     }
     return [end_sentence(writers[t]()) for t in topics if t in writers]
+
+
+def _rating_check(title: str, movie: Mapping[str, Any], ratings: Sequence[str]) -> str:
+    """"Is it rated PG-13?": yes or no, with the rating the catalogue gives."""
+    if not movie.get("mpaa"):
+        return f"{title} has no MPAA rating in my catalogue"
+    answer = "Yes" if movie["mpaa"] in ratings else "No"
+    return f"{answer}, {title} is {rating_text(movie)}"
+
+
+def _reason(title: str, wishes: Sequence[Mapping[str, Any]]) -> str:
+    """"Why this one?": the wishes in force that it was chosen for."""
+    named = [describe_wish(w) for w in wishes]
+    if not named:
+        return (f"You didn't ask for anything in particular, so I picked {title} from the "
+                "whole catalogue; tell me a genre, an actor or a decade to narrow it down")
+    return f"I suggested {title} because you asked for {join_words(named)}"
 
 
 def _person_answer(title: str, movie: Mapping[str, Any], person: Mapping[str, Any]) -> str:

@@ -11,13 +11,14 @@
      "genres": ["comedy"], "negated_genres": [], "mpaa": None,    # the same, older keys
      "title": None, "titles": [], "question": [], "asked_title": None, "correction": False,
      "addition": False, "watching": None, "verdict": None, "request": False,
-     "about_bot": False, "notes": [], "unknown_person": None, "comparative": None,
+     "about_bot": False, "help": False, "film_ask": False, "notes": [], "unknown_person": None, "comparative": None,
      "words": [...], "rest": "a that", "empty": False}
 
 **Acts** (``chatbot.acts``) say what the utterance does, so the policy can read it before its
 words: ``question`` (topics asked about a film; ``asked_title`` when it names another film),
 ``watching`` (an answer about having watched it: "yes", "no", "partly"), ``verdict``
-("liked"/"disliked"), ``request`` (asks for a film: "something", "maybe a", "one with").
+("liked"/"disliked"), ``request`` (asks for a film: "something", "maybe a", "one with"),
+``help`` ("what can you do?", "huh?"), ``film_ask`` (a film as such: "recommend me a movie").
 ``notes`` are honest words for wishes the catalogue can only approximate ("superhero": action
 films), ``unknown_person`` a name-like answer matching nobody.
 
@@ -57,6 +58,8 @@ from rapidfuzz.distance import OSA
 from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's public names too)
     INTENTS,
     asks_for,
+    asks_for_film,
+    asks_help,
     intent_of,
     is_about_bot,
     is_question,
@@ -180,7 +183,8 @@ class Understander:
         hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
                  rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
         hits += self._years(tokens, used)
-        hits += [(s, e, minutes(a, b)) for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
+        hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))
+                 for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         corrected_at = correction_at(tokens)
         cuts = [c for c in correction_cues(tokens) if not replaced_first(tokens, c)]
         asking = is_question(whole, cleaned) and refers_to_film(whole, cleaned)
@@ -202,7 +206,8 @@ class Understander:
             "asked_title": asked[0] if asked else None,
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens),
-            "about_bot": is_about_bot(tokens),
+            "about_bot": is_about_bot(tokens), "help": asks_help(whole),
+            "film_ask": asks_for_film(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints),
@@ -410,6 +415,13 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
         "group": group,
         "at": match.start,
     }
+
+
+def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:
+    """"something shorter" (the word alone): shorter than the film on the table, if any."""
+    if words in (["shorter"], ["longer"]):
+        wish["relative"] = words[0]
+    return wish
 
 
 def _as_it(text: str, asked: tuple[str, str]) -> str:

@@ -84,10 +84,15 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         return decision | {"act": "empty"}
     if intent in ("restart", "bye"):
         return decision | {"act": intent}
-    if intent == "done":  # "I'm good, thanks", "no more": no more films (the whole utterance)
+    if intent == "thanks" and stage in SLOTS:  # "ok thanks" before any film: no goodbye
+        return decision | {"act": "welcome"}
+    if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot"}
+    helper = _helper_act(stage, nlu)
+    if helper is not None:
+        return decision | {"act": helper}
     question = _question(stage, state, nlu)
     if question is not None:
         return decision | question
@@ -131,6 +136,8 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
         about = nlu.get("interrogative") and nlu.get("about_film") and not nlu.get("request")
         return {"act": "answer", "topics": topics or ["other"]} if about else None
+    if _asks_instead(nlu):  # "too long, something shorter?": the request, not the question
+        return None
     if _open_question(nlu):  # "does the dog die?": nothing to read as a wish or a verdict
         return {"act": "answer", "topics": topics or ["other"]}
     if not (topics or nlu.get("interrogative") and nlu.get("about_film")):
@@ -143,13 +150,39 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
               and not c["exclude"] for v in c["values"]]
     if "mpaa" in topics:  # "is there a lot of gore?": the rating is what the catalogue knows
         genres = []
+    ratings = [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa"
+               and not c["exclude"] for v in c.get("values") or ()]
+    if "reason" in topics:  # "why this one?": the wishes it was chosen for
+        return {"act": "answer", "topics": ["reason"]}
     if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
         genres, topics = [], [*topics, "other", "genre"]
-    topics = ([t for t in topics if t != "cast" or not people]
-              + (["person"] if people else []) + (["genre_check"] if genres else []))
+    topics = ([t for t in topics if (t != "cast" or not people) and (t != "mpaa" or not ratings)]
+              + (["person"] if people else []) + (["genre_check"] if genres else [])
+              + (["mpaa_check"] if ratings else []))
     if not topics and not (nlu.get("interrogative") and nlu.get("about_film")):
         return None
-    return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres}
+    return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
+            "ratings": ratings}
+
+
+def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
+    """``help`` for "what can you do?" / "huh?", ``film_asked`` for a plain "recommend me a
+    good movie" at a question: words that name no wish, so nothing else to read."""
+    if any(nlu.get(k) for k in ("constraints", "people", "titles", "title", "asked_title",
+                                "notes", "correction", "unknown_person")):
+        return None
+    on_table = stage in ANSWER_STAGES and (nlu.get("question") or nlu.get("about_film"))
+    if nlu.get("help") and not on_table:
+        return "help"
+    plain = nlu.get("intent") in ("unknown", "greeting", "yes")
+    return "film_asked" if stage in SLOTS and plain and nlu.get("film_ask") else None
+
+
+def _asks_instead(nlu: Mapping[str, Any]) -> bool:
+    """While a film is proposed, words that ask for a different one with a wish or "another"
+    ("too long, something shorter?", "any good? maybe something similar") are a request."""
+    wish = nlu.get("constraints") or nlu.get("intent") == "another"
+    return bool(nlu.get("request") and wish and not nlu.get("about_film"))
 
 
 def _open_question(nlu: Mapping[str, Any]) -> bool:
@@ -363,7 +396,10 @@ def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
     """"something older" while a 2002 film is proposed: released 2001 or earlier."""
     relative = wish.pop("relative", None)
     year = (current or {}).get("year")
-    if relative and isinstance(year, int):
+    runtime = (current or {}).get("runtime_min")
+    if relative in ("shorter", "longer") and isinstance(runtime, int):
+        wish["range"] = [None, runtime - 1] if relative == "shorter" else [runtime + 1, None]
+    elif relative in ("older", "newer") and isinstance(year, int):
         wish["range"] = [None, year - 1] if relative == "older" else [year + 1, None]
     return wish
 

@@ -40,7 +40,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "cameo_leads", "names_alone",
          # from a newcomer's session on the fourth round
          "range_clash", "date_direction", "reversed_wishes", "everyday_not_names",
-         "names_joined")
+         "names_joined",
+         # from a newcomer's session on the fifth round
+         "proposal_requests", "thanks_midway", "openers", "film_reasons")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -152,7 +154,9 @@ class Judge:
         if case.get("first_actor"):
             failures += self._first_actor(case["first_actor"], turns)
         if case.get("older_than_previous"):
-            failures += self._older(turns)
+            failures += self._than_previous("older", turns)
+        if case.get("than_previous"):
+            failures += self._than_previous(case["than_previous"], turns)
         if case.get("leads_with_genre") or case.get("names_first"):
             failures += self._description(case, turns, film)
         return failures
@@ -298,16 +302,20 @@ class Judge:
                     f"{spec['one_of']}: {reply!r}"]
         return []
 
-    def _older(self, turns: Sequence[Any]) -> list[str]:
+    def _than_previous(self, comparison: str, turns: Sequence[Any]) -> list[str]:
+        """The last film proposed is ``older`` / ``shorter`` / ``longer`` than the one before."""
         films = []
         for turn in turns:
             if turn.recommendation and (not films or films[-1]["id"] != turn.recommendation["id"]):
                 films.append(turn.recommendation)
         if len(films) < 2:
             return ["fewer than two films proposed"]
-        before, last = (self.facts(int(f["id"]))["year"] for f in films[-2:])
-        return [] if last is not None and before is not None and last < before else [
-            f"the last film ({last}) is not older than the one before ({before})"]
+        column = "year" if comparison == "older" else "runtime_min"
+        before, last = (self.facts(int(f["id"]))[column] for f in films[-2:])
+        holds = last is not None and before is not None and (
+            last > before if comparison == "longer" else last < before)
+        return [] if holds else [
+            f"the last film ({column} {last}) is not {comparison} than the one before ({before})"]
 
     # -- the description ----------------------------------------------------------------
 
@@ -345,6 +353,10 @@ def _topic_check(topic: str, facts: dict[str, Any], reply: str,
         "genre_check": lambda: bool(re.search(
             r"\byes\b" if asks.get("genre") in facts["genre_set"] else r"doesn't list|not",
             reply, re.I)),
+        "mpaa_check": lambda: bool(facts["mpaa"]) and bool(re.search(
+            (r"\byes\b" if facts["mpaa"] == asks.get("mpaa") else r"\bno\b") + r".*\brated "
+            + re.escape(facts["mpaa"]) + r"(?![\w-])", reply, re.I)),
+        "reason": lambda: bool(re.search(r"because you asked|didn't ask for anything", reply, re.I)),
         "other": lambda: bool(re.search(r"can't tell|don't know|do not know|no information",
                                         reply, re.I)),
         "history": lambda: facts.get("first_shown", "\0") in reply,
