@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
+from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import unquote_to_bytes
 
@@ -229,7 +230,7 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
     """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a response."""
     token = _current.set(req)
     try:
-        return _shape(fn(req) if takes_request else fn())
+        return _shape(fn(req) if takes_request else fn(), name)
     except HTTPException:
         raise
     except Exception as exc:
@@ -453,14 +454,15 @@ def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str,
     return found
 
 
-def _shape(result: Any) -> FlaskResponse:
+def _shape(result: Any, name: str) -> FlaskResponse:
     if result is None:
         return _body(None, None)
     status, headers = 200, cast(dict[str, str], {})
     if isinstance(result, Response):
         try:
-            resp = _body(result.body, result.content_type)
-            resp.status_code = _reply_status(result.status)
+            status = _reply_status(result.status)
+            resp = _body(_error_keys(result.body, status, name), result.content_type)
+            resp.status_code = status
         except BaseException:
             if result.on_close is not None:
                 result.on_close()  # there will be no reply to write
@@ -474,10 +476,23 @@ def _shape(result: Any) -> FlaskResponse:
             raise ReplyError(f"returned a tuple of {len(result)}; return (body, status) or (body, status, headers)")
         result, status, *rest = result
         headers = rest[0] if rest else {}
-    resp = _body(result, None)
-    resp.status_code = _reply_status(status)
+    status = _reply_status(status)
+    resp = _body(_error_keys(result, status, name), None)
+    resp.status_code = status
     resp.headers.update(headers)
     return resp
+
+
+def _error_keys(body: Any, status: int, name: str) -> Any:
+    """An error reply's JSON object with the keys every error carries (README: `{"error", "status",
+    "service", ...}`) added where the service left them out; its own values are kept."""
+    if status < 400 or not isinstance(body, dict):
+        return body
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:  # a status with no standard phrase, e.g. 599
+        phrase = "error"
+    return {"error": phrase, "status": status, "service": name, **body}
 
 
 def _body(body: Any, content_type: str | None) -> FlaskResponse:
