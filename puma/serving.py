@@ -382,7 +382,8 @@ def _unescaped(raw: bytes, label: str) -> str:
     try:
         return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise HTTPError(400, f"{label} is not UTF-8 text once its escapes are decoded ({exc.reason} at byte "
+        how = "once its escapes are decoded" if b"%" in raw else "(a raw byte over 0x7F, not percent-encoded)"
+        raise HTTPError(400, f"{label} is not UTF-8 text {how} ({exc.reason} at byte "
                              f"{exc.start}); percent-encode the UTF-8 bytes of the text (é is %C3%A9)") from None
 
 
@@ -402,6 +403,15 @@ def _takes_argument(fn: Callable[..., Any]) -> bool:
     return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)
 
 
+def _content_type_named(header: str | None, mimetype: str) -> str:
+    """The request's content type as a 415 names it: the type read, else what the header said."""
+    if mimetype:
+        return f"content type {mimetype!r}"
+    if header is None or not header.strip():
+        return "a body without a Content-Type"
+    return f"Content-Type {header[:60]!r} (no media type such as application/json in it)"
+
+
 def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     req = flask_request
     if req.content_length is not None and req.content_length > max_body_bytes:
@@ -409,7 +419,8 @@ def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     body = req.get_data(cache=True)
     mimetype = req.mimetype
     if body and mimetype not in content_types:
-        raise HTTPError(415, f"content type {mimetype or '(none)'!r} is not accepted; send one of {list(content_types)}")
+        raise HTTPError(415, f"{_content_type_named(req.headers.get('Content-Type'), mimetype)} is not accepted; "
+                             f"send one of {list(content_types)}")
     encoding = req.headers.get("Content-Encoding", "").strip().lower()
     if body and encoding not in ("", "identity"):
         raise HTTPError(415, f"content encodings are not accepted (Content-Encoding: {encoding[:40]}); "

@@ -388,3 +388,26 @@ def test_a_lost_database_connection_is_a_503_and_a_plain_bug_stays_a_500() -> No
         raise sa_exc.ProgrammingError("SELEC 1", {}, Exception("syntax error"))
     assert client(lost, "svc").post("/", json={}).status_code == 503
     assert client(buggy, "svc").post("/", json={}).status_code == 500
+
+
+@pytest.mark.parametrize(("content_type", "needle"), [
+    (";;;===", "Content-Type ';;;===' (no media type"),
+    ("; charset=utf-8", "Content-Type '; charset=utf-8' (no media type"),
+    ("image/png", "content type 'image/png' is not accepted"),
+])
+def test_an_unaccepted_content_type_is_named_as_the_client_sent_it(content_type: str, needle: str) -> None:
+    resp = client(faults.add, "adder").post("/", data=b"by=1", headers={"Content-Type": content_type})
+    body = resp.get_json()
+    assert resp.status_code == 415 and needle in body["error"] and "(none)" not in body["error"], body
+    assert body["service"] == "adder"
+
+
+@pytest.mark.parametrize(("form", "words"), [
+    (b"by=caf\xe9", "a raw byte over 0x7F, not percent-encoded"),
+    (b"by=\xff\xfe", "a raw byte over 0x7F, not percent-encoded"),
+    (b"by=caf%E9", "once its escapes are decoded"),
+])
+def test_a_form_that_is_not_utf8_says_whether_escapes_or_raw_bytes_are_to_blame(form: bytes, words: str) -> None:
+    resp = client(faults.add).post("/", data=form, content_type="application/x-www-form-urlencoded")
+    error = resp.get_json()["error"]
+    assert resp.status_code == 400 and words in error and "%C3%A9" in error, error
