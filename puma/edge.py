@@ -115,6 +115,20 @@ def host_guard() -> dict[str, Any]:
                 "the request has more than one Host header (or a comma in it); send exactly one")}}}
 
 
+# A path with a '%' that does not start two hex digits ("/x%ZZ", "/%", "/a%2"): Envoy's path
+# normalisation leaves such escapes as they are, and a service would read them its own way.
+# (Routes match the path without its query; RE2 matches the whole path.)
+_BAD_ESCAPE_RE = ".*%([^0-9A-Fa-f].*|[0-9A-Fa-f]([^0-9A-Fa-f].*)?)?"
+
+
+def escape_guard() -> dict[str, Any]:
+    """A path with an invalid percent-escape is a 400 at the edge, before any service sees it."""
+    return {"name": "bad_escape", "match": {"safe_regex": {"regex": _BAD_ESCAPE_RE}},
+            "direct_response": {"status": 400, "body": {"inline_string": (
+                "the request's path has an invalid percent-escape (a '" + "%" + "' not followed by two hex "
+                "digits); write a '" + "%" + "' in a path as " + "%" + "25")}}}
+
+
 def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str, Any]:
     """A 405 with `Allow` for any method `service` does not take (TRACE, PROPFIND... never)."""
     allowed = service.allowed_methods
@@ -140,7 +154,8 @@ def local_reply_config(config: PumaConfig) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
             "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), _too_large(), _unframable(),
-                        _rate_limited(config), *_codec_refusals(), *_retry_later()]}
+                        _rate_limited(config), *_codec_refusals(), *_retry_later(),
+                        *_service_failed()]}
 
 
 # A browser opening a page before its service has a ready instance gets this page instead of the
@@ -262,12 +277,23 @@ _REFUSALS = {
     "http1.unexpected_underscore": "a header name has an underscore; use '-' (X-My-Header)",
     "http1.content_length_and_chunked_not_allowed": "the request has both Content-Length and "
                                                     "Transfer-Encoding; send one",
+    "http.invalid_authority": "the request's Host header is not a host name (a space, '/' or another character "
+                              "a host cannot have); send host or host:port, e.g. Host: localhost:8080",
+    "http1.invalid_url": "the request's target is not a path or URL this server reads; request a path "
+                         "starting with '/' under a service's prefix",
+    "absolute_path_rejected": "the request's target is not a path (such as OPTIONS *); request a path "
+                              "starting with '/' under a service's prefix",
 }
+# Envoy's status for a refusal where it is not the 400 it is: a target that is no path is the
+# client's malformed request, not a missing page.
+_REFUSAL_STATUS = {"absolute_path_rejected": 400}
 
 
 def _codec_refusals() -> list[dict[str, Any]]:
     """Requests refused before routing, which Envoy answers with an empty or bare "Bad Request"."""
-    return [{"filter": _details_are(details), "body": {"inline_string": text}} for details, text in _REFUSALS.items()]
+    return [{"filter": _details_are(details), "body": {"inline_string": text},
+             **({"status_code": _REFUSAL_STATUS[details]} if details in _REFUSAL_STATUS else {})}
+            for details, text in _REFUSALS.items()]
 
 
 _RETRY_LATER = {  # Envoy's response flag -> what it means for the client, in its words
@@ -283,7 +309,34 @@ def _retry_later() -> list[dict[str, Any]]:
     """503s a client may simply retry: no instance ready (start-up, a restart), a circuit breaker
     or the overload manager refusing, an instance unreachable."""
     return [{"filter": {"response_flag_filter": {"flags": [flag]}}, "body": {"inline_string": text},
+             "body_format_override": _naming_service(text),
              "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]} for flag, text in _RETRY_LATER.items()]
+
+
+# A service's instance that fails a request once it has it. No Retry-After: the service may have
+# acted on the request, so only the client knows whether sending it again is safe.
+_SERVICE_FAILED = {
+    "UT": "no answer within its timeout_s (" + "%METADATA(ROUTE:puma:timeout_s)%" + " s); "
+          "the request may still be running there: retry later if it is safe to repeat, or raise the "
+          "service's timeout_s if it needs longer",
+    "UC,UR,LR": "its instance closed the connection before answering (it crashed, restarted or was "
+                "stopped); the request may have taken effect: retry only if it is safe to repeat",
+    "URX": "its instances failed this request on every attempt; retry later, and read the service's "
+           "log if it keeps failing",
+}
+
+
+def _service_failed() -> list[dict[str, Any]]:
+    """502/503/504s of a request an instance had: say which service, what happened, what to do."""
+    return [{"filter": {"response_flag_filter": {"flags": flags.split(",")}}, "body": {"inline_string": text},
+             "body_format_override": _naming_service(text)} for flags, text in _SERVICE_FAILED.items()]
+
+
+def _naming_service(text: str) -> dict[str, Any]:
+    # Envoy's cluster of a route is the service's name (puma/envoy.py). `text` is a format string
+    # here (the route's timeout_s), where a mapper's body would be sent as it is.
+    return {"json_format": {**LOCAL_REPLY_JSON, "error": "service '%UPSTREAM_CLUSTER%': " + text,
+                            "service": "%UPSTREAM_CLUSTER%"}}
 
 
 def rate_limited_headers(fill_interval_s: float) -> list[dict[str, Any]]:

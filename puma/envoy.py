@@ -82,6 +82,7 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
         routes.insert(0, _guarded(_dynamodb_route(config), config, internal))
     if status_port is not None:
         routes.insert(0, _status_route())
+    routes.insert(0, edge.escape_guard())
     routes.insert(0, edge.host_guard())  # before every route: no request with two Hosts goes anywhere
     name = INTERNAL_ROUTES if internal else rc.name
     return {"name": name, "virtual_hosts": [{"name": rc.virtual_host, "domains": list(rc.domains), "routes": routes}]}
@@ -152,6 +153,8 @@ def _route(config: PumaConfig, name: str, method: str = "") -> dict[str, Any]:
         action["hash_policy"] = [_hash_policy(service)]
     prefix = _method_path(service.prefix, method) if method else service.prefix
     return {"name": f"{name}.{method}" if method else name, "match": _prefix_match(prefix), "route": action,
+            # read by Envoy's own replies (puma/edge.py: a 504 says the service's timeout_s)
+            "metadata": {"filter_metadata": {"puma": {"timeout_s": service.timeout_s}}},
             **_route_limits(config, name)}
 
 

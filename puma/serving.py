@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
+from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import unquote_to_bytes
 
@@ -229,7 +230,7 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
     """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a response."""
     token = _current.set(req)
     try:
-        return _shape(fn(req) if takes_request else fn())
+        return _shape(fn(req) if takes_request else fn(), name)
     except HTTPException:
         raise
     except Exception as exc:
@@ -381,7 +382,8 @@ def _unescaped(raw: bytes, label: str) -> str:
     try:
         return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise HTTPError(400, f"{label} is not UTF-8 text once its escapes are decoded ({exc.reason} at byte "
+        how = "once its escapes are decoded" if b"%" in raw else "(a raw byte over 0x7F, not percent-encoded)"
+        raise HTTPError(400, f"{label} is not UTF-8 text {how} ({exc.reason} at byte "
                              f"{exc.start}); percent-encode the UTF-8 bytes of the text (é is %C3%A9)") from None
 
 
@@ -401,6 +403,15 @@ def _takes_argument(fn: Callable[..., Any]) -> bool:
     return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)
 
 
+def _content_type_named(header: str | None, mimetype: str) -> str:
+    """The request's content type as a 415 names it: the type read, else what the header said."""
+    if mimetype:
+        return f"content type {mimetype!r}"
+    if header is None or not header.strip():
+        return "a body without a Content-Type"
+    return f"Content-Type {header[:60]!r} (no media type such as application/json in it)"
+
+
 def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     req = flask_request
     if req.content_length is not None and req.content_length > max_body_bytes:
@@ -408,7 +419,8 @@ def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     body = req.get_data(cache=True)
     mimetype = req.mimetype
     if body and mimetype not in content_types:
-        raise HTTPError(415, f"content type {mimetype or '(none)'!r} is not accepted; send one of {list(content_types)}")
+        raise HTTPError(415, f"{_content_type_named(req.headers.get('Content-Type'), mimetype)} is not accepted; "
+                             f"send one of {list(content_types)}")
     encoding = req.headers.get("Content-Encoding", "").strip().lower()
     if body and encoding not in ("", "identity"):
         raise HTTPError(415, f"content encodings are not accepted (Content-Encoding: {encoding[:40]}); "
@@ -453,14 +465,15 @@ def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str,
     return found
 
 
-def _shape(result: Any) -> FlaskResponse:
+def _shape(result: Any, name: str) -> FlaskResponse:
     if result is None:
         return _body(None, None)
     status, headers = 200, cast(dict[str, str], {})
     if isinstance(result, Response):
         try:
-            resp = _body(result.body, result.content_type)
-            resp.status_code = _reply_status(result.status)
+            status = _reply_status(result.status)
+            resp = _body(_error_keys(result.body, status, name), result.content_type)
+            resp.status_code = status
         except BaseException:
             if result.on_close is not None:
                 result.on_close()  # there will be no reply to write
@@ -474,10 +487,23 @@ def _shape(result: Any) -> FlaskResponse:
             raise ReplyError(f"returned a tuple of {len(result)}; return (body, status) or (body, status, headers)")
         result, status, *rest = result
         headers = rest[0] if rest else {}
-    resp = _body(result, None)
-    resp.status_code = _reply_status(status)
+    status = _reply_status(status)
+    resp = _body(_error_keys(result, status, name), None)
+    resp.status_code = status
     resp.headers.update(headers)
     return resp
+
+
+def _error_keys(body: Any, status: int, name: str) -> Any:
+    """An error reply's JSON object with the keys every error carries (README: `{"error", "status",
+    "service", ...}`) added where the service left them out; its own values are kept."""
+    if status < 400 or not isinstance(body, dict):
+        return body
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:  # a status with no standard phrase, e.g. 599
+        phrase = "error"
+    return {"error": phrase, "status": status, "service": name, **body}
 
 
 def _body(body: Any, content_type: str | None) -> FlaskResponse:

@@ -209,6 +209,11 @@ _ESCAPED_SLASHES = ["/..%2f..%2fetc%2fpasswd", "/..%2F..%2Fpyproject.toml", "{p}
                     "{p}/a%2fb", "/%5c..%5c..%5cetc", "{p}%5Cx", "/%2e%2e%2f%2e%2e%2fREADME.md"]
 
 
+# A '%' that does not start two hex digits: the edge refuses it (400, "invalid percent-escape")
+# rather than let each service read it its own way.
+_BAD_ESCAPES = ["{p}%ZZ", "{p}/%", "{p}/a%2", "{p}/%g0x", "{p}/ok%20then%", "/%", "{p}/%%41"]
+
+
 def path_cases(prefixes: list[str]) -> list[Case]:
     cases = [Case("traversal", t[:60], request("GET", t), _NOT_FOUND | {200}, forbidden=FILE_CONTENT)
              for t in _TRAVERSALS]
@@ -217,6 +222,8 @@ def path_cases(prefixes: list[str]) -> list[Case]:
             for method in ("GET", "POST"):
                 cases.append(Case("escaped-slash", f"{method} {target[:50]}", request(method, target, b"{}"),
                                   frozenset({400}), forbidden=FILE_CONTENT))
+        for target in sorted({t.format(p=prefix.rstrip("/")) for t in _BAD_ESCAPES}):
+            cases.append(Case("bad-escape", f"GET {target[:50]}", request("GET", target), frozenset({400})))
     for prefix in prefixes:
         if prefix != "/":
             cases.append(Case("traversal", f"{prefix}/../..", request("GET", prefix + "/../../etc/passwd"),

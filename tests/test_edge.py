@@ -235,6 +235,9 @@ def test_connections_over_the_limit_are_closed_and_the_rest_served():
     (b"GET /echo HTTP/1.1\r\nHost: x\r\nX_Real_Ip: 1.2.3.4\r\n\r\n", 400, "underscore"),
     (b"GET /echo HTTP/1.1\r\n\r\n", 400, "no Host header"),
     (b"GET /echo/%00 HTTP/1.1\r\nHost: x\r\n\r\n", 400, "normalised"),
+    (b"GET /echo HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "Host header is not a host name"),
+    (b"GET /echo HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "Host header is not a host name"),
+    (b"GET /echo HTTP/1.1\r\nHost: my laptop:80\r\n\r\n", 400, "Host header is not a host name"),
     (b"GET /echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 403, "switch protocols"),
     (b"CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n", 403, "tunnel"),
 ])
@@ -244,6 +247,74 @@ def test_envoy_refuses_malformed_requests_naming_the_problem(mesh, raw, status, 
     assert result.statuses[:1] == [status], result
     assert words in result.responses[0].json()["error"]
     assert len(result.responses) == 1  # what was pipelined behind it is never served
+
+
+@pytest.mark.parametrize("path", [b"/x%ZZ", b"/%", b"/a%2", b"/echo/%G1", b"/echo/ok%20then%2", b"/echo%%41",
+                                  b"/echo/%zz?q=1", b"/echo/%2x/more"])
+def test_an_invalid_percent_escape_in_the_path_is_a_400_at_the_edge(mesh, path):
+    result = exchange(_port(mesh), b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert result.statuses == [400], result
+    body = result.responses[0].json()
+    assert "invalid percent-escape" in body["error"] and "%25" in body["error"], body
+
+
+@pytest.mark.parametrize("path", [b"/echo/a%20b", b"/echo/%41%42", b"/echo/100%25"])
+def test_valid_escapes_in_the_path_still_reach_the_service(mesh, path):
+    result = exchange(_port(mesh), b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert result.statuses == [200], result
+    assert "percent-escape" not in result.responses[0].body.decode()
+
+
+def test_an_invalid_escape_in_the_query_is_the_service_s_400_naming_the_field(mesh):
+    result = exchange(_port(mesh), b"GET /echo?q=%ZZ HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert result.statuses == [400], result
+    body = result.responses[0].json()
+    assert "query field 'q'" in body["error"] and body["service"] == "echo", body
+
+
+@pytest.mark.parametrize("target", [b"*", b"*/echo", b"echo*"])
+def test_a_target_that_is_not_a_path_is_a_400_saying_so(mesh, target):
+    for method in (b"OPTIONS", b"GET"):
+        result = exchange(_port(mesh), method + b" " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert result.statuses == [400], result
+        error = result.responses[0].json()["error"]
+        assert "_" not in error.split(";")[0] and ("not a path" in error or "not valid HTTP/1.1" in error), error
+
+
+@pytest.fixture(scope="module")
+def failing(tmp_path_factory) -> Iterator[tuple[puma.Deployment, str]]:
+    app = puma.App()
+    app.configure({"puma_services": {
+        "sleepy": {"prefix": "/sleepy", "timeout_s": 0.5, "methods": ["POST"]},
+        "dies": {"prefix": "/dies", "methods": ["POST"], "instances": {"min": 2, "max": 2},
+                 "autoscale": {"enabled": False}}}})
+    app.add_services({"sleepy": basic.slow, "dies": basic.die_once})
+    with app.start(listener={"port": 0}) as d:
+        yield d, str(tmp_path_factory.mktemp("died"))
+
+
+@pytest.mark.parametrize("seconds", [0.8, 1.5])
+def test_an_upstream_timeout_names_the_service_and_its_timeout(failing, seconds):
+    mesh, _ = failing
+    resp = httpx.post(mesh.url + "/sleepy", json={"s": seconds}, timeout=10)
+    body = resp.json()
+    assert resp.status_code == 504 and body["service"] == "sleepy", body
+    assert body["error"].startswith("service 'sleepy': ") and "timeout_s (0.5 s)" in body["error"], body
+    assert "raise the service's timeout_s" in body["error"] and "upstream" not in body["error"]
+
+
+def test_an_instance_dying_mid_request_names_the_service_and_says_when_to_retry(failing):
+    mesh, died = failing
+    resp = httpx.post(mesh.url + "/dies", json={"dir": died}, timeout=10)
+    body = resp.json()
+    assert resp.status_code in (502, 503) and body["service"] == "dies", body
+    assert "closed the connection before answering" in body["error"] and "safe to repeat" in body["error"]
+    assert "retry-after" not in resp.headers  # it may have acted: the client decides
+
+
+def test_envoy_s_own_refusals_before_routing_name_no_service(mesh):
+    body = httpx.get(mesh.url + "/nowhere/at/all").json()
+    assert body["status"] == 404 and "service" not in body, body
 
 
 def test_retryable_refusals_say_when_to_retry():

@@ -100,6 +100,28 @@ def test_every_error_body_names_the_service(fn: Any, body: dict) -> None:
     assert resp.status_code >= 400 and resp.get_json()["service"] == "named"
 
 
+@pytest.mark.parametrize(("kind", "status", "expected"), [
+    ("tuple-400", 400, {"error": "bad_request", "detail": "turn_no: not a number", "status": 400}),
+    ("tuple-409-headers", 409, {"error": "conflict", "status": 409}),
+    ("response-404", 404, {"error": "unknown_session", "detail": "no session 'x'", "status": 404}),
+    ("no-error-key-503", 503, {"error": "Service Unavailable", "detail": "warming up", "status": 503}),
+])
+def test_an_error_body_a_service_builds_itself_names_the_service(kind: str, status: int, expected: dict) -> None:
+    resp = client(faults.own_error, "listener").post("/", json={"kind": kind})
+    assert resp.status_code == status
+    assert resp.get_json() == {**expected, "service": "listener"}
+
+
+def test_a_service_error_body_keeps_its_own_keys_and_non_objects_stay_as_sent() -> None:
+    app = client(faults.own_error, "proxying")
+    assert app.post("/", json={"kind": "own-service-key"}).get_json() == {
+        "error": "gone", "service": "upstream-name", "status": 410}
+    assert app.post("/", json={"kind": "list-422"}).get_json() == ["not", "an", "object"]
+    assert app.post("/", json={"kind": "text-400"}).data == b"plain words"
+    assert app.post("/", json={"kind": "ok-200"}).get_json() == {"fine": True}
+    assert app.post("/", json={"kind": "tuple-409-headers"}).headers["X-Why"] == "stale"
+
+
 # --- 3A: headers are case-insensitive -----------------------------------------------------------
 
 def test_request_headers_are_case_insensitive_on_the_flask_path() -> None:
@@ -366,3 +388,26 @@ def test_a_lost_database_connection_is_a_503_and_a_plain_bug_stays_a_500() -> No
         raise sa_exc.ProgrammingError("SELEC 1", {}, Exception("syntax error"))
     assert client(lost, "svc").post("/", json={}).status_code == 503
     assert client(buggy, "svc").post("/", json={}).status_code == 500
+
+
+@pytest.mark.parametrize(("content_type", "needle"), [
+    (";;;===", "Content-Type ';;;===' (no media type"),
+    ("; charset=utf-8", "Content-Type '; charset=utf-8' (no media type"),
+    ("image/png", "content type 'image/png' is not accepted"),
+])
+def test_an_unaccepted_content_type_is_named_as_the_client_sent_it(content_type: str, needle: str) -> None:
+    resp = client(faults.add, "adder").post("/", data=b"by=1", headers={"Content-Type": content_type})
+    body = resp.get_json()
+    assert resp.status_code == 415 and needle in body["error"] and "(none)" not in body["error"], body
+    assert body["service"] == "adder"
+
+
+@pytest.mark.parametrize(("form", "words"), [
+    (b"by=caf\xe9", "a raw byte over 0x7F, not percent-encoded"),
+    (b"by=\xff\xfe", "a raw byte over 0x7F, not percent-encoded"),
+    (b"by=caf%E9", "once its escapes are decoded"),
+])
+def test_a_form_that_is_not_utf8_says_whether_escapes_or_raw_bytes_are_to_blame(form: bytes, words: str) -> None:
+    resp = client(faults.add).post("/", data=form, content_type="application/x-www-form-urlencoded")
+    error = resp.get_json()["error"]
+    assert resp.status_code == 400 and words in error and "%C3%A9" in error, error

@@ -127,7 +127,9 @@ def test_web_page_opened_before_its_service_is_ready_says_starting_and_reloads(
         for accept in ("application/json", "*/*", None):  # fetch, curl, a script: JSON as before
             headers = {"accept": accept} if accept else {}
             answer = wait_for(lambda h=headers: httpx.get(f"{url}/", headers=h), timeout_s=30)  # noqa: B023
-            assert answer.status_code == 503 and answer.json()["error"].startswith("no instance of this service is ready yet"), accept
+            body = answer.json()
+            assert answer.status_code == 503 and body["service"] == "home", (accept, body)
+            assert body["error"].startswith("service 'home': no instance of this service is ready yet"), accept
         page = new_page()
         response = page.goto(f"{url}/")
         assert response.status == 503 and response.headers["content-type"].startswith("text/html")

@@ -88,3 +88,19 @@ def add(by: int, weights: list[float] | None = None, limits: dict[str, int] | No
 
 def fields(request: puma.Request) -> dict:
     return {"query": request.query, "form": request.form}
+
+
+def own_error(request: puma.Request) -> Any:
+    """A request handler answering an error body of its own, shaped by `kind` (as the chatbot's
+    listener answers `({"error": "bad_request", "detail": ..., "status": 400}, 400)`)."""
+    kind = request.data["kind"]
+    return {
+        "tuple-400": ({"error": "bad_request", "detail": "turn_no: not a number", "status": 400}, 400),
+        "tuple-409-headers": ({"error": "conflict"}, 409, {"X-Why": "stale"}),
+        "response-404": puma.Response({"error": "unknown_session", "detail": "no session 'x'"}, 404),
+        "no-error-key-503": ({"detail": "warming up"}, 503),
+        "own-service-key": ({"error": "gone", "service": "upstream-name"}, 410),
+        "list-422": (["not", "an", "object"], 422),
+        "text-400": ("plain words", 400),
+        "ok-200": ({"fine": True}, 200),
+    }[kind]
