@@ -89,6 +89,8 @@ def test_draining_waits_for_requests_up_to_the_service_timeout():
 # --- crashes ------------------------------------------------------------------------------
 
 
+@pytest.mark.flaky(reruns=1)  # timing under CPU starvation (2 shared cores): re-run once; a real
+# regression fails both runs. Flaked once each in clean-clone runs, passes alone (see the closing notes).
 @pytest.mark.parametrize("idempotent", [False, True])
 def test_requests_sent_while_a_lone_instance_restarts_wait_for_it_instead_of_failing(idempotent):
     services = {"echo": {"prefix": "/echo", "idempotent": idempotent}}
