@@ -125,11 +125,7 @@ def _plot_faults(path: Path, step: dict[str, Any], data: dict[str, Any]) -> None
     ax.set_xlabel("seconds from the SIGKILL")
     ax.set_ylabel("answered turns / s (dotted: failed turn requests / s)")
     ax.set_title(f"fault step @ {data['git_revision']} ({data['machine']['cores']} cores)", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, ax, path)
 
 
 def _plot_cores(path: Path, step: dict[str, Any], data: dict[str, Any]) -> None:
@@ -151,6 +147,10 @@ def _plot_cores(path: Path, step: dict[str, Any], data: dict[str, Any]) -> None:
     ax.set_xlabel("CPUs the deployment is pinned to")
     ax.set_ylabel("conversations / s")
     ax.set_title(f"cores step @ {data['git_revision']} ({data['machine']['cores']} cores here)", fontsize=10)
+    _save(plt, fig, ax, path)
+
+
+def _save(plt: Any, fig: Any, ax: Any, path: Path) -> None:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -111,8 +111,9 @@ class StatusSampler:
         with self.lock:
             for name, pool in list(d.pools.items()):
                 services[name] = self._service(name, pool, clusters.get(name), now)
-        # Services with no ready instance that need one (instances.min > 0): the deployment is starting.
-        waiting = sorted(n for n, s in services.items() if s["ready"] == 0 and d.pools[n].service.instances.min > 0)
+        # Services with no ready instance that need one (instances.min > 0) and have not failed: starting.
+        waiting = sorted(n for n, s in services.items()
+                         if s["ready"] == 0 and d.pools[n].service.instances.min > 0 and not d.pools[n].failed)
         return {"url": d.url, "time": time.time(), "logs": str(d.run_dir / "logs"),
                 "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
                 "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:],
