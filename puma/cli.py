@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_render(sub)
     _add_status_and_scale(sub)
+    _add_autoscale(sub)
 
     serve = _command(sub, "serve", "serve one service of an app on HOST:PORT, without Envoy (one container)",
                      "Run one instance of one service, e.g. in a container behind a separate Envoy "
@@ -157,13 +158,45 @@ def _add_render(sub: Any) -> None:
                       "docker-compose. --target kubernetes: manifests for `kubectl apply -f DIR`. "
                       "`envoy --mode validate -c FILE` accepts the Envoy configs.")
     render.add_argument("app", type=Path, help=APP_HELP)
-    render.add_argument("--target", choices=["local", "compose", "kubernetes"], default="local",
+    render.add_argument("--target", choices=["local", "compose", "kubernetes", "swarm"], default="local",
                         help="local: what `puma run` gives Envoy, endpoints left empty (filled at run time); "
-                             "compose: one DNS name per service (port 8000); kubernetes: manifests (see --out)")
+                             "compose: one DNS name per service (port 8000); kubernetes: manifests (see --out); "
+                             "swarm: DIR/stack.yml and DIR/envoy.yaml for `docker stack deploy -c DIR/stack.yml NAME`")
     render.add_argument("--out", type=Path, help="write to this file instead of stdout (kubernetes: a "
                                                  "directory, one file per component, or one FILE.yaml)")
     _add_kubernetes_options(render)
+    swarm = render.add_argument_group("swarm target")
+    swarm.add_argument("--publish", type=int, metavar="PORT",
+                       help="the port of every swarm node that reaches the front Envoy (default 8080; 0: not "
+                            "published, reach it from an attached container)")
+    swarm.add_argument("--reserve-cpu", action="store_true",
+                       help="reserve each service's resources.cpu per task (a task waits until a node has it "
+                            "unreserved); default: memory reserved, CPU limited only by resources.cpu_limit")
+    swarm.add_argument("--env-file", metavar="FILE", help="the app's settings, read by every service and job "
+                                                          "(a path relative to the stack file)")
     render.set_defaults(func=cmd_render)
+
+
+def _add_autoscale(sub: Any) -> None:
+    scaler = _command(sub, "autoscale", "scale the services of an app deployed on an engine (Docker Swarm)",
+                      "Run PUMA's autoscaler against APP.py deployed by `docker stack deploy` (see `puma render "
+                      "--target swarm`): the same policy, signal (in-flight requests at the front Envoy) and "
+                      "decision log as `puma run`; each decision sets the service's replica count through the "
+                      "Docker engine. Runs until Ctrl-C; replica counts stay as they are when it stops.")
+    scaler.add_argument("app", type=Path, help=APP_HELP)
+    scaler.add_argument("--backend", choices=["swarm"], required=True, help="the engine the app runs on")
+    scaler.add_argument("--stack", required=True, help="the stack's name, as given to `docker stack deploy`")
+    scaler.add_argument("--tick-s", type=float, default=1.0, metavar="SECONDS",
+                        help="how often to read the front Envoy's in-flight requests")
+    scaler.set_defaults(func=cmd_autoscale)
+
+
+def cmd_autoscale(args: argparse.Namespace) -> None:
+    from . import swarmscale
+
+    if args.tick_s <= 0:
+        raise PumaError(f"--tick-s {args.tick_s:g} must be above 0 seconds, e.g. 1")
+    swarmscale.run(load_app(args.app).resolved_config(), args.stack, tick_s=args.tick_s)
 
 
 def _add_status_and_scale(sub: Any) -> None:
@@ -377,9 +410,21 @@ def cmd_render(args: argparse.Namespace) -> None:
     config = _with_marks(load_app(args.app).resolved_config())
     if args.target == "kubernetes":
         return _render_kubernetes(args, config)
+    kube_only = [f"--{key.replace('_', '-')}" for key in _KUBERNETES_OPTIONS[1:] if getattr(args, key) is not None]
+    swarm_only = [flag for flag, value in (("--publish", args.publish), ("--env-file", args.env_file),
+                                           ("--reserve-cpu", args.reserve_cpu or None)) if value is not None]
+    if args.target != "swarm" and swarm_only:
+        raise PumaError(f"{', '.join(swarm_only)} only apply to --target swarm")
+    if args.target == "swarm":
+        from . import swarm
+
+        if kube_only:
+            raise PumaError(f"{', '.join(kube_only)} only apply to --target kubernetes")
+        return swarm.write(config, _app_in_image(args.app), args.out, image=args.image, publish=args.publish,
+                           env_file=args.env_file, reserve_cpu=args.reserve_cpu)
     given = [f"--{key.replace('_', '-')}" for key in _KUBERNETES_OPTIONS if getattr(args, key) is not None]
     if given:
-        raise PumaError(f"{', '.join(given)} only apply to --target kubernetes")
+        raise PumaError(f"{', '.join(given)} only apply to --target kubernetes (--image: also swarm)")
     if args.target == "compose":
         listener = config.listener.model_copy(update={"host": "0.0.0.0",
                                                       "internal_port": config.listener.internal_port or 8081})
@@ -427,7 +472,7 @@ def _add_kubernetes_options(render: argparse.ArgumentParser) -> None:
     default = Options(app="")
     k8s = render.add_argument_group("kubernetes target")
     k8s.add_argument("--image", help=f"the app's container image, for Envoy, services and jobs "
-                                     f"(default {default.image})")
+                                     f"(default {default.image}; also for --target swarm)")
     k8s.add_argument("--namespace", help=f"Kubernetes namespace of every object (default {default.namespace})")
     k8s.add_argument("--secret", help=f"Secret holding PUMA_SECRET and the app's settings, read by every "
                                       f"pod (default {default.secret})")
@@ -438,15 +483,19 @@ def _add_kubernetes_options(render: argparse.ArgumentParser) -> None:
     k8s.add_argument("--cluster-domain", metavar="DOMAIN", help=f"the cluster's DNS domain (default {default.cluster_domain})")
 
 
+def _app_in_image(app: Path) -> str:
+    """APP.py's path as the image holds it: relative to the current directory (the image's workdir)."""
+    try:
+        return app.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        log.warning("%s is outside the current directory: the image must hold it at that path", app)
+        return app.as_posix()
+
+
 def _render_kubernetes(args: argparse.Namespace, config: Any) -> None:
     from . import kubernetes
 
-    app = args.app.resolve()
-    try:
-        app_in_image = app.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        app_in_image = args.app.as_posix()
-        log.warning("%s is outside the current directory: the image must hold it at that path", args.app)
+    app_in_image = _app_in_image(args.app)
     given = {key: getattr(args, key) for key in _KUBERNETES_OPTIONS if getattr(args, key) is not None}
     manifests = kubernetes.render(config, kubernetes.Options(app=app_in_image, **given))
     files = kubernetes.files(manifests)
