@@ -23,6 +23,7 @@ from typing import Any
 from . import runs, targets
 from .client import ENV_WORKER
 from .config import PumaConfig, Service, parse_config
+from .containers import ContainerSpec
 from .errors import PumaConfigError, PumaError, PumaStartError
 from .jobs import local_jobs, run_jobs
 from .supervisor import Deployment
@@ -111,17 +112,18 @@ class App:
         self.deployment = Deployment(self.resolved_config(**overrides)).start()
         return self.deployment
 
-    def run(self, *, app_path: str = "", **overrides: Any) -> None:
+    def run(self, *, app_path: str = "", containers: ContainerSpec | None = None, **overrides: Any) -> None:
         """Run the config's jobs, start, then block until SIGINT/SIGTERM, then shut down cleanly.
 
-        While it runs, a run file (`puma.runs`) lets `puma status` and `puma scale` find it.
+        While it runs, a run file (`puma.runs`) lets `puma status` and `puma scale` find it. With
+        `containers`, Envoy and every instance run in containers (`puma.containers`).
         """
         if os.environ.get(ENV_WORKER):
             return  # imported inside a worker: the supervisor is already running
         if self.collect_only:
             return
         started = time.monotonic()
-        deployment = self.deployment = Deployment(self.resolved_config(**overrides))
+        deployment = self.deployment = Deployment(self.resolved_config(**overrides), containers=containers)
         stop = threading.Event()
         deployment.on_failure = lambda _reason: stop.set()  # e.g. Envoy kept exiting: stop, exit code 1
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}

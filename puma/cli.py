@@ -92,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("app", type=Path, help=APP_HELP)
     run.add_argument("--host", help="listener address (default from config: 127.0.0.1)")
     run.add_argument("--port", type=int, help="listener port (default from config: 8080; 0 picks one)")
+    run.add_argument("--backend", choices=["process", "docker"], default="process",
+                     help="process: instances forked on this host; docker: Envoy and every instance in a "
+                          "container of --image (see README: Containers)")
+    run.add_argument("--image", help="--backend docker: the image holding PUMA and the app's dependencies "
+                                     "(the app's directory is mounted into each container)")
+    run.add_argument("--env", action="append", default=[], metavar="NAME",
+                     help="--backend docker: pass this host variable to every instance (repeatable), e.g. DATABASE_URL")
     run.set_defaults(func=cmd_run)
 
     _add_render(sub)
@@ -381,8 +388,16 @@ def _listener_overrides(app: App, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
+    from .containers import ContainerSpec
+
+    if args.backend != "docker" and (args.image or args.env):
+        raise PumaError("--image and --env apply to --backend docker")
+    if args.backend == "docker" and not args.image:
+        raise PumaError("--backend docker needs --image IMAGE: an image with PUMA and the app's dependencies "
+                        "(sh deploy/docker/build-images.sh makes puma-chatbot:latest)")
+    containers = ContainerSpec(args.image, args.app, tuple(args.env)) if args.backend == "docker" else None
     app = load_app(args.app)
-    app.run(app_path=str(args.app), **_listener_overrides(app, args))
+    app.run(app_path=str(args.app), containers=containers, **_listener_overrides(app, args))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

@@ -505,9 +505,11 @@ def _admin(admin_port: int, socket_path: Path | None = None) -> dict[str, Any]:
     return {"address": address, "ignore_global_conn_limit": True}
 
 
-def bootstrap_files(config: PumaConfig, xds_dir: Path, *, admin_socket: Path | None = None) -> dict[str, Any]:
+def bootstrap_files(config: PumaConfig, xds_dir: Path, *, admin_socket: Path | None = None,
+                    internal_host: str = "127.0.0.1") -> dict[str, Any]:
     """The bootstrap the supervisor runs; routes, clusters and endpoints are read from `xds_dir`.
-    Two listeners: the public one (`config.listener`) and the internal one on loopback."""
+    Two listeners: the public one (`config.listener`) and the internal one on `internal_host`
+    (loopback; the containers' gateway with the Docker backend)."""
     return {
         "node": {"id": "puma", "cluster": "puma"},
         "admin": _admin(config.admin_port, admin_socket),
@@ -516,7 +518,7 @@ def bootstrap_files(config: PumaConfig, xds_dir: Path, *, admin_socket: Path | N
         "overload_manager": edge.overload_manager(config),
         "static_resources": {"listeners": [
             listener(config, rds_path=rds_file(xds_dir)),
-            listener(config, rds_path=rds_file(xds_dir, internal=True), internal=True)]},
+            listener(config, rds_path=rds_file(xds_dir, internal=True), internal=True, internal_host=internal_host)]},
         "dynamic_resources": {"cds_config": file_source(cds_file(xds_dir))},
     }
 

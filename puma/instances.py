@@ -57,6 +57,7 @@ class Instance:
     # A replacement started on the socket of the service's last instance, which died: Envoy keeps
     # routing to that address while it starts, and requests wait in the socket's backlog.
     standin: bool = False
+    container: str | None = None  # the container's short id, with the Docker backend (no pid of ours)
 
     @property
     def address(self) -> str:

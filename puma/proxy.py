@@ -121,6 +121,10 @@ class EnvoyProcess:
         self.port: int | None = None
         self._endpoints: dict[str, tuple[envoy.Endpoint, ...]] = {}  # what each EDS file holds
         self.internal_port: int | None = None  # the loopback listener services call each other through
+        # Set by a container backend: Envoy's command line wrapped to run in a container, and the
+        # address its internal listener takes (the containers' gateway) instead of loopback.
+        self.launcher: Callable[[list[str]], list[str]] | None = None
+        self.internal_host = "127.0.0.1"
 
     def publish_config(self, config: PumaConfig, endpoints: Mapping[str, Sequence[envoy.Endpoint]],
                        status_port: int | None = None, failed: Mapping[str, str] | None = None) -> list[str]:
@@ -153,10 +157,10 @@ class EnvoyProcess:
 
     def start(self, config: PumaConfig, timeout_s: float = 15.0) -> None:
         check_port_free(config.listener.host, config.listener.port)
-        check_port_free("127.0.0.1", config.listener.internal_port)
+        check_port_free(self.internal_host, config.listener.internal_port)
         admin_socket = self._admin_socket(config)
-        write_atomic(self.bootstrap_path, envoy.to_yaml(envoy.bootstrap_files(config, self.xds_dir,
-                                                                              admin_socket=admin_socket)))
+        write_atomic(self.bootstrap_path, envoy.to_yaml(envoy.bootstrap_files(
+            config, self.xds_dir, admin_socket=admin_socket, internal_host=self.internal_host)))
         address_file = self.run_dir / "admin-address"
         address_file.unlink(missing_ok=True)
         cmd = [find_envoy(), "-c", str(self.bootstrap_path), "--disable-hot-restart",
@@ -164,6 +168,8 @@ class EnvoyProcess:
                "--concurrency", str(config.envoy_concurrency),
                # Health events (and file access logs) reach their files within this, not 10 s.
                "--file-flush-interval-msec", str(FILE_FLUSH_INTERVAL_MS)]
+        if self.launcher is not None:
+            cmd = self.launcher(cmd)
         with open(self.log_path, "ab") as log_file:
             # Its own session: a terminal's Ctrl-C (SIGINT to the foreground group) reaches only the
             # supervisor, which drains and then stops Envoy; PR_SET_PDEATHSIG still ties it to us.

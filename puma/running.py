@@ -184,7 +184,7 @@ def format_status(status: dict[str, Any]) -> str:
               f"{'5xx':>7}  instances")
     lines.append(header)
     for name, s in status["services"].items():
-        insts = " ".join(f"{i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
+        insts = " ".join(f"{i.get('container') or i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
                          f"{'' if i['healthy'] else '!'}" for i in s["instances"] if i["state"] == "ready")
         p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
         p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"

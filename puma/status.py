@@ -13,7 +13,7 @@ previous sample, i.e. the previous request to this endpoint from anyone):
 
 SERVICE:
     prefix, lb_policy, min_instances, max_instances
-    instances         [{id, pid, host, port, state, worker, healthy, requests}]
+    instances         [{id, pid, container, host, port, state, worker, healthy, requests}]
     ready             instances ready
     in_flight         requests at Envoy for it: active + waiting for a connection
     requests_total    requests forwarded to an instance (cumulative)
@@ -150,7 +150,8 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     healthy = {h.address: h.healthy for h in stat.hosts} if stat else {}
     served = {h.address: h.rq_total for h in stat.hosts} if stat else {}
     svc = d.config.puma_services[name]
-    instances = [{"id": i.id, "pid": i.pid, "host": i.host, "port": i.port, "state": i.state, "worker": i.worker,
+    instances = [{"id": i.id, "pid": i.pid, "container": i.container, "host": i.host, "port": i.port,
+                  "state": i.state, "worker": i.worker,
                   "healthy": healthy.get(i.address, False) if i.state == "ready" else None,
                   "requests": served.get(i.address, 0)}
                  for i in sorted(pool.instances.values(), key=lambda i: i.id)]

@@ -26,6 +26,7 @@ from typing import Any
 
 from . import client, workers
 from .config import PumaConfig, Service, check_scale
+from .containers import ContainerSpec, DockerBackend
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
 from .errors import PumaScaleError, PumaStartError
@@ -58,7 +59,8 @@ class Deployment:
     """
 
     def __init__(self, config: PumaConfig, *, run_dir: Path | str | None = None,
-                 drain_timeout_s: float | None = None, startup_timeout_s: float = 60.0) -> None:
+                 drain_timeout_s: float | None = None, startup_timeout_s: float = 60.0,
+                 containers: ContainerSpec | None = None) -> None:
         _check_startable(config)
         if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
             config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
@@ -69,7 +71,9 @@ class Deployment:
         self.drain_timeout_s = drain_timeout_s if drain_timeout_s is not None else config.http_connection_manager.drain_timeout
         self.startup_timeout_s = startup_timeout_s
         self.envoy = EnvoyProcess(self.run_dir, self.child_env())
-        self.pools = {name: ServicePool(self, name, svc) for name, svc in config.puma_services.items()}
+        # With `containers` (puma run --backend docker), Envoy and every instance run in containers.
+        self.backend = DockerBackend(self.run_dir, containers) if containers is not None else None
+        self.pools = {name: self._pool(name, svc) for name, svc in config.puma_services.items()}
         self.status_server = StatusServer(self)
         self.health = HealthMonitor(self, self.run_dir / "health-events")
         self.envoy.health_events = self.health.path
@@ -104,7 +108,11 @@ class Deployment:
             check_port_free(self.config.listener.host, self.config.listener.port)  # before starting anything
             self._began = True
             undo.push(self._keep_logs_if_failed)
-            self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log")
+            if self.backend is None:
+                self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log")
+            else:
+                self.envoy.internal_host = self.backend.start()
+                self.envoy.launcher = self.backend.envoy_command
             self.status_server.start()
             self._start_dynamodb()
             self.health.start()  # its pipe exists before Envoy opens it
@@ -126,6 +134,9 @@ class Deployment:
         log.info("PUMA deployment ready at %s in %.2f s (%d services)", self.url,
                  time.monotonic() - started, len(self.pools))
         return self
+
+    def _pool(self, name: str, service: Service) -> ServicePool:
+        return self.backend.pool(self, name, service) if self.backend is not None else ServicePool(self, name, service)
 
     def _spawn_as_zygotes_ready(self, deadline: float) -> None:
         # Each service starts its instances as soon as its own zygote is ready, so a service whose
@@ -198,6 +209,8 @@ class Deployment:
         if self.fork_server is not None:
             self.fork_server.stop()
         self.envoy.stop()
+        if self.backend is not None:
+            self.backend.stop()
         self.health.stop()
         if self.local_dynamo is not None:
             self.local_dynamo.stop()
@@ -419,7 +432,7 @@ class Deployment:
             self.remove_service(name)
         config = parse_config({**self.config.model_dump(exclude_unset=True),
                                "puma_services": {**self.config.model_dump(exclude_unset=True)["puma_services"], name: service}})
-        pool = ServicePool(self, name, config.puma_services[name])
+        pool = self._pool(name, config.puma_services[name])
         pool.start_zygote()
         pool.wait_zygote(self.startup_timeout_s)
         self.config = config.replace_service(name, pool.service)  # with what its zygote marked idempotent

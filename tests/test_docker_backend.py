@@ -1,0 +1,151 @@
+"""`puma run APP.py --backend docker --image IMAGE`: Envoy and every instance in a container, the
+same deployment otherwise. A small app (one service calling another through the mesh, a fixed
+one with limits, an autoscaled slow one) runs as containers of the app image: requests balanced
+over containers, a killed container replaced, `puma scale` and the autoscaler starting and
+stopping containers, the limits applied, and nothing left after Ctrl-C. Needs a Docker engine
+(tests/plugins/docker_engine.py says when it skips)."""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.compose_stack import free_port
+from tests.helpers import wait_for
+from tests.swarm_stack import docker
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+IMAGE = "puma-chatbot:latest"  # PUMA and its dependencies; the app's directory is mounted
+
+APP = """import socket, time
+import puma
+from puma import puma_config, puma_service, puma_start
+
+def greet(request: puma.Request) -> dict:
+    loud = puma.call("shout", {"text": "hello"})  # through the mesh: Envoy's internal listener
+    return {"greeting": loud["text"], "greet": socket.gethostname(), "shout": loud["host"]}
+
+def shout(request: puma.Request) -> dict:
+    return {"text": request.data["text"].upper(), "host": socket.gethostname()}
+
+def slow(request: puma.Request) -> dict:
+    time.sleep(0.3)
+    return {"host": socket.gethostname()}
+
+puma_config({"puma_services": {
+    "greet": {"prefix": "/greet", "instances": 2},
+    "shout": {"prefix": "/shout", "resources": {"cpu": 0.25, "cpu_limit": 0.5, "memory_mib": 192}},
+    "slow": {"prefix": "/slow", "instances": {"min": 1, "max": 3}, "idempotent": True,
+             "autoscale": {"target_in_flight": 2, "downscale_delay_s": 3}}}})
+puma_service({"greet": greet, "shout": shout, "slow": slow})
+if __name__ == "__main__":
+    puma_start()
+"""
+
+
+class Run:
+    def __init__(self, proc: subprocess.Popen[str], url: str, log: Path) -> None:
+        self.proc, self.url, self.log = proc, url, log
+
+    def status(self) -> dict:
+        done = subprocess.run([sys.executable, "-m", "puma", "status", "--url", self.url, "--json"],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def containers(self, service: str) -> list[str]:
+        return [i["container"] for i in self.status()["services"][service]["instances"] if i["state"] == "ready"]
+
+
+@pytest.fixture(scope="module")
+def run(docker_engine: str, docker_images: dict[str, str], tmp_path_factory) -> Iterator[Run]:
+    workdir = Path(tmp_path_factory.mktemp("docker-backend"))
+    (workdir / "app.py").write_text(APP)
+    port = free_port()
+    log = workdir / "run.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "puma", "run", "app.py", "--port", str(port),
+                                 "--backend", "docker", "--image", IMAGE], cwd=workdir, stdout=out,
+                                stderr=subprocess.STDOUT, text=True)
+    run = Run(proc, f"http://127.0.0.1:{port}", log)
+    try:
+        wait_for(lambda: "PUMA is serving" in log.read_text() or proc.poll() is not None, timeout_s=300,
+                 interval_s=0.5, message="puma run --backend docker serving")
+        assert proc.poll() is None, log.read_text()[-3000:]
+        yield run
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code: int | None
+        try:
+            code = proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = None
+    assert code == 0, log.read_text()[-3000:]
+    left = docker(docker_engine, "ps", "-aq", "--filter", "label=io.puma.run").split()
+    networks = docker(docker_engine, "network", "ls", "-q", "--filter", "label=io.puma.run").split()
+    assert not left and not networks, f"left after Ctrl-C: containers {left}, networks {networks}"
+
+
+def test_docker_backend_balances_over_containers_and_calls_go_through_the_mesh(run) -> None:
+    with httpx.Client(base_url=run.url, timeout=30) as client:
+        replies = [client.post("/greet", json={}) for _ in range(8)]
+    assert all(r.status_code == 200 for r in replies), [r.text for r in replies]
+    assert {r.json()["greeting"] for r in replies} == {"HELLO"}
+    assert set(run.containers("greet")) == {r.json()["greet"] for r in replies}  # both containers served
+    assert {r.json()["shout"] for r in replies} == set(run.containers("shout"))
+
+
+def test_docker_backend_applies_each_service_s_limits_to_its_containers(run, docker_engine) -> None:
+    (container,) = run.containers("shout")
+    limits = json.loads(docker(docker_engine, "inspect", "--format", "{{json .HostConfig}}", container))
+    assert (limits["NanoCpus"], limits["Memory"]) == (500_000_000, 192 << 20)
+
+
+def test_docker_backend_replaces_a_killed_container_and_keeps_serving(run, docker_engine) -> None:
+    before = run.containers("greet")
+    docker(docker_engine, "kill", before[0])
+    wait_for(lambda: len(run.containers("greet")) == 2 and before[0] not in run.containers("greet"),
+             timeout_s=120, interval_s=0.5, message="a new greet container in the killed one's place")
+    with httpx.Client(base_url=run.url, timeout=30) as client:
+        assert all(client.post("/greet", json={}).status_code == 200 for _ in range(4))
+    assert any("died" in e["message"] for e in run.status()["events"] if e["service"] == "greet")
+
+
+def test_docker_backend_scale_and_autoscaler_start_and_stop_containers(run) -> None:
+    done = subprocess.run([sys.executable, "-m", "puma", "scale", "shout", "2", "--url", run.url, "--wait-s", "120"],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert len(run.containers("shout")) == 2
+    statuses: collections.Counter[int] = collections.Counter()
+    stop = threading.Event()
+
+    def load() -> None:  # bounded: until stopped, at most 60 s
+        with httpx.Client(base_url=run.url, timeout=30) as client:
+            deadline = time.monotonic() + 60
+            while not stop.is_set() and time.monotonic() < deadline:
+                statuses[client.post("/slow", json={}).status_code] += 1
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for _ in range(8):
+            pool.submit(load)
+        try:
+            wait_for(lambda: len(run.containers("slow")) == 3, timeout_s=60, interval_s=0.5,
+                     message="the autoscaler starting slow's 3 containers under 8 clients")
+        finally:
+            stop.set()
+    assert set(statuses) == {200}, statuses
+    wait_for(lambda: len(run.containers("slow")) == 1, timeout_s=60, interval_s=0.5,
+             message="slow back to 1 container once idle")
+    assert "slow 1 -> " in run.log.read_text()  # the decision log, as with processes
