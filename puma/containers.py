@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 SERVICE_PORT = 8000
 LABEL = "io.puma.run"
+OWNER_LABEL = "io.puma.supervisor-pid"  # the `puma run` that made it (a container outliving it is removed)
 READY_POLL_S = 0.1
 PASSED_ENV = ("PUMA_", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -66,7 +67,7 @@ class DockerBackend:
         self.client: Any = None
         self.network: Any = None
         self.gateway: str | None = None
-        self.label = {LABEL: str(run_dir)}
+        self.label = {LABEL: str(run_dir), OWNER_LABEL: str(os.getpid())}
 
     def start(self) -> str:
         """Check the engine and the image; make the network; return its gateway address (where
@@ -85,6 +86,7 @@ class DockerBackend:
             raise PumaStartError(f"--backend docker: no image {self.image!r} on this engine; build one with PUMA "
                                  "and the app's dependencies (e.g. sh deploy/docker/build-images.sh makes "
                                  "puma-chatbot:latest), then give it with --image") from None
+        self._remove_orphans()
         name = f"puma-{uuid.uuid4().hex[:10]}"
         self.network = self.client.networks.create(name, driver="bridge", labels=self.label)
         self.network.reload()
@@ -93,10 +95,28 @@ class DockerBackend:
         log.info("docker backend: network %s (gateway %s), image %s", name, gateway, self.image)
         return gateway
 
+    def _remove_orphans(self) -> None:
+        """Containers and networks of a `puma run` killed without its stop (kill -9): removed, said."""
+        def orphan(labels: dict[str, str]) -> bool:
+            pid = labels.get(OWNER_LABEL, "")
+            return pid.isdigit() and not Path(f"/proc/{pid}").exists()
+
+        for container in self.client.containers.list(all=True, filters={"label": LABEL}):
+            if orphan(container.labels):
+                log.warning("removing container %s of a puma run that is gone (%s)", container.name,
+                            container.labels.get(LABEL))
+                with contextlib.suppress(Exception):
+                    container.remove(force=True)
+        for network in self.client.networks.list(filters={"label": LABEL}):
+            if orphan(network.attrs.get("Labels") or {}):
+                with contextlib.suppress(Exception):
+                    network.remove()
+
     def envoy_command(self, cmd: list[str]) -> list[str]:
         """`cmd` (Envoy's argv on the host) run in a container of the image on the host's network."""
         mounts = ["-v", f"{self.run_dir}:{self.run_dir}"]
         return ["docker", "run", "--rm", "--init", "--network", "host", "--label", f"{LABEL}={self.run_dir}",
+                "--label", f"{OWNER_LABEL}={os.getpid()}",
                 "--user", self.user, "--name", f"puma-envoy-{self.run_dir.name}", *mounts, self.image, "envoy", *cmd[1:]]
 
     @property

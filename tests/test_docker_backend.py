@@ -149,3 +149,45 @@ def test_docker_backend_scale_and_autoscaler_start_and_stop_containers(run) -> N
     wait_for(lambda: len(run.containers("slow")) == 1, timeout_s=60, interval_s=0.5,
              message="slow back to 1 container once idle")
     assert "slow 1 -> " in run.log.read_text()  # the decision log, as with processes
+
+
+ONE_SERVICE = """from puma import puma_config, puma_service, puma_start
+
+def ping(request):
+    return {"pong": True}
+
+puma_config({"puma_services": {"ping": "/ping"}})
+puma_service({"ping": ping})
+if __name__ == "__main__":
+    puma_start()
+"""
+
+
+def _start(workdir: Path) -> tuple[subprocess.Popen[str], Path]:
+    log = workdir / f"run-{time.monotonic_ns()}.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "puma", "run", "app.py", "--port", str(free_port()),
+                                 "--backend", "docker", "--image", IMAGE], cwd=workdir, stdout=out,
+                                stderr=subprocess.STDOUT, text=True)
+    wait_for(lambda: "PUMA is serving" in log.read_text() or proc.poll() is not None, timeout_s=300,
+             interval_s=0.5, message="puma run --backend docker serving")
+    assert proc.poll() is None, log.read_text()[-3000:]
+    return proc, log
+
+
+def test_docker_backend_removes_containers_a_killed_run_left_at_the_next_start(docker_engine, docker_images,
+                                                                               tmp_path) -> None:
+    (tmp_path / "app.py").write_text(ONE_SERVICE)
+    killed, _ = _start(tmp_path)
+    mine = docker(docker_engine, "ps", "-q", "--filter", f"label=io.puma.supervisor-pid={killed.pid}").split()
+    assert len(mine) == 2  # Envoy and the instance
+    killed.kill()  # kill -9: no stop runs
+    killed.wait()
+    assert docker(docker_engine, "ps", "-q", "--filter", f"label=io.puma.supervisor-pid={killed.pid}").split()
+    proc, log = _start(tmp_path)
+    try:
+        assert not docker(docker_engine, "ps", "-aq", "--filter", f"label=io.puma.supervisor-pid={killed.pid}").split()
+        assert "of a puma run that is gone" in log.read_text()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) == 0, log.read_text()[-3000:]
