@@ -224,6 +224,10 @@ class ContainerPool(ServicePool):
                 container.remove(force=True)
         if expected or self.owner.stopping or self._closing:
             return
+        if self.first_ready_at is None:  # never served: a replacement would fail the same way
+            self._zygote_error = (f"its container exited with code {code} before serving; does the image "
+                                  f"{self.backend.image!r} hold the app's dependencies? (its output is in the log)")
+            return
         log.warning("service %s: instance %d (container) exited with code %s; replacing it", self.name, instance.id, code)
         self.owner.record(self.name, f"instance {instance.id} died (code {code}); replaced", kind="died")
         self.owner.publish()

@@ -191,3 +191,16 @@ def test_docker_backend_removes_containers_a_killed_run_left_at_the_next_start(d
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=120) == 0, log.read_text()[-3000:]
+
+
+def test_docker_backend_an_image_without_the_app_s_dependencies_fails_the_start_at_once(docker_images,
+                                                                                        tmp_path) -> None:
+    # playwright is in this checkout's venv (tests) but not in the app image.
+    (tmp_path / "app.py").write_text(ONE_SERVICE.replace("from puma import", "import playwright\nfrom puma import"))
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "puma", "run", "app.py", "--port", "0", "--backend", "docker",
+                           "--image", IMAGE], cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 1, done.stderr
+    assert f"does the image '{IMAGE}' hold the app's dependencies?" in done.stderr
+    assert "No module named 'playwright'" in done.stderr  # the container's own words, from the log
+    assert time.monotonic() - started < 60  # not the start-up timeout: the first exit says it all
