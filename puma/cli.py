@@ -282,6 +282,16 @@ def _add_bench(sub: Any) -> None:
     bremote.add_argument("--requests", type=int, default=5000, help="calls per way")
     bremote.set_defaults(func=_lazy("puma.bench.remote"))
 
+    backends = _command(bench_sub, "backends", "the process backend beside the Docker backend (start, latency, "
+                        "server CPU, autoscaling)", "The same small app on `puma run`'s processes and on its Docker "
+                        "backend in turn (ABBA): start to ready, sequential latency and server CPU per request, "
+                        "and a load step's time to a second instance. Writes backends.json and backends.png.")
+    backends.add_argument("--out", type=Path, required=True, help="directory for backends.json and backends.png")
+    backends.add_argument("--image", default="puma-chatbot:latest", help="an image with PUMA (see Containers)")
+    backends.add_argument("--rounds", type=int, default=2, help="runs of each backend, alternating")
+    backends.add_argument("--requests", type=int, default=1000, help="sequential requests per run")
+    backends.set_defaults(func=_lazy("puma.bench.backends"))
+
     faults = _command(bench_sub, "faults", "requests lost when instances are scaled down or killed under load",
                       "Requests lost (a 5xx or no complete answer) when instances are scaled down or killed "
                       "with SIGKILL under a bounded closed-loop load, per scenario. Writes faults.json and "
