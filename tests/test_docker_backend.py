@@ -43,12 +43,17 @@ def slow(request: puma.Request) -> dict:
     time.sleep(0.3)
     return {"host": socket.gethostname()}
 
+def steady(request: puma.Request) -> dict:
+    time.sleep(0.05)
+    return {"host": socket.gethostname()}
+
 puma_config({"puma_services": {
     "greet": {"prefix": "/greet", "instances": 2},
     "shout": {"prefix": "/shout", "resources": {"cpu": 0.25, "cpu_limit": 0.5, "memory_mib": 192}},
     "slow": {"prefix": "/slow", "instances": {"min": 1, "max": 3}, "idempotent": True,
-             "autoscale": {"target_in_flight": 2, "downscale_delay_s": 3}}}})
-puma_service({"greet": greet, "shout": shout, "slow": slow})
+             "autoscale": {"target_in_flight": 2, "downscale_delay_s": 3}},
+    "steady": {"prefix": "/steady", "instances": 2, "idempotent": True}}})
+puma_service({"greet": greet, "shout": shout, "slow": slow, "steady": steady})
 if __name__ == "__main__":
     puma_start()
 """
@@ -121,6 +126,26 @@ def test_docker_backend_replaces_a_killed_container_and_keeps_serving(run, docke
     with httpx.Client(base_url=run.url, timeout=30) as client:
         assert all(client.post("/greet", json={}).status_code == 200 for _ in range(4))
     assert any("died" in e["message"] for e in run.status()["events"] if e["service"] == "greet")
+
+
+def test_docker_backend_a_container_killed_under_load_fails_no_idempotent_request(run, docker_engine) -> None:
+    victim = run.containers("steady")[0]
+    statuses: collections.Counter[int] = collections.Counter()
+
+    def load() -> None:  # bounded: 60 requests
+        with httpx.Client(base_url=run.url, timeout=30) as client:
+            for _ in range(60):
+                statuses[client.post("/steady", json={}).status_code] += 1
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        running = [pool.submit(load) for _ in range(4)]
+        wait_for(lambda: sum(statuses.values()) >= 40, timeout_s=60, interval_s=0.05, message="load under way")
+        docker(docker_engine, "kill", victim)
+        for future in running:
+            future.result(timeout=120)
+    assert statuses == {200: 240}, statuses  # Envoy retried what the dead container dropped
+    wait_for(lambda: len(run.containers("steady")) == 2 and victim not in run.containers("steady"),
+             timeout_s=120, interval_s=0.5, message="a new steady container")
 
 
 def test_docker_backend_scale_and_autoscaler_start_and_stop_containers(run) -> None:
