@@ -16,11 +16,12 @@ import signal
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import runs, targets
+from . import discovery, runs, targets
 from .client import ENV_WORKER
 from .config import PumaConfig, Service, parse_config
 from .errors import PumaConfigError, PumaError, PumaStartError
@@ -71,10 +72,14 @@ class App:
         self.config_data = config.model_dump(exclude_unset=True)
         return config
 
-    def add_services(self, services: Mapping[str, Callable[..., Any] | str] | str) -> None:
-        """Register the function (or import path) that serves each named service."""
+    def add_services(self, services: Mapping[str, Callable[..., Any] | str] | str | types.ModuleType) -> None:
+        """Register the function (or import path) that serves each named service: a dict of name ->
+        function, class or import path, its JSON text, or a module (its name, or the module) whose
+        public functions and classes are the services (`puma.discovery`)."""
         self._not_started("puma_service")
-        if isinstance(services, str):
+        if isinstance(services, types.ModuleType) or (isinstance(services, str) and not services.lstrip().startswith("{")):
+            services = discovery.services_of(services)
+        elif isinstance(services, str):
             services = json.loads(services)
         if not isinstance(services, Mapping):
             raise PumaConfigError([("puma_service", "pass a dict of service name -> function")])
@@ -208,8 +213,9 @@ def puma_config(conf: Mapping[str, Any] | str) -> PumaConfig:
     return default_app.configure(conf)
 
 
-def puma_service(services: Mapping[str, Callable[..., Any] | str] | str) -> None:
-    """Register service functions: `puma_service({"agent": agent, "policy": policy})`."""
+def puma_service(services: Mapping[str, Callable[..., Any] | str] | str | types.ModuleType) -> None:
+    """Register service functions: `puma_service({"agent": agent, "policy": policy})`, or every
+    public function and class of a module, each at /<its name>: `puma_service(__name__)`."""
     default_app.add_services(services)
 
 
