@@ -8,7 +8,8 @@ object) serves what the module defines, each at `/<its name>`:
 * otherwise every public function it *defines* (not those it imports), and every public class it
   defines that has a public method or `__call__` and can be built without arguments. Data classes
   with no methods (a `Film` dataclass that a method returns), classes that need arguments,
-  exceptions, enums, pydantic models and `typing.Protocol`s are types, not services, and are left out. Name a
+  exceptions, enums, pydantic models and `typing.Protocol`s are types, not services, and are left out,
+  as is a function named `main` (a monolith's entry point, which starts its own server). Name a
   helper with a leading `_` to keep it out, or list `__all__`.
 
 A function keeps its name as the service's (`suggest` -> `/suggest`); a class's name is written in
@@ -34,6 +35,7 @@ from . import targets
 from .endpoints import has_methods
 from .errors import PumaConfigError
 
+ENTRY_POINT = "main"  # a module's entry point (`if __name__ == "__main__": main()`), never a service
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -60,7 +62,8 @@ def services_of(module: str | types.ModuleType) -> dict[str, str]:
         services[name] = targets.import_path(value, where=where)
     if not services:
         raise PumaConfigError([(f"puma_service({found.__name__!r})", "the module defines no public function or "
-                                "class with methods to serve; define one, or name the services in a dict")])
+                                "class with methods to serve (yet: call puma_service after the definitions); "
+                                "define one, or name the services in a dict")])
     return services
 
 
@@ -84,7 +87,7 @@ def _module(module: str | types.ModuleType) -> types.ModuleType:
 
 
 def _defined_here(name: str, value: Any, module: types.ModuleType) -> bool:
-    return not name.startswith("_") and getattr(value, "__module__", None) == module.__name__ and \
+    return not name.startswith("_") and name != ENTRY_POINT and getattr(value, "__module__", None) == module.__name__ and \
         (inspect.isfunction(value) or inspect.isclass(value))
 
 

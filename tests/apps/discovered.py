@@ -64,3 +64,7 @@ def _helper() -> None:
 
 
 HELPER_ALIAS = score
+
+
+def main() -> None:  # the monolith's entry point: never a service
+    raise SystemExit("would start the monolith's own server")
