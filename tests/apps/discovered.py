@@ -4,6 +4,7 @@ what is a service here and what is only a type or a helper."""
 from __future__ import annotations
 
 import enum
+import socketserver
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -64,6 +65,11 @@ def _helper() -> None:
 
 
 HELPER_ALIAS = score
+
+
+class Handler(socketserver.StreamRequestHandler):  # the monolith's socket handler: needs arguments
+    def handle(self) -> None:
+        pass
 
 
 def main() -> None:  # the monolith's entry point: never a service
