@@ -126,3 +126,14 @@ def test_ported_monolith_keeps_its_errors_and_serves_no_type_or_helper(lending) 
         assert http.post("/lend", data={"isbn": "nope", "member": "ann"}).status_code == 404
         for path in ("/book", "/member", "/not_on_shelf", "/_book", "/shelf/_book"):
             assert http.post(path, json={}).status_code == 404, path
+
+
+def test_config_for_a_name_no_service_has_suggests_the_discovered_one() -> None:
+    app = puma.App()
+    app.configure({"puma_services": {"localdb": {"instances": 2}, "zzz": {"instances": 1}}})
+    app.add_services("tests.apps.discovered")
+    with pytest.raises(PumaConfigError) as caught:
+        app.start(listener={"port": 0})
+    message = str(caught.value)
+    assert "puma_services.localdb" in message and "did you mean 'local_db'?" in message
+    assert "puma_services.zzz" in message and "(registered: doubler, local_db, moved)" in message
