@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import importlib
 import inspect
+import logging
 import re
 import sys
 import types
@@ -34,6 +35,8 @@ from pydantic import BaseModel
 from . import targets
 from .endpoints import has_methods
 from .errors import PumaConfigError
+
+log = logging.getLogger(__name__)
 
 ENTRY_POINT = "main"  # a module's entry point (`if __name__ == "__main__": main()`), never a service
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -54,6 +57,10 @@ def services_of(module: str | types.ModuleType) -> dict[str, str]:
                                            "class built without arguments; take it out of __all__, or name its "
                                            "factory: puma_service({'name': 'module:make_it()'})")])
         if listed is None and not _servable(value):
+            if _needs_arguments(value):
+                log.info("puma_service(%r): %s is not served: it has methods but cannot be built without "
+                         "arguments; to serve it, name a factory: puma_service({%r: 'module:make_it()'})",
+                         found.__name__, attr, service_name(value))
             continue
         name = service_name(value)
         if name in services:
@@ -98,13 +105,22 @@ def _servable(value: Any) -> bool:
         return False
     if getattr(value, "_is_protocol", False) or not has_methods(value):
         return False
+    return not _needs_arguments(value)
+
+
+def _needs_arguments(cls: Any) -> bool:
+    """A class with methods that cannot be built without arguments (a type, or a part that needs a
+    factory); False for anything else."""
+    if not inspect.isclass(cls) or issubclass(cls, BaseException | enum.Enum | BaseModel) or \
+            getattr(cls, "_is_protocol", False) or not has_methods(cls):
+        return False
     try:
-        inspect.signature(value).bind()
+        inspect.signature(cls).bind()
     except TypeError:
-        return False  # it needs arguments: a type, or a service that needs a factory
+        return True
     except ValueError:
-        pass  # no signature to read
-    return True
+        pass  # no signature to read: try to build it
+    return False
 
 
 __all__ = ["service_name", "services_of"]

@@ -137,3 +137,11 @@ def test_config_for_a_name_no_service_has_suggests_the_discovered_one() -> None:
     message = str(caught.value)
     assert "puma_services.localdb" in message and "did you mean 'local_db'?" in message
     assert "puma_services.zzz" in message and "(registered: doubler, local_db, moved)" in message
+
+
+def test_a_part_left_out_for_needing_arguments_is_logged_with_the_fix(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="puma.discovery"):
+        services_of("tests.apps.discovered")
+    said = {r.getMessage().split(": ")[1].split(" ")[0]: r.getMessage() for r in caplog.records}
+    assert sorted(said) == ["Handler", "Needs"]  # not the dataclass, enum, exception, model or Protocol
+    assert "'needs': 'module:make_it()'" in said["Needs"]
