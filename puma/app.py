@@ -42,6 +42,7 @@ class App:
         self.targets: dict[str, str] = {}
         self.deployment: Deployment | None = None
         self.collect_only = False  # set by `puma run/render`: puma_start() only records
+        self.import_paths: tuple[str, ...] = ()  # a loaded script's directory: its processes import from it
 
     @classmethod
     def load(cls, script: str | Path) -> App:
@@ -55,6 +56,7 @@ class App:
         global default_app
         app, previous = cls(), default_app
         app.collect_only = True
+        app.import_paths = (str(path.resolve().parent),)
         default_app = app  # the script's puma_config/puma_service/puma_start calls reach `app`
         sys.path.insert(0, str(path.resolve().parent))
         try:
@@ -113,7 +115,7 @@ class App:
 
     def start(self, **overrides: Any) -> Deployment:
         """Start the deployment and return its handle (a context manager); does not block."""
-        self.deployment = Deployment(self.resolved_config(**overrides)).start()
+        self.deployment = Deployment(self.resolved_config(**overrides), import_paths=self.import_paths).start()
         return self.deployment
 
     def run(self, *, app_path: str = "", **overrides: Any) -> None:
@@ -126,7 +128,7 @@ class App:
         if self.collect_only:
             return
         started = time.monotonic()
-        deployment = self.deployment = Deployment(self.resolved_config(**overrides))
+        deployment = self.deployment = Deployment(self.resolved_config(**overrides), import_paths=self.import_paths)
         stop = threading.Event()
         deployment.on_failure = lambda _reason: stop.set()  # e.g. Envoy kept exiting: stop, exit code 1
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -83,13 +83,22 @@ def service_name(value: Any) -> str:
 def _module(module: str | types.ModuleType) -> types.ModuleType:
     if isinstance(module, types.ModuleType):
         return module
+    where = f"puma_service({module!r})"
+    if ":" in module:
+        name = module.rpartition(":")[2].removesuffix("()") or "name"
+        raise PumaConfigError([(where, f"{module!r} is an import path, not a module; name the service it "
+                                       f"serves in a dict: puma_service({{{name!r}: {module!r}}})")])
+    if module.endswith(".py"):
+        name = module.removesuffix(".py").replace("\\", "/").rsplit("/", 1)[-1]
+        raise PumaConfigError([(where, f"{module!r} is a file; give its module's import name, e.g. {name!r} for a "
+                                       "file beside the app script (its directory is importable)")])
     loaded = sys.modules.get(module)  # the app's own script, run as __main__, is already there
     if loaded is not None:
         return loaded
     try:
         return importlib.import_module(module)
-    except ImportError as exc:
-        raise PumaConfigError([(f"puma_service({module!r})", f"cannot import it ({exc}); give a module's import "
+    except (ImportError, ValueError, TypeError) as exc:  # ValueError, TypeError: an empty or relative name
+        raise PumaConfigError([(where, f"cannot import it ({exc or type(exc).__name__}); give a module's import "
                                 "name such as 'shop.parts', or a dict of service name -> function")]) from None
 
 

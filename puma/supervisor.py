@@ -58,8 +58,12 @@ class Deployment:
     """
 
     def __init__(self, config: PumaConfig, *, run_dir: Path | str | None = None,
-                 drain_timeout_s: float | None = None, startup_timeout_s: float = 60.0) -> None:
+                 drain_timeout_s: float | None = None, startup_timeout_s: float = 60.0,
+                 import_paths: tuple[str, ...] = ()) -> None:
+        """`import_paths`: directories every process of the deployment also imports from (an app
+        script's own directory, as `python app.py` has it: its sibling modules are importable)."""
         _check_startable(config)
+        self.import_paths = import_paths
         if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
             config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
         self.config = config
@@ -283,7 +287,9 @@ class Deployment:
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env[ENV_SUPERVISOR_PID] = str(os.getpid())
-        env["PYTHONPATH"] = os.pathsep.join(p for p in [os.getcwd(), *sys.path] if p)
+        # The app's directory last: its modules become importable, none shadows the standard library's
+        # (the chatbot's directory holds a numbers.py).
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in [os.getcwd(), *sys.path, *self.import_paths] if p))
         env.setdefault("OMP_NUM_THREADS", "1")
         env.setdefault("OPENBLAS_NUM_THREADS", "1")
         env.setdefault("MKL_NUM_THREADS", "1")

@@ -145,3 +145,33 @@ def test_a_part_left_out_for_needing_arguments_is_logged_with_the_fix(caplog: py
     said = {r.getMessage().split(": ")[1].split(" ")[0]: r.getMessage() for r in caplog.records}
     assert sorted(said) == ["Handler", "Needs"]  # not the dataclass, enum, exception, model or Protocol
     assert "'needs': 'module:make_it()'" in said["Needs"]
+
+
+def test_a_module_beside_the_app_script_is_importable_by_every_instance(tmp_path: Path) -> None:
+    # As with `python app.py`, the script's directory is importable: by `puma run`'s supervisor
+    # and, what broke a newcomer's port, by the instances that import the parts it names.
+    module = f"greenhouse_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{module}.py").write_text(
+        "def water(litres: float, plant: str = 'fern') -> dict:\n"
+        "    return {'plant': plant, 'litres': litres}\n\n\n"
+        "class Vents:\n"
+        "    def open(self, percent: int) -> int:\n"
+        "        return min(100, percent)\n")
+    script = tmp_path / "app.py"
+    script.write_text(f"from puma import puma_service, puma_start\n\npuma_service({module!r})\n\n"
+                      "if __name__ == '__main__':\n    puma_start()\n")
+    app = puma.App.load(script)
+    assert app.targets == {"water": f"{module}:water", "vents": f"{module}:Vents"}
+    with app.start(listener={"port": 0}) as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
+        assert http.post("/water", data={"litres": "1.5"}).json() == {"plant": "fern", "litres": 1.5}
+        assert http.post("/vents/open", json={"percent": 130}).json() == 100
+        assert http.post("/vents/open", json={"percent": "wide"}).json()["problems"][0]["parameter"] == "percent"
+
+
+@pytest.mark.parametrize(("given", "words"), [("shop.parts:score", "puma_service({'score': 'shop.parts:score'})"),
+                                              ("shop/monolith.py", "'monolith'"), (".relative", "cannot import it"),
+                                              ("", "cannot import it")])
+def test_puma_service_given_a_path_or_a_bad_name_says_what_to_write(given: str, words: str) -> None:
+    with pytest.raises(PumaConfigError) as caught:
+        puma.App().add_services(given)
+    assert words in str(caught.value)
