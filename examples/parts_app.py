@@ -35,7 +35,7 @@ def suggest(word: str) -> dict:
 
 
 puma_config({"puma_services": {"catalogue": {"instances": 2}}})  # "suggest" needs no settings: /suggest
-puma_service({"catalogue": Catalogue, "suggest": suggest})
+puma_service(__name__)  # this script's functions and classes with methods: /catalogue, /suggest (not Film)
 
 if __name__ == "__main__":
     puma_start()

@@ -16,11 +16,12 @@ import signal
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import runs, targets
+from . import discovery, runs, targets
 from .client import ENV_WORKER
 from .config import PumaConfig, Service, parse_config
 from .containers import ContainerSpec
@@ -42,6 +43,7 @@ class App:
         self.targets: dict[str, str] = {}
         self.deployment: Deployment | None = None
         self.collect_only = False  # set by `puma run/render`: puma_start() only records
+        self.import_paths: tuple[str, ...] = ()  # a loaded script's directory: its processes import from it
 
     @classmethod
     def load(cls, script: str | Path) -> App:
@@ -55,6 +57,7 @@ class App:
         global default_app
         app, previous = cls(), default_app
         app.collect_only = True
+        app.import_paths = (str(path.resolve().parent),)
         default_app = app  # the script's puma_config/puma_service/puma_start calls reach `app`
         sys.path.insert(0, str(path.resolve().parent))
         try:
@@ -72,10 +75,14 @@ class App:
         self.config_data = config.model_dump(exclude_unset=True)
         return config
 
-    def add_services(self, services: Mapping[str, Callable[..., Any] | str] | str) -> None:
-        """Register the function (or import path) that serves each named service."""
+    def add_services(self, services: Mapping[str, Callable[..., Any] | str] | str | types.ModuleType) -> None:
+        """Register the function (or import path) that serves each named service: a dict of name ->
+        function, class or import path, its JSON text, or a module (its name, or the module) whose
+        public functions and classes are the services (`puma.discovery`)."""
         self._not_started("puma_service")
-        if isinstance(services, str):
+        if isinstance(services, types.ModuleType) or (isinstance(services, str) and not services.lstrip().startswith("{")):
+            services = discovery.services_of(services)
+        elif isinstance(services, str):
             services = json.loads(services)
         if not isinstance(services, Mapping):
             raise PumaConfigError([("puma_service", "pass a dict of service name -> function")])
@@ -109,7 +116,7 @@ class App:
 
     def start(self, **overrides: Any) -> Deployment:
         """Start the deployment and return its handle (a context manager); does not block."""
-        self.deployment = Deployment(self.resolved_config(**overrides)).start()
+        self.deployment = Deployment(self.resolved_config(**overrides), import_paths=self.import_paths).start()
         return self.deployment
 
     def run(self, *, app_path: str = "", containers: ContainerSpec | None = None, **overrides: Any) -> None:
@@ -123,7 +130,8 @@ class App:
         if self.collect_only:
             return
         started = time.monotonic()
-        deployment = self.deployment = Deployment(self.resolved_config(**overrides), containers=containers)
+        deployment = self.deployment = Deployment(self.resolved_config(**overrides), import_paths=self.import_paths,
+                                                   containers=containers)
         stop = threading.Event()
         deployment.on_failure = lambda _reason: stop.set()  # e.g. Envoy kept exiting: stop, exit code 1
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -210,8 +218,9 @@ def puma_config(conf: Mapping[str, Any] | str) -> PumaConfig:
     return default_app.configure(conf)
 
 
-def puma_service(services: Mapping[str, Callable[..., Any] | str] | str) -> None:
-    """Register service functions: `puma_service({"agent": agent, "policy": policy})`."""
+def puma_service(services: Mapping[str, Callable[..., Any] | str] | str | types.ModuleType) -> None:
+    """Register service functions: `puma_service({"agent": agent, "policy": policy})`, or every
+    public function and class of a module, each at /<its name>: `puma_service(__name__)`."""
     default_app.add_services(services)
 
 

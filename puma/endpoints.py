@@ -135,7 +135,7 @@ def serve(target: Any, *, label: str | None = None) -> Served:
     label = label or getattr(target, "__qualname__", None) or type(target).__qualname__
     if isinstance(target, _FUNCTIONS):
         return Served("function", {"": _endpoint("", target, label, top_level=True)}, label)
-    if not _has_methods(target):
+    if not has_methods(type(target)):
         raise PumaConfigError([(label, f"a {type(target).__name__} has no public methods and is not callable: "
                                        "nothing to serve")])
     marked_class = getattr(type(target), IDEMPOTENT_MARK, False)
@@ -199,8 +199,9 @@ def _defines_call(cls: type) -> bool:
     return any("__call__" in vars(base) for base in cls.__mro__ if base is not object)
 
 
-def _has_methods(target: Any) -> bool:
-    return _defines_call(type(target)) or bool(_public_methods(type(target)))
+def has_methods(cls: type) -> bool:
+    """Whether instances of `cls` serve anything: a public method, or `__call__`."""
+    return _defines_call(cls) or bool(_public_methods(cls))
 
 
 def _hints_return(factory: Any) -> Any:
@@ -210,4 +211,4 @@ def _hints_return(factory: Any) -> Any:
         return None
 
 
-__all__ = ["Endpoint", "Served", "build", "idempotent", "marks", "serve"]
+__all__ = ["Endpoint", "Served", "build", "has_methods", "idempotent", "marks", "serve"]

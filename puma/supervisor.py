@@ -60,8 +60,12 @@ class Deployment:
 
     def __init__(self, config: PumaConfig, *, run_dir: Path | str | None = None,
                  drain_timeout_s: float | None = None, startup_timeout_s: float = 60.0,
-                 containers: ContainerSpec | None = None) -> None:
+                 import_paths: tuple[str, ...] = (), containers: ContainerSpec | None = None) -> None:
+        """`import_paths`: directories every process of the deployment also imports from (an app
+        script's own directory, as `python app.py` has it: its sibling modules are importable).
+        `containers` (`puma run --backend docker`): Envoy and every instance run in containers."""
         _check_startable(config)
+        self.import_paths = import_paths
         if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
             config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
         self.config = config
@@ -296,7 +300,9 @@ class Deployment:
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env[ENV_SUPERVISOR_PID] = str(os.getpid())
-        env["PYTHONPATH"] = os.pathsep.join(p for p in [os.getcwd(), *sys.path] if p)
+        # The app's directory last: its modules become importable, none shadows the standard library's
+        # (the chatbot's directory holds a numbers.py).
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in [os.getcwd(), *sys.path, *self.import_paths] if p))
         env.setdefault("OMP_NUM_THREADS", "1")
         env.setdefault("OPENBLAS_NUM_THREADS", "1")
         env.setdefault("MKL_NUM_THREADS", "1")
@@ -468,8 +474,9 @@ def _check_startable(config: PumaConfig) -> None:
     shows demand: it would never scale up)."""
     from .errors import PumaConfigError
 
+    registered = [n for n, svc in config.puma_services.items() if svc.target is not None]
     problems = [(f"puma_services.{n}", "no function registered; pass it to "
-                 "puma_service({...}) or set 'target': 'module:function'")
+                 f"puma_service({{...}}) or set 'target': 'module:function'{_registered_hint(n, registered)}")
                 for n, svc in config.puma_services.items() if svc.target is None]
     problems += [(f"puma_services.{n}.instances", f"min 0 with autoscaling (max {svc.instances.upper}): PUMA does "
                   "not scale from zero (a request finds no instance and gets 503); set min to 1 or more, "
@@ -477,6 +484,18 @@ def _check_startable(config: PumaConfig) -> None:
                  for n, svc in config.puma_services.items() if svc.instances.min == 0 and svc.autoscaled]
     if problems:
         raise PumaConfigError(problems)
+
+
+def _registered_hint(name: str, registered: list[str]) -> str:
+    """"; did you mean 'sensors'? (registered: advice, sensors)" for a configured name that names no
+    registered service, as when `puma_service(module)` names a class `Sensors` /sensors."""
+    if not registered:
+        return ""
+    from rapidfuzz import fuzz, process
+
+    close = process.extractOne(name, registered, scorer=fuzz.ratio, score_cutoff=60)
+    guess = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{guess} (registered: {', '.join(sorted(registered))})"
 
 
 def _dump_stacks(pools: list[Any]) -> None:

@@ -1,0 +1,135 @@
+"""Services named by a module: each public function and class it defines becomes a service.
+
+`puma_service("shop.parts")` (or `puma_service(__name__)` in the app's own script, or a module
+object) serves what the module defines, each at `/<its name>`:
+
+* a module with `__all__` serves exactly the names listed there (each must be a function, or a
+  class that can be built without arguments: else a `PumaConfigError` naming it);
+* otherwise every public function it *defines* (not those it imports), and every public class it
+  defines that has a public method or `__call__` and can be built without arguments. Data classes
+  with no methods (a `Film` dataclass that a method returns), classes that need arguments,
+  exceptions, enums, pydantic models and `typing.Protocol`s are types, not services, and are left out,
+  as is a function named `main` (a monolith's entry point, which starts its own server). Name a
+  helper with a leading `_` to keep it out, or list `__all__`.
+
+A function keeps its name as the service's (`suggest` -> `/suggest`); a class's name is written in
+snake case (`Catalogue` -> `/catalogue`, `LocalDb` -> `/local_db`). A factory (`"mod:make_db()"`)
+is never guessed: name it in a dict. Example::
+
+    services_of("examples.parts_app")   # {"catalogue": "examples.parts_app:Catalogue", "suggest": ...}
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import logging
+import re
+import sys
+import types
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import targets
+from .endpoints import has_methods
+from .errors import PumaConfigError
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT = "main"  # a module's entry point (`if __name__ == "__main__": main()`), never a service
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def services_of(module: str | types.ModuleType) -> dict[str, str]:
+    """Service name -> import path for what `module` (a name or a module object) serves; see the
+    module doc. `PumaConfigError` when it cannot be imported, serves nothing, or names clash."""
+    found = _module(module)
+    listed = getattr(found, "__all__", None)
+    members: list[tuple[str, Any]] = [(name, getattr(found, name, None)) for name in listed] if listed is not None else \
+        [(name, value) for name, value in vars(found).items() if _defined_here(name, value, found)]
+    services: dict[str, str] = {}
+    for attr, value in members:
+        where = f"puma_service({found.__name__!r}).{attr}"
+        if listed is not None and not _servable(value):
+            raise PumaConfigError([(where, f"{type(value).__name__} {attr!r} is in __all__ but is not a function or a "
+                                           "class built without arguments; take it out of __all__, or name its "
+                                           "factory: puma_service({'name': 'module:make_it()'})")])
+        if listed is None and not _servable(value):
+            if _needs_arguments(value):
+                log.info("puma_service(%r): %s is not served: it has methods but cannot be built without "
+                         "arguments; to serve it, name a factory: puma_service({%r: 'module:make_it()'})",
+                         found.__name__, attr, service_name(value))
+            continue
+        name = service_name(value)
+        if name in services:
+            raise PumaConfigError([(where, f"two of its members would both be served as {name!r}; rename one, "
+                                           "or name the services in a dict")])
+        services[name] = targets.import_path(value, where=where)
+    if not services:
+        raise PumaConfigError([(f"puma_service({found.__name__!r})", "the module defines no public function or "
+                                "class with methods to serve (yet: call puma_service after the definitions); "
+                                "define one, or name the services in a dict")])
+    return services
+
+
+def service_name(value: Any) -> str:
+    """A function's name as it is; a class's in snake case: `LocalDb` -> "local_db"."""
+    name: str = value.__name__
+    return _WORD_BOUNDARY.sub("_", name).lower() if inspect.isclass(value) else name
+
+
+def _module(module: str | types.ModuleType) -> types.ModuleType:
+    if isinstance(module, types.ModuleType):
+        return module
+    where = f"puma_service({module!r})"
+    if ":" in module:
+        name = module.rpartition(":")[2].removesuffix("()") or "name"
+        raise PumaConfigError([(where, f"{module!r} is an import path, not a module; name the service it "
+                                       f"serves in a dict: puma_service({{{name!r}: {module!r}}})")])
+    if module.endswith(".py"):
+        name = module.removesuffix(".py").replace("\\", "/").rsplit("/", 1)[-1]
+        raise PumaConfigError([(where, f"{module!r} is a file; give its module's import name, e.g. {name!r} for a "
+                                       "file beside the app script (its directory is importable)")])
+    loaded = sys.modules.get(module)  # the app's own script, run as __main__, is already there
+    if loaded is not None:
+        return loaded
+    try:
+        return importlib.import_module(module)
+    except (ImportError, ValueError, TypeError) as exc:  # ValueError, TypeError: an empty or relative name
+        raise PumaConfigError([(where, f"cannot import it ({exc or type(exc).__name__}); give a module's import "
+                                "name such as 'shop.parts', or a dict of service name -> function")]) from None
+
+
+def _defined_here(name: str, value: Any, module: types.ModuleType) -> bool:
+    return not name.startswith("_") and name != ENTRY_POINT and getattr(value, "__module__", None) == module.__name__ and \
+        (inspect.isfunction(value) or inspect.isclass(value))
+
+
+def _servable(value: Any) -> bool:
+    if inspect.isfunction(value):
+        return True
+    if not inspect.isclass(value) or issubclass(value, BaseException | enum.Enum | BaseModel):
+        return False
+    if getattr(value, "_is_protocol", False) or not has_methods(value):
+        return False
+    return not _needs_arguments(value)
+
+
+def _needs_arguments(cls: Any) -> bool:
+    """A class with methods that cannot be built without arguments (a type, or a part that needs a
+    factory); False for anything else."""
+    if not inspect.isclass(cls) or issubclass(cls, BaseException | enum.Enum | BaseModel) or \
+            getattr(cls, "_is_protocol", False) or not has_methods(cls):
+        return False
+    try:
+        inspect.signature(cls).bind()
+    except TypeError:
+        return True
+    except ValueError:
+        pass  # no signature to read: try to build it
+    return False
+
+
+__all__ = ["service_name", "services_of"]
