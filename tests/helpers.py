@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 if TYPE_CHECKING:
     import puma
@@ -27,9 +27,10 @@ def chatbot_app(**agent: object) -> puma.App:
 T = TypeVar("T")
 
 
-def wait_for(condition: Callable[[], T], timeout_s: float = 10.0, interval_s: float = 0.02,
+def wait_for(condition: Callable[[], T | None | Literal[False]], timeout_s: float = 10.0, interval_s: float = 0.02,
              message: str = "condition") -> T:
-    """Call `condition` until it returns something truthy; return that, or fail after `timeout_s`."""
+    """Call `condition` until it returns something truthy; return that, or fail after `timeout_s`.
+    (Typed as what the condition returns without its falsy "not yet": a `re.search` gives a match.)"""
     deadline = time.monotonic() + timeout_s
     last_error: Exception | None = None
     while time.monotonic() < deadline:

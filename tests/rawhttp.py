@@ -90,11 +90,11 @@ def exchange(port: int, data: bytes | list[bytes], *, expect: int = 1, timeout_s
         except OSError:  # the server may answer and close before reading all we send
             pass
         while len(collector.responses) < expect and not result.closed and not result.protocol_error:
-            data = _recv(sock, result, deadline)
-            if not data:
+            received = _recv(sock, result, deadline)
+            if not received:
                 break
             try:
-                collector.parser.feed_data(data)
+                collector.parser.feed_data(received)
             except httptools.HttpParserError as exc:
                 result.protocol_error = str(exc)
         if see_close and len(collector.responses) >= expect and not result.closed:

@@ -37,8 +37,9 @@ def test_chatbot_retried_turn_no_returns_stored_reply(bot: Chatbot) -> None:
         bot.turn(sid, "something else entirely", turn_no=2)  # not a retry: never the old reply
     third = bot.turn(sid, "Jim Carrey", turn_no=3)
     assert third.turn_no == 3 and third.messages[-1] in nlg.QUESTIONS["director"]
-    history = bot.transcript(sid)["history"]
-    assert [entry["u"] for entry in history] == [[], ["comedy"], ["Jim Carrey"]]
+    transcript = bot.transcript(sid)
+    assert transcript is not None
+    assert [entry["u"] for entry in transcript["history"]] == [[], ["comedy"], ["Jim Carrey"]]
 
 
 def test_chatbot_turn_no_out_of_order(bot: Chatbot) -> None:
@@ -89,7 +90,8 @@ def test_chatbot_long_text_is_read_in_part(bot: Chatbot) -> None:
     turn = bot.turn(sid, "comedy " + "blah " * 20_000)
     assert turn.messages[0] == nlg.TRUNCATED
     assert turn.messages[-1] in nlg.QUESTIONS["actor"]
-    assert len(bot.transcript(sid)["history"][-1]["u"][0]) <= 2000
+    transcript = bot.transcript(sid)
+    assert transcript is not None and len(transcript["history"][-1]["u"][0]) <= 2000
 
 
 def test_chatbot_seed_none_draws_a_seed_per_session(chatbot_db_url: str, catalog: Catalog) -> None:

@@ -137,13 +137,16 @@ def test_metrics_unknown_path_under_puma_is_a_json_404(mesh: Deployment) -> None
 def test_metrics_zygotes_are_forked_by_one_fork_server(mesh: Deployment) -> None:
     server = mesh.fork_server
     assert server is not None and server.alive()
-    parents = {_ppid(pool.zygote.pid) for pool in mesh.pools.values()}
+    zygotes = {name: pool.zygote.pid for name, pool in mesh.pools.items()
+               if pool.zygote is not None and pool.zygote.pid is not None}
+    assert len(zygotes) == len(mesh.pools)
+    parents = {_ppid(pid) for pid in zygotes.values()}
     assert parents == {server.proc.pid}
     # In ps, each reads as the service it hosts, not as the fork server.
-    for name, pool in mesh.pools.items():
-        cmdline = Path(f"/proc/{pool.zygote.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    for name in mesh.pools:
+        cmdline = Path(f"/proc/{zygotes[name]}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         assert f"puma.worker --service {name}" in cmdline
-        environ = Path(f"/proc/{pool.zygote.pid}/environ").read_bytes()
+        environ = Path(f"/proc/{zygotes[name]}/environ").read_bytes()
         assert b"PUMA_TEST_SESSION=" in environ  # its environment is still visible (leak checks)
 
 

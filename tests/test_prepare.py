@@ -110,7 +110,8 @@ def test_prepare_reports_what_it_does_before_the_slow_part(tmp_path: Path, monke
 def test_cache_second_load_reads_the_fitted_model_without_fitting(db_copy: str, monkeypatch: pytest.MonkeyPatch) -> None:
     first = Recommender.load(db_copy)
     path = artefacts.cache_path(db_copy, Params())
-    assert path is not None and path.exists() and path.parent == Path(sqlite_file(db_copy)).parent / "cache"
+    db_file = sqlite_file(db_copy)
+    assert path is not None and db_file is not None and path.exists() and path.parent == Path(db_file).parent / "cache"
 
     def no_fit(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("fitted again despite the cache")
@@ -143,7 +144,9 @@ def test_cache_unreadable_file_is_fitted_again_and_replaced(db_copy: str) -> Non
 
 
 def test_cache_that_cannot_be_written_still_gives_a_model(db_copy: str) -> None:
-    blocker = Path(sqlite_file(db_copy)).parent / "cache"
+    db_file = sqlite_file(db_copy)
+    assert db_file is not None
+    blocker = Path(db_file).parent / "cache"
     blocker.write_text("a file where the cache directory would go")
     assert Recommender.load(db_copy).rank(list(range(1, 500)), limit=5)
 

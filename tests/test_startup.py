@@ -69,7 +69,7 @@ def test_startup_failure_keeps_the_logs_and_shows_their_end(tmp_path: Path) -> N
     assert "service 'model'" in done.stderr and "warm-up 'tests.apps.startup:broken_warmup' failed" in done.stderr
     # The traceback's end is in the message, and the log it came from is still there.
     assert "RuntimeError: the model file is missing: /nowhere/model.bin" in done.stderr
-    kept = Path(re.search(r"last lines of (\S+model\.log) \(kept\)", done.stderr).group(1))
+    kept = Path(_found(r"last lines of (\S+model\.log) \(kept\)", done.stderr))
     assert "Traceback" in kept.read_text() and "broken_warmup" in kept.read_text()
     assert f"logs kept in {kept.parent.parent}" in done.stderr and kept.is_relative_to(tmp_path)
 
@@ -80,7 +80,7 @@ def test_startup_failure_to_import_a_service_keeps_the_logs(tmp_path: Path) -> N
                           capture_output=True, text=True, timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert done.returncode == 1
     assert "cannot import 'tests.apps.no_such_module:answer'" in done.stderr
-    kept = Path(re.search(r"last lines of (\S+gone\.log) \(kept\)", done.stderr).group(1))
+    kept = Path(_found(r"last lines of (\S+gone\.log) \(kept\)", done.stderr))
     assert "ModuleNotFoundError" in kept.read_text() and kept.is_relative_to(tmp_path)
 
 
@@ -88,7 +88,7 @@ def test_startup_ctrl_c_while_starting_stops_everything_and_keeps_nothing(tmp_pa
     release, log = tmp_path / "release", tmp_path / "run.log"
     proc = _run(_app(tmp_path, HELD), log, STARTUP_RELEASE=str(release))
     wait_for(lambda: "held waiting for the test" in log.read_text(), timeout_s=60, message="the warm-up")
-    run_dir = Path(re.search(r"config (\S+)/envoy\.yaml", log.read_text()).group(1))
+    run_dir = Path(_found(r"config (\S+)/envoy\.yaml", log.read_text()))
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 130
     assert "puma: interrupted" in log.read_text() and "Traceback" not in log.read_text()
@@ -100,7 +100,7 @@ def test_startup_supervisor_killed_takes_its_service_processes_along(tmp_path: P
     proc = _run(_app(tmp_path, "{'quick': {'prefix': '/quick', 'target': 'tests.apps.startup:answer', "
                                "'instances': 2}}"), log, TMPDIR=str(tmp_path))  # a killed run cannot clean up
     wait_for(lambda: "serving at" in log.read_text(), timeout_s=60, message="serving")
-    envoy_pid = int(re.search(r"envoy started \(pid (\d+)\)", log.read_text()).group(1))
+    envoy_pid = int(_found(r"envoy started \(pid (\d+)\)", log.read_text()))
     proc.kill()
     proc.wait()
     try:
@@ -145,3 +145,10 @@ def test_startup_timeout_stops_a_silent_warmup(monkeypatch: pytest.MonkeyPatch, 
         mesh.start()
     assert mesh.keep_logs and (mesh.run_dir / "logs" / "slow.log").exists()
     assert mesh.run_dir.is_relative_to(tmp_path)
+
+
+def _found(pattern: str, text: str) -> str:
+    """The first group of `pattern` in `text`; fails naming the pattern when it is not there."""
+    match = re.search(pattern, text)
+    assert match, f"{pattern!r} not in:\n{text[-2000:]}"
+    return match.group(1)

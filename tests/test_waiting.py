@@ -47,9 +47,13 @@ def test_waiting_line_in_a_log_is_whole() -> None:
 import io  # noqa: E402
 import logging  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
+from typing import TYPE_CHECKING, cast  # noqa: E402
 
 from puma import warmup  # noqa: E402
 from puma.waiting import PhaseAges, waiting_for  # noqa: E402
+
+if TYPE_CHECKING:
+    from puma.supervisor import Deployment
 
 
 @pytest.mark.parametrize(("logger", "message", "shown"), [
@@ -83,7 +87,7 @@ def _pool(progress: str | None, ready: int, wanted: int = 1) -> SimpleNamespace:
 def test_waiting_phase_that_waits_for_a_ready_service_says_it_went_on() -> None:
     pools = {"db": _pool(None, 1), "agent": _pool("waiting for the db service (its vocabulary), 5 s", 0),
              "search": _pool("waiting for the index service, 12 s", 0), "index": _pool("building the index", 0)}
-    found = waiting_for(SimpleNamespace(envoy=SimpleNamespace(port=1), pools=pools))
+    found = waiting_for(cast("Deployment", SimpleNamespace(envoy=SimpleNamespace(port=1), pools=pools)))  # what it reads
     assert found == {"agent": "warming up (the db service is ready)",
                      "search": "waiting for the index service, 12 s", "index": "building the index"}
 

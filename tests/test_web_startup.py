@@ -6,6 +6,7 @@ creates, so the start-up window is as long as the test needs. Fixtures: tests/pl
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterator
@@ -126,7 +127,7 @@ def test_web_page_opened_before_its_service_is_ready_says_starting_and_reloads(
         url = deployment.url
         for accept in ("application/json", "*/*", None):  # fetch, curl, a script: JSON as before
             headers = {"accept": accept} if accept else {}
-            answer = wait_for(lambda h=headers: httpx.get(f"{url}/", headers=h), timeout_s=30)  # noqa: B023
+            answer = wait_for(functools.partial(httpx.get, f"{url}/", headers=headers), timeout_s=30)
             body = answer.json()
             assert answer.status_code == 503 and body["service"] == "home", (accept, body)
             assert body["error"].startswith("service 'home': no instance of this service is ready yet"), accept

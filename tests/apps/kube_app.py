@@ -6,11 +6,12 @@ Its services are named by import path, so the warm-up and the service share one 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import puma
 
 WARM: dict[str, bool] = {}
-CONFIG = {"puma_services": {
+CONFIG: dict[str, Any] = {"puma_services": {
     "greet": {"prefix": "/greet", "warmup": "tests.apps.kube_app:warm"},
     "shout": {"prefix": "/shout", "instances": 2},
     "slow": {"prefix": "/slow", "instances": {"min": 1, "max": 3}},
