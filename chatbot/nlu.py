@@ -126,6 +126,7 @@ _CUES = {
 }
 _CUES_AFTER = {"director": frozenset("directed directs directing director make made".split()),
                "actor": frozenset("starring stars acts acting plays actor actress lead".split())}
+_ROLE_VERBS = frozenset("directed directs starred stars acted acts plays made".split())
 _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in"
                          .split())
 _VOWELS = frozenset("aeiouy")
@@ -347,6 +348,7 @@ class Understander:
         free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
         cued = {i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS}
         cued |= {i for i in range(1, len(tokens) - 1) if self._film_of(tokens, i, i + 1)}
+        cued |= {i for i in range(len(tokens) - 1) if tokens[i + 1] in _ROLE_VERBS}  # "X directed"
         if asking:  # "did Spielberg make it?": a lone surname in a question about the film
             cued |= set(range(len(tokens)))
         people: list[dict] = []
@@ -412,6 +414,7 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
         "alternatives": list(match.alternatives),
         "choices": [p.name for p in match.choices],
         "notable": list(person.notable),
+        "known_for": list(person.known_for),
         "group": group,
         "at": match.start,
     }

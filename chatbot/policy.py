@@ -448,7 +448,8 @@ def _person_slot(person: Mapping[str, Any], stage: str, target: str | None,
                  wishes: Sequence[Mapping[str, Any]]) -> str | None:
     """Actor or director: the cue word, else an earlier wish naming them, else the slot a
     correction targets or the question asked (unless they are known for the other role
-    only), else the role they are known for, else the role they have."""
+    only: ``known_for``, by the ranks of their fame in each role), else the role they are
+    known for, else the role they have."""
     roles = list(person.get("roles") or ())
     cue = person.get("cue")
     if cue == "film_of" and "director" in roles:  # "a Tarantino film": the role they are known for
@@ -466,7 +467,7 @@ def _person_slot(person: Mapping[str, Any], stage: str, target: str | None,
                and w["slot"] in roles]
     if earlier:
         return earlier[-1]
-    notable = list(person.get("notable") or ())
+    notable = list(person.get("known_for") or person.get("notable") or ())
     for slot in (target, stage):
         if slot in roles and (not notable or slot in notable):
             return str(slot)

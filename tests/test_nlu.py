@@ -78,7 +78,9 @@ def test_understander_negated_genre_is_not_a_wish(nlu: Understander) -> None:
     ("steven speilberg", "director", ["Steven Spielberg"]),
     ("Tom Hanks and Meryl Streep", None, ["Tom Hanks", "Meryl Streep"]),
     ("Hanks", "actor", ["Tom Hanks"]),  # a lone surname, when a person was asked for
-    ("Hanks", "genre", []), ("Cher", "actor", ["Cher"]), ("Cher", None, []),
+    # a name alone is the whole answer to any question (newcomer 31: "pacino" at the first)
+    ("Hanks", "genre", ["Tom Hanks"]), ("Cher", "actor", ["Cher"]), ("Cher", None, ["Cher"]),
+    ("I like Hanks", "genre", []),  # ... but a lone surname inside a sentence needs a cue
     ("no preference", "actor", []), ("whoever", "actor", []), ("I like comedy", "actor", []),
     ("directed by Ron Howard", "director", ["Ron Howard"]),  # "by ron" is not "Byron"
     ("by ron howard", None, ["Ron Howard"]), ("byron howard", "director", ["Byron Howard"]),
