@@ -90,6 +90,7 @@ from chatbot.lexicon import (
     EMOJI_WORDS,
     GENRE_SYNONYMS,
     INTENT_PHRASES,
+    SHORTHAND,
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
@@ -105,7 +106,14 @@ from chatbot.spans import (
     swapped,
 )
 from chatbot.spans import constraints as spans_to_constraints
-from chatbot.text import clean_input, english_words, fold, fold_utterance, spell_out
+from chatbot.text import (
+    clean_input,
+    english_words,
+    expand_shorthand,
+    fold,
+    fold_utterance,
+    spell_out,
+)
 from chatbot.titles import TitleIndex
 
 PERSON_SLOTS = ("actor", "director")
@@ -173,7 +181,7 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = spell_out(clean_input(text)[0], EMOJI_WORDS)
+        cleaned = expand_shorthand(spell_out(clean_input(text)[0], EMOJI_WORDS), SHORTHAND)
         titles, rest_text, title_cue = self._split_titles(cleaned)
         tokens = clause_tokens(rest_text)
         whole = clause_tokens(cleaned) if titles else tokens

@@ -305,7 +305,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     wishes = [dict(w) for w in state.get("wishes") or ()]
     correcting = bool(nlu.get("correction")) and not nlu.get("addition")
     new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
-    new = [_relative_to(w, state.get("current")) for w in new]
+    reference = nlu.get("reference") or state.get("current")  # "like Alien but newer"
+    new = [_relative_to(w, reference) for w in new]
     moved: list[dict] = []
     if correcting:
         kept = _moved_correction(wishes, new, state.get("last_slot"))
