@@ -336,6 +336,22 @@ def watching(tokens: Sequence[str]) -> str | None:
 # -- intents -------------------------------------------------------------------------------
 
 
+def indifferent_slots(tokens: Sequence[str], intent: str) -> list[str]:
+    """The questions a "no preference" names ("rating doesn't matter", "any genre is fine",
+    "don't care who directs"), in the order ``SLOT_WORDS`` lists them; [] when it names none."""
+    if intent != "no_preference" and not _INDIFFERENT_WORDS & set(tokens):
+        return []
+    said = set(tokens)
+    return [slot for slot, words in SLOT_WORDS.items() if said & words]
+
+
+SLOT_WORDS = {"genre": frozenset("genre genres kind type".split()),
+              "actor": frozenset("actor actors actress actresses cast starring stars".split()),
+              "director": frozenset("director directors directs directed".split()),
+              "mpaa": frozenset("rating ratings rated mpaa certificate".split())}
+_INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care".split())
+
+
 def intent_of(tokens: list[str]) -> str:
     """The dialog act of folded ``tokens``: one of ``INTENTS``.
 

@@ -192,6 +192,8 @@ class DialogManager:
             out.append(nlg.unknown_person(decision["unknown_person"]))
         if (liked or decision.get("skip")) and state["stage"] in SLOTS:
             _mark_answered(state, state["stage"])
+        for slot in decision.get("indifferent") or ():
+            _mark_answered(state, slot)
         pending = decision.get("suggest") or decision.get("keep_suggestion")
         if pending:
             _ask_suggestion(state, pending, out)
@@ -210,7 +212,11 @@ class DialogManager:
         return True
 
     def _skip(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        _mark_answered(state, state["stage"])
+        slots = decision.get("slots") or [state["stage"]]  # "rating doesn't matter" at genre
+        for slot in slots:
+            _mark_answered(state, slot)
+        if state["stage"] not in slots:
+            out.append(nlg.no_preference_on(slots))
         self._advance(state, rng, out)
 
     def _suggest(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:

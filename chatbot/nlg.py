@@ -231,6 +231,14 @@ def relaxed(dropped: Sequence[Any]) -> str:
     return end_sentence(f"{NO_EXACT_MATCH} I had to leave out {join_words(named)}")
 
 
+_SLOT_NOUNS = {"genre": "genre", "actor": "actor", "director": "director", "mpaa": "rating"}
+
+
+def no_preference_on(slots: Sequence[str]) -> str:
+    """``["mpaa"]`` -> ``'Okay, any rating.'``: a question the user waived before it was asked."""
+    return f"Okay, any {join_words([_SLOT_NOUNS.get(s, s) for s in slots]).replace(' and ', ' or ')}."
+
+
 def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
     """``"Got it: the genre thriller instead of comedy."`` for the wishes just added and the
     ones they replaced. ``added`` may also be the older ``{slot: value}`` of fills."""

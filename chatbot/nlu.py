@@ -60,6 +60,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     asks_for,
     asks_for_film,
     asks_help,
+    indifferent_slots,
     intent_of,
     is_about_bot,
     is_question,
@@ -224,6 +225,9 @@ class Understander:
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
             "unknown_person": self._unknown_person(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
+            "indifferent": [s for s in indifferent_slots(tokens, intent_of(tokens))
+                            if not any(c["slot"] == s for c in constraints)
+                            and not (people and s in PERSON_SLOTS)],
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned,

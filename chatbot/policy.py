@@ -117,6 +117,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         return decision | _wish_act(stage, nlu, plan, sentiment)
     if decision["notes"] and nlu.get("intent") == "unknown":  # "a christmas movie": said why not
         return decision | _wish_act(stage, nlu, plan, sentiment)
+    if stage in SLOTS and nlu.get("indifferent"):  # "rating doesn't matter" at any question
+        return decision | {"act": "skip", "slots": list(nlu["indifferent"])}
     if stage in SLOTS:
         act = _slot_act(nlu)
         if act == "not_understood" and nlu.get("unknown_person"):
@@ -235,6 +237,8 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
               "suggest": plan["suggest"], "unknown_person": nlu.get("unknown_person")}
     if stage in SLOTS and stage not in fills and nlu.get("intent") == "no_preference":
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
+    if nlu.get("indifferent"):  # "a comedy, rating doesn't matter"
+        result["indifferent"] = list(nlu["indifferent"])
     if stage == "like" and _yes_no(nlu, sentiment, stage) in ("no", "disliked"):
         result["reject"] = True
     return result
