@@ -16,6 +16,7 @@ sucks" is a no. Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -334,6 +335,39 @@ def watching(tokens: Sequence[str]) -> str | None:
 
 
 # -- intents -------------------------------------------------------------------------------
+
+
+def split_question(text: str) -> tuple[str, str] | None:
+    """An answer and a question in one message, as ``(answer, question)``: the clauses that
+    ask (end in "?" or open with a question word) at the start or the end, the rest before or
+    after. None when the message is all question or all answer. Example:
+    ``split_question("nope havent. is it ok for a 12 year old?")`` -> ``('nope havent.', 'is
+    it ok for a 12 year old?')``."""
+    clauses = [c.strip() for c in _CLAUSES.findall(text) if c.strip(" ,;.!?")]
+    asks = [_asks(c) for c in clauses]
+    if len(clauses) < 2 or all(asks) or not any(asks):
+        return None
+    if asks[-1]:  # "comedy, what can you do?"
+        cut = len(asks) - next(i for i, a in enumerate(reversed(asks)) if not a)
+        answer, question = clauses[:cut], clauses[cut:]
+    elif asks[0]:  # "how long is it? no, haven't seen it"
+        cut = next(i for i, a in enumerate(asks) if not a)
+        question, answer = clauses[:cut], clauses[cut:]
+    else:
+        return None
+    if any(asks[i] for i in range(len(clauses)) if clauses[i] in answer):
+        return None
+    return " ".join(answer), " ".join(question)
+
+
+_CLAUSES = re.compile(r"[^.!?;,]+[.!?;,]*")
+_QUESTION_OPENERS = frozenset("""what whats how hows who whos why when where which is does do
+    can could are will would did whats""".split())
+
+
+def _asks(clause: str) -> bool:
+    words = clause.lower().replace("'", "").split()
+    return clause.rstrip().endswith("?") or bool(words and words[0] in _QUESTION_OPENERS)
 
 
 def indifferent_slots(tokens: Sequence[str], intent: str) -> list[str]:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot import nlg
+from chatbot.acts import split_question
 from chatbot.components import Components
 from chatbot.constraints import included_values, same_wish, without
 from chatbot.nlg import SLOTS
@@ -132,19 +133,40 @@ class DialogManager:
         out.append(nlg.question("genre", rng))
 
     def _respond(self, state: dict, text: str, rng: random.Random, out: list[str]) -> None:
+        """Act on ``text``; an answer with a question ("no, how long is it?", "comedy, what can
+        you do?") is both: the answer acted on, then the question answered, the open
+        question asked once, last."""
+        parts = split_question(text)
+        if parts is not None:
+            trial, first, second = copy.deepcopy(state), [], []
+            act = self._act(trial, self._decide(trial, parts[0]), rng, first)
+            asked = self._decide(trial, parts[1]) if act not in _NOT_ANSWERS and \
+                trial["stage"] != "end" else {}
+            if asked.get("act") in _ANSWERS:
+                self._act(trial, asked, rng, second)
+                state.clear()
+                state.update(trial)
+                out.extend((first[:-1] if first[-1:] and first[-1].endswith("?") else first) + second)
+                return
+        self._act(state, self._decide(state, text), rng, out)
+
+    def _decide(self, state: dict, text: str) -> dict:
         stage = state["stage"]
         understanding = self._with_reference(self._parts.nlu(text, stage if stage in SLOTS else None))
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
-        decision = self._parts.policy(state, understanding, scores)
+        return dict(self._parts.policy(state, understanding, scores))
+
+    def _act(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> str:
         act = decision.get("act", "not_understood")
-        log.debug("stage %s act %s", stage, act)
+        log.debug("stage %s act %s", state["stage"], act)
         if decision.get("empathy"):
             out.append(nlg.pick(nlg.EMPATHY, rng))
             state["empathy_shown"] = True
         state["last_act"] = act
         state["suggestion"] = None  # a "Did you mean ...?" holds for the next turn only
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
+        return str(act)
 
     def _with_reference(self, understanding: dict) -> dict:
         """"like Jurassic Park but newer": a relative wish said with a film is relative to that
@@ -411,6 +433,12 @@ class DialogManager:
 
     def _ended(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.ENDED)
+
+
+# what an answer part must not be, and what the question part must be, to act on both
+_NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
+                          "restart", "bye", "accept"))
+_ANSWERS = frozenset(("answer", "help", "about_bot"))
 
 
 def _rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None, ...]:
