@@ -100,7 +100,7 @@ class DialogManager:
             "ask_like": self._ask_like, "ask_another": self._ask_another,
             "accept": self._accept, "reject": self._reject, "next": self._next,
             "suggest": self._suggest, "decline": self._decline, "answer": self._answer,
-            "restart": self._restart, "about_bot": self._about_bot,
+            "restart": self._restart, "about_bot": self._about_bot, "pick_now": self._pick_now,
         }
 
     def step(self, state: dict[str, Any], text: object) -> Step:
@@ -214,7 +214,7 @@ class DialogManager:
             out.append(nlg.unknown_person(decision["unknown_person"]))
         if (liked or decision.get("skip")) and state["stage"] in SLOTS:
             _mark_answered(state, state["stage"])
-        for slot in decision.get("indifferent") or ():
+        for slot in decision.get("indifferent") or (SLOTS if decision.get("delegate") else ()):
             _mark_answered(state, slot)
         pending = decision.get("suggest") or decision.get("keep_suggestion")
         if pending:
@@ -295,6 +295,12 @@ class DialogManager:
     def _help(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.help_for(state["stage"]))
         self._ask_again(state, rng, out)
+
+    def _pick_now(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        for slot in SLOTS:
+            _mark_answered(state, slot)
+        out.append(nlg.pick(nlg.PICKING, rng))
+        self._advance(state, rng, out)
 
     def _film_asked(self, state: dict, decision: dict, rng: random.Random,
                     out: list[str]) -> None:

@@ -145,6 +145,8 @@ SHORTHAND: dict[str, str] = {
     **dict.fromkeys("anythin anythng anyting nething".split(), "anything"),
     **dict.fromkeys("similiar simular simillar similer simmilar".split(), "similar"),
     **dict.fromkeys("movs movis moviez".split(), "movies"),
+    **dict.fromkeys("recomend reccomend reccommend recommed recomment".split(), "recommend"),
+    **dict.fromkeys("sugest suggset".split(), "suggest"),
 }
 # Words of chat that are never a name on their own ("idk man", "nah bro").
 SLANG = frozenset("""man bro bruh dude mate pal buddy fam lol lmao lmfao rofl haha hehe omg tbh

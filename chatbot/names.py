@@ -430,7 +430,9 @@ class NameIndex:
     def _known_alone(self, match: NameMatch, token: str) -> bool:
         """A lone word that is the whole answer names someone famous, or anyone whose name it
         is when it is no common English word ("pacino", "mcdormand"; not "bell")."""
-        return bool(match.person.notable) or self._common.get(token, 0.0) < RARE_NAME_ZIPF
+        exact = token in self._by_last or (token,) in self._by_tokens  # "comdy" is no "Cody"
+        return bool(match.person.notable) or (
+            exact and self._common.get(token, 0.0) < RARE_NAME_ZIPF)
 
     def _may_stand_alone(self, token: str, cued: bool, bare: bool) -> bool:
         """A word that may be a name by itself: not slang, and an everyday word only as the

@@ -209,8 +209,8 @@ def anaphora(tokens: list[str], people: list[dict]) -> list[dict]:
     if not found:
         return []
     role = "director" if "direct" in found["what"] else "actor"
-    if role not in last["roles"]:
-        return []
+    if role not in last["roles"] or (last.get("negated") and last.get("cue") == role):
+        return []  # "but not directed by Michael Bay": that exclusion is already read
     return [dict(last, cue=role, negated=True, group=len(people), sure=True)]
 
 

@@ -100,7 +100,8 @@ def test_understander_person_cue_says_the_role(nlu: Understander) -> None:
 @pytest.mark.parametrize(("text", "expect", "mpaa"), [
     ("PG-13", "mpaa", "PG-13"), ("pg13", "mpaa", "PG-13"), ("pg 13", None, "PG-13"),
     ("nc17", None, "NC-17"), ("NC-17", None, "NC-17"), ("rated r", None, "R"),
-    ("R", "mpaa", "R"), ("r", "genre", None), ("g", "mpaa", "G"), ("PG please", None, "PG"),
+    # a lone "r" is a rating at any question (newcomer 31); inside a sentence it needs a cue
+    ("R", "mpaa", "R"), ("r", "genre", "R"), ("r u there", "genre", None), ("g", "mpaa", "G"), ("PG please", None, "PG"),
     ("no preference", "mpaa", None),
 ])
 def test_understander_mpaa(nlu: Understander, text: str, expect: str | None,
