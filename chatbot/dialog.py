@@ -138,7 +138,9 @@ class DialogManager:
         question asked once, last."""
         parts = split_question(text)
         if parts is not None:
-            trial, first, second = copy.deepcopy(state), [], []
+            trial = copy.deepcopy(state)
+            first: list[str] = []
+            second: list[str] = []
             act = self._act(trial, self._decide(trial, parts[0]), rng, first)
             asked = self._decide(trial, parts[1]) if act not in _NOT_ANSWERS and \
                 trial["stage"] != "end" else {}

@@ -34,16 +34,18 @@ Example::
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import Levenshtein
 
 from chatbot.nicknames import ALIASES, FIRST_NAME_FORMS
 from chatbot.people import Person, merge_people
+from chatbot.spelling import LONG_WORD_LEN as _LONG_TOKEN_LEN
+from chatbot.spelling import MIN_FUZZY_LEN as _MIN_FUZZY_LEN
+from chatbot.spelling import NearWords
 from chatbot.text import fold
 
 MAX_NAME_TOKENS = 4
@@ -58,8 +60,6 @@ SURE_RATIO = 88.0  # fuzz.ratio of the window and the name at or above which a t
 LOOSE_RATIO = 78.0  # ... below which a one-exact-token window is no name at all
 CLOSE_RATIO = 4.0  # a second candidate this close makes a match unsure
 DOMINANCE = 3  # a lone token means the person with this many times the films of the next
-_MIN_FUZZY_LEN = 3
-_LONG_TOKEN_LEN = 8  # tokens this long may carry two typos
 _CACHE_LIMIT = 4096
 FAMILY_WORDS = frozenset("brothers bros sisters siblings".split())
 _SUFFIXES = frozenset("jr sr ii iii iv".split())
@@ -135,12 +135,10 @@ class NameIndex:
             self._add(pid, tokens)
         self._fame_known = any(p.actor_fame is not None for p in self._people[:1])
         self._vocabulary = {t for tokens in self._by_tokens for t in tokens}
-        self._deletions = _deletion_index(self._vocabulary)
-        self._longest_word = max(map(len, self._vocabulary), default=0)
+        self._spelling = NearWords(self._vocabulary)
         self._aliases = {tuple(fold(k).split()): v for k, v in ALIASES.items()}
         # each word of a nickname -> whom the nickname names ("rock" -> Dwayne Johnson)
         self._aliased = {w: v for k, v in self._aliases.items() for w in k if w not in STOPWORDS}
-        self._neighbour_cache: dict[str, list[tuple[str, int]]] = {}
         self._lone_cache: dict[tuple[str, str | None], NameMatch | None] = {}
 
     def _add(self, pid: int, tokens: tuple[str, ...]) -> None:
@@ -458,29 +456,8 @@ class NameIndex:
         return token in self._common and token not in self._vocabulary
 
     def neighbours(self, token: str) -> list[tuple[str, int]]:
-        """Vocabulary words within 1 edit of ``token`` (2 for long tokens), nearest first."""
-        cached = self._neighbour_cache.get(token)
-        if cached is not None:
-            return cached
-        limit = 2 if len(token) >= _LONG_TOKEN_LEN else 1
-        if len(token) > self._longest_word + limit:
-            # No word is within `limit` edits, and the search below grows with len(token) ** 3:
-            # a 2,000-letter "word" cost a turn minutes (a CPU denial of service).
-            return []
-        keys = {token} | _deletions(token)
-        if limit == 2:
-            keys |= {d2 for d1 in _deletions(token) for d2 in _deletions(d1)}
-        words = {w for key in keys for w in self._deletions.get(key, ())}
-        words |= {key for key in keys if key in self._vocabulary}
-        found = sorted(
-            (d, w) for w in words
-            if w != token and (d := OSA.distance(token, w, score_cutoff=limit)) <= limit
-        )
-        result = [(w, d) for d, w in found]
-        if len(self._neighbour_cache) >= _CACHE_LIMIT:
-            self._neighbour_cache.clear()
-        self._neighbour_cache[token] = result
-        return result
+        """Name words within 1 edit of ``token`` (2 for long tokens), nearest first."""
+        return self._spelling.near(token)
 
 
 def _unsure(match: NameMatch) -> NameMatch:
@@ -493,16 +470,3 @@ def _similar_token(said: str, name_token: str) -> bool:
 
 def _better(a: NameMatch, b: NameMatch, role: str | None) -> bool:
     return (a.distance, -a.person.fame_as(role)) < (b.distance, -b.person.fame_as(role))
-
-
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def _deletion_index(vocabulary: Iterable[str]) -> dict[str, list[str]]:
-    index: dict[str, list[str]] = {}
-    for word in vocabulary:
-        if len(word) >= _MIN_FUZZY_LEN:
-            for key in itertools.chain((word,), _deletions(word)):
-                index.setdefault(key, []).append(word)
-    return index
