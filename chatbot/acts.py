@@ -16,6 +16,7 @@ sucks" is a no. Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -261,7 +262,21 @@ _FILM_ASK_TABLE = PhraseTable((
     "a good film", "best movie", "best film", "something good", "something to watch",
     "movie night", "find me a movie", "find me a film", "need a movie", "need a film",
     "looking for a movie", "looking for a film", "looking for something", "a movie",
-    "a film", "any movie", "any film", "recommendation", "recommendations", "rec"))
+    "a film", "any movie", "any film", "recommendation", "recommendations", "rec", "recs",
+    "suggestion", "suggestions", "any ideas", "what should i watch", "what to watch",
+    "what do you suggest", "what would you suggest"))
+# the choice left to the bot: "surprise me", "idk you pick", "dealer's choice"
+_DELEGATE_TABLE = PhraseTable((
+    "surprise me", "you pick", "you choose", "you decide", "up to you", "your call",
+    "your choice", "dealers choice", "dealer s choice", "whatever you think",
+    "whatever you like", "whatever you want", "you tell me", "pick for me", "choose for me",
+    "just pick", "just choose", "just pick one", "dealer choice", "anything you like",
+    "anything you want", "anything you recommend", "whatever you recommend", "your pick"))
+
+
+def delegates(tokens: Sequence[str]) -> bool:
+    """The choice is left to the bot: "surprise me", "idk you pick", "up to you"."""
+    return _DELEGATE_TABLE.found_in(_plain(tokens))
 
 
 def asks_help(tokens: Sequence[str]) -> bool:
@@ -334,6 +349,62 @@ def watching(tokens: Sequence[str]) -> str | None:
 
 
 # -- intents -------------------------------------------------------------------------------
+
+
+def split_question(text: str) -> tuple[str, str] | None:
+    """An answer and a question in one message, as ``(answer, question)``: the clauses that
+    ask (end in "?" or open with a question word) at the start or the end, the rest before or
+    after. None when the message is all question or all answer. Example:
+    ``split_question("nope havent. is it ok for a 12 year old?")`` -> ``('nope havent.', 'is
+    it ok for a 12 year old?')``."""
+    clauses = [c.strip() for c in _CLAUSES.findall(text) if c.strip(" ,;.!?")]
+    asks = [_asks(c) for c in clauses]
+    if len(clauses) < 2 or all(asks) or not any(asks):
+        return None
+    if asks[-1]:  # "comedy, what can you do?"
+        cut = len(asks) - next(i for i, a in enumerate(reversed(asks)) if not a)
+        answer, question = clauses[:cut], clauses[cut:]
+    elif asks[0]:  # "how long is it? no, haven't seen it"
+        cut = next(i for i, a in enumerate(asks) if not a)
+        question, answer = clauses[:cut], clauses[cut:]
+    else:
+        return None
+    if any(asks[i] for i in range(len(clauses)) if clauses[i] in answer) or not (
+            set(" ".join(answer).lower().replace("'", "").strip(" ,;.!?").split()) - _FILLERS):
+        return None  # "hmm ok. is it good?": the "ok" only leads into the question
+    return " ".join(answer), " ".join(question)
+
+
+_FILLERS = frozenset("""ok okay k hmm hm um uh umm ah oh well so alright right and but cool
+    lol haha yeah""".split())
+_CLAUSES = re.compile(r"[^.!?;,]+[.!?;,]*")
+_QUESTION_OPENERS = frozenset("""what whats how hows who whos why when where which is does do
+    can could are will would did whats""".split())
+
+
+def _asks(clause: str) -> bool:
+    """A clause that asks something of its own: not a tag ("isn't it?", "right?", "no?")."""
+    words = clause.lower().replace("'", "").replace("’", "").strip(" ,;.!?").split()
+    if len(words) < 3:
+        return False
+    return clause.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS
+
+
+def indifferent_slots(tokens: Sequence[str], intent: str) -> list[str]:
+    """The questions a "no preference" names ("rating doesn't matter", "any genre is fine",
+    "don't care who directs"), in the order ``SLOT_WORDS`` lists them; [] when it names none."""
+    if intent != "no_preference" and not _INDIFFERENT_WORDS & set(tokens):
+        return []
+    said = set(tokens)
+    return [slot for slot, words in SLOT_WORDS.items() if said & words]
+
+
+SLOT_WORDS = {"genre": frozenset("genre genres kind type".split()),
+              "actor": frozenset("actor actors actress actresses cast starring stars".split()),
+              "director": frozenset("director directors directs directed".split()),
+              "mpaa": frozenset("rating ratings rated mpaa certificate".split())}
+_INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care preference pref"
+                               .split())
 
 
 def intent_of(tokens: list[str]) -> str:

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy import Engine, select
 
 from chatbot.db.engine import make_engine
@@ -132,6 +133,8 @@ class Catalog:
         self._by_sequel = _index(films, lambda m: (sequel_key(keys.get(m.id) or normalise_title(m.title)),))
         self._title_keys = sorted(self._by_title)
         self._sequel_keys = sorted(self._by_sequel)
+        self._title_word_set = {w for k in self._title_keys for w in k.split()}
+        self._title_words = sorted(self._title_word_set)
         self._names = {n.casefold(): n for n in (*self._by_actor, *self._by_director)}
         self._matched: dict[tuple, tuple[int, ...]] = {}
         self.genres: list[str] = sorted(self._by_genre)
@@ -256,6 +259,18 @@ class Catalog:
         key = normalise_title(title)
         if not key:
             return None
+        ids = self._titled(key, year)
+        if not ids:  # "terminater 2", "harry poter": each word spelt as the titles spell it
+            respelt = self._respelt(key)
+            ids = self._titled(respelt, year) if respelt != key else []
+        if not ids:
+            return None
+        best = min(ids, key=lambda i: (year is not None and self._movies[i].year != year,
+                                       self._order[i]))
+        return self._movies[best]
+
+    def _titled(self, key: str, year: int | None) -> list[int]:
+        """The films a title key names: exactly, as a franchise's start, or within a typo."""
         ids = list(self._by_title.get(key) or self._by_sequel.get(sequel_key(key)) or ())
         series = self._franchise(key) or self._franchise(sequel_key(key), sequels=True)
         if series and year is None and (not ids or self._votes(series) >= FRANCHISE_LEAD * max(
@@ -265,11 +280,21 @@ class Catalog:
             close = process.extractOne(key, self._title_keys, scorer=fuzz.ratio,
                                        score_cutoff=FUZZY_RATIO)
             ids = list(self._by_title[close[0]]) if close else []
-        if not ids:
-            return None
-        best = min(ids, key=lambda i: (year is not None and self._movies[i].year != year,
-                                       self._order[i]))
-        return self._movies[best]
+        return ids
+
+    def _respelt(self, key: str) -> str:
+        """``key`` with each word that is in no title replaced by the nearest title word
+        (one edit; two for words of seven letters or more), if there is one."""
+        words = key.split()
+        for i, word in enumerate(words):
+            if word in self._title_word_set or len(word) < 4:
+                continue
+            limit = 2 if len(word) >= 7 else 1
+            near = process.extractOne(word, self._title_words, scorer=Levenshtein.distance,
+                                      score_cutoff=limit)
+            if near is not None:
+                words[i] = near[0]
+        return " ".join(words)
 
     def _franchise(self, key: str, sequels: bool = False) -> list[int]:
         """Films whose title key (or sequel key) starts with the words of ``key``."""

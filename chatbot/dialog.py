@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot import nlg
+from chatbot.acts import split_question
 from chatbot.components import Components
 from chatbot.constraints import included_values, same_wish, without
 from chatbot.nlg import SLOTS
@@ -99,7 +100,7 @@ class DialogManager:
             "ask_like": self._ask_like, "ask_another": self._ask_another,
             "accept": self._accept, "reject": self._reject, "next": self._next,
             "suggest": self._suggest, "decline": self._decline, "answer": self._answer,
-            "restart": self._restart, "about_bot": self._about_bot,
+            "restart": self._restart, "about_bot": self._about_bot, "pick_now": self._pick_now,
         }
 
     def step(self, state: dict[str, Any], text: object) -> Step:
@@ -124,7 +125,7 @@ class DialogManager:
     def _start(self, state: dict, text: str, rng: random.Random, out: list[str]) -> None:
         state["stage"] = "genre"
         if text:
-            understanding = self._parts.nlu(text, "genre")
+            understanding = self._with_reference(self._parts.nlu(text, "genre"))
             decision = self._parts.policy(state, understanding, dict(NEUTRAL))
             if decision.get("act") in ("fill", "suggest", "answer", "about_bot"):
                 self._acts[decision["act"]](state, decision, rng, out)
@@ -132,19 +133,54 @@ class DialogManager:
         out.append(nlg.question("genre", rng))
 
     def _respond(self, state: dict, text: str, rng: random.Random, out: list[str]) -> None:
+        """Act on ``text``; an answer with a question ("no, how long is it?", "comedy, what can
+        you do?") is both: the answer acted on, then the question answered, the open
+        question asked once, last."""
+        parts = split_question(text)
+        if parts is not None:
+            trial = copy.deepcopy(state)
+            first: list[str] = []
+            second: list[str] = []
+            act = self._act(trial, self._decide(trial, parts[0]), rng, first)
+            asked = self._decide(trial, parts[1]) if act not in _NOT_ANSWERS and \
+                trial["stage"] != "end" else {}
+            if asked.get("act") in _ANSWERS:
+                self._act(trial, asked, rng, second)
+                state.clear()
+                state.update(trial)
+                out.extend((first[:-1] if first[-1:] and first[-1].endswith("?") else first) + second)
+                return
+        self._act(state, self._decide(state, text), rng, out)
+
+    def _decide(self, state: dict, text: str) -> dict:
         stage = state["stage"]
-        understanding = self._parts.nlu(text, stage if stage in SLOTS else None)
+        understanding = self._with_reference(self._parts.nlu(text, stage if stage in SLOTS else None))
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
-        decision = self._parts.policy(state, understanding, scores)
+        return dict(self._parts.policy(state, understanding, scores))
+
+    def _act(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> str:
         act = decision.get("act", "not_understood")
-        log.debug("stage %s act %s", stage, act)
+        log.debug("stage %s act %s", state["stage"], act)
         if decision.get("empathy"):
             out.append(nlg.pick(nlg.EMPATHY, rng))
             state["empathy_shown"] = True
         state["last_act"] = act
         state["suggestion"] = None  # a "Did you mean ...?" holds for the next turn only
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
+        return str(act)
+
+    def _with_reference(self, understanding: dict) -> dict:
+        """"like Jurassic Park but newer": a relative wish said with a film is relative to that
+        film (its year and length go with the understanding as ``reference``)."""
+        titles = understanding.get("titles") or ()
+        if not titles or not any("relative" in c for c in understanding.get("constraints") or ()):
+            return understanding
+        movie = self._parts.db.find_title(titles[0])
+        if movie is None:
+            return understanding
+        return dict(understanding, reference={"year": movie.get("year"),
+                                              "runtime_min": movie.get("runtime_min")})
 
     # -- acts while asking for wishes -------------------------------------------------------
 
@@ -180,6 +216,8 @@ class DialogManager:
             out.append(nlg.unknown_person(decision["unknown_person"]))
         if (liked or decision.get("skip")) and state["stage"] in SLOTS:
             _mark_answered(state, state["stage"])
+        for slot in decision.get("indifferent") or (SLOTS if decision.get("delegate") else ()):
+            _mark_answered(state, slot)
         pending = decision.get("suggest") or decision.get("keep_suggestion")
         if pending:
             _ask_suggestion(state, pending, out)
@@ -198,7 +236,11 @@ class DialogManager:
         return True
 
     def _skip(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        _mark_answered(state, state["stage"])
+        slots = decision.get("slots") or [state["stage"]]  # "rating doesn't matter" at genre
+        for slot in slots:
+            _mark_answered(state, slot)
+        if state["stage"] not in slots:
+            out.append(nlg.no_preference_on(slots))
         self._advance(state, rng, out)
 
     def _suggest(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -255,6 +297,12 @@ class DialogManager:
     def _help(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.help_for(state["stage"]))
         self._ask_again(state, rng, out)
+
+    def _pick_now(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        for slot in SLOTS:
+            _mark_answered(state, slot)
+        out.append(nlg.pick(nlg.PICKING, rng))
+        self._advance(state, rng, out)
 
     def _film_asked(self, state: dict, decision: dict, rng: random.Random,
                     out: list[str]) -> None:
@@ -393,6 +441,12 @@ class DialogManager:
 
     def _ended(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.ENDED)
+
+
+# what an answer part must not be, and what the question part must be, to act on both
+_NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
+                          "restart", "bye", "accept"))
+_ANSWERS = frozenset(("answer", "help", "about_bot"))
 
 
 def _rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None, ...]:

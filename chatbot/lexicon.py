@@ -137,6 +137,17 @@ EMOJI_WORDS: dict[str, str] = {
     "🤮": "awful", "🤢": "awful", "💩": "awful", "😬": "meh", "🤔": "hmm",
     "100%": "absolutely", "10/10": "great", "+1": "yes",
 }
+# Texting shorthand spelled out before anything reads the words ("smth like inception",
+# "sth similar to alien"): each key, as a whole word in any case, becomes its value.
+SHORTHAND: dict[str, str] = {
+    **dict.fromkeys("""smth sth smthg smthn smthng smthing smtg somethin sumthin sumthing
+        somthing somethng""".split(), "something"),
+    **dict.fromkeys("anythin anythng anyting nething".split(), "anything"),
+    **dict.fromkeys("similiar simular simillar similer simmilar".split(), "similar"),
+    **dict.fromkeys("movs movis moviez".split(), "movies"),
+    **dict.fromkeys("recomend reccomend reccommend recommed recomment".split(), "recommend"),
+    **dict.fromkeys("sugest suggset".split(), "suggest"),
+}
 # Words of chat that are never a name on their own ("idk man", "nah bro").
 SLANG = frozenset("""man bro bruh dude mate pal buddy fam lol lmao lmfao rofl haha hehe omg tbh
     idk idc ngl imo imho smh ikr sis girl guys yall homie bud chief boss hun babe ok okay

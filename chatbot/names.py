@@ -21,13 +21,10 @@ or an everyday word ("thought", "same"; by ``wordfreq``'s English frequencies, g
 ``common``) unless it is the whole answer ("cruise"). An everyday word is never "corrected"
 into a name ("instead" is not a typo of "Winstead").
 
-Fame: a person's **fame** in a role is the attention their films in that role get, each film
-giving ``sqrt(MovieLens votes + 1)`` shared among the people credited in that role (so a bit
-part in a blockbuster counts little); film counts stand in when no fame is given. A person is
-**notable** in a role when their fame ranks among the first ``NOTABLE_RANK[role]`` there. A
-lone surname means its far best-known bearer ("murray": Bill; "kubrick": Stanley, a director,
-even at the actor question); the role it fills is the policy's to decide, by what the person
-is known for (``notable``).
+Fame and roles (``chatbot.people``): a lone surname means its far best-known bearer
+("murray": Bill; "kubrick": Stanley, a director, even at the actor question), and as the whole
+answer it names even someone outside the most famous ("pacino"); the role it fills is the
+policy's to decide, by what the person is known for (``known_for``).
 
 Example::
 
@@ -37,31 +34,32 @@ Example::
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import Levenshtein
 
 from chatbot.nicknames import ALIASES, FIRST_NAME_FORMS
+from chatbot.people import Person, merge_people
+from chatbot.spelling import LONG_WORD_LEN as _LONG_TOKEN_LEN
+from chatbot.spelling import MIN_FUZZY_LEN as _MIN_FUZZY_LEN
+from chatbot.spelling import NearWords
 from chatbot.text import fold
 
 MAX_NAME_TOKENS = 4
 COMMON_ZIPF = 4.5  # an English word this frequent (zipf) is a lone name only as the whole answer
+RARE_NAME_ZIPF = 4.0  # ... a lone name of someone not famous is a word rarer than this
 CUED_COMMON_ZIPF = 5.0  # ... or, below this, right after "with" / "by"
 MIN_LONE_FAME = 1.0  # a lone surname names nobody less known than this (about 1 seen film)
 FAME_DOMINANCE = 2.0  # a lone surname's bearer is sure with this many times the next one's fame
 FIRST_NAME_DOMINANCE = 4.0  # ... a lone first name's ("clint") with this many times
 FIRST_NAME_MIN_FAME = 5.0  # ... and only someone this well known (a lead of several seen films)
-NOTABLE_RANK = {"actor": 150, "director": 300}  # known for a role: among its most famous
 SURE_RATIO = 88.0  # fuzz.ratio of the window and the name at or above which a typo is sure
 LOOSE_RATIO = 78.0  # ... below which a one-exact-token window is no name at all
 CLOSE_RATIO = 4.0  # a second candidate this close makes a match unsure
 DOMINANCE = 3  # a lone token means the person with this many times the films of the next
-_MIN_FUZZY_LEN = 3
-_LONG_TOKEN_LEN = 8  # tokens this long may carry two typos
 _CACHE_LIMIT = 4096
 FAMILY_WORDS = frozenset("brothers bros sisters siblings".split())
 _SUFFIXES = frozenset("jr sr ii iii iv".split())
@@ -78,40 +76,6 @@ STOPWORDS = frozenset(
     was watch we well what which who will with would yes you your film films director
     directed actor actress prefer preference maybe none never""".split()
 )
-
-
-@dataclass(frozen=True)
-class Person:
-    """A name from the catalogue, how many films credit it in each role, and its fame there
-    (MovieLens votes of those films; None when unknown, then film counts stand in)."""
-
-    name: str
-    actor_films: int = 0
-    director_films: int = 0
-    actor_fame: float | None = None
-    director_fame: float | None = None
-    notable: tuple[str, ...] = ()  # the roles they are known for
-
-    def films_as(self, role: str | None) -> int:
-        if role == "actor":
-            return self.actor_films
-        if role == "director":
-            return self.director_films
-        return self.actor_films + self.director_films
-
-    def fame_as(self, role: str | None) -> float:
-        """Fame in ``role`` (the larger of both for None); film counts without fame."""
-        if self.actor_fame is None or self.director_fame is None:
-            return self.films_as(role)
-        if role == "actor":
-            return self.actor_fame
-        if role == "director":
-            return self.director_fame
-        return max(self.actor_fame, self.director_fame)
-
-    @property
-    def roles(self) -> list[str]:
-        return [r for r, n in (("actor", self.actor_films), ("director", self.director_films)) if n]
 
 
 @dataclass(frozen=True)
@@ -153,7 +117,7 @@ class NameIndex:
         """``actors``/``directors``: name -> films; ``fame``: ``{"actor": {name: votes},
         "director": {...}}``; ``common``: folded English word -> zipf frequency; ``slang``:
         words never read as a name alone; ``reserved``: words never read as part of one."""
-        self._people = _merge_people(actors, directors, fame)
+        self._people = merge_people(actors, directors, fame)
         self._reserved = STOPWORDS | {fold(w) for w in reserved}
         self._common = dict(common or {})
         self._slang = frozenset(slang)
@@ -171,12 +135,10 @@ class NameIndex:
             self._add(pid, tokens)
         self._fame_known = any(p.actor_fame is not None for p in self._people[:1])
         self._vocabulary = {t for tokens in self._by_tokens for t in tokens}
-        self._deletions = _deletion_index(self._vocabulary)
-        self._longest_word = max(map(len, self._vocabulary), default=0)
+        self._spelling = NearWords(self._vocabulary)
         self._aliases = {tuple(fold(k).split()): v for k, v in ALIASES.items()}
         # each word of a nickname -> whom the nickname names ("rock" -> Dwayne Johnson)
         self._aliased = {w: v for k, v in self._aliases.items() for w in k if w not in STOPWORDS}
-        self._neighbour_cache: dict[str, list[tuple[str, int]]] = {}
         self._lone_cache: dict[tuple[str, str | None], NameMatch | None] = {}
 
     def _add(self, pid: int, tokens: tuple[str, ...]) -> None:
@@ -228,8 +190,9 @@ class NameIndex:
     def _bare(self, tokens: list[str]) -> bool:
         """The utterance is one word and fillers ("cruise", "stone please"), or a list of
         single words ("either hitchcock or wilder")."""
-        content = [t for t in tokens if t not in _ANSWER_FILLERS and t not in _LIST_WORDS
-                   and t not in self._slang and t != "either"]  # "dicaprio pls"
+        content = [t for i, t in enumerate(tokens) if t not in _ANSWER_FILLERS
+                   and t not in _LIST_WORDS and t not in self._slang and t != "either"
+                   and not (t in _PARTICLES and i + 1 < len(tokens))]  # "dicaprio pls", "de niro"
         listed = all(tokens[i - 1] in _LIST_WORDS or tokens[i - 1] in ("either", "neither")
                      for i, t in enumerate(tokens) if t in content[1:] and i)
         return len(content) == 1 or (1 < len(content) <= 3 and listed)
@@ -244,8 +207,8 @@ class NameIndex:
                     if (role or start in cued or bare) and self._may_stand_alone(
                             window[0], start in cued, bare):
                         match = self._alias(window, start, role) or self._lone(window[0], start, role)
-                        if role or start in cued or (match and match.person.notable):
-                            yield match  # "hanks" as the whole answer to any question
+                        if role or start in cued or (match and self._known_alone(match, window[0])):
+                            yield match  # "hanks", "pacino" as the whole answer to any question
                     continue
                 alias = self._alias(window, start, role)
                 if alias is not None:
@@ -462,6 +425,13 @@ class NameIndex:
                     yield NameMatch(members[0], start, end, 0, True, (), members)
                     break
 
+    def _known_alone(self, match: NameMatch, token: str) -> bool:
+        """A lone word that is the whole answer names someone famous, or anyone whose name it
+        is when it is no common English word ("pacino", "mcdormand"; not "bell")."""
+        exact = token in self._by_last or (token,) in self._by_tokens  # "comdy" is no "Cody"
+        return bool(match.person.notable) or (
+            exact and self._common.get(token, 0.0) < RARE_NAME_ZIPF)
+
     def _may_stand_alone(self, token: str, cued: bool, bare: bool) -> bool:
         """A word that may be a name by itself: not slang, and an everyday word only as the
         whole answer (or, if less common, right after "with"/"by")."""
@@ -486,29 +456,8 @@ class NameIndex:
         return token in self._common and token not in self._vocabulary
 
     def neighbours(self, token: str) -> list[tuple[str, int]]:
-        """Vocabulary words within 1 edit of ``token`` (2 for long tokens), nearest first."""
-        cached = self._neighbour_cache.get(token)
-        if cached is not None:
-            return cached
-        limit = 2 if len(token) >= _LONG_TOKEN_LEN else 1
-        if len(token) > self._longest_word + limit:
-            # No word is within `limit` edits, and the search below grows with len(token) ** 3:
-            # a 2,000-letter "word" cost a turn minutes (a CPU denial of service).
-            return []
-        keys = {token} | _deletions(token)
-        if limit == 2:
-            keys |= {d2 for d1 in _deletions(token) for d2 in _deletions(d1)}
-        words = {w for key in keys for w in self._deletions.get(key, ())}
-        words |= {key for key in keys if key in self._vocabulary}
-        found = sorted(
-            (d, w) for w in words
-            if w != token and (d := OSA.distance(token, w, score_cutoff=limit)) <= limit
-        )
-        result = [(w, d) for d, w in found]
-        if len(self._neighbour_cache) >= _CACHE_LIMIT:
-            self._neighbour_cache.clear()
-        self._neighbour_cache[token] = result
-        return result
+        """Name words within 1 edit of ``token`` (2 for long tokens), nearest first."""
+        return self._spelling.near(token)
 
 
 def _unsure(match: NameMatch) -> NameMatch:
@@ -521,30 +470,3 @@ def _similar_token(said: str, name_token: str) -> bool:
 
 def _better(a: NameMatch, b: NameMatch, role: str | None) -> bool:
     return (a.distance, -a.person.fame_as(role)) < (b.distance, -b.person.fame_as(role))
-
-
-def _merge_people(actors: Mapping[str, int], directors: Mapping[str, int],
-                  fame: Mapping[str, Mapping[str, float]] | None = None) -> list[Person]:
-    names = sorted(set(actors) | set(directors))
-    if not fame:
-        return [Person(n, int(actors.get(n, 0)), int(directors.get(n, 0))) for n in names]
-    acted, directed = fame.get("actor") or {}, fame.get("director") or {}
-    notable: dict[str, tuple[str, ...]] = {}
-    for role, table in (("actor", acted), ("director", directed)):
-        for name in sorted(table, key=lambda k: (-table[k], k))[: NOTABLE_RANK[role]]:
-            notable[name] = (*notable.get(name, ()), role)
-    return [Person(n, int(actors.get(n, 0)), int(directors.get(n, 0)), float(acted.get(n, 0)),
-                   float(directed.get(n, 0)), notable.get(n, ())) for n in names]
-
-
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def _deletion_index(vocabulary: Iterable[str]) -> dict[str, list[str]]:
-    index: dict[str, list[str]] = {}
-    for word in vocabulary:
-        if len(word) >= _MIN_FUZZY_LEN:
-            for key in itertools.chain((word,), _deletions(word)):
-                index.setdefault(key, []).append(word)
-    return index

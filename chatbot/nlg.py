@@ -72,6 +72,7 @@ BYES_NO_FILM = ("Bye! Thanks for chatting with me.", "Bye! Come back any time fo
 RESTARTED = "OK, let's start over."
 ABOUT_BOT = ("I'm Chatbot, a program that suggests films from a catalogue of about 17,000 "
              "(up to 2014).")
+PICKING = ("Alright, I'll pick one for you.", "Leave it to me, then.")
 FILM_ASKED = ("Happy to! A few quick questions and I'll pick one for you.",
               "Sure, let's find you a good one. I'll ask a few quick questions.")
 HOW_IT_WORKS = ("I suggest films from my catalogue. I ask about a genre, an actor, a director "
@@ -229,6 +230,14 @@ def relaxed(dropped: Sequence[Any]) -> str:
     if not named:
         return NO_EXACT_MATCH
     return end_sentence(f"{NO_EXACT_MATCH} I had to leave out {join_words(named)}")
+
+
+_SLOT_NOUNS = {"genre": "genre", "actor": "actor", "director": "director", "mpaa": "rating"}
+
+
+def no_preference_on(slots: Sequence[str]) -> str:
+    """``["mpaa"]`` -> ``'Okay, any rating.'``: a question the user waived before it was asked."""
+    return f"Okay, any {join_words([_SLOT_NOUNS.get(s, s) for s in slots]).replace(' and ', ' or ')}."
 
 
 def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:

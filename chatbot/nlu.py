@@ -49,17 +49,15 @@ genre word). Weak genre words ("love", "kids") count only where they name a kind
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
-
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's public names too)
     INTENTS,
     asks_for,
     asks_for_film,
     asks_help,
+    delegates,
+    indifferent_slots,
     intent_of,
     is_about_bot,
     is_question,
@@ -84,12 +82,13 @@ from chatbot.cues import (
     runtime_ranges,
     year_ranges,
 )
+from chatbot.genres import FILM_WORDS, GenreReader
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
     EMOJI_WORDS,
-    GENRE_SYNONYMS,
     INTENT_PHRASES,
+    SHORTHAND,
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
@@ -105,31 +104,31 @@ from chatbot.spans import (
     swapped,
 )
 from chatbot.spans import constraints as spans_to_constraints
-from chatbot.text import clean_input, english_words, fold, fold_utterance, spell_out
+from chatbot.text import (
+    clean_input,
+    english_words,
+    expand_shorthand,
+    fold,
+    fold_utterance,
+    spell_out,
+)
 from chatbot.titles import TitleIndex
 
 PERSON_SLOTS = ("actor", "director")
 NAME_LIKE_ZIPF = 4.0  # a word rarer than this (wordfreq zipf) may be part of an unknown name
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
 
-_WEAK_BEFORE = frozenset("for about with some a an in more something anything bit little "
-                         "really very".split())
-_WEAK_AFTER = frozenset("movie movies film films flick flicks friendly story stories stuff "
-                        "themed one ones show shows".split())
-_VERB_BEFORE = frozenset("i we you they really just so do totally absolutely also both "
-                         "all".split())  # "I love movies": a verb, not a kind of film
-_DETERMINERS = frozenset("the my our your his her their little young".split())
-_ROMCOM = frozenset({("romcom",), ("rom", "com")})
 _CUES = {
     "director": frozenset("by director directed from filmmaker".split()),
     "actor": frozenset("with starring stars star featuring actor actress".split()),
 }
 _CUES_AFTER = {"director": frozenset("directed directs directing director make made".split()),
                "actor": frozenset("starring stars acts acting plays actor actress lead".split())}
+_PRONOUNS = frozenset("he him his she her".split())
+_ROLE_VERBS = frozenset("directed directs starred stars acted acts plays made".split())
 _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in"
                          .split())
 _VOWELS = frozenset("aeiouy")
-_FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 _CUE_WORDS = frozenset("with w by starring featuring from".split())  # "w" as in "w/ keanu"
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
 
@@ -147,23 +146,13 @@ class Understander:
     """
 
     def __init__(self, vocabulary: Mapping[str, Any]) -> None:
-        known = {fold(g).replace(" ", "-") for g in vocabulary.get("genres", ())}
-        self._known = known
-        strong = {k: v for k, v in GENRE_SYNONYMS.items() if v in known}
-        strong |= {g.replace("-", " "): g for g in known}
-        weak = {k: v for k, v in WEAK_GENRE_SYNONYMS.items() if v in known}
-        # Exact words first, then stems: "music" and "musical" share the stem "music".
-        self._strong = {tuple(fold(k).split()): v for k, v in strong.items()}
-        self._strong |= {_stem_phrase(k): v for k, v in strong.items()
-                         if _stem_phrase(k) not in self._strong}
-        self._weak: dict[tuple[str, ...], str] = {(fold(k),): v for k, v in weak.items()}
-        self._fuzzy_genre_words = {k: v for k, v in strong.items() if " " not in k and len(k) >= 5}
+        self._common = english_words()
+        self._genres = GenreReader(vocabulary.get("genres", ()), self._common)
         self._mpaa = set(vocabulary.get("mpaa", ())) or {"G", "PG", "PG-13", "R", "NC-17"}
         self._titles = TitleIndex(vocabulary.get("titles", ()))
         self._last_year = (vocabulary.get("years") or [None, None])[1]
-        self._common = english_words()
         self._approximations = {tuple(k.split()): v for k, v in APPROXIMATION_SYNONYMS.items()}
-        reserved = set(strong) | set(WEAK_GENRE_SYNONYMS) | _phrase_words(INTENT_PHRASES)
+        reserved = self._genres.words | set(WEAK_GENRE_SYNONYMS) | _phrase_words(INTENT_PHRASES)
         self._names = NameIndex(
             _counts(vocabulary.get("actors", {})),
             _counts(vocabulary.get("directors", {})),
@@ -172,7 +161,7 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = spell_out(clean_input(text)[0], EMOJI_WORDS)
+        cleaned = expand_shorthand(spell_out(clean_input(text)[0], EMOJI_WORDS), SHORTHAND)
         titles, rest_text, title_cue = self._split_titles(cleaned)
         tokens = clause_tokens(rest_text)
         whole = clause_tokens(cleaned) if titles else tokens
@@ -189,7 +178,7 @@ class Understander:
         cuts = [c for c in correction_cues(tokens) if not replaced_first(tokens, c)]
         asking = is_question(whole, cleaned) and refers_to_film(whole, cleaned)
         people = self._people(tokens, expect, used, negated, cuts, asking)
-        hits += self._genres(tokens, expect, used)
+        hits += self._genres.find(tokens, expect == "genre", used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
         hits, swapped_out = swapped(hits, tokens)
         constraints = spans_to_constraints(hits, tokens, negated)
@@ -207,14 +196,17 @@ class Understander:
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens),
             "about_bot": is_about_bot(tokens), "help": asks_help(whole),
-            "film_ask": asks_for_film(whole),
+            "film_ask": asks_for_film(whole), "delegate": delegates(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out,
-            "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints),
+            "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
             "unknown_person": self._unknown_person(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
+            "indifferent": [s for s in indifferent_slots(tokens, intent_of(tokens))
+                            if not any(c["slot"] == s for c in constraints)
+                            and not (people and s in PERSON_SLOTS)],
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned,
@@ -224,7 +216,7 @@ class Understander:
         """Titles named after "like"/"similar to" (or "I loved <title>"), and the rest."""
         titles, rest, cue = self._titles.split(text)
         titles = [t for t in titles if fold(t) not in STOPWORDS and (
-            cue or tuple(fold(t).split()) not in self._strong)]
+            cue or not self._genres.is_genre(tuple(fold(t).split())))]
         return (titles, rest, cue) if titles else ([], text, False)
 
     def _asked_title(self, raw: str, tokens: list[str]) -> tuple[str, str] | None:
@@ -269,10 +261,12 @@ class Understander:
                 break
         return hits
 
-    def _recent_note(self, constraints: list[dict]) -> list[str]:
-        """Saying so when a wish reaches to "now": the catalogue ends at its last year."""
+    def _recent_note(self, constraints: list[dict], titled: bool = False) -> list[str]:
+        """Saying so when a wish reaches to "now": the catalogue ends at its last year (not
+        for "newer" than a film named: that is counted from the film)."""
         last = self._last_year
         recent = [c for c in constraints if c["slot"] == "year" and not c["exclude"]
+                  and not (titled and c.get("relative"))
                   and c["range"][1] is None and last and (c["range"][0] or 0) >= last - 15]
         return [f"My catalogue only goes up to {last}."] if recent else []
 
@@ -300,42 +294,6 @@ class Understander:
             map(self._names.is_everyday_word, words))  # "good vibes", "swagger": no name
         return " ".join(w.capitalize() for w in words) if plausible else None
 
-    def _genres(self, tokens: list[str], expect: str | None, used: set[int]) -> list[tuple]:
-        free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
-        stems = [_stem(t) for t in free]
-        found = _phrase_hits(free, stems, self._strong)
-        found += [h for h in _phrase_hits(free, free, self._weak) if _weak_fits(tokens, h[0])
-                  and not any(h[0] < s + n and s < h[0] + h[1] for s, n, _g in found)]
-        taken = {i for s, n, _g in found for i in range(s, s + n)}
-        found += self._fuzzy_genres(free, taken, expect == "genre")
-        hits = []
-        for start, size, genre in sorted(found):
-            used.update(range(start, start + size))
-            hits.append((start, start + size, {"slot": "genre", "values": [genre], "exclude": False}))
-            if tuple(tokens[start : start + size]) in _ROMCOM and "romance" in self._known:
-                hits.append((start, start + size,
-                             {"slot": "genre", "values": ["romance"], "exclude": False}))
-        return hits
-
-    def _fuzzy_genres(self, tokens: list[str], taken: set[int], asked: bool
-                      ) -> list[tuple[int, int, str]]:
-        """Misspelt genre words ("comdy"): where a genre was asked for, or beside a genre or
-        film word ("romantic comdy", "a thriler movie"); never an everyday word."""
-        found = []
-        for i, token in enumerate(tokens):
-            if len(token) < 5 or token in STOPWORDS or i in taken or token in self._common:
-                continue
-            beside = {i - 1, i + 1} & taken or {tokens[j] for j in (i - 1, i + 1)
-                                                if 0 <= j < len(tokens)} & _FILM_WORDS
-            if not (asked or beside):
-                continue
-            limit = 2 if len(token) >= 8 else 1
-            best = process.extractOne(token, self._fuzzy_genre_words.keys(), scorer=OSA.distance,
-                                      score_cutoff=limit)
-            if best is not None:
-                found.append((i, 1, self._fuzzy_genre_words[best[0]]))
-        return found
-
     def _people(self, tokens: list[str], expect: str | None, used: set[int],
                 negated: list[bool], cuts: Sequence[int] = (),
                 asking: bool = False) -> list[dict]:
@@ -347,6 +305,10 @@ class Understander:
         free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
         cued = {i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS}
         cued |= {i for i in range(1, len(tokens) - 1) if self._film_of(tokens, i, i + 1)}
+        cued |= {i for i in range(len(tokens) - 1) if tokens[i + 1] in _ROLE_VERBS}  # "X directed"
+        pronoun = next((i for i, t in enumerate(tokens) if t in _PRONOUNS), None)
+        if pronoun is not None:  # "tarantino, but a movie he didn't act in": he was named
+            cued |= {i for i in range(pronoun) if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF}
         if asking:  # "did Spielberg make it?": a lone surname in a question about the film
             cued |= set(range(len(tokens)))
         people: list[dict] = []
@@ -370,13 +332,15 @@ class Understander:
             previous = (match.end, cue)
             for person in match.family or (match.person,):
                 people.append(_person(person, match, cue, negated[match.start], group))
+        people += [dict(p, cue=other, group=len(people) + n) for n, (p, other) in enumerate(
+            (p, _coordinated_role(tokens, p["at"], p["cue"])) for p in list(people)) if other]
         return people + anaphora(tokens, people)
 
     def _film_of(self, tokens: list[str], start: int, end: int) -> bool:
         """"a Tarantino film", "an old Hitchcock thriller": a name between an article (and
         maybe one word) and a film or genre word names whose film it is."""
         after = tokens[end] if end < len(tokens) else ""
-        film = after in _FILM_WORDS or (after,) in self._strong or (_stem(after),) in self._strong
+        film = after in FILM_WORDS or self._genres.is_genre((after,), stemmed=True)
         return film and bool({"a", "an"} & set(tokens[max(0, start - 2) : start]))
 
     def _years(self, tokens: list[str], used: set[int]) -> list[tuple]:
@@ -412,6 +376,7 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
         "alternatives": list(match.alternatives),
         "choices": [p.name for p in match.choices],
         "notable": list(person.notable),
+        "known_for": list(person.known_for),
         "group": group,
         "at": match.start,
     }
@@ -433,56 +398,6 @@ _PRONOUN_TITLES = frozenset("it her him them us me you she he this that they one
     "the one", "this one", "that one", "the movie", "the film", "the end", "the other one"}
 
 
-def _phrase_hits(
-    tokens: list[str], stems: list[str], table: dict[tuple[str, ...], str]
-) -> list[tuple[int, int, str]]:
-    """``(start, size, genre)`` of each phrase of ``table`` found, by word then by stem."""
-    hits: list[tuple[int, int, str]] = []
-    i = 0
-    while i < len(stems):
-        for size in (3, 2, 1):
-            genre = table.get(tuple(tokens[i : i + size])) or table.get(tuple(stems[i : i + size]))
-            if genre and i + size <= len(stems):
-                hits.append((i, size, genre))
-                i += size
-                break
-        else:
-            i += 1
-    return hits
-
-
-
-
-def _weak_fits(tokens: Sequence[str], i: int) -> bool:
-    """A weak genre word at ``i`` names a kind of film: "for the kids", "kids movie"."""
-    j = i - 1
-    while j >= 0 and tokens[j] in _DETERMINERS:
-        j -= 1
-    after = tokens[i + 1] if i + 1 < len(tokens) else ""
-    if i and tokens[i - 1] in _VERB_BEFORE:  # "I love movies where ...": a verb
-        return False
-    if "as" in tokens[max(0, i - 2) : i]:  # "I saw it as a kid": a time of life
-        return False
-    return (j >= 0 and tokens[j] in _WEAK_BEFORE) or after in _WEAK_AFTER
-
-
-@lru_cache(maxsize=8192)
-def _stem(word: str) -> str:
-    """The Snowball (English) stem of one folded word: the only stemming the NLU does."""
-    return _stemmer().stem(word)
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    from chatbot.stemming import SnowballStemmer
-
-    return SnowballStemmer("english")
-
-
-def _stem_phrase(phrase: str) -> tuple[str, ...]:
-    return tuple(_stem(w) for w in fold(phrase).split())
-
-
 def _cue(tokens: list[str], start: int, end: int) -> str | None:
     """The role a cue word gives the name at ``[start, end)``: "with X", "by X", "X directed",
     "X is fine as director"."""
@@ -497,6 +412,21 @@ def _cue(tokens: list[str], start: int, end: int) -> str | None:
         if after not in _CUE_FILLERS:
             break
     return None
+
+
+def _coordinated_role(tokens: list[str], start: int, cue: str | None) -> str | None:
+    """"directed by and starring Clint Eastwood", "starring and directed by X": the other role
+    the name was given by a cue joined with "and" to its own, if any."""
+    other = {"actor": "director", "director": "actor"}.get(str(cue))
+    if other is None:
+        return None
+    j = start - 1
+    while j >= 0 and (tokens[j] in _CUES[str(cue)] or tokens[j] in _CUES_AFTER[str(cue)]):
+        j -= 1
+    if j == start - 1 or j < 1 or tokens[j] != "and":
+        return None
+    before = tokens[j - 1]
+    return other if before in _CUES[other] or before in _CUES_AFTER[other] else None
 
 
 def _rest(text: str, entity_tokens: set[str]) -> str:

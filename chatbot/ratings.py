@@ -73,7 +73,7 @@ def rating_hits(tokens: Sequence[str], negated: Sequence[bool], ratings: Sequenc
                 expect: str | None = None, used: set[int] | None = None) -> list[tuple]:
     """Every rating wish in ``tokens``, left to right; marks the tokens it reads in ``used``."""
     used = set() if used is None else used
-    hits = _friendly(tokens, used) + _ages(tokens, used)
+    hits = _friendly(tokens, used) + _ages(tokens, used) + _children_watching(tokens, used)
     text = " ".join(tokens)
     named: list[tuple[int, int, str]] = []
     for pattern, rating in PATTERNS:
@@ -87,8 +87,9 @@ def rating_hits(tokens: Sequence[str], negated: Sequence[bool], ratings: Sequenc
         lone = LONE.get(token)
         beside = bool(rated & {i - 2, i + 2}) and bool({"or", "and"} & {
             tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens)})  # "PG-13 or R"
-        if lone is not None and lone in ratings and i not in used and (expect == "mpaa" or negated[i] or beside
-                                                  or _bound_at(tokens, i, i + 1)):
+        if lone is not None and lone in ratings and i not in used and (
+                expect == "mpaa" or negated[i] or beside or _bound_at(tokens, i, i + 1)
+                or _accepted_at(tokens, i) or len(tokens) == 1):  # "r" alone: a rating
             used.add(i)
             named.append((i, i + 1, lone))
     for start, end, rating in sorted(named):
@@ -124,6 +125,37 @@ def _bound_at(tokens: Sequence[str], start: int, end: int
         if tuple(tokens[end : end + len(after)]) == after:
             return start, end + len(words), direction, inclusive
     return None
+
+
+def _accepted_at(tokens: Sequence[str], i: int) -> bool:
+    """A lone "r" / "g" said to be acceptable at any question: "r is fine", "r ok", "im ok with
+    r", "even r is ok", "g only"."""
+    after = [t for t in tokens[i + 1 : i + 4] if t not in _ACCEPT_FILLERS][:1]
+    before = tuple(tokens[max(0, i - 2) : i])
+    return bool(set(after) & _ACCEPT_WORDS) or before[-1:] in (("even",), ("allow",)) or (
+        len(before) == 2 and before[0] in _ACCEPT_WORDS and before[1] == "with")
+
+
+_ACCEPT_FILLERS = frozenset("is s would be rating rated movies films too also".split())
+_ACCEPT_WORDS = frozenset("""fine ok okay alright good works allowed acceptable only cool
+    great""".split())
+
+
+def _children_watching(tokens: Sequence[str], used: set[int]) -> list[tuple]:
+    """Children among the audience, with no age: "kids will watch", "watching with my kids",
+    "the children are watching too": G or PG. ("the kids are in bed" says nothing.)"""
+    for i, token in enumerate(tokens):
+        if token not in _CHILDREN or token == "ones" or i in used:
+            continue
+        near = set(tokens[i + 1 : i + 4]) | set(tokens[max(0, i - 3) : i])
+        if near & _WATCH_VERBS:
+            used.add(i)
+            return [(i, i + 1, {"slot": "mpaa", "values": list(KID_RATINGS), "exclude": False,
+                                "audience": True}, True)]
+    return []
+
+
+_WATCH_VERBS = frozenset("watch watching watches watched".split())
 
 
 def _friendly(tokens: Sequence[str], used: set[int]) -> list[tuple]:

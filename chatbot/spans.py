@@ -20,9 +20,11 @@ from typing import Any
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import BOUNDARY, joined_by_or
 
+# "but he shouldn't direct it", "but not directed by him", "directed but didn't star in"
 _ANAPHORA = re.compile(r"\b(?:he|she|him|her|but)\b.{0,20}?\b(?:not|never)\b.{0,12}?\b"
-                       r"(?P<what>act|acting|star|starring|appear|be in it|be in the|play|in it"
-                       r"|in the cast|on screen|direct|directing)\b")
+                       r"(?P<what>act(?:s|ed|ing)?|star(?:s|red|ring)?|appear(?:s|ed|ing)?"
+                       r"|be in it|be in the|play(?:s|ed|ing)?|in it|in the cast|on screen"
+                       r"|direct(?:s|ed|ing)?|(?:be )?the director|in(?= ,|$))\b")
 _DENIED_PRONOUN = re.compile(r"\b(?:not|no|without|skip|minus|except)\s+(?:him|her|them|that guy)\b")
 _RANGE_JOINS = frozenset(("and", "or", BOUNDARY, "the", "either", "maybe", "perhaps", "to"))
 
@@ -206,9 +208,9 @@ def anaphora(tokens: list[str], people: list[dict]) -> list[dict]:
     last = people[-1]
     if not found:
         return []
-    role = "director" if found["what"].startswith("direct") else "actor"
-    if role not in last["roles"]:
-        return []
+    role = "director" if "direct" in found["what"] else "actor"
+    if role not in last["roles"] or (last.get("negated") and last.get("cue") == role):
+        return []  # "but not directed by Michael Bay": that exclusion is already read
     return [dict(last, cue=role, negated=True, group=len(people), sure=True)]
 
 

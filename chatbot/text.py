@@ -112,6 +112,18 @@ def spell_out(text: str, words: dict[str, str]) -> str:
     return text
 
 
+def expand_shorthand(text: str, words: dict[str, str]) -> str:
+    """``text`` with each whole word of ``words`` (any case) replaced by its value:
+    ``expand_shorthand("smth like Alien", {"smth": "something"})`` -> ``'something like Alien'``."""
+    pattern = _shorthand_pattern(tuple(sorted(words)))
+    return pattern.sub(lambda m: words[m.group(0).lower()], text)
+
+
+@lru_cache(maxsize=4)
+def _shorthand_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w'’])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w'’])", re.I)
+
+
 def end_sentence(text: str) -> str:
     """``text`` ending in a full stop, unless it already ends in ".", "!" or "?": a sentence
     closing on a title or name that carries its own ("Enjoy Airplane!", "... Gordon Parks Jr.")

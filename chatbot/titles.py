@@ -52,7 +52,8 @@ _BOUNDARY_WORDS = frozenset("""but with starring by from rated that which only b
     where who something anything except although plus also too""".split())
 _TITLE_END = re.compile(r"\s*(?:[,;!?]|\.(?:\s|$))|\s(?:" + "|".join(sorted(_BOUNDARY_WORDS))
                         + r")\b", re.IGNORECASE)
-_TITLE_TAIL = re.compile(r"[\s.!?,;:]*(?:please|thanks|thank you)?[\s.!?,;:]*$", re.IGNORECASE)
+_TITLE_TAIL = re.compile(r"[\s.!?,;:]*(?:please|pls|plz|thanks|thx|thank you|lol|haha|tho)?"
+                         r"[\s.!?,;:]*$", re.IGNORECASE)
 _NOT_TITLES = re.compile(r"^(?:a|an|some|any|that|this|those|these|it|them|him|her)\b", re.I)
 
 

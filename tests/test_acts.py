@@ -7,12 +7,15 @@ import pytest
 from chatbot.acts import (
     PhraseTable,
     asks_for,
+    delegates,
+    indifferent_slots,
     intent_of,
     is_about_bot,
     is_question,
     is_request,
     question_topics,
     refers_to_film,
+    split_question,
     verdict,
     watching,
 )
@@ -99,3 +102,33 @@ def test_phrase_table_finds_the_earliest_longest() -> None:
     assert table.all("no thanks".split()) == [(0, ("no", "thanks")), (0, ("no",)),
                                              (1, ("thanks",))]
     assert table.starts(["thanks"]) and not table.starts(["well", "thanks"])
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("no, how long is it?", ("no,", "how long is it?")),
+    ("comedy, what can you do?", ("comedy,", "what can you do?")),
+    ("how long is it? havent seen it", ("havent seen it", "how long is it?")),
+    ("it's the one with Harrison Ford, isn't it?", None),  # a tag asks nothing of its own
+    ("hmm ok. is it good?", None),  # a filler answers nothing
+    ("is it any good?", None), ("a comedy please", None),
+])
+def test_split_question_finds_an_answer_and_a_question(text: str, parts: tuple | None) -> None:
+    assert split_question(text) == parts
+
+
+@pytest.mark.parametrize(("text", "slots"), [
+    ("rating doesnt matter", ["mpaa"]), ("any genre is fine", ["genre"]),
+    ("dont care who directs", ["director"]), ("no director preference", ["director"]),
+    ("no preference", []), ("a comedy", []),
+])
+def test_indifferent_slots_names_the_question_waived(text: str, slots: list[str]) -> None:
+    tokens = clause_tokens(text)
+    assert indifferent_slots(tokens, intent_of(tokens)) == slots
+
+
+@pytest.mark.parametrize(("text", "left"), [
+    ("surprise me", True), ("idk you pick", True), ("up to you", True),
+    ("any suggestions?", False), ("i pick the genre", False),
+])
+def test_delegates_when_the_choice_is_left_to_the_bot(text: str, left: bool) -> None:
+    assert delegates(clause_tokens(text)) is left

@@ -78,7 +78,9 @@ def test_understander_negated_genre_is_not_a_wish(nlu: Understander) -> None:
     ("steven speilberg", "director", ["Steven Spielberg"]),
     ("Tom Hanks and Meryl Streep", None, ["Tom Hanks", "Meryl Streep"]),
     ("Hanks", "actor", ["Tom Hanks"]),  # a lone surname, when a person was asked for
-    ("Hanks", "genre", []), ("Cher", "actor", ["Cher"]), ("Cher", None, []),
+    # a name alone is the whole answer to any question (newcomer 31: "pacino" at the first)
+    ("Hanks", "genre", ["Tom Hanks"]), ("Cher", "actor", ["Cher"]), ("Cher", None, ["Cher"]),
+    ("I like Hanks", "genre", []),  # ... but a lone surname inside a sentence needs a cue
     ("no preference", "actor", []), ("whoever", "actor", []), ("I like comedy", "actor", []),
     ("directed by Ron Howard", "director", ["Ron Howard"]),  # "by ron" is not "Byron"
     ("by ron howard", None, ["Ron Howard"]), ("byron howard", "director", ["Byron Howard"]),
@@ -98,7 +100,8 @@ def test_understander_person_cue_says_the_role(nlu: Understander) -> None:
 @pytest.mark.parametrize(("text", "expect", "mpaa"), [
     ("PG-13", "mpaa", "PG-13"), ("pg13", "mpaa", "PG-13"), ("pg 13", None, "PG-13"),
     ("nc17", None, "NC-17"), ("NC-17", None, "NC-17"), ("rated r", None, "R"),
-    ("R", "mpaa", "R"), ("r", "genre", None), ("g", "mpaa", "G"), ("PG please", None, "PG"),
+    # a lone "r" is a rating at any question (newcomer 31); inside a sentence it needs a cue
+    ("R", "mpaa", "R"), ("r", "genre", "R"), ("r u there", "genre", None), ("g", "mpaa", "G"), ("PG please", None, "PG"),
     ("no preference", "mpaa", None),
 ])
 def test_understander_mpaa(nlu: Understander, text: str, expect: str | None,

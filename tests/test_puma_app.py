@@ -44,6 +44,14 @@ PARITY_SCRIPTS = {
     "runtime": ["something short and funny", "no preference", "no preference", "no preference",
                 "how long is it?", "no", "that's too long, something shorter please", "no",
                 "yes"],
+    # the kinds newcomer 31's report left open: a lone name, one person in two roles, shorthand
+    # titles relative to the film named, ratings in passing, an answer with a question, vague asks
+    "lone-roles-shorthand": [
+        "pacino", "comedy, what can you do?", "r is fine", "no preference",
+        "no, how long is it?", "no", "no"],
+    "roles-similar-vague": [
+        "a drama Eastwood directed but didn't star in", "rating doesnt matter",
+        "smth like unforgiven but newer", "idk you pick", "nope havent. who is in it?", "yes"],
     # the kinds a newcomer found after the first round
     **NEWCOMER_SCRIPTS,
 }

@@ -42,7 +42,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "range_clash", "date_direction", "reversed_wishes", "everyday_not_names",
          "names_joined",
          # from a newcomer's session on the fifth round
-         "proposal_requests", "thanks_midway", "openers", "film_reasons")
+         "proposal_requests", "thanks_midway", "openers", "film_reasons",
+         # left open after the fifth round (newcomer 31)
+         "lone_names", "role_constraints", "casual_similar", "casual_ratings",
+         "answer_and_question", "vague_requests")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -275,7 +278,10 @@ class Judge:
             facts["first_shown"] = self.facts(int(next(t.recommendation for t in turns
                                                        if t.recommendation)["id"]))["title"]
         failures = _topic_check(asks["topic"], facts, reply, asks)
-        if turns[index].messages[-1] != turns[index - 1].messages[-1]:
+        if asks.get("then"):  # the same message answered the open question: the next one
+            if not re.search(asks["then"], turns[index].messages[-1], re.I):
+                failures.append(f"the answer did not move on to {asks['then']!r}")
+        elif turns[index].messages[-1] != turns[index - 1].messages[-1]:
             failures.append(f"did not return to the open question {turns[index - 1].messages[-1]!r}")
         after = turns[index].recommendation
         if film and (not after or after["id"] != film["id"] or turns[index].signal == "end"):

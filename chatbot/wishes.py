@@ -1,0 +1,228 @@
+"""Merging what the user just said into the conversation's wishes. Pure; no IO.
+
+**Wishes** are the conversation's constraints (``chatbot.constraints``: genre, actor,
+director and MPAA values to include or exclude; release years and runtime minutes as integer,
+inclusive ranges). They are ANDed. ``plan_wishes`` merges an utterance's into them by the
+rules ``chatbot.policy`` documents (the later wish wins; a correction replaces; a slot a film
+has one of replaces; otherwise a wish adds), and gives each person named their slot (actor or
+director: the cue word, an earlier wish, the question asked, the role they are known for).
+Example::
+
+    plan_wishes({"stage": "genre", "wishes": []},
+                {"constraints": [{"slot": "genre", "values": ["comedy"], "exclude": False}]})
+    # {'wishes': [<comedy>], 'added': [<comedy>], 'replaced': [], 'suggest': None}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from chatbot.constraints import same_wish
+from chatbot.text import fold
+
+REPLACING_SLOTS = ("mpaa", "year", "runtime", "director")
+SINGLE_VALUED = ("mpaa", "year", "runtime")  # a film has one: the last one said wins
+
+
+def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge what ``nlu`` asks for into ``state["wishes"]`` by the rules of the module doc.
+
+    Returns ``{"wishes": the full new list, "added": [...], "replaced": [...], "suggest":
+    {"name", "slot", "constraint"} or None}`` (JSON). A person matched unsurely becomes the
+    suggestion ("Did you mean ...?"), not a wish.
+    """
+    stage = str(state.get("stage", ""))
+    wishes = [dict(w) for w in state.get("wishes") or ()]
+    correcting = bool(nlu.get("correction")) and not nlu.get("addition")
+    new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
+    reference = nlu.get("reference") or state.get("current")  # "like Alien but newer"
+    new = [_relative_to(w, reference) for w in new]
+    moved: list[dict] = []
+    if correcting:
+        kept = _moved_correction(wishes, new, state.get("last_slot"))
+        moved = [w for w in wishes if w not in kept]
+        wishes = kept
+    added: list[dict] = []
+    replaced: list[dict] = list(moved)
+    cleared: set[str] = set()
+    for wish in new:
+        slot = wish["slot"]
+        if wish["exclude"]:
+            replaced += _retract(wishes, wish)
+        elif slot in SINGLE_VALUED or (slot not in cleared and (correcting or slot in REPLACING_SLOTS)):
+            cleared.add(slot)
+            gone = [w for w in wishes if w["slot"] == slot and not w["exclude"]]
+            wishes = [w for w in wishes if not any(w is g for g in gone)]
+            replaced += [g for g in gone if not any(g is a for a in added)]
+            added = [a for a in added if not any(a is g for g in gone)]
+        if not wish["exclude"]:
+            _unexclude(wishes, wish)
+        if not any(same_wish(wish, w) for w in wishes):
+            wishes.append(wish)
+        if not any(same_wish(wish, a) for a in added):  # "Tom Hanks" said six times is one wish
+            added.append(wish)  # said again: confirmed again (and no longer set aside)
+    replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
+    replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
+    return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}
+
+
+def _moved_correction(wishes: list[dict], new: Sequence[Mapping[str, Any]],
+                      last_slot: str | None) -> list[dict]:
+    """"Sly Stallone" ... "no, actually a Tarantino film": a correction naming a person in the
+    other role, none in the last one, replaces the person last given (who goes: recorded
+    is then listed as replaced)."""
+    slots = {w["slot"] for w in new if not w["exclude"]}
+    other = {"actor": "director", "director": "actor"}.get(str(last_slot))
+    if other is None or other not in slots or last_slot in slots or any(
+            w["slot"] == other and not w["exclude"] for w in wishes):
+        return wishes
+    return [w for w in wishes if w["slot"] != last_slot or w["exclude"]]
+
+
+def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
+                last_slot: str | None, correcting: bool) -> tuple[list[dict], dict | None]:
+    """Constraints said now (people given their slot), and the first unsure person."""
+    new = [dict(c) for c in _nlu_constraints(nlu)]
+    people = [_as_wished(p, wishes) for p in nlu.get("people") or ()]
+    retracted = {_person_slot(p, stage, None, wishes)
+                 for p in people if p.get("negated") and _included(wishes, p)}
+    target = next(iter(retracted), None) or (last_slot if correcting else None)
+    groups: dict[Any, dict] = {}
+    suggest = None
+    for index, person in enumerate(people):
+        slot = _person_slot(person, stage, target, wishes)
+        if slot is None:
+            continue
+        if not person.get("sure", True):
+            suggest = suggest or {"name": person["name"], "slot": slot,
+                                  "choices": list(person.get("choices") or ()),
+                                  "constraint": {"slot": slot, "values": [person["name"]],
+                                                 "exclude": False}}
+            continue
+        key = (person.get("group", index), slot, bool(person.get("negated")))
+        if key in groups:
+            if person["name"] not in groups[key]["values"]:
+                groups[key]["values"].append(person["name"])
+            continue
+        groups[key] = {"slot": slot, "values": [person["name"]], "exclude": bool(person.get("negated"))}
+        new.append(groups[key])
+    earlier = [w for w in wishes if w["slot"] in ("actor", "director") and not w["exclude"]]
+    if nlu.get("denies_earlier") and earlier:  # "Jim Carrey" ... "maybe not him after all"
+        new.append(dict(earlier[-1], values=earlier[-1]["values"][-1:], exclude=True))
+    return new, suggest
+
+
+def _as_wished(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """"Jimmy Stewart instead of Wayne" with John Wayne wished for: a name denied means the
+    person already asked for who bears it, not a namesake (Wayne Wang)."""
+    if not person.get("negated") or _included(wishes, person):
+        return person
+    words = set(fold(person["name"]).split())
+    bearer = next((v for w in wishes if not w["exclude"] and w["slot"] in ("actor", "director")
+                   for v in w.get("values") or () if words & set(fold(v).split())), None)
+    return dict(person, name=bearer, cue=None) if bearer else person
+
+
+def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
+    """"something older" while a 2002 film is proposed: released 2001 or earlier."""
+    relative = wish.pop("relative", None)
+    year = (current or {}).get("year")
+    runtime = (current or {}).get("runtime_min")
+    if relative in ("shorter", "longer") and isinstance(runtime, int):
+        wish["range"] = [None, runtime - 1] if relative == "shorter" else [runtime + 1, None]
+    elif relative in ("older", "newer") and isinstance(year, int):
+        wish["range"] = [None, year - 1] if relative == "older" else [year + 1, None]
+    return wish
+
+
+def _nlu_constraints(nlu: Mapping[str, Any]) -> list[dict]:
+    """The understanding's constraints, or ones made from its older keys."""
+    if "constraints" in nlu:
+        return list(nlu["constraints"] or ())
+    found = [{"slot": "genre", "values": [g], "exclude": False} for g in nlu.get("genres") or ()]
+    found += [{"slot": "genre", "values": [g], "exclude": True}
+              for g in nlu.get("negated_genres") or ()]
+    if nlu.get("mpaa"):
+        found.append({"slot": "mpaa", "values": [nlu["mpaa"]], "exclude": False})
+    return found
+
+
+def _retract(wishes: list[dict], exclusion: dict) -> list[dict]:
+    """Take the excluded values out of earlier includes of the slot; the emptied ones go."""
+    gone: list[dict] = []
+    for wish in list(wishes):
+        if wish["slot"] != exclusion["slot"] or wish["exclude"] or "values" not in wish:
+            continue
+        kept = [v for v in wish["values"] if v not in exclusion["values"]]
+        if len(kept) < len(wish["values"]):
+            gone.append(dict(wish))
+            wishes.remove(wish)
+            if kept:
+                wishes.append(dict(wish, values=kept))
+    return gone
+
+
+def _unexclude(wishes: list[dict], inclusion: dict) -> None:
+    for wish in list(wishes):
+        if wish["slot"] == inclusion["slot"] and wish["exclude"] and "values" in wish:
+            kept = [v for v in wish["values"] if v not in inclusion["values"]]
+            wishes.remove(wish)
+            if kept:
+                wishes.append(dict(wish, values=kept))
+
+
+def _included(wishes: Sequence[Mapping[str, Any]], person: Mapping[str, Any]) -> bool:
+    return any(not w["exclude"] and person["name"] in (w.get("values") or ()) for w in wishes)
+
+
+def _person_slot(person: Mapping[str, Any], stage: str, target: str | None,
+                 wishes: Sequence[Mapping[str, Any]]) -> str | None:
+    """Actor or director: the cue word, else an earlier wish naming them, else the slot a
+    correction targets or the question asked (unless they are known for the other role
+    only: ``known_for``, by the ranks of their fame in each role), else the role they are
+    known for, else the role they have."""
+    roles = list(person.get("roles") or ())
+    cue = person.get("cue")
+    if cue == "film_of" and "director" in roles:  # "a Tarantino film": the role they are known for
+        known = [r for r in person.get("notable") or () if r in roles]
+        films = person.get("films") or {}
+        if len(known) == 1:
+            cue = known[0]
+        elif known:  # known for both (Eastwood): the larger body of work
+            cue = "director" if films.get("director", 0) > films.get("actor", 0) else "actor"
+        else:
+            cue = "director" if 3 * films.get("director", 0) >= films.get("actor", 0) else "actor"
+    if cue in roles:
+        return str(cue)
+    earlier = [w["slot"] for w in wishes if person["name"] in (w.get("values") or ())
+               and w["slot"] in roles]
+    if earlier:
+        return earlier[-1]
+    notable = list(person.get("known_for") or person.get("notable") or ())
+    for slot in (target, stage):
+        if slot in roles and (not notable or slot in notable):
+            return str(slot)
+    if notable:
+        return "actor" if "actor" in notable else notable[0]
+    if roles == ["director"]:
+        return "director"
+    return "actor" if "actor" in roles else (roles[0] if roles else None)
+
+
+def summary(added: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """``{"genre": [...], "actor": name, ...}`` of the includes just added (older shape)."""
+    fills: dict[str, Any] = {}
+    for wish in added:
+        if wish["exclude"] or "range" in wish:
+            continue
+        if wish["slot"] == "genre":
+            fills.setdefault("genre", []).extend(wish["values"])
+        else:
+            fills.setdefault(wish["slot"], wish["values"][0])
+    return fills
+
+
+def slot_fills(stage: str, nlu: Mapping[str, Any]) -> dict[str, Any]:
+    """Which slots the included entities of ``nlu`` answer: ``{"genre": [...], "actor": name}``."""
+    return summary(plan_wishes({"stage": stage}, nlu)["added"])
