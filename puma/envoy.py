@@ -18,6 +18,7 @@ import yaml
 
 from . import edge
 from .config import LIVENESS_PATH, UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
+from .readiness import NOT_READY_HEADER
 
 Endpoint = tuple[str, int]
 
@@ -184,7 +185,13 @@ def _retry_policy(service: Service, *, idempotent: bool) -> dict[str, Any]:
     retry_on = "connect-failure,refused-stream,reset-before-request"
     if idempotent:
         retry_on += ",reset,gateway-error"
+    # A not-ready instance refuses a request before the service sees it (puma.readiness): always
+    # safe to send to another instance.
+    not_ready = {"retriable_headers": [{"name": NOT_READY_HEADER, "string_match": {"exact": "true"}}]}
+    if service.readiness is not None:
+        retry_on += ",retriable-headers"
     return {
+        **(not_ready if service.readiness is not None else {}),
         "retry_on": retry_on,
         "num_retries": IDEMPOTENT_RETRIES if idempotent else NEVER_REACHED_RETRIES,
         "per_try_timeout": duration(service.timeout_s),

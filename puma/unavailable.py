@@ -15,6 +15,8 @@ errors. An app marks its own with `mark_unavailable`.
 
 from __future__ import annotations
 
+import errno
+
 _MARKED: dict[type[BaseException], tuple[str, float]] = {}
 _KNOWN: dict[tuple[str, str], str] = {  # (module, class name) -> the part it means
     ("sqlalchemy.exc", "OperationalError"): "the database",
@@ -63,3 +65,33 @@ def _reason(exc: BaseException) -> str:
     text = str(inner if isinstance(inner, BaseException) else exc).strip().splitlines()
     first = text[0] if text else type(exc).__name__
     return first[:MAX_REASON_CHARS]
+
+
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full"
+
+
+def storage_full(exc: BaseException) -> str | None:
+    """What is full if `exc` (or an exception it was raised from) is a write that found no space
+    left: `"the filesystem holding /var/app.log"`, `"the database"`, ...; else None.
+    Answered 507 Insufficient Storage: retrying cannot help until someone frees space."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        inner = getattr(current, "orig", None)  # SQLAlchemy's wrapper of the driver's error
+        for candidate in (current, inner):
+            what = _full(candidate) if isinstance(candidate, BaseException) else None
+            if what is not None:
+                return what if candidate is not inner else (unavailable(current) or (what,))[0]
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _full(exc: BaseException) -> str | None:
+    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+        return f"the filesystem holding {exc.filename}" if exc.filename else "the filesystem it writes to"
+    full_db = unavailable(exc) is not None and "database or disk is full" in str(exc)
+    if getattr(exc, "sqlite_errorcode", None) == _SQLITE_FULL or full_db:
+        return (unavailable(exc) or ("the database",))[0]
+    return None
