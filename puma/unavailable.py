@@ -16,6 +16,7 @@ errors. An app marks its own with `mark_unavailable`.
 from __future__ import annotations
 
 import errno
+import os
 
 _MARKED: dict[type[BaseException], tuple[str, float]] = {}
 _KNOWN: dict[tuple[str, str], str] = {  # (module, class name) -> the part it means
@@ -90,8 +91,33 @@ def storage_full(exc: BaseException) -> str | None:
 
 def _full(exc: BaseException) -> str | None:
     if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
-        return f"the filesystem holding {exc.filename}" if exc.filename else "the filesystem it writes to"
+        if exc.filename:
+            return f"the filesystem holding {exc.filename}"
+        # A write() names no file: say which mounted filesystems have no space left now.
+        full = full_filesystems()
+        return "the filesystem mounted at " + " or ".join(full) if full else "the filesystem it writes to"
     full_db = unavailable(exc) is not None and "database or disk is full" in str(exc)
     if getattr(exc, "sqlite_errorcode", None) == _SQLITE_FULL or full_db:
         return (unavailable(exc) or ("the database",))[0]
     return None
+
+
+def full_filesystems(mounts: str = "/proc/self/mounts") -> list[str]:
+    """Mount points (of real, sized filesystems) with no space left for this process now."""
+    try:
+        lines = open(mounts, encoding="utf-8", errors="replace").read().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 2:
+            continue
+        where = fields[1].replace("\\040", " ")
+        try:
+            st = os.statvfs(where)
+        except OSError:
+            continue
+        if st.f_blocks > 0 and st.f_bavail == 0 and where not in found:
+            found.append(where)
+    return found
