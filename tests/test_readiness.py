@@ -8,7 +8,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -110,6 +110,18 @@ def _post(mesh: puma.Deployment, body: dict[str, object]) -> httpx.Response:
     return httpx.post(mesh.url + "/ledger", json=body, timeout=10)
 
 
+def _post_until(mesh: puma.Deployment, body: dict[str, object], ok: Callable[[httpx.Response], bool], message: str,
+                timeout_s: float = 10.0, interval_s: float = 0.02) -> httpx.Response:
+    last: list[httpx.Response] = []
+
+    def check() -> bool:
+        last[:] = [_post(mesh, body)]
+        return ok(last[0])
+
+    wait_for(check, timeout_s=timeout_s, interval_s=interval_s, message=message)
+    return last[0]
+
+
 def _ready(mesh: puma.Deployment) -> bool:
     return bool(httpx.get(mesh.url + "/_puma/ready", timeout=5).json()["ready"])
 
@@ -122,9 +134,9 @@ def test_store_unreachable_makes_the_service_unready_with_a_503_naming_it_and_no
     for _flap in range(3):  # a store that flaps: unready and back, three times, never a restart
         data.rename(away)
         try:
-            resp = wait_for(lambda: (r := _post(mesh, {"key": "r", "amount": 1})).status_code == 503
-                            and "not ready" in r.json()["error"] and r, timeout_s=10,
-                            message="requests refused as not ready")
+            _post_until(mesh, {"key": "r", "amount": 1},
+                        lambda r: r.status_code == 503 and "not ready" in r.json()["error"],
+                        message="requests refused as not ready")
             started = time.monotonic()
             resp = _post(mesh, {"key": "r", "amount": 1})
             assert time.monotonic() - started < 1.0, "a not-ready service answers at once, never hangs"
@@ -150,8 +162,8 @@ def test_a_readiness_check_that_hangs_is_bounded_and_named(mesh: puma.Deployment
     pids = _pids(mesh)
     hang.touch()
     try:
-        resp = wait_for(lambda: (r := _post(mesh, {"key": "h", "amount": 1})).status_code == 503 and r,
-                        timeout_s=10, message="refused as not ready")
+        resp = _post_until(mesh, {"key": "h", "amount": 1}, lambda r: r.status_code == 503,
+                           message="refused as not ready")
         assert "did not answer within 0.5 s" in resp.json()["reason"], resp.json()
     finally:
         hang.unlink()
@@ -170,8 +182,8 @@ def test_a_request_past_its_timeout_commits_nothing_and_its_retry_applies_once(m
     first = _post(mesh, {"key": key, "amount": 5, "delay_s": delay_s})
     assert first.status_code == 504, first.text  # Envoy gave up after timeout_s (1 s)
     # The client retries as told: a 503 (the store still held by the first attempt) after Retry-After.
-    retry = wait_for(lambda: (r := _post(mesh, {"key": key, "amount": 5})).status_code != 503 and r,
-                     timeout_s=10, interval_s=0.2, message="the retry to be answered")
+    retry = _post_until(mesh, {"key": key, "amount": 5}, lambda r: r.status_code != 503, interval_s=0.2,
+                        message="the retry to be answered")
     assert retry.status_code == 200, retry.text
     # Wait until the first attempt has ended on its instance (it ran on after the 504).
     wait_for(lambda: all(i["in_flight"] == 0 for i in _instance_health(mesh)), timeout_s=10,
