@@ -152,7 +152,7 @@ class HealthMonitor:
             self.d.status_server.sampler.routed(pool.name)
         elif "eject_unhealthy_event" in event or "health_check_failure_event" in event:
             detail = event.get("eject_unhealthy_event") or event.get("health_check_failure_event") or {}
-            if detail.get("failure_type") == "ACTIVE":
+            if detail.get("failure_type") == "ACTIVE" and pool.service.readiness is not None:
                 # It answered, with "not ready" (puma.readiness): alive. Envoy routes around it; a
                 # restart would not bring back what it waits for, so it is kept (readiness != liveness).
                 self.not_ready(pool, address)
