@@ -4,7 +4,8 @@ Envoy gives up on a request after its route's `timeout_s` and answers the client
 is not told and keeps running the request. Whatever that request then commits takes effect after
 the client saw a failure, and the client's retry applies it a second time. Envoy says how long it
 will wait in the `x-envoy-expected-rq-timeout-ms` header of each request it routes; the instance
-turns it into a deadline when the request arrives (`start`), and a service checks it before an
+turns it into a deadline when the request arrives (`start`; a call made while serving a request
+sends its time left on, see `puma.client`), and a service checks it before an
 effect the client must not see twice:
 
 - `check_deadline()` raises `DeadlineExceeded` (answered 504, naming the service) once it passed;
@@ -29,7 +30,10 @@ from typing import Any
 
 from .errors import PumaError
 
-EXPECTED_TIMEOUT_HEADER = "x-envoy-expected-rq-timeout-ms"
+EXPECTED_TIMEOUT_HEADER = "x-envoy-expected-rq-timeout-ms"  # Envoy -> instance: how long it waits
+# caller -> callee: the caller's time left, in ms (Envoy drops a caller's x-envoy-* headers, and
+# this one passes unchanged; a client that sends it only shortens its own request's deadline).
+DEADLINE_HEADER = "x-puma-deadline-ms"
 _deadline: ContextVar[float | None] = ContextVar("puma_deadline", default=None)
 
 
@@ -40,16 +44,20 @@ class DeadlineExceeded(PumaError, TimeoutError):
     status_code = 504
 
 
-def start(timeout_ms: str | None, now: float | None = None) -> Token[float | None]:
-    """Set this request's deadline from Envoy's header value (milliseconds; None or junk: none)."""
-    deadline = None
-    try:
-        ms = float(timeout_ms) if timeout_ms is not None else 0.0
-    except ValueError:
-        ms = 0.0
-    if ms > 0 and ms == ms:  # Envoy sends 0 for "no timeout"; NaN is no deadline either
-        deadline = (time.monotonic() if now is None else now) + ms / 1000
+def start(timeout_ms: str | None, caller_ms: str | None = None, now: float | None = None) -> Token[float | None]:
+    """Set this request's deadline from Envoy's header value and the caller's (milliseconds; the
+    earlier wins; None or junk: none)."""
+    limits = [ms for ms in (_ms(timeout_ms), _ms(caller_ms)) if ms is not None]
+    deadline = (time.monotonic() if now is None else now) + min(limits) / 1000 if limits else None
     return _deadline.set(deadline)
+
+
+def _ms(value: str | None) -> float | None:
+    try:
+        ms = float(value) if value is not None else 0.0
+    except ValueError:
+        return None
+    return ms if 0 < ms < float("inf") else None  # Envoy sends 0 for "no timeout"; NaN fails both tests
 
 
 def finish(token: Token[float | None]) -> None:

@@ -248,7 +248,7 @@ class Liveness:
                     ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                     ("Retry-After", str(max(1, math.ceil(self.probe.period_s)))), (NOT_READY_HEADER, "true")])
                 return [body]
-        token = deadlines.start(environ.get("HTTP_X_ENVOY_EXPECTED_RQ_TIMEOUT_MS"))
+        token = deadlines.start(environ.get("HTTP_X_ENVOY_EXPECTED_RQ_TIMEOUT_MS"), environ.get("HTTP_X_PUMA_DEADLINE_MS"))
         try:
             return self.app(environ, start_response)
         finally:

@@ -70,6 +70,27 @@ def test_readiness_config_names_a_bad_check_and_period() -> None:
     assert parsed.puma_services["a"].readiness.check == "m:f"
 
 
+@pytest.mark.parametrize(("envoy_ms", "caller_ms", "left_s"), [
+    ("1000", None, 1.0), ("1000", "250", 0.25), ("250", "1000", 0.25), ("0", None, None), (None, None, None),
+    ("abc", "nan", None), ("inf", None, None), ("-5", "300", 0.3), ("1e3", "", 1.0),
+])
+def test_request_deadline_is_the_earlier_of_envoys_and_the_callers(envoy_ms: str | None, caller_ms: str | None,
+                                                                     left_s: float | None) -> None:
+    from puma import deadlines
+
+    token = deadlines.start(envoy_ms, caller_ms)
+    try:
+        left = deadlines.remaining_s()
+        if left_s is None:
+            assert left is None
+            deadlines.check_deadline()  # no deadline: never refused
+        else:
+            assert left is not None and left_s - 0.05 < left <= left_s
+    finally:
+        deadlines.finish(token)
+    assert deadlines.remaining_s() is None  # the next request on this thread starts clean
+
+
 # --- a deployment whose ledger lives in a SQLite file ----------------------------------------------
 
 
@@ -90,8 +111,9 @@ def mesh(store_dir: Path) -> Iterator[puma.Deployment]:
     app.configure({"puma_services": {"ledger": {
         "prefix": "/ledger", "instances": 2, "timeout_s": 1,
         "readiness": {"check": "tests.apps.ledger:ping", "period_s": 0.2, "timeout_s": 0.5},
-        "health_check": {"interval_s": 0.5}}}})
-    app.add_services({"ledger": "tests.apps.ledger:ledger"})
+        "health_check": {"interval_s": 0.5}},
+        "relay": {"prefix": "/relay", "timeout_s": 1}}})
+    app.add_services({"ledger": "tests.apps.ledger:ledger", "relay": "tests.apps.ledger:relay"})
     try:
         with app.start(listener={"port": 0}) as deployment:
             yield deployment
@@ -189,6 +211,19 @@ def test_a_request_past_its_timeout_commits_nothing_and_its_retry_applies_once(m
     wait_for(lambda: all(i["in_flight"] == 0 for i in _instance_health(mesh)), timeout_s=10,
              message="the timed-out request to end on its instance")
     assert _post(mesh, {"key": key}).json()["total"] == 5, "the timed-out request was applied too"
+
+
+def test_a_call_made_for_a_timed_out_request_commits_nothing_downstream(mesh: puma.Deployment) -> None:
+    """The caller's deadline goes with its calls: the callee stops where the caller's client gave up,
+    not at its own (later) timeout."""
+    first = httpx.post(mesh.url + "/relay", json={"key": "chain", "amount": 7, "spend_s": 0.5, "delay_s": 0.8},
+                       timeout=10)
+    assert first.status_code == 504, first.text  # relay's client gave up after 1 s
+    wait_for(lambda: all(i["in_flight"] == 0 for i in _instance_health(mesh)), timeout_s=10,
+             message="the relayed request to end on the ledger")
+    assert _post(mesh, {"key": "chain"}).json()["total"] == 0, "applied after its client was told it failed"
+    retry = httpx.post(mesh.url + "/relay", json={"key": "chain", "amount": 7}, timeout=10)
+    assert retry.status_code == 200 and _post(mesh, {"key": "chain"}).json()["total"] == 7
 
 
 def _instance_health(mesh: puma.Deployment) -> list[dict[str, int]]:

@@ -64,3 +64,9 @@ def ping() -> None:
         time.sleep(0.05)
     with engine().connect() as conn:
         conn.execute(sa.text("SELECT count(*) FROM ledger")).scalar_one()
+
+
+def relay(key: str, amount: int, spend_s: float = 0.0, delay_s: float = 0.0) -> Any:
+    """Spend `spend_s` (a slow first step), then append through the ledger service."""
+    time.sleep(spend_s)
+    return puma.call("ledger", {"key": key, "amount": amount, "delay_s": delay_s})
