@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import hashlib
@@ -256,3 +257,36 @@ def death_signal() -> Callable[[], None] | None:
     except OSError:
         return None
     return _die_with_supervisor(libc, os.getpid())
+
+
+STOPPED_GRACE_S = 3.0  # a stopped Envoy (SIGSTOP, a terminal's Ctrl-Z) is killed, and so restarted, after this
+STOP_CHECK_S = 1.0
+
+
+def process_state(pid: int) -> str | None:
+    """The one-letter state of `pid` in /proc ('R', 'S', 'T' stopped, 't' traced, 'Z'...); None if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text(errors="replace").rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def kill_when_stopped(current: Callable[[], subprocess.Popen[bytes] | None], stopping: Callable[[], bool],
+                      grace_s: float = STOPPED_GRACE_S, check_s: float = STOP_CHECK_S) -> None:
+    """Kill the Envoy `current()` returns once it has been stopped (SIGSTOP) for `grace_s`: stopped, it
+    holds every client's connection unanswered, forever; killed, its watcher starts it again. (A
+    debugger's stop, state 't', is left alone.) Runs until `stopping()`."""
+    since: float | None = None
+    while not stopping():
+        time.sleep(check_s)
+        proc = current()
+        if proc is None or proc.poll() is not None or process_state(proc.pid) != "T":
+            since = None
+            continue
+        since = since or time.monotonic()
+        if time.monotonic() - since >= grace_s and not stopping():
+            log.error("envoy (pid %d) has been stopped (SIGSTOP) for %.0f s: clients' requests wait on it "
+                      "unanswered; killing it so it is started again", proc.pid, time.monotonic() - since)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGKILL)
+            since = None

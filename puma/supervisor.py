@@ -33,7 +33,7 @@ from .forkserver import ForkServer
 from .health import HealthMonitor
 from .instances import Instance, ServicePool
 from .logs import log_tail
-from .proxy import EnvoyProcess, check_port_free
+from .proxy import EnvoyProcess, check_port_free, kill_when_stopped
 from .status import StatusServer
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,8 @@ class Deployment:
         for name in self.pools:  # started: a 503 for want of an instance is a server error from now on
             self.status_server.sampler.routed(name)
         self._envoy_watch.start()
+        threading.Thread(target=kill_when_stopped, args=(lambda: self.envoy.proc, lambda: self.stopping),
+                         daemon=True, name="puma-envoy-stopped").start()
         self.control.start()
         self.registry.start()
         self._use_mesh()
