@@ -418,12 +418,15 @@ def _load_balancing(policy: str) -> dict[str, Any]:
 def _health_check(service: Service, events: Path | None) -> dict[str, Any]:
     # A new instance is checked as it joins (passing in milliseconds), then every interval_s, traffic
     # or not, with jitter; one that failed (a first check timed out on a busy machine) again within 1 s.
+    # With a readiness check, as often as it runs: Envoy routes around an instance within a period
+    # of its store going down (the instance itself refuses requests at once meanwhile).
     hc = service.health_check
+    interval_s = min(hc.interval_s, service.readiness.period_s) if service.readiness else hc.interval_s
     check: dict[str, Any] = {
-        "timeout": duration(hc.timeout_s), "interval": duration(hc.interval_s), "interval_jitter_percent": 10,
-        "unhealthy_interval": duration(min(hc.interval_s, UNHEALTHY_INTERVAL_S)),
+        "timeout": duration(min(hc.timeout_s, interval_s)), "interval": duration(interval_s),
+        "interval_jitter_percent": 10, "unhealthy_interval": duration(min(interval_s, UNHEALTHY_INTERVAL_S)),
         "unhealthy_threshold": hc.unhealthy_threshold, "healthy_threshold": hc.healthy_threshold,
-        "no_traffic_interval": duration(hc.interval_s), "http_health_check": {"path": LIVENESS_PATH}}
+        "no_traffic_interval": duration(interval_s), "http_health_check": {"path": LIVENESS_PATH}}
     if events is not None:  # every failure too: one never found healthy is never "ejected"
         check["always_log_health_check_failures"] = True
         check["event_logger"] = [{"name": "envoy.health_check.event_sink.file", "typed_config": {
