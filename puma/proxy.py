@@ -102,8 +102,8 @@ def _versioned(doc: dict[str, Any], *, as_json: bool = False) -> str:
     return json.dumps(versioned, separators=(",", ":")) if as_json else envoy.to_yaml(versioned)
 
 
-def _holds(hosts: Sequence[Any], expected: set[str], exact: bool) -> bool:
-    healthy = {h.address for h in hosts if h.healthy}
+def _holds(hosts: Sequence[Any], expected: set[str], exact: bool, checked: bool = False) -> bool:
+    healthy = {h.address for h in hosts if h.healthy or (checked and h.checked)}
     return healthy == expected and len(hosts) == len(expected) if exact else expected <= healthy
 
 
@@ -215,9 +215,12 @@ class EnvoyProcess:
         return PumaStartError(f"{what}; config {self.bootstrap_path}; last lines of {self.log_path}:\n"
                               + "\n".join("  " + line for line in tail))
 
-    def wait_hosts(self, expected: Mapping[str, set[str]], timeout_s: float = 5.0, *, exact: bool = True) -> bool:
+    def wait_hosts(self, expected: Mapping[str, set[str]], timeout_s: float = 5.0, *, exact: bool = True,
+                   checked: frozenset[str] = frozenset()) -> bool:
         """Wait until Envoy's clusters hold exactly the `expected` host addresses, each past its first
-        health check (not `exact`: at least those, healthy; others may come and go meanwhile)."""
+        health check (not `exact`: at least those, healthy; others may come and go meanwhile). In the
+        `checked` clusters, a host whose check answered "not ready" counts too (it is known; routing it
+        waits for its readiness, not for start-up)."""
         assert self.admin is not None
         deadline = time.monotonic() + timeout_s
         pause = 0.005
@@ -229,7 +232,8 @@ class EnvoyProcess:
                     return False
                 time.sleep(0.05)
                 continue
-            if all(name in clusters and _holds(clusters[name].hosts, hosts, exact) for name, hosts in expected.items()):
+            if all(name in clusters and _holds(clusters[name].hosts, hosts, exact, name in checked)
+                   for name, hosts in expected.items()):
                 return True
             time.sleep(pause)
             pause = min(0.1, pause * 2)  # each look reads every host of every cluster

@@ -34,7 +34,7 @@ from .unavailable import unavailable
 log = logging.getLogger(__name__)
 
 NOT_READY_HEADER = "x-puma-not-ready"  # on a refusal of a not-ready instance: safe to send elsewhere
-MAX_REASON_CHARS = 300
+MAX_REASON_CHARS = 200
 
 
 class Probe:
@@ -85,7 +85,7 @@ class Probe:
     def _run_once(self) -> tuple[bool, str]:
         try:
             result = self.check()
-        except Exception as exc:  # noqa: BLE001 - any failure of the check is the reason it is not ready
+        except BaseException as exc:  # noqa: BLE001 - any failure (even SystemExit) is why it is not ready
             return False, describe(exc)
         if result is False:
             return False, "its readiness check returned False"

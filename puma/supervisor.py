@@ -176,7 +176,11 @@ class Deployment:
             time.sleep(0.01)
         # This host's instances, each routed to; worker hosts' may join and leave meanwhile.
         expected = {n: {i.address for i in p.ready() if not i.remote} for n, p in self.pools.items()}
-        self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()), exact=False)
+        # A service with a readiness check is started once Envoy has checked its instances, ready or not:
+        # one whose store is down serves 503s naming why (and /_puma/ready says so), not a start that hangs.
+        with_readiness = frozenset(n for n, p in self.pools.items() if p.service.readiness is not None)
+        self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()), exact=False,
+                              checked=with_readiness)
 
     def stop(self) -> None:
         """Stop routing, let in-flight requests finish, stop instances, then Envoy. Idempotent."""

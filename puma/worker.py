@@ -81,6 +81,12 @@ def main(argv: list[str] | None = None) -> None:
             served = endpoints.build(args.target)
         except BaseException as exc:  # noqa: BLE001
             _fail(out, f"cannot build {args.target!r}: {type(exc).__name__}: {exc}")
+        if args.readiness:
+            try:
+                targets.load(args.readiness)
+            except BaseException as exc:  # noqa: BLE001
+                _fail(out, f"cannot import the readiness check {args.readiness!r}: {type(exc).__name__}: {exc}; "
+                      "give 'module:function' of a function of no arguments")
     app, counters = instance_app(args, served)  # built once; every instance forks with its own copy
     warm_server_path(args, app)
 

@@ -311,3 +311,57 @@ def test_a_full_disk_is_a_507_naming_what_is_full_and_loses_nothing(full_mesh: t
     assert _post(mesh, {"key": "d"}).json()["total"] == total + 1
     assert total == accepted, "rows accepted before the disk filled were lost (or a refused one kept)"
     assert _pids(mesh) == pids, "the instance crashed or was replaced"
+
+
+# --- found by trying it as a newcomer: start-up with the store down, odd checks -----------------
+
+
+@pytest.mark.parametrize("raised", [SystemExit(3), KeyboardInterrupt(), MemoryError("no room")])
+def test_probe_reads_any_exception_of_a_check_as_not_ready(raised: BaseException) -> None:
+    def check() -> None:
+        raise raised
+
+    probe = Probe(check, period_s=1.0, timeout_s=1.0)
+    probe.refresh()
+    ready, reason = probe.state()
+    assert not ready and reason.startswith(type(raised).__name__), reason  # not "did not answer"
+
+
+def test_probe_reason_is_short_whatever_the_exception_says() -> None:
+    def check() -> None:
+        raise RuntimeError("x" * 5000 + "\nsecond line")
+
+    probe = Probe(check, period_s=1.0, timeout_s=1.0)
+    probe.refresh()
+    assert len(probe.state()[1]) <= 200
+
+
+def test_a_deployment_whose_store_is_down_at_start_starts_and_says_why(tmp_path: Path) -> None:
+    """Start-up does not wait for readiness (it would hang for the start-up timeout): the service
+    is up, unready, and its requests and /_puma/ready say why."""
+    old = os.environ.get("LEDGER_DB")
+    os.environ["LEDGER_DB"] = str(tmp_path / "never-created" / "ledger.sqlite3")
+    app = puma.App()
+    app.configure({"puma_services": {"ledger": {"prefix": "/ledger", "readiness": {
+        "check": "tests.apps.ledger:ping", "period_s": 0.3}}}})
+    app.add_services({"ledger": "tests.apps.ledger:ledger"})
+    started = time.monotonic()
+    try:
+        with app.start(listener={"port": 0}) as mesh:
+            assert time.monotonic() - started < 20
+            resp = _post_until(mesh, {"key": "a", "amount": 1}, lambda r: r.status_code == 503,
+                               message="a 503 naming the store")
+            assert "unable to open database file" in resp.json()["reason"], resp.json()
+            wait_for(lambda: httpx.get(mesh.url + "/_puma/ready", timeout=5).json()["waiting_for"] == ["ledger"],
+                     timeout_s=10, message="/_puma/ready to name the unready service")
+    finally:
+        os.environ.pop("LEDGER_DB", None) if old is None else os.environ.__setitem__("LEDGER_DB", old)
+
+
+def test_a_readiness_check_that_cannot_be_imported_fails_the_start_naming_it() -> None:
+    app = puma.App()
+    app.configure({"puma_services": {"echo": {"prefix": "/echo", "readiness": "tests.apps.nosuch:ping"}}})
+    app.add_services({"echo": "tests.apps.basic:echo"})
+    with pytest.raises(puma.PumaStartError, match=r"cannot import the readiness check 'tests.apps.nosuch:ping'"):
+        with app.start(listener={"port": 0}):
+            pass
