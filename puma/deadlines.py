@@ -86,8 +86,14 @@ def guard_commits(engine: Any) -> Any:
     Example: ``engine = puma.guard_commits(create_engine(url))``."""
     from sqlalchemy import event  # only for apps that use SQLAlchemy
 
-    def before_commit(_conn: Any) -> None:
-        check_deadline("its database commit")
+    def before_commit(conn: Any) -> None:
+        try:
+            check_deadline("its database commit")
+        except DeadlineExceeded:
+            # Roll the database's transaction back here: SQLAlchemy may hand the connection back to
+            # its pool still inside it (seen with the ORM), where the next commit would apply it.
+            conn.connection.dbapi_connection.rollback()
+            raise
 
     event.listen(engine, "commit", before_commit)
     return engine

@@ -365,3 +365,42 @@ def test_a_readiness_check_that_cannot_be_imported_fails_the_start_naming_it() -
     with pytest.raises(puma.PumaStartError, match=r"cannot import the readiness check 'tests.apps.nosuch:ping'"):
         with app.start(listener={"port": 0}):
             pass
+
+
+@pytest.mark.parametrize("api", ["orm", "core"])
+def test_a_refused_late_commit_leaves_nothing_for_the_next_commit_on_its_pooled_connection(tmp_path: Path,
+                                                                                           api: str) -> None:
+    """The late request's rows must not ride along with the next request's commit on the same
+    pooled connection (the ORM handed the connection back still inside the refused transaction)."""
+    import sqlite3
+
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from puma import deadlines
+
+    path = tmp_path / "pool.sqlite3"
+    engine = puma.guard_commits(sa.create_engine(f"sqlite:///{path}", pool_size=1, max_overflow=0))
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (v TEXT)"))
+
+    def write(value: str) -> None:
+        if api == "orm":
+            with Session(engine) as session:
+                session.execute(sa.text("INSERT INTO t VALUES (:v)"), {"v": value})
+                session.flush()
+                session.commit()
+        else:
+            with engine.begin() as conn:
+                conn.execute(sa.text("INSERT INTO t VALUES (:v)"), {"v": value})
+
+    token = deadlines.start("1", now=time.monotonic() - 1)  # its client gave up a second ago
+    try:
+        with pytest.raises(deadlines.DeadlineExceeded):
+            write("late")
+    finally:
+        deadlines.finish(token)
+    write("next")  # the next request, on the same pooled connection
+    with sqlite3.connect(path) as fresh:
+        assert fresh.execute("SELECT v FROM t").fetchall() == [("next",)]
+    engine.dispose()
