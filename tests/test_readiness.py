@@ -222,8 +222,11 @@ def test_a_call_made_for_a_timed_out_request_commits_nothing_downstream(mesh: pu
     wait_for(lambda: all(i["in_flight"] == 0 for i in _instance_health(mesh)), timeout_s=10,
              message="the relayed request to end on the ledger")
     assert _post(mesh, {"key": "chain"}).json()["total"] == 0, "applied after its client was told it failed"
-    retry = httpx.post(mesh.url + "/relay", json={"key": "chain", "amount": 7}, timeout=10)
-    assert retry.status_code == 200 and _post(mesh, {"key": "chain"}).json()["total"] == 7
+    retry: list[httpx.Response] = []
+    wait_for(lambda: retry.append(httpx.post(mesh.url + "/relay", json={"key": "chain", "amount": 7}, timeout=10))
+             or retry[-1].status_code != 503, timeout_s=10, interval_s=0.2, message="the retry answered")
+    assert retry[-1].status_code == 200, retry[-1].text
+    assert _post(mesh, {"key": "chain"}).json()["total"] == 7
 
 
 def _instance_health(mesh: puma.Deployment) -> list[dict[str, int]]:
