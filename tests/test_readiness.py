@@ -223,8 +223,12 @@ def test_a_call_made_for_a_timed_out_request_commits_nothing_downstream(mesh: pu
              message="the relayed request to end on the ledger")
     assert _post(mesh, {"key": "chain"}).json()["total"] == 0, "applied after its client was told it failed"
     retry: list[httpx.Response] = []
-    wait_for(lambda: retry.append(httpx.post(mesh.url + "/relay", json={"key": "chain", "amount": 7}, timeout=10))
-             or retry[-1].status_code != 503, timeout_s=10, interval_s=0.2, message="the retry answered")
+
+    def answered() -> bool:
+        retry.append(httpx.post(mesh.url + "/relay", json={"key": "chain", "amount": 7}, timeout=10))
+        return retry[-1].status_code != 503
+
+    wait_for(answered, timeout_s=10, interval_s=0.2, message="the retry answered")
     assert retry[-1].status_code == 200, retry[-1].text
     assert _post(mesh, {"key": "chain"}).json()["total"] == 7
 
