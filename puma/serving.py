@@ -295,9 +295,11 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
 
 
 def _storage_full(name: str, exc: Exception, req: Request, full: str) -> FlaskResponse:
-    log.error("service %s: %s is full on %s %s: %s: %s", name, full, req.method, req.path, type(exc).__name__, exc)
-    return error_response(507, f"service {name!r} cannot write: {full} is full (no space left); nothing of this "
-                               "request was stored: free space there (or raise its quota), then send it again",
+    inner = getattr(exc, "orig", None) or exc  # the driver's short message, not the SQL and its values
+    log.error("service %s: %s is full on %s %s: %s: %s", name, full, req.method, req.path, type(exc).__name__,
+              str(inner).strip().split("\n")[0][:200])
+    return error_response(507, f"service {name!r} ran out of space: {full} is full; nothing of this request was "
+                               "stored: free space there (or raise its quota), then send it again",
                           service=name, full=full, type=type(exc).__name__)
 
 

@@ -70,6 +70,7 @@ def _reason(exc: BaseException) -> str:
 
 _FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 _SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full"
+_SQLITE_IOERR = 10  # SQLITE_IOERR (and its extended codes, in the low byte): "disk I/O error"
 
 
 def storage_full(exc: BaseException) -> str | None:
@@ -96,9 +97,16 @@ def _full(exc: BaseException) -> str | None:
         # A write() names no file: say which mounted filesystems have no space left now.
         full = full_filesystems()
         return "the filesystem mounted at " + " or ".join(full) if full else "the filesystem it writes to"
-    full_db = unavailable(exc) is not None and "database or disk is full" in str(exc)
-    if getattr(exc, "sqlite_errorcode", None) == _SQLITE_FULL or full_db:
-        return (unavailable(exc) or ("the database",))[0]
+    store = unavailable(exc)
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == _SQLITE_FULL or (store is not None and "database or disk is full" in str(exc)):
+        return (store or ("the database",))[0]
+    if (isinstance(code, int) and code & 0xFF == _SQLITE_IOERR) or (store is not None and "disk I/O error" in str(exc)):
+        # In WAL mode SQLite reports a write that found no space as an I/O error: full, if a
+        # filesystem is full now (an I/O error with space left stays a 503, retried).
+        full = full_filesystems()
+        if full:
+            return f"{(store or ('the database',))[0]} (the filesystem mounted at {' or '.join(full)})"
     return None
 
 

@@ -35,9 +35,14 @@ def engine() -> sa.Engine:
     return _engines[path]
 
 
-def create(path: str) -> None:
-    with sa.create_engine(f"sqlite:///{path}").begin() as conn:
+def create(path: str, *, wal: bool = False) -> None:
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE IF NOT EXISTS ledger (key TEXT, amount INTEGER, note TEXT)"))
+    if wal:  # kept in the file: every later connection journals to a write-ahead log
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    engine.dispose()
 
 
 def ledger(key: str, amount: int | None = None, delay_s: float = 0.0, note_bytes: int = 0) -> dict[str, Any]:
