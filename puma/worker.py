@@ -133,8 +133,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", default=None, help="import path of a function to run once before forking")
     p.add_argument("--readiness", default=None,
                    help="import path of the service's readiness check (a function of no arguments)")
-    p.add_argument("--readiness-period-s", type=float, default=2.0, help="seconds between readiness checks")
-    p.add_argument("--readiness-timeout-s", type=float, default=1.0, help="longest a readiness check may take")
+    p.add_argument("--readiness-period-s", type=float, default=2.0, help="seconds between readiness checks (default 2)")
+    p.add_argument("--readiness-timeout-s", type=float, default=1.0, help="longest a readiness check may take, in seconds (default 1)")
     p.add_argument("--cpu-bound", action="store_true",
                    help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
     return p
