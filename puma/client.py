@@ -211,6 +211,8 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
         try:
             status, content_type, data = _post(url, method, body, headers, timeout_s)
         except (OSError, http.client.HTTPException) as exc:
+            if deadline_headers:  # cut short by the request's deadline: a 504 (its client has one), not a 503
+                deadlines.check_deadline(f"the call to {service!r}", margin_s=0.05)
             error = PumaCallError(service, 0, f"{type(exc).__name__}: {exc}")
             error.__cause__ = exc
         else:

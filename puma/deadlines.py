@@ -70,11 +70,11 @@ def remaining_s() -> float | None:
     return None if deadline is None else deadline - time.monotonic()
 
 
-def check_deadline(what: str = "this effect") -> None:
-    """Raise `DeadlineExceeded` if the request's client has already been told it timed out.
-    Example: ``puma.check_deadline("charging the card")`` just before the charge."""
+def check_deadline(what: str = "this effect", *, margin_s: float = 0.0) -> None:
+    """Raise `DeadlineExceeded` if the request's client has already been told it timed out (or will
+    be within `margin_s`). Example: ``puma.check_deadline("charging the card")`` just before the charge."""
     left = remaining_s()
-    if left is not None and left <= 0:
+    if left is not None and left <= margin_s:
         raise DeadlineExceeded(f"the request's deadline passed {-left:.2f} s ago (its client was answered 504 "
                                f"and may retry), so {what} was not done; raise the service's timeout_s if it "
                                "needs longer")
