@@ -12,6 +12,9 @@ the database before the services serve on container targets (a Kubernetes Job); 
 skips them (`local: false`): there the db service prepares the database itself on its first
 start, under a lock. Policy, sentiment and db are `internal`: only the agent calls them (a
 client gets 404); every service takes only the methods its page uses (others: 405 with `Allow`).
+The services that read and write conversations (agent, listener, survey) are ready only while the
+session store answers (`chatbot.stores:ready`): a store that is down takes them out of routing and
+answers 503 naming it, without restarting them.
 """
 
 from chatbot.settings import session_store_kind
@@ -19,10 +22,10 @@ from puma import puma_config, puma_service, puma_start
 
 puma_config({"puma_services": {
     "agent": {"instances": 3, "idempotent": True, "timeout_s": 30, "max_body_bytes": 65536, "warmup": "chatbot.services:parts",
-              "resources": {"cpu": "500m", "memory_mib": 512}, "methods": ["POST"]},
-    "listener": {"max_body_bytes": 65536, "methods": ["POST"]}, "survey": {"methods": ["POST"]},
-    "legacy": {"methods": ["POST"]}, "web": {"prefix": "/", "methods": ["GET"]},
-    "policy": {"instances": 2, "idempotent": True, "visibility": "internal"},
+              "resources": {"cpu": "500m", "memory_mib": 512}, "methods": ["POST"], "readiness": "chatbot.stores:ready"},
+    "listener": {"max_body_bytes": 65536, "methods": ["POST"], "readiness": "chatbot.stores:ready"},
+    "survey": {"methods": ["POST"], "readiness": "chatbot.stores:ready"}, "legacy": {"methods": ["POST"]},
+    "web": {"prefix": "/", "methods": ["GET"]}, "policy": {"instances": 2, "idempotent": True, "visibility": "internal"},
     "sentiment": {"idempotent": True, "visibility": "internal"},
     "db": {"idempotent": True, "threads": 16, "resources": {"memory_mib": 512}, "visibility": "internal"}},
     "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"], "local": False},

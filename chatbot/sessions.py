@@ -46,6 +46,10 @@ optionally ``"at"`` (ISO time of the turn) and ``"film"`` (the film the turn pro
 class SessionStore(ABC):
     """Conversation state by session id, plus transcripts and survey answers."""
 
+    def ping(self) -> None:
+        """Raise if the store cannot be read now (PUMA's readiness check, ``chatbot.stores.ready``)."""
+        return None  # a store with nothing to reach (in memory) is always reachable
+
     @abstractmethod
     def get(self, session_id: str) -> tuple[dict[str, Any], int]:
         """``(state, version)``; ``UnknownSession`` if there is none."""
@@ -235,6 +239,10 @@ class SqlSessionStore(SessionStore):
         """Release the connections (only if this store created the engine)."""
         if self._owns_engine:
             self._engine.dispose()
+
+    def ping(self) -> None:
+        with self._engine.connect() as conn:  # a real table: a moved or broken file fails here
+            conn.execute(select(ChatSession.id).limit(1)).first()
 
     def get(self, session_id: str) -> tuple[dict[str, Any], int]:
         with self._engine.connect() as conn:

@@ -7,6 +7,7 @@ database engine, which reads the settings.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from chatbot.settings import session_store_kind
@@ -34,3 +35,18 @@ def session_store() -> SessionStore:
     from chatbot.sessions import SqlSessionStore
 
     return SqlSessionStore()
+
+
+_probed: list[SessionStore] = []
+_probed_lock = threading.Lock()
+
+
+def ready() -> None:
+    """The readiness check of the services that use the session store (``readiness`` in
+    ``chatbot/puma_app.py``): raises while the store cannot be read (its database moved, down,
+    unreachable), so PUMA routes around the instance and answers 503 naming why, without
+    restarting it. One store per process, built on first use."""
+    with _probed_lock:
+        if not _probed:
+            _probed.append(session_store())
+    _probed[0].ping()

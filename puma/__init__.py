@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .binding import BindingError
     from .client import acall, call, wait_ready
     from .config import PumaConfig, parse_config
+    from .deadlines import DeadlineExceeded, check_deadline, guard_commits, remaining_s
     from .dynamo import dynamodb
     from .endpoints import idempotent
     from .errors import (
@@ -47,6 +48,7 @@ _MODULES = {
     ".binding": ("BindingError",),
     ".client": ("acall", "call", "wait_ready"),
     ".config": ("PumaConfig", "parse_config"),
+    ".deadlines": ("DeadlineExceeded", "check_deadline", "guard_commits", "remaining_s"),
     ".dynamo": ("dynamodb",),
     ".endpoints": ("idempotent",),
     ".errors": ("HTTPError", "PumaBadRequest", "PumaCallError", "PumaClientError", "PumaConfigError", "PumaError",
@@ -64,6 +66,7 @@ _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 __all__ = [
     "App",
     "BindingError",
+    "DeadlineExceeded",
     "Deployment",
     "HTTPError",
     "PumaBadRequest",
@@ -82,7 +85,9 @@ __all__ = [
     "aremote",
     "bytes_body",
     "call",
+    "check_deadline",
     "dynamodb",
+    "guard_commits",
     "idempotent",
     "map",
     "map_reduce",
@@ -93,6 +98,7 @@ __all__ = [
     "puma_map",
     "puma_service",
     "puma_start",
+    "remaining_s",
     "remote",
     "request",
     "service",

@@ -22,6 +22,7 @@ class HostStat:
     healthy: bool
     rq_active: int = 0
     rq_total: int = 0
+    checked: bool = True  # Envoy's health check has answered it at least once (not pending)
 
 
 @dataclass
@@ -199,7 +200,8 @@ def _cluster(raw: dict[str, Any]) -> ClusterStat:
         failed = any(health.get(flag) for flag in ("failed_outlier_check", "failed_active_health_check",
                                                    "pending_active_hc"))
         hosts.append(HostStat(f"{addr['address']}:{addr['port_value']}", not failed,
-                              stats.get("rq_active", 0), stats.get("rq_total", 0)))
+                              stats.get("rq_active", 0), stats.get("rq_total", 0),
+                              checked=not health.get("pending_active_hc")))
     return ClusterStat(raw["name"], hosts)
 
 

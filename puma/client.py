@@ -16,8 +16,9 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import warmup
+from . import deadlines, warmup
 from .codec import encode_json
+from .deadlines import DEADLINE_HEADER
 from .errors import PumaCallError, PumaUnknownService
 
 if TYPE_CHECKING:
@@ -178,6 +179,18 @@ def call(service: str, payload: Any = None, *, path: str = "", method: str = "PO
     return exchange(service, url, method, body, all_headers, timeout_s if timeout_s is not None else 30.0)
 
 
+def _within_deadline(service: str, timeout_s: float) -> tuple[float, dict[str, str]]:
+    """A call made while serving a request ends by that request's deadline (`puma.deadlines`): its
+    timeout is cut to what is left, and the callee is told so (its deadline is then no later);
+    past the deadline, no call is made (`DeadlineExceeded`)."""
+    left = deadlines.remaining_s()
+    if left is None:
+        return timeout_s, {}
+    deadlines.check_deadline(f"the call to {service!r}")
+    left_ms = max(1, int(left * 1000))
+    return min(timeout_s, left_ms / 1000), {DEADLINE_HEADER: str(left_ms)}
+
+
 _ready_seen: set[str] = set()  # services a warm-up in this process has seen ready
 
 
@@ -185,8 +198,9 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
              timeout_s: float) -> Any:
     """One request to `url` (of `service`) on this thread's pooled connection; the decoded reply."""
     token = _mesh_headers()
-    if token:
-        headers = {**token, **headers}
+    timeout_s, deadline_headers = _within_deadline(service, timeout_s)
+    if token or deadline_headers:
+        headers = {**token, **headers, **deadline_headers}
     if warmup.active() and service not in _ready_seen:
         # A warm-up's first call to a service: wait on the deployment's readiness first, so a
         # service still starting is not sent a call it would answer 503 (a start-up failure).
@@ -197,6 +211,8 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
         try:
             status, content_type, data = _post(url, method, body, headers, timeout_s)
         except (OSError, http.client.HTTPException) as exc:
+            if deadline_headers:  # cut short by the request's deadline: a 504 (its client has one), not a 503
+                deadlines.check_deadline(f"the call to {service!r}", margin_s=0.05)
             error = PumaCallError(service, 0, f"{type(exc).__name__}: {exc}")
             error.__cause__ = exc
         else:
@@ -233,7 +249,9 @@ async def acall(service: str, payload: Any = None, *, path: str = "", method: st
 
     url = service_url(service, path)
     body = None if payload is None else encode_json(payload).encode()
-    all_headers = {**JSON_HEADERS, **(headers or {})} if body is not None else headers
+    all_headers = {**JSON_HEADERS, **(headers or {})} if body is not None else dict(headers or {})
+    timeout_s, deadline_headers = _within_deadline(service, timeout_s if timeout_s is not None else 30.0)
+    all_headers.update(deadline_headers)
     try:
         resp = await _async_client().request(method, url, content=body, headers={**_mesh_headers(), **(all_headers or {})},
                                              timeout=timeout_s if timeout_s is not None else 30.0)

@@ -171,6 +171,35 @@ class HealthCheck(_Model):
         return self
 
 
+class Readiness(_Model):
+    """A service's readiness check (Kubernetes' readiness probe, apart from liveness): the function
+    at import path `check` (no arguments) is run in each instance every `period_s`, bounded by
+    `timeout_s`; returning None or True means ready, False or raising means not ready (the
+    exception's text is the reason). A not-ready instance answers Envoy's health check 503, so
+    Envoy routes around it, and answers its requests 503 + Retry-After naming the service and the
+    reason; it is never restarted for it (it answered: it is alive). Example:
+    ``{"readiness": "app.store:ping"}`` or ``{"readiness": {"check": "app.store:ping", "period_s": 1}}``."""
+
+    check: str = Field(description="import path 'module:function' of the check, e.g. 'app.store:ping'")
+    period_s: Seconds = 2.0
+    timeout_s: Seconds = 1.0
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Readiness:
+        for name in ("period_s", "timeout_s"):
+            if getattr(self, name) < MIN_CHECK_S:
+                raise ValueError(f"{name} {getattr(self, name)} is below {MIN_CHECK_S} s; give a positive "
+                                 f"number of seconds, e.g. {name}: {Readiness.model_fields[name].default}")
+        if ":" not in self.check:
+            raise ValueError(f"check {self.check!r} is not an import path; give 'module:function', e.g. "
+                             "'app.store:ping'")
+        return self
+
+
+def _readiness(value: Any) -> Any:
+    return {"check": value} if isinstance(value, str) else value
+
+
 class Resources(_Model):
     """What one instance needs, for container targets (Kubernetes requests and limits); the process
     backend does not enforce it. Memory limit defaults to the request; no CPU limit unless given."""
@@ -213,6 +242,9 @@ class Service(_Model):
     health_check: HealthCheck = Field(default_factory=HealthCheck, description="Envoy's active health "
                                       "check of each instance: finds a hung one, which PUMA replaces")
     resources: Resources = Resources()
+    readiness: Annotated[Readiness | None, BeforeValidator(_readiness)] = Field(None, description=(
+        "a check of what the service needs (its database...): a not-ready instance is routed around "
+        "and answers 503 naming the reason, but is not restarted"))
     visibility: Literal["public", "internal"] = Field("public", description=(
         "'internal': only other services reach it (puma.call), through Envoy's internal listener on "
         "loopback; the public listener answers 404 (Kubernetes' ClusterIP, Knative's cluster-local)"))

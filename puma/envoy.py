@@ -18,6 +18,7 @@ import yaml
 
 from . import edge
 from .config import LIVENESS_PATH, UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
+from .readiness import NOT_READY_HEADER
 
 Endpoint = tuple[str, int]
 
@@ -184,7 +185,13 @@ def _retry_policy(service: Service, *, idempotent: bool) -> dict[str, Any]:
     retry_on = "connect-failure,refused-stream,reset-before-request"
     if idempotent:
         retry_on += ",reset,gateway-error"
+    # A not-ready instance refuses a request before the service sees it (puma.readiness): always
+    # safe to send to another instance.
+    not_ready = {"retriable_headers": [{"name": NOT_READY_HEADER, "string_match": {"exact": "true"}}]}
+    if service.readiness is not None:
+        retry_on += ",retriable-headers"
     return {
+        **(not_ready if service.readiness is not None else {}),
         "retry_on": retry_on,
         "num_retries": IDEMPOTENT_RETRIES if idempotent else NEVER_REACHED_RETRIES,
         "per_try_timeout": duration(service.timeout_s),
@@ -411,12 +418,15 @@ def _load_balancing(policy: str) -> dict[str, Any]:
 def _health_check(service: Service, events: Path | None) -> dict[str, Any]:
     # A new instance is checked as it joins (passing in milliseconds), then every interval_s, traffic
     # or not, with jitter; one that failed (a first check timed out on a busy machine) again within 1 s.
+    # With a readiness check, as often as it runs: Envoy routes around an instance within a period
+    # of its store going down (the instance itself refuses requests at once meanwhile).
     hc = service.health_check
+    interval_s = min(hc.interval_s, service.readiness.period_s) if service.readiness else hc.interval_s
     check: dict[str, Any] = {
-        "timeout": duration(hc.timeout_s), "interval": duration(hc.interval_s), "interval_jitter_percent": 10,
-        "unhealthy_interval": duration(min(hc.interval_s, UNHEALTHY_INTERVAL_S)),
+        "timeout": duration(min(hc.timeout_s, interval_s)), "interval": duration(interval_s),
+        "interval_jitter_percent": 10, "unhealthy_interval": duration(min(interval_s, UNHEALTHY_INTERVAL_S)),
         "unhealthy_threshold": hc.unhealthy_threshold, "healthy_threshold": hc.healthy_threshold,
-        "no_traffic_interval": duration(hc.interval_s), "http_health_check": {"path": LIVENESS_PATH}}
+        "no_traffic_interval": duration(interval_s), "http_health_check": {"path": LIVENESS_PATH}}
     if events is not None:  # every failure too: one never found healthy is never "ejected"
         check["always_log_health_check_failures"] = True
         check["event_logger"] = [{"name": "envoy.health_check.event_sink.file", "typed_config": {

@@ -132,6 +132,7 @@ class HealthMonitor:
         self.pipe = EventPipe(path, self.on_event)
         self.path = path
         self.failing: dict[str, Failing] = {}  # address -> its failed checks in a row
+        self.unready: set[str] = set()  # addresses whose instance answers "not ready"
 
     def start(self) -> None:
         self.pipe.start()
@@ -145,13 +146,30 @@ class HealthMonitor:
         if pool is None or address is None:
             return
         if "add_healthy_event" in event:
+            self.unready.discard(address)
             if self.failing.pop(address, None) is not None:
                 log.info("service %s: instance at %s answers its health checks again", pool.name, address)
             self.d.status_server.sampler.routed(pool.name)
         elif "eject_unhealthy_event" in event or "health_check_failure_event" in event:
+            detail = event.get("eject_unhealthy_event") or event.get("health_check_failure_event") or {}
+            if detail.get("failure_type") == "ACTIVE" and pool.service.readiness is not None:
+                # It answered, with "not ready" (puma.readiness): alive. Envoy routes around it; a
+                # restart would not bring back what it waits for, so it is kept (readiness != liveness).
+                self.not_ready(pool, address)
+                return
             # Ejected: Envoy routes to it no more. Every later failure is an event too (about one a
             # second), so a busy instance kept here is looked at again until it answers or is killed.
             self.failed(pool, address, ejected="eject_unhealthy_event" in event)
+
+    def not_ready(self, pool: Any, address: str) -> None:
+        self.failing.pop(address, None)  # answering is progress: no hung-instance count runs on
+        if address not in self.unready:
+            self.unready.add(address)
+            instance = pool.find(address)
+            which = f"instance {instance.id}" if instance is not None else "an instance"
+            log.warning("service %s: %s at %s is not ready (its readiness check fails); Envoy routes around "
+                        "it, and it is kept", pool.name, which, address)
+            self.d.record(pool.name, f"{which} not ready: routed around, not restarted", kind="not-ready")
 
     def failed(self, pool: Any, address: str, *, ejected: bool = False, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

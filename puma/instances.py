@@ -122,6 +122,10 @@ class ServicePool:
             args += ["--warmup", self.service.warmup]
         if self.service.cpu_bound:
             args.append("--cpu-bound")
+        if self.service.readiness is not None:
+            r = self.service.readiness
+            args += ["--readiness", r.check, "--readiness-period-s", str(r.period_s),
+                     "--readiness-timeout-s", str(r.timeout_s)]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._ready, self._zygote_error = threading.Event(), None
         server = self.owner.fork_server

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import hashlib
@@ -101,8 +102,8 @@ def _versioned(doc: dict[str, Any], *, as_json: bool = False) -> str:
     return json.dumps(versioned, separators=(",", ":")) if as_json else envoy.to_yaml(versioned)
 
 
-def _holds(hosts: Sequence[Any], expected: set[str], exact: bool) -> bool:
-    healthy = {h.address for h in hosts if h.healthy}
+def _holds(hosts: Sequence[Any], expected: set[str], exact: bool, checked: bool = False) -> bool:
+    healthy = {h.address for h in hosts if h.healthy or (checked and h.checked)}
     return healthy == expected and len(hosts) == len(expected) if exact else expected <= healthy
 
 
@@ -220,9 +221,12 @@ class EnvoyProcess:
         return PumaStartError(f"{what}; config {self.bootstrap_path}; last lines of {self.log_path}:\n"
                               + "\n".join("  " + line for line in tail))
 
-    def wait_hosts(self, expected: Mapping[str, set[str]], timeout_s: float = 5.0, *, exact: bool = True) -> bool:
+    def wait_hosts(self, expected: Mapping[str, set[str]], timeout_s: float = 5.0, *, exact: bool = True,
+                   checked: frozenset[str] = frozenset()) -> bool:
         """Wait until Envoy's clusters hold exactly the `expected` host addresses, each past its first
-        health check (not `exact`: at least those, healthy; others may come and go meanwhile)."""
+        health check (not `exact`: at least those, healthy; others may come and go meanwhile). In the
+        `checked` clusters, a host whose check answered "not ready" counts too (it is known; routing it
+        waits for its readiness, not for start-up)."""
         assert self.admin is not None
         deadline = time.monotonic() + timeout_s
         pause = 0.005
@@ -234,7 +238,8 @@ class EnvoyProcess:
                     return False
                 time.sleep(0.05)
                 continue
-            if all(name in clusters and _holds(clusters[name].hosts, hosts, exact) for name, hosts in expected.items()):
+            if all(name in clusters and _holds(clusters[name].hosts, hosts, exact, name in checked)
+                   for name, hosts in expected.items()):
                 return True
             time.sleep(pause)
             pause = min(0.1, pause * 2)  # each look reads every host of every cluster
@@ -262,3 +267,36 @@ def death_signal() -> Callable[[], None] | None:
     except OSError:
         return None
     return _die_with_supervisor(libc, os.getpid())
+
+
+STOPPED_GRACE_S = 3.0  # a stopped Envoy (SIGSTOP, a terminal's Ctrl-Z) is killed, and so restarted, after this
+STOP_CHECK_S = 1.0
+
+
+def process_state(pid: int) -> str | None:
+    """The one-letter state of `pid` in /proc ('R', 'S', 'T' stopped, 't' traced, 'Z'...); None if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text(errors="replace").rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def kill_when_stopped(current: Callable[[], subprocess.Popen[bytes] | None], stopping: Callable[[], bool],
+                      grace_s: float = STOPPED_GRACE_S, check_s: float = STOP_CHECK_S) -> None:
+    """Kill the Envoy `current()` returns once it has been stopped (SIGSTOP) for `grace_s`: stopped, it
+    holds every client's connection unanswered, forever; killed, its watcher starts it again. (A
+    debugger's stop, state 't', is left alone.) Runs until `stopping()`."""
+    since: float | None = None
+    while not stopping():
+        time.sleep(check_s)
+        proc = current()
+        if proc is None or proc.poll() is not None or process_state(proc.pid) != "T":
+            since = None
+            continue
+        since = since or time.monotonic()
+        if time.monotonic() - since >= grace_s and not stopping():
+            log.error("envoy (pid %d) has been stopped (SIGSTOP) for %.0f s: clients' requests wait on it "
+                      "unanswered; killing it so it is started again", proc.pid, time.monotonic() - since)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGKILL)
+            since = None

@@ -47,7 +47,7 @@ from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errors import HTTPError, InvalidStatusError, PumaCallError, PumaError, PumaUnknownService
 from .media import DEFAULT_CONTENT_TYPES
 from .messages import FORM_TYPES, JSON_TYPES, Request, Response
-from .unavailable import unavailable
+from .unavailable import storage_full, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +278,8 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
         return _callee_failed(name, exc, req)  # a service this one needs is down, or the call can never succeed
     elif isinstance(status := getattr(exc, "status_code", None), int) and 400 <= status <= 599:
         return error_response(status, str(exc), service=name, type=type(exc).__name__)
+    elif (full := storage_full(exc)) is not None:  # no space left: a retry fails the same way until space is freed
+        return _storage_full(name, exc, req, full)
     elif (down := unavailable(exc)) is not None:  # a store locked, full, moved or unreachable: retry later
         return _store_unavailable(name, exc, req, down)
     elif isinstance(exc, ReplyError | InvalidStatusError):  # the service's own fault, never the request's
@@ -290,6 +292,15 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
         return error_response(status, f"{type(exc).__name__}: {exc}", service=name, type=type(exc).__name__)
     log.exception("service %s failed on %s %s", name, req.method, req.path)
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
+
+
+def _storage_full(name: str, exc: Exception, req: Request, full: str) -> FlaskResponse:
+    inner = getattr(exc, "orig", None) or exc  # the driver's short message, not the SQL and its values
+    log.error("service %s: %s is full on %s %s: %s: %s", name, full, req.method, req.path, type(exc).__name__,
+              str(inner).strip().split("\n")[0][:200])
+    return error_response(507, f"service {name!r} ran out of space: {full} is full; nothing of this request was "
+                               "stored: free space there (or raise its quota), then send it again",
+                          service=name, full=full, type=type(exc).__name__)
 
 
 def _store_unavailable(name: str, exc: Exception, req: Request, down: tuple[str, str, float]) -> FlaskResponse:

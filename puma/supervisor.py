@@ -34,7 +34,7 @@ from .forkserver import ForkServer
 from .health import HealthMonitor
 from .instances import Instance, ServicePool
 from .logs import log_tail
-from .proxy import EnvoyProcess, check_port_free
+from .proxy import EnvoyProcess, check_port_free, kill_when_stopped
 from .status import StatusServer
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,8 @@ class Deployment:
         for name in self.pools:  # started: a 503 for want of an instance is a server error from now on
             self.status_server.sampler.routed(name)
         self._envoy_watch.start()
+        threading.Thread(target=kill_when_stopped, args=(lambda: self.envoy.proc, lambda: self.stopping),
+                         daemon=True, name="puma-envoy-stopped").start()
         self.control.start()
         self.registry.start()
         self._use_mesh()
@@ -189,7 +191,11 @@ class Deployment:
             time.sleep(0.01)
         # This host's instances, each routed to; worker hosts' may join and leave meanwhile.
         expected = {n: {i.address for i in p.ready() if not i.remote} for n, p in self.pools.items()}
-        self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()), exact=False)
+        # A service with a readiness check is started once Envoy has checked its instances, ready or not:
+        # one whose store is down serves 503s naming why (and /_puma/ready says so), not a start that hangs.
+        with_readiness = frozenset(n for n, p in self.pools.items() if p.service.readiness is not None)
+        self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()), exact=False,
+                              checked=with_readiness)
 
     def stop(self) -> None:
         """Stop routing, let in-flight requests finish, stop instances, then Envoy. Idempotent."""

@@ -15,6 +15,9 @@ errors. An app marks its own with `mark_unavailable`.
 
 from __future__ import annotations
 
+import errno
+import os
+
 _MARKED: dict[type[BaseException], tuple[str, float]] = {}
 _KNOWN: dict[tuple[str, str], str] = {  # (module, class name) -> the part it means
     ("sqlalchemy.exc", "OperationalError"): "the database",
@@ -63,3 +66,66 @@ def _reason(exc: BaseException) -> str:
     text = str(inner if isinstance(inner, BaseException) else exc).strip().splitlines()
     first = text[0] if text else type(exc).__name__
     return first[:MAX_REASON_CHARS]
+
+
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full"
+_SQLITE_IOERR = 10  # SQLITE_IOERR (and its extended codes, in the low byte): "disk I/O error"
+
+
+def storage_full(exc: BaseException) -> str | None:
+    """What is full if `exc` (or an exception it was raised from) is a write that found no space
+    left: `"the filesystem holding /var/app.log"`, `"the database"`, ...; else None.
+    Answered 507 Insufficient Storage: retrying cannot help until someone frees space."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        inner = getattr(current, "orig", None)  # SQLAlchemy's wrapper of the driver's error
+        for candidate in (current, inner):
+            what = _full(candidate) if isinstance(candidate, BaseException) else None
+            if what is not None:
+                return what if candidate is not inner else (unavailable(current) or (what,))[0]
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _full(exc: BaseException) -> str | None:
+    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+        if exc.filename:
+            return f"the filesystem holding {exc.filename}"
+        # A write() names no file: say which mounted filesystems have no space left now.
+        full = full_filesystems()
+        return "the filesystem mounted at " + " or ".join(full) if full else "the filesystem it writes to"
+    store = unavailable(exc)
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == _SQLITE_FULL or (store is not None and "database or disk is full" in str(exc)):
+        return (store or ("the database",))[0]
+    if (isinstance(code, int) and code & 0xFF == _SQLITE_IOERR) or (store is not None and "disk I/O error" in str(exc)):
+        # In WAL mode SQLite reports a write that found no space as an I/O error: full, if a
+        # filesystem is full now (an I/O error with space left stays a 503, retried).
+        full = full_filesystems()
+        if full:
+            return f"{(store or ('the database',))[0]} (the filesystem mounted at {' or '.join(full)})"
+    return None
+
+
+def full_filesystems(mounts: str = "/proc/self/mounts") -> list[str]:
+    """Mount points (of real, sized filesystems) with no space left for this process now."""
+    try:
+        lines = open(mounts, encoding="utf-8", errors="replace").read().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 2:
+            continue
+        where = fields[1].replace("\\040", " ")
+        try:
+            st = os.statvfs(where)
+        except OSError:
+            continue
+        if st.f_blocks > 0 and st.f_bavail == 0 and where not in found:
+            found.append(where)
+    return found

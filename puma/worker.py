@@ -16,6 +16,7 @@ import argparse
 import ctypes
 import faulthandler
 import logging
+import math
 import os
 import signal
 import socket
@@ -30,10 +31,12 @@ from waitress import wasyncore
 from waitress.server import create_server
 from waitress.task import ThreadedTaskDispatcher
 
-from . import endpoints, targets, warmup
+from . import deadlines, endpoints, targets, warmup
 from .client import ENV_WORKER
+from .codec import encode_json
 from .config import INSTANCE_IDLE_TIMEOUT_S
-from .serving import Counters, build_app
+from .readiness import NOT_READY_HEADER, Probe, refusal
+from .serving import HEALTH_PATH, Counters, build_app
 from .zygote import Zygote, emit
 
 log = logging.getLogger("puma.worker")
@@ -44,7 +47,6 @@ FLUSH_TIMEOUT_S = 1.0  # after the drain, at most this long to write the last re
 LIVENESS_PATH = "/_puma/live"  # Envoy's active health check of each instance
 IDLE_LOOP_TIMEOUT_S = 30
 _LIVE_BODY = b'{"live": true}'
-_LIVE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n" % len(_LIVE_BODY)
 _identity = {"instance": 0}  # this instance's id, set in the child after the fork
 
 
@@ -79,6 +81,12 @@ def main(argv: list[str] | None = None) -> None:
             served = endpoints.build(args.target)
         except BaseException as exc:  # noqa: BLE001
             _fail(out, f"cannot build {args.target!r}: {type(exc).__name__}: {exc}")
+        if args.readiness:
+            try:
+                targets.load(args.readiness)
+            except BaseException as exc:  # noqa: BLE001
+                _fail(out, f"cannot import the readiness check {args.readiness!r}: {type(exc).__name__}: {exc}; "
+                      "give 'module:function' of a function of no arguments")
     app, counters = instance_app(args, served)  # built once; every instance forks with its own copy
     warm_server_path(args, app)
 
@@ -123,6 +131,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--drain-timeout-s", type=float, default=5.0,
                    help="seconds a stopping instance waits for its requests to finish (default 5)")
     p.add_argument("--warmup", default=None, help="import path of a function to run once before forking")
+    p.add_argument("--readiness", default=None,
+                   help="import path of the service's readiness check (a function of no arguments)")
+    p.add_argument("--readiness-period-s", type=float, default=2.0, help="seconds between readiness checks (default 2)")
+    p.add_argument("--readiness-timeout-s", type=float, default=1.0, help="longest a readiness check may take, in seconds (default 1)")
     p.add_argument("--cpu-bound", action="store_true",
                    help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
     return p
@@ -133,9 +145,23 @@ def instance_app(args: argparse.Namespace, served: endpoints.Served) -> tuple[An
     counters = Counters()
     content_types = tuple(t for t in args.content_types.split(",") if t) or None
     kwargs = {"content_types": content_types} if content_types else {}
+    probe = _probe(args)
+
+    def info() -> dict[str, Any]:
+        ready = probe.state() if probe is not None else (True, "")
+        return {"pid": os.getpid(), "instance": _identity["instance"], "ready": ready[0],
+                **({"reason": ready[1]} if not ready[0] else {})}
+
     app = build_app(args.service, served, prefix=args.prefix, max_body_bytes=args.max_body_bytes, counters=counters,
-                    info=lambda: {"pid": os.getpid(), "instance": _identity["instance"]}, **kwargs)
-    return Liveness(app), counters
+                    info=info, **kwargs)
+    return Liveness(app, args.service, probe), counters
+
+
+def _probe(args: argparse.Namespace) -> Probe | None:
+    check = getattr(args, "readiness", None)
+    if not check:
+        return None
+    return Probe(targets.load(check), period_s=args.readiness_period_s, timeout_s=args.readiness_timeout_s)
 
 
 def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.socket,
@@ -144,6 +170,8 @@ def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.s
     if args.cpu_bound:
         _run_as_batch()
     server = _server(args, app, sock)
+    if getattr(app, "probe", None) is not None:
+        app.probe.start()  # here, in the instance: a thread started in the zygote would not survive the fork
     signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(server, counters, args.drain_timeout_s))
     if notify is not None:
         notify()  # the socket was listening already: requests sent until now wait in its backlog
@@ -162,7 +190,7 @@ def _server(args: argparse.Namespace, app: Any, sock: socket.socket) -> Any:
                            outbuf_overflow=BUFFER_IN_MEMORY_BYTES,
                            # Its loop wakes for sockets and signals; an idle instance need not tick.
                            asyncore_loop_timeout=IDLE_LOOP_TIMEOUT_S)
-    answer_liveness_at_once(server)
+    answer_liveness_at_once(server, getattr(app, "probe", None))
     return server
 
 
@@ -203,21 +231,47 @@ class GrowingDispatcher(ThreadedTaskDispatcher):
 
 
 class Liveness:
-    """WSGI: answer `LIVENESS_PATH` without Flask (where `answer_liveness_at_once` did not)."""
+    """WSGI: answer `LIVENESS_PATH` without Flask (where `answer_liveness_at_once` did not), and
+    refuse requests while the service's readiness `probe` fails (503 naming the reason)."""
 
     BODY = _LIVE_BODY
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(self, app: Any, service: str = "", probe: Probe | None = None) -> None:
+        self.app, self.service, self.probe = app, service, probe
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("PATH_INFO") == LIVENESS_PATH:
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(self.BODY)))])
-            return [self.BODY]
-        return self.app(environ, start_response)
+        path = environ.get("PATH_INFO")
+        if path == LIVENESS_PATH:
+            status, body = liveness_answer(self.probe)
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        if self.probe is not None and path != HEALTH_PATH:
+            ready, reason = self.probe.state()
+            if not ready:
+                code, payload = refusal(self.service, reason, self.probe.period_s)
+                body = encode_json(payload).encode()
+                start_response(f"{code} Service Unavailable", [
+                    ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                    ("Retry-After", str(max(1, math.ceil(self.probe.period_s)))), (NOT_READY_HEADER, "true")])
+                return [body]
+        token = deadlines.start(environ.get("HTTP_X_ENVOY_EXPECTED_RQ_TIMEOUT_MS"), environ.get("HTTP_X_PUMA_DEADLINE_MS"))
+        try:
+            return self.app(environ, start_response)
+        finally:
+            deadlines.finish(token)
 
 
-def answer_liveness_at_once(server: Any) -> None:
+def liveness_answer(probe: Probe | None) -> tuple[str, bytes]:
+    """Status line and body of the health check's answer: 200 while ready, 503 with the reason."""
+    if probe is None:
+        return "200 OK", _LIVE_BODY
+    ready, reason = probe.state()
+    if ready:
+        return "200 OK", _LIVE_BODY
+    return "503 Service Unavailable", encode_json({"live": True, "ready": False, "reason": reason}).encode()
+
+
+def answer_liveness_at_once(server: Any, probe: Probe | None = None) -> None:
     """Answer liveness checks in waitress's network thread, never behind the service's busy threads.
 
     waitress hands a connection whose request is complete to its task queue (`add_task`, called
@@ -238,8 +292,10 @@ def answer_liveness_at_once(server: Any) -> None:
         requests.pop()
         request.close()
         keep_alive = request.version == "1.1" and request.headers.get("CONNECTION", "").lower() != "close"
-        head = _LIVE_HEAD + (b"" if keep_alive else b"Connection: close\r\n") + b"\r\n"
-        channel.write_soon(head + (Liveness.BODY if request.command == "GET" else b""))
+        status, body = liveness_answer(probe)
+        head = (b"HTTP/1.1 " + status.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+                % len(body) + (b"" if keep_alive else b"Connection: close\r\n") + b"\r\n")
+        channel.write_soon(head + (body if request.command == "GET" else b""))
         if not keep_alive:
             channel.close_when_flushed = True
 
@@ -252,7 +308,8 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     assert service.target is not None
     args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
                               prefix=service.prefix, content_types=",".join(service.content_types),
-                              drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound)
+                              drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound,
+                              **_readiness_args(service.readiness))
     # As the zygote does, before the port opens: readiness waits for it; calls to services still
     # starting wait for them.
     with warmup.reporting(None, warmup.own_packages(service.target, service.warmup)):
@@ -264,6 +321,13 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     sock = socket.create_server((host, port), backlog=1024, reuse_port=False)
     log.warning("serving %s (%s) on %s:%d", name, service.target, host, port)
     serve(args, app, counters, sock)
+
+
+def _readiness_args(readiness: Any) -> dict[str, Any]:
+    if readiness is None:
+        return {"readiness": None}
+    return {"readiness": readiness.check, "readiness_period_s": readiness.period_s,
+            "readiness_timeout_s": readiness.timeout_s}
 
 
 def _run_as_batch() -> None:

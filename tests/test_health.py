@@ -298,10 +298,10 @@ def test_event_pipe_delivers_each_line_and_skips_garbage(tmp_path):
 class _Pool:
     """What the health monitor uses of a pool: find a ready instance by address, evict it."""
 
-    def __init__(self, name: str, threshold: int) -> None:
+    def __init__(self, name: str, threshold: int, readiness: str | None = None) -> None:
         self.name = name
         self.service = parse_config({"puma_services": {name: {"prefix": "/p", "health_check": {
-            "unhealthy_threshold": threshold}}}}).puma_services[name]
+            "unhealthy_threshold": threshold}, **({"readiness": readiness} if readiness else {})}}}).puma_services[name]
         self.ready = {"127.0.0.1:4001": Instance(1, name, pid=11, port=4001, state="ready")}
         self.evicted: list[int] = []
 
@@ -344,3 +344,22 @@ def test_health_monitor_replaces_on_ejection_and_after_failed_first_checks(tmp_p
     monitor.on_event(_event("eject_unhealthy_event", port=9999))  # not an instance of ours: ignored
     monitor.on_event({"cluster_name": "nope", "eject_unhealthy_event": {}})
     assert pool.evicted == [1, 1]
+
+
+def test_health_monitor_keeps_an_instance_that_answers_not_ready_and_replaces_one_that_times_out(tmp_path):
+    """Readiness is not liveness: an instance that answered its check 503 (failure type ACTIVE: its
+    readiness check fails) is routed around but never killed; one whose check timed out still is."""
+    from puma.health import HealthMonitor
+
+    pool = _Pool("a", threshold=2, readiness="app.store:ping")
+    deployment = _Deployment(pool)
+    monitor = HealthMonitor(deployment, tmp_path / "events")
+    monitor.on_event(_event("eject_unhealthy_event", failure_type="ACTIVE"))
+    for _ in range(5):
+        monitor.on_event(_event("health_check_failure_event", failure_type="ACTIVE", first_check=False))
+    assert pool.evicted == [] and monitor.unready == {"127.0.0.1:4001"}
+    assert deployment.events == ["instance 1 not ready: routed around, not restarted"]  # said once, not per check
+    monitor.on_event(_event("add_healthy_event"))
+    assert monitor.unready == set()
+    monitor.on_event(_event("eject_unhealthy_event", failure_type="NETWORK"))
+    assert pool.evicted == [1]

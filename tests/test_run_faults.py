@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -310,3 +311,41 @@ def test_a_hung_warm_up_times_out_when_stated_showing_where_it_hangs(tmp_path: P
         import shutil
 
         shutil.rmtree(deployment.run_dir, ignore_errors=True)
+
+
+# --- a stopped part: requests never wait forever ---------------------------------------------------
+
+
+def test_a_stopped_envoy_is_killed_and_started_again_so_requests_are_answered() -> None:
+    app = puma.App()
+    app.configure({"puma_services": {"echo": {"prefix": "/echo"}}})
+    app.add_services({"echo": basic.echo})
+    with app.start(listener={"port": 0}) as deployment:
+        assert deployment.envoy.proc is not None
+        stopped = deployment.envoy.proc.pid
+        os.kill(stopped, signal.SIGSTOP)
+        started = time.monotonic()
+        resp = wait_for(lambda: httpx.post(deployment.url + "/echo", json={"n": 1}, timeout=15), timeout_s=30,
+                        message="an answer once Envoy is restarted")
+        waited = time.monotonic() - started
+        assert resp.status_code == 200 and waited < proxy.STOPPED_GRACE_S + 8, (resp.status_code, waited)
+        assert deployment.envoy.proc is not None and deployment.envoy.proc.pid != stopped
+        assert not _alive(stopped)
+        assert any("envoy exited" in e["message"] for e in deployment.status()["events"])
+
+
+def test_a_stopped_supervisor_leaves_requests_served_and_its_status_bounded(puma_run: subprocess.Popen[str]) -> None:
+    url = wait_for(lambda: _serving_url(puma_run), timeout_s=60, message="puma run serving")
+    os.kill(puma_run.pid, signal.SIGSTOP)
+    try:
+        for _ in range(5):  # the data path needs no supervisor
+            resp = httpx.post(url + "/greet", json={"name": "ann"}, timeout=5)
+            assert resp.status_code == 200, resp.text
+        started = time.monotonic()
+        status = httpx.get(url + "/_puma/ready", timeout=30)
+        assert time.monotonic() - started < 8, "a stopped supervisor's status must not hang"
+        body = status.json()
+        assert status.status_code == 504 and "_puma" in body["error"], body
+    finally:
+        os.kill(puma_run.pid, signal.SIGCONT)
+    assert httpx.get(url + "/_puma/ready", timeout=10).json()["ready"] is True

@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import PumaConfig, Service
+from ..config import LIVENESS_PATH, PumaConfig, Service
 from ._common import (
     FRONT,
     GRACE_MARGIN_S,
@@ -106,7 +106,10 @@ def _service_pod(config: PumaConfig, name: str, kube: str, options: Options) -> 
         "resources": resources_spec(service.resources),
         # Up to 5 minutes to load (a warm-up runs before the port opens), then the usual checks.
         "startupProbe": {"httpGet": healthz, "periodSeconds": 2, "failureThreshold": 150},
-        "readinessProbe": {"httpGet": healthz, **_readiness(service)},
+        # With a readiness check, the instance's check path answers 503 while it fails (puma.readiness);
+        # /healthz stays 200 while the process lives: a store outage never restarts a pod.
+        "readinessProbe": {"httpGet": {"path": LIVENESS_PATH, "port": "http"} if service.readiness else healthz,
+                           **_readiness(service)},
         "livenessProbe": {"httpGet": healthz, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
         # Keep serving until Envoy has stopped routing here; SIGTERM then drains what is in flight.
         "lifecycle": {"preStop": {"sleep": {"seconds": PRESTOP_S}}},
@@ -119,7 +122,8 @@ def _service_pod(config: PumaConfig, name: str, kube: str, options: Options) -> 
 
 def _readiness(service: Service) -> dict[str, int]:
     hc = service.health_check
-    return {"periodSeconds": seconds(hc.interval_s), "timeoutSeconds": seconds(hc.timeout_s),
+    period_s = min(hc.interval_s, service.readiness.period_s) if service.readiness else hc.interval_s
+    return {"periodSeconds": seconds(period_s), "timeoutSeconds": seconds(hc.timeout_s),
             "failureThreshold": hc.unhealthy_threshold, "successThreshold": hc.healthy_threshold}
 
 

@@ -1,0 +1,125 @@
+"""An instance's readiness: is what it needs (its database, a remote API) reachable now?
+
+Liveness (is the process running, is its interpreter free) and readiness are different questions
+(Kubernetes asks them with two probes): a store that is down makes an instance *unready*, and
+restarting it would not bring the store back; it only throws away warm caches, and a store that
+flaps would restart every instance. So a service's `readiness` check is run on a thread of each
+instance (`Probe`), every `period_s` and never longer than `timeout_s` (a check stuck on a dead
+host answers "did not answer within 1 s"); its last result is cached, so Envoy's health check and
+every request read it without waiting. A not-ready instance:
+
+- answers Envoy's health check 503 (`puma.worker`): Envoy routes around it; the health monitor
+  sees it *answered* (failure type ACTIVE) and never kills it for that (`puma.health`);
+- answers a request 503 + Retry-After naming the service and the reason, before the service runs
+  (`refusal`), with `x-puma-not-ready: true`, on which Envoy re-sends the request to another
+  instance (it was not acted on). When every instance is unready (Envoy then routes to all of
+  them), the client gets that JSON 503 at once, never a hang.
+
+>>> probe = Probe(lambda: None, period_s=2.0, timeout_s=1.0)
+>>> probe.refresh()
+>>> probe.state()
+(True, '')
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .unavailable import unavailable
+
+log = logging.getLogger(__name__)
+
+NOT_READY_HEADER = "x-puma-not-ready"  # on a refusal of a not-ready instance: safe to send elsewhere
+MAX_REASON_CHARS = 200
+
+
+class Probe:
+    """Runs `check()` every `period_s` (each run bounded by `timeout_s`) and caches whether it passed.
+
+    `check` returns None or True (ready), False (not ready), or raises (not ready; the exception is
+    the reason). `state()` never blocks: `(ready, reason)` as of the last run; before the first run
+    ends, the instance counts as ready (a check that takes a while must not hold back start-up —
+    the first run starts with the instance, see `start`).
+    """
+
+    def __init__(self, check: Callable[[], Any], *, period_s: float, timeout_s: float) -> None:
+        self.check, self.period_s, self.timeout_s = check, period_s, timeout_s
+        self._ready, self._reason = True, ""
+        self._running: threading.Thread | None = None  # the run in progress (may be stuck past its timeout)
+        self._stop = threading.Event()
+        self.checked_at = 0.0  # monotonic time of the last finished (or timed-out) run
+
+    def start(self) -> None:
+        """Run the check now, then every `period_s`, on a daemon thread (call it in the instance,
+        after the fork: threads do not survive one)."""
+        threading.Thread(target=self._loop, daemon=True, name="puma-readiness").start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def state(self) -> tuple[bool, str]:
+        """`(ready, reason)` from the last run; reason is '' when ready."""
+        return self._ready, self._reason
+
+    def refresh(self) -> None:
+        """Run the check once (at most `timeout_s`) and cache its verdict."""
+        if self._running is not None and self._running.is_alive():
+            # The last run is still stuck: don't pile up threads; it stays "did not answer".
+            self._set(False, f"the readiness check did not answer within {self.timeout_s:g} s")
+            return
+        outcome: list[tuple[bool, str]] = []
+        runner = threading.Thread(target=lambda: outcome.append(self._run_once()), daemon=True,
+                                  name="puma-readiness-check")
+        self._running = runner
+        runner.start()
+        runner.join(self.timeout_s)
+        if outcome:
+            self._set(*outcome[0])
+        else:
+            self._set(False, f"the readiness check did not answer within {self.timeout_s:g} s")
+
+    def _run_once(self) -> tuple[bool, str]:
+        try:
+            result = self.check()
+        except BaseException as exc:  # noqa: BLE001 - any failure (even SystemExit) is why it is not ready
+            return False, describe(exc)
+        if result is False:
+            return False, "its readiness check returned False"
+        return True, ""
+
+    def _set(self, ready: bool, reason: str) -> None:
+        if ready != self._ready or reason != self._reason:
+            if ready:
+                log.warning("ready again")
+            else:
+                log.warning("not ready: %s", reason)
+        self._ready, self._reason = ready, reason[:MAX_REASON_CHARS]
+        self.checked_at = time.monotonic()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except Exception:  # noqa: BLE001 - the loop must outlive any one failure
+                log.exception("readiness check loop")
+            self._stop.wait(self.period_s)
+
+
+def describe(exc: BaseException) -> str:
+    """A failed check's reason: the store it names and why (`puma.unavailable`), else the exception."""
+    down = unavailable(exc)
+    if down is not None:
+        store, why, _retry = down
+        return f"{store} is unreachable: {why}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def refusal(service: str, reason: str, retry_after_s: float) -> tuple[int, dict[str, Any]]:
+    """The 503 a not-ready instance answers a request with: `(status, body)`."""
+    return 503, {"error": f"service {service!r} is not ready: {reason}; retry after the time in Retry-After",
+                 "status": 503, "service": service, "reason": reason, "retry_after_s": retry_after_s}

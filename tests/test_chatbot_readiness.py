@@ -1,0 +1,73 @@
+"""The chatbot's session store behind PUMA's readiness and deadlines: the services that keep
+conversations are unready (named why) while the store is unreachable, and a turn whose client
+already timed out commits nothing."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from chatbot.sessions import SqlSessionStore
+from puma import deadlines
+from puma.readiness import Probe
+from tests.helpers import chatbot_app
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> Path:
+    from chatbot.db import upgrade
+
+    path = tmp_path / "store" / "chatbot.sqlite3"
+    path.parent.mkdir()
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def test_chatbot_services_that_keep_conversations_declare_the_store_readiness_check() -> None:
+    services = chatbot_app().config_data["puma_services"]
+    for name in ("agent", "listener", "survey"):
+        assert services[name]["readiness"] == {"check": "chatbot.stores:ready"}, name
+    assert "readiness" not in services["policy"]  # needs no store: never held back by it
+
+
+@pytest.mark.parametrize("fault", ["moved", "replaced by a directory", "schema dropped"])
+def test_chatbot_store_probe_names_the_database_while_it_is_unreachable(db_file: Path, fault: str) -> None:
+    store = SqlSessionStore(f"sqlite:///{db_file}")
+    probe = Probe(store.ping, period_s=1.0, timeout_s=2.0)
+    probe.refresh()
+    assert probe.state() == (True, "")
+    away = db_file.parent.with_name("away")
+    if fault == "moved":
+        db_file.parent.rename(away)
+    elif fault == "replaced by a directory":
+        db_file.unlink()
+        db_file.mkdir()
+    else:
+        import sqlite3
+
+        with sqlite3.connect(db_file) as conn:
+            conn.execute("DROP TABLE chat_sessions")
+    store.close()
+    probe.refresh()
+    ready, reason = probe.state()
+    assert not ready and reason.startswith("the chatbot's database (conversations, surveys) is unreachable: "), reason
+    if fault == "moved":
+        away.rename(db_file.parent)
+        probe.refresh()
+        assert probe.state() == (True, "")
+
+
+def test_chatbot_turn_whose_client_timed_out_commits_nothing(db_file: Path) -> None:
+    store = SqlSessionStore(f"sqlite:///{db_file}")
+    token = deadlines.start("20")  # Envoy waits 20 ms for this request
+    try:
+        time.sleep(0.05)
+        with pytest.raises(deadlines.DeadlineExceeded, match="its database commit was not done"):
+            store.create("late", {"turn": 1})
+    finally:
+        deadlines.finish(token)
+    store.create("late", {"turn": 1})  # the retry: applied, once (the late one left nothing)
+    assert store.get("late") == ({"turn": 1}, 1)
+    store.close()
