@@ -245,7 +245,9 @@ def _run_script(path: Path) -> None:
             raise _script_error(path, exc) from exc
         raise PumaError(f"{path} is not a Python script ({exc}); give the app's .py file") from None
     except ImportError as exc:
-        raise PumaError(f"{path}: {exc} (is the venv the app needs active? e.g. . .venv/bin/activate)") from None
+        where = (f"is it installed in the image {os.environ['PUMA_IN_CONTAINER']}?" if os.environ.get("PUMA_IN_CONTAINER")
+                 else "is the venv the app needs active? e.g. . .venv/bin/activate")
+        raise PumaError(f"{path}: {exc} ({where})") from None
     except Exception as exc:  # noqa: BLE001 - the script's own error, shown where it happened
         raise _script_error(path, exc) from exc
 

@@ -156,13 +156,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_render(sub: Any) -> None:
-    render = _command(sub, "render", "print the Envoy config for an app, or its Kubernetes manifests",
+    render = _command(sub, "render", "print the Envoy config for an app, or its Kubernetes manifests or Swarm stack",
                       "Print the configuration for the services of APP.py. --target local: the Envoy "
                       "bootstrap `puma run` starts Envoy with, as one static file; its clusters have no "
                       "endpoints, because `puma run` learns the instances' addresses only as they start and "
                       "hands them to Envoy through endpoint (EDS) files at run time. --target compose: one "
                       "self-contained Envoy config, one DNS name per service on port 8000, for "
-                      "docker-compose. --target kubernetes: manifests for `kubectl apply -f DIR`. "
+                      "docker-compose. --target kubernetes: manifests for `kubectl apply -f DIR`. --target swarm: "
+                      "DIR/stack.yml and DIR/envoy.yaml for `docker stack deploy`. "
                       "`envoy --mode validate -c FILE` accepts the Envoy configs.")
     render.add_argument("app", type=Path, help=APP_HELP)
     render.add_argument("--target", choices=["local", "compose", "kubernetes", "swarm"], default="local",

@@ -24,6 +24,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -42,6 +44,11 @@ SERVICE_PORT = 8000
 LABEL = "io.puma.run"
 OWNER_LABEL = "io.puma.supervisor-pid"  # the `puma run` that made it (a container outliving it is removed)
 READY_POLL_S = 0.1
+# A digest of the installed `puma` package's sources, run here and in the image alike.
+PUMA_DIGEST = ("import hashlib, pathlib, puma; root = pathlib.Path(puma.__file__).parent; h = hashlib.sha256()\n"
+               "for p in sorted(root.rglob('*.py')):\n"
+               "    h.update(p.relative_to(root).as_posix().encode()); h.update(p.read_bytes())\n"
+               "print(h.hexdigest()[:16])")
 PASSED_ENV = ("PUMA_", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -74,6 +81,10 @@ class DockerBackend:
         Envoy's internal listener goes). `PumaStartError` naming the fix."""
         import docker
 
+        unset = [name for name in self.env_names if name not in os.environ]
+        if unset:
+            raise PumaStartError(f"--env {' '.join(unset)}: not set here, so there is nothing to pass to the "
+                                 f"instances; set it (e.g. export {unset[0]}=...) or leave the --env out")
         try:
             self.client = docker.from_env()
             self.client.ping()
@@ -86,6 +97,7 @@ class DockerBackend:
             raise PumaStartError(f"--backend docker: no image {self.image!r} on this engine; build one with PUMA "
                                  "and the app's dependencies (e.g. sh deploy/docker/build-images.sh makes "
                                  "puma-chatbot:latest), then give it with --image") from None
+        self._check_same_puma()
         self._remove_orphans()
         name = f"puma-{uuid.uuid4().hex[:10]}"
         self.network = self.client.networks.create(name, driver="bridge", labels=self.label)
@@ -94,6 +106,22 @@ class DockerBackend:
         self.gateway = gateway
         log.info("docker backend: network %s (gateway %s), image %s", name, gateway, self.image)
         return gateway
+
+    def _check_same_puma(self) -> None:
+        """The instances run the image's PUMA and talk to this one: they must be the same code."""
+        here = subprocess.run([sys.executable, "-c", PUMA_DIGEST], capture_output=True, text=True, timeout=60,
+                              check=True).stdout.strip()
+        try:
+            there = self.client.containers.run(self.image, ["python", "-c", PUMA_DIGEST], remove=True,
+                                               user=self.user).decode().strip()
+        except Exception as exc:  # noqa: BLE001 - an image without python or PUMA: say which
+            raise PumaStartError(f"--backend docker: the image {self.image!r} cannot run PUMA ({exc}); build it "
+                                 "with PUMA and the app's dependencies (sh deploy/docker/build-images.sh)") from None
+        if here != there:
+            raise PumaStartError(f"--backend docker: the image {self.image!r} holds another PUMA than this one "
+                                 f"(its package digest {there}, here {here}), and its instances would not understand "
+                                 "this supervisor; rebuild the image from this PUMA (sh deploy/docker/build-images.sh "
+                                 "for puma-chatbot:latest), or run the PUMA the image holds")
 
     def _remove_orphans(self) -> None:
         """Containers and networks of a `puma run` killed without its stop (kill -9): removed, said."""
@@ -129,7 +157,8 @@ class DockerBackend:
 
     def instance_env(self, owner_env: dict[str, str], internal_port: int | None) -> dict[str, str]:
         env = {k: v for k, v in owner_env.items() if k.startswith(PASSED_ENV)}
-        env |= {name: os.environ[name] for name in self.env_names if name in os.environ}
+        env |= {name: os.environ[name] for name in self.env_names}  # each checked set by `start`
+        env["PUMA_IN_CONTAINER"] = self.image  # errors in the instance speak of the image, not a venv
         env["PYTHONPATH"] = str(self.app.parent)
         if internal_port:  # calls between services: Envoy's internal listener, on this network's gateway
             env["PUMA_URL"] = f"http://{self.gateway}:{internal_port}"

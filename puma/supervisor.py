@@ -298,9 +298,13 @@ class Deployment:
 
     def _keep_logs_if_failed(self, exc_type: type[BaseException] | None, *_exc: object) -> bool:
         # Runs only when start() raised (on success the stack is popped); Ctrl-C is no failure.
-        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt):
+        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt) and self._logs_exist():
             self.keep_logs = True
         return False
+
+    def _logs_exist(self) -> bool:
+        """Whether anything ran that wrote a log (a refused start, e.g. a missing image, wrote none)."""
+        return any(p.is_file() and p.stat().st_size for p in self.run_dir.rglob("*.log"))
 
     # --- state and reconfiguration --------------------------------------------------------
     def child_env(self) -> dict[str, str]:

@@ -146,10 +146,9 @@ def run(config: PumaConfig, stack: str, tick_s: float = TICK_S) -> None:
         raise PumaError("no service of this config is autoscaled (instances.max above instances.min); "
                         "nothing to do")
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Both, explicitly: a shell starting it in the background leaves SIGINT ignored otherwise.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     log.info("autoscaling %s of stack %s every %.1f s", ", ".join(scaler.services), stack, tick_s)
-    try:
-        scaler.run(stop, tick_s)
-    except KeyboardInterrupt:
-        pass
+    scaler.run(stop, tick_s)
     log.info("stopped autoscaling stack %s; replica counts left as they are", stack)

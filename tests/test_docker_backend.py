@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -229,3 +230,31 @@ def test_docker_backend_an_image_without_the_app_s_dependencies_fails_the_start_
     assert f"does the image '{IMAGE}' hold the app's dependencies?" in done.stderr
     assert "No module named 'playwright'" in done.stderr  # the container's own words, from the log
     assert time.monotonic() - started < 60  # not the start-up timeout: the first exit says it all
+
+
+def test_docker_backend_refuses_an_image_whose_puma_differs_from_this_one(docker_engine, docker_images,
+                                                                          tmp_path) -> None:
+    (tmp_path / "app.py").write_text(ONE_SERVICE)
+    tag = f"puma-test-other:{time.monotonic_ns()}"
+    (tmp_path / "Dockerfile").write_text(f"FROM {IMAGE}\nUSER root\n"
+                                         "RUN python -c \"import puma, pathlib; p = pathlib.Path(puma.__file__).parent / "
+                                         "'errors.py'; p.write_text(p.read_text() + '# another build')\"\n")
+    docker(docker_engine, "build", "-q", "-t", tag, str(tmp_path), timeout_s=300)
+    try:
+        done = subprocess.run([sys.executable, "-m", "puma", "run", "app.py", "--port", "0", "--backend", "docker",
+                               "--image", tag], cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    finally:
+        docker(docker_engine, "rmi", "-f", tag, check=False)
+    assert done.returncode == 1
+    assert f"the image '{tag}' holds another PUMA than this one" in done.stderr and "rebuild the image" in done.stderr
+    assert "logs kept" not in done.stderr  # nothing ran: no empty log directory left behind
+
+
+def test_docker_backend_refuses_to_pass_a_variable_that_is_not_set(tmp_path) -> None:
+    (tmp_path / "app.py").write_text(ONE_SERVICE)
+    env = {k: v for k, v in os.environ.items() if k != "PUMA_TEST_UNSET_SETTING"}
+    done = subprocess.run([sys.executable, "-m", "puma", "run", "app.py", "--port", "0", "--backend", "docker",
+                           "--image", IMAGE, "--env", "PUMA_TEST_UNSET_SETTING"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 1
+    assert "--env PUMA_TEST_UNSET_SETTING: not set here" in done.stderr and "Traceback" not in done.stderr
