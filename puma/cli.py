@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("a command is required (puma COMMAND --help explains each)")
     try:
         args.func(args)
+    except BrokenPipeError:  # output piped into `head` and the like (an OSError: caught first)
+        sys.stderr.close()
     except (PumaError, OSError) as exc:  # errors for people: the message, no traceback
         # (OSError: a path that cannot be read or written, a port that cannot be bound...)
         log.debug("the error's traceback", exc_info=True)
@@ -45,8 +47,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:  # Ctrl-C while starting: what had started is stopped
         print("puma: interrupted", file=sys.stderr)
         sys.exit(130)
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stderr.close()
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -141,7 +141,8 @@ def _parser() -> argparse.ArgumentParser:
     loc.add_argument("--apart", action="append", default=[], metavar="LABEL=NAME,...",
                      help="with --whole: count these new-only definitions (modules or module:qualname "
                           "prefixes) on their own line as a feature the old deployment has not, e.g. "
-                          "'web UI=chatbot.webapp'; repeat for several")
+                          "'web UI=chatbot.webapp'; repeat for several (default: the lists in --root's "
+                          "pyproject.toml, [tool.puma.loc-report.apart])")
     loc.add_argument("--details", action="store_true", help="with --whole: list each added definition")
     loc.set_defaults(func=cmd_loc_report)
     return p
@@ -502,11 +503,12 @@ def _whole_loc_report(args: argparse.Namespace) -> None:
     from . import locreport, reach
 
     try:
-        apart = tuple(locreport.Apart.parse(text) for text in args.apart)
+        apart = tuple(locreport.Apart.parse(text) for text in args.apart) or locreport.configured_apart(args.root)
         lines = reach.whole(args.root, old=args.old, new=args.new, framework=args.framework or ["puma"])
     except (OSError, ValueError) as exc:
         raise PumaError(str(exc)) from None
-    doc = locreport.whole_report(lines, str(args.old), str(args.new), apart)
+    source = "--apart" if args.apart else f"{args.root / 'pyproject.toml'} {locreport.APART_TABLE}"
+    doc = locreport.whole_report(lines, str(args.old), str(args.new), apart, source)
     print(json.dumps(doc, indent=2) if args.json else locreport.whole_markdown(doc, details=args.details))
 
 
