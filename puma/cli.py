@@ -44,9 +44,12 @@ def main(argv: list[str] | None = None) -> None:
         reason = getattr(exc, "reason", None)  # urllib's URLError: "<urlopen error X>" says less than X
         print(f"puma: error: {exc if reason is None or isinstance(exc, PumaError) else reason}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:  # Ctrl-C while starting: what had started is stopped
-        print("puma: interrupted", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM) while starting: what had started is stopped
+        if exc.args and exc.args[0] != "Ctrl-C":  # a signal from elsewhere ("SIGTERM"): not a normal end
+            print(f"puma: interrupted ({exc.args[0]})", file=sys.stderr)
+            sys.exit(130)
+        # Ctrl-C is a stop the user asked for: a normal end, not an error (`make run` would say "Error 130").
+        print("puma: stopped before start-up finished; nothing is left running", file=sys.stderr)
 
 
 class HelpFormatter(argparse.HelpFormatter):
