@@ -14,6 +14,7 @@ from typing import Any
 from . import envoy, runs
 from .app import App
 from .client import ENV_URL
+from .cliparse import SuggestingParser
 from .errors import PumaError
 from .running import DEFAULT_URL, cmd_scale, cmd_status, format_status  # noqa: F401 - format_status: re-exported
 from .status import MANUAL_MAX_INSTANCES
@@ -80,8 +81,9 @@ def _command(sub: Any, name: str, summary: str, description: str | None = None) 
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.",
-                                formatter_class=HelpFormatter)
+    # SuggestingParser: a mistyped option is reported by its subcommand, with the closest one.
+    p = SuggestingParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.",
+                         formatter_class=HelpFormatter)
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                    help="how much PUMA logs (default info: lifecycle events such as instances starting "
                         "and scaling decisions; other libraries log only warnings unless debug)")
