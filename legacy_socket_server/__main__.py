@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 
 from legacy_socket_server.options import add_arguments
-from puma.cliparse import SuggestingParser
 from legacy_socket_server.running import run
+from puma.cliparse import SuggestingParser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
