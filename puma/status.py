@@ -156,7 +156,7 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
                  for i in sorted(pool.instances.values(), key=lambda i: i.id)]
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
-        "min_instances": svc.instances.min, "max_instances": svc.instances.upper,
+        "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
         "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready"),
         "in_flight": stat.in_flight if stat else 0, "requests_total": stat.rq_total if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,

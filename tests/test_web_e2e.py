@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 import puma
+from tests.helpers import wait_for
 from tests.plugins.web import ARTIFACTS
 from tests.web_helpers import (
     CONVERSATION,
@@ -433,6 +434,33 @@ def test_web_dashboard_draws_each_series_on_its_own_axis_and_marks_scaling(
     events = page.locator("#events li.scale").all_inner_texts()
     assert any("policy" in e and "scaled 2 -> 3" in e for e in events)
     page.screenshot(path=str(ARTIFACTS / "dashboard-scaling.png"), full_page=True, animations="disabled")
+
+
+def test_web_dashboard_opened_after_a_scaling_shows_it_and_the_bounds_that_apply(
+        page: Any, mesh: puma.Deployment) -> None:
+    # A decision made before the page was opened is on its chart (from the recent events) and in
+    # the event list; the card's bounds are those that apply: a fixed count is what was set, not
+    # the config's min-max; each chart's accessible name says its title once.
+    try:
+        mesh.scale("policy", 3, reason="test: set before the page opened")
+        wait_for(lambda: len(mesh.instances("policy")) == 3, timeout_s=60, message="policy at 3")
+        page.goto(f"{mesh.url}/dashboard?interval=300")
+        page.wait_for_selector("body[data-state=live]")
+        card = page.locator("article.service[data-service='policy']")
+        page.wait_for_function("() => document.querySelector(\"article[data-service='policy']\").dataset.ready === '3'")
+        count = card.locator(".service-count").inner_text()
+        assert re.fullmatch(r"3 / 3 ready · fixed count \(puma scale sets it\)", count), count
+        agent = mesh.config.puma_services["agent"].instances
+        agent_count = page.locator("article.service[data-service='agent'] .service-count").inner_text()
+        assert agent_count.endswith(f"autoscales {agent.min}–{agent.upper}"), agent_count
+        assert any("2 → 3: test: set before the page opened" in m for m in card.locator("g.mark title").all_text_contents())
+        plot = card.get_by_role("img", name=re.compile(r"^Instances ready, last"))
+        assert "1 scaling decision(s)" in (plot.get_attribute("aria-label") or "")
+        assert any("policy" in e and "scaled 2 -> 3" in e for e in page.locator("#events li.scale").all_inner_texts())
+        for title in ("Requests/s", "Errors, % of requests", "Latency", "Instances ready"):
+            assert card.get_by_role("figure", name=title, exact=True).count() == 1, title
+    finally:
+        mesh.scale("policy", 2, reason="test: back to two")
 
 
 def test_web_dashboard_draws_the_public_view_of_the_status(page: Any, mesh: puma.Deployment) -> None:
