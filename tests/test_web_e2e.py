@@ -450,9 +450,10 @@ def test_web_dashboard_opened_after_a_scaling_shows_it_and_the_bounds_that_apply
         page.wait_for_function("() => document.querySelector(\"article[data-service='policy']\").dataset.ready === '3'")
         count = card.locator(".service-count").inner_text()
         assert re.fullmatch(r"3 / 3 ready · fixed count \(puma scale sets it\)", count), count
-        agent = mesh.config.puma_services["agent"].instances
-        agent_count = page.locator("article.service[data-service='agent'] .service-count").inner_text()
-        assert agent_count.endswith(f"autoscales {agent.min}–{agent.upper}"), agent_count
+        for name, svc in mesh.config.puma_services.items():  # every card: the bounds of its kind
+            shown = page.locator(f"article.service[data-service='{name}'] .service-count").inner_text()
+            wanted = f"autoscales {svc.instances.min}–{svc.instances.upper}" if svc.autoscaled else "fixed count"
+            assert wanted in shown, (name, shown)
         assert any("2 → 3: test: set before the page opened" in m for m in card.locator("g.mark title").all_text_contents())
         plot = card.get_by_role("img", name=re.compile(r"^Instances ready, last"))
         assert "1 scaling decision(s)" in (plot.get_attribute("aria-label") or "")
@@ -461,6 +462,21 @@ def test_web_dashboard_opened_after_a_scaling_shows_it_and_the_bounds_that_apply
             assert card.get_by_role("figure", name=title, exact=True).count() == 1, title
     finally:
         mesh.scale("policy", 2, reason="test: back to two")
+
+
+def test_web_every_html_page_has_one_title_scheme(mesh: puma.Deployment) -> None:
+    # The pages, the web service's 404, Envoy's 404 (no route, an internal service) and 405: one
+    # scheme "<what> · PUMA", and one title for one kind of page whoever serves it.
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    titles = {}
+    for path in ("/", "/dashboard", "/nosuch", "/no/such/page.html", "/db/search", "/policy", "/agent"):
+        page = httpx.get(mesh.url + path, headers=browser, timeout=30)
+        assert page.headers["content-type"].startswith("text/html"), (path, page.status_code)
+        found = re.search(r"<title>([^<]*)</title>", page.text)
+        assert found and re.fullmatch(r"[^·]+ · PUMA", found.group(1)), (path, found and found.group(1))
+        titles.setdefault(page.status_code, set()).add(found.group(1))
+    assert titles[404] == {"Page not found · PUMA"}, titles
+    assert titles[405] == {"Not a page to open · PUMA"}, titles
 
 
 def test_web_dashboard_draws_the_public_view_of_the_status(page: Any, mesh: puma.Deployment) -> None:
