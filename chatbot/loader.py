@@ -112,12 +112,12 @@ def load(url: str | None = None, *, force: bool = False, progress: bool = True,
             _replace(conn, data, progress, report)
     finally:
         engine.dispose()
-    report = _report(data, time.perf_counter() - started)
+    done = _report(data, time.perf_counter() - started)
     log.info(
         "loaded %d films, %d people, %d ratings (%.1f%% joined to the catalogue) in %.1f s",
-        report.movies, report.people, report.ratings, 100 * report.match_rate, report.seconds,
+        done.movies, done.people, done.ratings, 100 * done.match_rate, done.seconds,
     )
-    return report
+    return done
 
 
 def _already_loaded(conn: Connection) -> bool:

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-import readme_figures as rf  # noqa: E402
+import readme_figures as rf  # type: ignore[import-not-found]  # noqa: E402
 
 README = (ROOT / "README.md").read_text()
 

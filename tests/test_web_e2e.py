@@ -456,7 +456,7 @@ def test_web_dashboard_opened_after_a_scaling_shows_it_and_the_bounds_that_apply
             assert wanted in shown, (name, shown)
         assert any("2 → 3: test: set before the page opened" in m for m in card.locator("g.mark title").all_text_contents())
         plot = card.get_by_role("img", name=re.compile(r"^Instances ready, last"))
-        assert "1 scaling decision(s)" in (plot.get_attribute("aria-label") or "")
+        assert "2 → 3: test: set before the page opened" in (plot.get_attribute("aria-label") or "")
         assert any("policy" in e and "scaled 2 -> 3" in e for e in page.locator("#events li.scale").all_inner_texts())
         for title in ("Requests/s", "Errors, % of requests", "Latency", "Instances ready"):
             assert card.get_by_role("figure", name=title, exact=True).count() == 1, title
@@ -468,7 +468,7 @@ def test_web_every_html_page_has_one_title_scheme(mesh: puma.Deployment) -> None
     # The pages, the web service's 404, Envoy's 404 (no route, an internal service) and 405: one
     # scheme "<what> · PUMA", and one title for one kind of page whoever serves it.
     browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-    titles = {}
+    titles: dict[int, set[str]] = {}
     for path in ("/", "/dashboard", "/nosuch", "/no/such/page.html", "/db/search", "/policy", "/agent"):
         page = httpx.get(mesh.url + path, headers=browser, timeout=30)
         assert page.headers["content-type"].startswith("text/html"), (path, page.status_code)
