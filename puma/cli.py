@@ -18,6 +18,7 @@ from .cliparse import SuggestingParser
 from .errors import PumaError
 from .running import DEFAULT_URL, cmd_scale, cmd_status, format_status  # noqa: F401 - format_status: re-exported
 from .status import MANUAL_MAX_INSTANCES
+from .suggest import did_you_mean
 
 log = logging.getLogger("puma")
 
@@ -361,7 +362,8 @@ def cmd_run(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     config = load_app(args.app).resolved_config()
     if args.service not in config.puma_services:
-        raise PumaError(f"no service {args.service!r} in {args.app}; services: {sorted(config.puma_services)}")
+        raise PumaError(f"no service {args.service!r} in {args.app}{did_you_mean(args.service, list(config.puma_services))}; "
+                        f"services: {sorted(config.puma_services)}")
     from .client import ENV_SERVICES
     from .worker import serve_standalone
 

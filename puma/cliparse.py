@@ -15,18 +15,11 @@ Subparsers made by a `SuggestingParser` are `SuggestingParser`s too (argparse's 
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-CUTOFF = 0.6  # difflib's similarity below which nothing is suggested
-
-
-def closest(word: str, candidates: Sequence[str]) -> str | None:
-    """The candidate most like `word`, if any is alike enough. `closest("--prot", ["--port"])` -> '--port'."""
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=CUTOFF)
-    return found[0] if found else None
+from .suggest import closest
 
 
 class SuggestingParser(argparse.ArgumentParser):

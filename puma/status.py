@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import HTTPError
 from .handlers import JSONRequestHandler
+from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
@@ -219,7 +220,8 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
     name, count = body.get("service"), body.get("instances")
     pool = deployment.pools.get(name) if isinstance(name, str) else None
     if pool is None or not isinstance(name, str):
-        raise HTTPError(404, f"service: no service {name!r}; services: {', '.join(sorted(deployment.pools))}")
+        raise HTTPError(404, f"service: no service {name!r}{did_you_mean(name, list(deployment.pools))}; "
+                             f"services: {', '.join(sorted(deployment.pools))}")
     svc = pool.service
     low, high = (svc.instances.min, svc.instances.upper) if svc.autoscaled else (1, MANUAL_MAX_INSTANCES)
     if isinstance(count, bool) or not isinstance(count, int) or not low <= count <= high:
