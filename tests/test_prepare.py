@@ -4,6 +4,8 @@ and the fitted recommender's on-disk cache, keyed by what it was fitted from."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -196,5 +198,6 @@ def test_prepare_waiting_for_another_process_says_what_it_does_and_how_far(
         second.join(10)
     waiting = [line for line in said if line.startswith("waiting for")]
     assert waiting and "preparing the database: writing films and ratings: 40%" in waiting[-1], said
+    assert re.match(rf"waiting for \w+ \(pid {os.getpid()}\) preparing", waiting[-1]), waiting[-1]  # who holds it
     assert len(waiting) == len(set(waiting)), f"a line repeated each second: {said}"
     assert not list(tmp_path.glob(".shared.sqlite3.preparing*")), "the status file outlives the preparation"

@@ -82,7 +82,7 @@ def _shared(say: Callable[[str], None], db: Path | None) -> Callable[[str], None
         say(line)
         with contextlib.suppress(OSError):
             temp = _status_file(db).with_suffix(".tmp")
-            temp.write_text(f"{os.getpid()} {line}")
+            temp.write_text(f"{os.getpid()} {_program()}: {line}")
             os.replace(temp, _status_file(db))
 
     return tell
@@ -145,14 +145,25 @@ def _exclusive(url: str, say: Callable[[str], None]) -> Iterator[None]:
         yield  # no lock for other databases: run the preparation from one process
 
 
+def _program() -> str:
+    """What this process is, in a word a user knows: its main module's package (e.g.
+    legacy_socket_server), else its script's name."""
+    import sys
+
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    name = spec.name.split(".")[0] if spec is not None else Path(sys.argv[0] if sys.argv else "").stem
+    return name or "python"
+
+
 def _waiting(say: Callable[[str], None], db: Path, said: list[str]) -> None:
     """A line while another process holds the lock: what it is doing, as far as it got (when that
     changed: `said` holds the last line)."""
     try:
-        pid, _, doing = _status_file(db).read_text().partition(" ")
+        pid, _, rest = _status_file(db).read_text().partition(" ")
     except OSError:
-        pid, doing = "", ""
-    holder = f"another process (pid {pid})" if pid.isdigit() else "another process"
+        pid, rest = "", ""
+    program, _, doing = rest.partition(": ")
+    holder = f"{program or 'another process'} (pid {pid})" if pid.isdigit() else "another process"
     line = f"waiting for {holder} preparing the database" + (f": {doing}" if doing else "")
     if said[-1:] != [line]:
         said.append(line)
