@@ -220,7 +220,7 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
     name, count = body.get("service"), body.get("instances")
     pool = deployment.pools.get(name) if isinstance(name, str) else None
     if pool is None or not isinstance(name, str):
-        raise HTTPError(404, f"service: no service {name!r}{did_you_mean(name, list(deployment.pools))}; "
+        raise HTTPError(404, f"service: no service {name!r}{did_you_mean(str(name), list(deployment.pools))}; "
                              f"services: {', '.join(sorted(deployment.pools))}")
     svc = pool.service
     low, high = (svc.instances.min, svc.instances.upper) if svc.autoscaled else (1, MANUAL_MAX_INSTANCES)

@@ -17,7 +17,8 @@ from chatbot.terminal import _options as chat_options
 from legacy_socket_server.__main__ import _parser as legacy_parser
 from loadtests.__main__ import _parser as loadtests_parser
 from puma.cli import _parser as puma_parser
-from puma.cliparse import SuggestingParser, closest
+from puma.cliparse import SuggestingParser
+from puma.suggest import closest
 
 
 def _leaves(parser: argparse.ArgumentParser, path: list[str]) -> Iterator[tuple[list[str], argparse.ArgumentParser]]:
