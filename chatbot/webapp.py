@@ -80,7 +80,7 @@ def serve_static(request: puma.Request) -> puma.Response:
 # A browser opening an address that is no page gets a page saying so, with the way back.
 NOT_FOUND_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Page not found - PUMA chatbot</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Page not found · PUMA</title>
 <link rel="stylesheet" href="/style.css"></head>
 <body><main class="error-page"><h1>Page not found</h1>
 <p>There is no page at <code>{path}</code>.</p>

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from legacy_socket_server.options import add_arguments
 from legacy_socket_server.running import run
+from puma.cliparse import SuggestingParser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,8 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    return add_arguments(argparse.ArgumentParser(prog="python -m legacy_socket_server", description=__doc__,
-                                                 formatter_class=argparse.RawDescriptionHelpFormatter))
+    return add_arguments(SuggestingParser(prog="python -m legacy_socket_server", description=__doc__,
+                                          formatter_class=argparse.RawDescriptionHelpFormatter))
 
 
 if __name__ == "__main__":

@@ -26,8 +26,15 @@ def run(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else chatbox_socket(args.debug)
     # The port first: a taken one fails now, not after the catalogue's load (~30 s on 2 cores).
     server = LegacyServer(None, args.host, port, max_line_bytes=args.max_line_bytes, listen=False)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # a stop while loading says so too (`make run` reads it)
+        signal.signal(sig, _stop_loading)
     try:
         server.bot = _bot(args)
+    except _Stopped as stopped:
+        server.server_close()
+        log.info("stopping (%s) before the catalogue had loaded", stopped.args[0])
+        log.info("stopped")
+        return 0
     except BaseException:
         server.server_close()
         raise
@@ -49,6 +56,14 @@ def run(args: argparse.Namespace) -> int:
     server.shutdown()
     log.info("stopped")
     return 0
+
+
+class _Stopped(BaseException):
+    """SIGINT or SIGTERM while the catalogue loads (args: the signal's name)."""
+
+
+def _stop_loading(signum: int, _frame: object) -> None:
+    raise _Stopped(signal.Signals(signum).name)
 
 
 def _bot(args: argparse.Namespace) -> Chatbot:

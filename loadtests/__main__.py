@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from puma.cliparse import SuggestingParser
+
 OVERVIEW = """\
 Benchmarks of the chatbot as its users meet it. compare: the legacy socket server and the PUMA
 deployment side by side under the same stepped load of whole conversations. startup: how long
@@ -144,7 +146,7 @@ def _profile(profile_class: Any, args: argparse.Namespace) -> Any:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m loadtests", description=OVERVIEW,
+    p = SuggestingParser(prog="python -m loadtests", description=OVERVIEW,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", title="commands", required=True)
     c = sub.add_parser("compare", help="legacy vs PUMA under the same stepped load of conversations",

@@ -192,7 +192,7 @@ def _interrupt(signum: int, _frame: object) -> None:
     _on_stop_signals(signal.SIG_IGN)
     how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
     print(f"\npuma: stopping ({how}): stopping what had started, a few seconds…", file=sys.stderr, flush=True)
-    raise KeyboardInterrupt
+    raise KeyboardInterrupt(how)  # the CLI ends a Ctrl-C as a normal stop, another signal as an interruption
 
 
 default_app = App()

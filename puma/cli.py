@@ -14,9 +14,11 @@ from typing import Any
 from . import envoy, runs
 from .app import App
 from .client import ENV_URL
+from .cliparse import SuggestingParser
 from .errors import PumaError
 from .running import DEFAULT_URL, cmd_scale, cmd_status, format_status  # noqa: F401 - format_status: re-exported
 from .status import MANUAL_MAX_INSTANCES
+from .suggest import did_you_mean
 
 log = logging.getLogger("puma")
 
@@ -36,17 +38,20 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("a command is required (puma COMMAND --help explains each)")
     try:
         args.func(args)
+    except BrokenPipeError:  # output piped into `head` and the like (an OSError: caught first)
+        sys.stderr.close()
     except (PumaError, OSError) as exc:  # errors for people: the message, no traceback
         # (OSError: a path that cannot be read or written, a port that cannot be bound...)
         log.debug("the error's traceback", exc_info=True)
         reason = getattr(exc, "reason", None)  # urllib's URLError: "<urlopen error X>" says less than X
         print(f"puma: error: {exc if reason is None or isinstance(exc, PumaError) else reason}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:  # Ctrl-C while starting: what had started is stopped
-        print("puma: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stderr.close()
+    except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM) while starting: what had started is stopped
+        if exc.args and exc.args[0] != "Ctrl-C":  # a signal from elsewhere ("SIGTERM"): not a normal end
+            print(f"puma: interrupted ({exc.args[0]})", file=sys.stderr)
+            sys.exit(130)
+        # Ctrl-C is a stop the user asked for: a normal end, not an error (`make run` would say "Error 130").
+        print("puma: stopped before start-up finished; nothing is left running", file=sys.stderr)
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -77,8 +82,9 @@ def _command(sub: Any, name: str, summary: str, description: str | None = None) 
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.",
-                                formatter_class=HelpFormatter)
+    # SuggestingParser: a mistyped option is reported by its subcommand, with the closest one.
+    p = SuggestingParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.",
+                         formatter_class=HelpFormatter)
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                    help="how much PUMA logs (default info: lifecycle events such as instances starting "
                         "and scaling decisions; other libraries log only warnings unless debug)")
@@ -149,7 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     loc.add_argument("--apart", action="append", default=[], metavar="LABEL=NAME,...",
                      help="with --whole: count these new-only definitions (modules or module:qualname "
                           "prefixes) on their own line as a feature the old deployment has not, e.g. "
-                          "'web UI=chatbot.webapp'; repeat for several")
+                          "'web UI=chatbot.webapp'; repeat for several (default: the lists in --root's "
+                          "pyproject.toml, [tool.puma.loc-report.apart])")
     loc.add_argument("--details", action="store_true", help="with --whole: list each added definition")
     loc.set_defaults(func=cmd_loc_report)
     return p
@@ -414,7 +421,8 @@ def cmd_run(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     config = load_app(args.app).resolved_config()
     if args.service not in config.puma_services:
-        raise PumaError(f"no service {args.service!r} in {args.app}; services: {sorted(config.puma_services)}")
+        raise PumaError(f"no service {args.service!r} in {args.app}{did_you_mean(args.service, list(config.puma_services))}; "
+                        f"services: {sorted(config.puma_services)}")
     from .client import ENV_SERVICES
     from .worker import serve_standalone
 
@@ -577,11 +585,12 @@ def _whole_loc_report(args: argparse.Namespace) -> None:
     from . import locreport, reach
 
     try:
-        apart = tuple(locreport.Apart.parse(text) for text in args.apart)
+        apart = tuple(locreport.Apart.parse(text) for text in args.apart) or locreport.configured_apart(args.root)
         lines = reach.whole(args.root, old=args.old, new=args.new, framework=args.framework or ["puma"])
     except (OSError, ValueError) as exc:
         raise PumaError(str(exc)) from None
-    doc = locreport.whole_report(lines, str(args.old), str(args.new), apart)
+    source = "--apart" if args.apart else f"{args.root / 'pyproject.toml'} {locreport.APART_TABLE}"
+    doc = locreport.whole_report(lines, str(args.old), str(args.new), apart, source)
     print(json.dumps(doc, indent=2) if args.json else locreport.whole_markdown(doc, details=args.details))
 
 

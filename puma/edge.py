@@ -164,7 +164,7 @@ def local_reply_config(config: PumaConfig) -> dict[str, Any]:
 # nothing and loses nothing). No '%' in it: Envoy's format strings would read one as a command.
 STARTING_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting - PUMA</title></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting · PUMA</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
 <main><h1>Starting&hellip;</h1>
 <p>This service has no instance ready yet: the deployment is still starting. This page reloads
@@ -202,7 +202,7 @@ def _starting_page() -> dict[str, Any]:
 # Format strings: '%' only in Envoy's commands (labels and paths are checked to have none).
 ERROR_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} - PUMA</title></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · PUMA</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
 <main><h1>{title}</h1>
 <p>{reason}</p>

@@ -168,7 +168,10 @@ class ServicePool:
             self.zygote.stdin.write(json.dumps(command) + "\n")
             self.zygote.stdin.flush()
         except (BrokenPipeError, ValueError):
-            log.warning("service %s: zygote is gone, command %s dropped", self.name, command.get("op"))
+            # While the deployment stops (Ctrl-C during start-up) a zygote gone first is expected.
+            quiet = self._closing or self.owner.stopping
+            (log.debug if quiet else log.warning)("service %s: zygote is gone, command %s dropped",
+                                                  self.name, command.get("op"))
 
     def _read_events(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
         handlers = {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,

@@ -27,6 +27,7 @@ import difflib
 import io
 import json
 import tokenize
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -226,9 +227,38 @@ class Apart:
         return any(owner == p or (owner.startswith(p) and owner[len(p)] in ":.") for p in self.prefixes)
 
 
-def whole_report(lines: list[Any], old: str, new: str, apart: tuple[Apart, ...] = ()) -> dict[str, Any]:
+APART_TABLE = "[tool.puma.loc-report.apart]"
+
+
+def configured_apart(root: Path) -> tuple[Apart, ...]:
+    """The `--apart` lists a project keeps in `root/pyproject.toml`, so the short command counts as
+    its README says; () when it keeps none. Raises ValueError naming the file and the bad entry.
+
+        [tool.puma.loc-report.apart]
+        "the web UI" = ["chatbot.webapp", "chatbot.bot:Chatbot.save_survey"]
+    """
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return ()
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("puma", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML ({exc})") from None
+    found = table.get("loc-report", {}).get("apart", {})
+    apart = []
+    for label, names in found.items():
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+            raise ValueError(f"{path}: {APART_TABLE} {label!r} = {names!r}: give a list of module[:qualname] "
+                             "names, e.g. [\"chatbot.webapp\"]")
+        apart.append(Apart(label, tuple(n.strip() for n in names)))
+    return tuple(apart)
+
+
+def whole_report(lines: list[Any], old: str, new: str, apart: tuple[Apart, ...] = (),
+                 apart_from: str = "--apart") -> dict[str, Any]:
     """The JSON document of `puma loc-report --whole`: totals, added lines by group and by file,
-    and each definition that only the new deployment reaches."""
+    and each definition that only the new deployment reaches. `apart_from` says where the apart
+    lists came from (shown under the table, so a reader knows why a count is split)."""
     files: dict[str, dict[str, int]] = {}
     groups: dict[str, int] = {PORT_GROUP: 0, **{a.label: 0 for a in apart}}
     owners: dict[tuple[str, str], int] = {}
@@ -244,7 +274,7 @@ def whole_report(lines: list[Any], old: str, new: str, apart: tuple[Apart, ...] 
     return {"counting": "lines with code (no blanks, comments or docstrings) of the application, by what "
                         "each deployment's code reaches from its entry point; see puma/reach.py",
             "old": old, "new": new, **totals, "added_by_group": groups,
-            "apart": {a.label: list(a.prefixes) for a in apart},
+            "apart": {a.label: list(a.prefixes) for a in apart}, "apart_from": apart_from if apart else None,
             "files": [{"path": p, **c} for p, c in sorted(files.items())],
             "added_definitions": [{"definition": o, "group": g, "lines": n} for (o, g), n in sorted(owners.items())]}
 
@@ -256,6 +286,7 @@ def whole_markdown(doc: dict[str, Any], *, details: bool = False) -> str:
            f"| {doc['removed']} | {doc['added']} | {doc['retained']} |", "",
            "| added lines, by what they are for | lines |", "|---|---:|"]
     out += [f"| {group} | {n} |" for group, n in doc["added_by_group"].items()]
+    out += ["", _apart_note(doc)]
     out += ["", "| file | removed | added | retained |", "|---|---:|---:|---:|"]
     out += [f"| `{f['path']}` | {f['removed']} | {f['added']} | {f['retained']} |" for f in doc["files"]
             if f["removed"] or f["added"]]
@@ -263,6 +294,15 @@ def whole_markdown(doc: dict[str, Any], *, details: bool = False) -> str:
         out += ["", "| added: definition | for | lines |", "|---|---|---:|"]
         out += [f"| `{d['definition']}` | {d['group']} | {d['lines']} |" for d in doc["added_definitions"]]
     return "\n".join(out)
+
+
+def _apart_note(doc: dict[str, Any]) -> str:
+    if not doc.get("apart"):
+        return (f"Every line only `{doc['new']}` reaches counts as the port's own code; count a feature the old "
+                "deployment has not on its own line with --apart LABEL=NAMES, or keep such lists in "
+                f"pyproject.toml's {APART_TABLE}.")
+    return (f"Counted apart ({len(doc['apart'])} features the old deployment has not, from {doc['apart_from']}): "
+            + "; ".join(doc["apart"]) + ".")
 
 
 def _group(line: Any, apart: tuple[Apart, ...]) -> str:

@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import HTTPError
 from .handlers import JSONRequestHandler
+from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
@@ -157,7 +158,7 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
                  for i in sorted(pool.instances.values(), key=lambda i: i.id)]
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
-        "min_instances": svc.instances.min, "max_instances": svc.instances.upper,
+        "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
         "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready"),
         "in_flight": stat.in_flight if stat else 0, "requests_total": stat.rq_total if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
@@ -220,7 +221,8 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
     name, count = body.get("service"), body.get("instances")
     pool = deployment.pools.get(name) if isinstance(name, str) else None
     if pool is None or not isinstance(name, str):
-        raise HTTPError(404, f"service: no service {name!r}; services: {', '.join(sorted(deployment.pools))}")
+        raise HTTPError(404, f"service: no service {name!r}{did_you_mean(str(name), list(deployment.pools))}; "
+                             f"services: {', '.join(sorted(deployment.pools))}")
     svc = pool.service
     low, high = (svc.instances.min, svc.instances.upper) if svc.autoscaled else (1, MANUAL_MAX_INSTANCES)
     if isinstance(count, bool) or not isinstance(count, int) or not low <= count <= high:

@@ -121,5 +121,5 @@ def test_bench_peers_stopped_by_sigterm_leaves_no_ray_process_behind(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=120)
-    assert proc.returncode == 130 and "puma: interrupted" in err_path.read_text()
+    assert proc.returncode == 130 and "puma: interrupted (SIGTERM)" in err_path.read_text()
     assert "Traceback" not in err_path.read_text()

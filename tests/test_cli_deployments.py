@@ -101,7 +101,9 @@ def test_cli_scale_changes_instances_and_refuses_bad_counts(tmp_path: Path, env:
         assert [e["to"] for e in events if e.get("kind") == "scale"] == [3, 1]  # shown like any decision
         for args, says in ((("shout", "0"), "give a whole number from 1 to 32"),
                            (("shout", "33"), "give a whole number from 1 to 32"),
-                           (("nope", "2"), "no service 'nope'; services: greet, shout")):
+                           (("nope", "2"), "no service 'nope'; services: greet, shout"),
+                           (("shuot", "2"), "no service 'shuot'; did you mean 'shout'?; services: greet, shout"),
+                           (("gret", "2"), "no service 'gret'; did you mean 'greet'?")):
             refused = _puma("scale", *args, env=env)
             assert refused.returncode == 1 and says in refused.stderr and "Traceback" not in refused.stderr
         # Without the run file (another user, another host) it needs the secret, and a wrong one is refused.

@@ -194,6 +194,30 @@ def test_legacy_server_command_serves_then_stops_cleanly_on_sigterm(chatbot_db_u
             proc.wait()
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_legacy_server_stopped_while_loading_says_so_in_its_log(chatbot_db_url: str, tmp_path: Path,
+                                                                sig: signal.Signals) -> None:
+    # `make run` reads the log's last lines to tell its own Ctrl-C from a lost server: a stop during
+    # the load (the first ~30 s) must leave the same "stopping (SIGINT)" line as one after it.
+    log_path = tmp_path / "legacy.log"
+    env = {**os.environ, "DATABASE_URL": chatbot_db_url}
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "legacy_socket_server", "--port", "0"],
+                                stdout=log_file, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_for(lambda: b"loading the catalogue" in log_path.read_bytes() or proc.poll() is not None,
+                 timeout_s=60, message="the load to begin")
+        proc.send_signal(sig)
+        assert proc.wait(timeout=15) == 0, log_path.read_text()
+        text = log_path.read_text()
+        assert f"stopping ({sig.name}) before the catalogue had loaded" in text and text.rstrip().endswith("stopped")
+        assert "Traceback" not in text and "listening on" not in text
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 @pytest.mark.parametrize("argv", [["-m", "legacy_socket_server"], ["-m", "chatbot", "legacy"]])
 def test_legacy_server_on_a_taken_port_fails_before_loading_and_names_the_port(argv: list[str]) -> None:
     with socket.socket() as taken:

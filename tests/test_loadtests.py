@@ -419,3 +419,41 @@ def test_compare_options_for_the_new_steps_name_the_fix() -> None:
                           ("--cpus", "1,1")):
         with pytest.raises(SystemExit):
             _parser().parse_args(["compare", "--out", "x", option, value])
+
+
+def _target(steps: list[tuple[int, float, float]]) -> dict:
+    """A target's figures from (users, conversations/s, p99 ms) per step, no failures."""
+    from loadtests.report import step_figures
+
+    rows = [{"users": u, "conversations_per_s": c, "turn_p99_ms": p} for u, c, p in steps]
+    return {**step_figures(rows), "failures": {}}
+
+
+def _goal_text(puma: list, legacy: list) -> str:
+    from loadtests.report import _goal_lines, _goals
+
+    targets = {"puma": _target(puma), "legacy": _target(legacy)}
+    return "\n".join(_goal_lines({"targets": targets, "goals": _goals(targets)}))
+
+
+@pytest.mark.parametrize(("puma", "legacy", "unsaturated"), [
+    ([(1, 0.5, 90), (4, 1.9, 120)], [(1, 0.5, 80), (4, 1.8, 110)], "neither deployment"),  # both still rising
+    ([(1, 0.5, 90), (4, 1.0, 120), (8, 0.9, 140)], [(1, 0.5, 80), (4, 1.8, 110)], "legacy not"),
+    ([(2, 1.0, 50), (8, 3.0, 60)], [(2, 1.0, 50), (8, 2.0, 90), (16, 1.9, 200)], "puma not"),
+])
+def test_load_summary_judges_no_throughput_goal_from_a_run_that_did_not_saturate(puma, legacy, unsaturated) -> None:
+    text = _goal_text(puma, legacy)
+    line = next(x for x in text.splitlines() if "conversations/s at saturation" in x)
+    assert f"not measured: {unsaturated} saturated" in line and "raise --steps" in line, line
+    assert " met" not in line and "NOT met" not in line, line
+
+
+def test_load_summary_judges_the_goals_once_both_saturated_and_p99_crossed() -> None:
+    text = _goal_text([(1, 1.0, 60), (8, 4.0, 200), (16, 3.9, 240), (32, 3.8, 400)],
+                      [(1, 1.0, 60), (8, 2.0, 300), (16, 1.9, 900)])
+    assert "at saturation (goal >= 1.5x): 2.00x, met" in text, text
+    assert "p99 < 250 ms at a higher concurrency than legacy: met" in text, text
+    # p99 under the goal at every step of both: the comparison was not measured either.
+    calm = _goal_text([(1, 1.0, 60), (4, 2.0, 80), (8, 1.9, 90)], [(1, 1.0, 50), (4, 1.5, 70), (8, 1.4, 80)])
+    assert "higher concurrency than legacy: not measured: p99 stayed under 250 ms" in calm, calm
+    assert "2.00x" not in calm and "1.33x, NOT met" in calm, calm

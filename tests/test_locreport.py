@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +112,35 @@ def test_loc_report_command_prints_markdown_or_json(tmp_path: Path,
     with pytest.raises(SystemExit) as exited:
         cli.main(["loc-report", str(old), str(tmp_path / "nope")])
     assert exited.value.code == 1 and "no such file" in capsys.readouterr().err
+
+
+def _whole(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """A monolith and a port of one small app under tmp_path; the port adds a web page."""
+    (tmp_path / "app").mkdir(exist_ok=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "core.py").write_text("def answer(x):\n    return x + 1\n")
+    (tmp_path / "app" / "web.py").write_text("def page():\n    return '<p>hi</p>'\n")
+    (tmp_path / "old.py").write_text("from app.core import answer\nprint(answer(1))\n")
+    (tmp_path / "new.py").write_text("from app.core import answer\nfrom app.web import page\nprint(answer(1), page())\n")
+    return subprocess.run([sys.executable, "-m", "puma.cli", "loc-report", "--whole", "old.py", "new.py", *extra],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+
+
+def test_locreport_whole_short_form_counts_apart_what_pyproject_lists(tmp_path: Path) -> None:
+    bare = _whole(tmp_path)
+    assert "| the port's own code | 5 |" in bare.stdout and "--apart LABEL=NAMES" in bare.stdout, bare.stdout
+    (tmp_path / "pyproject.toml").write_text('[tool.puma.loc-report.apart]\n"the page" = ["app.web"]\n')
+    kept = _whole(tmp_path)
+    assert "| the port's own code | 3 |" in kept.stdout and "| the page | 2 |" in kept.stdout, kept.stdout
+    assert "pyproject.toml [tool.puma.loc-report.apart]" in kept.stdout
+    given = _whole(tmp_path, "--apart", "web=app.web:page")
+    assert "| web | 2 |" in given.stdout and "the page" not in given.stdout and "from --apart" in given.stdout
+
+
+@pytest.mark.parametrize("entry", ['"the page" = "app.web"', '"the page" = []', '"the page" = [1]', '"the page" = ['])
+def test_locreport_whole_bad_apart_table_is_one_line_naming_the_file(tmp_path: Path, entry: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.puma.loc-report.apart]\n{entry}\n")
+    done = _whole(tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("puma: error: ") and "pyproject.toml" in done.stderr, done.stderr

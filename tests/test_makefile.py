@@ -4,6 +4,7 @@ Run against a stand-in for the venv's python (no real install: that takes minute
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -169,3 +170,17 @@ def test_makefile_run_says_nothing_of_a_legacy_server_stopped_by_ctrl_c(run_chec
                      FAKE_LEGACY="ctrl-c", FAKE_PUMA_S="3")
     assert done.returncode == 0, done.stderr
     assert "has exited" not in done.stderr  # the user's own Ctrl-C reached it: nothing was lost
+
+
+def test_makefile_help_lists_every_target_with_one_line_each() -> None:
+    root = Path(__file__).resolve().parents[1]
+    phony = re.search(r"^\.PHONY: (.*)$", (root / "Makefile").read_text(), re.MULTILINE)
+    assert phony, "the Makefile's .PHONY line"
+    done = subprocess.run(["make", "-s", "help", "PORT=8123"], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for target in phony.group(1).split():
+        mine = [line for line in lines if re.match(rf"^  make {re.escape(target)}\s{{2,}}\S", line)]
+        assert len(mine) == 1, f"make help: {target!r} on {len(mine)} lines:\n{done.stdout}"
+    assert len(lines) == len(phony.group(1).split()), done.stdout
+    assert "8123" in next(line for line in lines if " make run " in line), "the port a run would use"

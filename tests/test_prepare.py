@@ -4,6 +4,8 @@ and the fitted recommender's on-disk cache, keyed by what it was fitted from."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -162,3 +164,43 @@ def test_prepare_in_a_directory_that_cannot_be_made_names_it_and_the_fix(tmp_pat
     blocker.write_text("a file")
     with pytest.raises(OSError, match=r"cannot create the database's directory .*not-a-dir/var.*DATABASE_URL"):
         ensure_prepared(f"sqlite:///{blocker / 'var' / 'chatbot.sqlite3'}")
+
+
+def test_prepare_waiting_for_another_process_says_what_it_does_and_how_far(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two programs started together (`make run`: the legacy server and PUMA's db service): the one
+    # that waits for the other's lock says for whom and how far that one got, not nothing for 40 s.
+    import threading
+
+    from chatbot.db import prepare
+
+    release, started = threading.Event(), threading.Event()
+
+    def slow_load(*_args: object, report: object = None, **_kwargs: object) -> None:
+        assert callable(report)
+        report("writing films and ratings: 40% (4 of 10 rows)")
+        started.set()
+        release.wait(10)
+
+    monkeypatch.setattr("chatbot.loader.load", slow_load)
+    monkeypatch.setattr(prepare, "WAIT_POLL_S", 0.05)
+    monkeypatch.setattr(prepare, "is_prepared", lambda url=None: False)
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    first = threading.Thread(target=ensure_prepared, args=(url,), kwargs={"report": lambda _line: None})
+    first.start()
+    assert started.wait(10)
+    said: list[str] = []
+    second = threading.Thread(target=ensure_prepared, args=(url,), kwargs={"report": said.append})
+    second.start()
+    try:
+        from tests.helpers import wait_for
+        wait_for(lambda: any("40%" in line for line in said), timeout_s=10, message="the waiter's progress line")
+    finally:
+        release.set()
+        first.join(10)
+        second.join(10)
+    waiting = [line for line in said if line.startswith("waiting for")]
+    assert waiting and "preparing the database: writing films and ratings: 40%" in waiting[-1], said
+    assert re.match(rf"waiting for \w+ \(pid {os.getpid()}\) preparing", waiting[-1]), waiting[-1]  # who holds it
+    assert len(waiting) == len(set(waiting)), f"a line repeated each second: {said}"
+    assert not list(tmp_path.glob(".shared.sqlite3.preparing*")), "the status file outlives the preparation"

@@ -148,3 +148,18 @@ def test_readme_and_makefile_name_only_scripts_that_exist_each_by_one_name() -> 
     used = "\n".join(texts.values()) + "\n".join(p.read_text() for p in (ROOT / "scripts").iterdir())
     unnamed = sorted(p.name for p in (ROOT / "scripts").iterdir() if f"scripts/{p.name}" not in used)
     assert unnamed == [], f"scripts nothing runs or names (two names for one step?): {unnamed}"
+
+
+def test_readme_never_starts_a_second_monolith_on_the_port_make_run_gives_it() -> None:
+    """`make run` starts the legacy server beside the mesh on LEGACY_PORT: a README command that
+    starts it again on that port clashes with it, and prose must not send the reader to do so."""
+    default = re.search(r"^LEGACY_PORT \?= (\d+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert default, "the Makefile's LEGACY_PORT default"
+    starts = [line for _, line in shell_lines(README)
+              if re.search(r"\bchatbot legacy\b|-m legacy_socket_server\b", line.split(" #", 1)[0])]
+    for line in starts:
+        port = re.search(r"--port[ =](\d+)", line)
+        assert port and port.group(1) != default.group(1), f"starts the monolith on make run's port: {line}"
+    told = re.findall(r"[^.]*start it (?:yourself|with `(?:python -m legacy_socket_server|chatbot legacy)`)[^.]*", README)
+    assert not told, f"README tells the reader to start the monolith `make run` already runs: {told}"
+    assert "the legacy server beside it" in README[:README.index("## Contents")]

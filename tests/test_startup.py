@@ -90,8 +90,8 @@ def test_startup_ctrl_c_while_starting_stops_everything_and_keeps_nothing(tmp_pa
     wait_for(lambda: "held waiting for the test" in log.read_text(), timeout_s=60, message="the warm-up")
     run_dir = Path(_found(r"config (\S+)/envoy\.yaml", log.read_text()))
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=30) == 130
-    assert "puma: interrupted" in log.read_text() and "Traceback" not in log.read_text()
+    assert proc.wait(timeout=30) == 0  # Ctrl-C is a stop the user asked for, not an error
+    assert "puma: stopped before start-up finished" in log.read_text() and "Traceback" not in log.read_text()
     assert not run_dir.exists()  # an interrupt is no failure: nothing kept
 
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 import puma
+from tests.helpers import wait_for
 from tests.plugins.web import ARTIFACTS
 from tests.web_helpers import (
     CONVERSATION,
@@ -433,6 +434,49 @@ def test_web_dashboard_draws_each_series_on_its_own_axis_and_marks_scaling(
     events = page.locator("#events li.scale").all_inner_texts()
     assert any("policy" in e and "scaled 2 -> 3" in e for e in events)
     page.screenshot(path=str(ARTIFACTS / "dashboard-scaling.png"), full_page=True, animations="disabled")
+
+
+def test_web_dashboard_opened_after_a_scaling_shows_it_and_the_bounds_that_apply(
+        page: Any, mesh: puma.Deployment) -> None:
+    # A decision made before the page was opened is on its chart (from the recent events) and in
+    # the event list; the card's bounds are those that apply: a fixed count is what was set, not
+    # the config's min-max; each chart's accessible name says its title once.
+    try:
+        mesh.scale("policy", 3, reason="test: set before the page opened")
+        wait_for(lambda: len(mesh.instances("policy")) == 3, timeout_s=60, message="policy at 3")
+        page.goto(f"{mesh.url}/dashboard?interval=300")
+        page.wait_for_selector("body[data-state=live]")
+        card = page.locator("article.service[data-service='policy']")
+        page.wait_for_function("() => document.querySelector(\"article[data-service='policy']\").dataset.ready === '3'")
+        count = card.locator(".service-count").inner_text()
+        assert re.fullmatch(r"3 / 3 ready · fixed count \(puma scale sets it\)", count), count
+        for name, svc in mesh.config.puma_services.items():  # every card: the bounds of its kind
+            shown = page.locator(f"article.service[data-service='{name}'] .service-count").inner_text()
+            wanted = f"autoscales {svc.instances.min}–{svc.instances.upper}" if svc.autoscaled else "fixed count"
+            assert wanted in shown, (name, shown)
+        assert any("2 → 3: test: set before the page opened" in m for m in card.locator("g.mark title").all_text_contents())
+        plot = card.get_by_role("img", name=re.compile(r"^Instances ready, last"))
+        assert "2 → 3: test: set before the page opened" in (plot.get_attribute("aria-label") or "")
+        assert any("policy" in e and "scaled 2 -> 3" in e for e in page.locator("#events li.scale").all_inner_texts())
+        for title in ("Requests/s", "Errors, % of requests", "Latency", "Instances ready"):
+            assert card.get_by_role("figure", name=title, exact=True).count() == 1, title
+    finally:
+        mesh.scale("policy", 2, reason="test: back to two")
+
+
+def test_web_every_html_page_has_one_title_scheme(mesh: puma.Deployment) -> None:
+    # The pages, the web service's 404, Envoy's 404 (no route, an internal service) and 405: one
+    # scheme "<what> · PUMA", and one title for one kind of page whoever serves it.
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    titles: dict[int, set[str]] = {}
+    for path in ("/", "/dashboard", "/nosuch", "/no/such/page.html", "/db/search", "/policy", "/agent"):
+        page = httpx.get(mesh.url + path, headers=browser, timeout=30)
+        assert page.headers["content-type"].startswith("text/html"), (path, page.status_code)
+        found = re.search(r"<title>([^<]*)</title>", page.text)
+        assert found and re.fullmatch(r"[^·]+ · PUMA", found.group(1)), (path, found and found.group(1))
+        titles.setdefault(page.status_code, set()).add(found.group(1))
+    assert titles[404] == {"Page not found · PUMA"}, titles
+    assert titles[405] == {"Not a page to open · PUMA"}, titles
 
 
 def test_web_dashboard_draws_the_public_view_of_the_status(page: Any, mesh: puma.Deployment) -> None:

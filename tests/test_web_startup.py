@@ -53,6 +53,16 @@ def starting(chatbot_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         deployment.stop()
 
 
+# Each text the polite status region (#status-announce) takes, as a screen reader would be told.
+ANNOUNCEMENTS = """
+window.__announced = [];
+new MutationObserver(() => {
+  const node = document.getElementById("status-announce");
+  if (node && node.textContent && node.textContent !== window.__announced.at(-1)) window.__announced.push(node.textContent);
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"""
+
+
 def test_web_message_sent_during_start_up_is_answered_once_ready(new_page: Any, starting: dict[str, Any]) -> None:
     url = starting["url"]
     wait_for(lambda: httpx.get(f"{url}/_puma/ready").json()["waiting_for"] == ["agent"], timeout_s=90,
@@ -60,9 +70,16 @@ def test_web_message_sent_during_start_up_is_answered_once_ready(new_page: Any, 
     dashboard = new_page()
     dashboard.goto(f"{url}/dashboard?interval=300")
     page = new_page()
+    page.add_init_script(ANNOUNCEMENTS)
     page.goto(f"{url}/?typing={TYPING_MS}&backend=puma")
     page.wait_for_selector("body[data-state=starting]")
     assert "starting: waiting for agent" in page.inner_text("#status-line")
+    # The line shows the seconds as they pass; a screen reader hears the start-up once, and no
+    # "typing" while there is no reply on its way, only that the chatbot is starting.
+    page.wait_for_function("() => /\\(15 s so far\\)/.test(document.querySelector('#status-line').textContent)",
+                           timeout=40_000)
+    assert page.locator("#typing").is_hidden() and page.text_content("#typing-status") == ""
+    assert page.evaluate("window.__announced") == ["The PUMA mesh is starting; your messages are answered once it is ready."]
     page.fill("#chat-input", "comedy")
     page.press("#chat-input", "Enter")
     assert "“comedy” is sent as soon as it is ready" in page.inner_text("#status-line")
@@ -80,6 +97,8 @@ def test_web_message_sent_during_start_up_is_answered_once_ready(new_page: Any, 
     roles = page.locator("#messages > li").evaluate_all("els => els.map(e => e.dataset.role)")
     assert roles[:3] == ["bot", "bot", "user"]  # greeted first, then the message answered
     assert page.locator(".note.error").count() == 0 and page.inner_text("#status-line") == ""
+    spoken = page.evaluate("window.__announced")
+    assert len(spoken) <= 3 and not any(re.search(r"waiting for|\d+ s\b", text) for text in spoken), spoken
     # The greeting waited for the agent: its latency is its own request's, the wait said apart.
     took = page.locator(".took").first.inner_text()
     assert re.fullmatch(r"\d+ ms · answered once ready \(waited \d+ s for start-up\)", took), took

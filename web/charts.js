@@ -40,7 +40,10 @@ export class Chart {
     Object.assign(this, { title, series, options });
     this.box = html("figure", "chart");
     const caption = html("figcaption", "chart-title");
+    // The legend is for the eye: the plot's own name says each series and mark (a reader would
+    // otherwise hear the figure named "Instances ready ready scaling decision").
     const legend = html("span", "chart-legend");
+    legend.setAttribute("aria-hidden", "true");
     [...series, ...(options.legend || [])].forEach((s) => legend.append(html("i", `swatch ${s.cls}`), html("span", "", s.name)));
     caption.append(html("span", "chart-name", title), legend);
     this.plot = svg("svg", { class: "chart-plot", role: "img", "aria-label": title });

@@ -26,7 +26,7 @@ const ui = {
   thanks: $("thanks-panel"), restart: $("restart-button"), composer: $("composer"), input: $("chat-input"),
   send: $("send-button"), switcher: $("backend-switch"), status: $("status-line"), count: $("char-count"),
   logRegion: $("log"), surveyForm: $("survey-form"), surveySubmit: $("survey-submit"),
-  typingStatus: $("typing-status"),
+  typingStatus: $("typing-status"), announce: $("status-announce"),
 };
 const log = new Log($("messages"), ui.chat, $("typing"));
 const outbox = new Outbox($("outbox"));
@@ -66,10 +66,23 @@ function renderStatus() {
         + `after ${DOWN_BUDGET_MS / 1000} s the page stops waiting and says what to do…`
       : `The ${label()} is starting: waiting for ${chat.waiting}${since}…`;
   }
-  if (n && (chat.busy || chat.waiting)) text += `${text ? " " : ""}${queued(chat.queue)} ${when}.`;
-  if (chat.notice) text = `${chat.notice}${text ? " " : ""}${text}`;
+  const queue = n && (chat.busy || chat.waiting) ? `${queued(chat.queue)} ${when}.` : "";
+  text = [chat.notice, text, queue].filter(Boolean).join(" ");
   if (ui.status.textContent !== text) ui.status.textContent = text;
+  announce([chat.notice, waitingGist(), queue].filter(Boolean).join(" "));
   outbox.show(chat.queue, `Queued: sent ${when}`);
+}
+
+// What the line says, without what changes as start-up goes on (the services left, the seconds).
+function waitingGist() {
+  if (!chat.waiting) return "";
+  return chat.waiting === "the legacy server" ? "Waiting for the legacy server to accept connections."
+    : `The ${label()} is starting; your messages are answered once it is ready.`;
+}
+
+// Screen readers hear a change of substance once (a polite status), not each rewrite of the line.
+function announce(text) {
+  if (ui.announce.textContent !== text) ui.announce.textContent = text;
 }
 
 function queued(texts) {
@@ -197,10 +210,12 @@ async function turn(text, turnNo) {
   const isCurrent = current(chat.generation);
   const backend = chat.backend;
   saved.update(backend, { inflight: { text, turnNo } });
-  log.showTyping(true);
-  announceTyping(true);
+  // "Typing" only while a reply is on its way: while the service starts, the status says starting.
+  const typing = (on) => { log.showTyping(on); announceTyping(on); };
+  if (!chat.waiting) typing(true);
+  const onWait = (what, seconds) => { typing(false); showWaiting(what, seconds); };
   const outcome = await send(BACKENDS[backend].turn, { id: chat.id, text, mode: "false", turn_no: turnNo },
-    { onWait: showWaiting, isCurrent });
+    { onWait, isCurrent });
   if (outcome.stale || !isCurrent()) return false;
   if (outcome.waited) doneWaiting();
   if (failed(outcome)) {

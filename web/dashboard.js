@@ -135,9 +135,23 @@ function updateInstances(list, instances) {
   }));
 }
 
+// The bounds that apply now: an autoscaled service's; a fixed count is whatever `puma scale` set
+// (the config's count until then), so min–max of the config would contradict it.
 function updateCount(count, svc) {
-  count.replaceChildren(el("strong", "", svc.ready), document.createTextNode(
-    ` / ${svc.instances.length} ready · scales ${svc.min_instances}–${svc.max_instances}`));
+  const bounds = svc.autoscaled === false ? "fixed count (puma scale sets it)"
+    : `autoscales ${svc.min_instances}–${svc.max_instances}`;
+  count.replaceChildren(el("strong", "", svc.ready), document.createTextNode(` / ${svc.instances.length} ready · ${bounds}`));
+}
+
+// Instances ready before the page was opened, as the scaling decisions still in the recent events
+// tell them (from → to at each), so a decision made earlier shows on the chart with its mark.
+function history(events, name, t) {
+  const decisions = events.filter((e) => e.service === name && e.kind === "scale" && e.time >= t - WINDOW_S && e.time < t)
+    .sort((a, b) => a.time - b.time);
+  if (!decisions.length) return [];
+  const points = [{ t: Math.max(t - WINDOW_S, decisions[0].time - 5), ready: decisions[0].from }];
+  decisions.forEach((e) => points.push({ t: e.time - 0.001, ready: e.from }, { t: e.time, ready: e.to }));
+  return points;
 }
 
 function updateTotals(node, c) {
@@ -156,6 +170,7 @@ function updateCard(entry, svc, t, events) {
   updateCount(parts.count, svc);
   updateInstances(parts.instances, svc.instances);
   const point = sample(t, svc, entry.last);
+  if (!entry.samples.length) entry.samples.push(...history(events, card.dataset.service, t));
   entry.last = point.counters;
   entry.samples.push(point);
   while (entry.samples.length > 2 && entry.samples[0].t < t - KEEP_S) entry.samples.shift();

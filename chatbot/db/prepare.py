@@ -44,21 +44,48 @@ def ensure_prepared(url: str | None = None, *, report: Callable[[str], None] | N
     if is_prepared(url):
         return False
     say = report or log.info
-    with _exclusive(url):
+    with _exclusive(url, say):
         if is_prepared(url):  # another process prepared it while this one waited
+            say("database prepared by another process")
             return False
         path = sqlite_file(url)
         created = path if path is not None and not path.exists() else None
         started = time.monotonic()
-        say(f"preparing the database ({FIRST_PREPARE_HINT})")
+        tell = _shared(say, path)  # a process waiting for the lock shows these lines too
+        tell(f"preparing the database ({FIRST_PREPARE_HINT})")
         try:
-            _prepare(url, say)
+            _prepare(url, tell)
         except BaseException:
             if created is not None:
                 _remove_sqlite(created)
             raise
+        finally:
+            if path is not None:
+                _status_file(path).unlink(missing_ok=True)
         say(f"database prepared in {time.monotonic() - started:.1f} s")
     return True
+
+
+WAIT_POLL_S = 1.0
+
+
+def _status_file(db: Path) -> Path:
+    return db.with_name(f".{db.name}.preparing")
+
+
+def _shared(say: Callable[[str], None], db: Path | None) -> Callable[[str], None]:
+    """`say`, also writing the line where a process waiting for the lock reads it (SQLite only)."""
+    if db is None:
+        return say
+
+    def tell(line: str) -> None:
+        say(line)
+        with contextlib.suppress(OSError):
+            temp = _status_file(db).with_suffix(".tmp")
+            temp.write_text(f"{os.getpid()} {_program()}: {line}")
+            os.replace(temp, _status_file(db))
+
+    return tell
 
 
 def is_prepared(url: str | None = None) -> bool:
@@ -80,9 +107,10 @@ def _prepare(url: str, say: Callable[[str], None]) -> None:
     from chatbot.db.migrate import upgrade
     from chatbot.loader import load
 
+    say("migrating the database to the newest schema")
     upgrade(url)
     say("loading films and MovieLens ratings into the database")
-    load(url, progress=False)
+    load(url, progress=False, report=say)
 
 
 def _schema_current(engine: Engine) -> bool:
@@ -104,10 +132,11 @@ def _data_current(engine: Engine) -> bool:
 
 
 @contextlib.contextmanager
-def _exclusive(url: str) -> Iterator[None]:
+def _exclusive(url: str, say: Callable[[str], None]) -> Iterator[None]:
     path = sqlite_file(url)
     if path is not None:
-        with _directory_lock(path.parent):
+        said: list[str] = []
+        with _directory_lock(path.parent, lambda: _waiting(say, path, said)):
             yield
     elif url.startswith("postgresql"):
         with _advisory_lock(url):
@@ -116,8 +145,33 @@ def _exclusive(url: str) -> Iterator[None]:
         yield  # no lock for other databases: run the preparation from one process
 
 
+def _program() -> str:
+    """What this process is, in a word a user knows: its main module's package (e.g.
+    legacy_socket_server), else its script's name."""
+    import sys
+
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    name = spec.name.split(".")[0] if spec is not None else Path(sys.argv[0] if sys.argv else "").stem
+    return name or "python"
+
+
+def _waiting(say: Callable[[str], None], db: Path, said: list[str]) -> None:
+    """A line while another process holds the lock: what it is doing, as far as it got (when that
+    changed: `said` holds the last line)."""
+    try:
+        pid, _, rest = _status_file(db).read_text().partition(" ")
+    except OSError:
+        pid, rest = "", ""
+    program, _, doing = rest.partition(": ")
+    holder = f"{program or 'another process'} (pid {pid})" if pid.isdigit() else "another process"
+    line = f"waiting for {holder} preparing the database" + (f": {doing}" if doing else "")
+    if said[-1:] != [line]:
+        said.append(line)
+        say(line)
+
+
 @contextlib.contextmanager
-def _directory_lock(directory: Path) -> Iterator[None]:
+def _directory_lock(directory: Path, waiting: Callable[[], None] = lambda: None) -> Iterator[None]:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -125,7 +179,13 @@ def _directory_lock(directory: Path) -> Iterator[None]:
                       "set DATABASE_URL to a SQLite file in a writable directory") from None
     fd = os.open(directory, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        while True:  # held by another process: say what it is doing each second, until it is done
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waiting()
+                time.sleep(WAIT_POLL_S)
         yield
     finally:
         os.close(fd)  # closing releases the lock

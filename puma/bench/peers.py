@@ -150,7 +150,7 @@ def summarise_map(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt  # so every `finally` stops the hosts and phases it started
+    raise KeyboardInterrupt(signal.Signals(signum).name)  # every `finally` stops the hosts and phases it started
 
 
 def main(args: argparse.Namespace) -> None:

@@ -1,0 +1,64 @@
+"""An argparse parser whose mistakes are reported by the command that was mistyped.
+
+Plain argparse lets a subcommand's unknown option fall through to the top-level parser, which
+prints the top-level usage and calls every word after it unrecognised (`puma run --prot 9000
+app.py` names `app.py` too, since 9000 was taken as the app). `SuggestingParser` reports the
+first unknown option from the subcommand's own parser, with its usage and the closest option it
+has, and suggests the closest choice for a mistyped subcommand or choice:
+
+    puma run: error: unrecognized option --prot; did you mean --port?
+
+Subparsers made by a `SuggestingParser` are `SuggestingParser`s too (argparse's default
+`parser_class` is the parent's class), so one parser at the top covers every subcommand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .suggest import closest
+
+
+class SuggestingParser(argparse.ArgumentParser):
+    """`argparse.ArgumentParser` whose unknown options are errors of the parser they were given to,
+    naming the first one and suggesting the closest known option."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        if not self._subparsers:  # a leaf: every long option is its own, so check before parsing, or
+            # the value after a mistyped option is read as a positional ("invalid choice: '9000'")
+            unknown = self._unknown_options(list(sys.argv[1:] if args is None else args))
+            if unknown:
+                self.error(self.unrecognized(unknown))
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(self.unrecognized(extras))
+        return parsed, extras
+
+    def _unknown_options(self, words: list[str]) -> list[str]:
+        known = [s for action in self._actions for s in action.option_strings if s.startswith("--")]
+        words = words[:words.index("--")] if "--" in words else words
+        return [w for w in words if w.startswith("--") and not any(k.startswith(w.split("=", 1)[0]) for k in known)]
+
+    def unrecognized(self, extras: list[str]) -> str:
+        """The error for words this parser does not take: the first unknown option and the closest
+        known one, else the words themselves."""
+        option = next((word for word in extras if word.startswith("-") and word != "-"), None)
+        if option is None:
+            return f"unrecognized arguments: {' '.join(extras)}"
+        name = option.split("=", 1)[0]
+        known = [s for action in self._actions for s in action.option_strings if s.startswith("--") == name.startswith("--")]
+        hint = closest(name, known)
+        return f"unrecognized option {name}" + (f"; did you mean {hint}?" if hint else f" (see {self.prog} --help)")
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as exc:
+            hint = closest(str(value), [str(c) for c in action.choices or ()])
+            if hint is None:
+                raise
+            raise argparse.ArgumentError(action, f"{exc.message}; did you mean {hint!r}?") from None
