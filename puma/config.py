@@ -49,6 +49,13 @@ DEFAULT_METHODS = KNOWN_METHODS  # what an instance's dispatch serves; CONNECT, 
 _DNS_LABEL = re.compile(r"^[a-z]([a-z0-9\-]{0,38}[a-z0-9])?$")
 _CPU = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m)?\s*$")
 MIN_CHECK_S = 0.01
+# A media type as a request's Content-Type names it (what an instance compares, lower case, no
+# parameters): 'json' or 'application/json; charset=utf-8' would never match one.
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+\-]*/[a-z0-9][a-z0-9!#$&^_.+\-]*$")
+_MEDIA_HINTS = {"json": "application/json", "form": "application/x-www-form-urlencoded",
+                "text": "text/plain", "multipart": "multipart/form-data", "xml": "application/xml",
+                "csv": "text/csv", "html": "text/html", "yaml": "application/yaml",
+                "binary": "application/octet-stream", "bytes": "application/octet-stream"}
 # What Envoy's active health check asks each instance: answered on a thread of its own (puma.worker).
 RESERVED_PREFIX = "/_puma"
 LIVENESS_PATH = "/_puma/live"
@@ -283,6 +290,25 @@ class Service(_Model):
             raise ValueError(f"{value!r} is not an import path; write 'package.module:function' (or ':Class', "
                              "or ':factory()' for a function that builds the service's object)")
         return value
+
+    @field_validator("timeout_s")
+    @classmethod
+    def _timeout_positive(cls, value: float) -> float:
+        if value <= 0:  # Envoy reads a route timeout of 0 as "no timeout": a hung call would wait forever
+            raise ValueError(f"{value:g} would mean no timeout at all (Envoy's 0); give the longest a request "
+                             "may take in seconds, e.g. 15, or a large number such as 3600 for long calls")
+        return value
+
+    @field_validator("content_types")
+    @classmethod
+    def _media_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [t for t in value if not _MEDIA_TYPE.match(t)]
+        if bad or not value:
+            hints = ", ".join(f"{t!r} -> {_MEDIA_HINTS.get(t.strip().lower(), 'type/subtype')!r}" for t in bad)
+            raise ValueError(f"{list(value)!r}: {hints or 'an empty list refuses every body'}; list media types "
+                             "as a Content-Type header names them (lower case, no parameters), e.g. "
+                             "['application/json']")
+        return tuple(dict.fromkeys(value))
 
     @field_validator("idempotent")
     @classmethod

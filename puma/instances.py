@@ -119,6 +119,8 @@ class ServicePool:
                 "--drain-timeout-s", str(self.drain_timeout_s)]
         if self.service.warmup:
             args += ["--warmup", self.service.warmup]
+        if self.service.idempotent_methods:  # checked against the methods the service has, once loaded
+            args += ["--idempotent", ",".join(self.service.idempotent_methods)]
         if self.service.cpu_bound:
             args.append("--cpu-bound")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> None:
             served = endpoints.build(args.target)
         except BaseException as exc:  # noqa: BLE001
             _fail(out, f"cannot build {args.target!r}: {type(exc).__name__}: {exc}")
+        if problem := served.unknown_methods([m for m in args.idempotent.split(",") if m]):
+            _fail(out, f"puma_services.{args.service}.idempotent: {problem}")
     app, counters = instance_app(args, served)  # built once; every instance forks with its own copy
     warm_server_path(args, app)
 
@@ -123,6 +125,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--drain-timeout-s", type=float, default=5.0,
                    help="seconds a stopping instance waits for its requests to finish (default 5)")
     p.add_argument("--warmup", default=None, help="import path of a function to run once before forking")
+    p.add_argument("--idempotent", default="",
+                   help="comma-separated method names the config marks idempotent (each must exist)")
     p.add_argument("--cpu-bound", action="store_true",
                    help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
     return p
