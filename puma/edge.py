@@ -326,17 +326,25 @@ _SERVICE_FAILED = {
 }
 
 
+# Of those, the ones where the instance had the request and may have acted on it: their bodies say
+# so in a field too, `"may_have_taken_effect": true`, which puma.call reads, so a service whose
+# callee failed this way passes the same advice on (no `Retry-After`) instead of "retry".
+_MAY_HAVE_TAKEN_EFFECT = frozenset({"UT", "UC,UR,LR"})
+
+
 def _service_failed() -> list[dict[str, Any]]:
     """502/503/504s of a request an instance had: say which service, what happened, what to do."""
     return [{"filter": {"response_flag_filter": {"flags": flags.split(",")}}, "body": {"inline_string": text},
-             "body_format_override": _naming_service(text)} for flags, text in _SERVICE_FAILED.items()]
+             "body_format_override": _naming_service(text, may_have_taken_effect=flags in _MAY_HAVE_TAKEN_EFFECT)}
+            for flags, text in _SERVICE_FAILED.items()]
 
 
-def _naming_service(text: str) -> dict[str, Any]:
+def _naming_service(text: str, *, may_have_taken_effect: bool = False) -> dict[str, Any]:
     # Envoy's cluster of a route is the service's name (puma/envoy.py). `text` is a format string
     # here (the route's timeout_s), where a mapper's body would be sent as it is.
+    extra = {"may_have_taken_effect": True} if may_have_taken_effect else {}
     return {"json_format": {**LOCAL_REPLY_JSON, "error": "service '%UPSTREAM_CLUSTER%': " + text,
-                            "service": "%UPSTREAM_CLUSTER%"}}
+                            "service": "%UPSTREAM_CLUSTER%", **extra}}
 
 
 def rate_limited_headers(fill_interval_s: float) -> list[dict[str, Any]]:

@@ -331,6 +331,12 @@ def _refused_by_callee(name: str, exc: PumaCallError) -> FlaskResponse:
 
 def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse:
     """503 + Retry-After when the callee may be back soon (down, reset, 502/503/504); else 500 naming it."""
+    if exc.may_have_taken_effect:  # never "retry": the callee may have acted (a reset, a timeout)
+        log.warning("service %s: a call to %s failed after it was sent on %s %s: %s", name, exc.service, req.method,
+                    req.path, exc)
+        return error_response(503, f"service {exc.service!r}, which {name!r} calls, failed after it had the call "
+                                   f"({exc.detail}); the request may have taken effect: retry only if it is safe "
+                                   "to repeat", service=name, unavailable=exc.service, may_have_taken_effect=True)
     if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService):
         log.warning("service %s: a call to %s failed on %s %s: %s", name, exc.service, req.method, req.path, exc)
         return error_response(503, f"service {exc.service!r}, which {name!r} calls, is unavailable "
