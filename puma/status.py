@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 import re
 import secrets
@@ -62,12 +63,13 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from .errors import HTTPError
+from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
 
+log = logging.getLogger(__name__)
 SCALING_SHOWN = 20
 
 
@@ -227,7 +229,10 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
                "instances in its config)") if svc.autoscaled else f"give a whole number from {low} to {high}"
         raise HTTPError(400, f"instances: {count!r} is not a count for {name}: {why}")
     before, at = len(pool.live()), time.time()
-    deployment.scale(name, count, reason="puma scale")
+    try:
+        deployment.scale(name, count, reason="puma scale")
+    except PumaScaleError as exc:  # the service cannot take a count now (it failed, or is restarting)
+        raise HTTPError(409, str(exc)) from None
     held_s = svc.autoscale_settings.downscale_delay_s if svc.autoscaled else None
     return {"service": name, "from": before, "to": count, "autoscaled": svc.autoscaled,
             "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "held_s": held_s,
@@ -361,6 +366,10 @@ class StatusServer:
                     self._send(200, scale(deployment, body if isinstance(body, dict) else {}))
                 except HTTPError as exc:
                     self._send(exc.status, {"error": exc.message, "status": exc.status})
+                except Exception as exc:  # never a dropped connection the CLI reads as "may have taken effect"
+                    log.exception("scale failed")
+                    self._send(500, {"error": f"scale failed: {type(exc).__name__}: {exc}; see the deployment's "
+                                              "log", "status": 500})
 
             def do_DELETE(self) -> None:  # noqa: N802
                 path = self._path()

@@ -387,6 +387,11 @@ class Deployment:
                 return
             raise PumaScaleError(service, count, f"{service} has failed ({pool.failed}); its log: {pool.log_path}; "
                                  "fix the cause, then restart the deployment")
+        if pool.restarting:  # its zygote died: it starts the instances it had again, then takes counts
+            if not by_hand:
+                return
+            raise PumaScaleError(service, count, f"{service} is restarting (its zygote exited; see {pool.log_path}); "
+                                 "try again once `puma status` shows it ready")
         if by_hand:
             self.control.scaled_by_hand(service, pool.service)
         live = pool.live()
