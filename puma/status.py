@@ -125,7 +125,8 @@ class StatusSampler:
         failures = self.startup_failures.get(name)
         if failures is None:  # starting (or its first instance just joined): every 503 so far is one
             failures = stat.none_healthy if stat else 0
-        errors = max(0, stat.rq_error - failures) if stat else 0
+        # A reply cut off by its timeout went out as a 200: an error all the same (the client lost it).
+        errors = max(0, stat.rq_error + stat.rq_cut - failures) if stat else 0
         sample = _Sample(now, stat.rq_total if stat else 0, stat.rq_completed if stat else 0, errors)
         before = self.last.get(name, sample)
         self.last[name] = sample
@@ -137,6 +138,7 @@ class StatusSampler:
             "error_rate": round(max(0, errors - before.errors) / answered, 4) if answered > 0 else None,
             "errors_per_s": round(max(0, errors - before.errors) / seconds, 2) if seconds > 0 else 0.0,
             "startup_failures": failures, "unavailable": stat.none_healthy if stat else 0,
+            "replies_cut_off": stat.rq_cut if stat else 0,
             "ready_since": pool.first_ready_at,
             "scaling": scaling(self.deployment, name)[-SCALING_SHOWN:],
         }
@@ -154,7 +156,7 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     svc = d.config.puma_services[name]
     instances = [{"id": i.id, "pid": i.pid, "host": i.host, "port": i.port, "state": i.state, "worker": i.worker,
                   "healthy": healthy.get(i.address, False) if i.state == "ready" else None,
-                  "requests": served.get(i.address, 0)}
+                  "requests": served.get(i.address, 0), "rss_mib": None if i.remote else rss_mib(i.pid)}
                  for i in sorted(pool.instances.values(), key=lambda i: i.id)]
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
@@ -164,6 +166,21 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
         "failed": getattr(pool, "failed", None),  # why it is down for good (its zygote kept dying)
     }
+
+
+_PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+
+
+def rss_mib(pid: int | None) -> float | None:
+    """The resident memory of process `pid` on this host in MiB (Linux /proc), or None if unknown.
+    Example: ``rss_mib(os.getpid())`` -> 41.2."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return round(int(statm.read().split()[1]) * _PAGE_MIB, 1)
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
@@ -241,7 +258,7 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
 
 PEER_HEADER = "x-puma-peer"  # set by Envoy's status route to the connection's peer address
 LOCAL_HEADER = "x-puma-local"  # ... and to the address the peer connected to
-_PUBLIC_INSTANCE = ("id", "state", "healthy", "requests")
+_PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib")
 # What in an event's message locates a process: an IPv4/IPv6 address (with its port), a worker's id.
 _LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
 
