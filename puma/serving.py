@@ -418,6 +418,16 @@ def _content_type_named(header: str | None, mimetype: str) -> str:
     return f"Content-Type {header[:60]!r} (no media type such as application/json in it)"
 
 
+def _what_to_send(content_types: tuple[str, ...]) -> str:
+    """The accepted types as a 415 says them: fields (JSON, forms) apart from bodies only a service
+    that reads the whole body takes (text/plain has no fields: a method taking arguments refuses it)."""
+    fields = [t for t in content_types if t in JSON_TYPES or t in FORM_TYPES]
+    whole = [t for t in content_types if t not in fields]
+    if not fields:
+        return f"send one of {whole}"
+    return f"send one of {fields}" + (f" (or {whole} to a service that reads the whole body)" if whole else "")
+
+
 def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     req = flask_request
     if req.content_length is not None and req.content_length > max_body_bytes:
@@ -426,7 +436,7 @@ def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     mimetype = req.mimetype
     if body and mimetype not in content_types:
         raise HTTPError(415, f"{_content_type_named(req.headers.get('Content-Type'), mimetype)} is not accepted; "
-                             f"send one of {list(content_types)}")
+                             + _what_to_send(content_types))
     encoding = req.headers.get("Content-Encoding", "").strip().lower()
     if body and encoding not in ("", "identity"):
         raise HTTPError(415, f"content encodings are not accepted (Content-Encoding: {encoding[:40]}); "
