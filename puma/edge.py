@@ -48,7 +48,9 @@ RETRY_AFTER_S = 1
 # code details stay in its access log: they are Envoy's terms, not the client's.
 LOCAL_REPLY_JSON = {
     "error": '%COALESCE({"operators": ["LOCAL_REPLY_BODY", "RESPONSE_CODE_DETAILS"]})%',
-    "status": "%RESPONSE_CODE%", "path": "%REQ(:PATH)%"}
+    "status": "%RESPONSE_CODE%", "path": "%REQ(:PATH)%",
+    # The service whose route the request took (null if none: no route, or refused before routing).
+    "service": "%METADATA(ROUTE:puma:service)%"}
 RUNTIME_FLAGS = {
     # least_request counts a request still waiting for a connection to its instance too: without it,
     # two requests sent together before a connection exists both see two idle instances.
@@ -138,7 +140,22 @@ def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str
     return {"name": f"{name}_methods", "match": {**match, "headers": [other]},
             "direct_response": {"status": 405, "body": {"inline_string": (
                 f"this method is not allowed on {service.prefix}; use {allow}")}},
+            "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
             "response_headers_to_add": [_header("allow", allow)]}
+
+
+def too_large_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str, Any]:
+    """A 413 at once for a request whose Content-Length is over the service's `max_body_bytes`: no
+    body is waited for (the buffer filter would read up to the limit first), so a client that sent
+    `Expect: 100-continue` learns it before uploading."""
+    over = {"name": "content-length", "range_match": {"start": service.max_body_bytes + 1, "end": 2**63 - 1}}
+    return {"name": f"{name}_too_large", "match": {**match, "headers": [*match.get("headers", ()), over]},
+            "direct_response": {"status": 413, "body": {"inline_string": "request body is too large"}},
+            "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
+            "response_headers_to_add": [_header("connection", "close")],  # its body is not read
+            # Answered by the router, after the buffer filter, which would wait for the body first.
+            "typed_per_filter_config": {"envoy.filters.http.buffer": {
+                "@type": _T + "envoy.extensions.filters.http.buffer.v3.BufferPerRoute", "disabled": True}}}
 
 
 def hidden_service(name: str, config: PumaConfig, match: dict[str, Any]) -> dict[str, Any]:

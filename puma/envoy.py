@@ -99,7 +99,8 @@ def _service_routes(config: PumaConfig, name: str, internal: bool, with_token: b
     routes = [_guarded(_route(config, name, method), config, not private)
               for method in (*sorted(service.idempotent_methods), "")]
     guard = _guarded(edge.method_guard(name, service, _prefix_match(service.prefix)), config, not private)
-    return [guard, *routes, *hidden]
+    too_large = _guarded(edge.too_large_guard(name, service, _prefix_match(service.prefix)), config, not private)
+    return [guard, too_large, *routes, *hidden]
 
 
 def _guarded(route: dict[str, Any], config: PumaConfig, open_: bool) -> dict[str, Any]:
@@ -154,7 +155,7 @@ def _route(config: PumaConfig, name: str, method: str = "") -> dict[str, Any]:
     prefix = _method_path(service.prefix, method) if method else service.prefix
     return {"name": f"{name}.{method}" if method else name, "match": _prefix_match(prefix), "route": action,
             # read by Envoy's own replies (puma/edge.py: a 504 says the service's timeout_s)
-            "metadata": {"filter_metadata": {"puma": {"timeout_s": service.timeout_s}}},
+            "metadata": {"filter_metadata": {"puma": {"timeout_s": service.timeout_s, "service": name}}},
             **_route_limits(config, name)}
 
 
