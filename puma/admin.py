@@ -115,6 +115,25 @@ class Admin:
             raise OSError(f"Envoy admin at {self.base} answered {resp.status} to {path}: {body[:200]}")
         return body
 
+    def set_runtime(self, key: str, value: str, timeout_s: float = 2.0) -> None:
+        """Set a runtime value in Envoy's admin layer (`POST /runtime_modify`); OSError on failure."""
+        query = urllib.parse.urlencode({key: value})
+        if self.socket_path is None:
+            request = urllib.request.Request(f"{self.base}/runtime_modify?{query}", data=b"", method="POST")
+            with urllib.request.urlopen(request, timeout=timeout_s):  # noqa: S310 - loopback admin URL
+                return
+        conn = _UnixConnection(self.socket_path, timeout_s)
+        try:
+            conn.request("POST", f"/runtime_modify?{query}")
+            resp = conn.getresponse()
+            resp.read()
+        except http.client.HTTPException as exc:
+            raise OSError(f"Envoy admin at {self.base}: {exc}") from exc
+        finally:
+            conn.close()
+        if resp.status >= 400:
+            raise OSError(f"Envoy admin at {self.base} answered {resp.status} to runtime_modify")
+
     def get_kept(self, path: str, timeout_s: float = 1.0) -> str:
         """`get` over one kept-alive connection (a quarter of urllib's CPU); OSError on failure."""
         with self._kept_lock:

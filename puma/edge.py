@@ -63,7 +63,8 @@ RUNTIME_FLAGS = {
 
 
 def runtime() -> dict[str, Any]:
-    return {"layers": [{"name": "puma", "static_layer": dict(RUNTIME_FLAGS)}]}
+    # The admin layer takes `/runtime_modify`: the supervisor sets STOPPING_KEY there when it stops.
+    return {"layers": [{"name": "puma", "static_layer": dict(RUNTIME_FLAGS)}, {"name": "admin", "admin_layer": {}}]}
 
 
 def overload_manager(config: PumaConfig) -> dict[str, Any]:
@@ -322,12 +323,23 @@ _RETRY_LATER = {  # Envoy's response flag -> what it means for the client, in it
 }
 
 
+STOPPING_KEY = "puma.stopping"  # runtime percentage: 100 once the deployment is stopping
+_STOPPING_TEXT = ("the deployment is stopping: it takes no new request (those in progress finish); retry after "
+                  "the time in Retry-After, once it is started again")
+
+
 def _retry_later() -> list[dict[str, Any]]:
-    """503s a client may simply retry: no instance ready (start-up, a restart), a circuit breaker
-    or the overload manager refusing, an instance unreachable."""
-    return [{"filter": {"response_flag_filter": {"flags": [flag]}}, "body": {"inline_string": text},
-             "body_format_override": _naming_service(text),
-             "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]} for flag, text in _RETRY_LATER.items()]
+    """503s a client may simply retry: no instance ready (start-up, a restart, or the deployment
+    stopping: said apart, by the runtime flag the supervisor sets), a circuit breaker or the overload
+    manager refusing, an instance unreachable."""
+    stopping = {"and_filter": {"filters": [
+        {"response_flag_filter": {"flags": ["UH"]}},
+        {"runtime_filter": {"runtime_key": STOPPING_KEY, "percent_sampled": {"numerator": 0, "denominator": "HUNDRED"},
+                            "use_independent_randomness": True}}]}}
+    texts = [(stopping, _STOPPING_TEXT)] + [({"response_flag_filter": {"flags": [flag]}}, text)
+                                             for flag, text in _RETRY_LATER.items()]
+    return [{"filter": flt, "body": {"inline_string": text}, "body_format_override": _naming_service(text),
+             "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]} for flt, text in texts]
 
 
 # A service's instance that fails a request once it has it. No Retry-After: the service may have

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import client, workers
+from . import client, edge, workers
 from .config import PumaConfig, Service, check_scale
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
@@ -184,6 +184,9 @@ class Deployment:
         self._publish_wanted.set()  # the publisher sees `stopping` and ends
         self.control.stop()
         self.registry.stop()
+        if self.envoy.admin is not None:  # a request no instance takes now is told "stopping", not "starting"
+            with contextlib.suppress(OSError):
+                self.envoy.admin.set_runtime(edge.STOPPING_KEY, "100")
         for pool in self.pools.values():
             with pool.lock:
                 for instance in pool.instances.values():
