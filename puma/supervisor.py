@@ -17,14 +17,13 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import client, edge, workers
+from . import client, edge, rundirs, workers
 from .config import PumaConfig, Service, check_scale
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
@@ -64,7 +63,9 @@ class Deployment:
             config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
         self.config = config
         self._own_run_dir = run_dir is None  # a temporary one: removed on stop, unless keep_logs
-        self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="puma-")).resolve()
+        if run_dir is None:
+            _remove_stale_run_dirs()
+        self.run_dir = Path(run_dir).resolve() if run_dir is not None else rundirs.new_run_dir()
         self.keep_logs = False  # set when start-up fails: the logs explain why, so they stay
         self.drain_timeout_s = drain_timeout_s if drain_timeout_s is not None else config.http_connection_manager.drain_timeout
         self.startup_timeout_s = startup_timeout_s
@@ -455,6 +456,14 @@ class Deployment:
         pool.shutdown()
         self._use_mesh()
         self.record(name, "service removed", kind="removed")
+
+
+def _remove_stale_run_dirs() -> None:
+    removed = rundirs.remove_stale()
+    if removed:
+        log.info("removed %d run director%s left by deployments that are gone (owner process ended, unchanged "
+                 "for %.0f min): %s", len(removed), "y" if len(removed) == 1 else "ies", rundirs.STALE_AFTER_S / 60,
+                 ", ".join(str(p) for p in removed[:5]) + (" ..." if len(removed) > 5 else ""))
 
 
 def _check_startable(config: PumaConfig) -> None:
