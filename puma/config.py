@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -63,6 +65,8 @@ LIVENESS_PATH = "/_puma/live"
 
 def _seconds(value: Any) -> Any:
     """Durations may be numbers of seconds or strings such as "30s", "250ms", "5m"."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration; write seconds (2.5) or '2500ms', '30s', '5m'")
     if isinstance(value, str):
         match = _DURATION.match(value)
         if not match:
@@ -71,7 +75,22 @@ def _seconds(value: Any) -> Any:
     return value
 
 
-Seconds = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
+MAX_SECONDS = 10 * 365 * 86400.0  # ten years: Envoy's durations end near 10,000 years; none is meant longer
+
+
+def _envoy_duration(value: float) -> float:
+    """A duration Envoy renders as meant: finite, at most MAX_SECONDS, and 0 or at least 1 ms
+    (Envoy's configs are written to the millisecond: 0.0004 would be written 0, "no timeout")."""
+    if not math.isfinite(value) or value > MAX_SECONDS:
+        raise ValueError(f"{value:g} s is longer than any duration means here; give at most {MAX_SECONDS:g} s "
+                         "(ten years)")
+    if 0 < value < 0.001:
+        raise ValueError(f"{value:g} s is below 1 ms, the resolution of Envoy's durations: it would be "
+                         "written 0 (no timeout, or off); give at least 0.001 (1 ms)")
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds), Field(ge=0), AfterValidator(_envoy_duration)]
 
 
 def _cores(value: Any) -> Any:

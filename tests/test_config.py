@@ -155,3 +155,22 @@ def test_config_keeps_media_types_and_short_timeouts_that_mean_what_they_say() -
         "prefix": "/hello", "timeout_s": "250ms", "content_types": ["application/json", "application/vnd.api+json"]}}}
     ).puma_services["hello"]
     assert service.timeout_s == 0.25 and service.content_types == ("application/json", "application/vnd.api+json")
+
+
+@pytest.mark.parametrize(("setting", "needle"), [
+    ({"puma_services": {"a": {"prefix": "/a", "timeout_s": 0.0004}}}, "below 1 ms"),
+    ({"puma_services": {"a": {"prefix": "/a", "timeout_s": "0.5ms"}}}, "below 1 ms"),
+    ({"http_connection_manager": {"idle_timeout": 0.0001}}, "http_connection_manager.idle_timeout: 0.0001 s is below 1 ms"),
+    ({"puma_services": {"a": {"prefix": "/a", "timeout_s": 1e12}}}, "longer than any duration"),
+    ({"puma_services": {"a": {"prefix": "/a", "timeout_s": float("inf")}}}, "longer than any duration"),
+    ({"http_connection_manager": {"drain_timeout": "99999999h"}}, "longer than any duration"),
+    ({"puma_services": {"a": {"prefix": "/a", "timeout_s": True}}}, "True is not a duration"),
+])
+def test_config_refuses_durations_envoy_would_write_as_something_else(setting: dict, needle: str) -> None:
+    with pytest.raises(PumaConfigError, match=needle):
+        parse_config(setting)
+
+
+def test_config_zero_still_turns_off_what_says_it_can_be_off() -> None:
+    hcm = parse_config({"http_connection_manager": {"request_timeout": 0, "request_headers_timeout": "0s"}})
+    assert (hcm.http_connection_manager.request_timeout, hcm.http_connection_manager.request_headers_timeout) == (0, 0)
