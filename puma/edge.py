@@ -272,8 +272,10 @@ def _too_large() -> dict[str, Any]:
 
 def _rate_limited(config: PumaConfig) -> dict[str, Any]:
     rate = config.rate_limit.requests_per_s if config.rate_limit else 0
+    whose = (f"service {config.rate_limit.cluster_name!r}'s" if config.rate_limit and config.rate_limit.cluster_name
+             else "this deployment's")
     return {"filter": _status_is(429),
-            "body": {"inline_string": f"too many requests: over this deployment's rate limit ({rate:g}/s); "
+            "body": {"inline_string": f"too many requests: over {whose} rate limit ({rate:g}/s); "
                                      "retry after the time in Retry-After"}}
 
 

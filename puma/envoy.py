@@ -239,7 +239,7 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
         "merge_slashes": True,
         "path_with_escaped_slashes_action": "REJECT_REQUEST",
         "drain_timeout": duration(hcm_cfg.drain_timeout),
-        "http_filters": _http_filters(config),
+        "http_filters": _http_filters(config, internal=internal),
         "local_reply_config": edge.local_reply_config(config),
     }
     if not internal:
@@ -257,9 +257,12 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
     return hcm
 
 
-def _http_filters(config: PumaConfig) -> list[dict[str, Any]]:
+def _http_filters(config: PumaConfig, *, internal: bool = False) -> list[dict[str, Any]]:
     filters: list[dict[str, Any]] = []
-    if config.rate_limit is not None:
+    # The deployment's limit is on client requests, at the public listener: a request it admitted is
+    # not refused again one hop in (a call through the internal listener). A service's own limit
+    # (cluster_name) holds on both: it protects that service from every caller.
+    if config.rate_limit is not None and not (internal and config.rate_limit.cluster_name is None):
         # Applied to every route, or (with cluster_name) only where a route enables it.
         enabled = config.rate_limit.cluster_name is None
         filters.append({"name": "envoy.filters.http.local_ratelimit",

@@ -135,3 +135,31 @@ def test_call_only_a_call_that_never_reached_the_callee_is_answered_retry(error,
         "/", json={})
     assert resp.status_code == 503 and resp.headers.get("Retry-After") == retry_after, resp.get_json()
     assert resp.get_json().get("may_have_taken_effect", False) is (retry_after is None)
+
+
+def test_call_the_deployments_rate_limit_counts_client_requests_not_internal_hops():
+    # 3 tokens, 3 client requests, each making two calls inside (forward -> forward_args -> upper):
+    # all three are served; the fourth client request is the one refused, at the edge.
+    app = puma.App()
+    app.configure({"puma_services": {"forward": {"prefix": "/forward"}, "forward_args": {"prefix": "/forward-args"},
+                                     "upper": {"prefix": "/upper"}},
+                   "rate_limit": {"requests_per_s": 0.1, "burst": 3}})
+    app.add_services({"forward": basic.forward, "forward_args": basic.forward_args, "upper": basic.upper})
+    chain = {"to": "forward_args", "payload": {"to": "upper", "payload": {"text": "a"}}}
+    with app.start(listener={"port": 0}) as mesh, httpx.Client(base_url=mesh.url, timeout=30) as http:
+        answers = [http.post("/forward", json=chain) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429], [a.text for a in answers]
+    refused = answers[-1].json()
+    assert "this deployment's rate limit" in refused["error"] and "callee" not in refused, refused
+    assert answers[-1].headers["retry-after"]
+
+
+def test_call_a_services_own_rate_limit_is_named_as_its_own():
+    app = puma.App()
+    app.configure({"puma_services": {"upper": {"prefix": "/upper"}},
+                   "rate_limit": {"requests_per_s": 0.1, "burst": 1, "cluster_name": "upper"}})
+    app.add_services({"upper": basic.upper})
+    with app.start(listener={"port": 0}) as mesh, httpx.Client(base_url=mesh.url, timeout=30) as http:
+        answers = [http.post("/upper", json={"text": "a"}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 429]
+    assert "over service 'upper''s rate limit" in answers[1].json()["error"], answers[1].text
