@@ -99,7 +99,13 @@ def _without_call(target: str) -> str:
 
 
 def _fail(out: Any, message: str) -> None:
-    traceback.print_exc()  # into the service's log, which the supervisor keeps and points to
+    # Into the service's log, which the supervisor keeps and shows the end of: the traceback, or
+    # (a refusal with no exception behind it) the message itself, never "NoneType: None".
+    if sys.exc_info()[0] is not None:
+        traceback.print_exc()
+    else:
+        print(f"puma: {message}", file=sys.stderr)
+    sys.stderr.flush()  # written before the supervisor, told next, reads the log's end
     emit(out, {"event": "error", "message": message})
     sys.exit(1)
 
