@@ -5,7 +5,6 @@ expected type; return values as JSON. Through PUMA's real service layer (Flask t
 from __future__ import annotations
 
 import json
-
 from typing import Any
 
 import pytest
