@@ -48,7 +48,9 @@ def _slow_read(url: str, stall_s: float) -> tuple[bytes, int, int]:
         while b"\r\n\r\n" not in data:
             data += sock.recv(4096)
         head, _, rest = data.partition(b"\r\n\r\n")
-        length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))
+        declared = re.search(rb"content-length: (\d+)", head, re.I)
+        assert declared is not None, head
+        length = int(declared.group(1))
         time.sleep(stall_s)
         got = len(rest)
         try:
