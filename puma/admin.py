@@ -35,6 +35,8 @@ class ClusterStat:
     rq_error: int = 0  # answered 5xx, by an instance or by Envoy (no instance ready, timeout...)
     rq_4xx: int = 0
     rq_completed: int = 0  # requests answered, by an instance or by Envoy itself
+    rq_timeout: int = 0  # timed out (timeout_s): answered 504, or cut off in the middle of the reply
+    rq_504: int = 0
     none_healthy: int = 0  # answered 503 by Envoy because no instance was ready
     p50_ms: float | None = None
     p99_ms: float | None = None
@@ -42,6 +44,18 @@ class ClusterStat:
     @property
     def in_flight(self) -> int:
         return self.rq_active + self.rq_pending
+
+    @property
+    def rq_cut(self) -> int:
+        """Replies cut off: `timeout_s` passed after the instance's 200 (its headers) had gone out, so
+        the client got a status of success and then a connection closed before the body's end."""
+        return cut_replies(self.rq_timeout, self.rq_504)
+
+
+def cut_replies(timeouts: int, answered_504: int) -> int:
+    """Of a cluster's timed-out requests, those not answered 504 (Envoy charges a 504 only before the
+    reply started): cut off mid-reply. A service's own 504s make this an undercount, never more."""
+    return max(0, timeouts - answered_504)
 
 
 def per_cluster(text: str) -> dict[str, int]:
@@ -101,6 +115,25 @@ class Admin:
         if resp.status >= 400:
             raise OSError(f"Envoy admin at {self.base} answered {resp.status} to {path}: {body[:200]}")
         return body
+
+    def set_runtime(self, key: str, value: str, timeout_s: float = 2.0) -> None:
+        """Set a runtime value in Envoy's admin layer (`POST /runtime_modify`); OSError on failure."""
+        query = urllib.parse.urlencode({key: value})
+        if self.socket_path is None:
+            request = urllib.request.Request(f"{self.base}/runtime_modify?{query}", data=b"", method="POST")
+            with urllib.request.urlopen(request, timeout=timeout_s):  # noqa: S310 - loopback admin URL
+                return
+        conn = _UnixConnection(self.socket_path, timeout_s)
+        try:
+            conn.request("POST", f"/runtime_modify?{query}")
+            resp = conn.getresponse()
+            resp.read()
+        except http.client.HTTPException as exc:
+            raise OSError(f"Envoy admin at {self.base}: {exc}") from exc
+        finally:
+            conn.close()
+        if resp.status >= 400:
+            raise OSError(f"Envoy admin at {self.base} answered {resp.status} to runtime_modify")
 
     def get_kept(self, path: str, timeout_s: float = 1.0) -> str:
         """`get` over one kept-alive connection (a quarter of urllib's CPU); OSError on failure."""
@@ -167,6 +200,14 @@ class Admin:
         key, _, value = text.strip().partition(": ")
         return int(value) if key == f"cluster.{cluster}.{name}" and value.isdigit() else 0
 
+    def cut_replies(self) -> dict[str, int]:
+        """Replies cut off by `timeout_s` after they started, per cluster (see `ClusterStat.rq_cut`)."""
+        text = self.get("/stats?usedonly&type=Counters&filter=^cluster%5C.[^.]+%5C.upstream_rq_(timeout|504)$",
+                        timeout_s=1.0)
+        timeouts = per_cluster("\n".join(line for line in text.splitlines() if line.split(": ")[0].endswith("_timeout")))
+        answered = per_cluster("\n".join(line for line in text.splitlines() if line.split(": ")[0].endswith("_504")))
+        return {name: cut for name, n in timeouts.items() if (cut := cut_replies(n, answered.get(name, 0)))}
+
     def prometheus(self, pattern: str) -> str:
         """Envoy's own stats in Prometheus text format, those whose name matches `pattern` (a regex)."""
         return self.get(f"/stats/prometheus?usedonly&filter={urllib.parse.quote(pattern)}")
@@ -185,7 +226,7 @@ class Admin:
         if not stats:
             return result
         stats_text = self.get("/stats?usedonly&filter=^cluster%5C.[^.]+%5C."
-                              "(upstream_rq_(active|pending_active|total|completed|4xx|5xx|time)|upstream_cx_none_healthy)$")
+                              "(upstream_rq_(active|pending_active|total|completed|4xx|5xx|504|timeout|time)|upstream_cx_none_healthy)$")
         _apply_stats(result, stats_text)
         return result
 
@@ -207,7 +248,8 @@ def _cluster(raw: dict[str, Any]) -> ClusterStat:
 
 _COUNTERS = {"upstream_rq_active": "rq_active", "upstream_rq_pending_active": "rq_pending",
              "upstream_rq_total": "rq_total", "upstream_rq_5xx": "rq_error", "upstream_rq_4xx": "rq_4xx",
-             "upstream_rq_completed": "rq_completed", "upstream_cx_none_healthy": "none_healthy"}
+             "upstream_rq_completed": "rq_completed", "upstream_cx_none_healthy": "none_healthy",
+             "upstream_rq_timeout": "rq_timeout", "upstream_rq_504": "rq_504"}
 
 
 def _apply_stats(clusters: dict[str, ClusterStat], text: str) -> None:

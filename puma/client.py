@@ -213,7 +213,7 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
         except (OSError, http.client.HTTPException) as exc:
             if deadline_headers:  # cut short by the request's deadline: a 504 (its client has one), not a 503
                 deadlines.check_deadline(f"the call to {service!r}", margin_s=0.05)
-            error = PumaCallError(service, 0, f"{type(exc).__name__}: {exc}")
+            error = PumaCallError(service, 0, f"{type(exc).__name__}: {exc}", may_have_taken_effect=_sent_then_failed(exc))
             error.__cause__ = exc
         else:
             if status < 400:
@@ -256,7 +256,8 @@ async def acall(service: str, payload: Any = None, *, path: str = "", method: st
         resp = await _async_client().request(method, url, content=body, headers={**_mesh_headers(), **(all_headers or {})},
                                              timeout=timeout_s if timeout_s is not None else 30.0)
     except httpx.HTTPError as exc:
-        raise PumaCallError(service, 0, f"{type(exc).__name__}: {exc}") from exc
+        sent = isinstance(exc, httpx.ReadTimeout | httpx.RemoteProtocolError | httpx.ReadError)
+        raise PumaCallError(service, 0, f"{type(exc).__name__}: {exc}", may_have_taken_effect=sent) from exc
     return _decode(service, resp)
 
 
@@ -285,7 +286,15 @@ def _error(service: str, status: int, content_type: str, data: bytes) -> PumaCal
         body = data.decode(errors="replace")
     detail = body.get("error", body) if isinstance(body, dict) else body
     problems = body.get("problems") if isinstance(body, dict) and isinstance(body.get("problems"), list) else None
-    return PumaCallError.of(service, status, detail, problems)
+    acted = isinstance(body, dict) and body.get("may_have_taken_effect") is True
+    return PumaCallError.of(service, status, detail, problems, may_have_taken_effect=acted)
+
+
+def _sent_then_failed(exc: BaseException) -> bool:
+    """Whether a call that raised `exc` may have reached the service (a timeout, a connection closed
+    after the request left), rather than failed before it left (refused, unreachable)."""
+    return isinstance(exc, TimeoutError | http.client.RemoteDisconnected | http.client.IncompleteRead
+                      | ConnectionResetError | BrokenPipeError) and not isinstance(exc, ConnectionRefusedError)
 
 
 def wait_ready(service: str, *, why: str = "", timeout_s: float = 600.0, report_every_s: float = 5.0) -> bool:

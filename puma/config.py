@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -49,6 +51,13 @@ DEFAULT_METHODS = KNOWN_METHODS  # what an instance's dispatch serves; CONNECT, 
 _DNS_LABEL = re.compile(r"^[a-z]([a-z0-9\-]{0,38}[a-z0-9])?$")
 _CPU = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m)?\s*$")
 MIN_CHECK_S = 0.01
+# A media type as a request's Content-Type names it (what an instance compares, lower case, no
+# parameters): 'json' or 'application/json; charset=utf-8' would never match one.
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+\-]*/[a-z0-9][a-z0-9!#$&^_.+\-]*$")
+_MEDIA_HINTS = {"json": "application/json", "form": "application/x-www-form-urlencoded",
+                "text": "text/plain", "multipart": "multipart/form-data", "xml": "application/xml",
+                "csv": "text/csv", "html": "text/html", "yaml": "application/yaml",
+                "binary": "application/octet-stream", "bytes": "application/octet-stream"}
 # What Envoy's active health check asks each instance: answered on a thread of its own (puma.worker).
 RESERVED_PREFIX = "/_puma"
 LIVENESS_PATH = "/_puma/live"
@@ -56,6 +65,8 @@ LIVENESS_PATH = "/_puma/live"
 
 def _seconds(value: Any) -> Any:
     """Durations may be numbers of seconds or strings such as "30s", "250ms", "5m"."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration; write seconds (2.5) or '2500ms', '30s', '5m'")
     if isinstance(value, str):
         match = _DURATION.match(value)
         if not match:
@@ -64,7 +75,22 @@ def _seconds(value: Any) -> Any:
     return value
 
 
-Seconds = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
+MAX_SECONDS = 10 * 365 * 86400.0  # ten years: Envoy's durations end near 10,000 years; none is meant longer
+
+
+def _envoy_duration(value: float) -> float:
+    """A duration Envoy renders as meant: finite, at most MAX_SECONDS, and 0 or at least 1 ms
+    (Envoy's configs are written to the millisecond: 0.0004 would be written 0, "no timeout")."""
+    if not math.isfinite(value) or value > MAX_SECONDS:
+        raise ValueError(f"{value:g} s is longer than any duration means here; give at most {MAX_SECONDS:g} s "
+                         "(ten years)")
+    if 0 < value < 0.001:
+        raise ValueError(f"{value:g} s is below 1 ms, the resolution of Envoy's durations: it would be "
+                         "written 0 (no timeout, or off); give at least 0.001 (1 ms)")
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds), Field(ge=0), AfterValidator(_envoy_duration)]
 
 
 def _cores(value: Any) -> Any:
@@ -315,6 +341,25 @@ class Service(_Model):
             raise ValueError(f"{value!r} is not an import path; write 'package.module:function' (or ':Class', "
                              "or ':factory()' for a function that builds the service's object)")
         return value
+
+    @field_validator("timeout_s")
+    @classmethod
+    def _timeout_positive(cls, value: float) -> float:
+        if value <= 0:  # Envoy reads a route timeout of 0 as "no timeout": a hung call would wait forever
+            raise ValueError(f"{value:g} would mean no timeout at all (Envoy's 0); give the longest a request "
+                             "may take in seconds, e.g. 15, or a large number such as 3600 for long calls")
+        return value
+
+    @field_validator("content_types")
+    @classmethod
+    def _media_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [t for t in value if not _MEDIA_TYPE.match(t)]
+        if bad or not value:
+            hints = ", ".join(f"{t!r} -> {_MEDIA_HINTS.get(t.strip().lower(), 'type/subtype')!r}" for t in bad)
+            raise ValueError(f"{list(value)!r}: {hints or 'an empty list refuses every body'}; list media types "
+                             "as a Content-Type header names them (lower case, no parameters), e.g. "
+                             "['application/json']")
+        return tuple(dict.fromkeys(value))
 
     @field_validator("idempotent")
     @classmethod

@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 TICK_S = 0.1
 QUIET_TICK_S = 0.25  # no request in flight at any autoscaled service for QUIET_AFTER_S
 QUIET_AFTER_S = 2.0
-IDLE_TICK_S = 1.0  # with no autoscaled service: only look whether one was added
+IDLE_TICK_S = 1.0
+CUT_CHECK_S = 1.0  # how often Envoy's counters are read for replies cut off by their timeout  # with no autoscaled service: only look whether one was added
 
 
 def bounds(service: Service) -> Bounds:
@@ -77,6 +78,25 @@ class ControlLoop:
         # while a tick decides from the old one.
         self.lock = threading.RLock()
         self.thread = threading.Thread(target=self._run, daemon=True, name="puma-control")
+        self._cut_checked_at = 0.0
+        self._cut_seen: dict[str, int] = {}
+
+    def _report_cut_replies(self) -> None:
+        """Log (WARNING) and record each reply newly cut off by its service's `timeout_s` after it had
+        started: its client got a 200 and a connection closed before the body's end."""
+        admin = self.d.envoy.admin
+        if admin is None:
+            return
+        for name, cut in admin.cut_replies().items():
+            new = cut - self._cut_seen.get(name, 0)
+            self._cut_seen[name] = cut
+            if new > 0 and name in self.d.pools:
+                timeout_s = self.d.pools[name].service.timeout_s
+                message = (f"{new} repl{'y' if new == 1 else 'ies'} cut off: timeout_s ({timeout_s:g} s) passed while "
+                           "still being sent, so the client got a 200 and then a closed connection; raise timeout_s "
+                           "or send less")
+                log.warning("service %s: %s", name, message)
+                self.d.record(name, message, kind="cut_off", count=new)
 
     def start(self) -> None:
         self.thread.start()
@@ -111,6 +131,9 @@ class ControlLoop:
             now = time.monotonic()
             try:
                 in_flight = self.autoscale_tick(now)
+                if now >= self._cut_checked_at + CUT_CHECK_S:
+                    self._cut_checked_at = now
+                    self._report_cut_replies()
             except Exception as exc:  # noqa: BLE001 - one bad sample must not stop autoscaling
                 outage.failed(exc)
                 continue

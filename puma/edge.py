@@ -48,7 +48,9 @@ RETRY_AFTER_S = 1
 # code details stay in its access log: they are Envoy's terms, not the client's.
 LOCAL_REPLY_JSON = {
     "error": '%COALESCE({"operators": ["LOCAL_REPLY_BODY", "RESPONSE_CODE_DETAILS"]})%',
-    "status": "%RESPONSE_CODE%", "path": "%REQ(:PATH)%"}
+    "status": "%RESPONSE_CODE%", "path": "%REQ(:PATH)%",
+    # The service whose route the request took (null if none: no route, or refused before routing).
+    "service": "%METADATA(ROUTE:puma:service)%"}
 RUNTIME_FLAGS = {
     # least_request counts a request still waiting for a connection to its instance too: without it,
     # two requests sent together before a connection exists both see two idle instances.
@@ -61,7 +63,8 @@ RUNTIME_FLAGS = {
 
 
 def runtime() -> dict[str, Any]:
-    return {"layers": [{"name": "puma", "static_layer": dict(RUNTIME_FLAGS)}]}
+    # The admin layer takes `/runtime_modify`: the supervisor sets STOPPING_KEY there when it stops.
+    return {"layers": [{"name": "puma", "static_layer": dict(RUNTIME_FLAGS)}, {"name": "admin", "admin_layer": {}}]}
 
 
 def overload_manager(config: PumaConfig) -> dict[str, Any]:
@@ -138,7 +141,22 @@ def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str
     return {"name": f"{name}_methods", "match": {**match, "headers": [other]},
             "direct_response": {"status": 405, "body": {"inline_string": (
                 f"this method is not allowed on {service.prefix}; use {allow}")}},
+            "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
             "response_headers_to_add": [_header("allow", allow)]}
+
+
+def too_large_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str, Any]:
+    """A 413 at once for a request whose Content-Length is over the service's `max_body_bytes`: no
+    body is waited for (the buffer filter would read up to the limit first), so a client that sent
+    `Expect: 100-continue` learns it before uploading."""
+    over = {"name": "content-length", "range_match": {"start": service.max_body_bytes + 1, "end": 2**63 - 1}}
+    return {"name": f"{name}_too_large", "match": {**match, "headers": [*match.get("headers", ()), over]},
+            "direct_response": {"status": 413, "body": {"inline_string": "request body is too large"}},
+            "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
+            "response_headers_to_add": [_header("connection", "close")],  # its body is not read
+            # Answered by the router, after the buffer filter, which would wait for the body first.
+            "typed_per_filter_config": {"envoy.filters.http.buffer": {
+                "@type": _T + "envoy.extensions.filters.http.buffer.v3.BufferPerRoute", "disabled": True}}}
 
 
 def hidden_service(name: str, config: PumaConfig, match: dict[str, Any]) -> dict[str, Any]:
@@ -254,8 +272,10 @@ def _too_large() -> dict[str, Any]:
 
 def _rate_limited(config: PumaConfig) -> dict[str, Any]:
     rate = config.rate_limit.requests_per_s if config.rate_limit else 0
+    whose = (f"service {config.rate_limit.cluster_name!r}'s" if config.rate_limit and config.rate_limit.cluster_name
+             else "this deployment's")
     return {"filter": _status_is(429),
-            "body": {"inline_string": f"too many requests: over this deployment's rate limit ({rate:g}/s); "
+            "body": {"inline_string": f"too many requests: over {whose} rate limit ({rate:g}/s); "
                                      "retry after the time in Retry-After"}}
 
 
@@ -305,12 +325,23 @@ _RETRY_LATER = {  # Envoy's response flag -> what it means for the client, in it
 }
 
 
+STOPPING_KEY = "puma.stopping"  # runtime percentage: 100 once the deployment is stopping
+_STOPPING_TEXT = ("the deployment is stopping: it takes no new request (those in progress finish); retry after "
+                  "the time in Retry-After, once it is started again")
+
+
 def _retry_later() -> list[dict[str, Any]]:
-    """503s a client may simply retry: no instance ready (start-up, a restart), a circuit breaker
-    or the overload manager refusing, an instance unreachable."""
-    return [{"filter": {"response_flag_filter": {"flags": [flag]}}, "body": {"inline_string": text},
-             "body_format_override": _naming_service(text),
-             "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]} for flag, text in _RETRY_LATER.items()]
+    """503s a client may simply retry: no instance ready (start-up, a restart, or the deployment
+    stopping: said apart, by the runtime flag the supervisor sets), a circuit breaker or the overload
+    manager refusing, an instance unreachable."""
+    stopping = {"and_filter": {"filters": [
+        {"response_flag_filter": {"flags": ["UH"]}},
+        {"runtime_filter": {"runtime_key": STOPPING_KEY, "percent_sampled": {"numerator": 0, "denominator": "HUNDRED"},
+                            "use_independent_randomness": True}}]}}
+    texts = [(stopping, _STOPPING_TEXT)] + [({"response_flag_filter": {"flags": [flag]}}, text)
+                                             for flag, text in _RETRY_LATER.items()]
+    return [{"filter": flt, "body": {"inline_string": text}, "body_format_override": _naming_service(text),
+             "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]} for flt, text in texts]
 
 
 # A service's instance that fails a request once it has it. No Retry-After: the service may have
@@ -326,17 +357,25 @@ _SERVICE_FAILED = {
 }
 
 
+# Of those, the ones where the instance had the request and may have acted on it: their bodies say
+# so in a field too, `"may_have_taken_effect": true`, which puma.call reads, so a service whose
+# callee failed this way passes the same advice on (no `Retry-After`) instead of "retry".
+_MAY_HAVE_TAKEN_EFFECT = frozenset({"UT", "UC,UR,LR"})
+
+
 def _service_failed() -> list[dict[str, Any]]:
     """502/503/504s of a request an instance had: say which service, what happened, what to do."""
     return [{"filter": {"response_flag_filter": {"flags": flags.split(",")}}, "body": {"inline_string": text},
-             "body_format_override": _naming_service(text)} for flags, text in _SERVICE_FAILED.items()]
+             "body_format_override": _naming_service(text, may_have_taken_effect=flags in _MAY_HAVE_TAKEN_EFFECT)}
+            for flags, text in _SERVICE_FAILED.items()]
 
 
-def _naming_service(text: str) -> dict[str, Any]:
+def _naming_service(text: str, *, may_have_taken_effect: bool = False) -> dict[str, Any]:
     # Envoy's cluster of a route is the service's name (puma/envoy.py). `text` is a format string
     # here (the route's timeout_s), where a mapper's body would be sent as it is.
+    extra = {"may_have_taken_effect": True} if may_have_taken_effect else {}
     return {"json_format": {**LOCAL_REPLY_JSON, "error": "service '%UPSTREAM_CLUSTER%': " + text,
-                            "service": "%UPSTREAM_CLUSTER%"}}
+                            "service": "%UPSTREAM_CLUSTER%", **extra}}
 
 
 def rate_limited_headers(fill_interval_s: float) -> list[dict[str, Any]]:

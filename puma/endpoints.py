@@ -83,6 +83,19 @@ class Served:
         """Names of the object's methods marked idempotent (by decorator); the root as ""."""
         return sorted(name for name, e in self.endpoints.items() if e.idempotent)
 
+    def unknown_methods(self, names: list[str]) -> str | None:
+        """What is wrong with config naming `names` as methods of this service, or None.
+        Example: ``served.unknown_methods(["serch"])`` -> "['serch'] are not methods of ...; its methods: get, search"."""
+        methods = ", ".join(sorted(n for n in self.endpoints if n)) or "none"
+        if names and self.kind == "function":
+            return (f"{names!r}: {self.label} is a function, which has no methods; write true to make every "
+                    "request to it retryable")
+        unknown = [n for n in names if n not in self.endpoints]
+        if not unknown:
+            return None
+        return (f"{unknown!r} {'is not a method' if len(unknown) == 1 else 'are not methods'} of {self.label} "
+                f"(so no request would be retried); its methods: {methods}; fix the spelling or remove it")
+
     def endpoint(self, path: str, prefix: str) -> tuple[Endpoint, str]:
         """The endpoint serving `path` (under `prefix`) and the rest of the path after it;
         `HTTPError` 404 naming the methods there are."""

@@ -100,7 +100,8 @@ def _service_routes(config: PumaConfig, name: str, internal: bool, with_token: b
     routes = [_guarded(_route(config, name, method), config, not private)
               for method in (*sorted(service.idempotent_methods), "")]
     guard = _guarded(edge.method_guard(name, service, _prefix_match(service.prefix)), config, not private)
-    return [guard, *routes, *hidden]
+    too_large = _guarded(edge.too_large_guard(name, service, _prefix_match(service.prefix)), config, not private)
+    return [guard, too_large, *routes, *hidden]
 
 
 def _guarded(route: dict[str, Any], config: PumaConfig, open_: bool) -> dict[str, Any]:
@@ -155,7 +156,7 @@ def _route(config: PumaConfig, name: str, method: str = "") -> dict[str, Any]:
     prefix = _method_path(service.prefix, method) if method else service.prefix
     return {"name": f"{name}.{method}" if method else name, "match": _prefix_match(prefix), "route": action,
             # read by Envoy's own replies (puma/edge.py: a 504 says the service's timeout_s)
-            "metadata": {"filter_metadata": {"puma": {"timeout_s": service.timeout_s}}},
+            "metadata": {"filter_metadata": {"puma": {"timeout_s": service.timeout_s, "service": name}}},
             **_route_limits(config, name)}
 
 
@@ -245,7 +246,7 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
         "merge_slashes": True,
         "path_with_escaped_slashes_action": "REJECT_REQUEST",
         "drain_timeout": duration(hcm_cfg.drain_timeout),
-        "http_filters": _http_filters(config),
+        "http_filters": _http_filters(config, internal=internal),
         "local_reply_config": edge.local_reply_config(config),
     }
     if not internal:
@@ -263,9 +264,12 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
     return hcm
 
 
-def _http_filters(config: PumaConfig) -> list[dict[str, Any]]:
+def _http_filters(config: PumaConfig, *, internal: bool = False) -> list[dict[str, Any]]:
     filters: list[dict[str, Any]] = []
-    if config.rate_limit is not None:
+    # The deployment's limit is on client requests, at the public listener: a request it admitted is
+    # not refused again one hop in (a call through the internal listener). A service's own limit
+    # (cluster_name) holds on both: it protects that service from every caller.
+    if config.rate_limit is not None and not (internal and config.rate_limit.cluster_name is None):
         # Applied to every route, or (with cluster_name) only where a route enables it.
         enabled = config.rate_limit.cluster_name is None
         filters.append({"name": "envoy.filters.http.local_ratelimit",

@@ -46,18 +46,23 @@ class PumaCallError(PumaError, RuntimeError):
     "the service is down": `except puma.PumaClientError`.
     """
 
-    def __init__(self, service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None) -> None:
+    def __init__(self, service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None,
+                 *, may_have_taken_effect: bool = False) -> None:
         self.service = service
         self.status = status
         self.detail = detail
         self.problems = problems or []
+        # True when the service had the request and may have acted on it (its instance closed the
+        # connection, or it timed out): re-sending is safe only if the call is idempotent.
+        self.may_have_taken_effect = may_have_taken_effect
         super().__init__(f"call to service {service!r} failed with HTTP {status}: {detail}")
 
     @staticmethod
-    def of(service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None) -> PumaCallError:
+    def of(service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None,
+           *, may_have_taken_effect: bool = False) -> PumaCallError:
         """The error for an answer of `status`: a `PumaClientError` subclass for a 4xx."""
         kind = _CLIENT_ERRORS.get(status, PumaClientError) if 400 <= status < 500 else PumaCallError
-        return kind(service, status, detail, problems)
+        return kind(service, status, detail, problems, may_have_taken_effect=may_have_taken_effect)
 
 
 class PumaUnknownService(PumaCallError):

@@ -108,6 +108,7 @@ class ServicePool:
         self._zygote_restarts: collections.deque[float] = collections.deque()
         self._closing = False  # shutdown() began: a zygote exit is expected
         self.failed: str | None = None  # why the service is down for good (its zygote kept dying)
+        self.restarting = False  # its zygote died and is being started again: no scaling meanwhile
         self.log_path = owner.run_dir / "logs" / f"{name}.log"
 
     # --- zygote ---------------------------------------------------------------------------
@@ -120,6 +121,8 @@ class ServicePool:
                 "--drain-timeout-s", str(self.drain_timeout_s)]
         if self.service.warmup:
             args += ["--warmup", self.service.warmup]
+        if self.service.idempotent_methods:  # checked against the methods the service has, once loaded
+            args += ["--idempotent", ",".join(self.service.idempotent_methods)]
         if self.service.cpu_bound:
             args.append("--cpu-bound")
         if self.service.readiness is not None:
@@ -162,7 +165,8 @@ class ServicePool:
             raise PumaStartError(f"service {self.name!r} ({self.service.target}) did not start: {detail}\n"
                                  + log_tail(self.log_path))
 
-    def _send(self, command: dict[str, Any]) -> None:
+    def _send(self, command: dict[str, Any]) -> bool:
+        """Send `command` to the zygote; False (logged) if it is gone."""
         assert self.zygote is not None and self.zygote.stdin is not None
         try:
             self.zygote.stdin.write(json.dumps(command) + "\n")
@@ -172,6 +176,8 @@ class ServicePool:
             quiet = self._closing or self.owner.stopping
             (log.debug if quiet else log.warning)("service %s: zygote is gone, command %s dropped",
                                                   self.name, command.get("op"))
+            return False
+        return True
 
     def _read_events(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
         handlers = {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
@@ -203,6 +209,13 @@ class ServicePool:
         with contextlib.suppress(OSError, ValueError):
             assert zygote.stdin is not None
             zygote.stdin.close()
+        self.restarting = True
+        try:
+            self._restart_zygote(zygote)
+        finally:
+            self.restarting = False
+
+    def _restart_zygote(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
         with self.lock:
             lost = [i for i in self.instances.values() if not i.remote]
             wanted = max(self.service.instances.min, sum(1 for i in lost if i.state in ("starting", "ready")))
@@ -274,7 +287,10 @@ class ServicePool:
                 # Only the last one stays in Envoy: with others ready, requests go to them meanwhile.
                 instance.standin = not any(i.state == "ready" and not i.remote for i in self.instances.values())
             self.instances[instance.id] = instance
-        self._send({"op": "spawn", "id": instance.id, **({"reuse": reuse.id} if reuse is not None else {})})
+        if not self._send({"op": "spawn", "id": instance.id, **({"reuse": reuse.id} if reuse is not None else {})}):
+            with self.lock:  # never started: not counted as starting (a later restart would start it too)
+                instance.state = "stopped"
+                self.instances.pop(instance.id, None)
         return instance
 
     def _on_spawned(self, event: dict[str, Any]) -> None:

@@ -37,10 +37,11 @@ class Request:
         JSON body that is not an object (an array, a string...): it has no fields to read."""
         if isinstance(self.json, dict):
             return self.json
-        if self.json is not None:
-            raise HTTPError(400, f"body: expected a JSON object (its fields), got {type(self.json).__name__}")
+        mimetype = str(self.headers.get("Content-Type", "")).split(";")[0].strip().lower()
+        if self.json is not None or (self.body.strip() and mimetype in JSON_TYPES):  # a JSON null is no object
+            got = "null" if self.json is None else type(self.json).__name__
+            raise HTTPError(400, f"body: expected a JSON object (its fields), got {got}")
         if self.body and not self.form:
-            mimetype = str(self.headers.get("Content-Type", "")).split(";")[0].strip().lower()
             if mimetype not in FORM_TYPES and mimetype not in JSON_TYPES:
                 raise HTTPError(415, f"a {mimetype or 'body without a content type'} body has no fields to read; "
                                      "send a JSON object (application/json) or a form")

@@ -168,6 +168,11 @@ def _wait_scaled(url: str, how: str, done: dict[str, Any], wait_s: float) -> Non
         time.sleep(0.2)
 
 
+def _rss(instance: dict[str, Any]) -> str:
+    rss = instance.get("rss_mib")
+    return f" ({rss:.0f} MiB)" if isinstance(rss, int | float) else ""
+
+
 def format_status(status: dict[str, Any]) -> str:
     envoy = status.get("envoy") or {}
     where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
@@ -185,7 +190,7 @@ def format_status(status: dict[str, Any]) -> str:
     lines.append(header)
     for name, s in status["services"].items():
         insts = " ".join(f"{i.get('container') or i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
-                         f"{'' if i['healthy'] else '!'}" for i in s["instances"] if i["state"] == "ready")
+                         f"{'' if i['healthy'] else '!'}{_rss(i)}" for i in s["instances"] if i["state"] == "ready")
         p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
         p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
         lines.append(f"{name:<14}{s['prefix']:<14}{s['ready']:>4}/{s['max_instances']:<2}{s['in_flight']:>11}"
@@ -193,6 +198,10 @@ def format_status(status: dict[str, Any]) -> str:
     failed = {n: s["failed"] for n, s in status["services"].items() if s.get("failed")}
     if failed:
         lines += ["", "failed (not restarted):"] + [f"  {n}: {why}" for n, why in failed.items()]
+    cut = {n: s["replies_cut_off"] for n, s in status["services"].items() if s.get("replies_cut_off")}
+    if cut:
+        lines += ["", "replies cut off by timeout_s after their 200 went out (counted in 5xx): "
+                  + ", ".join(f"{n} {c}" for n, c in cut.items())]
     startup = {n: s["startup_failures"] for n, s in status["services"].items() if s.get("startup_failures")}
     if startup:
         lines += ["", "answered 503 while starting (not counted as 5xx): "

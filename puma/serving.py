@@ -342,6 +342,12 @@ def _refused_by_callee(name: str, exc: PumaCallError) -> FlaskResponse:
 
 def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse:
     """503 + Retry-After when the callee may be back soon (down, reset, 502/503/504); else 500 naming it."""
+    if exc.may_have_taken_effect:  # never "retry": the callee may have acted (a reset, a timeout)
+        log.warning("service %s: a call to %s failed after it was sent on %s %s: %s", name, exc.service, req.method,
+                    req.path, exc)
+        return error_response(503, f"service {exc.service!r}, which {name!r} calls, failed after it had the call "
+                                   f"({exc.detail}); the request may have taken effect: retry only if it is safe "
+                                   "to repeat", service=name, unavailable=exc.service, may_have_taken_effect=True)
     if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService):
         log.warning("service %s: a call to %s failed on %s %s: %s", name, exc.service, req.method, req.path, exc)
         return error_response(503, f"service {exc.service!r}, which {name!r} calls, is unavailable "
@@ -423,6 +429,16 @@ def _content_type_named(header: str | None, mimetype: str) -> str:
     return f"Content-Type {header[:60]!r} (no media type such as application/json in it)"
 
 
+def _what_to_send(content_types: tuple[str, ...]) -> str:
+    """The accepted types as a 415 says them: fields (JSON, forms) apart from bodies only a service
+    that reads the whole body takes (text/plain has no fields: a method taking arguments refuses it)."""
+    fields = [t for t in content_types if t in JSON_TYPES or t in FORM_TYPES]
+    whole = [t for t in content_types if t not in fields]
+    if not fields:
+        return f"send one of {whole}"
+    return f"send one of {fields}" + (f" (or {whole} to a service that reads the whole body)" if whole else "")
+
+
 def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     req = flask_request
     if req.content_length is not None and req.content_length > max_body_bytes:
@@ -431,7 +447,7 @@ def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     mimetype = req.mimetype
     if body and mimetype not in content_types:
         raise HTTPError(415, f"{_content_type_named(req.headers.get('Content-Type'), mimetype)} is not accepted; "
-                             f"send one of {list(content_types)}")
+                             + _what_to_send(content_types))
     encoding = req.headers.get("Content-Encoding", "").strip().lower()
     if body and encoding not in ("", "identity"):
         raise HTTPError(415, f"content encodings are not accepted (Content-Encoding: {encoding[:40]}); "

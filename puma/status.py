@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 import re
 import secrets
@@ -62,13 +63,14 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from .errors import HTTPError
+from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
 
+log = logging.getLogger(__name__)
 SCALING_SHOWN = 20
 
 
@@ -124,7 +126,8 @@ class StatusSampler:
         failures = self.startup_failures.get(name)
         if failures is None:  # starting (or its first instance just joined): every 503 so far is one
             failures = stat.none_healthy if stat else 0
-        errors = max(0, stat.rq_error - failures) if stat else 0
+        # A reply cut off by its timeout went out as a 200: an error all the same (the client lost it).
+        errors = max(0, stat.rq_error + stat.rq_cut - failures) if stat else 0
         sample = _Sample(now, stat.rq_total if stat else 0, stat.rq_completed if stat else 0, errors)
         before = self.last.get(name, sample)
         self.last[name] = sample
@@ -136,6 +139,7 @@ class StatusSampler:
             "error_rate": round(max(0, errors - before.errors) / answered, 4) if answered > 0 else None,
             "errors_per_s": round(max(0, errors - before.errors) / seconds, 2) if seconds > 0 else 0.0,
             "startup_failures": failures, "unavailable": stat.none_healthy if stat else 0,
+            "replies_cut_off": stat.rq_cut if stat else 0,
             "ready_since": pool.first_ready_at,
             "scaling": scaling(self.deployment, name)[-SCALING_SHOWN:],
         }
@@ -154,7 +158,7 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     instances = [{"id": i.id, "pid": i.pid, "container": i.container, "host": i.host, "port": i.port,
                   "state": i.state, "worker": i.worker,
                   "healthy": healthy.get(i.address, False) if i.state == "ready" else None,
-                  "requests": served.get(i.address, 0)}
+                  "requests": served.get(i.address, 0), "rss_mib": None if i.remote else rss_mib(i.pid)}
                  for i in sorted(pool.instances.values(), key=lambda i: i.id)]
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
@@ -164,6 +168,21 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
         "failed": getattr(pool, "failed", None),  # why it is down for good (its zygote kept dying)
     }
+
+
+_PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+
+
+def rss_mib(pid: int | None) -> float | None:
+    """The resident memory of process `pid` on this host in MiB (Linux /proc), or None if unknown.
+    Example: ``rss_mib(os.getpid())`` -> 41.2."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return round(int(statm.read().split()[1]) * _PAGE_MIB, 1)
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
@@ -230,7 +249,10 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
                "instances in its config)") if svc.autoscaled else f"give a whole number from {low} to {high}"
         raise HTTPError(400, f"instances: {count!r} is not a count for {name}: {why}")
     before, at = len(pool.live()), time.time()
-    deployment.scale(name, count, reason="puma scale")
+    try:
+        deployment.scale(name, count, reason="puma scale")
+    except PumaScaleError as exc:  # the service cannot take a count now (it failed, or is restarting)
+        raise HTTPError(409, str(exc)) from None
     held_s = svc.autoscale_settings.downscale_delay_s if svc.autoscaled else None
     return {"service": name, "from": before, "to": count, "autoscaled": svc.autoscaled,
             "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "held_s": held_s,
@@ -239,7 +261,7 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
 
 PEER_HEADER = "x-puma-peer"  # set by Envoy's status route to the connection's peer address
 LOCAL_HEADER = "x-puma-local"  # ... and to the address the peer connected to
-_PUBLIC_INSTANCE = ("id", "state", "healthy", "requests")
+_PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib")
 # What in an event's message locates a process: an IPv4/IPv6 address (with its port), a worker's id.
 _LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
 
@@ -364,6 +386,10 @@ class StatusServer:
                     self._send(200, scale(deployment, body if isinstance(body, dict) else {}))
                 except HTTPError as exc:
                     self._send(exc.status, {"error": exc.message, "status": exc.status})
+                except Exception as exc:  # never a dropped connection the CLI reads as "may have taken effect"
+                    log.exception("scale failed")
+                    self._send(500, {"error": f"scale failed: {type(exc).__name__}: {exc}; see the deployment's "
+                                              "log", "status": 500})
 
             def do_DELETE(self) -> None:  # noqa: N802
                 path = self._path()

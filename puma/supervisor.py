@@ -17,14 +17,13 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import client, workers
+from . import client, edge, rundirs, workers
 from .config import PumaConfig, Service, check_scale
 from .containers import ContainerSpec, DockerBackend
 from .control import ControlLoop
@@ -70,7 +69,9 @@ class Deployment:
             config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
         self.config = config
         self._own_run_dir = run_dir is None  # a temporary one: removed on stop, unless keep_logs
-        self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="puma-")).resolve()
+        if run_dir is None:
+            _remove_stale_run_dirs()
+        self.run_dir = Path(run_dir).resolve() if run_dir is not None else rundirs.new_run_dir()
         self.keep_logs = False  # set when start-up fails: the logs explain why, so they stay
         self.drain_timeout_s = drain_timeout_s if drain_timeout_s is not None else config.http_connection_manager.drain_timeout
         self.startup_timeout_s = startup_timeout_s
@@ -205,6 +206,9 @@ class Deployment:
         self._publish_wanted.set()  # the publisher sees `stopping` and ends
         self.control.stop()
         self.registry.stop()
+        if self.envoy.admin is not None:  # a request no instance takes now is told "stopping", not "starting"
+            with contextlib.suppress(OSError):
+                self.envoy.admin.set_runtime(edge.STOPPING_KEY, "100")
         for pool in self.pools.values():
             with pool.lock:
                 for instance in pool.instances.values():
@@ -416,6 +420,11 @@ class Deployment:
                 return
             raise PumaScaleError(service, count, f"{service} has failed ({pool.failed}); its log: {pool.log_path}; "
                                  "fix the cause, then restart the deployment")
+        if pool.restarting:  # its zygote died: it starts the instances it had again, then takes counts
+            if not by_hand:
+                return
+            raise PumaScaleError(service, count, f"{service} is restarting (its zygote exited; see {pool.log_path}); "
+                                 "try again once `puma status` shows it ready")
         if by_hand:
             self.control.scaled_by_hand(service, pool.service)
         live = pool.live()
@@ -476,6 +485,14 @@ class Deployment:
         pool.shutdown()
         self._use_mesh()
         self.record(name, "service removed", kind="removed")
+
+
+def _remove_stale_run_dirs() -> None:
+    removed = rundirs.remove_stale()
+    if removed:
+        log.info("removed %d run director%s left by deployments that are gone (owner process ended, unchanged "
+                 "for %.0f min): %s", len(removed), "y" if len(removed) == 1 else "ies", rundirs.STALE_AFTER_S / 60,
+                 ", ".join(str(p) for p in removed[:5]) + (" ..." if len(removed) > 5 else ""))
 
 
 def _check_startable(config: PumaConfig) -> None:

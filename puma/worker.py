@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> None:
             except BaseException as exc:  # noqa: BLE001
                 _fail(out, f"cannot import the readiness check {args.readiness!r}: {type(exc).__name__}: {exc}; "
                       "give 'module:function' of a function of no arguments")
+        if problem := served.unknown_methods([m for m in args.idempotent.split(",") if m]):
+            _fail(out, f"puma_services.{args.service}.idempotent: {problem}")
     app, counters = instance_app(args, served)  # built once; every instance forks with its own copy
     warm_server_path(args, app)
 
@@ -105,7 +107,13 @@ def _without_call(target: str) -> str:
 
 
 def _fail(out: Any, message: str) -> None:
-    traceback.print_exc()  # into the service's log, which the supervisor keeps and points to
+    # Into the service's log, which the supervisor keeps and shows the end of: the traceback, or
+    # (a refusal with no exception behind it) the message itself, never "NoneType: None".
+    if sys.exc_info()[0] is not None:
+        traceback.print_exc()
+    else:
+        print(f"puma: {message}", file=sys.stderr)
+    sys.stderr.flush()  # written before the supervisor, told next, reads the log's end
     emit(out, {"event": "error", "message": message})
     sys.exit(1)
 
@@ -135,6 +143,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="import path of the service's readiness check (a function of no arguments)")
     p.add_argument("--readiness-period-s", type=float, default=2.0, help="seconds between readiness checks (default 2)")
     p.add_argument("--readiness-timeout-s", type=float, default=1.0, help="longest a readiness check may take, in seconds (default 1)")
+    p.add_argument("--idempotent", default="",
+                   help="comma-separated method names the config marks idempotent (each must exist)")
     p.add_argument("--cpu-bound", action="store_true",
                    help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
     return p

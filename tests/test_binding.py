@@ -4,6 +4,7 @@ expected type; return values as JSON. Through PUMA's real service layer (Flask t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -82,10 +83,20 @@ def test_binding_reads_form_fields_and_converts_their_text() -> None:
 @pytest.mark.parametrize(("body", "needle"), [
     ([1, 2], "expected a JSON object (its fields), got list"),
     ("text", "expected a JSON object (its fields), got str"),
+    (None, "expected a JSON object (its fields), got null"),
 ])
 def test_binding_refuses_a_body_that_is_not_an_object(body: Any, needle: str) -> None:
-    resp = http(parts.score).post("/fn", json=body)
+    # json=None would send no body: the JSON text itself, so `null` arrives as the client wrote it.
+    resp = http(parts.score).post("/fn", data=json.dumps(body), content_type="application/json")
     assert resp.status_code == 400 and needle in resp.get_json()["error"]
+
+
+@pytest.mark.parametrize("text", ["null", " null\n"])
+def test_binding_a_json_null_body_is_not_taken_as_no_fields(text: str) -> None:
+    # `null` is not `{}`: a function with defaults for every argument must not run as if asked nothing.
+    resp = http(parts.tick).post("/fn", data=text, content_type="application/json")
+    assert resp.status_code == 400 and "got null" in resp.get_json()["error"], resp.get_json()
+    assert http(parts.tick).post("/fn").status_code == 200  # no body at all: no fields, as before
 
 
 def test_binding_answers_only_post_at_the_prefix() -> None:

@@ -130,3 +130,47 @@ def test_config_type_errors_name_the_key_and_value_not_pydantic_classes(setting:
     assert f"puma_services.hello.{key}" in message and needle in message, message
     assert "instance of" not in message and "Instances" not in message and "Autoscale" not in message, message
 
+
+
+# Values that parse but cannot mean what was written: refused with the path, the value and the fix.
+@pytest.mark.parametrize(("setting", "needles"), [
+    ({"timeout_s": 0}, ["puma_services.hello.timeout_s", "no timeout", "e.g. 15"]),
+    ({"timeout_s": "0s"}, ["puma_services.hello.timeout_s", "no timeout"]),
+    ({"timeout_s": "0ms"}, ["puma_services.hello.timeout_s", "no timeout"]),
+    ({"content_types": ["json"]}, ["puma_services.hello.content_types", "'json' -> 'application/json'"]),
+    ({"content_types": ["application/json; charset=utf-8"]}, ["content_types", "no parameters"]),
+    ({"content_types": ["Application/JSON"]}, ["content_types", "lower case"]),
+    ({"content_types": ["form", "text"]}, ["'form' -> 'application/x-www-form-urlencoded'", "'text' -> 'text/plain'"]),
+    ({"content_types": []}, ["content_types", "refuses every body"]),
+])
+def test_config_refuses_values_that_cannot_mean_what_was_written(setting: dict, needles: list[str]) -> None:
+    with pytest.raises(PumaConfigError) as caught:
+        parse_config({"puma_services": {"hello": {"prefix": "/hello", **setting}}})
+    for needle in needles:
+        assert needle in str(caught.value), str(caught.value)
+
+
+def test_config_keeps_media_types_and_short_timeouts_that_mean_what_they_say() -> None:
+    service = parse_config({"puma_services": {"hello": {
+        "prefix": "/hello", "timeout_s": "250ms", "content_types": ["application/json", "application/vnd.api+json"]}}}
+    ).puma_services["hello"]
+    assert service.timeout_s == 0.25 and service.content_types == ("application/json", "application/vnd.api+json")
+
+
+@pytest.mark.parametrize(("setting", "needle"), [
+    ({"puma_services": {"a": {"prefix": "/a", "timeout_s": 0.0004}}}, "below 1 ms"),
+    ({"puma_services": {"a": {"prefix": "/a", "timeout_s": "0.5ms"}}}, "below 1 ms"),
+    ({"http_connection_manager": {"idle_timeout": 0.0001}}, "http_connection_manager.idle_timeout: 0.0001 s is below 1 ms"),
+    ({"puma_services": {"a": {"prefix": "/a", "timeout_s": 1e12}}}, "longer than any duration"),
+    ({"puma_services": {"a": {"prefix": "/a", "timeout_s": float("inf")}}}, "longer than any duration"),
+    ({"http_connection_manager": {"drain_timeout": "99999999h"}}, "longer than any duration"),
+    ({"puma_services": {"a": {"prefix": "/a", "timeout_s": True}}}, "True is not a duration"),
+])
+def test_config_refuses_durations_envoy_would_write_as_something_else(setting: dict, needle: str) -> None:
+    with pytest.raises(PumaConfigError, match=needle):
+        parse_config(setting)
+
+
+def test_config_zero_still_turns_off_what_says_it_can_be_off() -> None:
+    hcm = parse_config({"http_connection_manager": {"request_timeout": 0, "request_headers_timeout": "0s"}})
+    assert (hcm.http_connection_manager.request_timeout, hcm.http_connection_manager.request_headers_timeout) == (0, 0)

@@ -314,7 +314,7 @@ def test_an_instance_dying_mid_request_names_the_service_and_says_when_to_retry(
 
 def test_envoy_s_own_refusals_before_routing_name_no_service(mesh):
     body = httpx.get(mesh.url + "/nowhere/at/all").json()
-    assert body["status"] == 404 and "service" not in body, body
+    assert body["status"] == 404 and body["service"] is None, body  # every error has the field; none here
 
 
 def test_retryable_refusals_say_when_to_retry():
@@ -459,7 +459,7 @@ def test_edge_errors_are_a_page_for_a_browser_and_json_for_a_script(mesh, method
     assert f"<h1>{heading}</h1>" in page.text and '<a href="/">the start page</a>' in page.text
     assert "<main>" in page.text and 'lang="en"' in page.text and "%" not in page.text
     script = httpx.request(method, mesh.url + path, headers={"accept": "application/json"})
-    assert script.status_code == status and set(script.json()) == {"error", "status", "path"}, script.text
+    assert script.status_code == status and set(script.json()) == {"error", "status", "path", "service"}, script.text
     plain = httpx.request(method, mesh.url + path)  # no Accept at all: JSON
     assert plain.headers["content-type"].startswith("application/json")
     for body in (page.text, script.text):
@@ -478,3 +478,41 @@ def test_edge_error_page_links_to_the_deployments_own_pages() -> None:
 def test_edge_error_page_links_are_checked(pages, says) -> None:
     with pytest.raises(PumaConfigError, match=says):
         parse_config({"puma_services": {"a": "/a"}, "listener": {"pages": pages}})
+
+
+# --- a body too large, said before it is sent; Envoy's own refusals name the service ---------------
+
+
+@pytest.mark.parametrize(("path", "service"), [("/echo", "echo"), ("/form", "form"), ("/echo/deeper", "echo")])
+def test_edge_a_declared_body_over_max_body_bytes_is_413_without_waiting_for_it(mesh, path, service):
+    # Expect: 100-continue, and no body sent: the 413 must come now, not after an upload.
+    head = (f"POST {path} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+            f"Content-Length: {10_000_000}\r\n\r\n").encode()
+    started = time.monotonic()
+    result = exchange(_port(mesh), head, timeout_s=3)
+    assert result.statuses == [413] and time.monotonic() - started < 2.5, result
+    body = result.responses[0].json()
+    assert body["service"] == service and "max_body_bytes" in body["error"], body
+
+
+def test_edge_a_declared_body_within_max_body_bytes_still_goes_through(mesh):
+    payload = json.dumps({"text": "x" * 1000}).encode()
+    head = (f"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n").encode()
+    result = exchange(_port(mesh), [head, payload], pause_s=0.1, timeout_s=10)
+    assert result.statuses == [200], result
+
+
+@pytest.mark.parametrize(("method", "path", "service", "status"), [
+    ("DELETE", "/form", "form", 405), ("TRACE", "/echo", "echo", 405), ("PROPFIND", "/relay/x", "relay", 405),
+])
+def test_edge_envoys_own_refusals_name_the_service(mesh, method, path, service, status):
+    resp = httpx.request(method, mesh.url + path, timeout=10)
+    assert resp.status_code == status and resp.json()["service"] == service, resp.text
+
+
+def test_edge_a_refusal_before_any_route_has_a_null_service(mesh):
+    head = b"GET /echo HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n"
+    result = exchange(_port(mesh), head, timeout_s=5)
+    assert result.statuses == [431], result
+    assert "service" in result.responses[0].json() and result.responses[0].json()["service"] is None

@@ -26,11 +26,12 @@ def _validate(doc: dict, tmp_path: Path) -> subprocess.CompletedProcess:
 
 def test_render_routes_longest_prefix_first():
     routes = envoy.route_config(_config())["virtual_hosts"][0]["routes"]
-    assert [r["name"] for r in routes] == ["two_hosts", "bad_escape", "connect", "agent_admin_methods", "agent_admin",
-                                           "policy_methods", "policy", "agent_methods", "agent",
-                                           "root_methods", "root"]
+    assert [r["name"] for r in routes] == ["two_hosts", "bad_escape", "connect", "agent_admin_methods",
+                                           "agent_admin_too_large", "agent_admin",
+                                           "policy_methods", "policy_too_large", "policy", "agent_methods",
+                                           "agent_too_large", "agent", "root_methods", "root_too_large", "root"]
     assert routes[-1]["match"] == {"prefix": "/"}
-    assert routes[4]["match"] == {"path_separated_prefix": "/agent/admin"}
+    assert routes[5]["match"] == {"path_separated_prefix": "/agent/admin"}
     # each service's method guard matches its prefix, only for the methods it does not take
     assert routes[3]["match"]["path_separated_prefix"] == "/agent/admin"
     assert routes[3]["match"]["headers"][0]["invert_match"] is True
@@ -53,7 +54,7 @@ def test_render_validates_with_envoy_for_every_lb_policy(policy, tmp_path):
         [chosen] = cluster["load_balancing_policy"]["policies"]
         assert chosen["typed_extension_config"]["typed_config"]["selection_method"] == "FULL_SCAN"
         # ... counting requests that wait for a connection: a fresh deployment's first two go apart
-        [layer] = doc["layered_runtime"]["layers"]
+        layer = doc["layered_runtime"]["layers"][0]
         assert layer["static_layer"]["envoy.reloadable_features.least_request_lb_count_pending_requests"] is True
         assert "lb_policy" not in cluster
     else:

@@ -411,3 +411,17 @@ def test_a_form_that_is_not_utf8_says_whether_escapes_or_raw_bytes_are_to_blame(
     resp = client(faults.add).post("/", data=form, content_type="application/x-www-form-urlencoded")
     error = resp.get_json()["error"]
     assert resp.status_code == 400 and words in error and "%C3%A9" in error, error
+
+
+def test_a_415_never_lists_a_type_the_same_request_is_then_refused_with():
+    # A body without a Content-Type to a function reading fields: the 415 says what to send; sending
+    # the first type it names is then accepted, and text/plain is named only for whole-body readers.
+    app = build_app("fields", lambda request: dict(request.data), max_body_bytes=1000,
+                    content_types=DEFAULT_CONTENT_TYPES).test_client()
+    refused = app.post("/", data=b'{"a": 1}', headers={"Content-Type": ""})
+    message = refused.get_json()["error"]
+    assert refused.status_code == 415
+    fields_part, _, rest = message.partition(" (or ")
+    assert "text/plain" not in fields_part and "application/json" in fields_part, message
+    assert "text/plain" in rest and "reads the whole body" in rest, message
+    assert app.post("/", data=b'{"a": 1}', headers={"Content-Type": "application/json"}).get_json() == {"a": 1}

@@ -152,3 +152,32 @@ def _found(pattern: str, text: str) -> str:
     match = re.search(pattern, text)
     assert match, f"{pattern!r} not in:\n{text[-2000:]}"
     return match.group(1)
+
+
+@pytest.mark.parametrize(("target", "idempotent", "needles"), [
+    ("Shelf", ["serch"], ["['serch'] is not a method of Shelf", "its methods: get, search"]),
+    ("Shelf", ["get", "seach", "lookup"], ["['lookup', 'seach'] are not methods of Shelf"]),
+    ("answer", ["get"], ["answer is a function, which has no methods", "write true"]),
+])
+def test_startup_refuses_idempotent_methods_the_service_does_not_have(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, idempotent: list[str], needles: list[str]) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    mesh = Deployment(parse_config({"puma_services": {"shelf": {
+        "prefix": "/shelf", "target": f"tests.apps.startup:{target}", "idempotent": idempotent}},
+        "listener": {"port": 0}}))
+    with pytest.raises(PumaStartError) as caught:
+        mesh.start()
+    message = str(caught.value)
+    assert "puma_services.shelf.idempotent" in message, message
+    # The log's end it shows says the same, not an empty traceback ("NoneType: None").
+    assert "NoneType: None" not in message and message.count("puma_services.shelf.idempotent") == 2, message
+    for needle in needles:
+        assert needle in message, message
+
+
+def test_startup_takes_idempotent_methods_the_service_has(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with Deployment(parse_config({"puma_services": {"shelf": {
+            "prefix": "/shelf", "target": "tests.apps.startup:Shelf", "idempotent": ["search"]}},
+            "listener": {"port": 0}})) as mesh:
+        assert httpx.post(mesh.url + "/shelf/search", json={"q": "x"}).json() == ["x"]

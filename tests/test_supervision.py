@@ -5,6 +5,7 @@ request (retries bounded), a busy instance (kept) against a hung one (replaced),
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -186,6 +187,30 @@ def test_supervision_a_killed_zygote_is_started_again_with_its_instances(instanc
         assert len(_events(mesh, "zygote_restarted", "echo")) == 1 and mesh.status()["services"]["echo"]["failed"] is None
 
 
+def test_supervision_no_instance_is_added_while_a_zygote_restarts():
+    # The autoscaler sees 0 instances while a killed zygote waits to be started again: its "0 -> 1"
+    # must not leave a phantom "starting" instance that the next restart starts as well (1 -> 2),
+    # and a count asked by hand meanwhile is refused, not lost.
+    services = {"auto": {"prefix": "/auto", "instances": {"min": 1, "max": 3}}}
+    with _start(services, {"auto": basic.echo}) as mesh:
+        pool = mesh.pools["auto"]
+        refused = []
+        for _ in range(3):
+            zygote, deadline = pool.zygote.pid, time.monotonic() + 30
+            os.kill(zygote, signal.SIGKILL)
+            while (pool.zygote.pid == zygote or pool.restarting) and time.monotonic() < deadline:
+                if pool.restarting:
+                    try:
+                        mesh.scale("auto", 2)
+                    except puma.PumaScaleError as exc:
+                        refused.append(str(exc))
+                time.sleep(0.02)
+            wait_for(lambda z=zygote: _zygote_restarted(mesh, "auto", z, 1), timeout_s=30, message="a restart")
+            assert [i.state for i in pool.instances.values()] in (["starting"], ["ready"]), pool.instances
+        assert refused and all("auto is restarting" in r and "try again" in r for r in refused), refused
+        wait_for(lambda: [i.state for i in pool.instances.values()] == ["ready"], message="one ready instance")
+
+
 def test_supervision_a_zygote_that_keeps_dying_is_reported_failed_once():
     services = {"echo": {"prefix": "/echo"}, "other": {"prefix": "/other"}}
     with _start(services, {"echo": basic.echo, "other": basic.echo}) as mesh, \
@@ -214,6 +239,11 @@ def test_supervision_a_zygote_that_keeps_dying_is_reported_failed_once():
         for count in (2, 1):
             with pytest.raises(puma.PumaScaleError, match="echo has failed .*its log: .*echo.log.*restart"):
                 mesh.scale("echo", count)
+            # What `puma scale` gets: a clear refusal, not a dropped connection ("may have taken effect").
+            refused = httpx.post(mesh.url + "/_puma/scale", json={"service": "echo", "instances": count},
+                                 headers={"x-puma-token": mesh.status_server.token}, timeout=10)
+            assert refused.status_code == 409, refused.text
+            assert re.search(r"echo has failed .*its log: .*echo\.log.*restart the deployment", refused.json()["error"])
         assert mesh.status()["services"]["echo"]["instances"] == []
 
 

@@ -128,8 +128,9 @@ function updateInstances(list, instances) {
     const health = instance.healthy === null || instance.healthy === undefined ? ""
       : instance.healthy ? ", healthy" : ", not yet healthy";
     const where = instance.pid ? ` (pid ${instance.pid})` : "";
+    const memory = typeof instance.rss_mib === "number" ? `, ${Math.round(instance.rss_mib)} MiB resident` : "";
     const dot = el("li", `instance ${instanceClass(instance)}`);
-    dot.title = `#${instance.id}${where}: ${instance.state}${health}`;
+    dot.title = `#${instance.id}${where}: ${instance.state}${health}${memory}`;
     dot.append(el("span", "visually-hidden", dot.title));
     return dot;
   }));

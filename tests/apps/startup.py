@@ -41,3 +41,13 @@ def long_but_reporting() -> None:
 def long_and_silent() -> None:
     """Warm-up: $STARTUP_WORK_S seconds of work, saying nothing."""
     time.sleep(float(os.environ["STARTUP_WORK_S"]))
+
+
+class Shelf:
+    """An object service with two methods, `search` and `get`."""
+
+    def search(self, q: str = "") -> list[str]:
+        return [q]
+
+    def get(self, key: str) -> str:
+        return key

@@ -1,0 +1,66 @@
+"""A deployment's temporary run directory (`/tmp/puma-*`: Envoy's config, sockets, logs), and the
+removal of those left behind by deployments that are gone (a `kill -9`, a failed start whose logs
+were kept): at the next start, once they are older than `STALE_AFTER_S`, so a failed start's logs
+stay readable for a while. Only directories this module made (they hold `OWNER_FILE`: the pid and
+start time of the process that made them) are ever removed, and only when that process is gone.
+Example::
+
+    run_dir = new_run_dir()                # /tmp/puma-k2x8.../ with its owner file
+    removed = remove_stale()               # [Path('/tmp/puma-old1...'), ...]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+PREFIX = "puma-"
+OWNER_FILE = ".owner"
+STALE_AFTER_S = 3600.0
+
+
+def _start_time(pid: int) -> str | None:
+    """The start time of process `pid` (clock ticks since boot, /proc), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def new_run_dir() -> Path:
+    """A new run directory under the temporary directory, recording this process as its owner."""
+    path = Path(tempfile.mkdtemp(prefix=PREFIX)).resolve()
+    (path / OWNER_FILE).write_text(f"{os.getpid()} {_start_time(os.getpid()) or ''}\n")
+    return path
+
+
+def _owner_gone(path: Path) -> bool:
+    try:
+        pid_text, _, started = (path / OWNER_FILE).read_text().strip().partition(" ")
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return False  # not one of ours (or unreadable): never removed
+    now = _start_time(pid)
+    return now is None or (bool(started) and now != started)  # gone, or its pid reused by another
+
+
+def remove_stale(root: Path | None = None, *, older_than_s: float = STALE_AFTER_S) -> list[Path]:
+    """Remove the run directories under `root` (default: the temporary directory) whose owner
+    process is gone and that were last changed more than `older_than_s` ago; the removed paths."""
+    root = Path(root or tempfile.gettempdir())
+    removed = []
+    cutoff = time.time() - older_than_s
+    for path in sorted(root.glob(PREFIX + "*")):
+        try:
+            stale = path.is_dir() and not path.is_symlink() and path.stat().st_uid == os.getuid() \
+                and path.stat().st_mtime < cutoff and _owner_gone(path)
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
