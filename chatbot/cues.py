@@ -85,7 +85,8 @@ _TIME_SPANS = frozenset("day days week weeks weekend month months year years nig
 _CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it", "make that",
                 "change it to", "change that to", "change the", "scratch that", "switch to",
                 "oops", "no wait", "wait no", "correction", "not that", "i said", "sorry",
-                "or rather", "on second thought", "changed my mind")
+                "or rather", "on second thought", "changed my mind", "after all",
+                "you know what", "second thoughts")
 _CORRECTION_PATTERN = re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, _CORRECTIONS)) + r")(?!\S)")
 _ADDITIONS = ("also", "too", "as well", "plus", "and also", "add", "both")
 
@@ -158,11 +159,22 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return False
     if token == "no" and following in ("preference", "idea", "problem", "matter", "one", "way"):
         return False
+    if token == "no" and _correcting_no(tokens, i):  # "actually no, thriller": a correction
+        return False
     if token == "less" and following == "than":  # "less than 2 hours": a length, not a denial
         return False
     if token in _OPENERS:
         return True
     return any(tuple(tokens[i - len(p) + 1 : i + 1]) == p for p in _PHRASES_ENDING.get(token, ()))
+
+
+def _correcting_no(tokens: Sequence[str], i: int) -> bool:
+    """"no wait", "wait no", "actually no", "hmm no you know what": a "no" that takes back
+    what was said before it, not one that denies what follows."""
+    before = tokens[i - 1] if i else ""
+    following = tokens[i + 1 : i + 4]
+    return before in ("wait", "actually", "hmm", "hm", "oh") or (following[:1] == ["wait"]) or (
+        following == ["you", "know", "what"])
 
 
 def year_ranges(tokens: Sequence[str], last_year: int | None = None
@@ -393,7 +405,7 @@ def _length_word_at(tokens: Sequence[str], i: int
                     ) -> tuple[int, int, int | None, int | None] | None:
     """"something short", "not too long" (short), "a long epic" (long)."""
     token = tokens[i]
-    if token == "not" and _next(tokens, i) in _LONG | {"too", "very", "that", "overly"}:
+    if token == "not" and _next(tokens, i) in _LONG | {"too", "very", "that", "overly", "so"}:
         j = i + 1 if _next(tokens, i) in _LONG else i + 2
         if j < len(tokens) and tokens[j] in _LONG:
             return i, j + 1, None, SHORT_MINUTES

@@ -27,7 +27,8 @@ GENRE_SYNONYMS: dict[str, str] = {
     **dict.fromkeys("horror scary scare frightening spooky creepy terrifying slasher zombie "
                     "vampire scarier scariest gore gory bloody".split(), "horror"),
     **dict.fromkeys("music concert".split(), "music"),
-    **dict.fromkeys("musical musicals broadway".split(), "musical"),
+    **dict.fromkeys("musical musicals broadway singing singalong".split(), "musical"),
+    "sing along": "musical",
     "song and dance": "musical",
     **dict.fromkeys("mystery mysterious whodunit whodunnit detective".split(), "mystery"),
     **dict.fromkeys("romance romantic".split(), "romance"),
@@ -106,17 +107,21 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
                 "along those lines", "same vibe", "in that vein"),
     "no": ("no", "nope", "nah", "not", "never", "negative", "no thanks", "no thank you",
            "i have not", "i did not", "i do not", "have not", "did not", "do not", "n",
-           "not really", "no way", "i would not", "havent", "didnt", "dont", "wont", "cant"),
+           "not really", "no way", "i would not", "havent", "didnt", "dont", "wont", "cant",
+           "naw", "nay", "nop", "noo", "nuh uh", "nawh", "no no"),
     "yes": ("yes", "yeah", "yea", "yep", "yup", "ya", "y", "sure", "ok", "okay",
             "definitely", "absolutely", "certainly", "indeed", "i do", "i have", "i did",
             "correct", "right", "affirmative", "sounds good", "sounds great", "please",
             "alright", "all right", "i would", "totally", "seen it", "watched it",
-            "love it", "like it", "i like it", "kinda", "sorta", "sort of", "fine",
+            "love it", "like it", "i like it", "fine", "k", "kk", "okie", "oki", "okey",
             "yes please", "i have seen it", "yes i have", "def", "defo", "yass", "yas",
             "yesh", "aye", "yessir", "obviously", "100"),
     "no_preference": ("any", "anything", "anyone", "anybody", "whoever", "whatever", "none",
                       "nobody", "skip", "pass", "either", "all", "dunno", "idk", "na",
-                      "n a", "whichever", "idc", "meh", "eh", "so so", "whatevs", "shrug"),
+                      "n a", "whichever", "idc", "meh", "eh", "so so", "whatevs", "shrug",
+                      # hedged: "hmm kinda" to "do you like it?" is no yes
+                      "kinda", "sorta", "i guess maybe", "egal",
+                      "all the same", "is egal"),
     "greeting": ("hi", "hello", "hey", "hiya", "howdy", "good morning", "good afternoon",
                  "good evening", "greetings", "yo", "sup", "hi there", "hello there"),
 }
@@ -134,7 +139,7 @@ EMOJI_WORDS: dict[str, str] = {
     "🤩": "great", "👏": "great", "😀": "good", "😃": "good", "😄": "good", "😁": "good",
     "😊": "good", "🙂": "good", "😂": "haha", "🤣": "haha", "🤷": "dunno", "😐": "meh",
     "😑": "meh", "🙄": "meh", "😒": "meh", "😴": "boring", "💤": "boring", "🥱": "boring",
-    "🤮": "awful", "🤢": "awful", "💩": "awful", "😬": "meh", "🤔": "hmm",
+    "👋": "hi", "🤮": "awful", "🤢": "awful", "💩": "awful", "😬": "meh", "🤔": "hmm",
     "100%": "absolutely", "10/10": "great", "+1": "yes",
 }
 # Words of chat that are never a name on their own ("idk man", "nah bro").
@@ -168,6 +173,16 @@ APPROXIMATIONS: dict[str, dict] = {
                                    "exclude": True}],
                   "note": "For something feel-good I'll look for comedies and leave out horror, "
                           "war and crime films."},
+    "too scary": {"constraints": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}],
+                  "negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}],
+                  "note": "I can't measure how scary a film is, so I'll keep to films rated "
+                          "PG-13 or below."},
+    "sad film": {"constraints": [{"slot": "genre", "values": ["drama"], "exclude": False}],
+                 "negated": [{"slot": "genre", "values": ["war", "horror"], "exclude": True}],
+                 "note": "I can't tell how sad a film is from my catalogue, so I'll look for "
+                         "dramas.",
+                 "negated_note": "I can't tell how sad a film is from my catalogue, so to keep "
+                                 "it lighter I'll leave out war and horror films."},
     "sad": {"negated": [{"slot": "genre", "values": ["war", "horror"], "exclude": True}],
             "note": "I can't tell how sad a film is from my catalogue, so to keep it lighter "
                     "I'll leave out war and horror films."},
@@ -208,6 +223,10 @@ APPROXIMATION_SYNONYMS: dict[str, str] = {
                      "twisty", "smart", "clever", "mindless", "chill", "relaxing",
                      "easy watching"), "unmeasured"),
     **dict.fromkeys(("halloween", "spooky season"), "halloween"),
+    **dict.fromkeys(("too scary", "so scary", "very scary", "that scary", "overly scary",
+                     "super scary", "too frightening", "too creepy", "too spooky"), "too scary"),
+    **dict.fromkeys(("sad film", "sad movie", "sad films", "sad movies", "sad one", "sad story",
+                     "make me cry", "a good cry", "cry to", "to cry to"), "sad film"),
     **dict.fromkeys(("spy", "spies", "espionage", "secret agent"), "spy"),
     **dict.fromkeys(("blockbuster", "blockbusters", "summer blockbuster"),
                     "blockbuster"),

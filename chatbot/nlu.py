@@ -95,6 +95,8 @@ from chatbot.lexicon import (
 )
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.ratings import rating_hits
+from chatbot.remarks import asks_cast_besides, question_clause, remark_mask
+from chatbot.shorthand import spell_shorthand
 from chatbot.spans import (
     anaphora,
     denied_pronoun_at,
@@ -172,7 +174,7 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = spell_out(clean_input(text)[0], EMOJI_WORDS)
+        cleaned = spell_shorthand(spell_out(clean_input(text)[0], EMOJI_WORDS))
         titles, rest_text, title_cue = self._split_titles(cleaned)
         tokens = clause_tokens(rest_text)
         whole = clause_tokens(cleaned) if titles else tokens
@@ -191,17 +193,24 @@ class Understander:
         people = self._people(tokens, expect, used, negated, cuts, asking)
         hits += self._genres(tokens, expect, used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
-        hits, swapped_out = swapped(hits, tokens)
+        hits, swapped_out = swapped(_explicit_wins(hits), tokens)
+        remarks = remark_mask(tokens)
+        remarked = _remarked(hits, remarks, tokens, negated)
+        for person in people:  # "that's the one with X, right": not a wish for X
+            if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
+                person["remark"] = True
         constraints = spans_to_constraints(hits, tokens, negated)
         asked = None if title_cue else self._asked_title(cleaned, whole)
         judged = verdict(tokens)
         question = question_topics(whole, cleaned) or (
-            question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else [])
+            question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else []
+        ) or _clause_question(tokens, people)
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles,
-            "question": question, "interrogative": is_question(whole, cleaned),
+            "question": question, "interrogative": is_question(whole, cleaned) or bool(question),
+            "remarked": [c for c in constraints if c in remarked],
             "about_film": refers_to_film(whole, cleaned) and not is_request(whole),
             "asked_title": asked[0] if asked else None,
             "approval": judged == "liked", "verdict": judged,
@@ -397,6 +406,35 @@ class Understander:
         for hit in free:
             used.update(range(hit[0], hit[1]))
         return free
+
+
+def _explicit_wins(hits: list[tuple]) -> list[tuple]:
+    """"a shorter one, under 2 hours": a bound said in numbers outranks "shorter" (than the
+    film on the table) in the same utterance; likewise for "newer" / "older" and years."""
+    plain = {c["slot"] for _s, _e, c in hits if "range" in c and not c.get("relative")}
+    return [h for h in hits if not (h[2].get("relative") and h[2]["slot"] in plain)]
+
+
+def _remarked(hits: list[tuple], remarks: list[bool], tokens: list[str],
+              negated: list[bool]) -> list[dict]:
+    """The constraints said in remarks about the film on the table ("its a classic")."""
+    inside = [(s, e, dict(c)) for s, e, c in hits if all(remarks[s:e])]
+    return spans_to_constraints(inside, tokens, negated) if inside else []
+
+
+def _clause_question(tokens: list[str], people: list[dict]) -> list[str]:
+    """The topics of a question clause with no "?" ("yeah seen it, who else is in it besides
+    Kurt Russell"); the people it names "besides" are part of the question, not wishes."""
+    span = question_clause(tokens)
+    if span is None:
+        return []
+    words = tokens[span[0] : span[1]]
+    topics = question_topics(words, "?")
+    if "cast" in topics and asks_cast_besides(words):
+        for person in people:
+            if span[0] <= person.get("at", -1) < span[1]:
+                person["remark"] = True
+    return topics
 
 
 def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int) -> dict:

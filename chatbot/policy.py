@@ -54,6 +54,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.constraints import same_wish
+from chatbot.remarks import without_remarks
+from chatbot.replies import acknowledges_only, declines_slot
 from chatbot.text import fold
 
 SLOTS = ("genre", "actor", "director", "mpaa")
@@ -90,6 +92,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot"}
+    if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
+        nlu = without_remarks(nlu)
     helper = _helper_act(stage, nlu)
     if helper is not None:
         return decision | {"act": helper}
@@ -122,6 +126,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         if act == "not_understood" and nlu.get("unknown_person"):
             return decision | {"act": act, "unknown_person": nlu["unknown_person"]}
         return decision | {"act": act}
+    if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
+        return decision | {"act": "greet"}
     return decision | {"act": _answer_act(stage, _yes_no(nlu, sentiment, stage))}
 
 
@@ -233,7 +239,8 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
               "titles": list(nlu.get("titles") or ([nlu["title"]] if nlu.get("title") else [])),
               "wishes": plan["wishes"], "added": plan["added"], "replaced": plan["replaced"],
               "suggest": plan["suggest"], "unknown_person": nlu.get("unknown_person")}
-    if stage in SLOTS and stage not in fills and nlu.get("intent") == "no_preference":
+    if stage in SLOTS and stage not in fills and (nlu.get("intent") == "no_preference" or
+                                                  declines_slot(nlu.get("words") or (), stage)):
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
     if stage == "like" and _yes_no(nlu, sentiment, stage) in ("no", "disliked"):
         result["reject"] = True
@@ -274,6 +281,8 @@ def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str =
     compound = float(sentiment.get("compound", 0.0))
     if intent == "another":
         return "another"
+    if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
+        return "unsure"  # "ok" after an answer to a question: no yes to having watched it
     if stage == "watched" and nlu.get("watching") and not verdict:
         return {"yes": "yes", "no": "no"}.get(str(nlu["watching"]), "unsure")
     if verdict:

@@ -1,0 +1,87 @@
+"""Remarks and questions about the film on the table, told apart from new wishes.
+
+While a film is proposed, "its a classic", "lol thats not even scary" or "it is way too long"
+say something about *that* film; their words ("classic", "scary") must not become wishes
+("films from 1979 or earlier", "no horror"). A clause is a remark when it opens, after chat
+fillers, with the film as its subject ("it's", "that's", "this one was", "the movie is") and
+asks for nothing. A clause opening with a question word ("who else is in it besides Kurt
+Russell") is a question even without a "?". Pure; the NLU marks, the policy decides
+(``without_remarks``). Example::
+
+    tokens = clause_tokens("yes obviously its a classic, another one?")
+    remark_mask(tokens)   # True on "its a classic", False elsewhere
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from chatbot.cues import BOUNDARY
+
+_FILLERS = frozenset("""lol lmao haha hehe omg wow yeah yea yes yep ok okay oh ah hmm hm well
+    and but tho though honestly tbh ngl i mean obviously ofc so like man dude bro also plus
+    sure fine whatever""".split())
+_SUBJECTS = (("it", "is"), ("its",), ("it", "s"), ("it", "was"), ("thats",), ("that", "is"),
+             ("that", "s"), ("that", "was"), ("this", "is"), ("this", "was"), ("this", "one", "is"),
+             ("that", "one", "is"), ("this", "one", "was"), ("that", "one", "was"),
+             ("the", "movie", "is"), ("the", "film", "is"), ("the", "movie", "was"),
+             ("the", "film", "was"), ("it", "looks"), ("looks",), ("sounds",), ("it", "sounds"),
+             ("that", "sounds"), ("that", "looks"), ("its", "not"), ("not", "even"))
+# words that turn a clause about the film into a request ("it's too old, something newer")
+_ASKING = frozenset("""something anything another else instead rather prefer want wanna need
+    give show find maybe please pls plz could can would more less ones""".split())
+_WH = frozenset("who whos what whats which when how where".split())
+_BESIDES = frozenset("besides apart aside except other".split())
+
+
+def clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """``(start, end)`` of each clause between boundary marks."""
+    spans, start = [], 0
+    for i, token in enumerate([*tokens, BOUNDARY]):
+        if token == BOUNDARY:
+            if i > start:
+                spans.append((start, i))
+            start = i + 1
+    return spans
+
+
+def remark_mask(tokens: Sequence[str]) -> list[bool]:
+    """Which tokens lie in a remark about the film on the table (see the module)."""
+    mask = [False] * len(tokens)
+    for start, end in clauses(tokens):
+        words = list(tokens[start:end])
+        while words and words[0] in _FILLERS:
+            words.pop(0)
+        opens = any(tuple(words[: len(s)]) == s for s in _SUBJECTS)
+        if opens and not _ASKING & set(words):
+            mask[start:end] = [True] * (end - start)
+    return mask
+
+
+def question_clause(tokens: Sequence[str]) -> tuple[int, int] | None:
+    """The first clause opening (after fillers) with a question word: "..., who else is in it"."""
+    for start, end in clauses(tokens):
+        words = [t for t in tokens[start:end]]
+        while words and words[0] in _FILLERS:
+            words.pop(0)
+        if len(words) >= 3 and words[0] in _WH:
+            return start, end
+    return None
+
+
+def asks_cast_besides(words: Sequence[str]) -> bool:
+    """"who else is in it besides X", "who's in it apart from X": the cast, not a yes/no."""
+    return "else" in words or bool(_BESIDES & set(words))
+
+
+def without_remarks(nlu: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``nlu`` without the constraints and people said in remarks about the film on the table
+    (the policy calls this while a film is proposed)."""
+    remarked = nlu.get("remarked") or ()
+    if not remarked:
+        return nlu
+    constraints = [c for c in nlu.get("constraints") or () if c not in remarked]
+    people = [p for p in nlu.get("people") or () if not p.get("remark")]
+    return dict(nlu, constraints=constraints, people=people, notes=[
+        n for n in nlu.get("notes") or () if n not in (nlu.get("remark_notes") or ())])
