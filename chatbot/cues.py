@@ -76,7 +76,9 @@ _AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
 _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 _SHORT = frozenset("short shorter quick brief".split())
 _LONG = frozenset("long longer lengthy epic".split())
-_FILM_AFTER = frozenset("one ones movie movies film films flick flicks epic epics".split())
+_FILM_AFTER = frozenset("""one ones movie movies film films flick flicks epic epics comedy
+    comedies drama dramas thriller thrillers horror western westerns documentary romance
+    cartoon animation""".split())  # "a short comedy"
 # "a really long week", "a short night": a length word on a stretch of the user's own time
 _TIME_SPANS = frozenset("day days week weeks weekend month months year years night nights "
                         "shift shifts time while morning evening trip drive flight".split())
@@ -88,6 +90,7 @@ _CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it",
                 "or rather", "on second thought", "changed my mind", "after all",
                 "you know what", "second thoughts")
 _CORRECTION_PATTERN = re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, _CORRECTIONS)) + r")(?!\S)")
+_CUES_AFTER_VALUE = frozenset({"after all"})  # said after the value it brings back
 _ADDITIONS = ("also", "too", "as well", "plus", "and also", "add", "both")
 
 
@@ -445,7 +448,17 @@ def correction_cues(tokens: Sequence[str]) -> list[int]:
     """The token index where each correction cue starts, in order ("comedy. wait no, drama.
     actually comedy is fine": two, and the last one said wins)."""
     text = " ".join(tokens)
-    return [text.count(" ", 0, m.start()) for m in _CORRECTION_PATTERN.finditer(text)]
+    return [_cue_start(tokens, text.count(" ", 0, m.start()), m.group(0))
+            for m in _CORRECTION_PATTERN.finditer(text)]
+
+
+def _cue_start(tokens: Sequence[str], at: int, cue: str) -> int:
+    """Where a cue's correction begins: "comedy after all" corrects from the clause's start."""
+    if cue not in _CUES_AFTER_VALUE:
+        return at
+    while at > 0 and tokens[at - 1] != BOUNDARY:
+        at -= 1
+    return max(at - 1, 0)
 
 
 def correction_at(tokens: Sequence[str]) -> int | None:

@@ -95,7 +95,7 @@ from chatbot.lexicon import (
 )
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.ratings import rating_hits
-from chatbot.remarks import asks_cast_besides, question_clause, remark_mask
+from chatbot.remarks import asks_cast_besides, question_clause, remark_mask, with_leads_topic
 from chatbot.shorthand import spell_shorthand
 from chatbot.spans import (
     anaphora,
@@ -133,6 +133,7 @@ _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please fo
 _VOWELS = frozenset("aeiouy")
 _FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 _CUE_WORDS = frozenset("with w by starring featuring from".split())  # "w" as in "w/ keanu"
+_DURATION_UNITS = frozenset("hour hours hr hrs minutes minute mins min".split())
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
 
 
@@ -181,7 +182,11 @@ class Understander:
         negated = negation_mask(tokens)
         used: set[int] = set()
         notes: list[str] = []
+        remarks = remark_mask(tokens, rest_text)
         hits = self._approximate(tokens, negated, used, notes)
+        outside: list[str] = []
+        self._approximate([t if not r else "\0" for t, r in zip(tokens, remarks, strict=True)],
+                          negated, set(), outside)
         hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
                  rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
         hits += self._years(tokens, used)
@@ -193,8 +198,7 @@ class Understander:
         people = self._people(tokens, expect, used, negated, cuts, asking)
         hits += self._genres(tokens, expect, used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
-        hits, swapped_out = swapped(_explicit_wins(hits), tokens)
-        remarks = remark_mask(tokens)
+        hits, swapped_out = swapped(_explicit_wins(hits, tokens), tokens)
         remarked = _remarked(hits, remarks, tokens, negated)
         for person in people:  # "that's the one with X, right": not a wish for X
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
@@ -205,12 +209,14 @@ class Understander:
         question = question_topics(whole, cleaned) or (
             question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else []
         ) or _clause_question(tokens, people)
+        question = with_leads_topic(question, whole)
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles,
             "question": question, "interrogative": is_question(whole, cleaned) or bool(question),
             "remarked": [c for c in constraints if c in remarked],
+            "remark_notes": [n for n in notes if n not in outside],
             "about_film": refers_to_film(whole, cleaned) and not is_request(whole),
             "asked_title": asked[0] if asked else None,
             "approval": judged == "liked", "verdict": judged,
@@ -408,10 +414,11 @@ class Understander:
         return free
 
 
-def _explicit_wins(hits: list[tuple]) -> list[tuple]:
+def _explicit_wins(hits: list[tuple], tokens: list[str]) -> list[tuple]:
     """"a shorter one, under 2 hours": a bound said in numbers outranks "shorter" (than the
     film on the table) in the same utterance; likewise for "newer" / "older" and years."""
-    plain = {c["slot"] for _s, _e, c in hits if "range" in c and not c.get("relative")}
+    plain = {c["slot"] for s, e, c in hits if "range" in c and not c.get("relative")
+             and any(t.isdigit() or t in _DURATION_UNITS for t in tokens[s:e])}
     return [h for h in hits if not (h[2].get("relative") and h[2]["slot"] in plain)]
 
 

@@ -21,7 +21,7 @@ from chatbot.cues import BOUNDARY
 
 _FILLERS = frozenset("""lol lmao haha hehe omg wow yeah yea yes yep ok okay oh ah hmm hm well
     and but tho though honestly tbh ngl i mean obviously ofc so like man dude bro also plus
-    sure fine whatever""".split())
+    sure fine whatever pfft meh ugh nah bruh hmm umm um i think thought guess""".split())
 _SUBJECTS = (("it", "is"), ("its",), ("it", "s"), ("it", "was"), ("thats",), ("that", "is"),
              ("that", "s"), ("that", "was"), ("this", "is"), ("this", "was"), ("this", "one", "is"),
              ("that", "one", "is"), ("this", "one", "was"), ("that", "one", "was"),
@@ -31,6 +31,9 @@ _SUBJECTS = (("it", "is"), ("its",), ("it", "s"), ("it", "was"), ("thats",), ("t
 # words that turn a clause about the film into a request ("it's too old, something newer")
 _ASKING = frozenset("""something anything another else instead rather prefer want wanna need
     give show find maybe please pls plz could can would more less ones""".split())
+_TAGS = frozenset({("right",), ("is", "not", "it"), ("isnt", "it"), ("innit",), ("no",),
+                   ("yes",), ("yeah",), ("correct",), ("was", "not", "it"), ("wasnt", "it"),
+                   ("does", "not", "it"), ("doesnt", "it"), ("am", "i", "right")})
 _WH = frozenset("who whos what whats which when how where".split())
 _BESIDES = frozenset("besides apart aside except other".split())
 
@@ -46,10 +49,16 @@ def clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def remark_mask(tokens: Sequence[str]) -> list[bool]:
-    """Which tokens lie in a remark about the film on the table (see the module)."""
+def remark_mask(tokens: Sequence[str], raw: str = "") -> list[bool]:
+    """Which tokens lie in a remark about the film on the table (see the module). A clause
+    asked to be confirmed ("it's rated G, right?", "it's the one with X, isn't it") or ending
+    the utterance on a "?" is a question, not a remark."""
     mask = [False] * len(tokens)
-    for start, end in clauses(tokens):
+    spans = clauses(tokens)
+    for n, (start, end) in enumerate(spans):
+        following = tuple(tokens[spans[n + 1][0] : spans[n + 1][1]]) if n + 1 < len(spans) else ()
+        if following in _TAGS or (not following and raw.rstrip().endswith("?")):
+            continue
         words = list(tokens[start:end])
         while words and words[0] in _FILLERS:
             words.pop(0)
@@ -75,11 +84,22 @@ def asks_cast_besides(words: Sequence[str]) -> bool:
     return "else" in words or bool(_BESIDES & set(words))
 
 
+_LEAD_WORDS = frozenset("lead leads leading main star stars starring protagonist".split())
+
+
+def with_leads_topic(topics: list[str], words: Sequence[str]) -> list[str]:
+    """"who's the lead actress?", "who stars in it?": the cast question asks for the leads,
+    which the catalogue cannot tell for sure (it has no billing order): topic ``leads``."""
+    if "cast" in topics and _LEAD_WORDS & set(words):
+        return [t for t in topics if t != "cast"] + ["leads"]
+    return topics
+
+
 def without_remarks(nlu: Mapping[str, Any]) -> Mapping[str, Any]:
     """``nlu`` without the constraints and people said in remarks about the film on the table
     (the policy calls this while a film is proposed)."""
     remarked = nlu.get("remarked") or ()
-    if not remarked:
+    if not remarked and not any(p.get("remark") for p in nlu.get("people") or ()):
         return nlu
     constraints = [c for c in nlu.get("constraints") or () if c not in remarked]
     people = [p for p in nlu.get("people") or () if not p.get("remark")]

@@ -42,7 +42,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "range_clash", "date_direction", "reversed_wishes", "everyday_not_names",
          "names_joined",
          # from a newcomer's session on the fifth round
-         "proposal_requests", "thanks_midway", "openers", "film_reasons")
+         "proposal_requests", "thanks_midway", "openers", "film_reasons",
+         # from a newcomer's session on the sixth round
+         "film_remarks", "exclusion_reversals", "learner_phrasing", "cast_facts",
+         "short_replies")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
