@@ -120,7 +120,7 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
                       "nobody", "skip", "pass", "either", "all", "dunno", "idk", "na",
                       "n a", "whichever", "idc", "meh", "eh", "so so", "whatevs", "shrug",
                       # hedged: "hmm kinda" to "do you like it?" is no yes
-                      "kinda", "sorta", "i guess maybe", "egal",
+                      "kinda", "sorta", "sort of", "kind of", "i guess maybe", "egal",
                       "all the same", "is egal"),
     "greeting": ("hi", "hello", "hey", "hiya", "howdy", "good morning", "good afternoon",
                  "good evening", "greetings", "yo", "sup", "hi there", "hello there"),
@@ -212,7 +212,8 @@ APPROXIMATION_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(("feel good", "feelgood", "uplifting", "heartwarming", "heart warming",
                      "wholesome", "comforting", "cozy", "cosy", "cheerful", "cheer me up",
                      "pick me up"), "feel good"),
-    **dict.fromkeys(("violent", "violence", "graphic", "brutal", "gory", "gore", "bloody"),
+    **dict.fromkeys(("violent", "violence", "graphic", "brutal", "gory", "gore", "bloody",
+                     "blood", "gorey", "bloodshed"),
                     "violent"),
     **dict.fromkeys(("sad", "depressing", "depressed", "heavy", "bleak", "grim", "dark",
                      "downer", "tragic", "upsetting", "a tearjerker", "tear jerker"), "sad"),

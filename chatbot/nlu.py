@@ -208,8 +208,9 @@ class Understander:
         judged = verdict(tokens)
         question = question_topics(whole, cleaned) or (
             question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else []
-        ) or _clause_question(tokens, people)
+        ) or _clause_question(tokens)
         question = with_leads_topic(question, whole)
+        _besides_asked(question, whole, people)
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
@@ -429,19 +430,20 @@ def _remarked(hits: list[tuple], remarks: list[bool], tokens: list[str],
     return spans_to_constraints(inside, tokens, negated) if inside else []
 
 
-def _clause_question(tokens: list[str], people: list[dict]) -> list[str]:
-    """The topics of a question clause with no "?" ("yeah seen it, who else is in it besides
-    Kurt Russell"); the people it names "besides" are part of the question, not wishes."""
+def _clause_question(tokens: list[str]) -> list[str]:
+    """The topics of a question clause with no "?" ("yeah seen it, who else is in it")."""
     span = question_clause(tokens)
     if span is None:
         return []
-    words = tokens[span[0] : span[1]]
-    topics = question_topics(words, "?")
+    return question_topics(tokens[span[0] : span[1]], "?")
+
+
+def _besides_asked(topics: list[str], words: list[str], people: list[dict]) -> None:
+    """"who's in it besides Hanks": the people named are part of the cast question, not a
+    yes/no about them nor a wish (marked as a remark)."""
     if "cast" in topics and asks_cast_besides(words):
         for person in people:
-            if span[0] <= person.get("at", -1) < span[1]:
-                person["remark"] = True
-    return topics
+            person["remark"] = True
 
 
 def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int) -> dict:

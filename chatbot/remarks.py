@@ -22,15 +22,17 @@ from chatbot.cues import BOUNDARY
 _FILLERS = frozenset("""lol lmao haha hehe omg wow yeah yea yes yep ok okay oh ah hmm hm well
     and but tho though honestly tbh ngl i mean obviously ofc so like man dude bro also plus
     sure fine whatever pfft meh ugh nah bruh hmm umm um i think thought guess""".split())
-_SUBJECTS = (("it", "is"), ("its",), ("it", "s"), ("it", "was"), ("thats",), ("that", "is"),
-             ("that", "s"), ("that", "was"), ("this", "is"), ("this", "was"), ("this", "one", "is"),
-             ("that", "one", "is"), ("this", "one", "was"), ("that", "one", "was"),
-             ("the", "movie", "is"), ("the", "film", "is"), ("the", "movie", "was"),
-             ("the", "film", "was"), ("it", "looks"), ("looks",), ("sounds",), ("it", "sounds"),
-             ("that", "sounds"), ("that", "looks"), ("its", "not"), ("not", "even"))
+# the film as the subject: a reference, then a copula or a verb of seeming ("that one's a bit
+# old", "the movie was too long", "it looks cheesy"); "its" / "thats" carry their own verb
+_REFERENCES = (("it",), ("that",), ("this",), ("that", "one"), ("this", "one"), ("the", "movie"),
+               ("the", "film"), ("this", "movie"), ("that", "movie"), ("this", "film"),
+               ("that", "film"))
+_VERBS = frozenset("is s was looks looked sounds sounded seems seemed feels felt".split())
+_SELF_VERBED = (("its",), ("thats",), ("looks",), ("sounds",), ("not", "even"), ("that", "ones"),
+                ("this", "ones"))
 # words that turn a clause about the film into a request ("it's too old, something newer")
 _ASKING = frozenset("""something anything another else instead rather prefer want wanna need
-    give show find maybe please pls plz could can would more less ones""".split())
+    give show find maybe please pls plz could can would more less""".split())
 _TAGS = frozenset({("right",), ("is", "not", "it"), ("isnt", "it"), ("innit",), ("no",),
                    ("yes",), ("yeah",), ("correct",), ("was", "not", "it"), ("wasnt", "it"),
                    ("does", "not", "it"), ("doesnt", "it"), ("am", "i", "right")})
@@ -62,7 +64,9 @@ def remark_mask(tokens: Sequence[str], raw: str = "") -> list[bool]:
         words = list(tokens[start:end])
         while words and words[0] in _FILLERS:
             words.pop(0)
-        opens = any(tuple(words[: len(s)]) == s for s in _SUBJECTS)
+        opens = any(tuple(words[: len(s)]) == s for s in _SELF_VERBED) or any(
+            tuple(words[: len(r)]) == r and words[len(r) : len(r) + 1] and words[len(r)] in _VERBS
+            for r in _REFERENCES)
         if opens and not _ASKING & set(words):
             mask[start:end] = [True] * (end - start)
     return mask
