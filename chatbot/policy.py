@@ -162,7 +162,7 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         return {"act": "answer", "topics": ["reason"]}
     if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
         genres, topics = [], [*topics, "other", "genre"]
-    topics = ([t for t in topics if (t != "cast" or not people) and (t != "mpaa" or not ratings)]
+    topics = ([t for t in topics if (t not in ("cast", "leads") or not people) and (t != "mpaa" or not ratings)]
               + (["person"] if people else []) + (["genre_check"] if genres else [])
               + (["mpaa_check"] if ratings else []))
     if not topics and not (nlu.get("interrogative") and nlu.get("about_film")):

@@ -25,7 +25,7 @@ _DROPPED_G = re.compile(r"(?i)\b(noth|someth|anyth|everyth)in\b(?!')")
 _DECADE_YEARS = re.compile(
     r"(?i)(?<!last )(?<!past )(?<!next )(?<!first )\bthe ((?:19|20)?[2-9]0) years\b(?! old| ago)")
 # a score out of ten (or five) read as the verdict it gives: "8/10", "7 out of 10", "3/5"
-_SCORE = re.compile(r"(?i)(?<![\w.])(\d{1,2}(?:\.\d)?)\s*(?:/|out of)\s*(10|5)\b")
+_SCORE = re.compile(r"(?i)(?<![\w./])(\d{1,2}(?:\.\d)?)\s*(?:/|out of)\s*(10|5)\b(?![/.]?\d)")
 _SCORE_WORDS = ((0.8, "loved it"), (0.5, "so so"), (0.0, "bad"))
 
 
