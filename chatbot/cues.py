@@ -416,7 +416,8 @@ def _length_word_at(tokens: Sequence[str], i: int
     if token == "epic" and before in ("a", "an", "some", "something"):  # "an epic"
         return i, i + 1, LONG_MINUTES, None
     film_like = _next(tokens, i) in _FILM_AFTER or before in (
-        "something", "anything", "really", "very", "bit", "nice", "quite")
+        "something", "anything", "really", "very", "bit", "nice", "quite", "but", "much",
+        "way", "lot", "little", "slightly", "somewhat", "even")  # "like Titanic but shorter"
     if _next(tokens, i) in _TIME_SPANS:
         return None
     if token in _SHORT and film_like:

@@ -124,7 +124,7 @@ class DialogManager:
     def _start(self, state: dict, text: str, rng: random.Random, out: list[str]) -> None:
         state["stage"] = "genre"
         if text:
-            understanding = self._parts.nlu(text, "genre")
+            understanding = self._relative_to_title(self._parts.nlu(text, "genre"))
             decision = self._parts.policy(state, understanding, dict(NEUTRAL))
             if decision.get("act") in ("fill", "suggest", "answer", "about_bot"):
                 self._acts[decision["act"]](state, decision, rng, out)
@@ -133,7 +133,7 @@ class DialogManager:
 
     def _respond(self, state: dict, text: str, rng: random.Random, out: list[str]) -> None:
         stage = state["stage"]
-        understanding = self._parts.nlu(text, stage if stage in SLOTS else None)
+        understanding = self._relative_to_title(self._parts.nlu(text, stage if stage in SLOTS else None))
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
         decision = self._parts.policy(state, understanding, scores)
@@ -145,6 +145,17 @@ class DialogManager:
         state["last_act"] = act
         state["suggestion"] = None  # a "Did you mean ...?" holds for the next turn only
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
+
+    def _relative_to_title(self, understanding: dict) -> dict:
+        """"like Heat but newer": "newer" / "shorter" measured against the film named."""
+        title = understanding.get("title")
+        if not title or not any(c.get("relative") for c in understanding.get("constraints") or ()):
+            return understanding
+        movie = self._parts.db.find_title(title)
+        if movie is None:
+            return understanding
+        return dict(understanding, relative_to={"year": movie.get("year"),
+                                                "runtime_min": movie.get("runtime_min")})
 
     # -- acts while asking for wishes -------------------------------------------------------
 

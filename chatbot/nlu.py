@@ -226,7 +226,7 @@ class Understander:
             "film_ask": asks_for_film(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out,
-            "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints),
+            "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
             "unknown_person": self._unknown_person(tokens, used, expect, people),
@@ -285,10 +285,12 @@ class Understander:
                 break
         return hits
 
-    def _recent_note(self, constraints: list[dict]) -> list[str]:
-        """Saying so when a wish reaches to "now": the catalogue ends at its last year."""
+    def _recent_note(self, constraints: list[dict], titled: bool = False) -> list[str]:
+        """Saying so when a wish reaches to "now": the catalogue ends at its last year ("like
+        Heat but newer" is newer than Heat, not recent)."""
         last = self._last_year
         recent = [c for c in constraints if c["slot"] == "year" and not c["exclude"]
+                  and not (titled and c.get("relative"))
                   and c["range"][1] is None and last and (c["range"][0] or 0) >= last - 15]
         return [f"My catalogue only goes up to {last}."] if recent else []
 

@@ -314,7 +314,7 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     wishes = [dict(w) for w in state.get("wishes") or ()]
     correcting = bool(nlu.get("correction")) and not nlu.get("addition")
     new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
-    new = [_relative_to(w, state.get("current")) for w in new]
+    new = [_relative_to(w, nlu.get("relative_to") or state.get("current")) for w in new]
     moved: list[dict] = []
     if correcting:
         kept = _moved_correction(wishes, new, state.get("last_slot"))
