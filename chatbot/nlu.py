@@ -95,11 +95,18 @@ from chatbot.lexicon import (
 )
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.ratings import rating_hits
-from chatbot.remarks import asks_cast_besides, question_clause, remark_mask, with_leads_topic
+from chatbot.remarks import (
+    clause_question_topics,
+    mark_besides,
+    remark_mask,
+    remarked_constraints,
+    with_leads_topic,
+)
 from chatbot.shorthand import spell_shorthand
 from chatbot.spans import (
     anaphora,
     denied_pronoun_at,
+    explicit_wins,
     legacy_keys,
     replaced_first,
     self_corrected,
@@ -133,7 +140,6 @@ _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please fo
 _VOWELS = frozenset("aeiouy")
 _FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 _CUE_WORDS = frozenset("with w by starring featuring from".split())  # "w" as in "w/ keanu"
-_DURATION_UNITS = frozenset("hour hours hr hrs minutes minute mins min".split())
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
 
 
@@ -198,8 +204,8 @@ class Understander:
         people = self._people(tokens, expect, used, negated, cuts, asking)
         hits += self._genres(tokens, expect, used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
-        hits, swapped_out = swapped(_explicit_wins(hits, tokens), tokens)
-        remarked = _remarked(hits, remarks, tokens, negated)
+        hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
+        remarked = remarked_constraints(hits, remarks, tokens, negated)
         for person in people:  # "that's the one with X, right": not a wish for X
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
@@ -208,9 +214,9 @@ class Understander:
         judged = verdict(tokens)
         question = question_topics(whole, cleaned) or (
             question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else []
-        ) or _clause_question(tokens)
+        ) or clause_question_topics(tokens)
         question = with_leads_topic(question, whole)
-        _besides_asked(question, whole, people)
+        mark_besides(question, whole, people)
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
@@ -415,37 +421,6 @@ class Understander:
         for hit in free:
             used.update(range(hit[0], hit[1]))
         return free
-
-
-def _explicit_wins(hits: list[tuple], tokens: list[str]) -> list[tuple]:
-    """"a shorter one, under 2 hours": a bound said in numbers outranks "shorter" (than the
-    film on the table) in the same utterance; likewise for "newer" / "older" and years."""
-    plain = {c["slot"] for s, e, c in hits if "range" in c and not c.get("relative")
-             and any(t.isdigit() or t in _DURATION_UNITS for t in tokens[s:e])}
-    return [h for h in hits if not (h[2].get("relative") and h[2]["slot"] in plain)]
-
-
-def _remarked(hits: list[tuple], remarks: list[bool], tokens: list[str],
-              negated: list[bool]) -> list[dict]:
-    """The constraints said in remarks about the film on the table ("its a classic")."""
-    inside = [(s, e, dict(c)) for s, e, c in hits if all(remarks[s:e])]
-    return spans_to_constraints(inside, tokens, negated) if inside else []
-
-
-def _clause_question(tokens: list[str]) -> list[str]:
-    """The topics of a question clause with no "?" ("yeah seen it, who else is in it")."""
-    span = question_clause(tokens)
-    if span is None:
-        return []
-    return question_topics(tokens[span[0] : span[1]], "?")
-
-
-def _besides_asked(topics: list[str], words: list[str], people: list[dict]) -> None:
-    """"who's in it besides Hanks": the people named are part of the cast question, not a
-    yes/no about them nor a wish (marked as a remark)."""
-    if "cast" in topics and asks_cast_besides(words):
-        for person in people:
-            person["remark"] = True
 
 
 def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int) -> dict:

@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.acts import question_topics
 from chatbot.cues import BOUNDARY
+from chatbot.spans import constraints as spans_to_constraints
 
 _FILLERS = frozenset("""lol lmao haha hehe omg wow yeah yea yes yep ok okay oh ah hmm hm well
     and but tho though honestly tbh ngl i mean obviously ofc so like man dude bro also plus
@@ -83,9 +85,25 @@ def question_clause(tokens: Sequence[str]) -> tuple[int, int] | None:
     return None
 
 
-def asks_cast_besides(words: Sequence[str]) -> bool:
-    """"who else is in it besides X", "who's in it apart from X": the cast, not a yes/no."""
-    return "else" in words or bool(_BESIDES & set(words))
+def clause_question_topics(tokens: Sequence[str]) -> list[str]:
+    """The topics of a question clause with no "?" ("yeah seen it, who else is in it")."""
+    span = question_clause(tokens)
+    return question_topics(tokens[span[0] : span[1]], "?") if span else []
+
+
+def mark_besides(topics: Sequence[str], words: Sequence[str], people: list[dict]) -> None:
+    """"who else is in it besides X", "who's in it apart from X": the people named are part
+    of the cast question, not a yes/no about them nor a wish (marked as a remark)."""
+    if "cast" in topics and ("else" in words or _BESIDES & set(words)):
+        for person in people:
+            person["remark"] = True
+
+
+def remarked_constraints(hits: list[tuple[int, int, dict]], remarks: Sequence[bool],
+                         tokens: list[str], negated: list[bool]) -> list[dict]:
+    """The constraints said in remarks about the film on the table ("its a classic")."""
+    inside = [(s, e, dict(c)) for s, e, c in hits if all(remarks[s:e])]
+    return spans_to_constraints(inside, tokens, negated) if inside else []
 
 
 _LEAD_WORDS = frozenset("lead leads leading main star stars starring protagonist".split())
