@@ -87,7 +87,8 @@ _TIME_SPANS = frozenset("day days week weeks weekend month months year years nig
 _CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it", "make that",
                 "change it to", "change that to", "change the", "scratch that", "switch to",
                 "oops", "no wait", "wait no", "correction", "not that", "i said", "sorry",
-                "or rather", "on second thought", "changed my mind", "after all",
+                "or rather", "on second thought", "changed my mind", "after all", "hmm no",
+                "hm no", "um no", "umm no", "no no",
                 "you know what", "second thoughts")
 _CORRECTION_PATTERN = re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, _CORRECTIONS)) + r")(?!\S)")
 _CUES_AFTER_VALUE = frozenset({"after all"})  # said after the value it brings back
@@ -122,7 +123,8 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     for i, token in enumerate(tokens):
         if open_at is not None:
             covered = any(t not in _SCOPE_FILLERS for t in tokens[open_at + 1 : i])
-            if (token in _CLOSERS and not _opens(tokens, i)) or (
+            softened = token == "so" and tokens[i - 1] == "not"  # "not so much violence"
+            if (token in _CLOSERS and not _opens(tokens, i) and not softened) or (
                     covered and token in _PERSON_CUES and tokens[i - 1] not in _OPENERS) or (
                     covered and _example_at(tokens, i)):
                 open_at = None
@@ -176,8 +178,8 @@ def _correcting_no(tokens: Sequence[str], i: int) -> bool:
     what was said before it, not one that denies what follows."""
     before = tokens[i - 1] if i else ""
     following = tokens[i + 1 : i + 4]
-    return before in ("wait", "actually", "hmm", "hm", "oh") or (following[:1] == ["wait"]) or (
-        following == ["you", "know", "what"])
+    return before in ("wait", "actually", "hmm", "hm", "oh") or (
+        following[:1] in (["wait"], ["actually"], ["sorry"])) or following == ["you", "know", "what"]
 
 
 def year_ranges(tokens: Sequence[str], last_year: int | None = None

@@ -283,6 +283,8 @@ def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str =
         return "another"
     if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
         return "unsure"  # "ok" after an answer to a question: no yes to having watched it
+    if stage == "watched" and nlu.get("watching") == "yes" and verdict == "liked":
+        return "yes"  # "seen it, 10/10": liked it once; offer another, do not end on it
     if stage == "watched" and nlu.get("watching") and not verdict:
         return {"yes": "yes", "no": "no"}.get(str(nlu["watching"]), "unsure")
     if verdict:
