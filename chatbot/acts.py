@@ -239,8 +239,21 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
 
 
 def is_about_bot(tokens: Sequence[str]) -> bool:
-    """A question to the bot about itself: "are you a robot?", "who are you"."""
-    return _BOT_TABLE.starts(_plain(tokens))
+    """A question to the bot about itself: "are you a robot?", "hello, who are you", "how
+    many films do you know?"."""
+    words = _plain(tokens)
+    while len(words) > 1 and words[0] in _GREETING_WORDS:
+        words.pop(0)
+    return _BOT_TABLE.starts(words) or _CATALOGUE_TABLE.found_in(words)
+
+
+_GREETING_WORDS = frozenset("hello hi hey hiya yo there".split())
+_CATALOGUE_TABLE = PhraseTable(tuple(f"how many {f} {v}" for f in ("movies", "films", "titles")
+                                     for v in ("do you", "are in", "are there in", "have you",
+                                               "you got", "do u", "in your", "are in your",
+                                               "can you", "you have", "you know")) + (
+    "how big is your catalogue", "how big is your catalog", "how big is your database",
+    "size of your catalogue", "size of your catalog", "how large is your catalogue"))
 
 
 # -- asking the bot for help, or for a film with no wish yet --------------------------------

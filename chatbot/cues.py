@@ -76,7 +76,9 @@ _AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
 _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 _SHORT = frozenset("short shorter quick brief".split())
 _LONG = frozenset("long longer lengthy epic".split())
-_FILM_AFTER = frozenset("one ones movie movies film films flick flicks epic epics".split())
+_FILM_AFTER = frozenset("""one ones movie movies film films flick flicks epic epics comedy
+    comedies drama dramas thriller thrillers horror western westerns documentary romance
+    cartoon animation""".split())  # "a short comedy"
 # "a really long week", "a short night": a length word on a stretch of the user's own time
 _TIME_SPANS = frozenset("day days week weeks weekend month months year years night nights "
                         "shift shifts time while morning evening trip drive flight".split())
@@ -85,8 +87,11 @@ _TIME_SPANS = frozenset("day days week weeks weekend month months year years nig
 _CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it", "make that",
                 "change it to", "change that to", "change the", "scratch that", "switch to",
                 "oops", "no wait", "wait no", "correction", "not that", "i said", "sorry",
-                "or rather", "on second thought", "changed my mind")
+                "or rather", "on second thought", "changed my mind", "after all", "hmm no",
+                "hm no", "um no", "umm no", "no no",
+                "you know what", "second thoughts")
 _CORRECTION_PATTERN = re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, _CORRECTIONS)) + r")(?!\S)")
+_CUES_AFTER_VALUE = frozenset({"after all"})  # said after the value it brings back
 _ADDITIONS = ("also", "too", "as well", "plus", "and also", "add", "both")
 
 
@@ -118,7 +123,8 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     for i, token in enumerate(tokens):
         if open_at is not None:
             covered = any(t not in _SCOPE_FILLERS for t in tokens[open_at + 1 : i])
-            if (token in _CLOSERS and not _opens(tokens, i)) or (
+            softened = token == "so" and tokens[i - 1] == "not"  # "not so much violence"
+            if (token in _CLOSERS and not _opens(tokens, i) and not softened) or (
                     covered and token in _PERSON_CUES and tokens[i - 1] not in _OPENERS) or (
                     covered and _example_at(tokens, i)):
                 open_at = None
@@ -158,11 +164,22 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return False
     if token == "no" and following in ("preference", "idea", "problem", "matter", "one", "way"):
         return False
+    if token == "no" and _correcting_no(tokens, i):  # "actually no, thriller": a correction
+        return False
     if token == "less" and following == "than":  # "less than 2 hours": a length, not a denial
         return False
     if token in _OPENERS:
         return True
     return any(tuple(tokens[i - len(p) + 1 : i + 1]) == p for p in _PHRASES_ENDING.get(token, ()))
+
+
+def _correcting_no(tokens: Sequence[str], i: int) -> bool:
+    """"no wait", "wait no", "actually no", "hmm no you know what": a "no" that takes back
+    what was said before it, not one that denies what follows."""
+    before = tokens[i - 1] if i else ""
+    following = tokens[i + 1 : i + 4]
+    return before in ("wait", "actually", "hmm", "hm", "oh") or (
+        following[:1] in (["wait"], ["actually"], ["sorry"])) or following == ["you", "know", "what"]
 
 
 def year_ranges(tokens: Sequence[str], last_year: int | None = None
@@ -393,7 +410,7 @@ def _length_word_at(tokens: Sequence[str], i: int
                     ) -> tuple[int, int, int | None, int | None] | None:
     """"something short", "not too long" (short), "a long epic" (long)."""
     token = tokens[i]
-    if token == "not" and _next(tokens, i) in _LONG | {"too", "very", "that", "overly"}:
+    if token == "not" and _next(tokens, i) in _LONG | {"too", "very", "that", "overly", "so"}:
         j = i + 1 if _next(tokens, i) in _LONG else i + 2
         if j < len(tokens) and tokens[j] in _LONG:
             return i, j + 1, None, SHORT_MINUTES
@@ -401,7 +418,8 @@ def _length_word_at(tokens: Sequence[str], i: int
     if token == "epic" and before in ("a", "an", "some", "something"):  # "an epic"
         return i, i + 1, LONG_MINUTES, None
     film_like = _next(tokens, i) in _FILM_AFTER or before in (
-        "something", "anything", "really", "very", "bit", "nice", "quite") or (
+        "something", "anything", "really", "very", "bit", "nice", "quite", "much", "way", "lot", "little",
+        "slightly", "somewhat", "even") or (
         token in ("shorter", "longer") and before in ("but", "and", "only", "just", "maybe"))
     if _next(tokens, i) in _TIME_SPANS:
         return None
@@ -434,7 +452,17 @@ def correction_cues(tokens: Sequence[str]) -> list[int]:
     """The token index where each correction cue starts, in order ("comedy. wait no, drama.
     actually comedy is fine": two, and the last one said wins)."""
     text = " ".join(tokens)
-    return [text.count(" ", 0, m.start()) for m in _CORRECTION_PATTERN.finditer(text)]
+    return [_cue_start(tokens, text.count(" ", 0, m.start()), m.group(0))
+            for m in _CORRECTION_PATTERN.finditer(text)]
+
+
+def _cue_start(tokens: Sequence[str], at: int, cue: str) -> int:
+    """Where a cue's correction begins: "comedy after all" corrects from the clause's start."""
+    if cue not in _CUES_AFTER_VALUE:
+        return at
+    while at > 0 and tokens[at - 1] != BOUNDARY:
+        at -= 1
+    return max(at - 1, 0)
 
 
 def correction_at(tokens: Sequence[str]) -> int | None:

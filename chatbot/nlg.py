@@ -355,6 +355,7 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
         "person": lambda: [_person_answer(title, movie, p) for p in people],
         "genre_check": lambda: [_genre_check(title, movie, genres)],
         "history": lambda: [_history(title, shown)],
+        "leads": lambda: [_leads_answer(title, movie)],
         "mpaa_check": lambda: [_rating_check(title, movie, ratings)],
         "reason": lambda: [_reason(title, wishes)],
         "sequel": lambda: [f"My catalogue doesn't link films into series, so I can't tell "
@@ -402,6 +403,9 @@ def _reason(title: str, wishes: Sequence[Mapping[str, Any]]) -> str:
     return f"I suggested {title} because you asked for {join_words(named)}"
 
 
+LIKELY_LEADS = 6  # cast names ranked this high (by prominence) are told plainly as "in" it
+
+
 def _person_answer(title: str, movie: Mapping[str, Any], person: Mapping[str, Any]) -> str:
     """Whether ``person`` is in the film (or directed it): "Yes, Bruce Willis is in ..."."""
     name = str(person.get("name"))
@@ -410,8 +414,11 @@ def _person_answer(title: str, movie: Mapping[str, Any], person: Mapping[str, An
         if name in directors:
             return f"Yes, {title} was directed by {name}"
         return f"No, {title} was directed by {join_words(directors) or 'someone else'}"
-    if name in cast:
+    if name in cast[:LIKELY_LEADS]:
         return f"Yes, {name} is in {title}"
+    if name in cast:  # the source's full cast lists hold walk-ons and wrong entries too
+        return (f"Yes, my catalogue lists {name} in the cast of {title}; it has no billing "
+                "order, so I can't tell how big the part is")
     others = _cast(movie, (), 3)
     return f"No, {name} is not in {title}" + (f"; it is with {join_words(others)}" if others else "")
 
@@ -431,6 +438,15 @@ def _history(title: str, shown: Sequence[Mapping[str, Any]]) -> str:
     named = [f"{m.get('title')} ({m.get('year')})" if m.get("year") else str(m.get("title"))
              for m in shown]
     return f"Before {title} I suggested {join_words(named)}"
+
+
+def _leads_answer(title: str, movie: Mapping[str, Any]) -> str:
+    """"Who's the lead?": the catalogue has no billing order, so the best-known names, said so."""
+    cast = _cast(movie, (), LIKELY_LEADS)
+    if not cast:
+        return f"I don't know who is in {title}"
+    return (f"My catalogue has no billing order, so I can't say for sure who leads {title}; "
+            f"the best-known names in its cast are {join_words(cast)}")
 
 
 def _cast_answer(title: str, movie: Mapping[str, Any], actors: Sequence[str]) -> str:

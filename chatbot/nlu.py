@@ -94,9 +94,18 @@ from chatbot.lexicon import (
 )
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.ratings import rating_hits
+from chatbot.remarks import (
+    clause_question_topics,
+    mark_besides,
+    remark_mask,
+    remarked_constraints,
+    with_leads_topic,
+)
+from chatbot.shorthand import spell_shorthand
 from chatbot.spans import (
     anaphora,
     denied_pronoun_at,
+    explicit_wins,
     legacy_keys,
     replaced_first,
     self_corrected,
@@ -161,14 +170,18 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = expand_shorthand(spell_out(clean_input(text)[0], EMOJI_WORDS), SHORTHAND)
+        cleaned = spell_shorthand(expand_shorthand(spell_out(clean_input(text)[0], EMOJI_WORDS), SHORTHAND))
         titles, rest_text, title_cue = self._split_titles(cleaned)
         tokens = clause_tokens(rest_text)
         whole = clause_tokens(cleaned) if titles else tokens
         negated = negation_mask(tokens)
         used: set[int] = set()
         notes: list[str] = []
+        remarks = remark_mask(tokens, rest_text)
         hits = self._approximate(tokens, negated, used, notes)
+        outside: list[str] = []
+        self._approximate([t if not r else "\0" for t, r in zip(tokens, remarks, strict=True)],
+                          negated, set(), outside)
         hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
                  rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
         hits += self._years(tokens, used)
@@ -180,17 +193,26 @@ class Understander:
         people = self._people(tokens, expect, used, negated, cuts, asking)
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
-        hits, swapped_out = swapped(hits, tokens)
+        hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
+        remarked = remarked_constraints(hits, remarks, tokens, negated)
+        for person in people:  # "that's the one with X, right": not a wish for X
+            if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
+                person["remark"] = True
         constraints = spans_to_constraints(hits, tokens, negated)
         asked = None if title_cue else self._asked_title(cleaned, whole)
         judged = verdict(tokens)
         question = question_topics(whole, cleaned) or (
-            question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else [])
+            question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else []
+        ) or clause_question_topics(tokens)
+        question = with_leads_topic(question, whole)
+        mark_besides(question, whole, people)
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles,
-            "question": question, "interrogative": is_question(whole, cleaned),
+            "question": question, "interrogative": is_question(whole, cleaned) or bool(question),
+            "remarked": [c for c in constraints if c in remarked],
+            "remark_notes": [n for n in notes if n not in outside],
             "about_film": refers_to_film(whole, cleaned) and not is_request(whole),
             "asked_title": asked[0] if asked else None,
             "approval": judged == "liked", "verdict": judged,

@@ -53,6 +53,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chatbot.remarks import without_remarks
+from chatbot.replies import acknowledges_only, declines_slot
 from chatbot.text import fold
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
@@ -88,6 +90,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot"}
+    if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
+        nlu = without_remarks(nlu)
     helper = _helper_act(stage, nlu)
     if helper is not None:
         return decision | {"act": helper}
@@ -122,6 +126,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         if act == "not_understood" and nlu.get("unknown_person"):
             return decision | {"act": act, "unknown_person": nlu["unknown_person"]}
         return decision | {"act": act}
+    if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
+        return decision | {"act": "greet"}
     return decision | {"act": _answer_act(stage, _yes_no(nlu, sentiment, stage))}
 
 
@@ -156,7 +162,7 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         return {"act": "answer", "topics": ["reason"]}
     if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
         genres, topics = [], [*topics, "other", "genre"]
-    topics = ([t for t in topics if (t != "cast" or not people) and (t != "mpaa" or not ratings)]
+    topics = ([t for t in topics if (t not in ("cast", "leads") or not people) and (t != "mpaa" or not ratings)]
               + (["person"] if people else []) + (["genre_check"] if genres else [])
               + (["mpaa_check"] if ratings else []))
     if not topics and not (nlu.get("interrogative") and nlu.get("about_film")):
@@ -237,7 +243,8 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
               "titles": list(nlu.get("titles") or ([nlu["title"]] if nlu.get("title") else [])),
               "wishes": plan["wishes"], "added": plan["added"], "replaced": plan["replaced"],
               "suggest": plan["suggest"], "unknown_person": nlu.get("unknown_person")}
-    if stage in SLOTS and stage not in fills and nlu.get("intent") == "no_preference":
+    if stage in SLOTS and stage not in fills and (nlu.get("intent") == "no_preference" or
+                                                  declines_slot(nlu.get("words") or (), stage)):
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
     if stage in SLOTS and nlu.get("delegate"):  # "a comedy, surprise me": no more questions
         result["delegate"] = True
@@ -282,6 +289,10 @@ def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str =
     compound = float(sentiment.get("compound", 0.0))
     if intent == "another":
         return "another"
+    if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
+        return "unsure"  # "ok" after an answer to a question: no yes to having watched it
+    if stage == "watched" and nlu.get("watching") == "yes" and verdict == "liked":
+        return "yes"  # "seen it, 10/10": liked it once; offer another, do not end on it
     if stage == "watched" and nlu.get("watching") and not verdict:
         return {"yes": "yes", "no": "no"}.get(str(nlu["watching"]), "unsure")
     if verdict:

@@ -223,3 +223,15 @@ def denied_pronoun_at(tokens: list[str]) -> int | None:
 def replaced_first(tokens: list[str], at: int | None) -> bool:
     """"drama instead of comedy", "Hanks rather than Cruise": the new value comes first."""
     return at is not None and tuple(tokens[at : at + 2]) in (("instead", "of"), ("rather", "than"))
+
+
+_DURATION_UNITS = frozenset("hour hours hr hrs minutes minute mins min".split())
+
+
+def explicit_wins(hits: list[tuple[int, int, dict]], tokens: list[str]
+                  ) -> list[tuple[int, int, dict]]:
+    """"a shorter one, under 2 hours": a bound said in numbers outranks "shorter" (than the
+    film on the table) in the same utterance; likewise for "newer" / "older" and years."""
+    plain = {c["slot"] for s, e, c in hits if "range" in c and not c.get("relative")
+             and any(t.isdigit() or t in _DURATION_UNITS for t in tokens[s:e])}
+    return [h for h in hits if not (h[2].get("relative") and h[2]["slot"] in plain)]

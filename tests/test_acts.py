@@ -82,7 +82,7 @@ def test_verdict(text: str, judged: str | None) -> None:
     ("can we begin again?", "restart"), ("new search please", "restart"),
     ("forget all that", "restart"), ("yeah no", "no"), ("yeah nah", "no"),
     ("could be worse", "yes"), ("I don't dislike it", "yes"), ("i guess so", "yes"),
-    ("yesss", "yes"), ("noooo", "no"), ("kinda", "yes"), ("meh", "no_preference"),
+    ("yesss", "yes"), ("noooo", "no"), ("kinda", "no_preference"), ("meh", "no_preference"),
     ("idc", "no_preference"), ("100 percent", "yes"),
 ])
 def test_intent_of_restart_tone_and_drawn_out_words(text: str, intent: str) -> None:

@@ -312,7 +312,7 @@ def test_understander_weak_genre_words_need_a_film_context(wide: Understander, t
     ("who is in it?", ["cast"]), ("who directed it?", ["director"]),
     ("what's it about?", ["plot"]), ("how long is it?", ["runtime"]),
     ("when did it come out?", ["year"]), ("is it any good?", ["quality"]),
-    ("what's it rated?", ["mpaa"]), ("who stars in it", ["cast"]), ("I love it", []),
+    ("what's it rated?", ["mpaa"]), ("who stars in it", ["leads"]), ("I love it", []),
 ])
 def test_understander_questions_about_the_film(wide: Understander, text: str, topics: list) -> None:
     assert wide(text, "watched")["question"] == topics

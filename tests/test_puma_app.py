@@ -54,6 +54,11 @@ PARITY_SCRIPTS = {
         "smth like unforgiven but newer", "idk you pick", "nope havent. who is in it?", "yes"],
     # the kinds a newcomer found after the first round
     **NEWCOMER_SCRIPTS,
+    # round 6: remarks about the film, shorthand, "newer" than a named film, short replies
+    "remarks-shorthand-relative": [
+        "something like jaws but newer, nothin 2 gory", "w/o tom cruise", "no preference",
+        "no preference", "lol thats a classic, who else is in it besides the lead",
+        "who's the lead?", "ok", "hmm sorta", "naw", "8/10 would watch again", "k"],
 }
 
 

@@ -45,7 +45,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "proposal_requests", "thanks_midway", "openers", "film_reasons",
          # left open after the fifth round (newcomer 31)
          "lone_names", "role_constraints", "casual_similar", "casual_ratings",
-         "answer_and_question", "vague_requests")
+         "answer_and_question", "vague_requests",
+         # from a newcomer's session on the sixth round
+         "film_remarks", "exclusion_reversals", "learner_phrasing", "cast_facts",
+         "short_replies")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)

@@ -1,0 +1,129 @@
+"""Remarks and questions about the film on the table, told apart from new wishes.
+
+While a film is proposed, "its a classic", "lol thats not even scary" or "it is way too long"
+say something about *that* film; their words ("classic", "scary") must not become wishes
+("films from 1979 or earlier", "no horror"). A clause is a remark when it opens, after chat
+fillers, with the film as its subject ("it's", "that's", "this one was", "the movie is") and
+asks for nothing. A clause opening with a question word ("who else is in it besides Kurt
+Russell") is a question even without a "?". Pure; the NLU marks, the policy decides
+(``without_remarks``). Example::
+
+    tokens = clause_tokens("yes obviously its a classic, another one?")
+    remark_mask(tokens)   # True on "its a classic", False elsewhere
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from chatbot.acts import question_topics
+from chatbot.cues import BOUNDARY
+from chatbot.spans import constraints as spans_to_constraints
+
+_FILLERS = frozenset("""lol lmao haha hehe omg wow yeah yea yes yep ok okay oh ah hmm hm well
+    and but tho though honestly tbh ngl i mean obviously ofc so like man dude bro also plus
+    sure fine whatever pfft meh ugh nah bruh hmm umm um i think thought guess""".split())
+# the film as the subject: a reference, then a copula or a verb of seeming ("that one's a bit
+# old", "the movie was too long", "it looks cheesy"); "its" / "thats" carry their own verb
+_REFERENCES = (("it",), ("that",), ("this",), ("that", "one"), ("this", "one"), ("the", "movie"),
+               ("the", "film"), ("this", "movie"), ("that", "movie"), ("this", "film"),
+               ("that", "film"))
+_VERBS = frozenset("is s was looks looked sounds sounded seems seemed feels felt".split())
+_SELF_VERBED = (("its",), ("thats",), ("looks",), ("sounds",), ("not", "even"), ("that", "ones"),
+                ("this", "ones"))
+# words that turn a clause about the film into a request ("it's too old, something newer")
+_ASKING = frozenset("""something anything another else instead rather prefer want wanna need
+    give show find maybe please pls plz could can would more less""".split())
+_TAGS = frozenset({("right",), ("is", "not", "it"), ("isnt", "it"), ("innit",), ("no",),
+                   ("yes",), ("yeah",), ("correct",), ("was", "not", "it"), ("wasnt", "it"),
+                   ("does", "not", "it"), ("doesnt", "it"), ("am", "i", "right")})
+_WH = frozenset("who whos what whats which when how where".split())
+_BESIDES = frozenset("besides apart aside except other".split())
+
+
+def clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """``(start, end)`` of each clause between boundary marks."""
+    spans, start = [], 0
+    for i, token in enumerate([*tokens, BOUNDARY]):
+        if token == BOUNDARY:
+            if i > start:
+                spans.append((start, i))
+            start = i + 1
+    return spans
+
+
+def remark_mask(tokens: Sequence[str], raw: str = "") -> list[bool]:
+    """Which tokens lie in a remark about the film on the table (see the module). A clause
+    asked to be confirmed ("it's rated G, right?", "it's the one with X, isn't it") or ending
+    the utterance on a "?" is a question, not a remark."""
+    mask = [False] * len(tokens)
+    spans = clauses(tokens)
+    for n, (start, end) in enumerate(spans):
+        following = tuple(tokens[spans[n + 1][0] : spans[n + 1][1]]) if n + 1 < len(spans) else ()
+        if following in _TAGS or (not following and raw.rstrip().endswith("?")):
+            continue
+        words = list(tokens[start:end])
+        while words and words[0] in _FILLERS:
+            words.pop(0)
+        opens = any(tuple(words[: len(s)]) == s for s in _SELF_VERBED) or any(
+            tuple(words[: len(r)]) == r and words[len(r) : len(r) + 1] and words[len(r)] in _VERBS
+            for r in _REFERENCES)
+        if opens and not _ASKING & set(words):
+            mask[start:end] = [True] * (end - start)
+    return mask
+
+
+def question_clause(tokens: Sequence[str]) -> tuple[int, int] | None:
+    """The first clause opening (after fillers) with a question word: "..., who else is in it"."""
+    for start, end in clauses(tokens):
+        words = [t for t in tokens[start:end]]
+        while words and words[0] in _FILLERS:
+            words.pop(0)
+        if len(words) >= 3 and words[0] in _WH:
+            return start, end
+    return None
+
+
+def clause_question_topics(tokens: Sequence[str]) -> list[str]:
+    """The topics of a question clause with no "?" ("yeah seen it, who else is in it")."""
+    span = question_clause(tokens)
+    return question_topics(tokens[span[0] : span[1]], "?") if span else []
+
+
+def mark_besides(topics: Sequence[str], words: Sequence[str], people: list[dict]) -> None:
+    """"who else is in it besides X", "who's in it apart from X": the people named are part
+    of the cast question, not a yes/no about them nor a wish (marked as a remark)."""
+    if "cast" in topics and ("else" in words or _BESIDES & set(words)):
+        for person in people:
+            person["remark"] = True
+
+
+def remarked_constraints(hits: list[tuple[int, int, dict]], remarks: Sequence[bool],
+                         tokens: list[str], negated: list[bool]) -> list[dict]:
+    """The constraints said in remarks about the film on the table ("its a classic")."""
+    inside = [(s, e, dict(c)) for s, e, c in hits if all(remarks[s:e])]
+    return spans_to_constraints(inside, tokens, negated) if inside else []
+
+
+_LEAD_WORDS = frozenset("lead leads leading main star stars starring protagonist".split())
+
+
+def with_leads_topic(topics: list[str], words: Sequence[str]) -> list[str]:
+    """"who's the lead actress?", "who stars in it?": the cast question asks for the leads,
+    which the catalogue cannot tell for sure (it has no billing order): topic ``leads``."""
+    if "cast" in topics and _LEAD_WORDS & set(words):
+        return [t for t in topics if t != "cast"] + ["leads"]
+    return topics
+
+
+def without_remarks(nlu: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``nlu`` without the constraints and people said in remarks about the film on the table
+    (the policy calls this while a film is proposed)."""
+    remarked = nlu.get("remarked") or ()
+    if not remarked and not any(p.get("remark") for p in nlu.get("people") or ()):
+        return nlu
+    constraints = [c for c in nlu.get("constraints") or () if c not in remarked]
+    people = [p for p in nlu.get("people") or () if not p.get("remark")]
+    return dict(nlu, constraints=constraints, people=people, notes=[
+        n for n in nlu.get("notes") or () if n not in (nlu.get("remark_notes") or ())])
