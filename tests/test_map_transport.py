@@ -262,7 +262,7 @@ def _self_signed(tmp_path) -> tuple[str, str]:
 
 
 def test_https_replies_are_read_whole_over_a_reused_connection(tmp_path, monkeypatch):
-    from puma.mapping import transport
+    from puma import transport
 
     cert, key = _self_signed(tmp_path)
     server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

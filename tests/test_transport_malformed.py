@@ -1,0 +1,201 @@
+"""Every mesh client (`puma.call`, `puma.acall`, `puma.map`) against malformed, smuggled and
+desynchronised responses from a raw loopback server.
+
+A response whose framing is ambiguous or broken is a protocol error the caller sees as a typed
+error naming the service, and its connection is closed, never used again: the next call goes out
+on a new connection and gets its own answer. A response that is whole but followed by bytes
+nobody asked for (a second, smuggled response) is kept, and its connection is closed. Well-formed
+but unusual responses (trailers, interim 1xx, close-delimited bodies) are read correctly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import puma
+import puma.client
+from puma import transport
+from puma.errors import PumaCallError
+from puma.mapping import PumaMapError
+from tests.helpers import wait_for
+from tests.rawserver import RawServer, raw_server
+
+TIMEOUT_S = 3.0
+OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+STATUS = b'{"services": {"map": {"prefix": "/map", "ready": 1}}}'
+
+
+def _cl(extra: bytes, body: bytes, length: bytes | None = None) -> bytes:
+    length = str(len(body)).encode() if length is None else length
+    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + length + b"\r\n" + extra + b"\r\n" + body
+
+
+def _chunked(size: bytes, body: bytes, head: bytes = b"Transfer-Encoding: chunked\r\n", tail: bytes = b"\r\n0\r\n\r\n") -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + head + b"\r\n" + size + b"\r\n" + body + tail
+
+
+def _hex(body: bytes) -> bytes:
+    return b"%x" % len(body)
+
+
+# Each: the first response to the service, made from the JSON body the client expects.
+REFUSED: dict[str, Callable[[bytes], bytes]] = {
+    # the five the map's own reader let through
+    "content-length in superscript digits": lambda b: _cl(b"", b, "\u00b2".encode()),
+    "chunk size -1": lambda b: _chunked(b"-1", b),
+    "chunk size 0x prefix": lambda b: _chunked(b"0x" + _hex(b), b),
+    "chunk size +prefix": lambda b: _chunked(b"+" + _hex(b), b),
+    "space before the colon": lambda b: b"HTTP/1.1 200 OK\r\nContent-Length : %d\r\n\r\n%s" % (len(b), b),
+    "transfer-encoding notchunked": lambda b: _chunked(_hex(b), b, b"Transfer-Encoding: notchunked\r\n"),
+    "content-length with transfer-encoding": lambda b: _chunked(_hex(b), b, b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\n" % len(b)),
+    # the same kinds, other shapes (request-smuggling write-ups, RFC 9112 sections 6 and 7)
+    "tab before the colon": lambda b: _chunked(_hex(b), b, b"Transfer-Encoding\t: chunked\r\n"),
+    "transfer-encoding xchunked": lambda b: _chunked(_hex(b), b, b"Transfer-Encoding: xchunked\r\n"),
+    "transfer-encoding chunked twice": lambda b: _chunked(_hex(b), b, b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"),
+    "transfer-encoding chunked then identity": lambda b: _chunked(_hex(b), b, b"Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n"),
+    "transfer-encoding gzip, chunked": lambda b: _chunked(_hex(b), b, b"Transfer-Encoding: gzip, chunked\r\n"),
+    "transfer-encoding on HTTP/1.0": lambda b: _chunked(_hex(b), b).replace(b"HTTP/1.1", b"HTTP/1.0", 1),
+    "two differing content-lengths": lambda b: _cl(b"Content-Length: %d\r\n" % (len(b) + 5), b),
+    "two equal content-lengths": lambda b: _cl(b"Content-Length: %d\r\n" % len(b), b),
+    "content-length list": lambda b: _cl(b"", b, b"%d, %d" % (len(b), len(b))),
+    "content-length negative": lambda b: _cl(b"", b, b"-1"),
+    "content-length hex": lambda b: _cl(b"", b, b"0x%x" % len(b)),
+    "content-length empty": lambda b: _cl(b"", b, b""),
+    "content-length overflow": lambda b: _cl(b"", b, b"9" * 30),
+    "content-length in a chunked trailer": lambda b: _chunked(_hex(b), b, tail=b"\r\n0\r\nContent-Length: 999\r\n\r\n"),
+    "chunk size overflow": lambda b: _chunked(b"f" * 20, b),
+    "chunk without its CRLF": lambda b: _chunked(_hex(b), b, tail=b"XX0\r\n\r\n"),
+    "obsolete line folding": lambda b: _cl(b"X-Folded: a\r\n b\r\n", b),
+    "bare LF line ends": lambda b: (b"HTTP/1.1 200 OK\nContent-Length: %d\n\n%s" % (len(b), b)),
+    "NUL in a header value": lambda b: _cl(b"X-A: a\x00b\r\n", b),
+    "space inside a header name": lambda b: b"HTTP/1.1 200 OK\r\nContent Length: %d\r\n\r\n%s" % (len(b), b),
+    "HTTP/2.0 status line": lambda b: (OK % (len(b), b)).replace(b"HTTP/1.1", b"HTTP/2.0", 1),
+    "not HTTP at all": lambda b: b"SSH-2.0-OpenSSH_9.2\r\n\r\n",
+    "status 99": lambda b: (OK % (len(b), b)).replace(b"200 OK", b"099 Odd", 1),
+    "101 switching protocols unasked": lambda b: b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n" + b,
+    "endless 100 Continue": lambda b: b"HTTP/1.1 100 Continue\r\n\r\n" * 4000,
+    "a header over 64 KB": lambda b: _cl(b"X-Big: " + b"a" * (70 << 10) + b"\r\n", b),
+}
+
+# Whole responses followed by bytes no request asked for: kept, and the connection closed.
+DESYNCED: dict[str, Callable[[bytes], bytes]] = {
+    "a second response behind the first": lambda b: OK % (len(b), b) + OK % (len(b"[9]"), b"[9]"),
+    "garbage behind the response": lambda b: OK % (len(b), b) + b"garbage\r\n\r\n",
+    "bytes after Connection: close": lambda b: _cl(b"Connection: close\r\n", b) + b"HTTP/1.1 200 OK\r\n\r\n",
+    "body behind a 204": lambda b: b"HTTP/1.1 204 No Content\r\nContent-Length: 3\r\n\r\n[9]" + OK % (len(b), b),
+}
+
+# Well-formed, if unusual: read right, and the connection kept when it may be.
+READ: dict[str, tuple[Callable[[bytes], bytes | list[bytes | None]], bool]] = {
+    "a trailer after the last chunk": (
+        lambda b: _chunked(_hex(b), b, b"Transfer-Encoding: chunked\r\nTrailer: X-Sum\r\n", b"\r\n0\r\nX-Sum: 9\r\n\r\n"), True),
+    "chunk extensions": (lambda b: _chunked(_hex(b) + b';name="v"', b), True),
+    "100 Continue and 103 Early Hints first": (
+        lambda b: b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + OK % (len(b), b), True),
+    "HTTP/1.0 delimited by the end of the connection": (
+        lambda b: [b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + b], False),
+}
+
+CLIENTS = ["call", "acall", "map"]
+
+
+def _expected(client: str) -> tuple[bytes, Any]:
+    """The JSON body the service answers `client` with, and what the client returns for it."""
+    return (b'{"results": [1]}', [1]) if client == "map" else (b'{"ok": 1}', {"ok": 1})
+
+
+@pytest.fixture(autouse=True)
+def _mesh() -> Iterator[None]:
+    saved = dict(puma.client._mesh)
+    yield
+    puma.client.use_mesh(saved.pop("url"), saved.pop("services"), **saved)
+    pool = transport.connections()
+    with pool.lock:
+        idle = [conn for stack in pool.idle.values() for conn in stack]
+        pool.idle.clear()
+    for conn in idle:
+        conn.close()
+
+
+def _serving(first: Callable[[bytes], Any], client: str, then_close: bool = False) -> Any:
+    body, _ = _expected(client)
+    calls = []
+
+    def answer(head: bytes, index: int) -> Any:
+        if head.startswith(b"GET /_puma/status"):
+            return OK % (len(STATUS), STATUS)
+        calls.append(index)
+        if len(calls) == 1:
+            reply = first(body)
+            return reply + [None] if then_close and isinstance(reply, list) else reply
+        return OK % (len(body), body)
+
+    return raw_server(answer)
+
+
+def _use(client: str, server: RawServer) -> Any:
+    """Call the service once with `client`; its result, or the exception it raised."""
+    try:
+        if client == "call":
+            puma.client.use_mesh(server.url, {"svc": "/svc"})
+            return puma.call("svc", {"q": 1}, timeout_s=TIMEOUT_S)
+        if client == "acall":
+            puma.client.use_mesh(server.url, {"svc": "/svc"})
+            return asyncio.run(puma.acall("svc", {"q": 1}, timeout_s=TIMEOUT_S))
+        return puma.map("math:factorial", [1], url=server.url + "/map", json_mode=True, retries=0,
+                        timeout_s=TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001 - the test inspects it
+        return exc
+
+
+def _service_requests(server: RawServer) -> list[int]:
+    return [conn for conn, head in server.requests if not head.startswith(b"GET /_puma/status")]
+
+
+def _names_the_service(client: str, error: Exception, server: RawServer) -> bool:
+    if client == "map":
+        return isinstance(error, PumaMapError) and f"{server.url}/map" in str(error)
+    return isinstance(error, PumaCallError) and error.service == "svc" and "'svc'" in str(error) and error.status == 0
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_transport_a_malformed_response_is_a_protocol_error_and_its_connection_is_closed(client, case):
+    with _serving(REFUSED[case], client) as server:
+        error = _use(client, server)
+        assert isinstance(error, Exception), f"{case}: {client} accepted it and returned {error!r}"
+        assert _names_the_service(client, error, server), f"{case}: {client} raised {error!r}"
+        assert "malformed response to POST /" in str(error), f"{case}: {client} raised {error!r}"
+        wait_for(lambda: 0 in server.closed_by_client, timeout_s=2, message=f"{client} to close the connection")
+        assert _use(client, server) == _expected(client)[1]  # the next call: a new connection, its own answer
+        first, second = _service_requests(server)[:2]
+        assert first != second
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("case", list(DESYNCED))
+def test_transport_bytes_after_a_whole_response_close_its_connection(client, case):
+    with _serving(DESYNCED[case], client) as server:
+        first = _use(client, server)
+        if case == "body behind a 204":
+            assert first == "" or isinstance(first, PumaMapError), f"{case}: {client} gave {first!r}"
+        else:
+            assert first == _expected(client)[1], f"{case}: {client} gave {first!r}"
+        assert _use(client, server) == _expected(client)[1]  # not the response queued behind the first
+        requests = _service_requests(server)
+        assert len(set(requests[:2])) == 2, f"{case}: {client} sent the next call on the desynchronised connection"
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("case", list(READ))
+def test_transport_unusual_but_well_formed_responses_are_read(client, case):
+    make, keeps = READ[case]
+    with _serving(make, client, then_close=not keeps) as server:
+        for _ in range(2):
+            assert _use(client, server) == _expected(client)[1], case
+        requests = _service_requests(server)
+        assert (requests[0] == requests[1]) == keeps
