@@ -66,43 +66,41 @@ class ResponseReader:
     responses are skipped. `read` raises `ProtocolError` or `Disconnected` (both ConnectionError).
     """
 
+    # Defaults at class level: a reader is made per request, and most of these never change.
+    started = False
+    head_bytes = 0  # received before the final response's head was complete
+    began = b""  # the response's first bytes, for messages
+    status = 0  # of the final response, once its head is complete
+    in_head = True  # on_header is for the head, not for a chunked body's trailer
+    interim = False
+    received = 0
+    length = -1  # Content-Length of the final response; -1: none
+    chunked = False
+    keep_alive = False
+    complete = False
+    excess = False  # bytes came after the complete response
+    refused: ProtocolError | None = None
+    body: bytearray | None = None  # a known-length body read past the parser
+    filled = 0
+
     def __init__(self, what: str) -> None:
         self.what = what
         self.parser = httptools.HttpResponseParser(self)
-        self.started = False
-        self.head_bytes = 0  # received before the final response's head was complete
-        self.header_bytes = 0
-        self.began = b""  # the response's first bytes, for messages
-        self.status = 0  # of the final response, once its head is complete
+        self.fields: list[tuple[bytes, bytes]] = []
         self.headers: dict[str, str] = {}
-        self.in_head = True  # on_header is for the head, not for a chunked body's trailer
-        self.interim = False
         self.parts: list[bytes] = []
-        self.received = 0
-        self.length = -1  # Content-Length of the final response; -1: none
-        self.chunked = False
-        self.keep_alive = False
-        self.complete = False
-        self.excess = False  # bytes came after the complete response
-        self.refused: ProtocolError | None = None
         self.no_body = what.startswith("HEAD ")  # a HEAD response's Content-Length describes no body here
-        self.body: bytearray | None = None  # a known-length body read past the parser
-        self.filled = 0
 
     # llhttp's callbacks (httptools calls them from `feed_data`)
     def on_message_begin(self) -> None:
         if self.complete:
             self.excess = True
         else:
-            self.headers, self.in_head = {}, True
+            self.fields, self.in_head = [], True
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if self.in_head and not self.complete:
-            self.header_bytes += len(name) + len(value) + 4
-            if self.header_bytes > MAX_HEAD_BYTES:
-                self._refuse(f"headers longer than {MAX_HEAD_BYTES} bytes")
-            key, text = name.decode("latin-1").lower(), value.decode("latin-1")
-            self.headers[key] = f"{self.headers[key]}, {text}" if key in self.headers else text
+        if self.in_head:  # not a chunked body's trailer, nor a message after the response
+            self.fields.append((name, value))
 
     def on_headers_complete(self) -> None:
         if self.complete:
@@ -114,14 +112,23 @@ class ResponseReader:
             self._refuse(f"status {status} (a status has three digits, 100-599)")
         if self.interim:
             return  # 100 Continue, 103 Early Hints: the final response follows (101 raises on its own)
+        headers: dict[str, str] = {}
+        self.headers = headers
+        size = 0
+        for name, value in self.fields:
+            key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+            size += len(name) + len(value) + 4
+        if size > MAX_HEAD_BYTES:
+            self._refuse(f"headers longer than {MAX_HEAD_BYTES} bytes")
         self._check_head(status)
         self.status, self.keep_alive = status, self.parser.should_keep_alive()
         if self.no_body:
             self.complete = True
             return
-        self.chunked = "transfer-encoding" in self.headers
-        if "content-length" in self.headers and status not in (204, 304):
-            self.length = int(self.headers["content-length"])  # llhttp has checked: digits, one value
+        self.chunked = "transfer-encoding" in headers
+        if "content-length" in headers and status not in (204, 304):
+            self.length = int(headers["content-length"])  # llhttp has checked: digits, one value
 
     def _check_head(self, status: int) -> None:
         version = self.parser.get_http_version()

@@ -59,12 +59,11 @@ def split_url(url: str) -> tuple[Origin, str]:
 
 
 def _header_lines(headers: dict[str, str]) -> list[str]:
-    lines = []
-    for name, value in headers.items():
-        if not name or _BAD_NAME(name) or _BAD_VALUE(value):
-            raise ValueError(f"header {name!r}: {value[:80]!r} is not a valid HTTP header (a name is a token; "
-                             "a value has no CR, LF or other control characters)")
-        lines.append(f"{name}: {value}")
+    lines = [f"{name}: {value}" for name, value in headers.items()]
+    if _BAD_NAME("".join(headers)) or _BAD_VALUE("".join(headers.values())) or not all(headers):
+        name, value = next((n, v) for n, v in headers.items() if not n or _BAD_NAME(n) or _BAD_VALUE(v))
+        raise ValueError(f"header {name!r}: {value[:80]!r} is not a valid HTTP header (a name is a token; "
+                         "a value has no CR, LF or other control characters)")
     return lines
 
 
