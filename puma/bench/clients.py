@@ -102,7 +102,7 @@ def run(out: Path, baseline: str, pairs: int, calls: int, maps: int, large_items
 
 def _per(row: dict[str, Any], key: str) -> float:
     """`key`'s CPU in ms per request (per map for map-large)."""
-    return float(row[key]) * 1e3 / (row["requests"] or row["operations"])
+    return float(row[key]) * 1e3 / float(row["requests"] or row["operations"])
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
