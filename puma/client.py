@@ -120,7 +120,7 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
             error = _unreached(service, exc)
         else:
             if status < 400:
-                return _reply(service, status, content_type, data)
+                return _answer(service, status, content_type, data)
             error = _error(service, status, content_type, data)
         since = since or time.monotonic()
         if not _wait_while_starting(error, since):
@@ -160,7 +160,15 @@ async def acall(service: str, payload: Any = None, *, path: str = "", method: st
     status, content_type, data = reply.status, reply.header("content-type"), bytes(reply.body)
     if status >= 400:
         raise _error(service, status, content_type, data)
-    return _reply(service, status, content_type, data)
+    return _answer(service, status, content_type, data)
+
+
+def _answer(service: str, status: int, content_type: str, data: bytes) -> Any:
+    """A 1xx-3xx reply's decoded body; a JSON body that cannot be decoded is the service's error."""
+    try:
+        return _reply(service, status, content_type, data)
+    except ValueError as exc:
+        raise PumaCallError(service, status, f"the reply is not valid JSON ({exc}): {data[:200]!r}") from exc
 
 
 def _unreached(service: str, exc: OSError) -> PumaCallError:

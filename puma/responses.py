@@ -21,8 +21,10 @@ costs one copy, as it did before the parser.
 
 from __future__ import annotations
 
+import math
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 
 import httptools
@@ -30,6 +32,8 @@ import httptools
 MAX_HEAD_BYTES = 64 << 10  # a response's status line and headers, 1xx interim responses included
 RECV_BYTES = 256 << 10
 DIRECT_BYTES = 64 << 10  # a known-length body with at least this much still to come is read past the parser
+PREALLOCATE_BYTES = 256 << 20  # a longer known-length body grows with what arrives, never on the server's word
+MAX_BODY_BYTES = 4 << 30  # a response body: a 10^7-item map result is ~0.7 GB
 VERSIONS = ("1.1", "1.0")
 _WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
@@ -82,6 +86,7 @@ class ResponseReader:
     refused: ProtocolError | None = None
     body: bytearray | None = None  # a known-length body read past the parser
     filled = 0
+    reason_bytes = 0
 
     def __init__(self, what: str) -> None:
         self.what = what
@@ -97,6 +102,9 @@ class ResponseReader:
             self.excess = True
         else:
             self.fields, self.in_head = [], True
+
+    def on_status(self, reason: bytes) -> None:
+        self.reason_bytes += len(reason)  # in pieces, as they arrive
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self.in_head:  # not a chunked body's trailer, nor a message after the response
@@ -114,13 +122,13 @@ class ResponseReader:
             return  # 100 Continue, 103 Early Hints: the final response follows (101 raises on its own)
         headers: dict[str, str] = {}
         self.headers = headers
-        size = 0
+        size = self.reason_bytes
         for name, value in self.fields:
             key, text = name.decode("latin-1").lower(), value.decode("latin-1")
             headers[key] = f"{headers[key]}, {text}" if key in headers else text
             size += len(name) + len(value) + 4
         if size > MAX_HEAD_BYTES:
-            self._refuse(f"headers longer than {MAX_HEAD_BYTES} bytes")
+            self._refuse(f"head longer than {MAX_HEAD_BYTES} bytes")
         self._check_head(status)
         self.status, self.keep_alive = status, self.parser.should_keep_alive()
         if self.no_body:
@@ -129,6 +137,8 @@ class ResponseReader:
         self.chunked = "transfer-encoding" in headers
         if "content-length" in headers and status not in (204, 304):
             self.length = int(headers["content-length"])  # llhttp has checked: digits, one value
+            if self.length > MAX_BODY_BYTES:
+                self._refuse(f"Content-Length {self.length} is over {MAX_BODY_BYTES} bytes")
 
     def _check_head(self, status: int) -> None:
         version = self.parser.get_http_version()
@@ -154,9 +164,12 @@ class ResponseReader:
             self.complete = True
 
     # reading
-    def read(self, sock: socket.socket) -> Reply | None:
-        """Take in what has arrived on `sock`; the response once complete, else None."""
+    def read(self, sock: socket.socket, deadline: float = math.inf) -> Reply | None:
+        """Take in what has arrived on `sock`; the response once complete, else None.
+        TimeoutError if bytes are still coming at `deadline` (a body that never ends)."""
         while True:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the response to {self.what} was still arriving at its deadline")
             if self.body is not None:
                 if self.filled == len(self.body):
                     return self._reply(self.body)
@@ -173,7 +186,9 @@ class ResponseReader:
             self._feed(data)
             if self.complete:
                 return self._reply(b"".join(self.parts))
-            if self.length - self.received >= DIRECT_BYTES and not self.chunked:
+            if self.received > MAX_BODY_BYTES:
+                raise ProtocolError(f"malformed response to {self.what}: body over {MAX_BODY_BYTES} bytes")
+            if DIRECT_BYTES <= self.length - self.received and self.length <= PREALLOCATE_BYTES and not self.chunked:
                 self.body = bytearray(self.length)
                 self.body[:self.received] = b"".join(self.parts)
                 self.filled, self.parts = self.received, []

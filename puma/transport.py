@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import os
 import re
 import select
@@ -83,6 +84,7 @@ class Connection:
         self.host = host if port == (443 if scheme == "https" else 80) else f"{host}:{port}"
         self.reader: ResponseReader | None = None
         self.will_close = False
+        self.early: Reply | None = None  # a response that came while the request was still being written
 
     def fileno(self) -> int:
         return self.sock.fileno() if self.sock is not None else -1
@@ -109,24 +111,44 @@ class Connection:
         return data
 
     def send(self, method: str, target: str, body: bytes, headers: dict[str, str], deadline: float) -> None:
-        """Write one request whole, waiting for the socket to drain until `deadline`."""
-        for data in self._pieces(method, target, body, headers):
-            while data := self.write(data):
-                _wait_for(self.fileno(), select.POLLOUT, deadline, "the server did not take the request in time")
+        """Write one request whole, waiting for the socket to drain until `deadline`. A server that
+        answers before it has read the whole request (a 413) and closes: that answer is the reply."""
+        try:
+            for data in self._pieces(method, target, body, headers):
+                while data := self.write(data):
+                    _wait_for(self.fileno(), select.POLLOUT, deadline, "the server did not take the request in time")
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            self._answered_early(exc)
 
     async def asend(self, method: str, target: str, body: bytes, headers: dict[str, str], deadline: float) -> None:
-        for data in self._pieces(method, target, body, headers):
-            while data := self.write(data):
-                await _ready(self.fileno(), deadline, write=True)
+        try:
+            for data in self._pieces(method, target, body, headers):
+                while data := self.write(data):
+                    await _ready(self.fileno(), deadline, write=True)
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            self._answered_early(exc)
+
+    def _answered_early(self, error: OSError) -> None:
+        """After a failed write: keep a whole response already received, else re-raise the write's error."""
+        try:
+            early = self.read()
+        except (OSError, ValueError):
+            early = None
+        if early is None:
+            raise error
+        self.early, self.will_close = early, True
 
     def _pieces(self, method: str, target: str, body: bytes, headers: dict[str, str]) -> list[memoryview]:
         head = self.begin(method, target, body, headers)
         return [head] if len(body) < JOIN_BELOW_BYTES else [head, memoryview(body)]
 
-    def read(self) -> Reply | None:
+    def read(self, deadline: float = math.inf) -> Reply | None:
         """Take in what has arrived; the response once it is complete, else None (call again when readable)."""
+        if self.early is not None:
+            early, self.early, self.reader = self.early, None, None
+            return early
         assert self.sock is not None and self.reader is not None
-        reply = self.reader.read(self.sock)
+        reply = self.reader.read(self.sock, deadline)
         if reply is not None:
             self.will_close = reply.will_close
             self.reader = None
@@ -134,12 +156,12 @@ class Connection:
 
     def receive(self, deadline: float, timeout_s: float) -> Reply:
         """Wait for the whole response until `deadline`."""
-        while (reply := self.read()) is None:
+        while (reply := self.read(deadline)) is None:
             _wait_for(self.fileno(), select.POLLIN, deadline, f"no reply within {timeout_s:g} s")
         return reply
 
     async def areceive(self, deadline: float, timeout_s: float) -> Reply:
-        while (reply := self.read()) is None:
+        while (reply := self.read(deadline)) is None:
             await _ready(self.fileno(), deadline, timeout=f"no reply within {timeout_s:g} s")
         return reply
 

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-# (request head, n-th request) -> bytes to write; in a list, None hangs up there; None alone: hang up at once
-Answer = Callable[[bytes, int], bytes | list[bytes | None] | None]
+# (request head, n-th request) -> bytes to write; in a list, None hangs up there; None alone: hang up at
+# once; a function: it is given the socket (the request's body unread) and does as it likes, then hangs up.
+Answer = Callable[[bytes, int], bytes | list[bytes | None] | Callable[[socket.socket], None] | None]
 
 
 @dataclass
@@ -23,6 +24,9 @@ class RawServer:
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)
     open: list[socket.socket] = field(default_factory=list)
+    # (request head) -> a function given the socket before the request's body is read (it answers
+    # early, then the server hangs up), or None to go on as usual
+    early: Callable[[bytes], Callable[[socket.socket], None] | None] = lambda head: None
 
     @property
     def port(self) -> int:
@@ -62,6 +66,12 @@ class RawServer:
                         return
                     buffer += more
                 head, _, buffer = buffer.partition(b"\r\n\r\n")
+                act = self.early(head)
+                if act is not None:
+                    with self.lock:
+                        self.requests.append((number, head))
+                    act(conn)
+                    return
                 length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
                                if line.lower().startswith(b"content-length:")), 0)
                 while len(buffer) < length:
@@ -73,6 +83,9 @@ class RawServer:
                 reply = self.answer(head, index)
                 if reply is None:
                     return  # hang up without a word
+                if callable(reply):
+                    reply(conn)
+                    return
                 try:
                     for piece in reply if isinstance(reply, list) else [reply]:
                         if piece is None:
@@ -83,8 +96,9 @@ class RawServer:
 
 
 @contextmanager
-def raw_server(answer: Answer) -> Iterator[RawServer]:
-    server = RawServer(answer)
+def raw_server(answer: Answer, early: Callable[[bytes], Callable[[socket.socket], None] | None] | None = None,
+               ) -> Iterator[RawServer]:
+    server = RawServer(answer) if early is None else RawServer(answer, early=early)
     server.sock.bind(("127.0.0.1", 0))
     server.sock.listen(16)
     thread = threading.Thread(target=server.serve, daemon=True)

@@ -11,6 +11,10 @@ but unusual responses (trailers, interim 1xx, close-delimited bodies) are read c
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
+import socket
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -79,6 +83,9 @@ REFUSED: dict[str, Callable[[bytes], bytes]] = {
     "101 switching protocols unasked": lambda b: b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n" + b,
     "endless 100 Continue": lambda b: b"HTTP/1.1 100 Continue\r\n\r\n" * 4000,
     "a header over 64 KB": lambda b: _cl(b"X-Big: " + b"a" * (70 << 10) + b"\r\n", b),
+    # found by trying replies the code was not written around (newcomer check)
+    "a reason phrase of 100 KB": lambda b: (OK % (len(b), b)).replace(b"200 OK", b"200 " + b"\xff" * 100_000, 1),
+    "content-length of a terabyte": lambda b: _cl(b"", b"x" * 200_000, b"1000000000000"),
 }
 
 # Whole responses followed by bytes no request asked for: kept, and the connection closed.
@@ -199,3 +206,75 @@ def test_transport_unusual_but_well_formed_responses_are_read(client, case):
             assert _use(client, server) == _expected(client)[1], case
         requests = _service_requests(server)
         assert (requests[0] == requests[1]) == keeps
+
+
+def _ok(body: bytes) -> bytes:
+    return OK % (len(body), body)
+
+
+@pytest.mark.parametrize("client", ["call", "acall"])
+@pytest.mark.parametrize("body", [b"{not json", b'{"a": "\xff"}', b"[1, 2"])
+def test_transport_a_2xx_whose_json_cannot_be_read_is_an_error_naming_the_service(client, body):
+    with raw_server(lambda head, index: _ok(body)) as server:
+        error = _use(client, server)
+        assert isinstance(error, PumaCallError) and error.service == "svc" and error.status == 200, repr(error)
+        assert "not valid JSON" in str(error) and "'svc'" in str(error)
+
+
+def _endless(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n")
+    piece = b"x" * 65536
+    with contextlib.suppress(OSError):
+        for _ in range(100_000):  # ~6.5 GB if nobody stops reading
+            conn.sendall(piece)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_transport_a_body_that_never_ends_is_cut_off_at_the_deadline(client):
+    with _serving(lambda body: _endless, client) as server:
+        started = time.monotonic()
+        error = _use(client, server)
+        assert isinstance(error, Exception) and "TimeoutError" in str(error), repr(error)
+        assert time.monotonic() - started < TIMEOUT_S + 1.5  # not read on for as long as bytes come
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_transport_an_early_error_while_the_body_is_sent_is_the_answer_not_a_resend(client):
+    big = "x" * (8 << 20)  # far more than the socket buffers take before the server answers
+
+    def early(head: bytes) -> Callable[[socket.socket], None] | None:
+        if not head.startswith(b"POST"):
+            return None
+        return lambda conn: conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+                                         b"Connection: close\r\nContent-Length: 20\r\n\r\n{\"error\": \"too big\"}")
+
+    with raw_server(lambda head, index: _ok(STATUS), early) as server:
+        if client == "map":
+            with pytest.raises(PumaMapError, match="413") as caught:
+                puma.map("math:factorial", [big], url=server.url + "/map", json_mode=True, retries=2, timeout_s=TIMEOUT_S)
+            assert caught.value.status == 413
+        else:
+            puma.client.use_mesh(server.url, {"svc": "/svc"})
+            call = puma.call if client == "call" else lambda *a, **k: asyncio.run(puma.acall(*a, **k))
+            with pytest.raises(puma.PumaBadRequest, match="too big") as caught:
+                call("svc", {"text": big}, timeout_s=TIMEOUT_S)
+            assert caught.value.status == 413
+        assert len(_service_requests(server)) == 1  # the refused request was not sent again
+
+
+@pytest.mark.parametrize("client", ["call", "acall"])
+@pytest.mark.parametrize(("headers", "path", "named"), [
+    ({"x-a": "1\r\nX-Injected: 1"}, "", "'x-a'"),
+    ({"x-a\r\nX-Injected": "1"}, "", "X-Injected"),
+    ({"bad name": "1"}, "", "'bad name'"),
+    ({}, "/a b HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET /", "percent-encode"),
+])
+def test_transport_a_request_that_would_split_is_refused_before_sending(client, headers, path, named):
+    with raw_server(lambda head, index: _ok(b'{"ok": 1}')) as server:
+        puma.client.use_mesh(server.url, {"svc": "/svc"})
+        with pytest.raises(ValueError, match=re.escape(named)):
+            if client == "call":
+                puma.call("svc", {}, headers=headers, path=path)
+            else:
+                asyncio.run(puma.acall("svc", {}, headers=headers, path=path))
+        assert server.requests == []

@@ -121,7 +121,7 @@ class Exchange:
         or when the request had to be sent again (a stale kept-alive connection)."""
         flight = self.in_flight[fd]
         try:
-            reply = flight.conn.read()
+            reply = flight.conn.read(flight.deadline)
         except Disconnected as exc:
             self._forget(fd).close()
             if flight.reused and not exc.started:
