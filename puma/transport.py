@@ -59,9 +59,10 @@ def split_url(url: str) -> tuple[Origin, str]:
     return (parts.scheme, parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80)), target
 
 
-def _header_lines(headers: dict[str, str]) -> list[str]:
+def _header_lines(headers: dict[str, str], names: str) -> list[str]:
+    """`name: value` lines; ValueError for a name that is no token or a value with CR, LF or NUL."""
     lines = [f"{name}: {value}" for name, value in headers.items()]
-    if _BAD_NAME("".join(headers)) or _BAD_VALUE("".join(headers.values())) or not all(headers):
+    if _BAD_NAME(names.replace("\n", "")) or _BAD_VALUE("".join(headers.values())) or not all(headers):
         name, value = next((n, v) for n, v in headers.items() if not n or _BAD_NAME(n) or _BAD_VALUE(v))
         raise ValueError(f"header {name!r}: {value[:80]!r} is not a valid HTTP header (a name is a token; "
                          "a value has no CR, LF or other control characters)")
@@ -91,12 +92,13 @@ class Connection:
 
     def begin(self, method: str, target: str, body: bytes, headers: dict[str, str]) -> memoryview:
         """The request's bytes, ready to write; from here `read` reads its response."""
+        names = "\n".join(headers)
         lines = [f"{method} {target} HTTP/1.1"]
-        if not any(name.lower() == "host" for name in headers):
+        if "\nhost\n" not in f"\n{names}\n".lower():  # unless the caller gave one
             lines.append(f"Host: {self.host}")
         if body or method not in ("GET", "HEAD"):
             lines.append(f"Content-Length: {len(body)}")
-        head = ("\r\n".join(lines + _header_lines(headers)) + "\r\n\r\n").encode("latin-1")
+        head = ("\r\n".join(lines + _header_lines(headers, names)) + "\r\n\r\n").encode("latin-1")
         self.reader = ResponseReader(f"{method} {target}")
         return memoryview(head + body if len(body) < JOIN_BELOW_BYTES else head)
 
