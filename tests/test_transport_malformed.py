@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -278,3 +279,31 @@ def test_transport_a_request_that_would_split_is_refused_before_sending(client, 
             else:
                 asyncio.run(puma.acall("svc", {}, headers=headers, path=path))
         assert server.requests == []
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_transport_a_response_sent_to_an_idle_connection_is_never_taken_for_the_next_answer(client):
+    body, expected = _expected(client)
+    sent = threading.Event()
+
+    def poisoned(conn: socket.socket) -> None:  # a whole answer, then, unasked, a second one while idle
+        conn.sendall(_ok(body))
+        time.sleep(0.1)
+        conn.sendall(_ok(b'{"smuggled": 1}' if client != "map" else b'{"results": [666]}'))
+        sent.set()
+        time.sleep(2)
+
+    calls = []
+
+    def answer(head: bytes, index: int) -> Any:
+        if head.startswith(b"GET /_puma/status"):
+            return _ok(STATUS)
+        calls.append(index)
+        return poisoned if len(calls) == 1 else _ok(body)
+
+    with raw_server(answer) as server:
+        assert _use(client, server) == expected
+        assert sent.wait(5)
+        assert _use(client, server) == expected  # its own answer, on a new connection
+        first, second = _service_requests(server)[:2]
+        assert first != second
