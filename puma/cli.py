@@ -300,6 +300,20 @@ def _add_bench(sub: Any) -> None:
     backends.add_argument("--requests", type=int, default=1000, help="sequential requests per run")
     backends.set_defaults(func=_lazy("puma.bench.backends"))
 
+    bclients = _command(bench_sub, "clients", "this checkout's mesh client beside a baseline revision's, in pairs",
+                        "puma.call, puma.acall and puma_map (2-chunk and large maps) with this checkout's client "
+                        "and with a baseline revision's (git archive), alternating in pairs against one deployment: "
+                        "client CPU per request, Envoy's and the instances' CPU, latency. Writes clients.json, "
+                        "clients.csv and clients.png.")
+    bclients.add_argument("--out", type=Path, required=True, help="directory for clients.json, .csv and .png")
+    bclients.add_argument("--baseline", required=True, help="git revision whose client is measured beside this one")
+    bclients.add_argument("--pairs", type=int, default=5, help="pairs of runs per phase (each side leads every other pair)")
+    bclients.add_argument("--calls", type=int, default=2000, help="calls per call/acall run")
+    bclients.add_argument("--maps", type=int, default=300, help="2-chunk maps per map-small run")
+    bclients.add_argument("--large-items", type=int, default=200_000, help="items of a map-large map")
+    bclients.add_argument("--large-maps", type=int, default=3, help="maps per map-large run")
+    bclients.set_defaults(func=_lazy("puma.bench.clients"))
+
     faults = _command(bench_sub, "faults", "requests lost when instances are scaled down or killed under load",
                       "Requests lost (a 5xx or no complete answer) when instances are scaled down or killed "
                       "with SIGKILL under a bounded closed-loop load, per scenario. Writes faults.json and "

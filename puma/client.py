@@ -7,22 +7,17 @@
 from __future__ import annotations
 
 import functools
-import http.client
 import json
 import os
-import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
-from . import deadlines, warmup
+from . import deadlines, transport, warmup
 from .codec import encode_json
 from .deadlines import DEADLINE_HEADER
 from .errors import PumaCallError, PumaUnknownService
-
-if TYPE_CHECKING:
-    import httpx  # imported on first async use: `call` does not need it
+from .responses import Disconnected, ProtocolError
 
 ENV_URL = "PUMA_URL"
 ENV_SERVICES = "PUMA_SERVICES"
@@ -41,7 +36,6 @@ MAX_CACHED_URLS = 4096
 _mesh: dict[str, Any] = {"url": None, "services": {}}
 _urls: dict[tuple[str, str], str] = {}
 _local = threading.local()
-_async_clients: dict[tuple[int, int], httpx.AsyncClient] = {}
 
 
 def use_mesh(url: str | None, services: dict[str, str], **extra: Any) -> None:
@@ -87,82 +81,9 @@ def _env_services(text: str) -> dict[str, str]:
     return services
 
 
-@functools.lru_cache(maxsize=256)
-def _split(url: str) -> tuple[str, int, str]:
-    parts = urlsplit(url)
-    return parts.hostname or "127.0.0.1", parts.port or 80, parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-class _Connections:
-    """Keep-alive HTTP/1.1 connections of one thread, by (host, port), Nagle off.
-
-    `call` is on the hot path of every service-to-service request, so it uses the standard
-    library's client directly: about a third of httpx's CPU per call.
-    """
-
-    def __init__(self) -> None:
-        self.pid = os.getpid()
-        self.conns: dict[tuple[str, int], http.client.HTTPConnection] = {}
-
-    def get(self, host: str, port: int, timeout_s: float) -> tuple[http.client.HTTPConnection, bool]:
-        conn = self.conns.get((host, port))
-        reused = conn is not None
-        if conn is None:
-            conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
-            conn.connect()
-            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.conns[(host, port)] = conn
-        conn.sock.settimeout(timeout_s)
-        return conn, reused
-
-    def drop(self, host: str, port: int) -> None:
-        conn = self.conns.pop((host, port), None)
-        if conn is not None:
-            conn.close()
-
-
-def _connections() -> _Connections:
-    # Per thread and per process: a connection is never shared between threads or across fork.
-    conns = getattr(_local, "conns", None)
-    if conns is None or conns.pid != os.getpid():
-        conns = _local.conns = _Connections()
-    return conns
-
-
 def _post(url: str, method: str, body: bytes | None, headers: dict[str, str], timeout_s: float) -> tuple[int, str, bytes]:
-    host, port, target = _split(url)
-    conns = _connections()
-    for attempt in (1, 2):
-        conn, reused = conns.get(host, port, timeout_s)
-        try:
-            conn.request(method, target, body=body, headers=headers)
-            resp = conn.getresponse()
-            data = resp.read()
-            if resp.will_close:
-                conns.drop(host, port)
-            return resp.status, resp.getheader("content-type", ""), data
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            conns.drop(host, port)
-            # A kept-alive connection the server had already closed: the request never left,
-            # so send it once more on a fresh connection.
-            if not reused or attempt == 2:
-                raise
-        except BaseException:
-            conns.drop(host, port)
-            raise
-    raise AssertionError("unreachable")
-
-
-def _async_client() -> httpx.AsyncClient:
-    import asyncio
-
-    import httpx
-
-    key = (os.getpid(), id(asyncio.get_running_loop()))
-    if key not in _async_clients:
-        _async_clients[key] = httpx.AsyncClient(timeout=httpx.Timeout(30.0),
-                                                limits=httpx.Limits(max_connections=64))
-    return _async_clients[key]
+    reply = transport.request(url, method, body or b"", headers, timeout_s)
+    return reply.status, reply.header("content-type"), bytes(reply.body)
 
 
 def call(service: str, payload: Any = None, *, path: str = "", method: str = "POST",
@@ -210,14 +131,13 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
     while True:
         try:
             status, content_type, data = _post(url, method, body, headers, timeout_s)
-        except (OSError, http.client.HTTPException) as exc:
+        except OSError as exc:  # refused, timed out, reset, or a response that is not HTTP/1.1
             if deadline_headers:  # cut short by the request's deadline: a 504 (its client has one), not a 503
                 deadlines.check_deadline(f"the call to {service!r}", margin_s=0.05)
-            error = PumaCallError(service, 0, f"{type(exc).__name__}: {exc}", may_have_taken_effect=_sent_then_failed(exc))
-            error.__cause__ = exc
+            error = _unreached(service, exc)
         else:
             if status < 400:
-                return _reply(service, status, content_type, data)
+                return _answer(service, status, content_type, data)
             error = _error(service, status, content_type, data)
         since = since or time.monotonic()
         if not _wait_while_starting(error, since):
@@ -244,33 +164,42 @@ def _wait_while_starting(error: PumaCallError, since: float) -> bool:
 
 async def acall(service: str, payload: Any = None, *, path: str = "", method: str = "POST",
                 headers: dict[str, str] | None = None, timeout_s: float | None = None) -> Any:
-    """The asynchronous form of `call` (on a pooled `httpx.AsyncClient` per event loop)."""
-    import httpx
-
+    """The asynchronous form of `call`: the same pooled connections, errors and timeouts
+    (`puma.transport.arequest`); the event loop waits on the socket."""
     url = service_url(service, path)
     body = None if payload is None else encode_json(payload).encode()
     all_headers = {**JSON_HEADERS, **(headers or {})} if body is not None else dict(headers or {})
     timeout_s, deadline_headers = _within_deadline(service, timeout_s if timeout_s is not None else 30.0)
     all_headers.update(deadline_headers)
     try:
-        resp = await _async_client().request(method, url, content=body, headers={**_mesh_headers(), **(all_headers or {})},
-                                             timeout=timeout_s if timeout_s is not None else 30.0)
-    except httpx.HTTPError as exc:
-        sent = isinstance(exc, httpx.ReadTimeout | httpx.RemoteProtocolError | httpx.ReadError)
-        raise PumaCallError(service, 0, f"{type(exc).__name__}: {exc}", may_have_taken_effect=sent) from exc
-    return _decode(service, resp)
+        reply = await transport.arequest(url, method, body or b"", {**_mesh_headers(), **all_headers},
+                                         timeout_s)
+    except OSError as exc:
+        raise _unreached(service, exc) from exc
+    status, content_type, data = reply.status, reply.header("content-type"), bytes(reply.body)
+    if status >= 400:
+        raise _error(service, status, content_type, data)
+    return _answer(service, status, content_type, data)
+
+
+def _answer(service: str, status: int, content_type: str, data: bytes) -> Any:
+    """A 1xx-3xx reply's decoded body; a JSON body that cannot be decoded is the service's error."""
+    try:
+        return _reply(service, status, content_type, data)
+    except ValueError as exc:
+        raise PumaCallError(service, status, f"the reply is not valid JSON ({exc}): {data[:200]!r}") from exc
+
+
+def _unreached(service: str, exc: OSError) -> PumaCallError:
+    """Status 0: no HTTP answer came (refused, timed out, reset, or not HTTP/1.1: `transport.ProtocolError`)."""
+    error = PumaCallError(service, 0, f"{type(exc).__name__}: {exc}", may_have_taken_effect=_sent_then_failed(exc))
+    error.__cause__ = exc
+    return error
 
 
 def _mesh_headers() -> dict[str, str]:
     token = os.environ.get(ENV_TOKEN)
     return {"x-puma-token": token} if token else {}
-
-
-def _decode(service: str, resp: httpx.Response) -> Any:
-    status, content_type = resp.status_code, resp.headers.get("content-type", "")
-    if status >= 400:
-        raise _error(service, status, content_type, resp.content)
-    return _reply(service, status, content_type, resp.content)
 
 
 def _reply(service: str, status: int, content_type: str, data: bytes) -> Any:
@@ -293,8 +222,9 @@ def _error(service: str, status: int, content_type: str, data: bytes) -> PumaCal
 def _sent_then_failed(exc: BaseException) -> bool:
     """Whether a call that raised `exc` may have reached the service (a timeout, a connection closed
     after the request left), rather than failed before it left (refused, unreachable)."""
-    return isinstance(exc, TimeoutError | http.client.RemoteDisconnected | http.client.IncompleteRead
-                      | ConnectionResetError | BrokenPipeError) and not isinstance(exc, ConnectionRefusedError)
+    # A response cut off or malformed came from the service: the request had reached it.
+    return isinstance(exc, TimeoutError | Disconnected | ProtocolError | ConnectionResetError
+                      | BrokenPipeError) and not isinstance(exc, ConnectionRefusedError)
 
 
 def wait_ready(service: str, *, why: str = "", timeout_s: float = 600.0, report_every_s: float = 5.0) -> bool:

@@ -262,7 +262,7 @@ def _self_signed(tmp_path) -> tuple[str, str]:
 
 
 def test_https_replies_are_read_whole_over_a_reused_connection(tmp_path, monkeypatch):
-    from puma.mapping import transport
+    from puma import transport
 
     cert, key = _self_signed(tmp_path)
     server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -277,4 +277,22 @@ def test_https_replies_are_read_whole_over_a_reused_connection(tmp_path, monkeyp
                 ex.send("x", body, {})
                 reply = _collect(ex, 1)["x"]
                 assert isinstance(reply, Reply) and reply.body == body
+        assert server.connections == 1
+
+
+def test_https_for_the_sync_and_async_callers_on_one_pooled_connection(tmp_path, monkeypatch):
+    import asyncio
+
+    from puma import transport
+
+    cert, key = _self_signed(tmp_path)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    monkeypatch.setattr(transport, "_tls", lambda: ssl.create_default_context(cafile=cert))
+    with serving(tls=server_tls) as server:
+        url = f"https://localhost:{server.server_address[1]}/call"
+        big = b"c" * (2 << 20)
+        assert transport.request(url, "POST", big, {}, 5).body == big
+        assert asyncio.run(transport.arequest(url, "POST", b"async", {}, 5)).body == b"async"
+        assert transport.request(url, "POST", b"sync", {}, 5).body == b"sync"
         assert server.connections == 1

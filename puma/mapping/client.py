@@ -45,7 +45,7 @@ from .protocol import (
     sign,
     verify,
 )
-from .transport import Exchange, Reply
+from .transport import Exchange, ProtocolError, Reply
 
 if TYPE_CHECKING:
     from ..supervisor import Deployment
@@ -54,8 +54,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({502, 503, 504})
-# Refused, reset or cut off: the instance (or Envoy) died under the chunk; a timeout is not retried.
-RETRYABLE = (ConnectionError,)  # includes the transport's Disconnected and ProtocolError
+# Refused, reset or cut off: the instance (or Envoy) died under the chunk; a timeout is not retried,
+# nor a response that is not HTTP/1.1 (ProtocolError): a server that sends one sends it every time.
+RETRYABLE = (ConnectionError,)  # includes the transport's Disconnected
 BACKOFF_S = 0.05
 MAX_BACKOFF_S = 1.0
 CANCEL_POLL_S = 0.2
@@ -223,6 +224,8 @@ class _Sender:
         index, attempt = tag
         if isinstance(outcome, Reply) and outcome.status not in RETRY_STATUSES:
             self.parts[index] = self._reply(index, outcome)
+        elif isinstance(outcome, ProtocolError):
+            raise PumaMapError(f"chunk {index}: {self.target.url}: {outcome}", chunk_index=index)
         elif isinstance(outcome, Reply):
             self._retry(index, attempt, f"HTTP {outcome.status}: {outcome.body[:200].decode(errors='replace')}")
         elif isinstance(outcome, RETRYABLE):
