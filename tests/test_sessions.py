@@ -188,3 +188,46 @@ def test_sql_store_locked_answers_503_naming_the_database(chatbot_db_url: str, c
         holder.close()
         assert client.post("/", json={"chatText": "", "turn_no": 1}).status_code == 200
         store.close()
+
+
+def test_sql_store_out_of_reach_raises_sqlalchemys_operational_error_for_reads_and_writes() -> None:
+    """The per-turn statements run on the DBAPI connection; their errors are still SQLAlchemy's
+    (what `puma.unavailable` answers 503 for), whether connecting or executing fails."""
+    import socket
+
+    from sqlalchemy.exc import OperationalError
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    down = SqlSessionStore(f"postgresql+psycopg2://chatbot:x@127.0.0.1:{port}/chatbot")
+    for call in (lambda: down.get("abc"), lambda: down.put("abc", {"stage": "genre"}, 1,
+                                                           transcript_entry={"u": ["hi"], "c": ["hello"]})):
+        with pytest.raises(OperationalError, match="Connection refused|could not connect"):
+            call()
+    down.close()
+
+
+def test_sql_store_locked_write_raises_sqlalchemys_error_and_leaves_the_session_as_it_was(chatbot_db_url: str) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    store = SqlSessionStore(chatbot_db_url)
+    store._engine.pool.dispose()
+    version = store.create("lockedput", {"stage": "genre"}, transcript_entry={"u": ["hi"], "c": ["hello"]})
+    holder = sqlite3.connect(chatbot_db_url.removeprefix("sqlite:///"), isolation_level=None, timeout=0.1)
+    try:
+        holder.execute("PRAGMA busy_timeout = 100")
+        holder.execute("BEGIN EXCLUSIVE")
+        with store._engine.connect() as conn:  # this store waits at most 0.2 s for the lock
+            conn.exec_driver_sql("PRAGMA busy_timeout = 200")
+        with pytest.raises(OperationalError, match="locked"):
+            store.put("lockedput", {"stage": "actor"}, version, transcript_entry={"u": ["x"], "c": ["y"]})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.get("lockedput") == ({"stage": "genre"}, 1)
+    assert store.put("lockedput", {"stage": "actor"}, 1, transcript_entry={"u": ["a"], "c": ["b"]}) == 2
+    assert [e["u"] for e in store.transcript("lockedput")["history"]] == [["hi"], ["a"]]
+    store.close()
