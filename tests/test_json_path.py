@@ -44,6 +44,17 @@ CASES = [  # (target, path, raw body, content type)
     (faults.add, "/", b'[1, 2]', "application/json"),  # not an object
     (faults.add, "/?x=%zz", b'{"by": 1}', "application/json"),  # an invalid escape in the query
     (faults.add, "/?x=1&x=2", b'{"by": 1}', "application/json"),
+    (faults.add, "/", '{"by": 3}'.encode("utf-16"), "application/json"),  # encodings JSON allows
+    (faults.add, "/", b'\xef\xbb\xbf{"by": 3}', "application/json"),
+    (faults.add, "/", '{"by": 3, "limits": {"é": 1}}'.encode("latin-1"), "application/json; charset=latin-1"),
+    (faults.add, "/", b'{"by": 3}', "APPLICATION/JSON"),
+    (faults.add, "/", b'{"by": 3}', "application/merge-patch+json"),  # a type not accepted: 415
+    (faults.add, "/", b'{"by": 1e400}', "application/json"),
+    (faults.add, "/", b'{"by": 1, "limits": {"\\ud800": 1}}', "application/json"),
+    (faults.add, "/", b'   ', "application/json"),
+    (faults.add, "/", b'{"by": 3}' + b" " * (LIMIT - 9), "application/json"),  # at the limit exactly
+    (faults.add, "/deeper/path", b'{"by": 3}', "application/json"),
+    (faults.fields, "/?by=2", b'null', "application/json"),
     (faults.error_status, "/", b'{"code": 409}', "application/json"),
     (faults.error_status, "/", b'{"code": 429}', "application/json"),
     (faults.unsendable, "/", b'{"kind": "minus-inf"}', "application/json"),  # the service's own fault: 500
