@@ -23,26 +23,13 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    bindparam,
-    case,
-    func,
-    insert,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, bindparam, case, func, insert, literal, select, update
 from sqlalchemy import delete as sa_delete
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.exc import IntegrityError
 
 from chatbot.db.engine import make_engine
 from chatbot.db.models import ChatSession, SurveyAnswer, Transcript
@@ -243,7 +230,6 @@ class SqlSessionStore(SessionStore):
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
         self._owns_engine = engine is None
         self._engine = engine if engine is not None else make_engine(url)
-        self._turn = _TurnStatements(self._engine)
 
     def close(self) -> None:
         """Release the connections (only if this store created the engine)."""
@@ -251,11 +237,11 @@ class SqlSessionStore(SessionStore):
             self._engine.dispose()
 
     def get(self, session_id: str) -> tuple[dict[str, Any], int]:
-        with self._turn.cursor() as run:
-            row = run(self._turn.get, {"sid": session_id}).fetchone()
+        with self._engine.connect() as conn:
+            row = conn.execute(_GET, {"sid": session_id}).first()
         if row is None:
             raise UnknownSession(session_id)
-        return json.loads(row[0]), int(row[1])
+        return json.loads(row.state), int(row.version)
 
     def create(self, session_id: str, state: Mapping[str, Any], *,
                transcript_entry: Entry | None = None) -> int:
@@ -271,20 +257,18 @@ class SqlSessionStore(SessionStore):
 
     def put(self, session_id: str, state: Mapping[str, Any], expected_version: int, *,
             transcript_entry: Entry | None = None) -> int:
-        turn, stamp = self._turn, _now()
-        with turn.cursor(commit=True) as run:
-            updated = run(turn.put, {"sid": session_id, "expected": expected_version, "new_state": json.dumps(state),
-                                     "new_version": expected_version + 1, "stamp": stamp}).rowcount
+        with self._engine.begin() as conn:
+            updated = conn.execute(_PUT, {"sid": session_id, "expected": expected_version, "new_state": json.dumps(state),
+                                          "new_version": expected_version + 1, "stamp": _now()}).rowcount
             if updated != 1:
-                exists = run(turn.get, {"sid": session_id}).fetchone()
+                exists = conn.execute(
+                    select(ChatSession.version).where(ChatSession.id == session_id)).first()
                 if exists is None:
                     raise UnknownSession(session_id)
-                raise SessionConflict(f"session {session_id!r} is at version {exists[1]}, "
+                raise SessionConflict(f"session {session_id!r} is at version {exists.version}, "
                                       f"not {expected_version}: re-read and retry")
             if transcript_entry is not None:
-                text = json.dumps(_entry(transcript_entry))
-                if run(turn.append, {"uid": session_id, "entry": text, "stamp": stamp}).rowcount == 0:
-                    run(turn.first_entry, {"uid": session_id, "history": f"[{text}]", "stamp": stamp})
+                _sql_append(conn, session_id, transcript_entry)
         return expected_version + 1
 
     def delete(self, session_id: str) -> None:
@@ -339,77 +323,6 @@ _APPEND = (update(Transcript).where(Transcript.userid == bindparam("uid"))
            .values(timestamp=bindparam("stamp"), history=case(
                (Transcript.history == "[]", literal("[") + _ENTRY + "]"),
                else_=func.substr(Transcript.history, 1, func.length(Transcript.history) - 1) + ", " + _ENTRY + "]")))
-
-
-_FIRST_ENTRY = insert(Transcript).values(userid=bindparam("uid"), history=bindparam("history"),
-                                         timestamp=bindparam("stamp"))
-
-
-class _Compiled:
-    """A statement compiled once for a dialect: its SQL text, and its parameters as the DBAPI
-    takes them (each value through its column type's bind processing, as SQLAlchemy does)."""
-
-    def __init__(self, statement: ClauseElement, dialect: Any) -> None:
-        self.compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
-        self.sql = self.compiled.string
-        self.names = self.compiled.positiontup if self.compiled.positional else None
-        self.processors = {name: process for bind, name in self.compiled.bind_names.items()
-                           if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-
-    def parameters(self, values: dict[str, Any]) -> Any:
-        params = dict(self.compiled.construct_params(values) or {})
-        for name, process in self.processors.items():
-            params[name] = process(params[name])
-        return tuple(params[name] for name in self.names) if self.names is not None else params
-
-
-class _TurnStatements:
-    """The statements of a turn (read the session; write it and its transcript entry) run on a
-    pooled DBAPI connection with their SQL compiled once: ``Connection.execute`` spends ~30 us of
-    Python per statement more, 3-4 times a turn in the agent. What the caller sees is the same:
-    DBAPI errors are raised as SQLAlchemy's (``OperationalError`` etc., so a store out of reach
-    still answers 503), a lost connection leaves the pool, an unfinished transaction rolls back."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine, dialect = engine, engine.dialect
-        self.get, self.put = _Compiled(_GET, dialect), _Compiled(_PUT, dialect)
-        self.append, self.first_entry = _Compiled(_APPEND, dialect), _Compiled(_FIRST_ENTRY, dialect)
-
-    @contextmanager
-    def cursor(self, *, commit: bool = False) -> Iterator[Callable[[_Compiled, dict[str, Any]], Any]]:
-        """``run(statement, values)`` -> the DBAPI cursor, on one connection; committed at the end
-        with ``commit``, else rolled back when the connection goes back to the pool."""
-        error = self.engine.dialect.loaded_dbapi.Error
-        try:
-            raw = self.engine.raw_connection()
-        except error as exc:  # the server out of reach: as `Engine.connect` raises it
-            raise self._translated(exc, None, None, lost=True) from exc
-        cursor = raw.cursor()
-        last: list[Any] = [None, None]
-
-        def run(statement: _Compiled, values: dict[str, Any]) -> Any:
-            params = statement.parameters(values)
-            last[:] = statement.sql, params
-            cursor.execute(statement.sql, params)
-            return cursor
-
-        try:
-            yield run
-            if commit:
-                raw.commit()
-        except error as exc:
-            lost = self.engine.dialect.is_disconnect(exc, raw.dbapi_connection, cursor)
-            if lost:
-                raw.invalidate(exc)
-            raise self._translated(exc, last[0], last[1], lost=lost) from exc
-        finally:
-            cursor.close()
-            raw.close()  # back to the pool, which rolls back whatever was not committed
-
-    def _translated(self, exc: Exception, sql: str | None, params: Any, *, lost: bool) -> Exception:
-        dialect = self.engine.dialect
-        return DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost,
-                                   dialect=dialect)
 
 
 def _sql_append(conn: Connection, userid: str, entry: Entry) -> None:
