@@ -108,7 +108,7 @@ def _cost(args: argparse.Namespace) -> int:
     from loadtests import cost  # imports Locust, which patches the standard library for gevent
 
     _interrupt_on_signals()
-    profile = cost.CostProfile(users=args.users, seconds=args.seconds, rounds=args.rounds)
+    profile = cost.CostProfile(users=args.users, seconds=args.seconds, rounds=args.rounds, warm=args.warm)
     try:
         result = cost.main(args.out, profile, args.database_url, args.baseline, tuple(args.targets.split(",")))
     except KeyboardInterrupt:
@@ -190,6 +190,9 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: a SQLite file in --out, prepared on first use)")
     k.add_argument("--targets", default="legacy,puma", type=_targets,
                    help="which deployments, in order (default legacy,puma)")
+    k.add_argument("--warm", action="store_true",
+                   help="start each deployment once and alternate the load between them (pairs seconds "
+                        "apart, not a start-up apart; all deployments stay up, idle, during the others' runs)")
     return p
 
 

@@ -1,6 +1,6 @@
 """Server CPU per turn, per component, of both deployments — and of two code trees, A/B.
 
-``python -m loadtests cost --out DIR [--users 32] [--seconds 20] [--rounds 2] [--baseline CHECKOUT]``
+``python -m loadtests cost --out DIR [--users 32] [--seconds 20] [--rounds 2] [--baseline CHECKOUT] [--warm]``
 holds ``--users`` concurrent conversations against each deployment (legacy, PUMA) for
 ``--seconds`` (the first quarter not measured), reads every process's CPU time from /proc
 around the window, and divides each component's CPU by the turns answered in it: milliseconds
@@ -16,6 +16,7 @@ Locust (which patches the standard library for gevent) is imported only when run
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import statistics
@@ -44,6 +45,7 @@ class CostProfile:
     think_min_s: float = 0.1
     think_max_s: float = 0.5
     idle_s: float = 5.0
+    warm: bool = False  # start every deployment once, then alternate the load between them
 
     def load(self) -> Any:
         from loadtests import runner
@@ -76,26 +78,37 @@ def idle_cores(root_pid: int, seconds: float) -> dict[str, float]:
 
 def measure(out: Path, profile: CostProfile, database_url: str, baseline: Path | None,
             targets: tuple[str, ...]) -> dict[str, Any]:
-    """Every (round, tree, target) run in ABBA order; the raw figures of each."""
+    """Every (round, tree, target) run in ABBA order; the raw figures of each. With
+    ``profile.warm`` every deployment starts once and stays up, and the runs alternate between
+    them: a pair is seconds apart, not a start-up apart (the idle ones use ~0.003 cores)."""
     from loadtests import runner  # imports Locust, which patches the standard library for gevent
 
     trees = {"current": ROOT} | ({"baseline": baseline.resolve()} if baseline else {})
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     runs: list[dict[str, Any]] = []
-    for round_no in range(profile.rounds):
-        order = list(trees) if round_no % 2 == 0 else list(reversed(trees))
-        for tree in order:
-            for target in targets:
-                load_before = os.getloadavg()
-                with start(target, database_url, logs, trees[tree], f"{target}-{tree}-{round_no}.log") as dep:
-                    idle = idle_cores(dep.proc.pid, profile.idle_s)
-                    raw = runner.drive(dep, profile.load())
-                figures = per_turn(raw) | {"idle_cores": idle}
-                log.info("round %d %s %s: %.2f ms server CPU per turn (%s turns/s)", round_no, tree,
-                         target, figures["server_ms_per_turn"], figures["turns_per_s"])
-                runs.append({"round": round_no, "tree": tree, "target": target,
-                             "load_average_before": load_before, **figures})
+    with contextlib.ExitStack() as stack:
+        started: dict[tuple[str, str], Any] = {}
+        if profile.warm:
+            for tree in trees:
+                for target in targets:
+                    started[(tree, target)] = stack.enter_context(
+                        start(target, database_url, logs, trees[tree], f"{target}-{tree}.log"))
+        for round_no in range(profile.rounds):
+            order = list(trees) if round_no % 2 == 0 else list(reversed(trees))
+            for tree in order:
+                for target in targets:
+                    load_before = os.getloadavg()
+                    with contextlib.ExitStack() as one:
+                        dep = started.get((tree, target)) or one.enter_context(
+                            start(target, database_url, logs, trees[tree], f"{target}-{tree}-{round_no}.log"))
+                        idle = idle_cores(dep.proc.pid, profile.idle_s)
+                        raw = runner.drive(dep, profile.load())
+                    figures = per_turn(raw) | {"idle_cores": idle}
+                    log.info("round %d %s %s: %.2f ms server CPU per turn (%s turns/s)", round_no, tree,
+                             target, figures["server_ms_per_turn"], figures["turns_per_s"])
+                    runs.append({"round": round_no, "tree": tree, "target": target,
+                                 "load_average_before": load_before, **figures})
     return {"trees": {name: {"path": str(path), "git_revision": _revision(path)} for name, path in trees.items()},
             "runs": runs}
 

@@ -159,6 +159,9 @@ def _boolean_where(hint: Any, value: Any, where: str, depth: int = 0) -> tuple[s
         found = [_boolean_where(a, value, where, depth + 1) for a in args if a is not type(None)]
         return found[0] if found and all(found) else None
     if origin in (list, set, frozenset, tuple, collections.abc.Sequence) and isinstance(value, list) and args:
+        if (origin is not tuple or Ellipsis in args) and typing.get_origin(args[0]) is None \
+                and bool not in set(map(type, value)):
+            return None  # items of a plain type, none a bool (a list of 5,000 ids: ~50 us, not ~10 ms)
         items = args if origin is tuple and Ellipsis not in args else (args[0],) * len(value)
         return next((f for i, (a, v) in enumerate(zip(items, value, strict=False))
                      if (f := _boolean_where(a, v, f"{where}[{i}]", depth + 1))), None)

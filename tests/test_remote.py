@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import puma
+from puma.remotes import Memo
 from tests.apps import parts
 from tests.helpers import wait_for
 
@@ -123,6 +124,30 @@ def test_remote_cache_in_the_async_form(mesh):
 
     a, again, b = asyncio.run(twice())
     assert a == again and b["at_ns"] != a["at_ns"]
+
+
+@pytest.mark.parametrize("answer", [
+    [5, 3, 9], ["Heat", None, 2.5, True], {"title": "Heat", "cast": ["Pacino", "De Niro"], "year": 1995},
+    [[1, 2], {"ids": [3]}], (1, "two"), {7: "int key"}, [float("nan"), float("inf")], [b"raw"], "text", 42, None])
+def test_memo_recalls_an_equal_copy_of_the_same_types_that_can_be_changed_freely(answer):
+    memo = Memo(4)
+    memo.remember(b"k", answer)
+    first = memo.recall(b"k")
+    assert repr(first) == repr(answer) and type(first) is type(answer)  # NaN: equal as text, not by ==
+    if isinstance(first, list | dict):
+        assert first is not answer
+        first.clear()  # the caller's copy: the memory is not changed
+        assert repr(memo.recall(b"k")) == repr(answer)
+
+
+def test_memo_keeps_its_own_copy_of_what_it_was_given():
+    memo, answer = Memo(2), {"ids": [1, 2], "film": {"title": "Heat"}}
+    ids = [4, 5]
+    memo.remember(b"a", answer)
+    memo.remember(b"b", ids)
+    answer["ids"].append(3)
+    ids.append(6)
+    assert memo.recall(b"a") == {"ids": [1, 2], "film": {"title": "Heat"}} and memo.recall(b"b") == [4, 5]
 
 
 @pytest.mark.parametrize("cache", [-1, 2.5, True, False, "64", 0.0])

@@ -174,6 +174,8 @@ def test_valid_escapes_decode_to_what_the_client_sent() -> None:
 @pytest.mark.parametrize(("body", "parameter"), [
     ({"by": True}, "by"), ({"by": False}, "by"), ({"by": 1, "weights": [0.5, True]}, "weights[1]"),
     ({"by": 1, "limits": {"a": 1, "b": False}}, "limits['b']"),
+    ({"by": 1, "weights": [0.5] * 4000 + [False, 1.5]}, "weights[4000]"),  # deep in a long list
+    ({"by": 1, "weights": [True] + [2] * 3000}, "weights[0]"),
 ])
 def test_a_boolean_for_a_number_parameter_is_a_400_naming_it(body: dict, parameter: str) -> None:
     resp = client(faults.add).post("/", json=body)
@@ -185,6 +187,8 @@ def test_a_boolean_for_a_number_parameter_is_a_400_naming_it(body: dict, paramet
 def test_booleans_and_numbers_still_bind_where_the_hint_takes_them() -> None:
     resp = client(faults.add).post("/", json={"by": 2.0, "flag": True, "either": True, "weights": [1, 2.5]})
     assert resp.status_code == 200 and resp.get_json()["flag"] is True and resp.get_json()["by"] == 2
+    many = client(faults.add).post("/", json={"by": 1, "weights": list(range(5000))})
+    assert many.status_code == 200, many.get_json()
 
 
 # --- 4D: bodies whose encoding or type hides the fields -------------------------------------------

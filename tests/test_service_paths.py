@@ -63,9 +63,11 @@ def test_byte_post_reaches_the_service_with_headers_query_and_body(client):
     assert flask_requests == []  # served without Flask's dispatch
 
 
-def test_json_still_goes_through_flask_and_is_parsed(client):
+def test_json_is_parsed_on_its_own_path_without_flasks_dispatch(client):
     seen, _ = _seen(client.post("/echo", json={"k": [1, 2]}))
     assert seen["json"] == {"k": [1, 2]}
+    assert flask_requests == []  # the JSON path (tests/test_json_path.py); a form still goes through Flask
+    client.post("/echo", data={"k": "1"})
     assert flask_requests == ["puma.echo"]
     resp = client.post("/echo", data=b"{not json", content_type="application/json")
     assert resp.status_code == 400 and "malformed JSON" in resp.get_json()["error"]
