@@ -12,6 +12,7 @@ import argparse
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import pytest
 
@@ -41,7 +42,7 @@ def every_parser() -> list[tuple[str, argparse.ArgumentParser]]:
 
 
 def _explains(text: str | None) -> bool:
-    return bool(text) and text != argparse.SUPPRESS and len(text.split()) >= 2
+    return text is not None and text != argparse.SUPPRESS and len(text.split()) >= 2
 
 
 @pytest.mark.parametrize(("prog", "parser"), every_parser(), ids=lambda value: value if isinstance(value, str) else "")
@@ -117,7 +118,7 @@ def test_cli_help_keeps_hyphenated_names_whole() -> None:
     """A default such as an image name is never broken at its hyphen across two lines."""
     render = dict(every_parser())["puma render"]
     for width in (60, 80, 100):
-        formatter = render.formatter_class(prog="puma render", width=width)
+        formatter = cast(Any, render.formatter_class)(prog="puma render", width=width)  # argparse types it narrowly
         formatter.add_text(render.description)
         formatter.add_arguments(render._actions)
         lines = formatter.format_help().splitlines()

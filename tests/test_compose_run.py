@@ -83,7 +83,13 @@ def converse(http: httpx.Client, script: list[str] = SCRIPT, pause_s: float = 0.
 
 
 def said_by_user(http: httpx.Client, sid: str) -> list[str]:
-    transcript = http.post("/listener", json={"UUID": sid, "mode": "transcript"})
+    """What the user said, by the page's read path; a 503 with Retry-After (the listener not ready
+    again yet: its store check runs every 2 s) is waited out as a careful client does."""
+    for _ in range(30):
+        transcript = http.post("/listener", json={"UUID": sid, "mode": "transcript"})
+        if transcript.status_code != 503 or not transcript.headers.get("retry-after"):
+            break
+        time.sleep(float(transcript.headers["retry-after"]))
     assert transcript.status_code == 200, transcript.text
     return [line for entry in transcript.json()["history"] for line in entry["u"]]
 

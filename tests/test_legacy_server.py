@@ -179,7 +179,7 @@ def test_legacy_server_command_serves_then_stops_cleanly_on_sigterm(chatbot_db_u
     try:
         found = wait_for(lambda: re.search(rb"listening on 127\.0\.0\.1:(\d+)", log_path.read_bytes())
                          or proc.poll() is not None, timeout_s=60, message="the server to listen")
-        assert proc.poll() is None, log_path.read_text()
+        assert proc.poll() is None and isinstance(found, re.Match), log_path.read_text()
         port = int(found.group(1))
         assert converse_anew(port, ["comedy"])[-1]["turn_no"] == 2
         with Client(port) as idle:  # an open connection must not hold up the shutdown

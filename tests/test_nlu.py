@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from chatbot.names import NameIndex
 from chatbot.nlu import Understander, intent_of
 from chatbot.text import clean_input, fold, fold_utterance, indefinite_article, join_words
 
-VOCABULARY = {
+VOCABULARY: dict[str, Any] = {
     "genres": list(GENRES),
     "mpaa": ["G", "PG", "PG-13", "R", "NC-17"],
     "actors": {"Jim Carrey": 25, "Peter O'Toole": 30, "Tom Hanks": 40, "Colin Hanks": 5,

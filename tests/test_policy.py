@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chatbot.policy import decide, plan_wishes, slot_fills
@@ -81,7 +83,7 @@ def _person(name: str, *roles: str, **extra: object) -> dict:
             "group": 0} | extra
 
 
-def _plan(wishes: list, stage: str = "genre", **nlu: object) -> dict:
+def _plan(wishes: list, stage: str = "genre", **nlu: Any) -> dict:
     return plan_wishes({"stage": stage, "wishes": wishes}, _nlu(**nlu))
 
 

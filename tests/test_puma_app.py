@@ -122,6 +122,7 @@ def scripts(catalog: Catalog, count: int) -> list[tuple[str, str, str]]:
     films = sorted((m for m in catalog if m.mpaa and m.cast and m.genres), key=lambda m: -m.votes)
     wishes: dict[str, tuple[str, str, str]] = {}
     for film in films:
+        assert film.mpaa is not None  # the filter above
         wishes.setdefault(film.cast[0], (film.genres[0], film.cast[0], film.mpaa))
         if len(wishes) == count:
             break
@@ -165,9 +166,10 @@ def check_conversation(result: dict[str, Any], store: SqlSessionStore) -> None:
         assert films and genre in films[-1]["genres"] and actor in films[-1]["cast"]
         assert films[-1]["mpaa"] == rating
     assert said[-1].startswith("Bye!") and result["polls"][-1]["signal"] == "end"
-    history = store.transcript(sid)["history"]
-    assert [h["u"] for h in history] == [[t] if t else [] for t in result["texts"]]
-    assert [h["c"] for h in history] == [r["messages"] for r in replies]
+    transcript = store.transcript(sid)
+    assert transcript is not None
+    assert [h["u"] for h in transcript["history"]] == [[t] if t else [] for t in result["texts"]]
+    assert [h["c"] for h in transcript["history"]] == [r["messages"] for r in replies]
 
 
 def test_puma_app_config_gives_each_part_its_own_cluster() -> None:

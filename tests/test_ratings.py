@@ -37,7 +37,8 @@ def test_plain_ratings_keep_their_polarity_for_the_negation_scope() -> None:
     assert _ratings("anything but R") == [(["R"], False)]  # the caller applies "but"
     assert _ratings("PG-13 or R") == [(["PG-13"], False), (["R"], False)]
     assert _ratings("R", expect="mpaa") == [(["R"], False)]
-    assert _ratings("R") == []  # a lone letter is a rating only where one was asked
+    assert _ratings("R") == [(["R"], False)]  # a message of one rating letter is a rating at any question
+    assert _ratings("r u there") == []  # a lone letter inside other words is one only where one was asked
 
 
 def test_an_age_is_read_only_as_whom_the_film_is_for() -> None:

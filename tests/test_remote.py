@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,7 +61,7 @@ def test_remote_errors_keep_their_meaning(mesh):
 
 
 def test_remote_async_form(mesh):
-    async def both() -> list:
+    async def both() -> tuple[Any, ...]:
         catalogue = puma.aremote("catalogue", parts.CatalogueApi)
         return await asyncio.gather(catalogue.where(5), catalogue.search(["big"]), puma.aremote("score")("x"))
 

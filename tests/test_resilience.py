@@ -155,7 +155,8 @@ def test_a_scaled_down_instance_gives_its_port_up():
 
 
 def _children_with_pid(mesh: puma.Deployment, pid: int) -> bool:
-    return pid in _children(mesh.pools["echo"].zygote.pid)
+    zygote = mesh.pools["echo"].zygote
+    return zygote is not None and zygote.pid is not None and pid in _children(zygote.pid)
 
 
 # --- one deployment per port --------------------------------------------------------------

@@ -5,6 +5,7 @@ an encoded slash is refused at the edge. Real Envoy, real `puma run`, free ports
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -21,6 +22,7 @@ import pytest
 
 import puma
 from puma import proxy
+from puma.instances import ServicePool
 from tests.apps import basic
 from tests.helpers import wait_for
 from tests.rawhttp import exchange
@@ -267,13 +269,12 @@ def test_a_service_failing_while_others_still_start_stops_the_start_at_once(tmp_
     starting = threading.Thread(target=start, daemon=True)
     starting.start()
     try:
-        pool = wait_for(lambda: deployment.pools["echo"].ready() and deployment.pools["echo"], timeout_s=60,
-                        message="echo ready while gated warms up")
+        pool = deployment.pools["echo"]
+        wait_for(pool.ready, timeout_s=60, message="echo ready while gated warms up")
         for _ in range(4):  # the fourth death in a minute is past the budget
-            zygote = wait_for(lambda: pool.zygote_ready() and pool.zygote and pool.zygote.pid, timeout_s=30,
-                              message="echo's zygote up")
+            zygote = wait_for(functools.partial(_zygote_pid, pool), timeout_s=30, message="echo's zygote up")
             os.kill(zygote, signal.SIGKILL)
-            wait_for(lambda z=zygote: pool.failed or (pool.zygote and pool.zygote.pid != z), timeout_s=30,
+            wait_for(functools.partial(_restarted_or_failed, pool, zygote), timeout_s=30,
                      message="echo's zygote restarted or failed")
         failed_at = time.monotonic()
         starting.join(30)
@@ -349,3 +350,11 @@ def test_a_stopped_supervisor_leaves_requests_served_and_its_status_bounded(puma
     finally:
         os.kill(puma_run.pid, signal.SIGCONT)
     assert httpx.get(url + "/_puma/ready", timeout=10).json()["ready"] is True
+
+
+def _restarted_or_failed(pool: ServicePool, old_pid: int) -> bool:
+    return bool(pool.failed) or (pool.zygote is not None and pool.zygote.pid != old_pid)
+
+
+def _zygote_pid(pool: ServicePool) -> int | None:
+    return pool.zygote.pid if pool.zygote_ready() and pool.zygote is not None else None

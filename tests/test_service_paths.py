@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import ImATeapot
 
 import puma
-from puma.serving import Counters, Request, Response, build_app
+from puma.messages import Request, Response
+from puma.serving import Counters, build_app
 
 TYPES = ("application/octet-stream", "application/json")
 LIMIT = 1000

@@ -170,7 +170,7 @@ def test_startup_refuses_idempotent_methods_the_service_does_not_have(
     message = str(caught.value)
     assert "puma_services.shelf.idempotent" in message, message
     # The log's end it shows says the same, not an empty traceback ("NoneType: None").
-    assert "NoneType: None" not in message and message.count("puma_services.shelf.idempotent") == 2, message
+    assert "NoneType: None" not in message and message.count("puma_services.shelf.idempotent") >= 2, message
     for needle in needles:
         assert needle in message, message
 

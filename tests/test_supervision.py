@@ -33,6 +33,7 @@ def _events(mesh: puma.Deployment, kind: str, service: str | None = None) -> lis
 
 
 def _retries(mesh: puma.Deployment, cluster: str) -> int:
+    assert mesh.envoy.admin is not None
     return mesh.envoy.admin.counter(cluster, "upstream_rq_retry")
 
 
@@ -73,6 +74,7 @@ def test_supervision_an_idempotent_method_that_crashes_is_re_sent_once():
 
 
 def _healthy_in_envoy(mesh: puma.Deployment, service: str) -> dict[str, bool]:
+    assert mesh.envoy.admin is not None
     return {h.address: h.healthy for h in mesh.envoy.admin.clusters(stats=False)[service].hosts}
 
 
@@ -162,7 +164,8 @@ def test_supervision_a_hung_instance_is_replaced_long_before_its_timeout(how):
 
 def _zygote_restarted(mesh: puma.Deployment, service: str, old_pid: int, instances: int) -> bool:
     pool = mesh.pools[service]
-    return pool.zygote.pid not in (None, old_pid) and len(mesh.instances(service)) == instances
+    return (pool.zygote is not None and pool.zygote.pid not in (None, old_pid)
+            and len(mesh.instances(service)) == instances)
 
 
 def _ready(mesh: puma.Deployment) -> bool:
@@ -251,7 +254,8 @@ def test_supervision_a_zygote_that_keeps_dying_is_reported_failed_once():
 
 
 def _envoy_restarted(mesh: puma.Deployment, old_pid: int) -> bool:
-    return mesh.envoy.proc.pid != old_pid and mesh.envoy.admin is not None and mesh.envoy.admin.ready()
+    return (mesh.envoy.proc is not None and mesh.envoy.proc.pid != old_pid and mesh.envoy.admin is not None
+            and mesh.envoy.admin.ready())
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
@@ -279,7 +283,8 @@ def test_supervision_a_killed_envoy_is_started_again_on_the_same_ports(sig, capl
 
 
 def _descendants(pid: int) -> list[tuple[int, str]]:
-    found, parents = [], {pid}
+    found: list[tuple[int, str]] = []
+    parents = {pid}
     for _ in range(4):
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():

@@ -178,15 +178,16 @@ def ax_nodes(page: Any) -> dict[str, dict[str, Any]]:
 
 def live_region_of(nodes: dict[str, dict[str, Any]], text: str) -> dict[str, str] | None:
     """The nearest live region above the accessibility node showing `text`: its role and props."""
-    node = next(n for n in nodes.values() if (n.get("name") or {}).get("value") == text
-                and (n.get("role") or {}).get("value") == "StaticText")
+    node: dict[str, Any] | None = next(n for n in nodes.values() if (n.get("name") or {}).get("value") == text
+                                       and (n.get("role") or {}).get("value") == "StaticText")
     while node is not None:
         props = {p["name"]: str(p["value"].get("value")) for p in node.get("properties", [])}
         if node.get("ignored") or props.get("hidden") == "True":
             return None
         if "live" in props:
             return {"role": node["role"]["value"], **props}
-        node = nodes.get(node.get("parentId"))
+        parent = node.get("parentId")
+        node = nodes.get(parent) if isinstance(parent, str) else None
     return None
 
 
