@@ -70,6 +70,23 @@ def per_cluster(text: str) -> dict[str, int]:
     return found
 
 
+def in_flight_in(stats: str, names: list[str]) -> dict[str, int]:
+    """Envoy's `/stats` gauge lines ("cluster.<name>.upstream_rq_active: <n>", and
+    `upstream_rq_pending_active`) summed per cluster in `names` (0 when absent): the autoscaling
+    signal, wherever the stats were read from (this admin, or a container's).
+
+    >>> in_flight_in("cluster.agent.upstream_rq_active: 3\\ncluster.agent.upstream_rq_pending_active: 2\\n", ["agent", "db"])
+    {'agent': 5, 'db': 0}
+    """
+    result = dict.fromkeys(names, 0)
+    for line in stats.splitlines():
+        key, _, value = line.partition(": ")
+        parts = key.split(".")
+        if len(parts) == 3 and parts[1] in result and value.strip().isdigit():
+            result[parts[1]] += int(value)
+    return result
+
+
 class _UnixConnection(http.client.HTTPConnection):
     def __init__(self, path: str, timeout: float) -> None:
         super().__init__("localhost", timeout=timeout)
@@ -186,13 +203,7 @@ class Admin:
         alternatives = "|".join(names)
         text = self.get_kept(f"/stats?usedonly&type=Gauges&filter=^cluster%5C.({alternatives})%5C."
                              "upstream_rq_(active|pending_active)$")
-        result = dict.fromkeys(names, 0)
-        for line in text.splitlines():
-            key, _, value = line.partition(": ")
-            parts = key.split(".")
-            if len(parts) == 3 and parts[1] in result and value.strip().isdigit():
-                result[parts[1]] += int(value)
-        return result
+        return in_flight_in(text, names)
 
     def counter(self, cluster: str, name: str) -> int:
         """One counter of one cluster, e.g. `counter("agent", "upstream_cx_none_healthy")`; 0 if absent."""

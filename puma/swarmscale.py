@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .admin import in_flight_in
 from .autoscale import Autoscaler, Decision
 from .config import PumaConfig
 from .control import bounds
@@ -43,22 +44,6 @@ class Scaled:
     before: int
     after: int
     reason: str
-
-
-def in_flight(stats: str, names: list[str]) -> dict[str, int]:
-    """Envoy's `/stats` gauge lines ("cluster.<name>.upstream_rq_active: <n>") summed per cluster
-    in `names` (0 when absent).
-
-    >>> in_flight("cluster.agent.upstream_rq_active: 3\\ncluster.agent.upstream_rq_pending_active: 2\\n", ["agent", "db"])
-    {'agent': 5, 'db': 0}
-    """
-    found = dict.fromkeys(names, 0)
-    for line in stats.splitlines():
-        key, _, value = line.partition(": ")
-        parts = key.split(".")
-        if len(parts) == 3 and parts[1] in found and value.strip().isdigit():
-            found[parts[1]] += int(value)
-    return found
 
 
 class SwarmScaler:
@@ -95,7 +80,7 @@ class SwarmScaler:
         code, out = fronts[0].exec_run(["python", "-c", READER])
         if code != 0:
             raise OSError(f"reading the front Envoy's stats failed ({code}): {out.decode(errors='replace')[-300:]}")
-        return in_flight(out.decode(), list(self.services))
+        return in_flight_in(out.decode(), list(self.services))
 
     def tick(self) -> list[Scaled]:
         """One look: each autoscaled service's decision, carried out when it changes the count."""

@@ -143,14 +143,14 @@ def test_swarm_cli_refuses_options_of_other_targets_naming_the_flag(tmp_path):
 def test_swarm_module_examples_hold():
     import doctest
 
-    from puma import swarmscale
+    from puma import admin
 
     assert doctest.testmod(swarm).attempted and doctest.testmod(swarm).failed == 0
-    assert doctest.testmod(swarmscale).attempted and doctest.testmod(swarmscale).failed == 0
+    assert doctest.testmod(admin).attempted and doctest.testmod(admin).failed == 0  # the in-flight reader
 
 
 def test_swarm_autoscaler_reads_in_flight_per_service_from_envoy_stats():
-    from puma.swarmscale import in_flight
+    from puma.admin import in_flight_in as in_flight
 
     stats = ("cluster.agent.upstream_rq_active: 4\ncluster.agent.upstream_rq_pending_active: 3\n"
              "cluster.agent_v2.upstream_rq_active: 9\ncluster.db.upstream_rq_active: 1\nserver.uptime: 12\n")
