@@ -34,6 +34,7 @@ INTERNAL_ROUTES = "puma_internal"
 ADMIN_HOST = "127.0.0.1"  # the admin API can reconfigure and stop Envoy: never off loopback
 CONNECT_TIMEOUT_S = 1.0
 UNHEALTHY_INTERVAL_S = 1.0  # how soon Envoy checks again an instance that failed its checks
+PANIC_THRESHOLD_PERCENT = 1.0  # below 1 % of instances passing checks (none, with < 100), Envoy balances over all
 STATUS_CLUSTER = "_puma_status"
 STATUS_PREFIX = "/_puma"
 STATUS_PEER_HEADER = "x-puma-peer"  # the status server shows more to peers on this machine
@@ -381,12 +382,17 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None, endp
         # An instance PUMA removed is gone now, even if it would still pass health checks.
         "ignore_health_on_host_removal": True,
         **upstream_http_options(UPSTREAM_IDLE_TIMEOUT_S),
-        # Envoy's default panic threshold (50%) applies: when checks or outlier detection took out every
-        # instance (a one-instance service's only one), requests still go to them, not "no healthy upstream".
         "health_checks": [_health_check(service, health_events)],
-        # A health change (a new instance's first check passing) reaches the worker threads at
-        # once, not merged with others for up to Envoy's default second.
-        "common_lb_config": {"update_merge_window": "0s"},
+        "common_lb_config": {
+            # A health change (a new instance's first check passing) reaches the worker threads at
+            # once, not merged with others for up to Envoy's default second.
+            "update_merge_window": "0s",
+            # Envoy's panic mode balances over every instance, failed ones included, once fewer than
+            # this share pass their checks (default 50 %): with two of three replicas still starting
+            # (compose, Swarm) or gone, most requests would go where nothing listens. Panic only
+            # when none passes (a one-instance service's only one): requests still go to it then,
+            # not "no healthy upstream".
+            "healthy_panic_threshold": {"value": PANIC_THRESHOLD_PERCENT}},
     }
     if eds_path is not None:
         result["type"] = "EDS"

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import uuid
 from pathlib import Path
+
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -20,12 +21,6 @@ def compose_command() -> list[str]:
     """``docker-compose`` (v1) when installed, else the v2 plugin ``docker compose``."""
     v1 = shutil.which("docker-compose")
     return [v1] if v1 else ["docker", "compose"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ComposeStack:

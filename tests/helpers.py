@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,3 +44,11 @@ def wait_for(condition: Callable[[], T | None | Literal[False]], timeout_s: floa
         time.sleep(interval_s)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {message}"
                          + (f" (last error: {last_error!r})" if last_error else ""))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (bind to it soon: another process may take it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

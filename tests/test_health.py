@@ -4,6 +4,7 @@ replaced, busy ones kept, new ones routed to without waiting for a check interva
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ from puma.config import LIVENESS_PATH, parse_config
 from puma.health import EventPipe, event_address
 from puma.instances import Instance
 from tests.apps import basic
-from tests.helpers import wait_for
+from tests.helpers import free_port, wait_for
 
 SECRET = "test-secret-for-health"
 QUICK_CHECKS = {"interval_s": 0.3, "timeout_s": 0.3}
@@ -273,7 +274,7 @@ def test_render_checks_every_instance_at_its_liveness_path_and_reports_to_the_pi
         assert check["http_health_check"] == {"path": LIVENESS_PATH}
         assert check["event_logger"][0]["typed_config"]["event_log_path"] == str(tmp_path / "events")
         assert check["unhealthy_interval"] == "1.000s"  # a failed first check is retried soon
-        assert cluster["common_lb_config"] == {"update_merge_window": "0s"}
+        assert cluster["common_lb_config"]["update_merge_window"] == "0s"
     assert [c["health_checks"][0]["interval"] for c in clusters] == ["30.000s", "10.000s"]
     static = envoy.bootstrap_static(config, {"a": [("a", 8000)], "b": [("b", 8000)]}, dns=True)
     assert all("event_logger" not in c["health_checks"][0] for c in static["static_resources"]["clusters"])
@@ -363,3 +364,54 @@ def test_health_monitor_keeps_an_instance_that_answers_not_ready_and_replaces_on
     assert monitor.unready == set()
     monitor.on_event(_event("eject_unhealthy_event", failure_type="NETWORK"))
     assert pool.evicted == [1]
+
+
+# --- a cluster partly down ---------------------------------------------------------------------
+
+
+class _Alive(http.server.BaseHTTPRequestHandler):
+    """An instance that answers every GET (its liveness) and POST with 200."""
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("down", [2, 3])
+def test_health_a_cluster_mostly_down_is_served_by_its_healthy_instances_alone(tmp_path, down):
+    # Two of three instances down (a compose stack's replicas still starting, two processes gone):
+    # Envoy's default panic threshold (50 %) would balance over all three again, failing most
+    # requests that an idempotent route's single retry cannot save. Every request reaches the one
+    # healthy instance.
+    from puma.proxy import EnvoyProcess
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Alive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    dead = [("127.0.0.1", free_port()) for _ in range(down)]
+    live = [("127.0.0.1", server.server_address[1])]
+    config = parse_config({"listener": {"port": 0}, "puma_services": {"echo": {
+        "prefix": "/echo", "instances": 4, "idempotent": True, "health_check": QUICK_CHECKS}}})
+    proxy = EnvoyProcess(tmp_path, dict(os.environ))
+    try:
+        proxy.publish_config(config, {"echo": live + dead})
+        proxy.start(config)
+        assert proxy.admin is not None
+        wait_for(lambda: sum(h.healthy for h in proxy.admin.clusters()["echo"].hosts) == 1, timeout_s=20,
+                 message="one of the instances healthy, the others failing their checks")
+        with httpx.Client(base_url=f"http://127.0.0.1:{proxy.port}", timeout=10) as client:
+            statuses = [client.post("/echo", json={}).status_code for _ in range(30)]
+        assert statuses == [200] * 30
+    finally:
+        proxy.stop()
+        server.shutdown()
+        server.server_close()

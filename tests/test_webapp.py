@@ -18,6 +18,7 @@ from chatbot import webapp
 from chatbot.db.models import SurveyAnswer
 from chatbot.sessions import SqlSessionStore
 from puma.serving import build_app
+from tests.helpers import free_port
 
 
 def client_for(fn: Callable[..., Any]) -> FlaskClient:
@@ -313,12 +314,6 @@ def fake_legacy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., FakeL
     yield start
     for server in servers:
         server.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_bridge_speaks_one_json_line_each_way(fake_legacy: Callable[..., FakeLegacy]) -> None:
