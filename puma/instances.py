@@ -123,6 +123,8 @@ class ServicePool:
             args += ["--warmup", self.service.warmup]
         if self.service.idempotent_methods:  # checked against the methods the service has, once loaded
             args += ["--idempotent", ",".join(self.service.idempotent_methods)]
+        if self.service.retries_all:
+            args.append("--idempotent-all")
         if self.service.cpu_bound:
             args.append("--cpu-bound")
         if self.service.readiness is not None:
