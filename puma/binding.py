@@ -80,9 +80,10 @@ class Binding:
         params = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
         if any(p.kind is p.VAR_POSITIONAL for p in params):
             star = next(p.name for p in params if p.kind is p.VAR_POSITIONAL)
-            raise PumaConfigError([(name, f"a service cannot take *{star}: a request's fields have names, not "
-                                          f"positions; take a list instead ({star}: list[...]), or a "
-                                          "puma.Request")])
+            where = getattr(fn, "__qualname__", None) or name
+            raise PumaConfigError([(name, f"{where}(*{star}) cannot be served: a service cannot take *{star}, as a "
+                                          f"request's fields have names, not positions; take a list instead "
+                                          f"({star}: list[...]), or a puma.Request")])
         expected = {p.name: type_text(hints.get(p.name, p.annotation)) for p in params}
         try:
             # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too,

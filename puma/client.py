@@ -96,14 +96,13 @@ def _served_at(base: str, service: str) -> str:
 
 def _status_services(base: str, service: str) -> dict[str, str]:
     where = f"${ENV_URL}" if not _mesh["url"] else "the mesh URL"
+    body: Any = None
     try:
         reply = transport.request(base + STATUS_PATH, "GET", b"", {}, 5.0)
+        problem = f"HTTP {reply.status}"
         body = json.loads(reply.body) if reply.status == 200 else None
     except (OSError, ValueError) as exc:
-        body, reply = None, None
         problem = f"{type(exc).__name__}: {exc}"
-    else:
-        problem = f"HTTP {reply.status}"
     if not isinstance(body, dict) or not isinstance(body.get("services"), dict):
         raise PumaUnknownService(service, 0, f"cannot learn the services of {base} ({where}): GET {STATUS_PATH} gave "
                                          f"{problem}, not a PUMA deployment's status; set {where} to the URL "

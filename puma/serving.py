@@ -37,9 +37,9 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask
 from flask import Response as FlaskResponse
 from flask import request as flask_request
+from pydantic import ValidationError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError
-from pydantic import ValidationError
 from werkzeug.local import LocalProxy
 
 from .binding import Binding, BindingError, to_json
@@ -324,7 +324,7 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
     try:
         result = endpoint.binding.call(req.data)
         if inspect.isawaitable(result):  # an async def: run on this request's thread
-            result = asyncio.run(_awaited(endpoint.binding, result))
+            result = asyncio.run(_awaited(endpoint.binding, result, req.data))
         if isinstance(result, Response) or endpoint.binding.status_tuple(result):
             return _shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
         return FlaskResponse(_reply_json(result, convert=True), mimetype="application/json")
@@ -338,11 +338,11 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         _current.reset(token)
 
 
-async def _awaited(binding: Binding, awaitable: Any) -> Any:
+async def _awaited(binding: Binding, awaitable: Any, fields: Mapping[str, Any]) -> Any:
     try:
         return await awaitable
     except ValidationError as exc:  # an async def's arguments are validated when it is awaited
-        raise binding.binding_error(exc) from None
+        raise binding.binding_error(exc, fields) from None
 
 
 def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResponse:

@@ -165,3 +165,15 @@ def test_an_outside_call_to_a_url_that_is_no_deployment_says_what_to_set(http):
     done = _outside("import puma\npuma.call('stock', {})", "http://127.0.0.1:9")
     assert done.returncode == 1
     assert "PUMA_URL" in done.stderr and "puma run" in done.stderr
+
+
+def test_import_paths_name_the_script_file_for_functions_of_a_loaded_script(shop):
+    from puma import targets
+
+    loaded = targets.load(f"{SHOP}:checksum")
+    assert loaded.__module__ == "puma_app_shop_app"
+    assert targets.import_path(loaded) == f"{SHOP}:checksum"
+    assert targets.import_path(targets.load(f"{SHOP}:Desk.register")) == f"{SHOP}:Desk.register"
+    from tests.apps import mapfuncs
+
+    assert targets.import_path(mapfuncs.square) == "tests.apps.mapfuncs:square"  # a module's stays its own

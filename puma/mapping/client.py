@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import targets
 from ..codec import encode_json
-from ..errors import PumaConfigError
+from ..errors import PumaConfigError, PumaMapError
 from .locate import Target, resolve, status_instances
 from .protocol import (
     BINARY_TYPE,
@@ -38,7 +38,6 @@ from .protocol import (
     REQUEST,
     SIGNATURE_HEADER,
     Chunking,
-    PumaMapError,
     SignatureError,
     chunk_bounds,
     chunk_size,

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import client as mesh_client
-from ..errors import PumaCallError
-from .protocol import BINARY_TYPE, ENV_SECRET, JSON_TYPE, MAP_TARGET, PumaMapError, key_bytes
+from ..errors import PumaCallError, PumaMapError
+from .protocol import BINARY_TYPE, ENV_SECRET, JSON_TYPE, MAP_TARGET, key_bytes
 from .transport import get_json
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..errors import PumaError, PumaMapError
+from ..errors import PumaError
 
 SIGNATURE_HEADER = "x-puma-signature"
 ENV_SECRET = "PUMA_SECRET"
