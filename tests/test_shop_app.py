@@ -177,3 +177,42 @@ def test_import_paths_name_the_script_file_for_functions_of_a_loaded_script(shop
     from tests.apps import mapfuncs
 
     assert targets.import_path(mapfuncs.square) == "tests.apps.mapfuncs:square"  # a module's stays its own
+
+
+@pytest.mark.parametrize("count", [2, 3, 0])
+def test_a_stateful_service_refuses_another_instance_naming_the_option(shop, count):
+    with pytest.raises(puma.PumaScaleError, match=r"stateful \(puma_services\.stock\.stateful: true\)"):
+        shop.scale("stock", count)
+    assert len(shop.instances("stock")) == 1
+
+
+@pytest.mark.parametrize("instances", [2, {"min": 1, "max": 3}, 0])
+def test_a_stateful_service_with_more_than_one_instance_is_a_config_error(instances):
+    from puma.config import parse_config
+
+    with pytest.raises(puma.PumaConfigError, match=r"puma_services\.stock.*stateful: true keeps one instance"):
+        parse_config({"puma_services": {"stock": {"instances": instances, "stateful": True}}})
+
+
+def test_a_replaced_stateful_instance_says_its_state_was_lost(shop, http):
+    import signal
+
+    assert http.post("/stock/restock", json={"sku": "kiwi", "qty": 5}).json()["shelf"] == 15
+    [victim] = shop.instances("stock")
+    os.kill(victim.pid, signal.SIGKILL)
+    wait_for(lambda: any("state it kept is lost" in e.get("message", "") for e in shop.events if
+                         e.get("service") == "stock"), timeout_s=20, message="the lost state to be reported")
+    wait_for(lambda: http.post("/stock/count", json={"sku": "kiwi"}).status_code == 200, timeout_s=20,
+             message="the replacement")
+    assert http.post("/stock/count", json={"sku": "kiwi"}).json() == 10  # the zygote's stock: what the event says
+
+
+@pytest.mark.parametrize(("poison", "chunksize"), [(0, 3), (17, 5), (29, 1)])
+def test_the_item_that_kills_its_instance_is_named_wherever_it_sits_in_its_chunk(shop, poison, chunksize):
+    from tests.apps import shop_app
+
+    wait_for(lambda: len(shop.instances("map")) == 2, timeout_s=30, message="two map instances")
+    with pytest.raises(puma.PumaMapError) as caught:
+        puma.map(shop_app._fall_over, [(i, poison) for i in range(30)], deployment=shop, chunksize=chunksize)
+    assert caught.value.item_index == poison and "crashed the instance" in str(caught.value)
+    wait_for(lambda: len(shop.instances("map")) == 2, timeout_s=30, message="the map instances replaced")

@@ -5,8 +5,10 @@ per instance, so each instance has its next chunk queued while the previous repl
 and collects replies as they come. A chunk that found no instance (refused, 502/503/504 before an
 instance had it) is re-sent with a short backoff; an exception in `fn` is not retried and raises
 `PumaMapError` naming the item. A chunk whose instance *died* while it had it (the process exited:
-`os._exit`, a segfault, out of memory) is cut into smaller chunks, down to single items, so one
-item that kills its instance costs two instances, is named, and is never re-sent to every instance.
+`os._exit`, a segfault, out of memory) is cut into smaller chunks, down to single items, each sent
+alone (nothing else in flight, so a death is its own doing): one item that kills its instance costs
+two instances (more for chunks over 64 items: one per cut), is named, and is never re-sent to
+every instance.
 `await puma_map(...)` runs the same in a worker thread."""
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ CRASH_SPLIT = 64
 BACKOFF_S = 0.05
 MAX_BACKOFF_S = 1.0
 CANCEL_POLL_S = 0.2
+NO_INSTANCE_WAIT_S = 30.0  # a map waits this long for instances being replaced (an item killed them)
 _MISSING: Any = object()
 # Seconds per item each function took on the workers, last time it was mapped (sizes "pool" chunks).
 _item_seconds: dict[str, float] = {}
@@ -201,7 +204,11 @@ class _Sender:
         self.exchange, self.target, self.job, self.items, self.bounds = exchange, target, job, items, bounds
         self.cancel = cancel
         self.parts: list[Any] = [None] * len(bounds)
-        self.crashes = [0] * len(bounds)  # instances that died holding the chunk's items (its own or its parent's)
+        # Chunks cut from one whose instance died: each is sent alone (nothing else in flight), so
+        # that if its instance dies too, it was this chunk's doing, not a neighbour's on that instance.
+        self.careful: set[int] = set()
+        self.alone: set[int] = set()  # careful chunks sent so
+        self.waiting_since: dict[int, float] = {}  # chunk -> when it was first refused
         self.split: set[int] = set()  # chunks cut into smaller ones after a crash: their parts are theirs
         self.queue: deque[tuple[int, int]] = deque((index, 0) for index in range(len(bounds)))  # (chunk, attempt)
         self.later: list[tuple[float, int, int]] = []  # heap of (not before, chunk, attempt) to re-send
@@ -223,13 +230,22 @@ class _Sender:
         now = time.monotonic()
         while self.later and self.later[0][0] <= now:
             self.queue.append(heapq.heappop(self.later)[1:])
+        careful = next((entry for entry in self.queue if entry[0] in self.careful), None)
+        if careful is not None:  # one at a time, once what is in flight has come back
+            if not self.exchange.busy:
+                self.queue.remove(careful)
+                self.alone.add(careful[0])
+                self._send(*careful)
+            return
         while self.queue and self.exchange.free:
-            index, attempt = self.queue.popleft()
-            body, headers = self._request(index)
-            try:
-                self.exchange.send((index, attempt), body, headers)
-            except OSError as exc:
-                self._retry(index, attempt, f"{type(exc).__name__}: {exc}")
+            self._send(*self.queue.popleft())
+
+    def _send(self, index: int, attempt: int) -> None:
+        body, headers = self._request(index)
+        try:
+            self.exchange.send((index, attempt), body, headers)
+        except OSError as exc:
+            self._retry(index, attempt, f"{type(exc).__name__}: {exc}")
 
     def _wait_s(self) -> float | None:
         waits = [self.later[0][0] - time.monotonic()] if self.later else []
@@ -246,7 +262,8 @@ class _Sender:
         elif isinstance(outcome, ProtocolError):
             raise PumaMapError(f"chunk {index}: {self.target.url}: {outcome}", chunk_index=index)
         elif isinstance(outcome, Reply):
-            self._retry(index, attempt, f"HTTP {outcome.status}: {outcome.body[:200].decode(errors='replace')}")
+            self._retry(index, attempt, f"HTTP {outcome.status}: {outcome.body[:200].decode(errors='replace')}",
+                        patient=outcome.status == 503)
         elif isinstance(outcome, RETRYABLE):
             self._retry(index, attempt, f"{type(outcome).__name__}: {outcome}")
         else:
@@ -255,8 +272,7 @@ class _Sender:
     def _crashed(self, index: int, outcome: Reply | Exception) -> None:
         """The instance computing chunk `index` died: cut the chunk smaller, or name the item that did it."""
         start, stop = self.bounds[index]
-        crashes = self.crashes[index] + 1
-        if stop - start == 1 and crashes >= 2:
+        if stop - start == 1 and index in self.alone:
             item = self.items[start]
             raise PumaMapError(
                 f"{self.job.fn} crashed the instance that ran item {start} ({short_repr(item)}): the process died "
@@ -265,18 +281,23 @@ class _Sender:
                 f"{self.job.fn.rpartition(':')[2]}({short_repr(item)}) locally to see why",
                 chunk_index=index, item_index=start, item=item, status=_status(outcome))
         size = max(1, -(-(stop - start) // CRASH_SPLIT))
-        log.warning("puma_map: the instance computing items %d-%d died (%s); sending them again in chunks of %d",
+        log.warning("puma_map: the instance computing items %d-%d died (%s); sending them again, one chunk of %d "
+                    "at a time",
                     start, stop - 1, _what(outcome), size)
         self.split.add(index)
         for begin in range(start, stop, size):
             self.bounds.append((begin, min(begin + size, stop)))
             self.parts.append(None)
-            self.crashes.append(crashes)
+            self.careful.add(len(self.bounds) - 1)
             self.queue.append((len(self.bounds) - 1, 0))
 
-    def _retry(self, index: int, attempt: int, problem: str) -> None:
-        if attempt >= self.job.retries:
-            raise PumaMapError(f"chunk {index} failed {attempt + 1} times; last: {problem}", chunk_index=index)
+    def _retry(self, index: int, attempt: int, problem: str, *, patient: bool = False) -> None:
+        """Send chunk `index` again after a backoff; `patient` (no instance ready: they are being
+        replaced) for up to NO_INSTANCE_WAIT_S, else for `retries` attempts."""
+        waited = time.monotonic() - self.waiting_since.setdefault(index, time.monotonic())
+        if (waited >= NO_INSTANCE_WAIT_S if patient else attempt >= self.job.retries):
+            raise PumaMapError(f"chunk {index} failed {attempt + 1} times in {waited:.1f} s; last: {problem}",
+                               chunk_index=index)
         log.info("puma_map chunk %d: %s; re-sending (attempt %d)", index, problem, attempt + 2)
         delay = min(MAX_BACKOFF_S, BACKOFF_S * 2 ** attempt)
         heapq.heappush(self.later, (time.monotonic() + delay, index, attempt + 1))

@@ -120,7 +120,7 @@ __all__ = ["Desk", "Stock", "audit", "deliver", "register"]  # the map's functio
 
 
 puma_config({"puma_services": {
-    "stock": {"instances": 1, "idempotent": ["count"]},
+    "stock": {"instances": 1, "idempotent": ["count"], "stateful": True},
     "audit": {"instances": 1, "timeout_s": 60},
     "desk": {"idempotent": True},
     "map": service_config(2),
