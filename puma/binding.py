@@ -32,6 +32,7 @@ from typing import Any
 import pydantic_core
 from pydantic import ConfigDict, PydanticSchemaGenerationError, ValidationError, validate_call
 
+from . import shapes
 from .errors import PumaConfigError, PumaError
 
 REQUEST_NAMES = ("request", "req")
@@ -63,6 +64,7 @@ class Binding:
     extra_allowed: bool  # it has **kwargs
     _validated: Callable[..., Any]
     _hints: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # parameter -> its type hint
+    _with_fields: frozenset[str] = frozenset()  # parameters with a dataclass, model or TypedDict in their hint
 
     @classmethod
     def of(cls, fn: Callable[..., Any], *, name: str | None = None) -> Binding:
@@ -77,10 +79,16 @@ class Binding:
         hints = _hints(fn)
         params = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
         if any(p.kind is p.VAR_POSITIONAL for p in params):
-            raise PumaConfigError([(name, "a service function cannot take *args: name its parameters")])
+            star = next(p.name for p in params if p.kind is p.VAR_POSITIONAL)
+            where = getattr(fn, "__qualname__", None) or name
+            raise PumaConfigError([(name, f"{where}(*{star}) cannot be served: a service cannot take *{star}, as a "
+                                          f"request's fields have names, not positions; take a list instead "
+                                          f"({star}: list[...]), or a puma.Request")])
         expected = {p.name: type_text(hints.get(p.name, p.annotation)) for p in params}
         try:
-            validated = validate_call(config=ConfigDict(arbitrary_types_allowed=False))(fn)
+            # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too,
+            # at any depth, as an unknown argument is (pydantic models: `shapes.unknown_fields`).
+            validated = validate_call(config=ConfigDict(arbitrary_types_allowed=False, extra="forbid"))(fn)
         except PydanticSchemaGenerationError as exc:
             raise PumaConfigError([(name, f"a parameter's type cannot be read from JSON ({exc}); annotate it "
                                           "with JSON types, a dataclass or a pydantic model, or take a "
@@ -90,12 +98,15 @@ class Binding:
                    returns=hints.get("return", signature.return_annotation),
                    positional_only=tuple(p.name for p in params if p.kind is p.POSITIONAL_ONLY),
                    extra_allowed=len(params) < len(signature.parameters), _validated=validated,
-                   _hints={p.name: hints.get(p.name, p.annotation) for p in params})
+                   _hints={p.name: hints.get(p.name, p.annotation) for p in params},
+                   _with_fields=frozenset(p.name for p in params if shapes.holds_fields(hints.get(p.name))))
 
     def call(self, fields: Mapping[str, Any]) -> Any:
         """Call the function with `fields`; `BindingError` if they do not fit."""
         kwargs = dict(fields)
         problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
+        problems += [self._unknown_field(*u) for name in self._with_fields.intersection(kwargs)
+                     for u in shapes.unknown_fields(self._hints[name], kwargs[name], name)]
         if problems:
             raise BindingError(self.label, problems)
         args = []
@@ -106,14 +117,44 @@ class Binding:
         try:
             return self._validated(*args, **kwargs)
         except ValidationError as exc:
-            if _raised_inside(exc, self.fn):
-                raise  # the function's own validation of something, not of its arguments
-            raise BindingError(self.label, [self._problem(e, fields) for e in exc.errors()]) from None
+            raise self.binding_error(exc, fields) from None
+
+    def binding_error(self, exc: ValidationError, fields: Mapping[str, Any] | None = None) -> Exception:
+        """`exc` as the `BindingError` naming each argument it refused; `exc` itself when the
+        function raised it (its own validation of something, not of its arguments). An `async def`'s
+        arguments are validated when it is awaited, so its caller turns the error here too."""
+        if _raised_inside(exc, self.fn):
+            return exc
+        return BindingError(self.label, [self._problem(e, fields or {}) for e in exc.errors()])
+
+    def status_tuple(self, result: Any) -> bool:
+        """Whether `result` is a `(body, status)` or `(body, status, headers)` reply rather than data:
+        a 2- or 3-tuple whose second item is an HTTP status (200-599), whose third, if any, is a dict
+        of headers, whose body is not a number (`(3, 4)` is a pair), and which the function's return
+        annotation does not declare as data (`-> tuple[str, int]` is data; `-> tuple[dict, int]`,
+        with a dict or model as body, is a reply)."""
+        if not isinstance(result, tuple) or not 2 <= len(result) <= 3:
+            return False
+        status = result[1]
+        if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+            return False
+        if (len(result) == 3 and not isinstance(result[2], dict)) or isinstance(result[0], int | float):
+            return False
+        if typing.get_origin(self.returns) is tuple:
+            args = typing.get_args(self.returns)
+            return len(args) in (2, 3) and args[1] is int and not _plain_data(args[0])
+        return True
 
     def describe(self) -> dict[str, Any]:
         """`{"parameters": [...], "types": {...}, "returns": "..."}`, for `GET .../_puma/interface`."""
         returns = None if self.returns is inspect.Parameter.empty else type_text(self.returns)
         return {"parameters": list(self.parameters), "types": dict(self.expected), "returns": returns}
+
+    @staticmethod
+    def _unknown_field(where: str, value: Any, type_name: str, fields: list[str]) -> dict[str, Any]:
+        known = ", ".join(fields) or "none"
+        message = f"{where}: {short(value)} is not a field of {type_name} (its fields: {known}); fix the spelling"
+        return {"parameter": where, "value": value, "expected": None, "message": message}
 
     def _boolean_as_number(self, name: str, value: Any) -> dict[str, Any] | None:
         """A JSON true/false where the parameter takes a number: refused, as JSON keeps them apart
@@ -136,12 +177,19 @@ class Binding:
             message = f"{where}: missing (expected {expected})"
             return {"parameter": where, "value": None, "expected": expected, "message": message}
         value = fields.get(parameter) if len(loc) == 1 else error.get("input")
+        if error["type"] in ("unexpected_keyword_argument", "extra_forbidden") and len(loc) > 1:
+            inside = shapes.type_at(self._hints.get(parameter), loc[1:-1])
+            return self._unknown_field(where, value, type_text(inside), shapes.fields_of(inside) or [])
         if error["type"] == "unexpected_keyword_argument":
             known = ", ".join(self.parameters) or "none"
             message = f"{where}: {short(value)} is not a parameter (its parameters: {known})"
             return {"parameter": where, "value": value, "expected": None, "message": message}
         message = f"{where}: {short(value)} is not valid (expected {expected}): {error['msg']}"
         return {"parameter": where, "value": value, "expected": expected, "message": message}
+
+
+def _plain_data(hint: Any) -> bool:
+    return hint in (str, int, float, bool, bytes)
 
 
 def _boolean_where(hint: Any, value: Any, where: str, depth: int = 0) -> tuple[str, bool] | None:
@@ -186,8 +234,9 @@ def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True) -> bool
     """Whether `fn` is called with the whole `puma.Request` rather than bound to its fields.
 
     True when its first parameter is annotated `puma.Request`, or is unannotated and named
-    `request` (or `req`), or it takes `*args`, or its signature cannot be read; and, with
-    `no_parameters` (top-level functions), when it takes no parameters (it reads `puma.request`).
+    `request` (or `req`), or its signature cannot be read; and, with `no_parameters` (top-level
+    functions), when it takes no parameters (it reads `puma.request`). A function that starts with
+    `*args` is bound, and `Binding.of` refuses it, naming it: a JSON object has no positional fields.
     """
     try:
         params = list(inspect.signature(fn).parameters.values())
@@ -197,7 +246,7 @@ def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True) -> bool
         return no_parameters
     first = params[0]
     if first.kind is first.VAR_POSITIONAL:
-        return True
+        return False
     annotation = _hints(fn).get(first.name, first.annotation)
     if annotation is inspect.Parameter.empty:
         return first.name in REQUEST_NAMES and first.kind is not first.VAR_KEYWORD

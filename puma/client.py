@@ -70,9 +70,45 @@ def _resolve_url(service: str, path: str) -> str:
         prefix = service
     elif service in services:
         prefix = services[service]
+    elif not services:  # a script outside the deployment: ask the deployment for its services
+        prefix = _served_at(base, service)
     else:
         raise PumaUnknownService(service, 0, f"unknown service; known: {sorted(services)}")
     return base + ("" if prefix == "/" else prefix) + path
+
+
+_discovered: dict[str, tuple[float, dict[str, str]]] = {}  # mesh URL -> (when, service -> prefix)
+DISCOVERY_TTL_S = 2.0
+STATUS_PATH = "/_puma/status"
+
+
+def _served_at(base: str, service: str) -> str:
+    """The prefix of `service` at the deployment at `base`, from its `GET /_puma/status` (read once,
+    again when a name is not found there and the last read is older than DISCOVERY_TTL_S)."""
+    when, services = _discovered.get(base, (0.0, {}))
+    if service not in services and time.monotonic() - when > DISCOVERY_TTL_S:
+        services = _status_services(base, service)
+        _discovered[base] = (time.monotonic(), services)
+    if service not in services:
+        raise PumaUnknownService(service, 0, f"unknown service; the deployment at {base} serves: {sorted(services)}")
+    return services[service]
+
+
+def _status_services(base: str, service: str) -> dict[str, str]:
+    where = f"${ENV_URL}" if not _mesh["url"] else "the mesh URL"
+    body: Any = None
+    try:
+        reply = transport.request(base + STATUS_PATH, "GET", b"", {}, 5.0)
+        problem = f"HTTP {reply.status}"
+        body = json.loads(reply.body) if reply.status == 200 else None
+    except (OSError, ValueError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    if not isinstance(body, dict) or not isinstance(body.get("services"), dict):
+        raise PumaUnknownService(service, 0, f"cannot learn the services of {base} ({where}): GET {STATUS_PATH} gave "
+                                         f"{problem}, not a PUMA deployment's status; set {where} to the URL "
+                                         "`puma run` printed, or call a service by its prefix: puma.call('/name')")
+    return {name: str(svc.get("prefix") or f"/{name}") for name, svc in body["services"].items()
+            if isinstance(svc, dict)}
 
 
 @functools.lru_cache(maxsize=4)

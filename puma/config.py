@@ -277,6 +277,17 @@ class Service(_Model):
     methods: tuple[str, ...] = Field(DEFAULT_METHODS, description=(
         "HTTP methods the service takes; Envoy answers any other with 405 and an Allow header "
         "(HEAD comes with GET)"))
+    stateful: bool = Field(False, description=(
+        "the service keeps state in its process (an object's attributes, module globals): one instance "
+        "only; `puma scale` refuses another, and a replaced instance is reported as having lost it"))
+
+    @model_validator(mode="after")
+    def _stateful_alone(self) -> Service:
+        if self.stateful and (self.instances.min != 1 or self.instances.upper != 1):
+            raise ValueError(f"stateful: true keeps one instance (its state lives in that process), but instances "
+                             f"is {self.instances.min}-{self.instances.upper}; set instances: 1, or keep the state "
+                             "in a store and remove stateful")
+        return self
 
     @property
     def allowed_methods(self) -> tuple[str, ...]:
@@ -386,6 +397,11 @@ def check_scale(name: str, service: Service, count: object) -> int:
     """
     if type(count) is not int:
         raise PumaScaleError(name, count, f"{count!r} is not a whole number of instances; write scale({name!r}, 2)")
+    if service.stateful and count != 1:
+        raise PumaScaleError(name, count, f"the service is stateful (puma_services.{name}.stateful: true): its state "
+                                          "lives in its one instance, and another would start from the state the "
+                                          "zygote built, not this one's; keep the state in a store and remove "
+                                          "stateful to scale it")
     bounds = service.instances
     if bounds.upper > bounds.min:
         low, high = bounds.min, bounds.upper

@@ -27,7 +27,7 @@ import functools
 import inspect
 import types
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from . import targets
@@ -95,6 +95,14 @@ class Served:
             return None
         return (f"{unknown!r} {'is not a method' if len(unknown) == 1 else 'are not methods'} of {self.label} "
                 f"(so no request would be retried); its methods: {methods}; fix the spelling or remove it")
+
+    def with_idempotent(self, names: list[str], *, everything: bool = False) -> Served:
+        """These endpoints with `names` (or, with `everything`, all) idempotent: what the config says,
+        so that the interface (`GET <prefix>/_puma/interface`) shows what Envoy does."""
+        if not names and not everything:
+            return self
+        marked = {n: replace(e, idempotent=True) if everything or n in names else e for n, e in self.endpoints.items()}
+        return replace(self, endpoints=marked)
 
     def endpoint(self, path: str, prefix: str) -> tuple[Endpoint, str]:
         """The endpoint serving `path` (under `prefix`) and the rest of the path after it;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PumaError(Exception):
     """Base class of every error PUMA raises."""
@@ -103,6 +105,25 @@ class HTTPError(PumaError):
         self.message = message
         self.extra = extra
         super().__init__(f"HTTP {status}: {message}")
+
+
+class PumaMapError(PumaError, RuntimeError):
+    """A chunk of a `puma_map` failed: `fn` raised, the payload was refused, or retries ran out.
+
+    `chunk_index` is the chunk, `item_index` the position of the failing item in the input,
+    `item` the item itself, `remote_traceback` the worker's traceback text (None when the failure
+    was not an exception in `fn`), `status` the HTTP status (0 if no answer came).
+    """
+
+    def __init__(self, message: str, *, chunk_index: int | None = None, item_index: int | None = None,
+                 item: Any = None, remote_traceback: str | None = None, status: int = 0) -> None:
+        self.chunk_index = chunk_index
+        self.item_index = item_index
+        self.item = item
+        self.remote_traceback = remote_traceback
+        self.status = status
+        text = message if remote_traceback is None else f"{message}\n--- remote traceback ---\n{remote_traceback}"
+        super().__init__(text)
 
 
 class InvalidStatusError(PumaError, ValueError):

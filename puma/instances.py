@@ -123,6 +123,8 @@ class ServicePool:
             args += ["--warmup", self.service.warmup]
         if self.service.idempotent_methods:  # checked against the methods the service has, once loaded
             args += ["--idempotent", ",".join(self.service.idempotent_methods)]
+        if self.service.retries_all:
+            args.append("--idempotent-all")
         if self.service.cpu_bound:
             args.append("--cpu-bound")
         if self.service.readiness is not None:
@@ -342,7 +344,11 @@ class ServicePool:
             return
         log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
                     self.name, instance.id, event["pid"], event["code"])
-        self.owner.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced", kind="died")
+        lost = "; the state it kept is lost (stateful: the replacement starts from the zygote's)" \
+            if self.service.stateful else ""
+        if lost:
+            log.warning("service %s: instance %d was stateful%s", self.name, instance.id, lost)
+        self.owner.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced{lost}", kind="died")
         replacement = self._replace(instance)
         self.owner.publish()  # after: a stand-in keeps the dead instance's address in Envoy
         if replacement is None:

@@ -173,6 +173,15 @@ def _rss(instance: dict[str, Any]) -> str:
     return f" ({rss:.0f} MiB)" if isinstance(rss, int | float) else ""
 
 
+def _ready(service: dict[str, Any]) -> str:
+    """"2/2" for a fixed count (ready of wanted); "1 (1-3)" for an autoscaled service, whose ready
+    count moves between its bounds ("1/3" would read as two instances down)."""
+    low, high = service.get("min_instances"), service["max_instances"]
+    if service.get("autoscaled") and low is not None:
+        return f"{service['ready']} ({low}-{high})"
+    return f"{service['ready']}/{high}"
+
+
 def format_status(status: dict[str, Any]) -> str:
     envoy = status.get("envoy") or {}
     where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
@@ -185,7 +194,7 @@ def format_status(status: dict[str, Any]) -> str:
     if status.get("logs"):
         lines.append(f"logs: {status['logs']}/<service>.log")
     lines.append("")
-    header = (f"{'service':<14}{'prefix':<14}{'ready':>7}{'in-flight':>11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+    header = (f"{'service':<14}{'prefix':<14}{'ready':<12}{'in-flight':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
               f"{'5xx':>7}  instances")
     lines.append(header)
     for name, s in status["services"].items():
@@ -193,7 +202,7 @@ def format_status(status: dict[str, Any]) -> str:
                          f"{'' if i['healthy'] else '!'}{_rss(i)}" for i in s["instances"] if i["state"] == "ready")
         p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
         p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
-        lines.append(f"{name:<14}{s['prefix']:<14}{s['ready']:>4}/{s['max_instances']:<2}{s['in_flight']:>11}"
+        lines.append(f"{name:<14}{s['prefix']:<14}{_ready(s):<12}{s['in_flight']:>9}"
                      f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
     failed = {n: s["failed"] for n, s in status["services"].items() if s.get("failed")}
     if failed:

@@ -37,14 +37,23 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask
 from flask import Response as FlaskResponse
 from flask import request as flask_request
+from pydantic import ValidationError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.local import LocalProxy
 
-from .binding import BindingError, to_json
+from .binding import Binding, BindingError, to_json
 from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json, unencodable
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
-from .errors import HTTPError, InvalidStatusError, PumaCallError, PumaError, PumaUnknownService
+from .errors import (
+    HTTPError,
+    InvalidStatusError,
+    PumaCallError,
+    PumaConfigError,
+    PumaError,
+    PumaMapError,
+    PumaUnknownService,
+)
 from .media import DEFAULT_CONTENT_TYPES
 from .messages import FORM_TYPES, JSON_TYPES, Request, Response
 from .unavailable import storage_full, unavailable
@@ -315,7 +324,9 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
     try:
         result = endpoint.binding.call(req.data)
         if inspect.isawaitable(result):  # an async def: run on this request's thread
-            result = asyncio.run(_awaited(result))
+            result = asyncio.run(_awaited(endpoint.binding, result, req.data))
+        if isinstance(result, Response) or endpoint.binding.status_tuple(result):
+            return _shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
         return FlaskResponse(_reply_json(result, convert=True), mimetype="application/json")
     except BindingError as exc:
         return error_response(400, str(exc), service=name, problems=exc.problems)
@@ -327,8 +338,11 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         _current.reset(token)
 
 
-async def _awaited(awaitable: Any) -> Any:
-    return await awaitable
+async def _awaited(binding: Binding, awaitable: Any, fields: Mapping[str, Any]) -> Any:
+    try:
+        return await awaitable
+    except ValidationError as exc:  # an async def's arguments are validated when it is awaited
+        raise binding.binding_error(exc, fields) from None
 
 
 def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResponse:
@@ -345,6 +359,14 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
         return _storage_full(name, exc, req, full)
     elif (down := unavailable(exc)) is not None:  # a store locked, full, moved or unreachable: retry later
         return _store_unavailable(name, exc, req, down)
+    elif isinstance(exc, PumaConfigError) or (isinstance(exc, PumaMapError) and exc.remote_traceback is None):
+        # PUMA's own words about how the service uses it (a map without a secret, a function the map
+        # cannot send): the service's fault, and the message, PUMA's, says what to fix.
+        log.error("service %s failed on %s %s: %s", name, req.method, req.path, exc, exc_info=True)
+        first = str(exc).strip().splitlines()
+        text = " ".join(line.strip() for line in first) if isinstance(exc, PumaConfigError) else first[0]
+        return error_response(500, f"service {name!r} failed: {type(exc).__name__}: {text}", service=name,
+                              type=type(exc).__name__)
     elif isinstance(exc, ReplyError | InvalidStatusError):  # the service's own fault, never the request's
         log.error("service %s on %s %s: %s", name, req.method, req.path, exc)
         return error_response(500, f"service {name!r}: {exc}", service=name, type=type(exc).__name__)
@@ -555,14 +577,16 @@ def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str,
     return found
 
 
-def _shape(result: Any, name: str) -> FlaskResponse:
+def _shape(result: Any, name: str, *, convert: bool = False) -> FlaskResponse:
+    """A reply, a `Response` or a `(body, status[, headers])` tuple as a response; `convert`: the
+    body as a bound function's return value is (dataclasses, models... through `to_json`)."""
     if result is None:
         return _body(None, None)
     status, headers = 200, cast(dict[str, str], {})
     if isinstance(result, Response):
         try:
             status = _reply_status(result.status)
-            resp = _body(_error_keys(result.body, status, name), result.content_type)
+            resp = _body(_error_keys(_converted(result.body, convert), status, name), result.content_type)
             resp.status_code = status
         except BaseException:
             if result.on_close is not None:
@@ -578,10 +602,19 @@ def _shape(result: Any, name: str) -> FlaskResponse:
         result, status, *rest = result
         headers = rest[0] if rest else {}
     status = _reply_status(status)
-    resp = _body(_error_keys(result, status, name), None)
+    resp = _body(_error_keys(_converted(result, convert), status, name), None)
     resp.status_code = status
     resp.headers.update(headers)
     return resp
+
+
+def _converted(body: Any, convert: bool) -> Any:
+    if not convert or body is None or isinstance(body, str | bytes | bytearray | memoryview):
+        return body
+    try:
+        return to_json(body)
+    except TypeError as exc:
+        raise ReplyError(str(exc)) from None
 
 
 def _error_keys(body: Any, status: int, name: str) -> Any:

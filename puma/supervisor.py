@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -33,6 +34,7 @@ from .forkserver import ForkServer
 from .health import HealthMonitor
 from .instances import Instance, ServicePool
 from .logs import log_tail
+from .mapping.protocol import MAP_TARGET
 from .proxy import EnvoyProcess, check_port_free, kill_when_stopped
 from .status import StatusServer
 
@@ -67,6 +69,11 @@ class Deployment:
         self.import_paths = import_paths
         if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
             config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
+        if config.secret is None and any(s.target == MAP_TARGET for s in config.puma_services.values()):
+            # puma.map signs its pickled chunks with it: one made for this deployment, which every
+            # process of it inherits ($PUMA_SECRET), so a map works without the user choosing one.
+            config = config.model_copy(update={"secret": secrets.token_hex(32)})
+            log.info("a secret was made for this deployment's map service (set $PUMA_SECRET or 'secret' to choose it)")
         self.config = config
         self._own_run_dir = run_dir is None  # a temporary one: removed on stop, unless keep_logs
         if run_dir is None:

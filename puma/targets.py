@@ -10,29 +10,62 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .errors import PumaConfigError
 
+# Modules `load` made from a script file (name -> the file): their functions' import paths name the file.
+_FILE_MODULES: dict[str, str] = {}
+_loading = threading.RLock()
+
 
 def import_path(fn: Callable[..., Any] | str, *, where: str = "service") -> str:
-    """'module:qualname' of `fn`; for a function of a script run as __main__, '/abs/file.py:qualname'."""
+    """'module:qualname' of `fn`; for a function of an app script (run as __main__, or loaded by
+    `load` from its file as `puma_app_<stem>`), '/abs/file.py:qualname', which any process imports.
+    `PumaConfigError` naming the function and the fix when it has no import path (a lambda, a
+    function defined inside another, one typed into an interactive session)."""
     if isinstance(fn, str):
         return fn
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", None)
     if not module or not qualname or "<" in qualname:
-        raise PumaConfigError([(where, f"{fn!r} is not a module-level function; define it at the "
-                                       "top level of a module so worker processes can import it")])
+        raise PumaConfigError([(where, f"{_described(fn, qualname)} cannot be imported by another process; define "
+                                       "it with `def` at the top level of a module (the app script itself will "
+                                       "do) and pass that function")])
     if module == "__main__":
-        main_file = getattr(sys.modules["__main__"], "__file__", None)
-        if not main_file:
-            raise PumaConfigError([(where, f"{qualname} is defined in an interactive session; "
-                                           "put it in a module or script file")])
-        return f"{Path(main_file).resolve()}:{qualname}"
+        return f"{_main_module(qualname, where)}:{qualname}"
+    file = _FILE_MODULES.get(module)
+    if file is not None:  # the app script, loaded from its file: other processes load it the same way
+        return f"{file}:{qualname}"
     return f"{module}:{qualname}"
+
+
+def _described(fn: Any, qualname: str | None) -> str:
+    name = qualname or repr(fn)
+    code = getattr(fn, "__code__", None)
+    at = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code is not None else ""
+    if qualname and "<lambda>" in qualname:
+        return f"the lambda {name}{at}"
+    if qualname and "<locals>" in qualname:
+        return f"{name}{at}, a function defined inside {qualname.split('.<locals>')[0]}(),"
+    return f"{name}{at}"
+
+
+def _main_module(qualname: str, where: str) -> str:
+    """How other processes import this process's `__main__`: its module name when it was run with
+    `python -m pkg.mod`, else its file."""
+    main = sys.modules["__main__"]
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name and spec.name != "__main__" and not spec.name.endswith(".__main__"):
+        return str(spec.name)
+    main_file = getattr(main, "__file__", None)
+    if not main_file:
+        raise PumaConfigError([(where, f"{qualname} is defined in an interactive session; "
+                                       "put it in a module or script file")])
+    return str(Path(main_file).resolve())
 
 
 def load(path: str) -> Callable[..., Any]:
@@ -58,13 +91,21 @@ def _load_file(filename: str) -> Any:
     if not file.is_file():
         raise ImportError(f"no such file {str(file)!r}")
     name = f"puma_app_{file.stem}"
-    if name in sys.modules:
-        return sys.modules[name]
-    # The script's own directory is importable, as when it runs as a script.
-    sys.path.insert(0, str(file.parent))
-    spec = importlib.util.spec_from_file_location(name, file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    # One thread loads it; another (a second request to a map worker) waits for the whole module
+    # rather than taking the half-run one from sys.modules.
+    with _loading:
+        if name in sys.modules:
+            return sys.modules[name]
+        _FILE_MODULES[name] = str(file)
+        # The script's own directory is importable, as when it runs as a script.
+        sys.path.insert(0, str(file.parent))
+        spec = importlib.util.spec_from_file_location(name, file)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]  # as a failed import leaves nothing behind: the next load tries again
+            raise
+        return module

@@ -87,8 +87,10 @@ def main(argv: list[str] | None = None) -> None:
             except BaseException as exc:  # noqa: BLE001
                 _fail(out, f"cannot import the readiness check {args.readiness!r}: {type(exc).__name__}: {exc}; "
                       "give 'module:function' of a function of no arguments")
-        if problem := served.unknown_methods([m for m in (args.idempotent or "").split(",") if m]):
+        marked = [m for m in (args.idempotent or "").split(",") if m]
+        if problem := served.unknown_methods(marked):
             _fail(out, f"puma_services.{args.service}.idempotent: {problem}")
+        served = served.with_idempotent(marked, everything=args.idempotent_all)  # as its interface says
     app, counters = instance_app(args, served)  # built once; every instance forks with its own copy
     warm_server_path(args, app)
 
@@ -143,6 +145,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="import path of the service's readiness check (a function of no arguments)")
     p.add_argument("--readiness-period-s", type=float, default=2.0, help="seconds between readiness checks (default 2)")
     p.add_argument("--readiness-timeout-s", type=float, default=1.0, help="longest a readiness check may take, in seconds (default 1)")
+    p.add_argument("--idempotent-all", action="store_true",
+                   help="the config makes every request to the service idempotent (its interface says so)")
     p.add_argument("--idempotent", default=None,
                    help="comma-separated method names the config marks idempotent (each must exist; default none)")
     p.add_argument("--cpu-bound", action="store_true",

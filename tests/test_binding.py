@@ -5,10 +5,14 @@ expected type; return values as JSON. Through PUMA's real service layer (Flask t
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypedDict
 
+from puma import Response
 from puma.binding import Binding, BindingError, takes_request
 from puma.errors import PumaConfigError
 from puma.serving import build_app
@@ -146,3 +150,142 @@ def test_binding_is_built_once_and_names_unreadable_hints() -> None:
 def test_an_async_function_is_awaited() -> None:
     assert http(parts.later).post("/fn", json={"n": 21}).get_json() == {"n": 42}
     assert http(parts.later).post("/fn", json={"n": "x"}).status_code == 400
+
+
+# --- unknown fields at every depth (a typo inside an argument is not silently dropped) -----------
+
+@dataclass
+class _Leg:
+    origin: str
+    stops: int = 0
+
+
+@dataclass
+class _Trip:
+    legs: list[_Leg]
+    traveller: parts.Box | None = None
+
+
+class _Seat(BaseModel):
+    row: int
+    letter: str
+
+
+class _Open(BaseModel):  # chose to keep what it does not know
+    model_config = ConfigDict(extra="allow")
+    code: str
+
+
+class _Fare(TypedDict):
+    cents: int
+
+
+def _book(trip: _Trip, seats: dict[str, _Seat] | None = None, fare: _Fare | None = None,
+          extra: _Open | None = None) -> dict:
+    return {"legs": len(trip.legs), "seats": len(seats or {}), "extra": extra.model_dump() if extra else None}
+
+
+@pytest.mark.parametrize(("body", "where", "of"), [
+    ({"trip": {"legs": [], "travler": {}}}, "trip['travler']", "_Trip"),
+    ({"trip": {"legs": [{"origin": "Oslo", "stop": 1}]}}, "trip['legs'][0]['stop']", "_Leg"),
+    ({"trip": {"legs": [], "traveller": {"label": "me", "size": 1, "colour": "red"}}},
+     "trip['traveller']['colour']", "Box"),
+    ({"trip": {"legs": []}, "seats": {"ada": {"row": 3, "letter": "C", "window": True}}},
+     "seats['ada']['window']", "_Seat"),
+    ({"trip": {"legs": []}, "fare": {"cents": 900, "currency": "NOK"}}, "fare['currency']", "_Fare"),
+], ids=["dataclass", "dataclass-in-list", "model-in-dataclass", "model-in-dict", "typed-dict"])
+def test_binding_refuses_an_unknown_field_at_any_depth_naming_its_path(body: dict, where: str, of: str) -> None:
+    resp = http(_book).post("/fn", json=body)
+    assert resp.status_code == 400, resp.get_json()
+    [problem] = resp.get_json()["problems"]
+    assert problem["parameter"] == where and f"is not a field of {of}" in problem["message"]
+
+
+def test_binding_lists_every_unknown_field_at_once_and_keeps_a_model_that_allows_them() -> None:
+    body = {"trip": {"legs": [{"origin": "a", "stopz": 1}], "travler": None}, "seats": {"b": {"row": 1, "letter": "A",
+                                                                                             "aisle": 1}}}
+    reply = http(_book).post("/fn", json=body).get_json()
+    assert sorted(p["parameter"] for p in reply["problems"]) == [
+        "seats['b']['aisle']", "trip['legs'][0]['stopz']", "trip['travler']"]
+    allowed = http(_book).post("/fn", json={"trip": {"legs": []}, "extra": {"code": "x", "note": "kept"}})
+    assert allowed.status_code == 200 and allowed.get_json()["extra"] == {"code": "x", "note": "kept"}
+
+
+# --- statuses a bound function chooses; async argument errors; *args ----------------------------
+
+def _created(name: str) -> Response:
+    return Response({"name": name}, status=201, headers={"x-made": name})
+
+
+def _accepted(name: str) -> tuple[dict, int]:
+    return {"queued": name}, 202
+
+
+def _with_headers(name: str):  # noqa: ANN202 - unannotated on purpose
+    return parts.Point(1, 2), 201, {"x-where": name}
+
+
+def _coordinates(n: int) -> tuple[int, int]:
+    return n, 201  # data: a pair of ints, whatever the second one is
+
+
+def _named_pair(name: str) -> tuple[str, int]:
+    return name, 202  # data: the annotation says so
+
+
+async def _created_later(name: str) -> Response:
+    return Response([name], status=201)
+
+
+async def _halve(n: int) -> float:
+    return n / 2
+
+
+class _Desk:
+    def open(self, name: str) -> tuple[parts.Point, int]:
+        return parts.Point(len(name)), 201
+
+
+@pytest.mark.parametrize(("fn", "status", "body"), [
+    (_created, 201, {"name": "ada"}),
+    (_accepted, 202, {"queued": "ada"}),
+    (_with_headers, 201, {"x": 1, "y": 2}),
+    (_created_later, 201, ["ada"]),
+    (_Desk().open, 201, {"x": 3, "y": 0}),
+    (_coordinates, 200, None),
+    (_named_pair, 200, ["ada", 202]),
+], ids=["response", "tuple", "tuple-with-headers", "async-response", "method-tuple", "int-pair-is-data",
+        "annotated-tuple-is-data"])
+def test_a_bound_function_s_response_or_status_tuple_sets_the_status(fn: Any, status: int, body: Any) -> None:
+    fields = {"n": 4} if fn is _coordinates else {"name": "ada"}
+    resp = http(fn).post("/fn", json=fields)
+    assert resp.status_code == status, resp.get_json()
+    assert resp.get_json() == (body if body is not None else [4, 201])
+    if fn is _created:
+        assert resp.headers["x-made"] == "ada"
+    if fn is _with_headers:
+        assert resp.headers["x-where"] == "ada"
+
+
+def test_an_async_function_refuses_wrong_arguments_like_a_sync_one() -> None:
+    reply = http(_halve).post("/fn", json={"n": "lots"}).get_json()
+    assert reply["status"] == 400 and reply["problems"][0]["parameter"] == "n"
+    assert "n: 'lots' is not valid (expected int)" in reply["error"] and "pydantic.dev" not in reply["error"]
+    assert http(_halve).post("/fn", json={"n": 3}).get_json() == 1.5
+
+
+def _sum_all(*values: int) -> int:
+    return sum(values)
+
+
+def _first_and_rest(first, *rest):  # noqa: ANN001, ANN202
+    return first
+
+
+@pytest.mark.parametrize("fn", [_sum_all, _first_and_rest, lambda *a, **k: a])
+def test_a_function_taking_star_args_is_refused_at_start_naming_it(fn: Any) -> None:
+    assert not takes_request(fn) or fn is _first_and_rest
+    with pytest.raises(PumaConfigError) as refused:
+        build_app("fn", fn, prefix="/fn", max_body_bytes=1000)
+    name = getattr(fn, "__qualname__", "")
+    assert name in str(refused.value) and "cannot take *" in str(refused.value) and "list" in str(refused.value)

@@ -149,3 +149,18 @@ def test_bench_scale_refuses_what_it_cannot_measure(tmp_path, args, needle):
     result = _puma("bench", "scale", "--out", str(tmp_path), *args)
     assert result.returncode != 0 and needle in result.stderr
     assert not list(tmp_path.iterdir())  # nothing started, nothing written
+
+
+def test_cli_status_shows_an_autoscaled_service_as_ready_then_its_bounds():
+    from puma.cli import format_status
+
+    def service(ready: int, low: int, high: int, autoscaled: bool) -> dict:
+        return {"prefix": "/checkout", "ready": ready, "min_instances": low, "max_instances": high,
+                "autoscaled": autoscaled, "in_flight": 0, "requests_per_s": 0.0, "p50_ms": None, "p99_ms": None,
+                "instances": []}
+
+    for ready, low, high, autoscaled, shown in [(1, 1, 3, True, "1 (1-3)"), (2, 0, 8, True, "2 (0-8)"),
+                                                (1, 2, 2, False, "1/2"), (3, 3, 3, False, "3/3")]:
+        status = {"time": 0, "envoy": {"up": True}, "events": [],
+                  "services": {"checkout": service(ready, low, high, autoscaled)}}
+        assert re.search(rf"checkout\s+/checkout\s+{re.escape(shown)}\s", format_status(status)), shown

@@ -13,9 +13,9 @@ See `puma.mapping.service` for the trust model of binary and JSON mode.
 
 from __future__ import annotations
 
+from ..errors import PumaMapError
 from .client import map, map_reduce, puma_map, puma_map_reduce
 from .locate import service_config, start_local
-from .protocol import PumaMapError
 from .service import map_service
 
 __all__ = ["PumaMapError", "map", "map_reduce", "map_service", "puma_map", "puma_map_reduce",

@@ -2,9 +2,14 @@
 
 The calling thread sends every chunk over at most `concurrency` kept-alive connections (default 2
 per instance, so each instance has its next chunk queued while the previous reply travels back)
-and collects replies as they come. A chunk whose instance died mid-call (connection reset,
-502/503/504) is re-sent with a short backoff; an exception in `fn` is not retried and raises
-`PumaMapError`. `await puma_map(...)` runs the same in a worker thread."""
+and collects replies as they come. A chunk that found no instance (refused, 502/503/504 before an
+instance had it) is re-sent with a short backoff; an exception in `fn` is not retried and raises
+`PumaMapError` naming the item. A chunk whose instance *died* while it had it (the process exited:
+`os._exit`, a segfault, out of memory) is cut into smaller chunks, down to single items, each sent
+alone (nothing else in flight, so a death is its own doing): one item that kills its instance costs
+two instances (more for chunks over 64 items: one per cut), is named, and is never re-sent to
+every instance.
+`await puma_map(...)` runs the same in a worker thread."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import targets
 from ..codec import encode_json
+from ..errors import PumaConfigError, PumaMapError
 from .locate import Target, resolve, status_instances
 from .protocol import (
     BINARY_TYPE,
@@ -34,7 +40,6 @@ from .protocol import (
     REQUEST,
     SIGNATURE_HEADER,
     Chunking,
-    PumaMapError,
     SignatureError,
     chunk_bounds,
     chunk_size,
@@ -45,7 +50,7 @@ from .protocol import (
     sign,
     verify,
 )
-from .transport import Exchange, ProtocolError, Reply
+from .transport import Disconnected, Exchange, ProtocolError, Reply
 
 if TYPE_CHECKING:
     from ..supervisor import Deployment
@@ -57,9 +62,13 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 # Refused, reset or cut off: the instance (or Envoy) died under the chunk; a timeout is not retried,
 # nor a response that is not HTTP/1.1 (ProtocolError): a server that sends one sends it every time.
 RETRYABLE = (ConnectionError,)  # includes the transport's Disconnected
+# A chunk whose instance died under it is cut into about this many chunks, down to single items;
+# a single item on an instance that died twice (with its chunk, then alone) is the cause.
+CRASH_SPLIT = 64
 BACKOFF_S = 0.05
 MAX_BACKOFF_S = 1.0
 CANCEL_POLL_S = 0.2
+NO_INSTANCE_WAIT_S = 30.0  # a map waits this long for instances being replaced (an item killed them)
 _MISSING: Any = object()
 # Seconds per item each function took on the workers, last time it was mapped (sizes "pool" chunks).
 _item_seconds: dict[str, float] = {}
@@ -112,7 +121,7 @@ def map(fn: Callable[[Any], Any] | str, data: Iterable[Any], *, chunksize: int |
     items = _as_sequence(data)
     if not items:
         return []
-    job = Job(targets.import_path(fn, where="puma_map fn"), json_mode=json_mode, retries=retries)
+    job = Job(_path_of(fn, "puma.map fn"), json_mode=json_mode, retries=retries)
     parts = _run(job, items, chunksize, chunking, deployment, url, secret, concurrency, timeout_s)
     return ordered(parts)
 
@@ -133,10 +142,10 @@ def map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any], reducer: Cal
     >>> puma.map_reduce(math.factorial, [100] * 10**6, operator.add, 0)  # doctest: +SKIP
     """
     items = _as_sequence(data)
-    reducer_path = targets.import_path(reducer, where="map_reduce reducer")
+    reducer_path = _path_of(reducer, "puma.map_reduce reducer")
     parts: list[Any] = []
     if items:
-        job = Job(targets.import_path(fn, where="map_reduce fn"), mode="reduce", reducer=reducer_path,
+        job = Job(_path_of(fn, "puma.map_reduce fn"), mode="reduce", reducer=reducer_path,
                   retries=retries)
         parts = _run(job, items, chunksize, chunking, deployment, url, secret, concurrency, timeout_s)
     if initial is _MISSING:
@@ -144,6 +153,14 @@ def map_reduce(fn: Callable[[Any], Any] | str, data: Iterable[Any], reducer: Cal
             raise TypeError("map_reduce() of empty data with no initial value")
         return functools.reduce(reducer, parts)
     return functools.reduce(reducer, parts, initial)
+
+
+def _path_of(fn: Callable[..., Any] | str, where: str) -> str:
+    """The import path the workers load `fn` by; `PumaMapError` naming it and the fix when it has none."""
+    try:
+        return targets.import_path(fn, where=where)
+    except PumaConfigError as exc:
+        raise PumaMapError("; ".join(f"{path}: {problem}" for path, problem in exc.problems)) from None
 
 
 async def _in_thread(run: Callable[[], T]) -> T:
@@ -187,6 +204,12 @@ class _Sender:
         self.exchange, self.target, self.job, self.items, self.bounds = exchange, target, job, items, bounds
         self.cancel = cancel
         self.parts: list[Any] = [None] * len(bounds)
+        # Chunks cut from one whose instance died: each is sent alone (nothing else in flight), so
+        # that if its instance dies too, it was this chunk's doing, not a neighbour's on that instance.
+        self.careful: set[int] = set()
+        self.alone: set[int] = set()  # careful chunks sent so
+        self.waiting_since: dict[int, float] = {}  # chunk -> when it was first refused
+        self.split: set[int] = set()  # chunks cut into smaller ones after a crash: their parts are theirs
         self.queue: deque[tuple[int, int]] = deque((index, 0) for index in range(len(bounds)))  # (chunk, attempt)
         self.later: list[tuple[float, int, int]] = []  # heap of (not before, chunk, attempt) to re-send
         self.nonces: dict[int, str] = {}
@@ -200,19 +223,29 @@ class _Sender:
                 self._outcome(index, outcome)
             if self.cancel is not None and self.cancel.is_set():
                 raise PumaMapError("puma_map was cancelled")
-        return self.parts
+        kept = sorted((i for i in range(len(self.bounds)) if i not in self.split), key=lambda i: self.bounds[i][0])
+        return [self.parts[i] for i in kept]
 
     def _fill(self) -> None:
         now = time.monotonic()
         while self.later and self.later[0][0] <= now:
             self.queue.append(heapq.heappop(self.later)[1:])
+        careful = next((entry for entry in self.queue if entry[0] in self.careful), None)
+        if careful is not None:  # one at a time, once what is in flight has come back
+            if not self.exchange.busy:
+                self.queue.remove(careful)
+                self.alone.add(careful[0])
+                self._send(*careful)
+            return
         while self.queue and self.exchange.free:
-            index, attempt = self.queue.popleft()
-            body, headers = self._request(index)
-            try:
-                self.exchange.send((index, attempt), body, headers)
-            except OSError as exc:
-                self._retry(index, attempt, f"{type(exc).__name__}: {exc}")
+            self._send(*self.queue.popleft())
+
+    def _send(self, index: int, attempt: int) -> None:
+        body, headers = self._request(index)
+        try:
+            self.exchange.send((index, attempt), body, headers)
+        except OSError as exc:
+            self._retry(index, attempt, f"{type(exc).__name__}: {exc}")
 
     def _wait_s(self) -> float | None:
         waits = [self.later[0][0] - time.monotonic()] if self.later else []
@@ -224,18 +257,47 @@ class _Sender:
         index, attempt = tag
         if isinstance(outcome, Reply) and outcome.status not in RETRY_STATUSES:
             self.parts[index] = self._reply(index, outcome)
+        elif _instance_died(outcome):
+            self._crashed(index, outcome)
         elif isinstance(outcome, ProtocolError):
             raise PumaMapError(f"chunk {index}: {self.target.url}: {outcome}", chunk_index=index)
         elif isinstance(outcome, Reply):
-            self._retry(index, attempt, f"HTTP {outcome.status}: {outcome.body[:200].decode(errors='replace')}")
+            self._retry(index, attempt, f"HTTP {outcome.status}: {outcome.body[:200].decode(errors='replace')}",
+                        patient=outcome.status == 503)
         elif isinstance(outcome, RETRYABLE):
             self._retry(index, attempt, f"{type(outcome).__name__}: {outcome}")
         else:
             raise PumaMapError(f"chunk {index}: {type(outcome).__name__}: {outcome}", chunk_index=index)
 
-    def _retry(self, index: int, attempt: int, problem: str) -> None:
-        if attempt >= self.job.retries:
-            raise PumaMapError(f"chunk {index} failed {attempt + 1} times; last: {problem}", chunk_index=index)
+    def _crashed(self, index: int, outcome: Reply | Exception) -> None:
+        """The instance computing chunk `index` died: cut the chunk smaller, or name the item that did it."""
+        start, stop = self.bounds[index]
+        if stop - start == 1 and index in self.alone:
+            item = self.items[start]
+            raise PumaMapError(
+                f"{self.job.fn} crashed the instance that ran item {start} ({short_repr(item)}): the process died "
+                "without raising an exception (os._exit, a segfault in an extension, running out of memory, or a "
+                "signal), so there is no traceback; it was not sent to another instance. Run "
+                f"{self.job.fn.rpartition(':')[2]}({short_repr(item)}) locally to see why",
+                chunk_index=index, item_index=start, item=item, status=_status(outcome))
+        size = max(1, -(-(stop - start) // CRASH_SPLIT))
+        log.warning("puma_map: the instance computing items %d-%d died (%s); sending them again, one chunk of %d "
+                    "at a time",
+                    start, stop - 1, _what(outcome), size)
+        self.split.add(index)
+        for begin in range(start, stop, size):
+            self.bounds.append((begin, min(begin + size, stop)))
+            self.parts.append(None)
+            self.careful.add(len(self.bounds) - 1)
+            self.queue.append((len(self.bounds) - 1, 0))
+
+    def _retry(self, index: int, attempt: int, problem: str, *, patient: bool = False) -> None:
+        """Send chunk `index` again after a backoff; `patient` (no instance ready: they are being
+        replaced) for up to NO_INSTANCE_WAIT_S, else for `retries` attempts."""
+        waited = time.monotonic() - self.waiting_since.setdefault(index, time.monotonic())
+        if (waited >= NO_INSTANCE_WAIT_S if patient else attempt >= self.job.retries):
+            raise PumaMapError(f"chunk {index} failed {attempt + 1} times in {waited:.1f} s; last: {problem}",
+                               chunk_index=index)
         log.info("puma_map chunk %d: %s; re-sending (attempt %d)", index, problem, attempt + 2)
         delay = min(MAX_BACKOFF_S, BACKOFF_S * 2 ** attempt)
         heapq.heappush(self.later, (time.monotonic() + delay, index, attempt + 1))
@@ -301,6 +363,27 @@ class _Sender:
         return PumaMapError(f"{self.job.fn} raised on item {position} (chunk {index}, item {short_repr(item)}): "
                             f"{message.get('error')}", chunk_index=index, item_index=position, item=item,
                             remote_traceback=message.get("traceback"), status=FAILED_STATUS)
+
+
+def _instance_died(outcome: Reply | Exception) -> bool:
+    """Whether the instance had the chunk and died before answering: a reset after the request was
+    sent, or Envoy's answer saying so (`may_have_taken_effect`), as opposed to finding no instance."""
+    if isinstance(outcome, Disconnected | ConnectionResetError):
+        return True
+    if not isinstance(outcome, Reply) or outcome.status not in (502, 503):  # 504: a timeout, not a death
+        return False
+    detail = _json_or_text(outcome.body)
+    return isinstance(detail, dict) and detail.get("may_have_taken_effect") is True
+
+
+def _status(outcome: Reply | Exception) -> int:
+    return outcome.status if isinstance(outcome, Reply) else 0
+
+
+def _what(outcome: Reply | Exception) -> str:
+    if isinstance(outcome, Reply):
+        return f"HTTP {outcome.status}"
+    return f"{type(outcome).__name__}: {outcome}"
 
 
 def _json_or_text(body: bytes | bytearray) -> Any:

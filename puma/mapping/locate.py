@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import client as mesh_client
-from ..errors import PumaCallError
-from .protocol import BINARY_TYPE, ENV_SECRET, JSON_TYPE, PumaMapError, key_bytes
+from ..errors import PumaCallError, PumaMapError
+from .protocol import BINARY_TYPE, ENV_SECRET, JSON_TYPE, MAP_TARGET, key_bytes
 from .transport import get_json
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAP_TARGET = "puma.mapping:map_service"
 STATUS_TTL_S = 10.0
 _local_deployments: list[Deployment] = []
 _status_cache: dict[str, tuple[float, int]] = {}
@@ -49,9 +48,12 @@ def service_config(instances: int = 2, **settings: Any) -> dict[str, Any]:
 
     >>> puma.puma_config({"puma_services": {"map": puma.mapping.service_config(4)}})  # doctest: +SKIP
     """
+    # Not `idempotent`: Envoy would re-send a chunk whose instance died to a second instance, and a
+    # chunk with an item that kills its instance would take two; the client re-sends chunks itself,
+    # cut down to the item that did it (puma/mapping/client.py).
     return {"prefix": "/map", "target": MAP_TARGET, "instances": instances,
             "content_types": [BINARY_TYPE, JSON_TYPE], "max_body_bytes": 512 << 20,
-            "idempotent": True, "timeout_s": 300, "lb_policy": "least_request",
+            "idempotent": False, "timeout_s": 300, "lb_policy": "least_request",
             "cpu_bound": True, **settings}
 
 

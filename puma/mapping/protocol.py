@@ -27,6 +27,7 @@ from ..errors import PumaError
 SIGNATURE_HEADER = "x-puma-signature"
 ENV_SECRET = "PUMA_SECRET"
 ENV_ALLOW = "PUMA_MAP_ALLOW"
+MAP_TARGET = "puma.mapping:map_service"  # the target of a `/map` service (see locate.service_config)
 BINARY_TYPE = "application/octet-stream"
 JSON_TYPE = "application/json"
 PICKLE_PROTOCOL = 5
@@ -36,25 +37,6 @@ REPLY = b"puma-map-reply\0"
 FAILED_STATUS = 422  # fn raised: not a 5xx, so Envoy's retry policy does not re-run a failing chunk
 Chunking = Literal["pool", "sqrt"]
 MIN_CHUNK_S = 0.01  # with "pool" chunking, no chunk carries less work than this once the cost is known
-
-
-class PumaMapError(PumaError, RuntimeError):
-    """A chunk of a `puma_map` failed: `fn` raised, the payload was refused, or retries ran out.
-
-    `chunk_index` is the chunk, `item_index` the position of the failing item in the input,
-    `item` the item itself, `remote_traceback` the worker's traceback text (None when the failure
-    was not an exception in `fn`), `status` the HTTP status (0 if no answer came).
-    """
-
-    def __init__(self, message: str, *, chunk_index: int | None = None, item_index: int | None = None,
-                 item: Any = None, remote_traceback: str | None = None, status: int = 0) -> None:
-        self.chunk_index = chunk_index
-        self.item_index = item_index
-        self.item = item
-        self.remote_traceback = remote_traceback
-        self.status = status
-        text = message if remote_traceback is None else f"{message}\n--- remote traceback ---\n{remote_traceback}"
-        super().__init__(text)
 
 
 class SignatureError(PumaError, ValueError):
