@@ -6,9 +6,9 @@ and collects replies as they come. A chunk that found no instance (refused, 502/
 instance had it) is re-sent with a short backoff; an exception in `fn` is not retried and raises
 `PumaMapError` naming the item. A chunk whose instance *died* while it had it (the process exited:
 `os._exit`, a segfault, out of memory) is cut into smaller chunks, down to single items, each sent
-alone (nothing else in flight, so a death is its own doing): one item that kills its instance costs
-two instances (more for chunks over 64 items: one per cut), is named, and is never re-sent to
-every instance.
+alone (nothing else in flight, so a death is its own doing), and a single item is named once two
+instances died while it ran alone: one item that kills its instance costs three instances (more for
+chunks over 64 items: one per cut), is named, and is never re-sent to every instance.
 `await puma_map(...)` runs the same in a worker thread."""
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ RETRYABLE = (ConnectionError,)  # includes the transport's Disconnected
 # A chunk whose instance died under it is cut into about this many chunks, down to single items;
 # a single item on an instance that died twice (with its chunk, then alone) is the cause.
 CRASH_SPLIT = 64
+DEATHS_TO_BLAME = 2  # a single item is named after this many deaths while it ran alone
 BACKOFF_S = 0.05
 MAX_BACKOFF_S = 1.0
 CANCEL_POLL_S = 0.2
@@ -210,6 +211,7 @@ class _Sender:
         self.alone: set[int] = set()  # careful chunks sent so
         self.waiting_since: dict[int, float] = {}  # chunk -> when it was first refused
         self.split: set[int] = set()  # chunks cut into smaller ones after a crash: their parts are theirs
+        self.deaths_alone: dict[int, int] = {}  # item -> instances that died while it ran alone
         self.queue: deque[tuple[int, int]] = deque((index, 0) for index in range(len(bounds)))  # (chunk, attempt)
         self.later: list[tuple[float, int, int]] = []  # heap of (not before, chunk, attempt) to re-send
         self.nonces: dict[int, str] = {}
@@ -273,6 +275,13 @@ class _Sender:
         """The instance computing chunk `index` died: cut the chunk smaller, or name the item that did it."""
         start, stop = self.bounds[index]
         if stop - start == 1 and index in self.alone:
+            # Alone once more before the blame: a death seen alone can still be a neighbour's, when
+            # Envoy sent the item to an instance an earlier item had killed and nothing had yet
+            # taken out of its endpoints (it answers 503 "may have taken effect" as for a death).
+            self.deaths_alone[start] = self.deaths_alone.get(start, 0) + 1
+            if self.deaths_alone[start] < DEATHS_TO_BLAME:
+                self._resend_alone(index, start, stop)
+                return
             item = self.items[start]
             raise PumaMapError(
                 f"{self.job.fn} crashed the instance that ran item {start} ({short_repr(item)}): the process died "
@@ -284,12 +293,16 @@ class _Sender:
         log.warning("puma_map: the instance computing items %d-%d died (%s); sending them again, one chunk of %d "
                     "at a time",
                     start, stop - 1, _what(outcome), size)
-        self.split.add(index)
         for begin in range(start, stop, size):
-            self.bounds.append((begin, min(begin + size, stop)))
-            self.parts.append(None)
-            self.careful.add(len(self.bounds) - 1)
-            self.queue.append((len(self.bounds) - 1, 0))
+            self._resend_alone(index, begin, min(begin + size, stop))
+
+    def _resend_alone(self, index: int, start: int, stop: int) -> None:
+        """Replace chunk `index` by a new chunk of items [start, stop), sent with nothing else in flight."""
+        self.split.add(index)
+        self.bounds.append((start, stop))
+        self.parts.append(None)
+        self.careful.add(len(self.bounds) - 1)
+        self.queue.append((len(self.bounds) - 1, 0))
 
     def _retry(self, index: int, attempt: int, problem: str, *, patient: bool = False) -> None:
         """Send chunk `index` again after a backoff; `patient` (no instance ready: they are being
