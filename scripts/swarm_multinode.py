@@ -9,7 +9,8 @@ worker that runs an agent task go away (``kill``: its engine container killed, t
 ``drain``: ``docker node update --availability drain``), and measures until the agent service is
 back at its full replica count, healthy in Envoy. Then it checks every conversation's transcript
 (each turn stored once, in order), prints the figures and tears everything down, also on failure
-or Ctrl-C: swarm left on every node, containers, network and node roots removed.
+or Ctrl-C: the nodes (each with its engine, its tasks and its swarm state), the network and the
+node roots removed; this machine's engine never joins the swarm.
 
     .venv/bin/python scripts/swarm_multinode.py                    # kill a worker
     .venv/bin/python scripts/swarm_multinode.py --fault drain      # drain it instead
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import socket
@@ -295,8 +297,11 @@ def scenario(cluster: Cluster, deploy_args: list[str], args: argparse.Namespace)
     figures: dict[str, Any] = {"workers": args.workers, "replicas": args.replicas}
     started = time.monotonic()
     ensure_node_image(log)
+    figures["node_image_s"] = round(time.monotonic() - started, 1)
+    started = time.monotonic()
     cluster.start()
-    figures["nodes_up_s"] = round(time.monotonic() - started, 1)
+    figures["seed_s"] = round(cluster.seed_s, 1)
+    figures["nodes_up_s"] = round(time.monotonic() - started - cluster.seed_s, 1)
     log(f"{len(cluster.nodes)} nodes up in {figures['nodes_up_s']} s: {', '.join(n.name for n in cluster.nodes)}")
     dep = Deployment(cluster, args.replicas)
     started = time.monotonic()
@@ -336,8 +341,11 @@ def report(figures: dict[str, Any]) -> bool:
     return not wrong and not failures and len(served) == figures["replicas"] and all(served.values())
 
 
+_STARTED = time.monotonic()
+
+
 def log(message: str) -> None:
-    print(f"swarm-multinode: {message}", flush=True)
+    print(f"swarm-multinode [{time.monotonic() - _STARTED:6.1f} s]: {message}", flush=True)
 
 
 def free_port() -> int:
@@ -348,8 +356,9 @@ def free_port() -> int:
 
 def prerequisites() -> str | None:
     """Why the scenario cannot run here, with the fix; None when it can."""
-    if shutil.which("docker") is None:
-        return "no docker CLI on PATH (Debian: apt-get install docker.io)"
+    cli = os.environ.get("DOCKER", "docker")
+    if shutil.which(cli) is None:
+        return f"no docker CLI {cli!r} found (Debian: apt-get install docker.io)"
     try:
         docker("info", "--format", "{{.ServerVersion}}", timeout_s=20)
     except NodeError as exc:
@@ -373,8 +382,8 @@ def plan(cluster: Cluster, deploy_args: list[str], fault: str) -> str:
     lines += [f"docker exec -w /stack {names[0]} docker {' '.join(deploy_args)}"]
     lines += [f"docker kill {names[-1]}" if fault == "kill"
               else f"docker exec {names[0]} docker node update --availability drain {names[-1]}"]
-    lines += ["(teardown) docker swarm leave --force on each node; docker rm -f the nodes; "
-              f"docker network rm {cluster.network}; the node roots removed"]
+    lines += [f"(teardown) docker rm -f {' '.join(names)}; docker network rm {cluster.network}; "
+              "the node roots removed"]
     return "\n".join(lines)
 
 
@@ -397,6 +406,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     for flag, value, low in (("--workers", args.workers, 2), ("--replicas", args.replicas, 2), ("--talkers", args.talkers, 1)):
         if value < low:
             parser.error(f"{flag} {value} is below {low}: give {low} or more")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {args.out} is a file; give a directory (the stack files go in it)")
     if args.pause_s < 0 or args.deploy_timeout_s <= 0 or args.recover_timeout_s <= 0:
         parser.error("--pause-s must be >= 0 and the timeouts > 0")
     return args
@@ -406,7 +417,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     with tempfile.TemporaryDirectory(prefix="puma-mn-") as tmp:
         out = (args.out or Path(tmp)).resolve()
-        deploy_args = render_stack(out, args.replicas)
+        try:
+            deploy_args = render_stack(out, args.replicas)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = exc.stderr.strip() if isinstance(exc, subprocess.CalledProcessError) else str(exc)
+            print(f"swarm-multinode: cannot render the stack into --out {out}: {detail}", file=sys.stderr)
+            return 2
         cluster = Cluster(run=uuid.uuid4().hex[:8], workers=args.workers, cache=args.cache_dir.resolve(),
                           images=[APP_IMAGE, POSTGRES_IMAGE], stack_dir=out, front_port=free_port(), log=log)
         if args.dry_run:
@@ -423,7 +439,9 @@ def _run(cluster: Cluster, deploy_args: list[str], args: argparse.Namespace) -> 
     def interrupted(signum: int, frame: object) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
+    # Both set here: a shell starts a background job with SIGINT ignored, and Python keeps that.
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     figures: dict[str, Any] = {}
     try:
         figures = scenario(cluster, deploy_args, args)
@@ -432,11 +450,12 @@ def _run(cluster: Cluster, deploy_args: list[str], args: argparse.Namespace) -> 
         log(f"stopped: {figures['error']}")
     finally:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the teardown short
-        log("tearing down (swarm left on every node; nodes, network and node roots removed)")
+        log("tearing down: the nodes (each with its engine, tasks and swarm state), network and node roots")
+        started = time.monotonic()
         left = cluster.teardown()
         signal.signal(signal.SIGINT, previous)
-    figures["left_behind"] = left
-    log(f"left behind: {left}" if left else "torn down: nothing left behind")
+    figures["left_behind"], figures["teardown_s"] = left, round(time.monotonic() - started, 1)
+    log(f"left behind: {left}" if left else f"torn down in {figures['teardown_s']} s: nothing left behind")
     holds = report(figures) and not left
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")

@@ -8,6 +8,7 @@ and the command."""
 from __future__ import annotations
 
 import doctest
+import os
 import shutil
 import subprocess
 import sys
@@ -56,6 +57,24 @@ def test_swarm_multinode_refuses_bad_arguments_naming_the_flag(args, named):
     assert "Traceback" not in done.stderr
 
 
+def test_swarm_multinode_refuses_an_out_that_is_a_file(tmp_path):
+    (tmp_path / "stack").write_text("mine")
+    done = run("--dry-run", "--out", str(tmp_path / "stack"))
+    assert done.returncode == 2 and "is a file; give a directory" in done.stderr, done.stderr
+    assert (tmp_path / "stack").read_text() == "mine"
+
+
+@pytest.mark.parametrize(("cli", "says"), [
+    ("/nonexistent/docker", "no docker CLI '/nonexistent/docker' found"),
+    ("false", "the Docker engine does not answer"),  # a CLI that fails as one without an engine does
+])
+def test_swarm_multinode_says_why_it_cannot_run_and_how_to_fix_it(cli, says):
+    done = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, "DOCKER": cli})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert says in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
 def test_swarm_multinode_dry_run_writes_the_stack_files_and_prints_the_plan(rendered):
     out, plan = rendered
     assert sorted(p.name for p in out.iterdir()) == ["chatbot.env", "chatbot.yml", "envoy.yaml", "multinode.yml",
@@ -63,7 +82,7 @@ def test_swarm_multinode_dry_run_writes_the_stack_files_and_prints_the_plan(rend
     assert "docker swarm init" in plan and plan.count("docker swarm join") == 2
     assert "-c stack.yml -c chatbot.yml -c multinode.yml" in plan
     assert "docker kill " in plan and plan.index("docker kill") > plan.index("stack deploy")
-    assert "swarm leave --force" in plan  # the teardown is part of the plan
+    assert "(teardown) docker rm -f" in plan  # the teardown is part of the plan
 
 
 def test_swarm_multinode_drain_and_more_workers_are_planned():
