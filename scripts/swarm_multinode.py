@@ -189,12 +189,7 @@ class Deployment:
         out = self.manager.docker("exec", task[0], "python", "-c", code, check=False)
         for status in json.loads(out or '{"cluster_statuses": []}')["cluster_statuses"]:
             if status["name"] == cluster:
-                return [{"address": h["address"]["socket_address"]["address"],
-                         "healthy": "eds_health_status" not in h["health_status"]
-                         or h["health_status"]["eds_health_status"] == "HEALTHY"
-                         and not set(h["health_status"]) - {"eds_health_status"},
-                         "rq_total": next((int(s.get("value", 0)) for s in h["stats"] if s["name"] == "rq_total"), 0)}
-                        for h in status.get("host_statuses", [])]
+                return [_host(h) for h in status.get("host_statuses", [])]
         return []
 
     def healthy_agents(self) -> int:
@@ -216,6 +211,14 @@ class Deployment:
     def logs(self, service: str) -> str:
         return self.manager.docker("service", "logs", "--no-task-ids", "--tail", "15", f"{STACK}_{service}",
                                    check=False)[-2000:]
+
+
+def _host(status: dict[str, Any]) -> dict[str, Any]:
+    health = status.get("health_status", {})
+    stats = {s["name"]: int(s.get("value", 0)) for s in status.get("stats", [])}
+    return {"address": status["address"]["socket_address"]["address"], "rq_total": stats.get("rq_total", 0),
+            "healthy": health.get("eds_health_status", "HEALTHY") == "HEALTHY"
+            and not health.get("failed_active_health_check", False)}
 
 
 def wait(condition: Any, timeout_s: float, what: str, interval_s: float = 1.0) -> float:
@@ -406,6 +409,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     for flag, value, low in (("--workers", args.workers, 2), ("--replicas", args.replicas, 2), ("--talkers", args.talkers, 1)):
         if value < low:
             parser.error(f"{flag} {value} is below {low}: give {low} or more")
+    if args.json is not None and (args.json.is_dir() or not args.json.parent.is_dir()):
+        parser.error(f"--json {args.json}: give a file in an existing directory (the figures are written there at the end)")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} is a file; give a directory (the stack files go in it)")
     if args.pause_s < 0 or args.deploy_timeout_s <= 0 or args.recover_timeout_s <= 0:
@@ -426,7 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         cluster = Cluster(run=uuid.uuid4().hex[:8], workers=args.workers, cache=args.cache_dir.resolve(),
                           images=[APP_IMAGE, POSTGRES_IMAGE], stack_dir=out, front_port=free_port(), log=log)
         if args.dry_run:
-            print(f"stack files in {out}: {', '.join(sorted(p.name for p in out.iterdir()))}\n" + plan(cluster, deploy_args, args.fault))
+            where = str(out) if args.out else "a temporary directory, removed (--out DIR keeps them)"
+            files = ", ".join(sorted(p.name for p in out.iterdir()))
+            print(f"stack files ({where}): {files}\n" + plan(cluster, deploy_args, args.fault))
             return 0
         problem = prerequisites()
         if problem:

@@ -64,6 +64,17 @@ def test_swarm_multinode_refuses_an_out_that_is_a_file(tmp_path):
     assert (tmp_path / "stack").read_text() == "mine"
 
 
+@pytest.mark.parametrize("where", ["missing-dir/figures.json", "."])
+def test_swarm_multinode_refuses_a_json_path_it_could_not_write_at_the_end(tmp_path, where):
+    done = run("--dry-run", "--json", str(tmp_path / where))
+    assert done.returncode == 2 and "give a file in an existing directory" in done.stderr, done.stderr
+
+
+def test_swarm_multinode_dry_run_without_out_says_the_files_are_not_kept():
+    done = run("--dry-run")
+    assert done.returncode == 0 and "a temporary directory, removed (--out DIR keeps them)" in done.stdout
+
+
 @pytest.mark.parametrize(("cli", "says"), [
     ("/nonexistent/docker", "no docker CLI '/nonexistent/docker' found"),
     ("false", "the Docker engine does not answer"),  # a CLI that fails as one without an engine does
@@ -147,3 +158,15 @@ def test_swarm_multinode_examples_hold():
     for module in (swarm_multinode, swarm_nodes):
         result = doctest.testmod(module)
         assert result.attempted and result.failed == 0, module.__name__
+
+
+@pytest.mark.parametrize(("health", "healthy"), [
+    ({"eds_health_status": "HEALTHY"}, True),
+    ({"eds_health_status": "HEALTHY", "failed_active_health_check": True}, False),  # a vanished task
+    ({"eds_health_status": "UNHEALTHY"}, False),
+    ({}, True),  # Envoy omits what holds
+])
+def test_swarm_multinode_reads_envoys_hosts_as_the_other_swarm_tests_do(health, healthy):
+    status = {"address": {"socket_address": {"address": "10.0.1.7", "port_value": 8000}},
+              "stats": [{"name": "cx_active"}, {"name": "rq_total", "value": "12"}], "health_status": health}
+    assert swarm_multinode._host(status) == {"address": "10.0.1.7", "rq_total": 12, "healthy": healthy}
