@@ -234,6 +234,30 @@ def wait(condition: Any, timeout_s: float, what: str, interval_s: float = 1.0) -
 # --- the scenario -------------------------------------------------------------------------------
 
 
+def check_overlay(cluster: Cluster) -> float:
+    """Seconds to show the overlay network's data path across nodes (VXLAN, UDP 4789 between the
+    node containers): a container on the manager fetches a page from a task on each worker. Raises
+    `NodeError` with what failed, before the stack's minutes of start-up."""
+    started, manager = time.monotonic(), cluster.manager
+    manager.docker("network", "create", "-d", "overlay", "--attachable", "probe")
+    try:
+        manager.docker("service", "create", "-d", "--name", "probe", "--network", "probe", "--endpoint-mode",
+                       "dnsrr", "--replicas", str(cluster.workers), "--replicas-max-per-node", "1",
+                       "--constraint", "node.role == worker", APP_IMAGE, "python", "-m", "http.server", "8000")
+        wait(lambda: manager.docker("service", "ls", "--filter", "name=probe", "--format", "{{.Replicas}}",
+                                    check=False).strip() == f"{cluster.workers}/{cluster.workers}",
+             120, "probe tasks running on the workers", 0.5)
+        code = ("import socket, urllib.request as u; ips = sorted({a[4][0] for a in socket.getaddrinfo('probe', 8000)}); "
+                "print(ips, [u.urlopen(f'http://{ip}:8000/', timeout=5).status for ip in ips])")
+        out = manager.docker("run", "--rm", "--network", "probe", APP_IMAGE, "python", "-c", code, timeout_s=120)
+        if out.count("200") != cluster.workers:
+            raise NodeError(f"the overlay network reached {out.strip()} of {cluster.workers} workers' tasks")
+    finally:
+        manager.docker("service", "rm", "probe", check=False)
+        wait(lambda: bool(manager.docker("network", "rm", "probe", check=False)), 60, "the probe network removed")
+    return time.monotonic() - started
+
+
 def run_fault(dep: Deployment, fault: str, talkers: int, pause_s: float, recover_timeout_s: float) -> dict[str, Any]:
     """Conversations running; a worker with an agent task killed or drained once they are under way;
     the figures until the agent is back at full strength and the conversations' transcripts."""
@@ -245,7 +269,7 @@ def run_fault(dep: Deployment, fault: str, talkers: int, pause_s: float, recover
     for t in threads:
         t.start()
     wait(lambda: sum(len(t.turns) for t in threads) >= 2 * talkers, 120, "conversations under way", 0.2)
-    on_victim = {s: [n for n in dep.running_on(s)].count(victim) for s in SPREAD}
+    on_victim = {s: dep.running_on(s).count(victim) for s in SPREAD}
     t0 = time.monotonic()
     if fault == "kill":
         docker("kill", victim)
@@ -306,6 +330,8 @@ def scenario(cluster: Cluster, deploy_args: list[str], args: argparse.Namespace)
     figures["seed_s"] = round(cluster.seed_s, 1)
     figures["nodes_up_s"] = round(time.monotonic() - started - cluster.seed_s, 1)
     log(f"{len(cluster.nodes)} nodes up in {figures['nodes_up_s']} s: {', '.join(n.name for n in cluster.nodes)}")
+    figures["overlay_check_s"] = round(check_overlay(cluster), 1)
+    log(f"overlay network across nodes: a task on each worker answered the manager ({figures['overlay_check_s']} s)")
     dep = Deployment(cluster, args.replicas)
     started = time.monotonic()
     dep.deploy(deploy_args)
@@ -369,7 +395,7 @@ def prerequisites() -> str | None:
     missing = [i for i in (APP_IMAGE, POSTGRES_IMAGE) if not docker("image", "ls", "-q", i).strip()]
     if missing:
         return f"images {', '.join(missing)} missing: build them with sh deploy/docker/build-images.sh"
-    if not Path("/proc/self/status").read_text().count("Uid:\t0"):
+    if os.geteuid() != 0:
         return "the nodes' engines need root on this machine: run as root"
     return None
 
@@ -382,6 +408,8 @@ def plan(cluster: Cluster, deploy_args: list[str], fault: str) -> str:
               f"puma-swarm-node:bookworm dockerd --storage-driver overlay2" for i, n in enumerate(names)]
     lines += [f"docker exec {names[0]} docker swarm init --advertise-addr MANAGER_IP ..."]
     lines += [f"docker exec {n} docker swarm join --token TOKEN MANAGER_IP:2377" for n in names[1:]]
+    lines += [f"docker exec {names[0]} docker service create --name probe --network probe ... python -m http.server"
+              "   # the overlay's data path: a page from a task on each worker"]
     lines += [f"docker exec -w /stack {names[0]} docker {' '.join(deploy_args)}"]
     lines += [f"docker kill {names[-1]}" if fault == "kill"
               else f"docker exec {names[0]} docker node update --availability drain {names[-1]}"]

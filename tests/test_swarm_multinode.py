@@ -92,6 +92,7 @@ def test_swarm_multinode_dry_run_writes_the_stack_files_and_prints_the_plan(rend
                                                      "stack.yml"]
     assert "docker swarm init" in plan and plan.count("docker swarm join") == 2
     assert "-c stack.yml -c chatbot.yml -c multinode.yml" in plan
+    assert plan.index("the overlay's data path") < plan.index("stack deploy")  # checked before minutes of start-up
     assert "docker kill " in plan and plan.index("docker kill") > plan.index("stack deploy")
     assert "(teardown) docker rm -f" in plan  # the teardown is part of the plan
 
