@@ -244,8 +244,9 @@ def check_overlay(cluster: Cluster) -> float:
         manager.docker("service", "create", "-d", "--name", "probe", "--network", "probe", "--endpoint-mode",
                        "dnsrr", "--replicas", str(cluster.workers), "--replicas-max-per-node", "1",
                        "--constraint", "node.role == worker", APP_IMAGE, "python", "-m", "http.server", "8000")
+        # "2/2 (max 1 per node)"
         wait(lambda: manager.docker("service", "ls", "--filter", "name=probe", "--format", "{{.Replicas}}",
-                                    check=False).strip() == f"{cluster.workers}/{cluster.workers}",
+                                    check=False).split(" ")[0] == f"{cluster.workers}/{cluster.workers}",
              120, "probe tasks running on the workers", 0.5)
         code = ("import socket, urllib.request as u; ips = sorted({a[4][0] for a in socket.getaddrinfo('probe', 8000)}); "
                 "print(ips, [u.urlopen(f'http://{ip}:8000/', timeout=5).status for ip in ips])")

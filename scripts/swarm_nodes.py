@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -173,9 +172,9 @@ class Cluster:
         if (seed / "overlay2").is_dir():
             self.log(f"node images from the cache ({seed})")
             return seed
-        for old in self.cache.glob("seed-*"):  # one seed kept: the images' last build
-            shutil.rmtree(old, ignore_errors=True)
         started = time.monotonic()
+        for old in self.cache.glob("seed-*"):  # one seed kept: the images' last build
+            subprocess.run(["rm", "-rf", str(old)], timeout=600, start_new_session=True)
         self.log(f"loading {', '.join(self.images)} into the node cache (once per build of the images)")
         partial = self.cache / f"partial-{self.run}"
         name = f"puma-mn-{self.run}-seed"
