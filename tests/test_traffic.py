@@ -125,9 +125,10 @@ def test_traffic_counts_survive_an_envoy_restart(mesh: puma.Deployment) -> None:
     before = wait_for(lambda: (c := _counts(mesh, "tiny")) and c[0] > 0 and c, message="counted")
     # The control loop reads every second: let it see these counts before Envoy dies.
     mesh.status_server.sampler.traffic.read()
+    assert mesh.envoy.proc is not None
     old = mesh.envoy.proc.pid
     os.kill(old, signal.SIGKILL)
-    wait_for(lambda: mesh.envoy.proc.pid != old and mesh.envoy.admin is not None, timeout_s=20, message="Envoy back")
+    wait_for(lambda: mesh.envoy.proc is not None and mesh.envoy.proc.pid != old and mesh.envoy.admin is not None, timeout_s=20, message="Envoy back")
     wait_for(lambda: httpx.post(mesh.url + "/tiny", json={}).status_code == 200, timeout_s=10, message="routes back")
     after = _counts(mesh, "tiny")
     assert after[0] >= before[0] + 1 and after[1] >= before[1] and after[2] >= before[2]
