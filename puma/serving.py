@@ -21,7 +21,7 @@ Every error is JSON and names the service.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import inspect
 import logging
 import math
@@ -42,6 +42,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.local import LocalProxy
 
+from . import eventloop
 from .binding import Binding, BindingError, to_json
 from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json, unencodable
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
@@ -302,7 +303,11 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
     """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a response."""
     token = _current.set(req)
     try:
-        return _shape(fn(req) if takes_request else fn(), name)
+        with _gate(fn):
+            result = fn(req) if takes_request else fn()
+        if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
+            result = eventloop.run(result)
+        return _shape(result, name)
     except HTTPException:
         raise
     except Exception as exc:
@@ -322,9 +327,10 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return refused
     token = _current.set(req)
     try:
-        result = endpoint.binding.call(req.data)
-        if inspect.isawaitable(result):  # an async def: run on this request's thread
-            result = asyncio.run(_awaited(endpoint.binding, result, req.data))
+        with _gate(endpoint.fn):
+            result = endpoint.binding.call(req.data)
+        if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
+            result = eventloop.run(_awaited(endpoint.binding, result, req.data))
         if isinstance(result, Response) or endpoint.binding.status_tuple(result):
             return _shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
         return FlaskResponse(_reply_json(result, convert=True), mimetype="application/json")
@@ -336,6 +342,20 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return _error(name, exc, req, bound=True)
     finally:
         _current.reset(token)
+
+
+_sync_gate: threading.BoundedSemaphore | None = None
+
+
+def limit_sync_calls(threads: int) -> None:
+    """Run at most `threads` sync handlers at once in this process: an instance whose service has
+    async handlers has more request threads than its `threads` (see `puma.eventloop`)."""
+    global _sync_gate
+    _sync_gate = threading.BoundedSemaphore(threads)
+
+
+def _gate(fn: Callable[..., Any]) -> Any:
+    return contextlib.nullcontext() if _sync_gate is None or eventloop.is_async(fn) else _sync_gate
 
 
 async def _awaited(binding: Binding, awaitable: Any, fields: Mapping[str, Any]) -> Any:
