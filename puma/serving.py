@@ -390,11 +390,9 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
     elif isinstance(exc, ReplyError | InvalidStatusError):  # the service's own fault, never the request's
         log.error("service %s on %s %s: %s", name, req.method, req.path, exc)
         return error_response(500, f"service {name!r}: {exc}", service=name, type=type(exc).__name__)
-    elif bound and isinstance(exc, ValueError | TypeError | LookupError):
-        # The arguments came from the request: a plain function refusing them is the request's fault.
-        log.info("service %s: %s on %s %s", name, type(exc).__name__, req.method, req.path, exc_info=True)
-        status = 404 if isinstance(exc, LookupError) else 400
-        return error_response(status, f"{type(exc).__name__}: {exc}", service=name, type=type(exc).__name__)
+    # A ValueError, TypeError or KeyError from the handler's own code is a bug of the service, not a
+    # bad request (its arguments were bound and validated before it ran: BindingError, 400): a 500,
+    # its text (a DSN, a path) kept out of the reply. To refuse a request, raise puma.HTTPError(400, ...).
     log.exception("service %s failed on %s %s", name, req.method, req.path)
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
 
@@ -612,7 +610,12 @@ def _shape(result: Any, name: str, *, convert: bool = False) -> FlaskResponse:
             if result.on_close is not None:
                 result.on_close()  # there will be no reply to write
             raise
-        resp.headers.update(result.headers)
+        try:
+            resp.headers.update(_reply_headers(result.headers))
+        except BaseException:
+            if result.on_close is not None:
+                result.on_close()
+            raise
         if result.on_close is not None:
             resp.call_on_close(result.on_close)
         return resp
@@ -624,8 +627,45 @@ def _shape(result: Any, name: str, *, convert: bool = False) -> FlaskResponse:
     status = _reply_status(status)
     resp = _body(_error_keys(_converted(result, convert), status, name), None)
     resp.status_code = status
-    resp.headers.update(headers)
+    resp.headers.update(_reply_headers(headers))
     return resp
+
+
+# RFC 9110 5.6.2: a header name is a token. Framing and hop-by-hop headers are the server's: a
+# handler's Content-Length that disagrees with the body truncates it or stalls the connection.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_SERVERS_OWN = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection",
+                          "te", "trailer", "upgrade"})
+
+
+def _reply_headers(headers: Any) -> list[tuple[str, str]]:
+    """A handler's reply headers (a mapping or (name, value) pairs), checked; `ReplyError` naming the
+    first one that cannot go on the wire as it is, and the fix."""
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers or ())
+    checked = []
+    for pair in pairs:
+        if not (isinstance(pair, tuple | list) and len(pair) == 2):
+            raise ReplyError(f"returned reply headers {pair!r}: give a dict of name -> value")
+        key, value = pair
+        if not isinstance(key, str) or not _TOKEN.fullmatch(key):
+            raise ReplyError(f"returned reply header name {key!r}, which is not a valid HTTP header name "
+                             "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces)")
+        if key.lower() in _SERVERS_OWN:
+            raise ReplyError(f"returned reply header {key!r}, which the server sets itself from the body it sends "
+                             "(framing, hop-by-hop); remove it")
+        text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        if not isinstance(text, str):
+            raise ReplyError(f"returned reply header {key!r} with a {type(value).__name__} value; give a str")
+        if any(c in text for c in "\r\n\0"):
+            raise ReplyError(f"returned reply header {key!r} with a line break or NUL in its value, which would "
+                             "split the header")
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ReplyError(f"returned reply header {key!r} with value {text!r}, which HTTP cannot carry "
+                             "(Latin-1 only); percent-encode it (urllib.parse.quote) or put it in the body") from None
+        checked.append((key, text))
+    return checked
 
 
 def _converted(body: Any, convert: bool) -> Any:

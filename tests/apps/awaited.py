@@ -50,3 +50,8 @@ class Shelf:
     async def count(self, n: int) -> dict:
         await asyncio.sleep(0)
         return {"n": n}
+
+
+def with_headers(request: puma.Request) -> tuple[dict, int, dict]:
+    """Replies {"ok": true} with the headers the request's JSON object lists."""
+    return {"ok": True}, 200, dict(request.data.get("headers", {}))
