@@ -47,6 +47,7 @@ TOKEN_HEADER = "x-puma-token"  # the deployment's secret: remote workers' calls 
 # make a service refuse work as a server error; the token must never reach a service). Requests
 # carrying the deployment's secret (remote workers, outside callers) and the internal listener keep
 # them. (x-puma-signature stays: an HMAC its receiver checks, worthless to forge.)
+VIA_HEADER = "x-puma-via"  # "public": set by Envoy on requests from the public listener
 INTERNAL_REQUEST_HEADERS = (DEADLINE_HEADER, TOKEN_HEADER, STATUS_PEER_HEADER, STATUS_LOCAL_HEADER,
                             NOT_READY_HEADER, "x-puma-rate-limited")
 DEFAULT_ACCESS_LOG_FORMAT = (
@@ -129,7 +130,10 @@ def _guarded(route: dict[str, Any], config: PumaConfig, open_: bool) -> dict[str
 
 def _stripped(route: dict[str, Any]) -> dict[str, Any]:
     removed = [*route.get("request_headers_to_remove", ()), *INTERNAL_REQUEST_HEADERS]
-    return {**route, "request_headers_to_remove": sorted(set(removed))}
+    # Tells the instance the request came from a client (its /healthz then shows no pid).
+    via = {"header": {"key": VIA_HEADER, "value": "public"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+    return {**route, "request_headers_to_remove": sorted(set(removed)),
+            "request_headers_to_add": [*route.get("request_headers_to_add", ()), via]}
 
 
 def _failed_route(route: dict[str, Any], why: str) -> dict[str, Any]:

@@ -135,8 +135,12 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
 
     @app.get(HEALTH_PATH)
     def healthz() -> Any:
+        details = info() if info else {}
+        if flask_request.headers.get("x-puma-via") == "public":
+            # Through the public listener (Envoy says so, puma/envoy.py): no pid, no instance number.
+            details = {k: v for k, v in details.items() if k not in ("pid", "instance")}
         return {"status": "ok", "service": name, "in_flight": counters.in_flight - 1,
-                "served": counters.served, **(info() if info else {})}
+                "served": counters.served, **details}
 
     dispatch = _dispatcher(name, served, prefix, content_types, max_body_bytes)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

@@ -24,9 +24,9 @@ SERVICES = {"tiny": {"prefix": "/tiny", "methods": ["POST"], "max_body_bytes": 6
             "limited": {"prefix": "/limited"},
             "slow": {"prefix": "/slow", "timeout_s": 0.3},
             "doomed": {"prefix": "/doomed"},
-            "seen": {"prefix": "/seen"}}
+            "seen": {"prefix": "/seen"}, "root": {"prefix": "/"}}
 FUNCTIONS = {"tiny": basic.echo, "limited": basic.echo, "slow": basic.slow, "doomed": basic.echo,
-             "seen": basic.headers}
+             "seen": basic.headers, "root": basic.echo}
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +150,13 @@ def test_traffic_a_failed_services_503s_count_as_server_errors(mesh: puma.Deploy
         return [a.status_code for a in answers]
     _sent(mesh, "doomed", send, 503)
     assert all(a.json().get("service") == "doomed" for a in answers), answers[0].text
+
+
+def test_traffic_public_health_answers_show_no_pid(mesh: puma.Deployment) -> None:
+    """A service at "/" answers /healthz to anyone: without the pid or instance number (section 7)."""
+    for host in ("evil.example", "127.0.0.1"):
+        body = httpx.get(mesh.url + "/healthz", headers={"host": host}).json()
+        assert body.get("ready") is True and "pid" not in body and "instance" not in body, body
+    instance = mesh.instances("root")[0]
+    direct = httpx.get(f"http://127.0.0.1:{instance.port}/healthz").json()  # the supervisor's own view
+    assert direct["pid"] == instance.pid
