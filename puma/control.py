@@ -98,6 +98,12 @@ class ControlLoop:
                 log.warning("service %s: %s", name, message)
                 self.d.record(name, message, kind="cut_off", count=new)
 
+    def _carry_traffic(self) -> None:
+        # Read every second, so an Envoy that dies loses at most a second of its counts (puma/traffic.py).
+        server = getattr(self.d, "status_server", None)
+        if server is not None:
+            server.sampler.traffic.read()
+
     def start(self) -> None:
         self.thread.start()
 
@@ -134,6 +140,7 @@ class ControlLoop:
                 if now >= self._cut_checked_at + CUT_CHECK_S:
                     self._cut_checked_at = now
                     self._report_cut_replies()
+                    self._carry_traffic()
             except Exception as exc:  # noqa: BLE001 - one bad sample must not stop autoscaling
                 outage.failed(exc)
                 continue

@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
-from . import edge
+from . import edge, traffic
 from .config import LIVENESS_PATH, UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
+from .deadlines import DEADLINE_HEADER
 from .readiness import NOT_READY_HEADER
 
 Endpoint = tuple[str, int]
@@ -41,6 +42,14 @@ STATUS_PEER_HEADER = "x-puma-peer"  # the status server shows more to peers on t
 STATUS_LOCAL_HEADER = "x-puma-local"  # the address the peer connected to (the same: this machine)
 STATUS_UPSTREAM_IDLE_TIMEOUT_S = 10.0  # below the status server's own 30 s (puma/handlers.py)
 TOKEN_HEADER = "x-puma-token"  # the deployment's secret: remote workers' calls to internal services
+# What PUMA's parts tell each other in headers, trusted only between them: a client of the public
+# listener sending one gets it removed before any service sees it (a client-chosen deadline would
+# make a service refuse work as a server error; the token must never reach a service). Requests
+# carrying the deployment's secret (remote workers, outside callers) and the internal listener keep
+# them. (x-puma-signature stays: an HMAC its receiver checks, worthless to forge.)
+VIA_HEADER = "x-puma-via"  # "public": set by Envoy on requests from the public listener
+INTERNAL_REQUEST_HEADERS = (DEADLINE_HEADER, TOKEN_HEADER, STATUS_PEER_HEADER, STATUS_LOCAL_HEADER,
+                            NOT_READY_HEADER, "x-puma-rate-limited")
 DEFAULT_ACCESS_LOG_FORMAT = (
     '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" '
     "%RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION%ms "
@@ -98,8 +107,12 @@ def _service_routes(config: PumaConfig, name: str, internal: bool, with_token: b
         return hidden  # 404 like any unrouted path, even where a shorter prefix ("/") would match
     # The service's route, after one per method an object service marks idempotent (each retries
     # what the service's own route does not; the longer path first, as Envoy takes the first match).
-    routes = [_guarded(_route(config, name, method), config, not private)
-              for method in (*sorted(service.idempotent_methods), "")]
+    methods = (*sorted(service.idempotent_methods), "")
+    routes = [_guarded(_route(config, name, method), config, not private) for method in methods]
+    if not internal and not private:
+        # From a client, PUMA's own headers are dropped; with the secret, they go on (token aside).
+        trusted = [_guarded(_route(config, name, m), config, False) for m in methods] if with_token else []
+        routes = [*trusted, *(_stripped(r) for r in routes)]
     guard = _guarded(edge.method_guard(name, service, _prefix_match(service.prefix)), config, not private)
     too_large = _guarded(edge.too_large_guard(name, service, _prefix_match(service.prefix)), config, not private)
     return [guard, too_large, *routes, *hidden]
@@ -115,12 +128,20 @@ def _guarded(route: dict[str, Any], config: PumaConfig, open_: bool) -> dict[str
             "request_headers_to_remove": [TOKEN_HEADER]}
 
 
+def _stripped(route: dict[str, Any]) -> dict[str, Any]:
+    removed = [*route.get("request_headers_to_remove", ()), *INTERNAL_REQUEST_HEADERS]
+    # Tells the instance the request came from a client (its /healthz then shows no pid).
+    via = {"header": {"key": VIA_HEADER, "value": "public"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+    return {**route, "request_headers_to_remove": sorted(set(removed)),
+            "request_headers_to_add": [*route.get("request_headers_to_add", ()), via]}
+
+
 def _failed_route(route: dict[str, Any], why: str) -> dict[str, Any]:
     # No Retry-After: retrying cannot help until someone restarts the deployment. (No '%' in the
     # body: Envoy's format strings would read one as a command.)
     service = route["route"]["cluster"]
     text = f"service {service!r} has failed ({why}); retrying will not help: restart the deployment"
-    kept = {k: v for k, v in route.items() if k in ("name", "match")}
+    kept = {k: v for k, v in route.items() if k in ("name", "match", "metadata")}  # metadata: counted, named
     return {**kept, "direct_response": {"status": 503, "body": {"inline_string": text.replace("%", " percent")}}}
 
 
@@ -257,9 +278,8 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
                       "config_source": file_source(rds_path)}
     else:
         hcm["route_config"] = route_config(config, internal=internal)
-    access_log = _access_log(config)
-    if access_log:
-        hcm["access_log"] = access_log
+    # Every response counted by service and status, Envoy's own replies too (puma/traffic.py).
+    hcm["access_log"] = [*_access_log(config), traffic.access_logger()]
     if hcm_cfg.tracing is not None:
         hcm["tracing"] = {"random_sampling": {"value": hcm_cfg.tracing.random_sampling}}
     return hcm

@@ -1,12 +1,14 @@
 """The deployment's metrics in Prometheus' text format, at `GET /_puma/metrics` (front listener).
 
-Built on each scrape from Envoy's statistics of each service's cluster and from the supervisor,
+Built on each scrape from Envoy's statistics (every response a service's clients got, Envoy's own
+replies included, counted by its stats access logger and carried across Envoy restarts: see
+`puma.traffic`; latency and in-flight from each service's cluster) and from the supervisor,
 with `prometheus_client` (its exposition format; its parser reads Envoy's own). One label,
 `service`, on every series; counters are cumulative since the deployment started:
 
 | metric | type | meaning |
 |---|---|---|
-| `puma_requests_total` | counter | requests answered (by an instance, or by Envoy when it could not forward) |
+| `puma_requests_total` | counter | requests answered: by an instance, or by Envoy itself (no instance, a failed service's 503, timeout 504, rate limit 429, 405, 413) |
 | `puma_responses_total{code_class}` | counter | the same by status class: `2xx`, `3xx`, `4xx`, `5xx` |
 | `puma_errors_total{class}` | counter | failed requests: `server` (5xx once the service had been ready), `client` (4xx), `startup` (503 before its first ready instance; not server errors) |
 | `puma_request_duration_seconds` | histogram | time to an instance's answer, as Envoy measures it (buckets 0.5 ms to 1 h; Envoy publishes them every ~5 s) |
@@ -40,13 +42,16 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.openmetrics import exposition as openmetrics
 from prometheus_client.parser import text_string_to_metric_families
 
+from .traffic import ServiceTraffic
+
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
+    from .traffic import TrafficTotals
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus version reads
 STATES = ("starting", "ready", "draining", "unhealthy")
 CODE_CLASSES = ("2", "3", "4", "5")
-_ENVOY_STATS = r"^cluster\.[^.]+\.(upstream_rq_(\dxx|time|completed|active|pending_active)|upstream_cx_none_healthy)$"
+_ENVOY_STATS = r"^cluster\.[^.]+\.upstream_rq_(time|active|pending_active)$"
 
 
 def exposition(registry: CollectorRegistry, accept: str = "") -> tuple[bytes, str]:
@@ -57,26 +62,26 @@ def exposition(registry: CollectorRegistry, accept: str = "") -> tuple[bytes, st
     return generate_latest(registry), CONTENT_TYPE
 
 
-def registry_for(deployment: DeploymentView, startup_failures: Mapping[str, int]) -> CollectorRegistry:
-    """A registry holding only this deployment's metrics (not the process's own);
-    `startup_failures` (service -> 503s before its first instance) is read at each scrape."""
+def registry_for(deployment: DeploymentView, traffic: TrafficTotals) -> CollectorRegistry:
+    """A registry holding only this deployment's metrics (not the process's own); `traffic` (what
+    each service's clients were answered, carried across Envoy restarts) is read at each scrape."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DeploymentCollector(deployment, startup_failures))
+    registry.register(DeploymentCollector(deployment, traffic))
     return registry
 
 
 class DeploymentCollector:
     """A `prometheus_client` collector: every metric is read afresh at each scrape."""
 
-    def __init__(self, deployment: DeploymentView, startup_failures: Mapping[str, int]) -> None:
+    def __init__(self, deployment: DeploymentView, traffic: TrafficTotals) -> None:
         self.deployment = deployment
-        self.startup_failures = startup_failures
+        self.traffic = traffic
 
     def collect(self) -> Iterator[Metric]:
         d = self.deployment
         names = list(d.pools)
         envoy = _envoy_samples(d, names)
-        yield from _traffic(envoy, names, self.startup_failures)
+        yield from _traffic(envoy, names, self.traffic.read())
         yield _histogram(envoy, names)
         yield from _instances(d, names)
 
@@ -99,7 +104,8 @@ def _envoy_samples(d: DeploymentView, names: list[str]) -> dict[tuple[str, str, 
     return found
 
 
-def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str], startup: Mapping[str, int]) -> Iterator[Metric]:
+def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str],
+             totals: Mapping[str, ServiceTraffic]) -> Iterator[Metric]:
     requests = CounterMetricFamily("puma_requests", "Requests answered, by an instance or by Envoy.",
                                    labels=["service"])
     responses = CounterMetricFamily("puma_responses", "Requests answered, by status class.",
@@ -110,15 +116,13 @@ def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str], startup
     in_flight = GaugeMetricFamily("puma_in_flight_requests", "Requests at Envoy: active and waiting.",
                                   labels=["service"])
     for name in names:
-        requests.add_metric([name], envoy[("envoy_cluster_upstream_rq_completed", name, "")])
+        t = totals.get(name) or ServiceTraffic({})
+        requests.add_metric([name], t.requests)
         for code in CODE_CLASSES:
-            responses.add_metric([name, f"{code}xx"], envoy[("envoy_cluster_upstream_rq_xx", name, code)])
-        # Until the first instance's start-up failures are recorded, every no-instance 503 is one.
-        failed_at_start = float(startup.get(name, envoy[("envoy_cluster_upstream_cx_none_healthy", name, "")]))
-        server = envoy[("envoy_cluster_upstream_rq_xx", name, "5")] - failed_at_start
-        errors.add_metric([name, "server"], max(0.0, server))
-        errors.add_metric([name, "client"], envoy[("envoy_cluster_upstream_rq_xx", name, "4")])
-        errors.add_metric([name, "startup"], failed_at_start)
+            responses.add_metric([name, f"{code}xx"], t.of_class(int(code)))
+        errors.add_metric([name, "server"], t.server_errors)
+        errors.add_metric([name, "client"], t.client_errors)
+        errors.add_metric([name, "startup"], t.startup_failures)
         in_flight.add_metric([name], envoy[("envoy_cluster_upstream_rq_active", name, "")]
                              + envoy[("envoy_cluster_upstream_rq_pending_active", name, "")])
     yield from (requests, responses, errors, in_flight)

@@ -21,7 +21,7 @@ Every error is JSON and names the service.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import inspect
 import logging
 import math
@@ -42,6 +42,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.local import LocalProxy
 
+from . import eventloop
 from .binding import Binding, BindingError, to_json
 from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json, unencodable
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
@@ -134,8 +135,12 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
 
     @app.get(HEALTH_PATH)
     def healthz() -> Any:
+        details = info() if info else {}
+        if flask_request.headers.get("x-puma-via") == "public":
+            # Through the public listener (Envoy says so, puma/envoy.py): no pid, no instance number.
+            details = {k: v for k, v in details.items() if k not in ("pid", "instance")}
         return {"status": "ok", "service": name, "in_flight": counters.in_flight - 1,
-                "served": counters.served, **(info() if info else {})}
+                "served": counters.served, **details}
 
     dispatch = _dispatcher(name, served, prefix, content_types, max_body_bytes)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -302,7 +307,11 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
     """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a response."""
     token = _current.set(req)
     try:
-        return _shape(fn(req) if takes_request else fn(), name)
+        with _gate(fn):
+            result = fn(req) if takes_request else fn()
+        if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
+            result = eventloop.run(result)
+        return _shape(result, name)
     except HTTPException:
         raise
     except Exception as exc:
@@ -322,9 +331,10 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return refused
     token = _current.set(req)
     try:
-        result = endpoint.binding.call(req.data)
-        if inspect.isawaitable(result):  # an async def: run on this request's thread
-            result = asyncio.run(_awaited(endpoint.binding, result, req.data))
+        with _gate(endpoint.fn):
+            result = endpoint.binding.call(req.data)
+        if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
+            result = eventloop.run(_awaited(endpoint.binding, result, req.data))
         if isinstance(result, Response) or endpoint.binding.status_tuple(result):
             return _shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
         return FlaskResponse(_reply_json(result, convert=True), mimetype="application/json")
@@ -336,6 +346,20 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return _error(name, exc, req, bound=True)
     finally:
         _current.reset(token)
+
+
+_sync_gate: threading.BoundedSemaphore | None = None
+
+
+def limit_sync_calls(threads: int) -> None:
+    """Run at most `threads` sync handlers at once in this process: an instance whose service has
+    async handlers has more request threads than its `threads` (see `puma.eventloop`)."""
+    global _sync_gate
+    _sync_gate = threading.BoundedSemaphore(threads)
+
+
+def _gate(fn: Callable[..., Any]) -> Any:
+    return contextlib.nullcontext() if _sync_gate is None or eventloop.is_async(fn) else _sync_gate
 
 
 async def _awaited(binding: Binding, awaitable: Any, fields: Mapping[str, Any]) -> Any:
@@ -370,11 +394,9 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
     elif isinstance(exc, ReplyError | InvalidStatusError):  # the service's own fault, never the request's
         log.error("service %s on %s %s: %s", name, req.method, req.path, exc)
         return error_response(500, f"service {name!r}: {exc}", service=name, type=type(exc).__name__)
-    elif bound and isinstance(exc, ValueError | TypeError | LookupError):
-        # The arguments came from the request: a plain function refusing them is the request's fault.
-        log.info("service %s: %s on %s %s", name, type(exc).__name__, req.method, req.path, exc_info=True)
-        status = 404 if isinstance(exc, LookupError) else 400
-        return error_response(status, f"{type(exc).__name__}: {exc}", service=name, type=type(exc).__name__)
+    # A ValueError, TypeError or KeyError from the handler's own code is a bug of the service, not a
+    # bad request (its arguments were bound and validated before it ran: BindingError, 400): a 500,
+    # its text (a DSN, a path) kept out of the reply. To refuse a request, raise puma.HTTPError(400, ...).
     log.exception("service %s failed on %s %s", name, req.method, req.path)
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
 
@@ -592,7 +614,12 @@ def _shape(result: Any, name: str, *, convert: bool = False) -> FlaskResponse:
             if result.on_close is not None:
                 result.on_close()  # there will be no reply to write
             raise
-        resp.headers.update(result.headers)
+        try:
+            resp.headers.update(_reply_headers(result.headers))
+        except BaseException:
+            if result.on_close is not None:
+                result.on_close()
+            raise
         if result.on_close is not None:
             resp.call_on_close(result.on_close)
         return resp
@@ -604,8 +631,45 @@ def _shape(result: Any, name: str, *, convert: bool = False) -> FlaskResponse:
     status = _reply_status(status)
     resp = _body(_error_keys(_converted(result, convert), status, name), None)
     resp.status_code = status
-    resp.headers.update(headers)
+    resp.headers.update(_reply_headers(headers))
     return resp
+
+
+# RFC 9110 5.6.2: a header name is a token. Framing and hop-by-hop headers are the server's: a
+# handler's Content-Length that disagrees with the body truncates it or stalls the connection.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_SERVERS_OWN = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection",
+                          "te", "trailer", "upgrade"})
+
+
+def _reply_headers(headers: Any) -> list[tuple[str, str]]:
+    """A handler's reply headers (a mapping or (name, value) pairs), checked; `ReplyError` naming the
+    first one that cannot go on the wire as it is, and the fix."""
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers or ())
+    checked = []
+    for pair in pairs:
+        if not (isinstance(pair, tuple | list) and len(pair) == 2):
+            raise ReplyError(f"returned reply headers {pair!r}: give a dict of name -> value")
+        key, value = pair
+        if not isinstance(key, str) or not _TOKEN.fullmatch(key):
+            raise ReplyError(f"returned reply header name {key!r}, which is not a valid HTTP header name "
+                             "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces)")
+        if key.lower() in _SERVERS_OWN:
+            raise ReplyError(f"returned reply header {key!r}, which the server sets itself from the body it sends "
+                             "(framing, hop-by-hop); remove it")
+        text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        if not isinstance(text, str):
+            raise ReplyError(f"returned reply header {key!r} with a {type(value).__name__} value; give a str")
+        if any(c in text for c in "\r\n\0"):
+            raise ReplyError(f"returned reply header {key!r} with a line break or NUL in its value, which would "
+                             "split the header")
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ReplyError(f"returned reply header {key!r} with value {text!r}, which HTTP cannot carry "
+                             "(Latin-1 only); percent-encode it (urllib.parse.quote) or put it in the body") from None
+        checked.append((key, text))
+    return checked
 
 
 def _converted(body: Any, convert: bool) -> Any:

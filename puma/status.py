@@ -16,7 +16,9 @@ SERVICE:
     instances         [{id, pid, container, host, port, state, worker, healthy, requests}]
     ready             instances ready
     in_flight         requests at Envoy for it: active + waiting for a connection
-    requests_total    requests forwarded to an instance (cumulative)
+    requests_total    requests answered, by an instance or by Envoy itself (a failed service's
+                      503, a 405/413 guard, a 429, a 504 timeout): everything its clients were
+                      answered (cumulative, carried across Envoy restarts; see `puma.traffic`)
     requests_per_s    the same per second
     p50_ms, p99_ms    upstream request time; null until Envoy's first histogram flush (~5 s)
     errors_5xx        answers with a 5xx status once the service had been ready: server errors
@@ -66,6 +68,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
 from .suggest import did_you_mean
+from .traffic import ServiceTraffic
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
@@ -83,37 +86,32 @@ class _Sample:
 
 
 class StatusSampler:
-    """Turns Envoy's cumulative counters into rates between successive samples."""
+    """Turns the deployment's cumulative counters (`puma.traffic`) into rates between samples."""
 
     def __init__(self, deployment: DeploymentView) -> None:
+        from .traffic import TrafficTotals
+
         self.deployment = deployment
         self.lock = threading.Lock()
         self.last: dict[str, _Sample] = {}
-        self.startup_failures: dict[str, int] = {}  # no-instance 503s before the first ready one
+        self.traffic = TrafficTotals(deployment)
 
     def routed(self, service: str) -> None:
         """Envoy routes to an instance of `service` (its health event said so), or the deployment
         finished starting: the first time, count the requests that failed for want of an instance
         so far as its start-up failures, apart; later ones are server errors."""
-        admin = self.deployment.envoy.admin
-        if admin is None or service in self.startup_failures:
-            return
-        try:
-            failed = admin.counter(service, "upstream_cx_none_healthy")
-        except OSError:
-            return
-        with self.lock:
-            self.startup_failures.setdefault(service, failed)
+        self.traffic.routed(service)
 
     def snapshot(self) -> dict[str, Any]:
         d = self.deployment
         admin = d.envoy.admin
         clusters = admin.clusters() if admin is not None else {}
+        totals = self.traffic.read() if admin is not None else {}
         now = time.monotonic()
         services = {}
         with self.lock:
             for name, pool in list(d.pools.items()):
-                services[name] = self._service(name, pool, clusters.get(name), now)
+                services[name] = self._service(name, pool, clusters.get(name), totals.get(name), now)
         # Services with no ready instance that need one (instances.min > 0) and have not failed: starting.
         waiting = sorted(n for n, s in services.items()
                          if s["ready"] == 0 and d.pools[n].service.instances.min > 0 and not d.pools[n].failed)
@@ -122,24 +120,23 @@ class StatusSampler:
                 "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:],
                 "waiting_for": waiting, "stopping": d.stopping}
 
-    def _service(self, name: str, pool: Any, stat: Any, now: float) -> dict[str, Any]:
-        failures = self.startup_failures.get(name)
-        if failures is None:  # starting (or its first instance just joined): every 503 so far is one
-            failures = stat.none_healthy if stat else 0
-        # A reply cut off by its timeout went out as a 200: an error all the same (the client lost it).
-        errors = max(0, stat.rq_error + stat.rq_cut - failures) if stat else 0
-        sample = _Sample(now, stat.rq_total if stat else 0, stat.rq_completed if stat else 0, errors)
+    def _service(self, name: str, pool: Any, stat: Any, traffic: Any, now: float) -> dict[str, Any]:
+        # Every answer a client got counts (Envoy's own replies too), carried across Envoy restarts.
+        t = traffic if traffic is not None else ServiceTraffic({})
+        sample = _Sample(now, t.requests, t.requests, t.server_errors)
         before = self.last.get(name, sample)
         self.last[name] = sample
-        seconds, answered = sample.at - before.at, sample.answered - before.answered
+        seconds, answered = sample.at - before.at, max(0, sample.answered - before.answered)
+        new_errors = max(0, t.server_errors - before.errors)
         return {
             **_service_status(self.deployment, name, pool, stat),
-            "requests_per_s": round((sample.requests - before.requests) / seconds, 2) if seconds > 0 else 0.0,
-            "errors_5xx": errors, "errors_4xx": stat.rq_4xx if stat else 0,
-            "error_rate": round(max(0, errors - before.errors) / answered, 4) if answered > 0 else None,
-            "errors_per_s": round(max(0, errors - before.errors) / seconds, 2) if seconds > 0 else 0.0,
-            "startup_failures": failures, "unavailable": stat.none_healthy if stat else 0,
-            "replies_cut_off": stat.rq_cut if stat else 0,
+            "requests_total": t.requests,
+            "requests_per_s": round(answered / seconds, 2) if seconds > 0 else 0.0,
+            "errors_5xx": t.server_errors, "errors_4xx": t.client_errors,
+            "error_rate": round(min(1.0, new_errors / answered), 4) if answered > 0 else None,
+            "errors_per_s": round(new_errors / seconds, 2) if seconds > 0 else 0.0,
+            "startup_failures": t.startup_failures, "unavailable": t.unavailable,
+            "replies_cut_off": t.cut,
             "ready_since": pool.first_ready_at,
             "scaling": scaling(self.deployment, name)[-SCALING_SHOWN:],
         }
@@ -164,7 +161,7 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
         "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready"),
-        "in_flight": stat.in_flight if stat else 0, "requests_total": stat.rq_total if stat else 0,
+        "in_flight": stat.in_flight if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
         "failed": getattr(pool, "failed", None),  # why it is down for good (its zygote kept dying)
     }
@@ -331,7 +328,7 @@ class StatusServer:
         from . import metrics, workers
 
         sampler = StatusSampler(deployment)
-        registry = metrics.registry_for(deployment, sampler.startup_failures)
+        registry = metrics.registry_for(deployment, sampler.traffic)
         # Who may change the deployment (POST /_puma/scale): the secret, else one made for this
         # run, which `puma run` records in its run file (readable by its user only).
         token = self.token = deployment.config.secret or os.environ.get("PUMA_SECRET") or secrets.token_urlsafe(24)

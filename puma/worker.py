@@ -31,12 +31,12 @@ from waitress import wasyncore
 from waitress.server import create_server
 from waitress.task import ThreadedTaskDispatcher
 
-from . import deadlines, endpoints, targets, warmup
+from . import deadlines, endpoints, eventloop, targets, warmup
 from .client import ENV_WORKER
 from .codec import encode_json
 from .config import INSTANCE_IDLE_TIMEOUT_S
 from .readiness import NOT_READY_HEADER, Probe, refusal
-from .serving import HEALTH_PATH, Counters, build_app
+from .serving import HEALTH_PATH, Counters, build_app, limit_sync_calls
 from .zygote import Zygote, emit
 
 log = logging.getLogger("puma.worker")
@@ -168,7 +168,9 @@ def instance_app(args: argparse.Namespace, served: endpoints.Served) -> tuple[An
 
     app = build_app(args.service, served, prefix=args.prefix, max_body_bytes=args.max_body_bytes, counters=counters,
                     info=info, **kwargs)
-    return Liveness(app, args.service, probe), counters
+    wrapped = Liveness(app, args.service, probe)
+    wrapped.awaits = any(eventloop.is_async(e.fn) for e in served.endpoints.values())
+    return wrapped, counters
 
 
 def _probe(args: argparse.Namespace) -> Probe | None:
@@ -193,8 +195,12 @@ def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.s
 
 
 def _server(args: argparse.Namespace, app: Any, sock: socket.socket) -> Any:
-    server = create_server(app, sockets=[sock], threads=args.threads, ident="puma",
-                           _dispatcher=GrowingDispatcher(args.threads),
+    threads = args.threads
+    if getattr(app, "awaits", False):  # requests waiting on the event loop hold a thread each
+        threads = max(threads, eventloop.ASYNC_CONCURRENCY)
+        limit_sync_calls(args.threads)
+    server = create_server(app, sockets=[sock], threads=threads, ident="puma",
+                           _dispatcher=GrowingDispatcher(threads),
                            max_request_body_size=args.max_body_bytes + 1, channel_timeout=INSTANCE_IDLE_TIMEOUT_S,
                            connection_limit=1000, clear_untrusted_proxy_headers=True,
                            # Keep bodies up to 64 MB in memory: waitress would spill anything over
@@ -252,6 +258,7 @@ class Liveness:
 
     def __init__(self, app: Any, service: str = "", probe: Probe | None = None) -> None:
         self.app, self.service, self.probe = app, service, probe
+        self.awaits = False  # the service has async def handlers (puma.eventloop)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO")

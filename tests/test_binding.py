@@ -110,9 +110,9 @@ def test_binding_answers_only_post_at_the_prefix() -> None:
 
 
 @pytest.mark.parametrize(("kind", "status", "needle"), [
-    ("value", 400, "ValueError: n must be positive"),
-    ("type", 400, "TypeError: not a list"),
-    ("key", 404, "no such id 42"),
+    ("value", 500, "internal error"),  # the handler's own ValueError is its bug, not a bad request
+    ("type", 500, "internal error"),
+    ("key", 500, "internal error"),
     ("gone", 410, "it was deleted"),
     ("http", 418, "a teapot"),
     ("callee-down", 503, "'db', which 'fn' calls, is unavailable"),
@@ -122,6 +122,29 @@ def test_binding_answers_only_post_at_the_prefix() -> None:
 def test_exceptions_keep_their_meaning_as_statuses(kind: str, status: int, needle: str) -> None:
     resp = http(parts.refuse).post("/fn", json={"kind": kind})
     assert resp.status_code == status and needle in resp.get_json()["error"]
+    if status == 500:
+        assert not {"positive", "not a list", "42"} & set(resp.get_data(as_text=True).replace('"', " ").split())
+
+
+def _digits(text: str) -> int:
+    return int(text) + len(str(10 ** 5000))  # the second part raises ValueError (int digit limit)
+
+
+def _lookup(key: str) -> str:
+    return {"a": "postgres://u:secret@db/x"}[key.upper()]
+
+
+@pytest.mark.parametrize(("fn", "body"), [(_digits, {"text": "7"}), (_lookup, {"key": "b"})])
+def test_a_handlers_own_value_or_key_error_is_a_logged_500_hiding_its_text(fn, body, caplog) -> None:  # noqa: ANN001
+    resp = http(fn).post("/fn", json=body)
+    assert resp.status_code == 500 and "internal error" in resp.get_json()["error"]
+    assert "4300" not in resp.get_data(as_text=True) and "postgres" not in resp.get_data(as_text=True)
+    assert any(r.exc_info for r in caplog.records if "failed on POST /fn" in r.getMessage())
+
+
+def test_arguments_that_do_not_bind_stay_a_400() -> None:
+    resp = http(_digits).post("/fn", json={"text": ["not", "a", "str"]})
+    assert resp.status_code == 400 and resp.get_json()["problems"][0]["parameter"] == "text"
 
 
 def test_a_return_value_json_cannot_hold_is_a_500_naming_where() -> None:

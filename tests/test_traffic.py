@@ -1,189 +1,162 @@
-"""Traffic management with the real Envoy: autoscaling, affinity, limits, retries, live changes."""
+"""Every answer a client gets counts against its service (issue: newcomer 39, section 3), whoever
+produced it: the instance, or Envoy itself (a failed service's 503, the 405 and 413 guards, the
+rate limit's 429, a timeout's 504); `/_puma/metrics` and `puma status` agree on it, and Envoy
+restarting does not take the counts back. And PUMA's own headers sent by a client never reach
+a service (section 3.2), while calls between services keep them."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import threading
-import time
-from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 import puma
+from puma import instances as pools_module
+from puma.envoy import INTERNAL_REQUEST_HEADERS
 from tests.apps import basic
 from tests.helpers import wait_for
 
+SERVICES = {"tiny": {"prefix": "/tiny", "methods": ["POST"], "max_body_bytes": 64},
+            "limited": {"prefix": "/limited"},
+            "slow": {"prefix": "/slow", "timeout_s": 0.3},
+            "doomed": {"prefix": "/doomed"},
+            "seen": {"prefix": "/seen"}, "root": {"prefix": "/"}}
+FUNCTIONS = {"tiny": basic.echo, "limited": basic.echo, "slow": basic.slow, "doomed": basic.echo,
+             "seen": basic.headers, "root": basic.echo}
 
-def _start(services: dict, functions: dict, **config) -> puma.Deployment:
+
+@pytest.fixture(scope="module")
+def mesh() -> Iterator[puma.Deployment]:
     app = puma.App()
-    app.configure({"puma_services": services, **config})
-    app.add_services(functions)
-    return app.start(listener={"port": 0})
+    app.configure({"puma_services": SERVICES, "secret": "traffic-test-secret",
+                   "rate_limit": {"requests_per_s": 0.05, "burst": 1, "cluster_name": "limited"}})
+    app.add_services(FUNCTIONS)
+    with app.start(listener={"port": 0}) as d:
+        yield d
 
 
-def _load(url: str, payload: dict, *, clients: int, stop: threading.Event, max_s: float = 20.0,
-          headers: dict | None = None) -> tuple[Counter, list]:
-    """Closed-loop clients posting until `stop` (bounded by `max_s`); returns status counts and errors."""
-    statuses: Counter = Counter()
-    errors: list = []
-    deadline = time.monotonic() + max_s
-
-    def client() -> None:
-        with httpx.Client(timeout=10) as http:
-            while not stop.is_set() and time.monotonic() < deadline:
-                try:
-                    statuses[http.post(url, json=payload, headers=headers).status_code] += 1
-                except httpx.HTTPError as exc:
-                    errors.append(repr(exc))
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    return statuses, threads
+def _metrics(d: puma.Deployment, service: str) -> dict[str, float]:
+    text = httpx.get(d.url + "/_puma/metrics").text
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.labels.get("service") == service:
+                extra = s.labels.get("code_class") or s.labels.get("class") or ""
+                found[f"{s.name}{'.' + extra if extra else ''}"] = s.value
+    return found
 
 
-def test_autoscale_grows_under_a_load_step_and_shrinks_after_with_no_failed_request():
-    services = {"slow": {"prefix": "/slow", "instances": {"min": 1, "max": 4},
-                         "autoscale": {"target_in_flight": 1, "upscale_delay_s": 0.3, "downscale_delay_s": 1.5}}}
-    with _start(services, {"slow": basic.slow}) as mesh:
-        stop = threading.Event()
-        statuses, threads = _load(mesh.url + "/slow", {"s": 0.1}, clients=6, stop=stop)
-        try:
-            wait_for(lambda: len(mesh.instances("slow")) >= 3, timeout_s=15, message="scale-up under load")
-        finally:
-            stop.set()
-            for t in threads:
-                t.join()
-        wait_for(lambda: len(mesh.instances("slow")) == 1 and len(mesh.pools["slow"].live()) == 1,
-                 timeout_s=20, message="scale-down after the load stopped")
-        assert set(statuses) == {200}, statuses
-        messages = [e["message"] for e in mesh.status()["events"] if e["service"] == "slow"]
-        assert any("in-flight" in m and "1 ->" in m for m in messages), messages
-        assert any("fits" in m for m in messages), messages
+def _counts(d: puma.Deployment, service: str) -> tuple[float, float, float, float]:
+    """(requests, 4xx, server errors, 5xx) as /_puma/metrics says them, checked against status."""
+    m = _metrics(d, service)
+    s = httpx.get(d.url + "/_puma/status").json()["services"][service]
+    assert (s["requests_total"], s["errors_4xx"], s["errors_5xx"]) == (
+        m["puma_requests_total"], m["puma_errors_total.client"], m["puma_errors_total.server"])
+    return m["puma_requests_total"], m["puma_responses_total.4xx"], m["puma_errors_total.server"], \
+        m["puma_responses_total.5xx"]
 
 
-def test_ring_hash_keeps_each_session_on_one_instance():
-    services = {"echo": {"prefix": "/echo", "instances": 3, "lb_policy": "ring_hash",
-                         "hash_on": {"header": "x-session-id"}}}
-    with _start(services, {"echo": basic.echo}) as mesh, httpx.Client(base_url=mesh.url) as http:
-        seen = defaultdict(set)
-        for session in range(12):
-            for _ in range(5):
-                reply = http.post("/echo", json={}, headers={"x-session-id": f"session-{session}"}).json()
-                seen[session].add(reply["pid"])
-        assert all(len(pids) == 1 for pids in seen.values()), dict(seen)
-        assert len(set().union(*seen.values())) > 1  # sessions still spread over instances
+def _sent(d: puma.Deployment, service: str, send: Callable[[], list[int]], expected: int) -> None:
+    before = _counts(d, service)
+    codes = send()
+    assert set(codes) == {expected}, codes
+    klass = expected // 100
+
+    def counted() -> bool:
+        after = _counts(d, service)
+        grew = [after[i] - before[i] for i in range(4)]
+        return grew == [len(codes), len(codes) if klass == 4 else 0, len(codes) if klass == 5 else 0,
+                        len(codes) if klass == 5 else 0]
+    wait_for(counted, timeout_s=5, message=f"{len(codes)} x {expected} counted against {service}")
 
 
-def test_least_request_sends_around_an_instance_that_is_busy():
-    services = {"slow": {"prefix": "/slow", "instances": 2, "lb_policy": "least_request"}}
-    with _start(services, {"slow": basic.slow}) as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
-        with ThreadPoolExecutor(1) as pool:
-            long = pool.submit(http.post, "/slow", json={"s": 3})
-            wait_for(lambda: mesh.envoy.admin.in_flight(["slow"])["slow"] == 1, message="the long request in flight")
-            quick = {http.post("/slow", json={"s": 0}).json()["pid"] for _ in range(10)}
-            busy = long.result(timeout=10).json()["pid"]
-        # Round robin would send every other quick request to the busy instance (they would still
-        # answer, on its other threads); least_request sends all of them to the idle one.
-        assert len(quick) == 1 and busy not in quick, (quick, busy)
+def test_traffic_a_method_guards_405_counts_as_a_client_error(mesh: puma.Deployment) -> None:
+    _sent(mesh, "tiny", lambda: [httpx.request(m, mesh.url + "/tiny").status_code for m in ("DELETE", "PUT", "GET")], 405)
 
 
-def test_rate_limit_answers_429_with_json_and_spares_other_services():
-    services = {"limited": "/limited", "free": "/free"}
-    with _start(services, {"limited": basic.echo, "free": basic.echo},
-                rate_limit={"requests_per_s": 1, "burst": 2, "cluster_name": "limited"}) as mesh, \
-            httpx.Client(base_url=mesh.url) as http:
-        codes = [http.post("/limited", json={}).status_code for _ in range(8)]
-        assert codes.count(200) >= 2 and codes.count(429) >= 4, codes
-        limited = http.post("/limited", json={})
-        assert limited.status_code == 429
-        assert limited.json()["status"] == 429
-        assert all(http.post("/free", json={}).status_code == 200 for _ in range(8))
+def test_traffic_a_body_over_max_body_bytes_413_counts_as_a_client_error(mesh: puma.Deployment) -> None:
+    _sent(mesh, "tiny", lambda: [httpx.post(mesh.url + "/tiny", content=b"x" * n).status_code for n in (65, 1000)], 413)
 
 
-def test_circuit_breaker_answers_503_on_overflow():
-    services = {"slow": {"prefix": "/slow", "circuit_breaker": {
-        "max_connections": 1, "max_pending_requests": 1, "max_requests": 1}}}
-    with _start(services, {"slow": basic.slow}) as mesh:
-        results: list[httpx.Response] = []
-
-        def one() -> None:
-            with httpx.Client(timeout=10) as http:
-                results.append(http.post(mesh.url + "/slow", json={"s": 0.5}))
-
-        threads = [threading.Thread(target=one) for _ in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        overflow = [r for r in results if r.status_code == 503]
-        assert overflow and any(r.status_code == 200 for r in results)
-        assert all(r.headers.get("x-envoy-overloaded") == "true" for r in overflow)
-        assert overflow[0].json()["status"] == 503
+def test_traffic_rate_limited_429s_count_as_client_errors(mesh: puma.Deployment) -> None:
+    httpx.post(mesh.url + "/limited", json={})  # takes the one token of the bucket
+    _sent(mesh, "limited", lambda: [httpx.post(mesh.url + "/limited", json={}).status_code for _ in range(4)], 429)
 
 
-def test_killing_an_instance_under_load_fails_no_idempotent_request():
-    services = {"echo": {"prefix": "/echo", "instances": 3, "idempotent": True}}
-    with _start(services, {"echo": basic.echo}) as mesh:
-        stop = threading.Event()
-        statuses, threads = _load(mesh.url + "/echo", {"x": 1}, clients=4, stop=stop)
-        try:
-            wait_for(lambda: sum(statuses.values()) > 50, message="load running")
-            victim = mesh.instances("echo")[0]
-            os.kill(victim.pid, signal.SIGKILL)
-            wait_for(lambda: len(mesh.instances("echo")) == 3
-                     and victim.pid not in {i.pid for i in mesh.instances("echo")},
-                     message="replacement instance")
-            served = sum(statuses.values())
-            wait_for(lambda: sum(statuses.values()) > served + 50, message="load continuing")
-        finally:
-            stop.set()
-            for t in threads:
-                t.join()
-        assert set(statuses) == {200}, statuses
+def test_traffic_timeouts_504_count_as_server_errors(mesh: puma.Deployment) -> None:
+    _sent(mesh, "slow", lambda: [httpx.post(mesh.url + "/slow", json={"s": 1.0}).status_code for _ in range(2)], 504)
 
 
-def test_service_added_and_removed_at_run_time_without_envoy_restart():
-    with _start({"echo": "/echo"}, {"echo": basic.echo}) as mesh, httpx.Client(base_url=mesh.url) as http:
-        envoy_pid = mesh.envoy.proc.pid
-        assert http.post("/upper", json={"text": "a"}).status_code == 404
-        mesh.add_service("upper", {"prefix": "/upper", "target": "tests.apps.basic:upper", "instances": 2})
-        wait_for(lambda: http.post("/upper", json={"text": "a"}).status_code == 200, message="new route")
-        assert http.post("/upper", json={"text": "a"}).json() == {"text": "A"}
-        assert puma.call("upper", {"text": "b"}) == {"text": "B"}
-        mesh.remove_service("upper")
-        wait_for(lambda: http.post("/upper", json={"text": "a"}).status_code == 404, message="route removed")
-        assert http.post("/echo", json={}).status_code == 200
-        assert mesh.envoy.proc.pid == envoy_pid and mesh.envoy.proc.poll() is None
+def test_traffic_an_instances_own_answers_count_by_class(mesh: puma.Deployment) -> None:
+    _sent(mesh, "tiny", lambda: [httpx.post(mesh.url + "/tiny", json={"n": i}).status_code for i in range(3)], 200)
 
 
-@pytest.mark.parametrize("count", [3, 1])
-def test_manual_scale_keeps_serving(count):
-    with _start({"echo": {"prefix": "/echo", "instances": 2}}, {"echo": basic.echo}) as mesh, \
-            httpx.Client(base_url=mesh.url) as http:
-        mesh.scale("echo", count)
-        wait_for(lambda: len(mesh.instances("echo")) == count
-                 and len(mesh.envoy.admin.clusters()["echo"].hosts) == count, message=f"{count} instances")
-        pids = {http.post("/echo", json={}).json()["pid"] for _ in range(12)}
-        assert pids == {i.pid for i in mesh.instances("echo")}
-        assert len(pids) == count
+def test_traffic_client_sent_puma_headers_never_reach_a_service(mesh: puma.Deployment) -> None:
+    sent = {name: "1" for name in INTERNAL_REQUEST_HEADERS} | {"x-puma-deadline-ms": "1", "X-Puma-Token": "guess"}
+    seen = httpx.post(mesh.url + "/seen", json={}, headers=sent)
+    assert seen.status_code == 200
+    arrived = {k.lower() for k in seen.json()["headers"]}
+    assert not arrived & {name.lower() for name in sent}, arrived
 
 
-def test_unresponsive_instance_is_taken_out_and_replaced():
-    checks = {"interval_s": 0.2, "timeout_s": 0.2}
-    with _start({"echo": {"prefix": "/echo", "instances": 2, "idempotent": True, "health_check": checks}},
-                {"echo": basic.echo}) as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
-        frozen = mesh.instances("echo")[0]
-        os.kill(frozen.pid, signal.SIGSTOP)  # alive but answering nothing
-        try:
-            wait_for(lambda: frozen.pid not in {i.pid for i in mesh.instances("echo")}
-                     and len(mesh.instances("echo")) == 2, timeout_s=15, message="eviction and replacement")
-            assert all(http.post("/echo", json={}).status_code == 200 for _ in range(10))
-            assert any("unhealthy" in e["message"] for e in mesh.status()["events"])
-        finally:
-            with contextlib.suppress(ProcessLookupError):  # normally already killed by PUMA
-                os.kill(frozen.pid, signal.SIGCONT)
+def test_traffic_a_client_deadline_cannot_make_a_service_refuse_work(mesh: puma.Deployment) -> None:
+    for value in ("1", "0", "-5", "abc"):
+        assert httpx.post(mesh.url + "/slow", json={"s": 0.01}, headers={"x-puma-deadline-ms": value}).status_code == 200
+
+
+def test_traffic_calls_between_services_keep_the_deadline(mesh: puma.Deployment) -> None:
+    seen = httpx.post(mesh.internal_url + "/seen", json={}, headers={"x-puma-deadline-ms": "4000"})
+    assert {k.lower(): v for k, v in seen.json()["headers"].items()}["x-puma-deadline-ms"] == "4000"
+
+
+def test_traffic_the_secrets_holders_keep_the_deadline_at_the_public_listener(mesh: puma.Deployment) -> None:
+    headers = {"x-puma-deadline-ms": "4000", "x-puma-token": "traffic-test-secret"}
+    seen = {k.lower(): v for k, v in httpx.post(mesh.url + "/seen", json={}, headers=headers).json()["headers"].items()}
+    assert seen.get("x-puma-deadline-ms") == "4000" and "x-puma-token" not in seen
+
+
+def test_traffic_counts_survive_an_envoy_restart(mesh: puma.Deployment) -> None:
+    for _ in range(3):
+        httpx.post(mesh.url + "/tiny", json={})
+    before = wait_for(lambda: (c := _counts(mesh, "tiny")) and c[0] > 0 and c, message="counted")
+    # The control loop reads every second: let it see these counts before Envoy dies.
+    mesh.status_server.sampler.traffic.read()
+    assert mesh.envoy.proc is not None
+    old = mesh.envoy.proc.pid
+    os.kill(old, signal.SIGKILL)
+    wait_for(lambda: mesh.envoy.proc is not None and mesh.envoy.proc.pid != old and mesh.envoy.admin is not None, timeout_s=20, message="Envoy back")
+    wait_for(lambda: httpx.post(mesh.url + "/tiny", json={}).status_code == 200, timeout_s=10, message="routes back")
+    after = _counts(mesh, "tiny")
+    assert after[0] >= before[0] + 1 and after[1] >= before[1] and after[2] >= before[2]
+
+
+def test_traffic_a_failed_services_503s_count_as_server_errors(mesh: puma.Deployment,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pools_module, "MAX_ZYGOTE_RESTARTS_IN_WINDOW", 0)  # the first zygote death fails it
+    instance = mesh.instances("doomed")[0]
+    with open(f"/proc/{instance.pid}/stat") as stat:
+        zygote = int(stat.read().rsplit(")", 1)[1].split()[1])  # its parent
+    os.kill(zygote, signal.SIGKILL)
+    wait_for(lambda: httpx.post(mesh.url + "/doomed", json={}).status_code == 503 and
+             "has failed" in httpx.post(mesh.url + "/doomed", json={}).text, timeout_s=20, message="failed")
+    answers: list[httpx.Response] = []
+
+    def send() -> list[int]:
+        answers.extend(httpx.post(mesh.url + "/doomed", json={}) for _ in range(5))
+        return [a.status_code for a in answers]
+    _sent(mesh, "doomed", send, 503)
+    assert all(a.json().get("service") == "doomed" for a in answers), answers[0].text
+
+
+def test_traffic_public_health_answers_show_no_pid(mesh: puma.Deployment) -> None:
+    """A service at "/" answers /healthz to anyone: without the pid or instance number (section 7)."""
+    for host in ("evil.example", "127.0.0.1"):
+        body = httpx.get(mesh.url + "/healthz", headers={"host": host}).json()
+        assert body.get("ready") is True and "pid" not in body and "instance" not in body, body
+    instance = mesh.instances("root")[0]
+    direct = httpx.get(f"http://127.0.0.1:{instance.port}/healthz").json()  # the supervisor's own view
+    assert direct["pid"] == instance.pid
