@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from . import edge, traffic
+from . import edge
 from .config import LIVENESS_PATH, UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
 from .deadlines import DEADLINE_HEADER
 from .readiness import NOT_READY_HEADER
@@ -37,6 +37,7 @@ CONNECT_TIMEOUT_S = 1.0
 UNHEALTHY_INTERVAL_S = 1.0  # how soon Envoy checks again an instance that failed its checks
 PANIC_THRESHOLD_PERCENT = 1.0  # below 1 % of instances passing checks (none, with < 100), Envoy balances over all
 STATUS_CLUSTER = "_puma_status"
+SERVED_SCOPE = "puma_served"  # Envoy stat: puma_served.responses, tags service and code
 STATUS_PREFIX = "/_puma"
 STATUS_PEER_HEADER = "x-puma-peer"  # the status server shows more to peers on this machine
 STATUS_LOCAL_HEADER = "x-puma-local"  # the address the peer connected to (the same: this machine)
@@ -278,8 +279,8 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
                       "config_source": file_source(rds_path)}
     else:
         hcm["route_config"] = route_config(config, internal=internal)
-    # Every response counted by service and status, Envoy's own replies too (puma/traffic.py).
-    hcm["access_log"] = [*_access_log(config), traffic.access_logger()]
+    # Every response counted by service and status, Envoy's own replies too (read by puma/traffic.py).
+    hcm["access_log"] = [*_access_log(config), served_access_logger()]
     if hcm_cfg.tracing is not None:
         hcm["tracing"] = {"random_sampling": {"value": hcm_cfg.tracing.random_sampling}}
     return hcm
@@ -421,6 +422,16 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None, endp
         result["type"] = "STRICT_DNS" if dns else "STATIC"
         result["load_assignment"] = load_assignment(name, endpoints)
     return result
+
+
+def served_access_logger() -> dict[str, Any]:
+    """The HTTP connection manager's access log entry counting each response by service and status."""
+    tags = [{"name": "service", "value_format": "%METADATA(ROUTE:puma:service)%"},
+            {"name": "code", "value_format": "%RESPONSE_CODE%"}]
+    return {"name": "envoy.access_loggers.stats", "typed_config": {
+        "@type": _T + "envoy.extensions.access_loggers.stats.v3.Config",
+        "stats_scope": {"prefix": SERVED_SCOPE},
+        "counters": [{"stat": {"name": "responses", "tags": tags}, "value_fixed": 1}]}}
 
 
 def upstream_http_options(idle_timeout_s: float) -> dict[str, Any]:

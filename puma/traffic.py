@@ -3,7 +3,7 @@
 Envoy's cluster statistics see only what went through its router to a cluster; a request Envoy
 answers itself before that (a failed service's 503, a 405 or 413 guard, the rate limit's 429, a
 stream timeout's 504) has no cluster. So every listener also carries Envoy's stats access logger
-(`access_logger()`): for every response it sent, whoever produced it, one counter per
+(`puma.envoy.served_access_logger()`): for every response it sent, whoever produced it, one counter per
 (service, status code), the service read from the route's metadata (`puma.service`, set on every
 route of a service). Requests matching no service's route count nowhere (their tag is empty).
 
@@ -22,27 +22,17 @@ import collections
 import threading
 import urllib.parse
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prometheus_client.parser import text_string_to_metric_families
+
+from .envoy import SERVED_SCOPE
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
 
-_T = "type.googleapis.com/"
-SERVED_SCOPE = "puma_served"  # Envoy stat: puma_served.responses, tags service and code
 SERVED_METRIC = "envoy_puma_served_responses"
 _CLUSTER_STATS = r"^cluster\.[^.]+\.(upstream_cx_none_healthy|upstream_rq_timeout|upstream_rq_504)$"
-
-
-def access_logger() -> dict[str, Any]:
-    """The HTTP connection manager's access log entry counting each response by service and status."""
-    tags = [{"name": "service", "value_format": "%METADATA(ROUTE:puma:service)%"},
-            {"name": "code", "value_format": "%RESPONSE_CODE%"}]
-    return {"name": "envoy.access_loggers.stats", "typed_config": {
-        "@type": _T + "envoy.extensions.access_loggers.stats.v3.Config",
-        "stats_scope": {"prefix": SERVED_SCOPE},
-        "counters": [{"stat": {"name": "responses", "tags": tags}, "value_fixed": 1}]}}
 
 
 @dataclass
