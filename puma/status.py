@@ -63,6 +63,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from .config import MAX_INSTANCES
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
 from .suggest import did_you_mean
@@ -217,7 +218,6 @@ def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
 
 
 SCALE_PATH = "/_puma/scale"
-MANUAL_MAX_INSTANCES = 32  # a service that is not autoscaled: at most this many by hand
 
 
 def check_control_token(expected: str, given: str | None) -> None:
@@ -234,7 +234,7 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
 
     An autoscaled service takes a count within its bounds; the autoscaler starts its history again
     then, so the count holds at least `held_s` (its `downscale_delay_s`; more load may raise it
-    sooner), and it follows the load after that; another service takes 1 to 32 (`held_s` null). 400 for a bad count,
+    sooner), and it follows the load after that; another service takes 1 to `MAX_INSTANCES` (32; `held_s` null). 400 for a bad count,
     404 for an unknown service. Example: ``scale(mesh, {"service": "agent", "instances": 3})``.
     """
     name, count = body.get("service"), body.get("instances")
@@ -243,7 +243,7 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
         raise HTTPError(404, f"service: no service {name!r}{did_you_mean(str(name), list(deployment.pools))}; "
                              f"services: {', '.join(sorted(deployment.pools))}")
     svc = pool.service
-    low, high = (svc.instances.min, svc.instances.upper) if svc.autoscaled else (1, MANUAL_MAX_INSTANCES)
+    low, high = (svc.instances.min, svc.instances.upper) if svc.autoscaled else (1, MAX_INSTANCES)
     if isinstance(count, bool) or not isinstance(count, int) or not low <= count <= high:
         why = (f"{name} is autoscaled between {low} and {high}; give a count in that range (or change "
                "instances in its config)") if svc.autoscaled else f"give a whole number from {low} to {high}"
