@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from . import busy
 from .config import Service
 from .errors import PumaStartError
 from .forkserver import ForkedZygote, ForkServer
@@ -152,6 +153,7 @@ class ServicePool:
         self.spawn_error: str | None = None  # why an instance could not start while the service started
         self.restarting = False  # its zygote died and is being started again: no scaling meanwhile
         self.log_path = owner.run_dir / "logs" / f"{name}.log"
+        self.busy_dir = owner.run_dir / "busy"  # each instance's busy threads (see puma.busy)
 
     # --- zygote ---------------------------------------------------------------------------
     def start_zygote(self) -> None:
@@ -160,7 +162,8 @@ class ServicePool:
                 "--prefix", self.service.prefix, "--host", self.host, "--threads", str(self.service.threads),
                 "--max-body-bytes", str(self.service.max_body_bytes),
                 "--content-types", ",".join(self.service.content_types),
-                "--drain-timeout-s", str(self.drain_timeout_s)]
+                "--drain-timeout-s", str(self.drain_timeout_s), "--timeout-s", str(self.service.timeout_s),
+                "--busy-dir", str(self.busy_dir)]
         if self.service.warmup:
             args += ["--warmup", self.service.warmup]
         if self.service.idempotent_methods:  # checked against the methods the service has, once loaded
@@ -430,6 +433,12 @@ class ServicePool:
             threading.Timer(2.0, self.spawn).start()
             return None
         return self.spawn(reuse=dead)
+
+    def busy(self, instance: Instance) -> tuple[int, float]:
+        """`(requests running, seconds the oldest has run)` in `instance`, as it publishes them."""
+        if instance.remote or instance.container:
+            return 0, 0.0
+        return busy.read(busy.board_path(self.busy_dir, self.name, instance.id))
 
     def ready(self) -> list[Instance]:
         with self.lock:

@@ -159,7 +159,8 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     instances = [{"id": i.id, "pid": i.pid, "container": i.container, "host": i.host, "port": i.port,
                   "state": i.state, "worker": i.worker,
                   "healthy": healthy.get(i.address, False) if i.state == "ready" else None,
-                  "requests": served.get(i.address, 0), "rss_mib": None if i.remote else rss_mib(i.pid)}
+                  "requests": served.get(i.address, 0), "rss_mib": None if i.remote else rss_mib(i.pid),
+                  **_busy(pool, i)}
                  for i in sorted(pool.instances.values(), key=lambda i: i.id)]
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
@@ -168,7 +169,18 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         "in_flight": stat.in_flight if stat else 0, "requests_total": stat.rq_total if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
         "failed": getattr(pool, "failed", None),  # why it is down for good (its zygote kept dying)
+        # Requests running in its instances (Envoy forgets one it answered 504), and the instances whose
+        # every thread is held past timeout_s: they serve no one until replaced.
+        "busy": sum(i["busy"] for i in instances),
+        "stuck": sum(1 for i in instances if i["busy"] >= svc.threads and i["held_s"] > svc.timeout_s),
+        "held_s": max((i["held_s"] for i in instances), default=0.0),
     }
+
+
+def _busy(pool: Any, instance: Any) -> dict[str, Any]:
+    """An instance's requests running now and how long (s) the oldest has held its thread."""
+    running, held_s = pool.busy(instance) if hasattr(pool, "busy") else (0, 0.0)
+    return {"busy": running, "held_s": round(held_s, 1)}
 
 
 _PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / (1 << 20)

@@ -38,7 +38,7 @@ class Run:
         self.out: list[str] = []
         self.err: list[str] = []
         for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
-            threading.Thread(target=lambda s=stream, l=lines: l.extend(iter(s.readline, "")), daemon=True).start()
+            threading.Thread(target=lambda s=stream, into=lines: into.extend(iter(s.readline, "")), daemon=True).start()
 
     def url(self) -> str:
         def serving() -> str | None:
@@ -152,7 +152,7 @@ def test_a_refused_fork_is_a_failed_start_that_says_so(monkeypatch: pytest.Monke
     def refuse() -> int:
         raise OSError(err, os.strerror(err))
 
-    monkeypatch.setattr(zygote.os, "fork", refuse)
+    monkeypatch.setattr(os, "fork", refuse)  # the host refuses a process (ulimit -u, memory)
     z.spawn(7)
     event = json.loads(out.getvalue())
     assert event["event"] == "spawn_failed" and event["id"] == 7 and os.strerror(err) in event["error"], event
