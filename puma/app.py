@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import discovery, runs, targets
+from . import discovery, runs, stopping, targets
 from .client import ENV_WORKER
 from .config import PumaConfig, Service, parse_config
 from .containers import ContainerSpec
@@ -153,11 +153,13 @@ class App:
             if deployment.failure is not None:  # not a signal: the deployment can no longer serve
                 raise PumaError(f"the deployment stopped: {deployment.failure}")
         finally:
-            _on_stop_signals(signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+            # The stop waits for requests in progress, saying so; a second Ctrl-C or SIGTERM ends it at once.
+            stopping.on_second_signal(deployment)
             if run_file is not None:
                 runs.forget(run_file)
             try:
-                deployment.stop()
+                with stopping.StopProgress(deployment):
+                    deployment.stop()
             finally:
                 self.deployment = None
                 for sig, handler in previous.items():
@@ -187,11 +189,11 @@ def _on_stop_signals(handler: Any) -> None:
 
 
 def _interrupt(signum: int, _frame: object) -> None:
-    """Ctrl-C or SIGTERM while starting: say so at once, then undo the start (a second signal is
-    ignored: the undo must finish, else processes would be left behind)."""
+    """Ctrl-C or SIGTERM while starting: say so at once, then undo the start (a second signal then
+    kills what had started: see `puma.stopping`)."""
     _on_stop_signals(signal.SIG_IGN)
     how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-    print(f"\npuma: stopping ({how}): stopping what had started, a few seconds…", file=sys.stderr, flush=True)
+    print(f"\npuma: stopping ({how}): stopping what had started ({how} again to force)", file=sys.stderr, flush=True)
     raise KeyboardInterrupt(how)  # the CLI ends a Ctrl-C as a normal stop, another signal as an interruption
 
 

@@ -15,9 +15,9 @@ from . import envoy, runs
 from .app import App
 from .client import ENV_URL
 from .cliparse import SuggestingParser
+from .config import MAX_INSTANCES
 from .errors import PumaError
 from .running import DEFAULT_URL, cmd_scale, cmd_status, format_status  # noqa: F401 - format_status: re-exported
-from .status import MANUAL_MAX_INSTANCES
 from .suggest import did_you_mean
 
 log = logging.getLogger("puma")
@@ -236,7 +236,7 @@ def _add_status_and_scale(sub: Any) -> None:
                      "($PUMA_SECRET) or, for the user who started it, its run file.")
     scale.add_argument("service", help="the service's name, as in `puma status`")
     scale.add_argument("instances", type=int, metavar="N", help=f"how many instances should serve it: 1 to "
-                       f"{MANUAL_MAX_INSTANCES} for a service with a fixed count; within its instances.min and "
+                       f"{MAX_INSTANCES} for a service with a fixed count; within its instances.min and "
                        "instances.max (its config) for an autoscaled one")
     scale.add_argument("--url", help=url_help)
     scale.add_argument("--wait-s", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the instances (default 30; 0: do not wait)")

@@ -112,6 +112,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MAX_INSTANCES = 32
+"""Most instances of one service on one deployment: its config (`instances`, `instances.max`),
+`Deployment.scale` and `puma scale` all stop here. Each is a forked process of ~30 MB: far more
+would exhaust the host's processes and memory (the fork server would fail, and the stop wait for
+thousands of drains)."""
+
+
+def _instances_bound(value: int | None, key: str) -> None:
+    if value is not None and value > MAX_INSTANCES:
+        raise ValueError(f"{key} {value} is more than {MAX_INSTANCES} instances of one service on one host; "
+                         f"give at most {MAX_INSTANCES}")
+
+
 class Instances(_Model):
     """How many processes serve a service: `min` always run, the autoscaler may go up to `max`."""
 
@@ -120,6 +133,8 @@ class Instances(_Model):
 
     @model_validator(mode="after")
     def _max_not_below_min(self) -> Instances:
+        _instances_bound(self.min, "min")
+        _instances_bound(self.max, "max")
         if self.max is not None and self.max < self.min:
             raise ValueError(f"max {self.max} is below min ({self.min}); raise max or lower min")
         return self
@@ -131,6 +146,9 @@ class Instances(_Model):
 
 def _instances(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
+        if value > MAX_INSTANCES:
+            raise ValueError(f"{value} is more than {MAX_INSTANCES} instances of one service on one host; give at "
+                             f"most {MAX_INSTANCES} (spread more load over worker hosts: puma worker)")
         return {"min": value, "max": max(value, 1)}  # 0: started stopped (autoscaled, it is refused at start)
     if not isinstance(value, dict | Instances):
         raise ValueError("give a whole number of instances (2), or a range {'min': 1, 'max': 4}")
@@ -384,15 +402,12 @@ class Service(_Model):
         return tuple(sorted(set(value)))
 
 
-MAX_SCALE = 256
-"""Most instances `scale` starts for a service without an autoscaling range above that."""
-
 
 def check_scale(name: str, service: Service, count: object) -> int:
     """`count` as the number of instances `Deployment.scale(name, count)` may set, or
     `PumaScaleError` naming the value and the fix. A service given a range (`instances: {min,
     max}`) stays within it, autoscaled or not; a service of a fixed size (`instances: 2`) may be
-    set to any size from 1 (0 if it is 0) up to `MAX_SCALE` or its size, if larger.
+    set to any size from 1 (0 if it is 0) up to `MAX_INSTANCES`.
     Example: ``check_scale("policy", Service(prefix="/p", instances=2), 3)`` -> 3.
     """
     if type(count) is not int:
@@ -407,7 +422,7 @@ def check_scale(name: str, service: Service, count: object) -> int:
         low, high = bounds.min, bounds.upper
         fix = f"its config bounds it to instances {{'min': {low}, 'max': {high}}}; change those to allow it"
     else:
-        low, high = min(1, bounds.min), max(MAX_SCALE, bounds.upper)
+        low, high = min(1, bounds.min), MAX_INSTANCES
         fix = (f"a service of fixed size takes {low} to {high} instances"
                + ("; set instances.min to 0 to allow stopping it all" if low else ""))
     if not low <= count <= high:

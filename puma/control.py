@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .autoscale import Autoscaler, Bounds
+from .busy import STUCK_GRACE_S
 from .config import Service
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class ControlLoop:
     def __init__(self, deployment: DeploymentView) -> None:
         self.d = deployment
         self.autoscalers: dict[str, Autoscaler] = {}
+        self._held_seen: set[tuple[str, int]] = set()  # (service, instance) reported as held past timeout_s
         self.quiet_tick_s = QUIET_TICK_S  # a benchmark sets another to compare
         self.stopping = threading.Event()
         # One decision at a time: a scale by hand restarts a service's history between ticks, never
@@ -103,6 +105,26 @@ class ControlLoop:
         server = getattr(self.d, "status_server", None)
         if server is not None:
             server.sampler.traffic.read()
+
+    def _report_held(self) -> None:
+        """Log (WARNING) and record, once per episode, each instance whose every request thread is
+        held past its service's `timeout_s`: its callers got 504s and it serves no one meanwhile."""
+        for name, pool in list(self.d.pools.items()):
+            svc = pool.service
+            for instance in pool.live():
+                running, held_s = pool.busy(instance)
+                key = (name, instance.id)
+                if running < svc.threads or held_s <= svc.timeout_s:
+                    self._held_seen.discard(key)
+                    continue
+                if key in self._held_seen:
+                    continue
+                self._held_seen.add(key)
+                message = (f"instance {instance.id}: all {svc.threads} request threads held by handlers for "
+                           f"{held_s:.0f} s, past timeout_s ({svc.timeout_s:g} s): its callers got 504s and it "
+                           f"serves no one; replaced if still held at {svc.timeout_s + STUCK_GRACE_S:g} s")
+                log.warning("service %s: %s", name, message)
+                self.d.record(name, message, kind="stuck", held_s=round(held_s, 1))
 
     def start(self) -> None:
         self.thread.start()
@@ -141,6 +163,7 @@ class ControlLoop:
                     self._cut_checked_at = now
                     self._report_cut_replies()
                     self._carry_traffic()
+                    self._report_held()
             except Exception as exc:  # noqa: BLE001 - one bad sample must not stop autoscaling
                 outage.failed(exc)
                 continue
@@ -162,7 +185,10 @@ class ControlLoop:
                 if scaler is None:
                     scaler = self.autoscalers[name] = Autoscaler(bounds(pool.service), now)
                 live = len(pool.live())
-                decision = scaler.observe(now, in_flight.get(name, 0), live)
+                # Envoy forgets a request it gave up on (504 at timeout_s); its handler may still hold a
+                # thread (a dependency that does not answer): the instances' own count keeps that load.
+                load = max(in_flight.get(name, 0), sum(pool.busy(i)[0] for i in pool.live()))
+                decision = scaler.observe(now, load, live)
                 if decision.changes(live) and not self.stopping.is_set():
                     self.d.scale(name, decision.target, reason=decision.reason, by_hand=False)
         return float(sum(in_flight.values()))

@@ -167,11 +167,17 @@ def _status_route() -> dict[str, Any]:
             "request_headers_to_add": peer}
 
 
+ENVOY_STREAM_IDLE_S = 300.0  # Envoy's default stream_idle_timeout; a longer timeout_s raises its route's
+
+
 def _route(config: PumaConfig, name: str, method: str = "") -> dict[str, Any]:
     service = config.puma_services[name]
     action: dict[str, Any] = {
         "cluster": name,
         "timeout": duration(service.timeout_s),
+        # Envoy also ends a stream with no bytes either way for its stream idle timeout (5 min by
+        # default, "stream timeout"): a handler quiet for its whole timeout_s must not be cut sooner.
+        "idle_timeout": duration(max(service.timeout_s, ENVOY_STREAM_IDLE_S)),
         "retry_policy": _retry_policy(service, idempotent=service.retries_all or bool(method)),
     }
     if service.hash_on is not None:

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .busy import STUCK_GRACE_S
+
 log = logging.getLogger(__name__)
 
 _STOP = b'{"puma": "stop"}\n'
@@ -124,6 +126,18 @@ def event_address(event: dict[str, Any]) -> str | None:
     return f"{socket_address['address']}:{socket_address.get('port_value', 0)}"
 
 
+def stuck(pool: Any, instance: Any) -> str | None:
+    """Why `instance` is stuck (every request thread held past timeout_s + grace: see `puma.busy`), or None."""
+    if instance is None or not hasattr(pool, "busy"):
+        return None
+    running, held_s = pool.busy(instance)
+    svc = pool.service
+    if running < svc.threads or held_s <= svc.timeout_s + STUCK_GRACE_S:
+        return None
+    return (f"stuck: all {svc.threads} request threads held by handlers for {held_s:.0f} s, past timeout_s "
+            f"{svc.timeout_s:g} s + {STUCK_GRACE_S:g} s")
+
+
 class HealthMonitor:
     """Acts on Envoy's health events for a deployment: evicts what Envoy found hung."""
 
@@ -152,7 +166,8 @@ class HealthMonitor:
             self.d.status_server.sampler.routed(pool.name)
         elif "eject_unhealthy_event" in event or "health_check_failure_event" in event:
             detail = event.get("eject_unhealthy_event") or event.get("health_check_failure_event") or {}
-            if detail.get("failure_type") == "ACTIVE" and pool.service.readiness is not None:
+            if (detail.get("failure_type") == "ACTIVE" and pool.service.readiness is not None
+                    and stuck(pool, pool.find(address)) is None):
                 # It answered, with "not ready" (puma.readiness): alive. Envoy routes around it; a
                 # restart would not bring back what it waits for, so it is kept (readiness != liveness).
                 self.not_ready(pool, address)
@@ -180,7 +195,7 @@ class HealthMonitor:
         if instance is None:
             self.failing.pop(address, None)
             return
-        verdict = self.verdict(instance, failing, pool.service.timeout_s, now)
+        verdict = stuck(pool, instance) or self.verdict(instance, failing, pool.service.timeout_s, now)
         if failing.count >= threshold and verdict is not None:
             self.failing.pop(address, None)
             self.unhealthy(pool, address, verdict)

@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -23,8 +24,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
+from . import busy
 from .config import Service
 from .errors import PumaStartError
 from .forkserver import ForkedZygote, ForkServer
@@ -68,6 +70,45 @@ class Instance:
         return self.worker is not None
 
 
+class CommandWriter:
+    """Commands to one zygote, written by a thread of their own.
+
+    The zygote writes events while it reads commands, and the supervisor's event reader sends
+    commands in answer (a stop for an instance retired before its pid came). Written by the reader
+    itself, each side could block on a full pipe to the other: with ~1,000 instances starting while
+    the deployment stops, both did, forever. Here `send` never blocks, so events are always read.
+    """
+
+    def __init__(self, stream: IO[str], name: str) -> None:
+        self.stream = stream
+        self.gone = False  # the zygote closed its stdin (it exited): later commands are dropped
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write, daemon=True, name=f"puma-{name}-commands")
+        self._thread.start()
+
+    def send(self, command: dict[str, Any]) -> bool:
+        """Queue `command`; False if the zygote is known to be gone."""
+        if self.gone:
+            return False
+        self._queue.put(json.dumps(command) + "\n")
+        return True
+
+    def close(self) -> None:
+        """Close the zygote's stdin once what is queued is written (the zygote then stops)."""
+        self._queue.put(None)
+
+    def _write(self) -> None:
+        while (line := self._queue.get()) is not None:
+            try:
+                self.stream.write(line)
+                self.stream.flush()
+            except (OSError, ValueError):  # BrokenPipeError: the zygote exited
+                self.gone = True
+        self.gone = True
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.close()
+
+
 class PoolOwner(Protocol):
     """What a `ServicePool` uses of the process that runs it."""
 
@@ -98,6 +139,7 @@ class ServicePool:
         self.lock = threading.RLock()
         self.zygote: subprocess.Popen[str] | ForkedZygote | None = None
         self._reader: threading.Thread | None = None
+        self.commands: CommandWriter | None = None
         self._ids = iter(range(1, 1 << 30))
         self._ready = threading.Event()
         self._zygote_error: str | None = None
@@ -108,8 +150,10 @@ class ServicePool:
         self._zygote_restarts: collections.deque[float] = collections.deque()
         self._closing = False  # shutdown() began: a zygote exit is expected
         self.failed: str | None = None  # why the service is down for good (its zygote kept dying)
+        self.spawn_error: str | None = None  # why an instance could not start while the service started
         self.restarting = False  # its zygote died and is being started again: no scaling meanwhile
         self.log_path = owner.run_dir / "logs" / f"{name}.log"
+        self.busy_dir = owner.run_dir / "busy"  # each instance's busy threads (see puma.busy)
 
     # --- zygote ---------------------------------------------------------------------------
     def start_zygote(self) -> None:
@@ -118,7 +162,8 @@ class ServicePool:
                 "--prefix", self.service.prefix, "--host", self.host, "--threads", str(self.service.threads),
                 "--max-body-bytes", str(self.service.max_body_bytes),
                 "--content-types", ",".join(self.service.content_types),
-                "--drain-timeout-s", str(self.drain_timeout_s)]
+                "--drain-timeout-s", str(self.drain_timeout_s), "--timeout-s", str(self.service.timeout_s),
+                "--busy-dir", str(self.busy_dir)]
         if self.service.warmup:
             args += ["--warmup", self.service.warmup]
         if self.service.idempotent_methods:  # checked against the methods the service has, once loaded
@@ -141,6 +186,8 @@ class ServicePool:
                 self.zygote = subprocess.Popen([sys.executable, "-m", "puma.worker", *args], stdin=subprocess.PIPE,
                                                stdout=subprocess.PIPE, stderr=log_file, text=True, bufsize=1,
                                                env=self.owner.child_env(), start_new_session=True)
+        assert self.zygote.stdin is not None
+        self.commands = CommandWriter(self.zygote.stdin, self.name)
         self._reader = threading.Thread(target=self._read_events, args=(self.zygote,), daemon=True,
                                         name=f"puma-{self.name}-events")
         self._reader.start()
@@ -168,12 +215,9 @@ class ServicePool:
                                  + log_tail(self.log_path))
 
     def _send(self, command: dict[str, Any]) -> bool:
-        """Send `command` to the zygote; False (logged) if it is gone."""
-        assert self.zygote is not None and self.zygote.stdin is not None
-        try:
-            self.zygote.stdin.write(json.dumps(command) + "\n")
-            self.zygote.stdin.flush()
-        except (BrokenPipeError, ValueError):
+        """Queue `command` for the zygote (never blocks); False (logged) if it is gone."""
+        assert self.commands is not None
+        if not self.commands.send(command):
             # While the deployment stops (Ctrl-C during start-up) a zygote gone first is expected.
             quiet = self._closing or self.owner.stopping
             (log.debug if quiet else log.warning)("service %s: zygote is gone, command %s dropped",
@@ -183,6 +227,7 @@ class ServicePool:
 
     def _read_events(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
         handlers = {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
+                    "spawn_failed": self._on_spawn_failed,
                     "progress": self._on_progress, "error": self._on_error, "ready": self._on_ready}
         stream = zygote.stdout
         assert stream is not None
@@ -208,9 +253,8 @@ class ServicePool:
             return
         with contextlib.suppress(subprocess.TimeoutExpired):
             zygote.wait(5.0)  # reaped: no zombie (a forked one is reaped by the fork server)
-        with contextlib.suppress(OSError, ValueError):
-            assert zygote.stdin is not None
-            zygote.stdin.close()
+        if self.commands is not None:
+            self.commands.close()
         self.restarting = True
         try:
             self._restart_zygote(zygote)
@@ -305,6 +349,29 @@ class ServicePool:
         if stop_now:
             self._send({"op": "stop", "pid": instance.pid})
 
+    def _on_spawn_failed(self, event: dict[str, Any]) -> None:
+        """The zygote could not fork the instance (no process or memory left on the host)."""
+        with self.lock:
+            instance = self.instances.pop(event["id"], None)
+            if instance is not None:
+                instance.state = "stopped"
+        self._send({"op": "release", "id": event["id"]})
+        if instance is None or self._closing or self.owner.stopping:
+            return
+        why = (f"instance {instance.id} could not start: {event.get('error')} (the host is out of processes or "
+               "memory: lower instances, or free some)")
+        log.error("service %s: %s", self.name, why)
+        self.owner.record(self.name, why, kind="spawn_failed")
+        if self.first_ready_at is None:  # still starting: the start fails, naming it
+            self.spawn_error = why
+            return
+        if len(self.live()) < self.service.instances.min:  # try again later, not in a tight loop
+            threading.Timer(2.0, self._spawn_if_short).start()
+
+    def _spawn_if_short(self) -> None:
+        if not (self._closing or self.owner.stopping) and len(self.live()) < self.service.instances.min:
+            self.spawn()
+
     def _on_serving(self, event: dict[str, Any]) -> None:
         with self.lock:
             instance = self.instances.get(event["id"])
@@ -367,6 +434,12 @@ class ServicePool:
             return None
         return self.spawn(reuse=dead)
 
+    def busy(self, instance: Instance) -> tuple[int, float]:
+        """`(requests running, seconds the oldest has run)` in `instance`, as it publishes them."""
+        if instance.remote or instance.container:
+            return 0, 0.0
+        return busy.read(busy.board_path(self.busy_dir, self.name, instance.id))
+
     def ready(self) -> list[Instance]:
         with self.lock:
             return [i for i in self.instances.values() if i.state == "ready"]
@@ -418,9 +491,8 @@ class ServicePool:
         self._closing = True
         if self.zygote is None:
             return
-        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
-            assert self.zygote.stdin is not None
-            self.zygote.stdin.close()  # the zygote SIGTERMs its instances, which drain and exit
+        if self.commands is not None:
+            self.commands.close()  # then the zygote SIGTERMs its instances, which drain and exit
         # A zygote still importing or warming up has no instance to drain and reads no stdin until
         # it is done (minutes, for a heavy warm-up): Ctrl-C during start-up must not wait for it.
         grace_s = self.drain_timeout_s + 3.0 if self._ready.is_set() else 1.0

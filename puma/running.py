@@ -207,6 +207,11 @@ def format_status(status: dict[str, Any]) -> str:
     failed = {n: s["failed"] for n, s in status["services"].items() if s.get("failed")}
     if failed:
         lines += ["", "failed (not restarted):"] + [f"  {n}: {why}" for n, why in failed.items()]
+    stuck = {n: s for n, s in status["services"].items() if s.get("stuck")}
+    if stuck:
+        lines += ["", "stuck (every request thread held by handlers past timeout_s; replaced past it + 5 s):"]
+        lines += [f"  {n}: {s['stuck']} of {len(s['instances'])} instances, {s['busy']} requests running, the oldest "
+                  f"for {s['held_s']:.0f} s" for n, s in stuck.items()]
     cut = {n: s["replies_cut_off"] for n, s in status["services"].items() if s.get("replies_cut_off")}
     if cut:
         lines += ["", "replies cut off by timeout_s after their 200 went out (counted in 5xx): "

@@ -44,6 +44,7 @@ from werkzeug.local import LocalProxy
 
 from . import eventloop
 from .binding import Binding, BindingError, to_json
+from .busy import BusyBoard
 from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json, unencodable
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errors import (
@@ -99,18 +100,34 @@ class Counters:
         self.served = 0
         self.last_start = 0.0
         self.idle = threading.Condition(self.lock)
+        self.started: dict[int, float] = {}  # thread -> when (epoch s) its request began
+        self.board: BusyBoard | None = None  # where the supervisor reads the busy threads (see puma.busy)
 
     def enter(self) -> None:
         with self.lock:
             self.in_flight += 1
             self.last_start = time.monotonic()
+            self.started[threading.get_ident()] = time.time()
+            self._publish()
 
     def leave(self) -> None:
         with self.lock:
             self.in_flight -= 1
             self.served += 1
+            self.started.pop(threading.get_ident(), None)
+            self._publish()
             if self.in_flight == 0:
                 self.idle.notify_all()
+
+    def _publish(self) -> None:
+        if self.board is not None:
+            self.board.publish(len(self.started), min(self.started.values(), default=0.0))
+
+    def held_for(self) -> list[float]:
+        """How long (s) each request running now has held its thread, longest first."""
+        now = time.time()
+        with self.lock:
+            return sorted((now - t for t in self.started.values()), reverse=True)
 
     def wait_idle(self, timeout_s: float, quiet_s: float = 0.1) -> bool:
         """Wait until no request is in flight and none started for `quiet_s` (one may be on its way)."""
@@ -316,6 +333,8 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
         raise
     except Exception as exc:
         return _error(name, exc, req, bound=False)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: a reply now, the instance stays
+        return _left(name, exc, req)
     finally:
         _current.reset(token)
 
@@ -344,6 +363,8 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         raise
     except Exception as exc:
         return _error(name, exc, req, bound=True)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: a reply now, the instance stays
+        return _left(name, exc, req)
     finally:
         _current.reset(token)
 
@@ -367,6 +388,16 @@ async def _awaited(binding: Binding, awaitable: Any, fields: Mapping[str, Any]) 
         return await awaitable
     except ValidationError as exc:  # an async def's arguments are validated when it is awaited
         raise binding.binding_error(exc, fields) from None
+
+
+def _left(name: str, exc: BaseException, req: Request) -> FlaskResponse:
+    """A handler raised SystemExit or KeyboardInterrupt (argparse on a bad argument, `sys.exit()`):
+    left to waitress, the thread ends without a reply and the client waits out the timeout."""
+    log.error("service %s: its handler raised %s on %s %s; answered 500 (the instance keeps serving)",
+              name, type(exc).__name__, req.method, req.path, exc_info=exc)
+    return error_response(500, f"the handler raised {exc!r:.80} on {req.path}, which ends a "
+                               "program, not a request; raise an ordinary exception (or puma.HTTPError) instead",
+                          service=name, type=type(exc).__name__)
 
 
 def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResponse:

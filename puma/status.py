@@ -65,6 +65,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from .config import MAX_INSTANCES
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
 from .suggest import did_you_mean
@@ -155,7 +156,8 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     instances = [{"id": i.id, "pid": i.pid, "container": i.container, "host": i.host, "port": i.port,
                   "state": i.state, "worker": i.worker,
                   "healthy": healthy.get(i.address, False) if i.state == "ready" else None,
-                  "requests": served.get(i.address, 0), "rss_mib": None if i.remote else rss_mib(i.pid)}
+                  "requests": served.get(i.address, 0), "rss_mib": None if i.remote else rss_mib(i.pid),
+                  **_busy(pool, i)}
                  for i in sorted(pool.instances.values(), key=lambda i: i.id)]
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
@@ -164,7 +166,18 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         "in_flight": stat.in_flight if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
         "failed": getattr(pool, "failed", None),  # why it is down for good (its zygote kept dying)
+        # Requests running in its instances (Envoy forgets one it answered 504), and the instances whose
+        # every thread is held past timeout_s: they serve no one until replaced.
+        "busy": sum(i["busy"] for i in instances),
+        "stuck": sum(1 for i in instances if i["busy"] >= svc.threads and i["held_s"] > svc.timeout_s),
+        "held_s": max((i["held_s"] for i in instances), default=0.0),
     }
+
+
+def _busy(pool: Any, instance: Any) -> dict[str, Any]:
+    """An instance's requests running now and how long (s) the oldest has held its thread."""
+    running, held_s = pool.busy(instance) if hasattr(pool, "busy") else (0, 0.0)
+    return {"busy": running, "held_s": round(held_s, 1)}
 
 
 _PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / (1 << 20)
@@ -214,7 +227,6 @@ def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
 
 
 SCALE_PATH = "/_puma/scale"
-MANUAL_MAX_INSTANCES = 32  # a service that is not autoscaled: at most this many by hand
 
 
 def check_control_token(expected: str, given: str | None) -> None:
@@ -231,7 +243,7 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
 
     An autoscaled service takes a count within its bounds; the autoscaler starts its history again
     then, so the count holds at least `held_s` (its `downscale_delay_s`; more load may raise it
-    sooner), and it follows the load after that; another service takes 1 to 32 (`held_s` null). 400 for a bad count,
+    sooner), and it follows the load after that; another service takes 1 to `MAX_INSTANCES` (32; `held_s` null). 400 for a bad count,
     404 for an unknown service. Example: ``scale(mesh, {"service": "agent", "instances": 3})``.
     """
     name, count = body.get("service"), body.get("instances")
@@ -240,7 +252,7 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
         raise HTTPError(404, f"service: no service {name!r}{did_you_mean(str(name), list(deployment.pools))}; "
                              f"services: {', '.join(sorted(deployment.pools))}")
     svc = pool.service
-    low, high = (svc.instances.min, svc.instances.upper) if svc.autoscaled else (1, MANUAL_MAX_INSTANCES)
+    low, high = (svc.instances.min, svc.instances.upper) if svc.autoscaled else (1, MAX_INSTANCES)
     if isinstance(count, bool) or not isinstance(count, int) or not low <= count <= high:
         why = (f"{name} is autoscaled between {low} and {high}; give a count in that range (or change "
                "instances in its config)") if svc.autoscaled else f"give a whole number from {low} to {high}"

@@ -180,9 +180,9 @@ class Deployment:
         for pool in self.pools.values():
             if pool.zygote_ready() and pool.zygote_error:
                 pool.wait_zygote(0)  # raises, naming it, with its log's tail
-            if pool.failed:
+            if pool.failed or pool.spawn_error:
                 self.keep_logs = True
-                raise PumaStartError(f"service {pool.name!r} failed while starting: {pool.failed}\n"
+                raise PumaStartError(f"service {pool.name!r} failed while starting: {pool.failed or pool.spawn_error}\n"
                                      + log_tail(pool.log_path))
 
     def wait_ready(self, timeout_s: float = 30.0) -> None:

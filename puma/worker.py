@@ -32,6 +32,7 @@ from waitress.server import create_server
 from waitress.task import ThreadedTaskDispatcher
 
 from . import deadlines, endpoints, eventloop, targets, warmup
+from .busy import STUCK_GRACE_S, BusyBoard, board_path
 from .client import ENV_WORKER
 from .codec import encode_json
 from .config import INSTANCE_IDLE_TIMEOUT_S
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     def become(sock: socket.socket, instance_id: int, notify: Callable[[], None]) -> None:
         _die_with_parent()
         _identity["instance"] = instance_id
+        if args.busy_dir:
+            counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
         serve(args, app, counters, sock, notify)
 
     # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
@@ -140,6 +143,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="comma-separated request content types accepted (default: JSON, forms, text)")
     p.add_argument("--drain-timeout-s", type=float, default=5.0,
                    help="seconds a stopping instance waits for its requests to finish (default 5)")
+    p.add_argument("--timeout-s", type=float, default=0.0,
+                   help="the service's request timeout: an instance whose every thread is held past it (and "
+                        f"{STUCK_GRACE_S:g} s) fails its liveness check (default 0: never)")
+    p.add_argument("--busy-dir", default=None, help="directory each instance publishes its busy threads in")
     p.add_argument("--warmup", default=None, help="import path of a function to run once before forking")
     p.add_argument("--readiness", default=None,
                    help="import path of the service's readiness check (a function of no arguments)")
@@ -152,6 +159,33 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cpu-bound", action="store_true",
                    help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
     return p
+
+
+class StuckWatch:
+    """Whether every request thread of this instance is held past `timeout_s` + `STUCK_GRACE_S`:
+    its callers were all answered 504 long ago and it can serve no one, so its liveness fails."""
+
+    def __init__(self, service: str, counters: Counters, threads: int, timeout_s: float) -> None:
+        self.service, self.counters, self.threads = service, counters, threads
+        self.timeout_s = timeout_s
+        self.limit_s = timeout_s + STUCK_GRACE_S if timeout_s > 0 else None
+        self.reported = False
+
+    def reason(self) -> str | None:
+        """Why the instance is stuck (logged once per episode), or None."""
+        if self.limit_s is None:
+            return None
+        stuck = [h for h in self.counters.held_for() if h > self.limit_s]
+        if len(stuck) < self.threads:
+            self.reported = False
+            return None
+        why = (f"all {self.threads} request threads held by handlers for {stuck[-1]:.0f}-{stuck[0]:.0f} s, past "
+               f"timeout_s {self.timeout_s:g} s + {STUCK_GRACE_S:g} s (waiting on something that does not answer?)")
+        if not self.reported:
+            self.reported = True
+            log.error("service %s: instance %d is stuck: %s; failing its liveness check so it is replaced",
+                      self.service, _identity["instance"], why)
+        return why
 
 
 def instance_app(args: argparse.Namespace, served: endpoints.Served) -> tuple[Any, Counters]:
@@ -168,7 +202,8 @@ def instance_app(args: argparse.Namespace, served: endpoints.Served) -> tuple[An
 
     app = build_app(args.service, served, prefix=args.prefix, max_body_bytes=args.max_body_bytes, counters=counters,
                     info=info, **kwargs)
-    wrapped = Liveness(app, args.service, probe)
+    stuck = StuckWatch(args.service, counters, args.threads, getattr(args, "timeout_s", 0.0))
+    wrapped = Liveness(app, args.service, probe, stuck)
     wrapped.awaits = any(eventloop.is_async(e.fn) for e in served.endpoints.values())
     return wrapped, counters
 
@@ -210,7 +245,7 @@ def _server(args: argparse.Namespace, app: Any, sock: socket.socket) -> Any:
                            outbuf_overflow=BUFFER_IN_MEMORY_BYTES,
                            # Its loop wakes for sockets and signals; an idle instance need not tick.
                            asyncore_loop_timeout=IDLE_LOOP_TIMEOUT_S)
-    answer_liveness_at_once(server, getattr(app, "probe", None))
+    answer_liveness_at_once(server, getattr(app, "probe", None), getattr(app, "stuck", None))
     return server
 
 
@@ -256,14 +291,14 @@ class Liveness:
 
     BODY = _LIVE_BODY
 
-    def __init__(self, app: Any, service: str = "", probe: Probe | None = None) -> None:
-        self.app, self.service, self.probe = app, service, probe
+    def __init__(self, app: Any, service: str = "", probe: Probe | None = None, stuck: StuckWatch | None = None) -> None:
+        self.app, self.service, self.probe, self.stuck = app, service, probe, stuck
         self.awaits = False  # the service has async def handlers (puma.eventloop)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO")
         if path == LIVENESS_PATH:
-            status, body = liveness_answer(self.probe)
+            status, body = liveness_answer(self.probe, self.stuck)
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         if self.probe is not None and path != HEALTH_PATH:
@@ -282,8 +317,10 @@ class Liveness:
             deadlines.finish(token)
 
 
-def liveness_answer(probe: Probe | None) -> tuple[str, bytes]:
+def liveness_answer(probe: Probe | None, stuck: StuckWatch | None = None) -> tuple[str, bytes]:
     """Status line and body of the health check's answer: 200 while ready, 503 with the reason."""
+    if stuck is not None and (why := stuck.reason()) is not None:
+        return "503 Service Unavailable", encode_json({"live": False, "stuck": True, "reason": why}).encode()
     if probe is None:
         return "200 OK", _LIVE_BODY
     ready, reason = probe.state()
@@ -292,7 +329,7 @@ def liveness_answer(probe: Probe | None) -> tuple[str, bytes]:
     return "503 Service Unavailable", encode_json({"live": True, "ready": False, "reason": reason}).encode()
 
 
-def answer_liveness_at_once(server: Any, probe: Probe | None = None) -> None:
+def answer_liveness_at_once(server: Any, probe: Probe | None = None, stuck: StuckWatch | None = None) -> None:
     """Answer liveness checks in waitress's network thread, never behind the service's busy threads.
 
     waitress hands a connection whose request is complete to its task queue (`add_task`, called
@@ -313,7 +350,7 @@ def answer_liveness_at_once(server: Any, probe: Probe | None = None) -> None:
         requests.pop()
         request.close()
         keep_alive = request.version == "1.1" and request.headers.get("CONNECTION", "").lower() != "close"
-        status, body = liveness_answer(probe)
+        status, body = liveness_answer(probe, stuck)
         head = (b"HTTP/1.1 " + status.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
                 % len(body) + (b"" if keep_alive else b"Connection: close\r\n") + b"\r\n")
         channel.write_soon(head + (body if request.command == "GET" else b""))
@@ -330,6 +367,7 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
                               prefix=service.prefix, content_types=",".join(service.content_types),
                               drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound,
+                              timeout_s=service.timeout_s, busy_dir=None,
                               **_readiness_args(service.readiness))
     # As the zygote does, before the port opens: readiness waits for it; calls to services still
     # starting wait for them.

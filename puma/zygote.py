@@ -9,6 +9,7 @@ It speaks JSON lines with the supervisor: commands on stdin, events on stdout.
     instance exits                 ->  {"event": "exit", "pid": 4242, "id": 3, "code": 0}
     {"op": "spawn", "id": 4, "reuse": 3}  ->  instance 4 serves on instance 3's socket (same port)
     {"op": "release", "id": 3}     ->  (instance 3's socket is closed)
+    a fork that fails              ->  {"event": "spawn_failed", "id": 3, "error": "[Errno 11] ..."}
     stdin closes / {"op": "shutdown"}: stop every instance, then exit.
 
 Nothing here polls: the zygote sleeps until a command arrives, an instance says it serves (a line
@@ -124,23 +125,38 @@ class Zygote:
 
     def spawn(self, instance_id: int, reuse: int | None = None) -> None:
         sock = self.sockets.pop(reuse, None) if reuse is not None else None
-        if sock is None:
-            sock = socket.create_server((self.host, 0), backlog=1024)
+        try:
+            if sock is None:
+                sock = socket.create_server((self.host, 0), backlog=1024)
+            pid = self._fork(sock, instance_id)
+        except OSError as exc:  # EAGAIN (no process left: ulimit -u, pid_max), ENOMEM, EMFILE: a failed start
+            log.error("instance %d could not start: %s", instance_id, exc)
+            if sock is not None:
+                self.sockets[instance_id] = sock  # a replacement may take it (reuse) or release it
+            emit(self.out, {"event": "spawn_failed", "id": instance_id, "error": f"{type(exc).__name__}: {exc}"})
+            return
         port = sock.getsockname()[1]
-        # A stop can come as soon as the pid is known: until the child has dropped the zygote's
-        # SIGTERM handler, that signal waits (else the child would run the zygote's shutdown).
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            self._child(sock, instance_id)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         self.sockets[instance_id] = sock
         self.children[pid] = instance_id
         self.unserving[instance_id] = (pid, time.monotonic() + SERVING_TIMEOUT_S)
         self._watch(pid)
         emit(self.out, {"event": "spawned", "id": instance_id, "pid": pid, "port": port})
+
+    def _fork(self, sock: socket.socket, instance_id: int) -> int:
+        # A stop can come as soon as the pid is known: until the child has dropped the zygote's
+        # SIGTERM handler, that signal waits (else the child would run the zygote's shutdown).
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            pid = os.fork()
+        except OSError:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            raise
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            self._child(sock, instance_id)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        return pid
 
     def _watch(self, pid: int) -> None:
         try:

@@ -88,10 +88,10 @@ def test_cli_errors_bare_command_says_a_command_is_required() -> None:
 
 
 def test_cli_errors_scale_help_states_the_range() -> None:
-    from puma.status import MANUAL_MAX_INSTANCES
+    from puma.config import MAX_INSTANCES
 
     text = " ".join(_puma("scale", "--help").stdout.split())
-    assert f"1 to {MANUAL_MAX_INSTANCES}" in text and "instances.min" in text
+    assert f"1 to {MAX_INSTANCES}" in text and "instances.min" in text
 
 
 SLOW_APP = """

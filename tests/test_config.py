@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from puma import PumaConfigError, parse_config
+from puma import PumaConfigError, PumaScaleError, parse_config
 
 
 def test_config_accepts_figure4_json_string():
@@ -174,3 +174,22 @@ def test_config_refuses_durations_envoy_would_write_as_something_else(setting: d
 def test_config_zero_still_turns_off_what_says_it_can_be_off() -> None:
     hcm = parse_config({"http_connection_manager": {"request_timeout": 0, "request_headers_timeout": "0s"}})
     assert (hcm.http_connection_manager.request_timeout, hcm.http_connection_manager.request_headers_timeout) == (0, 0)
+
+
+@pytest.mark.parametrize("instances, says", [
+    (1000000, "1000000 is more than 32 instances"), (33, "33 is more than 32"),
+    ({"min": 1, "max": 500}, "max 500 is more than 32"), ({"min": 64}, "min 64 is more than 32")])
+def test_config_instances_beyond_the_host_cap_are_refused_naming_it(instances: object, says: str) -> None:
+    with pytest.raises(PumaConfigError) as info:
+        parse_config({"puma_services": {"hello": {"prefix": "/hello", "instances": instances}}})
+    assert "puma_services.hello.instances" in str(info.value) and says in str(info.value), str(info.value)
+
+
+def test_config_instances_cap_is_the_one_scale_uses() -> None:
+    from puma.config import MAX_INSTANCES, check_scale
+
+    cfg = parse_config({"puma_services": {"hello": {"prefix": "/hello", "instances": MAX_INSTANCES}}})
+    service = cfg.puma_services["hello"]
+    assert check_scale("hello", service, MAX_INSTANCES) == MAX_INSTANCES
+    with pytest.raises(PumaScaleError, match=f"outside 1-{MAX_INSTANCES}"):
+        check_scale("hello", service, MAX_INSTANCES + 1)

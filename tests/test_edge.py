@@ -343,7 +343,7 @@ def test_scale_refuses_counts_the_service_cannot_have(mesh, count, words):
 
 
 def test_scale_of_a_fixed_service_and_an_unknown_one(mesh):
-    with pytest.raises(puma.PumaScaleError, match="0 is outside 1-256"):
+    with pytest.raises(puma.PumaScaleError, match="0 is outside 1-32"):
         mesh.scale("form", 0)
     with pytest.raises(puma.PumaScaleError, match="no service 'nope'"):
         mesh.scale("nope", 1)

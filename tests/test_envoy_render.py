@@ -177,3 +177,19 @@ def test_render_gives_each_idempotent_method_its_own_retrying_route_before_the_s
 def test_render_of_a_wholly_idempotent_service_adds_no_method_routes():
     routes = envoy.route_config(parse_config({"puma_services": {"db": {"idempotent": True}}}))
     assert [r["name"] for r in routes["virtual_hosts"][0]["routes"] if "route" in r] == ["db"]
+
+
+@pytest.mark.parametrize("timeout_s, idle", [(5, "300.000s"), (300, "300.000s"), (301, "301.000s"), (600, "600.000s"), (7200, "7200.000s")])
+def test_render_stream_idle_timeout_never_cuts_a_service_within_its_timeout(timeout_s, idle, tmp_path):
+    """Envoy ends a quiet stream at 5 min by default ("stream timeout"): a handler allowed longer
+    (timeout_s 600) must get its whole timeout, on the public and the internal listener, per method too."""
+    cfg = parse_config({"puma_services": {"long": {"prefix": "/long", "timeout_s": timeout_s, "idempotent": ["run"]},
+                                          "short": {"prefix": "/short", "timeout_s": 2}}})
+    for internal in (False, True):
+        routes = envoy.route_config(cfg, internal=internal)["virtual_hosts"][0]["routes"]
+        mine = [r for r in routes if r.get("route", {}).get("cluster") == "long"]
+        assert mine and all(r["route"]["idle_timeout"] == idle and r["route"]["timeout"] == f"{timeout_s}.000s"
+                            for r in mine), mine
+        short = next(r for r in routes if r.get("name") == "short")
+        assert short["route"]["idle_timeout"] == "300.000s"  # never below Envoy's own default
+    assert _validate(envoy.bootstrap_static(cfg), tmp_path).returncode == 0

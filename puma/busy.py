@@ -1,0 +1,56 @@
+"""How busy each instance's request threads are, shared with the supervisor through a tiny file.
+
+Envoy's in-flight gauge forgets a request once Envoy gave up on it (its `timeout_s` passed), but
+the handler may still hold a thread: waiting on a dependency that is down, say. An instance whose
+every thread is held so serves nothing, while Envoy reports it idle and healthy. So each instance
+publishes, in a 16-byte file of its own (`<run dir>/busy/<service>.<instance id>`), how many of
+its threads run a request and since when the oldest has run; the instance updates it as requests
+start and end (a `pwrite`), and the supervisor reads it when it looks (status, autoscaler). Nothing
+polls, nothing is sent.
+
+An instance whose threads are *all* held past its service's `timeout_s` plus `STUCK_GRACE_S` is
+stuck: it fails its liveness check (see `puma.worker`), so Envoy stops routing to it and the
+supervisor replaces it, as it does a hung process.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+from pathlib import Path
+
+STUCK_GRACE_S = 5.0  # past the service's timeout_s: every caller has been answered 504 by then
+_LAYOUT = struct.Struct("<dI4x")  # epoch seconds the oldest request began (0: none), requests running
+
+
+def board_path(busy_dir: Path | str, service: str, instance_id: int) -> Path:
+    """The file instance `instance_id` of `service` publishes its busy threads in."""
+    return Path(busy_dir) / f"{service}.{instance_id}"
+
+
+class BusyBoard:
+    """The instance's side: `publish(running, oldest_started_at)` after each change."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.publish(0, 0.0)
+
+    def publish(self, running: int, oldest_started_at: float) -> None:
+        try:
+            os.pwrite(self.fd, _LAYOUT.pack(oldest_started_at, running), 0)
+        except OSError:
+            pass  # the run dir went away (a stop): nothing reads it any more
+
+
+def read(path: Path) -> tuple[int, float]:
+    """`(requests running, seconds the oldest has run)` of an instance; `(0, 0.0)` if unknown.
+    Example: ``read(board_path(run_dir / "busy", "slow", 1))`` -> ``(2, 61.5)``."""
+    try:
+        with open(path, "rb") as f:
+            oldest, running = _LAYOUT.unpack(f.read(_LAYOUT.size))
+    except (OSError, struct.error):
+        return 0, 0.0
+    return running, (max(0.0, time.time() - oldest) if running and oldest else 0.0)

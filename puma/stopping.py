@@ -1,0 +1,120 @@
+"""What `puma run` says and does while a deployment stops: progress, and a forced stop.
+
+A stop waits for instances to finish the requests they hold (up to each service's drain time).
+`StopProgress` says what it waits for every few seconds, on stderr:
+
+    puma: stopping: waiting for 3 instances (slow 2, map 1), 4 s of at most 33 s; Ctrl-C again to force
+
+and `on_second_signal` makes a second Ctrl-C or SIGTERM end the wait at once: every process group
+the deployment started (Envoy, the fork server with its zygotes and instances, any zygote of its
+own) is sent SIGKILL, and the process exits with code 130.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .supervisor import Deployment
+
+REPORT_EVERY_S = 3.0
+FIRST_REPORT_S = 1.0  # a stop that takes less says nothing
+
+
+def waiting_for(deployment: Deployment) -> dict[str, int]:
+    """This host's instances not yet exited, by service (only services with some)."""
+    counts = {}
+    for name, pool in deployment.pools.items():
+        with pool.lock:
+            count = sum(1 for i in pool.instances.values() if not i.remote and i.state != "stopped")
+        if count:
+            counts[name] = count
+    return counts
+
+
+def longest_drain_s(deployment: Deployment) -> float:
+    """The most a stop waits for instances: the longest drain of a service, and the grace after it."""
+    return max((pool.drain_timeout_s for pool in deployment.pools.values()), default=0.0) + 3.0
+
+
+def describe(counts: dict[str, int], elapsed_s: float, limit_s: float) -> str:
+    """One line for a stop in progress.
+    Example: ``describe({"slow": 2}, 4.2, 33)`` -> ``"stopping: waiting for 2 instances (slow 2), 4 s of at most 33 s; ..."``."""
+    total = sum(counts.values())
+    if not total:
+        return f"stopping: instances done; stopping Envoy, {elapsed_s:.0f} s; Ctrl-C again to force"
+    which = ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
+    return (f"stopping: waiting for {total} instance{'' if total == 1 else 's'} ({which}) to finish their requests, "
+            f"{elapsed_s:.0f} s of at most {limit_s:.0f} s; Ctrl-C again to force")
+
+
+class StopProgress:
+    """Says what a stop waits for while used as a context manager (a stop that is quick says nothing)."""
+
+    def __init__(self, deployment: Deployment, out: IO[str] | None = None) -> None:
+        self.deployment = deployment
+        self.out = out or sys.stderr
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="puma-stop-progress")
+
+    def __enter__(self) -> StopProgress:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join(timeout=2.0)
+
+    def _run(self) -> None:
+        started, limit_s = time.monotonic(), longest_drain_s(self.deployment)
+        wait = FIRST_REPORT_S
+        while not self._done.wait(wait):
+            line = describe(waiting_for(self.deployment), time.monotonic() - started, limit_s)
+            with contextlib.suppress(OSError, ValueError):
+                print(f"puma: {line}", file=self.out, flush=True)
+            wait = REPORT_EVERY_S
+
+
+def force_stop(deployment: Deployment, how: str) -> None:
+    """SIGKILL every process group `deployment` started, then exit the process with code 130."""
+    own = os.getpgrp()
+    for pid in started_pids(deployment):
+        with contextlib.suppress(OSError):
+            group = os.getpgid(pid)
+            if group != own:  # each was started in a session of its own; never signal ours
+                os.killpg(group, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError, ValueError):
+        print(f"\npuma: stopped at once ({how} again): its processes were killed; requests in progress were cut",
+              file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+def started_pids(deployment: Deployment) -> list[int]:
+    """Envoy's pid, the fork server's, and any zygote's of its own (each leads its process group)."""
+    pids = []
+    if deployment.envoy.proc is not None:
+        pids.append(deployment.envoy.proc.pid)
+    if deployment.fork_server is not None:
+        pids.append(deployment.fork_server.proc.pid)
+    for pool in deployment.pools.values():
+        zygote = getattr(pool, "zygote", None)
+        if zygote is not None and zygote.pid is not None:
+            pids.append(zygote.pid)
+    return pids
+
+
+def on_second_signal(deployment: Deployment) -> None:
+    """While `deployment` stops: a Ctrl-C or SIGTERM kills what it started and exits (see `force_stop`)."""
+    def handler(signum: int, _frame: Any) -> None:
+        force_stop(deployment, "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
