@@ -79,40 +79,51 @@ def fold_ranges(constraints: list[dict]) -> list[dict]:
         pending = [c]
         while pending:
             new = pending.pop()
-            earlier = next((f for f in folded if "range" in new and f["slot"] == new["slot"]
-                            and "range" in f and (not f["exclude"] or not new["exclude"])
-                            and _fold_two(f, new) is not None), None)
-            if earlier is None:
+            found = _fold_with_earlier(folded, new)
+            if found is None:
                 folded.append(new)
                 continue
+            earlier, one = found
             folded = [f for f in folded if f is not earlier]
-            *kept, last = _fold_two(earlier, new)  # type: ignore[misc]
-            folded += kept
-            pending.append(last)
+            pending.append(one)  # the wish the two came to may fold with another earlier one
     return folded
 
 
-def _fold_two(first: dict, second: dict) -> list[dict] | None:
-    """The one or two wishes ``first`` and ``second`` (same range slot) come to, or None to
-    keep both as they are."""
+def _fold_with_earlier(folded: list[dict], new: dict) -> tuple[dict, dict] | None:
+    """The first wish of ``folded`` that ``new`` (a range) folds with, and the one wish the two
+    come to; None if it folds with none."""
+    if "range" not in new:
+        return None
+    for earlier in folded:
+        if (earlier["slot"] == new["slot"] and "range" in earlier
+                and (not earlier["exclude"] or not new["exclude"])):
+            one = _fold_two(earlier, new)
+            if one is not None:
+                return earlier, one
+    return None
+
+
+def _fold_two(first: dict, second: dict) -> dict | None:
+    """The one wish ``first`` and ``second`` (same range slot) come to, or None to keep both as
+    they are."""
     if first["exclude"] == second["exclude"]:  # two wishes for ranges: both must hold
         low, high = _intersection(first["range"], second["range"])
         if None not in first["range"] and None not in second["range"]:
             return None  # "the 80s, the 90s": the last said (the policy's rule)
-        return [dict(first, range=[low, high])] if _valid(low, high) else None
+        return dict(first, range=[low, high]) if _valid(low, high) else None
     inside, out = (first, second) if second["exclude"] else (second, first)
     (a, b), (x, y) = inside["range"], out["range"]
     if not _overlap((a, b), (x, y)):
-        return [inside]  # "90s, nothing too old": the exclusion says nothing more
+        return inside  # "90s, nothing too old": the exclusion says nothing more
     keeps_low = x is not None and (a is None or x > a)
     keeps_high = y is not None and (b is None or y < b)
     if keeps_low and keeps_high:
         return None  # "the 90s but not 1995": a hole in the range
     if keeps_low:
-        return [dict(inside, range=[a, x - 1])]
+        return dict(inside, range=[a, x - 1])
     if keeps_high:
-        return [dict(inside, range=[y + 1, b])]
-    return [second]  # the exclusion covers the whole range: the later said wins
+        return dict(inside, range=[y + 1, b])
+    return second  # the exclusion covers the whole range: the later said wins
 
 
 def _intersection(one: list, two: list) -> tuple[int | None, int | None]:

@@ -12,13 +12,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from loadtests.checks import Conversation, Exchange
-from loadtests.personas import Persona, Script
+from loadtests.checks import Conversation, Exchange, Failure
+from loadtests.personas import MIX, Persona, Script
 
 MAX_TURNS = 25
 MAX_POLLS = 12
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Think time (uniform, seconds) between turns and between conversations; persona mix.
+    (Plain data, here rather than beside the Locust users, so that making one imports no Locust.)"""
+
+    think_min_s: float = 0.2
+    think_max_s: float = 1.0
+    max_turns: int = MAX_TURNS
+    seed: int = 0
+    mix: dict[str, float] = field(default_factory=lambda: dict(MIX))
+    on_conversation: Callable[[Conversation, list[Failure]], None] = lambda conv, failures: None
 
 
 class Retriable(Exception):

@@ -22,14 +22,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from loadtests import deployments
+from loadtests.conversation import Settings
 from loadtests.measures import turns_per_s
 from loadtests.report import cpu_cores
-
-if TYPE_CHECKING:
-    from loadtests.users import Settings  # imports Locust
 
 log = logging.getLogger(__name__)
 

@@ -27,14 +27,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from loadtests import deployments
+from loadtests.conversation import Settings
 from loadtests.measures import turns_per_s
 from loadtests.samplers import descendants, process_label
-
-if TYPE_CHECKING:
-    from loadtests.users import Settings  # imports Locust
 
 log = logging.getLogger(__name__)
 

@@ -12,30 +12,16 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import gevent
 from locust import FastHttpUser, User, between, task
 
-from loadtests.checks import Conversation, Failure, check
-from loadtests.conversation import MAX_TURNS, Retriable, hold, with_one_retry
-from loadtests.personas import MIX, make_persona, pick_kind
+from loadtests.checks import check
+from loadtests.conversation import Retriable, Settings, hold, with_one_retry
+from loadtests.personas import make_persona, pick_kind
 from loadtests.socket_client import SocketClient
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Think time (uniform, seconds) between turns and between conversations; persona mix."""
-
-    think_min_s: float = 0.2
-    think_max_s: float = 1.0
-    max_turns: int = MAX_TURNS
-    seed: int = 0
-    mix: dict[str, float] = field(default_factory=lambda: dict(MIX))
-    on_conversation: Callable[[Conversation, list[Failure]], None] = lambda conv, failures: None
 
 
 class _Conversations:

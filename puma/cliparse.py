@@ -26,6 +26,8 @@ class SuggestingParser(argparse.ArgumentParser):
     """`argparse.ArgumentParser` whose unknown options are errors of the parser they were given to,
     naming the first one and suggesting the closest known option."""
 
+    # The ignore: typeshed types this method as overloads generic in the namespace's class; this one
+    # passes the namespace through to argparse as it came, and PUMA passes none or a Namespace.
     def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
         if not self._subparsers:  # a leaf: every long option is its own, so check before parsing, or

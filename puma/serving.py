@@ -183,7 +183,7 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     if served.kind == "function" and root is not None and getattr(root.fn, BYTES_MARK, False):
         app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # Flask's way to wrap its WSGI app
     if set(content_types) & set(JSON_TYPES):
-        app.wsgi_app = _JsonPath(app.wsgi_app, name, served, prefix, max_body_bytes, content_types, counters)  # type: ignore[method-assign]
+        app.wsgi_app = _JsonPath(app.wsgi_app, name, served, prefix, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # as above
     return app
 
 

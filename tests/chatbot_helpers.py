@@ -13,8 +13,9 @@ from typing import Any
 from chatbot.bot import Chatbot, Turn
 from chatbot.catalog import Catalog
 from chatbot.components import Components, local_components
+from chatbot.dialog import Step
 from chatbot.recommender import Recommender
-from chatbot.sessions import MemorySessionStore
+from chatbot.sessions import MemorySessionStore, SessionStore
 from legacy_socket_server import LegacyServer
 
 # Conversations of the kinds a newcomer found on the first round:
@@ -76,6 +77,19 @@ def talk(bot: Chatbot, lines: Iterable[str], session_id: str | None = None) -> l
 def said(turns: list[Turn]) -> list[str]:
     """All bot messages of ``turns``, flattened."""
     return [message for turn in turns for message in turn.messages]
+
+
+def proposed(turn: Turn | Step) -> dict[str, Any]:
+    """The film ``turn`` proposes; the test fails, quoting what the bot said instead, if it proposes none."""
+    assert turn.recommendation is not None, f"no film proposed; the bot said {turn.messages}"
+    return turn.recommendation
+
+
+def stored_transcript(source: Chatbot | SessionStore, session_id: str) -> dict[str, Any]:
+    """The transcript ``source`` holds for ``session_id``; the test fails if it holds none."""
+    found = source.transcript(session_id)
+    assert found is not None, f"no transcript stored for session {session_id!r}"
+    return found
 
 
 def films(turns: list[Turn]) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Polling helpers: integration tests wait for conditions, never for fixed times."""
+"""Test helpers: polling (integration tests wait for conditions, never for fixed times), the
+chatbot app, and what a test reads of a deployment or a reply, failing plainly when it is absent."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
+    from werkzeug.test import TestResponse
+
     import puma
+    from puma.admin import Admin
 
 CHATBOT_APP = Path(__file__).resolve().parents[1] / "chatbot" / "puma_app.py"
 
@@ -24,6 +28,21 @@ def chatbot_app(**agent: object) -> puma.App:
         services["agent"] = {**services["agent"], **agent}
         app.configure({**app.config_data, "puma_services": services})
     return app
+
+
+def envoy_admin(mesh: puma.Deployment) -> Admin:
+    """The admin API of `mesh`'s Envoy; the test fails if that Envoy is not running."""
+    admin = mesh.envoy.admin
+    assert admin is not None, "the deployment's Envoy is not running (it has no admin API)"
+    return admin
+
+
+def json_object(resp: TestResponse) -> dict[str, Any]:
+    """The JSON object a test client's reply carries; the test fails, quoting the reply, if it carries none."""
+    body = resp.get_json(silent=True)
+    assert isinstance(body, dict), f"{resp.status}: not a JSON object: {resp.get_data(as_text=True)[:300]!r}"
+    return body
+
 
 T = TypeVar("T")
 

@@ -9,7 +9,14 @@ import pytest
 from chatbot import nlg
 from chatbot.bot import Chatbot
 from chatbot.catalog import Catalog
-from tests.chatbot_helpers import components_for, films, random_constraint_messages, said, talk
+from tests.chatbot_helpers import (
+    components_for,
+    films,
+    proposed,
+    random_constraint_messages,
+    said,
+    talk,
+)
 
 SKIP = "no preference"
 
@@ -33,7 +40,7 @@ def test_dialog_happy_path(bot: Chatbot) -> None:
     assert re.fullmatch(r"This film is \d+ minutes long\. It is an? .+ movie, and is rated PG-13\.",
                         proposal[-2])
     assert proposal[-1] == nlg.WATCHED
-    film = turns[4].recommendation
+    film = proposed(turns[4])
     assert "comedy" in film["genres"] and "Jim Carrey" in film["cast"] and film["mpaa"] == "PG-13"
     assert turns[5].messages == [nlg.LIKE]
     assert turns[6].messages[-1].startswith("Bye!") and turns[6].signal == "end"
@@ -64,7 +71,7 @@ def test_dialog_impossible_combination_relaxes_and_says_so(bot: Chatbot, catalog
     turns = talk(bot, ["western", "Jim Carrey", SKIP, SKIP])
     notice = [m for m in said(turns) if m.startswith(nlg.NO_EXACT_MATCH)]
     assert notice and "Jim Carrey" in notice[0]
-    assert "western" in turns[-1].recommendation["genres"]
+    assert "western" in proposed(turns[-1])["genres"]
 
 
 def test_dialog_watched_before_offers_another(bot: Chatbot) -> None:
@@ -102,19 +109,19 @@ def test_dialog_bye_ends_at_any_point(bot: Chatbot) -> None:
 
 def test_dialog_name_with_apostrophe(bot: Chatbot) -> None:
     turns = talk(bot, [SKIP, "peter o'toole", SKIP, SKIP])
-    assert "Peter O'Toole" in turns[-1].recommendation["cast"]
+    assert "Peter O'Toole" in proposed(turns[-1])["cast"]
 
 
 def test_dialog_typos_in_genre_and_name(bot: Chatbot) -> None:
     turns = talk(bot, ["comdy", "Jim Carey", SKIP, SKIP])
-    film = turns[-1].recommendation
+    film = proposed(turns[-1])
     assert "comedy" in film["genres"] and "Jim Carrey" in film["cast"]
 
 
 def test_dialog_comedy_with_jim_carrey_in_one_answer(bot: Chatbot) -> None:
     turns = talk(bot, ["comedy with Jim Carrey", SKIP, SKIP])
     assert turns[1].messages[-1] in nlg.QUESTIONS["director"]  # the actor was already given
-    film = turns[-1].recommendation
+    film = proposed(turns[-1])
     assert "comedy" in film["genres"] and "Jim Carrey" in film["cast"]
 
 
@@ -126,7 +133,7 @@ def test_dialog_mpaa_constraint_honoured(bot: Chatbot, answer: str, rating: str)
 
 def test_dialog_director_constraint_honoured(bot: Chatbot) -> None:
     turns = talk(bot, [SKIP, SKIP, "Steven Spielberg", SKIP])
-    assert "Steven Spielberg" in turns[-1].recommendation["directors"]
+    assert "Steven Spielberg" in proposed(turns[-1])["directors"]
 
 
 def test_dialog_out_of_candidates_relaxes_the_weakest_wish(bot: Chatbot, catalog: Catalog) -> None:
@@ -141,15 +148,16 @@ def test_dialog_out_of_candidates_relaxes_the_weakest_wish(bot: Chatbot, catalog
 
 def test_dialog_something_like_a_title(bot: Chatbot, catalog: Catalog) -> None:
     liar_liar = catalog.find_title("Liar Liar")
+    assert liar_liar is not None, "the test catalogue has Liar Liar"
     turns = talk(bot, ["something like Liar Liar", SKIP, SKIP, SKIP])
     assert turns[1].messages[0].startswith("Got it, something like Liar Liar")
     assert turns[1].messages[-1] in nlg.QUESTIONS["actor"]
-    assert turns[-1].recommendation["id"] != liar_liar.id
+    assert proposed(turns[-1])["id"] != liar_liar.id
 
 
 def test_dialog_new_wish_while_a_film_is_proposed(bot: Chatbot) -> None:
     turns = talk(bot, [SKIP, SKIP, SKIP, SKIP, "something with Tom Hanks instead"])
-    assert "Tom Hanks" in turns[-1].recommendation["cast"]
+    assert "Tom Hanks" in proposed(turns[-1])["cast"]
 
 
 def test_dialog_strong_negative_mood_gets_empathy(bot: Chatbot) -> None:
@@ -203,13 +211,13 @@ def test_dialog_reads_a_version_1_state(chatbot_db_url: str, catalog: Catalog) -
             "prefs": {"genre": ["comedy"], "actor": "Jim Carrey"}, "dropped": [["mpaa", "G"]]}
     step = manager.step(old, SKIP)
     assert step.messages[-1] in nlg.QUESTIONS["mpaa"] and step.state["v"] == STATE_VERSION
-    film = manager.step(step.state, SKIP).recommendation
+    film = proposed(manager.step(step.state, SKIP))
     assert "comedy" in film["genres"] and "Jim Carrey" in film["cast"]
 
 
 def test_dialog_question_about_the_film_is_answered_then_the_question_repeated(bot: Chatbot) -> None:
     turns = talk(bot, ["western", SKIP, SKIP, SKIP, "who directed it?", "how long is it?"])
-    film = turns[4].recommendation
+    film = proposed(turns[4])
     assert turns[5].messages == [f"{film['title']} was directed by {film['directors'][0]}.",
                                  nlg.WATCHED] or len(film["directors"]) > 1
     assert f"{film['runtime_min']} minutes" in turns[6].messages[0]
@@ -223,7 +231,7 @@ def test_dialog_restart_forgets_every_wish(bot: Chatbot) -> None:
     turns = talk(bot, ["horror", "Tom Hanks", "let's start from scratch", "a western", SKIP,
                        SKIP, SKIP])
     assert turns[3].messages[0] == nlg.RESTARTED and turns[3].messages[1] in nlg.QUESTIONS["genre"]
-    film = turns[-1].recommendation
+    film = proposed(turns[-1])
     assert "western" in film["genres"] and "horror" not in said(turns[4:])[0]
     assert "Got it: the genre western." in turns[4].messages
 
@@ -242,13 +250,13 @@ def test_dialog_bye_before_any_film_wishes_no_movie(bot: Chatbot) -> None:
 def test_dialog_an_exclusion_asks_the_question_again(bot: Chatbot) -> None:
     turns = talk(bot, ["no horror", "a thriller", SKIP, SKIP, SKIP])
     assert turns[1].messages == ["Got it: no horror.", nlg.QUESTIONS_AFTER_EXCLUSION["genre"]]
-    film = turns[-1].recommendation
+    film = proposed(turns[-1])
     assert "thriller" in film["genres"] and "horror" not in film["genres"]
 
 
 def test_dialog_question_while_proposed_keeps_the_film(bot: Chatbot) -> None:
     turns = talk(bot, ["crime", SKIP, SKIP, SKIP, "is Bruce Willis in it?", "who directed it?"])
-    film = turns[4].recommendation
+    film = proposed(turns[4])
     assert turns[5].recommendation == film and turns[6].recommendation == film
     answer = turns[5].messages[0]
     assert answer.startswith("Yes," if "Bruce Willis" in film["cast"] else "No,")

@@ -72,7 +72,7 @@ def test_two_members_served_under_one_name_are_an_error() -> None:
                                     "tests.apps.no_such_module"])
 def test_a_module_with_nothing_to_serve_or_none_at_all_is_an_error_naming_it(module: object) -> None:
     with pytest.raises(PumaConfigError) as caught:
-        services_of(module)  # type: ignore[arg-type]
+        services_of(module)  # type: ignore[arg-type]  # a module or its name, as parametrised
     name = module if isinstance(module, str) else "shop_empty"
     assert name in str(caught.value) and "dict" in str(caught.value)
 

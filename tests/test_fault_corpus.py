@@ -30,8 +30,8 @@ from chatbot.catalog import Catalog
 from legacy_socket_server import LegacyServer
 from puma.admin import Admin
 from tests import fault_corpus as corpus
-from tests.chatbot_helpers import legacy_server
-from tests.helpers import chatbot_app, wait_for
+from tests.chatbot_helpers import legacy_server, stored_transcript
+from tests.helpers import chatbot_app, envoy_admin, wait_for
 from tests.rawhttp import exchange
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,7 +230,7 @@ def test_a_turn_re_sent_with_its_request_id_is_applied_once(chatbot: puma.Deploy
         assert send(sid, "no preference", 3)["turn_no"] == 3
     store = SqlSessionStore(chatbot_db_url)
     try:
-        assert [h["u"] for h in store.transcript(sid)["history"]] == [[], ["comedy"], ["no preference"]]
+        assert [h["u"] for h in stored_transcript(store, sid)["history"]] == [[], ["comedy"], ["no preference"]]
     finally:
         store.close()
 
@@ -266,7 +266,8 @@ def test_slow_clients_hold_no_one_up(hello: str) -> None:
 # --- conversations: keys, turn numbers, polls and surveys (issue 18, round 2) -----------------
 
 
-def _turn(http: httpx.Client, sid: str, text: str, turn_no: int | None = None, **headers: str) -> httpx.Response:
+def _turn(http: httpx.Client, sid: str, text: str, turn_no: int | None = None,
+          headers: dict[str, str] | None = None) -> httpx.Response:
     body = {"UUID": sid, "chatText": text, "mode": "false", **({"turn_no": turn_no} if turn_no else {})}
     return http.post("/agent", json=body, headers=headers)
 
@@ -278,9 +279,9 @@ def _said(http: httpx.Client, sid: str) -> list[list[str]]:
 def test_a_client_chosen_request_id_never_joins_another_conversation(chatbot: puma.Deployment) -> None:
     key = "victim-" + os.urandom(4).hex()
     with httpx.Client(base_url=chatbot.url, timeout=30) as http:
-        victim = _turn(http, "-1", "a horror film with Jack Nicholson", **{"x-request-id": key}).json()
-        other = _turn(http, "-1", "hi", **{"x-request-id": key}).json()
-        again = _turn(http, "-1", "a horror film with Jack Nicholson", **{"x-request-id": key}).json()
+        victim = _turn(http, "-1", "a horror film with Jack Nicholson", headers={"x-request-id": key}).json()
+        other = _turn(http, "-1", "hi", headers={"x-request-id": key}).json()
+        again = _turn(http, "-1", "a horror film with Jack Nicholson", headers={"x-request-id": key}).json()
         assert len({victim["userid"], other["userid"], again["userid"]}) == 3  # a new conversation: a new id
         assert _said(http, other["userid"]) == [["hi"]]
         assert _said(http, victim["userid"]) == [["a horror film with Jack Nicholson"]]
@@ -289,8 +290,8 @@ def test_a_client_chosen_request_id_never_joins_another_conversation(chatbot: pu
 def test_a_request_id_reused_for_every_turn_loses_none(chatbot: puma.Deployment) -> None:
     fixed = {"x-request-id": "fixed-" + os.urandom(4).hex()}
     with httpx.Client(base_url=chatbot.url, timeout=30) as http:
-        sid = _turn(http, "-1", "hi", **fixed).json()["userid"]
-        replies = [_turn(http, sid, text, **fixed) for text in ("comedy", "Tom Hanks", "no preference")]
+        sid = _turn(http, "-1", "hi", headers=fixed).json()["userid"]
+        replies = [_turn(http, sid, text, headers=fixed) for text in ("comedy", "Tom Hanks", "no preference")]
         assert [r.status_code for r in replies] == [200] * 3 and [r.json()["turn_no"] for r in replies] == [2, 3, 4]
         assert _said(http, sid) == [["hi"], ["comedy"], ["Tom Hanks"], ["no preference"]]
 
@@ -339,10 +340,10 @@ def test_a_poll_whose_answer_is_lost_gets_the_same_message_again(chatbot: puma.D
         assert reply["recommendation"] and reply["passiveLen"] >= 1, reply
         poll = json.dumps({"UUID": sid, "mode": "true", "turn_no": reply["turn_no"], "index": 1}).encode()
         raw = corpus.request("POST", "/listener", poll, headers=(("Content-Type", "application/json"),))
-        answered = chatbot.envoy.admin.counter("listener", "upstream_rq_completed")
+        answered = envoy_admin(chatbot).counter("listener", "upstream_rq_completed")
         with socket.create_connection(("127.0.0.1", _port(chatbot.url))) as sock:
             sock.sendall(raw)  # ... and the client goes away before reading the answer
-            wait_for(lambda: chatbot.envoy.admin.counter("listener", "upstream_rq_completed") > answered,
+            wait_for(lambda: envoy_admin(chatbot).counter("listener", "upstream_rq_completed") > answered,
                      message="the lost poll answered")
         polls = [http.post("/listener", content=poll, headers={"content-type": "application/json"}).json()
                  for _ in range(2)]

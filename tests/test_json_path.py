@@ -22,7 +22,7 @@ def _both(target: Any, prefix: str = "/") -> tuple[Any, Any]:
     fast = build_app("svc", target, prefix=prefix, max_body_bytes=LIMIT)
     assert isinstance(fast.wsgi_app, _JsonPath)
     flask_only = build_app("svc", target, prefix=prefix, max_body_bytes=LIMIT)
-    flask_only.wsgi_app = flask_only.wsgi_app.flask_app  # type: ignore[attr-defined,method-assign]
+    flask_only.wsgi_app = flask_only.wsgi_app.flask_app  # type: ignore[attr-defined,method-assign]  # the JSON path taken off
     return fast.test_client(), flask_only.test_client()
 
 

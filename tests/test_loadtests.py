@@ -25,7 +25,7 @@ from chatbot.catalog import Catalog
 from chatbot.listener import handle
 from chatbot.sessions import MemorySessionStore
 from loadtests.checks import Conversation, Exchange, check
-from loadtests.conversation import Retriable, TurnFailed, hold, with_one_retry
+from loadtests.conversation import Retriable, Settings, TurnFailed, hold, with_one_retry
 from loadtests.personas import MIX, WISHES, Answer, Persona, Script, asked, make_persona, pick_kind
 from loadtests.report import mesh_fan_out, step_rows
 from tests.chatbot_helpers import components_for
@@ -102,17 +102,24 @@ def canned(film: dict[str, Any] = FILM, notice: str | None = None, sid: str = "s
     conv = Conversation(sid, decisive())
     wish = {"genre": ["comedy"], "actor": "Jim Carrey"}
     found = [notice] if notice else []
-    turns = [("", {}, [nlg.INTRO, GENRE_Q], None),
-             ("a comedy with Jim Carrey", wish, [nlg.acknowledge(wish), DIRECTOR_Q], None),
-             ("no preference", {}, [MPAA_Q], None),
-             ("rated PG-13", {"mpaa": "PG-13"}, [nlg.acknowledge({"mpaa": "PG-13"}), *found, nlg.THINKING,
-                                                 f"How about {film['title']}?", nlg.WATCHED], film),
-             ("no", {}, [nlg.LIKE], film),
-             ("yes", {}, ["Wonderful! Enjoy it.", nlg.BYES[0]], film)]
+    turns: list[tuple[str, dict[str, Any], list[str], dict[str, Any] | None]] = [
+        ("", {}, [nlg.INTRO, GENRE_Q], None),
+        ("a comedy with Jim Carrey", wish, [nlg.acknowledge(wish), DIRECTOR_Q], None),
+        ("no preference", {}, [MPAA_Q], None),
+        ("rated PG-13", {"mpaa": "PG-13"}, [nlg.acknowledge({"mpaa": "PG-13"}), *found, nlg.THINKING,
+                                            f"How about {film['title']}?", nlg.WATCHED], film),
+        ("no", {}, [nlg.LIKE], film),
+        ("yes", {}, ["Wonderful! Enjoy it.", nlg.BYES[0]], film)]
     for n, (text, stated, messages, rec) in enumerate(turns, start=1):
         conv.exchanges.append(Exchange(n, text, stated, reply(sid, n, messages, rec)))
     conv.polls = [{"userid": sid, "signal": "end", "passiveLen": 0, "response": nlg.BYES[0]}]
     return conv
+
+
+def answer(exchange: Exchange) -> dict[str, Any]:
+    """The reply a canned exchange holds (`canned` gives every turn one)."""
+    assert exchange.reply is not None, f"turn {exchange.turn_no} has no reply"
+    return exchange.reply
 
 
 def kinds(conv: Conversation) -> list[str]:
@@ -136,11 +143,11 @@ def test_check_a_wish_set_aside_by_the_no_match_notice_may_be_broken() -> None:
 
 def test_check_a_reply_of_another_session_is_foreign() -> None:
     conv = canned()
-    conv.exchanges[2].reply = conv.exchanges[2].reply | {"userid": "someone-else"}
-    conv.exchanges[3].reply = conv.exchanges[3].reply | {"turn_no": 9}
+    conv.exchanges[2].reply = answer(conv.exchanges[2]) | {"userid": "someone-else"}
+    conv.exchanges[3].reply = answer(conv.exchanges[3]) | {"turn_no": 9}
     assert kinds(conv) == ["foreign", "foreign"]
     conv = canned()
-    conv.exchanges[2].reply["messages"] = [nlg.acknowledge({"actor": "Tom Hanks"}), MPAA_Q]
+    answer(conv.exchanges[2])["messages"] = [nlg.acknowledge({"actor": "Tom Hanks"}), MPAA_Q]
     assert kinds(conv) == ["foreign"]
 
 
@@ -392,7 +399,8 @@ def test_cores_step_fit_gives_the_slope_per_added_core_and_both_predictions() ->
     assert perfect["predicted_linear"] == {"4": 40.0, "8": 80.0, "16": 160.0} == perfect["predicted_amdahl"]
     half = fit([(1, 10.0), (2, 15.0)])  # 1.5x on 2 cores: a third is serial
     assert half["per_added_core"] == 5.0 and half["efficiency"] == {"1": 1.0, "2": 0.75}
-    assert abs(amdahl_serial_fraction([(1, 10.0), (2, 15.0)]) - 1 / 3) < 1e-9
+    serial = amdahl_serial_fraction([(1, 10.0), (2, 15.0)])
+    assert serial is not None and abs(serial - 1 / 3) < 1e-9
     assert half["predicted_amdahl"]["16"] < half["predicted_linear"]["16"]  # the loss of efficiency compounds
     assert fit([(1, 10.0), (2, 9.0)])["amdahl_serial_fraction"] == 1.0  # slower on two: clipped, all serial
     assert fit([(2, 10.0)])["per_added_core"] is None
@@ -402,7 +410,7 @@ def test_cores_step_skips_counts_above_the_machines_cpus_with_a_message(tmp_path
     from loadtests.cores import CoresProfile, available_cpus, run
 
     too_many = len(available_cpus()) + 1
-    result = run(CoresProfile(cpus=(too_many,)), "sqlite:///unused", tmp_path, settings=None, targets=("legacy",))
+    result = run(CoresProfile(cpus=(too_many,)), "sqlite:///unused", tmp_path, Settings(), targets=("legacy",))
     assert result["rows"] == [] and result["skipped"][0]["cpus"] == too_many
     assert f"{too_many} CPUs skipped: this machine lets this process use {too_many - 1}" in result["skipped"][0]["reason"]
     assert list(tmp_path.iterdir()) == []  # nothing started

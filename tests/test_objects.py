@@ -5,6 +5,7 @@ methods marked idempotent become retrying routes. Through PUMA's service layer (
 from __future__ import annotations
 
 import pytest
+from flask.testing import FlaskClient
 
 import puma
 from puma import endpoints
@@ -14,7 +15,7 @@ from puma.serving import build_app
 from tests.apps import parts
 
 
-def http(target: str, prefix: str = "/cat") -> object:
+def http(target: str, prefix: str = "/cat") -> FlaskClient:
     return build_app("cat", endpoints.build(target), prefix=prefix, max_body_bytes=100_000).test_client()
 
 

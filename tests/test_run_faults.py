@@ -212,7 +212,7 @@ def test_a_signal_to_the_whole_process_group_drains_the_request_in_flight(tmp_pa
         except ProcessLookupError:
             pass
         proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stdout.close()  # type: ignore[union-attr]  # started with stdout=PIPE
 
 
 @pytest.mark.parametrize("failing", [True, False])

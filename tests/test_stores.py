@@ -31,7 +31,8 @@ from chatbot.errors import SessionConflict, TurnOutOfOrder, UnknownSession
 from chatbot.sessions import MemorySessionStore, SessionStore, SqlSessionStore
 from chatbot.stores import session_store
 from tests.apps import basic
-from tests.chatbot_helpers import components_for, films, talk
+from tests.chatbot_helpers import components_for, films, proposed, stored_transcript, talk
+from tests.helpers import envoy_admin
 
 SKIP = "no preference"
 SURVEY = {"liked": 4, "engagement": "5", "chatbot_before": "no", "comments": "nice"}
@@ -111,12 +112,12 @@ def bot(backend: Backend) -> Chatbot:
 
 
 def _history(bot: Chatbot, session_id: str) -> list[dict[str, list[str]]]:
-    return bot.transcript(session_id)["history"]
+    return stored_transcript(bot, session_id)["history"]
 
 
 def test_store_happy_path_conversation(bot: Chatbot) -> None:
     turns = talk(bot, ["comedy", "Jim Carrey", SKIP, "PG-13", "no", "yes"])
-    film = turns[4].recommendation
+    film = proposed(turns[4])
     assert "comedy" in film["genres"] and "Jim Carrey" in film["cast"] and film["mpaa"] == "PG-13"
     assert turns[5].messages == [nlg.LIKE]
     assert turns[6].signal == "end" and turns[6].messages[-1].startswith("Bye!")
@@ -190,7 +191,7 @@ def test_store_two_bots_alternate_turns(backend: Backend) -> None:
     assert two.turn(sid, "comedy with Jim Carrey", turn_no=2).turn_no == 2
     one.turn(sid, SKIP, turn_no=3)
     fourth = two.turn(sid, SKIP, turn_no=4)
-    assert "Jim Carrey" in fourth.recommendation["cast"]
+    assert "Jim Carrey" in proposed(fourth)["cast"]
     assert one.turn(sid, SKIP, turn_no=4) == fourth  # a retry from the other bot
     with pytest.raises(TurnOutOfOrder):
         one.turn(sid, "another text", turn_no=4)
@@ -217,7 +218,7 @@ def test_store_write_race_has_exactly_one_winner(backend: Backend) -> None:
     winners = [i for i, result in enumerate(results) if result == 2]
     assert len(winners) == 1 and results.count(None) == len(stores) - 1, results
     assert stores[0].get(sid) == ({"writer": winners[0]}, 2)
-    transcript = stores[0].transcript(sid)["history"]
+    transcript = stored_transcript(stores[0], sid)["history"]
     assert [entry["u"] for entry in transcript] == [[], [f"writer {winners[0]}"]]
 
 
@@ -291,7 +292,7 @@ def test_store_saves_transcript_and_survey(backend: Backend, bot: Chatbot) -> No
     said = ["", "comedy", "bye"]
     turns = talk(bot, said[1:])
     sid = turns[0].session_id
-    transcript = bot.transcript(sid)
+    transcript = stored_transcript(bot, sid)
     assert transcript["userid"] == sid and transcript["timestamp"]
     assert all(re.match(r"\d{4}-\d\d-\d\dT", e.pop("at")) for e in transcript["history"])  # when said
     assert [{k: v for k, v in e.items() if k != "film"} for e in transcript["history"]] == [
@@ -308,7 +309,7 @@ def test_store_keeps_any_text_with_unstorable_characters_replaced(backend: Backe
     store.append_transcript(sid, {"u": ["x\x00"], "c": [odd]})
     store.save_survey(sid, {"liked": 2, "engagement": 5, "comments": odd})
     assert store.get(sid)[0] == {"note": odd}  # state is stored as JSON text, escapes and all
-    assert [{k: v for k, v in e.items() if k not in ("at", "film")} for e in store.transcript(sid)["history"]] == [
+    assert [{k: v for k, v in e.items() if k not in ("at", "film")} for e in stored_transcript(store, sid)["history"]] == [
         {"u": ["a\ufffdb\ufffdc\ufffd"], "c": ["ok"]}, {"u": ["x\ufffd"], "c": ["a\ufffdb\ufffdc\ufffd"]}]
     assert backend.surveys(sid)[0]["comments"] == "a\ufffdb\ufffdc\ufffd"
 
@@ -333,7 +334,7 @@ def test_store_versions_conflicts_and_unknown_sessions(backend: Backend) -> None
 
 def test_dynamo_store_goes_through_envoy_and_reuses_its_table(dynamo_mesh: puma.Deployment) -> None:
     def requests() -> int:
-        stats = dynamo_mesh.envoy.admin.get("/stats?filter=^cluster.dynamodb.upstream_rq_total$")
+        stats = envoy_admin(dynamo_mesh).get("/stats?filter=^cluster.dynamodb.upstream_rq_total$")
         return int(stats.split(":")[1])
 
     before = requests()
@@ -357,7 +358,7 @@ def test_dynamo_store_size_policy(dynamo_mesh: puma.Deployment) -> None:
     with pytest.raises(UnknownSession):
         store.get(sid)
     store.append_transcript(sid, {"u": ["é" * 300_000], "c": ["m" * 1000] * 500})
-    turn = store.transcript(sid)["history"][0]
+    turn = stored_transcript(store, sid)["history"][0]
     assert len(json.dumps(turn, ensure_ascii=False).encode()) <= MAX_ENTRY_BYTES
     assert turn["u"][0].startswith("éé") and turn["u"][0].endswith("…") and len(turn["c"]) == 100
 
@@ -428,7 +429,7 @@ def test_sql_store_transcript_grows_as_the_json_of_every_entry(request: pytest.F
     url = request.getfixturevalue(url_fixture)
     store = SqlSessionStore(url)
     sid = uuid.uuid4().hex
-    entries = [{"c": ["Hi", "Genre?"], "u": []}, {"c": ["Ça va, ]", "你好"], "u": ["comédie ]", "[]"]},
+    entries: list[dict[str, Any]] = [{"c": ["Hi", "Genre?"], "u": []}, {"c": ["Ça va, ]", "你好"], "u": ["comédie ]", "[]"]},
                {"c": [], "u": ["\u00e9t\u00e9 ', ]"], "film": {"id": 3, "title": "A, [B]"}}]
     try:
         store.create(sid, {}, transcript_entry=entries[0])
@@ -440,6 +441,6 @@ def test_sql_store_transcript_grows_as_the_json_of_every_entry(request: pytest.F
             text = conn.execute(select(Transcript.history).where(Transcript.userid == sid)).scalar_one()
         engine.dispose()
         assert text == json.dumps(entries)
-        assert store.transcript(sid)["history"] == entries
+        assert stored_transcript(store, sid)["history"] == entries
     finally:
         store.close()

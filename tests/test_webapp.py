@@ -18,7 +18,7 @@ from chatbot import webapp
 from chatbot.db.models import SurveyAnswer
 from chatbot.sessions import SqlSessionStore
 from puma.serving import build_app
-from tests.helpers import free_port
+from tests.helpers import free_port, json_object
 
 
 def client_for(fn: Callable[..., Any]) -> FlaskClient:
@@ -73,7 +73,7 @@ def test_static_revalidates_with_etag(static: FlaskClient) -> None:
 def test_static_refuses_paths_outside_web_and_missing_files(static: FlaskClient, path: str) -> None:
     resp = static.get(path)
     assert resp.status_code == 404
-    assert resp.json is not None and "no such file" in resp.json["error"]
+    assert "no such file" in json_object(resp)["error"]
 
 
 @pytest.mark.parametrize("path", [
@@ -86,7 +86,8 @@ def test_static_refuses_paths_outside_web_and_missing_files(static: FlaskClient,
 def test_static_answers_404_for_any_path_the_filesystem_refuses(static: FlaskClient, path: str) -> None:
     resp = static.get(path)
     assert resp.status_code == 404, resp.data[:200]
-    assert "no such file" in resp.json["error"] and len(resp.json["error"]) < 300
+    error = json_object(resp)["error"]
+    assert "no such file" in error and len(error) < 300
 
 
 def test_static_refuses_a_symlink_out_of_web_and_hidden_files(
@@ -203,7 +204,7 @@ def test_survey_rejects_bad_answers_precisely(survey_db: str, change: dict[str, 
                "comments": "", **change}
     resp = client_for(webapp.survey).post("/survey", json=answers)
     assert resp.status_code == 400
-    assert needle in resp.json["error"]
+    assert needle in json_object(resp)["error"]
     if isinstance(answers["id"], str):
         assert stored_surveys(survey_db, answers["id"]) == []
 
@@ -214,7 +215,7 @@ def test_survey_of_an_unknown_conversation_is_404(survey_db: str, sid: str,
     fake_legacy(lambda _req: b'{"error": "unknown_session", "detail": "no such session", "status": 404}\n')
     resp = client_for(webapp.survey).post("/survey", json={"id": sid, "liked": 3, "engagement": 3})
     assert resp.status_code == 404 and resp.is_json
-    assert f"{sid!r} is not a conversation" in resp.json["error"]
+    assert f"{sid!r} is not a conversation" in json_object(resp)["error"]
     assert stored_surveys(survey_db, sid) == []
 
 
@@ -257,14 +258,15 @@ def test_survey_of_a_conversation_the_down_legacy_server_may_hold_is_503(
     resp = client_for(webapp.survey).post("/survey", json={"id": "legacy-9", "liked": 4, "engagement": 3})
     assert resp.status_code == 503 and resp.is_json, resp.get_data(as_text=True)
     assert resp.headers["Retry-After"] == "1"
-    assert "legacy-9" in resp.json["error"] and "again" in resp.json["error"]
+    error = json_object(resp)["error"]
+    assert "legacy-9" in error and "again" in error
     assert stored_surveys(survey_db, "legacy-9") == []
 
 
 def test_survey_rejects_a_body_that_is_not_an_object_and_get(survey_db: str) -> None:
     client = client_for(webapp.survey)
     resp = client.post("/survey", json=[1, 2])
-    assert resp.status_code == 400 and "expected a JSON object, got list" in resp.json["error"]
+    assert resp.status_code == 400 and "expected a JSON object, got list" in json_object(resp)["error"]
     assert client.get("/survey").status_code == 405
 
 
@@ -341,8 +343,9 @@ def test_bridge_answers_503_while_the_legacy_server_is_not_listening(
     monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{port}")
     resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""})
     assert resp.status_code == 503
-    assert resp.json["error"].startswith(f"the legacy server at 127.0.0.1:{port} is not accepting")
-    assert resp.json["backend"] == "legacy" and resp.json["retry_after_s"] == 1
+    reply = json_object(resp)
+    assert reply["error"].startswith(f"the legacy server at 127.0.0.1:{port} is not accepting")
+    assert reply["backend"] == "legacy" and reply["retry_after_s"] == 1
 
 
 @pytest.mark.parametrize(("answer", "needle"), [
@@ -354,7 +357,7 @@ def test_bridge_answers_502_for_a_bad_reply(fake_legacy: Callable[..., FakeLegac
                                             needle: str) -> None:
     fake_legacy(lambda _req: answer)
     resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""})
-    assert resp.status_code == 502 and needle in resp.json["error"]
+    assert resp.status_code == 502 and needle in json_object(resp)["error"]
 
 
 def test_bridge_answers_504_when_the_legacy_server_is_too_slow(
@@ -366,7 +369,7 @@ def test_bridge_answers_504_when_the_legacy_server_is_too_slow(
         resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""})
     finally:
         release.set()
-    assert resp.status_code == 504 and "did not answer within 0.2 s" in resp.json["error"]
+    assert resp.status_code == 504 and "did not answer within 0.2 s" in json_object(resp)["error"]
 
 
 @pytest.mark.parametrize(("addr", "status", "needle"), [
@@ -377,13 +380,13 @@ def test_bridge_reports_a_bad_address_setting(monkeypatch: pytest.MonkeyPatch, a
                                               status: int, needle: str) -> None:
     monkeypatch.setenv("LEGACY_SOCKET_ADDR", addr)
     resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1"})
-    assert resp.status_code == status and needle in resp.json["error"]
+    assert resp.status_code == status and needle in json_object(resp)["error"]
 
 
 def test_bridge_refuses_unknown_fields_and_get() -> None:
     client = client_for(webapp.legacy_bridge)
     resp = client.post("/legacy", json={"id": "-1", "cmd": "rm"})
-    assert resp.status_code == 400 and "unknown field(s) ['cmd']" in resp.json["error"]
+    assert resp.status_code == 400 and "unknown field(s) ['cmd']" in json_object(resp)["error"]
     assert client.get("/legacy").status_code == 405
 
 
@@ -397,4 +400,4 @@ def test_static_unknown_address_is_a_page_for_a_browser_and_json_for_a_script(st
     assert '<a href="/">the chat</a>' in text and '<a href="/dashboard">the dashboard</a>' in text
     for accept in ("application/json", "*/*"):
         script = static.get(path, headers={"Accept": accept})
-        assert script.status_code == 404 and "no such file" in script.json["error"]
+        assert script.status_code == 404 and "no such file" in json_object(script)["error"]

@@ -18,6 +18,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,7 +191,9 @@ class Judge:
         for turn in turns:
             film = turn.recommendation
             year = (film or {}).get("year")
-            for message in turn.messages if film and year else ():
+            if not film or not year:
+                continue
+            for message in turn.messages:
                 for rating in RATED.findall(message):
                     if year < RATING_SINCE[rating] and film.get("title", "") in " ".join(turn.messages):
                         failures.append(f"{film['title']} ({year}) stated as rated {rating}, "
@@ -216,7 +219,7 @@ class Judge:
     # -- wishes against the catalogue ------------------------------------------------------
 
     def _wishes(self, want: dict[str, Any], film: dict[str, Any] | None,
-                messages: list[str], shown: set[int] = frozenset()) -> list[str]:
+                messages: list[str], shown: AbstractSet[int] = frozenset()) -> list[str]:
         """The last film meets ``want``, or no film not shown before it does and a reply
         names what was left out."""
         if film is None:
@@ -234,7 +237,7 @@ class Judge:
         unnamed = [k for k in broken if not any(_names(m, want[k]) for m in notices)]
         return [f"{title} breaks {unnamed} and no reply says it was left out"] if unnamed else []
 
-    def satisfiable(self, want: dict[str, Any], shown: set[int] = frozenset()) -> bool:
+    def satisfiable(self, want: dict[str, Any], shown: AbstractSet[int] = frozenset()) -> bool:
         """Some film, other than those ``shown``, meets every wish of ``want``."""
         clauses, params = _where(want)
         clauses += [f"m.id != {int(i)}" for i in sorted(shown)]
@@ -313,7 +316,7 @@ class Judge:
 
     def _than_previous(self, comparison: str, turns: Sequence[Any]) -> list[str]:
         """The last film proposed is ``older`` / ``shorter`` / ``longer`` than the one before."""
-        films = []
+        films: list[dict[str, Any]] = []
         for turn in turns:
             if turn.recommendation and (not films or films[-1]["id"] != turn.recommendation["id"]):
                 films.append(turn.recommendation)
@@ -375,7 +378,7 @@ def _topic_check(topic: str, facts: dict[str, Any], reply: str,
         "runtime": lambda: facts["runtime_min"] is not None and str(facts["runtime_min"]) in reply,
         "year": lambda: str(facts["year"]) in reply,
         "mpaa": lambda: (facts["mpaa"] or "not rated") in reply or (
-            facts["mpaa"] is None and re.search(r"no (MPAA )?rating|not rated|unrated", reply, re.I)),
+            facts["mpaa"] is None and bool(re.search(r"no (MPAA )?rating|not rated|unrated", reply, re.I))),
         "genre": lambda: any(g in reply.lower() for g in facts["genre_set"]),
         "quality": lambda: _quality_named(facts, reply),
     }
