@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
+from chatbot.watching import watching  # noqa: F401  (public here too)
 
 BOUNDARY = ","
 INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "done", "thanks", "another",
@@ -322,9 +323,6 @@ _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my styl
 _DENIERS = frozenset("not never no isnt wasnt".split())
 _APPROVAL_TABLE = PhraseTable(_APPROVALS)
 _DISAPPROVAL_TABLE = PhraseTable(_DISAPPROVALS)
-_WATCH_VERBS = frozenset("saw seen watched watch".split())
-_PARTLY = ("the trailer", "a trailer", "trailer", "clips", "a clip", "bits of it",
-           "part of it", "half of it", "the beginning", "the start", "some of it")
 
 
 def verdict(tokens: Sequence[str]) -> str | None:
@@ -344,21 +342,6 @@ def _verdict(words: tuple[str, ...]) -> str | None:
             if not denied:
                 found = found or kind
     return found
-
-
-def watching(tokens: Sequence[str]) -> str | None:
-    """What the words say about having watched the film: ``"yes"`` ("saw it as a kid"),
-    ``"no"`` ("never seen it"), ``"partly"`` ("only the trailer") or None."""
-    words = _plain(tokens)
-    text = f" {' '.join(words)} "
-    if any(f" {p} " in text for p in _PARTLY) and not any(w in _WATCH_VERBS for w in words[-2:]):
-        return "partly"
-    for i, word in enumerate(words):
-        if word in _WATCH_VERBS and (word != "watch" or i + 1 < len(words) and words[i + 1] in (
-                "it", "that", "this")):
-            denied = bool(_DENIERS & set(words[max(0, i - 3) : i]))
-            return "no" if denied else "yes"
-    return None
 
 
 # -- intents -------------------------------------------------------------------------------

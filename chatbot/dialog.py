@@ -38,6 +38,7 @@ from chatbot.components import Components
 from chatbot.constraints import included_values, same_wish, without
 from chatbot.nlg import SLOTS
 from chatbot.sentiment import NEUTRAL
+from chatbot.social import social_reply
 from chatbot.text import clean_input
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class DialogManager:
             "accept": self._accept, "reject": self._reject, "next": self._next,
             "suggest": self._suggest, "decline": self._decline, "answer": self._answer,
             "restart": self._restart, "about_bot": self._about_bot, "pick_now": self._pick_now,
+            "social": self._social,
         }
 
     def step(self, state: dict[str, Any], text: object) -> Step:
@@ -281,6 +283,11 @@ class DialogManager:
 
     def _about_bot(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.ABOUT_BOT)
+        self._ask_again(state, rng, out)
+
+    def _social(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """Small talk, a laugh, an insult: acknowledged, then back to the open question."""
+        out.append(social_reply(str(decision.get("social")), rng))
         self._ask_again(state, rng, out)
 
     def _clarify(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:

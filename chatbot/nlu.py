@@ -82,6 +82,7 @@ from chatbot.cues import (
     runtime_ranges,
     year_ranges,
 )
+from chatbot.emojis import only_emoji, spell_emoji
 from chatbot.genres import FILM_WORDS, GenreReader
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
@@ -102,6 +103,7 @@ from chatbot.remarks import (
     with_leads_topic,
 )
 from chatbot.shorthand import spell_shorthand
+from chatbot.social import social_act
 from chatbot.spans import (
     anaphora,
     denied_pronoun_at,
@@ -170,7 +172,7 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = spell_shorthand(expand_shorthand(spell_out(clean_input(text)[0], EMOJI_WORDS), SHORTHAND))
+        cleaned = spell_shorthand(expand_shorthand(_spelt_emoji(clean_input(text)[0], expect), SHORTHAND))
         titles, rest_text, title_cue = self._split_titles(cleaned)
         tokens = clause_tokens(rest_text)
         whole = clause_tokens(cleaned) if titles else tokens
@@ -232,6 +234,7 @@ class Understander:
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned,
+            "social": social_act(whole, cleaned) or ("emoji" if only_emoji(text_of(text)) else None),
         }
 
     def _split_titles(self, text: str) -> tuple[list[str], str, bool]:
@@ -402,6 +405,18 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
         "group": group,
         "at": match.start,
     }
+
+
+def _spelt_emoji(text: str, expect: str | None) -> str:
+    """Emoji as words: yes / no / liking first (``EMOJI_WORDS``), then any other by its name
+    (``chatbot.emojis``); emoji alone at the genre question name a genre ("🤣" is funny)."""
+    if expect == "genre" and only_emoji(text):
+        return spell_emoji(text, alone_means_genre=True)
+    return spell_emoji(spell_out(text, EMOJI_WORDS))
+
+
+def text_of(text: object) -> str:
+    return text if isinstance(text, str) else str(text or "")
 
 
 def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:

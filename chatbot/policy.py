@@ -72,7 +72,22 @@ _SELF_WORDS = frozenset("i im me my myself feel feeling".split())
 
 
 def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> dict:
-    """The next dialog act for ``state["stage"]`` given what the user said."""
+    """The next dialog act for ``state["stage"]`` given what the user said. A social act
+    (``chatbot.social``: "how are you?", "lol", "you're useless") that names no wish is
+    acknowledged (act ``social``) instead of "I do not understand"."""
+    decision = _decide(state, nlu, sentiment)
+    social = nlu.get("social")
+    if social and (decision["act"] == "not_understood" and not decision.get("unknown_person")
+                   or decision["act"] == "greet" and social in _SOCIAL_OVER_GREETING):
+        return decision | {"act": "social", "social": social}
+    return decision
+
+
+_SOCIAL_OVER_GREETING = frozenset(("how_are_you", "nice_to_meet", "personal"))
+_REFUSALS = frozenset("no nope nah not none nobody noone nothing".split())
+
+
+def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> dict:
     stage = state.get("stage", "genre")
     decision: dict[str, Any] = {"act": "not_understood", "fills": {}, "title": None,
                                 "empathy": _distressed(state, nlu, sentiment),
@@ -85,7 +100,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     if intent in ("restart", "bye"):
         return decision | {"act": intent}
     if intent == "thanks" and stage in SLOTS:  # "ok thanks" before any film: no goodbye
-        return decision | {"act": "welcome"}
+        refused = _REFUSALS & set(nlu.get("words") or ())  # "thanks, no": a polite no
+        return decision | {"act": "skip" if refused else "welcome"}
     if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("about_bot"):
@@ -270,11 +286,12 @@ def _answer_act(stage: str, answer: str) -> str:
     """What a yes / no / another / unsure answer means at each question after a proposal."""
     table = {
         "watched": {"yes": "ask_another", "no": "ask_like", "another": "next",
-                    "unsure": "ask_like", "liked": "accept", "disliked": "reject"},
+                    "unsure": "ask_like", "liked": "accept", "disliked": "reject",
+                    "will_watch": "accept"},
         "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject",
-                 "liked": "accept", "disliked": "reject"},
+                 "liked": "accept", "disliked": "reject", "will_watch": "accept"},
         "another": {"yes": "next", "no": "bye", "another": "next", "unsure": "next",
-                    "liked": "next", "disliked": "bye"},
+                    "liked": "next", "disliked": "bye", "will_watch": "accept"},
     }
     return table.get(stage, {}).get(answer, "not_understood")
 
@@ -289,6 +306,8 @@ def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str =
     compound = float(sentiment.get("compound", 0.0))
     if intent == "another":
         return "another"
+    if nlu.get("watching") == "future":  # "I'll watch it tonight": taken, never "seen it"
+        return "will_watch"
     if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
         return "unsure"  # "ok" after an answer to a question: no yes to having watched it
     if stage == "watched" and nlu.get("watching") == "yes" and verdict == "liked":
