@@ -37,6 +37,12 @@ from chatbot.acts import split_question
 from chatbot.components import Components
 from chatbot.constraints import included_values, same_wish, without
 from chatbot.nlg import SLOTS
+from chatbot.questions import (
+    FILMOGRAPHY_FILMS,
+    catalogue_miss_reply,
+    filmography_reply,
+    have_title_reply,
+)
 from chatbot.sentiment import NEUTRAL
 from chatbot.social import social_reply
 from chatbot.text import clean_input
@@ -102,7 +108,8 @@ class DialogManager:
             "accept": self._accept, "reject": self._reject, "next": self._next,
             "suggest": self._suggest, "decline": self._decline, "answer": self._answer,
             "restart": self._restart, "about_bot": self._about_bot, "pick_now": self._pick_now,
-            "social": self._social,
+            "social": self._social, "have_title": self._have_title,
+            "catalogue_miss": self._catalogue_miss, "filmography": self._filmography,
         }
 
     def step(self, state: dict[str, Any], text: object) -> Step:
@@ -129,7 +136,8 @@ class DialogManager:
         if text:
             understanding = self._with_reference(self._parts.nlu(text, "genre"))
             decision = self._parts.policy(state, understanding, dict(NEUTRAL))
-            if decision.get("act") in ("fill", "suggest", "answer", "about_bot"):
+            if decision.get("act") in ("fill", "suggest", "answer", "about_bot", "social",
+                                       "have_title", "catalogue_miss", "filmography"):
                 self._acts[decision["act"]](state, decision, rng, out)
                 return
         out.append(nlg.question("genre", rng))
@@ -290,6 +298,38 @@ class DialogManager:
         out.append(social_reply(str(decision.get("social")), rng))
         self._ask_again(state, rng, out)
 
+    def _have_title(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """"Do you have The Proposal?": yes, and it is proposed."""
+        movie = self._parts.db.find_title(str(decision.get("title")))
+        if movie is None:
+            self._catalogue_miss(state, dict(decision, asked=decision.get("title")), rng, out)
+            return
+        out.append(have_title_reply(movie))
+        self._propose(state, movie, out)
+
+    def _catalogue_miss(self, state: dict, decision: dict, rng: random.Random,
+                        out: list[str]) -> None:
+        out.append(catalogue_miss_reply(str(decision.get("asked") or "that")))
+        self._ask_again(state, rng, out)
+
+    def _filmography(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """"What else has the lead been in?": the person's other films in the catalogue, then
+        the open question again; the film on the table stays."""
+        current = state.get("current") or {}
+        role = str(decision.get("role") or "actor")
+        named = list(decision.get("people") or ())
+        people = current.get("directors") if role == "director" else current.get("cast")
+        name = named[0] if named else next(iter(people or ()), None)
+        if name is None:
+            out.append(nlg.NO_FILM_YET)
+        else:
+            ids = [i for i in self._parts.db.search([{"slot": role, "values": [name],
+                                                     "exclude": False}])
+                   if i != current.get("id")][:FILMOGRAPHY_FILMS]
+            films = [self._parts.db.movie(i) for i in ids]
+            out.append(filmography_reply(name, role, films, current.get("title"), lead=not named))
+        self._ask_again(state, rng, out)
+
     def _clarify(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.pick(nlg.CLARIFY[state["stage"]], rng))
 
@@ -397,9 +437,13 @@ class DialogManager:
                      for w in active_items(state))
         ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1,
                                      *_rank_extras([] if people else asked["genre"], asked["actor"]))
-        movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
+        self._propose(state, self._parts.db.movie(ranked[0] if ranked else pool[0]), out)
+
+    def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
+        """Put ``movie`` on the table: describe it and ask whether it was watched."""
         state["current"] = _public_movie(movie)
-        state["shown"].append(movie["id"])
+        if movie["id"] not in state["shown"]:
+            state["shown"].append(movie["id"])
         out.extend(nlg.describe(movie, _asked(state)))
         out.append(nlg.WATCHED)
         state["stage"] = "watched"

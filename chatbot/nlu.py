@@ -67,6 +67,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     verdict,
     watching,
 )
+from chatbot.complaints import complaint_hits
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
@@ -94,9 +95,19 @@ from chatbot.lexicon import (
     WEAK_GENRE_SYNONYMS,
 )
 from chatbot.names import STOPWORDS, NameIndex
+from chatbot.questions import (
+    asked_object,
+    asking_part,
+    asks_what_to_watch,
+    catalogue_object,
+    catalogue_question,
+    filmography_role,
+    title_then,
+)
 from chatbot.ratings import rating_hits
 from chatbot.remarks import (
     clause_question_topics,
+    clauses,
     mark_besides,
     remark_mask,
     remarked_constraints,
@@ -186,12 +197,18 @@ class Understander:
                           negated, set(), outside)
         hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
                  rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
+        complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in complaint_hits(tokens)
+                      if not used.intersection(range(s, e)) and not used.update(range(s, e))]
         hits += self._years(tokens, used)
         hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
+        said = {h[2]["slot"] for h in hits}  # "too old, anything from the 90s": the 90s
+        hits += [h for h in complaints if h[2]["slot"] not in said]
         corrected_at = correction_at(tokens)
         cuts = [c for c in correction_cues(tokens) if not replaced_first(tokens, c)]
-        asking = is_question(whole, cleaned) and refers_to_film(whole, cleaned)
+        asked_text = asking_part(cleaned) or cleaned  # a long message: its questions only
+        asked_whole = clause_tokens(asked_text) if asked_text != cleaned else whole
+        asking = is_question(asked_whole, asked_text) and refers_to_film(asked_whole, asked_text)
         people = self._people(tokens, expect, used, negated, cuts, asking)
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
@@ -201,26 +218,35 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         constraints = spans_to_constraints(hits, tokens, negated)
-        asked = None if title_cue else self._asked_title(cleaned, whole)
+        asked = None if title_cue else self._asked_title(asked_text, asked_whole)
         judged = verdict(tokens)
-        question = question_topics(whole, cleaned) or (
-            question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else []
-        ) or clause_question_topics(tokens)
-        question = with_leads_topic(question, whole)
-        mark_besides(question, whole, people)
+        question = question_topics(asked_whole, asked_text) or (
+            question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
+        ) or clause_question_topics(tokens if asked_whole is whole else asked_whole)
+        question = with_leads_topic(question, asked_whole)
+        mark_besides(question, asked_whole, people)
+        interrogative = is_question(asked_whole, asked_text) or bool(question)
+        catalogue = interrogative and catalogue_question(asked_whole) is not None
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles,
-            "question": question, "interrogative": is_question(whole, cleaned) or bool(question),
+            "question": question, "interrogative": interrogative,
+            "catalogue": catalogue,
+            "catalogue_title": self._catalogue_title(asked_whole) if catalogue else None,
+            "catalogue_object": _object_text(asked_whole) if catalogue else None,
+            "filmography": filmography_role(asked_whole, any(not p["negated"] for p in people))
+            if interrogative else None,
             "remarked": [c for c in constraints if c in remarked],
             "remark_notes": [n for n in notes if n not in outside],
-            "about_film": refers_to_film(whole, cleaned) and not is_request(whole),
+            "about_film": refers_to_film(asked_whole, asked_text) and not is_request(asked_whole)
+            and not catalogue,
             "asked_title": asked[0] if asked else None,
             "approval": judged == "liked", "verdict": judged,
-            "watching": watching(tokens), "request": asks_for(tokens),
+            "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
             "about_bot": is_about_bot(tokens), "help": asks_help(whole),
-            "film_ask": asks_for_film(whole), "delegate": delegates(whole),
+            "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
+            "delegate": delegates(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
@@ -228,9 +254,8 @@ class Understander:
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
             "unknown_person": self._unknown_person(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
-            "indifferent": [s for s in indifferent_slots(tokens, intent_of(tokens))
-                            if not any(c["slot"] == s for c in constraints)
-                            and not (people and s in PERSON_SLOTS)],
+            "indifferent": [s for s in _indifferent(tokens, people)
+                            if not any(c["slot"] == s for c in constraints)],
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned,
@@ -265,6 +290,23 @@ class Understander:
                     return title, said
         return None
 
+    def _catalogue_title(self, tokens: list[str]) -> str | None:
+        """The catalogue film a question to the catalogue names ("do you have the proposal?"):
+        the longest opening of its object that is a title, even of everyday words."""
+        words = catalogue_object(tokens)
+        while words and words[0] in _CATALOGUE_FILLERS:
+            words = words[1:]
+        if not words or words[0] in _NOT_TITLES:
+            return None
+        for size in range(min(len(words), 8), 0, -1):
+            said = " ".join(words[:size])
+            if said in STOPWORDS or said in _PRONOUN_TITLES:
+                continue
+            title = self._titles.exact(said)
+            if title is not None and title_then(words[size:]):
+                return title
+        return None
+
     def _approximate(self, tokens: list[str], negated: list[bool], used: set[int],
                      notes: list[str]) -> list[tuple]:
         """Wishes the catalogue can only approximate ("superhero", "not too violent"), with
@@ -291,7 +333,7 @@ class Understander:
         for "newer" than a film named: that is counted from the film)."""
         last = self._last_year
         recent = [c for c in constraints if c["slot"] == "year" and not c["exclude"]
-                  and not (titled and c.get("relative"))
+                  and not c.get("relative")
                   and c["range"][1] is None and last and (c["range"][0] or 0) >= last - 15]
         return [f"My catalogue only goes up to {last}."] if recent else []
 
@@ -407,6 +449,33 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
     }
 
 
+def _indifferent(tokens: list[str], people: list[dict]) -> list[str]:
+    """The questions a "no preference" names, clause by clause: "dont care who directs" in
+    a list of wishes ("sci-fi, no Will Smith, dont care who directs") names the director;
+    a clause that also names someone wanted for the slot ("anyone, but directed by Fincher")
+    does not."""
+    found: list[str] = []
+    for start, end in clauses(tokens):
+        clause = tokens[start:end]
+        named = [p for p in people if start <= int(p.get("at", -1)) < end and not p["negated"]]
+        whole = indifferent_slots(tokens, intent_of(tokens)) if len(clauses(tokens)) == 1 else []
+        for slot in indifferent_slots(clause, intent_of(clause)) or whole:
+            if slot not in found and not (named and slot in PERSON_SLOTS):
+                found.append(slot)
+    if not found and not any(p for p in people if not p["negated"]):
+        found = indifferent_slots(tokens, intent_of(tokens))
+    return found
+
+
+def _object_text(tokens: list[str]) -> str | None:
+    """What a catalogue question asks for, as said ("kuch kuch hota hai"); None when it is
+    "anything" or "something" (a request for a film, not for a title)."""
+    words = catalogue_object(tokens)
+    while words and words[0] in _CATALOGUE_FILLERS:
+        words = words[1:]
+    return asked_object(words) if words and words[0] not in _NOT_TITLES else None
+
+
 def _spelt_emoji(text: str, expect: str | None) -> str:
     """Emoji as words: yes / no / liking first (``EMOJI_WORDS``), then any other by its name
     (``chatbot.emojis``); emoji alone at the genre question name a genre ("🤣" is funny)."""
@@ -431,6 +500,9 @@ def _as_it(text: str, asked: tuple[str, str]) -> str:
     return text.replace(asked[1], "it", 1)
 
 
+_CATALOGUE_FILLERS = frozenset("a copy of the film movie called named titled".split())
+_NOT_TITLES = frozenset("""any anything something some more other others films movies lots
+    plenty many much stuff anyone anybody""".split())
 _PRONOUN_TITLES = frozenset("it her him them us me you she he this that they one up".split()) | {
     "the one", "this one", "that one", "the movie", "the film", "the end", "the other one"}
 

@@ -152,6 +152,9 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
     topics = list(nlu.get("question") or ())
     on_table = stage in ANSWER_STAGES and state.get("current")
+    other = _other_film_question(nlu, bool(on_table))
+    if other is not None:  # the catalogue, or what else a person made: not the film on the table
+        return other
     named = nlu.get("asked_title") and not (on_table and nlu.get("about_film"))
     if named and topics:  # "is Titanic any good?", "who's in The Dark Knight?"
         return {"act": "answer", "topics": topics, "title": nlu["asked_title"]}
@@ -185,6 +188,28 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         return None
     return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
             "ratings": ratings}
+
+
+def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
+    """A question that is not about the film on the table (``chatbot.questions``): "do you
+    have The Proposal?" (``have_title``), "do you have kuch kuch hota hai?" with no such
+    title (``catalogue_miss``), "what else has the lead been in?" (``filmography``). A
+    catalogue question naming wishes ("got anything from the 60s?") is a request: None."""
+    people = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
+    if nlu.get("filmography") and (on_table or people):
+        return {"act": "filmography", "role": nlu["filmography"], "people": people}
+    if not nlu.get("catalogue"):
+        return None
+    if nlu.get("catalogue_title"):
+        return {"act": "have_title", "title": nlu["catalogue_title"]}
+    if _names_wishes(nlu) or not nlu.get("catalogue_object"):
+        return None
+    return {"act": "catalogue_miss", "asked": nlu["catalogue_object"]}
+
+
+def _names_wishes(nlu: Mapping[str, Any]) -> bool:
+    return bool(nlu.get("constraints") or nlu.get("people") or nlu.get("titles")
+                or nlu.get("title") or nlu.get("notes"))
 
 
 def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:

@@ -1,0 +1,66 @@
+"""Complaints that are wishes: "too long", "too old", "way too short" said of a film.
+
+"no, too long" while a film is proposed asks for a shorter one; "nothing too long" or
+"neither of us wants anything too long" asks for a short one; "too old for me" asks for a
+newer one. Read as constraints (``chatbot.constraints``): relative to the film on the table
+(``"relative": "shorter"``, resolved by ``chatbot.wishes``) unless denied ("nothing too
+long"), which bounds the length outright. Pure; no IO. Example::
+
+    complaint_hits(clause_tokens("no, way too long"))
+    # [(2, 4, {'slot': 'runtime', 'range': [None, 100], 'exclude': False, 'relative': 'shorter'})]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from chatbot.constraints import minutes, years
+from chatbot.cues import BOUNDARY, SHORT_MINUTES
+
+NEWER_FROM, OLDER_UNTIL = 2010, 1979  # "too old" / "too new" with no film shown (as cues reads "newer")
+_TOO = frozenset("too overly".split())
+_LONG = frozenset("long lengthy longwinded".split())
+_SHORT = frozenset("short brief".split())
+_OLD = frozenset("old dated ancient".split())
+_NEW = frozenset("new recent modern".split())
+_DENIALS = frozenset("""not no nothing neither nor never dont doesnt without none nobody
+    isnt cant wont""".split())
+_RELATIVE = {"shorter": "runtime", "longer": "runtime", "newer": "year", "older": "year"}
+
+
+def complaint_hits(tokens: Sequence[str]) -> list[tuple[int, int, dict[str, Any]]]:
+    """``(start, end, constraint)`` for each "too <length or age>" in ``tokens``."""
+    hits = []
+    for i, token in enumerate(tokens[:-1]):
+        if token not in _TOO or i and tokens[i - 1] == "not":
+            continue  # "not too long" is a length phrase of its own (``chatbot.cues``)
+        word = tokens[i + 1]
+        relative = ("shorter" if word in _LONG else "longer" if word in _SHORT
+                    else "newer" if word in _OLD else "older" if word in _NEW else None)
+        if relative is None:
+            continue
+        wish = _wish(relative, _denied(tokens, i))
+        if wish is not None:
+            hits.append((i, i + 2, wish))
+    return hits
+
+
+def _wish(relative: str, denied: bool) -> dict[str, Any] | None:
+    if denied:  # "nothing too long": a bound of its own, not against the film shown
+        return minutes(None, SHORT_MINUTES) if relative == "shorter" else None
+    if _RELATIVE[relative] == "runtime":
+        wish = minutes(None, SHORT_MINUTES) if relative == "shorter" else minutes(SHORT_MINUTES, None)
+    else:  # with no film on the table: as "something newer" / "something older" reads
+        wish = years(NEWER_FROM, None) if relative == "newer" else years(None, OLDER_UNTIL)
+    return dict(wish, relative=relative)
+
+
+def _denied(tokens: Sequence[str], at: int) -> bool:
+    """A denial earlier in the clause: "neither of us wants anything too long"."""
+    for j in range(at - 1, max(-1, at - 7), -1):
+        if tokens[j] == BOUNDARY:
+            return False
+        if tokens[j] in _DENIALS:
+            return True
+    return False
