@@ -64,3 +64,36 @@ def _denied(tokens: Sequence[str], at: int) -> bool:
         if tokens[j] in _DENIALS:
             return True
     return False
+
+
+def after_catalogue(constraints: list[dict[str, Any]], last_year: int | None
+                    ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Release years wished for that all lie after the catalogue's last year ("anything from
+    2023?") are no wish the bot can keep: they are left out and said so, never "Got it"."""
+    if not last_year:
+        return constraints, []
+    beyond = [c for c in constraints if c["slot"] == "year" and not c["exclude"]
+              and (c["range"][0] or 0) > last_year]
+    if not beyond:
+        return constraints, []
+    first = beyond[0]["range"][0]
+    return ([c for c in constraints if c not in beyond],
+            [f"My catalogue only goes up to {last_year}, so I have nothing from {first} or later."])
+
+
+def distinct_exclusions(constraints: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each value left out once: "I hate horror and sad films" is "no horror and no war"
+    (the mood's exclusions without the genre already excluded), not "no horror and no war
+    or horror"."""
+    seen: dict[str, set[str]] = {}
+    kept = []
+    for wish in constraints:
+        values = wish.get("values")
+        if wish["exclude"] and values:
+            fresh = [v for v in values if v not in seen.get(wish["slot"], set())]
+            seen.setdefault(wish["slot"], set()).update(values)
+            if not fresh:
+                continue
+            wish = dict(wish, values=fresh)
+        kept.append(wish)
+    return kept

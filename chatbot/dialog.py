@@ -42,6 +42,7 @@ from chatbot.questions import (
     catalogue_miss_reply,
     filmography_reply,
     have_title_reply,
+    suitability_reply,
 )
 from chatbot.sentiment import NEUTRAL
 from chatbot.social import social_reply
@@ -177,6 +178,8 @@ class DialogManager:
             state["empathy_shown"] = True
         state["last_act"] = act
         state["suggestion"] = None  # a "Did you mean ...?" holds for the next turn only
+        if act not in _NOTES_SAID_BY_ACT:  # "another, not pirates": what can't be kept is said
+            out.extend(n for n in decision.get("notes") or () if n not in out)
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
         return str(act)
 
@@ -215,8 +218,8 @@ class DialogManager:
             state["dropped"] = without(
                 [d for d in state["dropped"] if any(same_wish(d, w) for w in state["wishes"])],
                 added)
-            for wish in added:
-                if not wish["exclude"]:  # "no horror" does not say which genre
+            for wish in added:  # "no horror" does not say which genre; "anything but R" does
+                if not wish["exclude"] or decision.get("any_but") and wish["slot"] == state["stage"]:
                     _mark_answered(state, wish["slot"])
             people = [w["slot"] for w in added if w["slot"] in ("actor", "director")]
             state["last_slot"] = people[-1] if people else state.get("last_slot")
@@ -272,6 +275,9 @@ class DialogManager:
             out.append(nlg.NO_FILM_YET)
             self._ask_again(state, rng, out)
             return
+        if "suitability" in (decision.get("topics") or ()):
+            out.append(suitability_reply(movie, list(decision.get("ratings") or ()),
+                                         nlg.rating_text(movie)))
         shown = [self._parts.db.movie(i) for i in state["shown"][:-1]] if "history" in (
             decision.get("topics") or ()) else []
         out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state),
@@ -494,6 +500,9 @@ class DialogManager:
         out.append(nlg.ENDED)
 
 
+# acts whose reply says the understanding's notes itself (or answers with them)
+_NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart", "ended",
+                                "empty", "bye"))
 # what an answer part must not be, and what the question part must be, to act on both
 _NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
                           "restart", "bye", "accept"))

@@ -67,7 +67,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     verdict,
     watching,
 )
-from chatbot.complaints import complaint_hits
+from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
@@ -218,6 +218,8 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         constraints = spans_to_constraints(hits, tokens, negated)
+        constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)
+        notes += [n for n in beyond if n not in notes]
         asked = None if title_cue else self._asked_title(asked_text, asked_whole)
         judged = verdict(tokens)
         question = question_topics(asked_whole, asked_text) or (

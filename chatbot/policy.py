@@ -83,6 +83,7 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     return decision
 
 
+_ANY = frozenset("anything any everything whatever whichever all".split())
 _SOCIAL_OVER_GREETING = frozenset(("how_are_you", "nice_to_meet", "personal"))
 _REFUSALS = frozenset("no nope nah not none nobody noone nothing".split())
 
@@ -177,6 +178,12 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         genres = []
     ratings = [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa"
                and not c["exclude"] for v in c.get("values") or ()]
+    bounds = [c for c in nlu.get("constraints") or () if c["slot"] == "mpaa" and not c["exclude"]
+              and (c.get("audience") or nlu.get("notes"))]
+    bounds = [c for c in bounds if c.get("audience")] or bounds  # who watches decides
+    suited = list(dict.fromkeys(v for c in bounds for v in c.get("values") or ()))
+    if suited:  # "is it too scary for a little one?": the rating, never a bare "yes"
+        return {"act": "answer", "topics": ["suitability"], "ratings": suited}
     if "reason" in topics:  # "why this one?": the wishes it was chosen for
         return {"act": "answer", "topics": ["reason"]}
     if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
@@ -291,6 +298,8 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
         result["delegate"] = True
     if nlu.get("indifferent"):  # "a comedy, rating doesn't matter"
         result["indifferent"] = list(nlu["indifferent"])
+    if _ANY & set(nlu.get("words") or ()):  # "anything that isn't R": the rest are all fine
+        result["any_but"] = True
     if stage == "like" and _yes_no(nlu, sentiment, stage) in ("no", "disliked"):
         result["reject"] = True
     return result

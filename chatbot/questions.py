@@ -173,3 +173,17 @@ def asked_object(words: Sequence[str]) -> str:
         if tuple(words[: len(cue)]) == cue:
             return " ".join(words[len(cue) :])
     return " ".join(words)
+
+
+def suitability_reply(movie: Mapping[str, Any], ratings: Sequence[str], rating: str) -> str:
+    """"Is it too scary for a little one?": the catalogue knows the rating, not how scary a
+    film is, so no bare "yes": ``"I can't tell how scary or violent E.T. is from my
+    catalogue; it is rated PG, one of the ratings I'd keep to for that (G or PG)."``.
+    ``rating`` is the film's rating as ``chatbot.nlg.rating_text`` words it."""
+    title = movie.get("title") or "it"
+    head = f"I can't tell how scary or violent {title} is from my catalogue"
+    if not movie.get("mpaa"):
+        return f"{head}, and it has no MPAA rating there."
+    fits = "one of" if movie["mpaa"] in ratings else "not one of"
+    allowed = ", ".join(ratings[:-1]) + f" or {ratings[-1]}" if len(ratings) > 1 else ratings[0]
+    return f"{head}; it is {rating}, {fits} the ratings I'd keep to for that ({allowed})."
