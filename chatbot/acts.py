@@ -399,8 +399,8 @@ SLOT_WORDS = {"genre": frozenset("genre genres kind type".split()),
               "actor": frozenset("actor actors actress actresses cast starring stars".split()),
               "director": frozenset("director directors directs directed".split()),
               "mpaa": frozenset("rating ratings rated mpaa certificate".split())}
-_INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care preference pref"
-                               .split())
+_INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care preference pref "
+                               "important bothered fussed fussy".split())
 
 
 def intent_of(tokens: list[str]) -> str:

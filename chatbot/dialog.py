@@ -155,6 +155,13 @@ class DialogManager:
             act = self._act(trial, self._decide(trial, parts[0]), rng, first)
             asked = self._decide(trial, parts[1]) if act not in _NOT_ANSWERS and \
                 trial["stage"] != "end" else {}
+            if act == "fill" and _no_film_to_ask_about(trial, asked):  # "a thriller. what's it
+                asked = {"act": "film_asked"}  # going to be?": asks for the film, not about one
+            if asked.get("act") == "film_asked":
+                state.clear()
+                state.update(trial)
+                out.extend(first)
+                return
             if asked.get("act") in _ANSWERS:
                 self._act(trial, asked, rng, second)
                 state.clear()
@@ -507,6 +514,12 @@ _NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart"
 _NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
                           "restart", "bye", "accept"))
 _ANSWERS = frozenset(("answer", "help", "about_bot"))
+
+
+def _no_film_to_ask_about(state: dict[str, Any], asked: dict[str, Any]) -> bool:
+    """A question about "it" (no known topic) after wishes, with no film proposed yet."""
+    return asked.get("act") == "answer" and not state.get("current") and not asked.get(
+        "title") and list(asked.get("topics") or ()) in ([], ["other"])
 
 
 def _rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None, ...]:

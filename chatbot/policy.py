@@ -83,7 +83,7 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     return decision
 
 
-_ANY = frozenset("anything any everything whatever whichever all".split())
+_ANY = frozenset("anything anythings any everything whatever whatevers whichever all".split())
 _SOCIAL_OVER_GREETING = frozenset(("how_are_you", "nice_to_meet", "personal"))
 _REFUSALS = frozenset("no nope nah not none nobody noone nothing".split())
 
@@ -258,6 +258,8 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
         return True
     if any(c["slot"] == "mpaa" and not c.get("audience") for c in nlu.get("constraints") or ()):
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it
+    if any(c.get("relative") for c in nlu.get("constraints") or ()):
+        return True  # "no, way too long": a wish against the film shown, whatever the verdict
     answer_only = nlu.get("watching") is not None or nlu.get("verdict") is not None or (
         nlu.get("intent") == "yes" and stage != "another")
     return not answer_only

@@ -19,9 +19,10 @@ from collections.abc import Sequence
 _VERBS = frozenset("saw seen watched watch see".split())
 _PAST = frozenset("saw seen watched".split())
 _DENIERS = frozenset("not never no isnt wasnt havent hasnt didnt nope nah".split())
-# before "watch" / "see": what makes it the future or an intention ("I'll", "gonna", "want to")
-_FUTURE = frozenset("will ll ill gonna going wanna want shall gotta plan planning lets let "
-                    "would id might may to".split())
+# before "watch" / "see": what makes it the future or an intention ("I'll", "gonna", "want to");
+# folded, "we'll" is "well" and "she'll" "shell"
+_FUTURE = frozenset("will ll ill well shell hell youll theyll gonna going wanna want shall "
+                    "gotta plan planning lets let would id might may to".split())
 # what makes it unknown ("not sure whether", "no idea if", "can't remember if")
 _DOUBT = (("not", "sure"), ("no", "idea"), ("dont", "know"), ("do", "not", "know"),
           ("dunno",), ("idk",), ("unsure",), ("cant", "remember"), ("can", "not", "remember"),
