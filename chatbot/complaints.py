@@ -40,6 +40,8 @@ def complaint_hits(tokens: Sequence[str]) -> list[tuple[int, int, dict[str, Any]
                     else "newer" if word in _OLD else "older" if word in _NEW else None)
         if relative is None:
             continue
+        if _said_of_something(tokens, i):
+            continue  # "that is too long", "it's too old": a remark (``chatbot.remarks``)
         wish = _wish(relative, _denied(tokens, i))
         if wish is not None:
             hits.append((i, i + 2, wish))
@@ -54,6 +56,20 @@ def _wish(relative: str, denied: bool) -> dict[str, Any] | None:
     else:  # with no film on the table: as "something newer" / "something older" reads
         wish = years(NEWER_FROM, None) if relative == "newer" else years(None, OLDER_UNTIL)
     return dict(wish, relative=relative)
+
+
+def _said_of_something(tokens: Sequence[str], at: int) -> bool:
+    """The clause has a subject and verb before "too": "that is too long", "it looks too old"."""
+    for j in range(at - 1, -1, -1):
+        if tokens[j] == BOUNDARY:
+            return False
+        if tokens[j] in _PREDICATES:
+            return True
+    return False
+
+
+_PREDICATES = frozenset("is s was are were its thats looks looked seems seemed sounds feels "
+                        "felt be been".split())
 
 
 def _denied(tokens: Sequence[str], at: int) -> bool:

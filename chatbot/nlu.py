@@ -197,8 +197,8 @@ class Understander:
                           negated, set(), outside)
         hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
                  rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
-        complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in complaint_hits(tokens)
-                      if not used.intersection(range(s, e)) and not used.update(range(s, e))]
+        complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in
+                      self._spans(complaint_hits(tokens), used)]
         hits += self._years(tokens, used)
         hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
