@@ -37,15 +37,9 @@ from chatbot.acts import split_question
 from chatbot.components import Components
 from chatbot.constraints import included_values, same_wish, without
 from chatbot.nlg import SLOTS
-from chatbot.questions import (
-    FILMOGRAPHY_FILMS,
-    catalogue_miss_reply,
-    filmography_reply,
-    have_title_reply,
-    suitability_reply,
-)
+from chatbot.questions import suitability_reply
 from chatbot.sentiment import NEUTRAL
-from chatbot.social import social_reply
+from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
 
 log = logging.getLogger(__name__)
@@ -94,7 +88,7 @@ class Step:
     recommendation: dict[str, Any] | None
 
 
-class DialogManager:
+class DialogManager(SideActs):
     """Runs turns over a state dict; stateless itself, so one instance serves every session."""
 
     def __init__(self, components: Components) -> None:
@@ -304,43 +298,6 @@ class DialogManager:
 
     def _about_bot(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         out.append(nlg.ABOUT_BOT)
-        self._ask_again(state, rng, out)
-
-    def _social(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        """Small talk, a laugh, an insult: acknowledged, then back to the open question."""
-        out.append(social_reply(str(decision.get("social")), rng))
-        self._ask_again(state, rng, out)
-
-    def _have_title(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        """"Do you have The Proposal?": yes, and it is proposed."""
-        movie = self._parts.db.find_title(str(decision.get("title")))
-        if movie is None:
-            self._catalogue_miss(state, dict(decision, asked=decision.get("title")), rng, out)
-            return
-        out.append(have_title_reply(movie))
-        self._propose(state, movie, out)
-
-    def _catalogue_miss(self, state: dict, decision: dict, rng: random.Random,
-                        out: list[str]) -> None:
-        out.append(catalogue_miss_reply(str(decision.get("asked") or "that")))
-        self._ask_again(state, rng, out)
-
-    def _filmography(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        """"What else has the lead been in?": the person's other films in the catalogue, then
-        the open question again; the film on the table stays."""
-        current = state.get("current") or {}
-        role = str(decision.get("role") or "actor")
-        named = list(decision.get("people") or ())
-        people = current.get("directors") if role == "director" else current.get("cast")
-        name = named[0] if named else next(iter(people or ()), None)
-        if name is None:
-            out.append(nlg.NO_FILM_YET)
-        else:
-            ids = [i for i in self._parts.db.search([{"slot": role, "values": [name],
-                                                     "exclude": False}])
-                   if i != current.get("id")][:FILMOGRAPHY_FILMS]
-            films = [self._parts.db.movie(i) for i in ids]
-            out.append(filmography_reply(name, role, films, current.get("title"), lead=not named))
         self._ask_again(state, rng, out)
 
     def _clarify(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:

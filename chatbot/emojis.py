@@ -16,6 +16,9 @@ from functools import lru_cache
 
 import emoji
 
+from chatbot.lexicon import EMOJI_WORDS
+from chatbot.text import spell_out
+
 # Words of an emoji's short name -> the word it stands for in a chat about films. The first
 # entry whose words all occur in the name wins (so "loudly crying" is sad, "tears of joy" a laugh).
 NAME_WORDS: tuple[tuple[str, str], ...] = (
@@ -63,6 +66,14 @@ def spell_emoji(text: str, *, alone_means_genre: bool = False) -> str:
         last = hit["match_end"]
     parts.append(text[last:])
     return "".join(parts)
+
+
+def spell_all(text: str, genre_question: bool = False) -> str:
+    """Every emoji of ``text`` as a word: yes / no / liking first (``EMOJI_WORDS``), then any
+    other by its name; emoji alone at the genre question name a genre ("🤣" is funny)."""
+    if genre_question and only_emoji(text):
+        return spell_emoji(text, alone_means_genre=True)
+    return spell_emoji(spell_out(text, EMOJI_WORDS))
 
 
 def only_emoji(text: str) -> bool:

@@ -83,12 +83,11 @@ from chatbot.cues import (
     runtime_ranges,
     year_ranges,
 )
-from chatbot.emojis import only_emoji, spell_emoji
+from chatbot.emojis import only_emoji, spell_all
 from chatbot.genres import FILM_WORDS, GenreReader
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
-    EMOJI_WORDS,
     INTENT_PHRASES,
     SHORTHAND,
     SLANG,
@@ -96,13 +95,12 @@ from chatbot.lexicon import (
 )
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.questions import (
-    asked_object,
     asking_part,
     asks_what_to_watch,
-    catalogue_object,
     catalogue_question,
+    catalogue_title,
     filmography_role,
-    title_then,
+    object_text,
 )
 from chatbot.ratings import rating_hits
 from chatbot.remarks import (
@@ -132,7 +130,6 @@ from chatbot.text import (
     expand_shorthand,
     fold,
     fold_utterance,
-    spell_out,
 )
 from chatbot.titles import TitleIndex
 
@@ -183,7 +180,7 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = spell_shorthand(expand_shorthand(_spelt_emoji(clean_input(text)[0], expect), SHORTHAND))
+        cleaned = spell_shorthand(expand_shorthand(spell_all(clean_input(text)[0], expect == "genre"), SHORTHAND))
         titles, rest_text, title_cue = self._split_titles(cleaned)
         tokens = clause_tokens(rest_text)
         whole = clause_tokens(cleaned) if titles else tokens
@@ -235,8 +232,8 @@ class Understander:
             "title": titles[0] if titles else None, "titles": titles,
             "question": question, "interrogative": interrogative,
             "catalogue": catalogue,
-            "catalogue_title": self._catalogue_title(asked_whole) if catalogue else None,
-            "catalogue_object": _object_text(asked_whole) if catalogue else None,
+            "catalogue_title": catalogue_title(asked_whole, self._titles.exact) if catalogue else None,
+            "catalogue_object": object_text(asked_whole) if catalogue else None,
             "filmography": filmography_role(asked_whole, any(not p["negated"] for p in people))
             if interrogative else None,
             "remarked": [c for c in constraints if c in remarked],
@@ -261,7 +258,7 @@ class Understander:
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned,
-            "social": social_act(whole, cleaned) or ("emoji" if only_emoji(text_of(text)) else None),
+            "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None),
         }
 
     def _split_titles(self, text: str) -> tuple[list[str], str, bool]:
@@ -290,23 +287,6 @@ class Understander:
                 capitalised = any(w[:1].isupper() for w in said.split()[1 if not start else 0 :])
                 if rare or capitalised:  # "is titanic any good?", not "did you show me first?"
                     return title, said
-        return None
-
-    def _catalogue_title(self, tokens: list[str]) -> str | None:
-        """The catalogue film a question to the catalogue names ("do you have the proposal?"):
-        the longest opening of its object that is a title, even of everyday words."""
-        words = catalogue_object(tokens)
-        while words and words[0] in _CATALOGUE_FILLERS:
-            words = words[1:]
-        if not words or words[0] in _NOT_TITLES:
-            return None
-        for size in range(min(len(words), 8), 0, -1):
-            said = " ".join(words[:size])
-            if said in STOPWORDS or said in _PRONOUN_TITLES:
-                continue
-            title = self._titles.exact(said)
-            if title is not None and title_then(words[size:]):
-                return title
         return None
 
     def _approximate(self, tokens: list[str], negated: list[bool], used: set[int],
@@ -469,27 +449,6 @@ def _indifferent(tokens: list[str], people: list[dict]) -> list[str]:
     return found
 
 
-def _object_text(tokens: list[str]) -> str | None:
-    """What a catalogue question asks for, as said ("kuch kuch hota hai"); None when it is
-    "anything" or "something" (a request for a film, not for a title)."""
-    words = catalogue_object(tokens)
-    while words and words[0] in _CATALOGUE_FILLERS:
-        words = words[1:]
-    return asked_object(words) if words and words[0] not in _NOT_TITLES else None
-
-
-def _spelt_emoji(text: str, expect: str | None) -> str:
-    """Emoji as words: yes / no / liking first (``EMOJI_WORDS``), then any other by its name
-    (``chatbot.emojis``); emoji alone at the genre question name a genre ("🤣" is funny)."""
-    if expect == "genre" and only_emoji(text):
-        return spell_emoji(text, alone_means_genre=True)
-    return spell_emoji(spell_out(text, EMOJI_WORDS))
-
-
-def text_of(text: object) -> str:
-    return text if isinstance(text, str) else str(text or "")
-
-
 def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:
     """"something shorter" (the word alone): shorter than the film on the table, if any."""
     if words in (["shorter"], ["longer"]):
@@ -502,9 +461,6 @@ def _as_it(text: str, asked: tuple[str, str]) -> str:
     return text.replace(asked[1], "it", 1)
 
 
-_CATALOGUE_FILLERS = frozenset("a copy of the film movie called named titled".split())
-_NOT_TITLES = frozenset("""any anything something some more other others films movies lots
-    plenty many much stuff anyone anybody""".split())
 _PRONOUN_TITLES = frozenset("it her him them us me you she he this that they one up".split()) | {
     "the one", "this one", "that one", "the movie", "the film", "the end", "the other one"}
 

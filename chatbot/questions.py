@@ -25,7 +25,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.cues import BOUNDARY
@@ -94,6 +94,43 @@ def catalogue_object(tokens: Sequence[str]) -> list[str]:
     span = catalogue_question(tokens)
     words = [t for t in tokens if t != BOUNDARY]
     return list(words[span[0] : span[1]]) if span else []
+
+
+def catalogue_title(tokens: Sequence[str], exact: Callable[[str], str | None]) -> str | None:
+    """The catalogue film a question to the catalogue names ("do you have the proposal?"):
+    the longest opening of its object that ``exact`` (a title lookup) knows, even of everyday
+    words, when what follows leaves the title whole ("... with sandra bullock")."""
+    words = _object_words(tokens)
+    if not words or words[0] in _NOT_TITLES:
+        return None
+    for size in range(min(len(words), 8), 0, -1):
+        said = " ".join(words[:size])
+        if said in _PRONOUNS:
+            continue
+        title = exact(said)
+        if title is not None and title_then(words[size:]):
+            return title
+    return None
+
+
+def object_text(tokens: Sequence[str]) -> str | None:
+    """What a catalogue question asks for, as said ("kuch kuch hota hai"); None when it is
+    "anything" or "something" (a request for a film, not for a title)."""
+    words = _object_words(tokens)
+    return asked_object(words) if words and words[0] not in _NOT_TITLES else None
+
+
+def _object_words(tokens: Sequence[str]) -> list[str]:
+    words = catalogue_object(tokens)
+    while words and words[0] in _CATALOGUE_FILLERS:
+        words = words[1:]
+    return words
+
+
+_CATALOGUE_FILLERS = frozenset("a copy of the film movie called named titled".split())
+_NOT_TITLES = frozenset("""any anything something some more other others films movies lots
+    plenty many much stuff anyone anybody""".split())
+_PRONOUNS = frozenset("it her him them us me you she he this that they one up the an a".split())
 
 
 def asks_what_to_watch(tokens: Sequence[str]) -> bool:
