@@ -142,7 +142,9 @@ _SHOWN_WORDS = frozenset("show showed shown suggest suggested recommend recommen
 _WH_WORDS = frozenset("who whos what whats when how which where why any".split())
 _AUX_WORDS = frozenset("is does did was are has have can could would will isnt wasnt doesnt "
                        "do".split())
-_NOT_INVERTED = frozenset("not never seen watched been already to got".split())
+# after "is" / "will" ...: no subject, so no question ("will definitely watch it")
+_NOT_INVERTED = frozenset("""not never seen watched been already to got definitely def
+    probably prob surely certainly totally defo""".split())
 _SPELLINGS = {"wat": "what", "wot": "what", "wut": "what", "wht": "what", "hw": "how",
               "whats": "what is", "whos": "who is", "hows": "how is", "u": "you",
               "whyd": "why did"}
@@ -383,7 +385,8 @@ def _asks(clause: str) -> bool:
     words = clause.lower().replace("'", "").replace("’", "").strip(" ,;.!?").split()
     if len(words) < 3:
         return False
-    return clause.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS
+    return clause.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS and \
+        words[1] not in _NOT_INVERTED
 
 
 def indifferent_slots(tokens: Sequence[str], intent: str) -> list[str]:

@@ -44,8 +44,8 @@ NAME_WORDS: tuple[tuple[str, str], ...] = (
     ("television", "movie"), ("cinema", "movie"),
     ("question mark", "?"), ("waving", "hi"), ("folded hands", "thanks"),
 )
-# A laugh said alone at the genre question asks for something funny.
-_LAUGH_GENRE = {"haha": "funny"}
+# A laugh said alone at the genre question asks for something funny, tears for a sad film.
+_LAUGH_GENRE = {"haha": "funny", "sad": "a sad movie"}
 
 
 def spell_emoji(text: str, *, alone_means_genre: bool = False) -> str:

@@ -77,6 +77,11 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     acknowledged (act ``social``) instead of "I do not understand"."""
     decision = _decide(state, nlu, sentiment)
     social = nlu.get("social")
+    if social == "personal" and nlu.get("catalogue"):  # "is X in your list?": no small talk
+        social = None
+    if social in _ADDRESSED and decision["act"] in ("fill", "skip") and not decision.get(
+            "added") and not decision.get("titles"):  # "you're kinda slow": no slow films
+        return decision | {"act": "social", "social": social, "notes": []}
     if social and (decision["act"] == "not_understood" and not decision.get("unknown_person")
                    or decision["act"] == "greet" and social in _SOCIAL_OVER_GREETING):
         return decision | {"act": "social", "social": social}
@@ -84,6 +89,7 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
 
 
 _ANY = frozenset("anything anythings any everything whatever whatevers whichever all".split())
+_ADDRESSED = frozenset(("insult", "praise"))
 _SOCIAL_OVER_GREETING = frozenset(("how_are_you", "nice_to_meet", "personal"))
 _REFUSALS = frozenset("no nope nah not none nobody noone nothing".split())
 

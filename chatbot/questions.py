@@ -32,6 +32,7 @@ from chatbot.cues import BOUNDARY
 
 FILMOGRAPHY_FILMS = 3  # other films named in answer to "what else has she been in?"
 _SENTENCES = re.compile(r"[^.!?]+[.!?]*")
+_NOT_AN_END = re.compile(r"([.!])(\s+(?:in|on|with|and|or|from|by|for|of|at|to)\b)")
 _CLAUSES = re.compile(r"[^.!?;,]+[.!?;,]*")
 _OPENERS = frozenset("""what whats how hows who whos why when where which is does do can could
     are will would did any anything got wat wot wut""".split())
@@ -56,6 +57,7 @@ _DIRECTING = frozenset("director directed direct directs made make filmmaker".sp
 def asking_part(text: str) -> str | None:
     """The clauses of ``text`` that ask, when it has several sentences and not all of them
     ask; None for a one-sentence message or one that asks nothing or only asks."""
+    text = _NOT_AN_END.sub(r"\2", text)  # "is Airplane! in your catalogue?": one sentence
     sentences = [s for s in _SENTENCES.findall(text) if s.strip(" .!?")]
     if len(sentences) < 2:
         return None

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-_VERBS = frozenset("saw seen watched watch see".split())
+_VERBS = frozenset("saw seen watched watch see check".split())
+_CHECK_OUT = frozenset((("it", "out"), ("that", "out"), ("this", "out"), ("them", "out")))
 _PAST = frozenset("saw seen watched".split())
 _DENIERS = frozenset("not never no isnt wasnt havent hasnt didnt nope nah".split())
 # before "watch" / "see": what makes it the future or an intention ("I'll", "gonna", "want to");
@@ -54,6 +55,8 @@ def _is_watch_verb(words: Sequence[str], i: int) -> bool:
         return False
     if word in ("watch", "see"):  # "watch it", "see that one": the film as its object
         return i + 1 < len(words) and words[i + 1] in _OBJECTS
+    if word == "check":  # "check it out"
+        return tuple(words[i + 1 : i + 3]) in _CHECK_OUT
     return True
 
 
@@ -62,10 +65,12 @@ def _reading(words: Sequence[str], i: int) -> str:
     clause = words[:i]
     if any(_phrase_in(clause, p) for p in _DOUBT):
         return "unsure"
-    if words[i] in ("watch", "see") and set(before[-3:]) & _FUTURE:
+    if words[i] in ("watch", "see", "check") and set(before[-3:]) & _FUTURE:
         return "future"
     if set(words[max(0, i - 3) : i]) & _DENIERS:
         return "no"
+    if words[i] == "check":  # "check it out": a plan, not a memory
+        return "future"
     return "yes"
 
 

@@ -115,3 +115,10 @@ def test_catalogue_limits_are_said_and_exclusions_not_doubled() -> None:
     wishes = [{"slot": "genre", "values": ["horror"], "exclude": True},
               {"slot": "genre", "values": ["war", "horror"], "exclude": True}]
     assert [w["values"] for w in distinct_exclusions(wishes)] == [["horror"], ["war"]]
+
+
+def test_fresh_check_findings() -> None:
+    assert watching(clause_tokens("not yet! will definitely check it out tho")) == "future"
+    assert asking_part("Hi there. is Airplane! in your list?") == "is Airplane in your list?"
+    assert social_act(clause_tokens("you're kinda slow huh"), "") == "insult"
+    assert spell_emoji("😭", alone_means_genre=True).split() == ["a", "sad", "movie"]
