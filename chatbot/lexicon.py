@@ -53,7 +53,8 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
     "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "see ya", "cya", "quit",
             "exit", "stop", "i am done", "that is all", "farewell", "leave me alone",
             "i am out", "im out", "gotta go", "got to go", "have to go", "catch you later",
-            "good night", "goodnight", "peace out", "ttyl", "talk later", "i am off"),
+            "good night", "goodnight", "peace out", "ttyl", "talk later", "i am off", "gn",
+            "nighty night", "night night", "later gator", "laters"),
     "no_preference_phrase": (
         "no preference", "no preferences", "no pref", "do not care", "dont care",
         "does not matter", "doesnt matter", "not matter", "no one in particular",

@@ -225,7 +225,8 @@ class Understander:
         question = with_leads_topic(question, asked_whole)
         mark_besides(question, asked_whole, people)
         interrogative = is_question(asked_whole, asked_text) or bool(question)
-        catalogue = interrogative and catalogue_question(asked_whole) is not None
+        catalogue = catalogue_question(asked_whole) is not None and (
+            interrogative or bool({"if", "whether"} & set(asked_whole)))  # "i asked if you have X"
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),

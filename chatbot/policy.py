@@ -106,9 +106,11 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "empty"}
     if intent in ("restart", "bye"):
         return decision | {"act": intent}
+    if intent == "thanks" and _REFUSALS & set(nlu.get("words") or ()):
+        intent = "no"  # "thanks, no" / "thank you, no": a polite no, at any question
+        nlu = dict(nlu, intent="no")
     if intent == "thanks" and stage in SLOTS:  # "ok thanks" before any film: no goodbye
-        refused = _REFUSALS & set(nlu.get("words") or ())  # "thanks, no": a polite no
-        return decision | {"act": "skip" if refused else "welcome"}
+        return decision | {"act": "welcome"}
     if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("about_bot"):

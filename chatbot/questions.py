@@ -37,6 +37,8 @@ _CLAUSES = re.compile(r"[^.!?;,]+[.!?;,]*")
 _OPENERS = frozenset("""what whats how hows who whos why when where which is does do can could
     are will would did any anything got wat wot wut""".split())
 _YOU = frozenset("you u ya".split())
+_COPULAS = frozenset("is are was were".split())
+_ASKED_BEFORE = frozenset("do have did if whether".split())  # "i asked if you have X"
 _HAVING = frozenset("have got carry stock know hold".split())
 _STORES = frozenset("catalogue catalog list database collection library system selection "
                     "inventory records".split())
@@ -77,18 +79,24 @@ def catalogue_question(tokens: Sequence[str]) -> tuple[int, int] | None:
     """``(start, end)`` of the object of a question to the catalogue ("do u have *the
     proposal*", "is *heat* in your catalogue"), or None when the words ask no such thing."""
     words = [t for t in tokens if t != BOUNDARY]
+    opens = {n for n, i in enumerate(_word_positions(tokens)) if i == 0 or tokens[i - 1] == BOUNDARY}
     for i in range(len(words) - 1):
         if words[i] in _YOU and words[i + 1] in _HAVING and (i == 0 or words[i - 1] in _OPENERS
-                                                             | {"do", "have", "did"}):
+                                                             | _ASKED_BEFORE):
             return i + 2, len(words)  # "do you have X", "have you got X", "u got X"
-        if words[i] == "got" and i == 0 and words[i + 1] in ("any", "anything", "a", "an"):
-            return i + 1, len(words)  # "got anything from this century?"
+        if words[i] == "got" and i in opens and words[i + 1] in ("any", "anything", "a", "an"):
+            return i + 1, len(words)  # "too old, got anything from this century?"
     for i in range(len(words) - 1):
-        if words[i] in ("your", "ur") and words[i + 1] in _STORES:
-            start = 1 if words[0] in ("is", "are", "was") else 0
+        if words[i] in ("your", "ur") and words[i + 1] in _STORES:  # after the last "is"
+            start = next((j + 1 for j in range(i - 1, -1, -1) if words[j] in _COPULAS), 0)
             end = i - 1 if i > 0 and words[i - 1] in ("in", "on") else i
             return start, max(start, end)  # "is Heat in your catalogue"
     return None
+
+
+def _word_positions(tokens: Sequence[str]) -> list[int]:
+    """The index in ``tokens`` of each word (clause marks skipped)."""
+    return [i for i, t in enumerate(tokens) if t != BOUNDARY]
 
 
 def catalogue_object(tokens: Sequence[str]) -> list[str]:

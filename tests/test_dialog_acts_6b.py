@@ -122,3 +122,10 @@ def test_fresh_check_findings() -> None:
     assert asking_part("Hi there. is Airplane! in your list?") == "is Airplane in your list?"
     assert social_act(clause_tokens("you're kinda slow huh"), "") == "insult"
     assert spell_emoji("😭", alone_means_genre=True).split() == ["a", "sad", "movie"]
+
+
+def test_replay_findings() -> None:
+    said = clause_tokens("sorry, i meant: is the princess bride in your catalogue?")
+    assert catalogue_object(said) == ["the", "princess", "bride"]
+    assert catalogue_object(clause_tokens("i asked if you have heat")) == ["heat"]
+    assert catalogue_object(clause_tokens("too old. got anything newer?")) == ["anything", "newer"]
