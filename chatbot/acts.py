@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
+from chatbot.watching import watching  # noqa: F401  (public here too)
 
 BOUNDARY = ","
 INTENTS = ("yes", "no", "no_preference", "greeting", "bye", "done", "thanks", "another",
@@ -141,7 +142,9 @@ _SHOWN_WORDS = frozenset("show showed shown suggest suggested recommend recommen
 _WH_WORDS = frozenset("who whos what whats when how which where why any".split())
 _AUX_WORDS = frozenset("is does did was are has have can could would will isnt wasnt doesnt "
                        "do".split())
-_NOT_INVERTED = frozenset("not never seen watched been already to got".split())
+# after "is" / "will" ...: no subject, so no question ("will definitely watch it")
+_NOT_INVERTED = frozenset("""not never seen watched been already to got definitely def
+    probably prob surely certainly totally defo""".split())
 _SPELLINGS = {"wat": "what", "wot": "what", "wut": "what", "wht": "what", "hw": "how",
               "whats": "what is", "whos": "who is", "hows": "how is", "u": "you",
               "whyd": "why did"}
@@ -322,9 +325,6 @@ _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my styl
 _DENIERS = frozenset("not never no isnt wasnt".split())
 _APPROVAL_TABLE = PhraseTable(_APPROVALS)
 _DISAPPROVAL_TABLE = PhraseTable(_DISAPPROVALS)
-_WATCH_VERBS = frozenset("saw seen watched watch".split())
-_PARTLY = ("the trailer", "a trailer", "trailer", "clips", "a clip", "bits of it",
-           "part of it", "half of it", "the beginning", "the start", "some of it")
 
 
 def verdict(tokens: Sequence[str]) -> str | None:
@@ -344,21 +344,6 @@ def _verdict(words: tuple[str, ...]) -> str | None:
             if not denied:
                 found = found or kind
     return found
-
-
-def watching(tokens: Sequence[str]) -> str | None:
-    """What the words say about having watched the film: ``"yes"`` ("saw it as a kid"),
-    ``"no"`` ("never seen it"), ``"partly"`` ("only the trailer") or None."""
-    words = _plain(tokens)
-    text = f" {' '.join(words)} "
-    if any(f" {p} " in text for p in _PARTLY) and not any(w in _WATCH_VERBS for w in words[-2:]):
-        return "partly"
-    for i, word in enumerate(words):
-        if word in _WATCH_VERBS and (word != "watch" or i + 1 < len(words) and words[i + 1] in (
-                "it", "that", "this")):
-            denied = bool(_DENIERS & set(words[max(0, i - 3) : i]))
-            return "no" if denied else "yes"
-    return None
 
 
 # -- intents -------------------------------------------------------------------------------
@@ -400,7 +385,8 @@ def _asks(clause: str) -> bool:
     words = clause.lower().replace("'", "").replace("’", "").strip(" ,;.!?").split()
     if len(words) < 3:
         return False
-    return clause.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS
+    return clause.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS and \
+        words[1] not in _NOT_INVERTED
 
 
 def indifferent_slots(tokens: Sequence[str], intent: str) -> list[str]:
@@ -416,8 +402,8 @@ SLOT_WORDS = {"genre": frozenset("genre genres kind type".split()),
               "actor": frozenset("actor actors actress actresses cast starring stars".split()),
               "director": frozenset("director directors directs directed".split()),
               "mpaa": frozenset("rating ratings rated mpaa certificate".split())}
-_INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care preference pref"
-                               .split())
+_INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care preference pref "
+                               "important bothered fussed fussy".split())
 
 
 def intent_of(tokens: list[str]) -> str:

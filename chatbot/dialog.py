@@ -37,7 +37,9 @@ from chatbot.acts import split_question
 from chatbot.components import Components
 from chatbot.constraints import included_values, same_wish, without
 from chatbot.nlg import SLOTS
+from chatbot.questions import suitability_reply
 from chatbot.sentiment import NEUTRAL
+from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ class Step:
     recommendation: dict[str, Any] | None
 
 
-class DialogManager:
+class DialogManager(SideActs):
     """Runs turns over a state dict; stateless itself, so one instance serves every session."""
 
     def __init__(self, components: Components) -> None:
@@ -101,6 +103,8 @@ class DialogManager:
             "accept": self._accept, "reject": self._reject, "next": self._next,
             "suggest": self._suggest, "decline": self._decline, "answer": self._answer,
             "restart": self._restart, "about_bot": self._about_bot, "pick_now": self._pick_now,
+            "social": self._social, "have_title": self._have_title,
+            "catalogue_miss": self._catalogue_miss, "filmography": self._filmography,
         }
 
     def step(self, state: dict[str, Any], text: object) -> Step:
@@ -127,7 +131,8 @@ class DialogManager:
         if text:
             understanding = self._with_reference(self._parts.nlu(text, "genre"))
             decision = self._parts.policy(state, understanding, dict(NEUTRAL))
-            if decision.get("act") in ("fill", "suggest", "answer", "about_bot"):
+            if decision.get("act") in ("fill", "suggest", "answer", "about_bot", "social",
+                                       "have_title", "catalogue_miss", "filmography"):
                 self._acts[decision["act"]](state, decision, rng, out)
                 return
         out.append(nlg.question("genre", rng))
@@ -144,6 +149,13 @@ class DialogManager:
             act = self._act(trial, self._decide(trial, parts[0]), rng, first)
             asked = self._decide(trial, parts[1]) if act not in _NOT_ANSWERS and \
                 trial["stage"] != "end" else {}
+            if act == "fill" and _no_film_to_ask_about(trial, asked):  # "a thriller. what's it
+                asked = {"act": "film_asked"}  # going to be?": asks for the film, not about one
+            if asked.get("act") == "film_asked":
+                state.clear()
+                state.update(trial)
+                out.extend(first)
+                return
             if asked.get("act") in _ANSWERS:
                 self._act(trial, asked, rng, second)
                 state.clear()
@@ -167,6 +179,8 @@ class DialogManager:
             state["empathy_shown"] = True
         state["last_act"] = act
         state["suggestion"] = None  # a "Did you mean ...?" holds for the next turn only
+        if act not in _NOTES_SAID_BY_ACT:  # "another, not pirates": what can't be kept is said
+            out.extend(n for n in decision.get("notes") or () if n not in out)
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
         return str(act)
 
@@ -205,8 +219,8 @@ class DialogManager:
             state["dropped"] = without(
                 [d for d in state["dropped"] if any(same_wish(d, w) for w in state["wishes"])],
                 added)
-            for wish in added:
-                if not wish["exclude"]:  # "no horror" does not say which genre
+            for wish in added:  # "no horror" does not say which genre; "anything but R" does
+                if not wish["exclude"] or decision.get("any_but") and wish["slot"] == state["stage"]:
                     _mark_answered(state, wish["slot"])
             people = [w["slot"] for w in added if w["slot"] in ("actor", "director")]
             state["last_slot"] = people[-1] if people else state.get("last_slot")
@@ -262,6 +276,9 @@ class DialogManager:
             out.append(nlg.NO_FILM_YET)
             self._ask_again(state, rng, out)
             return
+        if "suitability" in (decision.get("topics") or ()):
+            out.append(suitability_reply(movie, list(decision.get("ratings") or ()),
+                                         nlg.rating_text(movie)))
         shown = [self._parts.db.movie(i) for i in state["shown"][:-1]] if "history" in (
             decision.get("topics") or ()) else []
         out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state),
@@ -390,9 +407,13 @@ class DialogManager:
                      for w in active_items(state))
         ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1,
                                      *_rank_extras([] if people else asked["genre"], asked["actor"]))
-        movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
+        self._propose(state, self._parts.db.movie(ranked[0] if ranked else pool[0]), out)
+
+    def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
+        """Put ``movie`` on the table: describe it and ask whether it was watched."""
         state["current"] = _public_movie(movie)
-        state["shown"].append(movie["id"])
+        if movie["id"] not in state["shown"]:
+            state["shown"].append(movie["id"])
         out.extend(nlg.describe(movie, _asked(state)))
         out.append(nlg.WATCHED)
         state["stage"] = "watched"
@@ -443,10 +464,19 @@ class DialogManager:
         out.append(nlg.ENDED)
 
 
+# acts whose reply says the understanding's notes itself (or answers with them)
+_NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart", "ended",
+                                "empty", "bye"))
 # what an answer part must not be, and what the question part must be, to act on both
 _NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
                           "restart", "bye", "accept"))
 _ANSWERS = frozenset(("answer", "help", "about_bot"))
+
+
+def _no_film_to_ask_about(state: dict[str, Any], asked: dict[str, Any]) -> bool:
+    """A question about "it" (no known topic) after wishes, with no film proposed yet."""
+    return asked.get("act") == "answer" and not state.get("current") and not asked.get(
+        "title") and list(asked.get("topics") or ()) in ([], ["other"])
 
 
 def _rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None, ...]:

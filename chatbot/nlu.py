@@ -67,6 +67,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     verdict,
     watching,
 )
+from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
@@ -82,26 +83,36 @@ from chatbot.cues import (
     runtime_ranges,
     year_ranges,
 )
+from chatbot.emojis import only_emoji, spell_all
 from chatbot.genres import FILM_WORDS, GenreReader
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
-    EMOJI_WORDS,
     INTENT_PHRASES,
     SHORTHAND,
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
 from chatbot.names import STOPWORDS, NameIndex
+from chatbot.questions import (
+    asking_part,
+    asks_what_to_watch,
+    catalogue_question,
+    catalogue_title,
+    filmography_role,
+    object_text,
+)
 from chatbot.ratings import rating_hits
 from chatbot.remarks import (
     clause_question_topics,
+    clauses,
     mark_besides,
     remark_mask,
     remarked_constraints,
     with_leads_topic,
 )
 from chatbot.shorthand import spell_shorthand
+from chatbot.social import social_act
 from chatbot.spans import (
     anaphora,
     denied_pronoun_at,
@@ -119,7 +130,6 @@ from chatbot.text import (
     expand_shorthand,
     fold,
     fold_utterance,
-    spell_out,
 )
 from chatbot.titles import TitleIndex
 
@@ -170,7 +180,7 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = spell_shorthand(expand_shorthand(spell_out(clean_input(text)[0], EMOJI_WORDS), SHORTHAND))
+        cleaned = spell_shorthand(expand_shorthand(spell_all(clean_input(text)[0], expect == "genre"), SHORTHAND))
         titles, rest_text, title_cue = self._split_titles(cleaned)
         tokens = clause_tokens(rest_text)
         whole = clause_tokens(cleaned) if titles else tokens
@@ -184,12 +194,18 @@ class Understander:
                           negated, set(), outside)
         hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
                  rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
+        complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in
+                      self._spans(complaint_hits(tokens), used)]
         hits += self._years(tokens, used)
         hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
+        said = {h[2]["slot"] for h in hits}  # "too old, anything from the 90s": the 90s
+        hits += [h for h in complaints if h[2]["slot"] not in said]
         corrected_at = correction_at(tokens)
         cuts = [c for c in correction_cues(tokens) if not replaced_first(tokens, c)]
-        asking = is_question(whole, cleaned) and refers_to_film(whole, cleaned)
+        asked_text = asking_part(cleaned) or cleaned  # a long message: its questions only
+        asked_whole = clause_tokens(asked_text) if asked_text != cleaned else whole
+        asking = is_question(asked_whole, asked_text) and refers_to_film(asked_whole, asked_text)
         people = self._people(tokens, expect, used, negated, cuts, asking)
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
@@ -199,26 +215,38 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         constraints = spans_to_constraints(hits, tokens, negated)
-        asked = None if title_cue else self._asked_title(cleaned, whole)
+        constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)
+        notes += [n for n in beyond if n not in notes]
+        asked = None if title_cue else self._asked_title(asked_text, asked_whole)
         judged = verdict(tokens)
-        question = question_topics(whole, cleaned) or (
-            question_topics(clause_tokens(_as_it(cleaned, asked)), cleaned) if asked else []
-        ) or clause_question_topics(tokens)
-        question = with_leads_topic(question, whole)
-        mark_besides(question, whole, people)
+        question = question_topics(asked_whole, asked_text) or (
+            question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
+        ) or clause_question_topics(tokens if asked_whole is whole else asked_whole)
+        question = with_leads_topic(question, asked_whole)
+        mark_besides(question, asked_whole, people)
+        interrogative = is_question(asked_whole, asked_text) or bool(question)
+        catalogue = catalogue_question(asked_whole) is not None and (
+            interrogative or bool({"if", "whether"} & set(asked_whole)))  # "i asked if you have X"
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles,
-            "question": question, "interrogative": is_question(whole, cleaned) or bool(question),
+            "question": question, "interrogative": interrogative,
+            "catalogue": catalogue,
+            "catalogue_title": catalogue_title(asked_whole, self._titles.exact) if catalogue else None,
+            "catalogue_object": object_text(asked_whole) if catalogue else None,
+            "filmography": filmography_role(asked_whole, any(not p["negated"] for p in people))
+            if interrogative else None,
             "remarked": [c for c in constraints if c in remarked],
             "remark_notes": [n for n in notes if n not in outside],
-            "about_film": refers_to_film(whole, cleaned) and not is_request(whole),
+            "about_film": refers_to_film(asked_whole, asked_text) and not is_request(asked_whole)
+            and not catalogue,
             "asked_title": asked[0] if asked else None,
             "approval": judged == "liked", "verdict": judged,
-            "watching": watching(tokens), "request": asks_for(tokens),
+            "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
             "about_bot": is_about_bot(tokens), "help": asks_help(whole),
-            "film_ask": asks_for_film(whole), "delegate": delegates(whole),
+            "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
+            "delegate": delegates(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
@@ -226,12 +254,12 @@ class Understander:
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
             "unknown_person": self._unknown_person(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
-            "indifferent": [s for s in indifferent_slots(tokens, intent_of(tokens))
-                            if not any(c["slot"] == s for c in constraints)
-                            and not (people and s in PERSON_SLOTS)],
+            "indifferent": [s for s in _indifferent(tokens, people)
+                            if not any(c["slot"] == s for c in constraints)],
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned,
+            "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None),
         }
 
     def _split_titles(self, text: str) -> tuple[list[str], str, bool]:
@@ -288,7 +316,7 @@ class Understander:
         for "newer" than a film named: that is counted from the film)."""
         last = self._last_year
         recent = [c for c in constraints if c["slot"] == "year" and not c["exclude"]
-                  and not (titled and c.get("relative"))
+                  and not c.get("relative")
                   and c["range"][1] is None and last and (c["range"][0] or 0) >= last - 15]
         return [f"My catalogue only goes up to {last}."] if recent else []
 
@@ -402,6 +430,24 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
         "group": group,
         "at": match.start,
     }
+
+
+def _indifferent(tokens: list[str], people: list[dict]) -> list[str]:
+    """The questions a "no preference" names, clause by clause: "dont care who directs" in
+    a list of wishes ("sci-fi, no Will Smith, dont care who directs") names the director;
+    a clause that also names someone wanted for the slot ("anyone, but directed by Fincher")
+    does not."""
+    found: list[str] = []
+    for start, end in clauses(tokens):
+        clause = tokens[start:end]
+        named = [p for p in people if start <= int(p.get("at", -1)) < end and not p["negated"]]
+        whole = indifferent_slots(tokens, intent_of(tokens)) if len(clauses(tokens)) == 1 else []
+        for slot in indifferent_slots(clause, intent_of(clause)) or whole:
+            if slot not in found and not (named and slot in PERSON_SLOTS):
+                found.append(slot)
+    if not found and not any(p for p in people if not p["negated"]):
+        found = indifferent_slots(tokens, intent_of(tokens))
+    return found
 
 
 def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:

@@ -72,7 +72,29 @@ _SELF_WORDS = frozenset("i im me my myself feel feeling".split())
 
 
 def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> dict:
-    """The next dialog act for ``state["stage"]`` given what the user said."""
+    """The next dialog act for ``state["stage"]`` given what the user said. A social act
+    (``chatbot.social``: "how are you?", "lol", "you're useless") that names no wish is
+    acknowledged (act ``social``) instead of "I do not understand"."""
+    decision = _decide(state, nlu, sentiment)
+    social = nlu.get("social")
+    if social == "personal" and nlu.get("catalogue"):  # "is X in your list?": no small talk
+        social = None
+    if social in _ADDRESSED and decision["act"] in ("fill", "skip") and not decision.get(
+            "added") and not decision.get("titles"):  # "you're kinda slow": no slow films
+        return decision | {"act": "social", "social": social, "notes": []}
+    if social and (decision["act"] == "not_understood" and not decision.get("unknown_person")
+                   or decision["act"] == "greet" and social in _SOCIAL_OVER_GREETING):
+        return decision | {"act": "social", "social": social}
+    return decision
+
+
+_ANY = frozenset("anything anythings any everything whatever whatevers whichever all".split())
+_ADDRESSED = frozenset(("insult", "praise"))
+_SOCIAL_OVER_GREETING = frozenset(("how_are_you", "nice_to_meet", "personal"))
+_REFUSALS = frozenset("no nope nah not none nobody noone nothing".split())
+
+
+def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> dict:
     stage = state.get("stage", "genre")
     decision: dict[str, Any] = {"act": "not_understood", "fills": {}, "title": None,
                                 "empathy": _distressed(state, nlu, sentiment),
@@ -84,6 +106,9 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         return decision | {"act": "empty"}
     if intent in ("restart", "bye"):
         return decision | {"act": intent}
+    if intent == "thanks" and _REFUSALS & set(nlu.get("words") or ()):
+        intent = "no"  # "thanks, no" / "thank you, no": a polite no, at any question
+        nlu = dict(nlu, intent="no")
     if intent == "thanks" and stage in SLOTS:  # "ok thanks" before any film: no goodbye
         return decision | {"act": "welcome"}
     if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
@@ -136,6 +161,9 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
     topics = list(nlu.get("question") or ())
     on_table = stage in ANSWER_STAGES and state.get("current")
+    other = _other_film_question(nlu, bool(on_table))
+    if other is not None:  # the catalogue, or what else a person made: not the film on the table
+        return other
     named = nlu.get("asked_title") and not (on_table and nlu.get("about_film"))
     if named and topics:  # "is Titanic any good?", "who's in The Dark Knight?"
         return {"act": "answer", "topics": topics, "title": nlu["asked_title"]}
@@ -158,6 +186,12 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         genres = []
     ratings = [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa"
                and not c["exclude"] for v in c.get("values") or ()]
+    bounds = [c for c in nlu.get("constraints") or () if c["slot"] == "mpaa" and not c["exclude"]
+              and (c.get("audience") or nlu.get("notes"))]
+    bounds = [c for c in bounds if c.get("audience")] or bounds  # who watches decides
+    suited = list(dict.fromkeys(v for c in bounds for v in c.get("values") or ()))
+    if suited:  # "is it too scary for a little one?": the rating, never a bare "yes"
+        return {"act": "answer", "topics": ["suitability"], "ratings": suited}
     if "reason" in topics:  # "why this one?": the wishes it was chosen for
         return {"act": "answer", "topics": ["reason"]}
     if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
@@ -169,6 +203,28 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         return None
     return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
             "ratings": ratings}
+
+
+def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
+    """A question that is not about the film on the table (``chatbot.questions``): "do you
+    have The Proposal?" (``have_title``), "do you have kuch kuch hota hai?" with no such
+    title (``catalogue_miss``), "what else has the lead been in?" (``filmography``). A
+    catalogue question naming wishes ("got anything from the 60s?") is a request: None."""
+    people = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
+    if nlu.get("filmography") and (on_table or people):
+        return {"act": "filmography", "role": nlu["filmography"], "people": people}
+    if not nlu.get("catalogue"):
+        return None
+    if nlu.get("catalogue_title"):
+        return {"act": "have_title", "title": nlu["catalogue_title"]}
+    if _names_wishes(nlu) or not nlu.get("catalogue_object"):
+        return None
+    return {"act": "catalogue_miss", "asked": nlu["catalogue_object"]}
+
+
+def _names_wishes(nlu: Mapping[str, Any]) -> bool:
+    return bool(nlu.get("constraints") or nlu.get("people") or nlu.get("titles")
+                or nlu.get("title") or nlu.get("notes"))
 
 
 def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
@@ -210,6 +266,8 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
         return True
     if any(c["slot"] == "mpaa" and not c.get("audience") for c in nlu.get("constraints") or ()):
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it
+    if any(c.get("relative") for c in nlu.get("constraints") or ()):
+        return True  # "no, way too long": a wish against the film shown, whatever the verdict
     answer_only = nlu.get("watching") is not None or nlu.get("verdict") is not None or (
         nlu.get("intent") == "yes" and stage != "another")
     return not answer_only
@@ -250,6 +308,8 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
         result["delegate"] = True
     if nlu.get("indifferent"):  # "a comedy, rating doesn't matter"
         result["indifferent"] = list(nlu["indifferent"])
+    if _ANY & set(nlu.get("words") or ()):  # "anything that isn't R": the rest are all fine
+        result["any_but"] = True
     if stage == "like" and _yes_no(nlu, sentiment, stage) in ("no", "disliked"):
         result["reject"] = True
     return result
@@ -270,11 +330,12 @@ def _answer_act(stage: str, answer: str) -> str:
     """What a yes / no / another / unsure answer means at each question after a proposal."""
     table = {
         "watched": {"yes": "ask_another", "no": "ask_like", "another": "next",
-                    "unsure": "ask_like", "liked": "accept", "disliked": "reject"},
+                    "unsure": "ask_like", "liked": "accept", "disliked": "reject",
+                    "will_watch": "accept"},
         "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject",
-                 "liked": "accept", "disliked": "reject"},
+                 "liked": "accept", "disliked": "reject", "will_watch": "accept"},
         "another": {"yes": "next", "no": "bye", "another": "next", "unsure": "next",
-                    "liked": "next", "disliked": "bye"},
+                    "liked": "next", "disliked": "bye", "will_watch": "accept"},
     }
     return table.get(stage, {}).get(answer, "not_understood")
 
@@ -289,6 +350,8 @@ def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str =
     compound = float(sentiment.get("compound", 0.0))
     if intent == "another":
         return "another"
+    if nlu.get("watching") == "future":  # "I'll watch it tonight": taken, never "seen it"
+        return "will_watch"
     if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
         return "unsure"  # "ok" after an answer to a question: no yes to having watched it
     if stage == "watched" and nlu.get("watching") == "yes" and verdict == "liked":

@@ -212,6 +212,8 @@ def _after_children(tokens: Sequence[str], i: int) -> bool:
     for j in range(i - 1, max(-1, i - 6), -1):
         if tokens[j] in _CHILDREN:
             return True
+        if tokens[j] in ("they", "theyre") and _CHILDREN & set(tokens[:j]):
+            return True  # "my grandchildren are visiting, they are 4 and 7"
         if tokens[j] not in _AGE_JOINS and not tokens[j].isdigit():
             return False
     return False

@@ -49,7 +49,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "answer_and_question", "vague_requests",
          # from a newcomer's session on the sixth round
          "film_remarks", "exclusion_reversals", "learner_phrasing", "cast_facts",
-         "short_replies")
+         "short_replies",
+         # round 6b (newcomer 38): social acts, loops, tense, other-film questions, long
+         # messages, wishes not kept, the catalogue's limits
+         "social_acts", "polite_loops", "watch_tense", "other_film_questions",
+         "long_messages", "unkept_wishes", "catalogue_limits")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)

@@ -1,0 +1,115 @@
+"""Complaints that are wishes: "too long", "too old", "way too short" said of a film.
+
+"no, too long" while a film is proposed asks for a shorter one; "nothing too long" or
+"neither of us wants anything too long" asks for a short one; "too old for me" asks for a
+newer one. Read as constraints (``chatbot.constraints``): relative to the film on the table
+(``"relative": "shorter"``, resolved by ``chatbot.wishes``) unless denied ("nothing too
+long"), which bounds the length outright. Pure; no IO. Example::
+
+    complaint_hits(clause_tokens("no, way too long"))
+    # [(2, 4, {'slot': 'runtime', 'range': [None, 100], 'exclude': False, 'relative': 'shorter'})]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from chatbot.constraints import minutes, years
+from chatbot.cues import BOUNDARY, SHORT_MINUTES
+
+NEWER_FROM, OLDER_UNTIL = 2010, 1979  # "too old" / "too new" with no film shown (as cues reads "newer")
+_TOO = frozenset("too overly".split())
+_LONG = frozenset("long lengthy longwinded".split())
+_SHORT = frozenset("short brief".split())
+_OLD = frozenset("old dated ancient".split())
+_NEW = frozenset("new recent modern".split())
+_DENIALS = frozenset("""not no nothing neither nor never dont doesnt without none nobody
+    isnt cant wont""".split())
+_RELATIVE = {"shorter": "runtime", "longer": "runtime", "newer": "year", "older": "year"}
+
+
+def complaint_hits(tokens: Sequence[str]) -> list[tuple[int, int, dict[str, Any]]]:
+    """``(start, end, constraint)`` for each "too <length or age>" in ``tokens``."""
+    hits = []
+    for i, token in enumerate(tokens[:-1]):
+        if token not in _TOO or i and tokens[i - 1] == "not":
+            continue  # "not too long" is a length phrase of its own (``chatbot.cues``)
+        word = tokens[i + 1]
+        relative = ("shorter" if word in _LONG else "longer" if word in _SHORT
+                    else "newer" if word in _OLD else "older" if word in _NEW else None)
+        if relative is None:
+            continue
+        if _said_of_something(tokens, i):
+            continue  # "that is too long", "it's too old": a remark (``chatbot.remarks``)
+        wish = _wish(relative, _denied(tokens, i))
+        if wish is not None:
+            hits.append((i, i + 2, wish))
+    return hits
+
+
+def _wish(relative: str, denied: bool) -> dict[str, Any] | None:
+    if denied:  # "nothing too long": a bound of its own, not against the film shown
+        return minutes(None, SHORT_MINUTES) if relative == "shorter" else None
+    if _RELATIVE[relative] == "runtime":
+        wish = minutes(None, SHORT_MINUTES) if relative == "shorter" else minutes(SHORT_MINUTES, None)
+    else:  # with no film on the table: as "something newer" / "something older" reads
+        wish = years(NEWER_FROM, None) if relative == "newer" else years(None, OLDER_UNTIL)
+    return dict(wish, relative=relative)
+
+
+def _said_of_something(tokens: Sequence[str], at: int) -> bool:
+    """The clause has a subject and verb before "too": "that is too long", "it looks too old"."""
+    for j in range(at - 1, -1, -1):
+        if tokens[j] == BOUNDARY:
+            return False
+        if tokens[j] in _PREDICATES:
+            return True
+    return False
+
+
+_PREDICATES = frozenset("is s was are were its thats looks looked seems seemed sounds feels "
+                        "felt be been".split())
+
+
+def _denied(tokens: Sequence[str], at: int) -> bool:
+    """A denial earlier in the clause: "neither of us wants anything too long"."""
+    for j in range(at - 1, max(-1, at - 7), -1):
+        if tokens[j] == BOUNDARY:
+            return False
+        if tokens[j] in _DENIALS:
+            return True
+    return False
+
+
+def after_catalogue(constraints: list[dict[str, Any]], last_year: int | None
+                    ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Release years wished for that all lie after the catalogue's last year ("anything from
+    2023?") are no wish the bot can keep: they are left out and said so, never "Got it"."""
+    if not last_year:
+        return constraints, []
+    beyond = [c for c in constraints if c["slot"] == "year" and not c["exclude"]
+              and (c["range"][0] or 0) > last_year]
+    if not beyond:
+        return constraints, []
+    first = beyond[0]["range"][0]
+    return ([c for c in constraints if c not in beyond],
+            [f"My catalogue only goes up to {last_year}, so I have nothing from {first} or later."])
+
+
+def distinct_exclusions(constraints: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each value left out once: "I hate horror and sad films" is "no horror and no war"
+    (the mood's exclusions without the genre already excluded), not "no horror and no war
+    or horror"."""
+    seen: dict[str, set[str]] = {}
+    kept = []
+    for wish in constraints:
+        values = wish.get("values")
+        if wish["exclude"] and values:
+            fresh = [v for v in values if v not in seen.get(wish["slot"], set())]
+            seen.setdefault(wish["slot"], set()).update(values)
+            if not fresh:
+                continue
+            wish = dict(wish, values=fresh)
+        kept.append(wish)
+    return kept

@@ -1,0 +1,236 @@
+"""What a question is about: the film on the table, the catalogue, another film, or what
+else a person of the film has made. Pure; no IO.
+
+A question is told apart by its structure, not by listed examples:
+
+* **the asking part** of a message of several sentences is the clauses that ask (end in "?"
+  or open with a question word); a long message's statements are wishes, and only its
+  questions are questions ("... maybe Tom Hanks or Matt Damon? What would you suggest?").
+* **a catalogue question** has the bot as the one who has: "do you have X?", "have you got
+  anything from the 60s?", "u got any westerns", "is X in your catalogue?". Its object is a
+  film (a title), a wish (asked for, like any request) or nothing the catalogue knows.
+* **what to watch**: a question whose verb is watching, suggesting or having with "what" /
+  "which" / "anything" and no film as its object ("what could we watch?", "what do you
+  suggest for tonight?") asks for a film.
+* **a filmography question** asks what *else* a person has made or been in: "what else has
+  the lead been in?", "other films by the director?", "anything more with her?".
+
+Example::
+
+    asking_part("I love sci-fi. Who would you pick?")       # 'Who would you pick?'
+    catalogue_question(clause_tokens("do u have the proposal"))    # (3, 5)
+    filmography_role(clause_tokens("what else has the lead actor been in"))   # 'actor'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from chatbot.cues import BOUNDARY
+
+FILMOGRAPHY_FILMS = 3  # other films named in answer to "what else has she been in?"
+_SENTENCES = re.compile(r"[^.!?]+[.!?]*")
+_NOT_AN_END = re.compile(r"([.!])(\s+(?:in|on|with|and|or|from|by|for|of|at|to)\b)")
+_CLAUSES = re.compile(r"[^.!?;,]+[.!?;,]*")
+_OPENERS = frozenset("""what whats how hows who whos why when where which is does do can could
+    are will would did any anything got wat wot wut""".split())
+_YOU = frozenset("you u ya".split())
+_COPULAS = frozenset("is are was were".split())
+_ASKED_BEFORE = frozenset("do have did if whether".split())  # "i asked if you have X"
+_HAVING = frozenset("have got carry stock know hold".split())
+_STORES = frozenset("catalogue catalog list database collection library system selection "
+                    "inventory records".split())
+_WATCHING = frozenset("watch see suggest recommend pick put choose have got show".split())
+_WHICH = frozenset("what whats which anything any".split())
+_OBJECTS = frozenset("it that this them one".split())
+# "what else", "other films": a list asked for ("anything else with him?" asks for a film)
+_ELSE = (("what", "else"), ("other", "films"), ("other", "movies"), ("other", "stuff"),
+         ("more", "films"), ("more", "movies"), ("any", "other"), ("else", "has"),
+         ("else", "did"), ("else", "is"), ("what", "other"), ("which", "other"),
+         ("else", "was"), ("else", "have"), ("other", "things"))
+_PERSON_WORDS = frozenset("""lead leads actor actress star stars he she him her his guy girl
+    woman man director filmmaker they them main protagonist""".split())
+_IN_THE_FILM = frozenset((("in", "it"), ("in", "this"), ("in", "that"), ("in", "there")))
+_DIRECTING = frozenset("director directed direct directs made make filmmaker".split())
+
+
+def asking_part(text: str) -> str | None:
+    """The clauses of ``text`` that ask, when it has several sentences and not all of them
+    ask; None for a one-sentence message or one that asks nothing or only asks."""
+    text = _NOT_AN_END.sub(r"\2", text)  # "is Airplane! in your catalogue?": one sentence
+    sentences = [s for s in _SENTENCES.findall(text) if s.strip(" .!?")]
+    if len(sentences) < 2:
+        return None
+    clauses = [c.strip() for c in _CLAUSES.findall(text) if c.strip(" ,;.!?")]
+    asking = [c for c in clauses if _asks(c)]
+    if not asking or len(asking) == len(clauses):
+        return None
+    return " ".join(asking)
+
+
+def _asks(clause: str) -> bool:
+    words = clause.lower().replace("'", "").replace("’", "").strip(" ,;.!?").split()
+    return bool(words) and (clause.rstrip().endswith("?") or words[0] in _OPENERS and len(words) > 2)
+
+
+def catalogue_question(tokens: Sequence[str]) -> tuple[int, int] | None:
+    """``(start, end)`` of the object of a question to the catalogue ("do u have *the
+    proposal*", "is *heat* in your catalogue"), or None when the words ask no such thing."""
+    words = [t for t in tokens if t != BOUNDARY]
+    opens = {n for n, i in enumerate(_word_positions(tokens)) if i == 0 or tokens[i - 1] == BOUNDARY}
+    for i in range(len(words) - 1):
+        if words[i] in _YOU and words[i + 1] in _HAVING and (i == 0 or words[i - 1] in _OPENERS
+                                                             | _ASKED_BEFORE):
+            return i + 2, len(words)  # "do you have X", "have you got X", "u got X"
+        if words[i] == "got" and i in opens and words[i + 1] in ("any", "anything", "a", "an"):
+            return i + 1, len(words)  # "too old, got anything from this century?"
+    for i in range(len(words) - 1):
+        if words[i] in ("your", "ur") and words[i + 1] in _STORES:  # after the last "is"
+            start = next((j + 1 for j in range(i - 1, -1, -1) if words[j] in _COPULAS), 0)
+            end = i - 1 if i > 0 and words[i - 1] in ("in", "on") else i
+            return start, max(start, end)  # "is Heat in your catalogue"
+    return None
+
+
+def _word_positions(tokens: Sequence[str]) -> list[int]:
+    """The index in ``tokens`` of each word (clause marks skipped)."""
+    return [i for i, t in enumerate(tokens) if t != BOUNDARY]
+
+
+def catalogue_object(tokens: Sequence[str]) -> list[str]:
+    """The words a catalogue question asks about ("the proposal"), without clause marks."""
+    span = catalogue_question(tokens)
+    words = [t for t in tokens if t != BOUNDARY]
+    return list(words[span[0] : span[1]]) if span else []
+
+
+def catalogue_title(tokens: Sequence[str], exact: Callable[[str], str | None]) -> str | None:
+    """The catalogue film a question to the catalogue names ("do you have the proposal?"):
+    the longest opening of its object that ``exact`` (a title lookup) knows, even of everyday
+    words, when what follows leaves the title whole ("... with sandra bullock")."""
+    words = _object_words(tokens)
+    if not words or words[0] in _NOT_TITLES:
+        return None
+    for size in range(min(len(words), 8), 0, -1):
+        said = " ".join(words[:size])
+        if said in _PRONOUNS:
+            continue
+        title = exact(said)
+        if title is not None and title_then(words[size:]):
+            return title
+    return None
+
+
+def object_text(tokens: Sequence[str]) -> str | None:
+    """What a catalogue question asks for, as said ("kuch kuch hota hai"); None when it is
+    "anything" or "something" (a request for a film, not for a title)."""
+    words = _object_words(tokens)
+    return asked_object(words) if words and words[0] not in _NOT_TITLES else None
+
+
+def _object_words(tokens: Sequence[str]) -> list[str]:
+    words = catalogue_object(tokens)
+    while words and words[0] in _CATALOGUE_FILLERS:
+        words = words[1:]
+    return words
+
+
+_CATALOGUE_FILLERS = frozenset("a copy of the film movie called named titled".split())
+_NOT_TITLES = frozenset("""any anything something some more other others films movies lots
+    plenty many much stuff anyone anybody""".split())
+_PRONOUNS = frozenset("it her him them us me you she he this that they one up the an a".split())
+
+
+def asks_what_to_watch(tokens: Sequence[str]) -> bool:
+    """A question asking for a film: "what could we watch together?", "which would you
+    suggest?", "anything you'd recommend for tonight?" (no film as the verb's object)."""
+    words = [t for t in tokens if t != BOUNDARY]
+    if not words or not (set(words[:3]) & _WHICH):
+        return False
+    for i, word in enumerate(words):
+        if word in _WATCHING:
+            after = words[i + 1] if i + 1 < len(words) else ""
+            if after not in _OBJECTS and not (word in ("have", "got") and after in ("you", "u")):
+                return word not in ("have", "got") or "we" in words or "i" in words
+    return False
+
+
+def filmography_role(tokens: Sequence[str], named: bool = False) -> str | None:
+    """``"actor"`` or ``"director"`` when the words ask what else a person made or was in
+    ("what else has the lead been in?", "other films by the director?"); None otherwise.
+    ``named``: a person is named in the words ("what else is Tom Hanks in?")."""
+    words = [t for t in tokens if t != BOUNDARY]
+    if not any(tuple(words[i : i + len(p)]) == p for p in _ELSE for i in range(len(words))):
+        return None
+    if "who" in words[:2] or any(tuple(words[i : i + 2]) in _IN_THE_FILM for i in range(len(words))):
+        return None  # "who else is in it?": the cast of the film on the table
+    if not (named or set(words) & _PERSON_WORDS):
+        return None
+    return "director" if set(words) & _DIRECTING else "actor"
+
+
+def have_title_reply(movie: Mapping[str, Any]) -> str:
+    """"Do you have Heat?": ``'Yes, Heat is in my catalogue.'`` (the film is proposed next)."""
+    return f"Yes, {movie.get('title')} is in my catalogue."
+
+
+def catalogue_miss_reply(asked: str) -> str:
+    """A catalogue question whose object is no film the catalogue knows."""
+    return (f'I couldn\'t find "{asked}" in my catalogue (it has films up to 2014). '
+            "I can look for something like a film I have, or go by genre, people, years, "
+            "length and rating.")
+
+
+def filmography_reply(name: str, role: str, films: Sequence[Mapping[str, Any]],
+                      title: str | None, *, lead: bool = True) -> str:
+    """"What else has the lead been in?" -> ``"Besides Heat, Al Pacino is also in The
+    Godfather (1972) and Scarface (1983) in my catalogue."``; ``lead``: the person was taken
+    from the film (the catalogue has no billing order, so the best-known name)."""
+    verb = "also directed" if role == "director" else "is also in"
+    who = name
+    if lead and role == "actor":
+        who = f"{name} (the best-known name in its cast; my catalogue has no billing order)"
+    if not films:
+        return f"I have no other film with {name} in my catalogue."
+    listed = [f"{f.get('title')} ({f.get('year')})" if f.get("year") else str(f.get("title"))
+              for f in films]
+    joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + f" and {listed[-1]}"
+    besides = f"Besides {title}, " if title else ""
+    return f"{besides}{who} {verb} {joined} in my catalogue."
+
+
+def title_then(rest: Sequence[str]) -> bool:
+    """Words after a title that leave it whole: "the proposal *with sandra bullock*", not
+    "the godfather *part 7*"."""
+    return not rest or rest[0] in _AFTER_TITLE
+
+
+_AFTER_TITLE = frozenset("with by from starring that which the one in on please pls again or "
+                         "and".split())
+_LIKE = (("thats", "like"), ("that", "is", "like"), ("like",), ("similar", "to"),
+         ("something", "like"), ("anything", "like"))
+
+
+def asked_object(words: Sequence[str]) -> str:
+    """The film a catalogue question asks for, as said: "thats like fast n furious" ->
+    "fast n furious"."""
+    for cue in _LIKE:
+        if tuple(words[: len(cue)]) == cue:
+            return " ".join(words[len(cue) :])
+    return " ".join(words)
+
+
+def suitability_reply(movie: Mapping[str, Any], ratings: Sequence[str], rating: str) -> str:
+    """"Is it too scary for a little one?": the catalogue knows the rating, not how scary a
+    film is, so no bare "yes": ``"I can't tell how scary or violent E.T. is from my
+    catalogue; it is rated PG, one of the ratings I'd keep to for that (G or PG)."``.
+    ``rating`` is the film's rating as ``chatbot.nlg.rating_text`` words it."""
+    title = movie.get("title") or "it"
+    head = f"I can't tell how scary or violent {title} is from my catalogue"
+    if not movie.get("mpaa"):
+        return f"{head}, and it has no MPAA rating there."
+    fits = "one of" if movie["mpaa"] in ratings else "not one of"
+    allowed = ", ".join(ratings[:-1]) + f" or {ratings[-1]}" if len(ratings) > 1 else ratings[0]
+    return f"{head}; it is {rating}, {fits} the ratings I'd keep to for that ({allowed})."

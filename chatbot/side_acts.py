@@ -1,0 +1,67 @@
+"""Dialog acts beside the flow of questions: small talk, and questions about the catalogue or
+about what else a person of the film on the table made (``chatbot.social``,
+``chatbot.questions``). A mixin of ``chatbot.dialog.DialogManager``: each act writes its reply
+to ``out`` and asks the open question again, or proposes the film asked for."""
+
+from __future__ import annotations
+
+import random
+
+from chatbot import nlg
+from chatbot.components import Components
+from chatbot.questions import (
+    FILMOGRAPHY_FILMS,
+    catalogue_miss_reply,
+    filmography_reply,
+    have_title_reply,
+)
+from chatbot.social import social_reply
+
+
+class SideActs:
+    """The acts ``social``, ``have_title``, ``catalogue_miss`` and ``filmography``."""
+
+    _parts: Components
+
+    def _ask_again(self, state: dict, rng: random.Random, out: list[str]) -> None:
+        raise NotImplementedError  # DialogManager's
+
+    def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
+        raise NotImplementedError  # DialogManager's
+
+    def _social(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """Small talk, a laugh, an insult: acknowledged, then back to the open question."""
+        out.append(social_reply(str(decision.get("social")), rng))
+        self._ask_again(state, rng, out)
+
+    def _have_title(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """"Do you have The Proposal?": yes, and it is proposed."""
+        movie = self._parts.db.find_title(str(decision.get("title")))
+        if movie is None:
+            self._catalogue_miss(state, dict(decision, asked=decision.get("title")), rng, out)
+            return
+        out.append(have_title_reply(movie))
+        self._propose(state, movie, out)
+
+    def _catalogue_miss(self, state: dict, decision: dict, rng: random.Random,
+                        out: list[str]) -> None:
+        out.append(catalogue_miss_reply(str(decision.get("asked") or "that")))
+        self._ask_again(state, rng, out)
+
+    def _filmography(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """"What else has the lead been in?": the person's other films in the catalogue, then
+        the open question again; the film on the table stays."""
+        current = state.get("current") or {}
+        role = str(decision.get("role") or "actor")
+        named = list(decision.get("people") or ())
+        people = current.get("directors") if role == "director" else current.get("cast")
+        name = named[0] if named else next(iter(people or ()), None)
+        if name is None:
+            out.append(nlg.NO_FILM_YET)
+        else:
+            ids = [i for i in self._parts.db.search([{"slot": role, "values": [name],
+                                                     "exclude": False}])
+                   if i != current.get("id")][:FILMOGRAPHY_FILMS]
+            films = [self._parts.db.movie(i) for i in ids]
+            out.append(filmography_reply(name, role, films, current.get("title"), lead=not named))
+        self._ask_again(state, rng, out)

@@ -1,0 +1,78 @@
+"""Answers to "Have you watched this movie before?": past, future and doubt told apart.
+
+"saw it as a kid" has watched it; "never seen it" has not; "I'll watch it tonight", "gonna
+watch that" will watch it (an acceptance, never "seen it"); "not sure whether he has seen
+it", "can't remember if I saw it" do not know. What decides is the verb's tense and mood:
+a modal or "going to" / "want to" before "watch" is the future; a clause of doubt ("not
+sure", "no idea", "whether", "if") before the verb is doubt; a denial ("not", "never",
+"haven't") before it is no. Pure; no IO. Example::
+
+    watching(clause_tokens("nah havent, ill watch it tonight tho"))   # 'future'
+    watching(clause_tokens("no idea if my dad has seen it"))          # 'unsure'
+    watching(clause_tokens("saw it on a plane lol"))                  # 'yes'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+_VERBS = frozenset("saw seen watched watch see check".split())
+_CHECK_OUT = frozenset((("it", "out"), ("that", "out"), ("this", "out"), ("them", "out")))
+_PAST = frozenset("saw seen watched".split())
+_DENIERS = frozenset("not never no isnt wasnt havent hasnt didnt nope nah".split())
+# before "watch" / "see": what makes it the future or an intention ("I'll", "gonna", "want to");
+# folded, "we'll" is "well" and "she'll" "shell"
+_FUTURE = frozenset("will ll ill well shell hell youll theyll gonna going wanna want shall "
+                    "gotta plan planning lets let would id might may to".split())
+# what makes it unknown ("not sure whether", "no idea if", "can't remember if")
+_DOUBT = (("not", "sure"), ("no", "idea"), ("dont", "know"), ("do", "not", "know"),
+          ("dunno",), ("idk",), ("unsure",), ("cant", "remember"), ("can", "not", "remember"),
+          ("dont", "remember"), ("do", "not", "remember"), ("whether",), ("if",),
+          ("not", "certain"), ("might", "have"), ("cannot", "remember"),
+          ("cant", "recall"), ("dont", "recall"), ("not", "sure", "if"))
+_PARTLY = ("the trailer", "a trailer", "trailer", "clips", "a clip", "bits of it",
+           "part of it", "half of it", "the beginning", "the start", "some of it")
+_OBJECTS = frozenset("it that this one them".split())
+
+
+def watching(tokens: Sequence[str]) -> str | None:
+    """What the words say about watching the film: ``"yes"`` ("saw it as a kid"), ``"no"``
+    ("never seen it"), ``"partly"`` ("only the trailer"), ``"future"`` ("I'll watch it
+    tonight"), ``"unsure"`` ("not sure if I've seen it") or None."""
+    words = [t for t in tokens if t != ","]
+    text = f" {' '.join(words)} "
+    if any(f" {p} " in text for p in _PARTLY) and not any(w in _PAST for w in words[-2:]):
+        return "partly"
+    found = [_reading(words, i) for i, w in enumerate(words) if _is_watch_verb(words, i)]
+    if "future" in found:  # "haven't, but I'll watch it tonight": the plan is the answer
+        return "future"
+    return found[0] if found else None
+
+
+def _is_watch_verb(words: Sequence[str], i: int) -> bool:
+    word = words[i]
+    if word not in _VERBS:
+        return False
+    if word in ("watch", "see"):  # "watch it", "see that one": the film as its object
+        return i + 1 < len(words) and words[i + 1] in _OBJECTS
+    if word == "check":  # "check it out"
+        return tuple(words[i + 1 : i + 3]) in _CHECK_OUT
+    return True
+
+
+def _reading(words: Sequence[str], i: int) -> str:
+    before = words[max(0, i - 4) : i]
+    clause = words[:i]
+    if any(_phrase_in(clause, p) for p in _DOUBT):
+        return "unsure"
+    if words[i] in ("watch", "see", "check") and set(before[-3:]) & _FUTURE:
+        return "future"
+    if set(words[max(0, i - 3) : i]) & _DENIERS:
+        return "no"
+    if words[i] == "check":  # "check it out": a plan, not a memory
+        return "future"
+    return "yes"
+
+
+def _phrase_in(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    return any(tuple(words[j : j + len(phrase)]) == phrase for j in range(len(words)))
