@@ -51,15 +51,17 @@ class Outage:
         self.since = 0.0
 
     def failed(self, exc: Exception) -> None:
-        kind = f"{type(exc).__name__}: {exc}"
+        message = f"{type(exc).__name__}: {exc}"
+        # Envoy unreachable (restarting) is one failure however each read words it (refused, not
+        # running) and needs no traceback; anything else shows where it failed.
+        expected = isinstance(exc, OSError | http.client.HTTPException)
+        kind = "Envoy unreachable" if expected else message
         if self.count == 0:
             self.since = time.monotonic()
         self.count += 1
         if kind != self.kind:
             self.kind = kind
-            # Envoy unreachable (restarting) needs no traceback; anything else shows where it failed.
-            expected = isinstance(exc, OSError | http.client.HTTPException)
-            log.warning("%s failed (logged once until it recovers): %s", self.what, kind,
+            log.warning("%s failed (logged once until it recovers): %s", self.what, message,
                         exc_info=None if expected else exc)
 
     def recovered(self) -> None:

@@ -94,6 +94,8 @@ class Catalogue:
         return sorted(i for i, title in self.films.items() if any(w.lower() in title.lower() for w in words))
 
     def title(self, film_id: int) -> str:
+        if film_id not in self.films:  # a KeyError of its own would be a bug of the service: 500
+            raise puma.HTTPError(404, f"no film {film_id}")
         return self.films[film_id]
 
     def where(self, film_id: int) -> Point:
