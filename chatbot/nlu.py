@@ -92,7 +92,7 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
-from chatbot.names import STOPWORDS, NameIndex
+from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
 from chatbot.ratings import rating_hits
 from chatbot.remarks import (
     clause_question_topics,
@@ -331,11 +331,14 @@ class Understander:
         pronoun = next((i for i, t in enumerate(tokens) if t in _PRONOUNS), None)
         if pronoun is not None:  # "tarantino, but a movie he didn't act in": he was named
             cued |= {i for i in range(pronoun) if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF}
-        if asking:  # "did Spielberg make it?": a lone surname in a question about the film
-            cued |= set(range(len(tokens)))
+        if asking:  # "did Spielberg make it?": a lone surname in a question about the film,
+            # but not an everyday word ("fell" in "I fell asleep" is no Sam Fell)
+            cued |= {i for i, t in enumerate(tokens) if self._common.get(t, 0.0) < COMMON_ZIPF
+                     or self._names.famous_surname(t)}
         people: list[dict] = []
         previous: tuple[int, str | None] = (-1, None)
         matches = self._names.find(free, role=role, cued=cued)
+        matches = [m for m in matches if not _place_after_from(tokens, m, matches)]
         cut = next((c for c in reversed(cuts) if any(m.start > c for m in matches)), None)
         if cut is not None:  # the last correction naming someone wins
             matches = [m for m in matches if m.start > cut]
@@ -434,6 +437,19 @@ def _cue(tokens: list[str], start: int, end: int) -> str | None:
         if after not in _CUE_FILLERS:
             break
     return None
+
+
+def _place_after_from(tokens: list[str], match: Any, matches: list[Any]) -> bool:
+    """"something from Hong Kong", "a film from Paris": a lone word or two after "from" name
+    a place or a time far more often than a little-known person; only someone famous is
+    read there ("a film from Kubrick")."""
+    if match.person.notable or match.end - match.start > 1:
+        return False
+    before = tokens[max(0, match.start - 2) : match.start]
+    if before[-1:] == ["from"]:
+        return True
+    return before[:1] == ["from"] and not any(  # "from hong kong": "kong" after an unnamed word
+        m.start <= match.start - 1 < m.end and m.person.notable for m in matches)
 
 
 def _coordinated_role(tokens: list[str], start: int, cue: str | None) -> str | None:
