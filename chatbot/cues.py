@@ -20,6 +20,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from chatbot.durations import minutes_at, spell_compact
+from chatbot.scope import asked_not, concession_mask, unstressed
 from chatbot.text import fold_utterance
 
 BOUNDARY = ","
@@ -103,7 +104,7 @@ def clause_tokens(text: str) -> list[str]:
     """Folded words of ``text`` with ``","`` at each clause boundary (never first or last,
     never doubled); "Jr." and initials ("Samuel L. Jackson") are not boundaries."""
     tokens: list[str] = []
-    for piece in _SPLIT.split(spell_compact(text)):
+    for piece in _SPLIT.split(spell_compact(unstressed(text))):
         words = fold_utterance(piece.replace("&", " and ")).split()  # "clooney & pitt"
         if not words:
             continue
@@ -123,6 +124,8 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     Grant out of it" / "leave horror out" deny what lies between.
     """
     mask = _kept_out(tokens)
+    # "isn't X in it?" asks; "even if it's not sci-fi" gives a wish up: neither denies
+    silent = [a or c for a, c in zip(asked_not(tokens), concession_mask(tokens), strict=True)]
     open_at: int | None = None
     for i, token in enumerate(tokens):
         if open_at is not None:
@@ -134,7 +137,7 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
                 open_at = None
             else:
                 mask[i] = True
-        if open_at is None and _opens(tokens, i):
+        if open_at is None and _opens(tokens, i) and not silent[i]:
             open_at = i
     return mask
 

@@ -92,7 +92,9 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
+from chatbot.asides import aside_mask
 from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
+from chatbot.scope import as_asked, concession_mask
 from chatbot.ratings import rating_hits
 from chatbot.remarks import (
     clause_question_topics,
@@ -172,8 +174,8 @@ class Understander:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = spell_shorthand(expand_shorthand(spell_out(clean_input(text)[0], EMOJI_WORDS), SHORTHAND))
         titles, rest_text, title_cue = self._split_titles(cleaned)
-        tokens = clause_tokens(rest_text)
-        whole = clause_tokens(cleaned) if titles else tokens
+        tokens = as_asked(clause_tokens(rest_text))  # "isn't X in it?" asks, denies nothing
+        whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
         used: set[int] = set()
         notes: list[str] = []
@@ -194,6 +196,9 @@ class Understander:
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
+        conceded = concession_mask(tokens)  # "even if it's not sci-fi": given up, not denied
+        relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
+        hits = [h for h in hits if not conceded[h[0]]]
         remarked = remarked_constraints(hits, remarks, tokens, negated)
         for person in people:  # "that's the one with X, right": not a wish for X
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
@@ -220,7 +225,7 @@ class Understander:
             "about_bot": is_about_bot(tokens), "help": asks_help(whole),
             "film_ask": asks_for_film(whole), "delegate": delegates(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
-            "retracted": retracted + swapped_out,
+            "retracted": retracted + swapped_out, "relaxed": relaxed,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
@@ -370,7 +375,9 @@ class Understander:
 
     def _years(self, tokens: list[str], used: set[int]) -> list[tuple]:
         hits = []
-        for s, e, first, last in self._spans(year_ranges(tokens, self._last_year), used):
+        aside = aside_mask(tokens, lambda w: self._genres.is_genre((w,), stemmed=True))
+        dates = [d for d in year_ranges(tokens, self._last_year) if not aside[d[0]]]
+        for s, e, first, last in self._spans(dates, used):  # "he died last year": no wish
             wish = year_constraint(first, last)
             relative = comparative(tokens[s:e])  # "something older": than the film shown
             if (relative and tokens[s] in ("older", "newer", "earlier", "later")
