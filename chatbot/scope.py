@@ -60,6 +60,8 @@ def asked_not(tokens: Sequence[str]) -> list[bool]:
             continue  # "anything that is not R": a statement
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         clause = _clause_from(tokens, i)
+        if len(clause) <= 2:  # "..., isn't it?": a question tag, which the acts read as such
+            continue
         if following in _SUBJECTS or (tokens[i - 1] in ("is", "was", "are", "were") and any(
                 tuple(clause[k : k + 2]) == p for p in _IN_THE_FILM for k in range(len(clause)))):
             mask[i] = True

@@ -48,7 +48,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "answer_and_question", "vague_requests",
          # from a newcomer's session on the sixth round
          "film_remarks", "exclusion_reversals", "learner_phrasing", "cast_facts",
-         "short_replies")
+         "short_replies",
+         # from newcomer 38's session (round 6a)
+         "flipped_scope", "famous_namesakes", "spoken_lengths", "life_asides", "tone_fit")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
