@@ -77,15 +77,12 @@ def minutes_at(tokens: Sequence[str], i: int) -> tuple[int, int] | None:
     word = _at(tokens, i)
     if word == "half" and _at(tokens, i + 1) in ("an", "a") and _at(tokens, i + 2) in HOUR_UNITS:
         return 30, i + 3
-    if word in HOUR_UNITS - {"h"}:  # "under hour and a half": the article left out
-        number, unit_at = 1, i
-    else:
-        number = _number(word)
-        if number is None:
-            return None
-        unit_at = i + 1
-        if tokens[unit_at : unit_at + 3] == ["and", "a", "half"] and _at(tokens, unit_at + 3) in HOUR_UNITS:
-            return number * 60 + 30, unit_at + 4  # "one and a half hours"
+    said = 1 if word in HOUR_UNITS - {"h"} else _number(word)  # "under hour and a half"
+    if said is None:
+        return None
+    number, unit_at = said, i if word in HOUR_UNITS else i + 1
+    if tokens[unit_at : unit_at + 3] == ["and", "a", "half"] and _at(tokens, unit_at + 3) in HOUR_UNITS:
+        return number * 60 + 30, unit_at + 4  # "one and a half hours"
     unit = _at(tokens, unit_at)
     if unit in MINUTE_UNITS:
         return number, unit_at + 1

@@ -110,7 +110,7 @@ class NameIndex:
         directors: Mapping[str, int],
         *,
         reserved: Iterable[str] = (),
-        fame: Mapping[str, Mapping[str, int]] | None = None,
+        fame: Mapping[str, Mapping[str, float]] | None = None,
         common: Mapping[str, float] | None = None,
         slang: Iterable[str] = (),
     ) -> None:

@@ -67,6 +67,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     verdict,
     watching,
 )
+from chatbot.asides import aside_mask
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
@@ -92,9 +93,7 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
-from chatbot.asides import aside_mask
 from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
-from chatbot.scope import as_asked, concession_mask
 from chatbot.ratings import rating_hits
 from chatbot.remarks import (
     clause_question_topics,
@@ -103,6 +102,7 @@ from chatbot.remarks import (
     remarked_constraints,
     with_leads_topic,
 )
+from chatbot.scope import as_asked, concession_mask
 from chatbot.shorthand import spell_shorthand
 from chatbot.spans import (
     anaphora,

@@ -24,8 +24,8 @@ from typing import Any
 
 BOUNDARY = ","
 MIN_STRESSED_RUN = 3  # this many one-word sentences in a row are one sentence said slowly
-_STRESSED = re.compile(r"(?:(?<=^)|(?<=[\s.!]))(?:[\w'-]+\.\s+){%d,}[\w'-]+(?=[.!?]*\s*$|[.!?]*\s)"
-                       % (MIN_STRESSED_RUN - 1))
+_STRESSED = re.compile(r"(?:(?<=^)|(?<=[\s.!]))(?:[\w'-]+\.\s+){" + str(MIN_STRESSED_RUN - 1)
+                       + r",}[\w'-]+(?=[.!?]*\s*$|[.!?]*\s)")
 _FILLERS = frozenset("wait but hmm hm so oh um uh and ok okay like lol well wow yo hey".split())
 _AUXILIARIES = frozenset("is was are were does did do has have had".split())
 _SUBJECTS = frozenset("it that this he she they there the one".split())
