@@ -343,7 +343,8 @@ class Understander:
         people: list[dict] = []
         previous: tuple[int, str | None] = (-1, None)
         matches = self._names.find(free, role=role, cued=cued)
-        matches = [m for m in matches if not _place_after_from(tokens, m, matches)]
+        matches = [m for m in matches if not (self._common.get(tokens[m.start], 0.0) >= NAME_LIKE_ZIPF
+                                              and _place_after_from(tokens, m, matches))]
         cut = next((c for c in reversed(cuts) if any(m.start > c for m in matches)), None)
         if cut is not None:  # the last correction naming someone wins
             matches = [m for m in matches if m.start > cut]
@@ -447,9 +448,9 @@ def _cue(tokens: list[str], start: int, end: int) -> str | None:
 
 
 def _place_after_from(tokens: list[str], match: Any, matches: list[Any]) -> bool:
-    """"something from Hong Kong", "a film from Paris": a lone word or two after "from" name
-    a place or a time far more often than a little-known person; only someone famous is
-    read there ("a film from Kubrick")."""
+    """"something from Hong Kong", "a film from Paris": an English word (the caller checks)
+    after "from", or the word after it, names a place far more often than a little-known
+    person; only someone famous is read there ("a film from Kubrick")."""
     if match.person.notable or match.end - match.start > 1:
         return False
     before = tokens[max(0, match.start - 2) : match.start]
