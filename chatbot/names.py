@@ -24,7 +24,11 @@ into a name ("instead" is not a typo of "Winstead").
 Fame and roles (``chatbot.people``): a lone surname means its far best-known bearer
 ("murray": Bill; "kubrick": Stanley, a director, even at the actor question), and as the whole
 answer it names even someone outside the most famous ("pacino"); the role it fills is the
-policy's to decide, by what the person is known for (``known_for``).
+policy's to decide, by what the person is known for (``known_for``). A role question does not
+hand a famous name to a little-known namesake in that role ("Morgan Freeman" at the director
+question is the actor, not Morgan J. Freeman), and a famous person's misspelt name beats a
+little-known exact token or closer spelling inside it ("jacky chan": Jackie Chan, not the
+one-word "Jacky" nor Jacki R. Chan; ``chatbot.namesakes``).
 
 Example::
 
@@ -41,6 +45,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from chatbot.namesakes import better_known_typo, outnamed
 from chatbot.nicknames import ALIASES, FIRST_NAME_FORMS
 from chatbot.people import Person, merge_people
 from chatbot.spelling import LONG_WORD_LEN as _LONG_TOKEN_LEN
@@ -177,8 +182,7 @@ class NameIndex:
     def _choose(self, tokens: list[str], role: str | None, cued: set[int],
                 bare: bool) -> list[NameMatch]:
         found = [m for m in self._candidates(tokens, role, cued, bare) if m is not None]
-        found = [m for m in found if not _outnamed(m, found)]
-        found = [m for m in found if not _better_known_typo(m, found)]
+        found = [m for m in found if not outnamed(m, found) and not better_known_typo(m, found)]
         found.sort(key=lambda m: (not m.sure, m.distance, -(m.end - m.start), m.start))
         chosen: list[NameMatch] = []
         taken: set[int] = set()
@@ -478,25 +482,6 @@ def _unsure(match: NameMatch) -> NameMatch:
 
 def _similar_token(said: str, name_token: str) -> bool:
     return said[:1] == name_token[:1] and fuzz.ratio(said, name_token) >= 60
-
-
-def _outnamed(match: NameMatch, found: list[NameMatch]) -> bool:
-    """A lone word naming someone little known ("Jacky", "Jonny Lee Miller" by "jonny") inside
-    a longer window that names someone better known ("jacky chan": Jackie Chan; "jonny dep":
-    Johnny Depp): the whole window is the name the user meant, typos and all."""
-    if match.end - match.start > 1 or match.person.notable:
-        return False
-    return any(other.end - other.start > 1 and other.start <= match.start < other.end
-               and other.person.fame_as(None) > match.person.fame_as(None) for other in found)
-
-
-def _better_known_typo(match: NameMatch, found: list[NameMatch]) -> bool:
-    """Two unsure readings of the same misspelt window ("jacky chan": Jacki R. Chan one edit
-    away, Jackie Chan two): the far better known person is the one meant."""
-    return not match.sure and any(
-        not other.sure and (other.start, other.end) == (match.start, match.end)
-        and other.person.fame_as(None) > FAME_DOMINANCE * match.person.fame_as(None)
-        for other in found)
 
 
 def _better(a: NameMatch, b: NameMatch, role: str | None) -> bool:

@@ -94,6 +94,7 @@ from chatbot.lexicon import (
     WEAK_GENRE_SYNONYMS,
 )
 from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
+from chatbot.namesakes import place_after_from
 from chatbot.ratings import rating_hits
 from chatbot.remarks import (
     clause_question_topics,
@@ -344,7 +345,7 @@ class Understander:
         previous: tuple[int, str | None] = (-1, None)
         matches = self._names.find(free, role=role, cued=cued)
         matches = [m for m in matches if not (self._common.get(tokens[m.start], 0.0) >= NAME_LIKE_ZIPF
-                                              and _place_after_from(tokens, m, matches))]
+                                              and place_after_from(tokens, m, matches))]
         cut = next((c for c in reversed(cuts) if any(m.start > c for m in matches)), None)
         if cut is not None:  # the last correction naming someone wins
             matches = [m for m in matches if m.start > cut]
@@ -445,19 +446,6 @@ def _cue(tokens: list[str], start: int, end: int) -> str | None:
         if after not in _CUE_FILLERS:
             break
     return None
-
-
-def _place_after_from(tokens: list[str], match: Any, matches: list[Any]) -> bool:
-    """"something from Hong Kong", "a film from Paris": an English word (the caller checks)
-    after "from", or the word after it, names a place far more often than a little-known
-    person; only someone famous is read there ("a film from Kubrick")."""
-    if match.person.notable or match.end - match.start > 1:
-        return False
-    before = tokens[max(0, match.start - 2) : match.start]
-    if before[-1:] == ["from"]:
-        return True
-    return before[:1] == ["from"] and not any(  # "from hong kong": "kong" after an unnamed word
-        m.start <= match.start - 1 < m.end and m.person.notable for m in matches)
 
 
 def _coordinated_role(tokens: list[str], start: int, cue: str | None) -> str | None:
