@@ -67,6 +67,10 @@ _MPAA_ALIASES = {
 MATCHING_CACHE_SIZE = 64  # constraint lists whose matching films are kept (at most ~10 MB)
 FRANCHISE_LEAD = 3  # a franchise's best-known film wins over an exact title this many times less seen
 CAMEO_OWN_SHARE = 0.75  # a director acting this share of their credits in their own films cameos there
+# A listed length under this is a data error, not a film: the source lists Machuca (2004, ~2 h)
+# at 1 minute and The Human Race (2013, ~1.5 h) at 4, while its shortest real entries (Disney's
+# Destino, Pixar's shorts) run 7 minutes and more. Such a length is unknown, never stated.
+MIN_PLAUSIBLE_RUNTIME_MIN = 5
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,14 @@ class Movie:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict; tuples become lists."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def plausible_runtime(minutes: float | None) -> int | None:
+    """Whole minutes of a listed length, or None when it is unknown or implausible
+    (under ``MIN_PLAUSIBLE_RUNTIME_MIN``). Example: ``plausible_runtime(1)`` -> None."""
+    if minutes is None or minutes < MIN_PLAUSIBLE_RUNTIME_MIN:
+        return None
+    return round(minutes)
 
 
 def canonical_genre(name: str) -> str | None:
@@ -369,7 +381,7 @@ def _read_movies(engine: Engine) -> tuple[list[Movie], dict[int, str]]:
             id=row.id, title=row.title, year=row.year, genres=tuple(row.genres or ()),
             directors=tuple(row.directors or ()),
             cast=cameos_last(row.cast or (), row.directors or (), cameos), mpaa=row.mpaa,
-            runtime_min=row.runtime_min, rating=row.rating, votes=row.votes or 0,
+            runtime_min=plausible_runtime(row.runtime_min), rating=row.rating, votes=row.votes or 0,
             critics_meter=row.critics_meter, critics_rating=row.critics_rating,
             critics_reviews=row.critics_reviews, metascore=row.metascore,
         )

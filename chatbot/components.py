@@ -26,6 +26,16 @@ log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 GENRE_FIT_WEIGHT = 0.45  # against quality (~0 to 0.45): a central genre outranks fame a little
+# Genres that set a film's tone: a film carrying one the user did not ask for is another kind
+# of film ("a sci-fi horror" is not Young Frankenstein, a comedy; a horror-comedy is not
+# Apocalypse Now, tagged war), unless they asked for a genre whose films often carry that tone
+# (a family film or a romance may well be a comedy). Its fit in that genre, times
+# TONE_CLASH_WEIGHT, is taken off its score.
+TONE_COMPANIONS = {"comedy": frozenset({"family", "animation", "musical", "romance"}),
+                   "horror": frozenset({"thriller", "mystery", "fantasy"}),
+                   "war": frozenset({"history", "action", "drama"})}
+TONE_GENRES = tuple(TONE_COMPANIONS)
+TONE_CLASH_WEIGHT = 0.3
 LEAD_WEIGHT = 0.25  # an asked actor's lead role outranks any fame gap; a cameo ranks by fame
 NluFn = Callable[[str, "str | None"], Json]
 """``(text, expected_slot) -> understanding``; see ``chatbot.nlu.Understander``."""
@@ -90,6 +100,13 @@ class Components:
         vocabulary = db.vocabulary()
         log.info("building the understander")
         return cls(db=db, nlu=Understander(vocabulary), sentiment=part("sentiment"), policy=part("policy"))
+
+
+def clashing_tones(genres: tuple[str, ...] | list[str]) -> list[str]:
+    """The tone genres a film asked for by ``genres`` should not carry: those not asked for
+    whose companions are not asked for either. Example: ``clashing_tones(["sci-fi", "horror"])``
+    -> ``['comedy', 'war']``; ``clashing_tones(["family"])`` -> ``['horror', 'war']``."""
+    return [t for t in TONE_GENRES if t not in genres and not TONE_COMPANIONS[t] & set(genres)]
 
 
 class LocalDb:
@@ -176,7 +193,8 @@ class LocalDb:
 
     def _genre_boost(self, genres: tuple[str, ...]) -> dict[int, float]:
         """Score added to each film of any of ``genres``: ``GENRE_FIT_WEIGHT`` times the mean
-        fit (``_genre_fit``) over them; worked out once per set of genres (a turn's ranking
+        fit (``_genre_fit``) over them, less ``TONE_CLASH_WEIGHT`` times its fit in each tone
+        genre they clash with (``clashing_tones``); worked out once per set of genres (a turn's ranking
         then looks films up instead of summing over every candidate: 5,568 comedies took
         ~17 ms a turn that way)."""
         boost = self._boosts.get(genres)
@@ -186,6 +204,10 @@ class LocalDb:
             for genre in genres:
                 for movie_id, weight in fit.get(genre, {}).items():
                     boost[movie_id] = boost.get(movie_id, 0.0) + GENRE_FIT_WEIGHT * weight / len(genres)
+            for tone in clashing_tones(genres):
+                for movie_id, weight in fit.get(tone, {}).items():
+                    if movie_id in boost:
+                        boost[movie_id] -= TONE_CLASH_WEIGHT * weight
             if len(self._boosts) >= 64:  # a few dozen genre sets are ever asked
                 self._boosts.clear()
             self._boosts[genres] = boost

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from chatbot.durations import minutes_at, spell_compact
+from chatbot.scope import asked_not, concession_mask, unstressed
 from chatbot.text import fold_utterance
 
 BOUNDARY = ","
@@ -68,12 +70,15 @@ _COMPARATIVES = {"older": "older", "earlier": "older", "newer": "newer", "later"
 # -- runtime --------------------------------------------------------------------------------
 SHORT_MINUTES = 100  # "something short": at most this long
 LONG_MINUTES = 150  # "a long epic": at least this long
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "ninety": 90, "an": 1, "a": 1}
 _AT_MOST = ("under", "less than", "shorter than", "at most", "max", "maximum", "no more than",
             "not more than", "up to", "within", "no longer than", "below", "not longer than",
             "nothing longer than", "nothing over", "not over", "not exceeding")
 _AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
 _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
+# bounds said after the length: "1h45 max", "two hours tops", "90 minutes or more"
+_AT_MOST_AFTER = ("max", "maximum", "tops", "at most", "or less", "or shorter", "or under",
+                  "at the most", "or so max")
+_AT_LEAST_AFTER = ("minimum", "at least", "or more", "or longer", "plus", "or over")
 _SHORT = frozenset("short shorter quick brief".split())
 _LONG = frozenset("long longer lengthy epic".split())
 _FILM_AFTER = frozenset("""one ones movie movies film films flick flicks epic epics comedy
@@ -99,7 +104,7 @@ def clause_tokens(text: str) -> list[str]:
     """Folded words of ``text`` with ``","`` at each clause boundary (never first or last,
     never doubled); "Jr." and initials ("Samuel L. Jackson") are not boundaries."""
     tokens: list[str] = []
-    for piece in _SPLIT.split(text):
+    for piece in _SPLIT.split(spell_compact(unstressed(text))):
         words = fold_utterance(piece.replace("&", " and ")).split()  # "clooney & pitt"
         if not words:
             continue
@@ -119,6 +124,8 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     Grant out of it" / "leave horror out" deny what lies between.
     """
     mask = _kept_out(tokens)
+    # "isn't X in it?" asks; "even if it's not sci-fi" gives a wish up: neither denies
+    silent = [a or c for a, c in zip(asked_not(tokens), concession_mask(tokens), strict=True)]
     open_at: int | None = None
     for i, token in enumerate(tokens):
         if open_at is not None:
@@ -130,7 +137,7 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
                 open_at = None
             else:
                 mask[i] = True
-        if open_at is None and _opens(tokens, i):
+        if open_at is None and _opens(tokens, i) and not silent[i]:
             open_at = i
     return mask
 
@@ -358,12 +365,13 @@ def _next(tokens: Sequence[str], i: int) -> str:
 def runtime_ranges(tokens: Sequence[str]) -> list[tuple[int, int, int | None, int | None]]:
     """Length phrases: ``(start, end, first, last)`` in minutes, inclusive (None: open).
     "something short" (up to ``SHORT_MINUTES``), "not too long" (the same), "under 2 hours"
-    (up to 119), "at least 90 minutes", "a long epic" (``LONG_MINUTES`` or more)."""
+    (up to 119), "at least 90 minutes", "an hour 45 max" (up to 105), "a long epic"
+    (``LONG_MINUTES`` or more). Lengths are read by ``chatbot.durations``."""
     found: list[tuple[int, int, int | None, int | None]] = []
     for i in range(len(tokens)):
         if found and i < found[-1][1]:
             continue
-        hit = _duration_at(tokens, i) or _length_word_at(tokens, i)
+        hit = _duration_at(tokens, i) or _bound_after_at(tokens, i) or _length_word_at(tokens, i)
         if hit is not None:
             found.append(hit)
     return found
@@ -378,7 +386,7 @@ def _duration_at(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, i
             words = phrase.split()
             if tuple(tokens[i : i + len(words)]) != tuple(words):
                 continue
-            amount = _minutes_at(tokens, i + len(words))
+            amount = minutes_at(tokens, i + len(words))
             if amount is None:
                 continue
             value, end = amount
@@ -390,19 +398,18 @@ def _duration_at(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, i
     return None
 
 
-def _minutes_at(tokens: Sequence[str], i: int) -> tuple[int, int] | None:
-    """``(minutes, end)`` of "2 hours", "90 minutes", "an hour and a half" at ``i``."""
-    word = tokens[i] if i < len(tokens) else ""
-    number = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
-    unit = tokens[i + 1] if i + 1 < len(tokens) else ""
-    if number is None:
+def _bound_after_at(tokens: Sequence[str], i: int
+                    ) -> tuple[int, int, int | None, int | None] | None:
+    """"1h45 max", "two hours tops", "90 minutes or more": the bound after the length."""
+    amount = minutes_at(tokens, i)
+    if amount is None:
         return None
-    if unit in ("hour", "hours", "hrs", "hr", "h"):
-        if tokens[i + 2 : i + 5] in (["and", "a", "half"],):
-            return number * 60 + 30, i + 5
-        return number * 60, i + 2
-    if unit in ("minutes", "minute", "mins", "min", "m"):
-        return number, i + 2
+    value, end = amount
+    for phrases, at_most in ((_AT_MOST_AFTER, True), (_AT_LEAST_AFTER, False)):
+        for phrase in phrases:
+            words = phrase.split()
+            if list(tokens[end : end + len(words)]) == words:
+                return (i, end + len(words), None, value) if at_most else (i, end + len(words), value, None)
     return None
 
 

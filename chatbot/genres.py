@@ -19,7 +19,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from chatbot.lexicon import GENRE_SYNONYMS, WEAK_GENRE_SYNONYMS
+from chatbot.lexicon import CONTENT_WORDS, GENRE_SYNONYMS, WEAK_GENRE_SYNONYMS
 from chatbot.names import STOPWORDS
 from chatbot.text import fold
 
@@ -61,8 +61,10 @@ class GenreReader:
         free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
         stems = [_stem(t) for t in free]
         found = _phrase_hits(free, stems, self._strong)
-        found += [h for h in _phrase_hits(free, free, self._weak) if _weak_fits(tokens, h[0])
+        found += [h for h in _phrase_hits(free, free, self._weak)
+                  if (_weak_fits(tokens, h[0]) or _modifies_content(tokens, stems, h[0] + h[1]))
                   and not any(h[0] < s + n and s < h[0] + h[1] for s, n, _g in found)]
+        found = _content_of_modifier(found, stems)
         taken = {i for s, n, _g in found for i in range(s, s + n)}
         found += self._fuzzy(free, taken, asked)
         hits = []
@@ -113,6 +115,20 @@ def _phrase_hits(
 
 
 
+def _modifies_content(tokens: Sequence[str], stems: Sequence[str], end: int) -> bool:
+    """The word before ``end`` modifies a content word after it ("space battles")."""
+    return end < len(tokens) and stems[end] in _CONTENT_STEMS
+
+
+def _content_of_modifier(found: list[tuple[int, int, str]], stems: Sequence[str]
+                         ) -> list[tuple[int, int, str]]:
+    """A content word right after another genre's word ("space battles", "zombie soldiers")
+    takes its fallback genre (action) instead of its own (war): the modifier says the kind."""
+    starts = {s + n: g for s, n, g in found}
+    return [(s, n, _CONTENT_STEMS[stems[s]]) if n == 1 and stems[s] in _CONTENT_STEMS
+            and starts.get(s) not in (None, g) else (s, n, g) for s, n, g in found]
+
+
 def _weak_fits(tokens: Sequence[str], i: int) -> bool:
     """A weak genre word at ``i`` names a kind of film: "for the kids", "kids movie"."""
     j = i - 1
@@ -141,3 +157,6 @@ def _stemmer() -> Any:
 
 def _stem_phrase(phrase: str) -> tuple[str, ...]:
     return tuple(_stem(w) for w in fold(phrase).split())
+
+
+_CONTENT_STEMS = {_stem(w): g for w, g in CONTENT_WORDS.items()}

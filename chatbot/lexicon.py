@@ -49,6 +49,10 @@ WEAK_GENRE_SYNONYMS: dict[str, str] = {
     "love": "romance", "space": "sci-fi", "magic": "fantasy", "kids": "family",
     "kid": "family", "serious": "drama", "emotional": "drama", "period": "history",
 }
+# Words naming what happens in a film of a genre, not the genre itself: modified by another
+# genre's word they take that genre and stay action ("space battles": sci-fi action, not war;
+# "zombie soldiers": horror action).
+CONTENT_WORDS: dict[str, str] = dict.fromkeys("battle soldier military".split(), "action")
 INTENT_PHRASES: dict[str, tuple[str, ...]] = {
     "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "see ya", "cya", "quit",
             "exit", "stop", "i am done", "that is all", "farewell", "leave me alone",

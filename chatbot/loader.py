@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Connection, Table, delete, insert, select
 from tqdm import tqdm
 
-from chatbot.catalog import canonical_genre, normalise_mpaa, normalise_title
+from chatbot.catalog import canonical_genre, normalise_mpaa, normalise_title, plausible_runtime
 from chatbot.db.engine import make_engine
 from chatbot.db.models import (
     Credit,
@@ -190,7 +190,7 @@ def _movie_row(row: sqlite3.Row) -> dict[str, Any]:
         "title_key": normalise_title(row["Title"]),
         "year": row["Year"],
         "mpaa": normalise_mpaa(row["Rating"]),
-        "runtime_min": round(row["Runtime"]) if row["Runtime"] else None,
+        "runtime_min": plausible_runtime(row["Runtime"]),
         **_critics(row),
         "rating": None,
         "votes": 0,

@@ -24,7 +24,11 @@ into a name ("instead" is not a typo of "Winstead").
 Fame and roles (``chatbot.people``): a lone surname means its far best-known bearer
 ("murray": Bill; "kubrick": Stanley, a director, even at the actor question), and as the whole
 answer it names even someone outside the most famous ("pacino"); the role it fills is the
-policy's to decide, by what the person is known for (``known_for``).
+policy's to decide, by what the person is known for (``known_for``). A role question does not
+hand a famous name to a little-known namesake in that role ("Morgan Freeman" at the director
+question is the actor, not Morgan J. Freeman), and a famous person's misspelt name beats a
+little-known exact token or closer spelling inside it ("jacky chan": Jackie Chan, not the
+one-word "Jacky" nor Jacki R. Chan; ``chatbot.namesakes``).
 
 Example::
 
@@ -41,6 +45,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from chatbot.namesakes import better_known_typo, outnamed
 from chatbot.nicknames import ALIASES, FIRST_NAME_FORMS
 from chatbot.people import Person, merge_people
 from chatbot.spelling import LONG_WORD_LEN as _LONG_TOKEN_LEN
@@ -110,7 +115,7 @@ class NameIndex:
         directors: Mapping[str, int],
         *,
         reserved: Iterable[str] = (),
-        fame: Mapping[str, Mapping[str, int]] | None = None,
+        fame: Mapping[str, Mapping[str, float]] | None = None,
         common: Mapping[str, float] | None = None,
         slang: Iterable[str] = (),
     ) -> None:
@@ -177,6 +182,7 @@ class NameIndex:
     def _choose(self, tokens: list[str], role: str | None, cued: set[int],
                 bare: bool) -> list[NameMatch]:
         found = [m for m in self._candidates(tokens, role, cued, bare) if m is not None]
+        found = [m for m in found if not outnamed(m, found) and not better_known_typo(m, found)]
         found.sort(key=lambda m: (not m.sure, m.distance, -(m.end - m.start), m.start))
         chosen: list[NameMatch] = []
         taken: set[int] = set()
@@ -266,11 +272,13 @@ class NameIndex:
     def _fuzzy_both(self, window: tuple[str, ...], start: int, role: str | None
                     ) -> NameMatch | None:
         """Both words of a two-word name misspelt ("scarlet johanson")."""
-        if min(map(len, window)) < 4 or any(t in self._reserved for t in window):
+        if min(map(len, window)) < _MIN_FUZZY_LEN or any(t in self._reserved for t in window):
             return None
         best: NameMatch | None = None
-        for first, d1 in self.neighbours(window[0])[:8]:
-            for last, d2 in self.neighbours(window[1])[:8]:
+        firsts = [(w, d) for w, d in self.neighbours(window[0]) if w in self._by_first]
+        lasts = [(w, d) for w, d in self.neighbours(window[1]) if w in self._by_last]
+        for first, d1 in firsts:
+            for last, d2 in lasts:
                 match = self._best(self._by_tokens.get((first, last)), start, start + 2,
                                    d1 + d2, role)
                 if match and (best is None or _better(match, best, role)):
@@ -283,22 +291,23 @@ class NameIndex:
         first, last = window
         if first in self._reserved or last in self._reserved or min(len(first), len(last)) < 2:
             return None
-        if first in self._by_first:
-            pids, other, pos = self._by_first[first], last, -1
-        elif last in self._by_last:
-            pids, other, pos = self._by_last[last], first, 0
-        else:
-            return None
-        choices = {pid: self._folded[pid] for pid in pids
-                   if not role or self._people[pid].films_as(role)}
-        hits = process.extract(" ".join(window), choices, scorer=fuzz.ratio,
-                               score_cutoff=LOOSE_RATIO, limit=3)
-        hits = [h for h in hits if _similar_token(other, h[0].split()[pos])]
+        hits = []  # the people sharing the first name, then those sharing the surname
+        for pids, other, pos in ((self._by_first.get(first, ()), last, -1),
+                                 (self._by_last.get(last, ()), first, 0)):
+            choices = {pid: self._folded[pid] for pid in pids
+                       if not role or self._people[pid].films_as(role)}
+            found = process.extract(" ".join(window), choices, scorer=fuzz.ratio,
+                                    score_cutoff=LOOSE_RATIO, limit=3)
+            hits += [h for h in found if _similar_token(other, h[0].split()[pos])]
         if not hits:
             return None
-        top = max(hits, key=lambda h: (h[1], self._people[h[2]].films_as(role)))
+        # someone famous before a closer spelling of someone little known ("jacky chan")
+        top = max(hits, key=lambda h: (bool(self._people[h[2]].notable), h[1],
+                                       self._people[h[2]].films_as(role)))
+        fame = self._people[top[2]].fame_as(None)
         others = tuple(self._people[h[2]].name for h in hits
-                       if h[2] != top[2] and h[1] >= top[1] - CLOSE_RATIO)
+                       if h[2] != top[2] and h[1] >= top[1] - CLOSE_RATIO
+                       and self._people[h[2]].fame_as(None) * FAME_DOMINANCE > fame)
         return NameMatch(self._people[top[2]], start, start + 2, 2, False, others)
 
     def _lone(self, token: str, start: int, role: str | None,
@@ -443,12 +452,19 @@ class NameIndex:
     def _best(self, pids: list[int] | None, start: int, end: int, distance: int,
               role: str | None) -> NameMatch | None:
         people = [self._people[p] for p in pids or ()]
-        if role:
-            people = [p for p in people if p.films_as(role)] or people
         if not people:
             return None
+        if role and not any(role in p.notable for p in people) and any(p.notable for p in people):
+            role = None  # "Morgan Freeman" at the director question: the famous actor, not the
+            # little-known director Morgan J. Freeman; the policy gives him his slot
+        elif role:
+            people = [p for p in people if p.films_as(role)] or people
         person = max(people, key=lambda p: (p.fame_as(role), p.fame_as(None), p.name))
         return NameMatch(person, start, end, distance)
+
+    def famous_surname(self, token: str) -> bool:
+        """Someone among the most famous in a role has this surname ("stone": Emma, Oliver)."""
+        return any(self._people[p].notable for p in self._by_last.get(token, ()))
 
     def is_everyday_word(self, token: str) -> bool:
         """An English word (wordfreq) that is no word of any name in the catalogue ("banger",

@@ -67,6 +67,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     verdict,
     watching,
 )
+from chatbot.asides import aside_mask
 from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
@@ -93,7 +94,8 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
-from chatbot.names import STOPWORDS, NameIndex
+from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
+from chatbot.namesakes import place_after_from
 from chatbot.questions import (
     asking_part,
     asks_what_to_watch,
@@ -111,6 +113,7 @@ from chatbot.remarks import (
     remarked_constraints,
     with_leads_topic,
 )
+from chatbot.scope import as_asked, concession_mask
 from chatbot.shorthand import spell_shorthand
 from chatbot.social import social_act
 from chatbot.spans import (
@@ -182,8 +185,8 @@ class Understander:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = spell_shorthand(expand_shorthand(spell_all(clean_input(text)[0], expect == "genre"), SHORTHAND))
         titles, rest_text, title_cue = self._split_titles(cleaned)
-        tokens = clause_tokens(rest_text)
-        whole = clause_tokens(cleaned) if titles else tokens
+        tokens = as_asked(clause_tokens(rest_text))  # "isn't X in it?" asks, denies nothing
+        whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
         used: set[int] = set()
         notes: list[str] = []
@@ -210,6 +213,9 @@ class Understander:
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
+        conceded = concession_mask(tokens)  # "even if it's not sci-fi": given up, not denied
+        relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
+        hits = [h for h in hits if not conceded[h[0]]]
         remarked = remarked_constraints(hits, remarks, tokens, negated)
         for person in people:  # "that's the one with X, right": not a wish for X
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
@@ -248,7 +254,7 @@ class Understander:
             "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
             "delegate": delegates(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
-            "retracted": retracted + swapped_out,
+            "retracted": retracted + swapped_out, "relaxed": relaxed,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
@@ -359,11 +365,15 @@ class Understander:
         pronoun = next((i for i, t in enumerate(tokens) if t in _PRONOUNS), None)
         if pronoun is not None:  # "tarantino, but a movie he didn't act in": he was named
             cued |= {i for i in range(pronoun) if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF}
-        if asking:  # "did Spielberg make it?": a lone surname in a question about the film
-            cued |= set(range(len(tokens)))
+        if asking:  # "did Spielberg make it?": a lone surname in a question about the film,
+            # but not an everyday word ("fell" in "I fell asleep" is no Sam Fell)
+            cued |= {i for i, t in enumerate(tokens) if self._common.get(t, 0.0) < COMMON_ZIPF
+                     or self._names.famous_surname(t)}
         people: list[dict] = []
         previous: tuple[int, str | None] = (-1, None)
         matches = self._names.find(free, role=role, cued=cued)
+        matches = [m for m in matches if not (self._common.get(tokens[m.start], 0.0) >= NAME_LIKE_ZIPF
+                                              and place_after_from(tokens, m, matches))]
         cut = next((c for c in reversed(cuts) if any(m.start > c for m in matches)), None)
         if cut is not None:  # the last correction naming someone wins
             matches = [m for m in matches if m.start > cut]
@@ -395,7 +405,9 @@ class Understander:
 
     def _years(self, tokens: list[str], used: set[int]) -> list[tuple]:
         hits = []
-        for s, e, first, last in self._spans(year_ranges(tokens, self._last_year), used):
+        aside = aside_mask(tokens, lambda w: self._genres.is_genre((w,), stemmed=True))
+        dates = [d for d in year_ranges(tokens, self._last_year) if not aside[d[0]]]
+        for s, e, first, last in self._spans(dates, used):  # "he died last year": no wish
             wish = year_constraint(first, last)
             relative = comparative(tokens[s:e])  # "something older": than the film shown
             if (relative and tokens[s] in ("older", "newer", "earlier", "later")

@@ -55,6 +55,7 @@ from typing import Any
 
 from chatbot.remarks import without_remarks
 from chatbot.replies import acknowledges_only, declines_slot
+from chatbot.scope import answer_to_suggestion
 from chatbot.text import fold
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
@@ -123,6 +124,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     question = _question(stage, state, nlu)
     if question is not None:
         return decision | question
+    if state.get("suggestion"):  # "no johnny depp" to "Did you mean Jonny Lee Miller?"
+        nlu = answer_to_suggestion(nlu, state["suggestion"]["name"])
     plan = plan_wishes(state, nlu)
     if stage in ANSWER_STAGES and not _asks_for_wishes(stage, nlu):
         plan = {"wishes": list(state.get("wishes") or ()), "added": [], "replaced": [],

@@ -62,6 +62,10 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
             wishes.append(wish)
         if not any(same_wish(wish, a) for a in added):  # "Tom Hanks" said six times is one wish
             added.append(wish)  # said again: confirmed again (and no longer set aside)
+    for relaxed in nlu.get("relaxed") or ():  # "even if it's not sci-fi": sci-fi given up
+        if "values" in relaxed:
+            replaced += _retract(wishes, dict(relaxed, exclude=True))
+            _unexclude(wishes, relaxed)
     replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
     replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
     return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}

@@ -53,12 +53,15 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 6b (newcomer 38): social acts, loops, tense, other-film questions, long
          # messages, wishes not kept, the catalogue's limits
          "social_acts", "polite_loops", "watch_tense", "other_film_questions",
-         "long_messages", "unkept_wishes", "catalogue_limits")
+         "long_messages", "unkept_wishes", "catalogue_limits",
+         # round 6a (newcomer 38): scope, namesakes, lengths, asides, tone
+         "flipped_scope", "famous_namesakes", "spoken_lengths", "life_asides", "tone_fit")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
 ENJOY = re.compile(r"enjoy (your|the) movie", re.I)
-RATED = re.compile(r"\brated (PG-13|NC-17|PG|G|R)(?![\w-])(?! \(a rating given after)")
+# a film's own rating, not a wish said back ("Got it: nothing rated R.")
+RATED = re.compile(r"(?<!nothing )(?<!not )\brated (PG-13|NC-17|PG|G|R)(?![\w-])(?! \(a rating given after)")
 RATING_SINCE = {"G": 1968, "PG": 1970, "R": 1968, "PG-13": 1984, "NC-17": 1990}
 _SLOT_ROLE = {"actor": "actor", "director": "director"}
 

@@ -1,0 +1,110 @@
+"""What a "no", a "not" or an "except" applies to, where the plain scope rule of
+``chatbot.cues.negation_mask`` reads the meaning backwards. Pure; no IO.
+
+- **Stressed full stops**: "ANY. OF. THEM. EXCEPT. R." is one sentence said slowly, not five;
+  a run of one-word sentences is read as one (``unstressed``), so "except" reaches "R".
+- **Negative questions**: "isn't Jesse Eisenberg in that?", "doesn't it have Bill Murray?"
+  ask the same as "is ... ?" and deny nothing (``asked_not``).
+- **Concessions**: "even if it's not sci-fi", "don't care if it's rated R" give a wish up;
+  they neither wish for nor exclude what they name (``concession_mask``).
+- **A "no" answering "Did you mean X?"**: "no johnny depp, the pirates guy" says "not X: this
+  one", so the name after it is wished for, not excluded (``answer_to_suggestion``).
+
+Tokens are ``chatbot.cues.clause_tokens``' (folded words, ``","`` at clause ends). Example::
+
+    unstressed("ANY. OF. THEM. EXCEPT. R.")         # 'ANY OF THEM EXCEPT R.'
+    asked_not("wait is not he in it".split())       # [False, False, True, False, False, False]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+BOUNDARY = ","
+MIN_STRESSED_RUN = 3  # this many one-word sentences in a row are one sentence said slowly
+_STRESSED = re.compile(r"(?:(?<=^)|(?<=[\s.!]))(?:[\w'-]+\.\s+){" + str(MIN_STRESSED_RUN - 1)
+                       + r",}[\w'-]+(?=[.!?]*\s*$|[.!?]*\s)")
+_FILLERS = frozenset("wait but hmm hm so oh um uh and ok okay like lol well wow yo hey".split())
+_AUXILIARIES = frozenset("is was are were does did do has have had".split())
+_SUBJECTS = frozenset("it that this he she they there the one".split())
+_IN_THE_FILM = (("in", "it"), ("in", "that"), ("in", "this"), ("in", "there"), ("in", "the"))
+_CONCESSIONS = (("even", "if"), ("even", "though"), ("even", "when"), ("even", "it"),
+                ("do", "not", "care", "if"), ("does", "not", "matter", "if"), ("fine", "if"),
+                ("ok", "if"), ("okay", "if"), ("alright", "if"), ("no", "problem", "if"),
+                ("do", "not", "mind", "if"), ("i", "do", "not", "mind", "if"))
+_CONTRASTS = frozenset("but just as long so".split())
+_NO_WORDS = frozenset("no nope nah naw".split())
+
+
+def unstressed(text: str) -> str:
+    """``text`` with the full stops of a run of ``MIN_STRESSED_RUN`` or more one-word
+    sentences taken out ("NO. MORE. HORROR." -> "NO MORE HORROR.")."""
+    if text.count(".") < MIN_STRESSED_RUN - 1:
+        return text
+    return _STRESSED.sub(lambda m: m[0].replace(".", ""), text)
+
+
+def asked_not(tokens: Sequence[str]) -> list[bool]:
+    """The "not" of a negative question at a clause's start ("isn't X in it", "wasn't that
+    the one with X", "doesn't it have X"): True there, so it denies nothing."""
+    mask = [False] * len(tokens)
+    for i, token in enumerate(tokens):
+        if token != "not" or i == 0 or tokens[i - 1] not in _AUXILIARIES:
+            continue
+        start = i - 1
+        while start > 0 and tokens[start - 1] in _FILLERS:
+            start -= 1
+        if start and tokens[start - 1] != BOUNDARY:
+            continue  # "anything that is not R": a statement
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        clause = _clause_from(tokens, i)
+        if len(clause) <= 2:  # "..., isn't it?": a question tag, which the acts read as such
+            continue
+        if following in _SUBJECTS or (tokens[i - 1] in ("is", "was", "are", "were") and any(
+                tuple(clause[k : k + 2]) == p for p in _IN_THE_FILM for k in range(len(clause)))):
+            mask[i] = True
+    return mask
+
+
+def as_asked(tokens: list[str]) -> list[str]:
+    """``tokens`` with the "not" of a negative question dropped: "isn't X in it" asks what
+    "is X in it" asks. Example: ``as_asked("is not he in it".split())`` -> is he in it."""
+    asked = asked_not(tokens)
+    return [t for t, a in zip(tokens, asked, strict=True) if not a] if any(asked) else tokens
+
+
+def concession_mask(tokens: Sequence[str]) -> list[bool]:
+    """Tokens of a concession ("even if it's not sci-fi", "don't care if it's R"), from its
+    cue to the clause's end or a contrast ("but", "as long as")."""
+    mask = [False] * len(tokens)
+    i = 0
+    while i < len(tokens):
+        cue = next((p for p in _CONCESSIONS if tuple(tokens[i : i + len(p)]) == p), None)
+        if cue is None:
+            i += 1
+            continue
+        j = i + len(cue)
+        while j < len(tokens) and tokens[j] != BOUNDARY and tokens[j] not in _CONTRASTS:
+            j += 1
+        mask[i:j] = [True] * (j - i)
+        i = j
+    return mask
+
+
+def answer_to_suggestion(nlu: Mapping[str, Any], suggested: str) -> Mapping[str, Any]:
+    """``nlu`` of an answer to "Did you mean ``suggested``?" that opens with "no": the people
+    it names besides ``suggested`` are who was meant, not exclusions."""
+    words = list(nlu.get("words") or ())
+    if not words or words[0] not in _NO_WORDS or any(
+            w in ("not", "without", "except") or w in _NO_WORDS for w in words[1:]):
+        return nlu
+    people = [dict(p, negated=False) if p.get("negated") and p.get("name") != suggested else p
+              for p in nlu.get("people") or ()]
+    return dict(nlu, people=people, intent="unknown" if people != nlu.get("people") else nlu.get("intent"))
+
+
+def _clause_from(tokens: Sequence[str], i: int) -> Sequence[str]:
+    end = next((k for k in range(i, len(tokens)) if tokens[k] == BOUNDARY), len(tokens))
+    return tokens[i:end]
