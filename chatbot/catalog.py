@@ -37,6 +37,7 @@ from sqlalchemy import Engine, select
 
 from chatbot.db.engine import make_engine
 from chatbot.db.models import Movie as MovieRow
+from chatbot.errors import UnknownFilm
 from chatbot.titles import FUZZY_RATIO, normalise_title, sequel_key, split_title_year
 
 __all__ = ["GENRES", "GENRE_LABELS", "MPAA_RATINGS", "Catalog", "Movie", "canonical_genre",
@@ -177,11 +178,11 @@ class Catalog:
         return movie_id in self._movies
 
     def movie(self, movie_id: int) -> Movie:
-        """The film with ``movie_id``; ``KeyError`` naming the id when there is none."""
+        """The film with ``movie_id``; ``UnknownFilm`` (a ``KeyError``, HTTP 404) naming the id when there is none."""
         try:
             return self._movies[movie_id]
         except KeyError:
-            raise KeyError(f"no film with id {movie_id!r} in the catalogue") from None
+            raise UnknownFilm(f"no film with id {movie_id!r} in the catalogue") from None
 
     def search(
         self,

@@ -1,4 +1,8 @@
-"""Errors the chatbot raises; each subclasses ``ChatbotError`` and the matching built-in."""
+"""Errors the chatbot raises; each subclasses ``ChatbotError`` and the matching built-in.
+
+Each carries the HTTP status it maps to as ``status_code``: a PUMA service that raises one answers
+that status with the error's message (any other ``KeyError`` or ``ValueError`` a service raises is
+a bug of its own: 500, its text kept from the client)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ class ChatbotError(Exception):
 
 class UnknownSession(ChatbotError, KeyError):
     """No conversation has this id (never started, expired or deleted). Map to HTTP 404."""
+
+    status_code = 404
 
     def __init__(self, session_id: str) -> None:
         super().__init__(session_id)
@@ -22,14 +28,26 @@ class UnknownSession(ChatbotError, KeyError):
 class SessionConflict(ChatbotError, RuntimeError):
     """Another writer changed the session first (optimistic version check failed). Map to 409."""
 
+    status_code = 409
+
 
 class TurnOutOfOrder(ChatbotError, ValueError):
     """``turn_no`` is neither the last turn (a retry) nor the next one. Map to HTTP 409."""
+
+    status_code = 409
 
 
 class InvalidRequest(ChatbotError, ValueError):
     """A request or survey answer with a missing or wrong field. Map to HTTP 400."""
 
+    status_code = 400
+
 
 class NotFound(ChatbotError, LookupError):
     """A request names a record that does not exist (a film id, say). Map to HTTP 404."""
+
+    status_code = 404
+
+
+class UnknownFilm(NotFound, KeyError):
+    """No film has this id in the catalogue (a ``KeyError`` too, as a mapping's lookup). HTTP 404."""
