@@ -19,6 +19,7 @@ import yaml
 from . import edge
 from .config import LIVENESS_PATH, UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
 from .deadlines import DEADLINE_HEADER
+from .mapping.protocol import MAP_TARGET
 from .readiness import NOT_READY_HEADER
 
 Endpoint = tuple[str, int]
@@ -421,6 +422,13 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None, endp
             # not "no healthy upstream".
             "healthy_panic_threshold": {"value": PANIC_THRESHOLD_PERCENT}},
     }
+    if service.target == MAP_TARGET:
+        # Each client connection gets its own connections to the instances, so a request on a new
+        # client connection reaches an instance over a new connection: never over an idle one to an
+        # instance that has just died (Envoy would write it there and answer "may have taken effect"
+        # for a request no instance read). puma_map sends a chunk so after a crash, so that a death
+        # it sees is that chunk's doing (puma/mapping/client.py).
+        result["connection_pool_per_downstream_connection"] = True
     if eds_path is not None:
         result["type"] = "EDS"
         result["eds_cluster_config"] = {"service_name": name, "eds_config": file_source(eds_path)}

@@ -2,7 +2,8 @@
 
 A `ServicePool` learns everything from its zygote's events (see `puma.zygote`) — no probing:
 an instance joins Envoy's endpoints the moment it reports that it serves, and a death is seen the
-moment the zygote reaps it (a replacement is spawned on the dead one's socket at once). A hung
+moment the zygote reaps it (a replacement is spawned on the dead one's socket: at once, or after a
+pause when the service restarts too often; the socket stays open meanwhile). A hung
 instance is found by Envoy's active health checks (see `puma.health`), which `evict` acts on.
 
 The pool belongs to an owner (`PoolOwner`): the core's `Deployment`, or a worker host's
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 INSTANCE_HOST = "127.0.0.1"
 RESTART_WINDOW_S = 10.0
 MAX_RESTARTS_IN_WINDOW = 5
+RESTART_BACKOFF_S = 2.0  # before replacing an instance that died past MAX_RESTARTS_IN_WINDOW
 # A zygote that dies (killed, or out of memory) is started again with its instances, at most this
 # often: past it, the service is reported failed (`ServicePool.failed`) and left down.
 ZYGOTE_RESTART_WINDOW_S = 60.0
@@ -416,23 +418,34 @@ class ServicePool:
         if lost:
             log.warning("service %s: instance %d was stateful%s", self.name, instance.id, lost)
         self.owner.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced{lost}", kind="died")
-        replacement = self._replace(instance)
+        self._replace(instance)
         self.owner.publish()  # after: a stand-in keeps the dead instance's address in Envoy
-        if replacement is None:
-            self._send({"op": "release", "id": instance.id})
 
-    def _replace(self, dead: Instance) -> Instance | None:
-        """A new instance on `dead`'s socket; None when restarting too often (one follows in 2 s)."""
+    def _replace(self, dead: Instance) -> None:
+        """A new instance on `dead`'s socket: at once, or RESTART_BACKOFF_S later when restarting too often.
+
+        The socket stays open meanwhile, never closed: Envoy sends to the dead instance's address until
+        the endpoint update reaches it (milliseconds after a caller already had its 503), and those
+        requests wait in the socket's backlog for the replacement. Closed, it would reset them, and
+        Envoy would answer "its instance closed the connection ... may have taken effect" for requests
+        no instance ever read (`puma_map` took that for a death under an item that never ran).
+        """
         now = time.monotonic()
         while self._restarts and now - self._restarts[0] > RESTART_WINDOW_S:
             self._restarts.popleft()
         self._restarts.append(now)
         if len(self._restarts) > MAX_RESTARTS_IN_WINDOW:
-            log.error("service %s: %d restarts in %.0f s; backing off 2 s", self.name,
-                      len(self._restarts), RESTART_WINDOW_S)
-            threading.Timer(2.0, self.spawn).start()
-            return None
-        return self.spawn(reuse=dead)
+            log.error("service %s: %d restarts in %.0f s; backing off %g s", self.name,
+                      len(self._restarts), RESTART_WINDOW_S, RESTART_BACKOFF_S)
+            later = threading.Timer(RESTART_BACKOFF_S, self._replace_later, args=(dead,))
+            later.daemon = True
+            later.start()
+            return
+        self.spawn(reuse=dead)
+
+    def _replace_later(self, dead: Instance) -> None:
+        if not (self._closing or self.owner.stopping):
+            self.spawn(reuse=dead)
 
     def busy(self, instance: Instance) -> tuple[int, float]:
         """`(requests running, seconds the oldest has run)` in `instance`, as it publishes them."""

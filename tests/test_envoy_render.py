@@ -115,6 +115,23 @@ def test_render_upstream_idle_timeout_is_shorter_than_the_instances():
         assert idle_s < INSTANCE_IDLE_TIMEOUT_S, cluster["name"]
 
 
+@pytest.mark.parametrize("map_service", [
+    {"prefix": "/map", "target": "puma.mapping:map_service"},  # written by hand
+    {"prefix": "/compute", "target": "puma.mapping:map_service", "instances": 4},  # under another name
+])
+def test_render_map_cluster_keeps_connections_per_client_connection_and_only_it(map_service, tmp_path):
+    # A map chunk sent on a new client connection then reaches an instance over a new connection,
+    # never over an idle one to an instance that has just died (puma/mapping/client.py).
+    cfg = parse_config({"secret": "s" * 32, "puma_services": {"agent": "/agent", "policy": {"prefix": "/policy"},
+                                                              "work": map_service}})
+    doc = envoy.bootstrap_static(cfg, {"work": [("127.0.0.1", 5001)], "agent": [("127.0.0.1", 5002)]})
+    per_client = {c["name"]: c.get("connection_pool_per_downstream_connection", False)
+                  for c in doc["static_resources"]["clusters"] if c["name"] in cfg.puma_services}
+    assert per_client == {"agent": False, "policy": False, "work": True}
+    result = _validate(doc, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_render_status_cluster_idle_timeout_is_shorter_than_the_status_server():
     from puma.handlers import IDLE_TIMEOUT_S
 

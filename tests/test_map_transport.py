@@ -117,6 +117,30 @@ def test_replies_come_back_as_they_finish_and_connections_are_reused():
         assert server.connections == 2
 
 
+def test_a_fresh_send_goes_on_a_new_connection_though_kept_alive_ones_are_idle():
+    # puma_map sends a chunk so after a crash: Envoy then passes it on over a new connection too.
+    with serving() as server, Exchange(_url(server), width=2, timeout_s=5) as ex:
+        ex.send("warm", b"w", {})
+        assert isinstance(_collect(ex, 1)["warm"], Reply)
+        for n, body in enumerate((b"one", b"two"), start=2):
+            ex.send(body, body, {}, fresh=True)
+            reply = _collect(ex, 1)[body]
+            assert isinstance(reply, Reply) and reply.body == body
+            assert server.connections == n
+        ex.send("kept", b"k", {})  # the others still reuse what is idle
+        assert isinstance(_collect(ex, 1)["kept"], Reply) and server.connections == 3
+
+
+def test_a_fresh_connection_dropped_without_reply_is_an_error_even_with_idle_ones_pooled():
+    with serving("close-after-reply") as server, Exchange(_url(server), width=1, timeout_s=5) as ex:
+        ex.send("warm", b"w", {})
+        assert isinstance(_collect(ex, 1)["warm"], Reply)
+        server.mode = "drop"
+        ex.send("x", b"x", {}, fresh=True)
+        assert isinstance(_collect(ex, 1)["x"], ConnectionError)  # not taken for a stale kept-alive one
+        assert server.connections == 2
+
+
 def test_a_connection_the_server_closed_while_idle_is_sent_again_once():
     with serving("close-after-reply") as server:
         for body in (b"one", b"two", b"three"):  # each later send finds its pooled connection closed

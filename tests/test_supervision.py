@@ -4,9 +4,12 @@ request (retries bounded), a busy instance (kept) against a hung one (replaced),
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -157,6 +160,43 @@ def test_supervision_a_hung_instance_is_replaced_long_before_its_timeout(how):
             thread.join()
             assert isinstance(thread_answers[0], httpx.HTTPError)
         wait_for(lambda: len(mesh.instances("block")) == 2, timeout_s=20, message="a replacement")
+
+
+# --- a request waiting at a crashed instance's port -----------------------------------------
+
+
+def _queued_at(address: str, path: str) -> socket.socket:
+    """A request sent straight to an instance's port (as Envoy sends one to an address it still
+    routes to), complete in the kernel's buffers: a stopped instance has not read it."""
+    host, port = address.rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=20)
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 2\r\nConnection: close\r\n\r\n{}".encode())
+    return sock
+
+
+@pytest.mark.parametrize("restarts_left", [True, False])
+@pytest.mark.parametrize("instances", [1, 2])
+def test_supervision_a_request_waiting_at_a_crashed_instance_is_served_by_its_replacement(
+        monkeypatch, caplog, restarts_left, instances):
+    # Past its restart budget a service replaces a dead instance only after a pause: its socket
+    # must stay open meanwhile, or the requests waiting in it are reset, which Envoy reports as
+    # "the instance closed the connection ... may have taken effect" though none ran.
+    if not restarts_left:
+        monkeypatch.setattr(puma.instances, "MAX_RESTARTS_IN_WINDOW", 0)
+        monkeypatch.setattr(puma.instances, "RESTART_BACKOFF_S", 0.5)
+    with _start({"echo": {"prefix": "/echo", "instances": instances}}, {"echo": basic.echo}) as mesh:
+        victim = mesh.instances("echo")[0]
+        os.kill(victim.pid, signal.SIGSTOP)  # accepts nothing more: the request waits in its socket
+        with _queued_at(victim.address, "/echo") as sock:
+            os.kill(victim.pid, signal.SIGKILL)
+            reply = http.client.HTTPResponse(sock)
+            reply.begin()
+            assert reply.status == 200
+            assert json.loads(reply.read())["pid"] not in (victim.pid, None)
+        wait_for(lambda: len(_events(mesh, "died")) == 1 and len(mesh.instances("echo")) == instances,
+                 timeout_s=20, message="the dead instance replaced")
+    assert any("backing off" in r.getMessage() for r in caplog.records) is not restarts_left
 
 
 # --- a zygote killed ------------------------------------------------------------------------

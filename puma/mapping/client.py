@@ -6,9 +6,12 @@ and collects replies as they come. A chunk that found no instance (refused, 502/
 instance had it) is re-sent with a short backoff; an exception in `fn` is not retried and raises
 `PumaMapError` naming the item. A chunk whose instance *died* while it had it (the process exited:
 `os._exit`, a segfault, out of memory) is cut into smaller chunks, down to single items, each sent
-alone (nothing else in flight, so a death is its own doing), and a single item is named once two
-instances died while it ran alone: one item that kills its instance costs three instances (more for
-chunks over 64 items: one per cut), is named, and is never re-sent to every instance.
+alone: nothing else of the map in flight, on a new connection, so that Envoy passes it on over a new
+connection too — to a live instance, or to the socket of a dead one, where it waits for the
+replacement — never over a kept-alive connection to an instance that has already died. A death seen
+alone is then the chunk's own doing, and a single item whose instance died while it ran alone is
+named: one item that kills its instance costs two instances (more for chunks over 64 items: one per
+cut), is named, and is never re-sent to every instance.
 `await puma_map(...)` runs the same in a worker thread."""
 
 from __future__ import annotations
@@ -63,9 +66,8 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 # nor a response that is not HTTP/1.1 (ProtocolError): a server that sends one sends it every time.
 RETRYABLE = (ConnectionError,)  # includes the transport's Disconnected
 # A chunk whose instance died under it is cut into about this many chunks, down to single items;
-# a single item on an instance that died twice (with its chunk, then alone) is the cause.
+# a single item whose instance died while it ran alone is the cause.
 CRASH_SPLIT = 64
-DEATHS_TO_BLAME = 2  # a single item is named after this many deaths while it ran alone
 BACKOFF_S = 0.05
 MAX_BACKOFF_S = 1.0
 CANCEL_POLL_S = 0.2
@@ -205,13 +207,13 @@ class _Sender:
         self.exchange, self.target, self.job, self.items, self.bounds = exchange, target, job, items, bounds
         self.cancel = cancel
         self.parts: list[Any] = [None] * len(bounds)
-        # Chunks cut from one whose instance died: each is sent alone (nothing else in flight), so
-        # that if its instance dies too, it was this chunk's doing, not a neighbour's on that instance.
+        # Chunks cut from one whose instance died: each is sent alone (nothing else in flight, on a new
+        # connection), so that if its instance dies too, it was this chunk's doing: not a neighbour's on
+        # that instance, nor the earlier crash's (an idle connection Envoy kept to the dead instance).
         self.careful: set[int] = set()
         self.alone: set[int] = set()  # careful chunks sent so
         self.waiting_since: dict[int, float] = {}  # chunk -> when it was first refused
         self.split: set[int] = set()  # chunks cut into smaller ones after a crash: their parts are theirs
-        self.deaths_alone: dict[int, int] = {}  # item -> instances that died while it ran alone
         self.queue: deque[tuple[int, int]] = deque((index, 0) for index in range(len(bounds)))  # (chunk, attempt)
         self.later: list[tuple[float, int, int]] = []  # heap of (not before, chunk, attempt) to re-send
         self.nonces: dict[int, str] = {}
@@ -237,15 +239,15 @@ class _Sender:
             if not self.exchange.busy:
                 self.queue.remove(careful)
                 self.alone.add(careful[0])
-                self._send(*careful)
+                self._send(*careful, fresh=True)
             return
         while self.queue and self.exchange.free:
             self._send(*self.queue.popleft())
 
-    def _send(self, index: int, attempt: int) -> None:
+    def _send(self, index: int, attempt: int, *, fresh: bool = False) -> None:
         body, headers = self._request(index)
         try:
-            self.exchange.send((index, attempt), body, headers)
+            self.exchange.send((index, attempt), body, headers, fresh=fresh)
         except OSError as exc:
             self._retry(index, attempt, f"{type(exc).__name__}: {exc}")
 
@@ -275,13 +277,6 @@ class _Sender:
         """The instance computing chunk `index` died: cut the chunk smaller, or name the item that did it."""
         start, stop = self.bounds[index]
         if stop - start == 1 and index in self.alone:
-            # Alone once more before the blame: a death seen alone can still be a neighbour's, when
-            # Envoy sent the item to an instance an earlier item had killed and nothing had yet
-            # taken out of its endpoints (it answers 503 "may have taken effect" as for a death).
-            self.deaths_alone[start] = self.deaths_alone.get(start, 0) + 1
-            if self.deaths_alone[start] < DEATHS_TO_BLAME:
-                self._resend_alone(index, start, stop)
-                return
             item = self.items[start]
             raise PumaMapError(
                 f"{self.job.fn} crashed the instance that ran item {start} ({short_repr(item)}): the process died "

@@ -71,10 +71,15 @@ class Exchange:
     def busy(self) -> bool:
         return bool(self.in_flight)
 
-    def send(self, tag: Any, body: bytes, headers: dict[str, str], method: str = "POST") -> None:
-        """Write one request; raises OSError if it cannot be sent even on a fresh connection."""
+    def send(self, tag: Any, body: bytes, headers: dict[str, str], method: str = "POST", *,
+             fresh: bool = False) -> None:
+        """Write one request (on a new connection if `fresh`, else on a kept-alive one when there is
+        one); raises OSError if it cannot be sent even on a new connection."""
         deadline = time.monotonic() + self.timeout_s
-        conn, reused = self.pool.take(self.origin, self.timeout_s)
+        if fresh:
+            conn, reused = Connection(self.origin, self.timeout_s), False
+        else:
+            conn, reused = self.pool.take(self.origin, self.timeout_s)
         try:
             self._request(conn, method, body, headers, deadline)
         except ConnectionError:
