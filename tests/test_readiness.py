@@ -16,6 +16,7 @@ import pytest
 
 import puma
 from puma.readiness import Probe
+from puma.running import format_status
 from tests.apps import ledger
 from tests.helpers import wait_for
 
@@ -167,16 +168,27 @@ def test_store_unreachable_makes_the_service_unready_with_a_503_naming_it_and_no
             assert body["service"] == "ledger" and "unable to open database file" in body["reason"], body
             assert "the database is unreachable" in body["error"], body
             wait_for(lambda: not _ready(mesh), timeout_s=10, message="/_puma/ready to say not ready")
+            wait_for(lambda: "ledger" in httpx.get(mesh.url + "/_puma/ready", timeout=5).json()["not_ready"],
+                     timeout_s=10, message="/_puma/ready to name the service not ready (not starting)")
             ready = httpx.get(mesh.url + "/_puma/ready", timeout=5).json()
-            assert ready["waiting_for"] == ["ledger"], ready
+            assert ready["waiting_for"] == [] and "unable to open database file" in ready["not_ready"]["ledger"], ready
+            ledger = mesh.status()["services"]["ledger"]
+            assert ledger["ready"] == 0 and "unable to open database file" in ledger["not_ready"][0], ledger
         finally:
             away.rename(data)
         wait_for(lambda: _post(mesh, {"key": "r", "amount": 1}).status_code == 200, timeout_s=10,
                  message="served again once the store is back")
         wait_for(lambda: _ready(mesh), timeout_s=10, message="/_puma/ready ready again")
+        wait_for(lambda: mesh.status()["services"]["ledger"]["not_ready"] == [], timeout_s=10,
+                 message="the status to count the instance ready again")
     assert _pids(mesh) == pids, "instances were restarted for a store outage (readiness is not liveness)"
-    events = [e["message"] for e in mesh.status().get("events", []) if e.get("service") == "ledger"]
-    assert not any("unhealthy" in m or "replaced" in m for m in events), events
+    events = [e for e in mesh.status().get("events", []) if e.get("service") == "ledger"]
+    assert not any("unhealthy" in e["message"] or "replaced" in e["message"] for e in events), events
+    # Each change is said once per instance: three outages, three "not ready" and three "ready again".
+    for number in {e["message"].split()[1] for e in events if e["kind"] == "not-ready"}:
+        kinds = [e["kind"] for e in events if e["kind"] in ("not-ready", "ready-again")
+                 and e["message"].startswith(f"instance {number} ")]
+        assert kinds == ["not-ready", "ready-again"] * 3, (number, events)
 
 
 def test_a_readiness_check_that_hangs_is_bounded_and_named(mesh: puma.Deployment, store_dir: Path) -> None:
@@ -368,8 +380,13 @@ def test_a_deployment_whose_store_is_down_at_start_starts_and_says_why(tmp_path:
             resp = _post_until(mesh, {"key": "a", "amount": 1}, lambda r: r.status_code == 503,
                                message="a 503 naming the store")
             assert "unable to open database file" in resp.json()["reason"], resp.json()
-            wait_for(lambda: httpx.get(mesh.url + "/_puma/ready", timeout=5).json()["waiting_for"] == ["ledger"],
-                     timeout_s=10, message="/_puma/ready to name the unready service")
+            wait_for(lambda: "unable to open database file" in httpx.get(mesh.url + "/_puma/ready", timeout=5)
+                     .json()["not_ready"].get("ledger", ""), timeout_s=10, message="/_puma/ready to name the unready service")
+            # Running is not ready: the status counts no ready instance and says why, as `puma status` prints it.
+            wait_for(lambda: mesh.status()["services"]["ledger"]["not_ready"], timeout_s=10, message="status to say why")
+            ledger = mesh.status()["services"]["ledger"]
+            assert ledger["ready"] == 0 and "unable to open database file" in ledger["not_ready"][0], ledger
+            assert "ledger: not ready: instance 1: " in format_status(mesh.status())
     finally:
         os.environ.pop("LEDGER_DB", None) if old is None else os.environ.__setitem__("LEDGER_DB", old)
 

@@ -108,8 +108,13 @@ def test_web_legacy_backend_waits_for_the_legacy_server(new_page: Any, starting:
                                                         chatbot_db_url: str, catalog: Catalog) -> None:
     starting["open"]()
     url = starting["url"]
-    wait_for(lambda: httpx.get(f"{url}/_puma/ready").status_code == 200, timeout_s=120,
-             message="the deployment ready")
+    # Started, with the legacy server not running: the bridge is not ready, and says why (its port).
+    wait_for(lambda: "legacy" in httpx.get(f"{url}/_puma/ready").json()["not_ready"], timeout_s=120,
+             message="the deployment started, its legacy bridge not ready")
+    ready = httpx.get(f"{url}/_puma/ready").json()
+    assert ready["waiting_for"] == [] and "nothing accepts connections" in ready["not_ready"]["legacy"], ready
+    status = httpx.get(f"{url}/_puma/status").json()["services"]["legacy"]
+    assert status["ready"] == 0 and f"--port {starting['legacy_port']}" in status["not_ready"][0], status
     page = new_page()
     page.goto(f"{url}/?typing={TYPING_MS}&backend=legacy")
     page.wait_for_function("() => /Waiting for the legacy server: it does not accept connections yet/.test(document.querySelector('#status-line').textContent)")
