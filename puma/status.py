@@ -281,12 +281,15 @@ _PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib", "not_ready"
 _LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
 
 
+def _hide(text: str | None) -> str | None:
+    return _LOCATING.sub("(hidden)", text) if text else text
+
+
 def public_view(snapshot: dict[str, Any]) -> dict[str, Any]:
     """The snapshot without what locates processes: pids, hosts, ports, the admin address."""
-    hide = lambda text: _LOCATING.sub("(hidden)", str(text)) if text else text  # noqa: E731
-    services = {name: {**svc, "instances": [{**{k: i.get(k) for k in _PUBLIC_INSTANCE}, "not_ready": hide(i.get("not_ready"))}
+    services = {name: {**svc, "instances": [{**{k: i.get(k) for k in _PUBLIC_INSTANCE}, "not_ready": _hide(i.get("not_ready"))}
                                             for i in svc["instances"]],
-                       "not_ready": [hide(why) for why in svc.get("not_ready") or ()]}
+                       "not_ready": [_hide(why) for why in svc.get("not_ready") or ()]}
                 for name, svc in snapshot["services"].items()}
     events = [{**e, "message": _LOCATING.sub("(hidden)", str(e.get("message", "")))} for e in snapshot["events"]]
     envoy = snapshot.get("envoy") or {}

@@ -4,12 +4,12 @@
 # needs only). Called by the Makefile's stamp rules.
 #
 # Every line arrives as it is printed, on a terminal and into a file alike (nohup, tee, CI): the
-# filter is grep --line-buffered and awk with fflush, nothing that buffers by block (`cut` did,
+# filter is grep --line-buffered and bash's read, nothing that buffers by block (`cut` did,
 # and cut a line in two). pip's own long silences (resolving, downloading, then the one install
 # step) get a line every HEARTBEAT_S seconds saying it still works and for how long.
 set -eo pipefail
 venv=$1 python=$2 extras=${3:-}
-HEARTBEAT_S=20
+HEARTBEAT_S=${INSTALL_HEARTBEAT_S:-20}  # (tests make it short)
 started=$(date +%s)
 test -x "$venv/bin/python" || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip 2>&1 | { grep --line-buffered -v '^WARNING: Location' || true; }
@@ -28,12 +28,14 @@ trap 'kill $heartbeat 2>/dev/null || true' EXIT
 # ours: left out, with everything else pip says that is not progress.
 PYTHONWARNINGS="ignore:Editable installation" "$venv/bin/python" -m pip install --progress-bar off -e "$target" 2>&1 \
   | { grep --line-buffered -E '^(Collecting|Downloading|Installing collected|Successfully installed|ERROR|error:)' || true; } \
-  | awk '
-      /^Installing collected packages:/ {
-        n = split(substr($0, 32), names, ",")
-        printf "make: pip: installing %d packages (quiet except for the line every %d s; about 1 s a package on 2 busy cores)\n", n, '"$HEARTBEAT_S"'
-        fflush(); next
-      }
-      { print substr($0, 1, 160); fflush() }'
+  | while IFS= read -r line; do  # bash reads a pipe line by line (mawk would wait for a full block)
+      case $line in
+        "Installing collected packages:"*)
+          names=${line#*:}; commas=${names//[^,]/}; n=$(( ${#commas} + 1 ))
+          echo "make: pip: installing $n package$([ "$n" = 1 ] || echo s): pip prints nothing until it is done;" \
+               "the line every $HEARTBEAT_S s says it still works" ;;
+        *) echo "${line:0:160}" ;;
+      esac
+    done
 kill $heartbeat 2>/dev/null || true
 echo "make: installed in $(( $(date +%s) - started )) s ($(du -sh "$venv" | cut -f1) in $venv)"
