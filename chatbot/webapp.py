@@ -274,9 +274,9 @@ def legacy_ready() -> None:
 def legacy_down(address: tuple[str, int], why: str) -> str:
     """What is down and what to do, with the port this deployment uses (not the default)."""
     host, port = address
-    start = (f"start it: .venv/bin/python -m legacy_socket_server --port {port} (make run starts it)"
+    start = (f"start it: .venv/bin/python -m legacy_socket_server --port {port}"
              if host in ("127.0.0.1", "localhost", "::1") else f"start the legacy server on {host}")
-    return f"nothing accepts connections at {host}:{port} ({why}): it is starting, or not running; {start}"
+    return f"nothing accepts connections at {host}:{port} ({why.lower()}): still loading, or not running; {start}"
 
 
 def legacy_address() -> tuple[str, int]:
