@@ -27,7 +27,7 @@ trap 'kill $heartbeat 2>/dev/null || true' EXIT
 # The pip configuration's warnings about index locations that do not exist are the machine's, not
 # ours: left out, with everything else pip says that is not progress.
 PYTHONWARNINGS="ignore:Editable installation" "$venv/bin/python" -m pip install --progress-bar off -e "$target" 2>&1 \
-  | { grep --line-buffered -E '^(Collecting|Downloading|Installing collected|Successfully installed|ERROR|error:)' || true; } \
+  | { grep --line-buffered -E '^(Collecting|Installing collected|Successfully installed|ERROR|error:)' || true; } \
   | while IFS= read -r line; do  # bash reads a pipe line by line (mawk would wait for a full block)
       case $line in
         "Installing collected packages:"*)
