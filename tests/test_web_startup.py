@@ -116,6 +116,13 @@ def test_web_legacy_backend_waits_for_the_legacy_server(new_page: Any, starting:
     status = httpx.get(f"{url}/_puma/status").json()["services"]["legacy"]
     assert status["ready"] == 0 and f"--port {starting['legacy_port']}" in status["not_ready"][0], status
     page = new_page()
+    # The dashboard says it too: the legacy card counts 0 ready and says why, in words.
+    page.goto(f"{url}/dashboard")
+    page.wait_for_function("() => document.querySelector(\"article[data-service='legacy'] .service-not-ready\")"
+                           "?.textContent.startsWith('Not ready: instance 1: the legacy socket server is unreachable')")
+    card = page.locator("article[data-service='legacy']")
+    assert card.get_attribute("data-ready") == "0" and card.locator(".instance.not-ready").count() == 1
+    assert f"--port {starting['legacy_port']}" in card.locator(".service-not-ready").inner_text()
     page.goto(f"{url}/?typing={TYPING_MS}&backend=legacy")
     page.wait_for_function("() => /Waiting for the legacy server: it does not accept connections yet/.test(document.querySelector('#status-line').textContent)")
     page.fill("#chat-input", "drama")
