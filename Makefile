@@ -38,11 +38,7 @@ peers: $(PEERS_STAMP)  ## install the optional benchmark peers (Ray Serve, Dask)
 
 $(PEERS_STAMP): $(DEV_STAMP) pyproject.toml
 	@echo "make: installing the benchmark peers (pyproject.toml's 'peers' extra: Ray Serve, Dask) into $(VENV)"
-	@started=$$(date +%s); \
-	set -eo pipefail; \
-	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev,peers]'; \
-	touch $(PEERS_STAMP); \
-	echo "make: peers installed in $$(( $$(date +%s) - started )) s"
+	@bash scripts/install.sh $(VENV) $(PYTHON) dev,peers && touch $(PEERS_STAMP)
 
 # The chatbot ported to PUMA on http://127.0.0.1:$(PORT). The first start prepares the database
 # (migrations and data: 50-60 s after the install); later starts take 7-45 s, both measured on a
