@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import threading
 import time
@@ -425,6 +426,9 @@ def test_a_deployment_whose_store_is_down_at_start_starts_and_says_why(tmp_path:
             ledger = mesh.status()["services"]["ledger"]
             assert ledger["ready"] == 0 and "unable to open database file" in ledger["not_ready"][0], ledger
             assert "ledger: not ready: instance 1: " in format_status(mesh.status())
+            metrics = httpx.get(mesh.url + "/_puma/metrics", timeout=5).text  # Prometheus counts it apart too
+            assert re.search(r'puma_instances\{service="ledger",state="not_ready"\} 1\.0', metrics), metrics
+            assert re.search(r'puma_instances\{service="ledger",state="ready"\} 0\.0', metrics), metrics
     finally:
         os.environ.pop("LEDGER_DB", None) if old is None else os.environ.__setitem__("LEDGER_DB", old)
 
