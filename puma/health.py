@@ -264,7 +264,7 @@ class HealthMonitor:
         pool.evict(instance)
 
 
-def not_ready_reason(address: str, timeout_s: float = 0.5) -> str | None:
+def not_ready_reason(address: str, timeout_s: float = 1.0) -> str | None:
     """Why the instance at 'host:port' says it is not ready (its liveness answer's `reason`,
     served on its network thread: ~1 ms), or None if it does not say."""
     host, _, port = address.rpartition(":")

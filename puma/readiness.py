@@ -16,8 +16,6 @@ every request read it without waiting. A not-ready instance:
   them), the client gets that JSON 503 at once, never a hang.
 
 >>> probe = Probe(lambda: None, period_s=2.0, timeout_s=1.0)
->>> probe.state()[0]  # until its first run passes
-False
 >>> probe.refresh()
 >>> probe.state()
 (True, '')
@@ -40,27 +38,26 @@ MAX_REASON_CHARS = 300  # room for what is down and the command that starts it
 
 
 FIRST_CHECK_TIMEOUT_S = 30.0  # the first run may build what it checks (imports, a connection pool)
-WAITING_FIRST = "waiting for its first readiness check to finish (the first run builds what it checks)"
 
 
 class Probe:
     """Runs `check()` every `period_s` (each run bounded by `timeout_s`) and caches whether it passed.
 
     `check` returns None or True (ready), False (not ready), or raises (not ready; the exception is
-    the reason). `state()` never blocks: `(ready, reason)` as of the last run. Until the first run
-    has passed, the instance is not ready, *waiting* (`WAITING_FIRST`): that first run often builds
-    what it checks (imports, a store's engine), which on a busy machine takes longer than
-    `timeout_s`, so it gets `first_timeout_s` (default 30 s) before it counts as "did not answer".
-    An instance starting is never held back by it: the deployment starts with its instances
-    checked, ready or not (`puma.supervisor`), and Envoy routes to one as soon as it passes.
+    the reason). `state()` never blocks: `(ready, reason)` as of the last run; before the first run
+    ends, the instance counts as ready (a check that takes a while must not hold back start-up —
+    the first run starts with the instance, see `start`). That first run often builds what it
+    checks (imports, a store's engine), which on a busy machine takes longer than `timeout_s`: it
+    gets `first_timeout_s` (default 30 s) before it counts as "did not answer", so a slow start is
+    not reported as an outage (the survey's store check at every `make run` was).
     """
 
     def __init__(self, check: Callable[[], Any], *, period_s: float, timeout_s: float,
                  first_timeout_s: float | None = None) -> None:
         self.check, self.period_s, self.timeout_s = check, period_s, timeout_s
         self.first_timeout_s = max(timeout_s, FIRST_CHECK_TIMEOUT_S if first_timeout_s is None else first_timeout_s)
-        self._ready, self._reason = False, WAITING_FIRST
-        self._passed_once = False
+        self._ready, self._reason = True, ""
+        self._finished_once = False  # a run has answered (the first may build what it checks)
         self._running: threading.Thread | None = None  # the run in progress (may be stuck past its timeout)
         self._running_since = 0.0
         self._stop = threading.Event()
@@ -82,7 +79,7 @@ class Probe:
         """Run the check once (at most `timeout_s`) and cache its verdict."""
         if self._running is not None and self._running.is_alive():
             # The last run is still going: don't pile up threads.
-            self._set(False, self._not_answered())
+            self._not_answered()
             return
         outcome: list[tuple[bool, str]] = []
         runner = threading.Thread(target=lambda: outcome.append(self._run_once()), daemon=True,
@@ -90,13 +87,19 @@ class Probe:
         self._running, self._running_since = runner, time.monotonic()
         runner.start()
         runner.join(self.timeout_s)
-        self._set(*outcome[0]) if outcome else self._set(False, self._not_answered())
+        if outcome:
+            self._finished_once = True
+            self._set(*outcome[0])
+        else:
+            self._not_answered()
 
-    def _not_answered(self) -> str:
-        if not self._passed_once and time.monotonic() - self._running_since < self.first_timeout_s:
-            return WAITING_FIRST
-        limit = self.timeout_s if self._passed_once else self.first_timeout_s
-        return f"the readiness check did not answer within {limit:g} s"
+    def _not_answered(self) -> None:
+        """The run in progress has not answered: the first may take `first_timeout_s` (the state
+        stays as it is meanwhile), any later one `timeout_s`."""
+        first = not self._finished_once
+        if first and time.monotonic() - self._running_since < self.first_timeout_s:
+            return
+        self._set(False, f"the readiness check did not answer within {self.first_timeout_s if first else self.timeout_s:g} s")
 
     def _run_once(self) -> tuple[bool, str]:
         try:
@@ -109,13 +112,10 @@ class Probe:
 
     def _set(self, ready: bool, reason: str) -> None:
         if ready != self._ready or reason != self._reason:
-            if ready and not self._passed_once:
-                log.info("ready: its first readiness check passed")
-            elif ready:
+            if ready:
                 log.warning("ready again")
             else:
                 log.warning("not ready: %s", reason)
-        self._passed_once = self._passed_once or ready
         self._ready, self._reason = ready, reason[:MAX_REASON_CHARS]
         self.checked_at = time.monotonic()
 
