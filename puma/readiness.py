@@ -64,8 +64,11 @@ class Probe:
         self.checked_at = 0.0  # monotonic time of the last finished (or timed-out) run
 
     def start(self) -> None:
-        """Run the check now, then every `period_s`, on a daemon thread (call it in the instance,
-        after the fork: threads do not survive one)."""
+        """Run the check now (waiting at most `timeout_s` for it, so the first answer Envoy gets
+        is already the check's: a service whose dependency is down at start is seen *waiting*, not
+        as ready and then lost), then every `period_s` on a daemon thread (call it in the
+        instance, after the fork: threads do not survive one)."""
+        self.refresh()
         threading.Thread(target=self._loop, daemon=True, name="puma-readiness").start()
 
     def stop(self) -> None:
@@ -120,12 +123,11 @@ class Probe:
         self.checked_at = time.monotonic()
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        while not self._stop.wait(self.period_s):  # `start` ran the first
             try:
                 self.refresh()
             except Exception:  # noqa: BLE001 - the loop must outlive any one failure
                 log.exception("readiness check loop")
-            self._stop.wait(self.period_s)
 
 
 def describe(exc: BaseException) -> str:
