@@ -17,7 +17,11 @@ target=.
 [ -n "$extras" ] && target=".[$extras]"
 echo "make: pip install -e '$target': each package is named as pip collects it; a line every ${HEARTBEAT_S} s while it is quiet"
 (
-  while sleep "$HEARTBEAT_S"; do
+  # Its sleep is killed with it and holds no output open: a stopped heartbeat leaves nothing behind.
+  trap 'kill $nap 2>/dev/null; exit 0' TERM
+  while :; do
+    sleep "$HEARTBEAT_S" </dev/null >/dev/null 2>&1 & nap=$!
+    wait $nap
     echo "make: pip is still working ($(( $(date +%s) - started )) s so far)"
   done
 ) &
