@@ -17,7 +17,8 @@ include scripts/figures.mk
 # `make test` (and lint, dev-tools) adds the test and lint tools on top (the `dev` extra: pytest,
 # Playwright, moto, locust, mypy...). Neither removes what the other installed. scripts/install.sh
 # names each package as pip collects it and says every 20 s that pip still works while it is quiet.
-# Measured figures (time, size) are in README ("Quick start"), from scripts/readme_figures.py.
+# Their times and sizes (measured on a shared 2-core VM at load average 7-20) are in scripts/figures.mk,
+# which README's Quick start states too (scripts/readme_figures.py checks they agree).
 DEV_STAMP := $(VENV)/.installed-dev
 
 $(STAMP): pyproject.toml

@@ -341,7 +341,8 @@ def test_bridge_answers_503_while_the_legacy_server_is_not_listening(
     monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{port}")
     resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""})
     assert resp.status_code == 503
-    assert resp.json["error"].startswith(f"the legacy server at 127.0.0.1:{port} is not accepting")
+    assert resp.json["error"].startswith(f"the legacy server: nothing accepts connections at 127.0.0.1:{port}")
+    assert resp.json["error"].endswith(f"start it: .venv/bin/python -m legacy_socket_server --port {port}")
     assert resp.json["backend"] == "legacy" and resp.json["retry_after_s"] == 1
 
 
