@@ -109,8 +109,11 @@ def test_web_legacy_backend_waits_for_the_legacy_server(new_page: Any, starting:
     starting["open"]()
     url = starting["url"]
     # Started, with the legacy server not running: the bridge is not ready, and says why (its port).
-    wait_for(lambda: "legacy" in httpx.get(f"{url}/_puma/ready").json()["not_ready"], timeout_s=120,
-             message="the deployment started, its legacy bridge not ready")
+    def started_without_legacy() -> bool:
+        body = httpx.get(f"{url}/_puma/ready").json()
+        return body["waiting_for"] == [] and "legacy" in body["not_ready"]
+
+    wait_for(started_without_legacy, timeout_s=120, message="the deployment started, its legacy bridge not ready")
     ready = httpx.get(f"{url}/_puma/ready").json()
     assert ready["waiting_for"] == [] and "nothing accepts connections" in ready["not_ready"]["legacy"], ready
     status = httpx.get(f"{url}/_puma/status").json()["services"]["legacy"]

@@ -65,8 +65,10 @@ async function waitForService(result, onWait, isCurrent, started, deadline, cloc
     const state = await readiness();
     if (!isCurrent()) return false;
     const seconds = Math.round((performance.now() - started) / 1000);
-    // Started, yet the service answers 503: what it needs is down (the legacy server, a store).
-    if (state.ready || (state.started && (data.reason || legacyDown(data)))) {
+    // Started (nothing is starting any more; a service elsewhere may be not ready, e.g. the legacy
+    // bridge with its server down, which must not hold back this one), yet the service answered
+    // 503: send again, for up to DOWN_BUDGET_MS; what it needs may be down (a store, the server).
+    if (state.ready || state.started) {
       clock.readySince = clock.readySince ?? performance.now();
       if (performance.now() - clock.readySince > DOWN_BUDGET_MS) return false;
       if (legacyDown(data)) onWait(["the legacy server"], seconds);
