@@ -14,7 +14,9 @@ start, under a lock. Policy, sentiment and db are `internal`: only the agent cal
 client gets 404); every service takes only the methods its page uses (others: 405 with `Allow`).
 The services that read and write conversations (agent, listener, survey) are ready only while the
 session store answers (`chatbot.stores:ready`): a store that is down takes them out of routing and
-answers 503 naming it, without restarting them.
+answers 503 naming it, without restarting them. The legacy bridge is ready only while the legacy
+socket server accepts connections (`chatbot.webapp:legacy_ready`), so `puma status` and the dashboard
+say "not ready" with the reason when the monolith behind it is down.
 """
 
 from chatbot.settings import session_store_kind
@@ -24,7 +26,7 @@ puma_config({"puma_services": {
     "agent": {"instances": 3, "idempotent": True, "timeout_s": 30, "max_body_bytes": 65536, "warmup": "chatbot.services:parts",
               "resources": {"cpu": "500m", "memory_mib": 512}, "methods": ["POST"], "readiness": "chatbot.stores:ready"},
     "listener": {"max_body_bytes": 65536, "methods": ["POST"], "readiness": "chatbot.stores:ready"},
-    "survey": {"methods": ["POST"], "readiness": "chatbot.stores:ready"}, "legacy": {"methods": ["POST"]},
+    "survey": {"methods": ["POST"], "readiness": "chatbot.stores:ready"}, "legacy": {"methods": ["POST"], "readiness": "chatbot.webapp:legacy_ready"},
     "web": {"prefix": "/", "methods": ["GET"]}, "policy": {"instances": 2, "idempotent": True, "visibility": "internal"},
     "sentiment": {"idempotent": True, "visibility": "internal"},
     "db": {"idempotent": True, "threads": 16, "resources": {"memory_mib": 512}, "visibility": "internal"}},

@@ -252,6 +252,33 @@ def legacy_bridge(request: puma.Request) -> puma.Response:
     return puma.Response(reply, status, {"X-Served-By": f"legacy {address[0]}:{address[1]}"})
 
 
+class LegacyServerDown(ConnectionError):
+    """The legacy socket server accepts no connections (starting, or not running)."""
+
+
+puma.mark_unavailable(LegacyServerDown, store="the legacy socket server", retry_after_s=1.0)
+
+
+def legacy_ready() -> None:
+    """The legacy bridge's readiness check (``readiness`` in ``chatbot/puma_app.py``): raises
+    ``LegacyServerDown`` while nothing accepts connections at ``$LEGACY_SOCKET_ADDR``, so the
+    bridge is shown not ready (``puma status``, the dashboard) and answers 503 naming why, rather
+    than counting as ready while every request fails. A connect and close: ~0.1 ms on loopback."""
+    address = legacy_address()
+    try:
+        socket.create_connection(address, timeout=1.0).close()
+    except OSError as error:
+        raise LegacyServerDown(legacy_down(address, error.strerror or str(error))) from None
+
+
+def legacy_down(address: tuple[str, int], why: str) -> str:
+    """What is down and what to do, with the port this deployment uses (not the default)."""
+    host, port = address
+    start = (f"start it: .venv/bin/python -m legacy_socket_server --port {port}"
+             if host in ("127.0.0.1", "localhost", "::1") else f"start the legacy server on {host}")
+    return f"nothing accepts connections at {host}:{port} ({why.lower()}): still loading, or not running; {start}"
+
+
 def legacy_address() -> tuple[str, int]:
     """``(host, port)`` from ``$LEGACY_SOCKET_ADDR`` ("host:port"); 500 if malformed."""
     raw = os.environ.get(LEGACY_ADDR_ENV, "").strip() or DEFAULT_LEGACY_ADDR
@@ -275,9 +302,8 @@ def exchange(address: tuple[str, int], message: Mapping[str, Any], *,
         raise puma.HTTPError(504, f"the legacy server at {where} did not answer within "
                                   f"{timeout_s:g} s", backend="legacy") from None
     except ConnectionRefusedError:  # not listening (yet): starting (~15 s) or not started
-        raise puma.HTTPError(503, f"the legacy server at {where} is not accepting connections: "
-                                  "it is starting, or not running", backend="legacy",
-                             retry_after_s=1) from None
+        raise puma.HTTPError(503, f"the legacy server: {legacy_down(address, 'connection refused')}",
+                             backend="legacy", retry_after_s=1) from None
     except OSError as error:
         log.warning("legacy server at %s unreachable: %s", where, error)
         raise puma.HTTPError(502, f"the legacy server at {where} is unreachable "

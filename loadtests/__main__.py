@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import logging
 import sys
 from collections.abc import Sequence
@@ -65,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _startup(args)
     if args.command == "cost":
         return _cost(args)
+    if importlib.util.find_spec("locust") is None:  # `make run` installs what running needs, not Locust
+        print("loadtests: Locust (the load generator) is not installed in this Python: it comes with the test "
+              "tools; install them with `make dev-tools` (or `make test`), then run this again", file=sys.stderr)
+        return 2
     from loadtests import runner  # imports Locust, which patches the standard library for gevent
 
     _interrupt_on_signals()

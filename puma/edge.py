@@ -178,8 +178,10 @@ def local_reply_config(config: PumaConfig) -> dict[str, Any]:
 
 # A browser opening a page before its service has a ready instance gets this page instead of the
 # JSON error; everyone else (scripts, fetch) still gets JSON. It asks the deployment's readiness
-# each second and reloads itself once everything is ready (no timed refresh: the reader decides
-# nothing and loses nothing). No '%' in it: Envoy's format strings would read one as a command.
+# each second and reloads itself once nothing is starting any more (a service that is not ready
+# because what it needs is down, e.g. the legacy server, does not hold the page back; no timed
+# refresh: the reader decides nothing and loses nothing). The note is rewritten only when its
+# text changes: screen readers may announce each rewrite of a live region. No '%' in it: Envoy's format strings would read one as a command.
 STARTING_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting · PUMA</title></head>
@@ -194,8 +196,10 @@ itself once it is ready (or <a href="">try again</a>).</p>
   function check() {
     fetch("/_puma/ready", {cache: "no-store", headers: {accept: "application/json"}}).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (d) {
-        if (d.ready === true || (!("ready" in d) && r.status !== 503)) { location.reload(); return; }
-        if (d.waiting_for && d.waiting_for.length) { note.textContent = "Waiting for: " + d.waiting_for.join(", ") + "."; }
+        var started = d.waiting_for && d.waiting_for.length === 0 && !d.stopping;
+        if (d.ready === true || started || (!("ready" in d) && r.status !== 503)) { location.reload(); return; }
+        var text = "Waiting for: " + (d.waiting_for || []).join(", ") + ".";
+        if (d.waiting_for && d.waiting_for.length && note.textContent !== text) { note.textContent = text; }
         setTimeout(check, 1000);
       });
     }).catch(function () { setTimeout(check, 2000); });

@@ -29,6 +29,7 @@ their events instead, and it is replaced after `unhealthy_threshold` of them in 
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .busy import STUCK_GRACE_S
+from .config import LIVENESS_PATH
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +165,7 @@ class HealthMonitor:
             self.unready.discard(address)
             if self.failing.pop(address, None) is not None:
                 log.info("service %s: instance at %s answers its health checks again", pool.name, address)
+            self.ready_again(pool, address)
             self.d.status_server.sampler.routed(pool.name)
         elif "eject_unhealthy_event" in event or "health_check_failure_event" in event:
             detail = event.get("eject_unhealthy_event") or event.get("health_check_failure_event") or {}
@@ -177,14 +180,49 @@ class HealthMonitor:
             self.failed(pool, address, ejected="eject_unhealthy_event" in event)
 
     def not_ready(self, pool: Any, address: str) -> None:
+        """An instance answered its health check "not ready": note why (asked of the instance, on
+        each failed check, so a changed reason shows), and say so once per change of state. One
+        whose check never passed yet is *waiting* (start-up: what it needs is being prepared)."""
         self.failing.pop(address, None)  # answering is progress: no hung-instance count runs on
-        if address not in self.unready:
-            self.unready.add(address)
-            instance = pool.find(address)
-            which = f"instance {instance.id}" if instance is not None else "an instance"
-            log.warning("service %s: %s at %s is not ready (its readiness check fails); Envoy routes around "
-                        "it, and it is kept", pool.name, which, address)
-            self.d.record(pool.name, f"{which} not ready: routed around, not restarted", kind="not-ready")
+        instance = pool.find(address)
+        reason = not_ready_reason(address) or "its readiness check fails"
+        if instance is not None:
+            if instance.not_ready is None:
+                instance.not_ready_since = time.monotonic()
+            instance.not_ready = reason
+        if address in self.unready:
+            return
+        self.unready.add(address)
+        which = f"instance {instance.id}" if instance is not None else "an instance"
+        if instance is not None and not instance.ever_ready:
+            log.info("service %s: %s at %s is waiting for its readiness check to pass: %s; Envoy routes to it "
+                     "once it does", pool.name, which, address, reason)
+            self.d.record(pool.name, f"{which} waiting to be ready: {reason}", kind="not-ready")
+            return
+        log.warning("service %s: %s at %s is not ready: %s; Envoy routes around it, and it is kept (a restart "
+                    "would not bring back what it needs)", pool.name, which, address, reason)
+        self.d.record(pool.name, f"{which} not ready: {reason}; routed around, not restarted", kind="not-ready")
+
+    def ready_again(self, pool: Any, address: str) -> None:
+        """Envoy found an instance healthy: if it had been not ready, say once that it is ready now."""
+        instance = pool.find(address)
+        if instance is None:
+            return
+        was, since = instance.not_ready, instance.not_ready_since
+        first = not instance.ever_ready
+        instance.not_ready, instance.not_ready_since, instance.ever_ready = None, None, True
+        if was is None:
+            return
+        took = f"{time.monotonic() - since:.1f} s" if since is not None else "a while"
+        which = f"instance {instance.id}"
+        if first:
+            log.info("service %s: %s at %s is ready (its readiness check passes after waiting %s)",
+                     pool.name, which, address, took)
+            self.d.record(pool.name, f"{which} ready after waiting {took}", kind="ready-again")
+        else:
+            log.info("service %s: %s at %s is ready again after %s not ready (was: %s)",
+                     pool.name, which, address, took, was)
+            self.d.record(pool.name, f"{which} ready again after {took}", kind="ready-again")
 
     def failed(self, pool: Any, address: str, *, ejected: bool = False, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
@@ -238,3 +276,19 @@ class HealthMonitor:
         if instance.remote:
             self.d.registry.replace(instance)
         pool.evict(instance)
+
+
+def not_ready_reason(address: str, timeout_s: float = 1.0) -> str | None:
+    """Why the instance at 'host:port' says it is not ready (its liveness answer's `reason`,
+    served on its network thread: ~1 ms), or None if it does not say."""
+    host, _, port = address.rpartition(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout_s)
+    try:
+        conn.request("GET", LIVENESS_PATH)
+        body = json.loads(conn.getresponse().read(4096) or b"{}")
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+    reason = body.get("reason") if isinstance(body, dict) else None
+    return reason if isinstance(reason, str) and reason else None

@@ -62,6 +62,11 @@ class Instance:
     # routing to that address while it starts, and requests wait in the socket's backlog.
     standin: bool = False
     container: str | None = None  # the container's short id, with the Docker backend (no pid of ours)
+    # Why its readiness check fails (what it needs is down), as the instance says; None while it
+    # passes. Set and cleared from Envoy's health events (`puma.health`); `puma status` shows it.
+    not_ready: str | None = None
+    not_ready_since: float | None = None  # monotonic; when it was first seen not ready
+    ever_ready: bool = False  # its readiness check has passed at least once (else it is waiting at start)
 
     @property
     def address(self) -> str:

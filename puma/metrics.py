@@ -13,7 +13,7 @@ with `prometheus_client` (its exposition format; its parser reads Envoy's own). 
 | `puma_errors_total{class}` | counter | failed requests: `server` (5xx once the service had been ready), `client` (4xx), `startup` (503 before its first ready instance; not server errors) |
 | `puma_request_duration_seconds` | histogram | time to an instance's answer, as Envoy measures it (buckets 0.5 ms to 1 h; Envoy publishes them every ~5 s) |
 | `puma_in_flight_requests` | gauge | requests at Envoy now: active + waiting for a connection |
-| `puma_instances{state}` | gauge | instances by state: `starting`, `ready`, `draining`, `unhealthy` |
+| `puma_instances{state}` | gauge | instances by state: `starting`, `ready`, `not_ready` (running, but its readiness check fails: routed around), `draining`, `unhealthy` |
 | `puma_instances_min`, `puma_instances_max` | gauge | the service's bounds |
 | `puma_scaling_decisions_total{direction}` | counter | scaling decisions, `up` or `down` (autoscaler and `scale()`) |
 
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from .traffic import TrafficTotals
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus version reads
-STATES = ("starting", "ready", "draining", "unhealthy")
+STATES = ("starting", "ready", "not_ready", "draining", "unhealthy")
 CODE_CLASSES = ("2", "3", "4", "5")
 _ENVOY_STATS = r"^cluster\.[^.]+\.upstream_rq_(time|active|pending_active)$"
 
@@ -160,7 +160,9 @@ def _instances(d: DeploymentView, names: list[str]) -> Iterator[Metric]:
         if pool is None:
             continue
         with pool.lock:
-            states = collections.Counter(i.state for i in pool.instances.values())
+            # Running is not ready: one whose readiness check fails is counted apart (its requests get 503).
+            states = collections.Counter("not_ready" if i.state == "ready" and i.not_ready else i.state
+                                         for i in pool.instances.values())
         for state in STATES:
             instances.add_metric([name, state], states.get(state, 0))
         low.add_metric([name], pool.service.instances.min)

@@ -122,12 +122,24 @@ def _owner(node: Node) -> str:
     return f"{node.module}:{node.owner}.{node.name}" if node.owner else f"{node.module}:{node.name}"
 
 
+def _project_root(path: Path) -> Path:
+    """The nearest directory above `path` that holds a project file (pyproject.toml, setup.py, .git)."""
+    for parent in path.parents:
+        if any((parent / marker).exists() for marker in ("pyproject.toml", "setup.py", "setup.cfg", ".git")):
+            return parent
+    return path.parent
+
+
 def _entry(program: Program, path: Path) -> Module:
     path = path.resolve()
     if path.is_dir():
         path = path / "__main__.py" if (path / "__main__.py").is_file() else path / "__init__.py"
-    if not path.is_file() or program.root not in path.parents:
-        raise FileNotFoundError(f"no Python entry point at {path} under {program.root}")
+    if not path.is_file():
+        raise FileNotFoundError(f"no Python entry point at {path}: no such file (a relative path is read "
+                                f"from the current directory, {Path.cwd()})")
+    if program.root not in path.parents:
+        raise FileNotFoundError(f"{path} is outside the source root {program.root} (--root, default: the current "
+                                f"directory); run from the project's root, or pass --root {_project_root(path)}")
     module = program.module(program.name_of(path))
     if module is None:
         raise FileNotFoundError(f"{path} is not importable from {program.root}")

@@ -34,7 +34,10 @@ from .unavailable import unavailable
 log = logging.getLogger(__name__)
 
 NOT_READY_HEADER = "x-puma-not-ready"  # on a refusal of a not-ready instance: safe to send elsewhere
-MAX_REASON_CHARS = 200
+MAX_REASON_CHARS = 300  # room for what is down and the command that starts it
+
+
+FIRST_CHECK_TIMEOUT_S = 30.0  # the first run may build what it checks (imports, a connection pool)
 
 
 class Probe:
@@ -43,19 +46,29 @@ class Probe:
     `check` returns None or True (ready), False (not ready), or raises (not ready; the exception is
     the reason). `state()` never blocks: `(ready, reason)` as of the last run; before the first run
     ends, the instance counts as ready (a check that takes a while must not hold back start-up —
-    the first run starts with the instance, see `start`).
+    the first run starts with the instance, see `start`). That first run often builds what it
+    checks (imports, a store's engine), which on a busy machine takes longer than `timeout_s`: it
+    gets `first_timeout_s` (default 30 s) before it counts as "did not answer", so a slow start is
+    not reported as an outage (the survey's store check at every `make run` was).
     """
 
-    def __init__(self, check: Callable[[], Any], *, period_s: float, timeout_s: float) -> None:
+    def __init__(self, check: Callable[[], Any], *, period_s: float, timeout_s: float,
+                 first_timeout_s: float | None = None) -> None:
         self.check, self.period_s, self.timeout_s = check, period_s, timeout_s
+        self.first_timeout_s = max(timeout_s, FIRST_CHECK_TIMEOUT_S if first_timeout_s is None else first_timeout_s)
         self._ready, self._reason = True, ""
+        self._finished_once = False  # a run has answered (the first may build what it checks)
         self._running: threading.Thread | None = None  # the run in progress (may be stuck past its timeout)
+        self._running_since = 0.0
         self._stop = threading.Event()
         self.checked_at = 0.0  # monotonic time of the last finished (or timed-out) run
 
     def start(self) -> None:
-        """Run the check now, then every `period_s`, on a daemon thread (call it in the instance,
-        after the fork: threads do not survive one)."""
+        """Run the check now (waiting at most `timeout_s` for it, so the first answer Envoy gets
+        is already the check's: a service whose dependency is down at start is seen *waiting*, not
+        as ready and then lost), then every `period_s` on a daemon thread (call it in the
+        instance, after the fork: threads do not survive one)."""
+        self.refresh()
         threading.Thread(target=self._loop, daemon=True, name="puma-readiness").start()
 
     def stop(self) -> None:
@@ -68,19 +81,28 @@ class Probe:
     def refresh(self) -> None:
         """Run the check once (at most `timeout_s`) and cache its verdict."""
         if self._running is not None and self._running.is_alive():
-            # The last run is still stuck: don't pile up threads; it stays "did not answer".
-            self._set(False, f"the readiness check did not answer within {self.timeout_s:g} s")
+            # The last run is still going: don't pile up threads.
+            self._not_answered()
             return
         outcome: list[tuple[bool, str]] = []
         runner = threading.Thread(target=lambda: outcome.append(self._run_once()), daemon=True,
                                   name="puma-readiness-check")
-        self._running = runner
+        self._running, self._running_since = runner, time.monotonic()
         runner.start()
         runner.join(self.timeout_s)
         if outcome:
+            self._finished_once = True
             self._set(*outcome[0])
         else:
-            self._set(False, f"the readiness check did not answer within {self.timeout_s:g} s")
+            self._not_answered()
+
+    def _not_answered(self) -> None:
+        """The run in progress has not answered: the first may take `first_timeout_s` (the state
+        stays as it is meanwhile), any later one `timeout_s`."""
+        first = not self._finished_once
+        if first and time.monotonic() - self._running_since < self.first_timeout_s:
+            return
+        self._set(False, f"the readiness check did not answer within {self.first_timeout_s if first else self.timeout_s:g} s")
 
     def _run_once(self) -> tuple[bool, str]:
         try:
@@ -101,12 +123,11 @@ class Probe:
         self.checked_at = time.monotonic()
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        while not self._stop.wait(self.period_s):  # `start` ran the first
             try:
                 self.refresh()
             except Exception:  # noqa: BLE001 - the loop must outlive any one failure
                 log.exception("readiness check loop")
-            self._stop.wait(self.period_s)
 
 
 def describe(exc: BaseException) -> str:

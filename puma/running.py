@@ -204,6 +204,9 @@ def format_status(status: dict[str, Any]) -> str:
         p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
         lines.append(f"{name:<14}{s['prefix']:<14}{_ready(s):<12}{s['in_flight']:>9}"
                      f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
+    not_ready = [f"  {n}: not ready: {why}" for n, s in status["services"].items() for why in s.get("not_ready") or ()]
+    if not_ready:
+        lines += ["", "not ready (running, but Envoy routes around them and their requests get 503):"] + not_ready
     failed = {n: s["failed"] for n, s in status["services"].items() if s.get("failed")}
     if failed:
         lines += ["", "failed (not restarted):"] + [f"  {n}: {why}" for n, why in failed.items()]

@@ -14,7 +14,9 @@ previous sample, i.e. the previous request to this endpoint from anyone):
 SERVICE:
     prefix, lb_policy, min_instances, max_instances
     instances         [{id, pid, container, host, port, state, worker, healthy, requests}]
-    ready             instances ready
+    ready             instances ready to serve (running, and passing the service's readiness check)
+    not_ready         ["instance 1: <why>", ...]: running instances whose readiness check fails (what they
+                      need is down): Envoy routes around them, their requests get 503 naming why
     in_flight         requests at Envoy for it: active + waiting for a connection
     requests_total    requests answered, by an instance or by Envoy itself (a failed service's
                       503, a 405/413 guard, a 429, a 504 timeout): everything its clients were
@@ -35,7 +37,8 @@ SERVICE:
     scaling           the last 20 scaling decisions, oldest first: [{"time", "from", "to", "reason"}]
 
 EVENT: {"time", "service", "message", "kind"}; kind "scale" (with "from", "to", "reason"),
-"ready" (an instance joined; with "startup_ms"), "died", "unhealthy", "added" or "removed".
+"ready" (an instance joined; with "startup_ms"), "not-ready" (its readiness check fails: waiting at
+start, or what it needs went down), "ready-again", "died", "unhealthy", "added" or "removed".
 
 Who asks decides how much they see. A client on this machine (Envoy passes the connection's real
 peer address in `x-puma-peer`: loopback, or the very address it connected to) that also names
@@ -157,12 +160,16 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
                   "state": i.state, "worker": i.worker,
                   "healthy": healthy.get(i.address, False) if i.state == "ready" else None,
                   "requests": served.get(i.address, 0), "rss_mib": None if i.remote else rss_mib(i.pid),
-                  **_busy(pool, i)}
+                  "not_ready": i.not_ready if i.state == "ready" else None, **_busy(pool, i)}
                  for i in sorted(pool.instances.values(), key=lambda i: i.id)]
+    # Ready means requests are served: an instance whose readiness check fails (what it needs is
+    # down) is running, but Envoy routes around it and its requests get 503, so it is not counted.
+    not_ready = [f"instance {i['id']}: {i['not_ready']}" for i in instances if i["not_ready"]]
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
-        "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready"),
+        "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready" and not i["not_ready"]),
+        "not_ready": not_ready,
         "in_flight": stat.in_flight if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
         "failed": getattr(pool, "failed", None),  # why it is down for good (its zygote kept dying)
@@ -200,8 +207,10 @@ def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
 
     A service is ready when Envoy routes to at least one healthy instance of it; a public service
     scaled to 0 holds readiness back (its requests get 503), an internal one only if its min is above 0.
-    Returns ``(ready, body)``; body: ``{"ready": bool, "waiting_for": [names],
-    "services": {name: {"ready": int, "starting": int}}}`` — no pids or ports. Example::
+    Returns ``(ready, body)``; body: ``{"ready": bool, "waiting_for": [names still starting],
+    "not_ready": {name: why}, "services": {name: {"ready": int, "starting": int}}}`` — no pids or
+    ports. `not_ready`: services whose instances run but fail their readiness check (what they
+    need is down, or still being prepared): not ready, but not start-up either. Example::
 
         readiness(mesh)[1]   # {"ready": False, "waiting_for": ["agent"], "services": {...}}
     """
@@ -212,15 +221,20 @@ def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
     except OSError:
         routed = {}
     services: dict[str, dict[str, int]] = {}
-    waiting = []
+    waiting, not_ready = [], {}
     for name, pool in list(d.pools.items()):
         with pool.lock:
             starting = sum(1 for i in pool.instances.values() if i.state == "starting")
+            why = next((i.not_ready for i in pool.instances.values() if i.state == "ready" and i.not_ready), None)
         ready = routed.get(name, 0)
         services[name] = {"ready": ready, "starting": starting}
         if ready == 0 and (pool.service.instances.min > 0 or pool.service.visibility == "public"):
-            waiting.append(name)
-    body = {"ready": not waiting and not d.stopping, "waiting_for": sorted(waiting), "services": services}
+            if why is not None:  # started, but what it needs is down: not start-up
+                not_ready[name] = _LOCATING.sub("(hidden)", why)
+            else:
+                waiting.append(name)
+    body = {"ready": not waiting and not not_ready and not d.stopping, "waiting_for": sorted(waiting),
+            "not_ready": not_ready, "services": services}
     if d.stopping:
         body["stopping"] = True
     return bool(body["ready"]), body
@@ -270,14 +284,20 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
 
 PEER_HEADER = "x-puma-peer"  # set by Envoy's status route to the connection's peer address
 LOCAL_HEADER = "x-puma-local"  # ... and to the address the peer connected to
-_PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib")
+_PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib", "not_ready")
 # What in an event's message locates a process: an IPv4/IPv6 address (with its port), a worker's id.
 _LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
 
 
+def _hide(text: str | None) -> str | None:
+    return _LOCATING.sub("(hidden)", text) if text else text
+
+
 def public_view(snapshot: dict[str, Any]) -> dict[str, Any]:
     """The snapshot without what locates processes: pids, hosts, ports, the admin address."""
-    services = {name: {**svc, "instances": [{k: i.get(k) for k in _PUBLIC_INSTANCE} for i in svc["instances"]]}
+    services = {name: {**svc, "instances": [{**{k: i.get(k) for k in _PUBLIC_INSTANCE}, "not_ready": _hide(i.get("not_ready"))}
+                                            for i in svc["instances"]],
+                       "not_ready": [_hide(why) for why in svc.get("not_ready") or ()]}
                 for name, svc in snapshot["services"].items()}
     events = [{**e, "message": _LOCATING.sub("(hidden)", str(e.get("message", "")))} for e in snapshot["events"]]
     envoy = snapshot.get("envoy") or {}

@@ -30,7 +30,7 @@ _KNOWN: dict[tuple[str, str], str] = {  # (module, class name) -> the part it me
     ("botocore.exceptions", "ConnectionError"): "the DynamoDB store",  # endpoint refused, connect timed out
     ("botocore.exceptions", "ConnectionClosedError"): "the DynamoDB store",
 }
-MAX_REASON_CHARS = 200
+MAX_REASON_CHARS = 300  # room for what is down and the command that starts it
 
 
 def mark_unavailable(*classes: type[BaseException], store: str, retry_after_s: float = 1.0) -> None:

@@ -7,7 +7,10 @@ Two marks, both invisible once the Markdown is rendered:
   line). `puma ...` and `chatbot ...` run as `python -m puma.cli ...` with this Python;
 * a **figure**: a number in the prose followed by `<!-- figure: ROW | COLUMN -->`, the value of
   the output blocks' table cell in the row whose first cell is ROW (backticks aside; empty: the
-  table's only row) and the column headed COLUMN. Written `5,026` or `5026` alike.
+  table's only row) and the column headed COLUMN. Written `5,026` or `5026` alike;
+* a **make figure**: `<!-- make: NAME -->text<!-- /make -->`, the value of NAME in
+  scripts/figures.mk, the one place for figures the Makefile prints too (install times and sizes,
+  how long `make test` takes), so README and `make` never give two answers.
 
     python scripts/readme_figures.py          # check: each stale block or figure, one line each; exit 1
     python scripts/readme_figures.py --write  # refresh README.md from the commands (make readme-figures)
@@ -29,11 +32,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+FIGURES_MK = ROOT / "scripts" / "figures.mk"
 REFRESH = "make readme-figures"
 
 _BLOCK = re.compile(r"```sh\n(?P<commands>(?:[^`]|`(?!``))*)```\n+<!-- output -->\n(?P<output>(?:(?!<!--).)*?)"
                     r"<!-- /output -->", re.DOTALL)
 _FIGURE = re.compile(r"(?P<number>\d[\d,]*)(?P<close>\**)<!-- figure: (?P<row>[^|>]*)\|(?P<column>[^>]*?) -->")
+_MAKE = re.compile(r"<!-- make: (?P<name>[A-Z_]+) -->(?P<value>.*?)<!-- /make -->")
+_MK_LINE = re.compile(r"^(?P<name>[A-Z_]+)\s*:=\s*(?P<value>.*?)\s*$", re.MULTILINE)
 _HEADING = re.compile(r"^#{2,4} .*$", re.MULTILINE)
 _HISTORY = re.compile(r"\b[0-9a-f]{7,40}\b|\bthe paper\b|\bpaper's\b|\bListings? \d")
 _NUMBER = re.compile(r"(?<![\w.`/-])\d[\d,]*(?![\w`/])")
@@ -67,6 +73,33 @@ def run_command(command: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"`{command}` exited {done.returncode}: {done.stderr.strip()[-500:]}")
     return done.stdout
+
+
+def make_figures(path: Path = FIGURES_MK) -> dict[str, str]:
+    """NAME -> value of each `NAME := value` line of scripts/figures.mk."""
+    return {m["name"]: m["value"] for m in _MK_LINE.finditer(path.read_text())}
+
+
+def make_problems(text: str, figures: dict[str, str]) -> list[Problem]:
+    """Each make figure of `text` that differs from scripts/figures.mk, or names no figure there."""
+    found = []
+    for m in _MAKE.finditer(text):
+        if m["name"] not in figures:
+            found.append(Problem(_line(text, m.start()), f"make figure {m['name']}: scripts/figures.mk has no such "
+                                                         f"name (it has {', '.join(sorted(figures))})"))
+        elif m["value"] != figures[m["name"]]:
+            found.append(Problem(_line(text, m.start()), f"make figure {m['name']}: README says {m['value']!r}, "
+                                                         f"scripts/figures.mk {figures[m['name']]!r}"))
+    return found
+
+
+def with_make_figures(text: str, figures: dict[str, str]) -> str:
+    """`text` with each make figure's value rewritten from `figures` (unknown names left as they are)."""
+    def figure(m: re.Match[str]) -> str:
+        value = figures.get(m["name"], m["value"])
+        return f"<!-- make: {m['name']} -->{value}<!-- /make -->"
+
+    return _MAKE.sub(figure, text)
 
 
 def refreshed(text: str, run: Runner = run_command) -> str:
@@ -121,7 +154,7 @@ def untagged(text: str) -> list[Problem]:
         for offset, line in _lines(text, start, end):
             if _HISTORY.search(line) or line.startswith(("```", "<!--")):
                 continue
-            bare = _FIGURE.sub("", re.sub(r"`[^`]*`|\([^()]*\b[0-9a-f]{7}\b[^()]*\)", "", line))
+            bare = _MAKE.sub("", _FIGURE.sub("", re.sub(r"`[^`]*`|\([^()]*\b[0-9a-f]{7}\b[^()]*\)", "", line)))
             for number in _NUMBER.findall(bare):
                 found.append(Problem(_line(text, offset), f"{number} is stated where figures come from commands: "
                                                           f"tag it <!-- figure: ROW | COLUMN --> or name its revision"))
@@ -193,10 +226,10 @@ def _diff(old: str, new: str) -> str:
 def main(argv: list[str]) -> int:
     text = README.read_text()
     if "--write" in argv:
-        README.write_text(refreshed(text))
+        README.write_text(with_make_figures(refreshed(text), make_figures()))
         print("README.md: output blocks and figures refreshed from their commands", file=sys.stderr)
         return 0
-    found = problems(text)
+    found = make_problems(text, make_figures()) + problems(text)
     for problem in found:
         print(problem)
     if found:

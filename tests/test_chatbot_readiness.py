@@ -30,6 +30,47 @@ def test_chatbot_services_that_keep_conversations_declare_the_store_readiness_ch
     for name in ("agent", "listener", "survey"):
         assert services[name]["readiness"] == {"check": "chatbot.stores:ready"}, name
     assert "readiness" not in services["policy"]  # needs no store: never held back by it
+    # The legacy bridge needs the legacy server: ready only while it accepts connections.
+    assert services["legacy"]["readiness"] == {"check": "chatbot.webapp:legacy_ready"}
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_legacy_bridge_readiness_names_the_address_and_the_command_with_its_port(
+        host: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Down: not ready, naming the address and how to start the server on *this* port (not the
+    default 13113), whole within the reason's limit; listening: ready."""
+    import socket
+
+    from chatbot.webapp import legacy_ready
+    from tests.helpers import free_port
+
+    port = free_port()
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"{host}:{port}")
+    probe = Probe(legacy_ready, period_s=1.0, timeout_s=2.0)
+    probe.refresh()
+    ready, reason = probe.state()
+    assert not ready and reason.startswith(f"the legacy socket server is unreachable: nothing accepts connections "
+                                           f"at {host}:{port} (connection refused)"), reason
+    assert reason.endswith(f"start it: .venv/bin/python -m legacy_socket_server --port {port}"), reason
+    with socket.create_server(("127.0.0.1", port)) as listening:
+        listening.listen()
+        probe.refresh()
+        assert probe.state() == (True, "")
+    probe.refresh()  # gone again
+    assert not probe.state()[0]
+
+
+def test_legacy_bridge_readiness_of_a_remote_server_and_a_bad_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatbot.webapp import legacy_ready
+
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", "192.0.2.1:13113")  # TEST-NET: nothing answers, never local
+    probe = Probe(legacy_ready, period_s=1.0, timeout_s=2.0)
+    probe.refresh()
+    ready, reason = probe.state()
+    assert not ready and "start the legacy server on 192.0.2.1" in reason and "python -m" not in reason, reason
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", "nonsense")
+    probe.refresh()
+    assert "LEGACY_SOCKET_ADDR='nonsense' is not host:port" in probe.state()[1]
 
 
 @pytest.mark.parametrize("fault", ["moved", "replaced by a directory", "schema dropped"])

@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -355,15 +357,85 @@ def test_health_monitor_keeps_an_instance_that_answers_not_ready_and_replaces_on
     pool = _Pool("a", threshold=2, readiness="app.store:ping")
     deployment = _Deployment(pool)
     monitor = HealthMonitor(deployment, tmp_path / "events")
+    monitor.on_event(_event("add_healthy_event"))  # it was serving
     monitor.on_event(_event("eject_unhealthy_event", failure_type="ACTIVE"))
     for _ in range(5):
         monitor.on_event(_event("health_check_failure_event", failure_type="ACTIVE", first_check=False))
     assert pool.evicted == [] and monitor.unready == {"127.0.0.1:4001"}
-    assert deployment.events == ["instance 1 not ready: routed around, not restarted"]  # said once, not per check
+    # said once, not per check (nothing answers at 4001 here, so no reason of its own)
+    assert deployment.events == ["instance 1 not ready: its readiness check fails; routed around, not restarted"]
     monitor.on_event(_event("add_healthy_event"))
-    assert monitor.unready == set()
+    assert monitor.unready == set() and deployment.events[1].startswith("instance 1 ready again after ")
+    monitor.on_event(_event("add_healthy_event"))  # a pass while ready: nothing to say
+    assert len(deployment.events) == 2
     monitor.on_event(_event("eject_unhealthy_event", failure_type="NETWORK"))
     assert pool.evicted == [1]
+
+
+class _NotReady(http.server.BaseHTTPRequestHandler):
+    """An instance's liveness answer while its readiness check fails (as puma.worker answers it)."""
+
+    reason = "the ledger is unreachable: connection refused"
+
+    def do_GET(self) -> None:
+        body = json.dumps({"live": True, "ready": False, "reason": type(self).reason}).encode()
+        self.send_response(503)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def not_ready_instance() -> Iterator[int]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotReady)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_health_monitor_names_why_an_instance_is_not_ready_and_says_each_change_once(
+        tmp_path, not_ready_instance, caplog):
+    """The reason is the instance's own (its liveness answer): in the status, the events and the
+    log; a change of reason is kept; waiting at start is said apart from a dependency going down,
+    and the recovery from each is said once."""
+    from puma.health import HealthMonitor
+
+    port = not_ready_instance
+    pool = _Pool("a", threshold=2, readiness="app.store:ping")
+    instance = Instance(1, "a", pid=11, port=port, state="ready")
+    pool.ready = {f"127.0.0.1:{port}": instance}
+    deployment = _Deployment(pool)
+    monitor = HealthMonitor(deployment, tmp_path / "events")
+    caplog.set_level(logging.INFO, logger="puma.health")
+    failure = _event("health_check_failure_event", port=port, failure_type="ACTIVE")
+    for _ in range(3):  # at start: it never passed yet, so it waits (not a warning)
+        monitor.on_event(failure)
+    assert instance.not_ready == _NotReady.reason
+    assert deployment.events == [f"instance 1 waiting to be ready: {_NotReady.reason}"]
+    assert [r.levelname for r in caplog.records] == ["INFO"]
+    monitor.on_event(_event("add_healthy_event", port=port))
+    assert instance.not_ready is None and deployment.events[-1].startswith("instance 1 ready after waiting ")
+    _NotReady.reason = "the ledger is unreachable: no route to host"
+    try:
+        for _ in range(3):  # what it needs went down while it served: a warning, once, naming why
+            monitor.on_event(failure)
+        assert instance.not_ready == _NotReady.reason
+        assert deployment.events[-1] == f"instance 1 not ready: {_NotReady.reason}; routed around, not restarted"
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert len(warnings) == 1 and _NotReady.reason in warnings[0], warnings
+        monitor.on_event(_event("add_healthy_event", port=port))
+        assert deployment.events[-1].startswith("instance 1 ready again after ") and len(deployment.events) == 4
+        assert "ready again" in caplog.records[-1].getMessage() and _NotReady.reason in caplog.records[-1].getMessage()
+    finally:
+        _NotReady.reason = "the ledger is unreachable: connection refused"
 
 
 # --- a cluster partly down ---------------------------------------------------------------------

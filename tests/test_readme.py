@@ -94,7 +94,7 @@ def test_readme_every_command_block_line_runs_only_known_programs() -> None:
     allowed = {"make", "puma", "chatbot", "curl", "python", ".venv/bin/python", ".venv/bin/chatbot",
                ".venv/bin/puma", ".", "kubectl", "docker", "docker-compose", "envoy", "cd", "export", "git",
                "PUMA_SECRET", "DATABASE_URL", "sudo", "apt-get", "npm", "aws", "ssh", "ip", "sh", "bash",
-               "for", "done", "do", "while", "echo", "hey", "source", "open", "xdg-open"}
+               "for", "done", "do", "while", "echo", "hey", "source", "open", "xdg-open", "kill"}
     unknown = {line.split()[0].split("=")[0] for _, line in shell_lines(README)} - allowed
     unknown = {word for word in unknown if not re.fullmatch(r"[A-Z_]+", word)}  # VAR=value prefixes
     assert unknown == set(), f"README command lines start with programs a newcomer may not have: {unknown}"
@@ -162,4 +162,4 @@ def test_readme_never_starts_a_second_monolith_on_the_port_make_run_gives_it() -
         assert port and port.group(1) != default.group(1), f"starts the monolith on make run's port: {line}"
     told = re.findall(r"[^.]*start it (?:yourself|with `(?:python -m legacy_socket_server|chatbot legacy)`)[^.]*", README)
     assert not told, f"README tells the reader to start the monolith `make run` already runs: {told}"
-    assert "the legacy server beside it" in README[:README.index("## Contents")]
+    assert "the legacy server beside it" in README[:README.index("## Writing a PUMA app")]  # in the Quick start

@@ -83,3 +83,38 @@ def test_readme_figures_an_untagged_number_beside_command_output_is_reported_unl
 def test_readme_figures_an_output_block_runs_only_our_commands() -> None:
     with pytest.raises(ValueError, match="`puma ...` or `chatbot ...` only"):
         rf.run_command("make run")
+
+
+# --- figures the Makefile prints too: one source, scripts/figures.mk ------------------------------
+
+MK = {"TEST_TIME": "about 9 minutes", "RUN_INSTALL_SIZE": "0.5 GB"}
+
+
+def test_readme_figures_make_figures_are_checked_against_figures_mk() -> None:
+    text = ("## Start\n\n`make test` takes <!-- make: TEST_TIME -->about 9 minutes<!-- /make -->; the install "
+            "is <!-- make: RUN_INSTALL_SIZE -->0.4 GB<!-- /make --> and <!-- make: NO_SUCH -->3<!-- /make -->.\n")
+    found = [str(p) for p in rf.make_problems(text, MK)]
+    assert len(found) == 2, found
+    assert "RUN_INSTALL_SIZE: README says '0.4 GB', scripts/figures.mk '0.5 GB'" in found[0]
+    assert "NO_SUCH: scripts/figures.mk has no such name" in found[1]
+    fixed = rf.with_make_figures(text, MK)
+    assert "<!-- make: RUN_INSTALL_SIZE -->0.5 GB<!-- /make -->" in fixed and "about 9 minutes" in fixed
+    assert [str(p) for p in rf.make_problems(fixed, MK)] == [found[1]]  # an unknown name stays a problem
+
+
+def test_readme_figures_readme_and_make_state_each_figure_once() -> None:
+    """README's make figures are figures.mk's, and `make help` prints the same test time: the
+    two answers to "how long does make test take" are one."""
+    import subprocess
+
+    figures = rf.make_figures()
+    assert not rf.make_problems(README, figures), rf.make_problems(README, figures)
+    named = {m["name"] for m in rf._MAKE.finditer(README)}
+    assert {"TEST_TIME", "RUN_INSTALL_TIME", "RUN_INSTALL_SIZE", "DEV_INSTALL_SIZE"} <= named, named
+    helped = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60).stdout
+    assert f"the whole test suite (installs what it needs; {figures['TEST_TIME']} on 2 cores)" in helped, helped
+    # No other "N minutes" next to `make test` or the install in README's first section.
+    quick = README[README.index("## Quick start"):README.index("## Writing a PUMA app")]
+    bare = rf._MAKE.sub("", quick)
+    assert not re.search(r"make test[^.\n]*\d+ minutes", bare), "a make test time outside scripts/figures.mk"

@@ -281,7 +281,7 @@ def test_status_shows_processes_only_to_this_machine_or_the_secret_holder(mesh):
     echo = public["services"]["echo"]
     # ... and still everything the dashboard draws
     assert echo["ready"] == 2 and echo["prefix"] == "/echo" and "p99_ms" in echo and "requests_per_s" in echo
-    assert [set(i) for i in echo["instances"]] == [{"id", "state", "healthy", "requests", "rss_mib"}] * 2
+    assert [set(i) for i in echo["instances"]] == [{"id", "state", "healthy", "requests", "rss_mib", "not_ready"}] * 2
     assert public["envoy"] == {"up": True} and isinstance(public["events"], list)
     # A peer connecting to this host's own address (its IP, not loopback) is this machine too.
     same_host = {"x-puma-peer": "192.0.2.10", "x-puma-local": "192.0.2.10"}

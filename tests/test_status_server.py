@@ -69,7 +69,7 @@ def test_ready_body_of_a_started_deployment() -> None:
     with app.start(listener={"port": 0}) as deployment:
         resp = _ready(deployment.url)
         assert resp.status_code == 200 and resp.headers["cache-control"] == "no-store"
-        assert resp.json() == {"ready": True, "waiting_for": [],
+        assert resp.json() == {"ready": True, "waiting_for": [], "not_ready": {},
                                "services": {"echo": {"ready": 2, "starting": 0}}}
 
 

@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 import puma
+from chatbot.webapp import LegacyServerDown, legacy_down
+from puma.readiness import describe, refusal
 from tests.helpers import wait_for
 from tests.plugins.web import ARTIFACTS
 from tests.web_helpers import (
@@ -541,8 +543,11 @@ def test_web_survey_errors_sit_by_their_questions_and_the_scale_is_in_each_name(
     assert page.is_hidden("#engagement-field .field-error") and page.is_hidden("#survey-error")
 
 
-LEGACY_DOWN = json.dumps({"error": "the legacy server at 127.0.0.1:1 is not accepting connections: it is starting, "
-                                   "or not running", "status": 503, "backend": "legacy", "retry_after_s": 1})
+# What the bridge answers while the legacy server is down, as PUMA refuses for it (its readiness
+# check failed), on a port other than the default: the page must name this one.
+LEGACY_DOWN_PORT = 13150
+LEGACY_DOWN = json.dumps(refusal("legacy", describe(LegacyServerDown(legacy_down(("127.0.0.1", LEGACY_DOWN_PORT),
+                                                                                 "connection refused"))), 2.0)[1])
 
 
 def skip_the_down_budget(page: Any) -> None:
@@ -569,9 +574,11 @@ def test_web_chat_legacy_down_stops_typing_says_so_and_keeps_everything_over_a_r
     page.press("#chat-input", "Enter")
     skip_the_down_budget(page)
     page.wait_for_selector(".note.error", timeout=60_000)
-    assert "does not answer after 30 s" in page.inner_text(".note.error")
-    assert "legacy_socket_server" in page.inner_text(".note.error")
+    note = page.inner_text(".note.error")
+    assert "does not answer after 30 s" in note and f"legacy_socket_server --port {LEGACY_DOWN_PORT}" in note, note
+    assert "13113" not in note and note.startswith("Not sent: “with Clint Eastwood”."), note
     assert page.is_hidden("#typing") and page.input_value("#chat-input") == "with Clint Eastwood"
+    _assert_marked_not_sent(page, "with Clint Eastwood")
     page.reload()  # still down: the earlier turns are kept, not shown; the message is still in the box
     skip_the_down_budget(page)
     page.wait_for_selector(".note.error", timeout=60_000)
@@ -584,3 +591,48 @@ def test_web_chat_legacy_down_stops_typing_says_so_and_keeps_everything_over_a_r
     wait_turn_done(page, 3)
     assert bubbles(page, "bot")[: len(before)] == before
     assert bubbles(page, "user") == ["a western", "with Clint Eastwood"]
+
+
+def _assert_marked_not_sent(page: Any, text: str) -> None:
+    """The bubble itself says it was not sent: in words (not colour alone), to screen readers too."""
+    unsent = page.locator(".message.user.not-sent")
+    assert unsent.count() == 1 and unsent.locator(".bubble").inner_text() == text
+    assert unsent.locator(".not-sent-label").is_visible() and unsent.locator(".not-sent-label").inner_text() == "Not sent"
+    assert unsent.locator(".visually-hidden").first.text_content() == "You, not sent: "
+    assert unsent.get_by_role("button", name=f"Resend “{text}”").is_visible()
+    assert unsent.locator(".not-sent-flag").get_attribute("aria-hidden") is None  # read out, not only shown
+
+
+def test_web_chat_unreachable_deployment_marks_the_message_and_says_what_is_down(
+        new_page: Any, mesh: puma.Deployment) -> None:
+    """A network failure (the deployment stopped): the bubble is marked not sent, the note says what
+    the dashboard says (what is down, what to do), and Resend sends it once it runs again."""
+    page = new_page()
+    open_chat(page, mesh.url, "puma")
+    page.context.route("**/agent", lambda route: route.abort("connectionrefused"))
+    page.fill("#chat-input", "with Jack Nicholson")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".note.error", timeout=30_000)
+    note = page.inner_text(".note.error")
+    assert note.startswith("Not sent: “with Jack Nicholson”. Could not reach the PUMA mesh.") and \
+        "it has stopped, or is restarting (is `make run` or `puma run` still running?)" in note, note
+    assert "network failed" not in note
+    _assert_marked_not_sent(page, "with Jack Nicholson")
+    page.context.unroute("**/agent")
+    page.get_by_role("button", name="Resend “with Jack Nicholson”").click()
+    wait_turn_done(page, 2)
+    assert bubbles(page, "user") == ["with Jack Nicholson"] and page.locator(".not-sent").count() == 0
+    assert page.input_value("#chat-input") == "" and page.evaluate("document.activeElement.id") == "chat-input"
+
+
+def test_web_chat_legacy_down_with_nothing_typed_gives_nothing_back(new_page: Any, mesh: puma.Deployment) -> None:
+    """The greeting fails (nothing was typed): the note names the port to start the server on, and
+    says nothing about a message in the box or a message not sent."""
+    page = new_page()
+    page.context.route("**/legacy", lambda route: route.fulfill(status=503, content_type="application/json",
+                                                                body=LEGACY_DOWN))
+    page.goto(f"{mesh.url}/?backend=legacy")
+    page.wait_for_selector(".note.error", timeout=60_000)
+    note = page.inner_text(".note.error")
+    assert f"--port {LEGACY_DOWN_PORT}" in note and "box" not in note and "Not sent" not in note, note
+    assert page.input_value("#chat-input") == "" and page.locator(".message.user").count() == 0

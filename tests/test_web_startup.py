@@ -111,9 +111,24 @@ def test_web_legacy_backend_waits_for_the_legacy_server(new_page: Any, starting:
                                                         chatbot_db_url: str, catalog: Catalog) -> None:
     starting["open"]()
     url = starting["url"]
-    wait_for(lambda: httpx.get(f"{url}/_puma/ready").status_code == 200, timeout_s=120,
-             message="the deployment ready")
+    # Started, with the legacy server not running: the bridge is not ready, and says why (its port).
+    def started_without_legacy() -> bool:
+        body = httpx.get(f"{url}/_puma/ready").json()
+        return body["waiting_for"] == [] and "legacy" in body["not_ready"]
+
+    wait_for(started_without_legacy, timeout_s=120, message="the deployment started, its legacy bridge not ready")
+    ready = httpx.get(f"{url}/_puma/ready").json()
+    assert ready["waiting_for"] == [] and "nothing accepts connections" in ready["not_ready"]["legacy"], ready
+    status = httpx.get(f"{url}/_puma/status").json()["services"]["legacy"]
+    assert status["ready"] == 0 and f"--port {starting['legacy_port']}" in status["not_ready"][0], status
     page = new_page()
+    # The dashboard says it too: the legacy card counts 0 ready and says why, in words.
+    page.goto(f"{url}/dashboard")
+    page.wait_for_function("() => document.querySelector(\"article[data-service='legacy'] .service-not-ready\")"
+                           "?.textContent.startsWith('Not ready: instance 1: the legacy socket server is unreachable')")
+    card = page.locator("article[data-service='legacy']")
+    assert card.get_attribute("data-ready") == "0" and card.locator(".instance.not-ready").count() == 1
+    assert f"--port {starting['legacy_port']}" in card.locator(".service-not-ready").inner_text()
     page.goto(f"{url}/?typing={TYPING_MS}&backend=legacy")
     page.wait_for_function("() => /Waiting for the legacy server: it does not accept connections yet/.test(document.querySelector('#status-line').textContent)")
     page.fill("#chat-input", "drama")

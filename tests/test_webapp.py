@@ -344,7 +344,8 @@ def test_bridge_answers_503_while_the_legacy_server_is_not_listening(
     resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""})
     assert resp.status_code == 503
     reply = json_object(resp)
-    assert reply["error"].startswith(f"the legacy server at 127.0.0.1:{port} is not accepting")
+    assert reply["error"].startswith(f"the legacy server: nothing accepts connections at 127.0.0.1:{port}")
+    assert reply["error"].endswith(f"start it: .venv/bin/python -m legacy_socket_server --port {port}")
     assert reply["backend"] == "legacy" and reply["retry_after_s"] == 1
 
 

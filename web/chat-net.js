@@ -1,3 +1,5 @@
+import { DEPLOYMENT_DOWN } from "./format.js";
+
 // Talking to a backend: JSON POSTs, and waiting out start-up. While the deployment starts, Envoy
 // answers 503 ("no healthy upstream") for a service with no instance ready yet; the page then
 // polls GET /_puma/ready (200 once every service is served, else 503 naming what it waits for)
@@ -31,16 +33,26 @@ export async function post(url, payload) {
   }
 }
 
-// {ready, waiting: [service names]}; a deployment without the route (404) counts as ready.
+// {ready, started, waiting: [service names still starting], notReady: {service: why}}; `started`:
+// nothing is starting any more (a service may still be not ready: what it needs is down). A
+// deployment without the route (404) counts as ready.
 export async function readiness() {
   try {
     const resp = await fetch("/_puma/ready", { cache: "no-store", headers: { Accept: "application/json" } });
     const data = await resp.json().catch(() => null);
-    if (resp.status === 404) return { ready: true, waiting: [] };
-    return { ready: Boolean(resp.ok && data && data.ready), waiting: (data && data.waiting_for) || [] };
+    if (resp.status === 404) return { ready: true, started: true, waiting: [], notReady: {} };
+    const waiting = (data && data.waiting_for) || [];
+    return { ready: Boolean(resp.ok && data && data.ready), started: Boolean(data) && !waiting.length && !data.stopping,
+      waiting, notReady: (data && data.not_ready) || {} };
   } catch (err) {
-    return { ready: false, waiting: [], unreachable: true };
+    return { ready: false, started: false, waiting: [], notReady: {}, unreachable: true };
   }
+}
+
+// A 503 from the legacy bridge: its own (the server refuses connections) or PUMA's for a bridge
+// that is not ready (its readiness check found the server down).
+export function legacyDown(data) {
+  return Boolean(data) && (data.backend === "legacy" || data.service === "legacy");
 }
 
 // Until the mesh is ready (then `retry_after_s` more if the 503 said so, e.g. the legacy
@@ -53,10 +65,13 @@ async function waitForService(result, onWait, isCurrent, started, deadline, cloc
     const state = await readiness();
     if (!isCurrent()) return false;
     const seconds = Math.round((performance.now() - started) / 1000);
-    if (state.ready) {
+    // Started (nothing is starting any more; a service elsewhere may be not ready, e.g. the legacy
+    // bridge with its server down, which must not hold back this one), yet the service answered
+    // 503: send again, for up to DOWN_BUDGET_MS; what it needs may be down (a store, the server).
+    if (state.ready || state.started) {
       clock.readySince = clock.readySince ?? performance.now();
       if (performance.now() - clock.readySince > DOWN_BUDGET_MS) return false;
-      if (data.backend === "legacy") onWait(["the legacy server"], seconds);
+      if (legacyDown(data)) onWait(["the legacy server"], seconds);
       await wait(1000 * Math.min(5, Number(data.retry_after_s) || 0.5));
       return performance.now() < deadline;
     }
@@ -107,17 +122,22 @@ export function failed(outcome) {
   return !outcome.result || outcome.result.status >= 400 || !outcome.result.data;
 }
 
+// What went wrong, from what the server said: what is down, and what to do (the fix the server
+// names carries this deployment's own addresses and ports). Nothing about the message box: the
+// caller says whether a message was given back.
 export function describeFailure(outcome, label) {
   if (outcome.error) {
-    const why = outcome.error.name === "AbortError" ? "it took too long" : "the network failed";
-    return `Could not reach the ${label}: ${why}.`;
+    return outcome.error.name === "AbortError"
+      ? `The ${label} took longer than ${REQUEST_TIMEOUT_MS / 1000} s to answer; it may be overloaded.`
+      : `Could not reach the ${label}. ${DEPLOYMENT_DOWN}; once it runs again, send again.`;
   }
   const data = outcome.result.data || {};
-  const detail = data.detail || data.error || `HTTP ${outcome.result.status}`;
-  if (outcome.result.status === 503 && data.backend === "legacy") {
-    return `The ${label} does not answer after ${DOWN_BUDGET_MS / 1000} s: ${detail}. If it is not running, start it `
-      + "(make run starts it; alone: .venv/bin/python -m legacy_socket_server), or switch to the PUMA mesh. "
-      + "Your message is back in the box below.";
+  const detail = data.reason || data.detail || data.error || `HTTP ${outcome.result.status}`;
+  if (outcome.result.status === 503 && legacyDown(data)) {
+    return `The ${label} does not answer after ${DOWN_BUDGET_MS / 1000} s: ${detail}. Or switch to the PUMA mesh.`;
+  }
+  if (outcome.result.status === 503 && data.reason) {
+    return `The ${label} is not ready: ${detail}. It is served again as soon as that is back; then send again.`;
   }
   if (outcome.result.status === 503) return `The ${label} is still not available after two minutes: ${detail}`;
   return `The ${label} could not answer (error ${outcome.result.status}: ${detail}).`;

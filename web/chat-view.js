@@ -58,6 +58,30 @@ export class Log {
     return item;
   }
 
+  // A message that did not reach the server: said on the bubble itself, in words (not colour
+  // alone) that screen readers read too ("You, not sent:"), with a button to send it again.
+  markNotSent(item, onResend) {
+    item.classList.add("not-sent");
+    item.dataset.sent = "false";
+    item.querySelector(".visually-hidden").textContent = "You, not sent: ";
+    const text = item.querySelector(".bubble").textContent;
+    const flag = el("div", "not-sent-flag");
+    const button = el("button", "resend", "Resend");
+    button.type = "button";
+    button.setAttribute("aria-label", `Resend “${text.length > 40 ? `${text.slice(0, 39)}…` : text}”`);
+    button.addEventListener("click", () => onResend(item, text));
+    flag.append(el("span", "not-sent-label", "Not sent"), button);
+    item.append(flag);
+    return button;
+  }
+
+  // The unsent bubble of `text`, if any, goes: it is being sent again (its new bubble follows).
+  dropNotSent(text) {
+    const stale = [...this.list.querySelectorAll(".message.not-sent")]
+      .filter((item) => item.querySelector(".bubble").textContent === text);
+    stale.forEach((item) => item.remove());
+  }
+
   note(text, kind) {
     const item = el("li", `note ${kind || ""}`.trim(), text);
     item.dataset.role = "system";

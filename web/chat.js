@@ -206,7 +206,7 @@ async function showReply(reply, info, isCurrent) {
 }
 
 // One turn: sent until answered (waiting out start-up), then shown. False if it failed.
-async function turn(text, turnNo) {
+async function turn(text, turnNo, bubble = null) {
   const isCurrent = current(chat.generation);
   const backend = chat.backend;
   saved.update(backend, { inflight: { text, turnNo } });
@@ -221,7 +221,9 @@ async function turn(text, turnNo) {
   if (failed(outcome)) {
     log.showTyping(false);
     announceTyping(false);
-    log.note(describeFailure(outcome, label(backend)), "error");
+    const why = describeFailure(outcome, label(backend));
+    log.note(text ? `Not sent: “${short(text, 40)}”. ${why}` : why, "error");
+    if (bubble) log.markNotSent(bubble, resend);
     giveBack(text);
     saved.update(backend, { inflight: null });
     return false;
@@ -251,9 +253,19 @@ function userTurn(text) {
   chat.hurry = false;  // a queued message's answer is typed as usual
   if (chat.notice.startsWith("Not sent: “")) chat.notice = "";  // it is being sent again
   saved.update(chat.backend, { pending: chat.queue.slice() });
-  log.message("user", text);
+  log.dropNotSent(text);
+  const bubble = log.message("user", text);
   renderStatus();  // it left the queue: its faded bubble goes
-  return turn(text, chat.turnNo + 1);
+  return turn(text, chat.turnNo + 1, bubble);
+}
+
+// The Resend button of a message that was not sent: sent again (from the box too, if it is there).
+function resend(item, text) {
+  if (ui.input.value === text) composer.set("");
+  chat.notice = "";
+  item.remove();
+  submit(text);
+  ui.input.focus();
 }
 
 // Runs `first` (a resume), the greeting if there was none yet, then the queued messages.

@@ -3,7 +3,7 @@
 // marked). Text goes in via textContent only.
 
 import { Chart } from "./charts.js";
-import { clockText, counted } from "./format.js";
+import { DEPLOYMENT_DOWN, clockText, counted } from "./format.js";
 
 const params = new URLSearchParams(window.location.search);
 const INTERVAL_MS = Math.max(250, Number(params.get("interval")) || 1500);
@@ -90,6 +90,8 @@ function makeCard(name) {
   head.append(parts.name, parts.prefix, parts.count);
   parts.instances = el("ul", "instances");
   parts.instances.setAttribute("aria-label", `Instances of ${name}`);
+  parts.notReady = el("p", "service-not-ready");
+  parts.notReady.hidden = true;
   const metrics = el("div", "metrics");
   parts.metrics = {};
   [["inflight", "In flight"], ["rps", "Req/s"], ["errors", "Errors"], ["p50", "p50"], ["p99", "p99"]].forEach(([key, label]) => {
@@ -110,11 +112,12 @@ function makeCard(name) {
   };
   const charts = el("div", "charts");
   Object.values(parts.charts).forEach((chart) => charts.append(chart.box));
-  card.append(head, parts.instances, metrics, parts.totals, charts);
+  card.append(head, parts.instances, parts.notReady, metrics, parts.totals, charts);
   return { card, parts, samples: [], last: null, marks: [], top: 1 };
 }
 
 function instanceClass(instance) {
+  if (instance.state === "ready" && instance.not_ready) return "not-ready";
   if (instance.state === "ready") return instance.healthy === false ? "starting" : "healthy";
   return ["starting", "draining", "unhealthy"].includes(instance.state) ? instance.state : "stopped";
 }
@@ -125,8 +128,9 @@ function updateInstances(list, instances) {
     return;
   }
   list.replaceChildren(...instances.map((instance) => {
-    const health = instance.healthy === null || instance.healthy === undefined ? ""
-      : instance.healthy ? ", healthy" : ", not yet healthy";
+    const health = instance.not_ready ? `, not ready: ${instance.not_ready}`
+      : instance.healthy === null || instance.healthy === undefined ? ""
+        : instance.healthy ? ", healthy" : ", not yet healthy";
     const where = instance.pid ? ` (pid ${instance.pid})` : "";
     const memory = typeof instance.rss_mib === "number" ? `, ${Math.round(instance.rss_mib)} MiB resident` : "";
     const dot = el("li", `instance ${instanceClass(instance)}`);
@@ -170,6 +174,12 @@ function updateCard(entry, svc, t, events) {
   parts.prefix.textContent = svc.prefix;
   updateCount(parts.count, svc);
   updateInstances(parts.instances, svc.instances);
+  // Running is not serving: an instance whose readiness check fails (what it needs is down) is
+  // routed around and its requests get 503; the card says so in words, with the reason.
+  const why = svc.not_ready || [];
+  const text = why.length ? `Not ready: ${why.join("; ")}` : "";
+  if (parts.notReady.textContent !== text) parts.notReady.textContent = text;
+  parts.notReady.hidden = !text;
   const point = sample(t, svc, entry.last);
   if (!entry.samples.length) entry.samples.push(...history(events, card.dataset.service, t));
   entry.last = point.counters;
@@ -255,7 +265,7 @@ let lastGood = null;  // when the figures shown were last fetched
 function problemText(err) {
   const since = lastGood ? ` The figures below are from ${clockText(lastGood)} and no longer change.` : "";
   const cause = err instanceof TypeError
-    ? "The deployment does not answer: it has stopped, or is restarting (is `make run` or `puma run` still running?)."
+    ? `${DEPLOYMENT_DOWN}.`
     : `The deployment answered with an error (${err.message}).`;
   return `${cause}${since} This page reconnects by itself.`;
 }

@@ -12,3 +12,8 @@ export function clockText(date) {
 export function counted(n, one, many = `${one}s`) {
   return `${Number(n).toLocaleString("en")} ${Number(n) === 1 ? one : many}`;
 }
+
+// What both pages say when the deployment itself does not answer (a network failure): what is
+// down and what to do, in the same words on the chat and the dashboard.
+export const DEPLOYMENT_DOWN = "The deployment does not answer: it has stopped, or is restarting "
+  + "(is `make run` or `puma run` still running?)";

@@ -105,6 +105,9 @@ def mesh(chatbot_db_url: str, legacy_server: tuple[subprocess.Popen[bytes], int]
             warm_up(deployment.url, instances=len(deployment.instances("agent")))
             wait_for(lambda: _accepting(proc, port), timeout_s=60, interval_s=0.1,
                      message=f"the legacy server on port {port}")
+            # The bridge is ready once its readiness check has found the legacy server (~2 s).
+            wait_for(lambda: httpx.get(f"{deployment.url}/_puma/ready", timeout=5).json()["ready"],
+                     timeout_s=30, interval_s=0.2, message="every service ready, the legacy bridge too")
             yield deployment
 
 

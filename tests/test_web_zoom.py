@@ -1,0 +1,109 @@
+"""The pages at high zoom: 400 % of a 1280x1024 screen is a 320x256 CSS px viewport (WCAG 1.4.10
+reflow), and a phone held sideways is as short. The conversation keeps most of the height, and
+nothing lies on top of the message box, however the page is scrolled; the survey and the
+dashboard keep their content in view too. Fixtures: tests/plugins/web.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import puma
+from tests.plugins.web import ARTIFACTS
+from tests.web_helpers import CONVERSATION, open_chat, say
+
+SHORT_VIEWPORTS = [(320, 256), (568, 320), (800, 400)]  # 400 % zoom; phones sideways
+MIN_CONVERSATION_SHARE = 0.5  # of the viewport's height: the sticky bar left 63 px of 256 (25 %)
+
+# What a reader sees of the box `selector` (px of the viewport's height), and which of a few points
+# spread over it answer with something else on top (a sticky bar, a panel).
+LAYOUT = """([selector, box]) => {
+  const vh = window.innerHeight;
+  const shown = (el) => { const r = el.getBoundingClientRect(); return Math.max(0, Math.min(r.bottom, vh) - Math.max(r.top, 0)); };
+  const target = document.querySelector(box);
+  const r = target.getBoundingClientRect();
+  const points = [[r.left + 6, r.top + 6], [r.right - 6, r.top + 6], [r.left + 6, r.bottom - 6],
+                  [r.right - 6, r.bottom - 6], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]];
+  const covered = points.filter(([x, y]) => { const hit = document.elementFromPoint(x, y); return !hit || !target.contains(hit); });
+  return {vh, shown: shown(document.querySelector(selector)), top: r.top, bottom: r.bottom, covered: covered.length,
+          spare: document.documentElement.scrollHeight - (document.querySelector("main").getBoundingClientRect().bottom + window.scrollY)};
+}"""
+
+
+def _layout(page: Any, shown: str, box: str) -> dict[str, Any]:
+    result: dict[str, Any] = page.evaluate(LAYOUT, [shown, box])
+    return result
+
+
+def _assert_chat_usable(page: Any, where: str) -> None:
+    at = _layout(page, "#chat-panel", "#composer")
+    assert at["shown"] >= MIN_CONVERSATION_SHARE * at["vh"], (where, at)
+    assert 0 <= at["top"] and at["bottom"] <= at["vh"] + 1, (where, "the message box is not all in view", at)
+    assert at["covered"] == 0, (where, "something lies on top of the message box", at)
+    assert at["spare"] <= 1, (where, "the page scrolls past its content into empty space", at)
+
+
+@pytest.mark.parametrize(("width", "height"), SHORT_VIEWPORTS)
+def test_web_zoom_chat_keeps_the_conversation_in_view_and_the_box_uncovered(
+        browser: Any, mesh: puma.Deployment, width: int, height: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        open_chat(page, mesh.url, "puma")
+        for number, text in enumerate(CONVERSATION[:2], start=2):
+            say(page, text, number)  # types in the box: the page shows it, as a reader would
+        _assert_chat_usable(page, "while typing")
+        page.screenshot(path=str(ARTIFACTS / f"chat-{width}x{height}.png"), animations="disabled")
+        for scroll in (0, 40, 10_000):  # wherever the page is scrolled, nothing covers the box once in view
+            page.evaluate("y => window.scrollTo(0, y)", scroll)
+            page.focus("#chat-input")
+            _assert_chat_usable(page, f"scrolled to {scroll}, then focused")
+        page.keyboard.press("Shift+Tab")  # to the conversation region, then to the top bar: shown when focused
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Shift+Tab")
+        box = page.evaluate("document.activeElement.getBoundingClientRect().toJSON()")
+        assert box["top"] >= 0 and box["bottom"] <= height, ("focus moved out of view", box)
+    finally:
+        context.close()
+
+
+def test_web_zoom_survey_and_dashboard_keep_their_content_in_view(browser: Any, mesh: puma.Deployment) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 256})
+    try:
+        page = context.new_page()
+        open_chat(page, mesh.url, "puma")
+        for number, text in enumerate(CONVERSATION, start=2):
+            say(page, text, number)
+        page.click("#next-button")
+        page.wait_for_selector("#survey-panel:not([hidden])")
+        page.evaluate("window.scrollTo(0, 10000)")
+        at = _layout(page, "#survey-panel", "#survey-panel")
+        assert at["shown"] >= MIN_CONVERSATION_SHARE * at["vh"] and at["covered"] == 0, at
+        page.focus("#survey-submit")
+        box = page.evaluate("document.activeElement.getBoundingClientRect().toJSON()")
+        assert box["top"] >= 0 and box["bottom"] <= 256, box
+
+        page.goto(mesh.url + "/dashboard")
+        page.wait_for_selector("article[data-service='agent']")
+        page.evaluate("window.scrollTo(0, 300)")
+        at = _layout(page, "article[data-service='agent']", ".dash-main")
+        bar = page.evaluate("document.querySelector('.topbar').getBoundingClientRect().bottom")
+        assert bar <= 0, ("the top bar stays on top of the figures at 256 px high", bar)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-320x256.png"), animations="disabled")
+    finally:
+        context.close()
+
+
+def test_web_zoom_tall_viewport_keeps_the_top_bar_in_place(browser: Any, mesh: puma.Deployment) -> None:
+    """Above the short-viewport layout, the page is as before: bar on top, no page scroll."""
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    try:
+        page = context.new_page()
+        open_chat(page, mesh.url, "puma")
+        assert page.evaluate("document.documentElement.scrollHeight") <= 800
+        assert page.evaluate("document.querySelector('.topbar').getBoundingClientRect().top") == 0
+        _assert_chat_usable(page, "tall")
+    finally:
+        context.close()
