@@ -11,8 +11,9 @@ Errors keep their meaning: `HTTPError(status, ...)`, or any exception with an in
 (`PumaCallError` after a refused or reset connection, or a 502/503/504) answers 503 with
 `Retry-After`, while a call that can never succeed (an unknown service, the callee's own 500)
 answers 500 naming the callee, and one the callee refused (a 4xx) answers a 4xx naming it (see
-`_refused_by_callee`); a plain function's `ValueError`/`TypeError` is the request's fault
-(400) and its `LookupError` a 404; a reply the service cannot send (a value JSON cannot hold, a
+`_refused_by_callee`); arguments that do not bind are the request's fault (400), while a
+`ValueError`, `TypeError` or `LookupError` the handler's own code raises is a bug of the service
+(500, its text kept from the client) unless its class gives a `status_code`; a reply the service cannot send (a value JSON cannot hold, a
 status outside 200-599) is its own fault (500 naming where and why); a store that is down for
 now (a locked, full or missing database, a lost connection: see `puma.unavailable`) answers 503
 with `Retry-After` naming it; anything else is a 500.

@@ -259,12 +259,18 @@ def test_makefile_run_pkill_of_the_legacy_server_leaves_make_run_in_charge(run_c
     with open(out, "wb") as sink:
         make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={_free_port()}",
                                  f"LEGACY_PORT={legacy_port}"], cwd=run_checkout, stdout=sink, stderr=subprocess.STDOUT,
-                                env={**os.environ, "FAKE_LEGACY": "hold", "FAKE_PUMA_S": "60"}, start_new_session=True)
+                                env={**os.environ, "FAKE_LEGACY": "hold", "FAKE_PUMA_S": "60"}, start_new_session=True,
+                                # Ctrl-C as a terminal gives it: a run in the background (nohup, CI) inherits SIGINT ignored
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         wait_for(lambda: "puma: serving" in out.read_text(), timeout_s=30, message="make run to start")
+        pid_file = run_checkout / "var" / "legacy-server.pid"
+        wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), timeout_s=10, message="the pid file")
+        server = int(pid_file.read_text())
+        # The server may still be starting (its stand-in execs): read the command lines until it shows.
+        wait_for(lambda: server in _command_lines_naming("legacy_socket_server", f"--port {legacy_port}"),
+                 timeout_s=10, message="the legacy server's command line")
         matched = _command_lines_naming("legacy_socket_server", f"--port {legacy_port}")
-        wait_for(lambda: (run_checkout / "var" / "legacy-server.pid").exists(), timeout_s=10, message="the pid file")
-        server = int((run_checkout / "var" / "legacy-server.pid").read_text())
         assert list(matched) == [server], matched  # nothing else carries the words
         assert _command_lines_naming("legacy_socket_server", "make") == {}
         for pid in matched:  # what pkill -f would do

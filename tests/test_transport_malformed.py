@@ -235,7 +235,8 @@ def test_transport_a_body_that_never_ends_is_cut_off_at_the_deadline(client):
     with _serving(lambda body: _endless, client) as server:
         started = time.monotonic()
         error = _use(client, server)
-        assert isinstance(error, Exception) and "TimeoutError" in str(error), repr(error)
+        # Cut off by the deadline, or on a quiet machine's loopback (GB/s) by the body cap first.
+        assert isinstance(error, Exception) and ("TimeoutError" in str(error) or "body over" in str(error)), repr(error)
         assert time.monotonic() - started < TIMEOUT_S + 1.5  # not read on for as long as bytes come
 
 

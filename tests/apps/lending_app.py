@@ -26,7 +26,7 @@ class Member(enum.Enum):
 
 
 class NotOnShelf(LookupError):
-    pass
+    status_code = 404  # a service's own LookupError is a 500 (a bug) unless it says its status
 
 
 class Shelf:
