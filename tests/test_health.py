@@ -372,14 +372,13 @@ def test_health_monitor_keeps_an_instance_that_answers_not_ready_and_replaces_on
     assert pool.evicted == [1]
 
 
-class _NotReady(http.server.BaseHTTPRequestHandler):
-    """An instance's liveness answer while its readiness check fails (as puma.worker answers it)."""
+class _JsonHandler(http.server.BaseHTTPRequestHandler):
+    """A stand-in instance: answers with `_send`, logs nothing."""
 
-    reason = "the ledger is unreachable: connection refused"
-
-    def do_GET(self) -> None:
-        body = json.dumps({"live": True, "ready": False, "reason": type(self).reason}).encode()
-        self.send_response(503)
+    def _send(self, status: int, doc: object) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = json.dumps(doc).encode()
+        self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(body)))
         self.end_headers()
@@ -387,6 +386,15 @@ class _NotReady(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+class _NotReady(_JsonHandler):
+    """An instance's liveness answer while its readiness check fails (as puma.worker answers it)."""
+
+    reason = "the ledger is unreachable: connection refused"
+
+    def do_GET(self) -> None:
+        self._send(503, {"live": True, "ready": False, "reason": type(self).reason})
 
 
 @pytest.fixture
@@ -441,22 +449,13 @@ def test_health_monitor_names_why_an_instance_is_not_ready_and_says_each_change_
 # --- a cluster partly down ---------------------------------------------------------------------
 
 
-class _Alive(http.server.BaseHTTPRequestHandler):
+class _Alive(_JsonHandler):
     """An instance that answers every GET (its liveness) and POST with 200."""
 
     def _answer(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        body = b'{"ok": true}'
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._send(200, {"ok": True})
 
     do_GET = do_POST = _answer
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.mark.parametrize("down", [2, 3])
