@@ -18,9 +18,10 @@ port), both (*retained*) or neither. Packages named as the framework (`puma` by 
 library both use, not the app, and are not read.
 
 Static and conservative: attribute names are matched by name, not type, so a method is counted as
-reached if any reached code uses an attribute of that name. Inside a function both reach, the lines
-of a parameter only one deployment passes (its declaration, the statements using it, the branch its
-default never takes) are that deployment's alone (`puma.reachparams`).
+reached if any reached code uses an attribute of that name. Inside code both reach, the lines of a
+parameter only one deployment passes (its declaration, the lines using it, the branch its default
+never takes) are that deployment's alone (`puma.reachparams`), and a line that imports or names the
+framework is the new deployment's (a monolith runs without it).
 
     rows = whole(Path("."), old=Path("legacy_socket_server"), new=Path("chatbot/puma_app.py"))
 """
@@ -115,6 +116,11 @@ def whole(root: Path, *, old: Path, new: Path, framework: Iterable[str] = ("puma
     both = reached_old & reached_new
     new_only = only_passed_by(both, reached_old, reached_new)  # rows of shared functions only the port exercises
     old_only = only_passed_by(both, reached_new, reached_old)
+    for node in both:  # a monolith runs without the framework: a shared line that uses it is the port's
+        found = _framework_rows(program, node)
+        if found:
+            rows, passers = new_only.get(node, (set(), set()))
+            new_only[node] = (rows | found, passers)
     lines = []
     for module in (m for m in program.modules.values() if m is not None):
         rel = str(module.path.relative_to(program.root))
@@ -129,6 +135,24 @@ def whole(root: Path, *, old: Path, new: Path, framework: Iterable[str] = ("puma
                 via = tuple(sorted(_owner(p) for p in passers)) if row in new_rows and not both_need else ()
                 lines.append(Line(rel, row, _owner(node), old_has, new_has, users, via))
     return sorted(lines, key=lambda line: (line.path, line.row))
+
+
+def _framework_rows(program: Program, node: Node) -> set[int]:
+    """The counted rows of `node` that import or name the framework (`puma`, or what it imports from it)."""
+    module = program.module(node.module)
+    if module is None:
+        return set()
+    names = {name for name, (_, target, _) in module.imports.items() if target.split(".")[0] in program.framework}
+    names |= {name for name, (target, _) in _local_imports(node).items() if target.split(".")[0] in program.framework}
+    rows: set[int] = set()
+    for tree in node.trees:
+        for item in ast.walk(tree):
+            if isinstance(item, ast.Import | ast.ImportFrom):
+                if any(target.split(".")[0] in program.framework for target, _ in _bindings(item, node.module).values()):
+                    rows.update(range(item.lineno, (item.end_lineno or item.lineno) + 1))
+            elif isinstance(item, ast.Name) and item.id in names:
+                rows.add(item.lineno)
+    return rows & node.rows
 
 
 def _owner(node: Node) -> str:

@@ -144,3 +144,32 @@ def test_uses_inside_loops_and_with_blocks_count_only_their_own_lines(tmp_path: 
     added = [line.row for line in whole(tmp_path, old=tmp_path / "monolith.py", new=tmp_path / "port.py")
              if line.path == "app/desk.py" and line.new and not line.old]
     assert added == [1, 3]  # the parameter's line and the loop header that uses it; not its body
+
+
+def test_a_shared_line_that_uses_the_framework_is_the_ports(tmp_path: Path) -> None:
+    shared = ('import json\n'
+              'import puma\n'
+              'from puma import idempotent as once\n'
+              '\n'
+              '\n'
+              'class Shelf:\n'
+              '    @puma.idempotent\n'
+              '    def find(self, isbn):\n'
+              '        return json.dumps(isbn)\n'
+              '\n'
+              '\n'
+              '@once\n'
+              'def count(items):\n'
+              '    return len(items)\n'
+              '\n'
+              '\n'
+              'puma.mark_unavailable(OSError, store="the shelf")\n')
+    for rel, text in {"app/__init__.py": "", "app/desk.py": shared, "puma/__init__.py": "",
+                      "monolith.py": "from app.desk import Shelf, count\nShelf().find(1)\ncount([])\n",
+                      "port.py": "from app.desk import Shelf, count\nShelf().find(2)\ncount([1])\n"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    lines = [line for line in whole(tmp_path, old=tmp_path / "monolith.py", new=tmp_path / "port.py")
+             if line.path == "app/desk.py"]
+    assert [line.row for line in lines if line.new and not line.old] == [2, 3, 7, 12, 17]  # imports, uses
+    assert [line.row for line in lines if line.new and line.old] == [1, 6, 8, 9, 13, 14]
