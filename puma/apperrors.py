@@ -34,6 +34,7 @@ from typing import Any
 _STATUS_BY_BASE: tuple[tuple[type[BaseException], int], ...] = ((LookupError, 404), (ValueError, 400),
                                                                 (TypeError, 400))
 _FRAMEWORK = ("puma",)
+FILE_MODULE_PREFIX = "puma_app_"  # how puma.targets names an app file it loads by path
 _app_packages: set[str] = set()
 _known: dict[type, bool] = {}  # class -> app-defined, found once
 _combinations: dict[tuple[type, type], type[BaseException]] = {}
@@ -122,13 +123,26 @@ def rebuilt(kind: type[BaseException], name: object) -> type[BaseException]:
 
 def _resolved(name: str) -> type[BaseException] | None:
     module_name, sep, qualname = name.partition(":")
-    module = sys.modules.get(module_name) if sep else None
-    value: Any = module
-    for part in qualname.split(".") if module is not None else ():
-        value = getattr(value, part, None)
-    if isinstance(value, type) and issubclass(value, Exception) and app_defined(value):
-        return value
+    for module in _modules_named(module_name) if sep else ():
+        value: Any = module
+        for part in qualname.split("."):
+            value = getattr(value, part, None)
+        if isinstance(value, type) and issubclass(value, Exception) and app_defined(value):
+            return value
     return None
+
+
+def _modules_named(name: str) -> list[Any]:
+    """The modules of this process that `name` (the service's) may be: itself; for an app file PUMA
+    loaded by path (`puma run shop.py` names it `puma_app_shop`, see `puma.targets`), the same file
+    imported here as `shop`, or run here as the script."""
+    found = [sys.modules.get(name)]
+    stem = name.removeprefix(FILE_MODULE_PREFIX) if name.startswith(FILE_MODULE_PREFIX) else None
+    if stem:
+        main = sys.modules.get("__main__")
+        found += [sys.modules.get(stem),
+                  main if Path(getattr(main, "__file__", None) or "").stem == stem else None]
+    return [m for m in found if m is not None]
 
 
 def _combined(kind: type[BaseException], found: type[BaseException]) -> type[BaseException]:

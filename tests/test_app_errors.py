@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,3 +144,18 @@ def test_through_the_mesh_the_async_form_raises_it_too(desk: Any) -> None:
     with pytest.raises(Withdrawn) as withdrawn:
         asyncio.run(lend())
     assert withdrawn.value.status == 410 and isinstance(withdrawn.value, puma.PumaClientError)
+
+
+def test_an_app_file_puma_loaded_by_path_is_matched_to_the_same_file_imported_by_the_caller(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    (tmp_path / "shopfile.py").write_text("class Expired(ValueError):\n    pass\n")
+    spec = importlib.util.spec_from_file_location("shopfile", tmp_path / "shopfile.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "shopfile", module)
+    spec.loader.exec_module(module)
+    body = b'{"error": "the offer ended", "status": 400, "error_class": "puma_app_shopfile:Expired"}'
+    error = client._error("shop", 400, "application/json", body)  # `puma run shopfile.py` names it so
+    assert isinstance(error, module.Expired) and isinstance(error, puma.PumaBadRequest)
