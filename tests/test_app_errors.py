@@ -143,7 +143,7 @@ def test_through_the_mesh_the_async_form_raises_it_too(desk: Any) -> None:
 
     with pytest.raises(Withdrawn) as withdrawn:
         asyncio.run(lend())
-    assert withdrawn.value.status == 410 and isinstance(withdrawn.value, puma.PumaClientError)
+    assert isinstance(withdrawn.value, puma.PumaClientError) and withdrawn.value.status == 410
 
 
 def test_an_app_file_puma_loaded_by_path_is_matched_to_the_same_file_imported_by_the_caller(
