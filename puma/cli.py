@@ -149,6 +149,10 @@ def _parser() -> argparse.ArgumentParser:
                      "every file (glue in shared modules included), rather than the two paths' own lines")
     loc.add_argument("--root", type=Path, default=Path("."), help="with --whole: the application's source "
                      "root")
+    loc.add_argument("--old-root", type=Path, default=None, metavar="DIR",
+                     help="with --whole: the old deployment's own source tree, when the port was made on a copy "
+                          "(another checkout, a branch): each reached line is then matched against its file in DIR, "
+                          "so a line the port edited in a module both have counts as added (default: --root)")
     loc.add_argument("--framework", action="append", default=None, metavar="PACKAGE",
                      help="with --whole: a package that is the framework, not the application (not read; "
                           "default: puma); repeat for several")
@@ -596,11 +600,18 @@ def cmd_loc_report(args: argparse.Namespace) -> None:
 
 
 def _whole_loc_report(args: argparse.Namespace) -> None:
-    from . import locreport, reach
+    from . import locreport, reach, reachdiff
 
     try:
         apart = tuple(locreport.Apart.parse(text) for text in args.apart) or locreport.configured_apart(args.root)
-        lines = reach.whole(args.root, old=args.old, new=args.new, framework=args.framework or ["puma"])
+        framework = args.framework or ["puma"]
+        if args.old_root is not None:
+            if not args.old_root.is_dir():
+                raise FileNotFoundError(f"--old-root {args.old_root}: no such directory; give the old deployment's "
+                                        "source tree (a checkout of the monolith)")
+            lines = reachdiff.whole_trees(args.root, args.old_root, old=args.old, new=args.new, framework=framework)
+        else:
+            lines = reach.whole(args.root, old=args.old, new=args.new, framework=framework)
     except (OSError, ValueError) as exc:
         raise PumaError(str(exc)) from None
     source = "--apart" if args.apart else f"{args.root / 'pyproject.toml'} {locreport.APART_TABLE}"

@@ -252,7 +252,9 @@ def _error(service: str, status: int, content_type: str, data: bytes) -> PumaCal
     detail = body.get("error", body) if isinstance(body, dict) else body
     problems = body.get("problems") if isinstance(body, dict) and isinstance(body.get("problems"), list) else None
     acted = isinstance(body, dict) and body.get("may_have_taken_effect") is True
-    return PumaCallError.of(service, status, detail, problems, may_have_taken_effect=acted)
+    named = body.get("error_class") if isinstance(body, dict) and 400 <= status < 500 else None
+    return PumaCallError.of(service, status, detail, problems, may_have_taken_effect=acted,
+                            error_class=named if isinstance(named, str) else None)
 
 
 def _sent_then_failed(exc: BaseException) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import apperrors
+
 
 class PumaError(Exception):
     """Base class of every error PUMA raises."""
@@ -49,8 +51,10 @@ class PumaCallError(PumaError, RuntimeError):
     """
 
     def __init__(self, service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None,
-                 *, may_have_taken_effect: bool = False) -> None:
+                 *, may_have_taken_effect: bool = False, error_class: str | None = None) -> None:
         self.service = service
+        # The app's exception class the service raised, as "module:qualname" (see puma.apperrors), or None.
+        self.error_class = error_class
         self.status = status
         self.detail = detail
         self.problems = problems or []
@@ -61,10 +65,16 @@ class PumaCallError(PumaError, RuntimeError):
 
     @staticmethod
     def of(service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None,
-           *, may_have_taken_effect: bool = False) -> PumaCallError:
-        """The error for an answer of `status`: a `PumaClientError` subclass for a 4xx."""
-        kind = _CLIENT_ERRORS.get(status, PumaClientError) if 400 <= status < 500 else PumaCallError
-        return kind(service, status, detail, problems, may_have_taken_effect=may_have_taken_effect)
+           *, may_have_taken_effect: bool = False, error_class: str | None = None) -> PumaCallError:
+        """The error for an answer of `status`: a `PumaClientError` subclass for a 4xx; for a reply
+        naming an app's exception class this process has imported, also that class (so
+        `except NotOnShelf` catches it where the service raised `NotOnShelf`)."""
+        kind: type[PumaCallError] = (_CLIENT_ERRORS.get(status, PumaClientError) if 400 <= status < 500
+                                     else PumaCallError)
+        if error_class is not None:
+            kind = apperrors.rebuilt(kind, error_class)  # type: ignore[assignment]  # a subclass of kind
+        return kind(service, status, detail, problems, may_have_taken_effect=may_have_taken_effect,
+                    error_class=error_class)
 
 
 class PumaUnknownService(PumaCallError):

@@ -307,5 +307,7 @@ def _apart_note(doc: dict[str, Any]) -> str:
 
 def _group(line: Any, apart: tuple[Apart, ...]) -> str:
     owners = line.users if line.users and "<import" in line.owner else (line.owner,)
+    if getattr(line, "passed_by", ()):  # a shared function's parameter: counted for what passes it
+        owners = line.passed_by
     found = {next((a.label for a in apart if a.holds(o)), PORT_GROUP) for o in owners}
     return found.pop() if len(found) == 1 else PORT_GROUP

@@ -18,8 +18,10 @@ port), both (*retained*) or neither. Packages named as the framework (`puma` by 
 library both use, not the app, and are not read.
 
 Static and conservative: attribute names are matched by name, not type, so a method is counted as
-reached if any reached code uses an attribute of that name; code inside a shared function that
-only the port exercises (a parameter only it passes) counts as retained.
+reached if any reached code uses an attribute of that name. Inside code both reach, the lines of a
+parameter only one deployment passes (its declaration, the lines using it, the branch its default
+never takes) are that deployment's alone (`puma.reachparams`), and a line that imports or names the
+framework is the new deployment's (a monolith runs without it).
 
     rows = whole(Path("."), old=Path("legacy_socket_server"), new=Path("chatbot/puma_app.py"))
 """
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .locreport import code_rows
+from .reachparams import only_passed_by
 
 _TARGET = re.compile(r"^([A-Za-z_][\w.]*):([A-Za-z_][\w.]*)(\(\))?$")
 _ATTRIBUTE_CALLS = {"getattr", "hasattr", "setattr", "delattr"}
@@ -66,7 +69,8 @@ class Module:
 @dataclass(frozen=True)
 class Line:
     """One counted line: where it is, which definition owns it, who reaches it; for an import,
-    the definitions that use what it imports (in the new deployment)."""
+    the definitions that use what it imports (in the new deployment); for a row of a parameter only
+    the new deployment passes, the definitions that pass it (`puma.reachparams`)."""
 
     path: str
     row: int
@@ -74,6 +78,7 @@ class Line:
     old: bool
     new: bool
     users: tuple[str, ...] = ()
+    passed_by: tuple[str, ...] = ()  # a shared function's row only the new deployment exercises: who passes it
 
 
 class Program:
@@ -108,14 +113,46 @@ def whole(root: Path, *, old: Path, new: Path, framework: Iterable[str] = ("puma
     reached_old = Reach(program, _entry(program, old)).run()
     new_reach = Reach(program, _entry(program, new))
     reached_new = new_reach.run()
+    both = reached_old & reached_new
+    new_only = only_passed_by(both, reached_old, reached_new)  # rows of shared functions only the port exercises
+    old_only = only_passed_by(both, reached_new, reached_old)
+    for node in both:  # a monolith runs without the framework: a shared line that uses it is the port's
+        found = _framework_rows(program, node)
+        if found:
+            rows, passers = new_only.get(node, (set(), set()))
+            new_only[node] = (rows | found, passers)
     lines = []
     for module in (m for m in program.modules.values() if m is not None):
         rel = str(module.path.relative_to(program.root))
         for node in module.nodes:
             users = tuple(sorted(_owner(u) for u in new_reach.users.get(node, ())))
+            new_rows, passers = new_only.get(node, (set(), set()))
             for row in sorted(node.rows):
-                lines.append(Line(rel, row, _owner(node), node in reached_old, node in reached_new, users))
+                old_rows = old_only.get(node, (set(), set()))[0]
+                both_need = row in new_rows and row in old_rows  # `def f(a, new=None, old=None)`: shared
+                old_has = node in reached_old and (row not in new_rows or both_need)
+                new_has = node in reached_new and (row not in old_rows or both_need)
+                via = tuple(sorted(_owner(p) for p in passers)) if row in new_rows and not both_need else ()
+                lines.append(Line(rel, row, _owner(node), old_has, new_has, users, via))
     return sorted(lines, key=lambda line: (line.path, line.row))
+
+
+def _framework_rows(program: Program, node: Node) -> set[int]:
+    """The counted rows of `node` that import or name the framework (`puma`, or what it imports from it)."""
+    module = program.module(node.module)
+    if module is None:
+        return set()
+    names = {name for name, (_, target, _) in module.imports.items() if target.split(".")[0] in program.framework}
+    names |= {name for name, (target, _) in _local_imports(node).items() if target.split(".")[0] in program.framework}
+    rows: set[int] = set()
+    for tree in node.trees:
+        for item in ast.walk(tree):
+            if isinstance(item, ast.Import | ast.ImportFrom):
+                if any(target.split(".")[0] in program.framework for target, _ in _bindings(item, node.module).values()):
+                    rows.update(range(item.lineno, (item.end_lineno or item.lineno) + 1))
+            elif isinstance(item, ast.Name) and item.id in names:
+                rows.add(item.lineno)
+    return rows & node.rows
 
 
 def _owner(node: Node) -> str:

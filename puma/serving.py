@@ -11,9 +11,11 @@ Errors keep their meaning: `HTTPError(status, ...)`, or any exception with an in
 (`PumaCallError` after a refused or reset connection, or a 502/503/504) answers 503 with
 `Retry-After`, while a call that can never succeed (an unknown service, the callee's own 500)
 answers 500 naming the callee, and one the callee refused (a 4xx) answers a 4xx naming it (see
-`_refused_by_callee`); arguments that do not bind are the request's fault (400), while a
-`ValueError`, `TypeError` or `LookupError` the handler's own code raises is a bug of the service
-(500, its text kept from the client) unless its class gives a `status_code`; a reply the service cannot send (a value JSON cannot hold, a
+`_refused_by_callee`); arguments that do not bind are the request's fault (400); an exception
+class the app defined answers 404 (a `LookupError`) or 400 (a `ValueError`, `TypeError`) with its
+message and `error_class` (`puma.apperrors`), while one the interpreter or a library raises is a
+bug of the service (500, its text kept from the client) unless its class gives a `status_code`;
+a reply the service cannot send (a value JSON cannot hold, a
 status outside 200-599) is its own fault (500 naming where and why); a store that is down for
 now (a locked, full or missing database, a lost connection: see `puma.unavailable`) answers 503
 with `Retry-After` naming it; anything else is a 500.
@@ -43,7 +45,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.local import LocalProxy
 
-from . import eventloop
+from . import apperrors, eventloop
 from .binding import Binding, BindingError, to_json
 from .busy import BusyBoard
 from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json, unencodable
@@ -150,6 +152,8 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
     counters = counters or Counters()
     served = target if isinstance(target, Served) else serve(target, label=name)
+    for endpoint in served.endpoints.values():  # its package is the app's, even installed (puma.apperrors)
+        apperrors.note_app_module(getattr(endpoint.fn, "__module__", None))
 
     @app.get(HEALTH_PATH)
     def healthz() -> Any:
@@ -410,7 +414,7 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
             return _refused_by_callee(name, exc)
         return _callee_failed(name, exc, req)  # a service this one needs is down, or the call can never succeed
     elif isinstance(status := getattr(exc, "status_code", None), int) and 400 <= status <= 599:
-        return error_response(status, str(exc), service=name, type=type(exc).__name__)
+        return _app_error(name, exc, status)
     elif (full := storage_full(exc)) is not None:  # no space left: a retry fails the same way until space is freed
         return _storage_full(name, exc, req, full)
     elif (down := unavailable(exc)) is not None:  # a store locked, full, moved or unreachable: retry later
@@ -426,11 +430,22 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
     elif isinstance(exc, ReplyError | InvalidStatusError):  # the service's own fault, never the request's
         log.error("service %s on %s %s: %s", name, req.method, req.path, exc)
         return error_response(500, f"service {name!r}: {exc}", service=name, type=type(exc).__name__)
-    # A ValueError, TypeError or KeyError from the handler's own code is a bug of the service, not a
-    # bad request (its arguments were bound and validated before it ran: BindingError, 400): a 500,
-    # its text (a DSN, a path) kept out of the reply. To refuse a request, raise puma.HTTPError(400, ...).
+    elif (status := apperrors.answer_status(exc)) is not None:  # a class the app wrote to say this
+        return _app_error(name, exc, status)
+    # A ValueError, TypeError or KeyError the interpreter or a library raises in the handler is a bug
+    # of the service, not a bad request (its arguments were bound and validated before it ran:
+    # BindingError, 400): a 500, its text (a DSN, a path) kept out of the reply. To refuse a request,
+    # raise an exception class of the app's own (see puma.apperrors) or puma.HTTPError(400, ...).
     log.exception("service %s failed on %s %s", name, req.method, req.path)
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
+
+
+def _app_error(name: str, exc: Exception, status: int) -> FlaskResponse:
+    """An exception that says its status (`status_code`, or an app's own class): its message, its
+    class's name, and for an app's class `error_class` so the caller can raise it again."""
+    cls = type(exc)
+    named = {"error_class": apperrors.class_name(cls)} if apperrors.app_defined(cls) else {}
+    return error_response(status, apperrors.message_of(exc), service=name, type=cls.__name__, **named)
 
 
 def _storage_full(name: str, exc: Exception, req: Request, full: str) -> FlaskResponse:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .apperrors import FILE_MODULE_PREFIX
 from .errors import PumaConfigError
 
 # Modules `load` made from a script file (name -> the file): their functions' import paths name the file.
@@ -90,7 +91,7 @@ def _load_file(filename: str) -> Any:
     file = Path(filename).resolve()
     if not file.is_file():
         raise ImportError(f"no such file {str(file)!r}")
-    name = f"puma_app_{file.stem}"
+    name = f"{FILE_MODULE_PREFIX}{file.stem}"
     # One thread loads it; another (a second request to a map worker) waits for the whole module
     # rather than taking the half-run one from sys.modules.
     with _loading:

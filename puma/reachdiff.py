@@ -1,0 +1,62 @@
+"""`puma loc-report --whole --old-root DIR`: two deployments in two source trees, line by line.
+
+When the port was made on a copy of the monolith (a branch, a second checkout), a module both run
+exists twice: the monolith's and the port's edited copy. `puma.reach` follows each deployment in its
+own tree; the lines each reaches are then matched file by file (the same relative path under each
+root), in order, with difflib, as the plain `puma loc-report` matches files: a reached line
+unchanged in both is *retained*, one the port changed or wrote is *added* (its old form *removed*),
+and one only the monolith reaches is *removed*. Lines neither reaches count as *neither*.
+
+    lines = whole_trees(Path("port"), Path("monolith"), old=Path("monolith/app.py"), new=Path("port/puma_app.py"))
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+from .locreport import code_rows
+from .reach import Line, Node, Program, Reach, _entry, _owner
+
+
+def whole_trees(root: Path, old_root: Path, *, old: Path, new: Path,
+                framework: Iterable[str] = ("puma",)) -> list[Line]:
+    """Every counted line either deployment reaches, each in its own tree (see the module doc)."""
+    old_program, new_program = Program(old_root, framework), Program(root, framework)
+    old_reached = Reach(old_program, _entry(old_program, old)).run()
+    new_reach = Reach(new_program, _entry(new_program, new))
+    new_reached = new_reach.run()
+    old_rows, new_rows = _rows(old_program, old_reached), _rows(new_program, new_reached)
+    lines: list[Line] = []
+    for path in sorted(set(old_rows) | set(new_rows)):
+        before, after = old_rows.get(path, []), new_rows.get(path, [])
+        old_kept = [row for row in before if row[3]]
+        new_kept = [row for row in after if row[3]]
+        matcher = difflib.SequenceMatcher(None, [r[1] for r in old_kept], [r[1] for r in new_kept], autojunk=False)
+        retained_old = {old_kept[b.a + i][0] for b in matcher.get_matching_blocks() for i in range(b.size)}
+        retained_new = {new_kept[b.b + i][0] for b in matcher.get_matching_blocks() for i in range(b.size)}
+        for row, _, node, reached in after:
+            users = tuple(sorted(_owner(u) for u in new_reach.users.get(node, ())))
+            lines.append(Line(path, row, _owner(node), row in retained_new, reached, users))
+        lines += [Line(path, row, _owner(node), True, False) for row, _, node, reached in before
+                  if reached and row not in retained_old]
+        if path not in new_rows:  # a file the port no longer has: what the monolith did not reach
+            lines += [Line(path, row, _owner(node), False, False) for row, _, node, reached in before if not reached]
+    return sorted(lines, key=lambda line: (line.path, line.row, line.new))
+
+
+def _rows(program: Program, reached: set[Node]) -> dict[str, list[tuple[int, str, Node, bool]]]:
+    """Per file under the program's root: (row, normalised code text, its node, reached) in row order."""
+    found: dict[str, list[tuple[int, str, Node, bool]]] = {}
+    for module in (m for m in program.modules.values() if m is not None):
+        source = module.path.read_text(encoding="utf-8", errors="replace").splitlines()
+        ends = code_rows("\n".join(source) + "\n") if module.nodes else {}
+        rel = str(module.path.relative_to(program.root))
+        rows = [(row, " ".join(source[row - 1][:ends.get(row, len(source[row - 1]))].split()), node, node in reached)
+                for node in module.nodes for row in node.rows]
+        found[rel] = sorted(rows, key=lambda r: r[0])
+    return found
+
+
+__all__ = ["whole_trees"]
