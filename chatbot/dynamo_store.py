@@ -62,7 +62,10 @@ _SERIALIZER, _DESERIALIZER = TypeSerializer(), TypeDeserializer()
 
 
 class ItemTooLarge(ChatbotError, ValueError):
-    """A session state too large for one DynamoDB item (nothing was written)."""
+    """A session state too large for one DynamoDB item (nothing was written). Map to HTTP 413:
+    the conversation, not the request, outgrew what the store holds; a new one starts afresh."""
+
+    status_code = 413
 
 
 class DynamoSessionStore(SessionStore):
@@ -265,7 +268,7 @@ def _session_item(session_id: str, state: Mapping[str, Any], version: int) -> di
     text = json.dumps(state)
     if len(text) > MAX_STATE_BYTES:  # ensure_ascii: characters are bytes
         raise ItemTooLarge(f"session {session_id!r}: state is {len(text):,} bytes, over the "
-                           f"{MAX_STATE_BYTES:,} a DynamoDB item can hold here; keep less state")
+                           f"{MAX_STATE_BYTES:,} a DynamoDB item can hold here; start a new conversation")
     return _serialize({"pk": f"session#{session_id}", "sk": _SESSION_SK, "state": text,
                        "version": version, "updated_at": _now()})
 
