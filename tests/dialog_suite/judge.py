@@ -55,7 +55,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "social_acts", "polite_loops", "watch_tense", "other_film_questions",
          "long_messages", "unkept_wishes", "catalogue_limits",
          # round 6a (newcomer 38): scope, namesakes, lengths, asides, tone
-         "flipped_scope", "famous_namesakes", "spoken_lengths", "life_asides", "tone_fit")
+         "flipped_scope", "famous_namesakes", "spoken_lengths", "life_asides", "tone_fit",
+         # round 6c (newcomer 38): misspelt famous names, two people's tastes, titles
+         # excluded, the user's own past, sensitive viewers
+         "misspelt_famous")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
