@@ -41,6 +41,7 @@ from chatbot.questions import suitability_reply
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
+from chatbot.viewers import all_of
 
 log = logging.getLogger(__name__)
 
@@ -398,6 +399,8 @@ class DialogManager(SideActs):
         if not pool:
             self._narrow(state, out)
             pool = [i for i in self._parts.db.search(active_items(state)) if i not in exclude]
+        both = all_of(active_items(state))  # two viewers' tastes: a film for both, if any
+        pool = [i for i in self._parts.db.search(both) if i not in exclude] or pool if both else pool
         if not pool:
             out.append(nlg.NO_RECOMMENDATION)
             self._bye(state, {}, rng, out)

@@ -135,6 +135,7 @@ from chatbot.text import (
     fold_utterance,
 )
 from chatbot.titles import TitleIndex
+from chatbot.viewers import shared_note
 
 PERSON_SLOTS = ("actor", "director")
 NAME_LIKE_ZIPF = 4.0  # a word rarer than this (wordfreq zipf) may be part of an unknown name
@@ -221,6 +222,7 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         constraints = spans_to_constraints(hits, tokens, negated)
+        notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)
         notes += [n for n in beyond if n not in notes]
         asked = None if title_cue else self._asked_title(asked_text, asked_whole)

@@ -58,7 +58,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "flipped_scope", "famous_namesakes", "spoken_lengths", "life_asides", "tone_fit",
          # round 6c (newcomer 38): misspelt famous names, two people's tastes, titles
          # excluded, the user's own past, sensitive viewers
-         "misspelt_famous", "past_life", "sensitive_viewers")
+         "misspelt_famous", "past_life", "sensitive_viewers", "two_tastes")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
