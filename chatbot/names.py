@@ -39,7 +39,7 @@ Example::
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
@@ -467,6 +467,10 @@ class NameIndex:
             people = [p for p in people if p.films_as(role)] or people
         person = max(people, key=lambda p: (p.fame_as(role), p.fame_as(None), p.name))
         return NameMatch(person, start, end, distance)
+
+    def names_all(self, tokens: Sequence[str]) -> bool:
+        """The words are one person's name, exactly ("jackie chan")."""
+        return bool(self._by_tokens.get(tuple(tokens)))
 
     def famous_surname(self, token: str) -> bool:
         """Someone among the most famous in a role has this surname ("stone": Emma, Oliver)."""

@@ -285,6 +285,9 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
     if slot == "runtime":
         span = describe_minutes(*wish["range"])
         return f"nothing {span}" if excluded else f"films {span}"
+    if slot == "title":  # title words ("pirates"), as said
+        named = _or_list([str(v).title() for v in wish["values"]])
+        return f"no {named} films" if excluded else f"a {named} film"
     values = _or_list([str(v) for v in wish["values"]])
     if excluded:
         return {"genre": f"no {values}", "actor": f"nothing with {values}",

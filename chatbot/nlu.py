@@ -134,6 +134,7 @@ from chatbot.text import (
     fold,
     fold_utterance,
 )
+from chatbot.title_wishes import title_exclusions
 from chatbot.titles import TitleIndex
 from chatbot.viewers import shared_note
 
@@ -192,7 +193,9 @@ class Understander:
         used: set[int] = set()
         notes: list[str] = []
         remarks = remark_mask(tokens, rest_text)
-        hits = self._approximate(tokens, negated, used, notes)
+        hits = title_exclusions(tokens, negated, used, self._titles, self._common,
+                                self._wish_word, self._names.names_all)
+        hits += self._approximate(tokens, negated, used, notes)
         outside: list[str] = []
         self._approximate([t if not r else "\0" for t, r in zip(tokens, remarks, strict=True)],
                           negated, set(), outside)
@@ -269,6 +272,12 @@ class Understander:
             "empty": not cleaned,
             "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None),
         }
+
+    def _wish_word(self, word: str) -> bool:
+        """A genre word or a wish the catalogue approximates ("superhero"): never a title
+        excluded (a topic it cannot search, "pirates", may be one)."""
+        return self._genres.is_genre((word,), stemmed=True) or self._approximations.get(
+            (word,)) not in (None, "topic")
 
     def _split_titles(self, text: str) -> tuple[list[str], str, bool]:
         """Titles named after "like"/"similar to" (or "I loved <title>"), and the rest."""
