@@ -35,7 +35,7 @@ FIRST_NAME_FORMS: dict[str, tuple[str, ...]] = {
     "matt": ("matthew",), "nick": ("nicholas", "nicolas"), "sam": ("samuel", "samantha"),
     "joe": ("joseph",), "joey": ("joseph",), "ben": ("benjamin", "benedict"),
     "dan": ("daniel",), "danny": ("daniel",), "dave": ("david",), "steve": ("steven", "stephen"), "stephen": ("steven",), "steven": ("stephen",),
-    "jon": ("john",), "john": ("jon",),
+    "john": ("jon",),
     "tony": ("anthony", "antonio"), "andy": ("andrew",), "alex": ("alexander", "alexandra"),
     "kate": ("katherine", "kathryn", "catherine", "kathleen"), "katie": ("katherine", "kathryn"),
     "liz": ("elizabeth",), "beth": ("elizabeth",), "jen": ("jennifer",), "jenny": ("jennifer",),
