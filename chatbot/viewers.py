@@ -28,7 +28,7 @@ _OWNERS = frozenset("my our the his her".split())
 _TASTE = frozenset("""like likes love loves want wants prefer prefers enjoy enjoys fancy fancies
     dig digs adore adores needs need wanna into would d s is are am likes""".split())
 _STRONG_TASTE = _TASTE - {"is", "are", "am", "s", "d", "would"}
-NOTE = "You like different things, so I'll look for {values}, one with both where I can."
+NOTE = "You like different things, so I'll look for {values}, one with {all} where I can."
 
 
 def viewer_starts(tokens: Sequence[str]) -> list[tuple[int, str]]:
@@ -84,7 +84,8 @@ def shared_note(constraints: list[dict]) -> list[str]:
     for c in constraints:
         if c.get("shared"):
             names = ["an animated film" if v == "animation" else f"a {v} film" for v in c["values"]]
-            notes.append(NOTE.format(values=", ".join(names[:-1]) + " or " + names[-1]))
+            notes.append(NOTE.format(values=", ".join(names[:-1]) + " or " + names[-1],
+                                     all="both" if len(names) == 2 else "all of them"))
     return notes
 
 
