@@ -9,6 +9,10 @@ word, no wish verb ("want", "like", "prefer"), no "something"/"anything", and no
 
     tokens = clause_tokens("my brother loved Steve Martin, he passed away last year")
     aside_mask(tokens)   # True on "he passed away last year" only
+
+A date told of the user's own past ("I saw Harrison Ford films back in the 80s", "when I was a
+kid in the 90s I loved cartoons") is no wish either, though the clause names films: it says
+when they lived it, unless a release word asks for films of then ("films from the 80s").
 """
 
 from __future__ import annotations
@@ -24,6 +28,14 @@ _WISHING = frozenset("""want wanna like love prefer would need looking look fanc
     something anything one ones movie movies film films flick flicks from made released
     came since after before between newer older recent set era decade decades genre
     show find give recommend suggest watch see pick classic""".split())
+# phrases that put what follows in the user's own past: a date there is when they lived it
+_PAST_MARKERS = tuple(tuple(p.split()) for p in (
+    "back in", "back then", "back when", "when i was", "when we were", "as a kid", "as kids",
+    "as a child", "as a teen", "as a teenager", "growing up", "grew up", "i saw", "we saw",
+    "i watched", "we watched", "i was a", "we were", "in my childhood", "in my youth",
+    "i used to", "we used to", "my childhood", "since i was"))
+_RELEASE_WORDS = frozenset("from made released came era set".split())
+_FILM_WORDS = frozenset("movie movies film films flick flicks".split())
 _WHEN = frozenset("ago year years when back month months week weeks".split())
 
 
@@ -37,8 +49,30 @@ def aside_mask(tokens: Sequence[str], is_genre: Callable[[str], bool] = lambda _
         clause = tokens[start:end]
         if _tells_of_life(clause, is_genre):
             mask[start:end] = [True] * (end - start)
+        else:
+            for k in _past_life(clause, is_genre):
+                mask[start + k] = True
         start = end + 1
     return mask
+
+
+def _past_life(clause: Sequence[str], is_genre: Callable[[str], bool]) -> list[int]:
+    """The positions in ``clause`` told of the user's own past: after a marker ("back in",
+    "when I was", "as a kid", "I saw", "growing up") up to a release word ("films from the
+    80s" asks for them again); a date right before a film or genre word ("90s comedies") still
+    names films. "I saw Harrison Ford films back in the 80s": "back in the 80s"."""
+    marker = next((k for k in range(len(clause)) if any(
+        tuple(clause[k : k + len(m)]) == m for m in _PAST_MARKERS)), None)
+    if marker is None or set(clause[max(0, marker - 2) : marker]) & _RELEASE_WORDS:
+        return []  # "something from back in the 80s" asks for them
+    found = []
+    for k in range(marker, len(clause)):
+        if clause[k] in _RELEASE_WORDS:
+            break
+        after = clause[k + 1] if k + 1 < len(clause) else ""
+        if not (after in _FILM_WORDS or is_genre(after)):
+            found.append(k)
+    return found
 
 
 def _tells_of_life(clause: Sequence[str], is_genre: Callable[[str], bool]) -> bool:

@@ -248,6 +248,9 @@ class Catalog:
     def _ids_with(self, constraint: Mapping[str, Any]) -> frozenset[int]:
         """Films that have one of the constraint's values, or a year in its range."""
         slot = constraint["slot"]
+        if slot == "title":  # "not pirates": every film with those words in its title
+            return frozenset(i for v in constraint["values"] for key in self._title_keys
+                             if f" {normalise_title(v)} " in f" {key} " for i in self._by_title[key])
         index = self._sets[slot]
         if slot in ("year", "runtime"):
             first, last = constraint["range"]

@@ -2,14 +2,16 @@
 
 A **constraint** is one wish, a JSON object of one of two shapes::
 
-    {"slot": "genre" | "actor" | "director" | "mpaa", "values": [str, ...], "exclude": bool}
+    {"slot": "genre" | "actor" | "director" | "mpaa" | "title", "values": [str, ...], "exclude": bool}
     {"slot": "year" | "runtime", "range": [first, last], "exclude": bool}
 
 - A *value* constraint with ``exclude`` false holds for a film that has **at least one** of
   ``values`` (one value: has it; ``["comedy", "horror"]`` is "comedy or horror"); with
   ``exclude`` true it holds for a film that has **none** of them ("no dramas"). Genres are
   canonical lowercase names (``"sci-fi"``), people are catalogue names, ratings are MPAA
-  labels (``"PG-13"``).
+  labels (``"PG-13"``); a *title* value is title words (``"pirates"``): a film has it when
+  those words are in its title (``chatbot.titles.normalise_title``), so a franchise word
+  names the whole franchise.
 - A *year* constraint holds for a film released from ``first`` to ``last``, both integer years
   and **inclusive**; ``None`` leaves that end open (``[2011, None]`` is "after 2010"). A
   *runtime* constraint is the same in whole minutes (``[None, 100]`` is "something short").
@@ -33,8 +35,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from chatbot.errors import InvalidRequest
+from chatbot.titles import normalise_title
 
-VALUE_SLOTS = ("genre", "actor", "director", "mpaa")
+VALUE_SLOTS = ("genre", "actor", "director", "mpaa", "title")
 RANGE_SLOTS = ("year", "runtime")
 SLOTS = (*VALUE_SLOTS, *RANGE_SLOTS)
 MAX_VALUES = 50
@@ -73,9 +76,17 @@ def holds(constraint: Mapping[str, Any], film: Mapping[str, Any]) -> bool:
         inside = value is not None and (first is None or value >= first) and (
             last is None or value <= last)
         return inside != bool(constraint.get("exclude"))
+    if slot == "title":
+        hit = any(has_title_words(str(film.get("title") or ""), v) for v in constraint["values"])
+        return hit != bool(constraint.get("exclude"))
     have = {film.get("mpaa")} if slot == "mpaa" else set(film.get(_FILM_FIELD[slot]) or ())
     hit = any(v in have for v in constraint["values"])
     return hit != bool(constraint.get("exclude"))
+
+
+def has_title_words(title: str, words: str) -> bool:
+    """``words`` ("pirates") are words of ``title`` ("Pirates of the Caribbean"), as keys."""
+    return f" {normalise_title(words)} " in f" {normalise_title(title)} "
 
 
 def same_wish(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

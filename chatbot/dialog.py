@@ -17,10 +17,8 @@ recommendation?" -> bye (signal "end"). Any wish can be given at any turn (a que
 answered is skipped), release years too (never asked); a question about the film on the table
 is answered from the catalogue before the open question is asked again.
 
-State (``STATE_VERSION`` 2): ``wishes`` is the list of constraints in force
-(``chatbot.constraints``), ``dropped`` those set aside because nothing matched them all,
-``suggestion`` a "Did you mean ...?" awaiting a yes. States of version 1 (``prefs``) are
-read and upgraded.
+The state's shape, its upgrade from older versions and the wishes in force are
+``chatbot.dialog_state``'s (``new_state`` and ``STATE_VERSION`` are re-exported here).
 """
 
 from __future__ import annotations
@@ -35,46 +33,23 @@ from typing import Any
 from chatbot import nlg
 from chatbot.acts import split_question
 from chatbot.components import Components
-from chatbot.constraints import included_values, same_wish, without
+from chatbot.constraints import same_wish, without
+from chatbot.dialog_state import STATE_VERSION, active_items, new_state, upgrade_state  # noqa: F401
+from chatbot.dialog_state import asked as _asked
+from chatbot.dialog_state import mark_answered as _mark_answered
+from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.nlg import SLOTS
 from chatbot.questions import suitability_reply
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
+from chatbot.viewers import all_of
 
 log = logging.getLogger(__name__)
 
-STATE_VERSION = 2
 # Which wish to set aside first when nothing matches them all (weakest first).
 WEAKNESS = {"mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5}
 _FOLLOW_UPS = {"watched": nlg.WATCHED, "like": nlg.LIKE, "another": nlg.ANOTHER}
-
-
-def new_state(seed: int = 0) -> dict[str, Any]:
-    """A fresh conversation. Paraphrases depend on ``seed`` and the turn count only."""
-    return {
-        "v": STATE_VERSION, "seed": int(seed), "stage": "start", "turns": 0,
-        "answered": [], "wishes": [], "dropped": [], "suggestion": None, "last_slot": None,
-        "like": [], "shown": [], "rejected": [], "current": None, "empathy_shown": False,
-        "misses": 0, "last_act": None,
-    }
-
-
-def upgrade_state(state: dict[str, Any]) -> dict[str, Any]:
-    """A state of any version as the current one (version 1 kept wishes as ``prefs``)."""
-    if state.get("v", 1) >= STATE_VERSION:
-        return state
-    prefs = state.pop("prefs", None) or {}
-    state["wishes"] = [{"slot": slot, "values": [v], "exclude": False}
-                       for slot in SLOTS for v in _as_list(prefs.get(slot))]
-    state["dropped"] = [{"slot": slot, "values": [v], "exclude": False}
-                        for slot, v in state.get("dropped") or ()]
-    state.update(v=STATE_VERSION, suggestion=None, last_slot=None)
-    return state
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value] if value else []
 
 
 @dataclass(frozen=True)
@@ -398,6 +373,8 @@ class DialogManager(SideActs):
         if not pool:
             self._narrow(state, out)
             pool = [i for i in self._parts.db.search(active_items(state)) if i not in exclude]
+        both = all_of(active_items(state))  # two viewers' tastes: a film for both, if any
+        pool = [i for i in self._parts.db.search(both) if i not in exclude] or pool if both else pool
         if not pool:
             out.append(nlg.NO_RECOMMENDATION)
             self._bye(state, {}, rng, out)
@@ -492,36 +469,7 @@ def _weakness(wish: dict[str, Any]) -> int:
     return len(WEAKNESS) if wish.get("audience") else WEAKNESS.get(wish["slot"], 0)
 
 
-def active_items(state: dict[str, Any]) -> list[dict[str, Any]]:
-    """The wishes in force (constraints, ``chatbot.constraints``) minus those set aside."""
-    dropped = state.get("dropped") or []
-    return [dict(w) for w in state.get("wishes") or []
-            if not any(same_wish(w, d) for d in dropped)]
-
-
-def _asked(state: dict[str, Any]) -> dict[str, list[str]]:
-    """The genres and actors the user asked for (in force), for describing a film."""
-    items = active_items(state)
-    return {"genre": included_values(items, "genre"), "actor": included_values(items, "actor")}
-
-
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:
     """Ask "Did you mean <name>?" (or "A or B?") and keep the wish for a yes on the next turn."""
     state["suggestion"] = dict(suggestion)
     out.append(nlg.did_you_mean(suggestion["name"], suggestion.get("choices") or ()))
-
-
-def _mark_answered(state: dict[str, Any], slot: str) -> None:
-    if slot in SLOTS and slot not in state["answered"]:
-        state["answered"].append(slot)
-
-
-def _public_movie(movie: dict[str, Any]) -> dict[str, Any]:
-    """The proposed film as callers see it: the catalogue fields plus ``director``."""
-    directors = list(movie.get("directors") or [])
-    return {
-        "id": movie["id"], "title": movie.get("title"), "year": movie.get("year"),
-        "genres": list(movie.get("genres") or []), "directors": directors,
-        "director": directors[0] if directors else None, "cast": list(movie.get("cast") or []),
-        "mpaa": movie.get("mpaa"), "runtime_min": movie.get("runtime_min"),
-    }

@@ -228,6 +228,10 @@ APPROXIMATIONS: dict[str, dict] = {
     "topic": {"constraints": [], "negated": [],
               "note": "I can't search by topic, setting, country or award; I can go by genre, "
                       "actors, directors, years, length and rating, or films it should be like."},
+    "sensitive": {"constraints": [{"slot": "genre", "values": ["horror", "thriller"],
+                                   "exclude": True}],
+                  "note": "Someone watching frightens easily, so I'll leave out horror films and "
+                          "thrillers."},
     "for adults": {"constraints": [{"slot": "genre", "values": ["family"], "exclude": True},
                                    {"slot": "mpaa", "values": ["G"], "exclude": True}],
                    "note": "For grown-ups I'll leave out family films and G ratings."},
@@ -264,6 +268,14 @@ APPROXIMATION_SYNONYMS: dict[str, str] = {
                     "blockbuster"),
     **dict.fromkeys(("black and white", "b w", "silent"), "old look"),
     **dict.fromkeys(TOPIC_WORDS, "topic"),
+    # someone watching is easily frightened: a wish against scary films, never for them
+    **dict.fromkeys(("scared easily", "scares easily", "gets scared", "get scared",
+                     "easily scared", "easily frightened", "frightened easily", "frightens easily",
+                     "gets frightened", "get frightened", "nightmares", "scaredy cat",
+                     "scaredy cats", "faint hearted", "faint of heart", "jumpy",
+                     "sensitive", "get spooked", "gets spooked", "spooked easily",
+                     "easily spooked", "scare easily", "frighten easily", "bad dreams"),
+                    "sensitive"),
     **dict.fromkeys(("for adults", "for grown ups", "for grownups", "grown up", "adult",
                      "adults only", "mature"), "for adults"),
 }

@@ -39,13 +39,13 @@ Example::
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from chatbot.namesakes import better_known_typo, outnamed
+from chatbot.namesakes import better_known_typo, first_name_contradicts, outnamed
 from chatbot.nicknames import ALIASES, FIRST_NAME_FORMS
 from chatbot.people import Person, merge_people
 from chatbot.spelling import LONG_WORD_LEN as _LONG_TOKEN_LEN
@@ -182,7 +182,8 @@ class NameIndex:
     def _choose(self, tokens: list[str], role: str | None, cued: set[int],
                 bare: bool) -> list[NameMatch]:
         found = [m for m in self._candidates(tokens, role, cued, bare) if m is not None]
-        found = [m for m in found if not outnamed(m, found) and not better_known_typo(m, found)]
+        found = [m for m in found if not outnamed(m, found) and not better_known_typo(m, found)
+                 and not first_name_contradicts(m, found, tokens)]
         found.sort(key=lambda m: (not m.sure, m.distance, -(m.end - m.start), m.start))
         chosen: list[NameMatch] = []
         taken: set[int] = set()
@@ -292,13 +293,18 @@ class NameIndex:
         if first in self._reserved or last in self._reserved or min(len(first), len(last)) < 2:
             return None
         hits = []  # the people sharing the first name, then those sharing the surname
-        for pids, other, pos in ((self._by_first.get(first, ()), last, -1),
+        forms = (first, *FIRST_NAME_FORMS.get(first, ()))  # "stephen spielbrg": Steven
+        for pids, other, pos in (([p for f in forms for p in self._by_first.get(f, ())], last, -1),
                                  (self._by_last.get(last, ()), first, 0)):
             choices = {pid: self._folded[pid] for pid in pids
                        if not role or self._people[pid].films_as(role)}
             found = process.extract(" ".join(window), choices, scorer=fuzz.ratio,
                                     score_cutoff=LOOSE_RATIO, limit=3)
             hits += [h for h in found if _similar_token(other, h[0].split()[pos])]
+            if pos == -1:  # the first name said: someone famous of that first name whose
+                # surname sounds alike, however far the spelling ("tom cruz": Tom Cruise)
+                hits += [(choices[pid], 0.0, pid) for pid in choices if self._people[pid].notable
+                         and _similar_token(other, choices[pid].split()[-1])]
         if not hits:
             return None
         # someone famous before a closer spelling of someone little known ("jacky chan")
@@ -461,6 +467,10 @@ class NameIndex:
             people = [p for p in people if p.films_as(role)] or people
         person = max(people, key=lambda p: (p.fame_as(role), p.fame_as(None), p.name))
         return NameMatch(person, start, end, distance)
+
+    def names_all(self, tokens: Sequence[str]) -> bool:
+        """The words are one person's name, exactly ("jackie chan")."""
+        return bool(self._by_tokens.get(tuple(tokens)))
 
     def famous_surname(self, token: str) -> bool:
         """Someone among the most famous in a role has this surname ("stone": Emma, Oliver)."""

@@ -13,10 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from chatbot.text import fold
+
 KNOWN_BETTER = 2.0  # a reading of someone this many times better known wins the same window
 
 
 class _Person(Protocol):
+    @property
+    def name(self) -> str: ...
+
     @property
     def notable(self) -> tuple[str, ...]: ...
 
@@ -56,6 +61,26 @@ def better_known_typo(match: Reading, found: Sequence[Reading]) -> bool:
         not other.sure and (other.start, other.end) == (match.start, match.end)
         and other.person.fame_as(None) > KNOWN_BETTER * match.person.fame_as(None)
         for other in found)
+
+
+def first_name_contradicts(match: Reading, found: Sequence[Reading],
+                           tokens: Sequence[str]) -> bool:
+    """A one-word surname reading ("hardie": Jerry Hardin) whose first name is not the word
+    said before it ("tom"), while a reading of both words names someone of that first name
+    ("tom hardie": Tom Hardy): the user gave the first name, so the other reading wins, however
+    well known the namesake."""
+    if match.end - match.start > 1 or match.start == 0:
+        return False
+    said = tokens[match.start - 1]
+    if _first_name(match.person) == said:
+        return False
+    return any(other.start == match.start - 1 and other.end == match.end
+               and _first_name(other.person) == said for other in found)
+
+
+def _first_name(person: _Person) -> str:
+    words = fold(person.name).split()
+    return words[0] if len(words) > 1 else ""
 
 
 def place_after_from(tokens: Sequence[str], match: Reading, found: Sequence[Reading]) -> bool:

@@ -285,11 +285,20 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
     if slot == "runtime":
         span = describe_minutes(*wish["range"])
         return f"nothing {span}" if excluded else f"films {span}"
+    if slot == "title":  # title words ("pirates"), as said
+        named = _or_list([_title_case(str(v)) for v in wish["values"]])
+        return f"no {named} films" if excluded else f"a {named} film"
     values = _or_list([str(v) for v in wish["values"]])
     if excluded:
         return {"genre": f"no {values}", "actor": f"nothing with {values}",
                 "director": f"nothing directed by {values}"}.get(slot, f"nothing rated {values}")
     return f"{SLOT_LABELS.get(slot, 'the ' + slot)} {values}"
+
+
+def _title_case(words: str) -> str:
+    """``"fast and furious"`` -> ``"Fast and Furious"``: small words stay lower-case inside."""
+    small = {"a", "an", "and", "of", "the", "in", "on", "or", "to", "at", "for"}
+    return " ".join(w if i and w in small else w.capitalize() for i, w in enumerate(words.split()))
 
 
 def _or_list(values: Sequence[str]) -> str:

@@ -48,7 +48,7 @@ genre word). Weak genre words ("love", "kids") count only where they name a kind
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's public names too)
@@ -78,14 +78,13 @@ from chatbot.cues import (
     correction_at,
     correction_cues,
     is_addition,
-    joined_by_or,
     names_a_date,
     negation_mask,
     runtime_ranges,
     year_ranges,
 )
 from chatbot.emojis import only_emoji, spell_all
-from chatbot.genres import FILM_WORDS, GenreReader
+from chatbot.genres import GenreReader
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
@@ -94,8 +93,8 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
-from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
-from chatbot.namesakes import place_after_from
+from chatbot.mentions import PERSON_SLOTS, PeopleReader
+from chatbot.names import STOPWORDS, NameIndex
 from chatbot.questions import (
     asking_part,
     asks_what_to_watch,
@@ -116,8 +115,8 @@ from chatbot.remarks import (
 from chatbot.scope import as_asked, concession_mask
 from chatbot.shorthand import spell_shorthand
 from chatbot.social import social_act
+from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spans import (
-    anaphora,
     denied_pronoun_at,
     explicit_wins,
     legacy_keys,
@@ -126,7 +125,6 @@ from chatbot.spans import (
     swap_span,
     swapped,
 )
-from chatbot.spans import constraints as spans_to_constraints
 from chatbot.text import (
     clean_input,
     english_words,
@@ -134,26 +132,11 @@ from chatbot.text import (
     fold,
     fold_utterance,
 )
+from chatbot.title_wishes import title_exclusions
 from chatbot.titles import TitleIndex
+from chatbot.viewers import shared_note
 
-PERSON_SLOTS = ("actor", "director")
-NAME_LIKE_ZIPF = 4.0  # a word rarer than this (wordfreq zipf) may be part of an unknown name
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
-
-_CUES = {
-    "director": frozenset("by director directed from filmmaker".split()),
-    "actor": frozenset("with starring stars star featuring actor actress".split()),
-}
-_CUES_AFTER = {"director": frozenset("directed directs directing director make made".split()),
-               "actor": frozenset("starring stars acts acting plays actor actress lead".split())}
-_PRONOUNS = frozenset("he him his she her".split())
-_ROLE_VERBS = frozenset("directed directs starred stars acted acts plays made".split())
-_CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in"
-                         .split())
-_VOWELS = frozenset("aeiouy")
-_CUE_WORDS = frozenset("with w by starring featuring from".split())  # "w" as in "w/ keanu"
-_LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
-
 
 class Understander:
     """Intent, act, entity and constraint extraction over one catalogue's vocabulary.
@@ -180,6 +163,8 @@ class Understander:
             _counts(vocabulary.get("directors", {})),
             reserved=reserved, fame=vocabulary.get("fame"), common=self._common, slang=SLANG,
         )
+        self._people = PeopleReader(self._names, self._common,
+                                    lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
@@ -191,7 +176,9 @@ class Understander:
         used: set[int] = set()
         notes: list[str] = []
         remarks = remark_mask(tokens, rest_text)
-        hits = self._approximate(tokens, negated, used, notes)
+        hits = title_exclusions(tokens, negated, used, self._titles, self._common,
+                                self._wish_word, self._names.names_all)
+        hits += self._approximate(tokens, negated, used, notes)
         outside: list[str] = []
         self._approximate([t if not r else "\0" for t, r in zip(tokens, remarks, strict=True)],
                           negated, set(), outside)
@@ -209,7 +196,7 @@ class Understander:
         asked_text = asking_part(cleaned) or cleaned  # a long message: its questions only
         asked_whole = clause_tokens(asked_text) if asked_text != cleaned else whole
         asking = is_question(asked_whole, asked_text) and refers_to_film(asked_whole, asked_text)
-        people = self._people(tokens, expect, used, negated, cuts, asking)
+        people = self._people.find(tokens, expect, used, negated, cuts, asking)
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
@@ -221,6 +208,7 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         constraints = spans_to_constraints(hits, tokens, negated)
+        notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)
         notes += [n for n in beyond if n not in notes]
         asked = None if title_cue else self._asked_title(asked_text, asked_whole)
@@ -258,7 +246,7 @@ class Understander:
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
-            "unknown_person": self._unknown_person(tokens, used, expect, people),
+            "unknown_person": self._people.unknown(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
             "indifferent": [s for s in _indifferent(tokens, people)
                             if not any(c["slot"] == s for c in constraints)],
@@ -267,6 +255,12 @@ class Understander:
             "empty": not cleaned,
             "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None),
         }
+
+    def _wish_word(self, word: str) -> bool:
+        """A genre word or a wish the catalogue approximates ("superhero"): never a title
+        excluded (a topic it cannot search, "pirates", may be one)."""
+        return self._genres.is_genre((word,), stemmed=True) or self._approximations.get(
+            (word,)) not in (None, "topic")
 
     def _split_titles(self, text: str) -> tuple[list[str], str, bool]:
         """Titles named after "like"/"similar to" (or "I loved <title>"), and the rest."""
@@ -326,83 +320,6 @@ class Understander:
                   and c["range"][1] is None and last and (c["range"][0] or 0) >= last - 15]
         return [f"My catalogue only goes up to {last}."] if recent else []
 
-    def _unknown_person(self, tokens: list[str], used: set[int], expect: str | None,
-                        people: list[dict]) -> str | None:
-        """A name-like answer that names nobody ("Johnathan Krumplestein"): one to three
-        words with vowels, none an everyday word, asked for a person or after "with" / "by"."""
-        if people:
-            return None
-        cue = next((i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS), None)
-        if expect not in PERSON_SLOTS and cue is None:
-            return None
-        start = cue if cue is not None else 0
-        words = []
-        for i in range(start, len(tokens)):
-            token = tokens[i]
-            if token == BOUNDARY or i in used:
-                break
-            if token in STOPWORDS or token in SLANG or token in _INTENT_WORDS:
-                continue
-            words.append(token)
-        plausible = 1 <= len(words) <= 3 and all(
-            w.isalpha() and len(w) >= 2 and set(w) & _VOWELS and
-            self._common.get(w, 0) < NAME_LIKE_ZIPF for w in words) and not all(
-            map(self._names.is_everyday_word, words))  # "good vibes", "swagger": no name
-        return " ".join(w.capitalize() for w in words) if plausible else None
-
-    def _people(self, tokens: list[str], expect: str | None, used: set[int],
-                negated: list[bool], cuts: Sequence[int] = (),
-                asking: bool = False) -> list[dict]:
-        """People named, with cue, polarity and "or" group; "Brad Pitt, no wait, Edward
-        Norton" keeps only the name after the correction cue; "directed by Spielberg or
-        Lucas" gives Lucas the cue of the list; "he shouldn't be in it" excludes the last
-        one named as an actor."""
-        role = expect if expect in PERSON_SLOTS else None
-        free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
-        cued = {i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS}
-        cued |= {i for i in range(1, len(tokens) - 1) if self._film_of(tokens, i, i + 1)}
-        cued |= {i for i in range(len(tokens) - 1) if tokens[i + 1] in _ROLE_VERBS}  # "X directed"
-        pronoun = next((i for i, t in enumerate(tokens) if t in _PRONOUNS), None)
-        if pronoun is not None:  # "tarantino, but a movie he didn't act in": he was named
-            cued |= {i for i in range(pronoun) if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF}
-        if asking:  # "did Spielberg make it?": a lone surname in a question about the film,
-            # but not an everyday word ("fell" in "I fell asleep" is no Sam Fell)
-            cued |= {i for i, t in enumerate(tokens) if self._common.get(t, 0.0) < COMMON_ZIPF
-                     or self._names.famous_surname(t)}
-        people: list[dict] = []
-        previous: tuple[int, str | None] = (-1, None)
-        matches = self._names.find(free, role=role, cued=cued)
-        matches = [m for m in matches if not (self._common.get(tokens[m.start], 0.0) >= NAME_LIKE_ZIPF
-                                              and place_after_from(tokens, m, matches))]
-        cut = next((c for c in reversed(cuts) if any(m.start > c for m in matches)), None)
-        if cut is not None:  # the last correction naming someone wins
-            matches = [m for m in matches if m.start > cut]
-        swap = swap_span(tokens)  # "switch Tom Cruise for Tom Hanks": Cruise is retracted
-        if swap and any(m.start > swap[1] for m in matches):
-            negated = [n or swap[0] < i < swap[1] for i, n in enumerate(negated)]
-        for match in matches:
-            used.update(range(match.start, match.end))
-            group = len(people)
-            listed = people and set(tokens[previous[0] : match.start]) <= _LIST_JOINS | {"the"}
-            if people and joined_by_or(tokens, previous[0], match.start):
-                group = people[-1]["group"]
-            cue = _cue(tokens, match.start, match.end) or (
-                "film_of" if self._film_of(tokens, match.start, match.end) else None) or (
-                previous[1] if listed else None)
-            previous = (match.end, cue)
-            for person in match.family or (match.person,):
-                people.append(_person(person, match, cue, negated[match.start], group))
-        people += [dict(p, cue=other, group=len(people) + n) for n, (p, other) in enumerate(
-            (p, _coordinated_role(tokens, p["at"], p["cue"])) for p in list(people)) if other]
-        return people + anaphora(tokens, people)
-
-    def _film_of(self, tokens: list[str], start: int, end: int) -> bool:
-        """"a Tarantino film", "an old Hitchcock thriller": a name between an article (and
-        maybe one word) and a film or genre word names whose film it is."""
-        after = tokens[end] if end < len(tokens) else ""
-        film = after in FILM_WORDS or self._genres.is_genre((after,), stemmed=True)
-        return film and bool({"a", "an"} & set(tokens[max(0, start - 2) : start]))
-
     def _years(self, tokens: list[str], used: set[int]) -> list[tuple]:
         hits = []
         aside = aside_mask(tokens, lambda w: self._genres.is_genre((w,), stemmed=True))
@@ -423,25 +340,6 @@ class Understander:
         for hit in free:
             used.update(range(hit[0], hit[1]))
         return free
-
-
-def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int) -> dict:
-    return {
-        "name": person.name,
-        "roles": person.roles,
-        "films": {"actor": person.actor_films, "director": person.director_films},
-        "fame": {"actor": person.fame_as("actor"), "director": person.fame_as("director")},
-        "cue": cue,
-        "typos": match.distance,
-        "negated": negated,
-        "sure": match.sure,
-        "alternatives": list(match.alternatives),
-        "choices": [p.name for p in match.choices],
-        "notable": list(person.notable),
-        "known_for": list(person.known_for),
-        "group": group,
-        "at": match.start,
-    }
 
 
 def _indifferent(tokens: list[str], people: list[dict]) -> list[str]:
@@ -476,37 +374,6 @@ def _as_it(text: str, asked: tuple[str, str]) -> str:
 
 _PRONOUN_TITLES = frozenset("it her him them us me you she he this that they one up".split()) | {
     "the one", "this one", "that one", "the movie", "the film", "the end", "the other one"}
-
-
-def _cue(tokens: list[str], start: int, end: int) -> str | None:
-    """The role a cue word gives the name at ``[start, end)``: "with X", "by X", "X directed",
-    "X is fine as director"."""
-    before = tokens[max(0, start - 2) : start]
-    for role, words in _CUES.items():
-        if any(t in words for t in before):
-            return role
-    for after in tokens[end : end + 4]:
-        for role, words in _CUES_AFTER.items():
-            if after in words:
-                return role
-        if after not in _CUE_FILLERS:
-            break
-    return None
-
-
-def _coordinated_role(tokens: list[str], start: int, cue: str | None) -> str | None:
-    """"directed by and starring Clint Eastwood", "starring and directed by X": the other role
-    the name was given by a cue joined with "and" to its own, if any."""
-    other = {"actor": "director", "director": "actor"}.get(str(cue))
-    if other is None:
-        return None
-    j = start - 1
-    while j >= 0 and (tokens[j] in _CUES[str(cue)] or tokens[j] in _CUES_AFTER[str(cue)]):
-        j -= 1
-    if j == start - 1 or j < 1 or tokens[j] != "and":
-        return None
-    before = tokens[j - 1]
-    return other if before in _CUES[other] or before in _CUES_AFTER[other] else None
 
 
 def _rest(text: str, entity_tokens: set[str]) -> str:

@@ -1,5 +1,6 @@
 """From entity hits to constraints: the polarity each gets from the negation scope, values
-joined by "or" sharing one constraint, lists of years made one range, and what a correction
+joined by "or" sharing one constraint, the tastes of different viewers made one any-of wish
+(``chatbot.viewers``), lists of years made one range, and what a correction
 within the utterance retracts. Pure; no IO.
 
 A hit is ``(start, end, constraint)`` over the utterance's tokens; a constraint carrying
@@ -19,6 +20,7 @@ from typing import Any
 
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import BOUNDARY, joined_by_or
+from chatbot.viewers import shared, viewer_of, viewer_starts
 
 # "but he shouldn't direct it", "but not directed by him", "directed but didn't star in"
 _ANAPHORA = re.compile(r"\b(?:he|she|him|her|but)\b.{0,20}?\b(?:not|never)\b.{0,12}?\b"
@@ -49,6 +51,8 @@ def constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
     exclusion of a value also asked for ("horror, but not a slasher": both read as horror)
     is a finer wish than the catalogue can tell, so it is dropped."""
     constraints: list[dict] = []
+    holders: list[str] = []  # who holds each wish ("my wife likes thrillers": the wife)
+    starts = viewer_starts(tokens)
     previous: tuple[int, dict] | None = None
     for start, end, constraint in _merge_years(hits, tokens):
         fixed = constraint.pop("_fixed", False)
@@ -61,7 +65,9 @@ def constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
                                       if v not in previous[1]["values"]]
         elif not any(c == constraint for c in constraints):
             constraints.append(constraint)
+            holders.append(viewer_of(tokens, start, starts))
         previous = (end, constraints[-1])
+    constraints = shared(constraints, holders)
     asked = {(c["slot"], v) for c in constraints if not c["exclude"] for v in c.get("values", ())}
     return fold_ranges([c for c in constraints if not (c["exclude"] and "range" not in c
                                                        and {(c["slot"], v) for v in c["values"]} <= asked)])

@@ -55,7 +55,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "social_acts", "polite_loops", "watch_tense", "other_film_questions",
          "long_messages", "unkept_wishes", "catalogue_limits",
          # round 6a (newcomer 38): scope, namesakes, lengths, asides, tone
-         "flipped_scope", "famous_namesakes", "spoken_lengths", "life_asides", "tone_fit")
+         "flipped_scope", "famous_namesakes", "spoken_lengths", "life_asides", "tone_fit",
+         # round 6c (newcomer 38): misspelt famous names, two people's tastes, titles
+         # excluded, the user's own past, sensitive viewers
+         "misspelt_famous", "past_life", "sensitive_viewers", "two_tastes",
+         "title_exclusions")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -443,6 +447,9 @@ def _where(want: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
         elif key in ("actor", "actor_any", "no_actor", "director_any", "no_director"):
             found = [credited("director" if "director" in key else "actor", n) for n in values]
             clauses += _combined(key, found)
+        elif key == "no_title":  # words of the title, as a franchise is named ("pirates")
+            clauses += [f"' ' || lower(m.title) || ' ' NOT LIKE {param('% ' + t.lower() + ' %')}"
+                        for t in values]
         elif key == "mpaa_any":
             clauses.append("m.mpaa IN (" + ", ".join(param(r) for r in values) + ")")
         elif key == "no_mpaa":

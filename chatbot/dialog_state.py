@@ -1,0 +1,80 @@
+"""The conversation state: one JSON-able dict per conversation, its version upgrade, and the
+wishes in force. Pure; no IO. Used by ``chatbot.dialog`` (which changes it turn by turn) and
+``chatbot.bot`` (which stores it).
+
+Shape (``STATE_VERSION`` 2): ``stage`` (the open question: "genre", ..., "watched", "like"),
+``wishes`` (constraints, ``chatbot.constraints``), ``dropped`` (those set aside because
+nothing matched them all), ``answered`` (slots asked and answered), ``suggestion`` (a "Did you
+mean ...?" awaiting a yes), ``shown`` / ``like`` / ``rejected`` (film ids), ``current`` (the film
+on the table, ``public_movie``). States of version 1 (``prefs``) are read and upgraded.
+Example::
+
+    state = new_state(seed=0)
+    state["wishes"].append({"slot": "genre", "values": ["comedy"], "exclude": False})
+    active_items(state)        # [{"slot": "genre", "values": ["comedy"], "exclude": False}]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatbot.constraints import included_values, same_wish
+from chatbot.nlg import SLOTS
+
+STATE_VERSION = 2
+
+
+def new_state(seed: int = 0) -> dict[str, Any]:
+    """A fresh conversation. Paraphrases depend on ``seed`` and the turn count only."""
+    return {
+        "v": STATE_VERSION, "seed": int(seed), "stage": "start", "turns": 0,
+        "answered": [], "wishes": [], "dropped": [], "suggestion": None, "last_slot": None,
+        "like": [], "shown": [], "rejected": [], "current": None, "empathy_shown": False,
+        "misses": 0, "last_act": None,
+    }
+
+
+def upgrade_state(state: dict[str, Any]) -> dict[str, Any]:
+    """A state of any version as the current one (version 1 kept wishes as ``prefs``)."""
+    if state.get("v", 1) >= STATE_VERSION:
+        return state
+    prefs = state.pop("prefs", None) or {}
+    state["wishes"] = [{"slot": slot, "values": [v], "exclude": False}
+                       for slot in SLOTS for v in _as_list(prefs.get(slot))]
+    state["dropped"] = [{"slot": slot, "values": [v], "exclude": False}
+                        for slot, v in state.get("dropped") or ()]
+    state.update(v=STATE_VERSION, suggestion=None, last_slot=None)
+    return state
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value else []
+
+
+def active_items(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The wishes in force (constraints, ``chatbot.constraints``) minus those set aside."""
+    dropped = state.get("dropped") or []
+    return [dict(w) for w in state.get("wishes") or []
+            if not any(same_wish(w, d) for d in dropped)]
+
+
+def asked(state: dict[str, Any]) -> dict[str, list[str]]:
+    """The genres and actors the user asked for (in force), for describing a film."""
+    items = active_items(state)
+    return {"genre": included_values(items, "genre"), "actor": included_values(items, "actor")}
+
+
+def mark_answered(state: dict[str, Any], slot: str) -> None:
+    if slot in SLOTS and slot not in state["answered"]:
+        state["answered"].append(slot)
+
+
+def public_movie(movie: dict[str, Any]) -> dict[str, Any]:
+    """The proposed film as callers see it: the catalogue fields plus ``director``."""
+    directors = list(movie.get("directors") or [])
+    return {
+        "id": movie["id"], "title": movie.get("title"), "year": movie.get("year"),
+        "genres": list(movie.get("genres") or []), "directors": directors,
+        "director": directors[0] if directors else None, "cast": list(movie.get("cast") or []),
+        "mpaa": movie.get("mpaa"), "runtime_min": movie.get("runtime_min"),
+    }

@@ -1,0 +1,177 @@
+"""People named in one utterance: who, with which cue ("with X", "by X", "a Tarantino
+film"), polarity and "or" group, and a name-like answer that names nobody. Pure; used by
+``chatbot.nlu`` (the person wishes it lists) over a ``chatbot.names.NameIndex``.
+
+Example::
+
+    reader = PeopleReader(names, common, is_genre)
+    reader.find("comedy with jim carey".split(), None, set(), [False] * 3)[0]["name"]   # 'Jim Carrey'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from chatbot.cues import BOUNDARY, joined_by_or
+from chatbot.genres import FILM_WORDS
+from chatbot.lexicon import SLANG
+from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
+from chatbot.namesakes import place_after_from
+from chatbot.spans import anaphora, swap_span
+
+PERSON_SLOTS = ("actor", "director")
+NAME_LIKE_ZIPF = 4.0  # a word rarer than this (wordfreq zipf) may be part of an unknown name
+
+_CUES = {
+    "director": frozenset("by director directed from filmmaker".split()),
+    "actor": frozenset("with starring stars star featuring actor actress".split()),
+}
+_CUES_AFTER = {"director": frozenset("directed directs directing director make made".split()),
+               "actor": frozenset("starring stars acts acting plays actor actress lead".split())}
+_PRONOUNS = frozenset("he him his she her".split())
+_ROLE_VERBS = frozenset("directed directs starred stars acted acts plays made".split())
+_CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in"
+                         .split())
+_VOWELS = frozenset("aeiouy")
+_CUE_WORDS = frozenset("with w by starring featuring from".split())  # "w" as in "w/ keanu"
+_LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
+
+
+class PeopleReader:
+    """Finds the people an utterance names (``find``) over ``names``; ``common`` is wordfreq's
+    English zipf per word, ``is_genre`` whether a word is a genre word ("a Hitchcock thriller"),
+    ``intent_words`` words of the intent phrases (never part of an unknown name)."""
+
+    def __init__(self, names: NameIndex, common: Mapping[str, float],
+                 is_genre: Callable[[str], bool], intent_words: frozenset[str] = frozenset()) -> None:
+        self._names = names
+        self._common = common
+        self._is_genre = is_genre
+        self._intent_words = intent_words
+
+    def find(self, tokens: list[str], expect: str | None, used: set[int],
+             negated: list[bool], cuts: Sequence[int] = (), asking: bool = False) -> list[dict]:
+        """People named, with cue, polarity and "or" group; "Brad Pitt, no wait, Edward
+        Norton" keeps only the name after the correction cue; "directed by Spielberg or
+        Lucas" gives Lucas the cue of the list; "he shouldn't be in it" excludes the last
+        one named as an actor."""
+        role = expect if expect in PERSON_SLOTS else None
+        free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
+        cued = {i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS}
+        cued |= {i for i in range(1, len(tokens) - 1) if self.film_of(tokens, i, i + 1)}
+        cued |= {i for i in range(len(tokens) - 1) if tokens[i + 1] in _ROLE_VERBS}  # "X directed"
+        pronoun = next((i for i, t in enumerate(tokens) if t in _PRONOUNS), None)
+        if pronoun is not None:  # "tarantino, but a movie he didn't act in": he was named
+            cued |= {i for i in range(pronoun) if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF}
+        if asking:  # "did Spielberg make it?": a lone surname in a question about the film,
+            # but not an everyday word ("fell" in "I fell asleep" is no Sam Fell)
+            cued |= {i for i, t in enumerate(tokens) if self._common.get(t, 0.0) < COMMON_ZIPF
+                     or self._names.famous_surname(t)}
+        people: list[dict] = []
+        previous: tuple[int, str | None] = (-1, None)
+        matches = self._names.find(free, role=role, cued=cued)
+        matches = [m for m in matches if not (self._common.get(tokens[m.start], 0.0) >= NAME_LIKE_ZIPF
+                                              and place_after_from(tokens, m, matches))]
+        cut = next((c for c in reversed(cuts) if any(m.start > c for m in matches)), None)
+        if cut is not None:  # the last correction naming someone wins
+            matches = [m for m in matches if m.start > cut]
+        swap = swap_span(tokens)  # "switch Tom Cruise for Tom Hanks": Cruise is retracted
+        if swap and any(m.start > swap[1] for m in matches):
+            negated = [n or swap[0] < i < swap[1] for i, n in enumerate(negated)]
+        for match in matches:
+            used.update(range(match.start, match.end))
+            group = len(people)
+            listed = people and set(tokens[previous[0] : match.start]) <= _LIST_JOINS | {"the"}
+            if people and joined_by_or(tokens, previous[0], match.start):
+                group = people[-1]["group"]
+            cue = _cue(tokens, match.start, match.end) or (
+                "film_of" if self.film_of(tokens, match.start, match.end) else None) or (
+                previous[1] if listed else None)
+            previous = (match.end, cue)
+            for person in match.family or (match.person,):
+                people.append(_person(person, match, cue, negated[match.start], group))
+        people += [dict(p, cue=other, group=len(people) + n) for n, (p, other) in enumerate(
+            (p, _coordinated_role(tokens, p["at"], p["cue"])) for p in list(people)) if other]
+        return people + anaphora(tokens, people)
+
+    def film_of(self, tokens: list[str], start: int, end: int) -> bool:
+        """"a Tarantino film", "an old Hitchcock thriller": a name between an article (and
+        maybe one word) and a film or genre word names whose film it is."""
+        after = tokens[end] if end < len(tokens) else ""
+        film = after in FILM_WORDS or self._is_genre(after)
+        return film and bool({"a", "an"} & set(tokens[max(0, start - 2) : start]))
+
+    def unknown(self, tokens: list[str], used: set[int], expect: str | None,
+                people: list[dict]) -> str | None:
+        """A name-like answer that names nobody ("Johnathan Krumplestein"): one to three
+        words with vowels, none an everyday word, asked for a person or after "with" / "by"."""
+        if people:
+            return None
+        cue = next((i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS), None)
+        if expect not in PERSON_SLOTS and cue is None:
+            return None
+        start = cue if cue is not None else 0
+        words = []
+        for i in range(start, len(tokens)):
+            token = tokens[i]
+            if token == BOUNDARY or i in used:
+                break
+            if token in STOPWORDS or token in SLANG or token in self._intent_words:
+                continue
+            words.append(token)
+        plausible = 1 <= len(words) <= 3 and all(
+            w.isalpha() and len(w) >= 2 and set(w) & _VOWELS and
+            self._common.get(w, 0) < NAME_LIKE_ZIPF for w in words) and not all(
+            map(self._names.is_everyday_word, words))  # "good vibes", "swagger": no name
+        return " ".join(w.capitalize() for w in words) if plausible else None
+
+
+def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int) -> dict:
+    return {
+        "name": person.name,
+        "roles": person.roles,
+        "films": {"actor": person.actor_films, "director": person.director_films},
+        "fame": {"actor": person.fame_as("actor"), "director": person.fame_as("director")},
+        "cue": cue,
+        "typos": match.distance,
+        "negated": negated,
+        "sure": match.sure,
+        "alternatives": list(match.alternatives),
+        "choices": [p.name for p in match.choices],
+        "notable": list(person.notable),
+        "known_for": list(person.known_for),
+        "group": group,
+        "at": match.start,
+    }
+
+
+def _cue(tokens: list[str], start: int, end: int) -> str | None:
+    """The role a cue word gives the name at ``[start, end)``: "with X", "by X", "X directed",
+    "X is fine as director"."""
+    before = tokens[max(0, start - 2) : start]
+    for role, words in _CUES.items():
+        if any(t in words for t in before):
+            return role
+    for after in tokens[end : end + 4]:
+        for role, words in _CUES_AFTER.items():
+            if after in words:
+                return role
+        if after not in _CUE_FILLERS:
+            break
+    return None
+
+
+def _coordinated_role(tokens: list[str], start: int, cue: str | None) -> str | None:
+    """"directed by and starring Clint Eastwood", "starring and directed by X": the other role
+    the name was given by a cue joined with "and" to its own, if any."""
+    other = {"actor": "director", "director": "actor"}.get(str(cue))
+    if other is None:
+        return None
+    j = start - 1
+    while j >= 0 and (tokens[j] in _CUES[str(cue)] or tokens[j] in _CUES_AFTER[str(cue)]):
+        j -= 1
+    if j == start - 1 or j < 1 or tokens[j] != "and":
+        return None
+    before = tokens[j - 1]
+    return other if before in _CUES[other] or before in _CUES_AFTER[other] else None

@@ -1,0 +1,90 @@
+"""Films or franchises excluded by title ("not pirates", "nothing like the Saw movies", "not
+Titanic again", "no more Harry Potter"). Pure; no IO. Used by ``chatbot.nlu``.
+
+A title exclusion is a run of words inside a negation's scope that is a catalogue title or the
+start of some (``chatbot.titles.TitleIndex.known``), on words no other wish took, and that is
+plainly a title: it ends the clause or comes before a film word or "again" ("the Saw
+movies", "Titanic again"), and it has a word rarer than everyday English (several words, or one
+after "the": one less common than the most common words) or comes before a film word. The wish is
+``{"slot": "title", "values": [key], "exclude": True}``: no film whose title has those words
+(``chatbot.catalog``), so "not pirates" leaves out every Pirates of the Caribbean film. Example::
+
+    tokens = "something funny but not pirates".split()
+    title_exclusions(tokens, negation_mask(tokens), set(), index, common)
+    # [(4, 5, {"slot": "title", "values": ["pirates"], "exclude": True, "_fixed": True})]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+MAX_WORDS = 6
+RARE_ZIPF = 4.2  # one word that is a title counts when rarer than this (wordfreq zipf)
+MIN_WORD_LEN = 4  # a shorter lone word is a title only before a film word ("the Saw movies")
+PHRASE_ZIPF = 4.7  # ... several words when one is rarer than this ("star wars"; not "thank you")
+_LEADING = frozenset("the a an another more any other".split())
+# a run opening with these is a phrase, not a title ("not in the mood for", "not a fan of")
+_NOT_OPENING = frozenset("in of on to for at with by from into about as like so too very".split())
+_AFTER = frozenset("movie movies film films one ones again franchise series sequel sequels "
+                   "anymore".split())
+_CONTENT_CUES = frozenset("with about where has have featuring".split())
+# a title ends the clause: "not pirates", "not Titanic, please", "not the matrix but ..."
+_ENDS = frozenset(["", ",", "please", "pls", "plz", "thanks", "but", "and", "or", "though",
+                   "tonight", "lol", "this", "time", "for", "i", "we", "im"])
+_NEVER = frozenset("it that this them one ones something anything film movie".split())
+
+
+class _Titles(Protocol):
+    def known(self, said: str) -> bool: ...
+
+
+def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[int],
+                     titles: _Titles, common: Mapping[str, float],
+                     is_genre: Callable[[str], bool] = lambda _w: False,
+                     is_name: Callable[[Sequence[str]], bool] = lambda _w: False,
+                     ) -> list[tuple[int, int, dict[str, Any]]]:
+    """``(start, end, wish)`` for each title excluded; its tokens become used. A lone word
+    of another wish (``is_genre``: "no aliens", "not romance", "no superhero film") is its, a person's name ("anything but Jackie
+    Chan") the person's, never a title."""
+    found: list[tuple[int, int, dict[str, Any]]] = []
+    i = 0
+    while i < len(tokens):
+        if not negated[i] or i in used or tokens[i] in _LEADING or tokens[i] in _NOT_OPENING or (
+                set(tokens[max(0, i - 2) : i]) & _CONTENT_CUES):  # "not the one with the shark"
+            i += 1
+            continue
+        end = _title_end(tokens, i, used, titles, common, is_genre)
+        if end is not None and any(is_name(tokens[a:b]) for a, b in (
+                (i, end), (i, end + 1), (i - 1, end)) if 0 <= a and b <= len(tokens) and b - a > 1):
+            end = None  # "anything but jackie chan": his, not the film Jackie's
+        if end is None:
+            i += 1
+            continue
+        key = " ".join(tokens[i:end])
+        found.append((i, end, {"slot": "title", "values": [key], "exclude": True, "_fixed": True}))
+        used.update(range(i, end))
+        i = end
+    return found
+
+
+def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Titles,
+               common: Mapping[str, float], is_genre: Callable[[str], bool]) -> int | None:
+    for end in range(min(len(tokens), start + MAX_WORDS), start, -1):
+        words = tokens[start:end]
+        if used.intersection(range(start, end)) or "," in words or words[-1] in _LEADING:
+            continue
+        after = tokens[end] if end < len(tokens) else ""
+        if len(words) == 1 and (words[0] in _NEVER or is_genre(words[0]) or (
+                len(words[0]) < MIN_WORD_LEN and after not in _AFTER)):
+            continue
+        if not titles.known(" ".join(words)):
+            continue
+        rarest = min(common.get(w, 0.0) for w in words)
+        bar = PHRASE_ZIPF if len(words) > 1 or tokens[start - 1 : start] == ["the"] else RARE_ZIPF
+        if after not in _AFTER and after not in _ENDS:
+            continue  # "I don't want the kids to see it": no film called Kids
+        plain = rarest < bar or after in _AFTER  # "not the matrix": "the" says it is a title
+        if plain:
+            return end
+    return None
