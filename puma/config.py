@@ -274,7 +274,8 @@ class Service(_Model):
     hash_on: HashOn | None = None
     idempotent: bool | tuple[str, ...] = Field(False, description="true: every request may be retried; a list "
                                                "of method names: those of an object service")
-    max_body_bytes: int = Field(1 << 20, ge=1)
+    max_body_bytes: int = Field(1 << 20, ge=1, description="the largest request body, in bytes (1 MiB); "
+                                "a larger one is refused with 413 (see `too_large_message`)")
     threads: int = Field(8, ge=1, le=256)
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
     warmup: str | None = Field(None, description="'module:function' run once in the zygote before "
@@ -696,3 +697,11 @@ def _problem(err: ErrorDetails) -> tuple[str, str]:
 def _json_kind(value: Any) -> str:
     kinds = [(bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"), (list, "a list")]
     return next((name for kind, name in kinds if isinstance(value, kind)), "null" if value is None else "this")
+def too_large_message(name: str, max_body_bytes: int) -> str:
+    """What a 413 says: the service's limit in bytes and the config key that raises it, e.g.
+    "request body is too large: over service 'db''s limit of 1048576 bytes; raise
+    puma_services.db.max_body_bytes in the config if such bodies should be accepted"."""
+    return (f"request body is too large: over service {name!r}'s limit of {max_body_bytes} bytes; raise "
+            f"puma_services.{name}.max_body_bytes in the config if such bodies should be accepted")
+
+

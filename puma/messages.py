@@ -26,10 +26,10 @@ class Request:
     method: str
     path: str
     headers: Headers  # case-insensitive: headers.get("content-type") and .get("Content-Type") agree
-    query: dict[str, str]
+    query: dict[str, str | list[str]]  # a name repeated (`?tag=a&tag=b`) is the list of its values
     body: bytes
     json: Any = None
-    form: dict[str, str] = field(default_factory=dict)
+    form: dict[str, str | list[str]] = field(default_factory=dict)  # as `query`
 
     @property
     def data(self) -> dict[str, Any]:
