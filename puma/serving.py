@@ -39,8 +39,9 @@ from flask import Flask
 from flask import Response as FlaskResponse
 from flask import request as flask_request
 from pydantic import ValidationError
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import Headers, MIMEAccept
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import parse_accept_header
 from werkzeug.local import LocalProxy
 
 from . import eventloop
@@ -357,6 +358,8 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
             result = eventloop.run(_awaited(endpoint.binding, result, req.data))
         if isinstance(result, Response) or endpoint.binding.status_tuple(result):
             return _shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
+        if isinstance(result, str) and (text_type := _text_wanted(req)) is not None:
+            return FlaskResponse(result, mimetype=text_type)
         return FlaskResponse(_reply_json(result, convert=True), mimetype="application/json")
     except BindingError as exc:
         return error_response(400, str(exc), service=name, problems=exc.problems)
@@ -368,6 +371,21 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return _left(name, exc, req)
     finally:
         _current.reset(token)
+
+
+TEXT_TYPES = ("text/plain", "text/csv")
+"""A bound function's `str` goes as it is, in one of these, to a caller whose Accept header prefers it."""
+
+
+def _text_wanted(req: Request) -> str | None:
+    """The text type a caller asked for over JSON (`Accept: text/csv`, `text/*`), or None: a `str`
+    result is JSON (quoted) by default, which is what `puma.remote`, `fetch(...).json()` and
+    `Accept: */*` get; a caller that prefers text gets the string itself."""
+    accept = req.headers.get("Accept")
+    if not accept or "text/" not in accept:
+        return None
+    best = parse_accept_header(accept, MIMEAccept).best_match(["application/json", *TEXT_TYPES])
+    return best if best in TEXT_TYPES else None
 
 
 _sync_gate: threading.BoundedSemaphore | None = None

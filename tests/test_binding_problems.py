@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
 
 from puma.binding import Binding, BindingError
+from puma.endpoints import serve
 from puma.serving import build_app
 
 CALLS: list[Any] = []
 
 
-class Colour(str, Enum):
+class Colour(StrEnum):
     red = "red"
     blue = "blue"
 
@@ -184,6 +185,6 @@ class Shelf:
     ("GET", "/shelf/count", "to /shelf/count"), ("POST", "/shelf", "at /shelf/<method>"),
     ("POST", "/shelf/count/more", "at /shelf/count;")])
 def test_binding_an_object_services_messages_name_its_real_prefix(method: str, path: str, said: str) -> None:
-    client = build_app("shelf", Shelf(), prefix="/shelf", max_body_bytes=100_000).test_client()
+    client = build_app("shelf", serve(Shelf()), prefix="/shelf", max_body_bytes=100_000).test_client()
     error = client.open(path, method=method, json={}).get_json()["error"]
     assert said in error and "<prefix>" not in error, error
