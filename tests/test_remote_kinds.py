@@ -12,15 +12,15 @@ import pytest
 
 import puma
 from puma.remotes import RemoteSpecError
-from tests.apps import ledger
-from tests.apps.ledger import Entry, Ledger, LedgerApi
+from tests.apps import books as ledger
+from tests.apps.books import Entry, Ledger, LedgerApi
 
 
 @pytest.fixture(scope="module")
 def mesh():
     app = puma.App()
     app.configure({"puma_services": {"ledger": {"instances": 1, "stateful": True}, "code": {}}})
-    app.add_services({"ledger": "tests.apps.ledger:Ledger", "code": ledger.code})
+    app.add_services({"ledger": "tests.apps.books:Ledger", "code": ledger.code})
     with app.start(listener={"port": 0}) as deployment:
         yield deployment
 

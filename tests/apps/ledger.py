@@ -1,69 +1,77 @@
-"""A ledger service for `tests/test_remote_kinds.py`: methods returning streams (iterators,
-generators), one returning an object JSON cannot rebuild, keyword-only parameters and text."""
+"""A ledger service on a SQLite file (its path in $LEDGER_DB): store faults, readiness, deadlines.
+
+`POST /ledger {"key", "amount", "delay_s"}` appends a row (after `delay_s`, inside its transaction,
+as a slow turn would); `{"key"}` alone reads the key's total; `{"note_bytes": n}` also appends n
+bytes to $LEDGER_DB.log (a service's own file). `ping` is its readiness check: the database
+opens and answers; a file `$LEDGER_DB.hang` makes the check hang (a store host that never answers).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
-from collections.abc import AsyncIterator, Generator, Iterator
-from dataclasses import dataclass
-from typing import Protocol
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+import puma
 
 
-@dataclass
-class Entry:
-    account: str
-    amount: float
-    at: dt.datetime
+def _db() -> str:
+    return os.environ["LEDGER_DB"]
 
 
-class Handle:
-    """Not JSON: a caller's spec cannot rebuild it."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
+_engines: dict[str, sa.Engine] = {}
 
 
-class Ledger:
-    def __init__(self) -> None:
-        start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-        self.rows = [Entry("ann", 5.0, start), Entry("bo", 2.5, start), Entry("ann", -1.0, start)]
-        self.opened = 0
-        self.lock = threading.Lock()
-
-    def entries(self, account: str) -> list[Entry]:
-        return [e for e in self.rows if e.account == account]
-
-    def stream(self, account: str) -> Iterator[Entry]:
-        yield from (e for e in self.rows if e.account == account)
-
-    def amounts(self, account: str) -> Generator[float, None, None]:
-        for e in self.rows:
-            if e.account == account:
-                yield e.amount
-
-    def maybe(self, account: str) -> Iterator[Entry] | None:
-        return iter(self.entries(account)) if account else None
-
-    def open(self) -> Handle:
-        with self.lock:
-            self.opened += 1
-        return Handle(self.opened)
-
-    def opened_count(self) -> int:
-        return self.opened
-
-    def fee(self, amount: float, *, rate: float = 0.1) -> float:
-        return round(amount * rate, 4)
-
-    def csv(self, account: str) -> str:
-        return "account,amount\n" + "\n".join(f"{e.account},{e.amount}" for e in self.entries(account))
+def engine() -> sa.Engine:
+    path = _db()
+    if path not in _engines:
+        # mode=rw: a database that moved away is "unable to open", never silently re-created empty.
+        url = f"sqlite:///file:{path}?mode=rw&uri=true"
+        _engines[path] = puma.guard_commits(sa.create_engine(url, connect_args={"timeout": 0.2},
+                                                             poolclass=sa.pool.NullPool))
+    return _engines[path]
 
 
-class LedgerApi(Protocol):
-    def stream(self, account: str) -> Iterator[Entry]: ...
-    def later(self, account: str) -> AsyncIterator[Entry]: ...
+def create(path: str, *, wal: bool = False) -> None:
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE IF NOT EXISTS ledger (key TEXT, amount INTEGER, note TEXT)"))
+    if wal:  # kept in the file: every later connection journals to a write-ahead log
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    engine.dispose()
 
 
-def code(url: str, *, length: int = 7, salt: str = "") -> str:
-    return (salt + url).replace("/", "")[-length:]
+def ledger(key: str, amount: int | None = None, delay_s: float = 0.0, note_bytes: int = 0) -> dict[str, Any]:
+    if note_bytes:
+        with open(_db() + ".log", "ab") as log_file:
+            log_file.write(b"n" * note_bytes)
+    if amount is None:
+        return {"key": key, "total": total(key)}
+    with engine().begin() as conn:
+        conn.execute(sa.text("INSERT INTO ledger VALUES (:k, :a, :n)"), {"k": key, "a": amount, "n": "x" * 2000})
+        time.sleep(delay_s)
+    return {"key": key, "applied": amount}
+
+
+def total(key: str) -> int:
+    with engine().connect() as conn:
+        return int(conn.execute(sa.text("SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE key = :k"),
+                                {"k": key}).scalar_one())
+
+
+def ping() -> None:
+    hang, since = Path(_db() + ".hang"), time.monotonic()
+    while hang.exists() and time.monotonic() - since < 30:  # a store host that answers nothing, until back
+        time.sleep(0.05)
+    with engine().connect() as conn:
+        conn.execute(sa.text("SELECT count(*) FROM ledger")).scalar_one()
+
+
+def relay(key: str, amount: int, spend_s: float = 0.0, delay_s: float = 0.0) -> Any:
+    """Spend `spend_s` (a slow first step), then append through the ledger service."""
+    time.sleep(spend_s)
+    return puma.call("ledger", {"key": key, "amount": amount, "delay_s": delay_s})
