@@ -761,9 +761,9 @@ def _registered_hint(name: str, registered: list[str]) -> str:
 
 def too_large_message(name: str, max_body_bytes: int) -> str:
     """What a 413 says: the service's limit in bytes and the config key that raises it, e.g.
-    "request body is too large: over service 'db''s limit of 1048576 bytes; raise
+    "request body is too large: service 'db' takes at most 1048576 bytes; raise
     puma_services.db.max_body_bytes in the config if such bodies should be accepted"."""
-    return (f"request body is too large: over service {name!r}'s limit of {max_body_bytes} bytes; raise "
+    return (f"request body is too large: service {name!r} takes at most {max_body_bytes} bytes; raise "
             f"puma_services.{name}.max_body_bytes in the config if such bodies should be accepted")
 
 

@@ -10,7 +10,10 @@ keep-alive connection (the one `puma.call` uses), with the arguments as a JSON o
 parameter names. Positional arguments are named from the spec's signature, or, without a spec,
 from the service's own description (`GET <prefix>/_puma/interface`, read once per process). With
 a spec, each method returns the type its annotation declares (a dataclass or a pydantic model is
-rebuilt from the JSON); without one, the JSON as it came.
+rebuilt from the JSON; a stream, `Iterator[X]`, as `list[X]`); without one, the JSON as it came. A
+method's converter is built on its first call, before its request leaves: a spec's other methods
+cost nothing, and a return type JSON cannot rebuild raises `RemoteSpecError` naming the method.
+A positional argument never fills a keyword-only parameter (`TypeError`).
 
 A 4xx raises a `PumaClientError` (`PumaBadRequest` for wrong arguments, naming them;
 `PumaNotFound`), anything else that fails a `PumaCallError`, as `puma.call` does. `puma.aremote`

@@ -188,3 +188,15 @@ def test_binding_an_object_services_messages_name_its_real_prefix(method: str, p
     client = build_app("shelf", serve(Shelf()), prefix="/shelf", max_body_bytes=100_000).test_client()
     error = client.open(path, method=method, json={}).get_json()["error"]
     assert said in error and "<prefix>" not in error, error
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b'{"name": "' + b"n" * 300 + b'", "members": []}', "application/json"),
+    (b"name=" + b"n" * 300 + b"&members=a", "application/x-www-form-urlencoded"),
+], ids=["json", "form"])
+def test_binding_a_body_over_the_limit_names_the_limit_in_bytes_and_its_key(body: bytes, content_type: str) -> None:
+    client = build_app("groups", group, prefix="/groups", max_body_bytes=200).test_client()
+    resp = client.post("/groups", data=body, content_type=content_type)
+    assert resp.status_code == 413
+    error = resp.get_json()["error"]
+    assert "service 'groups' takes at most 200 bytes" in error and "puma_services.groups.max_body_bytes" in error

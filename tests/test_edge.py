@@ -512,7 +512,7 @@ def test_edge_a_413_names_the_routes_limit_in_bytes_and_the_key_to_raise_it(mesh
     assert result.statuses == [413], result
     reply = result.responses[0].json()
     assert reply["service"] == service, reply
-    assert f"limit of {limit} bytes" in reply["error"], reply
+    assert f"service {service!r} takes at most {limit} bytes" in reply["error"], reply
     assert f"puma_services.{service}.max_body_bytes" in reply["error"], reply
 
 
