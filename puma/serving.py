@@ -325,6 +325,9 @@ class _JsonPath:
 
 def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: bool) -> FlaskResponse:
     """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a response."""
+    repeated = _repeated(req)
+    if repeated:  # a handler of the whole request reads one value per name: none is guessed for it
+        return error_response(400, repeated, service=name)
     token = _current.set(req)
     try:
         with _gate(fn):
@@ -636,6 +639,17 @@ def _form(req: Any, body: bytes) -> dict[str, str | list[str]]:
         raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "
                              "boundary parameter against the body")
     return fields
+
+
+def _repeated(req: Request) -> str | None:
+    """What is wrong with a request whose query string or form repeats a name, for a handler that
+    takes the whole request (a bound function takes the values as a list); None when none does."""
+    for where, fields in (("query", req.query), ("form", req.form)):
+        for name, value in fields.items():
+            if isinstance(value, list):
+                return (f"{where} field {name[:60]!r} is given {len(value)} times; send each field once (a "
+                        "service function whose parameter takes a list gets a repeated field as that list)")
+    return None
 
 
 def _grouped(fields: Iterable[tuple[str, list[str]]]) -> dict[str, str | list[str]]:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel
 
+from puma import Request
 from puma.binding import Binding, BindingError
 from puma.endpoints import serve
 from puma.serving import build_app
@@ -200,3 +201,20 @@ def test_binding_a_body_over_the_limit_names_the_limit_in_bytes_and_its_key(body
     assert resp.status_code == 413
     error = resp.get_json()["error"]
     assert "service 'groups' takes at most 200 bytes" in error and "puma_services.groups.max_body_bytes" in error
+
+
+def whole(request: Request) -> dict:
+    return {"form": dict(request.form), "query": dict(request.query)}
+
+
+@pytest.mark.parametrize(("path", "form", "named"), [
+    ("/svc", "a=1&a=2", "form field 'a' is given 2 times"),
+    ("/svc?q=1&q=2&q=3", "a=1", "query field 'q' is given 3 times"),
+])
+def test_binding_a_handler_of_the_whole_request_still_refuses_a_repeated_field(path: str, form: str,
+                                                                               named: str) -> None:
+    # It reads one value per name (request.form["a"]): none is picked for it.
+    resp = http(whole).post(path, data=form, content_type="application/x-www-form-urlencoded")
+    assert resp.status_code == 400 and named in resp.get_json()["error"]
+    assert http(whole).post("/svc?q=1", data="a=1&b=2", content_type="application/x-www-form-urlencoded").get_json() \
+        == {"form": {"a": "1", "b": "2"}, "query": {"q": "1"}}
