@@ -134,15 +134,18 @@ class Binding:
 
     def _checked(self, args: list[Any], kwargs: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
         """The problems pydantic finds in the arguments, validated against the signature without
-        calling the function (a stand-in with its signature takes them; built on first need)."""
+        calling the function (a stand-in with its signature takes them; built on first need, and
+        none found when it cannot be built: the problems found so far are still reported)."""
+        checker = self._cache.get("checker")
+        if checker is None:
+            try:
+                checker = self._cache["checker"] = _checker(self._signature)
+            except Exception:  # noqa: BLE001 - a hint only the function's own namespace resolves
+                return []
         try:
-            if "checker" not in self._cache:
-                self._cache["checker"] = _checker(self._signature)
-            self._cache["checker"](*args, **kwargs)
+            checker(*args, **kwargs)
         except ValidationError as exc:
             return [self._problem(e, data) for e in exc.errors()]
-        except PydanticSchemaGenerationError:
-            return []
         return []
 
     def binding_error(self, exc: ValidationError, fields: Mapping[str, Any] | None = None) -> Exception:
