@@ -114,8 +114,7 @@ class Binding:
         missing, invalid and unknown fields at any depth, each once. `form`: the fields came from a
         form or query string, where a list is sent as a repeated key, so one value of a parameter
         that takes a list (`list[str]`, `set[int] | None`...) is a list of one."""
-        data = {n: [v] if form and isinstance(v, str) and _takes_list(self._hints.get(n)) else v
-                for n, v in fields.items()}
+        data = {n: _from_text(self._hints.get(n), v) for n, v in fields.items()} if form else dict(fields)
         kwargs = dict(data)
         problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
         problems += [self._unknown_field(*u) for name in self._with_fields.intersection(kwargs)
@@ -245,6 +244,44 @@ def _checker(signature: inspect.Signature | None) -> Callable[..., Any]:
     stand_in.__annotations__ = {p.name: p.annotation for p in (signature.parameters.values() if signature else ())
                                 if p.annotation is not p.empty}
     return validate_call(config=ConfigDict(arbitrary_types_allowed=False, extra="forbid"))(stand_in)
+
+
+def _from_text(hint: Any, value: Any) -> Any:
+    """A form's or query string's `value` (text, or a repeated key's list of texts) shaped as
+    `hint` takes it: one text where a list goes is a list of one, and a text naming a `Literal`'s
+    number or boolean is that member (`"3"` for `Literal[1, 2, 3]`; pydantic's lax mode leaves a
+    `Literal` strict). Anything else is left to pydantic, which converts `"7"` for an `int`."""
+    if isinstance(value, str) and _takes_list(hint):
+        value = [value]
+    if isinstance(value, list):
+        item = _item_type(hint)
+        return [_literal_member(item, v) for v in value] if item is not None else value
+    return _literal_member(hint, value)
+
+
+def _item_type(hint: Any) -> Any:
+    hint = shapes.unwrapped(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        choices = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _item_type(choices[0]) if len(choices) == 1 else None
+    args = typing.get_args(hint)
+    return args[0] if args and _takes_list(hint) else None
+
+
+def _literal_member(hint: Any, value: Any) -> Any:
+    hint = shapes.unwrapped(hint)
+    if not isinstance(value, str) or hint is None:
+        return value
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        for choice in typing.get_args(hint):
+            if (member := _literal_member(choice, value)) is not value:
+                return member
+        return value
+    if typing.get_origin(hint) is typing.Literal:
+        for member in typing.get_args(hint):
+            if not isinstance(member, str) and value.strip().lower() == str(member).lower():
+                return member
+    return value
 
 
 def _takes_list(hint: Any) -> bool:

@@ -218,3 +218,25 @@ def test_binding_a_handler_of_the_whole_request_still_refuses_a_repeated_field(p
     assert resp.status_code == 400 and named in resp.get_json()["error"]
     assert http(whole).post("/svc?q=1", data="a=1&b=2", content_type="application/x-www-form-urlencoded").get_json() \
         == {"form": {"a": "1", "b": "2"}, "query": {"q": "1"}}
+
+
+def rate(stars: Literal[1, 2, 3, 4, 5], pinned: Literal[True] | None = None, grades: list[Literal[1, 2]] | None = None,
+         kind: Literal["a", "1"] = "a") -> dict:
+    return {"stars": stars, "pinned": pinned, "grades": grades, "kind": kind}
+
+
+@pytest.mark.parametrize(("form", "expected"), [
+    ("stars=4", {"stars": 4, "pinned": None, "grades": None, "kind": "a"}),
+    ("stars=5&pinned=true&grades=1&grades=2", {"stars": 5, "pinned": True, "grades": [1, 2], "kind": "a"}),
+    ("stars=1&grades=2&kind=1", {"stars": 1, "pinned": None, "grades": [2], "kind": "1"}),
+])
+def test_binding_a_form_text_names_a_literals_number_or_boolean(form: str, expected: dict) -> None:
+    resp = http(rate).post("/svc", data=form, content_type="application/x-www-form-urlencoded")
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json() == expected
+
+
+@pytest.mark.parametrize("form", ["stars=6", "stars=4&grades=3", "stars=four"])
+def test_binding_a_form_text_outside_a_literal_is_still_a_400(form: str) -> None:
+    resp = http(rate).post("/svc", data=form, content_type="application/x-www-form-urlencoded")
+    assert resp.status_code == 400 and "Literal[" in resp.get_json()["problems"][0]["expected"]
