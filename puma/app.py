@@ -23,7 +23,7 @@ from typing import Any
 
 from . import discovery, runs, stopping, targets
 from .client import ENV_WORKER
-from .config import PumaConfig, Service, parse_config
+from .config import PumaConfig, Service, parse_config, unregistered_problems
 from .containers import ContainerSpec
 from .errors import PumaConfigError, PumaError, PumaStartError
 from .jobs import local_jobs, run_jobs
@@ -43,6 +43,7 @@ class App:
         self.targets: dict[str, str] = {}
         self.deployment: Deployment | None = None
         self.collect_only = False  # set by `puma run/render`: puma_start() only records
+        self._config_problems: list[tuple[str, str]] = []  # puma_config's, kept while collecting
         self.import_paths: tuple[str, ...] = ()  # a loaded script's directory: its processes import from it
 
     @classmethod
@@ -71,8 +72,19 @@ class App:
     def configure(self, conf: Mapping[str, Any] | str | PumaConfig) -> PumaConfig:
         """Set the configuration (dict or JSON string); validated now, so mistakes show at once."""
         self._not_started("puma_config")
-        config = parse_config(conf if isinstance(conf, str | PumaConfig) else dict(conf))
-        self.config_data = config.model_dump(exclude_unset=True)
+        try:
+            config = parse_config(conf if isinstance(conf, str | PumaConfig) else dict(conf))
+        except PumaConfigError as exc:
+            if not self.collect_only or isinstance(conf, PumaConfig):
+                raise
+            # `puma run/render`: kept, to be reported with what the rest of the script gets wrong
+            # (a configured service no function is registered for) in one list (`resolved_config`).
+            raw = _config_object(conf)
+            if raw is None:
+                raise
+            self.config_data, self._config_problems = raw, exc.problems
+            return PumaConfig.model_construct()
+        self.config_data, self._config_problems = config.model_dump(exclude_unset=True), []
         return config
 
     def add_services(self, services: Mapping[str, Callable[..., Any] | str] | str | types.ModuleType) -> None:
@@ -103,7 +115,10 @@ class App:
         return register
 
     def resolved_config(self, **overrides: Any) -> PumaConfig:
-        """The config with each service's function filled in, plus `overrides` of top-level keys."""
+        """The config with each service's function filled in, plus `overrides` of top-level keys;
+        `PumaConfigError` listing every problem at once: the config's, and each configured service
+        no function is registered for (a misspelt name), so `puma run`, `puma render` and
+        `App.start` refuse the same configs in the same words."""
         data = {**self.config_data, **overrides}
         services = {}
         for name, spec in data.get("puma_services", {}).items():
@@ -112,7 +127,15 @@ class App:
             services[name] = {**services.get(name, {}), "target": target}
         if isinstance(data.get("dynamodb"), Mapping):
             data["dynamodb"] = dynamodb_from_env(data["dynamodb"])
-        return parse_config({**data, "puma_services": services})
+        unregistered = unregistered_problems({n: s.get("target") for n, s in services.items()})
+        try:
+            config = parse_config({**data, "puma_services": services})
+        except PumaConfigError as exc:
+            problems = [*self._config_problems, *(p for p in exc.problems if p not in self._config_problems)]
+            raise PumaConfigError([*problems, *unregistered]) from None
+        if unregistered:
+            raise PumaConfigError(unregistered)
+        return config
 
     def start(self, **overrides: Any) -> Deployment:
         """Start the deployment and return its handle (a context manager); does not block."""
@@ -213,6 +236,16 @@ def dynamodb_from_env(key: Mapping[str, Any]) -> dict[str, Any]:
     if region and "region" not in found:
         found["region"] = region
     return found
+
+
+def _config_object(conf: Mapping[str, Any] | str) -> dict[str, Any] | None:
+    """`conf` as a dict (JSON text decoded), or None when it is not a JSON object."""
+    if isinstance(conf, str):
+        try:
+            conf = json.loads(conf)
+        except json.JSONDecodeError:
+            return None
+    return dict(conf) if isinstance(conf, Mapping) else None
 
 
 def puma_config(conf: Mapping[str, Any] | str) -> PumaConfig:

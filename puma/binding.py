@@ -65,6 +65,10 @@ class Binding:
     _validated: Callable[..., Any]
     _hints: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # parameter -> its type hint
     _with_fields: frozenset[str] = frozenset()  # parameters with a dataclass, model or TypedDict in their hint
+    keyword_only: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()  # parameters without a default
+    _signature: inspect.Signature | None = None
+    _cache: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, fn: Callable[..., Any], *, name: str | None = None) -> Binding:
@@ -93,31 +97,55 @@ class Binding:
             raise PumaConfigError([(name, f"a parameter's type cannot be read from JSON ({exc}); annotate it "
                                           "with JSON types, a dataclass or a pydantic model, or take a "
                                           "puma.Request")]) from None
-        label = f"{name}({', '.join(f'{p}: {t}' for p, t in expected.items())})"
-        return cls(fn=fn, label=label, parameters=tuple(expected), expected=expected,
+        return cls(fn=fn, label=f"{name}{_signature_text(params, expected)}", parameters=tuple(expected),
+                   expected=expected,
                    returns=hints.get("return", signature.return_annotation),
                    positional_only=tuple(p.name for p in params if p.kind is p.POSITIONAL_ONLY),
                    extra_allowed=len(params) < len(signature.parameters), _validated=validated,
                    _hints={p.name: hints.get(p.name, p.annotation) for p in params},
-                   _with_fields=frozenset(p.name for p in params if shapes.holds_fields(hints.get(p.name))))
+                   _with_fields=frozenset(p.name for p in params if shapes.holds_fields(hints.get(p.name))),
+                   keyword_only=tuple(p.name for p in params if p.kind is p.KEYWORD_ONLY),
+                   required=tuple(p.name for p in params if p.default is p.empty),
+                   _signature=signature.replace(parameters=[p.replace(annotation=hints.get(p.name, p.annotation))
+                                                            for p in params], return_annotation=inspect.Signature.empty))
 
-    def call(self, fields: Mapping[str, Any]) -> Any:
-        """Call the function with `fields`; `BindingError` if they do not fit."""
-        kwargs = dict(fields)
+    def call(self, fields: Mapping[str, Any], *, form: bool = False) -> Any:
+        """Call the function with `fields`; `BindingError` listing every problem if they do not fit:
+        missing, invalid and unknown fields at any depth, each once. `form`: the fields came from a
+        form or query string, where a list is sent as a repeated key, so one value of a parameter
+        that takes a list (`list[str]`, `set[int] | None`...) is a list of one."""
+        data = {n: _from_text(self._hints.get(n), v) for n, v in fields.items()} if form else dict(fields)
+        kwargs = dict(data)
         problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
         problems += [self._unknown_field(*u) for name in self._with_fields.intersection(kwargs)
                      for u in shapes.unknown_fields(self._hints[name], kwargs[name], name)]
-        if problems:
-            raise BindingError(self.label, problems)
         args = []
         for name in self.positional_only:
             if name not in kwargs:
                 break
             args.append(kwargs.pop(name))
+        if problems:  # the rest are found without calling the function
+            raise BindingError(self.label, _merged(problems, self._checked(args, kwargs, data)))
         try:
             return self._validated(*args, **kwargs)
         except ValidationError as exc:
-            raise self.binding_error(exc, fields) from None
+            raise self.binding_error(exc, data) from None
+
+    def _checked(self, args: list[Any], kwargs: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
+        """The problems pydantic finds in the arguments, validated against the signature without
+        calling the function (a stand-in with its signature takes them; built on first need, and
+        none found when it cannot be built: the problems found so far are still reported)."""
+        checker = self._cache.get("checker")
+        if checker is None:
+            try:
+                checker = self._cache["checker"] = _checker(self._signature)
+            except Exception:  # noqa: BLE001 - a hint only the function's own namespace resolves
+                return []
+        try:
+            checker(*args, **kwargs)
+        except ValidationError as exc:
+            return [self._problem(e, data) for e in exc.errors()]
+        return []
 
     def binding_error(self, exc: ValidationError, fields: Mapping[str, Any] | None = None) -> Exception:
         """`exc` as the `BindingError` naming each argument it refused; `exc` itself when the
@@ -146,9 +174,12 @@ class Binding:
         return True
 
     def describe(self) -> dict[str, Any]:
-        """`{"parameters": [...], "types": {...}, "returns": "..."}`, for `GET .../_puma/interface`."""
+        """`{"parameters": [...], "types": {...}, "returns": "...", "required": [...], "keyword_only": [...]}`,
+        for `GET .../_puma/interface` (a caller without a spec names positional arguments from it:
+        never a keyword-only one)."""
         returns = None if self.returns is inspect.Parameter.empty else type_text(self.returns)
-        return {"parameters": list(self.parameters), "types": dict(self.expected), "returns": returns}
+        return {"parameters": list(self.parameters), "types": dict(self.expected), "returns": returns,
+                "required": list(self.required), "keyword_only": list(self.keyword_only)}
 
     @staticmethod
     def _unknown_field(where: str, value: Any, type_name: str, fields: list[str]) -> dict[str, Any]:
@@ -172,7 +203,7 @@ class Binding:
             loc[0] = self.positional_only[loc[0]]
         parameter = str(loc[0]) if loc else "arguments"
         where = parameter + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in loc[1:])
-        expected = self.expected.get(parameter, "no such parameter")
+        expected = self._expected_at(parameter, loc[1:])
         if error["type"] in _MISSING:
             message = f"{where}: missing (expected {expected})"
             return {"parameter": where, "value": None, "expected": expected, "message": message}
@@ -186,6 +217,95 @@ class Binding:
             return {"parameter": where, "value": value, "expected": None, "message": message}
         message = f"{where}: {short(value)} is not valid (expected {expected}): {error['msg']}"
         return {"parameter": where, "value": value, "expected": expected, "message": message}
+
+
+    def _expected_at(self, parameter: str, path: list[Any]) -> str:
+        """The type expected at `path` inside `parameter`: `datetime` for `click['at']`, not `Click`;
+        the parameter's own type when pydantic's path cannot be followed (a union's variant tag)."""
+        if path:
+            inside = shapes.type_at(self._hints.get(parameter), path)
+            if inside is not None:
+                return type_text(inside)
+        return self.expected.get(parameter, "no such parameter")
+
+
+def _merged(first: list[dict[str, Any]], more: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`first`, then each of `more` at a path `first` does not name (a dataclass's unknown field is
+    found by both `shapes` and pydantic)."""
+    seen = {p["parameter"] for p in first}
+    return first + [p for p in more if p["parameter"] not in seen]
+
+
+def _checker(signature: inspect.Signature | None) -> Callable[..., Any]:
+    def stand_in(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    stand_in.__signature__ = signature  # type: ignore[attr-defined]  # what pydantic reads
+    stand_in.__annotations__ = {p.name: p.annotation for p in (signature.parameters.values() if signature else ())
+                                if p.annotation is not p.empty}
+    return validate_call(config=ConfigDict(arbitrary_types_allowed=False, extra="forbid"))(stand_in)
+
+
+def _from_text(hint: Any, value: Any) -> Any:
+    """A form's or query string's `value` (text, or a repeated key's list of texts) shaped as
+    `hint` takes it: one text where a list goes is a list of one, and a text naming a `Literal`'s
+    number or boolean is that member (`"3"` for `Literal[1, 2, 3]`; pydantic's lax mode leaves a
+    `Literal` strict). Anything else is left to pydantic, which converts `"7"` for an `int`."""
+    if isinstance(value, str) and _takes_list(hint):
+        value = [value]
+    if isinstance(value, list):
+        item = _item_type(hint)
+        return [_literal_member(item, v) for v in value] if item is not None else value
+    return _literal_member(hint, value)
+
+
+def _item_type(hint: Any) -> Any:
+    hint = shapes.unwrapped(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        choices = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _item_type(choices[0]) if len(choices) == 1 else None
+    args = typing.get_args(hint)
+    return args[0] if args and _takes_list(hint) else None
+
+
+def _literal_member(hint: Any, value: Any) -> Any:
+    hint = shapes.unwrapped(hint)
+    if not isinstance(value, str) or hint is None:
+        return value
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        for choice in typing.get_args(hint):
+            if (member := _literal_member(choice, value)) is not value:
+                return member
+        return value
+    if typing.get_origin(hint) is typing.Literal:
+        for member in typing.get_args(hint):
+            if not isinstance(member, str) and value.strip().lower() == str(member).lower():
+                return member
+    return value
+
+
+def _takes_list(hint: Any) -> bool:
+    """Whether `hint` takes a list (alone or with None): a form's one value of it is a list of one."""
+    hint = shapes.unwrapped(hint)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        choices = [a for a in args if a is not type(None)]
+        return len(choices) == 1 and _takes_list(choices[0])
+    return origin in (list, set, frozenset, tuple, collections.abc.Sequence, collections.abc.Set) or \
+        hint in (list, set, frozenset, tuple)
+
+
+def _signature_text(params: list[inspect.Parameter], expected: Mapping[str, str]) -> str:
+    """`(url: str, /, tags: list[str] = [], *, length: int = 7)`: as `def` writes it, with the
+    defaults and the `/` and `*` markers, so a message shows which fields may be left out."""
+    parts: list[str] = []
+    for i, p in enumerate(params):
+        if p.kind is p.KEYWORD_ONLY and (i == 0 or params[i - 1].kind is not p.KEYWORD_ONLY):
+            parts.append("*")
+        parts.append(f"{p.name}: {expected[p.name]}" + ("" if p.default is p.empty else f" = {short(p.default)}"))
+        if p.kind is p.POSITIONAL_ONLY and (i + 1 == len(params) or params[i + 1].kind is not p.POSITIONAL_ONLY):
+            parts.append("/")
+    return f"({', '.join(parts)})"
 
 
 def _plain_data(hint: Any) -> bool:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+import types
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +31,7 @@ from pydantic import (
 
 from .errors import PumaConfigError, PumaScaleError
 from .media import DEFAULT_CONTENT_TYPES
+from .suggest import did_you_mean
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -274,7 +277,8 @@ class Service(_Model):
     hash_on: HashOn | None = None
     idempotent: bool | tuple[str, ...] = Field(False, description="true: every request may be retried; a list "
                                                "of method names: those of an object service")
-    max_body_bytes: int = Field(1 << 20, ge=1)
+    max_body_bytes: int = Field(1 << 20, ge=1, description="the largest request body, in bytes (1 MiB); "
+                                "a larger one is refused with 413 (see `too_large_message`)")
     threads: int = Field(8, ge=1, le=256)
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
     warmup: str | None = Field(None, description="'module:function' run once in the zygote before "
@@ -681,7 +685,10 @@ def _problem(err: ErrorDetails) -> tuple[str, str]:
     path = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
     value = err.get("input")
     if err["type"] == "extra_forbidden":
-        return path, f"unknown key (value {value!r}); remove it or check its spelling"
+        known = _keys_at([p for p in err["loc"][:-1] if not str(p).startswith("function-")])
+        hint = did_you_mean(str(err["loc"][-1]), known) if known else ""
+        return path, f"unknown key (value {value!r}){hint or '; remove it or check its spelling'}" + (
+            f" (its keys: {', '.join(known)})" if known and not hint else "")
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] in {"missing"}:
         return path, "required key is missing"
@@ -693,6 +700,70 @@ def _problem(err: ErrorDetails) -> tuple[str, str]:
     return path, f"{value!r}: {message}"
 
 
+def _keys_at(loc: list[Any]) -> list[str]:
+    """The keys the config takes at `loc` (`["puma_services", "db"]` -> a service's keys); [] when
+    it cannot be followed."""
+    hint: Any = PumaConfig
+    for step in loc:
+        hint = _one_choice(hint)
+        if get_origin(hint) is dict:
+            hint = get_args(hint)[1]
+        elif isinstance(hint, type) and issubclass(hint, BaseModel):
+            field = next((f for n, f in hint.model_fields.items() if step in (n, f.alias)), None)
+            if field is None:
+                return []
+            hint = field.annotation
+        else:
+            return []
+    hint = _one_choice(hint)
+    if isinstance(hint, type) and issubclass(hint, BaseModel):
+        return sorted(f.alias or n for n, f in hint.model_fields.items())
+    return []
+
+
+def _one_choice(hint: Any) -> Any:
+    """`hint` without `Annotated` and, for a union, its one choice that has keys (a model or a dict)."""
+    while get_origin(hint) is Annotated:
+        hint = get_args(hint)[0]
+    if get_origin(hint) in (Union, types.UnionType):
+        keyed = [a for a in map(_one_choice, get_args(hint))
+                 if get_origin(a) is dict or (isinstance(a, type) and issubclass(a, BaseModel))]
+        return keyed[0] if len(keyed) == 1 else None
+    return hint
+
+
 def _json_kind(value: Any) -> str:
     kinds = [(bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"), (list, "a list")]
     return next((name for kind, name in kinds if isinstance(value, kind)), "null" if value is None else "this")
+def unregistered_problems(targets: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """One problem per configured service with no function (`targets`: name -> its target or None),
+    each suggesting the closest registered name: what `puma run`, `puma render` and `App.start`
+    all refuse, in one list with the config's other problems (`App.resolved_config`). Example:
+    `unregistered_problems({"linkstore": None, "link_store": "app:Store"})` -> [("puma_services.linkstore",
+    "no function registered; ...; did you mean 'link_store'? (registered: link_store)")]."""
+    registered = sorted(n for n, target in targets.items() if target is not None)
+    return [(f"puma_services.{name}", "no function registered; pass it to puma_service({...}) or set 'target': "
+             f"'module:function'{_registered_hint(name, registered)}") for name, target in targets.items()
+            if target is None]
+
+
+def _registered_hint(name: str, registered: list[str]) -> str:
+    """"; did you mean 'sensors'? (registered: advice, sensors)" for a configured name that names no
+    registered service, as when `puma_service(module)` names a class `Sensors` /sensors."""
+    if not registered:
+        return ""
+    from rapidfuzz import fuzz, process
+
+    close = process.extractOne(name, registered, scorer=fuzz.ratio, score_cutoff=60)
+    guess = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{guess} (registered: {', '.join(registered)})"
+
+
+def too_large_message(name: str, max_body_bytes: int) -> str:
+    """What a 413 says: the service's limit in bytes and the config key that raises it, e.g.
+    "request body is too large: service 'db' takes at most 1048576 bytes; raise
+    puma_services.db.max_body_bytes in the config if such bodies should be accepted"."""
+    return (f"request body is too large: service {name!r} takes at most {max_body_bytes} bytes; raise "
+            f"puma_services.{name}.max_body_bytes in the config if such bodies should be accepted")
+
+

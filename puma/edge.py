@@ -32,9 +32,10 @@ reply (Envoy closes a half-closed HTTP/1 connection).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
-from .config import PumaConfig, Service
+from .config import PumaConfig, Service, too_large_message
 
 _T = "type.googleapis.com/"
 CONNECTION_BUFFER_BYTES = 32 * 1024  # Envoy's recommendation for an edge proxy
@@ -151,7 +152,8 @@ def too_large_guard(name: str, service: Service, match: dict[str, Any]) -> dict[
     `Expect: 100-continue` learns it before uploading."""
     over = {"name": "content-length", "range_match": {"start": service.max_body_bytes + 1, "end": 2**63 - 1}}
     return {"name": f"{name}_too_large", "match": {**match, "headers": [*match.get("headers", ()), over]},
-            "direct_response": {"status": 413, "body": {"inline_string": "request body is too large"}},
+            "direct_response": {"status": 413, "body": {"inline_string": too_large_message(
+                name, service.max_body_bytes)}},
             "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
             "response_headers_to_add": [_header("connection", "close")],  # its body is not read
             # Answered by the router, after the buffer filter, which would wait for the body first.
@@ -171,7 +173,7 @@ def hidden_service(name: str, config: PumaConfig, match: dict[str, Any]) -> dict
 def local_reply_config(config: PumaConfig) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
-            "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), _too_large(), _unframable(),
+            "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), *_too_large(config), _unframable(),
                         _rate_limited(config), *_codec_refusals(), *_retry_later(),
                         *_service_failed()]}
 
@@ -268,10 +270,23 @@ def _no_route_text(config: PumaConfig) -> str:
     return "no service is routed at this path; service prefixes: " + (", ".join(public) or "(none)")
 
 
-def _too_large() -> dict[str, Any]:
-    return {"filter": _status_is(413),
-            "body": {"inline_string": "request body is too large for this route; raise the service's "
-                                      "max_body_bytes if it should be accepted"}}
+def _too_large(config: PumaConfig) -> list[dict[str, Any]]:
+    """A 413 names the limit of the service whose path it was sent to, and the key that raises it:
+    one mapper per service, longest prefix first (the first mapper that matches answers)."""
+    services = sorted(config.puma_services.items(), key=lambda item: len(item[1].prefix), reverse=True)
+    mappers = [{"filter": {"and_filter": {"filters": [_status_is(413), _path_under(s.prefix)]}},
+                "body": {"inline_string": too_large_message(name, s.max_body_bytes)}} for name, s in services]
+    return [*mappers, {"filter": _status_is(413), "body": {"inline_string": (
+        "request body is too large for this route; raise its service's max_body_bytes (in bytes, "
+        f"puma_services.<name>.max_body_bytes; {Service.model_fields['max_body_bytes'].default} unless set) "
+        "if it should be accepted")}}]
+
+
+def _path_under(prefix: str) -> dict[str, Any]:
+    """Requests to `prefix` or below it (`/db`, `/db/x`, `/db?q`; not `/dbx`), as Envoy routes them."""
+    # Envoy's safe_regex must match the whole path.
+    regex = "/.*" if prefix.rstrip("/") == "" else re.escape(prefix.rstrip("/")) + "([/?].*)?"
+    return {"header_filter": {"header": {"name": ":path", "string_match": {"safe_regex": {"regex": regex}}}}}
 
 
 def _rate_limited(config: PumaConfig) -> dict[str, Any]:

@@ -114,20 +114,20 @@ class Served:
         found = self.endpoints.get(name)
         if found is not None and (not tail or found.binding is None):
             return found, tail
-        raise HTTPError(404, self._not_found(name, tail), methods=sorted(n for n in self.endpoints if n))
+        raise HTTPError(404, self._not_found(name, tail, prefix.rstrip("/")), methods=sorted(n for n in self.endpoints if n))
 
     def interface(self) -> dict[str, Any]:
         """`{"kind", "methods": {name: {"parameters", "types", "returns", "idempotent"}}}`."""
         return {"kind": self.kind, "methods": {n: e.describe() for n, e in self.endpoints.items()}}
 
-    def _not_found(self, name: str, tail: str) -> str:
+    def _not_found(self, name: str, tail: str, prefix: str) -> str:
         methods = ", ".join(sorted(n for n in self.endpoints if n)) or "none"
         if self.kind == "function":
             return f"{self.label} serves one function at its prefix; there is nothing at /{tail}"
         if not name:
-            return f"{self.label} serves its methods at <prefix>/<method>: {methods}"
+            return f"{self.label} serves its methods at {prefix}/<method>: {methods}"
         if name in self.endpoints:
-            return f"method {name!r} is at <prefix>/{name}; there is nothing under it"
+            return f"method {name!r} is at {prefix}/{name}; there is nothing under it"
         return f"{self.label} has no method {name[:80]!r}; its methods: {methods}"
 
 

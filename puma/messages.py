@@ -26,10 +26,12 @@ class Request:
     method: str
     path: str
     headers: Headers  # case-insensitive: headers.get("content-type") and .get("Content-Type") agree
-    query: dict[str, str]
+    # A name repeated (`?tag=a&tag=b`) is the list of its values, which a bound function's list
+    # parameter takes; a handler that takes the whole Request is answered 400 for it instead.
+    query: dict[str, str | list[str]]
     body: bytes
     json: Any = None
-    form: dict[str, str] = field(default_factory=dict)
+    form: dict[str, str | list[str]] = field(default_factory=dict)  # as `query`
 
     @property
     def data(self) -> dict[str, Any]:

@@ -10,7 +10,10 @@ keep-alive connection (the one `puma.call` uses), with the arguments as a JSON o
 parameter names. Positional arguments are named from the spec's signature, or, without a spec,
 from the service's own description (`GET <prefix>/_puma/interface`, read once per process). With
 a spec, each method returns the type its annotation declares (a dataclass or a pydantic model is
-rebuilt from the JSON); without one, the JSON as it came.
+rebuilt from the JSON; a stream, `Iterator[X]`, as `list[X]`); without one, the JSON as it came. A
+method's converter is built on its first call, before its request leaves: a spec's other methods
+cost nothing, and a return type JSON cannot rebuild raises `RemoteSpecError` naming the method.
+A positional argument never fills a keyword-only parameter (`TypeError`).
 
 A 4xx raises a `PumaClientError` (`PumaBadRequest` for wrong arguments, naming them;
 `PumaNotFound`), anything else that fails a `PumaCallError`, as `puma.call` does. `puma.aremote`
@@ -24,6 +27,7 @@ that raises is not remembered, and each caller gets its own copy of the answer.
 
 from __future__ import annotations
 
+import collections.abc
 import copy
 import hashlib
 import inspect
@@ -34,20 +38,27 @@ import types
 import typing
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter
 
 from . import client
-from .binding import to_json
+from .binding import to_json, type_text
 from .codec import encode_json
 from .endpoints import INTERFACE_PATH
+from .errors import PumaError, PumaNotFound
 
 # Results JSON already gives as the hint says (float is not one: JSON's 1 is an int).
 _JSON_NATIVE = (str, int, bool, type(None), dict, list, Mapping, typing.Any)
 _interfaces: dict[str, dict[str, Any]] = {}
 _interfaces_lock = threading.Lock()
 _MISSING = object()
+_UNBUILT = object()  # a method's result converter, not built yet
+
+
+class RemoteSpecError(PumaError, TypeError):
+    """A method of a `puma.remote` spec returns a type that cannot be rebuilt from JSON; raised when
+    that method is first called, before its request leaves, naming the method and its hint."""
 
 
 class Memo:
@@ -147,21 +158,28 @@ def _memo_key(path: str, fields: dict[str, Any]) -> bytes:
 class _Method:
     """One remote callable: where it is, what its positional arguments are called, what it returns."""
 
-    __slots__ = ("asynchronous", "label", "memo", "names", "path", "returns", "service", "timeout", "timeout_s")
+    __slots__ = ("asynchronous", "fn", "keyword_only", "label", "memo", "names", "path", "returns", "service",
+                 "spec_label", "timeout", "timeout_s")
 
     def __init__(self, service: str, name: str, fn: Callable[..., Any] | None, *, timeout_s: float | None,
-                 asynchronous: bool, memo: Memo | None = None) -> None:
+                 asynchronous: bool, memo: Memo | None = None, spec_label: str | None = None) -> None:
         self.service, self.timeout_s, self.asynchronous, self.memo = service, timeout_s, asynchronous, memo
         self.timeout = timeout_s if timeout_s is not None else 30.0
         self.path = f"/{name}" if name else ""
         self.label = f"{service}.{name}" if name else service
+        self.spec_label = spec_label or getattr(fn, "__qualname__", self.label)
         self.names: tuple[str, ...] | None = None
-        self.returns: TypeAdapter[Any] | None = None
+        self.keyword_only: tuple[str, ...] = ()
+        # Built on the first call, before its request leaves: a method never called costs nothing,
+        # and one whose return hint cannot be rebuilt from JSON fails alone (`_returns`).
+        self.returns: TypeAdapter[Any] | None | object = None if fn is None else _UNBUILT
+        self.fn = fn
         if fn is not None:
-            self.names = _parameter_names(fn)
-            self.returns = _adapter(_return_hint(fn))
+            self.names, self.keyword_only = _parameter_names(fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.returns is _UNBUILT:
+            self.returns = self._returns()
         if args:  # the common case first: positional arguments, all named by the spec
             names = self.names
             kwargs = dict(zip(names, args, strict=False)) if names is not None and not kwargs and len(args) <= len(names) \
@@ -172,7 +190,24 @@ class _Method:
             return self._remembered(kwargs)
         result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", _encoded(kwargs),
                                  client.JSON_HEADERS, self.timeout)
-        return result if self.returns is None else self.returns.validate_python(result)
+        return self._rebuilt(result)
+
+    def _rebuilt(self, result: Any) -> Any:
+        returns = self.returns
+        return result if returns is None else cast("TypeAdapter[Any]", returns).validate_python(result)
+
+    def _returns(self) -> TypeAdapter[Any] | None:
+        """The converter of this method's results, from its return hint; `RemoteSpecError` naming
+        the method and the hint when pydantic cannot rebuild one from JSON."""
+        hint = _return_hint(self.fn) if self.fn is not None else Any
+        try:
+            return _adapter(hint)
+        except Exception as exc:  # noqa: BLE001 - pydantic's schema errors have no one base class
+            raise RemoteSpecError(
+                f"puma.remote({self.service!r}): {self.spec_label} returns {type_text(hint)}, which cannot be "
+                f"rebuilt from the JSON the service sends ({type(exc).__name__}); annotate it with JSON types, "
+                "a dataclass or a pydantic model (an iterator or generator: Iterator[X] arrives as list[X]), "
+                "or give puma.remote a Protocol holding the methods you call") from None
 
     def _remembered(self, fields: dict[str, Any]) -> Any:
         assert self.memo is not None
@@ -182,7 +217,7 @@ class _Method:
             result = client.exchange(self.service, client.service_url(self.service, self.path), "POST",
                                      _encoded(fields), client.JSON_HEADERS, self.timeout)
             self.memo.remember(key, result)
-        return result if self.returns is None else self.returns.validate_python(result)
+        return self._rebuilt(result)
 
     async def _acall(self, fields: dict[str, Any]) -> Any:
         key = _memo_key(self.path, fields) if self.memo is not None else b""
@@ -191,13 +226,17 @@ class _Method:
             result = await client.acall(self.service, to_json(fields), path=self.path, timeout_s=self.timeout_s)
             if self.memo is not None:
                 self.memo.remember(key, result)
-        return result if self.returns is None else self.returns.validate_python(result)
+        return self._rebuilt(result)
 
     def _fields(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         names = self.names if self.names is not None else self._described_names()
         if len(args) > len(names):
-            raise TypeError(f"{self.label}() takes {len(names)} positional arguments ({', '.join(names)}) "
-                            f"but {len(args)} were given")
+            named = f" ({', '.join(names)})" if names else ""
+            keyword = (f"; {', '.join(self.keyword_only)} {'is' if len(self.keyword_only) == 1 else 'are'} "
+                       f"keyword-only: name {'it' if len(self.keyword_only) == 1 else 'them'} "
+                       f"({self.keyword_only[0]}=...)") if self.keyword_only else ""
+            raise TypeError(f"{self.label}() takes {len(names)} positional arguments{named} but {len(args)} were "
+                            f"given{keyword}")
         fields = dict(zip(names, args, strict=False))
         doubled = sorted(set(fields) & set(kwargs))
         if doubled:
@@ -206,11 +245,18 @@ class _Method:
         return fields
 
     def _described_names(self) -> tuple[str, ...]:
-        method = _interface(self.service, self.timeout_s)["methods"].get(self.path.lstrip("/"))
-        if method is None or "parameters" not in method:
-            raise TypeError(f"{self.label} takes no positional arguments here: name them (the service "
-                            "describes no parameters for it)")
-        self.names = tuple(method["parameters"])
+        """The names of the positional parameters, from the service's description (never a
+        keyword-only one); `PumaNotFound` naming the methods when the service has no such method."""
+        interface = _interface(self.service, self.timeout_s)
+        methods = interface.get("methods", {})
+        method = methods.get(self.path.lstrip("/"))
+        if method is None:
+            raise PumaNotFound(self.service, 404, _no_method(self.service, self.path.lstrip("/"), interface))
+        if "parameters" not in method:
+            raise TypeError(f"{self.label} takes no positional arguments: it reads the whole request (the "
+                            "service describes no parameters for it); name the fields")
+        self.keyword_only = tuple(method.get("keyword_only", ()))
+        self.names = tuple(p for p in method["parameters"] if p not in self.keyword_only)
         return self.names
 
     def __repr__(self) -> str:
@@ -233,12 +279,16 @@ class RemoteObject:
                 self._methods[""] = self._method("", spec.__call__)
 
     def _method(self, name: str, fn: Callable[..., Any] | None) -> _Method:
+        label = f"{self._spec.__name__}.{name or '__call__'}" if self._spec is not None else None
         return _Method(self._service, name, fn, timeout_s=self._timeout_s, asynchronous=self._asynchronous,
-                       memo=self._memo)
+                       memo=self._memo, spec_label=label)
 
     def __getattr__(self, name: str) -> _Method:
-        if name.startswith("_"):
+        if name.startswith("__"):
             raise AttributeError(name)
+        if name.startswith("_"):
+            raise AttributeError(f"{name!r} is not a method of remote service {self._service!r}: a service serves "
+                                 "its public methods only (names without a leading '_')")
         if name not in self._methods:
             if self._spec is not None:
                 raise AttributeError(f"{self._spec.__name__} has no method {name!r} (remote service {self._service!r})")
@@ -319,14 +369,23 @@ def _own_attributes(spec: type) -> set[str]:
     return {name for base in spec.__mro__ if base not in (object, typing.Protocol, typing.Generic) for name in vars(base)}
 
 
-def _parameter_names(fn: Callable[..., Any]) -> tuple[str, ...]:
+def _parameter_names(fn: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names a positional argument may fill, and the keyword-only ones (which it may not)."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
-        return ()
+        return (), ()
     if params and params[0].name in ("self", "cls") and not inspect.ismethod(fn):
         params = params[1:]  # a function taken from a class: its instance is the remote service
-    return tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    return (tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
+            tuple(p.name for p in params if p.kind is p.KEYWORD_ONLY))
+
+
+def _no_method(service: str, name: str, interface: Mapping[str, Any]) -> str:
+    methods = sorted(n for n in interface.get("methods", {}) if n)
+    if interface.get("kind") == "function":
+        return f"service {service!r} is one function, which has no method {name!r}; call the proxy itself"
+    return f"service {service!r} has no method {name!r}; its methods: {', '.join(methods) or 'none'}"
 
 
 def _return_hint(fn: Callable[..., Any]) -> Any:
@@ -336,9 +395,25 @@ def _return_hint(fn: Callable[..., Any]) -> Any:
         return Any
 
 
+_STREAMS = (collections.abc.Iterator, collections.abc.Iterable, collections.abc.Generator,
+            collections.abc.AsyncIterator, collections.abc.AsyncIterable, collections.abc.AsyncGenerator)
+
+
 def _adapter(hint: Any) -> TypeAdapter[Any] | None:
-    """A converter for results of type `hint`, or None when JSON already is that type."""
+    """A converter for results of type `hint`, or None when JSON already is that type. A stream
+    (`Iterator[X]`, `Generator[X, ...]`, `AsyncIterator[X]`...) arrives whole, as the JSON list the
+    service made of it: it is rebuilt as `list[X]`."""
+    hint = _as_list(hint)
     return None if _json_native(hint) else TypeAdapter(hint)
+
+
+def _as_list(hint: Any) -> Any:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in _STREAMS or hint in _STREAMS:
+        return list[args[0]] if args else list  # type: ignore[valid-type]  # built from a runtime hint
+    if origin in (typing.Union, types.UnionType):
+        return typing.Union[tuple(_as_list(a) for a in args)]  # noqa: UP007 - built from a runtime tuple
+    return hint
 
 
 def _json_native(hint: Any) -> bool:
@@ -352,4 +427,4 @@ def _json_native(hint: Any) -> bool:
     return False
 
 
-__all__ = ["Memo", "RemoteObject", "aremote", "remote"]
+__all__ = ["Memo", "RemoteObject", "RemoteSpecError", "aremote", "remote"]

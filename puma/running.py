@@ -182,6 +182,25 @@ def _ready(service: dict[str, Any]) -> str:
     return f"{service['ready']}/{high}"
 
 
+def _service_table(services: dict[str, dict[str, Any]]) -> list[str]:
+    """The header and one row per service; the name, prefix and ready columns are as wide as their
+    longest entry plus two spaces, so a long name (`render_thumbnail`) never runs into its prefix."""
+    ready = {name: _ready(s) for name, s in services.items()}
+    name_w = max([len("service"), *map(len, services)]) + 2
+    prefix_w = max([len("prefix"), *(len(s["prefix"]) for s in services.values())]) + 2
+    ready_w = max([len("ready"), *map(len, ready.values())]) + 2
+    lines = [f"{'service':<{name_w}}{'prefix':<{prefix_w}}{'ready':<{ready_w}}{'in-flight':>9}{'req/s':>9}"
+             f"{'p50 ms':>9}{'p99 ms':>9}{'5xx':>7}  instances"]
+    for name, s in services.items():
+        insts = " ".join(f"{i.get('container') or i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
+                         f"{'' if i['healthy'] else '!'}{_rss(i)}" for i in s["instances"] if i["state"] == "ready")
+        p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
+        p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
+        lines.append(f"{name:<{name_w}}{s['prefix']:<{prefix_w}}{ready[name]:<{ready_w}}{s['in_flight']:>9}"
+                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
+    return lines
+
+
 def format_status(status: dict[str, Any]) -> str:
     envoy = status.get("envoy") or {}
     where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
@@ -194,16 +213,7 @@ def format_status(status: dict[str, Any]) -> str:
     if status.get("logs"):
         lines.append(f"logs: {status['logs']}/<service>.log")
     lines.append("")
-    header = (f"{'service':<14}{'prefix':<14}{'ready':<12}{'in-flight':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'5xx':>7}  instances")
-    lines.append(header)
-    for name, s in status["services"].items():
-        insts = " ".join(f"{i.get('container') or i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
-                         f"{'' if i['healthy'] else '!'}{_rss(i)}" for i in s["instances"] if i["state"] == "ready")
-        p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
-        p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
-        lines.append(f"{name:<14}{s['prefix']:<14}{_ready(s):<12}{s['in_flight']:>9}"
-                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
+    lines += _service_table(status["services"])
     not_ready = [f"  {n}: not ready: {why}" for n, s in status["services"].items() for why in s.get("not_ready") or ()]
     if not_ready:
         lines += ["", "not ready (running, but Envoy routes around them and their requests get 503):"] + not_ready

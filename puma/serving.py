@@ -41,14 +41,16 @@ from flask import Flask
 from flask import Response as FlaskResponse
 from flask import request as flask_request
 from pydantic import ValidationError
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import Headers, MIMEAccept
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import parse_accept_header
 from werkzeug.local import LocalProxy
 
 from . import apperrors, eventloop
 from .binding import Binding, BindingError, to_json
 from .busy import BusyBoard
 from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json, unencodable
+from .config import too_large_message
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errors import (
     HTTPError,
@@ -173,7 +175,7 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     def http_error(exc: HTTPException) -> FlaskResponse:
         message = exc.description or exc.name
         if exc.code == 413:
-            message = f"request body is too large: over this service's limit of {max_body_bytes} bytes"
+            message = too_large_message(name, max_body_bytes)
         return error_response(exc.code or 500, message, service=name)
 
     @app.before_request
@@ -199,7 +201,7 @@ def _dispatcher(name: str, served: Served, prefix: str, content_types: tuple[str
 
     def dispatch(path: str = "") -> Any:
         try:
-            req = _parse(content_types, max_body_bytes)
+            req = _parse(name, content_types, max_body_bytes)
             if req.method == "GET" and req.path == interface_path:
                 return FlaskResponse(encode_json({"service": name, **served.interface()}), mimetype="application/json")
             endpoint, _ = served.endpoint(req.path, prefix)
@@ -318,7 +320,7 @@ class _JsonPath:
         except HTTPException as exc:  # Flask's handler (`build_app`'s http_error) would have answered it
             message = exc.description or exc.name
             if exc.code == 413:
-                message = f"request body is too large: over this service's limit of {self.max_body_bytes} bytes"
+                message = too_large_message(name, self.max_body_bytes)
             return error_response(exc.code or 500, message, service=name)
         except Exception:  # as Flask answers an exception that escaped: logged, a JSON 500
             log.exception("service %s failed on POST %s", name, environ.get("PATH_INFO"))
@@ -327,6 +329,9 @@ class _JsonPath:
 
 def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: bool) -> FlaskResponse:
     """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a response."""
+    repeated = _repeated(req)
+    if repeated:  # a handler of the whole request reads one value per name: none is guessed for it
+        return error_response(400, repeated, service=name)
     token = _current.set(req)
     try:
         with _gate(fn):
@@ -348,19 +353,20 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
     """Call a plain function (or method) with the request's fields bound to its parameters."""
     assert endpoint.binding is not None
     if req.method != "POST":
-        where = f"/{endpoint.name}" if endpoint.name else ""
         refused = error_response(405, f"method {req.method} is not allowed here; POST the arguments as a JSON "
-                                      f"object to <prefix>{where}", service=name)
+                                      f"object to {req.path}", service=name)
         refused.headers["Allow"] = "POST"
         return refused
     token = _current.set(req)
     try:
         with _gate(endpoint.fn):
-            result = endpoint.binding.call(req.data)
+            result = endpoint.binding.call(req.data, form=not isinstance(req.json, dict))
         if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
             result = eventloop.run(_awaited(endpoint.binding, result, req.data))
         if isinstance(result, Response) or endpoint.binding.status_tuple(result):
             return _shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
+        if isinstance(result, str) and (text_type := _text_wanted(req)) is not None:
+            return FlaskResponse(result, mimetype=text_type)
         return FlaskResponse(_reply_json(result, convert=True), mimetype="application/json")
     except BindingError as exc:
         return error_response(400, str(exc), service=name, problems=exc.problems)
@@ -372,6 +378,21 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return _left(name, exc, req)
     finally:
         _current.reset(token)
+
+
+TEXT_TYPES = ("text/plain", "text/csv")
+"""A bound function's `str` goes as it is, in one of these, to a caller whose Accept header prefers it."""
+
+
+def _text_wanted(req: Request) -> str | None:
+    """The text type a caller asked for over JSON (`Accept: text/csv`, `text/*`), or None: a `str`
+    result is JSON (quoted) by default, which is what `puma.remote`, `fetch(...).json()` and
+    `Accept: */*` get; a caller that prefers text gets the string itself."""
+    accept = req.headers.get("Accept")
+    if not accept or "text/" not in accept:
+        return None
+    best = parse_accept_header(accept, MIMEAccept).best_match(["application/json", *TEXT_TYPES])
+    return best if best in TEXT_TYPES else None
 
 
 _sync_gate: threading.BoundedSemaphore | None = None
@@ -534,16 +555,16 @@ def _reply_status(status: Any) -> int:
                      "(1xx are the server's to send; raise puma.HTTPError for an error)")
 
 
-def _fields(raw: bytes, where: str) -> dict[str, str]:
-    """URL-encoded fields (a query string, a form body) as a dict; 400 naming the field for an
-    invalid percent-escape, text that is not UTF-8, or a name given twice."""
+def _fields(raw: bytes, where: str) -> dict[str, str | list[str]]:
+    """URL-encoded fields (a query string, a form body) as a dict, a repeated name as a list
+    (`_grouped`); 400 naming the field for an invalid percent-escape or text that is not UTF-8."""
     grouped: dict[str, list[str]] = {}
     for part in raw.split(b"&") if raw else ():
         if part:
             name_raw, _, value_raw = part.partition(b"=")
             name = _unescaped(name_raw, f"a {where} field's name")
             grouped.setdefault(name, []).append(_unescaped(value_raw, f"{where} field {name[:60]!r}"))
-    return _once_each(grouped.items(), where)
+    return _grouped(grouped.items())
 
 
 def _unescaped(raw: bytes, label: str) -> str:
@@ -593,10 +614,10 @@ def _what_to_send(content_types: tuple[str, ...]) -> str:
     return f"send one of {fields}" + (f" (or {whole} to a service that reads the whole body)" if whole else "")
 
 
-def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
+def _parse(name: str, content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     req = flask_request
     if req.content_length is not None and req.content_length > max_body_bytes:
-        raise HTTPError(413, f"request body is too large: over this service's limit of {max_body_bytes} bytes")
+        raise HTTPError(413, too_large_message(name, max_body_bytes))
     body = req.get_data(cache=True)
     mimetype = req.mimetype
     if body and mimetype not in content_types:
@@ -617,7 +638,7 @@ def _parse(content_types: tuple[str, ...], max_body_bytes: int) -> Request:
                    query=_fields(req.query_string, "query"), body=body, json=parsed, form=form)
 
 
-def _form(req: Any, body: bytes) -> dict[str, str]:
+def _form(req: Any, body: bytes) -> dict[str, str | list[str]]:
     """A form body's fields; 400 for a multipart body without its boundary, or a field sent as a file."""
     if req.mimetype == FORM_TYPES[0]:
         return _fields(body, "form")
@@ -628,22 +649,30 @@ def _form(req: Any, body: bytes) -> dict[str, str]:
         field_name, upload = next(iter(req.files.items()))
         raise HTTPError(400, f"form field {field_name[:60]!r} was sent as a file part ({upload.filename!r}); "
                              "this service reads plain fields: send it without a filename")
-    fields = _once_each(req.form.lists(), "form")
+    fields = _grouped(req.form.lists())
     if not fields:
         raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "
                              "boundary parameter against the body")
     return fields
 
 
-def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str, str]:
-    """Fields as a dict; 400 for a name given twice. Parsers disagree on which one counts (Flask
-    the first, PHP the last), so none is guessed: the same rule as for JSON keys (`puma.codec`)."""
-    found = {}
-    for name, values in fields:
-        if len(values) > 1:
-            raise HTTPError(400, f"{where} field {name[:60]!r} is given {len(values)} times; send each field once")
-        found[name] = values[0]
-    return found
+def _repeated(req: Request) -> str | None:
+    """What is wrong with a request whose query string or form repeats a name, for a handler that
+    takes the whole request (a bound function takes the values as a list); None when none does."""
+    for where, fields in (("query", req.query), ("form", req.form)):
+        for name, value in fields.items():
+            if isinstance(value, list):
+                return (f"{where} field {name[:60]!r} is given {len(value)} times; send each field once (a "
+                        "service function whose parameter takes a list gets a repeated field as that list)")
+    return None
+
+
+def _grouped(fields: Iterable[tuple[str, list[str]]]) -> dict[str, str | list[str]]:
+    """Fields as a dict: a name given once is its text, a name repeated is the list of its texts in
+    order (`tags=a&tags=b` -> `["a", "b"]`), which is how forms and query strings send a list. None
+    is picked as "the" value (parsers disagree on which: Flask the first, PHP the last); a function
+    parameter that takes one value refuses a list, naming it."""
+    return {name: values[0] if len(values) == 1 else list(values) for name, values in fields}
 
 
 def _shape(result: Any, name: str, *, convert: bool = False) -> FlaskResponse:

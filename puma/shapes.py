@@ -32,7 +32,7 @@ Unknown = tuple[str, Any, str, list[str]]  # (where, value, the type's name, its
 def fields_of(hint: Any) -> list[str] | None:
     """The field names a dataclass, pydantic model or TypedDict takes (aliases as sent); None for
     any other type."""
-    hint = _unwrapped(hint)
+    hint = unwrapped(hint)
     if isinstance(hint, type) and issubclass(hint, BaseModel):
         return [f.alias or name for name, f in hint.model_fields.items()]
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
@@ -45,7 +45,7 @@ def fields_of(hint: Any) -> list[str] | None:
 def type_at(hint: Any, path: list[Any]) -> Any:
     """The type hint at `path` (field names and list indexes) inside `hint`; None when unknown."""
     for step in path:
-        hint = _member(_unwrapped(hint), step)
+        hint = _member(unwrapped(hint), step)
         if hint is None:
             return None
     return hint
@@ -54,7 +54,7 @@ def type_at(hint: Any, path: list[Any]) -> Any:
 def unknown_fields(hint: Any, value: Any, where: str, depth: int = 0) -> list[Unknown]:
     """Fields of `value` that the dataclasses, TypedDicts and models in `hint` do not take, at any
     depth, each with where it is, its value, the type's name and the fields it takes."""
-    hint = _unwrapped(hint)
+    hint = unwrapped(hint)
     if depth > MAX_DEPTH or hint is None:
         return []
     origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -80,7 +80,7 @@ def unknown_fields(hint: Any, value: Any, where: str, depth: int = 0) -> list[Un
 def holds_fields(hint: Any, depth: int = 0) -> bool:
     """Whether a dataclass, pydantic model or TypedDict is anywhere in `hint` (so `unknown_fields`
     has anything to check: a `list[int]` of 5,000 ids is not walked)."""
-    hint = _unwrapped(hint)
+    hint = unwrapped(hint)
     if depth > MAX_DEPTH:
         return False
     return fields_of(hint) is not None or \
@@ -98,7 +98,7 @@ def _strict(hint: Any) -> bool:
 def _member(hint: Any, step: Any) -> Any:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        found = [m for a in args if a is not type(None) and (m := _member(_unwrapped(a), step)) is not None]
+        found = [m for a in args if a is not type(None) and (m := _member(unwrapped(a), step)) is not None]
         return found[0] if found else None
     if isinstance(step, int):
         if origin is tuple and args and Ellipsis not in args:
@@ -117,10 +117,11 @@ def _member(hint: Any, step: Any) -> Any:
     return None
 
 
-def _unwrapped(hint: Any) -> Any:
+def unwrapped(hint: Any) -> Any:
+    """`hint` without its `Annotated[...]` layers."""
     while typing.get_origin(hint) is typing.Annotated:
         hint = typing.get_args(hint)[0]
     return hint
 
 
-__all__ = ["fields_of", "holds_fields", "type_at", "unknown_fields"]
+__all__ = ["fields_of", "holds_fields", "type_at", "unknown_fields", "unwrapped"]

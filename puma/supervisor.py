@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import client, edge, rundirs, workers
-from .config import PumaConfig, Service, check_scale
+from .config import PumaConfig, Service, check_scale, unregistered_problems
 from .containers import ContainerSpec, DockerBackend
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
@@ -508,28 +508,13 @@ def _check_startable(config: PumaConfig) -> None:
     shows demand: it would never scale up)."""
     from .errors import PumaConfigError
 
-    registered = [n for n, svc in config.puma_services.items() if svc.target is not None]
-    problems = [(f"puma_services.{n}", "no function registered; pass it to "
-                 f"puma_service({{...}}) or set 'target': 'module:function'{_registered_hint(n, registered)}")
-                for n, svc in config.puma_services.items() if svc.target is None]
+    problems = unregistered_problems({n: svc.target for n, svc in config.puma_services.items()})
     problems += [(f"puma_services.{n}.instances", f"min 0 with autoscaling (max {svc.instances.upper}): PUMA does "
                   "not scale from zero (a request finds no instance and gets 503); set min to 1 or more, "
                   "or add 'autoscale': {'enabled': false} to start it stopped and `puma scale` it by hand")
                  for n, svc in config.puma_services.items() if svc.instances.min == 0 and svc.autoscaled]
     if problems:
         raise PumaConfigError(problems)
-
-
-def _registered_hint(name: str, registered: list[str]) -> str:
-    """"; did you mean 'sensors'? (registered: advice, sensors)" for a configured name that names no
-    registered service, as when `puma_service(module)` names a class `Sensors` /sensors."""
-    if not registered:
-        return ""
-    from rapidfuzz import fuzz, process
-
-    close = process.extractOne(name, registered, scorer=fuzz.ratio, score_cutoff=60)
-    guess = f"; did you mean {close[0]!r}?" if close else ""
-    return f"{guess} (registered: {', '.join(sorted(registered))})"
 
 
 def _dump_stacks(pools: list[Any]) -> None:

@@ -120,7 +120,7 @@ def test_cached_parts_give_the_same_conversation_with_fewer_calls(chatbot_db_url
     ("/db/movie", {"movie_id": 10**9}, 404, "no film with id"),
     ("/db/rank", {"candidate_ids": [1], "like": [], "avoid": "x", "limit": None}, 400, "avoid: 'x'"),
     ("/db/_catalog", {}, 404, "no method '_catalog'"),
-    ("/db", {}, 404, "methods at <prefix>/<method>"),
+    ("/db", {}, 404, "methods at /db/<method>"),
 ])
 def test_db_service_refuses_bad_calls_naming_what_is_wrong(chatbot_db_url: str, catalog: Catalog, path: str,
                                                           body: dict[str, Any], status: int, needle: str) -> None:

@@ -31,9 +31,12 @@ SERVICES = {"echo": {"prefix": "/echo", "instances": {"min": 1, "max": 3}, "auto
             "form": {"prefix": "/form", "methods": ["POST"]},
             "store": {"prefix": "/store", "visibility": "internal", "methods": ["POST"]},
             "relay": {"prefix": "/relay", "methods": ["POST"]},
-            "upper": {"prefix": "/upper", "visibility": "internal"}}
+            "upper": {"prefix": "/upper", "visibility": "internal"},
+            # Nested prefixes with their own limits: a 413 names the limit of the route taken.
+            "small": {"prefix": "/small", "max_body_bytes": 3000},
+            "tiny": {"prefix": "/small/tiny", "max_body_bytes": 1000}}
 FUNCTIONS = {"echo": basic.echo, "form": basic.echo, "store": basic.headers, "relay": basic.relay,
-             "upper": basic.upper}
+             "upper": basic.upper, "small": basic.echo, "tiny": basic.echo}
 
 
 def _start(listener: dict | None = None, services: dict | None = None, **config: object) -> puma.Deployment:
@@ -493,6 +496,24 @@ def test_edge_a_declared_body_over_max_body_bytes_is_413_without_waiting_for_it(
     assert result.statuses == [413] and time.monotonic() - started < 2.5, result
     body = result.responses[0].json()
     assert body["service"] == service and "max_body_bytes" in body["error"], body
+
+
+@pytest.mark.parametrize(("path", "service", "limit"), [
+    ("/small", "small", 3000), ("/small/x?y=1", "small", 3000), ("/small/tiny", "tiny", 1000),
+    ("/small/tiny/deeper", "tiny", 1000), ("/echo", "echo", 1 << 20)])
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_edge_a_413_names_the_routes_limit_in_bytes_and_the_key_to_raise_it(mesh, path, service, limit, chunked):
+    size = limit + 10
+    payload = b'{"text": "' + b"a" * (size - 12) + b'"}'
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(payload)}"
+    head = f"POST {path} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n{framing}\r\n\r\n".encode()
+    body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload) if chunked else payload
+    result = exchange(_port(mesh), [head, body], timeout_s=10)
+    assert result.statuses == [413], result
+    reply = result.responses[0].json()
+    assert reply["service"] == service, reply
+    assert f"service {service!r} takes at most {limit} bytes" in reply["error"], reply
+    assert f"puma_services.{service}.max_body_bytes" in reply["error"], reply
 
 
 def test_edge_a_declared_body_within_max_body_bytes_still_goes_through(mesh):

@@ -66,7 +66,8 @@ def test_interface_describes_methods_parameters_and_marks() -> None:
     reply = http("tests.apps.parts:Catalogue").get("/cat/_puma/interface").get_json()
     assert reply["kind"] == "object"
     assert reply["methods"]["search"] == {"parameters": ["words"], "types": {"words": "list[str]"},
-                                          "returns": "list[int]", "idempotent": True}
+                                          "returns": "list[int]", "idempotent": True, "required": ["words"],
+                                          "keyword_only": []}
     assert reply["methods"]["title"]["idempotent"] is False
     assert reply["methods"]["headers"] == {"request": True, "idempotent": False}
 
