@@ -32,6 +32,7 @@ from .config import Service
 from .errors import PumaStartError
 from .forkserver import ForkedZygote, ForkServer
 from .logs import log_tail
+from .recycling import RECYCLE_EXIT_CODE
 
 log = logging.getLogger(__name__)
 
@@ -416,13 +417,20 @@ class ServicePool:
             del self.instances[instance.id]
         if expected or self.owner.stopping:
             return
-        log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
-                    self.name, instance.id, event["pid"], event["code"])
         lost = "; the state it kept is lost (stateful: the replacement starts from the zygote's)" \
             if self.service.stateful else ""
         if lost:
             log.warning("service %s: instance %d was stateful%s", self.name, instance.id, lost)
-        self.owner.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced{lost}", kind="died")
+        if event["code"] == RECYCLE_EXIT_CODE:  # it asked to be: work it had hung past its deadline
+            log.warning("service %s: instance %d (pid %d) exited to be replaced: work it had hung past its deadline "
+                        "(its log says which: %s); replacing it", self.name, instance.id, event["pid"], self.log_path)
+            self.owner.record(self.name, f"instance {instance.id} recycled: work it had hung past its deadline "
+                              f"(see {self.log_path.name}); replaced{lost}", kind="recycled")
+        else:
+            log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
+                        self.name, instance.id, event["pid"], event["code"])
+            self.owner.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced{lost}",
+                              kind="died")
         self._replace(instance)
         self.owner.publish()  # after: a stand-in keeps the dead instance's address in Envoy
 
