@@ -35,7 +35,7 @@ from .health import HealthMonitor
 from .instances import Instance, ServicePool
 from .logs import log_tail
 from .mapping.protocol import MAP_TARGET
-from .proxy import EnvoyProcess, check_port_free, kill_when_stopped
+from .proxy import EnvoyProcess, check_ports_free, kill_when_stopped
 from .status import StatusServer
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,8 @@ class Deployment:
         started = time.monotonic()
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
-            check_port_free(self.config.listener.host, self.config.listener.port)  # before starting anything
+            # Before starting anything (a container backend's internal address is known once it started).
+            check_ports_free(self.config, None if self.backend is not None else self.envoy.internal_host)
             self._began = True
             undo.push(self._keep_logs_if_failed)
             if self.backend is None:

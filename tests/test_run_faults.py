@@ -105,7 +105,8 @@ def test_a_start_that_loses_the_race_for_its_port_says_the_port_is_in_use(monkey
         with pytest.raises(puma.PumaStartError) as caught:
             app.start(listener={"host": host, "port": port})
     message = str(caught.value)
-    assert message.startswith(f"port {port} is already in use by another process (on {host})"), message
+    assert message.startswith(f"port {port} (the listener's port) is already in use by pid {os.getpid()} ("), message
+    assert f"(on {host})" in message and "--port N" in message
     assert "Address already in use" not in message and "envoy.log" not in message
 
 
