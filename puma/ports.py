@@ -48,7 +48,7 @@ def _listening_inodes(port: int) -> set[str]:
 def _describe(pid: int) -> str:
     try:
         words = (_PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
-        command = " ".join(w.decode(errors="replace") for w in words if w)
+        command = " ".join(" ".join(w.decode(errors="replace") for w in words if w).split())  # one line
     except OSError:
         command = ""
     if len(command) > 120:

@@ -87,9 +87,10 @@ def port_in_use(host: str, port: int, role: str = "listener") -> PumaStartError:
     failing to bind it when another start won the race): which port it is, who holds it, the fix."""
     what, fix = PORT_ROLES[role]
     holder = port_holder(port)
+    # Another deployment's listener? `puma status` tells (it answers on no other port of PUMA's).
+    whose = f" (`puma status --url http://{host}:{port}` shows whether PUMA serves there)" if role == "listener" else ""
     return PumaStartError(f"port {port} ({what}) is already in use by {holder or 'another process'} (on {host}); "
-                          f"stop it, or {fix} "
-                          f"(`puma status --url http://{host}:{port}` shows whether PUMA serves there)")
+                          f"stop it, or {fix}{whose}")
 
 
 _BIND_FAILED = re.compile(r"cannot bind '\[?([^\]']*?)\]?:(\d+)': Address already in use")

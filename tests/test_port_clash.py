@@ -46,8 +46,9 @@ def test_a_port_in_use_is_named_with_its_role_holder_and_fix(where, role, fix):
             message = _refusal(_app(), **{where: port})
     assert message.startswith(f"port {port} ({role}) is already in use by pid {os.getpid()} ("), message
     assert fix in message
-    if where != "port":  # the listener's own advice would not move this port
-        assert "--port N" not in message
+    if where != "port":  # the listener's own advice would not move this port, nor puma status find PUMA there
+        assert "--port N" not in message and "puma status" not in message
+    assert "\n" not in message  # the holder's command line on one line
 
 
 def test_the_admin_port_lost_in_a_race_with_envoy_names_the_admin_setting(monkeypatch):
@@ -66,3 +67,23 @@ def test_port_holder_names_the_process_or_nothing():
         named = port_holder(port)
     assert named is not None and named.startswith(f"pid {os.getpid()} (") and "python" in named, named
     assert port_holder(port) is None  # closed: nobody listens there
+
+
+def test_port_holder_names_another_process_on_one_line():
+    """A holder started with a multi-line `python -c` script: its pid, its command on one line."""
+    import subprocess
+    import sys
+
+    from tests.helpers import wait_for
+
+    code = "import socket, sys, time\ns = socket.create_server(('127.0.0.1', 0))\nprint(s.getsockname()[1], flush=True)\ntime.sleep(60)"
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        port = int(holder.stdout.readline())
+        named = wait_for(lambda: port_holder(port), message="the holder found")
+        assert named.startswith(f"pid {holder.pid} (") and "\n" not in named and "create_server" in named, named
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
