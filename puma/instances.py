@@ -203,8 +203,12 @@ class ServicePool:
                                         name=f"puma-{self.name}-events")
         self._reader.start()
         if self.watch is None:
-            self.watch = ZygoteWatch(self.name, self._send, self._watched_pid, self._kill_unresponsive)
+            self.watch = ZygoteWatch(self.name, self._ping, self._watched_pid, self._kill_unresponsive,
+                                     period_s=self.service.health_check.interval_s)
             self.watch.start()
+
+    def _ping(self, command: dict[str, Any]) -> bool:
+        return self.commands is not None and self.commands.send(command)
 
     def _watched_pid(self) -> int | None:
         """The zygote's pid while its liveness is checked: it is ready and nothing else acts on it."""
@@ -254,6 +258,8 @@ class ServicePool:
             (log.debug if quiet else log.warning)("service %s: zygote is gone, command %s dropped",
                                                   self.name, command.get("op"))
             return False
+        if self.watch is not None:
+            self.watch.nudge()  # it must read this: check that it still reads commands at all
         return True
 
     def _read_events(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:

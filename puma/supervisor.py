@@ -265,7 +265,7 @@ class Deployment:
         traceback or an ERROR line (a 500, a crash); None for a clean run."""
         found = [f"service {name} failed" for name, pool in self.pools.items() if pool.failed]
         if served_5xx:
-            found.append(f"{served_5xx} server errors (5xx) answered")
+            found.append(f"{served_5xx} server error{'' if served_5xx == 1 else 's'} (5xx) answered")
         for path in sorted((self.run_dir / "logs").glob("*.log")):
             with contextlib.suppress(OSError):
                 if path.stat().st_size > MAX_SCANNED_LOG_BYTES:

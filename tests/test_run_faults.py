@@ -381,7 +381,7 @@ def _kept_after(request: tuple[str, dict], services: dict, functions: dict, capl
 
 @pytest.mark.parametrize(("path", "body", "expected", "why"), [
     ("/unsendable", {"kind": "minus-inf"}, 500, "errors in unsendable.log"),  # a 500 logged without a traceback
-    ("/slow", {"s": 3}, 504, "server errors (5xx) answered"),  # a timeout: no log line at all
+    ("/slow", {"s": 3}, 504, "server error (5xx) answered"),  # a timeout: no log line at all
 ])
 def test_logs_of_a_run_with_server_errors_are_kept_and_the_stop_says_where_and_why(
         path: str, body: dict, expected: int, why: str, caplog: pytest.LogCaptureFixture) -> None:

@@ -18,9 +18,10 @@ from tests.apps import basic
 from tests.helpers import wait_for
 
 
-def _start(instances: int) -> puma.Deployment:
+def _start(instances: int | dict, interval_s: float | None = None) -> puma.Deployment:
+    checks = {"health_check": {"interval_s": interval_s}} if interval_s else {}
     app = puma.App()
-    app.configure({"puma_services": {"echo": {"prefix": "/echo", "instances": instances},
+    app.configure({"puma_services": {"echo": {"prefix": "/echo", "instances": instances, **checks},
                                      "other": {"prefix": "/other"}}})
     app.add_services({"echo": basic.echo, "other": basic.echo})
     return app.start(listener={"port": 0})
@@ -46,33 +47,56 @@ def _served_by_new(mesh: puma.Deployment, old: set[int]) -> bool:
     return resp.status_code == 200 and resp.json()["pid"] not in old
 
 
-@pytest.mark.parametrize("kill_an_instance", [True, False])
-def test_a_stopped_zygote_is_killed_and_started_again_with_its_instances(kill_an_instance):
+def _restarted_and_serving(mesh: puma.Deployment, zygote: int, old: set[int], instances: int,
+                           within_s: float) -> None:
+    started = time.monotonic()
+    wait_for(lambda: mesh.pools["echo"].zygote.pid != zygote and len(mesh.instances("echo")) == instances,
+             timeout_s=within_s, message=f"a new zygote with its {instances} instances")
+    wait_for(lambda: _served_by_new(mesh, old), timeout_s=15, message="/echo served by a new instance")
+    (event,) = _restarts(mesh)
+    assert f"its zygote (pid {zygote}) did not answer a liveness check within {TIMEOUT_S:g} s" in event, event
+    assert f"killed; restarted with {instances} instances" in event, event
+    wait_for(lambda: not os.path.exists(f"/proc/{zygote}"), message="the stopped zygote gone (and reaped)")
+    assert httpx.post(mesh.url + "/other", json={}, timeout=10).status_code == 200  # the other service untouched
+    assert mesh.status()["services"]["echo"]["failed"] is None
+    assert time.monotonic() - started < within_s + 15
+
+
+def test_a_stopped_zygote_whose_instance_dies_is_restarted_with_its_instances():
+    """The probe's case, with the default health checks: its instance's death needs a fork."""
     with _start(2) as mesh:
         zygote = mesh.pools["echo"].zygote.pid
         old = {i.pid for i in mesh.instances("echo")}
         with _stopped(zygote):
-            started = time.monotonic()
-            if kill_an_instance:  # the probe's case: a death nobody replaces while the zygote is stopped
-                os.kill(next(iter(old)), signal.SIGKILL)
-            wait_for(lambda: mesh.pools["echo"].zygote.pid != zygote and len(mesh.instances("echo")) == 2,
-                     timeout_s=TIMEOUT_S + 25, message="a new zygote with its 2 instances")
-            wait_for(lambda: _served_by_new(mesh, old), timeout_s=15, message="/echo served by a new instance")
-            took = time.monotonic() - started
-        assert took < TIMEOUT_S + 20, f"served again after {took:.1f} s"
-        (event,) = _restarts(mesh)
-        assert f"zygote (pid {zygote}) did not answer a liveness check" in event and "killed" in event
-        wait_for(lambda: not os.path.exists(f"/proc/{zygote}"), message="the stopped zygote gone (and reaped)")
-        assert httpx.post(mesh.url + "/other", json={}, timeout=10).status_code == 200  # the other service untouched
-        assert mesh.status()["services"]["echo"]["failed"] is None
+            os.kill(next(iter(old)), signal.SIGKILL)
+            _restarted_and_serving(mesh, zygote, old, 2, within_s=45)
+
+
+def test_a_stopped_zygote_is_found_by_its_periodic_check_alone():
+    with _start(2, interval_s=1.0) as mesh:
+        zygote = mesh.pools["echo"].zygote.pid
+        old = {i.pid for i in mesh.instances("echo")}
+        with _stopped(zygote):
+            _restarted_and_serving(mesh, zygote, old, 2, within_s=TIMEOUT_S + 15)
+
+
+def test_a_stopped_zygote_is_found_when_it_is_asked_to_fork():
+    """No periodic check for 10 minutes: scaling up is what needs the zygote, and finds it stopped."""
+    with _start({"min": 1, "max": 3}, interval_s=600) as mesh:
+        zygote = mesh.pools["echo"].zygote.pid
+        old = {i.pid for i in mesh.instances("echo")}
+        with _stopped(zygote):
+            mesh.scale("echo", 2)
+            _restarted_and_serving(mesh, zygote, old, 2, within_s=TIMEOUT_S + 15)
 
 
 def test_a_zygote_that_answers_is_never_killed():
-    with _start(1) as mesh:
+    with _start(1, interval_s=0.3) as mesh:
         pool = mesh.pools["echo"]
         zygote = pool.zygote.pid
-        wait_for(lambda: pool.watch is not None and pool.watch._last_pong >= 2, timeout_s=20,
-                 message="two liveness checks answered")
+        mesh.scale("echo", 1)  # a command too: checked at once
+        wait_for(lambda: pool.watch is not None and pool.watch._last_pong >= 4, timeout_s=20,
+                 message="four liveness checks answered")
         assert pool.zygote.pid == zygote and _restarts(mesh) == []
 
 
@@ -84,6 +108,7 @@ def _watch(answer: bool, killed: list[tuple[int, str]]) -> ZygoteWatch:
 
     watch = ZygoteWatch("svc", send, lambda: 4242 if not killed else None,
                         lambda pid, why: killed.append((pid, why)), period_s=0.05, timeout_s=0.2)
+    watch.nudge()  # as after a command: checked at once, besides every period
     return watch
 
 
