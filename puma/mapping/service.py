@@ -227,7 +227,7 @@ def bounded(compute: Callable[[Progress], Any], items: list[Any], fn: str, limit
     if not done.wait(limit_s):
         index = progress.index
         hung = ItemHung(index, items[index], fn, limit_s)
-        recycling.request(f"puma_map: {fn} did not return on item {index} of a chunk ({short_repr(items[index])}) "
+        recycling.request(f"puma_map: {fn} did not return on item {index} of its chunk ({short_repr(items[index])}) "
                           f"within {limit_s:.1f} s; its thread still runs")
         raise hung
     ok, value = outcome[0]
