@@ -170,8 +170,8 @@ class App:
             count = len(deployment.pools)
             print(f"PUMA is serving at {deployment.url} ({count} service{'' if count == 1 else 's'} ready in "
                   f"{time.monotonic() - started:.1f} s; Ctrl-C to stop)", flush=True)
-            print(f"logs: {deployment.run_dir / 'logs'}/<service>.log (kept after the stop if a service failed "
-                  "or logged a traceback)", flush=True)
+            print(f"logs: {deployment.run_dir / 'logs'}/<service>.log (kept after the stop if the run had errors: "
+                  "a 5xx, a traceback or ERROR line, a failed service)", flush=True)
             stop.wait()
             if deployment.failure is not None:  # not a signal: the deployment can no longer serve
                 raise PumaError(f"the deployment stopped: {deployment.failure}")

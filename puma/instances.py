@@ -32,6 +32,8 @@ from .config import Service
 from .errors import PumaStartError
 from .forkserver import ForkedZygote, ForkServer
 from .logs import log_tail
+from .recycling import RECYCLE_EXIT_CODE
+from .zygotewatch import ZygoteWatch
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +163,8 @@ class ServicePool:
         self.restarting = False  # its zygote died and is being started again: no scaling meanwhile
         self.log_path = owner.run_dir / "logs" / f"{name}.log"
         self.busy_dir = owner.run_dir / "busy"  # each instance's busy threads (see puma.busy)
+        self.watch: ZygoteWatch | None = None  # its liveness check, once a zygote has started
+        self._unresponsive: str | None = None  # why the watch killed the zygote (it did not answer)
 
     # --- zygote ---------------------------------------------------------------------------
     def start_zygote(self) -> None:
@@ -198,6 +202,30 @@ class ServicePool:
         self._reader = threading.Thread(target=self._read_events, args=(self.zygote,), daemon=True,
                                         name=f"puma-{self.name}-events")
         self._reader.start()
+        if self.watch is None:
+            self.watch = ZygoteWatch(self.name, self._ping, self._watched_pid, self._kill_unresponsive,
+                                     period_s=self.service.health_check.interval_s)
+            self.watch.start()
+
+    def _ping(self, command: dict[str, Any]) -> bool:
+        return self.commands is not None and self.commands.send(command)
+
+    def _watched_pid(self) -> int | None:
+        """The zygote's pid while its liveness is checked: it is ready and nothing else acts on it."""
+        zygote = self.zygote
+        if (zygote is None or not self._ready.is_set() or self._zygote_error or self.restarting or self._closing
+                or self.owner.stopping or self.failed or zygote.poll() is not None):
+            return None
+        return zygote.pid
+
+    def _kill_unresponsive(self, pid: int, why: str) -> None:
+        """The zygote did not answer its liveness check: kill it; its exit restarts it (`_zygote_exited`)."""
+        zygote = self.zygote
+        if zygote is None or zygote.pid != pid or self._closing or self.owner.stopping:
+            return
+        self._unresponsive = why
+        log.error("service %s: %s; killing it (its instances die with it), then starting it again", self.name, why)
+        zygote.kill()
 
     @property
     def drain_timeout_s(self) -> float:
@@ -230,10 +258,13 @@ class ServicePool:
             (log.debug if quiet else log.warning)("service %s: zygote is gone, command %s dropped",
                                                   self.name, command.get("op"))
             return False
+        if self.watch is not None:
+            self.watch.nudge()  # it must read this: check that it still reads commands at all
         return True
 
     def _read_events(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
         handlers = {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
+                    "pong": self._on_pong,
                     "spawn_failed": self._on_spawn_failed,
                     "progress": self._on_progress, "error": self._on_error, "ready": self._on_ready}
         stream = zygote.stdout
@@ -277,24 +308,25 @@ class ServicePool:
                 del self.instances[instance.id]
         self.owner.publish()
         code = zygote.poll()
-        if not self._may_restart_zygote(code):
+        why, self._unresponsive = self._unresponsive, None
+        if not self._may_restart_zygote(code, why):
             return
         log.warning("service %s: its zygote (pid %s) exited with code %s, taking %d instances with it; "
                     "starting it again with %d", self.name, zygote.pid, code, len(lost), wanted)
-        self.owner.record(self.name, f"zygote died (code {code}); restarted with {wanted} instances",
-                          kind="zygote_restarted")
+        died = f"{why}; killed" if why else f"zygote died (code {code})"
+        self.owner.record(self.name, f"{died}; restarted with {wanted} instances", kind="zygote_restarted")
         self.start_zygote()
         for _ in range(wanted):
             self.spawn()
 
-    def _may_restart_zygote(self, code: int | None) -> bool:
+    def _may_restart_zygote(self, code: int | None, why: str | None = None) -> bool:
         now = time.monotonic()
         while self._zygote_restarts and now - self._zygote_restarts[0] > ZYGOTE_RESTART_WINDOW_S:
             self._zygote_restarts.popleft()
         if len(self._zygote_restarts) >= MAX_ZYGOTE_RESTARTS_IN_WINDOW:
             self.failed = (f"its zygote exited {len(self._zygote_restarts) + 1} times in "
                            f"{ZYGOTE_RESTART_WINDOW_S:.0f} s (last code {code}"
-                           + (f": {self._zygote_error}" if self._zygote_error else "")
+                           + (f": {why or self._zygote_error}" if why or self._zygote_error else "")
                            + "); not restarted again")
             log.error("service %s failed: %s; its log: %s", self.name, self.failed, self.log_path)
             self.owner.record(self.name, f"failed: {self.failed}", kind="failed")
@@ -304,6 +336,10 @@ class ServicePool:
             time.sleep(ZYGOTE_RESTART_PAUSE_S)
         self._zygote_restarts.append(now)
         return not (self._closing or self.owner.stopping)
+
+    def _on_pong(self, event: dict[str, Any]) -> None:
+        if self.watch is not None:
+            self.watch.pong(event)
 
     def _on_ready(self, event: dict[str, Any]) -> None:
         self._mark_idempotent(event.get("idempotent") or [])
@@ -416,13 +452,20 @@ class ServicePool:
             del self.instances[instance.id]
         if expected or self.owner.stopping:
             return
-        log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
-                    self.name, instance.id, event["pid"], event["code"])
         lost = "; the state it kept is lost (stateful: the replacement starts from the zygote's)" \
             if self.service.stateful else ""
         if lost:
             log.warning("service %s: instance %d was stateful%s", self.name, instance.id, lost)
-        self.owner.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced{lost}", kind="died")
+        if event["code"] == RECYCLE_EXIT_CODE:  # it asked to be: work it had hung past its deadline
+            log.warning("service %s: instance %d (pid %d) exited to be replaced: work it had hung past its deadline "
+                        "(its log says which: %s); replacing it", self.name, instance.id, event["pid"], self.log_path)
+            self.owner.record(self.name, f"instance {instance.id} recycled: work it had hung past its deadline "
+                              f"(see {self.log_path.name}); replaced{lost}", kind="recycled")
+        else:
+            log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
+                        self.name, instance.id, event["pid"], event["code"])
+            self.owner.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced{lost}",
+                              kind="died")
         self._replace(instance)
         self.owner.publish()  # after: a stand-in keeps the dead instance's address in Envoy
 
@@ -507,6 +550,8 @@ class ServicePool:
 
     def shutdown(self) -> None:
         self._closing = True
+        if self.watch is not None:
+            self.watch.stop()
         if self.zygote is None:
             return
         if self.commands is not None:

@@ -25,6 +25,7 @@ from . import envoy
 from .admin import Admin
 from .config import PumaConfig
 from .errors import PumaStartError
+from .ports import port_holder
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,20 @@ def find_envoy() -> str:
     return found
 
 
-def check_port_free(host: str, port: int) -> None:
+# What each port Envoy listens on is, and the setting that moves it (named in a "port in use" error).
+PORT_ROLES = {
+    "listener": ("the listener's port", "choose another: puma run APP.py --port N (config: listener.port)"),
+    "internal": ("the internal listener's port, where services call each other",
+                 "set listener.internal_port in the config to another port, or to 0 for any free one"),
+    "admin": ("Envoy's admin port",
+              "set admin_port in the config to another port, or to 0 (the default: a Unix socket in the run "
+              "directory, which no other process can take)"),
+}
+
+
+def check_port_free(host: str, port: int, role: str = "listener") -> None:
     """Raise `PumaStartError` if `host:port` cannot be listened on (0: any free port, always fine).
+    `role` (a key of PORT_ROLES) says which port it is, for the error's fix.
 
     Binds like Envoy does (SO_REUSEADDR, no SO_REUSEPORT), so a port another process listens on
     is refused, while one left in TIME_WAIT by a stopped deployment is not.
@@ -55,16 +68,29 @@ def check_port_free(host: str, port: int) -> None:
         socket.create_server((host, port)).close()
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise port_in_use(host, port) from None
-        raise PumaStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            raise port_in_use(host, port, role) from None
+        what, _fix = PORT_ROLES[role]
+        raise PumaStartError(f"cannot listen on {host}:{port} ({what}): {exc.strerror or exc}") from None
 
 
-def port_in_use(host: str, port: int) -> PumaStartError:
+def check_ports_free(config: PumaConfig, internal_host: str | None = "127.0.0.1") -> None:
+    """`check_port_free` for each port the config names: the listener's, the internal listener's
+    (on `internal_host`; None: not known yet) and Envoy's admin port."""
+    check_port_free(config.listener.host, config.listener.port)
+    if internal_host is not None:
+        check_port_free(internal_host, config.listener.internal_port, "internal")
+    check_port_free(envoy.ADMIN_HOST, config.admin_port, "admin")
+
+
+def port_in_use(host: str, port: int, role: str = "listener") -> PumaStartError:
     """The error for a listening port another process holds (found before Envoy starts, or by Envoy
-    failing to bind it when another start won the race)."""
-    return PumaStartError(f"port {port} is already in use by another process (on {host}); stop it, "
-                          f"or choose another port: puma run APP.py --port N "
-                          f"(`puma status --url http://{host}:{port}` shows whether PUMA serves there)")
+    failing to bind it when another start won the race): which port it is, who holds it, the fix."""
+    what, fix = PORT_ROLES[role]
+    holder = port_holder(port)
+    # Another deployment's listener? `puma status` tells (it answers on no other port of PUMA's).
+    whose = f" (`puma status --url http://{host}:{port}` shows whether PUMA serves there)" if role == "listener" else ""
+    return PumaStartError(f"port {port} ({what}) is already in use by {holder or 'another process'} (on {host}); "
+                          f"stop it, or {fix}{whose}")
 
 
 _BIND_FAILED = re.compile(r"cannot bind '\[?([^\]']*?)\]?:(\d+)': Address already in use")
@@ -126,6 +152,7 @@ class EnvoyProcess:
         # address its internal listener takes (the containers' gateway) instead of loopback.
         self.launcher: Callable[[list[str]], list[str]] | None = None
         self.internal_host = "127.0.0.1"
+        self._roles: dict[int, str] = {}  # configured ports other than the listener's: which each is
 
     def publish_config(self, config: PumaConfig, endpoints: Mapping[str, Sequence[envoy.Endpoint]],
                        status_port: int | None = None, failed: Mapping[str, str] | None = None) -> list[str]:
@@ -157,8 +184,9 @@ class EnvoyProcess:
         return written
 
     def start(self, config: PumaConfig, timeout_s: float = 15.0) -> None:
-        check_port_free(config.listener.host, config.listener.port)
-        check_port_free(self.internal_host, config.listener.internal_port)
+        check_ports_free(config, self.internal_host)
+        self._roles = {port: role for role, port in (("internal", config.listener.internal_port),
+                                                     ("admin", config.admin_port)) if port}
         admin_socket = self._admin_socket(config)
         write_atomic(self.bootstrap_path, envoy.to_yaml(envoy.bootstrap_files(
             config, self.xds_dir, admin_socket=admin_socket, internal_host=self.internal_host)))
@@ -207,6 +235,10 @@ class EnvoyProcess:
         path.unlink(missing_ok=True)
         return path
 
+    def _role(self, port: int) -> str:
+        """Which of the configured ports `port` is (for the fix a bind error names)."""
+        return self._roles.get(port, "listener")
+
     def _check_alive(self) -> None:
         assert self.proc is not None
         code = self.proc.poll()
@@ -217,7 +249,7 @@ class EnvoyProcess:
         tail = self.log_path.read_text(errors="replace").splitlines()[-15:] if self.log_path.exists() else []
         bind = next((m for line in tail if (m := _BIND_FAILED.search(line))), None)
         if bind:  # another start took the port between our check and Envoy's bind
-            return port_in_use(bind.group(1), int(bind.group(2)))
+            return port_in_use(bind.group(1), int(bind.group(2)), self._role(int(bind.group(2))))
         return PumaStartError(f"{what}; config {self.bootstrap_path}; last lines of {self.log_path}:\n"
                               + "\n".join("  " + line for line in tail))
 

@@ -528,8 +528,11 @@ def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse
         return error_response(503, f"service {exc.service!r}, which {name!r} calls, is unavailable "
                                    f"({exc.detail}); retry", service=name, unavailable=exc.service, retry_after_s=1)
     log.error("service %s: a call to %s cannot succeed on %s %s: %s", name, exc.service, req.method, req.path, exc)
-    why = "no service of that name runs here" if isinstance(exc, PumaUnknownService) else f"it answered {exc.status}"
-    return error_response(500, f"service {name!r} failed calling {exc.service!r}: {why} ({exc.detail})",
+    if isinstance(exc, PumaUnknownService):  # the names it knows stay in the log: internal ones among them
+        why = f"no service of that name runs here (the log of {name!r} names the services it can call)"
+    else:
+        why = f"it answered {exc.status} ({exc.detail})"
+    return error_response(500, f"service {name!r} failed calling {exc.service!r}: {why}",
                           service=name, callee=exc.service, callee_status=exc.status or None)
 
 

@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -35,7 +36,7 @@ from .health import HealthMonitor
 from .instances import Instance, ServicePool
 from .logs import log_tail
 from .mapping.protocol import MAP_TARGET
-from .proxy import EnvoyProcess, check_port_free, kill_when_stopped
+from .proxy import EnvoyProcess, check_ports_free, kill_when_stopped
 from .status import StatusServer
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ ENVOY_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
 
 
 TRACEBACK_MARK = b"Traceback (most recent call last)"
+# An instance's log line at ERROR or worse ("<time> svc[pid] ERROR ..."): a 500 is logged so, with or
+# without a traceback (a reply that is no reply, a call that cannot succeed).
+ERROR_LINE = re.compile(rb"\] (?:ERROR|CRITICAL) ")
 MAX_SCANNED_LOG_BYTES = 64 << 20  # a log larger than this is kept unread: worth reading anyway
 
 
@@ -117,7 +121,8 @@ class Deployment:
         started = time.monotonic()
         with contextlib.ExitStack() as undo:
             undo.callback(self.stop)
-            check_port_free(self.config.listener.host, self.config.listener.port)  # before starting anything
+            # Before starting anything (a container backend's internal address is known once it started).
+            check_ports_free(self.config, None if self.backend is not None else self.envoy.internal_host)
             self._began = True
             undo.push(self._keep_logs_if_failed)
             if self.backend is None:
@@ -222,6 +227,7 @@ class Deployment:
                     instance.state = "draining"
         with contextlib.suppress(Exception):
             self.publish(wait=True)
+        served_5xx = self._server_errors()  # while Envoy still runs: its counters go with it
         threads = [threading.Thread(target=p.shutdown) for p in self.pools.values()]
         for t in threads:
             t.start()
@@ -237,24 +243,38 @@ class Deployment:
             self.local_dynamo.stop()
         self.status_server.stop()
         client.use_mesh(None, {})
-        if self._own_run_dir and not self.keep_logs and self._logged_failures():
+        errors = self._errors_seen(served_5xx) if self._own_run_dir else None
+        if errors and not self.keep_logs:
             self.keep_logs = True  # the ERROR lines and tracebacks name files under it: they stay
         if self._own_run_dir and not self.keep_logs:
             shutil.rmtree(self.run_dir, ignore_errors=True)
         elif self.keep_logs:
-            log.warning("logs kept in %s", self.run_dir)
+            log.warning("logs kept in %s%s", self.run_dir, f" (the run had errors: {errors})" if errors else "")
         if self._began:
             log.info("PUMA deployment stopped")
 
-    def _logged_failures(self) -> bool:
-        """Whether a service failed for good or any log holds a traceback (a 500, a crash)."""
-        if any(pool.failed for pool in self.pools.values()):
-            return True
-        for path in (self.run_dir / "logs").glob("*.log"):
+    def _server_errors(self) -> int:
+        """How many 5xx answers the deployment gave so far (0 if Envoy cannot tell)."""
+        try:
+            return sum(int(s.get("errors_5xx") or 0) for s in self.status().get("services", {}).values())
+        except Exception:  # noqa: BLE001 - Envoy gone or never started: nothing to count
+            return 0
+
+    def _errors_seen(self, served_5xx: int) -> str | None:
+        """What makes this run's logs worth keeping: a failed service, 5xx answers, or a log with a
+        traceback or an ERROR line (a 500, a crash); None for a clean run."""
+        found = [f"service {name} failed" for name, pool in self.pools.items() if pool.failed]
+        if served_5xx:
+            found.append(f"{served_5xx} server error{'' if served_5xx == 1 else 's'} (5xx) answered")
+        for path in sorted((self.run_dir / "logs").glob("*.log")):
             with contextlib.suppress(OSError):
-                if path.stat().st_size > MAX_SCANNED_LOG_BYTES or TRACEBACK_MARK in path.read_bytes():
-                    return True
-        return False
+                if path.stat().st_size > MAX_SCANNED_LOG_BYTES:
+                    found.append(f"{path.name} is over {MAX_SCANNED_LOG_BYTES >> 20} MiB")
+                    continue
+                text = path.read_bytes()
+                if TRACEBACK_MARK in text or ERROR_LINE.search(text):
+                    found.append(f"errors in {path.name}")
+        return "; ".join(found) or None
 
     def fail(self, reason: str) -> None:
         """The deployment can no longer serve: say why once (`failure`, the log, `on_failure`)."""

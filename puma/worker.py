@@ -31,7 +31,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 from waitress.task import ThreadedTaskDispatcher
 
-from . import deadlines, endpoints, eventloop, targets, warmup
+from . import deadlines, endpoints, eventloop, recycling, targets, warmup
 from .busy import STUCK_GRACE_S, BusyBoard, board_path
 from .client import ENV_WORKER
 from .codec import encode_json
@@ -44,6 +44,7 @@ log = logging.getLogger("puma.worker")
 
 _PR_SET_PDEATHSIG = 1
 BUFFER_IN_MEMORY_BYTES = 64 << 20
+RECYCLE_QUIET_S = 0.5  # a recycled instance exits once no request has come for this long
 FLUSH_TIMEOUT_S = 1.0  # after the drain, at most this long to write the last replies out
 LIVENESS_PATH = "/_puma/live"  # Envoy's active health check of each instance
 IDLE_LOOP_TIMEOUT_S = 30
@@ -224,6 +225,7 @@ def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.s
     if getattr(app, "probe", None) is not None:
         app.probe.start()  # here, in the instance: a thread started in the zygote would not survive the fork
     signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(server, counters, args.drain_timeout_s))
+    recycling.enable()
     if notify is not None:
         notify()  # the socket was listening already: requests sent until now wait in its backlog
     server.run()
@@ -408,10 +410,19 @@ def _drain_then_exit(server: Any, counters: Counters, drain_timeout_s: float) ->
     # waitress write out their replies: the app is done with a request before its bytes are sent.
     def drain() -> None:
         deadline = time.monotonic() + drain_timeout_s + FLUSH_TIMEOUT_S
+        recycled = recycling.reason() is not None
+        if recycled:  # still routed to: new connections wait in the socket's backlog for the replacement
+            server.accepting = False
         counters.wait_idle(drain_timeout_s)
-        while _unsent(server) and time.monotonic() < deadline:
+        quiet_since = time.monotonic()
+        # Recycled, it is still routed to over kept-alive connections: it answers what comes on them
+        # (refusals: "send it again") and exits only once none has come for RECYCLE_QUIET_S.
+        while time.monotonic() < deadline and (_unsent(server) or (
+                recycled and time.monotonic() - max(quiet_since, counters.last_start) < RECYCLE_QUIET_S)):
+            if _unsent(server):
+                quiet_since = time.monotonic()
             time.sleep(0.01)
-        os._exit(0)
+        os._exit(recycling.exit_code())
 
     threading.Thread(target=drain, daemon=True).start()
 

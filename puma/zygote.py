@@ -9,6 +9,7 @@ It speaks JSON lines with the supervisor: commands on stdin, events on stdout.
     instance exits                 ->  {"event": "exit", "pid": 4242, "id": 3, "code": 0}
     {"op": "spawn", "id": 4, "reuse": 3}  ->  instance 4 serves on instance 3's socket (same port)
     {"op": "release", "id": 3}     ->  (instance 3's socket is closed)
+    {"op": "ping", "n": 7}         ->  {"event": "pong", "n": 7}  (its liveness check: puma.zygotewatch)
     a fork that fails              ->  {"event": "spawn_failed", "id": 3, "error": "[Errno 11] ..."}
     stdin closes / {"op": "shutdown"}: stop every instance, then exit.
 
@@ -118,6 +119,8 @@ class Zygote:
             signal_pid(cmd["pid"], signal.SIGTERM)
         elif op == "kill" and cmd.get("pid") in self.children:
             signal_pid(cmd["pid"], signal.SIGKILL)
+        elif op == "ping":  # the supervisor's liveness check (puma.zygotewatch)
+            emit(self.out, {"event": "pong", "n": cmd.get("n")})
         elif op == "release":
             self._release(cmd.get("id"))
         elif op == "shutdown":

@@ -171,7 +171,9 @@ def test_a_second_deployment_on_a_port_already_served_fails_at_once():
         second = puma.App()
         second.configure({"puma_services": {"upper": "/upper"}})
         second.add_services({"upper": basic.upper})
-        with pytest.raises(PumaStartError, match=f"port {port} is already in use by another process"):
+        envoy_pid = first.envoy.proc.pid
+        with pytest.raises(PumaStartError, match=rf"port {port} \(the listener's port\) is already in use by "
+                                                 rf"pid {envoy_pid} \(.*envoy"):
             second.start(listener={"port": port})
         # the first deployment alone still answers there, every time
         assert all(http.get("/_puma/status").json()["services"].keys() == {"echo"} for _ in range(10))
@@ -186,7 +188,8 @@ def test_a_port_another_program_listens_on_is_refused_even_with_reuse_port():
         app = puma.App()
         app.configure({"puma_services": {"echo": "/echo"}})
         app.add_services({"echo": basic.echo})
-        with pytest.raises(PumaStartError, match=f"port {port} is already in use"):
+        with pytest.raises(PumaStartError, match=rf"port {port} \(the listener's port\) is already in use by "
+                                                 rf"pid {os.getpid()} .*puma run APP.py --port N"):
             app.start(listener={"port": port})
 
 

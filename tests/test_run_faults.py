@@ -6,8 +6,10 @@ an encoded slash is refused at the edge. Real Envoy, real `puma run`, free ports
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -105,7 +107,8 @@ def test_a_start_that_loses_the_race_for_its_port_says_the_port_is_in_use(monkey
         with pytest.raises(puma.PumaStartError) as caught:
             app.start(listener={"host": host, "port": port})
     message = str(caught.value)
-    assert message.startswith(f"port {port} is already in use by another process (on {host})"), message
+    assert message.startswith(f"port {port} (the listener's port) is already in use by pid {os.getpid()} ("), message
+    assert f"(on {host})" in message and "--port N" in message
     assert "Address already in use" not in message and "envoy.log" not in message
 
 
@@ -358,3 +361,43 @@ def _restarted_or_failed(pool: ServicePool, old_pid: int) -> bool:
 
 def _zygote_pid(pool: ServicePool) -> int | None:
     return pool.zygote.pid if pool.zygote_ready() and pool.zygote is not None else None
+
+
+def _kept_after(request: tuple[str, dict], services: dict, functions: dict, caplog: pytest.LogCaptureFixture
+                ) -> tuple[Path, int, str]:
+    """Start, send `request` (path, JSON), stop: the run's logs dir, the answer's status, what the stop said."""
+    app = puma.App()
+    app.configure({"puma_services": services})
+    app.add_services(functions)
+    with caplog.at_level(logging.WARNING, logger="puma.supervisor"), app.start(listener={"port": 0}) as mesh:
+        logs = mesh.run_dir / "logs"
+        status = httpx.post(mesh.url + request[0], json=request[1], timeout=30).status_code
+        if status >= 500:  # the status sampler has seen it before the stop looks
+            wait_for(lambda: sum(s["errors_5xx"] for s in mesh.status()["services"].values()), timeout_s=10,
+                     message="the 5xx counted")
+    said = " ".join(r.getMessage() for r in caplog.records if "logs kept in" in r.getMessage())
+    return logs, status, said
+
+
+@pytest.mark.parametrize(("path", "body", "expected", "why"), [
+    ("/unsendable", {"kind": "minus-inf"}, 500, "errors in unsendable.log"),  # a 500 logged without a traceback
+    ("/slow", {"s": 3}, 504, "server error (5xx) answered"),  # a timeout: no log line at all
+])
+def test_logs_of_a_run_with_server_errors_are_kept_and_the_stop_says_where_and_why(
+        path: str, body: dict, expected: int, why: str, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.apps import faults
+
+    services = {"unsendable": {"prefix": "/unsendable"}, "slow": {"prefix": "/slow", "timeout_s": 1}}
+    logs, status, said = _kept_after((path, body), services, {"unsendable": faults.unsendable, "slow": basic.slow},
+                                     caplog)
+    try:
+        assert status == expected
+        assert logs.is_dir() and f"logs kept in {logs.parent} (the run had errors: " in said and why in said, said
+    finally:
+        shutil.rmtree(logs.parent, ignore_errors=True)
+
+
+def test_logs_of_a_run_with_only_client_errors_are_removed(caplog: pytest.LogCaptureFixture) -> None:
+    logs, status, said = _kept_after(("/upper", {"text": 3}), {"upper": {"prefix": "/upper"}}, {"upper": basic.upper},
+                                     caplog)
+    assert status == 400 and not logs.exists() and said == ""

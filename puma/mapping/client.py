@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .. import targets
+from .. import deadlines, targets
 from ..codec import encode_json
 from ..errors import PumaConfigError, PumaMapError
 from .locate import Target, resolve, status_instances
@@ -314,8 +314,9 @@ class _Sender:
         start, stop = self.bounds[index]
         chunk = list(self.items[start:stop])
         key = self.target.key
+        timeout_s = self._chunk_timeout_s()
         if self.job.json_mode:
-            body = encode_json({"fn": self.job.fn, "items": chunk}).encode()
+            body = encode_json({"fn": self.job.fn, "items": chunk, "timeout_s": timeout_s}).encode()
             headers = {"content-type": JSON_TYPE}
             if key is not None:
                 headers[SIGNATURE_HEADER] = sign(key, REQUEST, body)
@@ -323,8 +324,14 @@ class _Sender:
         assert key is not None
         nonce = self.nonces.setdefault(index, secrets.token_hex(8))
         signed = encode(key, REQUEST, {"id": nonce, "fn": self.job.fn, "mode": self.job.mode, "items": chunk,
-                                       "reducer": self.job.reducer})
+                                       "reducer": self.job.reducer, "timeout_s": timeout_s})
         return signed.data, {"content-type": BINARY_TYPE, SIGNATURE_HEADER: signed.signature}
+
+    def _chunk_timeout_s(self) -> float:
+        """How long a chunk may compute: the map's `timeout_s`, or less if the request this map serves
+        has less time left (the instance answers a chunk still computing then, naming its item)."""
+        left = deadlines.remaining_s()
+        return max(0.001, min(self.exchange.timeout_s, left if left is not None else float("inf")))
 
     def _reply(self, index: int, resp: Reply) -> Any:
         binary = resp.header("content-type").startswith(BINARY_TYPE)
@@ -368,6 +375,10 @@ class _Sender:
     def _failed(self, index: int, message: dict[str, Any]) -> PumaMapError:
         position = self.bounds[index][0] + int(message.get("index") or 0)
         item = message.get("item")
+        if message.get("hung"):
+            return PumaMapError(f"{self.job.fn} hung on item {position} (chunk {index}, item {short_repr(item)}): "
+                                f"{message.get('error')}; the rest of the map was not waited for",
+                                chunk_index=index, item_index=position, item=item, status=FAILED_STATUS)
         return PumaMapError(f"{self.job.fn} raised on item {position} (chunk {index}, item {short_repr(item)}): "
                             f"{message.get('error')}", chunk_index=index, item_index=position, item=item,
                             remote_traceback=message.get("traceback"), status=FAILED_STATUS)

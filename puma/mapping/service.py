@@ -23,14 +23,23 @@ the next chunk computes (the client keeps about two chunks queued per instance).
 
 `fn` raising answers 422 (not 5xx, so Envoy's retry policy does not re-run a failing chunk) with
 the index of the failing item, the item and the traceback.
+
+A chunk is computed within a deadline: the earliest of the map call's own `timeout_s` (sent in the
+chunk) and the request's deadline (Envoy's route timeout, the map service's `timeout_s`), less a
+margin so the answer reaches the caller first. An item still running then has hung: a Python thread
+cannot be stopped, so the chunk is answered 422 naming that item ("did not return within ..."),
+the instance refuses the chunks waiting behind it (503, to be sent elsewhere) and asks to be
+replaced (`puma.recycling`): later maps never wait behind work that cannot finish.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import os
 import pickle
+import queue
 import threading
 import time
 import traceback
@@ -38,10 +47,11 @@ from collections.abc import Callable
 from itertools import islice
 from typing import Any
 
-from .. import targets
+from .. import deadlines, recycling, targets
 from ..codec import NonFiniteNumberError, encode_json
 from ..errors import HTTPError
 from ..messages import Request, Response
+from ..readiness import NOT_READY_HEADER
 from ..serving import bytes_body
 from .protocol import (
     BINARY_TYPE,
@@ -63,6 +73,9 @@ from .protocol import (
 
 log = logging.getLogger(__name__)
 _one_chunk_at_a_time = threading.Lock()
+LOCK_POLL_S = 0.1  # a chunk waiting for the one before it looks this often whether that one hung
+# The answer to a hung chunk leaves this much before its caller's own deadline: a tenth, at most 1 s.
+DEADLINE_MARGIN_FRACTION, MAX_DEADLINE_MARGIN_S, MIN_CHUNK_S = 0.1, 1.0, 0.05
 
 
 class ItemFailed(Exception):
@@ -76,6 +89,24 @@ class ItemFailed(Exception):
         # Drop this module's own frame: the traceback starts in the user's function.
         self.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next
                                                             if exc.__traceback__ else None))
+        self.hung = False
+
+
+class ItemHung(ItemFailed):
+    """`fn` (or the reducer) did not return on the item at `index` within the chunk's deadline."""
+
+    def __init__(self, index: int, item: Any, fn: str, limit_s: float) -> None:
+        super().__init__(index, item, TimeoutError(
+            f"{fn} did not return on this item within {limit_s:.1f} s (the map's deadline); it still runs, so "
+            "this map instance is replaced"))
+        self.traceback = ""
+        self.hung = True
+
+
+class Progress:
+    """Which item of a chunk `run_map`/`run_reduce` is computing (read by the thread waiting for it)."""
+
+    index = 0
 
 
 @bytes_body  # signed pickled chunks skip Flask's request handling
@@ -101,7 +132,8 @@ def _binary_chunk(request: Request) -> Response:
     items = _items(message.get("items"))
     fn = _function(message.get("fn"))
     reducer = _function(message.get("reducer")) if message.get("mode") == "reduce" else None
-    return _alone(lambda: _computed(key, message, fn, reducer, items))
+    limit_s = chunk_limit_s(message.get("timeout_s"))
+    return _alone(lambda: _computed(key, message, fn, reducer, items, limit_s))
 
 
 def _alone(reply: Callable[[], Response]) -> Response:
@@ -109,23 +141,108 @@ def _alone(reply: Callable[[], Response]) -> Response:
 
     Envoy keeps a second chunk queued at each instance; computing it while this reply is still
     being written would leave the threads writing it waiting for the GIL, a whole chunk's time.
+    A chunk waiting here while the one before it hangs is refused (503): the instance is being
+    replaced, and the caller sends the chunk again, to another instance.
     """
-    _one_chunk_at_a_time.acquire()
+    while not _one_chunk_at_a_time.acquire(timeout=LOCK_POLL_S):
+        if recycling.reason() is not None:
+            return _refused()
+    if recycling.reason() is not None:
+        _one_chunk_at_a_time.release()
+        return _refused()
     try:
         response = reply()
     except BaseException:
-        _one_chunk_at_a_time.release()
+        if recycling.reason() is None:  # else a hung chunk's thread still runs: keep the next one out
+            _one_chunk_at_a_time.release()
         raise
-    response.on_close = _one_chunk_at_a_time.release
+    # A hung chunk keeps the lock: its thread still runs, and the instance is being replaced.
+    if recycling.reason() is None:
+        response.on_close = _one_chunk_at_a_time.release
     return response
 
 
+def _refused() -> Response:
+    why = recycling.reason()
+    return Response(body={"error": f"this map instance is being replaced ({why}); the chunk was not computed: "
+                                   "send it again", "status": 503, "retry_after_s": 1},
+                    status=503, headers={"Retry-After": "1", NOT_READY_HEADER: "true"})
+
+
+def chunk_limit_s(asked_s: Any) -> float | None:
+    """Seconds a chunk may compute: the map call's `timeout_s` (`asked_s`, from the chunk) and the
+    request's deadline, the earlier, less a margin; None when neither bounds it (a direct call)."""
+    limits = [float(asked_s)] if isinstance(asked_s, int | float) and 0 < asked_s < float("inf") else []
+    left = deadlines.remaining_s()
+    if left is not None:
+        limits.append(left)
+    if not limits:
+        return None
+    limit = min(limits)
+    return max(MIN_CHUNK_S, limit - min(MAX_DEADLINE_MARGIN_S, DEADLINE_MARGIN_FRACTION * limit))
+
+
+class _ChunkThread:
+    """The one thread that computes chunks (one at a time, see `_alone`), started at first use in
+    each process: handing it a chunk costs ~20 us, a new thread per chunk ~350 us."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._pid = 0
+
+    def submit(self, job: Callable[[], None]) -> None:
+        if self._pid != os.getpid():  # first use here (a thread of the zygote's would not survive its fork)
+            self._jobs = queue.SimpleQueue()
+            self._pid = os.getpid()
+            threading.Thread(target=self._run, args=(self._jobs,), daemon=True, name="puma-map-chunk").start()
+        self._jobs.put(job)
+
+    @staticmethod
+    def _run(jobs: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            jobs.get()()
+
+
+_chunk_thread = _ChunkThread()
+
+
+def bounded(compute: Callable[[Progress], Any], items: list[Any], fn: str, limit_s: float | None) -> Any:
+    """`compute(progress)`, on the chunk thread when `limit_s` bounds it; `ItemHung` naming the
+    item it was on if it does not return within `limit_s` (then this instance asks to be replaced)."""
+    progress = Progress()
+    if limit_s is None:
+        return compute(progress)
+    outcome: list[Any] = []
+    done = threading.Event()
+    context = contextvars.copy_context()  # the request's deadline, for `fn` too
+
+    def run() -> None:
+        try:
+            outcome.append((True, context.run(compute, progress)))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the request's thread
+            outcome.append((False, exc))
+        done.set()
+
+    _chunk_thread.submit(run)
+    if not done.wait(limit_s):
+        index = progress.index
+        hung = ItemHung(index, items[index], fn, limit_s)
+        recycling.request(f"puma_map: {fn} did not return on item {index} of its chunk ({short_repr(items[index])}) "
+                          f"within {limit_s:.1f} s; its thread still runs")
+        raise hung
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
 def _computed(key: bytes, message: dict[str, Any], fn: Callable[[Any], Any],
-              reducer: Callable[[Any, Any], Any] | None, items: list[Any]) -> Response:
+              reducer: Callable[[Any, Any], Any] | None, items: list[Any], limit_s: float | None) -> Response:
     started = time.perf_counter()
     try:
-        outcome: dict[str, Any] = ({"value": run_reduce(fn, reducer, items)} if reducer else
-                                   {"results": run_map(fn, items)})
+        outcome: dict[str, Any] = bounded(
+            lambda at: {"value": run_reduce(fn, reducer, items, at)} if reducer else {"results": run_map(fn, items, at)},
+            items, str(message.get("fn")), limit_s)
     except ItemFailed as failed:
         return _signed(key, _failure(message, failed), FAILED_STATUS)
     return _signed(key, {"id": message.get("id"), "ok": True, "pid": os.getpid(),
@@ -139,7 +256,7 @@ def _failure(message: dict[str, Any], failed: ItemFailed) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - any pickling failure: send its repr instead
         item = short_repr(item)
     return {"id": message.get("id"), "ok": False, "index": failed.index, "item": item,
-            "error": failed.error, "traceback": failed.traceback}
+            "error": failed.error, "traceback": failed.traceback, "hung": failed.hung}
 
 
 def _signed(key: bytes, message: dict[str, Any], status: int) -> Response:
@@ -168,15 +285,20 @@ def _json_chunk(request: Request) -> Response:
                              "list it in $PUMA_MAP_ALLOW, or sign the request with the shared secret")
     items = _items(payload.get("items"))
     fn = _function(path)
-    return _alone(lambda: _json_reply(key, _json_results(fn, items, show_traceback=bool(signature))))
+    limit_s = chunk_limit_s(payload.get("timeout_s"))
+    return _alone(lambda: _json_reply(key, _json_results(fn, str(path), items, limit_s,
+                                                         show_traceback=bool(signature))))
 
 
-def _json_results(fn: Callable[[Any], Any], items: list[Any], *, show_traceback: bool) -> list[Any]:
+def _json_results(fn: Callable[[Any], Any], path: str, items: list[Any], limit_s: float | None, *,
+                  show_traceback: bool) -> list[Any]:
     try:
-        return run_map(fn, items)
+        results: list[Any] = bounded(lambda at: run_map(fn, items, at), items, path, limit_s)
     except ItemFailed as failed:
         raise HTTPError(FAILED_STATUS, failed.error, index=failed.index, item=_jsonable(failed.item),
-                        traceback=failed.traceback if show_traceback else None) from None
+                        traceback=failed.traceback if show_traceback else None,
+                        **({"hung": True} if failed.hung else {})) from None
+    return results
 
 
 def _json_reply(key: bytes | None, results: list[Any]) -> Response:
@@ -193,27 +315,32 @@ def _json_reply(key: bytes | None, results: list[Any]) -> Response:
     return Response(body=body, headers=headers, content_type=JSON_TYPE)
 
 
-def run_map(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
-    """`[fn(x) for x in items]`; on an exception, `ItemFailed` names the item."""
+def run_map(fn: Callable[[Any], Any], items: list[Any], progress: Progress | None = None) -> list[Any]:
+    """`[fn(x) for x in items]`; on an exception, `ItemFailed` names the item. `progress.index` is
+    the item being computed."""
     out: list[Any] = []
     append = out.append
+    at = progress or Progress()
     try:
-        for item in items:
+        for index, item in enumerate(items):
+            at.index = index
             append(fn(item))
     except Exception as exc:  # noqa: BLE001 - reported to the caller with its traceback
         raise ItemFailed(len(out), items[len(out)], exc) from None
     return out
 
 
-def run_reduce(fn: Callable[[Any], Any], reducer: Callable[[Any, Any], Any], items: list[Any]) -> Any:
+def run_reduce(fn: Callable[[Any], Any], reducer: Callable[[Any, Any], Any], items: list[Any],
+               progress: Progress | None = None) -> Any:
     """`functools.reduce(reducer, map(fn, items))` over a non-empty chunk; no initial value here."""
     done = 0
+    at = progress or Progress()
     try:
         acc = fn(items[0])
-        done = 1
+        done = at.index = 1
         for item in islice(items, 1, None):
             acc = reducer(acc, fn(item))
-            done += 1
+            done = at.index = done + 1
     except Exception as exc:  # noqa: BLE001 - reported to the caller with its traceback
         raise ItemFailed(done, items[done], exc) from None
     return acc

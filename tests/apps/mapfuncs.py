@@ -58,3 +58,21 @@ def slow_on(item: tuple[int, int]) -> int:
     """`(slow_pid, x)`: 30 ms of work on the instance whose pid is slow_pid, 1 ms elsewhere; returns the pid."""
     time.sleep(0.03 if os.getpid() == item[0] else 0.001)
     return os.getpid()
+
+
+def never_returns_on(item: tuple[int, int]) -> int:
+    """`(bad, x)`: x, except that item x == bad never returns (it waits for an event nobody sets)."""
+    bad, x = item
+    if x == bad:
+        import threading
+
+        threading.Event().wait()
+    return x
+
+
+def spins_on(item: tuple[int, int]) -> int:
+    """`(bad, x)`: x, except that item x == bad loops forever, computing (holds the CPU, not only a thread)."""
+    bad, x = item
+    while x == bad:
+        x = (x * 7 + 1) % 1_000_003 if x != bad else bad
+    return x

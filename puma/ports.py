@@ -1,0 +1,56 @@
+"""Who holds a listening TCP port on this host: for the message of a start refused "port in use".
+
+Read from /proc (Linux, as the rest of the process backend): the socket's inode from
+/proc/net/tcp{,6}, then the process with a descriptor on it. Only this user's processes can be
+looked into; another user's is named as such.
+
+>>> port_holder(1) is None  # nothing listens on port 1
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+_LISTEN = "0A"
+_PROC = Path("/proc")
+
+
+def port_holder(port: int) -> str | None:
+    """`"pid 4242 (python3 -m http.server 9901)"`, "a process of another user", or None (no
+    listener found, or no /proc)."""
+    inodes = _listening_inodes(port)
+    if not inodes:
+        return None
+    for fd_dir in _PROC.glob("[0-9]*/fd"):
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(fd_dir):
+                with contextlib.suppress(OSError):
+                    link = os.readlink(fd_dir / fd)
+                    if link.startswith("socket:[") and link[8:-1] in inodes:
+                        return _describe(int(fd_dir.parent.name))
+    return "a process of another user (not visible to this one)"
+
+
+def _listening_inodes(port: int) -> set[str]:
+    inodes: set[str] = set()
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(OSError):
+            for line in (_PROC / "net" / table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if len(fields) > 9 and fields[3] == _LISTEN and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    return inodes
+
+
+def _describe(pid: int) -> str:
+    try:
+        words = (_PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
+        command = " ".join(" ".join(w.decode(errors="replace") for w in words if w).split())  # one line
+    except OSError:
+        command = ""
+    if len(command) > 120:
+        command = command[:117] + "..."
+    return f"pid {pid} ({command})" if command else f"pid {pid}"
