@@ -42,6 +42,11 @@ def _stopped(pid: int):
             os.kill(pid, signal.SIGCONT)  # never leave a stopped process behind, whatever the test did
 
 
+def _zygote_pid(mesh: puma.Deployment) -> int | None:
+    zygote = mesh.pools["echo"].zygote  # None for a moment while it is restarted
+    return zygote.pid if zygote is not None else None
+
+
 def _served_by_new(mesh: puma.Deployment, old: set[int]) -> bool:
     resp = httpx.post(mesh.url + "/echo", json={}, timeout=10)
     return resp.status_code == 200 and resp.json()["pid"] not in old
@@ -50,7 +55,7 @@ def _served_by_new(mesh: puma.Deployment, old: set[int]) -> bool:
 def _restarted_and_serving(mesh: puma.Deployment, zygote: int, old: set[int], instances: int,
                            within_s: float) -> None:
     started = time.monotonic()
-    wait_for(lambda: mesh.pools["echo"].zygote.pid != zygote and len(mesh.instances("echo")) == instances,
+    wait_for(lambda: _zygote_pid(mesh) not in (zygote, None) and len(mesh.instances("echo")) == instances,
              timeout_s=within_s, message=f"a new zygote with its {instances} instances")
     wait_for(lambda: _served_by_new(mesh, old), timeout_s=15, message="/echo served by a new instance")
     (event,) = _restarts(mesh)
