@@ -48,6 +48,7 @@ from rapidfuzz.distance import Levenshtein
 from chatbot.namesakes import better_known_typo, outnamed
 from chatbot.nicknames import ALIASES, FIRST_NAME_FORMS
 from chatbot.people import Person, merge_people
+from chatbot.plainwords import plural_of_everyday_word
 from chatbot.spelling import LONG_WORD_LEN as _LONG_TOKEN_LEN
 from chatbot.spelling import MIN_FUZZY_LEN as _MIN_FUZZY_LEN
 from chatbot.spelling import NearWords
@@ -421,7 +422,8 @@ class NameIndex:
             surname = token
             if i + 1 < len(tokens) and tokens[i + 1] in FAMILY_WORDS:
                 end = i + 2
-            elif token.endswith("s") and i and tokens[i - 1] == "the" and token[:-1] in self._by_last:
+            elif token.endswith("s") and i and tokens[i - 1] == "the" and token[:-1] in self._by_last \
+                    and not plural_of_everyday_word(token, self._common.get(token, 0.0)):
                 surname, end = token[:-1], i + 1
             else:
                 continue

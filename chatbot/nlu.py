@@ -96,6 +96,7 @@ from chatbot.lexicon import (
 )
 from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
 from chatbot.namesakes import place_after_from
+from chatbot.plainwords import genre_phrase, marked_as_title
 from chatbot.questions import (
     asking_part,
     asks_what_to_watch,
@@ -239,7 +240,7 @@ class Understander:
             "title": titles[0] if titles else None, "titles": titles,
             "question": question, "interrogative": interrogative,
             "catalogue": catalogue,
-            "catalogue_title": catalogue_title(asked_whole, self._titles.exact) if catalogue else None,
+            "catalogue_title": catalogue_title(asked_whole, self._titles.exact, whole) if catalogue else None,
             "catalogue_object": object_text(asked_whole) if catalogue else None,
             "filmography": filmography_role(asked_whole, any(not p["negated"] for p in people))
             if interrogative else None,
@@ -292,9 +293,16 @@ class Understander:
                 rare = any(self._common.get(w, 0.0) < RARE_TITLE_ZIPF for w in key.split()
                            if w not in STOPWORDS)
                 capitalised = any(w[:1].isupper() for w in said.split()[1 if not start else 0 :])
-                if rare or capitalised:  # "is titanic any good?", not "did you show me first?"
-                    return title, said
+                after = words[start + size] if start + size < len(words) else None
+                if (rare or capitalised) and not self._genre_phrase(raw, said, after):
+                    return title, said  # "is titanic any good?", not "did you show me first?"
         return None
+
+    def _genre_phrase(self, raw: str, said: str, after: str | None) -> bool:
+        """"scary movie", "heist movies": a kind of film, unless quotes or "the film" mark it."""
+        return genre_phrase(fold(said).split(), fold(after or ""), lambda w: bool(
+            self._genres.find([w], False, set()) or self._approximations.get((w,)))
+        ) and not marked_as_title(raw, said)
 
     def _approximate(self, tokens: list[str], negated: list[bool], used: set[int],
                      notes: list[str]) -> list[tuple]:
