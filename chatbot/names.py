@@ -80,7 +80,7 @@ STOPWORDS = frozenset(
     movies my no not nothing of ok okay on one or please really see she so some something
     star stars starring sure than thanks that the them then there they this to very want
     was watch we well what which who will with would yes you your film films director
-    directed actor actress prefer preference maybe none never""".split()
+    directed actor actress prefer preference maybe none never hes shes lil""".split()
 )
 
 

@@ -128,6 +128,7 @@ from chatbot.spans import (
     swapped,
 )
 from chatbot.spans import constraints as spans_to_constraints
+from chatbot.spoken import spell_spoken
 from chatbot.text import (
     clean_input,
     english_words,
@@ -184,7 +185,8 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = spell_shorthand(expand_shorthand(spell_all(clean_input(text)[0], expect == "genre"), SHORTHAND))
+        cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
+                                                   SHORTHAND))
         titles, rest_text, title_cue = self._split_titles(cleaned)
         tokens = as_asked(clause_tokens(rest_text))  # "isn't X in it?" asks, denies nothing
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
