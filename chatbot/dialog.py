@@ -38,6 +38,8 @@ from chatbot.components import Components
 from chatbot.constraints import included_values, same_wish, without
 from chatbot.nlg import SLOTS
 from chatbot.questions import suitability_reply
+from chatbot.referents import answered_people, remember
+from chatbot.referents import resolve as resolve_referents
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
@@ -166,6 +168,7 @@ class DialogManager(SideActs):
 
     def _decide(self, state: dict, text: str) -> dict:
         stage = state["stage"]
+        text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
         understanding = self._with_reference(self._parts.nlu(text, stage if stage in SLOTS else None))
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
@@ -281,6 +284,7 @@ class DialogManager(SideActs):
                                          nlg.rating_text(movie)))
         shown = [self._parts.db.movie(i) for i in state["shown"][:-1]] if "history" in (
             decision.get("topics") or ()) else []
+        remember(state, answered_people(list(decision.get("topics") or ()), movie))
         out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state),
                               people=decision.get("people") or (),
                               genres=decision.get("genres") or (), shown=shown,

@@ -296,9 +296,20 @@ class Understander:
                            if w not in STOPWORDS)
                 capitalised = any(w[:1].isupper() for w in said.split()[1 if not start else 0 :])
                 after = words[start + size] if start + size < len(words) else None
+                rare = rare or self._asked_about(raw, said, key)
                 if (rare or capitalised) and not self._genre_phrase(raw, said, after):
                     return title, said  # "is titanic any good?", not "did you show me first?"
         return None
+
+    @staticmethod
+    def _asked_about(raw: str, said: str, key: str) -> bool:
+        """"who directed the social network": a title of two everyday words or more that the
+        question is about (said as "it", a topic is left: "who directed it"), not a topic
+        phrase itself ("does it have a happy ending", "what's the running time")."""
+        if len([w for w in key.split() if w not in STOPWORDS]) < 2:
+            return False
+        rest = _as_it(raw, (said, said))
+        return bool(question_topics(clause_tokens(rest), rest))
 
     def _genre_phrase(self, raw: str, said: str, after: str | None) -> bool:
         """"scary movie", "heist movies": a kind of film, unless quotes or "the film" mark it."""
