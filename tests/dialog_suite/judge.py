@@ -58,7 +58,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "flipped_scope", "famous_namesakes", "spoken_lengths", "life_asides", "tone_fit",
          # newcomer 42: plain words read as names or titles; spoken years, ages and ratings;
          # questions about another film, and its person used afterwards
-         "plain_words", "spoken_numbers", "another_film")
+         "plain_words", "spoken_numbers", "another_film", "confirmed_genres")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
