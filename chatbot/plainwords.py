@@ -30,8 +30,8 @@ PLURAL_WORD_ZIPF = 3.5  # "singers" 3.8, "hunters" 3.9; "scotts" 2.7, "coens" 1.
 FILM_WORDS = frozenset("film films movie movies flick flicks".split())
 _MARKERS = re.compile(r"\b(?:the (?:film|movie|flick)|called|named|titled|film|movie)\s+$", re.I)
 _QUOTES = "\"'“”‘’«»"
-_ONE_PHRASE = re.compile(
-    r"^(?:the|that|this|my|your|our|his|her|their)(?:\s+[a-z']+){0,2}\s+ones?$", re.I)
+_ONE_PHRASE = re.compile(  # "the last one", "the new one you mentioned"
+    r"^(?:the|that|this|my|your|our|his|her|their)(?:\s+[a-z']+){0,2}\s+ones?\b", re.I)
 _TITLE_GIVEN = re.compile(r"\b(?:which|that|it)\s+(?:was|is|were)\s+(?:called\s+)?(?P<title>.+)"
                           r"|\b(?:called|named|titled)\s+(?P<named>.+)", re.I)
 _FUNCTION_WORDS = frozenset("""it its that this these those them they one ones him her he she

@@ -188,7 +188,7 @@ def _ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
             continue
         unit = next((u for u in _AGE_UNITS if tuple(tokens[i + 1 : i + 1 + len(u)]) == u), None)
         before = set(tokens[max(0, i - 3) : i])
-        if unit is not None and ({"for", "with"} & before or (
+        if unit is not None and ({"for", "with"} & before or _after_children(tokens, i) or (
                 set(_AUDIENCE_BEFORE) & before and _WATCHING & set(tokens))):
             ages.append((int(token), i, i + 1 + len(unit)))
         elif unit is None and _after_children(tokens, i):

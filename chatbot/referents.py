@@ -34,16 +34,19 @@ _SUBJECT = re.compile(r"\b(?P<pronoun>he|she|they)\s+(?P<verb>directed|made|did|
 _THROUGH_FILM = re.compile(
     r"\b(?P<cue>by|from|with|starring|featuring)\s+(?:the\s+)?(?:(?P<role>director|maker|filmmaker|"
     r"star|lead|main actor|main actress|lead actor|lead actress)\s+of"
-    r"|(?:guy|person|man|woman|lady|one|people|folks)\s+(?:who|that)\s+(?P<made>directed|made))"
+    r"|(?:(?:guy|person|man|woman|lady|one|people|folks)\s+(?:who|that)|whoever)\s+"
+    r"(?P<made>directed|made))"
     r"\s+(?P<title>.+)", re.I)
 _TITLE_END = re.compile(r"\s*(?:[,;!?.]|\bbut\b|\band\b|\bor\b|\bplease\b|\bpls\b|$)", re.I)
 _DIRECTING = ("director", "maker", "filmmaker")
 
 
 def remember(state: dict[str, Any], people: Sequence[tuple[str, str]]) -> None:
-    """Keep the one person an answer named (``(name, role)``); several or none: forget."""
-    if len(people) == 1:
-        state[REFERENT_KEY] = {"name": people[0][0], "role": people[0][1], "turn": state.get("turns", 0)}
+    """Keep the people an answer named (``(name, role)``; "him"/"her" needs one of them,
+    "them"/"their" any of up to three); none: forget."""
+    if 1 <= len(people) <= 3:
+        state[REFERENT_KEY] = {"names": [p[0] for p in people], "role": people[0][1],
+                               "turn": state.get("turns", 0)}
     else:
         state.pop(REFERENT_KEY, None)
 
@@ -63,11 +66,17 @@ def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Map
     referent = state.get(REFERENT_KEY)
     if not referent or state.get("turns", 0) - int(referent.get("turn", 0)) > REFERENT_TURNS:
         return text
-    name, role = referent["name"], referent["role"]
-    text = _CUED_PRONOUN.sub(lambda m: f"{m['cue']} {name}", text)
-    cue = "by" if role == "director" else "with"
-    text = _POSSESSIVE.sub(lambda m: f"{m['noun']} {cue} {name}", text)
-    return _SUBJECT.sub(lambda m: f"{name} {m['verb']}", text)
+    names, role = list(referent.get("names") or ()), referent["role"]
+    cue = "by" if role == "director" else "with"  # "something with him" of a director: his films
+
+    def name(match: re.Match[str]) -> str:
+        plural = match["pronoun"].lower() in ("them", "their", "they")
+        return " or ".join(names) if plural or len(names) == 1 else match["pronoun"]
+
+    text = _CUED_PRONOUN.sub(lambda m: f"{cue} {name(m)}" if name(m) != m["pronoun"] else m.group(0), text)
+    text = _POSSESSIVE.sub(lambda m: f"{m['noun']} {cue} {name(m)}" if name(m) != m["pronoun"]
+                           else m.group(0), text)
+    return _SUBJECT.sub(lambda m: f"{name(m)} {m['verb']}", text)
 
 
 def _through_film(match: re.Match[str], find_title: Callable[[str], Mapping[str, Any] | None]) -> str:
