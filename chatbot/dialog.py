@@ -40,6 +40,8 @@ from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.nlg import SLOTS
 from chatbot.questions import suitability_reply
+from chatbot.referents import answered_people, remember
+from chatbot.referents import resolve as resolve_referents
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
@@ -47,8 +49,10 @@ from chatbot.viewers import all_of
 
 log = logging.getLogger(__name__)
 
-# Which wish to set aside first when nothing matches them all (weakest first).
-WEAKNESS = {"mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5}
+# Which wish to set aside first when nothing matches them all (weakest first). A refusal ("no
+# horror", "no more Harry Potter") outlasts every wish for something: what the user said they do
+# not want is the last thing to hand them.
+WEAKNESS = {"mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5, "title": 6}
 _FOLLOW_UPS = {"watched": nlg.WATCHED, "like": nlg.LIKE, "another": nlg.ANOTHER}
 
 
@@ -141,6 +145,7 @@ class DialogManager(SideActs):
 
     def _decide(self, state: dict, text: str) -> dict:
         stage = state["stage"]
+        text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
         understanding = self._with_reference(self._parts.nlu(text, stage if stage in SLOTS else None))
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
@@ -256,6 +261,7 @@ class DialogManager(SideActs):
                                          nlg.rating_text(movie)))
         shown = [self._parts.db.movie(i) for i in state["shown"][:-1]] if "history" in (
             decision.get("topics") or ()) else []
+        remember(state, answered_people(list(decision.get("topics") or ()), movie))
         out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state),
                               people=decision.get("people") or (),
                               genres=decision.get("genres") or (), shown=shown,
@@ -465,8 +471,10 @@ def _rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None
 
 def _weakness(wish: dict[str, Any]) -> int:
     """How readily a wish is set aside: a rating bound from who is watching ("my kids are 5
-    and 8") never before the others."""
-    return len(WEAKNESS) if wish.get("audience") else WEAKNESS.get(wish["slot"], 0)
+    and 8") never before the others; a refusal after every wish for something."""
+    if wish.get("audience"):
+        return 2 * len(WEAKNESS) + 1
+    return WEAKNESS.get(wish["slot"], 0) + (len(WEAKNESS) if wish.get("exclude") else 0)
 
 
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:

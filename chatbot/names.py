@@ -48,6 +48,7 @@ from rapidfuzz.distance import Levenshtein
 from chatbot.namesakes import better_known_typo, first_name_contradicts, outnamed
 from chatbot.nicknames import ALIASES, FIRST_NAME_FORMS
 from chatbot.people import Person, merge_people
+from chatbot.plainwords import plural_of_everyday_word
 from chatbot.spelling import LONG_WORD_LEN as _LONG_TOKEN_LEN
 from chatbot.spelling import MIN_FUZZY_LEN as _MIN_FUZZY_LEN
 from chatbot.spelling import NearWords
@@ -79,7 +80,7 @@ STOPWORDS = frozenset(
     movies my no not nothing of ok okay on one or please really see she so some something
     star stars starring sure than thanks that the them then there they this to very want
     was watch we well what which who will with would yes you your film films director
-    directed actor actress prefer preference maybe none never""".split()
+    directed actor actress prefer preference maybe none never hes shes lil""".split()
 )
 
 
@@ -427,7 +428,8 @@ class NameIndex:
             surname = token
             if i + 1 < len(tokens) and tokens[i + 1] in FAMILY_WORDS:
                 end = i + 2
-            elif token.endswith("s") and i and tokens[i - 1] == "the" and token[:-1] in self._by_last:
+            elif token.endswith("s") and i and tokens[i - 1] == "the" and token[:-1] in self._by_last \
+                    and not plural_of_everyday_word(token, self._common.get(token, 0.0)):
                 surname, end = token[:-1], i + 1
             else:
                 continue

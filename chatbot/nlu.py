@@ -95,6 +95,7 @@ from chatbot.lexicon import (
 )
 from chatbot.mentions import PERSON_SLOTS, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
+from chatbot.plainwords import genre_phrase, marked_as_title
 from chatbot.questions import (
     asking_part,
     asks_what_to_watch,
@@ -125,6 +126,7 @@ from chatbot.spans import (
     swap_span,
     swapped,
 )
+from chatbot.spoken import spell_spoken
 from chatbot.text import (
     clean_input,
     english_words,
@@ -168,7 +170,8 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = spell_shorthand(expand_shorthand(spell_all(clean_input(text)[0], expect == "genre"), SHORTHAND))
+        cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
+                                                   SHORTHAND))
         titles, rest_text, title_cue = self._split_titles(cleaned)
         tokens = as_asked(clause_tokens(rest_text))  # "isn't X in it?" asks, denies nothing
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
@@ -227,7 +230,7 @@ class Understander:
             "title": titles[0] if titles else None, "titles": titles,
             "question": question, "interrogative": interrogative,
             "catalogue": catalogue,
-            "catalogue_title": catalogue_title(asked_whole, self._titles.exact) if catalogue else None,
+            "catalogue_title": catalogue_title(asked_whole, self._titles.exact, whole) if catalogue else None,
             "catalogue_object": object_text(asked_whole) if catalogue else None,
             "filmography": filmography_role(asked_whole, any(not p["negated"] for p in people))
             if interrogative else None,
@@ -286,9 +289,27 @@ class Understander:
                 rare = any(self._common.get(w, 0.0) < RARE_TITLE_ZIPF for w in key.split()
                            if w not in STOPWORDS)
                 capitalised = any(w[:1].isupper() for w in said.split()[1 if not start else 0 :])
-                if rare or capitalised:  # "is titanic any good?", not "did you show me first?"
-                    return title, said
+                after = words[start + size] if start + size < len(words) else None
+                rare = rare or self._asked_about(raw, said, key)
+                if (rare or capitalised) and not self._genre_phrase(raw, said, after):
+                    return title, said  # "is titanic any good?", not "did you show me first?"
         return None
+
+    @staticmethod
+    def _asked_about(raw: str, said: str, key: str) -> bool:
+        """"who directed the social network": a title of two everyday words or more that the
+        question is about (said as "it", a topic is left: "who directed it"), not a topic
+        phrase itself ("does it have a happy ending", "what's the running time")."""
+        if len([w for w in key.split() if w not in STOPWORDS]) < 2:
+            return False
+        rest = _as_it(raw, (said, said))
+        return bool(question_topics(clause_tokens(rest), rest))
+
+    def _genre_phrase(self, raw: str, said: str, after: str | None) -> bool:
+        """"scary movie", "heist movies": a kind of film, unless quotes or "the film" mark it."""
+        return genre_phrase(fold(said).split(), fold(after or ""), lambda w: bool(
+            self._genres.find([w], False, set()) or self._approximations.get((w,)))
+        ) and not marked_as_title(raw, said)
 
     def _approximate(self, tokens: list[str], negated: list[bool], used: set[int],
                      notes: list[str]) -> list[tuple]:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.cues import BOUNDARY
+from chatbot.plainwords import function_words_only, kind_of_film
 
 FILMOGRAPHY_FILMS = 3  # other films named in answer to "what else has she been in?"
 _SENTENCES = re.compile(r"[^.!?]+[.!?]*")
@@ -106,11 +107,16 @@ def catalogue_object(tokens: Sequence[str]) -> list[str]:
     return list(words[span[0] : span[1]]) if span else []
 
 
-def catalogue_title(tokens: Sequence[str], exact: Callable[[str], str | None]) -> str | None:
+def catalogue_title(tokens: Sequence[str], exact: Callable[[str], str | None],
+                    message: Sequence[str] = ()) -> str | None:
     """The catalogue film a question to the catalogue names ("do you have the proposal?"):
     the longest opening of its object that ``exact`` (a title lookup) knows, even of everyday
-    words, when what follows leaves the title whole ("... with sandra bullock")."""
+    words, when what follows leaves the title whole ("... with sandra bullock"). An object
+    "it" / "that" is the title opening a clause of the ``message`` before it ("cast away
+    thats the one. do you have it")."""
     words = _object_words(tokens)
+    if function_words_only(words):
+        return _earlier_title(message, exact)
     if not words or words[0] in _NOT_TITLES:
         return None
     for size in range(min(len(words), 8), 0, -1):
@@ -123,10 +129,32 @@ def catalogue_title(tokens: Sequence[str], exact: Callable[[str], str | None]) -
     return None
 
 
+def _earlier_title(message: Sequence[str], exact: Callable[[str], str | None]) -> str | None:
+    """The catalogue title opening a clause of ``message`` before its catalogue question."""
+    span = catalogue_question(message)
+    words = [t for t in message if t != BOUNDARY]
+    opens = [n for n, i in enumerate(_word_positions(message)) if i == 0 or message[i - 1] == BOUNDARY]
+    asked_at = span[0] - 2 if span else len(words)
+    for start, stop in zip(opens, [*opens[1:], len(words)], strict=True):
+        stop = min(stop, asked_at)
+        for size in range(min(stop - start, 8), 0, -1):
+            said, then = " ".join(words[start : start + size]), words[start + size : stop]
+            if said not in _PRONOUNS and (title := exact(said)) and (
+                    title_then(then) or then[0] in _COPULAS | {"thats", "its"}):
+                return title  # "cast away thats the one"
+            ending = " ".join(words[stop - size : stop])  # "thinking about groundhog day"
+            if size > 1 and stop - size > start and (title := exact(ending)):
+                return title
+    return None
+
+
 def object_text(tokens: Sequence[str]) -> str | None:
     """What a catalogue question asks for, as said ("kuch kuch hota hai"); None when it is
-    "anything" or "something" (a request for a film, not for a title)."""
+    "anything" or "something" (a request for a film, not for a title), or only pronouns and
+    function words ("do you have it", "what do you know about")."""
     words = _object_words(tokens)
+    if function_words_only(words) or kind_of_film(catalogue_object(tokens)):
+        return None
     return asked_object(words) if words and words[0] not in _NOT_TITLES else None
 
 

@@ -188,7 +188,7 @@ def _ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
             continue
         unit = next((u for u in _AGE_UNITS if tuple(tokens[i + 1 : i + 1 + len(u)]) == u), None)
         before = set(tokens[max(0, i - 3) : i])
-        if unit is not None and ({"for", "with"} & before or (
+        if unit is not None and ({"for", "with"} & before or _after_children(tokens, i) or (
                 set(_AUDIENCE_BEFORE) & before and _WATCHING & set(tokens))):
             ages.append((int(token), i, i + 1 + len(unit)))
         elif unit is None and _after_children(tokens, i):
@@ -210,7 +210,7 @@ def _after_children(tokens: Sequence[str], i: int) -> bool:
     """A bare number soon after a word for children, joined by "are", "aged", "and", ...:
     "kids are 7 and 10", "children aged 5, 8", "the boys (6 and 9)"."""
     for j in range(i - 1, max(-1, i - 6), -1):
-        if tokens[j] in _CHILDREN:
+        if tokens[j] in _CHILDREN or tokens[j] in _SIBLINGS:  # "my lil bro, hes 9"
             return True
         if tokens[j] in ("they", "theyre") and _CHILDREN & set(tokens[:j]):
             return True  # "my grandchildren are visiting, they are 4 and 7"
@@ -228,7 +228,9 @@ _CHILDREN = frozenset("""kids kid children child son sons daughter daughters boy
     nephew nephews niece nieces grandkids grandchildren grandson granddaughter twins
     siblings ones""".split())
 _AGE_JOINS = frozenset("""are is aged ages age of and , both who were just turned turning the
-    tonight today here now""".split())
+    tonight today here now he she hes shes s""".split())
+# with an age only: "my little brother, he's 9" (an adult brother watching sets no rating)
+_SIBLINGS = frozenset("brother brothers bro sister sisters sis cousin cousins".split())
 _YOUNG_WORDS = {"toddler": 3, "toddlers": 3, "baby": 1, "babies": 1, "preschooler": 4,
                 "preschoolers": 4, "infant": 1, "kindergartener": 5, "kindergartner": 5,
                 "tween": 11, "tweens": 11}

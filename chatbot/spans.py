@@ -251,4 +251,19 @@ def explicit_wins(hits: list[tuple[int, int, dict]], tokens: list[str]
     film on the table) in the same utterance; likewise for "newer" / "older" and years."""
     plain = {c["slot"] for s, e, c in hits if "range" in c and not c.get("relative")
              and any(t.isdigit() or t in _DURATION_UNITS for t in tokens[s:e])}
-    return [h for h in hits if not (h[2].get("relative") and h[2]["slot"] in plain)]
+    hits = [h for h in hits if not (h[2].get("relative") and h[2]["slot"] in plain)]
+    return vague_years_yield(hits, tokens)
+
+
+def vague_years_yield(hits: list[tuple[int, int, dict]], tokens: list[str]
+                      ) -> list[tuple[int, int, dict]]:
+    """"NEW films, 2000 or later": a year bound said in digits ("2000 or later", "before
+    1980") outranks a vague one said in words ("new", "old", "recent") in the same utterance."""
+    def said_in_digits(start: int, end: int) -> bool:
+        return any(any(ch.isdigit() for ch in t) for t in tokens[start:end])
+
+    bounds = [h for h in hits if h[2]["slot"] == "year" and None in h[2].get("range", (0, 0))
+              and said_in_digits(h[0], h[1])]
+    if not bounds:
+        return hits
+    return [h for h in hits if h[2]["slot"] != "year" or said_in_digits(h[0], h[1])]

@@ -26,6 +26,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from chatbot.plainwords import anaphoric_one, title_after_one
+
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
 MAX_TITLE_WORDS = 12
 _ARTICLES = ("the", "a", "an", "le", "la", "les", "l", "il", "el", "der", "die", "das")
@@ -159,6 +161,11 @@ class TitleIndex:
                 end = _TITLE_END.search(rest)
                 title, rest = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
                 title = _TITLE_TAIL.sub("", title).strip(" \"'“”‘’")
+                given = title_after_one(rest) if anaphoric_one(title) else None
+                if anaphoric_one(title) and not (given and self._known_at(given)):
+                    break  # "like the last one i watched": no title
+                if given:  # "... which was zodiac": that title
+                    title, rest = self._known_at(given) or (title, rest)
             else:
                 title, rest = found
             if not title or normalise_title(title) in ("", "it", "that", "this"):

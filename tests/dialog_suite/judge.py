@@ -59,7 +59,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 6c (newcomer 38): misspelt famous names, two people's tastes, titles
          # excluded, the user's own past, sensitive viewers
          "misspelt_famous", "past_life", "sensitive_viewers", "two_tastes",
-         "title_exclusions")
+         "title_exclusions",
+         # newcomer 42: plain words read as names or titles; spoken years, ages and ratings;
+         # questions about another film, and its person used afterwards
+         "plain_words", "spoken_numbers", "another_film", "confirmed_genres")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)

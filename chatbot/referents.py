@@ -1,0 +1,101 @@
+"""People an answer named, and people named through another film, made usable as wishes.
+Pure; no IO (the title lookup is passed in).
+
+* **the person an answer named**: after "who directed jaws?" -> "Jaws was directed by Steven
+  Spielberg", "ok something by him" / "more of his films" asks for Spielberg. The answer's
+  person is kept in the state (``REFERENT_KEY``) for ``REFERENT_TURNS`` turns, and a pronoun
+  after a wish cue ("by him", "with her", "his films") is spelt as the name.
+* **a person named through a film**: "anything by the director of jaws", "something with the
+  star of gravity" is that film's director or lead, spelt as the name before understanding
+  ("who is the director of jaws?" asks a question: only a wish cue before it counts).
+
+Example::
+
+    state = {"turns": 3}
+    remember(state, [("Steven Spielberg", "director")])
+    state["turns"] = 4
+    resolve("ok something by him", state, lambda t: None)   # 'ok something by Steven Spielberg'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+REFERENT_KEY = "referent"
+REFERENT_TURNS = 3  # a pronoun may point back at an answer's person this many turns later
+_CUED_PRONOUN = re.compile(
+    r"\b(?P<cue>by|with|from|starring|featuring|of)\s+(?P<pronoun>him|her|them)\b", re.I)
+_POSSESSIVE = re.compile(
+    r"\b(?P<pronoun>his|her|their)\s+(?P<noun>(?:other\s+)?(?:films?|movies?|stuff|work))\b", re.I)
+_SUBJECT = re.compile(r"\b(?P<pronoun>he|she|they)\s+(?P<verb>directed|made|did|starred in|"
+                      r"was in|is in|acted in|played in)\b", re.I)
+_THROUGH_FILM = re.compile(
+    r"\b(?P<cue>by|from|with|starring|featuring)\s+(?:the\s+)?(?:(?P<role>director|maker|filmmaker|"
+    r"star|lead|main actor|main actress|lead actor|lead actress)\s+of"
+    r"|(?:(?:guy|person|man|woman|lady|one|people|folks)\s+(?:who|that)|whoever)\s+"
+    r"(?P<made>directed|made))"
+    r"\s+(?P<title>.+)", re.I)
+_TITLE_END = re.compile(r"\s*(?:[,;!?.]|\bbut\b|\band\b|\bor\b|\bplease\b|\bpls\b|$)", re.I)
+_DIRECTING = ("director", "maker", "filmmaker")
+
+
+def remember(state: dict[str, Any], people: Sequence[tuple[str, str]]) -> None:
+    """Keep the people an answer named (``(name, role)``; "him"/"her" needs one of them,
+    "them"/"their" any of up to three); none: forget."""
+    if 1 <= len(people) <= 3:
+        state[REFERENT_KEY] = {"names": [p[0] for p in people], "role": people[0][1],
+                               "turn": state.get("turns", 0)}
+    else:
+        state.pop(REFERENT_KEY, None)
+
+
+def answered_people(topics: Sequence[str], movie: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The person an answer about ``movie`` names: its director for "who directed it?"."""
+    if "director" in topics:
+        return [(d, "director") for d in movie.get("directors") or () if d]
+    return []
+
+
+def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Mapping[str, Any] | None]
+            ) -> str:
+    """``text`` with "the director of <film>" and, soon after an answer naming one person, a
+    cued pronoun ("by him", "his films") spelt as the person's name."""
+    text = _THROUGH_FILM.sub(lambda m: _through_film(m, find_title), text)
+    referent = state.get(REFERENT_KEY)
+    if not referent or state.get("turns", 0) - int(referent.get("turn", 0)) > REFERENT_TURNS:
+        return text
+    names, role = list(referent.get("names") or ()), referent["role"]
+    cue = "by" if role == "director" else "with"  # "something with him" of a director: his films
+
+    def name(match: re.Match[str]) -> str:
+        plural = match["pronoun"].lower() in ("them", "their", "they")
+        return " or ".join(names) if plural or len(names) == 1 else match["pronoun"]
+
+    text = _CUED_PRONOUN.sub(lambda m: f"{cue} {name(m)}" if name(m) != m["pronoun"] else m.group(0), text)
+    text = _POSSESSIVE.sub(lambda m: f"{m['noun']} {cue} {name(m)}" if name(m) != m["pronoun"]
+                           else m.group(0), text)
+    return _SUBJECT.sub(lambda m: f"{name(m)} {m['verb']}", text)
+
+
+def _through_film(match: re.Match[str], find_title: Callable[[str], Mapping[str, Any] | None]) -> str:
+    """"by the director of jaws, but funny" -> "by Steven Spielberg, but funny" (unchanged when the
+    film or its person is unknown)."""
+    rest = match["title"]
+    end = _TITLE_END.search(rest)
+    words = rest[: end.start() if end else len(rest)].split()
+    for size in range(min(len(words), 8), 0, -1):
+        movie = find_title(" ".join(words[:size]))
+        if movie is None:
+            continue
+        directing = bool(match["made"]) or match["role"].lower() in _DIRECTING
+        people = movie.get("directors") if directing else movie.get("cast")
+        named = [p for p in people or () if p]
+        if not named:
+            return match.group(0)
+        said = " ".join(words[:size])
+        tail = rest.lstrip()[len(said):] if rest.lstrip().startswith(said) else " ".join(rest.split()[size:])
+        cue = "by" if directing else "with"  # "with the director of X": by X's director
+        return f"{cue} {named[0]}{tail if tail[:1] in ',;.!? ' else ' ' + tail}".rstrip()
+    return match.group(0)
