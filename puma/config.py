@@ -64,6 +64,18 @@ RESERVED_PREFIX = "/_puma"
 LIVENESS_PATH = "/_puma/live"
 
 
+def normal_path(path: str) -> str:
+    """`path` as Envoy routes it (`normalize_path` and `merge_slashes`): '/a//b/./c/../d' -> '/a/b/d'."""
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment not in ("", "."):
+            segments.append(segment)
+    return "/" + "/".join(segments)
+
+
 def _seconds(value: Any) -> Any:
     """Durations may be numbers of seconds or strings such as "30s", "250ms", "5m"."""
     if isinstance(value, bool):
@@ -369,6 +381,11 @@ class Service(_Model):
             raise ValueError(f"{value!r} is not a URL prefix; write it like '/agent'")
         if value != "/" and value.endswith("/"):
             raise ValueError(f"{value!r} ends with '/'; write it like '{value.rstrip('/')}'")
+        normal = normal_path(value)
+        if normal != value:  # Envoy merges slashes and resolves dot segments before it routes
+            raise ValueError(f"{value!r} is not a normalised path: Envoy routes every request by its normalised "
+                             f"path (slashes merged, '.' and '..' resolved), so no request ever reaches it; "
+                             f"write {normal!r}")
         if value.startswith(RESERVED_PREFIX):  # Envoy would send it to the status server, or shadow it
             raise ValueError(f"{value!r} is reserved for PUMA's own paths ({RESERVED_PREFIX}/status, "
                              f"{RESERVED_PREFIX}/ready...); choose a prefix not starting with {RESERVED_PREFIX}")
