@@ -19,6 +19,7 @@ import yaml
 from . import edge
 from .config import LIVENESS_PATH, UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
 from .deadlines import DEADLINE_HEADER
+from .errors import SERVICE_FAILED_HEADER
 from .mapping.protocol import MAP_TARGET
 from .readiness import NOT_READY_HEADER
 
@@ -144,7 +145,9 @@ def _failed_route(route: dict[str, Any], why: str) -> dict[str, Any]:
     service = route["route"]["cluster"]
     text = f"service {service!r} has failed ({why}); retrying will not help: restart the deployment"
     kept = {k: v for k, v in route.items() if k in ("name", "match", "metadata")}  # metadata: counted, named
-    return {**kept, "direct_response": {"status": 503, "body": {"inline_string": text.replace("%", " percent")}}}
+    # The header tells a calling service (puma.client) it is a failure for good, not an outage to wait out.
+    return {**kept, "direct_response": {"status": 503, "body": {"inline_string": text.replace("%", " percent")}},
+            "response_headers_to_add": [{"header": {"key": SERVICE_FAILED_HEADER, "value": service}}]}
 
 
 def _connect_route() -> dict[str, Any]:

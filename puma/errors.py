@@ -67,6 +67,15 @@ class PumaCallError(PumaError, RuntimeError):
         return kind(service, status, detail, problems, may_have_taken_effect=may_have_taken_effect)
 
 
+SERVICE_FAILED_HEADER = "x-puma-service-failed"
+"""Sent with the 503 of a service that has failed for good (puma.envoy's failed route): its value is the service."""
+
+
+class PumaServiceFailed(PumaCallError):
+    """The service has failed for good (its restart budget is spent): no retry can succeed until
+    the deployment is restarted. A service calling it answers 500 naming it, without Retry-After."""
+
+
 class PumaUnknownService(PumaCallError):
     """The mesh has no service of that name: a programming error (a misspelt name), not an outage."""
 

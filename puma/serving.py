@@ -55,6 +55,7 @@ from .errors import (
     PumaConfigError,
     PumaError,
     PumaMapError,
+    PumaServiceFailed,
     PumaUnknownService,
 )
 from .media import DEFAULT_CONTENT_TYPES
@@ -480,19 +481,22 @@ def _refused_by_callee(name: str, exc: PumaCallError) -> FlaskResponse:
 
 
 def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse:
-    """503 + Retry-After when the callee may be back soon (down, reset, 502/503/504); else 500 naming it."""
+    """503 + Retry-After when the callee may be back soon (down, reset, 502/503/504); else 500 naming it
+    (an unknown service, a callee's 500, a callee that failed for good: `PumaServiceFailed`)."""
     if exc.may_have_taken_effect:  # never "retry": the callee may have acted (a reset, a timeout)
         log.warning("service %s: a call to %s failed after it was sent on %s %s: %s", name, exc.service, req.method,
                     req.path, exc)
         return error_response(503, f"service {exc.service!r}, which {name!r} calls, failed after it had the call "
                                    f"({exc.detail}); the request may have taken effect: retry only if it is safe "
                                    "to repeat", service=name, unavailable=exc.service, may_have_taken_effect=True)
-    if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService):
+    if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService | PumaServiceFailed):
         log.warning("service %s: a call to %s failed on %s %s: %s", name, exc.service, req.method, req.path, exc)
         return error_response(503, f"service {exc.service!r}, which {name!r} calls, is unavailable "
                                    f"({exc.detail}); retry", service=name, unavailable=exc.service, retry_after_s=1)
     log.error("service %s: a call to %s cannot succeed on %s %s: %s", name, exc.service, req.method, req.path, exc)
     why = "no service of that name runs here" if isinstance(exc, PumaUnknownService) else f"it answered {exc.status}"
+    if isinstance(exc, PumaServiceFailed):  # a 500, as for any callee that cannot succeed: nothing to retry
+        why = "it has failed for good and answers nothing until the deployment is restarted"
     return error_response(500, f"service {name!r} failed calling {exc.service!r}: {why} ({exc.detail})",
                           service=name, callee=exc.service, callee_status=exc.status or None)
 
