@@ -77,6 +77,17 @@ def overload_manager(config: PumaConfig) -> dict[str, Any]:
                          "max_active_downstream_connections": config.listener.max_connections}}]}
 
 
+# What Envoy takes of an instance's reply headers (each cluster's common_http_protocol_options, set
+# here rather than left to Envoy's defaults, so puma.serving refuses exactly what Envoy would): past
+# them Envoy resets the stream, a 502 "protocol error" nothing logs, re-sent where it may retry.
+REPLY_HEADERS_MAX_KB = 80
+REPLY_HEADERS_MAX_COUNT = 100
+
+
+def reply_header_limits() -> dict[str, int]:
+    return {"max_response_headers_kb": REPLY_HEADERS_MAX_KB, "max_headers_count": REPLY_HEADERS_MAX_COUNT}
+
+
 def listener_limits() -> dict[str, Any]:
     return {"per_connection_buffer_limit_bytes": CONNECTION_BUFFER_BYTES}
 

@@ -455,7 +455,7 @@ def upstream_http_options(idle_timeout_s: float) -> dict[str, Any]:
     """HTTP/1.1 to the upstream, whose pooled connections Envoy closes after `idle_timeout_s` idle."""
     return {"typed_extension_protocol_options": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
         "@type": _T + "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-        "common_http_protocol_options": {"idle_timeout": duration(idle_timeout_s)},
+        "common_http_protocol_options": {"idle_timeout": duration(idle_timeout_s), **edge.reply_header_limits()},
         "explicit_http_config": {"http_protocol_options": {}}}}}
 
 

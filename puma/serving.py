@@ -47,6 +47,7 @@ from . import eventloop
 from .binding import Binding, BindingError, to_json
 from .busy import BusyBoard
 from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json, unencodable
+from .edge import REPLY_HEADERS_MAX_COUNT, REPLY_HEADERS_MAX_KB
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errors import (
     HTTPError,
@@ -705,7 +706,29 @@ def _reply_headers(headers: Any) -> list[tuple[str, str]]:
             raise ReplyError(f"returned reply header {key!r} with value {text!r}, which HTTP cannot carry "
                              "(Latin-1 only); percent-encode it (urllib.parse.quote) or put it in the body") from None
         checked.append((key, text))
+    _within_envoys_limits(checked)
     return checked
+
+
+# Room for the headers the instance adds itself (Content-Type, Content-Length, Date, Server...).
+SERVER_HEADERS_BYTES = 1024
+SERVER_HEADERS_COUNT = 10
+REPLY_HEADERS_MAX_BYTES = REPLY_HEADERS_MAX_KB * 1024 - SERVER_HEADERS_BYTES
+
+
+def _within_envoys_limits(headers: list[tuple[str, str]]) -> None:
+    """`ReplyError` for headers Envoy would not take from an instance (`edge.REPLY_HEADERS_MAX_KB`, as
+    `name: value` lines, and `REPLY_HEADERS_MAX_COUNT`), less the room the server's own take."""
+    size = sum(len(key) + len(text) + 4 for key, text in headers)
+    if size > REPLY_HEADERS_MAX_BYTES:
+        key, text = max(headers, key=lambda pair: len(pair[0]) + len(pair[1]))
+        raise ReplyError(f"returned reply headers of {size} bytes (the largest, {key!r}, {len(key) + len(text) + 4} "
+                         f"bytes), more than the {REPLY_HEADERS_MAX_BYTES} bytes Envoy takes of a service's headers "
+                         f"({REPLY_HEADERS_MAX_KB} KiB with the server's own); put large values in the body")
+    if len(headers) > REPLY_HEADERS_MAX_COUNT - SERVER_HEADERS_COUNT:
+        raise ReplyError(f"returned {len(headers)} reply headers, more than the "
+                         f"{REPLY_HEADERS_MAX_COUNT - SERVER_HEADERS_COUNT} Envoy takes of a service's headers "
+                         f"({REPLY_HEADERS_MAX_COUNT} with the server's own); merge them or put them in the body")
 
 
 def _converted(body: Any, convert: bool) -> Any:
