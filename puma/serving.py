@@ -40,7 +40,7 @@ from flask import Response as FlaskResponse
 from flask import request as flask_request
 from pydantic import ValidationError
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.local import LocalProxy
 
 from . import eventloop
@@ -150,6 +150,9 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     or what `puma.endpoints.build` made of a class or factory."""
     app = Flask(f"puma.{name}")
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    # A multipart field may be as large as the body (which is bounded, and already read); werkzeug's own
+    # 500 kB per field would be a 413 claiming the body is over max_body_bytes. Its part count stays.
+    app.config["MAX_FORM_MEMORY_SIZE"] = max_body_bytes
     counters = counters or Counters()
     served = target if isinstance(target, Served) else serve(target, label=name)
 
@@ -614,8 +617,14 @@ def _form(req: Any, body: bytes) -> dict[str, str]:
     if not req.mimetype_params.get("boundary"):
         raise HTTPError(400, "a multipart/form-data body needs a boundary parameter (Content-Type: "
                              "multipart/form-data; boundary=...); let the client library build it")
-    if req.files:
-        field_name, upload = next(iter(req.files.items()))
+    try:
+        files = req.files
+    except RequestEntityTooLarge:  # werkzeug's parser stops at max_form_parts, not at a size
+        raise HTTPError(413, f"too many form parts: the multipart/form-data body holds more than "
+                             f"{req.max_form_parts} fields (it has {_parts(body, req)}), the most a service "
+                             "reads; send fewer fields, or send the data as one JSON body") from None
+    if files:
+        field_name, upload = next(iter(files.items()))
         raise HTTPError(400, f"form field {field_name[:60]!r} was sent as a file part ({upload.filename!r}); "
                              "this service reads plain fields: send it without a filename")
     fields = _once_each(req.form.lists(), "form")
@@ -623,6 +632,11 @@ def _form(req: Any, body: bytes) -> dict[str, str]:
         raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "
                              "boundary parameter against the body")
     return fields
+
+
+def _parts(body: bytes, req: Any) -> int:
+    """How many parts a multipart body holds (its boundary delimiters, less the closing one)."""
+    return body.count(b"--" + req.mimetype_params["boundary"].encode("latin-1")) - 1
 
 
 def _once_each(fields: Iterable[tuple[str, list[str]]], where: str) -> dict[str, str]:
