@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .config import PumaConfig, Service
+from .config import RESERVED_PREFIX, PumaConfig, Service
 
 _T = "type.googleapis.com/"
 CONNECTION_BUFFER_BYTES = 32 * 1024  # Envoy's recommendation for an edge proxy
@@ -183,7 +183,7 @@ def local_reply_config(config: PumaConfig) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
             "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), _too_large(), _unframable(),
-                        _rate_limited(config), *_codec_refusals(), *_retry_later(),
+                        _rate_limited(config), *_codec_refusals(), _supervisor_silent(), *_retry_later(),
                         *_service_failed()]}
 
 
@@ -376,6 +376,27 @@ _SERVICE_FAILED = {
 # so in a field too, `"may_have_taken_effect": true`, which puma.call reads, so a service whose
 # callee failed this way passes the same advice on (no `Retry-After`) instead of "retry".
 _MAY_HAVE_TAKEN_EFFECT = frozenset({"UT", "UC,UR,LR"})
+
+
+SUPERVISOR_SILENT_FIELD = "supervisor_answered"  # false in the body: `puma status`/`puma scale` read it
+STATUS_TIMEOUT_S = 5  # how long Envoy waits for the supervisor's status server (puma.envoy's status route)
+_SUPERVISOR_SILENT_TEXT = (
+    f"PUMA's supervisor, which answers {RESERVED_PREFIX}/ paths, did not answer within {STATUS_TIMEOUT_S} s: "
+    "it is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting; this is the deployment's address, and its "
+    "services still serve. A change sent to it (puma scale) was not confirmed and may still be applied when "
+    "it resumes: check puma status then")
+
+
+def _supervisor_silent() -> dict[str, Any]:
+    """A /_puma/ request (status, readiness, scale) the supervisor's status server did not answer:
+    said as that, not as a service's timeout (there is none: the status route is no service)."""
+    on_status_path = {"header_filter": {"header": {"name": ":path",
+                                                   "string_match": {"prefix": RESERVED_PREFIX + "/"}}}}
+    flags = {"response_flag_filter": {"flags": ["UT", "UC", "UR", "LR", "URX", "UF", "UH"]}}
+    return {"filter": {"and_filter": {"filters": [on_status_path, flags]}},
+            "body": {"inline_string": _SUPERVISOR_SILENT_TEXT},
+            "body_format_override": {"json_format": {**LOCAL_REPLY_JSON, "error": _SUPERVISOR_SILENT_TEXT,
+                                                     SUPERVISOR_SILENT_FIELD: False}}}
 
 
 def _service_failed() -> list[dict[str, Any]]:

@@ -166,7 +166,8 @@ def _status_route() -> dict[str, Any]:
             for key, value in ((STATUS_PEER_HEADER, "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"),
                                (STATUS_LOCAL_HEADER, "%DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%"))]
     return {"name": STATUS_CLUSTER, "match": _prefix_match(STATUS_PREFIX),
-            "route": {"cluster": STATUS_CLUSTER, "timeout": "5s", "retry_policy": {
+            "metadata": {"filter_metadata": {"puma": {"timeout_s": edge.STATUS_TIMEOUT_S}}},
+            "route": {"cluster": STATUS_CLUSTER, "timeout": duration(edge.STATUS_TIMEOUT_S), "retry_policy": {
                 "retry_on": "connect-failure,refused-stream,reset-before-request", "num_retries": 2}},
             "request_headers_to_add": peer}
 

@@ -37,6 +37,13 @@ class PumaScaleError(PumaError, ValueError):
         super().__init__(f"scale({service!r}, {count!r}): {problem}")
 
 
+class PumaNotConfirmed(PumaError):
+    """A change was sent but no answer confirmed it: it may or may not take effect (`puma scale` to
+    a supervisor that is stopped). The CLI exits with `exit_code` (3), apart from errors (1)."""
+
+    exit_code = 3
+
+
 class PumaStartError(PumaError, RuntimeError):
     """A process of the deployment (Envoy or a service instance) failed to start."""
 

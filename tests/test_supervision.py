@@ -412,3 +412,16 @@ def test_supervision_a_caller_of_a_failed_service_is_a_500_naming_it_never_a_ret
             assert "failed for good" in body["error"] and "restart the deployment" in body["error"]
             assert not body["error"].endswith("retry") and "retrying will not help" in body["error"]
         assert http.post("/relay", json={"text": "d"}).elapsed.total_seconds() < 3  # answered, not waited out
+
+
+def test_supervision_status_counts_ready_of_what_a_scale_set_not_of_the_config():
+    """After a scale by hand, `puma status` reads "4/4" (ready of the instances it now runs), not "4/2"."""
+    from puma.running import format_status
+
+    with _start({"echo": {"prefix": "/echo", "instances": 2}}, {"echo": basic.echo}) as mesh:
+        for count, shown in ((4, "4/4"), (1, "1/1"), (3, "3/3")):
+            mesh.scale("echo", count)
+            wait_for(lambda c=count: mesh.status()["services"]["echo"]["ready"] == c and len(
+                [i for i in mesh.status()["services"]["echo"]["instances"] if i["state"] != "draining"]) == c,
+                timeout_s=60, message=f"{count} ready")
+            assert re.search(rf"echo\s+/echo\s+{shown}\s", format_status(mesh.status())), format_status(mesh.status())
