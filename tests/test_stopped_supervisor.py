@@ -29,8 +29,9 @@ def run() -> Iterator[tuple[subprocess.Popen[str], str]]:
                              "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             start_new_session=True)
     try:
-        assert proc.stdout is not None
-        url = wait_for(lambda: (m := re.search(r"serving at (http://\S+)", proc.stdout.readline())) and m.group(1),
+        out = proc.stdout
+        assert out is not None
+        url = wait_for(lambda: (m := re.search(r"serving at (http://\S+)", out.readline())) and m.group(1),
                        timeout_s=90, message="puma run serving")
         yield proc, url
     finally:
