@@ -364,6 +364,12 @@ class Service(_Model):
             return self.model_copy(update={"idempotent": True})
         return self if merged == self.idempotent_methods else self.model_copy(update={"idempotent": merged})
 
+    def with_methods(self, taken: list[str] | tuple[str, ...]) -> Service:
+        """This service with `methods` narrowed to those its target takes (`taken`; empty: any);
+        `self` if unchanged, or if none of its methods is taken (its instances then answer 405)."""
+        kept = tuple(m for m in self.methods if m in taken) if taken else self.methods
+        return self if not kept or kept == self.methods else self.model_copy(update={"methods": kept})
+
     @property
     def autoscaled(self) -> bool:
         if self.autoscale is not None:

@@ -32,9 +32,11 @@ reply (Envoy closes a half-closed HTTP/1 connection).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from .config import RESERVED_PREFIX, PumaConfig, Service
+from .endpoints import INTERFACE_PATH
 
 _T = "type.googleapis.com/"
 CONNECTION_BUFFER_BYTES = 32 * 1024  # Envoy's recommendation for an edge proxy
@@ -148,8 +150,13 @@ def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str
     allowed = service.allowed_methods
     other = {"name": ":method", "string_match": {"safe_regex": {"regex": f"^({'|'.join(allowed)})$"}},
              "invert_match": True}
+    headers = [other]
+    if "GET" not in allowed:  # its interface (GET <prefix>/_puma/interface, what puma.remote reads) stays served
+        interface = re.escape(service.prefix.rstrip("/") + INTERFACE_PATH)
+        headers.append({"name": ":path", "string_match": {"safe_regex": {"regex": f"^{interface}([?].*)?$"}},
+                        "invert_match": True})
     allow = ", ".join(allowed)
-    return {"name": f"{name}_methods", "match": {**match, "headers": [other]},
+    return {"name": f"{name}_methods", "match": {**match, "headers": headers},
             "direct_response": {"status": 405, "body": {"inline_string": (
                 f"this method is not allowed on {service.prefix}; use {allow}")}},
             "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"

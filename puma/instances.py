@@ -309,7 +309,18 @@ class ServicePool:
 
     def _on_ready(self, event: dict[str, Any]) -> None:
         self._mark_idempotent(event.get("idempotent") or [])
+        self._mark_methods(event.get("methods") or [])
         self._ready.set()
+
+    def _mark_methods(self, methods: list[str]) -> None:
+        """Narrow the methods Envoy lets through to those the target takes (a function binding its
+        arguments: POST), so Envoy's 405 lists only methods the service then serves."""
+        narrowed = self.service.with_methods(methods)
+        if narrowed is not self.service:
+            self.service = narrowed
+            update = getattr(self.owner, "service_changed", None)
+            if update is not None:
+                update(self.name, narrowed)
 
     def _mark_idempotent(self, methods: list[str]) -> None:
         """Add the methods the zygote found marked `@puma.idempotent` to the service's config, before

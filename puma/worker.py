@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
     Zygote(out, args.host, args.drain_timeout_s, become,
-           ready={"idempotent": list(served.idempotent_methods)}).run()
+           ready={"idempotent": list(served.idempotent_methods), "methods": served.http_methods}).run()
 
 
 def _without_call(target: str) -> str:
