@@ -386,7 +386,7 @@ class Service(_Model):
         if not _PREFIX.match(value):
             raise ValueError(f"{value!r} is not a URL prefix; write it like '/agent'")
         if value != "/" and value.endswith("/"):
-            raise ValueError(f"{value!r} ends with '/'; write it like '{value.rstrip('/')}'")
+            raise ValueError(f"{value!r} ends with '/'; write it like '{normal_path(value)}'")
         normal = normal_path(value)
         if normal != value:  # Envoy merges slashes and resolves dot segments before it routes
             raise ValueError(f"{value!r} is not a normalised path: Envoy routes every request by its normalised "

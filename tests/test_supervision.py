@@ -401,7 +401,8 @@ def test_supervision_a_caller_of_a_failed_service_is_a_500_naming_it_never_a_ret
         assert http.post("/relay", json={"text": "a"}).json() == {"relayed": {"text": "A"}}
         os.kill(mesh.pools["upper"].zygote.pid, signal.SIGKILL)
         wait_for(lambda: mesh.status()["services"]["upper"]["failed"], timeout_s=10, message="upper reported failed")
-        direct = wait_for(lambda: (r := http.post("/upper", json={"text": "b"})).status_code == 503 and r,
+        direct = wait_for(lambda: (r := http.post("/upper", json={"text": "b"})).status_code == 503
+                          and "retrying will not help" in r.text and r,
                           timeout_s=10, message="Envoy answering that upper failed")
         assert "retry-after" not in direct.headers
         for text in ("b", "c"):
