@@ -87,7 +87,8 @@ def _get_status(url: str, how: str) -> dict[str, Any]:
     secret = os.environ.get("PUMA_SECRET")  # shows pids and ports of a deployment on another host
     request = urllib.request.Request(url + "/_puma/status", headers={"x-puma-token": secret} if secret else {})
     try:
-        with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - user-given deployment URL
+        # Longer than Envoy waits for the supervisor (STATUS_TIMEOUT_S), so its answer naming a silent supervisor comes first.
+        with urllib.request.urlopen(request, timeout=STATUS_TIMEOUT_S + 5) as resp:  # noqa: S310 - user-given deployment URL
             status = json.loads(resp.read(4 << 20))
     except urllib.error.HTTPError as exc:
         if _supervisor_silent(_json_of(exc)):
@@ -128,7 +129,7 @@ def cmd_scale(args: argparse.Namespace) -> None:
     request = urllib.request.Request(url + "/_puma/scale", data=body, method="POST",
                                      headers={"content-type": "application/json", "x-puma-token": token})
     try:
-        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - user-given deployment URL
+        with urllib.request.urlopen(request, timeout=STATUS_TIMEOUT_S + 5) as resp:  # noqa: S310 - user-given deployment URL
             done = json.load(resp)
     except urllib.error.HTTPError as exc:
         answer = _json_of(exc)
@@ -141,7 +142,7 @@ def cmd_scale(args: argparse.Namespace) -> None:
         raise PumaError(f"scale {args.service} {args.instances}: {detail}") from None
     except TimeoutError:  # sent, and no answer at all (Envoy itself stopped): the outcome is unknown
         raise PumaNotConfirmed(f"scale {args.service} {args.instances}: sent, not confirmed: no answer from {url} "
-                               "within 10 s; it may still be applied: check `puma status` (exit code 3)") from None
+                               f"within {STATUS_TIMEOUT_S + 5} s; it may still be applied: check `puma status` (exit code 3)") from None
     except (urllib.error.URLError, OSError) as exc:
         raise PumaError(f"no PUMA deployment answers at {url} (from {how}): {getattr(exc, 'reason', exc)}") from None
     print(f"{done['service']}: {done['from']} -> {done['to']} instances{_held(done)}", flush=True)
