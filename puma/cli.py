@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         log.debug("the error's traceback", exc_info=True)
         reason = getattr(exc, "reason", None)  # urllib's URLError: "<urlopen error X>" says less than X
         print(f"puma: error: {exc if reason is None or isinstance(exc, PumaError) else reason}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(getattr(exc, "exit_code", 1))  # 3: a change sent but not confirmed (PumaNotConfirmed)
     except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM) while starting: what had started is stopped
         if exc.args and exc.args[0] != "Ctrl-C":  # a signal from elsewhere ("SIGTERM"): not a normal end
             print(f"puma: interrupted ({exc.args[0]})", file=sys.stderr)

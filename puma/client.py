@@ -16,7 +16,7 @@ from typing import Any
 from . import deadlines, transport, warmup
 from .codec import encode_json
 from .deadlines import DEADLINE_HEADER
-from .errors import PumaCallError, PumaUnknownService
+from .errors import SERVICE_FAILED_HEADER, PumaCallError, PumaServiceFailed, PumaUnknownService
 from .responses import Disconnected, ProtocolError
 
 ENV_URL = "PUMA_URL"
@@ -117,9 +117,11 @@ def _env_services(text: str) -> dict[str, str]:
     return services
 
 
-def _post(url: str, method: str, body: bytes | None, headers: dict[str, str], timeout_s: float) -> tuple[int, str, bytes]:
+def _post(url: str, method: str, body: bytes | None, headers: dict[str, str],
+          timeout_s: float) -> tuple[int, str, bytes, bool]:
+    """Status, content type, body, and whether the service has failed for good (`SERVICE_FAILED_HEADER`)."""
     reply = transport.request(url, method, body or b"", headers, timeout_s)
-    return reply.status, reply.header("content-type"), bytes(reply.body)
+    return reply.status, reply.header("content-type"), bytes(reply.body), bool(reply.header(SERVICE_FAILED_HEADER))
 
 
 def call(service: str, payload: Any = None, *, path: str = "", method: str = "POST",
@@ -166,7 +168,7 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
     since = 0.0
     while True:
         try:
-            status, content_type, data = _post(url, method, body, headers, timeout_s)
+            status, content_type, data, failed = _post(url, method, body, headers, timeout_s)
         except OSError as exc:  # refused, timed out, reset, or a response that is not HTTP/1.1
             if deadline_headers:  # cut short by the request's deadline: a 504 (its client has one), not a 503
                 deadlines.check_deadline(f"the call to {service!r}", margin_s=0.05)
@@ -174,7 +176,7 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
         else:
             if status < 400:
                 return _answer(service, status, content_type, data)
-            error = _error(service, status, content_type, data)
+            error = _error(service, status, content_type, data, failed=failed)
         since = since or time.monotonic()
         if not _wait_while_starting(error, since):
             raise error
@@ -185,7 +187,8 @@ def _wait_while_starting(error: PumaCallError, since: float) -> bool:
     serves its readiness, that is what is polled (`wait_ready`): a service still starting
     gets no calls it would answer 503, which would count as its start-up failures."""
     waited = time.monotonic() - since
-    if not warmup.active() or error.status not in (0, 502, 503, 504) or waited > WARMUP_WAIT_S:
+    if not warmup.active() or error.status not in (0, 502, 503, 504) or waited > WARMUP_WAIT_S \
+            or isinstance(error, PumaServiceFailed):
         return False
     if wait_ready(error.service, timeout_s=WARMUP_WAIT_S - waited, report_every_s=REPORT_EVERY_S):
         time.sleep(0.05)  # ready now (or it was, and failed for another reason): once more, not at once
@@ -214,7 +217,7 @@ async def acall(service: str, payload: Any = None, *, path: str = "", method: st
         raise _unreached(service, exc) from exc
     status, content_type, data = reply.status, reply.header("content-type"), bytes(reply.body)
     if status >= 400:
-        raise _error(service, status, content_type, data)
+        raise _error(service, status, content_type, data, failed=bool(reply.header(SERVICE_FAILED_HEADER)))
     return _answer(service, status, content_type, data)
 
 
@@ -244,7 +247,7 @@ def _reply(service: str, status: int, content_type: str, data: bytes) -> Any:
     return data.decode(errors="replace")
 
 
-def _error(service: str, status: int, content_type: str, data: bytes) -> PumaCallError:
+def _error(service: str, status: int, content_type: str, data: bytes, *, failed: bool = False) -> PumaCallError:
     try:
         body: Any = _reply(service, status, content_type, data)
     except ValueError:
@@ -252,6 +255,8 @@ def _error(service: str, status: int, content_type: str, data: bytes) -> PumaCal
     detail = body.get("error", body) if isinstance(body, dict) else body
     problems = body.get("problems") if isinstance(body, dict) and isinstance(body.get("problems"), list) else None
     acted = isinstance(body, dict) and body.get("may_have_taken_effect") is True
+    if failed:
+        return PumaServiceFailed(service, status, detail)
     named = body.get("error_class") if isinstance(body, dict) and 400 <= status < 500 else None
     return PumaCallError.of(service, status, detail, problems, may_have_taken_effect=acted,
                             error_class=named if isinstance(named, str) else None)
@@ -280,7 +285,7 @@ def wait_ready(service: str, *, why: str = "", timeout_s: float = 600.0, report_
     url = mesh_url() + "/_puma/ready"
     while True:
         try:
-            status, _type, body = _post(url, "GET", None, {"accept": "application/json"}, 2.0)
+            status, _type, body, _failed = _post(url, "GET", None, {"accept": "application/json"}, 2.0)
             state = json.loads(body) if status in (200, 503) else None
         except (OSError, ValueError):
             state = {}  # Envoy itself not answering yet: wait

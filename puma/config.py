@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from .envoytypes import envoy_range_problem
 from .errors import PumaConfigError, PumaScaleError
 from .media import DEFAULT_CONTENT_TYPES
 from .suggest import did_you_mean
@@ -64,6 +65,18 @@ _MEDIA_HINTS = {"json": "application/json", "form": "application/x-www-form-urle
 # What Envoy's active health check asks each instance: answered on a thread of its own (puma.worker).
 RESERVED_PREFIX = "/_puma"
 LIVENESS_PATH = "/_puma/live"
+
+
+def normal_path(path: str) -> str:
+    """`path` as Envoy routes it (`normalize_path` and `merge_slashes`): '/a//b/./c/../d' -> '/a/b/d'."""
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment not in ("", "."):
+            segments.append(segment)
+    return "/" + "/".join(segments)
 
 
 def _seconds(value: Any) -> Any:
@@ -109,6 +122,16 @@ def _cores(value: Any) -> Any:
 
 
 Cores = Annotated[float, BeforeValidator(_cores), Field(ge=0.001, le=256)]
+
+
+def _fits_envoy(key: str) -> AfterValidator:
+    """A check that a number fits the Envoy field `key` is rendered into (puma.envoytypes' table)."""
+    def check(value: float) -> float:
+        problem = envoy_range_problem(key, value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+    return AfterValidator(check)
 
 
 class _Model(BaseModel):
@@ -185,10 +208,10 @@ class Autoscale(_Model):
 class CircuitBreaker(_Model):
     """Envoy circuit breaker of one service's cluster: over these, requests get 503 at once."""
 
-    max_connections: int = Field(1024, ge=1)
-    max_pending_requests: int = Field(1024, ge=1)
-    max_requests: int = Field(1024, ge=1)
-    max_retries: int = Field(64, ge=0)
+    max_connections: Annotated[int, Field(ge=1), _fits_envoy("max_connections")] = 1024
+    max_pending_requests: Annotated[int, Field(ge=1), _fits_envoy("max_pending_requests")] = 1024
+    max_requests: Annotated[int, Field(ge=1), _fits_envoy("max_requests")] = 1024
+    max_retries: Annotated[int, Field(ge=0), _fits_envoy("max_retries")] = 64
 
 
 class HealthCheck(_Model):
@@ -200,8 +223,8 @@ class HealthCheck(_Model):
 
     interval_s: Seconds = 10.0
     timeout_s: Seconds = 2.0  # a process just forked on a busy machine may wait ~1 s for a CPU
-    unhealthy_threshold: int = Field(2, ge=1)
-    healthy_threshold: int = Field(1, ge=1)
+    unhealthy_threshold: Annotated[int, Field(ge=1), _fits_envoy("unhealthy_threshold")] = 2
+    healthy_threshold: Annotated[int, Field(ge=1), _fits_envoy("healthy_threshold")] = 1
 
     @model_validator(mode="after")
     def _checkable(self) -> HealthCheck:
@@ -277,8 +300,9 @@ class Service(_Model):
     hash_on: HashOn | None = None
     idempotent: bool | tuple[str, ...] = Field(False, description="true: every request may be retried; a list "
                                                "of method names: those of an object service")
-    max_body_bytes: int = Field(1 << 20, ge=1, description="the largest request body, in bytes (1 MiB); "
-                                "a larger one is refused with 413 (see `too_large_message`)")
+    max_body_bytes: Annotated[int, Field(ge=1, description="the largest request body, in bytes (1 MiB); "
+                                         "a larger one is refused with 413 (see `too_large_message`)"),
+                              _fits_envoy("max_body_bytes")] = 1 << 20
     threads: int = Field(8, ge=1, le=256)
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
     warmup: str | None = Field(None, description="'module:function' run once in the zygote before "
@@ -345,6 +369,12 @@ class Service(_Model):
             return self.model_copy(update={"idempotent": True})
         return self if merged == self.idempotent_methods else self.model_copy(update={"idempotent": merged})
 
+    def with_methods(self, taken: list[str] | tuple[str, ...]) -> Service:
+        """This service with `methods` narrowed to those its target takes (`taken`; empty: any);
+        `self` if unchanged, or if none of its methods is taken (its instances then answer 405)."""
+        kept = tuple(m for m in self.methods if m in taken) if taken else self.methods
+        return self if not kept or kept == self.methods else self.model_copy(update={"methods": kept})
+
     @property
     def autoscaled(self) -> bool:
         if self.autoscale is not None:
@@ -361,7 +391,12 @@ class Service(_Model):
         if not _PREFIX.match(value):
             raise ValueError(f"{value!r} is not a URL prefix; write it like '/agent'")
         if value != "/" and value.endswith("/"):
-            raise ValueError(f"{value!r} ends with '/'; write it like '{value.rstrip('/')}'")
+            raise ValueError(f"{value!r} ends with '/'; write it like '{normal_path(value)}'")
+        normal = normal_path(value)
+        if normal != value:  # Envoy merges slashes and resolves dot segments before it routes
+            raise ValueError(f"{value!r} is not a normalised path: Envoy routes every request by its normalised "
+                             f"path (slashes merged, '.' and '..' resolved), so no request ever reaches it; "
+                             f"write {normal!r}")
         if value.startswith(RESERVED_PREFIX):  # Envoy would send it to the status server, or shadow it
             raise ValueError(f"{value!r} is reserved for PUMA's own paths ({RESERVED_PREFIX}/status, "
                              f"{RESERVED_PREFIX}/ready...); choose a prefix not starting with {RESERVED_PREFIX}")
@@ -453,7 +488,7 @@ class Listener(_Model):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     internal_port: int = Field(0, ge=0, le=65535, description="the internal listener's port (0: any free one)")
-    max_connections: int = Field(10_000, ge=1, description="client connections Envoy holds at once, both "
+    max_connections: Annotated[int, _fits_envoy("listener_max_connections")] = Field(10_000, ge=1, description="client connections Envoy holds at once, both "
                                  "listeners together; more are closed at once (keep it below Envoy's open-file limit)")
     pages: dict[str, str] = Field({"/": "the start page"}, description="the links (path -> what it is, e.g. "
                                   "{'/': 'the chat'}) on the page a browser gets for an address that is not "
@@ -510,8 +545,8 @@ class Logging(_Model):
 class RateLimit(_Model):
     """Figure 4 `rate_limit`: a token bucket in Envoy; over it, requests get 429 with a JSON body."""
 
-    requests_per_s: float = Field(100.0, gt=0)
-    burst: int | None = Field(None, ge=1)
+    requests_per_s: Annotated[float, Field(gt=0), _fits_envoy("requests_per_s")] = 100.0
+    burst: Annotated[int, Field(ge=1), _fits_envoy("burst")] | None = None
     cluster_name: str | None = Field(None, description="limit only this service (default: all)")
 
 
@@ -591,7 +626,7 @@ class HttpConnectionManager(_Model):
     tracing: Tracing | None = None
     http_filters: list[dict[str, Any]] = Field(default_factory=list)
     rds: bool = True
-    max_request_bytes: int = Field(1 << 20, ge=1)
+    max_request_bytes: Annotated[int, Field(ge=1), _fits_envoy("max_request_bytes")] = 1 << 20
 
 
 class PumaConfig(_Model):

@@ -35,7 +35,8 @@ import math
 import re
 from typing import Any
 
-from .config import PumaConfig, Service, too_large_message
+from .config import RESERVED_PREFIX, PumaConfig, Service, too_large_message
+from .endpoints import INTERFACE_PATH
 
 _T = "type.googleapis.com/"
 CONNECTION_BUFFER_BYTES = 32 * 1024  # Envoy's recommendation for an edge proxy
@@ -76,6 +77,17 @@ def overload_manager(config: PumaConfig) -> dict[str, Any]:
         "typed_config": {"@type": _T + "envoy.extensions.resource_monitors.downstream_connections.v3."
                                         "DownstreamConnectionsConfig",
                          "max_active_downstream_connections": config.listener.max_connections}}]}
+
+
+# What Envoy takes of an instance's reply headers (each cluster's common_http_protocol_options, set
+# here rather than left to Envoy's defaults, so puma.serving refuses exactly what Envoy would): past
+# them Envoy resets the stream, a 502 "protocol error" nothing logs, re-sent where it may retry.
+REPLY_HEADERS_MAX_KB = 80
+REPLY_HEADERS_MAX_COUNT = 100
+
+
+def reply_header_limits() -> dict[str, int]:
+    return {"max_response_headers_kb": REPLY_HEADERS_MAX_KB, "max_headers_count": REPLY_HEADERS_MAX_COUNT}
 
 
 def listener_limits() -> dict[str, Any]:
@@ -138,8 +150,13 @@ def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str
     allowed = service.allowed_methods
     other = {"name": ":method", "string_match": {"safe_regex": {"regex": f"^({'|'.join(allowed)})$"}},
              "invert_match": True}
+    headers = [other]
+    if "GET" not in allowed:  # its interface (GET <prefix>/_puma/interface, what puma.remote reads) stays served
+        interface = re.escape(service.prefix.rstrip("/") + INTERFACE_PATH)
+        headers.append({"name": ":path", "string_match": {"safe_regex": {"regex": f"^{interface}([?].*)?$"}},
+                        "invert_match": True})
     allow = ", ".join(allowed)
-    return {"name": f"{name}_methods", "match": {**match, "headers": [other]},
+    return {"name": f"{name}_methods", "match": {**match, "headers": headers},
             "direct_response": {"status": 405, "body": {"inline_string": (
                 f"this method is not allowed on {service.prefix}; use {allow}")}},
             "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
@@ -174,7 +191,7 @@ def local_reply_config(config: PumaConfig) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
             "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), *_too_large(config), _unframable(),
-                        _rate_limited(config), *_codec_refusals(), *_retry_later(),
+                        _rate_limited(config), *_codec_refusals(), _supervisor_silent(), *_retry_later(),
                         *_service_failed()]}
 
 
@@ -380,6 +397,27 @@ _SERVICE_FAILED = {
 # so in a field too, `"may_have_taken_effect": true`, which puma.call reads, so a service whose
 # callee failed this way passes the same advice on (no `Retry-After`) instead of "retry".
 _MAY_HAVE_TAKEN_EFFECT = frozenset({"UT", "UC,UR,LR"})
+
+
+SUPERVISOR_SILENT_FIELD = "supervisor_answered"  # false in the body: `puma status`/`puma scale` read it
+STATUS_TIMEOUT_S = 5  # how long Envoy waits for the supervisor's status server (puma.envoy's status route)
+_SUPERVISOR_SILENT_TEXT = (
+    f"PUMA's supervisor, which answers {RESERVED_PREFIX}/ paths, did not answer within {STATUS_TIMEOUT_S} s: "
+    "it is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting; this is the deployment's address, and its "
+    "services still serve. A change sent to it (puma scale) was not confirmed and may still be applied when "
+    "it resumes: check puma status then")
+
+
+def _supervisor_silent() -> dict[str, Any]:
+    """A /_puma/ request (status, readiness, scale) the supervisor's status server did not answer:
+    said as that, not as a service's timeout (there is none: the status route is no service)."""
+    on_status_path = {"header_filter": {"header": {"name": ":path",
+                                                   "string_match": {"prefix": RESERVED_PREFIX + "/"}}}}
+    flags = {"response_flag_filter": {"flags": ["UT", "UC", "UR", "LR", "URX", "UF", "UH"]}}
+    return {"filter": {"and_filter": {"filters": [on_status_path, flags]}},
+            "body": {"inline_string": _SUPERVISOR_SILENT_TEXT},
+            "body_format_override": {"json_format": {**LOCAL_REPLY_JSON, "error": _SUPERVISOR_SILENT_TEXT,
+                                                     SUPERVISOR_SILENT_FIELD: False}}}
 
 
 def _service_failed() -> list[dict[str, Any]]:

@@ -79,6 +79,12 @@ class Served:
     label: str = ""
 
     @property
+    def http_methods(self) -> list[str]:
+        """The HTTP methods its endpoints take: POST only where every one binds its arguments from
+        the body; a function taking the whole `puma.Request` takes any (an empty list)."""
+        return ["POST"] if self.endpoints and all(e.binding is not None for e in self.endpoints.values()) else []
+
+    @property
     def idempotent_methods(self) -> list[str]:
         """Names of the object's methods marked idempotent (by decorator); the root as ""."""
         return sorted(name for name, e in self.endpoints.items() if e.idempotent)

@@ -19,6 +19,7 @@ import yaml
 from . import edge
 from .config import LIVENESS_PATH, UPSTREAM_IDLE_TIMEOUT_S, PumaConfig, Service
 from .deadlines import DEADLINE_HEADER
+from .errors import SERVICE_FAILED_HEADER
 from .mapping.protocol import MAP_TARGET
 from .readiness import NOT_READY_HEADER
 
@@ -144,7 +145,9 @@ def _failed_route(route: dict[str, Any], why: str) -> dict[str, Any]:
     service = route["route"]["cluster"]
     text = f"service {service!r} has failed ({why}); retrying will not help: restart the deployment"
     kept = {k: v for k, v in route.items() if k in ("name", "match", "metadata")}  # metadata: counted, named
-    return {**kept, "direct_response": {"status": 503, "body": {"inline_string": text.replace("%", " percent")}}}
+    # The header tells a calling service (puma.client) it is a failure for good, not an outage to wait out.
+    return {**kept, "direct_response": {"status": 503, "body": {"inline_string": text.replace("%", " percent")}},
+            "response_headers_to_add": [{"header": {"key": SERVICE_FAILED_HEADER, "value": service}}]}
 
 
 def _connect_route() -> dict[str, Any]:
@@ -163,7 +166,8 @@ def _status_route() -> dict[str, Any]:
             for key, value in ((STATUS_PEER_HEADER, "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"),
                                (STATUS_LOCAL_HEADER, "%DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%"))]
     return {"name": STATUS_CLUSTER, "match": _prefix_match(STATUS_PREFIX),
-            "route": {"cluster": STATUS_CLUSTER, "timeout": "5s", "retry_policy": {
+            "metadata": {"filter_metadata": {"puma": {"timeout_s": edge.STATUS_TIMEOUT_S}}},
+            "route": {"cluster": STATUS_CLUSTER, "timeout": duration(edge.STATUS_TIMEOUT_S), "retry_policy": {
                 "retry_on": "connect-failure,refused-stream,reset-before-request", "num_retries": 2}},
             "request_headers_to_add": peer}
 
@@ -452,7 +456,7 @@ def upstream_http_options(idle_timeout_s: float) -> dict[str, Any]:
     """HTTP/1.1 to the upstream, whose pooled connections Envoy closes after `idle_timeout_s` idle."""
     return {"typed_extension_protocol_options": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
         "@type": _T + "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-        "common_http_protocol_options": {"idle_timeout": duration(idle_timeout_s)},
+        "common_http_protocol_options": {"idle_timeout": duration(idle_timeout_s), **edge.reply_header_limits()},
         "explicit_http_config": {"http_protocol_options": {}}}}}
 
 

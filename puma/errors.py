@@ -39,6 +39,13 @@ class PumaScaleError(PumaError, ValueError):
         super().__init__(f"scale({service!r}, {count!r}): {problem}")
 
 
+class PumaNotConfirmed(PumaError):
+    """A change was sent but no answer confirmed it: it may or may not take effect (`puma scale` to
+    a supervisor that is stopped). The CLI exits with `exit_code` (3), apart from errors (1)."""
+
+    exit_code = 3
+
+
 class PumaStartError(PumaError, RuntimeError):
     """A process of the deployment (Envoy or a service instance) failed to start."""
 
@@ -75,6 +82,15 @@ class PumaCallError(PumaError, RuntimeError):
             kind = apperrors.rebuilt(kind, error_class)  # type: ignore[assignment]  # a subclass of kind
         return kind(service, status, detail, problems, may_have_taken_effect=may_have_taken_effect,
                     error_class=error_class)
+
+
+SERVICE_FAILED_HEADER = "x-puma-service-failed"
+"""Sent with the 503 of a service that has failed for good (puma.envoy's failed route): its value is the service."""
+
+
+class PumaServiceFailed(PumaCallError):
+    """The service has failed for good (its restart budget is spent): no retry can succeed until
+    the deployment is restarted. A service calling it answers 500 naming it, without Retry-After."""
 
 
 class PumaUnknownService(PumaCallError):

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 INSTANCE_HOST = "127.0.0.1"
 RESTART_WINDOW_S = 10.0
 MAX_RESTARTS_IN_WINDOW = 5
+LEAVE_REPLACEMENT_WAIT_S = 6.0  # an instance sent SIGTERM stays routed this long at most, for its replacement
 RESTART_BACKOFF_S = 2.0  # before replacing an instance that died past MAX_RESTARTS_IN_WINDOW
 # A zygote that dies (killed, or out of memory) is started again with its instances, at most this
 # often: past it, the service is reported failed (`ServicePool.failed`) and left down.
@@ -54,7 +55,7 @@ class Instance:
     service: str
     pid: int | None = None
     port: int | None = None
-    state: str = "starting"  # starting -> ready -> draining -> stopped (or unhealthy)
+    state: str = "starting"  # starting -> ready [-> leaving: sent SIGTERM, routed until replaced] -> draining -> stopped
     started_at: float = field(default_factory=time.monotonic)
     ready_at: float | None = None
     host: str = INSTANCE_HOST
@@ -265,6 +266,7 @@ class ServicePool:
     def _read_events(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
         handlers = {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
                     "pong": self._on_pong,
+                    "leaving": self._on_leaving,
                     "spawn_failed": self._on_spawn_failed,
                     "progress": self._on_progress, "error": self._on_error, "ready": self._on_ready}
         stream = zygote.stdout
@@ -343,7 +345,18 @@ class ServicePool:
 
     def _on_ready(self, event: dict[str, Any]) -> None:
         self._mark_idempotent(event.get("idempotent") or [])
+        self._mark_methods(event.get("methods") or [])
         self._ready.set()
+
+    def _mark_methods(self, methods: list[str]) -> None:
+        """Narrow the methods Envoy lets through to those the target takes (a function binding its
+        arguments: POST), so Envoy's 405 lists only methods the service then serves."""
+        narrowed = self.service.with_methods(methods)
+        if narrowed is not self.service:
+            self.service = narrowed
+            update = getattr(self.owner, "service_changed", None)
+            if update is not None:
+                update(self.name, narrowed)
 
     def _mark_idempotent(self, methods: list[str]) -> None:
         """Add the methods the zygote found marked `@puma.idempotent` to the service's config, before
@@ -447,7 +460,7 @@ class ServicePool:
             instance = next((i for i in self.instances.values() if i.pid == event["pid"] and not i.remote), None)
             if instance is None:
                 return
-            expected = instance.state in ("draining", "stopped")
+            expected = instance.state in ("draining", "stopped", "leaving")
             instance.state = "stopped"
             del self.instances[instance.id]
         if expected or self.owner.stopping:
@@ -468,6 +481,37 @@ class ServicePool:
                               kind="died")
         self._replace(instance)
         self.owner.publish()  # after: a stand-in keeps the dead instance's address in Envoy
+
+    def _on_leaving(self, event: dict[str, Any]) -> None:
+        """An instance sent SIGTERM from outside PUMA: replaced and drained as a scale-down, not a crash."""
+        with self.lock:
+            leaving = next((i for i in self.instances.values() if i.pid == event["pid"] and not i.remote
+                            and i.state in ("starting", "ready")), None)
+            if leaving is None or self.owner.stopping:
+                return
+            leaving.state = "leaving"  # still routed; its exit is expected; scale counts its replacement
+        log.warning("service %s: instance %d (pid %d) was sent SIGTERM; starting a replacement, then draining it "
+                    "out of Envoy", self.name, leaving.id, event["pid"])
+        self.owner.record(self.name, f"instance {leaving.id} sent SIGTERM: replaced, then drained", kind="leaving")
+        replacement = self.spawn()
+        threading.Thread(target=self._retire_once_replaced, args=(leaving, replacement), daemon=True,
+                         name=f"leaving-{self.name}-{leaving.id}").start()
+
+    def _retire_once_replaced(self, leaving: Instance, replacement: Instance) -> None:
+        # The replacement ready first (bounded: the instance drains by itself after worker.LEAVE_WAIT_S),
+        # so the service never runs short; then as `retire`: out of Envoy, then stopped.
+        deadline = time.monotonic() + LEAVE_REPLACEMENT_WAIT_S
+        while replacement.state == "starting" and time.monotonic() < deadline and not self.owner.stopping:
+            time.sleep(0.02)
+        with self.lock:
+            if leaving.state != "leaving":
+                return
+            leaving.state = "draining"
+        try:
+            self.owner.publish(wait=True)
+        finally:
+            if leaving.pid is not None:
+                self._send({"op": "stop", "pid": leaving.pid})
 
     def _replace(self, dead: Instance) -> None:
         """A new instance on `dead`'s socket: at once, or RESTART_BACKOFF_S later when restarting too often.
@@ -508,7 +552,8 @@ class ServicePool:
     def routable(self) -> list[Instance]:
         """The instances Envoy routes to: the ready ones, and a stand-in for the last one."""
         with self.lock:
-            return [i for i in self.instances.values() if i.state == "ready" or (i.standin and i.state == "starting")]
+            return [i for i in self.instances.values()
+                    if i.state in ("ready", "leaving") or (i.standin and i.state == "starting")]
 
     def live(self) -> list[Instance]:
         """This host's starting and ready instances (the ones `scale` and the autoscaler manage)."""

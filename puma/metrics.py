@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from .traffic import TrafficTotals
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus version reads
-STATES = ("starting", "ready", "not_ready", "draining", "unhealthy")
+STATES = ("starting", "ready", "not_ready", "leaving", "draining", "unhealthy")
 CODE_CLASSES = ("2", "3", "4", "5")
 _ENVOY_STATS = r"^cluster\.[^.]+\.upstream_rq_(time|active|pending_active)$"
 

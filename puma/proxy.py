@@ -93,6 +93,21 @@ def port_in_use(host: str, port: int, role: str = "listener") -> PumaStartError:
                           f"stop it, or {fix}{whose}")
 
 
+# Envoy's log line for an xDS file it would not take (parsed badly, or a value it refuses).
+_REJECTED = re.compile(r"(?:config update (?:rejected|failure)|error initializing configuration '[^']*'): (.*)")
+_QUOTED_CONFIG = re.compile(r"(?<=\)): [{\[].*$")  # "...out of range): {<the file it could not parse>}"
+LINE_CHARS = 400  # a line of Envoy's log quoted in an error: its reason may end with the whole config
+
+
+def shorten(line: str, limit: int = LINE_CHARS) -> str:
+    """`line` on one line, without the config Envoy quotes after a parse error, and at most `limit`
+    characters: its start and its end."""
+    line = _QUOTED_CONFIG.sub("", " ".join(line.split()))
+    if len(line) <= limit:
+        return line
+    return f"{line[:limit * 2 // 3]} [... {len(line) - limit} characters ...] {line[-limit // 3:]}"
+
+
 _BIND_FAILED = re.compile(r"cannot bind '\[?([^\]']*?)\]?:(\d+)': Address already in use")
 
 
@@ -250,11 +265,40 @@ class EnvoyProcess:
         bind = next((m for line in tail if (m := _BIND_FAILED.search(line))), None)
         if bind:  # another start took the port between our check and Envoy's bind
             return port_in_use(bind.group(1), int(bind.group(2)), self._role(int(bind.group(2))))
+        reason = next((m.group(1) for line in reversed(tail) if (m := _REJECTED.search(line))), None)
+        if reason is not None:  # Envoy refused its bootstrap: its reason, not the config it quotes after it
+            return PumaStartError(f"{what}: Envoy refused its config: {shorten(reason)}; config {self.bootstrap_path}, "
+                                  f"log {self.log_path}")
         return PumaStartError(f"{what}; config {self.bootstrap_path}; last lines of {self.log_path}:\n"
-                              + "\n".join("  " + line for line in tail))
+                              + "\n".join("  " + shorten(line) for line in tail))
+
+    def rejected_config(self) -> str | None:
+        """None while Envoy has taken every xDS file PUMA wrote; once it refused one (its
+        listeners', routes' or clusters' `update_rejected` / `update_failure` stat counts), one line
+        naming the files' kinds and Envoy's reason from its log. A refused file leaves Envoy on what
+        it had before (at start: nothing), so every route of that file is missing: one service's
+        bad value takes down all of them."""
+        if self.admin is None:
+            return None
+        try:
+            stats = self.admin.get("/stats?filter=update_(rejected|failure)$")
+        except OSError:
+            return None
+        refused = [name for name, _, count in (line.partition(": ") for line in stats.splitlines())
+                   if count.strip() not in ("", "0")]
+        if not refused:
+            return None
+        return f"Envoy refused the config PUMA wrote ({', '.join(sorted(refused))}): {self._rejection_reason()}"
+
+    def _rejection_reason(self) -> str:
+        lines = self.log_path.read_text(errors="replace").splitlines() if self.log_path.exists() else []
+        reasons = [m.group(1) for line in lines if (m := _REJECTED.search(line))]
+        if not reasons:
+            return f"its reason is in {self.log_path}"
+        return f"{shorten(reasons[-1])} (from {self.log_path})"
 
     def wait_hosts(self, expected: Mapping[str, set[str]], timeout_s: float = 5.0, *, exact: bool = True,
-                   checked: frozenset[str] = frozenset()) -> bool:
+                   checked: frozenset[str] = frozenset(), refusal: bool = False) -> bool:
         """Wait until Envoy's clusters hold exactly the `expected` host addresses, each past its first
         health check (not `exact`: at least those, healthy; others may come and go meanwhile). In the
         `checked` clusters, a host whose check answered "not ready" counts too (it is known; routing it

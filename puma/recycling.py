@@ -4,7 +4,8 @@ A thread cannot be stopped in Python: a `puma_map` item that never returns (a so
 timeout, a lock never released, an endless loop) holds its thread, and the map instance, which
 computes one chunk at a time, would hold every later chunk behind it. Once such work is past its
 deadline, its caller has been answered; the instance then asks to be replaced: `request(why)` logs
-why at ERROR, and SIGTERMs the instance itself, which drains what it still has (requests that are
+why at ERROR, and sends the instance itself the zygote's drain signal (as a stop by PUMA does: not
+SIGTERM, which asks the supervisor to take it out of Envoy first and waits), which drains what it still has (requests that are
 not the hung work finish or are refused at once) and exits with `RECYCLE_EXIT_CODE`. The zygote
 reports that exit; the supervisor starts a replacement on the same socket and records
 "instance N recycled" in the deployment's events (`puma status`).
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
+
+from .zygote import DRAIN_SIGNAL
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ _state: dict[str, str | bool | None] = {"reason": None, "enabled": False}
 
 
 def enable() -> None:
-    """Called by an instance once its SIGTERM drains and exits (see `puma.worker.serve`)."""
+    """Called by an instance once its drain signal drains and exits (see `puma.worker.serve`)."""
     _state["enabled"] = True
 
 
@@ -47,7 +49,7 @@ def request(why: str) -> bool:
     log.error("instance pid %d %s: %s", os.getpid(),
               "exits to be replaced" if enabled else "would be replaced (not a PUMA instance)", why)
     if enabled:
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), DRAIN_SIGNAL)
     return enabled
 
 

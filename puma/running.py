@@ -22,7 +22,8 @@ from typing import Any
 
 from . import runs
 from .client import ENV_URL
-from .errors import PumaError
+from .edge import STATUS_TIMEOUT_S, SUPERVISOR_SILENT_FIELD
+from .errors import PumaError, PumaNotConfirmed
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
@@ -86,9 +87,14 @@ def _get_status(url: str, how: str) -> dict[str, Any]:
     secret = os.environ.get("PUMA_SECRET")  # shows pids and ports of a deployment on another host
     request = urllib.request.Request(url + "/_puma/status", headers={"x-puma-token": secret} if secret else {})
     try:
-        with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - user-given deployment URL
+        # Longer than Envoy waits for the supervisor (STATUS_TIMEOUT_S), so its answer naming a silent supervisor comes first.
+        with urllib.request.urlopen(request, timeout=STATUS_TIMEOUT_S + 5) as resp:  # noqa: S310 - user-given deployment URL
             status = json.loads(resp.read(4 << 20))
     except urllib.error.HTTPError as exc:
+        if _supervisor_silent(_json_of(exc)):
+            raise PumaError(f"the deployment at {url} (from {how}) answers, but its supervisor{_pid_of(url)} did not "
+                            f"within {STATUS_TIMEOUT_S} s: it is stopped (SIGSTOP, Ctrl-Z), busy or exiting; its "
+                            f"services still serve{_resume(url)}") from None
         raise PumaError(f"{url}/_puma/status answered HTTP {exc.code}, not a PUMA status; is {url} (from "
                         f"{how}) the address `puma run` printed?") from None
     except (urllib.error.URLError, OSError) as exc:
@@ -123,16 +129,48 @@ def cmd_scale(args: argparse.Namespace) -> None:
     request = urllib.request.Request(url + "/_puma/scale", data=body, method="POST",
                                      headers={"content-type": "application/json", "x-puma-token": token})
     try:
-        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - user-given deployment URL
+        with urllib.request.urlopen(request, timeout=STATUS_TIMEOUT_S + 5) as resp:  # noqa: S310 - user-given deployment URL
             done = json.load(resp)
     except urllib.error.HTTPError as exc:
-        detail = json.loads(exc.read() or b"{}").get("error", exc.reason)
+        answer = _json_of(exc)
+        if _supervisor_silent(answer):
+            raise PumaNotConfirmed(
+                f"scale {args.service} {args.instances}: sent, not confirmed: the supervisor{_pid_of(url)} did not "
+                f"answer within {STATUS_TIMEOUT_S} s (stopped, busy or exiting); it may still apply the scale when "
+                f"it resumes{_resume(url)}: check `puma status` then (exit code 3)") from None
+        detail = answer.get("error", exc.reason)
         raise PumaError(f"scale {args.service} {args.instances}: {detail}") from None
+    except TimeoutError:  # sent, and no answer at all (Envoy itself stopped): the outcome is unknown
+        raise PumaNotConfirmed(f"scale {args.service} {args.instances}: sent, not confirmed: no answer from {url} "
+                               f"within {STATUS_TIMEOUT_S + 5} s; it may still be applied: check `puma status` (exit code 3)") from None
     except (urllib.error.URLError, OSError) as exc:
         raise PumaError(f"no PUMA deployment answers at {url} (from {how}): {getattr(exc, 'reason', exc)}") from None
     print(f"{done['service']}: {done['from']} -> {done['to']} instances{_held(done)}", flush=True)
     if args.wait_s > 0:
         _wait_scaled(url, how, done, args.wait_s)
+
+
+def _json_of(exc: urllib.error.HTTPError) -> dict[str, Any]:
+    try:
+        body = json.loads(exc.read(1 << 20) or b"{}")
+    except (ValueError, OSError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _supervisor_silent(body: dict[str, Any]) -> bool:
+    """Whether Envoy answered for the supervisor, which did not (puma.edge's mapper for /_puma/ paths)."""
+    return body.get(SUPERVISOR_SILENT_FIELD) is False
+
+
+def _pid_of(url: str) -> str:
+    pid = next((r.get("pid") for r in runs.running() if r.get("url") == url), None)
+    return f" (pid {pid})" if pid else ""
+
+
+def _resume(url: str) -> str:
+    pid = next((r.get("pid") for r in runs.running() if r.get("url") == url), None)
+    return f"; if it was stopped, resume it: kill -CONT {pid}" if pid else ""
 
 
 def _held(done: dict[str, Any]) -> str:
@@ -174,12 +212,13 @@ def _rss(instance: dict[str, Any]) -> str:
 
 
 def _ready(service: dict[str, Any]) -> str:
-    """"2/2" for a fixed count (ready of wanted); "1 (1-3)" for an autoscaled service, whose ready
-    count moves between its bounds ("1/3" would read as two instances down)."""
+    """"2/2" for a fixed count (ready of wanted: what its config or the last `puma scale` set, so
+    "8/8" after `puma scale s 8` of a service configured with 2); "1 (1-3)" for an autoscaled service,
+    whose ready count moves between its bounds ("1/3" would read as two instances down)."""
     low, high = service.get("min_instances"), service["max_instances"]
     if service.get("autoscaled") and low is not None:
         return f"{service['ready']} ({low}-{high})"
-    return f"{service['ready']}/{high}"
+    return f"{service['ready']}/{service.get('wanted', high)}"
 
 
 def _service_table(services: dict[str, dict[str, Any]]) -> list[str]:

@@ -42,7 +42,7 @@ from flask import Response as FlaskResponse
 from flask import request as flask_request
 from pydantic import ValidationError
 from werkzeug.datastructures import Headers, MIMEAccept
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.http import parse_accept_header
 from werkzeug.local import LocalProxy
 
@@ -51,6 +51,7 @@ from .binding import Binding, BindingError, to_json
 from .busy import BusyBoard
 from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json, unencodable
 from .config import too_large_message
+from .edge import REPLY_HEADERS_MAX_COUNT, REPLY_HEADERS_MAX_KB
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errors import (
     HTTPError,
@@ -59,6 +60,7 @@ from .errors import (
     PumaConfigError,
     PumaError,
     PumaMapError,
+    PumaServiceFailed,
     PumaUnknownService,
 )
 from .media import DEFAULT_CONTENT_TYPES
@@ -152,6 +154,9 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     or what `puma.endpoints.build` made of a class or factory."""
     app = Flask(f"puma.{name}")
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    # A multipart field may be as large as the body (which is bounded, and already read); werkzeug's own
+    # 500 kB per field would be a 413 claiming the body is over max_body_bytes. Its part count stays.
+    app.config["MAX_FORM_MEMORY_SIZE"] = max_body_bytes
     counters = counters or Counters()
     served = target if isinstance(target, Served) else serve(target, label=name)
     for endpoint in served.endpoints.values():  # its package is the app's, even installed (puma.apperrors)
@@ -516,20 +521,23 @@ def _refused_by_callee(name: str, exc: PumaCallError) -> FlaskResponse:
 
 
 def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse:
-    """503 + Retry-After when the callee may be back soon (down, reset, 502/503/504); else 500 naming it."""
+    """503 + Retry-After when the callee may be back soon (down, reset, 502/503/504); else 500 naming it
+    (an unknown service, a callee's 500, a callee that failed for good: `PumaServiceFailed`)."""
     if exc.may_have_taken_effect:  # never "retry": the callee may have acted (a reset, a timeout)
         log.warning("service %s: a call to %s failed after it was sent on %s %s: %s", name, exc.service, req.method,
                     req.path, exc)
         return error_response(503, f"service {exc.service!r}, which {name!r} calls, failed after it had the call "
                                    f"({exc.detail}); the request may have taken effect: retry only if it is safe "
                                    "to repeat", service=name, unavailable=exc.service, may_have_taken_effect=True)
-    if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService):
+    if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService | PumaServiceFailed):
         log.warning("service %s: a call to %s failed on %s %s: %s", name, exc.service, req.method, req.path, exc)
         return error_response(503, f"service {exc.service!r}, which {name!r} calls, is unavailable "
                                    f"({exc.detail}); retry", service=name, unavailable=exc.service, retry_after_s=1)
     log.error("service %s: a call to %s cannot succeed on %s %s: %s", name, exc.service, req.method, req.path, exc)
     if isinstance(exc, PumaUnknownService):  # the names it knows stay in the log: internal ones among them
         why = f"no service of that name runs here (the log of {name!r} names the services it can call)"
+    elif isinstance(exc, PumaServiceFailed):  # a 500, as for any callee that cannot succeed: nothing to retry
+        why = f"it has failed for good and answers nothing until the deployment is restarted ({exc.detail})"
     else:
         why = f"it answered {exc.status} ({exc.detail})"
     return error_response(500, f"service {name!r} failed calling {exc.service!r}: {why}",
@@ -648,8 +656,14 @@ def _form(req: Any, body: bytes) -> dict[str, str | list[str]]:
     if not req.mimetype_params.get("boundary"):
         raise HTTPError(400, "a multipart/form-data body needs a boundary parameter (Content-Type: "
                              "multipart/form-data; boundary=...); let the client library build it")
-    if req.files:
-        field_name, upload = next(iter(req.files.items()))
+    try:
+        files = req.files
+    except RequestEntityTooLarge:  # werkzeug's parser stops at max_form_parts, not at a size
+        raise HTTPError(413, f"too many form parts: the multipart/form-data body holds more than "
+                             f"{req.max_form_parts} fields (it has {_parts(body, req)}), the most a service "
+                             "reads; send fewer fields, or send the data as one JSON body") from None
+    if files:
+        field_name, upload = next(iter(files.items()))
         raise HTTPError(400, f"form field {field_name[:60]!r} was sent as a file part ({upload.filename!r}); "
                              "this service reads plain fields: send it without a filename")
     fields = _grouped(req.form.lists())
@@ -657,6 +671,11 @@ def _form(req: Any, body: bytes) -> dict[str, str | list[str]]:
         raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "
                              "boundary parameter against the body")
     return fields
+
+
+def _parts(body: bytes, req: Any) -> int:
+    """How many parts a multipart body holds (its boundary delimiters, less the closing one)."""
+    return body.count(b"--" + req.mimetype_params["boundary"].encode("latin-1")) - 1
 
 
 def _repeated(req: Request) -> str | None:
@@ -748,7 +767,29 @@ def _reply_headers(headers: Any) -> list[tuple[str, str]]:
             raise ReplyError(f"returned reply header {key!r} with value {text!r}, which HTTP cannot carry "
                              "(Latin-1 only); percent-encode it (urllib.parse.quote) or put it in the body") from None
         checked.append((key, text))
+    _within_envoys_limits(checked)
     return checked
+
+
+# Room for the headers the instance adds itself (Content-Type, Content-Length, Date, Server...).
+SERVER_HEADERS_BYTES = 1024
+SERVER_HEADERS_COUNT = 10
+REPLY_HEADERS_MAX_BYTES = REPLY_HEADERS_MAX_KB * 1024 - SERVER_HEADERS_BYTES
+
+
+def _within_envoys_limits(headers: list[tuple[str, str]]) -> None:
+    """`ReplyError` for headers Envoy would not take from an instance (`edge.REPLY_HEADERS_MAX_KB`, as
+    `name: value` lines, and `REPLY_HEADERS_MAX_COUNT`), less the room the server's own take."""
+    size = sum(len(key) + len(text) + 4 for key, text in headers)
+    if size > REPLY_HEADERS_MAX_BYTES:
+        key, text = max(headers, key=lambda pair: len(pair[0]) + len(pair[1]))
+        raise ReplyError(f"returned reply headers of {size} bytes (the largest, {key!r}, {len(key) + len(text) + 4} "
+                         f"bytes), more than the {REPLY_HEADERS_MAX_BYTES} bytes Envoy takes of a service's headers "
+                         f"({REPLY_HEADERS_MAX_KB} KiB with the server's own); put large values in the body")
+    if len(headers) > REPLY_HEADERS_MAX_COUNT - SERVER_HEADERS_COUNT:
+        raise ReplyError(f"returned {len(headers)} reply headers, more than the "
+                         f"{REPLY_HEADERS_MAX_COUNT - SERVER_HEADERS_COUNT} Envoy takes of a service's headers "
+                         f"({REPLY_HEADERS_MAX_COUNT} with the server's own); merge them or put them in the body")
 
 
 def _converted(body: Any, convert: bool) -> Any:

@@ -169,6 +169,9 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
         "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready" and not i["not_ready"]),
+        # How many it runs now (its config's count, or what a scale or the autoscaler set): not draining ones.
+        "wanted": sum(1 for i in instances if i["state"] in ("starting", "ready"))
+        if not getattr(pool, "failed", None) else svc.instances.upper,
         "not_ready": not_ready,
         "in_flight": stat.in_flight if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,

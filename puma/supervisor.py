@@ -193,11 +193,16 @@ class Deployment:
     def wait_ready(self, timeout_s: float = 30.0) -> None:
         """Wait until every service has its minimum of healthy instances, known to Envoy."""
         deadline = time.monotonic() + timeout_s
+        next_look = 0.0
         while True:
             short = {n: len(p.ready()) for n, p in self.pools.items() if len(p.ready()) < p.service.instances.min}
             if not short:
                 break
             self._raise_if_a_service_failed()
+            if time.monotonic() >= next_look:  # instances are ready once Envoy checks them: a refused cluster never does
+                next_look = time.monotonic() + 0.25
+                if refused := self.envoy.rejected_config():
+                    raise PumaStartError(refused)
             if time.monotonic() > deadline:
                 raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready\n"
                                      + "".join(log_tail(self.pools[n].log_path) for n in short))
@@ -208,7 +213,10 @@ class Deployment:
         # one whose store is down serves 503s naming why (and /_puma/ready says so), not a start that hangs.
         with_readiness = frozenset(n for n, p in self.pools.items() if p.service.readiness is not None)
         self.envoy.wait_hosts(expected, timeout_s=max(1.0, deadline - time.monotonic()), exact=False,
-                              checked=with_readiness)
+                              checked=with_readiness, refusal=True)
+        refused = self.envoy.rejected_config()  # routes refused leave the clusters healthy and every path 404
+        if refused:
+            raise PumaStartError(refused)
 
     def stop(self) -> None:
         """Stop routing, let in-flight requests finish, stop instances, then Envoy. Idempotent."""

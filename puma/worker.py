@@ -38,7 +38,7 @@ from .codec import encode_json
 from .config import INSTANCE_IDLE_TIMEOUT_S
 from .readiness import NOT_READY_HEADER, Probe, refusal
 from .serving import HEALTH_PATH, Counters, build_app, limit_sync_calls
-from .zygote import Zygote, emit
+from .zygote import DRAIN_SIGNAL, Zygote, emit
 
 log = logging.getLogger("puma.worker")
 
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
     Zygote(out, args.host, args.drain_timeout_s, become,
-           ready={"idempotent": list(served.idempotent_methods)}).run()
+           ready={"idempotent": list(served.idempotent_methods), "methods": served.http_methods}).run()
 
 
 def _without_call(target: str) -> str:
@@ -224,7 +224,10 @@ def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.s
     server = _server(args, app, sock)
     if getattr(app, "probe", None) is not None:
         app.probe.start()  # here, in the instance: a thread started in the zygote would not survive the fork
-    signal.signal(signal.SIGTERM, lambda *_: _drain_then_exit(server, counters, args.drain_timeout_s))
+    drain = _Once(lambda: _drain_then_exit(server, counters, args.drain_timeout_s))
+    signal.signal(DRAIN_SIGNAL, lambda *_: drain())
+    leave = getattr(notify, "leave", None)  # forked by a zygote: the supervisor can take it out of Envoy first
+    signal.signal(signal.SIGTERM, lambda *_: _ask_to_leave(leave, drain) if leave is not None else drain())
     recycling.enable()
     if notify is not None:
         notify()  # the socket was listening already: requests sent until now wait in its backlog
@@ -403,6 +406,41 @@ def _run_as_batch() -> None:
     except (AttributeError, OSError) as exc:  # not Linux, or a sandbox that forbids it: run as usual
         log.warning("cpu_bound: cannot make pid %d SCHED_BATCH (%s); it runs as a normal process",
                     os.getpid(), exc)
+
+
+LEAVE_WAIT_S = 10.0  # how long an instance sent SIGTERM waits for its stop (DRAIN_SIGNAL) before draining anyway
+
+
+class _Once:
+    """`fn` run on the first call only (a drain asked twice drains once)."""
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        self.fn, self.done = fn, threading.Event()
+
+    def __call__(self) -> None:
+        if not self.done.is_set():
+            self.done.set()
+            self.fn()
+
+
+def _ask_to_leave(leave: Callable[[], None], drain: _Once) -> None:
+    """SIGTERM from outside PUMA (systemd, a container runtime, an operator): as a scale-down, not a
+    crash. The supervisor hears it through the zygote, starts a replacement, takes this instance out
+    of Envoy (whose pooled connections here close once their replies are sent), then stops it
+    (DRAIN_SIGNAL): it keeps serving meanwhile. Should no stop come (the supervisor gone), it drains
+    after `LEAVE_WAIT_S` anyway."""
+    if drain.done.is_set():
+        return
+    try:
+        leave()
+    except OSError:  # the zygote is gone: nothing will route around this instance; drain now
+        drain()
+        return
+    log.warning("sent SIGTERM: asked the supervisor to replace this instance and take it out of Envoy, then "
+                "drain it (a second stop within %.0f s, else it drains by itself)", LEAVE_WAIT_S)
+    timer = threading.Timer(LEAVE_WAIT_S, drain)
+    timer.daemon = True
+    timer.start()
 
 
 def _drain_then_exit(server: Any, counters: Counters, drain_timeout_s: float) -> None:

@@ -4,7 +4,9 @@ It speaks JSON lines with the supervisor: commands on stdin, events on stdout.
 
     {"op": "spawn", "id": 3}       ->  {"event": "spawned", "id": 3, "pid": 4242, "port": 40123}
                                    ->  {"event": "serving", "id": 3, "pid": 4242}  (once it serves)
-    {"op": "stop", "pid": 4242}    ->  (SIGTERM; the instance drains, then exits)
+    {"op": "stop", "pid": 4242}    ->  (DRAIN_SIGNAL; the instance drains, then exits)
+    SIGTERM to an instance from elsewhere -> {"event": "leaving", "id": 3, "pid": 4242}: the supervisor
+                                   starts a replacement, stops routing to it, then sends "stop"
     {"op": "kill", "pid": 4242}    ->  (SIGKILL)
     instance exits                 ->  {"event": "exit", "pid": 4242, "id": 3, "code": 0}
     {"op": "spawn", "id": 4, "reuse": 3}  ->  instance 4 serves on instance 3's socket (same port)
@@ -57,6 +59,26 @@ def signal_pid(pid: int, sig: int) -> None:
         pass
 
 
+# The zygote's "drain now, then exit" to an instance (a stop, a scale-down, the deployment stopping).
+# Not SIGTERM: an instance told SIGTERM by someone else (systemd, an operator) first asks to leave
+# (`_Notifier.leave`), so it is taken out of Envoy and replaced before it drains, as a scale-down is.
+DRAIN_SIGNAL = signal.SIGUSR2
+
+
+class _Notifier:
+    """What an instance tells its zygote on the pipe every instance inherits: that it serves (called),
+    and that it was sent SIGTERM and asks to leave (`leave`)."""
+
+    def __init__(self, fd: int, instance_id: int) -> None:
+        self.fd, self.instance_id = fd, instance_id
+
+    def __call__(self) -> None:
+        os.write(self.fd, f"{self.instance_id}\n".encode())
+
+    def leave(self) -> None:
+        os.write(self.fd, f"-{self.instance_id}\n".encode())
+
+
 class Zygote:
     """Forks instances; `become(sock, instance_id, notify)` runs in each child and never returns."""
 
@@ -97,7 +119,7 @@ class Zygote:
                 elif key.data == "serving":
                     *lines, serving = (serving + os.read(self.serving_r, 65536)).split(b"\n")
                     for line in lines:
-                        self._serving(int(line))
+                        self._serving(int(line)) if int(line) >= 0 else self._leaving(-int(line))
                 else:
                     self._reap(key.data)
             if not self.pidfds:
@@ -116,7 +138,7 @@ class Zygote:
             self.spawn(cmd["id"], cmd.get("reuse"))
         elif op == "stop" and cmd.get("pid") in self.children:
             self.stopping.add(cmd["pid"])
-            signal_pid(cmd["pid"], signal.SIGTERM)
+            signal_pid(cmd["pid"], DRAIN_SIGNAL)
         elif op == "kill" and cmd.get("pid") in self.children:
             signal_pid(cmd["pid"], signal.SIGKILL)
         elif op == "ping":  # the supervisor's liveness check (puma.zygotewatch)
@@ -184,16 +206,17 @@ class Zygote:
             os._exit(0)
 
     def _notifier(self, instance_id: int) -> Callable[[], None]:
-        def notify() -> None:
-            os.write(self.serving_w, f"{instance_id}\n".encode())
-            os.close(self.serving_w)
-
-        return notify
+        return _Notifier(self.serving_w, instance_id)
 
     def _serving(self, instance_id: int) -> None:
         entry = self.unserving.pop(instance_id, None)
         if entry is not None and entry[0] in self.children:
             emit(self.out, {"event": "serving", "id": instance_id, "pid": entry[0]})
+
+    def _leaving(self, instance_id: int) -> None:
+        pid = next((p for p, i in self.children.items() if i == instance_id), None)
+        if pid is not None and pid not in self.stopping:
+            emit(self.out, {"event": "leaving", "id": instance_id, "pid": pid})
 
     def _kill_unserving(self, now: float) -> None:
         for instance_id, (pid, deadline) in list(self.unserving.items()):
@@ -242,7 +265,7 @@ class Zygote:
 
     def shutdown_and_exit(self) -> None:
         for pid in list(self.children):
-            signal_pid(pid, signal.SIGTERM)
+            signal_pid(pid, DRAIN_SIGNAL)
         deadline = time.monotonic() + self.drain_timeout_s + 1.0
         while self.children and time.monotonic() < deadline:
             self._reap_any()

@@ -193,3 +193,20 @@ def test_config_instances_cap_is_the_one_scale_uses() -> None:
     assert check_scale("hello", service, MAX_INSTANCES) == MAX_INSTANCES
     with pytest.raises(PumaScaleError, match=f"outside 1-{MAX_INSTANCES}"):
         check_scale("hello", service, MAX_INSTANCES + 1)
+
+
+@pytest.mark.parametrize(("prefix", "normal"), [
+    ("/a//b", "/a/b"), ("//a", "/a"), ("/f/../g", "/g"), ("/a/./b", "/a/b"), ("/a/.", "/a"),
+    ("/shop/cart/..", "/shop"), ("/x/y/../../z", "/z"), ("/..", "/"), ("/a/b/c/./../d", "/a/b/d"),
+])
+def test_config_refuses_a_prefix_envoy_never_routes_to_naming_its_normal_form(prefix: str, normal: str) -> None:
+    """Envoy merges slashes and resolves dot segments before routing: such a prefix is unreachable."""
+    with pytest.raises(PumaConfigError) as err:
+        parse_config({"puma_services": {"f": prefix}})
+    [(path, message)] = err.value.problems
+    assert path == "puma_services.f.prefix" and "not a normalised path" in message and f"write {normal!r}" in message
+
+
+@pytest.mark.parametrize("prefix", ["/a.b", "/..a", "/a..", "/.well-known", "/v1.2/x", "/a/b~c"])
+def test_config_keeps_prefixes_with_dots_that_are_not_dot_segments(prefix: str) -> None:
+    assert parse_config({"puma_services": {"f": prefix}}).puma_services["f"].prefix == prefix

@@ -387,3 +387,42 @@ def test_supervision_a_repeated_failure_is_logged_once_per_outage_with_its_count
         assert messages[-1].startswith("autoscaler tick recovered after 225 failed ticks")
     refused, different = caplog.records[0], caplog.records[1]
     assert refused.exc_info is None and different.exc_info is not None
+
+
+def test_supervision_a_caller_of_a_failed_service_is_a_500_naming_it_never_a_retry(monkeypatch):
+    """A failed service cannot succeed until a restart: a service calling it answers a 500 naming it,
+    without Retry-After, and its body never says "retry" (nor does a mesh call wait it out)."""
+    import puma.instances
+
+    monkeypatch.setattr(puma.instances, "MAX_ZYGOTE_RESTARTS_IN_WINDOW", 0)  # its first death spends the budget
+    services = {"upper": {"prefix": "/upper"}, "relay": {"prefix": "/relay", "timeout_s": 5}}
+    with _start(services, {"upper": basic.upper, "relay": basic.relay}) as mesh, \
+            httpx.Client(base_url=mesh.url, timeout=10) as http:
+        assert http.post("/relay", json={"text": "a"}).json() == {"relayed": {"text": "A"}}
+        os.kill(mesh.pools["upper"].zygote.pid, signal.SIGKILL)
+        wait_for(lambda: mesh.status()["services"]["upper"]["failed"], timeout_s=10, message="upper reported failed")
+        direct = wait_for(lambda: (r := http.post("/upper", json={"text": "b"})).status_code == 503
+                          and "retrying will not help" in r.text and r,
+                          timeout_s=10, message="Envoy answering that upper failed")
+        assert "retry-after" not in direct.headers
+        for text in ("b", "c"):
+            reply = http.post("/relay", json={"text": text})
+            body = reply.json()
+            assert reply.status_code == 500 and "retry-after" not in reply.headers, reply.text
+            assert body["callee"] == "upper" and "retry_after_s" not in body
+            assert "failed for good" in body["error"] and "restart the deployment" in body["error"]
+            assert not body["error"].endswith("retry") and "retrying will not help" in body["error"]
+        assert http.post("/relay", json={"text": "d"}).elapsed.total_seconds() < 3  # answered, not waited out
+
+
+def test_supervision_status_counts_ready_of_what_a_scale_set_not_of_the_config():
+    """After a scale by hand, `puma status` reads "4/4" (ready of the instances it now runs), not "4/2"."""
+    from puma.running import format_status
+
+    with _start({"echo": {"prefix": "/echo", "instances": 2}}, {"echo": basic.echo}) as mesh:
+        for count, shown in ((4, "4/4"), (1, "1/1"), (3, "3/3")):
+            mesh.scale("echo", count)
+            wait_for(lambda c=count: mesh.status()["services"]["echo"]["ready"] == c and len(
+                [i for i in mesh.status()["services"]["echo"]["instances"] if i["state"] != "draining"]) == c,
+                timeout_s=60, message=f"{count} ready")
+            assert re.search(rf"echo\s+/echo\s+{shown}\s", format_status(mesh.status())), format_status(mesh.status())

@@ -22,6 +22,7 @@ import functools
 import heapq
 import json
 import logging
+import pickle
 import secrets
 import threading
 import time
@@ -39,6 +40,7 @@ from .protocol import (
     ENV_SECRET,
     FAILED_STATUS,
     JSON_TYPE,
+    PICKLE_PROTOCOL,
     REPLY,
     REQUEST,
     SIGNATURE_HEADER,
@@ -313,6 +315,14 @@ class _Sender:
     def _request(self, index: int) -> tuple[bytes, dict[str, str]]:
         start, stop = self.bounds[index]
         chunk = list(self.items[start:stop])
+        try:
+            return self._encoded(index, chunk)
+        except PumaMapError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an item pickle (or JSON) cannot carry: named, with its index
+            raise _unsendable(chunk, start, index, exc, json_mode=self.job.json_mode) from None
+
+    def _encoded(self, index: int, chunk: list[Any]) -> tuple[bytes, dict[str, str]]:
         key = self.target.key
         timeout_s = self._chunk_timeout_s()
         if self.job.json_mode:
@@ -379,9 +389,25 @@ class _Sender:
             return PumaMapError(f"{self.job.fn} hung on item {position} (chunk {index}, item {short_repr(item)}): "
                                 f"{message.get('error')}; the rest of the map was not waited for",
                                 chunk_index=index, item_index=position, item=item, status=FAILED_STATUS)
-        return PumaMapError(f"{self.job.fn} raised on item {position} (chunk {index}, item {short_repr(item)}): "
+        return PumaMapError(f"{self.job.fn} failed on item {position} (chunk {index}, item {short_repr(item)}): "
                             f"{message.get('error')}", chunk_index=index, item_index=position, item=item,
                             remote_traceback=message.get("traceback"), status=FAILED_STATUS)
+
+
+def _unsendable(chunk: list[Any], start: int, index: int, exc: Exception, *, json_mode: bool) -> PumaMapError:
+    """The error for a chunk that cannot be encoded: the first item that cannot, by its input index."""
+    how = "sent as JSON" if json_mode else "pickled"
+    check: Callable[[Any], Any] = encode_json if json_mode else functools.partial(pickle.dumps,
+                                                                                  protocol=PICKLE_PROTOCOL)
+    for offset, item in enumerate(chunk):
+        try:
+            check(item)
+        except Exception as item_exc:  # noqa: BLE001 - this is the one
+            return PumaMapError(f"item {start + offset} ({short_repr(item)}) cannot be {how} to the workers: "
+                                f"{type(item_exc).__name__}: {item_exc}; pass items {'JSON' if json_mode else 'pickle'} can carry "
+                                "(no locks, sockets, open files or generators)", chunk_index=index,
+                                item_index=start + offset, item=short_repr(item))
+    return PumaMapError(f"chunk {index} cannot be {how}: {type(exc).__name__}: {exc}", chunk_index=index)
 
 
 def _instance_died(outcome: Reply | Exception) -> bool:

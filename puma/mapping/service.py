@@ -238,15 +238,42 @@ def bounded(compute: Callable[[Progress], Any], items: list[Any], fn: str, limit
 
 def _computed(key: bytes, message: dict[str, Any], fn: Callable[[Any], Any],
               reducer: Callable[[Any, Any], Any] | None, items: list[Any], limit_s: float | None) -> Response:
-    started = time.perf_counter()
+    took: list[float] = []
+
+    def compute(at: Progress) -> dict[str, Any]:  # timed where it runs: the hand-off to the chunk thread is no work
+        started = time.perf_counter()
+        try:
+            return {"value": run_reduce(fn, reducer, items, at)} if reducer else {"results": run_map(fn, items, at)}
+        finally:
+            took.append(time.perf_counter() - started)
+
     try:
-        outcome: dict[str, Any] = bounded(
-            lambda at: {"value": run_reduce(fn, reducer, items, at)} if reducer else {"results": run_map(fn, items, at)},
-            items, str(message.get("fn")), limit_s)
+        outcome: dict[str, Any] = bounded(compute, items, str(message.get("fn")), limit_s)
     except ItemFailed as failed:
         return _signed(key, _failure(message, failed), FAILED_STATUS)
-    return _signed(key, {"id": message.get("id"), "ok": True, "pid": os.getpid(),
-                         "compute_s": time.perf_counter() - started, **outcome}, 200)
+    try:
+        return _signed(key, {"id": message.get("id"), "ok": True, "pid": os.getpid(), "compute_s": took[0], **outcome},
+                       200)
+    except HTTPError:  # a result pickle cannot carry: reported as that item's failure, by its index
+        return _signed(key, _failure(message, _unpicklable(outcome, items)), FAILED_STATUS)
+
+
+def _unpicklable(outcome: dict[str, Any], items: list[Any]) -> ItemFailed:
+    """The item whose result cannot be pickled (for a reduce: the chunk's value, at its last item)."""
+    results = outcome.get("results", [outcome.get("value")])
+    for index, result in enumerate(results):
+        try:
+            pickle.dumps(result, protocol=PICKLE_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - this is the one
+            index = index if "results" in outcome else len(items) - 1
+            return ItemFailed(index, items[index], UnpicklableResult(f"its result ({short_repr(result)}) cannot be "
+                              f"pickled to send back: {type(exc).__name__}: {exc}; return values pickle can "
+                              "carry (no locks, sockets, open files or generators)"))
+    return ItemFailed(0, items[0], UnpicklableResult("the chunk's results cannot be pickled to send back"))
+
+
+class UnpicklableResult(TypeError):
+    """`fn` returned (or the reducer made) a value pickle cannot carry back to the caller."""
 
 
 def _failure(message: dict[str, Any], failed: ItemFailed) -> dict[str, Any]:
@@ -325,7 +352,7 @@ def run_map(fn: Callable[[Any], Any], items: list[Any], progress: Progress | Non
         for index, item in enumerate(items):
             at.index = index
             append(fn(item))
-    except Exception as exc:  # noqa: BLE001 - reported to the caller with its traceback
+    except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too: an item's failure, reported
         raise ItemFailed(len(out), items[len(out)], exc) from None
     return out
 
@@ -341,7 +368,7 @@ def run_reduce(fn: Callable[[Any], Any], reducer: Callable[[Any, Any], Any], ite
         for item in islice(items, 1, None):
             acc = reducer(acc, fn(item))
             done = at.index = done + 1
-    except Exception as exc:  # noqa: BLE001 - reported to the caller with its traceback
+    except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too: an item's failure, reported
         raise ItemFailed(done, items[done], exc) from None
     return acc
 

@@ -55,3 +55,14 @@ class Shelf:
 def with_headers(request: puma.Request) -> tuple[dict, int, dict]:
     """Replies {"ok": true} with the headers the request's JSON object lists."""
     return {"ok": True}, 200, dict(request.data.get("headers", {}))
+
+
+def counted_headers(request: puma.Request) -> tuple[dict, int, dict]:
+    """As `with_headers` (plus `{"size": N}` for one `X-Big` header of N bytes), first appending a
+    line to the file `request.data["ran"]` names: how many times a handler ran."""
+    with open(request.data["ran"], "a") as ran:
+        ran.write("ran\n")
+    headers = dict(request.data.get("headers", {}))
+    if "size" in request.data:
+        headers["X-Big"] = "a" * int(request.data["size"])
+    return {"ok": True}, 200, headers

@@ -104,3 +104,16 @@ def own_error(request: puma.Request) -> Any:
         "text-400": ("plain words", 400),
         "ok-200": ({"fine": True}, 200),
     }[kind]
+
+
+def charge(ledger: str, tag: str, seconds: float = 0.2) -> dict:
+    """Not idempotent: appends "start TAG" to the file `ledger`, works `seconds`, appends "done TAG"."""
+    import os
+    import time
+
+    with open(ledger, "a") as out:
+        out.write(f"start {tag}\n")
+    time.sleep(seconds)
+    with open(ledger, "a") as out:
+        out.write(f"done {tag}\n")
+    return {"tag": tag, "pid": os.getpid()}

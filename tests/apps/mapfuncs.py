@@ -76,3 +76,30 @@ def spins_on(item: tuple[int, int]) -> int:
     while x == bad:
         x = (x * 7 + 1) % 1_000_003 if x != bad else bad
     return x
+
+
+def exits_on_7(x: int) -> int:
+    """SystemExit on item 7 (a library calling sys.exit), else x."""
+    if x == 7:
+        raise SystemExit(3)
+    return x
+
+
+def interrupted_on_5(x: int) -> int:
+    if x == 5:
+        raise KeyboardInterrupt
+    return x
+
+
+def lock_on_11(x: int) -> object:
+    """A result pickle cannot carry for item 11 (a lock), else x."""
+    import threading
+
+    return threading.Lock() if x == 11 else x
+
+
+def add_pair(a: object, b: object) -> object:
+    """A reducer that makes an unpicklable value once it meets one."""
+    import threading
+
+    return threading.Lock() if 9 in (a, b) else (a if isinstance(a, int) else 0) + (b if isinstance(b, int) else 0)

@@ -1,0 +1,75 @@
+"""A `puma run` whose supervisor is stopped (SIGSTOP, a terminal's Ctrl-Z) while Envoy and the
+instances serve (newcomer 43, C2): `puma status` says the supervisor does not answer (the address
+is right), `puma scale` says its change was sent but not confirmed (exit code 3) and the change is
+applied once the supervisor resumes; /_puma/ paths answer naming the supervisor, never a service's
+"(- s)" timeout. Real `puma run`, real Envoy, a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers import wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def run() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(ROOT / "examples" / "hello_app.py"),
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    try:
+        out = proc.stdout
+        assert out is not None
+        url = wait_for(lambda: (m := re.search(r"serving at (http://\S+)", out.readline())) and m.group(1),
+                       timeout_s=90, message="puma run serving")
+        yield proc, url
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+
+
+def _puma(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "puma.cli", *args], capture_output=True, text=True, timeout=60)
+
+
+def _instances(url: str, service: str) -> int:
+    status = _puma("status", "--url", url, "--json")
+    return len(json.loads(status.stdout)["services"][service]["instances"]) if not status.returncode else -1
+
+
+def test_a_stopped_supervisor_is_named_and_a_scale_sent_to_it_is_not_confirmed_then_applied(run) -> None:  # noqa: ANN001
+    proc, url = run
+    os.kill(proc.pid, signal.SIGSTOP)
+    status = _puma("status", "--url", url)
+    assert status.returncode == 1
+    assert f"its supervisor (pid {proc.pid}) did not within 5 s" in status.stderr, status.stderr
+    assert f"kill -CONT {proc.pid}" in status.stderr and "address `puma run` printed" not in status.stderr
+    for path in ("/_puma/ready", "/_puma/status"):
+        reply = httpx.get(url + path, timeout=30)
+        body = reply.json()
+        assert reply.status_code == 504 and body["supervisor_answered"] is False, reply.text
+        assert "(- s)" not in body["error"] and "may_have_taken_effect" not in body
+        assert "supervisor" in body["error"] and "retry-after" not in reply.headers
+    assert httpx.post(url + "/shout", json={"text": "a"}, timeout=10).json() == {"text": "A!"}  # services serve
+    scale = _puma("scale", "shout", "2", "--url", url)
+    assert scale.returncode == 3, scale.stderr
+    assert "sent, not confirmed" in scale.stderr and "may still apply the scale" in scale.stderr
+    os.kill(proc.pid, signal.SIGCONT)
+    wait_for(lambda: _instances(url, "shout") == 2, timeout_s=60, message="the scale applied after SIGCONT")
