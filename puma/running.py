@@ -23,6 +23,7 @@ from typing import Any
 from . import runs
 from .client import ENV_URL
 from .errors import PumaError
+from .states import headline
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
@@ -186,11 +187,9 @@ def format_status(status: dict[str, Any]) -> str:
     envoy = status.get("envoy") or {}
     where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
     lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})"]
-    if status.get("stopping"):
-        lines.append("stopping: instances finish their requests, then everything stops")
-    elif status.get("waiting_for"):
-        lines.append(f"starting: waiting for {', '.join(status['waiting_for'])} (no instance ready yet; "
-                     "`puma run` prints the URL once every service is ready)")
+    head = headline(status)
+    if head:
+        lines.append(head)
     if status.get("logs"):
         lines.append(f"logs: {status['logs']}/<service>.log")
     lines.append("")
