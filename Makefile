@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean peers dev-tools readme-figures help
+.PHONY: run stop test lint clean peers dev-tools readme-figures help
 
 # Figures said both here and in README: one source, scripts/figures.mk (tests/test_readme_figures.py
 # checks that README says the same).
@@ -51,6 +51,12 @@ run: $(STAMP)  ## the chatbot on PUMA at http://127.0.0.1:$(PORT), the legacy se
 	@# exec: make's shell becomes the script, so no process but the server itself has
 	@# "legacy_socket_server" in its command line (README: "Restarting the legacy server").
 	@exec scripts/run.sh $(BIN) $(PORT) $(LEGACY_PORT) $(LEGACY_LOG)
+
+# Stops a `make run` on the same PORT started elsewhere (another terminal, the background): its
+# puma run drains, then make run stops its legacy server. Says what it stopped; with nothing
+# running it says so and succeeds. Needs no venv (the standard library only).
+stop:  ## stop the make run serving on PORT (started in another terminal or in the background)
+	@$(PYTHON) scripts/stop_run.py $(PORT)
 
 # axe-core for the browser tests' accessibility audits, from npm, pinned by its lock file.
 AXE := tests/a11y/node_modules/axe-core/axe.min.js

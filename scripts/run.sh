@@ -14,6 +14,8 @@ pidfile=var/legacy-server.pid
 # must not disturb the first).
 "$bin/python" scripts/free_ports.py "PORT=$port" "LEGACY_PORT=$legacy_port" || exit 2
 mkdir -p var
+runfile=var/make-run-$port.pid  # this script's pid, then puma run's: `make stop PORT=$port` reads it
+echo $$ > "$runfile"
 echo "legacy socket server: 127.0.0.1:$legacy_port (the page's Legacy backend), log in $legacy_log, pid in $pidfile"
 echo "make: the commands are in $bin: in another terminal, . $bin/activate, then puma status"
 echo "=== make run, $(date '+%F %T'): legacy socket server on 127.0.0.1:$legacy_port" >> "$legacy_log"
@@ -33,7 +35,9 @@ echo "$legacy" > "$pidfile"
        "--port $legacy_port >> $legacy_log 2>&1 &" >&2
 } &
 watch=$!
-trap 'kill $watch $legacy 2>/dev/null; rm -f "$pidfile"' EXIT
+trap 'kill $watch $legacy 2>/dev/null; rm -f "$pidfile" "$runfile"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-LEGACY_SOCKET_ADDR="127.0.0.1:$legacy_port" "$bin/puma" run chatbot/puma_app.py --port "$port"
+# In the foreground (Ctrl-C reaches it), its pid added to $runfile first: `make stop` signals it.
+LEGACY_SOCKET_ADDR="127.0.0.1:$legacy_port" sh -c 'echo $$ >> "$0"; exec "$@"' "$runfile" \
+  "$bin/puma" run chatbot/puma_app.py --port "$port"

@@ -4,6 +4,7 @@ Run against a stand-in for the venv's python (no real install: that takes minute
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -29,7 +30,7 @@ exit ${FAKE_PIP_EXIT:-0}
 
 
 MAKE_FILES = ("Makefile", "pyproject.toml", "scripts/figures.mk", "scripts/install.sh", "scripts/run.sh",
-              "scripts/free_ports.py")
+              "scripts/free_ports.py", "scripts/stop_run.py")
 
 
 def _copy_make_files(to: Path) -> None:
@@ -123,7 +124,7 @@ esac
 """
 FAKE_PUMA = """#!/bin/sh
 echo "puma: serving (stand-in)"
-[ -n "$FAKE_PUMA_S" ] && sleep "$FAKE_PUMA_S"
+[ -n "$FAKE_PUMA_S" ] && exec sleep "$FAKE_PUMA_S"
 exit 0
 """
 
@@ -283,3 +284,64 @@ def test_makefile_run_pkill_of_the_legacy_server_leaves_make_run_in_charge(run_c
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
         make.wait(timeout=30)
     assert not (run_checkout / "var" / "legacy-server.pid").exists()
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _make_stop(checkout: Path, port: int) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={port}"], cwd=checkout,
+                          capture_output=True, text=True, timeout=150)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_stop_stops_a_background_make_run_on_its_port_says_what_and_is_idempotent(
+        run_checkout: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from tests.helpers import wait_for
+
+    port, other_port = _free_port(), _free_port()
+    out = tmp_path / "make-run.out"
+    with open(out, "wb") as sink:  # in the background, as `make run &` or nohup starts it
+        make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={port}",
+                                 f"LEGACY_PORT={_free_port()}"], cwd=run_checkout, stdout=sink,
+                                stderr=subprocess.STDOUT, env={**os.environ, "FAKE_LEGACY": "hold", "FAKE_PUMA_S": "60"},
+                                start_new_session=True)
+    try:
+        run_file = run_checkout / "var" / f"make-run-{port}.pid"
+        wait_for(lambda: "puma: serving" in out.read_text() and run_file.exists(), timeout_s=30,
+                 message="make run to start")
+        legacy = int(wait_for(lambda: (run_checkout / "var" / "legacy-server.pid").read_text().strip(),
+                              message="the legacy server's pid"))
+        elsewhere = _make_stop(run_checkout, other_port)  # another port: nothing of this run is touched
+        assert elsewhere.returncode == 0 and f"no make run is serving on port {other_port}" in elsewhere.stdout
+        assert make.poll() is None
+        done = _make_stop(run_checkout, port)
+        assert done.returncode == 0, done.stderr
+        assert f"stopping the make run on port {port}" in done.stdout and "puma run (pid" in done.stdout
+        assert f"the legacy socket server (pid {legacy})" in done.stdout
+        assert f"stopped the make run on port {port} in" in done.stdout
+        make.wait(timeout=30)
+        wait_for(lambda: not _running(legacy), message="the legacy server stopped too")
+        assert not run_file.exists()
+        again = _make_stop(run_checkout, port)  # idempotent
+        assert again.returncode == 0 and f"no make run is serving on port {port}: nothing to stop" in again.stdout
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_stop_ignores_a_pid_file_left_by_a_killed_run(run_checkout: Path) -> None:
+    port = _free_port()
+    stale = run_checkout / "var" / f"make-run-{port}.pid"
+    stale.write_text(f"{os.getpid()}\n")  # a live process, but not make run: never signalled
+    done = _make_stop(run_checkout, port)
+    assert done.returncode == 0 and "nothing to stop" in done.stdout and not stale.exists()

@@ -1,0 +1,99 @@
+"""`make stop`: stop the `make run` serving on PORT (started in another terminal, or in the background).
+
+Usage: python scripts/stop_run.py PORT. `make run` (scripts/run.sh) writes its pid, then its
+`puma run`'s, to var/make-run-PORT.pid; this sends SIGTERM to that `puma run`, which drains the requests in flight
+and stops the mesh; `make run` then stops its legacy server and removes the pid file. It says what
+it stopped and how long that took, and every 5 s while it waits. Idempotent: with nothing running
+on PORT it says so and exits 0. Exit 1 if the run did not stop within STOP_TIMEOUT_S (it names the
+pid to `kill -9`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+STOP_TIMEOUT_S = 120.0  # puma run drains for at most its longest service timeout (README: Ctrl-C drains)
+SAY_EVERY_S = 5.0
+
+
+def run_file(port: str) -> Path:
+    return Path("var") / f"make-run-{port}.pid"
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def children(pid: int) -> dict[int, str]:
+    """The live child processes of `pid`, with their command lines."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            child = int(stat.parent.name)
+            found[child] = command_line(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def stop(port: str) -> int:
+    path = run_file(port)
+    lines = path.read_text().split() if path.exists() else []
+    runner, puma = (int(x) if x.isdigit() else 0 for x in [*lines, "", ""][:2])
+    if not runner or not alive(runner) or "run.sh" not in command_line(runner):
+        path.unlink(missing_ok=True)  # left by a run that was killed (kill -9): nothing runs
+        print(f"make stop: no make run is serving on port {port}: nothing to stop")
+        return 0
+    if not (puma and alive(puma) and parent(puma) == runner):
+        puma = 0  # not started yet (the ports are being checked): make run itself is stopped
+    others = ", ".join(f"the legacy socket server (pid {pid})" for pid, line in children(runner).items()
+                       if "legacy_socket_server" in line)
+    target = puma or runner
+    print(f"make stop: stopping the make run on port {port} (pid {runner}): "
+          + (f"puma run (pid {puma}) drains the requests in flight, then stops the mesh" if puma else "it is still starting")
+          + (f"; then make run stops {others}" if others else ""), flush=True)
+    started = time.monotonic()
+    os.kill(target, signal.SIGTERM)
+    said = started
+    while alive(runner):
+        now = time.monotonic()
+        if now - started > STOP_TIMEOUT_S:
+            print(f"make stop: make run on port {port} did not stop within {STOP_TIMEOUT_S:.0f} s; to force it: "
+                  f"kill -9 {target} {runner}", file=sys.stderr)
+            return 1
+        if now - said >= SAY_EVERY_S:
+            said = now
+            print(f"make stop: still stopping ({now - started:.0f} s): puma run finishes its requests in flight",
+                  flush=True)
+        time.sleep(0.1)
+    print(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+        sys.exit("usage: python scripts/stop_run.py PORT (make stop PORT=8080)")
+    sys.exit(stop(sys.argv[1]))
