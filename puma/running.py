@@ -218,6 +218,10 @@ def format_status(status: dict[str, Any]) -> str:
     if cut:
         lines += ["", "replies cut off by timeout_s after their 200 went out (counted in 5xx): "
                   + ", ".join(f"{n} {c}" for n, c in cut.items())]
+    refused = {n: s["refused_not_ready"] for n, s in status["services"].items() if s.get("refused_not_ready")}
+    if refused:
+        lines += ["", "answered 503 while not ready (what they need was down; not counted as 5xx): "
+                  + ", ".join(f"{n} {c}" for n, c in refused.items())]
     startup = {n: s["startup_failures"] for n, s in status["services"].items() if s.get("startup_failures")}
     if startup:
         lines += ["", "answered 503 while starting (not counted as 5xx): "

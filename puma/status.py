@@ -38,6 +38,8 @@ SERVICE:
     startup_failures  requests answered 503 "no healthy upstream" before the service had its
                       first ready instance: start-up, not server errors (counted apart)
     unavailable       every request answered 503 because no instance was ready, start-up included
+    refused_not_ready requests its not-ready instances refused (503 naming what is down and Retry-After:
+                      its readiness check fails): what it needs is down, not a server error (not in errors_5xx)
     ready_since       when the service first had a ready instance; null while it starts
     scaling           the last 20 scaling decisions, oldest first: [{"time", "from", "to", "reason"}]
 
@@ -146,6 +148,7 @@ class StatusSampler:
             "error_rate": round(min(1.0, new_errors / answered), 4) if answered > 0 else None,
             "errors_per_s": round(new_errors / seconds, 2) if seconds > 0 else 0.0,
             "startup_failures": t.startup_failures, "unavailable": t.unavailable,
+            "refused_not_ready": t.refused_not_ready,
             "replies_cut_off": t.cut,
             "ready_since": pool.first_ready_at,
             "scaling": scaling(self.deployment, name)[-SCALING_SHOWN:],

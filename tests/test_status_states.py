@@ -177,3 +177,39 @@ def test_a_deployment_that_starts_says_starting_in_status_ready_and_the_header(
         gate.touch()
         starting.join(timeout=60)
         deployment.stop()
+
+
+def test_refusals_of_a_not_ready_service_are_counted_apart_from_its_server_errors(tmp_path: Path) -> None:
+    """The store goes away: the client's retries get 503 "not ready" naming it; the counts say so
+    (refused while not ready), not as server errors — in the JSON, `puma status` and the metrics."""
+    from puma.running import format_status
+
+    db = tmp_path / "ledger.sqlite3"
+    create(str(db))
+    old = os.environ.get("LEDGER_DB")
+    os.environ["LEDGER_DB"] = str(db)
+    app = puma.App()
+    app.configure({"puma_services": {"ledger": {"prefix": "/ledger", "readiness": {
+        "check": "tests.apps.ledger:ping", "period_s": 0.3}}}})
+    app.add_services({"ledger": "tests.apps.ledger:ledger"})
+    try:
+        with app.start(listener={"port": 0}) as mesh:
+            assert httpx.post(f"{mesh.url}/ledger", json={"key": "a", "amount": 1}, timeout=10).status_code == 200
+            db.rename(tmp_path / "away.sqlite3")
+            # Once it is known not ready (a request that met the store going away may be the handler's own 5xx):
+            wait_for(lambda: "ledger" in mesh.status()["not_ready"], timeout_s=20, message="the ledger not ready")
+            before = mesh.status()["services"]["ledger"]
+            retries = [httpx.post(f"{mesh.url}/ledger", json={"key": "a"}, timeout=10) for _ in range(5)]
+            assert {r.status_code for r in retries} == {503} and all("not ready" in r.json()["error"] for r in retries)
+            ledger = wait_for(lambda: (s := mesh.status()["services"]["ledger"])["requests_total"]
+                              >= before["requests_total"] + 5 and s, timeout_s=10, message="the retries counted")
+            assert ledger["refused_not_ready"] - before["refused_not_ready"] == 5, (before, ledger)
+            assert ledger["errors_5xx"] == before["errors_5xx"], (before, ledger)
+            assert re.search(r"answered 503 while not ready .*: ledger \d+", format_status(mesh.status()))
+            metrics = httpx.get(f"{mesh.url}/_puma/metrics", timeout=5).text
+            assert re.search(r'puma_errors_total\{class="not_ready",service="ledger"\} [1-9]', metrics) or \
+                re.search(r'puma_errors_total\{service="ledger",class="not_ready"\} [1-9]', metrics), metrics
+            assert re.search(r'puma_errors_total\{(service="ledger",class="server"|class="server",service="ledger")\} 0\.0',
+                             metrics), metrics
+    finally:
+        os.environ.pop("LEDGER_DB", None) if old is None else os.environ.__setitem__("LEDGER_DB", old)
