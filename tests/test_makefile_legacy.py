@@ -9,6 +9,7 @@ a stop while it loads is clean); `puma` is a stand-in that holds (tests/test_mak
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -58,6 +59,10 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _gone(pid: int) -> bool:
+    return not _alive(pid)
+
+
 def _command_line(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -82,6 +87,9 @@ class MakeRun:
 
     def text(self) -> str:
         return self.out.read_text()
+
+    def said(self, words: str) -> bool:
+        return words in self.text()
 
     def server(self, other_than: int = 0) -> int:
         """The legacy server's pid, once the pid file names a live one on this port (not `other_than`)."""
@@ -141,10 +149,10 @@ def test_legacy_server_restarted_twice_by_the_printed_command_then_ctrl_c_stops_
         command = _restart_command(run, times)
         assert f"--port {legacy_port} --pid-file var/legacy-server-{legacy_port}.pid" in command, command
         assert command.endswith(f">> var/legacy-server-{legacy_port}.log 2>&1 &"), command
-        wait_for(lambda p=pid: not _alive(p), message="the killed server gone")
+        wait_for(functools.partial(_gone, pid), message="the killed server gone")
         _start_by_hand(checkout, command, chatbot_db_url)
         pid = run.server(other_than=pid)
-        wait_for(lambda p=pid: f"runs on port {legacy_port} again (pid {p})" in run.text(), timeout_s=15,
+        wait_for(functools.partial(run.said, f"runs on port {legacy_port} again (pid {pid})"), timeout_s=15,
                  message="make run to say it watches the new server")
     run.ctrl_c()
     wait_for(lambda: not _alive(pid), timeout_s=15, message="Ctrl-C to stop the server started by hand")
