@@ -8,6 +8,7 @@ writes ``faults.csv`` and ``faults.png`` (answered turns per second around each 
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +151,7 @@ def _plot_cores(path: Path, step: dict[str, Any], data: dict[str, Any]) -> None:
     _save(plt, fig, ax, path)
 
 
-def count_axis(ax: Any, values: list[float], axis: str = "x") -> None:
+def count_axis(ax: Any, values: Sequence[float], axis: str = "x") -> None:
     """A log-2 axis of counts (users, CPUs) labelled as plain numbers at the values measured:
     1, 2, 4, 8 — never matplotlib's 2^0, 2^1 — and no minor ticks between them."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
