@@ -46,7 +46,7 @@ $(PEERS_STAMP): $(DEV_STAMP) pyproject.toml
 # shared 2-core VM at load average 7.5-15 (README: "Start-up").
 PORT ?= 8080
 LEGACY_PORT ?= 13113
-LEGACY_LOG := var/legacy-server.log
+LEGACY_LOG = var/legacy-server-$(LEGACY_PORT).log
 run: $(STAMP)  ## the chatbot on PUMA at http://127.0.0.1:$(PORT), the legacy server beside it on $(LEGACY_PORT); Ctrl-C stops both
 	@# exec: make's shell becomes the script, so no process but the server itself has
 	@# "legacy_socket_server" in its command line (README: "Restarting the legacy server").

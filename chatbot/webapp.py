@@ -274,9 +274,18 @@ def legacy_ready() -> None:
 def legacy_down(address: tuple[str, int], why: str) -> str:
     """What is down and what to do, with the port this deployment uses (not the default)."""
     host, port = address
-    start = (f"start it: .venv/bin/python -m legacy_socket_server --port {port}"
-             if host in ("127.0.0.1", "localhost", "::1") else f"start the legacy server on {host}")
+    start = (f"start it: {legacy_start_command(port)}" if host in ("127.0.0.1", "localhost", "::1")
+             else f"start the legacy server on {host}")
     return f"nothing accepts connections at {host}:{port} ({why.lower()}): still loading, or not running; {start}"
+
+
+def legacy_start_command(port: int) -> str:
+    """The command that starts the legacy server alone on `port`, as `make run` prints it (it passes
+    its own in ``$LEGACY_START_COMMAND``): the server records its pid in var/legacy-server-PORT.pid,
+    where `make run`'s Ctrl-C and `make stop` find it, and logs beside it."""
+    given = os.environ.get("LEGACY_START_COMMAND", "").strip()
+    return given or (f".venv/bin/python -m legacy_socket_server --port {port} --pid-file var/legacy-server-{port}.pid"
+                     f" >> var/legacy-server-{port}.log 2>&1 &")
 
 
 def legacy_address() -> tuple[str, int]:

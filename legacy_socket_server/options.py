@@ -19,6 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=seed, default=0,
                    help="paraphrase seed of every conversation (default 0), or 'random'")
     p.add_argument("--database-url", help="the catalogue's database (default $DATABASE_URL, else the SQLite file ./var/chatbot.sqlite3)")
+    p.add_argument("--pid-file", metavar="PATH",
+                   help="write this server's pid to PATH once its port is bound, and remove it when it stops "
+                        "(make run's: var/legacy-server-PORT.pid; `make stop` and Ctrl-C find it there)")
     p.add_argument("--max-line-bytes", type=int, default=MAX_LINE_BYTES,
                    help=f"longest request line accepted, in bytes (default {MAX_LINE_BYTES})")
     return p

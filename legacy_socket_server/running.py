@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chatbot.bot import Chatbot
+    from legacy_socket_server.server import LegacyServer
 
 log = logging.getLogger("legacy_socket_server")
 
@@ -26,6 +29,14 @@ def run(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else chatbox_socket(args.debug)
     # The port first: a taken one fails now, not after the catalogue's load (~30 s on 2 cores).
     server = LegacyServer(None, args.host, port, max_line_bytes=args.max_line_bytes, listen=False)
+    pid_file = PidFile(getattr(args, "pid_file", None))
+    try:
+        return _serve(args, server)
+    finally:
+        pid_file.remove()
+
+
+def _serve(args: argparse.Namespace, server: LegacyServer) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):  # a stop while loading says so too (`make run` reads it)
         signal.signal(sig, _stop_loading)
     try:
@@ -56,6 +67,27 @@ def run(args: argparse.Namespace) -> int:
     server.shutdown()
     log.info("stopped")
     return 0
+
+
+class PidFile:
+    """This process's pid in `path` (written once the port is bound: a server that could not bind
+    never overwrites the pid of the one that holds the port), removed at the stop if it still
+    names this process. No path: nothing."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = Path(path) if path else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(f"{os.getpid()}\n")
+
+    def remove(self) -> None:
+        if self.path is None:
+            return
+        try:
+            if self.path.read_text().strip() == str(os.getpid()):
+                self.path.unlink()
+        except OSError:
+            pass
 
 
 class _Stopped(BaseException):

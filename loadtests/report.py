@@ -312,7 +312,7 @@ def _plot_vs_users(plt: Any, path: Path, figures: dict[str, Any], title: str, th
     if not throughput:
         ax.axhline(P99_GOAL_MS, color="grey", linestyle=":", label=f"p99 goal {P99_GOAL_MS:.0f} ms")
         ax.set_yscale("log")
-    ax.set_xscale("log", base=2)
+    steps_report.count_axis(ax, [r["users"] for t in figures["targets"].values() for r in t["steps"]])
     ax.set_xlabel("concurrent conversations")
     ax.set_ylabel("conversations / s" if throughput else "turn latency (ms)")
     ax.set_title(title, fontsize=10)
@@ -324,23 +324,44 @@ def _plot_vs_users(plt: Any, path: Path, figures: dict[str, Any], title: str, th
 
 
 def _plot_instances(plt: Any, path: Path, run: dict[str, Any], title: str) -> None:
-    samples = run["instances"]
-    names = sorted({n for s in samples for n in s["services"]})
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
-    t = [s["t"] for s in samples]
-    for name in names:
-        ax1.step(t, [s["services"].get(name, {}).get("ready", 0) for s in samples], where="post", label=name)
-        ax2.plot(t, [s["services"].get(name, {}).get("in_flight", 0) for s in samples], label=name)
-    for w in run["windows"]:
-        ax1.axvline(w["start_s"], color="grey", alpha=0.4, linestyle=":")
-        ax1.annotate(f" {w['users']} users", (w["start_s"], 0.02), xycoords=("data", "axes fraction"),
-                     fontsize=8, color="grey")
-        ax2.axvline(w["start_s"], color="grey", alpha=0.4, linestyle=":")
-    ax1.set_ylabel("ready instances")
-    ax2.set_ylabel("in-flight (Envoy)")
-    ax2.set_xlabel("seconds")
-    ax1.legend(loc="upper left", fontsize=8, ncol=4)
-    ax1.set_title(title, fontsize=10)
-    fig.tight_layout()
+    fig = instances_figure(plt, run, title)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ("-", "v"), ("--", "x"), (":", "+"), ("-.", "*")]
+
+
+def instances_figure(plt: Any, run: dict[str, Any], title: str) -> Any:
+    """Ready instances of each service on a panel of its own (on one axis, services at the same
+    count hid each other), then in-flight requests, each service in its own line style and marker."""
+    samples = run["instances"]
+    names = sorted({n for s in samples for n in s["services"]})
+    fig, axes = plt.subplots(len(names) + 1, 1, figsize=(10, 1.1 * len(names) + 3), sharex=True,
+                             gridspec_kw={"height_ratios": [1] * len(names) + [3]})
+    t = [s["t"] for s in samples]
+    for ax, name in zip(axes, names, strict=False):
+        ready = [s["services"].get(name, {}).get("ready", 0) for s in samples]
+        ax.step(t, ready, where="post", color="#4c72b0")
+        ax.set_ylim(-0.2, max(1, *ready) + 0.4)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        note = "  (none ready during this run)" if not any(ready) else ""
+        ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+        ax.text(0.995, 0.9, f"ready instances{note}", transform=ax.transAxes, ha="right", va="top", fontsize=7,
+                color="grey")
+    flight = axes[-1]
+    for i, name in enumerate(names):
+        line, marker = STYLES[i % len(STYLES)]
+        flight.plot(t, [s["services"].get(name, {}).get("in_flight", 0) for s in samples], linestyle=line,
+                    marker=marker, markevery=max(1, len(t) // 12), markersize=4, label=name)
+    for w in run["windows"]:
+        for ax in axes:
+            ax.axvline(w["start_s"], color="grey", alpha=0.4, linestyle=":")
+        axes[0].annotate(f" {w['users']} users", (w["start_s"], 1.02), xycoords=("data", "axes fraction"),
+                         fontsize=8, color="grey")
+    flight.set_ylabel("in-flight (Envoy)")
+    flight.set_xlabel("seconds")
+    flight.legend(loc="upper left", fontsize=8, ncol=4)
+    axes[0].set_title(title, fontsize=10, pad=14)
+    fig.tight_layout()
+    return fig

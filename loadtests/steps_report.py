@@ -8,6 +8,7 @@ writes ``faults.csv`` and ``faults.png`` (answered turns per second around each 
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,11 +144,23 @@ def _plot_cores(path: Path, step: dict[str, Any], data: dict[str, Any]) -> None:
                 if pred:
                     ax.plot([last["cpus"]] + [c for c, _ in pred], [last["conversations_per_s"]] + [v for _, v in pred],
                             style, color=color, alpha=0.7, label=f"{target} {key.split('_')[1]} prediction")
-    ax.set_xscale("log", base=2)
+    count_axis(ax, [r["cpus"] for r in step["rows"]])
     ax.set_xlabel("CPUs the deployment is pinned to")
     ax.set_ylabel("conversations / s")
     ax.set_title(f"cores step @ {data['git_revision']} ({data['machine']['cores']} cores here)", fontsize=10)
     _save(plt, fig, ax, path)
+
+
+def count_axis(ax: Any, values: Sequence[float], axis: str = "x") -> None:
+    """A log-2 axis of counts (users, CPUs) labelled as plain numbers at the values measured:
+    1, 2, 4, 8 — never matplotlib's 2^0, 2^1 — and no minor ticks between them."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    scale = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log", base=2)
+    scale.set_major_locator(FixedLocator(sorted({float(v) for v in values if v and v > 0})))
+    scale.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+    scale.set_minor_locator(NullLocator())
 
 
 def _save(plt: Any, fig: Any, ax: Any, path: Path) -> None:

@@ -27,6 +27,7 @@ from .config import PumaConfig, Service, parse_config, unregistered_problems
 from .containers import ContainerSpec
 from .errors import PumaConfigError, PumaError, PumaStartError
 from .jobs import local_jobs, run_jobs
+from .states import all_ready_line, serving_lines
 from .supervisor import Deployment
 from .waiting import StartupProgress
 
@@ -167,9 +168,11 @@ class App:
                 deployment.start()
             _on_stop_signals(lambda *_: stop.set())
             run_file = runs.record(deployment.url, app=app_path or sys.argv[0], token=deployment.status_server.token)
-            count = len(deployment.pools)
-            print(f"PUMA is serving at {deployment.url} ({count} service{'' if count == 1 else 's'} ready in "
-                  f"{time.monotonic() - started:.1f} s; Ctrl-C to stop)", flush=True)
+            lines = serving_lines(deployment, time.monotonic() - started)
+            print("\n".join(lines), flush=True)
+            if len(lines) > 1:  # a service not ready yet: say once when every one is
+                threading.Thread(target=_say_when_all_ready, args=(deployment, stop), daemon=True,
+                                 name="puma-all-ready").start()
             print(f"logs: {deployment.run_dir / 'logs'}/<service>.log (kept after the stop if the run had errors: "
                   "a 5xx, a traceback or ERROR line, a failed service)", flush=True)
             stop.wait()
@@ -204,6 +207,15 @@ def _run_jobs(deployment: Deployment) -> None:
     except PumaStartError:
         deployment.keep_logs = True
         raise
+
+
+def _say_when_all_ready(deployment: Deployment, stop: threading.Event) -> None:
+    since = time.monotonic()
+    while not stop.wait(0.5) and not deployment.stopping:
+        line = all_ready_line(deployment, since, time.monotonic())
+        if line is not None:
+            print(line, flush=True)
+            return
 
 
 def _on_stop_signals(handler: Any) -> None:

@@ -81,6 +81,12 @@ def _command(sub: Any, name: str, summary: str, description: str | None = None) 
     return parser
 
 
+def _synonyms(parser: argparse.ArgumentParser, synonyms: dict[str, str]) -> None:
+    """Options another command takes under another name, answered with this one's (`SuggestingParser`)."""
+    if isinstance(parser, SuggestingParser):
+        parser.synonyms.update(synonyms)
+
+
 def _parser() -> argparse.ArgumentParser:
     # SuggestingParser: a mistyped option is reported by its subcommand, with the closest one.
     p = SuggestingParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.",
@@ -228,6 +234,8 @@ def _add_status_and_scale(sub: Any) -> None:
                       "in-flight, requests/s, p50/p99, server errors (start-up failures apart) "
                       "and recent events. Prometheus reads the same at URL/_puma/metrics.")
     status.add_argument("--url", help=url_help)
+    # `make run` takes PORT=, `puma run` --port: what a user tries first here (`did you mean --url 8090?`).
+    _synonyms(status, dict.fromkeys(("--port", "--host", "--address", "--addr"), "--url"))
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=cmd_status)
 
@@ -243,6 +251,7 @@ def _add_status_and_scale(sub: Any) -> None:
                        f"{MAX_INSTANCES} for a service with a fixed count; within its instances.min and "
                        "instances.max (its config) for an autoscaled one")
     scale.add_argument("--url", help=url_help)
+    _synonyms(scale, dict.fromkeys(("--port", "--host", "--address", "--addr"), "--url"))
     scale.add_argument("--wait-s", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the instances (default 30; 0: do not wait)")
     scale.set_defaults(func=cmd_scale)
 

@@ -24,7 +24,17 @@ from .suggest import closest
 
 class SuggestingParser(argparse.ArgumentParser):
     """`argparse.ArgumentParser` whose unknown options are errors of the parser they were given to,
-    naming the first one and suggesting the closest known option."""
+    naming the first one and suggesting the closest known option.
+
+    `synonyms` maps options a user may reach for to the one this command takes under another name
+    (`{"--port": "--url"}`: `puma run` takes --port, `puma status` --url); such an option, or a
+    typo of one, is answered with the right one and the value given: `did you mean --url 8090?`."""
+
+    synonyms: dict[str, str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.synonyms = {}
 
     # The ignore: typeshed types this method as overloads generic in the namespace's class; this one
     # passes the namespace through to argparse as it came, and PUMA passes none or a Namespace.
@@ -32,12 +42,13 @@ class SuggestingParser(argparse.ArgumentParser):
                          namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
         if not self._subparsers:  # a leaf: every long option is its own, so check before parsing, or
             # the value after a mistyped option is read as a positional ("invalid choice: '9000'")
-            unknown = self._unknown_options(list(sys.argv[1:] if args is None else args))
+            words = list(sys.argv[1:] if args is None else args)
+            unknown = self._unknown_options(words)
             if unknown:
-                self.error(self.unrecognized(unknown))
+                self.error(self.unrecognized(unknown, words))
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:
-            self.error(self.unrecognized(extras))
+            self.error(self.unrecognized(extras, extras))
         return parsed, extras
 
     def _unknown_options(self, words: list[str]) -> list[str]:
@@ -45,15 +56,21 @@ class SuggestingParser(argparse.ArgumentParser):
         words = words[:words.index("--")] if "--" in words else words
         return [w for w in words if w.startswith("--") and not any(k.startswith(w.split("=", 1)[0]) for k in known)]
 
-    def unrecognized(self, extras: list[str]) -> str:
+    def unrecognized(self, extras: list[str], words: list[str] | None = None) -> str:
         """The error for words this parser does not take: the first unknown option and the closest
-        known one, else the words themselves."""
+        known one (or the option a synonym stands for, with the value given), else the words."""
         option = next((word for word in extras if word.startswith("-") and word != "-"), None)
         if option is None:
             return f"unrecognized arguments: {' '.join(extras)}"
-        name = option.split("=", 1)[0]
+        name, _, value = option.partition("=")
         known = [s for action in self._actions for s in action.option_strings if s.startswith("--") == name.startswith("--")]
-        hint = closest(name, known)
+        hint = closest(name, [*known, *self.synonyms])
+        if hint in self.synonyms:
+            after = (words or [])[(words or []).index(option) + 1:] if option in (words or []) else []
+            given = value or (after[0] if after and not after[0].startswith("-") else "")
+            target = self.synonyms[hint]
+            return f"unrecognized option {name}; did you mean {target} {given}? ({self.prog} calls it {target})".replace(
+                " ?", "?")
         return f"unrecognized option {name}" + (f"; did you mean {hint}?" if hint else f" (see {self.prog} --help)")
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:

@@ -444,8 +444,11 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None, endp
 
 def served_access_logger() -> dict[str, Any]:
     """The HTTP connection manager's access log entry counting each response by service and status."""
+    # not_ready: "true" on a not-ready instance's refusal (puma.readiness), so a 503 for what a
+    # service needs being down is counted apart from its server errors (puma.traffic).
     tags = [{"name": "service", "value_format": "%METADATA(ROUTE:puma:service)%"},
-            {"name": "code", "value_format": "%RESPONSE_CODE%"}]
+            {"name": "code", "value_format": "%RESPONSE_CODE%"},
+            {"name": "not_ready", "value_format": f"%RESP({NOT_READY_HEADER})%"}]
     return {"name": "envoy.access_loggers.stats", "typed_config": {
         "@type": _T + "envoy.extensions.access_loggers.stats.v3.Config",
         "stats_scope": {"prefix": SERVED_SCOPE},

@@ -38,6 +38,7 @@ class DeploymentView(Protocol):
     envoy: EnvoyProcess
     pools: dict[str, ServicePool]
     stopping: bool
+    started_at: float | None  # epoch seconds its start-up finished; None while it starts
     run_dir: Path  # its logs are under run_dir / "logs"
     events: collections.deque[dict[str, Any]]
     decisions: collections.Counter[tuple[str, str]]  # (service, "up" | "down") -> scaling decisions

@@ -10,7 +10,7 @@ with `prometheus_client` (its exposition format; its parser reads Envoy's own). 
 |---|---|---|
 | `puma_requests_total` | counter | requests answered: by an instance, or by Envoy itself (no instance, a failed service's 503, timeout 504, rate limit 429, 405, 413) |
 | `puma_responses_total{code_class}` | counter | the same by status class: `2xx`, `3xx`, `4xx`, `5xx` |
-| `puma_errors_total{class}` | counter | failed requests: `server` (5xx once the service had been ready), `client` (4xx), `startup` (503 before its first ready instance; not server errors) |
+| `puma_errors_total{class}` | counter | failed requests: `server` (5xx once the service had been ready), `client` (4xx), `startup` (503 before its first ready instance; not server errors), `not_ready` (503 refusals of its not-ready instances: what it needs is down; not server errors) |
 | `puma_request_duration_seconds` | histogram | time to an instance's answer, as Envoy measures it (buckets 0.5 ms to 1 h; Envoy publishes them every ~5 s) |
 | `puma_in_flight_requests` | gauge | requests at Envoy now: active + waiting for a connection |
 | `puma_instances{state}` | gauge | instances by state: `starting`, `ready`, `not_ready` (running, but its readiness check fails: routed around), `draining`, `unhealthy` |
@@ -111,7 +111,8 @@ def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str],
     responses = CounterMetricFamily("puma_responses", "Requests answered, by status class.",
                                     labels=["service", "code_class"])
     errors = CounterMetricFamily("puma_errors", "Failed requests: server (5xx once the service had been "
-                                 "ready), client (4xx), startup (503 before its first ready instance).",
+                                 "ready), client (4xx), startup (503 before its first ready instance), "
+                                 "not_ready (503 refusals of not-ready instances).",
                                  labels=["service", "class"])
     in_flight = GaugeMetricFamily("puma_in_flight_requests", "Requests at Envoy: active and waiting.",
                                   labels=["service"])
@@ -123,6 +124,7 @@ def _traffic(envoy: dict[tuple[str, str, str], float], names: list[str],
         errors.add_metric([name, "server"], t.server_errors)
         errors.add_metric([name, "client"], t.client_errors)
         errors.add_metric([name, "startup"], t.startup_failures)
+        errors.add_metric([name, "not_ready"], t.refused_not_ready)
         in_flight.add_metric([name], envoy[("envoy_cluster_upstream_rq_active", name, "")]
                              + envoy[("envoy_cluster_upstream_rq_pending_active", name, "")])
     yield from (requests, responses, errors, in_flight)

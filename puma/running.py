@@ -24,6 +24,7 @@ from . import runs
 from .client import ENV_URL
 from .edge import STATUS_TIMEOUT_S, SUPERVISOR_SILENT_FIELD
 from .errors import PumaError, PumaNotConfirmed
+from .states import headline
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
@@ -244,11 +245,9 @@ def format_status(status: dict[str, Any]) -> str:
     envoy = status.get("envoy") or {}
     where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
     lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})"]
-    if status.get("stopping"):
-        lines.append("stopping: instances finish their requests, then everything stops")
-    elif status.get("waiting_for"):
-        lines.append(f"starting: waiting for {', '.join(status['waiting_for'])} (no instance ready yet; "
-                     "`puma run` prints the URL once every service is ready)")
+    head = headline(status)
+    if head:
+        lines.append(head)
     if status.get("logs"):
         lines.append(f"logs: {status['logs']}/<service>.log")
     lines.append("")
@@ -268,6 +267,10 @@ def format_status(status: dict[str, Any]) -> str:
     if cut:
         lines += ["", "replies cut off by timeout_s after their 200 went out (counted in 5xx): "
                   + ", ".join(f"{n} {c}" for n, c in cut.items())]
+    refused = {n: s["refused_not_ready"] for n, s in status["services"].items() if s.get("refused_not_ready")}
+    if refused:
+        lines += ["", "answered 503 while not ready (what they need was down; not counted as 5xx): "
+                  + ", ".join(f"{n} {c}" for n, c in refused.items())]
     startup = {n: s["startup_failures"] for n, s in status["services"].items() if s.get("startup_failures")}
     if startup:
         lines += ["", "answered 503 while starting (not counted as 5xx): "

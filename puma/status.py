@@ -9,7 +9,12 @@ previous sample, i.e. the previous request to this endpoint from anyone):
     {"url": "http://127.0.0.1:8080", "time": 1764400000.0,
      "envoy": {"pid": 4242, "admin": "http://127.0.0.1:9901"},
      "services": {"agent": SERVICE, ...},
-     "events": [EVENT, ...]}                       # the last 50, oldest first
+     "events": [EVENT, ...],                       # the last 50, oldest first
+     "waiting_for": ["agent"], "not_ready": {"legacy": "instance 1: <why>"},
+     "stopping": false, "started_at": 1764400000.0}  # null while it starts
+
+`waiting_for` and `not_ready` follow one definition (`puma.states`), the same as `/_puma/ready`'s:
+starting is only while the deployment starts; a service that stops serving after that is not ready.
 
 SERVICE:
     prefix, lb_policy, min_instances, max_instances
@@ -33,6 +38,8 @@ SERVICE:
     startup_failures  requests answered 503 "no healthy upstream" before the service had its
                       first ready instance: start-up, not server errors (counted apart)
     unavailable       every request answered 503 because no instance was ready, start-up included
+    refused_not_ready requests its not-ready instances refused (503 naming what is down and Retry-After:
+                      its readiness check fails): what it needs is down, not a server error (not in errors_5xx)
     ready_since       when the service first had a ready instance; null while it starts
     scaling           the last 20 scaling decisions, oldest first: [{"time", "from", "to", "reason"}]
 
@@ -71,6 +78,7 @@ from typing import TYPE_CHECKING, Any
 from .config import MAX_INSTANCES
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
+from .states import passes, states
 from .suggest import did_you_mean
 from .traffic import ServiceTraffic
 
@@ -116,13 +124,13 @@ class StatusSampler:
         with self.lock:
             for name, pool in list(d.pools.items()):
                 services[name] = self._service(name, pool, clusters.get(name), totals.get(name), now)
-        # Services with no ready instance that need one (instances.min > 0) and have not failed: starting.
-        waiting = sorted(n for n, s in services.items()
-                         if s["ready"] == 0 and d.pools[n].service.instances.min > 0 and not d.pools[n].failed)
+        # One definition of starting and not ready (puma.states), as /_puma/ready says them.
+        waiting, not_ready = states(d, {n: s["ready"] for n, s in services.items()})
         return {"url": d.url, "time": time.time(), "logs": str(d.run_dir / "logs"),
                 "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
                 "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:],
-                "waiting_for": waiting, "stopping": d.stopping}
+                "waiting_for": waiting, "not_ready": not_ready, "stopping": d.stopping,
+                "started_at": getattr(d, "started_at", None)}
 
     def _service(self, name: str, pool: Any, stat: Any, traffic: Any, now: float) -> dict[str, Any]:
         # Every answer a client got counts (Envoy's own replies too), carried across Envoy restarts.
@@ -140,6 +148,7 @@ class StatusSampler:
             "error_rate": round(min(1.0, new_errors / answered), 4) if answered > 0 else None,
             "errors_per_s": round(new_errors / seconds, 2) if seconds > 0 else 0.0,
             "startup_failures": t.startup_failures, "unavailable": t.unavailable,
+            "refused_not_ready": t.refused_not_ready,
             "replies_cut_off": t.cut,
             "ready_since": pool.first_ready_at,
             "scaling": scaling(self.deployment, name)[-SCALING_SHOWN:],
@@ -168,7 +177,7 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
-        "instances": instances, "ready": sum(1 for i in instances if i["state"] == "ready" and not i["not_ready"]),
+        "instances": instances, "ready": sum(1 for i in pool.instances.values() if passes(pool, i)),
         # How many it runs now (its config's count, or what a scale or the autoscaler set): not draining ones.
         "wanted": sum(1 for i in instances if i["state"] in ("starting", "ready"))
         if not getattr(pool, "failed", None) else svc.instances.upper,
@@ -224,19 +233,14 @@ def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
     except OSError:
         routed = {}
     services: dict[str, dict[str, int]] = {}
-    waiting, not_ready = [], {}
     for name, pool in list(d.pools.items()):
         with pool.lock:
             starting = sum(1 for i in pool.instances.values() if i.state == "starting")
-            why = next((i.not_ready for i in pool.instances.values() if i.state == "ready" and i.not_ready), None)
-        ready = routed.get(name, 0)
-        services[name] = {"ready": ready, "starting": starting}
-        if ready == 0 and (pool.service.instances.min > 0 or pool.service.visibility == "public"):
-            if why is not None:  # started, but what it needs is down: not start-up
-                not_ready[name] = _LOCATING.sub("(hidden)", why)
-            else:
-                waiting.append(name)
-    body = {"ready": not waiting and not not_ready and not d.stopping, "waiting_for": sorted(waiting),
+        services[name] = {"ready": routed.get(name, 0), "starting": starting}
+    # One definition of starting and not ready (puma.states), as /_puma/status says them.
+    waiting, why = states(d, routed)
+    not_ready = {name: _LOCATING.sub("(hidden)", text) for name, text in why.items()}
+    body = {"ready": not waiting and not not_ready and not d.stopping, "waiting_for": waiting,
             "not_ready": not_ready, "services": services}
     if d.stopping:
         body["stopping"] = True
@@ -306,7 +310,8 @@ def public_view(snapshot: dict[str, Any]) -> dict[str, Any]:
     envoy = snapshot.get("envoy") or {}
     return {"time": snapshot["time"], "view": "public", "envoy": {"up": envoy.get("pid") is not None},
             "services": services, "events": events, "waiting_for": snapshot.get("waiting_for", []),
-            "stopping": snapshot.get("stopping", False)}
+            "not_ready": {n: _hide(why) for n, why in (snapshot.get("not_ready") or {}).items()},
+            "stopping": snapshot.get("stopping", False), "started_at": snapshot.get("started_at")}
 
 
 def _is_local(address: str) -> bool:

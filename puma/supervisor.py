@@ -100,6 +100,7 @@ class Deployment:
         self._publish_wanted = threading.Event()  # endpoints changed: the publisher writes them
         self._publisher = threading.Thread(target=self._publish_loop, daemon=True, name="puma-publish")
         self._started = False
+        self.started_at: float | None = None  # epoch seconds start-up finished: "starting" ends (puma.states)
         self._began = False  # anything started (a refused port starts nothing: nothing to say stopped)
         self.control = ControlLoop(self)
         self.local_dynamo: LocalDynamo | None = None
@@ -142,6 +143,7 @@ class Deployment:
             self.wait_ready(self.startup_timeout_s)
             undo.pop_all()
         self._started = True
+        self.started_at = time.time()
         for name in self.pools:  # started: a 503 for want of an instance is a server error from now on
             self.status_server.sampler.routed(name)
         self._envoy_watch.start()

@@ -43,6 +43,9 @@ class ServiceTraffic:
     unavailable: int = 0  # answered 503 because no instance was ready (start-up included)
     cut: int = 0  # replies cut off by timeout_s after their 200 went out
     startup_failures: int = 0
+    # 503s that were a not-ready instance's refusal (what the service needs is down: its readiness
+    # check fails; the client is told why and when to retry): not server errors, counted apart.
+    refused_not_ready: int = 0
 
     @property
     def requests(self) -> int:
@@ -53,21 +56,29 @@ class ServiceTraffic:
 
     @property
     def server_errors(self) -> int:
-        """5xx answers once the service had been ready, and cut replies; not start-up failures."""
-        return max(0, self.of_class(5) + self.cut - self.startup_failures)
+        """5xx answers once the service had been ready, and cut replies; not start-up failures, nor
+        the refusals of not-ready instances (503 naming what is down)."""
+        return max(0, self.of_class(5) + self.cut - self.startup_failures - self.refused_not_ready)
 
     @property
     def client_errors(self) -> int:
         return self.of_class(4)
 
 
+NOT_READY = "not_ready"  # the key of a service's refusals by not-ready instances in the counts
+
+
 def served_counts(prometheus_text: str) -> dict[tuple[str, str], float]:
-    """(service, code) -> responses, from Envoy's Prometheus output of the stats access logger."""
+    """(service, code) -> responses, from Envoy's Prometheus output of the stats access logger; also
+    (service, "not_ready") -> those of them that were a not-ready instance's refusal (503)."""
     found: dict[tuple[str, str], float] = collections.defaultdict(float)
     for family in text_string_to_metric_families(prometheus_text):
         for sample in family.samples:
             if sample.name in (SERVED_METRIC, SERVED_METRIC + "_total"):
-                found[(sample.labels.get("service", ""), sample.labels.get("code", ""))] += sample.value
+                service = sample.labels.get("service", "")
+                found[(service, sample.labels.get("code", ""))] += sample.value
+                if sample.labels.get("not_ready") == "true":
+                    found[(service, NOT_READY)] += sample.value
     return found
 
 
@@ -122,4 +133,5 @@ class TrafficTotals:
         cut = max(0, totals[(name, "upstream_rq_timeout")] - totals[(name, "upstream_rq_504")])
         # Until the first instance is routed to, every no-instance 503 is a start-up failure.
         startup = self.startup_failures.get(name, unavailable)
-        return ServiceTraffic(by_code, unavailable=unavailable, cut=cut, startup_failures=startup)
+        return ServiceTraffic(by_code, unavailable=unavailable, cut=cut, startup_failures=startup,
+                              refused_not_ready=totals[(name, NOT_READY)])

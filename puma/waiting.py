@@ -36,8 +36,14 @@ def phase(pool: ServicePool) -> str | None:
         return pool.progress or "importing"
     if pool.zygote_error:
         return "failed"
-    ready, wanted = len(pool.ready()), pool.service.instances.min
-    return None if ready >= wanted else f"{ready}/{wanted} instances"
+    instances, wanted = pool.ready(), pool.service.instances.min
+    if len(instances) < wanted:
+        return f"{len(instances)}/{wanted} instances"
+    # Running is not ready: an instance whose readiness check fails is not routed to (puma.states).
+    why = [i.not_ready for i in instances if getattr(i, "not_ready", None)]
+    if wanted and len(why) == len(instances):
+        return f"waiting for its readiness check: {why[0]}"
+    return None
 
 
 _WAITS_FOR = re.compile(r"waiting for the (?P<service>\S+) service")

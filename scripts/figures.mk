@@ -4,7 +4,10 @@
 # shared 2-core VM README's figures come from (load average 7-20); a quiet machine is faster.
 
 # `make run`'s install: PUMA, the chatbot and their dependencies (pyproject.toml `dependencies`).
-RUN_INSTALL_PACKAGES := 74 packages
+# Package counts are what PUMA needs, PUMA itself apart, as scripts/install.sh prints them ("installing
+# 72 packages and PUMA itself"); counted with pip install --dry-run --report into an empty venv at
+# b8fff7a (73 names with puma-mesh; the dev extra 144, 71 of them new).
+RUN_INSTALL_PACKAGES := 72 packages and PUMA itself
 RUN_INSTALL_TIME := 2-4 minutes
 RUN_INSTALL_SIZE := 0.9 GB
 # `make test`'s (and lint's) addition: the dev extra (pytest, Playwright, moto, locust, mypy, kubectl...).

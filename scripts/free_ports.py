@@ -7,8 +7,10 @@ else 1, with one line per taken port naming the make variable to change, e.g.
 
 from __future__ import annotations
 
+import re
 import socket
 import sys
+from pathlib import Path
 
 
 def taken(port: int, host: str = "127.0.0.1") -> bool:
@@ -22,6 +24,17 @@ def taken(port: int, host: str = "127.0.0.1") -> bool:
     return False
 
 
+def legacy_server(port: str) -> int | None:
+    """The pid in var/legacy-server-PORT.pid if that process is a legacy server on `port` (its
+    command line says so: a stale file's pid may have been reused), else None."""
+    try:
+        pid = int(Path(f"var/legacy-server-{port}.pid").read_text().strip())
+        line = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except (OSError, ValueError):
+        return None
+    return pid if re.search(rf"legacy_socket_server .*--port {port}\b", line) else None
+
+
 def problems(ports: dict[str, str]) -> list[str]:
     """One message per variable whose value is no port, or a taken one."""
     found = []
@@ -29,8 +42,12 @@ def problems(ports: dict[str, str]) -> list[str]:
         if not text.isdigit() or not 0 < int(text) < 65536:
             found.append(f"make: {name}={text!r} is not a port; give a number from 1 to 65535, e.g. make run {name}=8090")
         elif taken(int(text)):
-            found.append(f"make: port {text} ({name}) is already in use on 127.0.0.1 (another `make run`?): "
-                         f"stop it, or choose another: make run {name}=N")
+            server = legacy_server(text)
+            holder = (f"a legacy socket server holds it (pid {server}, from var/legacy-server-{text}.pid: started by "
+                      f"hand, or by another make run): stop it with kill {server}" if server
+                      else "another `make run`?): stop it")
+            found.append(f"make: port {text} ({name}) is already in use on 127.0.0.1 ({holder}"
+                         f"{')' if server else ''}, or choose another: make run {name}=N")
     for value in sorted({v for v in ports.values() if list(ports.values()).count(v) > 1}):
         same = [name for name, v in ports.items() if v == value]
         found.append(f"make: {' and '.join(same)} are both {value}; give each its own port")

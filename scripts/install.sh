@@ -35,8 +35,15 @@ PYTHONWARNINGS="ignore:Editable installation" "$venv/bin/python" -m pip install 
   | while IFS= read -r line; do  # bash reads a pipe line by line (mawk would wait for a full block)
       case $line in
         "Installing collected packages:"*)
-          names=${line#*:}; commas=${names//[^,]/}; n=$(( ${#commas} + 1 ))
-          echo "make: pip: installing $n package$([ "$n" = 1 ] || echo s): pip prints nothing until it is done;" \
+          # PUMA itself (pyproject.toml's name; pip writes it with - or _) is said apart, so the count is
+          # of what it needs: the figure README states (scripts/figures.mk), whichever install re-installs it.
+          names=" ${line#*:},"; own=0
+          case $names in *" puma-mesh,"*|*" puma_mesh,"*) own=1 ;; esac
+          commas=${names//[^,]/}; n=$(( ${#commas} - own ))
+          what="$n package$([ "$n" = 1 ] || echo s)"
+          if [ $own = 1 ]; then what="$what and PUMA itself"; fi
+          if [ "$n" = 0 ]; then what="PUMA itself"; fi
+          echo "make: pip: installing $what: pip prints nothing until it is done;" \
                "the line every $HEARTBEAT_S s says it still works" ;;
         *) echo "${line:0:160}" ;;
       esac

@@ -5,11 +5,18 @@
 # A script, exec'd by make, rather than the recipe itself: make's shell would carry the whole
 # recipe as its command line, so `pkill -f legacy_socket_server` (an obvious way to restart the
 # legacy server) matched it too and left `puma run` running with no terminal. Now the only
-# process whose command line names legacy_socket_server is the server (its pid is in
-# var/legacy-server.pid).
+# process whose command line names legacy_socket_server is the server.
+#
+# Its pid is in var/legacy-server-LEGACY_PORT.pid (one file per port: a second make run on other
+# ports leaves the first one's alone), written by the server itself (--pid-file), so the restart
+# command this prints (and the bridge's "start it:") records the new server's pid too. Ctrl-C
+# (or `make stop`) stops the legacy server running on LEGACY_PORT whoever started it: the one the
+# pid file names, if its command line says it is a legacy server on that port.
 set -u
 bin=$1 port=$2 legacy_port=$3 legacy_log=$4
-pidfile=var/legacy-server.pid
+pidfile=var/legacy-server-$legacy_port.pid
+# The one command that starts it again alone, said here and by the bridge (LEGACY_START_COMMAND).
+restart="$bin/python -m legacy_socket_server --port $legacy_port --pid-file $pidfile >> $legacy_log 2>&1 &"
 # Both ports are checked before anything starts or any log is touched (a second `make run`
 # must not disturb the first).
 "$bin/python" scripts/free_ports.py "PORT=$port" "LEGACY_PORT=$legacy_port" || exit 2
@@ -21,23 +28,48 @@ echo "make: the commands are in $bin: in another terminal, . $bin/activate, then
 echo "=== make run, $(date '+%F %T'): legacy socket server on 127.0.0.1:$legacy_port" >> "$legacy_log"
 # The monolith runs beside the mesh, so the page can compare the two (its /legacy bridge); niced,
 # so PUMA's own start-up gets the CPU first. Its log is appended to (one header per run).
-nice -n 19 "$bin/python" -m legacy_socket_server --port "$legacy_port" >> "$legacy_log" 2>&1 &
+nice -n 19 "$bin/python" -m legacy_socket_server --port "$legacy_port" --pid-file "$pidfile" >> "$legacy_log" 2>&1 &
 legacy=$!
-echo "$legacy" > "$pidfile"
-# If it exits other than by Ctrl-C, this terminal says so, and how to start it again alone.
+echo "$legacy" > "$pidfile"  # at once (the server writes the same pid once its port is bound)
+
+# The pid in $pidfile if it is a live legacy server on this port (a stale file's pid may be reused).
+serving_legacy() {
+  local pid
+  pid=$(cat "$pidfile" 2>/dev/null) || return 1
+  case "$pid" in ''|*[!0-9]*) return 1 ;; esac
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "legacy_socket_server .*--port $legacy_port\b" || return 1
+  echo "$pid"
+}
+
+# If it exits other than by Ctrl-C, this terminal says so, and how to start it again alone; a
+# server started again (by that command: it writes $pidfile) is watched the same way.
 {
-  while kill -0 "$legacy" 2>/dev/null; do sleep 1; done
-  grep -q "stopping (SIGINT)" <(tail -n 5 "$legacy_log") && exit 0
-  echo "make: the legacy socket server (port $legacy_port) has exited; the page's Legacy backend is down." \
-       "Its log ($legacy_log) ends:" >&2
-  tail -n 3 "$legacy_log" | sed 's/^/  /' >&2
-  echo "make: to start it again alone (PUMA keeps running): $bin/python -m legacy_socket_server" \
-       "--port $legacy_port >> $legacy_log 2>&1 &" >&2
+  watched=$legacy
+  while :; do
+    while kill -0 "$watched" 2>/dev/null; do sleep 1; done
+    grep -q "stopping (SIGINT)" <(tail -n 5 "$legacy_log") && exit 0
+    echo "make: the legacy socket server (port $legacy_port) has exited; the page's Legacy backend is down." \
+         "Its log ($legacy_log) ends:" >&2
+    tail -n 3 "$legacy_log" | sed 's/^/  /' >&2
+    echo "make: to start it again alone (PUMA keeps running): $restart" >&2
+    until next=$(serving_legacy) && [ "$next" != "$watched" ]; do sleep 1; done
+    echo "make: a legacy socket server runs on port $legacy_port again (pid $next); Ctrl-C stops it too" >&2
+    watched=$next
+  done
 } &
 watch=$!
-trap 'kill $watch $legacy 2>/dev/null; rm -f "$pidfile" "$runfile"' EXIT
+stop_legacy() {
+  kill $watch 2>/dev/null
+  local pid
+  pid=$(serving_legacy) && kill "$pid" 2>/dev/null
+  kill $legacy 2>/dev/null
+  # Gone before make run ends (at most 10 s: it finishes its turns), so its port is free again.
+  for _ in $(seq 100); do kill -0 "${pid:-$legacy}" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$pidfile" "$runfile"
+}
+trap stop_legacy EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 # In the foreground (Ctrl-C reaches it), its pid added to $runfile first: `make stop` signals it.
-LEGACY_SOCKET_ADDR="127.0.0.1:$legacy_port" sh -c 'echo $$ >> "$0"; exec "$@"' "$runfile" \
-  "$bin/puma" run chatbot/puma_app.py --port "$port"
+LEGACY_SOCKET_ADDR="127.0.0.1:$legacy_port" LEGACY_START_COMMAND="$restart" \
+  sh -c 'echo $$ >> "$0"; exec "$@"' "$runfile" "$bin/puma" run chatbot/puma_app.py --port "$port"

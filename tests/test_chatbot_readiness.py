@@ -51,7 +51,9 @@ def test_legacy_bridge_readiness_names_the_address_and_the_command_with_its_port
     ready, reason = probe.state()
     assert not ready and reason.startswith(f"the legacy socket server is unreachable: nothing accepts connections "
                                            f"at {host}:{port} (connection refused)"), reason
-    assert reason.endswith(f"start it: .venv/bin/python -m legacy_socket_server --port {port}"), reason
+    # The command make run prints too: the server records its pid where Ctrl-C and make stop find it.
+    assert reason.endswith(f"start it: .venv/bin/python -m legacy_socket_server --port {port} --pid-file "
+                           f"var/legacy-server-{port}.pid >> var/legacy-server-{port}.log 2>&1 &"), reason
     with socket.create_server(("127.0.0.1", port)) as listening:
         listening.listen()
         probe.refresh()

@@ -112,3 +112,19 @@ def test_cli_suggestions_as_a_user_types_them_in_a_shell() -> None:
     assert re.search(r"^puma run: error: unrecognized option --prot; did you mean --port\?$", done.stderr, re.MULTILINE)
     assert "hello_app.py" not in done.stderr.splitlines()[-1]
     assert issubclass(type(puma_parser()), SuggestingParser)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["status", "--port", "18144"], "did you mean --url 18144?"),  # as `puma run --port` takes it
+    (["status", "--port=8090"], "did you mean --url 8090?"),
+    (["status", "--prot", "18144"], "did you mean --url 18144?"),  # a typo of the other name too
+    (["status", "--host", "127.0.0.1:9"], "did you mean --url 127.0.0.1:9?"),
+    (["scale", "agent", "2", "--port", "80"], "did you mean --url 80?"),
+    (["status", "--port"], "did you mean --url?"),  # no value given: none shown
+])
+def test_cli_an_option_another_command_takes_names_this_ones_name_with_the_value(
+        args: list[str], expected: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "puma.cli", *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and expected in done.stderr, done.stderr
+    assert f"(puma {args[0]} calls it --url)" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

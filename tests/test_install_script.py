@@ -78,3 +78,23 @@ def test_install_fails_when_pip_fails(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "ERROR: Could not find a version" in done.stdout
     assert "make: installed" not in done.stdout
+
+
+@pytest.mark.parametrize(("collected", "said"), [
+    ("alpha, puma-mesh, beta", "installing 2 packages and PUMA itself:"),  # `make run`'s: PUMA counted apart
+    ("puma_mesh, alpha", "installing 1 package and PUMA itself:"),  # pip's other spelling of it
+    ("puma-mesh", "installing PUMA itself:"),  # `make dev-tools` with nothing new but PUMA
+    ("alpha, beta, gamma", "installing 3 packages:"),
+    ("puma-mesh-extras, alpha", "installing 2 packages:"),  # another package's name is no match
+])
+def test_install_counts_what_puma_needs_and_names_puma_itself_apart(tmp_path: Path, collected: str, said: str) -> None:
+    """The count is the figure README states (scripts/figures.mk): what PUMA needs, the same whichever
+    install re-installs PUMA itself (both do: it is installed editable, with or without its dev extra)."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    python = venv / "bin" / "python"
+    python.write_text(f'#!/bin/sh\ncase "$*" in *--upgrade*) exit 0;; esac\necho "Installing collected packages: {collected}"\n')
+    python.chmod(0o755)
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "install.sh"), str(venv), "python3", ""], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and f"make: pip: {said}" in done.stdout, done.stdout

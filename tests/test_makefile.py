@@ -139,8 +139,15 @@ def run_checkout(tmp_path: Path) -> Path:
         (bin_dir / name).chmod(0o755)
     (tmp_path / "venv" / ".installed").touch()  # newer than pyproject.toml: no install
     (tmp_path / "var").mkdir()
-    (tmp_path / "var" / "legacy-server.log").write_text("the running legacy server's log\n")
     return tmp_path
+
+
+def _legacy_log(checkout: Path, legacy_port: int | str) -> Path:
+    """make run's legacy log for LEGACY_PORT, holding an earlier run's line (never truncated)."""
+    log = checkout / "var" / f"legacy-server-{legacy_port}.log"
+    if not log.exists():
+        log.write_text("the running legacy server's log\n")
+    return log
 
 
 def _make_run(checkout: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -169,12 +176,13 @@ def _free_port() -> int:
 def test_makefile_run_on_a_taken_port_names_the_make_variable_and_touches_nothing(
         run_checkout: Path, taken_port: int, which: str) -> None:
     ports = {"PORT": str(_free_port()), "LEGACY_PORT": str(_free_port())} | {which: str(taken_port)}
+    log = _legacy_log(run_checkout, ports["LEGACY_PORT"])
     done = _make_run(run_checkout, *(f"{k}={v}" for k, v in ports.items()))
     assert done.returncode != 0
     assert f"port {taken_port} ({which}) is already in use" in done.stderr
     assert f"make run {which}=N" in done.stderr  # the fix in the form the user typed
     assert "puma: serving" not in done.stdout and "legacy: started" not in done.stdout  # nothing started
-    assert (run_checkout / "var" / "legacy-server.log").read_text() == "the running legacy server's log\n"
+    assert log.read_text() == "the running legacy server's log\n"
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
@@ -191,10 +199,12 @@ def test_makefile_run_refuses_ports_that_cannot_work(run_checkout: Path, args: t
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
 def test_makefile_run_keeps_earlier_logs_and_says_when_the_legacy_server_exits(run_checkout: Path) -> None:
-    done = _make_run(run_checkout, f"PORT={_free_port()}", f"LEGACY_PORT={_free_port()}",
+    legacy_port = _free_port()
+    path = _legacy_log(run_checkout, legacy_port)
+    done = _make_run(run_checkout, f"PORT={_free_port()}", f"LEGACY_PORT={legacy_port}",
                      FAKE_LEGACY="exit", FAKE_PUMA_S="4")
     assert done.returncode == 0, done.stderr
-    log = (run_checkout / "var" / "legacy-server.log").read_text()
+    log = path.read_text()
     assert log.startswith("the running legacy server's log\n")  # appended to, never truncated
     assert "=== make run" in log and "legacy: boom" in log
     assert "legacy socket server" in done.stderr and "has exited" in done.stderr  # on the terminal
@@ -265,7 +275,7 @@ def test_makefile_run_pkill_of_the_legacy_server_leaves_make_run_in_charge(run_c
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         wait_for(lambda: "puma: serving" in out.read_text(), timeout_s=30, message="make run to start")
-        pid_file = run_checkout / "var" / "legacy-server.pid"
+        pid_file = run_checkout / "var" / f"legacy-server-{legacy_port}.pid"
         wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), timeout_s=10, message="the pid file")
         server = int(pid_file.read_text())
         # The server may still be starting (its stand-in execs): read the command lines until it shows.
@@ -283,7 +293,7 @@ def test_makefile_run_pkill_of_the_legacy_server_leaves_make_run_in_charge(run_c
     finally:
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
         make.wait(timeout=30)
-    assert not (run_checkout / "var" / "legacy-server.pid").exists()
+    assert not (run_checkout / "var" / f"legacy-server-{legacy_port}.pid").exists()
 
 
 def _running(pid: int) -> bool:
@@ -306,18 +316,18 @@ def test_makefile_stop_stops_a_background_make_run_on_its_port_says_what_and_is_
 
     from tests.helpers import wait_for
 
-    port, other_port = _free_port(), _free_port()
+    port, other_port, legacy_port = _free_port(), _free_port(), _free_port()
     out = tmp_path / "make-run.out"
     with open(out, "wb") as sink:  # in the background, as `make run &` or nohup starts it
         make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={port}",
-                                 f"LEGACY_PORT={_free_port()}"], cwd=run_checkout, stdout=sink,
+                                 f"LEGACY_PORT={legacy_port}"], cwd=run_checkout, stdout=sink,
                                 stderr=subprocess.STDOUT, env={**os.environ, "FAKE_LEGACY": "hold", "FAKE_PUMA_S": "60"},
                                 start_new_session=True)
     try:
         run_file = run_checkout / "var" / f"make-run-{port}.pid"
         wait_for(lambda: "puma: serving" in out.read_text() and run_file.exists(), timeout_s=30,
                  message="make run to start")
-        legacy = int(wait_for(lambda: (run_checkout / "var" / "legacy-server.pid").read_text().strip(),
+        legacy = int(wait_for(lambda: (run_checkout / "var" / f"legacy-server-{legacy_port}.pid").read_text().strip(),
                               message="the legacy server's pid"))
         elsewhere = _make_stop(run_checkout, other_port)  # another port: nothing of this run is touched
         assert elsewhere.returncode == 0 and f"no make run is serving on port {other_port}" in elsewhere.stdout

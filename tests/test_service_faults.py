@@ -281,10 +281,13 @@ def test_headers_are_case_insensitive_through_envoy(mesh: puma.Deployment) -> No
 
 
 def test_a_public_service_with_no_instance_holds_readiness_back(mesh: puma.Deployment) -> None:
-    """`/gone` is scaled to 0: its requests get 503, so the deployment is not ready to serve them."""
+    """`/gone` is scaled to 0: its requests get 503, so the deployment is not ready to serve them.
+    It is not starting (the deployment has started: puma.states): not ready, with why."""
     resp = httpx.get(mesh.url + "/_puma/ready", timeout=10)
     body = resp.json()
-    assert resp.status_code == 503 and body["ready"] is False and body["waiting_for"] == ["gone"], body
+    assert resp.status_code == 503 and body["ready"] is False and body["waiting_for"] == [], body
+    assert body["not_ready"]["gone"].startswith("no instance running"), body
+    assert mesh.status()["not_ready"]["gone"] == body["not_ready"]["gone"]  # the status says the same
 
 
 @pytest.mark.parametrize("instances", [{"min": 0, "max": 2}, {"min": 0, "max": 5}, {"min": 0}, 0])

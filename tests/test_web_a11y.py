@@ -138,8 +138,10 @@ def test_a11y_keyboard_only_conversation_switch_and_survey(page: Any, mesh: puma
         wait_turn_done(page, number)
     page.wait_for_selector("body[data-state=ended]")
     assert page.evaluate("document.activeElement.id") == "next-button" and focus_shown(page)
+    assert page.title() == "Movie chat · PUMA"
     page.keyboard.press("Enter")  # Next →
     assert page.evaluate("document.activeElement.name") == "liked" and focus_shown(page)
+    assert page.title() == "Survey · Movie chat · PUMA"  # the title follows the view
     page.keyboard.press("Enter")  # submits unanswered: the error, and focus on the question
     assert page.is_visible("#survey-error") and page.evaluate("document.activeElement.name") == "liked"
     page.keyboard.press("Space")
@@ -161,11 +163,13 @@ def test_a11y_keyboard_only_conversation_switch_and_survey(page: Any, mesh: puma
     page.keyboard.press("Enter")
     page.wait_for_selector("#thanks-panel:not([hidden])")
     assert page.evaluate("document.activeElement.id") == "restart-button"
+    assert page.title() == "Thank you · Movie chat · PUMA"
     row, _ = stored(chatbot_db_url, comment)
     assert (row["liked"], row["engagement"], row["chatbot_before"]) == (4, 5, True)
     page.keyboard.press("Enter")  # a new conversation, and the focus back in the composer
     wait_turn_done(page, 1)
     assert bubbles(page, "user") == [] and page.evaluate("document.activeElement.id") == "chat-input"
+    assert page.title() == "Movie chat · PUMA"
 
 
 def ax_nodes(page: Any) -> dict[str, dict[str, Any]]:
@@ -279,11 +283,14 @@ def test_a11y_dashboard_outage_is_announced_once_says_what_to_do_and_marks_the_f
     assert page.evaluate("window.alertChanges") == 1, "the alert was rewritten while nothing changed"
     assert page.text_content("#dash-error") == first
     assert "Failed to fetch" not in first and "reconnects by itself" in first and "make run" in first
-    assert re.search(r"figures below are from \d\d:\d\d:\d\d", first), first
+    assert re.search(r"not answered since \d\d:\d\d:\d\d", first), first
+    assert re.search(r"figures below are the last ones from while it served \(\d\d:\d\d:\d\d\)", first), first
+    assert page.title() == "Not answering · Mesh dashboard · PUMA"
     assert page.evaluate("document.body.classList.contains('stale')")
     page.unroute("**/_puma/status")  # back: the alert goes, the figures are live again
     page.wait_for_selector("#dash-error", state="hidden")
     assert not page.evaluate("document.body.classList.contains('stale')")
+    assert page.title() == "Mesh dashboard · PUMA"
 
 
 @pytest.mark.parametrize("failure", ["network", "server"])
@@ -315,7 +322,7 @@ def test_a11y_failed_send_says_not_sent_and_retyping_does_not_double_the_text(ne
 
 # WCAG 1.4.1: what colour tells on the dashboard, something else tells too. Each instance state
 # (every class the page gives) has its own glyph or pattern; in each chart of several lines, no
-# two lines differ by colour alone (their dash patterns differ), and each legend swatch shows it.
+# two lines differ by colour alone (their dash patterns differ), and each legend key shows it.
 NOT_COLOUR_ALONE = """() => {
   const list = document.querySelector("ul.instances");
   const looks = {};
@@ -329,19 +336,27 @@ NOT_COLOUR_ALONE = """() => {
   }
   const charts = [...document.querySelectorAll("figure.chart")].map((fig) => {
     const paths = [...fig.querySelectorAll("svg.chart-plot path.series")];
-    const swatches = [...fig.querySelectorAll(".swatch")].filter((s) => !s.classList.contains("series-mark"));
+    const keys = [...fig.querySelectorAll("svg.key line")].filter((k) => !k.classList.contains("series-mark"));
+    const look = (n) => { const c = getComputedStyle(n); return `${c.stroke}|${c.strokeDasharray}`; };
     return {
       title: fig.querySelector(".chart-title").textContent,
       dashes: paths.map((p) => getComputedStyle(p).strokeDasharray),
-      swatches: swatches.map((s) => getComputedStyle(s).backgroundImage),
+      swatches: keys.map(look),
+      lines: Object.fromEntries(paths.map((p) => [p.dataset.series, look(p)])),
+      keyOf: Object.fromEntries(keys.map((k) => [[...k.classList].find((c) => c.startsWith("series-")).slice(7), look(k)])),
+      keySizes: [...fig.querySelectorAll("svg.key")].map((k) => k.getBoundingClientRect().width * k.getBoundingClientRect().height),
     };
   });
   return {looks, charts};
 }"""
 
 
-def test_a11y_dashboard_tells_states_and_lines_apart_without_colour(new_page: Any, mesh: puma.Deployment) -> None:
-    page = new_page()
+@pytest.mark.parametrize("forced", ["none", "active"])
+def test_a11y_dashboard_tells_states_and_lines_apart_without_colour(new_page: Any, mesh: puma.Deployment,
+                                                                    forced: str) -> None:
+    """In forced colours (Windows high contrast) too: each legend key is drawn, as its line is
+    (the same stroke and dash pattern), and the lines of a chart differ by their dash patterns."""
+    page = new_page(forced_colors=forced)
     page.goto(f"{mesh.url}/dashboard?interval=250")
     page.wait_for_function("() => document.querySelectorAll('svg.chart-plot path.series').length > 0")
     found = page.evaluate(NOT_COLOUR_ALONE)
@@ -352,3 +367,9 @@ def test_a11y_dashboard_tells_states_and_lines_apart_without_colour(new_page: An
     for chart in several:
         assert len(set(chart["dashes"])) == len(chart["dashes"]), f"lines by colour alone: {chart}"
         assert len(set(chart["swatches"])) == len(chart["swatches"]), f"legend by colour alone: {chart}"
+    for chart in found["charts"]:
+        assert chart["keySizes"] and all(size > 0 for size in chart["keySizes"]), f"a legend key not drawn: {chart}"
+        for series, look in chart["lines"].items():  # each key looks like its line
+            assert chart["keyOf"][series] == look and not look.startswith("none"), (series, chart)
+    if forced == "active":
+        page.screenshot(path=str(ARTIFACTS / "dashboard-forced-colors.png"), full_page=True, animations="disabled")

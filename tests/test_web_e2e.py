@@ -556,6 +556,10 @@ def skip_the_down_budget(page: Any) -> None:
     they would at that time, so it gives up exactly as it does after 30 s of real time."""
     page.wait_for_function("() => document.getElementById('status-line').textContent"
                            ".includes('Waiting for the legacy server')", timeout=60_000)
+    # What the 503 says (the server's port, the command that starts it) is shown at once, not after 30 s.
+    line = page.text_content("#status-line") or ""
+    assert f"start it: .venv/bin/python -m legacy_socket_server --port {LEGACY_DOWN_PORT}" in line, line
+    assert "after 30 s the page stops waiting" in line, line
     page.clock.fast_forward(31_000)
 
 

@@ -20,6 +20,15 @@ function html(tag, className, text) {
   return node;
 }
 
+// A legend key: a short stroke of the series' own class, so it has the plot line's colour and
+// dash pattern (a background swatch vanishes in forced colours; a stroke is restyled with the line).
+function key(cls) {
+  const box = svg("svg", { class: "key", width: 16, height: 8, viewBox: "0 0 16 8", "data-key": cls });
+  const mark = cls === "series-mark";  // a scaling decision is a vertical dashed line on the plot
+  box.append(svg("line", mark ? { class: cls, x1: 8, x2: 8, y1: 0, y2: 8 } : { class: cls, x1: 0, x2: 16, y1: 4, y2: 4 }));
+  return box;
+}
+
 export function niceMax(value) {
   if (!(value > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
@@ -44,7 +53,7 @@ export class Chart {
     // otherwise hear the figure named "Instances ready ready scaling decision").
     const legend = html("span", "chart-legend");
     legend.setAttribute("aria-hidden", "true");
-    [...series, ...(options.legend || [])].forEach((s) => legend.append(html("i", `swatch ${s.cls}`), html("span", "", s.name)));
+    [...series, ...(options.legend || [])].forEach((s) => legend.append(key(s.cls), html("span", "", s.name)));
     caption.append(html("span", "chart-name", title), legend);
     this.plot = svg("svg", { class: "chart-plot", role: "img", "aria-label": title });
     this.box.append(caption, this.plot);

@@ -71,7 +71,7 @@ async function waitForService(result, onWait, isCurrent, started, deadline, cloc
     if (state.ready || state.started) {
       clock.readySince = clock.readySince ?? performance.now();
       if (performance.now() - clock.readySince > DOWN_BUDGET_MS) return false;
-      if (legacyDown(data)) onWait(["the legacy server"], seconds);
+      if (legacyDown(data)) onWait(["the legacy server"], seconds, data.reason || data.error || "");
       await wait(1000 * Math.min(5, Number(data.retry_after_s) || 0.5));
       return performance.now() < deadline;
     }
@@ -141,6 +141,39 @@ export function describeFailure(outcome, label) {
   }
   if (outcome.result.status === 503) return `The ${label} is still not available after two minutes: ${detail}`;
   return `The ${label} could not answer (error ${outcome.result.status}: ${detail}).`;
+}
+
+// The messages of a turn, the first from its reply, the rest as the listener service hands them
+// out (the original page's design: one poll per queued message). Each poll names the message it
+// wants (its index in the turn), so it reads without taking: a poll that fails is sent once more,
+// and then the page goes on from the reply, which has every message.
+export function listener(reply, all, readUrl) {
+  let polling = reply.signal === "listen";
+  let signal = polling ? undefined : reply.signal;
+  const poll = (i) => post(readUrl, { id: reply.userid, mode: "true", index: i, turn_no: reply.turn_no });
+  return {
+    async next(i) {
+      if (i > 0 && polling) {
+        for (let attempt = 0; attempt < 2; attempt += 1) {
+          try {
+            const polled = await poll(i);
+            if (polled.status === 200 && polled.data && typeof polled.data.response === "string") {
+              if (polled.data.signal !== "listen") signal = polled.data.signal;
+              return polled.data.response;
+            }
+            if (polled.status < 500) break;  // refused (e.g. a newer turn): the reply has it
+          } catch (err) { /* a lost answer: the same poll again reads the same message */ }
+        }
+        polling = false;
+      }
+      return all[i];
+    },
+    async signal() {
+      if (signal !== undefined) return signal;
+      const read = await post(readUrl, { id: reply.userid, mode: "transcript" }).catch(() => null);
+      return read && read.status === 200 && read.data ? read.data.signal : null;
+    },
+  };
 }
 
 // A conversation id chosen by the page, so even its first turn can be resent safely.

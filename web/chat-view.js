@@ -20,7 +20,10 @@ function clockTime(date) {
 // The log: a list inside a polite live region (role=log), so screen readers announce each new
 // message once, without taking the focus from the composer. What is around a message — its time,
 // the backend that served it — is shown but not announced (aria-hidden), so one bot message is
-// one short announcement.
+// one short announcement; which backend answered and how long it took is the message's
+// description (aria-describedby), read when the list is browsed.
+let describedBy = 0;  // ids of the messages' descriptions
+
 export class Log {
   constructor(list, scroller, typing) {
     Object.assign(this, { list, scroller, typing, atEnd: true });
@@ -97,16 +100,28 @@ export class Log {
 
   // info: {backend, label, ms (null when not known, e.g. restored), retried, waitedS, servedBy}.
   // `ms` is the answered request's own time; a wait for start-up before it is said apart.
+  // Screen readers get it as the message's description (read when the list is browsed, never
+  // announced with the message): "Answered by PUMA mesh in 92 ms." The node described by is
+  // hidden, so adding it to the live log announces nothing.
   servedBy(item, info) {
     const meta = item.querySelector(".meta");
     const badge = el("span", `served-by ${info.backend}`, info.label);
     badge.title = info.servedBy || info.label;
     meta.append(badge);
+    let took = "";
     if (typeof info.ms === "number") {
       const after = info.waitedS >= 1 ? ` · answered once ready (waited ${Math.round(info.waitedS)} s for start-up)`
         : info.retried ? " · retried" : "";
       meta.append(el("span", "took", `${Math.round(info.ms)} ms${after}`));
+      took = ` in ${Math.round(info.ms)} ms${info.waitedS >= 1 ? `, after ${Math.round(info.waitedS)} s of start-up`
+        : info.retried ? ", retried" : ""}`;
     }
+    describedBy += 1;
+    const description = el("span", "", `Answered by ${info.label}${took}.`);
+    description.id = `served-${describedBy}`;
+    description.hidden = true;
+    item.append(description);
+    item.setAttribute("aria-describedby", description.id);
   }
 
   showTyping(on) {

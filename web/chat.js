@@ -8,7 +8,8 @@
 
 import { Log, Outbox, cardIndex } from "./chat-view.js";
 import { Composer } from "./chat-composer.js";
-import { DOWN_BUDGET_MS, describeFailure, failed, newConversationId, post, send } from "./chat-net.js";
+import { describeFailure, failed, listener, newConversationId, post, send } from "./chat-net.js";
+import { short, statusText } from "./chat-status.js";
 import { Survey } from "./chat-survey.js";
 import { Saved } from "./chat-saved.js";
 
@@ -41,7 +42,7 @@ const composer = new Composer({
 const chat = {
   backend: BACKENDS[params.get("backend")] ? params.get("backend") : saved.backend() || "puma",
   id: null, turnNo: 0, ended: false, busy: false, generation: 0, filmId: null,
-  queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, notice: "", unrestored: null,
+  queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, waitingWhy: "", notice: "", unrestored: null,
 };
 
 const label = (backend = chat.backend) => BACKENDS[backend].label;
@@ -53,31 +54,13 @@ function setState(name) {
   document.body.dataset.state = name;
 }
 
-// The line above the input: start-up, messages waiting to be sent, a refused message. The
-// waiting messages are also shown as faded bubbles below the conversation.
+// The line above the input (chat-status.js says what it holds). The waiting messages are also
+// shown as faded bubbles below the conversation.
 function renderStatus() {
-  const n = chat.queue.length;
-  const when = chat.waiting ? "as soon as it is ready" : "when the chatbot has answered";
-  let text = "";
-  if (chat.waiting) {
-    const since = chat.waitedS ? ` (${chat.waitedS} s so far)` : "";
-    text = chat.waiting === "the legacy server"
-      ? `Waiting for the legacy server: it does not accept connections yet (starting, or not running)${since}; `
-        + `after ${DOWN_BUDGET_MS / 1000} s the page stops waiting and says what to do…`
-      : `The ${label()} is starting: waiting for ${chat.waiting}${since}…`;
-  }
-  const queue = n && (chat.busy || chat.waiting) ? `${queued(chat.queue)} ${when}.` : "";
-  text = [chat.notice, text, queue].filter(Boolean).join(" ");
-  if (ui.status.textContent !== text) ui.status.textContent = text;
-  announce([chat.notice, waitingGist(), queue].filter(Boolean).join(" "));
-  outbox.show(chat.queue, `Queued: sent ${when}`);
-}
-
-// What the line says, without what changes as start-up goes on (the services left, the seconds).
-function waitingGist() {
-  if (!chat.waiting) return "";
-  return chat.waiting === "the legacy server" ? "Waiting for the legacy server to accept connections."
-    : `The ${label()} is starting; your messages are answered once it is ready.`;
+  const { line, spoken, outbox: heading } = statusText(chat, label());
+  if (ui.status.textContent !== line) ui.status.textContent = line;
+  announce(spoken);
+  outbox.show(chat.queue, heading);
 }
 
 // Screen readers hear a change of substance once (a polite status), not each rewrite of the line.
@@ -85,25 +68,16 @@ function announce(text) {
   if (ui.announce.textContent !== text) ui.announce.textContent = text;
 }
 
-function queued(texts) {
-  if (texts.length === 1) return `Your message “${short(texts[0], 40)}” is sent`;
-  const named = texts.slice(0, 3).map((t) => `“${short(t, 24)}”`).join(", ");
-  return `Your ${texts.length} messages (${named}${texts.length > 3 ? ", …" : ""}) are sent in order`;
-}
-
-function short(text, most = 40) {
-  return text.length > most ? `${text.slice(0, most - 1)}…` : text;
-}
-
 // What the page waits for, and since when: said again when that changes, or every
 // WAIT_STEP_S seconds (often enough to show progress, rarely enough not to chatter).
 const WAIT_STEP_S = 15;
 
-function showWaiting(what, seconds = 0) {
+// `why`: what the service's 503 said is down (the legacy server's address and start command).
+function showWaiting(what, seconds = 0, why = "") {
   const names = what.length ? what.join(", ") : "the services";
   const step = Math.floor(seconds / WAIT_STEP_S) * WAIT_STEP_S;
-  if (chat.waiting === names && chat.waitedS === step) return;
-  Object.assign(chat, { waiting: names, waitedS: step });
+  if (chat.waiting === names && chat.waitedS === step && chat.waitingWhy === why) return;
+  Object.assign(chat, { waiting: names, waitedS: step, waitingWhy: why });
   setState("starting");
   renderStatus();
 }
@@ -144,39 +118,6 @@ function typingPause(text) {
   });
 }
 
-// The messages of a turn, the first from its reply, the rest as the listener service hands them
-// out (the original page's design: one poll per queued message). Each poll names the message it
-// wants (its index in the turn), so it reads without taking: a poll that fails is sent once more,
-// and then the page goes on from the reply, which has every message.
-function listener(reply, all, backend) {
-  let polling = reply.signal === "listen";
-  let signal = polling ? undefined : reply.signal;
-  const poll = (i) => post(BACKENDS[backend].read, { id: reply.userid, mode: "true", index: i, turn_no: reply.turn_no });
-  return {
-    async next(i) {
-      if (i > 0 && polling) {
-        for (let attempt = 0; attempt < 2; attempt += 1) {
-          try {
-            const polled = await poll(i);
-            if (polled.status === 200 && polled.data && typeof polled.data.response === "string") {
-              if (polled.data.signal !== "listen") signal = polled.data.signal;
-              return polled.data.response;
-            }
-            if (polled.status < 500) break;  // refused (e.g. a newer turn): the reply has it
-          } catch (err) { /* a lost answer: the same poll again reads the same message */ }
-        }
-        polling = false;
-      }
-      return all[i];
-    },
-    async signal() {
-      if (signal !== undefined) return signal;
-      const read = await post(BACKENDS[backend].read, { id: reply.userid, mode: "transcript" }).catch(() => null);
-      return read && read.status === 200 && read.data ? read.data.signal : null;
-    },
-  };
-}
-
 // Said once per turn to screen readers (the dots are not announced); cleared when it is answered.
 function announceTyping(on) {
   const text = on ? "Chatbot is typing…" : "";
@@ -189,7 +130,7 @@ async function showReply(reply, info, isCurrent) {
   const film = reply.recommendation && reply.recommendation.id !== chat.filmId ? reply.recommendation : null;
   if (film) chat.filmId = film.id;
   const cardAfter = film ? cardIndex(all, film.title) : -1;
-  const messages = listener(reply, all, chat.backend);
+  const messages = listener(reply, all, BACKENDS[chat.backend].read);
   let last = null;
   for (let i = 0; i < all.length; i += 1) {
     log.showTyping(true);
@@ -213,7 +154,7 @@ async function turn(text, turnNo, bubble = null) {
   // "Typing" only while a reply is on its way: while the service starts, the status says starting.
   const typing = (on) => { log.showTyping(on); announceTyping(on); };
   if (!chat.waiting) typing(true);
-  const onWait = (what, seconds) => { typing(false); showWaiting(what, seconds); };
+  const onWait = (what, seconds, why) => { typing(false); showWaiting(what, seconds, why); };
   const outcome = await send(BACKENDS[backend].turn, { id: chat.id, text, mode: "false", turn_no: turnNo },
     { onWait, isCurrent });
   if (outcome.stale || !isCurrent()) return false;
@@ -415,11 +356,15 @@ function restore(data, backend, turns) {
 
 // ------------------------------------------------------------------ panels, start, switch
 
+// The tab's title follows the view, so a screen reader (and a tab list) says where the page is.
+const TITLES = { chat: "Movie chat · PUMA", survey: "Survey · Movie chat · PUMA", thanks: "Thank you · Movie chat · PUMA" };
+
 function showPanel(name) {
   ui.chat.hidden = name !== "chat";
   ui.composer.hidden = name !== "chat";
   ui.survey.hidden = name !== "survey";
   ui.thanks.hidden = name !== "thanks";
+  document.title = TITLES[name];
   if (name !== "chat") setState(name);
 }
 

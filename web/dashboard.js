@@ -42,6 +42,7 @@ function counters(svc) {
     requests: Number(svc.requests_total) || 0,
     server: Number(svc.errors_5xx) || 0,
     noInstance: Number(svc.startup_failures) || 0,
+    notReady: Number(svc.refused_not_ready) || 0,
   };
 }
 
@@ -122,9 +123,17 @@ function instanceClass(instance) {
   return ["starting", "draining", "unhealthy"].includes(instance.state) ? instance.state : "stopped";
 }
 
-function updateInstances(list, instances) {
+// What a service with no instance is doing, as the status says it (puma/states.py): starting
+// only while the deployment starts; after that it is not ready, with the status's reason.
+function noInstanceText(name, status) {
+  if ((status.waiting_for || []).includes(name)) return "no instance yet: starting (importing, warming up)";
+  const why = (status.not_ready || {})[name];
+  return why ? `no instance running: ${why}` : "no instance running";
+}
+
+function updateInstances(list, instances, none) {
   if (!instances.length) {
-    list.replaceChildren(el("li", "instances-none", "no instance yet: starting (importing, warming up)"));
+    list.replaceChildren(el("li", "instances-none", none));
     return;
   }
   list.replaceChildren(...instances.map((instance) => {
@@ -134,7 +143,8 @@ function updateInstances(list, instances) {
     const where = instance.pid ? ` (pid ${instance.pid})` : "";
     const memory = typeof instance.rss_mib === "number" ? `, ${Math.round(instance.rss_mib)} MiB resident` : "";
     const dot = el("li", `instance ${instanceClass(instance)}`);
-    dot.title = `#${instance.id}${where}: ${instance.state}${health}${memory}`;
+    const state = instance.not_ready ? "running" : instance.state;  // "ready, not ready" would contradict itself
+    dot.title = `#${instance.id}${where}: ${state}${health}${memory}`;
     dot.append(el("span", "visually-hidden", dot.title));
     return dot;
   }));
@@ -164,16 +174,21 @@ function updateTotals(node, c) {
   if (c.noInstance) {
     parts.push(`${counted(c.noInstance, "start-up failure")} (answered 503 before an instance was ready; not counted as server errors)`);
   }
+  if (c.notReady) {
+    parts.push(`${counted(c.notReady, "refusal")} while not ready (503 saying what it needs is down, `
+      + "retried by the client; not counted as server errors)");
+  }
   node.textContent = `Since start: ${parts.join(" · ")}`;
 }
 
-function updateCard(entry, svc, t, events) {
+function updateCard(entry, svc, t, status) {
   const { card, parts } = entry;
+  const events = status.events || [];
   card.dataset.instances = String(svc.instances.length);
   card.dataset.ready = String(svc.ready);
   parts.prefix.textContent = svc.prefix;
   updateCount(parts.count, svc);
-  updateInstances(parts.instances, svc.instances);
+  updateInstances(parts.instances, svc.instances, noInstanceText(card.dataset.service, status));
   // Running is not serving: an instance whose readiness check fails (what it needs is down) is
   // routed around and its requests get 503; the card says so in words, with the reason.
   const why = svc.not_ready || [];
@@ -210,11 +225,10 @@ function drawCharts() {
 function renderServices(status) {
   const services = status.services || {};
   const t = Number(status.time) || Date.now() / 1000;
-  const events = status.events || [];
   const names = Object.keys(services).sort((a, b) => services[a].prefix.localeCompare(services[b].prefix));
   names.forEach((name) => {
     if (!cards.has(name)) cards.set(name, makeCard(name));
-    updateCard(cards.get(name), services[name], t, events);
+    updateCard(cards.get(name), services[name], t, status);
   });
   [...cards.keys()].filter((name) => !(name in services)).forEach((name) => cards.delete(name));
   $("services").replaceChildren(...names.map((name) => cards.get(name).card));
@@ -258,15 +272,19 @@ function setLive(ok) {
   document.body.dataset.state = ok ? "live" : "offline";
 }
 
-let lastGood = null;  // when the figures shown were last fetched
+let lastGood = null;  // when the figures shown were fetched: the last snapshot of a serving deployment
+let downSince = null;  // when it first stopped answering (or began stopping), until it serves again
 
 // Why the figures stopped, in plain words, with what to do. The same cause gives the same text,
 // and the alert is rewritten only when the text changes: polling must not re-announce it.
 function problemText(err) {
-  const since = lastGood ? ` The figures below are from ${clockText(lastGood)} and no longer change.` : "";
-  const cause = err instanceof TypeError
-    ? `${DEPLOYMENT_DOWN}.`
-    : `The deployment answered with an error (${err.message}).`;
+  const since = lastGood ? ` The figures below are the last ones from while it served (${clockText(lastGood)}), `
+    + "marked stale: they no longer change." : "";
+  const cause = err === "stopping"
+    ? `The deployment is stopping (since ${clockText(downSince)}): its instances finish their requests, then it stops.`
+    : err instanceof TypeError
+      ? `${DEPLOYMENT_DOWN}. It has not answered since ${clockText(downSince)}.`
+      : `The deployment answered with an error (${err.message}).`;
   return `${cause}${since} This page reconnects by itself.`;
 }
 
@@ -274,7 +292,23 @@ function showProblem(text) {
   const box = $("dash-error");
   if (box.textContent !== text) box.textContent = text;
   box.hidden = !text;
-  document.body.classList.toggle("stale", Boolean(text) && lastGood !== null);
+  const stale = Boolean(text) && lastGood !== null;
+  document.body.classList.toggle("stale", stale);
+  if (stale) $("services").setAttribute("aria-describedby", "dash-error");
+  else $("services").removeAttribute("aria-describedby");
+}
+
+// The tab's title says the state too (a background tab shows it).
+function setTitle(state) {
+  const what = { live: "", starting: "Starting", stopping: "Stopping", offline: "Not answering" }[state] || "";
+  document.title = `${what ? `${what} · ` : ""}Mesh dashboard · PUMA`;
+}
+
+function render(status) {
+  renderSummary(status);
+  renderServices(status);
+  renderEvents(status.events || []);
+  lastGood = new Date();
 }
 
 async function refresh() {
@@ -282,15 +316,25 @@ async function refresh() {
     const resp = await fetch("/_puma/status", { cache: "no-store", headers: { Accept: "application/json" } });
     const status = await resp.json();
     if (!resp.ok) throw new Error(status.error || `HTTP ${resp.status}`);
-    renderSummary(status);
-    renderServices(status);
-    renderEvents(status.events || []);
+    if (status.stopping) {
+      // Its last figures say 0 of 0 while it stops: the ones from while it served are kept, stale.
+      downSince = downSince || new Date();
+      if (lastGood === null) render(status);
+      showProblem(problemText("stopping"));
+      setLive(false);
+      setTitle("stopping");
+      return;
+    }
+    render(status);
+    downSince = null;
     showProblem("");
-    lastGood = new Date();
     setLive(true);
+    setTitle((status.waiting_for || []).length ? "starting" : "live");
   } catch (err) {
+    downSince = downSince || new Date();
     showProblem(problemText(err));
     setLive(false);
+    setTitle("offline");
   } finally {
     setTimeout(refresh, INTERVAL_MS);
   }

@@ -1,0 +1,137 @@
+"""One definition of "starting" and "not ready", for `/_puma/status`, `/_puma/ready`, `puma status`,
+`puma run`'s serving line and the dashboard.
+
+A service that needs an instance (its `instances.min` is above 0, or it is public) and has no
+instance Envoy routes to is, in this order:
+
+- *not ready* when an instance of it runs but its readiness check fails (what it needs is down, or
+  still loading): whatever the deployment is doing, PUMA's start-up is not what it waits for, and
+  the reason is the instance's own (e.g. "the legacy socket server is unreachable ...");
+- *starting* while the deployment has not finished starting (`Deployment.started_at` is None):
+  it is importing, warming up, or its first instance is on its way;
+- *not ready* once the deployment has started (it serves, and `puma run` said so): a replacement
+  instance starting, or none running; never "starting" again.
+
+A failed service (`pool.failed`: not restarted) is neither: it is listed as failed.
+
+>>> # states(deployment, {"web": 1, "legacy": 0, "agent": 0})
+>>> # -> (["agent"], {"legacy": "instance 1: the legacy socket server is unreachable ..."})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .health import not_ready_reason
+
+if TYPE_CHECKING:
+    from .interfaces import DeploymentView
+
+
+def needs_instance(pool: Any) -> bool:
+    """Whether `pool`'s service holds readiness back while it has no ready instance."""
+    return bool(pool.service.instances.min > 0 or pool.service.visibility == "public")
+
+
+def passes(pool: Any, instance: Any) -> bool:
+    """Whether `instance` serves: it runs (ready) and its readiness check passes — for a service
+    with a check, it has passed at least once (Envoy routes to it only then)."""
+    if instance.state != "ready" or getattr(instance, "not_ready", None):
+        return False
+    return getattr(instance, "ever_ready", True) or getattr(pool.service, "readiness", None) is None
+
+
+def _why(pool: Any, instance: Any, ask: bool) -> str | None:
+    if instance.state != "ready" or passes(pool, instance):
+        return None
+    if instance.not_ready:
+        return f"instance {instance.id}: {instance.not_ready}"
+    said = not_ready_reason(instance.address) if ask else None  # ~1 ms: the instance's own answer
+    return f"instance {instance.id}: {said or 'waiting for its first readiness check to pass'}"
+
+
+def _not_ready_reason(pool: Any, started: bool, ask: bool = False) -> str | None:
+    """Why a service with no routed instance is not ready, or None while it is starting."""
+    with pool.lock:
+        instances = [i for i in pool.instances.values() if i.state in ("starting", "ready")]
+    why = next((text for i in instances if (text := _why(pool, i, ask))), None)
+    if why is not None or not started:
+        return why
+    starting = sum(1 for i in instances if i.state == "starting")
+    if starting:
+        return f"no instance ready: {starting} starting (replacing one that stopped)"
+    return "no instance running" + (" (scaled to 0)" if pool.service.instances.min == 0 else "")
+
+
+def states(deployment: DeploymentView, ready: Mapping[str, int], *, ask: bool = False
+           ) -> tuple[list[str], dict[str, str]]:
+    """`(starting, not_ready)` of `deployment`'s services given each one's instances routed to
+    (`ready`): the names still starting, sorted, and each not-ready service -> why (see the module).
+    `ask`: an instance not checked yet is asked why it is not ready (else "waiting for its first ...")."""
+    started = getattr(deployment, "started_at", None) is not None
+    starting, not_ready = [], {}
+    for name, pool in list(deployment.pools.items()):
+        if ready.get(name, 0) > 0 or not needs_instance(pool) or getattr(pool, "failed", None):
+            continue
+        why = _not_ready_reason(pool, started, ask)
+        if why is None:
+            starting.append(name)
+        else:
+            not_ready[name] = why
+    return sorted(starting), not_ready
+
+
+def headline(status: Mapping[str, Any]) -> str | None:
+    """The one line saying what the deployment does, from a status snapshot (`/_puma/status`), or
+    None when it simply serves. Example: ``headline({"waiting_for": [], "not_ready": {"legacy": "..."}})``
+    -> 'serving; not ready: legacy (see below)'."""
+    if status.get("stopping"):
+        return "stopping: instances finish their requests, then everything stops"
+    waiting = list(status.get("waiting_for") or ())
+    not_ready = list(status.get("not_ready") or ())
+    if waiting:
+        also = f"; not ready: {', '.join(not_ready)} (see below)" if not_ready else ""
+        return (f"starting: waiting for {', '.join(waiting)} (no instance ready yet; `puma run` prints the URL "
+                f"once it has started){also}")
+    if not_ready:
+        return f"serving; not ready: {', '.join(not_ready)} (see below: their requests get 503)"
+    return None
+
+
+def routed_now(deployment: DeploymentView) -> dict[str, int]:
+    """Each service's instances that run and pass their readiness check (what `puma status` counts)."""
+    found = {}
+    for name, pool in list(deployment.pools.items()):
+        with pool.lock:
+            found[name] = sum(1 for i in pool.instances.values() if passes(pool, i))
+    return found
+
+
+def serving_lines(deployment: DeploymentView, elapsed_s: float) -> list[str]:
+    """What `puma run` prints once its deployment has started: the URL with how many services are
+    ready, and, if some are not (what they need is still loading, or down), which and why, so the
+    line never says "every service ready" before each passes its readiness check. Example::
+
+        ['PUMA is serving at http://127.0.0.1:8080 (7 of 8 services ready in 30.6 s; Ctrl-C to stop)',
+         'not ready yet: legacy (instance 1: the legacy socket server is unreachable ...); ...']
+    """
+    total = len(deployment.pools)
+    starting, not_ready = states(deployment, routed_now(deployment), ask=True)
+    late = {**{name: "starting" for name in starting}, **not_ready}
+    count = (f"{total} service{'' if total == 1 else 's'} ready" if not late
+             else f"{total - len(late)} of {total} services ready")
+    lines = [f"PUMA is serving at {deployment.url} ({count} in {elapsed_s:.1f} s; Ctrl-C to stop)"]
+    if late:
+        lines.append("not ready yet: " + "; ".join(f"{name} ({why})" for name, why in late.items())
+                     + ": their requests get 503 until they are; a line follows when every service is ready")
+    return lines
+
+
+def all_ready_line(deployment: DeploymentView, since: float, now: float) -> str | None:
+    """The line saying every service is ready now (after `serving_lines` named some that were not),
+    or None while one is still not. `since`/`now`: monotonic seconds."""
+    starting, not_ready = states(deployment, routed_now(deployment))
+    if starting or not_ready:
+        return None
+    return f"PUMA: every service is ready now ({now - since:.1f} s after serving began)"

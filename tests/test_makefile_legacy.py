@@ -1,0 +1,225 @@
+"""README step 5 (restart the legacy server alone) as often as a user likes: make run's pid file is
+per LEGACY_PORT and written by the server itself (--pid-file), so the restart command make run
+prints records the new pid; Ctrl-C and `make stop` stop the legacy server on that port whoever
+started it (checked by its command line: a stale pid is never signalled); a second make run on
+other ports leaves the first one's files alone; a port held by a legacy server says so.
+
+The real legacy server runs (it binds its port and writes its pid before loading the catalogue;
+a stop while it loads is clean); `puma` is a stand-in that holds (tests/test_makefile.py)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import wait_for
+from tests.test_makefile import FAKE_PUMA, _copy_make_files, _free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+
+# The venv's python: the real one (the legacy server included), or a holder with FAKE_LEGACY=hold.
+PYTHON = f"""#!/bin/sh
+case "$*" in
+  *legacy_socket_server*) [ "$FAKE_LEGACY" = hold ] && exec {sys.executable} -c "import time; time.sleep(60)" "$@" ;;
+esac
+exec {sys.executable} "$@"
+"""
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, chatbot_db_url: str) -> Path:
+    _copy_make_files(tmp_path)
+    for name in ("scripts/stop_run.py",):
+        if (ROOT / name).exists():
+            shutil.copy(ROOT / name, tmp_path / name)
+    bin_dir = tmp_path / "venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name, text in (("python", PYTHON), ("puma", FAKE_PUMA)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    (tmp_path / "venv" / ".installed").touch()
+    return tmp_path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _gone(pid: int) -> bool:
+    return not _alive(pid)
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+class MakeRun:
+    """`make run` in its own session (its own terminal), its output in a file."""
+
+    def __init__(self, checkout: Path, port: int, legacy_port: int, db_url: str, **env: str) -> None:
+        self.checkout, self.port, self.legacy_port = checkout, port, legacy_port
+        self.out = checkout / f"make-run-{port}.out"
+        self.pid_file = checkout / "var" / f"legacy-server-{legacy_port}.pid"
+        with open(self.out, "wb") as sink:
+            self.proc = subprocess.Popen(
+                ["make", "--no-print-directory", "VENV=venv", "run", f"PORT={port}", f"LEGACY_PORT={legacy_port}"],
+                cwd=checkout, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+                env={**os.environ, "FAKE_PUMA_S": "120", "PYTHONPATH": str(ROOT), "DATABASE_URL": db_url, **env},
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # Ctrl-C as a terminal gives it
+        wait_for(lambda: "puma: serving" in self.text(), timeout_s=30, message="make run to start")
+
+    def text(self) -> str:
+        return self.out.read_text()
+
+    def said(self, words: str) -> bool:
+        return words in self.text()
+
+    def server(self, other_than: int = 0) -> int:
+        """The legacy server's pid, once the pid file names a live one on this port (not `other_than`)."""
+        def named() -> int | None:
+            pid = int(self.pid_file.read_text().strip() or 0)
+            line = _command_line(pid)
+            ok = pid != other_than and "legacy_socket_server" in line and f"--port {self.legacy_port}" in line
+            return pid if ok else None
+        return wait_for(named, timeout_s=30, interval_s=0.1, message=f"a legacy server in {self.pid_file.name}")
+
+    def ctrl_c(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGINT)
+        self.proc.wait(timeout=60)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+@pytest.fixture
+def runs(checkout: Path, chatbot_db_url: str) -> Iterator[list[MakeRun]]:
+    started: list[MakeRun] = []
+    yield started
+    for run in started:
+        run.kill()
+    for pid_file in (checkout / "var").glob("legacy-server-*.pid"):  # a server the test started by hand
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if "legacy_socket_server" in _command_line(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _restart_command(run: MakeRun, times: int) -> str:
+    said = wait_for(lambda: len(found := re.findall(r"to start it again alone \(PUMA keeps running\): (.*)", run.text()))
+                    >= times and found, timeout_s=30, message="make run to print the restart command")
+    return said[-1]
+
+
+def _start_by_hand(checkout: Path, command: str, db_url: str) -> None:
+    """The printed command, typed in another terminal (its own session: Ctrl-C in make run's misses it)."""
+    subprocess.run(["bash", "-c", command], cwd=checkout, check=True, timeout=30, start_new_session=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": db_url})
+
+
+def test_legacy_server_restarted_twice_by_the_printed_command_then_ctrl_c_stops_it(
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
+    legacy_port = _free_port()
+    run = MakeRun(checkout, _free_port(), legacy_port, chatbot_db_url)
+    runs.append(run)
+    first = run.server()
+    pid = first
+    for times in (1, 2):  # README step 5, twice: kill $(cat var/legacy-server-PORT.pid), then the printed command
+        os.kill(int(run.pid_file.read_text()), signal.SIGTERM)
+        command = _restart_command(run, times)
+        assert f"--port {legacy_port} --pid-file var/legacy-server-{legacy_port}.pid" in command, command
+        assert command.endswith(f">> var/legacy-server-{legacy_port}.log 2>&1 &"), command
+        wait_for(functools.partial(_gone, pid), message="the killed server gone")
+        _start_by_hand(checkout, command, chatbot_db_url)
+        pid = run.server(other_than=pid)
+        wait_for(functools.partial(run.said, f"runs on port {legacy_port} again (pid {pid})"), timeout_s=15,
+                 message="make run to say it watches the new server")
+    run.ctrl_c()
+    wait_for(lambda: not _alive(pid), timeout_s=15, message="Ctrl-C to stop the server started by hand")
+    assert not run.pid_file.exists()
+    # The port is free again: the next make run on it starts.
+    again = MakeRun(checkout, _free_port(), legacy_port, chatbot_db_url, FAKE_LEGACY="hold")
+    runs.append(again)
+    assert "already in use" not in again.text()
+
+
+def test_make_stop_stops_a_legacy_server_started_by_hand_on_its_port(
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
+    if not (checkout / "scripts" / "stop_run.py").exists():
+        pytest.skip("no make stop in this checkout")
+    legacy_port = _free_port()
+    run = MakeRun(checkout, _free_port(), legacy_port, chatbot_db_url)
+    runs.append(run)
+    first = run.server()
+    os.kill(first, signal.SIGTERM)
+    _start_by_hand(checkout, _restart_command(run, 1), chatbot_db_url)
+    by_hand = run.server(other_than=first)
+    done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={run.port}"], cwd=checkout,
+                          capture_output=True, text=True, timeout=150)
+    assert done.returncode == 0 and f"stopped the make run on port {run.port}" in done.stdout, done
+    wait_for(lambda: not _alive(by_hand), timeout_s=15, message="make stop to stop the server started by hand")
+
+
+def test_two_make_runs_in_one_checkout_keep_their_own_pid_files(
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
+    one = MakeRun(checkout, _free_port(), _free_port(), chatbot_db_url, FAKE_LEGACY="hold")
+    runs.append(one)
+    first = one.server()
+    two = MakeRun(checkout, _free_port(), _free_port(), chatbot_db_url, FAKE_LEGACY="hold")
+    runs.append(two)
+    second = two.server()
+    assert first != second and one.pid_file != two.pid_file
+    two.ctrl_c()
+    assert not two.pid_file.exists() and not _alive(second)
+    assert one.pid_file.read_text().strip() == str(first) and _alive(first), "the first run's server and pid file"
+    one.ctrl_c()
+    assert not _alive(first)
+
+
+def test_ctrl_c_never_signals_a_process_a_stale_pid_file_names(
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
+    run = MakeRun(checkout, _free_port(), _free_port(), chatbot_db_url, FAKE_LEGACY="hold")
+    runs.append(run)
+    server = run.server()
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        run.pid_file.write_text(f"{bystander.pid}\n")  # its pid reused by something else
+        run.ctrl_c()
+        assert bystander.poll() is None, "make run killed a process that is no legacy server"
+        wait_for(lambda: not _alive(server), timeout_s=15, message="its own server stopped")
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_a_legacy_port_held_by_a_legacy_server_is_named_with_its_pid(
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
+    legacy_port = _free_port()
+    run = MakeRun(checkout, _free_port(), legacy_port, chatbot_db_url, FAKE_LEGACY="hold")
+    runs.append(run)
+    server = run.server()
+    with socket.create_server(("127.0.0.1", legacy_port)):  # the stand-in binds nothing: hold it as the server would
+        done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={_free_port()}",
+                               f"LEGACY_PORT={legacy_port}"], cwd=checkout, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"a legacy socket server holds it (pid {server}" in done.stderr and f"kill {server}" in done.stderr, done.stderr

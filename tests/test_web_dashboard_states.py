@@ -1,0 +1,127 @@
+"""What the dashboard says of a deployment that stops, stops answering, or has a service not
+ready, and what a screen reader learns of each chat reply. Real deployment and Chromium; the
+status the page polls is the deployment's own, changed in flight only where a state is hard to
+hold still (a deployment stopping). Fixtures: tests/plugins/web.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import puma
+from tests.web_helpers import TYPING_MS, say, wait_turn_done
+
+
+def _serve_changed(page: Any, change: Callable[[dict[str, Any]], None]) -> None:
+    """Each poll of /_puma/status gets the deployment's real answer, changed by `change`."""
+    def handle(route: Any) -> None:
+        from playwright.sync_api import Error
+
+        try:
+            status = route.fetch().json()
+            change(status)
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(status))
+        except Error:  # the page closed while a poll was in flight (the test is over)
+            pass
+
+    page.route("**/_puma/status", handle)
+
+
+def _stopping(status: dict[str, Any]) -> None:
+    """What a stopping deployment answers: every instance gone, 0 of 0 ready."""
+    status["stopping"] = True
+    for svc in status["services"].values():
+        svc.update(instances=[], ready=0, requests_per_s=0.0, in_flight=0)
+
+
+def _figures(page: Any) -> dict[str, str]:
+    return page.evaluate("""() => ({instances: document.getElementById('sum-instances').textContent,
+      cards: [...document.querySelectorAll('article.service')].map(a => a.dataset.instances).join(','),
+      none: document.querySelectorAll('.instances-none').length})""")
+
+
+def test_web_dashboard_keeps_the_served_figures_stale_when_the_deployment_stops(
+        new_page: Any, mesh: puma.Deployment) -> None:
+    page = new_page()
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    page.wait_for_function("() => document.querySelectorAll('article.service[data-ready]:not([data-ready=\"0\"])').length > 3")
+    served = _figures(page)
+    assert served["none"] == 0 and page.title() == "Mesh dashboard · PUMA"
+    _serve_changed(page, _stopping)
+    page.wait_for_function("() => /is stopping \\(since \\d\\d:\\d\\d:\\d\\d\\)/.test(document.getElementById('dash-error').textContent)")
+    alert = page.text_content("#dash-error") or ""
+    assert "last ones from while it served" in alert and "marked stale" in alert, alert
+    assert _figures(page) == served, "the figures of a stopping deployment (0 of 0) replaced the served ones"
+    assert page.evaluate("document.body.classList.contains('stale')") and page.title() == "Stopping · Mesh dashboard · PUMA"
+    assert page.get_attribute("#services", "aria-describedby") == "dash-error"  # a reader learns they are stale
+    assert "starting" not in page.inner_text("#services")
+    page.unroute("**/_puma/status")
+    page.route("**/_puma/status", lambda route: route.abort())  # then it stops answering at all
+    page.wait_for_function("() => /not answered since/.test(document.getElementById('dash-error').textContent)")
+    assert _figures(page) == served and page.title() == "Not answering · Mesh dashboard · PUMA"
+    page.unroute("**/_puma/status")
+    page.wait_for_selector("#dash-error", state="hidden")
+    assert page.title() == "Mesh dashboard · PUMA" and page.get_attribute("#services", "aria-describedby") is None
+
+
+@pytest.mark.parametrize(("waiting", "expected"), [
+    (True, "no instance yet: starting (importing, warming up)"),
+    (False, "no instance running: instance 1: the legacy socket server is unreachable"),
+])
+def test_web_dashboard_says_starting_only_while_the_deployment_starts(
+        new_page: Any, mesh: puma.Deployment, waiting: bool, expected: str) -> None:
+    def change(status: dict[str, Any]) -> None:
+        status["services"]["legacy"].update(instances=[], ready=0)
+        status["waiting_for"] = ["legacy"] if waiting else []
+        status["not_ready"] = {} if waiting else {"legacy": "instance 1: the legacy socket server is unreachable"}
+
+    page = new_page()
+    _serve_changed(page, change)
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    item = page.locator("article[data-service='legacy'] .instances-none")
+    item.wait_for()
+    assert item.inner_text() == expected
+    assert page.title() == ("Starting · Mesh dashboard · PUMA" if waiting else "Mesh dashboard · PUMA")
+
+
+def test_web_dashboard_counts_refusals_while_not_ready_apart_from_server_errors(
+        new_page: Any, mesh: puma.Deployment) -> None:
+    def change(status: dict[str, Any]) -> None:
+        for name, svc in status["services"].items():
+            svc.update(errors_5xx=0, refused_not_ready=24 if name == "legacy" else 0)
+
+    page = new_page()
+    _serve_changed(page, change)
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    totals = page.locator("article[data-service='legacy'] .service-totals")
+    page.wait_for_function("() => /refusals/.test(document.querySelector(\"article[data-service='legacy'] .service-totals\")?.textContent)")
+    text = totals.inner_text()
+    assert "0 server errors" in text and "24 refusals while not ready" in text, text
+    assert "not counted as server errors" in text and page.text_content("#sum-errors") == "0"
+
+
+def test_web_chat_reply_tells_screen_readers_which_backend_answered_and_how_fast(
+        page: Any, mesh: puma.Deployment) -> None:
+    """Not in the announcement (one short one per message), but as the message's description."""
+    page.goto(f"{mesh.url}/?typing={TYPING_MS}&backend=puma")
+    wait_turn_done(page, 1)
+    say(page, "a comedy", 2)
+    described = page.evaluate("""() => [...document.querySelectorAll('#messages > li[aria-describedby]')].map(li => ({
+        text: document.getElementById(li.getAttribute('aria-describedby')).textContent,
+        meta: li.querySelector('.meta').getAttribute('aria-hidden'), took: li.querySelector('.took')?.textContent}))""")
+    assert len(described) == 2, described
+    for item in described:
+        ms = re.fullmatch(r"Answered by PUMA mesh in (\d+) ms\.", item["text"])
+        assert ms and item["took"].startswith(f"{ms.group(1)} ms") and item["meta"] == "true", item
+    cdp = page.context.new_cdp_session(page)
+    try:
+        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        cdp.detach()
+    descriptions = [n["description"]["value"] for n in nodes if (n.get("role") or {}).get("value") == "listitem"
+                    and n.get("description", {}).get("value")]
+    assert len(descriptions) == 2 and all(d.startswith("Answered by PUMA mesh in ") for d in descriptions), descriptions

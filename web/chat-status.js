@@ -1,0 +1,46 @@
+// The chat page's status line (above the input) and what screen readers are told of it: start-up,
+// a backend that does not answer yet (with what it said is down and how to start it), messages
+// waiting to be sent, a refused message. Pure: text from the page's state; chat.js shows it.
+
+import { DOWN_BUDGET_MS } from "./chat-net.js";
+
+export function short(text, most = 40) {
+  return text.length > most ? `${text.slice(0, most - 1)}…` : text;
+}
+
+export function queued(texts) {
+  if (texts.length === 1) return `Your message “${short(texts[0], 40)}” is sent`;
+  const named = texts.slice(0, 3).map((t) => `“${short(t, 24)}”`).join(", ");
+  return `Your ${texts.length} messages (${named}${texts.length > 3 ? ", …" : ""}) are sent in order`;
+}
+
+// The legacy server not accepting connections: what the server's 503 said (it names the
+// address and the command that starts the server) as soon as it is known, not after the wait.
+function legacyWaiting(why, since) {
+  const what = why ? why.replace(/\.$/, "") : "it does not accept connections yet (starting, or not running)";
+  return `Waiting for the legacy server${since}: ${what}. If it is still loading, your message is sent once it is `
+    + `ready; after ${DOWN_BUDGET_MS / 1000} s the page stops waiting and gives it back…`;
+}
+
+// state: {queue, busy, waiting (what it waits for, or null), waitedS, waitingWhy, notice};
+// label: the backend's name. Returns {line, spoken}: the line shown, and what a screen reader is
+// told (without what changes as start-up goes on: the services left, the seconds).
+export function statusText(state, label) {
+  const n = state.queue.length;
+  const when = state.waiting ? "as soon as it is ready" : "when the chatbot has answered";
+  let text = "";
+  if (state.waiting) {
+    const since = state.waitedS ? ` (${state.waitedS} s so far)` : "";
+    text = state.waiting === "the legacy server" ? legacyWaiting(state.waitingWhy, since)
+      : `The ${label} is starting: waiting for ${state.waiting}${since}…`;
+  }
+  const queue = n && (state.busy || state.waiting) ? `${queued(state.queue)} ${when}.` : "";
+  const gist = !state.waiting ? ""
+    : state.waiting === "the legacy server" ? "Waiting for the legacy server to accept connections."
+      : `The ${label} is starting; your messages are answered once it is ready.`;
+  return {
+    line: [state.notice, text, queue].filter(Boolean).join(" "),
+    spoken: [state.notice, gist, queue].filter(Boolean).join(" "),
+    outbox: `Queued: sent ${when}`,
+  };
+}
