@@ -165,8 +165,6 @@ def test_legacy_server_restarted_twice_by_the_printed_command_then_ctrl_c_stops_
 
 def test_make_stop_stops_a_legacy_server_started_by_hand_on_its_port(
         checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
-    if not (checkout / "scripts" / "stop_run.py").exists():
-        pytest.skip("no make stop in this checkout")
     legacy_port = _free_port()
     run = MakeRun(checkout, _free_port(), legacy_port, chatbot_db_url)
     runs.append(run)
