@@ -225,6 +225,9 @@ APPROXIMATIONS: dict[str, dict] = {
     "old look": {"constraints": [{"slot": "year", "range": [None, 1966], "exclude": False}],
                  "note": "I can't see whether a film is in colour, so I'll keep to films from "
                          "before 1967."},
+    "live action": {"constraints": [{"slot": "genre", "values": ["animation"], "exclude": True}],
+                    "negated": [],
+                    "note": "Live action: I'll leave out animated films."},
     "topic": {"constraints": [], "negated": [],
               "note": "I can't search by topic, setting, country or award; I can go by genre, "
                       "actors, directors, years, length and rating, or films it should be like."},
@@ -267,6 +270,7 @@ APPROXIMATION_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(("blockbuster", "blockbusters", "summer blockbuster"),
                     "blockbuster"),
     **dict.fromkeys(("black and white", "b w", "silent"), "old look"),
+    **dict.fromkeys(("live action", "live actors", "real actors"), "live action"),
     **dict.fromkeys(TOPIC_WORDS, "topic"),
     # someone watching is easily frightened: a wish against scary films, never for them
     **dict.fromkeys(("scared easily", "scares easily", "gets scared", "get scared",

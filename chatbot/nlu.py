@@ -112,11 +112,11 @@ from chatbot.remarks import (
     remarked_constraints,
     with_leads_topic,
 )
-from chatbot.scope import as_asked, concession_mask
+from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.shorthand import spell_shorthand
 from chatbot.social import social_act
-from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spans import (
+    bound_corrections,
     denied_pronoun_at,
     explicit_wins,
     legacy_keys,
@@ -125,6 +125,7 @@ from chatbot.spans import (
     swap_span,
     swapped,
 )
+from chatbot.spans import constraints as spans_to_constraints
 from chatbot.text import (
     clean_input,
     english_words,
@@ -175,10 +176,12 @@ class Understander:
         negated = negation_mask(tokens)
         used: set[int] = set()
         notes: list[str] = []
-        remarks = remark_mask(tokens, rest_text)
+        remarks = remark_mask(tokens, rest_text, self._titles.exact)
         hits = title_exclusions(tokens, negated, used, self._titles, self._common,
                                 self._wish_word, self._names.names_all)
-        hits += self._approximate(tokens, negated, used, notes)
+        allowed = permission_mask(tokens)  # "black and white is fine": no limit
+        hits += self._approximate([t if not a else "\0" for t, a in zip(tokens, allowed, strict=True)],
+                                  negated, used, notes)
         outside: list[str] = []
         self._approximate([t if not r else "\0" for t, r in zip(tokens, remarks, strict=True)],
                           negated, set(), outside)
@@ -200,7 +203,8 @@ class Understander:
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
-        conceded = concession_mask(tokens)  # "even if it's not sci-fi": given up, not denied
+        conceded = [c or r for c, r in zip(concession_mask(tokens), removal_mask(tokens), strict=True)]
+        # "even if it's not sci-fi", "drop the family part": given up, not denied
         relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
         hits = [h for h in hits if not conceded[h[0]]]
         remarked = remarked_constraints(hits, remarks, tokens, negated)
@@ -208,6 +212,7 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         constraints = spans_to_constraints(hits, tokens, negated)
+        constraints, corrected_bounds = bound_corrections(constraints, corrected_at is not None)
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)
         notes += [n for n in beyond if n not in notes]
@@ -242,7 +247,7 @@ class Understander:
             "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
             "delegate": delegates(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
-            "retracted": retracted + swapped_out, "relaxed": relaxed,
+            "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),

@@ -118,6 +118,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "about_bot"}
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
+        decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
     helper = _helper_act(stage, nlu)
     if helper is not None:
         return decision | {"act": helper}

@@ -252,3 +252,15 @@ def explicit_wins(hits: list[tuple[int, int, dict]], tokens: list[str]
     plain = {c["slot"] for s, e, c in hits if "range" in c and not c.get("relative")
              and any(t.isdigit() or t in _DURATION_UNITS for t in tokens[s:e])}
     return [h for h in hits if not (h[2].get("relative") and h[2]["slot"] in plain)]
+
+
+def bound_corrections(constraints: list[dict], correcting: bool) -> tuple[list[dict], list[dict]]:
+    """"I said 2000 or later, not 2010": in a correction naming a new bound, a year or length
+    denied beside it is the old bound taken back, not a year to ban. Returns the constraints
+    kept and those taken back (as wishes, for the reply)."""
+    if not correcting:
+        return constraints, []
+    wished = {c["slot"] for c in constraints if "range" in c and not c["exclude"]}
+    back = [c for c in constraints if "range" in c and c["exclude"] and c["slot"] in wished]
+    return ([c for c in constraints if c not in back],
+            [dict(c, exclude=False) for c in back])

@@ -59,7 +59,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 6c (newcomer 38): misspelt famous names, two people's tastes, titles
          # excluded, the user's own past, sensitive viewers
          "misspelt_famous", "past_life", "sensitive_viewers", "two_tastes",
-         "title_exclusions")
+         "title_exclusions",
+         # round 7 (newcomer 42): negations, removals, dislikes, bound corrections and
+         # permissions read as their opposite; replies to a proposal; films named as liked
+         # or seen; "no preference" for everything
+         "opposite_readings")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
