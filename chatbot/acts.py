@@ -290,6 +290,35 @@ _DELEGATE_TABLE = PhraseTable((
     "anything you want", "anything you recommend", "whatever you recommend", "your pick"))
 
 
+_METHOD_TABLE = PhraseTable(tuple(f"{how} {who} {verb}" for how in ("how do", "how did", "how")
+                                   for who in ("you", "u") for verb in (
+    "pick", "choose", "decide", "select", "find", "rank", "come up with", "recommend",
+    "make recommendations", "know what")) + (
+    "how are they picked", "how are the movies picked", "how are films picked",
+    "how are the films chosen", "how are movies chosen", "how are they chosen",
+    "what do you base", "how does the recommending work", "how do the recommendations work",
+    "how does the recommendation work", "what are your picks based on"))
+
+
+_RECAP_TABLE = PhraseTable(tuple(f"what {thing}{aux} you {verb}" for thing in (
+    "", "genre ", "rating ", "actor ", "director ", "years ", "kind ", "movie ", "film ")
+    for aux in ("did", "have") for verb in ("pick", "picked", "choose", "chose", "chosen",
+                                             "put", "got", "go with", "go for", "note", "noted"))
+    + ("what do you have so far", "what have you got so far", "what did i ask for",
+       "what have i asked for", "what did i say", "remind me what i said", "what did i pick",
+       "what did i choose", "what are my wishes", "what have we got so far"))
+
+
+def asks_recap(tokens: Sequence[str]) -> bool:
+    """Before any film, the user asks what the bot has noted: "wait what genre did you pick"."""
+    return _RECAP_TABLE.found_in([w for w in _plain(tokens)])
+
+
+def asks_method(tokens: Sequence[str]) -> bool:
+    """The user asks how the bot picks films: "can you explain how you pick the movies?"."""
+    return _METHOD_TABLE.found_in(_plain(tokens))
+
+
 def delegates(tokens: Sequence[str]) -> bool:
     """The choice is left to the bot: "surprise me", "idk you pick", "up to you"."""
     return _DELEGATE_TABLE.found_in(_plain(tokens))
@@ -330,7 +359,7 @@ _DISAPPROVAL_TABLE = PhraseTable(_DISAPPROVALS)
 def verdict(tokens: Sequence[str]) -> str | None:
     """``"liked"`` ("perfect", "love it"), ``"disliked"`` ("not my thing", "it sucks") or None.
     A denied approval ("not great") is a dislike; a denied dislike ("not boring") says nothing."""
-    return _verdict(_plain_cached(tuple(tokens)))
+    return _verdict(_plain_cached(tuple(tokens), True))  # "no we havent, perfect ty": liked
 
 
 @lru_cache(maxsize=64)
@@ -338,7 +367,9 @@ def _verdict(words: tuple[str, ...]) -> str | None:
     found = None
     for table, kind in ((_DISAPPROVAL_TABLE, "disliked"), (_APPROVAL_TABLE, "liked")):
         for at, phrase in table.all(words):
-            denied = bool(_DENIERS & set(words[max(0, at - 2) : at])) and phrase[0] != "not"
+            window = words[max(0, at - 2) : at]  # "no we havent, perfect ty": no denial
+            window = window[max((i + 1 for i, w in enumerate(window) if w == BOUNDARY), default=0):]
+            denied = bool(_DENIERS & set(window)) and phrase[0] != "not"
             if kind == "liked" and denied:
                 return "disliked"
             if not denied:
@@ -460,12 +491,14 @@ def _plain(tokens: Sequence[str]) -> list[str]:
 
 
 @lru_cache(maxsize=64)
-def _plain_cached(tokens: tuple[str, ...]) -> tuple[str, ...]:
+def _plain_cached(tokens: tuple[str, ...], marks: bool = False) -> tuple[str, ...]:
     words: list[str] = []
     for token in tokens:
         if token != BOUNDARY:
             words += _SPELLINGS.get(token, token).split()
-    while len(words) > 1 and words[0] in _INTERJECTIONS:
+        elif marks and words:
+            words.append(token)
+    while len(words) > 1 and words[0] in _INTERJECTIONS | {BOUNDARY}:
         words.pop(0)
     return tuple(words)
 

@@ -81,6 +81,7 @@ _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 _AT_MOST_AFTER = ("max", "maximum", "tops", "at most", "or less", "or shorter", "or under",
                   "at the most", "or so max")
 _AT_LEAST_AFTER = ("minimum", "at least", "or more", "or longer", "plus", "or over")
+_BUDGET = frozenset("like about around only just roughly maybe say max".split())  # "like 90 min"
 _SHORT = frozenset("short shorter quick brief".split())
 _LONG = frozenset("long longer lengthy epic".split())
 _FILM_AFTER = frozenset("""one ones movie movies film films flick flicks epic epics comedy
@@ -413,6 +414,9 @@ def _bound_after_at(tokens: Sequence[str], i: int
             words = phrase.split()
             if list(tokens[end : end + len(words)]) == words:
                 return (i, end + len(words), None, value) if at_most else (i, end + len(words), value, None)
+    alone = (i == 0 or tokens[i - 1] == BOUNDARY) and (end == len(tokens) or tokens[end] == BOUNDARY)
+    if alone or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that
+        return i, end, None, value
     return None
 
 

@@ -272,7 +272,10 @@ class DialogManager(SideActs):
         out.append(nlg.question("genre", rng))
 
     def _about_bot(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        out.append(nlg.ABOUT_BOT)
+        if decision.get("recap"):
+            out.append(nlg.recap(state["wishes"]))
+        else:
+            out.append(nlg.HOW_I_PICK if decision.get("method") else nlg.ABOUT_BOT)
         self._ask_again(state, rng, out)
 
     def _clarify(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:

@@ -114,8 +114,10 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "welcome"}
     if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
         return decision | {"act": "accept" if stage == "like" else "bye"}
+    if nlu.get("recap") and stage in SLOTS:  # "wait what genre did you pick": what is noted
+        return decision | {"act": "about_bot", "recap": True}
     if nlu.get("about_bot"):
-        return decision | {"act": "about_bot"}
+        return decision | {"act": "about_bot", "method": bool(nlu.get("method"))}
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
