@@ -274,6 +274,11 @@ def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
     return end_sentence(f"Got it: {join_words(named)}") if named else ""
 
 
+def seen_left_out(titles: Sequence[str]) -> str:
+    """"You've seen The Godfather and Casablanca, so I'll leave them out."."""
+    return f"You've seen {join_words(list(titles))}, so I'll leave {'it' if len(titles) == 1 else 'them'} out."
+
+
 def recap(wishes: Sequence[Mapping[str, Any]]) -> str:
     """What is noted before any film: "I haven't picked a film yet. So far: the genre comedy."."""
     noted = join_words([describe_wish(w) for w in wishes]) or "nothing yet"

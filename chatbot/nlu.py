@@ -172,7 +172,9 @@ class Understander:
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = spell_shorthand(expand_shorthand(spell_all(clean_input(text)[0], expect == "genre"), SHORTHAND))
-        titles, rest_text, title_cue = self._split_titles(cleaned)
+        seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
+        titles, rest_text, title_cue = self._split_titles(unseen_text)
+        rest_text = rest_text if titles or not seen else unseen_text
         tokens = as_asked(clause_tokens(rest_text))  # "isn't X in it?" asks, denies nothing
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
@@ -231,7 +233,7 @@ class Understander:
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
-            "title": titles[0] if titles else None, "titles": titles,
+            "title": titles[0] if titles else None, "titles": titles, "seen_titles": seen,
             "question": question, "interrogative": interrogative,
             "catalogue": catalogue,
             "catalogue_title": catalogue_title(asked_whole, self._titles.exact) if catalogue else None,
