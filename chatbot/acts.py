@@ -287,7 +287,15 @@ _DELEGATE_TABLE = PhraseTable((
     "your choice", "dealers choice", "dealer s choice", "whatever you think",
     "whatever you like", "whatever you want", "you tell me", "pick for me", "choose for me",
     "just pick", "just choose", "just pick one", "dealer choice", "anything you like",
-    "anything you want", "anything you recommend", "whatever you recommend", "your pick"))
+    "anything you want", "anything you recommend", "whatever you recommend", "your pick",
+    # no preference on every open question, or no more questions at all
+    "on any of it", "for any of it", "to any of it", "on all of it", "on all of them",
+    "for all of them", "to all of them", "on everything", "for everything", "to everything",
+    "for the rest", "on the rest", "to the rest", "all of the above", "no preferences at all",
+    "just give me a movie", "just give me a film", "just give me something",
+    "just give me one", "just recommend", "just suggest", "stop asking", "enough questions",
+    "no more questions", "skip the questions", "too many questions", "keep asking",
+    "stop with the questions"))
 
 
 _METHOD_TABLE = PhraseTable(tuple(f"{how} {who} {verb}" for how in ("how do", "how did", "how")
@@ -437,6 +445,14 @@ _INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care prefe
                                "important bothered fussed fussy".split())
 
 
+def _stops_asking(tokens: Sequence[str]) -> bool:
+    """"stop asking me stuff", "stop with the questions": no goodbye, no more questions."""
+    return any(t == "stop" and (tokens[i + 1 : i + 2] in (["with"], ["the"]) or
+                                tokens[i + 1 : i + 2] and tokens[i + 1].endswith("ing"))
+               for i, t in enumerate(tokens)) and not any(
+        t in ("bye", "goodbye", "quit", "exit") for t in tokens)
+
+
 def intent_of(tokens: list[str]) -> str:
     """The dialog act of folded ``tokens``: one of ``INTENTS``.
 
@@ -446,7 +462,7 @@ def intent_of(tokens: list[str]) -> str:
         return "unknown"
     for table, intent in (("restart", "restart"), ("bye", "bye"),
                           ("no_preference_phrase", "no_preference"), ("no_override", "no")):
-        if _INTENT_TABLES[table].found_in(tokens):
+        if _INTENT_TABLES[table].found_in(tokens) and not (intent == "bye" and _stops_asking(tokens)):
             return intent
     if _closing(tokens, "thanks"):
         return "thanks"

@@ -446,6 +446,8 @@ class DialogManager(SideActs):
         self._recommend(state, rng, out)
 
     def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        if decision.get("own_pick"):
+            out.append(f"Good choice: enjoy {decision['own_pick']}!")
         out.append(nlg.pick(nlg.BYES if state["shown"] else nlg.BYES_NO_FILM, rng))
         state["stage"] = "end"
 

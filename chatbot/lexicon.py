@@ -65,7 +65,16 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
         "nothing in particular", "no one", "surprise me", "i do not mind", "do not mind",
         "no idea", "i do not know", "do not know", "not sure", "up to you", "you choose",
         "you pick", "next question", "no favorite", "no favourite", "any of them",
-        "all of them", "either one", "it does not matter", "not particularly"),
+        "all of them", "either one", "it does not matter", "not particularly",
+        # free choice allowed: "anyone is fine", "any is ok", "whoever's good"
+        *(f"{who} {verb}" for who in ("any", "anyone", "anybody", "anything", "whoever",
+                                      "whatever", "whichever", "either", "any one", "any of them")
+          for verb in ("is fine", "s fine", "is ok", "s ok", "is okay", "s okay", "is good",
+                       "s good", "is alright", "s alright", "works", "will do", "goes",
+                       "is cool", "s cool", "would do", "is great")),
+        *(f"{who} {fine}" for who in ("whoevers", "anyones", "anybodys", "anythings",
+                                      "whatevers", "whichevers")
+          for fine in ("fine", "ok", "okay", "good", "alright", "cool", "great"))),
     "restart": ("start over", "start again", "restart", "reset", "start from scratch",
                 "from scratch", "start fresh", "fresh start", "new conversation", "new chat",
                 "new search", "begin again", "start from the beginning", "from the top",

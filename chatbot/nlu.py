@@ -234,6 +234,7 @@ class Understander:
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles, "seen_titles": seen,
+            "own_pick": self._titles.own_pick(cleaned),
             "question": question, "interrogative": interrogative,
             "catalogue": catalogue,
             "catalogue_title": catalogue_title(asked_whole, self._titles.exact) if catalogue else None,

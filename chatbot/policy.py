@@ -114,6 +114,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "welcome"}
     if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
         return decision | {"act": "accept" if stage == "like" else "bye"}
+    if nlu.get("own_pick"):  # "i'll just watch blade runner": the search is over
+        return decision | {"act": "bye", "own_pick": nlu["own_pick"]}
     if nlu.get("recap") and stage in SLOTS:  # "wait what genre did you pick": what is noted
         return decision | {"act": "about_bot", "recap": True}
     if nlu.get("about_bot"):

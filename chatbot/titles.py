@@ -56,6 +56,10 @@ _LOOSE_LIKE = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bwould
                          r"(?<!\breally )\blike\s+(?P<title>[A-Z0-9].+)")
 _LIKE_THIS_AFTER = re.compile(r"^\W*(?:what|anything|something|any|more|similar|recommend|suggest)",
                               re.IGNORECASE)
+# "i'll just watch blade runner", "think we'll go with Heat": the user's own choice
+_OWN_PICK = re.compile(r"\b(?:i ?'?ll|i will|we ?'?ll|we will|gonna|going to|i'?m gonna|might|"
+                       r"think i'?ll|let'?s|lets)\s+(?:just\s+|probably\s+|prob\s+)?"
+                       r"(?:watch|rewatch|go with|put on|stick with|go for)\s+", re.IGNORECASE)
 _POINTERS = re.compile(r"^(?:that|this|it|those|these|them)\b", re.IGNORECASE)
 _BOUNDARY_WORDS = frozenset("""but with starring by from rated that which only because please
     though except and or for so since to tonight i we my our it maybe though except if when
@@ -148,6 +152,15 @@ class TitleIndex:
         if not titles:
             return [], text, False
         return titles, f"{text[: match.start('title')]} , {rest}", True
+
+    def own_pick(self, text: str) -> str | None:
+        """The catalogue film the user says they will watch instead ("i'll just watch blade
+        runner"), if any; "I'll watch it" names none."""
+        match = _OWN_PICK.search(text)
+        found = self._known_at(text[match.end() :]) if match else None
+        if found is None or _POINTERS.match(found[0]) or self.exact(found[0]) is None:
+            return None
+        return found[0]
 
     def seen(self, text: str) -> tuple[list[str], str]:
         """Catalogue titles said as seen ("I've already seen Heat, Ronin and Collateral"), and

@@ -63,7 +63,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 7 (newcomer 42): negations, removals, dislikes, bound corrections and
          # permissions read as their opposite; replies to a proposal; films named as liked
          # or seen; "no preference" for everything
-         "opposite_readings", "proposal_replies", "named_films")
+         "opposite_readings", "proposal_replies", "named_films", "any_and_done")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
