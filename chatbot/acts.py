@@ -287,44 +287,7 @@ _DELEGATE_TABLE = PhraseTable((
     "your choice", "dealers choice", "dealer s choice", "whatever you think",
     "whatever you like", "whatever you want", "you tell me", "pick for me", "choose for me",
     "just pick", "just choose", "just pick one", "dealer choice", "anything you like",
-    "anything you want", "anything you recommend", "whatever you recommend", "your pick",
-    # no preference on every open question, or no more questions at all
-    "on any of it", "for any of it", "to any of it", "on all of it", "on all of them",
-    "for all of them", "to all of them", "on everything", "for everything", "to everything",
-    "for the rest", "on the rest", "to the rest", "all of the above", "no preferences at all",
-    "just give me a movie", "just give me a film", "just give me something",
-    "just give me one", "just recommend", "just suggest", "stop asking", "enough questions",
-    "no more questions", "skip the questions", "too many questions", "keep asking",
-    "stop with the questions"))
-
-
-_METHOD_TABLE = PhraseTable(tuple(f"{how} {who} {verb}" for how in ("how do", "how did", "how")
-                                   for who in ("you", "u") for verb in (
-    "pick", "choose", "decide", "select", "find", "rank", "come up with", "recommend",
-    "make recommendations", "know what")) + (
-    "how are they picked", "how are the movies picked", "how are films picked",
-    "how are the films chosen", "how are movies chosen", "how are they chosen",
-    "what do you base", "how does the recommending work", "how do the recommendations work",
-    "how does the recommendation work", "what are your picks based on"))
-
-
-_RECAP_TABLE = PhraseTable(tuple(f"what {thing}{aux} you {verb}" for thing in (
-    "", "genre ", "rating ", "actor ", "director ", "years ", "kind ", "movie ", "film ")
-    for aux in ("did", "have") for verb in ("pick", "picked", "choose", "chose", "chosen",
-                                             "put", "got", "go with", "go for", "note", "noted"))
-    + ("what do you have so far", "what have you got so far", "what did i ask for",
-       "what have i asked for", "what did i say", "remind me what i said", "what did i pick",
-       "what did i choose", "what are my wishes", "what have we got so far"))
-
-
-def asks_recap(tokens: Sequence[str]) -> bool:
-    """Before any film, the user asks what the bot has noted: "wait what genre did you pick"."""
-    return _RECAP_TABLE.found_in([w for w in _plain(tokens)])
-
-
-def asks_method(tokens: Sequence[str]) -> bool:
-    """The user asks how the bot picks films: "can you explain how you pick the movies?"."""
-    return _METHOD_TABLE.found_in(_plain(tokens))
+    "anything you want", "anything you recommend", "whatever you recommend", "your pick"))
 
 
 def delegates(tokens: Sequence[str]) -> bool:

@@ -40,6 +40,7 @@ from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.nlg import SLOTS
 from chatbot.questions import suitability_reply
+from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
@@ -230,7 +231,7 @@ class DialogManager(SideActs):
         movies = [m for m in (self._parts.db.find_title(t) for t in titles) if m is not None]
         state["seen"] = [*state.get("seen", ()), *(m["id"] for m in movies)]
         if movies:
-            out.append(nlg.seen_left_out([m["title"] for m in movies]))
+            out.append(seen_left_out([m["title"] for m in movies]))
         return bool(movies)
 
     def _skip(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -282,9 +283,9 @@ class DialogManager(SideActs):
 
     def _about_bot(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         if decision.get("recap"):
-            out.append(nlg.recap(state["wishes"]))
+            out.append(recap(state["wishes"]))
         else:
-            out.append(nlg.HOW_I_PICK if decision.get("method") else nlg.ABOUT_BOT)
+            out.append(HOW_I_PICK if decision.get("method") else nlg.ABOUT_BOT)
         self._ask_again(state, rng, out)
 
     def _clarify(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -447,7 +448,8 @@ class DialogManager(SideActs):
 
     def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         if decision.get("own_pick"):
-            out.append(f"Good choice: enjoy {decision['own_pick']}!")
+            title = decision["own_pick"]
+            out.append(f"Good choice: enjoy {title}{'' if title[-1:] in '.!?' else '!'}")
         out.append(nlg.pick(nlg.BYES if state["shown"] else nlg.BYES_NO_FILM, rng))
         state["stage"] = "end"
 

@@ -72,10 +72,6 @@ BYES_NO_FILM = ("Bye! Thanks for chatting with me.", "Bye! Come back any time fo
 RESTARTED = "OK, let's start over."
 ABOUT_BOT = ("I'm Chatbot, a program that suggests films from a catalogue of about 17,000 "
              "(up to 2014).")
-HOW_I_PICK = ("I keep to the films in my catalogue that meet everything you asked for (genre, "
-              "people, years, length, rating) and rank them by how well viewers rated them, "
-              "how close they are to films you liked and how far from ones you turned down. "
-              "If none meets it all, I leave a wish out and tell you which.")
 PICKING = ("Alright, I'll pick one for you.", "Leave it to me, then.")
 FILM_ASKED = ("Happy to! A few quick questions and I'll pick one for you.",
               "Sure, let's find you a good one. I'll ask a few quick questions.")
@@ -272,17 +268,6 @@ def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
     if not added and replaced:  # "drop the family part": only given up
         return end_sentence(f"Got it: I'll drop {join_words([describe_wish(r) for r in replaced])}")
     return end_sentence(f"Got it: {join_words(named)}") if named else ""
-
-
-def seen_left_out(titles: Sequence[str]) -> str:
-    """"You've seen The Godfather and Casablanca, so I'll leave them out."."""
-    return f"You've seen {join_words(list(titles))}, so I'll leave {'it' if len(titles) == 1 else 'them'} out."
-
-
-def recap(wishes: Sequence[Mapping[str, Any]]) -> str:
-    """What is noted before any film: "I haven't picked a film yet. So far: the genre comedy."."""
-    noted = join_words([describe_wish(w) for w in wishes]) or "nothing yet"
-    return f"I haven't picked a film yet. So far I have: {noted}."
 
 
 def _plain_one(wish: Mapping[str, Any]) -> bool:

@@ -56,8 +56,6 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     asks_for,
     asks_for_film,
     asks_help,
-    asks_method,
-    asks_recap,
     delegates,
     indifferent_slots,
     intent_of,
@@ -115,6 +113,7 @@ from chatbot.remarks import (
     with_leads_topic,
 )
 from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
+from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.shorthand import spell_shorthand
 from chatbot.social import social_act
 from chatbot.spans import (
@@ -210,13 +209,16 @@ class Understander:
         conceded = [c or r for c, r in zip(concession_mask(tokens), removal_mask(tokens), strict=True)]
         # "even if it's not sci-fi", "drop the family part": given up, not denied
         relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
+        relaxed += given_up_people(people, conceded)  # "drop tom hanks"
+        people = [p for p in people if not _at(conceded, p)]
         hits = [h for h in hits if not conceded[h[0]]]
         remarked = remarked_constraints(hits, remarks, tokens, negated)
         for person in people:  # "that's the one with X, right": not a wish for X
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         constraints = spans_to_constraints(hits, tokens, negated)
-        constraints, corrected_bounds = bound_corrections(constraints, corrected_at is not None)
+        constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
+            constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)
         notes += [n for n in beyond if n not in notes]
@@ -252,7 +254,7 @@ class Understander:
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
             "help": asks_help(whole),
             "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
-            "delegate": delegates(whole) and not asks_method(whole),
+            "delegate": (delegates(whole) or answers_all(whole)) and not asks_method(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
@@ -352,6 +354,19 @@ class Understander:
         for hit in free:
             used.update(range(hit[0], hit[1]))
         return free
+
+
+def _at(mask: list[bool], person: Mapping[str, Any]) -> bool:
+    at = int(person.get("at", -1))
+    return 0 <= at < len(mask) and mask[at]
+
+
+def given_up_people(people: list[dict], conceded: list[bool]) -> list[dict]:
+    """The people a removal or concession gives up ("drop tom hanks"), as wishes to take
+    back in either role."""
+    return [{"slot": slot, "values": [p["name"]], "exclude": False}
+            for p in people if _at(conceded, p) and not p.get("negated")
+            for slot in PERSON_SLOTS]
 
 
 def _indifferent(tokens: list[str], people: list[dict]) -> list[str]:

@@ -46,7 +46,8 @@ _NO_WORDS = frozenset("no nope nah naw".split())
 _COPULAS = frozenset("is s are re was were gets get seems seem seem feels feel looks look".split())
 _DEGREES = frozenset("so too really kinda kind of pretty very super always just a bit".split())
 _DULL = frozenset("""boring dull lame tedious overrated meh cringe cringey cringy corny trash
-    garbage awful terrible annoying unwatchable""".split())
+    garbage awful terrible annoying unwatchable childish stupid dumb""".split())
+_FOR_BABIES = (["for", "babies"], ["for", "toddlers"], ["for", "little"], ["for", "losers"])
 _FINE = frozenset("fine ok okay alright allowed acceptable good".split())
 _REMOVALS = (("drop",), ("remove",), ("forget",), ("ditch",), ("scrap",), ("nix",),
              ("get", "rid", "of"), ("take", "out"), ("take", "away"), ("take", "off"),
@@ -131,7 +132,7 @@ def disliked_mask(tokens: Sequence[str]) -> list[bool]:
             j = i + 1
             while j < end and tokens[j] in _DEGREES:
                 j += 1
-            if j < end and tokens[j] in _DULL:
+            if j < end and (tokens[j] in _DULL or tokens[j : j + 2] in _FOR_BABIES):
                 mask[start:i] = [True] * (i - start)
                 break
     return mask
