@@ -192,7 +192,7 @@ class TitleIndex:
         titles: list[str] = []
         rest = text
         while rest and len(titles) < MAX_LISTED:
-            found = self._known_at(rest)
+            found = self._known_at(rest, listing=known_only)
             if found is None:
                 if _NOT_TITLES.match(rest) or known_only:  # "like a feel-good movie": a kind
                     break
@@ -209,6 +209,8 @@ class TitleIndex:
             comma = re.match(r"\s*,\s*", rest)
             if not joined and comma and self._listed_at(rest[comma.end() :]):
                 joined = comma
+            if not joined and known_only and self._known_at(rest, listing=True):
+                joined = re.match(r"\s*", rest)  # "seen inception interstellar and the prestige"
             if not joined:
                 break
             rest = rest[joined.end() :]
@@ -221,14 +223,16 @@ class TitleIndex:
         return found is not None and self.exact(found[0]) is not None and (
             text[:1].isupper() or " " in found[0].strip())
 
-    def _known_at(self, text: str) -> tuple[str, str] | None:
+    def _known_at(self, text: str, listing: bool = False) -> tuple[str, str] | None:
         """The longest run of words opening ``text`` that is a known title (or a franchise's
-        start) and ends where a clause could, with what follows; None if there is none."""
+        start) and ends where a clause could (or, ``listing``, where another catalogue title
+        starts), with what follows; None if there is none."""
         words = text.split()
         for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
             said = " ".join(words[:size]).rstrip(",.;!?:")
             rest = ", " * words[size - 1].endswith(",") + " ".join(words[size:])  # a list goes on
-            if not self.known(said) or not _ends_clause(words[size - 1], rest):
+            if not self.known(said) or not (_ends_clause(words[size - 1], rest) or (
+                    listing and self.exact(said) and self._known_at(rest))):
                 continue
             return self.exact(said) or said, rest
         return None
