@@ -330,7 +330,7 @@ _DISAPPROVAL_TABLE = PhraseTable(_DISAPPROVALS)
 def verdict(tokens: Sequence[str]) -> str | None:
     """``"liked"`` ("perfect", "love it"), ``"disliked"`` ("not my thing", "it sucks") or None.
     A denied approval ("not great") is a dislike; a denied dislike ("not boring") says nothing."""
-    return _verdict(_plain_cached(tuple(tokens)))
+    return _verdict(_plain_cached(tuple(tokens), True))  # "no we havent, perfect ty": liked
 
 
 @lru_cache(maxsize=64)
@@ -338,7 +338,9 @@ def _verdict(words: tuple[str, ...]) -> str | None:
     found = None
     for table, kind in ((_DISAPPROVAL_TABLE, "disliked"), (_APPROVAL_TABLE, "liked")):
         for at, phrase in table.all(words):
-            denied = bool(_DENIERS & set(words[max(0, at - 2) : at])) and phrase[0] != "not"
+            window = words[max(0, at - 2) : at]  # "no we havent, perfect ty": no denial
+            window = window[max((i + 1 for i, w in enumerate(window) if w == BOUNDARY), default=0):]
+            denied = bool(_DENIERS & set(window)) and phrase[0] != "not"
             if kind == "liked" and denied:
                 return "disliked"
             if not denied:
@@ -406,6 +408,14 @@ _INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care prefe
                                "important bothered fussed fussy".split())
 
 
+def _stops_asking(tokens: Sequence[str]) -> bool:
+    """"stop asking me stuff", "stop with the questions": no goodbye, no more questions."""
+    return any(t == "stop" and (tokens[i + 1 : i + 2] in (["with"], ["the"]) or
+                                tokens[i + 1 : i + 2] and tokens[i + 1].endswith("ing"))
+               for i, t in enumerate(tokens)) and not any(
+        t in ("bye", "goodbye", "quit", "exit") for t in tokens)
+
+
 def intent_of(tokens: list[str]) -> str:
     """The dialog act of folded ``tokens``: one of ``INTENTS``.
 
@@ -415,7 +425,7 @@ def intent_of(tokens: list[str]) -> str:
         return "unknown"
     for table, intent in (("restart", "restart"), ("bye", "bye"),
                           ("no_preference_phrase", "no_preference"), ("no_override", "no")):
-        if _INTENT_TABLES[table].found_in(tokens):
+        if _INTENT_TABLES[table].found_in(tokens) and not (intent == "bye" and _stops_asking(tokens)):
             return intent
     if _closing(tokens, "thanks"):
         return "thanks"
@@ -460,12 +470,14 @@ def _plain(tokens: Sequence[str]) -> list[str]:
 
 
 @lru_cache(maxsize=64)
-def _plain_cached(tokens: tuple[str, ...]) -> tuple[str, ...]:
+def _plain_cached(tokens: tuple[str, ...], marks: bool = False) -> tuple[str, ...]:
     words: list[str] = []
     for token in tokens:
         if token != BOUNDARY:
             words += _SPELLINGS.get(token, token).split()
-    while len(words) > 1 and words[0] in _INTERJECTIONS:
+        elif marks and words:
+            words.append(token)
+    while len(words) > 1 and words[0] in _INTERJECTIONS | {BOUNDARY}:
         words.pop(0)
     return tuple(words)
 

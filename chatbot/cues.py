@@ -20,7 +20,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from chatbot.durations import minutes_at, spell_compact
-from chatbot.scope import asked_not, concession_mask, unstressed
+from chatbot.scope import asked_not, concession_mask, disliked_mask, unstressed
 from chatbot.text import fold_utterance
 
 BOUNDARY = ","
@@ -33,7 +33,9 @@ _OPENERS = frozenset("not no never without except excluding nothing neither nor 
 _OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("tired", "of"),
                    ("sick", "of"), ("anything", "but"), ("everything", "but"),
                    ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"),
-                   ("done", "with"), ("keep", "away"), ("stay", "away"), ("spare", "me"))
+                   ("done", "with"), ("keep", "away"), ("stay", "away"), ("spare", "me"),
+                   ("asleep", "during"), ("asleep", "at"), ("asleep", "through"), ("bored", "by"),
+                   ("bored", "of"))
 _PHRASES_ENDING: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in _OPENER_PHRASES:
     _PHRASES_ENDING.setdefault(_phrase[-1], []).append(_phrase)
@@ -79,6 +81,7 @@ _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 _AT_MOST_AFTER = ("max", "maximum", "tops", "at most", "or less", "or shorter", "or under",
                   "at the most", "or so max")
 _AT_LEAST_AFTER = ("minimum", "at least", "or more", "or longer", "plus", "or over")
+_BUDGET = frozenset("like about around only just roughly maybe say max".split())  # "like 90 min"
 _SHORT = frozenset("short shorter quick brief".split())
 _LONG = frozenset("long longer lengthy epic".split())
 _FILM_AFTER = frozenset("""one ones movie movies film films flick flicks epic epics comedy
@@ -123,7 +126,7 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     denies the comedies, not Jim Carrey). "I don't mind", "not sure" deny nothing. "Keep Hugh
     Grant out of it" / "leave horror out" deny what lies between.
     """
-    mask = _kept_out(tokens)
+    mask = [k or d for k, d in zip(_kept_out(tokens), disliked_mask(tokens), strict=True)]
     # "isn't X in it?" asks; "even if it's not sci-fi" gives a wish up: neither denies
     silent = [a or c for a, c in zip(asked_not(tokens), concession_mask(tokens), strict=True)]
     open_at: int | None = None
@@ -173,8 +176,8 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return False
     if token == "no" and _correcting_no(tokens, i):  # "actually no, thriller": a correction
         return False
-    if token == "less" and following == "than":  # "less than 2 hours": a length, not a denial
-        return False
+    if token == "less" and (following == "than" or (i and tokens[i - 1] in ("or", "more"))):
+        return False  # "less than 2 hours", "two hours or less": a length, not a denial
     if token in _OPENERS:
         return True
     return any(tuple(tokens[i - len(p) + 1 : i + 1]) == p for p in _PHRASES_ENDING.get(token, ()))
@@ -186,7 +189,8 @@ def _correcting_no(tokens: Sequence[str], i: int) -> bool:
     before = tokens[i - 1] if i else ""
     following = tokens[i + 1 : i + 4]
     return before in ("wait", "actually", "hmm", "hm", "oh") or (
-        following[:1] in (["wait"], ["actually"], ["sorry"])) or following == ["you", "know", "what"]
+        following[:1] in (["wait"], ["actually"], ["sorry"])) or following == ["you", "know", "what"] or (
+        following[:2] in (["i", "meant"], ["i", "mean"], ["i", "said"]))  # "no I meant the 80s"
 
 
 def year_ranges(tokens: Sequence[str], last_year: int | None = None
@@ -410,6 +414,9 @@ def _bound_after_at(tokens: Sequence[str], i: int
             words = phrase.split()
             if list(tokens[end : end + len(words)]) == words:
                 return (i, end + len(words), None, value) if at_most else (i, end + len(words), value, None)
+    alone = (i == 0 or tokens[i - 1] == BOUNDARY) and (end == len(tokens) or tokens[end] == BOUNDARY)
+    if alone or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that
+        return i, end, None, value
     return None
 
 

@@ -42,6 +42,7 @@ from chatbot.nlg import SLOTS
 from chatbot.questions import suitability_reply
 from chatbot.referents import answered_people, remember
 from chatbot.referents import resolve as resolve_referents
+from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
@@ -193,6 +194,7 @@ class DialogManager(SideActs):
         replaced = list(decision.get("replaced") or ())
         titles = decision.get("titles") or ([decision["title"]] if decision.get("title") else [])
         liked = any([self._like_title(state, title, out) for title in titles])
+        liked = self._seen_titles(state, decision.get("seen_titles") or (), out) or liked
         if added or replaced:
             state["wishes"] = [dict(w) for w in decision.get("wishes") or ()]
             # a wish said again, or one the user just changed, is no longer set aside
@@ -228,6 +230,14 @@ class DialogManager(SideActs):
             state["like"].append(movie["id"])
         out.append(nlg.like_title(movie))
         return True
+
+    def _seen_titles(self, state: dict, titles: Any, out: list[str]) -> bool:
+        """"I've already seen Heat and Ronin": never proposed (``state["seen"]``)."""
+        movies = [m for m in (self._parts.db.find_title(t) for t in titles) if m is not None]
+        state["seen"] = [*state.get("seen", ()), *(m["id"] for m in movies)]
+        if movies:
+            out.append(seen_left_out([m["title"] for m in movies]))
+        return bool(movies)
 
     def _skip(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         slots = decision.get("slots") or [state["stage"]]  # "rating doesn't matter" at genre
@@ -278,7 +288,10 @@ class DialogManager(SideActs):
         out.append(nlg.question("genre", rng))
 
     def _about_bot(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        out.append(nlg.ABOUT_BOT)
+        if decision.get("recap"):
+            out.append(recap(state["wishes"]))
+        else:
+            out.append(HOW_I_PICK if decision.get("method") else nlg.ABOUT_BOT)
         self._ask_again(state, rng, out)
 
     def _clarify(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -351,7 +364,7 @@ class DialogManager(SideActs):
         (``fresh``) are set aside only if setting aside older ones cannot help: they are what
         the user wants now ("actually make it a thriller" must not be the one left out)."""
         items = active_items(state)
-        seen = set(state["shown"]) | set(state["like"])
+        seen = set(state["shown"]) | set(state["like"]) | set(state.get("seen", ()))
         if not items or self._unseen(items, seen):
             return
         older = [i for i in items if not any(same_wish(i, f) for f in fresh)]
@@ -374,7 +387,7 @@ class DialogManager(SideActs):
     def _recommend(self, state: dict, rng: random.Random, out: list[str]) -> None:
         """Propose the best film meeting the wishes not yet shown; when every such film has
         been shown, set aside the weakest wish (and say so) rather than end."""
-        exclude = set(state["shown"]) | set(state["like"])
+        exclude = set(state["shown"]) | set(state["like"]) | set(state.get("seen", ()))
         pool = [i for i in self._parts.db.search(active_items(state)) if i not in exclude]
         if not pool:
             self._narrow(state, out)
@@ -440,6 +453,9 @@ class DialogManager(SideActs):
         self._recommend(state, rng, out)
 
     def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        if decision.get("own_pick"):
+            title = decision["own_pick"]
+            out.append(f"Good choice: enjoy {title}{'' if title[-1:] in '.!?' else '!'}")
         out.append(nlg.pick(nlg.BYES if state["shown"] else nlg.BYES_NO_FILM, rng))
         state["stage"] = "end"
 

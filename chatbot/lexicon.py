@@ -65,7 +65,16 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
         "nothing in particular", "no one", "surprise me", "i do not mind", "do not mind",
         "no idea", "i do not know", "do not know", "not sure", "up to you", "you choose",
         "you pick", "next question", "no favorite", "no favourite", "any of them",
-        "all of them", "either one", "it does not matter", "not particularly"),
+        "all of them", "either one", "it does not matter", "not particularly",
+        # free choice allowed: "anyone is fine", "any is ok", "whoever's good"
+        *(f"{who} {verb}" for who in ("any", "anyone", "anybody", "anything", "whoever",
+                                      "whatever", "whichever", "either", "any one", "any of them")
+          for verb in ("is fine", "s fine", "is ok", "s ok", "is okay", "s okay", "is good",
+                       "s good", "is alright", "s alright", "works", "will do", "goes",
+                       "is cool", "s cool", "would do", "is great")),
+        *(f"{who} {fine}" for who in ("whoevers", "anyones", "anybodys", "anythings",
+                                      "whatevers", "whichevers")
+          for fine in ("fine", "ok", "okay", "good", "alright", "cool", "great"))),
     "restart": ("start over", "start again", "restart", "reset", "start from scratch",
                 "from scratch", "start fresh", "fresh start", "new conversation", "new chat",
                 "new search", "begin again", "start from the beginning", "from the top",
@@ -225,6 +234,9 @@ APPROXIMATIONS: dict[str, dict] = {
     "old look": {"constraints": [{"slot": "year", "range": [None, 1966], "exclude": False}],
                  "note": "I can't see whether a film is in colour, so I'll keep to films from "
                          "before 1967."},
+    "live action": {"constraints": [{"slot": "genre", "values": ["animation"], "exclude": True}],
+                    "negated": [],
+                    "note": "Live action: I'll leave out animated films."},
     "topic": {"constraints": [], "negated": [],
               "note": "I can't search by topic, setting, country or award; I can go by genre, "
                       "actors, directors, years, length and rating, or films it should be like."},
@@ -267,6 +279,7 @@ APPROXIMATION_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(("blockbuster", "blockbusters", "summer blockbuster"),
                     "blockbuster"),
     **dict.fromkeys(("black and white", "b w", "silent"), "old look"),
+    **dict.fromkeys(("live action", "live actors", "real actors"), "live action"),
     **dict.fromkeys(TOPIC_WORDS, "topic"),
     # someone watching is easily frightened: a wish against scary films, never for them
     **dict.fromkeys(("scared easily", "scares easily", "gets scared", "get scared",

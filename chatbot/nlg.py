@@ -265,6 +265,8 @@ def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
             continue
         named.append(text)
     named = [f"{PLURAL_LABELS[n]} {join_words(plural[n])}" if n in plural else n for n in named]
+    if not added and replaced:  # "drop the family part": only given up
+        return end_sentence(f"Got it: I'll drop {join_words([describe_wish(r) for r in replaced])}")
     return end_sentence(f"Got it: {join_words(named)}") if named else ""
 
 

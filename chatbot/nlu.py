@@ -113,11 +113,12 @@ from chatbot.remarks import (
     remarked_constraints,
     with_leads_topic,
 )
-from chatbot.scope import as_asked, concession_mask
+from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
+from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.shorthand import spell_shorthand
 from chatbot.social import social_act
-from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spans import (
+    bound_corrections,
     denied_pronoun_at,
     explicit_wins,
     legacy_keys,
@@ -126,6 +127,7 @@ from chatbot.spans import (
     swap_span,
     swapped,
 )
+from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spoken import spell_spoken
 from chatbot.text import (
     clean_input,
@@ -172,16 +174,20 @@ class Understander:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
                                                    SHORTHAND))
-        titles, rest_text, title_cue = self._split_titles(cleaned)
+        seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
+        titles, rest_text, title_cue = self._split_titles(unseen_text)
+        rest_text = rest_text if titles or not seen else unseen_text
         tokens = as_asked(clause_tokens(rest_text))  # "isn't X in it?" asks, denies nothing
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
         used: set[int] = set()
         notes: list[str] = []
-        remarks = remark_mask(tokens, rest_text)
+        remarks = remark_mask(tokens, rest_text, self._titles.exact)
         hits = title_exclusions(tokens, negated, used, self._titles, self._common,
                                 self._wish_word, self._names.names_all)
-        hits += self._approximate(tokens, negated, used, notes)
+        allowed = permission_mask(tokens)  # "black and white is fine": no limit
+        hits += self._approximate([t if not a else "\0" for t, a in zip(tokens, allowed, strict=True)],
+                                  negated, used, notes)
         outside: list[str] = []
         self._approximate([t if not r else "\0" for t, r in zip(tokens, remarks, strict=True)],
                           negated, set(), outside)
@@ -203,14 +209,19 @@ class Understander:
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
-        conceded = concession_mask(tokens)  # "even if it's not sci-fi": given up, not denied
+        conceded = [c or r for c, r in zip(concession_mask(tokens), removal_mask(tokens), strict=True)]
+        # "even if it's not sci-fi", "drop the family part": given up, not denied
         relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
+        relaxed += given_up_people(people, conceded)  # "drop tom hanks"
+        people = [p for p in people if not _at(conceded, p)]
         hits = [h for h in hits if not conceded[h[0]]]
         remarked = remarked_constraints(hits, remarks, tokens, negated)
         for person in people:  # "that's the one with X, right": not a wish for X
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         constraints = spans_to_constraints(hits, tokens, negated)
+        constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
+            constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)
         notes += [n for n in beyond if n not in notes]
@@ -227,7 +238,8 @@ class Understander:
         return {
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
-            "title": titles[0] if titles else None, "titles": titles,
+            "title": titles[0] if titles else None, "titles": titles, "seen_titles": seen,
+            "own_pick": self._titles.own_pick(cleaned),
             "question": question, "interrogative": interrogative,
             "catalogue": catalogue,
             "catalogue_title": catalogue_title(asked_whole, self._titles.exact, whole) if catalogue else None,
@@ -241,11 +253,13 @@ class Understander:
             "asked_title": asked[0] if asked else None,
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
-            "about_bot": is_about_bot(tokens), "help": asks_help(whole),
+            "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
+            "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
+            "help": asks_help(whole),
             "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
-            "delegate": delegates(whole),
+            "delegate": (delegates(whole) or answers_all(whole)) and not asks_method(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
-            "retracted": retracted + swapped_out, "relaxed": relaxed,
+            "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
@@ -361,6 +375,19 @@ class Understander:
         for hit in free:
             used.update(range(hit[0], hit[1]))
         return free
+
+
+def _at(mask: list[bool], person: Mapping[str, Any]) -> bool:
+    at = int(person.get("at", -1))
+    return 0 <= at < len(mask) and mask[at]
+
+
+def given_up_people(people: list[dict], conceded: list[bool]) -> list[dict]:
+    """The people a removal or concession gives up ("drop tom hanks"), as wishes to take
+    back in either role."""
+    return [{"slot": slot, "values": [p["name"]], "exclude": False}
+            for p in people if _at(conceded, p) and not p.get("negated")
+            for slot in PERSON_SLOTS]
 
 
 def _indifferent(tokens: list[str], people: list[dict]) -> list[str]:

@@ -114,10 +114,15 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "welcome"}
     if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
         return decision | {"act": "accept" if stage == "like" else "bye"}
+    if nlu.get("own_pick"):  # "i'll just watch blade runner": the search is over
+        return decision | {"act": "bye", "own_pick": nlu["own_pick"]}
+    if nlu.get("recap") and stage in SLOTS:  # "wait what genre did you pick": what is noted
+        return decision | {"act": "about_bot", "recap": True}
     if nlu.get("about_bot"):
-        return decision | {"act": "about_bot"}
+        return decision | {"act": "about_bot", "method": bool(nlu.get("method"))}
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
+        decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
     helper = _helper_act(stage, nlu)
     if helper is not None:
         return decision | {"act": helper}
@@ -130,7 +135,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if stage in ANSWER_STAGES and not _asks_for_wishes(stage, nlu):
         plan = {"wishes": list(state.get("wishes") or ()), "added": [], "replaced": [],
                 "suggest": None}  # "I saw it as a kid", "yes, in the 90s": an answer
-    wished = bool(plan["added"] or plan["replaced"] or nlu.get("titles") or nlu.get("title"))
+    wished = bool(plan["added"] or plan["replaced"] or nlu.get("titles") or nlu.get("title")
+                  or nlu.get("seen_titles"))
     suggestion = state.get("suggestion")
     if suggestion and not plan["suggest"]:
         choice = _picked_choice(suggestion, nlu)
@@ -227,14 +233,14 @@ def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
 
 def _names_wishes(nlu: Mapping[str, Any]) -> bool:
     return bool(nlu.get("constraints") or nlu.get("people") or nlu.get("titles")
-                or nlu.get("title") or nlu.get("notes"))
+                or nlu.get("title") or nlu.get("notes") or nlu.get("seen_titles"))
 
 
 def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
     """``help`` for "what can you do?" / "huh?", ``film_asked`` for a plain "recommend me a
     good movie" at a question: words that name no wish, so nothing else to read."""
     if any(nlu.get(k) for k in ("constraints", "people", "titles", "title", "asked_title",
-                                "notes", "correction", "unknown_person")):
+                                "notes", "correction", "unknown_person", "seen_titles")):
         return None
     on_table = stage in ANSWER_STAGES and (nlu.get("question") or nlu.get("about_film"))
     if nlu.get("help") and not on_table:
@@ -265,7 +271,8 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
     """While a film is proposed, whether the words ask for something: an answer about having
     watched it, a verdict or (at "have you watched it?" / "do you like it?") a plain yes
     keeps its circumstances to itself ("I saw it as a kid", "yes, in the 90s")."""
-    if nlu.get("request") or nlu.get("correction") or nlu.get("titles") or nlu.get("title"):
+    if nlu.get("request") or nlu.get("correction") or nlu.get("titles") or nlu.get("title") or (
+            nlu.get("seen_titles")):  # "seen it, and Goodfellas and Casino too"
         return True
     if any(c["slot"] == "mpaa" and not c.get("audience") for c in nlu.get("constraints") or ()):
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it
@@ -303,7 +310,8 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
     result = {"act": act, "fills": fills, "title": nlu.get("title"),
               "titles": list(nlu.get("titles") or ([nlu["title"]] if nlu.get("title") else [])),
               "wishes": plan["wishes"], "added": plan["added"], "replaced": plan["replaced"],
-              "suggest": plan["suggest"], "unknown_person": nlu.get("unknown_person")}
+              "suggest": plan["suggest"], "unknown_person": nlu.get("unknown_person"),
+              "seen_titles": list(nlu.get("seen_titles") or ())}
     if stage in SLOTS and stage not in fills and (nlu.get("intent") == "no_preference" or
                                                   declines_slot(nlu.get("words") or (), stage)):
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"

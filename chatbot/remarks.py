@@ -14,7 +14,7 @@ Russell") is a question even without a "?". Pure; the NLU marks, the policy deci
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.acts import question_topics
@@ -53,10 +53,12 @@ def clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def remark_mask(tokens: Sequence[str], raw: str = "") -> list[bool]:
-    """Which tokens lie in a remark about the film on the table (see the module). A clause
-    asked to be confirmed ("it's rated G, right?", "it's the one with X, isn't it") or ending
-    the utterance on a "?" is a question, not a remark."""
+def remark_mask(tokens: Sequence[str], raw: str = "",
+                title: Callable[[str], Any] | None = None) -> list[bool]:
+    """Which tokens lie in a remark about the film on the table (see the module), or about a
+    film named by its ``title`` ("gravity is not horror": the catalogue's tag, no wish). A
+    clause asked to be confirmed ("it's rated G, right?", "it's the one with X, isn't it")
+    or ending the utterance on a "?" is a question, not a remark."""
     mask = [False] * len(tokens)
     spans = clauses(tokens)
     for n, (start, end) in enumerate(spans):
@@ -68,10 +70,21 @@ def remark_mask(tokens: Sequence[str], raw: str = "") -> list[bool]:
             words.pop(0)
         opens = any(tuple(words[: len(s)]) == s for s in _SELF_VERBED) or any(
             tuple(words[: len(r)]) == r and words[len(r) : len(r) + 1] and words[len(r)] in _VERBS
-            for r in _REFERENCES)
+            for r in _REFERENCES) or _titled(words, title)
         if opens and not _ASKING & set(words):
             mask[start:end] = [True] * (end - start)
     return mask
+
+
+def _titled(words: Sequence[str], title: Callable[[str], Any] | None) -> bool:
+    """"gravity is not horror", "the shining isnt really a comedy": a film's title, then a
+    copula and a denial."""
+    if title is None:
+        return False
+    for k in range(1, min(len(words) - 2, 8) + 1):
+        if words[k] in ("is", "was", "s") and words[k + 1] == "not" and title(" ".join(words[:k])):
+            return True
+    return False
 
 
 def question_clause(tokens: Sequence[str]) -> tuple[int, int] | None:

@@ -7,6 +7,13 @@
   ask the same as "is ... ?" and deny nothing (``asked_not``).
 - **Concessions**: "even if it's not sci-fi", "don't care if it's rated R" give a wish up;
   they neither wish for nor exclude what they name (``concession_mask``).
+- **Dislikes said as a judgement**: "they'll say black and white is boring", "westerns are
+  so dull" deny their subject, as "no black and white" would (``disliked_mask``).
+- **Removals**: "drop the family part", "forget the 90s", "get rid of the horror" give a
+  wish up, like a concession: neither wished for nor excluded (``removal_mask``).
+- **Permissions**: "black and white is fine", "subtitles are ok" allow what they name; an
+  approximated wish ("black and white": films before 1967) must not become a limit
+  (``permission_mask``).
 - **A "no" answering "Did you mean X?"**: "no johnny depp, the pirates guy" says "not X: this
   one", so the name after it is wished for, not excluded (``answer_to_suggestion``).
 
@@ -36,6 +43,15 @@ _CONCESSIONS = (("even", "if"), ("even", "though"), ("even", "when"), ("even", "
                 ("do", "not", "mind", "if"), ("i", "do", "not", "mind", "if"))
 _CONTRASTS = frozenset("but just as long so".split())
 _NO_WORDS = frozenset("no nope nah naw".split())
+_COPULAS = frozenset("is s are re was were gets get seems seem seem feels feel looks look".split())
+_DEGREES = frozenset("so too really kinda kind of pretty very super always just a bit".split())
+_DULL = frozenset("""boring dull lame tedious overrated meh cringe cringey cringy corny trash
+    garbage awful terrible annoying unwatchable childish stupid dumb""".split())
+_FOR_BABIES = (["for", "babies"], ["for", "toddlers"], ["for", "little"], ["for", "losers"])
+_FINE = frozenset("fine ok okay alright allowed acceptable good".split())
+_REMOVALS = (("drop",), ("remove",), ("forget",), ("ditch",), ("scrap",), ("nix",),
+             ("get", "rid", "of"), ("take", "out"), ("take", "away"), ("take", "off"),
+             ("never", "mind"), ("nevermind",), ("no", "need", "for"), ("lose",))
 
 
 def unstressed(text: str) -> str:
@@ -103,6 +119,62 @@ def answer_to_suggestion(nlu: Mapping[str, Any], suggested: str) -> Mapping[str,
     people = [dict(p, negated=False) if p.get("negated") and p.get("name") != suggested else p
               for p in nlu.get("people") or ()]
     return dict(nlu, people=people, intent="unknown" if people != nlu.get("people") else nlu.get("intent"))
+
+
+def disliked_mask(tokens: Sequence[str]) -> list[bool]:
+    """The subject of a judgement of dislike ("black and white is boring", "westerns are so
+    dull"): from the clause's start to the copula."""
+    mask = [False] * len(tokens)
+    for start, end in _clauses(tokens):
+        for i in range(start, end):
+            if tokens[i] not in _COPULAS:
+                continue
+            j = i + 1
+            while j < end and tokens[j] in _DEGREES:
+                j += 1
+            if j < end and (tokens[j] in _DULL or tokens[j : j + 2] in _FOR_BABIES):
+                mask[start:i] = [True] * (i - start)
+                break
+    return mask
+
+
+def permission_mask(tokens: Sequence[str]) -> list[bool]:
+    """The subject of a permission ("black and white is fine", "old ones are ok too")."""
+    mask = [False] * len(tokens)
+    for start, end in _clauses(tokens):
+        for i in range(start + 1, end - 1):
+            if tokens[i] in _COPULAS and tokens[i + 1] in _FINE and "not" not in tokens[start:i]:
+                mask[start:i] = [True] * (i - start)
+                break
+    return mask
+
+
+def removal_mask(tokens: Sequence[str]) -> list[bool]:
+    """Tokens a removal verb gives up ("drop the family part", "forget about the 90s"), to
+    the clause's end or a contrast ("drop the comedy but keep Tom Hanks")."""
+    mask = [False] * len(tokens)
+    i = 0
+    while i < len(tokens):
+        verb = next((v for v in _REMOVALS if tuple(tokens[i : i + len(v)]) == v), None)
+        if verb is None or (i and tokens[i - 1] in ("not", "never")):  # "don't forget the kids"
+            i += 1
+            continue
+        j = i + len(verb)
+        while j < len(tokens) and tokens[j] != BOUNDARY and tokens[j] not in _CONTRASTS | {"keep"}:
+            j += 1
+        mask[i:j] = [True] * (j - i)
+        i = j
+    return mask
+
+
+def _clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for i, token in enumerate([*tokens, BOUNDARY]):
+        if token == BOUNDARY:
+            if i > start:
+                spans.append((start, i))
+            start = i + 1
+    return spans
 
 
 def _clause_from(tokens: Sequence[str], i: int) -> Sequence[str]:

@@ -267,3 +267,15 @@ def vague_years_yield(hits: list[tuple[int, int, dict]], tokens: list[str]
     if not bounds:
         return hits
     return [h for h in hits if h[2]["slot"] != "year" or said_in_digits(h[0], h[1])]
+
+
+def bound_corrections(constraints: list[dict], correcting: bool) -> tuple[list[dict], list[dict]]:
+    """"I said 2000 or later, not 2010": in a correction naming a new bound, a year or length
+    denied beside it is the old bound taken back, not a year to ban. Returns the constraints
+    kept and those taken back (as wishes, for the reply)."""
+    if not correcting:
+        return constraints, []
+    wished = {c["slot"] for c in constraints if "range" in c and not c["exclude"]}
+    back = [c for c in constraints if "range" in c and c["exclude"] and c["slot"] in wished]
+    return ([c for c in constraints if c not in back],
+            [dict(c, exclude=False) for c in back])

@@ -30,6 +30,7 @@ from chatbot.plainwords import anaphoric_one, title_after_one
 
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
 MAX_TITLE_WORDS = 12
+MAX_LISTED = 6  # titles read in one list ("seen Heat, Ronin, Collateral and Thief")
 _ARTICLES = ("the", "a", "an", "le", "la", "les", "l", "il", "el", "der", "die", "das")
 _TRAILING_ARTICLE = re.compile(r"^(?P<body>.+), (?P<article>the|a|an|les?|la|l'|il|el|die|der|das)$", re.I)
 _YEAR_SUFFIX = re.compile(r"\s*[(\[]?\b(?P<year>(?:19|20)\d\d)[)\]]?\s*$")
@@ -49,9 +50,23 @@ _TITLE_CUE = re.compile(
 # "I really liked The Shawshank Redemption": a title only if the catalogue has it
 _LIKED_TITLE = re.compile(r"\b(?:liked|loved|enjoyed|adored|fan of|watched)\s+(?P<title>.+)",
                           re.IGNORECASE)
+# "I have already seen The Godfather, Casablanca and Citizen Kane": films not to propose
+_SEEN_TITLE = re.compile(r"\b(?:seen|saw|watched)\s+(?:all\s+of\s+|both\s+|them\s+all\s+)?",
+                         re.IGNORECASE)
+# "twist ending like The Sixth Sense": "like" and a capitalised catalogue title, not "I like X"
+_LOOSE_LIKE = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bwould )(?<!\bd )"
+                         r"(?<!\breally )\blike\s+(?P<title>[A-Z0-9].+)")
+_LIKE_THIS_AFTER = re.compile(r"^\W*(?:what|anything|something|any|more|similar|recommend|suggest)",
+                              re.IGNORECASE)
+# "i'll just watch blade runner", "think we'll go with Heat": the user's own choice
+_OWN_PICK = re.compile(r"\b(?:i ?'?ll|i will|we ?'?ll|we will|gonna|going to|i'?m gonna|might|"
+                       r"think i'?ll|let'?s|lets)\s+(?:just\s+|probably\s+|prob\s+)?"
+                       r"(?:watch|rewatch|go with|put on|stick with|go for)\s+", re.IGNORECASE)
+_POINTERS = re.compile(r"^(?:that|this|it|those|these|them)\b", re.IGNORECASE)
 _BOUNDARY_WORDS = frozenset("""but with starring by from rated that which only because please
     though except and or for so since to tonight i we my our it maybe though except if when
-    where who something anything except although plus also too""".split())
+    where who something anything except although plus also too already before again
+    recently twice""".split())
 _TITLE_END = re.compile(r"\s*(?:[,;!?]|\.(?:\s|$))|\s(?:" + "|".join(sorted(_BOUNDARY_WORDS))
                         + r")\b", re.IGNORECASE)
 _TITLE_TAIL = re.compile(r"[\s.!?,;:]*(?:please|pls|plz|thanks|thx|thank you|lol|haha|tho)?"
@@ -127,6 +142,12 @@ class TitleIndex:
         """``(titles said after a "like" cue, the rest of the text, cue found)``; the titles as
         said (catalogue spelling when known), several when joined by "or"/"and"."""
         match = _TITLE_CUE.search(text)
+        if match and _POINTERS.match(match["title"]):  # "zodiac. the fincher one. something like that"
+            first = re.split(r"[.,;!?]", text)[0]
+            return ([first.strip()], f" , {text[len(first):]}", True) if self.exact(first) else ([], text, False)
+        loose = _LOOSE_LIKE.search(text) if not match else None
+        if loose and self._known_at(loose["title"]):
+            match = loose
         if not match:
             return self._liked(text)
         titles, rest = self._titles_at(match["title"])
@@ -134,29 +155,48 @@ class TitleIndex:
             return [], text, False
         return titles, f"{text[: match.start('title')]} , {rest}", True
 
+    def own_pick(self, text: str) -> str | None:
+        """The catalogue film the user says they will watch instead ("i'll just watch blade
+        runner"), if any; "I'll watch it" names none."""
+        match = _OWN_PICK.search(text)
+        found = self._known_at(text[match.end() :]) if match else None
+        if found is None or _POINTERS.match(found[0]) or self.exact(found[0]) is None:
+            return None
+        return found[0]
+
+    def seen(self, text: str) -> tuple[list[str], str]:
+        """Catalogue titles said as seen ("I've already seen Heat, Ronin and Collateral"), and
+        the rest of the text; only known titles count."""
+        for match in _SEEN_TITLE.finditer(text):  # "seen it. also seen goodfellas and casino"
+            titles, rest = self._titles_at(text[match.end() :], known_only=True)
+            titles = [t for t in titles if self.exact(t)]
+            if titles:
+                return titles, f"{text[: match.end()]} , {rest}"
+        return [], text
+
     def _liked(self, text: str) -> tuple[list[str], str, bool]:
         """"I loved Alien": a catalogue title, capitalised or of two words or more, after a
         verb of liking; anything else ("I loved it", "I liked comedy") is no title."""
         match = _LIKED_TITLE.search(text)
         if not match:
             return [], text, False
-        found = self._known_at(match["title"])
-        if found is None:
+        titles, after = self._titles_at(match["title"], known_only=True)
+        said = match["title"][: len(titles[0])] if titles else ""
+        plain = len(titles) > 1 or bool(_LIKE_THIS_AFTER.match(after))  # "loved heat and collateral"
+        if not titles or not (plain or said[:1].isupper() or " " in titles[0].strip()) or any(
+                self.exact(t) is None for t in titles):
             return [], text, False
-        title, after = found
-        said = match["title"][: len(title)]
-        if not (said[:1].isupper() or " " in title.strip()) or self.exact(title) is None:
-            return [], text, False
-        return [title], f"{text[: match.start('title')]} , {after}", False
+        return titles, f"{text[: match.start('title')]} , {after}", False
 
-    def _titles_at(self, text: str) -> tuple[list[str], str]:
-        """Titles at the start of ``text`` ("lady bird or moonlight" gives two), and the rest."""
+    def _titles_at(self, text: str, known_only: bool = False) -> tuple[list[str], str]:
+        """Titles at the start of ``text`` ("lady bird or moonlight" gives two; "Heat, Ronin
+        and Collateral" three, a comma joining known titles), and the rest."""
         titles: list[str] = []
         rest = text
-        while rest and len(titles) < 3:
-            found = self._known_at(rest)
+        while rest and len(titles) < MAX_LISTED:
+            found = self._known_at(rest, listing=known_only)
             if found is None:
-                if _NOT_TITLES.match(rest):  # "like a feel-good movie": a kind, not a title
+                if _NOT_TITLES.match(rest) or known_only:  # "like a feel-good movie": a kind
                     break
                 end = _TITLE_END.search(rest)
                 title, rest = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
@@ -173,19 +213,33 @@ class TitleIndex:
             titles.append(title[:200])
             joined = re.match(r"\s*(?:,\s*)?(?:or|and)\s+(?!something|anything|with|by|maybe)",
                               rest, re.I)
+            comma = re.match(r"\s*,\s*", rest)
+            if not joined and comma and self._listed_at(rest[comma.end() :]):
+                joined = comma
+            if not joined and known_only and self._known_at(rest, listing=True):
+                joined = re.match(r"\s*", rest)  # "seen inception interstellar and the prestige"
             if not joined:
                 break
             rest = rest[joined.end() :]
         return titles, rest
 
-    def _known_at(self, text: str) -> tuple[str, str] | None:
+    def _listed_at(self, text: str) -> bool:
+        """A catalogue title, capitalised or of two words or more, opens ``text``: the next
+        of a list joined by commas."""
+        found = self._known_at(text)
+        return found is not None and self.exact(found[0]) is not None and (
+            text[:1].isupper() or " " in found[0].strip())
+
+    def _known_at(self, text: str, listing: bool = False) -> tuple[str, str] | None:
         """The longest run of words opening ``text`` that is a known title (or a franchise's
-        start) and ends where a clause could, with what follows; None if there is none."""
+        start) and ends where a clause could (or, ``listing``, where another catalogue title
+        starts), with what follows; None if there is none."""
         words = text.split()
         for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
             said = " ".join(words[:size]).rstrip(",.;!?:")
-            rest = " ".join(words[size:])
-            if not self.known(said) or not _ends_clause(words[size - 1], rest):
+            rest = ", " * words[size - 1].endswith(",") + " ".join(words[size:])  # a list goes on
+            if not self.known(said) or not (_ends_clause(words[size - 1], rest) or (
+                    listing and self.exact(said) and self._known_at(rest))):
                 continue
             return self.exact(said) or said, rest
         return None

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-_VERBS = frozenset("saw seen watched watch see check".split())
+_VERBS = frozenset("saw seen watched watch see check try give".split())
+_GIVE_IT = frozenset("go try shot whirl chance look".split())  # "I'll give it a go"
+# "no we havent", "I have not": the answer without its verb
+_BARE_NO = (("havent",), ("hasnt",), ("have", "not"), ("has", "not"), ("not", "yet"))
 _CHECK_OUT = frozenset((("it", "out"), ("that", "out"), ("this", "out"), ("them", "out")))
 _PAST = frozenset("saw seen watched".split())
 _DENIERS = frozenset("not never no isnt wasnt havent hasnt didnt nope nah".split())
@@ -46,6 +49,8 @@ def watching(tokens: Sequence[str]) -> str | None:
     found = [_reading(words, i) for i, w in enumerate(words) if _is_watch_verb(words, i)]
     if "future" in found:  # "haven't, but I'll watch it tonight": the plan is the answer
         return "future"
+    if not found and any(_phrase_in(words, p) for p in _BARE_NO):
+        return "no"
     return found[0] if found else None
 
 
@@ -53,8 +58,10 @@ def _is_watch_verb(words: Sequence[str], i: int) -> bool:
     word = words[i]
     if word not in _VERBS:
         return False
-    if word in ("watch", "see"):  # "watch it", "see that one": the film as its object
+    if word in ("watch", "see", "try"):  # "watch it", "see that one": the film as its object
         return i + 1 < len(words) and words[i + 1] in _OBJECTS
+    if word == "give":  # "give it a go"
+        return i + 1 < len(words) and words[i + 1] in _OBJECTS and bool(_GIVE_IT & set(words[i + 2 : i + 4]))
     if word == "check":  # "check it out"
         return tuple(words[i + 1 : i + 3]) in _CHECK_OUT
     return True
@@ -65,6 +72,8 @@ def _reading(words: Sequence[str], i: int) -> str:
     clause = words[:i]
     if any(_phrase_in(clause, p) for p in _DOUBT):
         return "unsure"
+    if words[i] in ("try", "give"):  # "I'll try it", "gonna give it a go": an acceptance
+        return "future"
     if words[i] in ("watch", "see", "check") and set(before[-3:]) & _FUTURE:
         return "future"
     if set(words[max(0, i - 3) : i]) & _DENIERS:

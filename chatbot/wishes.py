@@ -66,6 +66,11 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
         if "values" in relaxed:
             replaced += _retract(wishes, dict(relaxed, exclude=True))
             _unexclude(wishes, relaxed)
+        else:  # "forget about the 90s": the slot's range goes
+            gone = [w for w in wishes if w["slot"] == relaxed["slot"] and "range" in w
+                    and not any(same_wish(w, a) for a in added)]
+            wishes = [w for w in wishes if not any(w is g for g in gone)]
+            replaced += gone
     replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
     replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
     return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}

@@ -62,7 +62,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "title_exclusions",
          # newcomer 42: plain words read as names or titles; spoken years, ages and ratings;
          # questions about another film, and its person used afterwards
-         "plain_words", "spoken_numbers", "another_film", "confirmed_genres")
+         "plain_words", "spoken_numbers", "another_film", "confirmed_genres",
+         # round 7 (newcomer 42): negations, removals, dislikes, bound corrections and
+         # permissions read as their opposite; replies to a proposal; films named as liked
+         # or seen; "no preference" for everything
+         "opposite_readings", "proposal_replies", "named_films", "any_and_done")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)

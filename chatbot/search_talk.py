@@ -1,0 +1,80 @@
+"""Talk about the search itself rather than about films: how the bot picks, what it has noted
+so far, "no preference" for every open question or no more questions, and the replies to
+them. Pure; no IO. Example::
+
+    asks_method(clause_tokens("can you explain how you pick the movies?"))   # True
+    asks_recap(clause_tokens("wait what genre did you pick"))                # True
+    answers_all(clause_tokens("no preference on any of it"))                 # True
+    recap([{"slot": "genre", "values": ["comedy"], "exclude": False}])
+    # "I haven't picked a film yet. So far I have: the genre comedy."
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from chatbot.acts import PhraseTable
+from chatbot.nlg import describe_wish
+from chatbot.text import join_words
+
+HOW_I_PICK = ("I keep to the films in my catalogue that meet everything you asked for (genre, "
+              "people, years, length, rating) and rank them by how well viewers rated them, "
+              "how close they are to films you liked and how far from ones you turned down. "
+              "If none meets it all, I leave a wish out and tell you which.")
+_METHOD_TABLE = PhraseTable(tuple(f"{how} {who} {verb}" for how in ("how do", "how did", "how")
+                                  for who in ("you", "u") for verb in (
+    "pick", "choose", "decide", "select", "find", "rank", "come up with", "recommend",
+    "make recommendations", "know what")) + (
+    "how are they picked", "how are the movies picked", "how are films picked",
+    "how are the films chosen", "how are movies chosen", "how are they chosen",
+    "what do you base", "how does the recommending work", "how do the recommendations work",
+    "how does the recommendation work", "what are your picks based on"))
+_RECAP_TABLE = PhraseTable(tuple(f"what {thing}{aux} you {verb}" for thing in (
+    "", "genre ", "rating ", "actor ", "director ", "years ", "kind ", "movie ", "film ")
+    for aux in ("did", "have") for verb in ("pick", "picked", "choose", "chose", "chosen",
+                                             "put", "got", "go with", "go for", "note", "noted"))
+    + ("what do you have so far", "what have you got so far", "what did i ask for",
+       "what have i asked for", "what did i say", "remind me what i said", "what did i pick",
+       "what did i choose", "what are my wishes", "what have we got so far"))
+# no preference on every open question, or no more questions at all
+_ALL_ANSWERED_TABLE = PhraseTable((
+    "on any of it", "for any of it", "to any of it", "on all of it", "on all of them",
+    "for all of them", "to all of them", "on everything", "for everything", "to everything",
+    "for the rest", "on the rest", "to the rest", "all of the above", "no preferences at all",
+    "just give me a movie", "just give me a film", "just give me something",
+    "just give me one", "just recommend", "just suggest", "stop asking", "enough questions",
+    "no more questions", "skip the questions", "too many questions", "keep asking",
+    "stop with the questions"))
+
+
+def _words(tokens: Sequence[str]) -> list[str]:
+    return [t for t in tokens if t != ","]
+
+
+def asks_method(tokens: Sequence[str]) -> bool:
+    """The user asks how the bot picks films: "can you explain how you pick the movies?"."""
+    return _METHOD_TABLE.found_in(_words(tokens))
+
+
+def asks_recap(tokens: Sequence[str]) -> bool:
+    """The user asks what the bot has noted: "wait what genre did you pick"."""
+    return _RECAP_TABLE.found_in(_words(tokens))
+
+
+def answers_all(tokens: Sequence[str]) -> bool:
+    """No preference on every open question, or no more questions: "no preference on any of
+    it", "just give me a movie", "stop asking me stuff"."""
+    return _ALL_ANSWERED_TABLE.found_in(_words(tokens))
+
+
+def recap(wishes: Sequence[Mapping[str, Any]]) -> str:
+    """What is noted before any film: "I haven't picked a film yet. So far I have: ..."."""
+    noted = join_words([describe_wish(w) for w in wishes]) or "nothing yet"
+    return f"I haven't picked a film yet. So far I have: {noted}."
+
+
+def seen_left_out(titles: Sequence[str]) -> str:
+    """"You've seen The Godfather and Casablanca, so I'll leave them out."."""
+    them = "it" if len(titles) == 1 else "them"
+    return f"You've seen {join_words(list(titles))}, so I'll leave {them} out."
