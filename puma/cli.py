@@ -294,6 +294,18 @@ def _add_bench(sub: Any) -> None:
     bremote.add_argument("--requests", type=int, default=5000, help="calls per way")
     bremote.set_defaults(func=_lazy("puma.bench.remote"))
 
+    bfeat = _command(bench_sub, "envoy-features", "Envoy CPU per request and latency of PUMA's per-request Envoy "
+                     "features, each on against off, in pairs",
+                     "The rendered Envoy config as shipped beside the same config with one feature removed (the "
+                     "stats access logger counting answers by service, the map cluster's connection pool per "
+                     "client connection, the per-service 413 mappers), two Envoys routing to one upstream Envoy, "
+                     "sides alternating pair by pair. Writes envoy-features.json, .csv and .png.")
+    bfeat.add_argument("--out", type=Path, required=True, help="directory for the JSON, CSV and PNG")
+    bfeat.add_argument("--pairs", type=int, default=6, help="pairs per feature, sides alternating (default 6)")
+    bfeat.add_argument("--requests", type=int, default=3000,
+                       help="sequential requests per side of a pair (a quarter with a new connection each)")
+    bfeat.set_defaults(func=_lazy("puma.bench.envoyfeatures"))
+
     backends = _command(bench_sub, "backends", "the process backend beside the Docker backend (start, latency, "
                         "server CPU, autoscaling)", "The same small app on `puma run`'s processes and on its Docker "
                         "backend in turn (ABBA): start to ready, sequential latency and server CPU per request, "

@@ -1,0 +1,351 @@
+"""`puma bench envoy-features`: what Envoy's per-request features cost, each against itself switched off.
+
+The rendered Envoy config (`puma.envoy.bootstrap_static`, the chatbot's six services and a `/map`
+service) runs as shipped (A) and with one feature removed from the rendered dict (B), in two Envoy
+processes side by side, both routing to one upstream Envoy that answers every request itself. The
+features:
+
+* `served` — the stats access logger counting every answer by service (`served_access_logger`);
+* `map_pool` — `connection_pool_per_downstream_connection` on the `/map` cluster;
+* `mappers` — the 413 local-reply mappers, one per service (the generic one is kept).
+
+Pair by pair the sides alternate (A B, then B A); each side sends `requests` sequential requests
+over loopback on one keep-alive connection (or, for `map_pool`, a new connection each), and the
+pair's ratio B/A of Envoy's CPU per request (`/proc/PID/task/*/schedstat`, nanoseconds) and of the
+latency median is what to read on a shared machine. The config's own cost (`mappers` grew it) is
+timed the same way: `envoy --mode validate` of each side, CPU from `wait4`. The switches exist in
+this benchmark only. Writes envoy-features.json, .csv and .png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import os
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .. import envoy
+from ..config import PumaConfig, parse_config
+from ..mapping.protocol import MAP_TARGET
+from ..proxy import find_envoy
+from .common import run_info, write_json
+from .procs import cpu_ns
+
+SERVICES = ("agent", "db", "listener", "policy", "sentiment", "sessions")
+FEATURES = ("served", "map_pool", "mappers")
+DEADLINE_S = 600.0  # the whole run, whatever the arguments
+BODY = b'{"state": {"turn": 1, "text": "something like Alien"}}'
+
+
+def bench_config() -> PumaConfig:
+    services: dict[str, Any] = {name: {"prefix": f"/{name}"} for name in SERVICES}
+    services["agent"]["visibility"] = "public"
+    services["map"] = {"prefix": "/map", "target": MAP_TARGET}
+    return parse_config({"puma_services": services, "logging": {"name": "none"}})
+
+
+def _hcms(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for lst in doc["static_resources"]["listeners"]:
+        for chain in lst["filter_chains"]:
+            for f in chain["filters"]:
+                yield f["typed_config"]
+
+
+def without(doc: dict[str, Any], feature: str) -> dict[str, Any]:
+    """`doc` (a rendered bootstrap) with `feature` removed; '' leaves it as it is."""
+    doc = copy.deepcopy(doc)
+    for hcm in _hcms(doc):
+        if feature == "served":
+            hcm["access_log"] = [a for a in hcm["access_log"] if a["name"] != "envoy.access_loggers.stats"]
+        if feature == "mappers":
+            mappers = hcm["local_reply_config"]["mappers"]
+            hcm["local_reply_config"]["mappers"] = [m for m in mappers if "413" not in str(m.get("filter"))
+                                                    or "and_filter" not in m["filter"]]
+    if feature == "map_pool":
+        for c in doc["static_resources"]["clusters"]:
+            c.pop("connection_pool_per_downstream_connection", None)
+    return doc
+
+
+def _free_ports(n: int) -> list[int]:
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def _upstream(port: int, admin: int) -> dict[str, Any]:
+    route = {"match": {"prefix": "/"}, "direct_response": {"status": 200, "body": {"inline_string": '{"ok": true}'}}}
+    # The buffer filter first: a direct response sent before the request's body is read closes the
+    # connection, and the front Envoy would then open a new upstream connection for every request.
+    buffer = {"name": "envoy.filters.http.buffer", "typed_config": {
+        "@type": envoy._T + "envoy.extensions.filters.http.buffer.v3.Buffer", "max_request_bytes": 65536}}
+    hcm = {"@type": envoy.HCM_TYPE, "stat_prefix": "up", "http_filters": [buffer, {
+        "name": "envoy.filters.http.router", "typed_config": {"@type": envoy._T + "envoy.extensions.filters.http.router.v3.Router"}}],
+        "route_config": {"virtual_hosts": [{"name": "up", "domains": ["*"], "routes": [route]}]}}
+    return {"admin": {"address": envoy.socket_address("127.0.0.1", admin)}, "static_resources": {"listeners": [{
+        "name": "up", "address": envoy.socket_address("127.0.0.1", port),
+        "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": hcm}]}]}]}}
+
+
+@contextmanager
+def _envoy(doc: dict[str, Any], workdir: Path, name: str) -> Iterator[subprocess.Popen[bytes]]:
+    path = workdir / f"{name}.yaml"
+    path.write_text(envoy.to_yaml(doc))
+    proc = subprocess.Popen([find_envoy(), "-c", str(path), "--disable-hot-restart", "--concurrency", "1",
+                             "--log-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _request(path: str, close: bool) -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(BODY)}\r\n\r\n"
+            ).encode() + BODY
+
+
+def _connect(port: int) -> socket.socket:
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def _exchange(s: socket.socket, request: bytes) -> int:
+    """Send one request, read its whole response; its status code."""
+    s.sendall(request)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before a response")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed mid-body")
+        body += chunk
+    return int(head.split(b" ", 2)[1])
+
+
+def _wait_ready(port: int, path: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            with _connect(port) as s:
+                if _exchange(s, _request(path, True)) == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"Envoy on port {port} did not answer 200 on {path}")
+
+
+def measure(pid: int, port: int, path: str, requests: int, new_conn: bool) -> dict[str, float]:
+    """Envoy's CPU per request (µs) and the latency median/p99 (µs) of `requests` sequential requests."""
+    request = _request(path, new_conn)
+    latencies = []
+    s = None if new_conn else _connect(port)
+    cpu0 = cpu_ns(pid)
+    for _ in range(requests):
+        t0 = time.perf_counter_ns()
+        conn = _connect(port) if new_conn else s
+        assert conn is not None
+        if _exchange(conn, request) != 200:
+            raise RuntimeError(f"{path}: not 200")
+        if new_conn:
+            conn.close()
+        latencies.append((time.perf_counter_ns() - t0) / 1000)
+    cpu = cpu_ns(pid) - cpu0
+    if s is not None:
+        s.close()
+    latencies.sort()
+    return {"cpu_us": cpu / requests / 1000, "p50_us": statistics.median(latencies),
+            "p99_us": latencies[int(0.99 * (len(latencies) - 1))]}
+
+
+def validate_cpu(doc: dict[str, Any], workdir: Path, name: str) -> float:
+    """CPU seconds of `envoy --mode validate` on `doc` (its parse and build of the whole config)."""
+    path = workdir / f"validate-{name}.yaml"
+    path.write_text(envoy.to_yaml(doc))
+    proc = subprocess.Popen([find_envoy(), "--mode", "validate", "-c", str(path), "--disable-hot-restart",
+                             "--log-level", "critical"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"envoy --mode validate rejected {path}")
+    return usage.ru_utime + usage.ru_stime
+
+
+# case -> (feature switched off on side B, path, a new connection per request)
+CASES: dict[str, tuple[str, str, bool]] = {
+    "served": ("served", "/agent", False), "mappers": ("mappers", "/agent", False),
+    "map_pool": ("map_pool", "/map", False), "map_pool_new_conn": ("map_pool", "/map", True)}
+
+
+def run(out: Path, *, pairs: int = 6, requests: int = 3000) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    result = run_info("envoy-features", pairs=pairs, requests=requests, loadavg=os.getloadavg())
+    cfg = bench_config()
+    deadline = time.monotonic() + DEADLINE_S
+    up_port, up_admin, *ports = _free_ports(2 + 4 * 2)
+    endpoints = {name: [("127.0.0.1", up_port)] for name in cfg.puma_services}
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="puma-envoy-features-") as tmp, \
+            _envoy(_upstream(up_port, up_admin), Path(tmp), "upstream"):
+        work = Path(tmp)
+        sides = _sides(cfg, endpoints, ports)
+        result["config_lines"] = {k: len(envoy.to_yaml(v).splitlines()) for k, v in sides.items()}
+        with _all_envoys(sides, work) as procs:
+            for key, (doc, port, pid) in procs.items():
+                _wait_ready(port, "/agent", deadline)
+            for i in range(pairs):
+                for case in CASES:
+                    rows.extend(_pair(procs, case, i, requests, deadline))
+        result["validate"] = _validate_pairs(sides, work, pairs)
+    result["rows"] = rows
+    result["features"] = summarise(rows)
+    result["loadavg_end"] = os.getloadavg()
+    write_json(out / "envoy-features.json", result)
+    _write_csv(out / "envoy-features.csv", rows, result["git_revision"])
+    _plot(out / "envoy-features.png", result)
+    return result
+
+
+def _sides(cfg: PumaConfig, endpoints: dict[str, Any], ports: list[int]) -> dict[str, dict[str, Any]]:
+    sides = {}
+    for i, feature in enumerate(("", *FEATURES)):
+        doc = envoy.bootstrap_static(cfg, endpoints, admin_port=ports[2 * i])
+        for lst in doc["static_resources"]["listeners"]:
+            if lst["name"] == envoy.LISTENER_NAME:
+                lst["address"] = envoy.socket_address("127.0.0.1", ports[2 * i + 1])
+            else:
+                lst["address"] = envoy.socket_address("127.0.0.1", _free_ports(1)[0])
+        sides[feature or "shipped"] = without(doc, feature)
+    return sides
+
+
+@contextmanager
+def _all_envoys(sides: dict[str, dict[str, Any]], work: Path) -> Iterator[dict[str, tuple[dict[str, Any], int, int]]]:
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        procs = {}
+        for key, doc in sides.items():
+            proc = stack.enter_context(_envoy(doc, work, key))
+            public = next(lst for lst in doc["static_resources"]["listeners"] if lst["name"] == envoy.LISTENER_NAME)
+            procs[key] = (doc, public["address"]["socket_address"]["port_value"], proc.pid)
+        yield procs
+
+
+def _pair(procs: dict[str, tuple[dict[str, Any], int, int]], case: str, i: int, requests: int,
+          deadline: float) -> list[dict[str, Any]]:
+    if time.monotonic() > deadline:
+        raise TimeoutError(f"the run's bound of {DEADLINE_S:.0f} s was reached")
+    feature, path, new_conn = CASES[case]
+    n = requests // 4 if new_conn else requests
+    order = ("shipped", feature) if i % 2 == 0 else (feature, "shipped")
+    rows = []
+    for side in order:
+        _, port, pid = procs[side]
+        measure(pid, port, path, 50, new_conn)  # warm the connection and the path
+        m = measure(pid, port, path, n, new_conn)
+        rows.append({"pair": i, "case": case, "feature": feature, "side": "A" if side == "shipped" else "B",
+                     "requests": n, "path": path, "new_connection": new_conn, **m})
+    return rows
+
+
+def _validate_pairs(sides: dict[str, dict[str, Any]], work: Path, pairs: int) -> dict[str, Any]:
+    a, b = [], []
+    for i in range(pairs):
+        order = ((a, "shipped"), (b, "mappers")) if i % 2 == 0 else ((b, "mappers"), (a, "shipped"))
+        for bucket, key in order:
+            bucket.append(validate_cpu(sides[key], work, key))
+    return {"shipped_cpu_s": a, "without_mappers_cpu_s": b, "ratios_a_over_b": [x / y for x, y in zip(a, b, strict=True)]}
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per feature: each pair's ratio A/B (shipped over without) of CPU per request and of latency."""
+    found: dict[str, Any] = {}
+    for case in CASES:
+        by_pair: dict[int, dict[str, dict[str, Any]]] = {}
+        for r in rows:
+            if r["case"] == case:
+                by_pair.setdefault(r["pair"], {})[r["side"]] = r
+        pairs = [p for p in by_pair.values() if len(p) == 2]
+        entry: dict[str, Any] = {}
+        for metric in ("cpu_us", "p50_us", "p99_us"):
+            ratios = sorted(p["A"][metric] / p["B"][metric] for p in pairs)
+            entry[metric] = {"A_median": statistics.median(p["A"][metric] for p in pairs),
+                             "B_median": statistics.median(p["B"][metric] for p in pairs),
+                             "ratios": ratios, "ratio_median": statistics.median(ratios),
+                             "ratio_min": ratios[0], "ratio_max": ratios[-1]}
+        found[case] = entry
+    return found
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], rev: str) -> None:
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["git_revision", *rows[0]])
+        w.writeheader()
+        for r in rows:
+            w.writerow({"git_revision": rev, **r})
+
+
+def _plot(path: Path, result: dict[str, Any]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, metric, label in ((axes[0], "cpu_us", "Envoy CPU per request"), (axes[1], "p50_us", "latency p50")):
+        for x, case in enumerate(CASES):
+            ratios = result["features"][case][metric]["ratios"]
+            ax.scatter([x] * len(ratios), ratios, alpha=0.7)
+            ax.hlines(statistics.median(ratios), x - 0.2, x + 0.2, colors="k")
+        ax.axhline(1.0, color="grey", lw=0.8, ls="--")
+        ax.set_xticks(range(len(CASES)), [c.replace("_new", "\nnew") for c in CASES], fontsize=8)
+        ax.set_ylabel("feature on / off")
+        ax.set_title(f"{label}: ratio per pair")
+    fig.suptitle(f"PUMA Envoy features, rev {result['git_revision']}, load {result['params']['loadavg'][0]:.1f}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [f"rev {result['git_revision']}, pairs {result['params']['pairs']}, config lines {result['config_lines']}"]
+    for feature, entry in result["features"].items():
+        parts = [f"{m} A {e['A_median']:.1f} / B {e['B_median']:.1f} ×{e['ratio_median']:.3f} "
+                 f"({e['ratio_min']:.3f}–{e['ratio_max']:.3f})" for m, e in entry.items()]
+        lines.append(f"{feature}: " + "; ".join(parts))
+    v = result["validate"]["ratios_a_over_b"]
+    lines.append(f"validate CPU shipped / without mappers: ×{statistics.median(v):.3f} ({min(v):.3f}–{max(v):.3f})")
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> None:
+    result = run(args.out, pairs=args.pairs, requests=args.requests)
+    print(report(result))
+
