@@ -9,9 +9,9 @@ features:
 * `map_pool` — `connection_pool_per_downstream_connection` on the `/map` cluster;
 * `mappers` — the 413 local-reply mappers, one per service (the generic one is kept).
 
-Pair by pair the sides alternate (A B, then B A); each side sends `requests` sequential requests
-over loopback on one keep-alive connection (or, for `map_pool`, a new connection each), and the
-pair's ratio B/A of Envoy's CPU per request (`/proc/PID/task/*/schedstat`, nanoseconds) and of the
+In a pair the sides alternate in blocks of 100 sequential requests (A B B A ..., the next pair
+starting with B), over loopback on one keep-alive connection each (or, for `map_pool_new_conn`, a
+new connection per request), `requests` a side; the pair's ratio B/A of Envoy's CPU per request (`/proc/PID/task/*/schedstat`, nanoseconds) and of the
 latency median is what to read on a shared machine. The config's own cost (`mappers` grew it) is
 timed the same way: `envoy --mode validate` of each side, CPU from `wait4`. The switches exist in
 this benchmark only. Writes envoy-features.json, .csv and .png.
@@ -43,6 +43,7 @@ from .procs import cpu_ns
 SERVICES = ("agent", "db", "listener", "policy", "sentiment", "sessions")
 FEATURES = ("served", "map_pool", "mappers")
 DEADLINE_S = 600.0  # the whole run, whatever the arguments
+BLOCK = 100  # requests per side before the other side's turn
 BODY = b'{"state": {"turn": 1, "text": "something like Alien"}}'
 
 
@@ -117,7 +118,7 @@ def _envoy(doc: dict[str, Any], workdir: Path, name: str) -> Iterator[subprocess
             proc.wait()
 
 
-def _request(path: str, close: bool) -> bytes:
+def _request(path: str) -> bytes:
     return (f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(BODY)}\r\n\r\n"
             ).encode() + BODY
@@ -153,7 +154,7 @@ def _wait_ready(port: int, path: str, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
             with _connect(port) as s:
-                if _exchange(s, _request(path, True)) == 200:
+                if _exchange(s, _request(path)) == 200:
                     return
         except OSError:
             pass
@@ -161,27 +162,42 @@ def _wait_ready(port: int, path: str, deadline: float) -> None:
     raise TimeoutError(f"Envoy on port {port} did not answer 200 on {path}")
 
 
-def measure(pid: int, port: int, path: str, requests: int, new_conn: bool) -> dict[str, float]:
-    """Envoy's CPU per request (µs) and the latency median/p99 (µs) of `requests` sequential requests."""
-    request = _request(path, new_conn)
-    latencies = []
-    s = None if new_conn else _connect(port)
-    cpu0 = cpu_ns(pid)
-    for _ in range(requests):
-        t0 = time.perf_counter_ns()
-        conn = _connect(port) if new_conn else s
-        assert conn is not None
-        if _exchange(conn, request) != 200:
-            raise RuntimeError(f"{path}: not 200")
-        if new_conn:
-            conn.close()
-        latencies.append((time.perf_counter_ns() - t0) / 1000)
-    cpu = cpu_ns(pid) - cpu0
-    if s is not None:
-        s.close()
-    latencies.sort()
-    return {"cpu_us": cpu / requests / 1000, "p50_us": statistics.median(latencies),
-            "p99_us": latencies[int(0.99 * (len(latencies) - 1))]}
+class Side:
+    """One Envoy under load: its process, its port, one kept-alive connection (or a new one each request)."""
+
+    def __init__(self, pid: int, port: int, path: str, new_conn: bool) -> None:
+        self.pid, self.port, self.new_conn = pid, port, new_conn
+        self.request = _request(path)
+        self.conn = None if new_conn else _connect(port)
+        self.cpu_ns = 0
+        self.latencies_us: list[float] = []
+
+    def block(self, requests: int, *, counted: bool = True) -> None:
+        """`requests` sequential requests; Envoy's CPU over them and each one's latency are added."""
+        cpu0 = cpu_ns(self.pid)
+        latencies = []
+        for _ in range(requests):
+            t0 = time.perf_counter_ns()
+            conn = _connect(self.port) if self.new_conn else self.conn
+            assert conn is not None
+            if _exchange(conn, self.request) != 200:
+                raise RuntimeError(f"Envoy on port {self.port}: not 200")
+            if self.new_conn:
+                conn.close()
+            latencies.append((time.perf_counter_ns() - t0) / 1000)
+        if counted:
+            self.cpu_ns += cpu_ns(self.pid) - cpu0
+            self.latencies_us.extend(latencies)
+
+    def figures(self) -> dict[str, float]:
+        """Envoy's CPU per request and the latency median and p99, in microseconds."""
+        ordered = sorted(self.latencies_us)
+        return {"cpu_us": self.cpu_ns / len(ordered) / 1000, "p50_us": statistics.median(ordered),
+                "p99_us": ordered[int(0.99 * (len(ordered) - 1))]}
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
 
 
 def validate_cpu(doc: dict[str, Any], workdir: Path, name: str) -> float:
@@ -260,19 +276,27 @@ def _all_envoys(sides: dict[str, dict[str, Any]], work: Path) -> Iterator[dict[s
 
 def _pair(procs: dict[str, tuple[dict[str, Any], int, int]], case: str, i: int, requests: int,
           deadline: float) -> list[dict[str, Any]]:
+    """One pair: the two sides in short blocks, alternating A B B A ..., so drift hits both alike."""
     if time.monotonic() > deadline:
         raise TimeoutError(f"the run's bound of {DEADLINE_S:.0f} s was reached")
     feature, path, new_conn = CASES[case]
     n = requests // 4 if new_conn else requests
-    order = ("shipped", feature) if i % 2 == 0 else (feature, "shipped")
-    rows = []
-    for side in order:
-        _, port, pid = procs[side]
-        measure(pid, port, path, 50, new_conn)  # warm the connection and the path
-        m = measure(pid, port, path, n, new_conn)
-        rows.append({"pair": i, "case": case, "feature": feature, "side": "A" if side == "shipped" else "B",
-                     "requests": n, "path": path, "new_connection": new_conn, **m})
-    return rows
+    block = max(1, min(BLOCK, n))
+    sides = {key: Side(procs[key][2], procs[key][1], path, new_conn) for key in ("shipped", feature)}
+    try:
+        for side in sides.values():
+            side.block(50, counted=False)  # warm the connection and the path
+        order = ["shipped", feature] if i % 2 == 0 else [feature, "shipped"]
+        for _ in range(n // block):
+            for key in order:
+                sides[key].block(block)
+            order.reverse()
+    finally:
+        for side in sides.values():
+            side.close()
+    return [{"pair": i, "case": case, "feature": feature, "side": "A" if key == "shipped" else "B",
+             "requests": len(side.latencies_us), "path": path, "new_connection": new_conn, **side.figures()}
+            for key, side in sides.items()]
 
 
 def _validate_pairs(sides: dict[str, dict[str, Any]], work: Path, pairs: int) -> dict[str, Any]:
