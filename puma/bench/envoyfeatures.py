@@ -41,7 +41,7 @@ from .common import run_info, write_json
 from .procs import cpu_ns
 
 SERVICES = ("agent", "db", "listener", "policy", "sentiment", "sessions")
-FEATURES = ("served", "map_pool", "mappers")
+FEATURES = ("served", "map_pool", "mappers", "same")  # "same": a second Envoy as shipped, the null case
 DEADLINE_S = 600.0  # the whole run, whatever the arguments
 BLOCK = 100  # requests per side before the other side's turn
 BODY = b'{"state": {"turn": 1, "text": "something like Alien"}}'
@@ -62,7 +62,7 @@ def _hcms(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def without(doc: dict[str, Any], feature: str) -> dict[str, Any]:
-    """`doc` (a rendered bootstrap) with `feature` removed; '' leaves it as it is."""
+    """`doc` (a rendered bootstrap) with `feature` removed; '' or "same" leaves it as it is."""
     doc = copy.deepcopy(doc)
     for hcm in _hcms(doc):
         if feature == "served":
@@ -118,8 +118,8 @@ def _envoy(doc: dict[str, Any], workdir: Path, name: str) -> Iterator[subprocess
             proc.wait()
 
 
-def _request(path: str) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+def _request(path: str, method: str = "POST") -> bytes:
+    return (f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(BODY)}\r\n\r\n"
             ).encode() + BODY
 
@@ -165,10 +165,11 @@ def _wait_ready(port: int, path: str, deadline: float) -> None:
 class Side:
     """One Envoy under load: its process, its port, one kept-alive connection (or a new one each request)."""
 
-    def __init__(self, pid: int, port: int, path: str, new_conn: bool) -> None:
-        self.pid, self.port, self.new_conn = pid, port, new_conn
-        self.request = _request(path)
-        self.conn = None if new_conn else _connect(port)
+    def __init__(self, pid: int, port: int, case: str) -> None:
+        _, method, path, self.new_conn, self.status = CASES[case]
+        self.pid, self.port = pid, port
+        self.request = _request(path, method)
+        self.conn = None if self.new_conn else _connect(port)
         self.cpu_ns = 0
         self.latencies_us: list[float] = []
 
@@ -180,8 +181,8 @@ class Side:
             t0 = time.perf_counter_ns()
             conn = _connect(self.port) if self.new_conn else self.conn
             assert conn is not None
-            if _exchange(conn, self.request) != 200:
-                raise RuntimeError(f"Envoy on port {self.port}: not 200")
+            if (status := _exchange(conn, self.request)) != self.status:
+                raise RuntimeError(f"Envoy on port {self.port}: {status}, not {self.status}")
             if self.new_conn:
                 conn.close()
             latencies.append((time.perf_counter_ns() - t0) / 1000)
@@ -213,10 +214,14 @@ def validate_cpu(doc: dict[str, Any], workdir: Path, name: str) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-# case -> (feature switched off on side B, path, a new connection per request)
-CASES: dict[str, tuple[str, str, bool]] = {
-    "served": ("served", "/agent", False), "mappers": ("mappers", "/agent", False),
-    "map_pool": ("map_pool", "/map", False), "map_pool_new_conn": ("map_pool", "/map", True)}
+# case -> (feature switched off on side B, method, path, a new connection per request, status expected).
+# Local-reply mappers run only on Envoy's own replies: `mappers_405` is one (a method the service
+# does not take), which walks past every service's 413 mapper to its own.
+CASES: dict[str, tuple[str, str, str, bool, int]] = {
+    "same": ("same", "POST", "/agent", False, 200),  # two Envoys as shipped: the ratios noise alone gives
+    "served": ("served", "POST", "/agent", False, 200), "mappers": ("mappers", "POST", "/agent", False, 200),
+    "mappers_405": ("mappers", "PROPFIND", "/agent", False, 405),
+    "map_pool": ("map_pool", "POST", "/map", False, 200), "map_pool_new_conn": ("map_pool", "POST", "/map", True, 200)}
 
 
 def run(out: Path, *, pairs: int = 6, requests: int = 3000) -> dict[str, Any]:
@@ -224,7 +229,7 @@ def run(out: Path, *, pairs: int = 6, requests: int = 3000) -> dict[str, Any]:
     result = run_info("envoy-features", pairs=pairs, requests=requests, loadavg=os.getloadavg())
     cfg = bench_config()
     deadline = time.monotonic() + DEADLINE_S
-    up_port, up_admin, *ports = _free_ports(2 + 4 * 2)
+    up_port, up_admin, *ports = _free_ports(2 + 2 * (1 + len(FEATURES)))
     endpoints = {name: [("127.0.0.1", up_port)] for name in cfg.puma_services}
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="puma-envoy-features-") as tmp, \
@@ -279,10 +284,10 @@ def _pair(procs: dict[str, tuple[dict[str, Any], int, int]], case: str, i: int, 
     """One pair: the two sides in short blocks, alternating A B B A ..., so drift hits both alike."""
     if time.monotonic() > deadline:
         raise TimeoutError(f"the run's bound of {DEADLINE_S:.0f} s was reached")
-    feature, path, new_conn = CASES[case]
+    feature, method, path, new_conn, _ = CASES[case]
     n = requests // 4 if new_conn else requests
     block = max(1, min(BLOCK, n))
-    sides = {key: Side(procs[key][2], procs[key][1], path, new_conn) for key in ("shipped", feature)}
+    sides = {key: Side(procs[key][2], procs[key][1], case) for key in ("shipped", feature)}
     try:
         for side in sides.values():
             side.block(50, counted=False)  # warm the connection and the path
@@ -295,7 +300,7 @@ def _pair(procs: dict[str, tuple[dict[str, Any], int, int]], case: str, i: int, 
         for side in sides.values():
             side.close()
     return [{"pair": i, "case": case, "feature": feature, "side": "A" if key == "shipped" else "B",
-             "requests": len(side.latencies_us), "path": path, "new_connection": new_conn, **side.figures()}
+             "requests": len(side.latencies_us), "method": method, "path": path, "new_connection": new_conn, **side.figures()}
             for key, side in sides.items()]
 
 
