@@ -61,7 +61,7 @@ def test_short_run_writes_json_csv_and_plot(tmp_path):
     for case in data["features"].values():
         assert len(case["cpu_us"]["ratios"]) == 2 and case["cpu_us"]["A_median"] > 0
     assert len(data["validate"]["ratios_a_over_b"]) == 2
-    rows = list(csv.DictReader((tmp_path / "envoy-features.csv").open()))
+    rows = list(csv.DictReader((tmp_path / "envoy-features.csv").read_text().splitlines()))
     assert len(rows) == 2 * 2 * len(ef.CASES) and {r["side"] for r in rows} == {"A", "B"}
     assert (tmp_path / "envoy-features.png").stat().st_size > 1000
     assert "served" in result.stdout

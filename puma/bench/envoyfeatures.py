@@ -5,7 +5,9 @@ service) runs as shipped (A) and with one feature removed from the rendered dict
 processes side by side, both routing to one upstream Envoy that answers every request itself. The
 features:
 
-* `served` — the stats access logger counting every answer by service (`served_access_logger`);
+* `served` — the stats access logger counting answers by service (`served_access_logger`);
+  `served_every`: B is that logger counting 2xx too, as it did before it left them to the
+  clusters' counters (so A/B is after/before);
 * `map_pool` — `connection_pool_per_downstream_connection` on the `/map` cluster;
 * `mappers` — the 413 local-reply mappers, one per service (the generic one is kept).
 
@@ -41,7 +43,7 @@ from .common import run_info, write_json
 from .procs import cpu_ns
 
 SERVICES = ("agent", "db", "listener", "policy", "sentiment", "sessions")
-FEATURES = ("served", "map_pool", "mappers", "same")  # "same": a second Envoy as shipped, the null case
+FEATURES = ("served", "served_every", "map_pool", "mappers", "same")  # "same": a second Envoy as shipped, the null case
 DEADLINE_S = 600.0  # the whole run, whatever the arguments
 BLOCK = 100  # requests per side before the other side's turn
 BODY = b'{"state": {"turn": 1, "text": "something like Alien"}}'
@@ -67,6 +69,9 @@ def without(doc: dict[str, Any], feature: str) -> dict[str, Any]:
     for hcm in _hcms(doc):
         if feature == "served":
             hcm["access_log"] = [a for a in hcm["access_log"] if a["name"] != "envoy.access_loggers.stats"]
+        if feature == "served_every":  # as before it skipped the 2xx: every answer counted by the logger
+            for a in hcm["access_log"]:
+                a.pop("filter", None)
         if feature == "mappers":
             mappers = hcm["local_reply_config"]["mappers"]
             hcm["local_reply_config"]["mappers"] = [m for m in mappers if "413" not in str(m.get("filter"))
@@ -219,7 +224,9 @@ def validate_cpu(doc: dict[str, Any], workdir: Path, name: str) -> float:
 # does not take), which walks past every service's 413 mapper to its own.
 CASES: dict[str, tuple[str, str, str, bool, int]] = {
     "same": ("same", "POST", "/agent", False, 200),  # two Envoys as shipped: the ratios noise alone gives
-    "served": ("served", "POST", "/agent", False, 200), "mappers": ("mappers", "POST", "/agent", False, 200),
+    "served": ("served", "POST", "/agent", False, 200),
+    "served_every": ("served_every", "POST", "/agent", False, 200),
+    "mappers": ("mappers", "POST", "/agent", False, 200),
     "mappers_405": ("mappers", "PROPFIND", "/agent", False, 405),
     "map_pool": ("map_pool", "POST", "/map", False, 200), "map_pool_new_conn": ("map_pool", "POST", "/map", True, 200)}
 
@@ -238,7 +245,7 @@ def run(out: Path, *, pairs: int = 6, requests: int = 3000) -> dict[str, Any]:
         sides = _sides(cfg, endpoints, ports)
         result["config_lines"] = {k: len(envoy.to_yaml(v).splitlines()) for k, v in sides.items()}
         with _all_envoys(sides, work) as procs:
-            for key, (doc, port, pid) in procs.items():
+            for _doc, port, _pid in procs.values():
                 _wait_ready(port, "/agent", deadline)
             for i in range(pairs):
                 for case in CASES:
