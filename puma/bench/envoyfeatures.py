@@ -25,6 +25,7 @@ import argparse
 import copy
 import csv
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -312,7 +313,8 @@ def _pair(procs: dict[str, tuple[dict[str, Any], int, int]], case: str, i: int, 
 
 
 def _validate_pairs(sides: dict[str, dict[str, Any]], work: Path, pairs: int) -> dict[str, Any]:
-    a, b = [], []
+    a: list[float] = []
+    b: list[float] = []
     for i in range(pairs):
         order = ((a, "shipped"), (b, "mappers")) if i % 2 == 0 else ((b, "mappers"), (a, "shipped"))
         for bucket, key in order:
@@ -335,9 +337,17 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             entry[metric] = {"A_median": statistics.median(p["A"][metric] for p in pairs),
                              "B_median": statistics.median(p["B"][metric] for p in pairs),
                              "ratios": ratios, "ratio_median": statistics.median(ratios),
+                             "ratio_ci95": bootstrap_ci(ratios), "pairs_A_over_B": sum(r > 1 for r in ratios),
                              "ratio_min": ratios[0], "ratio_max": ratios[-1]}
         found[case] = entry
     return found
+
+
+def bootstrap_ci(values: list[float], resamples: int = 4000) -> tuple[float, float]:
+    """95% bootstrap interval of the median of `values` (seeded: the same values, the same interval)."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(resamples))
+    return medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], rev: str) -> None:
@@ -374,7 +384,8 @@ def report(result: dict[str, Any]) -> str:
     lines = [f"rev {result['git_revision']}, pairs {result['params']['pairs']}, config lines {result['config_lines']}"]
     for feature, entry in result["features"].items():
         parts = [f"{m} A {e['A_median']:.1f} / B {e['B_median']:.1f} ×{e['ratio_median']:.3f} "
-                 f"({e['ratio_min']:.3f}–{e['ratio_max']:.3f})" for m, e in entry.items()]
+                 f"[95% {e['ratio_ci95'][0]:.3f}, {e['ratio_ci95'][1]:.3f}] A>B {e['pairs_A_over_B']}/{len(e['ratios'])}"
+                 for m, e in entry.items() if m != "p99_us"]
         lines.append(f"{feature}: " + "; ".join(parts))
     v = result["validate"]["ratios_a_over_b"]
     lines.append(f"validate CPU shipped / without mappers: ×{statistics.median(v):.3f} ({min(v):.3f}–{max(v):.3f})")
