@@ -38,7 +38,7 @@ CONNECT_TIMEOUT_S = 1.0
 UNHEALTHY_INTERVAL_S = 1.0  # how soon Envoy checks again an instance that failed its checks
 PANIC_THRESHOLD_PERCENT = 1.0  # below 1 % of instances passing checks (none, with < 100), Envoy balances over all
 STATUS_CLUSTER = "_puma_status"
-SERVED_SCOPE = "puma_served"  # Envoy stat: puma_served.responses, tags service and code (not 2xx)
+SERVED_SCOPE = "puma_served"  # Envoy stat: puma_served.responses, tags service and code
 STATUS_PREFIX = "/_puma"
 STATUS_PEER_HEADER = "x-puma-peer"  # the status server shows more to peers on this machine
 STATUS_LOCAL_HEADER = "x-puma-local"  # the address the peer connected to (the same: this machine)
@@ -286,8 +286,7 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
                       "config_source": file_source(rds_path)}
     else:
         hcm["route_config"] = route_config(config, internal=internal)
-    # Every response not a 2xx counted by service and status, Envoy's own replies too; the 2xx are
-    # the clusters' own counters (both read by puma/traffic.py).
+    # Every response counted by service and status, Envoy's own replies too (read by puma/traffic.py).
     hcm["access_log"] = [*_access_log(config), served_access_logger()]
     if hcm_cfg.tracing is not None:
         hcm["tracing"] = {"random_sampling": {"value": hcm_cfg.tracing.random_sampling}}
@@ -440,17 +439,10 @@ def cluster(config: PumaConfig, name: str, *, eds_path: Path | None = None, endp
 
 
 def served_access_logger() -> dict[str, Any]:
-    """The HTTP connection manager's access log entry counting each response that is not a 2xx by
-    service and status. The 2xx are what instances answered (Envoy's own replies never are): its
-    cluster statistics count them anyway (`upstream_rq_<code>`, a cluster per service), so this
-    logger skips them, the answers nearly every request gets: its tagged counter cost 3% of Envoy's
-    CPU per routed request (`puma bench envoy-features`), the filter's two comparisons nothing seen."""
+    """The HTTP connection manager's access log entry counting each response by service and status."""
     tags = [{"name": "service", "value_format": "%METADATA(ROUTE:puma:service)%"},
             {"name": "code", "value_format": "%RESPONSE_CODE%"}]
-    not_2xx = {"or_filter": {"filters": [
-        {"status_code_filter": {"comparison": {"op": op, "value": {"default_value": code, "runtime_key": key}}}}
-        for op, code, key in (("GE", 300, "puma_served_from"), ("LE", 199, "puma_served_below"))]}}
-    return {"name": "envoy.access_loggers.stats", "filter": not_2xx, "typed_config": {
+    return {"name": "envoy.access_loggers.stats", "typed_config": {
         "@type": _T + "envoy.extensions.access_loggers.stats.v3.Config",
         "stats_scope": {"prefix": SERVED_SCOPE},
         "counters": [{"stat": {"name": "responses", "tags": tags}, "value_fixed": 1}]}}

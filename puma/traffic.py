@@ -3,12 +3,9 @@
 Envoy's cluster statistics see only what went through its router to a cluster; a request Envoy
 answers itself before that (a failed service's 503, a 405 or 413 guard, the rate limit's 429, a
 stream timeout's 504) has no cluster. So every listener also carries Envoy's stats access logger
-(`puma.envoy.served_access_logger()`): for every response it sent that is not a 2xx, whoever
-produced it, one counter per (service, status code), the service read from the route's metadata
-(`puma.service`, set on every route of a service). The 2xx come from the clusters' own
-`upstream_rq_<code>` counters (one cluster per service, each name a service's): only instances
-answer 2xx, and an instance's 2xx is never retried, so each is one answer a client got. Requests
-matching no service's route count nowhere (their tag is empty).
+(`puma.envoy.served_access_logger()`): for every response it sent, whoever produced it, one counter per
+(service, status code), the service read from the route's metadata (`puma.service`, set on every
+route of a service). Requests matching no service's route count nowhere (their tag is empty).
 
 Envoy's counters restart at 0 when Envoy does (the supervisor restarts it when it dies), so
 `TrafficTotals` carries them: a reading from a new Envoy process adds to what the old one had
@@ -35,8 +32,7 @@ if TYPE_CHECKING:
     from .interfaces import DeploymentView
 
 SERVED_METRIC = "envoy_puma_served_responses"
-_CLUSTER_STATS = r"^cluster\.[^.]+\.(upstream_cx_none_healthy|upstream_rq_timeout|upstream_rq_504|upstream_rq_2[0-9][0-9])$"
-_ANSWERED_2XX = "upstream_rq_2"  # a cluster's count of one 2xx code: an answer its instances gave
+_CLUSTER_STATS = r"^cluster\.[^.]+\.(upstream_cx_none_healthy|upstream_rq_timeout|upstream_rq_504)$"
 
 
 @dataclass
@@ -99,9 +95,7 @@ class TrafficTotals:
             key, _, value = line.partition(": ")
             parts = key.split(".")
             if len(parts) == 3 and value.strip().isdigit():
-                stat = parts[2]
-                code = stat.removeprefix("upstream_rq_") if stat.startswith(_ANSWERED_2XX) else stat
-                reading[(parts[1], code)] = reading.get((parts[1], code), 0.0) + float(value)
+                reading[(parts[1], parts[2])] = float(value)
         with self.lock:
             if pid != self._envoy_pid:  # a new Envoy counts from 0: keep what the old one had counted
                 self._base.update({k: int(v) for k, v in self._last.items()})

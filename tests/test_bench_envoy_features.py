@@ -65,3 +65,10 @@ def test_short_run_writes_json_csv_and_plot(tmp_path):
     assert len(rows) == 2 * 2 * len(ef.CASES) and {r["side"] for r in rows} == {"A", "B"}
     assert (tmp_path / "envoy-features.png").stat().st_size > 1000
     assert "served" in result.stdout
+
+
+def test_served_not_2xx_filters_the_stats_logger_and_nothing_else():
+    shipped = _shipped()
+    off = ef.without(shipped, "served_not_2xx")
+    assert [[a.get("filter") for a in hcm["access_log"]] for hcm in ef._hcms(off)] == [[ef.NOT_2XX]] * 2
+    assert _loggers(off) == _loggers(shipped) and _mappers_413(off) == _mappers_413(shipped)
