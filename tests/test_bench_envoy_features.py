@@ -72,3 +72,13 @@ def test_served_not_2xx_filters_the_stats_logger_and_nothing_else():
     off = ef.without(shipped, "served_not_2xx")
     assert [[a.get("filter") for a in hcm["access_log"]] for hcm in ef._hcms(off)] == [[ef.NOT_2XX]] * 2
     assert _loggers(off) == _loggers(shipped) and _mappers_413(off) == _mappers_413(shipped)
+
+
+def test_unbounded_or_malformed_counts_are_refused_naming_the_bound(tmp_path):
+    for args, needle in ((["--pairs", "0"], "pairs from 1 to 100"), (["--pairs", "many"], "'many'"),
+                         (["--requests", "10"], "requests from 20 to 100000"),
+                         (["--requests", "2e9"], "'2e9'")):
+        result = subprocess.run([sys.executable, "-m", "puma.cli", "bench", "envoy-features", "--out",
+                                 str(tmp_path), *args], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and needle in result.stderr, (args, result.stderr)
+        assert not (tmp_path / "envoy-features.json").exists()
