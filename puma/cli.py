@@ -303,6 +303,18 @@ def _add_bench(sub: Any) -> None:
     bremote.add_argument("--requests", type=int, default=5000, help="calls per way")
     bremote.set_defaults(func=_lazy("puma.bench.remote"))
 
+    bfeat = _command(bench_sub, "envoy-features", "Envoy CPU per request and latency of PUMA's per-request Envoy "
+                     "features, each on against off, in pairs",
+                     "The rendered Envoy config as shipped beside the same config with one feature removed (the "
+                     "stats access logger counting answers by service, the map cluster's connection pool per "
+                     "client connection, the per-service 413 mappers), two Envoys routing to one upstream Envoy, "
+                     "sides alternating pair by pair. Writes envoy-features.json, .csv and .png.")
+    bfeat.add_argument("--out", type=Path, required=True, help="directory for the JSON, CSV and PNG")
+    bfeat.add_argument("--pairs", type=_whole(1, 100, "pairs", 6), default=6, help="pairs per feature, sides alternating (default 6)")
+    bfeat.add_argument("--requests", type=_whole(20, 100_000, "requests", 3000), default=3000,
+                       help="sequential requests per side of a pair (a quarter with a new connection each)")
+    bfeat.set_defaults(func=_lazy("puma.bench.envoyfeatures"))
+
     backends = _command(bench_sub, "backends", "the process backend beside the Docker backend (start, latency, "
                         "server CPU, autoscaling)", "The same small app on `puma run`'s processes and on its Docker "
                         "backend in turn (ABBA): start to ready, sequential latency and server CPU per request, "
@@ -403,6 +415,19 @@ def _int_list(text: str) -> list[int]:
     if any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"{text!r}: every number must be at least 1")
     return values
+
+
+def _whole(low: int, high: int, what: str, example: int) -> Any:
+    """An argparse type: a whole number of `what` from `low` to `high` (bounded work), else a precise error."""
+
+    def parse(text: str) -> int:
+        digits = text.strip().replace("_", "")
+        if not digits.isdigit() or not low <= int(digits) <= high:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of {what} from {low} to {high}, "
+                                             f"e.g. {example}")
+        return int(digits)
+
+    return parse
 
 
 def _rounds(text: str) -> int:

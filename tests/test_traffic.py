@@ -160,3 +160,26 @@ def test_traffic_public_health_answers_show_no_pid(mesh: puma.Deployment) -> Non
     instance = mesh.instances("root")[0]
     direct = httpx.get(f"http://127.0.0.1:{instance.port}/healthz").json()  # the supervisor's own view
     assert direct["pid"] == instance.pid
+
+
+def _health_checks(d: puma.Deployment, service: str) -> int:
+    assert d.envoy.admin is not None
+    line = d.envoy.admin.get(f"/stats?filter=^cluster[.]{service}[.]health_check[.]attempt$").strip()
+    return int(line.rpartition(": ")[2] or 0)
+
+
+def test_traffic_health_checks_are_no_answers_and_each_answer_counts_once() -> None:
+    """The 2xx are Envoy's cluster counters (the access logger counts the rest): Envoy's own health
+    checks of an instance, several a second here, add nothing; the instance's 200s and 400s add each once."""
+    app = puma.App()
+    app.configure({"puma_services": {"ok": {"prefix": "/ok", "instances": 2,
+                                            "health_check": {"interval_s": 0.3}}}})
+    app.add_services({"ok": basic.echo})
+    with app.start(listener={"port": 0}) as d:
+        before = _counts(d, "ok")
+        checks = _health_checks(d, "ok")
+        wait_for(lambda: _health_checks(d, "ok") >= checks + 10, timeout_s=10, message="10 health checks")
+        assert _counts(d, "ok") == before
+        _sent(d, "ok", lambda: [httpx.post(d.url + "/ok", json={"i": i}).status_code for i in range(7)], 200)
+        bad = {"content": b"{not json", "headers": {"content-type": "application/json"}}
+        _sent(d, "ok", lambda: [httpx.post(d.url + "/ok", **bad).status_code for _ in range(3)], 400)
