@@ -23,8 +23,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.constraints import describe_minutes, describe_range
+from chatbot.franchises import fully_known
 from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.text import end_sentence, indefinite_article, join_words
+from chatbot.titles import normalise_title
 
 SLOTS = ("genre", "actor", "director", "mpaa")
 SLOT_LABELS = {"genre": "the genre", "actor": "the actor", "director": "the director",
@@ -287,7 +289,10 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
         return f"nothing {span}" if excluded else f"films {span}"
     if slot == "title":  # title words ("pirates"), as said
         named = _or_list([_title_case(str(v)) for v in wish["values"]])
-        return f"no {named} films" if excluded else f"a {named} film"
+        if not excluded:
+            return f"a {named} film"
+        unsure = [str(v) for v in wish["values"] if not fully_known(normalise_title(str(v)))]
+        return f"no {named} films" + (" (I can only tell them by their titles)" if unsure else "")
     values = _or_list([str(v) for v in wish["values"]])
     if excluded:
         return {"genre": f"no {values}", "actor": f"nothing with {values}",

@@ -136,7 +136,7 @@ from chatbot.text import (
 )
 from chatbot.title_wishes import title_exclusions
 from chatbot.titles import TitleIndex
-from chatbot.viewers import shared_note
+from chatbot.viewers import settle_fright, shared_note
 
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
 
@@ -210,6 +210,7 @@ class Understander:
         for person in people:  # "that's the one with X, right": not a wish for X
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
+        hits = settle_fright(hits, tokens, (notes, outside), APPROXIMATIONS["sensitive"]["note"])
         constraints = spans_to_constraints(hits, tokens, negated)
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)

@@ -62,7 +62,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "title_exclusions",
          # newcomer 42: plain words read as names or titles; spoken years, ages and ratings;
          # questions about another film, and its person used afterwards
-         "plain_words", "spoken_numbers", "another_film", "confirmed_genres")
+         "plain_words", "spoken_numbers", "another_film", "confirmed_genres",
+         # newcomer 46: refused franchises whose titles lack the name; easily scared viewers
+         # with mixed signals; ages in words; "her"/"him" after a cast list; the user's own
+         # past; "nineteen seventy something"
+         "refused_franchises", "scared_viewers")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
