@@ -43,7 +43,8 @@ _TITLE_CUE = re.compile(
     r"|^\s*(?:just\s+)?like|\bsimilar\s+to|\bin the (?:style|vein|spirit|mould|mold) of"
     r"|\breminds? me of|\b(?:kind|sort|a bit|a little) (?:of )?like|\bakin to|\bcomparable to"
     r"|\bin the same vein as|\balong the lines of|\bsame (?:vibe|feel|style|kind of \w+) as"
-    r"|\bthe likes of)\s+(?P<title>.+)",
+    r"|\bthe likes of)\s+(?!(?:i|we)\s+(?:said|say|told|mentioned|asked|wrote|explained)\b)"
+    r"(?P<title>.+)",  # "like I said, he's 7" refers back; it names no film
     re.IGNORECASE,
 )
 # "I really liked The Shawshank Redemption": a title only if the catalogue has it
