@@ -456,15 +456,21 @@ def _history(title: str, shown: Sequence[Mapping[str, Any]]) -> str:
 
 def _leads_answer(title: str, movie: Mapping[str, Any]) -> str:
     """"Who's the lead?": the catalogue has no billing order, so the best-known names, said so."""
-    cast = _cast(movie, (), LIKELY_LEADS)
+    cast = cast_listed(movie, leads=True)
     if not cast:
         return f"I don't know who is in {title}"
     return (f"My catalogue has no billing order, so I can't say for sure who leads {title}; "
             f"the best-known names in its cast are {join_words(cast)}")
 
 
+def cast_listed(movie: Mapping[str, Any], actors: Sequence[str] = (), leads: bool = False) -> list[str]:
+    """The names an answer to "who's in it?" lists (up to four, the asked-for actors first), or
+    to "who stars in it?" (``leads``: the best-known ``LIKELY_LEADS``)."""
+    return _cast(movie, (), LIKELY_LEADS) if leads else _cast(movie, actors, 4)
+
+
 def _cast_answer(title: str, movie: Mapping[str, Any], actors: Sequence[str]) -> str:
-    cast = _cast(movie, actors, 4)
+    cast = cast_listed(movie, actors)
     return f"{title} is with {join_words(cast)}" if cast else f"I don't know who is in {title}"
 
 

@@ -66,7 +66,8 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # newcomer 46: refused franchises whose titles lack the name; easily scared viewers
          # with mixed signals; ages in words; "her"/"him" after a cast list; the user's own
          # past; "nineteen seventy something"
-         "refused_franchises", "scared_viewers", "ages_in_words")
+         "refused_franchises", "scared_viewers", "ages_in_words",
+         "cast_referents")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
