@@ -67,7 +67,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     verdict,
     watching,
 )
-from chatbot.asides import aside_mask
+from chatbot.asides import aside_mask, past_selves
 from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
@@ -190,6 +190,7 @@ class Understander:
         complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in
                       self._spans(complaint_hits(tokens), used)]
         hits += self._years(tokens, used)
+        used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film
         hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         said = {h[2]["slot"] for h in hits}  # "too old, anything from the 90s": the 90s
