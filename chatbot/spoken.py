@@ -2,7 +2,8 @@
 dates, ages and ratings expect. Pure; no IO.
 
 * **years**: "nineteen ninety five" -> "1995", "twenty ten" -> "2010", "nineteen oh five" ->
-  "1905", "two thousand and three" -> "2003", "nineteen eighties" -> "1980s"; two-digit
+  "1905", "two thousand and three" -> "2003", "nineteen eighties" -> "1980s", "nineteen
+  seventy something" -> "1970s"; two-digit
   numbers ("ninety five") become digits too ("95");
 * **ages**: "seven year old" -> "7 year old", "my 4yo" -> "my 4 year old", "he's nine" ->
   "he's 9", "her sixth birthday" -> "her 6 year old birthday";
@@ -42,6 +43,10 @@ _TWO_DIGITS = rf"(?:(?:{_TEN})(?:{_SEP}(?:{_UNIT}))?|{_TEEN})"
 _CENTURY_YEAR = re.compile(
     rf"\b(?P<century>eighteen|nineteen|twenty){_SEP}(?:(?P<decade>{_DECADE})\b|"
     rf"(?P<oh>oh|o|zero){_SEP}(?P<unit>{_UNIT})\b|(?P<rest>{_TWO_DIGITS})\b)", re.I)
+# "nineteen seventy something", "1970-something", "nineteen eighty odd": that decade
+_SOME_DECADE = re.compile(
+    rf"\b(?:(?P<century>eighteen|nineteen|twenty){_SEP}(?P<tens>{_TEN})|(?P<digits>1[89][1-9]0|20[0-2]0))"
+    rf"{_SEP}(?:something|odd|ish)\b", re.I)
 _THOUSANDS = re.compile(
     rf"\btwo{_SEP}thousand(?:{_SEP}(?:and{_SEP})?(?P<rest>{_TWO_DIGITS}|{_UNIT}))?\b", re.I)
 _PAIR = re.compile(rf"\b(?P<tens>{_TEN}){_SEP}(?P<unit>{_UNIT})\b", re.I)
@@ -84,6 +89,8 @@ _RATING_NUMBER = re.compile(r"\b(?P<letters>pg|nc)[\s-]*(?P<number>thirteen|seve
 def spell_spoken(text: str) -> str:
     """``text`` with spoken years, ages and ratings in digits ("nineteen ninety five" ->
     "1995", "p g thirteen" -> "pg 13", "4yo" -> "4 year old"); other words unchanged."""
+    text = _SOME_DECADE.sub(lambda m: f"{m['digits'] or _CENTURIES[m['century'].lower()] * 100 + TENS[m['tens'].lower()]}s",
+                            text)
     text = _CENTURY_YEAR.sub(_century_year, text)
     text = _THOUSANDS.sub(lambda m: str(2000 + _two_digits(m["rest"] or "")), text)
     text = _AGE_WORD.sub(lambda m: f"{_number(m['number'])}{m['unit']}", text)

@@ -67,7 +67,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # with mixed signals; ages in words; "her"/"him" after a cast list; the user's own
          # past; "nineteen seventy something"
          "refused_franchises", "scared_viewers", "ages_in_words",
-         "cast_referents", "own_past")
+         "cast_referents", "own_past", "vague_years_names")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
