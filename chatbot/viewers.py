@@ -124,7 +124,7 @@ def settle_fright(hits: list[tuple], tokens: Sequence[str], notes: Sequence[list
     if fear is None or not any(sensitive_note in n for n in notes):
         return hits
     feared = [h for h in hits if h[2]["slot"] == "genre" and not h[2]["exclude"]
-              and h[0] - fear[1] in (1, 2) and fear[1] < len(tokens) and tokens[fear[1]] in _FEAR_OBJECT]
+              and h[0] - fear[1] in (0, 1, 2) and _FEAR_OBJECT & set(tokens[fear[1] - 1 : h[0]])]
     hits = [h for h in hits if h not in feared]
     wanted = {v for h in hits if h[2]["slot"] == "genre" and not h[2]["exclude"]
               for v in h[2]["values"]}
