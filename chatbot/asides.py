@@ -35,6 +35,16 @@ _PAST_MARKERS = tuple(tuple(p.split()) for p in (
     "as a child", "as a teen", "as a teenager", "growing up", "grew up", "i saw", "we saw",
     "i watched", "we watched", "i was a", "we were", "in my childhood", "in my youth",
     "i used to", "we used to", "my childhood", "since i was"))
+# phrases asking for films of that past: "something from my childhood", "like back then",
+# "those adventure movies": a date told of the user's past is then the wish
+_THEN = tuple(tuple(p.split()) for p in (
+    "my childhood", "my youth", "my teens", "my teenage years", "back then", "those days",
+    "that time", "that era", "those years", "that decade", "nostalgic", "nostalgia",
+    "take me back", "takes me back", "brings back", "bring back", "those", "the same era",
+    "from then", "like then", "grew up with", "grew up on", "i grew up watching"))
+# what the user was then ("when I was a kid"): no audience, no family genre
+_SELVES = frozenset("kid kids child children little young teen teenager teenagers boy girl "
+                    "youngster baby toddler".split())
 _RELEASE_WORDS = frozenset("from made released came era set".split())
 _FILM_WORDS = frozenset("movie movies film films flick flicks".split())
 _WHEN = frozenset("ago year years when back month months week weeks".split())
@@ -45,12 +55,13 @@ def aside_mask(tokens: Sequence[str], is_genre: Callable[[str], bool] = lambda _
     """True on the tokens of each clause that is an aside (see the module doc); a word for
     which ``is_genre`` holds ("comedies") also makes a clause ask for films."""
     mask = [False] * len(tokens)
+    then = _has_phrase(tokens, _THEN)
     start = 0
     for end in [*(i for i, t in enumerate(tokens) if t == BOUNDARY or t in _JOINS), len(tokens)]:
         clause = tokens[start:end]
         if _tells_of_life(clause, is_genre):
             mask[start:end] = [True] * (end - start)
-        else:
+        elif not then:  # "I grew up in the 90s, something from my childhood": the 90s
             for k in _past_life(clause, is_genre):
                 mask[start + k] = True
         start = end + 1
@@ -83,3 +94,23 @@ def _tells_of_life(clause: Sequence[str], is_genre: Callable[[str], bool]) -> bo
         return False
     return not any(t in _WISHING or is_genre(t) for t in clause) and any(
         t in _WHEN or t.isdigit() or t.endswith("s") and t[:-1].isdigit() for t in clause)
+
+
+def past_selves(tokens: Sequence[str]) -> list[int]:
+    """Positions of what the user was in their past ("when I was a kid", "as a teen", "I was a
+    little girl"): a word for the user then, not for who watches now (no family genre, no
+    rating for children)."""
+    found = []
+    for k in range(len(tokens)):
+        if not any(tuple(tokens[k : k + len(m)]) == m for m in _PAST_MARKERS):
+            continue
+        for j in range(k + 1, min(len(tokens), k + 6)):
+            if tokens[j] in _SELVES:
+                found.append(j)
+            elif tokens[j] == BOUNDARY:
+                break
+    return found
+
+
+def _has_phrase(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bool:
+    return any(tuple(tokens[k : k + len(p)]) == p for k in range(len(tokens)) for p in phrases)

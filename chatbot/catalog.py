@@ -38,6 +38,7 @@ from sqlalchemy import Engine, select
 from chatbot.db.engine import make_engine
 from chatbot.db.models import Movie as MovieRow
 from chatbot.errors import UnknownFilm
+from chatbot.franchises import franchise_titles
 from chatbot.titles import FUZZY_RATIO, normalise_title, sequel_key, split_title_year
 
 __all__ = ["GENRES", "GENRE_LABELS", "MPAA_RATINGS", "Catalog", "Movie", "canonical_genre",
@@ -249,8 +250,9 @@ class Catalog:
         """Films that have one of the constraint's values, or a year in its range."""
         slot = constraint["slot"]
         if slot == "title":  # "not pirates": every film with those words in its title
-            return frozenset(i for v in constraint["values"] for key in self._title_keys
-                             if f" {normalise_title(v)} " in f" {key} " for i in self._by_title[key])
+            said = {words for v in constraint["values"] for words in franchise_titles(normalise_title(v))}
+            return frozenset(i for key in self._title_keys for words in said
+                             if f" {words} " in f" {key} " for i in self._by_title[key])
         index = self._sets[slot]
         if slot in ("year", "runtime"):
             first, last = constraint["range"]

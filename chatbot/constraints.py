@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from chatbot.errors import InvalidRequest
+from chatbot.franchises import franchise_titles
 from chatbot.titles import normalise_title
 
 VALUE_SLOTS = ("genre", "actor", "director", "mpaa", "title")
@@ -85,8 +86,10 @@ def holds(constraint: Mapping[str, Any], film: Mapping[str, Any]) -> bool:
 
 
 def has_title_words(title: str, words: str) -> bool:
-    """``words`` ("pirates") are words of ``title`` ("Pirates of the Caribbean"), as keys."""
-    return f" {normalise_title(words)} " in f" {normalise_title(title)} "
+    """``words`` ("pirates") are words of ``title`` ("Pirates of the Caribbean"), as keys; a
+    franchise's words also name its films without them ("batman": The Dark Knight)."""
+    key = f" {normalise_title(title)} "
+    return any(f" {said} " in key for said in franchise_titles(normalise_title(words)))
 
 
 def same_wish(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

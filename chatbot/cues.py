@@ -33,7 +33,7 @@ _OPENERS = frozenset("not no never without except excluding nothing neither nor 
 _OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("tired", "of"),
                    ("sick", "of"), ("anything", "but"), ("everything", "but"),
                    ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"),
-                   ("done", "with"), ("keep", "away"), ("stay", "away"), ("spare", "me"),
+                   ("done", "with"), ("enough", "of"), ("keep", "away"), ("stay", "away"), ("spare", "me"),
                    ("asleep", "during"), ("asleep", "at"), ("asleep", "through"), ("bored", "by"),
                    ("bored", "of"))
 _PHRASES_ENDING: dict[str, list[tuple[str, ...]]] = {}

@@ -40,6 +40,7 @@ from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.nlg import SLOTS
 from chatbot.questions import suitability_reply
+from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import answered_people, remember
 from chatbot.referents import resolve as resolve_referents
 from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out
@@ -146,6 +147,11 @@ class DialogManager(SideActs):
 
     def _decide(self, state: dict, text: str) -> dict:
         stage = state["stage"]
+        choices = ambiguous_referent(text, state)  # "something with her" after a cast of four
+        if choices:
+            return {"act": "suggest", "suggest": {"name": choices[0], "slot": "actor", "choices": choices,
+                                                  "constraint": {"slot": "actor", "values": choices[:1],
+                                                                 "exclude": False}}}
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
         understanding = self._with_reference(self._parts.nlu(text, stage if stage in SLOTS else None))
         rest = str(understanding.get("rest") or "")
@@ -271,7 +277,8 @@ class DialogManager(SideActs):
                                          nlg.rating_text(movie)))
         shown = [self._parts.db.movie(i) for i in state["shown"][:-1]] if "history" in (
             decision.get("topics") or ()) else []
-        remember(state, answered_people(list(decision.get("topics") or ()), movie))
+        remember(state, answered_people(list(decision.get("topics") or ()), movie,
+                                        list(_asked(state).get("actor") or ())))
         out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state),
                               people=decision.get("people") or (),
                               genres=decision.get("genres") or (), shown=shown,

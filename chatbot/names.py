@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from chatbot.namesakes import better_known_typo, first_name_contradicts, outnamed
+from chatbot.namesakes import better_known_typo, cut_short, first_name_contradicts, outnamed
 from chatbot.nicknames import ALIASES, FIRST_NAME_FORMS
 from chatbot.people import Person, merge_people
 from chatbot.plainwords import plural_of_everyday_word
@@ -184,6 +184,7 @@ class NameIndex:
                 bare: bool) -> list[NameMatch]:
         found = [m for m in self._candidates(tokens, role, cued, bare) if m is not None]
         found = [m for m in found if not outnamed(m, found) and not better_known_typo(m, found)
+                 and not cut_short(m, found)
                  and not first_name_contradicts(m, found, tokens)]
         found.sort(key=lambda m: (not m.sure, m.distance, -(m.end - m.start), m.start))
         chosen: list[NameMatch] = []

@@ -54,6 +54,15 @@ def outnamed(match: Reading, found: Sequence[Reading]) -> bool:
                and other.person.fame_as(None) > match.person.fame_as(None) for other in found)
 
 
+def cut_short(match: Reading, found: Sequence[Reading]) -> bool:
+    """A name spelt right ("Francis Ford") at the start of a longer window that names someone
+    far better known with a typo in the rest ("francis ford copola": Francis Ford Coppola): the
+    user said the longer name and misspelt its end."""
+    return any(other.start == match.start and other.end > match.end
+               and other.person.fame_as(None) > KNOWN_BETTER * match.person.fame_as(None)
+               for other in found)
+
+
 def better_known_typo(match: Reading, found: Sequence[Reading]) -> bool:
     """Two unsure readings of the same misspelt window ("jacky chan": Jacki R. Chan one edit
     away, Jackie Chan two): the far better known person is the one meant."""

@@ -23,8 +23,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.constraints import describe_minutes, describe_range
+from chatbot.franchises import fully_known
 from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.text import end_sentence, indefinite_article, join_words
+from chatbot.titles import normalise_title
 
 SLOTS = ("genre", "actor", "director", "mpaa")
 SLOT_LABELS = {"genre": "the genre", "actor": "the actor", "director": "the director",
@@ -289,7 +291,10 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
         return f"nothing {span}" if excluded else f"films {span}"
     if slot == "title":  # title words ("pirates"), as said
         named = _or_list([_title_case(str(v)) for v in wish["values"]])
-        return f"no {named} films" if excluded else f"a {named} film"
+        if not excluded:
+            return f"a {named} film"
+        unsure = [str(v) for v in wish["values"] if not fully_known(normalise_title(str(v)))]
+        return f"no {named} films" + (" (I can only tell them by their titles)" if unsure else "")
     values = _or_list([str(v) for v in wish["values"]])
     if excluded:
         return {"genre": f"no {values}", "actor": f"nothing with {values}",
@@ -453,15 +458,21 @@ def _history(title: str, shown: Sequence[Mapping[str, Any]]) -> str:
 
 def _leads_answer(title: str, movie: Mapping[str, Any]) -> str:
     """"Who's the lead?": the catalogue has no billing order, so the best-known names, said so."""
-    cast = _cast(movie, (), LIKELY_LEADS)
+    cast = cast_listed(movie, leads=True)
     if not cast:
         return f"I don't know who is in {title}"
     return (f"My catalogue has no billing order, so I can't say for sure who leads {title}; "
             f"the best-known names in its cast are {join_words(cast)}")
 
 
+def cast_listed(movie: Mapping[str, Any], actors: Sequence[str] = (), leads: bool = False) -> list[str]:
+    """The names an answer to "who's in it?" lists (up to four, the asked-for actors first), or
+    to "who stars in it?" (``leads``: the best-known ``LIKELY_LEADS``)."""
+    return _cast(movie, (), LIKELY_LEADS) if leads else _cast(movie, actors, 4)
+
+
 def _cast_answer(title: str, movie: Mapping[str, Any], actors: Sequence[str]) -> str:
-    cast = _cast(movie, actors, 4)
+    cast = cast_listed(movie, actors)
     return f"{title} is with {join_words(cast)}" if cast else f"I don't know who is in {title}"
 
 

@@ -67,7 +67,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     verdict,
     watching,
 )
-from chatbot.asides import aside_mask
+from chatbot.asides import aside_mask, past_selves
 from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
@@ -138,7 +138,7 @@ from chatbot.text import (
 )
 from chatbot.title_wishes import title_exclusions
 from chatbot.titles import TitleIndex
-from chatbot.viewers import shared_note
+from chatbot.viewers import settle_fright, shared_note
 
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
 
@@ -196,6 +196,7 @@ class Understander:
         complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in
                       self._spans(complaint_hits(tokens), used)]
         hits += self._years(tokens, used)
+        used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film
         hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         said = {h[2]["slot"] for h in hits}  # "too old, anything from the 90s": the 90s
@@ -219,6 +220,7 @@ class Understander:
         for person in people:  # "that's the one with X, right": not a wish for X
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
+        hits = settle_fright(hits, tokens, (notes, outside), APPROXIMATIONS["sensitive"]["note"])
         constraints = spans_to_constraints(hits, tokens, negated)
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))

@@ -214,6 +214,8 @@ def _after_children(tokens: Sequence[str], i: int) -> bool:
             return True
         if tokens[j] in ("they", "theyre") and _CHILDREN & set(tokens[:j]):
             return True  # "my grandchildren are visiting, they are 4 and 7"
+        if tokens[j] in ("hes", "shes", "he", "she") and j >= i - 2:
+            return True  # "like I said, he's 7": the child spoken of before
         if tokens[j] not in _AGE_JOINS and not tokens[j].isdigit():
             return False
     return False
@@ -223,7 +225,8 @@ _AUDIENCE_BEFORE = ("for", "with", "my", "our", "his", "her", "their", "a", "an"
                     "and")
 # "my 6 year old wants something" is who watches; "my 5 year old is asleep" is not
 _WATCHING = frozenset("""want wants wanted something anything movie movies film films watch
-    watching watches like likes love loves need needs night""".split())
+    watching watches like likes love loves need needs night suits suit suitable appropriate
+    ok okay safe fine right""".split())
 _CHILDREN = frozenset("""kids kid children child son sons daughter daughters boys girls boy girl
     nephew nephews niece nieces grandkids grandchildren grandson granddaughter twins
     siblings ones""".split())

@@ -23,7 +23,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from chatbot.nlg import cast_listed
+
 REFERENT_KEY = "referent"
+MAX_NAMED = 6  # an answer naming more ("who stars in it?" lists six) is no referent
 REFERENT_TURNS = 3  # a pronoun may point back at an answer's person this many turns later
 _CUED_PRONOUN = re.compile(
     r"\b(?P<cue>by|with|from|starring|featuring|of)\s+(?P<pronoun>him|her|them)\b", re.I)
@@ -42,20 +45,36 @@ _DIRECTING = ("director", "maker", "filmmaker")
 
 
 def remember(state: dict[str, Any], people: Sequence[tuple[str, str]]) -> None:
-    """Keep the people an answer named (``(name, role)``; "him"/"her" needs one of them,
-    "them"/"their" any of up to three); none: forget."""
-    if 1 <= len(people) <= 3:
+    """Keep the people an answer named (``(name, role)``, up to six: "them"/"their" is any of
+    them, "him"/"her" is one, asked which when there are several); none: forget."""
+    if 1 <= len(people) <= MAX_NAMED:
         state[REFERENT_KEY] = {"names": [p[0] for p in people], "role": people[0][1],
                                "turn": state.get("turns", 0)}
     else:
         state.pop(REFERENT_KEY, None)
 
 
-def answered_people(topics: Sequence[str], movie: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The person an answer about ``movie`` names: its director for "who directed it?"."""
+def answered_people(topics: Sequence[str], movie: Mapping[str, Any],
+                    actors: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The people an answer about ``movie`` names: its director for "who directed it?", the
+    cast it lists for "who's in it?" (``actors`` asked for come first, as in the answer)."""
     if "director" in topics:
         return [(d, "director") for d in movie.get("directors") or () if d]
+    if "cast" in topics or "leads" in topics:
+        return [(c, "actor") for c in cast_listed(movie, actors, leads="cast" not in topics)]
     return []
+
+
+def ambiguous(text: str, state: Mapping[str, Any]) -> list[str]:
+    """The names "him"/"her" in ``text`` may be, when the answer it points back at named
+    several ("who's in titanic?" then "something with her"): the user is asked which; else []."""
+    referent = state.get(REFERENT_KEY)
+    if not referent or state.get("turns", 0) - int(referent.get("turn", 0)) > REFERENT_TURNS:
+        return []
+    names = list(referent.get("names") or ())
+    singular = [m for pattern in (_CUED_PRONOUN, _POSSESSIVE, _SUBJECT) for m in pattern.finditer(text)
+                if m["pronoun"].lower() not in ("them", "their", "they")]
+    return names if len(names) > 1 and singular else []
 
 
 def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Mapping[str, Any] | None]

@@ -2,11 +2,14 @@
 dates, ages and ratings expect. Pure; no IO.
 
 * **years**: "nineteen ninety five" -> "1995", "twenty ten" -> "2010", "nineteen oh five" ->
-  "1905", "two thousand and three" -> "2003", "nineteen eighties" -> "1980s"; two-digit
+  "1905", "two thousand and three" -> "2003", "nineteen eighties" -> "1980s", "nineteen
+  seventy something" -> "1970s"; two-digit
   numbers ("ninety five") become digits too ("95");
 * **ages**: "seven year old" -> "7 year old", "my 4yo" -> "my 4 year old", "he's nine" ->
   "he's 9", "her sixth birthday" -> "her 6 year old birthday";
-* **ratings**: dictated letters "p g thirteen", "n c seventeen", "p.g. 13" -> "pg 13", "nc 17".
+* **ratings**: dictated letters "p g thirteen", "n c seventeen", "p.g. 13" -> "pg 13", "nc 17";
+  heard ones too: "pee gee" -> "pg", "rated are" -> "rated r";
+* **children's ages**: "my kid is seven", "the kids are nine and eleven" -> "... 9 and 11".
 
 Number libraries (word2number and the like) add the parts up ("nineteen ninety five" is 114),
 and a year said in two halves is the common spoken form, so the halves are read here.
@@ -40,6 +43,10 @@ _TWO_DIGITS = rf"(?:(?:{_TEN})(?:{_SEP}(?:{_UNIT}))?|{_TEEN})"
 _CENTURY_YEAR = re.compile(
     rf"\b(?P<century>eighteen|nineteen|twenty){_SEP}(?:(?P<decade>{_DECADE})\b|"
     rf"(?P<oh>oh|o|zero){_SEP}(?P<unit>{_UNIT})\b|(?P<rest>{_TWO_DIGITS})\b)", re.I)
+# "nineteen seventy something", "1970-something", "nineteen eighty odd": that decade
+_SOME_DECADE = re.compile(
+    rf"\b(?:(?P<century>eighteen|nineteen|twenty){_SEP}(?P<tens>{_TEN})|(?P<digits>1[89][1-9]0|20[0-2]0))"
+    rf"{_SEP}(?:something|odd|ish)\b", re.I)
 _THOUSANDS = re.compile(
     rf"\btwo{_SEP}thousand(?:{_SEP}(?:and{_SEP})?(?P<rest>{_TWO_DIGITS}|{_UNIT}))?\b", re.I)
 _PAIR = re.compile(rf"\b(?P<tens>{_TEN}){_SEP}(?P<unit>{_UNIT})\b", re.I)
@@ -49,6 +56,15 @@ _AGE_WORD = re.compile(
 _AGE_AFTER = re.compile(
     rf"\b(?P<verb>he'?s|she'?s|(?:he|she|who) is|aged?|turns|turned|turning)\s+"
     rf"(?P<number>{_UNIT}|{_TEEN})\b(?!\s+(?:of|more|other|films?|movies?))", re.I)
+# "my kid is seven", "the kids are nine and eleven", "my daughter, she's twelve"
+_CHILD_WORDS = ("kids?|sons?|daughters?|boys?|girls?|child|children|twins|nephews?|nieces?|"
+                "grandsons?|granddaughters?|grandkids|grandchildren|brothers?|sisters?|bro|sis|"
+                "little ones|youngest|oldest|eldest")
+_CHILD_AGES = re.compile(
+    rf"\b(?P<lead>(?:{_CHILD_WORDS})(?:\s*,)?(?:\s+(?:are|is|aged?|both|just|now|turned|"
+    rf"turning|they'?re|they are|he'?s|she'?s|re|s))*\s+)"
+    rf"(?P<numbers>(?:{_UNIT}|{_TEEN})\b(?:(?:\s*,\s*|\s+and\s+|\s*&\s*)(?:{_UNIT}|{_TEEN})\b)*)"
+    rf"(?!\s+(?:of|more|other|films?|movies?|times?))", re.I)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
              "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
              "thirteenth": 13, "fourteenth": 14, "fifteenth": 15, "sixteenth": 16}
@@ -59,6 +75,13 @@ _LETTERS = (
     (re.compile(r"\bp\.?\s*g\.?(?=[\s,.!?-]|$)(?:[\s-]*(?:thirteen|13)\b)?", re.I), "pg"),
     (re.compile(r"\bn\.?\s*c\.?(?=[\s,.!?-]|$)(?:[\s-]*(?:seventeen|17)\b)?", re.I), "nc"),
 )
+# ratings said aloud and written as heard: "pee gee", "en see seventeen", "rated are"
+_HEARD = (
+    (re.compile(r"\bpee[\s-]*gee\b", re.I), "pg"),
+    (re.compile(r"\ben[\s-]*(?:see|cee)\b(?=[\s-]*(?:seventeen|17)\b)", re.I), "nc"),
+    (re.compile(r"\b(?P<cue>rated|rating|rate)\s+(?:are|arr|ar)\b", re.I), r"\g<cue> r"),
+    (re.compile(r"\b(?P<cue>rated|rating|rate)\s+(?:gee|jee)\b", re.I), r"\g<cue> g"),
+)
 _RATING_NUMBER = re.compile(r"\b(?P<letters>pg|nc)[\s-]*(?P<number>thirteen|seventeen|13|17)\b",
                             re.I)
 
@@ -66,9 +89,13 @@ _RATING_NUMBER = re.compile(r"\b(?P<letters>pg|nc)[\s-]*(?P<number>thirteen|seve
 def spell_spoken(text: str) -> str:
     """``text`` with spoken years, ages and ratings in digits ("nineteen ninety five" ->
     "1995", "p g thirteen" -> "pg 13", "4yo" -> "4 year old"); other words unchanged."""
+    text = _SOME_DECADE.sub(lambda m: f"{m['digits'] or _CENTURIES[m['century'].lower()] * 100 + TENS[m['tens'].lower()]}s",
+                            text)
     text = _CENTURY_YEAR.sub(_century_year, text)
     text = _THOUSANDS.sub(lambda m: str(2000 + _two_digits(m["rest"] or "")), text)
     text = _AGE_WORD.sub(lambda m: f"{_number(m['number'])}{m['unit']}", text)
+    text = _CHILD_AGES.sub(lambda m: m["lead"] + re.sub(
+        rf"\b(?:{_UNIT}|{_TEEN})\b", lambda w: str(_number(w.group(0))), m["numbers"]), text)
     text = _AGE_AFTER.sub(lambda m: f"{m['verb']} {_number(m['number'])}", text)
     text = _BIRTHDAY.sub(lambda m: f"{m['age'] or _ORDINALS[m['word'].lower()]} year old ", text)
     text = _YO.sub(lambda m: f"{m['age']} year old", text)
@@ -77,6 +104,8 @@ def spell_spoken(text: str) -> str:
 
 
 def _spell_ratings(text: str) -> str:
+    for heard, written in _HEARD:
+        text = heard.sub(written, text)
     for pattern, letters in _LETTERS:
         text = pattern.sub(functools.partial(_rating, letters=letters), text)
     return _RATING_NUMBER.sub(

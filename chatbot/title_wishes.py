@@ -19,9 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from chatbot.franchises import fully_known
+
 MAX_WORDS = 6
 RARE_ZIPF = 4.2  # one word that is a title counts when rarer than this (wordfreq zipf)
 MIN_WORD_LEN = 4  # a shorter lone word is a title only before a film word ("the Saw movies")
+FRANCHISE_ZIPF = 5.0  # ... or when they start several titles and one is rarer than this
+FRANCHISE_MAX_ZIPF = 6.0  # ... and none is as common as this ("thank you": not a franchise)
 PHRASE_ZIPF = 4.7  # ... several words when one is rarer than this ("star wars"; not "thank you")
 _LEADING = frozenset("the a an another more any other".split())
 # a run opening with these is a phrase, not a title ("not in the mood for", "not a fan of")
@@ -37,6 +41,8 @@ _NEVER = frozenset("it that this them one ones something anything film movie".sp
 
 class _Titles(Protocol):
     def known(self, said: str) -> bool: ...
+
+    def franchise(self, key: str) -> bool: ...
 
 
 def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[int],
@@ -78,6 +84,8 @@ def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Title
         if len(words) == 1 and (words[0] in _NEVER or is_genre(words[0]) or (
                 len(words[0]) < MIN_WORD_LEN and after not in _AFTER)):
             continue
+        if fully_known(" ".join(words)):
+            return end  # "no james bond": a franchise known by name, whatever its titles
         if not titles.known(" ".join(words)):
             continue
         rarest = min(common.get(w, 0.0) for w in words)
@@ -85,6 +93,9 @@ def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Title
         if after not in _AFTER and after not in _ENDS:
             continue  # "I don't want the kids to see it": no film called Kids
         plain = rarest < bar or after in _AFTER  # "not the matrix": "the" says it is a title
+        # several everyday words that start several titles: "nothing from mission impossible"
+        plain = plain or (len(words) > 1 and rarest < FRANCHISE_ZIPF and titles.franchise(" ".join(words))
+                          and max(common.get(w, 0.0) for w in words) < FRANCHISE_MAX_ZIPF)
         if plain:
             return end
     return None

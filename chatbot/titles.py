@@ -39,12 +39,17 @@ _NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "v
              "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
              "ten": "10", "first": "1", "second": "2", "third": "3"}
 _SEQUEL_WORDS = frozenset("part chapter episode vol volume pt".split())
+# "like X and Y" gives two titles, "X and I loved it", "X and the kids loved it" one
+_TITLE_JOIN = (r"\s*(?:,\s*)?(?:or|and)\s+(?!something|anything|with|by|maybe|(?:i|we|he|she|they|it)\b"
+               r"|[^,.;!?]*\b(?:loved|liked|enjoyed|adored|hated|watched|saw)\b)")
 _TITLE_CUE = re.compile(
     r"(?:\b(?:something|anything|one|ones|movies?|films?|stuff|similar|others?)\s+like"
     r"|^\s*(?:just\s+)?like|\bsimilar\s+to|\bin the (?:style|vein|spirit|mould|mold) of"
     r"|\breminds? me of|\b(?:kind|sort|a bit|a little) (?:of )?like|\bakin to|\bcomparable to"
     r"|\bin the same vein as|\balong the lines of|\bsame (?:vibe|feel|style|kind of \w+) as"
-    r"|\bthe likes of)\s+(?P<title>.+)",
+    r"|\bthe likes of|\b(?:last|latest) (?:one|film|movie|thing) (?:i|we) (?:watched|saw|"
+    r"liked|loved|enjoyed|really liked|really loved)(?: was| is)?)\s+(?!(?:i|we)\s+(?:said|say|told|mentioned|asked|wrote|explained)\b)"
+    r"(?P<title>.+)",  # "like I said, he's 7" refers back; it names no film
     re.IGNORECASE,
 )
 # "I really liked The Shawshank Redemption": a title only if the catalogue has it
@@ -211,8 +216,7 @@ class TitleIndex:
             if not title or normalise_title(title) in ("", "it", "that", "this"):
                 break
             titles.append(title[:200])
-            joined = re.match(r"\s*(?:,\s*)?(?:or|and)\s+(?!something|anything|with|by|maybe)",
-                              rest, re.I)
+            joined = re.match(_TITLE_JOIN, rest, re.I)
             comma = re.match(r"\s*,\s*", rest)
             if not joined and comma and self._listed_at(rest[comma.end() :]):
                 joined = comma

@@ -102,3 +102,44 @@ def all_of(wishes: Sequence[dict]) -> list[dict] | None:
         else:
             found.append(dict(wish))
     return found
+
+
+MILDER = ("G", "PG", "PG-13")  # horror for a viewer who scares easily: rated PG-13 or lower
+_FEAR_OBJECT = frozenset("with of about at for by".split())  # "a big baby with horror"
+_MILD_NOTE = ("Someone watching frightens easily, so I'll keep to milder horror: films rated "
+              "PG-13 or lower.")
+_THRILLS_NOTE = ("Someone watching frightens easily, so I'll leave out horror films but keep "
+                 "the thrillers you asked for.")
+
+
+def settle_fright(hits: list[tuple], tokens: Sequence[str], notes: Sequence[list[str]],
+                  sensitive_note: str) -> list[tuple]:
+    """``hits`` (``(start, end, constraint)``) with a viewer who scares easily made one with
+    the genres asked for: a genre just after the fear ("a big baby with horror") is what they
+    fear, not a wish; a scary genre asked for outright is kept, not also denied ("horror but I
+    get scared easily": milder horror, rated PG-13 or lower; "I scare easily, but I love
+    thrillers": no horror, thrillers kept). Each list of ``notes`` is updated to say which."""
+    fear = next((h for h in hits if h[2]["slot"] == "genre" and h[2]["exclude"]
+                 and set(h[2]["values"]) == {"horror", "thriller"}), None)
+    if fear is None or not any(sensitive_note in n for n in notes):
+        return hits
+    feared = [h for h in hits if h[2]["slot"] == "genre" and not h[2]["exclude"]
+              and h[0] - fear[1] in (0, 1, 2) and _FEAR_OBJECT & set(tokens[fear[1] - 1 : h[0]])]
+    hits = [h for h in hits if h not in feared]
+    wanted = {v for h in hits if h[2]["slot"] == "genre" and not h[2]["exclude"]
+              for v in h[2]["values"]}
+    kept = [v for v in fear[2]["values"] if v not in wanted]
+    if kept == list(fear[2]["values"]):
+        return hits
+    start, end, constraint = fear
+    hits = [h for h in hits if h is not fear]
+    if kept:
+        hits.append((start, end, dict(constraint, values=kept)))
+    note = _MILD_NOTE if "horror" in wanted else _THRILLS_NOTE
+    for said in notes:
+        said[:] = [note if n == sensitive_note else n for n in said]
+    if "horror" in wanted:
+        if not any(h[2]["slot"] == "mpaa" for h in hits):
+            hits.append((start, end, {"slot": "mpaa", "values": list(MILDER), "exclude": False,
+                                      "_fixed": True}))
+    return sorted(hits, key=lambda h: h[0])

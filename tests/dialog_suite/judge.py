@@ -66,7 +66,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 7 (newcomer 42): negations, removals, dislikes, bound corrections and
          # permissions read as their opposite; replies to a proposal; films named as liked
          # or seen; "no preference" for everything
-         "opposite_readings", "proposal_replies", "named_films", "any_and_done")
+         "opposite_readings", "proposal_replies", "named_films", "any_and_done",
+         # newcomer 46: refused franchises whose titles lack the name; easily scared viewers
+         # with mixed signals; ages in words; "her"/"him" after a cast list; the user's own
+         # past; "nineteen seventy something"
+         "refused_franchises", "scared_viewers", "ages_in_words",
+         "cast_referents", "own_past", "vague_years_names")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
