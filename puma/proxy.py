@@ -95,7 +95,8 @@ def port_in_use(host: str, port: int, role: str = "listener") -> PumaStartError:
 
 # Envoy's log line for an xDS file it would not take (parsed badly, or a value it refuses).
 _REJECTED = re.compile(r"(?:config update (?:rejected|failure)|error initializing configuration '[^']*'): (.*)")
-_QUOTED_CONFIG = re.compile(r"(?<=\)): [{\[].*$")  # "...out of range): {<the file it could not parse>}"
+# "...out of range): {<the file it could not parse>}" (protobuf varies the spaces in its messages on purpose)
+_QUOTED_CONFIG = re.compile(r"(?<=\)):\s*[{\[].*$")
 LINE_CHARS = 400  # a line of Envoy's log quoted in an error: its reason may end with the whole config
 
 
