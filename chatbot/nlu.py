@@ -107,13 +107,12 @@ from chatbot.questions import (
 from chatbot.ratings import rating_hits
 from chatbot.remarks import (
     clause_question_topics,
-    clauses,
     mark_besides,
     remark_mask,
     remarked_constraints,
     with_leads_topic,
 )
-from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
+from chatbot.scope import as_asked, clauses, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.shorthand import spell_shorthand
 from chatbot.social import social_act

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.acts import question_topics
-from chatbot.cues import BOUNDARY
+from chatbot.scope import clauses
 from chatbot.spans import constraints as spans_to_constraints
 
 _FILLERS = frozenset("""lol lmao haha hehe omg wow yeah yea yes yep ok okay oh ah hmm hm well
@@ -40,17 +40,6 @@ _TAGS = frozenset({("right",), ("is", "not", "it"), ("isnt", "it"), ("innit",), 
                    ("does", "not", "it"), ("doesnt", "it"), ("am", "i", "right")})
 _WH = frozenset("who whos what whats which when how where".split())
 _BESIDES = frozenset("besides apart aside except other".split())
-
-
-def clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
-    """``(start, end)`` of each clause between boundary marks."""
-    spans, start = [], 0
-    for i, token in enumerate([*tokens, BOUNDARY]):
-        if token == BOUNDARY:
-            if i > start:
-                spans.append((start, i))
-            start = i + 1
-    return spans
 
 
 def remark_mask(tokens: Sequence[str], raw: str = "",

@@ -125,7 +125,7 @@ def disliked_mask(tokens: Sequence[str]) -> list[bool]:
     """The subject of a judgement of dislike ("black and white is boring", "westerns are so
     dull"): from the clause's start to the copula."""
     mask = [False] * len(tokens)
-    for start, end in _clauses(tokens):
+    for start, end in clauses(tokens):
         for i in range(start, end):
             if tokens[i] not in _COPULAS:
                 continue
@@ -141,7 +141,7 @@ def disliked_mask(tokens: Sequence[str]) -> list[bool]:
 def permission_mask(tokens: Sequence[str]) -> list[bool]:
     """The subject of a permission ("black and white is fine", "old ones are ok too")."""
     mask = [False] * len(tokens)
-    for start, end in _clauses(tokens):
+    for start, end in clauses(tokens):
         for i in range(start + 1, end - 1):
             if tokens[i] in _COPULAS and tokens[i + 1] in _FINE and "not" not in tokens[start:i]:
                 mask[start:i] = [True] * (i - start)
@@ -167,7 +167,8 @@ def removal_mask(tokens: Sequence[str]) -> list[bool]:
     return mask
 
 
-def _clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
+def clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """``(start, end)`` of each clause between boundary marks."""
     spans, start = [], 0
     for i, token in enumerate([*tokens, BOUNDARY]):
         if token == BOUNDARY:
