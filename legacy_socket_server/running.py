@@ -37,31 +37,50 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, server: LegacyServer) -> int:
-    for sig in (signal.SIGINT, signal.SIGTERM):  # a stop while loading says so too (`make run` reads it)
-        signal.signal(sig, _stop_loading)
-    try:
-        server.bot = _bot(args)
-    except _Stopped as stopped:
-        server.server_close()
-        log.info("stopping (%s) before the catalogue had loaded", stopped.args[0])
-        log.info("stopped")
-        return 0
-    except BaseException:
-        server.server_close()
-        raise
-    server.listen()
-    stop = threading.Event()
+    # One handler from the start: a signal only records its name and wakes the main thread. The
+    # catalogue loads on a thread of its own, so a stop while it loads is honoured at once (an
+    # exception raised from a handler instead lands wherever the main thread happens to be, and
+    # one landing in a garbage-collection callback is printed and ignored: the server went on
+    # loading and served on, deaf to the SIGTERM it had been sent).
+    wake = threading.Event()  # a signal or the load's end
+    stopping = threading.Event()  # a signal
     got: list[str] = []
 
     def on_signal(signum: int, _frame: object) -> None:
         got.append(signal.Signals(signum).name)
-        stop.set()
+        stopping.set()
+        wake.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
+    loaded: list[Chatbot] = []
+    failed: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            loaded.append(_bot(args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread, raised there
+            failed.append(exc)
+        finally:
+            wake.set()
+
+    # A daemon: a stop while it loads ends the process without waiting for the load (what it
+    # writes is written atomically or in a transaction: nothing half-done is left).
+    threading.Thread(target=load, name="legacy-load", daemon=True).start()
+    wake.wait()
+    if stopping.is_set():  # a stop while it loads says so too (`make run` reads it)
+        server.server_close()
+        log.info("stopping (%s) before the catalogue had loaded", got[0])
+        log.info("stopped")
+        return 0
+    if failed:
+        server.server_close()
+        raise failed[0]
+    server.bot = loaded[0]
+    server.listen()
     threading.Thread(target=server.serve_forever, name="legacy-accept").start()
     log.info("listening on %s:%d%s", args.host, server.port, " (debug)" if args.debug else "")
-    stop.wait()
+    stopping.wait()
     # The signal's name: `make run` tells its own Ctrl-C (SIGINT to the group) from a lost server.
     log.info("stopping (%s): finishing the turns in progress", got[0] if got else "signal")
     server.shutdown()
@@ -88,14 +107,6 @@ class PidFile:
                 self.path.unlink()
         except OSError:
             pass
-
-
-class _Stopped(BaseException):
-    """SIGINT or SIGTERM while the catalogue loads (args: the signal's name)."""
-
-
-def _stop_loading(signum: int, _frame: object) -> None:
-    raise _Stopped(signal.Signals(signum).name)
 
 
 def _bot(args: argparse.Namespace) -> Chatbot:

@@ -37,8 +37,17 @@ serving_legacy() {
   local pid
   pid=$(cat "$pidfile" 2>/dev/null) || return 1
   case "$pid" in ''|*[!0-9]*) return 1 ;; esac
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "legacy_socket_server .*--port $legacy_port\b" || return 1
+  tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -q -- "legacy_socket_server .*--port $legacy_port\b" || return 1
   echo "$pid"
+}
+
+# Whether $1 runs: a zombie counts as gone (`kill -0` says yes to one, and a server started by
+# hand is no child of this script: where PID 1 reaps no orphans, as in many containers, its
+# zombie stays).
+running() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
 }
 
 # If it exits other than by Ctrl-C, this terminal says so, and how to start it again alone; a
@@ -46,7 +55,7 @@ serving_legacy() {
 {
   watched=$legacy
   while :; do
-    while kill -0 "$watched" 2>/dev/null; do sleep 1; done
+    while running "$watched"; do sleep 1; done
     grep -q "stopping (SIGINT)" <(tail -n 5 "$legacy_log") && exit 0
     echo "make: the legacy socket server (port $legacy_port) has exited; the page's Legacy backend is down." \
          "Its log ($legacy_log) ends:" >&2
@@ -64,7 +73,7 @@ stop_legacy() {
   pid=$(serving_legacy) && kill "$pid" 2>/dev/null
   kill $legacy 2>/dev/null
   # Gone before make run ends (at most 10 s: it finishes its turns), so its port is free again.
-  for _ in $(seq 100); do kill -0 "${pid:-$legacy}" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 100); do running "${pid:-$legacy}" || break; sleep 0.1; done
   rm -f "$pidfile" "$runfile"
 }
 trap stop_legacy EXIT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -216,6 +218,36 @@ def test_legacy_server_stopped_while_loading_says_so_in_its_log(chatbot_db_url: 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _loading_or_exited(log_path: Path, proc: subprocess.Popen[bytes]) -> bool:
+    return b"loading the catalogue" in log_path.read_bytes() or proc.poll() is not None
+
+
+def test_legacy_server_honours_a_sigterm_wherever_the_load_is(chatbot_db_url: str, tmp_path: Path) -> None:
+    # A stop raised from the signal handler landed wherever the loading thread was: inside a
+    # garbage-collection callback it was printed and ignored, and the server went on to serve,
+    # deaf to `make stop`. Signals sent at points spread over the load must each stop it.
+    env = {**os.environ, "DATABASE_URL": chatbot_db_url}
+    for after_s in (0.0, 0.4, 0.9, 1.6, 2.5):
+        log_path = tmp_path / f"legacy-{after_s}.log"
+        with open(log_path, "wb") as log_file:
+            proc = subprocess.Popen([sys.executable, "-m", "legacy_socket_server", "--port", "0"],
+                                    stdout=log_file, stderr=subprocess.STDOUT, env=env)
+        try:
+            wait_for(functools.partial(_loading_or_exited, log_path, proc), timeout_s=60, message="the load to begin")
+            time.sleep(after_s)  # a point in the load (bounded: the sweep's offsets)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=15) == 0, log_path.read_text()
+            text = log_path.read_text()
+            assert "Exception ignored" not in text and "Traceback" not in text, text
+            if "listening on" not in text:  # the load may have finished first: then it stopped serving
+                assert "stopping (SIGTERM) before the catalogue had loaded" in text, text
+            assert text.rstrip().endswith("stopped"), text
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 @pytest.mark.parametrize("argv", [["-m", "legacy_socket_server"], ["-m", "chatbot", "legacy"]])

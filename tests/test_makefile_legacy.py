@@ -111,6 +111,15 @@ class MakeRun:
 
 
 @pytest.fixture
+def terminals() -> Iterator[list[subprocess.Popen[str]]]:
+    opened: list[subprocess.Popen[str]] = []
+    yield opened
+    for terminal in opened:
+        terminal.kill()
+        terminal.communicate()
+
+
+@pytest.fixture
 def runs(checkout: Path, chatbot_db_url: str) -> Iterator[list[MakeRun]]:
     started: list[MakeRun] = []
     yield started
@@ -131,14 +140,27 @@ def _restart_command(run: MakeRun, times: int) -> str:
     return said[-1]
 
 
-def _start_by_hand(checkout: Path, command: str, db_url: str) -> None:
+# The terminal the printed command is typed in, under a parent that never reaps its orphans (PID 1
+# in many containers): the server it starts, once killed, stays a zombie, which `kill -0` calls alive.
+NO_REAPER = """import ctypes, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: the shell's orphans become ours
+subprocess.run(["bash", "-c", sys.argv[1]], check=True, timeout=30)
+print("typed", flush=True)
+time.sleep(300)  # never wait()s: a dead orphan stays a zombie until this ends
+"""
+
+
+def _start_by_hand(checkout: Path, command: str, db_url: str, terminals: list[subprocess.Popen[str]]) -> None:
     """The printed command, typed in another terminal (its own session: Ctrl-C in make run's misses it)."""
-    subprocess.run(["bash", "-c", command], cwd=checkout, check=True, timeout=30, start_new_session=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": db_url})
+    terminal = subprocess.Popen([sys.executable, "-c", NO_REAPER, command], cwd=checkout, stdout=subprocess.PIPE,
+                                text=True, start_new_session=True,
+                                env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": db_url})
+    terminals.append(terminal)
+    assert terminal.stdout is not None and terminal.stdout.readline() == "typed\n", "the command failed"
 
 
 def test_legacy_server_restarted_twice_by_the_printed_command_then_ctrl_c_stops_it(
-        checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str, terminals: list[subprocess.Popen[str]]) -> None:
     legacy_port = _free_port()
     run = MakeRun(checkout, _free_port(), legacy_port, chatbot_db_url)
     runs.append(run)
@@ -150,7 +172,7 @@ def test_legacy_server_restarted_twice_by_the_printed_command_then_ctrl_c_stops_
         assert f"--port {legacy_port} --pid-file var/legacy-server-{legacy_port}.pid" in command, command
         assert command.endswith(f">> var/legacy-server-{legacy_port}.log 2>&1 &"), command
         wait_for(functools.partial(_gone, pid), message="the killed server gone")
-        _start_by_hand(checkout, command, chatbot_db_url)
+        _start_by_hand(checkout, command, chatbot_db_url, terminals)
         pid = run.server(other_than=pid)
         wait_for(functools.partial(run.said, f"runs on port {legacy_port} again (pid {pid})"), timeout_s=15,
                  message="make run to say it watches the new server")
@@ -164,13 +186,13 @@ def test_legacy_server_restarted_twice_by_the_printed_command_then_ctrl_c_stops_
 
 
 def test_make_stop_stops_a_legacy_server_started_by_hand_on_its_port(
-        checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str, terminals: list[subprocess.Popen[str]]) -> None:
     legacy_port = _free_port()
     run = MakeRun(checkout, _free_port(), legacy_port, chatbot_db_url)
     runs.append(run)
     first = run.server()
     os.kill(first, signal.SIGTERM)
-    _start_by_hand(checkout, _restart_command(run, 1), chatbot_db_url)
+    _start_by_hand(checkout, _restart_command(run, 1), chatbot_db_url, terminals)
     by_hand = run.server(other_than=first)
     done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={run.port}"], cwd=checkout,
                           capture_output=True, text=True, timeout=150)
