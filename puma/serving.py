@@ -374,7 +374,7 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
             return FlaskResponse(result, mimetype=text_type)
         return FlaskResponse(_reply_json(result, convert=True), mimetype="application/json")
     except BindingError as exc:
-        return error_response(400, str(exc), service=name, problems=exc.problems)
+        return error_response(400, str(exc), service=name, problems=exc.problems, problems_total=exc.problems_total)
     except HTTPException:
         raise
     except Exception as exc:
@@ -570,12 +570,24 @@ def _fields(raw: bytes, where: str) -> dict[str, str | list[str]]:
     """URL-encoded fields (a query string, a form body) as a dict, a repeated name as a list
     (`_grouped`); 400 naming the field for an invalid percent-escape or text that is not UTF-8."""
     grouped: dict[str, list[str]] = {}
+    if _plain(raw) is not None:  # nothing to decode anywhere: split the text (100,000 fields: ~0.05 s)
+        for text, _, value in (part.partition("=") for part in raw.decode("ascii").split("&") if part):
+            grouped.setdefault(text, []).append(value)
+        return _grouped(grouped.items())
     for part in raw.split(b"&") if raw else ():
         if part:
             name_raw, _, value_raw = part.partition(b"=")
-            name = _unescaped(name_raw, f"a {where} field's name")
-            grouped.setdefault(name, []).append(_unescaped(value_raw, f"{where} field {name[:60]!r}"))
+            plain_name, plain_value = _plain(name_raw), _plain(value_raw)
+            name = _unescaped(name_raw, f"a {where} field's name") if plain_name is None else plain_name
+            grouped.setdefault(name, []).append(_unescaped(value_raw, f"{where} field {name[:60]!r}")
+                                                if plain_value is None else plain_value)
     return _grouped(grouped.items())
+
+
+def _plain(raw: bytes) -> str | None:
+    """`raw` as text when it has nothing to decode (ASCII, no escape, no '+'): most fields, read
+    without building a message for the error they cannot have."""
+    return raw.decode("ascii") if raw.isascii() and b"%" not in raw and b"+" not in raw else None
 
 
 def _unescaped(raw: bytes, label: str) -> str:
