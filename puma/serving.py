@@ -359,7 +359,7 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
     assert endpoint.binding is not None
     if req.method != "POST":
         refused = error_response(405, f"method {req.method} is not allowed here; POST the arguments as a JSON "
-                                      f"object to {req.path}", service=name)
+                                      f"object to {req.path}", service=name, path=req.path)  # as Envoy's 405
         refused.headers["Allow"] = "POST"
         return refused
     token = _current.set(req)
