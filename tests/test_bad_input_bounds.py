@@ -140,3 +140,11 @@ def test_bad_input_through_envoy_is_a_small_400_within_a_3_s_timeout(mesh: puma.
     assert resp.status_code == 400, resp.text[:300]  # not the 504 of a service that took over 3 s
     assert len(resp.content) < REPLY_MAX_BYTES and len(resp.json()["problems"]) == MAX_PROBLEMS
     assert "x-envoy-attempt-count" not in resp.headers or resp.headers["x-envoy-attempt-count"] == "1"
+
+
+@pytest.mark.parametrize(("count", "tail"), [(3, "['f0', 'f1', 'f2']"), (20, "'f9']"), (30_000, "(and 29980 more)")])
+def test_bad_input_the_chatbots_unknown_fields_are_named_a_few_and_counted(count: int, tail: str) -> None:
+    from chatbot.errors import FIELDS_NAMED, unknown_fields_text
+
+    text = unknown_fields_text({f"f{i}" for i in range(count)})
+    assert text.endswith(tail) and text.count("'f") == min(count, FIELDS_NAMED) and len(text) < 1000, text
