@@ -40,6 +40,10 @@ REQUEST_NAMES = ("request", "req")
 """An unannotated first parameter of these names takes the whole `puma.Request` (the older form)."""
 _MISSING = ("missing", "missing_argument", "missing_positional_only_argument", "missing_keyword_only_argument")
 _VALUE_CHARS = 80
+# extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too, at any depth;
+# allow_inf_nan=False: a form's "inf", "nan" or "1e400" is refused as JSON's Infinity is (a reply
+# cannot carry one: it would be the service's 500 for the client's bad input).
+_CONFIG = ConfigDict(arbitrary_types_allowed=False, extra="forbid", allow_inf_nan=False)
 _NAME_CHARS = 100  # a field's name as a problem names it (a client may send a key of any length)
 MAX_PROBLEMS = 20
 """The problems a `BindingError` lists; the rest are counted (`problems_total`). More than the
@@ -108,7 +112,7 @@ class Binding:
         try:
             # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too,
             # at any depth, as an unknown argument is (pydantic models: `shapes.unknown_fields`).
-            validated = validate_call(config=ConfigDict(arbitrary_types_allowed=False, extra="forbid"))(fn)
+            validated = validate_call(config=_CONFIG)(fn)
         except PydanticSchemaGenerationError as exc:
             raise PumaConfigError([(name, f"a parameter's type cannot be read from JSON ({exc}); annotate it "
                                           "with JSON types, a dataclass or a pydantic model, or take a "
@@ -169,7 +173,7 @@ class Binding:
         names = itertools.islice((n for n in fields if n not in self._names), max(0, MAX_PROBLEMS - len(checked)))
         parameters = ", ".join(self.parameters) or "none"
         unknown = [{"parameter": n, "value": fields[n], "expected": None,
-                    "message": f"{_cut(n)}: {short(fields[n])} is not a parameter (its parameters: {parameters})"}
+                    "message": f"{_cut(n) or repr(n)}: {short(fields[n])} is not a parameter (its parameters: {parameters})"}
                    for n in names]
         return BindingError(self.label, checked + unknown, total=max(len(checked) + unlisted, count) + count_unknown)
 
@@ -337,7 +341,7 @@ def _checker(signature: inspect.Signature | None) -> Callable[..., Any]:
     stand_in.__signature__ = signature  # type: ignore[attr-defined]  # what pydantic reads
     stand_in.__annotations__ = {p.name: p.annotation for p in (signature.parameters.values() if signature else ())
                                 if p.annotation is not p.empty}
-    return validate_call(config=ConfigDict(arbitrary_types_allowed=False, extra="forbid"))(stand_in)
+    return validate_call(config=_CONFIG)(stand_in)
 
 
 def _from_text(hint: Any, value: Any) -> Any:

@@ -148,3 +148,27 @@ def test_bad_input_the_chatbots_unknown_fields_are_named_a_few_and_counted(count
 
     text = unknown_fields_text({f"f{i}" for i in range(count)})
     assert text.endswith(tail) and text.count("'f") == min(count, FIELDS_NAMED) and len(text) < 1000, text
+
+
+def scale(factor: float, spot: Spot | None = None, weights: list[float] | None = None) -> dict:
+    return {"factor": factor}
+
+
+@pytest.mark.parametrize(("body", "where"), [
+    (_form({"factor": "inf"}), "factor"),
+    (_form({"factor": "-Infinity"}), "factor"),
+    (_form({"factor": "nan"}), "factor"),
+    (_form({"factor": "1e400"}), "factor"),
+    (_form({"factor": "2", "weights": "NaN"}), "weights[0]"),
+    (_json({"factor": 1, "spot": {"lat": "inf", "lon": 0}}), "spot['lat']"),
+    (_json({"factor": "-1e999"}), "factor"),
+], ids=["inf", "minus-Infinity", "nan", "1e400", "nan-in-list", "inf-text-in-dataclass", "json-text-1e999"])
+def test_bad_input_a_non_finite_number_as_text_is_a_400_naming_it(body: tuple[bytes, str], where: str) -> None:
+    resp = _post(scale, *body)  # it would come back as a reply JSON cannot hold: the service's 500
+    assert resp.status_code == 400 and resp.get_json()["problems"][0]["parameter"] == where, resp.data[:300]
+    assert "finite" in resp.get_json()["error"], resp.get_json()["error"]
+
+
+def test_bad_input_a_field_without_a_name_is_named_as_such() -> None:
+    reply = _post(wait, b"=5&seconds=1", "application/x-www-form-urlencoded").get_json()
+    assert reply["error"].endswith("'': '5' is not a parameter (its parameters: seconds, note)"), reply["error"]
