@@ -362,6 +362,8 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
                                       f"object to {req.path}", service=name, path=req.path)  # as Envoy's 405
         refused.headers["Allow"] = "POST"
         return refused
+    if (mislabelled := _json_as_form(req)) is not None:
+        return error_response(400, mislabelled, service=name)
     token = _current.set(req)
     try:
         with _gate(endpoint.fn):
@@ -383,6 +385,16 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return _left(name, exc, req)
     finally:
         _current.reset(token)
+
+
+def _json_as_form(req: Request) -> str | None:
+    """What is wrong with a JSON object sent as a form (`curl -d '{"a": 1}'` without a Content-Type
+    says application/x-www-form-urlencoded): a body that starts as JSON does. A form field
+    name cannot start with '{' unescaped (a form encoder writes %7B)."""
+    if req.json is not None or not req.form or req.body.lstrip()[:1] not in (b"{", b"["):
+        return None
+    return (f"the body is JSON sent as {req.headers.get('Content-Type', 'a form')[:60]!r} (what curl -d sends "
+            "unless told otherwise); send it with Content-Type: application/json")
 
 
 TEXT_TYPES = ("text/plain", "text/csv")

@@ -172,3 +172,15 @@ def test_bad_input_a_non_finite_number_as_text_is_a_400_naming_it(body: tuple[by
 def test_bad_input_a_field_without_a_name_is_named_as_such() -> None:
     reply = _post(wait, b"=5&seconds=1", "application/x-www-form-urlencoded").get_json()
     assert reply["error"].endswith("'': '5' is not a parameter (its parameters: seconds, note)"), reply["error"]
+
+
+@pytest.mark.parametrize("body", [b'{"seconds": 1}', b'  {"seconds": 1, "note": "a&b=c"}', b"[1, 2]"])
+def test_bad_input_json_sent_as_a_form_is_named_so(body: bytes) -> None:
+    resp = _post(wait, body, "application/x-www-form-urlencoded")
+    error = resp.get_json()["error"]
+    assert resp.status_code == 400 and "is JSON sent as" in error and "Content-Type: application/json" in error, error
+
+
+def test_bad_input_a_form_field_holding_json_is_still_a_form() -> None:
+    resp = _post(wait, b"seconds=1&note=%7B%22a%22%3A1%7D", "application/x-www-form-urlencoded")
+    assert resp.status_code == 200 and resp.get_json() == {"note": '{"a":1}'}, resp.data[:200]
