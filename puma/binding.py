@@ -33,7 +33,7 @@ from typing import Any
 import pydantic_core
 from pydantic import ConfigDict, PydanticSchemaGenerationError, ValidationError, validate_call
 
-from . import shapes
+from . import formtext, shapes
 from .errors import PumaConfigError, PumaError
 
 REQUEST_NAMES = ("request", "req")
@@ -141,7 +141,7 @@ class Binding:
         100,000 of them costs about what reading it did (and at most `MAX_PROBLEMS` are listed)."""
         if not self.extra_allowed and (unknown := fields.keys() - self._names):
             raise self._unknown_error(fields, len(unknown), form=form)
-        data = {n: _from_text(self._hints.get(n), v) for n, v in fields.items()} if form else dict(fields)
+        data = {n: formtext.shaped(self._hints.get(n), v) for n, v in fields.items()} if form else dict(fields)
         kwargs = dict(data)
         problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
         nested, unlisted = self._nested_unknown(kwargs)
@@ -164,7 +164,7 @@ class Binding:
         """The error for fields no parameter names (`count_unknown` of them): the problems of the known
         fields first (missing, invalid), then the first unknown names in the request's order."""
         known = {n: fields[n] for n in self.parameters if n in fields}
-        data = {n: _from_text(self._hints.get(n), v) for n, v in known.items()} if form else known
+        data = {n: formtext.shaped(self._hints.get(n), v) for n, v in known.items()} if form else known
         args = [data[n] for n in itertools.takewhile(data.__contains__, self.positional_only)]
         kwargs = {n: v for n, v in data.items() if n not in self.positional_only[:len(args)]}
         nested, unlisted = self._nested_unknown(kwargs)
@@ -342,55 +342,6 @@ def _checker(signature: inspect.Signature | None) -> Callable[..., Any]:
     stand_in.__annotations__ = {p.name: p.annotation for p in (signature.parameters.values() if signature else ())
                                 if p.annotation is not p.empty}
     return validate_call(config=_CONFIG)(stand_in)
-
-
-def _from_text(hint: Any, value: Any) -> Any:
-    """A form's or query string's `value` (text, or a repeated key's list of texts) shaped as
-    `hint` takes it: one text where a list goes is a list of one, and a text naming a `Literal`'s
-    number or boolean is that member (`"3"` for `Literal[1, 2, 3]`; pydantic's lax mode leaves a
-    `Literal` strict). Anything else is left to pydantic, which converts `"7"` for an `int`."""
-    if isinstance(value, str) and _takes_list(hint):
-        value = [value]
-    if isinstance(value, list):
-        item = _item_type(hint)
-        return [_literal_member(item, v) for v in value] if item is not None else value
-    return _literal_member(hint, value)
-
-
-def _item_type(hint: Any) -> Any:
-    hint = shapes.unwrapped(hint)
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        choices = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _item_type(choices[0]) if len(choices) == 1 else None
-    args = typing.get_args(hint)
-    return args[0] if args and _takes_list(hint) else None
-
-
-def _literal_member(hint: Any, value: Any) -> Any:
-    hint = shapes.unwrapped(hint)
-    if not isinstance(value, str) or hint is None:
-        return value
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        for choice in typing.get_args(hint):
-            if (member := _literal_member(choice, value)) is not value:
-                return member
-        return value
-    if typing.get_origin(hint) is typing.Literal:
-        for member in typing.get_args(hint):
-            if not isinstance(member, str) and value.strip().lower() == str(member).lower():
-                return member
-    return value
-
-
-def _takes_list(hint: Any) -> bool:
-    """Whether `hint` takes a list (alone or with None): a form's one value of it is a list of one."""
-    hint = shapes.unwrapped(hint)
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        choices = [a for a in args if a is not type(None)]
-        return len(choices) == 1 and _takes_list(choices[0])
-    return origin in (list, set, frozenset, tuple, collections.abc.Sequence, collections.abc.Set) or \
-        hint in (list, set, frozenset, tuple)
 
 
 def _signature_text(params: list[inspect.Parameter], expected: Mapping[str, str]) -> str:
