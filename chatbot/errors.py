@@ -6,6 +6,23 @@ a bug of its own: 500, its text kept from the client)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+FIELDS_NAMED = 20  # as puma.binding.MAX_PROBLEMS: a 400 names this many unknown fields and counts the rest
+
+
+def unknown_fields_text(unknown: Iterable[str]) -> str:
+    """The unknown field names a 400 shows: the first `FIELDS_NAMED` in order (each cut to 60
+    characters), and how many more, so the reply stays small whatever the request held.
+
+    Example: ``unknown_fields_text({"b", "a"})`` -> ``"['a', 'b']"``; 30,000 of them end
+    ``"... (and 29980 more)"``.
+    """
+    names = sorted(unknown)
+    shown = [name if len(name) <= 60 else name[:57] + "..." for name in names[:FIELDS_NAMED]]
+    more = len(names) - len(shown)
+    return f"{shown}" + (f" (and {more} more)" if more else "")
+
 
 class ChatbotError(Exception):
     """Base class of the chatbot's own errors."""

@@ -35,7 +35,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from chatbot.bot import Chatbot, Turn
-from chatbot.errors import InvalidRequest, SessionConflict, TurnOutOfOrder, UnknownSession
+from chatbot.errors import (
+    InvalidRequest,
+    SessionConflict,
+    TurnOutOfOrder,
+    UnknownSession,
+    unknown_fields_text,
+)
 from chatbot.numbers import whole_number
 
 log = logging.getLogger(__name__)
@@ -128,9 +134,9 @@ def _parse(request: Mapping[str, Any]) -> tuple[str | None, str, str, int | None
     if not isinstance(request, Mapping):
         raise InvalidRequest(f"request: expected a JSON object, got {type(request).__name__}")
     data = {_ALIASES.get(str(k), str(k)): v for k, v in request.items()}
-    unknown = sorted(set(data) - _FIELDS)
+    unknown = set(data) - _FIELDS
     if unknown:
-        raise InvalidRequest(f"request: unknown field(s) {unknown}; expected id, text, mode, "
+        raise InvalidRequest(f"request: unknown field(s) {unknown_fields_text(unknown)}; expected id, text, mode, "
                              "turn_no, index")
     if "id" not in data:  # as the client spells it: the page's form says UUID
         name = "UUID" if "chatText" in request else "id"

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chatbot.db.engine import make_engine
 from chatbot.db.models import ChatSession, SurveyAnswer, Transcript
-from chatbot.errors import InvalidRequest, SessionConflict, UnknownSession
+from chatbot.errors import InvalidRequest, SessionConflict, UnknownSession, unknown_fields_text
 from chatbot.text import storable
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def validate_survey(answers: Mapping[str, Any]) -> dict[str, Any]:
     """
     unknown = set(answers) - {"liked", "engagement", "chatbot_before", "comments"}
     if unknown:
-        raise InvalidRequest(f"survey: unknown field(s) {sorted(unknown)}; expected liked, "
+        raise InvalidRequest(f"survey: unknown field(s) {unknown_fields_text(unknown)}; expected liked, "
                              "engagement, chatbot_before, comments")
     result: dict[str, Any] = {}
     for field in ("liked", "engagement"):

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import puma
+from chatbot.errors import unknown_fields_text
 
 log = logging.getLogger(__name__)
 
@@ -225,9 +226,9 @@ def _payload(request: puma.Request, fields: frozenset[str], expected: str) -> di
     if request.json is not None and not isinstance(request.json, dict):
         raise puma.HTTPError(400, f"body: expected a JSON object, got {type(request.json).__name__}")
     data = {_ALIASES.get(k, k): v for k, v in request.data.items()}
-    unknown = sorted(set(data) - fields)
+    unknown = set(data) - fields
     if unknown:
-        raise puma.HTTPError(400, f"unknown field(s) {unknown}; expected {expected}")
+        raise puma.HTTPError(400, f"unknown field(s) {unknown_fields_text(unknown)}; expected {expected}")
     return data
 
 

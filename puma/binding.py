@@ -23,6 +23,7 @@ import collections.abc
 import dataclasses
 import functools
 import inspect
+import itertools
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -32,23 +33,37 @@ from typing import Any
 import pydantic_core
 from pydantic import ConfigDict, PydanticSchemaGenerationError, ValidationError, validate_call
 
-from . import shapes
+from . import formtext, shapes
 from .errors import PumaConfigError, PumaError
 
 REQUEST_NAMES = ("request", "req")
 """An unannotated first parameter of these names takes the whole `puma.Request` (the older form)."""
 _MISSING = ("missing", "missing_argument", "missing_positional_only_argument", "missing_keyword_only_argument")
 _VALUE_CHARS = 80
+# extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too, at any depth;
+# allow_inf_nan=False: a form's "inf", "nan" or "1e400" is refused as JSON's Infinity is (a reply
+# cannot carry one: it would be the service's 500 for the client's bad input).
+_CONFIG = ConfigDict(arbitrary_types_allowed=False, extra="forbid", allow_inf_nan=False)
+_NAME_CHARS = 100  # a field's name as a problem names it (a client may send a key of any length)
+MAX_PROBLEMS = 20
+"""The problems a `BindingError` lists; the rest are counted (`problems_total`). More than the
+parameters of any function a person writes, so every mistake of a hand-made request is listed at
+once; few enough that a 400 stays small (each problem is at most ~1 KB: values and names are cut),
+whatever the request holds (a client that sends 100,000 unknown fields gets 20 and a count)."""
 
 
 class BindingError(PumaError, ValueError):
     """The fields do not fit the function's parameters. `problems`: one dict per problem, with
-    `parameter`, `value`, `expected` and `message`; `str(error)` joins the messages."""
+    `parameter`, `value`, `expected` and `message`, the first `MAX_PROBLEMS` of them;
+    `problems_total`: how many there are; `str(error)` joins the messages listed and counts the rest."""
 
-    def __init__(self, function: str, problems: list[dict[str, Any]]) -> None:
+    def __init__(self, function: str, problems: list[dict[str, Any]], total: int | None = None) -> None:
         self.function = function
-        self.problems = problems
-        super().__init__(f"{function}: " + "; ".join(p["message"] for p in problems))
+        self.problems = [_bounded(p) for p in problems[:MAX_PROBLEMS]]
+        self.problems_total = max(total or 0, len(problems))
+        more = self.problems_total - len(self.problems)
+        rest = f"; and {more} more problem{'s' if more > 1 else ''} not listed" if more else ""
+        super().__init__(f"{function}: " + "; ".join(p["message"] for p in self.problems) + rest)
 
 
 @dataclass(frozen=True)
@@ -67,8 +82,13 @@ class Binding:
     _with_fields: frozenset[str] = frozenset()  # parameters with a dataclass, model or TypedDict in their hint
     keyword_only: tuple[str, ...] = ()
     required: tuple[str, ...] = ()  # parameters without a default
+    extra_expected: str = "Any"  # the type of each field `**kwargs` takes
     _signature: inspect.Signature | None = None
     _cache: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    @functools.cached_property
+    def _names(self) -> frozenset[str]:
+        return frozenset(self.parameters)
 
     @classmethod
     def of(cls, fn: Callable[..., Any], *, name: str | None = None) -> Binding:
@@ -92,7 +112,7 @@ class Binding:
         try:
             # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too,
             # at any depth, as an unknown argument is (pydantic models: `shapes.unknown_fields`).
-            validated = validate_call(config=ConfigDict(arbitrary_types_allowed=False, extra="forbid"))(fn)
+            validated = validate_call(config=_CONFIG)(fn)
         except PydanticSchemaGenerationError as exc:
             raise PumaConfigError([(name, f"a parameter's type cannot be read from JSON ({exc}); annotate it "
                                           "with JSON types, a dataclass or a pydantic model, or take a "
@@ -106,6 +126,8 @@ class Binding:
                    _with_fields=frozenset(p.name for p in params if shapes.holds_fields(hints.get(p.name))),
                    keyword_only=tuple(p.name for p in params if p.kind is p.KEYWORD_ONLY),
                    required=tuple(p.name for p in params if p.default is p.empty),
+                   extra_expected=next((type_text(hints.get(p.name, p.annotation)) for p in
+                                        signature.parameters.values() if p.kind is p.VAR_KEYWORD), "Any"),
                    _signature=signature.replace(parameters=[p.replace(annotation=hints.get(p.name, p.annotation))
                                                             for p in params], return_annotation=inspect.Signature.empty))
 
@@ -113,39 +135,76 @@ class Binding:
         """Call the function with `fields`; `BindingError` listing every problem if they do not fit:
         missing, invalid and unknown fields at any depth, each once. `form`: the fields came from a
         form or query string, where a list is sent as a repeated key, so one value of a parameter
-        that takes a list (`list[str]`, `set[int] | None`...) is a list of one."""
-        data = {n: _from_text(self._hints.get(n), v) for n, v in fields.items()} if form else dict(fields)
+        that takes a list (`list[str]`, `set[int] | None`...) is a list of one.
+
+        Unknown fields are found in one set operation before any per-field work, so a request of
+        100,000 of them costs about what reading it did (and at most `MAX_PROBLEMS` are listed)."""
+        if not self.extra_allowed and (unknown := fields.keys() - self._names):
+            raise self._unknown_error(fields, len(unknown), form=form)
+        data = {n: formtext.shaped(self._hints.get(n), v) for n, v in fields.items()} if form else dict(fields)
         kwargs = dict(data)
         problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
-        problems += [self._unknown_field(*u) for name in self._with_fields.intersection(kwargs)
-                     for u in shapes.unknown_fields(self._hints[name], kwargs[name], name)]
+        nested, unlisted = self._nested_unknown(kwargs)
+        problems += nested
         args = []
         for name in self.positional_only:
             if name not in kwargs:
                 break
             args.append(kwargs.pop(name))
         if problems:  # the rest are found without calling the function
-            raise BindingError(self.label, _merged(problems, self._checked(args, kwargs, data)))
+            checked, count = self._checked_counted(args, kwargs, data)
+            merged = _merged(problems, checked)
+            raise BindingError(self.label, merged, total=max(len(merged) + unlisted, count))
         try:
             return self._validated(*args, **kwargs)
         except ValidationError as exc:
             raise self.binding_error(exc, data) from None
 
+    def _unknown_error(self, fields: Mapping[str, Any], count_unknown: int, *, form: bool) -> BindingError:
+        """The error for fields no parameter names (`count_unknown` of them): the problems of the known
+        fields first (missing, invalid), then the first unknown names in the request's order."""
+        known = {n: fields[n] for n in self.parameters if n in fields}
+        data = {n: formtext.shaped(self._hints.get(n), v) for n, v in known.items()} if form else known
+        args = [data[n] for n in itertools.takewhile(data.__contains__, self.positional_only)]
+        kwargs = {n: v for n, v in data.items() if n not in self.positional_only[:len(args)]}
+        nested, unlisted = self._nested_unknown(kwargs)
+        checked, count = self._checked_counted(args, kwargs, data)
+        checked = _merged(nested, checked)
+        names = itertools.islice((n for n in fields if n not in self._names), max(0, MAX_PROBLEMS - len(checked)))
+        parameters = ", ".join(self.parameters) or "none"
+        unknown = [{"parameter": n, "value": fields[n], "expected": None,
+                    "message": f"{_cut(n) or repr(n)}: {short(fields[n])} is not a parameter (its parameters: {parameters})"}
+                   for n in names]
+        return BindingError(self.label, checked + unknown, total=max(len(checked) + unlisted, count) + count_unknown)
+
+    def _nested_unknown(self, kwargs: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
+        """The first `MAX_PROBLEMS` unknown fields inside dataclass, model and TypedDict arguments
+        (`shapes.unknown_fields`), and how many more there are (counted, not described)."""
+        nested = itertools.chain.from_iterable(shapes.unknown_fields(self._hints[name], kwargs[name], name)
+                                               for name in self._with_fields.intersection(kwargs))
+        listed = [self._unknown_field(*u) for u in itertools.islice(nested, MAX_PROBLEMS)]
+        return listed, sum(1 for _ in nested)
+
     def _checked(self, args: list[Any], kwargs: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
         """The problems pydantic finds in the arguments, validated against the signature without
         calling the function (a stand-in with its signature takes them; built on first need, and
         none found when it cannot be built: the problems found so far are still reported)."""
+        return self._checked_counted(args, kwargs, data)[0]
+
+    def _checked_counted(self, args: list[Any], kwargs: dict[str, Any],
+                         data: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+        """`_checked`'s first `MAX_PROBLEMS` problems, and how many pydantic found."""
         checker = self._cache.get("checker")
         if checker is None:
             try:
                 checker = self._cache["checker"] = _checker(self._signature)
             except Exception:  # noqa: BLE001 - a hint only the function's own namespace resolves
-                return []
+                return [], 0
         try:
             checker(*args, **kwargs)
         except ValidationError as exc:
-            return [self._problem(e, data) for e in exc.errors()]
-        return []
+            return [self._problem(e, data) for e in _first_errors(exc)], exc.error_count()
+        return [], 0
 
     def binding_error(self, exc: ValidationError, fields: Mapping[str, Any] | None = None) -> Exception:
         """`exc` as the `BindingError` naming each argument it refused; `exc` itself when the
@@ -153,7 +212,8 @@ class Binding:
         arguments are validated when it is awaited, so its caller turns the error here too."""
         if _raised_inside(exc, self.fn):
             return exc
-        return BindingError(self.label, [self._problem(e, fields or {}) for e in exc.errors()])
+        return BindingError(self.label, [self._problem(e, fields or {}) for e in _first_errors(exc)],
+                            total=exc.error_count())
 
     def status_tuple(self, result: Any) -> bool:
         """Whether `result` is a `(body, status)` or `(body, status, headers)` reply rather than data:
@@ -226,7 +286,45 @@ class Binding:
             inside = shapes.type_at(self._hints.get(parameter), path)
             if inside is not None:
                 return type_text(inside)
-        return self.expected.get(parameter, "no such parameter")
+        return self.expected.get(parameter, self.extra_expected if self.extra_allowed else "no such parameter")
+
+
+_MESSAGE_CHARS = 1000
+
+
+def _first_errors(exc: ValidationError) -> list[Any]:
+    """The first `MAX_PROBLEMS` of pydantic's errors (their URLs and contexts, never shown, left out)."""
+    return exc.errors(include_url=False, include_context=False)[:MAX_PROBLEMS]
+
+
+_SMALL_ITEMS = 20
+_BIG = 10**_VALUE_CHARS  # an int of more digits is shown as cut text
+
+
+def _bounded(problem: dict[str, Any]) -> dict[str, Any]:
+    """`problem` at a size a reply can carry whatever the request held: its name and message cut,
+    its value kept when small, else its text cut (`"value_cut": true`)."""
+    out = {**problem, "parameter": _cut(str(problem["parameter"])), "message": _cut(problem["message"], _MESSAGE_CHARS)}
+    if not _small(problem.get("value")):
+        out["value"], out["value_cut"] = short(problem["value"]), True
+    return out
+
+
+def _small(value: Any) -> bool:
+    if value is None or isinstance(value, bool | float):
+        return True
+    if isinstance(value, int):
+        return bool(-_BIG < value < _BIG)
+    if isinstance(value, str):
+        return len(value) <= _VALUE_CHARS * 2
+    if isinstance(value, list | tuple | dict) and len(value) <= _SMALL_ITEMS:
+        items = list(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
+        return all(_small(k) and not isinstance(v, list | tuple | dict) and _small(v) for k, v in items)
+    return False
+
+
+def _cut(text: str, chars: int = _NAME_CHARS) -> str:
+    return text if len(text) <= chars else text[: chars - 3] + "..."
 
 
 def _merged(first: list[dict[str, Any]], more: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -243,56 +341,7 @@ def _checker(signature: inspect.Signature | None) -> Callable[..., Any]:
     stand_in.__signature__ = signature  # type: ignore[attr-defined]  # what pydantic reads
     stand_in.__annotations__ = {p.name: p.annotation for p in (signature.parameters.values() if signature else ())
                                 if p.annotation is not p.empty}
-    return validate_call(config=ConfigDict(arbitrary_types_allowed=False, extra="forbid"))(stand_in)
-
-
-def _from_text(hint: Any, value: Any) -> Any:
-    """A form's or query string's `value` (text, or a repeated key's list of texts) shaped as
-    `hint` takes it: one text where a list goes is a list of one, and a text naming a `Literal`'s
-    number or boolean is that member (`"3"` for `Literal[1, 2, 3]`; pydantic's lax mode leaves a
-    `Literal` strict). Anything else is left to pydantic, which converts `"7"` for an `int`."""
-    if isinstance(value, str) and _takes_list(hint):
-        value = [value]
-    if isinstance(value, list):
-        item = _item_type(hint)
-        return [_literal_member(item, v) for v in value] if item is not None else value
-    return _literal_member(hint, value)
-
-
-def _item_type(hint: Any) -> Any:
-    hint = shapes.unwrapped(hint)
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        choices = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _item_type(choices[0]) if len(choices) == 1 else None
-    args = typing.get_args(hint)
-    return args[0] if args and _takes_list(hint) else None
-
-
-def _literal_member(hint: Any, value: Any) -> Any:
-    hint = shapes.unwrapped(hint)
-    if not isinstance(value, str) or hint is None:
-        return value
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        for choice in typing.get_args(hint):
-            if (member := _literal_member(choice, value)) is not value:
-                return member
-        return value
-    if typing.get_origin(hint) is typing.Literal:
-        for member in typing.get_args(hint):
-            if not isinstance(member, str) and value.strip().lower() == str(member).lower():
-                return member
-    return value
-
-
-def _takes_list(hint: Any) -> bool:
-    """Whether `hint` takes a list (alone or with None): a form's one value of it is a list of one."""
-    hint = shapes.unwrapped(hint)
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        choices = [a for a in args if a is not type(None)]
-        return len(choices) == 1 and _takes_list(choices[0])
-    return origin in (list, set, frozenset, tuple, collections.abc.Sequence, collections.abc.Set) or \
-        hint in (list, set, frozenset, tuple)
+    return validate_call(config=_CONFIG)(stand_in)
 
 
 def _signature_text(params: list[inspect.Parameter], expected: Mapping[str, str]) -> str:

@@ -12,7 +12,8 @@ one place:
 * **HTTP/1 is read strictly** — bad chunk framing is a 400 (`strict_chunk_parsing`), a header name
   with an underscore is a 400 (a WSGI server would read `X_Forwarded` as `X-Forwarded`), so is a
   Host header given twice (`HOST_GUARD`, merged by Envoy into "a,b"); a method a service does not
-  take is a 405 with an `Allow` header (`method_guard`).
+  take is a 405 with an `Allow` header (`method_guard`); an `Expect` other than 100-continue is a
+  417 (`expect_guard`).
 * **Request ids are Envoy's** — on the public listener Envoy generates every `x-request-id` (a
   client's is replaced), so the key by which a service recognises a request Envoy re-sent is never
   chosen by a client (`client_facing`).
@@ -101,7 +102,10 @@ def hcm_limits(config: PumaConfig) -> dict[str, Any]:
         "common_http_protocol_options": {"idle_timeout": _duration(hcm.idle_timeout),
                                          "headers_with_underscores_action": "REJECT_REQUEST"},
         # HTTP/1.0 clients (ApacheBench, many probes) are answered, not told to upgrade (426).
-        "http_protocol_options": {"accept_http_10": True, "default_host_for_http_10": HTTP_10_DEFAULT_HOST},
+        "http_protocol_options": {"accept_http_10": True, "default_host_for_http_10": HTTP_10_DEFAULT_HOST,
+                                  # A method Envoy does not know (BREW) reaches method_guard: a 405 with
+                                  # `Allow`, as TRACE gets, not a 400 "malformed request line".
+                                  "allow_custom_methods": True},
         "http2_protocol_options": {"max_concurrent_streams": H2_MAX_STREAMS,
                                    "initial_stream_window_size": H2_STREAM_WINDOW_BYTES,
                                    "initial_connection_window_size": H2_CONNECTION_WINDOW_BYTES},
@@ -129,6 +133,19 @@ def host_guard() -> dict[str, Any]:
     return {"name": "two_hosts", "match": {"prefix": "/", "headers": [two]},
             "direct_response": {"status": 400, "body": {"inline_string": (
                 "the request has more than one Host header (or a comma in it); send exactly one")}}}
+
+
+def expect_guard() -> dict[str, Any]:
+    """An `Expect` other than 100-continue (the only expectation HTTP defines) is a 417, as RFC 9110
+    10.1.1 allows: the server cannot meet it, so the client learns that rather than getting an
+    answer it did not ask for. (Envoy answers 100-continue itself and drops that header.)"""
+    other = {"name": "expect", "string_match": {"safe_regex": {"regex": "(?i)\\s*100-continue\\s*"}},
+             "invert_match": True}
+    return {"name": "bad_expect", "match": {"prefix": "/", "headers": [{"name": "expect", "present_match": True},
+                                                                        other]},
+            "direct_response": {"status": 417, "body": {"inline_string": (
+                "the request's Expect header asks for something this server cannot do: it meets only "
+                "Expect: 100-continue; send the request without the header")}}}
 
 
 # A path with a '%' that does not start two hex digits ("/x%ZZ", "/%", "/a%2"): Envoy's path

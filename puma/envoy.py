@@ -97,6 +97,7 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
     if status_port is not None:
         routes.insert(0, _status_route())
     routes.insert(0, edge.escape_guard())
+    routes.insert(0, edge.expect_guard())
     routes.insert(0, edge.host_guard())  # before every route: no request with two Hosts goes anywhere
     name = INTERNAL_ROUTES if internal else rc.name
     return {"name": name, "virtual_hosts": [{"name": rc.virtual_host, "domains": list(rc.domains), "routes": routes}]}

@@ -62,24 +62,28 @@ def exposition(registry: CollectorRegistry, accept: str = "") -> tuple[bytes, st
     return generate_latest(registry), CONTENT_TYPE
 
 
-def registry_for(deployment: DeploymentView, traffic: TrafficTotals) -> CollectorRegistry:
+def registry_for(deployment: DeploymentView, traffic: TrafficTotals,
+                 hidden: frozenset[str] = frozenset()) -> CollectorRegistry:
     """A registry holding only this deployment's metrics (not the process's own); `traffic` (what
-    each service's clients were answered, carried across Envoy restarts) is read at each scrape."""
+    each service's clients were answered, carried across Envoy restarts) is read at each scrape.
+    `hidden`: services left out (internal ones, for a public client: `puma.visibility`)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DeploymentCollector(deployment, traffic))
+    registry.register(DeploymentCollector(deployment, traffic, hidden))
     return registry
 
 
 class DeploymentCollector:
     """A `prometheus_client` collector: every metric is read afresh at each scrape."""
 
-    def __init__(self, deployment: DeploymentView, traffic: TrafficTotals) -> None:
+    def __init__(self, deployment: DeploymentView, traffic: TrafficTotals,
+                 hidden: frozenset[str] = frozenset()) -> None:
         self.deployment = deployment
         self.traffic = traffic
+        self.hidden = hidden
 
     def collect(self) -> Iterator[Metric]:
         d = self.deployment
-        names = list(d.pools)
+        names = [n for n in d.pools if n not in self.hidden]
         envoy = _envoy_samples(d, names)
         yield from _traffic(envoy, names, self.traffic.read())
         yield _histogram(envoy, names)

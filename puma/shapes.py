@@ -11,7 +11,7 @@ problem naming its path. A model that sets `extra` ("allow" or "ignore") keeps i
 >>> class Shape(BaseModel):
 ...     name: str
 ...     sides: int
->>> unknown_fields(list[Shape], [{"name": "tri", "sides": 3}, {"name": "sq", "sides": 4, "colour": "red"}], "shapes")
+>>> list(unknown_fields(list[Shape], [{"name": "tri", "sides": 3}, {"name": "sq", "sides": 4, "colour": "red"}], "shapes"))
 [("shapes[1]['colour']", 'red', 'Shape', ['name', 'sides'])]
 """
 
@@ -21,6 +21,7 @@ import collections.abc
 import dataclasses
 import types
 import typing
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -51,30 +52,37 @@ def type_at(hint: Any, path: list[Any]) -> Any:
     return hint
 
 
-def unknown_fields(hint: Any, value: Any, where: str, depth: int = 0) -> list[Unknown]:
+def unknown_fields(hint: Any, value: Any, where: str, depth: int = 0) -> Iterator[Unknown]:
     """Fields of `value` that the dataclasses, TypedDicts and models in `hint` do not take, at any
-    depth, each with where it is, its value, the type's name and the fields it takes."""
+    depth, each with where it is, its value, the type's name and the fields it takes; yielded one
+    by one, so a caller that lists the first few does no work for the rest."""
     hint = unwrapped(hint)
     if depth > MAX_DEPTH or hint is None:
-        return []
+        return
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         choices = [a for a in args if a is not type(None)]
-        return unknown_fields(choices[0], value, where, depth + 1) if len(choices) == 1 else []
+        if len(choices) == 1:
+            yield from unknown_fields(choices[0], value, where, depth + 1)
+        return
     if isinstance(value, list) and origin in (list, set, frozenset, tuple, collections.abc.Sequence) and args:
         items = args if origin is tuple and Ellipsis not in args else (args[0],) * len(value)
-        return [u for i, (a, v) in enumerate(zip(items, value, strict=False))
-                for u in unknown_fields(a, v, f"{where}[{i}]", depth + 1)]
+        for i, (a, v) in enumerate(zip(items, value, strict=False)):
+            yield from unknown_fields(a, v, f"{where}[{i}]", depth + 1)
+        return
     if isinstance(value, dict) and origin in (dict, collections.abc.Mapping) and len(args) == 2:
-        return [u for k, v in value.items() for u in unknown_fields(args[1], v, f"{where}[{k!r}]", depth + 1)]
+        for k, v in value.items():
+            yield from unknown_fields(args[1], v, f"{where}[{k!r}]", depth + 1)
+        return
     names = fields_of(hint)
     if names is None or not isinstance(value, dict):
-        return []
-    found: list[Unknown] = []
+        return
     if _strict(hint):
-        found = [(f"{where}[{k!r}]", v, hint.__name__, names) for k, v in value.items() if k not in names]
-    return found + [u for k, v in value.items() if k in names
-                    for u in unknown_fields(_member(hint, k), v, f"{where}[{k!r}]", depth + 1)]
+        known = frozenset(names)
+        yield from ((f"{where}[{k!r}]", value[k], hint.__name__, names) for k in value if k not in known)
+    for k, v in value.items():
+        if k in names:
+            yield from unknown_fields(_member(hint, k), v, f"{where}[{k!r}]", depth + 1)
 
 
 def holds_fields(hint: Any, depth: int = 0) -> bool:

@@ -81,6 +81,7 @@ from .handlers import JSONRequestHandler
 from .states import passes, states
 from .suggest import did_you_mean
 from .traffic import ServiceTraffic
+from .visibility import internal_names, without_internal
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
@@ -369,6 +370,8 @@ class StatusServer:
 
         sampler = StatusSampler(deployment)
         registry = metrics.registry_for(deployment, sampler.traffic)
+        hidden = internal_names(deployment.config)  # not named to a public client (puma.visibility)
+        public_registry = metrics.registry_for(deployment, sampler.traffic, hidden=hidden)
         # Who may change the deployment (POST /_puma/scale): the secret, else one made for this
         # run, which `puma run` records in its run file (readable by its user only).
         token = self.token = deployment.config.secret or os.environ.get("PUMA_SECRET") or secrets.token_urlsafe(24)
@@ -378,19 +381,23 @@ class StatusServer:
                 path = self._path()
                 if path not in READ_PATHS:
                     return self._refuse(path)
+                trusted = self._trusted()
                 if path == "/_puma/ready":
                     ready, body = readiness(deployment)
-                    return self._send(200 if ready else 503, body, {} if ready else {"Retry-After": "1"})
+                    return self._send(200 if ready else 503, body if trusted else without_internal(body, hidden),
+                                      {} if ready else {"Retry-After": "1"})
                 if path == "/_puma/metrics":
                     try:
-                        return self.send_bytes(200, *metrics.exposition(registry, self.headers.get("accept", "")))
+                        return self.send_bytes(200, *metrics.exposition(registry if trusted else public_registry,
+                                                                        self.headers.get("accept", "")))
                     except OSError as exc:
                         return self._send(503, {"error": f"Envoy admin unreachable: {exc}", "status": 503})
                 try:
                     snapshot = sampler.snapshot()
                 except OSError as exc:
                     return self._send(503, {"error": f"Envoy admin unreachable: {exc}", "status": 503})
-                self._send(200, {**snapshot, "view": "full"} if self._trusted() else public_view(snapshot))
+                self._send(200, {**snapshot, "view": "full"} if trusted else
+                           without_internal(public_view(snapshot), hidden))
 
             do_HEAD = do_GET  # noqa: N815 - the same answer; send_bytes leaves the body out
 

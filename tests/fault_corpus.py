@@ -33,6 +33,7 @@ class Case:
     silent_ok: bool = False  # a request the server may wait on (incomplete) or drop without answer
     forbidden: tuple[bytes, ...] = ()
     head: bool = False  # the answer to a HEAD has no body, whatever its Content-Length says
+    max_reply_bytes: int | None = None  # an answer's body is at most this long (bad input gets a short 400)
 
     @property
     def id(self) -> str:
@@ -74,6 +75,7 @@ _400 = frozenset({400})
 _4XX = frozenset(range(400, 500))
 _NOT_FOUND = frozenset({400, 403, 404, 405})
 _REFUSED_BODY = frozenset({400, 415})  # 415 where the service takes no forms at all
+_SHORT_REPLY = 16 * 1024
 
 # --- what a body may hold (sent to every service) ------------------------------------------
 
@@ -152,6 +154,14 @@ def body_cases(path: str, *, reads_body: bool = True) -> list[Case]:
         Case("method", "OPTIONS", request("OPTIONS", path)),
         Case("method", "PROPFIND", request("PROPFIND", path)),
         Case("method", "TRACE", request("TRACE", path)),
+        Case("method", "BREW", request("BREW", path), frozenset({404, 405})),  # a method HTTP does not define (404: internal)
+        # Many fields no parameter takes (newcomer 43, B2): a short answer, in time; never a 5xx.
+        Case("many-fields", "form-30000-unknown", request("POST", path, b"&".join(b"k%d=v" % i for i in range(30_000)),
+                                                          headers=_FORM), max_reply_bytes=_SHORT_REPLY),
+        Case("many-fields", "json-20000-unknown", request("POST", path, b"{" + b",".join(
+            b'"key%d": [%d]' % (i, i) for i in range(20_000)) + b"}", headers=_JSON), max_reply_bytes=_SHORT_REPLY),
+        Case("many-fields", "form-5000-repeated-unknown", request("POST", path, b"&".join(
+            [b"zz=%d" % i for i in range(5_000)]), headers=_FORM), max_reply_bytes=_SHORT_REPLY),
         Case("http-1.0", "post-json", request("POST", path, b'{"UUID": "-1", "text": "hi"}', headers=_JSON,
                                               version="HTTP/1.0", host=None)),
         Case("http-1.0", "get-no-host", request("GET", path, version="HTTP/1.0", host=None)),
@@ -301,6 +311,10 @@ def _odd_framing(path: str) -> list[Case]:
         Case("framing", "binary-garbage", bytes(range(256)) * 4),
         Case("framing", "expect-100-continue", request("POST", path, body, headers=(
             ("Expect", "100-continue"), ("Content-Type", "application/json")))),
+        # An expectation the server cannot meet: 417 (RFC 9110 10.1.1), not an answer it did not ask for.
+        Case("expect", "200-ok", request("POST", path, body, headers=(("Expect", "200-ok"), *_JSON)), frozenset({417})),
+        Case("expect", "100-continue-and-more", request("POST", path, body, headers=(
+            ("Expect", "100-continue, x-fast"), *_JSON)), frozenset({417})),
         Case("framing", "pipelined-three", request("GET", path) * 3, max_responses=3),
         Case("framing", "raw-non-ascii-path", b"GET " + path.encode() + b"/\xff\xfe\xc0 HTTP/1.1\r\nHost: x\r\n\r\n"),
         Case("framing", "raw-non-ascii-query", b"GET " + path.encode() + b"?q=\xff\x00 HTTP/1.1\r\nHost: x\r\n\r\n"),
@@ -446,6 +460,8 @@ def problems(case: Case, result: Exchange) -> list[str]:
             found.append("a 405 without an Allow header")
         if r.status in (429, 503) and not r.headers.get("retry-after"):
             found.append(f"a {r.status} without Retry-After")
+        if case.max_reply_bytes is not None and len(r.body) > case.max_reply_bytes:
+            found.append(f"a {r.status} of {len(r.body)} bytes, over {case.max_reply_bytes}: {r.body[:120]!r}")
         leaked = [f for f in case.forbidden if f in r.body]
         if leaked:
             found.append(f"answered with file content {leaked}")

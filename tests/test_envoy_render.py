@@ -26,15 +26,15 @@ def _validate(doc: dict, tmp_path: Path) -> subprocess.CompletedProcess:
 
 def test_render_routes_longest_prefix_first():
     routes = envoy.route_config(_config())["virtual_hosts"][0]["routes"]
-    assert [r["name"] for r in routes] == ["two_hosts", "bad_escape", "connect", "agent_admin_methods",
+    assert [r["name"] for r in routes] == ["two_hosts", "bad_expect", "bad_escape", "connect", "agent_admin_methods",
                                            "agent_admin_too_large", "agent_admin",
                                            "policy_methods", "policy_too_large", "policy", "agent_methods",
                                            "agent_too_large", "agent", "root_methods", "root_too_large", "root"]
     assert routes[-1]["match"] == {"prefix": "/"}
-    assert routes[5]["match"] == {"path_separated_prefix": "/agent/admin"}
+    assert routes[6]["match"] == {"path_separated_prefix": "/agent/admin"}
     # each service's method guard matches its prefix, only for the methods it does not take
-    assert routes[3]["match"]["path_separated_prefix"] == "/agent/admin"
-    assert routes[3]["match"]["headers"][0]["invert_match"] is True
+    assert routes[4]["match"]["path_separated_prefix"] == "/agent/admin"
+    assert routes[4]["match"]["headers"][0]["invert_match"] is True
 
 
 def test_render_is_deterministic():
@@ -141,7 +141,7 @@ def test_render_status_cluster_idle_timeout_is_shorter_than_the_status_server():
 
 
 def test_render_status_route_overwrites_the_peer_headers_clients_send():
-    route = envoy.route_config(_config(), status_port=9)["virtual_hosts"][0]["routes"][2]  # after the two-Host and escape guards
+    route = envoy.route_config(_config(), status_port=9)["virtual_hosts"][0]["routes"][3]  # after the two-Host, Expect and escape guards
     assert {a["append_action"] for a in route["request_headers_to_add"]} == {"OVERWRITE_IF_EXISTS_OR_ADD"}
     assert [a["header"] for a in route["request_headers_to_add"]] == [
         {"key": "x-puma-peer", "value": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"},

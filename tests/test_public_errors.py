@@ -54,3 +54,40 @@ def test_a_404_at_the_public_listener_lists_only_public_routes(mesh, path, accep
 
 def test_the_internal_listener_still_routes_internal_services(mesh):
     assert httpx.post(mesh.internal_url + "/vault", json={}, timeout=10).status_code == 200
+
+
+PUBLIC_READS = ["/_puma/status", "/_puma/ready", "/_puma/metrics"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_READS)
+@pytest.mark.parametrize("host", ["rebound.example", "203.0.113.5:8080"])
+def test_the_status_paths_through_envoy_name_no_internal_service_to_a_foreign_host(mesh, path, host):
+    resp = httpx.get(mesh.url + path, headers={"host": host}, timeout=10)
+    assert resp.status_code in (200, 503) and "front" in resp.text  # the public service is still shown
+    _names_no_internal(resp.text)
+    if path == "/_puma/status":
+        assert resp.json()["view"] == "public" and set(resp.json()["services"]) == {"front"}
+
+
+@pytest.mark.parametrize("path", PUBLIC_READS)
+def test_the_status_server_names_no_internal_service_to_a_remote_peer(mesh, path):
+    url = f"http://127.0.0.1:{mesh.status_server.port}{path}"
+    remote = httpx.get(url, headers={"x-puma-peer": "198.51.100.7"}, timeout=10)
+    _names_no_internal(remote.text)
+    local = httpx.get(url, timeout=10)  # this machine, by a loopback name: the whole deployment
+    assert all(name in local.text for name in INTERNAL), local.text[:300]
+
+
+def test_the_public_view_says_an_internal_service_where_a_public_ones_text_names_it():
+    from puma.visibility import INTERNAL_NAMED, without_internal
+
+    body = {"waiting_for": ["ledger", "front"], "not_ready": {"front": "needs vault (ledger-2 is fine)",
+                                                              "vault": "starting"},
+            "services": {"front": {"prefix": "/front", "not_ready": ["calls vault"]}, "vault": {"prefix": "/vault"}},
+            "events": [{"service": "vault", "message": "instance 1 ready"},
+                       {"service": "front", "message": "front -> vault failed"}], "ready": False}
+    shown = without_internal(body, frozenset(INTERNAL))
+    assert shown["waiting_for"] == ["front"] and shown["ready"] is False
+    assert shown["not_ready"] == {"front": f"needs {INTERNAL_NAMED} (ledger-2 is fine)"}
+    assert shown["services"] == {"front": {"prefix": "/front", "not_ready": [f"calls {INTERNAL_NAMED}"]}}
+    assert shown["events"] == [{"service": "front", "message": f"front -> {INTERNAL_NAMED} failed"}]

@@ -1,0 +1,64 @@
+"""What a client of the public listener may learn about services it cannot call.
+
+A service with `visibility: "internal"` has no route on the public listener (its prefix answers
+404 like any unrouted path), so its name is not the public's to know either: the public view of
+`/_puma/status`, `/_puma/ready` and `/_puma/metrics` (what anyone who is not this machine asking
+by the deployment's name, nor holding its secret, gets: see `puma.status`) leaves internal
+services out, and says "an internal service" where a public one's text names one. The
+deployment's `ready` stays what it is: it is ready only when every service is.
+
+    internal_names(config)                        # frozenset({"ledger"})
+    without_internal({"waiting_for": ["ledger", "shop"], ...}, {"ledger"})
+    # {"waiting_for": ["shop"], ...}
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .config import PumaConfig
+
+INTERNAL_NAMED = "an internal service"
+
+
+def internal_names(config: PumaConfig) -> frozenset[str]:
+    """The services a public client cannot reach, by name."""
+    return frozenset(name for name, s in config.puma_services.items() if s.visibility == "internal")
+
+
+def without_internal(body: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any]:
+    """A status or readiness body without the services in `hidden`: their entries in `services`,
+    `waiting_for` and `not_ready`, their events, and their names in other services' texts."""
+    if not hidden:
+        return body
+    scrub = _scrubber(hidden)
+    out = dict(body)
+    if isinstance(body.get("services"), dict):
+        out["services"] = {n: scrub(s) for n, s in body["services"].items() if n not in hidden}
+    if isinstance(body.get("waiting_for"), list):
+        out["waiting_for"] = [n for n in body["waiting_for"] if n not in hidden]
+    if isinstance(body.get("not_ready"), dict):
+        out["not_ready"] = {n: scrub(why) for n, why in body["not_ready"].items() if n not in hidden}
+    if isinstance(body.get("events"), list):
+        out["events"] = [scrub(e) for e in body["events"] if e.get("service") not in hidden]
+    return out
+
+
+def _scrubber(hidden: frozenset[str]) -> Any:
+    names = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in sorted(hidden, key=len, reverse=True))
+                       + r")(?![\w-])")
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return names.sub(INTERNAL_NAMED, value)
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        return value
+
+    return scrub
+
+
+__all__ = ["INTERNAL_NAMED", "internal_names", "without_internal"]

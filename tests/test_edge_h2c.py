@@ -1,0 +1,67 @@
+"""What an HTTP/2 (h2c, prior knowledge) client gets for request headers over Envoy's limits
+(newcomer 43, B5), pinned as README ("What PUMA guarantees under faults") documents it, through a
+real Envoy: no 431 can be sent there (Envoy's HTTP/2 codec refuses the header block before a
+stream exists to answer on), so the one stream is reset and the connection's other streams go
+on; a single field over 64 KiB cannot even be decoded (HPACK is connection state, RFC 9113 4.3),
+so the connection ends with GOAWAY COMPRESSION_ERROR. An HTTP/1 client gets a 431 with JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+import puma
+from tests.apps import basic
+from tests.rawh2 import exchange
+
+INTERNAL_ERROR, COMPRESSION_ERROR = 0x2, 0x9
+FINE = ("GET", "/echo", [("accept", "application/json")])
+
+
+@pytest.fixture(scope="module")
+def mesh() -> Iterator[puma.Deployment]:
+    app = puma.App()
+    app.configure({"puma_services": {"echo": {"prefix": "/echo"}}})
+    app.add_services({"echo": basic.echo})
+    with app.start(listener={"port": 0}) as deployment:
+        yield deployment
+
+
+def _port(mesh: puma.Deployment) -> int:
+    return int(mesh.url.rsplit(":", 1)[1])
+
+
+OVER_THE_LIMIT = {
+    "two-fields-of-40KB": [("x-a", "a" * 40_000), ("x-b", "b" * 40_000)],
+    "one-field-of-62KB": [("x-big", "c" * 62_000)],
+    "150-headers": [(f"x-h{i}", "v") for i in range(150)],
+    "cookie-crumbs-72KB": [("cookie", f"c{i}={'z' * 900}") for i in range(80)],
+}
+
+
+@pytest.mark.parametrize("headers", OVER_THE_LIMIT.values(), ids=OVER_THE_LIMIT.keys())
+def test_h2c_headers_over_the_limit_reset_their_stream_only(mesh: puma.Deployment, headers: list) -> None:
+    outcome = exchange(_port(mesh), [("GET", "/echo", headers), FINE])
+    assert outcome.goaway is None and 1 not in outcome.statuses, outcome
+    assert outcome.resets.get(1) == INTERNAL_ERROR, outcome
+    assert outcome.statuses.get(3) == 200, outcome  # the connection's other stream is answered
+
+
+@pytest.mark.parametrize("size", [70_000, 120_000])
+def test_h2c_one_field_over_64_kib_ends_the_connection(mesh: puma.Deployment, size: int) -> None:
+    outcome = exchange(_port(mesh), [("GET", "/echo", [("x-huge", "h" * size)]), FINE])
+    assert outcome.goaway == COMPRESSION_ERROR and not outcome.statuses, outcome
+
+
+def test_h2c_headers_within_the_limit_are_served(mesh: puma.Deployment) -> None:
+    outcome = exchange(_port(mesh), [("GET", "/echo", [("x-a", "a" * 50_000)]), FINE])
+    assert outcome.statuses == {1: 200, 3: 200} and not outcome.resets and outcome.goaway is None, outcome
+
+
+@pytest.mark.parametrize("headers", [*OVER_THE_LIMIT.values(), [("x-huge", "h" * 70_000)]],
+                         ids=[*OVER_THE_LIMIT.keys(), "one-field-of-70KB"])
+def test_http1_headers_over_the_limit_are_a_431_with_json(mesh: puma.Deployment, headers: list) -> None:
+    resp = httpx.get(mesh.url + "/echo", headers=headers, timeout=10)
+    assert resp.status_code == 431 and resp.json()["error"], resp.text[:200]
