@@ -44,6 +44,7 @@ from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import answered_people, remember
 from chatbot.referents import resolve as resolve_referents
 from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out
+from chatbot.seen import seen_films
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
@@ -239,11 +240,11 @@ class DialogManager(SideActs):
 
     def _seen_titles(self, state: dict, titles: Any, out: list[str]) -> bool:
         """"I've already seen Heat and Ronin": never proposed (``state["seen"]``)."""
-        movies = [m for m in (self._parts.db.find_title(t) for t in titles) if m is not None]
-        state["seen"] = [*state.get("seen", ()), *(m["id"] for m in movies)]
-        if movies:
-            out.append(seen_left_out([m["title"] for m in movies]))
-        return bool(movies)
+        ids, names = seen_films(self._parts.db, list(titles))
+        state["seen"] = [*state.get("seen", ()), *(i for i in ids if i not in state.get("seen", ()))]
+        if names:
+            out.append(seen_left_out(names))
+        return bool(names)
 
     def _skip(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         slots = decision.get("slots") or [state["stage"]]  # "rating doesn't matter" at genre

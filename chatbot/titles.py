@@ -174,7 +174,7 @@ class TitleIndex:
         the rest of the text; only known titles count."""
         for match in _SEEN_TITLE.finditer(text):  # "seen it. also seen goodfellas and casino"
             titles, rest = self._titles_at(text[match.end() :], known_only=True)
-            titles = [t for t in titles if self.exact(t)]
+            titles = [t for t in titles if self.exact(t) or self.known(t)]
             if titles:
                 return titles, f"{text[: match.end()]} , {rest}"
         return [], text
