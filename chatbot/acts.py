@@ -243,7 +243,12 @@ _APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill ta
               "loved it", "love that", "sounds good", "sounds great", "looks good",
               "looks great", "great", "awesome", "amazing", "fantastic", "excellent",
               "brilliant", "great choice", "good choice", "nice", "dope", "banger",
-              "would love", "good one", "lovely", "wonderful")
+              "would love", "good one", "lovely", "wonderful", "sounds fine", "sounds ok",
+              "sounds okay", "sounds alright", "sounds decent", "sounds fun", "sounds nice",
+              "sounds interesting", "looks fine", "looks ok", "looks okay", "looks fun",
+              "looks nice", "looks interesting", "good enough", "fine by me", "ok by me",
+              "happy with that", "give it a go", "give it a try", "give it a shot",
+              "i could watch that", "could go for that", "check it out", "that is fine")
 _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my style",
                  "not my jam", "not my kind", "not my type", "not a fan", "hard pass",
                  "not feeling it", "not interested", "boring", "sucks", "suck", "dumb",

@@ -96,6 +96,7 @@ from chatbot.lexicon import (
 from chatbot.mentions import PERSON_SLOTS, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.plainwords import genre_phrase, marked_as_title
+from chatbot.pushback import complaint
 from chatbot.questions import (
     asking_part,
     asks_what_to_watch,
@@ -270,7 +271,7 @@ class Understander:
                             if not any(c["slot"] == s for c in constraints)],
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
-            "empty": not cleaned,
+            "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
             "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None),
         }
 

@@ -53,6 +53,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chatbot.pushback import note as complaint_note
 from chatbot.remarks import without_remarks
 from chatbot.replies import acknowledges_only, declines_slot
 from chatbot.scope import answer_to_suggestion
@@ -123,6 +124,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
+    complained = _complaint_act(stage, state, nlu, sentiment) if stage in ANSWER_STAGES else None
+    if complained is not None:  # "that's not dark at all", "he's barely in it"
+        return decision | complained
     helper = _helper_act(stage, nlu)
     if helper is not None:
         return decision | {"act": helper}
@@ -249,6 +253,28 @@ def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
         return "pick_now"
     plain = nlu.get("intent") in ("unknown", "greeting", "yes", "no_preference")
     return "film_asked" if stage in SLOTS and plain and nlu.get("film_ask") else None
+
+
+def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
+                   sentiment: Mapping[str, float]) -> dict | None:
+    """What is wrong with the film on the table (``chatbot.pushback``): a different film,
+    keeping to the genres it missed and saying what the catalogue cannot tell."""
+    found = nlu.get("complaint")
+    if not found or not state.get("current"):
+        return None
+    wished = [v for w in state.get("wishes") or () if w["slot"] == "genre" and not w["exclude"]
+              for v in w.get("values") or ()]
+    if nlu.get("interrogative"):  # "it's not scary, right?" asks; "kind of sad, no?" objects
+        found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
+        if not (found["genres"] or found["unwanted"] or found["minor_part"]):
+            return None
+    notes = [*nlu.get("notes", ()), *complaint_note(found, str(state["current"].get("title")), wished)]
+    fresh = [{"slot": "genre", "values": [g], "exclude": False} for g in found["genres"]
+             if g not in wished]
+    if not fresh:
+        return {"act": "reject", "notes": notes}
+    plan = plan_wishes(state, {"constraints": fresh})
+    return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes}
 
 
 def _asks_instead(nlu: Mapping[str, Any]) -> bool:
