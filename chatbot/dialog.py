@@ -32,6 +32,7 @@ from typing import Any
 
 from chatbot import nlg
 from chatbot.acts import split_question
+from chatbot.answering import answer_question, described_cast, tell_cast
 from chatbot.components import Components
 from chatbot.constraints import same_wish, without
 from chatbot.dialog_state import STATE_VERSION, active_items, new_state, upgrade_state  # noqa: F401
@@ -39,9 +40,7 @@ from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.nlg import SLOTS
-from chatbot.questions import suitability_reply
 from chatbot.referents import ambiguous as ambiguous_referent
-from chatbot.referents import answered_people, remember
 from chatbot.referents import resolve as resolve_referents
 from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out
 from chatbot.seen import seen_films
@@ -263,28 +262,10 @@ class DialogManager(SideActs):
         self._ask_again(state, rng, out)
 
     def _answer(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        """Answer a question about a film (the one named, else the one on the table), then
-        ask the open question again."""
-        title = decision.get("title")
-        movie = self._parts.db.find_title(title) if title else None
-        if movie is None and state.get("current"):
-            movie = self._parts.db.movie(state["current"]["id"])
-        if movie is None:  # "is it scary?" before any film was proposed
-            out.append(nlg.NO_FILM_YET)
-            self._ask_again(state, rng, out)
-            return
-        if "suitability" in (decision.get("topics") or ()):
-            out.append(suitability_reply(movie, list(decision.get("ratings") or ()),
-                                         nlg.rating_text(movie)))
-        shown = [self._parts.db.movie(i) for i in state["shown"][:-1]] if "history" in (
-            decision.get("topics") or ()) else []
-        remember(state, answered_people(list(decision.get("topics") or ()), movie,
-                                        list(_asked(state).get("actor") or ())))
-        out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state),
-                              people=decision.get("people") or (),
-                              genres=decision.get("genres") or (), shown=shown,
-                              ratings=decision.get("ratings") or (),
-                              wishes=active_items(state)))
+        """Answer a question about a film (the one named, else the one on the table or last
+        asked about: ``chatbot.answering``), then ask the open question again."""
+        said = answer_question(self._parts.db, state, decision)
+        out.extend(said if said is not None else [nlg.NO_FILM_YET])  # none proposed yet
         self._ask_again(state, rng, out)
 
     def _restart(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -419,6 +400,7 @@ class DialogManager(SideActs):
         if movie["id"] not in state["shown"]:
             state["shown"].append(movie["id"])
         out.extend(nlg.describe(movie, _asked(state)))
+        tell_cast(state, movie, described_cast(state, movie))
         out.append(nlg.WATCHED)
         state["stage"] = "watched"
 

@@ -112,6 +112,7 @@ from chatbot.remarks import (
     remark_mask,
     remarked_constraints,
     with_leads_topic,
+    with_more_cast,
 )
 from chatbot.scope import as_asked, clauses, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
@@ -234,6 +235,7 @@ class Understander:
         ) or clause_question_topics(tokens if asked_whole is whole else asked_whole)
         question = with_leads_topic(question, asked_whole)
         mark_besides(question, asked_whole, people)
+        question = with_more_cast(question, asked_whole)
         interrogative = is_question(asked_whole, asked_text) or bool(question)
         catalogue = catalogue_question(asked_whole) is not None and (
             interrogative or bool({"if", "whether"} & set(asked_whole)))  # "i asked if you have X"

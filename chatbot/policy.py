@@ -53,6 +53,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chatbot.answering import asked_film
 from chatbot.pushback import note as complaint_note
 from chatbot.remarks import without_remarks
 from chatbot.replies import acknowledges_only, declines_slot
@@ -173,7 +174,7 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     """The ``answer`` act for a question about a film, or None: about the film it names, or,
     while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
     topics = list(nlu.get("question") or ())
-    on_table = stage in ANSWER_STAGES and state.get("current")
+    on_table = stage in ANSWER_STAGES and state.get("current") or asked_film(state) is not None
     other = _other_film_question(nlu, bool(on_table))
     if other is not None:  # the catalogue, or what else a person made: not the film on the table
         return other
