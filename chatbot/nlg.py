@@ -292,7 +292,7 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
     if slot == "title":  # title words ("pirates"), as said
         named = _or_list([_title_case(str(v)) for v in wish["values"]])
         if not excluded:
-            return f"a {named} film"
+            return f"{indefinite_article(named)} {named} film"
         unsure = [str(v) for v in wish["values"] if not fully_known(normalise_title(str(v)))]
         return f"no {named} films" + (" (I can only tell them by their titles)" if unsure else "")
     values = _or_list([str(v) for v in wish["values"]])
