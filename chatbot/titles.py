@@ -149,7 +149,8 @@ class TitleIndex:
         match = _TITLE_CUE.search(text)
         if match and _POINTERS.match(match["title"]):  # "zodiac. the fincher one. something like that"
             first = re.split(r"[.,;!?]", text)[0]
-            return ([first.strip()], f" , {text[len(first):]}", True) if self.exact(first) else ([], text, False)
+            liked = [first.strip()] if self.exact(first) else self._liked(first)[0]  # "I liked X,"
+            return (liked, f" , {text[len(first):]}", True) if liked else ([], text, False)
         loose = _LOOSE_LIKE.search(text) if not match else None
         if loose and self._known_at(loose["title"]):
             match = loose
