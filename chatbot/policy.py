@@ -179,8 +179,11 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     if other is not None:  # the catalogue, or what else a person made: not the film on the table
         return other
     named = nlu.get("asked_title") and not (on_table and nlu.get("about_film"))
-    if named and topics:  # "is Titanic any good?", "who's in The Dark Knight?"
-        return {"act": "answer", "topics": topics, "title": nlu["asked_title"]}
+    asked_people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
+                    if not p.get("negated")]
+    if named and (topics or asked_people):  # "is Titanic any good?", "is X in Titanic?"
+        return {"act": "answer", "topics": topics or ["person"], "title": nlu["asked_title"],
+                "people": asked_people}
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
         about = nlu.get("interrogative") and nlu.get("about_film") and not nlu.get("request")
         return {"act": "answer", "topics": topics or ["other"]} if about else None
@@ -269,7 +272,9 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
         found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
         if not (found["genres"] or found["unwanted"] or found["minor_part"]):
             return None
-    notes = [*nlu.get("notes", ()), *complaint_note(found, str(state["current"].get("title")), wished)]
+    notes = complaint_note(found, str(state["current"].get("title")), wished)
+    if not (found["moods"] or found["unwanted"]):  # else the moods' own notes say it again
+        notes = [*nlu.get("notes", ()), *notes]
     fresh = [{"slot": "genre", "values": [g], "exclude": False} for g in found["genres"]
              if g not in wished]
     if not fresh:
@@ -282,7 +287,8 @@ def _asks_instead(nlu: Mapping[str, Any]) -> bool:
     """While a film is proposed, words that ask for a different one with a wish or "another"
     ("too long, something shorter?", "any good? maybe something similar") are a request."""
     wish = nlu.get("constraints") or nlu.get("intent") == "another"
-    return bool(nlu.get("request") and wish and not nlu.get("about_film"))
+    people = set(nlu.get("question") or ()) & {"cast", "cast_more", "leads", "director"}
+    return bool(nlu.get("request") and wish and not nlu.get("about_film") and not people)
 
 
 def _open_question(nlu: Mapping[str, Any]) -> bool:

@@ -93,6 +93,8 @@ def _after_subject(words: list[str], title: Callable[[str], Any] | None) -> list
     """The words after "it's" / "that one is" / "<title> is", or None."""
     if words[0] in _SELF_VERBED:
         return words[1:]
+    if tuple(words[:2]) in (("that", "ones"), ("this", "ones")):  # "that one's way too bleak"
+        return words[2:]
     for subject in sorted(_SUBJECTS, key=len, reverse=True):
         size = len(subject)
         if tuple(words[:size]) == subject and len(words) > size and words[size] in _VERBS:

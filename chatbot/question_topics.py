@@ -15,6 +15,7 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
              "who plays", "the cast", "which actors", "what actors", "who is in the movie",
              "who is in this", "anyone famous", "who else is in", "the main guy",
              "the main actor", "the main character", "the lead", "who is the star",
+             "other actors", "other actresses", "anyone else in", "who else", "more actors",
              "who is in", "the actors", "main guy in it", "who is it with"),
     "director": ("who directed", "who is the director", "whos the director", "who made it",
                  "who made this", "directed by who", "the director", "who was the director",

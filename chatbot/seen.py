@@ -2,13 +2,13 @@
 which catalogue films each named title keeps out of the proposals. Pure apart from the ``db``
 given (``chatbot.components.Components.db``).
 
-A title that names one film keeps that film out; a franchise's name that is no film's whole
-title ("Star Wars", "Harry Potter") keeps out every film of the franchise (its title words,
-and the franchise's other titles, ``chatbot.franchises``), since the user cannot have meant
-only one of them. Example::
+A title that is one film's whole title keeps that film out, and the films whose titles start
+with it ("Rocky": Rocky II, Rocky Balboa), which "seen Rocky" may mean too; a franchise's name
+that is no film's whole title ("Star Wars", "Harry Potter") keeps out every film of the
+franchise (its title words, and its other titles, ``chatbot.franchises``). Example::
 
     seen_films(db, ["Star Wars", "Alien"])
-    # ([ids of the Star Wars films..., id of Alien], ['the Star Wars films', 'Alien'])
+    # ([...], ["the Star Wars films", "Alien and the other Alien films"])
 """
 
 from __future__ import annotations
@@ -29,19 +29,28 @@ def seen_films(db: Any, titles: Sequence[str]) -> tuple[list[int], list[str]]:
         movie = db.find_title(title)
         if movie is None:
             continue
-        series = _series(db, title, movie)
+        whole, series = _series(db, title, movie)
         ids += [i for i in [movie["id"], *series] if i not in ids]
-        names.append(f"the {_said(title)} films" if series else str(movie["title"]))
+        name = str(movie["title"]) if whole else f"the {_said(title)} films"
+        names.append(f"{name} and the other {_said(title)} films" if whole and series else name)
     return ids, names
 
 
-def _series(db: Any, title: str, movie: dict[str, Any]) -> list[int]:
-    """Every film of the franchise ``title`` names, when it names no one film by its title."""
+def _series(db: Any, title: str, movie: dict[str, Any]) -> tuple[bool, list[int]]:
+    """Whether ``title`` is the whole title of ``movie``, and the other films it could mean:
+    a franchise's films ("star wars"), or those whose titles start with it ("rocky": Rocky
+    II, Rocky Balboa). A year given names the one film."""
     said = normalise_title(split_title_year(title)[0])
-    if said == normalise_title(str(movie["title"])) or split_title_year(title)[1]:
-        return []
-    ids = db.search([{"slot": "title", "values": [said], "exclude": False}])
-    return list(ids) if 1 < len(ids) <= MAX_SERIES else []
+    whole = said == normalise_title(str(movie["title"]))
+    if split_title_year(title)[1]:
+        return True, []
+    ids = [i for i in db.search([{"slot": "title", "values": [said], "exclude": False}])
+           if i != movie["id"]]
+    if not ids or len(ids) > MAX_SERIES:
+        return whole, []
+    if not whole:
+        return False, ids
+    return True, [i for i in ids if normalise_title(str(db.movie(i)["title"])).startswith(said + " ")]
 
 
 def _said(title: str) -> str:
