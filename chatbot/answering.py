@@ -72,7 +72,7 @@ def tell_cast(state: dict[str, Any], movie: Mapping[str, Any], names: list[str])
     state["told_cast"] = {"id": movie["id"], "names": told + [n for n in names if n not in told]}
 
 
-def described_cast(state: Mapping[str, Any], movie: Mapping[str, Any]) -> list[str]:
+def described_cast(state: dict[str, Any], movie: Mapping[str, Any]) -> list[str]:
     """The cast names a film's description names (``chatbot.nlg.describe``: three)."""
     return cast_listed(movie, list(asked_wishes(state).get("actor") or ()))[:3]
 
