@@ -248,7 +248,9 @@ _APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill ta
               "sounds interesting", "looks fine", "looks ok", "looks okay", "looks fun",
               "looks nice", "looks interesting", "good enough", "fine by me", "ok by me",
               "happy with that", "give it a go", "give it a try", "give it a shot",
-              "i could watch that", "could go for that", "check it out", "that is fine")
+              "i could watch that", "could go for that", "check it out", "that is fine",
+              "looks decent", "looks alright", "seems fine", "seems good", "seems ok",
+              "seems decent", "seems alright", "seems fun")
 _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my style",
                  "not my jam", "not my kind", "not my type", "not a fan", "hard pass",
                  "not feeling it", "not interested", "boring", "sucks", "suck", "dumb",

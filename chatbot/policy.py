@@ -181,6 +181,7 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     named = nlu.get("asked_title") and not (on_table and nlu.get("about_film"))
     asked_people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
                     if not p.get("negated")]
+    asked_people = asked_people if named and _in_title(nlu, str(nlu["asked_title"])) else []
     if named and (topics or asked_people):  # "is Titanic any good?", "is X in Titanic?"
         return {"act": "answer", "topics": topics or ["person"], "title": nlu["asked_title"],
                 "people": asked_people}
@@ -220,6 +221,15 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         return None
     return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
             "ratings": ratings}
+
+
+def _in_title(nlu: Mapping[str, Any], title: str) -> bool:
+    """"is Kate Winslet in Titanic?": the title follows "in" (not "with popcorn and X")."""
+    words = list(nlu.get("words") or ())
+    said = [w for w in fold(title).split() if w not in ("the", "a", "an")]
+    return any(words[i] == "in" and [w for w in words[i + 1 : i + 1 + len(said) + 1]
+                                     if w not in ("the", "a", "an")][: len(said)] == said
+               for i in range(len(words)))
 
 
 def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:

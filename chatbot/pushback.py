@@ -95,6 +95,8 @@ def _after_subject(words: list[str], title: Callable[[str], Any] | None) -> list
         return words[1:]
     if tuple(words[:2]) in (("that", "ones"), ("this", "ones")):  # "that one's way too bleak"
         return words[2:]
+    if "too" in words[:3]:  # "too violent for me", "way too slow": the film is the subject
+        return words
     for subject in sorted(_SUBJECTS, key=len, reverse=True):
         size = len(subject)
         if tuple(words[:size]) == subject and len(words) > size and words[size] in _VERBS:

@@ -92,6 +92,8 @@ def rating_hits(tokens: Sequence[str], negated: Sequence[bool], ratings: Sequenc
                 or _accepted_at(tokens, i) or len(tokens) == 1):  # "r" alone: a rating
             used.add(i)
             named.append((i, i + 1, lone))
+    if named:  # "PG-13 please, my kid is 12": the rating said outright, not one for the age
+        hits = [h for h in hits if not h[2].get("audience")]
     for start, end, rating in sorted(named):
         hits.append(_bounded(tokens, start, end, rating, negated, ratings, used))
     return sorted(hits, key=lambda h: h[0])

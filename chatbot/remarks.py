@@ -124,8 +124,8 @@ _MORE_WORDS = frozenset("else other others more besides".split())
 
 def with_more_cast(topics: list[str], words: Sequence[str]) -> list[str]:
     """"who else is in it?", "any other actors?": cast names not told yet (``cast_more``)."""
-    if "cast" in topics and _MORE_WORDS & set(words):
-        return [t if t != "cast" else "cast_more" for t in topics]
+    if {"cast", "leads"} & set(topics) and _MORE_WORDS & set(words):  # "who else stars in it?"
+        return list(dict.fromkeys(t if t not in ("cast", "leads") else "cast_more" for t in topics))
     return topics
 
 
