@@ -311,6 +311,14 @@ def split_question(text: str) -> tuple[str, str] | None:
     return " ".join(answer), " ".join(question)
 
 
+def last_sentence(text: str) -> tuple[str, str] | None:
+    """``(the sentences before, the last sentence)`` of a message of several sentences ("who
+    directed it again? anything like it but older?"), else None."""
+    sentences = [s for s in _SENTENCE_RE.findall(text) if s.strip(" ,;.!?")]
+    return ("".join(sentences[:-1]).strip(), sentences[-1].strip()) if len(sentences) > 1 else None
+
+
+_SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
 _FILLERS = frozenset("""ok okay k hmm hm um uh umm ah oh well so alright right and but cool
     lol haha yeah""".split())
 _CLAUSES = re.compile(r"[^.!?;,]+[.!?;,]*")

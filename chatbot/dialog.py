@@ -31,11 +31,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot import nlg
-from chatbot.acts import split_question
+from chatbot.acts import last_sentence, split_question
 from chatbot.answering import answer_question, described_cast, tell_cast
 from chatbot.components import Components
 from chatbot.constraints import same_wish, without
-from chatbot.dialog_state import STATE_VERSION, active_items, new_state, upgrade_state  # noqa: F401
+from chatbot.dialog_state import (  # noqa: F401
+    STATE_VERSION,
+    WEAKNESS,
+    active_items,
+    new_state,
+    upgrade_state,
+    weakness,
+)
 from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
@@ -51,10 +58,6 @@ from chatbot.viewers import all_of
 
 log = logging.getLogger(__name__)
 
-# Which wish to set aside first when nothing matches them all (weakest first). A refusal ("no
-# horror", "no more Harry Potter") outlasts every wish for something: what the user said they do
-# not want is the last thing to hand them.
-WEAKNESS = {"mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5, "title": 6}
 _FOLLOW_UPS = {"watched": nlg.WATCHED, "like": nlg.LIKE, "another": nlg.ANOTHER}
 
 
@@ -122,6 +125,8 @@ class DialogManager(SideActs):
         """Act on ``text``; an answer with a question ("no, how long is it?", "comedy, what can
         you do?") is both: the answer acted on, then the question answered, the open
         question asked once, last."""
+        if self._answer_then_request(state, text, rng, out):
+            return
         parts = split_question(text)
         if parts is not None:
             trial = copy.deepcopy(state)
@@ -144,6 +149,24 @@ class DialogManager(SideActs):
                 out.extend((first[:-1] if first[-1:] and first[-1].endswith("?") else first) + second)
                 return
         self._act(state, self._decide(state, text), rng, out)
+
+    def _answer_then_request(self, state: dict, text: str, rng: random.Random, out: list[str]) -> bool:
+        """"who directed it again? anything like it but older?": the question answered, then
+        the film asked for in the last sentence (else False: nothing done)."""
+        parts = last_sentence(text) if state["stage"] in _FOLLOW_UPS else None
+        if parts is None or self._decide(copy.deepcopy(state), parts[0]).get("act") != "answer" and (
+                split_question(parts[0]) is None):
+            return False
+        trial, said = copy.deepcopy(state), list[str]()
+        self._respond(trial, parts[0], rng, said)
+        request = self._decide(trial, parts[1]) if trial.get("last_act") == "answer" else {}
+        if request.get("act") not in ("refine", "next", "reject"):
+            return False
+        state.clear()
+        state.update(trial)
+        out.extend(said[:-1] if said[-1:] and said[-1].endswith("?") else said)
+        self._act(state, request, rng, out)
+        return True
 
     def _decide(self, state: dict, text: str) -> dict:
         stage = state["stage"]
@@ -358,7 +381,7 @@ class DialogManager(SideActs):
             return
         older = [i for i in items if not any(same_wish(i, f) for f in fresh)]
         for pool in (older, items) if len(older) < len(items) else (items,):
-            ordered = sorted(pool, key=lambda i: (_weakness(i), items.index(i)))
+            ordered = sorted(pool, key=lambda i: (weakness(i), items.index(i)))
             for size in range(1, len(ordered) + 1):
                 for dropped in itertools.combinations(ordered, size):
                     kept = [item for item in items if item not in dropped]
@@ -473,14 +496,6 @@ def _rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None
     if actors:
         return (genres or None, actors)
     return (genres,) if genres else ()
-
-
-def _weakness(wish: dict[str, Any]) -> int:
-    """How readily a wish is set aside: a rating bound from who is watching ("my kids are 5
-    and 8") never before the others; a refusal after every wish for something."""
-    if wish.get("audience"):
-        return 2 * len(WEAKNESS) + 1
-    return WEAKNESS.get(wish["slot"], 0) + (len(WEAKNESS) if wish.get("exclude") else 0)
 
 
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:
