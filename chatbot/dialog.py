@@ -40,6 +40,8 @@ from chatbot.dialog_state import (  # noqa: F401
     WEAKNESS,
     active_items,
     new_state,
+    no_film_to_ask_about,
+    rank_extras,
     upgrade_state,
     weakness,
 )
@@ -135,7 +137,7 @@ class DialogManager(SideActs):
             act = self._act(trial, self._decide(trial, parts[0]), rng, first)
             asked = self._decide(trial, parts[1]) if act not in _NOT_ANSWERS and \
                 trial["stage"] != "end" else {}
-            if act == "fill" and _no_film_to_ask_about(trial, asked):  # "a thriller. what's it
+            if act == "fill" and no_film_to_ask_about(trial, asked):  # "a thriller. what's it
                 asked = {"act": "film_asked"}  # going to be?": asks for the film, not about one
             if asked.get("act") == "film_asked":
                 state.clear()
@@ -414,7 +416,7 @@ class DialogManager(SideActs):
         people = any(w["slot"] in ("actor", "director") and not w["exclude"]
                      for w in active_items(state))
         ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1,
-                                     *_rank_extras([] if people else asked["genre"], asked["actor"]))
+                                     *rank_extras([] if people else asked["genre"], asked["actor"]))
         self._propose(state, self._parts.db.movie(ranked[0] if ranked else pool[0]), out)
 
     def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
@@ -483,19 +485,6 @@ _NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart"
 _NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
                           "restart", "bye", "accept"))
 _ANSWERS = frozenset(("answer", "help", "about_bot"))
-
-
-def _no_film_to_ask_about(state: dict[str, Any], asked: dict[str, Any]) -> bool:
-    """A question about "it" (no known topic) after wishes, with no film proposed yet."""
-    return asked.get("act") == "answer" and not state.get("current") and not asked.get(
-        "title") and list(asked.get("topics") or ()) in ([], ["other"])
-
-
-def _rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None, ...]:
-    """``Db.rank``'s optional arguments, only those in use (an older db service takes four)."""
-    if actors:
-        return (genres or None, actors)
-    return (genres,) if genres else ()
 
 
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:

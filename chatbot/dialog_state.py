@@ -92,3 +92,16 @@ def weakness(wish: dict[str, Any]) -> int:
     if wish.get("audience"):
         return 2 * len(WEAKNESS) + 1
     return WEAKNESS.get(wish["slot"], 0) + (len(WEAKNESS) if wish.get("exclude") else 0)
+
+
+def no_film_to_ask_about(state: dict[str, Any], asked: dict[str, Any]) -> bool:
+    """A question about "it" (no known topic) after wishes, with no film proposed yet."""
+    return asked.get("act") == "answer" and not state.get("current") and not asked.get(
+        "title") and list(asked.get("topics") or ()) in ([], ["other"])
+
+
+def rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None, ...]:
+    """``Db.rank``'s optional arguments, only those in use (an older db service takes four)."""
+    if actors:
+        return (genres or None, actors)
+    return (genres,) if genres else ()
