@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
+from chatbot.question_topics import ONE_WORD_QUESTIONS, ONE_WORD_TOPICS, QUESTION_TOPICS
 from chatbot.watching import watching  # noqa: F401  (public here too)
 
 BOUNDARY = ","
@@ -64,78 +65,6 @@ class PhraseTable:
         return bool(tokens) and any(tuple(tokens[: len(w)]) == w
                                     for w in self._by_first.get(tokens[0], ()))
 
-# -- questions about a film -----------------------------------------------------------------
-QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
-    "cast": ("who is in it", "who s in it", "whos in it", "who is in that", "who stars",
-             "stars in it", "in the cast", "else is in", "who is starring", "who acts",
-             "who plays", "the cast", "which actors", "what actors", "who is in the movie",
-             "who is in this", "anyone famous", "who else is in", "the main guy",
-             "the main actor", "the main character", "the lead", "who is the star",
-             "who is in", "the actors", "main guy in it", "who is it with"),
-    "director": ("who directed", "who is the director", "whos the director", "who made it",
-                 "who made this", "directed by who", "the director", "who was the director",
-                 "who directs"),
-    "plot": ("what is it about", "whats it about", "what s it about", "what is the plot",
-             "the plot", "the story", "synopsis", "what happens", "about what",
-             "what is this about", "what is that about", "what is the movie about",
-             "what it is about", "what is the story"),
-    "runtime": ("how long", "runtime", "run time", "how many minutes", "the length",
-                "is it long", "is it short", "is that long", "too long", "how many hours"),
-    "year": ("when did it come out", "when was it", "what year", "which year", "how old is it",
-             "release date", "when did that come out", "released when", "came out when",
-             "is it new", "is it old", "is it recent", "what decade", "when was that",
-             "year is it", "year was it", "year is that"),
-    "quality": ("is it any good", "any good", "is it good", "is that good", "critics",
-                "reviews", "well reviewed", "worth watching", "worth it", "how good",
-                "rotten tomatoes", "is it well", "is it rated well", "rating is it",
-                "is it popular", "do people like it", "is it worth"),
-    "mpaa": ("what is it rated", "whats it rated", "what s it rated", "what rating",
-             "mpaa", "age rating", "is it rated r", "suitable for kids", "ok for kids",
-             "okay for kids", "kid friendly", "family friendly", "for kids", "for children",
-             "for the kids", "for my kids", "appropriate", "violent", "year old",
-             "years old", "yo", "with my kids", "with the kids", "with my son",
-             "with my daughter", "with my nephew", "with my niece", "ok for", "okay for",
-             "fine for", "safe for", "for my son", "for my daughter", "for a kid", "gore",
-             "gory", "gorey", "blood", "bloody", "graphic", "swearing", "nudity", "sex",
-             "language", "too scary", "how scary", "scary for"),
-    "sequel": ("sequel", "sequels", "prequel", "prequels", "part 2", "part two", "follow up",
-               "followup", "remake", "remakes", "franchise", "in the series", "a series",
-               "trilogy"),
-    "genre": ("what kind of movie", "what kind of film", "what genre", "which genre",
-              "what genres", "which genres",
-              "what type of movie", "what sort of"),
-    "reason": ("why did you", "why this", "why that", "why recommend", "why suggest",
-               "why pick", "why choose", "why would i", "why should i", "why is this",
-               "why it", "how come you", "what made you", "why that one", "reason for",
-               "why do you think"),
-    "history": ("first one you", "the first one", "you suggested", "you showed",
-                "you recommended", "the one before", "the previous one", "the last one you",
-                "the other one", "what was the first", "which films have you",
-                "first film you"),
-}
-# A word alone asks about that fact of the film on the table: "cast", "director?"; the
-# weaker words ("who?", "good?") only with a question mark.
-ONE_WORD_TOPICS = {
-    **dict.fromkeys("cast actors".split(), "cast"),
-    **dict.fromkeys("director directors".split(), "director"),
-    **dict.fromkeys("year".split(), "year"),
-    **dict.fromkeys("rating mpaa".split(), "mpaa"),
-    **dict.fromkeys("plot synopsis summary".split(), "plot"),
-    **dict.fromkeys("length runtime duration".split(), "runtime"),
-    **dict.fromkeys("genre genres".split(), "genre"),
-    **dict.fromkeys("reviews critics".split(), "quality"),
-}
-ONE_WORD_QUESTIONS = {
-    **ONE_WORD_TOPICS,
-    **dict.fromkeys("actor stars star who lead leads".split(), "cast"),
-    **dict.fromkeys("directed".split(), "director"),
-    **dict.fromkeys("released release when date decade".split(), "year"),
-    **dict.fromkeys("rated age".split(), "mpaa"),
-    **dict.fromkeys("story about".split(), "plot"),
-    **dict.fromkeys("long minutes".split(), "runtime"),
-    **dict.fromkeys("kind type".split(), "genre"),
-    **dict.fromkeys("review score good".split(), "quality"),
-}
 _HISTORY_WORDS = frozenset("first earlier before previous previously last".split())
 _SHOWN_WORDS = frozenset("show showed shown suggest suggested recommend recommended offered "
                          "mentioned proposed".split())
@@ -314,7 +243,14 @@ _APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill ta
               "loved it", "love that", "sounds good", "sounds great", "looks good",
               "looks great", "great", "awesome", "amazing", "fantastic", "excellent",
               "brilliant", "great choice", "good choice", "nice", "dope", "banger",
-              "would love", "good one", "lovely", "wonderful")
+              "would love", "good one", "lovely", "wonderful", "sounds fine", "sounds ok",
+              "sounds okay", "sounds alright", "sounds decent", "sounds fun", "sounds nice",
+              "sounds interesting", "looks fine", "looks ok", "looks okay", "looks fun",
+              "looks nice", "looks interesting", "good enough", "fine by me", "ok by me",
+              "happy with that", "give it a go", "give it a try", "give it a shot",
+              "i could watch that", "could go for that", "check it out", "that is fine",
+              "looks decent", "looks alright", "seems fine", "seems good", "seems ok",
+              "seems decent", "seems alright", "seems fun")
 _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my style",
                  "not my jam", "not my kind", "not my type", "not a fan", "hard pass",
                  "not feeling it", "not interested", "boring", "sucks", "suck", "dumb",
@@ -375,6 +311,14 @@ def split_question(text: str) -> tuple[str, str] | None:
     return " ".join(answer), " ".join(question)
 
 
+def last_sentence(text: str) -> tuple[str, str] | None:
+    """``(the sentences before, the last sentence)`` of a message of several sentences ("who
+    directed it again? anything like it but older?"), else None."""
+    sentences = [s for s in _SENTENCE_RE.findall(text) if s.strip(" ,;.!?")]
+    return ("".join(sentences[:-1]).strip(), sentences[-1].strip()) if len(sentences) > 1 else None
+
+
+_SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
 _FILLERS = frozenset("""ok okay k hmm hm um uh umm ah oh well so alright right and but cool
     lol haha yeah""".split())
 _CLAUSES = re.compile(r"[^.!?;,]+[.!?;,]*")

@@ -494,5 +494,7 @@ def is_addition(tokens: Sequence[str]) -> bool:
 
 def joined_by_or(tokens: Sequence[str], end: int, start: int) -> bool:
     """Whether the words between two entities (``tokens[end:start]``) say "or"."""
-    between = [t for t in tokens[end:start] if t not in ("a", "an", "the", "maybe", "perhaps")]
+    fillers = ("a", "an", "the", "maybe", "perhaps", "then", "possibly", "probably", "else", "even",
+               "i", "guess", "suppose")
+    between = [t for t in tokens[end:start] if t not in fillers]  # "animation then, or family"
     return "or" in between and all(t in ("or", "either", BOUNDARY) for t in between)

@@ -31,19 +31,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot import nlg
-from chatbot.acts import split_question
+from chatbot.acts import last_sentence, split_question
+from chatbot.answering import answer_question, described_cast, tell_cast
 from chatbot.components import Components
 from chatbot.constraints import same_wish, without
-from chatbot.dialog_state import STATE_VERSION, active_items, new_state, upgrade_state  # noqa: F401
+from chatbot.dialog_state import (  # noqa: F401
+    STATE_VERSION,
+    WEAKNESS,
+    active_items,
+    new_state,
+    no_film_to_ask_about,
+    rank_extras,
+    upgrade_state,
+    weakness,
+)
 from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.nlg import SLOTS
-from chatbot.questions import suitability_reply
 from chatbot.referents import ambiguous as ambiguous_referent
-from chatbot.referents import answered_people, remember
 from chatbot.referents import resolve as resolve_referents
 from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out
+from chatbot.seen import seen_films
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
@@ -51,10 +60,6 @@ from chatbot.viewers import all_of
 
 log = logging.getLogger(__name__)
 
-# Which wish to set aside first when nothing matches them all (weakest first). A refusal ("no
-# horror", "no more Harry Potter") outlasts every wish for something: what the user said they do
-# not want is the last thing to hand them.
-WEAKNESS = {"mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5, "title": 6}
 _FOLLOW_UPS = {"watched": nlg.WATCHED, "like": nlg.LIKE, "another": nlg.ANOTHER}
 
 
@@ -122,6 +127,8 @@ class DialogManager(SideActs):
         """Act on ``text``; an answer with a question ("no, how long is it?", "comedy, what can
         you do?") is both: the answer acted on, then the question answered, the open
         question asked once, last."""
+        if self._answer_then_request(state, text, rng, out):
+            return
         parts = split_question(text)
         if parts is not None:
             trial = copy.deepcopy(state)
@@ -130,7 +137,7 @@ class DialogManager(SideActs):
             act = self._act(trial, self._decide(trial, parts[0]), rng, first)
             asked = self._decide(trial, parts[1]) if act not in _NOT_ANSWERS and \
                 trial["stage"] != "end" else {}
-            if act == "fill" and _no_film_to_ask_about(trial, asked):  # "a thriller. what's it
+            if act == "fill" and no_film_to_ask_about(trial, asked):  # "a thriller. what's it
                 asked = {"act": "film_asked"}  # going to be?": asks for the film, not about one
             if asked.get("act") == "film_asked":
                 state.clear()
@@ -144,6 +151,24 @@ class DialogManager(SideActs):
                 out.extend((first[:-1] if first[-1:] and first[-1].endswith("?") else first) + second)
                 return
         self._act(state, self._decide(state, text), rng, out)
+
+    def _answer_then_request(self, state: dict, text: str, rng: random.Random, out: list[str]) -> bool:
+        """"who directed it again? anything like it but older?": the question answered, then
+        the film asked for in the last sentence (else False: nothing done)."""
+        parts = last_sentence(text) if state["stage"] in _FOLLOW_UPS else None
+        if parts is None or self._decide(copy.deepcopy(state), parts[0]).get("act") != "answer" and (
+                split_question(parts[0]) is None):
+            return False
+        trial, said = copy.deepcopy(state), list[str]()
+        self._respond(trial, parts[0], rng, said)
+        request = self._decide(trial, parts[1]) if trial.get("last_act") == "answer" else {}
+        if request.get("act") not in ("refine", "next", "reject"):
+            return False
+        state.clear()
+        state.update(trial)
+        out.extend(said[:-1] if said[-1:] and said[-1].endswith("?") else said)
+        self._act(state, request, rng, out)
+        return True
 
     def _decide(self, state: dict, text: str) -> dict:
         stage = state["stage"]
@@ -239,11 +264,11 @@ class DialogManager(SideActs):
 
     def _seen_titles(self, state: dict, titles: Any, out: list[str]) -> bool:
         """"I've already seen Heat and Ronin": never proposed (``state["seen"]``)."""
-        movies = [m for m in (self._parts.db.find_title(t) for t in titles) if m is not None]
-        state["seen"] = [*state.get("seen", ()), *(m["id"] for m in movies)]
-        if movies:
-            out.append(seen_left_out([m["title"] for m in movies]))
-        return bool(movies)
+        ids, names = seen_films(self._parts.db, list(titles))
+        state["seen"] = [*state.get("seen", ()), *(i for i in ids if i not in state.get("seen", ()))]
+        if names:
+            out.append(seen_left_out(names))
+        return bool(names)
 
     def _skip(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         slots = decision.get("slots") or [state["stage"]]  # "rating doesn't matter" at genre
@@ -262,28 +287,10 @@ class DialogManager(SideActs):
         self._ask_again(state, rng, out)
 
     def _answer(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        """Answer a question about a film (the one named, else the one on the table), then
-        ask the open question again."""
-        title = decision.get("title")
-        movie = self._parts.db.find_title(title) if title else None
-        if movie is None and state.get("current"):
-            movie = self._parts.db.movie(state["current"]["id"])
-        if movie is None:  # "is it scary?" before any film was proposed
-            out.append(nlg.NO_FILM_YET)
-            self._ask_again(state, rng, out)
-            return
-        if "suitability" in (decision.get("topics") or ()):
-            out.append(suitability_reply(movie, list(decision.get("ratings") or ()),
-                                         nlg.rating_text(movie)))
-        shown = [self._parts.db.movie(i) for i in state["shown"][:-1]] if "history" in (
-            decision.get("topics") or ()) else []
-        remember(state, answered_people(list(decision.get("topics") or ()), movie,
-                                        list(_asked(state).get("actor") or ())))
-        out.extend(nlg.answer(list(decision.get("topics") or ()), movie, _asked(state),
-                              people=decision.get("people") or (),
-                              genres=decision.get("genres") or (), shown=shown,
-                              ratings=decision.get("ratings") or (),
-                              wishes=active_items(state)))
+        """Answer a question about a film (the one named, else the one on the table or last
+        asked about: ``chatbot.answering``), then ask the open question again."""
+        said = answer_question(self._parts.db, state, decision)
+        out.extend(said if said is not None else [nlg.NO_FILM_YET])  # none proposed yet
         self._ask_again(state, rng, out)
 
     def _restart(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -376,7 +383,7 @@ class DialogManager(SideActs):
             return
         older = [i for i in items if not any(same_wish(i, f) for f in fresh)]
         for pool in (older, items) if len(older) < len(items) else (items,):
-            ordered = sorted(pool, key=lambda i: (_weakness(i), items.index(i)))
+            ordered = sorted(pool, key=lambda i: (weakness(i), items.index(i)))
             for size in range(1, len(ordered) + 1):
                 for dropped in itertools.combinations(ordered, size):
                     kept = [item for item in items if item not in dropped]
@@ -409,7 +416,7 @@ class DialogManager(SideActs):
         people = any(w["slot"] in ("actor", "director") and not w["exclude"]
                      for w in active_items(state))
         ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1,
-                                     *_rank_extras([] if people else asked["genre"], asked["actor"]))
+                                     *rank_extras([] if people else asked["genre"], asked["actor"]))
         self._propose(state, self._parts.db.movie(ranked[0] if ranked else pool[0]), out)
 
     def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
@@ -418,6 +425,7 @@ class DialogManager(SideActs):
         if movie["id"] not in state["shown"]:
             state["shown"].append(movie["id"])
         out.extend(nlg.describe(movie, _asked(state)))
+        tell_cast(state, movie, described_cast(state, movie))
         out.append(nlg.WATCHED)
         state["stage"] = "watched"
 
@@ -477,27 +485,6 @@ _NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart"
 _NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
                           "restart", "bye", "accept"))
 _ANSWERS = frozenset(("answer", "help", "about_bot"))
-
-
-def _no_film_to_ask_about(state: dict[str, Any], asked: dict[str, Any]) -> bool:
-    """A question about "it" (no known topic) after wishes, with no film proposed yet."""
-    return asked.get("act") == "answer" and not state.get("current") and not asked.get(
-        "title") and list(asked.get("topics") or ()) in ([], ["other"])
-
-
-def _rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None, ...]:
-    """``Db.rank``'s optional arguments, only those in use (an older db service takes four)."""
-    if actors:
-        return (genres or None, actors)
-    return (genres,) if genres else ()
-
-
-def _weakness(wish: dict[str, Any]) -> int:
-    """How readily a wish is set aside: a rating bound from who is watching ("my kids are 5
-    and 8") never before the others; a refusal after every wish for something."""
-    if wish.get("audience"):
-        return 2 * len(WEAKNESS) + 1
-    return WEAKNESS.get(wish["slot"], 0) + (len(WEAKNESS) if wish.get("exclude") else 0)
 
 
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:

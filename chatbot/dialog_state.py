@@ -78,3 +78,30 @@ def public_movie(movie: dict[str, Any]) -> dict[str, Any]:
         "director": directors[0] if directors else None, "cast": list(movie.get("cast") or []),
         "mpaa": movie.get("mpaa"), "runtime_min": movie.get("runtime_min"),
     }
+
+
+# Which wish to set aside first when nothing matches them all (weakest first). A refusal ("no
+# horror", "no more Harry Potter") outlasts every wish for something: what the user said they do
+# not want is the last thing to hand them.
+WEAKNESS = {"mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5, "title": 6}
+
+
+def weakness(wish: dict[str, Any]) -> int:
+    """How readily a wish is set aside: a rating bound from who is watching ("my kids are 5
+    and 8") never before the others; a refusal after every wish for something."""
+    if wish.get("audience"):
+        return 2 * len(WEAKNESS) + 1
+    return WEAKNESS.get(wish["slot"], 0) + (len(WEAKNESS) if wish.get("exclude") else 0)
+
+
+def no_film_to_ask_about(state: dict[str, Any], asked: dict[str, Any]) -> bool:
+    """A question about "it" (no known topic) after wishes, with no film proposed yet."""
+    return asked.get("act") == "answer" and not state.get("current") and not asked.get(
+        "title") and list(asked.get("topics") or ()) in ([], ["other"])
+
+
+def rank_extras(genres: list[str], actors: list[str]) -> tuple[list[str] | None, ...]:
+    """``Db.rank``'s optional arguments, only those in use (an older db service takes four)."""
+    if actors:
+        return (genres or None, actors)
+    return (genres,) if genres else ()

@@ -96,6 +96,7 @@ from chatbot.lexicon import (
 from chatbot.mentions import PERSON_SLOTS, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.plainwords import genre_phrase, marked_as_title
+from chatbot.pushback import complaint
 from chatbot.questions import (
     asking_part,
     asks_what_to_watch,
@@ -111,6 +112,7 @@ from chatbot.remarks import (
     remark_mask,
     remarked_constraints,
     with_leads_topic,
+    with_more_cast,
 )
 from chatbot.scope import as_asked, clauses, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
@@ -233,6 +235,7 @@ class Understander:
         ) or clause_question_topics(tokens if asked_whole is whole else asked_whole)
         question = with_leads_topic(question, asked_whole)
         mark_besides(question, asked_whole, people)
+        question = with_more_cast(question, asked_whole)
         interrogative = is_question(asked_whole, asked_text) or bool(question)
         catalogue = catalogue_question(asked_whole) is not None and (
             interrogative or bool({"if", "whether"} & set(asked_whole)))  # "i asked if you have X"
@@ -270,7 +273,7 @@ class Understander:
                             if not any(c["slot"] == s for c in constraints)],
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
-            "empty": not cleaned,
+            "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
             "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None),
         }
 

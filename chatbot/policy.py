@@ -53,6 +53,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chatbot.answering import asked_film
+from chatbot.pushback import note as complaint_note
 from chatbot.remarks import without_remarks
 from chatbot.replies import acknowledges_only, declines_slot
 from chatbot.scope import answer_to_suggestion
@@ -123,6 +125,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
+    complained = _complaint_act(stage, state, nlu, sentiment) if stage in ANSWER_STAGES else None
+    if complained is not None:  # "that's not dark at all", "he's barely in it"
+        return decision | complained
     helper = _helper_act(stage, nlu)
     if helper is not None:
         return decision | {"act": helper}
@@ -169,13 +174,17 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     """The ``answer`` act for a question about a film, or None: about the film it names, or,
     while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
     topics = list(nlu.get("question") or ())
-    on_table = stage in ANSWER_STAGES and state.get("current")
+    on_table = stage in ANSWER_STAGES and state.get("current") or asked_film(state) is not None
     other = _other_film_question(nlu, bool(on_table))
     if other is not None:  # the catalogue, or what else a person made: not the film on the table
         return other
     named = nlu.get("asked_title") and not (on_table and nlu.get("about_film"))
-    if named and topics:  # "is Titanic any good?", "who's in The Dark Knight?"
-        return {"act": "answer", "topics": topics, "title": nlu["asked_title"]}
+    asked_people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
+                    if not p.get("negated")]
+    asked_people = asked_people if named and _in_title(nlu, str(nlu["asked_title"])) else []
+    if named and (topics or asked_people):  # "is Titanic any good?", "is X in Titanic?"
+        return {"act": "answer", "topics": topics or ["person"], "title": nlu["asked_title"],
+                "people": asked_people}
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
         about = nlu.get("interrogative") and nlu.get("about_film") and not nlu.get("request")
         return {"act": "answer", "topics": topics or ["other"]} if about else None
@@ -212,6 +221,15 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         return None
     return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
             "ratings": ratings}
+
+
+def _in_title(nlu: Mapping[str, Any], title: str) -> bool:
+    """"is Kate Winslet in Titanic?": the title follows "in" (not "with popcorn and X")."""
+    words = list(nlu.get("words") or ())
+    said = [w for w in fold(title).split() if w not in ("the", "a", "an")]
+    return any(words[i] == "in" and [w for w in words[i + 1 : i + 1 + len(said) + 1]
+                                     if w not in ("the", "a", "an")][: len(said)] == said
+               for i in range(len(words)))
 
 
 def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
@@ -251,11 +269,36 @@ def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
     return "film_asked" if stage in SLOTS and plain and nlu.get("film_ask") else None
 
 
+def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
+                   sentiment: Mapping[str, float]) -> dict | None:
+    """What is wrong with the film on the table (``chatbot.pushback``): a different film,
+    keeping to the genres it missed and saying what the catalogue cannot tell."""
+    found = nlu.get("complaint")
+    if not found or not state.get("current"):
+        return None
+    wished = [v for w in state.get("wishes") or () if w["slot"] == "genre" and not w["exclude"]
+              for v in w.get("values") or ()]
+    if nlu.get("interrogative"):  # "it's not scary, right?" asks; "kind of sad, no?" objects
+        found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
+        if not (found["genres"] or found["unwanted"] or found["minor_part"]):
+            return None
+    notes = complaint_note(found, str(state["current"].get("title")), wished)
+    if not (found["moods"] or found["unwanted"]):  # else the moods' own notes say it again
+        notes = [*nlu.get("notes", ()), *notes]
+    fresh = [{"slot": "genre", "values": [g], "exclude": False} for g in found["genres"]
+             if g not in wished]
+    if not fresh:
+        return {"act": "reject", "notes": notes}
+    plan = plan_wishes(state, {"constraints": fresh})
+    return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes}
+
+
 def _asks_instead(nlu: Mapping[str, Any]) -> bool:
     """While a film is proposed, words that ask for a different one with a wish or "another"
     ("too long, something shorter?", "any good? maybe something similar") are a request."""
     wish = nlu.get("constraints") or nlu.get("intent") == "another"
-    return bool(nlu.get("request") and wish and not nlu.get("about_film"))
+    people = set(nlu.get("question") or ()) & {"cast", "cast_more", "leads", "director"}
+    return bool(nlu.get("request") and wish and not nlu.get("about_film") and not people)
 
 
 def _open_question(nlu: Mapping[str, Any]) -> bool:

@@ -92,6 +92,8 @@ def rating_hits(tokens: Sequence[str], negated: Sequence[bool], ratings: Sequenc
                 or _accepted_at(tokens, i) or len(tokens) == 1):  # "r" alone: a rating
             used.add(i)
             named.append((i, i + 1, lone))
+    if named:  # "PG-13 please, my kid is 12": the rating said outright, not one for the age
+        hits = [h for h in hits if not h[2].get("audience")]
     for start, end, rating in sorted(named):
         hits.append(_bounded(tokens, start, end, rating, negated, ratings, used))
     return sorted(hits, key=lambda h: h[0])
@@ -138,7 +140,8 @@ def _accepted_at(tokens: Sequence[str], i: int) -> bool:
 
 _ACCEPT_FILLERS = frozenset("is s would be rating rated movies films too also".split())
 _ACCEPT_WORDS = frozenset("""fine ok okay alright good works allowed acceptable only cool
-    great""".split())
+    great please pls plz""".split())
+_ONLY = frozenset("only just barely".split())
 
 
 def _children_watching(tokens: Sequence[str], used: set[int]) -> list[tuple]:
@@ -214,9 +217,9 @@ def _after_children(tokens: Sequence[str], i: int) -> bool:
             return True
         if tokens[j] in ("they", "theyre") and _CHILDREN & set(tokens[:j]):
             return True  # "my grandchildren are visiting, they are 4 and 7"
-        if tokens[j] in ("hes", "shes", "he", "she") and j >= i - 2:
-            return True  # "like I said, he's 7": the child spoken of before
-        if tokens[j] not in _AGE_JOINS and not tokens[j].isdigit():
+        if tokens[j] in ("hes", "shes", "he", "she") and j >= i - 2 - (tokens[i - 1] in _ONLY):
+            return True  # "like I said, he's 7", "she's only 4": the child spoken of
+        if tokens[j] not in _AGE_JOINS and tokens[j] not in _ONLY and not tokens[j].isdigit():
             return False
     return False
 

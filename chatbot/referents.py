@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from chatbot.nlg import cast_listed
+from chatbot.answers import cast_listed
 
 REFERENT_KEY = "referent"
 MAX_NAMED = 6  # an answer naming more ("who stars in it?" lists six) is no referent

@@ -119,6 +119,16 @@ def with_leads_topic(topics: list[str], words: Sequence[str]) -> list[str]:
     return topics
 
 
+_MORE_WORDS = frozenset("else other others more besides".split())
+
+
+def with_more_cast(topics: list[str], words: Sequence[str]) -> list[str]:
+    """"who else is in it?", "any other actors?": cast names not told yet (``cast_more``)."""
+    if {"cast", "leads"} & set(topics) and _MORE_WORDS & set(words):  # "who else stars in it?"
+        return list(dict.fromkeys(t if t not in ("cast", "leads") else "cast_more" for t in topics))
+    return topics
+
+
 def without_remarks(nlu: Mapping[str, Any]) -> Mapping[str, Any]:
     """``nlu`` without the constraints and people said in remarks about the film on the table
     (the policy calls this while a film is proposed)."""

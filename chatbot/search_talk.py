@@ -76,5 +76,5 @@ def recap(wishes: Sequence[Mapping[str, Any]]) -> str:
 
 def seen_left_out(titles: Sequence[str]) -> str:
     """"You've seen The Godfather and Casablanca, so I'll leave them out."."""
-    them = "it" if len(titles) == 1 else "them"
+    them = "it" if len(titles) == 1 and not titles[0].endswith(" films") else "them"
     return f"You've seen {join_words(list(titles))}, so I'll leave {them} out."

@@ -58,6 +58,8 @@ _LIKED_TITLE = re.compile(r"\b(?:liked|loved|enjoyed|adored|fan of|watched)\s+(?
 # "I have already seen The Godfather, Casablanca and Citizen Kane": films not to propose
 _SEEN_TITLE = re.compile(r"\b(?:seen|saw|watched)\s+(?:all\s+of\s+|both\s+|them\s+all\s+)?",
                          re.IGNORECASE)
+_SERIES = re.compile(r"\bthe (?P<name>\w+(?: \w+){0,3}?) (?:movies|films|ones|series|trilogy|saga)\b",
+                     re.IGNORECASE)
 # "twist ending like The Sixth Sense": "like" and a capitalised catalogue title, not "I like X"
 _LOOSE_LIKE = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bwould )(?<!\bd )"
                          r"(?<!\breally )\blike\s+(?P<title>[A-Z0-9].+)")
@@ -149,7 +151,8 @@ class TitleIndex:
         match = _TITLE_CUE.search(text)
         if match and _POINTERS.match(match["title"]):  # "zodiac. the fincher one. something like that"
             first = re.split(r"[.,;!?]", text)[0]
-            return ([first.strip()], f" , {text[len(first):]}", True) if self.exact(first) else ([], text, False)
+            liked = [first.strip()] if self.exact(first) else self._liked(first)[0]  # "I liked X,"
+            return (liked, f" , {text[len(first):]}", True) if liked else ([], text, False)
         loose = _LOOSE_LIKE.search(text) if not match else None
         if loose and self._known_at(loose["title"]):
             match = loose
@@ -170,13 +173,14 @@ class TitleIndex:
         return found[0]
 
     def seen(self, text: str) -> tuple[list[str], str]:
-        """Catalogue titles said as seen ("I've already seen Heat, Ronin and Collateral"), and
-        the rest of the text; only known titles count."""
-        for match in _SEEN_TITLE.finditer(text):  # "seen it. also seen goodfellas and casino"
-            titles, rest = self._titles_at(text[match.end() :], known_only=True)
-            titles = [t for t in titles if self.exact(t)]
+        """Catalogue titles said as seen ("I've already seen Heat, Ronin and Collateral", "seen
+        the Bourne movies"), and the rest of the text; only known titles count."""
+        said = _SERIES.sub(r"\g<name>", text)  # "the bourne movies": the Bourne films
+        for match in _SEEN_TITLE.finditer(said):  # "seen it. also seen goodfellas and casino"
+            titles, rest = self._titles_at(said[match.end() :], known_only=True)
+            titles = [t for t in titles if self.exact(t) or self.known(t)]
             if titles:
-                return titles, f"{text[: match.end()]} , {rest}"
+                return titles, f"{said[: match.end()]} , {rest}"
         return [], text
 
     def _liked(self, text: str) -> tuple[list[str], str, bool]:

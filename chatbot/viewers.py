@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chatbot.text import indefinite_article
+
 _SUBJECTS = frozenset("i we he she they im".split())
 _PEOPLE = frozenset("""wife husband partner girlfriend boyfriend gf bf fiance fiancee son
     daughter kid kids child children mom mum dad mother father brother sister friend friends
@@ -83,7 +85,8 @@ def shared_note(constraints: list[dict]) -> list[str]:
     notes = []
     for c in constraints:
         if c.get("shared"):
-            names = ["an animated film" if v == "animation" else f"a {v} film" for v in c["values"]]
+            names = ["an animated film" if v == "animation" else f"{indefinite_article(v)} {v} film"
+                     for v in c["values"]]
             notes.append(NOTE.format(values=", ".join(names[:-1]) + " or " + names[-1],
                                      all="both" if len(names) == 2 else "all of them"))
     return notes

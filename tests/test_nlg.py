@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from chatbot import nlg
+from chatbot import answers, nlg
 
 HEAT = {"id": 1, "title": "Heat", "year": 1995, "runtime_min": 170,
         "genres": ["action", "crime", "drama", "thriller"],
@@ -76,15 +76,15 @@ def test_did_you_mean_offers_the_choices() -> None:
 def test_answers_about_people_genres_history_and_what_is_unknown() -> None:
     film = {"title": "Heat", "year": 1995, "cast": ["Al Pacino", "Robert De Niro"],
             "directors": ["Michael Mann"], "genres": ["crime", "drama"]}
-    assert nlg.answer(["person"], film, people=[{"name": "Al Pacino"}]) == [
+    assert answers.answer(["person"], film, people=[{"name": "Al Pacino"}]) == [
         "Yes, Al Pacino is in Heat."]
-    assert nlg.answer(["person"], film, people=[{"name": "Tom Hanks"}]) == [
+    assert answers.answer(["person"], film, people=[{"name": "Tom Hanks"}]) == [
         "No, Tom Hanks is not in Heat; it is with Al Pacino and Robert De Niro."]
-    assert nlg.answer(["person"], film, people=[{"name": "Michael Mann", "cue": "director"}]) == [
+    assert answers.answer(["person"], film, people=[{"name": "Michael Mann", "cue": "director"}]) == [
         "Yes, Heat was directed by Michael Mann."]
-    assert nlg.answer(["genre_check"], film, genres=["crime"]) == ["Yes, it is a crime and drama movie."]
-    assert nlg.answer(["genre_check"], film, genres=["romance"])[0].startswith(
+    assert answers.answer(["genre_check"], film, genres=["crime"]) == ["Yes, it is a crime and drama movie."]
+    assert answers.answer(["genre_check"], film, genres=["romance"])[0].startswith(
         "My catalogue doesn't list Heat as romance")
-    assert nlg.answer(["history"], film, shown=[{"title": "Alien", "year": 1979}]) == [
+    assert answers.answer(["history"], film, shown=[{"title": "Alien", "year": 1979}]) == [
         "Before Heat I suggested Alien (1979)."]
-    assert nlg.answer(["other"], film)[0].startswith("I can't tell that from my catalogue")
+    assert answers.answer(["other"], film)[0].startswith("I can't tell that from my catalogue")

@@ -71,7 +71,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # with mixed signals; ages in words; "her"/"him" after a cast list; the user's own
          # past; "nineteen seventy something"
          "refused_franchises", "scared_viewers", "ages_in_words",
-         "cast_referents", "own_past", "vague_years_names")
+         "cast_referents", "own_past", "vague_years_names",
+         # round 8 (newcomer 47): complaints about a proposal; seen lists with franchise
+         # names; a liked film kept beside a mood; cast questions; garbled slot answers;
+         # critics' figures when asked for an opinion
+         "proposal_complaints", "seen_lists", "like_with_mood", "cast_questions",
+         "garbled_slots", "critics_offered")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)

@@ -1,0 +1,94 @@
+"""The answer act: which film a question is about and what the answer says, with what the
+conversation remembers of it. Pure apart from the ``db`` given
+(``chatbot.components.Components.db``).
+
+* **the film asked about**: the one the question names, else the one on the table, else the
+  one the last questions named ("who's in The Dark Knight?" then "isn't Heath Ledger in
+  it?"), kept for ``ASKED_TURNS`` turns (``state["asked_film"]``).
+* **names told**: the cast names said of a film (in its description or an answer) are kept
+  (``state["told_cast"]``), so "who else is in it?" names others.
+* **people named**: the people an answer named, or asked about ("isn't Heath Ledger in
+  it?"), are what "something with him" refers to next (``chatbot.referents``).
+
+Example::
+
+    said = answer_question(db, state, {"act": "answer", "topics": ["cast"], "title": "Heat"})
+    # ['Heat is with Al Pacino, Robert De Niro, ... .']; None when there is no film to answer about
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chatbot import nlg
+from chatbot.answers import answer, cast_after, cast_listed
+from chatbot.dialog_state import active_items
+from chatbot.dialog_state import asked as asked_wishes
+from chatbot.questions import suitability_reply
+from chatbot.referents import answered_people, remember
+
+ASKED_TURNS = 3  # a film asked about by name stays "it" this many turns when none is proposed
+
+
+def asked_film(state: Mapping[str, Any]) -> int | None:
+    """The id of the film the last questions named, while no film is proposed, or None."""
+    asked = state.get("asked_film")
+    if not asked or state.get("turns", 0) - int(asked.get("turn", 0)) > ASKED_TURNS:
+        return None
+    return int(asked["id"])
+
+
+def answer_question(db: Any, state: dict[str, Any], decision: Mapping[str, Any]) -> list[str] | None:
+    """The sentences answering ``decision`` (an ``answer`` act), or None when no film is named,
+    proposed or recently asked about."""
+    movie = _film(db, state, decision)
+    if movie is None:
+        return None
+    topics = list(decision.get("topics") or ())
+    said = []
+    if "suitability" in topics:
+        said.append(suitability_reply(movie, list(decision.get("ratings") or ()), nlg.rating_text(movie)))
+    shown = [db.movie(i) for i in state["shown"][:-1]] if "history" in topics else []
+    told = _told(state, movie)
+    people = list(decision.get("people") or ())
+    named = answered_people(topics, movie, list(asked_wishes(state).get("actor") or ()))
+    if "cast_more" in topics:
+        named = [(n, "actor") for n in cast_after(movie, told)]
+    named += [(str(p["name"]), "director" if p.get("cue") == "director" else "actor") for p in people
+              if p.get("name") in (movie.get("cast") or ()) or p.get("name") in (movie.get("directors") or ())]
+    if named or "cast" in topics or "director" in topics:  # "is it long?" keeps "him" as it was
+        remember(state, named)
+    tell_cast(state, movie, [n for n, role in named if role == "actor"])
+    said += answer(topics, movie, asked_wishes(state), people=people,
+                   genres=decision.get("genres") or (), shown=shown,
+                   ratings=decision.get("ratings") or (), wishes=active_items(state), told=told)
+    return said
+
+
+def tell_cast(state: dict[str, Any], movie: Mapping[str, Any], names: list[str]) -> None:
+    """Keep the cast names said of ``movie`` (its description, an answer)."""
+    told = _told(state, movie)
+    state["told_cast"] = {"id": movie["id"], "names": told + [n for n in names if n not in told]}
+
+
+def described_cast(state: dict[str, Any], movie: Mapping[str, Any]) -> list[str]:
+    """The cast names a film's description names (``chatbot.nlg.describe``: three)."""
+    return cast_listed(movie, list(asked_wishes(state).get("actor") or ()))[:3]
+
+
+def _told(state: Mapping[str, Any], movie: Mapping[str, Any]) -> list[str]:
+    told = state.get("told_cast") or {}
+    return list(told.get("names") or ()) if told.get("id") == movie.get("id") else []
+
+
+def _film(db: Any, state: dict[str, Any], decision: Mapping[str, Any]) -> dict[str, Any] | None:
+    title = decision.get("title")
+    movie = db.find_title(title) if title else None
+    if movie is not None:
+        state["asked_film"] = {"id": movie["id"], "turn": state.get("turns", 0)}
+        return dict(movie)
+    if state.get("current"):
+        return dict(db.movie(state["current"]["id"]))
+    recent = asked_film(state)
+    return dict(db.movie(recent)) if recent is not None else None
