@@ -51,6 +51,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from chatbot.acceptance import accepts
 from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's public names too)
     INTENTS,
     asks_for,
@@ -227,7 +228,7 @@ class Understander:
         constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)
         notes += [n for n in beyond if n not in notes]
         asked = None if title_cue else self._asked_title(asked_text, asked_whole)
-        judged = verdict(tokens)
+        judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
         question = question_topics(asked_whole, asked_text) or (
             question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
         ) or clause_question_topics(tokens if asked_whole is whole else asked_whole)
