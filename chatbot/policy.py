@@ -173,9 +173,15 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     other = _other_film_question(nlu, bool(on_table))
     if other is not None:  # the catalogue, or what else a person made: not the film on the table
         return other
-    named = nlu.get("asked_title") and not (on_table and nlu.get("about_film"))
-    if named and topics:  # "is Titanic any good?", "who's in The Dark Knight?"
-        return {"act": "answer", "topics": topics, "title": nlu["asked_title"]}
+    named = nlu.get("asked_title") and not (on_table and nlu.get("about_film") and
+                                             not _named_first(nlu))
+    if named:  # "is Titanic any good?", "who directed Fargo, and is X in it?", "was X in Aliens?"
+        people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
+                  if not p.get("negated")]
+        topics = [t for t in topics if t not in ("cast", "leads") or not people] + (
+            ["person"] if people else [])
+        if topics:
+            return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people}
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
         about = nlu.get("interrogative") and nlu.get("about_film") and not nlu.get("request")
         return {"act": "answer", "topics": topics or ["other"]} if about else None
@@ -212,6 +218,19 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         return None
     return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
             "ratings": ratings}
+
+
+def _named_first(nlu: Mapping[str, Any]) -> bool:
+    """The film a question names comes before any "it": "who directed Fargo, and is X in it?"
+    asks about Fargo; "is it as good as Fargo?" about the film on the table."""
+    words = list(nlu.get("words") or ())
+    first = fold(str(nlu.get("asked_title") or "")).split()[:1]
+    at = next((i for i, w in enumerate(words) if first and w == first[0]), None)
+    pronoun = next((i for i, w in enumerate(words) if w in _ON_TABLE_WORDS), len(words))
+    return at is not None and at < pronoun
+
+
+_ON_TABLE_WORDS = frozenset("it its this that".split())
 
 
 def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
