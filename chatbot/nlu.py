@@ -137,6 +137,7 @@ from chatbot.text import (
     fold_utterance,
 )
 from chatbot.title_wishes import title_exclusions
+from chatbot.title_asks import wanted_title, without_title_years
 from chatbot.titles import TitleIndex
 from chatbot.viewers import settle_fright, shared_note
 
@@ -174,6 +175,8 @@ class Understander:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
                                                    SHORTHAND))
+        wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
+        cleaned = without_title_years(cleaned, self._titles.exact)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
         titles, rest_text, title_cue = self._split_titles(unseen_text)
         rest_text = rest_text if titles or not seen else unseen_text
@@ -252,7 +255,7 @@ class Understander:
             "remark_notes": [n for n in notes if n not in outside],
             "about_film": refers_to_film(asked_whole, asked_text) and not is_request(asked_whole)
             and not catalogue,
-            "asked_title": asked[0] if asked else None,
+            "asked_title": asked[0] if asked else None, "wanted_title": wanted,
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,

@@ -123,6 +123,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
+    if nlu.get("wanted_title") and not nlu.get("question"):  # "I meant Vertigo, the Hitchcock one"
+        hints = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
+        return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints}
     helper = _helper_act(stage, nlu)
     if helper is not None:
         return decision | {"act": helper}

@@ -204,6 +204,13 @@ def have_title_reply(movie: Mapping[str, Any]) -> str:
     return f"Yes, {movie.get('title')} is in my catalogue."
 
 
+def hint_miss_reply(title: str, people: Sequence[str]) -> str:
+    """A film asked for by title with a person who made no part of it ("Vertigo, the Welles
+    one"): ``'My catalogue doesn't credit Orson Welles on Vertigo.'``"""
+    names = " or ".join(people)
+    return f"My catalogue doesn't credit {names} on {title}."
+
+
 def catalogue_miss_reply(asked: str) -> str:
     """A catalogue question whose object is no film the catalogue knows."""
     return (f'I couldn\'t find "{asked}" in my catalogue (it has films up to 2014). '

@@ -14,6 +14,7 @@ from chatbot.questions import (
     catalogue_miss_reply,
     filmography_reply,
     have_title_reply,
+    hint_miss_reply,
 )
 from chatbot.social import social_reply
 
@@ -41,6 +42,10 @@ class SideActs:
             self._catalogue_miss(state, dict(decision, asked=decision.get("title")), rng, out)
             return
         out.append(have_title_reply(movie))
+        credited = {*(movie.get("cast") or ()), *(movie.get("directors") or ())}
+        missing = [p for p in decision.get("people") or () if p not in credited]
+        if missing:  # "The Shining, the Spielberg one": the hint does not hold; say so
+            out.append(hint_miss_reply(str(movie.get("title")), missing))
         self._propose(state, movie, out)
 
     def _catalogue_miss(self, state: dict, decision: dict, rng: random.Random,
