@@ -186,7 +186,9 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         if topics:
             return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people}
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
-        about = nlu.get("interrogative") and nlu.get("about_film") and not nlu.get("request")
+        about = nlu.get("interrogative") and nlu.get("about_film") and not (
+            nlu.get("request") or nlu.get("film_ask") or _names_wishes(nlu))  # "my son is 12,
+        # what could he watch?", "a guy relives one day, Bill Murray was in it?": a request
         return {"act": "answer", "topics": topics or ["other"]} if about else None
     if _asks_instead(nlu):  # "too long, something shorter?": the request, not the question
         return None

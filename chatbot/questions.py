@@ -174,7 +174,10 @@ _PRONOUNS = frozenset("it her him them us me you she he this that they one up th
 def asks_what_to_watch(tokens: Sequence[str]) -> bool:
     """A question asking for a film: "what could we watch together?", "which would you
     suggest?", "anything you'd recommend for tonight?" (no film as the verb's object)."""
-    words = [t for t in tokens if t != BOUNDARY]
+    clause = list(tokens)  # the asking clause: "my son is 12, what can he watch?"
+    while BOUNDARY in clause and not set(clause[:3]) & _WHICH:
+        clause = clause[clause.index(BOUNDARY) + 1 :]
+    words = [t for t in clause if t != BOUNDARY]
     if not words or not (set(words[:3]) & _WHICH):
         return False
     for i, word in enumerate(words):
