@@ -137,6 +137,7 @@ from chatbot.text import (
     fold_utterance,
 )
 from chatbot.title_wishes import title_exclusions
+from chatbot.given_up import slots_given_up
 from chatbot.title_asks import wanted_title, without_title_years
 from chatbot.titles import TitleIndex
 from chatbot.viewers import settle_fright, shared_note
@@ -217,6 +218,7 @@ class Understander:
         # "even if it's not sci-fi", "drop the family part": given up, not denied
         relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
         relaxed += given_up_people(people, conceded)  # "drop tom hanks"
+        relaxed += slots_given_up(tokens, removal_mask(tokens))  # "drop the director requirement"
         people = [p for p in people if not _at(conceded, p)]
         hits = [h for h in hits if not conceded[h[0]]]
         remarked = remarked_constraints(hits, remarks, tokens, negated)

@@ -296,7 +296,8 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
     watched it, a verdict or (at "have you watched it?" / "do you like it?") a plain yes
     keeps its circumstances to itself ("I saw it as a kid", "yes, in the 90s")."""
     if nlu.get("request") or nlu.get("correction") or nlu.get("titles") or nlu.get("title") or (
-            nlu.get("seen_titles")):  # "seen it, and Goodfellas and Casino too"
+            nlu.get("seen_titles")) or nlu.get("relaxed"):  # "seen it, and Goodfellas and
+        # Casino too", "seen it, drop the director"
         return True
     if any(c["slot"] == "mpaa" and not c.get("audience") for c in nlu.get("constraints") or ()):
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it

@@ -67,7 +67,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
             replaced += _retract(wishes, dict(relaxed, exclude=True))
             _unexclude(wishes, relaxed)
         else:  # "forget about the 90s": the slot's range goes
-            gone = [w for w in wishes if w["slot"] == relaxed["slot"] and "range" in w
+            gone = [w for w in wishes if w["slot"] == relaxed["slot"] and not w["exclude"]
+                    and ("range" in w or relaxed.get("whole"))  # "drop the director requirement"
                     and not any(same_wish(w, a) for a in added)]
             wishes = [w for w in wishes if not any(w is g for g in gone)]
             replaced += gone
