@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 # Which wish to set aside first when nothing matches them all (weakest first). A refusal ("no
 # horror", "no more Harry Potter") outlasts every wish for something: what the user said they do
 # not want is the last thing to hand them.
-WEAKNESS = {"mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5, "title": 6}
+WEAKNESS = dict(votes=0, critics=0, mpaa=0, runtime=1, year=2, director=3, actor=4, genre=5, title=6)
 _FOLLOW_UPS = {"watched": nlg.WATCHED, "like": nlg.LIKE, "another": nlg.ANOTHER}
 
 

@@ -77,4 +77,5 @@ def public_movie(movie: dict[str, Any]) -> dict[str, Any]:
         "genres": list(movie.get("genres") or []), "directors": directors,
         "director": directors[0] if directors else None, "cast": list(movie.get("cast") or []),
         "mpaa": movie.get("mpaa"), "runtime_min": movie.get("runtime_min"),
+        "votes": movie.get("votes"),  # "something less famous" is relative to it
     }

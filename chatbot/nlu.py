@@ -52,6 +52,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from chatbot.acceptance import accepts
+from chatbot.acclaim import standing_wishes
 from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's public names too)
     INTENTS,
     asks_for,
@@ -86,6 +87,7 @@ from chatbot.cues import (
 )
 from chatbot.emojis import only_emoji, spell_all
 from chatbot.genres import GenreReader
+from chatbot.given_up import slots_given_up
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
@@ -136,9 +138,8 @@ from chatbot.text import (
     fold,
     fold_utterance,
 )
-from chatbot.title_wishes import title_exclusions
-from chatbot.given_up import slots_given_up
 from chatbot.title_asks import wanted_title, without_title_years
+from chatbot.title_wishes import title_exclusions
 from chatbot.titles import TitleIndex
 from chatbot.viewers import settle_fright, shared_note
 
@@ -226,7 +227,7 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         hits = settle_fright(hits, tokens, (notes, outside), APPROXIMATIONS["sensitive"]["note"])
-        constraints = spans_to_constraints(hits, tokens, negated)
+        constraints = spans_to_constraints(hits, tokens, negated) + standing_wishes(tokens)
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"

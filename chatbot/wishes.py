@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.acclaim import LESSER_KNOWN_VOTES
 from chatbot.constraints import same_wish
 from chatbot.text import fold
 
@@ -141,6 +142,8 @@ def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
     runtime = (current or {}).get("runtime_min")
     if relative in ("shorter", "longer") and isinstance(runtime, int):
         wish["range"] = [None, runtime - 1] if relative == "shorter" else [runtime + 1, None]
+    elif relative == "lesser" and isinstance((current or {}).get("votes"), int):
+        wish["range"] = [None, max(1, min(int(current["votes"]) - 1, LESSER_KNOWN_VOTES))]  # type: ignore[index]
     elif relative in ("older", "newer") and isinstance(year, int):
         wish["range"] = [None, year - 1] if relative == "older" else [year + 1, None]
     return wish
