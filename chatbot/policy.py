@@ -172,6 +172,8 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     """The ``answer`` act for a question about a film, or None: about the film it names, or,
     while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
     topics = list(nlu.get("question") or ())
+    if {"cast", "leads"} & set(topics) and _WOMEN & set(nlu.get("words") or ()):
+        topics = ["gender", *topics]  # "who's the girl in it?": the catalogue can't tell
     on_table = stage in ANSWER_STAGES and state.get("current")
     other = _other_film_question(nlu, bool(on_table))
     if other is not None:  # the catalogue, or what else a person made: not the film on the table
@@ -180,14 +182,14 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
                                              not _named_first(nlu))
     if named:  # "is Titanic any good?", "who directed Fargo, and is X in it?", "was X in Aliens?"
         people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
-                  if not p.get("negated")]
+                  if not p.get("negated") and not nlu.get("film_ask")]  # "... with Bruce Willis?"
         topics = [t for t in topics if t not in ("cast", "leads") or not people] + (
             ["person"] if people else [])
         if topics:
             return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people}
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
         about = nlu.get("interrogative") and nlu.get("about_film") and not (
-            nlu.get("request") or nlu.get("film_ask") or _names_wishes(nlu))  # "my son is 12,
+            nlu.get("request") or nlu.get("film_ask") or nlu.get("people"))  # "my son is 12,
         # what could he watch?", "a guy relives one day, Bill Murray was in it?": a request
         return {"act": "answer", "topics": topics or ["other"]} if about else None
     if _asks_instead(nlu):  # "too long, something shorter?": the request, not the question
@@ -212,6 +214,8 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     suited = list(dict.fromkeys(v for c in bounds for v in c.get("values") or ()))
     if suited:  # "is it too scary for a little one?": the rating, never a bare "yes"
         return {"act": "answer", "topics": ["suitability"], "ratings": suited}
+    if genres and _FRIGHT & set(nlu.get("words") or ()):  # "is it really scary?": no bare yes
+        return {"act": "answer", "topics": ["suitability"], "ratings": []}
     if "reason" in topics:  # "why this one?": the wishes it was chosen for
         return {"act": "answer", "topics": ["reason"]}
     if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
@@ -223,6 +227,12 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
         return None
     return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
             "ratings": ratings}
+
+
+_FRIGHT = frozenset("""scary scarey frightening terrifying creepy spooky horrifying disturbing
+    intense freaky""".split())
+_WOMEN = frozenset("""girl girls woman women lady ladies actress actresses female heroine she
+    her wife mother mom daughter sister""".split())
 
 
 def _named_first(nlu: Mapping[str, Any]) -> bool:

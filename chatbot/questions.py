@@ -267,6 +267,10 @@ def suitability_reply(movie: Mapping[str, Any], ratings: Sequence[str], rating: 
     ``rating`` is the film's rating as ``chatbot.nlg.rating_text`` words it."""
     title = movie.get("title") or "it"
     head = f"I can't tell how scary or violent {title} is from my catalogue"
+    if not ratings:  # "is it really scary?": its genres and rating, no bare "yes"
+        genres = list(movie.get("genres") or ("no genre",))
+        kinds = ", ".join(genres[:-1]) + f" and {genres[-1]}" if len(genres) > 1 else genres[0]
+        return f"{head}; it is listed as {kinds}, and it is {rating}."
     if not movie.get("mpaa"):
         return f"{head}, and it has no MPAA rating there."
     fits = "one of" if movie["mpaa"] in ratings else "not one of"

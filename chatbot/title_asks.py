@@ -22,7 +22,7 @@ from chatbot.text import fold
 
 Exact = Callable[[str], str | None]
 MAX_TITLE_WORDS = 8
-RARE_ZIPF = 4.5  # a title of words all at least this common needs a capital, year or hint
+RARE_ZIPF = 3.5  # a lower-case title with no word rarer than this needs a hint after it
 _YEAR = re.compile(r"\s*\((1[89]\d\d|20\d\d)\)")
 _CLAUSE = re.compile(r"[^.!?;]+")
 _CUES = tuple(tuple(c.split()) for c in (
@@ -34,7 +34,7 @@ _CUES = tuple(tuple(c.split()) for c in (
     "put on", "play", "give me", "id like", "i would like", "we want", "i want"))
 _FILLERS = frozenset("""no nah nope ok okay well oh wait actually sorry anyway anyways yes
     yeah yep hmm um and but so then seen it already""".split())
-_HINTED = re.compile(r"^,?\s*(the|that|by)\b", re.I)
+_HINTED = re.compile(r"^,?\s*(the|that)\b", re.I)  # "memento, the nolan film"
 
 
 def wanted_title(text: str, exact: Exact, common: Mapping[str, float]) -> str | None:
@@ -87,13 +87,14 @@ def _cued(clause: str, exact: Exact, common: Mapping[str, float]) -> str | None:
         rest = [w for w in words[at + size :] if w]
         if title is None or not title_then(rest[:1]) and rest[:1] != ["the"]:
             continue
-        if _plainly_a_title(said, " ".join(raw[at + size :]), common):
+        article = fold(said).split()[0] in ("a", "an") and fold(title).split()[0] != fold(said).split()[0]
+        if not article and _plainly_a_title(said, " ".join(raw[at + size :]), common):
             return title
     return None
 
 
 def _plainly_a_title(said: str, after: str, common: Mapping[str, float]) -> bool:
-    rare = any(common.get(w, 0.0) < RARE_ZIPF for w in fold(said).split()
-               if w not in ("the", "a", "an", "of"))
+    words = [w for w in fold(said).split() if w not in ("the", "a", "an", "of")]
+    rare = any(common.get(w, 0.0) < RARE_ZIPF for w in words)
     capital = any(w[:1].isupper() for w in said.split() if fold(w) not in ("i",))
-    return rare or capital or bool(_HINTED.match(after.strip()))
+    return bool(words) and (rare or capital or bool(_HINTED.match(after.strip())))
