@@ -52,4 +52,7 @@ def standing_wishes(tokens: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def _denied(words: Sequence[str], at: int) -> bool:
-    return bool(_DENIALS & set(words[max(0, at - 3) : at]))
+    """A denial in the three words before, in the same clause ("no. a lesser-known one": none)."""
+    window = words[max(0, at - 3) : at]
+    window = window[max((i + 1 for i, w in enumerate(window) if w == ","), default=0) :]
+    return bool(_DENIALS & set(window))

@@ -178,7 +178,7 @@ class Understander:
         cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
                                                    SHORTHAND))
         wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
-        cleaned = without_title_years(cleaned, self._titles.exact)  # "Heat (1995)": no wish
+        cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
         titles, rest_text, title_cue = self._split_titles(unseen_text)
         rest_text = rest_text if titles or not seen else unseen_text

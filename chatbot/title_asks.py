@@ -40,16 +40,17 @@ _HINTED = re.compile(r"^,?\s*(the|that)\b", re.I)  # "memento, the nolan film"
 def wanted_title(text: str, exact: Exact, common: Mapping[str, float]) -> str | None:
     """The title (with "(year)" when one was given) that ``text`` asks for, else None."""
     for clause in _CLAUSE.findall(text):
-        found = _year_titled(clause, exact) or _cued(clause, exact, common)
+        found = _year_titled(clause, exact) or _cued(clause, exact, common) or _unknown(clause)
         if found:
             return found
     return None
 
 
-def without_title_years(text: str, exact: Exact) -> str:
-    """``text`` without the "(year)" written after a catalogue title."""
+def without_title_years(text: str, exact: Exact, wanted: str | None = None) -> str:
+    """``text`` without the "(year)" written after a catalogue title (or any, when a film
+    was ``wanted`` by title: "any chance of Se7en (1995)?")."""
     def drop(match: re.Match[str]) -> str:
-        return "" if _title_ending(text[: match.start()], exact) else match.group(0)
+        return "" if wanted or _title_ending(text[: match.start()], exact) else match.group(0)
     return _YEAR.sub(drop, text)
 
 
@@ -59,6 +60,18 @@ def _year_titled(clause: str, exact: Exact) -> str | None:
         return None
     title = _title_ending(clause[: match.start()], exact)
     return f"{title} ({match.group(1)})" if title else None
+
+
+def _unknown(clause: str) -> str | None:
+    """A cued title the catalogue lacks, known for one by its "(year)": "got Se7en (1995)?"."""
+    match = _YEAR.search(clause)
+    if match is None:
+        return None
+    words = [fold(w) for w in clause[: match.start()].split()]
+    start = next((i for i, w in enumerate(words) if w not in _FILLERS), len(words))
+    cue = max((c for c in _CUES if tuple(words[start : start + len(c)]) == c), key=len, default=None)
+    said = clause[: match.start()].split()[start + len(cue) :] if cue else []
+    return f"{' '.join(said)} ({match.group(1)})" if 0 < len(said) <= MAX_TITLE_WORDS else None
 
 
 def _title_ending(before: str, exact: Exact) -> str | None:

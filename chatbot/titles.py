@@ -165,9 +165,9 @@ class TitleIndex:
         runner"), if any; "I'll watch it" names none."""
         match = _OWN_PICK.search(text)
         found = self._known_at(text[match.end() :]) if match else None
-        if found is None or _POINTERS.match(found[0]):
+        if found is None or _POINTERS.match(found[0]) or self.exact(found[0]) is None:
             return None
-        return self.exact(found[0])  # as the catalogue spells it: "the mask" is "The Mask"
+        return found[0]
 
     def seen(self, text: str) -> tuple[list[str], str]:
         """Catalogue titles said as seen ("I've already seen Heat, Ronin and Collateral"), and

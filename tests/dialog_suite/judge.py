@@ -71,7 +71,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # with mixed signals; ages in words; "her"/"him" after a cast list; the user's own
          # past; "nineteen seventy something"
          "refused_franchises", "scared_viewers", "ages_in_words",
-         "cast_referents", "own_past", "vague_years_names")
+         "cast_referents", "own_past", "vague_years_names",
+         # round 8 (newcomer 48): the proposal accepted; questions naming another film; films
+         # asked for by title; openers asking for help; wishes dropped; answers off the mark
+         "accept_proposal", "question_subject", "titles_asked", "help_openers",
+         "dropped_wishes", "proposal_answers")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
