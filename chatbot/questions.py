@@ -267,10 +267,12 @@ def suitability_reply(movie: Mapping[str, Any], ratings: Sequence[str], rating: 
     ``rating`` is the film's rating as ``chatbot.nlg.rating_text`` words it."""
     title = movie.get("title") or "it"
     head = f"I can't tell how scary or violent {title} is from my catalogue"
-    if not ratings:  # "is it really scary?": its genres and rating, no bare "yes"
+    if not ratings:  # "is it really scary?": a yes only for a horror film, and what it is
         genres = list(movie.get("genres") or ("no genre",))
         kinds = ", ".join(genres[:-1]) + f" and {genres[-1]}" if len(genres) > 1 else genres[0]
-        return f"{head}; it is listed as {kinds}, and it is {rating}."
+        lead = f"Yes, {title} is listed as {kinds}" if "horror" in genres else (
+            f"My catalogue doesn't list {title} as horror; it is listed as {kinds}")
+        return f"{lead}, and it is {rating}; I can't tell how scary or violent it is beyond that."
     if not movie.get("mpaa"):
         return f"{head}, and it has no MPAA rating there."
     fits = "one of" if movie["mpaa"] in ratings else "not one of"
