@@ -34,6 +34,7 @@ _CUES = tuple(tuple(c.split()) for c in (
     "put on", "play", "give me", "id like", "i would like", "we want", "i want"))
 _FILLERS = frozenset("""no nah nope ok okay well oh wait actually sorry anyway anyways yes
     yeah yep hmm um and but so then seen it already""".split())
+_AFTER = frozenset("the instead then tonight now thanks thx maybe".split())  # "X instead"
 _HINTED = re.compile(r"^,?\s*(the|that)\b", re.I)  # "memento, the nolan film"
 
 
@@ -98,7 +99,7 @@ def _cued(clause: str, exact: Exact, common: Mapping[str, float]) -> str | None:
         said = " ".join(raw[at : at + size]).strip(",:;\"'?")
         title = exact(said)
         rest = [w for w in words[at + size :] if w]
-        if title is None or not title_then(rest[:1]) and rest[:1] != ["the"]:
+        if title is None or not title_then(rest[:1]) and not set(rest[:1]) & _AFTER:
             continue
         article = fold(said).split()[0] in ("a", "an") and fold(title).split()[0] != fold(said).split()[0]
         if not article and _plainly_a_title(said, " ".join(raw[at + size :]), common):
