@@ -239,7 +239,10 @@ def _named_first(nlu: Mapping[str, Any]) -> bool:
     """The film a question names comes before any "it": "who directed Fargo, and is X in it?"
     asks about Fargo; "is it as good as Fargo?" about the film on the table."""
     words = list(nlu.get("words") or ())
-    first = fold(str(nlu.get("asked_title") or "")).split()[:1]
+    key = f' {fold(str(nlu.get("asked_title") or ""))} '
+    if any(key in f' {fold(p["name"])} ' for p in nlu.get("people") or ()):
+        return False  # "isn't Jack Nicholson in this one": no film called Jack
+    first = key.split()[:1]
     at = next((i for i, w in enumerate(words) if first and w == first[0]), None)
     pronoun = next((i for i, w in enumerate(words) if w in _ON_TABLE_WORDS), len(words))
     return at is not None and at < pronoun
