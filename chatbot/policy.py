@@ -240,8 +240,10 @@ def _named_first(nlu: Mapping[str, Any]) -> bool:
     asks about Fargo; "is it as good as Fargo?" about the film on the table."""
     words = list(nlu.get("words") or ())
     key = f' {fold(str(nlu.get("asked_title") or ""))} '
-    if any(key in f' {fold(p["name"])} ' for p in nlu.get("people") or ()):
-        return False  # "isn't Jack Nicholson in this one": no film called Jack
+    said = f' {" ".join(words)} '
+    if any(key in f' {fold(p["name"])} ' and f' {fold(p["name"])} ' in said and
+           len(fold(p["name"]).split()) > len(key.split()) for p in nlu.get("people") or ()):
+        return False  # "isn't Jack Nicholson in this one": no film called Jack (but "Fargo")
     first = key.split()[:1]
     at = next((i for i, w in enumerate(words) if first and w == first[0]), None)
     pronoun = next((i for i, w in enumerate(words) if w in _ON_TABLE_WORDS), len(words))
