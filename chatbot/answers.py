@@ -42,6 +42,7 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
         "cast_more": lambda: [_more_cast(title, movie, told)],
         "mpaa_check": lambda: [_rating_check(title, movie, ratings)],
         "reason": lambda: [_reason(title, wishes)],
+        "gender": lambda: ["My catalogue doesn't record whether a cast member is a woman or a man"],
         "sequel": lambda: [f"My catalogue doesn't link films into series, so I can't tell "
                            f"whether {title} has a sequel; ask me about any film by its title"],
         "other": lambda: [f"I can't tell that from my catalogue: it has the cast, director, "

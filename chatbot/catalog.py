@@ -35,6 +35,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import Engine, select
 
+from chatbot.constraints import RANGE_SLOTS
 from chatbot.db.engine import make_engine
 from chatbot.db.models import Movie as MovieRow
 from chatbot.errors import UnknownFilm
@@ -141,7 +142,8 @@ class Catalog:
         self._sets = {name: {k: frozenset(v) for k, v in index.items()} for name, index in (
             ("genre", self._by_genre), ("actor", self._by_actor),
             ("director", self._by_director), ("mpaa", self._by_mpaa), ("year", self._by_year),
-            ("runtime", self._by_runtime))}
+            ("runtime", self._by_runtime), ("votes", _index(films, lambda m: (m.votes,))),
+            ("critics", _index(films, lambda m: () if m.critics_meter is None else (m.critics_meter,))))}
         self._ranked = sorted(self._movies, key=self._order.__getitem__)
         self._by_title = _index(films, lambda m: (keys.get(m.id) or normalise_title(m.title),))
         self._by_sequel = _index(films, lambda m: (sequel_key(keys.get(m.id) or normalise_title(m.title)),))
@@ -254,7 +256,7 @@ class Catalog:
             return frozenset(i for key in self._title_keys for words in said
                              if f" {words} " in f" {key} " for i in self._by_title[key])
         index = self._sets[slot]
-        if slot in ("year", "runtime"):
+        if slot in RANGE_SLOTS:
             first, last = constraint["range"]
             keys = [y for y in index if (first is None or y >= first) and (last is None or y <= last)]
         else:

@@ -39,11 +39,11 @@ from chatbot.franchises import franchise_titles
 from chatbot.titles import normalise_title
 
 VALUE_SLOTS = ("genre", "actor", "director", "mpaa", "title")
-RANGE_SLOTS = ("year", "runtime")
+RANGE_SLOTS = ("year", "runtime", "critics", "votes")  # critics: % of reviews positive
 SLOTS = (*VALUE_SLOTS, *RANGE_SLOTS)
 MAX_VALUES = 50
 _FILM_FIELD = {"genre": "genres", "actor": "cast", "director": "directors", "year": "year",
-               "runtime": "runtime_min"}
+               "runtime": "runtime_min", "critics": "critics_meter", "votes": "votes"}
 
 Constraint = dict[str, Any]
 
@@ -179,6 +179,14 @@ def describe_range(first: int | None, last: int | None) -> str:
     if first is not None:
         return f"{first} or later"
     return f"{last} or earlier"
+
+
+def describe_figure(slot: str, first: int | None, last: int | None) -> str:
+    """``("critics", 75, None)`` -> ``"films critics liked (75% or more of reviews positive)"``;
+    ``("votes", None, 20)`` -> ``"lesser-known films (rated by 20 people or fewer)"``."""
+    if slot == "critics":
+        return f"films critics liked ({first or 0}% or more of reviews positive)"
+    return f"lesser-known films (rated by {last} people or fewer in my data)"
 
 
 def describe_minutes(first: int | None, last: int | None) -> str:

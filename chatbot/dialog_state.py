@@ -77,13 +77,14 @@ def public_movie(movie: dict[str, Any]) -> dict[str, Any]:
         "genres": list(movie.get("genres") or []), "directors": directors,
         "director": directors[0] if directors else None, "cast": list(movie.get("cast") or []),
         "mpaa": movie.get("mpaa"), "runtime_min": movie.get("runtime_min"),
+        "votes": movie.get("votes"),  # "something less famous" is relative to it
     }
 
 
 # Which wish to set aside first when nothing matches them all (weakest first). A refusal ("no
 # horror", "no more Harry Potter") outlasts every wish for something: what the user said they do
 # not want is the last thing to hand them.
-WEAKNESS = {"mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5, "title": 6}
+WEAKNESS = {"votes": 0, "critics": 0, "mpaa": 0, "runtime": 1, "year": 2, "director": 3, "actor": 4, "genre": 5, "title": 6}
 
 
 def weakness(wish: dict[str, Any]) -> int:

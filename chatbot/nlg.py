@@ -22,7 +22,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chatbot.constraints import describe_minutes, describe_range
+from chatbot.constraints import describe_figure, describe_minutes, describe_range
 from chatbot.franchises import fully_known
 from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.text import end_sentence, indefinite_article, join_words
@@ -286,6 +286,8 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
     if slot == "year":
         span = describe_range(*wish["range"])
         return f"nothing from {span}" if excluded else f"films from {span}"
+    if slot in ("critics", "votes"):  # "critics gotta like it", "something less famous"
+        return describe_figure(slot, *wish["range"])
     if slot == "runtime":
         span = describe_minutes(*wish["range"])
         return f"nothing {span}" if excluded else f"films {span}"

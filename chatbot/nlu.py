@@ -51,6 +51,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from chatbot.acceptance import accepts
+from chatbot.acclaim import standing_wishes
 from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's public names too)
     INTENTS,
     asks_for,
@@ -85,6 +87,7 @@ from chatbot.cues import (
 )
 from chatbot.emojis import only_emoji, spell_all
 from chatbot.genres import GenreReader
+from chatbot.given_up import slots_given_up
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
@@ -137,6 +140,7 @@ from chatbot.text import (
     fold,
     fold_utterance,
 )
+from chatbot.title_asks import wanted_title, without_title_years
 from chatbot.title_wishes import title_exclusions
 from chatbot.titles import TitleIndex
 from chatbot.viewers import settle_fright, shared_note
@@ -175,6 +179,8 @@ class Understander:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
                                                    SHORTHAND))
+        wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
+        cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
         titles, rest_text, title_cue = self._split_titles(unseen_text)
         rest_text = rest_text if titles or not seen else unseen_text
@@ -215,6 +221,7 @@ class Understander:
         # "even if it's not sci-fi", "drop the family part": given up, not denied
         relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
         relaxed += given_up_people(people, conceded)  # "drop tom hanks"
+        relaxed += slots_given_up(tokens, removal_mask(tokens))  # "drop the director requirement"
         people = [p for p in people if not _at(conceded, p)]
         hits = [h for h in hits if not conceded[h[0]]]
         remarked = remarked_constraints(hits, remarks, tokens, negated)
@@ -222,14 +229,14 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         hits = settle_fright(hits, tokens, (notes, outside), APPROXIMATIONS["sensitive"]["note"])
-        constraints = spans_to_constraints(hits, tokens, negated)
+        constraints = spans_to_constraints(hits, tokens, negated) + standing_wishes(tokens)
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)
         notes += [n for n in beyond if n not in notes]
         asked = None if title_cue else self._asked_title(asked_text, asked_whole)
-        judged = verdict(tokens)
+        judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
         question = question_topics(asked_whole, asked_text) or (
             question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
         ) or clause_question_topics(tokens if asked_whole is whole else asked_whole)
@@ -254,7 +261,7 @@ class Understander:
             "remark_notes": [n for n in notes if n not in outside],
             "about_film": refers_to_film(asked_whole, asked_text) and not is_request(asked_whole)
             and not catalogue,
-            "asked_title": asked[0] if asked else None,
+            "asked_title": asked[0] if asked else None, "wanted_title": wanted,
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,

@@ -125,6 +125,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
+    if nlu.get("wanted_title") and not nlu.get("question"):  # "I meant Vertigo, the Hitchcock one"
+        hints = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
+        return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints}
     complained = _complaint_act(stage, state, nlu, sentiment) if stage in ANSWER_STAGES else None
     if complained is not None:  # "that's not dark at all", "he's barely in it"
         return decision | complained
@@ -174,19 +177,29 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     """The ``answer`` act for a question about a film, or None: about the film it names, or,
     while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
     topics = list(nlu.get("question") or ())
+    if {"cast", "leads"} & set(topics) and _WOMEN & set(nlu.get("words") or ()):
+        topics = ["gender", *topics]  # "who's the girl in it?": the catalogue can't tell
     on_table = stage in ANSWER_STAGES and state.get("current") or asked_film(state) is not None
     other = _other_film_question(nlu, bool(on_table))
     if other is not None:  # the catalogue, or what else a person made: not the film on the table
         return other
-    named = nlu.get("asked_title") and not (on_table and nlu.get("about_film"))
-    asked_people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
-                    if not p.get("negated")]
-    asked_people = asked_people if named and _in_title(nlu, str(nlu["asked_title"])) else []
-    if named and (topics or asked_people):  # "is Titanic any good?", "is X in Titanic?"
-        return {"act": "answer", "topics": topics or ["person"], "title": nlu["asked_title"],
-                "people": asked_people}
+    named = nlu.get("asked_title") and not (on_table and nlu.get("about_film") and
+                                             not _named_first(nlu))
+    if named:  # "is Titanic any good?", "who directed Fargo, and is X in it?", "was X in Aliens?"
+        people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
+                  if not p.get("negated") and not nlu.get("film_ask")]  # "... with Bruce Willis?"
+        # "is Kate Winslet in Titanic?" (the title after "in") or the title before "it": not
+        # "watch it with popcorn and Bruce Willis"
+        if not (_in_title(nlu, str(nlu["asked_title"])) or _named_first(nlu)):
+            people = []
+        topics = [t for t in topics if t not in ("cast", "leads") or not people] + (
+            ["person"] if people else [])
+        if topics:
+            return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people}
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
-        about = nlu.get("interrogative") and nlu.get("about_film") and not nlu.get("request")
+        about = nlu.get("interrogative") and nlu.get("about_film") and not (
+            nlu.get("request") or nlu.get("film_ask") or nlu.get("people"))  # "my son is 12,
+        # what could he watch?", "a guy relives one day, Bill Murray was in it?": a request
         return {"act": "answer", "topics": topics or ["other"]} if about else None
     if _asks_instead(nlu):  # "too long, something shorter?": the request, not the question
         return None
@@ -210,6 +223,8 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     suited = list(dict.fromkeys(v for c in bounds for v in c.get("values") or ()))
     if suited:  # "is it too scary for a little one?": the rating, never a bare "yes"
         return {"act": "answer", "topics": ["suitability"], "ratings": suited}
+    if genres and _FRIGHT & set(nlu.get("words") or ()):  # "is it really scary?": no bare yes
+        return {"act": "answer", "topics": ["suitability"], "ratings": []}
     if "reason" in topics:  # "why this one?": the wishes it was chosen for
         return {"act": "answer", "topics": ["reason"]}
     if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
@@ -230,6 +245,30 @@ def _in_title(nlu: Mapping[str, Any], title: str) -> bool:
     return any(words[i] == "in" and [w for w in words[i + 1 : i + 1 + len(said) + 1]
                                      if w not in ("the", "a", "an")][: len(said)] == said
                for i in range(len(words)))
+
+
+_FRIGHT = frozenset("""scary scarey frightening terrifying creepy spooky horrifying disturbing
+    intense freaky""".split())
+_WOMEN = frozenset("""girl girls woman women lady ladies actress actresses female heroine she
+    her wife mother mom daughter sister""".split())
+
+
+def _named_first(nlu: Mapping[str, Any]) -> bool:
+    """The film a question names comes before any "it": "who directed Fargo, and is X in it?"
+    asks about Fargo; "is it as good as Fargo?" about the film on the table."""
+    words = list(nlu.get("words") or ())
+    key = f' {fold(str(nlu.get("asked_title") or ""))} '
+    said = f' {" ".join(words)} '
+    if any(key in f' {fold(p["name"])} ' and f' {fold(p["name"])} ' in said and
+           len(fold(p["name"]).split()) > len(key.split()) for p in nlu.get("people") or ()):
+        return False  # "isn't Jack Nicholson in this one": no film called Jack (but "Fargo")
+    first = key.split()[:1]
+    at = next((i for i, w in enumerate(words) if first and w == first[0]), None)
+    pronoun = next((i for i, w in enumerate(words) if w in _ON_TABLE_WORDS), len(words))
+    return at is not None and at < pronoun
+
+
+_ON_TABLE_WORDS = frozenset("it its this that".split())
 
 
 def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
@@ -315,7 +354,8 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
     watched it, a verdict or (at "have you watched it?" / "do you like it?") a plain yes
     keeps its circumstances to itself ("I saw it as a kid", "yes, in the 90s")."""
     if nlu.get("request") or nlu.get("correction") or nlu.get("titles") or nlu.get("title") or (
-            nlu.get("seen_titles")):  # "seen it, and Goodfellas and Casino too"
+            nlu.get("seen_titles")) or nlu.get("relaxed"):  # "seen it, and Goodfellas and
+        # Casino too", "seen it, drop the director"
         return True
     if any(c["slot"] == "mpaa" and not c.get("audience") for c in nlu.get("constraints") or ()):
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it

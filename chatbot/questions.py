@@ -174,7 +174,10 @@ _PRONOUNS = frozenset("it her him them us me you she he this that they one up th
 def asks_what_to_watch(tokens: Sequence[str]) -> bool:
     """A question asking for a film: "what could we watch together?", "which would you
     suggest?", "anything you'd recommend for tonight?" (no film as the verb's object)."""
-    words = [t for t in tokens if t != BOUNDARY]
+    clause = list(tokens)  # the asking clause: "my son is 12, what can he watch?"
+    while BOUNDARY in clause and not set(clause[:3]) & _WHICH:
+        clause = clause[clause.index(BOUNDARY) + 1 :]
+    words = [t for t in clause if t != BOUNDARY]
     if not words or not (set(words[:3]) & _WHICH):
         return False
     for i, word in enumerate(words):
@@ -202,6 +205,13 @@ def filmography_role(tokens: Sequence[str], named: bool = False) -> str | None:
 def have_title_reply(movie: Mapping[str, Any]) -> str:
     """"Do you have Heat?": ``'Yes, Heat is in my catalogue.'`` (the film is proposed next)."""
     return f"Yes, {movie.get('title')} is in my catalogue."
+
+
+def hint_miss_reply(title: str, people: Sequence[str]) -> str:
+    """A film asked for by title with a person who made no part of it ("Vertigo, the Welles
+    one"): ``'My catalogue doesn't credit Orson Welles on Vertigo.'``"""
+    names = " or ".join(people)
+    return f"My catalogue doesn't credit {names} on {title}."
 
 
 def catalogue_miss_reply(asked: str) -> str:
@@ -257,6 +267,12 @@ def suitability_reply(movie: Mapping[str, Any], ratings: Sequence[str], rating: 
     ``rating`` is the film's rating as ``chatbot.nlg.rating_text`` words it."""
     title = movie.get("title") or "it"
     head = f"I can't tell how scary or violent {title} is from my catalogue"
+    if not ratings:  # "is it really scary?": a yes only for a horror film, and what it is
+        genres = list(movie.get("genres") or ("no genre",))
+        kinds = ", ".join(genres[:-1]) + f" and {genres[-1]}" if len(genres) > 1 else genres[0]
+        lead = f"Yes, {title} is listed as {kinds}" if "horror" in genres else (
+            f"My catalogue doesn't list {title} as horror; it is listed as {kinds}")
+        return f"{lead}, and it is {rating}; I can't tell how scary or violent it is beyond that."
     if not movie.get("mpaa"):
         return f"{head}, and it has no MPAA rating there."
     fits = "one of" if movie["mpaa"] in ratings else "not one of"

@@ -14,8 +14,10 @@ from chatbot.questions import (
     catalogue_miss_reply,
     filmography_reply,
     have_title_reply,
+    hint_miss_reply,
 )
 from chatbot.social import social_reply
+from chatbot.titles import split_title_year
 
 
 class SideActs:
@@ -40,7 +42,15 @@ class SideActs:
         if movie is None:
             self._catalogue_miss(state, dict(decision, asked=decision.get("title")), rng, out)
             return
-        out.append(have_title_reply(movie))
+        year = split_title_year(str(decision.get("title")))[1]
+        if year and movie.get("year") and abs(int(movie["year"]) - year) > 1:  # "Parasite (2019)"
+            out.append(f"I don't have the {movie.get('title')} from {year}; mine is from {movie['year']}.")
+        else:
+            out.append(have_title_reply(movie))
+        credited = {*(movie.get("cast") or ()), *(movie.get("directors") or ())}
+        missing = [p for p in decision.get("people") or () if p not in credited]
+        if missing:  # "The Shining, the Spielberg one": the hint does not hold; say so
+            out.append(hint_miss_reply(str(movie.get("title")), missing))
         self._propose(state, movie, out)
 
     def _catalogue_miss(self, state: dict, decision: dict, rng: random.Random,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-_VERBS = frozenset("saw seen watched watch see check try give".split())
+_VERBS = frozenset("saw seen watched watch watching see check try give put putting".split())
 _GIVE_IT = frozenset("go try shot whirl chance look".split())  # "I'll give it a go"
 # "no we havent", "I have not": the answer without its verb
 _BARE_NO = (("havent",), ("hasnt",), ("have", "not"), ("has", "not"), ("not", "yet"))
@@ -36,6 +36,8 @@ _DOUBT = (("not", "sure"), ("no", "idea"), ("dont", "know"), ("do", "not", "know
 _PARTLY = ("the trailer", "a trailer", "trailer", "clips", "a clip", "bits of it",
            "part of it", "half of it", "the beginning", "the start", "some of it")
 _OBJECTS = frozenset("it that this one them".split())
+_PUT_ON = frozenset((("it", "on"), ("that", "on"), ("this", "on")))
+_PAST_AUX = frozenset("was were been had kid child".split())  # "I was watching it as a kid"
 
 
 def watching(tokens: Sequence[str]) -> str | None:
@@ -62,6 +64,10 @@ def _is_watch_verb(words: Sequence[str], i: int) -> bool:
         return i + 1 < len(words) and words[i + 1] in _OBJECTS
     if word == "give":  # "give it a go"
         return i + 1 < len(words) and words[i + 1] in _OBJECTS and bool(_GIVE_IT & set(words[i + 2 : i + 4]))
+    if word in ("put", "putting"):  # "we'll put it on now"
+        return tuple(words[i + 1 : i + 3]) in _PUT_ON
+    if word == "watching":  # "watching it tonight", not "watching it made me cry"
+        return i + 1 < len(words) and words[i + 1] in _OBJECTS
     if word == "check":  # "check it out"
         return tuple(words[i + 1 : i + 3]) in _CHECK_OUT
     return True
@@ -76,6 +82,8 @@ def _reading(words: Sequence[str], i: int) -> str:
         return "future"
     if words[i] in ("watch", "see", "check") and set(before[-3:]) & _FUTURE:
         return "future"
+    if words[i] in ("watching", "putting", "put") and words[i - 1 : i] != ["not"] and not set(before) & _PAST_AUX:
+        return "future"  # "watching it tonite", "putting it on now": a plan, not a memory
     if set(words[max(0, i - 3) : i]) & _DENIERS:
         return "no"
     if words[i] == "check":  # "check it out": a plan, not a memory

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.acclaim import LESSER_KNOWN_VOTES
 from chatbot.constraints import same_wish
 from chatbot.text import fold
 
@@ -67,7 +68,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
             replaced += _retract(wishes, dict(relaxed, exclude=True))
             _unexclude(wishes, relaxed)
         else:  # "forget about the 90s": the slot's range goes
-            gone = [w for w in wishes if w["slot"] == relaxed["slot"] and "range" in w
+            gone = [w for w in wishes if w["slot"] == relaxed["slot"] and not w["exclude"]
+                    and ("range" in w or relaxed.get("whole"))  # "drop the director requirement"
                     and not any(same_wish(w, a) for a in added)]
             wishes = [w for w in wishes if not any(w is g for g in gone)]
             replaced += gone
@@ -140,6 +142,8 @@ def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
     runtime = (current or {}).get("runtime_min")
     if relative in ("shorter", "longer") and isinstance(runtime, int):
         wish["range"] = [None, runtime - 1] if relative == "shorter" else [runtime + 1, None]
+    elif relative == "lesser" and isinstance((current or {}).get("votes"), int):
+        wish["range"] = [None, max(1, min(int(current["votes"]) - 1, LESSER_KNOWN_VOTES))]  # type: ignore[index]
     elif relative in ("older", "newer") and isinstance(year, int):
         wish["range"] = [None, year - 1] if relative == "older" else [year + 1, None]
     return wish

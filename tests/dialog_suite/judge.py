@@ -76,7 +76,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # names; a liked film kept beside a mood; cast questions; garbled slot answers;
          # critics' figures when asked for an opinion
          "proposal_complaints", "seen_lists", "like_with_mood", "cast_questions",
-         "garbled_slots", "critics_offered")
+         "garbled_slots", "critics_offered",
+         # round 8 (newcomer 48): the proposal accepted; questions naming another film; films
+         # asked for by title; openers asking for help; wishes dropped; answers off the mark
+         "accept_proposal", "question_subject", "titles_asked", "help_openers",
+         "dropped_wishes", "proposal_answers")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -181,6 +185,8 @@ class Judge:
             failures += self._wishes(case["want"], film, messages, earlier)
         if case.get("ends") and turns[-1].signal != "end":
             failures.append("the conversation did not end")
+        if case.get("ends_on_film"):
+            failures += self._ends_on_film(turns)
         if case.get("not_ends") and (turns[-1].signal == "end" or not turns[-1].recommendation):
             failures.append("the conversation ended or has no film on the table")
         asks = case.get("asks") or []
@@ -195,6 +201,17 @@ class Judge:
         if case.get("leads_with_genre") or case.get("names_first"):
             failures += self._description(case, turns, film)
         return failures
+
+    @staticmethod
+    def _ends_on_film(turns: Sequence[Any]) -> list[str]:
+        """``ends_on_film``: the conversation ended wishing the user joy of the last film proposed."""
+        film = next((t.recommendation for t in reversed(turns) if t.recommendation), None)
+        if film is None or turns[-1].signal != "end":
+            return ["the conversation did not end on a film"]
+        goodbye = " ".join(turns[-1].messages)
+        if f"Enjoy {film['title']}" not in goodbye:
+            return [f"the goodbye does not name {film['title']!r}: {goodbye!r}"]
+        return []
 
     def _replies(self, case: dict[str, Any], turns: Sequence[Any]) -> list[str]:
         """``replies: {N: regex}``: a message of the reply to say[N] matches;
@@ -471,8 +488,10 @@ def _where(want: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
             clauses.append("m.mpaa IN (" + ", ".join(param(r) for r in values) + ")")
         elif key == "no_mpaa":
             clauses.append("(m.mpaa IS NULL OR m.mpaa NOT IN (" + ", ".join(param(r) for r in values) + "))")
-        elif key in ("year", "runtime"):
-            column = "m.year" if key == "year" else "m.runtime_min"
+        elif key == "title":  # the film asked for by its title
+            clauses.append(f"m.title = {param(values[0])}")
+        elif key in ("year", "runtime", "critics"):
+            column = {"year": "m.year", "runtime": "m.runtime_min", "critics": "m.critics_meter"}[key]
             first, last = values
             if first is not None:
                 clauses.append(f"{column} >= {param(int(first))}")

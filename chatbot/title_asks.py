@@ -1,0 +1,114 @@
+"""A film asked for by its title: "do u have The Others (2001)?", "I meant Vertigo, the
+Hitchcock one", "got Shining? the Kubrick one", "can I get memento". Pure; no IO.
+
+A clause that opens with a cue asking for a film by name ("I meant", "can I get", "do you
+have", "I want to watch", "let's watch", "how about") and goes on with a catalogue title
+asks for that film; so does a title followed by its year in parentheses anywhere. The year in
+parentheses belongs to the title (it tells films of one title apart), never a wish for films
+of that year. An everyday-words title ("Up", "Heat") counts only when written with a capital,
+followed by its year, or described ("the Kubrick one"). Example::
+
+    wanted_title("do u have The Others (2001)?", index.exact, common)   # 'The Others (2001)'
+    without_title_years("do u have The Others (2001)?", index.exact)    # 'do u have The Others?'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from chatbot.questions import title_then
+from chatbot.text import fold
+
+Exact = Callable[[str], str | None]
+MAX_TITLE_WORDS = 8
+RARE_ZIPF = 3.5  # a lower-case title with no word rarer than this needs a hint after it
+_YEAR = re.compile(r"\s*\((1[89]\d\d|20\d\d)\)")
+_CLAUSE = re.compile(r"[^.!?;]+")
+_CUES = tuple(tuple(c.split()) for c in (
+    "i meant", "i mean", "meant", "no i meant", "can i get", "could i get", "can i have",
+    "could i have", "can you get", "can we get", "can we watch", "can we do", "got",
+    "have you got", "do you have", "do u have", "you got", "u got", "any chance of",
+    "i want to watch", "i wanna watch", "i want to see", "i wanna see", "we want to watch",
+    "we wanna watch", "lets watch", "lets do", "let us watch", "how about", "what about",
+    "put on", "play", "give me", "id like", "i would like", "we want", "i want"))
+_FILLERS = frozenset("""no nah nope ok okay well oh wait actually sorry anyway anyways yes
+    yeah yep hmm um and but so then seen it already""".split())
+_AFTER = frozenset("the instead then tonight now thanks thx maybe".split())  # "X instead"
+_HINTED = re.compile(r"^,?\s*(the|that)\b", re.I)  # "memento, the nolan film"
+
+
+def wanted_title(text: str, exact: Exact, common: Mapping[str, float]) -> str | None:
+    """The title (with "(year)" when one was given) that ``text`` asks for, else None."""
+    for clause in _CLAUSE.findall(text):
+        found = _year_titled(clause, exact) or _cued(clause, exact, common) or _unknown(clause)
+        if found:
+            return found
+    return None
+
+
+def without_title_years(text: str, exact: Exact, wanted: str | None = None) -> str:
+    """``text`` without the "(year)" written after a catalogue title (or any, when a film
+    was ``wanted`` by title: "any chance of Se7en (1995)?")."""
+    def drop(match: re.Match[str]) -> str:
+        return "" if wanted or _title_ending(text[: match.start()], exact) else match.group(0)
+    return _YEAR.sub(drop, text)
+
+
+def _year_titled(clause: str, exact: Exact) -> str | None:
+    match = _YEAR.search(clause)
+    if match is None:
+        return None
+    title = _title_ending(clause[: match.start()], exact)
+    return f"{title} ({match.group(1)})" if title else None
+
+
+def _unknown(clause: str) -> str | None:
+    """A cued title the catalogue lacks, known for one by its "(year)": "got Se7en (1995)?"."""
+    match = _YEAR.search(clause)
+    if match is None:
+        return None
+    words = [fold(w) for w in clause[: match.start()].split()]
+    start = next((i for i, w in enumerate(words) if w not in _FILLERS), len(words))
+    cue = max((c for c in _CUES if tuple(words[start : start + len(c)]) == c), key=len, default=None)
+    said = clause[: match.start()].split()[start + len(cue) :] if cue else []
+    return f"{' '.join(said)} ({match.group(1)})" if 0 < len(said) <= MAX_TITLE_WORDS else None
+
+
+def _title_ending(before: str, exact: Exact) -> str | None:
+    """The longest catalogue title the words of ``before`` end with."""
+    words = before.split()
+    for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
+        title = exact(" ".join(words[-size:]).strip(",:;\"'"))
+        if title is not None:
+            return title
+    return None
+
+
+def _cued(clause: str, exact: Exact, common: Mapping[str, float]) -> str | None:
+    raw = clause.split()
+    words = [fold(w) for w in raw]
+    start = 0
+    while start < len(words) and words[start] in _FILLERS:
+        start += 1
+    cue = max((c for c in _CUES if tuple(words[start : start + len(c)]) == c), key=len, default=None)
+    if cue is None:
+        return None
+    at = start + len(cue)
+    for size in range(min(len(raw) - at, MAX_TITLE_WORDS), 0, -1):
+        said = " ".join(raw[at : at + size]).strip(",:;\"'?")
+        title = exact(said)
+        rest = [w for w in words[at + size :] if w]
+        if title is None or not title_then(rest[:1]) and not set(rest[:1]) & _AFTER:
+            continue
+        article = fold(said).split()[0] in ("a", "an") and fold(title).split()[0] != fold(said).split()[0]
+        if not article and _plainly_a_title(said, " ".join(raw[at + size :]), common):
+            return title
+    return None
+
+
+def _plainly_a_title(said: str, after: str, common: Mapping[str, float]) -> bool:
+    words = [w for w in fold(said).split() if w not in ("the", "a", "an", "of")]
+    rare = any(common.get(w, 0.0) < RARE_ZIPF for w in words)
+    capital = any(w[:1].isupper() for w in said.split() if fold(w) not in ("i",))
+    return bool(words) and (rare or capital or bool(_HINTED.match(after.strip())))
