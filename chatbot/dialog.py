@@ -41,7 +41,7 @@ from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.nlg import SLOTS
 from chatbot.questions import suitability_reply
 from chatbot.referents import ambiguous as ambiguous_referent
-from chatbot.referents import answered_people, remember
+from chatbot.referents import answered_people, remember, spelt_as, spelt_in_full
 from chatbot.referents import resolve as resolve_referents
 from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out
 from chatbot.sentiment import NEUTRAL
@@ -148,11 +148,14 @@ class DialogManager(SideActs):
     def _decide(self, state: dict, text: str) -> dict:
         stage = state["stage"]
         choices = ambiguous_referent(text, state)  # "something with her" after a cast of four
-        if choices:
+        if choices:  # "nothing with her": the one picked is refused, not wished for
+            spelt = self._parts.nlu(spelt_as(text, choices[0]), None)
+            refused = any(p.get("negated") for p in spelt.get("people") or ())
             return {"act": "suggest", "suggest": {"name": choices[0], "slot": "actor", "choices": choices,
                                                   "constraint": {"slot": "actor", "values": choices[:1],
-                                                                 "exclude": False}}}
+                                                                 "exclude": refused}}}
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
+        text = spelt_in_full(text, state.get("wishes") or ())  # "I said NOT Arnold"
         understanding = self._with_reference(self._parts.nlu(text, stage if stage in SLOTS else None))
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)

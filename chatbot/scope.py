@@ -121,6 +121,21 @@ def answer_to_suggestion(nlu: Mapping[str, Any], suggested: str) -> Mapping[str,
     return dict(nlu, people=people, intent="unknown" if people != nlu.get("people") else nlu.get("intent"))
 
 
+_WISHERS = frozenset("i we id wed".split())
+_WISHING = (("want",), ("wanna",), ("need",), ("prefer",), ("rather",), ("like",), ("love",),
+            ("would", "like"), ("would", "love"), ("would", "rather"), ("would", "prefer"),
+            ("d", "like"), ("d", "rather"), ("feel", "like"), ("am", "in"), ("m", "in"))
+
+
+def wish_restarts(tokens: Sequence[str], i: int) -> bool:
+    """"no I don't. I want something funny", "nope I'd rather a comedy": a new "I want ..."
+    after a "no" starts a wish of its own; the "no" answered the question and denies
+    nothing in it."""
+    if tokens[i] not in _WISHERS or not i or tokens[i - 1] in ("that", "which", "what"):
+        return False
+    return any(tuple(tokens[i + 1 : i + 1 + len(p)]) == p for p in _WISHING)
+
+
 def disliked_mask(tokens: Sequence[str]) -> list[bool]:
     """The subject of a judgement of dislike ("black and white is boring", "westerns are so
     dull"): from the clause's start to the copula."""

@@ -103,11 +103,11 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
         slot = _person_slot(person, stage, target, wishes)
         if slot is None:
             continue
-        if not person.get("sure", True):
+        if not person.get("sure", True) and not _named_before(wishes, person):
             suggest = suggest or {"name": person["name"], "slot": slot,
                                   "choices": list(person.get("choices") or ()),
                                   "constraint": {"slot": slot, "values": [person["name"]],
-                                                 "exclude": False}}
+                                                 "exclude": bool(person.get("negated"))}}
             continue
         key = (person.get("group", index), slot, bool(person.get("negated")))
         if key in groups:
@@ -179,6 +179,12 @@ def _unexclude(wishes: list[dict], inclusion: dict) -> None:
             wishes.remove(wish)
             if kept:
                 wishes.append(dict(wish, values=kept))
+
+
+def _named_before(wishes: Sequence[Mapping[str, Any]], person: Mapping[str, Any]) -> bool:
+    """"no!! I said NOT Arnold" after Arnold Schwarzenegger was wished or refused: the person
+    already talked about, no "Did you mean ...?" again."""
+    return any(person["name"] in (w.get("values") or ()) for w in wishes)
 
 
 def _included(wishes: Sequence[Mapping[str, Any]], person: Mapping[str, Any]) -> bool:
