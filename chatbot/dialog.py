@@ -252,7 +252,9 @@ class DialogManager(SideActs):
         slots = decision.get("slots") or [state["stage"]]  # "rating doesn't matter" at genre
         for slot in slots:
             _mark_answered(state, slot)
-        if state["stage"] not in slots:
+        if decision.get("permitted"):  # "Tom Hanks is ok I guess"
+            out.append(nlg.permitted(decision["permitted"]))
+        elif state["stage"] not in slots:
             out.append(nlg.no_preference_on(slots))
         self._advance(state, rng, out)
 

@@ -242,6 +242,12 @@ def no_preference_on(slots: Sequence[str]) -> str:
     return f"Okay, any {join_words([_SLOT_NOUNS.get(s, s) for s in slots]).replace(' and ', ' or ')}."
 
 
+def permitted(names: Sequence[str]) -> str:
+    """``"Got it: Tom Hanks is fine, so I won't leave his films out, nor insist on them."``"""
+    return f"Got it: {join_words(list(names))} {'are' if len(names) > 1 else 'is'} fine, so I won't " \
+        "leave their films out, nor insist on them."
+
+
 def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
     """``"Got it: the genre thriller instead of comedy."`` for the wishes just added and the
     ones they replaced. ``added`` may also be the older ``{slot: value}`` of fills."""
@@ -268,7 +274,12 @@ def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
         named.append(text)
     named = [f"{PLURAL_LABELS[n]} {join_words(plural[n])}" if n in plural else n for n in named]
     if not added and replaced:  # "drop the family part": only given up
-        return end_sentence(f"Got it: I'll drop {join_words([describe_wish(r) for r in replaced])}")
+        dropped = [describe_wish(r) for r in replaced if not r.get("exclude")]
+        allowed = [describe_wish(dict(r, exclude=False)) for r in replaced if r.get("exclude")]
+        said = [f"I'll drop {join_words(dropped)}"] if dropped else []
+        said += [f"{join_words(allowed)} {'are' if len(allowed) > 1 else 'is'} no longer left out"] \
+            if allowed else []
+        return end_sentence(f"Got it: {' and '.join(said)}")
     return end_sentence(f"Got it: {join_words(named)}") if named else ""
 
 

@@ -209,13 +209,16 @@ class Understander:
         asking = is_question(asked_whole, asked_text) and refers_to_film(asked_whole, asked_text)
         people = self._people.find(tokens, expect, used, negated, cuts, asking)
         hits += self._genres.find(tokens, expect == "genre", used)
-        hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
+        hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts, negated)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
         conceded = [c or r for c, r in zip(concession_mask(tokens), removal_mask(tokens), strict=True)]
         # "even if it's not sci-fi", "drop the family part": given up, not denied
         relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
-        relaxed += given_up_people(people, conceded)  # "drop tom hanks"
-        people = [p for p in people if not _at(conceded, p)]
+        # "drop tom hanks", "Seth Rogen is fine": neither wished for nor refused any more
+        freed = [c or a for c, a in zip(conceded, allowed, strict=True)]
+        relaxed += given_up_people(people, freed)
+        permitted = [p["name"] for p in people if _at(allowed, p) and not p.get("negated")]
+        people = [p for p in people if not _at(freed, p)]
         hits = [h for h in hits if not conceded[h[0]]]
         remarked = remarked_constraints(hits, remarks, tokens, negated)
         for person in people:  # "that's the one with X, right": not a wish for X
@@ -264,6 +267,7 @@ class Understander:
             "delegate": (delegates(whole) or answers_all(whole)) and not asks_method(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
+            "permitted": permitted,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),

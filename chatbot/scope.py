@@ -48,7 +48,10 @@ _DEGREES = frozenset("so too really kinda kind of pretty very super always just 
 _DULL = frozenset("""boring dull lame tedious overrated meh cringe cringey cringy corny trash
     garbage awful terrible annoying unwatchable childish stupid dumb""".split())
 _FOR_BABIES = (["for", "babies"], ["for", "toddlers"], ["for", "little"], ["for", "losers"])
-_FINE = frozenset("fine ok okay alright allowed acceptable good".split())
+_FINE = frozenset("fine ok okay alright allowed acceptable good whatever".split())
+_NOT_MINE = [["my", "thing"], ["for", "me"], ["for", "us"], ["my", "cup"], ["my", "style"],
+             ["my", "type"], ["my", "taste"], ["my", "favorite"], ["my", "favourite"],
+             ["my", "jam"], ["my", "bag"]]
 _REMOVALS = (("drop",), ("remove",), ("forget",), ("ditch",), ("scrap",), ("nix",),
              ("get", "rid", "of"), ("take", "out"), ("take", "away"), ("take", "off"),
              ("never", "mind"), ("nevermind",), ("no", "need", "for"), ("lose",))
@@ -138,19 +141,32 @@ def wish_restarts(tokens: Sequence[str], i: int) -> bool:
 
 def disliked_mask(tokens: Sequence[str]) -> list[bool]:
     """The subject of a judgement of dislike ("black and white is boring", "westerns are so
-    dull"): from the clause's start to the copula."""
+    dull", "Harrison Ford isn't my thing", "Nolan's not for me"): from the clause's start to
+    the copula (or to a name's glued "'s")."""
     mask = [False] * len(tokens)
     for start, end in clauses(tokens):
         for i in range(start, end):
-            if tokens[i] not in _COPULAS:
+            glued = tokens[i] == "not" and i > start and tokens[i - 1].endswith("s")
+            if tokens[i] not in _COPULAS and not glued:
                 continue
-            j = i + 1
+            j = i if glued else i + 1
             while j < end and tokens[j] in _DEGREES:
                 j += 1
-            if j < end and (tokens[j] in _DULL or tokens[j : j + 2] in _FOR_BABIES):
+            if j < end and (tokens[j] in _DULL or tokens[j : j + 2] in _FOR_BABIES) and not glued or (
+                    _not_mine(tokens[j:end])):
                 mask[start:i] = [True] * (i - start)
                 break
     return mask
+
+
+def _not_mine(words: Sequence[str]) -> bool:
+    """"not my thing", "not really for me", "not my cup of tea": a soft refusal."""
+    if words[:1] != ["not"]:
+        return False
+    k = 1
+    while k < len(words) and words[k] in _DEGREES:
+        k += 1
+    return list(words[k : k + 2]) in _NOT_MINE
 
 
 def permission_mask(tokens: Sequence[str]) -> list[bool]:

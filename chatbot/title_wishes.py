@@ -57,11 +57,12 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
     i = 0
     while i < len(tokens):
         if not negated[i] or i in used or tokens[i] in _LEADING or tokens[i] in _NOT_OPENING or (
-                set(tokens[max(0, i - 2) : i]) & _CONTENT_CUES):  # "not the one with the shark"
+                set(tokens[max(0, i - 2) : i]) & _CONTENT_CUES  # "not the one with the shark"
+                and not _franchise_at(tokens, i, used)):  # "nothing with james bond in it"
             i += 1
             continue
         end = _title_end(tokens, i, used, titles, common, is_genre)
-        if end is not None and any(is_name(tokens[a:b]) for a, b in (
+        if end is not None and not fully_known(" ".join(tokens[i:end])) and any(is_name(tokens[a:b]) for a, b in (
                 (i, end), (i, end + 1), (i - 1, end)) if 0 <= a and b <= len(tokens) and b - a > 1):
             end = None  # "anything but jackie chan": his, not the film Jackie's
         if end is None:
@@ -72,6 +73,13 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
         used.update(range(i, end))
         i = end
     return found
+
+
+def _franchise_at(tokens: Sequence[str], start: int, used: set[int]) -> bool:
+    """A franchise known by name starts at ``start`` ("james bond", "batman"): a character
+    or series, never a person's name."""
+    return any(fully_known(" ".join(tokens[start:end])) and not used.intersection(range(start, end))
+               for end in range(start + 1, min(len(tokens), start + MAX_WORDS) + 1))
 
 
 def besides_liked(constraints: Sequence[Mapping[str, Any]], liked: Sequence[str],

@@ -65,7 +65,7 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     for relaxed in nlu.get("relaxed") or ():  # "even if it's not sci-fi": sci-fi given up
         if "values" in relaxed:
             replaced += _retract(wishes, dict(relaxed, exclude=True))
-            _unexclude(wishes, relaxed)
+            replaced += _unexclude(wishes, relaxed)  # "Tom Hanks is fine" after "no Tom Hanks"
         else:  # "forget about the 90s": the slot's range goes
             gone = [w for w in wishes if w["slot"] == relaxed["slot"] and "range" in w
                     and not any(same_wish(w, a) for a in added)]
@@ -172,13 +172,19 @@ def _retract(wishes: list[dict], exclusion: dict) -> list[dict]:
     return gone
 
 
-def _unexclude(wishes: list[dict], inclusion: dict) -> None:
+def _unexclude(wishes: list[dict], inclusion: dict) -> list[dict]:
+    """Take ``inclusion``'s values out of the slot's exclusions; the exclusions changed."""
+    gone: list[dict] = []
     for wish in list(wishes):
         if wish["slot"] == inclusion["slot"] and wish["exclude"] and "values" in wish:
             kept = [v for v in wish["values"] if v not in inclusion["values"]]
+            if len(kept) == len(wish["values"]):
+                continue
+            gone.append(dict(wish, values=[v for v in wish["values"] if v not in kept]))
             wishes.remove(wish)
             if kept:
                 wishes.append(dict(wish, values=kept))
+    return gone
 
 
 def _named_before(wishes: Sequence[Mapping[str, Any]], person: Mapping[str, Any]) -> bool:
