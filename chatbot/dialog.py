@@ -33,7 +33,7 @@ from typing import Any
 from chatbot import nlg
 from chatbot.acts import split_question
 from chatbot.components import Components
-from chatbot.constraints import same_wish, without
+from chatbot.constraints import same_wish
 from chatbot.dialog_state import STATE_VERSION, active_items, new_state, upgrade_state  # noqa: F401
 from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
@@ -43,7 +43,7 @@ from chatbot.questions import suitability_reply
 from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import answered_people, remember, spelt_as, spelt_in_full
 from chatbot.referents import resolve as resolve_referents
-from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out
+from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out, still_left_out
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
@@ -206,10 +206,9 @@ class DialogManager(SideActs):
         liked = self._seen_titles(state, decision.get("seen_titles") or (), out) or liked
         if added or replaced:
             state["wishes"] = [dict(w) for w in decision.get("wishes") or ()]
-            # a wish said again, or one the user just changed, is no longer set aside
-            state["dropped"] = without(
-                [d for d in state["dropped"] if any(same_wish(d, w) for w in state["wishes"])],
-                added)
+            # new wishes: everything set aside is back in force until the search must set
+            # something aside again, which it then says (``_narrow``)
+            state["dropped"] = []
             for wish in added:  # "no horror" does not say which genre; "anything but R" does
                 if not wish["exclude"] or decision.get("any_but") and wish["slot"] == state["stage"]:
                     _mark_answered(state, wish["slot"])
@@ -415,7 +414,11 @@ class DialogManager(SideActs):
                      for w in active_items(state))
         ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1,
                                      *_rank_extras([] if people else asked["genre"], asked["actor"]))
-        self._propose(state, self._parts.db.movie(ranked[0] if ranked else pool[0]), out)
+        movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
+        broken = [d for d in state["dropped"] if movie["id"] not in self._parts.db.search([d])]
+        if broken and not any(nlg.NO_EXACT_MATCH in m for m in out):  # said once per film
+            out.append(still_left_out(broken))
+        self._propose(state, movie, out)
 
     def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
         """Put ``movie`` on the table: describe it and ask whether it was watched."""
