@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
+from chatbot.scope import done_with
 from chatbot.watching import watching  # noqa: F401  (public here too)
 
 BOUNDARY = ","
@@ -416,16 +417,6 @@ def _stops_asking(tokens: Sequence[str]) -> bool:
         t in ("bye", "goodbye", "quit", "exit") for t in tokens)
 
 
-def _done_with(tokens: Sequence[str]) -> bool:
-    """"I'm done with batman", "I'm out of patience for musicals": a refusal of something,
-    not a goodbye (each goodbye phrase is followed by "with"/"of" and more words)."""
-    return all(tokens[i + len(p) : i + len(p) + 1] in (["with"], ["of"]) and i + len(p) + 1 < len(tokens)
-               and tokens[i + len(p) + 1] not in _THIS_CHAT for i, p in _INTENT_TABLES["bye"].all(tokens))
-
-
-_THIS_CHAT = frozenset("you this it that here chatting talking".split())
-
-
 def intent_of(tokens: list[str]) -> str:
     """The dialog act of folded ``tokens``: one of ``INTENTS``.
 
@@ -436,7 +427,7 @@ def intent_of(tokens: list[str]) -> str:
     for table, intent in (("restart", "restart"), ("bye", "bye"),
                           ("no_preference_phrase", "no_preference"), ("no_override", "no")):
         if _INTENT_TABLES[table].found_in(tokens) and not (intent == "bye" and (
-                _stops_asking(tokens) or _done_with(tokens))):
+                _stops_asking(tokens) or done_with(tokens, _INTENT_TABLES["bye"].all(tokens)))):
             return intent
     if _closing(tokens, "thanks"):
         return "thanks"

@@ -41,9 +41,9 @@ from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.nlg import SLOTS
 from chatbot.questions import suitability_reply
 from chatbot.referents import ambiguous as ambiguous_referent
-from chatbot.referents import answered_people, remember, spelt_as, spelt_in_full
+from chatbot.referents import answered_people, remember, spelt_as, spelt_in_full, which_one
 from chatbot.referents import resolve as resolve_referents
-from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out, still_left_out
+from chatbot.search_talk import HOW_I_PICK, permitted, recap, seen_left_out, still_left_out
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
@@ -150,10 +150,8 @@ class DialogManager(SideActs):
         choices = ambiguous_referent(text, state)  # "something with her" after a cast of four
         if choices:  # "nothing with her": the one picked is refused, not wished for
             spelt = self._parts.nlu(spelt_as(text, choices[0]), None)
-            refused = any(p.get("negated") for p in spelt.get("people") or ())
-            return {"act": "suggest", "suggest": {"name": choices[0], "slot": "actor", "choices": choices,
-                                                  "constraint": {"slot": "actor", "values": choices[:1],
-                                                                 "exclude": refused}}}
+            return {"act": "suggest", "suggest": which_one(
+                choices, any(p.get("negated") for p in spelt.get("people") or ()))}
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
         text = spelt_in_full(text, state.get("wishes") or ())  # "I said NOT Arnold"
         understanding = self._with_reference(self._parts.nlu(text, stage if stage in SLOTS else None))
@@ -252,7 +250,7 @@ class DialogManager(SideActs):
         for slot in slots:
             _mark_answered(state, slot)
         if decision.get("permitted"):  # "Tom Hanks is ok I guess"
-            out.append(nlg.permitted(decision["permitted"]))
+            out.append(permitted(decision["permitted"]))
         elif state["stage"] not in slots:
             out.append(nlg.no_preference_on(slots))
         self._advance(state, rng, out)

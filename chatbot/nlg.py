@@ -242,12 +242,6 @@ def no_preference_on(slots: Sequence[str]) -> str:
     return f"Okay, any {join_words([_SLOT_NOUNS.get(s, s) for s in slots]).replace(' and ', ' or ')}."
 
 
-def permitted(names: Sequence[str]) -> str:
-    """``"Got it: Tom Hanks is fine, so I won't leave his films out, nor insist on them."``"""
-    return f"Got it: {join_words(list(names))} {'are' if len(names) > 1 else 'is'} fine, so I won't " \
-        "leave their films out, nor insist on them."
-
-
 def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
     """``"Got it: the genre thriller instead of comedy."`` for the wishes just added and the
     ones they replaced. ``added`` may also be the older ``{slot: value}`` of fills."""

@@ -98,11 +98,22 @@ def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]]) -> str:
         if name.lower() in text.lower():
             continue
         for part in (p for p in name.split() if len(p) >= 4):
-            said = text
-            text = re.sub(rf"(?<![\w'-])(?P<part>{re.escape(part)})(?![\w'-])",
-                          lambda m, full=name, said=said: full if _alone(said, m) else m.group(0),
-                          said, flags=re.I)
+            text = _spelt(text, part, name)
     return text
+
+
+def _spelt(text: str, part: str, name: str) -> str:
+    def full(match: re.Match[str]) -> str:
+        return name if _alone(text, match) else match.group(0)
+
+    return re.sub(rf"(?<![\w'-]){re.escape(part)}(?![\w'-])", full, text, flags=re.I)
+
+
+def which_one(choices: Sequence[str], refused: bool) -> dict[str, Any]:
+    """The "Did you mean A, B or C?" for "him"/"her" among several; the one picked is
+    wished for, or refused when the pronoun was ("nothing with her")."""
+    return {"name": choices[0], "slot": "actor", "choices": list(choices),
+            "constraint": {"slot": "actor", "values": list(choices[:1]), "exclude": refused}}
 
 
 def _alone(text: str, match: re.Match[str]) -> bool:

@@ -49,6 +49,7 @@ _DULL = frozenset("""boring dull lame tedious overrated meh cringe cringey cring
     garbage awful terrible annoying unwatchable childish stupid dumb""".split())
 _FOR_BABIES = (["for", "babies"], ["for", "toddlers"], ["for", "little"], ["for", "losers"])
 _FINE = frozenset("fine ok okay alright allowed acceptable good whatever".split())
+_ROLES = frozenset("director actor actress lead star cast".split())
 _NOT_MINE = [["my", "thing"], ["for", "me"], ["for", "us"], ["my", "cup"], ["my", "style"],
              ["my", "type"], ["my", "taste"], ["my", "favorite"], ["my", "favourite"],
              ["my", "jam"], ["my", "bag"]]
@@ -174,10 +175,15 @@ def permission_mask(tokens: Sequence[str]) -> list[bool]:
     mask = [False] * len(tokens)
     for start, end in clauses(tokens):
         for i in range(start + 1, end - 1):
-            if tokens[i] in _COPULAS and tokens[i + 1] in _FINE and "not" not in tokens[start:i]:
+            if tokens[i] in _COPULAS and tokens[i + 1] in _FINE and "not" not in tokens[start:i] \
+                    and not _as_role(tokens[i + 2 : end]):  # "Spielberg is fine as director": a pick
                 mask[start:i] = [True] * (i - start)
                 break
     return mask
+
+
+def _as_role(words: Sequence[str]) -> bool:
+    return words[:1] in (["as"], ["for"]) and bool(_ROLES & set(words[1:3]))
 
 
 def removal_mask(tokens: Sequence[str]) -> list[bool]:
@@ -212,3 +218,15 @@ def clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
 def _clause_from(tokens: Sequence[str], i: int) -> Sequence[str]:
     end = next((k for k in range(i, len(tokens)) if tokens[k] == BOUNDARY), len(tokens))
     return tokens[i:end]
+
+
+_THIS_CHAT = frozenset("you this it that here chatting talking".split())
+
+
+def done_with(tokens: Sequence[str], farewells: Sequence[tuple[int, tuple[str, ...]]]) -> bool:
+    """"I'm done with batman", "I'm out of patience for musicals": each goodbye phrase
+    (``farewells``: position and words) is followed by "with"/"of" and what is refused, so
+    the words refuse something and say no goodbye ("I'm done with you" does)."""
+    return bool(farewells) and all(
+        tokens[i + len(p) : i + len(p) + 1] in (["with"], ["of"]) and i + len(p) + 1 < len(tokens)
+        and tokens[i + len(p) + 1] not in _THIS_CHAT for i, p in farewells)

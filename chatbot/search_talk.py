@@ -86,3 +86,9 @@ def still_left_out(dropped: Sequence[Mapping[str, Any]]) -> str:
     them = "them" if len(dropped) > 1 else "it"
     return (f"I'm still leaving out {join_words([describe_wish(w) for w in dropped])}: "
             f"no film matches {them} together with the rest.")
+
+
+def permitted(names: Sequence[str]) -> str:
+    """``"Got it: Tom Hanks is fine, so I won't leave their films out, nor insist on them."``"""
+    return (f"Got it: {join_words(list(names))} {'are' if len(names) > 1 else 'is'} fine, so I "
+            "won't leave their films out, nor insist on them.")

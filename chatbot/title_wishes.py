@@ -82,8 +82,8 @@ def _franchise_at(tokens: Sequence[str], start: int, used: set[int]) -> bool:
                for end in range(start + 1, min(len(tokens), start + MAX_WORDS) + 1))
 
 
-def besides_liked(constraints: Sequence[Mapping[str, Any]], liked: Sequence[str],
-                  fold: Callable[[str], str]) -> list[Mapping[str, Any]]:
+def besides_liked(constraints: Sequence[dict[str, Any]], liked: Sequence[str],
+                  fold: Callable[[str], str]) -> list[dict[str, Any]]:
     """``constraints`` less the title exclusions whose words all lie in a film the same
     message names as liked ("you didn't get The Notebook? something like The Notebook"):
     a film asked to be like is no film refused."""

@@ -71,7 +71,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # with mixed signals; ages in words; "her"/"him" after a cast list; the user's own
          # past; "nineteen seventy something"
          "refused_franchises", "scared_viewers", "ages_in_words",
-         "cast_referents", "own_past", "vague_years_names")
+         "cast_referents", "own_past", "vague_years_names",
+         # round 8 (newcomer 47): polarity: a confirmed refusal stays one; a "no" answering
+         # the question; a refused film is no refused genre; permissions and soft dislikes;
+         # relaxed wishes said; names inside refusals
+         "confirmed_refusals", "answer_no_scope", "refused_films_not_genres",
+         "permissions_dislikes", "relaxed_honestly", "names_in_refusals")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
