@@ -171,13 +171,17 @@ def _not_mine(words: Sequence[str]) -> bool:
 
 
 def permission_mask(tokens: Sequence[str]) -> list[bool]:
-    """The subject of a permission ("black and white is fine", "old ones are ok too")."""
+    """The subject of a permission ("black and white is fine", "old ones are ok too",
+    "Eastwood's fine": the "'s" glued to the name)."""
     mask = [False] * len(tokens)
     for start, end in clauses(tokens):
-        for i in range(start + 1, end - 1):
-            if tokens[i] in _COPULAS and tokens[i + 1] in _FINE and "not" not in tokens[start:i] \
+        for i in range(start, end - 1):
+            copula = i > start and tokens[i] in _COPULAS
+            glued = len(tokens[i]) > 3 and tokens[i].endswith("s") and tokens[i] not in _COPULAS
+            if (copula or glued) and tokens[i + 1] in _FINE and "not" not in tokens[start:i] \
                     and not _as_role(tokens[i + 2 : end]):  # "Spielberg is fine as director": a pick
-                mask[start:i] = [True] * (i - start)
+                stop = i if copula else i + 1
+                mask[start:stop] = [True] * (stop - start)
                 break
     return mask
 
