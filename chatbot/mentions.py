@@ -115,11 +115,14 @@ class PeopleReader:
                    if 0 <= at < len(tokens))
 
     def _name_like(self, tokens: list[str], at: int, matches: Sequence[Any], first: bool) -> bool:
-        """A rare word, or (``first``) someone's first name ("jack" before "sparrow")."""
+        """Before the name: a rare word or someone's first name ("sherlock", "jack"); after
+        it: someone's surname ("sparrow"); never a film or genre word."""
         word = tokens[at]
-        return word.isalpha() and word not in STOPWORDS and word not in _CUE_WORDS and (
-            self._common.get(word, 0.0) < NAME_LIKE_ZIPF or first and self._names.first_name(word)) \
-            and not any(m.start <= at < m.end for m in matches)
+        named = (self._common.get(word, 0.0) < NAME_LIKE_ZIPF or self._names.first_name(word)) \
+            if first else self._names.last_name(word)
+        return named and word.isalpha() and word not in STOPWORDS and word not in _CUE_WORDS and \
+            word not in FILM_WORDS and not self._is_genre(word) and not any(
+                m.start <= at < m.end for m in matches)
 
     def film_of(self, tokens: list[str], start: int, end: int) -> bool:
         """"a Tarantino film", "an old Hitchcock thriller": a name between an article (and
