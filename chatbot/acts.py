@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
 from chatbot.question_topics import ONE_WORD_QUESTIONS, ONE_WORD_TOPICS, QUESTION_TOPICS
+from chatbot.scope import done_with
 from chatbot.watching import watching  # noqa: F401  (public here too)
 
 BOUNDARY = ","
@@ -369,7 +370,8 @@ def intent_of(tokens: list[str]) -> str:
         return "unknown"
     for table, intent in (("restart", "restart"), ("bye", "bye"),
                           ("no_preference_phrase", "no_preference"), ("no_override", "no")):
-        if _INTENT_TABLES[table].found_in(tokens) and not (intent == "bye" and _stops_asking(tokens)):
+        if _INTENT_TABLES[table].found_in(tokens) and not (intent == "bye" and (
+                _stops_asking(tokens) or done_with(tokens, _INTENT_TABLES["bye"].all(tokens)))):
             return intent
     if _closing(tokens, "thanks"):
         return "thanks"

@@ -20,11 +20,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from chatbot.durations import minutes_at, spell_compact
-from chatbot.scope import asked_not, concession_mask, disliked_mask, unstressed
+from chatbot.scope import asked_not, concession_mask, disliked_mask, unstressed, wish_restarts
 from chatbot.text import fold_utterance
 
 BOUNDARY = ","
-_SPLIT = re.compile(r"\s*(?:[,;!?]+|:(?!\d)|(?<=\w\w)\.+(?=\s|$)|\s[-–—]+\s)\s*")
+_SPLIT = re.compile(r"\s*(?:[,;!?]+|:(?!\d)|(?<=\w\w|'\w)\.+(?=\s|$)|\s[-–—]+\s)\s*")
 _ABBREVIATIONS = frozenset("jr sr dr mr mrs ms st vs mt".split())
 
 # -- negation ------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
             softened = token == "so" and tokens[i - 1] == "not"  # "not so much violence"
             if (token in _CLOSERS and not _opens(tokens, i) and not softened) or (
                     covered and token in _PERSON_CUES and tokens[i - 1] not in _OPENERS) or (
-                    covered and _example_at(tokens, i)):
+                    covered and _example_at(tokens, i)) or wish_restarts(tokens, i):
                 open_at = None
             else:
                 mask[i] = True

@@ -34,7 +34,7 @@ from chatbot import nlg
 from chatbot.acts import last_sentence, split_question
 from chatbot.answering import answer_question, described_cast, tell_cast
 from chatbot.components import Components
-from chatbot.constraints import same_wish, without
+from chatbot.constraints import same_wish
 from chatbot.dialog_state import (  # noqa: F401
     STATE_VERSION,
     WEAKNESS,
@@ -51,7 +51,8 @@ from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.nlg import SLOTS
 from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import resolve as resolve_referents
-from chatbot.search_talk import HOW_I_PICK, recap, seen_left_out
+from chatbot.referents import spelt_as, spelt_in_full, which_one
+from chatbot.search_talk import HOW_I_PICK, permitted, recap, seen_left_out, still_left_out
 from chatbot.seen import seen_films
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
@@ -173,11 +174,12 @@ class DialogManager(SideActs):
     def _decide(self, state: dict, text: str) -> dict:
         stage = state["stage"]
         choices = ambiguous_referent(text, state)  # "something with her" after a cast of four
-        if choices:
-            return {"act": "suggest", "suggest": {"name": choices[0], "slot": "actor", "choices": choices,
-                                                  "constraint": {"slot": "actor", "values": choices[:1],
-                                                                 "exclude": False}}}
+        if choices:  # "nothing with her": the one picked is refused, not wished for
+            spelt = self._parts.nlu(spelt_as(text, choices[0]), None)
+            return {"act": "suggest", "suggest": which_one(
+                choices, any(p.get("negated") for p in spelt.get("people") or ()))}
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
+        text = spelt_in_full(text, state.get("wishes") or ())  # "I said NOT Arnold"
         understanding = self._with_reference(self._parts.nlu(text, stage if stage in SLOTS else None))
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
@@ -228,10 +230,9 @@ class DialogManager(SideActs):
         liked = self._seen_titles(state, decision.get("seen_titles") or (), out) or liked
         if added or replaced:
             state["wishes"] = [dict(w) for w in decision.get("wishes") or ()]
-            # a wish said again, or one the user just changed, is no longer set aside
-            state["dropped"] = without(
-                [d for d in state["dropped"] if any(same_wish(d, w) for w in state["wishes"])],
-                added)
+            # new wishes: everything set aside is back in force until the search must set
+            # something aside again, which it then says (``_narrow``)
+            state["dropped"] = []
             for wish in added:  # "no horror" does not say which genre; "anything but R" does
                 if not wish["exclude"] or decision.get("any_but") and wish["slot"] == state["stage"]:
                     _mark_answered(state, wish["slot"])
@@ -274,7 +275,9 @@ class DialogManager(SideActs):
         slots = decision.get("slots") or [state["stage"]]  # "rating doesn't matter" at genre
         for slot in slots:
             _mark_answered(state, slot)
-        if state["stage"] not in slots:
+        if decision.get("permitted"):  # "Tom Hanks is ok I guess"
+            out.append(permitted(decision["permitted"]))
+        elif state["stage"] not in slots:
             out.append(nlg.no_preference_on(slots))
         self._advance(state, rng, out)
 
@@ -417,7 +420,11 @@ class DialogManager(SideActs):
                      for w in active_items(state))
         ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1,
                                      *rank_extras([] if people else asked["genre"], asked["actor"]))
-        self._propose(state, self._parts.db.movie(ranked[0] if ranked else pool[0]), out)
+        movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
+        broken = [d for d in state["dropped"] if movie["id"] not in self._parts.db.search([d])]
+        if broken and not any(nlg.NO_EXACT_MATCH in m for m in out):  # said once per film
+            out.append(still_left_out(broken))
+        self._propose(state, movie, out)
 
     def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
         """Put ``movie`` on the table: describe it and ask whether it was watched."""

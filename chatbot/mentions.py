@@ -13,14 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from chatbot.cues import BOUNDARY, joined_by_or
 from chatbot.genres import FILM_WORDS
 from chatbot.lexicon import SLANG
 from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
 from chatbot.namesakes import place_after_from
 from chatbot.spans import anaphora, swap_span
+from chatbot.text import fold
 
 PERSON_SLOTS = ("actor", "director")
+SAME_NAME = 60  # rapidfuzz ratio: a word this close to a person's name is it, misspelt
 NAME_LIKE_ZIPF = 4.0  # a word rarer than this (wordfreq zipf) may be part of an unknown name
 
 _CUES = {
@@ -73,6 +77,7 @@ class PeopleReader:
         matches = self._names.find(free, role=role, cued=cued)
         matches = [m for m in matches if not (self._common.get(tokens[m.start], 0.0) >= NAME_LIKE_ZIPF
                                               and place_after_from(tokens, m, matches))]
+        matches = [m for m in matches if not self._other_first_name(tokens, m, matches)]
         cut = next((c for c in reversed(cuts) if any(m.start > c for m in matches)), None)
         if cut is not None:  # the last correction naming someone wins
             matches = [m for m in matches if m.start > cut]
@@ -94,6 +99,30 @@ class PeopleReader:
         people += [dict(p, cue=other, group=len(people) + n) for n, (p, other) in enumerate(
             (p, _coordinated_role(tokens, p["at"], p["cue"])) for p in list(people)) if other]
         return people + anaphora(tokens, people)
+
+    def _other_first_name(self, tokens: list[str], match: Any, matches: Sequence[Any]) -> bool:
+        """"nothing with Sherlock Holmes", "no Jack Sparrow": one name of a person beside a
+        rare word that is no part of theirs is someone else's full name (a character's), not
+        Katie Holmes or Jack Nicholson ("katy holmes" is Katie, misspelt)."""
+        if match.end - match.start != 1 or not match.person:
+            return False
+        parts = fold(str(match.person.name)).split()
+        if _split_name(tokens, match, matches):
+            return True
+        return any(self._name_like(tokens, at, matches, at < match.start)
+                   and fuzz.ratio(tokens[at], part) < SAME_NAME
+                   for at, part in ((match.start - 1, parts[0]), (match.end, parts[-1]))
+                   if 0 <= at < len(tokens))
+
+    def _name_like(self, tokens: list[str], at: int, matches: Sequence[Any], first: bool) -> bool:
+        """Before the name: a rare word or someone's first name ("sherlock", "jack"); after
+        it: someone's surname ("sparrow"); never a film or genre word."""
+        word = tokens[at]
+        named = (self._common.get(word, 0.0) < NAME_LIKE_ZIPF or self._names.first_name(word)) \
+            if first else self._names.last_name(word)
+        return named and word.isalpha() and word not in STOPWORDS and word not in _CUE_WORDS and \
+            word not in FILM_WORDS and not self._is_genre(word) and not any(
+                m.start <= at < m.end for m in matches)
 
     def film_of(self, tokens: list[str], start: int, end: int) -> bool:
         """"a Tarantino film", "an old Hitchcock thriller": a name between an article (and
@@ -125,6 +154,18 @@ class PeopleReader:
             self._common.get(w, 0) < NAME_LIKE_ZIPF for w in words) and not all(
             map(self._names.is_everyday_word, words))  # "good vibes", "swagger": no name
         return " ".join(w.capitalize() for w in words) if plausible else None
+
+
+def _split_name(tokens: list[str], match: Any, matches: Sequence[Any]) -> bool:
+    """"Jack Sparrow": one person's first name then another's surname, side by side, are one
+    name nobody in the catalogue has (not Jack Nicholson and Walter Sparrow)."""
+    def lone(m: Any, index: int) -> bool:
+        return m.end - m.start == 1 and bool(m.person) and \
+            fold(str(m.person.name)).split()[index] == tokens[m.start]
+
+    pairs = [(m, match) for m in matches if m.end == match.start] + [
+        (match, m) for m in matches if m.start == match.end]
+    return any(lone(first, 0) and lone(last, -1) for first, last in pairs)
 
 
 def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int) -> dict:

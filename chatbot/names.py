@@ -475,6 +475,14 @@ class NameIndex:
         """The words are one person's name, exactly ("jackie chan")."""
         return bool(self._by_tokens.get(tuple(tokens)))
 
+    def first_name(self, token: str) -> bool:
+        """Someone in the catalogue has this first name ("jack")."""
+        return token in self._by_first
+
+    def last_name(self, token: str) -> bool:
+        """Someone in the catalogue has this surname ("sparrow")."""
+        return token in self._by_last
+
     def famous_surname(self, token: str) -> bool:
         """Someone among the most famous in a role has this surname ("stone": Emma, Oliver)."""
         return any(self._people[p].notable for p in self._by_last.get(token, ()))

@@ -268,7 +268,12 @@ def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
         named.append(text)
     named = [f"{PLURAL_LABELS[n]} {join_words(plural[n])}" if n in plural else n for n in named]
     if not added and replaced:  # "drop the family part": only given up
-        return end_sentence(f"Got it: I'll drop {join_words([describe_wish(r) for r in replaced])}")
+        dropped = [describe_wish(r) for r in replaced if not r.get("exclude")]
+        allowed = [describe_wish(dict(r, exclude=False)) for r in replaced if r.get("exclude")]
+        said = [f"I'll drop {join_words(dropped)}"] if dropped else []
+        said += [f"{join_words(allowed)} {'are' if len(allowed) > 1 else 'is'} no longer left out"] \
+            if allowed else []
+        return end_sentence(f"Got it: {' and '.join(said)}")
     return end_sentence(f"Got it: {join_words(named)}") if named else ""
 
 

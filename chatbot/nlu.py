@@ -48,6 +48,7 @@ genre word). Weak genre words ("love", "kids") count only where they name a kind
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -141,7 +142,7 @@ from chatbot.text import (
     fold_utterance,
 )
 from chatbot.title_asks import wanted_title, without_title_years
-from chatbot.title_wishes import title_exclusions
+from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex
 from chatbot.viewers import settle_fright, shared_note
 
@@ -190,8 +191,9 @@ class Understander:
         used: set[int] = set()
         notes: list[str] = []
         remarks = remark_mask(tokens, rest_text, self._titles.exact)
+        named = self._titles_by_capital(rest_text)  # "not Alien": the film, not sci-fi
         hits = title_exclusions(tokens, negated, used, self._titles, self._common,
-                                self._wish_word, self._names.names_all)
+                                lambda w: w not in named and self._wish_word(w), self._names.names_all)
         allowed = permission_mask(tokens)  # "black and white is fine": no limit
         hits += self._approximate([t if not a else "\0" for t, a in zip(tokens, allowed, strict=True)],
                                   negated, used, notes)
@@ -215,14 +217,17 @@ class Understander:
         asking = is_question(asked_whole, asked_text) and refers_to_film(asked_whole, asked_text)
         people = self._people.find(tokens, expect, used, negated, cuts, asking)
         hits += self._genres.find(tokens, expect == "genre", used)
-        hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts)
+        hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts, negated)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
         conceded = [c or r for c, r in zip(concession_mask(tokens), removal_mask(tokens), strict=True)]
         # "even if it's not sci-fi", "drop the family part": given up, not denied
         relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
-        relaxed += given_up_people(people, conceded)  # "drop tom hanks"
+        # "drop tom hanks", "Seth Rogen is fine": neither wished for nor refused any more
+        freed = [c or a for c, a in zip(conceded, allowed, strict=True)]
+        relaxed += given_up_people(people, freed)
         relaxed += slots_given_up(tokens, removal_mask(tokens))  # "drop the director requirement"
-        people = [p for p in people if not _at(conceded, p)]
+        permitted = [p["name"] for p in people if _at(allowed, p) and not p.get("negated")]
+        people = [p for p in people if not _at(freed, p)]
         hits = [h for h in hits if not conceded[h[0]]]
         remarked = remarked_constraints(hits, remarks, tokens, negated)
         for person in people:  # "that's the one with X, right": not a wish for X
@@ -233,7 +238,8 @@ class Understander:
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
-        constraints, beyond = after_catalogue(distinct_exclusions(constraints), self._last_year)
+        constraints, beyond = after_catalogue(
+            distinct_exclusions(besides_liked(constraints, titles, fold)), self._last_year)
         notes += [n for n in beyond if n not in notes]
         asked = None if title_cue else self._asked_title(asked_text, asked_whole)
         judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
@@ -271,6 +277,7 @@ class Understander:
             "delegate": (delegates(whole) or answers_all(whole)) and not asks_method(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
+            "permitted": permitted,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
@@ -285,10 +292,18 @@ class Understander:
         }
 
     def _wish_word(self, word: str) -> bool:
-        """A genre word or a wish the catalogue approximates ("superhero"): never a title
-        excluded (a topic it cannot search, "pirates", may be one)."""
-        return self._genres.is_genre((word,), stemmed=True) or self._approximations.get(
-            (word,)) not in (None, "topic")
+        """A genre word or phrase ("kids movie") or a wish the catalogue approximates
+        ("superhero"): never a title excluded (a topic it cannot search, "pirates", may be one)."""
+        words = tuple(word.split())
+        return self._genres.is_genre(words, stemmed=True) or self._approximations.get(
+            words) not in (None, "topic") or len(words) > 1 and bool(
+            self._genres.find(list(words), False, set()))
+
+    def _titles_by_capital(self, text: str) -> frozenset[str]:
+        """Single words written with a capital inside a sentence that are a catalogue title
+        ("but not Alien obviously"): the film, even when the word also names a genre."""
+        words = re.findall(r"(?<=[^\s.!?]\s)[A-Z][a-z'-]+\b", text)
+        return frozenset(fold(w) for w in words if self._titles.exact(w))
 
     def _split_titles(self, text: str) -> tuple[list[str], str, bool]:
         """Titles named after "like"/"similar to" (or "I loved <title>"), and the rest."""

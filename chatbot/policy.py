@@ -161,6 +161,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | _wish_act(stage, nlu, plan, sentiment)
     if decision["notes"] and nlu.get("intent") == "unknown":  # "a christmas movie": said why not
         return decision | _wish_act(stage, nlu, plan, sentiment)
+    if stage in SLOTS and nlu.get("permitted"):  # "Tom Hanks is ok I guess": allowed, not asked for
+        return decision | {"act": "skip", "permitted": list(nlu["permitted"]),
+                           "slots": [stage if stage in ("actor", "director") else "actor"]}
     if stage in SLOTS and nlu.get("indifferent"):  # "rating doesn't matter" at any question
         return decision | {"act": "skip", "slots": list(nlu["indifferent"])}
     if stage in SLOTS:

@@ -77,6 +77,52 @@ def ambiguous(text: str, state: Mapping[str, Any]) -> list[str]:
     return names if len(names) > 1 and singular else []
 
 
+def spelt_as(text: str, name: str) -> str:
+    """``text`` with its singular pronouns after a wish cue spelt as ``name`` ("nothing with
+    her" -> "nothing with Kate Winslet"): to read whether the person is wished or refused."""
+    return _CUED_PRONOUN.sub(lambda m: f"{m['cue']} {name}", text)
+
+
+_NAME_SLOTS = ("actor", "director")
+# words around a lone first name or surname that leave it standing alone ("I said NOT Arnold",
+# "no more Pacino please"); any other word beside it may make it someone else's name
+_AROUND = frozenset("""i said not no nope never nothing with without by from and or but want
+    dont don't do like more any him her please pls again just really than instead of""".split())
+
+
+def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]]) -> str:
+    """``text`` with a lone first name or surname of a person already wished for or refused
+    spelt in full ("no!! I said NOT Arnold" after Arnold Schwarzenegger: that Arnold)."""
+    names = [v for w in wishes if w.get("slot") in _NAME_SLOTS for v in w.get("values") or ()]
+    for name in names:
+        if name.lower() in text.lower():
+            continue
+        for part in (p for p in name.split() if len(p) >= 4):
+            text = _spelt(text, part, name)
+    return text
+
+
+def _spelt(text: str, part: str, name: str) -> str:
+    def full(match: re.Match[str]) -> str:
+        return name if _alone(text, match) else match.group(0)
+
+    return re.sub(rf"(?<![\w'-]){re.escape(part)}(?![\w'-])", full, text, flags=re.I)
+
+
+def which_one(choices: Sequence[str], refused: bool) -> dict[str, Any]:
+    """The "Did you mean A, B or C?" for "him"/"her" among several; the one picked is
+    wished for, or refused when the pronoun was ("nothing with her")."""
+    return {"name": choices[0], "slot": "actor", "choices": list(choices),
+            "constraint": {"slot": "actor", "values": list(choices[:1]), "exclude": refused}}
+
+
+def _alone(text: str, match: re.Match[str]) -> bool:
+    before = re.findall(r"[\w']+", text[: match.start()])[-1:]
+    after = re.search(r"^\s*([\w']+)", text[match.end():])
+    return all(not w or w.lower() in _AROUND or not w[0].isalpha()
+               for w in (before[0] if before else "", after.group(1) if after else ""))
+
+
 def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Mapping[str, Any] | None]
             ) -> str:
     """``text`` with "the director of <film>" and, soon after an answer naming one person, a

@@ -48,7 +48,11 @@ _DEGREES = frozenset("so too really kinda kind of pretty very super always just 
 _DULL = frozenset("""boring dull lame tedious overrated meh cringe cringey cringy corny trash
     garbage awful terrible annoying unwatchable childish stupid dumb""".split())
 _FOR_BABIES = (["for", "babies"], ["for", "toddlers"], ["for", "little"], ["for", "losers"])
-_FINE = frozenset("fine ok okay alright allowed acceptable good".split())
+_FINE = frozenset("fine ok okay alright allowed acceptable good whatever".split())
+_ROLES = frozenset("director actor actress lead star cast".split())
+_NOT_MINE = [["my", "thing"], ["for", "me"], ["for", "us"], ["my", "cup"], ["my", "style"],
+             ["my", "type"], ["my", "taste"], ["my", "favorite"], ["my", "favourite"],
+             ["my", "jam"], ["my", "bag"]]
 _REMOVALS = (("drop",), ("remove",), ("forget",), ("ditch",), ("scrap",), ("nix",),
              ("get", "rid", "of"), ("take", "out"), ("take", "away"), ("take", "off"),
              ("never", "mind"), ("nevermind",), ("no", "need", "for"), ("lose",))
@@ -121,32 +125,69 @@ def answer_to_suggestion(nlu: Mapping[str, Any], suggested: str) -> Mapping[str,
     return dict(nlu, people=people, intent="unknown" if people != nlu.get("people") else nlu.get("intent"))
 
 
+_WISHERS = frozenset("i we id wed".split())
+_WISHING = (("want",), ("wanna",), ("need",), ("prefer",), ("rather",), ("like",), ("love",),
+            ("would", "like"), ("would", "love"), ("would", "rather"), ("would", "prefer"),
+            ("d", "like"), ("d", "rather"), ("feel", "like"), ("am", "in"), ("m", "in"))
+
+
+def wish_restarts(tokens: Sequence[str], i: int) -> bool:
+    """"no I don't. I want something funny", "nope I'd rather a comedy": a new "I want ..."
+    after a "no" starts a wish of its own; the "no" answered the question and denies
+    nothing in it."""
+    if tokens[i] not in _WISHERS or not i or tokens[i - 1] in ("that", "which", "what"):
+        return False
+    return any(tuple(tokens[i + 1 : i + 1 + len(p)]) == p for p in _WISHING)
+
+
 def disliked_mask(tokens: Sequence[str]) -> list[bool]:
     """The subject of a judgement of dislike ("black and white is boring", "westerns are so
-    dull"): from the clause's start to the copula."""
+    dull", "Harrison Ford isn't my thing", "Nolan's not for me"): from the clause's start to
+    the copula (or to a name's glued "'s")."""
     mask = [False] * len(tokens)
     for start, end in clauses(tokens):
         for i in range(start, end):
-            if tokens[i] not in _COPULAS:
+            glued = tokens[i] == "not" and i > start and tokens[i - 1].endswith("s")
+            if tokens[i] not in _COPULAS and not glued:
                 continue
-            j = i + 1
+            j = i if glued else i + 1
             while j < end and tokens[j] in _DEGREES:
                 j += 1
-            if j < end and (tokens[j] in _DULL or tokens[j : j + 2] in _FOR_BABIES):
+            if j < end and (tokens[j] in _DULL or tokens[j : j + 2] in _FOR_BABIES) and not glued or (
+                    _not_mine(tokens[j:end])):
                 mask[start:i] = [True] * (i - start)
                 break
     return mask
+
+
+def _not_mine(words: Sequence[str]) -> bool:
+    """"not my thing", "not really for me", "not my cup of tea": a soft refusal."""
+    if words[:1] != ["not"]:
+        return False
+    k = 1
+    while k < len(words) and words[k] in _DEGREES:
+        k += 1
+    return list(words[k : k + 2]) in _NOT_MINE
 
 
 def permission_mask(tokens: Sequence[str]) -> list[bool]:
-    """The subject of a permission ("black and white is fine", "old ones are ok too")."""
+    """The subject of a permission ("black and white is fine", "old ones are ok too",
+    "Eastwood's fine": the "'s" glued to the name)."""
     mask = [False] * len(tokens)
     for start, end in clauses(tokens):
-        for i in range(start + 1, end - 1):
-            if tokens[i] in _COPULAS and tokens[i + 1] in _FINE and "not" not in tokens[start:i]:
-                mask[start:i] = [True] * (i - start)
+        for i in range(start, end - 1):
+            copula = i > start and tokens[i] in _COPULAS
+            glued = len(tokens[i]) > 3 and tokens[i].endswith("s") and tokens[i] not in _COPULAS
+            if (copula or glued) and tokens[i + 1] in _FINE and "not" not in tokens[start:i] \
+                    and not _as_role(tokens[i + 2 : end]):  # "Spielberg is fine as director": a pick
+                stop = i if copula else i + 1
+                mask[start:stop] = [True] * (stop - start)
                 break
     return mask
+
+
+def _as_role(words: Sequence[str]) -> bool:
+    return words[:1] in (["as"], ["for"]) and bool(_ROLES & set(words[1:3]))
 
 
 def removal_mask(tokens: Sequence[str]) -> list[bool]:
@@ -181,3 +222,15 @@ def clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
 def _clause_from(tokens: Sequence[str], i: int) -> Sequence[str]:
     end = next((k for k in range(i, len(tokens)) if tokens[k] == BOUNDARY), len(tokens))
     return tokens[i:end]
+
+
+_THIS_CHAT = frozenset("you this it that here chatting talking".split())
+
+
+def done_with(tokens: Sequence[str], farewells: Sequence[tuple[int, tuple[str, ...]]]) -> bool:
+    """"I'm done with batman", "I'm out of patience for musicals": each goodbye phrase
+    (``farewells``: position and words) is followed by "with"/"of" and what is refused, so
+    the words refuse something and say no goodbye ("I'm done with you" does)."""
+    return bool(farewells) and all(
+        tokens[i + len(p) : i + len(p) + 1] in (["with"], ["of"]) and i + len(p) + 1 < len(tokens)
+        and tokens[i + len(p) + 1] not in _THIS_CHAT for i, p in farewells)

@@ -78,3 +78,17 @@ def seen_left_out(titles: Sequence[str]) -> str:
     """"You've seen The Godfather and Casablanca, so I'll leave them out."."""
     them = "it" if len(titles) == 1 and not titles[0].endswith(" films") else "them"
     return f"You've seen {join_words(list(titles))}, so I'll leave {them} out."
+
+
+def still_left_out(dropped: Sequence[Mapping[str, Any]]) -> str:
+    """The reminder that a film shown breaks wishes set aside earlier: "I'm still leaving out
+    films from 2011 or later: no film matches it together with the rest." """
+    them = "them" if len(dropped) > 1 else "it"
+    return (f"I'm still leaving out {join_words([describe_wish(w) for w in dropped])}: "
+            f"no film matches {them} together with the rest.")
+
+
+def permitted(names: Sequence[str]) -> str:
+    """``"Got it: Tom Hanks is fine, so I won't leave their films out, nor insist on them."``"""
+    return (f"Got it: {join_words(list(names))} {'are' if len(names) > 1 else 'is'} fine, so I "
+            "won't leave their films out, nor insist on them.")

@@ -16,8 +16,10 @@ PG-13). Example::
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from chatbot.constraints import same_wish
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import BOUNDARY, joined_by_or
 from chatbot.viewers import shared, viewer_of, viewer_starts
@@ -31,17 +33,20 @@ _DENIED_PRONOUN = re.compile(r"\b(?:not|no|without|skip|minus|except)\s+(?:him|h
 _RANGE_JOINS = frozenset(("and", "or", BOUNDARY, "the", "either", "maybe", "perhaps", "to"))
 
 
-def self_corrected(hits: list[tuple[int, int, dict]], corrected_at: int | list[int] | None
-                   ) -> tuple[list[tuple[int, int, dict]], list[dict]]:
+def self_corrected(hits: list[tuple[int, int, dict]], corrected_at: int | list[int] | None,
+                   negated: Sequence[bool] = ()) -> tuple[list[tuple[int, int, dict]], list[dict]]:
     """"a comedy, wait no, a drama": a slot named on both sides of a correction cue keeps
     what follows it; what precedes it is retracted. With several cues each applies in turn,
-    so the last one said wins ("comedy. wait no, drama. actually comedy is fine")."""
+    so the last one said wins ("comedy. wait no, drama. actually comedy is fine"). A refusal
+    before the cue stays one ("I hate horror, I'd rather a comedy": no horror, a comedy)."""
     cues = [] if corrected_at is None else [corrected_at] if isinstance(corrected_at, int) else corrected_at
     retracted: list[dict] = []
     for cue in cues:
         later = {h[2]["slot"] for h in hits if h[0] > cue}
-        retracted += [h[2] for h in hits if h[0] < cue and h[2]["slot"] in later]
-        hits = [h for h in hits if h[0] > cue or h[2]["slot"] not in later]
+        gone = [h for h in hits if h[0] < cue and h[2]["slot"] in later
+                and not (h[0] < len(negated) and negated[h[0]])]
+        retracted += [h[2] for h in gone if not any(same_wish(h[2], r) for r in retracted)]
+        hits = [h for h in hits if not any(h is g for g in gone)]
     return hits, retracted
 
 

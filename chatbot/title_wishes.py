@@ -35,7 +35,7 @@ _AFTER = frozenset("movie movies film films one ones again franchise series sequ
 _CONTENT_CUES = frozenset("with about where has have featuring".split())
 # a title ends the clause: "not pirates", "not Titanic, please", "not the matrix but ..."
 _ENDS = frozenset(["", ",", "please", "pls", "plz", "thanks", "but", "and", "or", "though",
-                   "tonight", "lol", "this", "time", "for", "i", "we", "im"])
+                   "tonight", "lol", "this", "time", "for", "i", "we", "im", "obviously"])
 _NEVER = frozenset("it that this them one ones something anything film movie".split())
 
 
@@ -57,11 +57,12 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
     i = 0
     while i < len(tokens):
         if not negated[i] or i in used or tokens[i] in _LEADING or tokens[i] in _NOT_OPENING or (
-                set(tokens[max(0, i - 2) : i]) & _CONTENT_CUES):  # "not the one with the shark"
+                set(tokens[max(0, i - 2) : i]) & _CONTENT_CUES  # "not the one with the shark"
+                and not _franchise_at(tokens, i, used)):  # "nothing with james bond in it"
             i += 1
             continue
         end = _title_end(tokens, i, used, titles, common, is_genre)
-        if end is not None and any(is_name(tokens[a:b]) for a, b in (
+        if end is not None and not fully_known(" ".join(tokens[i:end])) and any(is_name(tokens[a:b]) for a, b in (
                 (i, end), (i, end + 1), (i - 1, end)) if 0 <= a and b <= len(tokens) and b - a > 1):
             end = None  # "anything but jackie chan": his, not the film Jackie's
         if end is None:
@@ -74,6 +75,24 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
     return found
 
 
+def _franchise_at(tokens: Sequence[str], start: int, used: set[int]) -> bool:
+    """A franchise known by name starts at ``start`` ("james bond", "batman"): a character
+    or series, never a person's name."""
+    return any(fully_known(" ".join(tokens[start:end])) and not used.intersection(range(start, end))
+               for end in range(start + 1, min(len(tokens), start + MAX_WORDS) + 1))
+
+
+def besides_liked(constraints: Sequence[dict[str, Any]], liked: Sequence[str],
+                  fold: Callable[[str], str]) -> list[dict[str, Any]]:
+    """``constraints`` less the title exclusions whose words all lie in a film the same
+    message names as liked ("you didn't get The Notebook? something like The Notebook"):
+    a film asked to be like is no film refused."""
+    liked_words = [set(fold(t).split()) for t in liked]
+    return [c for c in constraints if not (
+        c.get("slot") == "title" and c.get("exclude") and any(
+            set(" ".join(c.get("values") or ()).split()) <= words for words in liked_words))]
+
+
 def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Titles,
                common: Mapping[str, float], is_genre: Callable[[str], bool]) -> int | None:
     for end in range(min(len(tokens), start + MAX_WORDS), start, -1):
@@ -81,6 +100,8 @@ def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Title
         if used.intersection(range(start, end)) or "," in words or words[-1] in _LEADING:
             continue
         after = tokens[end] if end < len(tokens) else ""
+        if len(words) == 1 and after in _AFTER and is_genre(f"{words[0]} {after}"):
+            continue  # "not a kids movie": a kind of film, not the film Kids
         if len(words) == 1 and (words[0] in _NEVER or is_genre(words[0]) or (
                 len(words[0]) < MIN_WORD_LEN and after not in _AFTER)):
             continue
@@ -90,7 +111,7 @@ def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Title
             continue
         rarest = min(common.get(w, 0.0) for w in words)
         bar = PHRASE_ZIPF if len(words) > 1 or tokens[start - 1 : start] == ["the"] else RARE_ZIPF
-        if after not in _AFTER and after not in _ENDS:
+        if after not in _AFTER and after not in _ENDS and tokens[end : end + 2] != ["of", "course"]:
             continue  # "I don't want the kids to see it": no film called Kids
         plain = rarest < bar or after in _AFTER  # "not the matrix": "the" says it is a title
         # several everyday words that start several titles: "nothing from mission impossible"

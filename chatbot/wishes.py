@@ -66,7 +66,7 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     for relaxed in nlu.get("relaxed") or ():  # "even if it's not sci-fi": sci-fi given up
         if "values" in relaxed:
             replaced += _retract(wishes, dict(relaxed, exclude=True))
-            _unexclude(wishes, relaxed)
+            replaced += _unexclude(wishes, relaxed)  # "Tom Hanks is fine" after "no Tom Hanks"
         else:  # "forget about the 90s": the slot's range goes
             gone = [w for w in wishes if w["slot"] == relaxed["slot"] and not w["exclude"]
                     and ("range" in w or relaxed.get("whole"))  # "drop the director requirement"
@@ -105,11 +105,11 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
         slot = _person_slot(person, stage, target, wishes)
         if slot is None:
             continue
-        if not person.get("sure", True):
+        if not person.get("sure", True) and not _named_before(wishes, person):
             suggest = suggest or {"name": person["name"], "slot": slot,
                                   "choices": list(person.get("choices") or ()),
                                   "constraint": {"slot": slot, "values": [person["name"]],
-                                                 "exclude": False}}
+                                                 "exclude": bool(person.get("negated"))}}
             continue
         key = (person.get("group", index), slot, bool(person.get("negated")))
         if key in groups:
@@ -176,13 +176,25 @@ def _retract(wishes: list[dict], exclusion: dict) -> list[dict]:
     return gone
 
 
-def _unexclude(wishes: list[dict], inclusion: dict) -> None:
+def _unexclude(wishes: list[dict], inclusion: dict) -> list[dict]:
+    """Take ``inclusion``'s values out of the slot's exclusions; the exclusions changed."""
+    gone: list[dict] = []
     for wish in list(wishes):
         if wish["slot"] == inclusion["slot"] and wish["exclude"] and "values" in wish:
             kept = [v for v in wish["values"] if v not in inclusion["values"]]
+            if len(kept) == len(wish["values"]):
+                continue
+            gone.append(dict(wish, values=[v for v in wish["values"] if v not in kept]))
             wishes.remove(wish)
             if kept:
                 wishes.append(dict(wish, values=kept))
+    return gone
+
+
+def _named_before(wishes: Sequence[Mapping[str, Any]], person: Mapping[str, Any]) -> bool:
+    """"no!! I said NOT Arnold" after Arnold Schwarzenegger was wished or refused: the person
+    already talked about, no "Did you mean ...?" again."""
+    return any(person["name"] in (w.get("values") or ()) for w in wishes)
 
 
 def _included(wishes: Sequence[Mapping[str, Any]], person: Mapping[str, Any]) -> bool:

@@ -80,7 +80,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 8 (newcomer 48): the proposal accepted; questions naming another film; films
          # asked for by title; openers asking for help; wishes dropped; answers off the mark
          "accept_proposal", "question_subject", "titles_asked", "help_openers",
-         "dropped_wishes", "proposal_answers")
+         "dropped_wishes", "proposal_answers",
+         # round 8 (newcomer 47): polarity: a confirmed refusal stays one; a "no" answering
+         # the question; a refused film is no refused genre; permissions and soft dislikes;
+         # relaxed wishes said; names inside refusals
+         "confirmed_refusals", "answer_no_scope", "refused_films_not_genres",
+         "permissions_dislikes", "relaxed_honestly", "names_in_refusals")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
