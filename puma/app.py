@@ -23,10 +23,12 @@ from typing import Any
 
 from . import discovery, runs, stopping, targets
 from .client import ENV_WORKER
-from .config import PumaConfig, Service, parse_config, unregistered_problems
+from .config import PumaConfig, parse_config
+from .configproblems import unregistered_problems
 from .containers import ContainerSpec
 from .errors import PumaConfigError, PumaError, PumaStartError
 from .jobs import local_jobs, run_jobs
+from .services import Service
 from .states import all_ready_line, serving_lines
 from .supervisor import Deployment
 from .waiting import StartupProgress

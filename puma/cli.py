@@ -15,9 +15,9 @@ from . import envoy, runs
 from .app import App
 from .client import ENV_URL
 from .cliparse import SuggestingParser
-from .config import MAX_INSTANCES
 from .errors import PumaError
 from .running import DEFAULT_URL, cmd_scale, cmd_status, format_status  # noqa: F401 - format_status: re-exported
+from .services import MAX_INSTANCES
 from .suggest import did_you_mean
 
 log = logging.getLogger("puma")

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Service
 from .errors import PumaStartError
 from .instances import Instance, PoolOwner, ServicePool
+from .services import Service
 
 log = logging.getLogger(__name__)
 

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from . import busy
-from .config import Service
 from .errors import PumaStartError
 from .forkserver import ForkedZygote, ForkServer
 from .logs import log_tail
 from .recycling import RECYCLE_EXIT_CODE
+from .services import Service
 from .zygotewatch import ZygoteWatch
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from . import client, edge, rundirs, workers
-from .config import PumaConfig, Service, check_scale, unregistered_problems
+from .config import PumaConfig
+from .configproblems import unregistered_problems
 from .containers import ContainerSpec, DockerBackend
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
@@ -37,6 +38,7 @@ from .instances import Instance, ServicePool
 from .logs import log_tail
 from .mapping.protocol import MAP_TARGET
 from .proxy import EnvoyProcess, check_ports_free, kill_when_stopped
+from .services import Service, check_scale
 from .status import StatusServer
 
 log = logging.getLogger(__name__)
