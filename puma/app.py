@@ -320,4 +320,16 @@ def start(**overrides: Any) -> Deployment:
     return default_app.start(**overrides)
 
 
+def load_app(path: Path) -> App:
+    """The app the script declares (run as __main__ with puma_start() only recording); a script
+    that registers no service is an error naming it (a forgotten puma_service, or the wrong file)."""
+    app = App.load(path)
+    if not app.targets and not app.config_data.get("puma_services"):
+        kind = f" (it is a {path.suffix} file, not a Python app script)" if path.suffix not in ("", ".py") else ""
+        raise PumaError(f"{path} registered no services{kind}: an app script calls puma_service({{'name': function}}) "
+                        "(or decorates a function with @puma.service('/route')) before puma_start(); "
+                        "e.g. examples/parts_app.py")
+    return app
+
+
 __all__ = ["App", "Service", "default_app", "puma_config", "puma_service", "puma_start", "service", "start"]
