@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PumaStartError
-from .instances import Instance, PoolOwner, ServicePool
+from .instances import Instance, ServicePool
 from .services import Service
+from .zygotes import PoolOwner
 
 log = logging.getLogger(__name__)
 
