@@ -19,6 +19,8 @@ from .suggest import did_you_mean
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
+    from .services import Service
+
 
 def problem(err: ErrorDetails, root: type[BaseModel]) -> tuple[str, str]:
     """One pydantic error of validating `root` as `(path, message)`, e.g.
@@ -100,3 +102,15 @@ def _registered_hint(name: str, registered: list[str]) -> str:
     close = process.extractOne(name, registered, scorer=fuzz.ratio, score_cutoff=60)
     guess = f"; did you mean {close[0]!r}?" if close else ""
     return f"{guess} (registered: {', '.join(registered)})"
+
+
+def unstartable_problems(services: Mapping[str, Service]) -> list[tuple[str, str]]:
+    """What the process backend cannot run: a service with no function, or one autoscaled from zero
+    (Envoy answers 503 at once where no instance is, so no request ever shows demand: it would never
+    scale up). One `(path, message)` per problem; [] when every service can start."""
+    problems = unregistered_problems({n: svc.target for n, svc in services.items()})
+    problems += [(f"puma_services.{n}.instances", f"min 0 with autoscaling (max {svc.instances.upper}): PUMA does "
+                  "not scale from zero (a request finds no instance and gets 503); set min to 1 or more, "
+                  "or add 'autoscale': {'enabled': false} to start it stopped and `puma scale` it by hand")
+                 for n, svc in services.items() if svc.instances.min == 0 and svc.autoscaled]
+    return problems

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -312,3 +312,18 @@ class ServiceZygote:
             self.zygote.wait()
         if self._reader is not None:
             self._reader.join(timeout=2.0)
+
+
+def dump_stacks(pools: Sequence[ServiceZygote]) -> None:
+    """Have each stuck zygote write its threads' stacks to its log (SIGUSR1: `puma.worker`), so
+    the tail shown says where its import or warm-up hangs."""
+    sizes = {}
+    for pool in pools:
+        with contextlib.suppress(OSError):
+            sizes[pool.name] = pool.log_path.stat().st_size
+            if pool.zygote is not None and pool.zygote.pid is not None:
+                os.kill(pool.zygote.pid, signal.SIGUSR1)  # puma.worker's STACK_DUMP_SIGNAL
+    deadline = time.monotonic() + 2.0  # the dump is written at once, by the signal handler's C code
+    while time.monotonic() < deadline and any(
+            p.log_path.stat().st_size == sizes[p.name] for p in pools if p.name in sizes):
+        time.sleep(0.02)
