@@ -5,7 +5,7 @@ process), `proxy` (the Envoy process and the files it watches), `envoywatch` (En
 when it dies), `health` (Envoy's health events), `control` (the autoscaler), `workers` (worker
 hosts), `status` (status, readiness and metrics), `logs` (what makes a run's logs worth keeping). This module
 starts and stops them in order and keeps Envoy's endpoints in step with the instances.
-`config`, `envoy` and `autoscale` stay pure.
+`config` (with `services`, `fields`), `envoy` and `autoscale` stay pure.
 """
 
 from __future__ import annotations
@@ -398,7 +398,7 @@ class Deployment:
         """Set the number of instances of `service`. New ones join Envoy once healthy; removed ones
         leave Envoy first, finish their requests (bounded by the drain timeout), then stop. A count
         set by hand on an autoscaled service holds at least its `downscale_delay_s` (`ControlLoop.scaled_by_hand`).
-        `PumaScaleError` for a count the service cannot have (see `config.check_scale`)."""
+        `PumaScaleError` for a count the service cannot have (see `services.check_scale`)."""
         pool = self.pools.get(service)
         if pool is None:
             raise PumaScaleError(service, count, f"no service {service!r}; services: {sorted(self.pools)}")
