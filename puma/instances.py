@@ -109,8 +109,6 @@ class ServicePool(ServiceZygote):
         for _ in range(wanted):
             self.spawn()
 
-
-
     def next_id(self) -> int:
         return next(self._ids)
 
@@ -146,7 +144,6 @@ class ServicePool(ServiceZygote):
             time.sleep(ZYGOTE_RESTART_PAUSE_S)
         self._zygote_restarts.append(now)
         return not (self._closing or self.owner.stopping)
-
 
     def _on_spawned(self, event: dict[str, Any]) -> None:
         with self.lock:

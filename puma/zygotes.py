@@ -123,8 +123,6 @@ class ServiceZygote:
         """Start the service again after its zygote died (its instances with it), if its budget allows."""
         raise NotImplementedError
 
-
-
     def start_zygote(self) -> None:
         assert self.service.target is not None
         args = ["--service", self.name, "--target", self.service.target,

@@ -236,8 +236,6 @@ def run_fault(dep: Deployment, fault: str, talkers: int, pause_s: float, recover
     return figures
 
 
-
-
 def served_after(dep: Deployment) -> dict[str, int]:
     """Requests each agent task serves in three more conversations, once back at full strength."""
     before = {h["address"]: h["rq_total"] for h in dep.envoy_hosts("agent")}
