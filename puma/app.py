@@ -23,10 +23,12 @@ from typing import Any
 
 from . import discovery, runs, stopping, targets
 from .client import ENV_WORKER
-from .config import PumaConfig, Service, parse_config, unregistered_problems
+from .config import PumaConfig, parse_config
+from .configproblems import unregistered_problems
 from .containers import ContainerSpec
 from .errors import PumaConfigError, PumaError, PumaStartError
 from .jobs import local_jobs, run_jobs
+from .services import Service
 from .states import all_ready_line, serving_lines
 from .supervisor import Deployment
 from .waiting import StartupProgress
@@ -316,6 +318,18 @@ def puma_start(**overrides: Any) -> None:
 def start(**overrides: Any) -> Deployment:
     """Start the deployment without blocking; use the handle as a context manager."""
     return default_app.start(**overrides)
+
+
+def load_app(path: Path) -> App:
+    """The app the script declares (run as __main__ with puma_start() only recording); a script
+    that registers no service is an error naming it (a forgotten puma_service, or the wrong file)."""
+    app = App.load(path)
+    if not app.targets and not app.config_data.get("puma_services"):
+        kind = f" (it is a {path.suffix} file, not a Python app script)" if path.suffix not in ("", ".py") else ""
+        raise PumaError(f"{path} registered no services{kind}: an app script calls puma_service({{'name': function}}) "
+                        "(or decorates a function with @puma.service('/route')) before puma_start(); "
+                        "e.g. examples/parts_app.py")
+    return app
 
 
 __all__ = ["App", "Service", "default_app", "puma_config", "puma_service", "puma_start", "service", "start"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,3 +82,39 @@ class SuggestingParser(argparse.ArgumentParser):
             if hint is None:
                 raise
             raise argparse.ArgumentError(action, f"{exc.message}; did you mean {hint!r}?") from None
+
+
+APP_HELP = "the application script, e.g. examples/hello_app.py (it calls puma_config and puma_service)"
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default (unless its help already says it) and never breaks a line at a
+    hyphen, so names like `puma-app:latest` stay whole."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (not action.option_strings or "default" in text or action.default in (None, False, argparse.SUPPRESS)
+                or isinstance(action.default, list)):
+            return text
+        return text + " (default: %(default)s)"
+
+
+def command(sub: Any, name: str, summary: str, description: str | None = None) -> argparse.ArgumentParser:
+    """A subcommand: `summary` in its parent's list, `description` (else the summary) atop its --help."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=description or summary[0].upper() + summary[1:] + ".",
+        formatter_class=HelpFormatter)
+    return parser
+
+
+def add_synonyms(parser: argparse.ArgumentParser, synonyms: dict[str, str]) -> None:
+    """Options another command takes under another name, answered with this one's (`SuggestingParser`)."""
+    if isinstance(parser, SuggestingParser):
+        parser.synonyms.update(synonyms)

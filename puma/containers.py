@@ -34,9 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Service
 from .errors import PumaStartError
-from .instances import Instance, PoolOwner, ServicePool
+from .instances import Instance, ServicePool
+from .services import Service
+from .zygotes import PoolOwner
 
 log = logging.getLogger(__name__)
 

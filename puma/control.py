@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .autoscale import Autoscaler, Bounds
 from .busy import STUCK_GRACE_S
-from .config import Service
+from .services import Service
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView

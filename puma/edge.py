@@ -36,8 +36,9 @@ import math
 import re
 from typing import Any
 
-from .config import RESERVED_PREFIX, PumaConfig, Service, too_large_message
+from .config import PumaConfig
 from .endpoints import INTERFACE_PATH
+from .services import RESERVED_PREFIX, Service, too_large_message
 
 _T = "type.googleapis.com/"
 CONNECTION_BUFFER_BYTES = 32 * 1024  # Envoy's recommendation for an edge proxy

@@ -2,7 +2,7 @@
 
 A number Envoy cannot hold (2**32 in a `uint32`) passes a plain `int` check, and Envoy then
 rejects the whole file it is in: every route, not only the one service's. So each config key that
-becomes an Envoy number names its Envoy field here, once; `puma.config` checks the key against
+becomes an Envoy number names its Envoy field here, once; the config (`puma.fields.fits_envoy`) checks the key against
 the range of that field's type and refuses the value with the key, the range and the fix.
 
 >>> envoy_range_problem("max_body_bytes", 2**32)

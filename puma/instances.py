@@ -1,6 +1,7 @@
 """A service's processes: its zygote, the instances it forked, and what happens to them.
 
-A `ServicePool` learns everything from its zygote's events (see `puma.zygote`) — no probing:
+A `ServicePool` learns everything from its zygote's events (see `puma.zygote`; the zygote process
+itself, its commands and events, is `puma.zygotes.ServiceZygote`, which the pool extends) — no probing:
 an instance joins Envoy's endpoints the moment it reports that it serves, and a death is seen the
 moment the zygote reaps it (a replacement is spawned on the dead one's socket: at once, or after a
 pause when the service restarts too often; the socket stays open meanwhile). A hung
@@ -13,31 +14,23 @@ The pool belongs to an owner (`PoolOwner`): the core's `Deployment`, or a worker
 from __future__ import annotations
 
 import collections
-import contextlib
-import json
 import logging
-import os
-import queue
-import signal
 import subprocess
-import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any
 
 from . import busy
-from .config import Service
-from .errors import PumaStartError
-from .forkserver import ForkedZygote, ForkServer
-from .logs import log_tail
+from .forkserver import ForkedZygote
 from .recycling import RECYCLE_EXIT_CODE
-from .zygotewatch import ZygoteWatch
+from .services import Service
+from .zygotes import INSTANCE_HOST, Event, PoolOwner, ServiceZygote
+from .zygotes import CommandWriter as CommandWriter  # re-exported: tests import it from here
 
 log = logging.getLogger(__name__)
 
-INSTANCE_HOST = "127.0.0.1"
 RESTART_WINDOW_S = 10.0
 MAX_RESTARTS_IN_WINDOW = 5
 LEAVE_REPLACEMENT_WAIT_S = 6.0  # an instance sent SIGTERM stays routed this long at most, for its replacement
@@ -80,226 +73,21 @@ class Instance:
         return self.worker is not None
 
 
-class CommandWriter:
-    """Commands to one zygote, written by a thread of their own.
-
-    The zygote writes events while it reads commands, and the supervisor's event reader sends
-    commands in answer (a stop for an instance retired before its pid came). Written by the reader
-    itself, each side could block on a full pipe to the other: with ~1,000 instances starting while
-    the deployment stops, both did, forever. Here `send` never blocks, so events are always read.
-    """
-
-    def __init__(self, stream: IO[str], name: str) -> None:
-        self.stream = stream
-        self.gone = False  # the zygote closed its stdin (it exited): later commands are dropped
-        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._write, daemon=True, name=f"puma-{name}-commands")
-        self._thread.start()
-
-    def send(self, command: dict[str, Any]) -> bool:
-        """Queue `command`; False if the zygote is known to be gone."""
-        if self.gone:
-            return False
-        self._queue.put(json.dumps(command) + "\n")
-        return True
-
-    def close(self) -> None:
-        """Close the zygote's stdin once what is queued is written (the zygote then stops)."""
-        self._queue.put(None)
-
-    def _write(self) -> None:
-        while (line := self._queue.get()) is not None:
-            try:
-                self.stream.write(line)
-                self.stream.flush()
-            except (OSError, ValueError):  # BrokenPipeError: the zygote exited
-                self.gone = True
-        self.gone = True
-        with contextlib.suppress(OSError, ValueError):
-            self.stream.close()
-
-
-class PoolOwner(Protocol):
-    """What a `ServicePool` uses of the process that runs it."""
-
-    run_dir: Path
-    drain_timeout_s: float
-    stopping: bool
-    keep_logs: bool
-    fork_server: ForkServer | None
-
-    def child_env(self) -> dict[str, str]: ...
-
-    def record(self, service: str, message: str, **data: Any) -> None: ...
-
-    def publish(self, *, wait: bool = False) -> None: ...
-
-    def publish_config(self) -> None: ...
-
-
-class ServicePool:
+class ServicePool(ServiceZygote):
     """The zygote of one service and the instances it forked (and, on the core, workers' instances)."""
 
     def __init__(self, owner: PoolOwner, name: str, service: Service, host: str = INSTANCE_HOST) -> None:
-        self.owner = owner
-        self.name = name
-        self.service = service
-        self.host = host
+        super().__init__(owner, name, service, host)
         self.instances: dict[int, Instance] = {}
         self.lock = threading.RLock()
-        self.zygote: subprocess.Popen[str] | ForkedZygote | None = None
-        self._reader: threading.Thread | None = None
-        self.commands: CommandWriter | None = None
         self._ids = iter(range(1, 1 << 30))
-        self._ready = threading.Event()
-        self._zygote_error: str | None = None
-        self.progress: str | None = None  # what its warm-up said it is doing (`puma.progress`)
-        self.progress_at = 0.0  # when it said so (monotonic)
         self.first_ready_at: float | None = None  # epoch seconds of its first ready instance
         self._restarts: collections.deque[float] = collections.deque()
-        self._zygote_restarts: collections.deque[float] = collections.deque()
-        self._closing = False  # shutdown() began: a zygote exit is expected
-        self.failed: str | None = None  # why the service is down for good (its zygote kept dying)
         self.spawn_error: str | None = None  # why an instance could not start while the service started
-        self.restarting = False  # its zygote died and is being started again: no scaling meanwhile
-        self.log_path = owner.run_dir / "logs" / f"{name}.log"
-        self.busy_dir = owner.run_dir / "busy"  # each instance's busy threads (see puma.busy)
-        self.watch: ZygoteWatch | None = None  # its liveness check, once a zygote has started
-        self._unresponsive: str | None = None  # why the watch killed the zygote (it did not answer)
 
-    # --- zygote ---------------------------------------------------------------------------
-    def start_zygote(self) -> None:
-        assert self.service.target is not None
-        args = ["--service", self.name, "--target", self.service.target,
-                "--prefix", self.service.prefix, "--host", self.host, "--threads", str(self.service.threads),
-                "--max-body-bytes", str(self.service.max_body_bytes),
-                "--content-types", ",".join(self.service.content_types),
-                "--drain-timeout-s", str(self.drain_timeout_s), "--timeout-s", str(self.service.timeout_s),
-                "--busy-dir", str(self.busy_dir)]
-        if self.service.warmup:
-            args += ["--warmup", self.service.warmup]
-        if self.service.idempotent_methods:  # checked against the methods the service has, once loaded
-            args += ["--idempotent", ",".join(self.service.idempotent_methods)]
-        if self.service.retries_all:
-            args.append("--idempotent-all")
-        if self.service.cpu_bound:
-            args.append("--cpu-bound")
-        if self.service.readiness is not None:
-            r = self.service.readiness
-            args += ["--readiness", r.check, "--readiness-period-s", str(r.period_s),
-                     "--readiness-timeout-s", str(r.timeout_s)]
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._ready, self._zygote_error = threading.Event(), None
-        server = self.owner.fork_server
-        with open(self.log_path, "ab") as log_file:
-            if server is not None and server.alive():  # forked from a process that imported puma.worker
-                self.zygote = server.spawn(args, self.owner.child_env(), log_file)
-            else:
-                self.zygote = subprocess.Popen([sys.executable, "-m", "puma.worker", *args], stdin=subprocess.PIPE,
-                                               stdout=subprocess.PIPE, stderr=log_file, text=True, bufsize=1,
-                                               env=self.owner.child_env(), start_new_session=True)
-        assert self.zygote.stdin is not None
-        self.commands = CommandWriter(self.zygote.stdin, self.name)
-        self._reader = threading.Thread(target=self._read_events, args=(self.zygote,), daemon=True,
-                                        name=f"puma-{self.name}-events")
-        self._reader.start()
-        if self.watch is None:
-            self.watch = ZygoteWatch(self.name, self._ping, self._watched_pid, self._kill_unresponsive,
-                                     period_s=self.service.health_check.interval_s)
-            self.watch.start()
-
-    def _ping(self, command: dict[str, Any]) -> bool:
-        return self.commands is not None and self.commands.send(command)
-
-    def _watched_pid(self) -> int | None:
-        """The zygote's pid while its liveness is checked: it is ready and nothing else acts on it."""
-        zygote = self.zygote
-        if (zygote is None or not self._ready.is_set() or self._zygote_error or self.restarting or self._closing
-                or self.owner.stopping or self.failed or zygote.poll() is not None):
-            return None
-        return zygote.pid
-
-    def _kill_unresponsive(self, pid: int, why: str) -> None:
-        """The zygote did not answer its liveness check: kill it; its exit restarts it (`_zygote_exited`)."""
-        zygote = self.zygote
-        if zygote is None or zygote.pid != pid or self._closing or self.owner.stopping:
-            return
-        self._unresponsive = why
-        log.error("service %s: %s; killing it (its instances die with it), then starting it again", self.name, why)
-        zygote.kill()
-
-    @property
-    def drain_timeout_s(self) -> float:
-        """How long a stopping instance may finish its requests: the drain timeout, or the
-        service's own request timeout if longer (a request it accepted may legitimately take that)."""
-        return max(self.owner.drain_timeout_s, self.service.timeout_s)
-
-    def zygote_ready(self) -> bool:
-        """Whether the zygote answered (ready, or with an error)."""
-        return self._ready.is_set()
-
-    @property
-    def zygote_error(self) -> str | None:
-        """Why the zygote failed to start (import or warm-up), if it did."""
-        return self._zygote_error
-
-    def wait_zygote(self, timeout_s: float) -> None:
-        if not self._ready.wait(timeout_s) or self._zygote_error:
-            detail = self._zygote_error or f"no answer within {timeout_s:.0f} s"
-            self.owner.keep_logs = True
-            raise PumaStartError(f"service {self.name!r} ({self.service.target}) did not start: {detail}\n"
-                                 + log_tail(self.log_path))
-
-    def _send(self, command: dict[str, Any]) -> bool:
-        """Queue `command` for the zygote (never blocks); False (logged) if it is gone."""
-        assert self.commands is not None
-        if not self.commands.send(command):
-            # While the deployment stops (Ctrl-C during start-up) a zygote gone first is expected.
-            quiet = self._closing or self.owner.stopping
-            (log.debug if quiet else log.warning)("service %s: zygote is gone, command %s dropped",
-                                                  self.name, command.get("op"))
-            return False
-        if self.watch is not None:
-            self.watch.nudge()  # it must read this: check that it still reads commands at all
-        return True
-
-    def _read_events(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
-        handlers = {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
-                    "pong": self._on_pong,
-                    "leaving": self._on_leaving,
-                    "spawn_failed": self._on_spawn_failed,
-                    "progress": self._on_progress, "error": self._on_error, "ready": self._on_ready}
-        stream = zygote.stdout
-        assert stream is not None
-        for line in stream:
-            event = json.loads(line)
-            handler = handlers.get(event.get("event"))
-            if handler is not None:
-                handler(event)
-        stream.close()
-        restarted = bool(self._zygote_restarts)
-        if not self._ready.is_set():
-            self._zygote_error = "its zygote exited during start-up"
-            self._ready.set()
-            if not restarted:  # the first start: `wait_zygote` reports it
-                return
-        self._zygote_exited(zygote)
-
-    # --- a zygote's death ---------------------------------------------------------------------
-    def _zygote_exited(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
-        """The zygote's events ended: unless stopping, it died (its instances with it, by
-        PR_SET_PDEATHSIG). Reap it, drop its instances from Envoy, start it and them again."""
-        if self._closing or self.owner.stopping or zygote is not self.zygote:
-            return
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            zygote.wait(5.0)  # reaped: no zombie (a forked one is reaped by the fork server)
-        if self.commands is not None:
-            self.commands.close()
-        self.restarting = True
-        try:
-            self._restart_zygote(zygote)
-        finally:
-            self.restarting = False
+    def _instance_events(self) -> dict[str, Callable[[Event], None]]:
+        return {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
+                "leaving": self._on_leaving, "spawn_failed": self._on_spawn_failed}
 
     def _restart_zygote(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
         with self.lock:
@@ -321,62 +109,6 @@ class ServicePool:
         for _ in range(wanted):
             self.spawn()
 
-    def _may_restart_zygote(self, code: int | None, why: str | None = None) -> bool:
-        now = time.monotonic()
-        while self._zygote_restarts and now - self._zygote_restarts[0] > ZYGOTE_RESTART_WINDOW_S:
-            self._zygote_restarts.popleft()
-        if len(self._zygote_restarts) >= MAX_ZYGOTE_RESTARTS_IN_WINDOW:
-            self.failed = (f"its zygote exited {len(self._zygote_restarts) + 1} times in "
-                           f"{ZYGOTE_RESTART_WINDOW_S:.0f} s (last code {code}"
-                           + (f": {why or self._zygote_error}" if why or self._zygote_error else "")
-                           + "); not restarted again")
-            log.error("service %s failed: %s; its log: %s", self.name, self.failed, self.log_path)
-            self.owner.record(self.name, f"failed: {self.failed}", kind="failed")
-            self.owner.publish_config()  # Envoy answers its requests "failed", not "starting, retry"
-            return False
-        if self._zygote_restarts:  # died again soon after a restart: not in a tight loop
-            time.sleep(ZYGOTE_RESTART_PAUSE_S)
-        self._zygote_restarts.append(now)
-        return not (self._closing or self.owner.stopping)
-
-    def _on_pong(self, event: dict[str, Any]) -> None:
-        if self.watch is not None:
-            self.watch.pong(event)
-
-    def _on_ready(self, event: dict[str, Any]) -> None:
-        self._mark_idempotent(event.get("idempotent") or [])
-        self._mark_methods(event.get("methods") or [])
-        self._ready.set()
-
-    def _mark_methods(self, methods: list[str]) -> None:
-        """Narrow the methods Envoy lets through to those the target takes (a function binding its
-        arguments: POST), so Envoy's 405 lists only methods the service then serves."""
-        narrowed = self.service.with_methods(methods)
-        if narrowed is not self.service:
-            self.service = narrowed
-            update = getattr(self.owner, "service_changed", None)
-            if update is not None:
-                update(self.name, narrowed)
-
-    def _mark_idempotent(self, methods: list[str]) -> None:
-        """Add the methods the zygote found marked `@puma.idempotent` to the service's config, before
-        any instance is routed to: Envoy then retries them (their own routes; "" is the service)."""
-        merged = self.service.with_idempotent(methods)
-        if merged is not self.service:
-            log.info("service %s: idempotent by decorator: %s", self.name, ", ".join(m or "(itself)" for m in methods))
-            self.service = merged
-            update = getattr(self.owner, "service_changed", None)
-            if update is not None:
-                update(self.name, merged)
-
-    def _on_progress(self, event: dict[str, Any]) -> None:
-        self.progress, self.progress_at = str(event.get("message", "")), time.monotonic()
-
-    def _on_error(self, event: dict[str, Any]) -> None:
-        self._zygote_error = event["message"]
-        self._ready.set()
-
-    # --- instances --------------------------------------------------------------------------
     def next_id(self) -> int:
         return next(self._ids)
 
@@ -394,6 +126,24 @@ class ServicePool:
                 instance.state = "stopped"
                 self.instances.pop(instance.id, None)
         return instance
+
+    def _may_restart_zygote(self, code: int | None, why: str | None = None) -> bool:
+        now = time.monotonic()
+        while self._zygote_restarts and now - self._zygote_restarts[0] > ZYGOTE_RESTART_WINDOW_S:
+            self._zygote_restarts.popleft()
+        if len(self._zygote_restarts) >= MAX_ZYGOTE_RESTARTS_IN_WINDOW:
+            self.failed = (f"its zygote exited {len(self._zygote_restarts) + 1} times in "
+                           f"{ZYGOTE_RESTART_WINDOW_S:.0f} s (last code {code}"
+                           + (f": {why or self._zygote_error}" if why or self._zygote_error else "")
+                           + "); not restarted again")
+            log.error("service %s failed: %s; its log: %s", self.name, self.failed, self.log_path)
+            self.owner.record(self.name, f"failed: {self.failed}", kind="failed")
+            self.owner.publish_config()  # Envoy answers its requests "failed", not "starting, retry"
+            return False
+        if self._zygote_restarts:  # died again soon after a restart: not in a tight loop
+            time.sleep(ZYGOTE_RESTART_PAUSE_S)
+        self._zygote_restarts.append(now)
+        return not (self._closing or self.owner.stopping)
 
     def _on_spawned(self, event: dict[str, Any]) -> None:
         with self.lock:
@@ -592,25 +342,3 @@ class ServicePool:
         self.owner.publish()
         if not instance.remote:
             self._send({"op": "kill", "pid": instance.pid})
-
-    def shutdown(self) -> None:
-        self._closing = True
-        if self.watch is not None:
-            self.watch.stop()
-        if self.zygote is None:
-            return
-        if self.commands is not None:
-            self.commands.close()  # then the zygote SIGTERMs its instances, which drain and exit
-        # A zygote still importing or warming up has no instance to drain and reads no stdin until
-        # it is done (minutes, for a heavy warm-up): Ctrl-C during start-up must not wait for it.
-        grace_s = self.drain_timeout_s + 3.0 if self._ready.is_set() else 1.0
-        if not self._ready.is_set() and self.zygote.pid is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(self.zygote.pid, signal.SIGTERM)
-        try:
-            self.zygote.wait(grace_s)
-        except subprocess.TimeoutExpired:
-            self.zygote.kill()
-            self.zygote.wait()
-        if self._reader is not None:
-            self._reader.join(timeout=2.0)

@@ -1,7 +1,7 @@
 """The request content types a service accepts unless its config lists others.
 
 Its own module, so a service process (which needs it) does not load the config models (which
-re-export it as `puma.config.DEFAULT_CONTENT_TYPES`).
+use it as the default of `puma.services.Service.content_types`).
 """
 
 from __future__ import annotations

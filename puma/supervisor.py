@@ -1,10 +1,11 @@
 """Running a deployment: Envoy, one zygote per service, its instances, restarts and shutdown.
 
-The parts, each in its own module: `instances` (a service's zygote and instances), `proxy` (the
-Envoy process and the files it watches), `health` (Envoy's health events), `control` (the
-autoscaler), `workers` (worker hosts), `status` (status, readiness and metrics). This module
+The parts, each in its own module: `instances` (a service's instances) on `zygotes` (its zygote
+process), `proxy` (the Envoy process and the files it watches), `envoywatch` (Envoy restarted
+when it dies), `health` (Envoy's health events), `control` (the autoscaler), `workers` (worker
+hosts), `status` (status, readiness and metrics), `logs` (what makes a run's logs worth keeping). This module
 starts and stops them in order and keeps Envoy's endpoints in step with the instances.
-`config`, `envoy` and `autoscale` stay pure.
+`config` (with `services`, `fields`), `envoy` and `autoscale` stay pure.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ import contextlib
 import json
 import logging
 import os
-import re
 import secrets
 import shutil
-import signal
 import sys
 import threading
 import time
@@ -25,11 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import client, edge, rundirs, workers
-from .config import PumaConfig, Service, check_scale, unregistered_problems
+from . import client, edge, logs, rundirs, workers
+from .config import PumaConfig
+from .configproblems import unstartable_problems
 from .containers import ContainerSpec, DockerBackend
 from .control import ControlLoop
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
+from .envoywatch import EnvoyWatch
 from .errors import PumaScaleError, PumaStartError
 from .forkserver import ForkServer
 from .health import HealthMonitor
@@ -37,23 +38,13 @@ from .instances import Instance, ServicePool
 from .logs import log_tail
 from .mapping.protocol import MAP_TARGET
 from .proxy import EnvoyProcess, check_ports_free, kill_when_stopped
+from .services import Service, check_scale
 from .status import StatusServer
+from .zygotes import dump_stacks
 
 log = logging.getLogger(__name__)
 
 ENV_SUPERVISOR_PID = "PUMA_SUPERVISOR_PID"
-# Envoy exiting while the deployment runs is started again from its files, at most this often:
-# past it, the deployment fails (`Deployment.failure`; `puma run` stops with exit code 1).
-ENVOY_RESTART_WINDOW_S = 60.0
-MAX_ENVOY_RESTARTS_IN_WINDOW = 3
-ENVOY_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
-
-
-TRACEBACK_MARK = b"Traceback (most recent call last)"
-# An instance's log line at ERROR or worse ("<time> svc[pid] ERROR ..."): a 500 is logged so, with or
-# without a traceback (a reply that is no reply, a call that cannot succeed).
-ERROR_LINE = re.compile(rb"\] (?:ERROR|CRITICAL) ")
-MAX_SCANNED_LOG_BYTES = 64 << 20  # a log larger than this is kept unread: worth reading anyway
 
 
 class Deployment:
@@ -71,14 +62,7 @@ class Deployment:
         `containers` (`puma run --backend docker`): Envoy and every instance run in containers."""
         _check_startable(config)
         self.import_paths = import_paths
-        if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
-            config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
-        if config.secret is None and any(s.target == MAP_TARGET for s in config.puma_services.values()):
-            # puma.map signs its pickled chunks with it: one made for this deployment, which every
-            # process of it inherits ($PUMA_SECRET), so a map works without the user choosing one.
-            config = config.model_copy(update={"secret": secrets.token_hex(32)})
-            log.info("a secret was made for this deployment's map service (set $PUMA_SECRET or 'secret' to choose it)")
-        self.config = config
+        self.config = config = _with_secret(config)
         self._own_run_dir = run_dir is None  # a temporary one: removed on stop, unless keep_logs
         if run_dir is None:
             _remove_stale_run_dirs()
@@ -108,8 +92,8 @@ class Deployment:
         self.decisions: collections.Counter[tuple[str, str]] = collections.Counter()  # (service, up|down)
         self.failure: str | None = None  # why the deployment can no longer serve (see `fail`)
         self.on_failure: Callable[[str], None] | None = None  # told once, with the reason
-        self._envoy_restarts: collections.deque[float] = collections.deque()
-        self._envoy_watch = threading.Thread(target=self._watch_envoy, daemon=True, name="puma-envoy-watch")
+        self._envoy_watch = EnvoyWatch(lambda: self.envoy.proc, self._restart_envoy, self.fail,
+                                       lambda: self.stopping, lambda: self.envoy.log_path)
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Deployment:
@@ -175,7 +159,7 @@ class Deployment:
             self._raise_if_a_service_failed()
             stuck = [p for p in waiting.values() if time.monotonic() > max(deadline, p.progress_at + self.startup_timeout_s)]
             if stuck:
-                _dump_stacks(stuck)
+                dump_stacks(stuck)
                 raise PumaStartError(f"services {sorted(p.name for p in stuck)} did not start within "
                                      f"{self.startup_timeout_s:.0f} s of their last progress (importing or warming up)\n"
                                      + "".join(log_tail(p.log_path, lines=40) for p in stuck))
@@ -253,6 +237,12 @@ class Deployment:
             self.local_dynamo.stop()
         self.status_server.stop()
         client.use_mesh(None, {})
+        self._keep_or_remove_run_dir(served_5xx)
+        if self._began:
+            log.info("PUMA deployment stopped")
+
+    def _keep_or_remove_run_dir(self, served_5xx: int) -> None:
+        """A temporary run dir is removed, unless start-up failed or the run had errors: then it stays, said so."""
         errors = self._errors_seen(served_5xx) if self._own_run_dir else None
         if errors and not self.keep_logs:
             self.keep_logs = True  # the ERROR lines and tracebacks name files under it: they stay
@@ -260,8 +250,6 @@ class Deployment:
             shutil.rmtree(self.run_dir, ignore_errors=True)
         elif self.keep_logs:
             log.warning("logs kept in %s%s", self.run_dir, f" (the run had errors: {errors})" if errors else "")
-        if self._began:
-            log.info("PUMA deployment stopped")
 
     def _server_errors(self) -> int:
         """How many 5xx answers the deployment gave so far (0 if Envoy cannot tell)."""
@@ -276,14 +264,7 @@ class Deployment:
         found = [f"service {name} failed" for name, pool in self.pools.items() if pool.failed]
         if served_5xx:
             found.append(f"{served_5xx} server error{'' if served_5xx == 1 else 's'} (5xx) answered")
-        for path in sorted((self.run_dir / "logs").glob("*.log")):
-            with contextlib.suppress(OSError):
-                if path.stat().st_size > MAX_SCANNED_LOG_BYTES:
-                    found.append(f"{path.name} is over {MAX_SCANNED_LOG_BYTES >> 20} MiB")
-                    continue
-                text = path.read_bytes()
-                if TRACEBACK_MARK in text or ERROR_LINE.search(text):
-                    found.append(f"errors in {path.name}")
+        found += logs.problems(self.run_dir / "logs")
         return "; ".join(found) or None
 
     def fail(self, reason: str) -> None:
@@ -297,32 +278,6 @@ class Deployment:
             self.on_failure(reason)
 
     # --- Envoy's death -------------------------------------------------------------------------
-    def _watch_envoy(self) -> None:
-        """Sleep until Envoy exits; unless stopping, start it again from the same files."""
-        while not self.stopping:
-            proc = self.envoy.proc
-            assert proc is not None
-            code = proc.wait()
-            if self.stopping or not self._may_restart_envoy(code):
-                return
-            try:
-                self._restart_envoy(code)
-            except PumaStartError as exc:
-                log.error("envoy did not start again: %s", exc)
-
-    def _may_restart_envoy(self, code: int) -> bool:
-        now = time.monotonic()
-        while self._envoy_restarts and now - self._envoy_restarts[0] > ENVOY_RESTART_WINDOW_S:
-            self._envoy_restarts.popleft()
-        if len(self._envoy_restarts) >= MAX_ENVOY_RESTARTS_IN_WINDOW:
-            self.fail(f"Envoy exited {len(self._envoy_restarts) + 1} times in {ENVOY_RESTART_WINDOW_S:.0f} s "
-                      f"(last exit code {code}); not restarted again; its log: {self.envoy.log_path}")
-            return False
-        if self._envoy_restarts:  # died again soon after a restart: not in a tight loop
-            time.sleep(ENVOY_RESTART_PAUSE_S)
-        self._envoy_restarts.append(now)
-        return not self.stopping
-
     def _restart_envoy(self, code: int) -> None:
         # On the ports it had: the files may say 0 (any free port), which would move the deployment.
         log.error("envoy (pid %s) exited with code %s; starting it again from %s", self.envoy.proc and
@@ -339,13 +294,9 @@ class Deployment:
 
     def _keep_logs_if_failed(self, exc_type: type[BaseException] | None, *_exc: object) -> bool:
         # Runs only when start() raised (on success the stack is popped); Ctrl-C is no failure.
-        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt) and self._logs_exist():
+        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt) and logs.any_written(self.run_dir):
             self.keep_logs = True
         return False
-
-    def _logs_exist(self) -> bool:
-        """Whether anything ran that wrote a log (a refused start, e.g. a missing image, wrote none)."""
-        return any(p.is_file() and p.stat().st_size for p in self.run_dir.rglob("*.log"))
 
     # --- state and reconfiguration --------------------------------------------------------
     def child_env(self) -> dict[str, str]:
@@ -447,7 +398,7 @@ class Deployment:
         """Set the number of instances of `service`. New ones join Envoy once healthy; removed ones
         leave Envoy first, finish their requests (bounded by the drain timeout), then stop. A count
         set by hand on an autoscaled service holds at least its `downscale_delay_s` (`ControlLoop.scaled_by_hand`).
-        `PumaScaleError` for a count the service cannot have (see `config.check_scale`)."""
+        `PumaScaleError` for a count the service cannot have (see `services.check_scale`)."""
         pool = self.pools.get(service)
         if pool is None:
             raise PumaScaleError(service, count, f"no service {service!r}; services: {sorted(self.pools)}")
@@ -532,30 +483,22 @@ def _remove_stale_run_dirs() -> None:
                  ", ".join(str(p) for p in removed[:5]) + (" ..." if len(removed) > 5 else ""))
 
 
+def _with_secret(config: PumaConfig) -> PumaConfig:
+    """`config` with its HMAC secret: as given, else $PUMA_SECRET, else (for a map service) a new one."""
+    if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
+        config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
+    if config.secret is None and any(s.target == MAP_TARGET for s in config.puma_services.values()):
+        # puma.map signs its pickled chunks with it: one made for this deployment, which every
+        # process of it inherits ($PUMA_SECRET), so a map works without the user choosing one.
+        config = config.model_copy(update={"secret": secrets.token_hex(32)})
+        log.info("a secret was made for this deployment's map service (set $PUMA_SECRET or 'secret' to choose it)")
+    return config
+
+
 def _check_startable(config: PumaConfig) -> None:
-    """`PumaConfigError` for what this process backend cannot run: a service with no function, or
-    one autoscaled from zero (Envoy answers 503 at once where no instance is, so no request ever
-    shows demand: it would never scale up)."""
+    """`PumaConfigError` for what this process backend cannot run (`configproblems.unstartable_problems`)."""
     from .errors import PumaConfigError
 
-    problems = unregistered_problems({n: svc.target for n, svc in config.puma_services.items()})
-    problems += [(f"puma_services.{n}.instances", f"min 0 with autoscaling (max {svc.instances.upper}): PUMA does "
-                  "not scale from zero (a request finds no instance and gets 503); set min to 1 or more, "
-                  "or add 'autoscale': {'enabled': false} to start it stopped and `puma scale` it by hand")
-                 for n, svc in config.puma_services.items() if svc.instances.min == 0 and svc.autoscaled]
+    problems = unstartable_problems(config.puma_services)
     if problems:
         raise PumaConfigError(problems)
-
-
-def _dump_stacks(pools: list[Any]) -> None:
-    """Have each stuck zygote write its threads' stacks to its log (SIGUSR1: `puma.worker`), so
-    the tail shown says where its import or warm-up hangs."""
-    sizes = {}
-    for pool in pools:
-        with contextlib.suppress(OSError, AttributeError, TypeError):
-            sizes[pool.name] = pool.log_path.stat().st_size
-            os.kill(pool.zygote.pid, signal.SIGUSR1)  # puma.worker's STACK_DUMP_SIGNAL
-    deadline = time.monotonic() + 2.0  # the dump is written at once, by the signal handler's C code
-    while time.monotonic() < deadline and any(
-            p.log_path.stat().st_size == sizes[p.name] for p in pools if p.name in sizes):
-        time.sleep(0.02)

@@ -41,8 +41,9 @@ from typing import Any
 import yaml
 
 from . import envoy
-from .config import PumaConfig, Service
+from .config import PumaConfig
 from .errors import PumaError
+from .services import Service
 
 SERVICE_PORT = 8000  # every instance listens here in its own task (as on compose and Kubernetes)
 FRONT = "envoy"

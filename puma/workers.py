@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .client import ENV_SERVICES, ENV_TOKEN, ENV_URL
-from .config import Service
 from .errors import HTTPError, PumaError
+from .services import Service
 
 if TYPE_CHECKING:
     from .forkserver import ForkServer

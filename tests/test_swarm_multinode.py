@@ -20,6 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "swarm_multinode.py"
 sys.path.insert(0, str(ROOT / "scripts"))
+import swarm_conversations  # type: ignore[import-not-found]  # noqa: E402
 import swarm_multinode  # type: ignore[import-not-found]  # noqa: E402
 import swarm_nodes  # type: ignore[import-not-found]  # noqa: E402
 
@@ -156,7 +157,7 @@ def test_swarm_nodes_drop_exactly_the_capabilities_this_machine_lacks(bounding, 
 
 
 def test_swarm_multinode_examples_hold():
-    for module in (swarm_multinode, swarm_nodes):
+    for module in (swarm_multinode, swarm_nodes, swarm_conversations):
         result = doctest.testmod(module)
         assert result.attempted and result.failed == 0, module.__name__
 

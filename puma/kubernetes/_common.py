@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import PumaConfig, Resources
+from ..config import PumaConfig
 from ..errors import PumaConfigError
+from ..services import Resources
 
 DEFAULT_IMAGE = "puma-app:latest"
 FRONT = "envoy"  # the front Envoy's Deployment and Service

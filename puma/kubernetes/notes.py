@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..config import PumaConfig, Service
+from ..config import PumaConfig
+from ..services import Service
 from ._common import FRONT, NOT_MAPPED, Options
 
 # --- what has no Kubernetes meaning ------------------------------------------------------------

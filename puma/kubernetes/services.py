@@ -8,7 +8,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import LIVENESS_PATH, PumaConfig, Service
+from ..config import PumaConfig
+from ..services import LIVENESS_PATH, Service
 from ._common import (
     FRONT,
     GRACE_MARGIN_S,

@@ -1,0 +1,116 @@
+"""What a person reads when a config is refused: pydantic's errors as `(path, message)` problems
+(an unknown key with the keys that place takes and the closest one; a wrong kind in JSON's
+terms), and services configured with no function registered. No IO.
+
+>>> unregistered_problems({"db": "app:db"})
+[]
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from .suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+    from .services import Service
+
+
+def problem(err: ErrorDetails, root: type[BaseModel]) -> tuple[str, str]:
+    """One pydantic error of validating `root` as `(path, message)`, e.g.
+    `("puma_services.db.instancs", "unknown key (value 2); did you mean 'instances'?")`."""
+    path = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+    value = err.get("input")
+    if err["type"] == "extra_forbidden":
+        known = _keys_at(root, [p for p in err["loc"][:-1] if not str(p).startswith("function-")])
+        hint = did_you_mean(str(err["loc"][-1]), known) if known else ""
+        return path, f"unknown key (value {value!r}){hint or '; remove it or check its spelling'}" + (
+            f" (its keys: {', '.join(known)})" if known and not hint else "")
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] in {"missing"}:
+        return path, "required key is missing"
+    if err["type"] in {"model_type", "model_attributes_type", "dataclass_type", "dict_type"}:
+        # pydantic names its own classes here ("instance of Instances"): say it in JSON's terms
+        message = f"expected a JSON object {{...}} of this key's settings, not {_json_kind(value)}"
+    if isinstance(value, dict | list) or message.startswith(repr(value)):
+        return path, message
+    return path, f"{value!r}: {message}"
+
+
+def _keys_at(root: type[BaseModel], loc: list[Any]) -> list[str]:
+    """The keys the config takes at `loc` (`["puma_services", "db"]` -> a service's keys); [] when
+    it cannot be followed."""
+    hint: Any = root
+    for step in loc:
+        hint = _one_choice(hint)
+        if get_origin(hint) is dict:
+            hint = get_args(hint)[1]
+        elif isinstance(hint, type) and issubclass(hint, BaseModel):
+            field = next((f for n, f in hint.model_fields.items() if step in (n, f.alias)), None)
+            if field is None:
+                return []
+            hint = field.annotation
+        else:
+            return []
+    hint = _one_choice(hint)
+    if isinstance(hint, type) and issubclass(hint, BaseModel):
+        return sorted(f.alias or n for n, f in hint.model_fields.items())
+    return []
+
+
+def _one_choice(hint: Any) -> Any:
+    """`hint` without `Annotated` and, for a union, its one choice that has keys (a model or a dict)."""
+    while get_origin(hint) is Annotated:
+        hint = get_args(hint)[0]
+    if get_origin(hint) in (Union, types.UnionType):
+        keyed = [a for a in map(_one_choice, get_args(hint))
+                 if get_origin(a) is dict or (isinstance(a, type) and issubclass(a, BaseModel))]
+        return keyed[0] if len(keyed) == 1 else None
+    return hint
+
+
+def _json_kind(value: Any) -> str:
+    kinds = [(bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"), (list, "a list")]
+    return next((name for kind, name in kinds if isinstance(value, kind)), "null" if value is None else "this")
+
+
+def unregistered_problems(targets: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """One problem per configured service with no function (`targets`: name -> its target or None),
+    each suggesting the closest registered name: what `puma run`, `puma render` and `App.start`
+    all refuse, in one list with the config's other problems (`App.resolved_config`). Example:
+    `unregistered_problems({"linkstore": None, "link_store": "app:Store"})` -> [("puma_services.linkstore",
+    "no function registered; ...; did you mean 'link_store'? (registered: link_store)")]."""
+    registered = sorted(n for n, target in targets.items() if target is not None)
+    return [(f"puma_services.{name}", "no function registered; pass it to puma_service({...}) or set 'target': "
+             f"'module:function'{_registered_hint(name, registered)}") for name, target in targets.items()
+            if target is None]
+
+
+def _registered_hint(name: str, registered: list[str]) -> str:
+    """"; did you mean 'sensors'? (registered: advice, sensors)" for a configured name that names no
+    registered service, as when `puma_service(module)` names a class `Sensors` /sensors."""
+    if not registered:
+        return ""
+    from rapidfuzz import fuzz, process
+
+    close = process.extractOne(name, registered, scorer=fuzz.ratio, score_cutoff=60)
+    guess = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{guess} (registered: {', '.join(registered)})"
+
+
+def unstartable_problems(services: Mapping[str, Service]) -> list[tuple[str, str]]:
+    """What the process backend cannot run: a service with no function, or one autoscaled from zero
+    (Envoy answers 503 at once where no instance is, so no request ever shows demand: it would never
+    scale up). One `(path, message)` per problem; [] when every service can start."""
+    problems = unregistered_problems({n: svc.target for n, svc in services.items()})
+    problems += [(f"puma_services.{n}.instances", f"min 0 with autoscaling (max {svc.instances.upper}): PUMA does "
+                  "not scale from zero (a request finds no instance and gets 503); set min to 1 or more, "
+                  "or add 'autoscale': {'enabled': false} to start it stopped and `puma scale` it by hand")
+                 for n, svc in services.items() if svc.instances.min == 0 and svc.autoscaled]
+    return problems

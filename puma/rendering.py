@@ -1,0 +1,169 @@
+"""`puma render`: the Envoy config of an app for `puma run` or docker-compose, its Kubernetes
+manifests, or its Swarm stack, printed or written to --out."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import envoy
+from .app import load_app
+from .cliparse import APP_HELP, command
+from .errors import PumaError
+
+log = logging.getLogger("puma")
+
+
+def add_render(sub: Any) -> None:
+    render = command(sub, "render", "print the Envoy config for an app, or its Kubernetes manifests or Swarm stack",
+                      "Print the configuration for the services of APP.py. --target local: the Envoy "
+                      "bootstrap `puma run` starts Envoy with, as one static file; its clusters have no "
+                      "endpoints, because `puma run` learns the instances' addresses only as they start and "
+                      "hands them to Envoy through endpoint (EDS) files at run time. --target compose: one "
+                      "self-contained Envoy config, one DNS name per service on port 8000, for "
+                      "docker-compose. --target kubernetes: manifests for `kubectl apply -f DIR`. --target swarm: "
+                      "DIR/stack.yml and DIR/envoy.yaml for `docker stack deploy`. "
+                      "`envoy --mode validate -c FILE` accepts the Envoy configs.")
+    render.add_argument("app", type=Path, help=APP_HELP)
+    render.add_argument("--target", choices=["local", "compose", "kubernetes", "swarm"], default="local",
+                        help="local: what `puma run` gives Envoy, endpoints left empty (filled at run time); "
+                             "compose: one DNS name per service (port 8000); kubernetes: manifests (see --out); "
+                             "swarm: DIR/stack.yml and DIR/envoy.yaml for `docker stack deploy -c DIR/stack.yml NAME`")
+    render.add_argument("--out", type=Path, help="write to this file instead of stdout (kubernetes: a "
+                                                 "directory, one file per component, or one FILE.yaml)")
+    _add_kubernetes_options(render)
+    swarm = render.add_argument_group("swarm target")
+    swarm.add_argument("--publish", type=int, metavar="PORT",
+                       help="the port of every swarm node that reaches the front Envoy (default 8080; 0: not "
+                            "published, reach it from an attached container)")
+    swarm.add_argument("--reserve-cpu", action="store_true",
+                       help="reserve each service's resources.cpu per task (a task waits until a node has it "
+                            "unreserved); default: memory reserved, CPU limited only by resources.cpu_limit")
+    swarm.add_argument("--env-file", metavar="FILE", help="the app's settings, read by every service and job "
+                                                          "(a path relative to the stack file)")
+    render.set_defaults(func=cmd_render)
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    config = _with_marks(load_app(args.app).resolved_config())
+    if args.target == "kubernetes":
+        return _render_kubernetes(args, config)
+    kube_only = [f"--{key.replace('_', '-')}" for key in _KUBERNETES_OPTIONS[1:] if getattr(args, key) is not None]
+    swarm_only = [flag for flag, value in (("--publish", args.publish), ("--env-file", args.env_file),
+                                           ("--reserve-cpu", args.reserve_cpu or None)) if value is not None]
+    if args.target != "swarm" and swarm_only:
+        raise PumaError(f"{', '.join(swarm_only)} only apply to --target swarm")
+    if args.target == "swarm":
+        from . import swarm
+
+        if kube_only:
+            raise PumaError(f"{', '.join(kube_only)} only apply to --target kubernetes")
+        return swarm.write(config, _app_in_image(args.app), args.out, image=args.image, publish=args.publish,
+                           env_file=args.env_file, reserve_cpu=args.reserve_cpu)
+    given = [f"--{key.replace('_', '-')}" for key in _KUBERNETES_OPTIONS if getattr(args, key) is not None]
+    if given:
+        raise PumaError(f"{', '.join(given)} only apply to --target kubernetes (--image: also swarm)")
+    if args.target == "compose":
+        listener = config.listener.model_copy(update={"host": "0.0.0.0",
+                                                      "internal_port": config.listener.internal_port or 8081})
+        config = config.model_copy(update={"listener": listener})
+        endpoints = {name: [(name, 8000)] for name in config.puma_services}
+        # The internal listener on the compose network: containers call each other there
+        # (PUMA_URL: http://envoy:8081); publish only the public port.
+        doc = envoy.bootstrap_static(config, endpoints, dns=True, admin_port=9901, internal_host="0.0.0.0")
+    else:
+        doc = envoy.bootstrap_static(config, {}, admin_port=config.admin_port or 9901)
+    text = "# Rendered by `puma render` - do not edit by hand.\n" + (LOCAL_NOTE if args.target == "local" else "") \
+        + envoy.to_yaml(doc)
+    if args.out:
+        args.out.write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+LOCAL_NOTE = ("# Every cluster's endpoints are empty: `puma run` learns the instances' addresses as they start\n"
+              "# and gives them to Envoy through endpoint (EDS) files while it runs.\n")
+
+
+def _with_marks(config: Any) -> Any:
+    """`config` with the methods its targets mark `@puma.idempotent` (as a zygote reports them)."""
+    from .endpoints import marks
+
+    for name, service in config.puma_services.items():
+        if service.target is None or service.retries_all:
+            continue
+        try:
+            found = marks(service.target)
+        except Exception as exc:  # noqa: BLE001 - rendering must not need every service's dependencies
+            log.warning("cannot import %s to read its @idempotent marks (%s); config's marks only", service.target, exc)
+            continue
+        config = config.replace_service(name, service.with_idempotent(found))
+    return config
+
+
+_KUBERNETES_OPTIONS = ("image", "namespace", "secret", "autoscale_on", "envoy_replicas", "cluster_domain")
+
+
+def _add_kubernetes_options(render: argparse.ArgumentParser) -> None:
+    from .kubernetes import AUTOSCALE_ON, Options
+
+    default = Options(app="")
+    k8s = render.add_argument_group("kubernetes target")
+    k8s.add_argument("--image", help=f"the app's container image, for Envoy, services and jobs "
+                                     f"(default {default.image}; also for --target swarm)")
+    k8s.add_argument("--namespace", help=f"Kubernetes namespace of every object (default {default.namespace})")
+    k8s.add_argument("--secret", help=f"Secret holding PUMA_SECRET and the app's settings, read by every "
+                                      f"pod (default {default.secret})")
+    k8s.add_argument("--autoscale-on", choices=AUTOSCALE_ON,
+                     help="what each HorizontalPodAutoscaler scales on: cpu (default), or in-flight "
+                          "requests at Envoy (needs a metrics adapter; see README)")
+    k8s.add_argument("--envoy-replicas", type=int, metavar="N", help=f"front Envoy pods (default {default.envoy_replicas})")
+    k8s.add_argument("--cluster-domain", metavar="DOMAIN", help=f"the cluster's DNS domain (default {default.cluster_domain})")
+
+
+def _app_in_image(app: Path) -> str:
+    """APP.py's path as the image holds it: relative to the current directory (the image's workdir)."""
+    try:
+        return app.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        log.warning("%s is outside the current directory: the image must hold it at that path", app)
+        return app.as_posix()
+
+
+def _render_kubernetes(args: argparse.Namespace, config: Any) -> None:
+    from . import kubernetes
+
+    app_in_image = _app_in_image(args.app)
+    given = {key: getattr(args, key) for key in _KUBERNETES_OPTIONS if getattr(args, key) is not None}
+    manifests = kubernetes.render(config, kubernetes.Options(app=app_in_image, **given))
+    files = kubernetes.files(manifests)
+    if manifests.not_mapped:
+        print(f"puma: {len(manifests.not_mapped)} config key(s) not mapped to Kubernetes:", file=sys.stderr)
+        for path, why in manifests.not_mapped:
+            print(f"  {path}: {why}", file=sys.stderr)
+    stream = "---\n".join(files.values())
+    if args.out is None:
+        sys.stdout.write(stream)
+    elif args.out.suffix in (".yaml", ".yml") and not args.out.is_dir():
+        args.out.write_text(stream)  # one multi-document file
+        print(f"wrote {len(manifests.objects)} objects to {args.out} (kubectl apply -f {args.out})", file=sys.stderr)
+    else:
+        _write_manifests(args.out, files)
+
+
+def _write_manifests(out: Path, files: dict[str, str]) -> None:
+    from .kubernetes import HEADER
+
+    if out.exists() and not out.is_dir():
+        raise PumaError(f"--out {out} is a file; give a directory (one file per component) or a .yaml "
+                        "file name (one multi-document file)")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in sorted(out.glob("*.yaml")):  # a service removed from the config leaves no file behind
+        if old.name not in files and old.read_text().startswith(HEADER):
+            old.unlink()
+    for name, text in files.items():
+        (out / name).write_text(text)
+    print(f"wrote {len(files)} files to {out}/ (kubectl apply -f {out})", file=sys.stderr)
