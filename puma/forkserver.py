@@ -37,6 +37,8 @@ from typing import IO, Any
 
 import setproctitle
 
+from . import guard
+
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 1 << 20
@@ -98,7 +100,7 @@ class ForkServer:
         self.seq = 0
         self.pending: dict[int, ForkedZygote] = {}
         self.zygotes: dict[int, ForkedZygote] = {}
-        self.reader = threading.Thread(target=self._read, daemon=True, name="puma-forkserver")
+        self.reader = guard.thread(self._read, name="puma-forkserver")
         self.reader.start()
 
     def alive(self) -> bool:

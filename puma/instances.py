@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from . import busy
+from . import busy, guard
 from .config import Service
 from .errors import PumaStartError
 from .forkserver import ForkedZygote, ForkServer
@@ -93,7 +93,7 @@ class CommandWriter:
         self.stream = stream
         self.gone = False  # the zygote closed its stdin (it exited): later commands are dropped
         self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._write, daemon=True, name=f"puma-{name}-commands")
+        self._thread = guard.thread(self._write, name=f"puma-{name}-commands")
         self._thread.start()
 
     def send(self, command: dict[str, Any]) -> bool:
@@ -200,8 +200,8 @@ class ServicePool:
                                                env=self.owner.child_env(), start_new_session=True)
         assert self.zygote.stdin is not None
         self.commands = CommandWriter(self.zygote.stdin, self.name)
-        self._reader = threading.Thread(target=self._read_events, args=(self.zygote,), daemon=True,
-                                        name=f"puma-{self.name}-events")
+        self._reader = guard.thread(self._read_events, self.zygote, name=f"puma-{self.name}-events",
+                                    stop=lambda: self._closing or self.owner.stopping)
         self._reader.start()
         if self.watch is None:
             self.watch = ZygoteWatch(self.name, self._ping, self._watched_pid, self._kill_unresponsive,
@@ -271,7 +271,7 @@ class ServicePool:
                     "progress": self._on_progress, "error": self._on_error, "ready": self._on_ready}
         stream = zygote.stdout
         assert stream is not None
-        for line in stream:
+        for line in stream if not stream.closed else ():  # run again after a failure (`guard`): carries on
             event = json.loads(line)
             handler = handlers.get(event.get("event"))
             if handler is not None:
@@ -317,7 +317,8 @@ class ServicePool:
                     "starting it again with %d", self.name, zygote.pid, code, len(lost), wanted)
         died = f"{why}; killed" if why else f"zygote died (code {code})"
         self.owner.record(self.name, f"{died}; restarted with {wanted} instances", kind="zygote_restarted")
-        self.start_zygote()
+        guard.persist(f"service {self.name}: starting its zygote again", self.start_zygote,
+                      stop=lambda: self._closing or self.owner.stopping)
         for _ in range(wanted):
             self.spawn()
 
@@ -494,8 +495,8 @@ class ServicePool:
                     "out of Envoy", self.name, leaving.id, event["pid"])
         self.owner.record(self.name, f"instance {leaving.id} sent SIGTERM: replaced, then drained", kind="leaving")
         replacement = self.spawn()
-        threading.Thread(target=self._retire_once_replaced, args=(leaving, replacement), daemon=True,
-                         name=f"leaving-{self.name}-{leaving.id}").start()
+        guard.thread(self._retire_once_replaced, leaving, replacement, name=f"leaving-{self.name}-{leaving.id}",
+                     retry=False).start()
 
     def _retire_once_replaced(self, leaving: Instance, replacement: Instance) -> None:
         # The replacement ready first (bounded: the instance drains by itself after worker.LEAVE_WAIT_S),

@@ -132,7 +132,11 @@ def write_atomic(path: Path, text: str, *, compare: bool = True) -> bool:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
+    try:
+        tmp.write_text(text)
+    except OSError:  # a full disk: no half-written file left (the caller writes it again later)
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
     return True
 

@@ -75,6 +75,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from . import guard
 from .config import MAX_INSTANCES
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
@@ -130,7 +131,7 @@ class StatusSampler:
                 "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
                 "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:],
                 "waiting_for": waiting, "not_ready": not_ready, "stopping": d.stopping,
-                "started_at": getattr(d, "started_at", None)}
+                "started_at": getattr(d, "started_at", None), "supervisor_failing": guard.outages()}
 
     def _service(self, name: str, pool: Any, stat: Any, traffic: Any, now: float) -> dict[str, Any]:
         # Every answer a client got counts (Envoy's own replies too), carried across Envoy restarts.
@@ -464,7 +465,7 @@ class StatusServer:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.sampler = sampler
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True, name="puma-status")
+        self.thread = guard.thread(self.server.serve_forever, name="puma-status", retry=False)
 
     def start(self) -> None:
         self.thread.start()

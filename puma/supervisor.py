@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import client, edge, rundirs, workers
+from . import client, edge, guard, rundirs, workers
 from .config import PumaConfig, Service, check_scale, unregistered_problems
 from .containers import ContainerSpec, DockerBackend
 from .control import ControlLoop
@@ -34,6 +34,7 @@ from .errors import PumaScaleError, PumaStartError
 from .forkserver import ForkServer
 from .health import HealthMonitor
 from .instances import Instance, ServicePool
+from .logcap import LogCap
 from .logs import log_tail
 from .mapping.protocol import MAP_TARGET
 from .proxy import EnvoyProcess, check_ports_free, kill_when_stopped
@@ -94,11 +95,12 @@ class Deployment:
         self.health = HealthMonitor(self, self.run_dir / "health-events")
         self.envoy.health_events = self.health.path
         self.registry = workers.Registry(self)
+        self.log_cap = LogCap(self)
         self.stopping = False
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
         self._publish_lock = threading.Lock()
         self._publish_wanted = threading.Event()  # endpoints changed: the publisher writes them
-        self._publisher = threading.Thread(target=self._publish_loop, daemon=True, name="puma-publish")
+        self._publisher = guard.thread(self._publish_loop, name="puma-publish", stop=lambda: self.stopping)
         self._started = False
         self.started_at: float | None = None  # epoch seconds start-up finished: "starting" ends (puma.states)
         self._began = False  # anything started (a refused port starts nothing: nothing to say stopped)
@@ -109,7 +111,7 @@ class Deployment:
         self.failure: str | None = None  # why the deployment can no longer serve (see `fail`)
         self.on_failure: Callable[[str], None] | None = None  # told once, with the reason
         self._envoy_restarts: collections.deque[float] = collections.deque()
-        self._envoy_watch = threading.Thread(target=self._watch_envoy, daemon=True, name="puma-envoy-watch")
+        self._envoy_watch = guard.thread(self._watch_envoy, name="puma-envoy-watch", stop=lambda: self.stopping)
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Deployment:
@@ -134,6 +136,7 @@ class Deployment:
             self.status_server.start()
             self._start_dynamodb()
             self.health.start()  # its pipe exists before Envoy opens it
+            self.log_cap.start()
             self.publish_config()
             self._publisher.start()
             self.envoy.start(self.config)
@@ -147,8 +150,8 @@ class Deployment:
         for name in self.pools:  # started: a 503 for want of an instance is a server error from now on
             self.status_server.sampler.routed(name)
         self._envoy_watch.start()
-        threading.Thread(target=kill_when_stopped, args=(lambda: self.envoy.proc, lambda: self.stopping),
-                         daemon=True, name="puma-envoy-stopped").start()
+        guard.thread(kill_when_stopped, lambda: self.envoy.proc, lambda: self.stopping,
+                     name="puma-envoy-stopped", stop=lambda: self.stopping).start()
         self.control.start()
         self.registry.start()
         self._use_mesh()
@@ -238,7 +241,7 @@ class Deployment:
         with contextlib.suppress(Exception):
             self.publish(wait=True)
         served_5xx = self._server_errors()  # while Envoy still runs: its counters go with it
-        threads = [threading.Thread(target=p.shutdown) for p in self.pools.values()]
+        threads = [guard.thread(p.shutdown, name="puma-shutdown", retry=False, daemon=False) for p in self.pools.values()]
         for t in threads:
             t.start()
         for t in threads:
@@ -398,7 +401,11 @@ class Deployment:
         if not wait and self._publisher.is_alive() and not self.stopping:
             self._publish_wanted.set()
             return
-        endpoints = self._write_endpoints()
+        try:
+            endpoints = self._write_endpoints()
+        except OSError:
+            self._publish_wanted.set()  # not written (a full disk): the publisher writes it once it can
+            raise
         if wait and self.envoy.admin is not None:
             expected = {n: {f"{h}:{p}" for h, p in eps} for n, eps in endpoints.items()}
             self.envoy.wait_hosts(expected)
@@ -414,7 +421,11 @@ class Deployment:
             self._publish_wanted.wait()
             self._publish_wanted.clear()
             if not self.stopping:
-                self._write_endpoints()
+                try:
+                    self._write_endpoints()
+                except BaseException:
+                    self._publish_wanted.set()  # not written: still due (`guard` runs this loop again)
+                    raise
 
     def status(self) -> dict[str, Any]:
         """What `puma status` shows: per service instances, in-flight, requests/s, p50/p99; events."""
@@ -474,7 +485,7 @@ class Deployment:
         for _ in range(count - len(live)):
             pool.spawn()
         for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:
-            threading.Thread(target=pool.retire, args=(instance,), daemon=True).start()
+            guard.thread(pool.retire, instance, name=f"puma-{service}-retire", retry=False).start()
 
     def service_changed(self, name: str, service: Service) -> None:
         """A service's settings learnt from its zygote (its `@idempotent` methods): Envoy's routes
