@@ -28,6 +28,7 @@ T = TypeVar("T")
 
 FIRST_WAIT_S = 0.1
 MAX_WAIT_S = 5.0
+STALE_S = 3 * MAX_WAIT_S  # an outage with no failure for this long is over (see `outages`)
 REMIND_S = 60.0  # a failure that lasts is logged again this often (with how many times it failed)
 
 _lock = threading.Lock()
@@ -47,7 +48,7 @@ class Outage:
         self.kind: str | None = None  # the failure being repeated: its type and message
         self.message = ""
         self.count = 0
-        self.since = 0.0
+        self.since = self.last = 0.0
         self._reminded = 0.0
 
     def failed(self, exc: BaseException) -> None:
@@ -55,12 +56,14 @@ class Outage:
         expected = isinstance(exc, self.expected)
         kind = self.expected_kind if expected and self.expected_kind else message
         now = time.monotonic()
+        if self.count and now - self.last >= STALE_S:  # quiet that long: that outage was over
+            self.recovered()
         if self.count == 0:
             self.since = self._reminded = now
             with _lock:
                 _current[id(self)] = self
         self.count += 1
-        self.message = message
+        self.message, self.last = message, now
         if kind != self.kind:
             self.kind = kind
             log.warning("%s failed (logged once until it recovers): %s", self.what, message,
@@ -80,10 +83,11 @@ class Outage:
 
 
 def outages() -> list[dict[str, Any]]:
-    """What supervisor threads are failing now: ``[{"what", "error", "tries", "since_s"}]``."""
+    """What supervisor threads are failing now (failed within `STALE_S`: a thread whose whole loop
+    was run again cannot say it recovered): ``[{"what", "error", "tries", "since_s"}]``."""
     now = time.monotonic()
     with _lock:
-        current = list(_current.values())
+        current = [o for o in _current.values() if now - o.last < STALE_S]
     return [{"what": o.what, "error": o.message, "tries": o.count, "since_s": round(now - o.since, 1)}
             for o in current]
 
@@ -116,9 +120,13 @@ def persist(what: str, body: Callable[..., T], *args: Any, stop: Callable[[], bo
 
 
 def thread(target: Callable[..., object], *args: Any, name: str, stop: Callable[[], bool] = lambda: False,
-           retry: bool = True, daemon: bool = True) -> threading.Thread:
+           retry: bool = True, loop: bool = False, daemon: bool = True) -> threading.Thread:
     """A (not yet started) thread running `target(*args)` under `persist` (`retry`), or once with
-    any exception logged (not `retry`: a one-shot task that must not run twice)."""
+    any exception logged (not `retry`: a one-shot task that must not run twice). With `loop`,
+    `target` is one step, run again and again until `stop()`: a step that succeeds after failures
+    ends the outage (logged, and gone from `outages`)."""
+    if loop:
+        return threading.Thread(target=_steps, args=(name, target, stop, *args), daemon=daemon, name=name)
     if retry:
         return threading.Thread(target=persist, args=(name, target, *args), kwargs={"stop": stop},
                                 daemon=daemon, name=name)
@@ -130,3 +138,19 @@ def _once(name: str, target: Callable[..., object], *args: Any) -> None:
         target(*args)
     except Exception:  # noqa: BLE001 - logged: an uncaught one would only print to stderr
         log.exception("%s failed", name)
+
+
+def _steps(name: str, step: Callable[..., object], stop: Callable[[], bool], *args: Any) -> None:
+    outage = Outage(name, expected=(OSError, http.client.HTTPException))
+    wait_s = FIRST_WAIT_S
+    while not stop():
+        try:
+            step(*args)
+        except Exception as exc:  # noqa: BLE001 - the point: a supervisor duty must not end here
+            outage.failed(exc)
+            time.sleep(wait_s)
+            wait_s = min(wait_s * 2, MAX_WAIT_S)
+            continue
+        outage.recovered()
+        wait_s = FIRST_WAIT_S
+    outage.recovered()

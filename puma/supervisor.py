@@ -100,7 +100,7 @@ class Deployment:
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
         self._publish_lock = threading.Lock()
         self._publish_wanted = threading.Event()  # endpoints changed: the publisher writes them
-        self._publisher = guard.thread(self._publish_loop, name="puma-publish", stop=lambda: self.stopping)
+        self._publisher = guard.thread(self._publish_step, name="puma-publish", stop=lambda: self.stopping, loop=True)
         self._started = False
         self.started_at: float | None = None  # epoch seconds start-up finished: "starting" ends (puma.states)
         self._began = False  # anything started (a refused port starts nothing: nothing to say stopped)
@@ -416,16 +416,15 @@ class Deployment:
             self.envoy.publish_endpoints(endpoints)
         return endpoints
 
-    def _publish_loop(self) -> None:
-        while not self.stopping:
-            self._publish_wanted.wait()
-            self._publish_wanted.clear()
-            if not self.stopping:
-                try:
-                    self._write_endpoints()
-                except BaseException:
-                    self._publish_wanted.set()  # not written: still due (`guard` runs this loop again)
-                    raise
+    def _publish_step(self) -> None:
+        self._publish_wanted.wait()
+        self._publish_wanted.clear()
+        if not self.stopping:
+            try:
+                self._write_endpoints()
+            except BaseException:
+                self._publish_wanted.set()  # not written: still due (`guard` runs this step again)
+                raise
 
     def status(self) -> dict[str, Any]:
         """What `puma status` shows: per service instances, in-flight, requests/s, p50/p99; events."""
