@@ -30,7 +30,7 @@ from typing import IO, Any, Protocol
 from . import busy, guard
 from .config import Service
 from .errors import PumaStartError
-from .forkserver import ForkedZygote, ForkServer
+from .forkserver import ForkedZygote, ForkServer, exit_text
 from .logs import log_tail
 from .recycling import RECYCLE_EXIT_CODE
 from .zygotewatch import ZygoteWatch
@@ -313,9 +313,9 @@ class ServicePool:
         why, self._unresponsive = self._unresponsive, None
         if not self._may_restart_zygote(code, why):
             return
-        log.warning("service %s: its zygote (pid %s) exited with code %s, taking %d instances with it; "
-                    "starting it again with %d", self.name, zygote.pid, code, len(lost), wanted)
-        died = f"{why}; killed" if why else f"zygote died (code {code})"
+        log.warning("service %s: its zygote (pid %s) exited with %s, taking %d instances with it; "
+                    "starting it again with %d", self.name, zygote.pid, exit_text(zygote, code), len(lost), wanted)
+        died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
         self.owner.record(self.name, f"{died}; restarted with {wanted} instances", kind="zygote_restarted")
         guard.persist(f"service {self.name}: starting its zygote again", self.start_zygote,
                       stop=lambda: self._closing or self.owner.stopping)
