@@ -8,7 +8,8 @@ each log's size every `CHECK_S` and, once it passes the service's `log_max_bytes
 empties the log (logrotate's "copytruncate": appending writers carry on at its new end). A log so
 takes at most twice its cap, plus what the service writes in `CHECK_S`. A service writing faster
 than its cap holds a minute of is warned about once, in the supervisor's log and `puma status`'s
-events: its older lines are being dropped.
+events: its older lines are being dropped. While the logs' filesystem has under 5% free (a cap
+larger than the disk, or another writer), every log is rotated at 1 MiB.
 
 >>> cap = LogCap(deployment); cap.start()   # doctest: +SKIP
 """
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 DEFAULT_LOG_MAX_BYTES = 32 << 20
 CHECK_S = 0.5
 FAST_S = 60.0  # a log that fills its cap sooner than this is written faster than the cap allows
+LOW_FREE_FRACTION = 0.05  # the logs' filesystem this empty: every log is rotated at LOW_SPACE_KEEP_BYTES
+LOW_SPACE_KEEP_BYTES = 1 << 20
 OTHER_LOGS = ("forkserver.log",)  # the deployment's own logs under logs/, capped at the default
 
 
@@ -86,6 +89,7 @@ class LogCap:
         self.check_s = check_s
         self._since: dict[Path, float] = {}  # when each log was last emptied (or the cap started)
         self._warned: set[Path] = set()
+        self._low = False  # the logs' filesystem was nearly full at the last check
         self._thread = guard.thread(self._run, name="puma-log-cap", stop=lambda: owner.stopping)
 
     def start(self) -> None:
@@ -106,8 +110,11 @@ class LogCap:
     def check(self, now: float) -> list[Path]:
         """Rotate each log past its cap; the logs rotated."""
         rotated = []
+        low = self._low_on_space()
         for path, (service, limit) in self.limits().items():
             since = self._since.setdefault(path, now)
+            if low:
+                limit = min(limit, LOW_SPACE_KEEP_BYTES)
             with contextlib.suppress(FileNotFoundError):
                 if path.stat().st_size <= limit:
                     continue
@@ -118,6 +125,21 @@ class LogCap:
                     self._warned.add(path)
                     self._warn(path, service, limit, size, now - since)
         return rotated
+
+    def _low_on_space(self) -> bool:
+        """Whether the logs' filesystem is nearly full (another writer, or a cap bigger than the disk):
+        said once per episode."""
+        try:
+            fs = os.statvfs(self.owner.run_dir / "logs")
+        except OSError:
+            return False
+        low = fs.f_bavail < LOW_FREE_FRACTION * fs.f_blocks
+        if low and not self._low:
+            log.warning("the filesystem holding %s has under %.0f%% free (%.1f MiB): every log is rotated at "
+                        "%d MiB until it has more", self.owner.run_dir / "logs", 100 * LOW_FREE_FRACTION,
+                        fs.f_bavail * fs.f_frsize / (1 << 20), LOW_SPACE_KEEP_BYTES >> 20)
+        self._low = low
+        return low
 
     def _warn(self, path: Path, service: str, limit: int, size: int, took_s: float) -> None:
         key = f"puma_services.{service}.log_max_bytes" if service else "the default log cap"

@@ -203,6 +203,10 @@ class EnvoyProcess:
             written.append(name)
         return written
 
+    def published(self, service: str) -> set[str]:
+        """The 'host:port' of each endpoint of `service` its endpoints file holds (what Envoy was told)."""
+        return {f"{host}:{port}" for host, port in self._endpoints.get(service, ())}
+
     def start(self, config: PumaConfig, timeout_s: float = 15.0) -> None:
         check_ports_free(config, self.internal_host)
         self._roles = {port: role for role, port in (("internal", config.listener.internal_port),

@@ -175,10 +175,17 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     # Ready means requests are served: an instance whose readiness check fails (what it needs is
     # down) is running, but Envoy routes around it and its requests get 503, so it is not counted.
     not_ready = [f"instance {i['id']}: {i['not_ready']}" for i in instances if i["not_ready"]]
+    # Ready is what Envoy was told: one whose endpoints file is not written yet (a full disk) is not.
+    told = d.envoy.published(name) if hasattr(d.envoy, "published") else None
+    unknown = {i.id for i in pool.instances.values() if told is not None and passes(pool, i)
+               and not i.remote and i.address not in told}
+    not_ready += [f"instance {n}: not in Envoy yet (its endpoints file is not written: see supervisor failing)"
+                  for n in sorted(unknown) if guard.outages()]
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
-        "instances": instances, "ready": sum(1 for i in pool.instances.values() if passes(pool, i)),
+        "instances": instances,
+        "ready": sum(1 for i in pool.instances.values() if passes(pool, i) and (i.id not in unknown or not guard.outages())),
         # How many it runs now (its config's count, or what a scale or the autoscaler set): not draining ones.
         "wanted": sum(1 for i in instances if i["state"] in ("starting", "ready"))
         if not getattr(pool, "failed", None) else svc.instances.upper,

@@ -142,3 +142,29 @@ def test_logcap_chatty_services_logs_stay_under_their_caps_and_the_supervisor_wa
         assert "line 00003999" in newest and "line 00000000" not in newest  # the newest lines kept
         said = [r.getMessage() for r in caplog.records if r.name == "puma.logcap"]
         assert len(said) == 2 and all("faster than its cap" in m for m in said), said
+
+
+def test_logcap_a_nearly_full_disk_rotates_every_log_at_one_mib_whatever_its_cap(tmp_path, caplog):
+    where = tmp_path / "small"
+    where.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(where)], check=False,
+                      capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs (needs root)")
+    try:
+        owner = _Owner(where, {"chatty": 32 << 20})  # a cap four times the disk
+        (where / "logs").mkdir()
+        cap = LogCap(owner)
+        log_path = where / "logs" / "chatty.log"
+        log_path.write_bytes(_lines(0, 30_000))  # 3 MB
+        assert cap.check(0.0) == []  # plenty of room: under its cap, left alone
+        with open(where / "filler", "wb", buffering=0) as out, pytest.raises(OSError, match="No space left"):
+            while True:
+                out.write(b"f" * 65536)
+        assert cap.check(1.0) == [log_path]
+        assert log_path.stat().st_size == 0
+        said = [r.getMessage() for r in caplog.records if "under 5% free" in r.getMessage()]
+        assert len(said) == 1, said
+        log_path.write_bytes(_lines(0, 100))  # small logs are left alone even then
+        assert cap.check(2.0) == [] and len([r for r in caplog.records if "under 5% free" in r.getMessage()]) == 1
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
