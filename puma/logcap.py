@@ -8,8 +8,9 @@ each log's size every `CHECK_S` and, once it passes the service's `log_max_bytes
 empties the log (logrotate's "copytruncate": appending writers carry on at its new end). A log so
 takes at most twice its cap, plus what the service writes in `CHECK_S`. A service writing faster
 than its cap holds a minute of is warned about once, in the supervisor's log and `puma status`'s
-events: its older lines are being dropped. While the logs' filesystem has under 5% free (a cap
-larger than the disk, or another writer), every log is rotated at 1 MiB.
+events: its older lines are being dropped. While the logs' filesystem has less free than a quarter
+of its size or 128 MiB, whichever is smaller (a cap larger than the disk, or another writer), every
+log is rotated at 1 MiB.
 
 >>> cap = LogCap(deployment); cap.start()   # doctest: +SKIP
 """
@@ -30,7 +31,10 @@ log = logging.getLogger(__name__)
 DEFAULT_LOG_MAX_BYTES = 32 << 20
 CHECK_S = 0.5
 FAST_S = 60.0  # a log that fills its cap sooner than this is written faster than the cap allows
-LOW_FREE_FRACTION = 0.05  # the logs' filesystem this empty: every log is rotated at LOW_SPACE_KEEP_BYTES
+# The logs' filesystem with less free than the smaller of these: every log is rotated at
+# LOW_SPACE_KEEP_BYTES (a cap larger than the disk would otherwise fill it before rotating).
+LOW_FREE_FRACTION = 0.25
+LOW_FREE_BYTES = 128 << 20
 LOW_SPACE_KEEP_BYTES = 1 << 20
 OTHER_LOGS = ("forkserver.log",)  # the deployment's own logs under logs/, capped at the default
 
@@ -133,11 +137,12 @@ class LogCap:
             fs = os.statvfs(self.owner.run_dir / "logs")
         except OSError:
             return False
-        low = fs.f_bavail < LOW_FREE_FRACTION * fs.f_blocks
+        reserve = min(LOW_FREE_FRACTION * fs.f_blocks * fs.f_frsize, LOW_FREE_BYTES)
+        low = fs.f_bavail * fs.f_frsize < reserve
         if low and not self._low:
-            log.warning("the filesystem holding %s has under %.0f%% free (%.1f MiB): every log is rotated at "
-                        "%d MiB until it has more", self.owner.run_dir / "logs", 100 * LOW_FREE_FRACTION,
-                        fs.f_bavail * fs.f_frsize / (1 << 20), LOW_SPACE_KEEP_BYTES >> 20)
+            log.warning("the filesystem holding %s is nearly full (%.1f MiB free, under %.0f MiB): every log is "
+                        "rotated at %d MiB until it has more", self.owner.run_dir / "logs",
+                        fs.f_bavail * fs.f_frsize / (1 << 20), reserve / (1 << 20), LOW_SPACE_KEEP_BYTES >> 20)
         self._low = low
         return low
 
