@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FIRST_WAIT_S = 0.1
-MAX_WAIT_S = 5.0
+MAX_WAIT_S = 2.0
 STALE_S = 3 * MAX_WAIT_S  # an outage with no failure for this long is over (see `outages`)
 REMIND_S = 60.0  # a failure that lasts is logged again this often (with how many times it failed)
 

@@ -115,19 +115,18 @@ class LogCap:
         """Rotate each log past its cap; the logs rotated."""
         rotated = []
         low = self._low_on_space()
-        for path, (service, limit) in self.limits().items():
+        for path, (service, cap) in self.limits().items():
             since = self._since.setdefault(path, now)
-            if low:
-                limit = min(limit, LOW_SPACE_KEEP_BYTES)
+            limit = min(cap, LOW_SPACE_KEEP_BYTES) if low else cap
             with contextlib.suppress(FileNotFoundError):
                 if path.stat().st_size <= limit:
                     continue
                 size = rotate(path, limit)
                 self._since[path] = now
                 rotated.append(path)
-                if now - since < FAST_S and path not in self._warned:
+                if now - since < FAST_S and size > cap and path not in self._warned:
                     self._warned.add(path)
-                    self._warn(path, service, limit, size, now - since)
+                    self._warn(path, service, cap, size, now - since)
         return rotated
 
     def _low_on_space(self) -> bool:
