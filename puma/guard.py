@@ -93,19 +93,25 @@ def outages() -> list[dict[str, Any]]:
 
 
 def persist(what: str, body: Callable[..., T], *args: Any, stop: Callable[[], bool] = lambda: False,
-            first_wait_s: float = FIRST_WAIT_S, max_wait_s: float = MAX_WAIT_S) -> T | None:
+            first_wait_s: float = FIRST_WAIT_S, max_wait_s: float = MAX_WAIT_S,
+            give_up_after_s: float | None = None) -> T | None:
     """`body(*args)`'s result, running it again after each exception (logged by an `Outage`) with a
     back-off from `first_wait_s` doubling to `max_wait_s`; None once `stop()` is true after a failure.
+    With `give_up_after_s`, a failure that late is raised (the caller says "retrying will not help").
 
     >>> persist("write endpoints", write, stop=lambda: deployment.stopping)   # doctest: +SKIP
     """
     outage = Outage(what, expected=(OSError, http.client.HTTPException))
     wait_s = first_wait_s
+    started = time.monotonic()
     while True:
         try:
             result = body(*args)
         except Exception as exc:  # noqa: BLE001 - the point: a supervisor duty must not end here
             outage.failed(exc)
+            if give_up_after_s is not None and time.monotonic() - started >= give_up_after_s:
+                outage.recovered()  # over: the caller reports it for good
+                raise
             if stop():
                 outage.recovered()
                 return None

@@ -47,6 +47,7 @@ RESTART_BACKOFF_S = 2.0  # before replacing an instance that died past MAX_RESTA
 ZYGOTE_RESTART_WINDOW_S = 60.0
 MAX_ZYGOTE_RESTARTS_IN_WINDOW = 3
 ZYGOTE_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
+ZYGOTE_START_GIVE_UP_S = 60.0  # a zygote that cannot be started again for this long: the service failed
 
 
 @dataclass
@@ -317,10 +318,23 @@ class ServicePool:
                     "starting it again with %d", self.name, zygote.pid, exit_text(zygote, code), len(lost), wanted)
         died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
         self.owner.record(self.name, f"{died}; restarted with {wanted} instances", kind="zygote_restarted")
-        guard.persist(f"service {self.name}: starting its zygote again", self.start_zygote,
-                      stop=lambda: self._closing or self.owner.stopping)
+        try:
+            guard.persist(f"service {self.name}: starting its zygote again", self.start_zygote,
+                          stop=lambda: self._closing or self.owner.stopping, give_up_after_s=ZYGOTE_START_GIVE_UP_S)
+        except Exception as exc:  # noqa: BLE001 - tried for a minute: down for good, said so
+            self._fail(f"its zygote could not be started again for {ZYGOTE_START_GIVE_UP_S:.0f} s "
+                       f"({type(exc).__name__}: {exc})")
+            return
         for _ in range(wanted):
             self.spawn()
+
+    def _fail(self, reason: str) -> None:
+        """Down for good (`failed`): clients are told that retrying will not help, not to retry."""
+        self.failed = reason
+        log.error("service %s failed: %s; its log: %s", self.name, reason, self.log_path)
+        self.owner.record(self.name, f"failed: {reason}", kind="failed")
+        guard.persist(f"service {self.name}: routing it as failed", self.owner.publish_config,
+                      stop=lambda: self.owner.stopping)
 
     def _may_restart_zygote(self, code: int | None, why: str | None = None) -> bool:
         now = time.monotonic()

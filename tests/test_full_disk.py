@@ -132,3 +132,33 @@ def test_full_disk_supervision_survives_and_the_service_recovers_once_space_is_f
         assert not pool.failed and mesh.failure is None
         running._wait_scaled(mesh.url, "the test", {"service": "upper", "to": 2, "at": asked_at}, wait_s=20)
         assert mesh.status()["services"]["upper"]["ready"] == 2
+
+
+def test_full_disk_a_zygote_that_cannot_be_started_again_is_failed_saying_retrying_will_not_help(monkeypatch):
+    """Retried for its give-up time, a zygote start that keeps failing makes the service failed:
+    clients are told retrying will not help (no Retry-After), never to retry for ever."""
+    import puma.instances
+
+    monkeypatch.setattr(puma.instances, "ZYGOTE_START_GIVE_UP_S", 1.0)
+    app = puma.App()
+    app.configure({"puma_services": {"echo": {"prefix": "/echo"}, "upper": {"prefix": "/upper"}}})
+    app.add_services({"echo": basic.echo, "upper": basic.upper})
+    with app.start(listener={"port": 0}) as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
+        pool = mesh.pools["echo"]
+
+        def refuse() -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(pool, "start_zygote", refuse)
+        _kill(pool.zygote.pid if pool.zygote else None)
+        wait_for(lambda: pool.failed, timeout_s=20, message="the service reported failed")
+        assert "could not be started again" in str(pool.failed) and "No space left" in str(pool.failed)
+
+        def answer() -> httpx.Response | None:
+            reply = http.post("/echo", json={})
+            return reply if "retrying will not help" in reply.text else None
+
+        reply = wait_for(answer, timeout_s=10, message="a failed service's answer")
+        assert reply.status_code >= 500 and "retry-after" not in reply.headers, reply.text
+        assert http.post("/upper", json={"text": "a"}).status_code == 200  # the others serve on
+        assert any(e.get("kind") == "failed" for e in mesh.status()["events"])
