@@ -139,6 +139,15 @@ def thread(target: Callable[..., object], *args: Any, name: str, stop: Callable[
     return threading.Thread(target=_once, args=(name, target, *args), daemon=daemon, name=name)
 
 
+def later(delay_s: float, target: Callable[..., object], *args: Any, name: str) -> threading.Timer:
+    """A started daemon timer running `target(*args)` once after `delay_s`, any exception logged."""
+    timer = threading.Timer(delay_s, _once, args=(name, target, *args))
+    timer.daemon = True
+    timer.name = name
+    timer.start()
+    return timer
+
+
 def _once(name: str, target: Callable[..., object], *args: Any) -> None:
     try:
         target(*args)

@@ -437,7 +437,7 @@ class ServicePool:
             self.spawn_error = why
             return
         if len(self.live()) < self.service.instances.min:  # try again later, not in a tight loop
-            threading.Timer(2.0, self._spawn_if_short).start()
+            guard.later(2.0, self._spawn_if_short, name=f"puma-{self.name}-spawn-again")
 
     def _spawn_if_short(self) -> None:
         if not (self._closing or self.owner.stopping) and len(self.live()) < self.service.instances.min:
@@ -544,9 +544,7 @@ class ServicePool:
         if len(self._restarts) > MAX_RESTARTS_IN_WINDOW:
             log.error("service %s: %d restarts in %.0f s; backing off %g s", self.name,
                       len(self._restarts), RESTART_WINDOW_S, RESTART_BACKOFF_S)
-            later = threading.Timer(RESTART_BACKOFF_S, self._replace_later, args=(dead,))
-            later.daemon = True
-            later.start()
+            guard.later(RESTART_BACKOFF_S, self._replace_later, dead, name=f"puma-{self.name}-replace")
             return
         self.spawn(reuse=dead)
 
