@@ -401,11 +401,10 @@ class Deployment:
         if not wait and self._publisher.is_alive() and not self.stopping:
             self._publish_wanted.set()
             return
-        try:
-            endpoints = self._write_endpoints()
-        except OSError:
-            self._publish_wanted.set()  # not written (a full disk): the publisher writes it once it can
-            raise
+        # Until it lands (a full disk): an instance retired after it is stopped only once Envoy has let it go.
+        endpoints = guard.persist("puma-publish (waited on)", self._write_endpoints, stop=lambda: self.stopping)
+        if endpoints is None:  # stopping, and not written
+            return
         if wait and self.envoy.admin is not None:
             expected = {n: {f"{h}:{p}" for h, p in eps} for n, eps in endpoints.items()}
             self.envoy.wait_hosts(expected)

@@ -162,3 +162,23 @@ def test_full_disk_a_zygote_that_cannot_be_started_again_is_failed_saying_retryi
         assert reply.status_code >= 500 and "retry-after" not in reply.headers, reply.text
         assert http.post("/upper", json={"text": "a"}).status_code == 200  # the others serve on
         assert any(e.get("kind") == "failed" for e in mesh.status()["events"])
+
+
+def test_full_disk_a_scale_down_stops_an_instance_only_once_envoy_has_let_it_go(small_disk):
+    """Retiring an instance waits for its endpoints write to land: on a full disk Envoy still routes
+    to it, so it keeps serving (no request sent to a stopped instance) until space comes back."""
+    with _deployment(small_disk / "run") as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
+        pool = mesh.pools["echo"]
+        leaving = max(pool.ready(), key=lambda i: i.id)
+        filler = _fill(small_disk)
+        mesh.scale("echo", 1, reason="puma scale")
+        wait_for(lambda: leaving.state == "draining", timeout_s=10, message="the instance retired")
+        assert {http.post("/echo", json={"n": n}).status_code for n in range(30)} == {200}
+        assert leaving.pid is not None and os.path.exists(f"/proc/{leaving.pid}")  # not stopped under Envoy
+        assert f"{leaving.host}:{leaving.port}" in _in_envoy(mesh, "echo")
+        filler.unlink()
+        wait_for(lambda: _in_envoy(mesh, "echo") and f"{leaving.host}:{leaving.port}" not in _in_envoy(mesh, "echo"),
+                 timeout_s=20, message="Envoy let the retired instance go")
+        wait_for(lambda: leaving.state == "stopped" or leaving.id not in pool.instances, timeout_s=20,
+                 message="the retired instance stopped")
+        assert {http.post("/echo", json={"n": n}).status_code for n in range(10)} == {200}
