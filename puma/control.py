@@ -100,11 +100,12 @@ class ControlLoop:
                 if key in self._held_seen:
                     continue
                 self._held_seen.add(key)
+                hc = svc.health_check
                 message = (f"instance {instance.id}: all {svc.threads} request threads held by handlers for "
                            f"{held_s:.0f} s, past timeout_s ({svc.timeout_s:g} s): its callers got 504s and it "
-                           f"serves no one; replaced if still held at the first health check after {svc.timeout_s + STUCK_GRACE_S:g} s "
-                           f"(checks every {svc.health_check.interval_s:g} s: by "
-                           f"{svc.timeout_s + STUCK_GRACE_S + svc.health_check.interval_s:g} s)")
+                           f"serves no one; replaced if still held past {svc.timeout_s + STUCK_GRACE_S:g} s, once its health checks "
+                           f"fail (every {svc.health_check.interval_s:g} s, {hc.unhealthy_threshold} in a row): at most about "
+                           f"{svc.timeout_s + STUCK_GRACE_S + hc.unhealthy_threshold * hc.interval_s:g} s")
                 log.warning("service %s: %s", name, message)
                 self.d.record(name, message, kind="stuck", held_s=round(held_s, 1))
 
