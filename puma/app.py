@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import discovery, runs, stopping, targets
+from . import discovery, guard, runs, stopping, targets
 from .client import ENV_WORKER
 from .config import PumaConfig, parse_config
 from .configproblems import unregistered_problems
@@ -173,8 +173,7 @@ class App:
             lines = serving_lines(deployment, time.monotonic() - started)
             print("\n".join(lines), flush=True)
             if len(lines) > 1:  # a service not ready yet: say once when every one is
-                threading.Thread(target=_say_when_all_ready, args=(deployment, stop), daemon=True,
-                                 name="puma-all-ready").start()
+                guard.thread(_say_when_all_ready, deployment, stop, name="puma-all-ready", retry=False).start()
             print(f"logs: {deployment.run_dir / 'logs'}/<service>.log (kept after the stop if the run had errors: "
                   "a 5xx, a traceback or ERROR line, a failed service)", flush=True)
             stop.wait()

@@ -26,7 +26,6 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import uuid
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import guard
 from .errors import PumaStartError
 from .instances import Instance, ServicePool
 from .services import Service
@@ -198,7 +198,7 @@ class ContainerPool(ServicePool):
         with self.lock:
             instance = Instance(self.next_id(), self.name, port=SERVICE_PORT)
             self.instances[instance.id] = instance
-        threading.Thread(target=self._run, args=(instance,), daemon=True, name=f"puma-{self.name}-{instance.id}").start()
+        guard.thread(self._run, instance, name=f"puma-{self.name}-{instance.id}", retry=False).start()
         return instance
 
     def _run(self, instance: Instance) -> None:
@@ -228,7 +228,7 @@ class ContainerPool(ServicePool):
         if stop_now:
             self._stop(instance)
         else:
-            threading.Thread(target=self._admit_when_healthy, args=(instance,), daemon=True).start()
+            guard.thread(self._admit_when_healthy, instance, name=f"puma-{self.name}-{instance.id}-admit", retry=False).start()
         code = _wait(container)
         self._exited(instance, code)
 
@@ -307,7 +307,7 @@ class ContainerPool(ServicePool):
         self._closing = True
         with self.lock:
             running = [i for i in self.instances.values() if i.id in self.containers]
-        threads = [threading.Thread(target=self._stop, args=(i,)) for i in running]
+        threads = [guard.thread(self._stop, i, name=f"puma-{self.name}-stop", retry=False, daemon=False) for i in running]
         for t in threads:
             t.start()
         for t in threads:

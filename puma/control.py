@@ -16,6 +16,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from . import guard
 from .autoscale import Autoscaler, Bounds
 from .busy import STUCK_GRACE_S
 from .services import Service
@@ -39,36 +40,13 @@ def bounds(service: Service) -> Bounds:
                   downscale_delay_s=a.downscale_delay_s)
 
 
-class Outage:
-    """Logs a loop's failures once per outage, not once per tick: the first failure of a kind with
-    its traceback, a different one when it changes, and on recovery how many ticks failed for how
-    long (Envoy restarting made the autoscaler log 224 tracebacks in 27 s)."""
+class Outage(guard.Outage):
+    """A tick's failures, logged once per outage; Envoy unreachable (restarting) is one failure
+    however each read words it (refused, not running) and needs no traceback."""
 
     def __init__(self, what: str) -> None:
-        self.what = what
-        self.kind: str | None = None  # the failure being repeated: its type and message
-        self.count = 0
-        self.since = 0.0
-
-    def failed(self, exc: Exception) -> None:
-        message = f"{type(exc).__name__}: {exc}"
-        # Envoy unreachable (restarting) is one failure however each read words it (refused, not
-        # running) and needs no traceback; anything else shows where it failed.
-        expected = isinstance(exc, OSError | http.client.HTTPException)
-        kind = "Envoy unreachable" if expected else message
-        if self.count == 0:
-            self.since = time.monotonic()
-        self.count += 1
-        if kind != self.kind:
-            self.kind = kind
-            log.warning("%s failed (logged once until it recovers): %s", self.what, message,
-                        exc_info=None if expected else exc)
-
-    def recovered(self) -> None:
-        if self.count:
-            log.warning("%s recovered after %d failed ticks in %.1f s", self.what, self.count,
-                        time.monotonic() - self.since)
-            self.kind, self.count = None, 0
+        super().__init__(what, expected=(OSError, http.client.HTTPException), expected_kind="Envoy unreachable",
+                         unit="ticks")
 
 
 class ControlLoop:
@@ -81,7 +59,7 @@ class ControlLoop:
         # One decision at a time: a scale by hand restarts a service's history between ticks, never
         # while a tick decides from the old one.
         self.lock = threading.RLock()
-        self.thread = threading.Thread(target=self._run, daemon=True, name="puma-control")
+        self.thread = guard.thread(self._run, name="puma-control", stop=self.stopping.is_set)
         self._cut_checked_at = 0.0
         self._cut_seen: dict[str, int] = {}
 
@@ -122,9 +100,12 @@ class ControlLoop:
                 if key in self._held_seen:
                     continue
                 self._held_seen.add(key)
+                hc = svc.health_check
                 message = (f"instance {instance.id}: all {svc.threads} request threads held by handlers for "
                            f"{held_s:.0f} s, past timeout_s ({svc.timeout_s:g} s): its callers got 504s and it "
-                           f"serves no one; replaced if still held at {svc.timeout_s + STUCK_GRACE_S:g} s")
+                           f"serves no one; replaced if still held past {svc.timeout_s + STUCK_GRACE_S:g} s, once its health checks "
+                           f"fail (every {svc.health_check.interval_s:g} s, {hc.unhealthy_threshold} in a row): at most about "
+                           f"{svc.timeout_s + STUCK_GRACE_S + hc.unhealthy_threshold * hc.interval_s:g} s")
                 log.warning("service %s: %s", name, message)
                 self.d.record(name, message, kind="stuck", held_s=round(held_s, 1))
 

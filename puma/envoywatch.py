@@ -8,11 +8,11 @@ from __future__ import annotations
 import collections
 import logging
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from . import guard
 from .errors import PumaStartError
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class EnvoyWatch:
                  fail: Callable[[str], None], stopping: Callable[[], bool], log_path: Callable[[], Path]) -> None:
         self._proc, self._restart, self._fail, self._stopping, self._log_path = proc, restart, fail, stopping, log_path
         self._restarts: collections.deque[float] = collections.deque()
-        self._thread = threading.Thread(target=self._watch, daemon=True, name="puma-envoy-watch")
+        self._thread = guard.thread(self._watch, name="puma-envoy-watch", stop=stopping)
 
     def start(self) -> None:
         self._thread.start()

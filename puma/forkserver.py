@@ -21,6 +21,7 @@ gives the supervisor the part of `subprocess.Popen` it uses (`pid`, `stdin`, `st
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
@@ -37,6 +38,8 @@ from typing import IO, Any
 
 import setproctitle
 
+from . import guard
+
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 1 << 20
@@ -52,6 +55,7 @@ class ForkedZygote:
         self.stdout = stdout
         self.pid: int | None = None
         self.returncode: int | None = None
+        self.status_lost = False
         self._started = threading.Event()
         self._exited = threading.Event()
 
@@ -78,7 +82,19 @@ class ForkedZygote:
     def _lost(self) -> None:
         self._started.set()
         if self.returncode is None:
+            self.status_lost = True  # its parent died first: its exit status goes to init, not to us
             self._exit(-1)
+
+
+def exit_text(zygote: object, code: int | None) -> str:
+    """How a zygote's exit is said: "code -9 (SIGKILL)", "code 1", or that its status is unknown
+    (forked by a fork server that had died: `ForkedZygote._lost`)."""
+    if getattr(zygote, "status_lost", False):
+        return "an unknown status (the fork server that started it had died, so its exit status went to init)"
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"code {code} ({signal.Signals(-code).name})"
+    return f"code {code}"
 
 
 class ForkServer:
@@ -98,7 +114,7 @@ class ForkServer:
         self.seq = 0
         self.pending: dict[int, ForkedZygote] = {}
         self.zygotes: dict[int, ForkedZygote] = {}
-        self.reader = threading.Thread(target=self._read, daemon=True, name="puma-forkserver")
+        self.reader = guard.thread(self._read, name="puma-forkserver")
         self.reader.start()
 
     def alive(self) -> bool:

@@ -33,13 +33,13 @@ import http.client
 import json
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import guard
 from .busy import STUCK_GRACE_S
 from .config import LIVENESS_PATH
 
@@ -84,7 +84,7 @@ class EventPipe:
         self.path = path
         self.on_event = on_event
         self.fd = -1
-        self.thread = threading.Thread(target=self._read, daemon=True, name="puma-health-events")
+        self.thread = guard.thread(self._read, name="puma-health-events", stop=lambda: self.fd < 0)
 
     def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

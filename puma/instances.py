@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import busy
-from .forkserver import ForkedZygote
+from . import busy, guard
+from .forkserver import ForkedZygote, exit_text
 from .recycling import RECYCLE_EXIT_CODE
 from .services import Service
 from .zygotes import INSTANCE_HOST, Event, PoolOwner, ServiceZygote
@@ -40,6 +40,7 @@ RESTART_BACKOFF_S = 2.0  # before replacing an instance that died past MAX_RESTA
 ZYGOTE_RESTART_WINDOW_S = 60.0
 MAX_ZYGOTE_RESTARTS_IN_WINDOW = 3
 ZYGOTE_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
+ZYGOTE_START_GIVE_UP_S = 60.0  # a zygote that cannot be started again for this long: the service failed
 
 
 @dataclass
@@ -101,13 +102,27 @@ class ServicePool(ServiceZygote):
         why, self._unresponsive = self._unresponsive, None
         if not self._may_restart_zygote(code, why):
             return
-        log.warning("service %s: its zygote (pid %s) exited with code %s, taking %d instances with it; "
-                    "starting it again with %d", self.name, zygote.pid, code, len(lost), wanted)
-        died = f"{why}; killed" if why else f"zygote died (code {code})"
+        log.warning("service %s: its zygote (pid %s) exited with %s, taking %d instances with it; "
+                    "starting it again with %d", self.name, zygote.pid, exit_text(zygote, code), len(lost), wanted)
+        died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
         self.owner.record(self.name, f"{died}; restarted with {wanted} instances", kind="zygote_restarted")
-        self.start_zygote()
+        try:
+            guard.persist(f"service {self.name}: starting its zygote again", self.start_zygote,
+                          stop=lambda: self._closing or self.owner.stopping, give_up_after_s=ZYGOTE_START_GIVE_UP_S)
+        except Exception as exc:  # noqa: BLE001 - tried for a minute: down for good, said so
+            self._fail(f"its zygote could not be started again for {ZYGOTE_START_GIVE_UP_S:.0f} s "
+                       f"({type(exc).__name__}: {exc})")
+            return
         for _ in range(wanted):
             self.spawn()
+
+    def _fail(self, reason: str) -> None:
+        """Down for good (`failed`): clients are told that retrying will not help, not to retry."""
+        self.failed = reason
+        log.error("service %s failed: %s; its log: %s", self.name, reason, self.log_path)
+        self.owner.record(self.name, f"failed: {reason}", kind="failed")
+        guard.persist(f"service {self.name}: routing it as failed", self.owner.publish_config,
+                      stop=lambda: self.owner.stopping)
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -172,7 +187,7 @@ class ServicePool(ServiceZygote):
             self.spawn_error = why
             return
         if len(self.live()) < self.service.instances.min:  # try again later, not in a tight loop
-            threading.Timer(2.0, self._spawn_if_short).start()
+            guard.later(2.0, self._spawn_if_short, name=f"puma-{self.name}-spawn-again")
 
     def _spawn_if_short(self) -> None:
         if not (self._closing or self.owner.stopping) and len(self.live()) < self.service.instances.min:
@@ -244,8 +259,8 @@ class ServicePool(ServiceZygote):
                     "out of Envoy", self.name, leaving.id, event["pid"])
         self.owner.record(self.name, f"instance {leaving.id} sent SIGTERM: replaced, then drained", kind="leaving")
         replacement = self.spawn()
-        threading.Thread(target=self._retire_once_replaced, args=(leaving, replacement), daemon=True,
-                         name=f"leaving-{self.name}-{leaving.id}").start()
+        guard.thread(self._retire_once_replaced, leaving, replacement, name=f"leaving-{self.name}-{leaving.id}",
+                     retry=False).start()
 
     def _retire_once_replaced(self, leaving: Instance, replacement: Instance) -> None:
         # The replacement ready first (bounded: the instance drains by itself after worker.LEAVE_WAIT_S),
@@ -279,9 +294,7 @@ class ServicePool(ServiceZygote):
         if len(self._restarts) > MAX_RESTARTS_IN_WINDOW:
             log.error("service %s: %d restarts in %.0f s; backing off %g s", self.name,
                       len(self._restarts), RESTART_WINDOW_S, RESTART_BACKOFF_S)
-            later = threading.Timer(RESTART_BACKOFF_S, self._replace_later, args=(dead,))
-            later.daemon = True
-            later.start()
+            guard.later(RESTART_BACKOFF_S, self._replace_later, dead, name=f"puma-{self.name}-replace")
             return
         self.spawn(reuse=dead)
 

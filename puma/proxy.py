@@ -132,7 +132,11 @@ def write_atomic(path: Path, text: str, *, compare: bool = True) -> bool:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
+    try:
+        tmp.write_text(text)
+    except OSError:  # a full disk: no half-written file left (the caller writes it again later)
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
     return True
 
@@ -198,6 +202,10 @@ class EnvoyProcess:
             self._endpoints[name] = current
             written.append(name)
         return written
+
+    def published(self, service: str) -> set[str]:
+        """The 'host:port' of each endpoint of `service` its endpoints file holds (what Envoy was told)."""
+        return {f"{host}:{port}" for host, port in self._endpoints.get(service, ())}
 
     def start(self, config: PumaConfig, timeout_s: float = 15.0) -> None:
         check_ports_free(config, self.internal_host)

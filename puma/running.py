@@ -197,7 +197,10 @@ def _wait_scaled(url: str, how: str, done: dict[str, Any], wait_s: float) -> Non
         if later:
             raise PumaError(f"{service}: then set to {later[-1].get('to')} instances ({later[-1].get('reason')}); "
                             "see `puma status`")
-        states = [i["state"] for i in status["services"].get(service, {}).get("instances", [])]
+        instances = status["services"].get(service, {}).get("instances", [])
+        # Ready is what Envoy was told and checked (healthy in its clusters), not what was intended.
+        states = [i["state"] if i["state"] != "ready" or i.get("healthy") else "ready (not yet in Envoy)"
+                  for i in instances]
         if states.count("ready") == count and len(states) == count:
             print(f"{service}: {count} instance{'' if count == 1 else 's'} ready", flush=True)
             return
@@ -255,6 +258,10 @@ def format_status(status: dict[str, Any]) -> str:
     not_ready = [f"  {n}: not ready: {why}" for n, s in status["services"].items() for why in s.get("not_ready") or ()]
     if not_ready:
         lines += ["", "not ready (running, but Envoy routes around them and their requests get 503):"] + not_ready
+    failing = status.get("supervisor_failing") or []
+    if failing:
+        lines += ["", "supervisor failing (retrying with back-off; the last error):"] + [
+            f"  {f['what']}: {f['error']} ({f['tries']} tries in {f['since_s']:g} s)" for f in failing]
     failed = {n: s["failed"] for n, s in status["services"].items() if s.get("failed")}
     if failed:
         lines += ["", "failed (not restarted):"] + [f"  {n}: {why}" for n, why in failed.items()]

@@ -538,8 +538,10 @@ def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse
     if exc.may_have_taken_effect:  # never "retry": the callee may have acted (a reset, a timeout)
         log.warning("service %s: a call to %s failed after it was sent on %s %s: %s", name, exc.service, req.method,
                     req.path, exc)
+        # The callee's own advice to its client ("the request may ...") is said once, by this caller.
+        detail = str(exc.detail).split("; the request may", 1)[0]
         return error_response(503, f"service {exc.service!r}, which {name!r} calls, failed after it had the call "
-                                   f"({exc.detail}); the request may have taken effect: retry only if it is safe "
+                                   f"({detail}); the request may have taken effect: retry only if it is safe "
                                    "to repeat", service=name, unavailable=exc.service, may_have_taken_effect=True)
     if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService | PumaServiceFailed):
         log.warning("service %s: a call to %s failed on %s %s: %s", name, exc.service, req.method, req.path, exc)

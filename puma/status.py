@@ -75,6 +75,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from . import guard
 from .config import MAX_INSTANCES
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
@@ -131,7 +132,7 @@ class StatusSampler:
                 "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
                 "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:],
                 "waiting_for": waiting, "not_ready": not_ready, "stopping": d.stopping,
-                "started_at": getattr(d, "started_at", None)}
+                "started_at": getattr(d, "started_at", None), "supervisor_failing": guard.outages()}
 
     def _service(self, name: str, pool: Any, stat: Any, traffic: Any, now: float) -> dict[str, Any]:
         # Every answer a client got counts (Envoy's own replies too), carried across Envoy restarts.
@@ -175,10 +176,17 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     # Ready means requests are served: an instance whose readiness check fails (what it needs is
     # down) is running, but Envoy routes around it and its requests get 503, so it is not counted.
     not_ready = [f"instance {i['id']}: {i['not_ready']}" for i in instances if i["not_ready"]]
+    # Ready is what Envoy was told: one whose endpoints file is not written yet (a full disk) is not.
+    told = d.envoy.published(name) if hasattr(d.envoy, "published") else None
+    unknown = {i.id for i in pool.instances.values() if told is not None and passes(pool, i)
+               and not i.remote and i.address not in told}
+    not_ready += [f"instance {n}: not in Envoy yet (its endpoints file is not written: see supervisor failing)"
+                  for n in sorted(unknown) if guard.outages()]
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
-        "instances": instances, "ready": sum(1 for i in pool.instances.values() if passes(pool, i)),
+        "instances": instances,
+        "ready": sum(1 for i in pool.instances.values() if passes(pool, i) and (i.id not in unknown or not guard.outages())),
         # How many it runs now (its config's count, or what a scale or the autoscaler set): not draining ones.
         "wanted": sum(1 for i in instances if i["state"] in ("starting", "ready"))
         if not getattr(pool, "failed", None) else svc.instances.upper,
@@ -471,7 +479,7 @@ class StatusServer:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.sampler = sampler
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True, name="puma-status")
+        self.thread = guard.thread(self.server.serve_forever, name="puma-status", retry=False)
 
     def start(self) -> None:
         self.thread.start()

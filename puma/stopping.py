@@ -20,6 +20,8 @@ import threading
 import time
 from typing import IO, TYPE_CHECKING, Any
 
+from . import guard
+
 if TYPE_CHECKING:
     from .supervisor import Deployment
 
@@ -61,7 +63,7 @@ class StopProgress:
         self.deployment = deployment
         self.out = out or sys.stderr
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="puma-stop-progress")
+        self._thread = guard.thread(self._run, name="puma-stop-progress", retry=False)
 
     def __enter__(self) -> StopProgress:
         self._thread.start()

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import client, edge, logs, rundirs, workers
+from . import client, edge, guard, logs, rundirs, workers
 from .config import PumaConfig
 from .configproblems import unstartable_problems
 from .containers import ContainerSpec, DockerBackend
@@ -35,6 +35,7 @@ from .errors import PumaScaleError, PumaStartError
 from .forkserver import ForkServer
 from .health import HealthMonitor
 from .instances import Instance, ServicePool
+from .logcap import LogCap
 from .logs import log_tail
 from .mapping.protocol import MAP_TARGET
 from .proxy import EnvoyProcess, check_ports_free, kill_when_stopped
@@ -78,11 +79,12 @@ class Deployment:
         self.health = HealthMonitor(self, self.run_dir / "health-events")
         self.envoy.health_events = self.health.path
         self.registry = workers.Registry(self)
+        self.log_cap = LogCap(self)
         self.stopping = False
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
         self._publish_lock = threading.Lock()
         self._publish_wanted = threading.Event()  # endpoints changed: the publisher writes them
-        self._publisher = threading.Thread(target=self._publish_loop, daemon=True, name="puma-publish")
+        self._publisher = guard.thread(self._publish_step, name="puma-publish", stop=lambda: self.stopping, loop=True)
         self._started = False
         self.started_at: float | None = None  # epoch seconds start-up finished: "starting" ends (puma.states)
         self._began = False  # anything started (a refused port starts nothing: nothing to say stopped)
@@ -118,6 +120,7 @@ class Deployment:
             self.status_server.start()
             self._start_dynamodb()
             self.health.start()  # its pipe exists before Envoy opens it
+            self.log_cap.start()
             self.publish_config()
             self._publisher.start()
             self.envoy.start(self.config)
@@ -131,8 +134,8 @@ class Deployment:
         for name in self.pools:  # started: a 503 for want of an instance is a server error from now on
             self.status_server.sampler.routed(name)
         self._envoy_watch.start()
-        threading.Thread(target=kill_when_stopped, args=(lambda: self.envoy.proc, lambda: self.stopping),
-                         daemon=True, name="puma-envoy-stopped").start()
+        guard.thread(kill_when_stopped, lambda: self.envoy.proc, lambda: self.stopping,
+                     name="puma-envoy-stopped", stop=lambda: self.stopping).start()
         self.control.start()
         self.registry.start()
         self._use_mesh()
@@ -222,7 +225,7 @@ class Deployment:
         with contextlib.suppress(Exception):
             self.publish(wait=True)
         served_5xx = self._server_errors()  # while Envoy still runs: its counters go with it
-        threads = [threading.Thread(target=p.shutdown) for p in self.pools.values()]
+        threads = [guard.thread(p.shutdown, name="puma-shutdown", retry=False, daemon=False) for p in self.pools.values()]
         for t in threads:
             t.start()
         for t in threads:
@@ -349,7 +352,10 @@ class Deployment:
         if not wait and self._publisher.is_alive() and not self.stopping:
             self._publish_wanted.set()
             return
-        endpoints = self._write_endpoints()
+        # Until it lands (a full disk): an instance retired after it is stopped only once Envoy has let it go.
+        endpoints = guard.persist("puma-publish (waited on)", self._write_endpoints, stop=lambda: self.stopping)
+        if endpoints is None:  # stopping, and not written
+            return
         if wait and self.envoy.admin is not None:
             expected = {n: {f"{h}:{p}" for h, p in eps} for n, eps in endpoints.items()}
             self.envoy.wait_hosts(expected)
@@ -360,12 +366,15 @@ class Deployment:
             self.envoy.publish_endpoints(endpoints)
         return endpoints
 
-    def _publish_loop(self) -> None:
-        while not self.stopping:
-            self._publish_wanted.wait()
-            self._publish_wanted.clear()
-            if not self.stopping:
+    def _publish_step(self) -> None:
+        self._publish_wanted.wait()
+        self._publish_wanted.clear()
+        if not self.stopping:
+            try:
                 self._write_endpoints()
+            except BaseException:
+                self._publish_wanted.set()  # not written: still due (`guard` runs this step again)
+                raise
 
     def status(self) -> dict[str, Any]:
         """What `puma status` shows: per service instances, in-flight, requests/s, p50/p99; events."""
@@ -425,7 +434,7 @@ class Deployment:
         for _ in range(count - len(live)):
             pool.spawn()
         for instance in sorted(live, key=lambda i: i.id, reverse=True)[: max(0, len(live) - count)]:
-            threading.Thread(target=pool.retire, args=(instance,), daemon=True).start()
+            guard.thread(pool.retire, instance, name=f"puma-{service}-retire", retry=False).start()
 
     def service_changed(self, name: str, service: Service) -> None:
         """A service's settings learnt from its zygote (its `@idempotent` methods): Envoy's routes

@@ -21,6 +21,8 @@ import threading
 import time
 from typing import IO, TYPE_CHECKING
 
+from . import guard
+
 if TYPE_CHECKING:
     from .instances import ServicePool
     from .supervisor import Deployment
@@ -163,7 +165,7 @@ class StartupProgress:
         self.tty = bool(getattr(self.out, "isatty", lambda: False)())
         self.started = time.monotonic()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="puma-startup-progress")
+        self._thread = guard.thread(self._run, name="puma-startup-progress", retry=False)
         self._width = 0
         self._lock = threading.Lock()
 

@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import guard
 from .client import ENV_SERVICES, ENV_TOKEN, ENV_URL
 from .errors import HTTPError, PumaError
 from .services import Service
@@ -95,7 +96,7 @@ class Registry:
         self.digests: dict[tuple[str, str], str] = {}  # (worker, service) -> digest of its last full report
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True, name="puma-workers")
+        self.thread = guard.thread(self._run, name="puma-workers", stop=self._stop.is_set)
 
     def start(self) -> None:
         self.thread.start()

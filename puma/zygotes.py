@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from . import guard
 from .errors import PumaStartError
 from .forkserver import ForkedZygote, ForkServer
 from .logs import log_tail
@@ -46,7 +47,7 @@ class CommandWriter:
         self.stream = stream
         self.gone = False  # the zygote closed its stdin (it exited): later commands are dropped
         self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._write, daemon=True, name=f"puma-{name}-commands")
+        self._thread = guard.thread(self._write, name=f"puma-{name}-commands")
         self._thread.start()
 
     def send(self, command: dict[str, Any]) -> bool:
@@ -155,8 +156,8 @@ class ServiceZygote:
                                                env=self.owner.child_env(), start_new_session=True)
         assert self.zygote.stdin is not None
         self.commands = CommandWriter(self.zygote.stdin, self.name)
-        self._reader = threading.Thread(target=self._read_events, args=(self.zygote,), daemon=True,
-                                        name=f"puma-{self.name}-events")
+        self._reader = guard.thread(self._read_events, self.zygote, name=f"puma-{self.name}-events",
+                                    stop=lambda: self._closing or self.owner.stopping)
         self._reader.start()
         if self.watch is None:
             self.watch = ZygoteWatch(self.name, self._ping, self._watched_pid, self._kill_unresponsive,
@@ -223,7 +224,7 @@ class ServiceZygote:
                     "ready": self._on_ready, **self._instance_events()}
         stream = zygote.stdout
         assert stream is not None
-        for line in stream:
+        for line in stream if not stream.closed else ():  # run again after a failure (`guard`): carries on
             event = json.loads(line)
             handler = handlers.get(event.get("event"))
             if handler is not None:

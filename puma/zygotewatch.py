@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from . import guard
+
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = 5.0  # generous: a zygote answers from its select loop in microseconds, but a loaded
@@ -38,7 +40,7 @@ class ZygoteWatch:
         self._n = 0
         self._stop = threading.Event()
         self._nudged = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"puma-{name}-zygote-watch")
+        self._thread = guard.thread(self._run, name=f"puma-{name}-zygote-watch", stop=self._stop.is_set)
 
     def start(self) -> None:
         self._thread.start()

@@ -1,0 +1,184 @@
+"""A full disk under the run directory never takes supervision down: on a real tmpfs filled to
+ENOSPC, instances and a zygote die, a scale is asked for, then the space is freed; the service
+serves again with no restart of the deployment, and meanwhile `puma status` and `puma scale` say
+what Envoy was told (not what was intended) and what the supervisor is failing at.
+Real Envoy and instances; needs root to mount the tmpfs (skipped otherwise)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import puma
+from puma import running
+from puma.errors import PumaError
+from puma.supervisor import Deployment
+from tests.apps import basic
+from tests.helpers import wait_for
+
+QUICK_CHECKS = {"interval_s": 0.3, "timeout_s": 0.3}
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 24 MiB tmpfs (a real filesystem that fills up), unmounted afterwards."""
+    where = tmp_path / "small"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(where)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs (needs root): {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def _fill(disk: Path) -> Path:
+    """Write a file on `disk` until it is full (ENOSPC); its path."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        size = 1 << 20
+        while size:  # down to the last byte
+            try:
+                os.write(fd, b"x" * size)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC, exc
+                size //= 2
+    finally:
+        os.close(fd)
+    with pytest.raises(OSError, match="No space left"):
+        (disk / "probe").write_bytes(b"x")
+    return filler
+
+
+def _deployment(run_dir: Path) -> Deployment:
+    app = puma.App()
+    app.configure({"puma_services": {"echo": {"prefix": "/echo", "instances": 2, "health_check": QUICK_CHECKS},
+                                     "upper": {"prefix": "/upper", "instances": 1}}})
+    app.add_services({"echo": basic.echo, "upper": basic.upper})
+    return Deployment(app.resolved_config(listener={"port": 0}), run_dir=run_dir,
+                      import_paths=app.import_paths).start()
+
+
+def _in_envoy(mesh: Deployment, service: str) -> set[str]:
+    assert mesh.envoy.admin is not None
+    stat = mesh.envoy.admin.clusters().get(service)
+    return {h.address for h in stat.hosts if h.healthy} if stat else set()
+
+
+def _threads() -> set[str]:
+    return {t.name for t in threading.enumerate() if t.is_alive()}
+
+
+def _kill(pid: int | None) -> None:
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+
+
+def test_full_disk_supervision_survives_and_the_service_recovers_once_space_is_freed(small_disk):
+    with _deployment(small_disk / "run") as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
+        assert http.post("/echo", json={"n": 1}).status_code == 200
+        envoy_pid = mesh.envoy.proc.pid if mesh.envoy.proc else None
+        pool = mesh.pools["echo"]
+        filler = _fill(small_disk)
+        first, second = sorted(pool.ready(), key=lambda i: i.id)
+        _kill(first.pid)  # its replacement joins on another address: an endpoints write, refused
+        wait_for(lambda: any("endpoints" in f["what"] or "publish" in f["what"]
+                             for f in mesh.status()["supervisor_failing"]),
+                 timeout_s=20, message="puma status names the failing endpoints write")
+        _kill(second.pid)
+        zygote_pid = pool.zygote.pid if pool.zygote else None
+        _kill(zygote_pid)  # its death must still be seen and the zygote started again
+        wait_for(lambda: pool.zygote is not None and pool.zygote.pid != zygote_pid and len(pool.ready()) == 2,
+                 timeout_s=30, message="the zygote started again, with its instances, on a full disk")
+        assert {"puma-publish", "puma-echo-events", "puma-echo-zygote-watch"} <= _threads()
+        # What Envoy was told is what status says: instances Envoy lacks are not "healthy".
+        status = mesh.status()
+        told = _in_envoy(mesh, "echo")
+        for inst in status["services"]["echo"]["instances"]:
+            if inst["state"] == "ready":
+                assert inst["healthy"] == (f"{inst['host']}:{inst['port']}" in told), inst
+        text = running.format_status(status)
+        assert "supervisor failing" in text and "No space left on device" in text, text
+        # `puma scale`'s wait counts an instance ready only once Envoy has it healthy.
+        asked_at = time.time()
+        mesh.scale("upper", 2, reason="puma scale")
+        wait_for(lambda: len(mesh.pools["upper"].ready()) == 2, timeout_s=20, message="upper's 2nd instance up")
+        upper = mesh.status()["services"]["upper"]
+        assert upper["ready"] == 1 and any("not in Envoy yet" in why for why in upper["not_ready"]), upper
+        with pytest.raises(PumaError, match=r"ready \(not yet in Envoy\)"):
+            running._wait_scaled(mesh.url, "the test",
+                                 {"service": "upper", "to": 2, "at": asked_at}, wait_s=1.0)
+
+        filler.unlink()  # space again: everything due is written, with no restart
+        wait_for(lambda: not mesh.status()["supervisor_failing"], timeout_s=20,
+                 message="the supervisor's failures recovered")
+        wait_for(lambda: len(_in_envoy(mesh, "echo")) == 2 and len(_in_envoy(mesh, "upper")) == 2,
+                 timeout_s=20, message="Envoy has every instance again")
+        assert {http.post("/echo", json={"n": i}).status_code for i in range(20)} == {200}
+        assert http.post("/upper", json={"text": "a"}).status_code == 200
+        assert (mesh.envoy.proc.pid if mesh.envoy.proc else None) == envoy_pid
+        assert not pool.failed and mesh.failure is None
+        running._wait_scaled(mesh.url, "the test", {"service": "upper", "to": 2, "at": asked_at}, wait_s=20)
+        assert mesh.status()["services"]["upper"]["ready"] == 2
+
+
+def test_full_disk_a_zygote_that_cannot_be_started_again_is_failed_saying_retrying_will_not_help(monkeypatch):
+    """Retried for its give-up time, a zygote start that keeps failing makes the service failed:
+    clients are told retrying will not help (no Retry-After), never to retry for ever."""
+    import puma.instances
+
+    monkeypatch.setattr(puma.instances, "ZYGOTE_START_GIVE_UP_S", 1.0)
+    app = puma.App()
+    app.configure({"puma_services": {"echo": {"prefix": "/echo"}, "upper": {"prefix": "/upper"}}})
+    app.add_services({"echo": basic.echo, "upper": basic.upper})
+    with app.start(listener={"port": 0}) as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
+        pool = mesh.pools["echo"]
+
+        def refuse() -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(pool, "start_zygote", refuse)
+        _kill(pool.zygote.pid if pool.zygote else None)
+        wait_for(lambda: pool.failed, timeout_s=20, message="the service reported failed")
+        assert "could not be started again" in str(pool.failed) and "No space left" in str(pool.failed)
+
+        def answer() -> httpx.Response | None:
+            reply = http.post("/echo", json={})
+            return reply if "retrying will not help" in reply.text else None
+
+        reply = wait_for(answer, timeout_s=10, message="a failed service's answer")
+        assert reply.status_code >= 500 and "retry-after" not in reply.headers, reply.text
+        assert http.post("/upper", json={"text": "a"}).status_code == 200  # the others serve on
+        assert any(e.get("kind") == "failed" for e in mesh.status()["events"])
+
+
+def test_full_disk_a_scale_down_stops_an_instance_only_once_envoy_has_let_it_go(small_disk):
+    """Retiring an instance waits for its endpoints write to land: on a full disk Envoy still routes
+    to it, so it keeps serving (no request sent to a stopped instance) until space comes back."""
+    with _deployment(small_disk / "run") as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
+        pool = mesh.pools["echo"]
+        leaving = max(pool.ready(), key=lambda i: i.id)
+        filler = _fill(small_disk)
+        mesh.scale("echo", 1, reason="puma scale")
+        wait_for(lambda: leaving.state == "draining", timeout_s=10, message="the instance retired")
+        assert {http.post("/echo", json={"n": n}).status_code for n in range(30)} == {200}
+        assert leaving.pid is not None and os.path.exists(f"/proc/{leaving.pid}")  # not stopped under Envoy
+        assert f"{leaving.host}:{leaving.port}" in _in_envoy(mesh, "echo")
+        filler.unlink()
+        wait_for(lambda: _in_envoy(mesh, "echo") and f"{leaving.host}:{leaving.port}" not in _in_envoy(mesh, "echo"),
+                 timeout_s=20, message="Envoy let the retired instance go")
+        wait_for(lambda: leaving.state == "stopped" or leaving.id not in pool.instances, timeout_s=20,
+                 message="the retired instance stopped")
+        assert {http.post("/echo", json={"n": n}).status_code for n in range(10)} == {200}
