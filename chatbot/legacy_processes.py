@@ -1,5 +1,5 @@
 """Whether a legacy socket server is starting on a port, so a refused connection says
-"starting (pid N, loading since 05:21:36, 20 s)" rather than advice that starts a second server.
+"starting (pid N, loading since 05:21:36)" rather than advice that starts a second server.
 
 The legacy server binds its port at once, then loads its catalogue for 30-60 s before it listens:
 meanwhile every connection is refused, exactly as when nothing runs. What tells the two apart is
@@ -28,11 +28,12 @@ class Starting:
     pid: int
     started_at_s: float
 
-    def words(self, now_s: float | None = None) -> str:
-        """`starting (pid 4242, loading since 05:21:36, 20 s)`, in local time."""
-        now_s = time.time() if now_s is None else now_s
+    def words(self) -> str:
+        """`starting (pid 4242, loading since 05:21:36)`, in local time. No running count of
+        seconds: the line stays the same while it loads (`puma run` appends its own age to a phase
+        that lasts, and prints a new line only when a phase changes)."""
         since = time.strftime("%H:%M:%S", time.localtime(self.started_at_s))
-        return f"starting (pid {self.pid}, loading since {since}, {max(0.0, now_s - self.started_at_s):.0f} s)"
+        return f"starting (pid {self.pid}, loading since {since})"
 
 
 def starting(port: int) -> Starting | None:
