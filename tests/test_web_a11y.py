@@ -373,3 +373,83 @@ def test_a11y_dashboard_tells_states_and_lines_apart_without_colour(new_page: An
             assert chart["keyOf"][series] == look and not look.startswith("none"), (series, chart)
     if forced == "active":
         page.screenshot(path=str(ARTIFACTS / "dashboard-forced-colors.png"), full_page=True, animations="disabled")
+
+
+# The backend switch's options: colours as drawn (getComputedStyle), weight and check mark.
+SWITCH_LOOK = """() => [...document.querySelectorAll('#backend-switch label')].map((label) => {
+  const span = label.querySelector('span'), s = getComputedStyle(span);
+  return {checked: label.querySelector('input').checked, border: s.borderTopColor, borderWidth: parseFloat(s.borderTopWidth),
+          background: s.backgroundColor, weight: parseInt(s.fontWeight, 10),
+          mark: getComputedStyle(span, '::before').content,
+          track: getComputedStyle(document.querySelector('#backend-switch')).backgroundColor,
+          box: span.getBoundingClientRect().toJSON()};
+})"""
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css)[:3])
+    return sum(w * (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+               for w, c in zip((0.2126, 0.7152, 0.0722), (r, g, b), strict=True))
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", [(1000, 800), (320, 256)])
+def test_a11y_backend_switch_shows_the_selected_option_by_more_than_colour(
+        new_page: Any, mesh: puma.Deployment, scheme: str, size: tuple[int, int]) -> None:
+    """WCAG 1.4.11: the selected option's border is 3:1 or more against the track and against its
+    own pill; and it has a check mark and bolder text, which need no colour at all."""
+    page = new_page(color_scheme=scheme, viewport={"width": size[0], "height": size[1]})
+    open_chat(page, mesh.url, "puma")
+    for backend in ("legacy", "puma"):  # each option selected in turn, by keyboard as a user would
+        page.focus(f"#backend-switch input[value={'puma' if backend == 'legacy' else 'legacy'}]")
+        page.keyboard.press("ArrowRight" if backend == "legacy" else "ArrowLeft")
+        looks = page.evaluate(SWITCH_LOOK)
+        on, off = (next(x for x in looks if x["checked"] is c) for c in (True, False))
+        assert _contrast(on["border"], on["track"]) >= 3 and _contrast(on["border"], on["background"]) >= 3, on
+        assert on["borderWidth"] >= 1 and on["weight"] - off["weight"] >= 150, (on, off)
+        assert "\u2713" in on["mark"] and off["mark"] in ("none", "normal"), (on, off)
+        assert on["box"]["height"] == off["box"]["height"], "selecting an option moves the row"
+
+
+def _switch_shot(page: Any, checked: str) -> Any:
+    from io import BytesIO
+
+    from PIL import Image
+
+    page.check(f"#backend-switch input[value={checked}]")
+    page.mouse.move(0, 0)
+    return Image.open(BytesIO(page.locator("#backend-switch").screenshot(animations="disabled"))).convert("L")
+
+
+def test_a11y_backend_switch_selected_option_survives_forced_colours(new_page: Any, mesh: puma.Deployment) -> None:
+    """Forced colours (Windows high contrast) replace every colour: the selected option must still
+    look different. Screenshots with each option selected: the half that holds the selected option
+    differs from the same half unselected, and the two states are mirror images in what they mark."""
+    from PIL import ImageChops, ImageStat
+
+    page = new_page(forced_colors="active")
+    open_chat(page, mesh.url, "puma")
+    puma_on, legacy_on = _switch_shot(page, "puma"), _switch_shot(page, "legacy")
+    assert puma_on.size == legacy_on.size, "selecting an option changes the switch's size"
+    width, height = puma_on.size
+    for half in ((0, 0, width // 2, height), (width // 2, 0, width, height)):
+        diff = ImageChops.difference(puma_on.crop(half), legacy_on.crop(half))
+        changed = ImageStat.Stat(diff.point(lambda v: 255 if v > 64 else 0)).mean[0] / 255
+        assert changed >= 0.2, f"in forced colours the option at {half} looks the same selected or not ({changed:.0%})"
+    # The selected half is the darker or lighter one consistently (the system's selection colours).
+    mean = lambda img, box: ImageStat.Stat(img.crop(box)).mean[0]  # noqa: E731
+    left, right = (0, 0, width // 2, height), (width // 2, 0, width, height)
+    assert (mean(puma_on, left) - mean(puma_on, right)) * (mean(legacy_on, left) - mean(legacy_on, right)) < 0
+    # The user's own bubbles keep a frame too, as the bot's do (their extent stays visible).
+    page.check("#backend-switch input[value=puma]")
+    say(page, "comedy", 2)
+    frames = page.evaluate("() => [...document.querySelectorAll('.message .bubble')].map((b) => "
+                           "parseFloat(getComputedStyle(b).borderTopWidth))")
+    assert frames and all(width >= 1 for width in frames), frames
+    puma_on.save(ARTIFACTS / "switch-forced-colours-puma.png")
+    legacy_on.save(ARTIFACTS / "switch-forced-colours-legacy.png")

@@ -59,9 +59,18 @@ function setState(name) {
 function renderStatus() {
   const { line, spoken, outbox: heading } = statusText(chat, label());
   if (ui.status.textContent !== line) ui.status.textContent = line;
+  fitStatus();
   announce(spoken);
   outbox.show(chat.queue, heading);
 }
+
+// The line is bounded (style.css: 3 lines, 2 on a short screen) so the conversation and the box
+// keep the height; a longer text scrolls inside it, which the keyboard reaches only then.
+function fitStatus() {
+  const over = ui.status.scrollHeight > ui.status.clientHeight + 1;
+  if (over !== (ui.status.tabIndex === 0)) ui.status.tabIndex = over ? 0 : -1;
+}
+window.addEventListener("resize", fitStatus);
 
 // Screen readers hear a change of substance once (a polite status), not each rewrite of the line.
 function announce(text) {
