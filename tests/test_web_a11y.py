@@ -137,7 +137,16 @@ def test_a11y_keyboard_only_conversation_switch_and_survey(page: Any, mesh: puma
         page.keyboard.press("Enter")
         wait_turn_done(page, number)
     page.wait_for_selector("body[data-state=ended]")
-    assert page.evaluate("document.activeElement.id") == "next-button" and focus_shown(page)
+    # The focus stays in the box (no move unasked: it would cut the screen reader's queue, which
+    # still holds the last replies); the way on is announced, and Shift+Tab reaches it.
+    assert page.evaluate("document.activeElement.id") == "chat-input"
+    page.wait_for_function("() => document.getElementById('status-announce').textContent"
+                           ".includes('The conversation is over. Next →')")
+    assert page.get_attribute("#chat-input", "aria-disabled") == "true"
+    page.keyboard.type("more")  # the box takes no more text
+    assert page.input_value("#chat-input") == ""
+    tab_to(page, "#next-button", backwards=True)
+    assert focus_shown(page)
     assert page.title() == "Movie chat · PUMA"
     page.keyboard.press("Enter")  # Next →
     assert page.evaluate("document.activeElement.name") == "liked" and focus_shown(page)
