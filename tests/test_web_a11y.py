@@ -462,3 +462,41 @@ def test_a11y_backend_switch_selected_option_survives_forced_colours(new_page: A
     assert frames and all(width >= 1 for width in frames), frames
     puma_on.save(ARTIFACTS / "switch-forced-colours-puma.png")
     legacy_on.save(ARTIFACTS / "switch-forced-colours-legacy.png")
+
+
+def test_a11y_dashboard_announces_a_service_going_down_and_coming_back(new_page: Any, mesh: puma.Deployment) -> None:
+    """A polite status names the service whose ready state changed, once per change; the first
+    figures and unchanged polls say nothing."""
+    import json
+
+    down = {"on": False}
+
+    def status(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        if down["on"]:  # the legacy bridge's readiness check fails, as when its server is killed
+            svc = body["services"]["legacy"]
+            svc["not_ready"] = ["the legacy socket server is unreachable: nothing accepts connections"]
+            svc["ready"] = 0
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page = new_page()
+    page.route("**/_puma/status", status)
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    page.wait_for_selector("article.service")
+    page.evaluate("""() => { window.__said = [];
+      const region = document.getElementById('service-changes');
+      new MutationObserver(() => window.__said.push(region.textContent))
+        .observe(region, {childList: true, characterData: true, subtree: true}); }""")
+    start = page.evaluate("performance.now()")
+    page.wait_for_function(f"() => performance.now() - {start} > 1000")  # four polls, nothing changed
+    assert page.evaluate("window.__said") == [] and page.text_content("#service-changes") == ""
+    down["on"] = True
+    page.wait_for_function("() => window.__said.length >= 1")
+    start = page.evaluate("performance.now()")
+    page.wait_for_function(f"() => performance.now() - {start} > 1000")
+    assert page.evaluate("window.__said") == ["legacy: not ready: the legacy socket server is unreachable."]
+    assert page.get_attribute("#service-changes", "role") == "status"
+    down["on"] = False
+    page.wait_for_function("() => window.__said.length >= 2")
+    assert page.evaluate("window.__said")[-1] == "legacy: ready."
