@@ -13,6 +13,8 @@ import socket
 import sys
 from pathlib import Path
 
+_LISTEN = "0A"  # /proc/net/tcp's state of a listening socket
+
 
 def taken(port: int, host: str = "127.0.0.1") -> bool:
     """Whether `host:port` is held: a listener, or a socket bound but not listening yet (a legacy
@@ -37,16 +39,17 @@ def _bind_fails(port: int, host: str, *, reuse: bool) -> bool:
     return False
 
 
-def _connections(port: int) -> bool:
-    """Whether /proc/net/tcp{,6} lists a socket on local `port` (a bound-only socket is not listed;
-    a TIME_WAIT connection is)."""
+def _connections(port: int, state: str | None = None) -> bool:
+    """Whether /proc/net/tcp{,6} lists a socket on local `port` (in `state`, e.g. "0A", LISTEN): a
+    bound-only socket is not listed; a listener and a TIME_WAIT connection are."""
     for table in ("tcp", "tcp6"):
         try:
             lines = Path(f"/proc/net/{table}").read_text().splitlines()[1:]
         except OSError:
             continue
-        if any(int(line.split()[1].rsplit(":", 1)[1], 16) == port for line in lines if len(line.split()) > 3):
-            return True
+        for fields in (line.split() for line in lines):
+            if len(fields) > 3 and int(fields[1].rsplit(":", 1)[1], 16) == port and state in (None, fields[3]):
+                return True
     return False
 
 
@@ -78,7 +81,7 @@ def problems(ports: dict[str, str]) -> list[str]:
 
 def _holder(port: str) -> str:
     """Who holds `port`, and how to stop it (the part of the message in brackets)."""
-    server, listening = legacy_server(port), _bind_fails(int(port), "127.0.0.1", reuse=True)
+    server, listening = legacy_server(port), _connections(int(port), _LISTEN)
     if server:
         doing = "holds it" if listening else "is loading on it"
         return (f"a legacy socket server {doing} (pid {server}, from var/legacy-server-{port}.pid: started by hand "
