@@ -113,6 +113,10 @@ def test_web_chat_reply_tells_screen_readers_which_backend_answered_and_how_fast
     described = page.evaluate("""() => [...document.querySelectorAll('#messages > li.bot[aria-describedby]')].map(li => ({
         text: document.getElementById(li.getAttribute('aria-describedby')).textContent,
         meta: li.querySelector('.meta').getAttribute('aria-hidden'), took: li.querySelector('.took')?.textContent}))""")
+    # Every message's description has its time; the last of each reply says who answered and how fast.
+    assert all(re.fullmatch(r"At \d\d:\d\d(:\d\d)?\.", item["text"]) for item in described
+               if not item["text"].startswith("Answered by")), described
+    described = [item for item in described if item["text"].startswith("Answered by")]
     assert len(described) == 2, described
     for item in described:
         ms = re.fullmatch(r"Answered by PUMA mesh in (\d+) ms, at (\d\d:\d\d(?::\d\d)?)\.", item["text"])
