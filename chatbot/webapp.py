@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import puma
+from chatbot import legacy_processes
 from chatbot.errors import unknown_fields_text
 
 log = logging.getLogger(__name__)
@@ -273,11 +274,19 @@ def legacy_ready() -> None:
 
 
 def legacy_down(address: tuple[str, int], why: str) -> str:
-    """What is down and what to do, with the port this deployment uses (not the default)."""
+    """What is down and what to do, with the port this deployment uses (not the default). On this
+    host, a legacy server process on the port that refuses connections is loading: it is said to be
+    starting, with its pid and since when, and no start command is given (it would start a second)."""
     host, port = address
-    start = (f"start it: {legacy_start_command(port)}" if host in ("127.0.0.1", "localhost", "::1")
-             else f"start the legacy server on {host}")
-    return f"nothing accepts connections at {host}:{port} ({why.lower()}): still loading, or not running; {start}"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        return (f"nothing accepts connections at {host}:{port} ({why.lower()}): still loading, or not running; "
+                f"start the legacy server on {host}")
+    loading = legacy_processes.starting(port)
+    if loading is not None:
+        return (f"the legacy server on {host}:{port} is {loading.words()}: it accepts connections once its "
+                "catalogue is loaded (30-60 s)")
+    return (f"nothing accepts connections at {host}:{port} ({why.lower()}) and no legacy server runs on port "
+            f"{port}; start it: {legacy_start_command(port)}")
 
 
 def legacy_start_command(port: int) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 from chatbot.bot import Chatbot
 from chatbot.listener import error_reply, handle
 from legacy_socket_server.options import DEBUG_PORT, MAX_LINE_BYTES, PORT
+from puma import ports
 from puma.codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,10 @@ def answer(bot: Chatbot, line: bytes) -> dict[str, Any]:
 class PortInUseError(OSError):
     """The legacy server's port is taken: names it and how to choose another."""
 
-    def __init__(self, host: str, port: int) -> None:
-        super().__init__(errno.EADDRINUSE, f"port {port} is already in use ({host}:{port}): stop what uses it, "
+    def __init__(self, host: str, port: int, *, loading: bool = False) -> None:
+        what = "another server has bound it and is still starting (a legacy server loading its catalogue?)" \
+            if loading else "stop what uses it"
+        super().__init__(errno.EADDRINUSE, f"port {port} is already in use ({host}:{port}): {what}, "
                          "or choose another port: --port N (with make run: make run LEGACY_PORT=N)")
 
     def __str__(self) -> str:
@@ -83,6 +86,11 @@ class LegacyServer(socketserver.ThreadingTCPServer):
         self._clients: set[socket.socket] = set()
         self._clients_changed = threading.Condition()
         super().__init__((host, port), ClientHandler, bind_and_activate=False)
+        # Another server still loading holds the port bound, not listening: a SO_REUSEADDR bind
+        # would share it, load for a minute, then fail to listen (and take over its pid file).
+        if ports.bound_not_listening(port, host if host not in ("", "0.0.0.0") else "127.0.0.1"):
+            self.server_close()
+            raise PortInUseError(host, port, loading=True)
         try:
             self.server_bind()
         except OSError as exc:

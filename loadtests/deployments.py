@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 30.0
+SAY_EVERY_S = 5.0  # a deployment still starting is said this often (the load test is never silent long)
 HEARTBEAT_S = 10.0  # a long step logs that it is still running this often
 _READY = {
     "legacy": re.compile(r"listening on (?P<host>[\d.]+):(?P<port>\d+)"),
@@ -106,6 +107,7 @@ def start(name: str, database_url: str, logs_dir: Path, root: Path = ROOT,
         proc = subprocess.Popen(pinned + command(name, database_url, root), cwd=root, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
+    log.info("starting %s (pid %d, its log in %s)", name, proc.pid, log_path)
     try:
         started = time.monotonic()
         host = wait_ready(name, proc, log_path)
@@ -117,9 +119,17 @@ def start(name: str, database_url: str, logs_dir: Path, root: Path = ROOT,
 
 
 def wait_ready(name: str, proc: subprocess.Popen[bytes], log_path: Path) -> str:
-    deadline = time.monotonic() + START_TIMEOUT_S
+    """Until the log says it serves; says every SAY_EVERY_S how long it has waited and the log's
+    last line (start-up takes 15-60 s: never a silent wait)."""
+    started = time.monotonic()
+    deadline, said = started + START_TIMEOUT_S, started
     while time.monotonic() < deadline:
-        found = _READY[name].search(log_path.read_text(errors="replace"))
+        text = log_path.read_text(errors="replace")
+        found = _READY[name].search(text)
+        if time.monotonic() - said >= SAY_EVERY_S and not found:
+            said = time.monotonic()
+            last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "(nothing logged yet)")
+            log.info("%s still starting (%.0f s): %s", name, said - started, last[:160])
         if found:
             return found["url"] if name == "puma" else f"tcp://{found['host']}:{found['port']}"
         if proc.poll() is not None:

@@ -191,7 +191,9 @@ def _add_status_and_scale(sub: Any) -> None:
                      "removed ones finish their requests first), and wait until they do. An autoscaled "
                      "service takes N within its bounds and holds it at least its downscale_delay_s from "
                      "the scale (more load may raise it sooner); then the autoscaler follows the load. Exits "
-                     "1 if another decision changed the count while waiting, or N were not ready in time. Authorised by the deployment's secret "
+                     "1 if another decision changed the count while waiting, or N were not ready in time; 3 if the change was "
+                     "sent but not confirmed (the supervisor did not answer within 5 s: stopped or busy; it may "
+                     "still apply it when it resumes). Authorised by the deployment's secret "
                      "($PUMA_SECRET) or, for the user who started it, its run file.")
     scale.add_argument("service", help="the service's name, as in `puma status`")
     scale.add_argument("instances", type=int, metavar="N", help=f"how many instances should serve it: 1 to "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 from pathlib import Path
 
 _LISTEN = "0A"
@@ -32,6 +33,35 @@ def port_holder(port: int) -> str | None:
                     if link.startswith("socket:[") and link[8:-1] in inodes:
                         return _describe(int(fd_dir.parent.name))
     return "a process of another user (not visible to this one)"
+
+
+def bound_not_listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a socket holds `host:port` bound but not listening (a server that claims its port
+    before a slow start-up). Linux lets a second SO_REUSEADDR bind share such a port until one of
+    them listens, so only a bind without SO_REUSEADDR tells: it fails, and /proc/net/tcp lists no
+    socket of that port (a listener or a TIME_WAIT connection would explain the failure instead).
+
+    >>> bound_not_listening(1)  # nothing holds port 1 (or no permission to test it: False)
+    False
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except PermissionError:
+            return False
+        except OSError:
+            return not _sockets_of(port)
+    return False
+
+
+def _sockets_of(port: int) -> bool:
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(OSError):
+            for line in (_PROC / "net" / table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if len(fields) > 3 and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    return True
+    return False
 
 
 def _listening_inodes(port: int) -> set[str]:

@@ -29,6 +29,7 @@ framework is the new deployment's (a monolith runs without it).
 from __future__ import annotations
 
 import ast
+import logging
 import re
 import tokenize
 from collections.abc import Iterable, Iterator
@@ -37,6 +38,8 @@ from pathlib import Path
 
 from .locreport import code_rows
 from .reachparams import only_passed_by
+
+log = logging.getLogger(__name__)
 
 _TARGET = re.compile(r"^([A-Za-z_][\w.]*):([A-Za-z_][\w.]*)(\(\))?$")
 _ATTRIBUTE_CALLS = {"getattr", "hasattr", "setattr", "delattr"}
@@ -110,9 +113,12 @@ class Program:
 def whole(root: Path, *, old: Path, new: Path, framework: Iterable[str] = ("puma",)) -> list[Line]:
     """Every counted line of the application code either deployment reaches, marked old/new."""
     program = Program(root, framework)
+    log.info("loc-report: 1/3 following what the old deployment (%s) reaches", old)
     reached_old = Reach(program, _entry(program, old)).run()
+    log.info("loc-report: 2/3 following what the new deployment (%s) reaches", new)
     new_reach = Reach(program, _entry(program, new))
     reached_new = new_reach.run()
+    log.info("loc-report: 3/3 marking each line old, new or both")
     both = reached_old & reached_new
     new_only = only_passed_by(both, reached_old, reached_new)  # rows of shared functions only the port exercises
     old_only = only_passed_by(both, reached_new, reached_old)

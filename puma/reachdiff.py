@@ -13,20 +13,26 @@ and one only the monolith reaches is *removed*. Lines neither reaches count as *
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
 from .locreport import code_rows
 from .reach import Line, Node, Program, Reach, _entry, _owner
 
+log = logging.getLogger(__name__)
+
 
 def whole_trees(root: Path, old_root: Path, *, old: Path, new: Path,
                 framework: Iterable[str] = ("puma",)) -> list[Line]:
     """Every counted line either deployment reaches, each in its own tree (see the module doc)."""
     old_program, new_program = Program(old_root, framework), Program(root, framework)
+    log.info("loc-report: 1/3 following what the old deployment (%s in %s) reaches", old, old_root)
     old_reached = Reach(old_program, _entry(old_program, old)).run()
+    log.info("loc-report: 2/3 following what the new deployment (%s in %s) reaches", new, root)
     new_reach = Reach(new_program, _entry(new_program, new))
     new_reached = new_reach.run()
+    log.info("loc-report: 3/3 matching the lines of the two trees")
     old_rows, new_rows = _rows(old_program, old_reached), _rows(new_program, new_reached)
     lines: list[Line] = []
     for path in sorted(set(old_rows) | set(new_rows)):

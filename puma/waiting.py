@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 TICK_S = 0.5
 HEARTBEAT_S = 2.0  # without a terminal: the line again after this long, though nothing changed
 AGE_SHOWN_S = 2.0  # a phase held this long shows its age
+LONG_PHASE_CHARS = 100  # a phase longer than this is printed whole once, then shortened (SaidOnce)
 
 
 def phase(pool: ServicePool) -> str | None:
@@ -91,6 +92,34 @@ class PhaseAges:
             age = now - self._since[name][1]
             shown[name] = f"{stem}, {age:.0f} s" if age >= AGE_SHOWN_S else stem
         return shown
+
+
+class SaidOnce:
+    """A long phase (a readiness reason that ends with a shell command, say) in full the first time
+    it is printed, then its beginning and "… (in full above)": a log of start-up lines stays
+    readable, and each line still says what the service waits for.
+
+    >>> said = SaidOnce()
+    >>> said.shorten({"db": "x" * 120}) == {"db": "x" * 120}
+    True
+    >>> said.shorten({"db": "x" * 120 + ", 4 s"})["db"]
+    'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (in full above), 4 s'
+    """
+
+    def __init__(self, most: int = LONG_PHASE_CHARS) -> None:
+        self.most = most
+        self._said: set[str] = set()
+
+    def shorten(self, shown: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for name, text in shown.items():
+            stem = _WAITED.sub("", text)
+            if len(stem) <= self.most or stem not in self._said:
+                self._said.add(stem)
+                out[name] = text
+                continue
+            out[name] = f"{stem[: self.most * 3 // 5 - 1]}… (in full above){text[len(stem):]}"
+        return out
 
 
 _ROUTINE = ("importing", "warming up")
@@ -193,7 +222,7 @@ class StartupProgress:
 
     def _run(self) -> None:
         last: dict[str, str] | None = None
-        ages, written = PhaseAges(), 0.0
+        ages, said, written = PhaseAges(), SaidOnce(), 0.0
         while not self._stop.wait(TICK_S):
             if getattr(self.deployment, "stopping", False):  # interrupted: no "starting" line may follow "stopping"
                 return
@@ -206,7 +235,7 @@ class StartupProgress:
                 width = shutil.get_terminal_size((120, 24)).columns - 1
                 self._rewrite(describe(shown, now - self.started, ready=ready, width=width))
             elif phases(waiting) != last or now - written >= HEARTBEAT_S:  # a log: per change, or a heartbeat
-                self.out.write(describe(shown, now - self.started, ready=ready) + "\n")
+                self.out.write(describe(said.shorten(shown), now - self.started, ready=ready) + "\n")
                 self.out.flush()
                 written = now
             last = phases(waiting)

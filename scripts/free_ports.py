@@ -2,7 +2,8 @@
 
 Usage: python scripts/free_ports.py PORT=8080 LEGACY_PORT=13113. Exit 0 when every port is free;
 else 1, with one line per taken port naming the make variable to change, e.g.
-`make: port 8080 (PORT) is already in use: ...; stop it, or choose another: make run PORT=8090`.
+`make: port 8080 (PORT) is already in use on 127.0.0.1: ...; stop it, or choose another: make run PORT=N`.
+A port that a server has bound but does not listen on yet (the legacy server while it loads) is taken.
 """
 
 from __future__ import annotations
@@ -12,15 +13,43 @@ import socket
 import sys
 from pathlib import Path
 
+_LISTEN = "0A"  # /proc/net/tcp's state of a listening socket
+
 
 def taken(port: int, host: str = "127.0.0.1") -> bool:
-    """Whether binding `host:port` fails (as the servers bind: SO_REUSEADDR, so TIME_WAIT is free)."""
+    """Whether `host:port` is held: a listener, or a socket bound but not listening yet (a legacy
+    server binds its port, then loads its catalogue for 30-60 s before it listens).
+
+    The servers bind with SO_REUSEADDR, so a bind with it passes a TIME_WAIT connection, but it
+    also passes a socket that is only bound with SO_REUSEADDR (Linux lets two such binds share a
+    port until one listens). A bind without it fails on both: when it fails and no connection of
+    the port is left in /proc/net/tcp, what holds the port is such a bound socket."""
+    if _bind_fails(port, host, reuse=True):
+        return True
+    return _bind_fails(port, host, reuse=False) and not _connections(port)
+
+
+def _bind_fails(port: int, host: str, *, reuse: bool) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, int(reuse))
         try:
             sock.bind((host, port))
         except OSError:
             return True
+    return False
+
+
+def _connections(port: int, state: str | None = None) -> bool:
+    """Whether /proc/net/tcp{,6} lists a socket on local `port` (in `state`, e.g. "0A", LISTEN): a
+    bound-only socket is not listed; a listener and a TIME_WAIT connection are."""
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = Path(f"/proc/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for fields in (line.split() for line in lines):
+            if len(fields) > 3 and int(fields[1].rsplit(":", 1)[1], 16) == port and state in (None, fields[3]):
+                return True
     return False
 
 
@@ -41,17 +70,25 @@ def problems(ports: dict[str, str]) -> list[str]:
     for name, text in ports.items():
         if not text.isdigit() or not 0 < int(text) < 65536:
             found.append(f"make: {name}={text!r} is not a port; give a number from 1 to 65535, e.g. make run {name}=8090")
-        elif taken(int(text)):
-            server = legacy_server(text)
-            holder = (f"a legacy socket server holds it (pid {server}, from var/legacy-server-{text}.pid: started by "
-                      f"hand, or by another make run): stop it with kill {server}" if server
-                      else "another `make run`?): stop it")
-            found.append(f"make: port {text} ({name}) is already in use on 127.0.0.1 ({holder}"
-                         f"{')' if server else ''}, or choose another: make run {name}=N")
+        elif legacy_server(text) or taken(int(text)):  # a pid-file server holds it even behind a TIME_WAIT
+            found.append(f"make: port {text} ({name}) is already in use on 127.0.0.1: {_holder(text)}, "
+                         f"or choose another: make run {name}=N")
     for value in sorted({v for v in ports.values() if list(ports.values()).count(v) > 1}):
         same = [name for name, v in ports.items() if v == value]
         found.append(f"make: {' and '.join(same)} are both {value}; give each its own port")
     return found
+
+
+def _holder(port: str) -> str:
+    """Who holds `port`, and how to stop it (the part of the message in brackets)."""
+    server, listening = legacy_server(port), _connections(int(port), _LISTEN)
+    if server:
+        doing = "holds it" if listening else "is loading on it"
+        return (f"a legacy socket server {doing} (pid {server}, from var/legacy-server-{port}.pid: started by hand "
+                f"or by another make run); stop it with kill {server}")
+    if listening:
+        return "something listens on it (another make run?); stop it"
+    return "a process has bound it but does not listen yet (a server still starting?); stop it"
 
 
 def main(argv: list[str]) -> int:

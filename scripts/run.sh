@@ -74,7 +74,10 @@ stop_legacy() {
   kill $legacy 2>/dev/null
   # Gone before make run ends (at most 10 s: it finishes its turns), so its port is free again.
   for _ in $(seq 100); do running "${pid:-$legacy}" || break; sleep 0.1; done
-  rm -f "$pidfile" "$runfile"
+  # The pid file goes only if it names a server this run stopped (another's, loading or serving,
+  # keeps its file: `make stop` and the next make run find it by it).
+  case "$(cat "$pidfile" 2>/dev/null)" in "$legacy"|"${pid:-$legacy}") running "${pid:-$legacy}" || rm -f "$pidfile" ;; esac
+  rm -f "$runfile"
 }
 trap stop_legacy EXIT
 trap 'exit 130' INT

@@ -11,6 +11,7 @@ pid to `kill -9`).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import time
@@ -59,6 +60,35 @@ def parent(pid: int) -> int:
         return 0
 
 
+def legacy_port(runner: int) -> str | None:
+    """The LEGACY_PORT of the make run `runner` (scripts/run.sh BIN PORT LEGACY_PORT LOG)."""
+    words = command_line(runner).split()
+    at = next((i for i, w in enumerate(words) if w.endswith("run.sh")), None)
+    return words[at + 3] if at is not None and len(words) > at + 3 and words[at + 3].isdigit() else None
+
+
+def legacy_servers(port: str) -> list[int]:
+    """The live processes whose command line says they are a legacy server on `port`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        pid = int(cmdline.parent.name)
+        if re.search(rf"legacy_socket_server .*--port {port}\b", command_line(pid)) and alive(pid):
+            found.append(pid)
+    return sorted(found)
+
+
+def left_running(port: str | None) -> str:
+    """What `make stop` says about the legacy server once the run has stopped."""
+    if port is None:
+        return ""
+    left = legacy_servers(port)
+    if not left:
+        return f"; no legacy socket server is left on port {port}"
+    pids = " ".join(map(str, left))
+    return (f"; left running: a legacy socket server on port {port} (pid {pids}) that make run did not stop "
+            f"(its pid file did not name it); stop it with kill {pids}")
+
+
 def stop(port: str) -> int:
     path = run_file(port)
     lines = path.read_text().split() if path.exists() else []
@@ -71,7 +101,7 @@ def stop(port: str) -> int:
         puma = 0  # not started yet (the ports are being checked): make run itself is stopped
     others = ", ".join(f"the legacy socket server (pid {pid})" for pid, line in children(runner).items()
                        if "legacy_socket_server" in line)
-    target = puma or runner
+    target, legacy = puma or runner, legacy_port(runner)
     print(f"make stop: stopping the make run on port {port} (pid {runner}): "
           + (f"puma run (pid {puma}) drains the requests in flight, then stops the mesh" if puma else "it is still starting")
           + (f"; then make run stops {others}" if others else ""), flush=True)
@@ -89,7 +119,8 @@ def stop(port: str) -> int:
             print(f"make stop: still stopping ({now - started:.0f} s): puma run finishes its requests in flight",
                   flush=True)
         time.sleep(0.1)
-    print(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s")
+    print(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s"
+          + left_running(legacy))
     return 0
 
 

@@ -4,6 +4,9 @@ already timed out commits nothing."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -60,6 +63,67 @@ def test_legacy_bridge_readiness_names_the_address_and_the_command_with_its_port
         assert probe.state() == (True, "")
     probe.refresh()  # gone again
     assert not probe.state()[0]
+
+
+def _bound_stand_in(argv: list[str], port: int) -> subprocess.Popen[str]:
+    """A process with a legacy server's command line `argv` that binds `port` and does not listen
+    (as the real one while it loads its catalogue)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import socket, sys, time; s = socket.socket(); "
+         "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[1]))); "
+         "print('bound', flush=True); time.sleep(60)", str(port), *argv], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "bound"
+    return holder
+
+
+@pytest.mark.parametrize("argv", [
+    ["-m", "legacy_socket_server", "--port", "{port}", "--pid-file", "var/legacy-server-{port}.pid"],  # make run's
+    ["-m", "legacy_socket_server", "--port={port}"],  # by hand, another spelling
+    ["-m", "chatbot", "legacy", "legacy_socket_server", "--debug", "--port", "{port}"],
+])
+def test_legacy_bridge_readiness_says_a_loading_server_is_starting_and_gives_no_start_command(
+        argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A legacy server process on the port that refuses connections is loading: "starting (pid N,
+    loading since HH:MM:SS)", and no command that would start a second one."""
+    from chatbot.webapp import legacy_ready
+    from tests.helpers import free_port
+
+    port = free_port()
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{port}")
+    probe = Probe(legacy_ready, period_s=1.0, timeout_s=2.0)
+    holder = _bound_stand_in([a.format(port=port) for a in argv], port)
+    try:
+        probe.refresh()
+        ready, reason = probe.state()
+        assert not ready and f"is starting (pid {holder.pid}, loading since " in reason, reason
+        assert re.search(r"loading since \d\d:\d\d:\d\d\)", reason), reason
+        probe.refresh()
+        assert probe.state()[1] == reason, "the same words while it loads: no new progress line per second"
+        assert "start it" not in reason and "python -m" not in reason, reason
+    finally:
+        holder.kill()
+        holder.communicate()
+    probe.refresh()  # gone: the start command again, and "no legacy server runs"
+    ready, reason = probe.state()
+    assert not ready and f"no legacy server runs on port {port}; start it: " in reason, reason
+
+
+def test_legacy_bridge_readiness_ignores_a_legacy_server_on_another_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatbot.webapp import legacy_ready
+    from tests.helpers import free_port
+
+    port = free_port()
+    other = port * 10 + 1 if port * 10 + 1 < 65536 else port - 1  # its digits start the same (13113 vs 131131)
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{port}")
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "-m", "legacy_socket_server",
+                               "--port", str(other)])
+    try:
+        probe = Probe(legacy_ready, period_s=1.0, timeout_s=2.0)
+        probe.refresh()
+        assert "start it: " in probe.state()[1] and "starting (pid" not in probe.state()[1], probe.state()
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_legacy_bridge_readiness_of_a_remote_server_and_a_bad_address(monkeypatch: pytest.MonkeyPatch) -> None:

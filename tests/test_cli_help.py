@@ -157,3 +157,34 @@ def test_cli_help_first_run_time_counts_the_install_and_agrees_with_make() -> No
     assert said, "scripts/figures.mk gives no install minutes"
     assert said.group(1) in quick, f"README's quick start does not give the install as {said.group(1)}"
     assert quick.index(said.group(1)) < quick.index("50-60 s"), "the install time must come before the start's"
+
+
+def _readme_exit_codes() -> dict[str, set[str]]:
+    """{`puma scale`: {"1", "3"}, ...}: the exit codes each row of README's Commands table names
+    ("exits 1 if ..., 3 if ...")."""
+    import re
+    from pathlib import Path
+
+    found: dict[str, set[str]] = {}
+    for row in (Path(__file__).parents[1] / "README.md").read_text().splitlines():
+        command = re.match(r"\| `(puma(?: [a-z][a-z-]*)+)", row)
+        said = re.search(r"\bexits? (?:with )?(\d.*)", row)
+        if command and said:
+            words = command[1].split()
+            name = " ".join(w for w in words if not w.isupper())
+            found[name] = set(re.findall(r"(?:^|, | or )(\d+) if\b", said[1]))
+    return found
+
+
+def test_cli_help_names_every_exit_code_the_readme_names() -> None:
+    import re
+
+    named = _readme_exit_codes()
+    assert named.get("puma scale") == {"1", "3"}, named  # the table is read (README: Commands)
+    parsers = dict(walk("puma", puma_parser()))
+    for command, codes in named.items():
+        text = parsers[command].format_help()
+        said = re.search(r"Exits?\s(.*)", " ".join(text.split()))
+        assert said, f"`{command} --help` names no exit code; README names {sorted(codes)}"
+        missing = {code for code in codes if not re.search(rf"(?:^|[\s,;]){code} if\b", said[1])}
+        assert not missing, f"`{command} --help` leaves out exit code(s) {sorted(missing)} that README names"

@@ -46,9 +46,45 @@ def _target(p99s: list[float], rates: list[float]) -> dict[str, Any]:
 
 def test_cli_wording_load_summary_never_says_up_to_0_users_or_saturation_that_did_not_happen() -> None:
     never = report._p99_words(_target([900, 950, 990], [1, 2, 3]))
-    assert "up to 0" not in never and "at every step (from the first step, 1 user)" in never
-    assert "up to 2 users" in report._p99_words(_target([10, 20, 900], [1, 2, 3]))
+    assert "up to 0" not in never and ">= 250 ms at every step: 1 user (900.0 ms)" in never
+    assert "< 250 ms at 1 user (10.0 ms), 2 users (20.0 ms); >= 250 ms at 4 users (900.0 ms)" in report._p99_words(
+        _target([10, 20, 900], [1, 2, 3]))
     rising = report._throughput_words(_target([10, 20, 30], [1.0, 2.0, 13.4]))
     assert "not saturated" in rising and "saturation" not in rising.replace("not saturated", "")
     peaked = report._throughput_words(_target([10, 20, 30], [1.0, 5.0, 3.0]))
     assert peaked.startswith("saturation 5.00 conversations/s at 2 users")
+
+
+def _said(words: str) -> dict[int, tuple[str, float]]:
+    """{users: (side of the goal, p99 ms)} from a p99 sentence, one entry per step it names."""
+    said = {}
+    for group in words.removeprefix("p99 turn latency ").split("; "):
+        sign, _, rest = group.partition(" 250 ms at ")
+        for item in rest.removeprefix("every step: ").split("), "):
+            users, _, ms = item.partition(" user")
+            said[int(users)] = (sign, float(ms.split("(")[1].rstrip(") ms")))
+    return said
+
+
+def _table(target: dict[str, Any]) -> dict[int, float]:
+    """{users: p99 ms} as the summary's side-by-side table prints it."""
+    rows = report._side_by_side({"puma": target})[2:]
+    return {int(row.split(" | ")[0].strip("| ")): float(row.split(" | ")[1].split(" / ")[2]) for row in rows}
+
+
+@pytest.mark.parametrize("p99s", [
+    [273.6, 222.1],  # the newcomer's run: over at 1 user, under at 4
+    [249.96, 250.0, 120.0],  # the edges: 249.96 prints as 250.0, so it is not called under
+    [100.0, 300.0, 90.0, 260.0, 240.0],  # crossing back and forth
+    [10.0], [900.0], [900.0, 950.0, 990.0], [10.0, 20.0, 30.0, 40.0],
+])
+def test_cli_wording_load_summary_p99_sentence_agrees_with_its_table(p99s: list[float]) -> None:
+    target = _target(p99s, [1.0] * len(p99s))
+    said, table = _said(report._p99_words(target)), _table(target)
+    assert set(said) == set(table), (said, table)
+    for step in target["steps"]:
+        sign, ms = said[step["users"]]
+        assert ms == table[step["users"]], (said, table)
+        assert sign == ("<" if ms < report.P99_GOAL_MS else ">="), (step, said)  # the printed figure decides
+    sentence = report._p99_words(target)
+    assert ("every step" in sentence) == (len(p99s) > 1 and len({s for s, _ in said.values()}) == 1), sentence

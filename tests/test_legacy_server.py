@@ -251,11 +251,22 @@ def test_legacy_server_honours_a_sigterm_wherever_the_load_is(chatbot_db_url: st
 
 
 @pytest.mark.parametrize("argv", [["-m", "legacy_socket_server"], ["-m", "chatbot", "legacy"]])
-def test_legacy_server_on_a_taken_port_fails_before_loading_and_names_the_port(argv: list[str]) -> None:
+@pytest.mark.parametrize("held", ["listening", "bound with SO_REUSEADDR, loading"])
+def test_legacy_server_on_a_taken_port_fails_before_loading_and_names_the_port(argv: list[str], held: str,
+                                                                                 tmp_path: Path) -> None:
+    """Held by a listener, or by another server that has bound it and still loads (as a legacy
+    server does for 30-60 s): a SO_REUSEADDR bind would share that port, load, then fail to listen
+    and take over the other's pid file. Refused at once, the pid file untouched."""
+    pid_file = tmp_path / "legacy.pid"
+    pid_file.write_text("4242\n")
     with socket.socket() as taken:
+        if held != "listening":
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         taken.bind(("127.0.0.1", 0))
-        taken.listen()
+        if held == "listening":
+            taken.listen()
         port = taken.getsockname()[1]
+        argv = [*argv, "--pid-file", str(pid_file)] if "legacy_socket_server" in argv else argv
         done = subprocess.run([sys.executable, *argv, "--port", str(port)], capture_output=True, text=True,
                               timeout=120)
     assert done.returncode == 1
@@ -264,6 +275,8 @@ def test_legacy_server_on_a_taken_port_fails_before_loading_and_names_the_port(a
     assert "LEGACY_PORT=N" in done.stderr and "--port N" in done.stderr
     assert "loading the catalogue" not in done.stderr  # it failed first, not after the slow load
     assert "Traceback" not in done.stderr
+    assert ("still starting" in done.stderr) == (held != "listening"), done.stderr
+    assert pid_file.read_text() == "4242\n"
 
 
 def test_legacy_server_refuses_connections_until_it_can_answer() -> None:

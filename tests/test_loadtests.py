@@ -465,3 +465,38 @@ def test_load_summary_judges_the_goals_once_both_saturated_and_p99_crossed() -> 
     calm = _goal_text([(1, 1.0, 60), (4, 2.0, 80), (8, 1.9, 90)], [(1, 1.0, 50), (4, 1.5, 70), (8, 1.4, 80)])
     assert "higher concurrency than legacy: not measured: p99 stayed under 250 ms" in calm, calm
     assert "2.00x" not in calm and "1.33x, NOT met" in calm, calm
+
+
+def test_deployment_still_starting_is_said_with_its_logs_last_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """The load test is never silent while a deployment starts (15-60 s): every SAY_EVERY_S it says
+    how long, and what the deployment's log says last; once it serves, no more."""
+    import logging
+    import threading
+
+    from loadtests import deployments
+    from tests.helpers import wait_for
+
+    monkeypatch.setattr(deployments, "SAY_EVERY_S", 0.1)
+    log_path = tmp_path / "legacy.log"
+    log_path.write_text("loading the catalogue and the recommender\nwriting films and ratings: 40%\n")
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    said = threading.Event()
+
+    def serve_once_said() -> None:
+        wait_for(lambda: any("still starting" in r.getMessage() for r in caplog.records), timeout_s=10)
+        said.set()
+        with log_path.open("a") as out:
+            out.write("legacy_socket_server INFO listening on 127.0.0.1:13999\n")
+
+    try:
+        with caplog.at_level(logging.INFO, logger="loadtests.deployments"):
+            threading.Thread(target=serve_once_said, daemon=True).start()
+            assert deployments.wait_ready("legacy", proc, log_path) == "tcp://127.0.0.1:13999"
+    finally:
+        proc.kill()
+        proc.wait()
+    lines = [r.getMessage() for r in caplog.records if "still starting" in r.getMessage()]
+    assert said.is_set() and lines, caplog.text
+    assert all(line.startswith("legacy still starting (") and line.endswith("writing films and ratings: 40%")
+               for line in lines), lines

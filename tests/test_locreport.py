@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,15 @@ def test_locreport_whole_bad_apart_table_is_one_line_naming_the_file(tmp_path: P
     done = _whole(tmp_path)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith("puma: error: ") and "pyproject.toml" in done.stderr, done.stderr
+
+
+def test_locreport_whole_says_each_step_on_stderr_and_keeps_stdout_the_report(tmp_path: Path) -> None:
+    """Following the imports takes ~18 s on the chatbot: one progress line per step on stderr (the
+    report alone on stdout, so `> report.md` and --json stay clean)."""
+    done = _whole(tmp_path)
+    steps = [line for line in done.stderr.splitlines() if "loc-report: " in line]
+    assert [re.search(r"loc-report: (\d)/3", line)[1] for line in steps] == ["1", "2", "3"], done.stderr  # type: ignore[index]
+    assert "old.py" in steps[0] and "new.py" in steps[1], steps
+    assert "loc-report:" not in done.stdout and "| the port's own code |" in done.stdout, done.stdout
+    as_json = _whole(tmp_path, "--json")
+    json.loads(as_json.stdout)

@@ -157,11 +157,16 @@ def _make_run(checkout: Path, *args: str, **env: str) -> subprocess.CompletedPro
                           capture_output=True, text=True, timeout=60, env={**os.environ, **env})
 
 
-@pytest.fixture
-def taken_port() -> Iterator[int]:
+@pytest.fixture(params=["listening", "bound, not listening yet", "bound with SO_REUSEADDR, not listening yet"])
+def taken_port(request: pytest.FixtureRequest) -> Iterator[int]:
+    """A port held the ways a server holds one: listening, or bound while it loads (the legacy
+    server binds with SO_REUSEADDR, then listens 30-60 s later: a SO_REUSEADDR bind passes that)."""
     with socket.socket() as sock:
+        if "SO_REUSEADDR" in request.param:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
-        sock.listen()
+        if request.param == "listening":
+            sock.listen()
         yield sock.getsockname()[1]
 
 

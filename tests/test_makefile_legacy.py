@@ -226,6 +226,7 @@ def test_ctrl_c_never_signals_a_process_a_stale_pid_file_names(
         run.pid_file.write_text(f"{bystander.pid}\n")  # its pid reused by something else
         run.ctrl_c()
         assert bystander.poll() is None, "make run killed a process that is no legacy server"
+        assert run.pid_file.read_text().strip() == str(bystander.pid), "a run removes only its own server's pid file"
         wait_for(lambda: not _alive(server), timeout_s=15, message="its own server stopped")
     finally:
         bystander.kill()
@@ -243,3 +244,62 @@ def test_a_legacy_port_held_by_a_legacy_server_is_named_with_its_pid(
                                f"LEGACY_PORT={legacy_port}"], cwd=checkout, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert f"a legacy socket server holds it (pid {server}" in done.stderr and f"kill {server}" in done.stderr, done.stderr
+
+
+def _loading_legacy_server(checkout: Path, legacy_port: int, terminals: list[subprocess.Popen[str]]) -> int:
+    """A stand-in for a legacy server started by hand while it loads: its port bound with
+    SO_REUSEADDR and not listening (as the real one until its catalogue is loaded), no pid file."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import socket, sys, time; s = socket.socket(); "
+         "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[3]))); "
+         "print('bound', flush=True); time.sleep(60)", "legacy_socket_server", "--port", str(legacy_port)],
+        cwd=checkout, stdout=subprocess.PIPE, text=True)
+    terminals.append(holder)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "bound"
+    return holder.pid
+
+
+def test_a_second_make_run_refuses_a_legacy_port_whose_server_is_still_loading(
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str, terminals: list[subprocess.Popen[str]]) -> None:
+    legacy_port = _free_port()
+    loading = _loading_legacy_server(checkout, legacy_port, terminals)
+    (checkout / "var").mkdir(exist_ok=True)
+    pid_file = checkout / "var" / f"legacy-server-{legacy_port}.pid"
+    for named in (False, True):  # found by its bound port alone, then by its pid file too
+        if named:
+            pid_file.write_text(f"{loading}\n")
+        done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={_free_port()}",
+                               f"LEGACY_PORT={legacy_port}"], cwd=checkout, capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "FAKE_LEGACY": "hold"})
+        assert done.returncode != 0 and f"port {legacy_port} (LEGACY_PORT) is already in use" in done.stderr, done
+        assert "puma: serving" not in done.stdout, "a second deployment started beside the loading server"
+        assert (f"a legacy socket server is loading on it (pid {loading}" in done.stderr) == named
+        assert "does not listen yet" in done.stderr or named, done.stderr
+    assert pid_file.read_text().strip() == str(loading), "the loading server keeps its pid file"
+    assert _alive(loading)
+
+
+def test_make_stop_says_which_legacy_server_it_leaves_running(
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str, terminals: list[subprocess.Popen[str]]) -> None:
+    run = MakeRun(checkout, _free_port(), _free_port(), chatbot_db_url, FAKE_LEGACY="hold")
+    runs.append(run)
+    run.server()
+    # Started by hand on the run's LEGACY_PORT, its pid in no file (as after M3's lost pid file).
+    stray = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "-m", "legacy_socket_server",
+                              "--port", str(run.legacy_port)], cwd=checkout, text=True)
+    terminals.append(stray)
+    done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={run.port}"], cwd=checkout,
+                          capture_output=True, text=True, timeout=150)
+    assert done.returncode == 0 and f"stopped the make run on port {run.port}" in done.stdout, done
+    assert f"left running: a legacy socket server on port {run.legacy_port} (pid {stray.pid})" in done.stdout, done
+    assert f"kill {stray.pid}" in done.stdout and _alive(stray.pid)
+
+
+def test_make_stop_says_no_legacy_server_is_left(checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
+    run = MakeRun(checkout, _free_port(), _free_port(), chatbot_db_url, FAKE_LEGACY="hold")
+    runs.append(run)
+    server = run.server()
+    done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={run.port}"], cwd=checkout,
+                          capture_output=True, text=True, timeout=150)
+    assert f"no legacy socket server is left on port {run.legacy_port}" in done.stdout, done
+    assert not _alive(server) and not run.pid_file.exists()

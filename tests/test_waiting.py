@@ -118,3 +118,23 @@ def test_waiting_progress_in_a_log_is_never_silent_for_long() -> None:
     assert time.monotonic() - started < 3 * HEARTBEAT_S + 2
     assert all("agent building the understander" in line for line in lines)
     assert re.search(r"understander, [2-9] s$", lines[-1]), lines  # a live age, not a frozen line
+
+
+def test_waiting_progress_in_a_log_says_a_long_reason_once_then_refers_to_it() -> None:
+    """A readiness reason carrying a 250-character shell command is printed whole on the first line
+    only; the following lines keep its beginning (what is down) and say it is in full above."""
+    from puma.waiting import HEARTBEAT_S, StartupProgress
+    from tests.helpers import wait_for
+
+    command = ".venv/bin/python -m legacy_socket_server --port 13149 --pid-file var/legacy-server-13149.pid " * 2
+    reason = f"waiting for its readiness check: nothing accepts connections at 127.0.0.1:13149; start it: {command}"
+    deployment = SimpleNamespace(envoy=SimpleNamespace(port=1),
+                                 pools={"legacy": _pool(reason, 0), "agent": _pool("building the understander", 0)})
+    out = io.StringIO()
+    with StartupProgress(deployment, out=out):  # type: ignore[arg-type]  # a stand-in deployment
+        lines = wait_for(lambda: out.getvalue().splitlines()[:3] if len(out.getvalue().splitlines()) >= 3 else None,
+                         timeout_s=3 * HEARTBEAT_S + 5)
+    assert sum(command in line for line in lines) == 1 and command in lines[0], lines
+    for line in lines[1:]:
+        assert "legacy waiting for its readiness check: nothing accepts" in line and "(in full above)" in line, line
+        assert "agent building the understander" in line and len(line) < len(lines[0]) - 150, line

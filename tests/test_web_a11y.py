@@ -48,6 +48,7 @@ def test_a11y_chat_page_and_survey_pass_axe(new_page: Any, mesh: puma.Deployment
         say(page, text, number)
     page.wait_for_selector("body[data-state=ended]")
     found += audit(page, axe_source, "chat ended, with the film card")
+    tab_to(page, "#next-button", backwards=True)  # the focus stays in the box: Next → is above it
     page.keyboard.press("Enter")  # Next →
     page.click("#survey-submit")  # nothing answered: the error
     page.wait_for_selector("#survey-error:not([hidden])")
@@ -137,7 +138,16 @@ def test_a11y_keyboard_only_conversation_switch_and_survey(page: Any, mesh: puma
         page.keyboard.press("Enter")
         wait_turn_done(page, number)
     page.wait_for_selector("body[data-state=ended]")
-    assert page.evaluate("document.activeElement.id") == "next-button" and focus_shown(page)
+    # The focus stays in the box (no move unasked: it would cut the screen reader's queue, which
+    # still holds the last replies); the way on is announced, and Shift+Tab reaches it.
+    assert page.evaluate("document.activeElement.id") == "chat-input"
+    page.wait_for_function("() => document.getElementById('status-announce').textContent"
+                           ".includes('The conversation is over. Next →')")
+    assert page.get_attribute("#chat-input", "aria-disabled") == "true"
+    page.keyboard.type("more")  # the box takes no more text
+    assert page.input_value("#chat-input") == ""
+    tab_to(page, "#next-button", backwards=True)
+    assert focus_shown(page)
     assert page.title() == "Movie chat · PUMA"
     page.keyboard.press("Enter")  # Next →
     assert page.evaluate("document.activeElement.name") == "liked" and focus_shown(page)
@@ -373,3 +383,121 @@ def test_a11y_dashboard_tells_states_and_lines_apart_without_colour(new_page: An
             assert chart["keyOf"][series] == look and not look.startswith("none"), (series, chart)
     if forced == "active":
         page.screenshot(path=str(ARTIFACTS / "dashboard-forced-colors.png"), full_page=True, animations="disabled")
+
+
+# The backend switch's options: colours as drawn (getComputedStyle), weight and check mark.
+SWITCH_LOOK = """() => [...document.querySelectorAll('#backend-switch label')].map((label) => {
+  const span = label.querySelector('span'), s = getComputedStyle(span);
+  return {checked: label.querySelector('input').checked, border: s.borderTopColor, borderWidth: parseFloat(s.borderTopWidth),
+          background: s.backgroundColor, weight: parseInt(s.fontWeight, 10),
+          mark: getComputedStyle(span, '::before').content,
+          track: getComputedStyle(document.querySelector('#backend-switch')).backgroundColor,
+          box: span.getBoundingClientRect().toJSON()};
+})"""
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css)[:3])
+    return sum(w * (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+               for w, c in zip((0.2126, 0.7152, 0.0722), (r, g, b), strict=True))
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", [(1000, 800), (320, 256)])
+def test_a11y_backend_switch_shows_the_selected_option_by_more_than_colour(
+        new_page: Any, mesh: puma.Deployment, scheme: str, size: tuple[int, int]) -> None:
+    """WCAG 1.4.11: the selected option's border is 3:1 or more against the track and against its
+    own pill; and it has a check mark and bolder text, which need no colour at all."""
+    page = new_page(color_scheme=scheme, viewport={"width": size[0], "height": size[1]})
+    open_chat(page, mesh.url, "puma")
+    for backend in ("legacy", "puma"):  # each option selected in turn, by keyboard as a user would
+        page.focus(f"#backend-switch input[value={'puma' if backend == 'legacy' else 'legacy'}]")
+        page.keyboard.press("ArrowRight" if backend == "legacy" else "ArrowLeft")
+        looks = page.evaluate(SWITCH_LOOK)
+        on, off = (next(x for x in looks if x["checked"] is c) for c in (True, False))
+        assert _contrast(on["border"], on["track"]) >= 3 and _contrast(on["border"], on["background"]) >= 3, on
+        assert on["borderWidth"] >= 1 and on["weight"] - off["weight"] >= 150, (on, off)
+        assert "\u2713" in on["mark"] and off["mark"] in ("none", "normal"), (on, off)
+        assert on["box"]["height"] == off["box"]["height"], "selecting an option moves the row"
+
+
+def _switch_shot(page: Any, checked: str) -> Any:
+    from io import BytesIO
+
+    from PIL import Image
+
+    page.check(f"#backend-switch input[value={checked}]")
+    page.mouse.move(0, 0)
+    return Image.open(BytesIO(page.locator("#backend-switch").screenshot(animations="disabled"))).convert("L")
+
+
+def test_a11y_backend_switch_selected_option_survives_forced_colours(new_page: Any, mesh: puma.Deployment) -> None:
+    """Forced colours (Windows high contrast) replace every colour: the selected option must still
+    look different. Screenshots with each option selected: the half that holds the selected option
+    differs from the same half unselected, and the two states are mirror images in what they mark."""
+    from PIL import ImageChops, ImageStat
+
+    page = new_page(forced_colors="active")
+    open_chat(page, mesh.url, "puma")
+    puma_on, legacy_on = _switch_shot(page, "puma"), _switch_shot(page, "legacy")
+    assert puma_on.size == legacy_on.size, "selecting an option changes the switch's size"
+    width, height = puma_on.size
+    for half in ((0, 0, width // 2, height), (width // 2, 0, width, height)):
+        diff = ImageChops.difference(puma_on.crop(half), legacy_on.crop(half))
+        changed = ImageStat.Stat(diff.point(lambda v: 255 if v > 64 else 0)).mean[0] / 255
+        assert changed >= 0.2, f"in forced colours the option at {half} looks the same selected or not ({changed:.0%})"
+    # The selected half is the darker or lighter one consistently (the system's selection colours).
+    mean = lambda img, box: ImageStat.Stat(img.crop(box)).mean[0]  # noqa: E731
+    left, right = (0, 0, width // 2, height), (width // 2, 0, width, height)
+    assert (mean(puma_on, left) - mean(puma_on, right)) * (mean(legacy_on, left) - mean(legacy_on, right)) < 0
+    # The user's own bubbles keep a frame too, as the bot's do (their extent stays visible).
+    page.check("#backend-switch input[value=puma]")
+    say(page, "comedy", 2)
+    frames = page.evaluate("() => [...document.querySelectorAll('.message .bubble')].map((b) => "
+                           "parseFloat(getComputedStyle(b).borderTopWidth))")
+    assert frames and all(width >= 1 for width in frames), frames
+    puma_on.save(ARTIFACTS / "switch-forced-colours-puma.png")
+    legacy_on.save(ARTIFACTS / "switch-forced-colours-legacy.png")
+
+
+def test_a11y_dashboard_announces_a_service_going_down_and_coming_back(new_page: Any, mesh: puma.Deployment) -> None:
+    """A polite status names the service whose ready state changed, once per change; the first
+    figures and unchanged polls say nothing."""
+    import json
+
+    down = {"on": False}
+
+    def status(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        if down["on"]:  # the legacy bridge's readiness check fails, as when its server is killed
+            svc = body["services"]["legacy"]
+            svc["not_ready"] = ["the legacy socket server is unreachable: nothing accepts connections"]
+            svc["ready"] = 0
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page = new_page()
+    page.route("**/_puma/status", status)
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    page.wait_for_selector("article.service")
+    page.evaluate("""() => { window.__said = [];
+      const region = document.getElementById('service-changes');
+      new MutationObserver(() => window.__said.push(region.textContent))
+        .observe(region, {childList: true, characterData: true, subtree: true}); }""")
+    start = page.evaluate("performance.now()")
+    page.wait_for_function(f"() => performance.now() - {start} > 1000")  # four polls, nothing changed
+    assert page.evaluate("window.__said") == [] and page.text_content("#service-changes") == ""
+    down["on"] = True
+    page.wait_for_function("() => window.__said.length >= 1")
+    start = page.evaluate("performance.now()")
+    page.wait_for_function(f"() => performance.now() - {start} > 1000")
+    assert page.evaluate("window.__said") == ["legacy: not ready: the legacy socket server is unreachable."]
+    assert page.get_attribute("#service-changes", "role") == "status"
+    down["on"] = False
+    page.wait_for_function("() => window.__said.length >= 2")
+    assert page.evaluate("window.__said")[-1] == "legacy: ready."

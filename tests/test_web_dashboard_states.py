@@ -110,12 +110,16 @@ def test_web_chat_reply_tells_screen_readers_which_backend_answered_and_how_fast
     page.goto(f"{mesh.url}/?typing={TYPING_MS}&backend=puma")
     wait_turn_done(page, 1)
     say(page, "a comedy", 2)
-    described = page.evaluate("""() => [...document.querySelectorAll('#messages > li[aria-describedby]')].map(li => ({
+    described = page.evaluate("""() => [...document.querySelectorAll('#messages > li.bot[aria-describedby]')].map(li => ({
         text: document.getElementById(li.getAttribute('aria-describedby')).textContent,
         meta: li.querySelector('.meta').getAttribute('aria-hidden'), took: li.querySelector('.took')?.textContent}))""")
+    # Every message's description has its time; the last of each reply says who answered and how fast.
+    assert all(re.fullmatch(r"At \d\d:\d\d(:\d\d)?\.", item["text"]) for item in described
+               if not item["text"].startswith("Answered by")), described
+    described = [item for item in described if item["text"].startswith("Answered by")]
     assert len(described) == 2, described
     for item in described:
-        ms = re.fullmatch(r"Answered by PUMA mesh in (\d+) ms\.", item["text"])
+        ms = re.fullmatch(r"Answered by PUMA mesh in (\d+) ms, at (\d\d:\d\d(?::\d\d)?)\.", item["text"])
         assert ms and item["took"].startswith(f"{ms.group(1)} ms") and item["meta"] == "true", item
     cdp = page.context.new_cdp_session(page)
     try:
@@ -124,4 +128,8 @@ def test_web_chat_reply_tells_screen_readers_which_backend_answered_and_how_fast
         cdp.detach()
     descriptions = [n["description"]["value"] for n in nodes if (n.get("role") or {}).get("value") == "listitem"
                     and n.get("description", {}).get("value")]
-    assert len(descriptions) == 2 and all(d.startswith("Answered by PUMA mesh in ") for d in descriptions), descriptions
+    answered = [d for d in descriptions if d.startswith("Answered by PUMA mesh in ")]
+    assert len(answered) == 2 and all(re.search(r", at \d\d:\d\d", d) for d in answered), descriptions
+    # The time every reader sees is read too: the user's own message says when it was sent.
+    assert [d for d in descriptions if d.startswith("Sent at ")] == [
+        f"Sent at {page.text_content('#messages > li.user .meta time')}."], descriptions

@@ -605,6 +605,10 @@ def _assert_marked_not_sent(page: Any, text: str) -> None:
     assert unsent.locator(".visually-hidden").first.text_content() == "You, not sent: "
     assert unsent.get_by_role("button", name=f"Resend “{text}”").is_visible()
     assert unsent.locator(".not-sent-flag").get_attribute("aria-hidden") is None  # read out, not only shown
+    # "Not sent" read once: the hidden prefix says it, the visible tag is not read again.
+    read = unsent.evaluate("""li => [...li.querySelectorAll('*')].filter(n => n.childElementCount === 0
+        && !n.closest('[aria-hidden=true]') && !n.closest('[hidden]')).map(n => n.textContent).join(' ')""")
+    assert read.lower().count("not sent") == 1, read
 
 
 def test_web_chat_unreachable_deployment_marks_the_message_and_says_what_is_down(
@@ -640,3 +644,42 @@ def test_web_chat_legacy_down_with_nothing_typed_gives_nothing_back(new_page: An
     note = page.inner_text(".note.error")
     assert f"--port {LEGACY_DOWN_PORT}" in note and "box" not in note and "Not sent" not in note, note
     assert page.input_value("#chat-input") == "" and page.locator(".message.user").count() == 0
+
+
+# Every text the polite status region (#status-announce) is given, in order, as a screen reader
+# would hear it (a MutationObserver from the page's first script on).
+RECORD_ANNOUNCEMENTS = """() => {
+  window.__said = [];
+  const start = () => {
+    const region = document.getElementById('status-announce');
+    if (!region) return setTimeout(start, 5);
+    new MutationObserver(() => region.textContent && window.__said.push(region.textContent))
+      .observe(region, {childList: true, characterData: true, subtree: true});
+  };
+  start();
+}"""
+
+
+@pytest.mark.parametrize("typed", [["comedy"], ["comedy", "with Jack Nicholson"]])
+def test_web_chat_queued_message_given_back_is_announced_once_without_a_contradiction(
+        new_page: Any, mesh: puma.Deployment, typed: list[str]) -> None:
+    """Legacy down from the start, messages typed while the page waits: when the page gives up,
+    screen readers hear that they are back in the box, and never, on the way, that they will be sent."""
+    page = new_page()
+    page.clock.install()
+    page.add_init_script(f"({RECORD_ANNOUNCEMENTS})()")
+    page.context.route("**/legacy", lambda route: route.fulfill(status=503, content_type="application/json",
+                                                                body=LEGACY_DOWN))
+    page.goto(f"{mesh.url}/?backend=legacy")
+    for text in typed:
+        page.fill("#chat-input", text)
+        page.press("#chat-input", "Enter")
+    skip_the_down_budget(page)
+    page.wait_for_function("() => window.__said.some(t => t.startsWith('Not sent'))", timeout=60_000)
+    page.clock.run_for(1000)  # anything said just after the give-up is recorded too
+    said: list[str] = page.evaluate("window.__said")
+    given_back = next(i for i, t in enumerate(said) if t.startswith("Not sent"))
+    assert all("when the chatbot has answered" not in t for t in said), said  # a state passed through
+    assert all("is sent" not in t and "are sent" not in t for t in said[given_back:]), said
+    assert said[given_back].count("Not sent") == 1 and "back in the box" in said[given_back], said
+    assert page.input_value("#chat-input") == " ".join(typed)

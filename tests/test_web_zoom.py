@@ -107,3 +107,42 @@ def test_web_zoom_tall_viewport_keeps_the_top_bar_in_place(browser: Any, mesh: p
         _assert_chat_usable(page, "tall")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 256), (568, 320), (1000, 800)])
+def test_web_zoom_a_long_status_line_stays_bounded_and_its_text_reachable(
+        browser: Any, mesh: puma.Deployment, width: int, height: int) -> None:
+    """The legacy server down while messages wait: the status line (what the server said, with its
+    start command, and the queued messages) is capped to a few lines, the conversation and the box
+    stay usable, and the whole text is still there: scrollable, and in the tab order while it is."""
+    from tests.test_web_e2e import LEGACY_DOWN
+
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        open_chat(page, mesh.url, "legacy")
+        context.route("**/legacy", lambda route: route.fulfill(status=503, content_type="application/json",
+                                                               body=LEGACY_DOWN))
+        for text in ("comedy", "something with Clint Eastwood in it, from the seventies", "or a western"):
+            page.fill("#chat-input", text)
+            page.press("#chat-input", "Enter")
+        page.wait_for_function("() => document.getElementById('status-line').textContent"
+                               ".includes('Waiting for the legacy server')", timeout=60_000)
+        _assert_chat_usable(page, f"legacy down at {width}x{height}")
+        line = page.evaluate("""() => { const s = document.getElementById('status-line');
+            return {height: s.getBoundingClientRect().height, scroll: s.scrollHeight, client: s.clientHeight,
+                    tab: s.tabIndex, text: s.textContent, lineHeight: parseFloat(getComputedStyle(s).lineHeight)}; }""")
+        most_lines = 2 if height <= 480 else 3
+        assert line["height"] <= most_lines * line["lineHeight"] + 2, line
+        assert "start it:" in line["text"] and "or a western" in line["text"], "the whole text is kept"
+        if line["scroll"] > line["client"] + 1:  # it overflows: the keyboard can reach and scroll it
+            assert line["tab"] == 0, line
+            page.focus("#status-line")
+            page.keyboard.press("End")
+            page.wait_for_function("() => { const s = document.getElementById('status-line');"
+                                   " return s.scrollTop + s.clientHeight >= s.scrollHeight - 1; }")
+            box = page.evaluate("document.activeElement.getBoundingClientRect().toJSON()")
+            assert box["top"] >= 0 and box["bottom"] <= height, ("the focused status line is out of view", box)
+        page.screenshot(path=str(ARTIFACTS / f"chat-legacy-down-{width}x{height}.png"), animations="disabled")
+    finally:
+        context.close()

@@ -30,7 +30,7 @@ export class Composer {
 
   submit() {
     const text = this.input.value.trim();
-    if (!text || this.input.disabled) return;
+    if (!text || this.input.readOnly) return;
     if (length(text) > MAX_CHARS) {
       this.refused = true;
       this.update();
@@ -76,8 +76,12 @@ export class Composer {
     style.overflowY = this.input.scrollHeight + 2 > most ? "auto" : "hidden";
   }
 
+  // Off: read-only and aria-disabled rather than disabled, so a box that has the focus keeps it
+  // (a disabled one drops it to the page, and the page must not move it unasked).
   enable(on, placeholder) {
-    this.input.disabled = !on;
+    this.input.readOnly = !on;
+    if (on) this.input.removeAttribute("aria-disabled");
+    else this.input.setAttribute("aria-disabled", "true");
     this.input.placeholder = placeholder || this.placeholder;
   }
 }

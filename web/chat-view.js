@@ -24,6 +24,22 @@ function clockTime(date) {
 // description (aria-describedby), read when the list is browsed.
 let describedBy = 0;  // ids of the messages' descriptions
 
+// The message's description (hidden, so adding it to the live log announces nothing): set, or
+// replaced once more is known.
+function describe(item, text) {
+  const id = item.getAttribute("aria-describedby");
+  if (id) {
+    document.getElementById(id).textContent = text;
+    return;
+  }
+  describedBy += 1;
+  const description = el("span", "", text);
+  description.id = `served-${describedBy}`;
+  description.hidden = true;
+  item.append(description);
+  item.setAttribute("aria-describedby", description.id);
+}
+
 export class Log {
   constructor(list, scroller, typing) {
     Object.assign(this, { list, scroller, typing, atEnd: true });
@@ -54,8 +70,12 @@ export class Log {
     const bubble = el("div", "bubble", text);
     const meta = el("div", "meta");
     meta.setAttribute("aria-hidden", "true");
-    if (when) meta.append(clockTime(when));
     item.append(who, bubble, meta);
+    if (when) {  // the time shown is the description's too: "Sent at 05:12:53." (read when browsed)
+      meta.append(clockTime(when));
+      item.dataset.time = clockText(when);
+      describe(item, `${role === "bot" ? "At" : "Sent at"} ${item.dataset.time}.`);
+    }
     this.list.append(item);
     this.scrollToEnd();
     return item;
@@ -73,7 +93,9 @@ export class Log {
     button.type = "button";
     button.setAttribute("aria-label", `Resend “${text.length > 40 ? `${text.slice(0, 39)}…` : text}”`);
     button.addEventListener("click", () => onResend(item, text));
-    flag.append(el("span", "not-sent-label", "Not sent"), button);
+    const label = el("span", "not-sent-label", "Not sent");
+    label.setAttribute("aria-hidden", "true");  // said once, by "You, not sent:" before the text
+    flag.append(label, button);
     item.append(flag);
     return button;
   }
@@ -116,12 +138,7 @@ export class Log {
       took = ` in ${Math.round(info.ms)} ms${info.waitedS >= 1 ? `, after ${Math.round(info.waitedS)} s of start-up`
         : info.retried ? ", retried" : ""}`;
     }
-    describedBy += 1;
-    const description = el("span", "", `Answered by ${info.label}${took}.`);
-    description.id = `served-${describedBy}`;
-    description.hidden = true;
-    item.append(description);
-    item.setAttribute("aria-describedby", description.id);
+    describe(item, `Answered by ${info.label}${took}${item.dataset.time ? `, at ${item.dataset.time}` : ""}.`);
   }
 
   showTyping(on) {

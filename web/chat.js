@@ -59,13 +59,34 @@ function setState(name) {
 function renderStatus() {
   const { line, spoken, outbox: heading } = statusText(chat, label());
   if (ui.status.textContent !== line) ui.status.textContent = line;
-  announce(spoken);
+  fitStatus();
+  announce(spoken || (chat.ended ? ENDED_SPOKEN : ""));
   outbox.show(chat.queue, heading);
 }
 
+// The line is bounded (style.css: 3 lines, 2 on a short screen) so the conversation and the box
+// keep the height; a longer text scrolls inside it, which the keyboard reaches only then.
+function fitStatus() {
+  const over = ui.status.scrollHeight > ui.status.clientHeight + 1;
+  if (over !== (ui.status.tabIndex === 0)) ui.status.tabIndex = over ? 0 : -1;
+}
+window.addEventListener("resize", fitStatus);
+
+const ENDED_SPOKEN = "The conversation is over. Next →, above the message box (Shift+Tab), leads to the survey.";
+
 // Screen readers hear a change of substance once (a polite status), not each rewrite of the line.
+// Said after the current task's changes (the microtasks of one step included), the last text only:
+// a state passed through on the way ("is sent when the chatbot has answered", just before the
+// message is given back) is never announced.
+let toAnnounce = null;
 function announce(text) {
-  if (ui.announce.textContent !== text) ui.announce.textContent = text;
+  if (toAnnounce === null) {
+    setTimeout(() => {
+      if (ui.announce.textContent !== toAnnounce) ui.announce.textContent = toAnnounce;
+      toAnnounce = null;
+    }, 0);
+  }
+  toAnnounce = text;
 }
 
 // What the page waits for, and since when: said again when that changes, or every
@@ -271,7 +292,9 @@ function endConversation() {
   ui.send.disabled = true;
   ui.nextRow.hidden = false;
   log.scrollToEnd();
-  focusIfIdle(ui.next);
+  // The focus stays where the user left it (a move cuts a screen reader's queue, which still holds
+  // the last replies); the way on is said instead.
+  renderStatus();  // says the way on (ENDED_SPOKEN)
 }
 
 // ------------------------------------------------------------------ resume

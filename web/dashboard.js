@@ -304,9 +304,31 @@ function setTitle(state) {
   document.title = `${what ? `${what} · ` : ""}Mesh dashboard · PUMA`;
 }
 
+// A service's state in words, for the polite announcement of a change: "ready", "not ready: why"
+// (the first clause of its reason), or "no ready instance".
+function serviceState(svc) {
+  const why = (svc.not_ready || [])[0];
+  if (why) return `not ready: ${why.split(/[:;(]/)[0].trim()}`;
+  return svc.ready > 0 ? "ready" : "no ready instance";
+}
+
+// Screen readers hear a service going down or coming back (a polite status, once per change; none
+// for the first figures): "legacy: not ready: the legacy socket server is unreachable".
+const seenStates = new Map();
+function announceChanges(services) {
+  const changed = [];
+  Object.entries(services).forEach(([name, svc]) => {
+    const now = serviceState(svc);
+    if (seenStates.has(name) && seenStates.get(name) !== now) changed.push(`${name}: ${now}`);
+    seenStates.set(name, now);
+  });
+  if (changed.length) $("service-changes").textContent = `${changed.join(". ")}.`;
+}
+
 function render(status) {
   renderSummary(status);
   renderServices(status);
+  announceChanges(status.services || {});
   renderEvents(status.events || []);
   lastGood = new Date();
 }
