@@ -321,10 +321,15 @@ def _or_list(values: Sequence[str]) -> str:
 
 
 def _values_text(wishes: Sequence[Mapping[str, Any]]) -> str:
-    if wishes[0]["slot"] == "year":
-        return describe_range(*wishes[0]["range"])
-    if wishes[0]["slot"] == "runtime":
-        return describe_minutes(*wishes[0]["range"])
+    """What the replaced wishes asked for: their values, or a range slot's span (every slot of
+    `constraints.RANGE_SLOTS` holds a range and no values)."""
+    first = wishes[0]
+    if "values" not in first:
+        if first["slot"] == "year":
+            return describe_range(*first["range"])
+        if first["slot"] == "runtime":
+            return describe_minutes(*first["range"])
+        return describe_figure(first["slot"], *first["range"])
     return join_words([" or ".join(map(str, w["values"])) for w in wishes])
 
 

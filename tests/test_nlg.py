@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from chatbot import answers, nlg
+from chatbot.constraints import RANGE_SLOTS
 
 HEAT = {"id": 1, "title": "Heat", "year": 1995, "runtime_min": 170,
         "genres": ["action", "crime", "drama", "thriller"],
@@ -88,3 +91,20 @@ def test_answers_about_people_genres_history_and_what_is_unknown() -> None:
     assert answers.answer(["history"], film, shown=[{"title": "Alien", "year": 1979}]) == [
         "Before Heat I suggested Alien (1979)."]
     assert answers.answer(["other"], film)[0].startswith("I can't tell that from my catalogue")
+
+
+@pytest.mark.parametrize("slot", RANGE_SLOTS)
+@pytest.mark.parametrize(("old", "new"), [((None, 1979), (1990, None)), ((75, None), (None, 20)), ((10, 20), (30, 40))])
+def test_nlg_a_range_wish_replaced_by_another_is_acknowledged_with_both_spans(slot, old, new):
+    # Every range slot (year, runtime, critics, votes ...) holds a range and no values: replacing
+    # one ("less famous" then "not old stuff") once answered a 500 (KeyError: 'values').
+    said = nlg.acknowledge([{"slot": slot, "range": list(new)}], [{"slot": slot, "range": list(old)}])
+    assert said.startswith("Got it: ") and " instead of " in said, said
+
+
+@pytest.mark.parametrize("slot", RANGE_SLOTS)
+def test_nlg_every_range_wish_given_up_or_excluded_is_described(slot):
+    wish = {"slot": slot, "range": [10, 20]}
+    for replaced in ([wish], [dict(wish, exclude=True)]):
+        assert nlg.acknowledge([], replaced).startswith("Got it: "), replaced
+    assert nlg.describe_wish(dict(wish, exclude=True))
