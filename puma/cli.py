@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> None:
         # (OSError: a path that cannot be read or written, a port that cannot be bound...)
         log.debug("the error's traceback", exc_info=True)
         reason = getattr(exc, "reason", None)  # urllib's URLError: "<urlopen error X>" says less than X
-        print(f"puma: error: {exc if reason is None or isinstance(exc, PumaError) else reason}", file=sys.stderr)
+        said = exc if reason is None or isinstance(exc, PumaError) else reason
+        print(f"puma: error: {said}{_disk_full_hint(exc)}", file=sys.stderr)
         sys.exit(getattr(exc, "exit_code", 1))  # 3: a change sent but not confirmed (PumaNotConfirmed)
     except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM) while starting: what had started is stopped
         if exc.args and exc.args[0] != "Ctrl-C":  # a signal from elsewhere ("SIGTERM"): not a normal end
@@ -52,6 +55,14 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(130)
         # Ctrl-C is a stop the user asked for: a normal end, not an error (`make run` would say "Error 130").
         print("puma: stopped before start-up finished; nothing is left running", file=sys.stderr)
+
+
+def _disk_full_hint(exc: BaseException) -> str:
+    """Where a full disk or quota was met and what to do: a write to an open file says neither."""
+    if not (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or exc.filename:
+        return ""
+    return (f" (PUMA writes its run directory, logs and Envoy's files under {tempfile.gettempdir()}: "
+            "free space there, or point TMPDIR at a directory with room)")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -4,12 +4,14 @@ stops without waiting for a warm-up to end."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,23 @@ def test_cli_errors_ctrl_c_during_start_up_says_stopping_and_does_not_wait_for_t
     assert not re.search(r"^starting \(", after, re.MULTILINE), "a 'starting' line after 'stopping'"
     assert "Traceback" not in text and not re.search(r" (WARNING|ERROR) ", after), after
     assert "stopped before start-up finished" in after, after
+
+
+@pytest.mark.parametrize(("error", "hint"), [
+    (OSError(errno.ENOSPC, "No space left on device"), True),  # a write to an open file: no path
+    (OSError(errno.EDQUOT, "Disk quota exceeded"), True),
+    (OSError(errno.ENOSPC, "No space left on device", "/tmp/puma-x/envoy.yaml"), False),  # names its path
+    (OSError(errno.EACCES, "Permission denied"), False),
+])
+def test_cli_a_full_disk_met_on_an_open_file_says_where_puma_writes_and_the_fix(monkeypatch, capsys, error, hint):
+    import puma.cli
+
+    def fail(_args):
+        raise error
+
+    monkeypatch.setattr(puma.cli, "cmd_status", fail)  # `puma status` meets the error
+    with pytest.raises(SystemExit) as stopped:
+        puma.cli.main(["status"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 1 and err.startswith("puma: error: ") and "Traceback" not in err
+    assert (tempfile.gettempdir() in err and "TMPDIR" in err) == hint, err
