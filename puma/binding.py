@@ -173,7 +173,7 @@ class Binding:
         names = itertools.islice((n for n in fields if n not in self._names), max(0, MAX_PROBLEMS - len(checked)))
         parameters = ", ".join(self.parameters) or "none"
         unknown = [{"parameter": n, "value": fields[n], "expected": None,
-                    "message": f"{_cut(n) or repr(n)}: {short(fields[n])} is not a parameter (its parameters: {parameters})"}
+                    "message": f"{_cut(n) or repr(n)} (given {short(fields[n])}) is not a parameter (its parameters: {parameters})"}
                    for n in names]
         return BindingError(self.label, checked + unknown, total=max(len(checked) + unlisted, count) + count_unknown)
 
@@ -273,7 +273,7 @@ class Binding:
             return self._unknown_field(where, value, type_text(inside), shapes.fields_of(inside) or [])
         if error["type"] == "unexpected_keyword_argument":
             known = ", ".join(self.parameters) or "none"
-            message = f"{where}: {short(value)} is not a parameter (its parameters: {known})"
+            message = f"{where} (given {short(value)}) is not a parameter (its parameters: {known})"
             return {"parameter": where, "value": value, "expected": None, "message": message}
         message = f"{where}: {short(value)} is not valid (expected {expected}): {error['msg']}"
         return {"parameter": where, "value": value, "expected": expected, "message": message}

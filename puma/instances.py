@@ -102,10 +102,10 @@ class ServicePool(ServiceZygote):
         why, self._unresponsive = self._unresponsive, None
         if not self._may_restart_zygote(code, why):
             return
-        log.warning("service %s: its zygote (pid %s) exited with %s, taking %d instances with it; "
+        log.warning("service %s: its zygote (pid %s) exited with %s, taking %d instance(s) with it; "
                     "starting it again with %d", self.name, zygote.pid, exit_text(zygote, code), len(lost), wanted)
         died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
-        self.owner.record(self.name, f"{died}; restarted with {wanted} instances", kind="zygote_restarted")
+        self.owner.record(self.name, f"{died}; restarted with {wanted} instance{'' if wanted == 1 else 's'}", kind="zygote_restarted")
         try:
             guard.persist(f"service {self.name}: starting its zygote again", self.start_zygote,
                           stop=lambda: self._closing or self.owner.stopping, give_up_after_s=ZYGOTE_START_GIVE_UP_S)

@@ -148,8 +148,13 @@ class LogCap:
     def _warn(self, path: Path, service: str, limit: int, size: int, took_s: float) -> None:
         key = f"puma_services.{service}.log_max_bytes" if service else "the default log cap"
         message = (f"{path.name} grew to {size / (1 << 20):.1f} MiB in {took_s:.0f} s "
-                   f"({size / max(took_s, 0.1) / (1 << 20):.1f} MiB/s), faster than its cap of {limit / (1 << 20):g} MiB "
+                   f"({_rate(size / max(took_s, 0.1))}), faster than its cap of {limit / (1 << 20):g} MiB "
                    f"holds a minute of: older lines are dropped (the newest are in {path.name} and {path.name}.1); "
                    f"log less, or raise {key} (this is said once)")
         log.warning("%s", message)
         self.owner.record(service or "puma", message, kind="log_capped")
+
+
+def _rate(bytes_per_s: float) -> str:
+    """"16.0 MiB/s", or "27 KiB/s" for a small cap's rate (never "0.0 MiB/s")."""
+    return f"{bytes_per_s / (1 << 20):.1f} MiB/s" if bytes_per_s >= 1 << 20 else f"{bytes_per_s / 1024:.0f} KiB/s"

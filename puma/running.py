@@ -205,8 +205,12 @@ def _wait_scaled(url: str, how: str, done: dict[str, Any], wait_s: float) -> Non
             print(f"{service}: {count} instance{'' if count == 1 else 's'} ready", flush=True)
             return
         if time.monotonic() > deadline:
+            failing = "; ".join(f"{f.get('what')}: {f.get('error')}" for f in status.get("supervisor_failing") or ()
+                                if isinstance(f, dict))
             raise PumaError(f"{service}: still {states.count('ready')} ready of {count} after {wait_s:g} s "
-                            f"(states: {', '.join(states) or 'none'}); see `puma status`")
+                            f"(states: {', '.join(states) or 'none'}"
+                            + (f"; the supervisor is failing: {failing}" if failing else "")
+                            + "); the new count stays in effect: the rest start when they can; see `puma status`")
         time.sleep(0.2)
 
 

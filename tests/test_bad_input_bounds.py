@@ -171,7 +171,7 @@ def test_bad_input_a_non_finite_number_as_text_is_a_400_naming_it(body: tuple[by
 
 def test_bad_input_a_field_without_a_name_is_named_as_such() -> None:
     reply = _post(wait, b"=5&seconds=1", "application/x-www-form-urlencoded").get_json()
-    assert reply["error"].endswith("'': '5' is not a parameter (its parameters: seconds, note)"), reply["error"]
+    assert reply["error"].endswith("'' (given '5') is not a parameter (its parameters: seconds, note)"), reply["error"]
 
 
 @pytest.mark.parametrize("body", [b'{"seconds": 1}', b'  {"seconds": 1, "note": "a&b=c"}', b"[1, 2]"])

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 import puma
+from puma import logcap
 from puma.errors import PumaConfigError
 from puma.logcap import LogCap, rotate
 from tests.apps import chatty
@@ -168,3 +169,10 @@ def test_logcap_a_nearly_full_disk_rotates_every_log_at_one_mib_whatever_its_cap
         assert cap.check(2.0) == [] and len([r for r in caplog.records if "nearly full" in r.getMessage()]) == 1
     finally:
         subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+@pytest.mark.parametrize(("bytes_per_s", "said"), [(16 << 20, "16.0 MiB/s"), (27 * 1024, "27 KiB/s"),
+                                                   (512 * 1024, "512 KiB/s"), (1 << 20, "1.0 MiB/s")])
+def test_logcap_a_small_caps_rate_is_told_in_kib_never_as_zero(bytes_per_s, said):
+    # "grew to 0.5 MiB in 19 s (0.0 MiB/s), faster than its cap": a newcomer read the 0.0 as a bug.
+    assert logcap._rate(bytes_per_s) == said

@@ -60,7 +60,7 @@ def _restarted_and_serving(mesh: puma.Deployment, zygote: int, old: set[int], in
     wait_for(lambda: _served_by_new(mesh, old), timeout_s=15, message="/echo served by a new instance")
     (event,) = _restarts(mesh)
     assert f"its zygote (pid {zygote}) did not answer a liveness check within {TIMEOUT_S:g} s" in event, event
-    assert f"killed; restarted with {instances} instances" in event, event
+    assert f"killed; restarted with {instances} instance{'' if instances == 1 else 's'}" in event, event
     wait_for(lambda: not os.path.exists(f"/proc/{zygote}"), message="the stopped zygote gone (and reaped)")
     assert httpx.post(mesh.url + "/other", json={}, timeout=10).status_code == 200  # the other service untouched
     assert mesh.status()["services"]["echo"]["failed"] is None
