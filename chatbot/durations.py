@@ -15,7 +15,7 @@ that is how the phrase is said aloud. Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 HOUR_UNITS = frozenset("hour hours hr hrs h".split())
 MINUTE_UNITS = frozenset("minutes minute mins min m".split())
@@ -50,8 +50,13 @@ def spell_compact(text: str) -> str:
     if not any(c.isdigit() for c in text):
         return text
     for pattern, minutes in _COMPACT:
-        text = pattern.sub(lambda m, f=minutes: _spelt(m, f(m)), text)  # type: ignore[misc]
+        text = pattern.sub(_speller(minutes), text)
     return text
+
+
+def _speller(minutes: Callable[[re.Match[str]], int | None]) -> Callable[[re.Match[str]], str]:
+    """`re.sub`'s replacement for one compact form: the match spelt out in the minutes it reads."""
+    return lambda m: _spelt(m, minutes(m))
 
 
 def _spelt(match: re.Match[str], minutes: int | None) -> str:

@@ -142,8 +142,8 @@ def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
     runtime = (current or {}).get("runtime_min")
     if relative in ("shorter", "longer") and isinstance(runtime, int):
         wish["range"] = [None, runtime - 1] if relative == "shorter" else [runtime + 1, None]
-    elif relative == "lesser" and isinstance((current or {}).get("votes"), int):
-        wish["range"] = [None, max(1, min(int(current["votes"]) - 1, LESSER_KNOWN_VOTES))]  # type: ignore[index]
+    elif relative == "lesser" and isinstance(votes := (current or {}).get("votes"), int):
+        wish["range"] = [None, max(1, min(votes - 1, LESSER_KNOWN_VOTES))]
     elif relative in ("older", "newer") and isinstance(year, int):
         wish["range"] = [None, year - 1] if relative == "older" else [year + 1, None]
     return wish

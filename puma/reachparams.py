@@ -41,8 +41,8 @@ def only_passed_by(both: Iterable[Any], reached_other: Iterable[Any],
     """For each function node in `both` (reached by both deployments), the rows only the deployment
     that is *not* `reached_other` exercises (those of parameters `reached_other`'s code never
     passes), and the nodes of `reached_self` that pass them (what the rows are for)."""
-    functions = [n for n in both if n.kind in ("def", "method") and _function(n) is not None]
-    candidates = {n: _defaulted(_function(n)) for n in functions}  # type: ignore[arg-type]
+    candidates = {n: _defaulted(fn) for n in both
+                  if n.kind in ("def", "method") and (fn := _function(n)) is not None}
     candidates = {n: c for n, c in candidates.items() if c}
     if not candidates:
         return {}
@@ -80,6 +80,12 @@ def _function(node: _Node) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     return tree if isinstance(tree, ast.FunctionDef | ast.AsyncFunctionDef) else None
 
 
+def _name(node: _Node) -> str:
+    """The name of the function `node` holds ("" for a node that holds none)."""
+    fn = _function(node)
+    return fn.name if fn is not None else ""
+
+
 def _defaulted(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, tuple[int, ast.arg, ast.expr]]:
     """Parameters with a default: name -> (positional index or -1 for keyword-only, arg, default)."""
     args = fn.args
@@ -96,7 +102,7 @@ def _defaulted(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, tuple[in
 
 def _unpassed(candidates: dict[Any, dict[str, tuple[int, ast.arg, ast.expr]]],
               reached: list[Any]) -> dict[Any, dict[str, ast.expr]]:
-    names = {_function(n).name for n in candidates}  # type: ignore[union-attr]
+    names = {_name(n) for n in candidates}
     by_name: dict[str, list[tuple[Any, str]]] = {}
     for node, params in candidates.items():
         for param in params:
@@ -106,7 +112,7 @@ def _unpassed(candidates: dict[Any, dict[str, tuple[int, ast.arg, ast.expr]]],
     for node in reached:
         for call, bare_names in _uses(node, names):
             for name in bare_names:  # named, not called: may be given anything
-                open_ -= {(n, p) for n, p in open_ if _function(n).name == name}  # type: ignore[union-attr]
+                open_ -= {(n, p) for n, p in open_ if _name(n) == name}
             if call is None:
                 continue
             _passes(call, node, candidates, open_, conditional)
@@ -141,7 +147,7 @@ def _passes(call: ast.Call, caller: Any, candidates: dict[Any, dict[str, tuple[i
     splat = any(isinstance(a, ast.Starred) for a in call.args)
     shift = 1 if isinstance(call.func, ast.Attribute) else 0  # obj.m(a): `a` is m's second parameter
     for node, param in list(open_):
-        if _function(node).name != callee:  # type: ignore[union-attr]
+        if _name(node) != callee:
             continue
         index = candidates[node][param][0]
         given = len(call.args) + (shift if node.kind == "method" else 0)

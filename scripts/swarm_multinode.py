@@ -110,7 +110,7 @@ class Deployment:
         """(node, current state) of the service's tasks that should run."""
         out = self.manager.docker("service", "ps", f"{STACK}_{service}", "--filter", "desired-state=running",
                                   "--format", "{{.Node}}\t{{.CurrentState}}", check=False)
-        return [tuple(line.split("\t", 1)) for line in out.splitlines() if "\t" in line]  # type: ignore[misc]
+        return [(node, state) for node, _, state in (line.partition("\t") for line in out.splitlines()) if state]
 
     def running_on(self, service: str) -> list[str]:
         return sorted(node for node, state in self.tasks(service) if state.startswith("Running"))
