@@ -80,6 +80,10 @@ _TITLE_END = re.compile(r"\s*(?:[,;!?]|\.(?:\s|$))|\s(?:" + "|".join(sorted(_BOU
                         + r")\b", re.IGNORECASE)
 _TITLE_TAIL = re.compile(r"[\s.!?,;:]*(?:please|pls|plz|thanks|thx|thank you|lol|haha|tho)?"
                          r"[\s.!?,;:]*$", re.IGNORECASE)
+# an item of a seen list the index does not know, written as a title ("Se7en", "Inside Out",
+# "The Lord of the Rings"): the catalogue's fuzzy match (``Catalog.find_title``) judges it
+_LISTED_ITEM = re.compile(r"(?P<item>[A-Z0-9][\w'·\-]*(?:\s+(?:(?:of|the|a|an|in|on|to)\s+)*"
+                          r"[A-Z0-9][\w'·\-]*){0,5})(?=\s*(?:,|\band\b|\bor\b|[.;!?]|$))")
 _NOT_TITLES = re.compile(r"^(?:a|an|some|any|that|this|those|these|it|them|him|her)\b", re.I)
 
 
@@ -182,7 +186,6 @@ class TitleIndex:
             if _NOT_SEEN.search(said[: match.start()]):  # "haven't seen the first ones"
                 continue
             titles, rest = self._titles_at(said[match.end() :], known_only=True)
-            titles = [t for t in titles if self.exact(t) or self.known(t)]
             if titles:
                 return titles, f"{said[: match.end()]} , {rest}"
         return [], text
@@ -208,6 +211,8 @@ class TitleIndex:
         rest = text
         while rest and len(titles) < MAX_LISTED:
             found = self._known_at(rest, listing=known_only)
+            if found is None and known_only:  # "seen Heat, Se7en, Zodiac": every item
+                found = _listed_item(rest, bool(titles))
             if found is None:
                 if _NOT_TITLES.match(rest) or known_only:  # "like a feel-good movie": a kind
                     break
@@ -226,7 +231,8 @@ class TitleIndex:
             titles.append(title[:200])
             joined = re.match(_TITLE_JOIN, rest, re.I)
             comma = re.match(r"\s*,\s*", rest)
-            if not joined and comma and self._listed_at(rest[comma.end() :]):
+            if not joined and comma and (self._listed_at(rest[comma.end() :]) or known_only and _listed_item(
+                    rest[comma.end() :], True)):
                 joined = comma
             if not joined and known_only and self._known_at(rest, listing=True):
                 joined = re.match(r"\s*", rest)  # "seen inception interstellar and the prestige"
@@ -255,6 +261,20 @@ class TitleIndex:
                 continue
             return self.exact(said) or said, rest
         return None
+
+
+def _list_goes_on(rest: str) -> bool:
+    return bool(re.match(r"\s*(?:,|and\b|or\b)\s*\S", rest, re.IGNORECASE))
+
+
+def _listed_item(text: str, in_list: bool) -> tuple[str, str] | None:
+    """A capitalised item opening ``text`` inside a list of titles (``in_list``, or one that
+    goes on after it), with what follows; None when there is none."""
+    match = _LISTED_ITEM.match(text.lstrip())
+    if match is None or pointing_words(match["item"].lower().split()):
+        return None
+    rest = text.lstrip()[match.end() :]
+    return (match["item"], rest) if in_list or _list_goes_on(rest) else None
 
 
 def _series_name(match: re.Match[str]) -> str:
