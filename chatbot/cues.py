@@ -20,7 +20,15 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from chatbot.durations import minutes_at, spell_compact
-from chatbot.scope import asked_not, concession_mask, disliked_mask, unstressed, wish_restarts
+from chatbot.scope import (
+    asked_not,
+    concession_mask,
+    disliked_mask,
+    left_out_mask,
+    refused_before_mask,
+    unstressed,
+    wish_restarts,
+)
 from chatbot.text import fold_utterance
 
 BOUNDARY = ","
@@ -126,7 +134,8 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     denies the comedies, not Jim Carrey). "I don't mind", "not sure" deny nothing. "Keep Hugh
     Grant out of it" / "leave horror out" deny what lies between.
     """
-    mask = [k or d for k, d in zip(_kept_out(tokens), disliked_mask(tokens), strict=True)]
+    mask = [any(m) for m in zip(_kept_out(tokens), disliked_mask(tokens), refused_before_mask(tokens),
+                                left_out_mask(tokens), strict=True)]
     # "isn't X in it?" asks; "even if it's not sci-fi" gives a wish up: neither denies
     silent = [a or c for a, c in zip(asked_not(tokens), concession_mask(tokens), strict=True)]
     open_at: int | None = None

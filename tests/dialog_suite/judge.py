@@ -89,7 +89,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 9 (newcomer 51): words that point back are no titles; whole seen lists
          "pointing_words", "seen_whole_lists",
          # round 9 (newcomer 51): a film asked for by title in everyday words
-         "titles_in_words")
+         "titles_in_words",
+         # round 9 (newcomer 51): a refusal said back in a complaint or a check
+         "refusals_recalled")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
