@@ -244,9 +244,17 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
                                                                     "films", "release", "releases")):
         top = last_year or 2014
         return i, i + 1, top - RECENT_YEARS + 1, None
-    if token in _OLD and not (i and tokens[i - 1] in ("year", "years", "month", "months")):
+    if token in _OLD and not (i and tokens[i - 1] in ("year", "years", "month", "months")) and not (
+            _complained_old(tokens, i)):
         return i, i + 1, None, OLD_BEFORE - 1
     return None
+
+
+def _complained_old(tokens: Sequence[str], i: int) -> bool:
+    """"(way) too old (for me)" complains of age, asking for newer films (``chatbot.complaints``),
+    never old ones; "nothing too old" denies old films."""
+    before = tokens[max(0, i - 5) : i]
+    return before[-1:] in (["too"], ["overly"]) and not set(before) & {"nothing", "no", "not", "without"}
 
 
 def _relative_at(tokens: Sequence[str], i: int, last_year: int
