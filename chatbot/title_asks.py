@@ -35,6 +35,7 @@ _CUES = tuple(tuple(c.split()) for c in (
     "i would love", "wed love", "we would love", "we would like", "wed like", "i feel like", "im in the mood for",
     "in the mood for", "i fancy", "we fancy", "could we watch", "could i watch", "maybe"))
 # "I'd like *to watch* The Godfather", "i feel like *watching* heat": the verb after a cue
+_ADVERBS = frozenset("really actually honestly".split())
 _WATCH_VERBS = frozenset("to watch see rewatch watching seeing rewatching".split())
 _FILLERS = frozenset("""no nah nope ok okay well oh wait actually sorry anyway anyways yes
     yeah yep hmm um and but so then seen it already""".split())
@@ -90,7 +91,7 @@ def _title_ending(before: str, exact: Exact) -> str | None:
 
 
 def _cued(clause: str, exact: Exact, common: Mapping[str, float]) -> str | None:
-    raw = clause.split()
+    raw = [w for w in clause.split() if fold(w) not in _ADVERBS]  # "I'd *really* like to watch Jaws"
     words = [fold(w) for w in raw]
     start = 0
     while start < len(words) and words[start] in _FILLERS:
