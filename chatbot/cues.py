@@ -222,6 +222,8 @@ def year_ranges(tokens: Sequence[str], last_year: int | None = None
 
 def _range_at(tokens: Sequence[str], i: int, last_year: int | None
               ) -> tuple[int, int, int | None, int | None] | None:
+    if i and tokens[i - 1] == "the" and _next(tokens, i) in ("ones", "one"):
+        return None  # "haven't seen the older ones": films pointed back at, no release dates
     decade = _decade(tokens, i)
     if decade is not None:
         return _bounded(tokens, *decade)
