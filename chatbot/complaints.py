@@ -40,7 +40,7 @@ def complaint_hits(tokens: Sequence[str]) -> list[tuple[int, int, dict[str, Any]
                     else "newer" if word in _OLD else "older" if word in _NEW else None)
         if relative is None:
             continue
-        if _said_of_something(tokens, i):
+        if _said_of_something(tokens, i) and not (relative in ("newer", "older") and _for_me(tokens, i + 2)):
             continue  # "that is too long", "it's too old": a remark (``chatbot.remarks``)
         wish = _wish(relative, _denied(tokens, i))
         if wish is not None:
@@ -70,6 +70,11 @@ def _said_of_something(tokens: Sequence[str], at: int) -> bool:
 
 _PREDICATES = frozenset("is s was are were its thats looks looked seems seemed sounds feels "
                         "felt be been".split())
+
+
+def _for_me(tokens: Sequence[str], at: int) -> bool:
+    """"(X is too old) for me / for us": a wish of the user's, not a remark on the film."""
+    return list(tokens[at : at + 2]) in (["for", "me"], ["for", "us"], ["for", "my"], ["for", "our"])
 
 
 def _denied(tokens: Sequence[str], at: int) -> bool:

@@ -20,7 +20,15 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from chatbot.durations import minutes_at, spell_compact
-from chatbot.scope import asked_not, concession_mask, disliked_mask, unstressed, wish_restarts
+from chatbot.scope import (
+    asked_not,
+    concession_mask,
+    disliked_mask,
+    left_out_mask,
+    refused_before_mask,
+    unstressed,
+    wish_restarts,
+)
 from chatbot.text import fold_utterance
 
 BOUNDARY = ","
@@ -126,7 +134,8 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     denies the comedies, not Jim Carrey). "I don't mind", "not sure" deny nothing. "Keep Hugh
     Grant out of it" / "leave horror out" deny what lies between.
     """
-    mask = [k or d for k, d in zip(_kept_out(tokens), disliked_mask(tokens), strict=True)]
+    mask = [any(m) for m in zip(_kept_out(tokens), disliked_mask(tokens), refused_before_mask(tokens),
+                                left_out_mask(tokens), strict=True)]
     # "isn't X in it?" asks; "even if it's not sci-fi" gives a wish up: neither denies
     silent = [a or c for a, c in zip(asked_not(tokens), concession_mask(tokens), strict=True)]
     open_at: int | None = None
@@ -213,6 +222,8 @@ def year_ranges(tokens: Sequence[str], last_year: int | None = None
 
 def _range_at(tokens: Sequence[str], i: int, last_year: int | None
               ) -> tuple[int, int, int | None, int | None] | None:
+    if i and tokens[i - 1] == "the" and _next(tokens, i) in ("ones", "one"):
+        return None  # "haven't seen the older ones": films pointed back at, no release dates
     decade = _decade(tokens, i)
     if decade is not None:
         return _bounded(tokens, *decade)
@@ -235,9 +246,17 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
                                                                     "films", "release", "releases")):
         top = last_year or 2014
         return i, i + 1, top - RECENT_YEARS + 1, None
-    if token in _OLD and not (i and tokens[i - 1] in ("year", "years", "month", "months")):
+    if token in _OLD and not (i and tokens[i - 1] in ("year", "years", "month", "months")) and not (
+            _complained_old(tokens, i)):
         return i, i + 1, None, OLD_BEFORE - 1
     return None
+
+
+def _complained_old(tokens: Sequence[str], i: int) -> bool:
+    """"(way) too old (for me)" complains of age, asking for newer films (``chatbot.complaints``),
+    never old ones; "nothing too old" denies old films."""
+    before = tokens[max(0, i - 5) : i]
+    return before[-1:] in (["too"], ["overly"]) and not set(before) & {"nothing", "no", "not", "without"}
 
 
 def _relative_at(tokens: Sequence[str], i: int, last_year: int

@@ -10,7 +10,10 @@ the film. Structure does:
 * **a plural everyday word** ("the parents", "the locals") is no family of that surname, as
   "the Coens" is;
 * **a function word or pronoun** as the object of "do you have ...?" ("it", "about") is no
-  title asked for.
+  title asked for;
+* **words that point back** (pronouns, determiners, quantifiers, answer words, "the first
+  ones", "that one": ``pointing_words``) are no title (*It*, *No*, *Those*, *Anything*) unless
+  written with a capital where only a title explains it, or quoted.
 
 Example::
 
@@ -37,6 +40,18 @@ _TITLE_GIVEN = re.compile(r"\b(?:which|that|it)\s+(?:was|is|were)\s+(?:called\s+
 _FUNCTION_WORDS = frozenset("""it its that this these those them they one ones him her he she
     me us you about of for on in at to with from up out anything something stuff all any
     some""".split())
+
+
+_POINTING_WORDS = _FUNCTION_WORDS | frozenset("""the a an all both each every either neither
+    none nothing everything everyone anyone someone no yes yeah yep nope nah ok okay sure
+    first second third last earlier previous older newer other another rest same such few
+    many most several whole""".split())
+
+
+def pointing_words(words: Sequence[str]) -> bool:
+    """``words`` (folded) only point back or answer ("anything", "those", "the first ones",
+    "no", "that one"): they name no film, whatever the catalogue holds (*No*, *Those*)."""
+    return bool(words) and all(w.strip(".,;:!?'\"") in _POINTING_WORDS for w in words)
 
 
 def genre_phrase(words: Sequence[str], following: str | None,

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.cues import BOUNDARY
-from chatbot.plainwords import function_words_only, kind_of_film
+from chatbot.plainwords import function_words_only, kind_of_film, pointing_words
 
 FILMOGRAPHY_FILMS = 3  # other films named in answer to "what else has she been in?"
 _SENTENCES = re.compile(r"[^.!?]+[.!?]*")
@@ -139,7 +139,7 @@ def _earlier_title(message: Sequence[str], exact: Callable[[str], str | None]) -
         stop = min(stop, asked_at)
         for size in range(min(stop - start, 8), 0, -1):
             said, then = " ".join(words[start : start + size]), words[start + size : stop]
-            if said not in _PRONOUNS and (title := exact(said)) and (
+            if not pointing_words(said.split()) and (title := exact(said)) and (
                     title_then(then) or then[0] in _COPULAS | {"thats", "its"}):
                 return title  # "cast away thats the one"
             ending = " ".join(words[stop - size : stop])  # "thinking about groundhog day"

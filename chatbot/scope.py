@@ -208,6 +208,44 @@ def removal_mask(tokens: Sequence[str]) -> list[bool]:
     return mask
 
 
+_RELATIVES = frozenset("which who whom that whose".split())
+_REFUSALS = frozenset("no not never refused vetoed excluded hate hated dislike skip".split())
+_REFUSAL_PHRASES = (["leave", "out"], ["left", "out"], ["rule", "out"], ["ruled", "out"])
+
+
+def refused_before_mask(tokens: Sequence[str]) -> list[bool]:
+    """What a relative clause says the user refused ("it has Julia Roberts, which I said no
+    to", "Adam Sandler, who I didn't want"; not "a film that isn't a comedy"): from its clause's start (the clause before, when
+    the relative word opens one) up to the relative word is denied, not wished for."""
+    mask = [False] * len(tokens)
+    spans = clauses(tokens)
+    for n, (start, end) in enumerate(spans):
+        for i in range(start, end):
+            after = list(tokens[i + 1 : end])  # "which *I* said no to": a refusal reported
+            after = after[next((k for k, t in enumerate(after) if t in ("i", "we")), len(after)) :]
+            if tokens[i] not in _RELATIVES or not (set(after) & _REFUSALS or any(
+                    after[k : k + 2] == p for k in range(len(after)) for p in _REFUSAL_PHRASES)):
+                continue
+            first = spans[n - 1][0] if i == start and n else start
+            mask[first:i] = [True] * (i - first)
+            break
+    return mask
+
+
+def left_out_mask(tokens: Sequence[str]) -> list[bool]:
+    """"(did you) leave out Woody Allen (like I asked)", "rule out horror": what follows the
+    verb, to the clause's end or "like", is kept out; "why did you leave out X" complains
+    that a wish was dropped and denies nothing."""
+    mask = [False] * len(tokens)
+    for start, end in clauses(tokens):
+        for i in range(start, end - 2):
+            if list(tokens[i : i + 2]) not in _REFUSAL_PHRASES or "why" in tokens[start:i]:
+                continue
+            stop = next((k for k in range(i + 2, end) if tokens[k] in ("like", "as", "but")), end)
+            mask[i + 2 : stop] = [True] * (stop - i - 2)
+    return mask
+
+
 def clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
     """``(start, end)`` of each clause between boundary marks."""
     spans, start = [], 0

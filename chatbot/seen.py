@@ -47,7 +47,9 @@ def _series(db: Any, title: str, movie: dict[str, Any]) -> tuple[bool, list[int]
         return True, []
     ids = [i for i in db.search([{"slot": "title", "values": [said], "exclude": False}])
            if i != movie["id"]]
-    if not ids or len(ids) > MAX_SERIES:
+    if not ids:  # "Se7en": a spelling of one film's title (the catalogue's fuzzy match), no series
+        return True, []
+    if len(ids) > MAX_SERIES:
         return whole, []
     if not whole:
         return False, ids

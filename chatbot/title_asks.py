@@ -31,7 +31,12 @@ _CUES = tuple(tuple(c.split()) for c in (
     "have you got", "do you have", "do u have", "you got", "u got", "any chance of",
     "i want to watch", "i wanna watch", "i want to see", "i wanna see", "we want to watch",
     "we wanna watch", "lets watch", "lets do", "let us watch", "how about", "what about",
-    "put on", "play", "give me", "id like", "i would like", "we want", "i want"))
+    "put on", "play", "give me", "id like", "i would like", "we want", "i want", "id love",
+    "i would love", "wed love", "we would love", "we would like", "wed like", "i feel like", "im in the mood for",
+    "in the mood for", "i fancy", "we fancy", "could we watch", "could i watch", "maybe"))
+# "I'd like *to watch* The Godfather", "i feel like *watching* heat": the verb after a cue
+_ADVERBS = frozenset("really actually honestly".split())
+_WATCH_VERBS = frozenset("to watch see rewatch watching seeing rewatching".split())
 _FILLERS = frozenset("""no nah nope ok okay well oh wait actually sorry anyway anyways yes
     yeah yep hmm um and but so then seen it already""".split())
 _AFTER = frozenset("the instead then tonight now thanks thx maybe".split())  # "X instead"
@@ -86,7 +91,7 @@ def _title_ending(before: str, exact: Exact) -> str | None:
 
 
 def _cued(clause: str, exact: Exact, common: Mapping[str, float]) -> str | None:
-    raw = clause.split()
+    raw = [w for w in clause.split() if fold(w) not in _ADVERBS]  # "I'd *really* like to watch Jaws"
     words = [fold(w) for w in raw]
     start = 0
     while start < len(words) and words[start] in _FILLERS:
@@ -95,11 +100,14 @@ def _cued(clause: str, exact: Exact, common: Mapping[str, float]) -> str | None:
     if cue is None:
         return None
     at = start + len(cue)
+    while at < len(words) - 1 and words[at] in _WATCH_VERBS:
+        at += 1
     for size in range(min(len(raw) - at, MAX_TITLE_WORDS), 0, -1):
         said = " ".join(raw[at : at + size]).strip(",:;\"'?")
         title = exact(said)
         rest = [w for w in words[at + size :] if w]
-        if title is None or not title_then(rest[:1]) and not set(rest[:1]) & _AFTER:
+        ended = raw[at + size - 1][-1:] in ",;:"  # "what about Zodiac, is that one in your list?"
+        if title is None or not ended and not title_then(rest[:1]) and not set(rest[:1]) & _AFTER:
             continue
         article = fold(said).split()[0] in ("a", "an") and fold(title).split()[0] != fold(said).split()[0]
         if not article and _plainly_a_title(said, " ".join(raw[at + size :]), common):

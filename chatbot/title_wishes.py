@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from chatbot.franchises import fully_known
+from chatbot.plainwords import pointing_words
 
 MAX_WORDS = 6
 RARE_ZIPF = 4.2  # one word that is a title counts when rarer than this (wordfreq zipf)
@@ -65,6 +66,8 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
         if end is not None and not fully_known(" ".join(tokens[i:end])) and any(is_name(tokens[a:b]) for a, b in (
                 (i, end), (i, end + 1), (i - 1, end)) if 0 <= a and b <= len(tokens) and b - a > 1):
             end = None  # "anything but jackie chan": his, not the film Jackie's
+        if end is not None and pointing_words(tokens[i:end]):
+            end = None  # "haven't seen the first ones": no film called First
         if end is None:
             i += 1
             continue

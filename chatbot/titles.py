@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from chatbot.plainwords import anaphoric_one, title_after_one
+from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
 
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
 MAX_TITLE_WORDS = 12
@@ -58,6 +58,8 @@ _LIKED_TITLE = re.compile(r"\b(?:liked|loved|enjoyed|adored|fan of|watched)\s+(?
 # "I have already seen The Godfather, Casablanca and Citizen Kane": films not to propose
 _SEEN_TITLE = re.compile(r"\b(?:seen|saw|watched)\s+(?:all\s+of\s+|both\s+|them\s+all\s+)?",
                          re.IGNORECASE)
+# "I haven't seen X", "I never said I'd seen anything": nothing said as seen
+_NOT_SEEN = re.compile(r"(?:\bnot|n'?t|\bnever|\bnor|\bneither)(?:\s+\S+){0,3}\s*$", re.IGNORECASE)
 _SERIES = re.compile(r"\bthe (?P<name>\w+(?: \w+){0,3}?) (?:movies|films|ones|series|trilogy|saga)\b",
                      re.IGNORECASE)
 # "twist ending like The Sixth Sense": "like" and a capitalised catalogue title, not "I like X"
@@ -78,6 +80,10 @@ _TITLE_END = re.compile(r"\s*(?:[,;!?]|\.(?:\s|$))|\s(?:" + "|".join(sorted(_BOU
                         + r")\b", re.IGNORECASE)
 _TITLE_TAIL = re.compile(r"[\s.!?,;:]*(?:please|pls|plz|thanks|thx|thank you|lol|haha|tho)?"
                          r"[\s.!?,;:]*$", re.IGNORECASE)
+# an item of a seen list the index does not know, written as a title ("Se7en", "Inside Out",
+# "The Lord of the Rings"): the catalogue's fuzzy match (``Catalog.find_title``) judges it
+_LISTED_ITEM = re.compile(r"(?P<item>[A-Z0-9][\w'·\-]*(?:\s+(?:(?:of|the|a|an|in|on|to)\s+)*"
+                          r"[A-Z0-9][\w'·\-]*){0,5})(?=\s*(?:,|\band\b|\bor\b|[.;!?]|$))")
 _NOT_TITLES = re.compile(r"^(?:a|an|some|any|that|this|those|these|it|them|him|her)\b", re.I)
 
 
@@ -175,10 +181,11 @@ class TitleIndex:
     def seen(self, text: str) -> tuple[list[str], str]:
         """Catalogue titles said as seen ("I've already seen Heat, Ronin and Collateral", "seen
         the Bourne movies"), and the rest of the text; only known titles count."""
-        said = _SERIES.sub(r"\g<name>", text)  # "the bourne movies": the Bourne films
+        said = _SERIES.sub(_series_name, text)  # "the bourne movies": the Bourne films
         for match in _SEEN_TITLE.finditer(said):  # "seen it. also seen goodfellas and casino"
+            if _NOT_SEEN.search(said[: match.start()]):  # "haven't seen the first ones"
+                continue
             titles, rest = self._titles_at(said[match.end() :], known_only=True)
-            titles = [t for t in titles if self.exact(t) or self.known(t)]
             if titles:
                 return titles, f"{said[: match.end()]} , {rest}"
         return [], text
@@ -204,6 +211,8 @@ class TitleIndex:
         rest = text
         while rest and len(titles) < MAX_LISTED:
             found = self._known_at(rest, listing=known_only)
+            if found is None and known_only:  # "seen Heat, Se7en, Zodiac": every item
+                found = _listed_item(rest, bool(titles))
             if found is None:
                 if _NOT_TITLES.match(rest) or known_only:  # "like a feel-good movie": a kind
                     break
@@ -222,7 +231,8 @@ class TitleIndex:
             titles.append(title[:200])
             joined = re.match(_TITLE_JOIN, rest, re.I)
             comma = re.match(r"\s*,\s*", rest)
-            if not joined and comma and self._listed_at(rest[comma.end() :]):
+            if not joined and comma and (self._listed_at(rest[comma.end() :]) or known_only and _listed_item(
+                    rest[comma.end() :], True)):
                 joined = comma
             if not joined and known_only and self._known_at(rest, listing=True):
                 joined = re.match(r"\s*", rest)  # "seen inception interstellar and the prestige"
@@ -246,11 +256,36 @@ class TitleIndex:
         for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
             said = " ".join(words[:size]).rstrip(",.;!?:")
             rest = ", " * words[size - 1].endswith(",") + " ".join(words[size:])  # a list goes on
-            if not self.known(said) or not (_ends_clause(words[size - 1], rest) or (
+            if not self.known(said) or _pointing(said) or not (_ends_clause(words[size - 1], rest) or (
                     listing and self.exact(said) and self._known_at(rest))):
                 continue
             return self.exact(said) or said, rest
         return None
+
+
+def _list_goes_on(rest: str) -> bool:
+    return bool(re.match(r"\s*(?:,|and\b|or\b)\s*\S", rest, re.IGNORECASE))
+
+
+def _listed_item(text: str, in_list: bool) -> tuple[str, str] | None:
+    """A capitalised item opening ``text`` inside a list of titles (``in_list``, or one that
+    goes on after it), with what follows; None when there is none."""
+    match = _LISTED_ITEM.match(text.lstrip())
+    if match is None or pointing_words(match["item"].lower().split()):
+        return None
+    rest = text.lstrip()[match.end() :]
+    return (match["item"], rest) if in_list or _list_goes_on(rest) else None
+
+
+def _series_name(match: re.Match[str]) -> str:
+    """"the bourne movies" -> "bourne"; "the first ones" stays, pointing at no franchise."""
+    return match.group(0) if pointing_words(match["name"].lower().split()) else match["name"]
+
+
+def _pointing(said: str) -> bool:
+    """``said`` only points back or answers ("anything", "those", "first") and is written
+    in lower case: no title (*Anything*, *Those*), as "It" or "Them" in capitals may be."""
+    return pointing_words(said.lower().split()) and not any(c.isupper() for c in said)
 
 
 def _ends_clause(last_word: str, rest: str) -> bool:

@@ -85,7 +85,13 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # the question; a refused film is no refused genre; permissions and soft dislikes;
          # relaxed wishes said; names inside refusals
          "confirmed_refusals", "answer_no_scope", "refused_films_not_genres",
-         "permissions_dislikes", "relaxed_honestly", "names_in_refusals")
+         "permissions_dislikes", "relaxed_honestly", "names_in_refusals",
+         # round 9 (newcomer 51): words that point back are no titles; whole seen lists
+         "pointing_words", "seen_whole_lists",
+         # round 9 (newcomer 51): a film asked for by title in everyday words
+         "titles_in_words",
+         # round 9 (newcomer 51): a refusal said back in a complaint or a check; "too old" means newer
+         "refusals_recalled", "too_old_direction")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
