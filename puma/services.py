@@ -203,7 +203,7 @@ class Service(ConfigModel):
                                          "a larger one is refused with 413 (see `too_large_message`)"),
                               fits_envoy("max_body_bytes")] = 1 << 20
     threads: int = Field(8, ge=1, le=256)
-    log_max_bytes: int = Field(32 << 20, ge=1 << 16, description="the cap on the service's log, in bytes (32 MiB): "
+    log_max_bytes: int = Field(32 << 20, ge=1 << 16, le=1 << 40, description="the cap on the service's log, in bytes (32 MiB): "
                                "past it, its newest lines move to <service>.log.1 and it starts again (puma.logcap)")
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
     warmup: str | None = Field(None, description="'module:function' run once in the zygote before "

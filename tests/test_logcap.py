@@ -5,7 +5,6 @@ services log and print far past their caps."""
 
 from __future__ import annotations
 
-import collections
 import logging
 import os
 import subprocess
@@ -127,17 +126,19 @@ def test_logcap_chatty_services_logs_stay_under_their_caps_and_the_supervisor_wa
     app.add_services({"noisy": chatty.noisy, "printer": chatty.printer})
     with app.start(listener={"port": 0}) as mesh, httpx.Client(base_url=mesh.url, timeout=30) as http:
         logs = mesh.run_dir / "logs"
-        biggest: collections.Counter[str] = collections.Counter()
         for n in range(40):  # 40 x 100 KiB = 4 MiB each, 16 times the cap
             assert http.post("/noisy", json={"kb": 100, "start": n * 100}).status_code == 200
             assert http.post("/printer", json={"kb": 100}).status_code == 200
-            for name in ("noisy.log", "printer.log"):
-                biggest[name] = max(biggest[name], (logs / name).stat().st_size)
         wait_for(lambda: len([e for e in mesh.status()["events"] if e.get("kind") == "log_capped"]) == 2,
                  timeout_s=10, message="a warning for each chatty service")
+        def on_disk(name: str) -> int:
+            return sum(p.stat().st_size for p in logs.glob(f"{name}.log*"))
+
+        # Bounded once a check has run after the writes (while they run, by twice the cap plus what
+        # is written between two checks: on a loaded machine the checker's 0.5 s can stretch).
+        wait_for(lambda: all(on_disk(name) <= 2 * cap for name in ("noisy", "printer")), timeout_s=10,
+                 message="each chatty service's logs within twice its cap")
         for name in ("noisy", "printer"):
-            total = sum(p.stat().st_size for p in logs.glob(f"{name}.log*"))
-            assert total <= 2 * cap + (2 << 20), (name, total)  # bounded: twice the cap, plus a check's worth
             assert (logs / f"{name}.log.1").stat().st_size > 0
         newest = (logs / "noisy.log").read_text() + (logs / "noisy.log.1").read_text()
         assert "line 00003999" in newest and "line 00000000" not in newest  # the newest lines kept
