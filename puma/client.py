@@ -98,7 +98,8 @@ def _status_services(base: str, service: str) -> dict[str, str]:
     where = f"${ENV_URL}" if not _mesh["url"] else "the mesh URL"
     body: Any = None
     try:
-        reply = transport.request(base + STATUS_PATH, "GET", b"", {}, 5.0)
+        # With the mesh token on a worker host: the public view leaves internal services out.
+        reply = transport.request(base + STATUS_PATH, "GET", b"", _mesh_headers(), 5.0)
         problem = f"HTTP {reply.status}"
         body = json.loads(reply.body) if reply.status == 200 else None
     except (OSError, ValueError) as exc:
@@ -285,7 +286,10 @@ def wait_ready(service: str, *, why: str = "", timeout_s: float = 600.0, report_
     url = mesh_url() + "/_puma/ready"
     while True:
         try:
-            status, _type, body, _failed = _post(url, "GET", None, {"accept": "application/json"}, 2.0)
+            # The mesh token (a worker host's instances): an internal service is in the public view of
+            # readiness no more than in its routes, and would be waited for forever.
+            status, _type, body, _failed = _post(url, "GET", None, {"accept": "application/json", **_mesh_headers()},
+                                                 2.0)
             state = json.loads(body) if status in (200, 503) else None
         except (OSError, ValueError):
             state = {}  # Envoy itself not answering yet: wait
