@@ -28,10 +28,20 @@ ROOT = Path(__file__).parents[1]
 APP = "tests/apps/kube_app.py"
 
 
+_HANDED_OUT: set[int] = set()  # the ports this module's pods were given: never handed out twice
+
+
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port not handed out before in this module: a port closed after the kernel
+    chose it is free again, and a second call could return it (a service pod and the front's
+    listener once got the same one: the pod could not bind, the front health-checked itself)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def _objects(manifests: kubernetes.Manifests, kind: str) -> dict[str, dict]:
