@@ -311,11 +311,17 @@ class EnvoyProcess:
         """Wait until Envoy's clusters hold exactly the `expected` host addresses, each past its first
         health check (not `exact`: at least those, healthy; others may come and go meanwhile). In the
         `checked` clusters, a host whose check answered "not ready" counts too (it is known; routing it
-        waits for its readiness, not for start-up)."""
+        waits for its readiness, not for start-up). With `refusal`, returns False as soon as Envoy
+        has refused a config file PUMA wrote (`rejected_config`: a refused cluster's hosts never come)."""
         assert self.admin is not None
         deadline = time.monotonic() + timeout_s
         pause = 0.005
+        next_look = 0.0
         while time.monotonic() < deadline:
+            if refusal and time.monotonic() >= next_look:
+                next_look = time.monotonic() + 0.25
+                if self.rejected_config() is not None:
+                    return False
             try:
                 clusters = self.admin.clusters(stats=False)
             except OSError:  # Envoy busy or going away: try again until the deadline
