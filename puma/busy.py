@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 STUCK_GRACE_S = 5.0  # past the service's timeout_s: every caller has been answered 504 by then
-_LAYOUT = struct.Struct("<dI4x")  # epoch seconds the oldest request began (0: none), requests running
+# When the oldest request began (CLOCK_MONOTONIC, s: one clock for every process of the host, and
+# never stepped, so a clock change never makes an instance look stuck; 0: none), requests running.
+_LAYOUT = struct.Struct("<dI4x")
 
 
 def board_path(busy_dir: Path | str, service: str, instance_id: int) -> Path:
@@ -53,4 +55,4 @@ def read(path: Path) -> tuple[int, float]:
             oldest, running = _LAYOUT.unpack(f.read(_LAYOUT.size))
     except (OSError, struct.error):
         return 0, 0.0
-    return running, (max(0.0, time.time() - oldest) if running and oldest else 0.0)
+    return running, (max(0.0, time.monotonic() - oldest) if running and oldest else 0.0)

@@ -107,14 +107,14 @@ class Counters:
         self.served = 0
         self.last_start = 0.0
         self.idle = threading.Condition(self.lock)
-        self.started: dict[int, float] = {}  # thread -> when (epoch s) its request began
+        self.started: dict[int, float] = {}  # thread -> when (time.monotonic(), s) its request began
         self.board: BusyBoard | None = None  # where the supervisor reads the busy threads (see puma.busy)
 
     def enter(self) -> None:
         with self.lock:
             self.in_flight += 1
             self.last_start = time.monotonic()
-            self.started[threading.get_ident()] = time.time()
+            self.started[threading.get_ident()] = time.monotonic()
             self._publish()
 
     def leave(self) -> None:
@@ -131,8 +131,9 @@ class Counters:
             self.board.publish(len(self.started), min(self.started.values(), default=0.0))
 
     def held_for(self) -> list[float]:
-        """How long (s) each request running now has held its thread, longest first."""
-        now = time.time()
+        """How long (s) each request running now has held its thread, longest first (monotonic: a
+        clock step never makes a request look stuck)."""
+        now = time.monotonic()
         with self.lock:
             return sorted((now - t for t in self.started.values()), reverse=True)
 
