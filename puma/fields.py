@@ -62,6 +62,20 @@ def _envoy_duration(value: float) -> float:
 
 Seconds = Annotated[float, BeforeValidator(_seconds), Field(ge=0), AfterValidator(_envoy_duration)]
 
+MIN_CHECK_S = 0.01
+
+
+def _check_period(value: float) -> float:
+    """A check's period or timeout: positive and at least MIN_CHECK_S, said in one message whatever the
+    value (a negative one was "at least 0", then 0 was "below 0.01 s": two rounds to learn one rule)."""
+    if value < MIN_CHECK_S:
+        raise ValueError(f"{value:g} s is below {MIN_CHECK_S} s: a check needs a positive period and time "
+                         "to answer; give seconds such as 1 or 10 (or '500ms')")
+    return value
+
+
+CheckSeconds = Annotated[float, BeforeValidator(_seconds), AfterValidator(_check_period), AfterValidator(_envoy_duration)]
+
 
 def _cores(value: Any) -> Any:
     """CPU may be a number of cores (0.5) or a Kubernetes quantity string ("500m", "2")."""

@@ -88,8 +88,8 @@ def test_config_instances_int_means_fixed_count():
 
 
 @pytest.mark.parametrize(("check", "needle"), [
-    ({"interval_s": 0}, "interval_s 0.0 is below 0.01 s"),
-    ({"timeout_s": "0ms"}, "timeout_s 0.0 is below 0.01 s"),
+    ({"interval_s": 0}, "interval_s.*0 s is below 0.01 s"),
+    ({"timeout_s": "0ms"}, "timeout_s.*0 s is below 0.01 s"),
     ({"interval_s": "500ms", "timeout_s": 2}, "timeout_s 2.0 is above interval_s 0.5"),
     ({"interval_s": 30, "timeout_s": "1m"}, "lower timeout_s or raise interval_s"),
     ({"unhealthy_threshold": 0}, "health_check.unhealthy_threshold"),
@@ -97,6 +97,19 @@ def test_config_instances_int_means_fixed_count():
 def test_config_rejects_health_checks_envoy_cannot_run(check, needle):
     with pytest.raises(PumaConfigError, match=needle):
         parse_config({"puma_services": {"a": {"prefix": "/a", "health_check": check}}})
+
+
+@pytest.mark.parametrize("where", [("health_check", "interval_s"), ("health_check", "timeout_s"),
+                                   ("readiness", "period_s"), ("readiness", "timeout_s")])
+@pytest.mark.parametrize("value", [-1, -0.5, 0, "0ms", 0.005])
+def test_config_a_check_period_below_its_floor_is_one_rule_whatever_the_value(where, value):
+    """A negative period was "at least 0", and 0 then "below 0.01 s": one message names the real floor."""
+    block, key = where
+    given = {key: value} if block == "health_check" else {"check": "app.store:ping", key: value}
+    with pytest.raises(PumaConfigError) as info:
+        parse_config({"puma_services": {"a": {"prefix": "/a", block: given}}})
+    assert f"{block}.{key}" in str(info.value) and "below 0.01 s" in str(info.value)
+    assert "greater than or equal to 0" not in str(info.value)
 
 
 def test_config_a_shorter_interval_alone_shortens_the_default_timeout_to_fit():
