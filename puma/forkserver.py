@@ -39,6 +39,7 @@ from typing import IO, Any
 import setproctitle
 
 from . import guard
+from .proxy import process_state
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,11 @@ class ForkServer:
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def stopped(self) -> bool:
+        """Whether the server is stopped (SIGSTOP, a terminal's Ctrl-Z): it forks nothing until it is
+        continued, so a zygote asked of it would never start (a debugger's stop, 't', counts too)."""
+        return process_state(self.proc.pid) in ("T", "t")
 
     def spawn(self, argv: list[str], env: Mapping[str, str], stderr: IO[bytes]) -> ForkedZygote:
         """A new zygote running `python -m puma.worker ARGV` with this environment and stderr."""

@@ -148,7 +148,7 @@ class ServiceZygote:
         self._ready, self._zygote_error = threading.Event(), None
         server = self.owner.fork_server
         with open(self.log_path, "ab") as log_file:
-            if server is not None and server.alive():  # forked from a process that imported puma.worker
+            if server is not None and self._fork_server_usable(server):  # forked from a process that imported puma.worker
                 self.zygote = server.spawn(args, self.owner.child_env(), log_file)
             else:
                 self.zygote = subprocess.Popen([sys.executable, "-m", "puma.worker", *args], stdin=subprocess.PIPE,
@@ -163,6 +163,22 @@ class ServiceZygote:
             self.watch = ZygoteWatch(self.name, self._ping, self._watched_pid, self._kill_unresponsive,
                                      period_s=self.service.health_check.interval_s)
             self.watch.start()
+
+    def _fork_server_usable(self, server: ForkServer) -> bool:
+        """Whether to ask `server` for the zygote: not when it is gone, nor when it is stopped (a
+        zygote asked of a stopped server never starts: the service answered 503 for as long as the
+        server stayed stopped). Then the zygote is started directly, as without a fork server."""
+        if not server.alive():
+            return False
+        if not server.stopped():
+            return True
+        pid = server.proc.pid
+        log.warning("service %s: the fork server (pid %d) is stopped (SIGSTOP or Ctrl-Z); starting the zygote "
+                    "without it (a little more CPU: it imports PUMA itself). `kill -CONT %d` resumes the server",
+                    self.name, pid, pid)
+        self.owner.record(self.name, f"the fork server (pid {pid}) is stopped; zygote started without it "
+                          f"(kill -CONT {pid} resumes it)", kind="forkserver_stopped")
+        return False
 
     def _ping(self, command: dict[str, Any]) -> bool:
         return self.commands is not None and self.commands.send(command)

@@ -77,6 +77,22 @@ def test_a_stopped_zygote_whose_instance_dies_is_restarted_with_its_instances():
             _restarted_and_serving(mesh, zygote, old, 2, within_s=45)
 
 
+def test_a_zygote_that_dies_while_the_fork_server_is_stopped_is_started_without_it():
+    """A zygote asked of a stopped fork server never started: the service answered 503 for as long
+    as the server stayed stopped, and its event said only "zygote died (code None)" (newcomer 56)."""
+    with _start(1) as mesh:
+        server, zygote = mesh.fork_server.proc.pid, _zygote_pid(mesh)
+        old = {i.pid for i in mesh.instances("echo")}
+        with _stopped(server):
+            os.kill(zygote, signal.SIGKILL)
+            wait_for(lambda: _served_by_new(mesh, old), timeout_s=30,
+                     message="/echo served again while the fork server stays stopped")
+            said = [e["message"] for e in mesh.status()["events"] if e.get("kind") == "forkserver_stopped"]
+            assert said and f"the fork server (pid {server}) is stopped" in said[0], said
+            assert f"kill -CONT {server}" in said[0]
+        assert httpx.post(mesh.url + "/other", json={}, timeout=10).status_code == 200
+
+
 def test_a_stopped_zygote_is_found_by_its_periodic_check_alone():
     with _start(2, interval_s=1.0) as mesh:
         zygote = mesh.pools["echo"].zygote.pid
