@@ -373,10 +373,12 @@ def process_state(pid: int) -> str | None:
 
 
 def kill_when_stopped(current: Callable[[], subprocess.Popen[bytes] | None], stopping: Callable[[], bool],
-                      grace_s: float = STOPPED_GRACE_S, check_s: float = STOP_CHECK_S) -> None:
+                      grace_s: float = STOPPED_GRACE_S, check_s: float = STOP_CHECK_S,
+                      killed: Callable[[str], None] | None = None) -> None:
     """Kill the Envoy `current()` returns once it has been stopped (SIGSTOP) for `grace_s`: stopped, it
     holds every client's connection unanswered, forever; killed, its watcher starts it again. (A
-    debugger's stop, state 't', is left alone.) Runs until `stopping()`."""
+    debugger's stop, state 't', is left alone.) `killed(why)` is told before the kill, so the restart
+    can say why Envoy died. Runs until `stopping()`."""
     since: float | None = None
     while not stopping():
         time.sleep(check_s)
@@ -386,8 +388,11 @@ def kill_when_stopped(current: Callable[[], subprocess.Popen[bytes] | None], sto
             continue
         since = since or time.monotonic()
         if time.monotonic() - since >= grace_s and not stopping():
+            stopped_s = time.monotonic() - since
             log.error("envoy (pid %d) has been stopped (SIGSTOP) for %.0f s: clients' requests wait on it "
-                      "unanswered; killing it so it is started again", proc.pid, time.monotonic() - since)
+                      "unanswered; killing it so it is started again", proc.pid, stopped_s)
+            if killed is not None:
+                killed(f"PUMA killed it: stopped (SIGSTOP) for {stopped_s:.0f} s, it left clients unanswered")
             with contextlib.suppress(ProcessLookupError):
                 os.kill(proc.pid, signal.SIGKILL)
             since = None

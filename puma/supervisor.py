@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -94,6 +95,7 @@ class Deployment:
         self.decisions: collections.Counter[tuple[str, str]] = collections.Counter()  # (service, up|down)
         self.failure: str | None = None  # why the deployment can no longer serve (see `fail`)
         self.on_failure: Callable[[str], None] | None = None  # told once, with the reason
+        self._envoy_killed_why: str | None = None  # PUMA killed Envoy (stopped): its restart says why
         self._envoy_watch = EnvoyWatch(lambda: self.envoy.proc, self._restart_envoy, self.fail,
                                        lambda: self.stopping, lambda: self.envoy.log_path)
 
@@ -134,8 +136,8 @@ class Deployment:
         for name in self.pools:  # started: a 503 for want of an instance is a server error from now on
             self.status_server.sampler.routed(name)
         self._envoy_watch.start()
-        guard.thread(kill_when_stopped, lambda: self.envoy.proc, lambda: self.stopping,
-                     name="puma-envoy-stopped", stop=lambda: self.stopping).start()
+        guard.thread(functools.partial(kill_when_stopped, killed=self._envoy_killed), lambda: self.envoy.proc,
+                     lambda: self.stopping, name="puma-envoy-stopped", stop=lambda: self.stopping).start()
         self.control.start()
         self.registry.start()
         self._use_mesh()
@@ -281,11 +283,14 @@ class Deployment:
             self.on_failure(reason)
 
     # --- Envoy's death -------------------------------------------------------------------------
+    def _envoy_killed(self, why: str) -> None:
+        self._envoy_killed_why = why  # the restart that follows says it
     def _restart_envoy(self, code: int) -> None:
         # On the ports it had: the files may say 0 (any free port), which would move the deployment.
         log.error("envoy (pid %s) exited with code %s; starting it again from %s", self.envoy.proc and
                   self.envoy.proc.pid, code, self.envoy.bootstrap_path)
-        self.record("envoy", f"envoy exited (code {code}); restarted", kind="envoy_restarted")
+        why, self._envoy_killed_why = self._envoy_killed_why, None
+        self.record("envoy", f"envoy exited (code {code}{': ' + why if why else ''}); restarted", kind="envoy_restarted")
         listener = self.config.listener.model_copy(update={"port": self.envoy.port,
                                                            "internal_port": self.envoy.internal_port})
         with self._publish_lock:
