@@ -124,6 +124,29 @@ class ServicePool(ServiceZygote):
         guard.persist(f"service {self.name}: routing it as failed", self.owner.publish_config,
                       stop=lambda: self.owner.stopping)
 
+    def revive(self, count: int) -> None:
+        """Start a failed service again by hand (`puma scale`, once its cause is fixed): a new zygote
+        and `count` instances, its restart budget afresh, the rest of the deployment untouched.
+        (Kubernetes restarts a crash-looping pod with back-off; a service past PUMA's budget waits for
+        this, or a restart of the deployment.) Raises what starting the zygote raised."""
+        why, self.failed = self.failed, None
+        log.warning("service %s: started again by hand with %d instance(s); it had failed: %s", self.name, count, why)
+        self.owner.record(self.name, f"started again by hand with {count} instance{'' if count == 1 else 's'} "
+                          f"(it had failed: {why})", kind="revived")
+        self._zygote_restarts.clear()
+        self._restarts.clear()
+        self.restarting = True
+        try:
+            self.start_zygote()
+        except Exception as exc:
+            self._fail(f"it could not be started again by hand ({type(exc).__name__}: {exc})")
+            raise
+        finally:
+            self.restarting = False
+        self.owner.publish_config()  # its routes no longer answer "failed"
+        for _ in range(count):
+            self.spawn()
+
     def next_id(self) -> int:
         return next(self._ids)
 

@@ -552,7 +552,8 @@ def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse
     if isinstance(exc, PumaUnknownService):  # the names it knows stay in the log: internal ones among them
         why = f"no service of that name runs here (the log of {name!r} names the services it can call)"
     elif isinstance(exc, PumaServiceFailed):  # a 500, as for any callee that cannot succeed: nothing to retry
-        why = f"it has failed for good and answers nothing until the deployment is restarted ({exc.detail})"
+        why = (f"it has failed and answers nothing until an operator starts it again (`puma scale "
+               f"{exc.service} N`) or restarts the deployment ({exc.detail})")
     else:
         why = f"it answered {exc.status} ({exc.detail})"
     return error_response(500, f"service {name!r} failed calling {exc.service!r}: {why}",

@@ -417,11 +417,16 @@ class Deployment:
         if pool is None:
             raise PumaScaleError(service, count, f"no service {service!r}; services: {sorted(self.pools)}")
         count = check_scale(service, pool.service, count)
-        if pool.failed:  # no zygote to fork instances from: they would stay "starting" for ever
+        if pool.failed:  # no zygote to fork from: the autoscaler leaves it; by hand, it is started again
             if not by_hand:
                 return
-            raise PumaScaleError(service, count, f"{service} has failed ({pool.failed}); its log: {pool.log_path}; "
-                                 "fix the cause, then restart the deployment")
+            try:
+                pool.revive(count)
+            except Exception as exc:  # noqa: BLE001 - named to the operator with the log, as a refusal
+                raise PumaScaleError(service, count, f"{service} could not be started again ({exc}); its log: "
+                                     f"{pool.log_path}; fix the cause, then scale it again") from exc
+            self.control.scaled_by_hand(service, pool.service)
+            return
         if pool.restarting:  # its zygote died: it starts the instances it had again, then takes counts
             if not by_hand:
                 return
