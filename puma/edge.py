@@ -371,8 +371,11 @@ def _codec_refusals() -> list[dict[str, Any]]:
 
 
 _RETRY_LATER = {  # Envoy's response flag -> what it means for the client, in its words
-    "UH": "no instance of this service is ready yet (the deployment is starting, or the service restarting); "
-          "retry after the time in Retry-After",
+    # Envoy knows only that no instance is healthy; a request that kills every instance it reaches
+    # (a crash loop) looks the same, so the reply names the three causes and where to tell them apart.
+    "UH": "no instance of this service is ready (the deployment is starting, the service restarting, or its "
+          "instances keep exiting: `puma status` and the service's log say which); retry after the time in "
+          "Retry-After",
     "UO": "this service is at its limit of requests in progress; retry after the time in Retry-After",
     "UF": "this service's instance could not be reached; retry after the time in Retry-After",
     "OM": "the deployment is overloaded; retry after the time in Retry-After",
