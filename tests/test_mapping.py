@@ -85,6 +85,12 @@ def test_map_preserves_order_with_any_chunking(mesh):
     assert puma.map(mapfuncs.square, range(1000), deployment=mesh, chunking="sqrt") == expected
 
 
+def test_map_runs_a_private_function_so_map_only_functions_need_not_be_routes(mesh):
+    """README: a map-only function of a `puma_service(__name__)` script is named with a leading '_'
+    (else it is served to any client too); the map must load such a name."""
+    assert puma.map(mapfuncs._negate, range(50), deployment=mesh) == [-x for x in range(50)]
+
+
 def test_map_of_empty_input_is_empty(mesh):
     assert puma.map(mapfuncs.square, [], deployment=mesh) == []
     assert puma.map_reduce(mapfuncs.square, [], operator.add, 5, deployment=mesh) == 5

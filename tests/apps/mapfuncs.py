@@ -12,6 +12,12 @@ def square(x: int) -> int:
     return x * x
 
 
+def _negate(x: int) -> int:
+    """Private (a leading '_'): what README tells a script to name a map-only function, so that
+    `puma_service(__name__)` does not serve it as a route. The map loads it all the same."""
+    return -x
+
+
 def slow_square(x: int) -> int:
     time.sleep(0.02)
     return x * x
