@@ -357,6 +357,11 @@ _REFUSALS = {
                          "starting with '/' under a service's prefix",
     "absolute_path_rejected": "the request's target is not a path (such as OPTIONS *); request a path "
                               "starting with '/' under a service's prefix",
+    # Envoy's request-header limits (its defaults: 60 KiB in all, 100 headers): a bare "Request Header
+    # Fields Too Large" named neither the limit nor where large data belongs.
+    "http1.headers_too_large": "the request's headers are over 60 KiB in all (this server's limit); send "
+                               "large data in the body, and fewer or smaller cookies and headers",
+    "http1.too_many_headers": "the request has more than 100 headers (this server's limit); send fewer",
 }
 # Envoy's status for a refusal where it is not the 400 it is: a target that is no path is the
 # client's malformed request, not a missing page.

@@ -65,3 +65,7 @@ def test_h2c_headers_within_the_limit_are_served(mesh: puma.Deployment) -> None:
 def test_http1_headers_over_the_limit_are_a_431_with_json(mesh: puma.Deployment, headers: list) -> None:
     resp = httpx.get(mesh.url + "/echo", headers=headers, timeout=10)
     assert resp.status_code == 431 and resp.json()["error"], resp.text[:200]
+    # A sentence naming the limit and what to do, not Envoy's bare reason phrase.
+    error = resp.json()["error"]
+    assert error != "Request Header Fields Too Large" and ("60 KiB" in error or "100 headers" in error), error
+    assert "send" in error, error
