@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .errors import PumaStartError
+
 PREFIX = "puma-"
 OWNER_FILE = ".owner"
 STALE_AFTER_S = 3600.0
@@ -31,8 +33,28 @@ def _start_time(pid: int) -> str | None:
         return None
 
 
+def check_tmpdir(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
+    """Raise `PumaStartError` if `$TMPDIR` is set but cannot hold a run directory. Python's `tempfile`
+    then falls back to /tmp without a word: a user who pointed TMPDIR at a disk with room (what the
+    disk-full hint says to do) and mistyped it would fill /tmp again, unawares."""
+    given = environ.get("TMPDIR")
+    if not given:
+        return
+    path = Path(given)
+    if not path.is_dir():
+        problem = "is not a directory" if path.exists() else "does not exist"
+    elif not os.access(path, os.W_OK | os.X_OK):
+        problem = "is not writable by this user"
+    else:
+        return
+    raise PumaStartError(f"TMPDIR={given} {problem}: PUMA writes its run directory there (logs, Envoy's files); "
+                         f"create it (mkdir -p {given}) or unset TMPDIR to use {tempfile.gettempdir()}")
+
+
 def new_run_dir() -> Path:
-    """A new run directory under the temporary directory, recording this process as its owner."""
+    """A new run directory under the temporary directory, recording this process as its owner.
+    `PumaStartError` if `$TMPDIR` names no usable directory (see `check_tmpdir`)."""
+    check_tmpdir()
     path = Path(tempfile.mkdtemp(prefix=PREFIX)).resolve()
     (path / OWNER_FILE).write_text(f"{os.getpid()} {_start_time(os.getpid()) or ''}\n")
     return path

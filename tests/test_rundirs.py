@@ -60,3 +60,20 @@ def test_rundirs_a_start_removes_them_and_says_so(tmp_path: Path, monkeypatch: p
         mesh.stop()
     assert any("removed 1 run directory left by deployments that are gone" in r.getMessage()
                and str(gone) in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("kind", ["missing", "a-file"])
+def test_rundirs_a_tmpdir_that_cannot_hold_a_run_dir_is_named_not_passed_over(tmp_path: Path, kind: str) -> None:
+    """Python's tempfile skips an unusable $TMPDIR for /tmp without a word; `puma run` says so and stops
+    (a user who pointed TMPDIR at a disk with room, as the disk-full hint says, would fill /tmp again)."""
+    given = tmp_path / "scratch"
+    if kind == "a-file":
+        given.write_text("")
+    app = tmp_path / "app.py"
+    app.write_text("from puma import puma_service, puma_start\n\ndef echo() -> dict:\n    return {}\n\n"
+                   "puma_service({'echo': echo})\n")
+    env = {**os.environ, "TMPDIR": str(given)}
+    done = subprocess.run([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert f"TMPDIR={given}" in done.stderr and "unset TMPDIR" in done.stderr, done.stderr
