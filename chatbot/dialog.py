@@ -49,6 +49,7 @@ from chatbot.dialog_state import (  # noqa: F401
 from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
+from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
 from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import resolve as resolve_referents
@@ -197,6 +198,7 @@ class DialogManager(SideActs):
         state["suggestion"] = None  # a "Did you mean ...?" holds for the next turn only
         if act not in _NOTES_SAID_BY_ACT:  # "another, not pirates": what can't be kept is said
             out.extend(n for n in decision.get("notes") or () if n not in out)
+        keep_taste(state, decision, out)  # "loved it, just don't show me that one"
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
         return str(act)
 

@@ -98,6 +98,7 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
+from chatbot.liking import not_again
 from chatbot.mentions import PERSON_SLOTS, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.plainwords import genre_phrase, marked_as_title
@@ -272,6 +273,7 @@ class Understander:
             "asked_title": asked[0] if asked else None, "wanted_title": wanted,
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
+            "not_again": not_again(tokens),  # "loved it, just don't show me that one"
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
             "help": asks_help(whole),
