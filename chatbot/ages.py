@@ -120,6 +120,8 @@ def _title_from(tokens: Sequence[str], start: int, title: Callable[[str], str | 
         if BOUNDARY in words or said in _POINTERS or said.isdigit():  # "older than 1941": a year
             continue
         found = title(said)
+        if found and start + size < len(tokens) and tokens[start + size].isdigit():
+            return None  # "terminator 2": a sequel whose number is no part of any title known
         if found:
             return found, start + size
     return None
@@ -140,8 +142,11 @@ def _compared(tokens: Sequence[str], i: int) -> tuple[int, int, str, None] | Non
 
 
 def _alone(tokens: Sequence[str], i: int) -> tuple[int, int, str, None] | None:
-    """"ugh, ancient", "that's so old lol", "kinda dated tbh": the word ends its clause."""
+    """"ugh, ancient", "that's so old lol", "kinda dated tbh": the word ends its clause; "old
+    as dirt" says it too."""
     word = tokens[i]
+    if word == "old" and tokens[i + 1 : i + 2] == ["as"] and len(tokens) > i + 2 and _said_of_film(tokens, i):
+        return i, i + 3, "newer", None  # "old as dirt", "that's old as the hills"
     strong_old = word == "old" and i and tokens[i - 1] in _STRONG and tokens[i - 1] != "too"
     if word not in _OLD_ALONE and not strong_old:
         return None
@@ -151,6 +156,21 @@ def _alone(tokens: Sequence[str], i: int) -> tuple[int, int, str, None] | None:
     if _denied(tokens, i):
         return None  # "it's not that old"
     return (i - 1 if strong_old else i), i + 1, "newer", None
+
+
+def _said_of_film(tokens: Sequence[str], at: int) -> bool:
+    """Only chat and the film as subject open the clause before ``at`` ("ugh, that's old as
+    dirt"; not "a movie as old as my dad", "an old as hell western")."""
+    j = at - 1
+    while j >= 0 and tokens[j] != BOUNDARY:
+        if tokens[j] not in _SUBJECT_WORDS:
+            return False
+        j -= 1
+    return True
+
+
+_SUBJECT_WORDS = frozenset("""it its that thats this one is s was looks looked feels felt seems
+    seemed ugh lol man god omg wow so like literally honestly hmm um well oh just kinda""".split())
 
 
 def _denied(tokens: Sequence[str], at: int) -> bool:
@@ -175,3 +195,34 @@ def with_reference(understanding: dict[str, Any], find_title: Callable[[str], Ma
         return understanding
     return dict(understanding, reference={"year": movie.get("year"),
                                           "runtime_min": movie.get("runtime_min")})
+
+
+_UNDER = (("less", "than"), ("under",), ("younger", "than"), ("newer", "than"), ("at", "most"))
+_OVER = (("more", "than"), ("over",), ("older", "than"), ("at", "least"))
+_YEAR_UNITS = frozenset("years year yrs yr".split())
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+
+
+def years_old(tokens: Sequence[str], last_year: int | None
+              ) -> list[tuple[int, int, dict[str, Any]]]:
+    """A film's age in years, counted back from ``last_year`` (the catalogue's latest): "less
+    than 10 years old", "under five years old" (released since), "over 30 years old",
+    "older than 20 years" (released before). A denial before it is the caller's to apply
+    ("not older than 10 years", "no more than five years old": nothing older)."""
+    if not last_year:
+        return []
+    hits = []
+    for i in range(len(tokens)):
+        for words, under in [(w, True) for w in _UNDER] + [(w, False) for w in _OVER]:
+            at = i + len(words)
+            if tuple(tokens[i:at]) != words or at + 1 >= len(tokens):
+                continue
+            count = int(tokens[at]) if tokens[at].isdigit() else _COUNTS.get(tokens[at])
+            if count is None or tokens[at + 1] not in _YEAR_UNITS or not 0 < count <= 100:
+                continue
+            end = at + 3 if at + 2 < len(tokens) and tokens[at + 2] == "old" else at + 2
+            if words[0] in ("older", "newer") or end == at + 3:  # "over 10 years" is a runtime's
+                wish = years(last_year - count + 1, None) if under else years(None, last_year - count)
+                hits.append((i, end, wish))
+    return hits

@@ -70,7 +70,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     verdict,
     watching,
 )
-from chatbot.ages import age_hits
+from chatbot.ages import age_hits, years_old
 from chatbot.asides import aside_mask, past_selves
 from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions, settle_ages
 from chatbot.constraints import minutes
@@ -207,6 +207,7 @@ class Understander:
         aged, age_title = age_hits(tokens, self._titles.exact)  # "Rear Window is too old"
         complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in
                       self._spans(aged, used) + self._spans(complaint_hits(tokens), used)]
+        hits += self._spans(years_old(tokens, self._last_year), used)  # "under 10 years old"
         hits += self._years(tokens, used)
         used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film
         hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))

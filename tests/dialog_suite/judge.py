@@ -93,8 +93,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 9 (newcomer 51): a refusal said back in a complaint or a check; "too old" means newer
          "refusals_recalled", "too_old_direction",
          # round 10 (d17): complaints of a film's age; the film an age complaint names; a
-         # film liked but not to be shown; a refusal in the first message
-         "age_complaints", "age_of_named_film", "liked_not_again", "opening_refusals")
+         # film liked but not to be shown; a refusal in the first message; era wishes in
+         # everyday words
+         "age_complaints", "age_of_named_film", "liked_not_again", "opening_refusals",
+         "era_words")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
