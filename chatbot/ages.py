@@ -26,10 +26,10 @@ MAX_TITLE_WORDS = 6
 _VERBS = frozenset("is s was are were looks looked seems seemed feels felt".split())
 _DEGREES = frozenset("way a bit little much far just kinda kind of rather pretty so really "
                      "super very too".split())
-_TOO_OLD = frozenset("old dated ancient".split())
+_TOO_OLD = frozenset("old dated ancient retro oldfashioned".split())
 _TOO_NEW = frozenset("new recent modern".split())
 # a film's age complained of in a word, where it ends a clause: "ugh, ancient", "so old lol"
-_OLD_ALONE = frozenset("ancient dated outdated prehistoric antique".split())
+_OLD_ALONE = frozenset("ancient dated outdated prehistoric antique oldfashioned".split())
 _STRONG = frozenset("so really super very way too soooo sooo".split())
 _CLAUSE_TAILS = frozenset("lol lmao tbh honestly though tho man sorry".split())
 _DENIALS = frozenset("not no nothing isnt wasnt never without".split())
@@ -39,6 +39,8 @@ _MORE = {("more", "recent"): "newer", ("more", "modern"): "newer", ("more", "cur
          ("less", "recent"): "older", ("less", "modern"): "older", ("less", "new"): "older",
          ("more", "classic"): "older", ("more", "old"): "older"}
 _COMPARATIVES = {"older": "older", "earlier": "older", "newer": "newer", "later": "newer"}
+_SIDES = {"before": "older", "after": "newer", "prior": "older"}  # "something before Titanic"
+_AGES_PAST = (("stone", "age"), ("dark", "ages"))
 _POINTERS = frozenset(("it", "its", "this", "that", "thats", "one", "this one", "that one",
                        "the one", "the movie", "the film", "this movie", "that movie", "them"))
 
@@ -72,6 +74,12 @@ def _wish(relative: str) -> dict[str, Any]:
 def _named_age(tokens: Sequence[str], i: int, title: Callable[[str], str | None]
                ) -> tuple[int, int, str, str | None] | None:
     """"rear window is way too old", "older than jaws", "more recent than casablanca"."""
+    if tokens[i] in _SIDES and i + 1 < len(tokens):  # "before Titanic", "after that one"
+        j = i + 2 if tokens[i] == "prior" and tokens[i + 1 : i + 2] == ["to"] else i + 1
+        if j < len(tokens) and tokens[j] in ("that", "this") and tokens[j + 1 : j + 2] == ["one"]:
+            return i, j + 2, _SIDES[tokens[i]], None
+        film = _title_from(tokens, j, title)
+        return (i, film[1], _SIDES[tokens[i]], film[0]) if film else None
     relative, j = _comparison_at(tokens, i)
     if relative is not None and j < len(tokens) and tokens[j] == "than":
         if j + 1 < len(tokens) and tokens[j + 1].isdigit():  # "older than 10 years": an age
@@ -145,6 +153,9 @@ def _alone(tokens: Sequence[str], i: int) -> tuple[int, int, str, None] | None:
     """"ugh, ancient", "that's so old lol", "kinda dated tbh": the word ends its clause; "old
     as dirt" says it too."""
     word = tokens[i]
+    if tuple(tokens[i : i + 2]) in _AGES_PAST and _said_of_film(tokens, max(0, i - 2) if tokens[i - 2 : i] == [
+            "from", "the"] else i):
+        return i, i + 2, "newer", None  # "it's from the stone age"
     if word == "old" and tokens[i + 1 : i + 2] == ["as"] and len(tokens) > i + 2 and _said_of_film(tokens, i):
         return i, i + 3, "newer", None  # "old as dirt", "that's old as the hills"
     strong_old = word == "old" and i and tokens[i - 1] in _STRONG and tokens[i - 1] != "too"
@@ -169,7 +180,7 @@ def _said_of_film(tokens: Sequence[str], at: int) -> bool:
     return True
 
 
-_SUBJECT_WORDS = frozenset("""it its that thats this one is s was looks looked feels felt seems
+_SUBJECT_WORDS = frozenset("""it its that thats this one ones the movie film is s was looks looked feels felt seems
     seemed ugh lol man god omg wow so like literally honestly hmm um well oh just kinda""".split())
 
 

@@ -22,7 +22,7 @@ NEWER_FROM, OLDER_UNTIL = 2010, 1979  # "too old" / "too new" with no film shown
 _TOO = frozenset("too overly".split())
 _LONG = frozenset("long lengthy longwinded".split())
 _SHORT = frozenset("short brief".split())
-_OLD = frozenset("old dated ancient".split())
+_OLD = frozenset("old dated ancient retro oldfashioned".split())
 _NEW = frozenset("new recent modern".split())
 _DENIALS = frozenset("""not no nothing neither nor never dont doesnt without none nobody
     isnt cant wont""".split())
