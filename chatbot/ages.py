@@ -74,7 +74,8 @@ def _wish(relative: str) -> dict[str, Any]:
 def _named_age(tokens: Sequence[str], i: int, title: Callable[[str], str | None]
                ) -> tuple[int, int, str, str | None] | None:
     """"rear window is way too old", "older than jaws", "more recent than casablanca"."""
-    if tokens[i] in _SIDES and i + 1 < len(tokens):  # "before Titanic", "after that one"
+    if tokens[i] in _SIDES and i + 1 < len(tokens) and _title_from(tokens, i, title) is None:
+        # "before Titanic", "after that one" (but "Before Sunrise", "After Hours": titles)
         j = i + 2 if tokens[i] == "prior" and tokens[i + 1 : i + 2] == ["to"] else i + 1
         if j < len(tokens) and tokens[j] in ("that", "this") and tokens[j + 1 : j + 2] == ["one"]:
             return i, j + 2, _SIDES[tokens[i]], None

@@ -10,7 +10,8 @@ from chatbot.cues import clause_tokens
 from chatbot.liking import liked_seen, not_again
 
 TITLES = {"rear window": "Rear Window", "jaws": "Jaws", "titanic": "Titanic",
-          "the terminator": "The Terminator", "terminator": "The Terminator"}
+          "the terminator": "The Terminator", "terminator": "The Terminator",
+          "before sunrise": "Before Sunrise", "sunrise": "Sunrise"}
 
 
 def _hits(text: str) -> tuple[list[str], str | None]:
@@ -36,6 +37,7 @@ def test_age_hits_read_the_direction_and_the_film(text: str, relative: list[str]
 @pytest.mark.parametrize("text", [
     "something set in ancient rome", "a movie as old as my dad", "it's not ancient",
     "older than 1941", "newer than Terminator 2", "older than 10 years",
+    "do you have before sunrise",  # a title, not "older than Sunrise"
 ])
 def test_age_hits_leave_other_words_alone(text: str) -> None:
     assert _hits(text) == ([], None)
