@@ -1,8 +1,8 @@
 """Complaints that are wishes: "too long", "too old", "way too short" said of a film.
 
 "no, too long" while a film is proposed asks for a shorter one; "nothing too long" or
-"neither of us wants anything too long" asks for a short one; "too old for me" asks for a
-newer one. Read as constraints (``chatbot.constraints``): relative to the film on the table
+"neither of us wants anything too long" asks for a short one; "it's too old (for me)" asks
+for a newer one (other ways of saying a film's age: ``chatbot.ages``). Read as constraints (``chatbot.constraints``): relative to the film on the table
 (``"relative": "shorter"``, resolved by ``chatbot.wishes``) unless denied ("nothing too
 long"), which bounds the length outright. Pure; no IO. Example::
 
@@ -22,7 +22,7 @@ NEWER_FROM, OLDER_UNTIL = 2010, 1979  # "too old" / "too new" with no film shown
 _TOO = frozenset("too overly".split())
 _LONG = frozenset("long lengthy longwinded".split())
 _SHORT = frozenset("short brief".split())
-_OLD = frozenset("old dated ancient".split())
+_OLD = frozenset("old dated ancient retro oldfashioned".split())
 _NEW = frozenset("new recent modern".split())
 _DENIALS = frozenset("""not no nothing neither nor never dont doesnt without none nobody
     isnt cant wont""".split())
@@ -40,8 +40,9 @@ def complaint_hits(tokens: Sequence[str]) -> list[tuple[int, int, dict[str, Any]
                     else "newer" if word in _OLD else "older" if word in _NEW else None)
         if relative is None:
             continue
-        if _said_of_something(tokens, i) and not (relative in ("newer", "older") and _for_me(tokens, i + 2)):
-            continue  # "that is too long", "it's too old": a remark (``chatbot.remarks``)
+        if relative in ("shorter", "longer") and _said_of_something(tokens, i):
+            continue  # "that is too long": a remark (``chatbot.remarks``); "it's too old" asks
+            # for a newer film, as "too old for me" does
         wish = _wish(relative, _denied(tokens, i))
         if wish is not None:
             hits.append((i, i + 2, wish))
@@ -70,11 +71,6 @@ def _said_of_something(tokens: Sequence[str], at: int) -> bool:
 
 _PREDICATES = frozenset("is s was are were its thats looks looked seems seemed sounds feels "
                         "felt be been".split())
-
-
-def _for_me(tokens: Sequence[str], at: int) -> bool:
-    """"(X is too old) for me / for us": a wish of the user's, not a remark on the film."""
-    return list(tokens[at : at + 2]) in (["for", "me"], ["for", "us"], ["for", "my"], ["for", "our"])
 
 
 def _denied(tokens: Sequence[str], at: int) -> bool:
@@ -118,3 +114,19 @@ def distinct_exclusions(constraints: list[dict[str, Any]]) -> list[dict[str, Any
             wish = dict(wish, values=fresh)
         kept.append(wish)
     return kept
+
+
+_ERA_WORDS = frozenset("""old older classic classics oldie oldies vintage recent recently latest
+    modern newer newest contemporary new""".split())
+
+
+def settle_ages(hits: list[tuple[int, int, dict[str, Any]]],
+                complaints: list[tuple[int, int, dict[str, Any]]], tokens: Sequence[str]
+                ) -> list[tuple[int, int, dict[str, Any]]]:
+    """``hits`` with the complaints of length or age added: a plain range of the slot said
+    beside a complaint wins ("too old, anything from the 90s": the 90s), but a vague era word
+    gives way ("too new, I like the classics": older than the film shown, not "before 1980")."""
+    if any(c[2]["slot"] == "year" for c in complaints):
+        hits = [h for h in hits if h[2]["slot"] != "year" or not set(tokens[h[0] : h[1]]) <= _ERA_WORDS]
+    said = {h[2]["slot"] for h in hits}
+    return hits + [h for h in complaints if h[2]["slot"] not in said]

@@ -32,6 +32,7 @@ from typing import Any
 
 from chatbot import nlg
 from chatbot.acts import last_sentence, split_question
+from chatbot.ages import with_reference
 from chatbot.answering import answer_question, described_cast, tell_cast
 from chatbot.components import Components
 from chatbot.constraints import same_wish
@@ -48,6 +49,7 @@ from chatbot.dialog_state import (  # noqa: F401
 from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
+from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
 from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import resolve as resolve_referents
@@ -116,7 +118,7 @@ class DialogManager(SideActs):
     def _start(self, state: dict, text: str, rng: random.Random, out: list[str]) -> None:
         state["stage"] = "genre"
         if text:
-            understanding = self._with_reference(self._parts.nlu(text, "genre"))
+            understanding = with_reference(self._parts.nlu(text, "genre"), self._parts.db.find_title)
             decision = self._parts.policy(state, understanding, dict(NEUTRAL))
             if decision.get("act") in ("fill", "suggest", "answer", "about_bot", "social",
                                        "have_title", "catalogue_miss", "filmography"):
@@ -180,7 +182,8 @@ class DialogManager(SideActs):
                 choices, any(p.get("negated") for p in spelt.get("people") or ()))}
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
         text = spelt_in_full(text, state.get("wishes") or ())  # "I said NOT Arnold"
-        understanding = self._with_reference(self._parts.nlu(text, stage if stage in SLOTS else None))
+        understanding = with_reference(self._parts.nlu(text, stage if stage in SLOTS else None),
+                                       self._parts.db.find_title)
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
         return dict(self._parts.policy(state, understanding, scores))
@@ -195,20 +198,9 @@ class DialogManager(SideActs):
         state["suggestion"] = None  # a "Did you mean ...?" holds for the next turn only
         if act not in _NOTES_SAID_BY_ACT:  # "another, not pirates": what can't be kept is said
             out.extend(n for n in decision.get("notes") or () if n not in out)
+        keep_taste(state, decision, out)  # "loved it, just don't show me that one"
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
         return str(act)
-
-    def _with_reference(self, understanding: dict) -> dict:
-        """"like Jurassic Park but newer": a relative wish said with a film is relative to that
-        film (its year and length go with the understanding as ``reference``)."""
-        titles = understanding.get("titles") or ()
-        if not titles or not any("relative" in c for c in understanding.get("constraints") or ()):
-            return understanding
-        movie = self._parts.db.find_title(titles[0])
-        if movie is None:
-            return understanding
-        return dict(understanding, reference={"year": movie.get("year"),
-                                              "runtime_min": movie.get("runtime_min")})
 
     # -- acts while asking for wishes -------------------------------------------------------
 

@@ -39,6 +39,8 @@ _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please fo
                          .split())
 _VOWELS = frozenset("aeiouy")
 _CUE_WORDS = frozenset("with w by starring featuring from".split())  # "w" as in "w/ keanu"
+_REFUSAL_CUES = frozenset("without no not nor except excluding minus sans".split())
+_NAME_PARTICLES = frozenset("de del della di da van von der le la mc mac st".split())
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
 
 
@@ -65,6 +67,7 @@ class PeopleReader:
         cued = {i + 1 for i, t in enumerate(tokens) if t in _CUE_WORDS}
         cued |= {i for i in range(1, len(tokens) - 1) if self.film_of(tokens, i, i + 1)}
         cued |= {i for i in range(len(tokens) - 1) if tokens[i + 1] in _ROLE_VERBS}  # "X directed"
+        cued |= self._refused_words(tokens)  # "a thriller without keanu" as the first message
         pronoun = next((i for i, t in enumerate(tokens) if t in _PRONOUNS), None)
         if pronoun is not None:  # "tarantino, but a movie he didn't act in": he was named
             cued |= {i for i in range(pronoun) if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF}
@@ -99,6 +102,13 @@ class PeopleReader:
         people += [dict(p, cue=other, group=len(people) + n) for n, (p, other) in enumerate(
             (p, _coordinated_role(tokens, p["at"], p["cue"])) for p in list(people)) if other]
         return people + anaphora(tokens, people)
+
+    def _refused_words(self, tokens: list[str]) -> set[int]:
+        """Name-like words right after a refusal ("without keanu", "no sandler please"): a
+        lone name there is read as at a person's question, whatever question is open."""
+        return {i + 1 for i, t in enumerate(tokens[:-1]) if t in _REFUSAL_CUES and (
+            self._common.get(tokens[i + 1], 0.0) < NAME_LIKE_ZIPF or tokens[i + 1] in _NAME_PARTICLES
+            or self._names.famous_surname(tokens[i + 1]))}  # "without de niro" too
 
     def _other_first_name(self, tokens: list[str], match: Any, matches: Sequence[Any]) -> bool:
         """"nothing with Sherlock Holmes", "no Jack Sparrow": one name of a person beside a

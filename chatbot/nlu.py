@@ -70,8 +70,9 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     verdict,
     watching,
 )
+from chatbot.ages import age_hits, years_old
 from chatbot.asides import aside_mask, past_selves
-from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions
+from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions, settle_ages
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
@@ -97,6 +98,7 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
+from chatbot.liking import not_again
 from chatbot.mentions import PERSON_SLOTS, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.plainwords import genre_phrase, marked_as_title
@@ -202,14 +204,15 @@ class Understander:
                           negated, set(), outside)
         hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
                  rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
+        aged, age_title = age_hits(tokens, self._titles.exact)  # "Rear Window is too old"
         complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in
-                      self._spans(complaint_hits(tokens), used)]
+                      self._spans(aged, used) + self._spans(complaint_hits(tokens), used)]
+        hits += self._spans(years_old(tokens, self._last_year), used)  # "under 10 years old"
         hits += self._years(tokens, used)
         used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film
         hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
-        said = {h[2]["slot"] for h in hits}  # "too old, anything from the 90s": the 90s
-        hits += [h for h in complaints if h[2]["slot"] not in said]
+        hits = settle_ages(hits, complaints, tokens)
         corrected_at = correction_at(tokens)
         cuts = [c for c in correction_cues(tokens) if not replaced_first(tokens, c)]
         asked_text = asking_part(cleaned) or cleaned  # a long message: its questions only
@@ -256,6 +259,7 @@ class Understander:
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles, "seen_titles": seen,
+            "age_title": age_title,
             "own_pick": self._titles.own_pick(cleaned),
             "question": question, "interrogative": interrogative,
             "catalogue": catalogue,
@@ -270,6 +274,7 @@ class Understander:
             "asked_title": asked[0] if asked else None, "wanted_title": wanted,
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
+            "not_again": not_again(tokens),  # "loved it, just don't show me that one"
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
             "help": asks_help(whole),

@@ -54,6 +54,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chatbot.answering import asked_film
+from chatbot.liking import liked_seen
 from chatbot.pushback import note as complaint_note
 from chatbot.remarks import without_remarks
 from chatbot.replies import acknowledges_only, declines_slot
@@ -79,6 +80,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     (``chatbot.social``: "how are you?", "lol", "you're useless") that names no wish is
     acknowledged (act ``social``) instead of "I do not understand"."""
     decision = _decide(state, nlu, sentiment)
+    if state.get("stage") in ANSWER_STAGES and state.get("current"):  # "seen it twice, loved it"
+        decision = liked_seen(decision, nlu, float(sentiment.get("compound", 0.0))) or decision
     social = nlu.get("social")
     if social == "personal" and nlu.get("catalogue"):  # "is X in your list?": no small talk
         social = None

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from chatbot.cues import names_a_date
 from chatbot.franchises import fully_known
 from chatbot.plainwords import pointing_words
 
@@ -58,6 +59,7 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
     i = 0
     while i < len(tokens):
         if not negated[i] or i in used or tokens[i] in _LEADING or tokens[i] in _NOT_OPENING or (
+                _dated(tokens, i)) or (
                 set(tokens[max(0, i - 2) : i]) & _CONTENT_CUES  # "not the one with the shark"
                 and not _franchise_at(tokens, i, used)):  # "nothing with james bond in it"
             i += 1
@@ -76,6 +78,17 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
         used.update(range(i, end))
         i = end
     return found
+
+
+def _dated(tokens: Sequence[str], i: int) -> bool:
+    """A release date opens at ``i`` ("nothing before 2000", "not older than 10 years"): no title."""
+    word, following = tokens[i], tokens[i + 1 : i + 3]
+    return (word in _DATE_WORDS and names_a_date(following)) or (
+        word.isdigit() and following[:1] in (["years"], ["year"], ["yrs"], ["decades"])) or (
+        word in ("older", "newer") and following[:1] == ["than"] and names_a_date(tokens[i + 2 : i + 4]))
+
+
+_DATE_WORDS = frozenset("before after since until till pre post prior from".split())
 
 
 def _franchise_at(tokens: Sequence[str], start: int, used: set[int]) -> bool:

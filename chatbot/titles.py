@@ -53,7 +53,7 @@ _TITLE_CUE = re.compile(
     re.IGNORECASE,
 )
 # "I really liked The Shawshank Redemption": a title only if the catalogue has it
-_LIKED_TITLE = re.compile(r"\b(?:liked|loved|enjoyed|adored|fan of|watched)\s+(?P<title>.+)",
+_LIKED_TITLE = re.compile(r"\b(?:liked|loved|love|enjoyed|adored|adore|fan of|watched)\s+(?P<title>.+)",
                           re.IGNORECASE)
 # "I have already seen The Godfather, Casablanca and Citizen Kane": films not to propose
 _SEEN_TITLE = re.compile(r"\b(?:seen|saw|watched)\s+(?:all\s+of\s+|both\s+|them\s+all\s+)?",

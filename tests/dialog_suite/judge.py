@@ -91,7 +91,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 9 (newcomer 51): a film asked for by title in everyday words
          "titles_in_words",
          # round 9 (newcomer 51): a refusal said back in a complaint or a check; "too old" means newer
-         "refusals_recalled", "too_old_direction")
+         "refusals_recalled", "too_old_direction",
+         # round 10 (d17): complaints of a film's age; the film an age complaint names; a
+         # film liked but not to be shown; a refusal in the first message; era wishes in
+         # everyday words
+         "age_complaints", "age_of_named_film", "liked_not_again", "opening_refusals",
+         "era_words")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -371,17 +376,18 @@ class Judge:
         return []
 
     def _than_previous(self, comparison: str, turns: Sequence[Any]) -> list[str]:
-        """The last film proposed is ``older`` / ``shorter`` / ``longer`` than the one before."""
+        """The last film proposed is ``older`` / ``newer`` / ``shorter`` / ``longer`` than the
+        one before."""
         films: list[dict[str, Any]] = []
         for turn in turns:
             if turn.recommendation and (not films or films[-1]["id"] != turn.recommendation["id"]):
                 films.append(turn.recommendation)
         if len(films) < 2:
             return ["fewer than two films proposed"]
-        column = "year" if comparison == "older" else "runtime_min"
+        column = "year" if comparison in ("older", "newer") else "runtime_min"
         before, last = (self.facts(int(f["id"]))[column] for f in films[-2:])
         holds = last is not None and before is not None and (
-            last > before if comparison == "longer" else last < before)
+            last > before if comparison in ("longer", "newer") else last < before)
         return [] if holds else [
             f"the last film ({column} {last}) is not {comparison} than the one before ({before})"]
 

@@ -1,0 +1,72 @@
+"""A film liked but not to be shown again: "I loved it, just don't show me that one", "seen it
+twice, loved it", "great film, watched it twice already. something else?".
+
+Liking a film the user has seen keeps its taste (the film joins ``state["like"]``, so the
+recommender looks for films like it, and it is never proposed again) and refuses nothing: not
+its genre, not its people, not the film as a taste. The NLU marks ``not_again`` (the film is
+not to be proposed again), the policy marks the decision ``keep_taste`` (``liked_seen``), the
+dialog keeps it (``keep_taste``). Pure; no IO. Example::
+
+    not_again(clause_tokens("I loved it, just don't show me that one"))   # True
+    not_again(clause_tokens("loved it"))                                  # False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_SHOW_VERBS = frozenset("show recommend suggest propose offer give pick".split())
+_DENIALS = frozenset("not never no".split())
+_WATCH_VERBS = frozenset("seen saw watched watch see".split())
+# how often it was watched: "twice", "a million times", "over and over", "already"
+_REPEATS = frozenset("twice thrice times already often again repeatedly".split())
+_POINTERS = frozenset("it that this one them".split())
+_FAVOURITE = frozenset("favourite favourites favorite favorites fave faves classic".split())
+_LIKED_SEEN_ACTS = frozenset(("ask_another", "next", "refine"))
+POSITIVE = 0.3  # the tone that makes "great film, watched it twice" a liking without a verdict
+
+
+def not_again(tokens: Sequence[str]) -> bool:
+    """The words say the film is not to be proposed (again): "don't show me that one", "not
+    that one again", "seen it twice", "watched it a million times"."""
+    words = [t for t in tokens if t != ","]
+    for i, word in enumerate(words):
+        before = set(words[max(0, i - 3) : i])
+        if word in _SHOW_VERBS and before & _DENIALS and (set(words[i + 1 : i + 4]) & _POINTERS):
+            return True  # "don't show me that one", "please don't recommend it"
+        if word == "again" and (before & _DENIALS or set(words[max(0, i - 4) : i]) & _DENIALS):
+            return True  # "not that one again"
+        if word in _WATCH_VERBS and set(words[i + 1 : i + 6]) & _REPEATS and not before & _DENIALS:
+            return True  # "seen it twice", "watched it like five times already"
+    return False
+
+
+def liked_seen(stage_acts: Mapping[str, Any], nlu: Mapping[str, Any], compound: float) -> dict | None:
+    """``decision`` (``stage_acts``: the policy's decision while a film is proposed) turned
+    into one that keeps the film's taste, or None: liked, and seen or not to be shown again.
+    A no or an acceptance the words say ("I loved it, just don't show me that one") becomes
+    the next film, never the end nor a rejection of the film."""
+    liked = nlu.get("verdict") == "liked" or nlu.get("approval") or compound >= POSITIVE or bool(
+        _FAVOURITE & set(nlu.get("words") or ()))  # "one of my favourites, don't show me it"
+    again = bool(nlu.get("not_again"))
+    if not liked or not (again or nlu.get("watching") == "yes" or nlu.get("intent") == "another"):
+        return None
+    act = stage_acts.get("act")
+    if again and act in ("accept", "reject", "ask_like", "not_understood", "bye", "ask_another"):
+        act = "next"
+    if act not in _LIKED_SEEN_ACTS:
+        return None
+    return dict(stage_acts, act=act, keep_taste=True, reject=False)
+
+
+def keep_taste(state: dict[str, Any], decision: Mapping[str, Any], out: list[str]) -> None:
+    """The film on the table liked but not to be shown again: kept as a taste, said so."""
+    current = state.get("current") or {}
+    if not decision.get("keep_taste") or current.get("id") is None:
+        return
+    if current["id"] not in state["like"]:
+        state["like"].append(current["id"])
+    state["rejected"] = [i for i in state["rejected"] if i != current["id"]]
+    out.append(f"Glad you liked {current.get('title') or 'it'}: I won't propose it again, "
+               "and I'll look for films like it.")
