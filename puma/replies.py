@@ -11,7 +11,9 @@ refuse) raises `ReplyError` naming where and why, which `puma.serving` answers a
 
 from __future__ import annotations
 
+import inspect
 import re
+import typing
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, cast
@@ -28,6 +30,29 @@ from .messages import Response
 class ReplyError(PumaError):
     """A service's reply that cannot be sent (a value JSON cannot hold, a status no reply can
     carry): the service's fault, answered 500 naming where and why."""
+
+
+def is_status_tuple(result: Any, returns: Any = inspect.Parameter.empty) -> bool:
+    """Whether a function's `result` is a `(body, status)` or `(body, status, headers)` reply rather
+    than data: a 2- or 3-tuple whose second item is an HTTP status (200-599), whose third, if any, is
+    a dict of headers, whose body is not a number (`(3, 4)` is a pair), and which the function's
+    return annotation `returns` does not declare as data (`-> tuple[str, int]` is data;
+    `-> tuple[dict, int]`, with a dict or model as body, is a reply).
+
+        is_status_tuple(({"id": 3}, 201))   # -> True
+        is_status_tuple(("a", 201), tuple[str, int])   # -> False
+    """
+    if not isinstance(result, tuple) or not 2 <= len(result) <= 3:
+        return False
+    status = result[1]
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        return False
+    if (len(result) == 3 and not isinstance(result[2], dict)) or isinstance(result[0], int | float):
+        return False
+    if typing.get_origin(returns) is tuple:
+        args = typing.get_args(returns)
+        return len(args) in (2, 3) and args[1] is int and args[0] not in (str, int, float, bool, bytes)
+    return True
 
 
 def reply_json(value: Any, *, convert: bool) -> str:
@@ -180,4 +205,4 @@ def _body(body: Any, content_type: str | None) -> FlaskResponse:
     raise ReplyError(f"returned {type(body).__name__}, which is not a reply; return a dict, list, str, bytes or None")
 
 
-__all__ = ["REPLY_HEADERS_MAX_BYTES", "ReplyError", "reply_json", "shape"]
+__all__ = ["REPLY_HEADERS_MAX_BYTES", "ReplyError", "is_status_tuple", "reply_json", "shape"]

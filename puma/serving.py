@@ -46,7 +46,7 @@ from werkzeug.http import parse_accept_header
 from werkzeug.local import LocalProxy
 
 from . import apperrors, eventloop
-from .binding import Binding, BindingError
+from .binding import Binding, BindingError, request_form
 from .busy import BusyBoard
 from .codec import JSONBodyError, decode_json, encode_json
 from .config import too_large_message
@@ -62,7 +62,7 @@ from .errors import (
 )
 from .media import DEFAULT_CONTENT_TYPES
 from .messages import FORM_TYPES, JSON_TYPES, Request, Response
-from .replies import ReplyError, reply_json, shape
+from .replies import ReplyError, is_status_tuple, reply_json, shape
 from .unavailable import storage_full, unavailable
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ def _dispatcher(name: str, served: Served, prefix: str, content_types: tuple[str
         except HTTPError as exc:
             return error_response(exc.status, exc.message, service=name, **exc.extra)
         if endpoint.binding is None:
-            return _respond(name, endpoint.fn, req, endpoint.passes_request)
+            return _respond(name, endpoint.fn, req, endpoint.passes_request, endpoint.returns)
         return _respond_bound(name, endpoint, req)
 
     return dispatch
@@ -311,7 +311,7 @@ class _JsonPath:
                           json=parsed)
             endpoint, _ = self.served.endpoint(req.path, self.prefix)
             if endpoint.binding is None:
-                return _respond(name, endpoint.fn, req, endpoint.passes_request)
+                return _respond(name, endpoint.fn, req, endpoint.passes_request, endpoint.returns)
             return _respond_bound(name, endpoint, req)
         except HTTPError as exc:
             return error_response(exc.status, exc.message, service=name, **exc.extra)
@@ -325,8 +325,11 @@ class _JsonPath:
             return error_response(500, InternalServerError.description or "internal error", service=name)
 
 
-def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: bool) -> FlaskResponse:
-    """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a response."""
+def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: bool,
+             returns: Any = inspect.Parameter.empty) -> FlaskResponse:
+    """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a
+    response. A function of no parameters (`takes_request` False) has its return value sent as a
+    bound function's is (`_plain_reply`); one that takes the request returns a reply as it is."""
     repeated = _repeated(req)
     if repeated:  # a handler of the whole request reads one value per name: none is guessed for it
         return error_response(400, repeated, service=name)
@@ -336,15 +339,35 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
             result = fn(req) if takes_request else fn()
         if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
             result = eventloop.run(result)
-        return shape(result, name)
+        return shape(result, name) if takes_request else _plain_reply(name, result, returns)
     except HTTPException:
         raise
     except Exception as exc:
-        return _error(name, exc, req, bound=False)
+        return _error(name, exc, req, form=_handler_form(fn, takes_request))
     except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: a reply now, the instance stays
         return _left(name, exc, req)
     finally:
         _current.reset(token)
+
+
+def _plain_reply(name: str, result: Any, returns: Any) -> FlaskResponse:
+    """A no-parameter function's return value, encoded as every plain function's is (dataclasses,
+    models, UUIDs, dates... as JSON); a `Response`, a status tuple, a str or bytes as a handler's."""
+    if result is None or isinstance(result, Response | str | bytes | bytearray | memoryview) \
+            or is_status_tuple(result, returns):
+        return shape(result, name, convert=True)
+    return FlaskResponse(reply_json(result, convert=True), mimetype="application/json")
+
+
+def _handler_form(fn: Callable[..., Any], takes_request: bool) -> str:
+    """Which form PUMA took a handler for, and how to choose the other, for a reply error."""
+    if not takes_request:
+        return ("it takes no parameters, so PUMA calls it on every method and path under its prefix (it may "
+                "read puma.request) and sends its return value as JSON, as a plain function's")
+    return (f"PUMA calls it with the whole puma.Request ({request_form(fn)}), so it returns a reply: a dict, "
+            "list, str, bytes, None, a (body, status[, headers]) tuple or a puma.Response; to have any value "
+            "sent as JSON (dataclasses, dates, UUIDs...), take the request's fields as parameters instead "
+            "(def f(name: str, ...)), or take none and read puma.request")
 
 
 def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse:
@@ -363,7 +386,7 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
             result = endpoint.binding.call(req.data, form=not isinstance(req.json, dict))
         if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
             result = eventloop.run(_awaited(endpoint.binding, result, req.data))
-        if isinstance(result, Response) or endpoint.binding.status_tuple(result):
+        if isinstance(result, Response) or is_status_tuple(result, endpoint.binding.returns):
             return shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
         if isinstance(result, str) and (text_type := _text_wanted(req)) is not None:
             return FlaskResponse(result, mimetype=text_type)
@@ -373,7 +396,7 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
     except HTTPException:
         raise
     except Exception as exc:
-        return _error(name, exc, req, bound=True)
+        return _error(name, exc, req, form="PUMA binds the request's JSON fields to its parameters")
     except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: a reply now, the instance stays
         return _left(name, exc, req)
     finally:
@@ -436,7 +459,7 @@ def _left(name: str, exc: BaseException, req: Request) -> FlaskResponse:
                           service=name, type=type(exc).__name__)
 
 
-def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResponse:
+def _error(name: str, exc: Exception, req: Request, *, form: str = "") -> FlaskResponse:
     """The answer to an exception a service raised (see the module doc)."""
     if isinstance(exc, HTTPError):
         return error_response(exc.status, exc.message, service=name, **exc.extra)
@@ -459,8 +482,9 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
         return error_response(500, f"service {name!r} failed: {type(exc).__name__}: {text}", service=name,
                               type=type(exc).__name__)
     elif isinstance(exc, ReplyError | InvalidStatusError):  # the service's own fault, never the request's
-        log.error("service %s on %s %s: %s", name, req.method, req.path, exc)
-        return error_response(500, f"service {name!r}: {exc}", service=name, type=type(exc).__name__)
+        message = f"service {name!r}: {exc}" + (f" ({form})" if form and isinstance(exc, ReplyError) else "")
+        log.error("service %s on %s %s: %s", name, req.method, req.path, message)
+        return error_response(500, message, service=name, type=type(exc).__name__)
     elif (status := apperrors.answer_status(exc)) is not None:  # a class the app wrote to say this
         return _app_error(name, exc, status)
     # A ValueError, TypeError or KeyError the interpreter or a library raises in the handler is a bug
