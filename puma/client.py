@@ -13,8 +13,7 @@ import threading
 import time
 from typing import Any
 
-from . import deadlines, transport, warmup
-from .codec import encode_json
+from . import arguments, deadlines, transport, warmup
 from .deadlines import DEADLINE_HEADER
 from .errors import SERVICE_FAILED_HEADER, PumaCallError, PumaServiceFailed, PumaUnknownService
 from .responses import Disconnected, ProtocolError
@@ -133,10 +132,15 @@ def call(service: str, payload: Any = None, *, path: str = "", method: str = "PO
     `PumaClientError` (`PumaBadRequest`, `PumaNotFound`) for a 4xx, with the service's message.
     During a warm-up, a service that is still starting is waited for (up to `WARMUP_WAIT_S`).
     """
+    # Encoded first: an argument JSON cannot hold is named here, before anything is looked up or sent.
+    body = None if payload is None else arguments.encoded(_call_label(service, path), payload)
     url = service_url(service, path)
-    body = None if payload is None else encode_json(payload).encode()  # NaN/inf: an error here, not bad JSON there
     all_headers = ({**JSON_HEADERS, **headers} if headers else JSON_HEADERS) if body is not None else dict(headers or {})
     return exchange(service, url, method, body, all_headers, timeout_s if timeout_s is not None else 30.0)
+
+
+def _call_label(service: str, path: str, how: str = "call") -> str:
+    return f"puma.{how}({service!r}{f', path={path!r}' if path else ''})"
 
 
 def _within_deadline(service: str, timeout_s: float) -> tuple[float, dict[str, str]]:
@@ -206,8 +210,8 @@ async def acall(service: str, payload: Any = None, *, path: str = "", method: st
                 headers: dict[str, str] | None = None, timeout_s: float | None = None) -> Any:
     """The asynchronous form of `call`: the same pooled connections, errors and timeouts
     (`puma.transport.arequest`); the event loop waits on the socket."""
+    body = None if payload is None else arguments.encoded(_call_label(service, path, "acall"), payload)
     url = service_url(service, path)
-    body = None if payload is None else encode_json(payload).encode()
     all_headers = {**JSON_HEADERS, **(headers or {})} if body is not None else dict(headers or {})
     timeout_s, deadline_headers = _within_deadline(service, timeout_s if timeout_s is not None else 30.0)
     all_headers.update(deadline_headers)

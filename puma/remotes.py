@@ -42,9 +42,8 @@ from typing import Any, cast
 
 from pydantic import TypeAdapter
 
-from . import client
-from .binding import to_json, type_text
-from .codec import encode_json
+from . import arguments, client
+from .binding import type_text
 from .endpoints import INTERFACE_PATH
 from .errors import PumaError, PumaNotFound
 
@@ -145,21 +144,22 @@ def _json_only(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def _memo_key(path: str, fields: dict[str, Any]) -> bytes:
+def _memo_key(path: str, fields: dict[str, Any], call: str) -> bytes:
     # A digest keeps the memory small whatever the arguments' size (a dialog state, a long text).
     # Plain JSON is encoded as it is (in C); anything else through `to_json` first, as its call is.
     try:
         canonical = json.dumps([path, fields], sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError):
-        canonical = json.dumps([path, to_json(fields)], sort_keys=True, separators=(",", ":"), default=repr)
+        canonical = json.dumps([path, arguments.jsonable(call, fields)], sort_keys=True, separators=(",", ":"),
+                               default=repr)
     return hashlib.blake2b(canonical.encode(), digest_size=16).digest()
 
 
 class _Method:
     """One remote callable: where it is, what its positional arguments are called, what it returns."""
 
-    __slots__ = ("asynchronous", "fn", "keyword_only", "label", "memo", "names", "path", "returns", "service",
-                 "spec_label", "timeout", "timeout_s")
+    __slots__ = ("asynchronous", "call", "fn", "keyword_only", "label", "memo", "names", "path", "returns",
+                 "service", "spec_label", "timeout", "timeout_s")
 
     def __init__(self, service: str, name: str, fn: Callable[..., Any] | None, *, timeout_s: float | None,
                  asynchronous: bool, memo: Memo | None = None, spec_label: str | None = None) -> None:
@@ -167,6 +167,7 @@ class _Method:
         self.timeout = timeout_s if timeout_s is not None else 30.0
         self.path = f"/{name}" if name else ""
         self.label = f"{service}.{name}" if name else service
+        self.call = f"puma.{'a' if asynchronous else ''}remote({service!r})" + (f".{name}" if name else "")
         self.spec_label = spec_label or getattr(fn, "__qualname__", self.label)
         self.names: tuple[str, ...] | None = None
         self.keyword_only: tuple[str, ...] = ()
@@ -188,9 +189,13 @@ class _Method:
             return self._acall(kwargs)
         if self.memo is not None:
             return self._remembered(kwargs)
-        result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", _encoded(kwargs),
+        body = self._encoded(kwargs)  # first: an argument JSON cannot hold is named before anything is sent
+        result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", body,
                                  client.JSON_HEADERS, self.timeout)
         return self._rebuilt(result)
+
+    def _encoded(self, fields: dict[str, Any]) -> bytes:
+        return arguments.encoded(self.call, fields)
 
     def _rebuilt(self, result: Any) -> Any:
         returns = self.returns
@@ -211,19 +216,21 @@ class _Method:
 
     def _remembered(self, fields: dict[str, Any]) -> Any:
         assert self.memo is not None
-        key = _memo_key(self.path, fields)
+        key = _memo_key(self.path, fields, self.call)
         result = self.memo.recall(key)
         if result is _MISSING:
-            result = client.exchange(self.service, client.service_url(self.service, self.path), "POST",
-                                     _encoded(fields), client.JSON_HEADERS, self.timeout)
+            body = self._encoded(fields)
+            result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", body,
+                                     client.JSON_HEADERS, self.timeout)
             self.memo.remember(key, result)
         return self._rebuilt(result)
 
     async def _acall(self, fields: dict[str, Any]) -> Any:
-        key = _memo_key(self.path, fields) if self.memo is not None else b""
+        key = _memo_key(self.path, fields, self.call) if self.memo is not None else b""
         result = self.memo.recall(key) if self.memo is not None else _MISSING
         if result is _MISSING:
-            result = await client.acall(self.service, to_json(fields), path=self.path, timeout_s=self.timeout_s)
+            result = await client.acall(self.service, arguments.jsonable(self.call, fields), path=self.path,
+                                         timeout_s=self.timeout_s)
             if self.memo is not None:
                 self.memo.remember(key, result)
         return self._rebuilt(result)
@@ -341,13 +348,6 @@ def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bo
         return _Method(service, "", spec, timeout_s=timeout_s, asynchronous=asynchronous, memo=memo)
     raise TypeError(f"puma.remote({service!r}, spec): spec must be a class, a Protocol or a function, "
                     f"not {type(spec).__name__}")
-
-
-def _encoded(fields: dict[str, Any]) -> bytes:
-    try:
-        return encode_json(fields).encode()
-    except TypeError:  # a dataclass, a model, a tuple...: as the service's own replies are made JSON
-        return encode_json(to_json(fields)).encode()
 
 
 def _interface(service: str, timeout_s: float | None) -> dict[str, Any]:
