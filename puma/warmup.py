@@ -25,7 +25,8 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import IO
 
 log = logging.getLogger("puma")
@@ -132,3 +133,66 @@ class _ProgressHandler(logging.Handler):
         if text and text != self.last:  # a library's many lines are one phase
             self.last = text
             progress(text)
+
+
+@contextlib.contextmanager
+def announced(what: str, own: frozenset[str], *, first_s: float = 1.0, every_s: float = 5.0,
+              done: Callable[[float], None] | None = None) -> Iterator[None]:
+    """While the block runs in the supervisor (an import, to find a module's services): after
+    `first_s` say `what` ("importing shop.prices to find its services"), then every `every_s` how
+    long it has taken, with the last line the app's own code logged at INFO+ (loggers under `own`,
+    as `reporting` shows a zygote's), so a slow block is never silent. `done(elapsed_s)` runs after
+    a block that was announced (slow enough to be worth a hint).
+
+        with announced("importing shop.prices to find its services", frozenset({"shop"})):
+            importlib.import_module("shop.prices")
+    """
+    root = logging.getLogger()
+    said = _LastLine(own)
+    before, quieted = root.level, [(h, h.level) for h in root.handlers]
+    for handler, _ in quieted:
+        handler.setLevel(max(handler.level, before))  # the log's own handlers show no more than before
+    root.addHandler(said)
+    root.setLevel(min(before, logging.INFO))
+    stop, started = threading.Event(), time.monotonic()
+    ticker = threading.Thread(target=_tick, args=(what, said, stop, started, first_s, every_s),
+                              name="puma-announce", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ticker.join()
+        root.removeHandler(said)
+        root.setLevel(before)
+        for handler, level in quieted:
+            handler.setLevel(level)
+    elapsed = time.monotonic() - started
+    if done is not None and elapsed >= first_s:
+        done(elapsed)
+
+
+def _tick(what: str, said: _LastLine, stop: threading.Event, started: float, first_s: float, every_s: float) -> None:
+    wait = first_s
+    while not stop.wait(wait):
+        took = time.monotonic() - started
+        line = f"; it said: {said.last}" if said.last else ""
+        log.info("%s (%.0f s so far%s)", what, took, line)
+        wait = every_s
+
+
+class _LastLine(logging.Handler):
+    """Keeps the last line the app's own loggers wrote, and shows it at once."""
+
+    def __init__(self, own: frozenset[str]) -> None:
+        super().__init__(logging.INFO)
+        self.own, self.last = own, ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.split(".", 1)[0] not in self.own:
+            return
+        try:
+            self.last = " ".join(record.getMessage().split())[:200]
+        except Exception:  # noqa: BLE001 - a message that cannot be formatted is not worth failing for
+            return
+        log.info("  %s", self.last)
