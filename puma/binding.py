@@ -399,7 +399,7 @@ def request_form(fn: Callable[..., Any]) -> str:
     return f"its first parameter {first.name!r} is annotated puma.Request"
 
 
-def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True) -> bool:
+def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True, skip_first: bool = False) -> bool:
     """Whether `fn` is called with the whole `puma.Request` rather than bound to its fields.
 
     True when its first parameter is annotated `puma.Request`, or is unannotated and named
@@ -408,7 +408,7 @@ def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True) -> bool
     `*args` is bound, and `Binding.of` refuses it, naming it: a JSON object has no positional fields.
     """
     try:
-        params = list(inspect.signature(fn).parameters.values())
+        params = list(inspect.signature(fn).parameters.values())[1 if skip_first else 0:]  # skip_first: `self`
     except (TypeError, ValueError):
         return True
     if not params:

@@ -11,12 +11,14 @@ import json
 import os
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from . import arguments, deadlines, transport, warmup
 from .deadlines import DEADLINE_HEADER
 from .errors import SERVICE_FAILED_HEADER, PumaCallError, PumaServiceFailed, PumaUnknownService
 from .responses import Disconnected, ProtocolError
+from .suggest import did_you_mean
 
 ENV_URL = "PUMA_URL"
 ENV_SERVICES = "PUMA_SERVICES"
@@ -72,8 +74,20 @@ def _resolve_url(service: str, path: str) -> str:
     elif not services:  # a script outside the deployment: ask the deployment for its services
         prefix = _served_at(base, service)
     else:
-        raise PumaUnknownService(service, 0, f"unknown service; known: {sorted(services)}")
+        raise PumaUnknownService(service, 0, f"unknown service; known: {sorted(services)}{_closest(service, services)}")
     return base + ("" if prefix == "/" else prefix) + path
+
+
+def _closest(service: str, services: Mapping[str, str]) -> str:
+    """What `service` (not a service's name) was probably meant to be: a path without its leading
+    '/' ("catalogue/search"), or the name most like it. Example: "; did you mean 'quote'?"."""
+    first, _, rest = service.partition("/")
+    if rest and first in services:
+        method = rest.split("/", 1)[0]
+        return (f"; {service!r} is a path: write puma.call('/{service}') (a leading '/' names a URL path)"
+                + (f", or puma.remote({first!r}).{method}(...)" if method.isidentifier() else ""))
+    names = sorted(services)
+    return next((hint for part in (service, *reversed(service.split("/"))) if (hint := did_you_mean(part, names))), "")
 
 
 _discovered: dict[str, tuple[float, dict[str, str]]] = {}  # mesh URL -> (when, service -> prefix)
@@ -89,7 +103,8 @@ def _served_at(base: str, service: str) -> str:
         services = _status_services(base, service)
         _discovered[base] = (time.monotonic(), services)
     if service not in services:
-        raise PumaUnknownService(service, 0, f"unknown service; the deployment at {base} serves: {sorted(services)}")
+        raise PumaUnknownService(service, 0, f"unknown service; the deployment at {base} serves: {sorted(services)}"
+                                             f"{_closest(service, services)}")
     return services[service]
 
 

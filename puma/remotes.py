@@ -43,9 +43,10 @@ from typing import Any, cast
 from pydantic import TypeAdapter
 
 from . import arguments, client
-from .binding import type_text
+from .binding import takes_request, type_text
 from .endpoints import INTERFACE_PATH
 from .errors import PumaError, PumaNotFound
+from .suggest import did_you_mean
 
 # Results JSON already gives as the hint says (float is not one: JSON's 1 is an int).
 _JSON_NATIVE = (str, int, bool, type(None), dict, list, Mapping, typing.Any)
@@ -158,7 +159,7 @@ def _memo_key(path: str, fields: dict[str, Any], call: str) -> bytes:
 class _Method:
     """One remote callable: where it is, what its positional arguments are called, what it returns."""
 
-    __slots__ = ("asynchronous", "call", "fn", "keyword_only", "label", "memo", "names", "path", "returns",
+    __slots__ = ("accepts", "asynchronous", "call", "fn", "keyword_only", "label", "memo", "names", "path", "returns",
                  "service", "spec_label", "timeout", "timeout_s")
 
     def __init__(self, service: str, name: str, fn: Callable[..., Any] | None, *, timeout_s: float | None,
@@ -175,12 +176,16 @@ class _Method:
         # and one whose return hint cannot be rebuilt from JSON fails alone (`_returns`).
         self.returns: TypeAdapter[Any] | None | object = None if fn is None else _UNBUILT
         self.fn = fn
+        self.accepts: frozenset[str] | None = None  # the keywords the spec takes (None: any, or no spec)
         if fn is not None:
             self.names, self.keyword_only = _parameter_names(fn)
+            self.accepts = _keywords(fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.returns is _UNBUILT:
             self.returns = self._returns()
+        if kwargs and self.accepts is not None and not self.accepts.issuperset(kwargs):
+            raise self._unexpected(kwargs)  # as the function itself would, before a request is sent
         if args:  # the common case first: positional arguments, all named by the spec
             names = self.names
             kwargs = dict(zip(names, args, strict=False)) if names is not None and not kwargs and len(args) <= len(names) \
@@ -250,6 +255,14 @@ class _Method:
             raise TypeError(f"{self.label}() got multiple values for {', '.join(doubled)}")
         fields.update(kwargs)
         return fields
+
+    def _unexpected(self, kwargs: dict[str, Any]) -> TypeError:
+        assert self.accepts is not None
+        unknown = sorted(set(kwargs) - self.accepts)
+        takes = sorted(self.accepts, key=[*(self.names or ()), *self.keyword_only, *sorted(self.accepts)].index)
+        return TypeError(f"{self.label}() got an unexpected keyword argument {unknown[0]!r}"
+                         f"{did_you_mean(unknown[0], takes)} (its parameters, from {self.spec_label}: "
+                         f"{', '.join(takes) or 'none'})")
 
     def _described_names(self) -> tuple[str, ...]:
         """The names of the positional parameters, from the service's description (never a
@@ -379,6 +392,21 @@ def _parameter_names(fn: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[str
         params = params[1:]  # a function taken from a class: its instance is the remote service
     return (tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
             tuple(p.name for p in params if p.kind is p.KEYWORD_ONLY))
+
+
+def _keywords(fn: Callable[..., Any]) -> frozenset[str] | None:
+    """The keyword arguments a spec's function takes, or None when it takes any (`**kwargs`), none
+    (it reads the request), or the whole `puma.Request`, or its signature cannot be read."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    unbound = bool(params) and params[0].name in ("self", "cls") and not inspect.ismethod(fn)
+    params = params[1:] if unbound else params
+    if not params or any(p.kind is p.VAR_KEYWORD for p in params) or \
+            takes_request(fn, no_parameters=False, skip_first=unbound):
+        return None
+    return frozenset(p.name for p in params if p.kind is not p.VAR_POSITIONAL)
 
 
 def _no_method(service: str, name: str, interface: Mapping[str, Any]) -> str:
