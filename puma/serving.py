@@ -491,8 +491,20 @@ def _error(name: str, exc: Exception, req: Request, *, form: str = "") -> FlaskR
     # of the service, not a bad request (its arguments were bound and validated before it ran:
     # BindingError, 400): a 500, its text (a DSN, a path) kept out of the reply. To refuse a request,
     # raise an exception class of the app's own (see puma.apperrors) or puma.HTTPError(400, ...).
-    log.exception("service %s failed on %s %s", name, req.method, req.path)
+    log.exception("service %s failed on %s %s%s", name, req.method, req.path, _unanswered_hint(exc))
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
+
+
+def _unanswered_hint(exc: Exception) -> str:
+    """For an exception class the app defined that no status is read from: how to have it answered
+    as the caller's fault (a 4xx its caller can catch by class) rather than as the service's bug."""
+    cls = type(exc)
+    if not apperrors.app_defined(cls):
+        return ""
+    return (f": {cls.__name__} ({apperrors.class_name(cls)}) is a class of the app's own, but not a LookupError, "
+            "ValueError or TypeError, so it is answered 500 as a bug of the service; to answer it as the caller's "
+            f"fault, and let the caller `except {cls.__name__}`, subclass LookupError (404) or ValueError (400) -- "
+            f"class {cls.__name__}(ValueError) -- or give the class a status_code, e.g. status_code = 409")
 
 
 def _app_error(name: str, exc: Exception, status: int) -> FlaskResponse:
@@ -566,7 +578,7 @@ def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse
                                    f"({exc.detail}); retry", service=name, unavailable=exc.service, retry_after_s=1)
     log.error("service %s: a call to %s cannot succeed on %s %s: %s", name, exc.service, req.method, req.path, exc)
     if isinstance(exc, PumaUnknownService):  # the names it knows stay in the log: internal ones among them
-        why = f"no service of that name runs here (the log of {name!r} names the services it can call)"
+        why = f"no service of that name runs here (the log of {name!r} names the services it can call, and the name most like it)"
     elif isinstance(exc, PumaServiceFailed):  # a 500, as for any callee that cannot succeed: nothing to retry
         why = f"it has failed for good and answers nothing until the deployment is restarted ({exc.detail})"
     else:
