@@ -362,8 +362,8 @@ def _plain_reply(name: str, result: Any, returns: Any) -> FlaskResponse:
 def _handler_form(fn: Callable[..., Any], takes_request: bool) -> str:
     """Which form PUMA took a handler for, and how to choose the other, for a reply error."""
     if not takes_request:
-        return ("it takes no parameters, so PUMA calls it on every method and path under its prefix (it may "
-                "read puma.request) and sends its return value as JSON, as a plain function's")
+        return ("it takes no parameters, so PUMA calls it on every method and path under its prefix, where it "
+                "may read puma.request, and sends its return value as JSON, as a plain function's")
     return (f"PUMA calls it with the whole puma.Request ({request_form(fn)}), so it returns a reply: a dict, "
             "list, str, bytes, None, a (body, status[, headers]) tuple or a puma.Response; to have any value "
             "sent as JSON (dataclasses, dates, UUIDs...), take the request's fields as parameters instead "

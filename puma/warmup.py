@@ -147,13 +147,14 @@ def announced(what: str, own: frozenset[str], *, first_s: float = 1.0, every_s: 
         with announced("importing shop.prices to find its services", frozenset({"shop"})):
             importlib.import_module("shop.prices")
     """
-    root = logging.getLogger()
     said = _LastLine(own)
-    before, quieted = root.level, [(h, h.level) for h in root.handlers]
-    for handler, _ in quieted:
-        handler.setLevel(max(handler.level, before))  # the log's own handlers show no more than before
-    root.addHandler(said)
-    root.setLevel(min(before, logging.INFO))
+    # The app's own loggers speak at INFO meanwhile, to `said` only: the log shows no more than before.
+    loggers = [logging.getLogger(name) for name in sorted(own) if name != "__main__"]
+    saved = [(logger, logger.level, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
+        logger.addHandler(said)
+        logger.propagate = False
     stop, started = threading.Event(), time.monotonic()
     ticker = threading.Thread(target=_tick, args=(what, said, stop, started, first_s, every_s),
                               name="puma-announce", daemon=True)
@@ -163,10 +164,10 @@ def announced(what: str, own: frozenset[str], *, first_s: float = 1.0, every_s: 
     finally:
         stop.set()
         ticker.join()
-        root.removeHandler(said)
-        root.setLevel(before)
-        for handler, level in quieted:
-            handler.setLevel(level)
+        for logger, level, propagate in saved:
+            logger.removeHandler(said)
+            logger.setLevel(level)
+            logger.propagate = propagate
     elapsed = time.monotonic() - started
     if done is not None and elapsed >= first_s:
         done(elapsed)
@@ -195,4 +196,8 @@ class _LastLine(logging.Handler):
             self.last = " ".join(record.getMessage().split())[:200]
         except Exception:  # noqa: BLE001 - a message that cannot be formatted is not worth failing for
             return
-        log.info("  %s", self.last)
+        root = logging.getLogger()
+        if record.levelno >= root.getEffectiveLevel():
+            root.handle(record)  # what the log showed before (a warning): as it was
+        else:
+            log.info("  %s", self.last)

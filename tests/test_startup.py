@@ -206,3 +206,39 @@ def test_startup_takes_idempotent_methods_the_service_has(tmp_path: Path, monkey
             "prefix": "/shelf", "target": "tests.apps.startup:Shelf", "idempotent": ["search"]}},
             "listener": {"port": 0}})) as mesh:
         assert httpx.post(mesh.url + "/shelf/search", json={"q": "x"}).json() == ["x"]
+
+
+SLOW_IMPORT = '''import logging, os, time
+logging.getLogger(__name__).info("loading the price table")
+deadline = time.monotonic() + 60
+while not os.path.exists(os.environ["STARTUP_RELEASE"]) and time.monotonic() < deadline:
+    time.sleep(0.01)
+
+
+def price(sku: str) -> int:
+    return 3
+'''
+
+
+def test_startup_a_modules_log_line_while_it_imports_is_its_progress(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    (tmp_path / "slow_price_table.py").write_text(SLOW_IMPORT)
+    release = tmp_path / "release"
+    monkeypatch.setenv("STARTUP_RELEASE", str(release))
+    mesh = Deployment(parse_config({"puma_services": {"prices": {"prefix": "/prices",
+                                                                  "target": "slow_price_table:price"}},
+                                    "listener": {"port": 0}}), import_paths=(str(tmp_path),))
+    starting = threading.Thread(target=mesh.start)
+    starting.start()
+    try:
+        assert wait_for(lambda: "prices" in mesh.pools and mesh.pools["prices"].progress == "loading the price table",
+                        timeout_s=30)
+    finally:
+        release.touch()
+        starting.join(60)
+        try:
+            assert httpx.post(mesh.url + "/prices", json={"sku": "tea"}).json() == 3
+        finally:
+            mesh.stop()
