@@ -200,7 +200,7 @@ def test_a_slow_module_import_says_what_it_imports_and_why_while_it_runs(
     release = tmp_path / "release"
     monkeypatch.setenv("SLOW_IMPORT_RELEASE", str(release))
     monkeypatch.syspath_prepend(str(tmp_path))
-    caplog.set_level("INFO")
+    caplog.set_level("INFO", logger="puma")  # as the CLI sets it: PUMA at INFO, the rest at WARNING
     found: dict[str, str] = {}
     importer = threading.Thread(target=lambda: found.update(services_of("slow_prices_mod")))
     importer.start()
@@ -214,6 +214,7 @@ def test_a_slow_module_import_says_what_it_imports_and_why_while_it_runs(
         release.touch()
         importer.join(30)
     assert found == {"price": "slow_prices_mod:price"}
+    assert not [r for r in caplog.records if r.name == "slow_prices_mod"]  # shown as PUMA's progress only
     hint = next(r.getMessage() for r in caplog.records if "imports it again" in r.getMessage())
     assert "warm-up" in hint and "puma_service({'name': 'slow_prices_mod:function'})" in hint
 
