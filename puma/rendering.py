@@ -15,7 +15,7 @@ from . import envoy
 from .app import load_app
 from .cliparse import APP_HELP, command
 from .errors import PumaConfigError, PumaError
-from .targets import TargetNotFound
+from .targets import misspelt
 
 log = logging.getLogger("puma")
 
@@ -122,10 +122,10 @@ def _marked(config: Any) -> Any:
             continue
         try:
             found = marks(service.target)
-        except TargetNotFound as exc:
-            missing.append((f"puma_services.{name}.target", f"cannot import {service.target!r}: {exc}"))
-            continue
         except Exception as exc:  # noqa: BLE001 - rendering must not need every service's dependencies
+            if misspelt(exc, service.target.removesuffix("()")):
+                missing.append((f"puma_services.{name}.target", f"cannot import {service.target!r}: {exc}"))
+                continue
             log.warning("cannot import %s to read its @idempotent marks (%s); config's marks only", service.target, exc)
             continue
         if not service.retries_all:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .apperrors import FILE_MODULE_PREFIX
 from .errors import PumaConfigError
-from .suggest import did_you_mean
+from .suggest import closest, did_you_mean
 
 # Modules `load` made from a script file (name -> the file): their functions' import paths name the file.
 _FILE_MODULES: dict[str, str] = {}
@@ -92,9 +92,19 @@ def load(path: str) -> Callable[..., Any]:
 
 
 class TargetNotFound(ImportError):  # noqa: N818 - an ImportError, named as the standard library names its kind
-    """The import path names an attribute its module lacks, or a module its package lacks (a
-    misspelling), as opposed to a module that fails to import (a dependency it lacks) or a
-    top-level package not installed here (perhaps installed where the service runs)."""
+    """The import path names an attribute its module lacks (a misspelling, as `misspelt` tells)."""
+
+
+def misspelt(exc: BaseException, path: str) -> bool:
+    """Whether `exc`, raised loading `path`, says the path names nothing (an attribute its module
+    lacks, a module its package lacks) rather than that something failed to import (a dependency
+    the module imports is missing, or a top-level package not installed here: perhaps installed
+    where the service runs)."""
+    if isinstance(exc, TargetNotFound):
+        return True
+    module = path.rpartition(":")[0]
+    missing = str(exc.name or "") if isinstance(exc, ModuleNotFoundError) else ""
+    return "." in missing and (module == missing or module.startswith(f"{missing}."))
 
 
 def _import(module: str, path: str) -> Any:
@@ -104,16 +114,14 @@ def _import(module: str, path: str) -> Any:
         missing = exc.name or ""
         if not missing or (missing != module and not module.startswith(missing + ".")):
             raise  # a module the target's module imports is missing: a dependency, not a misspelling
-        parent = missing.rpartition(".")[0]
+        parent, _, last = missing.rpartition(".")
         try:
-            found = pkgutil.iter_modules(importlib.import_module(parent).__path__ if parent else None)
-            siblings = [f"{parent}.{m.name}" if parent else m.name for m in found]
+            siblings = [m.name for m in pkgutil.iter_modules(importlib.import_module(parent).__path__ if parent else None)]
         except Exception:  # noqa: BLE001 - no list of names to suggest from: the error without a suggestion
             siblings = []
-        message = f"no module named {missing!r} (from {path!r}){did_you_mean(missing, siblings)}"
-        if not parent:  # perhaps only installed where the service runs (an image): not known to be misspelt
-            raise ModuleNotFoundError(message, name=missing) from None
-        raise TargetNotFound(message) from None
+        hint = closest(last, siblings)
+        said = f"; did you mean {f'{parent}.{hint}' if parent else hint!r}?" if hint else ""
+        raise ModuleNotFoundError(f"no module named {missing!r} (from {path!r}){said}", name=missing) from None
 
 
 def _load_file(filename: str) -> Any:
