@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .endpoints import idempotent
     from .errors import (
         HTTPError,
+        PumaArgumentError,
         PumaBadRequest,
         PumaCallError,
         PumaClientError,
@@ -51,8 +52,8 @@ _MODULES = {
     ".deadlines": ("DeadlineExceeded", "check_deadline", "guard_commits", "remaining_s"),
     ".dynamo": ("dynamodb",),
     ".endpoints": ("idempotent",),
-    ".errors": ("HTTPError", "PumaBadRequest", "PumaCallError", "PumaClientError", "PumaConfigError", "PumaError",
-                "PumaNotFound", "PumaScaleError", "PumaStartError"),
+    ".errors": ("HTTPError", "PumaArgumentError", "PumaBadRequest", "PumaCallError", "PumaClientError",
+                "PumaConfigError", "PumaError", "PumaNotFound", "PumaScaleError", "PumaStartError"),
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
     ".remotes": ("aremote", "remote"),
     ".warmup": ("progress",),
@@ -69,6 +70,7 @@ __all__ = [
     "DeadlineExceeded",
     "Deployment",
     "HTTPError",
+    "PumaArgumentError",
     "PumaBadRequest",
     "PumaCallError",
     "PumaClientError",

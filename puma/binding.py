@@ -215,24 +215,6 @@ class Binding:
         return BindingError(self.label, [self._problem(e, fields or {}) for e in _first_errors(exc)],
                             total=exc.error_count())
 
-    def status_tuple(self, result: Any) -> bool:
-        """Whether `result` is a `(body, status)` or `(body, status, headers)` reply rather than data:
-        a 2- or 3-tuple whose second item is an HTTP status (200-599), whose third, if any, is a dict
-        of headers, whose body is not a number (`(3, 4)` is a pair), and which the function's return
-        annotation does not declare as data (`-> tuple[str, int]` is data; `-> tuple[dict, int]`,
-        with a dict or model as body, is a reply)."""
-        if not isinstance(result, tuple) or not 2 <= len(result) <= 3:
-            return False
-        status = result[1]
-        if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
-            return False
-        if (len(result) == 3 and not isinstance(result[2], dict)) or isinstance(result[0], int | float):
-            return False
-        if typing.get_origin(self.returns) is tuple:
-            args = typing.get_args(self.returns)
-            return len(args) in (2, 3) and args[1] is int and not _plain_data(args[0])
-        return True
-
     def describe(self) -> dict[str, Any]:
         """`{"parameters": [...], "types": {...}, "returns": "...", "required": [...], "keyword_only": [...]}`,
         for `GET .../_puma/interface` (a caller without a spec names positional arguments from it:
@@ -357,10 +339,6 @@ def _signature_text(params: list[inspect.Parameter], expected: Mapping[str, str]
     return f"({', '.join(parts)})"
 
 
-def _plain_data(hint: Any) -> bool:
-    return hint in (str, int, float, bool, bytes)
-
-
 def _boolean_where(hint: Any, value: Any, where: str, depth: int = 0) -> tuple[str, bool] | None:
     """Where a bool sits in `value` that `hint` takes as an int or float (`int`, `list[float]`,
     `dict[str, int] | None`...); None when there is none, or the hint also takes a bool."""
@@ -399,7 +377,29 @@ def _raised_inside(exc: BaseException, fn: Callable[..., Any]) -> bool:
     return False
 
 
-def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True) -> bool:
+def return_hint(fn: Callable[..., Any]) -> Any:
+    """`fn`'s return annotation, resolved where it can be (`inspect.Parameter.empty` when none)."""
+    return _hints(fn).get("return", inspect.Parameter.empty)
+
+
+def request_form(fn: Callable[..., Any]) -> str:
+    """Why PUMA calls `fn` with the whole `puma.Request`, in words for an error message.
+
+        request_form(greet)   # -> "its first parameter 'request' is annotated puma.Request"
+    """
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return "its signature cannot be read"
+    if not params:
+        return "it takes no parameters"
+    first = params[0]
+    if _hints(fn).get(first.name, first.annotation) is inspect.Parameter.empty:
+        return f"its first parameter is named {first.name!r} and has no annotation"
+    return f"its first parameter {first.name!r} is annotated puma.Request"
+
+
+def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True, skip_first: bool = False) -> bool:
     """Whether `fn` is called with the whole `puma.Request` rather than bound to its fields.
 
     True when its first parameter is annotated `puma.Request`, or is unannotated and named
@@ -408,7 +408,7 @@ def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True) -> bool
     `*args` is bound, and `Binding.of` refuses it, naming it: a JSON object has no positional fields.
     """
     try:
-        params = list(inspect.signature(fn).parameters.values())
+        params = list(inspect.signature(fn).parameters.values())[1 if skip_first else 0:]  # skip_first: `self`
     except (TypeError, ValueError):
         return True
     if not params:
@@ -479,4 +479,5 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
         return dict(getattr(target, "__annotations__", {}) or {})
 
 
-__all__ = ["Binding", "BindingError", "takes_request", "to_json", "type_text"]
+__all__ = ["Binding", "BindingError", "request_form", "return_hint", "takes_request", "to_json",
+           "type_text"]

@@ -11,13 +11,14 @@ import json
 import os
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
-from . import deadlines, transport, warmup
-from .codec import encode_json
+from . import arguments, deadlines, transport, warmup
 from .deadlines import DEADLINE_HEADER
 from .errors import SERVICE_FAILED_HEADER, PumaCallError, PumaServiceFailed, PumaUnknownService
 from .responses import Disconnected, ProtocolError
+from .suggest import did_you_mean
 
 ENV_URL = "PUMA_URL"
 ENV_SERVICES = "PUMA_SERVICES"
@@ -73,8 +74,20 @@ def _resolve_url(service: str, path: str) -> str:
     elif not services:  # a script outside the deployment: ask the deployment for its services
         prefix = _served_at(base, service)
     else:
-        raise PumaUnknownService(service, 0, f"unknown service; known: {sorted(services)}")
+        raise PumaUnknownService(service, 0, f"unknown service; known: {sorted(services)}{_closest(service, services)}")
     return base + ("" if prefix == "/" else prefix) + path
+
+
+def _closest(service: str, services: Mapping[str, str]) -> str:
+    """What `service` (not a service's name) was probably meant to be: a path without its leading
+    '/' ("catalogue/search"), or the name most like it. Example: "; did you mean 'quote'?"."""
+    first, _, rest = service.partition("/")
+    if rest and first in services:
+        method = rest.split("/", 1)[0]
+        return (f"; {service!r} is a path: write puma.call('/{service}') (a leading '/' names a URL path)"
+                + (f", or puma.remote({first!r}).{method}(...)" if method.isidentifier() else ""))
+    names = sorted(services)
+    return next((hint for part in (service, *reversed(service.split("/"))) if (hint := did_you_mean(part, names))), "")
 
 
 _discovered: dict[str, tuple[float, dict[str, str]]] = {}  # mesh URL -> (when, service -> prefix)
@@ -90,7 +103,8 @@ def _served_at(base: str, service: str) -> str:
         services = _status_services(base, service)
         _discovered[base] = (time.monotonic(), services)
     if service not in services:
-        raise PumaUnknownService(service, 0, f"unknown service; the deployment at {base} serves: {sorted(services)}")
+        raise PumaUnknownService(service, 0, f"unknown service; the deployment at {base} serves: {sorted(services)}"
+                                             f"{_closest(service, services)}")
     return services[service]
 
 
@@ -133,10 +147,15 @@ def call(service: str, payload: Any = None, *, path: str = "", method: str = "PO
     `PumaClientError` (`PumaBadRequest`, `PumaNotFound`) for a 4xx, with the service's message.
     During a warm-up, a service that is still starting is waited for (up to `WARMUP_WAIT_S`).
     """
+    # Encoded first: an argument JSON cannot hold is named here, before anything is looked up or sent.
+    body = None if payload is None else arguments.encoded(_call_label(service, path), payload)
     url = service_url(service, path)
-    body = None if payload is None else encode_json(payload).encode()  # NaN/inf: an error here, not bad JSON there
     all_headers = ({**JSON_HEADERS, **headers} if headers else JSON_HEADERS) if body is not None else dict(headers or {})
     return exchange(service, url, method, body, all_headers, timeout_s if timeout_s is not None else 30.0)
+
+
+def _call_label(service: str, path: str, how: str = "call") -> str:
+    return f"puma.{how}({service!r}{f', path={path!r}' if path else ''})"
 
 
 def _within_deadline(service: str, timeout_s: float) -> tuple[float, dict[str, str]]:
@@ -206,8 +225,8 @@ async def acall(service: str, payload: Any = None, *, path: str = "", method: st
                 headers: dict[str, str] | None = None, timeout_s: float | None = None) -> Any:
     """The asynchronous form of `call`: the same pooled connections, errors and timeouts
     (`puma.transport.arequest`); the event loop waits on the socket."""
+    body = None if payload is None else arguments.encoded(_call_label(service, path, "acall"), payload)
     url = service_url(service, path)
-    body = None if payload is None else encode_json(payload).encode()
     all_headers = {**JSON_HEADERS, **(headers or {})} if body is not None else dict(headers or {})
     timeout_s, deadline_headers = _within_deadline(service, timeout_s if timeout_s is not None else 30.0)
     all_headers.update(deadline_headers)

@@ -22,6 +22,7 @@ is never guessed: name it in a dict. Example::
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import inspect
 import logging
@@ -32,7 +33,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import targets
+from . import targets, warmup
 from .endpoints import has_methods
 from .errors import PumaConfigError
 
@@ -96,10 +97,19 @@ def _module(module: str | types.ModuleType) -> types.ModuleType:
     if loaded is not None:
         return loaded
     try:
-        return importlib.import_module(module)
+        with warmup.announced(f"puma_service({module!r}): importing {module} to find the services it defines",
+                              warmup.own_packages(module), done=functools.partial(_imported_slowly, module)):
+            return importlib.import_module(module)
     except (ImportError, ValueError, TypeError) as exc:  # ValueError, TypeError: an empty or relative name
         raise PumaConfigError([(where, f"cannot import it ({exc or type(exc).__name__}); give a module's import "
                                 "name such as 'shop.parts', or a dict of service name -> function")]) from None
+
+
+def _imported_slowly(module: str, took_s: float) -> None:
+    log.info("puma_service(%r): importing %s took %.1f s here, and its zygote imports it again to serve it: "
+             "move slow loading (a model, a table) into a warm-up function named by the service's \"warmup\" "
+             "key, or name its services in a dict (puma_service({'name': '%s:function'})), which is not "
+             "imported here", module, module, took_s, module)
 
 
 def _defined_here(name: str, value: Any, module: types.ModuleType) -> bool:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from . import targets
-from .binding import Binding, takes_request
+from .binding import Binding, return_hint, takes_request
 from .errors import HTTPError, PumaConfigError
 
 IDEMPOTENT_MARK = "__puma_idempotent__"
@@ -64,6 +64,7 @@ class Endpoint:
     binding: Binding | None  # None: the function takes the whole puma.Request
     idempotent: bool = False
     passes_request: bool = True  # without a binding: called with the Request (else with nothing)
+    returns: Any = inspect.Parameter.empty  # called with nothing: its return annotation (a tuple's meaning)
 
     def describe(self) -> dict[str, Any]:
         described = self.binding.describe() if self.binding else {"request": True}
@@ -194,7 +195,9 @@ def _endpoint(name: str, fn: Callable[..., Any], label: str, *, top_level: bool 
               also: bool = False) -> Endpoint:
     marked = also or bool(getattr(fn, IDEMPOTENT_MARK, False))
     if takes_request(fn, no_parameters=top_level):
-        return Endpoint(name, fn, None, marked, passes_request=_has_parameters(fn))
+        passes = _has_parameters(fn)
+        return Endpoint(name, fn, None, marked, passes_request=passes,
+                        returns=inspect.Parameter.empty if passes else return_hint(fn))
     try:
         return Endpoint(name, fn, Binding.of(fn, name=label), marked)
     except (TypeError, ValueError) as exc:

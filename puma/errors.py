@@ -39,6 +39,25 @@ class PumaScaleError(PumaError, ValueError):
         super().__init__(f"scale({service!r}, {count!r}): {problem}")
 
 
+class PumaArgumentError(PumaError, TypeError, ValueError):
+    """An argument of a call cannot be sent as JSON; raised by the caller, before anything is sent.
+
+    Both a `TypeError` (a value of a type JSON cannot hold) and a `ValueError` (a value it cannot
+    hold: NaN, bytes that are not UTF-8), as `json.dumps` raises either. `call` names the call
+    (`"puma.remote('catalogue').search"`), `parameter` the argument ("" for a payload that is not
+    an object), `path` where inside it (`"lines[0].product"`).
+    """
+
+    def __init__(self, call: str, parameter: str, path: str, why: str, fix: str) -> None:
+        self.call, self.parameter, self.path, self.why, self.fix = call, parameter, path, why, fix
+        what = f"argument {parameter!r}" if parameter else "the payload"
+        where = "" if path == parameter else f"at {path}, "
+        super().__init__(f"{call}: {what} cannot be sent: {where}{why}; {fix}")
+
+    def __reduce__(self) -> tuple[type[PumaArgumentError], tuple[str, str, str, str, str]]:
+        return type(self), (self.call, self.parameter, self.path, self.why, self.fix)
+
+
 class PumaNotConfirmed(PumaError):
     """A change was sent but no answer confirmed it: it may or may not take effect (`puma scale` to
     a supervisor that is stopped). The CLI exits with `exit_code` (3), apart from errors (1)."""

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from .locreport import code_rows
 from .reachparams import only_passed_by
+from .reachservices import exported, served_module
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +282,8 @@ class Reach:
                 elif isinstance(item, ast.Call) and isinstance(item.func, ast.Name) and item.func.id in _ATTRIBUTE_CALLS:
                     self.attributes.update(a.value for a in item.args[1:2] if isinstance(a, ast.Constant)
                                            and isinstance(a.value, str))
+                if isinstance(item, ast.Call) and (served := served_module(item, module.name)) is not None:
+                    self._serve_module(served)
 
     def _use(self, module: Module, chain: list[str], local: dict[str, tuple[str, str | None]]) -> None:
         head, rest = chain[0], chain[1:]
@@ -323,6 +326,18 @@ class Reach:
         if "__getattr__" in module.defines:  # a lazy attribute of a package
             self._reach(module.defines["__getattr__"])
         return None
+
+    def _serve_module(self, name: str) -> None:
+        """`puma_service("pkg.mod")`: what the module defines is served, as a target string's is."""
+        module = self._load(name)
+        if module is None:
+            return
+        for attr in exported(module):
+            found = self._definition(module, attr)
+            if found is not None and found[2] is not None:
+                owner = self.program.module(found[1])
+                if owner is not None and found[2] in owner.methods:
+                    self.served.add((found[1], found[2]))
 
     def _target(self, text: str) -> None:
         match = _TARGET.match(text)

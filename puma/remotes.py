@@ -42,11 +42,11 @@ from typing import Any, cast
 
 from pydantic import TypeAdapter
 
-from . import client
-from .binding import to_json, type_text
-from .codec import encode_json
+from . import arguments, client
+from .binding import takes_request, type_text
 from .endpoints import INTERFACE_PATH
 from .errors import PumaError, PumaNotFound
+from .suggest import did_you_mean
 
 # Results JSON already gives as the hint says (float is not one: JSON's 1 is an int).
 _JSON_NATIVE = (str, int, bool, type(None), dict, list, Mapping, typing.Any)
@@ -145,21 +145,22 @@ def _json_only(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def _memo_key(path: str, fields: dict[str, Any]) -> bytes:
+def _memo_key(path: str, fields: dict[str, Any], call: str) -> bytes:
     # A digest keeps the memory small whatever the arguments' size (a dialog state, a long text).
     # Plain JSON is encoded as it is (in C); anything else through `to_json` first, as its call is.
     try:
         canonical = json.dumps([path, fields], sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError):
-        canonical = json.dumps([path, to_json(fields)], sort_keys=True, separators=(",", ":"), default=repr)
+        canonical = json.dumps([path, arguments.jsonable(call, fields)], sort_keys=True, separators=(",", ":"),
+                               default=repr)
     return hashlib.blake2b(canonical.encode(), digest_size=16).digest()
 
 
 class _Method:
     """One remote callable: where it is, what its positional arguments are called, what it returns."""
 
-    __slots__ = ("asynchronous", "fn", "keyword_only", "label", "memo", "names", "path", "returns", "service",
-                 "spec_label", "timeout", "timeout_s")
+    __slots__ = ("accepts", "asynchronous", "call", "fn", "keyword_only", "label", "memo", "names", "path", "returns",
+                 "service", "spec_label", "timeout", "timeout_s")
 
     def __init__(self, service: str, name: str, fn: Callable[..., Any] | None, *, timeout_s: float | None,
                  asynchronous: bool, memo: Memo | None = None, spec_label: str | None = None) -> None:
@@ -167,6 +168,7 @@ class _Method:
         self.timeout = timeout_s if timeout_s is not None else 30.0
         self.path = f"/{name}" if name else ""
         self.label = f"{service}.{name}" if name else service
+        self.call = f"puma.{'a' if asynchronous else ''}remote({service!r})" + (f".{name}" if name else "")
         self.spec_label = spec_label or getattr(fn, "__qualname__", self.label)
         self.names: tuple[str, ...] | None = None
         self.keyword_only: tuple[str, ...] = ()
@@ -174,12 +176,16 @@ class _Method:
         # and one whose return hint cannot be rebuilt from JSON fails alone (`_returns`).
         self.returns: TypeAdapter[Any] | None | object = None if fn is None else _UNBUILT
         self.fn = fn
+        self.accepts: frozenset[str] | None = None  # the keywords the spec takes (None: any, or no spec)
         if fn is not None:
             self.names, self.keyword_only = _parameter_names(fn)
+            self.accepts = _keywords(fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.returns is _UNBUILT:
             self.returns = self._returns()
+        if kwargs and self.accepts is not None and not self.accepts.issuperset(kwargs):
+            raise self._unexpected(kwargs)  # as the function itself would, before a request is sent
         if args:  # the common case first: positional arguments, all named by the spec
             names = self.names
             kwargs = dict(zip(names, args, strict=False)) if names is not None and not kwargs and len(args) <= len(names) \
@@ -188,9 +194,13 @@ class _Method:
             return self._acall(kwargs)
         if self.memo is not None:
             return self._remembered(kwargs)
-        result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", _encoded(kwargs),
+        body = self._encoded(kwargs)  # first: an argument JSON cannot hold is named before anything is sent
+        result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", body,
                                  client.JSON_HEADERS, self.timeout)
         return self._rebuilt(result)
+
+    def _encoded(self, fields: dict[str, Any]) -> bytes:
+        return arguments.encoded(self.call, fields)
 
     def _rebuilt(self, result: Any) -> Any:
         returns = self.returns
@@ -211,19 +221,21 @@ class _Method:
 
     def _remembered(self, fields: dict[str, Any]) -> Any:
         assert self.memo is not None
-        key = _memo_key(self.path, fields)
+        key = _memo_key(self.path, fields, self.call)
         result = self.memo.recall(key)
         if result is _MISSING:
-            result = client.exchange(self.service, client.service_url(self.service, self.path), "POST",
-                                     _encoded(fields), client.JSON_HEADERS, self.timeout)
+            body = self._encoded(fields)
+            result = client.exchange(self.service, client.service_url(self.service, self.path), "POST", body,
+                                     client.JSON_HEADERS, self.timeout)
             self.memo.remember(key, result)
         return self._rebuilt(result)
 
     async def _acall(self, fields: dict[str, Any]) -> Any:
-        key = _memo_key(self.path, fields) if self.memo is not None else b""
+        key = _memo_key(self.path, fields, self.call) if self.memo is not None else b""
         result = self.memo.recall(key) if self.memo is not None else _MISSING
         if result is _MISSING:
-            result = await client.acall(self.service, to_json(fields), path=self.path, timeout_s=self.timeout_s)
+            result = await client.acall(self.service, arguments.jsonable(self.call, fields), path=self.path,
+                                         timeout_s=self.timeout_s)
             if self.memo is not None:
                 self.memo.remember(key, result)
         return self._rebuilt(result)
@@ -243,6 +255,14 @@ class _Method:
             raise TypeError(f"{self.label}() got multiple values for {', '.join(doubled)}")
         fields.update(kwargs)
         return fields
+
+    def _unexpected(self, kwargs: dict[str, Any]) -> TypeError:
+        assert self.accepts is not None
+        unknown = sorted(set(kwargs) - self.accepts)
+        takes = sorted(self.accepts, key=[*(self.names or ()), *self.keyword_only, *sorted(self.accepts)].index)
+        return TypeError(f"{self.label}() got an unexpected keyword argument {unknown[0]!r}"
+                         f"{did_you_mean(unknown[0], takes)} (its parameters, from {self.spec_label}: "
+                         f"{', '.join(takes) or 'none'})")
 
     def _described_names(self) -> tuple[str, ...]:
         """The names of the positional parameters, from the service's description (never a
@@ -343,13 +363,6 @@ def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bo
                     f"not {type(spec).__name__}")
 
 
-def _encoded(fields: dict[str, Any]) -> bytes:
-    try:
-        return encode_json(fields).encode()
-    except TypeError:  # a dataclass, a model, a tuple...: as the service's own replies are made JSON
-        return encode_json(to_json(fields)).encode()
-
-
 def _interface(service: str, timeout_s: float | None) -> dict[str, Any]:
     with _interfaces_lock:
         found = _interfaces.get(service)
@@ -379,6 +392,21 @@ def _parameter_names(fn: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[str
         params = params[1:]  # a function taken from a class: its instance is the remote service
     return (tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
             tuple(p.name for p in params if p.kind is p.KEYWORD_ONLY))
+
+
+def _keywords(fn: Callable[..., Any]) -> frozenset[str] | None:
+    """The keyword arguments a spec's function takes, or None when it takes any (`**kwargs`), none
+    (it reads the request), or the whole `puma.Request`, or its signature cannot be read."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    unbound = bool(params) and params[0].name in ("self", "cls") and not inspect.ismethod(fn)
+    params = params[1:] if unbound else params
+    if not params or any(p.kind is p.VAR_KEYWORD for p in params) or \
+            takes_request(fn, no_parameters=False, skip_first=unbound):
+        return None
+    return frozenset(p.name for p in params if p.kind is not p.VAR_POSITIONAL)
 
 
 def _no_method(service: str, name: str, interface: Mapping[str, Any]) -> str:

@@ -4,15 +4,18 @@ manifests, or its Swarm stack, printed or written to --out."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from . import envoy
 from .app import load_app
 from .cliparse import APP_HELP, command
-from .errors import PumaError
+from .errors import PumaConfigError, PumaError
+from .targets import misspelt
 
 log = logging.getLogger("puma")
 
@@ -48,7 +51,8 @@ def add_render(sub: Any) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
-    config = _with_marks(load_app(args.app).resolved_config())
+    app = load_app(args.app)
+    config = _with_marks(app.resolved_config(), app.import_paths)
     if args.target == "kubernetes":
         return _render_kubernetes(args, config)
     kube_only = [f"--{key.replace('_', '-')}" for key in _KUBERNETES_OPTIONS[1:] if getattr(args, key) is not None]
@@ -88,19 +92,46 @@ LOCAL_NOTE = ("# Every cluster's endpoints are empty: `puma run` learns the inst
               "# and gives them to Envoy through endpoint (EDS) files while it runs.\n")
 
 
-def _with_marks(config: Any) -> Any:
-    """`config` with the methods its targets mark `@puma.idempotent` (as a zygote reports them)."""
+def _with_marks(config: Any, import_paths: tuple[str, ...] = ()) -> Any:
+    """`config` with the methods its targets mark `@puma.idempotent` (as a zygote reports them).
+    A target that does not exist (a misspelt module or attribute: `targets.TargetNotFound`) is a
+    `PumaConfigError`, as `puma run` fails on it; one whose module fails to import (a dependency
+    this machine lacks) only loses its marks: rendering must not need every service's dependencies.
+    The app's own directory is importable meanwhile (`import_paths`), as it is to its services."""
+    with _importable(import_paths):
+        return _marked(config)
+
+
+@contextlib.contextmanager
+def _importable(paths: tuple[str, ...]) -> Iterator[None]:
+    added = [p for p in paths if p not in sys.path]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for path in added:
+            sys.path.remove(path)
+
+
+def _marked(config: Any) -> Any:
     from .endpoints import marks
 
+    missing = []
     for name, service in config.puma_services.items():
-        if service.target is None or service.retries_all:
+        if service.target is None:
             continue
         try:
             found = marks(service.target)
         except Exception as exc:  # noqa: BLE001 - rendering must not need every service's dependencies
+            if misspelt(exc, service.target.removesuffix("()")):
+                missing.append((f"puma_services.{name}.target", f"cannot import {service.target!r}: {exc}"))
+                continue
             log.warning("cannot import %s to read its @idempotent marks (%s); config's marks only", service.target, exc)
             continue
-        config = config.replace_service(name, service.with_idempotent(found))
+        if not service.retries_all:
+            config = config.replace_service(name, service.with_idempotent(found))
+    if missing:
+        raise PumaConfigError(missing)
     return config
 
 

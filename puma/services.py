@@ -199,6 +199,9 @@ class Service(ConfigModel):
     content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
     warmup: str | None = Field(None, description="'module:function' run once in the zygote before "
                                "instances fork, so every instance starts with what it loaded")
+    startup_timeout_s: Seconds | None = Field(None, description="how long its zygote may go without reporting "
+                                              "progress while it starts (importing its module, warming up) before "
+                                              "the start fails; default: the deployment's (60 s)")
     cpu_bound: bool = Field(False, description="the instances mostly compute: they run SCHED_BATCH, so one "
                             "that wakes up never preempts Envoy or a caller (Linux)")
     autoscale: Autoscale | None = Field(None, description="default: on when instances.max > instances.min")

@@ -33,7 +33,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import unquote_to_bytes
 
@@ -47,24 +46,23 @@ from werkzeug.http import parse_accept_header
 from werkzeug.local import LocalProxy
 
 from . import apperrors, eventloop
-from .binding import Binding, BindingError, to_json
+from .binding import Binding, BindingError, request_form
 from .busy import BusyBoard
-from .codec import JSONBodyError, NonFiniteNumberError, decode_json, encode_json, unencodable
+from .codec import JSONBodyError, decode_json, encode_json
 from .config import too_large_message
-from .edge import REPLY_HEADERS_MAX_COUNT, REPLY_HEADERS_MAX_KB
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errors import (
     HTTPError,
     InvalidStatusError,
     PumaCallError,
     PumaConfigError,
-    PumaError,
     PumaMapError,
     PumaServiceFailed,
     PumaUnknownService,
 )
 from .media import DEFAULT_CONTENT_TYPES
 from .messages import FORM_TYPES, JSON_TYPES, Request, Response
+from .replies import ReplyError, is_status_tuple, reply_json, shape
 from .unavailable import storage_full, unavailable
 
 log = logging.getLogger(__name__)
@@ -74,11 +72,6 @@ BYTES_MARK = "__puma_bytes_body__"
 RETRYABLE_CALL_STATUSES = (0, 502, 503, 504)
 """A call that failed with one of these (0: refused, reset or timed out) may succeed later: 503."""
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
-
-
-class ReplyError(PumaError):
-    """A service's reply that cannot be sent (a value JSON cannot hold, a status no reply can
-    carry): the service's fault, answered 500 naming where and why."""
 
 
 _current: ContextVar[Request] = ContextVar("puma_request")
@@ -214,7 +207,7 @@ def _dispatcher(name: str, served: Served, prefix: str, content_types: tuple[str
         except HTTPError as exc:
             return error_response(exc.status, exc.message, service=name, **exc.extra)
         if endpoint.binding is None:
-            return _respond(name, endpoint.fn, req, endpoint.passes_request)
+            return _respond(name, endpoint.fn, req, endpoint.passes_request, endpoint.returns)
         return _respond_bound(name, endpoint, req)
 
     return dispatch
@@ -319,7 +312,7 @@ class _JsonPath:
                           json=parsed)
             endpoint, _ = self.served.endpoint(req.path, self.prefix)
             if endpoint.binding is None:
-                return _respond(name, endpoint.fn, req, endpoint.passes_request)
+                return _respond(name, endpoint.fn, req, endpoint.passes_request, endpoint.returns)
             return _respond_bound(name, endpoint, req)
         except HTTPError as exc:
             return error_response(exc.status, exc.message, service=name, **exc.extra)
@@ -333,8 +326,11 @@ class _JsonPath:
             return error_response(500, InternalServerError.description or "internal error", service=name)
 
 
-def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: bool) -> FlaskResponse:
-    """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a response."""
+def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: bool,
+             returns: Any = inspect.Parameter.empty) -> FlaskResponse:
+    """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a
+    response. A function of no parameters (`takes_request` False) has its return value sent as a
+    bound function's is (`_plain_reply`); one that takes the request returns a reply as it is."""
     repeated = _repeated(req)
     if repeated:  # a handler of the whole request reads one value per name: none is guessed for it
         return error_response(400, repeated, service=name)
@@ -344,15 +340,35 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
             result = fn(req) if takes_request else fn()
         if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
             result = eventloop.run(result)
-        return _shape(result, name)
+        return shape(result, name) if takes_request else _plain_reply(name, result, returns)
     except HTTPException:
         raise
     except Exception as exc:
-        return _error(name, exc, req, bound=False)
+        return _error(name, exc, req, form=_handler_form(fn, takes_request))
     except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: a reply now, the instance stays
         return _left(name, exc, req)
     finally:
         _current.reset(token)
+
+
+def _plain_reply(name: str, result: Any, returns: Any) -> FlaskResponse:
+    """A no-parameter function's return value, encoded as every plain function's is (dataclasses,
+    models, UUIDs, dates... as JSON); a `Response`, a status tuple, a str or bytes as a handler's."""
+    if result is None or isinstance(result, Response | str | bytes | bytearray | memoryview) \
+            or is_status_tuple(result, returns):
+        return shape(result, name, convert=True)
+    return FlaskResponse(reply_json(result, convert=True), mimetype="application/json")
+
+
+def _handler_form(fn: Callable[..., Any], takes_request: bool) -> str:
+    """Which form PUMA took a handler for, and how to choose the other, for a reply error."""
+    if not takes_request:
+        return ("it takes no parameters, so PUMA calls it on every method and path under its prefix, where it "
+                "may read puma.request, and sends its return value as JSON, as a plain function's")
+    return (f"PUMA calls it with the whole puma.Request ({request_form(fn)}), so it returns a reply: a dict, "
+            "list, str, bytes, None, a (body, status[, headers]) tuple or a puma.Response; to have any value "
+            "sent as JSON (dataclasses, dates, UUIDs...), take the request's fields as parameters instead "
+            "(def f(name: str, ...)), or take none and read puma.request")
 
 
 def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse:
@@ -371,17 +387,17 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
             result = endpoint.binding.call(req.data, form=not isinstance(req.json, dict))
         if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
             result = eventloop.run(_awaited(endpoint.binding, result, req.data))
-        if isinstance(result, Response) or endpoint.binding.status_tuple(result):
-            return _shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
+        if isinstance(result, Response) or is_status_tuple(result, endpoint.binding.returns):
+            return shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
         if isinstance(result, str) and (text_type := _text_wanted(req)) is not None:
             return FlaskResponse(result, mimetype=text_type)
-        return FlaskResponse(_reply_json(result, convert=True), mimetype="application/json")
+        return FlaskResponse(reply_json(result, convert=True), mimetype="application/json")
     except BindingError as exc:
         return error_response(400, str(exc), service=name, problems=exc.problems, problems_total=exc.problems_total)
     except HTTPException:
         raise
     except Exception as exc:
-        return _error(name, exc, req, bound=True)
+        return _error(name, exc, req, form="PUMA binds the request's JSON fields to its parameters")
     except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: a reply now, the instance stays
         return _left(name, exc, req)
     finally:
@@ -444,7 +460,7 @@ def _left(name: str, exc: BaseException, req: Request) -> FlaskResponse:
                           service=name, type=type(exc).__name__)
 
 
-def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResponse:
+def _error(name: str, exc: Exception, req: Request, *, form: str = "") -> FlaskResponse:
     """The answer to an exception a service raised (see the module doc)."""
     if isinstance(exc, HTTPError):
         return error_response(exc.status, exc.message, service=name, **exc.extra)
@@ -467,16 +483,29 @@ def _error(name: str, exc: Exception, req: Request, *, bound: bool) -> FlaskResp
         return error_response(500, f"service {name!r} failed: {type(exc).__name__}: {text}", service=name,
                               type=type(exc).__name__)
     elif isinstance(exc, ReplyError | InvalidStatusError):  # the service's own fault, never the request's
-        log.error("service %s on %s %s: %s", name, req.method, req.path, exc)
-        return error_response(500, f"service {name!r}: {exc}", service=name, type=type(exc).__name__)
+        message = f"service {name!r}: {exc}" + (f" ({form})" if form and isinstance(exc, ReplyError) else "")
+        log.error("service %s on %s %s: %s", name, req.method, req.path, message)
+        return error_response(500, message, service=name, type=type(exc).__name__)
     elif (status := apperrors.answer_status(exc)) is not None:  # a class the app wrote to say this
         return _app_error(name, exc, status)
     # A ValueError, TypeError or KeyError the interpreter or a library raises in the handler is a bug
     # of the service, not a bad request (its arguments were bound and validated before it ran:
     # BindingError, 400): a 500, its text (a DSN, a path) kept out of the reply. To refuse a request,
     # raise an exception class of the app's own (see puma.apperrors) or puma.HTTPError(400, ...).
-    log.exception("service %s failed on %s %s", name, req.method, req.path)
+    log.exception("service %s failed on %s %s%s", name, req.method, req.path, _unanswered_hint(exc))
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
+
+
+def _unanswered_hint(exc: Exception) -> str:
+    """For an exception class the app defined that no status is read from: how to have it answered
+    as the caller's fault (a 4xx its caller can catch by class) rather than as the service's bug."""
+    cls = type(exc)
+    if not apperrors.app_defined(cls):
+        return ""
+    return (f": {cls.__name__} ({apperrors.class_name(cls)}) is a class of the app's own, but not a LookupError, "
+            "ValueError or TypeError, so it is answered 500 as a bug of the service; to answer it as the caller's "
+            f"fault, and let the caller `except {cls.__name__}`, subclass LookupError (404) or ValueError (400) -- "
+            f"class {cls.__name__}(ValueError) -- or give the class a status_code, e.g. status_code = 409")
 
 
 def _app_error(name: str, exc: Exception, status: int) -> FlaskResponse:
@@ -550,7 +579,7 @@ def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse
                                    f"({exc.detail}); retry", service=name, unavailable=exc.service, retry_after_s=1)
     log.error("service %s: a call to %s cannot succeed on %s %s: %s", name, exc.service, req.method, req.path, exc)
     if isinstance(exc, PumaUnknownService):  # the names it knows stay in the log: internal ones among them
-        why = f"no service of that name runs here (the log of {name!r} names the services it can call)"
+        why = f"no service of that name runs here (the log of {name!r} names the services it can call, and the name most like it)"
     elif isinstance(exc, PumaServiceFailed):  # a 500, as for any callee that cannot succeed: nothing to retry
         why = (f"it has failed and answers nothing until an operator starts it again (`puma scale "
                f"{exc.service} N`) or restarts the deployment ({exc.detail})")
@@ -558,28 +587,6 @@ def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse
         why = f"it answered {exc.status} ({exc.detail})"
     return error_response(500, f"service {name!r} failed calling {exc.service!r}: {why}",
                           service=name, callee=exc.service, callee_status=exc.status or None)
-
-
-def _reply_json(value: Any, *, convert: bool) -> str:
-    """A reply as JSON text (`convert`: first through `to_json`); `ReplyError` naming where and why not."""
-    try:
-        return encode_json(to_json(value) if convert else value)
-    except NonFiniteNumberError as exc:
-        raise ReplyError(f"replied with {exc}") from None
-    except (TypeError, ValueError, RecursionError, OverflowError) as exc:
-        found = unencodable(value)
-        where = found and (found[0] if len(found[0]) <= 80 else f"{found[0][:40]}...{found[0][-30:]}")
-        why = f"at {where}, {found[1]}" if found else f"{type(exc).__name__}: {str(exc)[:200]}"
-        raise ReplyError(f"returned a reply JSON cannot hold: {why}; return dicts, lists, strings, "
-                         "finite numbers, dataclasses or pydantic models") from None
-
-
-def _reply_status(status: Any) -> int:
-    """A status a service gave its reply, if one a reply can carry (200-599); else `ReplyError`."""
-    if isinstance(status, int) and not isinstance(status, bool) and 200 <= status <= 599:
-        return int(status)
-    raise ReplyError(f"replied with status {status!r}, which a reply cannot carry; give an int in 200-599 "
-                     "(1xx are the server's to send; raise puma.HTTPError for an error)")
 
 
 def _fields(raw: bytes, where: str) -> dict[str, str | list[str]]:
@@ -723,131 +730,3 @@ def _grouped(fields: Iterable[tuple[str, list[str]]]) -> dict[str, str | list[st
     is picked as "the" value (parsers disagree on which: Flask the first, PHP the last); a function
     parameter that takes one value refuses a list, naming it."""
     return {name: values[0] if len(values) == 1 else list(values) for name, values in fields}
-
-
-def _shape(result: Any, name: str, *, convert: bool = False) -> FlaskResponse:
-    """A reply, a `Response` or a `(body, status[, headers])` tuple as a response; `convert`: the
-    body as a bound function's return value is (dataclasses, models... through `to_json`)."""
-    if result is None:
-        return _body(None, None)
-    status, headers = 200, cast(dict[str, str], {})
-    if isinstance(result, Response):
-        try:
-            status = _reply_status(result.status)
-            resp = _body(_error_keys(_converted(result.body, convert), status, name), result.content_type)
-            resp.status_code = status
-        except BaseException:
-            if result.on_close is not None:
-                result.on_close()  # there will be no reply to write
-            raise
-        try:
-            resp.headers.update(_reply_headers(result.headers))
-        except BaseException:
-            if result.on_close is not None:
-                result.on_close()
-            raise
-        if result.on_close is not None:
-            resp.call_on_close(result.on_close)
-        return resp
-    if isinstance(result, tuple):
-        if not 2 <= len(result) <= 3:
-            raise ReplyError(f"returned a tuple of {len(result)}; return (body, status) or (body, status, headers)")
-        result, status, *rest = result
-        headers = rest[0] if rest else {}
-    status = _reply_status(status)
-    resp = _body(_error_keys(_converted(result, convert), status, name), None)
-    resp.status_code = status
-    resp.headers.update(_reply_headers(headers))
-    return resp
-
-
-# RFC 9110 5.6.2: a header name is a token. Framing and hop-by-hop headers are the server's: a
-# handler's Content-Length that disagrees with the body truncates it or stalls the connection.
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_SERVERS_OWN = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection",
-                          "te", "trailer", "upgrade"})
-
-
-def _reply_headers(headers: Any) -> list[tuple[str, str]]:
-    """A handler's reply headers (a mapping or (name, value) pairs), checked; `ReplyError` naming the
-    first one that cannot go on the wire as it is, and the fix."""
-    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers or ())
-    checked = []
-    for pair in pairs:
-        if not (isinstance(pair, tuple | list) and len(pair) == 2):
-            raise ReplyError(f"returned reply headers {pair!r}: give a dict of name -> value")
-        key, value = pair
-        if not isinstance(key, str) or not _TOKEN.fullmatch(key):
-            raise ReplyError(f"returned reply header name {key!r}, which is not a valid HTTP header name "
-                             "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces)")
-        if key.lower() in _SERVERS_OWN:
-            raise ReplyError(f"returned reply header {key!r}, which the server sets itself from the body it sends "
-                             "(framing, hop-by-hop); remove it")
-        text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-        if not isinstance(text, str):
-            raise ReplyError(f"returned reply header {key!r} with a {type(value).__name__} value; give a str")
-        if any(c in text for c in "\r\n\0"):
-            raise ReplyError(f"returned reply header {key!r} with a line break or NUL in its value, which would "
-                             "split the header")
-        try:
-            text.encode("latin-1")
-        except UnicodeEncodeError:
-            raise ReplyError(f"returned reply header {key!r} with value {text!r}, which HTTP cannot carry "
-                             "(Latin-1 only); percent-encode it (urllib.parse.quote) or put it in the body") from None
-        checked.append((key, text))
-    _within_envoys_limits(checked)
-    return checked
-
-
-# Room for the headers the instance adds itself (Content-Type, Content-Length, Date, Server...).
-SERVER_HEADERS_BYTES = 1024
-SERVER_HEADERS_COUNT = 10
-REPLY_HEADERS_MAX_BYTES = REPLY_HEADERS_MAX_KB * 1024 - SERVER_HEADERS_BYTES
-
-
-def _within_envoys_limits(headers: list[tuple[str, str]]) -> None:
-    """`ReplyError` for headers Envoy would not take from an instance (`edge.REPLY_HEADERS_MAX_KB`, as
-    `name: value` lines, and `REPLY_HEADERS_MAX_COUNT`), less the room the server's own take."""
-    size = sum(len(key) + len(text) + 4 for key, text in headers)
-    if size > REPLY_HEADERS_MAX_BYTES:
-        key, text = max(headers, key=lambda pair: len(pair[0]) + len(pair[1]))
-        raise ReplyError(f"returned reply headers of {size} bytes (the largest, {key!r}, {len(key) + len(text) + 4} "
-                         f"bytes), more than the {REPLY_HEADERS_MAX_BYTES} bytes Envoy takes of a service's headers "
-                         f"({REPLY_HEADERS_MAX_KB} KiB with the server's own); put large values in the body")
-    if len(headers) > REPLY_HEADERS_MAX_COUNT - SERVER_HEADERS_COUNT:
-        raise ReplyError(f"returned {len(headers)} reply headers, more than the "
-                         f"{REPLY_HEADERS_MAX_COUNT - SERVER_HEADERS_COUNT} Envoy takes of a service's headers "
-                         f"({REPLY_HEADERS_MAX_COUNT} with the server's own); merge them or put them in the body")
-
-
-def _converted(body: Any, convert: bool) -> Any:
-    if not convert or body is None or isinstance(body, str | bytes | bytearray | memoryview):
-        return body
-    try:
-        return to_json(body)
-    except TypeError as exc:
-        raise ReplyError(str(exc)) from None
-
-
-def _error_keys(body: Any, status: int, name: str) -> Any:
-    """An error reply's JSON object with the keys every error carries (README: `{"error", "status",
-    "service", ...}`) added where the service left them out; its own values are kept."""
-    if status < 400 or not isinstance(body, dict):
-        return body
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:  # a status with no standard phrase, e.g. 599
-        phrase = "error"
-    return {"error": phrase, "status": status, "service": name, **body}
-
-
-def _body(body: Any, content_type: str | None) -> FlaskResponse:
-    if body is None:
-        return FlaskResponse(b"", status=204)
-    if isinstance(body, dict | list):
-        return FlaskResponse(_reply_json(body, convert=False), mimetype=content_type or "application/json")
-    if isinstance(body, str):
-        return FlaskResponse(body, content_type=content_type or "text/plain; charset=utf-8")
-    if isinstance(body, bytes | bytearray | memoryview):
-        return FlaskResponse(bytes(body), content_type=content_type or "application/octet-stream")
-    raise ReplyError(f"returned {type(body).__name__}, which is not a reply; return a dict, list, str, bytes or None")

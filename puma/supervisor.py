@@ -42,7 +42,7 @@ from .mapping.protocol import MAP_TARGET
 from .proxy import EnvoyProcess, check_ports_free, kill_when_stopped
 from .services import Service, check_scale
 from .status import StatusServer
-from .zygotes import dump_stacks
+from .zygotes import dump_stacks, stuck_message
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +128,8 @@ class Deployment:
             self.envoy.start(self.config)
             for pool in self.pools.values():
                 pool.start_zygote()
-            self._spawn_as_zygotes_ready(time.monotonic() + self.startup_timeout_s)
-            self.wait_ready(self.startup_timeout_s)
+            self._spawn_as_zygotes_ready(time.monotonic())
+            self.wait_ready(max(map(self._startup_timeout_s, self.pools.values()), default=self.startup_timeout_s))
             undo.pop_all()
         self._started = True
         self.started_at = time.time()
@@ -148,7 +148,7 @@ class Deployment:
     def _pool(self, name: str, service: Service) -> ServicePool:
         return self.backend.pool(self, name, service) if self.backend is not None else ServicePool(self, name, service)
 
-    def _spawn_as_zygotes_ready(self, deadline: float) -> None:
+    def _spawn_as_zygotes_ready(self, started: float) -> None:
         # Each service starts its instances as soon as its own zygote is ready, so a service whose
         # warm-up calls another (through the mesh) does not wait for services listed after it.
         waiting = dict(self.pools)
@@ -162,13 +162,17 @@ class Deployment:
             # A warm-up that reports progress (`puma.progress`) is working, not stuck: the timeout
             # counts from its last report (a first start may prepare data for minutes).
             self._raise_if_a_service_failed()
-            stuck = [p for p in waiting.values() if time.monotonic() > max(deadline, p.progress_at + self.startup_timeout_s)]
+            now = time.monotonic()
+            stuck = [p for p in waiting.values() if now > max(started, p.progress_at) + self._startup_timeout_s(p)]
             if stuck:
                 dump_stacks(stuck)
-                raise PumaStartError(f"services {sorted(p.name for p in stuck)} did not start within "
-                                     f"{self.startup_timeout_s:.0f} s of their last progress (importing or warming up)\n"
-                                     + "".join(log_tail(p.log_path, lines=40) for p in stuck))
+                raise PumaStartError(stuck_message(stuck, self.startup_timeout_s, self._startup_timeout_s))
             time.sleep(0.005)
+
+    def _startup_timeout_s(self, pool: ServicePool) -> float:
+        """How long `pool`'s zygote may go without progress while starting: its config's, else the deployment's."""
+        own = pool.service.startup_timeout_s
+        return own if own is not None else self.startup_timeout_s
 
     def _raise_if_a_service_failed(self) -> None:
         # A service that failed while starting (its zygote's error, or its restart budget spent)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import pkgutil
 import sys
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any
 
 from .apperrors import FILE_MODULE_PREFIX
 from .errors import PumaConfigError
+from .suggest import closest, did_you_mean
 
 # Modules `load` made from a script file (name -> the file): their functions' import paths name the file.
 _FILE_MODULES: dict[str, str] = {}
@@ -74,17 +76,52 @@ def load(path: str) -> Callable[..., Any]:
     module_part, _, qualname = path.rpartition(":")
     if not module_part or not qualname:
         raise ImportError(f"{path!r} is not an import path; write 'package.module:function'")
-    module = _load_file(module_part) if module_part.endswith(".py") else importlib.import_module(module_part)
+    module = _load_file(module_part) if module_part.endswith(".py") else _import(module_part, path)
     obj: Any = module
     for attr in qualname.split("."):
         try:
             obj = getattr(obj, attr)
         except AttributeError:
-            raise ImportError(f"{module_part!r} has no attribute {qualname!r} (from {path!r})") from None
+            names = [n for n in dir(obj) if not n.startswith("_")]
+            raise TargetNotFound(f"{module_part!r} has no attribute {qualname!r} (from {path!r})"
+                                 f"{did_you_mean(attr, names)}") from None
     if not callable(obj):
         raise ImportError(f"{path!r} names a {type(obj).__name__}, not a callable")
     fn: Callable[..., Any] = obj
     return fn
+
+
+class TargetNotFound(ImportError):  # noqa: N818 - an ImportError, named as the standard library names its kind
+    """The import path names an attribute its module lacks (a misspelling, as `misspelt` tells)."""
+
+
+def misspelt(exc: BaseException, path: str) -> bool:
+    """Whether `exc`, raised loading `path`, says the path names nothing (an attribute its module
+    lacks, a module its package lacks) rather than that something failed to import (a dependency
+    the module imports is missing, or a top-level package not installed here: perhaps installed
+    where the service runs)."""
+    if isinstance(exc, TargetNotFound):
+        return True
+    module = path.rpartition(":")[0]
+    missing = str(exc.name or "") if isinstance(exc, ModuleNotFoundError) else ""
+    return "." in missing and (module == missing or module.startswith(f"{missing}."))
+
+
+def _import(module: str, path: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if not missing or (missing != module and not module.startswith(missing + ".")):
+            raise  # a module the target's module imports is missing: a dependency, not a misspelling
+        parent, _, last = missing.rpartition(".")
+        try:
+            siblings = [m.name for m in pkgutil.iter_modules(importlib.import_module(parent).__path__ if parent else None)]
+        except Exception:  # noqa: BLE001 - no list of names to suggest from: the error without a suggestion
+            siblings = []
+        hint = closest(last, siblings)
+        said = f"; did you mean {f'{parent}.{hint}' if parent else hint!r}?" if hint else ""
+        raise ModuleNotFoundError(f"no module named {missing!r} (from {path!r}){said}", name=missing) from None
 
 
 def _load_file(filename: str) -> Any:

@@ -25,7 +25,8 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import IO
 
 log = logging.getLogger("puma")
@@ -132,3 +133,71 @@ class _ProgressHandler(logging.Handler):
         if text and text != self.last:  # a library's many lines are one phase
             self.last = text
             progress(text)
+
+
+@contextlib.contextmanager
+def announced(what: str, own: frozenset[str], *, first_s: float = 1.0, every_s: float = 5.0,
+              done: Callable[[float], None] | None = None) -> Iterator[None]:
+    """While the block runs in the supervisor (an import, to find a module's services): after
+    `first_s` say `what` ("importing shop.prices to find its services"), then every `every_s` how
+    long it has taken, with the last line the app's own code logged at INFO+ (loggers under `own`,
+    as `reporting` shows a zygote's), so a slow block is never silent. `done(elapsed_s)` runs after
+    a block that was announced (slow enough to be worth a hint).
+
+        with announced("importing shop.prices to find its services", frozenset({"shop"})):
+            importlib.import_module("shop.prices")
+    """
+    said = _LastLine(own)
+    # The app's own loggers speak at INFO meanwhile, to `said` only: the log shows no more than before.
+    loggers = [logging.getLogger(name) for name in sorted(own) if name != "__main__"]
+    saved = [(logger, logger.level, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
+        logger.addHandler(said)
+        logger.propagate = False
+    stop, started = threading.Event(), time.monotonic()
+    ticker = threading.Thread(target=_tick, args=(what, said, stop, started, first_s, every_s),
+                              name="puma-announce", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ticker.join()
+        for logger, level, propagate in saved:
+            logger.removeHandler(said)
+            logger.setLevel(level)
+            logger.propagate = propagate
+    elapsed = time.monotonic() - started
+    if done is not None and elapsed >= first_s:
+        done(elapsed)
+
+
+def _tick(what: str, said: _LastLine, stop: threading.Event, started: float, first_s: float, every_s: float) -> None:
+    wait = first_s
+    while not stop.wait(wait):
+        took = time.monotonic() - started
+        line = f"; it said: {said.last}" if said.last else ""
+        log.info("%s (%.0f s so far%s)", what, took, line)
+        wait = every_s
+
+
+class _LastLine(logging.Handler):
+    """Keeps the last line the app's own loggers wrote, and shows it at once."""
+
+    def __init__(self, own: frozenset[str]) -> None:
+        super().__init__(logging.INFO)
+        self.own, self.last = own, ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.split(".", 1)[0] not in self.own:
+            return
+        try:
+            self.last = " ".join(record.getMessage().split())[:200]
+        except Exception:  # noqa: BLE001 - a message that cannot be formatted is not worth failing for
+            return
+        root = logging.getLogger()
+        if record.levelno >= root.getEffectiveLevel():
+            root.handle(record)  # what the log showed before (a warning): as it was
+        else:
+            log.info("  %s", self.last)

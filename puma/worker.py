@@ -65,10 +65,13 @@ def main(argv: list[str] | None = None) -> None:
     # SIGUSR1 writes every thread's stack to the log: the supervisor sends it to a start-up that
     # hangs, so the log shows the line it hangs on.
     faulthandler.register(STACK_DUMP_SIGNAL, file=sys.stderr, all_threads=True)
-    try:
-        targets.load(_without_call(args.target))  # importing it is one step, building it (below) another
-    except BaseException as exc:  # noqa: BLE001 - any import failure is reported to the supervisor
-        _fail(out, f"cannot import {args.target!r}: {type(exc).__name__}: {exc}")
+    # Importing the target is one step, building it (below) another; what its module logs at INFO
+    # while it imports (a table it loads) is its progress too, as a warm-up's is.
+    with warmup.reporting(out, warmup.own_packages(args.target, args.warmup)):
+        try:
+            targets.load(_without_call(args.target))
+        except BaseException as exc:  # noqa: BLE001 - any import failure is reported to the supervisor
+            _fail(out, f"cannot import {args.target!r}: {type(exc).__name__}: {exc}")
     # The warm-up, then the service's object (a class or a factory), run once here: the forked
     # instances share what they loaded copy-on-write. Their progress (puma.progress, or log lines
     # at INFO) reaches the supervisor, and their calls to services still starting wait for them.

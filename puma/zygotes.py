@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, TypeVar
 
 from . import guard
 from .errors import PumaStartError
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 INSTANCE_HOST = "127.0.0.1"
 Event = dict[str, Any]
+Z = TypeVar("Z", bound="ServiceZygote")
 
 
 class CommandWriter:
@@ -342,3 +343,20 @@ def dump_stacks(pools: Sequence[ServiceZygote]) -> None:
     while time.monotonic() < deadline and any(
             p.log_path.stat().st_size == sizes[p.name] for p in pools if p.name in sizes):
         time.sleep(0.02)
+
+
+def stuck_message(stuck: Sequence[Z], default_s: float, timeout_s: Callable[[Z], float]) -> str:
+    """Why the start failed for services whose zygotes went `timeout_s(pool)` without progress: each
+    with what it last said, the fixes (a warm-up, progress reports, a longer `startup_timeout_s`)
+    and the tail of its log (where it is stuck: `dump_stacks` wrote every thread's stack there)."""
+    names = sorted(p.name for p in stuck)
+    limits = sorted({timeout_s(p) for p in stuck})
+    within = " or ".join(f"{s:.0f} s" for s in limits)
+    doing = "; ".join(f"{p.name} was {p.progress or 'importing'}" for p in sorted(stuck, key=lambda p: p.name))
+    longer = json.dumps({"puma_services": {names[0]: {"startup_timeout_s": max(300, int(max(limits)) * 5)}}})
+    fixes = ("  fix: move slow loading (a model, a table) out of the module's import into a warm-up -- a function "
+             "named by the service's \"warmup\" key, run once in its zygote; report what it is doing as it goes "
+             "(puma.progress(\"loading ...\") or a log line at INFO: the timeout counts from the last report); "
+             f"or give it longer: puma_config({longer}) (default {default_s:.0f} s)\n")
+    return (f"services {names} did not start within {within} of their last progress (importing or warming up: "
+            f"{doing})\n" + fixes + "".join(log_tail(p.log_path, lines=40) for p in stuck))

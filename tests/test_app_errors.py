@@ -159,3 +159,43 @@ def test_an_app_file_puma_loaded_by_path_is_matched_to_the_same_file_imported_by
     body = b'{"error": "the offer ended", "status": 400, "error_class": "puma_app_shopfile:Expired"}'
     error = client._error("shop", 400, "application/json", body)  # `puma run shopfile.py` names it so
     assert isinstance(error, module.Expired) and isinstance(error, puma.PumaBadRequest)
+
+
+class OutOfStock(Exception):
+    pass
+
+
+class LedgerClosed(RuntimeError):
+    pass
+
+
+class Overdrawn(ArithmeticError):
+    pass
+
+
+def reserve(sku: str, why: str) -> int:
+    kinds: dict[str, type[Exception]] = {"out": OutOfStock, "closed": LedgerClosed, "overdrawn": Overdrawn}
+    if why in kinds:
+        raise kinds[why](f"{sku} cannot be reserved")
+    return 1 // 0  # the interpreter's own: a bug, not the app speaking
+
+
+@pytest.mark.parametrize("why", ["out", "closed", "overdrawn"])
+def test_an_apps_own_class_of_no_known_base_is_a_500_whose_log_names_the_fix(
+        why: str, caplog: pytest.LogCaptureFixture) -> None:
+    app = build_app("stock", reserve, prefix="/stock", max_body_bytes=10_000).test_client()
+    reply = app.post("/stock", json={"sku": "G-1", "why": why})
+    assert reply.status_code == 500 and "G-1" not in reply.get_data(as_text=True)  # its text still kept back
+    logged = next(r for r in caplog.records if r.levelname == "ERROR" and "service stock failed" in r.getMessage())
+    name = type(logged.exc_info[1]).__name__ if logged.exc_info and logged.exc_info[1] else "?"
+    text = logged.getMessage()
+    assert f"{name} (tests.test_app_errors:{name}) is a class of the app's own" in text
+    assert "subclass LookupError (404) or ValueError (400)" in text and "status_code" in text
+    assert f"except {name}" in text
+
+
+def test_the_interpreters_own_500_gets_no_app_class_hint(caplog: pytest.LogCaptureFixture) -> None:
+    app = build_app("stock", reserve, prefix="/stock", max_body_bytes=10_000).test_client()
+    assert app.post("/stock", json={"sku": "G-1", "why": "bug"}).status_code == 500
+    logged = next(r for r in caplog.records if "service stock failed" in r.getMessage())
+    assert "class of the app's own" not in logged.getMessage() and logged.exc_info is not None

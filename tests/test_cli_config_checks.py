@@ -77,3 +77,52 @@ def test_config_an_unknown_key_suggests_the_key_it_is_most_like(conf, path, said
         parse_config(conf)
     message = dict(refused.value.problems)[path]
     assert message.startswith("unknown key") and said in message, message
+
+
+SHOP_APP = """from puma import puma_service, puma_start
+
+puma_service({{"catalogue": {TARGET!r}, "quote": "shop.pricing:quote"}})
+if __name__ == "__main__":
+    puma_start()
+"""
+
+
+def _shop(tmp_path: Path, target: str) -> Path:
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "catalogue.py").write_text("class Catalogue:\n    def get(self, sku: str) -> str:\n"
+                                                    "        return sku\n")
+    (tmp_path / "shop" / "pricing.py").write_text("def quote(sku: str) -> int:\n    return 3\n")
+    (tmp_path / "shop" / "heavy.py").write_text("import not_installed_here_xyz\n\nclass Catalogue:\n"
+                                                "    def get(self, sku: str) -> str:\n        return sku\n")
+    app = tmp_path / "shop_app.py"
+    app.write_text(SHOP_APP.format(TARGET=target))
+    return app
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=["run", "render", "render-compose"])
+@pytest.mark.parametrize(("target", "said"), [
+    ("shop.catalogue:Catalog", "'shop.catalogue' has no attribute 'Catalog' (from 'shop.catalogue:Catalog'); "
+                               "did you mean 'Catalogue'?"),
+    ("shop.catalogue:Catalogue.gte", "has no attribute 'Catalogue.gte' (from 'shop.catalogue:Catalogue.gte'); "
+                                     "did you mean 'get'?"),
+    ("shop.catalgue:Catalogue", "no module named 'shop.catalgue' (from 'shop.catalgue:Catalogue'); "
+                                "did you mean 'shop.catalogue'?"),
+], ids=["misspelt-class", "misspelt-method", "misspelt-module"])
+def test_cli_run_and_render_refuse_a_misspelt_target_suggesting_the_name(tmp_path, target, said, command):
+    app = _shop(tmp_path, target)
+    result = subprocess.run([sys.executable, "-m", "puma.cli", command[0], str(app), *command[1:]],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout[-500:]
+    assert said in result.stderr, result.stderr
+    assert "static_resources" not in result.stdout
+    if command[0] == "render":
+        assert f"puma_services.catalogue.target: cannot import {target!r}" in result.stderr
+
+
+def test_cli_render_still_renders_a_target_whose_dependency_is_missing_here(tmp_path):
+    app = _shop(tmp_path, "shop.heavy:Catalogue")  # imports a package only its image has, say
+    result = subprocess.run([sys.executable, "-m", "puma.cli", "render", str(app)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "not_installed_here_xyz" in result.stderr and "/catalogue" in result.stdout

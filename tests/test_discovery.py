@@ -175,3 +175,54 @@ def test_puma_service_given_a_path_or_a_bad_name_says_what_to_write(given: str, 
     with pytest.raises(PumaConfigError) as caught:
         puma.App().add_services(given)
     assert words in str(caught.value)
+
+
+SLOW_MODULE = '''
+import logging, os, time
+logging.getLogger(__name__).info("loading the big price table")
+deadline = time.monotonic() + 30
+while not os.path.exists(os.environ["SLOW_IMPORT_RELEASE"]) and time.monotonic() < deadline:
+    time.sleep(0.01)
+
+
+def price(sku: str) -> int:
+    return 3
+'''
+
+
+def test_a_slow_module_import_says_what_it_imports_and_why_while_it_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import threading
+
+    from tests.helpers import wait_for
+
+    (tmp_path / "slow_prices_mod.py").write_text(SLOW_MODULE)
+    release = tmp_path / "release"
+    monkeypatch.setenv("SLOW_IMPORT_RELEASE", str(release))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    caplog.set_level("INFO", logger="puma")  # as the CLI sets it: PUMA at INFO, the rest at WARNING
+    found: dict[str, str] = {}
+    importer = threading.Thread(target=lambda: found.update(services_of("slow_prices_mod")))
+    importer.start()
+    try:
+        # Said while it is still importing (it waits for the release), with what the module logged.
+        said = wait_for(lambda: next((r.getMessage() for r in caplog.records if "so far" in r.getMessage()), None))
+        assert said.startswith("puma_service('slow_prices_mod'): importing slow_prices_mod to find the services")
+        assert "it said: loading the big price table" in said
+        assert not found
+    finally:
+        release.touch()
+        importer.join(30)
+    assert found == {"price": "slow_prices_mod:price"}
+    assert not [r for r in caplog.records if r.name == "slow_prices_mod"]  # shown as PUMA's progress only
+    hint = next(r.getMessage() for r in caplog.records if "imports it again" in r.getMessage())
+    assert "warm-up" in hint and "puma_service({'name': 'slow_prices_mod:function'})" in hint
+
+
+def test_a_quick_module_import_says_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "quick_prices_mod.py").write_text("def price(sku: str) -> int:\n    return 3\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    caplog.set_level("INFO")
+    assert services_of("quick_prices_mod") == {"price": "quick_prices_mod:price"}
+    assert not [r for r in caplog.records if "quick_prices_mod" in r.getMessage()]

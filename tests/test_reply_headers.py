@@ -13,7 +13,8 @@ import pytest
 
 import puma
 from puma.edge import REPLY_HEADERS_MAX_COUNT
-from puma.serving import REPLY_HEADERS_MAX_BYTES, build_app
+from puma.replies import REPLY_HEADERS_MAX_BYTES
+from puma.serving import build_app
 from tests.apps import awaited
 
 REFUSED = [{"Content-Length": "2"}, {"content-length": "1000"}, {"Transfer-Encoding": "chunked"},

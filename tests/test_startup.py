@@ -141,10 +141,35 @@ def test_startup_timeout_stops_a_silent_warmup(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("STARTUP_WORK_S", "30")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the kept logs go
     mesh = _deployment("long_and_silent", timeout_s=1.0)
-    with pytest.raises(PumaStartError, match=r"services \['slow'\] did not start within 1 s of their last progress"):
+    with pytest.raises(PumaStartError, match=r"services \['slow'\] did not start within 1 s of their last progress") \
+            as caught:
         mesh.start()
+    fix = str(caught.value).split("\n")[1]  # the fixes, before the log's tail
+    assert "warm-up" in fix and "puma.progress(" in fix  # move the loading, or report it as it goes
+    assert 'puma_config({"puma_services": {"slow": {"startup_timeout_s": 300}}})' in fix  # or give it longer
     assert mesh.keep_logs and (mesh.run_dir / "logs" / "slow.log").exists()
     assert mesh.run_dir.is_relative_to(tmp_path)
+
+
+def test_startup_timeout_a_services_own_startup_timeout_s_gives_it_longer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STARTUP_WORK_S", "2.5")  # silent for longer than the deployment's 1 s
+    config = parse_config({"puma_services": {"slow": {
+        "prefix": "/slow", "target": "tests.apps.startup:answer", "warmup": "tests.apps.startup:long_and_silent",
+        "startup_timeout_s": 60}}, "listener": {"port": 0}})
+    with Deployment(config, startup_timeout_s=1.0) as mesh:
+        assert httpx.post(mesh.url + "/slow", json={}).status_code == 200
+
+
+def test_startup_timeout_a_services_shorter_startup_timeout_s_is_its_own(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path: Path) -> None:
+    monkeypatch.setenv("STARTUP_WORK_S", "30")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    config = parse_config({"puma_services": {"slow": {
+        "prefix": "/slow", "target": "tests.apps.startup:answer", "warmup": "tests.apps.startup:long_and_silent",
+        "startup_timeout_s": 1}}, "listener": {"port": 0}})
+    with pytest.raises(PumaStartError, match=r"did not start within 1 s of their last progress \(importing or "
+                                             r"warming up: slow was "):
+        Deployment(config, startup_timeout_s=600).start()
 
 
 def _found(pattern: str, text: str) -> str:
@@ -181,3 +206,39 @@ def test_startup_takes_idempotent_methods_the_service_has(tmp_path: Path, monkey
             "prefix": "/shelf", "target": "tests.apps.startup:Shelf", "idempotent": ["search"]}},
             "listener": {"port": 0}})) as mesh:
         assert httpx.post(mesh.url + "/shelf/search", json={"q": "x"}).json() == ["x"]
+
+
+SLOW_IMPORT = '''import logging, os, time
+logging.getLogger(__name__).info("loading the price table")
+deadline = time.monotonic() + 60
+while not os.path.exists(os.environ["STARTUP_RELEASE"]) and time.monotonic() < deadline:
+    time.sleep(0.01)
+
+
+def price(sku: str) -> int:
+    return 3
+'''
+
+
+def test_startup_a_modules_log_line_while_it_imports_is_its_progress(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    (tmp_path / "slow_price_table.py").write_text(SLOW_IMPORT)
+    release = tmp_path / "release"
+    monkeypatch.setenv("STARTUP_RELEASE", str(release))
+    mesh = Deployment(parse_config({"puma_services": {"prices": {"prefix": "/prices",
+                                                                  "target": "slow_price_table:price"}},
+                                    "listener": {"port": 0}}), import_paths=(str(tmp_path),))
+    starting = threading.Thread(target=mesh.start)
+    starting.start()
+    try:
+        assert wait_for(lambda: "prices" in mesh.pools and mesh.pools["prices"].progress == "loading the price table",
+                        timeout_s=30)
+    finally:
+        release.touch()
+        starting.join(60)
+        try:
+            assert httpx.post(mesh.url + "/prices", json={"sku": "tea"}).json() == 3
+        finally:
+            mesh.stop()
