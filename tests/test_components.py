@@ -56,7 +56,7 @@ class Remembered(OverHttp):
 
     def _post(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         fields = self.fields(method, args, kwargs)
-        key = _memo_key(f"/{method}" if method else "", fields)
+        key = _memo_key(f"/{method}" if method else "", fields, f"{self.name}.{method}")
         found = self.memo.recall(key)
         if found is _MISSING:
             found = self.post(method, fields)
