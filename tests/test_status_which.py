@@ -117,7 +117,8 @@ def test_status_which_finds_a_deployment_while_it_starts(tmp_path: Path) -> None
         go.touch()
         wait_for(lambda: json.loads(run_file.read_text()).get("state") == "serving", timeout_s=60,
                  message="the run file to say serving")
-        assert re.search(r"serving at http://", log.read_text())
+        wait_for(lambda: re.search(r"serving at http://", log.read_text()), timeout_s=10,
+                 message="puma run to say it serves")  # printed just after the run file says so
     finally:
         go.touch()
         proc.send_signal(signal.SIGINT)
