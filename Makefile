@@ -47,7 +47,7 @@ $(PEERS_STAMP): $(DEV_STAMP) pyproject.toml
 PORT ?= 8080
 LEGACY_PORT ?= 13113
 LEGACY_LOG = var/legacy-server-$(LEGACY_PORT).log
-run: $(STAMP)  ## the chatbot on PUMA at http://127.0.0.1:$(PORT), the legacy server beside it on $(LEGACY_PORT); Ctrl-C stops both
+run: $(STAMP)  ## the chatbot on PUMA at http://127.0.0.1:$(PORT), the legacy server beside it on $(LEGACY_PORT) (other ports: make run PORT=8090 LEGACY_PORT=13114); Ctrl-C stops both
 	@# exec: make's shell becomes the script, so no process but the server itself has
 	@# "legacy_socket_server" in its command line (README: "Restarting the legacy server").
 	@exec scripts/run.sh $(BIN) $(PORT) $(LEGACY_PORT) $(LEGACY_LOG)

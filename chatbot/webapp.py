@@ -281,10 +281,15 @@ def legacy_down(address: tuple[str, int], why: str) -> str:
     if host not in ("127.0.0.1", "localhost", "::1"):
         return (f"nothing accepts connections at {host}:{port} ({why.lower()}): still loading, or not running; "
                 f"start the legacy server on {host}")
-    loading = legacy_processes.starting(port)
-    if loading is not None:
-        return (f"the legacy server on {host}:{port} is {loading.words()}: it accepts connections once its "
-                "catalogue is loaded (30-60 s)")
+    found = legacy_processes.starting(port)
+    if found is not None and found.stopping:
+        return (f"the legacy server on {host}:{port} is {found.words()}: it accepts no more connections and "
+                f"exits once its turns in progress are done; once it has exited, start it again: "
+                f"{legacy_start_command(port)}")
+    if found is not None:
+        return (f"the legacy server on {host}:{port} is {found.words()}: it accepts connections once its "
+                "catalogue is loaded (30-60 s; a first start also prepares the database, a few minutes: "
+                "its log shows the progress)")
     return (f"nothing accepts connections at {host}:{port} ({why.lower()}) and no legacy server runs on port "
             f"{port}; start it: {legacy_start_command(port)}")
 

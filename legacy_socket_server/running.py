@@ -18,6 +18,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("legacy_socket_server")
 
+# The phase is shown at the end of this process's command line (`ps`, /proc/PID/cmdline), where
+# `chatbot.legacy_processes` reads it: a refused connection then says "loading" or "stopping
+# (SIGTERM)" for what this process is doing, not a guess from its being alive.
+PHASE_MARK = " [phase: "
+_TITLE: dict[str, str] = {}
+
+
+def show_phase(phase: str) -> None:
+    """Append ``[phase: PHASE]`` to this process's title (``loading``, ``serving``, ``stopping SIGTERM``)."""
+    try:
+        import setproctitle
+    except ImportError:  # an install without it: the phase is only in the log
+        return
+    base = _TITLE.setdefault("base", setproctitle.getproctitle().split(PHASE_MARK)[0])
+    setproctitle.setproctitle(f"{base}{PHASE_MARK}{phase}]")
+
 
 def run(args: argparse.Namespace) -> int:
     """Serve with the parsed options (``options.add_arguments``) until SIGINT or SIGTERM."""
@@ -48,6 +64,7 @@ def _serve(args: argparse.Namespace, server: LegacyServer) -> int:
 
     def on_signal(signum: int, _frame: object) -> None:
         got.append(signal.Signals(signum).name)
+        show_phase(f"stopping {got[0]}")
         stopping.set()
         wake.set()
 
@@ -66,6 +83,7 @@ def _serve(args: argparse.Namespace, server: LegacyServer) -> int:
 
     # A daemon: a stop while it loads ends the process without waiting for the load (what it
     # writes is written atomically or in a transaction: nothing half-done is left).
+    show_phase("loading")
     threading.Thread(target=load, name="legacy-load", daemon=True).start()
     wake.wait()
     if stopping.is_set():  # a stop while it loads says so too (`make run` reads it)
@@ -79,6 +97,8 @@ def _serve(args: argparse.Namespace, server: LegacyServer) -> int:
     server.bot = loaded[0]
     server.listen()
     threading.Thread(target=server.serve_forever, name="legacy-accept").start()
+    if not stopping.is_set():  # a stop that came meanwhile has said "stopping" already
+        show_phase("serving")
     log.info("listening on %s:%d%s", args.host, server.port, " (debug)" if args.debug else "")
     stopping.wait()
     # The signal's name: `make run` tells its own Ctrl-C (SIGINT to the group) from a lost server.

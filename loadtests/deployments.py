@@ -91,6 +91,20 @@ def command(name: str, database_url: str, root: Path = ROOT) -> list[str]:
     raise ValueError(f"deployment: {name!r} is not one of {sorted(_READY)}")
 
 
+def environment(name: str, database_url: str, root: Path = ROOT) -> dict[str, str]:
+    """The environment deployment `name` runs in: this one, with the database and, for another
+    checkout's code, its tree first on ``PYTHONPATH``."""
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    if name == "puma":
+        # Its PUMA deployment is the load test's: `puma status` says so and prefers the user's own
+        # (`make run`) in this checkout; and it has no legacy bridge, which would be aimed at a
+        # legacy server nobody runs beside it (the legacy phase runs its own, then stops it).
+        env.update({"PUMA_HARNESS": "the load test", "CHATBOT_LEGACY_BRIDGE": "off"})
+    if root != ROOT:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    return env
+
+
 @contextlib.contextmanager
 def start(name: str, database_url: str, logs_dir: Path, root: Path = ROOT,
           log_name: str | None = None, cpus: list[int] | None = None) -> Iterator[Deployment]:
@@ -99,9 +113,7 @@ def start(name: str, database_url: str, logs_dir: Path, root: Path = ROOT,
     stop it. Its output goes to ``logs_dir / (log_name or name + ".log")``. With ``cpus``, it
     runs under ``taskset`` on those CPUs only (every process and thread it starts inherits them)."""
     log_path = logs_dir / (log_name or f"{name}.log")
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
-    if root != ROOT:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    env = environment(name, database_url, root)
     with open(log_path, "wb") as out:
         pinned = ["taskset", "--cpu-list", ",".join(map(str, cpus))] if cpus else []
         proc = subprocess.Popen(pinned + command(name, database_url, root), cwd=root, env=env, stdout=out,

@@ -161,7 +161,14 @@ class App:
         stop = threading.Event()
         deployment.on_failure = lambda _reason: stop.set()  # e.g. Envoy kept exiting: stop, exit code 1
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-        run_file = None
+        run_file: list[Path] = []  # recorded as soon as Envoy listens (state "starting"): `puma status` finds it
+
+        def record(state: str) -> None:
+            run_file[:] = [runs.record(deployment.url, app=app_path or sys.argv[0], state=state, started=began,
+                                       token=deployment.status_server.token)]
+
+        began = time.time()
+        deployment.on_listening = lambda: record("starting")
         try:
             # While starting, Ctrl-C or SIGTERM interrupt the start (which undoes what it began).
             _on_stop_signals(_interrupt)
@@ -169,7 +176,7 @@ class App:
             with StartupProgress(deployment):
                 deployment.start()
             _on_stop_signals(lambda *_: stop.set())
-            run_file = runs.record(deployment.url, app=app_path or sys.argv[0], token=deployment.status_server.token)
+            record("serving")
             lines = serving_lines(deployment, time.monotonic() - started)
             print("\n".join(lines), flush=True)
             if len(lines) > 1:  # a service not ready yet: say once when every one is
@@ -182,8 +189,8 @@ class App:
         finally:
             # The stop waits for requests in progress, saying so; a second Ctrl-C or SIGTERM ends it at once.
             stopping.on_second_signal(deployment)
-            if run_file is not None:
-                runs.forget(run_file)
+            for path in run_file:
+                runs.forget(path)
             try:
                 with stopping.StopProgress(deployment):
                     deployment.stop()

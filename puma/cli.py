@@ -185,8 +185,9 @@ def cmd_autoscale(args: argparse.Namespace) -> None:
 def _add_status_and_scale(sub: Any) -> None:
     url_help = (f"the deployment's address: a URL, HOST:PORT or a port (default: ${ENV_URL}, else the `puma run` "
                 "of this user started from this directory or one above it, else the only one running (run files "
-                f"in {runs.runs_dir()}), else {DEFAULT_URL}; when several run and none was started here, status "
-                "shows the newest and says so, scale refuses)")
+                f"in {runs.runs_dir()}, written as soon as a run's Envoy listens), else {DEFAULT_URL}; a load "
+                f"test's own run (${runs.ENV_HARNESS}) only when no other fits; status names the one it shows and "
+                "the others; when several fit, status shows the newest, scale refuses)")
     status = command(sub, "status", "services, instances, in-flight, requests/s, p50/p99 and errors of a running deployment",
                       "Print what GET URL/_puma/status answers: per service its instances, "
                       "in-flight, requests/s, p50/p99, server errors (start-up failures apart) "

@@ -33,6 +33,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,7 +149,7 @@ class HealthMonitor:
         self.pipe = EventPipe(path, self.on_event)
         self.path = path
         self.failing: dict[str, Failing] = {}  # address -> its failed checks in a row
-        self.unready: set[str] = set()  # addresses whose instance answers "not ready"
+        self.unready: dict[str, str] = {}  # address of an instance answering "not ready" -> the gist last said
 
     def start(self) -> None:
         self.pipe.start()
@@ -162,7 +163,7 @@ class HealthMonitor:
         if pool is None or address is None:
             return
         if "add_healthy_event" in event:
-            self.unready.discard(address)
+            self.unready.pop(address, None)
             if self.failing.pop(address, None) is not None:
                 log.info("service %s: instance at %s answers its health checks again", pool.name, address)
             self.ready_again(pool, address)
@@ -190,11 +191,19 @@ class HealthMonitor:
             if instance.not_ready is None:
                 instance.not_ready_since = time.monotonic()
             instance.not_ready = reason
-        if address in self.unready:
-            return
-        self.unready.add(address)
         which = f"instance {instance.id}" if instance is not None else "an instance"
-        if instance is not None and not instance.ever_ready:
+        said = self.unready.get(address)
+        if said == _gist(reason):
+            return
+        self.unready[address] = _gist(reason)
+        waiting = instance is not None and not instance.ever_ready
+        if said is not None:  # still not ready, for another reason (a stopping server is now gone): said once more
+            (log.info if waiting else log.warning)("service %s: %s at %s is still %s, now: %s", pool.name, which,
+                                                   address, "waiting to be ready" if waiting else "not ready", reason)
+            self.d.record(pool.name, f"{which} still {'waiting to be ready' if waiting else 'not ready'}, now: {reason}",
+                          kind="not-ready")
+            return
+        if waiting:
             log.info("service %s: %s at %s is waiting for its readiness check to pass: %s; Envoy routes to it "
                      "once it does", pool.name, which, address, reason)
             self.d.record(pool.name, f"{which} waiting to be ready: {reason}", kind="not-ready")
@@ -292,3 +301,8 @@ def not_ready_reason(address: str, timeout_s: float = 1.0) -> str | None:
         conn.close()
     reason = body.get("reason") if isinstance(body, dict) else None
     return reason if isinstance(reason, str) and reason else None
+
+
+def _gist(reason: str) -> str:
+    """A not-ready reason without its figures, so a count or a time that changes is no new reason."""
+    return re.sub(r"\d+(?:[.:]\d+)*", "N", reason)

@@ -48,21 +48,35 @@ def deployment_url(given: str | None, *, changes: bool = False) -> tuple[str, st
     if not found:
         return DEFAULT_URL, f"the default (no `puma run` of yours is recorded in {runs.runs_dir()})"
     here = runs.started_here(found)
-    if len(here) == 1:
-        return here[0]["url"], f"`puma run {here[0].get('app', '')}` started from {here[0]['cwd']} (pid {here[0]['pid']})"
-    if len(found) == 1:
-        return found[0]["url"], f"the run file of `puma run {found[0].get('app', '')}` (pid {found[0]['pid']})"
-    candidates = here or found
-    listed = "; ".join(f"{r['url']} (`puma run {r.get('app', '')}` from {r.get('cwd', '?')})" for r in candidates)
+    # A load test's (or another tool's) own deployment is picked only when nothing else fits.
+    candidates = [r for r in here or found if not r.get("harness")] or here or found
+    if len(candidates) == 1:
+        chosen = candidates[0]
+        _say_others(chosen, found)
+        how = (f"`puma run {chosen.get('app', '')}` started from {chosen['cwd']} (pid {chosen['pid']})" if here
+               else f"the run file of `puma run {chosen.get('app', '')}` (pid {chosen['pid']})")
+        return chosen["url"], how
+    listed = "; ".join(runs.describe(r) for r in candidates)
     where = ("started from this directory or one above it" if here
              else "and none was started from this directory or one above it")
     if changes:  # the example is one of the candidates, by its port as `--url` takes it
-        example = urllib.parse.urlsplit(candidates[0]["url"]).port or candidates[0]["url"]
         raise PumaError(f"{len(candidates)} deployments of yours are running {where}: {listed}; "
-                        f"say which with --url (e.g. --url {example})")
+                        f"say which with --url (e.g. --url {_port(candidates[0])})")
     print(f"puma: {len(candidates)} deployments are running {where}: {listed}; showing the newest, "
-          f"{candidates[0]['url']}; pick one with --url", file=sys.stderr)
+          f"{candidates[0]['url']}; pick another with --url PORT (e.g. --url {_port(candidates[1])})", file=sys.stderr)
     return candidates[0]["url"], f"the newest run file, of `puma run {candidates[0].get('app', '')}`"
+
+
+def _port(run: dict[str, Any]) -> str:
+    return str(urllib.parse.urlsplit(str(run["url"])).port or run["url"])
+
+
+def _say_others(chosen: dict[str, Any], found: list[dict[str, Any]]) -> None:
+    """When other deployments run too: which one is shown, and how to pick another (stderr)."""
+    others = [r for r in found if r is not chosen]
+    if others:
+        print(f"puma: showing {runs.describe(chosen)}; also running: {'; '.join(runs.describe(r) for r in others)}; "
+              f"pick another with --url PORT (e.g. --url {_port(others[0])})", file=sys.stderr)
 
 
 def normalise_url(text: str, where: str) -> str:

@@ -1,8 +1,11 @@
 """Where `puma run` records the deployments it runs, so `puma status` and `puma scale` find them.
 
 Each running `puma run` writes one small JSON file, readable by its user only, removed when it
-stops: ``{"url", "pid", "app", "cwd", "started", "token"}`` (``cwd``: the directory it was started
-from; ``token`` authorises `puma scale`; see `puma.status`). The directory is ``$PUMA_RUNS_DIR``, else ``$XDG_RUNTIME_DIR/puma``, else
+stops: ``{"url", "pid", "app", "cwd", "started", "token", "state", "harness"}`` (``cwd``: the
+directory it was started from; ``token`` authorises `puma scale`, see `puma.status`; ``state``:
+``starting`` from the moment Envoy listens, so `puma status` finds a deployment during its
+start-up, then ``serving``; ``harness``: ``$PUMA_HARNESS``, set by a load test or another tool
+that starts its own deployment, which `puma status` then picks only when nothing else fits). The directory is ``$PUMA_RUNS_DIR``, else ``$XDG_RUNTIME_DIR/puma``, else
 ``~/.cache/puma/runs``. A file whose process is gone (a `puma run` killed with SIGKILL) is
 ignored and removed. Example::
 
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_RUNS_DIR = "PUMA_RUNS_DIR"
+ENV_HARNESS = "PUMA_HARNESS"  # "the load test": this run is a tool's, not the user's own
 
 
 def runs_dir() -> Path:
@@ -31,18 +35,31 @@ def runs_dir() -> Path:
     return Path.home() / ".cache" / "puma" / "runs"
 
 
-def record(url: str, *, app: str, token: str) -> Path:
-    """Write this process's run file (mode 0600, in a 0700 directory); returns its path."""
+def record(url: str, *, app: str, token: str, state: str = "serving", started: float | None = None) -> Path:
+    """Write (or rewrite) this process's run file (mode 0600, in a 0700 directory); returns its path.
+    `state` is ``starting`` or ``serving``; `started` (epoch s) defaults to now."""
     folder = runs_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"{os.getpid()}.json"
     temp = path.with_suffix(".tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        json.dump({"url": url, "pid": os.getpid(), "app": app, "cwd": os.getcwd(), "started": time.time(),
-                   "token": token}, out)
+        json.dump({"url": url, "pid": os.getpid(), "app": app, "cwd": os.getcwd(),
+                   "started": time.time() if started is None else started, "token": token, "state": state,
+                   "harness": os.environ.get(ENV_HARNESS, "").strip()}, out)
     os.replace(temp, path)
     return path
+
+
+def describe(run: dict[str, Any]) -> str:
+    """One run in words: ``http://127.0.0.1:8080 (`puma run app.py` from /src, pid 42, starting)``,
+    with ``the load test's`` when a harness started it."""
+    notes = [f"pid {run.get('pid', '?')}"]
+    if run.get("state") == "starting":
+        notes.append("starting")
+    if run.get("harness"):
+        notes.append(f"{run['harness']}'s")
+    return f"{run.get('url')} (`puma run {run.get('app', '')}` from {run.get('cwd', '?')}, {', '.join(notes)})"
 
 
 def forget(path: Path) -> None:

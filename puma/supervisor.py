@@ -96,6 +96,7 @@ class Deployment:
         self.failure: str | None = None  # why the deployment can no longer serve (see `fail`)
         self.on_failure: Callable[[str], None] | None = None  # told once, with the reason
         self._envoy_killed_why: str | None = None  # PUMA killed Envoy (stopped): its restart says why
+        self.on_listening: Callable[[], None] | None = None  # called once Envoy listens, before instances start
         self._envoy_watch = EnvoyWatch(lambda: self.envoy.proc, self._restart_envoy, self.fail,
                                        lambda: self.stopping, lambda: self.envoy.log_path)
 
@@ -126,6 +127,8 @@ class Deployment:
             self.publish_config()
             self._publisher.start()
             self.envoy.start(self.config)
+            if self.on_listening is not None:  # `puma run` records its run file: `puma status` finds it now
+                self.on_listening()
             for pool in self.pools.values():
                 pool.start_zygote()
             self._spawn_as_zygotes_ready(time.monotonic())

@@ -57,7 +57,12 @@ running() {
   while :; do
     while running "$watched"; do sleep 1; done
     grep -q "stopping (SIGINT)" <(tail -n 5 "$legacy_log") && exit 0
-    echo "make: the legacy socket server (port $legacy_port) has exited; the page's Legacy backend is down." \
+    # What happened, from its last words: a stop it was sent (its log names the signal), or an
+    # end it did not log (SIGKILL, a crash, the OOM killer).
+    how=$(tail -n 5 "$legacy_log" | sed -n 's/.*stopping (\(SIG[A-Z0-9]*\)).*/\1/p' | tail -n 1)
+    if [ -n "$how" ]; then what="has exited: it stopped (it was sent $how)"
+    else what="has exited: it died (its log does not say it stopped: killed with SIGKILL, crashed or out of memory)"; fi
+    echo "make: the legacy socket server (port $legacy_port) $what; the page's Legacy backend is down." \
          "Its log ($legacy_log) ends:" >&2
     tail -n 3 "$legacy_log" | sed 's/^/  /' >&2
     echo "make: to start it again alone (PUMA keeps running): $restart" >&2

@@ -5,6 +5,7 @@ already timed out commits nothing."""
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -178,3 +179,49 @@ def test_chatbot_turn_whose_client_timed_out_commits_nothing(db_file: Path) -> N
     store.create("late", {"turn": 1})  # the retry: applied, once (the late one left nothing)
     assert store.get("late") == ({"turn": 1}, 1)
     store.close()
+
+
+def _phased_stand_in(port: int) -> subprocess.Popen[str]:
+    """A legacy server stand-in (its command line names the port) that binds `port` without
+    listening, says "loading" as the real one does (`show_phase`), and on SIGTERM says "stopping
+    SIGTERM" and lingers, as the real one does while it finishes the turns in progress."""
+    script = ("import signal, socket, sys, time\n"
+              "from legacy_socket_server.running import show_phase\n"
+              "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+              "s.bind(('127.0.0.1', int(sys.argv[1]))); show_phase('loading')\n"
+              "signal.signal(signal.SIGTERM, lambda *_: (show_phase('stopping SIGTERM'), print('stopping', flush=True)))\n"
+              "print('bound', flush=True)\n"
+              "time.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", script, str(port), "-m", "legacy_socket_server", "--port",
+                               str(port)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "bound"
+    return holder
+
+
+def test_legacy_bridge_readiness_says_a_stopping_server_is_stopping_not_loading(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A legacy server killed as README says (SIGTERM) is "stopping (pid N, sent SIGTERM)" with the
+    command that starts it again once it has gone, never "starting ... loading since"; once it has
+    exited, "no legacy server runs ... start it"."""
+    from chatbot.webapp import legacy_ready
+    from tests.helpers import free_port
+
+    port = free_port()
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{port}")
+    probe = Probe(legacy_ready, period_s=1.0, timeout_s=2.0)
+    holder = _phased_stand_in(port)
+    try:
+        probe.refresh()
+        assert f"is starting (pid {holder.pid}, loading since " in probe.state()[1], probe.state()
+        holder.send_signal(signal.SIGTERM)
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "stopping"
+        probe.refresh()
+        ready, reason = probe.state()
+        assert not ready and f"is stopping (pid {holder.pid}, sent SIGTERM)" in reason, reason
+        assert "loading" not in reason and "starting" not in reason, reason
+        assert "once it has exited, start it again: " in reason and f"--port {port}" in reason, reason
+    finally:
+        holder.kill()
+        holder.communicate()
+    probe.refresh()
+    assert f"no legacy server runs on port {port}; start it: " in probe.state()[1], probe.state()

@@ -361,11 +361,11 @@ def test_health_monitor_keeps_an_instance_that_answers_not_ready_and_replaces_on
     monitor.on_event(_event("eject_unhealthy_event", failure_type="ACTIVE"))
     for _ in range(5):
         monitor.on_event(_event("health_check_failure_event", failure_type="ACTIVE", first_check=False))
-    assert pool.evicted == [] and monitor.unready == {"127.0.0.1:4001"}
+    assert pool.evicted == [] and set(monitor.unready) == {"127.0.0.1:4001"}
     # said once, not per check (nothing answers at 4001 here, so no reason of its own)
     assert deployment.events == ["instance 1 not ready: its readiness check fails; routed around, not restarted"]
     monitor.on_event(_event("add_healthy_event"))
-    assert monitor.unready == set() and deployment.events[1].startswith("instance 1 ready again after ")
+    assert not monitor.unready and deployment.events[1].startswith("instance 1 ready again after ")
     monitor.on_event(_event("add_healthy_event"))  # a pass while ready: nothing to say
     assert len(deployment.events) == 2
     monitor.on_event(_event("eject_unhealthy_event", failure_type="NETWORK"))
@@ -486,3 +486,27 @@ def test_health_a_cluster_mostly_down_is_served_by_its_healthy_instances_alone(t
         proxy.stop()
         server.shutdown()
         server.server_close()
+
+
+def test_health_monitor_says_a_not_ready_reason_again_when_it_changes_in_substance(tmp_path, monkeypatch):
+    """A legacy server that was stopping, then gone: the log and the events say the new reason once
+    (the first one is wrong by then), but not a reason whose figures alone change (a count, a time)."""
+    import puma.health
+    from puma.health import HealthMonitor
+
+    reasons = iter(["the server (pid 42) is stopping (sent SIGTERM)", "the server (pid 42) is stopping (sent SIGTERM)",
+                    "nothing accepts connections; start it: serve --port 13155",
+                    "nothing accepts connections; start it: serve --port 13155",
+                    "loading the catalogue: 1% (5,000 of 457,357 rows)", "loading the catalogue: 7% (30,000 of 457,357 rows)"])
+    monkeypatch.setattr(puma.health, "not_ready_reason", lambda _address: next(reasons))
+    pool = _Pool("a", threshold=2, readiness="app.store:ping")
+    deployment = _Deployment(pool)
+    monitor = HealthMonitor(deployment, tmp_path / "events")
+    monitor.on_event(_event("add_healthy_event"))
+    for _ in range(6):
+        monitor.on_event(_event("health_check_failure_event", failure_type="ACTIVE", first_check=False))
+    assert deployment.events == [
+        "instance 1 not ready: the server (pid 42) is stopping (sent SIGTERM); routed around, not restarted",
+        "instance 1 still not ready, now: nothing accepts connections; start it: serve --port 13155",
+        "instance 1 still not ready, now: loading the catalogue: 1% (5,000 of 457,357 rows)"]
+    assert pool.evicted == []

@@ -183,6 +183,7 @@ def test_legacy_server_command_serves_then_stops_cleanly_on_sigterm(chatbot_db_u
                          or proc.poll() is not None, timeout_s=60, message="the server to listen")
         assert proc.poll() is None and isinstance(found, re.Match), log_path.read_text()
         port = int(found.group(1))
+        assert "[phase: serving]" in Path(f"/proc/{proc.pid}/cmdline").read_text()  # what `ps` shows too
         assert converse_anew(port, ["comedy"])[-1]["turn_no"] == 2
         with Client(port) as idle:  # an open connection must not hold up the shutdown
             assert idle.send({"id": "-1", "text": ""})["response"] == nlg.INTRO
@@ -209,6 +210,7 @@ def test_legacy_server_stopped_while_loading_says_so_in_its_log(chatbot_db_url: 
     try:
         wait_for(lambda: b"loading the catalogue" in log_path.read_bytes() or proc.poll() is not None,
                  timeout_s=60, message="the load to begin")
+        assert "[phase: loading]" in Path(f"/proc/{proc.pid}/cmdline").read_text()
         proc.send_signal(sig)
         assert proc.wait(timeout=15) == 0, log_path.read_text()
         text = log_path.read_text()

@@ -213,6 +213,8 @@ def test_makefile_run_keeps_earlier_logs_and_says_when_the_legacy_server_exits(r
     assert log.startswith("the running legacy server's log\n")  # appended to, never truncated
     assert "=== make run" in log and "legacy: boom" in log
     assert "legacy socket server" in done.stderr and "has exited" in done.stderr  # on the terminal
+    # What happened, in words: it logged no stop, so it died (not "stopped", not "starting").
+    assert "has exited: it died (its log does not say it stopped" in done.stderr, done.stderr
     assert "legacy: boom" in done.stderr  # with the end of its log
 
 

@@ -501,3 +501,41 @@ def test_a11y_dashboard_announces_a_service_going_down_and_coming_back(new_page:
     down["on"] = False
     page.wait_for_function("() => window.__said.length >= 2")
     assert page.evaluate("window.__said")[-1] == "legacy: ready."
+
+
+def test_a11y_dashboard_instance_details_and_scaling_reasons_are_reached_by_keyboard(
+        new_page: Any, mesh: puma.Deployment, axe_source: str) -> None:
+    """What a mouse user gets on hover (each instance's pid, health and memory; each scaling
+    decision's time and reason) a keyboard user reaches with Tab and opens with Enter or Space, as
+    visible text that a screen reader reads too; axe still finds nothing with them open."""
+    page = new_page(bypass_csp=True)
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    page.wait_for_selector("article.service[data-service='agent'] li.instance")
+    policy_count = len(mesh.instances("policy"))
+    mesh.scale("policy", policy_count + 1)  # a scaling decision, with its reason
+    try:
+        page.evaluate("() => document.activeElement.blur()")
+        tab_to(page, "article[data-service='agent'] .instance-details summary", limit=60)
+        page.keyboard.press("Enter")
+        lines = page.locator("article[data-service='agent'] .instance-details li")
+        page.wait_for_function("() => document.querySelectorAll(\"article[data-service='agent'] .instance-details li\").length === 3")
+        for line in lines.all():
+            assert line.is_visible()
+            assert re.fullmatch(r"#\d+ \(pid \d+\): ready(, healthy)?(, \d+ MiB resident)?", line.inner_text()), line.inner_text()
+        summary = page.inner_text("article[data-service='agent'] .instance-details summary")
+        assert summary.startswith("Instances of agent: pid, health, memory (3)"), summary
+        decisions = "article[data-service='policy'] .decisions"
+        page.wait_for_function(f"() => /\\(1\\)/.test(document.querySelector(\"{decisions} summary\").textContent)")
+        page.evaluate("() => document.activeElement.blur()")  # from the top of the page again
+        tab_to(page, f"{decisions} summary", limit=80)
+        page.keyboard.press("Space")
+        shown = page.locator(f"{decisions} li").first
+        assert shown.is_visible()
+        assert re.fullmatch(rf"\d\d:\d\d:\d\d {policy_count} → {policy_count + 1}: .+", shown.inner_text()), shown.inner_text()
+        # Opened, they stay open and focused while the page polls (the list is refilled, not the element).
+        page.wait_for_timeout(600)
+        assert page.evaluate(f"() => document.querySelector(\"{decisions}\").open && document.activeElement.matches(\"{decisions} summary\")")
+        found = audit(page, axe_source, "dashboard")
+        assert found == [], describe(found)
+    finally:
+        mesh.scale("policy", policy_count)

@@ -16,10 +16,17 @@ export function queued(texts) {
 
 // The legacy server not accepting connections: what the server's 503 said (it names the
 // address and the command that starts the server) as soon as it is known, not after the wait.
+// The wait comes first (it is what the user must know when the line is cut), then the why. When
+// the server said none runs (no process on its port), the page does not suggest it is loading.
 function legacyWaiting(why, since) {
   const what = why ? why.replace(/\.$/, "") : "it does not accept connections yet (starting, or not running)";
-  return `Waiting for the legacy server${since}: ${what}. If it is still loading, your message is sent once it is `
-    + `ready; after ${DOWN_BUDGET_MS / 1000} s the page stops waiting and gives it back…`;
+  const budget = DOWN_BUDGET_MS / 1000;
+  if (/no legacy server runs/.test(what)) {
+    return `Waiting for the legacy server${since}, at most ${budget} s: none runs. Start it, and your message is `
+      + `sent once it is ready (else it is given back to you): ${what}.`;
+  }
+  return `Waiting for the legacy server${since}, at most ${budget} s (then your message is given back to you): `
+    + `${what}.`;
 }
 
 // state: {queue, busy, waiting (what it waits for, or null), waitedS, waitingWhy, notice};

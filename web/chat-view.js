@@ -74,7 +74,7 @@ export class Log {
     if (when) {  // the time shown is the description's too: "Sent at 05:12:53." (read when browsed)
       meta.append(clockTime(when));
       item.dataset.time = clockText(when);
-      describe(item, `${role === "bot" ? "At" : "Sent at"} ${item.dataset.time}.`);
+      describe(item, `Sent at ${item.dataset.time}.`);
     }
     this.list.append(item);
     this.scrollToEnd();

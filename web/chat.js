@@ -59,6 +59,15 @@ function setState(name) {
 function renderStatus() {
   const { line, spoken, outbox: heading } = statusText(chat, label());
   if (ui.status.textContent !== line) ui.status.textContent = line;
+  // A landmark only while it says something: an empty "Status line" region in the landmarks list
+  // is a stop with nothing in it (what changes is announced by #status-announce anyway).
+  if (line && !ui.status.hasAttribute("role")) {
+    ui.status.setAttribute("role", "region");
+    ui.status.setAttribute("aria-label", "Status line");
+  } else if (!line && ui.status.hasAttribute("role")) {
+    ui.status.removeAttribute("role");
+    ui.status.removeAttribute("aria-label");
+  }
   fitStatus();
   announce(spoken || (chat.ended ? ENDED_SPOKEN : ""));
   outbox.show(chat.queue, heading);
@@ -69,6 +78,7 @@ function renderStatus() {
 function fitStatus() {
   const over = ui.status.scrollHeight > ui.status.clientHeight + 1;
   if (over !== (ui.status.tabIndex === 0)) ui.status.tabIndex = over ? 0 : -1;
+  ui.status.classList.toggle("overflows", over);  // a sign that more follows (style.css)
 }
 window.addEventListener("resize", fitStatus);
 

@@ -89,8 +89,11 @@ function makeCard(name) {
   const head = el("header", "service-head");
   const parts = { name: el("h2", "service-name", name), prefix: el("span", "service-prefix"), count: el("span", "service-count") };
   head.append(parts.name, parts.prefix, parts.count);
+  // The squares are a picture of the states (a mouse user gets each one's details on hover); the
+  // same details are text in a disclosure below them, reached by Tab and read by screen readers.
   parts.instances = el("ul", "instances");
-  parts.instances.setAttribute("aria-label", `Instances of ${name}`);
+  parts.details = disclosure("instance-details", `Instances of ${name}: pid, health, memory`);
+  parts.decisions = disclosure("decisions", `Scaling decisions of ${name}`);
   parts.notReady = el("p", "service-not-ready");
   parts.notReady.hidden = true;
   const metrics = el("div", "metrics");
@@ -113,8 +116,26 @@ function makeCard(name) {
   };
   const charts = el("div", "charts");
   Object.values(parts.charts).forEach((chart) => charts.append(chart.box));
-  card.append(head, parts.instances, parts.notReady, metrics, parts.totals, charts);
+  card.append(head, parts.instances, parts.details.box, parts.notReady, metrics, parts.totals, charts, parts.decisions.box);
   return { card, parts, samples: [], last: null, marks: [], top: 1 };
+}
+
+// A <details> whose summary says what it holds and how many; its list is filled on each poll
+// (the element stays, so an open one stays open and keeps the keyboard focus).
+function disclosure(className, label) {
+  const box = el("details", `disclosure ${className}`);
+  const summary = el("summary", "", label);
+  const list = el("ul", "disclosure-list");
+  box.append(summary, list);
+  return { box, summary, list, label };
+}
+
+function fillDisclosure(part, lines, empty) {
+  const text = `${part.label} (${lines.length})`;
+  if (part.summary.textContent !== text) part.summary.textContent = text;
+  const shown = lines.length ? lines : [empty];
+  if ([...part.list.children].map((li) => li.textContent).join("\n") === shown.join("\n")) return;
+  part.list.replaceChildren(...shown.map((line) => el("li", "", line)));
 }
 
 function instanceClass(instance) {
@@ -131,21 +152,27 @@ function noInstanceText(name, status) {
   return why ? `no instance running: ${why}` : "no instance running";
 }
 
-function updateInstances(list, instances, none) {
+function instanceText(instance) {
+  const health = instance.not_ready ? `, not ready: ${instance.not_ready}`
+    : instance.healthy === null || instance.healthy === undefined ? ""
+      : instance.healthy ? ", healthy" : ", not yet healthy";
+  const where = instance.pid ? ` (pid ${instance.pid})` : "";
+  const memory = typeof instance.rss_mib === "number" ? `, ${Math.round(instance.rss_mib)} MiB resident` : "";
+  const state = instance.not_ready ? "running" : instance.state;  // "ready, not ready" would contradict itself
+  return `#${instance.id}${where}: ${state}${health}${memory}`;
+}
+
+function updateInstances(list, details, instances, none) {
+  fillDisclosure(details, instances.map(instanceText), none);
   if (!instances.length) {
+    list.removeAttribute("aria-hidden");  // the words of why there is none are read where they stand
     list.replaceChildren(el("li", "instances-none", none));
     return;
   }
+  list.setAttribute("aria-hidden", "true");
   list.replaceChildren(...instances.map((instance) => {
-    const health = instance.not_ready ? `, not ready: ${instance.not_ready}`
-      : instance.healthy === null || instance.healthy === undefined ? ""
-        : instance.healthy ? ", healthy" : ", not yet healthy";
-    const where = instance.pid ? ` (pid ${instance.pid})` : "";
-    const memory = typeof instance.rss_mib === "number" ? `, ${Math.round(instance.rss_mib)} MiB resident` : "";
     const dot = el("li", `instance ${instanceClass(instance)}`);
-    const state = instance.not_ready ? "running" : instance.state;  // "ready, not ready" would contradict itself
-    dot.title = `#${instance.id}${where}: ${state}${health}${memory}`;
-    dot.append(el("span", "visually-hidden", dot.title));
+    dot.title = instanceText(instance);
     return dot;
   }));
 }
@@ -188,7 +215,7 @@ function updateCard(entry, svc, t, status) {
   card.dataset.ready = String(svc.ready);
   parts.prefix.textContent = svc.prefix;
   updateCount(parts.count, svc);
-  updateInstances(parts.instances, svc.instances, noInstanceText(card.dataset.service, status));
+  updateInstances(parts.instances, parts.details, svc.instances, noInstanceText(card.dataset.service, status));
   // Running is not serving: an instance whose readiness check fails (what it needs is down) is
   // routed around and its requests get 503; the card says so in words, with the reason.
   const why = svc.not_ready || [];
@@ -201,6 +228,7 @@ function updateCard(entry, svc, t, status) {
   entry.samples.push(point);
   while (entry.samples.length > 2 && entry.samples[0].t < t - KEEP_S) entry.samples.shift();
   entry.marks = scalingMarks(events, card.dataset.service);
+  fillDisclosure(parts.decisions, entry.marks.map((m) => m.title), "none since the page opened (puma scale, the autoscaler)");
   entry.top = Math.max(svc.max_instances || 1, svc.ready || 0);
   parts.metrics.inflight.value.textContent = fmt(svc.in_flight, 0);
   parts.metrics.rps.value.textContent = fmt(svc.requests_per_s, svc.requests_per_s < 10 ? 1 : 0);
@@ -231,7 +259,13 @@ function renderServices(status) {
     updateCard(cards.get(name), services[name], t, status);
   });
   [...cards.keys()].filter((name) => !(name in services)).forEach((name) => cards.delete(name));
-  $("services").replaceChildren(...names.map((name) => cards.get(name).card));
+  // Only when the set or order changed: a card moved in the document loses the keyboard focus
+  // (an open disclosure's summary, focused, would be left every poll).
+  const shown = names.map((name) => cards.get(name).card);
+  const list = $("services");
+  if (shown.length !== list.children.length || shown.some((card, i) => list.children[i] !== card)) {
+    list.replaceChildren(...shown);
+  }
   drawCharts();
 }
 

@@ -1,0 +1,141 @@
+"""Which deployment `puma status` shows without --url: the user's own one of this checkout, from
+the moment its Envoy listens (while it starts, too), never a load test's that happens to be newer;
+and it says which one it shows and how to pick another when several run."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from puma import running, runs
+from puma.errors import PumaError
+from tests.helpers import wait_for
+
+ROOT = Path(__file__).parents[1]
+
+
+def _run(port: int, cwd: str, *, started: float, harness: str = "", state: str = "serving") -> dict[str, Any]:
+    return {"url": f"http://127.0.0.1:{port}", "cwd": cwd, "pid": port, "app": "chatbot/puma_app.py",
+            "started": started, "state": state, "harness": harness, "token": "t"}
+
+
+@pytest.fixture
+def found(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The run files `puma status` sees (newest first, as `runs.running` gives them)."""
+    monkeypatch.delenv("PUMA_URL", raising=False)
+    listed: list[dict[str, Any]] = []
+    monkeypatch.setattr(runs, "running", lambda: sorted(listed, key=lambda r: -r["started"]))
+    return listed
+
+
+@pytest.mark.parametrize("harness_newer", [True, False])
+def test_status_which_prefers_the_users_run_over_a_newer_load_tests(
+        found: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], harness_newer: bool) -> None:
+    monkeypatch.chdir(tmp_path)
+    found += [_run(18155, str(tmp_path), started=100.0, state="starting"),
+              _run(36171, str(tmp_path), started=200.0 if harness_newer else 50.0, harness="the load test")]
+    url, how = running.deployment_url(None)
+    said = capsys.readouterr().err
+    assert url == "http://127.0.0.1:18155" and "pid 18155" in how
+    assert "showing http://127.0.0.1:18155" in said and "starting" in said  # which one, and that it starts
+    assert "http://127.0.0.1:36171" in said and "the load test's" in said  # the other, said to be the load test's
+    assert "--url 36171" in said  # how to pick the other one
+    url, _how = running.deployment_url(None, changes=True)  # `puma scale` picks it too, without guessing
+    assert url == "http://127.0.0.1:18155"
+
+
+def test_status_which_shows_a_load_tests_run_when_it_is_the_only_one(
+        found: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    found.append(_run(36171, str(tmp_path), started=1.0, harness="the load test"))
+    assert running.deployment_url(None)[0] == "http://127.0.0.1:36171"
+    assert capsys.readouterr().err == ""  # nothing else runs: nothing to choose between
+
+
+def test_status_which_among_several_own_runs_names_each_and_a_port_to_pick(
+        found: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    found += [_run(8080, str(tmp_path), started=1.0), _run(8090, str(tmp_path), started=2.0),
+              _run(9000, "/elsewhere", started=3.0)]
+    assert running.deployment_url(None)[0] == "http://127.0.0.1:8090"  # the newest of this checkout's
+    said = capsys.readouterr().err
+    assert "http://127.0.0.1:8080" in said and "--url 8080" in said and "9000" not in said
+    with pytest.raises(PumaError, match=r"say which with --url \(e.g. --url 8090\)"):
+        running.deployment_url(None, changes=True)
+
+
+SLOW_START_APP = """
+import os, time
+from pathlib import Path
+from puma import puma_config, puma_service, puma_start
+
+def hold():  # the warm-up waits for the test's go-ahead (at most 60 s)
+    deadline = time.monotonic() + 60
+    while not Path(os.environ["GO_FILE"]).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+puma_config({"puma_services": {"echo": {"prefix": "/echo", "warmup": "slow_app:hold"}}})
+puma_service({"echo": "json:dumps"})
+if __name__ == "__main__":
+    puma_start()
+"""
+
+
+def test_status_which_finds_a_deployment_while_it_starts(tmp_path: Path) -> None:
+    """A newcomer runs `puma status` in the checkout while `puma run` is still starting: it finds
+    that deployment (the run file exists from the moment Envoy listens) and shows it starting."""
+    (tmp_path / "slow_app.py").write_text(SLOW_START_APP)
+    go = tmp_path / "go"
+    env = {**{k: v for k, v in os.environ.items() if k not in ("PUMA_URL", "PUMA_SECRET", "PUMA_HARNESS")},
+           "PUMA_RUNS_DIR": str(tmp_path / "runs"), "TMPDIR": str(tmp_path), "GO_FILE": str(go),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)])}
+    log = tmp_path / "run.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", "slow_app.py", "--port", "0"],
+                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    try:
+        run_file = wait_for(lambda: next((tmp_path / "runs").glob("*.json"), None), timeout_s=60,
+                            message="the run file, written once Envoy listens")
+        recorded = json.loads(run_file.read_text())
+        assert recorded["state"] == "starting" and recorded["pid"] == proc.pid
+        shown = subprocess.run([sys.executable, "-m", "puma.cli", "status"], capture_output=True, text=True,
+                               timeout=60, env=env, cwd=tmp_path)
+        assert shown.returncode == 0, shown.stderr
+        assert recorded["url"] in shown.stdout and "starting" in shown.stdout, shown.stdout
+        assert "serving at" not in log.read_text()  # it was still starting when status found it
+        go.touch()
+        wait_for(lambda: json.loads(run_file.read_text()).get("state") == "serving", timeout_s=60,
+                 message="the run file to say serving")
+        wait_for(lambda: re.search(r"serving at http://", log.read_text()), timeout_s=10,
+                 message="puma run to say it serves")  # printed just after the run file says so
+    finally:
+        go.touch()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    assert not list((tmp_path / "runs").glob("*.json"))  # removed when it stopped
+
+
+def test_status_which_load_tests_deployment_is_marked_and_has_no_legacy_bridge() -> None:
+    """The load test's PUMA deployment says it is the load test's, and bridges to no legacy server
+    (none runs beside it: a bridge would be aimed at 127.0.0.1:13113 and never be ready)."""
+    from loadtests import deployments
+
+    env = deployments.environment("puma", "sqlite:///x.sqlite3")
+    assert env["PUMA_HARNESS"] == "the load test"
+    code = ("import json; from puma import App; "
+            "print(json.dumps(sorted(App.load('chatbot/puma_app.py').resolved_config().puma_services)))")
+    services = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                         env=env, cwd=ROOT, timeout=120).stdout.splitlines()[-1])
+    assert "legacy" not in services and {"agent", "listener", "survey", "web"} <= set(services)
+    assert "PUMA_HARNESS" not in deployments.environment("legacy", "sqlite:///x.sqlite3")
