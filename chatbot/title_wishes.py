@@ -50,10 +50,12 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
                      titles: _Titles, common: Mapping[str, float],
                      is_genre: Callable[[str], bool] = lambda _w: False,
                      is_name: Callable[[Sequence[str]], bool] = lambda _w: False,
+                     placed: frozenset[str] = frozenset(),
                      ) -> list[tuple[int, int, dict[str, Any]]]:
     """``(start, end, wish)`` for each title excluded; its tokens become used. A lone word
     of another wish (``is_genre``: "no aliens", "not romance", "no superhero film") is its, a person's name ("anything but Jackie
-    Chan") the person's, never a title."""
+    Chan") the person's, never a title. A word in ``placed`` is a title the sentence gives a
+    title's place ("not alien", "not Alien"), however everyday the word."""
     found: list[tuple[int, int, dict[str, Any]]] = []
     i = 0
     while i < len(tokens):
@@ -62,7 +64,7 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
                 and not _franchise_at(tokens, i, used)):  # "nothing with james bond in it"
             i += 1
             continue
-        end = _title_end(tokens, i, used, titles, common, is_genre)
+        end = _title_end(tokens, i, used, titles, common, is_genre, placed)
         if end is not None and not fully_known(" ".join(tokens[i:end])) and any(is_name(tokens[a:b]) for a, b in (
                 (i, end), (i, end + 1), (i - 1, end)) if 0 <= a and b <= len(tokens) and b - a > 1):
             end = None  # "anything but jackie chan": his, not the film Jackie's
@@ -97,7 +99,8 @@ def besides_liked(constraints: Sequence[dict[str, Any]], liked: Sequence[str],
 
 
 def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Titles,
-               common: Mapping[str, float], is_genre: Callable[[str], bool]) -> int | None:
+               common: Mapping[str, float], is_genre: Callable[[str], bool],
+               placed: frozenset[str] = frozenset()) -> int | None:
     for end in range(min(len(tokens), start + MAX_WORDS), start, -1):
         words = tokens[start:end]
         if used.intersection(range(start, end)) or "," in words or words[-1] in _LEADING:
@@ -117,6 +120,7 @@ def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Title
         if after not in _AFTER and after not in _ENDS and tokens[end : end + 2] != ["of", "course"]:
             continue  # "I don't want the kids to see it": no film called Kids
         plain = rarest < bar or after in _AFTER  # "not the matrix": "the" says it is a title
+        plain = plain or " ".join(words) in placed  # "not alien": the film, in a title's place
         # several everyday words that start several titles: "nothing from mission impossible"
         plain = plain or (len(words) > 1 and rarest < FRANCHISE_ZIPF and titles.franchise(" ".join(words))
                           and max(common.get(w, 0.0) for w in words) < FRANCHISE_MAX_ZIPF)

@@ -91,7 +91,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 9 (newcomer 51): a film asked for by title in everyday words
          "titles_in_words",
          # round 9 (newcomer 51): a refusal said back in a complaint or a check; "too old" means newer
-         "refusals_recalled", "too_old_direction")
+         "refusals_recalled", "too_old_direction",
+         # round 10 (d16): everyday-word titles in lists; contractions and slang never names;
+         # films a list names that the catalogue lacks; films named as the catalogue names
+         # them; a lower-case title in a title's place
+         "everyday_titles_listed", "contractions_not_names", "unknown_in_lists",
+         "catalogue_names", "lowercase_title_place")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
