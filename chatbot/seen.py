@@ -72,7 +72,8 @@ def _series(db: Any, title: str, movie: dict[str, Any]) -> tuple[bool, list[int]
         return whole, []
     if not whole:
         return False, ids
-    numbered = re.compile(rf"{re.escape(sequel_key(said))} \d+\b")  # "rocky 2", not "casino royale"
+    # "rocky 2", not "casino royale", nor "the brave one" (whose "one" reads 1) for "brave"
+    numbered = re.compile(rf"{re.escape(sequel_key(said))} (?:[2-9]|\d\d)\b")
     return True, [i for i in ids if numbered.match(sequel_key(normalise_title(str(db.movie(i)["title"]))))]
 
 

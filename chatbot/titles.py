@@ -82,7 +82,7 @@ _TITLE_TAIL = re.compile(r"[\s.!?,;:]*(?:please|pls|plz|thanks|thx|thank you|lol
                          r"[\s.!?,;:]*$", re.IGNORECASE)
 # an item of a seen list the index does not know, written as a title ("Se7en", "Inside Out",
 # "The Lord of the Rings"): the catalogue's fuzzy match (``Catalog.find_title``) judges it
-_LISTED_ITEM = re.compile(r"(?P<item>[A-Z0-9][\w'·\-]*(?:\s+(?:(?:of|the|a|an|in|on|to)\s+)*"
+_LISTED_ITEM = re.compile(r"(?P<item>[A-Z0-9][\w'·\-]*(?:\s+(?:(?:of|the|a|an|in|on|to|at|for|from|with)\s+)*"
                           r"[A-Z0-9][\w'·\-]*){0,5})(?=\s*(?:,|\band\b|\bor\b|[.;!?]|$|"
                           r"(?:already|before|again|recently|yesterday|last|this)\b))")
 # "The Ring and It Follows", "Heat & Crash plus Signs": a join before a title that opens
