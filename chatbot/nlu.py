@@ -143,7 +143,7 @@ from chatbot.text import (
 )
 from chatbot.title_asks import wanted_title, without_title_years
 from chatbot.title_wishes import besides_liked, title_exclusions
-from chatbot.titles import TitleIndex, title_place_words, written_as
+from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
 from chatbot.viewers import settle_fright, shared_note
 
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
@@ -303,11 +303,13 @@ class Understander:
     def _titles_by_capital(self, text: str) -> frozenset[str]:
         """Single words written with a capital inside a sentence that are a catalogue title
         ("but not Alien obviously"): the film, even when the word also names a genre."""
-        words = re.findall(r"(?<=[^\s.!?]\s)[A-Z][a-z'-]+\b", text)
+        # a capitalised run ("It Follows", "Up"), each mid-sentence: "not The Ring or It Follows"
+        words = re.findall(r"(?<=[^\s.!?]\s)[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]*)*\b", text)  # not "R"
         # "not alien", "seen alien": in a title's place, a lower-case title that names no genre
         words += [w for w in title_place_words(text) if fold(w) not in self._genre_names
+                  and w.upper() not in self._mpaa and len(w) > 1
                   and fold(w).removesuffix("s") not in self._genre_names]  # "alien", not "horror"
-        return frozenset(fold(w) for w in words if self._titles.exact(w))
+        return frozenset(k for w in words if self._titles.exact(w) for k in (fold(w), normalise_title(w)))
 
     def _split_titles(self, text: str) -> tuple[list[str], str, bool]:
         """Titles named after "like"/"similar to" (or "I loved <title>"), and the rest."""

@@ -37,6 +37,7 @@ _CONTENT_CUES = frozenset("with about where has have featuring".split())
 # a title ends the clause: "not pirates", "not Titanic, please", "not the matrix but ..."
 _ENDS = frozenset(["", ",", "please", "pls", "plz", "thanks", "but", "and", "or", "though",
                    "tonight", "lol", "this", "time", "for", "i", "we", "im", "obviously"])
+_PLACED_ENDS = _ENDS - {"for", "this", "time", "i", "we", "im", "tonight"}
 _NEVER = frozenset("it that this them one ones something anything film movie".split())
 
 
@@ -68,7 +69,7 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
         if end is not None and not fully_known(" ".join(tokens[i:end])) and any(is_name(tokens[a:b]) for a, b in (
                 (i, end), (i, end + 1), (i - 1, end)) if 0 <= a and b <= len(tokens) and b - a > 1):
             end = None  # "anything but jackie chan": his, not the film Jackie's
-        if end is not None and pointing_words(tokens[i:end]):
+        if end is not None and pointing_words(tokens[i:end]) and not _placed(tokens, i, end, placed):
             end = None  # "haven't seen the first ones": no film called First
         if end is None:
             i += 1
@@ -78,6 +79,13 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
         used.update(range(i, end))
         i = end
     return found
+
+
+def _placed(tokens: Sequence[str], start: int, end: int, placed: frozenset[str]) -> bool:
+    """``tokens[start:end]`` is a title written in a title's place ("not Up", "not Her,"),
+    ending the clause ("not Up for it" is no film)."""
+    after = tokens[end] if end < len(tokens) else ""
+    return " ".join(tokens[start:end]) in placed and after in _PLACED_ENDS
 
 
 def _franchise_at(tokens: Sequence[str], start: int, used: set[int]) -> bool:
@@ -108,7 +116,7 @@ def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Title
         after = tokens[end] if end < len(tokens) else ""
         if len(words) == 1 and after in _AFTER and is_genre(f"{words[0]} {after}"):
             continue  # "not a kids movie": a kind of film, not the film Kids
-        if len(words) == 1 and (words[0] in _NEVER or is_genre(words[0]) or (
+        if len(words) == 1 and not _placed(tokens, start, end, placed) and (words[0] in _NEVER or is_genre(words[0]) or (
                 len(words[0]) < MIN_WORD_LEN and after not in _AFTER)):
             continue
         if fully_known(" ".join(words)):
