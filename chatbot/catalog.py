@@ -40,7 +40,8 @@ from chatbot.db.engine import make_engine
 from chatbot.db.models import Movie as MovieRow
 from chatbot.errors import UnknownFilm
 from chatbot.franchises import franchise_titles
-from chatbot.titles import FUZZY_RATIO, normalise_title, sequel_key, split_title_year
+from chatbot.text import strip_accents
+from chatbot.titles import FUZZY_RATIO, normalise_title, sequel_key, spelt_key, split_title_year
 
 __all__ = ["GENRES", "GENRE_LABELS", "MPAA_RATINGS", "Catalog", "Movie", "canonical_genre",
            "normalise_mpaa", "normalise_title", "split_title_year"]
@@ -285,14 +286,17 @@ class Catalog:
             ids = self._titled(respelt, year) if respelt != key else []
         if not ids:
             return None
+        spelt = spelt_key(title)  # "the mask": The Mask (1994), not Mask (1985)
         best = min(ids, key=lambda i: (year is not None and self._movies[i].year != year,
-                                       self._order[i]))
+                                       spelt_key(self._movies[i].title) != spelt, self._order[i]))
         return self._movies[best]
 
     def _titled(self, key: str, year: int | None) -> list[int]:
         """The films a title key names: exactly, as a franchise's start, or within a typo."""
         ids = list(self._by_title.get(key) or self._by_sequel.get(sequel_key(key)) or ())
         series = self._franchise(key) or self._franchise(sequel_key(key), sequels=True)
+        if len(series) == 1 and not _subtitled(key, self._movies[series[0]].title):
+            series = []  # "Get Out" is not *Get Out Your Handkerchiefs*; "Borat" is *Borat: ...*
         if series and year is None and (not ids or self._votes(series) >= FRANCHISE_LEAD * max(
                 self._votes(ids), 1)):
             ids = series
@@ -396,3 +400,12 @@ def _read_movies(engine: Engine) -> tuple[list[Movie], dict[int, str]]:
         for row in rows
     ]
     return movies, {row.id: row.title_key for row in rows}
+
+
+def _subtitled(key: str, title: str) -> bool:
+    """``title`` is the film ``key`` names, then a subtitle ("borat" in *Borat: Cultural
+    Learnings ...*, "dr strangelove" in *Dr. Strangelove or: How I ...*), not a longer title
+    that starts with the same words ("get out" in *Get Out Your Handkerchiefs*)."""
+    words = r"\W+".join(re.escape(w) for w in key.split())
+    opening = rf"^\W*(?:(?:the|a|an)\s+)?{words}\W*?(?:\s*[:(\[,–—-]|\s+or\b|\s+\d+\b|\s+[ivx]+\b)"
+    return re.match(opening, strip_accents(title).lower()) is not None

@@ -54,8 +54,8 @@ from chatbot.nlg import SLOTS
 from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import resolve as resolve_referents
 from chatbot.referents import spelt_as, spelt_in_full, which_one
-from chatbot.search_talk import HOW_I_PICK, permitted, recap, seen_left_out, still_left_out
-from chatbot.seen import seen_films
+from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
+from chatbot.seen import own_pick_said, seen_said
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
@@ -257,11 +257,10 @@ class DialogManager(SideActs):
 
     def _seen_titles(self, state: dict, titles: Any, out: list[str]) -> bool:
         """"I've already seen Heat and Ronin": never proposed (``state["seen"]``)."""
-        ids, names = seen_films(self._parts.db, list(titles))
+        ids, said = seen_said(self._parts.db, list(titles))  # and the names it lacks ("Us")
         state["seen"] = [*state.get("seen", ()), *(i for i in ids if i not in state.get("seen", ()))]
-        if names:
-            out.append(seen_left_out(names))
-        return bool(names)
+        out.extend(said)
+        return bool(said)
 
     def _skip(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         slots = decision.get("slots") or [state["stage"]]  # "rating doesn't matter" at genre
@@ -467,9 +466,8 @@ class DialogManager(SideActs):
         self._recommend(state, rng, out)
 
     def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        if decision.get("own_pick"):
-            title = decision["own_pick"]
-            out.append(f"Good choice: enjoy {title}{'' if title[-1:] in '.!?' else '!'}")
+        if decision.get("own_pick"):  # named as the catalogue names it ("The Mask (1994)")
+            out.append(own_pick_said(self._parts.db, decision["own_pick"]))
         out.append(nlg.pick(nlg.BYES if state["shown"] else nlg.BYES_NO_FILM, rng))
         state["stage"] = "end"
 

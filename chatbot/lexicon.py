@@ -166,11 +166,15 @@ SHORTHAND: dict[str, str] = {
     **dict.fromkeys("movs movis moviez".split(), "movies"),
     **dict.fromkeys("recomend reccomend reccommend recommed recomment".split(), "recommend"),
     **dict.fromkeys("sugest suggset".split(), "suggest"),
+    # spoken slang: read as the words it stands for, never as a name ("lemme see", "finna")
+    "lemme": "let me", "gimme": "give me", "tryna": "trying to", "finna": "going to",
+    "imma": "i am going to", "ima": "i am going to",
 }
 # Words of chat that are never a name on their own ("idk man", "nah bro").
 SLANG = frozenset("""man bro bruh dude mate pal buddy fam lol lmao lmfao rofl haha hehe omg tbh
     idk idc ngl imo imho smh ikr sis girl guys yall homie bud chief boss hun babe ok okay
-    thanks thank thx ty pls plz hmm hm uh um umm ah oh ooh wow yeah yep nope nah""".split())
+    thanks thank thx ty pls plz hmm hm uh um umm ah oh ooh wow yeah yep nope nah tryna finna
+    lemme gimme imma ima wanna gonna gotta dunno lotta outta kinda sorta""".split())
 # Topics the catalogue cannot filter on: never a name, never a date ("cult classic").
 TOPIC_WORDS = tuple("""christmas xmas thanksgiving easter valentine valentines holiday holidays
     dinosaur dinosaurs shark sharks dog dogs cat cats horse horses animal animals pirate pirates

@@ -145,7 +145,7 @@ from chatbot.text import (
 )
 from chatbot.title_asks import wanted_title, without_title_years
 from chatbot.title_wishes import besides_liked, title_exclusions
-from chatbot.titles import TitleIndex
+from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
 from chatbot.viewers import settle_fright, shared_note
 
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
@@ -167,6 +167,7 @@ class Understander:
         self._genres = GenreReader(vocabulary.get("genres", ()), self._common)
         self._mpaa = set(vocabulary.get("mpaa", ())) or {"G", "PG", "PG-13", "R", "NC-17"}
         self._titles = TitleIndex(vocabulary.get("titles", ()))
+        self._genre_names = frozenset(fold(g) for g in vocabulary.get("genres", ()))
         self._last_year = (vocabulary.get("years") or [None, None])[1]
         self._approximations = {tuple(k.split()): v for k, v in APPROXIMATION_SYNONYMS.items()}
         reserved = self._genres.words | set(WEAK_GENRE_SYNONYMS) | _phrase_words(INTENT_PHRASES)
@@ -195,7 +196,7 @@ class Understander:
         remarks = remark_mask(tokens, rest_text, self._titles.exact)
         named = self._titles_by_capital(rest_text)  # "not Alien": the film, not sci-fi
         hits = title_exclusions(tokens, negated, used, self._titles, self._common,
-                                lambda w: w not in named and self._wish_word(w), self._names.names_all)
+                                lambda w: w not in named and self._wish_word(w), self._names.names_all, named)
         allowed = permission_mask(tokens)  # "black and white is fine": no limit
         hits += self._approximate([t if not a else "\0" for t, a in zip(tokens, allowed, strict=True)],
                                   negated, used, notes)
@@ -307,14 +308,23 @@ class Understander:
     def _titles_by_capital(self, text: str) -> frozenset[str]:
         """Single words written with a capital inside a sentence that are a catalogue title
         ("but not Alien obviously"): the film, even when the word also names a genre."""
-        words = re.findall(r"(?<=[^\s.!?]\s)[A-Z][a-z'-]+\b", text)
-        return frozenset(fold(w) for w in words if self._titles.exact(w))
+        # a capitalised run ("It Follows", "Up"), each mid-sentence: "not The Ring or It Follows"
+        words = re.findall(r"(?<=[^\s.!?]\s)[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]*)*\b", text)  # not "R"
+        # "not alien", "seen alien": in a title's place, a lower-case title that names no genre
+        words += [w for w in title_place_words(text) if fold(w) not in self._genre_names
+                  and w.upper() not in self._mpaa and len(w) > 1
+                  and fold(w).removesuffix("s") not in self._genre_names]  # "alien", not "horror"
+        # A lone capitalised surname of someone famous is that person, not a title the catalogue keys
+        # without its article ("no Cruise": Tom Cruise, not The Cruise; "without Bay", not The Bay).
+        words = [w for w in words if " " in w.strip() or not self._names.famous_surname(fold(w))]
+        return frozenset(k for w in words if self._titles.exact(w) for k in (fold(w), normalise_title(w)))
 
     def _split_titles(self, text: str) -> tuple[list[str], str, bool]:
         """Titles named after "like"/"similar to" (or "I loved <title>"), and the rest."""
         titles, rest, cue = self._titles.split(text)
-        titles = [t for t in titles if fold(t) not in STOPWORDS and (
-            cue or not self._genres.is_genre(tuple(fold(t).split())))]
+        listed = len(titles) > 1  # "loved Up and Her": a capitalised everyday word in a list
+        titles = [t for t in titles if (fold(t) not in STOPWORDS or listed and written_as(t, text)) and (
+            cue or not self._genres.is_genre(tuple(fold(t).split())) or fold(t) in self._titles_by_capital(text))]
         return (titles, rest, cue) if titles else ([], text, False)
 
     def _asked_title(self, raw: str, tokens: list[str]) -> tuple[str, str] | None:
@@ -490,3 +500,4 @@ def _counts(people: Mapping[str, int] | Iterable[str]) -> dict[str, int]:
     if isinstance(people, Mapping):
         return {str(k): int(v) for k, v in people.items()}
     return dict.fromkeys(people, 1)
+

@@ -92,3 +92,11 @@ def permitted(names: Sequence[str]) -> str:
     """``"Got it: Tom Hanks is fine, so I won't leave their films out, nor insist on them."``"""
     return (f"Got it: {join_words(list(names))} {'are' if len(names) > 1 else 'is'} fine, so I "
             "won't leave their films out, nor insist on them.")
+
+
+def titles_unknown(titles: Sequence[str]) -> str:
+    """``"I don't have Us or Split in my catalogue, so I can't leave them out."``: films named
+    in a list that the catalogue lacks, said once, never proposed."""
+    them = "it" if len(titles) == 1 else "them"
+    named = ", ".join(titles[:-1]) + f" or {titles[-1]}" if len(titles) > 1 else titles[0]
+    return f"I don't have {named} in my catalogue, so I can't leave {them} out."

@@ -7,8 +7,8 @@ A title that is one film's whole title keeps that film out, and its numbered seq
 that is no film's whole title ("Star Wars", "Harry Potter") keeps out every film of the
 franchise (its title words, and its other titles, ``chatbot.franchises``). Example::
 
-    seen_films(db, ["Star Wars", "Alien"])
-    # ([...], ["the Star Wars films", "Alien and its sequels"])
+    seen_films(db, ["Star Wars", "Alien", "Us"])
+    # ([...], ["the Star Wars films", "Alien and its sequels"], ["Us"])
 """
 
 from __future__ import annotations
@@ -17,24 +17,43 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from chatbot.search_talk import seen_left_out, titles_unknown
 from chatbot.titles import normalise_title, sequel_key, split_title_year
 
 MAX_SERIES = 40  # films kept out for one franchise name (a title word shared by many is no series)
 
 
-def seen_films(db: Any, titles: Sequence[str]) -> tuple[list[int], list[str]]:
-    """``(ids to keep out, the names to say back)`` for the ``titles`` said as seen."""
+def seen_films(db: Any, titles: Sequence[str]) -> tuple[list[int], list[str], list[str]]:
+    """``(ids to keep out, the names to say back, the titles the catalogue lacks)`` for the
+    ``titles`` said as seen; a title it lacks keeps nothing out and is said back as unknown."""
     ids: list[int] = []
     names: list[str] = []
+    unknown: list[str] = []
     for title in titles:
         movie = db.find_title(title)
         if movie is None:
+            unknown.append(title.strip())
             continue
         whole, series = _series(db, title, movie)
         ids += [i for i in [movie["id"], *series] if i not in ids]
-        name = str(movie["title"]) if whole else f"the {_said(title)} films"
+        name = catalogue_name(db, movie) if whole else f"the {_said(title)} films"
         names.append(f"{name} and its sequels" if whole and series else name)
-    return ids, names
+    return ids, names, unknown
+
+
+def seen_said(db: Any, titles: Sequence[str]) -> tuple[list[int], list[str]]:
+    """``(ids to keep out, the reply's sentences)`` for ``titles`` said as seen: the films
+    left out, then the names the catalogue lacks ("I don't have Us in my catalogue ...")."""
+    ids, names, unknown = seen_films(db, titles)
+    said = [seen_left_out(names)] if names else []
+    return ids, said + ([titles_unknown(unknown)] if unknown else [])
+
+
+def own_pick_said(db: Any, title: str) -> str:
+    """``"Good choice: enjoy The Mask (1994)!"``: the user's own pick, as the catalogue names it."""
+    movie = db.find_title(title)
+    name = catalogue_name(db, movie) if movie is not None else title
+    return f"Good choice: enjoy {name}{'' if name[-1:] in '.!?' else '!'}"
 
 
 def _series(db: Any, title: str, movie: dict[str, Any]) -> tuple[bool, list[int]]:
@@ -53,8 +72,18 @@ def _series(db: Any, title: str, movie: dict[str, Any]) -> tuple[bool, list[int]
         return whole, []
     if not whole:
         return False, ids
-    numbered = re.compile(rf"{re.escape(sequel_key(said))} \d+\b")  # "rocky 2", not "casino royale"
+    # "rocky 2", not "casino royale", nor "the brave one" (whose "one" reads 1) for "brave"
+    numbered = re.compile(rf"{re.escape(sequel_key(said))} (?:[2-9]|\d\d)\b")
     return True, [i for i in ids if numbered.match(sequel_key(normalise_title(str(db.movie(i)["title"]))))]
+
+
+def catalogue_name(db: Any, movie: dict[str, Any]) -> str:
+    """``movie`` named as the catalogue names it, with its year when another film shares its
+    title ("Heat (1995)", "The Thing (1982)"; "Alien")."""
+    key = normalise_title(str(movie["title"]))
+    others = db.search([{"slot": "title", "values": [key], "exclude": False}])[:MAX_SERIES]
+    shared = any(i != movie["id"] and normalise_title(str(db.movie(i)["title"])) == key for i in others)
+    return f"{movie['title']} ({movie['year']})" if shared and movie.get("year") else str(movie["title"])
 
 
 def _said(title: str) -> str:

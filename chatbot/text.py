@@ -154,8 +154,16 @@ def indefinite_article(word: str) -> str:
 @lru_cache(maxsize=1)
 def english_words() -> dict[str, float]:
     """Everyday English words (``wordfreq``'s small English list, zipf >= 3) -> zipf frequency
-    (log10 of the frequency per billion words); loaded once per process (~0.3 s)."""
+    (log10 of the frequency per billion words); loaded once per process (~0.3 s).
+
+    A contraction also counts typed without its apostrophe, as folded text reads it ("we've"
+    -> "weve", "they're" -> "theyre"): an everyday word, never a name or a title."""
     from wordfreq import get_frequency_dict
 
-    return {w: round(math.log10(f) + 9, 2) for w, f in get_frequency_dict("en", wordlist="small").items()
-            if f > 0 and w.isalpha() and w.isascii()}
+    words: dict[str, float] = {}
+    for word, frequency in get_frequency_dict("en", wordlist="small").items():
+        bare = word.replace("'", "").replace("’", "")
+        if frequency > 0 and bare.isalpha() and bare.isascii():
+            zipf = round(math.log10(frequency) + 9, 2)
+            words[bare] = max(zipf, words.get(bare, 0.0))
+    return words

@@ -38,6 +38,7 @@ _CONTENT_CUES = frozenset("with about where has have featuring".split())
 # a title ends the clause: "not pirates", "not Titanic, please", "not the matrix but ..."
 _ENDS = frozenset(["", ",", "please", "pls", "plz", "thanks", "but", "and", "or", "though",
                    "tonight", "lol", "this", "time", "for", "i", "we", "im", "obviously"])
+_PLACED_ENDS = _ENDS - {"for", "this", "time", "i", "we", "im", "tonight"}
 _NEVER = frozenset("it that this them one ones something anything film movie".split())
 
 
@@ -51,10 +52,12 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
                      titles: _Titles, common: Mapping[str, float],
                      is_genre: Callable[[str], bool] = lambda _w: False,
                      is_name: Callable[[Sequence[str]], bool] = lambda _w: False,
+                     placed: frozenset[str] = frozenset(),
                      ) -> list[tuple[int, int, dict[str, Any]]]:
     """``(start, end, wish)`` for each title excluded; its tokens become used. A lone word
     of another wish (``is_genre``: "no aliens", "not romance", "no superhero film") is its, a person's name ("anything but Jackie
-    Chan") the person's, never a title."""
+    Chan") the person's, never a title. A word in ``placed`` is a title the sentence gives a
+    title's place ("not alien", "not Alien"), however everyday the word."""
     found: list[tuple[int, int, dict[str, Any]]] = []
     i = 0
     while i < len(tokens):
@@ -64,11 +67,11 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
                 and not _franchise_at(tokens, i, used)):  # "nothing with james bond in it"
             i += 1
             continue
-        end = _title_end(tokens, i, used, titles, common, is_genre)
+        end = _title_end(tokens, i, used, titles, common, is_genre, placed)
         if end is not None and not fully_known(" ".join(tokens[i:end])) and any(is_name(tokens[a:b]) for a, b in (
                 (i, end), (i, end + 1), (i - 1, end)) if 0 <= a and b <= len(tokens) and b - a > 1):
             end = None  # "anything but jackie chan": his, not the film Jackie's
-        if end is not None and pointing_words(tokens[i:end]):
+        if end is not None and pointing_words(tokens[i:end]) and not _placed(tokens, i, end, placed):
             end = None  # "haven't seen the first ones": no film called First
         if end is None:
             i += 1
@@ -91,6 +94,13 @@ def _dated(tokens: Sequence[str], i: int) -> bool:
 _DATE_WORDS = frozenset("before after since until till pre post prior from".split())
 
 
+def _placed(tokens: Sequence[str], start: int, end: int, placed: frozenset[str]) -> bool:
+    """``tokens[start:end]`` is a title written in a title's place ("not Up", "not Her,"),
+    ending the clause ("not Up for it" is no film)."""
+    after = tokens[end] if end < len(tokens) else ""
+    return " ".join(tokens[start:end]) in placed and after in _PLACED_ENDS
+
+
 def _franchise_at(tokens: Sequence[str], start: int, used: set[int]) -> bool:
     """A franchise known by name starts at ``start`` ("james bond", "batman"): a character
     or series, never a person's name."""
@@ -110,7 +120,8 @@ def besides_liked(constraints: Sequence[dict[str, Any]], liked: Sequence[str],
 
 
 def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Titles,
-               common: Mapping[str, float], is_genre: Callable[[str], bool]) -> int | None:
+               common: Mapping[str, float], is_genre: Callable[[str], bool],
+               placed: frozenset[str] = frozenset()) -> int | None:
     for end in range(min(len(tokens), start + MAX_WORDS), start, -1):
         words = tokens[start:end]
         if used.intersection(range(start, end)) or "," in words or words[-1] in _LEADING:
@@ -118,7 +129,7 @@ def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Title
         after = tokens[end] if end < len(tokens) else ""
         if len(words) == 1 and after in _AFTER and is_genre(f"{words[0]} {after}"):
             continue  # "not a kids movie": a kind of film, not the film Kids
-        if len(words) == 1 and (words[0] in _NEVER or is_genre(words[0]) or (
+        if len(words) == 1 and not _placed(tokens, start, end, placed) and (words[0] in _NEVER or is_genre(words[0]) or (
                 len(words[0]) < MIN_WORD_LEN and after not in _AFTER)):
             continue
         if fully_known(" ".join(words)):
@@ -130,6 +141,7 @@ def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Title
         if after not in _AFTER and after not in _ENDS and tokens[end : end + 2] != ["of", "course"]:
             continue  # "I don't want the kids to see it": no film called Kids
         plain = rarest < bar or after in _AFTER  # "not the matrix": "the" says it is a title
+        plain = plain or " ".join(words) in placed  # "not alien": the film, in a title's place
         # several everyday words that start several titles: "nothing from mission impossible"
         plain = plain or (len(words) > 1 and rarest < FRANCHISE_ZIPF and titles.franchise(" ".join(words))
                           and max(common.get(w, 0.0) for w in words) < FRANCHISE_MAX_ZIPF)

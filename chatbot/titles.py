@@ -40,7 +40,7 @@ _NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "v
              "ten": "10", "first": "1", "second": "2", "third": "3"}
 _SEQUEL_WORDS = frozenset("part chapter episode vol volume pt".split())
 # "like X and Y" gives two titles, "X and I loved it", "X and the kids loved it" one
-_TITLE_JOIN = (r"\s*(?:,\s*)?(?:or|and)\s+(?!something|anything|with|by|maybe|(?:i|we|he|she|they|it)\b"
+_TITLE_JOIN = (r"\s*(?:,\s*)?(?:or|and|&|plus)\s+(?!something|anything|with|by|maybe|(?:i|we|he|she|they|it)\b"
                r"|[^,.;!?]*\b(?:loved|liked|enjoyed|adored|hated|watched|saw)\b)")
 _TITLE_CUE = re.compile(
     r"(?:\b(?:something|anything|one|ones|movies?|films?|stuff|similar|others?)\s+like"
@@ -65,7 +65,7 @@ _SERIES = re.compile(r"\bthe (?P<name>\w+(?: \w+){0,3}?) (?:movies|films|ones|se
 # "twist ending like The Sixth Sense": "like" and a capitalised catalogue title, not "I like X"
 _LOOSE_LIKE = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bwould )(?<!\bd )"
                          r"(?<!\breally )\blike\s+(?P<title>[A-Z0-9].+)")
-_LIKE_THIS_AFTER = re.compile(r"^\W*(?:what|anything|something|any|more|similar|recommend|suggest)",
+_LIKE_THIS_AFTER = re.compile(r"^\W*(?:(?:have\s+|do\s+)?(?:you\s+)?(?:got|have)\s+)?(?:what|anything|something|any|more|similar|recommend|suggest)",
                               re.IGNORECASE)
 # "i'll just watch blade runner", "think we'll go with Heat": the user's own choice
 _OWN_PICK = re.compile(r"\b(?:i ?'?ll|i will|we ?'?ll|we will|gonna|going to|i'?m gonna|might|"
@@ -75,15 +75,21 @@ _POINTERS = re.compile(r"^(?:that|this|it|those|these|them)\b", re.IGNORECASE)
 _BOUNDARY_WORDS = frozenset("""but with starring by from rated that which only because please
     though except and or for so since to tonight i we my our it maybe though except if when
     where who something anything except although plus also too already before again
-    recently twice""".split())
+    recently twice instead this last yesterday earlier together""".split())
 _TITLE_END = re.compile(r"\s*(?:[,;!?]|\.(?:\s|$))|\s(?:" + "|".join(sorted(_BOUNDARY_WORDS))
                         + r")\b", re.IGNORECASE)
 _TITLE_TAIL = re.compile(r"[\s.!?,;:]*(?:please|pls|plz|thanks|thx|thank you|lol|haha|tho)?"
                          r"[\s.!?,;:]*$", re.IGNORECASE)
 # an item of a seen list the index does not know, written as a title ("Se7en", "Inside Out",
 # "The Lord of the Rings"): the catalogue's fuzzy match (``Catalog.find_title``) judges it
-_LISTED_ITEM = re.compile(r"(?P<item>[A-Z0-9][\w'·\-]*(?:\s+(?:(?:of|the|a|an|in|on|to)\s+)*"
-                          r"[A-Z0-9][\w'·\-]*){0,5})(?=\s*(?:,|\band\b|\bor\b|[.;!?]|$))")
+_LISTED_ITEM = re.compile(r"(?P<item>[A-Z0-9][\w'·\-]*(?:\s+(?:(?:of|the|a|an|in|on|to|at|for|from|with)\s+)*"
+                          r"[A-Z0-9][\w'·\-]*){0,5})(?=\s*(?:,|\band\b|\bor\b|[.;!?]|$|"
+                          r"(?:already|before|again|recently|yesterday|last|this)\b))")
+# "The Ring and It Follows", "Heat & Crash plus Signs": a join before a title that opens
+# with an everyday word ("It", "Her"), which the title's capital marks as the title's place
+_LIST_JOIN = re.compile(r"\s*(?:,\s*)?(?:or|and|&|plus|\+)\s+", re.IGNORECASE)
+# a franchise's start cut at a joining word ("Signs and" of "Signs and Wonders") is no title
+_OPEN_ENDS = frozenset("and or & plus of the a an to in on with".split())
 _NOT_TITLES = re.compile(r"^(?:a|an|some|any|that|this|those|these|it|them|him|her)\b", re.I)
 
 
@@ -103,6 +109,16 @@ def normalise_title(text: str) -> str:
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
     return " ".join(words)
+
+
+def spelt_key(text: str) -> str:
+    """``normalise_title`` keeping a leading article: "The Mask" -> "the mask", "Mask" ->
+    "mask"; tells apart films whose titles differ only by it (*Mask*, 1985; *The Mask*, 1994)."""
+    words = normalise_title(text).split()
+    trailing = _TRAILING_ARTICLE.match(text.strip())
+    text = f"{trailing['article']} {trailing['body']}" if trailing else text
+    first = re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKD", text).lower()).split()[:1]
+    return " ".join((first if first and first[0] in _ARTICLES and words[:1] != first else []) + words)
 
 
 def sequel_key(key: str) -> str:
@@ -126,11 +142,13 @@ class TitleIndex:
 
     def __init__(self, titles: Iterable[str]) -> None:
         self._exact: dict[str, str] = {}
+        self._spelt: dict[str, str] = {}  # "the mask" -> The Mask, "mask" -> Mask
         for title in titles:
             key = normalise_title(title)
             if key:
                 self._exact.setdefault(key, title)
                 self._exact.setdefault(sequel_key(key), title)
+                self._spelt.setdefault(spelt_key(title), title)
         self._sorted = sorted(self._exact)
 
     def known(self, said: str) -> bool:
@@ -140,9 +158,10 @@ class TitleIndex:
                               or self.franchise(key))
 
     def exact(self, said: str) -> str | None:
-        """The catalogue title whose key ``said`` has, or None."""
+        """The catalogue title whose key ``said`` has (the one with the article said, when
+        titles differ only by it), or None."""
         key = normalise_title(said)
-        return self._exact.get(key) or self._exact.get(sequel_key(key))
+        return self._spelt.get(spelt_key(said)) or self._exact.get(key) or self._exact.get(sequel_key(key))
 
     def franchise(self, key: str) -> bool:
         """Some catalogue title starts with the words of ``key`` ("harry potter")."""
@@ -199,8 +218,10 @@ class TitleIndex:
         titles, after = self._titles_at(match["title"], known_only=True)
         said = match["title"][: len(titles[0])] if titles else ""
         plain = len(titles) > 1 or bool(_LIKE_THIS_AFTER.match(after))  # "loved heat and collateral"
-        if not titles or not (plain or said[:1].isupper() or " " in titles[0].strip()) or any(
-                self.exact(t) is None for t in titles):
+        # "loved Booksmart and Superbad": a list may name films the catalogue lacks (said so)
+        known = [t for t in titles if self.exact(t) is not None]
+        if not titles or not (plain or said[:1].isupper() or " " in titles[0].strip()) or not known or (
+                len(known) < len(titles) and len(titles) < 2):
             return [], text, False
         return titles, f"{text[: match.start('title')]} , {after}", False
 
@@ -212,7 +233,7 @@ class TitleIndex:
         while rest and len(titles) < MAX_LISTED:
             found = self._known_at(rest, listing=known_only)
             if found is None and known_only:  # "seen Heat, Se7en, Zodiac": every item
-                found = _listed_item(rest, bool(titles))
+                found = _listed_item(rest, bool(titles), capitals=True)
             if found is None:
                 if _NOT_TITLES.match(rest) or known_only:  # "like a feel-good movie": a kind
                     break
@@ -234,12 +255,30 @@ class TitleIndex:
             if not joined and comma and (self._listed_at(rest[comma.end() :]) or known_only and _listed_item(
                     rest[comma.end() :], True)):
                 joined = comma
-            if not joined and known_only and self._known_at(rest, listing=True):
+            if not joined:  # "The Ring and It Follows", "Her, Us and Split"
+                joined = self._capital_join(rest, known_only)
+            nxt = self._known_at(rest, listing=True) if not joined and known_only else None
+            if nxt and self.exact(nxt[0]):  # a whole title, not a franchise's start ("right")
                 joined = re.match(r"\s*", rest)  # "seen inception interstellar and the prestige"
             if not joined:
                 break
             rest = rest[joined.end() :]
         return titles, rest
+
+    def _capital_join(self, rest: str, known_only: bool) -> re.Match[str] | None:
+        """A join ("and", "&", "plus", a comma) before a capitalised title that opens with an
+        everyday word ("and It Follows", "& Crash"); in a list of films seen or liked
+        (``known_only``) also a capitalised name the catalogue may lack ("and Us")."""
+        joined = _LIST_JOIN.match(rest) or re.match(r"\s*,\s*", rest)
+        if joined is None:
+            return None
+        after = rest[joined.end() :]
+        if not after[:1].isupper() or re.match(r"I\b", after):
+            return None
+        found = self._known_at(after)
+        if found is not None and self.exact(found[0]) is not None:
+            return joined
+        return joined if known_only and _listed_item(after, True, capitals=True) else None
 
     def _listed_at(self, text: str) -> bool:
         """A catalogue title, capitalised or of two words or more, opens ``text``: the next
@@ -256,7 +295,8 @@ class TitleIndex:
         for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
             said = " ".join(words[:size]).rstrip(",.;!?:")
             rest = ", " * words[size - 1].endswith(",") + " ".join(words[size:])  # a list goes on
-            if not self.known(said) or _pointing(said) or not (_ends_clause(words[size - 1], rest) or (
+            if not self.known(said) or _pointing(said) or (
+                    said.split()[-1].lower() in _OPEN_ENDS and self.exact(said) is None) or not (_ends_clause(words[size - 1], rest) or (
                     listing and self.exact(said) and self._known_at(rest))):
                 continue
             return self.exact(said) or said, rest
@@ -267,11 +307,13 @@ def _list_goes_on(rest: str) -> bool:
     return bool(re.match(r"\s*(?:,|and\b|or\b)\s*\S", rest, re.IGNORECASE))
 
 
-def _listed_item(text: str, in_list: bool) -> tuple[str, str] | None:
+def _listed_item(text: str, in_list: bool, capitals: bool = False) -> tuple[str, str] | None:
     """A capitalised item opening ``text`` inside a list of titles (``in_list``, or one that
-    goes on after it), with what follows; None when there is none."""
+    goes on after it), with what follows; None when there is none. An everyday word ("Us",
+    "Them") counts only when ``capitals`` (written capitalised inside the list)."""
     match = _LISTED_ITEM.match(text.lstrip())
-    if match is None or pointing_words(match["item"].lower().split()):
+    if match is None or match["item"] == "I" or pointing_words(match["item"].lower().split()) and not (
+            capitals and in_list):
         return None
     rest = text.lstrip()[match.end() :]
     return (match["item"], rest) if in_list or _list_goes_on(rest) else None
@@ -295,3 +337,20 @@ def _ends_clause(last_word: str, rest: str) -> bool:
     first = normalise_title(rest.split()[0]) if rest.split() else ""
     return rest[:1] in ",.;!?:()" or first in _BOUNDARY_WORDS or bool(
         re.fullmatch(r"\(?(19|20)\d\d\)?", rest.split()[0]))
+
+
+# a word in a film title's place: after a refusal or a verb of seeing or liking
+_TITLE_PLACE = re.compile(r"\b(?:not|n't|seen|saw|watched|liked|loved|enjoyed)\s+(?:the\s+)?(\w+)\b"
+                          r"(?=\s*(?:[,.;!?]|$|please\b|pls\b|though\b|thanks\b|either\b|again\b))",
+                          re.IGNORECASE)
+
+
+def title_place_words(text: str) -> list[str]:
+    """Single words in a film title's place, ending the clause: ``"not alien, please"`` ->
+    ``["alien"]``; ``"seen the thing"`` -> ``["thing"]``; "not into aliens" gives none."""
+    return _TITLE_PLACE.findall(text)
+
+
+def written_as(title: str, text: str) -> bool:
+    """``title`` is written in ``text`` as the catalogue spells it ("Her", not "her")."""
+    return re.search(rf"(?<!\w){re.escape(title)}(?!\w)", text) is not None

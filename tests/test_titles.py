@@ -55,3 +55,39 @@ def test_find_title_franchise_sequel_and_typo(catalog: Catalog, said: str, title
 @pytest.mark.parametrize("said", ["blade runner 3000", "interstellar wars returns", "lady bird"])
 def test_find_title_reports_unknown_films(catalog: Catalog, said: str) -> None:
     assert catalog.find_title(said) is None
+
+
+LISTED = TitleIndex(["The Ring", "It Follows", "Heat", "Crash", "Signs", "Her", "Up", "Them!",
+                     "Signs and Wonders", "Right at Your Door", "Right Cross"])
+
+
+@pytest.mark.parametrize(("text", "titles"), [
+    ("we've seen The Ring and It Follows", ["The Ring", "It Follows"]),
+    ("seen Heat & Crash plus Signs", ["Heat", "Crash", "Signs"]),
+    ("we have seen Her, Us and Split already", ["Her", "Us", "Split"]),
+    ("watched Signs and it was slow", ["Signs"]),
+    ("youve seen Heat right", ["Heat"]),
+    ("seen Heat and I loved it", ["Heat"]),
+])
+def test_seen_lists_find_each_title_of_everyday_words(text: str, titles: list[str]) -> None:
+    assert LISTED.seen(text)[0] == titles
+
+
+def test_titles_differing_by_article_keep_their_own_spelling() -> None:
+    index = TitleIndex(["Mask", "The Mask"])
+    assert (index.exact("the mask"), index.exact("mask")) == ("The Mask", "Mask")
+
+
+@pytest.mark.parametrize(("said", "title", "year"), [
+    ("the mask", "The Mask", 1994), ("Mask", "Mask", 1985),
+])
+def test_find_title_prefers_the_article_said(catalog: Catalog, said: str, title: str,
+                                             year: int) -> None:
+    movie = catalog.find_title(said)
+    assert movie is not None and (movie.title, movie.year) == (title, year)
+
+
+@pytest.mark.parametrize("said", ["get out", "Get Out"])
+def test_find_title_a_longer_title_opening_with_the_words_is_another_film(
+        catalog: Catalog, said: str) -> None:
+    assert catalog.find_title(said) is None  # only *Get Out Your Handkerchiefs* (1978)

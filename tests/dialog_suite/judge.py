@@ -96,7 +96,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # film liked but not to be shown; a refusal in the first message; era wishes in
          # everyday words
          "age_complaints", "age_of_named_film", "liked_not_again", "opening_refusals",
-         "era_words")
+         "era_words",
+         # round 10 (d16): everyday-word titles in lists; contractions and slang never names;
+         # films a list names that the catalogue lacks; films named as the catalogue names
+         # them; a lower-case title in a title's place
+         "everyday_titles_listed", "contractions_not_names", "unknown_in_lists",
+         "catalogue_names", "lowercase_title_place")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
