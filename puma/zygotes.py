@@ -131,7 +131,7 @@ class ServiceZygote:
                 "--max-body-bytes", str(self.service.max_body_bytes),
                 "--content-types", ",".join(self.service.content_types),
                 "--drain-timeout-s", str(self.drain_timeout_s), "--timeout-s", str(self.service.timeout_s),
-                "--busy-dir", str(self.busy_dir)]
+                "--busy-dir", str(self.busy_dir), "--answers-dir", str(self.owner.run_dir / "answers")]
         if self.service.warmup:
             args += ["--warmup", self.service.warmup]
         if self.service.idempotent_methods:  # checked against the methods the service has, once loaded

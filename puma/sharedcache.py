@@ -1,0 +1,128 @@
+"""The remembered answers (`puma.remote(..., cache=N)`) that one host's instances share.
+
+Each instance keeps its own memory of answers (`puma.remotes.Memo`); without this, what one
+instance learnt the others had to ask again: a fresh deployment with 3 agent instances asked the
+policy 909 times for 347 different states in its first minute, the db 334 times for 109. Here an
+answer one instance was given is written to a SQLite file in the deployment's run directory
+(`<run dir>/answers/<service>.sqlite3`, one per service asked), and a sibling that does not
+remember it reads it there before asking the service. The file lives as long as the run
+directory: a deployment that starts again starts with nothing remembered, so an answer never
+outlives the service that gave it.
+
+Answers are stored as JSON text (never pickled), at most `max_entries` per service, the oldest
+written going first. A memory must never fail a call: any SQLite or file error is logged once
+and the store is switched off (the instance then asks the service, as before). Example::
+
+    share_in(Path("/tmp/puma-x/answers"))     # done by the worker before the app is imported
+    store = shared_store("db", 4096)          # None outside a deployment
+    store.put(b"key", [1, 2]); store.get(b"key")   # -> '[1,2]'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,99}$")  # a service name as puma.config allows it
+_BUSY_TIMEOUT_S = 0.05  # a write held up longer than this is skipped: the answer is only remembered
+_where: dict[str, Path | None] = {"dir": None}
+_stores: dict[str, SharedAnswers] = {}
+_stores_lock = threading.Lock()
+
+
+def share_in(directory: Path | None) -> None:
+    """Share remembered answers through files in `directory` (the worker's run directory's
+    `answers`); None: each process remembers alone (tests, plain scripts)."""
+    _where["dir"] = directory
+    with _stores_lock:
+        _stores.clear()
+
+
+def shared_store(service: str, max_entries: int) -> SharedAnswers | None:
+    """The store of `service`'s answers shared with this host's other instances, or None (no
+    directory to share in, or a service name that is no file name)."""
+    directory = _where["dir"]
+    if directory is None or max_entries <= 0 or not _SAFE_NAME.match(service):
+        return None
+    with _stores_lock:
+        store = _stores.get(service)
+        if store is None:
+            store = _stores[service] = SharedAnswers(directory / f"{service}.sqlite3", max_entries)
+        else:
+            store.max_entries = max(store.max_entries, max_entries)
+        return store
+
+
+class SharedAnswers:
+    """Answers by key (bytes) as JSON text, in a SQLite file several processes read and write.
+    One connection per process and thread (a connection never crosses a fork)."""
+
+    def __init__(self, path: Path, max_entries: int) -> None:
+        self.path, self.max_entries = path, max_entries
+        self.off: str | None = None  # why the store was switched off
+        self._local = threading.local()
+        self._writes = 0
+
+    def get(self, key: bytes) -> str | None:
+        """The JSON text remembered for `key`, or None."""
+        db = self._connection()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT answer FROM answers WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            if not _transient(exc):
+                self._switch_off(exc)
+            return None
+        return None if row is None else str(row[0])
+
+    def put(self, key: bytes, answer: str) -> None:
+        """Remember `answer` (JSON text) for `key`; past `max_entries`, forget the oldest written."""
+        db = self._connection()
+        if db is None:
+            return
+        self._writes += 1
+        try:
+            db.execute("INSERT OR REPLACE INTO answers (key, answer) VALUES (?, ?)", (key, answer))
+            if self._writes % max(1, self.max_entries // 16) == 0:  # trimmed now and then, not per write
+                db.execute("DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?",
+                           (self.max_entries,))
+        except sqlite3.Error as exc:
+            if not _transient(exc):  # a write that waited too long is skipped; anything else ends sharing
+                self._switch_off(exc)
+
+    def _connection(self) -> sqlite3.Connection | None:
+        if self.off is not None:
+            return None
+        local = self._local
+        if getattr(local, "pid", None) == os.getpid():
+            return local.db  # type: ignore[no-any-return]
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+            db.execute("PRAGMA synchronous=OFF")  # a memory: losing the last writes to a crash costs a call
+            db.execute("CREATE TABLE IF NOT EXISTS answers (key BLOB PRIMARY KEY, answer TEXT NOT NULL)")
+        except (sqlite3.Error, OSError) as exc:
+            if not _transient(exc):  # siblings creating the file at the same moment: try again next call
+                self._switch_off(exc)
+            return None
+        local.pid, local.db = os.getpid(), db
+        return db
+
+    def _switch_off(self, exc: BaseException) -> None:
+        if self.off is None:
+            self.off = f"{type(exc).__name__}: {exc}"
+            log.warning("answers remembered in %s are no longer shared with this host's other instances (%s); "
+                        "each instance asks for itself", self.path, self.off)
+
+
+def _transient(exc: BaseException) -> bool:
+    """A lock held by another process past the busy timeout: this write is skipped, sharing goes on."""
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
