@@ -97,17 +97,25 @@ class Memo:
                 self._answers.move_to_end(key)
         if found is not None:
             return _thawed(found)
-        text = self.shared.get(key) if self.shared is not None else None
-        if text is None:
+        answer = self._shared_answer(key)
+        if answer is _MISSING:
             with self._lock:
                 self.misses += 1
             return _MISSING
-        answer = json.loads(text)
         self._keep(key, _frozen(answer))  # a copy: `answer` is the caller's own
         with self._lock:
             self.hits += 1
             self.shared_hits += 1
         return answer
+
+    def _shared_answer(self, key: bytes) -> Any:
+        text = self.shared.get(key) if self.shared is not None else None
+        if text is None:
+            return _MISSING
+        try:
+            return json.loads(text)
+        except ValueError:  # not what `remember` writes: asked again, and written over
+            return _MISSING
 
     def remember(self, key: bytes, answer: Any) -> None:
         kept = _frozen(answer)  # a copy: the caller may change its own

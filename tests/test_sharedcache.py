@@ -1,0 +1,163 @@
+"""`puma.sharedcache`: the answers a host's instances remember, shared through a SQLite file in the
+run directory, so what one instance was told its siblings (forked processes) need not ask again; a
+store that cannot work never fails a call."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import puma
+from puma import sharedcache
+from puma.remotes import _MISSING, Memo
+from puma.sharedcache import SharedAnswers, share_in, shared_store
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Iterator[Path]:
+    share_in(tmp_path / "answers")
+    yield tmp_path / "answers"
+    share_in(None)
+
+
+def _in_a_forked_child(work) -> object:
+    """Run `work()` in a forked child (as the zygote forks instances); what it returns, as JSON."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(write, json.dumps(work()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+def test_shared_answers_what_one_process_was_told_a_forked_sibling_recalls(shared):
+    parent = Memo(8, shared_store("db", 8))
+    parent.remember(b"search-comedy", [3, 1, 2])
+    parent.remember(b"movie-7", {"title": "Heat", "year": 1995, "cast": ["Pacino", "De Niro"]})
+
+    def sibling() -> object:
+        memo = Memo(8, shared_store("db", 8))  # its own memory, empty
+        got = [memo.recall(b"search-comedy"), memo.recall(b"movie-7"), memo.recall(b"movie-8") is _MISSING]
+        return [got, memo.hits, memo.shared_hits, memo.misses]
+
+    assert _in_a_forked_child(sibling) == [[[3, 1, 2], {"title": "Heat", "year": 1995, "cast": ["Pacino", "De Niro"]},
+                                            True], 2, 2, 1]
+
+
+def test_shared_answers_a_forked_child_writes_what_its_parent_then_reads(shared):
+    store = shared_store("policy", 8)
+    assert store is not None and store.get(b"k") is None  # the parent's connection opens before the fork
+
+    def child() -> object:
+        Memo(8, shared_store("policy", 8)).remember(b"k", {"act": "ask", "slot": "genre"})
+        return os.getpid()
+
+    _in_a_forked_child(child)
+    memo = Memo(8, store)
+    assert memo.recall(b"k") == {"act": "ask", "slot": "genre"} and memo.shared_hits == 1
+    assert memo.recall(b"k") == {"act": "ask", "slot": "genre"} and memo.shared_hits == 1  # now its own
+
+
+def test_shared_answers_each_recall_is_the_callers_own_copy(shared):
+    Memo(4, shared_store("db", 4)).remember(b"ids", [1, 2, 3])
+    memo = Memo(4, shared_store("db", 4))
+    first = memo.recall(b"ids")
+    first.append(99)
+    assert memo.recall(b"ids") == [1, 2, 3] and shared_store("db", 4).get(b"ids") == "[1,2,3]"
+
+
+@pytest.mark.parametrize("bound", [1, 16, 64])
+def test_shared_answers_forget_the_oldest_written_past_the_bound(shared, bound):
+    store = shared_store("db", bound)
+    assert store is not None
+    for n in range(200):
+        store.put(f"key {n}".encode(), json.dumps(n))
+    assert store.get(b"key 199") == "199" and store.get(b"key 0") is None
+    with sqlite3.connect(shared / "db.sqlite3") as db:
+        rows = db.execute("SELECT count(*) FROM answers").fetchone()[0]
+    assert bound <= rows < bound + max(1, bound // 16)
+
+
+def test_shared_answers_keep_to_the_service_they_came_from(shared):
+    Memo(4, shared_store("db", 4)).remember(b"same key", "db's answer")
+    assert Memo(4, shared_store("sentiment", 4)).recall(b"same key") is _MISSING
+    assert Memo(4, shared_store("db", 4)).recall(b"same key") == "db's answer"
+
+
+@pytest.mark.parametrize("answer", [{1, 2}, float("nan"), {"when": object()}, (1, 2)])
+def test_shared_answers_an_answer_json_cannot_carry_stays_in_its_process(shared, answer):
+    memo = Memo(4, shared_store("db", 4))
+    memo.remember(b"k", answer)
+    assert memo.recall(b"k") is not _MISSING  # this process remembers it
+    sibling = Memo(4, shared_store("db", 4))
+    assert (sibling.recall(b"k") is _MISSING) == (not isinstance(answer, tuple))  # a tuple travels as a list
+
+
+def _broken_by_a_file_where_the_directory_goes(tmp_path: Path) -> Path:
+    (tmp_path / "blocker").write_text("not a directory")
+    return tmp_path / "blocker" / "answers"
+
+
+def _broken_by_a_file_that_is_no_database(tmp_path: Path) -> Path:
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "db.sqlite3").write_bytes(b"this is not a SQLite database, just bytes " * 50)
+    return tmp_path / "answers"
+
+
+def _broken_by_a_table_of_another_shape(tmp_path: Path) -> Path:
+    (tmp_path / "answers").mkdir()
+    with sqlite3.connect(tmp_path / "answers" / "db.sqlite3") as db:
+        db.execute("CREATE TABLE answers (film TEXT)")
+    return tmp_path / "answers"
+
+
+@pytest.mark.parametrize("broken", [_broken_by_a_file_where_the_directory_goes, _broken_by_a_file_that_is_no_database,
+                                    _broken_by_a_table_of_another_shape])
+def test_shared_answers_a_store_that_cannot_work_never_fails_a_call(tmp_path, caplog, broken):
+    share_in(broken(tmp_path))
+    try:
+        memo = Memo(4, shared_store("db", 4))
+        with caplog.at_level(logging.WARNING, logger=sharedcache.__name__):
+            assert memo.recall(b"k") is _MISSING
+            memo.remember(b"k", [1, 2])
+            memo.remember(b"j", [3])
+        assert memo.recall(b"k") == [1, 2] and memo.recall(b"j") == [3]  # remembered in this process
+        warned = [r for r in caplog.records if "no longer shared" in r.getMessage()]
+        assert len(warned) == 1 and "db.sqlite3" in warned[0].getMessage()  # said once, naming the file
+    finally:
+        share_in(None)
+
+
+def test_shared_answers_text_that_is_not_json_is_asked_again(shared):
+    store = shared_store("db", 4)
+    assert store is not None
+    store.put(b"k", "\x80\x04 not json")
+    memo = Memo(4, store)
+    assert memo.recall(b"k") is _MISSING
+    memo.remember(b"k", [5])
+    assert Memo(4, shared_store("db", 4)).recall(b"k") == [5]  # written over
+
+
+@pytest.mark.parametrize("name", ["../db", "db/../../etc", "", "1db", "db name", "x" * 200])
+def test_shared_answers_only_for_a_name_that_is_a_service_name(shared, name):
+    assert shared_store(name, 8) is None
+    assert not any(p.name != f"{name}.sqlite3" for p in shared.parent.rglob("*.sqlite3"))
+
+
+def test_shared_answers_none_outside_a_deployment():
+    share_in(None)
+    assert shared_store("db", 8) is None
+    assert puma.remote("db", cache=8).memo.shared is None
+    assert isinstance(SharedAnswers(Path("/nonexistent/x.sqlite3"), 1).get(b"k"), type(None))
