@@ -22,7 +22,8 @@ is the same with coroutine methods (`await db.search(...)`).
 `cache=N` remembers up to N answers of a service whose answers are a pure function of its
 arguments (a fixed catalogue, a scorer of text): a repeated call costs no round trip. Answers are
 keyed by method and arguments (as JSON, key order aside), the least recently used go first, a call
-that raises is not remembered, and each caller gets its own copy of the answer.
+that raises is not remembered, and each caller gets its own copy of the answer. Inside a deployment
+what one instance was told its siblings on the host read before asking (`puma.sharedcache`).
 """
 
 from __future__ import annotations

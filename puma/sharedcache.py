@@ -13,7 +13,7 @@ Answers are stored as JSON text (never pickled), at most `max_entries` per servi
 written going first. A memory must never fail a call: any SQLite or file error is logged once
 and the store is switched off (the instance then asks the service, as before). Example::
 
-    share_in(Path("/tmp/puma-x/answers"))     # done by the worker before the app is imported
+    share_in(Path("/tmp/puma-x/answers"))     # the worker: share_in(..., forker=True), before the app's import
     store = shared_store("db", 4096)          # None outside a deployment
     store.put(b"key", [1, 2]); store.get(b"key")   # -> '[1,2]'
 """
@@ -32,14 +32,18 @@ log = logging.getLogger(__name__)
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,99}$")  # a service name as puma.config allows it
 _BUSY_TIMEOUT_S = 0.05  # a write held up longer than this is skipped: the answer is only remembered
 _where: dict[str, Path | None] = {"dir": None}
+_forker = {"pid": 0}  # the process that forks the sharing ones (a zygote): it never opens the files
 _stores: dict[str, SharedAnswers] = {}
 _stores_lock = threading.Lock()
 
 
-def share_in(directory: Path | None) -> None:
+def share_in(directory: Path | None, *, forker: bool = False) -> None:
     """Share remembered answers through files in `directory` (the worker's run directory's
-    `answers`); None: each process remembers alone (tests, plain scripts)."""
+    `answers`); None: each process remembers alone (tests, plain scripts). `forker`: this process
+    forks the processes that share (a zygote its instances) and opens no file itself, so no
+    SQLite connection crosses a fork (SQLite forbids using one in a child)."""
     _where["dir"] = directory
+    _forker["pid"] = os.getpid() if forker else 0
     with _stores_lock:
         _stores.clear()
 
@@ -67,6 +71,8 @@ class SharedAnswers:
         self.path, self.max_entries = path, max_entries
         self.off: str | None = None  # why the store was switched off
         self._local = threading.local()
+        self._opened_in = 0  # the pid whose connections these are
+        self._connections: list[sqlite3.Connection] = []  # never closed by a forked child (see _connection)
         self._writes = 0
 
     def get(self, key: bytes) -> str | None:
@@ -98,11 +104,15 @@ class SharedAnswers:
                 self._switch_off(exc)
 
     def _connection(self) -> sqlite3.Connection | None:
-        if self.off is not None:
+        pid = os.getpid()
+        if self.off is not None or pid == _forker["pid"]:
             return None
         local = self._local
-        if getattr(local, "pid", None) == os.getpid():
+        if getattr(local, "pid", None) == pid:
             return local.db  # type: ignore[no-any-return]
+        if self._opened_in not in (0, pid):  # forked from a process that had the file open: SQLite's
+            self._switch_off(RuntimeError("forked from a process that had it open"))  # state is its parent's
+            return None
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
@@ -113,7 +123,9 @@ class SharedAnswers:
             if not _transient(exc):  # siblings creating the file at the same moment: try again next call
                 self._switch_off(exc)
             return None
-        local.pid, local.db = os.getpid(), db
+        self._opened_in = pid
+        self._connections.append(db)  # kept referenced: a child's garbage collector never closes it
+        local.pid, local.db = pid, db
         return db
 
     def _switch_off(self, exc: BaseException) -> None:

@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     faulthandler.register(STACK_DUMP_SIGNAL, file=sys.stderr, all_threads=True)
     # Before the app is imported: its `puma.remote(..., cache=N)` memories, in every instance this
     # zygote forks, share what they are told with each other (and with the host's other services').
-    sharedcache.share_in(Path(args.answers_dir) if args.answers_dir else None)
+    # The zygote itself opens no file: its instances do, each its own connection after the fork.
+    sharedcache.share_in(Path(args.answers_dir) if args.answers_dir else None, forker=True)
     try:
         targets.load(_without_call(args.target))  # importing it is one step, building it (below) another
     except BaseException as exc:  # noqa: BLE001 - any import failure is reported to the supervisor

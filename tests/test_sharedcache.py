@@ -42,32 +42,43 @@ def _in_a_forked_child(work) -> object:
     return json.loads(data)
 
 
-def test_shared_answers_what_one_process_was_told_a_forked_sibling_recalls(shared):
-    parent = Memo(8, shared_store("db", 8))
-    parent.remember(b"search-comedy", [3, 1, 2])
-    parent.remember(b"movie-7", {"title": "Heat", "year": 1995, "cast": ["Pacino", "De Niro"]})
+def test_shared_answers_what_one_forked_instance_was_told_a_sibling_recalls(tmp_path):
+    share_in(tmp_path / "answers", forker=True)  # as a zygote: it forks the instances, opens nothing
+    try:
+        def first() -> object:
+            memo = Memo(8, shared_store("db", 8))
+            memo.remember(b"search-comedy", [3, 1, 2])
+            memo.remember(b"movie-7", {"title": "Heat", "year": 1995, "cast": ["Pacino", "De Niro"]})
+            return memo.misses
 
-    def sibling() -> object:
-        memo = Memo(8, shared_store("db", 8))  # its own memory, empty
-        got = [memo.recall(b"search-comedy"), memo.recall(b"movie-7"), memo.recall(b"movie-8") is _MISSING]
-        return [got, memo.hits, memo.shared_hits, memo.misses]
+        def sibling() -> object:
+            memo = Memo(8, shared_store("db", 8))  # its own memory, empty
+            got = [memo.recall(b"search-comedy"), memo.recall(b"movie-7"), memo.recall(b"movie-8") is _MISSING]
+            return [got, memo.hits, memo.shared_hits, memo.misses]
 
-    assert _in_a_forked_child(sibling) == [[[3, 1, 2], {"title": "Heat", "year": 1995, "cast": ["Pacino", "De Niro"]},
-                                            True], 2, 2, 1]
+        assert _in_a_forked_child(first) == 0
+        assert _in_a_forked_child(sibling) == [[[3, 1, 2], {"title": "Heat", "year": 1995,
+                                                            "cast": ["Pacino", "De Niro"]}, True], 2, 2, 1]
+        assert shared_store("db", 8).get(b"movie-7") is None  # the forker itself never opens the file
+        assert sorted(p.name for p in (tmp_path / "answers").iterdir())[0] == "db.sqlite3"
+    finally:
+        share_in(None)
 
 
-def test_shared_answers_a_forked_child_writes_what_its_parent_then_reads(shared):
+def test_shared_answers_a_child_of_a_process_that_had_the_file_open_does_not_use_it(shared):
+    # SQLite forbids using, in a child, what its parent opened: such a child remembers alone.
     store = shared_store("policy", 8)
-    assert store is not None and store.get(b"k") is None  # the parent's connection opens before the fork
+    assert store is not None
+    store.put(b"k", '{"act":"ask"}')
 
     def child() -> object:
-        Memo(8, shared_store("policy", 8)).remember(b"k", {"act": "ask", "slot": "genre"})
-        return os.getpid()
+        memo = Memo(8, shared_store("policy", 8))
+        memo.remember(b"j", [1])
+        return [memo.recall(b"k") is _MISSING, memo.recall(b"j"), shared_store("policy", 8).off is not None]
 
-    _in_a_forked_child(child)
-    memo = Memo(8, store)
-    assert memo.recall(b"k") == {"act": "ask", "slot": "genre"} and memo.shared_hits == 1
-    assert memo.recall(b"k") == {"act": "ask", "slot": "genre"} and memo.shared_hits == 1  # now its own
+    assert _in_a_forked_child(child) == [True, [1], True]
+    memo = Memo(8, store)  # the parent's store is untouched by its child
+    assert memo.recall(b"k") == {"act": "ask"} and memo.recall(b"j") is _MISSING and store.off is None
 
 
 def test_shared_answers_each_recall_is_the_callers_own_copy(shared):
