@@ -172,3 +172,14 @@ def test_shared_answers_none_outside_a_deployment():
     assert shared_store("db", 8) is None
     assert puma.remote("db", cache=8).memo.shared is None
     assert isinstance(SharedAnswers(Path("/nonexistent/x.sqlite3"), 1).get(b"k"), type(None))
+
+
+@pytest.mark.parametrize("answer", [
+    "Amélie — ½ 🎬", 2**70, -0.1, 1e300, True, None, [], {}, [1, 2.5, "x", None, False],
+    {"films": [{"title": "Léon", "year": 1994, "rating": 7.5}], "total": 1},
+    list(range(5000)),
+])
+def test_shared_answers_every_kind_of_json_answer_comes_back_equal_and_of_its_types(shared, answer):
+    Memo(4, shared_store("db", 4)).remember(b"k", answer)
+    got = Memo(4, shared_store("db", 4)).recall(b"k")
+    assert got == answer and json.dumps(got) == json.dumps(answer)  # bool stays bool, int stays int
