@@ -5,9 +5,9 @@ instance learnt the others had to ask again: a fresh deployment with 3 agent ins
 policy 909 times for 347 different states in its first minute, the db 334 times for 109. Here an
 answer one instance was given is written to a SQLite file in the deployment's run directory
 (`<run dir>/answers/<service>.sqlite3`, one per service asked), and a sibling that does not
-remember it reads it there before asking the service. The file lives as long as the run
-directory: a deployment that starts again starts with nothing remembered, so an answer never
-outlives the service that gave it.
+remember it reads it there before asking the service. The supervisor removes the files when the
+deployment starts and when it stops (`forget`): a deployment that starts again starts with nothing
+remembered, so an answer never outlives the deployment that was given it.
 
 Answers are stored as JSON text (never pickled), at most `max_entries` per service, the oldest
 written going first. A memory must never fail a call: any SQLite or file error is logged once
@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -35,6 +36,17 @@ _where: dict[str, Path | None] = {"dir": None}
 _forker = {"pid": 0}  # the process that forks the sharing ones (a zygote): it never opens the files
 _stores: dict[str, SharedAnswers] = {}
 _stores_lock = threading.Lock()
+
+
+def answers_dir(run_dir: Path) -> Path:
+    """Where a deployment's instances share their answers: `<run dir>/answers`."""
+    return run_dir / "answers"
+
+
+def forget(run_dir: Path) -> None:
+    """Remove what a deployment's instances shared (at its start and at its stop, even when its
+    logs are kept): no answer outlives the deployment, nor reaches the next one in the same run dir."""
+    shutil.rmtree(answers_dir(run_dir), ignore_errors=True)
 
 
 def share_in(directory: Path | None, *, forker: bool = False) -> None:

@@ -183,3 +183,23 @@ def test_shared_answers_every_kind_of_json_answer_comes_back_equal_and_of_its_ty
     Memo(4, shared_store("db", 4)).remember(b"k", answer)
     got = Memo(4, shared_store("db", 4)).recall(b"k")
     assert got == answer and json.dumps(got) == json.dumps(answer)  # bool stays bool, int stays int
+
+
+def test_shared_answers_never_outlive_the_deployment_nor_reach_the_next_in_the_same_run_dir(tmp_path):
+    from puma.remotes import _memo_key
+    from puma.supervisor import Deployment
+    from tests.apps import parts
+
+    stale = {"key": "x", "at_ns": -1, "pid": -1, "films": ["from a previous deployment"]}
+    share_in(sharedcache.answers_dir(tmp_path))  # as the last deployment in this run dir left it
+    shared_store("tick", 16).put(_memo_key("", {"key": "x"}), json.dumps(stale))
+    share_in(None)
+    app = puma.App()
+    app.configure({"puma_services": {"asker": {"instances": 2}, "tick": {}}})
+    app.add_services({"asker": "tests.apps.parts:Asker", "tick": parts.tick})
+    with Deployment(app.resolved_config(listener={"port": 0}), run_dir=tmp_path,
+                    import_paths=app.import_paths).start():
+        answer = puma.remote("asker").ask("x")["answer"]
+        assert answer["at_ns"] > 0 and answer["films"] == ["Heat", "Alien"]  # asked, not the old answer
+        assert (sharedcache.answers_dir(tmp_path) / "tick.sqlite3").exists()  # this deployment's own
+    assert not sharedcache.answers_dir(tmp_path).exists() and (tmp_path / "logs").exists()
