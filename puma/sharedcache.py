@@ -9,8 +9,10 @@ remember it reads it there before asking the service. The supervisor removes the
 deployment starts and when it stops (`forget`): a deployment that starts again starts with nothing
 remembered, so an answer never outlives the deployment that was given it.
 
-Answers are stored as JSON text (never pickled), at most `max_entries` per service, the oldest
-written going first. A memory must never fail a call: any SQLite or file error is logged once
+Answers are stored as JSON text (never pickled), at most `max_entries` per service and 64 Mi
+characters of text (`MAX_STORE_CHARS`), the oldest written going first; an answer over 1 Mi
+characters stays in its process (the run directory may be a tmpfs the logs and Envoy's endpoint
+files need too). A memory must never fail a call: any SQLite or file error is logged once
 and the store is switched off (the instance then asks the service, as before). Example::
 
     share_in(Path("/tmp/puma-x/answers"))     # the worker: share_in(..., forker=True), before the app's import
@@ -32,6 +34,10 @@ log = logging.getLogger(__name__)
 
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,99}$")  # a service name as puma.config allows it
 _BUSY_TIMEOUT_S = 0.05  # a write held up longer than this is skipped: the answer is only remembered
+# The run dir may be a tmpfs (XDG_RUNTIME_DIR) that Envoy's endpoint files and the logs need too:
+# an answer longer than this stays in its process, and a service's file keeps at most this much text.
+MAX_ANSWER_CHARS = 1 << 20
+MAX_STORE_CHARS = 64 << 20
 _where: dict[str, Path | None] = {"dir": None}
 _forker = {"pid": 0}  # the process that forks the sharing ones (a zygote): it never opens the files
 _stores: dict[str, SharedAnswers] = {}
@@ -86,6 +92,7 @@ class SharedAnswers:
         self._opened_in = 0  # the pid whose connections these are
         self._connections: list[sqlite3.Connection] = []  # never closed by a forked child (see _connection)
         self._writes = 0
+        self._written_chars = 0  # since the last trim
 
     def get(self, key: bytes) -> str | None:
         """The JSON text remembered for `key`, or None."""
@@ -101,19 +108,28 @@ class SharedAnswers:
         return None if row is None else str(row[0])
 
     def put(self, key: bytes, answer: str) -> None:
-        """Remember `answer` (JSON text) for `key`; past `max_entries`, forget the oldest written."""
-        db = self._connection()
+        """Remember `answer` (JSON text) for `key`; past `max_entries` answers or `MAX_STORE_CHARS`
+        of text, forget the oldest written. An answer over `MAX_ANSWER_CHARS` is not shared."""
+        db = self._connection() if len(answer) <= MAX_ANSWER_CHARS else None
         if db is None:
             return
         self._writes += 1
+        self._written_chars += len(answer)
         try:
             db.execute("INSERT OR REPLACE INTO answers (key, answer) VALUES (?, ?)", (key, answer))
-            if self._writes % max(1, self.max_entries // 16) == 0:  # trimmed now and then, not per write
-                db.execute("DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?",
-                           (self.max_entries,))
+            # Trimmed now and then, not per write.
+            if self._writes % max(1, self.max_entries // 16) == 0 or self._written_chars > MAX_STORE_CHARS // 16:
+                self._trim(db)
         except sqlite3.Error as exc:
             if not _transient(exc):  # a write that waited too long is skipped; anything else ends sharing
                 self._switch_off(exc)
+
+    def _trim(self, db: sqlite3.Connection) -> None:
+        self._written_chars = 0
+        db.execute("DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?", (self.max_entries,))
+        db.execute("DELETE FROM answers WHERE rowid <= (SELECT rowid FROM (SELECT rowid, sum(length(answer)) "
+                   "OVER (ORDER BY rowid DESC) AS kept FROM answers) WHERE kept > ? ORDER BY rowid DESC LIMIT 1)",
+                   (MAX_STORE_CHARS,))
 
     def _connection(self) -> sqlite3.Connection | None:
         pid = os.getpid()

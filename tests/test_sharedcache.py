@@ -203,3 +203,27 @@ def test_shared_answers_never_outlive_the_deployment_nor_reach_the_next_in_the_s
         assert answer["at_ns"] > 0 and answer["films"] == ["Heat", "Alien"]  # asked, not the old answer
         assert (sharedcache.answers_dir(tmp_path) / "tick.sqlite3").exists()  # this deployment's own
     assert not sharedcache.answers_dir(tmp_path).exists() and (tmp_path / "logs").exists()
+
+
+def test_shared_answers_a_huge_answer_stays_in_its_process(shared):
+    huge = "x" * (sharedcache.MAX_ANSWER_CHARS + 1)
+    memo = Memo(4, shared_store("db", 4))
+    memo.remember(b"huge", huge)
+    memo.remember(b"small", "y")
+    assert memo.recall(b"huge") == huge  # its own process remembers it
+    sibling = Memo(4, shared_store("db", 4))
+    assert sibling.recall(b"huge") is _MISSING and sibling.recall(b"small") == "y"
+
+
+@pytest.mark.parametrize("answer_chars", [1_000, 40_000, 300_000])
+def test_shared_answers_a_services_file_keeps_at_most_its_text_bound(shared, monkeypatch, answer_chars):
+    monkeypatch.setattr(sharedcache, "MAX_STORE_CHARS", 1_000_000)
+    store = shared_store("db", 100_000)  # the count bound far away: the text bound decides
+    assert store is not None
+    for n in range(60):
+        store.put(f"key {n}".encode(), json.dumps("z" * answer_chars))
+    with sqlite3.connect(shared / "db.sqlite3") as db:
+        kept = db.execute("SELECT sum(length(answer)) FROM answers").fetchone()[0]
+    slack = sharedcache.MAX_STORE_CHARS // 16 + answer_chars + 2  # written since the last trim
+    assert kept <= sharedcache.MAX_STORE_CHARS + slack
+    assert store.get(b"key 59") is not None and (answer_chars < 20_000 or store.get(b"key 0") is None)
