@@ -22,7 +22,8 @@ is the same with coroutine methods (`await db.search(...)`).
 `cache=N` remembers up to N answers of a service whose answers are a pure function of its
 arguments (a fixed catalogue, a scorer of text): a repeated call costs no round trip. Answers are
 keyed by method and arguments (as JSON, key order aside), the least recently used go first, a call
-that raises is not remembered, and each caller gets its own copy of the answer.
+that raises is not remembered, and each caller gets its own copy of the answer. Inside a deployment
+what one instance was told its siblings on the host read before asking (`puma.sharedcache`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from . import arguments, client
 from .binding import takes_request, type_text
 from .endpoints import INTERFACE_PATH
 from .errors import PumaError, PumaNotFound
+from .sharedcache import SharedAnswers, shared_store
 from .suggest import did_you_mean
 
 # Results JSON already gives as the hint says (float is not one: JSON's 1 is an int).
@@ -68,14 +70,19 @@ class Memo:
     Each recall is a fresh copy. Answers are kept in the form that copies fastest (`_frozen`): a
     list of plain values as a tuple (a search's 5,000 ids: ~15 us a copy, where `copy.deepcopy`
     took ~900 us), other JSON as its text (decoded per recall: 3-4x faster than `deepcopy`).
+    With `shared` (in a deployment: `puma.sharedcache`), what this memory lacks is looked up in
+    what the host's other instances were told before the service is asked, and each answer
+    given is written there too.
     """
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_entries: int, shared: SharedAnswers | None = None) -> None:
         if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 0:
             raise ValueError(f"cache: {max_entries!r} is not a number of answers to remember; give a whole "
                              "number >= 0 (0 remembers nothing)")
         self.max_entries = max_entries
+        self.shared = shared  # what this host's other instances were told (puma.sharedcache)
         self.hits = self.misses = 0
+        self.shared_hits = 0  # of the hits, those another instance had asked for
         self._answers: OrderedDict[bytes, tuple[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -86,15 +93,42 @@ class Memo:
         """A copy of the answer remembered for `key`, or `_MISSING`."""
         with self._lock:
             found = self._answers.get(key)
-            if found is None:
+            if found is not None:
+                self.hits += 1
+                self._answers.move_to_end(key)
+        if found is not None:
+            return _thawed(found)
+        answer = self._shared_answer(key)
+        if answer is _MISSING:
+            with self._lock:
                 self.misses += 1
-                return _MISSING
+            return _MISSING
+        self._keep(key, _frozen(answer))  # a copy: `answer` is the caller's own
+        with self._lock:
             self.hits += 1
-            self._answers.move_to_end(key)
-        return _thawed(found)
+            self.shared_hits += 1
+        return answer
+
+    def _shared_answer(self, key: bytes) -> Any:
+        text = self.shared.get(key) if self.shared is not None else None
+        if text is None:
+            return _MISSING
+        try:
+            return json.loads(text)
+        except ValueError:  # not what `remember` writes: asked again, and written over
+            return _MISSING
 
     def remember(self, key: bytes, answer: Any) -> None:
         kept = _frozen(answer)  # a copy: the caller may change its own
+        self._keep(key, kept)
+        if self.shared is not None:
+            try:
+                text = json.dumps(answer, allow_nan=False, separators=(",", ":"))
+            except (TypeError, ValueError):  # not JSON (an answer rebuilt by hand): this process keeps it alone
+                return
+            self.shared.put(key, text)
+
+    def _keep(self, key: bytes, kept: tuple[str, Any]) -> None:
         with self._lock:
             self._answers[key] = kept
             while len(self._answers) > self.max_entries:
@@ -355,6 +389,8 @@ def aremote(service: str, spec: type | Callable[..., Any] | None = None, *, time
 
 def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bool, cache: int | None) -> Any:
     memo = None if cache is None or (cache == 0 and type(cache) is int) else Memo(cache)
+    if memo is not None:
+        memo.shared = shared_store(service, memo.max_entries)
     if spec is None or inspect.isclass(spec):
         return RemoteObject(service, spec, timeout_s=timeout_s, asynchronous=asynchronous, memo=memo)
     if callable(spec):

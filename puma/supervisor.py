@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import client, edge, guard, logs, rundirs, workers
+from . import client, edge, guard, logs, rundirs, sharedcache, workers
 from .config import PumaConfig
 from .configproblems import unstartable_problems
 from .containers import ContainerSpec, DockerBackend
@@ -115,6 +115,7 @@ class Deployment:
             check_ports_free(self.config, None if self.backend is not None else self.envoy.internal_host)
             self._began = True
             undo.push(self._keep_logs_if_failed)
+            sharedcache.forget(self.run_dir)  # a run dir given again holds a previous deployment's answers
             if self.backend is None:
                 self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log")
             else:
@@ -256,6 +257,7 @@ class Deployment:
     def _keep_or_remove_run_dir(self, served_5xx: int) -> None:
         """A temporary run dir is removed, unless start-up failed or the run had errors: then it stays, said so."""
         errors = self._errors_seen(served_5xx) if self._own_run_dir else None
+        sharedcache.forget(self.run_dir)  # kept logs or not: remembered answers never outlive the deployment
         if errors and not self.keep_logs:
             self.keep_logs = True  # the ERROR lines and tracebacks name files under it: they stay
         if self._own_run_dir and not self.keep_logs:

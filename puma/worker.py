@@ -25,13 +25,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from waitress import wasyncore
 from waitress.server import create_server
 from waitress.task import ThreadedTaskDispatcher
 
-from . import deadlines, endpoints, eventloop, recycling, targets, warmup
+from . import deadlines, endpoints, eventloop, recycling, sharedcache, targets, warmup
 from .busy import STUCK_GRACE_S, BusyBoard, board_path
 from .client import ENV_WORKER
 from .codec import encode_json
@@ -65,6 +66,10 @@ def main(argv: list[str] | None = None) -> None:
     # SIGUSR1 writes every thread's stack to the log: the supervisor sends it to a start-up that
     # hangs, so the log shows the line it hangs on.
     faulthandler.register(STACK_DUMP_SIGNAL, file=sys.stderr, all_threads=True)
+    # Before the app is imported: its `puma.remote(..., cache=N)` memories, in every instance this
+    # zygote forks, share what they are told with each other (and with the host's other services').
+    # The zygote itself opens no file: its instances do, each its own connection after the fork.
+    sharedcache.share_in(Path(args.answers_dir) if args.answers_dir else None, forker=True)
     # Importing the target is one step, building it (below) another; what its module logs at INFO
     # while it imports (a table it loads) is its progress too, as a warm-up's is.
     with warmup.reporting(out, warmup.own_packages(args.target, args.warmup)):
@@ -151,6 +156,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="the service's request timeout: an instance whose every thread is held past it (and "
                         f"{STUCK_GRACE_S:g} s) fails its liveness check (default 0: never)")
     p.add_argument("--busy-dir", default=None, help="directory each instance publishes its busy threads in")
+    p.add_argument("--answers-dir", default=None,
+                   help="directory where the host's instances share their remembered answers (puma.sharedcache)")
     p.add_argument("--warmup", default=None, help="import path of a function to run once before forking")
     p.add_argument("--readiness", default=None,
                    help="import path of the service's readiness check (a function of no arguments)")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
-from . import guard
+from . import guard, sharedcache
 from .errors import PumaStartError
 from .forkserver import ForkedZygote, ForkServer
 from .logs import log_tail
@@ -132,7 +132,7 @@ class ServiceZygote:
                 "--max-body-bytes", str(self.service.max_body_bytes),
                 "--content-types", ",".join(self.service.content_types),
                 "--drain-timeout-s", str(self.drain_timeout_s), "--timeout-s", str(self.service.timeout_s),
-                "--busy-dir", str(self.busy_dir)]
+                "--busy-dir", str(self.busy_dir), "--answers-dir", str(sharedcache.answers_dir(self.owner.run_dir))]
         if self.service.warmup:
             args += ["--warmup", self.service.warmup]
         if self.service.idempotent_methods:  # checked against the methods the service has, once loaded

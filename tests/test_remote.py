@@ -21,11 +21,13 @@ def mesh():
     app = puma.App()
     app.configure({"puma_services": {
         "catalogue": {"instances": 2, "warmup": "tests.apps.parts:slow_start"},
-        "flaky": {"instances": 2}, "scorer": "/scorer", "uses": {}, "stopped": {"instances": 0, "autoscale": {"enabled": False}}}})
+        "flaky": {"instances": 2}, "scorer": "/scorer", "uses": {}, "stopped": {"instances": 0, "autoscale": {"enabled": False}},
+        "asker": {"instances": 3}}})
     app.add_services({"catalogue": parts.Catalogue, "score": parts.score, "shift": parts.shift,
                       "tick": parts.tick,
                       "scorer": "tests.apps.parts:Scorer", "flaky": "tests.apps.parts:Flaky",
-                      "uses": "tests.apps.parts:Uses", "stopped": "tests.apps.parts:Scorer"})
+                      "uses": "tests.apps.parts:Uses", "stopped": "tests.apps.parts:Scorer",
+                      "asker": "tests.apps.parts:Asker"})
     with app.start(listener={"port": 0}) as deployment:
         yield deployment
 
@@ -104,6 +106,22 @@ def test_remote_cache_answers_a_repeated_call_from_memory_and_tells_arguments_ap
     assert catalogue.where(5) == catalogue.where(5) == parts.Point(5, 10)  # typed from memory too
     assert catalogue.search(["big"]) == [3] and catalogue.title(3) == "Big"
     assert len(catalogue.memo) == 2 and catalogue.memo.hits == 1  # at most 2: the oldest went first
+
+
+def test_remote_cache_one_instance_was_told_its_siblings_do_not_ask_again(mesh):
+    # `tick` answers each call differently: the number of different answers the asker's three
+    # instances got is the number of times `tick` was asked (a fresh deployment's repeated work).
+    asker = puma.remote("asker")
+    for key in ("comedy", "drama 1990", "a film like Heat"):
+        got = [asker.ask(key) for _ in range(3)]
+        for _ in range(60):
+            if len({g["asker"] for g in got}) == 3:
+                break
+            got.append(asker.ask(key))
+        assert {g["asker"] for g in got} == {i.pid for i in mesh.instances("asker")}
+        assert len({g["answer"]["at_ns"] for g in got}) == 1, "tick asked once per instance, not once"
+        assert got[0]["answer"]["key"] == key
+    assert len({asker.ask(f"new {n}")["answer"]["at_ns"] for n in range(4)}) == 4  # other arguments: asked
 
 
 def test_remote_cache_hands_out_copies_and_forgets_nothing_it_failed_to_get(mesh):

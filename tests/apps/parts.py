@@ -194,3 +194,13 @@ class NeedsArguments:
 
     def ping(self) -> str:
         return self.url
+
+
+class Asker:
+    """A caller that remembers `tick`'s answers (`cache=`): which instance asked, and what it got."""
+
+    def __init__(self) -> None:
+        self.tick = puma.remote("tick", cache=16)
+
+    def ask(self, key: str) -> dict:
+        return {"asker": os.getpid(), "answer": self.tick(key)}
