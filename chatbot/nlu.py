@@ -97,8 +97,11 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
-from chatbot.mentions import PERSON_SLOTS, PeopleReader
+from chatbot.mentions import PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
+from chatbot.permissions import at as _at
+from chatbot.permissions import given_up_people, permitted_wish, split_permitted
+from chatbot.permissions import indifferent as _indifferent
 from chatbot.plainwords import genre_phrase, marked_as_title
 from chatbot.pushback import complaint
 from chatbot.questions import (
@@ -118,7 +121,7 @@ from chatbot.remarks import (
     with_leads_topic,
     with_more_cast,
 )
-from chatbot.scope import as_asked, clauses, concession_mask, permission_mask, removal_mask
+from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.shorthand import spell_shorthand
 from chatbot.social import social_act
@@ -217,6 +220,9 @@ class Understander:
         asking = is_question(asked_whole, asked_text) and refers_to_film(asked_whole, asked_text)
         people = self._people.find(tokens, expect, used, negated, cuts, asking)
         hits += self._genres.find(tokens, expect == "genre", used)
+        hits, permits = split_permitted(hits, allowed, tokens)  # "older is fine": allowed, no wish
+        permits += [permitted_wish(h[2]) for h in self._approximate([t if a else "\0" for t, a in zip(tokens, allowed, strict=True)],
+                                                    [False] * len(tokens), set(), [])]
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts, negated)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
         conceded = [c or r for c, r in zip(concession_mask(tokens), removal_mask(tokens), strict=True)]
@@ -226,6 +232,7 @@ class Understander:
         freed = [c or a for c, a in zip(conceded, allowed, strict=True)]
         relaxed += given_up_people(people, freed)
         relaxed += slots_given_up(tokens, removal_mask(tokens))  # "drop the director requirement"
+        relaxed += [dict(p, permit=True) for p in permits]
         permitted = [p["name"] for p in people if _at(allowed, p) and not p.get("negated")]
         people = [p for p in people if not _at(freed, p)]
         hits = [h for h in hits if not conceded[h[0]]]
@@ -237,6 +244,7 @@ class Understander:
         constraints = spans_to_constraints(hits, tokens, negated) + standing_wishes(tokens)
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
+        indifferent = [s for s in _indifferent(tokens, people) if not any(c["slot"] == s for c in constraints)]
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(
             distinct_exclusions(besides_liked(constraints, titles, fold)), self._last_year)
@@ -277,14 +285,13 @@ class Understander:
             "delegate": (delegates(whole) or answers_all(whole)) and not asks_method(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
-            "permitted": permitted,
+            "permitted": permitted, "permits": permits,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
             "unknown_person": self._people.unknown(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
-            "indifferent": [s for s in _indifferent(tokens, people)
-                            if not any(c["slot"] == s for c in constraints)],
+            "indifferent": indifferent,
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
@@ -401,37 +408,6 @@ class Understander:
         for hit in free:
             used.update(range(hit[0], hit[1]))
         return free
-
-
-def _at(mask: list[bool], person: Mapping[str, Any]) -> bool:
-    at = int(person.get("at", -1))
-    return 0 <= at < len(mask) and mask[at]
-
-
-def given_up_people(people: list[dict], conceded: list[bool]) -> list[dict]:
-    """The people a removal or concession gives up ("drop tom hanks"), as wishes to take
-    back in either role."""
-    return [{"slot": slot, "values": [p["name"]], "exclude": False}
-            for p in people if _at(conceded, p) and not p.get("negated")
-            for slot in PERSON_SLOTS]
-
-
-def _indifferent(tokens: list[str], people: list[dict]) -> list[str]:
-    """The questions a "no preference" names, clause by clause: "dont care who directs" in
-    a list of wishes ("sci-fi, no Will Smith, dont care who directs") names the director;
-    a clause that also names someone wanted for the slot ("anyone, but directed by Fincher")
-    does not."""
-    found: list[str] = []
-    for start, end in clauses(tokens):
-        clause = tokens[start:end]
-        named = [p for p in people if start <= int(p.get("at", -1)) < end and not p["negated"]]
-        whole = indifferent_slots(tokens, intent_of(tokens)) if len(clauses(tokens)) == 1 else []
-        for slot in indifferent_slots(clause, intent_of(clause)) or whole:
-            if slot not in found and not (named and slot in PERSON_SLOTS):
-                found.append(slot)
-    if not found and not any(p for p in people if not p["negated"]):
-        found = indifferent_slots(tokens, intent_of(tokens))
-    return found
 
 
 def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:

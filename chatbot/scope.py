@@ -49,6 +49,13 @@ _DULL = frozenset("""boring dull lame tedious overrated meh cringe cringey cring
     garbage awful terrible annoying unwatchable childish stupid dumb""".split())
 _FOR_BABIES = (["for", "babies"], ["for", "toddlers"], ["for", "little"], ["for", "losers"])
 _FINE = frozenset("fine ok okay alright allowed acceptable good whatever".split())
+_PERMITTING_COPULAS = _COPULAS | {"be"}  # "PG would be fine", "older ones would be ok"
+_PERMISSION_DEGREES = frozenset("totally perfectly completely absolutely also still more than "
+                                "quite pretty really just".split())
+_PERMISSION_CUES = (("not", "mind"), ("ok", "with"), ("okay", "with"), ("fine", "with"),
+                    ("happy", "with"), ("cool", "with"), ("alright", "with"), ("open", "to"),
+                    ("no", "problem", "with"), ("not", "object", "to"))
+_PERMISSION_STOPS = frozenset("but except as long so if just".split())
 _ROLES = frozenset("director actor actress lead star cast".split())
 _NOT_MINE = [["my", "thing"], ["for", "me"], ["for", "us"], ["my", "cup"], ["my", "style"],
              ["my", "type"], ["my", "taste"], ["my", "favorite"], ["my", "favourite"],
@@ -171,18 +178,29 @@ def _not_mine(words: Sequence[str]) -> bool:
 
 
 def permission_mask(tokens: Sequence[str]) -> list[bool]:
-    """The subject of a permission ("black and white is fine", "old ones are ok too",
-    "Eastwood's fine": the "'s" glued to the name)."""
+    """The subject of a permission: before the copula ("black and white is fine", "old ones
+    are totally ok too", "Eastwood's fine": the "'s" glued to the name, "PG would be fine")
+    or after a cue ("I don't mind black and white", "I'm happy with older stuff too"), to
+    the clause's end or a contrast ("ok with old ones, but nothing too long")."""
     mask = [False] * len(tokens)
     for start, end in clauses(tokens):
         for i in range(start, end - 1):
-            copula = i > start and tokens[i] in _COPULAS
+            copula = i > start and tokens[i] in _PERMITTING_COPULAS
             glued = len(tokens[i]) > 3 and tokens[i].endswith("s") and tokens[i] not in _COPULAS
-            if (copula or glued) and tokens[i + 1] in _FINE and "not" not in tokens[start:i] \
-                    and not _as_role(tokens[i + 2 : end]):  # "Spielberg is fine as director": a pick
+            j = i + 1
+            while j < end - 1 and tokens[j] in _PERMISSION_DEGREES:
+                j += 1
+            if (copula or glued) and tokens[j] in _FINE and "not" not in tokens[start:i] \
+                    and not _as_role(tokens[j + 1 : end]):  # "Spielberg is fine as director": a pick
                 stop = i if copula else i + 1
                 mask[start:stop] = [True] * (stop - start)
                 break
+        for i in range(start, end):
+            cue = next((c for c in _PERMISSION_CUES if tuple(tokens[i : i + len(c)]) == c), None)
+            if cue is None or (cue[0] != "not" and i > start and tokens[i - 1] in ("not", "never")):
+                continue  # "not happy with horror": no permission
+            stop = next((k for k in range(i + len(cue), end) if tokens[k] in _PERMISSION_STOPS), end)
+            mask[i + len(cue) : stop] = [True] * (stop - i - len(cue))
     return mask
 
 

@@ -64,7 +64,11 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
         if not any(same_wish(wish, a) for a in added):  # "Tom Hanks" said six times is one wish
             added.append(wish)  # said again: confirmed again (and no longer set aside)
     for relaxed in nlu.get("relaxed") or ():  # "even if it's not sci-fi": sci-fi given up
-        if "values" in relaxed:
+        if relaxed.get("permit"):  # "older is fine", "PG is ok too": widened, never narrowed
+            widened, gone = _permit(wishes, _relative_to(dict(relaxed), reference))
+            added += widened
+            replaced += gone
+        elif "values" in relaxed:
             replaced += _retract(wishes, dict(relaxed, exclude=True))
             replaced += _unexclude(wishes, relaxed)  # "Tom Hanks is fine" after "no Tom Hanks"
         else:  # "forget about the 90s": the slot's range goes
@@ -76,6 +80,47 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
     replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
     return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}
+
+
+def _permit(wishes: list[dict], permit: Mapping[str, Any]) -> tuple[list[dict], list[dict]]:
+    """Allow ``permit`` in place: refusals of it go, and an earlier wish of a slot a film has
+    one value of widens to take it in (G -> G or PG; the 1990s -> 1990 or earlier for "older
+    is fine"). Returns the wishes widened and the ones they replaced or that went."""
+    added: list[dict] = []
+    gone: list[dict] = []
+    for wish in list(wishes):
+        if wish["slot"] != permit["slot"]:
+            continue
+        if "range" in permit and "range" in wish:
+            if wish["exclude"] and _overlap(wish["range"], permit["range"]):
+                gone.append(wish)
+                wishes.remove(wish)
+            elif not wish["exclude"] and (hull := _hull(wish["range"], permit["range"])) != wish["range"]:
+                gone.append(wish)
+                wishes[wishes.index(wish)] = wider = dict(wish, range=hull)
+                added.append(wider)
+        elif "values" in permit and "values" in wish:
+            fresh = [v for v in permit["values"] if v not in wish["values"]]
+            if wish["exclude"] and len(fresh) < len(permit["values"]):
+                gone += _unexclude(wishes, dict(permit))
+            elif not wish["exclude"] and fresh and wish["slot"] in SINGLE_VALUED:
+                gone.append(wish)
+                wishes[wishes.index(wish)] = wider = dict(wish, values=[*wish["values"], *fresh])
+                added.append(wider)
+    return added, gone
+
+
+def _overlap(first: Sequence[Any], second: Sequence[Any]) -> bool:
+    low = max(first[0] if first[0] is not None else -10**9, second[0] if second[0] is not None else -10**9)
+    high = min(first[1] if first[1] is not None else 10**9, second[1] if second[1] is not None else 10**9)
+    return low <= high
+
+
+def _hull(first: Sequence[Any], second: Sequence[Any]) -> list[Any]:
+    """The smallest range holding both (None: open)."""
+    low = None if first[0] is None or second[0] is None else min(first[0], second[0])
+    high = None if first[1] is None or second[1] is None else max(first[1], second[1])
+    return [low, high]
 
 
 def _moved_correction(wishes: list[dict], new: Sequence[Mapping[str, Any]],
