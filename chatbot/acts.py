@@ -341,14 +341,18 @@ def indifferent_slots(tokens: Sequence[str], intent: str) -> list[str]:
     "don't care who directs"), in the order ``SLOT_WORDS`` lists them; [] when it names none."""
     if intent != "no_preference" and not _INDIFFERENT_WORDS & set(tokens):
         return []
-    said = set(tokens)
+    said = set(tokens) | ({"length"} if _HOW_LONG in zip(tokens, tokens[1:], strict=False) else set())
     return [slot for slot, words in SLOT_WORDS.items() if said & words]
 
 
 SLOT_WORDS = {"genre": frozenset("genre genres kind type".split()),
               "actor": frozenset("actor actors actress actresses cast starring stars".split()),
               "director": frozenset("director directors directs directed".split()),
-              "mpaa": frozenset("rating ratings rated mpaa certificate".split())}
+              "mpaa": frozenset("rating ratings rated mpaa certificate".split()),
+              # "any year works", "doesn't matter how old": wishes of these slots go too
+              "year": frozenset("year years decade decades era date release old age".split()),
+              "runtime": frozenset("length lengths runtime duration".split())}
+_HOW_LONG = ("how", "long")  # "don't care how long it is" (not "as long as")
 _INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care preference pref "
                                "important bothered fussed fussy".split())
 

@@ -176,12 +176,16 @@ def _kept_out(tokens: Sequence[str]) -> list[bool]:
     return mask
 
 
+_NO_IDIOMS = frozenset("preference idea problem matter one way clue clues worries worry rush "
+                       "pressure biggie prob probs".split())
+
+
 def _opens(tokens: Sequence[str], i: int) -> bool:
     token = tokens[i]
     following = tokens[i + 1] if i + 1 < len(tokens) else ""
     if token == "not" and following in _NOT_DENIALS:
         return False
-    if token == "no" and following in ("preference", "idea", "problem", "matter", "one", "way"):
+    if token == "no" and following in _NO_IDIOMS:  # "no clue", "no worries": deny nothing
         return False
     if token == "no" and _correcting_no(tokens, i):  # "actually no, thriller": a correction
         return False

@@ -234,7 +234,8 @@ def relaxed(dropped: Sequence[Any]) -> str:
     return end_sentence(f"{NO_EXACT_MATCH} I had to leave out {join_words(named)}")
 
 
-_SLOT_NOUNS = {"genre": "genre", "actor": "actor", "director": "director", "mpaa": "rating"}
+_SLOT_NOUNS = {"genre": "genre", "actor": "actor", "director": "director", "mpaa": "rating",
+               "runtime": "length"}
 
 
 def no_preference_on(slots: Sequence[str]) -> str:

@@ -62,7 +62,12 @@ _NOT_MINE = [["my", "thing"], ["for", "me"], ["for", "us"], ["my", "cup"], ["my"
              ["my", "jam"], ["my", "bag"]]
 _REMOVALS = (("drop",), ("remove",), ("forget",), ("ditch",), ("scrap",), ("nix",),
              ("get", "rid", "of"), ("take", "out"), ("take", "away"), ("take", "off"),
-             ("never", "mind"), ("nevermind",), ("no", "need", "for"), ("lose",))
+             ("never", "mind"), ("nevermind",), ("no", "need", "for"), ("lose",),
+             # "I never said it has to be old", "I didn't ask for old films", "it doesn't need
+             # to be new": a wish taken back (or never made), not a refusal
+             *((no, verb) for no in ("not", "never") for verb in ("say", "said", "mean", "meant")),
+             *((no, verb, "for") for no in ("not", "never") for verb in ("ask", "asked")),
+             *((no, verb, "to", "be") for no in ("not", "never") for verb in ("need", "have", "has")))
 
 
 def unstressed(text: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from chatbot.cues import year_ranges
 from chatbot.franchises import fully_known
 from chatbot.plainwords import pointing_words
 
@@ -68,6 +69,8 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
             end = None  # "anything but jackie chan": his, not the film Jackie's
         if end is not None and pointing_words(tokens[i:end]):
             end = None  # "haven't seen the first ones": no film called First
+        if end is not None and _dated(tokens[i:end]):
+            end = None  # "nothing before 2000": years, no film called "Before 2000"
         if end is None:
             i += 1
             continue
@@ -76,6 +79,11 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
         used.update(range(i, end))
         i = end
     return found
+
+
+def _dated(words: Sequence[str]) -> bool:
+    """A span that is a date phrase as a whole ("before 2000", "after the 90s")."""
+    return any(start == 0 and end == len(words) for start, end, *_ in year_ranges(list(words), None))
 
 
 def _franchise_at(tokens: Sequence[str], start: int, used: set[int]) -> bool:

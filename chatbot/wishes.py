@@ -68,6 +68,11 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
             widened, gone = _permit(wishes, _relative_to(dict(relaxed), reference))
             added += widened
             replaced += gone
+        elif relaxed.get("clear"):  # "any year works": the slot's wishes go, refusals too
+            gone = [w for w in wishes if w["slot"] == relaxed["slot"]
+                    and not any(same_wish(w, a) for a in added)]
+            wishes = [w for w in wishes if not any(w is g for g in gone)]
+            replaced += gone
         elif "values" in relaxed:
             replaced += _retract(wishes, dict(relaxed, exclude=True))
             replaced += _unexclude(wishes, relaxed)  # "Tom Hanks is fine" after "no Tom Hanks"
