@@ -457,7 +457,8 @@ def _length_word_at(tokens: Sequence[str], i: int
     film_like = _next(tokens, i) in _FILM_AFTER or before in (
         "something", "anything", "really", "very", "bit", "nice", "quite", "much", "way", "lot", "little",
         "slightly", "somewhat", "even") or (
-        token in ("shorter", "longer") and before in ("but", "and", "only", "just", "maybe"))
+        token in ("shorter", "longer") and before in ("but", "and", "only", "just", "maybe",
+                                                      "be", "it", "one"))  # "could it be shorter?"
     if _next(tokens, i) in _TIME_SPANS:
         return None
     if token in _SHORT and film_like:

@@ -216,7 +216,7 @@ class Understander:
         corrected_at = correction_at(tokens)
         cuts = [c for c in correction_cues(tokens) if not replaced_first(tokens, c)]
         asked_text = asking_part(cleaned) or cleaned  # a long message: its questions only
-        asked_whole = clause_tokens(asked_text) if asked_text != cleaned else whole
+        asked_whole = as_asked(clause_tokens(asked_text)) if asked_text != cleaned else whole
         asking = is_question(asked_whole, asked_text) and refers_to_film(asked_whole, asked_text)
         people = self._people.find(tokens, expect, used, negated, cuts, asking)
         hits += self._genres.find(tokens, expect == "genre", used)

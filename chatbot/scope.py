@@ -36,6 +36,9 @@ _STRESSED = re.compile(r"(?:(?<=^)|(?<=[\s.!]))(?:[\w'-]+\.\s+){" + str(MIN_STRE
 _FILLERS = frozenset("wait but hmm hm so oh um uh and ok okay like lol well wow yo hey".split())
 _AUXILIARIES = frozenset("is was are were does did do has have had".split())
 _SUBJECTS = frozenset("it that this he she they there the one".split())
+_MODALS = frozenset("can could would will should do".split())
+_REQUESTING = _MODALS | {"why"}
+_REQUEST_SUBJECTS = frozenset("you u we i it there this that they a an something some one".split())
 _IN_THE_FILM = (("in", "it"), ("in", "that"), ("in", "this"), ("in", "there"), ("in", "the"))
 _CONCESSIONS = (("even", "if"), ("even", "though"), ("even", "when"), ("even", "it"),
                 ("do", "not", "care", "if"), ("does", "not", "matter", "if"), ("fine", "if"),
@@ -100,11 +103,43 @@ def asked_not(tokens: Sequence[str]) -> list[bool]:
     return mask
 
 
+def requested_not(tokens: Sequence[str]) -> list[bool]:
+    """The "not" of a negative question that asks for something, at a clause's start:
+    "can't you find one under 2 hours", "couldn't we do a comedy", "wouldn't a horror film be
+    better", "why not something funnier", "why don't we go for the 90s": True there, so it
+    denies nothing ("I can't stand horror", "can't stand horror" still deny)."""
+    mask = [False] * len(tokens)
+    for i, token in enumerate(tokens):
+        if token != "not" or i == 0 or tokens[i - 1] not in _REQUESTING:
+            continue
+        start = i - 1
+        if tokens[start] in _MODALS and start and tokens[start - 1] == "why":
+            start -= 1  # "why don't we ..."
+        while start > 0 and tokens[start - 1] in _FILLERS:
+            start -= 1
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if start and tokens[start - 1] != BOUNDARY:
+            continue  # "I can't stand horror": a statement
+        if tokens[i - 1] == "why" or following in _REQUEST_SUBJECTS:
+            mask[i] = True
+    return mask
+
+
 def as_asked(tokens: list[str]) -> list[str]:
     """``tokens`` with the "not" of a negative question dropped: "isn't X in it" asks what
-    "is X in it" asks. Example: ``as_asked("is not he in it".split())`` -> is he in it."""
-    asked = asked_not(tokens)
-    return [t for t, a in zip(tokens, asked, strict=True) if not a] if any(asked) else tokens
+    "is X in it" asks, "can't you find a comedy" what "can you find a comedy" does, and "why
+    not a comedy", "why don't we ..." what "how about ..." does.
+    Example: ``as_asked("is not he in it".split())`` -> is he in it."""
+    asked = [a or r for a, r in zip(asked_not(tokens), requested_not(tokens), strict=True)]
+    if not any(asked):
+        return tokens
+    out: list[str] = []
+    for token, dropped in zip(tokens, asked, strict=True):
+        if not dropped:
+            out.append(token)
+        elif out[-1:] == ["why"] or out[-2:] == ["why", "do"]:  # "why not X": "how about X"
+            out[out.index("why", len(out) - 2):] = ["how", "about"]
+    return out
 
 
 def concession_mask(tokens: Sequence[str]) -> list[bool]:
