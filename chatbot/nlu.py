@@ -71,6 +71,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     watching,
 )
 from chatbot.asides import aside_mask, past_selves
+from chatbot.choices import as_choice
 from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
@@ -188,7 +189,8 @@ class Understander:
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
         titles, rest_text, title_cue = self._split_titles(unseen_text)
         rest_text = rest_text if titles or not seen else unseen_text
-        tokens = as_asked(clause_tokens(rest_text))  # "isn't X in it?" asks, denies nothing
+        # "isn't X in it?" asks, denies nothing; "A and B, either is fine" is "A or B"
+        tokens = as_choice(as_asked(clause_tokens(rest_text)))
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
         used: set[int] = set()

@@ -151,8 +151,9 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
     target = next(iter(retracted), None) or (last_slot if correcting else None)
     groups: dict[Any, dict] = {}
     suggest = None
+    slots = _shared_slots(people, [_person_slot(p, stage, target, wishes) for p in people], stage)
     for index, person in enumerate(people):
-        slot = _person_slot(person, stage, target, wishes)
+        slot = slots[index]
         if slot is None:
             continue
         if not person.get("sure", True) and not _named_before(wishes, person):
@@ -172,6 +173,29 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
     if nlu.get("denies_earlier") and earlier:  # "Jim Carrey" ... "maybe not him after all"
         new.append(dict(earlier[-1], values=earlier[-1]["values"][-1:], exclude=True))
     return new, suggest
+
+
+def _shared_slots(people: Sequence[Mapping[str, Any]], slots: list[str | None],
+                  stage: str) -> list[str | None]:
+    """``slots`` with the people of one "or" group given one slot where their own differ but
+    a role is common to them all: "Daniel Craig? or Kenneth Branagh" (an actor, a director
+    who also acts) is a wish for either as an actor, not for both in two roles."""
+    members: dict[Any, list[int]] = {}
+    for index, person in enumerate(people):
+        if "group" in person and not person.get("negated"):
+            members.setdefault(person["group"], []).append(index)
+    for indexes in members.values():
+        if len({slots[i] for i in indexes}) < 2:
+            continue
+        common = set.intersection(*(set(people[i].get("roles") or ()) for i in indexes))
+        known = common & set.intersection(*(set(people[i].get("known_for") or people[i].get(
+            "notable") or ()) for i in indexes))  # Eastwood or Leone: directors both
+        pool = known or common
+        if pool:
+            slot = stage if stage in pool else "actor" if "actor" in pool else sorted(pool)[0]
+            for i in indexes:
+                slots[i] = slot
+    return slots
 
 
 def _as_wished(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:

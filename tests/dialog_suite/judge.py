@@ -94,7 +94,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "refusals_recalled", "too_old_direction",
          # round 10 (newcomers 53, 54): a permission widens a slot, never narrows it; "any
          # year" clears a slot; negated questions that request; a choice is any of its values
-         "permission_widens", "slot_cleared", "negated_requests")
+         "permission_widens", "slot_cleared", "negated_requests", "or_choices")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
