@@ -230,7 +230,8 @@ def permission_mask(tokens: Sequence[str]) -> list[bool]:
             j = i + 1
             while j < end - 1 and tokens[j] in _PERMISSION_DEGREES:
                 j += 1
-            if (copula or glued) and tokens[j] in _FINE and "not" not in tokens[start:i] \
+            fine = tokens[j] in _FINE or tuple(tokens[j : j + 2]) == ("no", "problem")
+            if (copula or glued) and fine and "not" not in tokens[start:i] \
                     and not _as_role(tokens[j + 1 : end]):  # "Spielberg is fine as director": a pick
                 stop = i if copula else i + 1
                 mask[start:stop] = [True] * (stop - start)
