@@ -94,11 +94,13 @@ _BOT_TABLE = PhraseTable((("are", "you"), ("who", "are", "you"), ("what", "are",
                           ("you", "a", "robot"), ("is", "this", "a", "bot"),
                           ("am", "i", "talking")))
 _REFERENCE_TABLE = PhraseTable(_FILM_REFERENCES)
+# "could it be a bit shorter?", "can it be rated PG-13?": a change asked for, no question
+_CHANGE_ASKS = tuple((modal, "it", verb) for modal in ("can", "could") for verb in ("be", "have"))
 _REQUEST_OPENINGS = (("how", "about"), ("what", "about"), ("can", "you"), ("could", "you"),
                      ("do", "you", "have"), ("have", "you", "got"), ("got", "any"),
                      ("anything",), ("something",), ("any",), ("show", "me"), ("give", "me"),
                      ("find", "me"), ("is", "there"), ("are", "there"), ("can", "we"),
-                     ("could", "we"), ("how", "bout"), ("maybe",), ("or",))
+                     ("could", "we"), ("how", "bout"), ("maybe",), ("or",), *_CHANGE_ASKS)
 _REQUEST_TABLE = PhraseTable(_REQUEST_OPENINGS)
 
 
@@ -124,7 +126,8 @@ _ASKING = (("something",), ("anything",), ("another",), ("more",), ("less",), ("
            ("lets",), ("please",), ("give", "me"), ("show", "me"), ("find", "me"), ("try",),
            ("go", "for"), ("in", "the", "mood"), ("looking", "for"), ("make", "it"),
            ("make", "that"), ("one", "with"), ("one", "from"), ("ones",), ("one", "by"),
-           ("different",), ("other",), ("switch",), ("change",), ("pls",), ("plz",))
+           ("different",), ("other",), ("switch",), ("change",), ("pls",), ("plz",),
+           *_CHANGE_ASKS)
 _ASKING_TABLE = PhraseTable(_ASKING)
 
 
@@ -341,14 +344,18 @@ def indifferent_slots(tokens: Sequence[str], intent: str) -> list[str]:
     "don't care who directs"), in the order ``SLOT_WORDS`` lists them; [] when it names none."""
     if intent != "no_preference" and not _INDIFFERENT_WORDS & set(tokens):
         return []
-    said = set(tokens)
+    said = set(tokens) | ({"length"} if _HOW_LONG in zip(tokens, tokens[1:], strict=False) else set())
     return [slot for slot, words in SLOT_WORDS.items() if said & words]
 
 
 SLOT_WORDS = {"genre": frozenset("genre genres kind type".split()),
               "actor": frozenset("actor actors actress actresses cast starring stars".split()),
               "director": frozenset("director directors directs directed".split()),
-              "mpaa": frozenset("rating ratings rated mpaa certificate".split())}
+              "mpaa": frozenset("rating ratings rated mpaa certificate".split()),
+              # "any year works", "doesn't matter how old": wishes of these slots go too
+              "year": frozenset("year years decade decades era date release old age".split()),
+              "runtime": frozenset("length lengths runtime duration".split())}
+_HOW_LONG = ("how", "long")  # "don't care how long it is" (not "as long as")
 _INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care preference pref "
                                "important bothered fussed fussy".split())
 

@@ -19,7 +19,12 @@ from collections.abc import Sequence
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from chatbot.durations import minutes_at, spell_compact
+from chatbot.durations import spell_compact
+from chatbot.length_phrases import (  # noqa: F401  (this module's public names too)
+    LONG_MINUTES,
+    SHORT_MINUTES,
+    runtime_ranges,
+)
 from chatbot.scope import (
     asked_not,
     concession_mask,
@@ -76,28 +81,6 @@ _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "sev
 _AROUND = frozenset("around about circa approximately roughly ish c ca".split())
 AROUND_YEARS = 2  # "around 2000": 1998 to 2002
 _COMPARATIVES = {"older": "older", "earlier": "older", "newer": "newer", "later": "newer"}
-
-# -- runtime --------------------------------------------------------------------------------
-SHORT_MINUTES = 100  # "something short": at most this long
-LONG_MINUTES = 150  # "a long epic": at least this long
-_AT_MOST = ("under", "less than", "shorter than", "at most", "max", "maximum", "no more than",
-            "not more than", "up to", "within", "no longer than", "below", "not longer than",
-            "nothing longer than", "nothing over", "not over", "not exceeding")
-_AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
-_BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
-# bounds said after the length: "1h45 max", "two hours tops", "90 minutes or more"
-_AT_MOST_AFTER = ("max", "maximum", "tops", "at most", "or less", "or shorter", "or under",
-                  "at the most", "or so max")
-_AT_LEAST_AFTER = ("minimum", "at least", "or more", "or longer", "plus", "or over")
-_BUDGET = frozenset("like about around only just roughly maybe say max".split())  # "like 90 min"
-_SHORT = frozenset("short shorter quick brief".split())
-_LONG = frozenset("long longer lengthy epic".split())
-_FILM_AFTER = frozenset("""one ones movie movies film films flick flicks epic epics comedy
-    comedies drama dramas thriller thrillers horror western westerns documentary romance
-    cartoon animation""".split())  # "a short comedy"
-# "a really long week", "a short night": a length word on a stretch of the user's own time
-_TIME_SPANS = frozenset("day days week weeks weekend month months year years night nights "
-                        "shift shifts time while morning evening trip drive flight".split())
 
 # -- corrections and additions -------------------------------------------------------------
 _CORRECTIONS = ("i meant", "i mean", "actually", "instead", "rather", "make it", "make that",
@@ -176,12 +159,16 @@ def _kept_out(tokens: Sequence[str]) -> list[bool]:
     return mask
 
 
+_NO_IDIOMS = frozenset("preference idea problem matter one way clue clues worries worry rush "
+                       "pressure biggie prob probs".split())
+
+
 def _opens(tokens: Sequence[str], i: int) -> bool:
     token = tokens[i]
     following = tokens[i + 1] if i + 1 < len(tokens) else ""
     if token == "not" and following in _NOT_DENIALS:
         return False
-    if token == "no" and following in ("preference", "idea", "problem", "matter", "one", "way"):
+    if token == "no" and following in _NO_IDIOMS:  # "no clue", "no worries": deny nothing
         return False
     if token == "no" and _correcting_no(tokens, i):  # "actually no, thriller": a correction
         return False
@@ -383,84 +370,6 @@ def _year(token: str) -> int | None:
 
 def _next(tokens: Sequence[str], i: int) -> str:
     return tokens[i + 1] if i + 1 < len(tokens) else ""
-
-
-def runtime_ranges(tokens: Sequence[str]) -> list[tuple[int, int, int | None, int | None]]:
-    """Length phrases: ``(start, end, first, last)`` in minutes, inclusive (None: open).
-    "something short" (up to ``SHORT_MINUTES``), "not too long" (the same), "under 2 hours"
-    (up to 119), "at least 90 minutes", "an hour 45 max" (up to 105), "a long epic"
-    (``LONG_MINUTES`` or more). Lengths are read by ``chatbot.durations``."""
-    found: list[tuple[int, int, int | None, int | None]] = []
-    for i in range(len(tokens)):
-        if found and i < found[-1][1]:
-            continue
-        hit = _duration_at(tokens, i) or _bound_after_at(tokens, i) or _length_word_at(tokens, i)
-        if hit is not None:
-            found.append(hit)
-    return found
-
-
-def _duration_at(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, int | None] | None:
-    """"under 2 hours", "less than 90 minutes", "at least an hour and a half"."""
-    if tokens[i] not in _BOUND_FIRST_WORDS:
-        return None
-    for phrases, at_most in ((_AT_MOST, True), (_AT_LEAST, False)):
-        for phrase in phrases:
-            words = phrase.split()
-            if tuple(tokens[i : i + len(words)]) != tuple(words):
-                continue
-            amount = minutes_at(tokens, i + len(words))
-            if amount is None:
-                continue
-            value, end = amount
-            strict = phrase in ("under", "less than", "shorter than", "below", "over",
-                                "more than", "longer than", "above")
-            if at_most:
-                return i, end, None, value - 1 if strict else value
-            return i, end, value + 1 if strict else value, None
-    return None
-
-
-def _bound_after_at(tokens: Sequence[str], i: int
-                    ) -> tuple[int, int, int | None, int | None] | None:
-    """"1h45 max", "two hours tops", "90 minutes or more": the bound after the length."""
-    amount = minutes_at(tokens, i)
-    if amount is None:
-        return None
-    value, end = amount
-    for phrases, at_most in ((_AT_MOST_AFTER, True), (_AT_LEAST_AFTER, False)):
-        for phrase in phrases:
-            words = phrase.split()
-            if list(tokens[end : end + len(words)]) == words:
-                return (i, end + len(words), None, value) if at_most else (i, end + len(words), value, None)
-    alone = (i == 0 or tokens[i - 1] == BOUNDARY) and (end == len(tokens) or tokens[end] == BOUNDARY)
-    if alone or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that
-        return i, end, None, value
-    return None
-
-
-def _length_word_at(tokens: Sequence[str], i: int
-                    ) -> tuple[int, int, int | None, int | None] | None:
-    """"something short", "not too long" (short), "a long epic" (long)."""
-    token = tokens[i]
-    if token == "not" and _next(tokens, i) in _LONG | {"too", "very", "that", "overly", "so"}:
-        j = i + 1 if _next(tokens, i) in _LONG else i + 2
-        if j < len(tokens) and tokens[j] in _LONG:
-            return i, j + 1, None, SHORT_MINUTES
-    before = tokens[i - 1] if i else ""
-    if token == "epic" and before in ("a", "an", "some", "something"):  # "an epic"
-        return i, i + 1, LONG_MINUTES, None
-    film_like = _next(tokens, i) in _FILM_AFTER or before in (
-        "something", "anything", "really", "very", "bit", "nice", "quite", "much", "way", "lot", "little",
-        "slightly", "somewhat", "even") or (
-        token in ("shorter", "longer") and before in ("but", "and", "only", "just", "maybe"))
-    if _next(tokens, i) in _TIME_SPANS:
-        return None
-    if token in _SHORT and film_like:
-        return i, i + 1, None, SHORT_MINUTES
-    if token in _LONG and film_like and before != "too":
-        return i, i + 1, LONG_MINUTES, None
-    return None
 
 
 def comparative(tokens: Sequence[str]) -> str | None:

@@ -263,11 +263,11 @@ class DialogManager(SideActs):
         return bool(said)
 
     def _skip(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        slots = decision.get("slots") or [state["stage"]]  # "rating doesn't matter" at genre
-        for slot in slots:
+        slots = decision.get("slots") or ([] if decision.get("permits") else [state["stage"]])
+        for slot in slots:  # "rating doesn't matter" at genre; "older is fine" answers no question
             _mark_answered(state, slot)
-        if decision.get("permitted"):  # "Tom Hanks is ok I guess"
-            out.append(permitted(decision["permitted"]))
+        if decision.get("permitted") or decision.get("permits"):  # "Tom Hanks is ok", "PG is fine"
+            out.append(permitted(decision.get("permitted") or (), decision.get("permits") or ()))
         elif state["stage"] not in slots:
             out.append(nlg.no_preference_on(slots))
         self._advance(state, rng, out)

@@ -63,7 +63,7 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
         "no preference", "no preferences", "no pref", "do not care", "dont care",
         "does not matter", "doesnt matter", "not matter", "no one in particular",
         "nothing in particular", "no one", "surprise me", "i do not mind", "do not mind",
-        "no idea", "i do not know", "do not know", "not sure", "up to you", "you choose",
+        "no idea", "no clue", "not a clue", "i do not know", "do not know", "not sure", "up to you", "you choose",
         "you pick", "next question", "no favorite", "no favourite", "any of them",
         "all of them", "either one", "it does not matter", "not particularly",
         # free choice allowed: "anyone is fine", "any is ok", "whoever's good"

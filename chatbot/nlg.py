@@ -234,7 +234,8 @@ def relaxed(dropped: Sequence[Any]) -> str:
     return end_sentence(f"{NO_EXACT_MATCH} I had to leave out {join_words(named)}")
 
 
-_SLOT_NOUNS = {"genre": "genre", "actor": "actor", "director": "director", "mpaa": "rating"}
+_SLOT_NOUNS = {"genre": "genre", "actor": "actor", "director": "director", "mpaa": "rating",
+               "runtime": "length"}
 
 
 def no_preference_on(slots: Sequence[str]) -> str:
@@ -271,7 +272,8 @@ def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
         dropped = [describe_wish(r) for r in replaced if not r.get("exclude")]
         allowed = [describe_wish(dict(r, exclude=False)) for r in replaced if r.get("exclude")]
         said = [f"I'll drop {join_words(dropped)}"] if dropped else []
-        said += [f"{join_words(allowed)} {'are' if len(allowed) > 1 else 'is'} no longer left out"] \
+        many = len(allowed) > 1 or bool(allowed) and allowed[0].startswith("films")
+        said += [f"{join_words(allowed)} {'are' if many else 'is'} no longer left out"] \
             if allowed else []
         return end_sentence(f"Got it: {' and '.join(said)}")
     return end_sentence(f"Got it: {join_words(named)}") if named else ""

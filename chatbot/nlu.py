@@ -72,6 +72,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
 )
 from chatbot.ages import age_hits, years_old
 from chatbot.asides import aside_mask, past_selves
+from chatbot.choices import as_choice
 from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions, settle_ages
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
@@ -99,8 +100,11 @@ from chatbot.lexicon import (
     WEAK_GENRE_SYNONYMS,
 )
 from chatbot.liking import not_again
-from chatbot.mentions import PERSON_SLOTS, PeopleReader
+from chatbot.mentions import PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
+from chatbot.permissions import at as _at
+from chatbot.permissions import given_up_people, permitted_wish, split_permitted
+from chatbot.permissions import indifferent as _indifferent
 from chatbot.plainwords import genre_phrase, marked_as_title
 from chatbot.pushback import complaint
 from chatbot.questions import (
@@ -120,7 +124,7 @@ from chatbot.remarks import (
     with_leads_topic,
     with_more_cast,
 )
-from chatbot.scope import as_asked, clauses, concession_mask, permission_mask, removal_mask
+from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.shorthand import spell_shorthand
 from chatbot.social import social_act
@@ -188,7 +192,8 @@ class Understander:
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
         titles, rest_text, title_cue = self._split_titles(unseen_text)
         rest_text = rest_text if titles or not seen else unseen_text
-        tokens = as_asked(clause_tokens(rest_text))  # "isn't X in it?" asks, denies nothing
+        # "isn't X in it?" asks, denies nothing; "A and B, either is fine" is "A or B"
+        tokens = as_choice(as_asked(clause_tokens(rest_text)))
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
         used: set[int] = set()
@@ -217,10 +222,13 @@ class Understander:
         corrected_at = correction_at(tokens)
         cuts = [c for c in correction_cues(tokens) if not replaced_first(tokens, c)]
         asked_text = asking_part(cleaned) or cleaned  # a long message: its questions only
-        asked_whole = clause_tokens(asked_text) if asked_text != cleaned else whole
+        asked_whole = as_asked(clause_tokens(asked_text)) if asked_text != cleaned else whole
         asking = is_question(asked_whole, asked_text) and refers_to_film(asked_whole, asked_text)
         people = self._people.find(tokens, expect, used, negated, cuts, asking)
         hits += self._genres.find(tokens, expect == "genre", used)
+        hits, permits = split_permitted(hits, allowed, tokens)  # "older is fine": allowed, no wish
+        permits += [permitted_wish(h[2]) for h in self._approximate([t if a else "\0" for t, a in zip(tokens, allowed, strict=True)],
+                                                    [False] * len(tokens), set(), [])]
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts, negated)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
         conceded = [c or r for c, r in zip(concession_mask(tokens), removal_mask(tokens), strict=True)]
@@ -230,6 +238,7 @@ class Understander:
         freed = [c or a for c, a in zip(conceded, allowed, strict=True)]
         relaxed += given_up_people(people, freed)
         relaxed += slots_given_up(tokens, removal_mask(tokens))  # "drop the director requirement"
+        relaxed += [dict(p, permit=True) for p in permits]
         permitted = [p["name"] for p in people if _at(allowed, p) and not p.get("negated")]
         people = [p for p in people if not _at(freed, p)]
         hits = [h for h in hits if not conceded[h[0]]]
@@ -241,6 +250,8 @@ class Understander:
         constraints = spans_to_constraints(hits, tokens, negated) + standing_wishes(tokens)
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
+        indifferent = [s for s in _indifferent(tokens, people) if not any(c["slot"] == s for c in constraints)]
+        relaxed += [{"slot": s, "clear": True} for s in indifferent]  # "any year works": none kept
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(
             distinct_exclusions(besides_liked(constraints, titles, fold)), self._last_year)
@@ -283,14 +294,13 @@ class Understander:
             "delegate": (delegates(whole) or answers_all(whole)) and not asks_method(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
-            "permitted": permitted,
+            "permitted": permitted, "permits": permits,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
             "unknown_person": self._people.unknown(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
-            "indifferent": [s for s in _indifferent(tokens, people)
-                            if not any(c["slot"] == s for c in constraints)],
+            "indifferent": indifferent,
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
@@ -416,37 +426,6 @@ class Understander:
         for hit in free:
             used.update(range(hit[0], hit[1]))
         return free
-
-
-def _at(mask: list[bool], person: Mapping[str, Any]) -> bool:
-    at = int(person.get("at", -1))
-    return 0 <= at < len(mask) and mask[at]
-
-
-def given_up_people(people: list[dict], conceded: list[bool]) -> list[dict]:
-    """The people a removal or concession gives up ("drop tom hanks"), as wishes to take
-    back in either role."""
-    return [{"slot": slot, "values": [p["name"]], "exclude": False}
-            for p in people if _at(conceded, p) and not p.get("negated")
-            for slot in PERSON_SLOTS]
-
-
-def _indifferent(tokens: list[str], people: list[dict]) -> list[str]:
-    """The questions a "no preference" names, clause by clause: "dont care who directs" in
-    a list of wishes ("sci-fi, no Will Smith, dont care who directs") names the director;
-    a clause that also names someone wanted for the slot ("anyone, but directed by Fincher")
-    does not."""
-    found: list[str] = []
-    for start, end in clauses(tokens):
-        clause = tokens[start:end]
-        named = [p for p in people if start <= int(p.get("at", -1)) < end and not p["negated"]]
-        whole = indifferent_slots(tokens, intent_of(tokens)) if len(clauses(tokens)) == 1 else []
-        for slot in indifferent_slots(clause, intent_of(clause)) or whole:
-            if slot not in found and not (named and slot in PERSON_SLOTS):
-                found.append(slot)
-    if not found and not any(p for p in people if not p["negated"]):
-        found = indifferent_slots(tokens, intent_of(tokens))
-    return found
 
 
 def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:

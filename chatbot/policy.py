@@ -167,6 +167,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if stage in SLOTS and nlu.get("permitted"):  # "Tom Hanks is ok I guess": allowed, not asked for
         return decision | {"act": "skip", "permitted": list(nlu["permitted"]),
                            "slots": [stage if stage in ("actor", "director") else "actor"]}
+    if stage in SLOTS and nlu.get("permits"):  # "PG is fine", "older is ok": allowed, no wish
+        slots = [p["slot"] for p in nlu["permits"] if p["slot"] in SLOTS]  # no question again
+        return decision | {"act": "skip", "permits": list(nlu["permits"]), "slots": slots}
     if stage in SLOTS and nlu.get("indifferent"):  # "rating doesn't matter" at any question
         return decision | {"act": "skip", "slots": list(nlu["indifferent"])}
     if stage in SLOTS:
@@ -406,8 +409,10 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
     if stage in SLOTS and nlu.get("delegate"):  # "a comedy, surprise me": no more questions
         result["delegate"] = True
-    if nlu.get("indifferent"):  # "a comedy, rating doesn't matter"
-        result["indifferent"] = list(nlu["indifferent"])
+    # "a comedy, rating doesn't matter"; "R is ok" answers the rating question
+    answered = [p["slot"] for p in nlu.get("permits") or () if p["slot"] in SLOTS]
+    if nlu.get("indifferent") or answered:
+        result["indifferent"] = [*(nlu.get("indifferent") or ()), *answered]
     if _ANY & set(nlu.get("words") or ()):  # "anything that isn't R": the rest are all fine
         result["any_but"] = True
     if stage == "like" and _yes_no(nlu, sentiment, stage) in ("no", "disliked"):

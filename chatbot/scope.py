@@ -36,6 +36,9 @@ _STRESSED = re.compile(r"(?:(?<=^)|(?<=[\s.!]))(?:[\w'-]+\.\s+){" + str(MIN_STRE
 _FILLERS = frozenset("wait but hmm hm so oh um uh and ok okay like lol well wow yo hey".split())
 _AUXILIARIES = frozenset("is was are were does did do has have had".split())
 _SUBJECTS = frozenset("it that this he she they there the one".split())
+_MODALS = frozenset("can could would will should do".split())
+_REQUESTING = _MODALS | {"why"}
+_REQUEST_SUBJECTS = frozenset("you u we i it there this that they a an something some one".split())
 _IN_THE_FILM = (("in", "it"), ("in", "that"), ("in", "this"), ("in", "there"), ("in", "the"))
 _CONCESSIONS = (("even", "if"), ("even", "though"), ("even", "when"), ("even", "it"),
                 ("do", "not", "care", "if"), ("does", "not", "matter", "if"), ("fine", "if"),
@@ -49,13 +52,25 @@ _DULL = frozenset("""boring dull lame tedious overrated meh cringe cringey cring
     garbage awful terrible annoying unwatchable childish stupid dumb""".split())
 _FOR_BABIES = (["for", "babies"], ["for", "toddlers"], ["for", "little"], ["for", "losers"])
 _FINE = frozenset("fine ok okay alright allowed acceptable good whatever".split())
+_PERMITTING_COPULAS = _COPULAS | {"be"}  # "PG would be fine", "older ones would be ok"
+_PERMISSION_DEGREES = frozenset("totally perfectly completely absolutely also still more than "
+                                "quite pretty really just".split())
+_PERMISSION_CUES = (("not", "mind"), ("ok", "with"), ("okay", "with"), ("fine", "with"),
+                    ("happy", "with"), ("cool", "with"), ("alright", "with"), ("open", "to"),
+                    ("no", "problem", "with"), ("not", "object", "to"))
+_PERMISSION_STOPS = frozenset("but except as long so if just".split())
 _ROLES = frozenset("director actor actress lead star cast".split())
 _NOT_MINE = [["my", "thing"], ["for", "me"], ["for", "us"], ["my", "cup"], ["my", "style"],
              ["my", "type"], ["my", "taste"], ["my", "favorite"], ["my", "favourite"],
              ["my", "jam"], ["my", "bag"]]
 _REMOVALS = (("drop",), ("remove",), ("forget",), ("ditch",), ("scrap",), ("nix",),
              ("get", "rid", "of"), ("take", "out"), ("take", "away"), ("take", "off"),
-             ("never", "mind"), ("nevermind",), ("no", "need", "for"), ("lose",))
+             ("never", "mind"), ("nevermind",), ("no", "need", "for"), ("lose",),
+             # "I never said it has to be old", "I didn't ask for old films", "it doesn't need
+             # to be new": a wish taken back (or never made), not a refusal
+             *((no, verb) for no in ("not", "never") for verb in ("say", "said", "mean", "meant")),
+             *((no, verb, "for") for no in ("not", "never") for verb in ("ask", "asked")),
+             *((no, verb, "to", "be") for no in ("not", "never") for verb in ("need", "have", "has")))
 
 
 def unstressed(text: str) -> str:
@@ -88,11 +103,43 @@ def asked_not(tokens: Sequence[str]) -> list[bool]:
     return mask
 
 
+def requested_not(tokens: Sequence[str]) -> list[bool]:
+    """The "not" of a negative question that asks for something, at a clause's start:
+    "can't you find one under 2 hours", "couldn't we do a comedy", "wouldn't a horror film be
+    better", "why not something funnier", "why don't we go for the 90s": True there, so it
+    denies nothing ("I can't stand horror", "can't stand horror" still deny)."""
+    mask = [False] * len(tokens)
+    for i, token in enumerate(tokens):
+        if token != "not" or i == 0 or tokens[i - 1] not in _REQUESTING:
+            continue
+        start = i - 1
+        if tokens[start] in _MODALS and start and tokens[start - 1] == "why":
+            start -= 1  # "why don't we ..."
+        while start > 0 and tokens[start - 1] in _FILLERS:
+            start -= 1
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if start and tokens[start - 1] != BOUNDARY:
+            continue  # "I can't stand horror": a statement
+        if tokens[i - 1] == "why" or following in _REQUEST_SUBJECTS:
+            mask[i] = True
+    return mask
+
+
 def as_asked(tokens: list[str]) -> list[str]:
     """``tokens`` with the "not" of a negative question dropped: "isn't X in it" asks what
-    "is X in it" asks. Example: ``as_asked("is not he in it".split())`` -> is he in it."""
-    asked = asked_not(tokens)
-    return [t for t, a in zip(tokens, asked, strict=True) if not a] if any(asked) else tokens
+    "is X in it" asks, "can't you find a comedy" what "can you find a comedy" does, and "why
+    not a comedy", "why don't we ..." what "how about ..." does.
+    Example: ``as_asked("is not he in it".split())`` -> is he in it."""
+    asked = [a or r for a, r in zip(asked_not(tokens), requested_not(tokens), strict=True)]
+    if not any(asked):
+        return tokens
+    out: list[str] = []
+    for token, dropped in zip(tokens, asked, strict=True):
+        if not dropped:
+            out.append(token)
+        elif out[-1:] == ["why"] or out[-2:] == ["why", "do"]:  # "why not X": "how about X"
+            out[out.index("why", len(out) - 2):] = ["how", "about"]
+    return out
 
 
 def concession_mask(tokens: Sequence[str]) -> list[bool]:
@@ -171,18 +218,32 @@ def _not_mine(words: Sequence[str]) -> bool:
 
 
 def permission_mask(tokens: Sequence[str]) -> list[bool]:
-    """The subject of a permission ("black and white is fine", "old ones are ok too",
-    "Eastwood's fine": the "'s" glued to the name)."""
+    """The subject of a permission: before the copula ("black and white is fine", "old ones
+    are totally ok too", "Eastwood's fine": the "'s" glued to the name, "PG would be fine")
+    or after a cue ("I don't mind black and white", "I'm happy with older stuff too"), to
+    the clause's end or a contrast ("ok with old ones, but nothing too long")."""
     mask = [False] * len(tokens)
     for start, end in clauses(tokens):
         for i in range(start, end - 1):
-            copula = i > start and tokens[i] in _COPULAS
+            copula = i > start and tokens[i] in _PERMITTING_COPULAS
             glued = len(tokens[i]) > 3 and tokens[i].endswith("s") and tokens[i] not in _COPULAS
-            if (copula or glued) and tokens[i + 1] in _FINE and "not" not in tokens[start:i] \
-                    and not _as_role(tokens[i + 2 : end]):  # "Spielberg is fine as director": a pick
+            j = i + 1
+            while j < end - 1 and tokens[j] in _PERMISSION_DEGREES:
+                j += 1
+            fine = tokens[j] in _FINE or tuple(tokens[j : j + 2]) == ("no", "problem")
+            if tokens[i] == "be" and tokens[j] == "good":  # "a bit after Heat would be good": a wish
+                fine = False
+            if (copula or glued) and fine and "not" not in tokens[start:i] \
+                    and not _as_role(tokens[j + 1 : end]):  # "Spielberg is fine as director": a pick
                 stop = i if copula else i + 1
                 mask[start:stop] = [True] * (stop - start)
                 break
+        for i in range(start, end):
+            cue = next((c for c in _PERMISSION_CUES if tuple(tokens[i : i + len(c)]) == c), None)
+            if cue is None or (cue[0] != "not" and i > start and tokens[i - 1] in ("not", "never")):
+                continue  # "not happy with horror": no permission
+            stop = next((k for k in range(i + len(cue), end) if tokens[k] in _PERMISSION_STOPS), end)
+            mask[i + len(cue) : stop] = [True] * (stop - i - len(cue))
     return mask
 
 

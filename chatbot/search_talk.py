@@ -88,8 +88,20 @@ def still_left_out(dropped: Sequence[Mapping[str, Any]]) -> str:
             f"no film matches {them} together with the rest.")
 
 
-def permitted(names: Sequence[str]) -> str:
-    """``"Got it: Tom Hanks is fine, so I won't leave their films out, nor insist on them."``"""
+def _permitted_wishes(wishes: Sequence[Mapping[str, Any]]) -> str:
+    said = [describe_wish(dict(w, exclude=False)) for w in wishes]
+    plural = len(said) > 1 or said[0].startswith("films")  # "films from 1979 or earlier are"
+    them = "them" if plural else "it"
+    return (f"Got it: {join_words(said)} {'are' if plural else 'is'} fine, so I "
+            f"won't leave {them} out, nor insist on {them}.")
+
+
+def permitted(names: Sequence[str], wishes: Sequence[Mapping[str, Any]] = ()) -> str:
+    """``"Got it: Tom Hanks is fine, so I won't leave their films out, nor insist on them."``;
+    for wishes allowed (``wishes``, no names): ``"Got it: the rating PG is fine, so I won't
+    leave it out, nor insist on it."``"""
+    if wishes and not names:
+        return _permitted_wishes(wishes)
     return (f"Got it: {join_words(list(names))} {'are' if len(names) > 1 else 'is'} fine, so I "
             "won't leave their films out, nor insist on them.")
 

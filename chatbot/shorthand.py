@@ -8,6 +8,8 @@ Pure string rewriting, no catalogue knowledge: "w/o jackie chan" is "without jac
     # 'comedy without romance, nothing too gory'
     spell_shorthand("8/10 would watch again")
     # 'loved it would watch again'
+    spell_shorthand("a thriller, 80s/90s")
+    # 'a thriller, 80s or 90s'
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ _DECADE_YEARS = re.compile(
 # a score out of ten (or five) read as the verdict it gives: "8/10", "7 out of 10", "3/5"
 _SCORE = re.compile(r"(?i)(?<![\w./])(\d{1,2}(?:\.\d)?)\s*(?:/|out of)\s*(10|5)\b(?![/.]?\d)")
 _SCORE_WORDS = ((0.8, "loved it"), (0.5, "so so"), (0.0, "bad"))
+# a choice written with a slash: "80s/90s", "comedy/romance", "pg/pg-13" (not a score, a date
+# or "24/7": a side of digits alone stays), "and/or" is "or"
+_SLASHED_WORD = r"(?:'?\d0s|[a-z][\w'-]*)"
+_SLASH_CHOICE = re.compile(rf"(?i)(?<![\w'])({_SLASHED_WORD})/(?={_SLASHED_WORD}(?!\w))")
 
 
 def spell_shorthand(text: str) -> str:
@@ -36,7 +42,8 @@ def spell_shorthand(text: str) -> str:
     text = _TOO.sub("too", text)
     text = _DROPPED_G.sub(lambda m: m.group(1) + "ing", text)
     text = _DECADE_YEARS.sub(lambda m: f"the {m.group(1)}s", text)
-    return _SCORE.sub(_score_word, text)
+    text = re.sub(r"(?i)\band/or\b", "or", _SCORE.sub(_score_word, text))
+    return _SLASH_CHOICE.sub(lambda m: f"{m.group(1)} or ", text)
 
 
 def _score_word(match: re.Match[str]) -> str:

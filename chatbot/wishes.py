@@ -64,7 +64,16 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
         if not any(same_wish(wish, a) for a in added):  # "Tom Hanks" said six times is one wish
             added.append(wish)  # said again: confirmed again (and no longer set aside)
     for relaxed in nlu.get("relaxed") or ():  # "even if it's not sci-fi": sci-fi given up
-        if "values" in relaxed:
+        if relaxed.get("permit"):  # "older is fine", "PG is ok too": widened, never narrowed
+            widened, gone = _permit(wishes, _relative_to(dict(relaxed), reference))
+            added += widened
+            replaced += gone
+        elif relaxed.get("clear"):  # "any year works": the slot's wishes go, refusals too
+            gone = [w for w in wishes if w["slot"] == relaxed["slot"]
+                    and not any(same_wish(w, a) for a in added)]
+            wishes = [w for w in wishes if not any(w is g for g in gone)]
+            replaced += gone
+        elif "values" in relaxed:
             replaced += _retract(wishes, dict(relaxed, exclude=True))
             replaced += _unexclude(wishes, relaxed)  # "Tom Hanks is fine" after "no Tom Hanks"
         else:  # "forget about the 90s": the slot's range goes
@@ -76,6 +85,47 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
     replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
     return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}
+
+
+def _permit(wishes: list[dict], permit: Mapping[str, Any]) -> tuple[list[dict], list[dict]]:
+    """Allow ``permit`` in place: refusals of it go, and an earlier wish of a slot a film has
+    one value of widens to take it in (G -> G or PG; the 1990s -> 1990 or earlier for "older
+    is fine"). Returns the wishes widened and the ones they replaced or that went."""
+    added: list[dict] = []
+    gone: list[dict] = []
+    for wish in list(wishes):
+        if wish["slot"] != permit["slot"]:
+            continue
+        if "range" in permit and "range" in wish:
+            if wish["exclude"] and _overlap(wish["range"], permit["range"]):
+                gone.append(wish)
+                wishes.remove(wish)
+            elif not wish["exclude"] and (hull := _hull(wish["range"], permit["range"])) != wish["range"]:
+                gone.append(wish)
+                wishes[wishes.index(wish)] = wider = dict(wish, range=hull)
+                added.append(wider)
+        elif "values" in permit and "values" in wish:
+            fresh = [v for v in permit["values"] if v not in wish["values"]]
+            if wish["exclude"] and len(fresh) < len(permit["values"]):
+                gone += _unexclude(wishes, dict(permit))
+            elif not wish["exclude"] and fresh and wish["slot"] in SINGLE_VALUED:
+                gone.append(wish)
+                wishes[wishes.index(wish)] = wider = dict(wish, values=[*wish["values"], *fresh])
+                added.append(wider)
+    return added, gone
+
+
+def _overlap(first: Sequence[Any], second: Sequence[Any]) -> bool:
+    low = max(first[0] if first[0] is not None else -10**9, second[0] if second[0] is not None else -10**9)
+    high = min(first[1] if first[1] is not None else 10**9, second[1] if second[1] is not None else 10**9)
+    return low <= high
+
+
+def _hull(first: Sequence[Any], second: Sequence[Any]) -> list[Any]:
+    """The smallest range holding both (None: open)."""
+    low = None if first[0] is None or second[0] is None else min(first[0], second[0])
+    high = None if first[1] is None or second[1] is None else max(first[1], second[1])
+    return [low, high]
 
 
 def _moved_correction(wishes: list[dict], new: Sequence[Mapping[str, Any]],
@@ -101,8 +151,9 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
     target = next(iter(retracted), None) or (last_slot if correcting else None)
     groups: dict[Any, dict] = {}
     suggest = None
+    slots = _shared_slots(people, [_person_slot(p, stage, target, wishes) for p in people], stage)
     for index, person in enumerate(people):
-        slot = _person_slot(person, stage, target, wishes)
+        slot = slots[index]
         if slot is None:
             continue
         if not person.get("sure", True) and not _named_before(wishes, person):
@@ -122,6 +173,29 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
     if nlu.get("denies_earlier") and earlier:  # "Jim Carrey" ... "maybe not him after all"
         new.append(dict(earlier[-1], values=earlier[-1]["values"][-1:], exclude=True))
     return new, suggest
+
+
+def _shared_slots(people: Sequence[Mapping[str, Any]], slots: list[str | None],
+                  stage: str) -> list[str | None]:
+    """``slots`` with the people of one "or" group given one slot where their own differ but
+    a role is common to them all: "Daniel Craig? or Kenneth Branagh" (an actor, a director
+    who also acts) is a wish for either as an actor, not for both in two roles."""
+    members: dict[Any, list[int]] = {}
+    for index, person in enumerate(people):
+        if "group" in person and not person.get("negated"):
+            members.setdefault(person["group"], []).append(index)
+    for indexes in members.values():
+        if len({slots[i] for i in indexes}) < 2:
+            continue
+        common = set.intersection(*(set(people[i].get("roles") or ()) for i in indexes))
+        known = common & set.intersection(*(set(people[i].get("known_for") or people[i].get(
+            "notable") or ()) for i in indexes))  # Eastwood or Leone: directors both
+        pool = known or common
+        if pool:
+            slot = stage if stage in pool else "actor" if "actor" in pool else sorted(pool)[0]
+            for i in indexes:
+                slots[i] = slot
+    return slots
 
 
 def _as_wished(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:

@@ -101,7 +101,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # films a list names that the catalogue lacks; films named as the catalogue names
          # them; a lower-case title in a title's place
          "everyday_titles_listed", "contractions_not_names", "unknown_in_lists",
-         "catalogue_names", "lowercase_title_place")
+         "catalogue_names", "lowercase_title_place",
+         # round 10 (newcomers 53, 54): a permission widens a slot, never narrows it; "any
+         # year" clears a slot; negated questions that request; a choice is any of its values
+         "permission_widens", "slot_cleared", "negated_requests", "or_choices")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
