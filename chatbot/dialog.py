@@ -33,6 +33,7 @@ from typing import Any
 from chatbot import nlg
 from chatbot.acts import last_sentence, split_question
 from chatbot.answering import answer_question, described_cast, tell_cast
+from chatbot.closing_acts import ClosingActs
 from chatbot.components import Components
 from chatbot.constraints import same_wish
 from chatbot.dialog_state import (  # noqa: F401
@@ -75,7 +76,7 @@ class Step:
     recommendation: dict[str, Any] | None
 
 
-class DialogManager(SideActs):
+class DialogManager(SideActs, ClosingActs):
     """Runs turns over a state dict; stateless itself, so one instance serves every session."""
 
     def __init__(self, components: Components) -> None:
@@ -227,7 +228,7 @@ class DialogManager(SideActs):
         replaced = list(decision.get("replaced") or ())
         titles = decision.get("titles") or ([decision["title"]] if decision.get("title") else [])
         liked = any([self._like_title(state, title, out) for title in titles])
-        liked = self._seen_titles(state, decision.get("seen_titles") or (), out) or liked
+        liked = self._seen_titles(state, decision, out) or liked
         if added or replaced:
             state["wishes"] = [dict(w) for w in decision.get("wishes") or ()]
             # new wishes: everything set aside is back in force until the search must set
@@ -263,10 +264,15 @@ class DialogManager(SideActs):
         out.append(nlg.like_title(movie))
         return True
 
-    def _seen_titles(self, state: dict, titles: Any, out: list[str]) -> bool:
-        """"I've already seen Heat and Ronin": never proposed (``state["seen"]``)."""
-        ids, names = seen_films(self._parts.db, list(titles))
+    def _seen_titles(self, state: dict, decision: dict, out: list[str]) -> bool:
+        """"I've already seen Heat and Ronin": never proposed (``state["seen"]``); "seen it,
+        and Heat too, loved both": liked as well (``state["like"]``: films like them first)."""
+        titles = list(decision.get("seen_titles") or ())
+        ids, names = seen_films(self._parts.db, titles)
         state["seen"] = [*state.get("seen", ()), *(i for i in ids if i not in state.get("seen", ()))]
+        liked = [m["id"] for m in map(self._parts.db.find_title, titles)
+                 if decision.get("seen_liked") and m is not None]
+        state["like"].extend(i for i in dict.fromkeys(liked) if i not in state["like"])
         if names:
             out.append(seen_left_out(names))
         return bool(names)
@@ -436,20 +442,6 @@ class DialogManager(SideActs):
         out.append(nlg.WATCHED)
         state["stage"] = "watched"
 
-    def _ask_like(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        state["stage"] = "like"
-        out.append(nlg.LIKE)
-
-    def _ask_another(self, state: dict, decision: dict, rng: random.Random,
-                     out: list[str]) -> None:
-        state["stage"] = "another"
-        out.append(nlg.ANOTHER)
-
-    def _accept(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        title = (state["current"] or {}).get("title") or "the movie"
-        out.append(nlg.pick(nlg.ACCEPTED, rng, title=title))
-        self._bye(state, decision, rng, out)
-
     def _reject(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         current = state["current"] or {}
         if current.get("id") is not None and current["id"] not in state["rejected"]:
@@ -473,17 +465,6 @@ class DialogManager(SideActs):
             state["rejected"].append(current["id"])
         self._narrow(state, out, decision.get("added") or ())
         self._recommend(state, rng, out)
-
-    def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        if decision.get("own_pick"):
-            title = decision["own_pick"]
-            out.append(f"Good choice: enjoy {title}{'' if title[-1:] in '.!?' else '!'}")
-        out.append(nlg.pick(nlg.BYES if state["shown"] else nlg.BYES_NO_FILM, rng))
-        state["stage"] = "end"
-
-    def _ended(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        out.append(nlg.ENDED)
-
 
 # acts whose reply says the understanding's notes itself (or answers with them)
 _NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart", "ended",

@@ -70,6 +70,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     verdict,
     watching,
 )
+from chatbot.answer_lists import listed_with_answer
 from chatbot.asides import aside_mask, past_selves
 from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions
 from chatbot.constraints import minutes
@@ -176,6 +177,9 @@ class Understander:
         self._people = PeopleReader(self._names, self._common,
                                     lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
 
+    def _listed_titles(self, text: str) -> tuple[list[str], str]:
+        return self._titles._titles_at(text, known_only=True)
+
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
@@ -183,6 +187,8 @@ class Understander:
         wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
+        listed = None if seen else listed_with_answer(cleaned, self._listed_titles)
+        seen, unseen_text, seen_liked = listed or (seen, unseen_text, False)  # "seen it, and Heat too"
         titles, rest_text, title_cue = self._split_titles(unseen_text)
         rest_text = rest_text if titles or not seen else unseen_text
         tokens = as_asked(clause_tokens(rest_text))  # "isn't X in it?" asks, denies nothing
@@ -256,6 +262,7 @@ class Understander:
             "intent": intent_of(tokens), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles, "seen_titles": seen,
+            "seen_liked": seen_liked,
             "own_pick": self._titles.own_pick(cleaned),
             "question": question, "interrogative": interrogative,
             "catalogue": catalogue,

@@ -397,7 +397,8 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
               "titles": list(nlu.get("titles") or ([nlu["title"]] if nlu.get("title") else [])),
               "wishes": plan["wishes"], "added": plan["added"], "replaced": plan["replaced"],
               "suggest": plan["suggest"], "unknown_person": nlu.get("unknown_person"),
-              "seen_titles": list(nlu.get("seen_titles") or ())}
+              "seen_titles": list(nlu.get("seen_titles") or ()),
+              "seen_liked": bool(nlu.get("seen_liked"))}
     if stage in SLOTS and stage not in fills and (nlu.get("intent") == "no_preference" or
                                                   declines_slot(nlu.get("words") or (), stage)):
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
