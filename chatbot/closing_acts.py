@@ -8,6 +8,8 @@ import random
 
 from chatbot import nlg
 from chatbot.components import Components
+from chatbot.dialog_state import public_movie
+from chatbot.taking import taken_film
 
 
 class ClosingActs:
@@ -24,7 +26,17 @@ class ClosingActs:
         state["stage"] = "another"
         out.append(nlg.ANOTHER)
 
+    def _taken(self, state: dict, text: str) -> dict | None:
+        """The film shown that ``text`` takes by name ("fistful of dollars it is"), or None."""
+        shown = {i: str(self._parts.db.movie(i)["title"]) for i in state.get("shown") or ()}
+        taken = taken_film(text, shown) if shown else None
+        return {"id": taken, "title": shown[taken]} if taken is not None else None
+
     def _accept(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """"Enjoy <the film>": the one on the table, or the one named ("i'll take Heat")."""
+        taken = decision.get("taken")
+        if taken and taken["id"] != (state["current"] or {}).get("id"):
+            state["current"] = public_movie(self._parts.db.movie(taken["id"]))
         title = (state["current"] or {}).get("title") or "the movie"
         out.append(nlg.pick(nlg.ACCEPTED, rng, title=title))
         self._bye(state, decision, rng, out)

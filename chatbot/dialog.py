@@ -182,6 +182,8 @@ class DialogManager(SideActs, ClosingActs):
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
         text = spelt_in_full(text, state.get("wishes") or ())  # "I said NOT Arnold"
         understanding = self._with_reference(self._parts.nlu(text, stage if stage in SLOTS else None))
+        if stage in _FOLLOW_UPS:  # "fistful of dollars it is": a film shown, taken by name
+            understanding["taken"] = self._taken(state, text)
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
         return dict(self._parts.policy(state, understanding, scores))

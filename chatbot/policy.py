@@ -107,8 +107,12 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "restart" if intent == "restart" else "ended", "empathy": False}
     if nlu.get("empty"):
         return decision | {"act": "empty"}
+    if nlu.get("taken") and stage in ANSWER_STAGES and not nlu.get("interrogative"):
+        return decision | {"act": "accept", "taken": dict(nlu["taken"])}  # "i'll take Heat"
+    if intent == "bye" and stage in ANSWER_STAGES and _takes_it(nlu):
+        return decision | {"act": "accept"}  # "sounds cool, thanks, bye": this one, then bye
     if intent in ("restart", "bye"):
-        return decision | {"act": intent}
+        return decision | {"act": intent, "own_pick": nlu.get("own_pick")}
     if intent == "thanks" and _REFUSALS & set(nlu.get("words") or ()):
         intent = "no"  # "thanks, no" / "thank you, no": a polite no, at any question
         nlu = dict(nlu, intent="no")
@@ -174,6 +178,13 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
         return decision | {"act": "greet"}
     return decision | {"act": _answer_act(stage, _yes_no(nlu, sentiment, stage))}
+
+
+def _takes_it(nlu: Mapping[str, Any]) -> bool:
+    """A goodbye that takes the film on the table ("sounds great, thanks, bye") rather than
+    one without it ("nah, bye")."""
+    return bool(nlu.get("verdict") == "liked" or nlu.get("approval") or
+                nlu.get("watching") == "future") and nlu.get("verdict") != "disliked"
 
 
 def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict | None:
