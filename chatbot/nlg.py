@@ -43,7 +43,8 @@ NO_RECOMMENDATION = ("I'm sorry but there is no recommendation that can be made 
 WATCHED = "Have you watched this movie before?"
 ANOTHER = "Would you want another recommendation then?"
 LIKE = "Do you like this recommendation?"
-ENDED = "This conversation has ended. Start a new one for more recommendations."
+ENDED = ('This conversation has ended. Say "start over" (or open a new chat) for more '
+         "recommendations.")
 
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "genre": ("What genre of movie would you like to watch?",

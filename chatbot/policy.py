@@ -54,17 +54,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from chatbot.answering import asked_film
+from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
 from chatbot.pushback import note as complaint_note
 from chatbot.remarks import without_remarks
-from chatbot.replies import acknowledges_only, declines_slot
+from chatbot.replies import declines_slot
 from chatbot.scope import answer_to_suggestion
 from chatbot.text import fold
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
 SLOTS = ("genre", "actor", "director", "mpaa")
 ANSWER_STAGES = ("watched", "like", "another")
-POSITIVE = 0.3
-NEGATIVE = -0.3
 DISTRESS = -0.5
 _MOOD_WORDS = frozenset(
     """sad depressed depressing lonely tired stressed upset miserable anxious exhausted
@@ -104,12 +103,12 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                                 "notes": list(nlu.get("notes") or ())}
     intent = nlu.get("intent")
     if stage == "end":
-        return decision | {"act": "restart" if intent == "restart" else "ended", "empathy": False}
+        return decision | _after_end(state, nlu)
     if nlu.get("empty"):
         return decision | {"act": "empty"}
     if nlu.get("taken") and stage in ANSWER_STAGES and not nlu.get("interrogative"):
         return decision | {"act": "accept", "taken": dict(nlu["taken"])}  # "i'll take Heat"
-    if intent == "bye" and stage in ANSWER_STAGES and _takes_it(nlu):
+    if intent == "bye" and stage in ANSWER_STAGES and takes_it(nlu):
         return decision | {"act": "accept"}  # "sounds cool, thanks, bye": this one, then bye
     if intent in ("restart", "bye"):
         return decision | {"act": intent, "own_pick": nlu.get("own_pick")}
@@ -152,7 +151,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     suggestion = state.get("suggestion")
     if suggestion and not plan["suggest"]:
         choice = _picked_choice(suggestion, nlu)
-        answer = "yes" if choice else _yes_no(nlu, sentiment, stage)
+        answer = "yes" if choice else yes_no(nlu, sentiment, stage)
         if not wished and answer in ("yes", "liked") or choice:
             picked = dict(suggestion["constraint"], values=[choice or suggestion["name"]])
             plan = plan_wishes(state, {"constraints": [picked]})
@@ -177,14 +176,27 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": act}
     if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
         return decision | {"act": "greet"}
-    return decision | {"act": _answer_act(stage, _yes_no(nlu, sentiment, stage))}
+    return decision | {"act": answer_act(stage, yes_no(nlu, sentiment, stage))}
 
 
-def _takes_it(nlu: Mapping[str, Any]) -> bool:
-    """A goodbye that takes the film on the table ("sounds great, thanks, bye") rather than
-    one without it ("nah, bye")."""
-    return bool(nlu.get("verdict") == "liked" or nlu.get("approval") or
-                nlu.get("watching") == "future") and nlu.get("verdict") != "disliked"
+def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
+    """After the goodbye: a question about the film just taken ("how long is it again?") is
+    answered, "start over" starts again; anything else (a new search) is told the way on."""
+    decision: dict[str, Any] = {"act": "ended", "empathy": False, "notes": []}
+    if nlu.get("intent") == "restart":
+        return decision | {"act": "restart"}
+    if nlu.get("intent") in ("bye", "thanks", "done") and not nlu.get("question"):
+        return decision | {"act": "bye"}  # "thanks again!": a goodbye back
+    asks = nlu.get("question") and nlu.get("about_film") and not (
+        nlu.get("constraints") or nlu.get("people") or nlu.get("titles"))  # "one more thing:
+    # how long is it?" asks about the film; "one more, with Tom Hanks?" is a new search
+    searching = nlu.get("request") or nlu.get("film_ask") or nlu.get("intent") == "another"
+    if not state.get("current") or searching and not asks:
+        return decision
+    question = _question("like", state, nlu)
+    if question is not None and question.get("act") in ("answer", "filmography", "have_title"):
+        return decision | question
+    return decision
 
 
 def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict | None:
@@ -419,7 +431,7 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
         result["indifferent"] = list(nlu["indifferent"])
     if _ANY & set(nlu.get("words") or ()):  # "anything that isn't R": the rest are all fine
         result["any_but"] = True
-    if stage == "like" and _yes_no(nlu, sentiment, stage) in ("no", "disliked"):
+    if stage == "like" and yes_no(nlu, sentiment, stage) in ("no", "disliked"):
         result["reject"] = True
     return result
 
@@ -433,53 +445,6 @@ def _slot_act(nlu: Mapping[str, Any]) -> str:
     if intent == "greeting":
         return "greet"
     return "not_understood"
-
-
-def _answer_act(stage: str, answer: str) -> str:
-    """What a yes / no / another / unsure answer means at each question after a proposal."""
-    table = {
-        "watched": {"yes": "ask_another", "no": "ask_like", "another": "next",
-                    "unsure": "ask_like", "liked": "accept", "disliked": "reject",
-                    "will_watch": "accept"},
-        "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject",
-                 "liked": "accept", "disliked": "reject", "will_watch": "accept"},
-        "another": {"yes": "next", "no": "bye", "another": "next", "unsure": "next",
-                    "liked": "next", "disliked": "bye", "will_watch": "accept"},
-    }
-    return table.get(stage, {}).get(answer, "not_understood")
-
-
-def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = "") -> str:
-    """``yes``/``no``/``another``/``unsure``, or ``liked``/``disliked`` when the words or the
-    tone judge the film ("perfect", "yeah it sucks", "that sounds awful"), else ``unknown``.
-    At "have you watched it?" what the words say about watching comes first ("saw it on a
-    plane": yes; "only the trailer": unsure)."""
-    intent = nlu.get("intent")
-    verdict = nlu.get("verdict") or ("liked" if nlu.get("approval") else None)
-    compound = float(sentiment.get("compound", 0.0))
-    if intent == "another":
-        return "another"
-    if nlu.get("watching") == "future":  # "I'll watch it tonight": taken, never "seen it"
-        return "will_watch"
-    if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
-        return "unsure"  # "ok" after an answer to a question: no yes to having watched it
-    if stage == "watched" and nlu.get("watching") == "yes" and verdict == "liked":
-        return "yes"  # "seen it, 10/10": liked it once; offer another, do not end on it
-    if stage == "watched" and nlu.get("watching") and not verdict:
-        return {"yes": "yes", "no": "no"}.get(str(nlu["watching"]), "unsure")
-    if verdict:
-        return str(verdict)
-    if intent == "yes" and compound <= NEGATIVE:  # "yes, but it looks terrible"
-        return "disliked"
-    if intent in ("yes", "no"):
-        return str(intent)
-    if intent == "no_preference":
-        return "unsure"
-    if compound >= POSITIVE:
-        return "liked"
-    if compound <= NEGATIVE:
-        return "disliked"
-    return "unknown"
 
 
 def _distressed(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> bool:

@@ -95,7 +95,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 10 (newcomers 53, 54): replies while a film is on the table: films listed
          # beside the answer; complaints about the film; acceptance and goodbye naming a
          # film; questions after the goodbye
-         "seen_beside_answer", "taken_by_name")
+         "seen_beside_answer", "taken_by_name", "after_goodbye")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -330,7 +330,8 @@ class Judge:
 
     def _answer(self, asks: dict[str, Any], turns: Sequence[Any]) -> list[str]:
         """The reply to say[line] answers with the facts of the film on the table (or of
-        ``title``), keeps that film on the table and asks the open question again."""
+        ``title``), keeps that film on the table and asks the open question again (with
+        ``ended``: asked after the goodbye, about the film taken; the chat stays over)."""
         index = int(asks["line"]) + 1  # turns[0] is the intro
         if index >= len(turns):
             return [f"no turn for line {asks['line']}"]
@@ -344,6 +345,10 @@ class Judge:
             facts["first_shown"] = self.facts(int(next(t.recommendation for t in turns
                                                        if t.recommendation)["id"]))["title"]
         failures = _topic_check(asks["topic"], facts, reply, asks)
+        if asks.get("ended"):  # asked after the goodbye: answered, and the chat stays over
+            if turns[index].signal != "end" or re.search(r"has ended", reply, re.I):
+                failures.append("the question after the goodbye was not answered, or it reopened the chat")
+            return failures
         if asks.get("then"):  # the same message answered the open question: the next one
             if not re.search(asks["then"], turns[index].messages[-1], re.I):
                 failures.append(f"the answer did not move on to {asks['then']!r}")
