@@ -345,17 +345,29 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
               for v in w.get("values") or ()]
     if nlu.get("interrogative"):  # "it's not scary, right?" asks; "kind of sad, no?" objects
         found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
-        if not (found["genres"] or found["unwanted"] or found["minor_part"]):
+        if not (found["genres"] or found["unwanted"] or found["minor_part"] or found.get("excess")):
             return None
     notes = complaint_note(found, str(state["current"].get("title")), wished)
     if not (found["moods"] or found["unwanted"]):  # else the moods' own notes say it again
         notes = [*nlu.get("notes", ()), *notes]
     fresh = [{"slot": "genre", "values": [g], "exclude": False} for g in found["genres"]
-             if g not in wished]
+             if g not in wished] + _less_of(found, nlu)
     if not fresh:
         return {"act": "reject", "notes": notes}
     plan = plan_wishes(state, {"constraints": fresh})
     return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes}
+
+
+def _less_of(found: Mapping[str, Any], nlu: Mapping[str, Any]) -> list[dict]:
+    """"too romantic for her, something more fun": no romance, and the other wishes said
+    (never the complained-of genre read as a wish for it)."""
+    excess = list(found.get("excess") or ())
+    if not excess:
+        return []
+    said = set(excess) | set(found.get("genres") or ())
+    others = [c for c in nlu.get("constraints") or ()
+              if not (c["slot"] == "genre" and said & set(c.get("values") or ()))]
+    return [{"slot": "genre", "values": [g], "exclude": True} for g in excess] + others
 
 
 def _asks_instead(nlu: Mapping[str, Any]) -> bool:

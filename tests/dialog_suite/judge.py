@@ -95,7 +95,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 10 (newcomers 53, 54): replies while a film is on the table: films listed
          # beside the answer; complaints about the film; acceptance and goodbye naming a
          # film; questions after the goodbye
-         "seen_beside_answer", "taken_by_name", "after_goodbye")
+         "seen_beside_answer", "taken_by_name", "after_goodbye", "complaint_direction")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
