@@ -19,7 +19,7 @@ TitlesAt = Callable[[str], tuple[list[str], str]]
 _ANSWER = re.compile(
     r"^\W*(?P<answer>(?:[\w']+\W+){0,3}?"
     r"(?:(?:seen|saw|watched|loved|liked|enjoyed|adored|know)\s+(?:it|that|this|that\s+one|this\s+one)"
-    r"|yes|yeah|yea|yep|yup|ya|yh|sure|of\s+course)"
+    r"|yes|yeah|yea|yep|yup|ya|yh|sure|of\s+course|i\s+(?:have|did)|(?:i\s+)?(?:have|did)\s+indeed)"
     r"(?:\s+(?:already|before|too|twice|ages\s+ago|a\s+while\s+ago|as\s+a\s+kid|yes))?)"
     r"(?:\s*[,;.!]+\s*|\s+(?=(?:and|also|plus|as\s+well\s+as|along\s+with)\b))"
     r"(?P<cue>(?:(?:and\s+)?(?:also|plus|as\s+well\s+as|along\s+with)|and)\s+)?"

@@ -105,6 +105,8 @@ def _after_subject(words: list[str], title: Callable[[str], Any] | None) -> list
         return words[2:]
     if "too" in words[:3]:  # "too violent for me", "way too slow": the film is the subject
         return words
+    if words[0] == "not" and ("enough" in words[2:5] or words[-2:] == ["at", "all"]):
+        return words  # "not scary enough tbh", "not funny at all": the film lacks it
     seems = _seems_lacking(words)
     if seems is not None:  # "it doesn't sound like a whodunnit": it lacks one
         return seems
