@@ -39,13 +39,16 @@ class ClosingActs:
             state["current"] = public_movie(self._parts.db.movie(taken["id"]))
         title = (state["current"] or {}).get("title") or "the movie"
         out.append(nlg.pick(nlg.ACCEPTED, rng, title=title))
-        self._bye(state, decision, rng, out)
+        self._bye(state, dict(decision, taken=True), rng, out)
 
     def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         if decision.get("own_pick"):
             title = decision["own_pick"]
             out.append(f"Good choice: enjoy {title}{'' if title[-1:] in '.!?' else '!'}")
-        out.append(nlg.pick(nlg.BYES if state["shown"] else nlg.BYES_NO_FILM, rng))
+        taken = decision.get("taken") or decision.get("own_pick")  # "Enjoy X" said: no "I hope
+        # you find something"; none taken: no "enjoy your movie"
+        byes = (nlg.BYES_TAKEN if taken else nlg.BYES_UNTAKEN) if state["shown"] else nlg.BYES_NO_FILM
+        out.append(nlg.pick(byes, rng))
         state["stage"] = "end"
 
     def _ended(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
