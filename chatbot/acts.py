@@ -254,7 +254,8 @@ _APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill ta
               "happy with that", "give it a go", "give it a try", "give it a shot",
               "i could watch that", "could go for that", "check it out", "that is fine",
               "looks decent", "looks alright", "seems fine", "seems good", "seems ok",
-              "seems decent", "seems alright", "seems fun")
+              "seems decent", "seems alright", "seems fun", "sounds cool", "looks cool",
+              "sounds awesome", "sounds perfect", "that one works", "this one works")
 _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my style",
                  "not my jam", "not my kind", "not my type", "not a fan", "hard pass",
                  "not feeling it", "not interested", "boring", "sucks", "suck", "dumb",

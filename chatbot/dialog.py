@@ -34,6 +34,7 @@ from chatbot import nlg
 from chatbot.acts import last_sentence, split_question
 from chatbot.ages import with_reference
 from chatbot.answering import answer_question, described_cast, tell_cast
+from chatbot.closing_acts import ClosingActs
 from chatbot.components import Components
 from chatbot.constraints import same_wish
 from chatbot.dialog_state import (  # noqa: F401
@@ -55,7 +56,7 @@ from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import resolve as resolve_referents
 from chatbot.referents import spelt_as, spelt_in_full, which_one
 from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
-from chatbot.seen import own_pick_said, seen_said
+from chatbot.seen import seen_said
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input
@@ -77,7 +78,7 @@ class Step:
     recommendation: dict[str, Any] | None
 
 
-class DialogManager(SideActs):
+class DialogManager(SideActs, ClosingActs):
     """Runs turns over a state dict; stateless itself, so one instance serves every session."""
 
     def __init__(self, components: Components) -> None:
@@ -184,6 +185,8 @@ class DialogManager(SideActs):
         text = spelt_in_full(text, state.get("wishes") or ())  # "I said NOT Arnold"
         understanding = with_reference(self._parts.nlu(text, stage if stage in SLOTS else None),
                                        self._parts.db.find_title)
+        if stage in _FOLLOW_UPS:  # "fistful of dollars it is": a film shown, taken by name
+            understanding["taken"] = self._taken(state, text)
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
         return dict(self._parts.policy(state, understanding, scores))
@@ -219,7 +222,7 @@ class DialogManager(SideActs):
         replaced = list(decision.get("replaced") or ())
         titles = decision.get("titles") or ([decision["title"]] if decision.get("title") else [])
         liked = any([self._like_title(state, title, out) for title in titles])
-        liked = self._seen_titles(state, decision.get("seen_titles") or (), out) or liked
+        liked = self._seen_titles(state, decision, out) or liked
         if added or replaced:
             state["wishes"] = [dict(w) for w in decision.get("wishes") or ()]
             # new wishes: everything set aside is back in force until the search must set
@@ -255,10 +258,15 @@ class DialogManager(SideActs):
         out.append(nlg.like_title(movie))
         return True
 
-    def _seen_titles(self, state: dict, titles: Any, out: list[str]) -> bool:
-        """"I've already seen Heat and Ronin": never proposed (``state["seen"]``)."""
-        ids, said = seen_said(self._parts.db, list(titles))  # and the names it lacks ("Us")
+    def _seen_titles(self, state: dict, decision: dict, out: list[str]) -> bool:
+        """"I've already seen Heat and Ronin": never proposed (``state["seen"]``), and the names it
+        lacks said ("Us"); "seen it, and Heat too, loved both": liked as well (``state["like"]``)."""
+        titles = list(decision.get("seen_titles") or ())
+        ids, said = seen_said(self._parts.db, titles)
         state["seen"] = [*state.get("seen", ()), *(i for i in ids if i not in state.get("seen", ()))]
+        liked = [m["id"] for m in map(self._parts.db.find_title, titles)
+                 if decision.get("seen_liked") and m is not None]
+        state["like"].extend(i for i in dict.fromkeys(liked) if i not in state["like"])
         out.extend(said)
         return bool(said)
 
@@ -427,20 +435,6 @@ class DialogManager(SideActs):
         out.append(nlg.WATCHED)
         state["stage"] = "watched"
 
-    def _ask_like(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        state["stage"] = "like"
-        out.append(nlg.LIKE)
-
-    def _ask_another(self, state: dict, decision: dict, rng: random.Random,
-                     out: list[str]) -> None:
-        state["stage"] = "another"
-        out.append(nlg.ANOTHER)
-
-    def _accept(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        title = (state["current"] or {}).get("title") or "the movie"
-        out.append(nlg.pick(nlg.ACCEPTED, rng, title=title))
-        self._bye(state, decision, rng, out)
-
     def _reject(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         current = state["current"] or {}
         if current.get("id") is not None and current["id"] not in state["rejected"]:
@@ -464,16 +458,6 @@ class DialogManager(SideActs):
             state["rejected"].append(current["id"])
         self._narrow(state, out, decision.get("added") or ())
         self._recommend(state, rng, out)
-
-    def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        if decision.get("own_pick"):  # named as the catalogue names it ("The Mask (1994)")
-            out.append(own_pick_said(self._parts.db, decision["own_pick"]))
-        out.append(nlg.pick(nlg.BYES if state["shown"] else nlg.BYES_NO_FILM, rng))
-        state["stage"] = "end"
-
-    def _ended(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        out.append(nlg.ENDED)
-
 
 # acts whose reply says the understanding's notes itself (or answers with them)
 _NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart", "ended",

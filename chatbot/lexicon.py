@@ -58,7 +58,12 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
             "exit", "stop", "i am done", "that is all", "farewell", "leave me alone",
             "i am out", "im out", "gotta go", "got to go", "have to go", "catch you later",
             "good night", "goodnight", "peace out", "ttyl", "talk later", "i am off", "gn",
-            "nighty night", "night night", "later gator", "laters"),
+            "nighty night", "night night", "later gator", "laters",
+            # leaving for the night: "ok im gonna call it a night", "meh, heading off now"
+            "call it a night", "calling it a night", "call it a day", "calling it a day",
+            "head out", "heading out", "heading off", "signing off", "sign off", "log off",
+            "logging off", "off to bed", "going to bed", "that is it for me",
+            "thats it for me", "thanks for trying", "thank you for trying"),
     "no_preference_phrase": (
         "no preference", "no preferences", "no pref", "do not care", "dont care",
         "does not matter", "doesnt matter", "not matter", "no one in particular",
@@ -145,7 +150,7 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
 CLOSING_FILLERS = frozenset("""thanks thank you thx ty ta cheers ok okay k kk for now tonight
     today mate man bro dude no nah nope i think actually really all right lol so yeah yep yes
     well good great fine but anyway though buddy pal very much lot a appreciate it please
-    honestly guess that s is oh ah um just then cool alright lovely perfect maybe some""".split())
+    honestly guess that s is oh ah um just then cool alright lovely perfect maybe some again""".split())
 # Emoji and symbols read as the words they stand for (before folding drops them).
 EMOJI_WORDS: dict[str, str] = {
     "👍": "yes", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",

@@ -43,7 +43,8 @@ NO_RECOMMENDATION = ("I'm sorry but there is no recommendation that can be made 
 WATCHED = "Have you watched this movie before?"
 ANOTHER = "Would you want another recommendation then?"
 LIKE = "Do you like this recommendation?"
-ENDED = "This conversation has ended. Start a new one for more recommendations."
+ENDED = ('This conversation has ended. Say "start over" (or open a new chat) for more '
+         "recommendations.")
 
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "genre": ("What genre of movie would you like to watch?",
@@ -69,6 +70,9 @@ CLARIFY = {
 BYES = ("Bye! Thanks for chatting with me, and enjoy your movie.",
         "Bye! I hope you find something great to watch.",
         "Bye! It was nice talking to you.")
+# after a film is taken, a goodbye that wishes nothing more; after none, no "enjoy your movie"
+BYES_TAKEN = (BYES[0], BYES[2])
+BYES_UNTAKEN = (BYES[1], BYES[2])
 BYES_NO_FILM = ("Bye! Thanks for chatting with me.", "Bye! Come back any time for a film.",
                 "Bye! It was nice talking to you.")
 RESTARTED = "OK, let's start over."

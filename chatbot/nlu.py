@@ -71,6 +71,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     watching,
 )
 from chatbot.ages import age_hits, years_old
+from chatbot.answer_lists import listed_with_answer
 from chatbot.asides import aside_mask, past_selves
 from chatbot.choices import as_choice
 from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions, settle_ages
@@ -183,6 +184,9 @@ class Understander:
         self._people = PeopleReader(self._names, self._common,
                                     lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
 
+    def _listed_titles(self, text: str) -> tuple[list[str], str]:
+        return self._titles._titles_at(text, known_only=True)
+
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
@@ -190,6 +194,8 @@ class Understander:
         wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
+        listed = None if seen else listed_with_answer(cleaned, self._listed_titles)
+        seen, unseen_text, seen_liked = listed or (seen, unseen_text, False)  # "seen it, and Heat too"
         titles, rest_text, title_cue = self._split_titles(unseen_text)
         rest_text = rest_text if titles or not seen else unseen_text
         # "isn't X in it?" asks, denies nothing; "A and B, either is fine" is "A or B"
@@ -272,6 +278,7 @@ class Understander:
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles, "seen_titles": seen,
             "age_title": age_title,
+            "seen_liked": seen_liked,
             "own_pick": self._titles.own_pick(cleaned),
             "question": question, "interrogative": interrogative,
             "catalogue": catalogue,

@@ -55,17 +55,16 @@ from typing import Any
 
 from chatbot.answering import asked_film
 from chatbot.liking import liked_seen
+from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
 from chatbot.pushback import note as complaint_note
 from chatbot.remarks import without_remarks
-from chatbot.replies import acknowledges_only, declines_slot
+from chatbot.replies import declines_slot
 from chatbot.scope import answer_to_suggestion
 from chatbot.text import fold
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
 SLOTS = ("genre", "actor", "director", "mpaa")
 ANSWER_STAGES = ("watched", "like", "another")
-POSITIVE = 0.3
-NEGATIVE = -0.3
 DISTRESS = -0.5
 _MOOD_WORDS = frozenset(
     """sad depressed depressing lonely tired stressed upset miserable anxious exhausted
@@ -107,11 +106,15 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                                 "notes": list(nlu.get("notes") or ())}
     intent = nlu.get("intent")
     if stage == "end":
-        return decision | {"act": "restart" if intent == "restart" else "ended", "empathy": False}
+        return decision | _after_end(state, nlu)
     if nlu.get("empty"):
         return decision | {"act": "empty"}
+    if nlu.get("taken") and stage in ANSWER_STAGES and not nlu.get("interrogative"):
+        return decision | {"act": "accept", "taken": dict(nlu["taken"])}  # "i'll take Heat"
+    if intent == "bye" and stage in ANSWER_STAGES and takes_it(nlu):
+        return decision | {"act": "accept"}  # "sounds cool, thanks, bye": this one, then bye
     if intent in ("restart", "bye"):
-        return decision | {"act": intent}
+        return decision | {"act": intent, "own_pick": nlu.get("own_pick")}
     if intent == "thanks" and _REFUSALS & set(nlu.get("words") or ()):
         intent = "no"  # "thanks, no" / "thank you, no": a polite no, at any question
         nlu = dict(nlu, intent="no")
@@ -151,7 +154,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     suggestion = state.get("suggestion")
     if suggestion and not plan["suggest"]:
         choice = _picked_choice(suggestion, nlu)
-        answer = "yes" if choice else _yes_no(nlu, sentiment, stage)
+        answer = "yes" if choice else yes_no(nlu, sentiment, stage)
         if not wished and answer in ("yes", "liked") or choice:
             picked = dict(suggestion["constraint"], values=[choice or suggestion["name"]])
             plan = plan_wishes(state, {"constraints": [picked]})
@@ -179,7 +182,27 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": act}
     if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
         return decision | {"act": "greet"}
-    return decision | {"act": _answer_act(stage, _yes_no(nlu, sentiment, stage))}
+    return decision | {"act": answer_act(stage, yes_no(nlu, sentiment, stage))}
+
+
+def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
+    """After the goodbye: a question about the film just taken ("how long is it again?") is
+    answered, "start over" starts again; anything else (a new search) is told the way on."""
+    decision: dict[str, Any] = {"act": "ended", "empathy": False, "notes": []}
+    if nlu.get("intent") == "restart":
+        return decision | {"act": "restart"}
+    if nlu.get("intent") in ("bye", "thanks", "done") and not nlu.get("question"):
+        return decision | {"act": "bye"}  # "thanks again!": a goodbye back
+    asks = nlu.get("question") and nlu.get("about_film") and not (
+        nlu.get("constraints") or nlu.get("people") or nlu.get("titles"))  # "one more thing:
+    # how long is it?" asks about the film; "one more, with Tom Hanks?" is a new search
+    searching = nlu.get("request") or nlu.get("film_ask") or nlu.get("intent") == "another"
+    if not state.get("current") or searching and not asks:
+        return decision
+    question = _question("like", state, nlu)
+    if question is not None and question.get("act") in ("answer", "filmography", "have_title"):
+        return decision | question
+    return decision
 
 
 def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict | None:
@@ -328,17 +351,29 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
               for v in w.get("values") or ()]
     if nlu.get("interrogative"):  # "it's not scary, right?" asks; "kind of sad, no?" objects
         found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
-        if not (found["genres"] or found["unwanted"] or found["minor_part"]):
+        if not (found["genres"] or found["unwanted"] or found["minor_part"] or found.get("excess")):
             return None
     notes = complaint_note(found, str(state["current"].get("title")), wished)
     if not (found["moods"] or found["unwanted"]):  # else the moods' own notes say it again
         notes = [*nlu.get("notes", ()), *notes]
     fresh = [{"slot": "genre", "values": [g], "exclude": False} for g in found["genres"]
-             if g not in wished]
+             if g not in wished] + _less_of(found, nlu)
     if not fresh:
         return {"act": "reject", "notes": notes}
     plan = plan_wishes(state, {"constraints": fresh})
     return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes}
+
+
+def _less_of(found: Mapping[str, Any], nlu: Mapping[str, Any]) -> list[dict]:
+    """"too romantic for her, something more fun": no romance, and the other wishes said
+    (never the complained-of genre read as a wish for it)."""
+    excess = list(found.get("excess") or ())
+    if not excess:
+        return []
+    said = set(excess) | set(found.get("genres") or ())
+    others = [c for c in nlu.get("constraints") or ()
+              if not (c["slot"] == "genre" and said & set(c.get("values") or ()))]
+    return [{"slot": "genre", "values": [g], "exclude": True} for g in excess] + others
 
 
 def _asks_instead(nlu: Mapping[str, Any]) -> bool:
@@ -403,7 +438,8 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
               "titles": list(nlu.get("titles") or ([nlu["title"]] if nlu.get("title") else [])),
               "wishes": plan["wishes"], "added": plan["added"], "replaced": plan["replaced"],
               "suggest": plan["suggest"], "unknown_person": nlu.get("unknown_person"),
-              "seen_titles": list(nlu.get("seen_titles") or ())}
+              "seen_titles": list(nlu.get("seen_titles") or ()),
+              "seen_liked": bool(nlu.get("seen_liked"))}
     if stage in SLOTS and stage not in fills and (nlu.get("intent") == "no_preference" or
                                                   declines_slot(nlu.get("words") or (), stage)):
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
@@ -415,7 +451,7 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
         result["indifferent"] = [*(nlu.get("indifferent") or ()), *answered]
     if _ANY & set(nlu.get("words") or ()):  # "anything that isn't R": the rest are all fine
         result["any_but"] = True
-    if stage == "like" and _yes_no(nlu, sentiment, stage) in ("no", "disliked"):
+    if stage == "like" and yes_no(nlu, sentiment, stage) in ("no", "disliked"):
         result["reject"] = True
     return result
 
@@ -429,53 +465,6 @@ def _slot_act(nlu: Mapping[str, Any]) -> str:
     if intent == "greeting":
         return "greet"
     return "not_understood"
-
-
-def _answer_act(stage: str, answer: str) -> str:
-    """What a yes / no / another / unsure answer means at each question after a proposal."""
-    table = {
-        "watched": {"yes": "ask_another", "no": "ask_like", "another": "next",
-                    "unsure": "ask_like", "liked": "accept", "disliked": "reject",
-                    "will_watch": "accept"},
-        "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject",
-                 "liked": "accept", "disliked": "reject", "will_watch": "accept"},
-        "another": {"yes": "next", "no": "bye", "another": "next", "unsure": "next",
-                    "liked": "next", "disliked": "bye", "will_watch": "accept"},
-    }
-    return table.get(stage, {}).get(answer, "not_understood")
-
-
-def _yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = "") -> str:
-    """``yes``/``no``/``another``/``unsure``, or ``liked``/``disliked`` when the words or the
-    tone judge the film ("perfect", "yeah it sucks", "that sounds awful"), else ``unknown``.
-    At "have you watched it?" what the words say about watching comes first ("saw it on a
-    plane": yes; "only the trailer": unsure)."""
-    intent = nlu.get("intent")
-    verdict = nlu.get("verdict") or ("liked" if nlu.get("approval") else None)
-    compound = float(sentiment.get("compound", 0.0))
-    if intent == "another":
-        return "another"
-    if nlu.get("watching") == "future":  # "I'll watch it tonight": taken, never "seen it"
-        return "will_watch"
-    if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
-        return "unsure"  # "ok" after an answer to a question: no yes to having watched it
-    if stage == "watched" and nlu.get("watching") == "yes" and verdict == "liked":
-        return "yes"  # "seen it, 10/10": liked it once; offer another, do not end on it
-    if stage == "watched" and nlu.get("watching") and not verdict:
-        return {"yes": "yes", "no": "no"}.get(str(nlu["watching"]), "unsure")
-    if verdict:
-        return str(verdict)
-    if intent == "yes" and compound <= NEGATIVE:  # "yes, but it looks terrible"
-        return "disliked"
-    if intent in ("yes", "no"):
-        return str(intent)
-    if intent == "no_preference":
-        return "unsure"
-    if compound >= POSITIVE:
-        return "liked"
-    if compound <= NEGATIVE:
-        return "disliked"
-    return "unknown"
 
 
 def _distressed(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> bool:

@@ -47,6 +47,13 @@ _UNWELCOME = frozenset("""sad depressing heavy bleak grim dark tragic upsetting 
     sappy mushy sentimental slow boring weird predictable pretentious intense stressful
     violent brutal gory bloody graphic creepy disturbing childish silly dumb dated""".split())
 _PEOPLE = frozenset("he hes she shes they theyre".split())
+# "too romantic", "way too much romance", "a bit too much of a comedy": more than wanted
+_EXCESS = frozenset("too overly".split())
+# "doesn't sound like a whodunnit", "didn't feel very funny": the film seems to lack it
+_SEEMS = frozenset("sound sounds look looks seem seems feel feels".split())
+# studios: the catalogue records none ("thats disney not pixar")
+STUDIOS = {"pixar": "Pixar", "disney": "Disney", "dreamworks": "DreamWorks", "ghibli": "Ghibli",
+           "marvel": "Marvel", "illumination": "Illumination", "a24": "A24"}
 _MINOR = frozenset("barely hardly only briefly".split())
 
 
@@ -56,7 +63,8 @@ def complaint(tokens: Sequence[str], title: Callable[[str], Any] | None = None
     table, or None: ``genres`` it should have had, ``moods`` it should have had (the
     catalogue cannot tell them), ``unwanted`` moods it has, ``minor_part`` (the person asked
     for is barely in it). ``title`` looks a title up, for "Heat is kind of slow"."""
-    found: dict[str, Any] = {"genres": [], "moods": [], "unwanted": [], "minor_part": False}
+    found: dict[str, Any] = {"genres": [], "moods": [], "unwanted": [], "minor_part": False,
+                             "excess": [], "studios": []}
     for words in _clauses(tokens):
         if _minor_part(words):
             found["minor_part"] = True
@@ -68,7 +76,7 @@ def complaint(tokens: Sequence[str], title: Callable[[str], Any] | None = None
                 continue
             rest = ["not", *rest]  # "I said dark": the film was not dark
         _qualities(rest, found)
-    if not (found["genres"] or found["moods"] or found["unwanted"] or found["minor_part"]):
+    if not any(found[k] for k in ("genres", "moods", "unwanted", "minor_part", "excess", "studios")):
         return None
     return found
 
@@ -97,6 +105,11 @@ def _after_subject(words: list[str], title: Callable[[str], Any] | None) -> list
         return words[2:]
     if "too" in words[:3]:  # "too violent for me", "way too slow": the film is the subject
         return words
+    if words[0] == "not" and ("enough" in words[2:5] or words[-2:] == ["at", "all"]):
+        return words  # "not scary enough tbh", "not funny at all": the film lacks it
+    seems = _seems_lacking(words)
+    if seems is not None:  # "it doesn't sound like a whodunnit": it lacks one
+        return seems
     for subject in sorted(_SUBJECTS, key=len, reverse=True):
         size = len(subject)
         if tuple(words[:size]) == subject and len(words) > size and words[size] in _VERBS:
@@ -105,6 +118,16 @@ def _after_subject(words: list[str], title: Callable[[str], Any] | None) -> list
         for k in range(min(len(words) - 2, 8), 0, -1):
             if words[k] in ("is", "was", "s", "isnt", "wasnt") and title(" ".join(words[:k])):
                 return words[k + 1 :] if words[k] not in ("isnt", "wasnt") else ["not", *words[k + 1 :]]
+    return None
+
+
+def _seems_lacking(words: list[str]) -> list[str] | None:
+    """"(it) does not sound like a whodunnit", "that did not look funny": ``not`` and the
+    quality, or None."""
+    at = 1 if words[:1] and (words[0],) in _SUBJECTS else 0
+    if tuple(words[at : at + 2]) in (("does", "not"), ("did", "not")) and words[at + 2 : at + 3] and \
+            words[at + 2] in _SEEMS:
+        return ["not", *words[at + 3 :]]
     return None
 
 
@@ -123,9 +146,14 @@ def _qualities(words: list[str], found: dict[str, Any]) -> None:
         if word in _DENIALS:
             denied = True
             continue
+        if word in STUDIOS:  # "disney not pixar": no studio to check, no genre either
+            found["studios"] += [STUDIOS[word]] * (STUDIOS[word] not in found["studios"])
+            continue
         genre = GENRE_SYNONYMS.get(" ".join(words[i : i + 2])) or GENRE_SYNONYMS.get(word)
         mood = word if APPROXIMATION_SYNONYMS.get(word) in ("sad", "unmeasured", "violent") else None
-        if genre and denied:
+        if genre and not denied and _EXCESS & set(words[max(0, i - 4) : i]):
+            found["excess"] += [genre] * (genre not in found["excess"])  # "too romantic"
+        elif genre and denied:
             found["genres"] += [genre] * (genre not in found["genres"])
         elif mood and denied:
             found["moods"] += [mood] * (mood not in found["moods"])
@@ -157,6 +185,12 @@ def note(found: dict[str, Any], title: str, wished: Sequence[str] = ()) -> list[
         said = " or ".join(dict.fromkeys(moods))
         notes.append(f"I can't tell whether a film is {said} from my catalogue (only its genres, "
                      f"people, year, length and rating), so I'll try one other than {title}.")
+    if found.get("studios"):
+        studios = list(found["studios"])
+        apart = (f"a {studios[0]} film from a {studios[1]} one" if len(studios) > 1
+                 else f"a {studios[0]} film from others")
+        notes.append(f"My catalogue doesn't record which studio made a film, so I can't tell "
+                     f"{apart}; I'll try one other than {title}.")
     if found["minor_part"]:
         notes.append("My catalogue's cast lists are not in billing order, so I can't tell a lead "
                      "from a small part for sure; I'll look for one they lead.")

@@ -104,7 +104,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "catalogue_names", "lowercase_title_place",
          # round 10 (newcomers 53, 54): a permission widens a slot, never narrows it; "any
          # year" clears a slot; negated questions that request; a choice is any of its values
-         "permission_widens", "slot_cleared", "negated_requests", "or_choices")
+         "permission_widens", "slot_cleared", "negated_requests", "or_choices",
+         # round 10 (newcomers 53, 54): replies while a film is on the table: films listed
+         # beside the answer; complaints about the film; acceptance and goodbye naming a
+         # film; questions after the goodbye
+         "seen_beside_answer", "taken_by_name", "after_goodbye", "complaint_direction")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -339,7 +343,8 @@ class Judge:
 
     def _answer(self, asks: dict[str, Any], turns: Sequence[Any]) -> list[str]:
         """The reply to say[line] answers with the facts of the film on the table (or of
-        ``title``), keeps that film on the table and asks the open question again."""
+        ``title``), keeps that film on the table and asks the open question again (with
+        ``ended``: asked after the goodbye, about the film taken; the chat stays over)."""
         index = int(asks["line"]) + 1  # turns[0] is the intro
         if index >= len(turns):
             return [f"no turn for line {asks['line']}"]
@@ -353,6 +358,10 @@ class Judge:
             facts["first_shown"] = self.facts(int(next(t.recommendation for t in turns
                                                        if t.recommendation)["id"]))["title"]
         failures = _topic_check(asks["topic"], facts, reply, asks)
+        if asks.get("ended"):  # asked after the goodbye: answered, and the chat stays over
+            if turns[index].signal != "end" or re.search(r"has ended", reply, re.I):
+                failures.append("the question after the goodbye was not answered, or it reopened the chat")
+            return failures
         if asks.get("then"):  # the same message answered the open question: the next one
             if not re.search(asks["then"], turns[index].messages[-1], re.I):
                 failures.append(f"the answer did not move on to {asks['then']!r}")

@@ -1,0 +1,55 @@
+"""Dialog acts that answer "Have you watched it?" / "Do you like it?" and close the
+conversation: asking the next follow-up, taking the film, goodbye and talking after it. A
+mixin of ``chatbot.dialog.DialogManager``: each act writes its reply to ``out``."""
+
+from __future__ import annotations
+
+import random
+
+from chatbot import nlg
+from chatbot.components import Components
+from chatbot.dialog_state import public_movie
+from chatbot.seen import own_pick_said
+from chatbot.taking import taken_film
+
+
+class ClosingActs:
+    """The acts ``ask_like``, ``ask_another``, ``accept``, ``bye`` and ``ended``."""
+
+    _parts: Components
+
+    def _ask_like(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        state["stage"] = "like"
+        out.append(nlg.LIKE)
+
+    def _ask_another(self, state: dict, decision: dict, rng: random.Random,
+                     out: list[str]) -> None:
+        state["stage"] = "another"
+        out.append(nlg.ANOTHER)
+
+    def _taken(self, state: dict, text: str) -> dict | None:
+        """The film shown that ``text`` takes by name ("fistful of dollars it is"), or None."""
+        shown = {i: str(self._parts.db.movie(i)["title"]) for i in state.get("shown") or ()}
+        taken = taken_film(text, shown) if shown else None
+        return {"id": taken, "title": shown[taken]} if taken is not None else None
+
+    def _accept(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """"Enjoy <the film>": the one on the table, or the one named ("i'll take Heat")."""
+        taken = decision.get("taken")
+        if taken and taken["id"] != (state["current"] or {}).get("id"):
+            state["current"] = public_movie(self._parts.db.movie(taken["id"]))
+        title = (state["current"] or {}).get("title") or "the movie"
+        out.append(nlg.pick(nlg.ACCEPTED, rng, title=title))
+        self._bye(state, dict(decision, taken=True), rng, out)
+
+    def _bye(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        if decision.get("own_pick"):  # named as the catalogue names it ("The Mask (1994)")
+            out.append(own_pick_said(self._parts.db, decision["own_pick"]))
+        taken = decision.get("taken") or decision.get("own_pick")  # "Enjoy X" said: no "I hope
+        # you find something"; none taken: no "enjoy your movie"
+        byes = (nlg.BYES_TAKEN if taken else nlg.BYES_UNTAKEN) if state["shown"] else nlg.BYES_NO_FILM
+        out.append(nlg.pick(byes, rng))
+        state["stage"] = "end"
+
+    def _ended(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        out.append(nlg.ENDED)
