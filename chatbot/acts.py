@@ -177,7 +177,20 @@ def is_about_bot(tokens: Sequence[str]) -> bool:
     words = _plain(tokens)
     while len(words) > 1 and words[0] in _GREETING_WORDS:
         words.pop(0)
+    if outburst(words):
+        return False  # "are you kidding me?": not a question about the bot
     return _BOT_TABLE.starts(words) or _CATALOGUE_TABLE.found_in(words)
+
+
+def outburst(tokens: Sequence[str]) -> bool:
+    """"are you kidding me", "r u serious": frustration said as a question, asking nothing."""
+    words = _plain(tokens)
+    return words[:2] in (["are", "you"], ["r", "you"], ["r", "u"], ["are", "u"]) and bool(
+        set(words[2:4]) & _EXCLAIMS)
+
+
+_EXCLAIMS = frozenset("""kidding joking serious serious insane crazy nuts mad deaf listening
+    reading blind trolling messing""".split())
 
 
 _GREETING_WORDS = frozenset("hello hi hey hiya yo there".split())

@@ -50,6 +50,7 @@ said with the act (approximated wishes); ``keep_suggestion`` asks a pending "Did
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -79,6 +80,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     (``chatbot.social``: "how are you?", "lol", "you're useless") that names no wish is
     acknowledged (act ``social``) instead of "I do not understand"."""
     decision = _decide(state, nlu, sentiment)
+    if nlu.get("outburst"):  # "are you kidding me, that's 4 hours": sorry, then the act
+        decision["notes"] = ["Sorry about that.", *(decision.get("notes") or ())]
     social = nlu.get("social")
     if social == "personal" and nlu.get("catalogue"):  # "is X in your list?": no small talk
         social = None
@@ -120,6 +123,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "bye", "own_pick": nlu["own_pick"]}
     if nlu.get("recap") and stage in SLOTS:  # "wait what genre did you pick": what is noted
         return decision | {"act": "about_bot", "recap": True}
+    if nlu.get("capability"):  # "can you tell me how long a movie is?": what it can tell
+        return decision | {"act": "capabilities"}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot", "method": bool(nlu.get("method"))}
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
@@ -179,6 +184,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
 def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict | None:
     """The ``answer`` act for a question about a film, or None: about the film it names, or,
     while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
+    if nlu.get("outburst"):  # "are you kidding me?": nothing asked of the film
+        return None
     topics = list(nlu.get("question") or ())
     if {"cast", "leads"} & set(topics) and _WOMEN & set(nlu.get("words") or ()):
         topics = ["gender", *topics]  # "who's the girl in it?": the catalogue can't tell
@@ -189,8 +196,11 @@ def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> d
     named = nlu.get("asked_title") and not (on_table and nlu.get("about_film") and
                                              not _named_first(nlu))
     if named:  # "is Titanic any good?", "who directed Fargo, and is X in it?", "was X in Aliens?"
-        people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
+        directing = "director" if _DIRECTING & set(nlu.get("words") or ()) else None
+        people = [{"name": p["name"], "cue": p.get("cue") or directing} for p in nlu.get("people") or ()
                   if not p.get("negated") and not nlu.get("film_ask")]  # "... with Bruce Willis?"
+        if _NUMBERED.search(str(nlu["asked_title"])):  # "was Keaton in the Godfather part 2?"
+            topics = [t for t in topics if t != "sequel"]
         # "is Kate Winslet in Titanic?" (the title after "in") or the title before "it": not
         # "watch it with popcorn and Bruce Willis"
         if not (_in_title(nlu, str(nlu["asked_title"])) or _named_first(nlu)):
@@ -272,6 +282,8 @@ def _named_first(nlu: Mapping[str, Any]) -> bool:
 
 
 _ON_TABLE_WORDS = frozenset("it its this that".split())
+_NUMBERED = re.compile(r"\b(part|[0-9]+|i{2,3}|iv|vi{0,3})\b", re.I)
+_DIRECTING = frozenset("director directors directed direct directs directing filmmaker".split())
 
 
 def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
@@ -282,6 +294,12 @@ def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
     people = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
     if nlu.get("filmography") and (on_table or people):
         return {"act": "filmography", "role": nlu["filmography"], "people": people}
+    if nlu.get("age_asked") and (people or on_table):  # "how old is Al Pacino?": no birth dates
+        return {"act": "filmography", "ranked": ["year", False], "age": True, "people": people,
+                "notes": [], "role": None}
+    if nlu.get("superlative"):  # "whats the shortest one he did?": ranked from the catalogue
+        return {"act": "filmography", "ranked": list(nlu["superlative"]), "people": people,
+                "notes": [], "role": "director" if _DIRECTING & set(nlu.get("words") or ()) else None}
     if not nlu.get("catalogue"):
         return None
     if nlu.get("catalogue_title"):
@@ -305,7 +323,8 @@ def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
     on_table = stage in ANSWER_STAGES and (nlu.get("question") or nlu.get("about_film"))
     if nlu.get("help") and not on_table:
         return "help"
-    if stage in SLOTS and nlu.get("delegate"):  # "surprise me", "idk you pick": pick now
+    if stage in SLOTS and (nlu.get("delegate") or nlu.get("impatient")):  # "surprise me",
+        # "idk you pick", "I don't want to answer twenty questions": pick now
         return "pick_now"
     plain = nlu.get("intent") in ("unknown", "greeting", "yes", "no_preference")
     return "film_asked" if stage in SLOTS and plain and nlu.get("film_ask") else None

@@ -41,7 +41,12 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
                 "is it great", "is that any good", "what do you think of it",
                 "what do you think of this", "what do you think about it", "your opinion",
                 "is it a good", "should i watch it", "should we watch it", "is this good",
-                "is this one good", "is that one good", "is it one good"),
+                "is this one good", "is that one good", "is it one good",
+                # learners' word order and short forms: "it is good?", "this one good?"
+                "it is good", "it is any good", "its good", "it s good", "it good",
+                "this one good", "that one good", "is good", "worth seeing", "worth a watch",
+                "is the movie good", "is the film good", "is this movie good", "good or not",
+                "how is it", "critics say", "critics think", "people think of it"),
     "mpaa": ("what is it rated", "whats it rated", "what s it rated", "what rating",
              "mpaa", "age rating", "is it rated r", "suitable for kids", "ok for kids",
              "okay for kids", "kid friendly", "family friendly", "for kids", "for children",

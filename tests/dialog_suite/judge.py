@@ -91,7 +91,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 9 (newcomer 51): a film asked for by title in everyday words
          "titles_in_words",
          # round 9 (newcomer 51): a refusal said back in a complaint or a check; "too old" means newer
-         "refusals_recalled", "too_old_direction")
+         "refusals_recalled", "too_old_direction",
+         # round 10 (newcomers 53, 54): questions the catalogue answers; small talk, ages and
+         # everyday words read as wishes or names; two acts in one message; what the bot can
+         # do, and impatience
+         "catalogue_answers", "small_talk", "two_acts", "capabilities")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
