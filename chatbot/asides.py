@@ -119,7 +119,7 @@ def _has_phrase(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bo
 def ages_of_people(tokens: Sequence[str]) -> list[int]:
     """Positions of words giving someone's age, not a film's years: "we are both in our
     seventies", "she's in her 20s", "how old is Al Pacino" (the "old")."""
-    found = []
+    found: list[int] = []
     for k, token in enumerate(tokens):
         if token in _POSSESSIVES and k and tokens[k - 1] == "in":
             j = k + 1 + (k + 1 < len(tokens) and tokens[k + 1] in _PARTS_OF_DECADE)

@@ -26,7 +26,8 @@ _ANY_FILM = frozenset(("a movie", "a film", "movies", "films", "any movie", "any
 _KNOWING = (("what", "do", "you", "know"), ("what", "do", "you", "actually", "know"),
             ("what", "can", "i", "ask"), ("what", "can", "you", "tell"),
             ("what", "do", "u", "know"), ("what", "kind", "of", "questions"),
-            ("what", "sort", "of", "questions"), ("what", "else", "can", "you", "tell"))
+            ("what", "sort", "of", "questions"))
+_THE_FILM = frozenset("it this that its".split())
 _IMPATIENT = (("twenty", "questions"), ("20", "questions"), ("so", "many", "questions"),
               ("too", "many", "questions"), ("stop", "asking"), ("no", "more", "questions"),
               ("enough", "questions"), ("enough", "with", "the", "questions"),
@@ -38,6 +39,8 @@ _IMPATIENT = (("twenty", "questions"), ("20", "questions"), ("so", "many", "ques
 def asks_capability(words: Sequence[str]) -> bool:
     """A question about what the bot can tell of films in general: "can you tell me how long
     a movie is?", "do you know who's in films?", "what do you actually know about?"."""
+    if set(words) & _THE_FILM:  # "what else can you tell me about it?": about the film
+        return False
     if _has(words, _KNOWING):
         return True
     ends = [i + len(p) for p in _ABLE for i in range(len(words)) if tuple(words[i : i + len(p)]) == p]

@@ -52,6 +52,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from chatbot.acceptance import accepts
 from chatbot.acclaim import standing_wishes
 from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's public names too)
@@ -99,7 +101,7 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
-from chatbot.mentions import PERSON_SLOTS, PeopleReader
+from chatbot.mentions import PERSON_SLOTS, SAME_NAME, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.plainwords import genre_phrase, marked_as_title
 from chatbot.pushback import complaint
@@ -280,7 +282,8 @@ class Understander:
             "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
-            "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY]),
+            "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
+            and not asks_method(whole),
             "impatient": impatient([t for t in whole if t != BOUNDARY]), "outburst": outburst(whole),
             "age_asked": asks_age([t for t in whole if t != BOUNDARY]),
             "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
@@ -298,7 +301,8 @@ class Understander:
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
-            "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None),
+            "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None)
+            or ("age" if ages_of_people(tokens) else None),
         }
 
     def _wish_word(self, word: str) -> bool:
@@ -328,15 +332,17 @@ class Understander:
         a part of a person's full name said ("is Ben Stiller in it?" names no film *Ben*)."""
         if not is_question(tokens, raw):
             return None
-        said_names = [f" {fold(n)} " for n in names if f" {fold(n)} " in f" {fold(raw)} "]
+        said_names = [f" {fold(n)} " for n in names]
         words = raw.replace("?", " ").split()
         for size in range(min(len(words), 8), 0, -1):
             for start in range(len(words) - size + 1):
                 said = " ".join(words[start : start + size]).strip(",.!;:'\"")
                 key = fold(said)
                 title = self._titles.exact(said)
+                after = words[start + size] if start + size < len(words) else None
                 if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or any(
-                        f" {key} " in n for n in said_names) or (
+                        f" {key} " in n and fuzz.ratio(fold(after or ""), n.split()[-1]) >= SAME_NAME
+                        for n in said_names) or (
                         key.split()[0] in ("a", "an") and fold(title).split()[0] != key.split()[0]):
                     continue  # "does it have a happy ending" names no film
                 rare = any(self._common.get(w, 0.0) < RARE_TITLE_ZIPF for w in key.split()

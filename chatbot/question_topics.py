@@ -44,9 +44,13 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
                 "is this one good", "is that one good", "is it one good",
                 # learners' word order and short forms: "it is good?", "this one good?"
                 "it is good", "it is any good", "its good", "it s good", "it good",
-                "this one good", "that one good", "is good", "worth seeing", "worth a watch",
+                "this one good", "that one good", "worth seeing", "worth a watch",
                 "is the movie good", "is the film good", "is this movie good", "good or not",
-                "how is it", "critics say", "critics think", "people think of it"),
+                "how is it", "critics say", "critics think", "people think of it",
+                # whether it has lasted: "is it still funny?", "has it aged badly?"
+                "still funny", "still good", "still hold up", "hold up", "holds up",
+                "aged well", "aged badly", "aged poorly", "has it aged", "did it age",
+                "is it dated", "still worth"),
     "mpaa": ("what is it rated", "whats it rated", "what s it rated", "what rating",
              "mpaa", "age rating", "is it rated r", "suitable for kids", "ok for kids",
              "okay for kids", "kid friendly", "family friendly", "for kids", "for children",
@@ -66,6 +70,11 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
                "why pick", "why choose", "why would i", "why should i", "why is this",
                "why it", "how come you", "what made you", "why that one", "reason for",
                "why do you think"),
+    # "what else can you tell me about it?": what the proposal did not say yet
+    "more": ("tell me about it", "tell me more", "else can you tell", "more about it",
+             "more about this", "more about that", "anything else about it", "more info",
+             "more details", "else do you know about", "know about it", "tell me about this",
+             "what else about it", "else about this one"),
     "history": ("first one you", "the first one", "you suggested", "you showed",
                 "you recommended", "the one before", "the previous one", "the last one you",
                 "the other one", "what was the first", "which films have you",

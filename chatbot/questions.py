@@ -73,6 +73,8 @@ def asking_part(text: str) -> str | None:
 
 def _asks(clause: str) -> bool:
     words = clause.lower().replace("'", "").replace("’", "").strip(" ,;.!?").split()
+    while len(words) > 3 and words[0] in ("and", "but", "so", "also", "plus"):
+        words.pop(0)  # "... and why did you pick it"
     return bool(words) and (clause.rstrip().endswith("?") or words[0] in _OPENERS and len(words) > 2)
 
 
@@ -303,7 +305,7 @@ _SUPERLATIVES = {
     "highest": ("critics_meter", True), "lowest": ("critics_meter", False),
 }
 _MOST = frozenset("most best".split())  # "most recent", "best known", "most popular"
-_SOMEONES = frozenset("he she his her him hers their they the director actor actress lead star "
+_SOMEONES = frozenset("he she his her him hers their they director actor actress lead star "
                       "filmmaker".split())
 SUPERLATIVE_FILMS = 60  # a person's films weighed, best-known first
 
