@@ -54,7 +54,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chatbot.pushback import note as complaint_note
-from chatbot.question_routes import ANSWER_STAGES
+from chatbot.question_routes import ANSWER_STAGES, people_besides_title
 from chatbot.question_routes import question as route_question
 from chatbot.remarks import without_remarks
 from chatbot.replies import acknowledges_only, declines_slot
@@ -130,7 +130,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         nlu = without_remarks(nlu)
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
     if nlu.get("wanted_title") and not nlu.get("question"):  # "I meant Vertigo, the Hitchcock one"
-        hints = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
+        hints = [p["name"] for p in people_besides_title(nlu, str(nlu["wanted_title"]))
+                 if not p.get("negated")]  # "do you have Ferris Bueller's..?": no Pam Ferris
         return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints}
     complained = _complaint_act(stage, state, nlu, sentiment) if stage in ANSWER_STAGES else None
     if complained is not None:  # "that's not dark at all", "he's barely in it"
@@ -183,8 +184,11 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
 def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
     """``help`` for "what can you do?" / "huh?", ``film_asked`` for a plain "recommend me a
     good movie" at a question: words that name no wish, so nothing else to read."""
-    if any(nlu.get(k) for k in ("constraints", "people", "titles", "title", "asked_title",
-                                "notes", "correction", "unknown_person", "seen_titles")):
+    wished = any(nlu.get(k) for k in ("constraints", "people", "titles", "title", "asked_title",
+                                      "notes", "correction", "seen_titles"))
+    if stage in SLOTS and nlu.get("impatient") and not wished:  # "sheesh, too many questions":
+        return "pick_now"  # no unknown person "Sheesh"
+    if wished or nlu.get("unknown_person"):
         return None
     on_table = stage in ANSWER_STAGES and (nlu.get("question") or nlu.get("about_film"))
     if nlu.get("help") and not on_table:

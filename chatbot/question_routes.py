@@ -105,12 +105,18 @@ def _says_title(nlu: Mapping[str, Any], title: str) -> bool:
 def _about_current(nlu: Mapping[str, Any], title: str) -> dict[str, Any]:
     """The question is about the film on the table: its title's words name no person and no
     other film; a genre word it holds ("funny") asks what kind of film it is."""
+    return dict(nlu, people=people_besides_title(nlu, title), about_film=True, asked_title=None,
+                interrogative=True)
+
+
+def people_besides_title(nlu: Mapping[str, Any], title: str) -> list[dict[str, Any]]:
+    """The people named, less those whose name was only read from the words of ``title``
+    ("do you have Ferris Bueller's Day Off?" names no Pam Ferris and no Niels Mueller)."""
     words = {w.removesuffix("s") for w in fold(title).split()}
     said = {w.removesuffix("s") for w in nlu.get("words") or ()}
     names = [(p, {w.removesuffix("s") for w in fold(p["name"]).split()}) for p in nlu.get("people") or ()]
-    people = [p for p, name in names if name <= said or not any(
-        fuzz.ratio(a, b) >= SAME_WORD for a in words for b in name)]  # "Bueller": no Niels Mueller
-    return dict(nlu, people=people, about_film=True, asked_title=None, interrogative=True)
+    return [p for p, name in names if name <= said - words or not any(
+        fuzz.ratio(a, b) >= SAME_WORD for a in words for b in name)]
 
 
 def _in_title(nlu: Mapping[str, Any], title: str) -> bool:
