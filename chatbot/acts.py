@@ -180,7 +180,20 @@ def is_about_bot(tokens: Sequence[str]) -> bool:
     words = _plain(tokens)
     while len(words) > 1 and words[0] in _GREETING_WORDS:
         words.pop(0)
+    if outburst(words):
+        return False  # "are you kidding me?": not a question about the bot
     return _BOT_TABLE.starts(words) or _CATALOGUE_TABLE.found_in(words)
+
+
+def outburst(tokens: Sequence[str]) -> bool:
+    """"are you kidding me", "r u serious": frustration said as a question, asking nothing."""
+    words = _plain(tokens)
+    return words[:2] in (["are", "you"], ["r", "you"], ["r", "u"], ["are", "u"]) and bool(
+        set(words[2:4]) & _EXCLAIMS)
+
+
+_EXCLAIMS = frozenset("""kidding joking serious serious insane crazy nuts mad deaf listening
+    reading blind trolling messing""".split())
 
 
 _GREETING_WORDS = frozenset("hello hi hey hiya yo there".split())
@@ -225,7 +238,12 @@ _DELEGATE_TABLE = PhraseTable((
 
 def delegates(tokens: Sequence[str]) -> bool:
     """The choice is left to the bot: "surprise me", "idk you pick", "up to you"."""
-    return _DELEGATE_TABLE.found_in(_plain(tokens))
+    words = _plain(tokens)
+    return any(not (p == ("you", "tell", "me") and at and words[at - 1] in _ABLE)
+               for at, p in _DELEGATE_TABLE.all(words))  # "can you tell me how long it is?" asks
+
+
+_ABLE = frozenset("can could would will do".split())
 
 
 def asks_help(tokens: Sequence[str]) -> bool:
@@ -298,7 +316,7 @@ def split_question(text: str) -> tuple[str, str] | None:
     after. None when the message is all question or all answer. Example:
     ``split_question("nope havent. is it ok for a 12 year old?")`` -> ``('nope havent.', 'is
     it ok for a 12 year old?')``."""
-    clauses = [c.strip() for c in _CLAUSES.findall(text) if c.strip(" ,;.!?")]
+    clauses = [c.strip() for c in _CLAUSES.findall(_DASH.sub(", ", text)) if c.strip(" ,;.!?")]
     asks = [_asks(c) for c in clauses]
     if len(clauses) < 2 or all(asks) or not any(asks):
         return None
@@ -327,6 +345,7 @@ _SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
 _FILLERS = frozenset("""ok okay k hmm hm um uh umm ah oh well so alright right and but cool
     lol haha yeah""".split())
 _CLAUSES = re.compile(r"[^.!?;,]+[.!?;,]*")
+_DASH = re.compile(r"\s+[-–—]+\s+")  # "not seen it yet - how long is it?": a clause break
 _QUESTION_OPENERS = frozenset("""what whats how hows who whos why when where which is does do
     can could are will would did whats""".split())
 
@@ -334,10 +353,15 @@ _QUESTION_OPENERS = frozenset("""what whats how hows who whos why when where whi
 def _asks(clause: str) -> bool:
     """A clause that asks something of its own: not a tag ("isn't it?", "right?", "no?")."""
     words = clause.lower().replace("'", "").replace("’", "").strip(" ,;.!?").split()
+    while len(words) > 3 and words[0] in _LINKS:  # "and why did you pick it"
+        words.pop(0)
     if len(words) < 3:
         return False
     return clause.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS and \
         words[1] not in _NOT_INVERTED
+
+
+_LINKS = frozenset("and but so also plus oh".split())
 
 
 def indifferent_slots(tokens: Sequence[str], intent: str) -> list[str]:

@@ -40,6 +40,8 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
         "history": lambda: [_history(title, shown)],
         "leads": lambda: [_leads_answer(title, movie)],
         "cast_more": lambda: [_more_cast(title, movie, told)],
+        "more": lambda: [_more_cast(title, movie, told), _quality_answer(title, movie),
+                         "I have no plot summary of it"],
         "mpaa_check": lambda: [_rating_check(title, movie, ratings)],
         "reason": lambda: [_reason(title, wishes)],
         "gender": lambda: ["My catalogue doesn't record whether a cast member is a woman or a man"],
@@ -49,6 +51,9 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
                           f"year, length, rating and genres of {title}, and what critics "
                           "thought of it"],
     }
+    if len(topics) > 1 and topics[-1] == "reason":  # "is it any good? and why that one?": in order
+        return [*answer(topics[:-1], movie, asked, people=people, genres=genres, shown=shown,
+                        ratings=ratings, wishes=wishes, told=told), end_sentence(_reason(title, wishes))]
     found = [end_sentence(text) for t in topics if t in special for text in special[t]()]
     return found + _fact_answers([t for t in topics if t not in special], title, movie, asked)
 

@@ -116,3 +116,31 @@ def past_selves(tokens: Sequence[str]) -> list[int]:
 
 def _has_phrase(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bool:
     return any(tuple(tokens[k : k + len(p)]) == p for k in range(len(tokens)) for p in phrases)
+
+
+def ages_of_people(tokens: Sequence[str]) -> list[int]:
+    """Positions of words giving someone's age, not a film's years: "we are both in our
+    seventies", "she's in her 20s", "how old is Al Pacino" (the "old")."""
+    found: list[int] = []
+    for k, token in enumerate(tokens):
+        if token in _POSSESSIVES and k and tokens[k - 1] == "in":
+            j = k + 1 + (k + 1 < len(tokens) and tokens[k + 1] in _PARTS_OF_DECADE)
+            if j < len(tokens) and (tokens[j] in _DECADE_WORDS or tokens[j].rstrip("s").isdigit()):
+                found.extend(range(k - 1, j + 1))
+        if tokens[k : k + 2] == ["how", "old"] and k + 2 < len(tokens) and tokens[k + 2] in _BE:
+            found.extend((k, k + 1))
+    return found
+
+
+def asks_age(tokens: Sequence[str]) -> bool:
+    """"how old is Al Pacino?", "how old was he in it": a person's age asked (a film's is "how
+    old is it")."""
+    return any(tokens[k : k + 2] == ["how", "old"] and k + 3 < len(tokens) and tokens[k + 2] in _BE
+               and tokens[k + 3] not in ("it", "this", "that", "the") for k in range(len(tokens)))
+
+
+_POSSESSIVES = frozenset("my our his her their your".split())
+_PARTS_OF_DECADE = frozenset("early late mid".split())
+_DECADE_WORDS = frozenset("""teens twenties thirties forties fifties sixties seventies eighties
+    nineties""".split())
+_BE = frozenset("is was s are were".split())

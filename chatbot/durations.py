@@ -117,3 +117,15 @@ def _number(word: str) -> int | None:
 
 def _at(tokens: Sequence[str], i: int) -> str:
     return tokens[i] if 0 <= i < len(tokens) else ""
+
+
+def too_long_after(tokens: Sequence[str], at: int) -> int | None:
+    """The end of "is (a little / way too) long" after a length at ``at``, or None:
+    "130 minutes *is a little long*" asks for less than that."""
+    j = at + (at < len(tokens) and tokens[at] in ("is", "s", "was", "are"))
+    while j < len(tokens) and tokens[j] in _SOFTENERS:
+        j += 1
+    return j + 1 if j > at and j < len(tokens) and tokens[j] in ("long", "much", "lot") else None
+
+
+_SOFTENERS = frozenset("a little bit too way kinda kind of rather quite pretty very so".split())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chatbot.durations import minutes_at
+from chatbot.durations import minutes_at, too_long_after
 
 BOUNDARY = ","
 SHORT_MINUTES = 100  # "something short": at most this long
@@ -89,6 +89,9 @@ def _bound_after_at(tokens: Sequence[str], i: int
             words = phrase.split()
             if list(tokens[end : end + len(words)]) == words:
                 return (i, end + len(words), None, value) if at_most else (i, end + len(words), value, None)
+    too_long = too_long_after(tokens, end)  # "130 minutes is a little long": shorter than that
+    if too_long:
+        return i, too_long, None, value - 1
     alone = (i == 0 or tokens[i - 1] == BOUNDARY) and (end == len(tokens) or tokens[end] == BOUNDARY)
     if alone or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that
         return i, end, None, value
@@ -110,7 +113,7 @@ def _length_word_at(tokens: Sequence[str], i: int
         "something", "anything", "really", "very", "bit", "nice", "quite", "much", "way", "lot", "little",
         "slightly", "somewhat", "even") or (
         token in ("shorter", "longer") and before in ("but", "and", "only", "just", "maybe",
-                                                      "be", "it", "one"))  # "could it be shorter?"
+                                                      "be", "it", "one", "any", "said"))  # "could it be shorter?"
     if _next(tokens, i) in _TIME_SPANS:
         return None
     if token in _SHORT and film_like:

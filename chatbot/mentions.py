@@ -16,6 +16,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from chatbot.cues import BOUNDARY, joined_by_or
+from chatbot.everyday import EverydayWords
 from chatbot.genres import FILM_WORDS
 from chatbot.lexicon import SLANG
 from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
@@ -55,6 +56,7 @@ class PeopleReader:
         self._common = common
         self._is_genre = is_genre
         self._intent_words = intent_words
+        self._everyday = EverydayWords(common, lambda w: any(d == 0 for _, d in names.neighbours(w)))
 
     def find(self, tokens: list[str], expect: str | None, used: set[int],
              negated: list[bool], cuts: Sequence[int] = (), asking: bool = False) -> list[dict]:
@@ -162,7 +164,8 @@ class PeopleReader:
         plausible = 1 <= len(words) <= 3 and all(
             w.isalpha() and len(w) >= 2 and set(w) & _VOWELS and
             self._common.get(w, 0) < NAME_LIKE_ZIPF for w in words) and not all(
-            map(self._names.is_everyday_word, words))  # "good vibes", "swagger": no name
+            map(self._names.is_everyday_word, words)) and not all(
+            map(self._everyday.like, words))  # "good vibes", "not fussed", "my neice": no name
         return " ".join(w.capitalize() for w in words) if plausible else None
 
 

@@ -49,8 +49,10 @@ genre word). Weak genre words ("love", "kids") count only where they name a kind
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from rapidfuzz import fuzz
 
 from chatbot.acceptance import accepts
 from chatbot.acclaim import standing_wishes
@@ -65,6 +67,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     is_about_bot,
     is_question,
     is_request,
+    outburst,
     question_topics,
     refers_to_film,
     verdict,
@@ -72,7 +75,8 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
 )
 from chatbot.ages import age_hits, years_old
 from chatbot.answer_lists import listed_with_answer
-from chatbot.asides import aside_mask, past_selves
+from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves
+from chatbot.capabilities import asks_capability, impatient
 from chatbot.choices import as_choice
 from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions, settle_ages
 from chatbot.constraints import minutes
@@ -101,7 +105,7 @@ from chatbot.lexicon import (
     WEAK_GENRE_SYNONYMS,
 )
 from chatbot.liking import not_again
-from chatbot.mentions import PeopleReader
+from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.permissions import at as _at
 from chatbot.permissions import given_up_people, permitted_wish, split_permitted
@@ -111,10 +115,12 @@ from chatbot.pushback import complaint
 from chatbot.questions import (
     asking_part,
     asks_what_to_watch,
+    asks_who_is_in,
     catalogue_question,
     catalogue_title,
     filmography_role,
     object_text,
+    superlative,
 )
 from chatbot.ratings import rating_hits
 from chatbot.remarks import (
@@ -202,7 +208,7 @@ class Understander:
         tokens = as_choice(as_asked(clause_tokens(rest_text)))
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
-        used: set[int] = set()
+        used: set[int] = set(ages_of_people(tokens))  # "we are in our seventies": no 1970s
         notes: list[str] = []
         remarks = remark_mask(tokens, rest_text, self._titles.exact)
         named = self._titles_by_capital(rest_text)  # "not Alien": the film, not sci-fi
@@ -229,7 +235,8 @@ class Understander:
         cuts = [c for c in correction_cues(tokens) if not replaced_first(tokens, c)]
         asked_text = asking_part(cleaned) or cleaned  # a long message: its questions only
         asked_whole = as_asked(clause_tokens(asked_text)) if asked_text != cleaned else whole
-        asking = is_question(asked_whole, asked_text) and refers_to_film(asked_whole, asked_text)
+        asking = is_question(asked_whole, asked_text) and (refers_to_film(asked_whole, asked_text)
+                                                            or asks_who_is_in(asked_whole))
         people = self._people.find(tokens, expect, used, negated, cuts, asking)
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, permits = split_permitted(hits, allowed, tokens)  # "older is fine": allowed, no wish
@@ -262,7 +269,8 @@ class Understander:
         constraints, beyond = after_catalogue(
             distinct_exclusions(besides_liked(constraints, titles, fold)), self._last_year)
         notes += [n for n in beyond if n not in notes]
-        asked = None if title_cue else self._asked_title(asked_text, asked_whole)
+        asked = None if title_cue else self._asked_title(asked_text, asked_whole,
+                                                          [p["name"] for p in people])
         judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
         question = question_topics(asked_whole, asked_text) or (
             question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
@@ -286,6 +294,8 @@ class Understander:
             "catalogue_object": object_text(asked_whole) if catalogue else None,
             "filmography": filmography_role(asked_whole, any(not p["negated"] for p in people))
             if interrogative else None,
+            "superlative": superlative(asked_whole, any(not p["negated"] for p in people))
+            if interrogative else None,
             "remarked": [c for c in constraints if c in remarked],
             "remark_notes": [n for n in notes if n not in outside],
             "about_film": refers_to_film(asked_whole, asked_text) and not is_request(asked_whole)
@@ -296,7 +306,10 @@ class Understander:
             "not_again": not_again(tokens),  # "loved it, just don't show me that one"
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
-            "help": asks_help(whole),
+            "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
+            and not asks_method(whole),
+            "impatient": impatient([t for t in whole if t != BOUNDARY]), "outburst": outburst(whole),
+            "age_asked": asks_age([t for t in whole if t != BOUNDARY]),
             "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
             "delegate": (delegates(whole) or answers_all(whole)) and not asks_method(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
@@ -311,7 +324,8 @@ class Understander:
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
-            "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None),
+            "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None)
+            or ("age" if ages_of_people(tokens) else None),
         }
 
     def _wish_word(self, word: str) -> bool:
@@ -344,18 +358,23 @@ class Understander:
             cue or not self._genres.is_genre(tuple(fold(t).split())) or fold(t) in self._titles_by_capital(text))]
         return (titles, rest, cue) if titles else ([], text, False)
 
-    def _asked_title(self, raw: str, tokens: list[str]) -> tuple[str, str] | None:
+    def _asked_title(self, raw: str, tokens: list[str], names: Sequence[str] = ()) -> tuple[str, str] | None:
         """The catalogue film a question names ("is Titanic any good?") and how it was said, if
-        any: a title with a word that is no everyday word, or capitalised mid-sentence."""
+        any: a title with a word that is no everyday word, or capitalised mid-sentence; never
+        a part of a person's full name said ("is Ben Stiller in it?" names no film *Ben*)."""
         if not is_question(tokens, raw):
             return None
+        said_names = [f" {fold(n)} " for n in names]
         words = raw.replace("?", " ").split()
         for size in range(min(len(words), 8), 0, -1):
             for start in range(len(words) - size + 1):
                 said = " ".join(words[start : start + size]).strip(",.!;:'\"")
                 key = fold(said)
                 title = self._titles.exact(said)
-                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or (
+                after = words[start + size] if start + size < len(words) else None
+                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or any(
+                        f" {key} " in n and fuzz.ratio(fold(after or ""), n.split()[-1]) >= SAME_NAME
+                        for n in said_names) or (
                         key.split()[0] in ("a", "an") and fold(title).split()[0] != key.split()[0]):
                     continue  # "does it have a happy ending" names no film
                 rare = any(self._common.get(w, 0.0) < RARE_TITLE_ZIPF for w in key.split()

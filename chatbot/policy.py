@@ -53,10 +53,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chatbot.answering import asked_film
 from chatbot.liking import liked_seen
 from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
 from chatbot.pushback import note as complaint_note
+from chatbot.question_routes import ANSWER_STAGES, people_besides_title
+from chatbot.question_routes import question as route_question
 from chatbot.remarks import without_remarks
 from chatbot.replies import declines_slot
 from chatbot.scope import answer_to_suggestion
@@ -64,7 +65,6 @@ from chatbot.text import fold
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
 SLOTS = ("genre", "actor", "director", "mpaa")
-ANSWER_STAGES = ("watched", "like", "another")
 DISTRESS = -0.5
 _MOOD_WORDS = frozenset(
     """sad depressed depressing lonely tired stressed upset miserable anxious exhausted
@@ -81,6 +81,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     decision = _decide(state, nlu, sentiment)
     if state.get("stage") in ANSWER_STAGES and state.get("current"):  # "seen it twice, loved it"
         decision = liked_seen(decision, nlu, float(sentiment.get("compound", 0.0))) or decision
+    if nlu.get("outburst"):  # "are you kidding me, that's 4 hours": sorry, then the act
+        decision["notes"] = ["Sorry about that.", *(decision.get("notes") or ())]
     social = nlu.get("social")
     if social == "personal" and nlu.get("catalogue"):  # "is X in your list?": no small talk
         social = None
@@ -126,13 +128,16 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "bye", "own_pick": nlu["own_pick"]}
     if nlu.get("recap") and stage in SLOTS:  # "wait what genre did you pick": what is noted
         return decision | {"act": "about_bot", "recap": True}
+    if nlu.get("capability"):  # "can you tell me how long a movie is?": what it can tell
+        return decision | {"act": "capabilities"}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot", "method": bool(nlu.get("method"))}
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
     if nlu.get("wanted_title") and not nlu.get("question"):  # "I meant Vertigo, the Hitchcock one"
-        hints = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
+        hints = [p["name"] for p in people_besides_title(nlu, str(nlu["wanted_title"]))
+                 if not p.get("negated")]  # "do you have Ferris Bueller's..?": no Pam Ferris
         return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints}
     complained = _complaint_act(stage, state, nlu, sentiment) if stage in ANSWER_STAGES else None
     if complained is not None:  # "that's not dark at all", "he's barely in it"
@@ -140,7 +145,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     helper = _helper_act(stage, nlu)
     if helper is not None:
         return decision | {"act": helper}
-    question = _question(stage, state, nlu)
+    question = route_question(stage, state, nlu)
     if question is not None:
         return decision | question
     if state.get("suggestion"):  # "no johnny depp" to "Did you mean Jonny Lee Miller?"
@@ -199,142 +204,26 @@ def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
     searching = nlu.get("request") or nlu.get("film_ask") or nlu.get("intent") == "another"
     if not state.get("current") or searching and not asks:
         return decision
-    question = _question("like", state, nlu)
+    question = route_question("like", state, nlu)
     if question is not None and question.get("act") in ("answer", "filmography", "have_title"):
         return decision | question
     return decision
 
 
-def _question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict | None:
-    """The ``answer`` act for a question about a film, or None: about the film it names, or,
-    while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
-    topics = list(nlu.get("question") or ())
-    if {"cast", "leads"} & set(topics) and _WOMEN & set(nlu.get("words") or ()):
-        topics = ["gender", *topics]  # "who's the girl in it?": the catalogue can't tell
-    on_table = stage in ANSWER_STAGES and state.get("current") or asked_film(state) is not None
-    other = _other_film_question(nlu, bool(on_table))
-    if other is not None:  # the catalogue, or what else a person made: not the film on the table
-        return other
-    named = nlu.get("asked_title") and not (on_table and nlu.get("about_film") and
-                                             not _named_first(nlu))
-    if named:  # "is Titanic any good?", "who directed Fargo, and is X in it?", "was X in Aliens?"
-        people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
-                  if not p.get("negated") and not nlu.get("film_ask")]  # "... with Bruce Willis?"
-        # "is Kate Winslet in Titanic?" (the title after "in") or the title before "it": not
-        # "watch it with popcorn and Bruce Willis"
-        if not (_in_title(nlu, str(nlu["asked_title"])) or _named_first(nlu)):
-            people = []
-        topics = [t for t in topics if t not in ("cast", "leads") or not people] + (
-            ["person"] if people else [])
-        if topics:
-            return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people}
-    if not on_table:  # "is it scary?" before any film: there is none to answer about yet
-        about = nlu.get("interrogative") and nlu.get("about_film") and not (
-            nlu.get("request") or nlu.get("film_ask") or nlu.get("people"))  # "my son is 12,
-        # what could he watch?", "a guy relives one day, Bill Murray was in it?": a request
-        return {"act": "answer", "topics": topics or ["other"]} if about else None
-    if _asks_instead(nlu):  # "too long, something shorter?": the request, not the question
-        return None
-    if _open_question(nlu):  # "does the dog die?": nothing to read as a wish or a verdict
-        return {"act": "answer", "topics": topics or ["other"]}
-    if not (topics or nlu.get("interrogative") and nlu.get("about_film")):
-        return None
-    if "history" in topics:
-        return {"act": "answer", "topics": ["history"]}
-    people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
-              if not p.get("negated")]
-    genres = [v for c in nlu.get("constraints") or () if c["slot"] == "genre"
-              and not c["exclude"] for v in c["values"]]
-    if "mpaa" in topics:  # "is there a lot of gore?": the rating is what the catalogue knows
-        genres = []
-    ratings = [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa"
-               and not c["exclude"] for v in c.get("values") or ()]
-    bounds = [c for c in nlu.get("constraints") or () if c["slot"] == "mpaa" and not c["exclude"]
-              and (c.get("audience") or nlu.get("notes"))]
-    bounds = [c for c in bounds if c.get("audience")] or bounds  # who watches decides
-    suited = list(dict.fromkeys(v for c in bounds for v in c.get("values") or ()))
-    if suited:  # "is it too scary for a little one?": the rating, never a bare "yes"
-        return {"act": "answer", "topics": ["suitability"], "ratings": suited}
-    if genres and _FRIGHT & set(nlu.get("words") or ()):  # "is it really scary?": no bare yes
-        return {"act": "answer", "topics": ["suitability"], "ratings": []}
-    if "reason" in topics:  # "why this one?": the wishes it was chosen for
-        return {"act": "answer", "topics": ["reason"]}
-    if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
-        genres, topics = [], [*topics, "other", "genre"]
-    topics = ([t for t in topics if (t not in ("cast", "leads") or not people) and (t != "mpaa" or not ratings)]
-              + (["person"] if people else []) + (["genre_check"] if genres else [])
-              + (["mpaa_check"] if ratings else []))
-    if not topics and not (nlu.get("interrogative") and nlu.get("about_film")):
-        return None
-    return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
-            "ratings": ratings}
-
-
-def _in_title(nlu: Mapping[str, Any], title: str) -> bool:
-    """"is Kate Winslet in Titanic?": the title follows "in" (not "with popcorn and X")."""
-    words = list(nlu.get("words") or ())
-    said = [w for w in fold(title).split() if w not in ("the", "a", "an")]
-    return any(words[i] == "in" and [w for w in words[i + 1 : i + 1 + len(said) + 1]
-                                     if w not in ("the", "a", "an")][: len(said)] == said
-               for i in range(len(words)))
-
-
-_FRIGHT = frozenset("""scary scarey frightening terrifying creepy spooky horrifying disturbing
-    intense freaky""".split())
-_WOMEN = frozenset("""girl girls woman women lady ladies actress actresses female heroine she
-    her wife mother mom daughter sister""".split())
-
-
-def _named_first(nlu: Mapping[str, Any]) -> bool:
-    """The film a question names comes before any "it": "who directed Fargo, and is X in it?"
-    asks about Fargo; "is it as good as Fargo?" about the film on the table."""
-    words = list(nlu.get("words") or ())
-    key = f' {fold(str(nlu.get("asked_title") or ""))} '
-    said = f' {" ".join(words)} '
-    if any(key in f' {fold(p["name"])} ' and f' {fold(p["name"])} ' in said and
-           len(fold(p["name"]).split()) > len(key.split()) for p in nlu.get("people") or ()):
-        return False  # "isn't Jack Nicholson in this one": no film called Jack (but "Fargo")
-    first = key.split()[:1]
-    at = next((i for i, w in enumerate(words) if first and w == first[0]), None)
-    pronoun = next((i for i, w in enumerate(words) if w in _ON_TABLE_WORDS), len(words))
-    return at is not None and at < pronoun
-
-
-_ON_TABLE_WORDS = frozenset("it its this that".split())
-
-
-def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
-    """A question that is not about the film on the table (``chatbot.questions``): "do you
-    have The Proposal?" (``have_title``), "do you have kuch kuch hota hai?" with no such
-    title (``catalogue_miss``), "what else has the lead been in?" (``filmography``). A
-    catalogue question naming wishes ("got anything from the 60s?") is a request: None."""
-    people = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
-    if nlu.get("filmography") and (on_table or people):
-        return {"act": "filmography", "role": nlu["filmography"], "people": people}
-    if not nlu.get("catalogue"):
-        return None
-    if nlu.get("catalogue_title"):
-        return {"act": "have_title", "title": nlu["catalogue_title"]}
-    if _names_wishes(nlu) or not nlu.get("catalogue_object"):
-        return None
-    return {"act": "catalogue_miss", "asked": nlu["catalogue_object"]}
-
-
-def _names_wishes(nlu: Mapping[str, Any]) -> bool:
-    return bool(nlu.get("constraints") or nlu.get("people") or nlu.get("titles")
-                or nlu.get("title") or nlu.get("notes") or nlu.get("seen_titles"))
-
-
 def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
     """``help`` for "what can you do?" / "huh?", ``film_asked`` for a plain "recommend me a
     good movie" at a question: words that name no wish, so nothing else to read."""
-    if any(nlu.get(k) for k in ("constraints", "people", "titles", "title", "asked_title",
-                                "notes", "correction", "unknown_person", "seen_titles")):
+    wished = any(nlu.get(k) for k in ("constraints", "people", "titles", "title", "asked_title",
+                                      "notes", "correction", "seen_titles"))
+    if stage in SLOTS and nlu.get("impatient") and not wished:  # "sheesh, too many questions":
+        return "pick_now"  # no unknown person "Sheesh"
+    if wished or nlu.get("unknown_person"):
         return None
     on_table = stage in ANSWER_STAGES and (nlu.get("question") or nlu.get("about_film"))
     if nlu.get("help") and not on_table:
         return "help"
-    if stage in SLOTS and nlu.get("delegate"):  # "surprise me", "idk you pick": pick now
+    if stage in SLOTS and (nlu.get("delegate") or nlu.get("impatient")):  # "surprise me",
+        # "idk you pick", "I don't want to answer twenty questions": pick now
         return "pick_now"
     plain = nlu.get("intent") in ("unknown", "greeting", "yes", "no_preference")
     return "film_asked" if stage in SLOTS and plain and nlu.get("film_ask") else None
@@ -374,23 +263,6 @@ def _less_of(found: Mapping[str, Any], nlu: Mapping[str, Any]) -> list[dict]:
     others = [c for c in nlu.get("constraints") or ()
               if not (c["slot"] == "genre" and said & set(c.get("values") or ()))]
     return [{"slot": "genre", "values": [g], "exclude": True} for g in excess] + others
-
-
-def _asks_instead(nlu: Mapping[str, Any]) -> bool:
-    """While a film is proposed, words that ask for a different one with a wish or "another"
-    ("too long, something shorter?", "any good? maybe something similar") are a request."""
-    wish = nlu.get("constraints") or nlu.get("intent") == "another"
-    people = set(nlu.get("question") or ()) & {"cast", "cast_more", "leads", "director"}
-    return bool(nlu.get("request") and wish and not nlu.get("about_film") and not people)
-
-
-def _open_question(nlu: Mapping[str, Any]) -> bool:
-    """A question that names no wish, asks for no film and is no yes or no ("does the dog
-    die?", "is there a twist?"): a question about the film on the table."""
-    return bool(nlu.get("interrogative")) and nlu.get("intent") == "unknown" and not (
-        nlu.get("request") or nlu.get("constraints") or nlu.get("people") or nlu.get("titles")
-        or nlu.get("title") or nlu.get("correction") or nlu.get("verdict")
-        or nlu.get("watching"))
 
 
 def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:

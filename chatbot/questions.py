@@ -73,6 +73,8 @@ def asking_part(text: str) -> str | None:
 
 def _asks(clause: str) -> bool:
     words = clause.lower().replace("'", "").replace("’", "").strip(" ,;.!?").split()
+    while len(words) > 3 and words[0] in ("and", "but", "so", "also", "plus"):
+        words.pop(0)  # "... and why did you pick it"
     return bool(words) and (clause.rstrip().endswith("?") or words[0] in _OPENERS and len(words) > 2)
 
 
@@ -202,6 +204,18 @@ def filmography_role(tokens: Sequence[str], named: bool = False) -> str | None:
     return "director" if set(words) & _DIRECTING else "actor"
 
 
+def asks_who_is_in(tokens: Sequence[str]) -> bool:
+    """"is Pacino in the Godfather 3?", "was Keaton in Batman?", "did Nolan direct Heat?": a
+    yes-or-no question whose subject is a person and whose object is a film."""
+    words = [t for t in tokens if t != BOUNDARY]
+    lead = next((i for i, w in enumerate(words) if w in _IS_IN_OPENERS), None)
+    return lead is not None and lead <= 2 and bool(set(words[lead + 2 :]) & _IS_IN_VERBS)
+
+
+_IS_IN_OPENERS = frozenset("is was isnt wasnt does did doesnt didnt".split())
+_IS_IN_VERBS = frozenset("in star stars starring direct directed play act appear".split())
+
+
 def have_title_reply(movie: Mapping[str, Any]) -> str:
     """"Do you have Heat?": ``'Yes, Heat is in my catalogue.'`` (the film is proposed next)."""
     return f"Yes, {movie.get('title')} is in my catalogue."
@@ -278,3 +292,70 @@ def suitability_reply(movie: Mapping[str, Any], ratings: Sequence[str], rating: 
     fits = "one of" if movie["mpaa"] in ratings else "not one of"
     allowed = ", ".join(ratings[:-1]) + f" or {ratings[-1]}" if len(ratings) > 1 else ratings[0]
     return f"{head}; it is {rating}, {fits} the ratings I'd keep to for that ({allowed})."
+
+
+# -- a person's films ranked by a catalogue field ---------------------------------------------
+# "the shortest one he did", "his newest", "her best-reviewed film": (field, largest first?)
+_SUPERLATIVES = {
+    "shortest": ("runtime_min", False), "longest": ("runtime_min", True),
+    "newest": ("year", True), "latest": ("year", True), "recent": ("year", True),
+    "oldest": ("year", False), "earliest": ("year", False),
+    "best": ("critics_meter", True), "worst": ("critics_meter", False),
+    "popular": ("votes", True), "famous": ("votes", True), "known": ("votes", True),
+    "highest": ("critics_meter", True), "lowest": ("critics_meter", False),
+}
+_MOST = frozenset("most best".split())  # "most recent", "best known", "most popular"
+_SOMEONES = frozenset("he she his her him hers their they director actor actress lead star "
+                      "filmmaker".split())
+SUPERLATIVE_FILMS = 60  # a person's films weighed, best-known first
+
+
+def superlative(tokens: Sequence[str], named: bool = False) -> tuple[str, bool] | None:
+    """``(field, largest_first)`` when the words ask for a person's film ranked by a catalogue
+    field: "whats the shortest one he did?" -> ``("runtime_min", False)``, "which is his
+    newest?" -> ``("year", True)``; None without a person ("the newest one" asks for a film).
+    ``named``: a person is named in the words ("Tom Hanks' longest film?")."""
+    words = [t for t in tokens if t != BOUNDARY]
+    if not (named or set(words) & _SOMEONES or any(w.endswith("s") and w[:-1] in _SOMEONES
+                                                   for w in words)):
+        return None
+    for i, word in enumerate(words):
+        if word in ("recent", "popular", "famous", "known") and (i == 0 or words[i - 1] not in _MOST):
+            continue  # "a recent one with him": a wish, not a ranking
+        if word == "best" and i + 1 < len(words) and words[i + 1] in ("known",):
+            return ("votes", True)
+        if word in _SUPERLATIVES:
+            return _SUPERLATIVES[word]
+    return None
+
+
+def ranked_reply(name: str, field: str, largest: bool, movie: Mapping[str, Any] | None) -> str:
+    """"Of Peter Jackson's films in my catalogue, the shortest is Bad Taste (1987), at 91
+    minutes."; no film with that figure: says so."""
+    rank = _RANK_WORDS[field][0 if largest else 1]
+    if movie is None:
+        return f"I have no film with {name} in my catalogue whose {_FIELD_WORDS[field]} I know."
+    said = f"{movie.get('title')} ({movie.get('year')})" if movie.get("year") else str(movie.get("title"))
+    value = movie.get(field)
+    facts = {"runtime_min": f", at {value} minutes",
+             "critics_meter": f": {value}% of {movie.get('critics_reviews')} critics' reviews were positive",
+             "votes": f", with {value} MovieLens ratings"}
+    return f"Of {name}'s films in my catalogue, the {rank} is {said}{facts.get(field, '')}."
+
+
+_RANK_WORDS = {"runtime_min": ("longest", "shortest"), "year": ("newest", "oldest"),
+               "critics_meter": ("best-reviewed", "worst-reviewed"),
+               "votes": ("best-known", "least-known")}
+_FIELD_WORDS = {"runtime_min": "length", "year": "year", "critics_meter": "critics' figures",
+                "votes": "ratings"}
+
+
+def age_reply(name: str, first: Mapping[str, Any] | None, last: Mapping[str, Any] | None) -> str:
+    """"How old is Al Pacino?": the catalogue has no birth dates, only the years of the
+    person's films: ``"My catalogue has no birth dates, so I can't tell how old Al Pacino is;
+    the films with them in it run from 1971 (The Panic in Needle Park) to 2014 (Manglehorn)."``"""
+    head = f"My catalogue has no birth dates, so I can't tell how old {name} is"
+    if first is None or last is None:
+        return head + "."
+    return (f"{head}; the films with them in it run from {first.get('year')} "
+            f"({first.get('title')}) to {last.get('year')} ({last.get('title')}).")

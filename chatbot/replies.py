@@ -29,8 +29,19 @@ def acknowledges_only(words: Sequence[str]) -> bool:
     return bool(words) and len(words) <= 3 and all(w in _ACKNOWLEDGEMENTS for w in words)
 
 
+_REFUSING = frozenset("no nah nope na naw nay".split())
+_INDIFFERENT = frozenset((("not", "fussed"), ("not", "bothered"), ("dont", "care"),
+                          ("dont", "mind"), ("no", "idea"), ("no", "clue"), ("not", "really"),
+                          ("doesnt", "matter"), ("whatever", "but"), ("anyone", "but")))
+_THEN = frozenset("but just though however only although and thanks".split())
+
+
 def declines_slot(words: Sequence[str], stage: str) -> bool:
     """The words decline the slot asked about ("no actor", "any director"), whatever else
     they ask for."""
     names = _SLOT_WORDS.get(stage, frozenset())
+    if words[:1] and words[0] in _REFUSING and (words[0] != "no" or words[1:2] and words[1] in _THEN):
+        return True  # "nah. but keep it short", "no, but something recent": the slot refused
+    if tuple(words[:2]) in _INDIFFERENT and (len(words) == 2 or words[2] in _THEN):
+        return True  # "not fussed. but nothing over two hours"
     return any(w in _DECLINING and words[i + 1] in names for i, w in enumerate(words[:-1]))

@@ -8,13 +8,17 @@ from __future__ import annotations
 import random
 
 from chatbot import nlg
+from chatbot.capabilities import CAPABILITIES
 from chatbot.components import Components
 from chatbot.questions import (
     FILMOGRAPHY_FILMS,
+    SUPERLATIVE_FILMS,
+    age_reply,
     catalogue_miss_reply,
     filmography_reply,
     have_title_reply,
     hint_miss_reply,
+    ranked_reply,
 )
 from chatbot.social import social_reply
 from chatbot.titles import split_title_year
@@ -34,6 +38,11 @@ class SideActs:
     def _social(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         """Small talk, a laugh, an insult: acknowledged, then back to the open question."""
         out.append(social_reply(str(decision.get("social")), rng))
+        self._ask_again(state, rng, out)
+
+    def _capabilities(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """"Can you tell me how long a movie is?": what the catalogue lets it tell."""
+        out.append(CAPABILITIES)
         self._ask_again(state, rng, out)
 
     def _have_title(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -62,6 +71,10 @@ class SideActs:
         """"What else has the lead been in?": the person's other films in the catalogue, then
         the open question again; the film on the table stays."""
         current = state.get("current") or {}
+        if decision.get("ranked"):
+            self._ranked(state, decision, out)
+            self._ask_again(state, rng, out)
+            return
         role = str(decision.get("role") or "actor")
         named = list(decision.get("people") or ())
         people = current.get("directors") if role == "director" else current.get("cast")
@@ -75,3 +88,45 @@ class SideActs:
             films = [self._parts.db.movie(i) for i in ids]
             out.append(filmography_reply(name, role, films, current.get("title"), lead=not named))
         self._ask_again(state, rng, out)
+
+    def _ranked(self, state: dict, decision: dict, out: list[str]) -> None:
+        """"Whats the shortest one he did?": the person's film with the least or most of a
+        catalogue field, said with its figure."""
+        field, largest = decision["ranked"]
+        person = _ranked_person(state, decision)
+        if person is None:
+            out.append(nlg.NO_FILM_YET)
+            return
+        name, roles = person
+        found = [self._parts.db.search([{"slot": r, "values": [name], "exclude": False}])
+                 for r in roles]  # a named person: the role with the most films
+        ids = max(found, key=len)[:SUPERLATIVE_FILMS]
+        films = [self._parts.db.movie(i) for i in ids]
+        known = [f for f in films if f.get(field) is not None]
+        if field == "critics_meter":  # a figure from a handful of reviews ranks nothing
+            known = [f for f in known if (f.get("critics_reviews") or 0) >= 20] or [
+                f for f in known if f.get("critics_reviews")]
+        best = (max if largest else min)(known, key=lambda f: f[field]) if known else None
+        if decision.get("age"):  # "how old is he?": the years of the films are what it has
+            last = max(known, key=lambda f: f[field]) if known else None
+            out.append(age_reply(name, best, last))
+            return
+        out.append(ranked_reply(name, field, largest, best))
+
+
+def _ranked_person(state: dict, decision: dict) -> tuple[str, list[str]] | None:
+    """Whom "his"/"her" means: the person named, else the one wished for, else the film on
+    the table's director (asked as director) or best-known cast member; with the roles to try."""
+    role = decision.get("role")
+    named = list(decision.get("people") or ())
+    if named:
+        return named[0], [role] if role else ["actor", "director"]
+    wished = [(w["values"][0], w["slot"]) for w in state.get("wishes") or ()
+              if w.get("slot") in ("actor", "director") and not w.get("exclude") and w.get("values")
+              and (role is None or w["slot"] == role)]
+    if wished:
+        return wished[0][0], [wished[0][1]]
+    current = state.get("current") or {}
+    people = current.get("directors") if role == "director" else current.get("cast")
+    name = next(iter(people or ()), None)
+    return (str(name), [role or "actor"]) if name else None

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from chatbot.cues import BOUNDARY
 
 SOCIAL_ACTS = ("how_are_you", "nice_to_meet", "laughter", "insult", "praise", "bored",
-               "apology", "personal", "emoji")
+               "apology", "personal", "emoji", "age")
 REPLIES: dict[str, tuple[str, ...]] = {
     "how_are_you": ("I'm doing well, thanks for asking!", "All good here, thanks!"),
     "nice_to_meet": ("Nice to meet you too!",),
@@ -33,6 +33,9 @@ REPLIES: dict[str, tuple[str, ...]] = {
     "apology": ("No problem at all.", "No worries."),
     "personal": ("I don't watch films or eat anything myself, but I know a lot of films.",),
     "emoji": ("I can't read that emoji as a wish, so words work best here.",),
+    # "we're both in our seventies": someone's age, no wish for the films of a decade
+    "age": ("Thanks for telling me. I go by what you'd like to watch (genre, people, years, "
+            "length, rating), not by anyone's age.",),
 }
 
 _YOU = frozenset("you u ya youre ur your yours yourself bot robot chatbot machine thing".split())

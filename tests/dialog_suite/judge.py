@@ -108,7 +108,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 10 (newcomers 53, 54): replies while a film is on the table: films listed
          # beside the answer; complaints about the film; acceptance and goodbye naming a
          # film; questions after the goodbye
-         "seen_beside_answer", "taken_by_name", "after_goodbye", "complaint_direction")
+         "seen_beside_answer", "taken_by_name", "after_goodbye", "complaint_direction",
+         # round 10 (newcomers 53, 54): questions the catalogue answers; small talk, ages and
+         # everyday words read as wishes or names; two acts in one message; what the bot can
+         # do, and impatience
+         "catalogue_answers", "small_talk", "two_acts", "capabilities")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)

@@ -1,0 +1,201 @@
+"""How the policy routes a question (``chatbot.policy``): about the film it names, the film
+on the table, the catalogue, or a person's films; "too long, something shorter?" is a
+request, not a question. Pure; no IO. Example::
+
+    question("watched", state, nlu)   # {"act": "answer", "topics": ["runtime"], ...} or None
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from chatbot.answering import asked_film
+from chatbot.text import fold
+
+ANSWER_STAGES = ("watched", "like", "another")
+
+def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict | None:
+    """The ``answer`` act for a question about a film, or None: about the film it names, or,
+    while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
+    if nlu.get("outburst"):  # "are you kidding me?": nothing asked of the film
+        return None
+    current = state.get("current") if stage in ANSWER_STAGES else None
+    if current and _says_title(nlu, str(current.get("title") or "")):  # "is Ferris Bueller
+        nlu = _about_current(nlu, str(current["title"]))  # still funny?": the film, no Pam Ferris
+    topics = list(nlu.get("question") or ())
+    if {"cast", "leads"} & set(topics) and _WOMEN & set(nlu.get("words") or ()):
+        topics = ["gender", *topics]  # "who's the girl in it?": the catalogue can't tell
+    on_table = stage in ANSWER_STAGES and state.get("current") or asked_film(state) is not None
+    other = _other_film_question(nlu, bool(on_table))
+    if other is not None:  # the catalogue, or what else a person made: not the film on the table
+        return other
+    named = nlu.get("asked_title") and not (on_table and nlu.get("about_film") and
+                                             not _named_first(nlu))
+    if named:  # "is Titanic any good?", "who directed Fargo, and is X in it?", "was X in Aliens?"
+        directing = "director" if _DIRECTING & set(nlu.get("words") or ()) and (
+            "director" not in topics) else None  # "did Nolan direct Heat?", not "who directed X"
+        people = [{"name": p["name"], "cue": p.get("cue") or directing} for p in nlu.get("people") or ()
+                  if not p.get("negated") and not nlu.get("film_ask")]  # "... with Bruce Willis?"
+        if _NUMBERED.search(str(nlu["asked_title"])):  # "was Keaton in the Godfather part 2?"
+            topics = [t for t in topics if t != "sequel"]
+        # "is Kate Winslet in Titanic?" (the title after "in") or the title before "it": not
+        # "watch it with popcorn and Bruce Willis"
+        if not (_in_title(nlu, str(nlu["asked_title"])) or _named_first(nlu)):
+            people = []
+        topics = [t for t in topics if t not in ("cast", "leads") or not people] + (
+            ["person"] if people else [])
+        if topics:
+            return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people}
+    if not on_table:  # "is it scary?" before any film: there is none to answer about yet
+        about = nlu.get("interrogative") and nlu.get("about_film") and not (
+            nlu.get("request") or nlu.get("film_ask") or nlu.get("people"))  # "my son is 12,
+        # what could he watch?", "a guy relives one day, Bill Murray was in it?": a request
+        return {"act": "answer", "topics": topics or ["other"]} if about else None
+    if _asks_instead(nlu):  # "too long, something shorter?": the request, not the question
+        return None
+    if _open_question(nlu):  # "does the dog die?": nothing to read as a wish or a verdict
+        return {"act": "answer", "topics": topics or ["other"]}
+    if not (topics or nlu.get("interrogative") and nlu.get("about_film")):
+        return None
+    if "history" in topics:
+        return {"act": "answer", "topics": ["history"]}
+    people = [{"name": p["name"], "cue": p.get("cue")} for p in nlu.get("people") or ()
+              if not p.get("negated")]
+    genres = [v for c in nlu.get("constraints") or () if c["slot"] == "genre"
+              and not c["exclude"] for v in c["values"]]
+    if "mpaa" in topics:  # "is there a lot of gore?": the rating is what the catalogue knows
+        genres = []
+    ratings = [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa"
+               and not c["exclude"] for v in c.get("values") or ()]
+    bounds = [c for c in nlu.get("constraints") or () if c["slot"] == "mpaa" and not c["exclude"]
+              and (c.get("audience") or nlu.get("notes"))]
+    bounds = [c for c in bounds if c.get("audience")] or bounds  # who watches decides
+    suited = list(dict.fromkeys(v for c in bounds for v in c.get("values") or ()))
+    if suited:  # "is it too scary for a little one?": the rating, never a bare "yes"
+        return {"act": "answer", "topics": ["suitability"], "ratings": suited}
+    if genres and _FRIGHT & set(nlu.get("words") or ()):  # "is it really scary?": no bare yes
+        return {"act": "answer", "topics": ["suitability"], "ratings": []}
+    if "reason" in topics:  # "why this one?": the wishes it was chosen for, and any other
+        # question of the same message ("is it any good though? why that one")
+        asked = [t for t in topics if t in _FACT_TOPICS]
+        return {"act": "answer", "topics": [*asked, "reason"]}
+    if genres and nlu.get("notes"):  # "is it a superhero movie?": no such category to check
+        genres, topics = [], [*topics, "other", "genre"]
+    topics = ([t for t in topics if (t not in ("cast", "leads") or not people) and (t != "mpaa" or not ratings)]
+              + (["person"] if people else []) + (["genre_check"] if genres else [])
+              + (["mpaa_check"] if ratings else []))
+    if not topics and not (nlu.get("interrogative") and nlu.get("about_film")):
+        return None
+    return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
+            "ratings": ratings}
+
+
+def _says_title(nlu: Mapping[str, Any], title: str) -> bool:
+    """Two words of ``title`` in a row are said ("is Ferris Bueller still funny?")."""
+    said = [w.removesuffix("s") for w in nlu.get("words") or ()]
+    key = [w.removesuffix("s") for w in fold(title).split() if w not in ("the", "a", "an")]
+    return len(key) >= 2 and any(said[i : i + 2] == key[j : j + 2] for i in range(len(said))
+                                 for j in range(len(key) - 1))
+
+
+def _about_current(nlu: Mapping[str, Any], title: str) -> dict[str, Any]:
+    """The question is about the film on the table: its title's words name no person and no
+    other film; a genre word it holds ("funny") asks what kind of film it is."""
+    return dict(nlu, people=people_besides_title(nlu, title), about_film=True, asked_title=None,
+                interrogative=True)
+
+
+def people_besides_title(nlu: Mapping[str, Any], title: str) -> list[dict[str, Any]]:
+    """The people named, less those whose name was only read from the words of ``title``
+    ("do you have Ferris Bueller's Day Off?" names no Pam Ferris and no Niels Mueller)."""
+    words = {w.removesuffix("s") for w in fold(title).split()}
+    said = {w.removesuffix("s") for w in nlu.get("words") or ()}
+    names = [(p, {w.removesuffix("s") for w in fold(p["name"]).split()}) for p in nlu.get("people") or ()]
+    return [p for p, name in names if name <= said - words or not any(
+        fuzz.ratio(a, b) >= SAME_WORD for a in words for b in name)]
+
+
+def _in_title(nlu: Mapping[str, Any], title: str) -> bool:
+    """"is Kate Winslet in Titanic?": the title follows "in" (not "with popcorn and X")."""
+    words = list(nlu.get("words") or ())
+    said = [w for w in fold(title).split() if w not in ("the", "a", "an")]
+    return any(words[i] == "in" and [w for w in words[i + 1 : i + 1 + len(said) + 1]
+                                     if w not in ("the", "a", "an")][: len(said)] == said
+               for i in range(len(words)))
+
+
+_FRIGHT = frozenset("""scary scarey frightening terrifying creepy spooky horrifying disturbing
+    intense freaky""".split())
+_WOMEN = frozenset("""girl girls woman women lady ladies actress actresses female heroine she
+    her wife mother mom daughter sister""".split())
+
+
+def _named_first(nlu: Mapping[str, Any]) -> bool:
+    """The film a question names comes before any "it": "who directed Fargo, and is X in it?"
+    asks about Fargo; "is it as good as Fargo?" about the film on the table."""
+    words = list(nlu.get("words") or ())
+    key = f' {fold(str(nlu.get("asked_title") or ""))} '
+    said = f' {" ".join(words)} '
+    if any(key in f' {fold(p["name"])} ' and f' {fold(p["name"])} ' in said and
+           len(fold(p["name"]).split()) > len(key.split()) for p in nlu.get("people") or ()):
+        return False  # "isn't Jack Nicholson in this one": no film called Jack (but "Fargo")
+    first = key.split()[:1]
+    at = next((i for i, w in enumerate(words) if first and w == first[0]), None)
+    pronoun = next((i for i, w in enumerate(words) if w in _ON_TABLE_WORDS), len(words))
+    return at is not None and at < pronoun
+
+
+_ON_TABLE_WORDS = frozenset("it its this that".split())
+_FACT_TOPICS = ("quality", "runtime", "year", "cast", "director", "mpaa", "genre", "more")
+SAME_WORD = 80  # rapidfuzz ratio: a name word this close to a title word is that word
+_NUMBERED = re.compile(r"\b(part|[0-9]+|i{2,3}|iv|vi{0,3})\b", re.I)
+_DIRECTING = frozenset("director directors directed direct directs directing filmmaker".split())
+
+
+def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
+    """A question that is not about the film on the table (``chatbot.questions``): "do you
+    have The Proposal?" (``have_title``), "do you have kuch kuch hota hai?" with no such
+    title (``catalogue_miss``), "what else has the lead been in?" (``filmography``). A
+    catalogue question naming wishes ("got anything from the 60s?") is a request: None."""
+    people = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
+    if nlu.get("filmography") and (on_table or people):
+        return {"act": "filmography", "role": nlu["filmography"], "people": people}
+    if nlu.get("age_asked") and (people or on_table):  # "how old is Al Pacino?": no birth dates
+        return {"act": "filmography", "ranked": ["year", False], "age": True, "people": people,
+                "notes": [], "role": None}
+    if nlu.get("superlative"):  # "whats the shortest one he did?": ranked from the catalogue
+        return {"act": "filmography", "ranked": list(nlu["superlative"]), "people": people,
+                "notes": [], "role": "director" if _DIRECTING & set(nlu.get("words") or ()) else None}
+    if not nlu.get("catalogue"):
+        return None
+    if nlu.get("catalogue_title"):
+        return {"act": "have_title", "title": nlu["catalogue_title"]}
+    if _names_wishes(nlu) or not nlu.get("catalogue_object"):
+        return None
+    return {"act": "catalogue_miss", "asked": nlu["catalogue_object"]}
+
+
+def _names_wishes(nlu: Mapping[str, Any]) -> bool:
+    return bool(nlu.get("constraints") or nlu.get("people") or nlu.get("titles")
+                or nlu.get("title") or nlu.get("notes") or nlu.get("seen_titles"))
+
+
+def _asks_instead(nlu: Mapping[str, Any]) -> bool:
+    """While a film is proposed, words that ask for a different one with a wish or "another"
+    ("too long, something shorter?", "any good? maybe something similar") are a request."""
+    wish = nlu.get("constraints") or nlu.get("intent") == "another"
+    people = set(nlu.get("question") or ()) & {"cast", "cast_more", "leads", "director", "more"}
+    return bool(nlu.get("request") and wish and not nlu.get("about_film") and not people)
+
+
+def _open_question(nlu: Mapping[str, Any]) -> bool:
+    """A question that names no wish, asks for no film and is no yes or no ("does the dog
+    die?", "is there a twist?"): a question about the film on the table."""
+    return bool(nlu.get("interrogative")) and nlu.get("intent") == "unknown" and not (
+        nlu.get("request") or nlu.get("constraints") or nlu.get("people") or nlu.get("titles")
+        or nlu.get("title") or nlu.get("correction") or nlu.get("verdict")
+        or nlu.get("watching"))
