@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from . import guard
 from .client import ENV_INTERNAL, ENV_SERVICES, ENV_TOKEN, ENV_URL
 from .errors import HTTPError, PumaError
+from .logcap import LogCap
 from .services import Service
 from .visibility import internal_names
 
@@ -253,6 +254,11 @@ class WorkerHost:
         self.changed = threading.Event()
         self.acked: str | None = None  # digest of the instances the core last took
 
+    @property
+    def pools(self) -> dict[str, Any]:
+        """Its one service's pool by name, as `puma.logcap` reads a deployment's."""
+        return {self.pool.name: self.pool} if self.pool is not None else {}
+
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env[ENV_URL] = self.join_url  # instances call other services through the core's Envoy
@@ -327,6 +333,7 @@ def run_worker(join_url: str, service: str, instances: int, host: str, token: st
     host_obj.services = answer.get("services", {})
     host_obj.internal = [n for n in answer.get("internal", []) if isinstance(n, str)]
     pool = host_obj.pool = ServicePool(host_obj, service, spec, host=host)
+    LogCap(host_obj).start()  # its log_max_bytes here as on the core (each instance writes its log directly)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: _stop_both(stop, host_obj.changed))
