@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import runs
+from . import interrupts, runs
 from .app import App, load_app
 from .bench.commands import add_bench
 from .client import ENV_URL
@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         parser.error("a command is required (puma COMMAND --help explains each)")
+    if args.func is not cmd_run:  # `run` keeps stopping at once until App.run handles Ctrl-C itself
+        interrupts.restore()
     try:
         args.func(args)
     except BrokenPipeError:  # output piped into `head` and the like (an OSError: caught first)
@@ -52,9 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM) while starting: what had started is stopped
         if exc.args and exc.args[0] != "Ctrl-C":  # a signal from elsewhere ("SIGTERM"): not a normal end
             print(f"puma: interrupted ({exc.args[0]})", file=sys.stderr)
-            sys.exit(130)
-        # Ctrl-C is a stop the user asked for: a normal end, not an error (`make run` would say "Error 130").
-        print("puma: stopped before start-up finished; nothing is left running", file=sys.stderr)
+        else:  # the same line and code as a Ctrl-C before anything started (`puma.interrupts`)
+            print(interrupts.STOPPED_LINE, file=sys.stderr)
+        sys.exit(interrupts.EXIT_INTERRUPTED)
 
 
 def _disk_full_hint(exc: BaseException) -> str:
@@ -295,4 +297,5 @@ def _whole_loc_report(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
+    interrupts.stop_while_starting()  # late (its imports are done), but as `puma.entry` does from then on
     main()

@@ -22,6 +22,7 @@ from .suggest import did_you_mean
 
 ENV_URL = "PUMA_URL"
 ENV_SERVICES = "PUMA_SERVICES"
+ENV_INTERNAL = "PUMA_INTERNAL_SERVICES"  # a JSON list: the services a public client may not learn of
 ENV_WORKER = "PUMA_WORKER"  # set inside service processes
 # Set for instances on a worker host: sent as `x-puma-token` with every call, so they reach the
 # deployment's internal services through its public listener (local instances use the internal one).
@@ -52,6 +53,18 @@ def mesh_url() -> str:
     if not url:
         raise PumaCallError("?", 0, "no running PUMA deployment: start one (puma.start) or set $PUMA_URL")
     return url.rstrip("/")
+
+
+def internal_services() -> frozenset[str]:
+    """The deployment's internal services (`visibility: "internal"`), by name: from the mesh, or
+    inside an instance from the environment the supervisor set (none known: empty)."""
+    names = _mesh.get("internal")
+    if names is None:
+        try:
+            names = json.loads(os.environ.get(ENV_INTERNAL, "[]"))
+        except ValueError:
+            names = []
+    return frozenset(n for n in names if isinstance(n, str)) if isinstance(names, list | tuple | frozenset) else frozenset()
 
 
 def service_url(service: str, path: str = "") -> str:

@@ -210,7 +210,7 @@ def local_reply_config(config: PumaConfig) -> dict[str, Any]:
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
             "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), *_too_large(config), _unframable(),
                         _rate_limited(config), *_codec_refusals(), _supervisor_silent(), *_retry_later(),
-                        *_service_failed()]}
+                        _never_sent_on_any_try(), *_service_failed()]}
 
 
 # A browser opening a page before its service has a ready instance gets this page instead of the
@@ -402,8 +402,41 @@ def _retry_later() -> list[dict[str, Any]]:
                             "use_independent_randomness": True}}]}}
     texts = [(stopping, _STOPPING_TEXT)] + [({"response_flag_filter": {"flags": [flag]}}, text)
                                              for flag, text in _RETRY_LATER.items()]
-    return [{"filter": flt, "body": {"inline_string": text}, "body_format_override": _naming_service(text),
-             "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]} for flt, text in texts]
+    # On a route that is not idempotent Envoy retries only what no instance received, so a refusal
+    # there is certain never to have been sent: said so. (An idempotent route also retries after a
+    # reset, so an earlier try may have reached an instance: its reply says only "retry".)
+    not_sent = [({"and_filter": {"filters": [flt, _NOT_IDEMPOTENT_ROUTE]}}, _not_sent(text)) for flt, text in texts]
+    return [*(_retry_later_reply(flt, text, sent=False) for flt, text in not_sent),
+            *(_retry_later_reply(flt, text, sent=True) for flt, text in texts)]
+
+
+def _retry_later_reply(flt: dict[str, Any], text: str, *, sent: bool) -> dict[str, Any]:
+    extra = {} if sent else {"sent": False}
+    return {"filter": flt, "body": {"inline_string": text}, "body_format_override": _naming_service(text, **extra),
+            "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]}
+
+
+NOT_SENT = "it was not sent to any instance: safe to retry after the time in Retry-After"
+_RETRY_AFTER_TEXT = "retry after the time in Retry-After"
+# Route metadata puma.envoy writes; a request with no route (or the status route) has none: no match.
+_NOT_IDEMPOTENT_ROUTE = {"extension_filter": {"name": "envoy.access_loggers.extension_filters.cel", "typed_config": {
+    "@type": _T + "envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
+    "expression": "xds.route_metadata.filter_metadata['puma']['idempotent'] == false"}}}
+
+
+def _not_sent(text: str) -> str:
+    """`text` ending with the certainty that no instance had the request (and so the retry is safe)."""
+    head = text.removesuffix(_RETRY_AFTER_TEXT).rstrip("; ,")
+    return f"{head}; {NOT_SENT}"
+
+
+def _never_sent_on_any_try() -> dict[str, Any]:
+    """Retries used up on a route that is not idempotent: each try failed before an instance had it
+    (refused, or a pooled connection found closed before the request was written), never after."""
+    text = ("its instances could not take the request on any try (refused, or a connection closed before the "
+            f"request was written); {NOT_SENT}")
+    return _retry_later_reply({"and_filter": {"filters": [{"response_flag_filter": {"flags": ["URX"]}},
+                                                          _NOT_IDEMPOTENT_ROUTE]}}, text, sent=False)
 
 
 # A service's instance that fails a request once it has it. No Retry-After: the service may have
@@ -453,10 +486,10 @@ def _service_failed() -> list[dict[str, Any]]:
             for flags, text in _SERVICE_FAILED.items()]
 
 
-def _naming_service(text: str, *, may_have_taken_effect: bool = False) -> dict[str, Any]:
+def _naming_service(text: str, *, may_have_taken_effect: bool = False, **fields: Any) -> dict[str, Any]:
     # Envoy's cluster of a route is the service's name (puma/envoy.py). `text` is a format string
     # here (the route's timeout_s), where a mapper's body would be sent as it is.
-    extra = {"may_have_taken_effect": True} if may_have_taken_effect else {}
+    extra = {"may_have_taken_effect": True, **fields} if may_have_taken_effect else fields
     return {"json_format": {**LOCAL_REPLY_JSON, "error": "service '%UPSTREAM_CLUSTER%': " + text,
                             "service": "%UPSTREAM_CLUSTER%", **extra}}
 

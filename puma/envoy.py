@@ -179,20 +179,23 @@ ENVOY_STREAM_IDLE_S = 300.0  # Envoy's default stream_idle_timeout; a longer tim
 
 def _route(config: PumaConfig, name: str, method: str = "") -> dict[str, Any]:
     service = config.puma_services[name]
+    idempotent = service.retries_all or bool(method)
     action: dict[str, Any] = {
         "cluster": name,
         "timeout": duration(service.timeout_s),
         # Envoy also ends a stream with no bytes either way for its stream idle timeout (5 min by
         # default, "stream timeout"): a handler quiet for its whole timeout_s must not be cut sooner.
         "idle_timeout": duration(max(service.timeout_s, ENVOY_STREAM_IDLE_S)),
-        "retry_policy": _retry_policy(service, idempotent=service.retries_all or bool(method)),
+        "retry_policy": _retry_policy(service, idempotent=idempotent),
     }
     if service.hash_on is not None:
         action["hash_policy"] = [_hash_policy(service)]
     prefix = _method_path(service.prefix, method) if method else service.prefix
     return {"name": f"{name}.{method}" if method else name, "match": _prefix_match(prefix), "route": action,
-            # read by Envoy's own replies (puma/edge.py: a 504 says the service's timeout_s)
-            "metadata": {"filter_metadata": {"puma": {"timeout_s": service.timeout_s, "service": name}}},
+            # read by Envoy's own replies (puma/edge.py: a 504 says the service's timeout_s; a request
+            # refused on a route that is not idempotent was never sent, as only such failures are retried)
+            "metadata": {"filter_metadata": {"puma": {"timeout_s": service.timeout_s, "service": name,
+                                                      "idempotent": idempotent}}},
             **_route_limits(config, name)}
 
 

@@ -42,7 +42,9 @@ OTHER_LOGS = ("forkserver.log",)  # the deployment's own logs under logs/, cappe
 class LogOwner(Protocol):
     run_dir: Path
     stopping: bool
-    pools: Any  # {name: ServicePool}: each has `log_path` and `service.log_max_bytes`
+    @property
+    def pools(self) -> Any:  # {name: ServicePool}: each has `log_path` and `service.log_max_bytes`
+        ...
 
     def record(self, service: str, message: str, **data: Any) -> None: ...
 

@@ -11,7 +11,7 @@ Errors keep their meaning: `HTTPError(status, ...)`, or any exception with an in
 (`PumaCallError` after a refused or reset connection, or a 502/503/504) answers 503 with
 `Retry-After`, while a call that can never succeed (an unknown service, the callee's own 500)
 answers 500 naming the callee, and one the callee refused (a 4xx) answers a 4xx naming it (see
-`_refused_by_callee`); arguments that do not bind are the request's fault (400); an exception
+`puma.callerrors`); arguments that do not bind are the request's fault (400); an exception
 class the app defined answers 404 (a `LookupError`) or 400 (a `ValueError`, `TypeError`) with its
 message and `error_class` (`puma.apperrors`), while one the interpreter or a library raises is a
 bug of the service (500, its text kept from the client) unless its class gives a `status_code`;
@@ -45,7 +45,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 from werkzeug.http import parse_accept_header
 from werkzeug.local import LocalProxy
 
-from . import apperrors, eventloop
+from . import apperrors, callerrors, eventloop
 from .binding import Binding, BindingError, request_form
 from .busy import BusyBoard
 from .codec import JSONBodyError, decode_json, encode_json
@@ -57,8 +57,6 @@ from .errors import (
     PumaCallError,
     PumaConfigError,
     PumaMapError,
-    PumaServiceFailed,
-    PumaUnknownService,
 )
 from .media import DEFAULT_CONTENT_TYPES
 from .messages import FORM_TYPES, JSON_TYPES, Request, Response
@@ -69,8 +67,6 @@ log = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
 BYTES_MARK = "__puma_bytes_body__"
-RETRYABLE_CALL_STATUSES = (0, 502, 503, 504)
-"""A call that failed with one of these (0: refused, reset or timed out) may succeed later: 503."""
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
@@ -465,9 +461,10 @@ def _error(name: str, exc: Exception, req: Request, *, form: str = "") -> FlaskR
     if isinstance(exc, HTTPError):
         return error_response(exc.status, exc.message, service=name, **exc.extra)
     if isinstance(exc, PumaCallError):
-        if 400 <= exc.status < 500:
-            return _refused_by_callee(name, exc)
-        return _callee_failed(name, exc, req)  # a service this one needs is down, or the call can never succeed
+        # Refused (4xx), down (503) or never to succeed (500); an internal callee unnamed to the public.
+        public = req.headers.get(callerrors.VIA_HEADER) == "public"
+        code, message, extra = callerrors.answer(name, exc, public=public, method=req.method, path=req.path)
+        return error_response(code, message, service=name, **extra)
     elif isinstance(status := getattr(exc, "status_code", None), int) and 400 <= status <= 599:
         return _app_error(name, exc, status)
     elif (full := storage_full(exc)) is not None:  # no space left: a retry fails the same way until space is freed
@@ -534,59 +531,6 @@ def _store_unavailable(name: str, exc: Exception, req: Request, down: tuple[str,
                           retry_after_s=max(1, math.ceil(retry_after_s)))
 
 
-# The callee's 4xx statuses that mean nothing to this service's client: its 405 says how *this*
-# service called it (the client's method was accepted here), 401/407 concern this service's own
-# credentials. They answer 400 naming the callee; every other 4xx keeps its status.
-_CALLER_ONLY_STATUSES = frozenset({401, 405, 407})
-
-
-def _refused_by_callee(name: str, exc: PumaCallError) -> FlaskResponse:
-    """The answer when a service this one calls refused the call with a 4xx: a 4xx, never a 5xx.
-
-    The callee refused what it was given, which came from this request, so the client gets the
-    callee's status and message, e.g. `{"error": "service 'shout', which 'greet' calls, refused the
-    call: 413 request body is too large...", "status": 413, "callee": "shout"}`. 400/413/415/422
-    (the data is wrong or too big), 404 (the thing the client named does not exist at the callee),
-    409 (it conflicts with the callee's state: re-read, then retry), 429 (the callee is
-    rate-limited: `Retry-After` kept) and the rest keep their status. A 405, 401 or 407 concerns the
-    call this service made, not the client's request (its method was taken here; an `Allow` would
-    describe the callee's route), so it is answered 400 naming the callee and its status.
-    """
-    status = 400 if exc.status in _CALLER_ONLY_STATUSES else exc.status
-    extra: dict[str, Any] = {"callee": exc.service, "callee_status": exc.status}
-    if exc.problems:
-        extra["problems"] = exc.problems
-    if exc.status == 429:
-        extra["retry_after_s"] = 1
-    return error_response(status, f"service {exc.service!r}, which {name!r} calls, refused the call: "
-                                  f"{exc.status} {exc.detail}", service=name, **extra)
-
-
-def _callee_failed(name: str, exc: PumaCallError, req: Request) -> FlaskResponse:
-    """503 + Retry-After when the callee may be back soon (down, reset, 502/503/504); else 500 naming it
-    (an unknown service, a callee's 500, a callee that failed for good: `PumaServiceFailed`)."""
-    if exc.may_have_taken_effect:  # never "retry": the callee may have acted (a reset, a timeout)
-        log.warning("service %s: a call to %s failed after it was sent on %s %s: %s", name, exc.service, req.method,
-                    req.path, exc)
-        # The callee's own advice to its client ("the request may ...") is said once, by this caller.
-        detail = str(exc.detail).split("; the request may", 1)[0]
-        return error_response(503, f"service {exc.service!r}, which {name!r} calls, failed after it had the call "
-                                   f"({detail}); the request may have taken effect: retry only if it is safe "
-                                   "to repeat", service=name, unavailable=exc.service, may_have_taken_effect=True)
-    if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService | PumaServiceFailed):
-        log.warning("service %s: a call to %s failed on %s %s: %s", name, exc.service, req.method, req.path, exc)
-        return error_response(503, f"service {exc.service!r}, which {name!r} calls, is unavailable "
-                                   f"({exc.detail}); retry", service=name, unavailable=exc.service, retry_after_s=1)
-    log.error("service %s: a call to %s cannot succeed on %s %s: %s", name, exc.service, req.method, req.path, exc)
-    if isinstance(exc, PumaUnknownService):  # the names it knows stay in the log: internal ones among them
-        why = f"no service of that name runs here (the log of {name!r} names the services it can call, and the name most like it)"
-    elif isinstance(exc, PumaServiceFailed):  # a 500, as for any callee that cannot succeed: nothing to retry
-        why = (f"it has failed and answers nothing until an operator starts it again (`puma scale "
-               f"{exc.service} N`) or restarts the deployment ({exc.detail})")
-    else:
-        why = f"it answered {exc.status} ({exc.detail})"
-    return error_response(500, f"service {name!r} failed calling {exc.service!r}: {why}",
-                          service=name, callee=exc.service, callee_status=exc.status or None)
 
 
 def _fields(raw: bytes, where: str) -> dict[str, str | list[str]]:

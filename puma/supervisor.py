@@ -42,6 +42,7 @@ from .mapping.protocol import MAP_TARGET
 from .proxy import EnvoyProcess, check_ports_free, kill_when_stopped
 from .services import Service, check_scale
 from .status import StatusServer
+from .visibility import internal_names
 from .zygotes import dump_stacks, stuck_message
 
 log = logging.getLogger(__name__)
@@ -330,6 +331,7 @@ class Deployment:
         if getattr(self, "envoy", None) is not None and self.envoy.internal_port:
             env[client.ENV_URL] = self.internal_url  # instances call each other on the internal listener
         env[client.ENV_SERVICES] = json.dumps({n: s.prefix for n, s in self.config.puma_services.items()})
+        env[client.ENV_INTERNAL] = json.dumps(sorted(internal_names(self.config)))  # unnamed to the public
         if self.config.dynamodb is not None and self.config.dynamodb.endpoint:
             env[ENV_DYNAMODB_ENDPOINT] = self.config.dynamodb.endpoint
             env[ENV_DYNAMODB_REGION] = self.config.dynamodb.region

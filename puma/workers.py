@@ -31,9 +31,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import guard
-from .client import ENV_SERVICES, ENV_TOKEN, ENV_URL
+from .client import ENV_INTERNAL, ENV_SERVICES, ENV_TOKEN, ENV_URL
 from .errors import HTTPError, PumaError
+from .logcap import LogCap
 from .services import Service
+from .visibility import internal_names
 
 if TYPE_CHECKING:
     from .forkserver import ForkServer
@@ -75,7 +77,8 @@ def register(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]
     replace = deployment.registry.report(worker, name, reported_instances(body.get("instances")), digest)
     return {"service": name, "target": pool.service.target, "settings": pool.service.model_dump(mode="json"),
             "drain_timeout_s": pool.drain_timeout_s, "replace": replace,
-            "services": {n: s.prefix for n, s in deployment.config.puma_services.items()}}
+            "services": {n: s.prefix for n, s in deployment.config.puma_services.items()},
+            "internal": sorted(internal_names(deployment.config))}  # a worker host's instances name them to no public client
 
 
 def unregister(deployment: DeploymentView, worker: str) -> dict[str, Any]:
@@ -247,14 +250,21 @@ class WorkerHost:
         self.stopping = False
         self.pool: Any = None
         self.services: dict[str, str] = {}
+        self.internal: list[str] = []
         self.changed = threading.Event()
         self.acked: str | None = None  # digest of the instances the core last took
+
+    @property
+    def pools(self) -> dict[str, Any]:
+        """Its one service's pool by name, as `puma.logcap` reads a deployment's."""
+        return {self.pool.name: self.pool} if self.pool is not None else {}
 
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env[ENV_URL] = self.join_url  # instances call other services through the core's Envoy
         env[ENV_TOKEN] = self.token  # ... its internal ones too (routed there for the secret's holders)
         env[ENV_SERVICES] = json.dumps(self.services)
+        env[ENV_INTERNAL] = json.dumps(self.internal)
         return env
 
     def record(self, service: str, message: str, **_data: Any) -> None:
@@ -321,7 +331,9 @@ def run_worker(join_url: str, service: str, instances: int, host: str, token: st
     spec = Service.model_validate(answer["settings"])
     host_obj.drain_timeout_s = float(answer.get("drain_timeout_s", 5.0))
     host_obj.services = answer.get("services", {})
+    host_obj.internal = [n for n in answer.get("internal", []) if isinstance(n, str)]
     pool = host_obj.pool = ServicePool(host_obj, service, spec, host=host)
+    LogCap(host_obj).start()  # its log_max_bytes here as on the core (each instance writes its log directly)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: _stop_both(stop, host_obj.changed))

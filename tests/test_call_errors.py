@@ -15,7 +15,7 @@ SMALL_BODY = 2048  # the callee takes at most this; the callers take far more
 
 
 @pytest.fixture(scope="module")
-def mesh():
+def deployment():
     app = puma.App()
     app.configure({"puma_services": {
         "forward": {"prefix": "/forward"},
@@ -30,7 +30,20 @@ def mesh():
     app.add_services({"forward": basic.forward, "forward_args": basic.forward_args, "refuse": basic.refuse,
                       "small": basic.echo, "crash": basic.crash, "upper": basic.upper, "die": basic.die,
                       "slow": basic.slow})
-    with app.start(listener={"port": 0}) as deployment, httpx.Client(base_url=deployment.url, timeout=30) as http:
+    with app.start(listener={"port": 0}) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def mesh(deployment):
+    with httpx.Client(base_url=deployment.url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def inside(deployment):
+    """A caller on the internal listener (a service), to whom internal services are named."""
+    with httpx.Client(base_url=deployment.internal_url, timeout=30) as http:
         yield http
 
 
@@ -39,22 +52,29 @@ CALLERS = ["/forward", "/forward-args"]
 
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("status", [400, 404, 409, 415, 422, 429])
-def test_call_a_callees_refusal_reaches_the_client_with_its_status_and_message(mesh, caller, status):
-    resp = mesh.post(caller, json={"to": "refuse", "payload": {"status": status}})
+def test_call_a_callees_refusal_reaches_the_client_with_its_status_and_message(mesh, inside, caller, status):
+    resp = inside.post(caller, json={"to": "refuse", "payload": {"status": status}})
     assert resp.status_code == status, resp.text
     body = resp.json()
     assert body["callee"] == "refuse" and body["callee_status"] == status
     assert "'refuse'" in body["error"] and f"refused with {status} on purpose" in body["error"]
     assert ("Retry-After" in resp.headers) == (status == 429)
+    # A public client gets the same status and message, the internal callee unnamed (puma.callerrors).
+    public = mesh.post(caller, json={"to": "refuse", "payload": {"status": status}})
+    assert public.status_code == status and public.json()["callee_status"] == status, public.text
+    assert "a service it calls refused the call" in public.json()["error"] and "refuse'" not in public.text
+    assert f"refused with {status} on purpose" in public.json()["error"] and "callee" not in public.json()
 
 
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("status", [401, 405, 407])
-def test_call_a_refusal_about_the_callers_own_call_is_a_400_naming_the_callee(mesh, caller, status):
-    resp = mesh.post(caller, json={"to": "refuse", "payload": {"status": status}})
+def test_call_a_refusal_about_the_callers_own_call_is_a_400_naming_the_callee(mesh, inside, caller, status):
+    resp = inside.post(caller, json={"to": "refuse", "payload": {"status": status}})
     assert resp.status_code == 400, resp.text
     assert resp.json()["callee_status"] == status and "'refuse'" in resp.json()["error"]
     assert "Allow" not in resp.headers
+    public = mesh.post(caller, json={"to": "refuse", "payload": {"status": status}})
+    assert public.status_code == 400 and "refuse'" not in public.text and "Allow" not in public.headers
 
 
 @pytest.mark.parametrize("caller", CALLERS)

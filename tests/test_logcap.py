@@ -177,3 +177,40 @@ def test_logcap_a_nearly_full_disk_rotates_every_log_at_one_mib_whatever_its_cap
 def test_logcap_a_small_caps_rate_is_told_in_kib_never_as_zero(bytes_per_s, said):
     # "grew to 0.5 MiB in 19 s (0.0 MiB/s), faster than its cap": a newcomer read the 0.0 as a bug.
     assert logcap._rate(bytes_per_s) == said
+
+
+def test_logcap_a_worker_hosts_service_log_stays_under_its_cap(tmp_path):
+    """`puma worker` hosts (other machines) write their instances' logs in their own run dir: capped too."""
+    import signal
+    import sys
+
+    cap, secret = 256 << 10, "logcap-worker-secret"
+    app = puma.App()
+    # No instance on the core: every request is served on the worker host.
+    app.configure({"secret": secret, "puma_services": {"noisy": {
+        "prefix": "/noisy", "log_max_bytes": cap, "instances": {"min": 0, "max": 2}, "autoscale": {"enabled": False}}}})
+    app.add_services({"noisy": chatty.noisy})
+    with app.start(listener={"port": 0}) as mesh, httpx.Client(base_url=mesh.url, timeout=30) as http:
+        worker = subprocess.Popen([sys.executable, "-m", "puma.cli", "worker", "--join", mesh.url, "--service", "noisy",
+                                   "--token", secret], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+        try:
+            wait_for(lambda: any(i.remote for i in mesh.instances("noisy")), timeout_s=60,
+                     message="the worker host's instance")
+            for n in range(30):  # 30 x 100 KiB = 3 MiB, 12 times the cap
+                assert http.post("/noisy", json={"kb": 100, "start": n * 100}).status_code == 200
+            logs = next(tmp_path.glob("puma-worker-*/logs"))
+
+            def on_disk() -> int:
+                return sum(p.stat().st_size for p in logs.glob("noisy.log*"))
+
+            wait_for(lambda: on_disk() <= 2 * cap, timeout_s=10, message="the worker's log within twice its cap")
+            newest = (logs / "noisy.log").read_text() + (logs / "noisy.log.1").read_text()
+            assert "line 00002999" in newest and "line 00000000" not in newest  # the newest lines kept
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()

@@ -11,7 +11,7 @@ import pytest
 import puma
 from tests.apps import basic, faults
 
-INTERNAL = ("vault", "ledger")
+INTERNAL = ("vault", "ledger", "crasher", "refuser", "sleeper", "emptyone")
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +21,15 @@ def mesh():
         "front": {"prefix": "/front"},
         "vault": {"prefix": "/vault", "visibility": "internal"},
         "ledger": {"prefix": "/books", "visibility": "internal"},
+        # Internal services that fail a call in each way a caller answers: its own 500, a refusal
+        # (4xx), no answer within its timeout (may have taken effect), no instance at all (retry).
+        "crasher": {"prefix": "/crasher", "visibility": "internal"},
+        "refuser": {"prefix": "/refuser", "visibility": "internal"},
+        "sleeper": {"prefix": "/sleeper", "visibility": "internal", "timeout_s": 0.3},
+        "emptyone": {"prefix": "/emptyone", "visibility": "internal", "instances": 0, "autoscale": {"enabled": False}},
     }})
-    app.add_services({"front": faults.caller, "vault": basic.echo, "ledger": basic.echo})
+    app.add_services({"front": faults.caller, "vault": basic.echo, "ledger": basic.echo, "crasher": basic.crash,
+                      "refuser": basic.refuse, "sleeper": basic.slow, "emptyone": basic.echo})
     with app.start(listener={"port": 0}) as deployment:
         yield deployment
 
@@ -91,3 +98,22 @@ def test_the_public_view_says_an_internal_service_where_a_public_ones_text_names
     assert shown["not_ready"] == {"front": f"needs {INTERNAL_NAMED} (ledger-2 is fine)"}
     assert shown["services"] == {"front": {"prefix": "/front", "not_ready": [f"calls {INTERNAL_NAMED}"]}}
     assert shown["events"] == [{"service": "front", "message": f"front -> {INTERNAL_NAMED} failed"}]
+
+
+FAILING_CALLS = [("crasher", {}, 500), ("refuser", {"status": 409}, 409), ("refuser", {"status": 405}, 400),
+                 ("refuser", {"status": 422}, 422), ("sleeper", {"s": 2}, 503), ("emptyone", {}, 503)]
+
+
+@pytest.mark.parametrize(("target", "payload", "status"), FAILING_CALLS,
+                         ids=["500", "409", "405", "422", "timeout", "no-instance"])
+def test_a_failed_call_to_an_internal_service_is_a_service_it_calls_to_the_public(mesh, target, payload, status):
+    resp = httpx.post(mesh.url + "/front", json={"target": target, "payload": payload}, timeout=30)
+    body = resp.json()
+    assert resp.status_code == status, body
+    assert "a service it calls" in body["error"] and body["service"] == "front", body
+    assert "callee" not in body and "unavailable" not in body, body
+    _names_no_internal(resp.text)
+    # The service's log, and a caller on the internal listener, still name it.
+    assert target in (mesh.run_dir / "logs" / "front.log").read_text() or status < 500
+    inside = httpx.post(mesh.internal_url + "/front", json={"target": target, "payload": payload}, timeout=30)
+    assert inside.status_code == status and f"'{target}'" in inside.json()["error"], inside.text

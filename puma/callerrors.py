@@ -1,0 +1,102 @@
+"""The answer of a service whose call to another service failed, and what it may name.
+
+A callee's refusal (a 4xx) is passed on with its status, naming the callee; an outage (down, reset,
+502/503/504) is a 503 with `Retry-After`, or without it where the callee may have acted; a call that
+can never succeed (an unknown service, the callee's own 500, a callee that failed for good) is a 500.
+
+An internal service (`visibility: "internal"`) is not the public's to know (`puma.visibility`): to a
+request that came through the public listener (Envoy sets `x-puma-via: public`), such a callee is
+"a service it calls", and its name is left out of the text (the callee's own words included) and of
+the `callee` and `unavailable` fields. The log, and callers on the internal listener, keep the name.
+
+    status, message, extra = answer("shop", PumaCallError("db", 500, "boom"), public=True)
+    # 500, "service 'shop' failed calling a service it calls: it answered 500 (boom)", {"callee_status": 500}
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from .client import internal_services
+from .errors import PumaCallError, PumaServiceFailed, PumaUnknownService
+
+log = logging.getLogger("puma.serving")
+
+VIA_HEADER = "x-puma-via"  # "public" on requests from the public listener (puma.envoy)
+HIDDEN_CALLEE = "a service it calls"
+RETRYABLE_CALL_STATUSES = (0, 502, 503, 504)
+"""A call that failed with one of these (0: refused, reset or timed out) may succeed later: 503."""
+
+# The callee's 4xx statuses that mean nothing to this service's client: its 405 says how *this*
+# service called it (the client's method was accepted here), 401/407 concern this service's own
+# credentials. They answer 400 naming the callee; every other 4xx keeps its status.
+_CALLER_ONLY_STATUSES = frozenset({401, 405, 407})
+
+Answer = tuple[int, str, dict[str, Any]]
+
+
+def answer(name: str, exc: PumaCallError, *, public: bool, method: str = "", path: str = "") -> Answer:
+    """(status, message, extra fields) of service `name`'s reply to a failed call `exc`; `public`:
+    the request came through the public listener, so an internal callee is not named."""
+    hide = public and exc.service in internal_services()
+    if 400 <= exc.status < 500:
+        return _refused(name, exc, hide)
+    return _failed(name, exc, hide, f"{method} {path}")
+
+
+def _callee(exc: PumaCallError, hide: bool) -> str:
+    return HIDDEN_CALLEE if hide else f"service {exc.service!r}"
+
+
+def _detail(exc: PumaCallError, hide: bool) -> str:
+    """The callee's words, without its name when it is hidden (Envoy's replies begin "service 'db': ")."""
+    text = str(exc.detail)
+    if not hide:
+        return text
+    text = text.replace(f"service {exc.service!r}: ", "").replace(f"service {exc.service!r}", "that service")
+    return re.sub(r"(?<![\w-])" + re.escape(exc.service) + r"(?![\w-])", "that service", text)
+
+
+def _refused(name: str, exc: PumaCallError, hide: bool) -> Answer:
+    """The callee refused what it was given, which came from this request, so the client gets the
+    callee's status and message (a 405, 401 or 407 concerns the call this service made: a 400)."""
+    status = 400 if exc.status in _CALLER_ONLY_STATUSES else exc.status
+    extra: dict[str, Any] = {"callee_status": exc.status} if hide else {"callee": exc.service,
+                                                                         "callee_status": exc.status}
+    if exc.problems:
+        extra["problems"] = exc.problems
+    if exc.status == 429:
+        extra["retry_after_s"] = 1
+    callee = HIDDEN_CALLEE if hide else f"service {exc.service!r}, which {name!r} calls,"
+    return status, f"{callee} refused the call: {exc.status} {_detail(exc, hide)}", extra
+
+
+def _failed(name: str, exc: PumaCallError, hide: bool, request: str) -> Answer:
+    """503 + Retry-After when the callee may be back soon; 503 without it when it may have acted;
+    else 500 (an unknown service, a callee's 500, a callee that failed for good)."""
+    callee = HIDDEN_CALLEE if hide else f"service {exc.service!r}, which {name!r} calls,"
+    unavailable = {} if hide else {"unavailable": exc.service}
+    if exc.may_have_taken_effect:  # never "retry": the callee may have acted (a reset, a timeout)
+        log.warning("service %s: a call to %s failed after it was sent on %s: %s", name, exc.service, request, exc)
+        # The callee's own advice to its client ("the request may ...") is said once, by this caller.
+        detail = _detail(exc, hide).split("; the request may", 1)[0]
+        return 503, (f"{callee} failed after it had the call ({detail}); the request may have taken effect: "
+                     "retry only if it is safe to repeat"), {**unavailable, "may_have_taken_effect": True}
+    if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService | PumaServiceFailed):
+        log.warning("service %s: a call to %s failed on %s: %s", name, exc.service, request, exc)
+        return 503, f"{callee} is unavailable ({_detail(exc, hide)}); retry", {**unavailable, "retry_after_s": 1}
+    log.error("service %s: a call to %s cannot succeed on %s: %s", name, exc.service, request, exc)
+    if isinstance(exc, PumaUnknownService):  # the names it knows stay in the log: internal ones among them
+        why = (f"no service of that name runs here (the log of {name!r} names the services it can call, and "
+               "the name most like it)")
+    elif isinstance(exc, PumaServiceFailed):  # a 500, as for any callee that cannot succeed: nothing to retry
+        scale = "" if hide else f" (`puma scale {exc.service} N`)"
+        why = (f"it has failed and answers nothing until an operator starts it again{scale} or restarts the "
+               f"deployment ({_detail(exc, hide)})")
+    else:
+        why = f"it answered {exc.status} ({_detail(exc, hide)})"
+    target = HIDDEN_CALLEE if hide else repr(exc.service)
+    named = {} if hide else {"callee": exc.service}
+    return 500, f"service {name!r} failed calling {target}: {why}", {**named, "callee_status": exc.status or None}

@@ -1,0 +1,44 @@
+"""Ctrl-C before `puma` has started anything: one line and exit code 130, never a traceback.
+
+Importing PUMA's command line takes about a second (several on a busy machine). A SIGINT then
+would raise `KeyboardInterrupt` inside an import and print a traceback ending in importlib; and a
+`puma run ... &` inherits SIGINT *ignored* from the shell, so a `kill -INT` then would be lost
+while a later one works. `stop_while_starting()` runs first thing (see `puma.entry`) and handles
+SIGINT the same way in both cases until `App.run` installs its own handlers (which then undo what
+has started); `restore()` gives the other commands back what they inherited.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Any
+
+STOPPED_LINE = "puma: stopped during start-up; nothing is left running"
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command Ctrl-C ended
+
+_inherited: Any = None
+
+
+def stop_while_starting() -> None:
+    """Until replaced: SIGINT (Ctrl-C, `kill -INT`, even if inherited ignored) prints `STOPPED_LINE`
+    and exits with 130 at once, which is right only while nothing has been started."""
+    global _inherited
+    previous = signal.signal(signal.SIGINT, _stop_at_once)
+    if _inherited is None:
+        _inherited = previous
+
+
+def restore() -> None:
+    """Give SIGINT back the handling the process started with (for commands that start nothing)."""
+    if _inherited is not None and signal.getsignal(signal.SIGINT) is _stop_at_once:
+        signal.signal(signal.SIGINT, _inherited)
+
+
+def _stop_at_once(_signum: int, _frame: object) -> None:
+    try:
+        os.write(sys.stderr.fileno(), f"\n{STOPPED_LINE}\n".encode())
+    except (OSError, ValueError, AttributeError):  # stderr closed or replaced: the exit code still says it
+        pass
+    os._exit(EXIT_INTERRUPTED)  # not SystemExit: an import in progress must not turn it into a traceback

@@ -1,0 +1,125 @@
+"""Ctrl-C (or `kill -INT`) at any moment of `puma run`'s start-up: one line, exit code 130, no
+traceback, nothing left running; the same for a `puma run` started in the background, which
+inherits SIGINT ignored from the shell."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import wait_for
+
+ROOT = Path(__file__).parents[1]
+STOPPED = "puma: stopped during start-up; nothing is left running"
+
+# An app whose import takes as long as the test wants: it says it is importing, then waits.
+SLOW_IMPORT_APP = """\
+import os, pathlib, time
+pathlib.Path(os.environ["MARK"]).write_text("importing")
+deadline = time.monotonic() + 60
+while not pathlib.Path(os.environ["RELEASE"]).exists() and time.monotonic() < deadline:
+    time.sleep(0.02)
+from puma import puma_config, puma_start
+puma_config({"puma_services": {"echo": {"prefix": "/echo", "target": "tests.apps.startup:answer"}}})
+if __name__ == "__main__":
+    puma_start()
+"""
+
+
+def _start(tmp_path: Path, *, background: bool = False) -> subprocess.Popen[str]:
+    app = tmp_path / "slow_app.py"
+    app.write_text(SLOW_IMPORT_APP)
+    # A shell's `&` starts a command with SIGINT ignored; a terminal's foreground job has it default.
+    disposition = signal.SIG_IGN if background else signal.SIG_DFL
+    return subprocess.Popen([sys.executable, "-m", "puma", "run", str(app), "--port", "0"], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, "MARK": str(tmp_path / "mark"), "RELEASE": str(tmp_path / "release")},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, disposition))
+
+
+def _catches_sigint(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16)
+    return bool(caught & (1 << (signal.SIGINT - 1)))
+
+
+def _session_members(sid: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == sid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+def _interrupt_and_finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    try:
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    return proc.returncode, out
+
+
+def _assert_stopped_in_one_line(code: int, out: str, sid: int) -> None:
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out
+    assert code == 130, (code, out)
+    assert out.strip().splitlines()[-1] == STOPPED, out
+    assert _session_members(sid) == [], "a process of the stopped run is left"
+
+
+def _has_loaded(pid: int, library: str) -> bool:
+    try:
+        return library in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+# Moments inside PUMA's own imports (seconds on a busy machine), each known by a C extension that
+# `puma.cli`'s imports load: early (json), midway (pydantic), late (yaml, httptools).
+@pytest.mark.parametrize("loaded", ["/_json.", "/_pydantic_core.", "/_yaml.", "httptools/parser"])
+def test_startup_ctrl_c_while_puma_imports_is_one_line_and_exit_130(tmp_path: Path, loaded: str) -> None:
+    proc = _start(tmp_path)
+    wait_for(lambda: _has_loaded(proc.pid, loaded) or proc.poll() is not None, timeout_s=30, interval_s=0.002,
+             message=f"{loaded} to be loaded")
+    code, out = _interrupt_and_finish(proc)
+    _assert_stopped_in_one_line(code, out, proc.pid)
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["terminal", "background"])
+def test_startup_sigint_while_the_app_imports_stops_it_in_one_line(tmp_path: Path, background: bool) -> None:
+    proc = _start(tmp_path, background=background)
+    wait_for(lambda: (tmp_path / "mark").exists(), timeout_s=60, message="the app's import to begin")
+    code, out = _interrupt_and_finish(proc)
+    _assert_stopped_in_one_line(code, out, proc.pid)
+    (tmp_path / "release").touch()
+
+
+def test_startup_background_run_stops_on_sigint_once_serving(tmp_path: Path) -> None:
+    (tmp_path / "release").touch()
+    proc = _start(tmp_path, background=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # bounded: the run prints its URL, or ends
+            if "PUMA is serving at" in line:
+                break
+        os.kill(proc.pid, signal.SIGINT)  # `kill -INT <pid>`, as the README promises
+        assert proc.wait(timeout=60) == 0  # a stop once serving is a normal end
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
