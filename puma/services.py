@@ -156,6 +156,14 @@ class Readiness(ConfigModel):
         return self
 
 
+def _prefix_like(value: str) -> str:
+    """The prefix `value` was most likely meant as ("loans" -> "/loans", "my loans" -> "/my-loans"),
+    or "/agent" when nothing of it can be kept."""
+    parts = ["-".join(re.findall(r"[A-Za-z0-9._~\-]+", part)) for part in value.split("/")]
+    kept = [part for part in parts if part]
+    return "/" + "/".join(kept) if kept else "/agent"
+
+
 def _readiness(value: Any) -> Any:
     return {"check": value} if isinstance(value, str) else value
 
@@ -284,7 +292,7 @@ class Service(ConfigModel):
     @classmethod
     def _prefix_is_path(cls, value: str) -> str:
         if not _PREFIX.match(value):
-            raise ValueError(f"{value!r} is not a URL prefix; write it like '/agent'")
+            raise ValueError(f"{value!r} is not a URL prefix; write it like {_prefix_like(value)!r}")
         if value != "/" and value.endswith("/"):
             raise ValueError(f"{value!r} ends with '/'; write it like '{normal_path(value)}'")
         normal = normal_path(value)

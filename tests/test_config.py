@@ -223,3 +223,12 @@ def test_config_refuses_a_prefix_envoy_never_routes_to_naming_its_normal_form(pr
 @pytest.mark.parametrize("prefix", ["/a.b", "/..a", "/a..", "/.well-known", "/v1.2/x", "/a/b~c"])
 def test_config_keeps_prefixes_with_dots_that_are_not_dot_segments(prefix: str) -> None:
     assert parse_config({"puma_services": {"f": prefix}}).puma_services["f"].prefix == prefix
+
+
+@pytest.mark.parametrize(("given", "meant"), [("loans", "/loans"), ("my loans", "/my-loans"),
+                                              ("book_index/search x", "/book_index/search-x")])
+def test_config_a_prefix_that_is_no_path_is_corrected_from_what_was_written(given, meant):
+    """A prefix written without its '/' is suggested as itself with one, not as '/agent' whatever it was."""
+    with pytest.raises(PumaConfigError) as err:
+        parse_config({"puma_services": {"a": {"prefix": given}}})
+    assert f"{given!r} is not a URL prefix; write it like {meant!r}" in str(err.value)
