@@ -53,6 +53,15 @@ def services_of(module: str | types.ModuleType) -> dict[str, str]:
     services: dict[str, str] = {}
     for attr, value in members:
         where = f"puma_service({found.__name__!r}).{attr}"
+        star = _star_args(value)
+        if star and listed is not None:
+            raise PumaConfigError([(where, f"function {attr!r} takes *{star}, which a JSON body cannot give (its "
+                                           "fields have names, not positions); take a list, or take it out of "
+                                           "__all__")])
+        if star:  # a helper of the module: skipped at once, not a failure once Envoy has started
+            log.info("puma_service(%r): %s is not served: it takes *%s, which a JSON body cannot give; to serve "
+                     "it, take a list; a helper is best named with a leading '_'", found.__name__, attr, star)
+            continue
         if listed is not None and not _servable(value):
             raise PumaConfigError([(where, f"{type(value).__name__} {attr!r} is in __all__ but is not a function or a "
                                            "class built without arguments; take it out of __all__, or name its "
@@ -115,6 +124,17 @@ def _imported_slowly(module: str, took_s: float) -> None:
 def _defined_here(name: str, value: Any, module: types.ModuleType) -> bool:
     return not name.startswith("_") and name != ENTRY_POINT and getattr(value, "__module__", None) == module.__name__ and \
         (inspect.isfunction(value) or inspect.isclass(value))
+
+
+def _star_args(value: Any) -> str | None:
+    """The name of a function's `*args` parameter, if it has one."""
+    if not inspect.isfunction(value):
+        return None
+    try:
+        params = inspect.signature(value).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
 
 
 def _servable(value: Any) -> bool:

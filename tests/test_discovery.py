@@ -226,3 +226,23 @@ def test_a_quick_module_import_says_nothing(tmp_path: Path, monkeypatch: pytest.
     caplog.set_level("INFO")
     assert services_of("quick_prices_mod") == {"price": "quick_prices_mod:price"}
     assert not [r for r in caplog.records if "quick_prices_mod" in r.getMessage()]
+
+
+def test_a_function_taking_star_args_is_left_out_at_discovery_with_the_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A module's `*args` helper passed discovery and `puma render`, then failed `puma run` once Envoy
+    had started (newcomer 58 M1). Served whole, the module leaves it out at once, saying why and the
+    fix; listed in `__all__`, it is a config error naming it."""
+    module = f"lending_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{module}.py").write_text(
+        "def days_late(*dates: str) -> int:\n    return len(dates)\n\n\n"
+        "def fine_for(days: int) -> float:\n    return 0.25 * days\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with caplog.at_level("INFO", logger="puma.discovery"):
+        assert services_of(module) == {"fine_for": f"{module}:fine_for"}
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "days_late is not served: it takes *dates" in said and "leading '_'" in said
+    (tmp_path / f"{module}_listed.py").write_text(
+        "__all__ = ['days_late']\n\n\ndef days_late(*dates: str) -> int:\n    return len(dates)\n")
+    with pytest.raises(PumaConfigError, match=r"'days_late' takes \*dates.*take a list, or take it out of __all__"):
+        services_of(f"{module}_listed")
