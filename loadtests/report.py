@@ -163,7 +163,8 @@ def write(out: Path, result: dict[str, Any]) -> dict[str, Any]:
     _plot(out, figures, result)
     steps_report.write(out, data)
     written = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("chatbot.sqlite3"))
-    log.info("wrote %s", ", ".join(written))  # the report's files, not the database the run used
+    # The report's files (not the database the run used), where they are: summary.md to read first.
+    log.info("wrote %s into %s (read %s first)", ", ".join(written), out.resolve(), out.resolve() / "summary.md")
     return figures
 
 

@@ -288,6 +288,7 @@ def test_loadtests_compare_quick_runs_both_deployments_without_a_correctness_fai
     rows = {(r["target"], r["cpus"]) for r in data["cores_step"]["rows"]}
     assert rows == {(t, c) for t in ("legacy", "puma") for c in (1, 2)}
     assert set(data["cores_step"]["fits"]) == {"legacy", "puma"}
+    assert f"(read {out.resolve() / 'summary.md'} first)" in done.stdout  # where the report is, said
     summary = (out / "summary.md").read_text()
     assert "## Fault step" in summary and "## Cores step" in summary and "per added core" in summary
     print(f"compare --quick took {time.monotonic() - started:.0f} s")
