@@ -187,8 +187,11 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
         "instances": instances,
         "ready": sum(1 for i in pool.instances.values() if passes(pool, i) and (i.id not in unknown or not guard.outages())),
-        # How many it runs now (its config's count, or what a scale or the autoscaler set): not draining ones.
-        "wanted": sum(1 for i in instances if i["state"] in ("starting", "ready"))
+        # How many it runs now (its config's count, or what a scale or the autoscaler set): not draining
+        # ones. Before its zygote has forked any (it imports, warms up), the count it will start: "0/3",
+        # never "0/0", which reads as none wanted.
+        "wanted": max(sum(1 for i in instances if i["state"] in ("starting", "ready")),
+                      0 if pool.instances or getattr(pool, "restarting", False) else svc.instances.min)
         if not getattr(pool, "failed", None) else svc.instances.upper,
         "not_ready": not_ready,
         "in_flight": stat.in_flight if stat else 0,

@@ -85,7 +85,7 @@ def hold():  # the warm-up waits for the test's go-ahead (at most 60 s)
     while not Path(os.environ["GO_FILE"]).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
 
-puma_config({"puma_services": {"echo": {"prefix": "/echo", "warmup": "slow_app:hold"}}})
+puma_config({"puma_services": {"echo": {"prefix": "/echo", "warmup": "slow_app:hold", "instances": 2}}})
 puma_service({"echo": "json:dumps"})
 if __name__ == "__main__":
     puma_start()
@@ -114,6 +114,8 @@ def test_status_which_finds_a_deployment_while_it_starts(tmp_path: Path) -> None
         assert shown.returncode == 0, shown.stderr
         assert recorded["url"] in shown.stdout and "starting" in shown.stdout, shown.stdout
         assert "serving at" not in log.read_text()  # it was still starting when status found it
+        # The count it will start, before its zygote forked any: "0/2", never "0/0" (newcomer 59 m2).
+        assert re.search(r"echo\s+/echo\s+0/2\b", shown.stdout), shown.stdout
         go.touch()
         wait_for(lambda: json.loads(run_file.read_text()).get("state") == "serving", timeout_s=60,
                  message="the run file to say serving")
