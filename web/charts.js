@@ -47,6 +47,9 @@ function fmt(value) {
 export class Chart {
   constructor(title, series, options = {}) {
     Object.assign(this, { title, series, options });
+    // What a screen reader names the chart: its service too ("agent: Latency"), so a list of a
+    // page's charts is not eight "Latency"s.
+    this.label = options.subject ? `${options.subject}: ${title}` : title;
     this.box = html("figure", "chart");
     const caption = html("figcaption", "chart-title");
     // The legend is for the eye: the plot's own name says each series and mark (a reader would
@@ -55,7 +58,7 @@ export class Chart {
     legend.setAttribute("aria-hidden", "true");
     [...series, ...(options.legend || [])].forEach((s) => legend.append(key(s.cls), html("span", "", s.name)));
     caption.append(html("span", "chart-name", title), legend);
-    this.plot = svg("svg", { class: "chart-plot", role: "img", "aria-label": title });
+    this.plot = svg("svg", { class: "chart-plot", role: "img", "aria-label": this.label });
     this.box.append(caption, this.plot);
   }
 
@@ -131,6 +134,6 @@ export class Chart {
     });
     const span = spanS >= 90 ? `${Math.round(spanS / 60)} min` : `${Math.round(spanS)} s`;
     const events = marks.length ? `; ${marks.length} scaling decision(s): ${marks.map((m) => m.title).join("; ")}` : "";
-    return `${this.title}, last ${span}: ${parts.join("; ")}${events}`;
+    return `${this.label}, last ${span}: ${parts.join("; ")}${events}`;
   }
 }

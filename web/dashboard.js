@@ -104,15 +104,15 @@ function makeCard(name) {
   });
   parts.totals = el("p", "service-totals");
   parts.charts = {
-    load: new Chart("Requests/s", [{ key: "rps", name: "req/s", cls: "series-rps", fill: true }], { minTop: 2 }),
+    load: new Chart("Requests/s", [{ key: "rps", name: "req/s", cls: "series-rps", fill: true }], { minTop: 2, subject: name }),
     errors: new Chart("Errors, % of requests", [
       { key: "errors", name: "server errors", cls: "series-errors" },
       { key: "startup", name: "start-up failures", cls: "series-startup" },
-    ], { minTop: 10, unit: " %" }),
+    ], { minTop: 10, unit: " %", subject: name }),
     latency: new Chart("Latency", [{ key: "p50", name: "p50", cls: "series-p50" }, { key: "p99", name: "p99", cls: "series-p99" }],
-      { minTop: 5, unit: " ms" }),
+      { minTop: 5, unit: " ms", subject: name }),
     ready: new Chart("Instances ready", [{ key: "ready", name: "ready", cls: "series-ready" }],
-      { minTop: 1, step: true, legend: [{ name: "scaling decision", cls: "series-mark" }] }),
+      { minTop: 1, step: true, legend: [{ name: "scaling decision", cls: "series-mark" }], subject: name }),
   };
   const charts = el("div", "charts");
   Object.values(parts.charts).forEach((chart) => charts.append(chart.box));
