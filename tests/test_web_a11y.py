@@ -318,9 +318,14 @@ def test_a11y_failed_send_says_not_sent_and_retyping_does_not_double_the_text(ne
             route.fulfill(status=500, content_type="application/json", body='{"error": "boom"}')
 
     page.route("**/agent", fail)
+    page.evaluate("""() => { window.typingSaid = [];
+      new MutationObserver(() => window.typingSaid.push(document.querySelector('#typing-status').textContent))
+        .observe(document.querySelector('#typing-status'), {childList: true, characterData: true, subtree: true}); }""")
     page.fill("#chat-input", "a thriller")
     page.press("#chat-input", "Enter")
     page.wait_for_selector(".note.error")
+    # A send that failed at once is heard as "Not sent", never "Chatbot is typing…" first (newcomer 59 m5).
+    assert not any("typing" in said for said in page.evaluate("window.typingSaid")), page.evaluate("window.typingSaid")
     page.wait_for_function("() => document.querySelector('#chat-input').value === 'a thriller'")
     status = page.text_content("#status-line")
     assert "Not sent" in status and "press Enter to try again" in status, status

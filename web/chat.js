@@ -149,6 +149,8 @@ function typingPause(text) {
   });
 }
 
+const TYPING_ANNOUNCE_AFTER_MS = 700;
+
 // Said once per turn to screen readers (the dots are not announced); cleared when it is answered.
 function announceTyping(on) {
   const text = on ? "Chatbot is typing…" : "";
@@ -183,7 +185,15 @@ async function turn(text, turnNo, bubble = null) {
   const backend = chat.backend;
   saved.update(backend, { inflight: { text, turnNo } });
   // "Typing" only while a reply is on its way: while the service starts, the status says starting.
-  const typing = (on) => { log.showTyping(on); announceTyping(on); };
+  // Screen readers hear it only once the reply takes a moment: a send that fails at once is heard
+  // as "Not sent", never "Chatbot is typing…" first.
+  let announceLater = null;
+  const typing = (on) => {
+    log.showTyping(on);
+    clearTimeout(announceLater);
+    if (on) announceLater = setTimeout(() => announceTyping(true), TYPING_ANNOUNCE_AFTER_MS);
+    else announceTyping(false);
+  };
   if (!chat.waiting) typing(true);
   const onWait = (what, seconds, why) => { typing(false); showWaiting(what, seconds, why); };
   const outcome = await send(BACKENDS[backend].turn, { id: chat.id, text, mode: "false", turn_no: turnNo },
@@ -191,8 +201,7 @@ async function turn(text, turnNo, bubble = null) {
   if (outcome.stale || !isCurrent()) return false;
   if (outcome.waited) doneWaiting();
   if (failed(outcome)) {
-    log.showTyping(false);
-    announceTyping(false);
+    typing(false);
     const why = describeFailure(outcome, label(backend));
     log.note(text ? `Not sent: “${short(text, 40)}”. ${why}` : why, "error");
     if (bubble) log.markNotSent(bubble, resend);
@@ -208,6 +217,7 @@ async function turn(text, turnNo, bubble = null) {
     waitedS: outcome.waited ? outcome.waitedMs / 1000 : 0 };
   saved.turnMeta(backend, turnNo, { ms: Math.round(info.ms), retried: Boolean(info.retried), servedBy: info.servedBy,
     waitedS: Math.round(info.waitedS) });
+  clearTimeout(announceLater);
   const signal = await showReply(reply, info, isCurrent);
   announceTyping(false);
   if (!isCurrent()) return false;
