@@ -82,7 +82,7 @@ def test_cli_run_reports_a_service_that_cannot_be_imported(tmp_path):
     result = _puma("run", str(app), "--port", "0", env={**os.environ, "TMPDIR": str(tmp_path)})
     assert result.returncode == 1
     assert "service 'x' (no_such_module_here:fn) did not start" in result.stderr
-    assert "No module named 'no_such_module_here'" in result.stderr
+    assert "no module named 'no_such_module_here'" in result.stderr.lower()
     assert "ModuleNotFoundError" in next(tmp_path.glob("puma-*/logs/x.log")).read_text()
 
 
