@@ -48,10 +48,12 @@ def use_mesh(url: str | None, services: dict[str, str], **extra: Any) -> None:
     _urls.clear()
 
 
-def mesh_url() -> str:
+def mesh_url(service: str = "?") -> str:
+    """The deployment's URL; `PumaCallError` naming `service` (what was to be called) if there is none."""
     url = _mesh["url"] or os.environ.get(ENV_URL)
     if not url:
-        raise PumaCallError("?", 0, "no running PUMA deployment: start one (puma.start) or set $PUMA_URL")
+        raise PumaCallError(service, 0, "no running PUMA deployment: start one (puma.start, puma run) or set "
+                                        "$PUMA_URL to its address; a ported module's calls go through the mesh")
     return url.rstrip("/")
 
 
@@ -78,7 +80,7 @@ def service_url(service: str, path: str = "") -> str:
 
 
 def _resolve_url(service: str, path: str) -> str:
-    base = mesh_url()
+    base = mesh_url(service)
     services = _mesh["services"] or _env_services(os.environ.get(ENV_SERVICES, "{}"))
     if service.startswith("/"):
         prefix = service

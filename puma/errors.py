@@ -87,7 +87,9 @@ class PumaCallError(PumaError, RuntimeError):
         # True when the service had the request and may have acted on it (its instance closed the
         # connection, or it timed out): re-sending is safe only if the call is idempotent.
         self.may_have_taken_effect = may_have_taken_effect
-        super().__init__(f"call to service {service!r} failed with HTTP {status}: {detail}")
+        # Status 0: no HTTP answer at all (nothing to call, unknown, unreachable), not an HTTP status.
+        super().__init__(f"call to service {service!r} failed with HTTP {status}: {detail}" if status else
+                         f"call to service {service!r} could not be made: {detail}")
 
     @staticmethod
     def of(service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None,

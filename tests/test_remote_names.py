@@ -89,3 +89,23 @@ def test_remote_names_a_spec_taking_any_fields_sends_them(method: str) -> None:
     with pytest.raises(puma.PumaCallError) as caught:
         getattr(puma.remote("catalogue", Catalogue), method)(whatever=1)
     assert caught.value.status == 0
+
+
+@pytest.mark.parametrize("how", ["call", "remote"])
+def test_a_call_with_no_deployment_names_the_service_and_says_it_could_not_be_made(
+        monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """A ported module used without a deployment said "call to service '?' failed with HTTP 0"
+    (newcomer 58 m9): the service it calls is named, and no HTTP status is claimed."""
+    from puma import client
+
+    monkeypatch.delenv("PUMA_URL", raising=False)
+    monkeypatch.setitem(client._mesh, "url", None)
+    client._urls.clear()
+    with pytest.raises(puma.PumaCallError) as caught:
+        if how == "call":
+            puma.call("/fine_for", {"days": 3})
+        else:
+            puma.remote("fine_for")(days=3)
+    said = str(caught.value)
+    assert "fine_for" in said and "'?'" not in said and "HTTP 0" not in said, said
+    assert "could not be made: no running PUMA deployment" in said and "PUMA_URL" in said, said
