@@ -176,7 +176,8 @@ def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str
     allow = ", ".join(allowed)
     return {"name": f"{name}_methods", "match": {**match, "headers": headers},
             "direct_response": {"status": 405, "body": {"inline_string": (
-                f"this method is not allowed on {service.prefix}; use {allow}")}},
+                f"this method is not allowed on any path of service {name!r} ({service.prefix} and under it, "
+                f"the path asked included); use {allow}")}},
             "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
             "response_headers_to_add": [_header("allow", allow)]}
 

@@ -93,6 +93,8 @@ def test_methods_are_checked_at_the_edge_with_allow(mesh):
     for method in ("GET", "PUT", "DELETE", "OPTIONS"):
         resp = httpx.request(method, mesh.url + "/form?UUID=-1")
         assert (resp.status_code, resp.headers["allow"]) == (405, "POST") and resp.json()["error"]
+        # Every path of the service, the one asked included (newcomer 58 m10: it named only the prefix).
+        assert "any path of service" in resp.json()["error"] and "under it" in resp.json()["error"], resp.text
     for method in ("TRACE", "PROPFIND", "MKCOL"):  # nobody serves these
         resp = httpx.request(method, mesh.url + "/echo")
         assert resp.status_code == 405 and "GET" in resp.headers["allow"], (method, resp.text)
