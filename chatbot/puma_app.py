@@ -16,21 +16,18 @@ The services that read and write conversations (agent, listener, survey) are rea
 session store answers (`chatbot.stores:ready`): a store that is down takes them out of routing and
 answers 503 naming it, without restarting them. The legacy bridge is ready only while the legacy
 socket server accepts connections (`chatbot.webapp:legacy_ready`), so `puma status` and the dashboard
-say "not ready" with the reason when the monolith behind it is down. With
-``CHATBOT_LEGACY_BRIDGE=off`` (the load test's own deployment, with no legacy server beside it)
-there is no legacy bridge at all, rather than one aimed at a port nobody runs.
+say "not ready" with the reason when the monolith behind it is down.
 """
 
-from chatbot.settings import legacy_bridge, session_store_kind
+from chatbot.settings import session_store_kind
 from puma import puma_config, puma_service, puma_start
 
 puma_config({"puma_services": {
     "agent": {"instances": 3, "idempotent": True, "timeout_s": 30, "max_body_bytes": 65536, "warmup": "chatbot.services:parts",
               "resources": {"cpu": "500m", "memory_mib": 512}, "methods": ["POST"], "readiness": "chatbot.stores:ready"},
     "listener": {"max_body_bytes": 65536, "methods": ["POST"], "readiness": "chatbot.stores:ready"},
-    "survey": {"methods": ["POST"], "readiness": "chatbot.stores:ready"},
+    "survey": {"methods": ["POST"], "readiness": "chatbot.stores:ready"}, "legacy": {"methods": ["POST"], "readiness": "chatbot.webapp:legacy_ready"},
     "web": {"prefix": "/", "methods": ["GET"]}, "policy": {"instances": 2, "idempotent": True, "visibility": "internal"},
-    **({"legacy": {"methods": ["POST"], "readiness": "chatbot.webapp:legacy_ready"}} if legacy_bridge() else {}),
     "sentiment": {"idempotent": True, "visibility": "internal"},
     "db": {"idempotent": True, "threads": 16, "resources": {"memory_mib": 512}, "visibility": "internal"}},
     "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"], "local": False},
@@ -40,7 +37,7 @@ puma_config({"puma_services": {
 puma_service({"agent": "chatbot.services:agent", "listener": "chatbot.services:listener",
               "policy": "chatbot.policy:decide", "sentiment": "chatbot.sentiment:Sentiment",
               "db": "chatbot.components:LocalDb.load()", "web": "chatbot.webapp:serve_static",
-              "survey": "chatbot.webapp:survey", **({"legacy": "chatbot.webapp:legacy_bridge"} if legacy_bridge() else {})})
+              "survey": "chatbot.webapp:survey", "legacy": "chatbot.webapp:legacy_bridge"})
 
 if __name__ == "__main__":
     puma_start()

@@ -3,9 +3,7 @@
 ``DATABASE_URL`` (the database), ``CHATBOT_SESSION_STORE`` (where conversations live: ``sql``,
 the default, ``dynamodb`` or ``memory``; the PUMA port's DynamoDB is PUMA's ``dynamodb`` key:
 ``AWS_ENDPOINT_URL_DYNAMODB``, unset: a local moto server) and ``CHATBOT_CACHE_DIR`` (the fitted recommender of a
-database that is not a SQLite file; default ``./var/cache``) and ``CHATBOT_LEGACY_BRIDGE`` (``off``:
-the PUMA port has no ``legacy`` service, as in the load test's own deployment, which runs no legacy
-server beside it). Example::
+database that is not a SQLite file; default ``./var/cache``). Example::
 
     DATABASE_URL=postgresql+psycopg2://user:pw@localhost:5432/chatbot chatbot db upgrade
 
@@ -21,7 +19,6 @@ from pathlib import Path
 DATABASE_URL_ENV = "DATABASE_URL"
 SESSION_STORE_ENV = "CHATBOT_SESSION_STORE"
 CACHE_DIR_ENV = "CHATBOT_CACHE_DIR"
-LEGACY_BRIDGE_ENV = "CHATBOT_LEGACY_BRIDGE"
 SESSION_STORES = ("sql", "dynamodb", "memory")
 
 
@@ -58,12 +55,3 @@ def session_store_kind() -> str:
     return kind
 
 
-
-
-def legacy_bridge() -> bool:
-    """Whether the PUMA port serves its ``legacy`` bridge (``$CHATBOT_LEGACY_BRIDGE``: ``on``, the
-    default, or ``off``); anything else is a `ValueError` naming the variable and the choices."""
-    value = os.environ.get(LEGACY_BRIDGE_ENV, "").strip().lower() or "on"
-    if value not in ("on", "off"):
-        raise ValueError(f"${LEGACY_BRIDGE_ENV}={value!r}: choose on or off")
-    return value == "on"

@@ -97,9 +97,8 @@ def environment(name: str, database_url: str, root: Path = ROOT) -> dict[str, st
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     if name == "puma":
         # Its PUMA deployment is the load test's: `puma status` says so and prefers the user's own
-        # (`make run`) in this checkout; and it has no legacy bridge, which would be aimed at a
-        # legacy server nobody runs beside it (the legacy phase runs its own, then stops it).
-        env.update({"PUMA_HARNESS": "the load test", "CHATBOT_LEGACY_BRIDGE": "off"})
+        # (`make run`) in this checkout, whose legacy bridge is the one to read.
+        env["PUMA_HARNESS"] = "the load test"
     if root != ROOT:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     return env
