@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import IO
 
+from . import guard
+
 log = logging.getLogger("puma")
 
 # A library's logger (or its parent) -> the phase its INFO lines mean, in PUMA's words. Other
@@ -156,8 +158,7 @@ def announced(what: str, own: frozenset[str], *, first_s: float = 1.0, every_s: 
         logger.addHandler(said)
         logger.propagate = False
     stop, started = threading.Event(), time.monotonic()
-    ticker = threading.Thread(target=_tick, args=(what, said, stop, started, first_s, every_s),
-                              name="puma-announce", daemon=True)
+    ticker = guard.thread(_tick, what, said, stop, started, first_s, every_s, name="puma-announce", retry=False)
     ticker.start()
     try:
         yield
