@@ -193,7 +193,7 @@ def test_shared_answers_never_outlive_the_deployment_nor_reach_the_next_in_the_s
 
     stale = {"key": "x", "at_ns": -1, "pid": -1, "films": ["from a previous deployment"]}
     share_in(sharedcache.answers_dir(tmp_path))  # as the last deployment in this run dir left it
-    shared_store("tick", 16).put(_memo_key("", {"key": "x"}), json.dumps(stale))
+    shared_store("tick", 16).put(_memo_key("", {"key": "x"}, "puma.remote('tick')"), json.dumps(stale))
     share_in(None)
     app = puma.App()
     app.configure({"puma_services": {"asker": {"instances": 2}, "tick": {}}})
