@@ -108,6 +108,10 @@ def test_bench_autoscale_quick_writes_timeline(tmp_path):
     assert (tmp_path / "autoscale.png").stat().st_size > 10_000
 
 
+# Its measures wait on real events (Envoy's membership change after a kill -9, an autoscaled second
+# instance) within bounds; on a machine busy with other tests one was missed twice in ~10 runs
+# (each passed alone): one rerun, and the failure says which measure and its run.
+@pytest.mark.flaky(reruns=1)
 def test_bench_scale_quick_writes_csv_json_and_plots(tmp_path):
     result = _puma("--log-level", "warning", "bench", "scale", "--quick", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -119,7 +123,7 @@ def test_bench_scale_quick_writes_csv_json_and_plots(tmp_path):
         assert "error" not in run, run
         assert run["start_s"] > 0 and run["p50_ms"] > 0 and run["idle_cores_total"] >= 0
         assert run["processes"]["instances"] == size and run["memory_mib"]["envoy"] > 0
-        assert run["endpoint_change_ms"] is not None and run["autoscale_reaction_s"] is not None
+        assert run["endpoint_change_ms"] is not None and run["autoscale_reaction_s"] is not None, run
     assert data["fits"]["current"]["memory_mib_total"]["per_instance"] > 0
     rows = (tmp_path / "scale.csv").read_text().splitlines()
     assert rows[0].startswith("series,size,") and len(rows) == 3
