@@ -458,7 +458,7 @@ def test_web_dashboard_opened_after_a_scaling_shows_it_and_the_bounds_that_apply
             wanted = f"autoscales {svc.instances.min}–{svc.instances.upper}" if svc.autoscaled else "fixed count"
             assert wanted in shown, (name, shown)
         assert any("2 → 3: test: set before the page opened" in m for m in card.locator("g.mark title").all_text_contents())
-        plot = card.get_by_role("img", name=re.compile(r"^Instances ready, last"))
+        plot = card.get_by_role("img", name=re.compile(r"^policy: Instances ready, last"))
         assert "2 → 3: test: set before the page opened" in (plot.get_attribute("aria-label") or "")
         assert any("policy" in e and "scaled 2 -> 3" in e for e in page.locator("#events li.scale").all_inner_texts())
         for title in ("Requests/s", "Errors, % of requests", "Latency", "Instances ready"):
