@@ -77,8 +77,10 @@ stop_legacy() {
   local pid
   pid=$(serving_legacy) && kill "$pid" 2>/dev/null
   kill $legacy 2>/dev/null
-  # Gone before make run ends (at most 10 s: it finishes its turns), so its port is free again.
-  for _ in $(seq 100); do running "${pid:-$legacy}" || break; sleep 0.1; done
+  # Gone before make run ends, so its port is free again: it finishes its turns in progress, which
+  # on a busy machine (it runs niced) can take more than 10 s; waited for up to 30 s.
+  for _ in $(seq 300); do running "${pid:-$legacy}" || break; sleep 0.1; done
+  running "${pid:-$legacy}" && echo "make: the legacy socket server (pid ${pid:-$legacy}) is still finishing its turns after 30 s; it stops by itself (log: $legacy_log)" >&2
   # The pid file goes only if it names a server this run stopped (another's, loading or serving,
   # keeps its file: `make stop` and the next make run find it by it).
   case "$(cat "$pidfile" 2>/dev/null)" in "$legacy"|"${pid:-$legacy}") running "${pid:-$legacy}" || rm -f "$pidfile" ;; esac

@@ -19,6 +19,7 @@ from pathlib import Path
 
 STOP_TIMEOUT_S = 120.0  # puma run drains for at most its longest service timeout (README: Ctrl-C drains)
 SAY_EVERY_S = 5.0
+LEGACY_STOP_WAIT_S = 30.0  # the legacy server finishes its turns in progress; niced, it may be slow
 
 
 def run_file(port: str) -> Path:
@@ -77,11 +78,37 @@ def legacy_servers(port: str) -> list[int]:
     return sorted(found)
 
 
+def stopping_legacy(port: str, pid: int) -> bool:
+    """Whether `pid`, a legacy server on `port`, is one make run has asked to stop: its pid file names
+    it, or its log's last words say it is stopping (it removes its pid file before it exits)."""
+    named = Path("var") / f"legacy-server-{port}.pid"
+    try:
+        if named.read_text().strip() == str(pid):
+            return True
+        tail = (Path("var") / f"legacy-server-{port}.log").read_text(errors="replace").splitlines()[-5:]
+    except OSError:
+        return False
+    return any("stopping (" in line for line in tail)
+
+
 def left_running(port: str | None) -> str:
-    """What `make stop` says about the legacy server once the run has stopped."""
+    """What `make stop` says about the legacy server once the run has stopped. A server make run
+    asked to stop may still be finishing its turns (it runs niced: on a busy machine that outlasts
+    make run's own wait): it is waited for, up to LEGACY_STOP_WAIT_S, rather than called left."""
     if port is None:
         return ""
-    left = legacy_servers(port)
+    started = said = time.monotonic()
+    while (left := legacy_servers(port)) and all(stopping_legacy(port, pid) for pid in left):
+        now = time.monotonic()
+        if now - started > LEGACY_STOP_WAIT_S:
+            pids = " ".join(map(str, left))
+            return (f"; the legacy socket server on port {port} (pid {pids}) is still finishing its turns after "
+                    f"{LEGACY_STOP_WAIT_S:.0f} s (var/legacy-server-{port}.log); to force it: kill -9 {pids}")
+        if now - said >= SAY_EVERY_S:
+            said = now
+            print(f"make stop: the legacy socket server on port {port} (pid {' '.join(map(str, left))}) "
+                  f"is still finishing its turns ({now - started:.0f} s)", flush=True)
+        time.sleep(0.1)
     if not left:
         return f"; no legacy socket server is left on port {port}"
     pids = " ".join(map(str, left))

@@ -31,9 +31,23 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="no make on
 # The venv's python: the real one (the legacy server included), or a holder with FAKE_LEGACY=hold.
 PYTHON = f"""#!/bin/sh
 case "$*" in
-  *legacy_socket_server*) [ "$FAKE_LEGACY" = hold ] && exec {sys.executable} -c "import time; time.sleep(60)" "$@" ;;
+  *legacy_socket_server*) [ "$FAKE_LEGACY" = hold ] && exec {sys.executable} -c "import time; time.sleep(60)" "$@"
+                          [ "$FAKE_LEGACY" = slow-stop ] && exec {sys.executable} -c "$SLOW_STOP" "$@" ;;
 esac
 exec {sys.executable} "$@"
+"""
+
+
+# A legacy server whose turns in progress take FAKE_STOP_S to finish after SIGTERM (a busy machine,
+# the server niced): it says so in its log, as the real one does, and keeps its port meanwhile.
+SLOW_STOP = """import os, signal, sys, time
+def stop(signum, frame):
+    print("stopping (SIGTERM): finishing the turns in progress", flush=True)
+    time.sleep(float(os.environ["FAKE_STOP_S"]))
+    print("stopped", flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+time.sleep(120)
 """
 
 
@@ -81,7 +95,7 @@ class MakeRun:
             self.proc = subprocess.Popen(
                 ["make", "--no-print-directory", "VENV=venv", "run", f"PORT={port}", f"LEGACY_PORT={legacy_port}"],
                 cwd=checkout, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
-                env={**os.environ, "FAKE_PUMA_S": "120", "PYTHONPATH": str(ROOT), "DATABASE_URL": db_url, **env},
+                env={**os.environ, "FAKE_PUMA_S": "120", "SLOW_STOP": SLOW_STOP, "PYTHONPATH": str(ROOT), "DATABASE_URL": db_url, **env},
                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # Ctrl-C as a terminal gives it
         wait_for(lambda: "puma: serving" in self.text(), timeout_s=30, message="make run to start")
 
@@ -198,6 +212,21 @@ def test_make_stop_stops_a_legacy_server_started_by_hand_on_its_port(
                           capture_output=True, text=True, timeout=150)
     assert done.returncode == 0 and f"stopped the make run on port {run.port}" in done.stdout, done
     wait_for(lambda: not _alive(by_hand), timeout_s=15, message="make stop to stop the server started by hand")
+
+
+def test_make_stop_waits_for_a_legacy_server_still_finishing_its_turns_and_never_calls_it_left(
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
+    # Its stop outlasts make run's own wait for it (10 s before): make stop said "left running ...
+    # stop it with kill PID" of a server that was stopping, and was gone a moment later.
+    run = MakeRun(checkout, _free_port(), _free_port(), chatbot_db_url, FAKE_LEGACY="slow-stop", FAKE_STOP_S="13")
+    runs.append(run)
+    server = run.server()
+    done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={run.port}"], cwd=checkout,
+                          capture_output=True, text=True, timeout=150)
+    assert done.returncode == 0, done
+    assert "left running" not in done.stdout and "kill" not in done.stdout, done.stdout
+    assert f"no legacy socket server is left on port {run.legacy_port}" in done.stdout, done.stdout
+    assert not _alive(server)
 
 
 def test_two_make_runs_in_one_checkout_keep_their_own_pid_files(
