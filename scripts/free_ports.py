@@ -86,9 +86,41 @@ def _holder(port: str) -> str:
         doing = "holds it" if listening else "is loading on it"
         return (f"a legacy socket server {doing} (pid {server}, from var/legacy-server-{port}.pid: started by hand "
                 f"or by another make run); stop it with kill {server}")
+    run = make_run(port)
+    if run:
+        return f"a make run serves on it (pid {run}, from var/make-run-{port}.pid); stop it with make stop PORT={port}"
     if listening:
+        holder = _listener(int(port))
+        if holder:
+            return f"{holder} listens on it; stop it"
         return "something listens on it (another make run?); stop it"
     return "a process has bound it but does not listen yet (a server still starting?); stop it"
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def make_run(port: str) -> int | None:
+    """The pid in var/make-run-PORT.pid if that process is still a make run (scripts/run.sh)."""
+    try:
+        pid = int(Path(f"var/make-run-{port}.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if "run.sh" in _command_line(pid) else None
+
+
+def _listener(port: int) -> str | None:
+    """PUMA's own description of the process listening on `port` ("pid 4242 (envoy -c ...)"), as
+    `puma run` names a port clash; None when it cannot tell (or PUMA is not importable here)."""
+    try:
+        from puma.ports import port_holder
+    except ImportError:
+        return None
+    return port_holder(port)
 
 
 def main(argv: list[str]) -> int:

@@ -90,5 +90,19 @@ trap stop_legacy EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 # In the foreground (Ctrl-C reaches it), its pid added to $runfile first: `make stop` signals it.
-LEGACY_SOCKET_ADDR="127.0.0.1:$legacy_port" LEGACY_START_COMMAND="$restart" \
-  sh -c 'echo $$ >> "$0"; exec "$@"' "$runfile" "$bin/puma" run chatbot/puma_app.py --port "$port"
+# The shell's own stderr is silenced around it (puma run's goes to the terminal through fd 3): bash
+# reports a child killed by a signal as "run.sh: line N: PID Killed <the whole command>", which says
+# nothing a user can act on; what happened is said below instead.
+exec 3>&2
+{ LEGACY_SOCKET_ADDR="127.0.0.1:$legacy_port" LEGACY_START_COMMAND="$restart" \
+    sh -c 'echo $$ >> "$0"; exec "$@"' "$runfile" "$bin/puma" run chatbot/puma_app.py --port "$port" 2>&3; } 2>/dev/null
+status=$?
+case $status in
+  130|143|0|1|2) ;;  # Ctrl-C, make stop, a clean end, an error puma run has said
+  *) if [ "$status" -gt 128 ]; then
+       echo "make: puma run was killed (SIG$(kill -l $((status - 128)) 2>/dev/null || echo $((status - 128)))):" \
+            "it could not drain (requests in flight were cut); Envoy and its instances died with it (the port" \
+            "is free again), its run directory in /tmp/puma-* is removed by a later start. Stopping the legacy socket server." >&2
+     fi ;;
+esac
+exit $status

@@ -116,6 +116,19 @@ def left_running(port: str | None) -> str:
             f"(its pid file did not name it); stop it with kill {pids}")
 
 
+def waiting_for(puma: int, runner: int) -> str:
+    """What the stop waits for now: puma run's drain, or (puma run gone) make run's legacy server."""
+    if puma and alive(puma):
+        return "puma run finishes its requests in flight"
+    port = legacy_port(runner)
+    legacy = legacy_servers(port) if port else [pid for pid, line in children(runner).items()
+                                                if "legacy_socket_server" in line]
+    if legacy:
+        return (f"puma run has stopped; make run stops the legacy socket server (pid {' '.join(map(str, legacy))}), "
+                "which finishes its turns in progress")
+    return "puma run has stopped; make run is ending"
+
+
 def stop(port: str) -> int:
     path = run_file(port)
     lines = path.read_text().split() if path.exists() else []
@@ -143,8 +156,7 @@ def stop(port: str) -> int:
             return 1
         if now - said >= SAY_EVERY_S:
             said = now
-            print(f"make stop: still stopping ({now - started:.0f} s): puma run finishes its requests in flight",
-                  flush=True)
+            print(f"make stop: still stopping ({now - started:.0f} s): {waiting_for(puma, runner)}", flush=True)
         time.sleep(0.1)
     print(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s"
           + left_running(legacy))

@@ -186,6 +186,8 @@ def test_makefile_run_on_a_taken_port_names_the_make_variable_and_touches_nothin
     assert done.returncode != 0
     assert f"port {taken_port} ({which}) is already in use" in done.stderr
     assert f"make run {which}=N" in done.stderr  # the fix in the form the user typed
+    # Who holds it: a listener is named (this test's process); a socket only bound is in no table.
+    assert f"pid {os.getpid()} (" in done.stderr or "does not listen yet" in done.stderr, done.stderr
     assert "puma: serving" not in done.stdout and "legacy: started" not in done.stdout  # nothing started
     assert log.read_text() == "the running legacy server's log\n"
 
@@ -362,3 +364,35 @@ def test_makefile_stop_ignores_a_pid_file_left_by_a_killed_run(run_checkout: Pat
     stale.write_text(f"{os.getpid()}\n")  # a live process, but not make run: never signalled
     done = _make_stop(run_checkout, port)
     assert done.returncode == 0 and "nothing to stop" in done.stdout and not stale.exists()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize("signame", ["SIGKILL", "SIGSEGV"])
+def test_makefile_run_says_puma_run_was_killed_without_the_shell_s_job_notice(
+        run_checkout: Path, tmp_path: Path, signame: str) -> None:
+    """`kill -9` of puma run (an operator, the OOM killer): make run says what happened and what it
+    means (no drain; the legacy server stopped), not bash's "run.sh: line N: PID Killed <command>"."""
+    import signal
+
+    from tests.helpers import wait_for
+
+    port = _free_port()
+    out = tmp_path / "make-run.out"
+    with open(out, "wb") as sink:
+        make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={port}",
+                                 f"LEGACY_PORT={_free_port()}"], cwd=run_checkout, stdout=sink,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "FAKE_LEGACY": "hold", "FAKE_PUMA_S": "60"})
+    try:
+        run_file = run_checkout / "var" / f"make-run-{port}.pid"
+        wait_for(lambda: "puma: serving" in out.read_text() and len(run_file.read_text().split()) == 2,
+                 timeout_s=30, message="make run to start")
+        os.kill(int(run_file.read_text().split()[1]), getattr(signal, signame))
+        assert make.wait(timeout=60) != 0
+        said = out.read_text()
+        assert f"puma run was killed ({signame})" in said and "could not drain" in said, said
+        assert not re.search(r"line \d+: +\d+ ", said), said  # no job notice of the shell
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()

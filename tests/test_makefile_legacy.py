@@ -227,6 +227,9 @@ def test_make_stop_waits_for_a_legacy_server_still_finishing_its_turns_and_never
     assert "left running" not in done.stdout and "kill" not in done.stdout, done.stdout
     assert f"no legacy socket server is left on port {run.legacy_port}" in done.stdout, done.stdout
     assert not _alive(server)
+    # Its progress lines name what it waits for: not puma run's drain (over in a moment) but the server.
+    waits = [line for line in done.stdout.splitlines() if "still stopping" in line]
+    assert waits and all("legacy socket server" in line and "requests in flight" not in line for line in waits), waits
 
 
 def test_two_make_runs_in_one_checkout_keep_their_own_pid_files(
