@@ -146,7 +146,9 @@ class Deployment:
         self.control.start()
         self.registry.start()
         self._use_mesh()
-        log.info("PUMA deployment ready at %s in %.2f s (%d services)", self.url,
+        # "started", not "ready": a service may still fail its readiness check (what `puma run`
+        # prints next counts the ready ones; saying "ready" here contradicted it).
+        log.info("PUMA deployment started at %s in %.2f s (%d services, each with an instance)", self.url,
                  time.monotonic() - started, len(self.pools))
         return self
 
