@@ -29,12 +29,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .unavailable import unavailable
+from .unavailable import clip, unavailable
 
 log = logging.getLogger(__name__)
 
 NOT_READY_HEADER = "x-puma-not-ready"  # on a refusal of a not-ready instance: safe to send elsewhere
-MAX_REASON_CHARS = 300  # room for what is down and the command that starts it
 
 
 FIRST_CHECK_TIMEOUT_S = 30.0  # the first run may build what it checks (imports, a connection pool)
@@ -114,12 +113,13 @@ class Probe:
         return True, ""
 
     def _set(self, ready: bool, reason: str) -> None:
+        reason = clip(reason)  # before comparing: a long reason is the same one every check
         if ready != self._ready or reason != self._reason:
             if ready:
                 log.warning("ready again")
             else:
                 log.warning("not ready: %s", reason)
-        self._ready, self._reason = ready, reason[:MAX_REASON_CHARS]
+        self._ready, self._reason = ready, reason
         self.checked_at = time.monotonic()
 
     def _loop(self) -> None:

@@ -30,7 +30,21 @@ _KNOWN: dict[tuple[str, str], str] = {  # (module, class name) -> the part it me
     ("botocore.exceptions", "ConnectionError"): "the DynamoDB store",  # endpoint refused, connect timed out
     ("botocore.exceptions", "ConnectionClosedError"): "the DynamoDB store",
 }
-MAX_REASON_CHARS = 300  # room for what is down and the command that starts it
+MAX_REASON_CHARS = 600  # room for what is down and the command that starts it
+
+
+def clip(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    """`text` if it fits in `limit` characters, else its first clauses (up to a "; " or ": ") that
+    fit, then " (...)": never a clause cut in the middle, where a command to paste would start a
+    wrong one (a pid file path cut at "var/").
+
+    >>> clip("down; start it: run --pid-file var/x.pid", 30)
+    'down; start it (...)'
+    """
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind("; ", 0, limit - 6), text.rfind(": ", 0, limit - 6))
+    return (text[:cut] if cut > 0 else text[:limit - 6].rsplit(" ", 1)[0]) + " (...)"
 
 
 def mark_unavailable(*classes: type[BaseException], store: str, retry_after_s: float = 1.0) -> None:
@@ -65,7 +79,7 @@ def _reason(exc: BaseException) -> str:
     inner = getattr(exc, "orig", None)
     text = str(inner if isinstance(inner, BaseException) else exc).strip().splitlines()
     first = text[0] if text else type(exc).__name__
-    return first[:MAX_REASON_CHARS]
+    return clip(first)
 
 
 _FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)

@@ -44,6 +44,29 @@ def test_probe_reports_why_a_check_fails_and_recovers() -> None:
     assert probe.state() == (True, "")
 
 
+STOPPING = ("the archive on 127.0.0.1:40111 is stopping (pid 4242, sent SIGTERM): it accepts no more connections "
+            "and exits once its work in progress is done")
+
+
+@pytest.mark.parametrize("prefix", [STOPPING, f"{STOPPING}, {STOPPING}", ", ".join([STOPPING] * 5)])
+def test_probe_reason_never_ends_inside_the_command_it_names(prefix: str, caplog) -> None:
+    """A reason ending in a command to paste is shown whole or without the command: a command cut
+    mid-path (at "--pid-file var/") starts a wrong server when pasted. A long reason is logged once."""
+    command = "/srv/venv/bin/python -m archive_server --port 40111 --pid-file var/archive-40111.pid >> var/a.log 2>&1 &"
+
+    def check() -> None:
+        raise RuntimeError(f"{prefix}; once it has exited, start it again: {command}")
+
+    probe = Probe(check, period_s=1.0, timeout_s=0.5)
+    with caplog.at_level(logging.WARNING, logger="puma.readiness"):
+        for _ in range(3):
+            probe.refresh()
+    ready, reason = probe.state()
+    assert not ready and reason.startswith("RuntimeError: ")
+    assert command in reason or "--pid-file" not in reason, reason
+    assert len([r for r in caplog.records if "not ready" in r.getMessage()]) == 1, caplog.records
+
+
 def test_probe_that_hangs_is_not_ready_within_its_timeout_and_runs_once() -> None:
     release = threading.Event()
     calls: list[float] = []
