@@ -164,6 +164,9 @@ def stop(port: str) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+    if len(sys.argv) != 2:
         sys.exit("usage: python scripts/stop_run.py PORT (make stop PORT=8080)")
+    if not sys.argv[1].isdigit() or not 0 < int(sys.argv[1]) < 65536:
+        sys.exit(f"make stop: PORT={sys.argv[1]!r} is not a port; give the port make run serves on, "
+                 "a number from 1 to 65535, e.g. make stop PORT=8080")
     sys.exit(stop(sys.argv[1]))

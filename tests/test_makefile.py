@@ -312,7 +312,7 @@ def _running(pid: int) -> bool:
         return False
 
 
-def _make_stop(checkout: Path, port: int) -> subprocess.CompletedProcess:
+def _make_stop(checkout: Path, port: int | str) -> subprocess.CompletedProcess:
     return subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={port}"], cwd=checkout,
                           capture_output=True, text=True, timeout=150)
 
@@ -364,6 +364,15 @@ def test_makefile_stop_ignores_a_pid_file_left_by_a_killed_run(run_checkout: Pat
     stale.write_text(f"{os.getpid()}\n")  # a live process, but not make run: never signalled
     done = _make_stop(run_checkout, port)
     assert done.returncode == 0 and "nothing to stop" in done.stdout and not stale.exists()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize("port", ["abc", "70000", "0", "80a"])
+def test_makefile_stop_at_a_value_that_is_no_port_says_so_in_make_s_words(run_checkout: Path, port: str) -> None:
+    done = _make_stop(run_checkout, port)
+    assert done.returncode != 0
+    assert f"PORT='{port}' is not a port" in done.stderr and "make stop PORT=8080" in done.stderr, done.stderr
+    assert "scripts/stop_run.py" not in done.stderr, done.stderr  # no internal script's usage line
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
