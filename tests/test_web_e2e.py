@@ -616,6 +616,9 @@ def _assert_marked_not_sent(page: Any, text: str) -> None:
     read = unsent.evaluate("""li => [...li.querySelectorAll('*')].filter(n => n.childElementCount === 0
         && !n.closest('[aria-hidden=true]') && !n.closest('[hidden]')).map(n => n.textContent).join(' ')""")
     assert read.lower().count("not sent") == 1, read
+    # Its description (read when browsing the log) no longer says it was sent.
+    described = unsent.evaluate("li => document.getElementById(li.getAttribute('aria-describedby')).textContent")
+    assert "Sent at" not in described and "not sent" in described, described
 
 
 def test_web_chat_unreachable_deployment_marks_the_message_and_says_what_is_down(

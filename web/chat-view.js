@@ -87,6 +87,8 @@ export class Log {
     item.classList.add("not-sent");
     item.dataset.sent = "false";
     item.querySelector(".visually-hidden").textContent = "You, not sent: ";
+    // Its description said "Sent at HH:MM:SS." (the time it was typed): now what is true of it.
+    if (item.dataset.time) describe(item, `Typed at ${item.dataset.time}; not sent.`);
     const text = item.querySelector(".bubble").textContent;
     const flag = el("div", "not-sent-flag");
     const button = el("button", "resend", "Resend");
