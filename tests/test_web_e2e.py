@@ -281,6 +281,36 @@ def test_web_chat_limit_notice_follows_the_text_as_it_is_now(page: Any, mesh: pu
     assert page.inner_text("#char-count") == "450 / 500 characters"
 
 
+def test_web_chat_limit_refusal_is_announced_once_not_at_every_key_and_its_end_once(
+        page: Any, mesh: puma.Deployment) -> None:
+    """Over the limit, Enter: the refusal is said once; keys typed after it (still over, then back
+    under) change the counter, not the live region, until the text fits: that is said once."""
+    open_chat(page, mesh.url, "puma")
+    page.evaluate(RECORD_ANNOUNCEMENTS)  # (defined below, with the other announcement tests)
+    page.fill("#chat-input", "x" * 505)
+    page.press("#chat-input", "Enter")
+    page.type("#chat-input", "abc")
+    for _ in range(9):
+        page.press("#chat-input", "Backspace")
+    page.wait_for_timeout(300)  # let the observer's records land
+    said = page.evaluate("window.__said")
+    assert len([s for s in said if "Not sent" in s]) == 1, said
+    assert len([s for s in said if "fits now" in s]) == 1 and "500 of 500" in said[-1], said
+    assert page.inner_text("#char-count") == "499 / 500 characters"
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "\n\n"])
+def test_web_chat_enter_with_nothing_typed_says_there_is_nothing_to_send(
+        page: Any, mesh: puma.Deployment, typed: str) -> None:
+    open_chat(page, mesh.url, "puma")
+    page.evaluate(RECORD_ANNOUNCEMENTS)  # (defined below, with the other announcement tests)
+    page.fill("#chat-input", typed)
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => window.__said.length > 0", timeout=5_000)
+    assert "Nothing to send" in page.evaluate("window.__said")[-1]
+    assert bubbles(page, "user") == []
+
+
 def _covered(page: Any) -> bool:
     """Whether the last message's time row is hidden under the composer (or below the panel)."""
     return page.evaluate("""() => {

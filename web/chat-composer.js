@@ -1,7 +1,8 @@
 // The composer: a text area that grows with what is typed (up to a third of the window, then it
 // scrolls), Enter sends and Shift+Enter starts a new line, and a counter from 400 characters on.
-// A message over the limit is kept, marked and not sent; the counter then says so, and says it
-// again for the text as it is now, whatever is typed next.
+// A message over the limit is kept, marked and not sent: said once in the status region, then
+// kept up to date in the counter (the box's description, read on demand, never announced per
+// key); once it fits again, that is said once. An empty Enter says there is nothing to send.
 
 export const MAX_CHARS = 500;
 const COUNT_FROM = 400;  // the counter shows from here on
@@ -12,7 +13,7 @@ export const length = (text) => [...text].length;
 export class Composer {
   // onChange(text): after every change of the text (typed, set, sent), e.g. to keep it over a reload.
   constructor({ form, input, count, onSend, onNotice, onChange = () => {} }) {
-    Object.assign(this, { form, input, count, onSend, onNotice, onChange, refused: false });
+    Object.assign(this, { form, input, count, onSend, onNotice, onChange, refused: false, noticed: null });
     this.placeholder = input.placeholder;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -30,10 +31,16 @@ export class Composer {
 
   submit() {
     const text = this.input.value.trim();
-    if (!text || this.input.readOnly) return;
+    if (this.input.readOnly) return;
+    if (!text) {
+      this.onNotice("Nothing to send: type a message first.");
+      return;
+    }
     if (length(text) > MAX_CHARS) {
       this.refused = true;
       this.update();
+      this.onNotice(`Not sent: your message has ${length(text)} characters; ${MAX_CHARS} at most. Shorten it to send it.`);
+      this.noticed = this.input.value;  // the text that notice is about
       this.input.focus();
       return;
     }
@@ -52,10 +59,13 @@ export class Composer {
     const n = length(this.input.value);
     const over = n - MAX_CHARS;
     if (over <= 0 && this.refused) {
-      this.refused = false;
-      this.onNotice("");  // the refusal was about a longer text: it no longer applies
-    } else if (this.refused) {  // said of the text as it is now, not as it was when refused
-      this.onNotice(`Not sent: your message has ${n} characters; ${MAX_CHARS} at most.`);
+      this.refused = false;  // the refusal was about a longer text: it no longer applies
+      this.noticed = null;
+      this.onNotice(n ? `It fits now: ${n} of ${MAX_CHARS} characters; press Enter to send it.` : "");
+    } else if (this.refused && this.noticed !== null && this.noticed !== this.input.value) {
+      // Its count was of an older text: withdrawn (silently); the counter says the count now.
+      this.noticed = null;
+      this.onNotice("");
     }
     this.count.hidden = n < COUNT_FROM;
     this.count.classList.toggle("over", over > 0);
