@@ -140,7 +140,9 @@ def wait_ready(name: str, proc: subprocess.Popen[bytes], log_path: Path) -> str:
         if time.monotonic() - said >= SAY_EVERY_S and not found:
             said = time.monotonic()
             last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "(nothing logged yet)")
-            log.info("%s still starting (%.0f s): %s", name, said - started, last[:160])
+            # Its log prints a long line in full once, then "... (in full above)": above in the log, not here.
+            last = last.replace("(in full above)", f"(in full in {log_path})")
+            log.info("%s still starting (%.0f s): %s", name, said - started, last[:160 + len(str(log_path))])
         if found:
             return found["url"] if name == "puma" else f"tcp://{found['host']}:{found['port']}"
         if proc.poll() is not None:

@@ -468,6 +468,42 @@ def test_load_summary_judges_the_goals_once_both_saturated_and_p99_crossed() -> 
     assert "2.00x" not in calm and "1.33x, NOT met" in calm, calm
 
 
+@pytest.mark.parametrize(("step_s", "caveat"), [(10.0, True), (6.0, True), (40.0, False), (None, False)])
+def test_load_summary_says_a_short_run_s_p99_verdict_is_no_measurement(step_s, caveat) -> None:
+    """A short run's p99 is its slowest turn or two, often the first after start-up: the verdict says so."""
+    from loadtests.report import _goal_lines, _goals
+
+    targets = {"puma": _target([(1, 0.5, 727), (4, 1.9, 300)]), "legacy": _target([(1, 0.5, 40), (4, 1.8, 60)])}
+    data = {"targets": targets, "goals": _goals(targets)} | ({"params": {"step_s": step_s}} if step_s else {})
+    line = next(x for x in _goal_lines(data) if "higher concurrency than legacy" in x)
+    assert "NOT met" in line, line
+    assert ("a short run" in line and "no measurement" in line) is caveat, line
+
+
+def test_deployment_still_starting_never_points_to_a_line_above_that_it_did_not_show(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The deployment's log shortens a long line it printed before ("... (in full above)"); the load
+    test shows only the log's last line, so it names the log where the line is in full."""
+    import logging
+
+    from loadtests import deployments
+
+    monkeypatch.setattr(deployments, "SAY_EVERY_S", 0.0)
+    monkeypatch.setattr(deployments, "START_TIMEOUT_S", 0.3)
+    log_path = tmp_path / "puma.log"
+    log_path.write_text("starting (31.0 s, 7/8 ready): legacy waiting for its readiness check: the legacy socket "
+                        "server i… (in full above), 12 s\n")
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with caplog.at_level(logging.INFO, logger="loadtests.deployments"), pytest.raises(deployments.DeploymentError):
+            deployments.wait_ready("puma", proc, log_path)
+    finally:
+        proc.kill()
+        proc.wait()
+    lines = [r.getMessage() for r in caplog.records if "still starting" in r.getMessage()]
+    assert lines and all("(in full above)" not in x and f"(in full in {log_path})" in x for x in lines), lines
+
+
 def test_deployment_still_starting_is_said_with_its_logs_last_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                     caplog: pytest.LogCaptureFixture) -> None:
     """The load test is never silent while a deployment starts (15-60 s): every SAY_EVERY_S it says
