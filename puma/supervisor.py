@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import client, edge, guard, logs, rundirs, sharedcache, workers
+from . import client, edge, guard, logs, rundirs, sharedcache, wakeups, workers
 from .config import PumaConfig
 from .configproblems import unstartable_problems
 from .containers import ContainerSpec, DockerBackend
@@ -240,7 +240,7 @@ class Deployment:
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            wakeups.join(t)  # a second Ctrl-C (force) is handled meanwhile, whichever thread took it
         if self.fork_server is not None:
             self.fork_server.stop()
         self.envoy.stop()

@@ -32,7 +32,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 from waitress.task import ThreadedTaskDispatcher
 
-from . import deadlines, endpoints, eventloop, recycling, sharedcache, targets, warmup
+from . import deadlines, endpoints, eventloop, recycling, sharedcache, targets, wakeups, warmup
 from .busy import STUCK_GRACE_S, BusyBoard, board_path
 from .client import ENV_WORKER
 from .codec import encode_json
@@ -232,6 +232,7 @@ def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.s
     if args.cpu_bound:
         _run_as_batch()
     server = _server(args, app, sock)
+    wakeups.wake_loop_on_signals(server._map)  # a drain signal another thread took wakes the loop (puma.wakeups)
     if getattr(app, "probe", None) is not None:
         app.probe.start()  # here, in the instance: a thread started in the zygote would not survive the fork
     drain = _Once(lambda: _drain_then_exit(server, counters, args.drain_timeout_s))
