@@ -331,6 +331,12 @@ class ServicePool(ServiceZygote):
             return 0, 0.0
         return busy.read(busy.board_path(self.busy_dir, self.name, instance.id))
 
+    def oldest_request(self, instance: Instance) -> str:
+        """What the oldest request running in `instance` is ("POST /listener"), as it publishes it; '' if unknown."""
+        if instance.remote or instance.container:
+            return ""
+        return busy.oldest_request(busy.board_path(self.busy_dir, self.name, instance.id))
+
     def ready(self) -> list[Instance]:
         with self.lock:
             return [i for i in self.instances.values() if i.state == "ready"]

@@ -97,13 +97,16 @@ class Counters:
         self.last_start = 0.0
         self.idle = threading.Condition(self.lock)
         self.started: dict[int, float] = {}  # thread -> when (time.monotonic(), s) its request began
+        self.doing: dict[int, str] = {}  # thread -> its request ("POST /listener"): a drain says what it waits for
         self.board: BusyBoard | None = None  # where the supervisor reads the busy threads (see puma.busy)
 
-    def enter(self) -> None:
+    def enter(self, what: str = "") -> None:
+        """A request (`what`: "POST /listener") starts on this thread."""
         with self.lock:
             self.in_flight += 1
             self.last_start = time.monotonic()
             self.started[threading.get_ident()] = time.monotonic()
+            self.doing[threading.get_ident()] = what
             self._publish()
 
     def leave(self) -> None:
@@ -111,13 +114,24 @@ class Counters:
             self.in_flight -= 1
             self.served += 1
             self.started.pop(threading.get_ident(), None)
+            self.doing.pop(threading.get_ident(), None)
             self._publish()
             if self.in_flight == 0:
                 self.idle.notify_all()
 
     def _publish(self) -> None:
         if self.board is not None:
-            self.board.publish(len(self.started), min(self.started.values(), default=0.0))
+            oldest = min(self.started, key=self.started.__getitem__, default=None)
+            if oldest is None:
+                self.board.publish(0, 0.0)
+            else:
+                self.board.publish(len(self.started), self.started[oldest], self.doing.get(oldest, ""))
+
+    def running(self) -> list[tuple[str, float]]:
+        """The requests running now, `(what, seconds it has run)`, oldest first."""
+        now = time.monotonic()
+        with self.lock:
+            return sorted(((self.doing.get(t, ""), now - s) for t, s in self.started.items()), key=lambda r: -r[1])
 
     def held_for(self) -> list[float]:
         """How long (s) each request running now has held its thread, longest first (monotonic: a
@@ -135,6 +149,11 @@ class Counters:
                     return True
                 self.idle.wait(timeout=min(quiet_s, max(0.0, deadline - time.monotonic())))
             return False
+
+
+def request_line(environ: Mapping[str, Any]) -> str:
+    """'POST /listener': what a request is, for a stop that waits for it (no query: it may hold data)."""
+    return f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
 
 
 def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes: int, prefix: str = "/",
@@ -175,7 +194,7 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
 
     @app.before_request
     def count_in() -> None:
-        counters.enter()
+        counters.enter(f"{flask_request.method} {flask_request.path}")
 
     @app.teardown_request
     def count_out(_exc: BaseException | None) -> None:
@@ -235,7 +254,7 @@ class _BytesPath:
         length = self._length(environ)
         if length is None:
             return self.flask_app(environ, start_response)  # Flask parses it, or refuses it clearly
-        self.counters.enter()
+        self.counters.enter(request_line(environ))
         try:
             body = environ["wsgi.input"].read(length)
             try:
@@ -277,7 +296,7 @@ class _JsonPath:
         length = self._length(environ)
         if length is None:
             return self.flask_app(environ, start_response)
-        self.counters.enter()
+        self.counters.enter(request_line(environ))
         try:
             resp = self._serve(environ, environ["wsgi.input"].read(length))
         finally:

@@ -47,6 +47,8 @@ _PR_SET_PDEATHSIG = 1
 BUFFER_IN_MEMORY_BYTES = 64 << 20
 RECYCLE_QUIET_S = 0.5  # a recycled instance exits once no request has come for this long
 FLUSH_TIMEOUT_S = 1.0  # after the drain, at most this long to write the last replies out
+DRAIN_REPORT_AFTER_S = 1.0  # a drain that waits longer says in the log which requests it waits for,
+DRAIN_REPORT_EVERY_S = 5.0  # and again this often
 LIVENESS_PATH = "/_puma/live"  # Envoy's active health check of each instance
 IDLE_LOOP_TIMEOUT_S = 30
 _LIVE_BODY = b'{"live": true}'
@@ -462,7 +464,7 @@ def _drain_then_exit(server: Any, counters: Counters, drain_timeout_s: float) ->
         recycled = recycling.reason() is not None
         if recycled:  # still routed to: new connections wait in the socket's backlog for the replacement
             server.accepting = False
-        counters.wait_idle(drain_timeout_s)
+        _wait_for_requests(counters, drain_timeout_s)
         quiet_since = time.monotonic()
         # Recycled, it is still routed to over kept-alive connections: it answers what comes on them
         # (refusals: "send it again") and exits only once none has come for RECYCLE_QUIET_S.
@@ -474,6 +476,23 @@ def _drain_then_exit(server: Any, counters: Counters, drain_timeout_s: float) ->
         os._exit(recycling.exit_code())
 
     threading.Thread(target=drain, daemon=True).start()
+
+
+def _wait_for_requests(counters: Counters, timeout_s: float) -> None:
+    """`counters.wait_idle(timeout_s)`, saying in the log what it waits for once that takes over
+    `DRAIN_REPORT_AFTER_S` ("instance 1 draining: waiting for 1 request: POST /listener, 3.2 s")."""
+    deadline = time.monotonic() + timeout_s
+    wait_s = DRAIN_REPORT_AFTER_S
+    while not counters.wait_idle(max(0.0, min(wait_s, deadline - time.monotonic()))):
+        running = counters.running()
+        late = time.monotonic() >= deadline
+        if running:
+            log.warning("instance %d draining: %s %d request%s: %s", _identity["instance"],
+                        "exiting past its drain timeout with" if late else "waiting for", len(running),
+                        "" if len(running) == 1 else "s", "; ".join(f"{what}, {s:.1f} s" for what, s in running[:5]))
+        if late:
+            return
+        wait_s = DRAIN_REPORT_EVERY_S
 
 
 def _unsent(server: Any) -> bool:

@@ -11,7 +11,9 @@ and `puma run`, free ports.
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +25,8 @@ import httpx
 import pytest
 
 import puma
+from puma import worker
+from puma.serving import Counters
 from puma.zygote import DRAIN_SIGNAL
 from tests.apps import basic
 from tests.helpers import wait_for
@@ -142,3 +146,55 @@ def test_puma_run_stops_when_another_of_its_threads_takes_the_signal(tmp_path: P
         proc.communicate()
     assert code == 0
     assert took < 15, f"puma run took {took:.1f} s to stop"
+
+
+def _hold(counters: Counters, what: str, seconds: float) -> threading.Thread:
+    """A request `what` on a thread of its own, running `seconds`."""
+    def run() -> None:
+        counters.enter(what)
+        try:
+            time.sleep(seconds)
+        finally:
+            counters.leave()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    wait_for(lambda: counters.in_flight >= 1, message=f"{what} to start")
+    return thread
+
+
+@pytest.mark.parametrize("requests", [[("POST /listener", 0.8)], [("GET /healthz", 0.8), ("POST /agent", 1.2)]])
+def test_a_drain_that_waits_says_which_requests_it_waits_for(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+                                                             requests: list[tuple[str, float]]) -> None:
+    monkeypatch.setattr(worker, "DRAIN_REPORT_AFTER_S", 0.2)
+    counters = Counters()
+    held = [_hold(counters, what, seconds) for what, seconds in requests]
+    with caplog.at_level(logging.WARNING, logger="puma.worker"):
+        worker._wait_for_requests(counters, timeout_s=10)
+    assert counters.in_flight == 0  # it waited for them all
+    said = [r.getMessage() for r in caplog.records if "draining" in r.getMessage()]
+    assert said, "a drain that waited 0.8 s said nothing"
+    assert f"waiting for {len(requests)} request" in said[0], said
+    for what, _s in requests:
+        assert re.search(re.escape(what) + r", \d+\.\d s", said[0]), said
+    for thread in held:
+        thread.join()
+
+
+def test_a_drain_past_its_timeout_says_which_requests_it_leaves(caplog: pytest.LogCaptureFixture) -> None:
+    counters = Counters()
+    held = _hold(counters, "POST /wait", 3.0)
+    with caplog.at_level(logging.WARNING, logger="puma.worker"):
+        worker._wait_for_requests(counters, timeout_s=1.2)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "exiting past its drain timeout with 1 request: POST /wait" in said, said
+    held.join()
+
+
+def test_a_quick_drain_says_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    counters = Counters()
+    held = _hold(counters, "POST /quick", 0.3)
+    with caplog.at_level(logging.WARNING, logger="puma.worker"):
+        worker._wait_for_requests(counters, timeout_s=5)
+    assert not [r for r in caplog.records if "draining" in r.getMessage()]
+    held.join()
