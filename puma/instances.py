@@ -286,7 +286,7 @@ class ServicePool(ServiceZygote):
                      retry=False).start()
 
     def _retire_once_replaced(self, leaving: Instance, replacement: Instance) -> None:
-        # The replacement ready first (bounded: the instance drains by itself after worker.LEAVE_WAIT_S),
+        # The replacement ready first (bounded: the instance drains by itself after draining.LEAVE_WAIT_S),
         # so the service never runs short; then as `retire`: out of Envoy, then stopped.
         deadline = time.monotonic() + LEAVE_REPLACEMENT_WAIT_S
         while replacement.state == "starting" and time.monotonic() < deadline and not self.owner.stopping:

@@ -25,8 +25,8 @@ import httpx
 import pytest
 
 import puma
-from puma import worker
-from puma.serving import Counters
+from puma import draining
+from puma.counters import Counters
 from puma.zygote import DRAIN_SIGNAL
 from tests.apps import basic
 from tests.helpers import wait_for
@@ -166,11 +166,11 @@ def _hold(counters: Counters, what: str, seconds: float) -> threading.Thread:
 @pytest.mark.parametrize("requests", [[("POST /listener", 0.8)], [("GET /healthz", 0.8), ("POST /agent", 1.2)]])
 def test_a_drain_that_waits_says_which_requests_it_waits_for(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
                                                              requests: list[tuple[str, float]]) -> None:
-    monkeypatch.setattr(worker, "DRAIN_REPORT_AFTER_S", 0.2)
+    monkeypatch.setattr(draining, "DRAIN_REPORT_AFTER_S", 0.2)
     counters = Counters()
     held = [_hold(counters, what, seconds) for what, seconds in requests]
     with caplog.at_level(logging.WARNING, logger="puma.worker"):
-        worker._wait_for_requests(counters, timeout_s=10)
+        draining.wait_for_requests(counters, timeout_s=10, instance_id=1)
     assert counters.in_flight == 0  # it waited for them all
     said = [r.getMessage() for r in caplog.records if "draining" in r.getMessage()]
     assert said, "a drain that waited 0.8 s said nothing"
@@ -185,7 +185,7 @@ def test_a_drain_past_its_timeout_says_which_requests_it_leaves(caplog: pytest.L
     counters = Counters()
     held = _hold(counters, "POST /wait", 3.0)
     with caplog.at_level(logging.WARNING, logger="puma.worker"):
-        worker._wait_for_requests(counters, timeout_s=1.2)
+        draining.wait_for_requests(counters, timeout_s=1.2, instance_id=1)
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "exiting past its drain timeout with 1 request: POST /wait" in said, said
     held.join()
@@ -195,6 +195,6 @@ def test_a_quick_drain_says_nothing(caplog: pytest.LogCaptureFixture) -> None:
     counters = Counters()
     held = _hold(counters, "POST /quick", 0.3)
     with caplog.at_level(logging.WARNING, logger="puma.worker"):
-        worker._wait_for_requests(counters, timeout_s=5)
+        draining.wait_for_requests(counters, timeout_s=5, instance_id=1)
     assert not [r for r in caplog.records if "draining" in r.getMessage()]
     held.join()
