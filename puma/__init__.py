@@ -13,10 +13,12 @@ or the map client (about 0.2 s of every zygote's start-up).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
+# Not `from typing import TYPE_CHECKING`: the `puma` command imports this package before it can
+# handle Ctrl-C (`puma.entry`), and `typing` took most of that time (mypy reads this name as True).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .app import App, puma_config, puma_service, puma_start, service, start
     from .binding import BindingError
     from .client import acall, call, wait_ready
@@ -113,6 +115,8 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'puma' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value  # later look-ups skip this function
     return value

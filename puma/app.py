@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import discovery, guard, runs, stopping, targets
+from . import discovery, guard, runs, stopping, targets, wakeups
 from .client import ENV_WORKER
 from .config import PumaConfig, parse_config
 from .configproblems import unregistered_problems
@@ -183,7 +183,7 @@ class App:
                 guard.thread(_say_when_all_ready, deployment, stop, name="puma-all-ready", retry=False).start()
             print(f"logs: {deployment.run_dir / 'logs'}/<service>.log (kept after the stop if the run had errors: "
                   "a 5xx, a traceback or ERROR line, a failed service)", flush=True)
-            stop.wait()
+            wakeups.wait(stop)  # not stop.wait(): a SIGTERM another thread took would never end it
             if deployment.failure is not None:  # not a signal: the deployment can no longer serve
                 raise PumaError(f"the deployment stopped: {deployment.failure}")
         finally:

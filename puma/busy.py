@@ -24,6 +24,8 @@ STUCK_GRACE_S = 5.0  # past the service's timeout_s: every caller has been answe
 # When the oldest request began (CLOCK_MONOTONIC, s: one clock for every process of the host, and
 # never stepped, so a clock change never makes an instance look stuck; 0: none), requests running.
 _LAYOUT = struct.Struct("<dI4x")
+# Then what the oldest request is ("POST /listener", UTF-8, NUL-padded): a stop names what it waits for.
+_WHAT = struct.Struct("112s")
 
 
 def board_path(busy_dir: Path | str, service: str, instance_id: int) -> Path:
@@ -32,7 +34,7 @@ def board_path(busy_dir: Path | str, service: str, instance_id: int) -> Path:
 
 
 class BusyBoard:
-    """The instance's side: `publish(running, oldest_started_at)` after each change."""
+    """The instance's side: `publish(running, oldest_started_at, oldest_what)` after each change."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,9 +42,9 @@ class BusyBoard:
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         self.publish(0, 0.0)
 
-    def publish(self, running: int, oldest_started_at: float) -> None:
+    def publish(self, running: int, oldest_started_at: float, oldest_what: str = "") -> None:
         try:
-            os.pwrite(self.fd, _LAYOUT.pack(oldest_started_at, running), 0)
+            os.pwrite(self.fd, _LAYOUT.pack(oldest_started_at, running) + _WHAT.pack(oldest_what.encode()[:_WHAT.size]), 0)
         except OSError:
             pass  # the run dir went away (a stop): nothing reads it any more
 
@@ -56,3 +58,14 @@ def read(path: Path) -> tuple[int, float]:
     except (OSError, struct.error):
         return 0, 0.0
     return running, (max(0.0, time.monotonic() - oldest) if running and oldest else 0.0)
+
+
+def oldest_request(path: Path) -> str:
+    """What the oldest request running in an instance is ("POST /listener"); '' if none or unknown."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(_LAYOUT.size)
+            (what,) = _WHAT.unpack(f.read(_WHAT.size))
+    except (OSError, struct.error):
+        return ""
+    return bytes(what).rstrip(b"\0").decode(errors="replace")

@@ -17,12 +17,7 @@ one place:
 * **Request ids are Envoy's** — on the public listener Envoy generates every `x-request-id` (a
   client's is replaced), so the key by which a service recognises a request Envoy re-sent is never
   chosen by a client (`client_facing`).
-* **Envoy's own replies are JSON with a message** — never `"error": ""`, never Envoy's own terms
-  (response flags, code details): requests Envoy's HTTP/1 codec refuses, a missing Host, an
-  unnormalisable path, a protocol upgrade; 503s that a client may retry (no instance ready, a
-  circuit breaker open) and 429s carry `Retry-After`. A browser (`Accept: text/html`) asking for
-  an address that is not one (404) or not to be opened (405) gets a small HTML page instead,
-  with links to the deployment's pages (`listener.pages`).
+* **Envoy's own replies** (JSON with a message; a page for a browser) are `puma.localreplies`.
 
 What Envoy 1.40 cannot be told (README: "What PUMA guarantees under faults"): a bare CR inside a
 header value is dropped rather than refused; request lines of HTTP/0.9, HTTP/1.2 or "HTTP/2.0"
@@ -32,13 +27,21 @@ reply (Envoy closes a half-closed HTTP/1 connection).
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 from .config import PumaConfig
 from .endpoints import INTERFACE_PATH
-from .services import RESERVED_PREFIX, Service, too_large_message
+from .envoynames import duration
+from .localreplies import (
+    STATUS_TIMEOUT_S as STATUS_TIMEOUT_S,  # re-exported: named from here before
+)
+from .localreplies import STOPPING_KEY as STOPPING_KEY
+from .localreplies import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
+from .localreplies import header, no_route_text
+from .localreplies import local_reply_config as local_reply_config
+from .localreplies import rate_limited_headers as rate_limited_headers
+from .services import Service, too_large_message
 
 _T = "type.googleapis.com/"
 CONNECTION_BUFFER_BYTES = 32 * 1024  # Envoy's recommendation for an edge proxy
@@ -46,15 +49,6 @@ H2_MAX_STREAMS = 100
 H2_STREAM_WINDOW_BYTES = 64 * 1024
 H2_CONNECTION_WINDOW_BYTES = 1 << 20
 HTTP_10_DEFAULT_HOST = "puma"  # the Host of an HTTP/1.0 request that names none (routes match any)
-RETRY_AFTER_S = 1
-# Every reply Envoy makes itself is this JSON. "error" is the reply's own text, or (when Envoy has
-# none, as for a request its codec refused) the code of what went wrong. Envoy's response flags and
-# code details stay in its access log: they are Envoy's terms, not the client's.
-LOCAL_REPLY_JSON = {
-    "error": '%COALESCE({"operators": ["LOCAL_REPLY_BODY", "RESPONSE_CODE_DETAILS"]})%',
-    "status": "%RESPONSE_CODE%", "path": "%REQ(:PATH)%",
-    # The service whose route the request took (null if none: no route, or refused before routing).
-    "service": "%METADATA(ROUTE:puma:service)%"}
 RUNTIME_FLAGS = {
     # least_request counts a request still waiting for a connection to its instance too: without it,
     # two requests sent together before a connection exists both see two idle instances.
@@ -100,7 +94,7 @@ def hcm_limits(config: PumaConfig) -> dict[str, Any]:
     """The http_connection_manager's timeouts and protocol options."""
     hcm = config.http_connection_manager
     return {
-        "common_http_protocol_options": {"idle_timeout": _duration(hcm.idle_timeout),
+        "common_http_protocol_options": {"idle_timeout": duration(hcm.idle_timeout),
                                          "headers_with_underscores_action": "REJECT_REQUEST"},
         # HTTP/1.0 clients (ApacheBench, many probes) are answered, not told to upgrade (426).
         "http_protocol_options": {"accept_http_10": True, "default_host_for_http_10": HTTP_10_DEFAULT_HOST,
@@ -110,8 +104,8 @@ def hcm_limits(config: PumaConfig) -> dict[str, Any]:
         "http2_protocol_options": {"max_concurrent_streams": H2_MAX_STREAMS,
                                    "initial_stream_window_size": H2_STREAM_WINDOW_BYTES,
                                    "initial_connection_window_size": H2_CONNECTION_WINDOW_BYTES},
-        "request_headers_timeout": _duration(hcm.request_headers_timeout),
-        "request_timeout": _duration(hcm.request_timeout),
+        "request_headers_timeout": duration(hcm.request_headers_timeout),
+        "request_timeout": duration(hcm.request_timeout),
     }
 
 
@@ -179,7 +173,7 @@ def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str
                 f"this method is not allowed on any path of service {name!r} ({service.prefix} and under it, "
                 f"the path asked included); use {allow}")}},
             "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
-            "response_headers_to_add": [_header("allow", allow)]}
+            "response_headers_to_add": [header("allow", allow)]}
 
 
 def too_large_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str, Any]:
@@ -191,7 +185,7 @@ def too_large_guard(name: str, service: Service, match: dict[str, Any]) -> dict[
             "direct_response": {"status": 413, "body": {"inline_string": too_large_message(
                 name, service.max_body_bytes)}},
             "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
-            "response_headers_to_add": [_header("connection", "close")],  # its body is not read
+            "response_headers_to_add": [header("connection", "close")],  # its body is not read
             # Answered by the router, after the buffer filter, which would wait for the body first.
             "typed_per_filter_config": {"envoy.filters.http.buffer": {
                 "@type": _T + "envoy.extensions.filters.http.buffer.v3.BufferPerRoute", "disabled": True}}}
@@ -200,321 +194,4 @@ def too_large_guard(name: str, service: Service, match: dict[str, Any]) -> dict[
 def hidden_service(name: str, config: PumaConfig, match: dict[str, Any]) -> dict[str, Any]:
     """An internal service's prefix on the public listener: what any unrouted path gets."""
     return {"name": f"{name}_hidden", "match": match,
-            "direct_response": {"status": 404, "body": {"inline_string": _no_route_text(config)}}}
-
-
-# --- Envoy's own replies --------------------------------------------------------------------
-
-
-def local_reply_config(config: PumaConfig) -> dict[str, Any]:
-    """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
-    return {"body_format": {"json_format": LOCAL_REPLY_JSON},
-            "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), *_too_large(config), _unframable(),
-                        _rate_limited(config), *_codec_refusals(), _supervisor_silent(), *_retry_later(),
-                        _never_sent_on_any_try(), *_service_failed()]}
-
-
-# A browser opening a page before its service has a ready instance gets this page instead of the
-# JSON error; everyone else (scripts, fetch) still gets JSON. It asks the deployment's readiness
-# each second and reloads itself once nothing is starting any more (a service that is not ready
-# because what it needs is down, e.g. the legacy server, does not hold the page back; no timed
-# refresh: the reader decides nothing and loses nothing). The note is rewritten only when its
-# text changes: screen readers may announce each rewrite of a live region. No '%' in it: Envoy's format strings would read one as a command.
-STARTING_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting · PUMA</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
-<main><h1>Starting&hellip;</h1>
-<p>This service has no instance ready yet: the deployment is still starting. This page reloads
-itself once it is ready (or <a href="">try again</a>).</p>
-<p id="waiting" role="status">Details: <a href="/_puma/ready">/_puma/ready</a></p></main>
-<script>
-(function () {
-  var note = document.getElementById("waiting");
-  function check() {
-    fetch("/_puma/ready", {cache: "no-store", headers: {accept: "application/json"}}).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (d) {
-        var started = d.waiting_for && d.waiting_for.length === 0 && !d.stopping;
-        if (d.ready === true || started || (!("ready" in d) && r.status !== 503)) { location.reload(); return; }
-        var text = "Waiting for: " + (d.waiting_for || []).join(", ") + ".";
-        if (d.waiting_for && d.waiting_for.length && note.textContent !== text) { note.textContent = text; }
-        setTimeout(check, 1000);
-      });
-    }).catch(function () { setTimeout(check, 2000); });
-  }
-  setTimeout(check, 1000);
-})();
-</script>
-</body></html>
-"""
-
-
-def _starting_page() -> dict[str, Any]:
-    asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
-    return {"filter": {"and_filter": {"filters": [{"response_flag_filter": {"flags": ["UH"]}}, asks_html]}},
-            "headers_to_add": [{"header": {"key": "retry-after", "value": "2"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"},
-                               {"header": {"key": "cache-control", "value": "no-store"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
-            "body_format_override": {"text_format_source": {"inline_string": STARTING_PAGE},
-                                     "content_type": "text/html; charset=UTF-8"}}
-
-
-# What a browser gets for an address that is no page: a heading, the reason, links to the pages.
-# Format strings: '%' only in Envoy's commands (labels and paths are checked to have none).
-ERROR_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · PUMA</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
-<main><h1>{title}</h1>
-<p>{reason}</p>
-<nav aria-label="Pages"><p>Go to {links}.</p></nav></main>
-</body></html>
-"""
-
-
-def error_page(title: str, reason: str, pages: dict[str, str]) -> str:
-    """The HTML a browser gets instead of a JSON error (`title`, `reason` and `pages`' labels must
-    be HTML already: Envoy's replies fill `reason` with a format command)."""
-    links = [f'<a href="{path}">{label}</a>' for path, label in pages.items()]
-    joined = links[0] if len(links) == 1 else ", ".join(links[:-1]) + " or " + links[-1]
-    return ERROR_PAGE.format(title=title, reason=reason, links=joined)
-
-
-def _browser_pages(config: PumaConfig) -> list[dict[str, Any]]:
-    """404 and 405 for a client that asks for HTML: a page, not JSON (scripts still get JSON)."""
-    asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
-    pages = config.listener.pages
-
-    def page(when: dict[str, Any], title: str, reason: str) -> dict[str, Any]:
-        return {"filter": {"and_filter": {"filters": [when, asks_html]}},
-                "headers_to_add": [_header("cache-control", "no-store")],
-                "body_format_override": {"text_format_source": {"inline_string": error_page(title, reason, pages)},
-                                         "content_type": "text/html; charset=UTF-8"}}
-
-    return [page({"response_flag_filter": {"flags": ["NR"]}}, "Page not found",
-                 "There is no page at this address. " + _no_route_text(config) + "."),
-            page(_status_is(404), "Page not found", "There is no page at this address: %LOCAL_REPLY_BODY%."),
-            page(_status_is(405), "Not a page to open",
-                 "This address is for the page's scripts, not for opening in a browser: %LOCAL_REPLY_BODY%.")]
-
-
-def _no_route(config: PumaConfig) -> dict[str, Any]:
-    return {"filter": {"response_flag_filter": {"flags": ["NR"]}}, "body": {"inline_string": _no_route_text(config)}}
-
-
-def _no_route_text(config: PumaConfig) -> str:
-    public = sorted(s.prefix for s in config.puma_services.values() if s.visibility == "public")
-    return "no service is routed at this path; service prefixes: " + (", ".join(public) or "(none)")
-
-
-def _too_large(config: PumaConfig) -> list[dict[str, Any]]:
-    """A 413 names the limit of the service whose path it was sent to, and the key that raises it:
-    one mapper per service, longest prefix first (the first mapper that matches answers)."""
-    services = sorted(config.puma_services.items(), key=lambda item: len(item[1].prefix), reverse=True)
-    mappers = [{"filter": {"and_filter": {"filters": [_status_is(413), _path_under(s.prefix)]}},
-                "body": {"inline_string": too_large_message(name, s.max_body_bytes)}} for name, s in services]
-    return [*mappers, {"filter": _status_is(413), "body": {"inline_string": (
-        "request body is too large for this route; raise its service's max_body_bytes (in bytes, "
-        f"puma_services.<name>.max_body_bytes; {Service.model_fields['max_body_bytes'].default} unless set) "
-        "if it should be accepted")}}]
-
-
-def _path_under(prefix: str) -> dict[str, Any]:
-    """Requests to `prefix` or below it (`/db`, `/db/x`, `/db?q`; not `/dbx`), as Envoy routes them."""
-    # Envoy's safe_regex must match the whole path.
-    regex = "/.*" if prefix.rstrip("/") == "" else re.escape(prefix.rstrip("/")) + "([/?].*)?"
-    return {"header_filter": {"header": {"name": ":path", "string_match": {"safe_regex": {"regex": regex}}}}}
-
-
-def _rate_limited(config: PumaConfig) -> dict[str, Any]:
-    rate = config.rate_limit.requests_per_s if config.rate_limit else 0
-    whose = (f"service {config.rate_limit.cluster_name!r}'s" if config.rate_limit and config.rate_limit.cluster_name
-             else "this deployment's")
-    return {"filter": _status_is(429),
-            "body": {"inline_string": f"too many requests: over {whose} rate limit ({rate:g}/s); "
-                                     "retry after the time in Retry-After"}}
-
-
-def _unframable() -> dict[str, Any]:
-    # Envoy answers a transfer coding it does not know ("gzip, chunked", "chunked, chunked") with
-    # 501, as RFC 9112 suggests; it is the client's request that cannot be read: 400, not a 5xx.
-    return {"filter": _status_is(501), "status_code": 400,
-            "body": {"inline_string": "the request's Transfer-Encoding is not one this server reads; "
-                                      "send the body with Content-Length, or Transfer-Encoding: chunked alone"}}
-
-
-_REFUSALS = {
-    "missing_host_header": "the request has no Host header; HTTP/1.1 requires one",
-    "upgrade_failed": "this server does not switch protocols (WebSocket, h2c upgrade) or tunnel (CONNECT)",
-    "path_normalization_failed": "the request's path cannot be normalised (an encoded NUL, slash or "
-                                 "an invalid escape); send a plain path",
-    "http1.codec_error": "the request is not valid HTTP/1.1 (malformed request line, header or chunk framing)",
-    "http1.invalid_characters": "the request has a character HTTP/1.1 does not allow in a header",
-    "http1.unexpected_underscore": "a header name has an underscore; use '-' (X-My-Header)",
-    "http1.content_length_and_chunked_not_allowed": "the request has both Content-Length and "
-                                                    "Transfer-Encoding; send one",
-    "http.invalid_authority": "the request's Host header is not a host name (a space, '/' or another character "
-                              "a host cannot have); send host or host:port, e.g. Host: localhost:8080",
-    "http1.invalid_url": "the request's target is not a path or URL this server reads; request a path "
-                         "starting with '/' under a service's prefix",
-    "absolute_path_rejected": "the request's target is not a path (such as OPTIONS *); request a path "
-                              "starting with '/' under a service's prefix",
-    # Envoy's request-header limits (its defaults: 60 KiB in all, 100 headers): a bare "Request Header
-    # Fields Too Large" named neither the limit nor where large data belongs.
-    "http1.headers_too_large": "the request's headers are over 60 KiB in all (this server's limit); send "
-                               "large data in the body, and fewer or smaller cookies and headers",
-    "http1.too_many_headers": "the request has more than 100 headers (this server's limit); send fewer",
-}
-# Envoy's status for a refusal where it is not the 400 it is: a target that is no path is the
-# client's malformed request, not a missing page.
-_REFUSAL_STATUS = {"absolute_path_rejected": 400}
-
-
-def _codec_refusals() -> list[dict[str, Any]]:
-    """Requests refused before routing, which Envoy answers with an empty or bare "Bad Request"."""
-    return [{"filter": _details_are(details), "body": {"inline_string": text},
-             **({"status_code": _REFUSAL_STATUS[details]} if details in _REFUSAL_STATUS else {})}
-            for details, text in _REFUSALS.items()]
-
-
-_RETRY_LATER = {  # Envoy's response flag -> what it means for the client, in its words
-    # Envoy knows only that no instance is healthy; a request that kills every instance it reaches
-    # (a crash loop) looks the same, so the reply names the three causes and where to tell them apart.
-    "UH": "no instance of this service is ready (the deployment is starting, the service restarting, or its "
-          "instances keep exiting: `puma status` and the service's log say which); retry after the time in "
-          "Retry-After",
-    "UO": "this service is at its limit of requests in progress; retry after the time in Retry-After",
-    "UF": "this service's instance could not be reached; retry after the time in Retry-After",
-    "OM": "the deployment is overloaded; retry after the time in Retry-After",
-}
-
-
-STOPPING_KEY = "puma.stopping"  # runtime percentage: 100 once the deployment is stopping
-_STOPPING_TEXT = ("the deployment is stopping: it takes no new request (those in progress finish); retry after "
-                  "the time in Retry-After, once it is started again")
-
-
-def _retry_later() -> list[dict[str, Any]]:
-    """503s a client may simply retry: no instance ready (start-up, a restart, or the deployment
-    stopping: said apart, by the runtime flag the supervisor sets), a circuit breaker or the overload
-    manager refusing, an instance unreachable."""
-    stopping = {"and_filter": {"filters": [
-        {"response_flag_filter": {"flags": ["UH"]}},
-        {"runtime_filter": {"runtime_key": STOPPING_KEY, "percent_sampled": {"numerator": 0, "denominator": "HUNDRED"},
-                            "use_independent_randomness": True}}]}}
-    texts = [(stopping, _STOPPING_TEXT)] + [({"response_flag_filter": {"flags": [flag]}}, text)
-                                             for flag, text in _RETRY_LATER.items()]
-    # On a route that is not idempotent Envoy retries only what no instance received, so a refusal
-    # there is certain never to have been sent: said so. (An idempotent route also retries after a
-    # reset, so an earlier try may have reached an instance: its reply says only "retry".)
-    not_sent = [({"and_filter": {"filters": [flt, _NOT_IDEMPOTENT_ROUTE]}}, _not_sent(text)) for flt, text in texts]
-    return [*(_retry_later_reply(flt, text, sent=False) for flt, text in not_sent),
-            *(_retry_later_reply(flt, text, sent=True) for flt, text in texts)]
-
-
-def _retry_later_reply(flt: dict[str, Any], text: str, *, sent: bool) -> dict[str, Any]:
-    extra = {} if sent else {"sent": False}
-    return {"filter": flt, "body": {"inline_string": text}, "body_format_override": _naming_service(text, **extra),
-            "headers_to_add": [_header("retry-after", str(RETRY_AFTER_S))]}
-
-
-NOT_SENT = "it was not sent to any instance: safe to retry after the time in Retry-After"
-_RETRY_AFTER_TEXT = "retry after the time in Retry-After"
-# Route metadata puma.envoy writes; a request with no route (or the status route) has none: no match.
-_NOT_IDEMPOTENT_ROUTE = {"extension_filter": {"name": "envoy.access_loggers.extension_filters.cel", "typed_config": {
-    "@type": _T + "envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
-    "expression": "xds.route_metadata.filter_metadata['puma']['idempotent'] == false"}}}
-
-
-def _not_sent(text: str) -> str:
-    """`text` ending with the certainty that no instance had the request (and so the retry is safe)."""
-    head = text.removesuffix(_RETRY_AFTER_TEXT).rstrip("; ,")
-    return f"{head}; {NOT_SENT}"
-
-
-def _never_sent_on_any_try() -> dict[str, Any]:
-    """Retries used up on a route that is not idempotent: each try failed before an instance had it
-    (refused, or a pooled connection found closed before the request was written), never after."""
-    text = ("its instances could not take the request on any try (refused, or a connection closed before the "
-            f"request was written); {NOT_SENT}")
-    return _retry_later_reply({"and_filter": {"filters": [{"response_flag_filter": {"flags": ["URX"]}},
-                                                          _NOT_IDEMPOTENT_ROUTE]}}, text, sent=False)
-
-
-# A service's instance that fails a request once it has it. No Retry-After: the service may have
-# acted on the request, so only the client knows whether sending it again is safe.
-_SERVICE_FAILED = {
-    "UT": "no answer within its timeout_s (" + "%METADATA(ROUTE:puma:timeout_s)%" + " s); "
-          "the request may still be running there: retry later if it is safe to repeat, or raise the "
-          "service's timeout_s if it needs longer",
-    "UC,UR,LR": "its instance closed the connection before answering (it crashed, restarted or was "
-                "stopped); the request may have taken effect: retry only if it is safe to repeat",
-    "URX": "its instances failed this request on every attempt; retry later, and read the service's "
-           "log if it keeps failing",
-}
-
-
-# Of those, the ones where the instance had the request and may have acted on it: their bodies say
-# so in a field too, `"may_have_taken_effect": true`, which puma.call reads, so a service whose
-# callee failed this way passes the same advice on (no `Retry-After`) instead of "retry".
-_MAY_HAVE_TAKEN_EFFECT = frozenset({"UT", "UC,UR,LR"})
-
-
-SUPERVISOR_SILENT_FIELD = "supervisor_answered"  # false in the body: `puma status`/`puma scale` read it
-STATUS_TIMEOUT_S = 5  # how long Envoy waits for the supervisor's status server (puma.envoy's status route)
-_SUPERVISOR_SILENT_TEXT = (
-    f"PUMA's supervisor, which answers {RESERVED_PREFIX}/ paths, did not answer within {STATUS_TIMEOUT_S} s: "
-    "it is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting; this is the deployment's address, and its "
-    "services still serve. A change sent to it (puma scale) was not confirmed and may still be applied when "
-    "it resumes: check puma status then")
-
-
-def _supervisor_silent() -> dict[str, Any]:
-    """A /_puma/ request (status, readiness, scale) the supervisor's status server did not answer:
-    said as that, not as a service's timeout (there is none: the status route is no service)."""
-    on_status_path = {"header_filter": {"header": {"name": ":path",
-                                                   "string_match": {"prefix": RESERVED_PREFIX + "/"}}}}
-    flags = {"response_flag_filter": {"flags": ["UT", "UC", "UR", "LR", "URX", "UF", "UH"]}}
-    return {"filter": {"and_filter": {"filters": [on_status_path, flags]}},
-            "body": {"inline_string": _SUPERVISOR_SILENT_TEXT},
-            "body_format_override": {"json_format": {**LOCAL_REPLY_JSON, "error": _SUPERVISOR_SILENT_TEXT,
-                                                     SUPERVISOR_SILENT_FIELD: False}}}
-
-
-def _service_failed() -> list[dict[str, Any]]:
-    """502/503/504s of a request an instance had: say which service, what happened, what to do."""
-    return [{"filter": {"response_flag_filter": {"flags": flags.split(",")}}, "body": {"inline_string": text},
-             "body_format_override": _naming_service(text, may_have_taken_effect=flags in _MAY_HAVE_TAKEN_EFFECT)}
-            for flags, text in _SERVICE_FAILED.items()]
-
-
-def _naming_service(text: str, *, may_have_taken_effect: bool = False, **fields: Any) -> dict[str, Any]:
-    # Envoy's cluster of a route is the service's name (puma/envoy.py). `text` is a format string
-    # here (the route's timeout_s), where a mapper's body would be sent as it is.
-    extra = {"may_have_taken_effect": True, **fields} if may_have_taken_effect else fields
-    return {"json_format": {**LOCAL_REPLY_JSON, "error": "service '%UPSTREAM_CLUSTER%': " + text,
-                            "service": "%UPSTREAM_CLUSTER%", **extra}}
-
-
-def rate_limited_headers(fill_interval_s: float) -> list[dict[str, Any]]:
-    """What a 429 of the local rate limit carries: when a token is back."""
-    return [_header("x-puma-rate-limited", "true"),
-            _header("retry-after", str(max(1, math.ceil(fill_interval_s))))]
-
-
-def _status_is(status: int) -> dict[str, Any]:
-    return {"status_code_filter": {"comparison": {"op": "EQ", "value": {
-        "default_value": status, "runtime_key": f"puma_{status}"}}}}
-
-
-def _details_are(details: str) -> dict[str, Any]:
-    return {"extension_filter": {"name": "envoy.access_loggers.extension_filters.cel", "typed_config": {
-        "@type": _T + "envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
-        "expression": f"response.code_details == '{details}'"}}}
-
-
-def _header(key: str, value: str) -> dict[str, Any]:
-    return {"header": {"key": key, "value": value}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.3f}s"
+            "direct_response": {"status": 404, "body": {"inline_string": no_route_text(config)}}}

@@ -286,7 +286,7 @@ class ServicePool(ServiceZygote):
                      retry=False).start()
 
     def _retire_once_replaced(self, leaving: Instance, replacement: Instance) -> None:
-        # The replacement ready first (bounded: the instance drains by itself after worker.LEAVE_WAIT_S),
+        # The replacement ready first (bounded: the instance drains by itself after draining.LEAVE_WAIT_S),
         # so the service never runs short; then as `retire`: out of Envoy, then stopped.
         deadline = time.monotonic() + LEAVE_REPLACEMENT_WAIT_S
         while replacement.state == "starting" and time.monotonic() < deadline and not self.owner.stopping:
@@ -330,6 +330,12 @@ class ServicePool(ServiceZygote):
         if instance.remote or instance.container:
             return 0, 0.0
         return busy.read(busy.board_path(self.busy_dir, self.name, instance.id))
+
+    def oldest_request(self, instance: Instance) -> str:
+        """What the oldest request running in `instance` is ("POST /listener"), as it publishes it; '' if unknown."""
+        if instance.remote or instance.container:
+            return ""
+        return busy.oldest_request(busy.board_path(self.busy_dir, self.name, instance.id))
 
     def ready(self) -> list[Instance]:
         with self.lock:

@@ -13,7 +13,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: nothing but what Python's start-up loaded runs before the handler
+if TYPE_CHECKING:
+    from typing import Any
 
 STOPPED_LINE = "puma: stopped during start-up; nothing is left running"
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command Ctrl-C ended

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 
 class Module(Protocol):
-    """What is read of `puma.reach.Module`: its top-level definitions by name (each a node with a
+    """What is read of `puma.reachmodules.Module`: its top-level definitions by name (each a node with a
     `kind`, "def" or "class" among others, and its `trees`)."""
 
     @property

@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -18,6 +19,8 @@ import time
 from pathlib import Path
 
 from .errors import PumaStartError
+
+log = logging.getLogger("puma.supervisor")  # said as a deployment starts: under its name, as before
 
 PREFIX = "puma-"
 OWNER_FILE = ".owner"
@@ -86,3 +89,12 @@ def remove_stale(root: Path | None = None, *, older_than_s: float = STALE_AFTER_
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
+
+
+def remove_stale_saying_so() -> None:
+    """`remove_stale()`, logging what it removed (at INFO)."""
+    removed = remove_stale()
+    if removed:
+        log.info("removed %d run director%s left by deployments that are gone (owner process ended, unchanged "
+                 "for %.0f min): %s", len(removed), "y" if len(removed) == 1 else "ies", STALE_AFTER_S / 60,
+                 ", ".join(str(p) for p in removed[:5]) + (" ..." if len(removed) > 5 else ""))

@@ -28,28 +28,25 @@ import contextlib
 import inspect
 import logging
 import math
-import re
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, cast
-from urllib.parse import unquote_to_bytes
 
 from flask import Flask
 from flask import Response as FlaskResponse
 from flask import request as flask_request
 from pydantic import ValidationError
-from werkzeug.datastructures import Headers, MIMEAccept
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import parse_accept_header
 from werkzeug.local import LocalProxy
 
 from . import apperrors, callerrors, eventloop
 from .binding import Binding, BindingError, request_form
-from .busy import BusyBoard
 from .codec import JSONBodyError, decode_json, encode_json
 from .config import too_large_message
+from .counters import Counters as Counters  # re-exported: instances and tests import it from here
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errors import (
     HTTPError,
@@ -60,6 +57,7 @@ from .errors import (
 )
 from .media import DEFAULT_CONTENT_TYPES
 from .messages import FORM_TYPES, JSON_TYPES, Request, Response
+from .parsing import parse_request, repeated_field, url_fields, wsgi_headers
 from .replies import ReplyError, is_status_tuple, reply_json, shape
 from .unavailable import storage_full, unavailable
 
@@ -67,7 +65,6 @@ log = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
 BYTES_MARK = "__puma_bytes_body__"
-_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
 _current: ContextVar[Request] = ContextVar("puma_request")
@@ -87,54 +84,9 @@ def error_response(status: int, message: str, **extra: Any) -> FlaskResponse:
     return resp
 
 
-class Counters:
-    """In-flight and served request counts of this instance (read by /healthz and the drain)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.in_flight = 0
-        self.served = 0
-        self.last_start = 0.0
-        self.idle = threading.Condition(self.lock)
-        self.started: dict[int, float] = {}  # thread -> when (time.monotonic(), s) its request began
-        self.board: BusyBoard | None = None  # where the supervisor reads the busy threads (see puma.busy)
-
-    def enter(self) -> None:
-        with self.lock:
-            self.in_flight += 1
-            self.last_start = time.monotonic()
-            self.started[threading.get_ident()] = time.monotonic()
-            self._publish()
-
-    def leave(self) -> None:
-        with self.lock:
-            self.in_flight -= 1
-            self.served += 1
-            self.started.pop(threading.get_ident(), None)
-            self._publish()
-            if self.in_flight == 0:
-                self.idle.notify_all()
-
-    def _publish(self) -> None:
-        if self.board is not None:
-            self.board.publish(len(self.started), min(self.started.values(), default=0.0))
-
-    def held_for(self) -> list[float]:
-        """How long (s) each request running now has held its thread, longest first (monotonic: a
-        clock step never makes a request look stuck)."""
-        now = time.monotonic()
-        with self.lock:
-            return sorted((now - t for t in self.started.values()), reverse=True)
-
-    def wait_idle(self, timeout_s: float, quiet_s: float = 0.1) -> bool:
-        """Wait until no request is in flight and none started for `quiet_s` (one may be on its way)."""
-        deadline = time.monotonic() + timeout_s
-        with self.lock:
-            while time.monotonic() < deadline:
-                if self.in_flight == 0 and time.monotonic() - self.last_start >= quiet_s:
-                    return True
-                self.idle.wait(timeout=min(quiet_s, max(0.0, deadline - time.monotonic())))
-            return False
+def request_line(environ: Mapping[str, Any]) -> str:
+    """'POST /listener': what a request is, for a stop that waits for it (no query: it may hold data)."""
+    return f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
 
 
 def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes: int, prefix: str = "/",
@@ -175,7 +127,7 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
 
     @app.before_request
     def count_in() -> None:
-        counters.enter()
+        counters.enter(f"{flask_request.method} {flask_request.path}")
 
     @app.teardown_request
     def count_out(_exc: BaseException | None) -> None:
@@ -196,7 +148,7 @@ def _dispatcher(name: str, served: Served, prefix: str, content_types: tuple[str
 
     def dispatch(path: str = "") -> Any:
         try:
-            req = _parse(name, content_types, max_body_bytes)
+            req = parse_request(name, content_types, max_body_bytes)
             if req.method == "GET" and req.path == interface_path:
                 return FlaskResponse(encode_json({"service": name, **served.interface()}), mimetype="application/json")
             endpoint, _ = served.endpoint(req.path, prefix)
@@ -235,12 +187,12 @@ class _BytesPath:
         length = self._length(environ)
         if length is None:
             return self.flask_app(environ, start_response)  # Flask parses it, or refuses it clearly
-        self.counters.enter()
+        self.counters.enter(request_line(environ))
         try:
             body = environ["wsgi.input"].read(length)
             try:
-                query = _fields(environ.get("QUERY_STRING", "").encode("latin-1"), "query")
-                req = Request(method="POST", path=environ.get("PATH_INFO", "/"), headers=_wsgi_headers(environ),
+                query = url_fields(environ.get("QUERY_STRING", "").encode("latin-1"), "query")
+                req = Request(method="POST", path=environ.get("PATH_INFO", "/"), headers=wsgi_headers(environ),
                               query=query, body=body)
                 resp = _respond(self.name, self.fn, req, self.takes_request)
             except HTTPError as exc:
@@ -277,7 +229,7 @@ class _JsonPath:
         length = self._length(environ)
         if length is None:
             return self.flask_app(environ, start_response)
-        self.counters.enter()
+        self.counters.enter(request_line(environ))
         try:
             resp = self._serve(environ, environ["wsgi.input"].read(length))
         finally:
@@ -303,8 +255,8 @@ class _JsonPath:
                 parsed = decode_json(body)
             except JSONBodyError as exc:
                 raise HTTPError(400, str(exc)) from None
-            req = Request(method="POST", path="/" + environ["PATH_INFO"].lstrip("/"), headers=_wsgi_headers(environ),
-                          query=_fields(environ.get("QUERY_STRING", "").encode("latin-1"), "query"), body=body,
+            req = Request(method="POST", path="/" + environ["PATH_INFO"].lstrip("/"), headers=wsgi_headers(environ),
+                          query=url_fields(environ.get("QUERY_STRING", "").encode("latin-1"), "query"), body=body,
                           json=parsed)
             endpoint, _ = self.served.endpoint(req.path, self.prefix)
             if endpoint.binding is None:
@@ -327,7 +279,7 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
     """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a
     response. A function of no parameters (`takes_request` False) has its return value sent as a
     bound function's is (`_plain_reply`); one that takes the request returns a reply as it is."""
-    repeated = _repeated(req)
+    repeated = repeated_field(req)
     if repeated:  # a handler of the whole request reads one value per name: none is guessed for it
         return error_response(400, repeated, service=name)
     token = _current.set(req)
@@ -533,144 +485,9 @@ def _store_unavailable(name: str, exc: Exception, req: Request, down: tuple[str,
 
 
 
-def _fields(raw: bytes, where: str) -> dict[str, str | list[str]]:
-    """URL-encoded fields (a query string, a form body) as a dict, a repeated name as a list
-    (`_grouped`); 400 naming the field for an invalid percent-escape or text that is not UTF-8."""
-    grouped: dict[str, list[str]] = {}
-    if _plain(raw) is not None:  # nothing to decode anywhere: split the text (100,000 fields: ~0.05 s)
-        for text, _, value in (part.partition("=") for part in raw.decode("ascii").split("&") if part):
-            grouped.setdefault(text, []).append(value)
-        return _grouped(grouped.items())
-    for part in raw.split(b"&") if raw else ():
-        if part:
-            name_raw, _, value_raw = part.partition(b"=")
-            plain_name, plain_value = _plain(name_raw), _plain(value_raw)
-            name = _unescaped(name_raw, f"a {where} field's name") if plain_name is None else plain_name
-            grouped.setdefault(name, []).append(_unescaped(value_raw, f"{where} field {name[:60]!r}")
-                                                if plain_value is None else plain_value)
-    return _grouped(grouped.items())
-
-
-def _plain(raw: bytes) -> str | None:
-    """`raw` as text when it has nothing to decode (ASCII, no escape, no '+'): most fields, read
-    without building a message for the error they cannot have."""
-    return raw.decode("ascii") if raw.isascii() and b"%" not in raw and b"+" not in raw else None
-
-
-def _unescaped(raw: bytes, label: str) -> str:
-    if _BAD_ESCAPE.search(raw):
-        raise HTTPError(400, f"{label}: {raw[:60].decode('latin-1')!r} has a '%' not followed by two hex digits; "
-                             "send a '%' itself as %25")
-    try:
-        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        how = "once its escapes are decoded" if b"%" in raw else "(a raw byte over 0x7F, not percent-encoded)"
-        raise HTTPError(400, f"{label} is not UTF-8 text {how} ({exc.reason} at byte "
-                             f"{exc.start}); percent-encode the UTF-8 bytes of the text (é is %C3%A9)") from None
-
-
-def _wsgi_headers(environ: dict[str, Any]) -> Headers:
-    headers = Headers([(key[5:].replace("_", "-").title(), value) for key, value in environ.items()
-                       if key.startswith("HTTP_")])
-    headers["Content-Type"] = environ.get("CONTENT_TYPE", "")
-    headers["Content-Length"] = environ.get("CONTENT_LENGTH", "")
-    return headers
-
-
 def _takes_argument(fn: Callable[..., Any]) -> bool:
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return True
     return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)
-
-
-def _content_type_named(header: str | None, mimetype: str) -> str:
-    """The request's content type as a 415 names it: the type read, else what the header said."""
-    if mimetype:
-        return f"content type {mimetype!r}"
-    if header is None or not header.strip():
-        return "a body without a Content-Type"
-    return f"Content-Type {header[:60]!r} (no media type such as application/json in it)"
-
-
-def _what_to_send(content_types: tuple[str, ...]) -> str:
-    """The accepted types as a 415 says them: fields (JSON, forms) apart from bodies only a service
-    that reads the whole body takes (text/plain has no fields: a method taking arguments refuses it)."""
-    fields = [t for t in content_types if t in JSON_TYPES or t in FORM_TYPES]
-    whole = [t for t in content_types if t not in fields]
-    if not fields:
-        return f"send one of {whole}"
-    return f"send one of {fields}" + (f" (or {whole} to a service that reads the whole body)" if whole else "")
-
-
-def _parse(name: str, content_types: tuple[str, ...], max_body_bytes: int) -> Request:
-    req = flask_request
-    if req.content_length is not None and req.content_length > max_body_bytes:
-        raise HTTPError(413, too_large_message(name, max_body_bytes))
-    body = req.get_data(cache=True)
-    mimetype = req.mimetype
-    if body and mimetype not in content_types:
-        raise HTTPError(415, f"{_content_type_named(req.headers.get('Content-Type'), mimetype)} is not accepted; "
-                             + _what_to_send(content_types))
-    encoding = req.headers.get("Content-Encoding", "").strip().lower()
-    if body and encoding not in ("", "identity"):
-        raise HTTPError(415, f"content encodings are not accepted (Content-Encoding: {encoding[:40]}); "
-                             "send the body uncompressed")
-    parsed = None
-    if body and mimetype in JSON_TYPES:
-        try:
-            parsed = decode_json(body)
-        except JSONBodyError as exc:
-            raise HTTPError(400, str(exc)) from None
-    form = _form(req, body) if body and mimetype in FORM_TYPES else {}
-    return Request(method=req.method, path=req.path, headers=Headers(req.headers),
-                   query=_fields(req.query_string, "query"), body=body, json=parsed, form=form)
-
-
-def _form(req: Any, body: bytes) -> dict[str, str | list[str]]:
-    """A form body's fields; 400 for a multipart body without its boundary, or a field sent as a file."""
-    if req.mimetype == FORM_TYPES[0]:
-        return _fields(body, "form")
-    if not req.mimetype_params.get("boundary"):
-        raise HTTPError(400, "a multipart/form-data body needs a boundary parameter (Content-Type: "
-                             "multipart/form-data; boundary=...); let the client library build it")
-    try:
-        files = req.files
-    except RequestEntityTooLarge:  # werkzeug's parser stops at max_form_parts, not at a size
-        raise HTTPError(413, f"too many form parts: the multipart/form-data body holds more than "
-                             f"{req.max_form_parts} fields (it has {_parts(body, req)}), the most a service "
-                             "reads; send fewer fields, or send the data as one JSON body") from None
-    if files:
-        field_name, upload = next(iter(files.items()))
-        raise HTTPError(400, f"form field {field_name[:60]!r} was sent as a file part ({upload.filename!r}); "
-                             "this service reads plain fields: send it without a filename")
-    fields = _grouped(req.form.lists())
-    if not fields:
-        raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "
-                             "boundary parameter against the body")
-    return fields
-
-
-def _parts(body: bytes, req: Any) -> int:
-    """How many parts a multipart body holds (its boundary delimiters, less the closing one)."""
-    return body.count(b"--" + req.mimetype_params["boundary"].encode("latin-1")) - 1
-
-
-def _repeated(req: Request) -> str | None:
-    """What is wrong with a request whose query string or form repeats a name, for a handler that
-    takes the whole request (a bound function takes the values as a list); None when none does."""
-    for where, fields in (("query", req.query), ("form", req.form)):
-        for name, value in fields.items():
-            if isinstance(value, list):
-                return (f"{where} field {name[:60]!r} is given {len(value)} times; send each field once (a "
-                        "service function whose parameter takes a list gets a repeated field as that list)")
-    return None
-
-
-def _grouped(fields: Iterable[tuple[str, list[str]]]) -> dict[str, str | list[str]]:
-    """Fields as a dict: a name given once is its text, a name repeated is the list of its texts in
-    order (`tags=a&tags=b` -> `["a", "b"]`), which is how forms and query strings send a list. None
-    is picked as "the" value (parsers disagree on which: Flask the first, PHP the last); a function
-    parameter that takes one value refuses a list, naming it."""
-    return {name: values[0] if len(values) == 1 else list(values) for name, values in fields}

@@ -40,20 +40,39 @@ def waiting_for(deployment: Deployment) -> dict[str, int]:
     return counts
 
 
+def waiting_on(deployment: Deployment, most: int = 4) -> list[str]:
+    """What each of (at most `most` of) this host's instances not yet exited is waiting on, oldest
+    request first: ``"listener 1: 1 request, POST /listener, 3.2 s"``, or ``"web 2: no request"``
+    (it has none left and is exiting)."""
+    found = []
+    for name, pool in deployment.pools.items():
+        with pool.lock:
+            left = [i for i in pool.instances.values() if not i.remote and i.state != "stopped"]
+        for instance in left:
+            running, held_s = pool.busy(instance)
+            what = pool.oldest_request(instance) if running else ""
+            found.append((held_s, f"{name} {instance.id}: " + (
+                f"{running} request{'' if running == 1 else 's'}, {what or 'oldest'}, {held_s:.1f} s" if running
+                else "no request")))
+    found.sort(key=lambda f: -f[0])
+    return [line for _s, line in found[:most]] + ([f"{len(found) - most} more"] if len(found) > most else [])
+
+
 def longest_drain_s(deployment: Deployment) -> float:
     """The most a stop waits for instances: the longest drain of a service, and the grace after it."""
     return max((pool.drain_timeout_s for pool in deployment.pools.values()), default=0.0) + 3.0
 
 
-def describe(counts: dict[str, int], elapsed_s: float, limit_s: float) -> str:
-    """One line for a stop in progress.
+def describe(counts: dict[str, int], elapsed_s: float, limit_s: float, on: list[str] | None = None) -> str:
+    """One line for a stop in progress, with what the instances wait `on` (`waiting_on`).
     Example: ``describe({"slow": 2}, 4.2, 33)`` -> ``"stopping: waiting for 2 instances (slow 2), 4 s of at most 33 s; ..."``."""
     total = sum(counts.values())
     if not total:
         return f"stopping: instances done; stopping Envoy, {elapsed_s:.0f} s; Ctrl-C again to force"
     which = ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
     return (f"stopping: waiting for {total} instance{'' if total == 1 else 's'} ({which}) to finish their requests, "
-            f"{elapsed_s:.0f} s of at most {limit_s:.0f} s; Ctrl-C again to force")
+            f"{elapsed_s:.0f} s of at most {limit_s:.0f} s{' (' + '; '.join(on) + ')' if on else ''}; "
+            "Ctrl-C again to force")
 
 
 class StopProgress:
@@ -77,7 +96,7 @@ class StopProgress:
         started, limit_s = time.monotonic(), longest_drain_s(self.deployment)
         wait = FIRST_REPORT_S
         while not self._done.wait(wait):
-            line = describe(waiting_for(self.deployment), time.monotonic() - started, limit_s)
+            line = describe(waiting_for(self.deployment), time.monotonic() - started, limit_s, waiting_on(self.deployment))
             with contextlib.suppress(OSError, ValueError):
                 print(f"puma: {line}", file=self.out, flush=True)
             wait = REPORT_EVERY_S

@@ -3,7 +3,8 @@
 The parts, each in its own module: `instances` (a service's instances) on `zygotes` (its zygote
 process), `proxy` (the Envoy process and the files it watches), `envoywatch` (Envoy restarted
 when it dies), `health` (Envoy's health events), `control` (the autoscaler), `workers` (worker
-hosts), `status` (status, readiness and metrics), `logs` (what makes a run's logs worth keeping). This module
+hosts), `status` (status, readiness and metrics), `logs` (what makes a run's logs worth keeping),
+`childenv` (what every process of it inherits), `rundirs` (its run directory). This module
 starts and stops them in order and keeps Envoy's endpoints in step with the instances.
 `config` (with `services`, `fields`), `envoy` and `autoscale` stay pure.
 """
@@ -13,24 +14,20 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import json
 import logging
-import os
-import secrets
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import client, edge, guard, logs, rundirs, sharedcache, workers
+from . import childenv, client, edge, guard, logs, rundirs, sharedcache, wakeups, workers
 from .config import PumaConfig
 from .configproblems import unstartable_problems
 from .containers import ContainerSpec, DockerBackend
 from .control import ControlLoop
-from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION, LocalDynamo
+from .dynamo import LocalDynamo
 from .envoywatch import EnvoyWatch
 from .errors import PumaScaleError, PumaStartError
 from .forkserver import ForkServer
@@ -38,16 +35,12 @@ from .health import HealthMonitor
 from .instances import Instance, ServicePool
 from .logcap import LogCap
 from .logs import log_tail
-from .mapping.protocol import MAP_TARGET
 from .proxy import EnvoyProcess, check_ports_free, kill_when_stopped
 from .services import Service, check_scale
 from .status import StatusServer
-from .visibility import internal_names
 from .zygotes import dump_stacks, stuck_message
 
 log = logging.getLogger(__name__)
-
-ENV_SUPERVISOR_PID = "PUMA_SUPERVISOR_PID"
 
 
 class Deployment:
@@ -65,10 +58,10 @@ class Deployment:
         `containers` (`puma run --backend docker`): Envoy and every instance run in containers."""
         _check_startable(config)
         self.import_paths = import_paths
-        self.config = config = _with_secret(config)
+        self.config = config = childenv.with_secret(config)
         self._own_run_dir = run_dir is None  # a temporary one: removed on stop, unless keep_logs
         if run_dir is None:
-            _remove_stale_run_dirs()
+            rundirs.remove_stale_saying_so()
         self.run_dir = Path(run_dir).resolve() if run_dir is not None else rundirs.new_run_dir()
         self.keep_logs = False  # set when start-up fails: the logs explain why, so they stay
         self.drain_timeout_s = drain_timeout_s if drain_timeout_s is not None else config.http_connection_manager.drain_timeout
@@ -242,7 +235,7 @@ class Deployment:
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            wakeups.join(t)  # a second Ctrl-C (force) is handled meanwhile, whichever thread took it
         if self.fork_server is not None:
             self.fork_server.stop()
         self.envoy.stop()
@@ -320,24 +313,9 @@ class Deployment:
 
     # --- state and reconfiguration --------------------------------------------------------
     def child_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env[ENV_SUPERVISOR_PID] = str(os.getpid())
-        # The app's directory last: its modules become importable, none shadows the standard library's
-        # (the chatbot's directory holds a numbers.py).
-        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in [os.getcwd(), *sys.path, *self.import_paths] if p))
-        env.setdefault("OMP_NUM_THREADS", "1")
-        env.setdefault("OPENBLAS_NUM_THREADS", "1")
-        env.setdefault("MKL_NUM_THREADS", "1")
-        if self.config.secret:
-            env["PUMA_SECRET"] = self.config.secret
-        if getattr(self, "envoy", None) is not None and self.envoy.internal_port:
-            env[client.ENV_URL] = self.internal_url  # instances call each other on the internal listener
-        env[client.ENV_SERVICES] = json.dumps({n: s.prefix for n, s in self.config.puma_services.items()})
-        env[client.ENV_INTERNAL] = json.dumps(sorted(internal_names(self.config)))  # unnamed to the public
-        if self.config.dynamodb is not None and self.config.dynamodb.endpoint:
-            env[ENV_DYNAMODB_ENDPOINT] = self.config.dynamodb.endpoint
-            env[ENV_DYNAMODB_REGION] = self.config.dynamodb.region
-        return env
+        """What every process of the deployment inherits (`puma.childenv.child_env`)."""
+        internal = self.internal_url if getattr(self, "envoy", None) is not None and self.envoy.internal_port else None
+        return childenv.child_env(self.config, self.import_paths, internal)
 
     def _start_dynamodb(self) -> None:
         dyn = self.config.dynamodb
@@ -505,26 +483,6 @@ class Deployment:
         pool.shutdown()
         self._use_mesh()
         self.record(name, "service removed", kind="removed")
-
-
-def _remove_stale_run_dirs() -> None:
-    removed = rundirs.remove_stale()
-    if removed:
-        log.info("removed %d run director%s left by deployments that are gone (owner process ended, unchanged "
-                 "for %.0f min): %s", len(removed), "y" if len(removed) == 1 else "ies", rundirs.STALE_AFTER_S / 60,
-                 ", ".join(str(p) for p in removed[:5]) + (" ..." if len(removed) > 5 else ""))
-
-
-def _with_secret(config: PumaConfig) -> PumaConfig:
-    """`config` with its HMAC secret: as given, else $PUMA_SECRET, else (for a map service) a new one."""
-    if config.secret is None and os.environ.get("PUMA_SECRET"):  # one secret, wherever it is given
-        config = config.model_copy(update={"secret": os.environ["PUMA_SECRET"]})
-    if config.secret is None and any(s.target == MAP_TARGET for s in config.puma_services.values()):
-        # puma.map signs its pickled chunks with it: one made for this deployment, which every
-        # process of it inherits ($PUMA_SECRET), so a map works without the user choosing one.
-        config = config.model_copy(update={"secret": secrets.token_hex(32)})
-        log.info("a secret was made for this deployment's map service (set $PUMA_SECRET or 'secret' to choose it)")
-    return config
 
 
 def _check_startable(config: PumaConfig) -> None:

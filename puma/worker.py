@@ -21,8 +21,6 @@ import os
 import signal
 import socket
 import sys
-import threading
-import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -32,21 +30,30 @@ from waitress import wasyncore
 from waitress.server import create_server
 from waitress.task import ThreadedTaskDispatcher
 
-from . import deadlines, endpoints, eventloop, recycling, sharedcache, targets, warmup
+from . import (
+    deadlines,
+    draining,
+    endpoints,
+    eventloop,
+    recycling,
+    sharedcache,
+    targets,
+    wakeups,
+    warmup,
+)
 from .busy import STUCK_GRACE_S, BusyBoard, board_path
 from .client import ENV_WORKER
 from .codec import encode_json
 from .config import INSTANCE_IDLE_TIMEOUT_S
+from .counters import Counters
 from .readiness import NOT_READY_HEADER, Probe, refusal
-from .serving import HEALTH_PATH, Counters, build_app, limit_sync_calls
+from .serving import HEALTH_PATH, build_app, limit_sync_calls
 from .zygote import DRAIN_SIGNAL, Zygote, emit
 
 log = logging.getLogger("puma.worker")
 
 _PR_SET_PDEATHSIG = 1
 BUFFER_IN_MEMORY_BYTES = 64 << 20
-RECYCLE_QUIET_S = 0.5  # a recycled instance exits once no request has come for this long
-FLUSH_TIMEOUT_S = 1.0  # after the drain, at most this long to write the last replies out
 LIVENESS_PATH = "/_puma/live"  # Envoy's active health check of each instance
 IDLE_LOOP_TIMEOUT_S = 30
 _LIVE_BODY = b'{"live": true}'
@@ -232,12 +239,13 @@ def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.s
     if args.cpu_bound:
         _run_as_batch()
     server = _server(args, app, sock)
+    wakeups.wake_loop_on_signals(server._map)  # a drain signal another thread took wakes the loop (puma.wakeups)
     if getattr(app, "probe", None) is not None:
         app.probe.start()  # here, in the instance: a thread started in the zygote would not survive the fork
-    drain = _Once(lambda: _drain_then_exit(server, counters, args.drain_timeout_s))
+    drain = draining.Once(lambda: draining.drain_then_exit(server, counters, args.drain_timeout_s, _identity["instance"]))
     signal.signal(DRAIN_SIGNAL, lambda *_: drain())
     leave = getattr(notify, "leave", None)  # forked by a zygote: the supervisor can take it out of Envoy first
-    signal.signal(signal.SIGTERM, lambda *_: _ask_to_leave(leave, drain) if leave is not None else drain())
+    signal.signal(signal.SIGTERM, lambda *_: draining.ask_to_leave(leave, drain) if leave is not None else drain())
     recycling.enable()
     if notify is not None:
         notify()  # the socket was listening already: requests sent until now wait in its backlog
@@ -416,69 +424,6 @@ def _run_as_batch() -> None:
     except (AttributeError, OSError) as exc:  # not Linux, or a sandbox that forbids it: run as usual
         log.warning("cpu_bound: cannot make pid %d SCHED_BATCH (%s); it runs as a normal process",
                     os.getpid(), exc)
-
-
-LEAVE_WAIT_S = 10.0  # how long an instance sent SIGTERM waits for its stop (DRAIN_SIGNAL) before draining anyway
-
-
-class _Once:
-    """`fn` run on the first call only (a drain asked twice drains once)."""
-
-    def __init__(self, fn: Callable[[], None]) -> None:
-        self.fn, self.done = fn, threading.Event()
-
-    def __call__(self) -> None:
-        if not self.done.is_set():
-            self.done.set()
-            self.fn()
-
-
-def _ask_to_leave(leave: Callable[[], None], drain: _Once) -> None:
-    """SIGTERM from outside PUMA (systemd, a container runtime, an operator): as a scale-down, not a
-    crash. The supervisor hears it through the zygote, starts a replacement, takes this instance out
-    of Envoy (whose pooled connections here close once their replies are sent), then stops it
-    (DRAIN_SIGNAL): it keeps serving meanwhile. Should no stop come (the supervisor gone), it drains
-    after `LEAVE_WAIT_S` anyway."""
-    if drain.done.is_set():
-        return
-    try:
-        leave()
-    except OSError:  # the zygote is gone: nothing will route around this instance; drain now
-        drain()
-        return
-    log.warning("sent SIGTERM: asked the supervisor to replace this instance and take it out of Envoy, then "
-                "drain it (a second stop within %.0f s, else it drains by itself)", LEAVE_WAIT_S)
-    timer = threading.Timer(LEAVE_WAIT_S, drain)
-    timer.daemon = True
-    timer.start()
-
-
-def _drain_then_exit(server: Any, counters: Counters, drain_timeout_s: float) -> None:
-    # Envoy stopped routing here before the SIGTERM; let requests already inside finish, and let
-    # waitress write out their replies: the app is done with a request before its bytes are sent.
-    def drain() -> None:
-        deadline = time.monotonic() + drain_timeout_s + FLUSH_TIMEOUT_S
-        recycled = recycling.reason() is not None
-        if recycled:  # still routed to: new connections wait in the socket's backlog for the replacement
-            server.accepting = False
-        counters.wait_idle(drain_timeout_s)
-        quiet_since = time.monotonic()
-        # Recycled, it is still routed to over kept-alive connections: it answers what comes on them
-        # (refusals: "send it again") and exits only once none has come for RECYCLE_QUIET_S.
-        while time.monotonic() < deadline and (_unsent(server) or (
-                recycled and time.monotonic() - max(quiet_since, counters.last_start) < RECYCLE_QUIET_S)):
-            if _unsent(server):
-                quiet_since = time.monotonic()
-            time.sleep(0.01)
-        os._exit(recycling.exit_code())
-
-    threading.Thread(target=drain, daemon=True).start()
-
-
-def _unsent(server: Any) -> bool:
-    """Whether any connection of waitress `server` still has a request in hand or bytes to send."""
-    channels = list(getattr(server, "_map", {}).values())  # waitress's connections (and its listener)
-    return any(getattr(c, "requests", None) or getattr(c, "total_outbufs_len", 0) for c in channels)
 
 
 def _die_with_parent() -> None:

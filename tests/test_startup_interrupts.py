@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,44 @@ def test_startup_background_run_stops_on_sigint_once_serving(tmp_path: Path) -> 
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
+
+
+def test_startup_the_puma_command_handles_ctrl_c_before_it_imports_anything() -> None:
+    # What the `puma` console script runs first (`from puma.entry import main`) loads nothing
+    # Python's own start-up has not, but puma's two small modules and `signal` (the built-in
+    # `_signal`'s wrapper): a Ctrl-C is handled ~1 ms after it (`typing` took ~5-35 ms there).
+    probe = ("import sys; before = set(sys.modules); import puma.entry; "
+             "print(' '.join(sorted(set(sys.modules) - before)))")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.split()
+    assert sorted(loaded) == ["puma", "puma.entry", "puma.interrupts", "signal"], loaded
+
+
+def _console_script(tmp_path: Path) -> Path:
+    """A `puma` command as pip writes it, for this checkout (pip's own points at the installed one)."""
+    script = tmp_path / "puma"
+    script.write_text(f"#!{sys.executable}\nimport sys\nfrom puma.entry import main\n"
+                      "if __name__ == '__main__':\n    sys.exit(main())\n")
+    script.chmod(0o755)
+    return script
+
+
+@pytest.mark.parametrize("delay_ms", [0, 25, 50, 100, 200, 350, 500])
+def test_startup_ctrl_c_soon_after_the_command_starts_is_one_line_and_exit_130(tmp_path: Path, delay_ms: int) -> None:
+    app = tmp_path / "slow_app.py"
+    app.write_text(SLOW_IMPORT_APP)
+    proc = subprocess.Popen([str(_console_script(tmp_path)), "run", str(app), "--port", "0"], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "MARK": str(tmp_path / "mark"),
+                                 "RELEASE": str(tmp_path / "release")})
+    time.sleep(delay_ms / 1000)
+    code, out = _interrupt_and_finish(proc)
+    (tmp_path / "release").touch()
+    if code == -signal.SIGINT and not out.strip():
+        return  # before Python handles SIGINT at all: ended by it, which a shell reports as 130, silently
+    if "Fatal Python error: init_import_site" in out:
+        # Python's own start-up (its `site` module, with `pip install -e` setuptools' finder), which
+        # runs after Python handles SIGINT and before any of puma's code: README says so.
+        assert "puma/" not in out.split("Traceback", 1)[-1], out
+        return
+    _assert_stopped_in_one_line(code, out, proc.pid)

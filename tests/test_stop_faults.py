@@ -9,6 +9,7 @@ import errno
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,6 +87,7 @@ def test_stop_says_what_it_waits_for_and_a_second_signal_ends_it(stuck_run: Run,
     line = wait_for(lambda: next((x for x in stuck_run.err if "waiting for 1 instance" in x), None), timeout_s=15,
                     message="a stop progress line")
     assert "(wait 1)" in line and "again to force" in line and "of at most 63 s" in line, line
+    assert re.search(r"\(wait 1: 1 request, POST /wait, \d+\.\d s\)", line), line  # which request, how long
     asked = time.monotonic()
     stuck_run.proc.send_signal(second)
     code = stuck_run.proc.wait(timeout=10)

@@ -1,0 +1,72 @@
+"""A signal sent to a process wakes its main thread, whichever thread the kernel gave it to.
+
+A signal sent to a process (`kill PID`) goes to any one of its threads that does not block it.
+CPython's C handler, on that thread, only marks the signal pending: the *Python* handler runs in
+the main thread, once it next runs bytecode. An instance's main thread sleeps in waitress's
+`select()` for up to `puma.worker.IDLE_LOOP_TIMEOUT_S` (30 s) when no socket stirs, so a drain
+signal taken by another thread (the readiness probe's thread, which starts a thread per check:
+Linux hands a pending signal to a thread that is cloning) waited until the instance's zygote
+killed it at its drain timeout: `make stop` took 16-21 s on one idle instance, now and then.
+
+`signal.set_wakeup_fd` makes the C handler also write a byte to a pipe, from whatever thread it
+runs on; `wake_loop_on_signals` puts that pipe's read end in waitress's socket map, so the byte
+wakes `select()` and the main thread runs the handler at once. Idle, it costs nothing: no tick.
+
+The supervisor (`puma run`) waits on locks (an event, a thread's end), which no byte wakes: a
+SIGTERM (`make stop`) or Ctrl-C another of its dozen threads took was never handled, and the run
+went on serving. `wait` and `join` wake every `SIGNAL_CHECK_S` there, so one is handled within it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from typing import Any
+
+from waitress import wasyncore
+
+SIGNAL_CHECK_S = 0.5  # the longest the supervisor's main thread sleeps with a signal to handle
+
+
+class _SignalWakeup(wasyncore.file_dispatcher):
+    """The read end of the wakeup pipe, in waitress's map: readable when a signal came; read and dropped."""
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def handle_read(self) -> None:
+        try:
+            while self.recv(512):  # what was written says which signals came; the handlers know already
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+
+    def handle_close(self) -> None:  # never closed by a peer; waitress's close_all closes it
+        self.close()
+
+
+def wake_loop_on_signals(socket_map: dict[int, Any]) -> None:
+    """Wake the waitress loop of `socket_map` (in this, the main, thread) whenever a signal comes.
+    Example: ``wake_loop_on_signals(server._map)`` before ``server.run()``."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)  # set_wakeup_fd requires it: a full pipe drops the byte, never blocks
+    # waitress takes a file descriptor too (its stubs say a file); it keeps its own copy (file_wrapper dups it).
+    _SignalWakeup(read_end, map=socket_map)  # type: ignore[arg-type]
+    os.close(read_end)
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+
+
+def wait(event: threading.Event) -> None:
+    """`event.wait()` that handles signals meanwhile, whichever thread took them (see the module's doc)."""
+    while not event.wait(SIGNAL_CHECK_S):
+        pass
+
+
+def join(thread: threading.Thread) -> None:
+    """`thread.join()` that handles signals meanwhile, whichever thread took them (see the module's doc)."""
+    while thread.is_alive():
+        thread.join(SIGNAL_CHECK_S)
