@@ -43,7 +43,7 @@ class App:
 
     def __init__(self) -> None:
         self.config_data: dict[str, Any] = {}
-        self.targets: dict[str, str] = {}
+        self._registered: list[dict[str, str] | discovery.ModuleServices] = []  # in puma_service's order
         self.deployment: Deployment | None = None
         self.collect_only = False  # set by `puma run/render`: puma_start() only records
         self._config_problems: list[tuple[str, str]] = []  # puma_config's, kept while collecting
@@ -96,13 +96,29 @@ class App:
         public functions and classes are the services (`puma.discovery`)."""
         self._not_started("puma_service")
         if isinstance(services, types.ModuleType) or (isinstance(services, str) and not services.lstrip().startswith("{")):
-            services = discovery.services_of(services)
-        elif isinstance(services, str):
+            self._registered.append(discovery.discover(services))
+            return
+        if isinstance(services, str):
             services = json.loads(services)
         if not isinstance(services, Mapping):
             raise PumaConfigError([("puma_service", "pass a dict of service name -> function")])
-        for name, fn in services.items():
-            self.targets[name] = targets.import_path(fn, where=f"puma_service.{name}")
+        self._registered.append({name: targets.import_path(fn, where=f"puma_service.{name}")
+                                 for name, fn in services.items()})
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """Service name -> import path of what serves it. A named module's functions are one service
+        (`"shop.parts:*"`), except those `puma_services` names and all of them with config
+        `"module_functions": "apart"` (`puma.discovery`)."""
+        apart = self.config_data.get("module_functions") == "apart"
+        configured = self.config_data.get("puma_services", {})
+        found: dict[str, str] = {}
+        for registered in self._registered:
+            if isinstance(registered, dict):
+                found.update(registered)
+            else:
+                found.update(registered.services(apart=apart, own=configured if isinstance(configured, Mapping) else ()))
+        return found
 
     def service(self, prefix: str, *, name: str | None = None, **settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator: `@puma.service("/agent")` routes `/agent` to the function below."""
