@@ -279,6 +279,8 @@ def _mesh_headers() -> dict[str, str]:
 def _reply(service: str, status: int, content_type: str, data: bytes) -> Any:
     if content_type.startswith("application/json") and data:
         return json.loads(data)
+    if content_type.startswith("application/octet-stream"):
+        return data  # bytes the function returned, as it returned them
     return data.decode(errors="replace")
 
 

@@ -59,8 +59,8 @@ from .errors import (
     PumaMapError,
 )
 from .media import DEFAULT_CONTENT_TYPES
-from .messages import FORM_TYPES, JSON_TYPES, Request, Response
-from .replies import ReplyError, is_status_tuple, reply_json, shape
+from .messages import FORM_TYPES, JSON_TYPES, Request
+from .replies import ReplyError, shape, value_reply
 from .unavailable import storage_full, unavailable
 
 log = logging.getLogger(__name__)
@@ -325,8 +325,8 @@ class _JsonPath:
 def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: bool,
              returns: Any = inspect.Parameter.empty) -> FlaskResponse:
     """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a
-    response. A function of no parameters (`takes_request` False) has its return value sent as a
-    bound function's is (`_plain_reply`); one that takes the request returns a reply as it is."""
+    response. Its return value is sent as a bound function's is (`replies.value_reply`); a `str`
+    goes as text and a request handler's `None` as a 204, as a handler's reply."""
     repeated = _repeated(req)
     if repeated:  # a handler of the whole request reads one value per name: none is guessed for it
         return error_response(400, repeated, service=name)
@@ -336,7 +336,10 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
             result = fn(req) if takes_request else fn()
         if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
             result = eventloop.run(result)
-        return shape(result, name) if takes_request else _plain_reply(name, result, returns)
+        if isinstance(result, dict | list | str | tuple) and takes_request:
+            return shape(result, name, convert=True)  # a reply as a handler writes it (a tuple: with its status)
+        return value_reply(result, name, who=_function_name(fn), returns=returns, handler=takes_request,
+                           text_type=_text_wanted(req) or "text/plain")
     except HTTPException:
         raise
     except Exception as exc:
@@ -347,13 +350,8 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
         _current.reset(token)
 
 
-def _plain_reply(name: str, result: Any, returns: Any) -> FlaskResponse:
-    """A no-parameter function's return value, encoded as every plain function's is (dataclasses,
-    models, UUIDs, dates... as JSON); a `Response`, a status tuple, a str or bytes as a handler's."""
-    if result is None or isinstance(result, Response | str | bytes | bytearray | memoryview) \
-            or is_status_tuple(result, returns):
-        return shape(result, name, convert=True)
-    return FlaskResponse(reply_json(result, convert=True), mimetype="application/json")
+def _function_name(fn: Callable[..., Any]) -> str:
+    return str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__)
 
 
 def _handler_form(fn: Callable[..., Any], takes_request: bool) -> str:
@@ -361,10 +359,8 @@ def _handler_form(fn: Callable[..., Any], takes_request: bool) -> str:
     if not takes_request:
         return ("it takes no parameters, so PUMA calls it on every method and path under its prefix, where it "
                 "may read puma.request, and sends its return value as JSON, as a plain function's")
-    return (f"PUMA calls it with the whole puma.Request ({request_form(fn)}), so it returns a reply: a dict, "
-            "list, str, bytes, None, a (body, status[, headers]) tuple or a puma.Response; to have any value "
-            "sent as JSON (dataclasses, dates, UUIDs...), take the request's fields as parameters instead "
-            "(def f(name: str, ...)), or take none and read puma.request")
+    return (f"PUMA calls it with the whole puma.Request ({request_form(fn)}) and sends its return value as a "
+            "plain function's: JSON, bytes as they are, or a (body, status[, headers]) tuple or a puma.Response")
 
 
 def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse:
@@ -383,11 +379,8 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
             result = endpoint.binding.call(req.data, form=not isinstance(req.json, dict))
         if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
             result = eventloop.run(_awaited(endpoint.binding, result, req.data))
-        if isinstance(result, Response) or is_status_tuple(result, endpoint.binding.returns):
-            return shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
-        if isinstance(result, str) and (text_type := _text_wanted(req)) is not None:
-            return FlaskResponse(result, mimetype=text_type)
-        return FlaskResponse(reply_json(result, convert=True), mimetype="application/json")
+        return value_reply(result, name, who=_function_name(endpoint.fn),
+                           returns=endpoint.binding.returns, text_type=_text_wanted(req))
     except BindingError as exc:
         return error_response(400, str(exc), service=name, problems=exc.problems, problems_total=exc.problems_total)
     except HTTPException:
