@@ -161,6 +161,9 @@ def _module(module: str | types.ModuleType) -> types.ModuleType:
         with warmup.announced(f"puma_service({module!r}): importing {module} to find the services it defines",
                               warmup.own_packages(module), done=functools.partial(_imported_slowly, module)):
             return importlib.import_module(module)
+    except SyntaxError as exc:
+        raise PumaConfigError([(where, f"cannot import it: {exc.filename}, line {exc.lineno}: SyntaxError: "
+                                       f"{exc.msg}; fix the line (python -m py_compile shows it)")]) from None
     except (ImportError, ValueError, TypeError) as exc:  # ValueError, TypeError: an empty or relative name
         raise PumaConfigError([(where, f"cannot import it ({exc or type(exc).__name__}); give a module's import "
                                 "name such as 'shop.parts', or a dict of service name -> function")]) from None
