@@ -28,6 +28,7 @@ import contextlib
 import inspect
 import logging
 import math
+import os
 import re
 import threading
 import time
@@ -483,7 +484,8 @@ def _error(name: str, exc: Exception, req: Request, *, form: str = "") -> FlaskR
     # BindingError, 400): a 500, its text (a DSN, a path) kept out of the reply. To refuse a request,
     # raise an exception class of the app's own (see puma.apperrors) or puma.HTTPError(400, ...).
     log.exception("service %s failed on %s %s%s", name, req.method, req.path, _unanswered_hint(exc))
-    return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
+    return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__,
+                          instance=instance_label())
 
 
 def _unanswered_hint(exc: Exception) -> str:
@@ -500,10 +502,25 @@ def _unanswered_hint(exc: Exception) -> str:
 
 def _app_error(name: str, exc: Exception, status: int) -> FlaskResponse:
     """An exception that says its status (`status_code`, or an app's own class): its message, its
-    class's name, and for an app's class `error_class` so the caller can raise it again."""
+    class's name, the instance it was raised in, and for an app's class `error_class` so the caller
+    can raise it again."""
     cls = type(exc)
     named = {"error_class": apperrors.class_name(cls)} if apperrors.app_defined(cls) else {}
-    return error_response(status, apperrors.message_of(exc), service=name, type=cls.__name__, **named)
+    return error_response(status, apperrors.message_of(exc), service=name, type=cls.__name__,
+                          instance=instance_label(), **named)
+
+
+_instance: dict[str, str] = {}
+
+
+def name_instance(instance_id: int, port: int) -> None:
+    """Name this process's instance in the errors it answers (set once it is forked)."""
+    _instance["label"] = f"{instance_id} (pid {os.getpid()}, port {port})"
+
+
+def instance_label() -> str:
+    """This instance as an error names it: `2 (pid 4711, port 41234)`."""
+    return _instance.get("label") or f"pid {os.getpid()}"
 
 
 def _storage_full(name: str, exc: Exception, req: Request, full: str) -> FlaskResponse:
