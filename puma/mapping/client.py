@@ -16,7 +16,6 @@ cut), is named, and is never re-sent to every instance.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import heapq
@@ -170,6 +169,8 @@ def _path_of(fn: Callable[..., Any] | str, where: str) -> str:
 
 
 async def _in_thread(run: Callable[[], T]) -> T:
+    import asyncio  # imported by whoever runs the loop; puma.map's sync callers never pay for it
+
     cancel = threading.Event()
     _cancel.set(cancel)  # this task's context, which to_thread copies into the thread
     try:
