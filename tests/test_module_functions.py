@@ -100,3 +100,19 @@ def test_module_functions_are_called_by_name_through_puma_remote(hardware, monke
     shop = puma.remote("hardware")
     assert shop.label("nut") == "NUT (5p)"
     assert shop.basket_total(["nut", "nut", "bolt"]) == 22
+
+
+def test_module_functions_take_their_module_as_puma_remote_s_spec(hardware, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    import tests.apps.hardware as module
+
+    monkeypatch.setenv("PUMA_URL", hardware.url)
+    shop = puma.remote("hardware", module)  # typed as the functions say: a Quote, a date, bytes
+    assert shop.quote("bolt", 2) == module.Quote("bolt", 2, 24)
+    assert shop.delivery_date(3) == dt.date(2026, 1, 4)
+    assert shop.receipt(["nut", "bolt"]) == b"nut\nbolt"
+    with pytest.raises(AttributeError, match="_helper"):
+        _ = shop._helper
+    with pytest.raises(TypeError, match="did you mean 'sku'"):
+        shop.price(skuu="nut")
