@@ -157,7 +157,8 @@ class App:
             data["dynamodb"] = dynamodb_from_env(data["dynamodb"])
         unregistered = [*self._service_problems, *unregistered_problems({n: s.get("target") for n, s in services.items()})]
         if check_imports:
-            unregistered += targetchecks.problems(services, self.import_paths)
+            unregistered += targetchecks.problems(services, self.import_paths) + \
+                targetchecks.job_problems(data.get("jobs"))
         try:
             config = parse_config({**data, "puma_services": services})
         except PumaConfigError as exc:

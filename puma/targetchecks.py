@@ -18,6 +18,8 @@ import ast
 import contextlib
 import importlib.machinery
 import importlib.util
+import os
+import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -47,6 +49,22 @@ def problems(services: Mapping[str, Any], paths: Iterable[str] = ()) -> list[tup
                 message = problem(path, search)
                 if message:
                     found.append((f"puma_services.{name}.{key}", message))
+    return found
+
+
+def job_problems(jobs: Any) -> list[tuple[str, str]]:
+    """`(config path, message)` for each job `puma run` would run whose program is not there (not
+    on PATH, nor this interpreter's bin directory, nor a file): found before anything starts."""
+    found: list[tuple[str, str]] = []
+    where = os.pathsep.join([os.environ.get("PATH", ""), str(Path(sys.executable).parent)])
+    for number, job in enumerate(jobs if isinstance(jobs, list) else []):
+        command = job.get("command") if isinstance(job, Mapping) else None
+        if not isinstance(command, list) or not command or not isinstance(command[0], str) or job.get("local") is False:
+            continue  # the config's own check words a malformed job
+        program = command[0]
+        if shutil.which(program, path=where) is None and not Path(program).is_file():
+            found.append((f"jobs[{number}].command", f"{program!r} is not a program on PATH nor a file here (job "
+                          f"{job.get('name')!r}); install it, fix the spelling, or give its path"))
     return found
 
 
@@ -109,8 +127,8 @@ def _methods(tree: ast.Module, cls: str) -> set[str] | None:
             names.add(node.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
-        else:
-            return None if not isinstance(node, ast.Expr | ast.Pass) else names
+        elif not isinstance(node, ast.Expr | ast.Pass):  # a docstring or `...`; anything else may bind names
+            return None
     return names
 
 
@@ -207,4 +225,4 @@ def _top_statements(body: list[ast.stmt]) -> list[ast.stmt]:
     return found
 
 
-__all__ = ["problem", "problems"]
+__all__ = ["job_problems", "problem", "problems"]

@@ -114,3 +114,46 @@ def _env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("PUMA_")}
+
+
+def test_run_checks_name_a_job_whose_program_is_missing_with_the_rest(shop: Path) -> None:
+    app = _app({"till": {"target": f"{shop.name}.tills:rnig"}}, jobs=[
+        {"name": "migrate", "command": ["alembc-not-here", "upgrade", "head"]},
+        {"name": "load", "command": [sys.executable, "-c", "pass"]},
+        {"name": "seed", "command": ["./no/such/seed.sh"]},
+        {"name": "images", "command": ["not-on-this-machine"], "local": False},  # for containers only
+    ])
+    with pytest.raises(PumaConfigError) as caught:
+        app.start(listener={"port": 0})
+    said = dict(caught.value.problems)
+    assert sorted(said) == ["jobs[0].command", "jobs[2].command", "puma_services.till.target"]
+    assert "'alembc-not-here' is not a program on PATH" in said["jobs[0].command"] and "'migrate'" in said["jobs[0].command"]
+
+
+CLASSES = '''
+class Db:
+    """A docstring first, as most classes have."""
+
+    rows = 3
+
+    @classmethod
+    def load(cls) -> "Db":
+        return cls()
+
+    def search(self, word: str) -> list[int]:
+        return []
+
+
+class Remote(Db):
+    def ping(self) -> bool:
+        return True
+'''
+
+
+@pytest.mark.parametrize(("path", "wrong"), [("Db.load()", None), ("Db.search", None), ("Db", None),
+                                             ("Remote.search", None),  # inherited: not flagged
+                                             ("Db.serch", "did you mean 'search'?"), ("Db.lod()", "did you mean 'load'?")])
+def test_run_checks_read_a_class_s_methods_past_its_docstring(tmp_path: Path, path: str, wrong: str | None) -> None:
+    (tmp_path / "classy_mod.py").write_text(CLASSES)
+    found = problem(f"classy_mod:{path}", [str(tmp_path)])
+    assert (found is None) if wrong is None else (found is not None and wrong in found), found
