@@ -34,8 +34,8 @@ def suggest(word: str) -> dict:
     return {"suggestion": films[0].title if films else None, "year": films[0].year if films else None}
 
 
-puma_config({"puma_services": {"catalogue": {"instances": 2}}})  # "suggest" needs no settings: /suggest
-puma_service(__name__)  # this script's functions and classes with methods: /catalogue, /suggest (not Film)
+puma_config({"puma_services": {"catalogue": {"instances": 2}}})  # the functions need no settings
+puma_service(__name__)  # this script's functions together, /parts_app/suggest; each class with methods: /catalogue (not Film)
 
 if __name__ == "__main__":
     puma_start()

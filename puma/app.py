@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import discovery, guard, runs, stopping, targets, wakeups
+from . import discovery, guard, runs, stopping, targetchecks, targets, wakeups
 from .client import ENV_WORKER
 from .config import PumaConfig, parse_config
 from .configproblems import unregistered_problems
@@ -43,10 +43,11 @@ class App:
 
     def __init__(self) -> None:
         self.config_data: dict[str, Any] = {}
-        self.targets: dict[str, str] = {}
+        self._registered: list[dict[str, str] | discovery.ModuleServices] = []  # in puma_service's order
         self.deployment: Deployment | None = None
         self.collect_only = False  # set by `puma run/render`: puma_start() only records
         self._config_problems: list[tuple[str, str]] = []  # puma_config's, kept while collecting
+        self._service_problems: list[tuple[str, str]] = []  # puma_service's, kept while collecting
         self.import_paths: tuple[str, ...] = ()  # a loaded script's directory: its processes import from it
 
     @classmethod
@@ -96,13 +97,35 @@ class App:
         public functions and classes are the services (`puma.discovery`)."""
         self._not_started("puma_service")
         if isinstance(services, types.ModuleType) or (isinstance(services, str) and not services.lstrip().startswith("{")):
-            services = discovery.services_of(services)
-        elif isinstance(services, str):
+            try:
+                self._registered.append(discovery.discover(services))
+            except PumaConfigError as exc:
+                if not self.collect_only:
+                    raise
+                # `puma run/render`: reported with every other problem of the app, in one list.
+                self._service_problems += exc.problems
+            return
+        if isinstance(services, str):
             services = json.loads(services)
         if not isinstance(services, Mapping):
             raise PumaConfigError([("puma_service", "pass a dict of service name -> function")])
-        for name, fn in services.items():
-            self.targets[name] = targets.import_path(fn, where=f"puma_service.{name}")
+        self._registered.append({name: targets.import_path(fn, where=f"puma_service.{name}")
+                                 for name, fn in services.items()})
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """Service name -> import path of what serves it. A named module's functions are one service
+        (`"shop.parts:*"`), except those `puma_services` names and all of them with config
+        `"module_functions": "apart"` (`puma.discovery`)."""
+        apart = self.config_data.get("module_functions") == "apart"
+        configured = self.config_data.get("puma_services", {})
+        found: dict[str, str] = {}
+        for registered in self._registered:
+            if isinstance(registered, dict):
+                found.update(registered)
+            else:
+                found.update(registered.services(apart=apart, own=configured if isinstance(configured, Mapping) else ()))
+        return found
 
     def service(self, prefix: str, *, name: str | None = None, **settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator: `@puma.service("/agent")` routes `/agent` to the function below."""
@@ -117,11 +140,13 @@ class App:
 
         return register
 
-    def resolved_config(self, **overrides: Any) -> PumaConfig:
+    def resolved_config(self, *, check_imports: bool = False, **overrides: Any) -> PumaConfig:
         """The config with each service's function filled in, plus `overrides` of top-level keys;
         `PumaConfigError` listing every problem at once: the config's, and each configured service
         no function is registered for (a misspelt name), so `puma run`, `puma render` and
-        `App.start` refuse the same configs in the same words."""
+        `App.start` refuse the same configs in the same words. With `check_imports` (a deployment
+        on this machine), every target, warm-up and readiness check too: its module's file, its
+        syntax and the name it defines (`puma.targetchecks`), before anything starts."""
         data = {**self.config_data, **overrides}
         services = {}
         for name, spec in data.get("puma_services", {}).items():
@@ -130,7 +155,10 @@ class App:
             services[name] = {**services.get(name, {}), "target": target}
         if isinstance(data.get("dynamodb"), Mapping):
             data["dynamodb"] = dynamodb_from_env(data["dynamodb"])
-        unregistered = unregistered_problems({n: s.get("target") for n, s in services.items()})
+        unregistered = [*self._service_problems, *unregistered_problems({n: s.get("target") for n, s in services.items()})]
+        if check_imports:
+            unregistered += targetchecks.problems(services, self.import_paths) + \
+                targetchecks.job_problems(data.get("jobs"))
         try:
             config = parse_config({**data, "puma_services": services})
         except PumaConfigError as exc:
@@ -142,7 +170,8 @@ class App:
 
     def start(self, **overrides: Any) -> Deployment:
         """Start the deployment and return its handle (a context manager); does not block."""
-        self.deployment = Deployment(self.resolved_config(**overrides), import_paths=self.import_paths).start()
+        config = self.resolved_config(check_imports=True, **overrides)
+        self.deployment = Deployment(config, import_paths=self.import_paths).start()
         return self.deployment
 
     def run(self, *, app_path: str = "", containers: ContainerSpec | None = None, **overrides: Any) -> None:
@@ -156,8 +185,9 @@ class App:
         if self.collect_only:
             return
         started = time.monotonic()
-        deployment = self.deployment = Deployment(self.resolved_config(**overrides), import_paths=self.import_paths,
-                                                   containers=containers)
+        # Targets are checked here, on this machine, unless they run in containers (their image's).
+        config = self.resolved_config(check_imports=containers is None, **overrides)
+        deployment = self.deployment = Deployment(config, import_paths=self.import_paths, containers=containers)
         stop = threading.Event()
         deployment.on_failure = lambda _reason: stop.set()  # e.g. Envoy kept exiting: stop, exit code 1
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -330,7 +360,7 @@ def load_app(path: Path) -> App:
     """The app the script declares (run as __main__ with puma_start() only recording); a script
     that registers no service is an error naming it (a forgotten puma_service, or the wrong file)."""
     app = App.load(path)
-    if not app.targets and not app.config_data.get("puma_services"):
+    if not app.targets and not app.config_data.get("puma_services") and not app._service_problems:
         kind = f" (it is a {path.suffix} file, not a Python app script)" if path.suffix not in ("", ".py") else ""
         raise PumaError(f"{path} registered no services{kind}: an app script calls puma_service({{'name': function}}) "
                         "(or decorates a function with @puma.service('/route')) before puma_start(); "

@@ -50,5 +50,8 @@ def with_secret(config: PumaConfig) -> PumaConfig:
         # puma.map signs its pickled chunks with it: one made for this deployment, which every
         # process of it inherits ($PUMA_SECRET), so a map works without the user choosing one.
         config = config.model_copy(update={"secret": secrets.token_hex(32)})
-        log.info("a secret was made for this deployment's map service (set $PUMA_SECRET or 'secret' to choose it)")
+        log.info("puma.map: neither the config key 'secret' nor $PUMA_SECRET is set, so a random secret was made "
+                 "for this deployment: puma.map calls from its own services work; one from outside it (a script "
+                 "with PUMA_URL) fails with 'signed with another secret' until both sides share one: export "
+                 "PUMA_SECRET=<a long random string> for `puma run` and for the caller")
     return config

@@ -279,6 +279,8 @@ def _mesh_headers() -> dict[str, str]:
 def _reply(service: str, status: int, content_type: str, data: bytes) -> Any:
     if content_type.startswith("application/json") and data:
         return json.loads(data)
+    if content_type.startswith("application/octet-stream"):
+        return data  # bytes the function returned, as it returned them
     return data.decode(errors="replace")
 
 
@@ -293,8 +295,20 @@ def _error(service: str, status: int, content_type: str, data: bytes, *, failed:
     if failed:
         return PumaServiceFailed(service, status, detail)
     named = body.get("error_class") if isinstance(body, dict) and 400 <= status < 500 else None
+    raised, raised_at = _raised(service, body)
     return PumaCallError.of(service, status, detail, problems, may_have_taken_effect=acted,
-                            error_class=named if isinstance(named, str) else None)
+                            error_class=named if isinstance(named, str) else None, raised=raised, raised_at=raised_at)
+
+
+def _raised(service: str, body: Any) -> tuple[str | None, str | None]:
+    """The exception class the service's function raised and where ("service 'desk', instance 2
+    (pid 4711, port 41234)"), when the reply is such an error (it names both); else (None, None)."""
+    if not isinstance(body, dict):
+        return None, None
+    raised, instance, name = body.get("type"), body.get("instance"), body.get("service")
+    if isinstance(raised, str) and isinstance(instance, str):
+        return raised, f"service {name if isinstance(name, str) else service!r}, instance {instance}"
+    return None, None
 
 
 def _sent_then_failed(exc: BaseException) -> bool:

@@ -223,6 +223,10 @@ class PumaConfig(ConfigModel):
     envoy_concurrency: int = Field(1, ge=1, le=256, description="Envoy worker threads (--concurrency)")
     jobs: list[Job] = Field(default_factory=list, description="run to completion, in order, before the "
                             "services serve")
+    # A module named by puma_service: its functions as one service (one zygote and one instance
+    # process for them all), or each its own, to be scaled apart (`puma.discovery`).
+    module_functions: Literal["together", "apart"] = Field("together", description="a named module's functions "
+                                                          "as one service at /<module>/<function>, or each apart")
 
     @field_validator("jobs")
     @classmethod

@@ -1,22 +1,26 @@
-"""Services named by a module: each public function and class it defines becomes a service.
+"""Services named by a module: its public functions together as one service, each class with
+methods as its own.
 
 `puma_service("shop.parts")` (or `puma_service(__name__)` in the app's own script, or a module
-object) serves what the module defines, each at `/<its name>`:
+object) serves what the module defines:
 
+* its public functions **together**, as one service named after the module (`parts`), each at
+  `POST /parts/<function>` as an object's methods are (`puma.modulefunctions`): one zygote, one
+  import and one instance process for the lot. A function named in `puma_services` (to give it
+  its own `instances`, `autoscale`...) is its own service at `/<function>`, and config
+  `"module_functions": "apart"` makes every function its own service, as before;
+* each public class it defines that has a public method or `__call__` and can be built without
+  arguments, at `/<its name in snake case>`;
 * a module with `__all__` serves exactly the names listed there (each must be a function, or a
-  class that can be built without arguments: else a `PumaConfigError` naming it);
-* otherwise every public function it *defines* (not those it imports), and every public class it
-  defines that has a public method or `__call__` and can be built without arguments. Data classes
-  with no methods (a `Film` dataclass that a method returns), classes that need arguments,
-  exceptions, enums, pydantic models and `typing.Protocol`s are types, not services, and are left out,
-  as is a function named `main` (a monolith's entry point, which starts its own server). Name a
-  helper with a leading `_` to keep it out, or list `__all__`.
+  class that can be built without arguments: else a `PumaConfigError` naming it).
 
-A function keeps its name as the service's (`suggest` -> `/suggest`); a class's name is written in
-snake case (`Catalogue` -> `/catalogue`, `LocalDb` -> `/local_db`). A factory (`"mod:make_db()"`)
-is never guessed: name it in a dict. Example::
+Data classes with no methods (a `Film` dataclass that a method returns), classes that need
+arguments, exceptions, enums, pydantic models and `typing.Protocol`s are types, not services, and
+are left out, as is a function named `main` (a monolith's entry point, which starts its own
+server). Name a helper with a leading `_` to keep it out, or list `__all__`. A factory
+(`"mod:make_db()"`) is never guessed: name it in a dict. Example::
 
-    services_of("examples.parts_app")   # {"catalogue": "examples.parts_app:Catalogue", "suggest": ...}
+    discover("examples.parts_app").services()  # {"catalogue": "...:Catalogue", "parts_app": "examples.parts_app:*"}
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ import logging
 import re
 import sys
 import types
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -36,16 +42,62 @@ from pydantic import BaseModel
 from . import targets, warmup
 from .endpoints import has_methods
 from .errors import PumaConfigError
+from .modulefunctions import ALL_FUNCTIONS, ENTRY_POINT, defined_function, group_name, star_args
 
 log = logging.getLogger(__name__)
 
-ENTRY_POINT = "main"  # a module's entry point (`if __name__ == "__main__": main()`), never a service
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
-def services_of(module: str | types.ModuleType) -> dict[str, str]:
-    """Service name -> import path for what `module` (a name or a module object) serves; see the
+@dataclass(frozen=True)
+class ModuleServices:
+    """What a named module serves: its functions (name -> import path), served together unless
+    told apart, and its classes (service name -> import path), each its own service."""
+
+    module: str  # the module part of its import paths: "shop.parts", or "/abs/app.py" for a script
+    functions: dict[str, str]
+    classes: dict[str, str]
+
+    @property
+    def group(self) -> str:
+        """The service name of the functions served together: "parts" for "shop.parts"."""
+        return group_name(self.module)
+
+    def services(self, *, apart: bool = False, own: Collection[str] = ()) -> dict[str, str]:
+        """Service name -> target: the functions together (or each its own with `apart`, and those
+        named in `own`, which config names as services), then the classes.
+        Example: ``discover("shop.parts").services()`` -> ``{"parts": "shop.parts:*", "cart": ...}``."""
+        split = {n: p for n, p in self.functions.items() if apart or (n in own and n != self.group)}
+        together = [n for n in self.functions if n not in split]
+        grouped = {self.group: f"{self.module}:{ALL_FUNCTIONS}"} if together else {}
+        clash = sorted(set(grouped) & (set(self.classes) | set(split)))
+        if clash:
+            raise PumaConfigError([(f"puma_service({self.module!r})", f"its functions would be served together as "
+                                    f"{clash[0]!r}, the name of one of its classes or functions too; rename one, "
+                                    "set \"module_functions\": \"apart\" in puma_config, or name the services in "
+                                    "a dict")])
+        return {**grouped, **split, **self.classes}
+
+
+def discover(module: str | types.ModuleType) -> ModuleServices:
+    """What `module` (a name or a module object) serves, its functions and classes apart; see the
     module doc. `PumaConfigError` when it cannot be imported, serves nothing, or names clash."""
+    found = _module(module)
+    every = services_of(found)
+    functions = {n: p for n, p in every.items() if inspect.isfunction(_attribute(found, p))}
+    classes = {n: p for n, p in every.items() if n not in functions}
+    module_part = next(iter(functions.values())).rpartition(":")[0] if functions else found.__name__
+    return ModuleServices(module_part, functions, classes)
+
+
+def _attribute(module: types.ModuleType, path: str) -> Any:
+    return getattr(module, path.rpartition(":")[2].partition(".")[0], None)
+
+
+def services_of(module: str | types.ModuleType) -> dict[str, str]:
+    """Service name -> import path for what `module` (a name or a module object) serves, each
+    function its own service (`"module_functions": "apart"`); see the module doc.
+    `PumaConfigError` when it cannot be imported, serves nothing, or names clash."""
     found = _module(module)
     listed = getattr(found, "__all__", None)
     members: list[tuple[str, Any]] = [(name, getattr(found, name, None)) for name in listed] if listed is not None else \
@@ -53,7 +105,7 @@ def services_of(module: str | types.ModuleType) -> dict[str, str]:
     services: dict[str, str] = {}
     for attr, value in members:
         where = f"puma_service({found.__name__!r}).{attr}"
-        star = _star_args(value)
+        star = star_args(value)
         if star and listed is not None:
             raise PumaConfigError([(where, f"function {attr!r} takes *{star}, which a JSON body cannot give (its "
                                            "fields have names, not positions); take a list, or take it out of "
@@ -109,6 +161,9 @@ def _module(module: str | types.ModuleType) -> types.ModuleType:
         with warmup.announced(f"puma_service({module!r}): importing {module} to find the services it defines",
                               warmup.own_packages(module), done=functools.partial(_imported_slowly, module)):
             return importlib.import_module(module)
+    except SyntaxError as exc:
+        raise PumaConfigError([(where, f"cannot import it: {exc.filename}, line {exc.lineno}: SyntaxError: "
+                                       f"{exc.msg}; fix the line (python -m py_compile shows it)")]) from None
     except (ImportError, ValueError, TypeError) as exc:  # ValueError, TypeError: an empty or relative name
         raise PumaConfigError([(where, f"cannot import it ({exc or type(exc).__name__}); give a module's import "
                                 "name such as 'shop.parts', or a dict of service name -> function")]) from None
@@ -122,19 +177,8 @@ def _imported_slowly(module: str, took_s: float) -> None:
 
 
 def _defined_here(name: str, value: Any, module: types.ModuleType) -> bool:
-    return not name.startswith("_") and name != ENTRY_POINT and getattr(value, "__module__", None) == module.__name__ and \
-        (inspect.isfunction(value) or inspect.isclass(value))
-
-
-def _star_args(value: Any) -> str | None:
-    """The name of a function's `*args` parameter, if it has one."""
-    if not inspect.isfunction(value):
-        return None
-    try:
-        params = inspect.signature(value).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    return next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
+    return defined_function(name, value, module) or (not name.startswith("_") and inspect.isclass(value) and
+                                                     getattr(value, "__module__", None) == module.__name__)
 
 
 def _servable(value: Any) -> bool:
@@ -162,4 +206,4 @@ def _needs_arguments(cls: Any) -> bool:
     return False
 
 
-__all__ = ["service_name", "services_of"]
+__all__ = ["ENTRY_POINT", "ModuleServices", "discover", "service_name", "services_of"]

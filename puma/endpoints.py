@@ -5,6 +5,8 @@ A target (an import path, see `puma.targets`) is served as:
 * a **function** (`chatbot.sentiment:score`): `POST /sentiment` with its parameters as JSON
   fields (`puma.binding`); a function that takes a `puma.Request` gets the whole request instead,
   on every path under the prefix, as before;
+* a **module's functions** (`shop.parts:*`): each at `POST /parts/<function>`, as an object's
+  methods (`puma.modulefunctions`);
 * a **class** (`chatbot.components:LocalDb`), built once with no arguments, or a **factory**
   written with `()` (`chatbot.components:LocalDb.load()`, as gunicorn and Flask write app
   factories), called once: its result is served. An object serves each public method
@@ -33,6 +35,7 @@ from typing import Any, TypeVar
 from . import targets
 from .binding import Binding, return_hint, takes_request
 from .errors import HTTPError, PumaConfigError
+from .modulefunctions import functions_of, group_name, is_module_target
 
 IDEMPOTENT_MARK = "__puma_idempotent__"
 INTERFACE_PATH = "/_puma/interface"
@@ -140,6 +143,8 @@ class Served:
 
 def build(path: str) -> Served:
     """Import the target at `path`, build it (class or `factory()`), and describe what it serves."""
+    if is_module_target(path):
+        return serve_functions(targets.load(path), label=group_name(path.rpartition(":")[0]))
     is_factory = path.endswith(FACTORY_SUFFIX)
     loaded = targets.load(path[: -len(FACTORY_SUFFIX)] if is_factory else path)
     if is_factory or inspect.isclass(loaded):
@@ -175,9 +180,20 @@ def serve(target: Any, *, label: str | None = None) -> Served:
     return Served("object", endpoints, label)
 
 
+def serve_functions(module: Any, *, label: str) -> Served:
+    """A module's functions (`puma.modulefunctions`) served as an object's methods: each at
+    `POST /<prefix>/<function>`."""
+    functions = functions_of(module)
+    if not functions:
+        raise PumaConfigError([(label, f"module {module.__name__} defines no public function to serve")])
+    return Served("object", {name: _endpoint(name, fn, f"{label}.{name}") for name, fn in functions.items()}, label)
+
+
 def marks(path: str) -> list[str]:
     """The methods of the target at `path` marked `@idempotent`, without building it: a class's,
     or a factory's whose return annotation names a class (else none). "" is the service itself."""
+    if is_module_target(path):
+        return sorted(n for n, fn in functions_of(targets.load(path)).items() if getattr(fn, IDEMPOTENT_MARK, False))
     is_factory = path.endswith(FACTORY_SUFFIX)
     loaded = targets.load(path[: -len(FACTORY_SUFFIX)] if is_factory else path)
     if is_factory:
@@ -241,4 +257,4 @@ def _hints_return(factory: Any) -> Any:
         return None
 
 
-__all__ = ["Endpoint", "Served", "build", "has_methods", "idempotent", "marks", "serve"]
+__all__ = ["Endpoint", "Served", "build", "has_methods", "idempotent", "marks", "serve", "serve_functions"]

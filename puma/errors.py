@@ -77,10 +77,15 @@ class PumaCallError(PumaError, RuntimeError):
     """
 
     def __init__(self, service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None,
-                 *, may_have_taken_effect: bool = False, error_class: str | None = None) -> None:
+                 *, may_have_taken_effect: bool = False, error_class: str | None = None,
+                 raised: str | None = None, raised_at: str | None = None) -> None:
         self.service = service
         # The app's exception class the service raised, as "module:qualname" (see puma.apperrors), or None.
         self.error_class = error_class
+        # The name of the exception class the function raised, and where ("service 'desk', instance
+        # 2 (pid 4711, port 41234)"), when the service answered an exception of the function's own
+        # (not PUMA's words about the call).
+        self.raised, self.raised_at = raised, raised_at
         self.status = status
         self.detail = detail
         self.problems = problems or []
@@ -88,12 +93,27 @@ class PumaCallError(PumaError, RuntimeError):
         # connection, or it timed out): re-sending is safe only if the call is idempotent.
         self.may_have_taken_effect = may_have_taken_effect
         # Status 0: no HTTP answer at all (nothing to call, unknown, unreachable), not an HTTP status.
+        if raised:
+            super().__init__(self._raised_text(raised, detail))
+            return
         super().__init__(f"call to service {service!r} failed with HTTP {status}: {detail}" if status else
                          f"call to service {service!r} could not be made: {detail}")
 
+    def _raised_text(self, raised: str, detail: object) -> str:
+        """What the function raised, as it said it, and where: `NotOnShelf: isbn 7 is out (raised
+        in service 'desk', instance 2, pid 4711; HTTP 404)`. The class's name leads only when the
+        error is not that class already (a caller that has its module imported gets the app's own
+        class, which Python's traceback names)."""
+        where = f"raised in {self.raised_at or f'service {self.service!r}'}"
+        named = "" if type(self).__name__ == raised else f"{raised}: "
+        if self.status >= 500:  # a bug: its text stays in the service's log (it may hold a DSN, a path)
+            return f"{named}its message is kept in the service's log ({where}; HTTP {self.status})"
+        return f"{named}{detail} ({where}; HTTP {self.status})"
+
     @staticmethod
     def of(service: str, status: int, detail: object, problems: list[dict[str, object]] | None = None,
-           *, may_have_taken_effect: bool = False, error_class: str | None = None) -> PumaCallError:
+           *, may_have_taken_effect: bool = False, error_class: str | None = None,
+           raised: str | None = None, raised_at: str | None = None) -> PumaCallError:
         """The error for an answer of `status`: a `PumaClientError` subclass for a 4xx; for a reply
         naming an app's exception class this process has imported, also that class (so
         `except NotOnShelf` catches it where the service raised `NotOnShelf`)."""
@@ -102,7 +122,7 @@ class PumaCallError(PumaError, RuntimeError):
         if error_class is not None:
             kind = apperrors.rebuilt(kind, error_class)  # type: ignore[assignment]  # a subclass of kind
         return kind(service, status, detail, problems, may_have_taken_effect=may_have_taken_effect,
-                    error_class=error_class)
+                    error_class=error_class, raised=raised, raised_at=raised_at)
 
 
 SERVICE_FAILED_HEADER = "x-puma-service-failed"

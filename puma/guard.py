@@ -15,7 +15,6 @@ still due). `outages()` lists what is failing now, for `puma status`.
 
 from __future__ import annotations
 
-import http.client
 import logging
 import threading
 import time
@@ -92,6 +91,14 @@ def outages() -> list[dict[str, Any]]:
             for o in current]
 
 
+def _expected_failures() -> tuple[type[BaseException], ...]:
+    # http.client (and the email package under it, ~0.2 s) is loaded by the supervisor's duties
+    # that use it, not by every process that imports the mesh client.
+    import http.client
+
+    return (OSError, http.client.HTTPException)
+
+
 def persist(what: str, body: Callable[..., T], *args: Any, stop: Callable[[], bool] = lambda: False,
             first_wait_s: float = FIRST_WAIT_S, max_wait_s: float = MAX_WAIT_S,
             give_up_after_s: float | None = None) -> T | None:
@@ -101,7 +108,7 @@ def persist(what: str, body: Callable[..., T], *args: Any, stop: Callable[[], bo
 
     >>> persist("write endpoints", write, stop=lambda: deployment.stopping)   # doctest: +SKIP
     """
-    outage = Outage(what, expected=(OSError, http.client.HTTPException))
+    outage = Outage(what, expected=_expected_failures())
     wait_s = first_wait_s
     started = time.monotonic()
     while True:
@@ -156,7 +163,7 @@ def _once(name: str, target: Callable[..., object], *args: Any) -> None:
 
 
 def _steps(name: str, step: Callable[..., object], stop: Callable[[], bool], *args: Any) -> None:
-    outage = Outage(name, expected=(OSError, http.client.HTTPException))
+    outage = Outage(name, expected=_expected_failures())
     wait_s = FIRST_WAIT_S
     while not stop():
         try:

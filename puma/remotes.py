@@ -47,6 +47,7 @@ from . import arguments, client
 from .binding import takes_request, type_text
 from .endpoints import INTERFACE_PATH
 from .errors import PumaError, PumaNotFound
+from .modulefunctions import functions_of
 from .sharedcache import SharedAnswers, shared_store
 from .suggest import did_you_mean
 
@@ -320,12 +321,16 @@ class _Method:
 class RemoteObject:
     """A service's methods as attributes; with a spec, only the spec's methods, typed."""
 
-    def __init__(self, service: str, spec: type | None, *, timeout_s: float | None, asynchronous: bool,
-                 memo: Memo | None = None) -> None:
+    def __init__(self, service: str, spec: type | types.ModuleType | None, *, timeout_s: float | None,
+                 asynchronous: bool, memo: Memo | None = None) -> None:
         self._service, self._spec, self._timeout_s, self._asynchronous = service, spec, timeout_s, asynchronous
         self._memo = memo  # one memory for all methods: keys hold the method's path
         self._methods: dict[str, _Method] = {}
-        if spec is not None:
+        if isinstance(spec, types.ModuleType):  # a module's functions, served together (puma.modulefunctions)
+            for name, fn in functions_of(spec).items():
+                self._methods[name] = self._method(name, fn)
+                setattr(self, name, self._methods[name])
+        elif spec is not None:
             for name in _spec_methods(spec):
                 self._methods[name] = self._method(name, getattr(spec, name))
                 setattr(self, name, self._methods[name])  # found without __getattr__
@@ -367,7 +372,7 @@ class RemoteObject:
         return f"<puma remote{spec} {self._service!r}>"
 
 
-def remote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None,
+def remote(service: str, spec: type | types.ModuleType | Callable[..., Any] | None = None, *, timeout_s: float | None = None,
            cache: int | None = 0) -> Any:
     """A proxy of `service`: its methods (or, for a function service, itself) called through the mesh.
 
@@ -381,7 +386,7 @@ def remote(service: str, spec: type | Callable[..., Any] | None = None, *, timeo
     return _proxy(service, spec, timeout_s=timeout_s, asynchronous=False, cache=cache)
 
 
-def aremote(service: str, spec: type | Callable[..., Any] | None = None, *, timeout_s: float | None = None,
+def aremote(service: str, spec: type | types.ModuleType | Callable[..., Any] | None = None, *, timeout_s: float | None = None,
             cache: int | None = 0) -> Any:
     """`remote` whose calls are coroutines: `await puma.aremote("db", Db).search(...)`."""
     return _proxy(service, spec, timeout_s=timeout_s, asynchronous=True, cache=cache)
@@ -391,11 +396,11 @@ def _proxy(service: str, spec: Any, *, timeout_s: float | None, asynchronous: bo
     memo = None if cache is None or (cache == 0 and type(cache) is int) else Memo(cache)
     if memo is not None:
         memo.shared = shared_store(service, memo.max_entries)
-    if spec is None or inspect.isclass(spec):
+    if spec is None or inspect.isclass(spec) or isinstance(spec, types.ModuleType):
         return RemoteObject(service, spec, timeout_s=timeout_s, asynchronous=asynchronous, memo=memo)
     if callable(spec):
         return _Method(service, "", spec, timeout_s=timeout_s, asynchronous=asynchronous, memo=memo)
-    raise TypeError(f"puma.remote({service!r}, spec): spec must be a class, a Protocol or a function, "
+    raise TypeError(f"puma.remote({service!r}, spec): spec must be a class, a Protocol, a function or a module, "
                     f"not {type(spec).__name__}")
 
 

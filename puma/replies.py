@@ -55,18 +55,44 @@ def is_status_tuple(result: Any, returns: Any = inspect.Parameter.empty) -> bool
     return True
 
 
-def reply_json(value: Any, *, convert: bool) -> str:
-    """A reply as JSON text (`convert`: first through `to_json`); `ReplyError` naming where and why not."""
+def reply_json(value: Any, *, convert: bool, who: str = "") -> str:
+    """A reply as JSON text (`convert`: first through `to_json`); `ReplyError` naming the function
+    (`who`), the type, where in the value, and the fix."""
     try:
         return encode_json(to_json(value) if convert else value)
     except NonFiniteNumberError as exc:
-        raise ReplyError(f"replied with {exc}") from None
+        raise ReplyError(f"{who + ' ' if who else ''}replied with {exc}") from None
     except (TypeError, ValueError, RecursionError, OverflowError) as exc:
         found = unencodable(value)
         where = found and (found[0] if len(found[0]) <= 80 else f"{found[0][:40]}...{found[0][-30:]}")
         why = f"at {where}, {found[1]}" if found else f"{type(exc).__name__}: {str(exc)[:200]}"
-        raise ReplyError(f"returned a reply JSON cannot hold: {why}; return dicts, lists, strings, "
-                         "finite numbers, dataclasses or pydantic models") from None
+        what = f"{who} returned a {type(value).__name__}" if who else "returned a reply"
+        raise ReplyError(f"{what} JSON cannot hold: {why}; return dicts, lists, strings, finite numbers, dates, "
+                         "Decimals, enums, sets, tuples, dataclasses or pydantic models (or bytes, sent as they "
+                         "are), e.g. make the class a @dataclass, or return a dict of its fields") from None
+
+
+def value_reply(result: Any, name: str, *, who: str, returns: Any = inspect.Parameter.empty,
+                text_type: str | None = None, handler: bool = False) -> FlaskResponse:
+    """What a service function returned, as its reply, encoded the same whatever its signature
+    (parameters bound from the body, none at all, or the whole `puma.Request`: `handler`):
+    a `Response` or a status tuple as they say; bytes as they are (application/octet-stream); any
+    other value as JSON (dataclasses, models, dates, Decimals, enums, sets, tuples; `None` is
+    `null`), except a `str` in `text_type` when given, and a handler's `None`, a 204. `who` names the
+    function in a `ReplyError` (a value JSON cannot hold).
+
+        value_reply(b"%PDF-1.7...", "reports", who="reports.render")   # -> 200 application/octet-stream
+        value_reply(Decimal("1.50"), "shop", who="shop.price")          # -> 200 application/json "1.50"
+    """
+    if isinstance(result, Response) or is_status_tuple(result, returns):
+        return shape(result, name, convert=True)
+    if isinstance(result, bytes | bytearray | memoryview):
+        return FlaskResponse(bytes(result), content_type="application/octet-stream")
+    if isinstance(result, str) and text_type is not None:
+        return FlaskResponse(result, mimetype=text_type)
+    if result is None and handler:
+        return _body(None, None)
+    return FlaskResponse(reply_json(result, convert=True, who=who), mimetype="application/json")
 
 
 def _reply_status(status: Any) -> int:
@@ -205,4 +231,4 @@ def _body(body: Any, content_type: str | None) -> FlaskResponse:
     raise ReplyError(f"returned {type(body).__name__}, which is not a reply; return a dict, list, str, bytes or None")
 
 
-__all__ = ["REPLY_HEADERS_MAX_BYTES", "ReplyError", "is_status_tuple", "reply_json", "shape"]
+__all__ = ["REPLY_HEADERS_MAX_BYTES", "ReplyError", "is_status_tuple", "reply_json", "shape", "value_reply"]

@@ -21,7 +21,7 @@ LbPolicy = Literal["round_robin", "least_request", "random", "ring_hash", "magle
 LB_POLICIES: tuple[LbPolicy, ...] = get_args(LbPolicy)
 HASH_POLICIES = ("ring_hash", "maglev")
 _PREFIX = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
-_IMPORT_PATH = re.compile(r"^.*[^:]:[A-Za-z_][\w.]*(\(\))?$")
+_IMPORT_PATH = re.compile(r"^.*[^:]:([A-Za-z_][\w.]*(\(\))?|\*)$")  # ':*': a module's functions
 KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 DEFAULT_METHODS = KNOWN_METHODS  # what an instance's dispatch serves; CONNECT, TRACE... never
 # A media type as a request's Content-Type names it (what an instance compares, lower case, no
@@ -310,7 +310,7 @@ class Service(ConfigModel):
     def _target_is_import_path(cls, value: str | None) -> str | None:
         if value is not None and not _IMPORT_PATH.match(value):
             raise ValueError(f"{value!r} is not an import path; write 'package.module:function' (or ':Class', "
-                             "or ':factory()' for a function that builds the service's object)")
+                             "or ':factory()' for a function that builds the service's object, or ':*' for a module's functions)")
         return value
 
     @field_validator("timeout_s")

@@ -28,6 +28,7 @@ import contextlib
 import inspect
 import logging
 import math
+import os
 import threading
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -56,9 +57,9 @@ from .errors import (
     PumaMapError,
 )
 from .media import DEFAULT_CONTENT_TYPES
-from .messages import FORM_TYPES, JSON_TYPES, Request, Response
+from .messages import FORM_TYPES, JSON_TYPES, Request
 from .parsing import parse_request, repeated_field, url_fields, wsgi_headers
-from .replies import ReplyError, is_status_tuple, reply_json, shape
+from .replies import ReplyError, shape, value_reply
 from .unavailable import storage_full, unavailable
 
 log = logging.getLogger(__name__)
@@ -277,8 +278,8 @@ class _JsonPath:
 def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: bool,
              returns: Any = inspect.Parameter.empty) -> FlaskResponse:
     """Call the service with `req` (also as `puma.request`) and shape its reply, or its error, as a
-    response. A function of no parameters (`takes_request` False) has its return value sent as a
-    bound function's is (`_plain_reply`); one that takes the request returns a reply as it is."""
+    response. Its return value is sent as a bound function's is (`replies.value_reply`); a `str`
+    goes as text and a request handler's `None` as a 204, as a handler's reply."""
     repeated = repeated_field(req)
     if repeated:  # a handler of the whole request reads one value per name: none is guessed for it
         return error_response(400, repeated, service=name)
@@ -288,7 +289,10 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
             result = fn(req) if takes_request else fn()
         if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
             result = eventloop.run(result)
-        return shape(result, name) if takes_request else _plain_reply(name, result, returns)
+        if isinstance(result, dict | list | str | tuple) and takes_request:
+            return shape(result, name, convert=True)  # a reply as a handler writes it (a tuple: with its status)
+        return value_reply(result, name, who=_function_name(fn), returns=returns, handler=takes_request,
+                           text_type=_text_wanted(req) or "text/plain")
     except HTTPException:
         raise
     except Exception as exc:
@@ -299,13 +303,8 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
         _current.reset(token)
 
 
-def _plain_reply(name: str, result: Any, returns: Any) -> FlaskResponse:
-    """A no-parameter function's return value, encoded as every plain function's is (dataclasses,
-    models, UUIDs, dates... as JSON); a `Response`, a status tuple, a str or bytes as a handler's."""
-    if result is None or isinstance(result, Response | str | bytes | bytearray | memoryview) \
-            or is_status_tuple(result, returns):
-        return shape(result, name, convert=True)
-    return FlaskResponse(reply_json(result, convert=True), mimetype="application/json")
+def _function_name(fn: Callable[..., Any]) -> str:
+    return str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__)
 
 
 def _handler_form(fn: Callable[..., Any], takes_request: bool) -> str:
@@ -313,10 +312,8 @@ def _handler_form(fn: Callable[..., Any], takes_request: bool) -> str:
     if not takes_request:
         return ("it takes no parameters, so PUMA calls it on every method and path under its prefix, where it "
                 "may read puma.request, and sends its return value as JSON, as a plain function's")
-    return (f"PUMA calls it with the whole puma.Request ({request_form(fn)}), so it returns a reply: a dict, "
-            "list, str, bytes, None, a (body, status[, headers]) tuple or a puma.Response; to have any value "
-            "sent as JSON (dataclasses, dates, UUIDs...), take the request's fields as parameters instead "
-            "(def f(name: str, ...)), or take none and read puma.request")
+    return (f"PUMA calls it with the whole puma.Request ({request_form(fn)}) and sends its return value as a "
+            "plain function's: JSON, bytes as they are, or a (body, status[, headers]) tuple or a puma.Response")
 
 
 def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse:
@@ -335,11 +332,8 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
             result = endpoint.binding.call(req.data, form=not isinstance(req.json, dict))
         if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
             result = eventloop.run(_awaited(endpoint.binding, result, req.data))
-        if isinstance(result, Response) or is_status_tuple(result, endpoint.binding.returns):
-            return shape(result, name, convert=True)  # a status (201, 202...) chosen by the function
-        if isinstance(result, str) and (text_type := _text_wanted(req)) is not None:
-            return FlaskResponse(result, mimetype=text_type)
-        return FlaskResponse(reply_json(result, convert=True), mimetype="application/json")
+        return value_reply(result, name, who=_function_name(endpoint.fn),
+                           returns=endpoint.binding.returns, text_type=_text_wanted(req))
     except BindingError as exc:
         return error_response(400, str(exc), service=name, problems=exc.problems, problems_total=exc.problems_total)
     except HTTPException:
@@ -442,7 +436,8 @@ def _error(name: str, exc: Exception, req: Request, *, form: str = "") -> FlaskR
     # BindingError, 400): a 500, its text (a DSN, a path) kept out of the reply. To refuse a request,
     # raise an exception class of the app's own (see puma.apperrors) or puma.HTTPError(400, ...).
     log.exception("service %s failed on %s %s%s", name, req.method, req.path, _unanswered_hint(exc))
-    return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__)
+    return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__,
+                          instance=instance_label())
 
 
 def _unanswered_hint(exc: Exception) -> str:
@@ -459,10 +454,25 @@ def _unanswered_hint(exc: Exception) -> str:
 
 def _app_error(name: str, exc: Exception, status: int) -> FlaskResponse:
     """An exception that says its status (`status_code`, or an app's own class): its message, its
-    class's name, and for an app's class `error_class` so the caller can raise it again."""
+    class's name, the instance it was raised in, and for an app's class `error_class` so the caller
+    can raise it again."""
     cls = type(exc)
     named = {"error_class": apperrors.class_name(cls)} if apperrors.app_defined(cls) else {}
-    return error_response(status, apperrors.message_of(exc), service=name, type=cls.__name__, **named)
+    return error_response(status, apperrors.message_of(exc), service=name, type=cls.__name__,
+                          instance=instance_label(), **named)
+
+
+_instance: dict[str, str] = {}
+
+
+def name_instance(instance_id: int, port: int) -> None:
+    """Name this process's instance in the errors it answers (set once it is forked)."""
+    _instance["label"] = f"{instance_id} (pid {os.getpid()}, port {port})"
+
+
+def instance_label() -> str:
+    """This instance as an error names it: `2 (pid 4711, port 41234)`."""
+    return _instance.get("label") or f"pid {os.getpid()}"
 
 
 def _storage_full(name: str, exc: Exception, req: Request, full: str) -> FlaskResponse:

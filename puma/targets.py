@@ -14,10 +14,11 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .apperrors import FILE_MODULE_PREFIX
 from .errors import PumaConfigError
+from .modulefunctions import ALL_FUNCTIONS
 from .suggest import closest, did_you_mean
 
 # Modules `load` made from a script file (name -> the file): their functions' import paths name the file.
@@ -72,11 +73,14 @@ def _main_module(qualname: str, where: str) -> str:
 
 
 def load(path: str) -> Callable[..., Any]:
-    """Import the callable named by `path` ('pkg.mod:func' or '/file.py:Class.method')."""
+    """Import the callable named by `path` ('pkg.mod:func' or '/file.py:Class.method'); for
+    'pkg.mod:*' (a module's functions served together), the module."""
     module_part, _, qualname = path.rpartition(":")
     if not module_part or not qualname:
         raise ImportError(f"{path!r} is not an import path; write 'package.module:function'")
     module = _load_file(module_part) if module_part.endswith(".py") else _import(module_part, path)
+    if qualname == ALL_FUNCTIONS:  # "shop.parts:*": the module, whose functions one service serves
+        return cast("Callable[..., Any]", module)
     obj: Any = module
     for attr in qualname.split("."):
         try:

@@ -19,7 +19,6 @@ before its request (closed, or a response nobody asked for) is never used.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import math
 import os
@@ -196,6 +195,8 @@ def _wait_for(fd: int, events: int, deadline: float, timeout: str) -> None:
 async def _ready(fd: int, deadline: float, *, write: bool = False,
                  timeout: str = "the server did not take the request in time") -> None:
     """Until `fd` is readable (writable), by the running event loop; TimeoutError at `deadline`."""
+    import asyncio  # imported by whoever runs the loop; a sync caller never pays for it
+
     loop = asyncio.get_running_loop()
     waiter = loop.create_future()
 
@@ -300,7 +301,7 @@ async def arequest(url: str, method: str, body: bytes, headers: dict[str, str], 
             conn.close()
             if not reused or getattr(exc, "started", False):
                 raise
-            conn, reused = await asyncio.to_thread(Connection, origin, timeout_s), False
+            conn, reused = await _connected(origin, timeout_s), False
             continue
         except BaseException:  # cancelled too: a response half-read can never be paired again
             conn.close()
@@ -313,7 +314,13 @@ async def _taken(pool: Connections, origin: Origin, timeout_s: float) -> tuple[C
     conn = pool.reuse(origin)
     if conn is not None:
         return conn, True
-    return await asyncio.to_thread(Connection, origin, timeout_s), False
+    return await _connected(origin, timeout_s), False
+
+
+async def _connected(origin: Origin, timeout_s: float) -> Connection:
+    import asyncio
+
+    return await asyncio.to_thread(Connection, origin, timeout_s)
 
 
 @functools.cache

@@ -47,7 +47,7 @@ from .codec import encode_json
 from .config import INSTANCE_IDLE_TIMEOUT_S
 from .counters import Counters
 from .readiness import NOT_READY_HEADER, Probe, refusal
-from .serving import HEALTH_PATH, build_app, limit_sync_calls
+from .serving import HEALTH_PATH, build_app, limit_sync_calls, name_instance
 from .zygote import DRAIN_SIGNAL, Zygote, emit
 
 log = logging.getLogger("puma.worker")
@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     def become(sock: socket.socket, instance_id: int, notify: Callable[[], None]) -> None:
         _die_with_parent()
         _identity["instance"] = instance_id
+        name_instance(instance_id, sock.getsockname()[1])
         if args.busy_dir:
             counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
         serve(args, app, counters, sock, notify)

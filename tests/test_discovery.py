@@ -83,15 +83,16 @@ def test_puma_service_still_takes_a_dict_and_its_json_text() -> None:
     app.add_services({"b": "tests.apps.parts:shift"})
     app.add_services("tests.apps.discovered_listed")
     assert app.targets == {"a": "tests.apps.parts:score", "b": "tests.apps.parts:shift",
-                           "shown": "tests.apps.discovered_listed:shown"}
+                           "discovered_listed": "tests.apps.discovered_listed:*"}
 
 
 def test_an_app_script_names_its_own_module_and_each_service_is_at_its_name() -> None:
     app = puma.App.load(LENDING_APP)
-    assert app.targets == {name: f"{LENDING_APP}:{attr}" for name, attr in
-                           (("shelf", "Shelf"), ("fine", "fine"), ("lend", "lend"))}
+    # Its functions together, named after the script (`puma.modulefunctions`); its class apart.
+    assert app.targets == {"lending_app": f"{LENDING_APP}:*", "shelf": f"{LENDING_APP}:Shelf"}
     services = app.resolved_config().puma_services
-    assert (services["shelf"].prefix, services["shelf"].instances.min, services["lend"].prefix) == ("/shelf", 2, "/lend")
+    assert (services["shelf"].prefix, services["shelf"].instances.min, services["lending_app"].prefix) == \
+        ("/shelf", 2, "/lending_app")
 
 
 @pytest.fixture(scope="module")
@@ -102,16 +103,17 @@ def lending() -> object:
 
 def test_ported_monolith_binds_form_fields_and_json_alike(lending) -> None:
     with httpx.Client(base_url=lending.url, timeout=10) as http:
-        assert http.post("/fine", data={"days_late": "3", "member": "child"}).json() == {"pence": 30}
-        assert http.post("/fine", json={"days_late": 3}).json() == {"pence": 75}
+        assert http.post("/lending_app/fine", data={"days_late": "3", "member": "child"}).json() == {"pence": 30}
+        assert http.post("/lending_app/fine", json={"days_late": 3}).json() == {"pence": 75}
         assert http.post("/shelf/find", data={"words": "EMMA"}).json() == [
             {"isbn": "0-19-953556-4", "title": "Emma", "copies": 0}]
-        assert http.post("/lend", json={"isbn": "0-14-044913-3", "member": "ann"}).json()["due_in_days"] == 21
+        assert http.post("/lending_app/lend", json={"isbn": "0-14-044913-3", "member": "ann"}).json()["due_in_days"] == 21
 
 
 @pytest.mark.parametrize(("path", "fields", "status", "parameter"), [
-    ("/fine", {"days_late": "three"}, 400, "days_late"), ("/fine", {"days_late": "1", "member": "dog"}, 400, "member"),
-    ("/lend", {"isbn": "0-14-044913-3"}, 400, "member"), ("/fine", {"days": "1"}, 400, "days"),
+    ("/lending_app/fine", {"days_late": "three"}, 400, "days_late"),
+    ("/lending_app/fine", {"days_late": "1", "member": "dog"}, 400, "member"),
+    ("/lending_app/lend", {"isbn": "0-14-044913-3"}, 400, "member"), ("/lending_app/fine", {"days": "1"}, 400, "days"),
 ])
 def test_ported_monolith_answers_400_naming_the_field(lending, path: str, fields: dict, status: int,
                                                        parameter: str) -> None:
@@ -122,9 +124,9 @@ def test_ported_monolith_answers_400_naming_the_field(lending, path: str, fields
 
 def test_ported_monolith_keeps_its_errors_and_serves_no_type_or_helper(lending) -> None:
     with httpx.Client(base_url=lending.url, timeout=10) as http:
-        assert http.post("/lend", data={"isbn": "0-19-953556-4", "member": "ann"}).status_code == 409
-        assert http.post("/lend", data={"isbn": "nope", "member": "ann"}).status_code == 404
-        for path in ("/book", "/member", "/not_on_shelf", "/_book", "/shelf/_book"):
+        assert http.post("/lending_app/lend", data={"isbn": "0-19-953556-4", "member": "ann"}).status_code == 409
+        assert http.post("/lending_app/lend", data={"isbn": "nope", "member": "ann"}).status_code == 404
+        for path in ("/book", "/member", "/not_on_shelf", "/_book", "/shelf/_book", "/lending_app/_book", "/lending_app/book", "/fine"):
             assert http.post(path, json={}).status_code == 404, path
 
 
@@ -136,7 +138,7 @@ def test_config_for_a_name_no_service_has_suggests_the_discovered_one() -> None:
         app.start(listener={"port": 0})
     message = str(caught.value)
     assert "puma_services.localdb" in message and "did you mean 'local_db'?" in message
-    assert "puma_services.zzz" in message and "(registered: doubler, local_db, moved)" in message
+    assert "puma_services.zzz" in message and "(registered: discovered, doubler, local_db)" in message
 
 
 def test_a_part_left_out_for_needing_arguments_is_logged_with_the_fix(caplog: pytest.LogCaptureFixture) -> None:
@@ -161,9 +163,9 @@ def test_a_module_beside_the_app_script_is_importable_by_every_instance(tmp_path
     script.write_text(f"from puma import puma_service, puma_start\n\npuma_service({module!r})\n\n"
                       "if __name__ == '__main__':\n    puma_start()\n")
     app = puma.App.load(script)
-    assert app.targets == {"water": f"{module}:water", "vents": f"{module}:Vents"}
+    assert app.targets == {module: f"{module}:*", "vents": f"{module}:Vents"}
     with app.start(listener={"port": 0}) as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
-        assert http.post("/water", data={"litres": "1.5"}).json() == {"plant": "fern", "litres": 1.5}
+        assert http.post(f"/{module}/water", data={"litres": "1.5"}).json() == {"plant": "fern", "litres": 1.5}
         assert http.post("/vents/open", json={"percent": 130}).json() == 100
         assert http.post("/vents/open", json={"percent": "wide"}).json()["problems"][0]["parameter"] == "percent"
 

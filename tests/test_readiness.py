@@ -461,7 +461,9 @@ def test_a_readiness_check_that_cannot_be_imported_fails_the_start_naming_it() -
     app = puma.App()
     app.configure({"puma_services": {"echo": {"prefix": "/echo", "readiness": "tests.apps.nosuch:ping"}}})
     app.add_services({"echo": "tests.apps.basic:echo"})
-    with pytest.raises(puma.PumaStartError, match=r"cannot import the readiness check 'tests.apps.nosuch:ping'"):
+    # Refused before anything starts, with every other problem (tests/test_run_checks.py).
+    with pytest.raises(puma.PumaConfigError, match=r"puma_services.echo.readiness.check: cannot import 'tests.apps.nosuch:ping': "
+                                                   r"no module named 'tests.apps.nosuch'"):
         with app.start(listener={"port": 0}):
             pass
 

@@ -198,7 +198,7 @@ def test_the_parts_example_serves_a_function_and_an_object_as_the_readme_shows()
 
     app = puma.App.load(Path(__file__).resolve().parents[1] / "examples" / "parts_app.py")
     with app.start(listener={"port": 0}) as deployment, httpx.Client(base_url=deployment.url, timeout=10) as http:
-        assert http.post("/suggest", json={"word": "al"}).json() == {"suggestion": "Alien", "year": 1979}
+        assert http.post("/parts_app/suggest", json={"word": "al"}).json() == {"suggestion": "Alien", "year": 1979}
         assert http.post("/catalogue/search", json={"word": "i", "before": 1990}).json() == [
             {"title": "Alien", "year": 1979}, {"title": "Big", "year": 1988}]
         refused = http.post("/catalogue/search", data={"word": "i", "before": "soon"})

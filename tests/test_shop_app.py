@@ -97,7 +97,7 @@ def test_an_item_that_kills_its_instance_is_named_and_costs_two_instances_not_ev
 
 
 @pytest.mark.parametrize(("path", "body", "status", "reply"), [
-    ("/register", {"name": "ada"}, 201, {"name": "ada"}),
+    ("/shop_app/register", {"name": "ada"}, 201, {"name": "ada"}),
     ("/desk/register", {"name": "bo"}, 201, {"name": "bo"}),
     ("/desk/register_later", {"name": "cy"}, 202, {"queued": "cy"}),
     ("/desk/register_plain", {"name": "di"}, 201, {"sku": "di", "qty": 2}),
@@ -111,7 +111,7 @@ def test_a_status_a_bound_function_returns_is_the_reply_status(http, path, body,
 
 
 def test_a_response_keeps_its_headers(http):
-    assert http.post("/register", json={"name": "gil"}).headers["location"] == "/customers/gil"
+    assert http.post("/shop_app/register", json={"name": "gil"}).headers["location"] == "/customers/gil"
 
 
 @pytest.mark.parametrize(("body", "where"), [
@@ -120,7 +120,7 @@ def test_a_response_keeps_its_headers(http):
     ({"basket": {"lines": []}, "address": {"street": "1 Lane", "city": "Oslo", "zip": "0150"}}, "address['zip']"),
 ])
 def test_an_unknown_field_inside_an_argument_is_a_400_naming_its_path(http, body, where):
-    resp = http.post("/deliver", json=body)
+    resp = http.post("/shop_app/deliver", json=body)
     assert resp.status_code == 400, resp.text
     problems = resp.json()["problems"]
     assert [p["parameter"] for p in problems] == [where]
@@ -149,8 +149,8 @@ def _outside(code: str, url: str) -> subprocess.CompletedProcess:
 
 def test_a_script_outside_the_deployment_calls_its_services_with_puma_url_alone(shop):
     code = ("import json, puma\n"
-            "print(json.dumps([puma.call('deliver', {'basket': {'lines': [{'sku': 'kiwi', 'qty': 3}]}}),\n"
-            "                  puma.remote('stock').count('kiwi'), puma.remote('register')('hal')]))")
+            "print(json.dumps([puma.remote('shop_app').deliver({'lines': [{'sku': 'kiwi', 'qty': 3}]}),\n"
+            "                  puma.remote('stock').count('kiwi'), puma.remote('shop_app').register('hal')]))")
     done = _outside(code, shop.url)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [{"items": 3, "city": None}, 10, {"name": "hal"}]
@@ -159,7 +159,7 @@ def test_a_script_outside_the_deployment_calls_its_services_with_puma_url_alone(
 def test_an_outside_call_to_a_misspelt_service_lists_the_deployment_s_services(shop):
     done = _outside("import puma\npuma.call('stok', {})", shop.url)
     assert done.returncode == 1
-    assert "unknown service" in done.stderr and "'stock'" in done.stderr and "'deliver'" in done.stderr
+    assert "unknown service" in done.stderr and "'stock'" in done.stderr and "'shop_app'" in done.stderr
 
 
 def test_an_outside_call_to_a_url_that_is_no_deployment_says_what_to_set(http):

@@ -75,11 +75,14 @@ def test_startup_failure_keeps_the_logs_and_shows_their_end(tmp_path: Path) -> N
 
 
 def test_startup_failure_to_import_a_service_keeps_the_logs(tmp_path: Path) -> None:
-    app = _app(tmp_path, "{'gone': {'prefix': '/gone', 'target': 'tests.apps.no_such_module:answer'}}")
+    # Its module is there and parses (a missing module is refused before anything starts:
+    # tests/test_run_checks.py); importing it fails only where it runs, on a dependency.
+    (tmp_path / "gone_mod.py").write_text("import not_installed_here_xyz\n\n\ndef answer() -> int:\n    return 42\n")
+    app = _app(tmp_path, "{'gone': {'prefix': '/gone', 'target': 'gone_mod:answer'}}")
     done = subprocess.run([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert done.returncode == 1
-    assert "cannot import 'tests.apps.no_such_module:answer'" in done.stderr
+    assert "cannot import 'gone_mod:answer'" in done.stderr
     kept = Path(_found(r"last lines of (\S+gone\.log) \(kept\)", done.stderr))
     assert "ModuleNotFoundError" in kept.read_text() and kept.is_relative_to(tmp_path)
 

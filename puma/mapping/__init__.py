@@ -13,10 +13,24 @@ See `puma.mapping.service` for the trust model of binary and JSON mode.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..errors import PumaMapError
 from .client import map, map_reduce, puma_map, puma_map_reduce
 from .locate import service_config, start_local
-from .service import map_service
+
+if TYPE_CHECKING:
+    from .service import map_service
+
+
+def __getattr__(name: str) -> Any:
+    # The service side (Flask, pydantic: ~0.5 s of imports) is loaded where it serves, never by a
+    # caller of puma.map, whose first call paid for it (puma.mapping:map_service, its target, still works).
+    if name == "map_service":
+        from .service import map_service
+
+        return map_service
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["PumaMapError", "map", "map_reduce", "map_service", "puma_map", "puma_map_reduce",
            "service_config", "start_local"]

@@ -16,7 +16,6 @@ cut), is named, and is never re-sent to every instance.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import heapq
@@ -43,6 +42,7 @@ from .protocol import (
     PICKLE_PROTOCOL,
     REPLY,
     REQUEST,
+    SECRET_FIX,
     SIGNATURE_HEADER,
     Chunking,
     SignatureError,
@@ -169,6 +169,8 @@ def _path_of(fn: Callable[..., Any] | str, where: str) -> str:
 
 
 async def _in_thread(run: Callable[[], T]) -> T:
+    import asyncio  # imported by whoever runs the loop; puma.map's sync callers never pay for it
+
     cancel = threading.Event()
     _cancel.set(cancel)  # this task's context, which to_thread copies into the thread
     try:
@@ -187,8 +189,8 @@ def _run(job: Job, items: Sequence[Any], chunksize: int | None, chunking: Chunki
          concurrency: int | None, timeout_s: float) -> list[Any]:
     target = resolve(deployment, url, secret)
     if target.key is None and not job.json_mode:
-        raise PumaMapError("no shared secret for signing pickled chunks: pass secret=..., set 'secret' in the "
-                           f"deployment's config, or set ${ENV_SECRET} (the same value the workers have)")
+        raise PumaMapError(f"no shared secret to sign the pickled chunks for {target.url}: this process has no "
+                           f"${ENV_SECRET} and no secret=...; {SECRET_FIX}")
     instances = target.instances or status_instances(target.url)
     size = chunk_size(len(items), instances, chunking, chunksize, item_s=_item_seconds.get(job.fn))
     bounds = chunk_bounds(len(items), size)
@@ -364,6 +366,10 @@ class _Sender:
         if resp.status == FAILED_STATUS and isinstance(detail, dict) and "index" in detail:
             raise self._failed(index, detail)
         error = detail.get("error", detail) if isinstance(detail, dict) else detail
+        if resp.status == 401:  # its key is not this process's: say which keys and how to share one
+            raise PumaMapError(f"chunk {index}: the map service at {self.target.url} refused it (HTTP 401): it checks "
+                               f"signatures with another secret than this process's; {SECRET_FIX}",
+                               chunk_index=index, status=resp.status)
         raise PumaMapError(f"chunk {index}: {self.target.url} answered HTTP {resp.status}: {error}",
                            chunk_index=index, status=resp.status)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -100,9 +101,11 @@ def _key(secret: str | bytes | None, deployment: Deployment | None) -> bytes | N
 
 
 def _candidates() -> list[Deployment]:
-    from ..app import default_app
-
-    found = [*reversed(_local_deployments), default_app.deployment]
+    # puma.app is imported (~0.4 s) only by a process that may have started a deployment; a caller
+    # that has not imported it has none of its own, only those start_local made.
+    app_module = sys.modules.get("puma.app")
+    default_deployment = getattr(getattr(app_module, "default_app", None), "deployment", None)
+    found = [*reversed(_local_deployments), default_deployment]
     return [d for d in found if d is not None and not d.stopping]
 
 

@@ -43,6 +43,17 @@ class SignatureError(PumaError, ValueError):
     """A body's HMAC tag is missing or wrong; the body was not deserialised."""
 
 
+SECRET_FIX = (f"puma.map signs the pickled chunks it sends (and the map service its replies) with one HMAC key, "
+              f"the config key 'secret', else ${ENV_SECRET}; with neither, `puma run` makes a random key that only "
+              f"the deployment's own processes have, so a caller outside it (a script with PUMA_URL, a notebook, "
+              f"another `puma run`) signs with another key or none. Fix: give both sides the same key: "
+              f"export {ENV_SECRET}=<a long random string> (python -c 'import secrets; print(secrets.token_hex(32))') "
+              f"in the shell of `puma run` and of the caller, or set 'secret' in puma_config and that value as "
+              f"${ENV_SECRET} (or puma.map(..., secret=...)) in the caller; JSON mode (json_mode=True, functions "
+              f"listed in ${ENV_ALLOW}) needs no key")
+"""What a mismatched or missing secret means and how to fix it, said wherever one is seen."""
+
+
 @dataclass(frozen=True)
 class Signed:
     data: bytes
@@ -73,11 +84,12 @@ def sign(key: bytes, label: bytes, data: bytes | bytearray) -> str:
 def verify(key: bytes | None, label: bytes, data: bytes | bytearray, signature: str | None) -> None:
     """Raise `SignatureError` unless `signature` is the tag of `data` under `key` and `label`."""
     if key is None:
-        raise SignatureError("no shared secret is configured on this side; set 'secret' in the config or $PUMA_SECRET")
+        raise SignatureError(f"no shared secret is configured on this side to check the signature; {SECRET_FIX}")
     if not signature:
         raise SignatureError(f"missing {SIGNATURE_HEADER} header; pickled payloads must be signed")
     if not hmac.compare_digest(sign(key, label, data), signature):
-        raise SignatureError(f"wrong {SIGNATURE_HEADER}: the payload was altered or signed with another secret")
+        raise SignatureError(f"wrong {SIGNATURE_HEADER}: the payload was signed with another secret (or altered); "
+                             f"{SECRET_FIX}")
 
 
 def encode(key: bytes, label: bytes, message: dict[str, Any]) -> Signed:
