@@ -57,6 +57,18 @@ export class Log {
     this.list.replaceChildren();
   }
 
+  // Changes to what is shown already (a restore in bulk, a message marked not sent), made while
+  // the log is busy: screen readers hear none of them; what is new is said after, once.
+  quietly(change) {
+    const region = this.list.closest("[aria-live]");
+    region.setAttribute("aria-busy", "true");
+    try {
+      return change();
+    } finally {
+      region.removeAttribute("aria-busy");
+    }
+  }
+
   scrollToEnd() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
     this.atEnd = true;
@@ -83,7 +95,12 @@ export class Log {
 
   // A message that did not reach the server: said on the bubble itself, in words (not colour
   // alone) that screen readers read too ("You, not sent:"), with a button to send it again.
+  // Quietly: the note that follows says it was not sent and why, once.
   markNotSent(item, onResend) {
+    return this.quietly(() => this.flagNotSent(item, onResend));
+  }
+
+  flagNotSent(item, onResend) {
     item.classList.add("not-sent");
     item.dataset.sent = "false";
     item.querySelector(".visually-hidden").textContent = "You, not sent: ";

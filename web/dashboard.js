@@ -4,6 +4,7 @@
 
 import { Chart } from "./charts.js";
 import { DEPLOYMENT_DOWN, clockText, counted } from "./format.js";
+import { speak } from "./live.js";
 
 const params = new URLSearchParams(window.location.search);
 const INTERVAL_MS = Math.max(250, Number(params.get("interval")) || 1500);
@@ -301,7 +302,7 @@ function setLive(ok) {
   const state = $("live-state");
   const text = ok ? "live" : "disconnected";
   $("live").className = `live ${ok ? "on" : "off"}`;
-  if (state.textContent !== text) state.textContent = text;  // announced only when it changes
+  speak(state, text);  // announced only when it changes
   $("live-time").textContent = ok ? `· ${clockText(new Date())}` : "";
   document.body.dataset.state = ok ? "live" : "offline";
 }
@@ -324,7 +325,7 @@ function problemText(err) {
 
 function showProblem(text) {
   const box = $("dash-error");
-  if (box.textContent !== text) box.textContent = text;
+  speak(box, text);
   box.hidden = !text;
   const stale = Boolean(text) && lastGood !== null;
   document.body.classList.toggle("stale", stale);
@@ -356,7 +357,8 @@ function announceChanges(services) {
     if (seenStates.has(name) && seenStates.get(name) !== now) changed.push(`${name}: ${now}`);
     seenStates.set(name, now);
   });
-  if (changed.length) $("service-changes").textContent = `${changed.join(". ")}.`;
+  // Each change is news, even in the words of the one before ("legacy: ready." after a flap).
+  if (changed.length) speak($("service-changes"), `${changed.join(". ")}.`, { again: true });
 }
 
 function render(status) {
