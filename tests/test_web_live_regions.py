@@ -47,6 +47,12 @@ def test_web_live_regions_chat_says_each_message_once_and_nothing_when_idle(new_
         assert sum(line.startswith(f"Chatbot: {text}") for line in log) == 1, (text, log)
     for text in CONVERSATION:
         assert f"You: {text}" in log
+    # The film card is part of the message proposing the film: said with it, as the chatbot's.
+    assert all(line.startswith(("Chatbot: ", "You: ")) for line in log), log
+    proposal = [line for line in log if "Film card: " in line]
+    assert len(proposal) == 1 and proposal[0].startswith("Chatbot: How about "), log
+    title = page.text_content(".film-card .film-title").split(" (")[0]
+    assert f"Film card: {title}, " in proposal[0], proposal
     assert _texts(announced(page), "status-announce")[-1].startswith("The conversation is over.")
     before = _mark(page)
     _quiet_for(page, 1200)  # nothing happens: nothing is said

@@ -108,3 +108,44 @@ def test_web_view_without_javascript_says_the_page_needs_it(new_page: Any, web_u
     page.goto(web_url + path)
     note = page.locator(".noscript-note")
     assert note.is_visible() and says in note.inner_text() and "reload" in note.inner_text()
+
+
+# A conversation's log as the chat page has it (a polite log), the recorder of what it announces
+# installed first (tests/live_regions.py); a message proposing `film` is drawn into it.
+PROPOSE = """async ([text, film]) => {
+  document.body.innerHTML = '<section id="s"><div role="log" aria-live="polite" aria-relevant="additions">'
+    + '<ol id="m"></ol></div></section><div id="t"></div>';
+  const view = await import('/chat-view.js');
+  const log = new view.Log(document.getElementById('m'), document.getElementById('s'), document.getElementById('t'));
+  log.message('bot', text, new Date(), film);
+  await new Promise((ok) => setTimeout(ok, 50));
+  return {said: window.__liveSaid.map((s) => s.text), genres: [...document.querySelectorAll('.film-card .chip')].map((c) => c.textContent),
+          cards: document.querySelectorAll('#m > li .film-card').length, items: document.querySelectorAll('#m > li').length};
+}"""
+
+
+@pytest.mark.parametrize(("film", "card"), [
+    ({"id": 1, "title": "Heat", "year": 1995, "genres": ["crime", "action", "drama"], "runtime_min": 170,
+      "mpaa": "R", "directors": ["Michael Mann"], "cast": ["Al Pacino"]},
+     "Film card: Heat, 1995, crime, action, drama, 170 minutes."),
+    ({"id": 2, "title": "The Lion King", "year": 1994, "genres": ["animation", "family", "adventure", "drama", "musical"],
+      "runtime_min": 88, "rating": 3.84},
+     "Film card: The Lion King, 1994, animation, family, adventure, drama, musical, 88 minutes, MovieLens rating 3.8 of 5."),
+    ({"id": 3, "title": "Untimed", "year": None, "genres": ["documentary"], "runtime_min": None},
+     "Film card: Untimed, documentary."),
+])
+def test_web_view_film_card_is_announced_as_part_of_the_chatbots_message(new_page: Any, web_url: str, film: dict,
+                                                                          card: str) -> None:
+    """One announcement, said as the chatbot's: its text, then the card's title, year, genres (in
+    the order the server sends them, which is the order the chatbot names them) and length."""
+    from tests.live_regions import record
+
+    page = new_page()
+    record(page)
+    page.goto(f"{web_url}/format.js")
+    text = f"How about {film['title']}?"
+    drawn = page.evaluate(PROPOSE, [text, film])
+    assert drawn["said"] == [f"Chatbot: {text} {card}"], drawn
+    assert drawn["items"] == 1 and drawn["cards"] == 1
+    assert drawn["genres"] == film["genres"]  # the chips as sent, in that order
+

@@ -182,11 +182,10 @@ async function showReply(reply, info, isCurrent) {
     const [text] = await Promise.all([messages.next(i), typingPause(all[i])]);
     if (!isCurrent()) return null;
     log.showTyping(false);
-    last = log.message("bot", text);
-    if (i === cardAfter) log.card(film);
+    last = log.message("bot", text, new Date(), i === cardAfter ? film : null);  // the card in the message naming it
   }
   log.showTyping(false);
-  if (film && cardAfter < 0) log.card(film);
+  if (film && cardAfter < 0) last = log.card(film);
   if (last) log.servedBy(last, info);
   return messages.signal();
 }
@@ -401,9 +400,9 @@ function showHistory(data, backend, turns) {
     const cardAfter = film ? cardIndex(said, film.title) : -1;
     let last = null;
     said.forEach((text, i) => {
-      last = log.message("bot", text, when);
-      if (i === cardAfter) log.card(film);
+      last = log.message("bot", text, when, i === cardAfter ? film : null);
     });
+    if (film && cardAfter < 0) last = log.card(film, when);
     const known = turns[String(index + 1)] || {};
     if (last) {
       log.servedBy(last, { backend, label: label(backend), ms: known.ms ?? null, retried: known.retried,
