@@ -8,7 +8,7 @@ import random
 
 from chatbot import nlg
 from chatbot.components import Components
-from chatbot.dialog_state import public_movie
+from chatbot.dialog_state import asked, public_movie
 from chatbot.seen import own_pick_said
 from chatbot.taking import taken_film
 
@@ -37,7 +37,7 @@ class ClosingActs:
         """"Enjoy <the film>": the one on the table, or the one named ("i'll take Heat")."""
         taken = decision.get("taken")
         if taken and taken["id"] != (state["current"] or {}).get("id"):
-            state["current"] = public_movie(self._parts.db.movie(taken["id"]))
+            state["current"] = public_movie(self._parts.db.movie(taken["id"]), asked(state)["genre"])
         title = (state["current"] or {}).get("title") or "the movie"
         out.append(nlg.pick(nlg.ACCEPTED, rng, title=title))
         self._bye(state, dict(decision, taken=True), rng, out)

@@ -428,7 +428,7 @@ class DialogManager(SideActs, ClosingActs):
 
     def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
         """Put ``movie`` on the table: describe it and ask whether it was watched."""
-        state["current"] = _public_movie(movie)
+        state["current"] = _public_movie(movie, _asked(state)["genre"])  # genres as `describe` names them
         if movie["id"] not in state["shown"]:
             state["shown"].append(movie["id"])
         out.extend(nlg.describe(movie, _asked(state)))

@@ -16,10 +16,11 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from chatbot.constraints import included_values, same_wish
-from chatbot.nlg import SLOTS
+from chatbot.nlg import SLOTS, spoken_genres
 
 STATE_VERSION = 2
 
@@ -69,12 +70,14 @@ def mark_answered(state: dict[str, Any], slot: str) -> None:
         state["answered"].append(slot)
 
 
-def public_movie(movie: dict[str, Any]) -> dict[str, Any]:
-    """The proposed film as callers see it: the catalogue fields plus ``director``."""
+def public_movie(movie: dict[str, Any], asked_genres: Sequence[str] = ()) -> dict[str, Any]:
+    """The proposed film as callers see it: the catalogue fields plus ``director``; its genres in
+    the order the proposal names them (``asked_genres`` first: `nlg.spoken_genres`), so the card
+    a page draws from it agrees with what the bot says."""
     directors = list(movie.get("directors") or [])
     return {
         "id": movie["id"], "title": movie.get("title"), "year": movie.get("year"),
-        "genres": list(movie.get("genres") or []), "directors": directors,
+        "genres": spoken_genres(movie, asked_genres), "directors": directors,
         "director": directors[0] if directors else None, "cast": list(movie.get("cast") or []),
         "mpaa": movie.get("mpaa"), "runtime_min": movie.get("runtime_min"),
         "votes": movie.get("votes"),  # "something less famous" is relative to it

@@ -207,10 +207,20 @@ def _cast(movie: Mapping[str, Any], actors: Sequence[str], count: int) -> list[s
     return (first + [c for c in cast if c not in first])[: max(count, len(first))]
 
 
-def _genres(movie: Mapping[str, Any], asked: Sequence[str], count: int = 3) -> list[str]:
+def spoken_genres(movie: Mapping[str, Any], asked: Sequence[str] = ()) -> list[str]:
+    """Every genre of ``movie`` in the order the proposal names them: the ones asked for first,
+    then the catalogue's. The film card shows this list, so it reads as the sentence does:
+    ``spoken_genres({"genres": ["comedy", "drama", "romance"]}, ["romance"])`` ->
+    ``["romance", "comedy", "drama"]``."""
     genres = [g for g in movie.get("genres") or () if g]
-    first = [g for g in asked if g in genres]
-    return (first + [g for g in genres if g not in first])[: max(count, len(first))]
+    first = list(dict.fromkeys(g for g in asked if g in genres))
+    return first + [g for g in genres if g not in first]
+
+
+def _genres(movie: Mapping[str, Any], asked: Sequence[str], count: int = 3) -> list[str]:
+    """What the proposal says of them: the first ``count`` (every one asked for, if more)."""
+    first = [g for g in dict.fromkeys(asked) if g in (movie.get("genres") or ())]
+    return spoken_genres(movie, asked)[: max(count, len(first))]
 
 
 def _facts_sentence(movie: Mapping[str, Any], asked: Sequence[str]) -> str:

@@ -9,22 +9,33 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import interrupts, runs
-from .app import App, load_app
 from .bench.commands import add_bench
-from .client import ENV_URL
 from .cliparse import APP_HELP, HelpFormatter, SuggestingParser, add_synonyms, command
+from .defaults import DEFAULT_URL, ENV_URL, MAX_INSTANCES
 from .errors import PumaError
 from .rendering import add_render
-from .running import DEFAULT_URL, cmd_scale, cmd_status, format_status  # noqa: F401 - format_status: re-exported
-from .services import MAX_INSTANCES
 from .suggest import did_you_mean
 
+if TYPE_CHECKING:
+    from .app import App
+
+# Only light modules above: `puma --help` (and each command's) builds every parser, so what a
+# command needs to run (pydantic, Flask, the supervisor: seconds on a busy machine) is imported
+# inside it. tests/test_cli_help.py holds the help to a fraction of a second.
+
 log = logging.getLogger("puma")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "format_status":  # re-exported, loaded on first use
+        from .running import format_status
+
+        return format_status
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -63,6 +74,8 @@ def _disk_full_hint(exc: BaseException) -> str:
     """Where a full disk or quota was met and what to do: a write to an open file says neither."""
     if not (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or exc.filename:
         return ""
+    import tempfile
+
     return (f" (PUMA writes its run directory, logs and Envoy's files under {tempfile.gettempdir()}: "
             "free space there, or point TMPDIR at a directory with room)")
 
@@ -178,6 +191,7 @@ def _add_autoscale(sub: Any) -> None:
 
 def cmd_autoscale(args: argparse.Namespace) -> None:
     from . import swarmscale
+    from .app import load_app
 
     if args.tick_s <= 0:
         raise PumaError(f"--tick-s {args.tick_s:g} must be above 0 seconds, e.g. 1")
@@ -228,7 +242,20 @@ def _listener_overrides(app: App, args: argparse.Namespace) -> dict[str, Any]:
     return {"listener": listener} if listener else {}
 
 
+def cmd_status(args: argparse.Namespace) -> None:
+    from .running import cmd_status as status
+
+    status(args)
+
+
+def cmd_scale(args: argparse.Namespace) -> None:
+    from .running import cmd_scale as scale
+
+    scale(args)
+
+
 def cmd_run(args: argparse.Namespace) -> None:
+    from .app import load_app
     from .containers import ContainerSpec
 
     if args.backend != "docker" and (args.image or args.env):
@@ -242,6 +269,8 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    from .app import load_app
+
     config = load_app(args.app).resolved_config()
     if args.service not in config.puma_services:
         raise PumaError(f"no service {args.service!r} in {args.app}{did_you_mean(args.service, list(config.puma_services))}; "

@@ -16,11 +16,11 @@ from typing import Any
 
 from . import arguments, deadlines, transport, warmup
 from .deadlines import DEADLINE_HEADER
+from .defaults import ENV_URL as ENV_URL  # the name `puma.client.ENV_URL` callers know
 from .errors import SERVICE_FAILED_HEADER, PumaCallError, PumaServiceFailed, PumaUnknownService
 from .responses import Disconnected, ProtocolError
 from .suggest import did_you_mean
 
-ENV_URL = "PUMA_URL"
 ENV_SERVICES = "PUMA_SERVICES"
 ENV_INTERNAL = "PUMA_INTERNAL_SERVICES"  # a JSON list: the services a public client may not learn of
 ENV_WORKER = "PUMA_WORKER"  # set inside service processes

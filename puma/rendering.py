@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import envoy
-from .app import load_app
 from .cliparse import APP_HELP, command
 from .errors import PumaConfigError, PumaError
 from .targets import misspelt
@@ -51,6 +49,9 @@ def add_render(sub: Any) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
+    from . import envoy  # here, not above: `puma --help` builds this command's parser without them
+    from .app import load_app
+
     app = load_app(args.app)
     config = _with_marks(app.resolved_config(), app.import_paths)
     if args.target == "kubernetes":
@@ -139,7 +140,7 @@ _KUBERNETES_OPTIONS = ("image", "namespace", "secret", "autoscale_on", "envoy_re
 
 
 def _add_kubernetes_options(render: argparse.ArgumentParser) -> None:
-    from .kubernetes import AUTOSCALE_ON, Options
+    from .kubeoptions import AUTOSCALE_ON, Options
 
     default = Options(app="")
     k8s = render.add_argument_group("kubernetes target")

@@ -21,13 +21,11 @@ import urllib.request
 from typing import Any
 
 from . import runs
-from .client import ENV_URL
+from .defaults import DEFAULT_URL as DEFAULT_URL
+from .defaults import ENV_URL
 from .edge import STATUS_TIMEOUT_S, SUPERVISOR_SILENT_FIELD
 from .errors import PumaError, PumaNotConfirmed
 from .states import headline
-
-DEFAULT_URL = "http://127.0.0.1:8080"
-
 
 RULE = ("without --url: $PUMA_URL, else the `puma run` of this user started from this directory (or one "
         "above it), else the only one running")

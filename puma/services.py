@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from .defaults import MAX_INSTANCES as MAX_INSTANCES  # the bound, re-exported where it is enforced
 from .errors import PumaScaleError
 from .fields import CheckSeconds, ConfigModel, Cores, Seconds, fits_envoy, normal_path
 from .media import DEFAULT_CONTENT_TYPES
@@ -34,13 +35,6 @@ _MEDIA_HINTS = {"json": "application/json", "form": "application/x-www-form-urle
 # What Envoy's active health check asks each instance: answered on a thread of its own (puma.worker).
 RESERVED_PREFIX = "/_puma"
 LIVENESS_PATH = "/_puma/live"
-
-
-MAX_INSTANCES = 32
-"""Most instances of one service on one deployment: its config (`instances`, `instances.max`),
-`Deployment.scale` and `puma scale` all stop here. Each is a forked process of ~30 MB: far more
-would exhaust the host's processes and memory (the fork server would fail, and the stop wait for
-thousands of drains)."""
 
 
 def _instances_bound(value: int | None, key: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -105,3 +106,27 @@ def test_chatbot_poll_drains_the_queue(bot: Chatbot) -> None:
     first = bot.poll(start.session_id)
     assert first.message == start.messages[1] and first.remaining == 0
     assert bot.poll(start.session_id).message is None
+
+
+# What a user asks for, in several shapes; each reply proposing a film is checked against it.
+GENRE_ASKS = [["an animated family film"], ["a romantic comedy"], ["crime thriller"], ["war drama"],
+              ["something with music, a musical"], ["sci-fi"], ["action and adventure"],
+              ["horror", "no preference", "no preference", "no preference", "no", "no"]]
+
+
+@pytest.mark.parametrize("asked", GENRE_ASKS, ids=lambda lines: lines[0])
+def test_chatbot_film_card_genres_are_the_catalogues_in_the_order_the_bot_names_them(
+        bot: Chatbot, catalog: Catalog, asked: list[str]) -> None:
+    """The card a page draws shows `recommendation["genres"]`; the proposal says "It is an X, Y
+    and Z movie". Both come from the catalogue's genres of that film, and the card lists the
+    ones said first, in the order said (the card once listed them alphabetically: "adventure,
+    animation, drama..." under "an animation, family and adventure movie")."""
+    turns = talk(bot, [*asked, "no preference", "no preference", "no preference", "no", "no"][:6])
+    said = [(t, re.search(r"\bIt is an? (.+?) movie\b", " ".join(t.messages))) for t in turns]
+    proposals = [(t.recommendation, found.group(1)) for t, found in said if t.recommendation and found]
+    assert proposals, [t.messages for t in turns]
+    for film, genres in proposals:
+        assert film is not None
+        named = genres.replace(" and ", ", ").split(", ")
+        assert sorted(film["genres"]) == sorted(catalog.movie(film["id"]).genres), film
+        assert film["genres"][:len(named)] == named, (genres, film["genres"])

@@ -103,13 +103,14 @@ def test_web_chat_backend_switch_says_it_starts_a_new_conversation_and_keeps_the
 
 # What a reader sees of the conversation, item by item: who said what, each film card by title,
 # which backend served each turn and how long it took, whether each message has its time.
+# A card is part of the message proposing its film: listed right after that message.
 SHOWN = """() => [...document.querySelectorAll('#messages > li')]
   .filter(li => li.dataset.role !== 'system')
-  .map(li => li.dataset.role === 'recommendation'
-    ? ['card', li.querySelector('.film-title').textContent]
-    : [li.dataset.role, li.querySelector('.bubble').textContent,
+  .flatMap(li => [
+    ...(li.querySelector('.bubble') ? [[li.dataset.role, li.querySelector('.bubble').textContent,
        (li.querySelector('.served-by') || {}).textContent || '', (li.querySelector('.took') || {}).textContent || '',
-       Boolean(li.querySelector('.meta time'))])"""
+       Boolean(li.querySelector('.meta time'))]] : []),
+    ...(li.querySelector('.film-card') ? [['card', li.querySelector('.film-title').textContent]] : [])])"""
 # Two films proposed (the first not watched, not liked), then a question about the second: its card
 # stays after the message proposing it, not after the answer naming its title again.
 TWO_FILMS = ["comedy", "no preference", "no preference", "no preference", "no", "no", "who directed it?"]

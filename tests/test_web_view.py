@@ -108,3 +108,121 @@ def test_web_view_without_javascript_says_the_page_needs_it(new_page: Any, web_u
     page.goto(web_url + path)
     note = page.locator(".noscript-note")
     assert note.is_visible() and says in note.inner_text() and "reload" in note.inner_text()
+
+
+# A conversation's log as the chat page has it (a polite log), the recorder of what it announces
+# installed first (tests/live_regions.py); a message proposing `film` is drawn into it.
+PROPOSE = """async ([text, film]) => {
+  document.body.innerHTML = '<section id="s"><div role="log" aria-live="polite" aria-relevant="additions">'
+    + '<ol id="m"></ol></div></section><div id="t"></div>';
+  const view = await import('/chat-view.js');
+  const log = new view.Log(document.getElementById('m'), document.getElementById('s'), document.getElementById('t'));
+  log.message('bot', text, new Date(), film);
+  await new Promise((ok) => setTimeout(ok, 50));
+  return {said: window.__liveSaid.map((s) => s.text), genres: [...document.querySelectorAll('.film-card .chip')].map((c) => c.textContent),
+          cards: document.querySelectorAll('#m > li .film-card').length, items: document.querySelectorAll('#m > li').length};
+}"""
+
+
+@pytest.mark.parametrize(("film", "card"), [
+    ({"id": 1, "title": "Heat", "year": 1995, "genres": ["crime", "action", "drama"], "runtime_min": 170,
+      "mpaa": "R", "directors": ["Michael Mann"], "cast": ["Al Pacino"]},
+     "Film card: Heat, 1995, crime, action, drama, 170 minutes."),
+    ({"id": 2, "title": "The Lion King", "year": 1994, "genres": ["animation", "family", "adventure", "drama", "musical"],
+      "runtime_min": 88, "rating": 3.84},
+     "Film card: The Lion King, 1994, animation, family, adventure, drama, musical, 88 minutes, MovieLens rating 3.8 of 5."),
+    ({"id": 3, "title": "Untimed", "year": None, "genres": ["documentary"], "runtime_min": None},
+     "Film card: Untimed, documentary."),
+])
+def test_web_view_film_card_is_announced_as_part_of_the_chatbots_message(new_page: Any, web_url: str, film: dict,
+                                                                          card: str) -> None:
+    """One announcement, said as the chatbot's: its text, then the card's title, year, genres (in
+    the order the server sends them, which is the order the chatbot names them) and length."""
+    from tests.live_regions import record
+
+    page = new_page()
+    record(page)
+    page.goto(f"{web_url}/format.js")
+    text = f"How about {film['title']}?"
+    drawn = page.evaluate(PROPOSE, [text, film])
+    assert drawn["said"] == [f"Chatbot: {text} {card}"], drawn
+    assert drawn["items"] == 1 and drawn["cards"] == 1
+    assert drawn["genres"] == film["genres"]  # the chips as sent, in that order
+
+
+# A deployment's status as GET /_puma/status gives it (puma/status.py), with what makes a page
+# wide or long: many services, a long name, a long reason, many instances, long events.
+def _status(now: float) -> dict[str, Any]:
+    def service(prefix: str, ready: int, count: int, not_ready: list[str] | None = None) -> dict[str, Any]:
+        return {"prefix": prefix, "ready": ready, "in_flight": 1, "requests_per_s": 12.5, "p50_ms": 9.5, "p99_ms": 120.0,
+                "requests_total": 123456, "errors_5xx": 3, "startup_failures": 2, "refused_not_ready": 1,
+                "min_instances": 1, "max_instances": 8, "autoscaled": True, "not_ready": not_ready or [],
+                "instances": [{"id": i, "pid": 40000 + i, "state": "ready", "healthy": True, "rss_mib": 41.5}
+                              for i in range(count)]}
+    services = {"web": service("/", 2, 2), "agent": service("/agent", 8, 8), "policy": service("/policy", 2, 2),
+                "listener": service("/listener", 1, 1), "survey": service("/survey", 1, 1),
+                "legacy": service("/legacy", 0, 1, ["the legacy socket server is unreachable: nothing accepts "
+                                                    "connections on 127.0.0.1:5005 (start it: make legacy)"]),
+                "recommendation_engine_with_a_rather_long_name": service("/recommendation_engine_with_a_rather_long_name", 1, 1)}
+    events = [{"time": now - i, "service": "agent", "kind": "scale", "from": 1 + i, "to": 2 + i, "message": f"{1 + i} -> {2 + i}",
+               "reason": "in-flight 9.5/instance > target 4 " * 3} for i in range(5)]
+    return {"time": now, "services": services, "events": events, "envoy": {"pid": 4242}, "waiting_for": []}
+
+
+def _dashboard(new_page: Any, web_url: str, width: int, height: int) -> Any:
+    import json
+    import time
+
+    page = new_page(viewport={"width": width, "height": height})
+    page.route("**/_puma/status", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                             body=json.dumps(_status(time.time()))))
+    page.goto(f"{web_url}/dashboard.html?interval=250")
+    page.wait_for_selector("article.service[data-service='legacy'] .service-not-ready:not([hidden])")
+    return page
+
+
+NO_SIDEWAYS = """() => document.documentElement.scrollWidth <= document.documentElement.clientWidth
+  && ![...document.querySelectorAll('main *')].some((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5
+       && !e.closest('.visually-hidden') && e.getClientRects().length)"""
+
+
+def test_web_view_dashboard_reflows_at_400_percent_zoom(new_page: Any, web_url: str) -> None:
+    """WCAG 1.4.10: at 320 CSS px wide (400 % zoom of 1280 px) nothing scrolls sideways; the first
+    service's state is in the first screen and one Tab after the top bar's; each service's
+    figures and charts start folded (this page was 27 screens long), open from the service's link,
+    and shrink to the width when opened."""
+    page = _dashboard(new_page, web_url, 320, 256)
+    assert page.evaluate(NO_SIDEWAYS)
+    first = page.locator(".index-link").first
+    box = first.bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= 256, box
+    assert first.inner_text() == "web: ready (2 of 2)"
+    assert "legacy: not ready: the legacy socket server is unreachable (0 of 1 ready)" in page.locator(".index-link").all_inner_texts()
+    page.evaluate("() => document.activeElement.blur()")
+    for _ in range(3):  # past the top bar's link: the first service's state
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('index-link')"):
+            break
+    assert page.evaluate("document.activeElement.textContent") == "web: ready (2 of 2)"
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= 10 * 256, f"the page is {height / 256:.1f} screens long at 320x256 (it was 27)"
+    assert page.locator(".service-more[open]").count() == 0
+    policy = page.locator(".index-link[data-service='policy']")
+    policy.focus()
+    page.keyboard.press("Enter")  # to its card, opened
+    page.wait_for_function("() => document.querySelector(\"article[data-service='policy'] .service-more\").open")
+    card = page.locator("article[data-service='policy']").bounding_box()
+    assert card and card["y"] < 256 and card["y"] + 40 > 0, card  # its heading in view
+    page.wait_for_function("() => document.querySelector(\"article[data-service='policy'] svg.chart-plot path.series\")")
+    page.evaluate("() => document.querySelectorAll('.service-more').forEach((d) => { d.open = true; })")
+    page.wait_for_timeout(100)
+    assert page.evaluate(NO_SIDEWAYS)  # the charts shrink to the width
+    widths = page.eval_on_selector_all("svg.chart-plot", "els => els.map(e => e.getBoundingClientRect().width)")
+    assert widths and max(widths) <= 320 - 2 * 10
+
+
+def test_web_view_dashboard_wide_shows_every_service_open(new_page: Any, web_url: str) -> None:
+    page = _dashboard(new_page, web_url, 1280, 1024)
+    assert page.locator(".service-more:not([open])").count() == 0
+    assert page.locator(".index-link").count() == 7
+    assert page.evaluate(NO_SIDEWAYS)

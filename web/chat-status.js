@@ -29,7 +29,8 @@ function legacyWaiting(why, since) {
     + `${what}.`;
 }
 
-// state: {queue, busy, waiting (what it waits for, or null), waitedS, waitingWhy, notice};
+// state: {queue, busy, waiting (what it waits for, or null), waitedS, waitingWhy, notice, noticeSpoken
+// (what is heard of the notice)};
 // label: the backend's name. Returns {line, spoken}: the line shown, and what a screen reader is
 // told (without what changes as start-up goes on: the services left, the seconds).
 export function statusText(state, label) {
@@ -47,7 +48,7 @@ export function statusText(state, label) {
       : `The ${label} is starting; your messages are answered once it is ready.`;
   return {
     line: [state.notice, text, queue].filter(Boolean).join(" "),
-    spoken: [state.notice, gist, queue].filter(Boolean).join(" "),
+    spoken: [state.noticeSpoken ?? state.notice, gist, queue].filter(Boolean).join(" "),
     outbox: `Queued: sent ${when}`,
   };
 }

@@ -7,6 +7,7 @@
 
 import { el } from "./chat-view.js";
 import { counted } from "./format.js";
+import { speak } from "./live.js";
 
 const REQUIRED = [
   { name: "liked", field: "liked-field", error: "liked-error", what: "how much you liked the movie (1 to 5)" },
@@ -104,8 +105,10 @@ export class Survey {
     box.hidden = false;
   }
 
-  showError(text) {
-    if (this.errorBox.textContent !== text) this.errorBox.textContent = text;  // an alert: announced once per change
+  // An alert: said once per change of its words (a re-check after each answer must not repeat
+  // it); `again` for a new failure in the same words (a second send that fails), said once more.
+  showError(text, { again = false } = {}) {
+    speak(this.errorBox, text, { again });
     this.errorBox.hidden = false;
   }
 
@@ -146,6 +149,6 @@ export class Survey {
     this.clearInvalid();
     this.checking = false;
     this.errorBox.hidden = true;
-    this.errorBox.textContent = "";
+    speak(this.errorBox, "");
   }
 }

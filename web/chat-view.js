@@ -57,20 +57,34 @@ export class Log {
     this.list.replaceChildren();
   }
 
+  // Changes to what is shown already (a restore in bulk, a message marked not sent), made while
+  // the log is busy: screen readers hear none of them; what is new is said after, once.
+  quietly(change) {
+    const region = this.list.closest("[aria-live]");
+    region.setAttribute("aria-busy", "true");
+    try {
+      return change();
+    } finally {
+      region.removeAttribute("aria-busy");
+    }
+  }
+
   scrollToEnd() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
     this.atEnd = true;
   }
 
-  // role: "bot" | "user"; when: a Date, or null when no time is known.
-  message(role, text, when = new Date()) {
+  // role: "bot" | "user"; when: a Date, or null when no time is known; film: the film this
+  // message proposes, shown as a card in it, so that screen readers hear one message:
+  // "Chatbot: How about Heat (1995)? Film card: Heat, 1995, action, crime, 170 minutes."
+  message(role, text, when = new Date(), film = null) {
     const item = el("li", `message ${role}`);
     item.dataset.role = role;
     const who = el("span", "visually-hidden", role === "bot" ? "Chatbot: " : "You: ");
     const bubble = el("div", "bubble", text);
     const meta = el("div", "meta");
     meta.setAttribute("aria-hidden", "true");
-    item.append(who, bubble, meta);
+    item.append(who, bubble, ...(film ? [filmCard(film)] : []), meta);
     if (when) {  // the time shown is the description's too: "Sent at 05:12:53." (read when browsed)
       meta.append(clockTime(when));
       item.dataset.time = clockText(when);
@@ -83,7 +97,12 @@ export class Log {
 
   // A message that did not reach the server: said on the bubble itself, in words (not colour
   // alone) that screen readers read too ("You, not sent:"), with a button to send it again.
+  // Quietly: the note that follows says it was not sent and why, once.
   markNotSent(item, onResend) {
+    return this.quietly(() => this.flagNotSent(item, onResend));
+  }
+
+  flagNotSent(item, onResend) {
     item.classList.add("not-sent");
     item.dataset.sent = "false";
     item.querySelector(".visually-hidden").textContent = "You, not sent: ";
@@ -117,9 +136,11 @@ export class Log {
     return item;
   }
 
-  card(film) {
-    this.list.append(filmCard(film));
-    this.scrollToEnd();
+  // A film proposed with no message naming it: the card is the chatbot's message by itself.
+  card(film, when = new Date()) {
+    const item = this.message("bot", "", when, film);
+    item.querySelector(".bubble").remove();
+    return item;
   }
 
   // info: {backend, label, ms (null when not known, e.g. restored), retried, waitedS, servedBy}.
@@ -167,22 +188,24 @@ export class Outbox {
   }
 }
 
-// The index of the message after which the film's card goes: the last one naming it.
+// The index of the message the film's card belongs to: the first one naming it (the proposal,
+// "How about Heat (1995)?"), else the last message.
 export function cardIndex(messages, title) {
-  for (let i = messages.length - 1; i >= 0; i -= 1) {
-    if (title && String(messages[i]).includes(title)) return i;
-  }
-  return messages.length - 1;
+  const found = title ? messages.findIndex((message) => String(message).includes(title)) : -1;
+  return found >= 0 ? found : messages.length - 1;
 }
 
-// The card reads well aloud too: title, then a list of facts, genres, and directors and cast as a
-// description list (term, then its value, as separate items: never "DirectorSergio Leone"; the
-// colon and the space are seen as well as heard). Every director is named, as the sentence does.
+// The card is part of the message proposing the film. Screen readers hear it as one short line
+// after the message's text, from the same fields the card shows: "Film card: Heat, 1995, action,
+// crime, 170 minutes." (its genres in the order the chatbot names them: the server sends them so).
+// The card's own layout (badges, chips, the director and cast lines the chatbot's next message
+// says in words) is for the eye: hidden from screen readers, which would otherwise read it all
+// out with every proposal. Every director is named, as the sentence does.
 function filmCard(film) {
-  const card = el("li", "film-card");
+  const card = el("div", "film-card");
   card.dataset.role = "recommendation";
+  const spoken = el("span", "visually-hidden film-spoken", ` ${filmSummary(film)}`);
   const poster = el("div", "poster", initials(film.title));
-  poster.setAttribute("aria-hidden", "true");
   const body = el("div", "film-body");
   const heading = el("h2", "film-title", film.title || "Untitled");
   if (film.year) heading.append(el("span", "film-year", ` (${film.year})`));
@@ -193,8 +216,20 @@ function filmCard(film) {
   const cast = names(film.cast);
   if (cast.length) people.append(labelled("Cast", cast.slice(0, 5).join(", ")));
   if (people.childElementCount) body.append(people);
-  card.append(poster, body);
+  const shown = el("div", "film-shown");
+  shown.setAttribute("aria-hidden", "true");
+  shown.append(poster, body);
+  card.append(spoken, shown);
   return card;
+}
+
+// "Film card: Heat, 1995, action, crime, 170 minutes, MovieLens rating 4.1 of 5." (what is
+// known; the rating too, as the chatbot does not say it).
+export function filmSummary(film) {
+  const parts = [film.title || "Untitled", film.year, ...(film.genres || []).filter(Boolean),
+    film.runtime_min ? `${film.runtime_min} minutes` : "",
+    typeof film.rating === "number" ? `MovieLens rating ${film.rating.toFixed(1)} of 5` : ""];
+  return `Film card: ${parts.filter((part) => part !== "" && part !== null && part !== undefined).join(", ")}.`;
 }
 
 function initials(title) {

@@ -12,6 +12,7 @@ import { describeFailure, failed, listener, newConversationId, post, send } from
 import { short, statusText } from "./chat-status.js";
 import { Survey } from "./chat-survey.js";
 import { Saved } from "./chat-saved.js";
+import { speak } from "./live.js";
 
 const BACKENDS = {
   puma: { turn: "/agent", read: "/listener", label: "PUMA mesh" },
@@ -35,14 +36,15 @@ const survey = new Survey(ui.surveyForm, $("survey-error"), ui.surveySubmit);
 const saved = new Saved("puma-chat", Object.keys(BACKENDS));
 const composer = new Composer({
   form: ui.composer, input: ui.input, count: ui.count, onSend: (text) => submit(text),
-  onNotice: (text) => { chat.notice = text; renderStatus(); },
+  onNotice: (text) => { setNotice(text); renderStatus(); },
   onChange: (text) => saved.update(chat.backend, { draft: text }),  // what is typed survives a reload
 });
 
 const chat = {
   backend: BACKENDS[params.get("backend")] ? params.get("backend") : saved.backend() || "puma",
   id: null, turnNo: 0, ended: false, busy: false, generation: 0, filmId: null,
-  queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, waitingWhy: "", notice: "", unrestored: null,
+  queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, waitingWhy: "", notice: "", noticeSpoken: "",
+  unrestored: null,
 };
 
 const label = (backend = chat.backend) => BACKENDS[backend].label;
@@ -73,6 +75,12 @@ function renderStatus() {
   outbox.show(chat.queue, heading);
 }
 
+// The line's notice (a refused or unsent message), and what screen readers hear of it when part
+// of it was just said elsewhere.
+function setNotice(line, spoken = line) {
+  Object.assign(chat, { notice: line, noticeSpoken: spoken });
+}
+
 // The line is bounded (style.css: 3 lines, 2 on a short screen) so the conversation and the box
 // keep the height; a longer text scrolls inside it, which the keyboard reaches only then.
 function fitStatus() {
@@ -92,7 +100,7 @@ let toAnnounce = null;
 function announce(text) {
   if (toAnnounce === null) {
     setTimeout(() => {
-      if (ui.announce.textContent !== toAnnounce) ui.announce.textContent = toAnnounce;
+      speak(ui.announce, toAnnounce);
       toAnnounce = null;
     }, 0);
   }
@@ -121,15 +129,19 @@ function doneWaiting() {
 
 // A message that was not sent goes back into the box, selected, so typing it again replaces it
 // rather than doubling it; the status line says so (a draft typed meanwhile is kept as it is).
-function giveBack(text) {
+// `noted`: the conversation's note has just said "Not sent: “…”" and why; screen readers then
+// hear only what to do, not "Not sent" a second time.
+function giveBack(text, { noted = false } = {}) {
   if (!text) return;
   const back = !ui.input.value || ui.input.value === text;
   if (back) {
     composer.set(text);
     ui.input.select();
   }
-  chat.notice = back ? `Not sent: “${short(text, 40)}” is back in the box; press Enter to try again.`
+  const line = back ? `Not sent: “${short(text, 40)}” is back in the box; press Enter to try again.`
     : `Not sent: “${short(text, 40)}”; press Enter to send what is in the box.`;
+  const todo = back ? "It is back in the box; press Enter to try again." : "Press Enter to send what is in the box.";
+  setNotice(line, noted ? todo : line);
   renderStatus();
 }
 
@@ -154,7 +166,7 @@ const TYPING_ANNOUNCE_AFTER_MS = 700;
 // Said once per turn to screen readers (the dots are not announced); cleared when it is answered.
 function announceTyping(on) {
   const text = on ? "Chatbot is typing…" : "";
-  if (ui.typingStatus.textContent !== text) ui.typingStatus.textContent = text;
+  speak(ui.typingStatus, text);
 }
 
 async function showReply(reply, info, isCurrent) {
@@ -170,11 +182,10 @@ async function showReply(reply, info, isCurrent) {
     const [text] = await Promise.all([messages.next(i), typingPause(all[i])]);
     if (!isCurrent()) return null;
     log.showTyping(false);
-    last = log.message("bot", text);
-    if (i === cardAfter) log.card(film);
+    last = log.message("bot", text, new Date(), i === cardAfter ? film : null);  // the card in the message naming it
   }
   log.showTyping(false);
-  if (film && cardAfter < 0) log.card(film);
+  if (film && cardAfter < 0) last = log.card(film);
   if (last) log.servedBy(last, info);
   return messages.signal();
 }
@@ -203,9 +214,9 @@ async function turn(text, turnNo, bubble = null) {
   if (failed(outcome)) {
     typing(false);
     const why = describeFailure(outcome, label(backend));
-    log.note(text ? `Not sent: “${short(text, 40)}”. ${why}` : why, "error");
     if (bubble) log.markNotSent(bubble, resend);
-    giveBack(text);
+    log.note(text ? `Not sent: “${short(text, 40)}”. ${why}` : why, "error");
+    giveBack(text, { noted: Boolean(text) });
     saved.update(backend, { inflight: null });
     return false;
   }
@@ -233,7 +244,7 @@ function greet() {
 
 function userTurn(text) {
   chat.hurry = false;  // a queued message's answer is typed as usual
-  if (chat.notice.startsWith("Not sent: “")) chat.notice = "";  // it is being sent again
+  if (chat.notice.startsWith("Not sent: “")) setNotice("");  // it is being sent again
   saved.update(chat.backend, { pending: chat.queue.slice() });
   log.dropNotSent(text);
   const bubble = log.message("user", text);
@@ -244,7 +255,7 @@ function userTurn(text) {
 // The Resend button of a message that was not sent: sent again (from the box too, if it is there).
 function resend(item, text) {
   if (ui.input.value === text) composer.set("");
-  chat.notice = "";
+  setNotice("");
   item.remove();
   submit(text);
   ui.input.focus();
@@ -366,7 +377,15 @@ function keepUnrestored(id, outcome, backend, unsent) {
 // Each turn as it was shown: its messages with the turn's time, the film card it proposed after
 // the message naming it, and which backend served it (with how long it took, if this tab knows).
 function restore(data, backend, turns) {
-  ui.logRegion.setAttribute("aria-busy", "true");
+  const filmId = log.quietly(() => showHistory(data, backend, turns));  // shown, not read out again
+  chat.turnNo = data.turn_no || (data.history || []).length;
+  chat.filmId = filmId || (data.recommendation ? data.recommendation.id : null);
+  log.note("Your conversation so far, restored.");
+  if (data.signal === "end") endConversation();
+}
+
+// The film of the last card shown, if any.
+function showHistory(data, backend, turns) {
   const history = data.history || [];
   // A transcript written before turns recorded their film: the film under discussion, once.
   const legacyFilm = history.some((entry) => entry.film) ? null : data.recommendation;
@@ -381,20 +400,16 @@ function restore(data, backend, turns) {
     const cardAfter = film ? cardIndex(said, film.title) : -1;
     let last = null;
     said.forEach((text, i) => {
-      last = log.message("bot", text, when);
-      if (i === cardAfter) log.card(film);
+      last = log.message("bot", text, when, i === cardAfter ? film : null);
     });
+    if (film && cardAfter < 0) last = log.card(film, when);
     const known = turns[String(index + 1)] || {};
     if (last) {
       log.servedBy(last, { backend, label: label(backend), ms: known.ms ?? null, retried: known.retried,
         waitedS: known.waitedS || 0, servedBy: known.servedBy });
     }
   });
-  ui.logRegion.removeAttribute("aria-busy");
-  chat.turnNo = data.turn_no || history.length;
-  chat.filmId = filmId || (data.recommendation ? data.recommendation.id : null);
-  log.note("Your conversation so far, restored.");
-  if (data.signal === "end") endConversation();
+  return filmId;
 }
 
 // ------------------------------------------------------------------ panels, start, switch
@@ -450,11 +465,12 @@ async function sendSurvey(event) {
   event.preventDefault();
   if (!survey.check()) return;
   survey.sending(true);
+  let failure = "";
   try {
     const result = await post("/survey", survey.answers(chat.id));
     if (result.status !== 200) {
       const data = result.data || {};
-      survey.showError(`Your answers could not be saved: ${data.error || data.detail || `HTTP ${result.status}`}`);
+      failure = `Your answers could not be saved: ${data.error || data.detail || `HTTP ${result.status}`}`;
       return;
     }
     saved.forget(chat.backend);
@@ -462,9 +478,12 @@ async function sendSurvey(event) {
     showPanel("thanks");
     ui.restart.focus();
   } catch (err) {
-    survey.showError("Your answers could not be saved: the network failed. Please try again.");
+    failure = "Your answers could not be saved: the network failed. Please try again.";
   } finally {
     survey.sending(false);
+    // Said once the form is no longer busy (a change inside a busy form may never be read), and
+    // said each time: a second failure in the same words is news too.
+    if (failure) survey.showError(failure, { again: true });
   }
 }
 

@@ -4,6 +4,7 @@
 
 import { Chart } from "./charts.js";
 import { DEPLOYMENT_DOWN, clockText, counted } from "./format.js";
+import { speak } from "./live.js";
 
 const params = new URLSearchParams(window.location.search);
 const INTERVAL_MS = Math.max(250, Number(params.get("interval")) || 1500);
@@ -83,11 +84,18 @@ function metric(label) {
   return { box, value };
 }
 
+// Narrow (a phone, or 400 % zoom: 320 CSS px): each service's figures and charts start folded,
+// so the page is a list of services and their states, each opened on demand (WCAG 1.4.10).
+const NARROW = window.matchMedia("(max-width: 480px)");
+
 function makeCard(name) {
   const card = el("article", "service");
   card.dataset.service = name;
+  card.id = serviceId(name);
+  card.setAttribute("aria-labelledby", `${card.id}-name`);
   const head = el("header", "service-head");
   const parts = { name: el("h2", "service-name", name), prefix: el("span", "service-prefix"), count: el("span", "service-count") };
+  parts.name.id = `${card.id}-name`;
   head.append(parts.name, parts.prefix, parts.count);
   // The squares are a picture of the states (a mouse user gets each one's details on hover); the
   // same details are text in a disclosure below them, reached by Tab and read by screen readers.
@@ -116,8 +124,18 @@ function makeCard(name) {
   };
   const charts = el("div", "charts");
   Object.values(parts.charts).forEach((chart) => charts.append(chart.box));
-  card.append(head, parts.instances, parts.details.box, parts.notReady, metrics, parts.totals, charts, parts.decisions.box);
+  // What is always shown: the name, its count and state; the rest folds (open unless narrow).
+  const more = el("details", "service-more");
+  more.open = !NARROW.matches;
+  more.append(el("summary", "", `Figures and charts of ${name}`), parts.details.box, metrics, parts.totals, charts,
+    parts.decisions.box);
+  more.addEventListener("toggle", () => drawCharts());  // drawn at the width it opens to
+  card.append(head, parts.instances, parts.notReady, more);
   return { card, parts, samples: [], last: null, marks: [], top: 1 };
+}
+
+function serviceId(name) {
+  return `service-${name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 }
 
 // A <details> whose summary says what it holds and how many; its list is filled on each poll
@@ -269,6 +287,40 @@ function renderServices(status) {
   drawCharts();
 }
 
+// The services and their states as links to their cards, first on the page: what a user checks
+// first is one Tab (or one glance) away, however narrow the window. A link's text changes only
+// when its state does (the focus stays on it while the page polls).
+function renderIndex(status) {
+  const services = status.services || {};
+  const names = Object.keys(services).sort((a, b) => services[a].prefix.localeCompare(services[b].prefix));
+  const list = $("service-index");
+  const links = names.map((name) => {
+    const svc = services[name];
+    const state = serviceState(svc);
+    const text = `${name}: ${state} (${svc.ready} of ${svc.instances.length}${state === "ready" ? "" : " ready"})`;
+    let link = list.querySelector(`a[data-service="${CSS.escape(name)}"]`);
+    if (!link) {
+      link = el("a", "index-link");
+      link.dataset.service = name;
+      link.href = `#${serviceId(name)}`;
+      link.addEventListener("click", () => openCard(name));
+    }
+    if (link.textContent !== text) link.textContent = text;
+    link.classList.toggle("down", state !== "ready");
+    return link;
+  });
+  const shown = [...list.querySelectorAll("a")];
+  if (shown.length !== links.length || shown.some((link, i) => link !== links[i])) {
+    list.replaceChildren(...links.map((link) => { const item = el("li"); item.append(link); return item; }));
+  }
+}
+
+// Following a service's link opens its figures (folded on a narrow screen).
+function openCard(name) {
+  const entry = cards.get(name);
+  if (entry) entry.card.querySelector(".service-more").open = true;
+}
+
 function renderSummary(status) {
   const list = Object.values(status.services || {});
   const sum = (key) => list.reduce((total, svc) => total + (Number(svc[key]) || 0), 0);
@@ -301,7 +353,7 @@ function setLive(ok) {
   const state = $("live-state");
   const text = ok ? "live" : "disconnected";
   $("live").className = `live ${ok ? "on" : "off"}`;
-  if (state.textContent !== text) state.textContent = text;  // announced only when it changes
+  speak(state, text);  // announced only when it changes
   $("live-time").textContent = ok ? `· ${clockText(new Date())}` : "";
   document.body.dataset.state = ok ? "live" : "offline";
 }
@@ -324,7 +376,7 @@ function problemText(err) {
 
 function showProblem(text) {
   const box = $("dash-error");
-  if (box.textContent !== text) box.textContent = text;
+  speak(box, text);
   box.hidden = !text;
   const stale = Boolean(text) && lastGood !== null;
   document.body.classList.toggle("stale", stale);
@@ -356,10 +408,12 @@ function announceChanges(services) {
     if (seenStates.has(name) && seenStates.get(name) !== now) changed.push(`${name}: ${now}`);
     seenStates.set(name, now);
   });
-  if (changed.length) $("service-changes").textContent = `${changed.join(". ")}.`;
+  // Each change is news, even in the words of the one before ("legacy: ready." after a flap).
+  if (changed.length) speak($("service-changes"), `${changed.join(". ")}.`, { again: true });
 }
 
 function render(status) {
+  renderIndex(status);
   renderSummary(status);
   renderServices(status);
   announceChanges(status.services || {});

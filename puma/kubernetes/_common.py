@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ..config import PumaConfig
 from ..errors import PumaConfigError
+from ..kubeoptions import AUTOSCALE_ON as AUTOSCALE_ON
+from ..kubeoptions import DEFAULT_IMAGE as DEFAULT_IMAGE
+from ..kubeoptions import Options as Options
 from ..services import Resources
 
-DEFAULT_IMAGE = "puma-app:latest"
 FRONT = "envoy"  # the front Envoy's Deployment and Service
 SERVICE_PORT = 8000  # every service pod serves here, as in docker-compose.yml
 STATS_PORT = 9902  # read-only window on Envoy's admin: GET /ready and /stats/prometheus only
@@ -24,25 +25,11 @@ PRESTOP_S = 7
 DNS_REFRESH_S = 1
 GRACE_MARGIN_S = 3
 IN_FLIGHT_METRIC = "puma_in_flight"  # an external metric a metrics adapter serves (see README)
-AUTOSCALE_ON = ("cpu", "in-flight")
 HEADER = "# Rendered by `puma render --target kubernetes` - do not edit by hand.\n"
 NOT_MAPPED = "puma/not-mapped"
 LABEL = "app.kubernetes.io/"
 _DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to render: `app` is the app script's path inside the image (`puma serve APP`)."""
-
-    app: str
-    image: str = DEFAULT_IMAGE
-    namespace: str = "puma"
-    secret: str = "puma"  # the Secret holding PUMA_SECRET and the app's own settings
-    cluster_domain: str = "cluster.local"
-    autoscale_on: str = "cpu"
-    envoy_replicas: int = 2
 
 
 # --- names ----------------------------------------------------------------------------------

@@ -1,0 +1,20 @@
+"""Names and bounds that `puma --help` prints and the heavier modules enforce.
+
+Kept free of imports so the command line can build its help without loading pydantic, Flask or
+the supervisor (`puma --help` must answer at once); `puma.services`, `puma.client` and
+`puma.running` re-export what they own from here.
+"""
+
+from __future__ import annotations
+
+MAX_INSTANCES = 32
+"""Most instances of one service on one deployment: its config (`instances`, `instances.max`),
+`Deployment.scale` and `puma scale` all stop here. Each is a forked process of ~30 MB: far more
+would exhaust the host's processes and memory (the fork server would fail, and the stop wait for
+thousands of drains)."""
+
+ENV_URL = "PUMA_URL"
+"""The environment variable holding a deployment's URL (read by `puma.client`, `puma status`...)."""
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+"""Where `puma status` and `puma scale` look when nothing else names a deployment."""

@@ -1,0 +1,171 @@
+"""Every live region of every page says each new message once, and nothing when nothing new
+happened (a poll, a keystroke, a re-render, a restore): what each region announces over a
+scripted session is recorded in the browser (tests/live_regions.py) and checked for repeats.
+
+Pages: the chat (a whole conversation; a message that fails to send, twice; the backend switch
+and back; the survey with its mistakes and failed sends) and the dashboard (polls, an outage and
+the return).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import puma
+from tests.live_regions import announced, record, repeats
+from tests.web_helpers import CONVERSATION, bubbles, open_chat, say, wait_turn_done
+
+
+def _quiet_for(page: Any, ms: int) -> None:
+    start = page.evaluate("performance.now()")
+    page.wait_for_function(f"() => performance.now() - {start} > {ms}")
+
+
+def _texts(said: list[dict[str, Any]], region: str) -> list[str]:
+    return [item["text"] for item in said if item["region"] == region]
+
+
+def _mark(page: Any) -> int:
+    return len(announced(page, cleared=True))
+
+
+def _to_the_end(page: Any, url: str) -> None:
+    open_chat(page, url, "puma")
+    for number, text in enumerate(CONVERSATION, start=2):
+        say(page, text, number)
+    page.wait_for_selector("body[data-state=ended]")
+
+
+def test_web_live_regions_chat_says_each_message_once_and_nothing_when_idle(new_page: Any, mesh: puma.Deployment) -> None:
+    page = new_page()
+    record(page)
+    _to_the_end(page, mesh.url)
+    log = _texts(announced(page), "log")
+    for text in bubbles(page, "bot"):  # each of the chatbot's messages once, as the chatbot's
+        assert sum(line.startswith(f"Chatbot: {text}") for line in log) == 1, (text, log)
+    for text in CONVERSATION:
+        assert f"You: {text}" in log
+    # The film card is part of the message proposing the film: said with it, as the chatbot's.
+    assert all(line.startswith(("Chatbot: ", "You: ")) for line in log), log
+    proposal = [line for line in log if "Film card: " in line]
+    assert len(proposal) == 1 and proposal[0].startswith("Chatbot: How about "), log
+    title = page.text_content(".film-card .film-title").split(" (")[0]
+    assert f"Film card: {title}, " in proposal[0], proposal
+    assert _texts(announced(page), "status-announce")[-1].startswith("The conversation is over.")
+    before = _mark(page)
+    _quiet_for(page, 1200)  # nothing happens: nothing is said
+    page.set_viewport_size({"width": 700, "height": 600})  # the status line is fitted again
+    page.focus("#chat-panel")
+    _quiet_for(page, 300)
+    assert announced(page, before) == []
+    assert repeats(announced(page, cleared=True)) == [], announced(page)
+
+
+@pytest.mark.parametrize("failure", ["server", "network"])
+def test_web_live_regions_a_failed_send_is_said_once_each_time(new_page: Any, mesh: puma.Deployment, failure: str) -> None:
+    """"Not sent" was heard three times for one failure: the note, the message's own label
+    rewritten, and the status line; and "Resend" as if it were a message."""
+    page = new_page()
+    record(page)
+    open_chat(page, mesh.url, "puma")
+
+    def fail(route: Any) -> None:
+        if "thriller" not in (route.request.post_data or ""):
+            route.continue_()
+        elif failure == "network":
+            route.abort()
+        else:
+            route.fulfill(status=500, content_type="application/json", body='{"error": "boom"}')
+
+    page.route("**/agent", fail)
+    start = _mark(page)
+    page.fill("#chat-input", "a thriller")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".note.error")
+    _quiet_for(page, 400)
+    page.press("#chat-input", "Enter")  # the same again, from the box: it fails again
+    page.wait_for_function("() => document.querySelectorAll('.note.error').length === 2")
+    _quiet_for(page, 400)
+    said = announced(page, start, cleared=True)
+    spoken = [item["text"] for item in said if not item.get("cleared")]
+    assert sum("Not sent" in text for text in spoken) == 2, spoken  # once per failure
+    assert not [text for text in spoken if text in ("Resend", "You, not sent:")], spoken
+    assert [t for t in _texts(said, "status-announce") if t] == ["It is back in the box; press Enter to try again."] * 2, said
+    assert page.text_content("#status-line").startswith("Not sent: “a thriller” is back in the box")  # shown in full
+    assert repeats(said) == [], said
+
+
+def test_web_live_regions_survey_says_each_problem_once(new_page: Any, mesh: puma.Deployment) -> None:
+    page = new_page()
+    record(page)
+    _to_the_end(page, mesh.url)
+    page.click("#next-button")
+    page.wait_for_selector("#survey-panel:not([hidden])")
+    start = _mark(page)
+    page.click("#survey-submit")  # nothing answered: one alert naming both questions
+    page.wait_for_selector("#survey-error:not([hidden])")
+    _quiet_for(page, 200)
+    page.click("#survey-submit")  # the same again: nothing new to say (the focus goes to the question)
+    _quiet_for(page, 200)
+    page.click("label.scale-option:has(input[name=liked][value='4'])")  # one left: said once
+    page.focus("#comments")
+    page.keyboard.type("Good film, quick chat.", delay=5)  # typing says nothing
+    _quiet_for(page, 200)
+    page.click("label.scale-option:has(input[name=engagement][value='5'])")  # all answered: the alert goes
+    page.route("**/survey", lambda route: route.abort())
+    for _ in range(2):  # the network fails, twice: said each time
+        page.click("#survey-submit")
+        page.wait_for_function("() => /could not be saved/.test(document.getElementById('survey-error').textContent)"
+                               " && !document.getElementById('survey-submit').disabled")
+        _quiet_for(page, 300)
+    page.unroute("**/survey")
+    page.click("#survey-submit")
+    page.wait_for_selector("#thanks-panel:not([hidden])")
+    _quiet_for(page, 300)
+    said = announced(page, start, cleared=True)
+    alerts = _texts(said, "survey-error")
+    assert [a for a in alerts if a] == [
+        alerts[0], alerts[1], "Your answers could not be saved: the network failed. Please try again.",
+        "Your answers could not be saved: the network failed. Please try again."], alerts
+    assert "how much you liked" in alerts[0] and "how engaging" in alerts[0], alerts
+    assert "how much you liked" not in alerts[1] and "how engaging" in alerts[1], alerts
+    assert repeats(said) == [], said
+
+
+def test_web_live_regions_switching_backends_reads_out_only_what_is_new(new_page: Any, mesh: puma.Deployment) -> None:
+    page = new_page()
+    record(page)
+    open_chat(page, mesh.url, "puma")
+    say(page, "comedy", 2)
+    page.check("input[name=backend][value=legacy]")
+    wait_turn_done(page, 1)
+    _quiet_for(page, 200)
+    back = _mark(page)
+    page.check("input[name=backend][value=puma]")  # back: the conversation is shown again, not read out
+    page.wait_for_function("() => [...document.querySelectorAll('.note')].some(n => /restored/.test(n.textContent))")
+    _quiet_for(page, 300)
+    said = announced(page, back)
+    assert not [item for item in said if item["text"].startswith(("Chatbot:", "You:"))], said
+    assert any("back to your conversation" in item["text"] for item in said), said
+    assert repeats(announced(page, cleared=True)) == [], announced(page)
+
+
+def test_web_live_regions_dashboard_says_changes_only(new_page: Any, mesh: puma.Deployment) -> None:
+    page = new_page()
+    record(page)
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    page.wait_for_selector("article.service")
+    _quiet_for(page, 1500)  # six polls: "live" once, then nothing
+    assert _texts(announced(page), "live-state") == ["live"], announced(page)
+    page.route("**/_puma/status", lambda route: route.abort())
+    page.wait_for_selector("#dash-error:not([hidden])")
+    _quiet_for(page, 1500)
+    page.unroute("**/_puma/status")
+    page.wait_for_selector("#dash-error", state="hidden")
+    _quiet_for(page, 1000)
+    said = announced(page, cleared=True)
+    assert _texts(announced(page), "live-state") == ["live", "disconnected", "live"], said
+    assert len(_texts(announced(page), "dash-error")) == 1, said
+    assert repeats(said) == [], said
