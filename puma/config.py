@@ -22,7 +22,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 
 from .configproblems import problem
 from .errors import PumaConfigError
-from .fields import ConfigModel, Seconds, fits_envoy
+from .fields import ConfigModel, Names, Seconds, fits_envoy
 from .services import HASH_POLICIES, LbPolicy
 
 # Moved to puma.services; re-exported (`X as X`) for code outside the split that imports them from
@@ -146,6 +146,15 @@ class DynamoDB(ConfigModel):
         return self
 
 
+def _argv(line: str) -> list[str]:
+    import shlex
+
+    try:
+        return shlex.split(line) or ["program", "argument"]
+    except ValueError:  # an unclosed quote
+        return line.split() or ["program", "argument"]
+
+
 class Job(ConfigModel):
     """A command run to completion before the services take traffic (a migration, a data load).
 
@@ -167,6 +176,14 @@ class Job(ConfigModel):
                              "(up to 40, starting with a letter), e.g. 'migrate'")
         return value
 
+    @field_validator("command", mode="before")
+    @classmethod
+    def _command_is_a_list(cls, value: Any) -> Any:
+        if isinstance(value, str):  # run without a shell: a string would be one program named by the whole line
+            raise ValueError(f"{value!r} is one string; a job's command is the list of its arguments (run without "
+                             f"a shell): write {_argv(value)!r}")
+        return value
+
     @field_validator("command")
     @classmethod
     def _command_is_argv(cls, value: list[str]) -> list[str]:
@@ -179,7 +196,7 @@ class Job(ConfigModel):
 class RouteConfig(ConfigModel):
     name: str = "puma"
     virtual_host: str = "puma"
-    domains: list[str] = Field(default_factory=lambda: ["*"])
+    domains: Names = ("*",)
 
 
 class Tracing(ConfigModel):

@@ -8,6 +8,7 @@ terms), and services configured with no function registered. No IO.
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
@@ -38,9 +39,34 @@ def problem(err: ErrorDetails, root: type[BaseModel]) -> tuple[str, str]:
     if err["type"] in {"model_type", "model_attributes_type", "dataclass_type", "dict_type"}:
         # pydantic names its own classes here ("instance of Instances"): say it in JSON's terms
         message = f"expected a JSON object {{...}} of this key's settings, not {_json_kind(value)}"
+    elif err["type"] in _EXPECTED:  # pydantic's "Input should be a valid tuple": say the form in JSON's terms
+        message = f"expected {_EXPECTED[err['type']]}, not {_json_kind(value)}"
+    elif err["type"] in {"literal_error", "enum"}:
+        message = _choice_message(value, str(err.get("ctx", {}).get("expected", "")))
     if isinstance(value, dict | list) or message.startswith(repr(value)):
         return path, message
     return path, f"{value!r}: {message}"
+
+
+_EXPECTED = {
+    "list_type": "a list [...]", "tuple_type": "a list [...]", "set_type": "a list [...]",
+    "int_type": "a whole number (e.g. 8)", "int_parsing": "a whole number (e.g. 8)",
+    "int_from_float": "a whole number (e.g. 8)", "float_type": "a number (e.g. 2.5)",
+    "float_parsing": "a number (e.g. 2.5)", "bool_type": "true or false", "bool_parsing": "true or false",
+    "string_type": "a string",
+}
+
+
+def _choice_message(value: Any, expected: str) -> str:
+    """A value outside a closed set: the set, and the choice closest to it (`"roundrobin"` ->
+    "did you mean 'round_robin'?"), case and '-' for '_' forgiven in the comparison."""
+    choices = re.findall(r"'([^']*)'", expected)
+    if not isinstance(value, str):
+        return f"expected one of {', '.join(map(repr, choices))}, not {_json_kind(value)}"
+    folded = {c.lower().replace("-", "_"): c for c in choices}
+    meant = folded.get(value.strip().lower().replace("-", "_").replace(" ", "_"))
+    hint = f"; did you mean {meant!r}?" if meant else did_you_mean(value.lower().replace("-", "_"), choices)
+    return f"not one of {', '.join(map(repr, choices))}{hint}"
 
 
 def _keys_at(root: type[BaseModel], loc: list[Any]) -> list[str]:
@@ -76,7 +102,8 @@ def _one_choice(hint: Any) -> Any:
 
 
 def _json_kind(value: Any) -> str:
-    kinds = [(bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"), (list, "a list")]
+    kinds = [(bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"), (list, "a list"),
+             (dict, "a JSON object")]
     return next((name for kind, name in kinds if isinstance(value, kind)), "null" if value is None else "this")
 
 

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from . import targets
 from .binding import Binding, return_hint, takes_request
 from .errors import HTTPError, PumaConfigError
+from .suggest import closest, did_you_mean
 
 IDEMPOTENT_MARK = "__puma_idempotent__"
 INTERFACE_PATH = "/_puma/interface"
@@ -100,8 +101,10 @@ class Served:
         unknown = [n for n in names if n not in self.endpoints]
         if not unknown:
             return None
+        meant = [closest(n, [m for m in self.endpoints if m]) for n in unknown]
+        hint = f"; did you mean {[m or '?' for m in meant]!r}?" if any(meant) else ""
         return (f"{unknown!r} {'is not a method' if len(unknown) == 1 else 'are not methods'} of {self.label} "
-                f"(so no request would be retried); its methods: {methods}; fix the spelling or remove it")
+                f"(so no request would be retried){hint}; its methods: {methods}; fix the spelling or remove it")
 
     def with_idempotent(self, names: list[str], *, everything: bool = False) -> Served:
         """These endpoints with `names` (or, with `everything`, all) idempotent: what the config says,
@@ -135,7 +138,8 @@ class Served:
             return f"{self.label} serves its methods at {prefix}/<method>: {methods}"
         if name in self.endpoints:
             return f"method {name!r} is at {prefix}/{name}; there is nothing under it"
-        return f"{self.label} has no method {name[:80]!r}; its methods: {methods}"
+        hint = did_you_mean(name, [n for n in self.endpoints if n])
+        return f"{self.label} has no method {name[:80]!r}{hint}; its methods: {methods}"
 
 
 def build(path: str) -> Served:
