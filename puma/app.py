@@ -76,7 +76,8 @@ class App:
         """Set the configuration (dict or JSON string); validated now, so mistakes show at once."""
         self._not_started("puma_config")
         try:
-            config = parse_config(conf if isinstance(conf, str | PumaConfig) else dict(conf))
+            # partial: a rate limit may name a service only puma_service registers (checked at start)
+            config = parse_config(conf if isinstance(conf, str | PumaConfig) else dict(conf), partial=True)
         except PumaConfigError as exc:
             if not self.collect_only or isinstance(conf, PumaConfig):
                 raise

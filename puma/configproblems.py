@@ -141,3 +141,4 @@ def unstartable_problems(services: Mapping[str, Service]) -> list[tuple[str, str
                   "or add 'autoscale': {'enabled': false} to start it stopped and `puma scale` it by hand")
                  for n, svc in services.items() if svc.instances.min == 0 and svc.autoscaled]
     return problems
+

@@ -114,25 +114,45 @@ def _importable(paths: tuple[str, ...]) -> Iterator[None]:
 
 
 def _marked(config: Any) -> Any:
-    from .endpoints import marks
+    from .endpoints import marks, unmarked_methods
 
     missing = []
     for name, service in config.puma_services.items():
+        missing += _named_paths(name, service)
         if service.target is None:
             continue
         try:
             found = marks(service.target)
+            unmarked = unmarked_methods(service.target, service.idempotent_methods)
         except Exception as exc:  # noqa: BLE001 - rendering must not need every service's dependencies
             if misspelt(exc, service.target.removesuffix("()")):
                 missing.append((f"puma_services.{name}.target", f"cannot import {service.target!r}: {exc}"))
                 continue
             log.warning("cannot import %s to read its @idempotent marks (%s); config's marks only", service.target, exc)
             continue
+        if unmarked:  # as `puma run` refuses it when the service starts
+            missing.append((f"puma_services.{name}.idempotent", unmarked))
         if not service.retries_all:
             config = config.replace_service(name, service.with_idempotent(found))
     if missing:
         raise PumaConfigError(missing)
     return config
+
+
+def _named_paths(name: str, service: Any) -> list[tuple[str, str]]:
+    """The service's warm-up and readiness check, each an import path that must name a function (as
+    its start would fail on a misspelt one); a dependency missing here only goes unchecked."""
+    from .targets import load
+
+    problems = []
+    for key, path in (("warmup", service.warmup), ("readiness.check", service.readiness and service.readiness.check)):
+        try:
+            if path:
+                load(path)
+        except Exception as exc:  # noqa: BLE001 - as for targets: only a misspelling is the config's fault
+            if misspelt(exc, path):
+                problems.append((f"puma_services.{name}.{key}", f"cannot import {path!r}: {exc}"))
+    return problems
 
 
 _KUBERNETES_OPTIONS = ("image", "namespace", "secret", "autoscale_on", "envoy_replicas", "cluster_domain")

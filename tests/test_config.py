@@ -11,7 +11,7 @@ def test_config_accepts_figure4_json_string():
     conf = json.dumps({
         "load_balancer": "least_request",
         "logging": {"name": "stdout", "filter": {"status_code_min": 500}},
-        "rate_limit": {"requests_per_s": 50, "cluster_name": "policy"},
+        "rate_limit": {"requests_per_s": 50, "cluster_name": "service1"},
         "dynamodb": {"endpoint": "http://127.0.0.1:8000"},
         "puma_services": {"service1": "/policy", "service2": "/db"},
         "http_connection_manager": {"idle_timeout": "30s", "drain_timeout": "250ms",
