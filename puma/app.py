@@ -24,7 +24,7 @@ from typing import Any
 from . import discovery, guard, runs, stopping, targets
 from .client import ENV_WORKER
 from .config import PumaConfig, parse_config
-from .configproblems import unregistered_problems
+from .configproblems import target_conflicts, unregistered_problems
 from .containers import ContainerSpec
 from .errors import PumaConfigError, PumaError, PumaStartError
 from .jobs import local_jobs, run_jobs
@@ -127,11 +127,12 @@ class App:
         services = {}
         for name, spec in data.get("puma_services", {}).items():
             services[name] = {"prefix": spec} if isinstance(spec, str) else dict(spec)
+        conflicts = target_conflicts(services, self.targets)
         for name, target in self.targets.items():  # a service puma_config does not name: at /<name>
             services[name] = {**services.get(name, {}), "target": target}
         if isinstance(data.get("dynamodb"), Mapping):
             data["dynamodb"] = dynamodb_from_env(data["dynamodb"])
-        unregistered = unregistered_problems({n: s.get("target") for n, s in services.items()})
+        unregistered = [*conflicts, *unregistered_problems({n: s.get("target") for n, s in services.items()})]
         try:
             config = parse_config({**data, "puma_services": services})
         except PumaConfigError as exc:

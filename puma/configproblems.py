@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -117,6 +118,30 @@ def unregistered_problems(targets: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(f"puma_services.{name}", "no function registered; pass it to puma_service({...}) or set 'target': "
              f"'module:function'{_registered_hint(name, registered)}") for name, target in targets.items()
             if target is None]
+
+
+def target_conflicts(configured: Mapping[str, Mapping[str, Any]], registered: Mapping[str, str]) -> list[tuple[str, str]]:
+    """One problem per service whose config names a `target` other than the function `puma_service`
+    registers for it: two declarations of one service, of which neither may silently win. Example:
+    `target_conflicts({"s": {"target": "m:sumarise"}}, {"s": "m:summarise"})` -> [("puma_services.s.target",
+    "'m:sumarise' in the config, but puma_service registers 'm:summarise' for 's'; ...")]."""
+    problems = []
+    for name, spec in configured.items():
+        given, fn = spec.get("target"), registered.get(name)
+        if given is not None and fn is not None and _spelt(given) != _spelt(fn):
+            problems.append((f"puma_services.{name}.target", f"{given!r} in the config, but puma_service registers "
+                             f"{fn!r} for {name!r}: one service, two functions; remove one of the two (or give the "
+                             "other its own service name)"))
+    return problems
+
+
+def _spelt(target: Any) -> Any:
+    """`target` as compared: a script's functions are registered by absolute file ('/abs/app.py:f'),
+    which the config may name relative to the current directory ('app.py:f')."""
+    if not isinstance(target, str):
+        return target
+    module, _, attr = target.strip().rpartition(":")
+    return f"{Path(module).resolve()}:{attr}" if module.endswith(".py") else f"{module}:{attr}"
 
 
 def _registered_hint(name: str, registered: list[str]) -> str:
