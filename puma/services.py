@@ -28,6 +28,7 @@ DEFAULT_METHODS = KNOWN_METHODS  # what an instance's dispatch serves; CONNECT, 
 # A media type as a request's Content-Type names it (what an instance compares, lower case, no
 # parameters): 'json' or 'application/json; charset=utf-8' would never match one.
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+\-]*/[a-z0-9][a-z0-9!#$&^_.+\-]*$")
+_WILDCARD = re.compile(r"^(\*|[a-z0-9][a-z0-9!#$&^_.+\-]*)/\*$")  # 'text/*', '*/*'
 _MEDIA_HINTS = {"json": "application/json", "form": "application/x-www-form-urlencoded",
                 "text": "text/plain", "multipart": "multipart/form-data", "xml": "application/xml",
                 "csv": "text/csv", "html": "text/html", "yaml": "application/yaml",
@@ -212,7 +213,10 @@ class Service(ConfigModel):
     threads: int = Field(8, ge=1, le=256)
     log_max_bytes: int = Field(32 << 20, ge=1 << 16, le=1 << 40, description="the cap on the service's log, in bytes (32 MiB): "
                                "past it, its newest lines move to <service>.log.1 and it starts again (puma.logcap)")
-    content_types: Names = DEFAULT_CONTENT_TYPES
+    content_types: Names = Field(DEFAULT_CONTENT_TYPES, description=(
+        "media types a handler that reads the whole body (request: puma.Request) takes, besides JSON and "
+        "forms, which every service takes: ['*/*'] (the default) any, ['text/csv'] that one, 'text/*' "
+        "every text type, [] none (puma.media)"))
     warmup: str | None = Field(None, description="'module:function' run once in the zygote before "
                                "instances fork, so every instance starts with what it loaded")
     startup_timeout_s: Seconds | None = Field(None, description="how long its zygote may go without reporting "
@@ -334,12 +338,11 @@ class Service(ConfigModel):
     @field_validator("content_types")
     @classmethod
     def _media_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [t for t in value if not _MEDIA_TYPE.match(t)]
-        if bad or not value:
+        bad = [t for t in value if not _MEDIA_TYPE.match(t) and not _WILDCARD.match(t)]
+        if bad:
             hints = ", ".join(f"{t!r} -> {_MEDIA_HINTS.get(t.strip().lower(), 'type/subtype')!r}" for t in bad)
-            raise ValueError(f"{list(value)!r}: {hints or 'an empty list refuses every body'}; list media types "
-                             "as a Content-Type header names them (lower case, no parameters), e.g. "
-                             "['application/json']")
+            raise ValueError(f"{list(value)!r}: {hints}; list media types as a Content-Type header names them "
+                             "(lower case, no parameters), e.g. ['text/csv'], or 'text/*' for every text type")
         return tuple(dict.fromkeys(value))
 
     @field_validator("idempotent")

@@ -58,7 +58,7 @@ from .errors import (
     PumaConfigError,
     PumaMapError,
 )
-from .media import DEFAULT_CONTENT_TYPES
+from .media import DEFAULT_CONTENT_TYPES, FIELD_TYPES, accepts, refusal
 from .messages import FORM_TYPES, JSON_TYPES, Request, Response
 from .replies import ReplyError, is_status_tuple, reply_json, shape
 from .unavailable import storage_full, unavailable
@@ -184,8 +184,8 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     root = served.endpoints.get("")
     if served.kind == "function" and root is not None and getattr(root.fn, BYTES_MARK, False):
         app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # Flask's way to wrap its WSGI app
-    if set(content_types) & set(JSON_TYPES):
-        app.wsgi_app = _JsonPath(app.wsgi_app, name, served, prefix, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # as above
+    # Every service takes JSON bodies (puma.media): their fast path is always on.
+    app.wsgi_app = _JsonPath(app.wsgi_app, name, served, prefix, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # as above
     return app
 
 
@@ -227,8 +227,7 @@ class _BytesPath:
     def __init__(self, flask_app: Callable[..., Any], name: str, fn: Callable[[Request], Any], max_body_bytes: int,
                  content_types: tuple[str, ...], counters: Counters) -> None:
         self.flask_app, self.name, self.fn, self.counters = flask_app, name, fn, counters
-        self.max_body_bytes = max_body_bytes
-        self.types = frozenset(content_types) - set(JSON_TYPES) - set(FORM_TYPES)
+        self.max_body_bytes, self.content_types = max_body_bytes, content_types
         self.takes_request = _takes_argument(fn)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -255,7 +254,8 @@ class _BytesPath:
         """The body's length if this request is one for the fast path, else None."""
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") == HEALTH_PATH:
             return None
-        if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() not in self.types:
+        mimetype = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if not mimetype or mimetype in FIELD_TYPES or not accepts(self.content_types, mimetype):
             return None
         length = environ.get("CONTENT_LENGTH", "")
         return int(length) if length.isdigit() and 0 < int(length) <= self.max_body_bytes else None
@@ -271,7 +271,7 @@ class _JsonPath:
                  content_types: tuple[str, ...], counters: Counters) -> None:
         self.flask_app, self.name, self.served, self.prefix = flask_app, name, served, prefix
         self.max_body_bytes, self.counters = max_body_bytes, counters
-        self.types = frozenset(content_types) & set(JSON_TYPES)
+        self.types = frozenset(JSON_TYPES)  # every service takes JSON (puma.media)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         length = self._length(environ)
@@ -377,6 +377,8 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return refused
     if (mislabelled := _json_as_form(req)) is not None:
         return error_response(400, mislabelled, service=name)
+    if (fieldless := _fieldless(req)) is not None:
+        return error_response(415, fieldless, service=name)
     token = _current.set(req)
     try:
         with _gate(endpoint.fn):
@@ -398,6 +400,18 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return _left(name, exc, req)
     finally:
         _current.reset(token)
+
+
+def _fieldless(req: Request) -> str | None:
+    """What is wrong with a body of a type without fields (CSV, XML, an image) sent to a function whose
+    parameters are bound from fields; None for JSON, a form, or no body."""
+    mimetype = str(req.headers.get("Content-Type", "")).split(";")[0].strip().lower()
+    if not req.body or mimetype in FIELD_TYPES:
+        return None
+    return (f"{_content_type_named(req.headers.get('Content-Type'), mimetype)} is not accepted here: a "
+            f"{mimetype or 'typeless'} body has no fields to read, and this function's parameters are read from "
+            "fields; send a JSON object (application/json) or a form, or have it read "
+            "the whole body (a parameter `request: puma.Request`, whose .body it parses)")
 
 
 def _json_as_form(req: Request) -> str | None:
@@ -594,25 +608,15 @@ def _content_type_named(header: str | None, mimetype: str) -> str:
     return f"Content-Type {header[:60]!r} (no media type such as application/json in it)"
 
 
-def _what_to_send(content_types: tuple[str, ...]) -> str:
-    """The accepted types as a 415 says them: fields (JSON, forms) apart from bodies only a service
-    that reads the whole body takes (text/plain has no fields: a method taking arguments refuses it)."""
-    fields = [t for t in content_types if t in JSON_TYPES or t in FORM_TYPES]
-    whole = [t for t in content_types if t not in fields]
-    if not fields:
-        return f"send one of {whole}"
-    return f"send one of {fields}" + (f" (or {whole} to a service that reads the whole body)" if whole else "")
-
-
 def _parse(name: str, content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     req = flask_request
     if req.content_length is not None and req.content_length > max_body_bytes:
         raise HTTPError(413, too_large_message(name, max_body_bytes))
     body = req.get_data(cache=True)
     mimetype = req.mimetype
-    if body and mimetype not in content_types:
-        raise HTTPError(415, f"{_content_type_named(req.headers.get('Content-Type'), mimetype)} is not accepted; "
-                             + _what_to_send(content_types))
+    if body and not accepts(content_types, mimetype):
+        raise HTTPError(415, refusal(name, content_types, _content_type_named(req.headers.get("Content-Type"), mimetype),
+                                     mimetype))
     encoding = req.headers.get("Content-Encoding", "").strip().lower()
     if body and encoding not in ("", "identity"):
         raise HTTPError(415, f"content encodings are not accepted (Content-Encoding: {encoding[:40]}); "
