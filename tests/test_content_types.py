@@ -5,6 +5,8 @@ add to JSON and forms rather than replace them; a 415 names the config key and t
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import puma
@@ -28,8 +30,8 @@ class Hub:
         return {"bytes": len(request.body)}
 
 
-def _client(fn: object, **kwargs: object):
-    return build_app("hub", fn, max_body_bytes=100_000, prefix="/hub", **kwargs).test_client()
+def _client(fn: Any, content_types: tuple[str, ...] = ("*/*",)) -> Any:
+    return build_app("hub", fn, max_body_bytes=100_000, prefix="/hub", content_types=content_types).test_client()
 
 
 @pytest.mark.parametrize("mimetype", ["text/csv", "application/xml", "application/octet-stream", "image/png",
