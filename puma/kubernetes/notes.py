@@ -23,6 +23,12 @@ def not_mapped(config: PumaConfig, options: Options) -> list[tuple[str, str]]:
 
 def _service_notes(service: Service, options: Options) -> list[tuple[str, str]]:
     notes = []
+    if service.stateful:
+        notes.append(("stateful", "one pod, rolled out with strategy Recreate (the old pod stops before the new "
+                                  "one starts: never two, but a gap while it starts); its state is lost when the "
+                                  "pod is replaced, and a node that stops answering may have its pod started "
+                                  "again elsewhere while the old one still runs: keep what must survive in a "
+                                  "store, not in the process"))
     if service.warmup is not None:
         notes.append(("warmup", "each pod runs the warm-up itself before it opens its port (its readiness "
                                 "waits for it); nothing is shared between pods, as forked instances share "
@@ -77,6 +83,10 @@ def _deployment_notes(config: PumaConfig, options: Options) -> list[tuple[str, s
         notes.append(("secret", f"not written to the manifests: pods read PUMA_SECRET from Secret "
                       f"{options.secret!r}; create it with `kubectl -n {options.namespace} create secret "
                       f"generic {options.secret} --from-literal=PUMA_SECRET=...`"))
+    if config.jobs:
+        notes.append(("jobs", "run in a pod of their own: a file they write (a SQLite database) stays in that "
+                              "pod, unseen by the services' pods; have them write to a database server, a "
+                              "volume the services mount, or object storage"))
     return notes
 
 

@@ -82,7 +82,7 @@ def service_objects(config: PumaConfig, name: str, options: Options,
     replicas = None if service.autoscaled else service.instances.min  # the HPA owns replicas
     most = service.instances.upper if service.autoscaled else service.instances.min
     objects = [deployment(kube, "service", options, _service_pod(config, name, kube, options),
-                          replicas=replicas, spread=most >= 2)]
+                          replicas=replicas, spread=most >= 2, recreate=service.stateful)]
     objects.append({"apiVersion": "v1", "kind": "Service", "metadata": meta(kube, "service", options),
                     # Headless: DNS answers with every ready pod, and Envoy balances over them.
                     "spec": {"clusterIP": "None", "selector": selector(kube, options),
@@ -129,13 +129,15 @@ def _readiness(service: Service) -> dict[str, int]:
 
 
 def deployment(kube: str, component: str, options: Options, pod: dict[str, Any], *,
-                replicas: int | None, spread: bool) -> dict[str, Any]:
+                replicas: int | None, spread: bool, recreate: bool = False) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if replicas is not None:
         spec["replicas"] = replicas
     spec["selector"] = {"matchLabels": selector(kube, options)}
-    # New pods are ready before old ones go: a rollout never lowers capacity.
-    spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    if recreate:  # stateful: one instance, so the old pod stops before the new one starts
+        spec["strategy"] = {"type": "Recreate"}
+    else:  # new pods are ready before old ones go: a rollout never lowers capacity
+        spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
     if spread:  # instances on different nodes when there are several
         pod["spec"]["topologySpreadConstraints"] = [{
             "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
