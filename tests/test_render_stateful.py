@@ -60,3 +60,24 @@ def test_swarm_stateful_service_updates_stop_first(name: str, order: str) -> Non
     assert deploy["update_config"]["order"] == order and deploy["replicas"] == (2 if name == "api" else 1)
     if order == "stop-first":
         assert "stop-first" in dict(stack.not_mapped)[f"puma_services.{name}.stateful"]
+
+
+@pytest.mark.parametrize("startup_s", [600, 1800])
+def test_kubernetes_and_swarm_give_a_slow_start_its_startup_timeout(startup_s: int) -> None:
+    config = parse_config({"puma_services": {"model": {"target": "app:model", "startup_timeout_s": startup_s}}})
+    pod = _deployments(config)["model"]["spec"]["template"]["spec"]["containers"][0]
+    probe = pod["startupProbe"]
+    assert probe["periodSeconds"] * probe["failureThreshold"] >= startup_s, probe
+    task = swarm.render(config, swarm.Options(app="app.py")).doc["services"]["model"]
+    assert task["healthcheck"]["start_period"] == f"{startup_s}s"
+    notes = dict(kubernetes.render(config, kubernetes.Options(app="app.py")).not_mapped)
+    assert "puma_services.model.startup_timeout_s" in notes
+    assert "puma_services.model.startup_timeout_s" in dict(swarm.render(config, swarm.Options(app="app.py")).not_mapped)
+
+
+def test_kubernetes_and_swarm_say_log_max_bytes_is_the_runtimes_business() -> None:
+    config = parse_config({"puma_services": {"chatty": {"target": "app:chatty", "log_max_bytes": 1 << 20}}})
+    k8s = dict(kubernetes.render(config, kubernetes.Options(app="app.py")).not_mapped)
+    stack = dict(swarm.render(config, swarm.Options(app="app.py")).not_mapped)
+    assert "containerLogMaxSize" in k8s["puma_services.chatty.log_max_bytes"]
+    assert "log driver" in stack["puma_services.chatty.log_max_bytes"]

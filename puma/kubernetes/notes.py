@@ -33,6 +33,7 @@ def _service_notes(service: Service, options: Options) -> list[tuple[str, str]]:
         notes.append(("warmup", "each pod runs the warm-up itself before it opens its port (its readiness "
                                 "waits for it); nothing is shared between pods, as forked instances share "
                                 "their zygote's memory on one machine"))
+    notes += process_notes(service, "pod", "the startupProbe", "kubelet's containerLogMaxSize")
     if service.cpu_bound:
         notes.append(("cpu_bound", "the pod's process still runs SCHED_BATCH, but Kubernetes has no "
                                    "scheduling class: it keeps Envoy responsive only on a node Envoy "
@@ -55,6 +56,18 @@ def _service_notes(service: Service, options: Options) -> list[tuple[str, str]]:
         if getattr(auto, key) > 3600:
             notes.append((f"autoscale.{key}", f"{getattr(auto, key):g} s: an HPA's stabilization window "
                                               "is at most 3600 s; rendered as 3600"))
+    return notes
+
+
+def process_notes(service: Service, unit: str, probe: str, rotation: str) -> list[tuple[str, str]]:
+    """Keys about one `puma run` process that a container keeps only in part (Kubernetes and Swarm)."""
+    notes = []
+    if service.startup_timeout_s is not None:
+        notes.append(("startup_timeout_s", f"{service.startup_timeout_s:g} s without progress: a {unit} reports "
+                      f"none, so {probe} allows max(300 s, {service.startup_timeout_s:g} s) in all to start"))
+    if "log_max_bytes" in service.model_fields_set:
+        notes.append(("log_max_bytes", f"the {unit} logs to stdout: the container runtime's rotation ({rotation}) "
+                      "caps it, not this"))
     return notes
 
 

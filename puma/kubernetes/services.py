@@ -105,8 +105,10 @@ def _service_pod(config: PumaConfig, name: str, kube: str, options: Options) -> 
         "ports": [{"name": "http", "containerPort": SERVICE_PORT}],
         **_env(config, options),
         "resources": resources_spec(service.resources),
-        # Up to 5 minutes to load (a warm-up runs before the port opens), then the usual checks.
-        "startupProbe": {"httpGet": healthz, "periodSeconds": 2, "failureThreshold": 150},
+        # Up to 5 minutes to load (a warm-up runs before the port opens), or the service's
+        # startup_timeout_s if longer, then the usual checks.
+        "startupProbe": {"httpGet": healthz, "periodSeconds": 2,
+                         "failureThreshold": max(150, math.ceil((service.startup_timeout_s or 0) / 2))},
         # With a readiness check, the instance's check path answers 503 while it fails (puma.readiness);
         # /healthz stays 200 while the process lives: a store outage never restarts a pod.
         "readinessProbe": {"httpGet": {"path": LIVENESS_PATH, "port": "http"} if service.readiness else healthz,
