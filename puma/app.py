@@ -102,8 +102,13 @@ class App:
             services = json.loads(services)
         if not isinstance(services, Mapping):
             raise PumaConfigError([("puma_service", "pass a dict of service name -> function")])
-        for name, fn in services.items():
-            self.targets[name] = targets.import_path(fn, where=f"puma_service.{name}")
+        paths = {name: targets.import_path(fn, where=f"puma_service.{name}") for name, fn in services.items()}
+        twice = [(f"puma_service.{name}", f"{name!r} is registered twice, as {self.targets[name]!r} and then "
+                  f"{path!r}: one service, two functions; register it once, or give the other its own name")
+                 for name, path in paths.items() if self.targets.get(name, path) != path]
+        if twice:
+            raise PumaConfigError(twice)
+        self.targets.update(paths)
 
     def service(self, prefix: str, *, name: str | None = None, **settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator: `@puma.service("/agent")` routes `/agent` to the function below."""

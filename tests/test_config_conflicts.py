@@ -43,3 +43,24 @@ def test_app_config_target_and_puma_service_agreeing_is_accepted() -> None:
     config = app.resolved_config()
     assert config.puma_services["s"].target == "tests.apps.startup:answer"
     assert config.puma_services["t"].target == "tests.apps.startup:Shelf"
+
+
+@pytest.mark.parametrize(("first", "then"), [
+    ({"summarise": "tests.apps.startup:answer"}, {"summarise": "tests.apps.startup:Shelf"}),
+    ({"a": "tests.apps.startup:answer", "b": "tests.apps.startup:Shelf"}, {"b": "tests.apps.startup:answer"}),
+])
+def test_app_one_name_registered_twice_with_two_functions_is_an_error_naming_both(first: dict, then: dict) -> None:
+    app = puma.App()
+    app.add_services(first)
+    with pytest.raises(PumaConfigError) as caught:
+        app.add_services(then)
+    name = next(iter(then))
+    message = dict(caught.value.problems)[f"puma_service.{name}"]
+    assert repr(first[name]) in message and repr(then[name]) in message and "registered twice" in message, message
+
+
+def test_app_the_same_function_registered_again_is_accepted() -> None:
+    app = puma.App()
+    app.add_services({"s": "tests.apps.startup:answer"})
+    app.add_services({"s": "tests.apps.startup:answer", "t": "tests.apps.startup:Shelf"})
+    assert app.targets == {"s": "tests.apps.startup:answer", "t": "tests.apps.startup:Shelf"}
