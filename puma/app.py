@@ -24,7 +24,7 @@ from typing import Any
 from . import discovery, guard, runs, stopping, targetchecks, targets, wakeups
 from .client import ENV_WORKER
 from .config import PumaConfig, parse_config
-from .configproblems import unregistered_problems
+from .configproblems import target_conflicts, unregistered_problems
 from .containers import ContainerSpec
 from .errors import PumaConfigError, PumaError, PumaStartError
 from .jobs import local_jobs, run_jobs
@@ -77,7 +77,8 @@ class App:
         """Set the configuration (dict or JSON string); validated now, so mistakes show at once."""
         self._not_started("puma_config")
         try:
-            config = parse_config(conf if isinstance(conf, str | PumaConfig) else dict(conf))
+            # partial: a rate limit may name a service only puma_service registers (checked at start)
+            config = parse_config(conf if isinstance(conf, str | PumaConfig) else dict(conf), partial=True)
         except PumaConfigError as exc:
             if not self.collect_only or isinstance(conf, PumaConfig):
                 raise
@@ -109,8 +110,17 @@ class App:
             services = json.loads(services)
         if not isinstance(services, Mapping):
             raise PumaConfigError([("puma_service", "pass a dict of service name -> function")])
-        self._registered.append({name: targets.import_path(fn, where=f"puma_service.{name}")
-                                 for name, fn in services.items()})
+        paths = {name: targets.import_path(fn, where=f"puma_service.{name}") for name, fn in services.items()}
+        known = self.targets
+        twice = [(f"puma_service.{name}", f"{name!r} is registered twice, as {known[name]!r} and then "
+                  f"{path!r}: one service, two functions; register it once, or give the other its own name")
+                 for name, path in paths.items() if known.get(name, path) != path]
+        if twice:
+            if not self.collect_only:
+                raise PumaConfigError(twice)
+            self._service_problems += twice  # `puma run/render`: with every other problem, in one list
+            return
+        self._registered.append(paths)
 
     @property
     def targets(self) -> dict[str, str]:
@@ -151,11 +161,13 @@ class App:
         services = {}
         for name, spec in data.get("puma_services", {}).items():
             services[name] = {"prefix": spec} if isinstance(spec, str) else dict(spec)
+        conflicts = target_conflicts(services, self.targets)
         for name, target in self.targets.items():  # a service puma_config does not name: at /<name>
             services[name] = {**services.get(name, {}), "target": target}
         if isinstance(data.get("dynamodb"), Mapping):
             data["dynamodb"] = dynamodb_from_env(data["dynamodb"])
-        unregistered = [*self._service_problems, *unregistered_problems({n: s.get("target") for n, s in services.items()})]
+        unregistered = [*self._service_problems, *conflicts,
+                        *unregistered_problems({n: s.get("target") for n, s in services.items()})]
         if check_imports:
             unregistered += targetchecks.problems(services, self.import_paths) + \
                 targetchecks.job_problems(data.get("jobs"))

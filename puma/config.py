@@ -22,7 +22,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 
 from .configproblems import problem
 from .errors import PumaConfigError
-from .fields import ConfigModel, Seconds, fits_envoy
+from .fields import ConfigModel, Names, Seconds, fits_envoy
 from .services import HASH_POLICIES, LbPolicy
 
 # Moved to puma.services; re-exported (`X as X`) for code outside the split that imports them from
@@ -33,6 +33,7 @@ from .services import MAX_INSTANCES as MAX_INSTANCES
 from .services import Service as Service
 from .services import check_scale as check_scale
 from .services import too_large_message as too_large_message
+from .suggest import did_you_mean
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 _DNS_LABEL = re.compile(r"^[a-z]([a-z0-9\-]{0,38}[a-z0-9])?$")
@@ -146,6 +147,15 @@ class DynamoDB(ConfigModel):
         return self
 
 
+def _argv(line: str) -> list[str]:
+    import shlex
+
+    try:
+        return shlex.split(line) or ["program", "argument"]
+    except ValueError:  # an unclosed quote
+        return line.split() or ["program", "argument"]
+
+
 class Job(ConfigModel):
     """A command run to completion before the services take traffic (a migration, a data load).
 
@@ -167,6 +177,14 @@ class Job(ConfigModel):
                              "(up to 40, starting with a letter), e.g. 'migrate'")
         return value
 
+    @field_validator("command", mode="before")
+    @classmethod
+    def _command_is_a_list(cls, value: Any) -> Any:
+        if isinstance(value, str):  # run without a shell: a string would be one program named by the whole line
+            raise ValueError(f"{value!r} is one string; a job's command is the list of its arguments (run without "
+                             f"a shell): write {_argv(value)!r}")
+        return value
+
     @field_validator("command")
     @classmethod
     def _command_is_argv(cls, value: list[str]) -> list[str]:
@@ -179,7 +197,7 @@ class Job(ConfigModel):
 class RouteConfig(ConfigModel):
     name: str = "puma"
     virtual_host: str = "puma"
-    domains: list[str] = Field(default_factory=lambda: ["*"])
+    domains: Names = ("*",)
 
 
 class Tracing(ConfigModel):
@@ -269,8 +287,10 @@ class PumaConfig(ConfigModel):
         return self.model_copy(update={"puma_services": services})
 
 
-def parse_config(conf: dict[str, Any] | str | PumaConfig) -> PumaConfig:
-    """Validate `conf` (dict, JSON string or `PumaConfig`); raise `PumaConfigError` listing every problem."""
+def parse_config(conf: dict[str, Any] | str | PumaConfig, *, partial: bool = False) -> PumaConfig:
+    """Validate `conf` (dict, JSON string or `PumaConfig`); raise `PumaConfigError` listing every problem.
+    Values that name a service or a route are checked against the config's services
+    (`reference_problems`) unless `partial`: `puma_config` before `puma_service` registers the rest."""
     if isinstance(conf, PumaConfig):
         return conf
     if isinstance(conf, str | bytes):
@@ -282,9 +302,13 @@ def parse_config(conf: dict[str, Any] | str | PumaConfig) -> PumaConfig:
         raise PumaConfigError([("", f"config must be a JSON object or dict, not {type(conf).__name__}")])
     conf = _accept_paper_spelling(conf)
     try:
-        return PumaConfig.model_validate(conf)
+        config = PumaConfig.model_validate(conf)
     except ValidationError as exc:
         raise PumaConfigError([problem(err, PumaConfig) for err in exc.errors()]) from None
+    dangling = [] if partial else reference_problems(config)
+    if dangling:
+        raise PumaConfigError(dangling)
+    return config
 
 
 def _accept_paper_spelling(conf: dict[str, Any]) -> dict[str, Any]:
@@ -292,3 +316,31 @@ def _accept_paper_spelling(conf: dict[str, Any]) -> dict[str, Any]:
     if "puma-services" in conf and "puma_services" not in conf:
         conf = {("puma_services" if k == "puma-services" else k): v for k, v in conf.items()}
     return conf
+
+
+def reference_problems(config: PumaConfig) -> list[tuple[str, str]]:
+    """One `(path, message)` per config value that names something (a service, a page's route)
+    and names nothing that exists: left alone it would silently turn its feature off (a rate
+    limit on no service limits nothing). Example: with services `summarise` and `store`,
+    `rate_limit.cluster_name: 'sumarise'` -> "names no service ...; did you mean 'summarise'?"."""
+    problems = []
+    services = sorted(config.puma_services)
+    limit = config.rate_limit
+    if limit is not None and limit.cluster_name is not None and limit.cluster_name not in config.puma_services:
+        problems.append(("rate_limit.cluster_name", f"{limit.cluster_name!r} names no service, so no request "
+                         f"would be limited{_among(limit.cluster_name, services, 'services')}; name one of the "
+                         "services, or remove cluster_name to limit them all"))
+    if "pages" in config.listener.model_fields_set:
+        public = sorted(s.prefix for s in config.puma_services.values() if s.visibility == "public")
+        problems += [(f"listener.pages.{page}", f"{page!r} is served by no public service, so its link would "
+                      f"be a 404{_among(page, public, 'public prefixes')}; link a path under one of them")
+                     for page in config.listener.pages if not any(_routes(prefix, page) for prefix in public)]
+    return problems
+
+
+def _routes(prefix: str, path: str) -> bool:
+    return prefix == "/" or path == prefix or path.startswith(prefix + "/")
+
+
+def _among(name: str, names: list[str], what: str) -> str:
+    return f"{did_you_mean(name, names)} ({what}: {', '.join(names) or 'none'})"

@@ -8,8 +8,10 @@ terms), and services configured with no function registered. No IO.
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -38,9 +40,34 @@ def problem(err: ErrorDetails, root: type[BaseModel]) -> tuple[str, str]:
     if err["type"] in {"model_type", "model_attributes_type", "dataclass_type", "dict_type"}:
         # pydantic names its own classes here ("instance of Instances"): say it in JSON's terms
         message = f"expected a JSON object {{...}} of this key's settings, not {_json_kind(value)}"
+    elif err["type"] in _EXPECTED:  # pydantic's "Input should be a valid tuple": say the form in JSON's terms
+        message = f"expected {_EXPECTED[err['type']]}, not {_json_kind(value)}"
+    elif err["type"] in {"literal_error", "enum"}:
+        message = _choice_message(value, str(err.get("ctx", {}).get("expected", "")))
     if isinstance(value, dict | list) or message.startswith(repr(value)):
         return path, message
     return path, f"{value!r}: {message}"
+
+
+_EXPECTED = {
+    "list_type": "a list [...]", "tuple_type": "a list [...]", "set_type": "a list [...]",
+    "int_type": "a whole number (e.g. 8)", "int_parsing": "a whole number (e.g. 8)",
+    "int_from_float": "a whole number (e.g. 8)", "float_type": "a number (e.g. 2.5)",
+    "float_parsing": "a number (e.g. 2.5)", "bool_type": "true or false", "bool_parsing": "true or false",
+    "string_type": "a string",
+}
+
+
+def _choice_message(value: Any, expected: str) -> str:
+    """A value outside a closed set: the set, and the choice closest to it (`"roundrobin"` ->
+    "did you mean 'round_robin'?"), case and '-' for '_' forgiven in the comparison."""
+    choices = re.findall(r"'([^']*)'", expected)
+    if not isinstance(value, str):
+        return f"expected one of {', '.join(map(repr, choices))}, not {_json_kind(value)}"
+    folded = {c.lower().replace("-", "_"): c for c in choices}
+    meant = folded.get(value.strip().lower().replace("-", "_").replace(" ", "_"))
+    hint = f"; did you mean {meant!r}?" if meant else did_you_mean(value.lower().replace("-", "_"), choices)
+    return f"not one of {', '.join(map(repr, choices))}{hint}"
 
 
 def _keys_at(root: type[BaseModel], loc: list[Any]) -> list[str]:
@@ -76,7 +103,8 @@ def _one_choice(hint: Any) -> Any:
 
 
 def _json_kind(value: Any) -> str:
-    kinds = [(bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"), (list, "a list")]
+    kinds = [(bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"), (list, "a list"),
+             (dict, "a JSON object")]
     return next((name for kind, name in kinds if isinstance(value, kind)), "null" if value is None else "this")
 
 
@@ -90,6 +118,30 @@ def unregistered_problems(targets: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(f"puma_services.{name}", "no function registered; pass it to puma_service({...}) or set 'target': "
              f"'module:function'{_registered_hint(name, registered)}") for name, target in targets.items()
             if target is None]
+
+
+def target_conflicts(configured: Mapping[str, Mapping[str, Any]], registered: Mapping[str, str]) -> list[tuple[str, str]]:
+    """One problem per service whose config names a `target` other than the function `puma_service`
+    registers for it: two declarations of one service, of which neither may silently win. Example:
+    `target_conflicts({"s": {"target": "m:sumarise"}}, {"s": "m:summarise"})` -> [("puma_services.s.target",
+    "'m:sumarise' in the config, but puma_service registers 'm:summarise' for 's'; ...")]."""
+    problems = []
+    for name, spec in configured.items():
+        given, fn = spec.get("target"), registered.get(name)
+        if given is not None and fn is not None and _spelt(given) != _spelt(fn):
+            problems.append((f"puma_services.{name}.target", f"{given!r} in the config, but puma_service registers "
+                             f"{fn!r} for {name!r}: one service, two functions; remove one of the two (or give the "
+                             "other its own service name)"))
+    return problems
+
+
+def _spelt(target: Any) -> Any:
+    """`target` as compared: a script's functions are registered by absolute file ('/abs/app.py:f'),
+    which the config may name relative to the current directory ('app.py:f')."""
+    if not isinstance(target, str):
+        return target
+    module, _, attr = target.strip().rpartition(":")
+    return f"{Path(module).resolve()}:{attr}" if module.endswith(".py") else f"{module}:{attr}"
 
 
 def _registered_hint(name: str, registered: list[str]) -> str:
@@ -114,3 +166,4 @@ def unstartable_problems(services: Mapping[str, Service]) -> list[tuple[str, str
                   "or add 'autoscale': {'enabled': false} to start it stopped and `puma scale` it by hand")
                  for n, svc in services.items() if svc.instances.min == 0 and svc.autoscaled]
     return problems
+

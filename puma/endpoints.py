@@ -36,6 +36,7 @@ from . import targets
 from .binding import Binding, return_hint, takes_request
 from .errors import HTTPError, PumaConfigError
 from .modulefunctions import functions_of, group_name, is_module_target
+from .suggest import closest, did_you_mean
 
 IDEMPOTENT_MARK = "__puma_idempotent__"
 INTERFACE_PATH = "/_puma/interface"
@@ -96,15 +97,8 @@ class Served:
     def unknown_methods(self, names: list[str]) -> str | None:
         """What is wrong with config naming `names` as methods of this service, or None.
         Example: ``served.unknown_methods(["serch"])`` -> "['serch'] are not methods of ...; its methods: get, search"."""
-        methods = ", ".join(sorted(n for n in self.endpoints if n)) or "none"
-        if names and self.kind == "function":
-            return (f"{names!r}: {self.label} is a function, which has no methods; write true to make every "
-                    "request to it retryable")
-        unknown = [n for n in names if n not in self.endpoints]
-        if not unknown:
-            return None
-        return (f"{unknown!r} {'is not a method' if len(unknown) == 1 else 'are not methods'} of {self.label} "
-                f"(so no request would be retried); its methods: {methods}; fix the spelling or remove it")
+        methods = None if self.kind == "function" else sorted(n for n in self.endpoints if n)
+        return _unknown_methods(names, methods, self.label)
 
     def with_idempotent(self, names: list[str], *, everything: bool = False) -> Served:
         """These endpoints with `names` (or, with `everything`, all) idempotent: what the config says,
@@ -138,7 +132,8 @@ class Served:
             return f"{self.label} serves its methods at {prefix}/<method>: {methods}"
         if name in self.endpoints:
             return f"method {name!r} is at {prefix}/{name}; there is nothing under it"
-        return f"{self.label} has no method {name[:80]!r}; its methods: {methods}"
+        hint = did_you_mean(name, [n for n in self.endpoints if n])
+        return f"{self.label} has no method {name[:80]!r}{hint}; its methods: {methods}"
 
 
 def build(path: str) -> Served:
@@ -207,6 +202,33 @@ def marks(path: str) -> list[str]:
     return sorted(found)
 
 
+def unmarked_methods(path: str, names: list[str] | tuple[str, ...]) -> str | None:
+    """What is wrong with config marking `names` idempotent on the target at `path`, read without
+    building it (as `marks`), or None; None too for a factory whose return annotation names no class."""
+    is_factory = path.endswith(FACTORY_SUFFIX)
+    loaded = targets.load(path[: -len(FACTORY_SUFFIX)] if is_factory else path)
+    if is_factory:
+        loaded = _hints_return(loaded)
+        if not inspect.isclass(loaded):
+            return None
+    label = getattr(loaded, "__name__", path)
+    return _unknown_methods(list(names), _public_methods(loaded) if inspect.isclass(loaded) else None, label)
+
+
+def _unknown_methods(names: list[str], methods: list[str] | None, label: str) -> str | None:
+    if names and methods is None:
+        return (f"{names!r}: {label} is a function, which has no methods; write true to make every "
+                "request to it retryable")
+    unknown = [n for n in names if n not in (methods or [])]
+    if not unknown:
+        return None
+    meant = [closest(n, methods or []) for n in unknown]
+    hint = f"; did you mean {[m or '?' for m in meant]!r}?" if any(meant) else ""
+    return (f"{unknown!r} {'is not a method' if len(unknown) == 1 else 'are not methods'} of {label} "
+            f"(so no request would be retried){hint}; its methods: {', '.join(methods or []) or 'none'}; fix the "
+            "spelling or remove it")
+
+
 def _endpoint(name: str, fn: Callable[..., Any], label: str, *, top_level: bool = False,
               also: bool = False) -> Endpoint:
     marked = also or bool(getattr(fn, IDEMPOTENT_MARK, False))
@@ -257,4 +279,5 @@ def _hints_return(factory: Any) -> Any:
         return None
 
 
-__all__ = ["Endpoint", "Served", "build", "has_methods", "idempotent", "marks", "serve", "serve_functions"]
+__all__ = ["Endpoint", "Served", "build", "has_methods", "idempotent", "marks", "serve", "serve_functions",
+           "unmarked_methods"]

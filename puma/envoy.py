@@ -389,13 +389,14 @@ def endpoints_document(name: str, endpoints: Sequence[Endpoint], version: str) -
 
 
 def bootstrap_static(config: PumaConfig, endpoints: Mapping[str, Sequence[Endpoint]] | None = None,
-                     *, dns: bool = False, admin_port: int | None = None,
+                     *, dns: bool = False, admin_port: int | None = None, admin_socket: Path | None = None,
                      internal_host: str = "127.0.0.1") -> dict[str, Any]:
     """One self-contained Envoy config (for `puma render`, docker-compose and Kubernetes); the
-    internal listener on `internal_host` (a container's address, where its network is private)."""
+    internal listener on `internal_host` (a container's address, where its network is private);
+    the admin on `admin_socket` if given (as `puma run` puts it), else on loopback `admin_port`."""
     return {
         "node": {"id": "puma", "cluster": "puma"},
-        "admin": _admin(config.admin_port if admin_port is None else admin_port),
+        "admin": _admin(config.admin_port if admin_port is None else admin_port, admin_socket),
         "layered_runtime": edge.runtime(),
         "overload_manager": edge.overload_manager(config),
         "static_resources": {

@@ -92,6 +92,16 @@ def _cores(value: Any) -> Any:
 Cores = Annotated[float, BeforeValidator(_cores), Field(ge=0.001, le=256)]
 
 
+def _one_or_many(value: Any) -> Any:
+    """A list of names may be given as one name: 'text/csv' is ['text/csv'] (a string is no list of
+    its characters)."""
+    return (value,) if isinstance(value, str) else value
+
+
+Names = Annotated[tuple[str, ...], BeforeValidator(_one_or_many)]
+"""A list of strings (media types, HTTP methods, domains...); one string is a list of one."""
+
+
 def fits_envoy(key: str) -> AfterValidator:
     """A check that a number fits the Envoy field `key` is rendered into (puma.envoytypes' table)."""
     def check(value: float) -> float:

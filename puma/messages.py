@@ -45,7 +45,9 @@ class Request:
             raise HTTPError(400, f"body: expected a JSON object (its fields), got {got}")
         if self.body and not self.form:
             if mimetype not in FORM_TYPES and mimetype not in JSON_TYPES:
-                raise HTTPError(415, f"a {mimetype or 'body without a content type'} body has no fields to read; "
+                named = f"content type {mimetype!r}" if mimetype else "a body without a Content-Type"
+                raise HTTPError(415, f"{named} is not accepted here: this handler reads the body's fields "
+                                     f"(request.data), and a {mimetype or 'typeless'} body has no fields to read; "
                                      "send a JSON object (application/json) or a form")
         return {**self.query, **self.form}
 

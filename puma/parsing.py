@@ -21,6 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .codec import JSONBodyError, decode_json
 from .config import too_large_message
 from .errors import HTTPError
+from .media import accepts, refusal
 from .messages import FORM_TYPES, JSON_TYPES, Request
 
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
@@ -70,7 +71,7 @@ def wsgi_headers(environ: dict[str, Any]) -> Headers:
     return headers
 
 
-def _content_type_named(header: str | None, mimetype: str) -> str:
+def content_type_named(header: str | None, mimetype: str) -> str:
     """The request's content type as a 415 names it: the type read, else what the header said."""
     if mimetype:
         return f"content type {mimetype!r}"
@@ -79,25 +80,15 @@ def _content_type_named(header: str | None, mimetype: str) -> str:
     return f"Content-Type {header[:60]!r} (no media type such as application/json in it)"
 
 
-def _what_to_send(content_types: tuple[str, ...]) -> str:
-    """The accepted types as a 415 says them: fields (JSON, forms) apart from bodies only a service
-    that reads the whole body takes (text/plain has no fields: a method taking arguments refuses it)."""
-    fields = [t for t in content_types if t in JSON_TYPES or t in FORM_TYPES]
-    whole = [t for t in content_types if t not in fields]
-    if not fields:
-        return f"send one of {whole}"
-    return f"send one of {fields}" + (f" (or {whole} to a service that reads the whole body)" if whole else "")
-
-
 def parse_request(name: str, content_types: tuple[str, ...], max_body_bytes: int) -> Request:
     req = flask_request
     if req.content_length is not None and req.content_length > max_body_bytes:
         raise HTTPError(413, too_large_message(name, max_body_bytes))
     body = req.get_data(cache=True)
     mimetype = req.mimetype
-    if body and mimetype not in content_types:
-        raise HTTPError(415, f"{_content_type_named(req.headers.get('Content-Type'), mimetype)} is not accepted; "
-                             + _what_to_send(content_types))
+    if body and not accepts(content_types, mimetype):
+        raise HTTPError(415, refusal(name, content_types, content_type_named(req.headers.get("Content-Type"), mimetype),
+                                     mimetype))
     encoding = req.headers.get("Content-Encoding", "").strip().lower()
     if body and encoding not in ("", "identity"):
         raise HTTPError(415, f"content encodings are not accepted (Content-Encoding: {encoding[:40]}); "

@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import logging
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,15 +24,18 @@ def add_render(sub: Any) -> None:
                       "Print the configuration for the services of APP.py. --target local: the Envoy "
                       "bootstrap `puma run` starts Envoy with, as one static file; its clusters have no "
                       "endpoints, because `puma run` learns the instances' addresses only as they start and "
-                      "hands them to Envoy through endpoint (EDS) files at run time. --target compose: one "
-                      "self-contained Envoy config, one DNS name per service on port 8000, for "
-                      "docker-compose. --target kubernetes: manifests for `kubectl apply -f DIR`. --target swarm: "
+                      "hands them to Envoy through endpoint (EDS) files at run time; its admin is on a Unix "
+                      "socket in the run directory, as `puma run`'s (admin_port: a loopback port). --target "
+                      "compose: the front Envoy's config for docker-compose (one DNS name per service on port "
+                      "8000), which the compose file's envoy service runs; not a compose file (docker-compose.yml "
+                      "runs the containers and mounts it). --target kubernetes: manifests for `kubectl apply -f DIR`. --target swarm: "
                       "DIR/stack.yml and DIR/envoy.yaml for `docker stack deploy`. "
                       "`envoy --mode validate -c FILE` accepts the Envoy configs.")
     render.add_argument("app", type=Path, help=APP_HELP)
     render.add_argument("--target", choices=["local", "compose", "kubernetes", "swarm"], default="local",
                         help="local: what `puma run` gives Envoy, endpoints left empty (filled at run time); "
-                             "compose: one DNS name per service (port 8000); kubernetes: manifests (see --out); "
+                             "compose: the front Envoy's config for docker-compose, one DNS name per service (port "
+                             "8000), not a compose file; kubernetes: manifests (see --out); "
                              "swarm: DIR/stack.yml and DIR/envoy.yaml for `docker stack deploy -c DIR/stack.yml NAME`")
     render.add_argument("--out", type=Path, help="write to this file instead of stdout (kubernetes: a "
                                                  "directory, one file per component, or one FILE.yaml)")
@@ -49,7 +53,10 @@ def add_render(sub: Any) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
-    from . import envoy  # here, not above: `puma --help` builds this command's parser without them
+    from . import (  # here, not above: `puma --help` builds this command's parser without them
+        envoy,
+        rundirs,
+    )
     from .app import load_app
 
     app = load_app(args.app)
@@ -79,18 +86,26 @@ def cmd_render(args: argparse.Namespace) -> None:
         # The internal listener on the compose network: containers call each other there
         # (PUMA_URL: http://envoy:8081); publish only the public port.
         doc = envoy.bootstrap_static(config, endpoints, dns=True, admin_port=9901, internal_host="0.0.0.0")
-    else:
-        doc = envoy.bootstrap_static(config, {}, admin_port=config.admin_port or 9901)
-    text = "# Rendered by `puma render` - do not edit by hand.\n" + (LOCAL_NOTE if args.target == "local" else "") \
-        + envoy.to_yaml(doc)
+    else:  # the admin where `puma run` puts it: a Unix socket in its run directory, unless admin_port is set
+        socket = None if config.admin_port else Path(tempfile.gettempdir()) / f"{rundirs.PREFIX}RUN" / "envoy-admin.sock"
+        doc = envoy.bootstrap_static(config, {}, admin_socket=socket)
+    text = "# Rendered by `puma render` - do not edit by hand.\n" + NOTES[args.target] + envoy.to_yaml(doc)
     if args.out:
         args.out.write_text(text)
+        print(f"wrote {WHAT[args.target]} to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
 
 
-LOCAL_NOTE = ("# Every cluster's endpoints are empty: `puma run` learns the instances' addresses as they start\n"
-              "# and gives them to Envoy through endpoint (EDS) files while it runs.\n")
+NOTES = {
+    "local": "# Every cluster's endpoints are empty: `puma run` learns the instances' addresses as they start\n"
+             "# and gives them to Envoy through endpoint (EDS) files while it runs. Its admin is on a Unix socket\n"
+             "# in the run directory each `puma run` makes (puma-RUN stands for it); admin_port: 127.0.0.1:PORT.\n",
+    "compose": "# The front Envoy's config for docker-compose, not a compose file: docker-compose.yml runs the\n"
+               "# services' containers and an envoy container that runs `envoy -c` on this file.\n",
+}
+WHAT = {"local": "the Envoy bootstrap `puma run` starts Envoy with",
+        "compose": "the front Envoy's config for docker-compose (not a compose file: docker-compose.yml mounts it)"}
 
 
 def _with_marks(config: Any, import_paths: tuple[str, ...] = ()) -> Any:
@@ -115,25 +130,45 @@ def _importable(paths: tuple[str, ...]) -> Iterator[None]:
 
 
 def _marked(config: Any) -> Any:
-    from .endpoints import marks
+    from .endpoints import marks, unmarked_methods
 
     missing = []
     for name, service in config.puma_services.items():
+        missing += _named_paths(name, service)
         if service.target is None:
             continue
         try:
             found = marks(service.target)
+            unmarked = unmarked_methods(service.target, service.idempotent_methods)
         except Exception as exc:  # noqa: BLE001 - rendering must not need every service's dependencies
             if misspelt(exc, service.target.removesuffix("()")):
                 missing.append((f"puma_services.{name}.target", f"cannot import {service.target!r}: {exc}"))
                 continue
             log.warning("cannot import %s to read its @idempotent marks (%s); config's marks only", service.target, exc)
             continue
+        if unmarked:  # as `puma run` refuses it when the service starts
+            missing.append((f"puma_services.{name}.idempotent", unmarked))
         if not service.retries_all:
             config = config.replace_service(name, service.with_idempotent(found))
     if missing:
         raise PumaConfigError(missing)
     return config
+
+
+def _named_paths(name: str, service: Any) -> list[tuple[str, str]]:
+    """The service's warm-up and readiness check, each an import path that must name a function (as
+    its start would fail on a misspelt one); a dependency missing here only goes unchecked."""
+    from .targets import load
+
+    problems = []
+    for key, path in (("warmup", service.warmup), ("readiness.check", service.readiness and service.readiness.check)):
+        try:
+            if path:
+                load(path)
+        except Exception as exc:  # noqa: BLE001 - as for targets: only a misspelling is the config's fault
+            if misspelt(exc, path):
+                problems.append((f"puma_services.{name}.{key}", f"cannot import {path!r}: {exc}"))
+    return problems
 
 
 _KUBERNETES_OPTIONS = ("image", "namespace", "secret", "autoscale_on", "envoy_replicas", "cluster_domain")

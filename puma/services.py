@@ -15,8 +15,9 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from .defaults import MAX_INSTANCES as MAX_INSTANCES  # the bound, re-exported where it is enforced
 from .errors import PumaScaleError
-from .fields import CheckSeconds, ConfigModel, Cores, Seconds, fits_envoy, normal_path
+from .fields import CheckSeconds, ConfigModel, Cores, Names, Seconds, fits_envoy, normal_path
 from .media import DEFAULT_CONTENT_TYPES
+from .suggest import closest
 
 LbPolicy = Literal["round_robin", "least_request", "random", "ring_hash", "maglev"]
 LB_POLICIES: tuple[LbPolicy, ...] = get_args(LbPolicy)
@@ -28,6 +29,7 @@ DEFAULT_METHODS = KNOWN_METHODS  # what an instance's dispatch serves; CONNECT, 
 # A media type as a request's Content-Type names it (what an instance compares, lower case, no
 # parameters): 'json' or 'application/json; charset=utf-8' would never match one.
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+\-]*/[a-z0-9][a-z0-9!#$&^_.+\-]*$")
+_WILDCARD = re.compile(r"^(\*|[a-z0-9][a-z0-9!#$&^_.+\-]*)/\*$")  # 'text/*', '*/*'
 _MEDIA_HINTS = {"json": "application/json", "form": "application/x-www-form-urlencoded",
                 "text": "text/plain", "multipart": "multipart/form-data", "xml": "application/xml",
                 "csv": "text/csv", "html": "text/html", "yaml": "application/yaml",
@@ -150,6 +152,13 @@ class Readiness(ConfigModel):
         return self
 
 
+def _method_list(value: Any) -> Any:
+    """`idempotent` may name one method as a string ('search' is ['search']); 'true'/'false' stay booleans."""
+    if isinstance(value, str) and value.strip().lower() not in ("true", "false"):
+        return (value,)
+    return value
+
+
 def _prefix_like(value: str) -> str:
     """The prefix `value` was most likely meant as ("loans" -> "/loans", "my loans" -> "/my-loans"),
     or "/agent" when nothing of it can be kept."""
@@ -190,7 +199,7 @@ class Service(ConfigModel):
     timeout_s: Seconds = 15.0
     lb_policy: LbPolicy | None = None
     hash_on: HashOn | None = None
-    idempotent: bool | tuple[str, ...] = Field(False, description="true: every request may be retried; a list "
+    idempotent: Annotated[bool | tuple[str, ...], BeforeValidator(_method_list)] = Field(False, description="true: every request may be retried; a list "
                                                "of method names: those of an object service")
     max_body_bytes: Annotated[int, Field(ge=1, description="the largest request body, in bytes (1 MiB); "
                                          "a larger one is refused with 413 (see `too_large_message`)"),
@@ -198,7 +207,10 @@ class Service(ConfigModel):
     threads: int = Field(8, ge=1, le=256)
     log_max_bytes: int = Field(32 << 20, ge=1 << 16, le=1 << 40, description="the cap on the service's log, in bytes (32 MiB): "
                                "past it, its newest lines move to <service>.log.1 and it starts again (puma.logcap)")
-    content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
+    content_types: Names = Field(DEFAULT_CONTENT_TYPES, description=(
+        "media types a handler that reads the whole body (request: puma.Request) takes, besides JSON and "
+        "forms, which every service takes: ['*/*'] (the default) any, ['text/csv'] that one, 'text/*' "
+        "every text type, [] none (puma.media)"))
     warmup: str | None = Field(None, description="'module:function' run once in the zygote before "
                                "instances fork, so every instance starts with what it loaded")
     startup_timeout_s: Seconds | None = Field(None, description="how long its zygote may go without reporting "
@@ -217,7 +229,7 @@ class Service(ConfigModel):
     visibility: Literal["public", "internal"] = Field("public", description=(
         "'internal': only other services reach it (puma.call), through Envoy's internal listener on "
         "loopback; the public listener answers 404 (Kubernetes' ClusterIP, Knative's cluster-local)"))
-    methods: tuple[str, ...] = Field(DEFAULT_METHODS, description=(
+    methods: Names = Field(DEFAULT_METHODS, description=(
         "HTTP methods the service takes; Envoy answers any other with 405 and an Allow header "
         "(HEAD comes with GET)"))
     stateful: bool = Field(False, description=(
@@ -243,7 +255,9 @@ class Service(ConfigModel):
     def _methods_known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [m for m in value if m not in KNOWN_METHODS]
         if unknown or not value:
-            raise ValueError(f"{list(value)!r} are not HTTP methods a service takes; use some of "
+            meant = [m.upper() if m.upper() in KNOWN_METHODS else closest(m.upper(), KNOWN_METHODS) for m in unknown]
+            hint = f" (did you mean {[m or '?' for m in meant]!r}?)" if any(meant) else ""
+            raise ValueError(f"{list(value)!r} are not HTTP methods a service takes{hint}; use some of "
                              f"{list(KNOWN_METHODS)} (upper case), e.g. ['POST']")
         return tuple(dict.fromkeys(value))
 
@@ -318,12 +332,11 @@ class Service(ConfigModel):
     @field_validator("content_types")
     @classmethod
     def _media_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [t for t in value if not _MEDIA_TYPE.match(t)]
-        if bad or not value:
+        bad = [t for t in value if not _MEDIA_TYPE.match(t) and not _WILDCARD.match(t)]
+        if bad:
             hints = ", ".join(f"{t!r} -> {_MEDIA_HINTS.get(t.strip().lower(), 'type/subtype')!r}" for t in bad)
-            raise ValueError(f"{list(value)!r}: {hints or 'an empty list refuses every body'}; list media types "
-                             "as a Content-Type header names them (lower case, no parameters), e.g. "
-                             "['application/json']")
+            raise ValueError(f"{list(value)!r}: {hints}; list media types as a Content-Type header names them "
+                             "(lower case, no parameters), e.g. ['text/csv'], or 'text/*' for every text type")
         return tuple(dict.fromkeys(value))
 
     @field_validator("idempotent")

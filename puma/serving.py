@@ -56,9 +56,9 @@ from .errors import (
     PumaConfigError,
     PumaMapError,
 )
-from .media import DEFAULT_CONTENT_TYPES
-from .messages import FORM_TYPES, JSON_TYPES, Request
-from .parsing import parse_request, repeated_field, url_fields, wsgi_headers
+from .media import DEFAULT_CONTENT_TYPES, FIELD_TYPES, accepts
+from .messages import JSON_TYPES, Request
+from .parsing import content_type_named, parse_request, repeated_field, url_fields, wsgi_headers
 from .replies import ReplyError, shape, value_reply
 from .unavailable import storage_full, unavailable
 
@@ -137,8 +137,8 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     root = served.endpoints.get("")
     if served.kind == "function" and root is not None and getattr(root.fn, BYTES_MARK, False):
         app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # Flask's way to wrap its WSGI app
-    if set(content_types) & set(JSON_TYPES):
-        app.wsgi_app = _JsonPath(app.wsgi_app, name, served, prefix, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # as above
+    # Every service takes JSON bodies (puma.media): their fast path is always on.
+    app.wsgi_app = _JsonPath(app.wsgi_app, name, served, prefix, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # as above
     return app
 
 
@@ -180,8 +180,7 @@ class _BytesPath:
     def __init__(self, flask_app: Callable[..., Any], name: str, fn: Callable[[Request], Any], max_body_bytes: int,
                  content_types: tuple[str, ...], counters: Counters) -> None:
         self.flask_app, self.name, self.fn, self.counters = flask_app, name, fn, counters
-        self.max_body_bytes = max_body_bytes
-        self.types = frozenset(content_types) - set(JSON_TYPES) - set(FORM_TYPES)
+        self.max_body_bytes, self.content_types = max_body_bytes, content_types
         self.takes_request = _takes_argument(fn)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -208,7 +207,8 @@ class _BytesPath:
         """The body's length if this request is one for the fast path, else None."""
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") == HEALTH_PATH:
             return None
-        if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() not in self.types:
+        mimetype = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if not mimetype or mimetype in FIELD_TYPES or not accepts(self.content_types, mimetype):
             return None
         length = environ.get("CONTENT_LENGTH", "")
         return int(length) if length.isdigit() and 0 < int(length) <= self.max_body_bytes else None
@@ -224,7 +224,7 @@ class _JsonPath:
                  content_types: tuple[str, ...], counters: Counters) -> None:
         self.flask_app, self.name, self.served, self.prefix = flask_app, name, served, prefix
         self.max_body_bytes, self.counters = max_body_bytes, counters
-        self.types = frozenset(content_types) & set(JSON_TYPES)
+        self.types = frozenset(JSON_TYPES)  # every service takes JSON (puma.media)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         length = self._length(environ)
@@ -326,6 +326,8 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return refused
     if (mislabelled := _json_as_form(req)) is not None:
         return error_response(400, mislabelled, service=name)
+    if (fieldless := _fieldless(req)) is not None:
+        return error_response(415, fieldless, service=name)
     token = _current.set(req)
     try:
         with _gate(endpoint.fn):
@@ -344,6 +346,18 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
         return _left(name, exc, req)
     finally:
         _current.reset(token)
+
+
+def _fieldless(req: Request) -> str | None:
+    """What is wrong with a body of a type without fields (CSV, XML, an image) sent to a function whose
+    parameters are bound from fields; None for JSON, a form, or no body."""
+    mimetype = str(req.headers.get("Content-Type", "")).split(";")[0].strip().lower()
+    if not req.body or mimetype in FIELD_TYPES:
+        return None
+    return (f"{content_type_named(req.headers.get('Content-Type'), mimetype)} is not accepted here: a "
+            f"{mimetype or 'typeless'} body has no fields to read, and this function's parameters are read from "
+            "fields; send a JSON object (application/json) or a form, or have it read "
+            "the whole body (a parameter `request: puma.Request`, whose .body it parses)")
 
 
 def _json_as_form(req: Request) -> str | None:

@@ -43,6 +43,7 @@ import yaml
 from . import envoy
 from .config import PumaConfig
 from .errors import PumaError
+from .kubernetes.notes import process_notes
 from .services import Service
 
 SERVICE_PORT = 8000  # every instance listens here in its own task (as on compose and Kubernetes)
@@ -148,7 +149,8 @@ def _service(config: PumaConfig, name: str, service: Service, options: Options) 
                         # A fresh python per check takes seconds on a busy node; the engine replaces a
                         # task that fails `retries` checks in a row (Envoy's own checks route around it).
                         "timeout": f"{_seconds(hc.timeout_s, low=10)}s",
-                        "retries": max(3, hc.unhealthy_threshold), "start_period": "300s"},  # warm-up first
+                        "retries": max(3, hc.unhealthy_threshold),  # warm-up first: 300 s, or the service's own
+                        "start_period": f"{max(300, math.ceil(service.startup_timeout_s or 0))}s"},
         "stop_grace_period": f"{drain_s + GRACE_MARGIN_S}s",
         "deploy": {
             "replicas": service.instances.min,
@@ -156,7 +158,7 @@ def _service(config: PumaConfig, name: str, service: Service, options: Options) 
             "labels": {LABEL + "service": name},
             "resources": _resources(service, options.reserve_cpu),
             "restart_policy": {"condition": "any", "delay": "1s", "window": "30s"},
-            "update_config": _update_config(),
+            "update_config": _update_config(stop_first=service.stateful),
             "rollback_config": {"parallelism": 1, "order": "stop-first"},
         },
     }
@@ -165,10 +167,11 @@ def _service(config: PumaConfig, name: str, service: Service, options: Options) 
     return spec
 
 
-def _update_config() -> dict[str, Any]:
+def _update_config(*, stop_first: bool = False) -> dict[str, Any]:
     # One task at a time; the new one runs (and is healthy) before the old stops: capacity never drops.
-    return {"parallelism": 1, "delay": "2s", "order": "start-first", "failure_action": "rollback",
-            "monitor": "30s"}
+    # A stateful service's one task stops first instead: never two instances at once.
+    return {"parallelism": 1, "delay": "2s", "order": "stop-first" if stop_first else "start-first",
+            "failure_action": "rollback", "monitor": "30s"}
 
 
 def _resources(service: Service, reserve_cpu: bool) -> dict[str, Any]:
@@ -219,6 +222,15 @@ def not_mapped(config: PumaConfig, reserve_cpu: bool = False) -> list[tuple[str,
                           "nothing is shared between tasks as forked instances share their zygote's memory"))
         if service.cpu_bound:
             notes.append((f"{key}.cpu_bound", "SCHED_BATCH inside the task only; resources.cpu governs sharing"))
+        notes += [(f"{key}.{path}", why) for path, why in
+                  process_notes(service, "task", "its healthcheck's start_period", "the engine's log driver")]
+        if service.stateful:
+            notes.append((f"{key}.stateful", "one task, updated stop-first (never two at once, but a gap while "
+                          "the new one starts); its state is lost when the task is replaced: keep what must "
+                          "survive in a store"))
+    if config.jobs:
+        notes.append(("jobs", "run in a task of their own: a file they write (a SQLite database) stays in its "
+                      "container, unseen by the services' tasks; write to a database server or a shared volume"))
     if config.dynamodb is not None and config.dynamodb.start_local:
         notes.append(("dynamodb.local", "PUMA's local moto server does not run in a stack; give "
                       "dynamodb.endpoint (a DynamoDB-compatible service in the stack, or DynamoDB)"))

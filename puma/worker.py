@@ -156,8 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=8, help="waitress threads per instance (default 8)")
     p.add_argument("--max-body-bytes", type=int, default=1 << 20,
                    help="largest request body accepted, in bytes (default 1 MiB; more gets 413)")
-    p.add_argument("--content-types", default="",
-                   help="comma-separated request content types accepted (default: JSON, forms, text)")
+    p.add_argument("--content-types", default="*/*",
+                   help="comma-separated content types a handler of the whole body takes besides JSON and forms "
+                        "(default */*: any; '': none)")
     p.add_argument("--drain-timeout-s", type=float, default=5.0,
                    help="seconds a stopping instance waits for its requests to finish (default 5)")
     p.add_argument("--timeout-s", type=float, default=0.0,
@@ -210,8 +211,7 @@ class StuckWatch:
 def instance_app(args: argparse.Namespace, served: endpoints.Served) -> tuple[Any, Counters]:
     """The WSGI app of an instance of `served` (Flask, behind the liveness answer) and its counters."""
     counters = Counters()
-    content_types = tuple(t for t in args.content_types.split(",") if t) or None
-    kwargs = {"content_types": content_types} if content_types else {}
+    kwargs = {"content_types": tuple(t for t in args.content_types.split(",") if t)}
     probe = _probe(args)
 
     def info() -> dict[str, Any]:

@@ -472,10 +472,10 @@ def test_edge_errors_are_a_page_for_a_browser_and_json_for_a_script(mesh, method
 
 
 def test_edge_error_page_links_to_the_deployments_own_pages() -> None:
-    with _start(listener={"pages": {"/": "the chat", "/dashboard": "the dashboard"}}) as d:
+    with _start(listener={"pages": {"/echo": "the echo", "/small/tiny": "the tiny one"}}) as d:
         page = httpx.get(d.url + "/form", headers=BROWSER)
     assert page.status_code == 405
-    assert '<a href="/">the chat</a> or <a href="/dashboard">the dashboard</a>' in page.text
+    assert '<a href="/echo">the echo</a> or <a href="/small/tiny">the tiny one</a>' in page.text
 
 
 @pytest.mark.parametrize(("pages", "says"), [({"dashboard": "x"}, "is not a path"),

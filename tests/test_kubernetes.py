@@ -282,7 +282,7 @@ def test_kubernetes_reports_every_key_it_cannot_map():
         "puma_services.agent.warmup", "puma_services.agent.cpu_bound",
         "puma_services.agent.autoscale.target_in_flight", "puma_services.batch.autoscale.target_in_flight",
         "puma_services.batch.instances.min", "rate_limit", "logging.config.path", "listener.host",
-        "http_connection_manager.rds", "secret"]
+        "http_connection_manager.rds", "secret", "jobs"]
     # each note is in its Deployment's annotation and in the comments of the file holding it
     agent = _objects(manifests, "Deployment")["agent"]
     assert "puma_services.agent.cpu_bound" in agent["metadata"]["annotations"]["puma/not-mapped"]

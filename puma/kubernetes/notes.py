@@ -23,10 +23,17 @@ def not_mapped(config: PumaConfig, options: Options) -> list[tuple[str, str]]:
 
 def _service_notes(service: Service, options: Options) -> list[tuple[str, str]]:
     notes = []
+    if service.stateful:
+        notes.append(("stateful", "one pod, rolled out with strategy Recreate (the old pod stops before the new "
+                                  "one starts: never two, but a gap while it starts); its state is lost when the "
+                                  "pod is replaced, and a node that stops answering may have its pod started "
+                                  "again elsewhere while the old one still runs: keep what must survive in a "
+                                  "store, not in the process"))
     if service.warmup is not None:
         notes.append(("warmup", "each pod runs the warm-up itself before it opens its port (its readiness "
                                 "waits for it); nothing is shared between pods, as forked instances share "
                                 "their zygote's memory on one machine"))
+    notes += process_notes(service, "pod", "the startupProbe", "kubelet's containerLogMaxSize")
     if service.cpu_bound:
         notes.append(("cpu_bound", "the pod's process still runs SCHED_BATCH, but Kubernetes has no "
                                    "scheduling class: it keeps Envoy responsive only on a node Envoy "
@@ -49,6 +56,18 @@ def _service_notes(service: Service, options: Options) -> list[tuple[str, str]]:
         if getattr(auto, key) > 3600:
             notes.append((f"autoscale.{key}", f"{getattr(auto, key):g} s: an HPA's stabilization window "
                                               "is at most 3600 s; rendered as 3600"))
+    return notes
+
+
+def process_notes(service: Service, unit: str, probe: str, rotation: str) -> list[tuple[str, str]]:
+    """Keys about one `puma run` process that a container keeps only in part (Kubernetes and Swarm)."""
+    notes = []
+    if service.startup_timeout_s is not None:
+        notes.append(("startup_timeout_s", f"{service.startup_timeout_s:g} s without progress: a {unit} reports "
+                      f"none, so {probe} allows max(300 s, {service.startup_timeout_s:g} s) in all to start"))
+    if "log_max_bytes" in service.model_fields_set:
+        notes.append(("log_max_bytes", f"the {unit} logs to stdout: the container runtime's rotation ({rotation}) "
+                      "caps it, not this"))
     return notes
 
 
@@ -77,6 +96,10 @@ def _deployment_notes(config: PumaConfig, options: Options) -> list[tuple[str, s
         notes.append(("secret", f"not written to the manifests: pods read PUMA_SECRET from Secret "
                       f"{options.secret!r}; create it with `kubectl -n {options.namespace} create secret "
                       f"generic {options.secret} --from-literal=PUMA_SECRET=...`"))
+    if config.jobs:
+        notes.append(("jobs", "run in a pod of their own: a file they write (a SQLite database) stays in that "
+                              "pod, unseen by the services' pods; have them write to a database server, a "
+                              "volume the services mount, or object storage"))
     return notes
 
 

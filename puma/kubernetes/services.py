@@ -82,7 +82,7 @@ def service_objects(config: PumaConfig, name: str, options: Options,
     replicas = None if service.autoscaled else service.instances.min  # the HPA owns replicas
     most = service.instances.upper if service.autoscaled else service.instances.min
     objects = [deployment(kube, "service", options, _service_pod(config, name, kube, options),
-                          replicas=replicas, spread=most >= 2)]
+                          replicas=replicas, spread=most >= 2, recreate=service.stateful)]
     objects.append({"apiVersion": "v1", "kind": "Service", "metadata": meta(kube, "service", options),
                     # Headless: DNS answers with every ready pod, and Envoy balances over them.
                     "spec": {"clusterIP": "None", "selector": selector(kube, options),
@@ -105,8 +105,10 @@ def _service_pod(config: PumaConfig, name: str, kube: str, options: Options) -> 
         "ports": [{"name": "http", "containerPort": SERVICE_PORT}],
         **_env(config, options),
         "resources": resources_spec(service.resources),
-        # Up to 5 minutes to load (a warm-up runs before the port opens), then the usual checks.
-        "startupProbe": {"httpGet": healthz, "periodSeconds": 2, "failureThreshold": 150},
+        # Up to 5 minutes to load (a warm-up runs before the port opens), or the service's
+        # startup_timeout_s if longer, then the usual checks.
+        "startupProbe": {"httpGet": healthz, "periodSeconds": 2,
+                         "failureThreshold": max(150, math.ceil((service.startup_timeout_s or 0) / 2))},
         # With a readiness check, the instance's check path answers 503 while it fails (puma.readiness);
         # /healthz stays 200 while the process lives: a store outage never restarts a pod.
         "readinessProbe": {"httpGet": {"path": LIVENESS_PATH, "port": "http"} if service.readiness else healthz,
@@ -129,13 +131,15 @@ def _readiness(service: Service) -> dict[str, int]:
 
 
 def deployment(kube: str, component: str, options: Options, pod: dict[str, Any], *,
-                replicas: int | None, spread: bool) -> dict[str, Any]:
+                replicas: int | None, spread: bool, recreate: bool = False) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if replicas is not None:
         spec["replicas"] = replicas
     spec["selector"] = {"matchLabels": selector(kube, options)}
-    # New pods are ready before old ones go: a rollout never lowers capacity.
-    spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    if recreate:  # stateful: one instance, so the old pod stops before the new one starts
+        spec["strategy"] = {"type": "Recreate"}
+    else:  # new pods are ready before old ones go: a rollout never lowers capacity
+        spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
     if spread:  # instances on different nodes when there are several
         pod["spec"]["topologySpreadConstraints"] = [{
             "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
