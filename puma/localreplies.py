@@ -44,8 +44,10 @@ def local_reply_config(config: PumaConfig) -> dict[str, Any]:
 # JSON error; everyone else (scripts, fetch) still gets JSON. It asks the deployment's readiness
 # each second and reloads itself once nothing is starting any more (a service that is not ready
 # because what it needs is down, e.g. the legacy server, does not hold the page back; no timed
-# refresh: the reader decides nothing and loses nothing). The note is rewritten only when its
-# text changes: screen readers may announce each rewrite of a live region. No '%' in it: Envoy's format strings would read one as a command.
+# refresh: the reader decides nothing and loses nothing). The note of what it waits for is no live
+# region (rewritten each time a service gets ready, in a sorted order, it would be read out every
+# second or so of a start-up); a separate status says how many are left at most every 15 s, and
+# that the page loads. No '%' in it: Envoy's format strings would read one as a command.
 STARTING_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting · PUMA</title></head>
@@ -53,17 +55,30 @@ STARTING_PAGE = """<!doctype html>
 <main><h1>Starting&hellip;</h1>
 <p>This service has no instance ready yet: the deployment is still starting. This page reloads
 itself once it is ready (or <a href="">try again</a>).</p>
-<p id="waiting" role="status">Details: <a href="/_puma/ready">/_puma/ready</a></p></main>
+<p id="waiting">Details: <a href="/_puma/ready">/_puma/ready</a></p>
+<p id="progress" role="status" style="position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0)"></p></main>
 <script>
 (function () {
-  var note = document.getElementById("waiting");
+  var note = document.getElementById("waiting"), progress = document.getElementById("progress");
+  var said = "", saidAt = 0;
+  function say(text) {
+    if (text !== said) { progress.textContent = text; said = text; saidAt = Date.now(); }
+  }
   function check() {
     fetch("/_puma/ready", {cache: "no-store", headers: {accept: "application/json"}}).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (d) {
         var started = d.waiting_for && d.waiting_for.length === 0 && !d.stopping;
-        if (d.ready === true || started || (!("ready" in d) && r.status !== 503)) { location.reload(); return; }
-        var text = "Waiting for: " + (d.waiting_for || []).join(", ") + ".";
-        if (d.waiting_for && d.waiting_for.length && note.textContent !== text) { note.textContent = text; }
+        if (d.ready === true || started || (!("ready" in d) && r.status !== 503)) {
+          say("Ready: loading the page.");
+          location.reload();
+          return;
+        }
+        var left = (d.waiting_for || []).slice().sort();
+        var text = "Waiting for: " + left.join(", ") + ".";
+        if (left.length && note.textContent !== text) { note.textContent = text; }
+        if (left.length && Date.now() - saidAt >= 15000) {
+          say("Still starting: " + left.length + (left.length === 1 ? " service" : " services") + " to go.");
+        }
         setTimeout(check, 1000);
       });
     }).catch(function () { setTimeout(check, 2000); });

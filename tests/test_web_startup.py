@@ -176,6 +176,14 @@ def test_web_page_opened_before_its_service_is_ready_says_starting_and_reloads(
         assert response.status == 503 and response.headers["content-type"].startswith("text/html")
         assert page.inner_text("h1") == "Starting…" and "reloads itself once it is ready" in page.inner_text("body")
         page.wait_for_selector("text=Waiting for: home.")  # what it waits for, from /_puma/ready
+        # Screen readers: the note is no live region (rewritten as services get ready, it was read out
+        # every second of a start-up); the status says how many are left, at most every 15 s.
+        assert page.get_attribute("#waiting", "role") is None and page.get_attribute("#waiting", "aria-live") is None
+        assert page.inner_text("#progress") == "Still starting: 1 service to go."
+        page.evaluate("""() => { window.__progress = 0; new MutationObserver(() => window.__progress++)
+            .observe(document.getElementById('progress'), {childList: true, characterData: true, subtree: true}); }""")
+        page.wait_for_timeout(3_000)  # three more checks of /_puma/ready: nothing new to say
+        assert page.evaluate("window.__progress") == 0
         violations = audit(page, axe_source, "the starting page")
         assert not violations, describe(violations)
         page.screenshot(path=str(ARTIFACTS / "starting-page.png"), animations="disabled")
