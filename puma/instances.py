@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import signal
 import subprocess
 import threading
 import time
@@ -24,8 +25,10 @@ from typing import Any
 
 from . import busy, guard
 from .forkserver import ForkedZygote, exit_text
+from .orphans import Orphans, start_ticks
 from .recycling import RECYCLE_EXIT_CODE
 from .services import Service
+from .zygote import DRAIN_SIGNAL
 from .zygotes import INSTANCE_HOST, Event, PoolOwner, ServiceZygote
 from .zygotes import CommandWriter as CommandWriter  # re-exported: tests import it from here
 
@@ -64,6 +67,9 @@ class Instance:
     not_ready: str | None = None
     not_ready_since: float | None = None  # monotonic; when it was first seen not ready
     ever_ready: bool = False  # its readiness check has passed at least once (else it is waiting at start)
+    start_ticks: int | None = None  # when its process started (`puma.orphans.start_ticks`): pid + this name it
+    orphan: bool = False  # its zygote died: it serves on, the supervisor watches it (`puma.orphans`)
+    replaces: int | None = None  # the id of the instance that died, for a replacement
 
     @property
     def address(self) -> str:
@@ -85,36 +91,99 @@ class ServicePool(ServiceZygote):
         self.first_ready_at: float | None = None  # epoch seconds of its first ready instance
         self._restarts: collections.deque[float] = collections.deque()
         self.spawn_error: str | None = None  # why an instance could not start while the service started
+        self.orphans = Orphans(name, self._on_orphan_exit)  # instances that outlived their zygote
+        self._zygote_down = False  # its zygote died and no new one takes commands yet: replacements wait
 
     def _instance_events(self) -> dict[str, Callable[[Event], None]]:
         return {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
                 "leaving": self._on_leaving, "spawn_failed": self._on_spawn_failed}
 
     def _restart_zygote(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
+        """Start the zygote again; the instances it had forked serve on meanwhile (a zygote is needed
+        only to fork: its death cost a slow-warming service its whole warm-up of 503s). Only forks
+        (a replacement, a scale-up) wait for the new zygote."""
         with self.lock:
-            lost = [i for i in self.instances.values() if not i.remote]
-            wanted = max(self.service.instances.min, sum(1 for i in lost if i.state in ("starting", "ready")))
-            for instance in lost:
-                instance.state = "stopped"
-                del self.instances[instance.id]
+            self._zygote_down = True
+            wanted = max(self.service.instances.min,
+                         sum(1 for i in self.instances.values()
+                             if not i.remote and i.state in ("starting", "ready", "unhealthy")))
+            kept = self._keep_serving()
         self.owner.publish()
         code = zygote.poll()
         why, self._unresponsive = self._unresponsive, None
         if not self._may_restart_zygote(code, why):
+            self._stop_orphans()
             return
-        log.warning("service %s: its zygote (pid %s) exited with %s, taking %d instance(s) with it; "
-                    "starting it again with %d", self.name, zygote.pid, exit_text(zygote, code), len(lost), wanted)
-        died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
-        self.owner.record(self.name, f"{died}; restarted with {wanted} instance{'' if wanted == 1 else 's'}", kind="zygote_restarted")
+        serving = sum(1 for i in kept if i.state == "ready")
+        log.warning("service %s: its zygote (pid %s) exited with %s; starting it again; its %d serving instance(s) "
+                    "serve on meanwhile", self.name, zygote.pid, exit_text(zygote, code), serving)
         try:
             guard.persist(f"service {self.name}: starting its zygote again", self.start_zygote,
                           stop=lambda: self._closing or self.owner.stopping, give_up_after_s=ZYGOTE_START_GIVE_UP_S)
         except Exception as exc:  # noqa: BLE001 - tried for a minute: down for good, said so
             self._fail(f"its zygote could not be started again for {ZYGOTE_START_GIVE_UP_S:.0f} s "
                        f"({type(exc).__name__}: {exc})")
+            self._stop_orphans()
             return
-        for _ in range(wanted):
+        with self.lock:  # from here on, an instance that dies is replaced at once (`_on_exit`)
+            self._zygote_down = False
+            short = max(0, wanted - len(self.live()))
+        died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
+        self.owner.record(self.name, f"{died}; started again; {_count(serving, 'serving instance')} kept serving"
+                          + (f", {short} more starting" if short else ""), kind="zygote_restarted", kept=serving)
+        for _ in range(short):
             self.spawn()
+
+    def _keep_serving(self) -> list[Instance]:
+        """Under the lock, as the zygote died: keep its instances that serve (or drain) as orphans,
+        watched by the supervisor; kill and drop those that were starting or failing their checks."""
+        kept = []
+        for instance in [i for i in self.instances.values() if not i.remote]:
+            alive = instance.pid is not None and self.orphans.adopt(instance.pid, instance.start_ticks)
+            if alive and instance.state in ("ready", "leaving", "draining"):
+                instance.orphan = True
+                kept.append(instance)
+                continue
+            if alive:  # starting (it could never say it serves: that pipe was its zygote's) or unhealthy
+                instance.state = "stopped"  # before the kill: its exit is expected
+                assert instance.pid is not None
+                self.orphans.signal(instance.pid, signal.SIGKILL)
+            instance.state = "stopped"
+            del self.instances[instance.id]
+        return kept
+
+    def _stop_orphans(self) -> None:
+        """The service failed (or stops): its orphans drain and exit."""
+        with self.lock:
+            for instance in self.instances.values():
+                if instance.orphan and instance.state in ("ready", "leaving"):
+                    instance.state = "draining"
+        self.owner.publish()
+        for pid in self.orphans.pids():
+            self.orphans.signal(pid, DRAIN_SIGNAL)
+
+    def _on_orphan_exit(self, pid: int) -> None:
+        self._on_exit({"pid": pid, "code": None})
+
+    def _tell(self, op: str, pid: int) -> None:
+        """Stop ("stop": drain, then exit) or "kill" instance `pid`: through its zygote, or directly
+        if it outlived it."""
+        if pid in self.orphans:
+            self.orphans.signal(pid, DRAIN_SIGNAL if op == "stop" else signal.SIGKILL)
+        else:
+            self._send({"op": op, "pid": pid})
+
+    def shutdown(self) -> None:
+        orphans = self.orphans.pids()
+        if orphans:
+            self._stop_orphans()
+        super().shutdown()
+        deadline = time.monotonic() + self.drain_timeout_s + 3.0
+        while len(self.orphans) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in self.orphans.pids():
+            self.orphans.signal(pid, signal.SIGKILL)
+        self.orphans.close()
 
     def _fail(self, reason: str) -> None:
         """Down for good (`failed`): clients are told that retrying will not help, not to retry."""
@@ -151,9 +220,13 @@ class ServicePool(ServiceZygote):
         return next(self._ids)
 
     def spawn(self, *, reuse: Instance | None = None) -> Instance:
-        """Start an instance; with `reuse`, on the socket (the port) of that dead instance."""
+        """Start an instance; with `reuse`, in place of that dead instance, on its socket (its port)
+        unless it outlived its zygote (the zygote that held its socket is gone: a new port then)."""
         with self.lock:
             instance = Instance(next(self._ids), self.name, host=self.host)
+            instance.replaces = reuse.id if reuse is not None else None
+            if reuse is not None and reuse.orphan:
+                reuse = None
             if reuse is not None:
                 instance.port = reuse.port
                 # Only the last one stays in Envoy: with others ready, requests go to them meanwhile.
@@ -189,7 +262,11 @@ class ServicePool(ServiceZygote):
             if instance is None:
                 return
             instance.pid, instance.port = event["pid"], event["port"]
+            instance.start_ticks = start_ticks(event["pid"])
             stop_now = instance.state == "draining"  # retired before its pid was known
+        if instance.replaces is not None:  # said now that it exists, not when it was asked for
+            self.owner.record(self.name, f"instance {instance.replaces} replaced by instance {instance.id} "
+                              f"(pid {instance.pid})", kind="replaced", instance=instance.id, dead=instance.replaces)
         if stop_now:
             self._send({"op": "stop", "pid": instance.pid})
 
@@ -251,6 +328,7 @@ class ServicePool(ServiceZygote):
             expected = instance.state in ("draining", "stopped", "leaving")
             instance.state = "stopped"
             del self.instances[instance.id]
+            later = self._zygote_down  # no zygote to fork a replacement: the restart starts it (`short`)
         if expected or self.owner.stopping:
             return
         lost = "; the state it kept is lost (stateful: the replacement starts from the zygote's)" \
@@ -261,13 +339,15 @@ class ServicePool(ServiceZygote):
             log.warning("service %s: instance %d (pid %d) exited to be replaced: work it had hung past its deadline "
                         "(its log says which: %s); replacing it", self.name, instance.id, event["pid"], self.log_path)
             self.owner.record(self.name, f"instance {instance.id} recycled: work it had hung past its deadline "
-                              f"(see {self.log_path.name}); replaced{lost}", kind="recycled")
+                              f"(see {self.log_path.name}); replacing it{lost}", kind="recycled")
         else:
-            log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
-                        self.name, instance.id, event["pid"], event["code"])
-            self.owner.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced{lost}",
-                              kind="died")
-        self._replace(instance)
+            how = "replacing it once its zygote is started again" if later else "replacing it"
+            code = event["code"] if event["code"] is not None else "unknown: its zygote had died"
+            log.warning("service %s: instance %d (pid %d) exited with code %s; %s",
+                        self.name, instance.id, event["pid"], code, how)
+            self.owner.record(self.name, f"instance {instance.id} died (code {code}); {how}{lost}", kind="died")
+        if not later:
+            self._replace(instance)
         self.owner.publish()  # after: a stand-in keeps the dead instance's address in Envoy
 
     def _on_leaving(self, event: dict[str, Any]) -> None:
@@ -299,7 +379,7 @@ class ServicePool(ServiceZygote):
             self.owner.publish(wait=True)
         finally:
             if leaving.pid is not None:
-                self._send({"op": "stop", "pid": leaving.pid})
+                self._tell("stop", leaving.pid)
 
     def _replace(self, dead: Instance) -> None:
         """A new instance on `dead`'s socket: at once, or RESTART_BACKOFF_S later when restarting too often.
@@ -365,7 +445,7 @@ class ServicePool(ServiceZygote):
             self.owner.publish(wait=True)
         finally:
             if pid is not None:
-                self._send({"op": "stop", "pid": pid})
+                self._tell("stop", pid)
 
     def evict(self, instance: Instance) -> None:
         """Take a failing instance out of Envoy at once and kill it; its exit brings a replacement."""
@@ -377,4 +457,9 @@ class ServicePool(ServiceZygote):
                 self.instances.pop(instance.id, None)
         self.owner.publish()
         if not instance.remote:
-            self._send({"op": "kill", "pid": instance.pid})
+            assert instance.pid is not None
+            self._tell("kill", instance.pid)
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"

@@ -132,7 +132,9 @@ class ServiceZygote:
                 "--max-body-bytes", str(self.service.max_body_bytes),
                 "--content-types", ",".join(self.service.content_types),
                 "--drain-timeout-s", str(self.drain_timeout_s), "--timeout-s", str(self.service.timeout_s),
-                "--busy-dir", str(self.busy_dir), "--answers-dir", str(sharedcache.answers_dir(self.owner.run_dir))]
+                "--busy-dir", str(self.busy_dir), "--answers-dir", str(sharedcache.answers_dir(self.owner.run_dir)),
+                # Its instances stop when this process exits, not with the zygote (see `puma.orphans`).
+                "--supervisor-pid", str(os.getpid())]
         if self.service.warmup:
             args += ["--warmup", self.service.warmup]
         if self.service.idempotent_methods:  # checked against the methods the service has, once loaded
@@ -198,7 +200,8 @@ class ServiceZygote:
         if zygote is None or zygote.pid != pid or self._closing or self.owner.stopping:
             return
         self._unresponsive = why
-        log.error("service %s: %s; killing it (its instances die with it), then starting it again", self.name, why)
+        log.error("service %s: %s; killing it, then starting it again (its instances serve on meanwhile)",
+                  self.name, why)
         zygote.kill()
 
     @property
@@ -256,8 +259,8 @@ class ServiceZygote:
         self._zygote_exited(zygote)
 
     def _zygote_exited(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
-        """The zygote's events ended: unless stopping, it died (its instances with it, by
-        PR_SET_PDEATHSIG). Reap it, drop its instances from Envoy, start it and them again."""
+        """The zygote's events ended: unless stopping, it died. Reap it and start it again; its
+        instances serve on meanwhile (they stop with the supervisor, not with it: `puma.orphans`)."""
         if self._closing or self.owner.stopping or zygote is not self.zygote:
             return
         with contextlib.suppress(subprocess.TimeoutExpired):
