@@ -93,6 +93,7 @@ class ServicePool(ServiceZygote):
         self.spawn_error: str | None = None  # why an instance could not start while the service started
         self.orphans = Orphans(name, self._on_orphan_exit)  # instances that outlived their zygote
         self._zygote_down = False  # its zygote died and no new one takes commands yet: replacements wait
+        self._owed = 0  # replacements due but not asked of a zygote yet (backing off, or no zygote to ask)
 
     def _instance_events(self) -> dict[str, Callable[[Event], None]]:
         return {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
@@ -104,9 +105,7 @@ class ServicePool(ServiceZygote):
         (a replacement, a scale-up) wait for the new zygote."""
         with self.lock:
             self._zygote_down = True
-            wanted = max(self.service.instances.min,
-                         sum(1 for i in self.instances.values()
-                             if not i.remote and i.state in ("starting", "ready", "unhealthy")))
+            wanted = max(self.service.instances.min, self.wanted())
             kept = self._keep_serving()
         self.owner.publish()
         code = zygote.poll()
@@ -127,6 +126,7 @@ class ServicePool(ServiceZygote):
             return
         with self.lock:  # from here on, an instance that dies is replaced at once (`_on_exit`)
             self._zygote_down = False
+            self._owed = 0  # counted in `wanted`, and what died since was counted there as alive
             short = max(0, wanted - len(self.live()))
         died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
         self.owner.record(self.name, f"{died}; started again; {_count(serving, 'serving instance')} kept serving"
@@ -161,6 +161,14 @@ class ServicePool(ServiceZygote):
         self.owner.publish()
         for pid in self.orphans.pids():
             self.orphans.signal(pid, DRAIN_SIGNAL)
+
+    def wanted(self) -> int:
+        """How many instances of its own it is meant to run now (what `puma status` counts ready ones
+        against): those starting or ready, those failing their checks (replaced once they exit), and
+        replacements due but not started yet (backing off, or waiting for a zygote)."""
+        with self.lock:
+            return self._owed + sum(1 for i in self.instances.values()
+                                    if not i.remote and i.state in ("starting", "ready", "unhealthy"))
 
     def _on_orphan_exit(self, pid: int) -> None:
         self._on_exit({"pid": pid, "code": None})
@@ -233,9 +241,10 @@ class ServicePool(ServiceZygote):
                 instance.standin = not any(i.state == "ready" and not i.remote for i in self.instances.values())
             self.instances[instance.id] = instance
         if not self._send({"op": "spawn", "id": instance.id, **({"reuse": reuse.id} if reuse is not None else {})}):
-            with self.lock:  # never started: not counted as starting (a later restart would start it too)
+            with self.lock:  # never started: not counted as starting, but owed (its zygote's restart starts it)
                 instance.state = "stopped"
                 self.instances.pop(instance.id, None)
+                self._owed += 1
         return instance
 
     def _may_restart_zygote(self, code: int | None, why: str | None = None) -> bool:
@@ -329,6 +338,8 @@ class ServicePool(ServiceZygote):
             instance.state = "stopped"
             del self.instances[instance.id]
             later = self._zygote_down  # no zygote to fork a replacement: the restart starts it (`short`)
+            if later and not (expected or self.owner.stopping):
+                self._owed += 1
         if expected or self.owner.stopping:
             return
         lost = "; the state it kept is lost (stateful: the replacement starts from the zygote's)" \
@@ -397,11 +408,17 @@ class ServicePool(ServiceZygote):
         if len(self._restarts) > MAX_RESTARTS_IN_WINDOW:
             log.error("service %s: %d restarts in %.0f s; backing off %g s", self.name,
                       len(self._restarts), RESTART_WINDOW_S, RESTART_BACKOFF_S)
+            with self.lock:
+                self._owed += 1
             guard.later(RESTART_BACKOFF_S, self._replace_later, dead, name=f"puma-{self.name}-replace")
             return
         self.spawn(reuse=dead)
 
     def _replace_later(self, dead: Instance) -> None:
+        with self.lock:
+            if self._owed == 0:  # a zygote restart meanwhile started it
+                return
+            self._owed -= 1
         if not (self._closing or self.owner.stopping):
             self.spawn(reuse=dead)
 

@@ -118,7 +118,8 @@ class Deployment:
             undo.push(self._keep_logs_if_failed)
             sharedcache.forget(self.run_dir)  # a run dir given again holds a previous deployment's answers
             if self.backend is None:
-                self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log")
+                self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log",
+                                              record=lambda said: self.record("forkserver", said, kind="forkserver_died"))
             else:
                 self.envoy.internal_host = self.backend.start()
                 self.envoy.launcher = self.backend.envoy_command
