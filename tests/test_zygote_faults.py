@@ -100,10 +100,10 @@ def _restart_events(mesh: Deployment) -> list[str]:
             if e.get("kind") == "zygote_restarted" and e["service"] == "slow"]
 
 
-@pytest.mark.parametrize("fault", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "stopped"])
+@pytest.mark.parametrize("fault", [signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM], ids=["killed", "stopped", "terminated"])
 def test_zygote_faults_a_zygote_fault_costs_no_request(monkeypatch: pytest.MonkeyPatch, fault: signal.Signals) -> None:
-    """Killed, or stopped until its liveness check kills it: requests go on being answered by the
-    same instances all along, while the new zygote warms up."""
+    """Killed, stopped until its liveness check kills it, or sent SIGTERM by an operator: requests go
+    on being answered by the same instances all along, while the new zygote warms up."""
     with _deployment(monkeypatch, interval_s=1.0) as mesh:
         zygote = _zygote_pid(mesh)
         serving = set(_pids(mesh))
