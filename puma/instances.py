@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
 import signal
 import subprocess
 import threading
@@ -94,6 +95,7 @@ class ServicePool(ServiceZygote):
         self.orphans = Orphans(name, self._on_orphan_exit)  # instances that outlived their zygote
         self._zygote_down = False  # its zygote died and no new one takes commands yet: replacements wait
         self._owed = 0  # replacements due but not asked of a zygote yet (backing off, or no zygote to ask)
+        self._warming_said = False  # Envoy's routes say its warm-up in Retry-After (`warming_s`)
 
     def _instance_events(self) -> dict[str, Callable[[Event], None]]:
         return {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
@@ -108,6 +110,9 @@ class ServicePool(ServiceZygote):
             wanted = max(self.service.instances.min, self.wanted())
             kept = self._keep_serving()
         self.owner.publish()
+        if not self.routable() and self.warmup_s is not None:  # none left: its 503s say how long it warms up
+            self._warming_said, self.zygote_started_at = True, time.monotonic()
+            self.owner.publish_config()
         code = zygote.poll()
         why, self._unresponsive = self._unresponsive, None
         if not self._may_restart_zygote(code, why):
@@ -161,6 +166,15 @@ class ServicePool(ServiceZygote):
         self.owner.publish()
         for pid in self.orphans.pids():
             self.orphans.signal(pid, DRAIN_SIGNAL)
+
+    def warming_s(self) -> int | None:
+        """Seconds until it serves again, roughly, while it has no instance and its zygote warms up
+        again (its last start-up took `warmup_s`): what its 503s say in Retry-After. None otherwise."""
+        if not self._warming_said or self.warmup_s is None or self.routable():
+            return None
+        left_s = self.warmup_s - (time.monotonic() - self.zygote_started_at) if self.restarting or \
+            not self.zygote_ready() else 0.0
+        return max(1, math.ceil(left_s + 0.5))  # and a fork: well under a second
 
     def wanted(self) -> int:
         """How many instances of its own it is meant to run now (what `puma status` counts ready ones
@@ -328,6 +342,9 @@ class ServicePool(ServiceZygote):
                               kind="ready", startup_ms=round(startup_ms, 1))
         if admitted:
             self.owner.publish()
+            if self._warming_said:  # it serves again: its routes say no Retry-After any more
+                self._warming_said = False
+                self.owner.publish_config()
 
     def _on_exit(self, event: dict[str, Any]) -> None:
         with self.lock:

@@ -359,8 +359,9 @@ class Deployment:
         """Write Envoy's routes, clusters and endpoints from the config (at start and when services change)."""
         with self._publish_lock:
             failed = {n: p.failed for n, p in self.pools.items() if p.failed}
+            warming = {n: s for n, p in self.pools.items() if (s := p.warming_s()) is not None}
             self.envoy.publish_config(self.config, self.endpoints(), status_port=self.status_server.port,
-                                      failed=failed)
+                                      failed=failed, warming=warming)
 
     def publish(self, *, wait: bool = False) -> None:
         """Write the endpoints files of the services whose instances changed: soon, on the publisher

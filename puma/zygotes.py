@@ -116,6 +116,8 @@ class ServiceZygote:
         self.busy_dir = owner.run_dir / "busy"  # each instance's busy threads (see puma.busy)
         self.watch: ZygoteWatch | None = None  # its liveness check, once a zygote has started
         self._unresponsive: str | None = None  # why the watch killed the zygote (it did not answer)
+        self.zygote_started_at = 0.0  # when its zygote was last started (monotonic)
+        self.warmup_s: float | None = None  # how long its zygote's last start took, to ready (import, warm-up)
 
     def _instance_events(self) -> dict[str, Callable[[Event], None]]:
         """Handlers of the zygote's events about instances ("spawned", "exit"...), by event name."""
@@ -149,6 +151,7 @@ class ServiceZygote:
                      "--readiness-timeout-s", str(r.timeout_s)]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._ready, self._zygote_error = threading.Event(), None
+        self.zygote_started_at = time.monotonic()
         server = self.owner.fork_server
         with open(self.log_path, "ab") as log_file:
             if server is not None and self._fork_server_usable(server):  # forked from a process that imported puma.worker
@@ -280,6 +283,7 @@ class ServiceZygote:
     def _on_ready(self, event: dict[str, Any]) -> None:
         self._mark_idempotent(event.get("idempotent") or [])
         self._mark_methods(event.get("methods") or [])
+        self.warmup_s = time.monotonic() - self.zygote_started_at
         self._ready.set()
 
     def _mark_methods(self, methods: list[str]) -> None:

@@ -197,3 +197,24 @@ def _workers(supervisor: int, *, zygotes: bool) -> list[int]:
         if (b"puma.worker" not in parent) == zygotes and not _zombie(int(entry.name)):
             found.append(int(entry.name))
     return sorted(found)
+
+
+def test_zygote_faults_with_no_instance_left_the_503_says_how_long_the_warm_up_takes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its zygote and every instance killed: clients are told to come back after about its warm-up,
+    not every second; once it serves again, no Retry-After."""
+    with _deployment(monkeypatch, instances=1) as mesh:
+        zygote, (instance,) = _zygote_pid(mesh), _pids(mesh)
+        os.kill(instance, signal.SIGKILL)
+        os.kill(zygote, signal.SIGKILL)
+        reply = wait_for(lambda: (r := httpx.post(mesh.url + "/slow", json={}, timeout=10)).status_code == 503
+                         and r.headers.get("retry-after") not in (None, "1") and r, timeout_s=10,
+                         message="a 503 saying how long")
+        assert 2 <= int(reply.headers["retry-after"]) <= int(WARM_S) + 2, reply.headers
+        assert "no instance of this service is ready" in reply.json()["error"], reply.text
+        ok = wait_for(lambda: (r := httpx.post(mesh.url + "/slow", json={}, timeout=10)).status_code == 200 and r,
+                      timeout_s=60, message="served again")
+        wait_for(lambda: "retry-after" not in httpx.post(mesh.url + "/slow", json={}, timeout=10).headers,
+                 timeout_s=10, message="no Retry-After once it serves")
+        assert ok.status_code == 200
+        assert httpx.post(mesh.url + "/other", json={}, timeout=10).headers.get("retry-after") is None
