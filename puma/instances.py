@@ -44,7 +44,10 @@ RESTART_BACKOFF_S = 2.0  # before replacing an instance that died past MAX_RESTA
 ZYGOTE_RESTART_WINDOW_S = 60.0
 MAX_ZYGOTE_RESTARTS_IN_WINDOW = 3
 ZYGOTE_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
-ZYGOTE_START_GIVE_UP_S = 60.0  # a zygote that cannot be started again for this long: the service failed
+ZYGOTE_START_GIVE_UP_S = 60.0
+# A zygote whose start took this long or more: while it starts again with no instance left, its 503s
+# say so in Retry-After (a quicker one is back within the 1 s they say anyway).
+SLOW_WARMUP_S = 2.0  # a zygote that cannot be started again for this long: the service failed
 
 
 @dataclass
@@ -110,9 +113,9 @@ class ServicePool(ServiceZygote):
             wanted = max(self.service.instances.min, self.wanted())
             kept = self._keep_serving()
         self.owner.publish()
-        if not self.routable() and self.warmup_s is not None:  # none left: its 503s say how long it warms up
-            self._warming_said, self.zygote_started_at = True, time.monotonic()
-            self.owner.publish_config()
+        if not self.routable() and (self.warmup_s or 0.0) >= SLOW_WARMUP_S:  # none left: its 503s say how long
+            self.zygote_started_at = time.monotonic()
+            self._say_warming(True)
         code = zygote.poll()
         why, self._unresponsive = self._unresponsive, None
         if not self._may_restart_zygote(code, why):
@@ -166,6 +169,15 @@ class ServicePool(ServiceZygote):
         self.owner.publish()
         for pid in self.orphans.pids():
             self.orphans.signal(pid, DRAIN_SIGNAL)
+
+    def _say_warming(self, warming: bool) -> None:
+        """Have Envoy's routes say (or stop saying) its warm-up in Retry-After: best effort (on a full
+        disk the routes cannot be written; the supervisor reports that, and 503s say 1 s)."""
+        self._warming_said = warming
+        try:
+            self.owner.publish_config()
+        except OSError as exc:
+            log.warning("service %s: its routes could not say its warm-up in Retry-After: %s", self.name, exc)
 
     def warming_s(self) -> int | None:
         """Seconds until it serves again, roughly, while it has no instance and its zygote warms up
@@ -343,8 +355,7 @@ class ServicePool(ServiceZygote):
         if admitted:
             self.owner.publish()
             if self._warming_said:  # it serves again: its routes say no Retry-After any more
-                self._warming_said = False
-                self.owner.publish_config()
+                self._say_warming(False)
 
     def _on_exit(self, event: dict[str, Any]) -> None:
         with self.lock:
