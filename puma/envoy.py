@@ -370,7 +370,8 @@ def bootstrap_files(config: PumaConfig, xds_dir: Path, *, admin_socket: Path | N
 def xds_documents(config: PumaConfig, xds_dir: Path, endpoints: Mapping[str, Sequence[Endpoint]],
                   version: str, *, status_port: int | None = None,
                   health_events: Path | None = None,
-                  failed: Mapping[str, str] | None = None) -> dict[Path, dict[str, Any]]:
+                  failed: Mapping[str, str] | None = None,
+                  warming: Mapping[str, int] | None = None) -> dict[Path, dict[str, Any]]:
     """Every dynamic file of a deployment, by path: routes, clusters, and one endpoints file per service."""
     clusters = all_clusters(config, eds_dir=xds_dir, status_port=status_port, health_events=health_events)
     # In write order: a cluster's endpoints file exists before the cluster, a cluster before its route.
@@ -379,7 +380,7 @@ def xds_documents(config: PumaConfig, xds_dir: Path, endpoints: Mapping[str, Seq
     docs[cds_file(xds_dir)] = discovery_response(CLUSTER_TYPE, clusters, version)
     for internal in (True, False):
         routes = route_config(config, status_port=status_port, internal=internal, remote_workers=True,
-                              failed=failed)
+                              failed=failed, warming=warming)
         docs[rds_file(xds_dir, internal=internal)] = discovery_response(ROUTES_TYPE, [routes], version)
     return docs
 

@@ -29,7 +29,8 @@ from .readiness import NOT_READY_HEADER
 
 
 def route_config(config: PumaConfig, *, status_port: int | None = None, internal: bool = False,
-                 remote_workers: bool = False, failed: Mapping[str, str] | None = None) -> dict[str, Any]:
+                 remote_workers: bool = False, failed: Mapping[str, str] | None = None,
+                 warming: Mapping[str, int] | None = None) -> dict[str, Any]:
     """A RouteConfiguration: one route per service prefix (plus PUMA's own status route).
 
     The public one (`internal=False`, the client-facing listener) routes `visibility: "public"`
@@ -38,7 +39,9 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
     DynamoDB for requests carrying that secret in `x-puma-token`: what instances on worker hosts
     send, which reach the deployment through its public address only. Container targets never
     need it (their pods reach the internal listener), so no secret is written into their configs.
-    A service in `failed` (name -> why, for good) is answered 503 by Envoy itself, saying so.
+    A service in `failed` (name -> why, for good) is answered 503 by Envoy itself, saying so; one in
+    `warming` (name -> seconds) has no instance while its zygote warms up again: its 503s say
+    `Retry-After` that many seconds.
     """
     rc = config.http_connection_manager.route_config
     with_token = remote_workers and not internal and bool(config.secret)
@@ -47,6 +50,8 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
     routes = [r for name in names for r in _service_routes(config, name, internal, with_token)]
     routes = [_failed_route(r, failed[r["route"]["cluster"]]) if failed and r.get("route", {}).get("cluster") in failed
               else r for r in routes]
+    routes = [_warming_route(r, warming[r["route"]["cluster"]])
+              if warming and r.get("route", {}).get("cluster") in warming else r for r in routes]
     routes.insert(0, _connect_route())
     if config.dynamodb is not None and (internal or with_token):
         routes.insert(0, _guarded(_dynamodb_route(config), config, internal))
@@ -106,6 +111,12 @@ def _failed_route(route: dict[str, Any], why: str) -> dict[str, Any]:
     # The header tells a calling service (puma.client) it is a failure for good, not an outage to wait out.
     return {**kept, "direct_response": {"status": 503, "body": {"inline_string": text.replace("%", " percent")}},
             "response_headers_to_add": [{"header": {"key": SERVICE_FAILED_HEADER, "value": service}}]}
+
+
+def _warming_route(route: dict[str, Any], retry_after_s: int) -> dict[str, Any]:
+    # Envoy's own 503 (no instance ready) keeps a Retry-After the route set (localreplies: ADD_IF_ABSENT).
+    header = {"header": {"key": "retry-after", "value": str(retry_after_s)}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+    return {**route, "response_headers_to_add": [*route.get("response_headers_to_add", ()), header]}
 
 
 def _connect_route() -> dict[str, Any]:

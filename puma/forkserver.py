@@ -21,18 +21,21 @@ gives the supervisor the part of `subprocess.Popen` it uses (`pid`, `stdin`, `st
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import json
 import logging
 import os
+import select
 import selectors
 import signal
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -72,19 +75,42 @@ class ForkedZygote:
     def kill(self) -> None:
         if self._started.wait(5.0) and self.pid is not None and self.returncode is None:
             try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
+                if self._pidfd is not None:  # its pid is not ours to wait on: never signal a reused one
+                    signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+                else:
+                    os.kill(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, OSError):
                 pass
 
     def _exit(self, code: int) -> None:
         self.returncode = code
         self._exited.set()
 
+    _pidfd: int | None = None
+
     def _lost(self) -> None:
+        """Its fork server died: its exit status will go to init. A zygote that runs on is still
+        running (so its liveness check goes on covering it): its exit is learnt from a pidfd."""
         self._started.set()
-        if self.returncode is None:
-            self.status_lost = True  # its parent died first: its exit status goes to init, not to us
+        if self.returncode is not None:
+            return
+        self.status_lost = True
+        try:
+            self._pidfd = os.pidfd_open(self.pid) if self.pid is not None else None
+        except (AttributeError, OSError):  # gone already, or no pidfds here
+            self._pidfd = None
+        if self._pidfd is None:
             self._exit(-1)
+            return
+        guard.thread(self._wait_lost, name=f"puma-zygote-{self.pid}-exit", retry=False).start()
+
+    def _wait_lost(self) -> None:
+        assert self._pidfd is not None
+        with contextlib.suppress(OSError):
+            select.select([self._pidfd], [], [])
+        self._exit(-1)
+        os.close(self._pidfd)
+        self._pidfd = None
 
 
 def exit_text(zygote: object, code: int | None) -> str:
@@ -99,27 +125,44 @@ def exit_text(zygote: object, code: int | None) -> str:
 
 
 class ForkServer:
-    """The supervisor's side: start the server, ask it for zygotes, learn when they exit."""
+    """The supervisor's side: start the server, ask it for zygotes, learn when they exit.
 
-    def __init__(self, env: Mapping[str, str], log_path: Path) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as log_file:
-            self.proc = subprocess.Popen([sys.executable, "-m", "puma.forkserver", _FD_ARG, str(theirs.fileno())],
-                                         pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-                                         stdout=log_file, stderr=log_file, env=dict(env),
-                                         start_new_session=True)  # a terminal's signals are the supervisor's
-        theirs.close()
-        self.sock = ours
+    Should the server die (kill -9, out of memory), that is logged and recorded (`record(message)`:
+    the deployment's event log), and a new one is started in its place, at most
+    `MAX_RESTARTS_IN_WINDOW` times in `RESTART_WINDOW_S`; past that, zygotes are started directly
+    (`alive()` is False), as while it is stopped. The zygotes it had started serve on, watched
+    through pidfds (`ForkedZygote._lost`)."""
+
+    RESTART_WINDOW_S = 60.0
+    MAX_RESTARTS_IN_WINDOW = 3
+
+    def __init__(self, env: Mapping[str, str], log_path: Path,
+                 record: Callable[[str], None] | None = None) -> None:
+        self.env, self.log_path, self.record = dict(env), log_path, record
         self.lock = threading.Lock()
         self.seq = 0
         self.pending: dict[int, ForkedZygote] = {}
         self.zygotes: dict[int, ForkedZygote] = {}
-        self.reader = guard.thread(self._read, name="puma-forkserver")
+        self.closing = False  # stop() began: its exit is expected
+        self.given_up = False  # it died too often: zygotes are started without it
+        self._restarts: collections.deque[float] = collections.deque()
+        self._launch()
+
+    def _launch(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log_file:
+            self.proc = subprocess.Popen([sys.executable, "-m", "puma.forkserver", _FD_ARG, str(theirs.fileno())],
+                                         pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                                         stdout=log_file, stderr=log_file, env=self.env,
+                                         start_new_session=True)  # a terminal's signals are the supervisor's
+        theirs.close()
+        self.sock = ours
+        self.reader = guard.thread(self._read, ours, name="puma-forkserver")
         self.reader.start()
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return not self.given_up and self.proc.poll() is None
 
     def stopped(self) -> bool:
         """Whether the server is stopped (SIGSTOP, a terminal's Ctrl-Z): it forks nothing until it is
@@ -145,10 +188,10 @@ class ForkServer:
             os.close(out_w)
         return zygote
 
-    def _read(self) -> None:
+    def _read(self, sock: socket.socket) -> None:
         while True:
             try:
-                data = self.sock.recv(MAX_MESSAGE)
+                data = sock.recv(MAX_MESSAGE)
             except OSError:
                 data = b""
             if not data:
@@ -157,6 +200,36 @@ class ForkServer:
         with self.lock:  # the server died: whatever it started is no longer reported
             for zygote in [*self.pending.values(), *self.zygotes.values()]:
                 zygote._lost()
+            self.pending.clear()
+            self.zygotes.clear()
+            if self.closing:
+                return
+            self._replace_dead()
+
+    def _replace_dead(self) -> None:
+        """Under the lock: the server died unasked; say so, reap it, start another (within budget)."""
+        proc = self.proc
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(5.0)  # reaped: no <defunct> left behind
+        code = exit_text(None, proc.returncode)
+        now = time.monotonic()
+        while self._restarts and now - self._restarts[0] > self.RESTART_WINDOW_S:
+            self._restarts.popleft()
+        if len(self._restarts) >= self.MAX_RESTARTS_IN_WINDOW:
+            self.given_up = True
+            said = (f"the fork server (pid {proc.pid}) exited with {code}, its {len(self._restarts) + 1}th exit in "
+                    f"{self.RESTART_WINDOW_S:.0f} s; not started again: zygotes are started without it (a little "
+                    "more CPU each); the zygotes it had started serve on")
+        else:
+            self._restarts.append(now)
+            with contextlib.suppress(OSError):
+                self.sock.close()
+            self._launch()
+            said = (f"the fork server (pid {proc.pid}) exited with {code}; started again (pid {self.proc.pid}); "
+                    "the zygotes it had started serve on, still under their liveness checks")
+        log.error("%s; its log: %s", said, self.log_path)
+        if self.record is not None:
+            self.record(said)
 
     def _handle(self, message: dict[str, Any]) -> None:
         with self.lock:
@@ -173,6 +246,8 @@ class ForkServer:
 
     def stop(self) -> None:
         """Close the socket (the server then exits once its zygotes have); reap it."""
+        with self.lock:
+            self.closing = True
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:

@@ -281,7 +281,7 @@ class HealthMonitor:
         if instance is None or self.d.stopping:
             return
         log.warning("service %s: instance %d at %s %s; replacing it", pool.name, instance.id, address, why)
-        self.d.record(pool.name, f"instance {instance.id} unhealthy ({why}); replaced", kind="unhealthy")
+        self.d.record(pool.name, f"instance {instance.id} unhealthy ({why}); replacing it", kind="unhealthy")
         if instance.remote:
             self.d.registry.replace(instance)
         pool.evict(instance)

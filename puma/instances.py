@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
+import signal
 import subprocess
 import threading
 import time
@@ -24,8 +26,10 @@ from typing import Any
 
 from . import busy, guard
 from .forkserver import ForkedZygote, exit_text
+from .orphans import Orphans, start_ticks
 from .recycling import RECYCLE_EXIT_CODE
 from .services import Service
+from .zygote import DRAIN_SIGNAL
 from .zygotes import INSTANCE_HOST, Event, PoolOwner, ServiceZygote
 from .zygotes import CommandWriter as CommandWriter  # re-exported: tests import it from here
 
@@ -40,7 +44,10 @@ RESTART_BACKOFF_S = 2.0  # before replacing an instance that died past MAX_RESTA
 ZYGOTE_RESTART_WINDOW_S = 60.0
 MAX_ZYGOTE_RESTARTS_IN_WINDOW = 3
 ZYGOTE_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
-ZYGOTE_START_GIVE_UP_S = 60.0  # a zygote that cannot be started again for this long: the service failed
+ZYGOTE_START_GIVE_UP_S = 60.0
+# A zygote whose start took this long or more: while it starts again with no instance left, its 503s
+# say so in Retry-After (a quicker one is back within the 1 s they say anyway).
+SLOW_WARMUP_S = 2.0  # a zygote that cannot be started again for this long: the service failed
 
 
 @dataclass
@@ -64,6 +71,9 @@ class Instance:
     not_ready: str | None = None
     not_ready_since: float | None = None  # monotonic; when it was first seen not ready
     ever_ready: bool = False  # its readiness check has passed at least once (else it is waiting at start)
+    start_ticks: int | None = None  # when its process started (`puma.orphans.start_ticks`): pid + this name it
+    orphan: bool = False  # its zygote died: it serves on, the supervisor watches it (`puma.orphans`)
+    replaces: int | None = None  # the id of the instance that died, for a replacement
 
     @property
     def address(self) -> str:
@@ -85,36 +95,129 @@ class ServicePool(ServiceZygote):
         self.first_ready_at: float | None = None  # epoch seconds of its first ready instance
         self._restarts: collections.deque[float] = collections.deque()
         self.spawn_error: str | None = None  # why an instance could not start while the service started
+        self.orphans = Orphans(name, self._on_orphan_exit)  # instances that outlived their zygote
+        self._zygote_down = False  # its zygote died and no new one takes commands yet: replacements wait
+        self._owed = 0  # replacements due but not asked of a zygote yet (backing off, or no zygote to ask)
+        self._warming_said = False  # Envoy's routes say its warm-up in Retry-After (`warming_s`)
 
     def _instance_events(self) -> dict[str, Callable[[Event], None]]:
         return {"spawned": self._on_spawned, "serving": self._on_serving, "exit": self._on_exit,
                 "leaving": self._on_leaving, "spawn_failed": self._on_spawn_failed}
 
     def _restart_zygote(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
+        """Start the zygote again; the instances it had forked serve on meanwhile (a zygote is needed
+        only to fork: its death cost a slow-warming service its whole warm-up of 503s). Only forks
+        (a replacement, a scale-up) wait for the new zygote."""
         with self.lock:
-            lost = [i for i in self.instances.values() if not i.remote]
-            wanted = max(self.service.instances.min, sum(1 for i in lost if i.state in ("starting", "ready")))
-            for instance in lost:
-                instance.state = "stopped"
-                del self.instances[instance.id]
+            self._zygote_down = True
+            wanted = max(self.service.instances.min, self.wanted())
+            kept = self._keep_serving()
         self.owner.publish()
+        if not self.routable() and (self.warmup_s or 0.0) >= SLOW_WARMUP_S:  # none left: its 503s say how long
+            self.zygote_started_at = time.monotonic()
+            self._say_warming(True)
         code = zygote.poll()
         why, self._unresponsive = self._unresponsive, None
         if not self._may_restart_zygote(code, why):
+            self._stop_orphans()
             return
-        log.warning("service %s: its zygote (pid %s) exited with %s, taking %d instance(s) with it; "
-                    "starting it again with %d", self.name, zygote.pid, exit_text(zygote, code), len(lost), wanted)
-        died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
-        self.owner.record(self.name, f"{died}; restarted with {wanted} instance{'' if wanted == 1 else 's'}", kind="zygote_restarted")
+        serving = sum(1 for i in kept if i.state == "ready")
+        log.warning("service %s: its zygote (pid %s) exited with %s; starting it again; its %d serving instance(s) "
+                    "serve on meanwhile", self.name, zygote.pid, exit_text(zygote, code), serving)
         try:
             guard.persist(f"service {self.name}: starting its zygote again", self.start_zygote,
                           stop=lambda: self._closing or self.owner.stopping, give_up_after_s=ZYGOTE_START_GIVE_UP_S)
         except Exception as exc:  # noqa: BLE001 - tried for a minute: down for good, said so
             self._fail(f"its zygote could not be started again for {ZYGOTE_START_GIVE_UP_S:.0f} s "
                        f"({type(exc).__name__}: {exc})")
+            self._stop_orphans()
             return
-        for _ in range(wanted):
+        with self.lock:  # from here on, an instance that dies is replaced at once (`_on_exit`)
+            self._zygote_down = False
+            self._owed = 0  # counted in `wanted`, and what died since was counted there as alive
+            short = max(0, wanted - len(self.live()))
+        died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
+        self.owner.record(self.name, f"{died}; started again; {_count(serving, 'serving instance')} kept serving"
+                          + (f", {short} more starting" if short else ""), kind="zygote_restarted", kept=serving)
+        for _ in range(short):
             self.spawn()
+
+    def _keep_serving(self) -> list[Instance]:
+        """Under the lock, as the zygote died: keep its instances that serve (or drain) as orphans,
+        watched by the supervisor; kill and drop those that were starting or failing their checks."""
+        kept = []
+        for instance in [i for i in self.instances.values() if not i.remote]:
+            alive = instance.pid is not None and self.orphans.adopt(instance.pid, instance.start_ticks)
+            if alive and instance.state in ("ready", "leaving", "draining"):
+                instance.orphan = True
+                kept.append(instance)
+                continue
+            if alive:  # starting (it could never say it serves: that pipe was its zygote's) or unhealthy
+                instance.state = "stopped"  # before the kill: its exit is expected
+                assert instance.pid is not None
+                self.orphans.signal(instance.pid, signal.SIGKILL)
+            instance.state = "stopped"
+            del self.instances[instance.id]
+        return kept
+
+    def _stop_orphans(self) -> None:
+        """The service failed (or stops): its orphans drain and exit."""
+        with self.lock:
+            for instance in self.instances.values():
+                if instance.orphan and instance.state in ("ready", "leaving"):
+                    instance.state = "draining"
+        self.owner.publish()
+        for pid in self.orphans.pids():
+            self.orphans.signal(pid, DRAIN_SIGNAL)
+
+    def _say_warming(self, warming: bool) -> None:
+        """Have Envoy's routes say (or stop saying) its warm-up in Retry-After: best effort (on a full
+        disk the routes cannot be written; the supervisor reports that, and 503s say 1 s)."""
+        self._warming_said = warming
+        try:
+            self.owner.publish_config()
+        except OSError as exc:
+            log.warning("service %s: its routes could not say its warm-up in Retry-After: %s", self.name, exc)
+
+    def warming_s(self) -> int | None:
+        """Seconds until it serves again, roughly, while it has no instance and its zygote warms up
+        again (its last start-up took `warmup_s`): what its 503s say in Retry-After. None otherwise."""
+        if not self._warming_said or self.warmup_s is None or self.routable():
+            return None
+        left_s = self.warmup_s - (time.monotonic() - self.zygote_started_at) if self.restarting or \
+            not self.zygote_ready() else 0.0
+        return max(1, math.ceil(left_s + 0.5))  # and a fork: well under a second
+
+    def wanted(self) -> int:
+        """How many instances of its own it is meant to run now (what `puma status` counts ready ones
+        against): those starting or ready, those failing their checks (replaced once they exit), and
+        replacements due but not started yet (backing off, or waiting for a zygote)."""
+        with self.lock:
+            return self._owed + sum(1 for i in self.instances.values()
+                                    if not i.remote and i.state in ("starting", "ready", "unhealthy"))
+
+    def _on_orphan_exit(self, pid: int) -> None:
+        self._on_exit({"pid": pid, "code": None})
+
+    def _tell(self, op: str, pid: int) -> None:
+        """Stop ("stop": drain, then exit) or "kill" instance `pid`: through its zygote, or directly
+        if it outlived it."""
+        if pid in self.orphans:
+            self.orphans.signal(pid, DRAIN_SIGNAL if op == "stop" else signal.SIGKILL)
+        else:
+            self._send({"op": op, "pid": pid})
+
+    def shutdown(self) -> None:
+        orphans = self.orphans.pids()
+        if orphans:
+            self._stop_orphans()
+        super().shutdown()
+        deadline = time.monotonic() + self.drain_timeout_s + 3.0
+        while len(self.orphans) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in self.orphans.pids():
+            self.orphans.signal(pid, signal.SIGKILL)
+        self.orphans.close()
 
     def _fail(self, reason: str) -> None:
         """Down for good (`failed`): clients are told that retrying will not help, not to retry."""
@@ -151,18 +254,23 @@ class ServicePool(ServiceZygote):
         return next(self._ids)
 
     def spawn(self, *, reuse: Instance | None = None) -> Instance:
-        """Start an instance; with `reuse`, on the socket (the port) of that dead instance."""
+        """Start an instance; with `reuse`, in place of that dead instance, on its socket (its port)
+        unless it outlived its zygote (the zygote that held its socket is gone: a new port then)."""
         with self.lock:
             instance = Instance(next(self._ids), self.name, host=self.host)
+            instance.replaces = reuse.id if reuse is not None else None
+            if reuse is not None and reuse.orphan:
+                reuse = None
             if reuse is not None:
                 instance.port = reuse.port
                 # Only the last one stays in Envoy: with others ready, requests go to them meanwhile.
                 instance.standin = not any(i.state == "ready" and not i.remote for i in self.instances.values())
             self.instances[instance.id] = instance
         if not self._send({"op": "spawn", "id": instance.id, **({"reuse": reuse.id} if reuse is not None else {})}):
-            with self.lock:  # never started: not counted as starting (a later restart would start it too)
+            with self.lock:  # never started: not counted as starting, but owed (its zygote's restart starts it)
                 instance.state = "stopped"
                 self.instances.pop(instance.id, None)
+                self._owed += 1
         return instance
 
     def _may_restart_zygote(self, code: int | None, why: str | None = None) -> bool:
@@ -189,7 +297,11 @@ class ServicePool(ServiceZygote):
             if instance is None:
                 return
             instance.pid, instance.port = event["pid"], event["port"]
+            instance.start_ticks = start_ticks(event["pid"])
             stop_now = instance.state == "draining"  # retired before its pid was known
+        if instance.replaces is not None:  # said now that it exists, not when it was asked for
+            self.owner.record(self.name, f"instance {instance.replaces} replaced by instance {instance.id} "
+                              f"(pid {instance.pid})", kind="replaced", instance=instance.id, dead=instance.replaces)
         if stop_now:
             self._send({"op": "stop", "pid": instance.pid})
 
@@ -242,6 +354,8 @@ class ServicePool(ServiceZygote):
                               kind="ready", startup_ms=round(startup_ms, 1))
         if admitted:
             self.owner.publish()
+            if self._warming_said:  # it serves again: its routes say no Retry-After any more
+                self._say_warming(False)
 
     def _on_exit(self, event: dict[str, Any]) -> None:
         with self.lock:
@@ -251,6 +365,9 @@ class ServicePool(ServiceZygote):
             expected = instance.state in ("draining", "stopped", "leaving")
             instance.state = "stopped"
             del self.instances[instance.id]
+            later = self._zygote_down  # no zygote to fork a replacement: the restart starts it (`short`)
+            if later and not (expected or self.owner.stopping):
+                self._owed += 1
         if expected or self.owner.stopping:
             return
         lost = "; the state it kept is lost (stateful: the replacement starts from the zygote's)" \
@@ -261,13 +378,15 @@ class ServicePool(ServiceZygote):
             log.warning("service %s: instance %d (pid %d) exited to be replaced: work it had hung past its deadline "
                         "(its log says which: %s); replacing it", self.name, instance.id, event["pid"], self.log_path)
             self.owner.record(self.name, f"instance {instance.id} recycled: work it had hung past its deadline "
-                              f"(see {self.log_path.name}); replaced{lost}", kind="recycled")
+                              f"(see {self.log_path.name}); replacing it{lost}", kind="recycled")
         else:
-            log.warning("service %s: instance %d (pid %d) exited with code %s; replacing it",
-                        self.name, instance.id, event["pid"], event["code"])
-            self.owner.record(self.name, f"instance {instance.id} died (code {event['code']}); replaced{lost}",
-                              kind="died")
-        self._replace(instance)
+            how = "replacing it once its zygote is started again" if later else "replacing it"
+            code = event["code"] if event["code"] is not None else "unknown: its zygote had died"
+            log.warning("service %s: instance %d (pid %d) exited with code %s; %s",
+                        self.name, instance.id, event["pid"], code, how)
+            self.owner.record(self.name, f"instance {instance.id} died (code {code}); {how}{lost}", kind="died")
+        if not later:
+            self._replace(instance)
         self.owner.publish()  # after: a stand-in keeps the dead instance's address in Envoy
 
     def _on_leaving(self, event: dict[str, Any]) -> None:
@@ -299,7 +418,7 @@ class ServicePool(ServiceZygote):
             self.owner.publish(wait=True)
         finally:
             if leaving.pid is not None:
-                self._send({"op": "stop", "pid": leaving.pid})
+                self._tell("stop", leaving.pid)
 
     def _replace(self, dead: Instance) -> None:
         """A new instance on `dead`'s socket: at once, or RESTART_BACKOFF_S later when restarting too often.
@@ -317,11 +436,17 @@ class ServicePool(ServiceZygote):
         if len(self._restarts) > MAX_RESTARTS_IN_WINDOW:
             log.error("service %s: %d restarts in %.0f s; backing off %g s", self.name,
                       len(self._restarts), RESTART_WINDOW_S, RESTART_BACKOFF_S)
+            with self.lock:
+                self._owed += 1
             guard.later(RESTART_BACKOFF_S, self._replace_later, dead, name=f"puma-{self.name}-replace")
             return
         self.spawn(reuse=dead)
 
     def _replace_later(self, dead: Instance) -> None:
+        with self.lock:
+            if self._owed == 0:  # a zygote restart meanwhile started it
+                return
+            self._owed -= 1
         if not (self._closing or self.owner.stopping):
             self.spawn(reuse=dead)
 
@@ -371,7 +496,7 @@ class ServicePool(ServiceZygote):
             self.owner.publish(wait=True)
         finally:
             if pid is not None:
-                self._send({"op": "stop", "pid": pid})
+                self._tell("stop", pid)
 
     def evict(self, instance: Instance) -> None:
         """Take a failing instance out of Envoy at once and kill it; its exit brings a replacement."""
@@ -383,4 +508,9 @@ class ServicePool(ServiceZygote):
                 self.instances.pop(instance.id, None)
         self.owner.publish()
         if not instance.remote:
-            self._send({"op": "kill", "pid": instance.pid})
+            assert instance.pid is not None
+            self._tell("kill", instance.pid)
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"

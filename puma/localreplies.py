@@ -254,8 +254,11 @@ def _retry_later() -> list[dict[str, Any]]:
 
 def _retry_later_reply(flt: dict[str, Any], text: str, *, sent: bool) -> dict[str, Any]:
     extra = {} if sent else {"sent": False}
+    # If absent: a service whose zygote warms up again with no instance left says how long on its
+    # route (`puma.envoyroutes`' `warming`), rather than "1 s" to poll on for as long as its warm-up.
+    retry_after = {**header("retry-after", str(RETRY_AFTER_S)), "append_action": "ADD_IF_ABSENT"}
     return {"filter": flt, "body": {"inline_string": text}, "body_format_override": _naming_service(text, **extra),
-            "headers_to_add": [header("retry-after", str(RETRY_AFTER_S))]}
+            "headers_to_add": [retry_after]}
 
 
 NOT_SENT = "it was not sent to any instance: safe to retry after the time in Retry-After"

@@ -175,11 +175,12 @@ class EnvoyProcess:
         self._roles: dict[int, str] = {}  # configured ports other than the listener's: which each is
 
     def publish_config(self, config: PumaConfig, endpoints: Mapping[str, Sequence[envoy.Endpoint]],
-                       status_port: int | None = None, failed: Mapping[str, str] | None = None) -> list[str]:
+                       status_port: int | None = None, failed: Mapping[str, str] | None = None,
+                       warming: Mapping[str, int] | None = None) -> list[str]:
         """Write every xDS file whose content changed (routes, clusters, endpoints); return their names."""
         written = []
         docs = envoy.xds_documents(config, self.xds_dir, endpoints, version="", status_port=status_port,
-                                   health_events=self.health_events, failed=failed)
+                                   health_events=self.health_events, failed=failed, warming=warming)
         for path, doc in docs.items():
             if write_atomic(path, _versioned(doc, as_json=path.suffix == ".json")):
                 written.append(str(path.relative_to(self.xds_dir)))

@@ -190,7 +190,10 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         # How many it runs now (its config's count, or what a scale or the autoscaler set): not draining
         # ones. Before its zygote has forked any (it imports, warms up), the count it will start: "0/3",
         # never "0/0", which reads as none wanted.
-        "wanted": max(sum(1 for i in instances if i["state"] in ("starting", "ready")),
+        # One killed and not yet replaced (failing its checks, or waiting for its zygote) still counts:
+        # "1/1" of a service of 2 read as nothing missing.
+        "wanted": max(pool.wanted() if hasattr(pool, "wanted") else
+                      sum(1 for i in instances if i["state"] in ("starting", "ready")),
                       0 if pool.instances or getattr(pool, "restarting", False) else svc.instances.min)
         if not getattr(pool, "failed", None) else svc.instances.upper,
         "not_ready": not_ready,

@@ -111,7 +111,8 @@ class Deployment:
             undo.push(self._keep_logs_if_failed)
             sharedcache.forget(self.run_dir)  # a run dir given again holds a previous deployment's answers
             if self.backend is None:
-                self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log")
+                self.fork_server = ForkServer(self.child_env(), self.run_dir / "logs" / "forkserver.log",
+                                              record=lambda said: self.record("forkserver", said, kind="forkserver_died"))
             else:
                 self.envoy.internal_host = self.backend.start()
                 self.envoy.launcher = self.backend.envoy_command
@@ -338,8 +339,9 @@ class Deployment:
         """Write Envoy's routes, clusters and endpoints from the config (at start and when services change)."""
         with self._publish_lock:
             failed = {n: p.failed for n, p in self.pools.items() if p.failed}
+            warming = {n: s for n, p in self.pools.items() if (s := p.warming_s()) is not None}
             self.envoy.publish_config(self.config, self.endpoints(), status_port=self.status_server.port,
-                                      failed=failed)
+                                      failed=failed, warming=warming)
 
     def publish(self, *, wait: bool = False) -> None:
         """Write the endpoints files of the services whose instances changed: soon, on the publisher

@@ -18,9 +18,11 @@ import faulthandler
 import logging
 import math
 import os
+import select
 import signal
 import socket
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -111,8 +113,10 @@ def main(argv: list[str] | None = None) -> None:
     app, counters = instance_app(args, served)  # built once; every instance forks with its own copy
     warm_server_path(args, app)
 
+    lifeline = _supervisor_pidfd(args.supervisor_pid)  # opened here, before any fork: every instance inherits it
+
     def become(sock: socket.socket, instance_id: int, notify: Callable[[], None]) -> None:
-        _die_with_parent()
+        _stop_with_supervisor(lifeline)
         _identity["instance"] = instance_id
         name_instance(instance_id, sock.getsockname()[1])
         if args.busy_dir:
@@ -176,6 +180,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="the config makes every request to the service idempotent (its interface says so)")
     p.add_argument("--idempotent", default=None,
                    help="comma-separated method names the config marks idempotent (each must exist; default none)")
+    p.add_argument("--supervisor-pid", type=int, default=None,
+                   help="the supervisor's pid: each instance drains and exits when it exits (not with its zygote)")
     p.add_argument("--cpu-bound", action="store_true",
                    help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
     return p
@@ -425,6 +431,33 @@ def _run_as_batch() -> None:
     except (AttributeError, OSError) as exc:  # not Linux, or a sandbox that forbids it: run as usual
         log.warning("cpu_bound: cannot make pid %d SCHED_BATCH (%s); it runs as a normal process",
                     os.getpid(), exc)
+
+
+def _supervisor_pidfd(pid: int | None) -> int | None:
+    """A pidfd of the supervisor (readable once it exits), or None (not given, or no pidfds here)."""
+    if pid is None:
+        return None
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def _stop_with_supervisor(lifeline: int | None) -> None:
+    """Tie this instance to the supervisor, not to its zygote: a zygote is needed only to fork, and
+    its death (kill -9, or killed by its liveness check) must not stop instances that serve (the
+    supervisor watches them itself then: `puma.orphans`). When the supervisor goes, the instance
+    drains and exits, as its zygote would have told it to. Without a pidfd, it dies with its zygote."""
+    if lifeline is None:
+        _die_with_parent()
+        return
+
+    def wait_then_drain() -> None:
+        select.select([lifeline], [], [])
+        log.warning("the supervisor exited: draining, then exiting")
+        os.kill(os.getpid(), DRAIN_SIGNAL)
+
+    threading.Thread(target=wait_then_drain, name="puma-lifeline", daemon=True).start()
 
 
 def _die_with_parent() -> None:

@@ -14,6 +14,8 @@ It speaks JSON lines with the supervisor: commands on stdin, events on stdout.
     {"op": "ping", "n": 7}         ->  {"event": "pong", "n": 7}  (its liveness check: puma.zygotewatch)
     a fork that fails              ->  {"event": "spawn_failed", "id": 3, "error": "[Errno 11] ..."}
     stdin closes / {"op": "shutdown"}: stop every instance, then exit.
+    SIGTERM to the zygote from elsewhere: it exits alone; its instances serve on (`puma.orphans`)
+                                   and the supervisor starts another zygote.
 
 Nothing here polls: the zygote sleeps until a command arrives, an instance says it serves (a line
 on a pipe every instance inherits) or one exits (its pidfd becomes readable), so an idle
@@ -99,7 +101,7 @@ class Zygote:
         self.serving_r, self.serving_w = os.pipe()
 
     def run(self) -> None:
-        signal.signal(signal.SIGTERM, lambda *_: self.shutdown_and_exit())
+        signal.signal(signal.SIGTERM, lambda *_: self._exit_alone())
         gc.freeze()  # what the zygote loaded stays untouched by the collector: forked pages stay shared
         emit(self.out, {"event": "ready", "pid": os.getpid(), **self.ready_fields})
         # Read the raw fds (not sys.stdin's buffer) so select() never misses a buffered command.
@@ -262,6 +264,13 @@ class Zygote:
             self.stopping.discard(pid)
             self._release(instance_id)
         emit(self.out, {"event": "exit", "pid": pid, "id": instance_id, "code": os.waitstatus_to_exitcode(status)})
+
+    def _exit_alone(self) -> None:
+        # A SIGTERM comes from outside PUMA (an operator, a process manager): a zygote is needed only to
+        # fork, so its instances keep serving, tied to the supervisor, which starts another zygote.
+        # (The supervisor stops a zygote by closing its stdin: that drains the instances.)
+        log.warning("sent SIGTERM: exiting; its instances serve on, and the supervisor starts another zygote")
+        os._exit(0)
 
     def shutdown_and_exit(self) -> None:
         for pid in list(self.children):

@@ -116,6 +116,8 @@ class ServiceZygote:
         self.busy_dir = owner.run_dir / "busy"  # each instance's busy threads (see puma.busy)
         self.watch: ZygoteWatch | None = None  # its liveness check, once a zygote has started
         self._unresponsive: str | None = None  # why the watch killed the zygote (it did not answer)
+        self.zygote_started_at = 0.0  # when its zygote was last started (monotonic)
+        self.warmup_s: float | None = None  # how long its zygote's last start took, to ready (import, warm-up)
 
     def _instance_events(self) -> dict[str, Callable[[Event], None]]:
         """Handlers of the zygote's events about instances ("spawned", "exit"...), by event name."""
@@ -132,7 +134,9 @@ class ServiceZygote:
                 "--max-body-bytes", str(self.service.max_body_bytes),
                 "--content-types", ",".join(self.service.content_types),
                 "--drain-timeout-s", str(self.drain_timeout_s), "--timeout-s", str(self.service.timeout_s),
-                "--busy-dir", str(self.busy_dir), "--answers-dir", str(sharedcache.answers_dir(self.owner.run_dir))]
+                "--busy-dir", str(self.busy_dir), "--answers-dir", str(sharedcache.answers_dir(self.owner.run_dir)),
+                # Its instances stop when this process exits, not with the zygote (see `puma.orphans`).
+                "--supervisor-pid", str(os.getpid())]
         if self.service.warmup:
             args += ["--warmup", self.service.warmup]
         if self.service.idempotent_methods:  # checked against the methods the service has, once loaded
@@ -147,6 +151,7 @@ class ServiceZygote:
                      "--readiness-timeout-s", str(r.timeout_s)]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._ready, self._zygote_error = threading.Event(), None
+        self.zygote_started_at = time.monotonic()
         server = self.owner.fork_server
         with open(self.log_path, "ab") as log_file:
             if server is not None and self._fork_server_usable(server):  # forked from a process that imported puma.worker
@@ -198,7 +203,8 @@ class ServiceZygote:
         if zygote is None or zygote.pid != pid or self._closing or self.owner.stopping:
             return
         self._unresponsive = why
-        log.error("service %s: %s; killing it (its instances die with it), then starting it again", self.name, why)
+        log.error("service %s: %s; killing it, then starting it again (its instances serve on meanwhile)",
+                  self.name, why)
         zygote.kill()
 
     @property
@@ -256,8 +262,8 @@ class ServiceZygote:
         self._zygote_exited(zygote)
 
     def _zygote_exited(self, zygote: subprocess.Popen[str] | ForkedZygote) -> None:
-        """The zygote's events ended: unless stopping, it died (its instances with it, by
-        PR_SET_PDEATHSIG). Reap it, drop its instances from Envoy, start it and them again."""
+        """The zygote's events ended: unless stopping, it died. Reap it and start it again; its
+        instances serve on meanwhile (they stop with the supervisor, not with it: `puma.orphans`)."""
         if self._closing or self.owner.stopping or zygote is not self.zygote:
             return
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -277,6 +283,7 @@ class ServiceZygote:
     def _on_ready(self, event: dict[str, Any]) -> None:
         self._mark_idempotent(event.get("idempotent") or [])
         self._mark_methods(event.get("methods") or [])
+        self.warmup_s = time.monotonic() - self.zygote_started_at
         self._ready.set()
 
     def _mark_methods(self, methods: list[str]) -> None:

@@ -7,9 +7,9 @@ can its exit (it has not exited). So the supervisor sends the ready zygote `{"op
 after every command it sends it (spawn, stop, kill: when it is needed) and every `period_s` (the
 service's `health_check.interval_s`, as for its instances); a zygote that has not answered
 `{"event": "pong", "n": N}` within `TIMEOUT_S` is killed (SIGKILL ends a stopped process too; its
-instances die with it), and its exit brings it back like any zygote's death, under the same
-restart budget. The event log says why: "its zygote (pid 4242) did not answer a liveness check
-within 5 s (stopped or hung); killed; restarted with 2 instances".
+instances serve on: `puma.orphans`), and its exit brings it back like any zygote's death, under the
+same restart budget. The event log says why: "its zygote (pid 4242) did not answer a liveness check
+within 5 s (stopped or hung); killed; started again; 2 serving instances kept serving".
 """
 
 from __future__ import annotations

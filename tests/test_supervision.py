@@ -213,7 +213,7 @@ def _ready(mesh: puma.Deployment) -> bool:
 
 
 @pytest.mark.parametrize("instances", [1, 3])
-def test_supervision_a_killed_zygote_is_started_again_with_its_instances(instances):
+def test_supervision_a_killed_zygote_is_started_again_while_its_instances_serve_on(instances):
     services = {"echo": {"prefix": "/echo", "instances": instances}, "other": {"prefix": "/other"}}
     with _start(services, {"echo": basic.echo, "other": basic.echo}) as mesh, \
             httpx.Client(base_url=mesh.url, timeout=10) as http:
@@ -224,7 +224,7 @@ def test_supervision_a_killed_zygote_is_started_again_with_its_instances(instanc
         wait_for(lambda: _ready(mesh), message="/_puma/ready 200 again")
         served = wait_for(lambda: {http.post("/echo", json={}).json()["pid"] for _ in range(3 * instances)},
                           message="/echo served")
-        assert not served & old and not any(_alive(pid) for pid in old)
+        assert served <= old and all(_alive(pid) for pid in old), "a zygote is needed only to fork"
         wait_for(lambda: not Path(f"/proc/{zygote}").exists(), message="the dead zygote reaped (no zombie)")
         assert http.post("/other", json={}).status_code == 200
         assert len(_events(mesh, "zygote_restarted", "echo")) == 1 and mesh.status()["services"]["echo"]["failed"] is None

@@ -53,14 +53,20 @@ def _served_by_new(mesh: puma.Deployment, old: set[int]) -> bool:
 
 
 def _restarted_and_serving(mesh: puma.Deployment, zygote: int, old: set[int], instances: int,
-                           within_s: float) -> None:
+                           within_s: float, kept: int | None = None) -> None:
+    """A new zygote, `instances` in all: the `kept` (default all) instances it had serve on."""
     started = time.monotonic()
+    kept = instances if kept is None else kept
     wait_for(lambda: _zygote_pid(mesh) not in (zygote, None) and len(mesh.instances("echo")) == instances,
              timeout_s=within_s, message=f"a new zygote with its {instances} instances")
-    wait_for(lambda: _served_by_new(mesh, old), timeout_s=15, message="/echo served by a new instance")
+    assert len({i.pid for i in mesh.instances("echo")} & old) == kept, "its serving instances served on"
+    if kept < instances:
+        wait_for(lambda: _served_by_new(mesh, old), timeout_s=15, message="/echo served by a new instance")
     (event,) = _restarts(mesh)
     assert f"its zygote (pid {zygote}) did not answer a liveness check within {TIMEOUT_S:g} s" in event, event
-    assert f"killed; restarted with {instances} instance{'' if instances == 1 else 's'}" in event, event
+    assert f"killed; started again; {kept} serving instance{'' if kept == 1 else 's'} kept serving" in event, event
+    if kept < instances:
+        assert f"{instances - kept} more starting" in event, event
     wait_for(lambda: not os.path.exists(f"/proc/{zygote}"), message="the stopped zygote gone (and reaped)")
     assert httpx.post(mesh.url + "/other", json={}, timeout=10).status_code == 200  # the other service untouched
     assert mesh.status()["services"]["echo"]["failed"] is None
@@ -74,19 +80,22 @@ def test_a_stopped_zygote_whose_instance_dies_is_restarted_with_its_instances():
         old = {i.pid for i in mesh.instances("echo")}
         with _stopped(zygote):
             os.kill(next(iter(old)), signal.SIGKILL)
-            _restarted_and_serving(mesh, zygote, old, 2, within_s=45)
+            _restarted_and_serving(mesh, zygote, old, 2, within_s=45, kept=1)
 
 
 def test_a_zygote_that_dies_while_the_fork_server_is_stopped_is_started_without_it():
     """A zygote asked of a stopped fork server never started: the service answered 503 for as long
     as the server stayed stopped, and its event said only "zygote died (code None)" (newcomer 56)."""
-    with _start(1) as mesh:
+    with _start({"min": 1, "max": 2}) as mesh:
         server, zygote = mesh.fork_server.proc.pid, _zygote_pid(mesh)
         old = {i.pid for i in mesh.instances("echo")}
         with _stopped(server):
             os.kill(zygote, signal.SIGKILL)
+            wait_for(lambda: _zygote_pid(mesh) not in (zygote, None) and mesh.pools["echo"].zygote_ready(),
+                     timeout_s=30, message="a new zygote while the fork server stays stopped")
+            mesh.scale("echo", 2)  # a fork: asked of the new zygote
             wait_for(lambda: _served_by_new(mesh, old), timeout_s=30,
-                     message="/echo served again while the fork server stays stopped")
+                     message="/echo served by a new instance while the fork server stays stopped")
             said = [e["message"] for e in mesh.status()["events"] if e.get("kind") == "forkserver_stopped"]
             assert said and f"the fork server (pid {server}) is stopped" in said[0], said
             assert f"kill -CONT {server}" in said[0]
@@ -108,7 +117,7 @@ def test_a_stopped_zygote_is_found_when_it_is_asked_to_fork():
         old = {i.pid for i in mesh.instances("echo")}
         with _stopped(zygote):
             mesh.scale("echo", 2)
-            _restarted_and_serving(mesh, zygote, old, 2, within_s=TIMEOUT_S + 15)
+            _restarted_and_serving(mesh, zygote, old, 2, within_s=TIMEOUT_S + 15, kept=1)
 
 
 def test_a_zygote_that_answers_is_never_killed():
