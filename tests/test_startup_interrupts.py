@@ -153,7 +153,10 @@ def test_startup_ctrl_c_soon_after_the_command_starts_is_one_line_and_exit_130(t
     proc = subprocess.Popen([str(_console_script(tmp_path)), "run", str(app), "--port", "0"], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT), "MARK": str(tmp_path / "mark"),
-                                 "RELEASE": str(tmp_path / "release")})
+                                 "RELEASE": str(tmp_path / "release")},
+                            # As a terminal starts it: a suite run in the background (nohup, CI) has
+                            # SIGINT ignored, which the command would inherit and never hear Ctrl-C.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(delay_ms / 1000)
     code, out = _interrupt_and_finish(proc)
     (tmp_path / "release").touch()
