@@ -39,6 +39,8 @@ from chatbot.text import fold_utterance
 BOUNDARY = ","
 _SPLIT = re.compile(r"\s*(?:[,;!?]+|:(?!\d)|(?<=\w\w|'\w)\.+(?=\s|$)|\s[-–—]+\s)\s*")
 _ABBREVIATIONS = frozenset("jr sr dr mr mrs ms st vs mt".split())
+# "not R. pg or pg13", "rated G. something funny": a one-letter rating ends its sentence
+_RATING_STOP = re.compile(r"(?i)(\b(?:not|no|rated|nothing|never|except|than)\s+[rg])\.(?=\s)")
 
 # -- negation ------------------------------------------------------------------------------
 _OPENERS = frozenset("not no never without except excluding nothing neither nor hate hates "
@@ -48,7 +50,10 @@ _OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("t
                    ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"),
                    ("done", "with"), ("enough", "of"), ("keep", "away"), ("stay", "away"), ("spare", "me"),
                    ("asleep", "during"), ("asleep", "at"), ("asleep", "through"), ("bored", "by"),
-                   ("bored", "of"))
+                   ("bored", "of"),
+                   # "i'm SO over sci fi", "we're totally over superheroes": tired of it
+                   ("m", "over"), ("am", "over"), ("re", "over"), ("are", "over"), ("so", "over"),
+                   ("totally", "over"), ("fed", "up"), ("had", "enough"), ("over", "with"))
 _PHRASES_ENDING: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in _OPENER_PHRASES:
     _PHRASES_ENDING.setdefault(_phrase[-1], []).append(_phrase)
@@ -96,8 +101,10 @@ _ADDITIONS = ("also", "too", "as well", "plus", "and also", "add", "both")
 
 def clause_tokens(text: str) -> list[str]:
     """Folded words of ``text`` with ``","`` at each clause boundary (never first or last,
-    never doubled); "Jr." and initials ("Samuel L. Jackson") are not boundaries."""
+    never doubled); "Jr." and initials ("Samuel L. Jackson") are not boundaries, but a
+    rating after a negation is ("not R. pg or pg13")."""
     tokens: list[str] = []
+    text = _RATING_STOP.sub(r"\1,", text)
     for piece in _SPLIT.split(spell_compact(unstressed(text))):
         words = fold_utterance(piece.replace("&", " and ")).split()  # "clooney & pitt"
         if not words:

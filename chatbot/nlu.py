@@ -108,7 +108,7 @@ from chatbot.liking import not_again
 from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.permissions import at as _at
-from chatbot.permissions import given_up_people, permitted_wish, split_permitted
+from chatbot.permissions import given_up_people, permitted_wish, refuse_removed, split_permitted
 from chatbot.permissions import indifferent as _indifferent
 from chatbot.plainwords import genre_phrase, marked_as_title
 from chatbot.pushback import complaint
@@ -244,7 +244,9 @@ class Understander:
                                                     [False] * len(tokens), set(), [])]
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts, negated)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
-        conceded = [c or r for c, r in zip(concession_mask(tokens), removal_mask(tokens), strict=True)]
+        removed = removal_mask(tokens)
+        refuse_removed(people, removed, tokens)  # "forget sandler, something totally different"
+        conceded = [c or r for c, r in zip(concession_mask(tokens), removed, strict=True)]
         # "even if it's not sci-fi", "drop the family part": given up, not denied
         relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
         # "drop tom hanks", "Seth Rogen is fine": neither wished for nor refused any more
