@@ -44,6 +44,7 @@ from chatbot.dialog_state import (  # noqa: F401
     new_state,
     no_film_to_ask_about,
     rank_extras,
+    stuck_on,
     upgrade_state,
     weakness,
 )
@@ -203,8 +204,23 @@ class DialogManager(SideActs, ClosingActs):
         if act not in _NOTES_SAID_BY_ACT:  # "another, not pirates": what can't be kept is said
             out.extend(n for n in decision.get("notes") or () if n not in out)
         keep_taste(state, decision, out)  # "loved it, just don't show me that one"
+        stage = state["stage"]
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
+        self._move_on_if_stuck(state, stage, decision, rng, out)
         return str(act)
+
+    def _move_on_if_stuck(self, state: dict, stage: str, decision: dict, rng: random.Random,
+                          out: list[str]) -> None:
+        """A slot question the user has twice answered with other wishes ("no director pref",
+        "2 hours max" to "Is there an actor you would like instead?") is not asked a third
+        time: its silence is a "no preference", and the next question follows."""
+        if not stuck_on(state, stage, decision):
+            return
+        _mark_answered(state, stage)
+        if out and out[-1].endswith("?"):
+            out.pop()  # the question just asked again
+        out.append(nlg.no_preference_on([stage]))
+        self._advance(state, rng, out)
 
     # -- acts while asking for wishes -------------------------------------------------------
 

@@ -266,7 +266,10 @@ class Understander:
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
         indifferent = [s for s in _indifferent(tokens, people) if not any(c["slot"] == s for c in constraints)]
-        relaxed += [{"slot": s, "clear": True} for s in indifferent]  # "any year works": none kept
+        # "any year works": none kept; but "no director pref" after "not Spielberg" and "any
+        # other actress is ok" leave the refusals standing (a person refused stays refused)
+        relaxed += [{"slot": s, "clear": True, "keep_refusals": s in ("actor", "director")
+                     or bool({"other", "else"} & set(tokens))} for s in indifferent]
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(
             distinct_exclusions(besides_liked(constraints, titles, fold)), self._last_year)

@@ -114,7 +114,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # do, and impatience
          "catalogue_answers", "small_talk", "two_acts", "capabilities",
          # round 11 (d23, newcomer 60): what a negation or a tired-of attitude covers
-         "attitude_scope")
+         "attitude_scope",
+         # round 11 (d23, newcomer 60): answers that release a slot never loop its question
+         "released_slots")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
