@@ -134,6 +134,7 @@ from chatbot.remarks import (
 from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.shorthand import spell_shorthand
+from chatbot.slot_spelling import SlotSpeller
 from chatbot.social import social_act
 from chatbot.spans import (
     bound_corrections,
@@ -187,6 +188,8 @@ class Understander:
             _counts(vocabulary.get("directors", {})),
             reserved=reserved, fame=vocabulary.get("fame"), common=self._common, slang=SLANG,
         )
+        self._slot_words = SlotSpeller(self._common, lambda w: self._names.first_name(w)
+                                       or self._names.last_name(w))  # "directer": no Decter
         self._people = PeopleReader(self._names, self._common,
                                     lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
 
@@ -195,8 +198,8 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
-                                                   SHORTHAND))
+        cleaned = self._slot_words(spell_shorthand(expand_shorthand(
+            spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"), SHORTHAND)))
         wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"

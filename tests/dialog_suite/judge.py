@@ -116,7 +116,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 11 (d23, newcomer 60): what a negation or a tired-of attitude covers
          "attitude_scope",
          # round 11 (d23, newcomer 60): answers that release a slot never loop its question
-         "released_slots")
+         "released_slots",
+         # round 11 (d23, newcomer 60): the dialog's own words misspelt are no names
+         "misspelt_slot_words")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
