@@ -118,7 +118,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 11 (d23, newcomer 60): answers that release a slot never loop its question
          "released_slots",
          # round 11 (d23, newcomer 60): the dialog's own words misspelt are no names
-         "misspelt_slot_words")
+         "misspelt_slot_words",
+         # round 11 (d23, newcomer 60): lengths said roughly are ranges around them
+         "approximate_lengths")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
