@@ -184,7 +184,8 @@ class DialogManager(SideActs, ClosingActs):
             return {"act": "suggest", "suggest": which_one(
                 choices, any(p.get("negated") for p in spelt.get("people") or ()))}
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
-        text = spelt_in_full(text, state.get("wishes") or ())  # "I said NOT Arnold"
+        # "I said NOT Arnold"; "is hemsworth in it?": the one credited on the film on the table
+        text = spelt_in_full(text, state.get("wishes") or (), state.get("current"))
         understanding = with_reference(self._parts.nlu(text, stage if stage in SLOTS else None),
                                        self._parts.db.find_title)
         if stage in _FOLLOW_UPS:  # "fistful of dollars it is": a film shown, taken by name

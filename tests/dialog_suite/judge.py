@@ -120,7 +120,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 11 (d23, newcomer 60): the dialog's own words misspelt are no names
          "misspelt_slot_words",
          # round 11 (d23, newcomer 60): lengths said roughly are ranges around them
-         "approximate_lengths")
+         "approximate_lengths",
+         # round 11 (d23, newcomer 60): a surname asked about the film on the table is its
+         # credited person
+         "surnames_on_table")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
