@@ -170,6 +170,23 @@ _NO_IDIOMS = frozenset("preference idea problem matter one way clue clues worrie
                        "pressure biggie prob probs".split())
 
 
+_TIRED = frozenset(p for p in _OPENER_PHRASES if p[-1] in ("over", "of", "with", "up", "enough"))
+_BACK = frozenset("it that them those this".split())
+
+
+def refused_back(tokens: Sequence[str]) -> list[int]:
+    """Where a tired-of attitude points back at something said before ("my ex made me watch
+    nothing but sci fi and i'm SO over it", "westerns again? sick of them"): the index of
+    its pronoun, which refuses the last wish named before it."""
+    found = []
+    for i, token in enumerate(tokens[:-1]):
+        phrase = next((p for p in _TIRED if p[-1] == token and tuple(tokens[i - len(p) + 1 : i + 1]) == p), None)
+        denied = phrase and {"not", "never"} & set(tokens[max(0, i - len(phrase) - 1) : i - len(phrase) + 1])
+        if phrase and not denied and tokens[i + 1] in _BACK:  # "never tired of it": no refusal
+            found.append(i + 1)
+    return found
+
+
 def _opens(tokens: Sequence[str], i: int) -> bool:
     token = tokens[i]
     following = tokens[i + 1] if i + 1 < len(tokens) else ""

@@ -90,6 +90,7 @@ from chatbot.cues import (
     is_addition,
     names_a_date,
     negation_mask,
+    refused_back,
     runtime_ranges,
     year_ranges,
 )
@@ -265,6 +266,10 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         hits = settle_fright(hits, tokens, (notes, outside), APPROXIMATIONS["sensitive"]["note"])
+        for back in refused_back(tokens):  # "nothing but sci fi and i'm SO over it"
+            named = [h for h in hits if h[1] <= back and h[2].get("slot") == "genre"]
+            if named:
+                negated[named[-1][0] : named[-1][1]] = [True] * (named[-1][1] - named[-1][0])
         constraints = spans_to_constraints(hits, tokens, negated) + standing_wishes(tokens)
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
