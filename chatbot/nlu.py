@@ -267,9 +267,9 @@ class Understander:
                 person["remark"] = True
         hits = settle_fright(hits, tokens, (notes, outside), APPROXIMATIONS["sensitive"]["note"])
         for back in refused_back(tokens):  # "nothing but sci fi and i'm SO over it"
-            named = [h for h in hits if h[1] <= back and h[2].get("slot") == "genre"]
-            if named:
-                negated[named[-1][0] : named[-1][1]] = [True] * (named[-1][1] - named[-1][0])
+            before = [h for h in hits if h[1] <= back and h[2].get("slot") == "genre"]
+            if before:
+                negated[before[-1][0] : before[-1][1]] = [True] * (before[-1][1] - before[-1][0])
         constraints = spans_to_constraints(hits, tokens, negated) + standing_wishes(tokens)
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
