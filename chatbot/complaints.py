@@ -19,7 +19,8 @@ from chatbot.constraints import minutes, years
 from chatbot.cues import BOUNDARY, SHORT_MINUTES
 
 NEWER_FROM, OLDER_UNTIL = 2010, 1979  # "too old" / "too new" with no film shown (as cues reads "newer")
-_TOO = frozenset("too overly".split())
+_SHRUGS = frozenset("meh ugh eh bleh nah hmm".split())
+_TOO = frozenset("too overly".split()) | _SHRUGS
 _LONG = frozenset("long lengthy longwinded".split())
 _SHORT = frozenset("short brief".split())
 _OLD = frozenset("old dated ancient retro oldfashioned".split())
@@ -35,7 +36,9 @@ def complaint_hits(tokens: Sequence[str]) -> list[tuple[int, int, dict[str, Any]
     for i, token in enumerate(tokens[:-1]):
         if token not in _TOO or i and tokens[i - 1] == "not":
             continue  # "not too long" is a length phrase of its own (``chatbot.cues``)
-        word = tokens[i + 1]
+        word, end = tokens[i + 1], i + 2
+        if token in _SHRUGS:  # "meh. old", "ugh, long": the shrug is the "too"
+            word, end = _shrugged(tokens, i)
         relative = ("shorter" if word in _LONG else "longer" if word in _SHORT
                     else "newer" if word in _OLD else "older" if word in _NEW else None)
         if relative is None:
@@ -45,8 +48,20 @@ def complaint_hits(tokens: Sequence[str]) -> list[tuple[int, int, dict[str, Any]
             # for a newer film, as "too old for me" does
         wish = _wish(relative, _denied(tokens, i))
         if wish is not None:
-            hits.append((i, i + 2, wish))
+            hits.append((i, end, wish))
     return hits
+
+
+def _shrugged(tokens: Sequence[str], at: int) -> tuple[str, int]:
+    """The adjective a shrug judges when it is all that follows ("meh. old", "ugh, long
+    tho") and where its phrase ends, else ("", 0)."""
+    rest = [(k, t) for k, t in enumerate(tokens[at + 1 :], at + 1) if t != BOUNDARY]
+    if not rest or any(t not in _AFTERTHOUGHTS for _, t in rest[1:]):
+        return "", 0
+    return rest[0][1], rest[0][0] + 1
+
+
+_AFTERTHOUGHTS = frozenset("tho though lol really very kinda too and".split())
 
 
 def _wish(relative: str, denied: bool) -> dict[str, Any] | None:

@@ -189,9 +189,17 @@ def describe_figure(slot: str, first: int | None, last: int | None) -> str:
     return f"lesser-known films (rated by {last} people or fewer in my data)"
 
 
+def _approx_width(middle: int) -> int:
+    return 20 if middle <= 120 else 30  # twice ``chatbot.length_phrases.approx_margin``
+
+
 def describe_minutes(first: int | None, last: int | None) -> str:
-    """``(None, 100)`` -> ``"100 minutes or shorter"``; ``(90, 120)`` -> ``"90 to 120 minutes"``."""
+    """``(None, 100)`` -> ``"100 minutes or shorter"``; ``(90, 120)`` -> ``"90 to 120 minutes"``;
+    ``(80, 100)`` -> ``"about 90 minutes (80 to 100 minutes)"`` (as "about 90 minutes" reads)."""
     if first is not None and last is not None:
+        middle = (first + last) // 2
+        if last - first == _approx_width(middle) and middle % 5 == 0:
+            return f"about {middle} minutes ({first} to {last} minutes)"
         return f"{first} to {last} minutes"
     if first is not None:
         return f"{first} minutes or longer"

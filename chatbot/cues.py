@@ -39,6 +39,8 @@ from chatbot.text import fold_utterance
 BOUNDARY = ","
 _SPLIT = re.compile(r"\s*(?:[,;!?]+|:(?!\d)|(?<=\w\w|'\w)\.+(?=\s|$)|\s[-–—]+\s)\s*")
 _ABBREVIATIONS = frozenset("jr sr dr mr mrs ms st vs mt".split())
+# "not R. pg or pg13", "rated G. something funny": a one-letter rating ends its sentence
+_RATING_STOP = re.compile(r"(?i)(\b(?:not|no|rated|nothing|never|except|than)\s+[rg])\.(?=\s)")
 
 # -- negation ------------------------------------------------------------------------------
 _OPENERS = frozenset("not no never without except excluding nothing neither nor hate hates "
@@ -48,7 +50,10 @@ _OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("t
                    ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"),
                    ("done", "with"), ("enough", "of"), ("keep", "away"), ("stay", "away"), ("spare", "me"),
                    ("asleep", "during"), ("asleep", "at"), ("asleep", "through"), ("bored", "by"),
-                   ("bored", "of"))
+                   ("bored", "of"),
+                   # "i'm SO over sci fi", "we're totally over superheroes": tired of it
+                   ("m", "over"), ("am", "over"), ("re", "over"), ("are", "over"), ("so", "over"),
+                   ("totally", "over"), ("fed", "up"), ("had", "enough"), ("over", "with"))
 _PHRASES_ENDING: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in _OPENER_PHRASES:
     _PHRASES_ENDING.setdefault(_phrase[-1], []).append(_phrase)
@@ -96,8 +101,10 @@ _ADDITIONS = ("also", "too", "as well", "plus", "and also", "add", "both")
 
 def clause_tokens(text: str) -> list[str]:
     """Folded words of ``text`` with ``","`` at each clause boundary (never first or last,
-    never doubled); "Jr." and initials ("Samuel L. Jackson") are not boundaries."""
+    never doubled); "Jr." and initials ("Samuel L. Jackson") are not boundaries, but a
+    rating after a negation is ("not R. pg or pg13")."""
     tokens: list[str] = []
+    text = _RATING_STOP.sub(r"\1,", text)
     for piece in _SPLIT.split(spell_compact(unstressed(text))):
         words = fold_utterance(piece.replace("&", " and ")).split()  # "clooney & pitt"
         if not words:
@@ -161,6 +168,23 @@ def _kept_out(tokens: Sequence[str]) -> list[bool]:
 
 _NO_IDIOMS = frozenset("preference idea problem matter one way clue clues worries worry rush "
                        "pressure biggie prob probs".split())
+
+
+_TIRED = frozenset(p for p in _OPENER_PHRASES if p[-1] in ("over", "of", "with", "up", "enough"))
+_BACK = frozenset("it that them those this".split())
+
+
+def refused_back(tokens: Sequence[str]) -> list[int]:
+    """Where a tired-of attitude points back at something said before ("my ex made me watch
+    nothing but sci fi and i'm SO over it", "westerns again? sick of them"): the index of
+    its pronoun, which refuses the last wish named before it."""
+    found = []
+    for i, token in enumerate(tokens[:-1]):
+        phrase = next((p for p in _TIRED if p[-1] == token and tuple(tokens[i - len(p) + 1 : i + 1]) == p), None)
+        denied = phrase and {"not", "never"} & set(tokens[max(0, i - len(phrase) - 1) : i - len(phrase) + 1])
+        if phrase and not denied and tokens[i + 1] in _BACK:  # "never tired of it": no refusal
+            found.append(i + 1)
+    return found
 
 
 def _opens(tokens: Sequence[str], i: int) -> bool:

@@ -44,6 +44,7 @@ from chatbot.dialog_state import (  # noqa: F401
     new_state,
     no_film_to_ask_about,
     rank_extras,
+    stuck_on,
     upgrade_state,
     weakness,
 )
@@ -183,7 +184,8 @@ class DialogManager(SideActs, ClosingActs):
             return {"act": "suggest", "suggest": which_one(
                 choices, any(p.get("negated") for p in spelt.get("people") or ()))}
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
-        text = spelt_in_full(text, state.get("wishes") or ())  # "I said NOT Arnold"
+        # "I said NOT Arnold"; "is hemsworth in it?": the one credited on the film on the table
+        text = spelt_in_full(text, state.get("wishes") or (), state.get("current"))
         understanding = with_reference(self._parts.nlu(text, stage if stage in SLOTS else None),
                                        self._parts.db.find_title)
         if stage in _FOLLOW_UPS:  # "fistful of dollars it is": a film shown, taken by name
@@ -203,8 +205,23 @@ class DialogManager(SideActs, ClosingActs):
         if act not in _NOTES_SAID_BY_ACT:  # "another, not pirates": what can't be kept is said
             out.extend(n for n in decision.get("notes") or () if n not in out)
         keep_taste(state, decision, out)  # "loved it, just don't show me that one"
+        stage = state["stage"]
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
+        self._move_on_if_stuck(state, stage, decision, rng, out)
         return str(act)
+
+    def _move_on_if_stuck(self, state: dict, stage: str, decision: dict, rng: random.Random,
+                          out: list[str]) -> None:
+        """A slot question the user has twice answered with other wishes ("no director pref",
+        "2 hours max" to "Is there an actor you would like instead?") is not asked a third
+        time: its silence is a "no preference", and the next question follows."""
+        if not stuck_on(state, stage, decision):
+            return
+        _mark_answered(state, stage)
+        if out and out[-1].endswith("?"):
+            out.pop()  # the question just asked again
+        out.append(nlg.no_preference_on([stage]))
+        self._advance(state, rng, out)
 
     # -- acts while asking for wishes -------------------------------------------------------
 

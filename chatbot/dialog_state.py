@@ -70,6 +70,28 @@ def mark_answered(state: dict[str, Any], slot: str) -> None:
         state["answered"].append(slot)
 
 
+# Acts that give wishes: when they leave the open slot question unanswered twice, it is waived.
+_WISH_ACTS = frozenset(("fill", "skip", "refine"))
+MAX_UNANSWERED_ASKS = 2
+# The genre is what a search starts from: asked until answered (or waived in words).
+_WAIVABLE = frozenset(SLOTS) - {"genre"}
+
+
+def stuck_on(state: dict[str, Any], stage: str, decision: dict[str, Any]) -> bool:
+    """True when the question for ``stage`` was just asked again for the second time in a row
+    after answers that gave other wishes; counts such re-asks in ``state["unanswered"]``."""
+    again = stage in _WAIVABLE and state["stage"] == stage and stage not in state["answered"]
+    progress = any(w.get("slot") == stage for w in decision.get("added") or ())
+    if not again or progress or decision.get("act") not in _WISH_ACTS:
+        state["unanswered"] = 0 if state["stage"] != stage else state.get("unanswered", 0)
+        return False
+    state["unanswered"] = state.get("unanswered", 0) + 1
+    if state["unanswered"] < MAX_UNANSWERED_ASKS:
+        return False
+    state["unanswered"] = 0
+    return True
+
+
 def public_movie(movie: dict[str, Any], asked_genres: Sequence[str] = ()) -> dict[str, Any]:
     """The proposed film as callers see it: the catalogue fields plus ``director``; its genres in
     the order the proposal names them (``asked_genres`` first: `nlg.spoken_genres`), so the card

@@ -38,7 +38,7 @@ NAME_WORDS: tuple[tuple[str, str], ...] = (
     ("musical", "musical"), ("dancing", "musical"), ("microphone", "musical"),
     ("baby", "family"), ("child", "family"), ("teddy bear", "family"),
     ("sleeping", "boring"), ("yawning", "boring"),
-    ("middle finger", "insult"), ("enraged", "angry"), ("pouting", "angry"), ("angry", "angry"),
+    ("middle finger", "insult"), ("enraged", "angry"), ("steam from nose", "angry"), ("pouting", "angry"), ("angry", "angry"),
     ("clown", "insult"),
     ("popcorn", "movie"), ("clapper", "movie"), ("movie camera", "movie"), ("film", "movie"),
     ("television", "movie"), ("cinema", "movie"),
@@ -46,6 +46,8 @@ NAME_WORDS: tuple[tuple[str, str], ...] = (
 )
 # A laugh said alone at the genre question asks for something funny, tears for a sad film.
 _LAUGH_GENRE = {"haha": "funny", "sad": "a sad movie"}
+# Feelings the user shows while typing: in the middle of a message they are punctuation.
+_TONES = frozenset(("sad", "angry", "haha"))
 
 
 def spell_emoji(text: str, *, alone_means_genre: bool = False) -> str:
@@ -62,6 +64,8 @@ def spell_emoji(text: str, *, alone_means_genre: bool = False) -> str:
         word = emoji_word(hit["emoji"])
         if alone_means_genre:
             word = _LAUGH_GENRE.get(word, word)
+        if _tone(hit["emoji"], word) and any(c.isalnum() for c in text[hit["match_end"] :]):
+            word = ","  # "NO sci fi 😭 comedy": the user's tone ends a clause, wishes nothing
         parts.append(f" {word} " if word else " ")
         last = hit["match_end"]
     parts.append(text[last:])
@@ -80,6 +84,11 @@ def only_emoji(text: str) -> bool:
     """Whether ``text`` is emoji (and spaces or punctuation) and nothing else."""
     rest = emoji.replace_emoji(text, replace="")
     return bool(emoji.emoji_list(text)) and not any(c.isalnum() for c in rest)
+
+
+def _tone(symbol: str, word: str) -> bool:
+    """A feeling shown (😭, 😡, 😩), not a film's content (😱 is scary)."""
+    return word in _TONES or not word and "face" in emoji.demojize(symbol, delimiters=("", ""))
 
 
 @lru_cache(maxsize=512)

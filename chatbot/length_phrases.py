@@ -26,7 +26,16 @@ _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 _AT_MOST_AFTER = ("max", "maximum", "tops", "at most", "or less", "or shorter", "or under",
                   "at the most", "or so max")
 _AT_LEAST_AFTER = ("minimum", "at least", "or more", "or longer", "plus", "or over")
-_BUDGET = frozenset("like about around only just roughly maybe say max".split())  # "like 90 min"
+_BUDGET = frozenset("like only just maybe say max".split())  # "like 90 min": at most that
+# "about 90 minutes", "around two hours", "90 minutes or so": a range around the length
+_APPROX = frozenset("about around roughly approximately approx circa ish".split())
+_HEDGES = _BUDGET | _APPROX  # "not longer than like an hour and a half": the bound holds
+
+
+def approx_margin(value: int) -> int:
+    """How far either side of an approximate length a film may be: 10 minutes up to two
+    hours, 15 beyond ("about 90 minutes": 80 to 100; "around 2.5 hours": 135 to 165)."""
+    return 10 if value <= 120 else 15
 _SHORT = frozenset("short shorter quick brief".split())
 _LONG = frozenset("long longer lengthy epic".split())
 _FILM_AFTER = frozenset("""one ones movie movies film films flick flicks epic epics comedy
@@ -65,7 +74,10 @@ def _duration_at(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, i
             words = phrase.split()
             if tuple(tokens[i : i + len(words)]) != tuple(words):
                 continue
-            amount = minutes_at(tokens, i + len(words))
+            start = i + len(words)
+            while start < len(tokens) and tokens[start] in _HEDGES:
+                start += 1
+            amount = minutes_at(tokens, start)
             if amount is None:
                 continue
             value, end = amount
@@ -92,6 +104,9 @@ def _bound_after_at(tokens: Sequence[str], i: int
     too_long = too_long_after(tokens, end)  # "130 minutes is a little long": shorter than that
     if too_long:
         return i, too_long, None, value - 1
+    if i and tokens[i - 1] in _APPROX or tokens[end : end + 2] == ["or", "so"]:
+        margin = approx_margin(value)  # "about 90 minutes", "2 hours or so"
+        return i, end + 2 if tokens[end : end + 2] == ["or", "so"] else end, value - margin, value + margin
     alone = (i == 0 or tokens[i - 1] == BOUNDARY) and (end == len(tokens) or tokens[end] == BOUNDARY)
     if alone or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that
         return i, end, None, value

@@ -71,6 +71,9 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
         "no idea", "no clue", "not a clue", "i do not know", "do not know", "not sure", "up to you", "you choose",
         "you pick", "next question", "no favorite", "no favourite", "any of them",
         "all of them", "either one", "it does not matter", "not particularly",
+        # after a refusal, the rest released: "not Tom Cruise, anyone else is fine"
+        "anyone else", "anybody else", "whoever else", "any other actor", "any other actress",
+        "any other director", "doesnt matter who", "does not matter who",
         # free choice allowed: "anyone is fine", "any is ok", "whoever's good"
         *(f"{who} {verb}" for who in ("any", "anyone", "anybody", "anything", "whoever",
                                       "whatever", "whichever", "either", "any one", "any of them")

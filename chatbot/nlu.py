@@ -90,6 +90,7 @@ from chatbot.cues import (
     is_addition,
     names_a_date,
     negation_mask,
+    refused_back,
     runtime_ranges,
     year_ranges,
 )
@@ -108,7 +109,7 @@ from chatbot.liking import not_again
 from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.permissions import at as _at
-from chatbot.permissions import given_up_people, permitted_wish, split_permitted
+from chatbot.permissions import given_up_people, permitted_wish, refuse_removed, split_permitted
 from chatbot.permissions import indifferent as _indifferent
 from chatbot.plainwords import genre_phrase, marked_as_title
 from chatbot.pushback import complaint
@@ -134,6 +135,7 @@ from chatbot.remarks import (
 from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.shorthand import spell_shorthand
+from chatbot.slot_spelling import SlotSpeller
 from chatbot.social import social_act
 from chatbot.spans import (
     bound_corrections,
@@ -187,6 +189,8 @@ class Understander:
             _counts(vocabulary.get("directors", {})),
             reserved=reserved, fame=vocabulary.get("fame"), common=self._common, slang=SLANG,
         )
+        self._slot_words = SlotSpeller(self._common, lambda w: self._names.first_name(w)
+                                       or self._names.last_name(w))  # "directer": no Decter
         self._people = PeopleReader(self._names, self._common,
                                     lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
 
@@ -195,8 +199,8 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
-                                                   SHORTHAND))
+        cleaned = self._slot_words(spell_shorthand(expand_shorthand(
+            spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"), SHORTHAND)))
         wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
@@ -244,7 +248,9 @@ class Understander:
                                                     [False] * len(tokens), set(), [])]
         hits, retracted = self_corrected(sorted(hits, key=lambda h: h[0]), cuts, negated)
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
-        conceded = [c or r for c, r in zip(concession_mask(tokens), removal_mask(tokens), strict=True)]
+        removed = removal_mask(tokens)
+        refuse_removed(people, removed, tokens)  # "forget sandler, something totally different"
+        conceded = [c or r for c, r in zip(concession_mask(tokens), removed, strict=True)]
         # "even if it's not sci-fi", "drop the family part": given up, not denied
         relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
         # "drop tom hanks", "Seth Rogen is fine": neither wished for nor refused any more
@@ -260,11 +266,18 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         hits = settle_fright(hits, tokens, (notes, outside), APPROXIMATIONS["sensitive"]["note"])
+        for back in refused_back(tokens):  # "nothing but sci fi and i'm SO over it"
+            before = [h for h in hits if h[1] <= back and h[2].get("slot") == "genre"]
+            if before:
+                negated[before[-1][0] : before[-1][1]] = [True] * (before[-1][1] - before[-1][0])
         constraints = spans_to_constraints(hits, tokens, negated) + standing_wishes(tokens)
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
         indifferent = [s for s in _indifferent(tokens, people) if not any(c["slot"] == s for c in constraints)]
-        relaxed += [{"slot": s, "clear": True} for s in indifferent]  # "any year works": none kept
+        # "any year works": none kept; but "no director pref" after "not Spielberg" and "any
+        # other actress is ok" leave the refusals standing (a person refused stays refused)
+        relaxed += [{"slot": s, "clear": True, "keep_refusals": s in ("actor", "director")
+                     or bool({"other", "else"} & set(tokens))} for s in indifferent]
         notes += shared_note(constraints)  # "I like comedies, my wife likes thrillers"
         constraints, beyond = after_catalogue(
             distinct_exclusions(besides_liked(constraints, titles, fold)), self._last_year)

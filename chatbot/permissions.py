@@ -79,6 +79,20 @@ def given_up_people(people: list[dict], conceded: Sequence[bool]) -> list[dict]:
             for slot in PERSON_SLOTS]
 
 
+_AWAY = frozenset("different else opposite other".split())
+
+
+def refuse_removed(people: list[dict], removed: list[bool], tokens: Sequence[str]) -> None:
+    """"forget sandler, something totally different": a person given up in the same breath as
+    asking for something different is refused, not merely no longer wished for."""
+    if not _AWAY & set(tokens):
+        return
+    for person in people:
+        if at(removed, person) and not person.get("negated"):
+            person["negated"] = True
+            removed[int(person["at"])] = False
+
+
 def indifferent(tokens: list[str], people: list[dict]) -> list[str]:
     """The questions a "no preference" names, clause by clause: "dont care who directs" in
     a list of wishes ("sci-fi, no Will Smith, dont care who directs") names the director;

@@ -95,7 +95,9 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     return decision
 
 
-_ANY = frozenset("anything anythings any everything whatever whatevers whichever all".split())
+# "anything that isn't R", "not Tom Cruise, anyone else": the rest are all fine
+_ANY = frozenset("""anything anythings any everything whatever whatevers whichever all anyone anybody
+    whoever everyone everybody""".split())
 _ADDRESSED = frozenset(("insult", "praise"))
 _SOCIAL_OVER_GREETING = frozenset(("how_are_you", "nice_to_meet", "personal"))
 _REFUSALS = frozenset("no nope nah not none nobody noone nothing".split())

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.answers import cast_listed
+from chatbot.text import english_words
 
 REFERENT_KEY = "referent"
 MAX_NAMED = 6  # an answer naming more ("who stars in it?" lists six) is no referent
@@ -87,24 +88,35 @@ _NAME_SLOTS = ("actor", "director")
 # words around a lone first name or surname that leave it standing alone ("I said NOT Arnold",
 # "no more Pacino please"); any other word beside it may make it someone else's name
 _AROUND = frozenset("""i said not no nope never nothing with without by from and or but want
-    dont don't do like more any him her please pls again just really than instead of""".split())
+    dont don't do like more any him her please pls again just really than instead of
+    forget drop ditch scrap remove lose about then""".split())
 
 
-def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]]) -> str:
+_NAME_CUES = frozenset("with starring featuring by is was and not no more".split())
+
+
+def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]],
+                  film: Mapping[str, Any] | None = None) -> str:
     """``text`` with a lone first name or surname of a person already wished for or refused
-    spelt in full ("no!! I said NOT Arnold" after Arnold Schwarzenegger: that Arnold)."""
+    spelt in full ("no!! I said NOT Arnold" after Arnold Schwarzenegger: that Arnold); then
+    a lone surname of someone credited on the film on the table ("is hemsworth in it?" while
+    Star Trek is proposed: its Chris Hemsworth, not another Hemsworth)."""
     names = [v for w in wishes if w.get("slot") in _NAME_SLOTS for v in w.get("values") or ()]
     for name in names:
         if name.lower() in text.lower():
             continue
         for part in (p for p in name.split() if len(p) >= 4):
             text = _spelt(text, part, name)
+    credited = [*((film or {}).get("cast") or ()), *((film or {}).get("directors") or ())]
+    for name in credited:
+        if name.lower() not in text.lower() and len(name.split()) > 1 and len(name.split()[-1]) >= 4:
+            text = _spelt(text, name.split()[-1], name, everyday=True)
     return text
 
 
-def _spelt(text: str, part: str, name: str) -> str:
+def _spelt(text: str, part: str, name: str, everyday: bool = False) -> str:
     def full(match: re.Match[str]) -> str:
-        return name if _alone(text, match) else match.group(0)
+        return name if _alone(text, match, everyday) else match.group(0)
 
     return re.sub(rf"(?<![\w'-]){re.escape(part)}(?![\w'-])", full, text, flags=re.I)
 
@@ -116,11 +128,17 @@ def which_one(choices: Sequence[str], refused: bool) -> dict[str, Any]:
             "constraint": {"slot": "actor", "values": list(choices[:1]), "exclude": refused}}
 
 
-def _alone(text: str, match: re.Match[str]) -> bool:
+def _alone(text: str, match: re.Match[str], everyday: bool = False) -> bool:
+    """No word beside the name part may be another part of a name; with ``everyday``, any
+    common English word beside it leaves it alone too ("is hemsworth in it")."""
     before = re.findall(r"[\w']+", text[: match.start()])[-1:]
     after = re.search(r"^\s*([\w']+)", text[match.end():])
-    return all(not w or w.lower() in _AROUND or not w[0].isalpha()
-               for w in (before[0] if before else "", after.group(1) if after else ""))
+    words = [(before[0] if before else "").lower(), (after.group(1) if after else "").lower()]
+    if everyday and match.group(0).lower() in english_words():  # "pine", "long", "stone"
+        # an everyday word is a name only in a name's place: "with pine then", "is stone in it"
+        return words[0] in _NAME_CUES and (words[1] in _AROUND or words[1] in ("", "in", "then"))
+    around = (lambda w: w in _AROUND or w in english_words()) if everyday else _AROUND.__contains__
+    return all(not w or around(w) or not w[0].isalpha() for w in words)
 
 
 def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Mapping[str, Any] | None]

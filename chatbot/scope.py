@@ -233,7 +233,7 @@ def permission_mask(tokens: Sequence[str]) -> list[bool]:
             fine = tokens[j] in _FINE or tuple(tokens[j : j + 2]) == ("no", "problem")
             if tokens[i] == "be" and tokens[j] == "good":  # "a bit after Heat would be good": a wish
                 fine = False
-            if (copula or glued) and fine and "not" not in tokens[start:i] \
+            if (copula or glued) and fine and "not" not in tokens[start:i] and not _excepting(tokens[start:i]) \
                     and not _as_role(tokens[j + 1 : end]):  # "Spielberg is fine as director": a pick
                 stop = i if copula else i + 1
                 mask[start:stop] = [True] * (stop - start)
@@ -245,6 +245,15 @@ def permission_mask(tokens: Sequence[str]) -> list[bool]:
             stop = next((k for k in range(i + len(cue), end) if tokens[k] in _PERMISSION_STOPS), end)
             mask[i + len(cue) : stop] = [True] * (stop - i - len(cue))
     return mask
+
+
+_ANYONE = frozenset("any anyone anybody anything everyone everybody everything all whoever".split())
+_EXCEPT = frozenset("but except besides".split())
+
+
+def _excepting(words: Sequence[str]) -> bool:
+    """"anybody but Ben Stiller is fine": the rest are allowed, the one excepted refused."""
+    return any(a in _ANYONE and b in _EXCEPT for a, b in zip(words, words[1:], strict=False))
 
 
 def _as_role(words: Sequence[str]) -> bool:

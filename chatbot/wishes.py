@@ -70,7 +70,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
             replaced += gone
         elif relaxed.get("clear"):  # "any year works": the slot's wishes go, refusals too
             gone = [w for w in wishes if w["slot"] == relaxed["slot"]
-                    and not any(same_wish(w, a) for a in added)]
+                    and not any(same_wish(w, a) for a in added)
+                    and not (w["exclude"] and relaxed.get("keep_refusals"))]
             wishes = [w for w in wishes if not any(w is g for g in gone)]
             replaced += gone
         elif "values" in relaxed:

@@ -112,7 +112,18 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 10 (newcomers 53, 54): questions the catalogue answers; small talk, ages and
          # everyday words read as wishes or names; two acts in one message; what the bot can
          # do, and impatience
-         "catalogue_answers", "small_talk", "two_acts", "capabilities")
+         "catalogue_answers", "small_talk", "two_acts", "capabilities",
+         # round 11 (d23, newcomer 60): what a negation or a tired-of attitude covers
+         "attitude_scope",
+         # round 11 (d23, newcomer 60): answers that release a slot never loop its question
+         "released_slots",
+         # round 11 (d23, newcomer 60): the dialog's own words misspelt are no names
+         "misspelt_slot_words",
+         # round 11 (d23, newcomer 60): lengths said roughly are ranges around them
+         "approximate_lengths",
+         # round 11 (d23, newcomer 60): a surname asked about the film on the table is its
+         # credited person
+         "surnames_on_table")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)

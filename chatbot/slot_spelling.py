@@ -1,0 +1,50 @@
+"""Misspelt words of the dialog itself ("no preferance on directer", "rateing dosent matter")
+spelt right before anything looks for names in them, so that a typo of "director" is never
+read as a person ("Did you mean Ed Decter?"). Pure; no IO. Example::
+
+    speller = SlotSpeller(common={"on", "no"}, is_name_word=lambda w: w == "decter")
+    speller("no preferance on directer")   # 'no preference on director'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Container
+
+from chatbot.spelling import NearWords
+
+# Words a user types to answer or waive a question: long enough that one typo (two in long
+# words) still leaves them unmistakable.
+DIALOG_WORDS = frozenset("""preference director rating actress actor doesnt matter whatever
+    whoever favourite particular anything anyone anybody bothered genre certificate runtime
+    length""".split())
+# Their other forms, each read as the word it is a form of: a typo between two forms of
+# one word ("directer": director or directed) is still that word.
+_FORMS = {"preferences": "preference", "prefer": "preference", "directors": "director",
+          "directed": "director", "directs": "director", "ratings": "rating",
+          "actresses": "actress", "actors": "actor", "matters": "matter",
+          "favorite": "favourite", "genres": "genre"}
+MIN_TYPO_LEN = 5  # shorter words are too close to too many others
+_WORD = re.compile(r"[A-Za-z']+")
+
+
+class SlotSpeller:
+    """Spells the dialog's own words right when a token is no English word, no word of a name
+    in the catalogue, and one typo (two in long words) from exactly one dialog word."""
+
+    def __init__(self, common: Container[str], is_name_word: Callable[[str], bool]) -> None:
+        self._near = NearWords(DIALOG_WORDS | set(_FORMS))
+        self._common = common
+        self._is_name_word = is_name_word
+
+    def __call__(self, text: str) -> str:
+        return _WORD.sub(lambda m: self._spelt(m.group(0)), text)
+
+    def _spelt(self, word: str) -> str:
+        token = word.lower().replace("'", "")
+        if len(token) < MIN_TYPO_LEN or token in DIALOG_WORDS or token in _FORMS or token in self._common \
+                or self._is_name_word(token):
+            return word
+        near = self._near.near(token)
+        best = {_FORMS.get(w, w) for w, d in near if d == near[0][1]}
+        return best.pop() if len(best) == 1 else word
