@@ -15,6 +15,8 @@ import re
 from typing import Any
 
 from .config import PumaConfig
+from .defaults import STATUS_TIMEOUT_S as STATUS_TIMEOUT_S
+from .defaults import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
 from .services import RESERVED_PREFIX, Service, too_large_message
 
 _T = "type.googleapis.com/"
@@ -307,8 +309,6 @@ _SERVICE_FAILED = {
 _MAY_HAVE_TAKEN_EFFECT = frozenset({"UT", "UC,UR,LR"})
 
 
-SUPERVISOR_SILENT_FIELD = "supervisor_answered"  # false in the body: `puma status`/`puma scale` read it
-STATUS_TIMEOUT_S = 5  # how long Envoy waits for the supervisor's status server (puma.envoy's status route)
 _SUPERVISOR_SILENT_TEXT = (
     f"PUMA's supervisor, which answers {RESERVED_PREFIX}/ paths, did not answer within {STATUS_TIMEOUT_S} s: "
     "it is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting; this is the deployment's address, and its "

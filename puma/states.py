@@ -25,8 +25,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .health import not_ready_reason
-
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
 
@@ -49,6 +47,9 @@ def _why(pool: Any, instance: Any, ask: bool) -> str | None:
         return None
     if instance.not_ready:
         return f"instance {instance.id}: {instance.not_ready}"
+    # Imported here: `puma status` imports this module, and puma.health the config (pydantic).
+    from .health import not_ready_reason
+
     said = not_ready_reason(instance.address) if ask else None  # ~1 ms: the instance's own answer
     return f"instance {instance.id}: {said or 'waiting for its first readiness check to pass'}"
 
