@@ -82,7 +82,8 @@ def test_an_instance_killed_while_the_supervisor_is_stopped_costs_seconds_not_ti
         pids = [i["pid"] for i in json.load(reply)["services"]["work"]["instances"]]
     os.kill(proc.pid, signal.SIGSTOP)
     os.kill(pids[0], signal.SIGKILL)
-    started, answers = time.monotonic(), []
+    answers: list[tuple[float, int | str, float]] = []
+    started = time.monotonic()
     while time.monotonic() - started < 10:
         answers.append((time.monotonic() - started, *_post(url, len(answers))))
     slowest = max(took for _at, _status, took in answers)
