@@ -7,6 +7,7 @@ import json
 import re
 import socket
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -288,3 +289,27 @@ def _num(text: str | None) -> float | None:
     if text is None or text == "nan":
         return None
     return float(text)
+
+
+UPLOAD_POLL_S = 0.05
+
+
+def wait_for_uploads(admin: Admin, limit_s: float) -> int:
+    """Before Envoy stops: wait up to `limit_s` while its public listener still holds requests.
+
+    Those are requests still uploading their body: Envoy buffers a body whole before it routes the
+    request (its buffer filter), so no instance ever had them and the drain did not wait for them.
+    Once whole, they are routed and answered the "deployment is stopping" 503 every new request gets;
+    stopping Envoy under them cut them with no HTTP answer. Returns how many were still uploading
+    at `limit_s` (cut then). Example: ``wait_for_uploads(deployment.envoy.admin, 5.0)`` -> 0."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            text = admin.get("/stats?usedonly&filter=^http%5C.puma%5C.downstream_rq_active$", timeout_s=1.0)
+        except OSError:
+            return 0  # Envoy is gone or not answering: nothing to wait for
+        _key, _, value = text.strip().partition(": ")
+        active = int(value) if value.strip().isdigit() else 0
+        if active == 0 or time.monotonic() >= deadline:
+            return active
+        time.sleep(UPLOAD_POLL_S)

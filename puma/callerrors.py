@@ -16,11 +16,11 @@ the `callee` and `unavailable` fields. The log, and callers on the internal list
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from .client import internal_services
 from .errors import PumaCallError, PumaServiceFailed, PumaUnknownService
+from .visibility import redact
 
 log = logging.getLogger("puma.serving")
 
@@ -56,7 +56,7 @@ def _detail(exc: PumaCallError, hide: bool) -> str:
     if not hide:
         return text
     text = text.replace(f"service {exc.service!r}: ", "").replace(f"service {exc.service!r}", "that service")
-    return re.sub(r"(?<![\w-])" + re.escape(exc.service) + r"(?![\w-])", "that service", text)
+    return redact(text, {exc.service}, "that service")  # a command naming it is dropped, not mangled
 
 
 def _refused(name: str, exc: PumaCallError, hide: bool) -> Answer:

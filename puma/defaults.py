@@ -18,3 +18,10 @@ ENV_URL = "PUMA_URL"
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 """Where `puma status` and `puma scale` look when nothing else names a deployment."""
+
+SUPERVISOR_SILENT_FIELD = "supervisor_answered"
+"""False in the body Envoy answers a /_puma/ path with when the supervisor did not (`puma.localreplies`):
+`puma status` and `puma scale` read it. Here, not there, so `puma status` imports no config model."""
+
+STATUS_TIMEOUT_S = 5
+"""How long Envoy waits for the supervisor's status server (`puma.envoyroutes`' status route)."""

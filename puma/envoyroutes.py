@@ -105,8 +105,8 @@ def _failed_route(route: dict[str, Any], why: str) -> dict[str, Any]:
     # No Retry-After: retrying cannot help until an operator starts it again. (No '%' in the body:
     # Envoy's format strings would read one as a command.)
     service = route["route"]["cluster"]
-    text = (f"service {service!r} has failed ({why}); retrying will not help: fix the cause, then start it "
-            f"again with `puma scale {service} N` (or restart the deployment)")
+    text = (f"service {service!r} has failed ({why}); retrying will not help: the operator can restart it, "
+            f"once its cause is fixed, with `puma scale {service} N` (or by restarting the deployment)")
     kept = {k: v for k, v in route.items() if k in ("name", "match", "metadata")}  # metadata: counted, named
     # The header tells a calling service (puma.client) it is a failure for good, not an outage to wait out.
     return {**kept, "direct_response": {"status": 503, "body": {"inline_string": text.replace("%", " percent")}},

@@ -15,6 +15,8 @@ import re
 from typing import Any
 
 from .config import PumaConfig
+from .defaults import STATUS_TIMEOUT_S as STATUS_TIMEOUT_S
+from .defaults import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
 from .services import RESERVED_PREFIX, Service, too_large_message
 
 _T = "type.googleapis.com/"
@@ -36,7 +38,8 @@ def local_reply_config(config: PumaConfig) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
             "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), *_too_large(config), _unframable(),
-                        _rate_limited(config), *_codec_refusals(), _supervisor_silent(), *_retry_later(),
+                        _rate_limited(config), *_codec_refusals(), *_client_too_slow(config), _supervisor_silent(),
+                        *_retry_later(),
                         _never_sent_on_any_try(), *_service_failed()]}
 
 
@@ -217,6 +220,27 @@ def _codec_refusals() -> list[dict[str, Any]]:
             for details, text in _REFUSALS.items()]
 
 
+def _client_too_slow(config: PumaConfig) -> list[dict[str, Any]]:
+    """408s of a request that did not all arrive in time: Envoy's bare "request timeout" named no
+    cause (a body shorter than its Content-Length waits for bytes that never come) and no fix."""
+    hcm = config.http_connection_manager
+    fix = "send the whole body, with a Content-Length that matches it (or chunked), and send it faster"
+    texts = {
+        "request_overall_timeout": (
+            f"the whole request, body included, did not arrive within {hcm.request_timeout:g} s (the "
+            "listener's request_timeout, http_connection_manager.request_timeout): its body is shorter than "
+            f"its Content-Length, or the client sends it too slowly; {fix}"),
+        "request_header_timeout": (
+            f"the request's headers did not all arrive within {hcm.request_headers_timeout:g} s "
+            "(http_connection_manager.request_headers_timeout): send the headers at once, ending with an "
+            "empty line"),
+        "stream_idle_timeout": (
+            "the request sent nothing for Envoy's stream idle timeout (5 minutes): its body is shorter than "
+            f"its Content-Length, or the client stalled; {fix}"),
+    }
+    return [{"filter": _details_are(details), "body": {"inline_string": text}} for details, text in texts.items()]
+
+
 _RETRY_LATER = {  # Envoy's response flag -> what it means for the client, in its words
     # Envoy knows only that no instance is healthy; a request that kills every instance it reaches
     # (a crash loop) looks the same, so the reply names the three causes and where to tell them apart.
@@ -303,8 +327,6 @@ _SERVICE_FAILED = {
 _MAY_HAVE_TAKEN_EFFECT = frozenset({"UT", "UC,UR,LR"})
 
 
-SUPERVISOR_SILENT_FIELD = "supervisor_answered"  # false in the body: `puma status`/`puma scale` read it
-STATUS_TIMEOUT_S = 5  # how long Envoy waits for the supervisor's status server (puma.envoy's status route)
 _SUPERVISOR_SILENT_TEXT = (
     f"PUMA's supervisor, which answers {RESERVED_PREFIX}/ paths, did not answer within {STATUS_TIMEOUT_S} s: "
     "it is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting; this is the deployment's address, and its "

@@ -48,12 +48,19 @@ class Probe:
     the first run starts with the instance, see `start`). That first run often builds what it
     checks (imports, a store's engine), which on a busy machine takes longer than `timeout_s`: it
     gets `first_timeout_s` (default 30 s) before it counts as "did not answer", so a slow start is
-    not reported as an outage (the survey's store check at every `make run` was).
+    not reported as an outage (the survey's store check at every `make run` was). A later run that
+    does not answer within `timeout_s` counts only once `failure_threshold` runs in a row have not
+    (Kubernetes' failureThreshold): on a loaded machine a healthy store's check is late on every
+    instance at once, and one late check must not take a whole service out. A check that *answers*
+    "not ready" counts at once.
     """
 
     def __init__(self, check: Callable[[], Any], *, period_s: float, timeout_s: float,
-                 first_timeout_s: float | None = None) -> None:
+                 first_timeout_s: float | None = None, failure_threshold: int = 1, name: str = "") -> None:
         self.check, self.period_s, self.timeout_s = check, period_s, timeout_s
+        self.failure_threshold = max(1, failure_threshold)
+        self.name = name  # its import path, said in every reason: what was slow, or what failed
+        self._misses = 0  # later runs in a row that did not answer within timeout_s
         self.first_timeout_s = max(timeout_s, FIRST_CHECK_TIMEOUT_S if first_timeout_s is None else first_timeout_s)
         self._ready, self._reason = True, ""
         self._finished_once = False  # a run has answered (the first may build what it checks)
@@ -90,7 +97,7 @@ class Probe:
         runner.start()
         runner.join(self.timeout_s)
         if outcome:
-            self._finished_once = True
+            self._finished_once, self._misses = True, 0
             self._set(*outcome[0])
         else:
             self._not_answered()
@@ -101,15 +108,27 @@ class Probe:
         first = not self._finished_once
         if first and time.monotonic() - self._running_since < self.first_timeout_s:
             return
-        self._set(False, f"the readiness check did not answer within {self.first_timeout_s if first else self.timeout_s:g} s")
+        if not first:
+            self._misses += 1
+            if self._misses < self.failure_threshold:
+                log.info("the readiness check%s did not answer within %g s (%d of %d in a row before not ready)",
+                         self._named(), self.timeout_s, self._misses, self.failure_threshold)
+                return
+        times = f", {self._misses} times in a row" if not first and self._misses > 1 else ""
+        self._set(False, f"the readiness check{self._named()} did not answer within "
+                         f"{self.first_timeout_s if first else self.timeout_s:g} s{times}")
+
+    def _named(self) -> str:
+        return f" {self.name}" if self.name else ""
 
     def _run_once(self) -> tuple[bool, str]:
         try:
             result = self.check()
         except BaseException as exc:  # noqa: BLE001 - any failure (even SystemExit) is why it is not ready
-            return False, describe(exc)
+            why = describe(exc)
+            return False, why if unavailable(exc) is not None or not self.name else f"{why} (readiness check {self.name})"
         if result is False:
-            return False, "its readiness check returned False"
+            return False, f"its readiness check{self._named()} returned False"
         return True, ""
 
     def _set(self, ready: bool, reason: str) -> None:

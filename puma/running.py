@@ -22,11 +22,12 @@ from typing import Any
 
 from . import runs
 from .defaults import DEFAULT_URL as DEFAULT_URL
-from .defaults import ENV_URL
-from .edge import STATUS_TIMEOUT_S, SUPERVISOR_SILENT_FIELD
+from .defaults import ENV_URL, STATUS_TIMEOUT_S, SUPERVISOR_SILENT_FIELD
 from .errors import PumaError, PumaNotConfirmed
 from .states import headline
 
+# Only light modules above (no puma.edge, puma.config: pydantic is ~0.5 s of a busy machine's start-up,
+# and `puma status` is polled during incidents); tests/test_status_speed.py holds it to that.
 RULE = ("without --url: $PUMA_URL, else the `puma run` of this user started from this directory (or one "
         "above it), else the only one running")
 

@@ -137,12 +137,17 @@ class Readiness(ConfigModel):
     `timeout_s`; returning None or True means ready, False or raising means not ready (the
     exception's text is the reason). A not-ready instance answers Envoy's health check 503, so
     Envoy routes around it, and answers its requests 503 + Retry-After naming the service and the
-    reason; it is never restarted for it (it answered: it is alive). Example:
+    reason; it is never restarted for it (it answered: it is alive). A check that does not answer
+    within `timeout_s` makes it not ready only after `failure_threshold` such runs in a row. Example:
     ``{"readiness": "app.store:ping"}`` or ``{"readiness": {"check": "app.store:ping", "period_s": 1}}``."""
 
     check: str = Field(description="import path 'module:function' of the check, e.g. 'app.store:ping'")
     period_s: CheckSeconds = 2.0
     timeout_s: CheckSeconds = 1.0
+    # Kubernetes' failureThreshold, for checks that do not answer: on a loaded machine one 1 s check
+    # of a healthy store can be late on every instance at once, which took the whole service out.
+    # A check that answers "not ready" (False, or raises) counts at once: it is an answer.
+    failure_threshold: Annotated[int, Field(ge=1, le=100)] = 3
 
     @model_validator(mode="after")
     def _bounded(self) -> Readiness:

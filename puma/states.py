@@ -12,7 +12,9 @@ instance Envoy routes to is, in this order:
 - *not ready* once the deployment has started (it serves, and `puma run` said so): a replacement
   instance starting, or none running; never "starting" again.
 
-A failed service (`pool.failed`: not restarted) is neither: it is listed as failed.
+- *not ready* when it has failed (`pool.failed`: its zygote kept dying past the restart budget, or
+  could not be started again): nothing will serve it until an operator starts it again, so a load
+  balancer probing `/_puma/ready` must stop sending users to a deployment whose requests need it.
 
 >>> # states(deployment, {"web": 1, "legacy": 0, "agent": 0})
 >>> # -> (["agent"], {"legacy": "instance 1: the legacy socket server is unreachable ..."})
@@ -22,8 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-
-from .health import not_ready_reason
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
@@ -47,6 +47,9 @@ def _why(pool: Any, instance: Any, ask: bool) -> str | None:
         return None
     if instance.not_ready:
         return f"instance {instance.id}: {instance.not_ready}"
+    # Imported here: `puma status` imports this module, and puma.health the config (pydantic).
+    from .health import not_ready_reason
+
     said = not_ready_reason(instance.address) if ask else None  # ~1 ms: the instance's own answer
     return f"instance {instance.id}: {said or 'waiting for its first readiness check to pass'}"
 
@@ -61,6 +64,9 @@ def _not_ready_reason(pool: Any, started: bool, ask: bool = False) -> str | None
     starting = sum(1 for i in instances if i.state == "starting")
     if starting:
         return f"no instance ready: {starting} starting (replacing one that stopped)"
+    if instances:  # they run, yet Envoy routes to none: its health checks fail (stopped, hung, dead)
+        return (f"Envoy routes to none of its {len(instances)} running instance(s): not checked yet, or "
+                "failing its health checks (hung, stopped or gone)")
     return "no instance running" + (" (scaled to 0)" if pool.service.instances.min == 0 else "")
 
 
@@ -72,9 +78,11 @@ def states(deployment: DeploymentView, ready: Mapping[str, int], *, ask: bool = 
     started = getattr(deployment, "started_at", None) is not None
     starting, not_ready = [], {}
     for name, pool in list(deployment.pools.items()):
-        if ready.get(name, 0) > 0 or not needs_instance(pool) or getattr(pool, "failed", None):
+        if ready.get(name, 0) > 0 or not needs_instance(pool):
             continue
-        why = _not_ready_reason(pool, started, ask)
+        failed = getattr(pool, "failed", None)
+        why = (f"failed, not restarted ({failed}); the operator can start it again" if failed
+               else _not_ready_reason(pool, started, ask))
         if why is None:
             starting.append(name)
         else:

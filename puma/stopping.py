@@ -139,3 +139,4 @@ def on_second_signal(deployment: Deployment) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, handler)
+

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import childenv, client, edge, guard, logs, rundirs, sharedcache, wakeups, workers
+from . import admin, childenv, client, edge, guard, logs, rundirs, sharedcache, wakeups, workers
 from .config import PumaConfig
 from .configproblems import unstartable_problems
 from .containers import ContainerSpec, DockerBackend
@@ -239,6 +239,8 @@ class Deployment:
             wakeups.join(t)  # a second Ctrl-C (force) is handled meanwhile, whichever thread took it
         if self.fork_server is not None:
             self.fork_server.stop()
+        if self.envoy.admin is not None:  # requests still uploading get the "stopping" 503, not a cut
+            admin.wait_for_uploads(self.envoy.admin, self.config.http_connection_manager.drain_timeout)
         self.envoy.stop()
         if self.backend is not None:
             self.backend.stop()

@@ -45,13 +45,29 @@ def without_internal(body: dict[str, Any], hidden: frozenset[str]) -> dict[str, 
     return out
 
 
-def _scrubber(hidden: frozenset[str]) -> Any:
-    names = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in sorted(hidden, key=len, reverse=True))
-                       + r")(?![\w-])")
+def redact(text: str, hidden: frozenset[str] | set[str], replacement: str = INTERNAL_NAMED) -> str:
+    """`text` without the names in `hidden`: each becomes `replacement`, and a command in backticks
+    that names one (`puma scale ledger N`) is dropped with the words that introduce it, since the
+    command with a placeholder in it would be a literal, unusable one. Example::
 
+        redact("start it again with `puma scale ledger N` (or restart)", {"ledger"})
+        # 'start it again (or restart)'
+    """
+    if not hidden:
+        return text
+    alternatives = "|".join(re.escape(n) for n in sorted(hidden, key=len, reverse=True))
+    named = r"(?<![\w-])(?:" + alternatives + r")(?![\w-])"
+    command = r"`[^`]*?" + named + r"[^`]*`"
+    text = re.sub(r"\s*\(\s*" + command + r"\s*\)", "", text)  # "(`puma scale x N`)"
+    text = re.sub(r"(?:[,:]?\s*\b(?:with|by|using|via|run|try|e\.g\.))?[,:]?\s*" + command, "", text)
+    text = re.sub(r"^\s*[,:;]\s*", "", re.sub(r"([;:,])\s*[,:;]", r"\1", text))  # what introduced it
+    return re.sub(named, replacement, text)
+
+
+def _scrubber(hidden: frozenset[str]) -> Any:
     def scrub(value: Any) -> Any:
         if isinstance(value, str):
-            return names.sub(INTERNAL_NAMED, value)
+            return redact(value, hidden)
         if isinstance(value, dict):
             return {k: scrub(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -61,4 +77,4 @@ def _scrubber(hidden: frozenset[str]) -> Any:
     return scrub
 
 
-__all__ = ["INTERNAL_NAMED", "internal_names", "without_internal"]
+__all__ = ["INTERNAL_NAMED", "internal_names", "redact", "without_internal"]

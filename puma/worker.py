@@ -176,6 +176,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="import path of the service's readiness check (a function of no arguments)")
     p.add_argument("--readiness-period-s", type=float, default=2.0, help="seconds between readiness checks (default 2)")
     p.add_argument("--readiness-timeout-s", type=float, default=1.0, help="longest a readiness check may take, in seconds (default 1)")
+    p.add_argument("--readiness-failure-threshold", type=int, default=3,
+                   help="checks in a row that must not answer before the instance is not ready (default 3)")
     p.add_argument("--idempotent-all", action="store_true",
                    help="the config makes every request to the service idempotent (its interface says so)")
     p.add_argument("--idempotent", default=None,
@@ -237,7 +239,8 @@ def _probe(args: argparse.Namespace) -> Probe | None:
     check = getattr(args, "readiness", None)
     if not check:
         return None
-    return Probe(targets.load(check), period_s=args.readiness_period_s, timeout_s=args.readiness_timeout_s)
+    return Probe(targets.load(check), period_s=args.readiness_period_s, timeout_s=args.readiness_timeout_s,
+                 failure_threshold=getattr(args, "readiness_failure_threshold", 3), name=check)
 
 
 def serve(args: argparse.Namespace, app: Any, counters: Counters, sock: socket.socket,
@@ -416,7 +419,7 @@ def _readiness_args(readiness: Any) -> dict[str, Any]:
     if readiness is None:
         return {"readiness": None}
     return {"readiness": readiness.check, "readiness_period_s": readiness.period_s,
-            "readiness_timeout_s": readiness.timeout_s}
+            "readiness_timeout_s": readiness.timeout_s, "readiness_failure_threshold": readiness.failure_threshold}
 
 
 def _run_as_batch() -> None:

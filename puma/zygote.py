@@ -26,7 +26,12 @@ of its fork is killed (its exit then brings a replacement).
 The zygote keeps each instance's listening socket open. An instance that exits after `stop` gives
 its socket up; one that dies any other way (a crash, `kill`) leaves it open, so connections keep
 queueing in its backlog until a replacement spawned with `reuse` accepts them on the same port: a
-request sent in the gap waits for the replacement instead of being refused.
+request sent in the gap waits for the replacement instead of being refused. That holds only while
+the supervisor orders the replacement: if none comes within `ORPHAN_HOLD_S` (the supervisor is
+stopped or hung), the zygote closes the socket itself, so connections queued there are reset and
+new ones refused at once (Envoy sends those to another instance, and its checks eject the port),
+instead of each request waiting out its `timeout_s` on a port no process will ever read. A late
+replacement then gets a new port.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from typing import Any
 log = logging.getLogger("puma.worker")
 
 SERVING_TIMEOUT_S = 30.0
+ORPHAN_HOLD_S = 3.0  # how long a dead instance's port waits for its replacement (usually ordered in ms)
 FALLBACK_POLL_S = 0.05  # only where pidfds are missing (not Linux >= 5.3)
 
 
@@ -96,6 +102,7 @@ class Zygote:
         self.sockets: dict[int, socket.socket] = {}  # instance id -> its listening socket
         self.stopping: set[int] = set()  # pids told to stop: their sockets close when they exit
         self.unserving: dict[int, tuple[int, float]] = {}  # instance id -> (pid, deadline to serve)
+        self.orphaned: dict[int, float] = {}  # a dead instance's id -> when its socket is closed, unless reused
         self.pidfds: dict[int, int] = {}  # pid -> pidfd
         self.sel = selectors.DefaultSelector()
         self.serving_r, self.serving_w = os.pipe()
@@ -127,9 +134,11 @@ class Zygote:
             if not self.pidfds:
                 self._reap_any()  # no pidfds on this system: look at every turn
             self._kill_unserving(time.monotonic())
+            self._close_orphans(time.monotonic())
 
     def _timeout(self) -> float | None:
         waits = [deadline - time.monotonic() for _pid, deadline in self.unserving.values()]
+        waits += [deadline - time.monotonic() for deadline in self.orphaned.values()]
         if self.children and not self.pidfds:
             waits.append(FALLBACK_POLL_S)
         return max(0.0, min(waits)) if waits else None
@@ -152,6 +161,8 @@ class Zygote:
 
     def spawn(self, instance_id: int, reuse: int | None = None) -> None:
         sock = self.sockets.pop(reuse, None) if reuse is not None else None
+        if reuse is not None:  # taken in time: the requests queued on its port wait for the replacement
+            self.orphaned.pop(reuse, None)
         try:
             if sock is None:
                 sock = socket.create_server((self.host, 0), backlog=1024)
@@ -228,7 +239,18 @@ class Zygote:
                             instance_id, pid, SERVING_TIMEOUT_S)
                 signal_pid(pid, signal.SIGKILL)
 
+    def _close_orphans(self, now: float) -> None:
+        for instance_id, deadline in list(self.orphaned.items()):
+            if now >= deadline:
+                sock = self.sockets.get(instance_id)
+                port = sock.getsockname()[1] if sock is not None else None
+                log.warning("instance %d died and no replacement was ordered within %.0f s (is the supervisor "
+                            "stopped?): closing its port %s, so requests sent there are refused and go elsewhere "
+                            "instead of waiting out their timeout", instance_id, ORPHAN_HOLD_S, port)
+                self._release(instance_id)
+
     def _release(self, instance_id: Any) -> None:
+        self.orphaned.pop(instance_id, None)
         sock = self.sockets.pop(instance_id, None)
         if sock is not None:
             sock.close()
@@ -263,6 +285,8 @@ class Zygote:
         if pid in self.stopping:  # stopped on purpose: its port closes now
             self.stopping.discard(pid)
             self._release(instance_id)
+        elif instance_id in self.sockets:  # died: its port waits for a replacement, for a while
+            self.orphaned[instance_id] = time.monotonic() + ORPHAN_HOLD_S
         emit(self.out, {"event": "exit", "pid": pid, "id": instance_id, "code": os.waitstatus_to_exitcode(status)})
 
     def _exit_alone(self) -> None:

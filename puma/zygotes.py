@@ -148,7 +148,8 @@ class ServiceZygote:
         if self.service.readiness is not None:
             r = self.service.readiness
             args += ["--readiness", r.check, "--readiness-period-s", str(r.period_s),
-                     "--readiness-timeout-s", str(r.timeout_s)]
+                     "--readiness-timeout-s", str(r.timeout_s),
+                     "--readiness-failure-threshold", str(r.failure_threshold)]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._ready, self._zygote_error = threading.Event(), None
         self.zygote_started_at = time.monotonic()

@@ -56,11 +56,12 @@ def test_states_an_instance_failing_its_readiness_check_is_not_ready_even_during
         assert waiting == ([] if started_at else ["agent"])
 
 
-def test_states_leave_out_ready_failed_and_unneeded_services() -> None:
+def test_states_leave_out_ready_and_unneeded_services_but_not_failed_ones() -> None:
     pools = {"ok": _pool(_instance(1, "ready")), "broken": _pool(failed="its zygote kept dying"),
              "spare": _pool(low=0, visibility="internal"), "public0": _pool(low=0)}
     waiting, not_ready = states(_deployment(9.0, **pools), {"ok": 1})
-    assert waiting == [] and list(not_ready) == ["public0"] and "scaled to 0" in not_ready["public0"]
+    assert waiting == [] and sorted(not_ready) == ["broken", "public0"] and "scaled to 0" in not_ready["public0"]
+    assert "failed" in not_ready["broken"] and "kept dying" in not_ready["broken"]
 
 
 @pytest.mark.parametrize(("status", "expected"), [

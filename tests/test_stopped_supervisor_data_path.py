@@ -1,0 +1,92 @@
+"""The data path does not wait on the supervisor: with `puma run` stopped (SIGSTOP), an instance that
+dies leaves no port where requests queue until their timeout_s. Its zygote closes the port once no
+replacement is ordered in time, so requests are refused there and Envoy sends them to the instances
+that still serve. Real `puma run`, real Envoy, signals; a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = '''
+import puma
+from puma import puma_config, puma_service, puma_start
+
+
+def work(request: puma.Request) -> dict:
+    return {"done": request.data.get("n")}
+
+
+puma_config({"puma_services": {"work": {"prefix": "/work", "instances": INSTANCES, "timeout_s": 25,
+                                        "autoscale": {"enabled": False}}}})
+puma_service({"work": work})
+
+if __name__ == "__main__":
+    puma_start()
+'''
+
+
+@pytest.fixture(params=[3, 2])
+def run(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    app = tmp_path / "work_app.py"
+    app.write_text(APP.replace("INSTANCES", str(request.param)))
+    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        out = proc.stdout
+        assert out is not None
+        url = wait_for(lambda: (m := re.search(r"serving at (http://\S+)", out.readline())) and m.group(1),
+                       timeout_s=90, message="puma run serving")
+        yield proc, url
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+
+
+def _post(url: str, n: int) -> tuple[int | str, float]:
+    started = time.monotonic()
+    request = urllib.request.Request(url + "/work", data=json.dumps({"n": n}).encode(),
+                                     headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, time.monotonic() - started
+    except urllib.error.HTTPError as exc:
+        return exc.code, time.monotonic() - started
+    except OSError as exc:
+        return type(exc).__name__, time.monotonic() - started
+
+
+def test_an_instance_killed_while_the_supervisor_is_stopped_costs_seconds_not_timeouts(run) -> None:  # noqa: ANN001
+    proc, url = run
+    with urllib.request.urlopen(url + "/_puma/status", timeout=30) as reply:
+        pids = [i["pid"] for i in json.load(reply)["services"]["work"]["instances"]]
+    os.kill(proc.pid, signal.SIGSTOP)
+    os.kill(pids[0], signal.SIGKILL)
+    answers: list[tuple[float, int | str, float]] = []
+    started = time.monotonic()
+    while time.monotonic() - started < 10:
+        answers.append((time.monotonic() - started, *_post(url, len(answers))))
+    slowest = max(took for _at, _status, took in answers)
+    assert slowest < 8, answers  # before: each request sent to the dead port waited its 25 s timeout_s
+    late = [(at, status) for at, status, _took in answers if at > 6]
+    assert late and all(status == 200 for _at, status in late), answers  # the two live ones serve it all
