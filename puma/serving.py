@@ -411,6 +411,8 @@ def _error(name: str, exc: Exception, req: Request, *, form: str = "") -> FlaskR
         public = req.headers.get(callerrors.VIA_HEADER) == "public"
         code, message, extra = callerrors.answer(name, exc, public=public, method=req.method, path=req.path)
         return error_response(code, message, service=name, **extra)
+    elif isinstance(exc, PumaMapError) and exc.app_status is not None:
+        return _map_item_error(name, exc, exc.app_status)
     elif isinstance(status := getattr(exc, "status_code", None), int) and 400 <= status <= 599:
         return _app_error(name, exc, status)
     elif (full := storage_full(exc)) is not None:  # no space left: a retry fails the same way until space is freed
@@ -460,6 +462,14 @@ def _app_error(name: str, exc: Exception, status: int) -> FlaskResponse:
     named = {"error_class": apperrors.class_name(cls)} if apperrors.app_defined(cls) else {}
     return error_response(status, apperrors.message_of(exc), service=name, type=cls.__name__,
                           instance=instance_label(), **named)
+
+
+def _map_item_error(name: str, exc: PumaMapError, status: int) -> FlaskResponse:
+    """An item of a `puma.map` raised an exception that says its status: answered as that exception
+    raised here directly would be (its status, message and class), plus the item's index."""
+    named = {"error_class": exc.error_class} if exc.error_class else {}
+    return error_response(status, exc.app_message or exc.raised or "", service=name, type=exc.raised,
+                          item_index=exc.item_index, instance=instance_label(), **named)
 
 
 _instance: dict[str, str] = {}
