@@ -131,6 +131,14 @@ class Binding:
                    _signature=signature.replace(parameters=[p.replace(annotation=hints.get(p.name, p.annotation))
                                                             for p in params], return_annotation=inspect.Signature.empty))
 
+    def not_from_query(self) -> str | None:
+        """Why a query string cannot carry this function's arguments (a parameter holding fields,
+        a dict...), or None: then a GET binds its query parameters as a form's fields."""
+        for name, hint in self._hints.items():
+            if not formtext.textual(hint):
+                return f"parameter {name!r} is {self.expected.get(name, 'structured')}, which a query string cannot carry"
+        return None
+
     def call(self, fields: Mapping[str, Any], *, form: bool = False) -> Any:
         """Call the function with `fields`; `BindingError` listing every problem if they do not fit:
         missing, invalid and unknown fields at any depth, each once. `form`: the fields came from a

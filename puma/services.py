@@ -238,6 +238,12 @@ class Service(ConfigModel):
         extra = ("HEAD",) if "GET" in self.methods and "HEAD" not in self.methods else ()
         return (*self.methods, *extra)
 
+    @property
+    def takes_get(self) -> bool:
+        """The config lists GET itself (not the default list): its bound functions then take GET
+        with query parameters too, where each parameter is one a query string can carry."""
+        return "GET" in self.methods and "methods" in self.model_fields_set
+
     @field_validator("methods")
     @classmethod
     def _methods_known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -363,6 +369,12 @@ def check_scale(name: str, service: Service, count: object) -> int:
     if not low <= count <= high:
         raise PumaScaleError(name, count, f"{count} is outside {low}-{high}: {fix}")
     return count
+
+
+def get_hint(name: str) -> str:
+    """How service `name` takes GET with query parameters: a 405's advice (an instance's, Envoy's)."""
+    return ('to call it with GET and query parameters (?name=value, a list as a repeated name), list GET in '
+            f'puma_services.{name}.methods: ["GET", "POST"] (each parameter text, a number, a bool, or a list of them)')
 
 
 def too_large_message(name: str, max_body_bytes: int) -> str:

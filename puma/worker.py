@@ -121,7 +121,13 @@ def main(argv: list[str] | None = None) -> None:
 
     # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
     Zygote(out, args.host, args.drain_timeout_s, become,
-           ready={"idempotent": list(served.idempotent_methods), "methods": served.http_methods}).run()
+           ready={"idempotent": list(served.idempotent_methods), "methods": _taken(served, args.get)}).run()
+
+
+def _taken(served: endpoints.Served, get: bool) -> list[str]:
+    """The methods the service's endpoints take: a bound function's POST, and GET when the config lists it."""
+    methods = served.http_methods
+    return [*methods, "GET", "HEAD"] if get and methods == ["POST"] else methods
 
 
 def _without_call(target: str) -> str:
@@ -175,6 +181,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="the config makes every request to the service idempotent (its interface says so)")
     p.add_argument("--idempotent", default=None,
                    help="comma-separated method names the config marks idempotent (each must exist; default none)")
+    p.add_argument("--get", action="store_true",
+                   help="the config lists GET: a bound function takes it, with its arguments as query parameters")
     p.add_argument("--cpu-bound", action="store_true",
                    help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
     return p
@@ -220,7 +228,7 @@ def instance_app(args: argparse.Namespace, served: endpoints.Served) -> tuple[An
                 **({"reason": ready[1]} if not ready[0] else {})}
 
     app = build_app(args.service, served, prefix=args.prefix, max_body_bytes=args.max_body_bytes, counters=counters,
-                    info=info, **kwargs)
+                    info=info, get=getattr(args, "get", False), **kwargs)
     stuck = StuckWatch(args.service, counters, args.threads, getattr(args, "timeout_s", 0.0))
     wrapped = Liveness(app, args.service, probe, stuck)
     wrapped.awaits = any(eventloop.is_async(e.fn) for e in served.endpoints.values())
@@ -391,7 +399,7 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
                               prefix=service.prefix, content_types=",".join(service.content_types),
                               drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound,
-                              timeout_s=service.timeout_s, busy_dir=None,
+                              timeout_s=service.timeout_s, busy_dir=None, get=service.takes_get,
                               **_readiness_args(service.readiness))
     # As the zygote does, before the port opens: readiness waits for it; calls to services still
     # starting wait for them.
