@@ -66,7 +66,7 @@ def test_get_query_a_method_taking_a_dataclass_names_the_parameter(http: httpx.C
 
 
 @pytest.mark.parametrize(("hint", "carried"), [
-    (str, True), (int, True), (Optional[float], True)  # noqa: UP045 - the older spelling users write, (list[int], True), (tuple[str, ...], True),
+    (str, True), (int, True), (Optional[float], True), (list[int], True), (tuple[str, ...], True),  # noqa: UP045
     (Literal["a", "b"], True), (datetime.date, True), (readonly.Unit, True), (bool | None, True),
     (readonly.Sensor, False), (dict[str, int], False), (list[list[int]], False), (list[readonly.Sensor], False),
     (dataclasses.dataclass(type("Point", (), {"__annotations__": {"x": int}})), False),
