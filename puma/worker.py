@@ -35,6 +35,7 @@ from . import (
     draining,
     endpoints,
     eventloop,
+    logs,
     recycling,
     sharedcache,
     targets,
@@ -65,8 +66,7 @@ STACK_DUMP_SIGNAL = signal.SIGUSR1
 
 def main(argv: list[str] | None = None) -> None:
     args = _parse_args(argv)
-    logging.basicConfig(level=os.environ.get("PUMA_LOG_LEVEL", "WARNING"),
-                        format=f"%(asctime)s {args.service}[%(process)d] %(levelname)s %(message)s")
+    logs.configure_service_log(args.service, os.environ.get("PUMA_LOG_LEVEL", "WARNING"))
     os.environ[ENV_WORKER] = "1"
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints of the app go to the log, not the channel
@@ -307,6 +307,7 @@ class GrowingDispatcher(ThreadedTaskDispatcher):
     def __init__(self, max_threads: int) -> None:
         super().__init__()
         self.max_threads = max_threads
+        self.queue_logger = _QueueLog()  # type: ignore[assignment]  # what waitress calls: .warning(...)
 
     def add_task(self, task: Any) -> None:
         with self.lock:
@@ -315,6 +316,17 @@ class GrowingDispatcher(ThreadedTaskDispatcher):
         if grow:
             self.set_thread_count(len(self.threads) - self.stop_count + 1)
         super().add_task(task)
+
+
+class _QueueLog:
+    """waitress's "Task queue depth is 1", said whenever a request arrives before a thread is free:
+    routine here, where threads start as requests overlap (and Envoy queues the rest), so it is a
+    DEBUG line of `waitress.queue`, not a WARNING in every busy service's log."""
+
+    log = logging.getLogger("waitress.queue")
+
+    def warning(self, message: str, *args: Any) -> None:
+        self.log.debug(message, *args)
 
 
 class Liveness:
