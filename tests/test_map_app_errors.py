@@ -50,6 +50,12 @@ def test_map_app_error_keeps_its_status_and_message_as_a_direct_call(http: httpx
     assert mapped.json()["item_index"] == 1
 
 
+def test_map_app_error_a_refused_call_inside_an_item_keeps_the_callees_status(http: httpx.Client) -> None:
+    mapped = http.post("/sensor_map/batch_via", json={"sensors": ["s0", "gone"]})
+    assert mapped.status_code == 404 and "no sensor called 'gone'" in mapped.json()["error"], mapped.text
+    assert mapped.json()["item_index"] == 1
+
+
 def test_map_app_error_a_bug_stays_an_opaque_500(http: httpx.Client) -> None:
     mapped = http.post("/sensor_map/batch_stats", json={"sensors": ["boom"]})
     assert mapped.status_code == 500 and "hunter2" not in mapped.text, mapped.text

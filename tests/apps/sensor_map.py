@@ -52,11 +52,20 @@ def batch_stats(sensors: list[str]) -> list[float]:
     return puma.map(_summarise_one, sensors, chunksize=1)
 
 
+def _through_the_mesh(sensor: str) -> float:
+    return puma.call("sensor_map", {"sensor": sensor}, path="/stats")
+
+
+def batch_via(sensors: list[str]) -> list[float]:
+    """Each item calls another service, which refuses it: the refusal's status carries through."""
+    return puma.map(_through_the_mesh, sensors, chunksize=1)
+
+
 def batch_total(sensors: list[str]) -> float:
     return puma.map_reduce(_summarise_one, sensors, _plus, 0.0, chunksize=1)
 
 
-__all__ = ["batch_stats", "batch_total", "stats"]
+__all__ = ["batch_stats", "batch_total", "batch_via", "stats"]
 
 puma_config({"puma_services": {"map": service_config(1)}})
 puma_service(__name__)
