@@ -242,7 +242,9 @@ class Service(ConfigModel):
     def takes_get(self) -> bool:
         """The config lists GET itself (not the default list): its bound functions then take GET
         with query parameters too, where each parameter is one a query string can carry."""
-        return "GET" in self.methods and "methods" in self.model_fields_set
+        # Told by its value, not by pydantic's fields-set, which a dump re-validated (a worker host's
+        # copy, puma.workers) fills in: the default list is every method, which no one writes out.
+        return "GET" in self.methods and set(self.methods) != set(DEFAULT_METHODS)
 
     @field_validator("methods")
     @classmethod

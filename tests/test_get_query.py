@@ -73,3 +73,14 @@ def test_get_query_a_method_taking_a_dataclass_names_the_parameter(http: httpx.C
 ])
 def test_get_query_which_parameters_a_query_string_carries(hint: object, carried: bool) -> None:
     assert textual(hint) is carried
+
+
+@pytest.mark.parametrize(("methods", "takes"), [(None, False), (["POST"], False), (["GET", "POST"], True),
+                                                (["POST", "GET", "HEAD"], True)])
+def test_get_query_only_a_config_listing_get_takes_it_even_when_copied_to_a_worker_host(methods: list[str] | None,
+                                                                                      takes: bool) -> None:
+    from puma.services import Service
+
+    service = Service.model_validate({"prefix": "/x", **({"methods": methods} if methods else {})})
+    copied = Service.model_validate(service.model_dump(mode="json"))  # as puma.workers sends it
+    assert service.takes_get is takes and copied.takes_get is takes
