@@ -171,14 +171,14 @@ def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str
     return {"name": f"{name}_methods", "match": {**match, "headers": headers},
             "direct_response": {"status": 405, "body": {"inline_string": (
                 f"this method is not allowed on any path of service {name!r} ({service.prefix} and under it, "
-                f"the path asked included); use {allow}" + _get_advice(name, allowed))}},
+                f"the path asked included); use {allow}" + _get_advice(name, service))}},
             "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
             "response_headers_to_add": [header("allow", allow)]}
 
 
-def _get_advice(name: str, allowed: tuple[str, ...]) -> str:
-    """A service taking POST only (a function binding its arguments): how it takes GET too."""
-    return f"; {get_hint(name)}" if allowed == ("POST",) else ""
+def _get_advice(name: str, service: Service) -> str:
+    """A function binding its arguments, which PUMA narrowed to POST: how it takes GET too."""
+    return f"; {get_hint(name)}" if service.narrowed and service.allowed_methods == ("POST",) else ""
 
 
 def too_large_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from .defaults import MAX_INSTANCES as MAX_INSTANCES  # the bound, re-exported where it is enforced
 from .errors import PumaScaleError
@@ -220,6 +220,7 @@ class Service(ConfigModel):
     methods: tuple[str, ...] = Field(DEFAULT_METHODS, description=(
         "HTTP methods the service takes; Envoy answers any other with 405 and an Allow header "
         "(HEAD comes with GET)"))
+    _narrowed: bool = PrivateAttr(False)
     stateful: bool = Field(False, description=(
         "the service keeps state in its process (an object's attributes, module globals): one instance "
         "only; `puma scale` refuses another, and a replaced instance is reported as having lost it"))
@@ -278,7 +279,17 @@ class Service(ConfigModel):
         """This service with `methods` narrowed to those its target takes (`taken`; empty: any);
         `self` if unchanged, or if none of its methods is taken (its instances then answer 405)."""
         kept = tuple(m for m in self.methods if m in taken) if taken else self.methods
-        return self if not kept or kept == self.methods else self.model_copy(update={"methods": kept})
+        if not kept or kept == self.methods:
+            return self
+        narrowed = self.model_copy(update={"methods": kept})
+        narrowed._narrowed = True
+        return narrowed
+
+    @property
+    def narrowed(self) -> bool:
+        """PUMA narrowed `methods` to those its target takes (not the config): Envoy's 405 then
+        says how to take GET too."""
+        return self._narrowed
 
     @property
     def autoscaled(self) -> bool:
