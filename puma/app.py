@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import discovery, guard, runs, stopping, targetchecks, targets, wakeups
+from . import discovery, guard, runs, stopping, targetchecks, targets, unstarted, wakeups
 from .client import ENV_WORKER
 from .config import PumaConfig, parse_config
 from .configproblems import target_conflicts, unregistered_problems
@@ -312,17 +312,20 @@ def _config_object(conf: Mapping[str, Any] | str) -> dict[str, Any] | None:
 
 def puma_config(conf: Mapping[str, Any] | str) -> PumaConfig:
     """Configure PUMA (the paper's Figure 4 keys) from a dict or a JSON string."""
+    unstarted.note(sys._getframe(1).f_globals, default_app)
     return default_app.configure(conf)
 
 
 def puma_service(services: Mapping[str, Callable[..., Any] | str] | str | types.ModuleType) -> None:
     """Register service functions: `puma_service({"agent": agent, "policy": policy})`, or every
     public function and class of a module, each at /<its name>: `puma_service(__name__)`."""
+    unstarted.note(sys._getframe(1).f_globals, default_app)  # `python app.py` without puma_start(): say so
     default_app.add_services(services)
 
 
 def service(prefix: str, **settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator form of `puma_service`: `@puma.service("/agent", instances=2)`."""
+    unstarted.note(sys._getframe(1).f_globals, default_app)
     return default_app.service(prefix, **settings)
 
 
@@ -360,11 +363,13 @@ def _script_error(path: Path, exc: BaseException) -> PumaError:
 
 def puma_start(**overrides: Any) -> None:
     """Start the deployment and block until interrupted (the paper's `puma_start`)."""
+    unstarted.started()
     default_app.run(**overrides)
 
 
 def start(**overrides: Any) -> Deployment:
     """Start the deployment without blocking; use the handle as a context manager."""
+    unstarted.started()
     return default_app.start(**overrides)
 
 

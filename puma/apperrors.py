@@ -65,6 +65,15 @@ def answer_status(exc: BaseException) -> int | None:
     return None
 
 
+def said_status(exc: BaseException) -> int | None:
+    """The status an exception says it answers: its integer `status_code` (400-599), else 404/400
+    for an app's own `LookupError`/`ValueError`/`TypeError`; None for a bug (a 500)."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599:
+        return status
+    return answer_status(exc)
+
+
 def message_of(exc: BaseException) -> str:
     """The text an app's error says: a `KeyError`'s key without the quotes `str()` adds; the class's
     name when it says nothing."""
@@ -162,4 +171,4 @@ def _combine(kind: type[BaseException], found: type[BaseException]) -> type[Base
         return kind    # __init_subclass__: PUMA's class alone, which still carries the name
 
 
-__all__ = ["answer_status", "app_defined", "class_name", "message_of", "note_app_module", "rebuilt"]
+__all__ = ["answer_status", "app_defined", "class_name", "message_of", "note_app_module", "rebuilt", "said_status"]

@@ -24,6 +24,7 @@ import dataclasses
 import functools
 import inspect
 import itertools
+import json
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -131,6 +132,14 @@ class Binding:
                    _signature=signature.replace(parameters=[p.replace(annotation=hints.get(p.name, p.annotation))
                                                             for p in params], return_annotation=inspect.Signature.empty))
 
+    def not_from_query(self) -> str | None:
+        """Why a query string cannot carry this function's arguments (a parameter holding fields,
+        a dict...), or None: then a GET binds its query parameters as a form's fields."""
+        for name, hint in self._hints.items():
+            if not formtext.textual(hint):
+                return f"parameter {name!r} is {self.expected.get(name, 'structured')}, which a query string cannot carry"
+        return None
+
     def call(self, fields: Mapping[str, Any], *, form: bool = False) -> Any:
         """Call the function with `fields`; `BindingError` listing every problem if they do not fit:
         missing, invalid and unknown fields at any depth, each once. `form`: the fields came from a
@@ -164,6 +173,8 @@ class Binding:
         """The error for fields no parameter names (`count_unknown` of them): the problems of the known
         fields first (missing, invalid), then the first unknown names in the request's order."""
         known = {n: fields[n] for n in self.parameters if n in fields}
+        if (flat := shapes.flat_owner(self._hints, (n for n in fields if n not in self._names), known)) is not None:
+            return self._flat_error(fields, *flat)
         data = {n: formtext.shaped(self._hints.get(n), v) for n, v in known.items()} if form else known
         args = [data[n] for n in itertools.takewhile(data.__contains__, self.positional_only)]
         kwargs = {n: v for n, v in data.items() if n not in self.positional_only[:len(args)]}
@@ -176,6 +187,17 @@ class Binding:
                     "message": f"{_cut(n) or repr(n)} (given {short(fields[n])}) is not a parameter (its parameters: {parameters})"}
                    for n in names]
         return BindingError(self.label, checked + unknown, total=max(len(checked) + unlisted, count) + count_unknown)
+
+    def _flat_error(self, fields: Mapping[str, Any], parameter: str, cls: Any) -> BindingError:
+        """One problem for a body sent flat: the fields of `parameter`'s class, given at the top."""
+        inner = {n: v for n, v in fields.items() if n not in self._names}
+        wrapped = json.dumps({parameter: inner}, default=repr, ensure_ascii=False)
+        wrapped = wrapped if len(wrapped) <= _VALUE_CHARS else wrapped[: _VALUE_CHARS - 5] + "...}}"
+        message = (f"{parameter}: missing; the fields given ({', '.join(inner)}) are those of "
+                   f"{getattr(cls, '__name__', cls)}, which parameter {parameter!r} takes: wrap them in it, "
+                   f"e.g. {wrapped}")
+        return BindingError(self.label, [{"parameter": parameter, "value": None,
+                                          "expected": self.expected.get(parameter), "message": message}])
 
     def _nested_unknown(self, kwargs: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
         """The first `MAX_PROBLEMS` unknown fields inside dataclass, model and TypedDict arguments

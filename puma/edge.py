@@ -41,7 +41,7 @@ from .localreplies import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
 from .localreplies import header, no_route_text
 from .localreplies import local_reply_config as local_reply_config
 from .localreplies import rate_limited_headers as rate_limited_headers
-from .services import Service, too_large_message
+from .services import Service, get_hint, too_large_message
 
 _T = "type.googleapis.com/"
 CONNECTION_BUFFER_BYTES = 32 * 1024  # Envoy's recommendation for an edge proxy
@@ -171,9 +171,14 @@ def method_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str
     return {"name": f"{name}_methods", "match": {**match, "headers": headers},
             "direct_response": {"status": 405, "body": {"inline_string": (
                 f"this method is not allowed on any path of service {name!r} ({service.prefix} and under it, "
-                f"the path asked included); use {allow}")}},
+                f"the path asked included); use {allow}" + _get_advice(name, service))}},
             "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
             "response_headers_to_add": [header("allow", allow)]}
+
+
+def _get_advice(name: str, service: Service) -> str:
+    """A function binding its arguments, which PUMA narrowed to POST: how it takes GET too."""
+    return f"; {get_hint(name)}" if service.narrowed and service.allowed_methods == ("POST",) else ""
 
 
 def too_large_guard(name: str, service: Service, match: dict[str, Any]) -> dict[str, Any]:

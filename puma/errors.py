@@ -180,15 +180,24 @@ class PumaMapError(PumaError, RuntimeError):
     `chunk_index` is the chunk, `item_index` the position of the failing item in the input,
     `item` the item itself, `remote_traceback` the worker's traceback text (None when the failure
     was not an exception in `fn`), `status` the HTTP status (0 if no answer came).
+
+    When `fn` raised an exception that says its status (an integer `status_code`, or an app's own
+    `LookupError`/`ValueError`/`TypeError`, see `puma.apperrors`), `app_status`, `app_message` and
+    `raised` (its class's name) carry what a direct call would have answered, and `error_class`
+    names the class: the error is then that class too when this process has it imported, and a
+    service answers it as it would the exception raised in it.
     """
 
     def __init__(self, message: str, *, chunk_index: int | None = None, item_index: int | None = None,
-                 item: Any = None, remote_traceback: str | None = None, status: int = 0) -> None:
+                 item: Any = None, remote_traceback: str | None = None, status: int = 0,
+                 app_status: int | None = None, app_message: str | None = None, raised: str | None = None,
+                 error_class: str | None = None) -> None:
         self.chunk_index = chunk_index
         self.item_index = item_index
         self.item = item
         self.remote_traceback = remote_traceback
         self.status = status
+        self.app_status, self.app_message, self.raised, self.error_class = app_status, app_message, raised, error_class
         text = message if remote_traceback is None else f"{message}\n--- remote traceback ---\n{remote_traceback}"
         super().__init__(text)
 

@@ -9,8 +9,13 @@ booleans as text.
 from __future__ import annotations
 
 import collections.abc
+import datetime
+import decimal
+import enum
+import inspect
 import types
 import typing
+import uuid
 from typing import Any
 
 from . import shapes
@@ -65,4 +70,28 @@ def _takes_list(hint: Any) -> bool:
         hint in (list, set, frozenset, tuple)
 
 
-__all__ = ["shaped"]
+# What one query-string value can be read as (pydantic converts the text): no nested fields.
+_SCALARS = (str, int, float, bool, type(None), decimal.Decimal, uuid.UUID, datetime.date, datetime.datetime,
+            datetime.time, datetime.timedelta)
+
+
+def textual(hint: Any, *, in_list: bool = False) -> bool:
+    """Whether a query string can carry a parameter of type `hint`: text, a number, a bool, a
+    date, an Enum or Literal, None, one of these or a list of them (a repeated key)."""
+    hint = shapes.unwrapped(hint)
+    if hint in (inspect.Parameter.empty, Any) or hint in _SCALARS:
+        return True
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return True
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Literal:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return all(textual(a, in_list=in_list) for a in args)
+    if not in_list and _takes_list(hint):
+        item = [a for a in args if a is not Ellipsis]
+        return all(textual(a, in_list=True) for a in item)
+    return False
+
+
+__all__ = ["shaped", "textual"]

@@ -4,6 +4,7 @@ keeping (a traceback or an ERROR line in one, one too large to read)."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from pathlib import Path
 
@@ -46,3 +47,24 @@ def problems(logs_dir: Path) -> list[str]:
 def any_written(run_dir: Path) -> bool:
     """Whether anything ran that wrote a log (a refused start, e.g. a missing image, wrote none)."""
     return any(p.is_file() and p.stat().st_size for p in run_dir.rglob("*.log"))
+
+
+SERVICE_LOG_FORMAT = "%(asctime)s {service}[%(process)d] %(levelname)s %(source)s%(message)s"
+
+
+class NamedSource(logging.Filter):
+    """Gives each record of a service's log its `source`: the app's (or a library's) logger name,
+    as it wrote it (`sensorhub.calibration: loading tables`), and nothing for PUMA's own lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        own = record.name == "root" or record.name.split(".", 1)[0] == "puma"
+        record.source = "" if own else f"{record.name}: "
+        return True
+
+
+def configure_service_log(service: str, level: str) -> None:
+    """The log of a service's processes (its zygote, its instances): one line per record, naming
+    the service, the pid, the level and, for a line the app wrote, its logger."""
+    logging.basicConfig(level=level, format=SERVICE_LOG_FORMAT.format(service=service))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(NamedSource())

@@ -10,7 +10,9 @@ root and follows, from each deployment's entry point, what its code can reach:
   its class is and reached code uses an attribute of its name anywhere (`x.search(...)`), or it is
   a dunder, or its class is served by PUMA (every public method is then an endpoint).
 * **imports** are reached when a name they bind is used; other module-level statements when their
-  module is loaded; `if __name__ == "__main__":` only in an entry module.
+  module is loaded; `if __name__ == "__main__":` only in an entry module. A function or class a web
+  framework registers by decorator (`@app.get("/x")`, `@bp.route`, `@router.post`, `@app.errorhandler`)
+  is reached when its module is loaded: the framework calls it, nothing in the app names it.
 
 Each counted line (`puma.locreport`: no blanks, comments or docstrings) is then reached by the old
 deployment only (*removed*: what the port shed), the new one only (*added*: what exists only for the
@@ -180,7 +182,7 @@ class Reach:
         if "." in name:
             self._load(name.rsplit(".", 1)[0])  # importing a submodule runs its package first
         for node in module.nodes:
-            if node.kind == "stmt" or (node.kind == "main" and entry):
+            if node.kind == "stmt" or node.registered or (node.kind == "main" and entry):
                 self._reach(node)
         return module
 

@@ -25,6 +25,7 @@ class Node:
     kind: str  # "def", "class", "method", "import", "stmt", "main"
     binds: tuple[str, ...] = ()
     owner: str | None = None  # a method's class
+    registered: bool = False  # a web framework calls it: reached when its module loads (`_registers`)
 
 
 @dataclass(eq=False)
@@ -97,7 +98,8 @@ def _read_module(name: str, path: Path, package: bool) -> Module:
 def _nodes(module: Module, statement: ast.stmt, package: bool) -> Iterator[Node]:
     span = _span(statement)
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-        node = Node(module.name, statement.name, span, [statement], "def", (statement.name,))
+        node = Node(module.name, statement.name, span, [statement], "def", (statement.name,),
+                    registered=_registers(statement))
         module.defines[statement.name] = node
         yield node
     elif isinstance(statement, ast.ClassDef):
@@ -130,7 +132,7 @@ def _class_nodes(module: Module, statement: ast.ClassDef, span: set[int]) -> Ite
             span -= method.rows
         else:
             own.append(item)
-    node = Node(module.name, statement.name, span, own, "class", (statement.name,))
+    node = Node(module.name, statement.name, span, own, "class", (statement.name,), registered=_registers(statement))
     module.defines[statement.name] = node
     module.methods[statement.name] = methods
     yield node
@@ -145,6 +147,32 @@ def _import_node(module: Module, statement: ast.Import | ast.ImportFrom, span: s
     for name, (target, attr) in bindings.items():
         module.imports[name] = (node, target, attr)
     return node
+
+
+# Decorators by which a framework registers a handler it calls itself: nothing in the app names
+# the function again, so without this everything a route calls would look unreached.
+# Flask/Quart (`@app.route`, `@bp.post`, `@app.errorhandler`), FastAPI/Starlette (`@router.get`,
+# `@app.on_event`, `@app.middleware`), aiohttp (`@routes.get`), Bottle (`@get(...)`), Sanic,
+# flask-restx (`@ns.route` on a class), click and Celery entry points.
+_REGISTERING = frozenset({
+    "route", "get", "post", "put", "patch", "delete", "head", "options", "trace", "websocket",
+    "api_route", "websocket_route", "view", "add_route", "errorhandler", "app_errorhandler",
+    "exception_handler", "before_request", "after_request", "teardown_request", "teardown_appcontext",
+    "before_app_request", "after_app_request", "before_first_request", "context_processor",
+    "app_context_processor", "template_filter", "template_global", "template_test",
+    "url_value_preprocessor", "url_defaults", "on_event", "middleware", "listener", "exception",
+    "command", "group", "task", "shared_task", "periodic_task",
+})
+
+
+def _registers(statement: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+    """`@app.get("/x")`, `@bp.route(...)`, `@app.before_request`, `@get("/x")`: a registering decorator."""
+    for decorator in statement.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else None
+        if name in _REGISTERING:
+            return True
+    return False
 
 
 def _span(statement: ast.stmt) -> set[int]:

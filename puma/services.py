@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from .defaults import MAX_INSTANCES as MAX_INSTANCES  # the bound, re-exported where it is enforced
 from .errors import PumaScaleError
@@ -237,6 +237,7 @@ class Service(ConfigModel):
     methods: Names = Field(DEFAULT_METHODS, description=(
         "HTTP methods the service takes; Envoy answers any other with 405 and an Allow header "
         "(HEAD comes with GET)"))
+    _narrowed: bool = PrivateAttr(False)
     stateful: bool = Field(False, description=(
         "the service keeps state in its process (an object's attributes, module globals): one instance "
         "only; `puma scale` refuses another, and a replaced instance is reported as having lost it"))
@@ -254,6 +255,14 @@ class Service(ConfigModel):
         """`methods` with HEAD added wherever GET is (a HEAD is a GET without its body)."""
         extra = ("HEAD",) if "GET" in self.methods and "HEAD" not in self.methods else ()
         return (*self.methods, *extra)
+
+    @property
+    def takes_get(self) -> bool:
+        """The config lists GET itself (not the default list): its bound functions then take GET
+        with query parameters too, where each parameter is one a query string can carry."""
+        # Told by its value, not by pydantic's fields-set, which a dump re-validated (a worker host's
+        # copy, puma.workers) fills in: the default list is every method, which no one writes out.
+        return "GET" in self.methods and set(self.methods) != set(DEFAULT_METHODS)
 
     @field_validator("methods")
     @classmethod
@@ -289,7 +298,17 @@ class Service(ConfigModel):
         """This service with `methods` narrowed to those its target takes (`taken`; empty: any);
         `self` if unchanged, or if none of its methods is taken (its instances then answer 405)."""
         kept = tuple(m for m in self.methods if m in taken) if taken else self.methods
-        return self if not kept or kept == self.methods else self.model_copy(update={"methods": kept})
+        if not kept or kept == self.methods:
+            return self
+        narrowed = self.model_copy(update={"methods": kept})
+        narrowed._narrowed = True
+        return narrowed
+
+    @property
+    def narrowed(self) -> bool:
+        """PUMA narrowed `methods` to those its target takes (not the config): Envoy's 405 then
+        says how to take GET too."""
+        return self._narrowed
 
     @property
     def autoscaled(self) -> bool:
@@ -381,6 +400,12 @@ def check_scale(name: str, service: Service, count: object) -> int:
     if not low <= count <= high:
         raise PumaScaleError(name, count, f"{count} is outside {low}-{high}: {fix}")
     return count
+
+
+def get_hint(name: str) -> str:
+    """How service `name` takes GET with query parameters: a 405's advice (an instance's, Envoy's)."""
+    return ('to call it with GET and query parameters (?name=value, a list as a repeated name), list GET in '
+            f'puma_services.{name}.methods: ["GET", "POST"] (each parameter text, a number, a bool, or a list of them)')
 
 
 def too_large_message(name: str, max_body_bytes: int) -> str:

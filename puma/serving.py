@@ -60,6 +60,7 @@ from .media import DEFAULT_CONTENT_TYPES, FIELD_TYPES, accepts
 from .messages import JSON_TYPES, Request
 from .parsing import content_type_named, parse_request, repeated_field, url_fields, wsgi_headers
 from .replies import ReplyError, shape, value_reply
+from .services import get_hint
 from .unavailable import storage_full, unavailable
 
 log = logging.getLogger(__name__)
@@ -92,9 +93,10 @@ def request_line(environ: Mapping[str, Any]) -> str:
 
 def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes: int, prefix: str = "/",
               content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES, counters: Counters | None = None,
-              info: Callable[[], Mapping[str, Any]] | None = None) -> Flask:
+              info: Callable[[], Mapping[str, Any]] | None = None, get: bool = False) -> Flask:
     """The WSGI app of one instance of service `name`, served at `prefix`: `target` is a function,
-    or what `puma.endpoints.build` made of a class or factory."""
+    or what `puma.endpoints.build` made of a class or factory. `get`: the config lists GET, so a
+    function whose parameters a query string can carry is called on GET with its query parameters."""
     app = Flask(f"puma.{name}")
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
     # A multipart field may be as large as the body (which is bounded, and already read); werkzeug's own
@@ -114,7 +116,7 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
         return {"status": "ok", "service": name, "in_flight": counters.in_flight - 1,
                 "served": counters.served, **details}
 
-    dispatch = _dispatcher(name, served, prefix, content_types, max_body_bytes)
+    dispatch = _dispatcher(name, served, prefix, content_types, max_body_bytes, get)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     app.add_url_rule("/", "dispatch", dispatch, methods=methods)
     app.add_url_rule("/<path:path>", "dispatch", dispatch, methods=methods)
@@ -143,7 +145,7 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
 
 
 def _dispatcher(name: str, served: Served, prefix: str, content_types: tuple[str, ...],
-                max_body_bytes: int) -> Callable[..., Any]:
+                max_body_bytes: int, get: bool = False) -> Callable[..., Any]:
     """The Flask view of every path: parse the request, find its endpoint, call it."""
     interface_path = prefix.rstrip("/") + INTERFACE_PATH
 
@@ -157,7 +159,7 @@ def _dispatcher(name: str, served: Served, prefix: str, content_types: tuple[str
             return error_response(exc.status, exc.message, service=name, **exc.extra)
         if endpoint.binding is None:
             return _respond(name, endpoint.fn, req, endpoint.passes_request, endpoint.returns)
-        return _respond_bound(name, endpoint, req)
+        return _respond_bound(name, endpoint, req, get)
 
     return dispatch
 
@@ -316,14 +318,13 @@ def _handler_form(fn: Callable[..., Any], takes_request: bool) -> str:
             "plain function's: JSON, bytes as they are, or a (body, status[, headers]) tuple or a puma.Response")
 
 
-def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse:
-    """Call a plain function (or method) with the request's fields bound to its parameters."""
+def _respond_bound(name: str, endpoint: Endpoint, req: Request, get: bool = False) -> FlaskResponse:
+    """Call a plain function (or method) with the request's fields bound to its parameters: a
+    POST's body, or (when the config lists GET) a GET's query parameters."""
     assert endpoint.binding is not None
-    if req.method != "POST":
-        refused = error_response(405, f"method {req.method} is not allowed here; POST the arguments as a JSON "
-                                      f"object to {req.path}", service=name, path=req.path)  # as Envoy's 405
-        refused.headers["Allow"] = "POST"
-        return refused
+    query = req.method in ("GET", "HEAD") and get and endpoint.binding.not_from_query() is None
+    if req.method != "POST" and not query:
+        return _method_refused(name, endpoint, req, get)
     if (mislabelled := _json_as_form(req)) is not None:
         return error_response(400, mislabelled, service=name)
     if (fieldless := _fieldless(req)) is not None:
@@ -331,7 +332,8 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request) -> FlaskResponse
     token = _current.set(req)
     try:
         with _gate(endpoint.fn):
-            result = endpoint.binding.call(req.data, form=not isinstance(req.json, dict))
+            fields = req.query if query else req.data
+            result = endpoint.binding.call(fields, form=query or not isinstance(req.json, dict))
         if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
             result = eventloop.run(_awaited(endpoint.binding, result, req.data))
         return value_reply(result, name, who=_function_name(endpoint.fn),
@@ -358,6 +360,23 @@ def _fieldless(req: Request) -> str | None:
             f"{mimetype or 'typeless'} body has no fields to read, and this function's parameters are read from "
             "fields; send a JSON object (application/json) or a form, or have it read "
             "the whole body (a parameter `request: puma.Request`, whose .body it parses)")
+
+
+def _method_refused(name: str, endpoint: Endpoint, req: Request, get: bool) -> FlaskResponse:
+    """405 for a method a bound function does not take, saying how to send it, and for a GET how
+    the config takes GET (or which parameter a query string cannot carry)."""
+    assert endpoint.binding is not None
+    message = f"method {req.method} is not allowed here; POST the arguments as a JSON object to {req.path}"
+    allow = "POST"
+    if req.method in ("GET", "HEAD"):
+        why = endpoint.binding.not_from_query()
+        if why is not None:
+            message += f" (GET cannot call it: its {why})"
+        elif not get:
+            message += f"; {get_hint(name)}"
+    refused = error_response(405, message, service=name, path=req.path)  # as Envoy's 405
+    refused.headers["Allow"] = allow
+    return refused
 
 
 def _json_as_form(req: Request) -> str | None:
@@ -425,6 +444,8 @@ def _error(name: str, exc: Exception, req: Request, *, form: str = "") -> FlaskR
         public = req.headers.get(callerrors.VIA_HEADER) == "public"
         code, message, extra = callerrors.answer(name, exc, public=public, method=req.method, path=req.path)
         return error_response(code, message, service=name, **extra)
+    elif isinstance(exc, PumaMapError) and exc.app_status is not None:
+        return _map_item_error(name, exc, exc.app_status)
     elif isinstance(status := getattr(exc, "status_code", None), int) and 400 <= status <= 599:
         return _app_error(name, exc, status)
     elif (full := storage_full(exc)) is not None:  # no space left: a retry fails the same way until space is freed
@@ -474,6 +495,14 @@ def _app_error(name: str, exc: Exception, status: int) -> FlaskResponse:
     named = {"error_class": apperrors.class_name(cls)} if apperrors.app_defined(cls) else {}
     return error_response(status, apperrors.message_of(exc), service=name, type=cls.__name__,
                           instance=instance_label(), **named)
+
+
+def _map_item_error(name: str, exc: PumaMapError, status: int) -> FlaskResponse:
+    """An item of a `puma.map` raised an exception that says its status: answered as that exception
+    raised here directly would be (its status, message and class), plus the item's index."""
+    named = {"error_class": exc.error_class} if exc.error_class else {}
+    return error_response(status, exc.app_message or exc.raised or "", service=name, type=exc.raised,
+                          item_index=exc.item_index, instance=instance_label(), **named)
 
 
 _instance: dict[str, str] = {}

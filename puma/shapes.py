@@ -21,10 +21,13 @@ import collections.abc
 import dataclasses
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel
+from typing_extensions import (
+    is_typeddict,  # both typing.TypedDict and the one pydantic requires before 3.12
+)
 
 MAX_DEPTH = 32
 Unknown = tuple[str, Any, str, list[str]]  # (where, value, the type's name, its fields)
@@ -38,8 +41,23 @@ def fields_of(hint: Any) -> list[str] | None:
         return [f.alias or name for name, f in hint.model_fields.items()]
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return [f.name for f in dataclasses.fields(hint) if f.init]
-    if typing.is_typeddict(hint):
+    if is_typeddict(hint):
         return list(typing.get_type_hints(hint))
+    return None
+
+
+def flat_owner(hints: Mapping[str, Any], unknown: Iterable[str], given: Iterable[str]) -> tuple[str, Any] | None:
+    """The parameter (and its class) whose dataclass, model or TypedDict has every one of the
+    `unknown` top-level names as a field, when that parameter was not `given`: a body sent flat,
+    `{"sensor_id": "h2"}` for `add(sensor: Sensor)`, which should be `{"sensor": {...}}`."""
+    names, sent = set(unknown), set(given)
+    for parameter, hint in hints.items():
+        if parameter in sent or not names:
+            continue
+        for choice in typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,):
+            fields = fields_of(choice)
+            if fields is not None and names <= set(fields):
+                return parameter, unwrapped(choice)
     return None
 
 
@@ -117,7 +135,7 @@ def _member(hint: Any, step: Any) -> Any:
     if isinstance(hint, type) and issubclass(hint, BaseModel):
         field = next((f for n, f in hint.model_fields.items() if step in (n, f.alias)), None)
         return field.annotation if field is not None else None
-    if (dataclasses.is_dataclass(hint) and isinstance(hint, type)) or typing.is_typeddict(hint):
+    if (dataclasses.is_dataclass(hint) and isinstance(hint, type)) or is_typeddict(hint):
         try:
             return typing.get_type_hints(hint).get(step)
         except Exception:  # noqa: BLE001 - an unresolvable forward reference: type unknown
@@ -132,4 +150,4 @@ def unwrapped(hint: Any) -> Any:
     return hint
 
 
-__all__ = ["fields_of", "holds_fields", "type_at", "unknown_fields", "unwrapped"]
+__all__ = ["fields_of", "flat_owner", "holds_fields", "type_at", "unknown_fields", "unwrapped"]

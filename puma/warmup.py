@@ -200,5 +200,7 @@ class _LastLine(logging.Handler):
         root = logging.getLogger()
         if record.levelno >= root.getEffectiveLevel():
             root.handle(record)  # what the log showed before (a warning): as it was
-        else:
-            log.info("  %s", self.last)
+        elif log.isEnabledFor(logging.INFO):  # shown while PUMA's own progress is, as the app wrote it
+            for handler in root.handlers:     # (its logger's name and level, not PUMA's)
+                if record.levelno >= handler.level:
+                    handler.handle(record)

@@ -37,6 +37,7 @@ from . import (
     draining,
     endpoints,
     eventloop,
+    logs,
     recycling,
     sharedcache,
     targets,
@@ -67,8 +68,7 @@ STACK_DUMP_SIGNAL = signal.SIGUSR1
 
 def main(argv: list[str] | None = None) -> None:
     args = _parse_args(argv)
-    logging.basicConfig(level=os.environ.get("PUMA_LOG_LEVEL", "WARNING"),
-                        format=f"%(asctime)s {args.service}[%(process)d] %(levelname)s %(message)s")
+    logs.configure_service_log(args.service, os.environ.get("PUMA_LOG_LEVEL", "WARNING"))
     os.environ[ENV_WORKER] = "1"
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints of the app go to the log, not the channel
@@ -125,7 +125,13 @@ def main(argv: list[str] | None = None) -> None:
 
     # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
     Zygote(out, args.host, args.drain_timeout_s, become,
-           ready={"idempotent": list(served.idempotent_methods), "methods": served.http_methods}).run()
+           ready={"idempotent": list(served.idempotent_methods), "methods": _taken(served, args.get)}).run()
+
+
+def _taken(served: endpoints.Served, get: bool) -> list[str]:
+    """The methods the service's endpoints take: a bound function's POST, and GET when the config lists it."""
+    methods = served.http_methods
+    return [*methods, "GET", "HEAD"] if get and methods == ["POST"] else methods
 
 
 def _without_call(target: str) -> str:
@@ -184,6 +190,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="comma-separated method names the config marks idempotent (each must exist; default none)")
     p.add_argument("--supervisor-pid", type=int, default=None,
                    help="the supervisor's pid: each instance drains and exits when it exits (not with its zygote)")
+    p.add_argument("--get", action="store_true",
+                   help="the config lists GET: a bound function takes it, with its arguments as query parameters")
     p.add_argument("--cpu-bound", action="store_true",
                    help="run the instances SCHED_BATCH: waking up, they never preempt a running process")
     return p
@@ -228,7 +236,7 @@ def instance_app(args: argparse.Namespace, served: endpoints.Served) -> tuple[An
                 **({"reason": ready[1]} if not ready[0] else {})}
 
     app = build_app(args.service, served, prefix=args.prefix, max_body_bytes=args.max_body_bytes, counters=counters,
-                    info=info, **kwargs)
+                    info=info, get=getattr(args, "get", False), **kwargs)
     stuck = StuckWatch(args.service, counters, args.threads, getattr(args, "timeout_s", 0.0))
     wrapped = Liveness(app, args.service, probe, stuck)
     wrapped.awaits = any(eventloop.is_async(e.fn) for e in served.endpoints.values())
@@ -308,6 +316,7 @@ class GrowingDispatcher(ThreadedTaskDispatcher):
     def __init__(self, max_threads: int) -> None:
         super().__init__()
         self.max_threads = max_threads
+        self.queue_logger = _QueueLog()  # type: ignore[assignment]  # what waitress calls: .warning(...)
 
     def add_task(self, task: Any) -> None:
         with self.lock:
@@ -316,6 +325,17 @@ class GrowingDispatcher(ThreadedTaskDispatcher):
         if grow:
             self.set_thread_count(len(self.threads) - self.stop_count + 1)
         super().add_task(task)
+
+
+class _QueueLog:
+    """waitress's "Task queue depth is 1", said whenever a request arrives before a thread is free:
+    routine here, where threads start as requests overlap (and Envoy queues the rest), so it is a
+    DEBUG line of `waitress.queue`, not a WARNING in every busy service's log."""
+
+    log = logging.getLogger("waitress.queue")
+
+    def warning(self, message: str, *args: Any) -> None:
+        self.log.debug(message, *args)
 
 
 class Liveness:
@@ -400,7 +420,7 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
     args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
                               prefix=service.prefix, content_types=",".join(service.content_types),
                               drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound,
-                              timeout_s=service.timeout_s, busy_dir=None,
+                              timeout_s=service.timeout_s, busy_dir=None, get=service.takes_get,
                               **_readiness_args(service.readiness))
     # As the zygote does, before the port opens: readiness waits for it; calls to services still
     # starting wait for them.

@@ -145,6 +145,8 @@ class ServiceZygote:
             args.append("--idempotent-all")
         if self.service.cpu_bound:
             args.append("--cpu-bound")
+        if self.service.takes_get:
+            args.append("--get")
         if self.service.readiness is not None:
             r = self.service.readiness
             args += ["--readiness", r.check, "--readiness-period-s", str(r.period_s),

@@ -28,9 +28,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from .. import deadlines, targets
+from .. import apperrors, deadlines, targets
 from ..codec import encode_json
 from ..errors import PumaConfigError, PumaMapError
 from .locate import Target, resolve, status_instances
@@ -395,9 +395,23 @@ class _Sender:
             return PumaMapError(f"{self.job.fn} hung on item {position} (chunk {index}, item {short_repr(item)}): "
                                 f"{message.get('error')}; the rest of the map was not waited for",
                                 chunk_index=index, item_index=position, item=item, status=FAILED_STATUS)
-        return PumaMapError(f"{self.job.fn} failed on item {position} (chunk {index}, item {short_repr(item)}): "
-                            f"{message.get('error')}", chunk_index=index, item_index=position, item=item,
-                            remote_traceback=message.get("traceback"), status=FAILED_STATUS)
+        said = _said(message)
+        # An exception naming the app's class is raised as that class too (as a remote call's is).
+        kind = cast("type[PumaMapError]", apperrors.rebuilt(PumaMapError, said.get("error_class")))
+        return kind(f"{self.job.fn} failed on item {position} (chunk {index}, item {short_repr(item)}): "
+                    f"{message.get('error')}", chunk_index=index, item_index=position, item=item,
+                    remote_traceback=message.get("traceback"), status=FAILED_STATUS, **said)
+
+
+def _said(message: dict[str, Any]) -> dict[str, Any]:
+    """What the item's exception said of itself (`puma.mapping.service`), as PumaMapError's keywords."""
+    status = message.get("error_status")
+    if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
+        return {}
+    error_class = message.get("error_class")
+    return {"app_status": status, "app_message": str(message.get("error_message") or ""),
+            "raised": str(message.get("error_type") or ""),
+            "error_class": error_class if isinstance(error_class, str) else None}
 
 
 def _unsendable(chunk: list[Any], start: int, index: int, exc: Exception, *, json_mode: bool) -> PumaMapError:

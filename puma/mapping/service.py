@@ -47,9 +47,9 @@ from collections.abc import Callable
 from itertools import islice
 from typing import Any
 
-from .. import deadlines, recycling, targets
+from .. import apperrors, deadlines, recycling, targets
 from ..codec import NonFiniteNumberError, encode_json
-from ..errors import HTTPError
+from ..errors import HTTPError, PumaClientError
 from ..messages import Request, Response
 from ..readiness import NOT_READY_HEADER
 from ..serving import bytes_body
@@ -86,10 +86,26 @@ class ItemFailed(Exception):
         self.index = index
         self.item = item
         self.error = f"{type(exc).__name__}: {exc}"
+        self.said = _said(exc)  # what a direct call would answer, when the exception says a status
         # Drop this module's own frame: the traceback starts in the user's function.
         self.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next
                                                             if exc.__traceback__ else None))
         self.hung = False
+
+
+def _said(exc: BaseException) -> dict[str, Any]:
+    """The status, message and class an exception says, as a service answering it directly would
+    (`puma.serving`): so a map inside a service keeps a 404 its function raised. A call to another
+    service refused inside `fn` (a 4xx) keeps the callee's status and words."""
+    if isinstance(exc, PumaClientError):
+        return {"error_status": exc.status, "error_message": str(exc.detail), "error_class": exc.error_class,
+                "error_type": exc.raised or type(exc).__name__}
+    status = apperrors.said_status(exc)
+    if status is None:
+        return {}
+    cls = type(exc)
+    return {"error_status": status, "error_message": apperrors.message_of(exc), "error_type": cls.__name__,
+            "error_class": apperrors.class_name(cls) if apperrors.app_defined(cls) else None}
 
 
 class ItemHung(ItemFailed):
@@ -283,7 +299,7 @@ def _failure(message: dict[str, Any], failed: ItemFailed) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - any pickling failure: send its repr instead
         item = short_repr(item)
     return {"id": message.get("id"), "ok": False, "index": failed.index, "item": item,
-            "error": failed.error, "traceback": failed.traceback, "hung": failed.hung}
+            "error": failed.error, "traceback": failed.traceback, "hung": failed.hung, **failed.said}
 
 
 def _signed(key: bytes, message: dict[str, Any], status: int) -> Response:
@@ -324,7 +340,7 @@ def _json_results(fn: Callable[[Any], Any], path: str, items: list[Any], limit_s
     except ItemFailed as failed:
         raise HTTPError(FAILED_STATUS, failed.error, index=failed.index, item=_jsonable(failed.item),
                         traceback=failed.traceback if show_traceback else None,
-                        **({"hung": True} if failed.hung else {})) from None
+                        **({"hung": True} if failed.hung else {}), **failed.said) from None
     return results
 
 
