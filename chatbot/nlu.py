@@ -154,7 +154,7 @@ from chatbot.text import (
     fold,
     fold_utterance,
 )
-from chatbot.title_asks import wanted_title, without_title_years
+from chatbot.title_asks import asked_with_year, wanted_title, with_title_years, without_title_years
 from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
 from chatbot.viewers import settle_fright, shared_note
@@ -197,6 +197,7 @@ class Understander:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
                                                    SHORTHAND))
+        cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
@@ -272,9 +273,9 @@ class Understander:
         asked = None if title_cue else self._asked_title(asked_text, asked_whole,
                                                           [p["name"] for p in people])
         judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
-        question = question_topics(asked_whole, asked_text) or (
+        question = list(dict.fromkeys([*question_topics(asked_whole, asked_text), *(  # "whats toy
             question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
-        ) or clause_question_topics(tokens if asked_whole is whole else asked_whole)
+        )])) or clause_question_topics(tokens if asked_whole is whole else asked_whole)  # story 2 rated and how long"
         question = with_leads_topic(question, asked_whole)
         mark_besides(question, asked_whole, people)
         question = with_more_cast(question, asked_whole)
@@ -300,7 +301,7 @@ class Understander:
             "remark_notes": [n for n in notes if n not in outside],
             "about_film": refers_to_film(asked_whole, asked_text) and not is_request(asked_whole)
             and not catalogue,
-            "asked_title": asked[0] if asked else None, "wanted_title": wanted,
+            "asked_title": asked_with_year(asked[0], wanted) if asked else None, "wanted_title": wanted,
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
             "not_again": not_again(tokens),  # "loved it, just don't show me that one"

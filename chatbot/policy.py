@@ -56,7 +56,7 @@ from typing import Any
 from chatbot.liking import liked_seen
 from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
 from chatbot.pushback import note as complaint_note
-from chatbot.question_routes import ANSWER_STAGES, people_besides_title
+from chatbot.question_routes import ANSWER_STAGES, people_besides_title, rating_checks
 from chatbot.question_routes import question as route_question
 from chatbot.remarks import without_remarks
 from chatbot.replies import declines_slot
@@ -135,7 +135,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
-    if nlu.get("wanted_title") and not nlu.get("question"):  # "I meant Vertigo, the Hitchcock one"
+    if nlu.get("wanted_title") and not nlu.get("question") and not (
+            nlu.get("asked_title") and rating_checks(nlu)):  # "I meant Vertigo, the Hitchcock one"
         hints = [p["name"] for p in people_besides_title(nlu, str(nlu["wanted_title"]))
                  if not p.get("negated")]  # "do you have Ferris Bueller's..?": no Pam Ferris
         return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints}

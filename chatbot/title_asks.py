@@ -25,6 +25,8 @@ MAX_TITLE_WORDS = 8
 RARE_ZIPF = 3.5  # a lower-case title with no word rarer than this needs a hint after it
 _YEAR = re.compile(r"\s*\((1[89]\d\d|20\d\d)\)")
 _CLAUSE = re.compile(r"[^.!?;]+")
+_BARE_YEAR = re.compile(r"(?<=[\w'!])\s+(1[89]\d\d|20\d\d)\b(?!s|'s)")
+_RANGE_AFTER = re.compile(r"\s*(?:-|–|to|or|and|through|till|until)\s*'?\d", re.I)
 _CUES = tuple(tuple(c.split()) for c in (
     "i meant", "i mean", "meant", "no i meant", "can i get", "could i get", "can i have",
     "could i have", "can you get", "can we get", "can we watch", "can we do", "got",
@@ -50,6 +52,29 @@ def wanted_title(text: str, exact: Exact, common: Mapping[str, float]) -> str | 
         if found:
             return found
     return None
+
+
+def with_title_years(text: str, exact: Exact, common: Mapping[str, float]) -> str:
+    """``text`` with a bare year said right after a catalogue title put in parentheses: "do
+    you have star trek 2009", "how long is king kong 1976?" name that film of the title (a
+    remake, a reboot), never films of that year. The title must plainly be one (a rare
+    word, a capital or two words or more): "a comedy 1995" stays a year."""
+    def parenthesised(match: re.Match[str]) -> str:
+        if _RANGE_AFTER.match(text, match.end()):  # "star trek 2009 to 2013": a span of years
+            return match.group(0)
+        said = _said_title_ending(text[: match.start()], exact)
+        if said is None or not _plainly_a_title(said, "", common) and len(
+                [w for w in fold(said).split() if w not in ("the", "a", "an", "of")]) < 2:
+            return match.group(0)
+        return f" ({match.group(1)})"
+    return _BARE_YEAR.sub(parenthesised, text)
+
+
+def asked_with_year(asked: str, wanted: str | None) -> str:
+    """The title asked about with the year said after it ("how long is King Kong (1976)?")."""
+    match = _YEAR.search(wanted or "")
+    same = match is not None and fold(str(wanted)[: match.start()]) == fold(asked)
+    return str(wanted) if same else asked
 
 
 def without_title_years(text: str, exact: Exact, wanted: str | None = None) -> str:
@@ -82,11 +107,17 @@ def _unknown(clause: str) -> str | None:
 
 def _title_ending(before: str, exact: Exact) -> str | None:
     """The longest catalogue title the words of ``before`` end with."""
+    said = _said_title_ending(before, exact)
+    return exact(said) if said is not None else None
+
+
+def _said_title_ending(before: str, exact: Exact) -> str | None:
+    """The words of ``before`` that end it and are a catalogue title, as said."""
     words = before.split()
     for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
-        title = exact(" ".join(words[-size:]).strip(",:;\"'"))
-        if title is not None:
-            return title
+        said = " ".join(words[-size:]).strip(",:;\"'")
+        if exact(said) is not None:
+            return said
     return None
 
 

@@ -112,7 +112,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 10 (newcomers 53, 54): questions the catalogue answers; small talk, ages and
          # everyday words read as wishes or names; two acts in one message; what the bot can
          # do, and impatience
-         "catalogue_answers", "small_talk", "two_acts", "capabilities")
+         "catalogue_answers", "small_talk", "two_acts", "capabilities",
+         # round 11 (newcomer 60, d22): questions naming a sequel or a remake
+         "sequel_questions")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -377,8 +379,12 @@ class Judge:
         return failures
 
     def title_id(self, title: str) -> int | None:
-        """The best-known film called exactly ``title``."""
+        """The best-known film called exactly ``title`` ("King Kong (1976)": of that year)."""
+        dated = re.fullmatch(r"(.+) \((\d{4})\)", title)
         with self._engine.connect() as conn:
+            if dated:
+                return conn.execute(text("SELECT id FROM movies WHERE title = :t AND year = :y"),
+                                    {"t": dated[1], "y": int(dated[2])}).scalar()
             return conn.execute(text("SELECT id FROM movies WHERE title = :t ORDER BY votes DESC"),
                                 {"t": title}).scalar()
 
