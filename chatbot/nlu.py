@@ -190,6 +190,13 @@ class Understander:
         self._people = PeopleReader(self._names, self._common,
                                     lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
 
+    def _said_title(self, said: str) -> str | None:
+        """The title said; a kind of film ("romantic comedy please") is no title asked for."""
+        return None if self._wish_word(fold(said)) else self._titles.exact(said)
+
+    def _started(self, said: str) -> str | None:  # "four weddings": the long title it starts
+        return None if self._wish_word(fold(said)) else self._titles.started(said)
+
     def _listed_titles(self, text: str) -> tuple[list[str], str]:
         return self._titles._titles_at(text, known_only=True)
 
@@ -198,7 +205,7 @@ class Understander:
         cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
                                                    SHORTHAND))
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
-        wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
+        wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
         listed = None if seen else listed_with_answer(cleaned, self._listed_titles)
