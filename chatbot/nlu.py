@@ -93,6 +93,7 @@ from chatbot.cues import (
     runtime_ranges,
     year_ranges,
 )
+from chatbot.definitions import defined_ratings
 from chatbot.emojis import only_emoji, spell_all
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
@@ -277,6 +278,9 @@ class Understander:
         constraints, beyond = after_catalogue(
             distinct_exclusions(besides_liked(constraints, titles, fold)), self._last_year)
         notes += [n for n in beyond if n not in notes]
+        defines = defined_ratings([t for t in whole if t != BOUNDARY], [  # "what's nc-17?":
+            v for c in constraints if c["slot"] == "mpaa" and not c["exclude"] for v in c["values"]])
+        constraints = [c for c in constraints if not defines or c["slot"] != "mpaa"]  # no wish
         asked = None if title_cue else self._asked_title(asked_text, asked_whole,
                                                           [p["name"] for p in people])
         judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
@@ -331,7 +335,7 @@ class Understander:
             "indifferent": indifferent,
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
-            "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
+            "defines": defines, "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
             "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None)
             or ("age" if ages_of_people(tokens) else None),
         }

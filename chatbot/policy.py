@@ -132,6 +132,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "capabilities"}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot", "method": bool(nlu.get("method"))}
+    if nlu.get("defines"):  # "What means PG-13?": the meaning, then the open question again
+        return decision | {"act": "define", "ratings": list(nlu["defines"])}
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note

@@ -186,8 +186,11 @@ def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
     title (``catalogue_miss``), "what else has the lead been in?" (``filmography``). A
     catalogue question naming wishes ("got anything from the 60s?") is a request: None."""
     people = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
-    if nlu.get("filmography") and (on_table or people):
-        return {"act": "filmography", "role": nlu["filmography"], "people": people}
+    if nlu.get("filmography") and (on_table or people):  # "what else has he done in the 70s?"
+        years = [c["range"] for c in nlu.get("constraints") or () if c["slot"] == "year"
+                 and not c["exclude"]]
+        return {"act": "filmography", "role": _role_of(nlu, str(nlu["filmography"])), "people": people,
+                "years": years[0] if years else None}
     if nlu.get("age_asked") and (people or on_table):  # "how old is Al Pacino?": no birth dates
         return {"act": "filmography", "ranked": ["year", False], "age": True, "people": people,
                 "notes": [], "role": None}
@@ -201,6 +204,14 @@ def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
     if _names_wishes(nlu) or not nlu.get("catalogue_object"):
         return None
     return {"act": "catalogue_miss", "asked": nlu["catalogue_object"]}
+
+
+def _role_of(nlu: Mapping[str, Any], asked: str) -> str:
+    """The role a filmography question asks of the person it names: the one asked ("what
+    else did Spielberg make?"), unless the person has films in another only ("what movies did
+    Jim Carrey make?": as an actor)."""
+    roles = [p.get("roles") or () for p in nlu.get("people") or () if not p.get("negated")]
+    return asked if not roles or not roles[0] or asked in roles[0] else str(roles[0][0])
 
 
 def _names_wishes(nlu: Mapping[str, Any]) -> bool:

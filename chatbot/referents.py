@@ -87,7 +87,8 @@ _NAME_SLOTS = ("actor", "director")
 # words around a lone first name or surname that leave it standing alone ("I said NOT Arnold",
 # "no more Pacino please"); any other word beside it may make it someone else's name
 _AROUND = frozenset("""i said not no nope never nothing with without by from and or but want
-    dont don't do like more any him her please pls again just really than instead of""".split())
+    dont don't do like more any him her please pls again just really than instead of
+    has have had did done been made make was is in""".split())  # "what else has Hackman done?"
 
 
 def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]]) -> str:
