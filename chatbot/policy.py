@@ -60,6 +60,7 @@ from chatbot.question_routes import ANSWER_STAGES, people_besides_title, rating_
 from chatbot.question_routes import question as route_question
 from chatbot.remarks import without_remarks
 from chatbot.replies import declines_slot
+from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
 from chatbot.text import fold
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
@@ -80,7 +81,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     acknowledged (act ``social``) instead of "I do not understand"."""
     decision = _decide(state, nlu, sentiment)
     if state.get("stage") in ANSWER_STAGES and state.get("current"):  # "seen it twice, loved it"
-        decision = liked_seen(decision, nlu, float(sentiment.get("compound", 0.0))) or decision
+        decision = seen_choice(decision, nlu) or liked_seen(  # "seen it, still want it"
+            decision, nlu, float(sentiment.get("compound", 0.0))) or decision
     if nlu.get("outburst"):  # "are you kidding me, that's 4 hours": sorry, then the act
         decision["notes"] = ["Sorry about that.", *(decision.get("notes") or ())]
     social = nlu.get("social")
