@@ -116,7 +116,8 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 11 (newcomer 60, d22): questions naming a sequel or a remake; films named
          # while another is proposed; definitions and filmographies asked; seen and wanted
          # again, or seen and something new; complaints about the proposal
-         "sequel_questions", "named_instead", "asked_not_wished", "seen_and_wanted")
+         "sequel_questions", "named_instead", "asked_not_wished", "seen_and_wanted",
+         "complaints_move_on")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
