@@ -10,7 +10,7 @@ from chatbot import nlg
 from chatbot.components import Components
 from chatbot.dialog_state import asked, public_movie
 from chatbot.seen import own_pick_said
-from chatbot.taking import taken_film
+from chatbot.taking import earlier_pick, taken_film
 
 
 class ClosingActs:
@@ -31,6 +31,8 @@ class ClosingActs:
         """The film shown that ``text`` takes by name ("fistful of dollars it is"), or None."""
         shown = {i: str(self._parts.db.movie(i)["title"]) for i in state.get("shown") or ()}
         taken = taken_film(text, shown) if shown else None
+        if taken is None:  # "go back to that one", "i'll take the first one"
+            taken = earlier_pick(text, list(state.get("shown") or ()))
         return {"id": taken, "title": shown[taken]} if taken is not None else None
 
     def _accept(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:

@@ -96,7 +96,7 @@ class DialogManager(SideActs, ClosingActs):
             "restart": self._restart, "about_bot": self._about_bot, "pick_now": self._pick_now,
             "social": self._social, "have_title": self._have_title,
             "catalogue_miss": self._catalogue_miss, "filmography": self._filmography,
-            "capabilities": self._capabilities,
+            "capabilities": self._capabilities, "define": self._define,
         }
 
     def step(self, state: dict[str, Any], text: object) -> Step:
@@ -124,7 +124,8 @@ class DialogManager(SideActs, ClosingActs):
             understanding = with_reference(self._parts.nlu(text, "genre"), self._parts.db.find_title)
             decision = self._parts.policy(state, understanding, dict(NEUTRAL))
             if decision.get("act") in ("fill", "suggest", "answer", "about_bot", "social",
-                                       "have_title", "catalogue_miss", "filmography", "capabilities"):
+                                       "have_title", "catalogue_miss", "filmography", "capabilities",
+                                       "define"):
                 self._acts[decision["act"]](state, decision, rng, out)
                 return
         out.append(nlg.question("genre", rng))
@@ -482,8 +483,8 @@ _NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart"
                                 "empty", "bye"))
 # what an answer part must not be, and what the question part must be, to act on both
 _NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
-                          "restart", "bye", "accept", "filmography", "capabilities"))
-_ANSWERS = frozenset(("answer", "help", "about_bot", "filmography", "capabilities"))
+                          "restart", "bye", "accept", "filmography", "capabilities", "define"))
+_ANSWERS = frozenset(("answer", "help", "about_bot", "filmography", "capabilities", "define"))
 
 
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:

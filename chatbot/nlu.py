@@ -94,6 +94,7 @@ from chatbot.cues import (
     runtime_ranges,
     year_ranges,
 )
+from chatbot.definitions import defined_ratings
 from chatbot.emojis import only_emoji, spell_all
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
@@ -156,7 +157,7 @@ from chatbot.text import (
     fold,
     fold_utterance,
 )
-from chatbot.title_asks import wanted_title, without_title_years
+from chatbot.title_asks import asked_with_year, wanted_title, with_title_years, without_title_years
 from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
 from chatbot.viewers import settle_fright, shared_note
@@ -194,6 +195,13 @@ class Understander:
         self._people = PeopleReader(self._names, self._common,
                                     lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
 
+    def _said_title(self, said: str) -> str | None:
+        """The title said; a kind of film ("romantic comedy please") is no title asked for."""
+        return None if self._wish_word(fold(said)) else self._titles.exact(said)
+
+    def _started(self, said: str) -> str | None:  # "four weddings": the long title it starts
+        return None if self._wish_word(fold(said)) else self._titles.started(said)
+
     def _listed_titles(self, text: str) -> tuple[list[str], str]:
         return self._titles._titles_at(text, known_only=True)
 
@@ -201,7 +209,8 @@ class Understander:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = self._slot_words(spell_shorthand(expand_shorthand(
             spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"), SHORTHAND)))
-        wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
+        cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
+        wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
         listed = None if seen else listed_with_answer(cleaned, self._listed_titles)
@@ -282,12 +291,15 @@ class Understander:
         constraints, beyond = after_catalogue(
             distinct_exclusions(besides_liked(constraints, titles, fold)), self._last_year)
         notes += [n for n in beyond if n not in notes]
+        defines = defined_ratings([t for t in whole if t != BOUNDARY], [  # "what's nc-17?":
+            v for c in constraints if c["slot"] == "mpaa" and not c["exclude"] for v in c["values"]])
+        constraints = [c for c in constraints if not defines or c["slot"] != "mpaa"]  # no wish
         asked = None if title_cue else self._asked_title(asked_text, asked_whole,
                                                           [p["name"] for p in people])
         judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
-        question = question_topics(asked_whole, asked_text) or (
+        question = list(dict.fromkeys([*question_topics(asked_whole, asked_text), *(  # "whats toy
             question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
-        ) or clause_question_topics(tokens if asked_whole is whole else asked_whole)
+        )])) or clause_question_topics(tokens if asked_whole is whole else asked_whole)  # story 2 rated and how long"
         question = with_leads_topic(question, asked_whole)
         mark_besides(question, asked_whole, people)
         question = with_more_cast(question, asked_whole)
@@ -313,7 +325,7 @@ class Understander:
             "remark_notes": [n for n in notes if n not in outside],
             "about_film": refers_to_film(asked_whole, asked_text) and not is_request(asked_whole)
             and not catalogue,
-            "asked_title": asked[0] if asked else None, "wanted_title": wanted,
+            "asked_title": asked_with_year(asked[0], wanted) if asked else None, "wanted_title": wanted,
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
             "not_again": not_again(tokens),  # "loved it, just don't show me that one"
@@ -336,7 +348,7 @@ class Understander:
             "indifferent": indifferent,
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
-            "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
+            "defines": defines, "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
             "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None)
             or ("age" if ages_of_people(tokens) else None),
         }

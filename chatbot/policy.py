@@ -56,10 +56,11 @@ from typing import Any
 from chatbot.liking import liked_seen
 from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
 from chatbot.pushback import note as complaint_note
-from chatbot.question_routes import ANSWER_STAGES, people_besides_title
+from chatbot.question_routes import ANSWER_STAGES, people_besides_title, rating_checks
 from chatbot.question_routes import question as route_question
 from chatbot.remarks import without_remarks
 from chatbot.replies import declines_slot
+from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
 from chatbot.text import fold
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
@@ -80,7 +81,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     acknowledged (act ``social``) instead of "I do not understand"."""
     decision = _decide(state, nlu, sentiment)
     if state.get("stage") in ANSWER_STAGES and state.get("current"):  # "seen it twice, loved it"
-        decision = liked_seen(decision, nlu, float(sentiment.get("compound", 0.0))) or decision
+        decision = seen_choice(decision, nlu) or liked_seen(  # "seen it, still want it"
+            decision, nlu, float(sentiment.get("compound", 0.0))) or decision
     if nlu.get("outburst"):  # "are you kidding me, that's 4 hours": sorry, then the act
         decision["notes"] = ["Sorry about that.", *(decision.get("notes") or ())]
     social = nlu.get("social")
@@ -134,10 +136,13 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "capabilities"}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot", "method": bool(nlu.get("method"))}
+    if nlu.get("defines"):  # "What means PG-13?": the meaning, then the open question again
+        return decision | {"act": "define", "ratings": list(nlu["defines"])}
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = without_remarks(nlu)
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
-    if nlu.get("wanted_title") and not nlu.get("question"):  # "I meant Vertigo, the Hitchcock one"
+    if nlu.get("wanted_title") and not nlu.get("question") and not (
+            nlu.get("asked_title") and rating_checks(nlu)):  # "I meant Vertigo, the Hitchcock one"
         hints = [p["name"] for p in people_besides_title(nlu, str(nlu["wanted_title"]))
                  if not p.get("negated")]  # "do you have Ferris Bueller's..?": no Pam Ferris
         return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints}

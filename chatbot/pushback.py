@@ -31,7 +31,8 @@ from chatbot.cues import BOUNDARY
 from chatbot.lexicon import APPROXIMATION_SYNONYMS, GENRE_SYNONYMS
 
 _FILLERS = frozenset("""hmm hm um umm uh well but and so honestly tbh ngl lol oh ah yeah yea
-    ok okay also plus though tho wait no nah nope i mean actually like""".split())
+    ok okay also plus though tho wait no nah nope i mean actually like ugh meh bruh bro eh ehh
+    idk man dude omg yikes welp sorry hmmm mmm""".split())
 _SUBJECTS = (("it",), ("its",), ("that",), ("thats",), ("this",), ("that", "one"),
              ("this", "one"), ("that", "ones"), ("this", "ones"), ("the", "movie"),
              ("the", "film"), ("that", "movie"), ("this", "movie"), ("that", "film"),
@@ -105,6 +106,8 @@ def _after_subject(words: list[str], title: Callable[[str], Any] | None) -> list
         return words[2:]
     if "too" in words[:3]:  # "too violent for me", "way too slow": the film is the subject
         return words
+    if words[0] in _SEEMS and words[1:2] != ["like"]:  # "looks a bit slow", "sounds cheesy":
+        return words[1:]  # the film, unsaid, is the subject (not "looks like a comedy to me")
     if words[0] == "not" and ("enough" in words[2:5] or words[-2:] == ["at", "all"]):
         return words  # "not scary enough tbh", "not funny at all": the film lacks it
     seems = _seems_lacking(words)

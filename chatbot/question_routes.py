@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 from chatbot.answering import asked_film
 from chatbot.text import fold
+from chatbot.titles import normalise_title, sequel_key, split_title_year
 
 ANSWER_STAGES = ("watched", "like", "another")
 
@@ -24,7 +25,8 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
     if nlu.get("outburst"):  # "are you kidding me?": nothing asked of the film
         return None
     current = state.get("current") if stage in ANSWER_STAGES else None
-    if current and _says_title(nlu, str(current.get("title") or "")):  # "is Ferris Bueller
+    if current and _says_title(nlu, str(current.get("title") or "")) and not _names_another(
+            nlu, current):  # "is Ferris Bueller
         nlu = _about_current(nlu, str(current["title"]))  # still funny?": the film, no Pam Ferris
     topics = list(nlu.get("question") or ())
     if {"cast", "leads"} & set(topics) and _WOMEN & set(nlu.get("words") or ()):
@@ -48,8 +50,11 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
             people = []
         topics = [t for t in topics if t not in ("cast", "leads") or not people] + (
             ["person"] if people else [])
+        ratings = rating_checks(nlu)  # "is godzilla 2014 rated pg-13?": that film's rating
+        topics = [t for t in topics if t != "mpaa" or not ratings] + (["mpaa_check"] if ratings else [])
         if topics:
-            return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people}
+            return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people,
+                    "ratings": ratings}
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
         about = nlu.get("interrogative") and nlu.get("about_film") and not (
             nlu.get("request") or nlu.get("film_ask") or nlu.get("people"))  # "my son is 12,
@@ -69,8 +74,7 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
               and not c["exclude"] for v in c["values"]]
     if "mpaa" in topics:  # "is there a lot of gore?": the rating is what the catalogue knows
         genres = []
-    ratings = [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa"
-               and not c["exclude"] for v in c.get("values") or ()]
+    ratings = rating_checks(nlu)
     bounds = [c for c in nlu.get("constraints") or () if c["slot"] == "mpaa" and not c["exclude"]
               and (c.get("audience") or nlu.get("notes"))]
     bounds = [c for c in bounds if c.get("audience")] or bounds  # who watches decides
@@ -94,12 +98,32 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
             "ratings": ratings}
 
 
+def rating_checks(nlu: Mapping[str, Any]) -> list[str]:
+    """The ratings a question checks ("is it rated PG?"), when it is one."""
+    if not nlu.get("interrogative"):
+        return []
+    return [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa"
+            and not c["exclude"] for v in c.get("values") or ()]
+
+
 def _says_title(nlu: Mapping[str, Any], title: str) -> bool:
     """Two words of ``title`` in a row are said ("is Ferris Bueller still funny?")."""
     said = [w.removesuffix("s") for w in nlu.get("words") or ()]
     key = [w.removesuffix("s") for w in fold(title).split() if w not in ("the", "a", "an")]
     return len(key) >= 2 and any(said[i : i + 2] == key[j : j + 2] for i in range(len(said))
                                  for j in range(len(key) - 1))
+
+
+def _names_another(nlu: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+    """The question names a film other than ``current`` in full, though it shares words with
+    it: a sequel ("how long is toy story 2?" while Toy Story is on the table) or a remake of
+    another year ("is king kong 1976 any good?" while the 2005 one is)."""
+    title, year = split_title_year(str(nlu.get("asked_title") or ""))
+    if not title:
+        return False
+    if sequel_key(normalise_title(title)) != sequel_key(normalise_title(str(current.get("title") or ""))):
+        return True
+    return year is not None and current.get("year") is not None and year != current["year"]
 
 
 def _about_current(nlu: Mapping[str, Any], title: str) -> dict[str, Any]:
@@ -162,8 +186,11 @@ def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
     title (``catalogue_miss``), "what else has the lead been in?" (``filmography``). A
     catalogue question naming wishes ("got anything from the 60s?") is a request: None."""
     people = [p["name"] for p in nlu.get("people") or () if not p.get("negated")]
-    if nlu.get("filmography") and (on_table or people):
-        return {"act": "filmography", "role": nlu["filmography"], "people": people}
+    if nlu.get("filmography") and (on_table or people):  # "what else has he done in the 70s?"
+        years = [c["range"] for c in nlu.get("constraints") or () if c["slot"] == "year"
+                 and not c["exclude"]]
+        return {"act": "filmography", "role": _role_of(nlu, str(nlu["filmography"])), "people": people,
+                "years": years[0] if years else None}
     if nlu.get("age_asked") and (people or on_table):  # "how old is Al Pacino?": no birth dates
         return {"act": "filmography", "ranked": ["year", False], "age": True, "people": people,
                 "notes": [], "role": None}
@@ -177,6 +204,14 @@ def _other_film_question(nlu: Mapping[str, Any], on_table: bool) -> dict | None:
     if _names_wishes(nlu) or not nlu.get("catalogue_object"):
         return None
     return {"act": "catalogue_miss", "asked": nlu["catalogue_object"]}
+
+
+def _role_of(nlu: Mapping[str, Any], asked: str) -> str:
+    """The role a filmography question asks of the person it names: the one asked ("what
+    else did Spielberg make?"), unless the person has films in another only ("what movies did
+    Jim Carrey make?": as an actor)."""
+    roles = [p.get("roles") or () for p in nlu.get("people") or () if not p.get("negated")]
+    return asked if not roles or not roles[0] or asked in roles[0] else str(roles[0][0])
 
 
 def _names_wishes(nlu: Mapping[str, Any]) -> bool:

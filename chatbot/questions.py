@@ -236,7 +236,8 @@ def catalogue_miss_reply(asked: str) -> str:
 
 
 def filmography_reply(name: str, role: str, films: Sequence[Mapping[str, Any]],
-                      title: str | None, *, lead: bool = True) -> str:
+                      title: str | None, *, lead: bool = True,
+                      years: Sequence[int] | None = None) -> str:
     """"What else has the lead been in?" -> ``"Besides Heat, Al Pacino is also in The
     Godfather (1972) and Scarface (1983) in my catalogue."``; ``lead``: the person was taken
     from the film (the catalogue has no billing order, so the best-known name)."""
@@ -244,13 +245,25 @@ def filmography_reply(name: str, role: str, films: Sequence[Mapping[str, Any]],
     who = name
     if lead and role == "actor":
         who = f"{name} (the best-known name in its cast; my catalogue has no billing order)"
+    during = _during(years)
     if not films:
-        return f"I have no other film with {name} in my catalogue."
+        return f"I have no other film with {name}{during} in my catalogue."
     listed = [f"{f.get('title')} ({f.get('year')})" if f.get("year") else str(f.get("title"))
               for f in films]
     joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + f" and {listed[-1]}"
     besides = f"Besides {title}, " if title else ""
-    return f"{besides}{who} {verb} {joined} in my catalogue."
+    return f"{besides}{who} {verb} {joined} in my catalogue{during and ' (' + during.strip() + ')'}."
+
+
+def _during(years: Sequence[int] | None) -> str:
+    """" from the 1970s", " from 1995", " from 1990 to 1995", or "" for no years."""
+    if not years:
+        return ""
+    if years[0] == years[1]:
+        return f" from {years[0]}"
+    if years[0] % 10 == 0 and years[1] == years[0] + 9:
+        return f" from the {years[0]}s"
+    return f" from {years[0]} to {years[1]}"
 
 
 def title_then(rest: Sequence[str]) -> bool:

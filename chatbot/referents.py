@@ -89,7 +89,8 @@ _NAME_SLOTS = ("actor", "director")
 # "no more Pacino please"); any other word beside it may make it someone else's name
 _AROUND = frozenset("""i said not no nope never nothing with without by from and or but want
     dont don't do like more any him her please pls again just really than instead of
-    forget drop ditch scrap remove lose about then""".split())
+    forget drop ditch scrap remove lose about then
+    has have had did done been made make was is in""".split())  # "what else has Hackman done?"
 
 
 _NAME_CUES = frozenset("with starring featuring by is was and not no more".split())

@@ -10,6 +10,7 @@ import random
 from chatbot import nlg
 from chatbot.capabilities import CAPABILITIES
 from chatbot.components import Components
+from chatbot.definitions import definitions_reply
 from chatbot.questions import (
     FILMOGRAPHY_FILMS,
     SUPERLATIVE_FILMS,
@@ -43,6 +44,11 @@ class SideActs:
     def _capabilities(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         """"Can you tell me how long a movie is?": what the catalogue lets it tell."""
         out.append(CAPABILITIES)
+        self._ask_again(state, rng, out)
+
+    def _define(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """"What does PG-13 mean?": the rating's meaning; the open question again."""
+        out.extend(definitions_reply(list(decision.get("ratings") or ())))
         self._ask_again(state, rng, out)
 
     def _have_title(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -82,11 +88,14 @@ class SideActs:
         if name is None:
             out.append(nlg.NO_FILM_YET)
         else:
+            years = decision.get("years")  # "what else has Hackman done in the 70s?"
+            during = [{"slot": "year", "range": list(years), "exclude": False}] if years else []
             ids = [i for i in self._parts.db.search([{"slot": role, "values": [name],
-                                                     "exclude": False}])
+                                                     "exclude": False}, *during])
                    if i != current.get("id")][:FILMOGRAPHY_FILMS]
             films = [self._parts.db.movie(i) for i in ids]
-            out.append(filmography_reply(name, role, films, current.get("title"), lead=not named))
+            out.append(filmography_reply(name, role, films, current.get("title"), lead=not named,
+                                         years=years))
         self._ask_again(state, rng, out)
 
     def _ranked(self, state: dict, decision: dict, out: list[str]) -> None:

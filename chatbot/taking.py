@@ -10,7 +10,7 @@ still names the film. Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rapidfuzz import fuzz
 
@@ -21,7 +21,8 @@ MIN_SCORE = 88  # rapidfuzz partial ratio of the title against the words said
 # just before the title: a verb of taking ("i will take", "going with", "let us watch")
 _TAKE_BEFORE = re.compile(
     r"\b(?:take|taking|took|watch|watching|go with|going with|go for|going for|pick|picking|"
-    r"choose|choosing|settle on|settling on|stick with|sticking with|try|have|do|rent|put on)"
+    r"choose|choosing|settle on|settling on|stick with|sticking with|try|have|do|rent|put on|"
+    r"want|wanted|wanna|was thinking|thinking of|give me|gimme|back to|prefer|rather have)"
     r" (?:the |a |an )?$")
 # just after the title: it is the choice ("... it is", "... then", "... sounds good")
 _TAKE_AFTER = re.compile(
@@ -31,6 +32,15 @@ _TAKE_AFTER = re.compile(
 # a denial close before it ("not fistful of dollars", "rather than heat", "no heat please");
 # a "nope." answering the question before ("nope. ok fine, i'll take heat") is none
 _DENIAL = re.compile(r"\b(?:(?:not|never|neither|nor|than|instead of)(?: \w+){0,3}|no|nope|nah) $")
+
+
+# "go back to that one": with a film shown before this one, "that one" is the earlier one
+_BACK_TO = re.compile(r"\bback to (?:that|the (?P<which>previous|last|first|other|earlier|original)) "
+                      r"(?:one|film|movie)\b")
+_EARLIER = re.compile(r"\b(?:the )?(?P<which>previous|first|earlier|original|other) (?:one|film|movie)"
+                      r"(?: you (?:said|showed|suggested|mentioned))?\b|\bthe one (?P<before>before)\b")
+_EARLIER_AFTER = re.compile(r"^ ?(?:pls|plz|please|then|instead|it is|its|for me|for us|sounds good)\b")
+_DENIED_EARLIER = re.compile(r"\b(?:not|never|no) (?:the |that )?(?:previous|first|earlier|other) one\b")
 
 
 def taken_film(text: str, shown: Mapping[int, str]) -> int | None:
@@ -45,6 +55,19 @@ def taken_film(text: str, shown: Mapping[int, str]) -> int | None:
         if best is None or span[2] > best[0]:
             best = (span[2], movie_id)
     return best[1] if best else None
+
+
+def earlier_pick(text: str, shown: Sequence[int]) -> int | None:
+    """The film shown before that ``text`` takes without naming it ("go back to that one",
+    "i'll take the first one", "the previous one pls"), or None."""
+    said = f" {fold_utterance(text)} "
+    if len(shown) < 2 or _DENIED_EARLIER.search(said):
+        return None
+    match = _BACK_TO.search(said) or _EARLIER.search(said)
+    if match is None or match.re is _EARLIER and not (
+            _TAKE_BEFORE.search(said[: match.start()]) or _EARLIER_AFTER.match(said[match.end():])):
+        return None
+    return shown[0] if match["which"] in ("first", "original") else shown[-2]
 
 
 def _title_span(said: str, key: str) -> tuple[int, int, float] | None:

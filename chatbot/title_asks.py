@@ -25,6 +25,8 @@ MAX_TITLE_WORDS = 8
 RARE_ZIPF = 3.5  # a lower-case title with no word rarer than this needs a hint after it
 _YEAR = re.compile(r"\s*\((1[89]\d\d|20\d\d)\)")
 _CLAUSE = re.compile(r"[^.!?;]+")
+_BARE_YEAR = re.compile(r"(?<=[\w'!])\s+(1[89]\d\d|20\d\d)\b(?!s|'s)")
+_RANGE_AFTER = re.compile(r"\s*(?:-|–|to|or|and|through|till|until)\s*'?\d", re.I)
 _CUES = tuple(tuple(c.split()) for c in (
     "i meant", "i mean", "meant", "no i meant", "can i get", "could i get", "can i have",
     "could i have", "can you get", "can we get", "can we watch", "can we do", "got",
@@ -34,22 +36,60 @@ _CUES = tuple(tuple(c.split()) for c in (
     "put on", "play", "give me", "id like", "i would like", "we want", "i want", "id love",
     "i would love", "wed love", "we would love", "we would like", "wed like", "i feel like", "im in the mood for",
     "in the mood for", "i fancy", "we fancy", "could we watch", "could i watch", "maybe"))
+# cues that ask for a film instead of the one proposed: an everyday-words title after them
+# is one ("just give me collateral", "i'd rather have point break", "i was thinking mamma mia")
+_INSTEAD_CUES = frozenset(tuple(c.split()) for c in (
+    "i wanted", "we wanted", "i was thinking", "i was thinking of", "im thinking", "thinking of",
+    "i was hoping for", "gimme", "give me", "id rather", "id rather have", "id prefer",
+    "i prefer", "ill have", "we will have", "ill take", "go back to", "back to", "rather"))
+_CUES += tuple(_INSTEAD_CUES - set(_CUES))
 # "I'd like *to watch* The Godfather", "i feel like *watching* heat": the verb after a cue
-_ADVERBS = frozenset("really actually honestly".split())
+_ADVERBS = frozenset("really actually honestly just".split())
 _WATCH_VERBS = frozenset("to watch see rewatch watching seeing rewatching".split())
 _FILLERS = frozenset("""no nah nope ok okay well oh wait actually sorry anyway anyways yes
-    yeah yep hmm um and but so then seen it already""".split())
-_AFTER = frozenset("the instead then tonight now thanks thx maybe".split())  # "X instead"
+    yeah yep hmm um and but so then seen it already bro dude man ooh omg ugh meh lol hm""".split())
+_AFTER = frozenset("""the instead then tonight now thanks thx maybe pls plz please tbh lol
+    lmao haha tho though""".split())  # "X instead", "X pls"
+# words after a title said alone that ask for it: "four weddings pls", "toy story 2 then"
+_ASKING_AFTER = frozenset("instead then pls plz please".split())
+_SOUNDS = re.compile(r"^(?:h?m+|u+m+|o+h+|a+h+|e+h+|u+g+h+|h+m+)$")  # "mmm", "ehh": no words
 _HINTED = re.compile(r"^,?\s*(the|that)\b", re.I)  # "memento, the nolan film"
 
 
-def wanted_title(text: str, exact: Exact, common: Mapping[str, float]) -> str | None:
-    """The title (with "(year)" when one was given) that ``text`` asks for, else None."""
+def wanted_title(text: str, exact: Exact, common: Mapping[str, float],
+                 started: Exact | None = None) -> str | None:
+    """The title (with "(year)" when one was given) that ``text`` asks for, else None;
+    ``started`` finds the long title a few words start ("four weddings"), trusted only
+    after a cue asking for a film instead or before "pls"/"then"/"instead"."""
+    shortened = _either(exact, started) if started is not None else exact
     for clause in _CLAUSE.findall(text):
-        found = _year_titled(clause, exact) or _cued(clause, exact, common) or _unknown(clause)
+        found = _year_titled(clause, exact) or _cued(clause, exact, common, shortened) or _unknown(clause)
         if found:
             return found
     return None
+
+
+def with_title_years(text: str, exact: Exact, common: Mapping[str, float]) -> str:
+    """``text`` with a bare year said right after a catalogue title put in parentheses: "do
+    you have star trek 2009", "how long is king kong 1976?" name that film of the title (a
+    remake, a reboot), never films of that year. The title must plainly be one (a rare
+    word, a capital or two words or more): "a comedy 1995" stays a year."""
+    def parenthesised(match: re.Match[str]) -> str:
+        if _RANGE_AFTER.match(text, match.end()):  # "star trek 2009 to 2013": a span of years
+            return match.group(0)
+        said = _said_title_ending(text[: match.start()], exact)
+        if said is None or not _plainly_a_title(said, "", common) and len(
+                [w for w in fold(said).split() if w not in ("the", "a", "an", "of")]) < 2:
+            return match.group(0)
+        return f" ({match.group(1)})"
+    return _BARE_YEAR.sub(parenthesised, text)
+
+
+def asked_with_year(asked: str, wanted: str | None) -> str:
+    """The title asked about with the year said after it ("how long is King Kong (1976)?")."""
+    match = _YEAR.search(wanted or "")
+    same = match is not None and fold(str(wanted)[: match.start()]) == fold(asked)
+    return str(wanted) if same else asked
 
 
 def without_title_years(text: str, exact: Exact, wanted: str | None = None) -> str:
@@ -82,35 +122,62 @@ def _unknown(clause: str) -> str | None:
 
 def _title_ending(before: str, exact: Exact) -> str | None:
     """The longest catalogue title the words of ``before`` end with."""
+    said = _said_title_ending(before, exact)
+    return exact(said) if said is not None else None
+
+
+def _said_title_ending(before: str, exact: Exact) -> str | None:
+    """The words of ``before`` that end it and are a catalogue title, as said."""
     words = before.split()
     for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
-        title = exact(" ".join(words[-size:]).strip(",:;\"'"))
-        if title is not None:
-            return title
+        said = " ".join(words[-size:]).strip(",:;\"'")
+        if exact(said) is not None:
+            return said
     return None
 
 
-def _cued(clause: str, exact: Exact, common: Mapping[str, float]) -> str | None:
+def _either(exact: Exact, started: Exact) -> Exact:
+    return lambda said: exact(said) or started(said)
+
+
+def _cued(clause: str, exact: Exact, common: Mapping[str, float], shortened: Exact) -> str | None:
     raw = [w for w in clause.split() if fold(w) not in _ADVERBS]  # "I'd *really* like to watch Jaws"
     words = [fold(w) for w in raw]
     start = 0
-    while start < len(words) and words[start] in _FILLERS:
+    while start < len(words) and (words[start] in _FILLERS or _SOUNDS.match(words[start])):
         start += 1
     cue = max((c for c in _CUES if tuple(words[start : start + len(c)]) == c), key=len, default=None)
     if cue is None:
-        return None
+        return _asked_alone(raw[start:], shortened, common)
     at = start + len(cue)
+    find = shortened if cue in _INSTEAD_CUES else exact  # "gimme four weddings"
     while at < len(words) - 1 and words[at] in _WATCH_VERBS:
         at += 1
     for size in range(min(len(raw) - at, MAX_TITLE_WORDS), 0, -1):
         said = " ".join(raw[at : at + size]).strip(",:;\"'?")
-        title = exact(said)
+        title = find(said)
         rest = [w for w in words[at + size :] if w]
         ended = raw[at + size - 1][-1:] in ",;:"  # "what about Zodiac, is that one in your list?"
         if title is None or not ended and not title_then(rest[:1]) and not set(rest[:1]) & _AFTER:
             continue
         article = fold(said).split()[0] in ("a", "an") and fold(title).split()[0] != fold(said).split()[0]
-        if not article and _plainly_a_title(said, " ".join(raw[at + size :]), common):
+        instead = cue in _INSTEAD_CUES and set(rest) <= _AFTER  # "gimme collateral lol"
+        if not article and (instead or _plainly_a_title(said, " ".join(raw[at + size :]), common)):
+            return title
+    return None
+
+
+def _asked_alone(raw: list[str], exact: Exact, common: Mapping[str, float]) -> str | None:
+    """A clause that is a title and a word asking for it: "ooh four weddings pls", "toy
+    story 2 then", "heat instead"."""
+    for size in range(min(len(raw) - 1, MAX_TITLE_WORDS), 0, -1):
+        rest = [fold(w) for w in raw[size:]]
+        if not set(rest) & _ASKING_AFTER or not set(rest) <= _AFTER:
+            continue  # a title with "pls", "then", "instead" (alone it may be a wish: "R")
+        said = " ".join(raw[:size]).strip(",:;\"'?")
+        title = exact(said)
+        content = [w for w in fold(said).split() if w not in ("the", "a", "an", "of")]
+        if title is not None and (len(content) > 1 or _plainly_a_title(said, "", common)):
             return title
     return None
 

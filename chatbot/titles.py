@@ -163,6 +163,16 @@ class TitleIndex:
         key = normalise_title(said)
         return self._spelt.get(spelt_key(said)) or self._exact.get(key) or self._exact.get(sequel_key(key))
 
+    def started(self, said: str) -> str | None:
+        """The one catalogue title that starts with the two words or more of ``said``, as
+        people shorten a long title ("four weddings": *Four Weddings and a Funeral*), else None."""
+        key = normalise_title(said)  # words of three letters or more: "i think" is no title's start
+        if len(key.split()) < 2 or key.split()[-1] in _OPEN_ENDS or min(map(len, key.split())) < 3:
+            return None
+        at = bisect.bisect_left(self._sorted, key + " ")
+        found = {self._exact[k] for k in self._sorted[at : at + 3] if k.startswith(key + " ")}
+        return found.pop() if len(found) == 1 else None
+
     def franchise(self, key: str) -> bool:
         """Some catalogue title starts with the words of ``key`` ("harry potter")."""
         if len(key) < 5:

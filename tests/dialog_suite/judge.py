@@ -123,7 +123,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "approximate_lengths",
          # round 11 (d23, newcomer 60): a surname asked about the film on the table is its
          # credited person
-         "surnames_on_table")
+         "surnames_on_table",
+         # round 11 (newcomer 60, d22): questions naming a sequel or a remake; films named
+         # while another is proposed; definitions and filmographies asked; seen and wanted
+         # again, or seen and something new; complaints about the proposal
+         "sequel_questions", "named_instead", "asked_not_wished", "seen_and_wanted",
+         "complaints_move_on")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
@@ -388,8 +393,12 @@ class Judge:
         return failures
 
     def title_id(self, title: str) -> int | None:
-        """The best-known film called exactly ``title``."""
+        """The best-known film called exactly ``title`` ("King Kong (1976)": of that year)."""
+        dated = re.fullmatch(r"(.+) \((\d{4})\)", title)
         with self._engine.connect() as conn:
+            if dated:
+                return conn.execute(text("SELECT id FROM movies WHERE title = :t AND year = :y"),
+                                    {"t": dated[1], "y": int(dated[2])}).scalar()
             return conn.execute(text("SELECT id FROM movies WHERE title = :t ORDER BY votes DESC"),
                                 {"t": title}).scalar()
 
