@@ -211,6 +211,9 @@ class Understander:
         used: set[int] = set(ages_of_people(tokens))  # "we are in our seventies": no 1970s
         notes: list[str] = []
         remarks = remark_mask(tokens, rest_text, self._titles.exact)
+        aged, age_title = age_hits(tokens, self._titles.exact)  # "Rear Window is too old"
+        # "after Spy Kids 2": a film named is no wish for its words (spies, kids)
+        against_named = self._spans([h for h in aged if h[2].get("than")], used)
         named = self._titles_by_capital(rest_text)  # "not Alien": the film, not sci-fi
         hits = title_exclusions(tokens, negated, used, self._titles, self._common,
                                 lambda w: w not in named and self._wish_word(w), self._names.names_all, named)
@@ -222,9 +225,8 @@ class Understander:
                           negated, set(), outside)
         hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
                  rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
-        aged, age_title = age_hits(tokens, self._titles.exact)  # "Rear Window is too old"
-        complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in
-                      self._spans(aged, used) + self._spans(complaint_hits(tokens), used)]
+        complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in against_named + self._spans(
+            [h for h in aged if not h[2].get("than")], used) + self._spans(complaint_hits(tokens), used)]
         hits += self._spans(years_old(tokens, self._last_year), used)  # "under 10 years old"
         hits += self._years(tokens, used)
         used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film

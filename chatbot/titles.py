@@ -129,6 +129,15 @@ def sequel_key(key: str) -> str:
     return " ".join(out)
 
 
+def sequel_short_name(title: str) -> str | None:
+    """The key a sequel is called by without its subtitle: "Terminator 2: Judgment Day" ->
+    ``"terminator 2"``, "Star Trek II: The Wrath of Khan" -> ``"star trek 2"``; None for a
+    title whose part before the colon ends in no number ("Mission: Impossible")."""
+    head, colon, _ = title.partition(":")
+    key = sequel_key(normalise_title(head)) if colon else ""
+    return key if re.search(r"[a-z] \d+$", key) else None
+
+
 def split_title_year(text: str) -> tuple[str, int | None]:
     """``"Heat (1995)"`` -> ``("Heat", 1995)``; a bare number title like ``"1984"`` stays."""
     match = _YEAR_SUFFIX.search(text)
@@ -141,6 +150,7 @@ class TitleIndex:
     """The catalogue's title keys, for finding title spans in utterances."""
 
     def __init__(self, titles: Iterable[str]) -> None:
+        titles = list(titles)
         self._exact: dict[str, str] = {}
         self._spelt: dict[str, str] = {}  # "the mask" -> The Mask, "mask" -> Mask
         for title in titles:
@@ -149,6 +159,10 @@ class TitleIndex:
                 self._exact.setdefault(key, title)
                 self._exact.setdefault(sequel_key(key), title)
                 self._spelt.setdefault(spelt_key(title), title)
+        for title in titles:  # after every full key, so that a full title always wins
+            short = sequel_short_name(title)
+            if short:
+                self._exact.setdefault(short, title)
         self._sorted = sorted(self._exact)
 
     def known(self, said: str) -> bool:

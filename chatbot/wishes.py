@@ -212,6 +212,7 @@ def _as_wished(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -
 def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
     """"something older" while a 2002 film is proposed: released 2001 or earlier."""
     relative = wish.pop("relative", None)
+    wish.pop("than", None)  # "newer than Terminator 2": counted from that film already
     year = (current or {}).get("year")
     runtime = (current or {}).get("runtime_min")
     if relative in ("shorter", "longer") and isinstance(runtime, int):

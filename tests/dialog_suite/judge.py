@@ -112,7 +112,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 10 (newcomers 53, 54): questions the catalogue answers; small talk, ages and
          # everyday words read as wishes or names; two acts in one message; what the bot can
          # do, and impatience
-         "catalogue_answers", "small_talk", "two_acts", "capabilities")
+         "catalogue_answers", "small_talk", "two_acts", "capabilities",
+         # round 11 (d21): comparisons with a film named
+         "than_named_film")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
