@@ -216,7 +216,8 @@ class Understander:
         against_named = self._spans([h for h in aged if h[2].get("than")], used)
         named = self._titles_by_capital(rest_text)  # "not Alien": the film, not sci-fi
         hits = title_exclusions(tokens, negated, used, self._titles, self._common,
-                                lambda w: w not in named and self._wish_word(w), self._names.names_all, named)
+                                lambda w: w not in named and self._wish_word(w), self._names.names_all, named,
+                                self._names.shared_first_name)
         allowed = permission_mask(tokens)  # "black and white is fine": no limit
         hits += self._approximate([t if not a else "\0" for t, a in zip(tokens, allowed, strict=True)],
                                   negated, used, notes)
@@ -349,7 +350,8 @@ class Understander:
                   and fold(w).removesuffix("s") not in self._genre_names]  # "alien", not "horror"
         # A lone capitalised surname of someone famous is that person, not a title the catalogue keys
         # without its article ("no Cruise": Tom Cruise, not The Cruise; "without Bay", not The Bay).
-        words = [w for w in words if " " in w.strip() or not self._names.famous_surname(fold(w))]
+        words = [w for w in words if " " in w.strip() or not (
+            self._names.famous_surname(fold(w)) or self._names.shared_first_name(fold(w)))]  # "no Colin"
         return frozenset(k for w in words if self._titles.exact(w) for k in (fold(w), normalise_title(w)))
 
     def _split_titles(self, text: str) -> tuple[list[str], str, bool]:

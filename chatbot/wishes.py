@@ -156,6 +156,11 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
         slot = slots[index]
         if slot is None:
             continue
+        if not person.get("sure", True) and person.get("negated") and len(person.get("choices") or ()) > 1:
+            # "romance without Hugh": every Hugh it may mean is left out (and said back), each
+            # in the role known for, rather than a question about whom the user does not want
+            new += _every_choice_refused(person, slot)
+            continue
         if not person.get("sure", True) and not _named_before(wishes, person):
             suggest = suggest or {"name": person["name"], "slot": slot,
                                   "choices": list(person.get("choices") or ()),
@@ -173,6 +178,15 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
     if nlu.get("denies_earlier") and earlier:  # "Jim Carrey" ... "maybe not him after all"
         new.append(dict(earlier[-1], values=earlier[-1]["values"][-1:], exclude=True))
     return new, suggest
+
+
+def _every_choice_refused(person: Mapping[str, Any], slot: str) -> list[dict]:
+    roles = person.get("choice_roles") or {}
+    by_role: dict[str, list[str]] = {}
+    for name in person["choices"]:
+        by_role.setdefault(roles.get(name, slot) if roles.get(name) in ("actor", "director") else slot,
+                           []).append(name)
+    return [{"slot": role, "values": names, "exclude": True} for role, names in by_role.items()]
 
 
 def _shared_slots(people: Sequence[Mapping[str, Any]], slots: list[str | None],
