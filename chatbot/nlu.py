@@ -48,6 +48,7 @@ genre word). Weak genre words ("love", "kids") count only where they name a kind
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -104,6 +105,7 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
+from chatbot.life_years import life_years
 from chatbot.liking import not_again
 from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
@@ -173,7 +175,8 @@ class Understander:
         nlu("something like The Matrix", "genre")["title"]   # 'The Matrix'
     """
 
-    def __init__(self, vocabulary: Mapping[str, Any]) -> None:
+    def __init__(self, vocabulary: Mapping[str, Any], this_year: int | None = None) -> None:
+        self._this_year = this_year or datetime.date.today().year  # "I'm 40": born 40 years ago
         self._common = english_words()
         self._genres = GenreReader(vocabulary.get("genres", ()), self._common)
         self._mpaa = set(vocabulary.get("mpaa", ())) or {"G", "PG", "PG-13", "R", "NC-17"}
@@ -209,13 +212,15 @@ class Understander:
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
         used: set[int] = set(ages_of_people(tokens))  # "we are in our seventies": no 1970s
+        # "before I was born, I was born in 1985": years of the user's life, not 1985 itself
+        lived = [(s, e, c) for s, e, c in self._spans(life_years(tokens, self._this_year), used) if c]
         notes: list[str] = []
         remarks = remark_mask(tokens, rest_text, self._titles.exact)
         aged, age_title = age_hits(tokens, self._titles.exact)  # "Rear Window is too old"
         # "after Spy Kids 2": a film named is no wish for its words (spies, kids)
         against_named = self._spans([h for h in aged if h[2].get("than")], used)
         named = self._titles_by_capital(rest_text)  # "not Alien": the film, not sci-fi
-        hits = title_exclusions(tokens, negated, used, self._titles, self._common,
+        hits = lived + title_exclusions(tokens, negated, used, self._titles, self._common,
                                 lambda w: w not in named and self._wish_word(w), self._names.names_all, named,
                                 self._names.shared_first_name)
         allowed = permission_mask(tokens)  # "black and white is fine": no limit
