@@ -106,7 +106,7 @@ from chatbot.lexicon import (
     WEAK_GENRE_SYNONYMS,
 )
 from chatbot.life_years import life_years
-from chatbot.liking import not_again
+from chatbot.liking import not_again, owns
 from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.permissions import at as _at
@@ -310,8 +310,9 @@ class Understander:
             and not catalogue,
             "asked_title": asked[0] if asked else None, "wanted_title": wanted,
             "approval": judged == "liked", "verdict": judged,
-            "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
+            "watching": watching(tokens) or ("yes" if owns(tokens) else None), "request": asks_for(tokens) or catalogue,
             "not_again": not_again(tokens),  # "loved it, just don't show me that one"
+            "owned": owns(tokens),  # "I own it on DVD": seen, and no need to propose it
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
             "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
