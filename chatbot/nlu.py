@@ -149,6 +149,7 @@ from chatbot.spans import (
 )
 from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spoken import spell_spoken
+from chatbot.styles import as_film_of
 from chatbot.text import (
     clean_input,
     english_words,
@@ -200,6 +201,7 @@ class Understander:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = spell_shorthand(expand_shorthand(spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"),
                                                    SHORTHAND))
+        cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
         wanted = wanted_title(cleaned, self._titles.exact, self._common)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
@@ -277,8 +279,9 @@ class Understander:
         constraints, beyond = after_catalogue(
             distinct_exclusions(besides_liked(constraints, titles, fold)), self._last_year)
         notes += [n for n in beyond if n not in notes]
-        asked = None if title_cue else self._asked_title(asked_text, asked_whole,
-                                                          [p["name"] for p in people])
+        asked = None if title_cue else self._asked_title(
+            asked_text, asked_whole, [p["name"] for p in people],
+            [p["name"] for p in people if p.get("cue") == "film_of"])  # "a Hitchcock film?"
         judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
         question = question_topics(asked_whole, asked_text) or (
             question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
@@ -337,6 +340,11 @@ class Understander:
             or ("age" if ages_of_people(tokens) else None),
         }
 
+    def _famous_name(self, folded: str) -> bool:
+        """"nolan", "wes anderson": a famous surname, or someone's full name."""
+        words = folded.split()
+        return self._names.famous_surname(folded) if len(words) == 1 else self._names.names_all(words)
+
     def _wish_word(self, word: str) -> bool:
         """A genre word or phrase ("kids movie") or a wish the catalogue approximates
         ("superhero"): never a title excluded (a topic it cannot search, "pirates", may be one)."""
@@ -368,13 +376,16 @@ class Understander:
             cue or not self._genres.is_genre(tuple(fold(t).split())) or fold(t) in self._titles_by_capital(text))]
         return (titles, rest, cue) if titles else ([], text, False)
 
-    def _asked_title(self, raw: str, tokens: list[str], names: Sequence[str] = ()) -> tuple[str, str] | None:
+    def _asked_title(self, raw: str, tokens: list[str], names: Sequence[str] = (),
+                     makers: Sequence[str] = ()) -> tuple[str, str] | None:
         """The catalogue film a question names ("is Titanic any good?") and how it was said, if
         any: a title with a word that is no everyday word, or capitalised mid-sentence; never
         a part of a person's full name said ("is Ben Stiller in it?" names no film *Ben*)."""
         if not is_question(tokens, raw):
             return None
         said_names = [f" {fold(n)} " for n in names]
+        # "how about a Hitchcock film?": the person's films, not *Hitchcock* (2012)
+        made_by = {fold(n) for n in makers} | {fold(n).split()[-1] for n in makers}
         words = raw.replace("?", " ").split()
         for size in range(min(len(words), 8), 0, -1):
             for start in range(len(words) - size + 1):
@@ -382,7 +393,7 @@ class Understander:
                 key = fold(said)
                 title = self._titles.exact(said)
                 after = words[start + size] if start + size < len(words) else None
-                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or any(
+                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or key in made_by or any(
                         f" {key} " in n and fuzz.ratio(fold(after or ""), n.split()[-1]) >= SAME_NAME
                         for n in said_names) or (
                         key.split()[0] in ("a", "an") and fold(title).split()[0] != key.split()[0]):
