@@ -180,7 +180,38 @@ class NameIndex:
         listed = {m.end + 1 for m in chosen if m.end < len(tokens) and tokens[m.end] in _LIST_WORDS}
         if listed - cued:  # "with de niro and pacino": a name after "and" is cued too
             chosen = self._choose(tokens, role, cued | listed, bare)
-        return chosen
+        chosen = [self._surname_in_list(m, tokens, chosen) for m in chosen]
+        return sorted(chosen + self._listed_surnames(tokens, chosen), key=lambda m: m.start)
+
+    def _listed_surnames(self, tokens: list[str], chosen: list[NameMatch]) -> list[NameMatch]:
+        """"Gable or Tracy": a rarer word listed right after a surname read as one, that no
+        reading took, is a surname too (Spencer Tracy)."""
+        taken = {i for m in chosen for i in range(m.start, m.end)}
+        found = []
+        for m in chosen:
+            at = m.end + 1
+            if (m.end - m.start == 1 and at < len(tokens) and tokens[m.end] in _LIST_WORDS
+                    and at not in taken and fold(m.name).split()[-1] == tokens[m.start]
+                    and self._common.get(tokens[at], 0.0) < COMMON_ZIPF):
+                match = self._surname_in_list(NameMatch(m.person, at, at + 1, 1), tokens, [m])
+                if match.person is not m.person:
+                    found.append(match)
+        return found
+
+    def _surname_in_list(self, match: NameMatch, tokens: list[str], chosen: list[NameMatch]) -> NameMatch:
+        """"Eastwood or Wayne": a lone word listed beside a surname is a surname too, its
+        bearer the one with the most films (John Wayne, not Wayne Wang by his first name)."""
+        word = tokens[match.start] if match.end - match.start == 1 else ""
+        if not word or fold(match.name).split()[-1] == word:
+            return match
+        beside = [o for o in chosen if o is not match and o.end - o.start == 1
+                  and fold(o.name).split()[-1] == tokens[o.start]
+                  and set(tokens[min(o.end, match.end) : max(o.start, match.start)]) <= _LIST_WORDS]
+        bearers = sorted((self._people[p] for p in set(self._by_last.get(word, ()))),
+                         key=lambda p: (-p.films_as(None), p.name))
+        if not beside or not bearers or bearers[0].films_as(None) < CHOICE_MIN_FILMS:
+            return match
+        return NameMatch(bearers[0], match.start, match.end, match.distance)
 
     def _choose(self, tokens: list[str], role: str | None, cued: set[int],
                 bare: bool) -> list[NameMatch]:
