@@ -335,6 +335,7 @@ class Understander:
             "indifferent": indifferent,
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
+            "last_year": self._last_year,  # a step newer stays within the catalogue
             "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
             "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None)
             or ("age" if ages_of_people(tokens) else None),
