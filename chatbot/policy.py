@@ -315,7 +315,8 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
     if stage in SLOTS and stage not in fills and (nlu.get("intent") == "no_preference" or
                                                   declines_slot(nlu.get("words") or (), stage)):
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
-    if stage in SLOTS and nlu.get("delegate"):  # "a comedy, surprise me": no more questions
+    if stage in SLOTS and (nlu.get("delegate") or nlu.get("impatient")):  # "a comedy, surprise
+        # me", "just give me a comedy": no more questions
         result["delegate"] = True
     # "a comedy, rating doesn't matter"; "R is ok" answers the rating question
     answered = [p["slot"] for p in nlu.get("permits") or () if p["slot"] in SLOTS]

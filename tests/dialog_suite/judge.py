@@ -115,7 +115,8 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "catalogue_answers", "small_talk", "two_acts", "capabilities",
          # round 11 (d21): comparisons with a film named
          "than_named_film", "first_names", "life_years", "owned_proposal",
-         "person_styles", "surname_choices", "relative_steps")
+         "person_styles", "surname_choices", "relative_steps",
+         "impatient_wishes")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
