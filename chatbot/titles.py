@@ -247,7 +247,7 @@ class TitleIndex:
         while rest and len(titles) < MAX_LISTED:
             found = self._known_at(rest, listing=known_only)
             if found is None and known_only:  # "seen Heat, Se7en, Zodiac": every item
-                found = _listed_item(rest, bool(titles), capitals=True)
+                found = _listed_item(rest, bool(titles), capitals=True) or _coined_item(rest, bool(titles))
             if found is None:
                 if _NOT_TITLES.match(rest) or known_only:  # "like a feel-good movie": a kind
                     break
@@ -331,6 +331,20 @@ def _listed_item(text: str, in_list: bool, capitals: bool = False) -> tuple[str,
         return None
     rest = text.lstrip()[match.end() :]
     return (match["item"], rest) if in_list or _list_goes_on(rest) else None
+
+
+def _coined_item(text: str, in_list: bool) -> tuple[str, str] | None:
+    """A lower-case list item no word of English spells: letters and digits mixed ("seen
+    se7en and heat"), said back by the catalogue's look-up, never dropped."""
+    match = _COINED_ITEM.match(text.lstrip())
+    if match is None:
+        return None
+    rest = text.lstrip()[match.end() :]
+    return (match["item"], rest) if in_list or _list_goes_on(rest) else None
+
+
+_COINED_ITEM = re.compile(r"(?P<item>(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]{3,})"
+                          r"(?=\s*(?:,|\band\b|\bor\b|[.;!?]|$|(?:already|before|again|recently|yesterday|last|this)\b))")
 
 
 def _series_name(match: re.Match[str]) -> str:
