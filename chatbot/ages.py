@@ -18,10 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.complaints import NEWER_FROM, OLDER_UNTIL
-from chatbot.constraints import years
+from chatbot.constraints import minutes, years
 from chatbot.cues import BOUNDARY
+from chatbot.spans import fold_ranges
 
 MAX_TITLE_WORDS = 6
+SHORT_UNTIL, LONG_FROM = 100, 120  # minutes, as "something short" / "something long" read
 # the film as subject: "<title> is (way / a bit) too old", "<title> feels dated"
 _VERBS = frozenset("is s was are were looks looked seems seemed feels felt".split())
 _DEGREES = frozenset("way a bit little much far just kinda kind of rather pretty so really "
@@ -38,7 +40,8 @@ _MORE = {("more", "recent"): "newer", ("more", "modern"): "newer", ("more", "cur
          ("less", "old"): "newer", ("less", "dated"): "newer", ("less", "ancient"): "newer",
          ("less", "recent"): "older", ("less", "modern"): "older", ("less", "new"): "older",
          ("more", "classic"): "older", ("more", "old"): "older"}
-_COMPARATIVES = {"older": "older", "earlier": "older", "newer": "newer", "later": "newer"}
+_COMPARATIVES = {"older": "older", "earlier": "older", "newer": "newer", "later": "newer",
+                 "shorter": "shorter", "longer": "longer"}  # "shorter than Titanic": its length
 _SIDES = {"before": "older", "after": "newer", "prior": "older"}  # "something before Titanic"
 _AGES_PAST = (("stone", "age"), ("dark", "ages"))
 _POINTERS = frozenset(("it", "its", "this", "that", "thats", "one", "this one", "that one",
@@ -59,15 +62,18 @@ def age_hits(tokens: Sequence[str], title: Callable[[str], str | None] | None = 
         if found is None:
             i += 1
             continue
-        start, end, relative, film = found
-        hits.append((start, end, _wish(relative)))
+        start, end, relative, film = found  # the film named goes with its own wish
+        hits.append((start, end, dict(_wish(relative), than=film) if film else _wish(relative)))
         named = named or film
         i = end
     return hits, named
 
 
 def _wish(relative: str) -> dict[str, Any]:
-    wish = years(NEWER_FROM, None) if relative == "newer" else years(None, OLDER_UNTIL)
+    if relative in ("shorter", "longer"):  # with no film to count from: as "something short"
+        wish = minutes(None, SHORT_UNTIL) if relative == "shorter" else minutes(LONG_FROM, None)
+    else:
+        wish = years(NEWER_FROM, None) if relative == "newer" else years(None, OLDER_UNTIL)
     return dict(wish, relative=relative)
 
 
@@ -196,10 +202,13 @@ def _denied(tokens: Sequence[str], at: int) -> bool:
 
 def with_reference(understanding: dict[str, Any], find_title: Callable[[str], Mapping[str, Any] | None]
                    ) -> dict[str, Any]:
-    """"like Jurassic Park but newer", "Rear Window is too old": a relative wish said with a
-    film is relative to that film (its year and length go with the understanding as
-    ``reference``); ``find_title`` gives a catalogue film by title, or None."""
-    titles = [t for t in [understanding.get("age_title")] if t] or understanding.get("titles") or ()
+    """"newer than Terminator 2", "shorter than Titanic but longer than Toy Story": a wish
+    compared with a film named (``"than"``) counts from that film's year or length, each from
+    its own; "like Jurassic Park but newer": a relative wish said beside a film liked is
+    relative to that film (its year and length go with the understanding as ``reference``);
+    ``find_title`` gives a catalogue film by title, or None."""
+    understanding = _counted_from_named(understanding, find_title)
+    titles = understanding.get("titles") or ()
     if not titles or not any("relative" in c for c in understanding.get("constraints") or ()):
         return understanding
     movie = find_title(titles[0])
@@ -207,6 +216,27 @@ def with_reference(understanding: dict[str, Any], find_title: Callable[[str], Ma
         return understanding
     return dict(understanding, reference={"year": movie.get("year"),
                                           "runtime_min": movie.get("runtime_min")})
+
+
+def _counted_from_named(understanding: dict[str, Any],
+                        find_title: Callable[[str], Mapping[str, Any] | None]) -> dict[str, Any]:
+    """Each wish compared with a film named made a plain range from that film ("than" kept to
+    say it was a wish against a film); ranges said together folded into one."""
+    wishes = understanding.get("constraints") or ()
+    if not any(c.get("than") for c in wishes):
+        return understanding
+    resolved = [_counted_from(c, find_title(c["than"])) if c.get("than") else c for c in wishes]
+    return dict(understanding, constraints=fold_ranges(resolved))
+
+
+def _counted_from(wish: Mapping[str, Any], movie: Mapping[str, Any] | None) -> dict[str, Any]:
+    relative = wish.get("relative")
+    value = (movie or {}).get("year" if relative in ("older", "newer") else "runtime_min")
+    if not isinstance(value, int):  # a film without that figure: the plain reading stays
+        return {k: v for k, v in wish.items() if k != "than"}
+    below = relative in ("older", "shorter")
+    bounds = [None, value - 1] if below else [value + 1, None]
+    return dict({k: v for k, v in wish.items() if k != "relative"}, range=bounds)
 
 
 _UNDER = (("less", "than"), ("under",), ("younger", "than"), ("newer", "than"), ("at", "most"))

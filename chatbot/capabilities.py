@@ -33,7 +33,12 @@ _IMPATIENT = (("twenty", "questions"), ("20", "questions"), ("so", "many", "ques
               ("enough", "questions"), ("enough", "with", "the", "questions"),
               ("just", "give", "me"), ("just", "recommend"), ("just", "suggest"),
               ("just", "show", "me"), ("just", "find", "me"), ("skip", "the", "questions"),
-              ("all", "these", "questions"), ("quit", "asking"), ("just", "tell", "me", "one"))
+              ("all", "these", "questions"), ("quit", "asking"), ("just", "tell", "me", "one"),
+              # hurry said beside a wish: "whatever, any action movie, go", "a horror film, asap"
+              ("just", "pick"), ("just", "choose"), ("hurry",), ("hurry", "up"), ("asap",),
+              ("right", "now"), ("quick",), ("quickly",), ("come", "on"), ("get", "on", "with", "it"),
+              ("cut", "to", "the", "chase"), ("film", "already"), ("movie", "already"),
+              ("one", "already"), ("just", "go"), ("lets", "go"), ("go", "go"), ("chop", "chop"))
 
 
 def asks_capability(words: Sequence[str]) -> bool:
@@ -53,7 +58,11 @@ def asks_capability(words: Sequence[str]) -> bool:
 def impatient(words: Sequence[str]) -> bool:
     """Impatience with being asked: "I don't want to answer twenty questions", "did you not
     read what I wrote? just give me a good movie", "stop asking and pick something"."""
-    return _has(words, _IMPATIENT)
+    return _has(words, _IMPATIENT) or bool(words) and words[-1] == "go" and len(words) > 1 and (
+        words[-2] not in _GO_OBJECTS)  # "any action movie, go" (not "where did it go")
+
+
+_GO_OBJECTS = frozenset("it they he she did does will would to can should could".split())
 
 
 def _has(words: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bool:

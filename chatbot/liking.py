@@ -24,13 +24,45 @@ _REPEATS = frozenset("twice thrice times already often again repeatedly".split()
 _POINTERS = frozenset("it that this one them".split())
 _FAVOURITE = frozenset("favourite favourites favorite favorites fave faves classic".split())
 _LIKED_SEEN_ACTS = frozenset(("ask_another", "next", "refine"))
+# acts that would end the chat on, refuse or ask about a film the user said they like or have
+_ENDING_ACTS = frozenset(("accept", "reject", "ask_like", "not_understood", "bye", "ask_another"))
 POSITIVE = 0.3  # the tone that makes "great film, watched it twice" a liking without a verdict
+
+
+def owns(tokens: Sequence[str]) -> bool:
+    """The user has the film or knows it well: "I own it on DVD", "got the box set", "it's
+    on my shelf", "I know it by heart" (not "I don't own it", "on my own")."""
+    words = [t for t in tokens if t != ","]
+    text = f" {' '.join(words)} "
+    for i, word in enumerate(words):
+        if set(words[max(0, i - 3) : i]) & _DENIALS_OWN:
+            continue
+        after = words[i + 1 : i + 5]
+        if word in ("own", "owns") and words[i - 1 : i] not in (["my"], ["your"], ["its"]) and (
+                set(after[:2]) & (_POINTERS | {"a", "the"})):
+            return True  # "I own it", "we own a copy"
+        if word in _HAVE and after[:1] and after[0] in _POINTERS | {"a", "the"} and (
+                set(after) & _MEDIA or after[:2] in (["a", "copy"], ["the", "box"])):
+            return True  # "I have it on blu-ray", "got the dvd", "bought a copy"
+        if word in _HAVE and words[i - 1 : i] == ["already"] and after[:1] and after[0] in _POINTERS:
+            return True  # "already have it"
+        if word == "know" and (set(after) & {"heart", "line", "lines", "well"}):
+            return True  # "I know it by heart", "know every line"
+    return any(f" {p} " in text for p in _OWNED_PLACES)
+
+
+_HAVE = frozenset("have has got bought buy ive own".split())
+_MEDIA = frozenset("dvd dvds bluray blu ray vhs 4k tape digital itunes steelbook collection shelf".split())
+_OWNED_PLACES = ("on my shelf", "in my collection", "on the shelf", "my dvd collection", "in my library")
+_DENIALS_OWN = frozenset("not never no dont didnt doesnt havent".split())
 
 
 def not_again(tokens: Sequence[str]) -> bool:
     """The words say the film is not to be proposed (again): "don't show me that one", "not
-    that one again", "seen it twice", "watched it a million times"."""
+    that one again", "seen it twice", "watched it a million times", "I own it on DVD"."""
     words = [t for t in tokens if t != ","]
+    if owns(words):  # no need to propose what the user has
+        return True
     for i, word in enumerate(words):
         before = set(words[max(0, i - 3) : i])
         if word in _SHOW_VERBS and before & _DENIALS and (set(words[i + 1 : i + 4]) & _POINTERS):
@@ -52,10 +84,12 @@ def liked_seen(stage_acts: Mapping[str, Any], nlu: Mapping[str, Any], compound: 
     # "yes I saw it" is positive to a sentiment model (its "yes"), and says nothing of liking it.
     liked = nlu.get("verdict") == "liked" or nlu.get("approval") or (again and compound >= POSITIVE) or bool(
         _FAVOURITE & set(nlu.get("words") or ()))  # "one of my favourites, don't show me it"
+    act = stage_acts.get("act")
+    if not liked and nlu.get("owned") and act in _ENDING_ACTS:  # "I already own that one"
+        return dict(stage_acts, act="next", reject=False)
     if not liked or not (again or nlu.get("watching") == "yes" or nlu.get("intent") == "another"):
         return None
-    act = stage_acts.get("act")
-    if again and act in ("accept", "reject", "ask_like", "not_understood", "bye", "ask_another"):
+    if again and act in _ENDING_ACTS:
         act = "next"
     if act not in _LIKED_SEEN_ACTS:
         return None

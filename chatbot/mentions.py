@@ -19,7 +19,7 @@ from chatbot.cues import BOUNDARY, joined_by_or
 from chatbot.everyday import EverydayWords
 from chatbot.genres import FILM_WORDS
 from chatbot.lexicon import SLANG
-from chatbot.names import COMMON_ZIPF, STOPWORDS, NameIndex
+from chatbot.names import COMMON_ZIPF, CUED_COMMON_ZIPF, STOPWORDS, NameIndex
 from chatbot.namesakes import place_after_from
 from chatbot.spans import anaphora, swap_span
 from chatbot.text import fold
@@ -108,9 +108,12 @@ class PeopleReader:
     def _refused_words(self, tokens: list[str]) -> set[int]:
         """Name-like words right after a refusal ("without keanu", "no sandler please"): a
         lone name there is read as at a person's question, whatever question is open."""
-        return {i + 1 for i, t in enumerate(tokens[:-1]) if t in _REFUSAL_CUES and (
+        return {i + 1 for i, t in enumerate(tokens[:-1]) if _refusal_at(tokens, i) and (
             self._common.get(tokens[i + 1], 0.0) < NAME_LIKE_ZIPF or tokens[i + 1] in _NAME_PARTICLES
-            or self._names.famous_surname(tokens[i + 1]))}  # "without de niro" too
+            or self._names.famous_surname(tokens[i + 1])  # "without de niro" too
+            or self._names.shared_first_name(tokens[i + 1])
+            and self._common.get(tokens[i + 1], 0.0) < CUED_COMMON_ZIPF)}
+        # "without hugh", "anyone but matt": a first name, not an everyday word ("no will")
 
     def _other_first_name(self, tokens: list[str], match: Any, matches: Sequence[Any]) -> bool:
         """"nothing with Sherlock Holmes", "no Jack Sparrow": one name of a person beside a
@@ -193,6 +196,7 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
         "sure": match.sure,
         "alternatives": list(match.alternatives),
         "choices": [p.name for p in match.choices],
+        "choice_roles": {p.name: (p.known_for or p.roles or ("actor",))[0] for p in match.choices},
         "notable": list(person.notable),
         "known_for": list(person.known_for),
         "group": group,
@@ -229,3 +233,11 @@ def _coordinated_role(tokens: list[str], start: int, cue: str | None) -> str | N
         return None
     before = tokens[j - 1]
     return other if before in _CUES[other] or before in _CUES_AFTER[other] else None
+
+
+def _refusal_at(tokens: Sequence[str], i: int) -> bool:
+    """A refusal opens at ``i``: "without", "no", "except"; "anyone but", "anything but"."""
+    return tokens[i] in _REFUSAL_CUES or tokens[i] == "but" and i > 0 and tokens[i - 1] in _ANY_BUT
+
+
+_ANY_BUT = frozenset("anyone anybody anything whoever".split())

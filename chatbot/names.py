@@ -61,6 +61,8 @@ CUED_COMMON_ZIPF = 5.0  # ... or, below this, right after "with" / "by"
 MIN_LONE_FAME = 1.0  # a lone surname names nobody less known than this (about 1 seen film)
 FAME_DOMINANCE = 2.0  # a lone surname's bearer is sure with this many times the next one's fame
 FIRST_NAME_DOMINANCE = 4.0  # ... a lone first name's ("clint") with this many times
+CHOICE_MIN_FILMS = 10  # a lone first name's bearers offered to choose from have this many films
+CHOICES = 4  # ... and at most this many are offered (or left out, for "without hugh")
 FIRST_NAME_MIN_FAME = 5.0  # ... and only someone this well known (a lead of several seen films)
 SURE_RATIO = 88.0  # fuzz.ratio of the window and the name at or above which a typo is sure
 LOOSE_RATIO = 78.0  # ... below which a one-exact-token window is no name at all
@@ -178,14 +180,45 @@ class NameIndex:
         listed = {m.end + 1 for m in chosen if m.end < len(tokens) and tokens[m.end] in _LIST_WORDS}
         if listed - cued:  # "with de niro and pacino": a name after "and" is cued too
             chosen = self._choose(tokens, role, cued | listed, bare)
-        return chosen
+        chosen = [self._surname_in_list(m, tokens, chosen) for m in chosen]
+        return sorted(chosen + self._listed_surnames(tokens, chosen), key=lambda m: m.start)
+
+    def _listed_surnames(self, tokens: list[str], chosen: list[NameMatch]) -> list[NameMatch]:
+        """"Gable or Tracy": a rarer word listed right after a surname read as one, that no
+        reading took, is a surname too (Spencer Tracy)."""
+        taken = {i for m in chosen for i in range(m.start, m.end)}
+        found = []
+        for m in chosen:
+            at = m.end + 1
+            if (m.end - m.start == 1 and at < len(tokens) and tokens[m.end] in _LIST_WORDS
+                    and at not in taken and fold(m.name).split()[-1] == tokens[m.start]
+                    and self._common.get(tokens[at], 0.0) < COMMON_ZIPF):
+                match = self._surname_in_list(NameMatch(m.person, at, at + 1, 1), tokens, [m])
+                if match.person is not m.person:
+                    found.append(match)
+        return found
+
+    def _surname_in_list(self, match: NameMatch, tokens: list[str], chosen: list[NameMatch]) -> NameMatch:
+        """"Eastwood or Wayne": a lone word listed beside a surname is a surname too, its
+        bearer the one with the most films (John Wayne, not Wayne Wang by his first name)."""
+        word = tokens[match.start] if match.end - match.start == 1 else ""
+        if not word or fold(match.name).split()[-1] == word:
+            return match
+        beside = [o for o in chosen if o is not match and o.end - o.start == 1
+                  and fold(o.name).split()[-1] == tokens[o.start]
+                  and set(tokens[min(o.end, match.end) : max(o.start, match.start)]) <= _LIST_WORDS]
+        bearers = sorted((self._people[p] for p in set(self._by_last.get(word, ()))),
+                         key=lambda p: (-p.films_as(None), p.name))
+        if not beside or not bearers or bearers[0].films_as(None) < CHOICE_MIN_FILMS:
+            return match
+        return NameMatch(bearers[0], match.start, match.end, match.distance)
 
     def _choose(self, tokens: list[str], role: str | None, cued: set[int],
                 bare: bool) -> list[NameMatch]:
         found = [m for m in self._candidates(tokens, role, cued, bare) if m is not None]
         found = [m for m in found if not outnamed(m, found) and not better_known_typo(m, found)
                  and not cut_short(m, found)
-                 and not first_name_contradicts(m, found, tokens)]
+                 and not first_name_contradicts(m, found, tokens) and not _inside_longer(m, found)]
         found.sort(key=lambda m: (not m.sure, m.distance, -(m.end - m.start), m.start))
         chosen: list[NameMatch] = []
         taken: set[int] = set()
@@ -355,9 +388,26 @@ class NameIndex:
             person, sure, choices = surname
             sure = sure and self._aliased.get(token, person.name) == person.name
             return NameMatch(person, start, end, 1, sure, choices=choices)
-        if first is not None:  # "denzel", "clint": sure when one famous bearer dwarfs the rest
-            return NameMatch(first[0], start, end, 1, self._first_name_sure(first[0], bearers))
-        return None
+        if first is not None and self._first_name_sure(first[0], bearers):
+            return NameMatch(first[0], start, end, 1, True)  # "denzel", "clint": one famous bearer
+        picks = self._first_name_choices(self._by_first.get(token) or [], role) or \
+            self._first_name_choices(bearers, role)  # "kate": Winslet before any Catherine
+        if first is not None and fold(first[0].name).split()[0] != token:
+            picks = ()  # "leo": Leonardo DiCaprio, known by the familiar name, is asked about
+        if first is not None and picks:  # the best known first ("ethan": Coen), then the others
+            picks = (first[0], *[p for p in picks if p != first[0]][: CHOICES - 1])
+        if len(picks) > 1:  # "hugh": Grant, Jackman or Laurie? asked, never one picked
+            return NameMatch(picks[0], start, end, 1, False, choices=picks)
+        return None if first is None else NameMatch(first[0], start, end, 1, False)
+
+    def _first_name_choices(self, bearers: list[int], role: str | None) -> tuple[Person, ...]:
+        """The bearers of a first name a user most likely means, to ask which: those with the
+        most films (in ``role``; fame is no measure here, a director's outweighs an actor's)."""
+        people = [self._people[p] for p in set(bearers)]
+        people = [p for p in people if p.films_as(role) >= CHOICE_MIN_FILMS]
+        people.sort(key=lambda p: (-p.films_as(role), p.name))
+        close = [p for p in people if 2 * p.films_as(role) >= people[0].films_as(role)] if people else []
+        return tuple(close[:CHOICES]) if len(close) > 1 else ()  # "nicole": Kidman, no choice
 
     def _first_name_sure(self, person: Person, bearers: list[int]) -> bool:
         """A lone first name is sure when its bearer has ``FIRST_NAME_DOMINANCE`` times the
@@ -366,7 +416,12 @@ class NameIndex:
             return False
         others = (self._people[p].fame_as(None) for p in set(bearers))
         second = max((f for f in others if f is not None and f < person.fame_as(None)), default=0.0)
-        return person.fame_as(None) >= FIRST_NAME_DOMINANCE * second
+        # a director's fame outweighs an actor's: "ethan" is no sure Coen beside Ethan Hawke,
+        # who has three times his films
+        first = fold(person.name).split()[0]
+        most = max((self._people[p].films_as(None) for p in set(bearers)
+                    if fold(self._people[p].name).split()[0] == first), default=0)
+        return person.fame_as(None) >= FIRST_NAME_DOMINANCE * second and 2 * person.films_as(None) >= most
 
     def _surname(self, token: str, role: str | None
                  ) -> tuple[Person, bool, tuple[Person, ...]] | None:
@@ -479,6 +534,11 @@ class NameIndex:
         """Someone in the catalogue has this first name ("jack")."""
         return token in self._by_first
 
+    def shared_first_name(self, token: str) -> bool:
+        """Several well-known people have this first name ("hugh", "colin"): said alone, it
+        means one of them, never a film's title."""
+        return len(self._first_name_choices(self._by_first.get(token) or [], None)) > 1
+
     def last_name(self, token: str) -> bool:
         """Someone in the catalogue has this surname ("sparrow")."""
         return token in self._by_last
@@ -495,6 +555,13 @@ class NameIndex:
     def neighbours(self, token: str) -> list[tuple[str, int]]:
         """Name words within 1 edit of ``token`` (2 for long tokens), nearest first."""
         return self._spelling.near(token)
+
+
+def _inside_longer(match: NameMatch, found: Sequence[NameMatch]) -> bool:
+    """A lone word with people to choose from inside a longer name found ("tom" of "tom
+    cruz", Tom Cruise misspelt): the longer one is meant."""
+    return bool(match.choices) and match.end - match.start == 1 and any(
+        o.start <= match.start and o.end >= match.end and o.end - o.start > 1 for o in found)
 
 
 def _unsure(match: NameMatch) -> NameMatch:

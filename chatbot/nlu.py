@@ -48,6 +48,7 @@ genre word). Weak genre words ("love", "kids") count only where they name a kind
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -106,7 +107,8 @@ from chatbot.lexicon import (
     SLANG,
     WEAK_GENRE_SYNONYMS,
 )
-from chatbot.liking import not_again
+from chatbot.life_years import life_years
+from chatbot.liking import not_again, owns
 from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.permissions import at as _at
@@ -150,6 +152,7 @@ from chatbot.spans import (
 )
 from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spoken import spell_spoken
+from chatbot.styles import as_film_of
 from chatbot.text import (
     clean_input,
     english_words,
@@ -176,7 +179,8 @@ class Understander:
         nlu("something like The Matrix", "genre")["title"]   # 'The Matrix'
     """
 
-    def __init__(self, vocabulary: Mapping[str, Any]) -> None:
+    def __init__(self, vocabulary: Mapping[str, Any], this_year: int | None = None) -> None:
+        self._this_year = this_year or datetime.date.today().year  # "I'm 40": born 40 years ago
         self._common = english_words()
         self._genres = GenreReader(vocabulary.get("genres", ()), self._common)
         self._mpaa = set(vocabulary.get("mpaa", ())) or {"G", "PG", "PG-13", "R", "NC-17"}
@@ -209,6 +213,7 @@ class Understander:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = self._slot_words(spell_shorthand(expand_shorthand(
             spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"), SHORTHAND)))
+        cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
@@ -222,11 +227,17 @@ class Understander:
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
         used: set[int] = set(ages_of_people(tokens))  # "we are in our seventies": no 1970s
+        # "before I was born, I was born in 1985": years of the user's life, not 1985 itself
+        lived = [(s, e, c) for s, e, c in self._spans(life_years(tokens, self._this_year), used) if c]
         notes: list[str] = []
         remarks = remark_mask(tokens, rest_text, self._titles.exact)
+        aged, age_title = age_hits(tokens, self._titles.exact)  # "Rear Window is too old"
+        # "after Spy Kids 2": a film named is no wish for its words (spies, kids)
+        against_named = self._spans([h for h in aged if h[2].get("than")], used)
         named = self._titles_by_capital(rest_text)  # "not Alien": the film, not sci-fi
-        hits = title_exclusions(tokens, negated, used, self._titles, self._common,
-                                lambda w: w not in named and self._wish_word(w), self._names.names_all, named)
+        hits = lived + title_exclusions(tokens, negated, used, self._titles, self._common,
+                                lambda w: w not in named and self._wish_word(w), self._names.names_all, named,
+                                self._names.shared_first_name)
         allowed = permission_mask(tokens)  # "black and white is fine": no limit
         hits += self._approximate([t if not a else "\0" for t, a in zip(tokens, allowed, strict=True)],
                                   negated, used, notes)
@@ -235,9 +246,8 @@ class Understander:
                           negated, set(), outside)
         hits += [(s, e, dict(c, _fixed=True) if fixed else c) for s, e, c, fixed in
                  rating_hits(tokens, negated, sorted(self._mpaa), expect, used)]
-        aged, age_title = age_hits(tokens, self._titles.exact)  # "Rear Window is too old"
-        complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in
-                      self._spans(aged, used) + self._spans(complaint_hits(tokens), used)]
+        complaints = [(s, e, dict(c, _fixed=True)) for s, e, c in against_named + self._spans(
+            [h for h in aged if not h[2].get("than")], used) + self._spans(complaint_hits(tokens), used)]
         hits += self._spans(years_old(tokens, self._last_year), used)  # "under 10 years old"
         hits += self._years(tokens, used)
         used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film
@@ -294,8 +304,9 @@ class Understander:
         defines = defined_ratings([t for t in whole if t != BOUNDARY], [  # "what's nc-17?":
             v for c in constraints if c["slot"] == "mpaa" and not c["exclude"] for v in c["values"]])
         constraints = [c for c in constraints if not defines or c["slot"] != "mpaa"]  # no wish
-        asked = None if title_cue else self._asked_title(asked_text, asked_whole,
-                                                          [p["name"] for p in people])
+        asked = None if title_cue else self._asked_title(
+            asked_text, asked_whole, [p["name"] for p in people],
+            [p["name"] for p in people if p.get("cue") == "film_of"])  # "a Hitchcock film?"
         judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
         question = list(dict.fromkeys([*question_topics(asked_whole, asked_text), *(  # "whats toy
             question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
@@ -327,8 +338,9 @@ class Understander:
             and not catalogue,
             "asked_title": asked_with_year(asked[0], wanted) if asked else None, "wanted_title": wanted,
             "approval": judged == "liked", "verdict": judged,
-            "watching": watching(tokens), "request": asks_for(tokens) or catalogue,
+            "watching": watching(tokens) or ("yes" if owns(tokens) else None), "request": asks_for(tokens) or catalogue,
             "not_again": not_again(tokens),  # "loved it, just don't show me that one"
+            "owned": owns(tokens),  # "I own it on DVD": seen, and no need to propose it
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
             "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
@@ -348,10 +360,16 @@ class Understander:
             "indifferent": indifferent,
             "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
-            "defines": defines, "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
+            "defines": defines, "last_year": self._last_year,  # a step newer stays within the catalogue
+            "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
             "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None)
             or ("age" if ages_of_people(tokens) else None),
         }
+
+    def _famous_name(self, folded: str) -> bool:
+        """"nolan", "wes anderson": a famous surname, or someone's full name."""
+        words = folded.split()
+        return self._names.famous_surname(folded) if len(words) == 1 else self._names.names_all(words)
 
     def _wish_word(self, word: str) -> bool:
         """A genre word or phrase ("kids movie") or a wish the catalogue approximates
@@ -372,7 +390,8 @@ class Understander:
                   and fold(w).removesuffix("s") not in self._genre_names]  # "alien", not "horror"
         # A lone capitalised surname of someone famous is that person, not a title the catalogue keys
         # without its article ("no Cruise": Tom Cruise, not The Cruise; "without Bay", not The Bay).
-        words = [w for w in words if " " in w.strip() or not self._names.famous_surname(fold(w))]
+        words = [w for w in words if " " in w.strip() or not (
+            self._names.famous_surname(fold(w)) or self._names.shared_first_name(fold(w)))]  # "no Colin"
         return frozenset(k for w in words if self._titles.exact(w) for k in (fold(w), normalise_title(w)))
 
     def _split_titles(self, text: str) -> tuple[list[str], str, bool]:
@@ -383,13 +402,16 @@ class Understander:
             cue or not self._genres.is_genre(tuple(fold(t).split())) or fold(t) in self._titles_by_capital(text))]
         return (titles, rest, cue) if titles else ([], text, False)
 
-    def _asked_title(self, raw: str, tokens: list[str], names: Sequence[str] = ()) -> tuple[str, str] | None:
+    def _asked_title(self, raw: str, tokens: list[str], names: Sequence[str] = (),
+                     makers: Sequence[str] = ()) -> tuple[str, str] | None:
         """The catalogue film a question names ("is Titanic any good?") and how it was said, if
         any: a title with a word that is no everyday word, or capitalised mid-sentence; never
         a part of a person's full name said ("is Ben Stiller in it?" names no film *Ben*)."""
         if not is_question(tokens, raw):
             return None
         said_names = [f" {fold(n)} " for n in names]
+        # "how about a Hitchcock film?": the person's films, not *Hitchcock* (2012)
+        made_by = {fold(n) for n in makers} | {fold(n).split()[-1] for n in makers}
         words = raw.replace("?", " ").split()
         for size in range(min(len(words), 8), 0, -1):
             for start in range(len(words) - size + 1):
@@ -397,7 +419,7 @@ class Understander:
                 key = fold(said)
                 title = self._titles.exact(said)
                 after = words[start + size] if start + size < len(words) else None
-                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or any(
+                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or key in made_by or any(
                         f" {key} " in n and fuzz.ratio(fold(after or ""), n.split()[-1]) >= SAME_NAME
                         for n in said_names) or (
                         key.split()[0] in ("a", "an") and fold(title).split()[0] != key.split()[0]):

@@ -282,7 +282,7 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
         return True
     if any(c["slot"] == "mpaa" and not c.get("audience") for c in nlu.get("constraints") or ()):
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it
-    if any(c.get("relative") for c in nlu.get("constraints") or ()):
+    if any(c.get("relative") or c.get("than") for c in nlu.get("constraints") or ()):
         return True  # "no, way too long": a wish against the film shown, whatever the verdict
     answer_only = nlu.get("watching") is not None or nlu.get("verdict") is not None or (
         nlu.get("intent") == "yes" and stage != "another")
@@ -322,7 +322,8 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
     if stage in SLOTS and stage not in fills and (nlu.get("intent") == "no_preference" or
                                                   declines_slot(nlu.get("words") or (), stage)):
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
-    if stage in SLOTS and nlu.get("delegate"):  # "a comedy, surprise me": no more questions
+    if stage in SLOTS and (nlu.get("delegate") or nlu.get("impatient")):  # "a comedy, surprise
+        # me", "just give me a comedy": no more questions
         result["delegate"] = True
     # "a comedy, rating doesn't matter"; "R is ok" answers the rating question
     answered = [p["slot"] for p in nlu.get("permits") or () if p["slot"] in SLOTS]

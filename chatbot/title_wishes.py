@@ -53,6 +53,7 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
                      is_genre: Callable[[str], bool] = lambda _w: False,
                      is_name: Callable[[Sequence[str]], bool] = lambda _w: False,
                      placed: frozenset[str] = frozenset(),
+                     shared_first_name: Callable[[str], bool] = lambda _w: False,
                      ) -> list[tuple[int, int, dict[str, Any]]]:
     """``(start, end, wish)`` for each title excluded; its tokens become used. A lone word
     of another wish (``is_genre``: "no aliens", "not romance", "no superhero film") is its, a person's name ("anything but Jackie
@@ -71,6 +72,8 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
         if end is not None and not fully_known(" ".join(tokens[i:end])) and any(is_name(tokens[a:b]) for a, b in (
                 (i, end), (i, end + 1), (i - 1, end)) if 0 <= a and b <= len(tokens) and b - a > 1):
             end = None  # "anything but jackie chan": his, not the film Jackie's
+        if end == i + 1 and shared_first_name(tokens[i]):
+            end = None  # "no colin": Firth, Farrell..., not the film *Colin*
         if end is not None and pointing_words(tokens[i:end]) and not _placed(tokens, i, end, placed):
             end = None  # "haven't seen the first ones": no film called First
         if end is None:

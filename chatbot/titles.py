@@ -129,6 +129,15 @@ def sequel_key(key: str) -> str:
     return " ".join(out)
 
 
+def sequel_short_name(title: str) -> str | None:
+    """The key a sequel is called by without its subtitle: "Terminator 2: Judgment Day" ->
+    ``"terminator 2"``, "Star Trek II: The Wrath of Khan" -> ``"star trek 2"``; None for a
+    title whose part before the colon ends in no number ("Mission: Impossible")."""
+    head, colon, _ = title.partition(":")
+    key = sequel_key(normalise_title(head)) if colon else ""
+    return key if re.search(r"[a-z] \d+$", key) else None
+
+
 def split_title_year(text: str) -> tuple[str, int | None]:
     """``"Heat (1995)"`` -> ``("Heat", 1995)``; a bare number title like ``"1984"`` stays."""
     match = _YEAR_SUFFIX.search(text)
@@ -141,6 +150,7 @@ class TitleIndex:
     """The catalogue's title keys, for finding title spans in utterances."""
 
     def __init__(self, titles: Iterable[str]) -> None:
+        titles = list(titles)
         self._exact: dict[str, str] = {}
         self._spelt: dict[str, str] = {}  # "the mask" -> The Mask, "mask" -> Mask
         for title in titles:
@@ -149,6 +159,10 @@ class TitleIndex:
                 self._exact.setdefault(key, title)
                 self._exact.setdefault(sequel_key(key), title)
                 self._spelt.setdefault(spelt_key(title), title)
+        for title in titles:  # after every full key, so that a full title always wins
+            short = sequel_short_name(title)
+            if short:
+                self._exact.setdefault(short, title)
         self._sorted = sorted(self._exact)
 
     def known(self, said: str) -> bool:
@@ -243,7 +257,7 @@ class TitleIndex:
         while rest and len(titles) < MAX_LISTED:
             found = self._known_at(rest, listing=known_only)
             if found is None and known_only:  # "seen Heat, Se7en, Zodiac": every item
-                found = _listed_item(rest, bool(titles), capitals=True)
+                found = _listed_item(rest, bool(titles), capitals=True) or _coined_item(rest, bool(titles))
             if found is None:
                 if _NOT_TITLES.match(rest) or known_only:  # "like a feel-good movie": a kind
                     break
@@ -327,6 +341,20 @@ def _listed_item(text: str, in_list: bool, capitals: bool = False) -> tuple[str,
         return None
     rest = text.lstrip()[match.end() :]
     return (match["item"], rest) if in_list or _list_goes_on(rest) else None
+
+
+def _coined_item(text: str, in_list: bool) -> tuple[str, str] | None:
+    """A lower-case list item no word of English spells: letters and digits mixed ("seen
+    se7en and heat"), said back by the catalogue's look-up, never dropped."""
+    match = _COINED_ITEM.match(text.lstrip())
+    if match is None:
+        return None
+    rest = text.lstrip()[match.end() :]
+    return (match["item"], rest) if in_list or _list_goes_on(rest) else None
+
+
+_COINED_ITEM = re.compile(r"(?P<item>(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]{3,})"
+                          r"(?=\s*(?:,|\band\b|\bor\b|[.;!?]|$|(?:already|before|again|recently|yesterday|last|this)\b))")
 
 
 def _series_name(match: re.Match[str]) -> str:

@@ -128,7 +128,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # while another is proposed; definitions and filmographies asked; seen and wanted
          # again, or seen and something new; complaints about the proposal
          "sequel_questions", "named_instead", "asked_not_wished", "seen_and_wanted",
-         "complaints_move_on")
+         "complaints_move_on",
+         # round 11 (d21): comparisons with a film named
+         "than_named_film", "first_names", "life_years", "owned_proposal",
+         "person_styles", "surname_choices", "relative_steps",
+         "impatient_wishes", "coined_titles_listed")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
