@@ -664,7 +664,9 @@ def test_web_chat_unreachable_deployment_marks_the_message_and_says_what_is_down
     page.wait_for_selector(".note.error", timeout=30_000)
     note = page.inner_text(".note.error")
     assert note.startswith("Not sent: “with Jack Nicholson”. Could not reach the PUMA mesh.") and \
-        "it has stopped, or is restarting (is `make run` or `puma run` still running?)" in note, note
+        "it has stopped, or is restarting (is make run or puma run still running?)" in note, note
+    # The commands are shown as code (to copy), and said in words, not symbol by symbol.
+    assert page.locator(".note.error code").all_inner_texts() == ["make run", "puma run"]
     assert "network failed" not in note
     _assert_marked_not_sent(page, "with Jack Nicholson")
     page.context.unroute("**/agent")
