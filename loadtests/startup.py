@@ -57,7 +57,7 @@ PHASES = (
     ("envoy_ready", re.compile(r"envoy ready")),
     ("url_printed", re.compile(r"(?:PUMA is serving at|open) http://")),
 )
-_INSTANCE_READY = re.compile(r"service (?P<service>\S+): instance \d+ ready")
+_INSTANCE_READY = re.compile(r"service (?P<service>\S+): instance \d+ (?:up|ready)")  # "ready" before 2026-11
 
 
 def main(out: Path, repeats: int, baseline: str | None) -> dict[str, Any]:
