@@ -54,10 +54,10 @@ PROBE_INTERVAL_S = 0.05
 FIRST_TURN = {"id": "-1", "text": "", "mode": "false", "turn_no": 1}
 # Lines worth a phase in the JSON: (phase name, pattern); the first match of each counts.
 PHASES = (
-    ("envoy_ready", re.compile(r"envoy ready")),
+    ("envoy_ready", re.compile(r"envoy (?:up|ready)")),  # "ready" before 2026-11
     ("url_printed", re.compile(r"(?:PUMA is serving at|open) http://")),
 )
-_INSTANCE_READY = re.compile(r"service (?P<service>\S+): instance \d+ ready")
+_INSTANCE_READY = re.compile(r"service (?P<service>\S+): instance \d+ (?:up|ready)")  # "ready" before 2026-11
 
 
 def main(out: Path, repeats: int, baseline: str | None) -> dict[str, Any]:

@@ -348,10 +348,12 @@ class ServicePool(ServiceZygote):
         for instance in admitted:
             assert instance.ready_at is not None
             startup_ms = 1000 * (instance.ready_at - instance.started_at)
-            log.info("service %s: instance %d ready at %s (%s) in %.0f ms", self.name, instance.id, instance.address,
+            # "up", not "ready": it answers its health check; ready is when its readiness check passes
+            # (said by the health monitor: "ready after waiting ..."), which may come much later.
+            log.info("service %s: instance %d up at %s (%s) in %.0f ms", self.name, instance.id, instance.address,
                      f"container {instance.container}" if instance.container else f"pid {instance.pid}", startup_ms)
-            self.owner.record(self.name, f"instance {instance.id} ready at {instance.address} in {startup_ms:.0f} ms",
-                              kind="ready", startup_ms=round(startup_ms, 1))
+            self.owner.record(self.name, f"instance {instance.id} up at {instance.address} in {startup_ms:.0f} ms",
+                              kind="up", startup_ms=round(startup_ms, 1))
         if admitted:
             self.owner.publish()
             if self._warming_said:  # it serves again: its routes say no Retry-After any more

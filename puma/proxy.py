@@ -242,7 +242,7 @@ class EnvoyProcess:
             time.sleep(0.01)
         self.port = self.admin.listener_port(envoy.LISTENER_NAME)
         self.internal_port = self.admin.listener_port(envoy.INTERNAL_LISTENER_NAME)
-        log.info("envoy ready: listener %s:%s, admin %s", config.listener.host, self.port, self.admin.base)
+        log.info("envoy up: listener %s:%s, admin %s", config.listener.host, self.port, self.admin.base)
 
     def restart(self, config: PumaConfig) -> None:
         """Start Envoy again (it exited) from the bootstrap and xDS files, which it re-reads."""

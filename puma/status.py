@@ -44,7 +44,8 @@ SERVICE:
     scaling           the last 20 scaling decisions, oldest first: [{"time", "from", "to", "reason"}]
 
 EVENT: {"time", "service", "message", "kind"}; kind "scale" (with "from", "to", "reason"),
-"ready" (an instance joined; with "startup_ms"), "not-ready" (its readiness check fails: waiting at
+"up" (an instance started and answers its health check; with "startup_ms"; ready once its readiness
+check passes too), "not-ready" (its readiness check fails: waiting at
 start, or what it needs went down), "ready-again", "died", "unhealthy", "added" or "removed".
 
 Who asks decides how much they see. A client on this machine (Envoy passes the connection's real

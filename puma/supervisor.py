@@ -200,7 +200,7 @@ class Deployment:
                 if refused := self.envoy.rejected_config():
                     raise PumaStartError(refused)
             if time.monotonic() > deadline:
-                raise PumaStartError(f"services not ready within {timeout_s:.0f} s: {short} instances ready\n"
+                raise PumaStartError(f"services not started within {timeout_s:.0f} s: {short} instances up\n"
                                      + "".join(log_tail(self.pools[n].log_path) for n in short))
             time.sleep(0.01)
         # This host's instances, each routed to; worker hosts' may join and leave meanwhile.

@@ -150,8 +150,8 @@ def test_autoscale_defaults_never_reverse_on_noisy_steady_load():
 def test_bench_breakdown_splits_the_time_to_capacity_at_its_events():
     from puma.bench.autoscale import breakdown
 
-    events = [{"t": 0.1, "kind": "ready"}, {"t": 2.5, "kind": "scale", "from": 1, "to": 4},
-              {"t": 2.53, "kind": "ready"}, {"t": 9.0, "kind": "scale", "from": 4, "to": 1}]
+    events = [{"t": 0.1, "kind": "up"}, {"t": 2.5, "kind": "scale", "from": 1, "to": 4},
+              {"t": 2.53, "kind": "up"}, {"t": 9.0, "kind": "scale", "from": 4, "to": 1}]
     requests = [(2.0 + i / 100, 0.02, 200, 11) for i in range(5)] + [(2.56, 0.02, 200, 22), (2.6, 0.02, 503, 0)]
     parts = breakdown(2.0, events, requests, first_pids={11}, target_in_flight=2)
     assert parts == {"ramp_s": 0.02, "detection_s": 0.48, "start_s": 0.03, "routing_s": 0.05,

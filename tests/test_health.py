@@ -8,6 +8,7 @@ import http.server
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -110,8 +111,9 @@ def test_health_routes_to_a_new_instance_long_before_a_check_interval():
 def test_health_admits_an_instance_when_it_says_it_serves_with_no_probe():
     # An instance that never serves (its start hangs) is neither routed to nor kept.
     with _start({"echo": {"prefix": "/echo", "instances": 2}}, {"echo": basic.echo}) as mesh:
-        ready = [e for e in mesh.status()["events"] if e.get("kind") == "ready"]
-        assert len(ready) == 2 and all(e["startup_ms"] < 30_000 for e in ready)
+        up = [e for e in mesh.status()["events"] if e.get("kind") == "up"]
+        assert len(up) == 2 and all(e["startup_ms"] < 30_000 for e in up)
+        assert all(re.fullmatch(r"instance \d up at 127\.0\.0\.1:\d+ in \d+ ms", e["message"]) for e in up), up
         assert {h.address for h in mesh.envoy.admin.clusters()["echo"].hosts if h.healthy} == \
                {i.address for i in mesh.instances("echo")}
 

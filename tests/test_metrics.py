@@ -95,7 +95,7 @@ def test_status_lists_each_scaling_decision_with_its_time(mesh: Deployment) -> N
     assert [(s["from"], s["to"], s["reason"]) for s in held["scaling"]] == [(1, 2, "test")]
     assert held["scaling"][0]["time"] >= held["ready_since"]
     events = httpx.get(mesh.url + "/_puma/status").json()["events"]
-    assert {e["kind"] for e in events} >= {"ready", "scale"}
+    assert {e["kind"] for e in events} >= {"up", "scale"}
 
 
 def test_metrics_parse_as_prometheus_text_with_errors_by_class(mesh: Deployment) -> None:

@@ -91,7 +91,7 @@ def test_the_public_view_says_an_internal_service_where_a_public_ones_text_names
     body = {"waiting_for": ["ledger", "front"], "not_ready": {"front": "needs vault (ledger-2 is fine)",
                                                               "vault": "starting"},
             "services": {"front": {"prefix": "/front", "not_ready": ["calls vault"]}, "vault": {"prefix": "/vault"}},
-            "events": [{"service": "vault", "message": "instance 1 ready"},
+            "events": [{"service": "vault", "message": "instance 1 up at 127.0.0.1:4001 in 90 ms"},
                        {"service": "front", "message": "front -> vault failed"}], "ready": False}
     shown = without_internal(body, frozenset(INTERNAL))
     assert shown["waiting_for"] == ["front"] and shown["ready"] is False

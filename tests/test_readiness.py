@@ -427,9 +427,10 @@ def test_probe_reason_is_short_whatever_the_exception_says() -> None:
     assert len(probe.state()[1]) <= 300
 
 
-def test_a_deployment_whose_store_is_down_at_start_starts_and_says_why(tmp_path: Path) -> None:
+def test_a_deployment_whose_store_is_down_at_start_starts_and_says_why(tmp_path: Path, caplog) -> None:
     """Start-up does not wait for readiness (it would hang for the start-up timeout): the service
     is up, unready, and its requests and /_puma/ready say why."""
+    caplog.set_level(logging.INFO, logger="puma")
     old = os.environ.get("LEDGER_DB")
     os.environ["LEDGER_DB"] = str(tmp_path / "never-created" / "ledger.sqlite3")
     app = puma.App()
@@ -453,6 +454,12 @@ def test_a_deployment_whose_store_is_down_at_start_starts_and_says_why(tmp_path:
             metrics = httpx.get(mesh.url + "/_puma/metrics", timeout=5).text  # Prometheus counts it apart too
             assert re.search(r'puma_instances\{service="ledger",state="not_ready"\} 1\.0', metrics), metrics
             assert re.search(r'puma_instances\{service="ledger",state="ready"\} 0\.0', metrics), metrics
+            # One meaning of "ready" in the log and the events: its readiness check passes. Up (it
+            # started and answers its health check) is said as "up", never as "ready".
+            said = [e["message"] for e in mesh.status()["events"] if e["service"] == "ledger"]
+            said += [r.getMessage() for r in caplog.records if "ledger" in r.getMessage()]
+            assert any(re.match(r"(service ledger: )?instance 1 up at 127\.0\.0\.1:\d+ ", m) for m in said), said
+            assert not [m for m in said if re.search(r"(?<!not )(?<!to be )\bready\b", m)], said
     finally:
         os.environ.pop("LEDGER_DB", None) if old is None else os.environ.__setitem__("LEDGER_DB", old)
 

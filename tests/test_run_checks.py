@@ -107,7 +107,7 @@ def test_run_checks_puma_run_lists_both_unimportable_modules_it_names_and_starts
     assert "puma_service('customers')" in err and "cannot import it" in err
     assert "puma_services.bill.target" in err and "did you mean 'bill'?" in err
     assert "puma_services.bill.timeout_s" in err
-    assert "envoy ready" not in err and "Traceback" not in err
+    assert "envoy up" not in err and "envoy ready" not in err and "Traceback" not in err
 
 
 def _env() -> dict[str, str]:

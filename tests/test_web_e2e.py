@@ -551,6 +551,44 @@ def test_web_survey_is_a_history_entry_back_returns_to_the_conversation(page: An
     assert page.evaluate("history.length") <= 3
 
 
+def _history(page: Any) -> tuple[int, str]:
+    return page.evaluate("history.length"), page.url
+
+
+@pytest.mark.parametrize("backs_first", [0, 1])
+def test_web_survey_sent_back_leaves_the_chat_for_the_page_before(page: Any, mesh: puma.Deployment,
+                                                                  backs_first: int) -> None:
+    """After "Thank you!", Back leaves for the page the chat was opened from (here the dashboard),
+    not for a copy of the same URL showing a new conversation, with the site a second Back away;
+    Forward never shows the sent survey again. `backs_first`: Back to the conversation and Forward
+    to the survey once before answering it."""
+    page.goto(f"{mesh.url}/dashboard")
+    page.wait_for_selector("article.service")
+    converse(page, mesh.url, "puma")
+    chat_url = page.url
+    if backs_first:
+        page.click("#next-button")
+        page.wait_for_selector("#survey-panel:not([hidden])")
+        page.go_back()
+        page.wait_for_selector("#chat-panel:not([hidden])")
+        page.go_forward()
+        page.wait_for_selector("#survey-panel:not([hidden])")
+        page.click("label.scale-option:has(input[name=liked][value='4'])")
+        page.click("label.scale-option:has(input[name=engagement][value='5'])")
+        page.click("#survey-submit")
+        page.wait_for_selector("#thanks-panel:not([hidden])")
+    else:
+        answer_survey(page, "Back after this")
+    page.wait_for_function(f"() => location.href === {chat_url!r}")  # the chat's own entry, no #survey
+    assert page.is_visible("#thanks-panel") and page.title().startswith("Thank you")
+    page.go_forward()  # to the sent survey's entry: the thank-you stays, on the chat's entry
+    page.wait_for_function(f"() => location.href === {chat_url!r}")
+    assert page.is_visible("#thanks-panel") and page.is_hidden("#survey-panel")
+    page.go_back()
+    page.wait_for_url("**/dashboard")
+    page.wait_for_selector("article.service")
+
+
 def test_web_survey_errors_sit_by_their_questions_and_the_scale_is_in_each_name(page: Any,
                                                                                mesh: puma.Deployment) -> None:
     converse(page, mesh.url, "puma")
@@ -664,7 +702,9 @@ def test_web_chat_unreachable_deployment_marks_the_message_and_says_what_is_down
     page.wait_for_selector(".note.error", timeout=30_000)
     note = page.inner_text(".note.error")
     assert note.startswith("Not sent: “with Jack Nicholson”. Could not reach the PUMA mesh.") and \
-        "it has stopped, or is restarting (is `make run` or `puma run` still running?)" in note, note
+        "it has stopped, or is restarting (is make run or puma run still running?)" in note, note
+    # The commands are shown as code (to copy), and said in words, not symbol by symbol.
+    assert page.locator(".note.error code").all_inner_texts() == ["make run", "puma run"]
     assert "network failed" not in note
     _assert_marked_not_sent(page, "with Jack Nicholson")
     page.context.unroute("**/agent")

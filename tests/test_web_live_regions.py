@@ -169,3 +169,65 @@ def test_web_live_regions_dashboard_says_changes_only(new_page: Any, mesh: puma.
     assert _texts(announced(page), "live-state") == ["live", "disconnected", "live"], said
     assert len(_texts(announced(page), "dash-error")) == 1, said
     assert repeats(said) == [], said
+
+
+# What a live region may not read out: a shell command, a path, a URL, an address with its port.
+_TECHNICAL = (r"(\.venv/|python -m|--\w|2>&1|>>|`|https?://|\b\d{1,3}(\.\d{1,3}){3}\b|"
+              r"\bvar/[\w.-]+|/tmp/|\.log\b|\.pid\b)")
+
+
+@pytest.mark.parametrize("answer", [
+    # the legacy server stopped: its start command (newcomer 61, finding 4)
+    {"status": 503, "body": {"error": "service unavailable", "service": "legacy", "backend": "legacy",
+                             "reason": "the legacy server: nothing accepts connections at 127.0.0.1:13877 (connection "
+                                       "refused) and no legacy server runs on port 13877; start it: .venv/bin/python -m "
+                                       "legacy_socket_server --port 13877 --pid-file var/legacy-server-13877.pid >> "
+                                       "var/legacy-server-13877.log 2>&1 &"}},
+    # a server error naming a file and an address
+    {"status": 500, "body": {"error": "the catalogue at /tmp/puma-run/movies.sqlite could not be opened; see "
+                                      "http://127.0.0.1:8080/dashboard or var/agent.log"}},
+    # the deployment gone: the commands that run it
+    {"network": True},
+])
+def test_web_live_regions_commands_and_paths_are_shown_not_spoken(
+        new_page: Any, mesh: puma.Deployment, answer: dict[str, Any]) -> None:
+    """A failure's note shows the command (or path, or address) to use, as code to copy; screen
+    readers hear what to do in words ("start it with the command shown"), never the symbols, and
+    find the command itself in the note when they browse the conversation."""
+    import json
+    import re
+    page = new_page()
+    record(page)
+    open_chat(page, mesh.url, "puma")
+
+    def fail(route: Any) -> None:
+        if "thriller" not in (route.request.post_data or ""):
+            route.continue_()
+        elif answer.get("network"):
+            route.abort()
+        else:
+            route.fulfill(status=answer["status"], content_type="application/json", body=json.dumps(answer["body"]))
+
+    page.context.route("**/agent", fail)
+    page.clock.install()
+    start = _mark(page)
+    page.fill("#chat-input", "a thriller")
+    page.press("#chat-input", "Enter")
+    if answer.get("status") == 503:  # the page waits for the legacy server first (30 s): jumped over
+        page.wait_for_function("() => /Waiting for the legacy server/.test(document.getElementById('status-line').textContent)")
+        page.clock.fast_forward(31_000)
+    page.wait_for_selector(".note.error", timeout=60_000)
+    page.clock.run_for(500)
+    spoken = [item["text"] for item in announced(page, start)]
+    assert spoken and not [text for text in spoken if re.search(_TECHNICAL, text)], spoken
+    note = page.inner_text(".note.error")  # shown in full, as code: a whole command to copy
+    code = page.locator(".note.error code").all_inner_texts()
+    assert code and all(piece in note for piece in code), (note, code)
+    if answer.get("status") == 503:
+        assert any(piece.startswith(".venv/bin/python -m legacy_socket_server --port 13877")
+                   and piece.endswith("2>&1 &") for piece in code), code
+        assert any("with the command shown" in text for text in spoken), spoken
+    # Browsing the log reads the code itself, not the words said in its place.
+    read = page.evaluate("""() => [...document.querySelectorAll('.note.error code')]
+        .filter(c => !c.closest('[aria-hidden=true]')).length""")
+    assert read == len(code) and page.locator(".note.error .said-instead").count() == 0

@@ -226,3 +226,25 @@ def test_web_view_dashboard_wide_shows_every_service_open(new_page: Any, web_url
     assert page.locator(".service-more:not([open])").count() == 0
     assert page.locator(".index-link").count() == 7
     assert page.evaluate(NO_SIDEWAYS)
+
+
+def test_web_view_dashboard_says_ready_only_of_an_instance_that_serves(new_page: Any, web_url: str) -> None:
+    """"Ready" means its readiness check passes (and Envoy routes to it): an instance that runs but
+    is not ready, or not yet checked by Envoy, is "up", never "ready, not ..." (newcomer 61)."""
+    import json
+    import time
+
+    status = _status(time.time())
+    status["services"]["legacy"]["instances"] = [
+        {"id": 1, "pid": 41001, "state": "ready", "healthy": True, "rss_mib": 40.0},
+        {"id": 2, "pid": 41002, "state": "ready", "healthy": False},
+        {"id": 3, "pid": 41003, "state": "ready", "healthy": False, "not_ready": "the legacy server is unreachable"},
+        {"id": 4, "pid": 41004, "state": "starting", "healthy": None}]
+    page = new_page()
+    page.route("**/_puma/status", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                             body=json.dumps(status)))
+    page.goto(f"{web_url}/dashboard.html?interval=250")
+    page.wait_for_selector("article.service[data-service='legacy'] .instance-details li", state="attached")
+    lines = page.locator("article[data-service='legacy'] .instance-details li").all_text_contents()
+    assert lines == ["#1 (pid 41001): ready, healthy, 40 MiB resident", "#2 (pid 41002): up, not yet healthy",
+                     "#3 (pid 41003): up, not ready: the legacy server is unreachable", "#4 (pid 41004): starting"], lines

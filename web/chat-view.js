@@ -3,6 +3,7 @@
 // always shown as text.
 
 import { clockText } from "./format.js";
+import { fillThenReveal } from "./live.js";
 
 export function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -128,8 +129,11 @@ export class Log {
     stale.forEach((item) => item.remove());
   }
 
+  // A note is announced as the log's next line; a command, path or address in it is said in
+  // words (live.js), and shown as code.
   note(text, kind) {
-    const item = el("li", `note ${kind || ""}`.trim(), text);
+    const item = el("li", `note ${kind || ""}`.trim());
+    fillThenReveal(item, text, this.list.closest("[aria-live]"));
     item.dataset.role = "system";
     this.list.append(item);
     this.scrollToEnd();

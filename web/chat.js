@@ -427,6 +427,7 @@ function showPanel(name) {
 }
 
 function openConversation(note) {
+  surveySent = false;
   chat.generation += 1;
   Object.assign(chat, { id: null, turnNo: 0, busy: false, ended: false, filmId: null, queue: [], hurry: false, waiting: null,
     unrestored: null });
@@ -474,9 +475,9 @@ async function sendSurvey(event) {
       return;
     }
     saved.forget(chat.backend);
-    window.history.replaceState(null, "", window.location.pathname + window.location.search);  // Back: the conversation
     showPanel("thanks");
     ui.restart.focus();
+    leaveSurveyEntry();
   } catch (err) {
     failure = "Your answers could not be saved: the network failed. Please try again.";
   } finally {
@@ -488,17 +489,29 @@ async function sendSurvey(event) {
 }
 
 // The survey is a history entry (#survey): Back returns to the conversation, Forward to the survey.
+// Once it is sent, the page's entries are the chat's one, showing the thank-you: the page steps
+// back from #survey to it (the entry Next came from, same URL), so Back from the thank-you leaves
+// for the page before the chat, as from any page, instead of landing on a copy of this one (the
+// same URL, a new conversation) with the site one more Back away; Forward to the sent survey's
+// entry steps back to the thank-you again.
+let surveySent = false;
+
+function leaveSurveyEntry() {
+  surveySent = true;
+  if (window.location.hash === "#survey") window.history.back();
+}
+
 function openSurvey() {
   showPanel("survey");
   ui.survey.querySelector("input").focus();
 }
 
 function onHistory() {
-  const wanted = window.location.hash === "#survey" && chat.ended ? "survey" : "chat";
-  if (!ui.thanks.hidden && wanted === "chat") {  // answered: Back starts afresh, as the button does
-    openConversation();
-    return;
+  if (surveySent) {
+    if (window.location.hash === "#survey") window.history.back();
+    return;  // the thank-you stays shown
   }
+  const wanted = window.location.hash === "#survey" && chat.ended ? "survey" : "chat";
   if (wanted === "survey") openSurvey();
   else if (ui.chat.hidden) {
     showPanel("chat");

@@ -176,7 +176,9 @@ function instanceText(instance) {
       : instance.healthy ? ", healthy" : ", not yet healthy";
   const where = instance.pid ? ` (pid ${instance.pid})` : "";
   const memory = typeof instance.rss_mib === "number" ? `, ${Math.round(instance.rss_mib)} MiB resident` : "";
-  const state = instance.not_ready ? "running" : instance.state;  // "ready, not ready" would contradict itself
+  // An instance that runs but does not serve yet (not ready, or not yet in Envoy) is "up": "ready"
+  // is said of one whose readiness check passes only ("ready, not ready" would contradict itself).
+  const state = instance.state === "ready" && (instance.not_ready || instance.healthy === false) ? "up" : instance.state;
   return `#${instance.id}${where}: ${state}${health}${memory}`;
 }
 

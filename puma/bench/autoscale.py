@@ -136,7 +136,7 @@ def breakdown(step_at: float, events: list[dict[str, Any]], requests: list[tuple
     overloaded = starts[target_in_flight] if len(starts) > target_in_flight else None
     decision = next((e["t"] for e in events if e.get("kind") == "scale" and e["to"] > e["from"]
                      and e["t"] >= step_at), None)
-    ready = next((e["t"] for e in events if e.get("kind") == "ready" and decision is not None
+    ready = next((e["t"] for e in events if e.get("kind") == "up" and decision is not None
                   and e["t"] >= decision), None)
     # When its first answer was complete: a request sent earlier may still reach it (a retry), so the
     # start of the first request it served bounds nothing.
