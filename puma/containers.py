@@ -160,7 +160,9 @@ class DockerBackend:
         env = {k: v for k, v in owner_env.items() if k.startswith(PASSED_ENV)}
         env |= {name: os.environ[name] for name in self.env_names}  # each checked set by `start`
         env["PUMA_IN_CONTAINER"] = self.image  # errors in the instance speak of the image, not a venv
-        env["PYTHONPATH"] = str(self.app.parent)
+        # No PYTHONPATH: it would put the app's directory before the standard library, so an app
+        # module named like a standard one (the chatbot's numbers.py) would shadow it; `puma serve`
+        # appends the directory instead.
         if internal_port:  # calls between services: Envoy's internal listener, on this network's gateway
             env["PUMA_URL"] = f"http://{self.gateway}:{internal_port}"
         return env

@@ -258,3 +258,34 @@ def test_docker_backend_refuses_to_pass_a_variable_that_is_not_set(tmp_path) -> 
                           text=True, timeout=120, env=env)
     assert done.returncode == 1
     assert "--env PUMA_TEST_UNSET_SETTING: not set here" in done.stderr and "Traceback" not in done.stderr
+
+
+SIBLINGS_APP = """from puma import puma_config, puma_service, puma_start
+
+puma_config({"puma_services": {"words": "/words"}})
+puma_service({"words": "texts:words"})  # a module beside the script, as the chatbot's are
+if __name__ == "__main__":
+    puma_start()
+"""
+SIBLINGS = {  # modules beside the app named like standard ones (the chatbot's directory has numbers.py)
+    "texts.py": "import calendar, numbers\n\ndef words(request):\n"
+                "    return {'upper': request.data['text'].upper(), 'number': hasattr(numbers, 'Number'),\n"
+                "            'calendar': hasattr(calendar, 'monthrange')}\n",
+    "numbers.py": "ROMAN = {'i': 1, 'v': 5}\n",
+    "calendar.py": "HOLIDAYS = []\n",
+}
+
+
+def test_docker_backend_app_modules_named_like_standard_ones_shadow_nothing(docker_images, tmp_path) -> None:
+    (tmp_path / "app.py").write_text(SIBLINGS_APP)
+    for name, text in SIBLINGS.items():
+        (tmp_path / name).write_text(text)
+    proc, log = _start(tmp_path)
+    try:
+        port = next(line.split("127.0.0.1:")[1].split()[0] for line in log.read_text().splitlines()
+                    if "PUMA is serving at" in line)
+        reply = httpx.post(f"http://127.0.0.1:{port}/words", json={"text": "late"}, timeout=30)
+        assert reply.json() == {"upper": "LATE", "number": True, "calendar": True}, reply.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) == 0, log.read_text()[-3000:]
