@@ -7,6 +7,7 @@ processes (tests/test_puma_app.py). Needs a Docker engine (tests/plugins/docker_
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -48,8 +49,10 @@ class Run:
 @pytest.fixture(scope="module")
 def database_url(docker_engine: str, postgres_cluster: PostgresCluster) -> Iterator[str]:
     """The loaded `chatbot` database, reachable from the host and from the containers."""
-    gateway = docker(docker_engine, "network", "inspect", "bridge", "--format",
-                     "{{(index .IPAM.Config 0).Gateway}}").strip()
+    ipam = json.loads(docker(docker_engine, "network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}"))[0]
+    # The default bridge's gateway (docker0's address); Docker 20.10 lists only its subnet, whose
+    # first address the engine gives the bridge.
+    gateway = ipam.get("Gateway") or str(next(ipaddress.ip_network(ipam["Subnet"]).hosts()))
     password = secrets.token_hex(16)
     postgres_cluster.start(also_listen=gateway, password=password)
     try:
