@@ -50,6 +50,11 @@ PUMA_DIGEST = ("import hashlib, pathlib, puma; root = pathlib.Path(puma.__file__
                "for p in sorted(root.rglob('*.py')):\n"
                "    h.update(p.relative_to(root).as_posix().encode()); h.update(p.read_bytes())\n"
                "print(h.hexdigest()[:16])")
+# How long a container may take to answer its first health check when its service sets no
+# `startup_timeout_s`: each container imports and warms up on its own (no zygote warmed once, no
+# progress reported to the supervisor), several at once on the same cores; the chatbot's agent
+# takes 60-120 s here under load. A container that exits is reported at once, whatever this is.
+CONTAINER_STARTUP_TIMEOUT_S = 300.0
 PASSED_ENV = ("PUMA_", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
