@@ -22,6 +22,7 @@ them all. Errors: `PumaStartError` naming the image or the engine and the fix.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import os
 import subprocess
@@ -112,6 +113,17 @@ class DockerBackend:
         self.gateway = gateway
         log.info("docker backend: network %s (gateway %s), image %s", name, gateway, self.image)
         return gateway
+
+    def holds(self, address: str) -> bool:
+        """Whether `address` is on this deployment's own network: one of its instances (the status
+        server trusts them as it trusts this machine: their warm-ups wait on internal services)."""
+        if self.network is None:
+            return False
+        try:
+            subnet = ipaddress.ip_network(self.network.attrs["IPAM"]["Config"][0]["Subnet"])
+            return ipaddress.ip_address(address.strip().strip("[]")) in subnet
+        except (KeyError, IndexError, ValueError):
+            return False
 
     def _check_same_puma(self) -> None:
         """The instances run the image's PUMA and talk to this one: they must be the same code."""
