@@ -289,3 +289,46 @@ def test_docker_backend_app_modules_named_like_standard_ones_shadow_nothing(dock
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=120) == 0, log.read_text()[-3000:]
+
+
+INTERNAL_APP = """from puma import puma_config, puma_service, puma_start
+
+puma_config({"puma_services": {
+    "vault": {"prefix": "/vault", "visibility": "internal"},
+    "front": {"prefix": "/front", "warmup": "parts:warm"}}})
+puma_service({"vault": "parts:vault", "front": "parts:front"})
+if __name__ == "__main__":
+    puma_start()
+"""
+PARTS = """import puma
+
+SEEDS = []
+
+def vault(request):
+    return {"seed": 42}
+
+def warm():  # as the chatbot's agent reads the catalogue's vocabulary from its internal db service
+    SEEDS.append(puma.call("vault", {})["seed"])
+
+def front(request):
+    return {"seeds": SEEDS}
+"""
+
+
+def test_docker_backend_a_warm_up_calling_an_internal_service_gets_its_answer(docker_images, tmp_path) -> None:
+    # The warm-up waits until the deployment routes to the internal service: the readiness it asks
+    # from its container must name internal services, as it does to a forked instance.
+    (tmp_path / "app.py").write_text(INTERNAL_APP)
+    (tmp_path / "parts.py").write_text(PARTS)
+    started = time.monotonic()
+    proc, log = _start(tmp_path)
+    try:
+        assert time.monotonic() - started < 120, log.read_text()[-3000:]
+        port = next(line.split("127.0.0.1:")[1].split()[0] for line in log.read_text().splitlines()
+                    if "PUMA is serving at" in line)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            assert client.post("/front", json={}).json() == {"seeds": [42]}
+            assert client.post("/vault", json={}).status_code == 404  # still internal to the public
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) == 0, log.read_text()[-3000:]

@@ -48,7 +48,7 @@ class Run:
 
 @pytest.fixture(scope="module")
 def database_url(docker_engine: str, postgres_cluster: PostgresCluster) -> Iterator[str]:
-    """The loaded `chatbot` database, reachable from the host and from the containers."""
+    """The loaded `chatbot` database as the containers reach it (this machine uses loopback)."""
     ipam = json.loads(docker(docker_engine, "network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}"))[0]
     # The default bridge's gateway (docker0's address); Docker 20.10 lists only its subnet, whose
     # first address the engine gives the bridge.
@@ -59,6 +59,14 @@ def database_url(docker_engine: str, postgres_cluster: PostgresCluster) -> Itera
         yield postgres_cluster.url(host=gateway, password=password)
     finally:
         postgres_cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def store(database_url: str, postgres_cluster: PostgresCluster) -> Iterator[SqlSessionStore]:
+    """The deployment's conversations, read from this machine over loopback (the same server)."""
+    sessions = SqlSessionStore(postgres_cluster.url())
+    yield sessions
+    sessions.close()
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +98,6 @@ def run(docker_engine: str, docker_images: dict[str, str], database_url: str,
     left = docker(docker_engine, "ps", "-aq", "--filter", "label=io.puma.run").split()
     networks = docker(docker_engine, "network", "ls", "-q", "--filter", "label=io.puma.run").split()
     assert not left and not networks, f"left after Ctrl-C: containers {left}, networks {networks}"
-
-
-@pytest.fixture(scope="module")
-def store(database_url: str) -> Iterator[SqlSessionStore]:
-    sessions = SqlSessionStore(database_url)
-    yield sessions
-    sessions.close()
 
 
 @pytest.fixture(scope="module")
