@@ -189,10 +189,10 @@ if __name__ == "__main__":
 """
 
 
-def _start(workdir: Path) -> tuple[subprocess.Popen[str], Path]:
+def _start(workdir: Path, script: str = "app.py") -> tuple[subprocess.Popen[str], Path]:
     log = workdir / f"run-{time.monotonic_ns()}.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "puma", "run", "app.py", "--port", str(free_port()),
+        proc = subprocess.Popen([sys.executable, "-m", "puma", "run", script, "--port", str(free_port()),
                                  "--backend", "docker", "--image", IMAGE], cwd=workdir, stdout=out,
                                 stderr=subprocess.STDOUT, text=True)
     wait_for(lambda: "PUMA is serving" in log.read_text() or proc.poll() is not None, timeout_s=300,
@@ -277,10 +277,13 @@ SIBLINGS = {  # modules beside the app named like standard ones (the chatbot's d
 
 
 def test_docker_backend_app_modules_named_like_standard_ones_shadow_nothing(docker_images, tmp_path) -> None:
-    (tmp_path / "app.py").write_text(SIBLINGS_APP)
+    # Started from the directory above the app's: `python -m` puts its working directory first on
+    # this side's path, where the app's numbers.py would shadow the standard one before PUMA runs.
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "app.py").write_text(SIBLINGS_APP)
     for name, text in SIBLINGS.items():
-        (tmp_path / name).write_text(text)
-    proc, log = _start(tmp_path)
+        (tmp_path / "shop" / name).write_text(text)
+    proc, log = _start(tmp_path, "shop/app.py")
     try:
         port = next(line.split("127.0.0.1:")[1].split()[0] for line in log.read_text().splitlines()
                     if "PUMA is serving at" in line)
