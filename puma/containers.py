@@ -53,8 +53,9 @@ PUMA_DIGEST = ("import hashlib, pathlib, puma; root = pathlib.Path(puma.__file__
                "print(h.hexdigest()[:16])")
 # How long a container may take to answer its first health check when its service sets no
 # `startup_timeout_s`: each container imports and warms up on its own (no zygote warmed once, no
-# progress reported to the supervisor), several at once on the same cores; the chatbot's agent
-# takes 60-120 s here under load. A container that exits is reported at once, whatever this is.
+# progress reported to the supervisor), several at once on the same cores (README "Containers":
+# a chatbot agent container's warm-up took 60 s at load 15-20). A container that exits fails the
+# start at once, whatever this is.
 CONTAINER_STARTUP_TIMEOUT_S = 300.0
 PASSED_ENV = ("PUMA_", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
