@@ -271,7 +271,11 @@ def cmd_run(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     from .app import load_app
 
-    config = load_app(args.app).resolved_config()
+    app = load_app(args.app)
+    # The app's directory last, as a forked instance has it (childenv): its modules importable,
+    # none shadowing the standard library's (the chatbot's directory holds a numbers.py).
+    sys.path.extend(p for p in app.import_paths if p not in sys.path)
+    config = app.resolved_config()
     if args.service not in config.puma_services:
         raise PumaError(f"no service {args.service!r} in {args.app}{did_you_mean(args.service, list(config.puma_services))}; "
                         f"services: {sorted(config.puma_services)}")

@@ -22,6 +22,7 @@ them all. Errors: `PumaStartError` naming the image or the engine and the fix.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import os
 import subprocess
@@ -50,6 +51,12 @@ PUMA_DIGEST = ("import hashlib, pathlib, puma; root = pathlib.Path(puma.__file__
                "for p in sorted(root.rglob('*.py')):\n"
                "    h.update(p.relative_to(root).as_posix().encode()); h.update(p.read_bytes())\n"
                "print(h.hexdigest()[:16])")
+# How long a container may take to answer its first health check when its service sets no
+# `startup_timeout_s`: each container imports and warms up on its own (no zygote warmed once, no
+# progress reported to the supervisor), several at once on the same cores (README "Containers":
+# a chatbot agent container's warm-up took 60 s at load 15-20). A container that exits fails the
+# start at once, whatever this is.
+CONTAINER_STARTUP_TIMEOUT_S = 300.0
 PASSED_ENV = ("PUMA_", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -108,6 +115,17 @@ class DockerBackend:
         log.info("docker backend: network %s (gateway %s), image %s", name, gateway, self.image)
         return gateway
 
+    def holds(self, address: str) -> bool:
+        """Whether `address` is on this deployment's own network: one of its instances (the status
+        server trusts them as it trusts this machine: their warm-ups wait on internal services)."""
+        if self.network is None:
+            return False
+        try:
+            subnet = ipaddress.ip_network(self.network.attrs["IPAM"]["Config"][0]["Subnet"])
+            return ipaddress.ip_address(address.strip().strip("[]")) in subnet
+        except (KeyError, IndexError, ValueError):
+            return False
+
     def _check_same_puma(self) -> None:
         """The instances run the image's PUMA and talk to this one: they must be the same code."""
         here = subprocess.run([sys.executable, "-c", PUMA_DIGEST], capture_output=True, text=True, timeout=60,
@@ -160,7 +178,9 @@ class DockerBackend:
         env = {k: v for k, v in owner_env.items() if k.startswith(PASSED_ENV)}
         env |= {name: os.environ[name] for name in self.env_names}  # each checked set by `start`
         env["PUMA_IN_CONTAINER"] = self.image  # errors in the instance speak of the image, not a venv
-        env["PYTHONPATH"] = str(self.app.parent)
+        # No PYTHONPATH: it would put the app's directory before the standard library, so an app
+        # module named like a standard one (the chatbot's numbers.py) would shadow it; `puma serve`
+        # appends the directory instead.
         if internal_port:  # calls between services: Envoy's internal listener, on this network's gateway
             env["PUMA_URL"] = f"http://{self.gateway}:{internal_port}"
         return env

@@ -426,7 +426,8 @@ class StatusServer:
                     pass
                 peer = self.headers.get(PEER_HEADER) or self.client_address[0]
                 local = self.headers.get(LOCAL_HEADER)
-                if not (_is_local(peer) or peer == local):  # to our own address: this machine
+                backend = getattr(deployment, "backend", None)  # its containers: on a network of its own
+                if not (_is_local(peer) or peer == local or (backend is not None and backend.holds(peer))):
                     return False
                 own = {a for a in (local, deployment.config.listener.host) if a}
                 return names_this_deployment(self.headers.get("host"), own)

@@ -25,7 +25,7 @@ from typing import Any
 from . import admin, childenv, client, edge, guard, logs, rundirs, sharedcache, wakeups, workers
 from .config import PumaConfig
 from .configproblems import unstartable_problems
-from .containers import ContainerSpec, DockerBackend
+from .containers import CONTAINER_STARTUP_TIMEOUT_S, ContainerSpec, DockerBackend
 from .control import ControlLoop
 from .dynamo import LocalDynamo
 from .envoywatch import EnvoyWatch
@@ -173,7 +173,9 @@ class Deployment:
     def _startup_timeout_s(self, pool: ServicePool) -> float:
         """How long `pool`'s zygote may go without progress while starting: its config's, else the deployment's."""
         own = pool.service.startup_timeout_s
-        return own if own is not None else self.startup_timeout_s
+        if own is not None:
+            return own
+        return self.startup_timeout_s if self.backend is None else max(self.startup_timeout_s, CONTAINER_STARTUP_TIMEOUT_S)
 
     def _raise_if_a_service_failed(self) -> None:
         # A service that failed while starting (its zygote's error, or its restart budget spent)

@@ -23,6 +23,20 @@ def compose_command() -> list[str]:
     return [v1] if v1 else ["docker", "compose"]
 
 
+def compose_client() -> str:
+    """Which client `compose_command` runs, for test ids and messages: "docker-compose-1.29.2"
+    (v1) or "docker-compose-plugin-2.x" (v2), "compose-missing" when neither answers."""
+    command = compose_command()
+    try:
+        done = subprocess.run([*command, "version", "--short"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "compose-missing"
+    version = done.stdout.strip().removeprefix("v")
+    if done.returncode != 0 or not version:
+        return "compose-missing"
+    return f"docker-compose-{version}" if len(command) == 1 else f"docker-compose-plugin-{version}"
+
+
 class ComposeStack:
     """One project of docker-compose.yml: ``up``, ``scale``, ``kill``... and ``down``."""
 

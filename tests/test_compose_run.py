@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.compose_stack import ComposeStack
+from tests.compose_stack import ComposeStack, compose_client
 from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # a fresh machine builds images first
@@ -23,8 +23,10 @@ SCRIPT = ["crime", "no preference", "no preference", "no preference", "no", "ano
 START_TIMEOUT_S = 600  # 12 containers on a busy 2-core machine; README "Containers" has the figure
 
 
-@pytest.fixture(scope="module")
-def stack(docker_engine: str, docker_images: dict[str, str]) -> Iterator[ComposeStack]:
+# The client in every test's id (e.g. `[docker-compose-1.29.2]`): which of v1 and v2 this run tried.
+@pytest.fixture(scope="module", params=[compose_client()])
+def stack(request: pytest.FixtureRequest, docker_engine: str, docker_images: dict[str, str]) -> Iterator[ComposeStack]:
+    print(f"\ncompose client: {request.param}")
     stack = ComposeStack(docker_engine, docker_images["postgres"])
     try:
         started = time.monotonic()

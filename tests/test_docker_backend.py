@@ -189,10 +189,10 @@ if __name__ == "__main__":
 """
 
 
-def _start(workdir: Path) -> tuple[subprocess.Popen[str], Path]:
+def _start(workdir: Path, script: str = "app.py") -> tuple[subprocess.Popen[str], Path]:
     log = workdir / f"run-{time.monotonic_ns()}.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "puma", "run", "app.py", "--port", str(free_port()),
+        proc = subprocess.Popen([sys.executable, "-m", "puma", "run", script, "--port", str(free_port()),
                                  "--backend", "docker", "--image", IMAGE], cwd=workdir, stdout=out,
                                 stderr=subprocess.STDOUT, text=True)
     wait_for(lambda: "PUMA is serving" in log.read_text() or proc.poll() is not None, timeout_s=300,
@@ -258,3 +258,80 @@ def test_docker_backend_refuses_to_pass_a_variable_that_is_not_set(tmp_path) -> 
                           text=True, timeout=120, env=env)
     assert done.returncode == 1
     assert "--env PUMA_TEST_UNSET_SETTING: not set here" in done.stderr and "Traceback" not in done.stderr
+
+
+SIBLINGS_APP = """from puma import puma_config, puma_service, puma_start
+
+puma_config({"puma_services": {"words": "/words"}})
+puma_service({"words": "texts:words"})  # a module beside the script, as the chatbot's are
+if __name__ == "__main__":
+    puma_start()
+"""
+SIBLINGS = {  # modules beside the app named like standard ones (the chatbot's directory has numbers.py)
+    "texts.py": "import calendar, numbers\n\ndef words(request):\n"
+                "    return {'upper': request.data['text'].upper(), 'number': hasattr(numbers, 'Number'),\n"
+                "            'calendar': hasattr(calendar, 'monthrange')}\n",
+    "numbers.py": "ROMAN = {'i': 1, 'v': 5}\n",
+    "calendar.py": "HOLIDAYS = []\n",
+}
+
+
+def test_docker_backend_app_modules_named_like_standard_ones_shadow_nothing(docker_images, tmp_path) -> None:
+    # Started from the directory above the app's: `python -m` puts its working directory first on
+    # this side's path, where the app's numbers.py would shadow the standard one before PUMA runs.
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "app.py").write_text(SIBLINGS_APP)
+    for name, text in SIBLINGS.items():
+        (tmp_path / "shop" / name).write_text(text)
+    proc, log = _start(tmp_path, "shop/app.py")
+    try:
+        port = next(line.split("127.0.0.1:")[1].split()[0] for line in log.read_text().splitlines()
+                    if "PUMA is serving at" in line)
+        reply = httpx.post(f"http://127.0.0.1:{port}/words", json={"text": "late"}, timeout=30)
+        assert reply.json() == {"upper": "LATE", "number": True, "calendar": True}, reply.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) == 0, log.read_text()[-3000:]
+
+
+INTERNAL_APP = """from puma import puma_config, puma_service, puma_start
+
+puma_config({"puma_services": {
+    "vault": {"prefix": "/vault", "visibility": "internal"},
+    "front": {"prefix": "/front", "warmup": "parts:warm"}}})
+puma_service({"vault": "parts:vault", "front": "parts:front"})
+if __name__ == "__main__":
+    puma_start()
+"""
+PARTS = """import puma
+
+SEEDS = []
+
+def vault(request):
+    return {"seed": 42}
+
+def warm():  # as the chatbot's agent reads the catalogue's vocabulary from its internal db service
+    SEEDS.append(puma.call("vault", {})["seed"])
+
+def front(request):
+    return {"seeds": SEEDS}
+"""
+
+
+def test_docker_backend_a_warm_up_calling_an_internal_service_gets_its_answer(docker_images, tmp_path) -> None:
+    # The warm-up waits until the deployment routes to the internal service: the readiness it asks
+    # from its container must name internal services, as it does to a forked instance.
+    (tmp_path / "app.py").write_text(INTERNAL_APP)
+    (tmp_path / "parts.py").write_text(PARTS)
+    started = time.monotonic()
+    proc, log = _start(tmp_path)
+    try:
+        assert time.monotonic() - started < 120, log.read_text()[-3000:]
+        port = next(line.split("127.0.0.1:")[1].split()[0] for line in log.read_text().splitlines()
+                    if "PUMA is serving at" in line)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            assert client.post("/front", json={}).json() == {"seeds": [42]}
+            assert client.post("/vault", json={}).status_code == 404  # still internal to the public
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) == 0, log.read_text()[-3000:]

@@ -52,21 +52,42 @@ class PostgresCluster:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
                   "--encoding=UTF8", "--no-sync")
 
-    def start(self) -> None:
+    def start(self, *, also_listen: str = "", password: str = "") -> None:
+        """On loopback; with `also_listen` (an address of this machine, e.g. a Docker bridge's
+        gateway) there too, where only clients of Docker's private ranges that give `password`
+        get in (an hba file of its own: the cluster's own stays loopback-only)."""
         self.port = _free_port()
         options = f"-p {self.port} -k {self.sockets} {SERVER_OPTIONS}"
+        if also_listen:
+            assert password, "a server reachable beyond loopback needs a password"
+            options = options.replace("listen_addresses=127.0.0.1", f"listen_addresses=127.0.0.1,{also_listen}")
+            options += f" -c hba_file={self._bridge_hba()}"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
                   "-w", "-t", "30", "start")
+        if also_listen:  # over the Unix socket (trusted), before anyone can reach the address
+            self._run("psql", "-h", str(self.sockets), "-p", str(self.port), "-U", "postgres", "-q",
+                      "-c", f"ALTER ROLE postgres PASSWORD '{password}'")
+
+    def _bridge_hba(self) -> Path:
+        hba = self.root / "pg_hba_bridge.conf"
+        hba.write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n"
+                       # Docker's default address pools: the deployment's own network is one of them
+                       "host all all 172.16.0.0/12 scram-sha-256\nhost all all 192.168.0.0/16 scram-sha-256\n")
+        if self._as_postgres:
+            user = pwd.getpwnam("postgres")
+            os.chown(hba, user.pw_uid, user.pw_gid)
+        return hba
 
     def stop(self) -> None:
         if self.port is not None and (self.data / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
         self.port = None
 
-    def url(self, database: str = DATABASE) -> str:
+    def url(self, database: str = DATABASE, *, host: str = "127.0.0.1", password: str = "") -> str:
         """A SQLAlchemy URL (psycopg2; trust authentication on loopback, no password)."""
         assert self.port is not None, "start the cluster first"
-        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/{database}"
+        user = f"postgres:{password}" if password else "postgres"
+        return f"postgresql+psycopg2://{user}@{host}:{self.port}/{database}"
 
     def create_database(self, name: str = DATABASE) -> None:
         self._run("createdb", "-h", str(self.sockets), "-p", str(self.port), "-U", "postgres", name)
