@@ -164,8 +164,14 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     wished = bool(plan["added"] or plan["replaced"] or nlu.get("titles") or nlu.get("title")
                   or nlu.get("seen_titles"))
     suggestion = state.get("suggestion")
+    # An answer naming one of the choices offered ("wes" to "Did you mean Wes Anderson, Paul Thomas
+    # Anderson or ...?") picks it, even where the same words alone would be a new question of their
+    # own ("wes": "Did you mean Wes Bentley or Wes Studi?").
+    picked_now = _picked_choice(suggestion, nlu) if suggestion else None
+    if picked_now and plan["suggest"] and not (plan["added"] or plan["replaced"]):
+        plan = dict(plan, suggest=None)
     if suggestion and not plan["suggest"]:
-        choice = _picked_choice(suggestion, nlu)
+        choice = picked_now
         answer = "yes" if choice else yes_no(nlu, sentiment, stage)
         if not wished and answer in ("yes", "liked") or choice:
             picked = dict(suggestion["constraint"], values=[choice or suggestion["name"]])

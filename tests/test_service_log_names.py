@@ -82,7 +82,9 @@ def test_service_log_names_overlapping_requests_say_no_queue_warning(kept: _Kept
     finally:
         done.set()
         dispatcher.shutdown(timeout=5)
-    assert not [r.getMessage() for r in kept.records if r.name.startswith("waitress")]
+    # (Not every waitress line: on a loaded machine its shutdown may still cancel pending tasks.)
+    queued = [r.getMessage() for r in kept.records if r.name.startswith("waitress") and "queue depth" in r.getMessage()]
+    assert not queued, queued
 
 
 @pytest.fixture(scope="module")

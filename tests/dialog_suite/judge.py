@@ -132,7 +132,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 11 (d21): comparisons with a film named
          "than_named_film", "first_names", "life_years", "owned_proposal",
          "person_styles", "surname_choices", "relative_steps",
-         "impatient_wishes", "coined_titles_listed")
+         "impatient_wishes", "coined_titles_listed",
+         # round 11 (merge of d21 and the choices): a first name picking one of the choices offered
+         "choice_picks")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
