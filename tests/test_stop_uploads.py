@@ -14,7 +14,8 @@ import puma
 from tests.apps import basic
 
 
-def _slow_upload(port: int, path: str, body: bytes, pause_s: float, replies: list[bytes]) -> None:
+def _slow_upload(port: int, path: str, body: bytes, pause_s: float, replies: list[bytes],
+                 begun: threading.Semaphore) -> None:
     head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
@@ -22,6 +23,8 @@ def _slow_upload(port: int, path: str, body: bytes, pause_s: float, replies: lis
         try:
             for n in range(0, len(body), 4):
                 sock.sendall(body[n:n + 4])
+                if n == 4:
+                    begun.release()  # its headers and first bytes are sent: the upload is under way
                 time.sleep(pause_s)
             received = b""
             while chunk := sock.recv(65536):
@@ -43,10 +46,13 @@ def test_a_stop_answers_requests_still_uploading_their_body(bodies: list[bytes])
     mesh = app.start(listener={"port": 0})
     try:
         port = int(mesh.url.rsplit(":", 1)[1])
-        uploads = [threading.Thread(target=_slow_upload, args=(port, "/echo", body, 0.25, replies)) for body in bodies]
+        begun = threading.Semaphore(0)
+        uploads = [threading.Thread(target=_slow_upload, args=(port, "/echo", body, 0.25, replies, begun))
+                   for body in bodies]
         for upload in uploads:
             upload.start()
-        time.sleep(0.6)  # their headers and first bytes are in: Envoy buffers the rest as it comes
+        for _ in uploads:  # each under way (Envoy buffers the rest as it comes), however busy the machine
+            assert begun.acquire(timeout=30), "an upload did not begin"
     finally:
         mesh.stop()
     for upload in uploads:
