@@ -116,6 +116,8 @@ def main(argv: list[str] | None = None) -> None:
     lifeline = _supervisor_pidfd(args.supervisor_pid)  # opened here, before any fork: every instance inherits it
 
     def become(sock: socket.socket, instance_id: int, notify: Callable[[], None]) -> None:
+        if args.cpu_bound:  # before its first thread: a thread keeps the policy it was started with
+            _run_as_batch()
         _stop_with_supervisor(lifeline)
         _identity["instance"] = instance_id
         name_instance(instance_id, sock.getsockname()[1])
