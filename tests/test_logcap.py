@@ -197,8 +197,12 @@ def test_logcap_a_worker_hosts_service_log_stays_under_its_cap(tmp_path):
         try:
             wait_for(lambda: any(i.remote for i in mesh.instances("noisy")), timeout_s=60,
                      message="the worker host's instance")
+            # Listed, then routed once Envoy has read its endpoints file (a few ms later).
+            wait_for(lambda: http.post("/noisy", json={"kb": 0, "start": 0}).status_code == 200, timeout_s=30,
+                     message="the worker host's instance routed")
             for n in range(30):  # 30 x 100 KiB = 3 MiB, 12 times the cap
-                assert http.post("/noisy", json={"kb": 100, "start": n * 100}).status_code == 200
+                reply = http.post("/noisy", json={"kb": 100, "start": n * 100})
+                assert reply.status_code == 200, reply.text
             logs = next(tmp_path.glob("puma-worker-*/logs"))
 
             def on_disk() -> int:
