@@ -34,7 +34,7 @@ from chatbot.scope import (
     unstressed,
     wish_restarts,
 )
-from chatbot.text import fold_utterance
+from chatbot.text import fold_utterance, phrases
 
 BOUNDARY = ","
 _SPLIT = re.compile(r"\s*(?:[,;!?]+|:(?!\d)|(?<=\w\w|'\w)\.+(?=\s|$)|\s[-–—]+\s)\s*")
@@ -219,16 +219,7 @@ def year_ranges(tokens: Sequence[str], last_year: int | None = None
     years inclusive (None: open). "the 80s", "early 2000s", "made after 2010" (2011-),
     "between 1995 and 2005", "from 1994", "a recent one" (the catalogue's last
     ``RECENT_YEARS`` years, from ``last_year``), "an old classic" (before ``OLD_BEFORE``)."""
-    found: list[tuple[int, int, int | None, int | None]] = []
-    i = 0
-    while i < len(tokens):
-        hit = _range_at(tokens, i, last_year)
-        if hit is None:
-            i += 1
-            continue
-        found.append(hit)
-        i = hit[1]
-    return found
+    return phrases(tokens, lambda i: _range_at(tokens, i, last_year))
 
 
 def _range_at(tokens: Sequence[str], i: int, last_year: int | None

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chatbot.constraints import years
+from chatbot.text import phrases
 
 MIN_AGE, MAX_AGE = 5, 100  # "I'm 40" is an age in this span (not "I'm 2 hours free")
 # ages a time of life spans, from its first year to its last
@@ -99,16 +100,7 @@ def _full_year(said: str, this_year: int) -> int | None:
 def _periods(tokens: Sequence[str]) -> list[tuple[int, int, tuple[int | None, int | None]]]:
     """Times of life and the ages they span: "before I was born", "in high school", "when
     I was a kid", "when I was 12"."""
-    found = []
-    i = 0
-    while i < len(tokens):
-        hit = _period_at(tokens, i)
-        if hit is None:
-            i += 1
-            continue
-        found.append(hit)
-        i = hit[1]
-    return found
+    return phrases(tokens, lambda i: _period_at(tokens, i))
 
 
 def _period_at(tokens: Sequence[str], i: int) -> tuple[int, int, tuple[int | None, int | None]] | None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 MAX_INPUT_CHARS = 2000
 """Longer utterances are cut to this many characters before anything reads them."""
@@ -30,6 +31,23 @@ _CONTRACTIONS = (
     (re.compile(r"\baint\b"), "is not"),
     (re.compile(r"\bi['’]m\b"), "i am"),
 )
+
+
+_Hit = TypeVar("_Hit", bound=tuple)  # (start, end, ...): tokens [start, end)
+
+
+def phrases(tokens: Sequence[str], at: Callable[[int], _Hit | None]) -> list[_Hit]:
+    """Each phrase `at(i)` finds, scanning left to right and going on after the end (`hit[1]`) of
+    each: no two overlap. `at(i)` returns a tuple starting ``(start, end, ...)`` or None."""
+    found, i = [], 0
+    while i < len(tokens):
+        hit = at(i)
+        if hit is None:
+            i += 1
+            continue
+        found.append(hit)
+        i = hit[1]
+    return found
 
 
 def clean_input(text: object) -> tuple[str, bool]:

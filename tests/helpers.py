@@ -3,9 +3,12 @@ chatbot app, and what a test reads of a deployment or a reply, failing plainly w
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -71,3 +74,13 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextlib.contextmanager
+def continued_after(pid: int) -> Iterator[None]:
+    """Send SIGCONT to `pid` on the way out, so a test that stops a process never leaves it stopped."""
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)

@@ -10,7 +10,6 @@ import contextlib
 import os
 import re
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ import puma
 from puma.running import format_status
 from puma.zygotewatch import TIMEOUT_S
 from tests.apps import basic
-from tests.helpers import wait_for
+from tests.helpers import continued_after, wait_for
 
 
 def _start(interval_s: float = 1.0) -> puma.Deployment:
@@ -29,15 +28,6 @@ def _start(interval_s: float = 1.0) -> puma.Deployment:
         "other": {"prefix": "/other"}}})
     app.add_services({"policy": basic.echo, "other": basic.echo})
     return app.start(listener={"port": 0})
-
-
-@contextlib.contextmanager
-def _continued_after(pid: int) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGCONT)  # never leave a stopped process behind
 
 
 def _events(mesh: puma.Deployment, kind: str) -> list[str]:
@@ -89,7 +79,7 @@ def test_forkserver_faults_zygotes_it_had_started_stay_under_their_liveness_chec
         _kill_fork_server(mesh)
         zygote = _zygote(mesh)
         serving = {i.pid for i in mesh.instances("policy")}
-        with _continued_after(zygote):
+        with continued_after(zygote):
             os.kill(zygote, signal.SIGSTOP)
             wait_for(lambda: _zygote(mesh) != zygote and mesh.pools["policy"].zygote_ready(),
                      timeout_s=TIMEOUT_S + 20, message="the stopped zygote caught, killed and started again")
@@ -104,7 +94,7 @@ def test_forkserver_faults_an_instance_is_said_replaced_only_once_it_is_and_stat
         _kill_fork_server(mesh)
         zygote = _zygote(mesh)
         victim, survivor = sorted((i.pid, i.id) for i in mesh.instances("policy"))
-        with _continued_after(zygote):
+        with continued_after(zygote):
             os.kill(zygote, signal.SIGSTOP)  # no fork can happen: the kill below waits for its restart
             os.kill(victim[0], signal.SIGKILL)
             wait_for(lambda: any(f"instance {victim[1]} " in m for m in _events(mesh, "unhealthy")) or

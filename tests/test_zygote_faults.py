@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,7 +20,7 @@ import pytest
 
 from puma.config import parse_config
 from puma.supervisor import Deployment
-from tests.helpers import wait_for
+from tests.helpers import continued_after, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM_S = "4"  # the warm-up each zygote runs again: what a client would wait for, were instances to die with it
@@ -70,15 +69,6 @@ class Traffic:
         return [s for s in self.statuses if s != 200]
 
 
-@contextlib.contextmanager
-def _continued_after(pid: int) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGCONT)  # never leave a stopped process behind
-
-
 def _zygote_pid(mesh: Deployment) -> int:
     zygote = mesh.pools["slow"].zygote
     assert zygote is not None and zygote.pid is not None, "the zygote is running"
@@ -107,7 +97,7 @@ def test_zygote_faults_a_zygote_fault_costs_no_request(monkeypatch: pytest.Monke
     with _deployment(monkeypatch, interval_s=1.0) as mesh:
         zygote = _zygote_pid(mesh)
         serving = set(_pids(mesh))
-        with Traffic(mesh.url) as traffic, _continued_after(zygote):
+        with Traffic(mesh.url) as traffic, continued_after(zygote):
             wait_for(lambda: len(traffic.statuses) >= 5, timeout_s=20, message="traffic flowing")
             os.kill(zygote, fault)
             _new_zygote_ready(mesh, zygote)
