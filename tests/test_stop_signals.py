@@ -44,6 +44,8 @@ def ready_check_starting_threads() -> None:
     """A readiness check that pings its store from worker threads, one after another, for a while (a
     pool of pings): its thread starts threads all the time, and Linux hands a pending signal to such a thread."""
     deadline = time.monotonic() + 10
+    if os.environ.get("CHECKS_STARTED"):  # the test waits until every instance's checks are under way
+        Path(os.environ["CHECKS_STARTED"], str(os.getpid())).touch()
     while time.monotonic() < deadline:
         worker = threading.Thread(target=time.sleep, args=(0.002,))  # a ping's wait: little CPU
         worker.start()
@@ -95,7 +97,9 @@ def test_an_instance_told_to_drain_on_another_thread_exits_at_once(which: str) -
     assert took < QUICK_S, f"an idle instance took {took:.1f} s to drain after its stop signal"
 
 
-def test_stopping_instances_whose_readiness_checks_start_threads_waits_for_none() -> None:
+def test_stopping_instances_whose_readiness_checks_start_threads_waits_for_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHECKS_STARTED", str(tmp_path))
     mesh = _mesh({"echo": {"prefix": "/echo", "instances": 2,
                            "readiness": {"check": f"{__name__}:ready_check_starting_threads", "timeout_s": 0.5,
                                          "period_s": 0.5}},
@@ -103,7 +107,8 @@ def test_stopping_instances_whose_readiness_checks_start_threads_waits_for_none(
                  {"echo": basic.echo, "plain": basic.plain})
     try:
         assert httpx.post(mesh.url + "/echo", json={"a": 1}, timeout=10).status_code == 200
-        time.sleep(1.0)  # the checks are under way, starting threads
+        wait_for(lambda: len(list(tmp_path.iterdir())) >= 3, timeout_s=30,
+                 message="the 3 instances' readiness checks under way, starting threads")
         started = time.monotonic()
         mesh.stop()
         took = time.monotonic() - started
