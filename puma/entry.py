@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from . import interrupts
+import os
+
+try:
+    from . import interrupts
+except KeyboardInterrupt:  # Ctrl-C in the millisecond before the handler is in place: the same line
+    os.write(2, b"\npuma: stopped during start-up; nothing is left running\n")
+    os._exit(130)
 
 
 def main(argv: list[str] | None = None) -> None:

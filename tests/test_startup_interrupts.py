@@ -168,3 +168,18 @@ def test_startup_ctrl_c_soon_after_the_command_starts_is_one_line_and_exit_130(t
         assert "puma/" not in out.split("Traceback", 1)[-1], out
         return
     _assert_stopped_in_one_line(code, out, proc.pid)
+
+
+@pytest.mark.parametrize("module", ["signal", "puma.interrupts"])
+def test_startup_ctrl_c_while_the_entry_point_imports_its_handler_is_one_line_and_exit_130(module: str) -> None:
+    # A Ctrl-C lands in one of the imports that bring the handler in (one at 25 ms did, in CI):
+    # a finder that raises KeyboardInterrupt when that module is imported stands in for it.
+    script = (f"import sys\nclass Ctrl_C:\n    def find_spec(self, name, path=None, target=None):\n"
+              f"        if name == {module!r}: raise KeyboardInterrupt\n"
+              f"sys.modules.pop({module!r}, None)\nsys.meta_path.insert(0, Ctrl_C())\n"
+              "from puma.entry import main\nsys.exit(main(['--help']))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr, done.stderr
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert done.stderr.strip() == STOPPED and done.stdout == ""

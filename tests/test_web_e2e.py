@@ -300,6 +300,22 @@ def test_web_chat_limit_refusal_is_announced_once_not_at_every_key_and_its_end_o
     assert page.inner_text("#char-count") == "499 / 500 characters"
 
 
+def test_web_chat_limit_refusal_is_in_the_live_region_when_enter_is_handled(
+        page: Any, mesh: puma.Deployment) -> None:
+    """The next key (a fast typist, a key repeat, a busy machine) can arrive before any timer the
+    page sets fires, and typing withdraws the refusal: so the refusal Enter earned is in the live
+    region when Enter's handling ends, not a moment later (CI once heard it withdrawn unsaid)."""
+    open_chat(page, mesh.url, "puma")
+    page.fill("#chat-input", "x" * 505)
+    region_after_enter = page.evaluate("""() => {
+      const box = document.querySelector('#chat-input');
+      box.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}));
+      return document.getElementById('status-announce').textContent;  // before any other task runs
+    }""")
+    assert "Not sent" in region_after_enter and "505 characters" in region_after_enter, region_after_enter
+    assert bubbles(page, "user") == []
+
+
 @pytest.mark.parametrize("typed", ["", "   ", "\n\n"])
 def test_web_chat_enter_with_nothing_typed_says_there_is_nothing_to_send(
         page: Any, mesh: puma.Deployment, typed: str) -> None:

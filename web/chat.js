@@ -36,7 +36,9 @@ const survey = new Survey(ui.surveyForm, $("survey-error"), ui.surveySubmit);
 const saved = new Saved("puma-chat", Object.keys(BACKENDS));
 const composer = new Composer({
   form: ui.composer, input: ui.input, count: ui.count, onSend: (text) => submit(text),
-  onNotice: (text) => { setNotice(text); renderStatus(); },
+  // A notice answers the key just pressed (Enter): said at once, as the next key (which arrives
+  // before a timer fires) may already withdraw it, and it must not be withdrawn unsaid.
+  onNotice: (text) => { setNotice(text); renderStatus(); announceNow(); },
   onChange: (text) => saved.update(chat.backend, { draft: text }),  // what is typed survives a reload
 });
 
@@ -97,14 +99,16 @@ const ENDED_SPOKEN = "The conversation is over. Next →, above the message box 
 // a state passed through on the way ("is sent when the chatbot has answered", just before the
 // message is given back) is never announced.
 let toAnnounce = null;
+let announcing = null;  // the timer that will say it
 function announce(text) {
-  if (toAnnounce === null) {
-    setTimeout(() => {
-      speak(ui.announce, toAnnounce);
-      toAnnounce = null;
-    }, 0);
-  }
+  if (toAnnounce === null) announcing = setTimeout(announceNow, 0);
   toAnnounce = text;
+}
+
+function announceNow() {
+  clearTimeout(announcing);
+  if (toAnnounce !== null) speak(ui.announce, toAnnounce);
+  toAnnounce = null;
 }
 
 // What the page waits for, and since when: said again when that changes, or every
