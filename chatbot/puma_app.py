@@ -1,4 +1,5 @@
-"""The chatbot ported to PUMA — the paper's Listing 2 made real: `puma run chatbot/puma_app.py`.
+"""The chatbot ported to PUMA — the paper's Listing 2 made real: `puma run chatbot/puma_app.py`
+(which starts what the file names: it needs no `puma_start()` ending; `python chatbot/puma_app.py` says so).
 
 The monolith's parts, named as services: its policy function, its sentiment analyser and its
 catalogue (`LocalDb`, built by `LocalDb.load()`) are served as they are, each its own
@@ -20,7 +21,7 @@ say "not ready" with the reason when the monolith behind it is down.
 """
 
 from chatbot.settings import session_store_kind
-from puma import puma_config, puma_service, puma_start
+from puma import puma_config, puma_service
 
 puma_config({"puma_services": {
     "agent": {"instances": 3, "idempotent": True, "timeout_s": 30, "max_body_bytes": 65536, "warmup": "chatbot.services:parts",
@@ -38,6 +39,3 @@ puma_service({"agent": "chatbot.services:agent", "listener": "chatbot.services:l
               "policy": "chatbot.policy:decide", "sentiment": "chatbot.sentiment:Sentiment",
               "db": "chatbot.components:LocalDb.load()", "web": "chatbot.webapp:serve_static",
               "survey": "chatbot.webapp:survey", "legacy": "chatbot.webapp:legacy_bridge"})
-
-if __name__ == "__main__":
-    puma_start()

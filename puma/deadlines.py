@@ -9,8 +9,10 @@ sends its time left on, see `puma.client`), and a service checks it before an
 effect the client must not see twice:
 
 - `check_deadline()` raises `DeadlineExceeded` (answered 504, naming the service) once it passed;
-- `guard_commits(engine)` makes every commit of a SQLAlchemy engine do that first, so a request
-  whose client is gone rolls back instead of committing (its retry then applies once).
+- every commit of a SQLAlchemy engine does that first, so a request whose client is gone rolls back
+  instead of committing (its retry then applies once). An app does nothing for it: the first request
+  an instance serves once SQLAlchemy is imported installs the check for every engine, made before or
+  after (`guard_sqlalchemy`; `guard_commits(engine)`, the older explicit form, does the same).
 
 A request with no such header (a direct call, `puma serve` alone) has no deadline.
 
@@ -24,6 +26,8 @@ True
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
 from contextvars import ContextVar, Token
 from typing import Any
@@ -35,6 +39,8 @@ EXPECTED_TIMEOUT_HEADER = "x-envoy-expected-rq-timeout-ms"  # Envoy -> instance:
 # this one passes unchanged; a client that sends it only shortens its own request's deadline).
 DEADLINE_HEADER = "x-puma-deadline-ms"
 _deadline: ContextVar[float | None] = ContextVar("puma_deadline", default=None)
+_guarded = False  # every SQLAlchemy engine's commits check the deadline (guard_sqlalchemy)
+_guard_lock = threading.Lock()
 
 
 class DeadlineExceeded(PumaError, TimeoutError):
@@ -47,6 +53,7 @@ class DeadlineExceeded(PumaError, TimeoutError):
 def start(timeout_ms: str | None, caller_ms: str | None = None, now: float | None = None) -> Token[float | None]:
     """Set this request's deadline from Envoy's header value and the caller's (milliseconds; the
     earlier wins; None or junk: none)."""
+    guard_if_sqlalchemy()
     limits = [ms for ms in (_ms(timeout_ms), _ms(caller_ms)) if ms is not None]
     deadline = (time.monotonic() if now is None else now) + min(limits) / 1000 if limits else None
     return _deadline.set(deadline)
@@ -82,18 +89,40 @@ def check_deadline(what: str = "this effect", *, margin_s: float = 0.0) -> None:
 
 def guard_commits(engine: Any) -> Any:
     """Make every commit on SQLAlchemy `engine` check the request's deadline first: a request whose
-    client already got its 504 rolls back instead of committing. Returns `engine`.
-    Example: ``engine = puma.guard_commits(create_engine(url))``."""
-    from sqlalchemy import event  # only for apps that use SQLAlchemy
-
-    def before_commit(conn: Any) -> None:
-        try:
-            check_deadline("its database commit")
-        except DeadlineExceeded:
-            # Roll the database's transaction back here: SQLAlchemy may hand the connection back to
-            # its pool still inside it (seen with the ORM), where the next commit would apply it.
-            conn.connection.dbapi_connection.rollback()
-            raise
-
-    event.listen(engine, "commit", before_commit)
+    client already got its 504 rolls back instead of committing. Returns `engine`. PUMA's instances
+    do this for every engine without being asked (`guard_sqlalchemy`); this explicit form stays for
+    code that wants to say so. Example: ``engine = puma.guard_commits(create_engine(url))``."""
+    guard_sqlalchemy()
     return engine
+
+
+def guard_sqlalchemy() -> None:
+    """Make every commit of every SQLAlchemy engine, made before or after, check the request's
+    deadline first (once per process; a commit outside a request, with no deadline, is untouched).
+    Called by `guard_if_sqlalchemy`: an instance needs no call of its own."""
+    global _guarded
+    with _guard_lock:
+        if _guarded:
+            return
+        from sqlalchemy import event  # only for apps that use SQLAlchemy
+        from sqlalchemy.engine import Engine
+
+        event.listen(Engine, "commit", _before_commit)  # the class: every engine, those made already too
+        _guarded = True
+
+
+def guard_if_sqlalchemy() -> None:
+    """`guard_sqlalchemy()` once the app has imported SQLAlchemy (an instance that loaded its app, each
+    request's `start`); nothing otherwise, so an app without it never imports it."""
+    if not _guarded and "sqlalchemy.engine" in sys.modules:
+        guard_sqlalchemy()
+
+
+def _before_commit(conn: Any) -> None:
+    try:
+        check_deadline("its database commit")
+    except DeadlineExceeded:
+        # Roll the database's transaction back here: SQLAlchemy may hand the connection back to
+        # its pool still inside it (seen with the ORM), where the next commit would apply it.
+        conn.connection.dbapi_connection.rollback()
+        raise

@@ -349,6 +349,7 @@ class Liveness:
     def __init__(self, app: Any, service: str = "", probe: Probe | None = None, stuck: StuckWatch | None = None) -> None:
         self.app, self.service, self.probe, self.stuck = app, service, probe, stuck
         self.awaits = False  # the service has async def handlers (puma.eventloop)
+        deadlines.guard_if_sqlalchemy()  # built after the app's import: its engines' commits check deadlines
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO")

@@ -36,9 +36,7 @@ def make_engine(url: str | None = None, *, create: bool = False, **kwargs: Any) 
         # A server's connections die when it restarts: test each one as it leaves the pool, so
         # the first turn after a restart is served instead of failing on a dead connection.
         kwargs.setdefault("pool_pre_ping", True)
-    # A commit made for a request whose client already got its 504 (puma's deadline) rolls back:
-    # the client's retry then applies the turn once.
-    engine = puma.guard_commits(create_engine(parsed, **kwargs))
+    engine = create_engine(parsed, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -29,9 +29,9 @@ def engine() -> sa.Engine:
     path = _db()
     if path not in _engines:
         # mode=rw: a database that moved away is "unable to open", never silently re-created empty.
+        # A plain engine: PUMA's instance makes its commits check the request's deadline by itself.
         url = f"sqlite:///file:{path}?mode=rw&uri=true"
-        _engines[path] = puma.guard_commits(sa.create_engine(url, connect_args={"timeout": 0.2},
-                                                             poolclass=sa.pool.NullPool))
+        _engines[path] = sa.create_engine(url, connect_args={"timeout": 0.2}, poolclass=sa.pool.NullPool)
     return _engines[path]
 
 
