@@ -5,7 +5,10 @@ exists twice: the monolith's and the port's edited copy. `puma.reach` follows ea
 own tree; the lines each reaches are then matched file by file (the same relative path under each
 root), in order, with difflib, as the plain `puma loc-report` matches files: a reached line
 unchanged in both is *retained*, one the port changed or wrote is *added* (its old form *removed*),
-and one only the monolith reaches is *removed*. Lines neither reaches count as *neither*.
+and one only the monolith reaches is *removed*. Lines neither reaches count as *neither*. A line
+only the port reaches that the old file has as it is (a function the old front never called, now
+served) is added but `exposed`: the old tree's code, not the port's — the port's rows left over
+are matched, in order again, with the old file's rows that the first match left over.
 
     lines = whole_trees(Path("port"), Path("monolith"), old=Path("monolith/app.py"), new=Path("port/puma_app.py"))
 """
@@ -42,14 +45,28 @@ def whole_trees(root: Path, old_root: Path, *, old: Path, new: Path,
         matcher = difflib.SequenceMatcher(None, [r[1] for r in old_kept], [r[1] for r in new_kept], autojunk=False)
         retained_old = {old_kept[b.a + i][0] for b in matcher.get_matching_blocks() for i in range(b.size)}
         retained_new = {new_kept[b.b + i][0] for b in matcher.get_matching_blocks() for i in range(b.size)}
+        unchanged = _unchanged([r for r in before if r[0] not in retained_old],
+                               [r for r in new_kept if r[0] not in retained_new])
+        moved = {new_row: old_row for new_row, (old_row, reached) in unchanged.items() if reached}
+        retained_new |= set(moved)  # a line both reach that the port moved within the file: still retained
+        retained_old |= set(moved.values())
         for row, _, node, reached in after:
             users = tuple(sorted(_owner(u) for u in new_reach.users.get(node, ())))
-            lines.append(Line(path, row, _owner(node), row in retained_new, reached, users))
+            lines.append(Line(path, row, _owner(node), row in retained_new, reached, users, exposed=row in unchanged and row not in moved))
         lines += [Line(path, row, _owner(node), True, False) for row, _, node, reached in before
                   if reached and row not in retained_old]
         if path not in new_rows:  # a file the port no longer has: what the monolith did not reach
             lines += [Line(path, row, _owner(node), False, False) for row, _, node, reached in before if not reached]
     return sorted(lines, key=lambda line: (line.path, line.row, line.new))
+
+
+def _unchanged(old: list[tuple[int, str, Node, bool]],
+               new: list[tuple[int, str, Node, bool]]) -> dict[int, tuple[int, bool]]:
+    """Each row of `new` that `old` has as it is, matched in order (rows the old file has whether or
+    not the monolith reached them) -> that old row and whether the monolith reached it."""
+    matcher = difflib.SequenceMatcher(None, [r[1] for r in old], [r[1] for r in new], autojunk=False)
+    return {new[b.b + i][0]: (old[b.a + i][0], old[b.a + i][3])
+            for b in matcher.get_matching_blocks() for i in range(b.size)}
 
 
 def _rows(program: Program, reached: set[Node]) -> dict[str, list[tuple[int, str, Node, bool]]]:
