@@ -64,20 +64,24 @@ def _servable(module: Module, name: str) -> bool:
     """Whether discovery serves the function or class `name` (as `puma.discovery` decides, read
     from the source): its refusals are not reached through the module's service."""
     node = module.defines[name]
-    tree = next((t for t in node.trees if isinstance(t, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)), None)
-    if node.kind == "def" and isinstance(tree, ast.FunctionDef | ast.AsyncFunctionDef):
-        return tree.args.vararg is None
-    if node.kind != "class" or not isinstance(tree, ast.ClassDef):
-        return node.kind in ("def", "class")
+    if node.kind == "def":
+        return all(t.args.vararg is None for t in node.trees if isinstance(t, ast.FunctionDef | ast.AsyncFunctionDef))
+    if node.kind != "class":
+        return False
     methods = module.methods.get(name, {})
     if not any(not m.startswith("_") or m == "__call__" for m in methods):
         return False
-    if any(_base_name(b).endswith(_NEVER_SERVED_BASES) for b in tree.bases):
+    # A class node's trees are its own lines (`puma.reachmodules`): decorators and bases (expressions,
+    # the bases marked), then the statements of its body that are not methods.
+    bases = [t for t in node.trees if isinstance(t, ast.expr) and getattr(t, "_puma_base", False)]
+    if any(_base_name(b).endswith(_NEVER_SERVED_BASES) for b in bases):
         return False
     init = methods.get("__init__")
     if init is not None:
         return not any(_required(t) for t in init.trees if isinstance(t, ast.FunctionDef | ast.AsyncFunctionDef))
-    return not (_is_dataclass(tree) and _field_without_default(tree))
+    decorators = [t for t in node.trees if isinstance(t, ast.expr) and t not in bases]
+    body = [t for t in node.trees if isinstance(t, ast.stmt)]
+    return not (any(_names_dataclass(d) for d in decorators) and _field_without_default(body))
 
 
 def _base_name(base: ast.expr) -> str:
@@ -92,17 +96,14 @@ def _required(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return without_default > 0 or any(d is None for d in args.kw_defaults)
 
 
-def _is_dataclass(tree: ast.ClassDef) -> bool:
-    for decorator in tree.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if _base_name(target) == "dataclass":
-            return True
-    return False
+def _names_dataclass(decorator: ast.expr) -> bool:
+    """`@dataclass`, `@dataclasses.dataclass`, `@dataclass(frozen=True)`."""
+    return _base_name(decorator.func if isinstance(decorator, ast.Call) else decorator) == "dataclass"
 
 
-def _field_without_default(tree: ast.ClassDef) -> bool:
+def _field_without_default(body: list[ast.stmt]) -> bool:
     return any(isinstance(item, ast.AnnAssign) and item.value is None and isinstance(item.target, ast.Name)
-               and not _is_classvar(item.annotation) for item in tree.body)
+               and not _is_classvar(item.annotation) for item in body)
 
 
 def _is_classvar(annotation: ast.expr) -> bool:
