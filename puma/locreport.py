@@ -314,10 +314,10 @@ def _apart_note(doc: dict[str, Any]) -> str:
 
 
 def _exposed_note(doc: dict[str, Any]) -> str:
-    return (f"The port's own code is what was written or changed for it. Code of the old program left as it was, "
-            f"which `{doc['new']}` reaches and `{doc['old']}` did not (a function the old front never called, now "
-            f"served), counts as {EXPOSED_GROUP}: one tree's old program is the modules the old deployment imports; "
-            "with --old-root, the old tree's files.")
+    return (f"{EXPOSED_GROUP[0].upper()}{EXPOSED_GROUP[1:]}: the old program's code as it was, which `{doc['new']}` "
+            f"reaches and `{doc['old']}` did not (a function the old front never called, now served or called); "
+            "not the port's own code. The old program: the modules the old deployment imports, or with --old-root "
+            "the old tree's files.")
 
 
 def _group(line: Any, apart: tuple[Apart, ...]) -> str:

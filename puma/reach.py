@@ -23,7 +23,10 @@ Static and conservative: attribute names are matched by name, not type, so a met
 reached if any reached code uses an attribute of that name. Inside code both reach, the lines of a
 parameter only one deployment passes (its declaration, the lines using it, the branch its default
 never takes) are that deployment's alone (`puma.reachparams`), and a line that imports or names the
-framework is the new deployment's (a monolith runs without it).
+framework is the new deployment's (a monolith runs without it). A line only the new deployment
+reaches in a module the old one imports, outside such edits, is the old program's code as it was
+(`Line.exposed`): a function the old front never called that the port now serves or calls, which
+`puma.locreport` counts apart from the port's own code.
 
     rows = whole(Path("."), old=Path("legacy_socket_server"), new=Path("chatbot/puma_app.py"))
 
