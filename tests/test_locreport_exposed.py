@@ -248,3 +248,25 @@ def test_locreport_exposed_a_file_only_the_port_imports_is_its_own(tmp_path: Pat
     root = _write(tmp_path, {"weather.py": WEATHER, "alerts.py": extra, "front.py": WEATHER_FRONT, "puma_app.py": port})
     doc = _doc(whole(root, old=root / "front.py", new=root / "puma_app.py"))
     assert _owners(doc, OWN).get("alerts:forecast_alert") == 2 and doc["added_by_group"][EXPOSED] == 0
+
+
+def test_locreport_exposed_with_old_root_a_module_the_monolith_never_imported_is_not_the_ports(tmp_path: Path) -> None:
+    extra = "def overdue(days: int) -> bool:\n    limit = 21\n    return days > limit\n"
+    port = LIBRARY_PORT + 'puma_service("reminders")\n'
+    old = _write(tmp_path / "old", {"loans.py": LOANS, "reminders.py": extra, "front.py": LIBRARY_FRONT})
+    new = _write(tmp_path / "new", {"loans.py": LOANS, "reminders.py": extra, "puma_app.py": port})
+    doc = _doc(whole_trees(new, old, old=old / "front.py", new=new / "puma_app.py"))
+    assert _owners(doc, EXPOSED)["reminders:overdue"] == 3 and "reminders:overdue" not in _owners(doc, OWN)
+    assert doc["added_by_group"][OWN] == 3  # the port's file: import and two puma_service
+
+
+def test_locreport_exposed_with_old_root_a_module_the_port_moved_keeps_its_old_lines(tmp_path: Path) -> None:
+    front = LIBRARY_FRONT.replace("from loans import", "from loans import fine,").replace(
+        'print(lend("Dune"))', 'print(lend("Dune"), fine(3))')
+    old = _write(tmp_path / "old", {"loans.py": LOANS, "front.py": front})
+    new = _write(tmp_path / "new", {"library/__init__.py": "", "library/loans.py": LOANS,
+                                    "puma_app.py": LIBRARY_PORT.replace('"loans"', '"library.loans"')})
+    doc = _doc(whole_trees(new, old, old=old / "front.py", new=new / "puma_app.py"))
+    assert _owners(doc, EXPOSED) == {"library.loans:renew": 3}  # the monolith never renewed
+    assert doc["retained"] == 2 + 3  # lend and fine, which both reach, moved as they were
+    assert doc["added_by_group"][OWN] == 2
