@@ -204,6 +204,9 @@ def _mark_rows(statement: list[tokenize.TokenInfo], rows: dict[int, int],
 # --- two deployments as wholes (`--whole`; see puma.reach) ---------------------------------------
 
 PORT_GROUP = "the port's own code"
+# New-only lines the port did not write: the old program's code as it was, which the new deployment
+# reaches and the old did not (a function the old front never called, now served). Never the port's.
+EXPOSED_GROUP = "unchanged code the new deployment now exposes"
 
 
 @dataclass(frozen=True)
@@ -260,19 +263,24 @@ def whole_report(lines: list[Any], old: str, new: str, apart: tuple[Apart, ...] 
     and each definition that only the new deployment reaches. `apart_from` says where the apart
     lists came from (shown under the table, so a reader knows why a count is split)."""
     files: dict[str, dict[str, int]] = {}
-    groups: dict[str, int] = {PORT_GROUP: 0, **{a.label: 0 for a in apart}}
+    groups: dict[str, int] = {PORT_GROUP: 0, **{a.label: 0 for a in apart}, EXPOSED_GROUP: 0}
     owners: dict[tuple[str, str], int] = {}
     for line in lines:
         kind = "retained" if line.old and line.new else "removed" if line.old else "added" if line.new else "neither"
-        counts = files.setdefault(line.path, {"removed": 0, "added": 0, "retained": 0, "neither": 0})
+        counts = files.setdefault(line.path, {"removed": 0, "added": 0, "exposed": 0, "retained": 0, "neither": 0})
         counts[kind] += 1
         if kind == "added":
             group = _group(line, apart)
+            if group == PORT_GROUP and getattr(line, "exposed", False):  # a feature counted apart stays there
+                group = EXPOSED_GROUP
+                counts["exposed"] += 1
             groups[group] += 1
             owners[(line.owner, group)] = owners.get((line.owner, group), 0) + 1
-    totals = {k: sum(f[k] for f in files.values()) for k in ("removed", "added", "retained", "neither")}
+    totals = {k: sum(f[k] for f in files.values()) for k in ("removed", "added", "exposed", "retained", "neither")}
     return {"counting": "lines with code (no blanks, comments or docstrings) of the application, by what "
-                        "each deployment's code reaches from its entry point; see puma/reach.py",
+                        "each deployment's code reaches from its entry point; added (new only) = the port's own "
+                        "code (written or changed for it) + features counted apart + unchanged code the new "
+                        "deployment now exposes (`exposed`); see puma/reach.py",
             "old": old, "new": new, **totals, "added_by_group": groups,
             "apart": {a.label: list(a.prefixes) for a in apart}, "apart_from": apart_from if apart else None,
             "files": [{"path": p, **c} for p, c in sorted(files.items())],
@@ -284,25 +292,32 @@ def whole_markdown(doc: dict[str, Any], *, details: bool = False) -> str:
     out = [f"`{doc['old']}` -> `{doc['new']}`, as whole deployments:", "",
            "| removed (old only) | added (new only) | retained (both) |", "|---:|---:|---:|",
            f"| {doc['removed']} | {doc['added']} | {doc['retained']} |", "",
-           "| added lines, by what they are for | lines |", "|---|---:|"]
+           "| added lines, by what they are | lines |", "|---|---:|"]
     out += [f"| {group} | {n} |" for group, n in doc["added_by_group"].items()]
-    out += ["", _apart_note(doc)]
-    out += ["", "| file | removed | added | retained |", "|---|---:|---:|---:|"]
-    out += [f"| `{f['path']}` | {f['removed']} | {f['added']} | {f['retained']} |" for f in doc["files"]
-            if f["removed"] or f["added"]]
+    out += ["", _apart_note(doc), "", _exposed_note(doc)]
+    out += ["", "| file | removed | added | of which unchanged | retained |", "|---|---:|---:|---:|---:|"]
+    out += [f"| `{f['path']}` | {f['removed']} | {f['added']} | {f['exposed']} | {f['retained']} |"
+            for f in doc["files"] if f["removed"] or f["added"]]
     if details:
-        out += ["", "| added: definition | for | lines |", "|---|---|---:|"]
+        out += ["", "| added: definition | counted as | lines |", "|---|---|---:|"]
         out += [f"| `{d['definition']}` | {d['group']} | {d['lines']} |" for d in doc["added_definitions"]]
     return "\n".join(out)
 
 
 def _apart_note(doc: dict[str, Any]) -> str:
     if not doc.get("apart"):
-        return (f"Every line only `{doc['new']}` reaches counts as the port's own code; count a feature the old "
+        return (f"Every line written or changed for `{doc['new']}` counts as the port's own code; count a feature the old "
                 "deployment has not on its own line with --apart LABEL=NAMES, or keep such lists in "
                 f"pyproject.toml's {APART_TABLE}.")
     return (f"Counted apart ({len(doc['apart'])} features the old deployment has not, from {doc['apart_from']}): "
             + "; ".join(doc["apart"]) + ".")
+
+
+def _exposed_note(doc: dict[str, Any]) -> str:
+    return (f"{EXPOSED_GROUP[0].upper()}{EXPOSED_GROUP[1:]}: the old program's code as it was, which `{doc['new']}` "
+            f"reaches and `{doc['old']}` did not (a function the old front never called, now served or called); "
+            "not the port's own code. The old program: the modules the old deployment imports, or with --old-root "
+            "the old tree's files.")
 
 
 def _group(line: Any, apart: tuple[Apart, ...]) -> str:

@@ -23,7 +23,10 @@ Static and conservative: attribute names are matched by name, not type, so a met
 reached if any reached code uses an attribute of that name. Inside code both reach, the lines of a
 parameter only one deployment passes (its declaration, the lines using it, the branch its default
 never takes) are that deployment's alone (`puma.reachparams`), and a line that imports or names the
-framework is the new deployment's (a monolith runs without it).
+framework is the new deployment's (a monolith runs without it). A line only the new deployment
+reaches in a module the old one imports, outside such edits, is the old program's code as it was
+(`Line.exposed`): a function the old front never called that the port now serves or calls, which
+`puma.locreport` counts apart from the port's own code.
 
     rows = whole(Path("."), old=Path("legacy_socket_server"), new=Path("chatbot/puma_app.py"))
 
@@ -55,7 +58,9 @@ _ATTRIBUTE_CALLS = {"getattr", "hasattr", "setattr", "delattr"}
 class Line:
     """One counted line: where it is, which definition owns it, who reaches it; for an import,
     the definitions that use what it imports (in the new deployment); for a row of a parameter only
-    the new deployment passes, the definitions that pass it (`puma.reachparams`)."""
+    the new deployment passes, the definitions that pass it (`puma.reachparams`); and, for a line
+    only the new deployment reaches, whether it is the old program's code unchanged (`exposed`:
+    a function the old front never called that the port serves, not code written for the port)."""
 
     path: str
     row: int
@@ -64,13 +69,15 @@ class Line:
     new: bool
     users: tuple[str, ...] = ()
     passed_by: tuple[str, ...] = ()  # a shared function's row only the new deployment exercises: who passes it
+    exposed: bool = False  # new only, yet the old program's code as it was: the port did not write it
 
 
 def whole(root: Path, *, old: Path, new: Path, framework: Iterable[str] = ("puma",)) -> list[Line]:
     """Every counted line of the application code either deployment reaches, marked old/new."""
     program = Program(root, framework)
     log.info("loc-report: 1/3 following what the old deployment (%s) reaches", old)
-    reached_old = Reach(program, _entry(program, old)).run()
+    old_reach = Reach(program, _entry(program, old))
+    reached_old = old_reach.run()
     log.info("loc-report: 2/3 following what the new deployment (%s) reaches", new)
     new_reach = Reach(program, _entry(program, new))
     reached_new = new_reach.run()
@@ -89,14 +96,23 @@ def whole(root: Path, *, old: Path, new: Path, framework: Iterable[str] = ("puma
         for node in module.nodes:
             users = tuple(sorted(_owner(u) for u in new_reach.users.get(node, ())))
             new_rows, passers = new_only.get(node, (set(), set()))
+            exposed = _exposed(program, node, old_reach.loaded, reached_old)
             for row in sorted(node.rows):
                 old_rows = old_only.get(node, (set(), set()))[0]
                 both_need = row in new_rows and row in old_rows  # `def f(a, new=None, old=None)`: shared
                 old_has = node in reached_old and (row not in new_rows or both_need)
                 new_has = node in reached_new and (row not in old_rows or both_need)
                 via = tuple(sorted(_owner(p) for p in passers)) if row in new_rows and not both_need else ()
-                lines.append(Line(rel, row, _owner(node), old_has, new_has, users, via))
+                lines.append(Line(rel, row, _owner(node), old_has, new_has, users, via,
+                                  exposed and new_has and not old_has))
     return sorted(lines, key=lambda line: (line.path, line.row))
+
+
+def _exposed(program: Program, node: Node, old_loaded: set[str], reached_old: set[Node]) -> bool:
+    """Whether `node`, if only the new deployment reaches it, is the old program's code unchanged: it
+    lies in a module the old deployment imports (one tree: that file is the old program's as it is)
+    and names no framework (a definition that does was written for the port)."""
+    return node.module in old_loaded and node not in reached_old and not _framework_rows(program, node)
 
 
 def _framework_rows(program: Program, node: Node) -> set[int]:
