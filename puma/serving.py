@@ -30,7 +30,7 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, cast
 
@@ -289,8 +289,7 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
     try:
         with _gate(fn):
             result = fn(req) if takes_request else fn()
-        if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
-            result = eventloop.run(result)
+        result = _settled(result)
         if isinstance(result, dict | list | str | tuple) and takes_request:
             return shape(result, name, convert=True)  # a reply as a handler writes it (a tuple: with its status)
         return value_reply(result, name, who=_function_name(fn), returns=returns, handler=takes_request,
@@ -332,10 +331,9 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request, get: bool = Fals
     token = _current.set(req)
     try:
         with _gate(endpoint.fn):
-            fields = req.query if query else req.data
+            fields = req.query if query else _with_files(req.data, req.files)
             result = endpoint.binding.call(fields, form=query or not isinstance(req.json, dict))
-        if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
-            result = eventloop.run(_awaited(endpoint.binding, result, req.data))
+        result = _settled(result, endpoint.binding, req.data)
         return value_reply(result, name, who=_function_name(endpoint.fn),
                            returns=endpoint.binding.returns, text_type=_text_wanted(req))
     except BindingError as exc:
@@ -416,6 +414,31 @@ def limit_sync_calls(threads: int) -> None:
 
 def _gate(fn: Callable[..., Any]) -> Any:
     return contextlib.nullcontext() if _sync_gate is None or eventloop.is_async(fn) else _sync_gate
+
+
+def _settled(result: Any, binding: Binding | None = None, fields: Mapping[str, Any] | None = None) -> Any:
+    """A service's result once it is done: an `async def`'s awaited, an async generator's items
+    collected (a list, as a generator's is sent), both on the instance's event loop."""
+    if inspect.isawaitable(result):
+        result = eventloop.run(_awaited(binding, result, fields or {}) if binding is not None else result)
+    if isinstance(result, AsyncIterable):
+        result = eventloop.run(eventloop.collected(result))
+    return result
+
+
+def _with_files(fields: Mapping[str, Any], files: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A form's fields with its file parts (a name given as both: the list of all its values)."""
+    if not files:
+        return fields
+    merged = dict(fields)
+    for name, upload in files.items():
+        if name in merged:
+            before, after = merged[name], upload
+            merged[name] = [*(before if isinstance(before, list) else [before]),
+                            *(after if isinstance(after, list) else [after])]
+        else:
+            merged[name] = upload
+    return merged
 
 
 async def _awaited(binding: Binding, awaitable: Any, fields: Mapping[str, Any]) -> Any:
