@@ -115,6 +115,13 @@ class Binding:
                                           f"request's fields have names, not positions; take a list instead "
                                           f"({star}: list[...]), or a puma.Request")])
         expected = {p.name: type_text(hints.get(p.name, p.annotation)) for p in params}
+        callables = [p.name for p in params if _holds_callable(hints.get(p.name, p.annotation))]
+        if callables:
+            where = getattr(fn, "__qualname__", None) or name
+            raise PumaConfigError([(name, f"parameter {callables[0]!r} of {where} takes {expected[callables[0]]}, which no "
+                                          "request can carry (a function cannot travel as JSON), so every call would be "
+                                          "a 400; take the name of what to call (a str, or a Literal of the choices) "
+                                          "and look it up in the service")])
         try:
             # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too,
             # at any depth, as an unknown argument is (pydantic models: `shapes.unknown_fields`).
@@ -412,6 +419,15 @@ def _boolean_where(hint: Any, value: Any, where: str, depth: int = 0) -> tuple[s
     return None
 
 
+def _holds_callable(hint: Any, depth: int = 0) -> bool:
+    """Whether `hint` is, or holds, a `Callable` (`Callable[[int], int] | None`, `list[Callable]`...)."""
+    if depth > 16 or hint is inspect.Parameter.empty:
+        return False
+    if hint is collections.abc.Callable or typing.get_origin(hint) is collections.abc.Callable:
+        return True
+    return any(_holds_callable(a, depth + 1) for a in typing.get_args(hint) if not isinstance(a, list))
+
+
 def _raised_inside(exc: BaseException, fn: Callable[..., Any]) -> bool:
     """Whether `exc` came from inside `fn`'s body (its frame is in the traceback)."""
     code = getattr(getattr(fn, "__func__", fn), "__code__", None)
@@ -506,10 +522,19 @@ def type_text(annotation: Any) -> str:
         return f"Literal[{', '.join(repr(a) for a in args)}]"
     if origin is not None and args:
         name = getattr(origin, "__name__", None) or str(origin).replace("typing.", "")
-        return f"{name}[{', '.join('...' if a is Ellipsis else type_text(a) for a in args)}]"
+        return f"{name}[{', '.join(_argument_text(a) for a in args)}]"
     if isinstance(annotation, type):
         return annotation.__name__
     return str(annotation).replace("typing.", "").replace("NoneType", "None")
+
+
+def _argument_text(arg: Any) -> str:
+    """One argument of a generic as written: `...`, a `Callable`'s `[int, str]`, or a type."""
+    if arg is Ellipsis:
+        return "..."
+    if isinstance(arg, list):
+        return f"[{', '.join(type_text(a) for a in arg)}]"
+    return type_text(arg)
 
 
 def short(value: Any) -> str:

@@ -493,7 +493,12 @@ def _error(name: str, exc: Exception, req: Request, *, form: str = "") -> FlaskR
     # of the service, not a bad request (its arguments were bound and validated before it ran:
     # BindingError, 400): a 500, its text (a DSN, a path) kept out of the reply. To refuse a request,
     # raise an exception class of the app's own (see puma.apperrors) or puma.HTTPError(400, ...).
-    log.exception("service %s failed on %s %s%s", name, req.method, req.path, _unanswered_hint(exc))
+    hint = _unanswered_hint(exc)
+    log.exception("service %s failed on %s %s%s", name, req.method, req.path, hint)
+    if hint:  # a class the app wrote: its words are meant for people, so the client reads them too
+        cls = type(exc)
+        return error_response(500, f"{cls.__name__}: {apperrors.message_of(exc)}", service=name, type=cls.__name__,
+                              error_class=apperrors.class_name(cls), instance=instance_label(), fix=hint[2:])
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__,
                           instance=instance_label())
 
