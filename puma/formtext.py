@@ -36,8 +36,11 @@ def shaped(hint: Any, value: Any) -> Any:
     """A form's or query string's `value` (text, or a repeated key's list of texts) shaped as
     `hint` takes it: one text where a list goes is a list of one, and a text naming a `Literal`'s
     number or boolean is that member (`"3"` for `Literal[1, 2, 3]`; pydantic's lax mode leaves a
-    `Literal` strict). Anything else is left to pydantic, which converts `"7"` for an `int`."""
-    if isinstance(value, str) and _takes_list(hint):
+    `Literal` strict). Anything else is left to pydantic, which converts `"7"` for an `int`. A file
+    part (`Upload`) is kept where the hint takes a `puma.Upload`, is its bytes where it takes
+    `bytes`, else its UTF-8 text (`FileNotText` when it is not); a text field where `bytes` go is
+    its UTF-8 bytes (a form is not JSON: base64 is JSON's encoding of bytes only)."""
+    if isinstance(value, str | Upload) and _takes_list(hint):
         value = [value]
     if isinstance(value, list):
         item = _item_type(hint)
