@@ -11,7 +11,7 @@ form is the list of its values (`_grouped`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -140,6 +140,22 @@ def _uploads(files: Any) -> _Files:
 def _parts(body: bytes, req: Any) -> int:
     """How many parts a multipart body holds (its boundary delimiters, less the closing one)."""
     return body.count(b"--" + req.mimetype_params["boundary"].encode("latin-1")) - 1
+
+
+def with_files(fields: Mapping[str, Any], files: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A form's fields with its file parts, as a bound function's parameters take them (a name given
+    as both: the list of all its values)."""
+    if not files:
+        return fields
+    merged = dict(fields)
+    for name, upload in files.items():
+        if name in merged:
+            before, after = merged[name], upload
+            merged[name] = [*(before if isinstance(before, list) else [before]),
+                            *(after if isinstance(after, list) else [after])]
+        else:
+            merged[name] = upload
+    return merged
 
 
 def repeated_field(req: Request) -> str | None:

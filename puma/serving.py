@@ -58,7 +58,14 @@ from .errors import (
 )
 from .media import DEFAULT_CONTENT_TYPES, FIELD_TYPES, accepts
 from .messages import JSON_TYPES, Request
-from .parsing import content_type_named, parse_request, repeated_field, url_fields, wsgi_headers
+from .parsing import (
+    content_type_named,
+    parse_request,
+    repeated_field,
+    url_fields,
+    with_files,
+    wsgi_headers,
+)
 from .replies import ReplyError, shape, value_reply
 from .services import get_hint
 from .unavailable import storage_full, unavailable
@@ -331,7 +338,7 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request, get: bool = Fals
     token = _current.set(req)
     try:
         with _gate(endpoint.fn):
-            fields = req.query if query else _with_files(req.data, req.files)
+            fields = req.query if query else with_files(req.data, req.files)
             result = endpoint.binding.call(fields, form=query or not isinstance(req.json, dict))
         result = _settled(result, endpoint.binding, req.data)
         return value_reply(result, name, who=_function_name(endpoint.fn),
@@ -424,21 +431,6 @@ def _settled(result: Any, binding: Binding | None = None, fields: Mapping[str, A
     if isinstance(result, AsyncIterable):
         result = eventloop.run(eventloop.collected(result))
     return result
-
-
-def _with_files(fields: Mapping[str, Any], files: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A form's fields with its file parts (a name given as both: the list of all its values)."""
-    if not files:
-        return fields
-    merged = dict(fields)
-    for name, upload in files.items():
-        if name in merged:
-            before, after = merged[name], upload
-            merged[name] = [*(before if isinstance(before, list) else [before]),
-                            *(after if isinstance(after, list) else [after])]
-        else:
-            merged[name] = upload
-    return merged
 
 
 async def _awaited(binding: Binding, awaitable: Any, fields: Mapping[str, Any]) -> Any:
