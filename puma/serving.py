@@ -1,7 +1,8 @@
 """Turn a service target into a Flask WSGI app: parse the request, call, shape the reply.
 
 A plain function (or an object's method, see `puma.endpoints`) is called with the request's
-fields bound to its parameters (`puma.binding`) and answers its return value as JSON. A function
+fields (a multipart body's file parts included) bound to its parameters (`puma.binding`) and
+answers its return value as JSON (an async generator's items collected, as a generator's are). A function
 that takes a `Request` (or nothing; `puma.request` is then the current one) returns a dict or
 list (JSON), a string, bytes, `None` (204), a `(body, status)` or `(body, status, headers)` tuple,
 or a `Response`.
@@ -13,8 +14,9 @@ Errors keep their meaning: `HTTPError(status, ...)`, or any exception with an in
 answers 500 naming the callee, and one the callee refused (a 4xx) answers a 4xx naming it (see
 `puma.callerrors`); arguments that do not bind are the request's fault (400); an exception
 class the app defined answers 404 (a `LookupError`) or 400 (a `ValueError`, `TypeError`) with its
-message and `error_class` (`puma.apperrors`), while one the interpreter or a library raises is a
-bug of the service (500, its text kept from the client) unless its class gives a `status_code`;
+message and `error_class` (`puma.apperrors`), and any other class of the app's own 500 with its
+message and the fix, while one the interpreter or a library raises is a bug of the service (500,
+its text kept from the client) unless its class gives a `status_code`;
 a reply the service cannot send (a value JSON cannot hold, a
 status outside 200-599) is its own fault (500 naming where and why); a store that is down for
 now (a locked, full or missing database, a lost connection: see `puma.unavailable`) answers 503
