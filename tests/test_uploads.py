@@ -11,6 +11,7 @@ import hashlib
 import io
 from typing import Any
 
+import httpx
 import pytest
 
 import puma
@@ -101,3 +102,15 @@ def test_uploads_a_part_that_does_not_fit_is_a_400_naming_its_field(fn: Any, dat
 def test_uploads_the_body_limit_still_applies_to_files() -> None:
     reply = post(checksum, {"label": "A", "scan": (io.BytesIO(b"x" * 5_000), "big.bin")}, limit=1_000)
     assert reply.status_code == 413 and "max_body_bytes" in reply.get_json()["error"]
+
+
+def test_uploads_through_envoy_as_a_browser_sends_them() -> None:
+    app = puma.App()
+    app.add_services({"checksum": f"{__name__}:checksum", "inbox": f"{__name__}:inbox"})
+    with app.start(listener={"port": 0}) as mesh:
+        reply = httpx.post(f"{mesh.url}/checksum", data={"label": "B7"}, files={"scan": ("scan.png", PNG, "image/png")},
+                           timeout=10)
+        assert reply.status_code == 200, reply.text
+        assert reply.json() == {"label": "B7", "size": len(PNG), "sha256": hashlib.sha256(PNG).hexdigest()}
+        reply = httpx.post(f"{mesh.url}/inbox", files={"file": ("a.bin", b"\x00" * 70_000)}, timeout=10)
+        assert reply.json()["files"] == {"file": [["a.bin", 70_000]]}, reply.text
