@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from typing import Any
 
 import httpx
 import pytest
 
 import puma
+from puma.arguments import encoded
 from puma.serving import build_app
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"
@@ -102,6 +104,15 @@ def test_uploads_a_part_that_does_not_fit_is_a_400_naming_its_field(fn: Any, dat
 def test_uploads_the_body_limit_still_applies_to_files() -> None:
     reply = post(checksum, {"label": "A", "scan": (io.BytesIO(b"x" * 5_000), "big.bin")}, limit=1_000)
     assert reply.status_code == 413 and "max_body_bytes" in reply.get_json()["error"]
+
+
+@pytest.mark.parametrize("upload", [puma.Upload("a.png", PNG, "image/png"), puma.Upload("empty.txt", b""),
+                                    puma.Upload("n\u00e9.bin", bytes(range(256)))])
+def test_uploads_a_caller_sends_an_upload_as_json_and_it_binds_alike(upload: puma.Upload) -> None:
+    body = json.loads(encoded("puma.remote('desk').keep", {"photo": upload}))
+    reply = build_app("desk", keep, max_body_bytes=100_000).test_client().post("/", json=body)
+    assert reply.get_json() == {"filename": upload.filename, "type": upload.content_type, "size": len(upload.data),
+                                "caption": ""}
 
 
 def test_uploads_through_envoy_as_a_browser_sends_them() -> None:
