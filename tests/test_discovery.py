@@ -248,3 +248,15 @@ def test_a_function_taking_star_args_is_refused_at_discovery_with_the_fix(
         "__all__ = ['days_late']\n\n\ndef days_late(*dates: str) -> int:\n    return len(dates)\n")
     with pytest.raises(PumaConfigError, match=r"'days_late' takes \*dates.*take a list.*take it out of __all__"):
         services_of(f"{module}_listed")
+
+
+def test_a_part_left_out_for_needing_arguments_is_a_warning_shown_without_puma_run(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Logged at INFO, it was not shown under `python app.py` and later calls were bare 404s (newcomer
+    67 m7): a warning (Python prints those with no logging set up) naming the 404 and both fixes."""
+    with caplog.at_level("WARNING", logger="puma.discovery"):
+        services_of("tests.apps.discovered")
+    said = {r.getMessage().split(": ")[1].split(" ")[0]: r for r in caplog.records}
+    assert said["Needs"].levelname == "WARNING"
+    message = said["Needs"].getMessage()
+    assert "/needs answers 404" in message and "'needs': 'module:make_it()'" in message and "_Needs" in message
