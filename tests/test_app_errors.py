@@ -203,3 +203,18 @@ def test_the_interpreters_own_500_gets_no_app_class_hint(caplog: pytest.LogCaptu
     assert app.post("/stock", json={"sku": "G-1", "why": "bug"}).status_code == 500
     logged = next(r for r in caplog.records if "service stock failed" in r.getMessage())
     assert "class of the app's own" not in logged.getMessage() and logged.exc_info is not None
+
+
+@pytest.mark.parametrize(("why", "said"), [
+    ("closed", "LedgerClosed: G-1 cannot be reserved"),
+    ("overdrawn", "Overdrawn: G-1 cannot be reserved"),
+    ("bug", "ZeroDivisionError: its message is kept in the service's log"),
+])
+def test_an_apps_own_500_reads_to_the_caller_as_the_function_raised_it(why: str, said: str) -> None:
+    """The caller's error says what the app's class said (newcomer 67 m11); a bug's text stays kept."""
+    from puma.client import _error
+
+    reply = build_app("stock", reserve, prefix="/stock", max_body_bytes=10_000).test_client().post(
+        "/stock", json={"sku": "G-1", "why": why})
+    error = _error("stock", reply.status_code, reply.headers["content-type"], reply.get_data())
+    assert str(error).startswith(said) and "HTTP 500" in str(error), str(error)
