@@ -39,7 +39,7 @@ if TYPE_CHECKING:
         PumaStartError,
     )
     from .mapping import PumaMapError, map, map_reduce, puma_map
-    from .messages import Request, Response
+    from .messages import Request, Response, Upload
     from .remotes import aremote, remote
     from .serving import bytes_body, request
     from .supervisor import Deployment
@@ -59,7 +59,7 @@ _MODULES = {
     ".mapping": ("PumaMapError", "map", "map_reduce", "puma_map"),
     ".remotes": ("aremote", "remote"),
     ".warmup": ("progress",),
-    ".messages": ("Request", "Response"),
+    ".messages": ("Request", "Response", "Upload"),
     ".serving": ("bytes_body", "request"),
     ".supervisor": ("Deployment",),
     ".unavailable": ("mark_unavailable",),
@@ -85,6 +85,7 @@ __all__ = [
     "PumaStartError",
     "Request",
     "Response",
+    "Upload",
     "acall",
     "aremote",
     "bytes_body",

@@ -142,7 +142,8 @@ class App:
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             service_name = name or fn.__name__
-            services = dict(self.config_data.get("puma_services", {}))
+            configured = self.config_data.get("puma_services", {})
+            services = dict(configured) if isinstance(configured, Mapping) else {}
             services[service_name] = {"prefix": prefix, **settings}
             self.configure({**self.config_data, "puma_services": services})
             self.add_services({service_name: fn})
@@ -158,12 +159,12 @@ class App:
         on this machine), every target, warm-up and readiness check too: its module's file, its
         syntax and the name it defines (`puma.targetchecks`), before anything starts."""
         data = {**self.config_data, **overrides}
-        services = {}
-        for name, spec in data.get("puma_services", {}).items():
-            services[name] = {"prefix": spec} if isinstance(spec, str) else dict(spec)
+        raw = data.get("puma_services", {})
+        services, odd = _service_specs(raw)
         conflicts = target_conflicts(services, self.targets)
         for name, target in self.targets.items():  # a service puma_config does not name: at /<name>
-            services[name] = {**services.get(name, {}), "target": target}
+            if name not in odd:
+                services[name] = {**services.get(name, {}), "target": target}
         if isinstance(data.get("dynamodb"), Mapping):
             data["dynamodb"] = dynamodb_from_env(data["dynamodb"])
         unregistered = [*self._service_problems, *conflicts,
@@ -172,7 +173,8 @@ class App:
             unregistered += targetchecks.problems(services, self.import_paths) + \
                 targetchecks.job_problems(data.get("jobs"))
         try:
-            config = parse_config({**data, "puma_services": services})
+            # A value of a form no service takes is passed as written: the config's check names it.
+            config = parse_config({**data, "puma_services": {**services, **odd} if isinstance(raw, Mapping) else raw})
         except PumaConfigError as exc:
             problems = [*self._config_problems, *(p for p in exc.problems if p not in self._config_problems)]
             raise PumaConfigError([*problems, *unregistered]) from None
@@ -371,6 +373,22 @@ def start(**overrides: Any) -> Deployment:
     """Start the deployment without blocking; use the handle as a context manager."""
     unstarted.started()
     return default_app.start(**overrides)
+
+
+def _service_specs(raw: Any) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """`puma_services` as written: each service's settings (a prefix written alone is its
+    `prefix`), and apart those of no form a service takes (a number, a list), left for the config's
+    own check to name in its list of problems rather than fail here."""
+    services: dict[str, dict[str, Any]] = {}
+    odd: dict[str, Any] = {}
+    for name, spec in raw.items() if isinstance(raw, Mapping) else ():
+        if isinstance(spec, str):
+            services[name] = {"prefix": spec}
+        elif isinstance(spec, Mapping):
+            services[name] = dict(spec)
+        else:
+            odd[name] = spec
+    return services, odd
 
 
 def load_app(path: Path) -> App:

@@ -19,7 +19,7 @@ from .codec import NonFiniteNumberError, encode_json, unencodable
 from .errors import PumaArgumentError
 
 FIX = ("pass JSON data (dicts with text keys, lists, strings, finite numbers, bools, None) or what PUMA "
-        "converts to it (dataclasses, pydantic models, tuples, sets, dates, UUIDs, Enums, UTF-8 bytes)")
+        "converts to it (dataclasses, pydantic models, tuples, sets, dates, UUIDs, Enums, bytes as base64)")
 
 
 def encoded(call: str, payload: Any) -> bytes:

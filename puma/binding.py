@@ -44,7 +44,12 @@ _VALUE_CHARS = 80
 # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too, at any depth;
 # allow_inf_nan=False: a form's "inf", "nan" or "1e400" is refused as JSON's Infinity is (a reply
 # cannot carry one: it would be the service's 500 for the client's bad input).
-_CONFIG = ConfigDict(arbitrary_types_allowed=False, extra="forbid", allow_inf_nan=False)
+# val_json_bytes="base64": JSON carries `bytes` as base64 text, both ways (`to_json` encodes them so).
+_CONFIG = ConfigDict(arbitrary_types_allowed=False, extra="forbid", allow_inf_nan=False, val_json_bytes="base64")
+BYTES_IN_JSON = ("bytes are sent in JSON as base64 text (RFC 4648, either alphabet, with or without padding: "
+                 "base64.b64encode(data).decode() in Python, base64 -w0 FILE in a shell; PUMA itself writes the "
+                 "URL-safe one), or in a multipart form as a file part (curl -F name=@FILE)")
+"""How `bytes` travel inside JSON, both ways (`puma.remote` encodes and decodes them so)."""
 _NAME_CHARS = 100  # a field's name as a problem names it (a client may send a key of any length)
 MAX_PROBLEMS = 20
 """The problems a `BindingError` lists; the rest are counted (`problems_total`). More than the
@@ -110,6 +115,13 @@ class Binding:
                                           f"request's fields have names, not positions; take a list instead "
                                           f"({star}: list[...]), or a puma.Request")])
         expected = {p.name: type_text(hints.get(p.name, p.annotation)) for p in params}
+        callables = [p.name for p in params if _holds_callable(hints.get(p.name, p.annotation))]
+        if callables:
+            where = getattr(fn, "__qualname__", None) or name
+            raise PumaConfigError([(name, f"parameter {callables[0]!r} of {where} takes {expected[callables[0]]}, which no "
+                                          "request can carry (a function cannot travel as JSON), so every call would be "
+                                          "a 400; take the name of what to call (a str, or a Literal of the choices) "
+                                          "and look it up in the service")])
         try:
             # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too,
             # at any depth, as an unknown argument is (pydantic models: `shapes.unknown_fields`).
@@ -150,7 +162,7 @@ class Binding:
         100,000 of them costs about what reading it did (and at most `MAX_PROBLEMS` are listed)."""
         if not self.extra_allowed and (unknown := fields.keys() - self._names):
             raise self._unknown_error(fields, len(unknown), form=form)
-        data = {n: formtext.shaped(self._hints.get(n), v) for n, v in fields.items()} if form else dict(fields)
+        data = self._shaped(fields) if form else dict(fields)
         kwargs = dict(data)
         problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
         nested, unlisted = self._nested_unknown(kwargs)
@@ -169,13 +181,30 @@ class Binding:
         except ValidationError as exc:
             raise self.binding_error(exc, data) from None
 
+    def _shaped(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """A form's fields as the hints take them (`formtext.shaped`); `BindingError` naming each file
+        part sent, not as UTF-8 text, to a parameter that takes text."""
+        data, problems = {}, []
+        for name, value in fields.items():
+            try:
+                data[name] = formtext.shaped(self._hints.get(name), value)
+            except formtext.FileNotText as exc:
+                expected = self.expected.get(name, self.extra_expected)
+                problems.append({"parameter": name, "value": exc.upload.filename, "expected": expected,
+                                 "message": f"{name}: {exc} (expected {expected}); annotate the parameter "
+                                            f"`{name}: bytes` (or `{name}: puma.Upload`, with its filename) "
+                                            "to take the file as it is"})
+        if problems:
+            raise BindingError(self.label, problems)
+        return data
+
     def _unknown_error(self, fields: Mapping[str, Any], count_unknown: int, *, form: bool) -> BindingError:
         """The error for fields no parameter names (`count_unknown` of them): the problems of the known
         fields first (missing, invalid), then the first unknown names in the request's order."""
         known = {n: fields[n] for n in self.parameters if n in fields}
         if (flat := shapes.flat_owner(self._hints, (n for n in fields if n not in self._names), known)) is not None:
             return self._flat_error(fields, *flat)
-        data = {n: formtext.shaped(self._hints.get(n), v) for n, v in known.items()} if form else known
+        data = self._shaped(known) if form else known
         args = [data[n] for n in itertools.takewhile(data.__contains__, self.positional_only)]
         kwargs = {n: v for n, v in data.items() if n not in self.positional_only[:len(args)]}
         nested, unlisted = self._nested_unknown(kwargs)
@@ -280,6 +309,8 @@ class Binding:
             message = f"{where} (given {short(value)}) is not a parameter (its parameters: {known})"
             return {"parameter": where, "value": value, "expected": None, "message": message}
         message = f"{where}: {short(value)} is not valid (expected {expected}): {error['msg']}"
+        if error["type"] in ("bytes_invalid_encoding", "bytes_type"):
+            message += f"; {BYTES_IN_JSON}"
         return {"parameter": where, "value": value, "expected": expected, "message": message}
 
 
@@ -388,6 +419,15 @@ def _boolean_where(hint: Any, value: Any, where: str, depth: int = 0) -> tuple[s
     return None
 
 
+def _holds_callable(hint: Any, depth: int = 0) -> bool:
+    """Whether `hint` is, or holds, a `Callable` (`Callable[[int], int] | None`, `list[Callable]`...)."""
+    if depth > 16 or hint is inspect.Parameter.empty:
+        return False
+    if hint is collections.abc.Callable or typing.get_origin(hint) is collections.abc.Callable:
+        return True
+    return any(_holds_callable(a, depth + 1) for a in typing.get_args(hint) if not isinstance(a, list))
+
+
 def _raised_inside(exc: BaseException, fn: Callable[..., Any]) -> bool:
     """Whether `exc` came from inside `fn`'s body (its frame is in the traceback)."""
     code = getattr(getattr(fn, "__func__", fn), "__code__", None)
@@ -453,12 +493,13 @@ def _is_request_type(annotation: Any) -> bool:
 
 
 def to_json(value: Any) -> Any:
-    """`value` as JSON-able Python data (dataclasses, pydantic models, tuples, sets, dates...);
-    `TypeError` naming the type when JSON cannot hold it."""
+    """`value` as JSON-able Python data (dataclasses, pydantic models, tuples, sets, dates...;
+    `bytes` as base64 text, which a `bytes` parameter decodes); `TypeError` naming the type when
+    JSON cannot hold it."""
     if value is None or isinstance(value, str | int | float | bool):
         return value
     try:
-        return pydantic_core.to_jsonable_python(value)
+        return pydantic_core.to_jsonable_python(value, bytes_mode="base64")
     except pydantic_core.PydanticSerializationError as exc:
         raise TypeError(f"returned {type(value).__name__}, which JSON cannot hold ({exc}); return dicts, lists, "
                         "strings, numbers, dataclasses or pydantic models") from None
@@ -481,10 +522,19 @@ def type_text(annotation: Any) -> str:
         return f"Literal[{', '.join(repr(a) for a in args)}]"
     if origin is not None and args:
         name = getattr(origin, "__name__", None) or str(origin).replace("typing.", "")
-        return f"{name}[{', '.join('...' if a is Ellipsis else type_text(a) for a in args)}]"
+        return f"{name}[{', '.join(_argument_text(a) for a in args)}]"
     if isinstance(annotation, type):
         return annotation.__name__
     return str(annotation).replace("typing.", "").replace("NoneType", "None")
+
+
+def _argument_text(arg: Any) -> str:
+    """One argument of a generic as written: `...`, a `Callable`'s `[int, str]`, or a type."""
+    if arg is Ellipsis:
+        return "..."
+    if isinstance(arg, list):
+        return f"[{', '.join(type_text(a) for a in arg)}]"
+    return type_text(arg)
 
 
 def short(value: Any) -> str:

@@ -234,7 +234,17 @@ def _add_status_and_scale(sub: Any) -> None:
 
 
 def _listener_overrides(app: App, args: argparse.Namespace) -> dict[str, Any]:
-    listener = dict(app.config_data.get("listener", {}))
+    """`--host`/`--port` over the config's listener, in any form it takes ("host:port" too). A
+    listener of no form it takes is left as written, for the config's check to name with the rest."""
+    if not args.host and args.port is None:
+        return {}
+    from .config import listener_fields
+
+    written = app.config_data.get("listener", {})
+    try:
+        listener = listener_fields(written)
+    except ValueError:
+        return {}
     if args.host:
         listener["host"] = args.host
     if args.port is not None:

@@ -106,11 +106,11 @@ def encode_json(value: Any) -> str:
 
 def unencodable(value: Any) -> tuple[str, str] | None:
     """Where and why `value` cannot be sent as JSON: `("$.items[2]", "object, which JSON cannot
-    hold")`, or None when nothing is found. Looks for loops, non-JSON types, bytes that are not
-    UTF-8, integers over CPython's digit limit and nesting over `MAX_DEPTH` (no recursion; only
-    called once encoding has failed, to say why).
+    hold")`, or None when nothing is found. Looks for loops, non-JSON types, integers over
+    CPython's digit limit and nesting over `MAX_DEPTH` (no recursion; only called once encoding
+    has failed, to say why).
 
-    >>> unencodable({"a": [1, b"\\xff"]})[0]
+    >>> unencodable({"a": [1, object()]})[0]
     '$.a[1]'
     """
     import pydantic_core  # the same conversion `puma.binding.to_json` applies
@@ -158,11 +158,7 @@ def _leaf_problem(item: Any, pydantic_core: Any) -> str | None:
                     "may hold (4300); send it as a string")
         return None
     if isinstance(item, bytes | bytearray | memoryview):
-        try:
-            bytes(item).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return f"bytes that are not UTF-8 text ({exc.reason} at byte {exc.start}); send text, or base64"
-        return None
+        return None  # sent as base64 text (`binding.to_json`), whatever they hold
     try:
         pydantic_core.to_jsonable_python(item)
     except Exception as exc:  # noqa: BLE001 - whatever the conversion says is the reason

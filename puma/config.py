@@ -83,6 +83,13 @@ class Listener(ConfigModel):
 _LISTENER_FORMS = "write it as {'host': '127.0.0.1', 'port': 8080} or as '127.0.0.1:8080'"
 
 
+def listener_fields(value: Any) -> dict[str, Any]:
+    """The listener's settings as a dict, whichever form it is written in; `ValueError` when it is
+    none (`"127.0.0.1:8080"` -> `{"host": "127.0.0.1", "port": 8080}`)."""
+    value = _listener(value)
+    return value.model_dump(exclude_unset=True) if isinstance(value, Listener) else dict(value)
+
+
 def _listener(value: Any) -> Any:
     """`listener` may be written "host:port" ("[::1]:8080" for IPv6) as well as an object."""
     if isinstance(value, str):

@@ -161,9 +161,17 @@ def unstartable_problems(services: Mapping[str, Service]) -> list[tuple[str, str
     (Envoy answers 503 at once where no instance is, so no request ever shows demand: it would never
     scale up). One `(path, message)` per problem; [] when every service can start."""
     problems = unregistered_problems({n: svc.target for n, svc in services.items()})
-    problems += [(f"puma_services.{n}.instances", f"min 0 with autoscaling (max {svc.instances.upper}): PUMA does "
+    problems += [(f"puma_services.{n}.instances", f"{_zero_written(svc)}: PUMA does "
                   "not scale from zero (a request finds no instance and gets 503); set min to 1 or more, "
                   "or add 'autoscale': {'enabled': false} to start it stopped and `puma scale` it by hand")
                  for n, svc in services.items() if svc.instances.min == 0 and svc.autoscaled]
     return problems
+
+
+def _zero_written(svc: Service) -> str:
+    """A service's zero minimum in the words of its config (`instances: 0` is autoscaled 0 to 1,
+    a bound the user may never have written)."""
+    if svc.instances.upper == 1:
+        return "min 0, max 1 (instances: 0 is read as {'min': 0, 'max': 1}, autoscaled between them)"
+    return f"min 0 with autoscaling (max {svc.instances.upper})"
 

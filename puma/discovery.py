@@ -12,10 +12,12 @@ object) serves what the module defines:
 * each public class it defines that has a public method or `__call__` and can be built without
   arguments, at `/<its name in snake case>`;
 * a module with `__all__` serves exactly the names listed there (each must be a function, or a
-  class that can be built without arguments: else a `PumaConfigError` naming it).
+  class that can be built without arguments: else a `PumaConfigError` naming it);
+* a public function taking `*args` is a `PumaConfigError` naming it and the fix (a list, or a
+  leading `_` for a helper), never left out in silence.
 
 Data classes with no methods (a `Film` dataclass that a method returns), classes that need
-arguments, exceptions, enums, pydantic models and `typing.Protocol`s are types, not services, and
+arguments (a warning names each, with the factory to write), exceptions, enums, pydantic models and `typing.Protocol`s are types, not services, and
 are left out, as is a function named `main` (a monolith's entry point, which starts its own
 server). Name a helper with a leading `_` to keep it out, or list `__all__`. A factory
 (`"mod:make_db()"`) is never guessed: name it in a dict. Example::
@@ -106,23 +108,23 @@ def services_of(module: str | types.ModuleType) -> dict[str, str]:
     for attr, value in members:
         where = f"puma_service({found.__name__!r}).{attr}"
         star = star_args(value)
-        if star and listed is not None:
-            raise PumaConfigError([(where, f"function {attr!r} takes *{star}, which a JSON body cannot give (its "
-                                           "fields have names, not positions); take a list, or take it out of "
-                                           "__all__")])
-        if star:  # a helper of the module: skipped at once, not a failure once Envoy has started
-            log.info("puma_service(%r): %s is not served: it takes *%s, which a JSON body cannot give; to serve "
-                     "it, take a list; a helper is best named with a leading '_'", found.__name__, attr, star)
-            continue
+        if star:  # refused here, before anything starts: skipped, its calls would be 404s saying nothing of why
+            keep_out = "take it out of __all__" if listed is not None else \
+                f"if it is a helper, not a service, name it _{attr} (or list what the module serves in __all__)"
+            raise PumaConfigError([(where, f"function {attr!r} takes *{star}, which a request cannot give (its "
+                                           f"fields have names, not positions); to serve it, take a list "
+                                           f"({star}: list[...]); {keep_out}")])
         if listed is not None and not _servable(value):
             raise PumaConfigError([(where, f"{type(value).__name__} {attr!r} is in __all__ but is not a function or a "
                                            "class built without arguments; take it out of __all__, or name its "
                                            "factory: puma_service({'name': 'module:make_it()'})")])
         if listed is None and not _servable(value):
-            if _needs_arguments(value):
-                log.info("puma_service(%r): %s is not served: it has methods but cannot be built without "
-                         "arguments; to serve it, name a factory: puma_service({%r: 'module:make_it()'})",
-                         found.__name__, attr, service_name(value))
+            if _needs_arguments(value):  # a part that needs a factory, or a type: said where `python app.py` shows it
+                log.warning("puma_service(%r): %s is not served: it is a class with methods that cannot be built "
+                            "without arguments, so /%s answers 404; to serve it, name a factory: puma_service({%r: "
+                            "'module:make_it()'}); if it is a type, not a service, name it _%s or list what the "
+                            "module serves in __all__", found.__name__, attr, service_name(value),
+                            service_name(value), attr)
             continue
         name = service_name(value)
         if name in services:

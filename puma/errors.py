@@ -106,6 +106,8 @@ class PumaCallError(PumaError, RuntimeError):
         class, which Python's traceback names)."""
         where = f"raised in {self.raised_at or f'service {self.service!r}'}"
         named = "" if type(self).__name__ == raised else f"{raised}: "
+        if self.status >= 500 and isinstance(detail, str) and detail.startswith(f"{raised}: "):
+            return f"{detail} ({where}; HTTP {self.status})"  # a class of the app's own: its words, sent on purpose
         if self.status >= 500:  # a bug: its text stays in the service's log (it may hold a DSN, a path)
             return f"{named}its message is kept in the service's log ({where}; HTTP {self.status})"
         return f"{named}{detail} ({where}; HTTP {self.status})"

@@ -23,7 +23,7 @@ import contextvars
 import inspect
 import os
 import threading
-from collections.abc import Awaitable
+from collections.abc import AsyncIterable, Awaitable
 from typing import Any
 
 ASYNC_CONCURRENCY = 64  # requests an instance of a service with async handlers serves at once
@@ -34,8 +34,16 @@ _loop_pid = 0
 
 
 def is_async(fn: Any) -> bool:
-    """Whether calling `fn` gives a coroutine: an `async def`, or an object whose `__call__` is one."""
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
+    """Whether calling `fn` gives a coroutine or an async generator: an `async def` (one that
+    yields included), or an object whose `__call__` is one."""
+    call = type(fn).__call__
+    return any(check(f) for f in (fn, call) for check in (inspect.iscoroutinefunction, inspect.isasyncgenfunction))
+
+
+async def collected(stream: AsyncIterable[Any]) -> list[Any]:
+    """What an async generator (or any async iterable) yields, as a list: a reply sends it whole,
+    as a generator's."""
+    return [item async for item in stream]
 
 
 def run(awaitable: Awaitable[Any]) -> Any:

@@ -4,6 +4,8 @@ booleans as text.
 
     shaped(list[int], "3")                    # ["3"]: one value where a list goes is a list of one
     shaped(Literal[1, 2, 3], "2")             # 2: pydantic's lax mode leaves a Literal strict
+    shaped(bytes, Upload("a.bin", b"GIF8"))   # b"GIF8": a file part, its bytes as they were sent
+    shaped(bytes, "tea")                      # b"tea": a form's text field, its UTF-8 bytes
 """
 
 from __future__ import annotations
@@ -19,19 +21,55 @@ import uuid
 from typing import Any
 
 from . import shapes
+from .messages import Upload
+
+
+class FileNotText(ValueError):
+    """A file part, not UTF-8 text, sent to a parameter that takes text (not `bytes` or `puma.Upload`)."""
+
+    def __init__(self, upload: Upload, reason: str) -> None:
+        self.upload = upload
+        super().__init__(f"the file part {upload.filename!r} ({len(upload.data)} bytes) is not UTF-8 text ({reason})")
 
 
 def shaped(hint: Any, value: Any) -> Any:
     """A form's or query string's `value` (text, or a repeated key's list of texts) shaped as
     `hint` takes it: one text where a list goes is a list of one, and a text naming a `Literal`'s
     number or boolean is that member (`"3"` for `Literal[1, 2, 3]`; pydantic's lax mode leaves a
-    `Literal` strict). Anything else is left to pydantic, which converts `"7"` for an `int`."""
-    if isinstance(value, str) and _takes_list(hint):
+    `Literal` strict). Anything else is left to pydantic, which converts `"7"` for an `int`. A file
+    part (`Upload`) is kept where the hint takes a `puma.Upload`, is its bytes where it takes
+    `bytes`, else its UTF-8 text (`FileNotText` when it is not); a text field where `bytes` go is
+    its UTF-8 bytes (a form is not JSON: base64 is JSON's encoding of bytes only)."""
+    if isinstance(value, str | Upload) and _takes_list(hint):
         value = [value]
     if isinstance(value, list):
         item = _item_type(hint)
-        return [_literal_member(item, v) for v in value] if item is not None else value
-    return _literal_member(hint, value)
+        return [_literal_member(item, _binary(item, v)) for v in value] if item is not None else value
+    return _literal_member(hint, _binary(hint, value))
+
+
+def _binary(hint: Any, value: Any) -> Any:
+    """A file part or a text field as `hint` takes it (see `shaped`)."""
+    if isinstance(value, Upload):
+        if _takes(hint, Upload):
+            return value
+        if _takes(hint, bytes) or _takes(hint, bytearray):
+            return value.data
+        try:
+            return value.data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FileNotText(value, f"{exc.reason} at byte {exc.start}") from None
+    if isinstance(value, str) and (_takes(hint, bytes) or _takes(hint, bytearray)) and not _takes(hint, str):
+        return value.encode("utf-8")
+    return value
+
+
+def _takes(hint: Any, kind: type) -> bool:
+    """Whether `hint` is `kind`, alone or in a union (`bytes | None`)."""
+    hint = shapes.unwrapped(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return any(_takes(a, kind) for a in typing.get_args(hint))
+    return hint is kind
 
 
 def _item_type(hint: Any) -> Any:
@@ -70,6 +108,12 @@ def _takes_list(hint: Any) -> bool:
         hint in (list, set, frozenset, tuple)
 
 
+def takes_binary(hint: Any) -> bool:
+    """Whether `hint` takes `bytes` or a `puma.Upload` (alone, in a union or as a list's items)."""
+    item = _item_type(hint)
+    return any(_takes(h, k) for h in (hint, item) if h is not None for k in (bytes, bytearray, Upload))
+
+
 # What one query-string value can be read as (pydantic converts the text): no nested fields.
 _SCALARS = (str, int, float, bool, type(None), decimal.Decimal, uuid.UUID, datetime.date, datetime.datetime,
             datetime.time, datetime.timedelta)
@@ -94,4 +138,4 @@ def textual(hint: Any, *, in_list: bool = False) -> bool:
     return False
 
 
-__all__ = ["shaped", "textual"]
+__all__ = ["FileNotText", "shaped", "takes_binary", "textual"]

@@ -19,6 +19,24 @@ JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart/form-data request (a browser's `<input type=file>`, `curl -F
+    f=@x.pdf`), as a `puma.Request`'s `.files` holds it and as a parameter annotated `puma.Upload`
+    takes it; a parameter annotated `bytes` takes its `data` alone.
+
+        def attach(code: str, scan: puma.Upload) -> dict:   # curl -F code=A1 -F scan=@a.pdf
+            return {"name": scan.filename, "size": len(scan.data)}
+    """
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+    def __repr__(self) -> str:  # in a 400's message: the file, not its bytes
+        return f"Upload({self.filename!r}, {len(self.data)} bytes, {self.content_type})"
+
+
 @dataclass
 class Request:
     """What a service sees of one HTTP request."""
@@ -32,6 +50,8 @@ class Request:
     body: bytes
     json: Any = None
     form: dict[str, str | list[str]] = field(default_factory=dict)  # as `query`
+    # A multipart body's file parts by field name (a name repeated: the list of its files).
+    files: dict[str, Upload | list[Upload]] = field(default_factory=dict)
 
     @property
     def data(self) -> dict[str, Any]:

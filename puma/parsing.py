@@ -3,14 +3,15 @@
 What cannot be read is refused before the service runs, saying why and what to send instead: a
 body over `max_body_bytes` (413), a content type the service does not take or a compressed body
 (415), JSON that does not parse, a percent-escape that is invalid or text that is not UTF-8, a
-multipart body without its boundary or with a file part (400). A name repeated in a query string
-or form is the list of its values (`_grouped`).
+multipart body without its boundary (400). A multipart body's file parts are the request's
+`files` (`puma.Upload`s, within the same `max_body_bytes`). A name repeated in a query string or
+form is the list of its values (`_grouped`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -22,7 +23,7 @@ from .codec import JSONBodyError, decode_json
 from .config import too_large_message
 from .errors import HTTPError
 from .media import accepts, refusal
-from .messages import FORM_TYPES, JSON_TYPES, Request
+from .messages import FORM_TYPES, JSON_TYPES, Request, Upload
 
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
@@ -99,15 +100,18 @@ def parse_request(name: str, content_types: tuple[str, ...], max_body_bytes: int
             parsed = decode_json(body)
         except JSONBodyError as exc:
             raise HTTPError(400, str(exc)) from None
-    form = _form(req, body) if body and mimetype in FORM_TYPES else {}
+    form, files = _form(req, body) if body and mimetype in FORM_TYPES else ({}, {})
     return Request(method=req.method, path=req.path, headers=Headers(req.headers),
-                   query=url_fields(req.query_string, "query"), body=body, json=parsed, form=form)
+                   query=url_fields(req.query_string, "query"), body=body, json=parsed, form=form, files=files)
 
 
-def _form(req: Any, body: bytes) -> dict[str, str | list[str]]:
-    """A form body's fields; 400 for a multipart body without its boundary, or a field sent as a file."""
+_Files = dict[str, Upload | list[Upload]]
+
+
+def _form(req: Any, body: bytes) -> tuple[dict[str, str | list[str]], _Files]:
+    """A form body's fields and file parts; 400 for a multipart body without its boundary."""
     if req.mimetype == FORM_TYPES[0]:
-        return url_fields(body, "form")
+        return url_fields(body, "form"), {}
     if not req.mimetype_params.get("boundary"):
         raise HTTPError(400, "a multipart/form-data body needs a boundary parameter (Content-Type: "
                              "multipart/form-data; boundary=...); let the client library build it")
@@ -117,20 +121,41 @@ def _form(req: Any, body: bytes) -> dict[str, str | list[str]]:
         raise HTTPError(413, f"too many form parts: the multipart/form-data body holds more than "
                              f"{req.max_form_parts} fields (it has {_parts(body, req)}), the most a service "
                              "reads; send fewer fields, or send the data as one JSON body") from None
-    if files:
-        field_name, upload = next(iter(files.items()))
-        raise HTTPError(400, f"form field {field_name[:60]!r} was sent as a file part ({upload.filename!r}); "
-                             "this service reads plain fields: send it without a filename")
     fields = _grouped(req.form.lists())
-    if not fields:
+    uploads = _uploads(files)
+    if not fields and not uploads:
         raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "
                              "boundary parameter against the body")
-    return fields
+    return fields, uploads
+
+
+def _uploads(files: Any) -> _Files:
+    """werkzeug's file parts as `Upload`s (read whole: the body is already within `max_body_bytes`)."""
+    grouped = {name: [Upload(filename=part.filename or "", data=part.read(),
+                             content_type=part.mimetype or "application/octet-stream") for part in parts]
+               for name, parts in files.lists()}
+    return {name: parts[0] if len(parts) == 1 else parts for name, parts in grouped.items()}
 
 
 def _parts(body: bytes, req: Any) -> int:
     """How many parts a multipart body holds (its boundary delimiters, less the closing one)."""
     return body.count(b"--" + req.mimetype_params["boundary"].encode("latin-1")) - 1
+
+
+def with_files(fields: Mapping[str, Any], files: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A form's fields with its file parts, as a bound function's parameters take them (a name given
+    as both: the list of all its values)."""
+    if not files:
+        return fields
+    merged = dict(fields)
+    for name, upload in files.items():
+        if name in merged:
+            before, after = merged[name], upload
+            merged[name] = [*(before if isinstance(before, list) else [before]),
+                            *(after if isinstance(after, list) else [after])]
+        else:
+            merged[name] = upload
+    return merged
 
 
 def repeated_field(req: Request) -> str | None:

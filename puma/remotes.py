@@ -41,7 +41,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
 from . import arguments, client
 from .binding import takes_request, type_text
@@ -53,6 +53,7 @@ from .suggest import did_you_mean
 
 # Results JSON already gives as the hint says (float is not one: JSON's 1 is an int).
 _JSON_NATIVE = (str, int, bool, type(None), dict, list, Mapping, typing.Any)
+_BASE64_BYTES = ConfigDict(val_json_bytes="base64")
 _interfaces: dict[str, dict[str, Any]] = {}
 _interfaces_lock = threading.Lock()
 _MISSING = object()
@@ -239,7 +240,7 @@ class _Method:
 
     def _rebuilt(self, result: Any) -> Any:
         returns = self.returns
-        return result if returns is None else cast("TypeAdapter[Any]", returns).validate_python(result)
+        return result if returns is None else cast("TypeAdapter[Any]", returns).validate_python((result,))[0]
 
     def _returns(self) -> TypeAdapter[Any] | None:
         """The converter of this method's results, from its return hint; `RemoteSpecError` naming
@@ -473,7 +474,9 @@ def _adapter(hint: Any) -> TypeAdapter[Any] | None:
     (`Iterator[X]`, `Generator[X, ...]`, `AsyncIterator[X]`...) arrives whole, as the JSON list the
     service made of it: it is rebuilt as `list[X]`."""
     hint = _as_list(hint)
-    return None if _json_native(hint) else TypeAdapter(hint)
+    # In a one-item tuple: pydantic takes a config for a dataclass only from a container around it,
+    # and this one decodes `bytes` from the base64 text the service sends (`binding.to_json`).
+    return None if _json_native(hint) else TypeAdapter(tuple[hint], config=_BASE64_BYTES)
 
 
 def _as_list(hint: Any) -> Any:

@@ -61,6 +61,8 @@ def cmd_render(args: argparse.Namespace) -> None:
 
     app = load_app(args.app)
     config = _with_marks(app.resolved_config(), app.import_paths)
+    if args.target != "kubernetes":  # what `puma run` refuses (its HPA floors at 1 pod: a note there)
+        _check_startable(config)
     if args.target == "kubernetes":
         return _render_kubernetes(args, config)
     kube_only = [f"--{key.replace('_', '-')}" for key in _KUBERNETES_OPTIONS[1:] if getattr(args, key) is not None]
@@ -106,6 +108,17 @@ NOTES = {
 }
 WHAT = {"local": "the Envoy bootstrap `puma run` starts Envoy with",
         "compose": "the front Envoy's config for docker-compose (not a compose file: docker-compose.yml mounts it)"}
+
+
+def _check_startable(config: Any) -> None:
+    """`PumaConfigError` for what `puma run` refuses to start (`configproblems.unstartable_problems`),
+    so a rendered config is one PUMA would run, as `puma run` checks it."""
+    from .configproblems import unstartable_problems
+    from .errors import PumaConfigError
+
+    problems = unstartable_problems(config.puma_services)
+    if problems:
+        raise PumaConfigError(problems)
 
 
 def _with_marks(config: Any, import_paths: tuple[str, ...] = ()) -> Any:

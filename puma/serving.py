@@ -1,7 +1,8 @@
 """Turn a service target into a Flask WSGI app: parse the request, call, shape the reply.
 
 A plain function (or an object's method, see `puma.endpoints`) is called with the request's
-fields bound to its parameters (`puma.binding`) and answers its return value as JSON. A function
+fields (a multipart body's file parts included) bound to its parameters (`puma.binding`) and
+answers its return value as JSON (an async generator's items collected, as a generator's are). A function
 that takes a `Request` (or nothing; `puma.request` is then the current one) returns a dict or
 list (JSON), a string, bytes, `None` (204), a `(body, status)` or `(body, status, headers)` tuple,
 or a `Response`.
@@ -13,8 +14,9 @@ Errors keep their meaning: `HTTPError(status, ...)`, or any exception with an in
 answers 500 naming the callee, and one the callee refused (a 4xx) answers a 4xx naming it (see
 `puma.callerrors`); arguments that do not bind are the request's fault (400); an exception
 class the app defined answers 404 (a `LookupError`) or 400 (a `ValueError`, `TypeError`) with its
-message and `error_class` (`puma.apperrors`), while one the interpreter or a library raises is a
-bug of the service (500, its text kept from the client) unless its class gives a `status_code`;
+message and `error_class` (`puma.apperrors`), and any other class of the app's own 500 with its
+message and the fix, while one the interpreter or a library raises is a bug of the service (500,
+its text kept from the client) unless its class gives a `status_code`;
 a reply the service cannot send (a value JSON cannot hold, a
 status outside 200-599) is its own fault (500 naming where and why); a store that is down for
 now (a locked, full or missing database, a lost connection: see `puma.unavailable`) answers 503
@@ -30,7 +32,7 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, cast
 
@@ -58,7 +60,14 @@ from .errors import (
 )
 from .media import DEFAULT_CONTENT_TYPES, FIELD_TYPES, accepts
 from .messages import JSON_TYPES, Request
-from .parsing import content_type_named, parse_request, repeated_field, url_fields, wsgi_headers
+from .parsing import (
+    content_type_named,
+    parse_request,
+    repeated_field,
+    url_fields,
+    with_files,
+    wsgi_headers,
+)
 from .replies import ReplyError, shape, value_reply
 from .services import get_hint
 from .unavailable import storage_full, unavailable
@@ -289,8 +298,7 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
     try:
         with _gate(fn):
             result = fn(req) if takes_request else fn()
-        if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
-            result = eventloop.run(result)
+        result = _settled(result)
         if isinstance(result, dict | list | str | tuple) and takes_request:
             return shape(result, name, convert=True)  # a reply as a handler writes it (a tuple: with its status)
         return value_reply(result, name, who=_function_name(fn), returns=returns, handler=takes_request,
@@ -332,10 +340,9 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request, get: bool = Fals
     token = _current.set(req)
     try:
         with _gate(endpoint.fn):
-            fields = req.query if query else req.data
+            fields = req.query if query else with_files(req.data, req.files)
             result = endpoint.binding.call(fields, form=query or not isinstance(req.json, dict))
-        if inspect.isawaitable(result):  # an async def: awaited on the instance's event loop
-            result = eventloop.run(_awaited(endpoint.binding, result, req.data))
+        result = _settled(result, endpoint.binding, req.data)
         return value_reply(result, name, who=_function_name(endpoint.fn),
                            returns=endpoint.binding.returns, text_type=_text_wanted(req))
     except BindingError as exc:
@@ -418,6 +425,16 @@ def _gate(fn: Callable[..., Any]) -> Any:
     return contextlib.nullcontext() if _sync_gate is None or eventloop.is_async(fn) else _sync_gate
 
 
+def _settled(result: Any, binding: Binding | None = None, fields: Mapping[str, Any] | None = None) -> Any:
+    """A service's result once it is done: an `async def`'s awaited, an async generator's items
+    collected (a list, as a generator's is sent), both on the instance's event loop."""
+    if inspect.isawaitable(result):
+        result = eventloop.run(_awaited(binding, result, fields or {}) if binding is not None else result)
+    if isinstance(result, AsyncIterable):
+        result = eventloop.run(eventloop.collected(result))
+    return result
+
+
 async def _awaited(binding: Binding, awaitable: Any, fields: Mapping[str, Any]) -> Any:
     try:
         return await awaitable
@@ -470,7 +487,12 @@ def _error(name: str, exc: Exception, req: Request, *, form: str = "") -> FlaskR
     # of the service, not a bad request (its arguments were bound and validated before it ran:
     # BindingError, 400): a 500, its text (a DSN, a path) kept out of the reply. To refuse a request,
     # raise an exception class of the app's own (see puma.apperrors) or puma.HTTPError(400, ...).
-    log.exception("service %s failed on %s %s%s", name, req.method, req.path, _unanswered_hint(exc))
+    hint = _unanswered_hint(exc)
+    log.exception("service %s failed on %s %s%s", name, req.method, req.path, hint)
+    if hint:  # a class the app wrote: its words are meant for people, so the client reads them too
+        cls = type(exc)
+        return error_response(500, f"{cls.__name__}: {apperrors.message_of(exc)}", service=name, type=cls.__name__,
+                              error_class=apperrors.class_name(cls), instance=instance_label(), fix=hint[2:])
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__,
                           instance=instance_label())
 
