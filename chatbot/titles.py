@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from chatbot.durations import minutes_at, spell_compact
 from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
 
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
@@ -205,6 +206,8 @@ class TitleIndex:
         loose = _LOOSE_LIKE.search(text) if not match else None
         if loose and self._known_at(loose["title"]):
             match = loose
+        if match and _length_said(match["title"]):  # "like 90 min", "like an hour and a half"
+            match = None
         if not match:
             return self._liked(text)
         titles, rest = self._titles_at(match["title"])
@@ -325,6 +328,12 @@ class TitleIndex:
                 continue
             return self.exact(said) or said, rest
         return None
+
+
+def _length_said(text: str) -> bool:
+    """``text`` opens with a length ("90 min", "an hour and a half", "1h45"): no title."""
+    words = re.sub(r"[^\w.]+", " ", spell_compact(text).lower()).split()
+    return minutes_at(words, 1 if words[:1] == ["about"] else 0) is not None
 
 
 def _list_goes_on(rest: str) -> bool:
