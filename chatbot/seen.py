@@ -61,7 +61,7 @@ def _series(db: Any, title: str, movie: dict[str, Any]) -> tuple[bool, list[int]
     a franchise's films ("star wars"), or its numbered sequels ("rocky": Rocky II, Rocky
     III). A year given names the one film."""
     said = normalise_title(split_title_year(title)[0])
-    whole = said == normalise_title(str(movie["title"]))
+    whole = sequel_key(said) == sequel_key(normalise_title(str(movie["title"])))  # "oceans 11"
     if split_title_year(title)[1]:
         return True, []
     ids = [i for i in db.search([{"slot": "title", "values": [said], "exclude": False}])

@@ -38,7 +38,10 @@ _YEAR_SUFFIX = re.compile(r"\s*[(\[]?\b(?P<year>(?:19|20)\d\d)[)\]]?\s*$")
 _NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
              "viii": "8", "ix": "9", "x": "10", "one": "1", "two": "2", "three": "3",
              "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
-             "ten": "10", "first": "1", "second": "2", "third": "3"}
+             "ten": "10", "first": "1", "second": "2", "third": "3", "eleven": "11",
+             "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16",
+             "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30",
+             "forty": "40", "fifty": "50", "hundred": "100"}
 _SEQUEL_WORDS = frozenset("part chapter episode vol volume pt".split())
 # "like X and Y" gives two titles, "X and I loved it", "X and the kids loved it" one
 _TITLE_JOIN = (r"\s*(?:,\s*)?(?:or|and|&|plus)\s+(?!something|anything|with|by|maybe|(?:i|we|he|she|they|it)\b"
@@ -123,11 +126,18 @@ def spelt_key(text: str) -> str:
 
 
 def sequel_key(key: str) -> str:
-    """``"godfather part ii"`` -> ``"godfather 2"``: sequel numbers as digits, "part" dropped."""
+    """``"godfather part ii"`` -> ``"godfather 2"``: numbers as digits ("oceans eleven" and
+    "oceans 11", "two fast two furious" and "2 fast 2 furious" alike), "part" dropped."""
     words = key.split()
-    out = [_NUMERALS.get(w, w) if i else w for i, w in enumerate(words)
+    out = [_NUMERALS.get(w, w) if i or w in _NUMBER_WORDS else w for i, w in enumerate(words)
            if not (i and w in _SEQUEL_WORDS)]
     return " ".join(out)
+
+
+# number words that may open a title and read as its digits ("two fast two furious"); not
+# "i", "x", "first": "I, Robot" and "First Blood" open with no number
+_NUMBER_WORDS = frozenset(w for w in _NUMERALS if len(w) > 2 and w not in (
+    "first", "second", "third", "iii", "vii", "viii"))
 
 
 def sequel_short_name(title: str) -> str | None:
