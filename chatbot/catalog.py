@@ -316,12 +316,6 @@ class Catalog:
                                        self._order[i]))
         return self._movies[best]
 
-    def namesakes(self, movie: Movie) -> list[Movie]:
-        """Other films of ``movie``'s title (remakes, a number spelt otherwise), best-known first:
-        ``namesakes(<Psycho (1960)>)`` -> ``[<Psycho (1998)>]``."""
-        key = sequel_key(normalise_title(movie.title))
-        return [self._movies[i] for i in sorted(self._by_sequel.get(key, ()), key=self._order.__getitem__)
-                if i != movie.id]
 
     def _titled(self, key: str, year: int | None, fuzzy: bool = True) -> list[int]:
         """The films a title key names: exactly (a number in digits or words alike), as a

@@ -119,8 +119,9 @@ def _hours_and(tokens: Sequence[str], j: int, minutes: int) -> tuple[int, int]:
         return minutes + extra, k + 2
     if k == j and _at(tokens, k + 1) not in HOUR_UNITS:  # "an hour 45", not "2 hours 3 hours"
         return minutes + extra, k + 1
-    # "an hour and 45": a quarter-hour said as it is spoken; "2 hours and 3 kids" is no length
-    if extra % 15 == 0 and _at(tokens, k + 1) not in HOUR_UNITS | _COUNTED:
+    # "an hour and 45", "an hour and 40": minutes as they are spoken (a round number); "2 hours
+    # and 3 kids", "an hour and 10 year olds" are no length
+    if extra % 5 == 0 and extra >= 10 and _at(tokens, k + 1) not in HOUR_UNITS | _COUNTED:
         return minutes + extra, k + 1
     return minutes, j
 

@@ -50,6 +50,9 @@ def phrases(tokens: Sequence[str], at: Callable[[int], _Hit | None]) -> list[_Hi
     return found
 
 
+_LINE_BREAK = re.compile(r"(?<=[\w)\"'’])[ \t]*[\r\n]+\s*(?=\S)")
+
+
 def clean_input(text: object) -> tuple[str, bool]:
     """Make any input safe to read: ``(text, was_truncated)``.
 
@@ -66,6 +69,8 @@ def clean_input(text: object) -> tuple[str, bool]:
     text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
     truncated = len(text) > MAX_INPUT_CHARS
     text = text[:MAX_INPUT_CHARS]
+    # a line break between two items ("seen alien<newline>aliens") separates them as a comma does
+    text = _LINE_BREAK.sub(", ", text.strip())
     text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     return " ".join(text.split()), truncated
 

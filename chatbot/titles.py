@@ -289,8 +289,8 @@ class TitleIndex:
             titles.append(title[:200])
             joined = re.match(_TITLE_JOIN, rest, re.I)
             comma = re.match(r"\s*,\s*", rest)
-            if not joined and comma and (self._listed_at(rest[comma.end() :]) or known_only and _listed_item(
-                    rest[comma.end() :], True)):
+            if not joined and comma and (self._listed_at(rest[comma.end() :]) or known_only and (_listed_item(
+                    rest[comma.end() :], True) or _coined_item(rest[comma.end() :], True))):  # "heat, se7en and casino"
                 joined = comma
             if not joined:  # "The Ring and It Follows", "Her, Us and Split"
                 joined = self._capital_join(rest, known_only)
@@ -373,7 +373,7 @@ def _coined_item(text: str, in_list: bool) -> tuple[str, str] | None:
 
 
 _COINED_ITEM = re.compile(r"(?P<item>(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]{3,})"
-                          r"(?=\s*(?:,|\band\b|\bor\b|[.;!?]|$|(?:already|before|again|recently|yesterday|last|this)\b))")
+                          r"(?=\s*(?:,|\band\b|\bor\b|[.;!?&/+]|$|(?:already|before|again|recently|yesterday|last|this)\b))")
 
 
 def _series_name(match: re.Match[str]) -> str:
