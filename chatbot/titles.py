@@ -288,7 +288,7 @@ class TitleIndex:
                 break
             titles.append(title[:200])
             joined = re.match(_TITLE_JOIN, rest, re.I)
-            comma = re.match(r"\s*,\s*", rest)
+            comma = re.match(r"\s*[,/]\s*", rest)  # "seen the matrix / inception / memento"
             if not joined and comma and (self._listed_at(rest[comma.end() :]) or known_only and (_listed_item(
                     rest[comma.end() :], True) or _coined_item(rest[comma.end() :], True))):  # "heat, se7en and casino"
                 joined = comma
@@ -392,7 +392,7 @@ def _ends_clause(last_word: str, rest: str) -> bool:
     if not rest or last_word[-1:] in ",.;!?:":
         return True
     first = normalise_title(rest.split()[0]) if rest.split() else ""
-    return rest[:1] in ",.;!?:()" or first in _BOUNDARY_WORDS or bool(
+    return rest[:1] in ",.;!?:()/" or first in _BOUNDARY_WORDS or bool(
         re.fullmatch(r"\(?(19|20)\d\d\)?", rest.split()[0]))
 
 
