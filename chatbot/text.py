@@ -53,6 +53,12 @@ def phrases(tokens: Sequence[str], at: Callable[[int], _Hit | None]) -> list[_Hi
 _LINE_BREAK = re.compile(r"(?<=[\w)\"'’])[ \t]*[\r\n]+\s*(?=\S)")
 
 
+def lines_as_commas(text: object) -> object:
+    """A line break after a word separates items as a comma does (``clean_input`` would join
+    the lines): ``lines_as_commas("seen alien\naliens")`` -> ``'seen alien, aliens'``."""
+    return _LINE_BREAK.sub(", ", text.strip()) if isinstance(text, str) else text
+
+
 def clean_input(text: object) -> tuple[str, bool]:
     """Make any input safe to read: ``(text, was_truncated)``.
 
@@ -69,8 +75,6 @@ def clean_input(text: object) -> tuple[str, bool]:
     text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
     truncated = len(text) > MAX_INPUT_CHARS
     text = text[:MAX_INPUT_CHARS]
-    # a line break between two items ("seen alien<newline>aliens") separates them as a comma does
-    text = _LINE_BREAK.sub(", ", text.strip())
     text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     return " ".join(text.split()), truncated
 
