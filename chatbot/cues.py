@@ -150,9 +150,13 @@ _LIST_ENDS = frozenset("or nor and".split())
 
 
 def _list_goes_on(tokens: Sequence[str], comma: int) -> bool:
-    """The comma at ``comma`` continues a list that ends in "or"/"nor"/"and" ("not adam
-    sandler, jim carrey or ben stiller", "no horror, war or westerns"): short items only, no
-    word that starts a wish of its own ("no horror, a comedy maybe")."""
+    return _list_closer(tokens, comma) is not None
+
+
+def _list_closer(tokens: Sequence[str], comma: int) -> str | None:
+    """The word ("or", "nor", "and") that ends the list the comma at ``comma`` continues ("not
+    adam sandler, jim carrey or ben stiller", "no horror, war or westerns"), else None: short
+    items only, no word that starts a wish of its own ("no horror, a comedy maybe")."""
     items: list[list[str]] = [[]]
     for token in tokens[comma + 1 :]:
         if token == BOUNDARY:
@@ -163,12 +167,13 @@ def _list_goes_on(tokens: Sequence[str], comma: int) -> bool:
             items[-1].append(token)
     closing = [k for k, item in enumerate(items) if item[:1] and item[0] in _LIST_ENDS]
     if not closing or any(not item for item in items[: closing[0] + 2]):
-        return False
+        return None
     listed = [w for item in items[: closing[0] + 1] for w in item if w not in _LIST_ENDS]
     if set(listed) & _RATING_WORDS:  # "never R. pg-13 or pg": the ratings wanted after a refusal
-        return False
-    return all(len([w for w in item if w not in _LIST_ENDS]) <= _LIST_ITEM_WORDS
-               for item in items[: closing[0] + 1]) and not set(listed) & _LIST_BREAKERS
+        return None
+    short = all(len([w for w in item if w not in _LIST_ENDS]) <= _LIST_ITEM_WORDS
+                for item in items[: closing[0] + 1])
+    return items[closing[0]][0] if short and not set(listed) & _LIST_BREAKERS else None
 
 
 _RATING_WORDS = frozenset("g pg pg-13 pg13 r nc-17 nc17 13".split())
@@ -472,4 +477,6 @@ def joined_by_or(tokens: Sequence[str], end: int, start: int) -> bool:
     fillers = ("a", "an", "the", "maybe", "perhaps", "then", "possibly", "probably", "else", "even",
                "i", "guess", "suppose")
     between = [t for t in tokens[end:start] if t not in fillers]  # "animation then, or family"
+    if between == [BOUNDARY]:  # "action, thriller or crime": a comma in a list ending in "or"
+        return _list_closer(tokens, end + list(tokens[end:start]).index(BOUNDARY)) == "or"
     return "or" in between and all(t in ("or", "either", BOUNDARY) for t in between)
