@@ -36,7 +36,8 @@ _PAST_MARKERS = tuple(tuple(p.split()) for p in (
     "back in", "back then", "back when", "when i was", "when we were", "as a kid", "as kids",
     "as a child", "as a teen", "as a teenager", "growing up", "grew up", "i saw", "we saw",
     "i watched", "we watched", "i was a", "we were", "in my childhood", "in my youth",
-    "i used to", "we used to", "my childhood", "since i was"))
+    "i used to", "we used to", "my childhood", "since i was",
+    "when he was", "when she was", "when they were"))  # "my dad saw it when he was a kid"
 # phrases asking for films of that past: "something from my childhood", "like back then",
 # "those adventure movies": a date told of the user's past is then the wish
 _THEN = tuple(tuple(p.split()) for p in (
@@ -63,7 +64,10 @@ def aside_mask(tokens: Sequence[str], is_genre: Callable[[str], bool] = lambda _
         clause = tokens[start:end]
         if _tells_of_life(clause, is_genre):
             mask[start:end] = [True] * (end - start)
-        elif not then:  # "I grew up in the 90s, something from my childhood": the 90s
+            continue
+        for k in event_times(clause):  # "i first saw star wars in 1977": when, not which films
+            mask[start + k] = True
+        if not then:  # "I grew up in the 90s, something from my childhood": the 90s
             for k in _past_life(clause, is_genre):
                 mask[start + k] = True
         start = end + 1
@@ -96,6 +100,48 @@ def _tells_of_life(clause: Sequence[str], is_genre: Callable[[str], bool]) -> bo
         return False
     return not any(t in _WISHING or is_genre(t) for t in clause) and any(
         t in _WHEN or t.isdigit() or t.endswith("s") and t[:-1].isdigit() for t in clause)
+
+
+def event_times(clause: Sequence[str]) -> list[int]:
+    """Positions of the dates in ``clause`` that say when something happened to someone ("my
+    dad saw it in 1950", "in 1994 i watched a lot of westerns", "graduated in 2001"): "in"
+    and a year or decade, in a clause with a verb of a past event; never a release ("made in
+    1994", "from 1950", "came out in the 80s") nor a date naming films ("in 1990s comedies");
+    "first watched a horror film in 1993" tells when it was watched."""
+    if not any(_past_event(t) for t in clause) or set(clause) & _RELEASE_CLAUSE:
+        return []
+    found = []
+    for k, token in enumerate(clause):
+        if token != "in":
+            continue
+        j = k + 1 + (k + 1 < len(clause) and clause[k + 1] in ("the", "early", "late", "mid"))
+        date = clause[j] if j < len(clause) else ""
+        after = clause[j + 1] if j + 1 < len(clause) else ""
+        if _is_date(date) and after not in _FILM_WORDS and not _WISH_BEFORE & set(clause[max(0, k - 2) : k]):
+            found += list(range(k, j + 1))
+    return found
+
+
+def _past_event(word: str) -> bool:
+    """A verb of something that happened ("saw", "graduated"), not one of a film's making
+    ("released", "directed") nor of taste ("loved": "I loved the films in the 80s" asks)."""
+    return word in _EVENT_VERBS or (len(word) > 4 and word.endswith("ed") and word not in _NOT_EVENTS)
+
+
+def _is_date(word: str) -> bool:
+    digits = word[:-1] if word.endswith("s") else word
+    return digits.isdigit() and (len(digits) == 4 and digits[:2] in ("18", "19", "20") or (
+        word.endswith("s") and len(digits) == 2))
+
+
+_EVENT_VERBS = frozenset("""saw watched was were met went moved got grew lived left took had did
+    became bought married graduated started finished visited retired died passed worked
+    studied dated turned caught heard found""".split())
+_NOT_EVENTS = frozenset("""released directed produced filmed animated rated starred dubbed based
+    remade rebooted shot made loved liked enjoyed preferred adored wanted needed watched""".split()) - {
+    "watched"}
+_RELEASE_CLAUSE = frozenset("from released made came era set filmed produced".split())
+_WISH_BEFORE = frozenset("stuff something anything ones one".split())  # "something in the 70s"
 
 
 def past_selves(tokens: Sequence[str]) -> list[int]:

@@ -125,6 +125,25 @@ def normalise_mpaa(value: str | None) -> str | None:
     return key if key in MPAA_RATINGS else None
 
 
+# a word of letters with digits among them ("se7en", "m3gan", "w4ll-e"): digits written for letters
+_LEET_WORD = re.compile(r"\b(?=\w*[a-z])\w*[a-z]\d+[a-z]\w*\b")
+_LEET = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "tv", "8": "b", "9": "g"}
+
+
+def _unleet(key: str) -> list[str]:
+    """The readings of ``key`` with the digits inside words as letters: "se7en" -> ["seten",
+    "seven"]; "2 fast 2 furious" has none (its digits are words)."""
+    readings = [""]
+    for word in key.split(" "):
+        inside = _LEET_WORD.fullmatch(word) is not None
+        options = [""]
+        for ch in word:
+            letters = _LEET.get(ch, ch) if inside else ch
+            options = [o + c for o in options for c in letters][:16]
+        readings = [f"{r} {o}".strip() for r in readings for o in options][:16]
+    return readings
+
+
 class Catalog:
     """All films, indexed by genre, actor, director, MPAA rating and normalised title."""
 
@@ -280,27 +299,35 @@ class Catalog:
         key = normalise_title(title)
         if not key:
             return None
-        ids = self._titled(key, year)
-        if not ids:  # "terminater 2", "harry poter": each word spelt as the titles spell it
+        leet = _LEET_WORD.search(key) is not None  # "se7en", "m3gan": digits for letters
+        ids = self._titled(key, year, fuzzy=not leet)
+        if not ids and leet:  # spelt so on purpose: read exactly, never near ("m3gan": no *Megane*)
+            ids = next((found for said in _unleet(key) if (found := self._titled(said, year, fuzzy=False))), [])
+        elif not ids:  # "terminater 2", "harry poter": each word spelt as the titles spell it
             respelt = self._respelt(key)
             ids = self._titled(respelt, year) if respelt != key else []
         if not ids:
             return None
-        spelt = spelt_key(title)  # "the mask": The Mask (1994), not Mask (1985)
+        # "the mask": The Mask (1994), not Mask (1985); but a number in digits or words is one
+        # spelling, so "oceans 11" is the Ocean's Eleven most people mean (2001), not Ocean's 11
+        spelt = sequel_key(spelt_key(title))
         best = min(ids, key=lambda i: (year is not None and self._movies[i].year != year,
-                                       spelt_key(self._movies[i].title) != spelt, self._order[i]))
+                                       sequel_key(spelt_key(self._movies[i].title)) != spelt,
+                                       self._order[i]))
         return self._movies[best]
 
-    def _titled(self, key: str, year: int | None) -> list[int]:
-        """The films a title key names: exactly, as a franchise's start, or within a typo."""
-        ids = list(self._by_title.get(key) or self._by_sequel.get(sequel_key(key)) or ())
+
+    def _titled(self, key: str, year: int | None, fuzzy: bool = True) -> list[int]:
+        """The films a title key names: exactly (a number in digits or words alike), as a
+        franchise's start, or (``fuzzy``) within a typo."""
+        ids = list(dict.fromkeys([*self._by_title.get(key, ()), *self._by_sequel.get(sequel_key(key), ())]))
         series = self._franchise(key) or self._franchise(sequel_key(key), sequels=True)
         if len(series) == 1 and not _subtitled(key, self._movies[series[0]].title):
             series = []  # "Get Out" is not *Get Out Your Handkerchiefs*; "Borat" is *Borat: ...*
         if series and year is None and (not ids or self._votes(series) >= FRANCHISE_LEAD * max(
                 self._votes(ids), 1)):
             ids = series
-        if not ids:
+        if not ids and fuzzy:
             close = process.extractOne(key, self._title_keys, scorer=fuzz.ratio,
                                        score_cutoff=FUZZY_RATIO)
             ids = list(self._by_title[close[0]]) if close else []

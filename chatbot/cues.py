@@ -133,7 +133,8 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
         if open_at is not None:
             covered = any(t not in _SCOPE_FILLERS for t in tokens[open_at + 1 : i])
             softened = token == "so" and tokens[i - 1] == "not"  # "not so much violence"
-            if (token in _CLOSERS and not _opens(tokens, i) and not softened) or (
+            listed = token == BOUNDARY and covered and _list_goes_on(tokens, i)  # "no X, Y or Z"
+            if (token in _CLOSERS and not _opens(tokens, i) and not softened and not listed) or (
                     covered and token in _PERSON_CUES and tokens[i - 1] not in _OPENERS) or (
                     covered and _example_at(tokens, i)) or wish_restarts(tokens, i):
                 open_at = None
@@ -142,6 +143,42 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
         if open_at is None and _opens(tokens, i) and not silent[i]:
             open_at = i
     return mask
+
+
+_LIST_ITEM_WORDS = 3  # words of one item in a list of names or genres ("ben stiller")
+_LIST_ENDS = frozenset("or nor and".split())
+
+
+def _list_goes_on(tokens: Sequence[str], comma: int) -> bool:
+    return _list_closer(tokens, comma) is not None
+
+
+def _list_closer(tokens: Sequence[str], comma: int) -> str | None:
+    """The word ("or", "nor", "and") that ends the list the comma at ``comma`` continues ("not
+    adam sandler, jim carrey or ben stiller", "no horror, war or westerns"), else None: short
+    items only, no word that starts a wish of its own ("no horror, a comedy maybe")."""
+    items: list[list[str]] = [[]]
+    for token in tokens[comma + 1 :]:
+        if token == BOUNDARY:
+            items.append([])
+        elif token in _LIST_ENDS and items[-1]:
+            items.append([token])
+        else:
+            items[-1].append(token)
+    closing = [k for k, item in enumerate(items) if item[:1] and item[0] in _LIST_ENDS]
+    if not closing or any(not item for item in items[: closing[0] + 2]):
+        return None
+    listed = [w for item in items[: closing[0] + 1] for w in item if w not in _LIST_ENDS]
+    if set(listed) & _RATING_WORDS:  # "never R. pg-13 or pg": the ratings wanted after a refusal
+        return None
+    short = all(len([w for w in item if w not in _LIST_ENDS]) <= _LIST_ITEM_WORDS
+                for item in items[: closing[0] + 1])
+    return items[closing[0]][0] if short and not set(listed) & _LIST_BREAKERS else None
+
+
+_RATING_WORDS = frozenset("g pg pg-13 pg13 r nc-17 nc17 13".split())
+_LIST_BREAKERS = _CLOSERS | _PERSON_CUES | frozenset("""want wanna would like love prefer need
+    something anything fine ok okay good great a an some is are was""".split())
 
 
 def _example_at(tokens: Sequence[str], i: int) -> bool:
@@ -440,4 +477,6 @@ def joined_by_or(tokens: Sequence[str], end: int, start: int) -> bool:
     fillers = ("a", "an", "the", "maybe", "perhaps", "then", "possibly", "probably", "else", "even",
                "i", "guess", "suppose")
     between = [t for t in tokens[end:start] if t not in fillers]  # "animation then, or family"
+    if between == [BOUNDARY]:  # "action, thriller or crime": a comma in a list ending in "or"
+        return _list_closer(tokens, end + list(tokens[end:start]).index(BOUNDARY)) == "or"
     return "or" in between and all(t in ("or", "either", BOUNDARY) for t in between)

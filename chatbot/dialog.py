@@ -60,7 +60,7 @@ from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
 from chatbot.seen import seen_said
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
-from chatbot.text import clean_input
+from chatbot.text import clean_input, lines_as_commas
 from chatbot.viewers import all_of
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class DialogManager(SideActs, ClosingActs):
         state = upgrade_state(copy.deepcopy(state))
         rng = random.Random(f"{state['seed']}:{state['turns']}")
         state["turns"] += 1
-        cleaned, truncated = clean_input(text)
+        cleaned, truncated = clean_input(lines_as_commas(text))  # one film per line: a list
         starting = state["stage"] == "start"
         out: list[str] = [nlg.INTRO] if starting else []
         if truncated:

@@ -24,6 +24,7 @@ NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fiv
                 "forty-five": 45, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
                 "ninety": 90}
 _BOUNDS = frozenset("under than within most below max maximum over least tops long".split())
+_COUNTED = frozenset("year years yr yrs yo kid kids people stars star".split())
 MAX_HOURS = 6  # "1:45" is a length only up to this many hours (no film runs longer)
 
 _HOURS = r"(?:hours?|hrs?|h)"
@@ -44,9 +45,19 @@ _COMPACT = (
 )
 
 
+# "90ish mins", "2-ish hours", "an hour-ish": "about" the length (a hedge: a range around it)
+_ISH = re.compile(r"\b(\d{1,3}|an?|one|two|three)\s?-?ish\b(?=\s*(?:hours?|hrs?|h|minutes?|mins?|m)\b)|"
+                  r"\b(an?|one|two|three|\d)\s+(hours?|hrs?)\s?-?ish\b", re.I)
+
+
+def _unish(match: re.Match[str]) -> str:
+    return f"about {match[1]}" if match[1] else f"about {match[2]} {match[3]}"
+
+
 def spell_compact(text: str) -> str:
     """``text`` with each compact length ("1h45", "1.5 hours", "1:45", "90min") written as
     "<minutes> minutes". Example: ``spell_compact("1,5h max")`` -> ``'90 minutes max'``."""
+    text = _ISH.sub(_unish, text) if "ish" in text.lower() else text
     if not any(c.isdigit() for c in text):
         return text
     for pattern, minutes in _COMPACT:
@@ -107,6 +118,10 @@ def _hours_and(tokens: Sequence[str], j: int, minutes: int) -> tuple[int, int]:
     if _at(tokens, k + 1) in MINUTE_UNITS:
         return minutes + extra, k + 2
     if k == j and _at(tokens, k + 1) not in HOUR_UNITS:  # "an hour 45", not "2 hours 3 hours"
+        return minutes + extra, k + 1
+    # "an hour and 45", "an hour and 40": minutes as they are spoken (a round number); "2 hours
+    # and 3 kids", "an hour and 10 year olds" are no length
+    if extra % 5 == 0 and extra >= 10 and _at(tokens, k + 1) not in HOUR_UNITS | _COUNTED:
         return minutes + extra, k + 1
     return minutes, j
 

@@ -26,9 +26,10 @@ _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 _AT_MOST_AFTER = ("max", "maximum", "tops", "at most", "or less", "or shorter", "or under",
                   "at the most", "or so max")
 _AT_LEAST_AFTER = ("minimum", "at least", "or more", "or longer", "plus", "or over")
-_BUDGET = frozenset("like only just maybe say max".split())  # "like 90 min": at most that
-# "about 90 minutes", "around two hours", "90 minutes or so": a range around the length
-_APPROX = frozenset("about around roughly approximately approx circa ish".split())
+_BUDGET = frozenset("only just maybe say max".split())  # "just 90 min": at most that
+# "about 90 minutes", "around two hours", "like 90 min", "90 minutes or so": a range around it
+_APPROX = frozenset("about around roughly approximately approx circa ish like".split())
+_TOO_LONG = frozenset("long lengthy shorter overlong".split())
 _HEDGES = _BUDGET | _APPROX  # "not longer than like an hour and a half": the bound holds
 
 
@@ -104,11 +105,14 @@ def _bound_after_at(tokens: Sequence[str], i: int
     too_long = too_long_after(tokens, end)  # "130 minutes is a little long": shorter than that
     if too_long:
         return i, too_long, None, value - 1
-    if i and tokens[i - 1] in _APPROX or tokens[end : end + 2] == ["or", "so"]:
-        margin = approx_margin(value)  # "about 90 minutes", "2 hours or so"
-        return i, end + 2 if tokens[end : end + 2] == ["or", "so"] else end, value - margin, value + margin
+    after = 2 if tokens[end : end + 2] == ["or", "so"] else int(tokens[end : end + 1] == ["ish"])
+    # "like 90 min" is about 90; after a length complaint ("that's as long. like 85 min") at most
+    budget = i and tokens[i - 1] == "like" and bool(_TOO_LONG & set(tokens[:i]))
+    if (i and tokens[i - 1] in _APPROX or after) and not budget:
+        margin = approx_margin(value)  # "about 90 minutes", "2 hours or so", "90 mins ish"
+        return i, end + after, value - margin, value + margin
     alone = (i == 0 or tokens[i - 1] == BOUNDARY) and (end == len(tokens) or tokens[end] == BOUNDARY)
-    if alone or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that
+    if alone or budget or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that
         return i, end, None, value
     return None
 

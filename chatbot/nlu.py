@@ -159,6 +159,7 @@ from chatbot.text import (
     expand_shorthand,
     fold,
     fold_utterance,
+    lines_as_commas,
 )
 from chatbot.title_asks import asked_with_year, wanted_title, with_title_years, without_title_years
 from chatbot.title_wishes import besides_liked, title_exclusions
@@ -212,7 +213,7 @@ class Understander:
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = self._slot_words(spell_shorthand(expand_shorthand(
-            spell_all(spell_spoken(clean_input(text)[0]), expect == "genre"), SHORTHAND)))
+            spell_all(spell_spoken(clean_input(lines_as_commas(text))[0]), expect == "genre"), SHORTHAND)))
         cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"

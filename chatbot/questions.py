@@ -221,6 +221,13 @@ def have_title_reply(movie: Mapping[str, Any]) -> str:
     return f"Yes, {movie.get('title')} is in my catalogue."
 
 
+def namesake_reply(movie: Mapping[str, Any], other: Mapping[str, Any]) -> str:
+    """Another film of the title, nearly as well known: ``'I also have The Parent Trap (1998):
+    ask for "The Parent Trap 1998" if you meant that one.'``"""
+    title, year = other.get("title"), other.get("year")
+    return f'I also have {title} ({year}): ask for "{title} {year}" if you meant that one.'
+
+
 def hint_miss_reply(title: str, people: Sequence[str]) -> str:
     """A film asked for by title with a person who made no part of it ("Vertigo, the Welles
     one"): ``'My catalogue doesn't credit Orson Welles on Vertigo.'``"""

@@ -21,6 +21,7 @@ from chatbot.search_talk import seen_left_out, titles_unknown
 from chatbot.titles import normalise_title, sequel_key, split_title_year
 
 MAX_SERIES = 40  # films kept out for one franchise name (a title word shared by many is no series)
+CLOSE_FAME = 0.5  # a film of the same title with this share of the votes may be the one meant
 
 
 def seen_films(db: Any, titles: Sequence[str]) -> tuple[list[int], list[str], list[str]]:
@@ -61,7 +62,7 @@ def _series(db: Any, title: str, movie: dict[str, Any]) -> tuple[bool, list[int]
     a franchise's films ("star wars"), or its numbered sequels ("rocky": Rocky II, Rocky
     III). A year given names the one film."""
     said = normalise_title(split_title_year(title)[0])
-    whole = said == normalise_title(str(movie["title"]))
+    whole = sequel_key(said) == sequel_key(normalise_title(str(movie["title"])))  # "oceans 11"
     if split_title_year(title)[1]:
         return True, []
     ids = [i for i in db.search([{"slot": "title", "values": [said], "exclude": False}])
@@ -79,11 +80,27 @@ def _series(db: Any, title: str, movie: dict[str, Any]) -> tuple[bool, list[int]
 
 def catalogue_name(db: Any, movie: dict[str, Any]) -> str:
     """``movie`` named as the catalogue names it, with its year when another film shares its
-    title ("Heat (1995)", "The Thing (1982)"; "Alien")."""
-    key = normalise_title(str(movie["title"]))
-    others = db.search([{"slot": "title", "values": [key], "exclude": False}])[:MAX_SERIES]
-    shared = any(i != movie["id"] and normalise_title(str(db.movie(i)["title"])) == key for i in others)
+    title, a number spelt either way ("Heat (1995)", "Ocean's Eleven (2001)"; "Alien")."""
+    shared = bool(namesakes(db, movie))
     return f"{movie['title']} ({movie['year']})" if shared and movie.get("year") else str(movie["title"])
+
+
+def namesakes(db: Any, movie: dict[str, Any]) -> list[dict[str, Any]]:
+    """The other films of ``movie``'s title (remakes; "Ocean's 11" for *Ocean's Eleven*),
+    best-known first."""
+    key = normalise_title(str(movie["title"]))
+    values = list(dict.fromkeys([key, sequel_key(key)]))
+    others = db.search([{"slot": "title", "values": values, "exclude": False}])[:MAX_SERIES]
+    return [db.movie(i) for i in others if i != movie["id"] and sequel_key(
+        normalise_title(str(db.movie(i)["title"]))) == sequel_key(key)]
+
+
+def close_namesake(db: Any, movie: dict[str, Any]) -> dict[str, Any] | None:
+    """A film of the same title nearly as well known as ``movie`` (at least ``CLOSE_FAME`` of
+    its votes: *The Parent Trap*, 1961 and 1998), which the user may have meant; else None."""
+    near = [m for m in namesakes(db, movie) if int(m.get("votes") or 0) >= CLOSE_FAME * max(
+        int(movie.get("votes") or 0), 1)]
+    return max(near, key=lambda m: int(m.get("votes") or 0)) if near else None
 
 
 def _said(title: str) -> str:

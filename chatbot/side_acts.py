@@ -19,8 +19,10 @@ from chatbot.questions import (
     filmography_reply,
     have_title_reply,
     hint_miss_reply,
+    namesake_reply,
     ranked_reply,
 )
+from chatbot.seen import close_namesake
 from chatbot.social import social_reply
 from chatbot.titles import split_title_year
 
@@ -62,6 +64,9 @@ class SideActs:
             out.append(f"I don't have the {movie.get('title')} from {year}; mine is from {movie['year']}.")
         else:
             out.append(have_title_reply(movie))
+            other = None if year else close_namesake(self._parts.db, movie)
+            if other is not None:  # "the parent trap": 1961 or 1998? Say which, and how to ask
+                out.append(namesake_reply(movie, other))
         credited = {*(movie.get("cast") or ()), *(movie.get("directors") or ())}
         missing = [p for p in decision.get("people") or () if p not in credited]
         if missing:  # "The Shining, the Spielberg one": the hint does not hold; say so

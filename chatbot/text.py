@@ -50,6 +50,15 @@ def phrases(tokens: Sequence[str], at: Callable[[int], _Hit | None]) -> list[_Hi
     return found
 
 
+_LINE_BREAK = re.compile(r"(?<=[\w)\"'’])[ \t]*[\r\n]+\s*(?=\S)")
+
+
+def lines_as_commas(text: object) -> object:
+    """A line break after a word separates items as a comma does (``clean_input`` would join
+    the lines): ``lines_as_commas("seen alien\naliens")`` -> ``'seen alien, aliens'``."""
+    return _LINE_BREAK.sub(", ", text.strip()) if isinstance(text, str) else text
+
+
 def clean_input(text: object) -> tuple[str, bool]:
     """Make any input safe to read: ``(text, was_truncated)``.
 

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from chatbot.durations import minutes_at, spell_compact
 from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
 
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
@@ -37,7 +38,10 @@ _YEAR_SUFFIX = re.compile(r"\s*[(\[]?\b(?P<year>(?:19|20)\d\d)[)\]]?\s*$")
 _NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
              "viii": "8", "ix": "9", "x": "10", "one": "1", "two": "2", "three": "3",
              "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
-             "ten": "10", "first": "1", "second": "2", "third": "3"}
+             "ten": "10", "first": "1", "second": "2", "third": "3", "eleven": "11",
+             "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16",
+             "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30",
+             "forty": "40", "fifty": "50", "hundred": "100"}
 _SEQUEL_WORDS = frozenset("part chapter episode vol volume pt".split())
 # "like X and Y" gives two titles, "X and I loved it", "X and the kids loved it" one
 _TITLE_JOIN = (r"\s*(?:,\s*)?(?:or|and|&|plus)\s+(?!something|anything|with|by|maybe|(?:i|we|he|she|they|it)\b"
@@ -122,11 +126,18 @@ def spelt_key(text: str) -> str:
 
 
 def sequel_key(key: str) -> str:
-    """``"godfather part ii"`` -> ``"godfather 2"``: sequel numbers as digits, "part" dropped."""
+    """``"godfather part ii"`` -> ``"godfather 2"``: numbers as digits ("oceans eleven" and
+    "oceans 11", "two fast two furious" and "2 fast 2 furious" alike), "part" dropped."""
     words = key.split()
-    out = [_NUMERALS.get(w, w) if i else w for i, w in enumerate(words)
+    out = [_NUMERALS.get(w, w) if i or w in _NUMBER_WORDS else w for i, w in enumerate(words)
            if not (i and w in _SEQUEL_WORDS)]
     return " ".join(out)
+
+
+# number words that may open a title and read as its digits ("two fast two furious"); not
+# "i", "x", "first": "I, Robot" and "First Blood" open with no number
+_NUMBER_WORDS = frozenset(w for w in _NUMERALS if len(w) > 2 and w not in (
+    "first", "second", "third", "iii", "vii", "viii"))
 
 
 def sequel_short_name(title: str) -> str | None:
@@ -205,6 +216,8 @@ class TitleIndex:
         loose = _LOOSE_LIKE.search(text) if not match else None
         if loose and self._known_at(loose["title"]):
             match = loose
+        if match and _length_said(match["title"]):  # "like 90 min", "like an hour and a half"
+            match = None
         if not match:
             return self._liked(text)
         titles, rest = self._titles_at(match["title"])
@@ -275,9 +288,9 @@ class TitleIndex:
                 break
             titles.append(title[:200])
             joined = re.match(_TITLE_JOIN, rest, re.I)
-            comma = re.match(r"\s*,\s*", rest)
-            if not joined and comma and (self._listed_at(rest[comma.end() :]) or known_only and _listed_item(
-                    rest[comma.end() :], True)):
+            comma = re.match(r"\s*[,/]\s*", rest)  # "seen the matrix / inception / memento"
+            if not joined and comma and (self._listed_at(rest[comma.end() :]) or known_only and (_listed_item(
+                    rest[comma.end() :], True) or _coined_item(rest[comma.end() :], True))):  # "heat, se7en and casino"
                 joined = comma
             if not joined:  # "The Ring and It Follows", "Her, Us and Split"
                 joined = self._capital_join(rest, known_only)
@@ -327,6 +340,12 @@ class TitleIndex:
         return None
 
 
+def _length_said(text: str) -> bool:
+    """``text`` opens with a length ("90 min", "an hour and a half", "1h45"): no title."""
+    words = re.sub(r"[^\w.]+", " ", spell_compact(text).lower()).split()
+    return minutes_at(words, 1 if words[:1] == ["about"] else 0) is not None
+
+
 def _list_goes_on(rest: str) -> bool:
     return bool(re.match(r"\s*(?:,|and\b|or\b)\s*\S", rest, re.IGNORECASE))
 
@@ -354,7 +373,7 @@ def _coined_item(text: str, in_list: bool) -> tuple[str, str] | None:
 
 
 _COINED_ITEM = re.compile(r"(?P<item>(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]{3,})"
-                          r"(?=\s*(?:,|\band\b|\bor\b|[.;!?]|$|(?:already|before|again|recently|yesterday|last|this)\b))")
+                          r"(?=\s*(?:,|\band\b|\bor\b|[.;!?&/+]|$|(?:already|before|again|recently|yesterday|last|this)\b))")
 
 
 def _series_name(match: re.Match[str]) -> str:
@@ -373,7 +392,7 @@ def _ends_clause(last_word: str, rest: str) -> bool:
     if not rest or last_word[-1:] in ",.;!?:":
         return True
     first = normalise_title(rest.split()[0]) if rest.split() else ""
-    return rest[:1] in ",.;!?:()" or first in _BOUNDARY_WORDS or bool(
+    return rest[:1] in ",.;!?:()/" or first in _BOUNDARY_WORDS or bool(
         re.fullmatch(r"\(?(19|20)\d\d\)?", rest.split()[0]))
 
 

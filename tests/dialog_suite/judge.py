@@ -134,7 +134,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "person_styles", "surname_choices", "relative_steps",
          "impatient_wishes", "coined_titles_listed",
          # round 11 (merge of d21 and the choices): a first name picking one of the choices offered
-         "choice_picks")
+         "choice_picks",
+         # round 12 (dl1, newcomer 60): every item of a list taken, whatever the joiners; lengths
+         # as people write them; a year told of someone's life is no wish; digits in titles
+         "listed_items", "casual_lengths", "years_in_passing", "digit_titles")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
