@@ -55,6 +55,14 @@ ORPHAN_HOLD_S = 3.0  # how long a dead instance's port waits for its replacement
 FALLBACK_POLL_S = 0.05  # only where pidfds are missing (not Linux >= 5.3)
 
 
+def _drain_pipe(fd: int) -> None:
+    try:
+        while os.read(fd, 512):
+            pass
+    except (BlockingIOError, InterruptedError):
+        pass
+
+
 def emit(out: Any, event: dict[str, Any]) -> None:
     out.write(json.dumps(event) + "\n")
     out.flush()
@@ -106,6 +114,7 @@ class Zygote:
         self.pidfds: dict[int, int] = {}  # pid -> pidfd
         self.sel = selectors.DefaultSelector()
         self.serving_r, self.serving_w = os.pipe()
+        self.signal_r, self.signal_w = os.pipe()
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, lambda *_: self._exit_alone())
@@ -115,6 +124,7 @@ class Zygote:
         stdin = sys.stdin.fileno()
         self.sel.register(stdin, selectors.EVENT_READ, "commands")
         self.sel.register(self.serving_r, selectors.EVENT_READ, "serving")
+        self._wake_on_signals()
         pending, serving = b"", b""
         while True:
             for key, _ in self.sel.select(self._timeout()):
@@ -129,12 +139,25 @@ class Zygote:
                     *lines, serving = (serving + os.read(self.serving_r, 65536)).split(b"\n")
                     for line in lines:
                         self._serving(int(line)) if int(line) >= 0 else self._leaving(-int(line))
+                elif key.data == "signal":  # its handler runs now, in this thread (see _wake_on_signals)
+                    _drain_pipe(self.signal_r)
                 else:
                     self._reap(key.data)
             if not self.pidfds:
                 self._reap_any()  # no pidfds on this system: look at every turn
             self._kill_unserving(time.monotonic())
             self._close_orphans(time.monotonic())
+
+    def _wake_on_signals(self) -> None:
+        # A SIGTERM the kernel gives another thread (one a warm-up or an imported library started)
+        # only marks the Python handler pending for this, the main thread, asleep in select() until
+        # the next command: the supervisor's liveness ping, `health_check.interval_s` later. The C
+        # handler also writes a byte to this pipe, from whichever thread took the signal: it wakes
+        # select() and the handler runs at once (as puma.wakeups does for an instance's loop).
+        os.set_blocking(self.signal_w, False)  # a full pipe drops the byte, never blocks a handler
+        os.set_blocking(self.signal_r, False)
+        signal.set_wakeup_fd(self.signal_w, warn_on_full_buffer=False)
+        self.sel.register(self.signal_r, selectors.EVENT_READ, "signal")
 
     def _timeout(self) -> float | None:
         waits = [deadline - time.monotonic() for _pid, deadline in self.unserving.values()]
@@ -212,6 +235,9 @@ class Zygote:
                 os.close(fd)
             self.sel.close()
             os.close(self.serving_r)
+            signal.set_wakeup_fd(-1)  # the instance's own loop sets its own (puma.wakeups)
+            os.close(self.signal_r)
+            os.close(self.signal_w)
             sys.stdin.close()
             self.out.close()
             self.become(sock, instance_id, self._notifier(instance_id))
