@@ -28,8 +28,8 @@ its socket up; one that dies any other way (a crash, `kill`) leaves it open, so 
 queueing in its backlog until a replacement spawned with `reuse` accepts them on the same port: a
 request sent in the gap waits for the replacement instead of being refused. That holds only while
 the supervisor orders the replacement: if none comes within `ORPHAN_HOLD_S` (the supervisor is
-stopped or hung), the zygote closes the socket itself, so connections queued there are reset and
-new ones refused at once (Envoy sends those to another instance, and its checks eject the port),
+stopped or hung), the zygote closes the socket itself, answering the requests queued there 503
+"not sent" (`puma.backlog`: Envoy re-sends them to another instance), and new ones are refused at once (Envoy sends those to another instance, and its checks eject the port),
 instead of each request waiting out its `timeout_s` on a port no process will ever read. A late
 replacement then gets a new port.
 """
@@ -47,6 +47,8 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+from .backlog import refuse_queued
 
 log = logging.getLogger("puma.worker")
 
@@ -100,8 +102,9 @@ class Zygote:
 
     def __init__(self, out: Any, host: str, drain_timeout_s: float,
                  become: Callable[[socket.socket, int, Callable[[], None]], None],
-                 ready: dict[str, Any] | None = None) -> None:
+                 ready: dict[str, Any] | None = None, service: str = "") -> None:
         self.out = out
+        self.service = service  # named in its answers to requests queued on a port it closes
         self.ready_fields = ready or {}  # more for the supervisor in the "ready" event
         self.host = host
         self.drain_timeout_s = drain_timeout_s
@@ -273,13 +276,13 @@ class Zygote:
                 log.warning("instance %d died and no replacement was ordered within %.0f s (is the supervisor "
                             "stopped?): closing its port %s, so requests sent there are refused and go elsewhere "
                             "instead of waiting out their timeout", instance_id, ORPHAN_HOLD_S, port)
-                self._release(instance_id)
+                self._release(instance_id, "its instance died and no replacement was started in time")
 
-    def _release(self, instance_id: Any) -> None:
+    def _release(self, instance_id: Any, why: str = "its instance has stopped") -> None:
         self.orphaned.pop(instance_id, None)
         sock = self.sockets.pop(instance_id, None)
-        if sock is not None:
-            sock.close()
+        if sock is not None:  # what Envoy queued there never reached an instance: say so (puma.backlog)
+            refuse_queued(sock, self.service, why)
 
     def _reap(self, pid: int) -> None:
         try:
@@ -331,4 +334,6 @@ class Zygote:
             time.sleep(0.02)
         for pid in list(self.children):
             signal_pid(pid, signal.SIGKILL)
+        for instance_id in list(self.sockets):
+            self._release(instance_id, "the deployment is stopping: its instance stopped")
         os._exit(0)
