@@ -206,8 +206,10 @@ class App:
         run_file: list[Path] = []  # recorded as soon as Envoy listens (state "starting"): `puma status` finds it
 
         def record(state: str) -> None:
+            in_flight_s, uploads_s = stopping.windows(deployment)
             run_file[:] = [runs.record(deployment.url, app=app_path or sys.argv[0], state=state, started=began,
-                                       token=deployment.status_server.token)]
+                                       token=deployment.status_server.token,
+                                       drain={"in_flight_s": in_flight_s, "uploads_s": uploads_s})]
 
         began = time.time()
         deployment.on_listening = lambda: record("starting")
