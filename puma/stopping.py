@@ -114,22 +114,24 @@ def describe(counts: dict[str, int], elapsed_s: float, limit_s: float, on: list[
 class StopProgress:
     """Says what a stop waits for while used as a context manager (a stop that is quick says nothing)."""
 
-    def __init__(self, deployment: Deployment, out: IO[str] | None = None) -> None:
+    def __init__(self, deployment: Deployment, out: IO[str] | None = None, *, served: bool = True) -> None:
         self.deployment = deployment
+        self.served = served  # it served: its plan and outcome are said (a failed start's stop says neither)
         self.out = out or sys.stderr
         self._done = threading.Event()
         self._thread = guard.thread(self._run, name="puma-stop-progress", retry=False)
 
     def __enter__(self) -> StopProgress:
         self._started = time.monotonic()
-        self._say(plan(self.deployment))
+        if self.served:
+            self._say(plan(self.deployment))
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._done.set()
         self._thread.join(timeout=2.0)
-        if exc[0] is None:
+        if exc[0] is None and self.served:
             self._say(outcome(self.deployment, time.monotonic() - self._started))
 
     def _say(self, line: str) -> None:
