@@ -20,11 +20,13 @@ from typing import Any, cast
 
 from flask import Response as FlaskResponse
 
+from .backlog import NOT_SENT_HEADER
 from .binding import to_json
 from .codec import NonFiniteNumberError, encode_json, unencodable
 from .edge import REPLY_HEADERS_MAX_COUNT, REPLY_HEADERS_MAX_KB
 from .errors import PumaError
 from .messages import Response
+from .readiness import NOT_READY_HEADER
 
 
 class ReplyError(PumaError):
@@ -146,6 +148,11 @@ _SERVERS_OWN = frozenset({"content-length", "transfer-encoding", "connection", "
                           "te", "trailer", "upgrade"})
 
 
+# Headers PUMA's own refusals carry, made before any handler ran (puma.backlog, puma.readiness): Envoy
+# re-sends a request answered with one to another instance, so a handler's reply must not carry one.
+_REFUSALS_OWN = frozenset({NOT_SENT_HEADER, NOT_READY_HEADER})
+
+
 def _reply_headers(headers: Any) -> list[tuple[str, str]]:
     """A handler's reply headers (a mapping or (name, value) pairs), checked; `ReplyError` naming the
     first one that cannot go on the wire as it is, and the fix."""
@@ -158,6 +165,9 @@ def _reply_headers(headers: Any) -> list[tuple[str, str]]:
         if not isinstance(key, str) or not _TOKEN.fullmatch(key):
             raise ReplyError(f"returned reply header name {key!r}, which is not a valid HTTP header name "
                              "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces)")
+        if key.lower() in _REFUSALS_OWN:
+            raise ReplyError(f"returned reply header {key!r}, which says PUMA refused the request before its handler "
+                             "ran: Envoy would run it again on another instance; remove it")
         if key.lower() in _SERVERS_OWN:
             raise ReplyError(f"returned reply header {key!r}, which the server sets itself from the body it sends "
                              "(framing, hop-by-hop); remove it")
