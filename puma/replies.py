@@ -26,7 +26,6 @@ from .codec import NonFiniteNumberError, encode_json, unencodable
 from .edge import REPLY_HEADERS_MAX_COUNT, REPLY_HEADERS_MAX_KB
 from .errors import PumaError
 from .messages import Response
-from .readiness import NOT_READY_HEADER
 
 
 class ReplyError(PumaError):
@@ -148,9 +147,10 @@ _SERVERS_OWN = frozenset({"content-length", "transfer-encoding", "connection", "
                           "te", "trailer", "upgrade"})
 
 
-# Headers PUMA's own refusals carry, made before any handler ran (puma.backlog, puma.readiness): Envoy
-# re-sends a request answered with one to another instance, so a handler's reply must not carry one.
-_REFUSALS_OWN = frozenset({NOT_SENT_HEADER, NOT_READY_HEADER})
+# The header of a zygote's refusal of a request no instance read (puma.backlog): Envoy re-sends a request
+# answered with it to another instance, so a handler's reply must not carry it. (x-puma-not-ready may:
+# puma_map's instance being replaced refuses a chunk it did not compute with it.)
+_REFUSALS_OWN = frozenset({NOT_SENT_HEADER})
 
 
 def _reply_headers(headers: Any) -> list[tuple[str, str]]:
@@ -166,8 +166,8 @@ def _reply_headers(headers: Any) -> list[tuple[str, str]]:
             raise ReplyError(f"returned reply header name {key!r}, which is not a valid HTTP header name "
                              "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces)")
         if key.lower() in _REFUSALS_OWN:
-            raise ReplyError(f"returned reply header {key!r}, which says PUMA refused the request before its handler "
-                             "ran: Envoy would run it again on another instance; remove it")
+            raise ReplyError(f"returned reply header {key!r}, which says no instance read the request: Envoy would "
+                             "run it again on another instance; remove it")
         if key.lower() in _SERVERS_OWN:
             raise ReplyError(f"returned reply header {key!r}, which the server sets itself from the body it sends "
                              "(framing, hop-by-hop); remove it")
