@@ -28,7 +28,7 @@ its socket up; one that dies any other way (a crash, `kill`) leaves it open, so 
 queueing in its backlog until a replacement spawned with `reuse` accepts them on the same port: a
 request sent in the gap waits for the replacement instead of being refused. That holds only while
 the supervisor orders the replacement: if none comes within `ORPHAN_HOLD_S` (the supervisor is
-stopped or hung), the zygote closes the socket itself, answering the requests queued there 503
+hung), or at once when the supervisor is stopped (SIGSTOP), the zygote closes the socket itself, answering the requests queued there 503
 "not sent" (`puma.backlog`: Envoy re-sends them to another instance), and new ones are refused at once (Envoy sends those to another instance, and its checks eject the port),
 instead of each request waiting out its `timeout_s` on a port no process will ever read. A late
 replacement then gets a new port.
@@ -63,6 +63,18 @@ def _drain_pipe(fd: int) -> None:
             pass
     except (BlockingIOError, InterruptedError):
         pass
+
+
+def _stopped(pid: int | None) -> bool:
+    """Whether process `pid` is stopped (SIGSTOP, a terminal's Ctrl-Z, a debugger): state T or t."""
+    if pid is None:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in ("T", "t")
 
 
 def emit(out: Any, event: dict[str, Any]) -> None:
@@ -102,9 +114,10 @@ class Zygote:
 
     def __init__(self, out: Any, host: str, drain_timeout_s: float,
                  become: Callable[[socket.socket, int, Callable[[], None]], None],
-                 ready: dict[str, Any] | None = None, service: str = "") -> None:
+                 ready: dict[str, Any] | None = None, service: str = "", supervisor_pid: int | None = None) -> None:
         self.out = out
         self.service = service  # named in its answers to requests queued on a port it closes
+        self.supervisor_pid = supervisor_pid  # stopped (SIGSTOP, Ctrl-Z): no replacement comes, a dead port closes at once
         self.ready_fields = ready or {}  # more for the supervisor in the "ready" event
         self.host = host
         self.drain_timeout_s = drain_timeout_s
@@ -314,6 +327,10 @@ class Zygote:
         if pid in self.stopping:  # stopped on purpose: its port closes now
             self.stopping.discard(pid)
             self._release(instance_id)
+        elif instance_id in self.sockets and _stopped(self.supervisor_pid):
+            # No replacement can be ordered while the supervisor is stopped: what Envoy queued there, and
+            # sends until its checks eject the port, goes to the live instances now, not ORPHAN_HOLD_S later.
+            self._release(instance_id, "its instance died while PUMA's supervisor is stopped")
         elif instance_id in self.sockets:  # died: its port waits for a replacement, for a while
             self.orphaned[instance_id] = time.monotonic() + ORPHAN_HOLD_S
         emit(self.out, {"event": "exit", "pid": pid, "id": instance_id, "code": os.waitstatus_to_exitcode(status)})
