@@ -208,10 +208,13 @@ class App:
         run_file: list[Path] = []  # recorded as soon as Envoy listens (state "starting"): `puma status` finds it
 
         def record(state: str) -> None:
+            in_flight_s, uploads_s = stopping.windows(deployment)
             run_file[:] = [runs.record(deployment.url, app=app_path or sys.argv[0], state=state, started=began,
-                                       token=deployment.status_server.token)]
+                                       token=deployment.status_server.token,
+                                       drain={"in_flight_s": in_flight_s, "uploads_s": uploads_s})]
 
         began = time.time()
+        served = False  # a start that failed or was interrupted says its own stop (not a drain plan)
         deployment.on_listening = lambda: record("starting")
         try:
             # While starting, Ctrl-C or SIGTERM interrupt the start (which undoes what it began).
@@ -221,6 +224,7 @@ class App:
                 deployment.start()
             _on_stop_signals(lambda *_: stop.set())
             record("serving")
+            served = True
             lines = serving_lines(deployment, time.monotonic() - started)
             print("\n".join(lines), flush=True)
             if len(lines) > 1:  # a service not ready yet: say once when every one is
@@ -236,7 +240,7 @@ class App:
             for path in run_file:
                 runs.forget(path)
             try:
-                with stopping.StopProgress(deployment):
+                with stopping.StopProgress(deployment, served=served):
                     deployment.stop()
             finally:
                 self.deployment = None

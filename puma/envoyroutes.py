@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import edge
+from .backlog import NOT_SENT_HEADER
 from .config import PumaConfig, Service
 from .envoynames import (
     _T,
@@ -192,13 +193,13 @@ def _retry_policy(service: Service, *, idempotent: bool) -> dict[str, Any]:
     retry_on = "connect-failure,refused-stream,reset-before-request"
     if idempotent:
         retry_on += ",reset,gateway-error"
-    # A not-ready instance refuses a request before the service sees it (puma.readiness): always
-    # safe to send to another instance.
-    not_ready = {"retriable_headers": [{"name": NOT_READY_HEADER, "string_match": {"exact": "true"}}]}
-    if service.readiness is not None:
-        retry_on += ",retriable-headers"
+    # Refusals made before any handler saw the request are always safe to send to another instance:
+    # a not-ready instance's (puma.readiness) and a zygote's for requests queued on a port it closed
+    # (puma.backlog). Only those headers match, never a status: a service's own 503 is its answer.
+    refused = [NOT_SENT_HEADER] + ([NOT_READY_HEADER] if service.readiness is not None else [])
+    retry_on += ",retriable-headers"
     return {
-        **(not_ready if service.readiness is not None else {}),
+        "retriable_headers": [{"name": name, "string_match": {"exact": "true"}} for name in refused],
         "retry_on": retry_on,
         "num_retries": IDEMPOTENT_RETRIES if idempotent else NEVER_REACHED_RETRIES,
         "per_try_timeout": duration(service.timeout_s),

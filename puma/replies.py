@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from flask import Response as FlaskResponse
 
+from .backlog import NOT_SENT_HEADER
 from .binding import to_json
 from .codec import NonFiniteNumberError, encode_json, unencodable
 from .edge import REPLY_HEADERS_MAX_COUNT, REPLY_HEADERS_MAX_KB
@@ -146,6 +147,12 @@ _SERVERS_OWN = frozenset({"content-length", "transfer-encoding", "connection", "
                           "te", "trailer", "upgrade"})
 
 
+# The header of a zygote's refusal of a request no instance read (puma.backlog): Envoy re-sends a request
+# answered with it to another instance, so a handler's reply must not carry it. (x-puma-not-ready may:
+# puma_map's instance being replaced refuses a chunk it did not compute with it.)
+_REFUSALS_OWN = frozenset({NOT_SENT_HEADER})
+
+
 def _reply_headers(headers: Any) -> list[tuple[str, str]]:
     """A handler's reply headers (a mapping or (name, value) pairs), checked; `ReplyError` naming the
     first one that cannot go on the wire as it is, and the fix."""
@@ -158,6 +165,9 @@ def _reply_headers(headers: Any) -> list[tuple[str, str]]:
         if not isinstance(key, str) or not _TOKEN.fullmatch(key):
             raise ReplyError(f"returned reply header name {key!r}, which is not a valid HTTP header name "
                              "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces)")
+        if key.lower() in _REFUSALS_OWN:
+            raise ReplyError(f"returned reply header {key!r}, which says no instance read the request: Envoy would "
+                             "run it again on another instance; remove it")
         if key.lower() in _SERVERS_OWN:
             raise ReplyError(f"returned reply header {key!r}, which the server sets itself from the body it sends "
                              "(framing, hop-by-hop); remove it")

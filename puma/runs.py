@@ -1,11 +1,12 @@
 """Where `puma run` records the deployments it runs, so `puma status` and `puma scale` find them.
 
 Each running `puma run` writes one small JSON file, readable by its user only, removed when it
-stops: ``{"url", "pid", "app", "cwd", "started", "token", "state", "harness"}`` (``cwd``: the
+stops: ``{"url", "pid", "app", "cwd", "started", "token", "state", "harness", "drain"}`` (``cwd``: the
 directory it was started from; ``token`` authorises `puma scale`, see `puma.status`; ``state``:
 ``starting`` from the moment Envoy listens, so `puma status` finds a deployment during its
 start-up, then ``serving``; ``harness``: ``$PUMA_HARNESS``, set by a load test or another tool
-that starts its own deployment, which `puma status` then picks only when nothing else fits). The directory is ``$PUMA_RUNS_DIR``, else ``$XDG_RUNTIME_DIR/puma``, else
+that starts its own deployment, which `puma status` then picks only when nothing else fits; ``drain``:
+what a stop waits at most, `puma.stopping.windows`, which `make stop` says). The directory is ``$PUMA_RUNS_DIR``, else ``$XDG_RUNTIME_DIR/puma``, else
 ``~/.cache/puma/runs``. A file whose process is gone (a `puma run` killed with SIGKILL) is
 ignored and removed. Example::
 
@@ -35,9 +36,11 @@ def runs_dir() -> Path:
     return Path.home() / ".cache" / "puma" / "runs"
 
 
-def record(url: str, *, app: str, token: str, state: str = "serving", started: float | None = None) -> Path:
+def record(url: str, *, app: str, token: str, state: str = "serving", started: float | None = None,
+           drain: dict[str, float] | None = None) -> Path:
     """Write (or rewrite) this process's run file (mode 0600, in a 0700 directory); returns its path.
-    `state` is ``starting`` or ``serving``; `started` (epoch s) defaults to now."""
+    `state` is ``starting`` or ``serving``; `started` (epoch s) defaults to now; `drain`, what a stop
+    waits at most (``{"in_flight_s": 30, "uploads_s": 5}``), which `make stop` says."""
     folder = runs_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"{os.getpid()}.json"
@@ -46,7 +49,7 @@ def record(url: str, *, app: str, token: str, state: str = "serving", started: f
     with os.fdopen(fd, "w") as out:
         json.dump({"url": url, "pid": os.getpid(), "app": app, "cwd": os.getcwd(),
                    "started": time.time() if started is None else started, "token": token, "state": state,
-                   "harness": os.environ.get(ENV_HARNESS, "").strip()}, out)
+                   "harness": os.environ.get(ENV_HARNESS, "").strip(), **({"drain": drain} if drain else {})}, out)
     os.replace(temp, path)
     return path
 

@@ -1,9 +1,12 @@
 """What `puma run` says and does while a deployment stops: progress, and a forced stop.
 
 A stop waits for instances to finish the requests they hold (up to each service's drain time).
-`StopProgress` says what it waits for every few seconds, on stderr:
+`StopProgress` says, on stderr, what the stop will do with each kind of request and for how long
+(its windows are config), what it waits for every few seconds, and what it did:
 
+    puma: stopping: new requests get 503 ...; requests in flight get up to 30 s to finish (...); bodies ...
     puma: stopping: waiting for 3 instances (slow 2, map 1), 4 s of at most 33 s; Ctrl-C again to force
+    puma: stopped in 4.2 s; every request in flight was answered
 
 and `on_second_signal` makes a second Ctrl-C or SIGTERM end the wait at once: every process group
 the deployment started (Envoy, the fork server with its zygotes and instances, any zygote of its
@@ -63,12 +66,45 @@ def longest_drain_s(deployment: Deployment) -> float:
     return max((pool.drain_timeout_s for pool in deployment.pools.values()), default=0.0) + 3.0
 
 
+def windows(deployment: Deployment) -> tuple[float, float]:
+    """`(in_flight_s, uploads_s)`: the most a stop waits for requests in flight (the longest service's
+    drain), then for bodies still uploading (`http_connection_manager.drain_timeout`)."""
+    upload_s = deployment.config.http_connection_manager.drain_timeout
+    return max((pool.drain_timeout_s for pool in deployment.pools.values()), default=upload_s), upload_s
+
+
+def plan(deployment: Deployment) -> str:
+    """What a stop does with each request and for how long at most, said as it begins (the windows are
+    config: each service's `timeout_s`, and `http_connection_manager.drain_timeout`).
+    Example: ``plan(d)`` -> ``"stopping: new requests get 503 'the deployment is stopping' (never sent to an
+    instance); requests in flight get up to 30 s to finish (...); bodies still uploading up to 5 s more (...)"``."""
+    in_flight_s, upload_s = windows(deployment)
+    return (f"stopping: new requests get 503 'the deployment is stopping' (never sent to an instance); requests in "
+            f"flight get up to {in_flight_s:g} s to finish (the longest of each service's timeout_s and "
+            f"http_connection_manager.drain_timeout); bodies still uploading up to {upload_s:g} s more "
+            "(http_connection_manager.drain_timeout), then are cut unanswered, never having reached an instance; "
+            "Ctrl-C again to force")
+
+
+def outcome(deployment: Deployment, took_s: float) -> str:
+    """What the stop did, said as it ends: how long it took, and the uploads it cut (if any).
+    Example: ``outcome(d, 6.1)`` -> ``"stopped in 6.1 s; 1 request still uploading its body after 5 s was cut ..."``."""
+    cut = deployment.uploads_cut
+    if not cut:
+        return f"stopped in {took_s:.1f} s; every request in flight was answered"
+    upload_s = deployment.config.http_connection_manager.drain_timeout
+    which = "1 request still uploading its body" if cut == 1 else f"{cut} requests still uploading their bodies"
+    return (f"stopped in {took_s:.1f} s; {which} after {upload_s:g} s {'was' if cut == 1 else 'were'} cut with no answer: never sent to an instance, so safe "
+            "to send again (raise http_connection_manager.drain_timeout to wait longer for slow uploads)")
+
+
 def describe(counts: dict[str, int], elapsed_s: float, limit_s: float, on: list[str] | None = None) -> str:
     """One line for a stop in progress, with what the instances wait `on` (`waiting_on`).
     Example: ``describe({"slow": 2}, 4.2, 33)`` -> ``"stopping: waiting for 2 instances (slow 2), 4 s of at most 33 s; ..."``."""
     total = sum(counts.values())
-    if not total:
-        return f"stopping: instances done; stopping Envoy, {elapsed_s:.0f} s; Ctrl-C again to force"
+    if not total:  # Envoy waits for bodies still uploading (at most drain_timeout), then stops
+        return (f"stopping: instances done; Envoy stops once no body is still uploading, {elapsed_s:.0f} s; "
+                "Ctrl-C again to force")
     which = ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
     return (f"stopping: waiting for {total} instance{'' if total == 1 else 's'} ({which}) to finish their requests, "
             f"{elapsed_s:.0f} s of at most {limit_s:.0f} s{' (' + '; '.join(on) + ')' if on else ''}; "
@@ -78,27 +114,36 @@ def describe(counts: dict[str, int], elapsed_s: float, limit_s: float, on: list[
 class StopProgress:
     """Says what a stop waits for while used as a context manager (a stop that is quick says nothing)."""
 
-    def __init__(self, deployment: Deployment, out: IO[str] | None = None) -> None:
+    def __init__(self, deployment: Deployment, out: IO[str] | None = None, *, served: bool = True) -> None:
         self.deployment = deployment
+        self.served = served  # it served: its plan and outcome are said (a failed start's stop says neither)
         self.out = out or sys.stderr
         self._done = threading.Event()
         self._thread = guard.thread(self._run, name="puma-stop-progress", retry=False)
 
     def __enter__(self) -> StopProgress:
+        self._started = time.monotonic()
+        if self.served:
+            self._say(plan(self.deployment))
         self._thread.start()
         return self
 
-    def __exit__(self, *_exc: object) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._done.set()
         self._thread.join(timeout=2.0)
+        if exc[0] is None and self.served:
+            self._say(outcome(self.deployment, time.monotonic() - self._started))
+
+    def _say(self, line: str) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            print(f"puma: {line}", file=self.out, flush=True)
 
     def _run(self) -> None:
         started, limit_s = time.monotonic(), longest_drain_s(self.deployment)
         wait = FIRST_REPORT_S
         while not self._done.wait(wait):
-            line = describe(waiting_for(self.deployment), time.monotonic() - started, limit_s, waiting_on(self.deployment))
-            with contextlib.suppress(OSError, ValueError):
-                print(f"puma: {line}", file=self.out, flush=True)
+            self._say(describe(waiting_for(self.deployment), time.monotonic() - started, limit_s,
+                               waiting_on(self.deployment)))
             wait = REPORT_EVERY_S
 
 

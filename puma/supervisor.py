@@ -76,6 +76,7 @@ class Deployment:
         self.registry = workers.Registry(self)
         self.log_cap = LogCap(self)
         self.stopping = False
+        self.uploads_cut = 0  # requests still uploading their body when the stop ended (cut unanswered)
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
         self._publish_lock = threading.Lock()
         self._publish_wanted = threading.Event()  # endpoints changed: the publisher writes them
@@ -242,7 +243,7 @@ class Deployment:
         if self.fork_server is not None:
             self.fork_server.stop()
         if self.envoy.admin is not None:  # requests still uploading get the "stopping" 503, not a cut
-            admin.wait_for_uploads(self.envoy.admin, self.config.http_connection_manager.drain_timeout)
+            self.uploads_cut = admin.wait_for_uploads(self.envoy.admin, self.config.http_connection_manager.drain_timeout)
         self.envoy.stop()
         if self.backend is not None:
             self.backend.stop()

@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
 
     # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
     Zygote(out, args.host, args.drain_timeout_s, become,
-           ready={"idempotent": list(served.idempotent_methods), "methods": _taken(served, args.get)}).run()
+           ready={"idempotent": list(served.idempotent_methods), "methods": _taken(served, args.get)},
+           service=args.service, supervisor_pid=args.supervisor_pid).run()
 
 
 def _taken(served: endpoints.Served, get: bool) -> list[str]:

@@ -28,8 +28,8 @@ its socket up; one that dies any other way (a crash, `kill`) leaves it open, so 
 queueing in its backlog until a replacement spawned with `reuse` accepts them on the same port: a
 request sent in the gap waits for the replacement instead of being refused. That holds only while
 the supervisor orders the replacement: if none comes within `ORPHAN_HOLD_S` (the supervisor is
-stopped or hung), the zygote closes the socket itself, so connections queued there are reset and
-new ones refused at once (Envoy sends those to another instance, and its checks eject the port),
+hung), or at once when the supervisor is stopped (SIGSTOP), the zygote closes the socket itself, answering the requests queued there 503
+"not sent" (`puma.backlog`: Envoy re-sends them to another instance), and new ones are refused at once (Envoy sends those to another instance, and its checks eject the port),
 instead of each request waiting out its `timeout_s` on a port no process will ever read. A late
 replacement then gets a new port.
 """
@@ -48,11 +48,33 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .backlog import refuse_queued
+
 log = logging.getLogger("puma.worker")
 
 SERVING_TIMEOUT_S = 30.0
 ORPHAN_HOLD_S = 3.0  # how long a dead instance's port waits for its replacement (usually ordered in ms)
 FALLBACK_POLL_S = 0.05  # only where pidfds are missing (not Linux >= 5.3)
+
+
+def _drain_pipe(fd: int) -> None:
+    try:
+        while os.read(fd, 512):
+            pass
+    except (BlockingIOError, InterruptedError):
+        pass
+
+
+def _stopped(pid: int | None) -> bool:
+    """Whether process `pid` is stopped (SIGSTOP, a terminal's Ctrl-Z, a debugger): state T or t."""
+    if pid is None:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in ("T", "t")
 
 
 def emit(out: Any, event: dict[str, Any]) -> None:
@@ -92,8 +114,10 @@ class Zygote:
 
     def __init__(self, out: Any, host: str, drain_timeout_s: float,
                  become: Callable[[socket.socket, int, Callable[[], None]], None],
-                 ready: dict[str, Any] | None = None) -> None:
+                 ready: dict[str, Any] | None = None, service: str = "", supervisor_pid: int | None = None) -> None:
         self.out = out
+        self.service = service  # named in its answers to requests queued on a port it closes
+        self.supervisor_pid = supervisor_pid  # stopped (SIGSTOP, Ctrl-Z): no replacement comes, a dead port closes at once
         self.ready_fields = ready or {}  # more for the supervisor in the "ready" event
         self.host = host
         self.drain_timeout_s = drain_timeout_s
@@ -106,6 +130,7 @@ class Zygote:
         self.pidfds: dict[int, int] = {}  # pid -> pidfd
         self.sel = selectors.DefaultSelector()
         self.serving_r, self.serving_w = os.pipe()
+        self.signal_r, self.signal_w = os.pipe()
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, lambda *_: self._exit_alone())
@@ -115,6 +140,7 @@ class Zygote:
         stdin = sys.stdin.fileno()
         self.sel.register(stdin, selectors.EVENT_READ, "commands")
         self.sel.register(self.serving_r, selectors.EVENT_READ, "serving")
+        self._wake_on_signals()
         pending, serving = b"", b""
         while True:
             for key, _ in self.sel.select(self._timeout()):
@@ -129,12 +155,25 @@ class Zygote:
                     *lines, serving = (serving + os.read(self.serving_r, 65536)).split(b"\n")
                     for line in lines:
                         self._serving(int(line)) if int(line) >= 0 else self._leaving(-int(line))
+                elif key.data == "signal":  # its handler runs now, in this thread (see _wake_on_signals)
+                    _drain_pipe(self.signal_r)
                 else:
                     self._reap(key.data)
             if not self.pidfds:
                 self._reap_any()  # no pidfds on this system: look at every turn
             self._kill_unserving(time.monotonic())
             self._close_orphans(time.monotonic())
+
+    def _wake_on_signals(self) -> None:
+        # A SIGTERM the kernel gives another thread (one a warm-up or an imported library started)
+        # only marks the Python handler pending for this, the main thread, asleep in select() until
+        # the next command: the supervisor's liveness ping, `health_check.interval_s` later. The C
+        # handler also writes a byte to this pipe, from whichever thread took the signal: it wakes
+        # select() and the handler runs at once (as puma.wakeups does for an instance's loop).
+        os.set_blocking(self.signal_w, False)  # a full pipe drops the byte, never blocks a handler
+        os.set_blocking(self.signal_r, False)
+        signal.set_wakeup_fd(self.signal_w, warn_on_full_buffer=False)
+        self.sel.register(self.signal_r, selectors.EVENT_READ, "signal")
 
     def _timeout(self) -> float | None:
         waits = [deadline - time.monotonic() for _pid, deadline in self.unserving.values()]
@@ -212,6 +251,9 @@ class Zygote:
                 os.close(fd)
             self.sel.close()
             os.close(self.serving_r)
+            signal.set_wakeup_fd(-1)  # the instance's own loop sets its own (puma.wakeups)
+            os.close(self.signal_r)
+            os.close(self.signal_w)
             sys.stdin.close()
             self.out.close()
             self.become(sock, instance_id, self._notifier(instance_id))
@@ -247,13 +289,13 @@ class Zygote:
                 log.warning("instance %d died and no replacement was ordered within %.0f s (is the supervisor "
                             "stopped?): closing its port %s, so requests sent there are refused and go elsewhere "
                             "instead of waiting out their timeout", instance_id, ORPHAN_HOLD_S, port)
-                self._release(instance_id)
+                self._release(instance_id, "its instance died and no replacement was started in time")
 
-    def _release(self, instance_id: Any) -> None:
+    def _release(self, instance_id: Any, why: str = "its instance has stopped") -> None:
         self.orphaned.pop(instance_id, None)
         sock = self.sockets.pop(instance_id, None)
-        if sock is not None:
-            sock.close()
+        if sock is not None:  # what Envoy queued there never reached an instance: say so (puma.backlog)
+            refuse_queued(sock, self.service, why)
 
     def _reap(self, pid: int) -> None:
         try:
@@ -285,6 +327,10 @@ class Zygote:
         if pid in self.stopping:  # stopped on purpose: its port closes now
             self.stopping.discard(pid)
             self._release(instance_id)
+        elif instance_id in self.sockets and _stopped(self.supervisor_pid):
+            # No replacement can be ordered while the supervisor is stopped: what Envoy queued there, and
+            # sends until its checks eject the port, goes to the live instances now, not ORPHAN_HOLD_S later.
+            self._release(instance_id, "its instance died while PUMA's supervisor is stopped")
         elif instance_id in self.sockets:  # died: its port waits for a replacement, for a while
             self.orphaned[instance_id] = time.monotonic() + ORPHAN_HOLD_S
         emit(self.out, {"event": "exit", "pid": pid, "id": instance_id, "code": os.waitstatus_to_exitcode(status)})
@@ -305,4 +351,6 @@ class Zygote:
             time.sleep(0.02)
         for pid in list(self.children):
             signal_pid(pid, signal.SIGKILL)
+        for instance_id in list(self.sockets):
+            self._release(instance_id, "the deployment is stopping: its instance stopped")
         os._exit(0)

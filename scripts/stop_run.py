@@ -10,6 +10,7 @@ pid to `kill -9`).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -116,6 +117,19 @@ def left_running(port: str | None) -> str:
             f"(its pid file did not name it); stop it with kill {pids}")
 
 
+def drain_windows(puma: int) -> str:
+    """How long puma run's stop waits at most, from its run file (puma.runs): " (up to 30 s; ...)", or ""."""
+    try:
+        from puma import runs  # the project's, as make runs it (the venv's editable install)
+
+        drain = json.loads((runs.runs_dir() / f"{puma}.json").read_text())["drain"]
+        return (f" (up to {float(drain['in_flight_s']):g} s, each service's timeout_s; bodies still uploading get "
+                f"{float(drain['uploads_s']):g} s more, http_connection_manager.drain_timeout, then are cut unanswered, "
+                "never having reached an instance)")
+    except (ImportError, OSError, ValueError, KeyError, TypeError):  # an older run, or no run file: say no figure
+        return ""
+
+
 def waiting_for(puma: int, runner: int) -> str:
     """What the stop waits for now: puma run's drain, or (puma run gone) make run's legacy server."""
     if puma and alive(puma):
@@ -143,7 +157,8 @@ def stop(port: str) -> int:
                        if "legacy_socket_server" in line)
     target, legacy = puma or runner, legacy_port(runner)
     print(f"make stop: stopping the make run on port {port} (pid {runner}): "
-          + (f"puma run (pid {puma}) drains the requests in flight, then stops the mesh" if puma else "it is still starting")
+          + (f"puma run (pid {puma}) drains the requests in flight{drain_windows(puma)}, then stops the mesh" if puma
+             else "it is still starting")
           + (f"; then make run stops {others}" if others else ""), flush=True)
     started = time.monotonic()
     os.kill(target, signal.SIGTERM)

@@ -19,7 +19,9 @@ from tests.apps import awaited
 
 REFUSED = [{"Content-Length": "2"}, {"content-length": "1000"}, {"Transfer-Encoding": "chunked"},
            {"Connection": "close, x"}, {"Keep-Alive": "timeout=5"}, {"Upgrade": "h2c"},
-           {"X A": "1"}, {"X-Ok:": "1"}, {"": "1"}, {"X-U": "☃"}, {"X-A": "a\r\nX-Injected: 1"}, {"X-B": "a\nb"}]
+           {"X A": "1"}, {"X-Ok:": "1"}, {"": "1"}, {"X-U": "☃"}, {"X-A": "a\r\nX-Injected: 1"}, {"X-B": "a\nb"},
+           # PUMA's own "no instance read it": Envoy would re-send a request whose handler ran
+           {"X-Puma-Not-Sent": "true"}, {"x-puma-not-sent": "1"}]
 
 
 def _client() -> Any:

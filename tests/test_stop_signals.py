@@ -52,6 +52,11 @@ def ready_check_starting_threads() -> None:
         worker.join()
 
 
+def start_a_thread() -> None:
+    """A warm-up that leaves a thread running in the zygote (a library's pool, a cache refresher)."""
+    threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+
+
 def _tgkill(pid: int, tid: int, sig: int) -> None:
     """Send `sig` to thread `tid` of process `pid`, as the kernel may pick it for a signal sent to the process."""
     if ctypes.CDLL(None, use_errno=True).tgkill(pid, tid, sig) != 0:
@@ -115,6 +120,32 @@ def test_stopping_instances_whose_readiness_checks_start_threads_waits_for_none(
     finally:
         mesh.stop()
     assert took < QUICK_S, f"3 idle instances took {took:.1f} s to stop"
+
+
+@pytest.mark.parametrize("which", ["first", "last"])
+def test_a_zygote_sent_sigterm_on_another_thread_exits_at_once(which: str) -> None:
+    # The supervisor's liveness ping (every interval_s, 60 s here) is the only other thing that wakes
+    # an idle zygote: a SIGTERM another of its threads took waited for it.
+    mesh = _mesh({"echo": {"prefix": "/echo", "warmup": f"{__name__}:start_a_thread", "instances": 2,
+                           "health_check": {"interval_s": 60}}}, {"echo": basic.echo})
+    try:
+        pool = mesh.pools["echo"]
+        assert pool.zygote is not None
+        zygote = pool.zygote.pid
+        assert zygote is not None
+        threads = _other_threads(zygote)
+        assert threads, "the zygote runs no thread besides its main one"
+        serving = {i.pid for i in mesh.instances("echo")}
+        started = time.monotonic()
+        _tgkill(zygote, threads[0] if which == "first" else threads[-1], signal.SIGTERM)
+        wait_for(lambda: _gone(zygote), timeout_s=DRAIN_TIMEOUT_S, interval_s=0.05, message=f"zygote pid {zygote} to exit")
+        took = time.monotonic() - started
+        # It exits alone: its instances serve on while the supervisor starts another zygote.
+        assert {i.pid for i in mesh.instances("echo")} >= serving
+        assert httpx.post(mesh.url + "/echo", json={"a": 1}, timeout=10).status_code == 200
+    finally:
+        mesh.stop()
+    assert took < QUICK_S, f"an idle zygote took {took:.1f} s to act on its SIGTERM"
 
 
 SIMPLE_APP = """\
