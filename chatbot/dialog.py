@@ -53,9 +53,10 @@ from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
+from chatbot.question_routes import ANSWER_STAGES
 from chatbot.referents import ambiguous as ambiguous_referent
+from chatbot.referents import criticises_cast, spelt_as, spelt_in_full, which_one
 from chatbot.referents import resolve as resolve_referents
-from chatbot.referents import spelt_as, spelt_in_full, which_one
 from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
 from chatbot.seen import seen_said
 from chatbot.sentiment import NEUTRAL
@@ -184,6 +185,11 @@ class DialogManager(SideActs, ClosingActs):
             spelt = self._parts.nlu(spelt_as(text, choices[0]), None)
             return {"act": "suggest", "suggest": which_one(
                 choices, any(p.get("negated") for p in spelt.get("people") or ()))}
+        if stage in ANSWER_STAGES and state.get("current") and criticises_cast(text):
+            cast = described_cast(state, state["current"])  # "no, not that actor": which one?
+            if cast:
+                return {"act": "suggest", "suggest": which_one(cast, True) | {
+                    "question": nlg.which_to_leave_out(cast)}}
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
         # "I said NOT Arnold"; "is hemsworth in it?": the one credited on the film on the table
         text = spelt_in_full(text, state.get("wishes") or (), state.get("current"))
@@ -490,4 +496,4 @@ _ANSWERS = frozenset(("answer", "help", "about_bot", "filmography", "capabilitie
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:
     """Ask "Did you mean <name>?" (or "A or B?") and keep the wish for a yes on the next turn."""
     state["suggestion"] = dict(suggestion)
-    out.append(nlg.did_you_mean(suggestion["name"], suggestion.get("choices") or ()))
+    out.append(suggestion.get("question") or nlg.did_you_mean(suggestion["name"], suggestion.get("choices") or ()))

@@ -148,6 +148,12 @@ def did_you_mean(name: str, choices: Sequence[str] = ()) -> str:
     return f"Did you mean {name}?"
 
 
+def which_to_leave_out(names: Sequence[str]) -> str:
+    """``"Which of them should I leave out: A, B or C?"`` (a person of the film refused unnamed)."""
+    listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+    return f"Which of them should I leave out: {listed}?"
+
+
 def question_after_exclusion(slot: str) -> str:
     """The question for ``slot`` once something was excluded there ("no horror")."""
     return QUESTIONS_AFTER_EXCLUSION[slot]
