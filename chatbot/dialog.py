@@ -34,6 +34,7 @@ from chatbot import nlg
 from chatbot.acts import last_sentence, split_question
 from chatbot.ages import with_reference
 from chatbot.answering import answer_question, described_cast, tell_cast
+from chatbot.bearers import in_context
 from chatbot.closing_acts import ClosingActs
 from chatbot.components import Components
 from chatbot.constraints import same_wish
@@ -122,7 +123,8 @@ class DialogManager(SideActs, ClosingActs):
     def _start(self, state: dict, text: str, rng: random.Random, out: list[str]) -> None:
         state["stage"] = "genre"
         if text:
-            understanding = with_reference(self._parts.nlu(text, "genre"), self._parts.db.find_title)
+            understanding = self._in_context(with_reference(self._parts.nlu(text, "genre"),
+                                                            self._parts.db.find_title), state)
             decision = self._parts.policy(state, understanding, dict(NEUTRAL))
             if decision.get("act") in ("fill", "suggest", "answer", "about_bot", "social",
                                        "have_title", "catalogue_miss", "filmography", "capabilities",
@@ -195,11 +197,17 @@ class DialogManager(SideActs, ClosingActs):
         text = spelt_in_full(text, state.get("wishes") or (), state.get("current"))
         understanding = with_reference(self._parts.nlu(text, stage if stage in SLOTS else None),
                                        self._parts.db.find_title)
+        understanding = self._in_context(understanding, state)  # "a western with Stewart"
         if stage in _FOLLOW_UPS:  # "fistful of dollars it is": a film shown, taken by name
             understanding["taken"] = self._taken(state, text)
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
         return dict(self._parts.policy(state, understanding, scores))
+
+    def _in_context(self, understanding: dict, state: dict) -> dict:
+        """A lone surname several people bear, given the one the conversation means."""
+        return in_context(understanding, state.get("wishes") or (), self._parts.db.search,
+                          self._parts.db.movie)
 
     def _act(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> str:
         act = decision.get("act", "not_understood")

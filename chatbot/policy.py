@@ -174,7 +174,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         choice = picked_now
         answer = "yes" if choice else yes_no(nlu, sentiment, stage)
         if not wished and answer in ("yes", "liked") or choice:
-            picked = dict(suggestion["constraint"], values=[choice or suggestion["name"]])
+            picked = dict(suggestion["constraint"],  # "Wayne or Stewart": both, one wish
+                          values=[*(suggestion.get("with") or ()), choice or suggestion["name"]])
             plan = plan_wishes(state, {"constraints": [picked]})
             return decision | _wish_act(stage, dict(nlu, unknown_person=None), plan, sentiment)
         if not wished and answer in ("no", "disliked"):
