@@ -8,7 +8,8 @@ with Stewart" is James Stewart), and the era of the people named with it ("Wayne
 John Wayne's years, so James again). Each bearer's films meeting that context are counted in
 the catalogue and weighed by the bearer's fame (the votes their films get); one with
 ``DOMINANCE`` times the next one's weight (and ``MIN_MATCHES`` films at least) is meant,
-sure; else the choices asked about are those that fit, the best fitting first.
+sure, unless the next is among the most famous in that role too (Wes or Paul Thomas
+Anderson is asked about); else the choices asked about are those that fit, the best first.
 Example::
 
     understanding = in_context(nlu("a western with stewart"), [], db.search, db.movie)
@@ -87,7 +88,9 @@ def _resolved(person: Mapping[str, Any], context: list[dict], search: Search) ->
     # people mean among those who fit ("Cary Grant or Stewart": James, not Paul Stewart)
     ranked = sorted(fits, key=lambda f: -f[0] * _fame(f[1], person.get("cue")))
     best, second = (n * _fame(b, person.get("cue")) for n, b in ranked[:2])
-    if ranked[0][0] >= MIN_MATCHES and best >= DOMINANCE * second:
+    runner = ranked[1][1]  # two famous in the role are asked about ("Wes or Paul Thomas Anderson")
+    famous_rival = _role(runner, person.get("cue")) in (runner.get("notable") or ())
+    if ranked[0][0] >= MIN_MATCHES and best >= DOMINANCE * second and not famous_rival:
         bearer = ranked[0][1]
         return dict(person, **{k: bearer[k] for k in ("name", "roles", "known_for", "notable",
                                                       "films", "fame")},

@@ -377,8 +377,8 @@ class NameIndex:
 
     def _lone_at_zero(self, token: str, role: str | None, size: int) -> NameMatch | None:
         start, end = 0, size
-        if token[-1:] == "s" and token[:-1] in self._by_first and token not in self._by_last \
-                and (token,) not in self._by_tokens and len(self._namesakes(token[:-1])) > 1:
+        if token[-1:] == "s" and (token,) not in self._by_tokens and len(self._namesakes(
+                token[:-1])) > max(1, len(self._by_last.get(token, ()))):
             return self._lone_at_zero(token[:-1], role, size)  # "no hughs at all": the Hughs
         whole = self._best(self._by_tokens.get((token,)), start, end, 0, role)
         if whole is not None:

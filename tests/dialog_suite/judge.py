@@ -134,7 +134,13 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "person_styles", "surname_choices", "relative_steps",
          "impatient_wishes", "coined_titles_listed",
          # round 11 (merge of d21 and the choices): a first name picking one of the choices offered
-         "choice_picks")
+         "choice_picks",
+         # round 12 (dl2, newcomer 60 left open): a surname meant by the conversation's genre,
+         # years and the names beside it; everyday words as titles only where a title goes;
+         # a criticism of the film shown is no answer to the question; every namesake of a
+         # first name refused
+         "surnames_in_context", "everyday_word_titles", "criticism_not_answer",
+         "first_name_refusals")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
