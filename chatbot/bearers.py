@@ -90,6 +90,11 @@ def _resolved(person: Mapping[str, Any], context: list[dict], search: Search) ->
     best, second = (n * _fame(b, person.get("cue")) for n, b in ranked[:2])
     runner = ranked[1][1]  # two famous in the role are asked about ("Wes or Paul Thomas Anderson")
     famous_rival = _role(runner, person.get("cue")) in (runner.get("notable") or ())
+    # the famous namesakes the index offered stay the ones asked about ("anderson" at the actor
+    # question: the directors Wes and Paul Thomas, not the actor Anthony because of a comedy)
+    famous = {b["name"] for b in person["bearers"] if b.get("notable") and b["name"] in person.get("choices", ())}
+    if famous - {ranked[0][1]["name"]}:
+        return dict(person)
     if ranked[0][0] >= MIN_MATCHES and best >= DOMINANCE * second and not famous_rival:
         bearer = ranked[0][1]
         return dict(person, **{k: bearer[k] for k in ("name", "roles", "known_for", "notable",

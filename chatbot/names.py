@@ -398,8 +398,8 @@ class NameIndex:
         if surname is not None:
             person, sure, choices = surname
             sure = sure and self._aliased.get(token, person.name) == person.name
-            return NameMatch(person, start, end, 1, sure, choices=choices,
-                             bearers=() if sure else self._bearers(token, role))
+            bearers = () if sure else tuple(dict.fromkeys((*choices, *self._bearers(token, role))))
+            return NameMatch(person, start, end, 1, sure, choices=choices, bearers=bearers)
         if first is not None and self._first_name_sure(first[0], bearers):
             return NameMatch(first[0], start, end, 1, True)  # "denzel", "clint": one famous bearer
         namesakes = self._namesakes(token)
@@ -414,8 +414,13 @@ class NameIndex:
                              namesakes=namesakes)
         if first is None and len(namesakes) > 1:  # "no steve": every Steve it may be
             return NameMatch(namesakes[0], start, end, 1, False, namesakes=namesakes)
-        return None if first is None else NameMatch(first[0], start, end, 1, False,
-                                                    namesakes=namesakes if len(namesakes) > 1 else ())
+        if first is None:
+            return None
+        # "no steve": Spielberg, known as Steven, and every Steve; "no arnold": asked about
+        # Schwarzenegger, known by that very name
+        familiar = len(namesakes) > 1 and fold(first[0].name).split()[0] != token
+        return NameMatch(first[0], start, end, 1, False,
+                         namesakes=tuple(dict.fromkeys((first[0], *namesakes))) if familiar else ())
 
     def _namesakes(self, token: str) -> tuple[Person, ...]:
         """Everyone with the first name ``token`` exactly and ``CHOICE_MIN_FILMS`` films,
