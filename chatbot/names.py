@@ -398,8 +398,8 @@ class NameIndex:
         if surname is not None:
             person, sure, choices = surname
             sure = sure and self._aliased.get(token, person.name) == person.name
-            bearers = () if sure else tuple(dict.fromkeys((*choices, *self._bearers(token, role))))
-            return NameMatch(person, start, end, 1, sure, choices=choices, bearers=bearers)
+            return NameMatch(person, start, end, 1, sure, choices=choices, bearers=() if sure else
+                             tuple(dict.fromkeys((*choices, *self._bearers(token, role)))))
         if first is not None and self._first_name_sure(first[0], bearers):
             return NameMatch(first[0], start, end, 1, True)  # "denzel", "clint": one famous bearer
         namesakes = self._namesakes(token)
