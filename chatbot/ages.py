@@ -48,15 +48,17 @@ _POINTERS = frozenset(("it", "its", "this", "that", "thats", "one", "this one", 
                        "the one", "the movie", "the film", "this movie", "that movie", "them"))
 
 
-def age_hits(tokens: Sequence[str], title: Callable[[str], str | None] | None = None
+def age_hits(tokens: Sequence[str], title: Callable[[str], str | None] | None = None,
+             everyday: Callable[[str], bool] = lambda said: False
              ) -> tuple[list[tuple[int, int, dict[str, Any]]], str | None]:
     """``([(start, end, wish)], title named or None)`` for the age wishes in ``tokens``
-    (folded, ``chatbot.cues.clause_tokens``); ``title`` finds a catalogue title by its words."""
+    (folded, ``chatbot.cues.clause_tokens``); ``title`` finds a catalogue title by its words;
+    ``everyday`` tells words written as plain English ("before the end": no film *The End*)."""
     hits: list[tuple[int, int, dict[str, Any]]] = []
     named: str | None = None
     i = 0
     while i < len(tokens):
-        found = _named_age(tokens, i, title) if title else None
+        found = _named_age(tokens, i, title, everyday) if title else None
         if found is None:
             found = _compared(tokens, i) or _alone(tokens, i)
         if found is None:
@@ -77,7 +79,8 @@ def _wish(relative: str) -> dict[str, Any]:
     return dict(wish, relative=relative)
 
 
-def _named_age(tokens: Sequence[str], i: int, title: Callable[[str], str | None]
+def _named_age(tokens: Sequence[str], i: int, title: Callable[[str], str | None],
+               everyday: Callable[[str], bool] = lambda said: False
                ) -> tuple[int, int, str, str | None] | None:
     """"rear window is way too old", "older than jaws", "more recent than casablanca"."""
     if tokens[i] in _SIDES and i + 1 < len(tokens) and _title_from(tokens, i, title) is None:
@@ -86,6 +89,8 @@ def _named_age(tokens: Sequence[str], i: int, title: Callable[[str], str | None]
         if j < len(tokens) and tokens[j] in ("that", "this") and tokens[j + 1 : j + 2] == ["one"]:
             return i, j + 2, _SIDES[tokens[i]], None
         film = _title_from(tokens, j, title)
+        if film and everyday(" ".join(tokens[j : film[1]])):
+            return None  # "i'd crash before the end": words, not *The End*
         return (i, film[1], _SIDES[tokens[i]], film[0]) if film else None
     relative, j = _comparison_at(tokens, i)
     if relative is not None and j < len(tokens) and tokens[j] == "than":

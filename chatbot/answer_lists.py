@@ -24,6 +24,7 @@ _ANSWER = re.compile(
     r"(?:\s*[,;.!]+\s*|\s+(?=(?:and|also|plus|as\s+well\s+as|along\s+with)\b))"
     r"(?P<cue>(?:(?:and\s+)?(?:also|plus|as\s+well\s+as|along\s+with)|and)\s+)?"
     r"(?P<list>.+)$", re.IGNORECASE | re.DOTALL)
+_LISTING_CUE = re.compile(r"\b(?:also|plus|as\s+well\s+as|along\s+with)\b", re.IGNORECASE)
 _WATCH_VERB = re.compile(r"\b(?:seen|saw|watched)\b", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(?:not|never|no|nope|nah|haven'?t|havent|didn'?t|didnt)\b|n't\b", re.IGNORECASE)
 # "... too", "... as well": the list adds to the answer
@@ -33,15 +34,22 @@ _LIKED = re.compile(r"\b(?:lov(?:e|ed|es)|liked|enjoyed|adored|great|amazing|awe
 _SENTENCES = re.compile(r"[.!?;]+|,")
 
 
-def listed_with_answer(text: str, titles_at: TitlesAt) -> tuple[list[str], str, bool] | None:
+def listed_with_answer(text: str, titles_at: TitlesAt,
+                       everyday: Callable[[str], bool] = lambda said: False
+                       ) -> tuple[list[str], str, bool] | None:
     """``(titles, the rest of the text, liked)`` when ``text`` answers about the film on the
     table and lists more films it goes for too; None otherwise ("haven't seen it, Heat?",
-    "yes, something shorter")."""
+    "yes, something shorter"). A first item that is everyday words as written (``everyday``:
+    "seen it and love it", "saw it and up for more") goes on the answer's sentence, unless
+    "also", "plus" or "too" make the rest a list of films."""
     match = _ANSWER.match(text)
     if match is None or _NEGATED.search(match["answer"]):
         return None
     titles, rest = titles_at(match["list"])
     if not titles:
+        return None
+    listing = bool(_LISTING_CUE.search(match["cue"] or "")) or bool(_ADDED_AFTER.match(rest))
+    if everyday(titles[0]) and not listing:
         return None
     added = bool(match["cue"]) or bool(_ADDED_AFTER.match(rest))
     if not added and not (_WATCH_VERB.search(match["answer"]) and len(titles) > 1):

@@ -52,6 +52,27 @@ def complaint_hits(tokens: Sequence[str]) -> list[tuple[int, int, dict[str, Any]
     return hits
 
 
+def criticised_length(tokens: Sequence[str]) -> dict[str, Any] | None:
+    """The film on the table said to be too long or too short ("no, that's too long", "it's
+    a bit long for a school night", "this one is way too short"), as a wish relative to it;
+    None when no clause says so, or a concession follows ("it's a bit long but a classic").
+    Which film is meant is the policy's to know: at the genre question it is no wish."""
+    for i, token in enumerate(tokens[:-1]):
+        word = tokens[i + 1]
+        if word not in _LONG and word not in _SHORT or not _said_of_something(tokens, i + 1):
+            continue
+        soft = token in _SOFTENERS or tuple(tokens[max(0, i - 1) : i + 1]) == ("a", "bit")
+        if not (token in _TOO or soft) or _denied(tokens, i) or (
+                soft and _CONCESSIONS & set(tokens[i + 2 :])):
+            continue
+        return _wish("shorter" if word in _LONG else "longer", False)
+    return None
+
+
+_SOFTENERS = frozenset("bit kinda quite rather pretty so really very fairly rly".split())
+_CONCESSIONS = frozenset("but though tho although still".split())
+
+
 def _shrugged(tokens: Sequence[str], at: int) -> tuple[str, int]:
     """The adjective a shrug judges when it is all that follows ("meh. old", "ugh, long
     tho") and where its phrase ends, else ("", 0)."""

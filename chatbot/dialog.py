@@ -34,6 +34,7 @@ from chatbot import nlg
 from chatbot.acts import last_sentence, split_question
 from chatbot.ages import with_reference
 from chatbot.answering import answer_question, described_cast, tell_cast
+from chatbot.bearers import in_context
 from chatbot.closing_acts import ClosingActs
 from chatbot.components import Components
 from chatbot.constraints import same_wish
@@ -53,9 +54,10 @@ from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
+from chatbot.question_routes import ANSWER_STAGES
 from chatbot.referents import ambiguous as ambiguous_referent
+from chatbot.referents import criticises_cast, spelt_as, spelt_in_full, which_one
 from chatbot.referents import resolve as resolve_referents
-from chatbot.referents import spelt_as, spelt_in_full, which_one
 from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
 from chatbot.seen import seen_said
 from chatbot.sentiment import NEUTRAL
@@ -121,7 +123,8 @@ class DialogManager(SideActs, ClosingActs):
     def _start(self, state: dict, text: str, rng: random.Random, out: list[str]) -> None:
         state["stage"] = "genre"
         if text:
-            understanding = with_reference(self._parts.nlu(text, "genre"), self._parts.db.find_title)
+            understanding = self._in_context(with_reference(self._parts.nlu(text, "genre"),
+                                                            self._parts.db.find_title), state)
             decision = self._parts.policy(state, understanding, dict(NEUTRAL))
             if decision.get("act") in ("fill", "suggest", "answer", "about_bot", "social",
                                        "have_title", "catalogue_miss", "filmography", "capabilities",
@@ -184,16 +187,27 @@ class DialogManager(SideActs, ClosingActs):
             spelt = self._parts.nlu(spelt_as(text, choices[0]), None)
             return {"act": "suggest", "suggest": which_one(
                 choices, any(p.get("negated") for p in spelt.get("people") or ()))}
+        if stage in ANSWER_STAGES and state.get("current") and criticises_cast(text):
+            cast = described_cast(state, state["current"])  # "no, not that actor": which one?
+            if cast:
+                return {"act": "suggest", "suggest": which_one(cast, True) | {
+                    "question": nlg.which_to_leave_out(cast)}}
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
         # "I said NOT Arnold"; "is hemsworth in it?": the one credited on the film on the table
         text = spelt_in_full(text, state.get("wishes") or (), state.get("current"))
         understanding = with_reference(self._parts.nlu(text, stage if stage in SLOTS else None),
                                        self._parts.db.find_title)
+        understanding = self._in_context(understanding, state)  # "a western with Stewart"
         if stage in _FOLLOW_UPS:  # "fistful of dollars it is": a film shown, taken by name
             understanding["taken"] = self._taken(state, text)
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
         return dict(self._parts.policy(state, understanding, scores))
+
+    def _in_context(self, understanding: dict, state: dict) -> dict:
+        """A lone surname several people bear, given the one the conversation means."""
+        return in_context(understanding, state.get("wishes") or (), self._parts.db.search,
+                          self._parts.db.movie)
 
     def _act(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> str:
         act = decision.get("act", "not_understood")
@@ -490,4 +504,4 @@ _ANSWERS = frozenset(("answer", "help", "about_bot", "filmography", "capabilitie
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:
     """Ask "Did you mean <name>?" (or "A or B?") and keep the wish for a yes on the next turn."""
     state["suggestion"] = dict(suggestion)
-    out.append(nlg.did_you_mean(suggestion["name"], suggestion.get("choices") or ()))
+    out.append(suggestion.get("question") or nlg.did_you_mean(suggestion["name"], suggestion.get("choices") or ()))

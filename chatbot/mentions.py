@@ -197,11 +197,22 @@ def _person(person: Any, match: Any, cue: str | None, negated: bool, group: int)
         "alternatives": list(match.alternatives),
         "choices": [p.name for p in match.choices],
         "choice_roles": {p.name: (p.known_for or p.roles or ("actor",))[0] for p in match.choices},
+        "bearers": [_bearer(p) for p in getattr(match, "bearers", ())],
+        "namesakes": {p.name: (p.known_for or p.roles or ("actor",))[0]
+                      for p in getattr(match, "namesakes", ())},
         "notable": list(person.notable),
         "known_for": list(person.known_for),
         "group": group,
         "at": match.start,
     }
+
+
+def _bearer(person: Any) -> dict:
+    """A namesake the context may mean instead, with what the policy needs to give a slot."""
+    return {"name": person.name, "roles": person.roles, "known_for": list(person.known_for),
+            "notable": list(person.notable),
+            "films": {"actor": person.actor_films, "director": person.director_films},
+            "fame": {"actor": person.fame_as("actor"), "director": person.fame_as("director")}}
 
 
 def _cue(tokens: list[str], start: int, end: int) -> str | None:

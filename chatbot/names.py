@@ -64,6 +64,8 @@ FIRST_NAME_DOMINANCE = 4.0  # ... a lone first name's ("clint") with this many t
 CHOICE_MIN_FILMS = 10  # a lone first name's bearers offered to choose from have this many films
 CHOICES = 4  # ... and at most this many are offered (or left out, for "without hugh")
 FIRST_NAME_MIN_FAME = 5.0  # ... and only someone this well known (a lead of several seen films)
+CONTEXT_MIN_FILMS = 5  # a lone surname's bearer the context may pick has this many films
+CONTEXT_BEARERS = 8  # ... and at most this many, the best known, are weighed
 SURE_RATIO = 88.0  # fuzz.ratio of the window and the name at or above which a typo is sure
 LOOSE_RATIO = 78.0  # ... below which a one-exact-token window is no name at all
 CLOSE_RATIO = 4.0  # a second candidate this close makes a match unsure
@@ -92,7 +94,11 @@ class NameMatch:
 
     ``sure`` is False when the user should confirm it; ``alternatives`` are close seconds.
     ``family`` holds everyone a "the Coen brothers" names (``person`` is the first of them).
-    ``choices``: the equally known bearers of a lone surname, to ask "A or B?".
+    ``choices``: the equally known bearers of a lone surname, to ask "A or B?";
+    ``bearers``: everyone of that surname with films enough to be meant (best known first),
+    for the conversation's context to choose from ("a western with Stewart": James);
+    ``namesakes``: everyone of a lone first name with films enough to be meant ("without
+    hugh" leaves them all out, however many).
     """
 
     person: Person
@@ -103,6 +109,8 @@ class NameMatch:
     alternatives: tuple[str, ...] = ()
     family: tuple[Person, ...] = ()
     choices: tuple[Person, ...] = ()
+    bearers: tuple[Person, ...] = ()
+    namesakes: tuple[Person, ...] = ()
 
     @property
     def name(self) -> str:
@@ -369,6 +377,9 @@ class NameIndex:
 
     def _lone_at_zero(self, token: str, role: str | None, size: int) -> NameMatch | None:
         start, end = 0, size
+        if token[-1:] == "s" and (token,) not in self._by_tokens and len(self._namesakes(
+                token[:-1])) > max(1, len(self._by_last.get(token, ()))):
+            return self._lone_at_zero(token[:-1], role, size)  # "no hughs at all": the Hughs
         whole = self._best(self._by_tokens.get((token,)), start, end, 0, role)
         if whole is not None:
             return whole
@@ -387,18 +398,36 @@ class NameIndex:
         if surname is not None:
             person, sure, choices = surname
             sure = sure and self._aliased.get(token, person.name) == person.name
-            return NameMatch(person, start, end, 1, sure, choices=choices)
+            return NameMatch(person, start, end, 1, sure, choices=choices, bearers=() if sure else
+                             tuple(dict.fromkeys((*choices, *self._bearers(token, role)))))
         if first is not None and self._first_name_sure(first[0], bearers):
             return NameMatch(first[0], start, end, 1, True)  # "denzel", "clint": one famous bearer
+        namesakes = self._namesakes(token)
         picks = self._first_name_choices(self._by_first.get(token) or [], role) or \
             self._first_name_choices(bearers, role)  # "kate": Winslet before any Catherine
         if first is not None and fold(first[0].name).split()[0] != token:
             picks = ()  # "leo": Leonardo DiCaprio, known by the familiar name, is asked about
-        if first is not None and picks:  # the best known first ("ethan": Coen), then the others
-            picks = (first[0], *[p for p in picks if p != first[0]][: CHOICES - 1])
+        if first is not None and first[0] in picks:  # the best known first ("ethan"), then
+            picks = (first[0], *[p for p in picks if p != first[0]])  # the others
         if len(picks) > 1:  # "hugh": Grant, Jackman or Laurie? asked, never one picked
-            return NameMatch(picks[0], start, end, 1, False, choices=picks)
-        return None if first is None else NameMatch(first[0], start, end, 1, False)
+            return NameMatch(picks[0], start, end, 1, False, choices=picks[:CHOICES],
+                             namesakes=namesakes)
+        if first is None and len(namesakes) > 1:  # "no steve": every Steve it may be
+            return NameMatch(namesakes[0], start, end, 1, False, namesakes=namesakes)
+        if first is None:
+            return None
+        # "no steve": Spielberg, known as Steven, and every Steve; "no arnold": asked about
+        # Schwarzenegger, known by that very name
+        familiar = len(namesakes) > 1 and fold(first[0].name).split()[0] != token
+        return NameMatch(first[0], start, end, 1, False,
+                         namesakes=tuple(dict.fromkeys((first[0], *namesakes))) if familiar else ())
+
+    def _namesakes(self, token: str) -> tuple[Person, ...]:
+        """Everyone with the first name ``token`` exactly and ``CHOICE_MIN_FILMS`` films,
+        most films first: all whom "without <first name>" may mean."""
+        people = {self._people[p] for p in self._by_first.get(token, ())}
+        return tuple(sorted((p for p in people if p.films_as(None) >= CHOICE_MIN_FILMS),
+                            key=lambda p: (-p.films_as(None), p.name)))
 
     def _first_name_choices(self, bearers: list[int], role: str | None) -> tuple[Person, ...]:
         """The bearers of a first name a user most likely means, to ask which: those with the
@@ -407,7 +436,7 @@ class NameIndex:
         people = [p for p in people if p.films_as(role) >= CHOICE_MIN_FILMS]
         people.sort(key=lambda p: (-p.films_as(role), p.name))
         close = [p for p in people if 2 * p.films_as(role) >= people[0].films_as(role)] if people else []
-        return tuple(close[:CHOICES]) if len(close) > 1 else ()  # "nicole": Kidman, no choice
+        return tuple(close) if len(close) > 1 else ()  # "nicole": Kidman, no choice
 
     def _first_name_sure(self, person: Person, bearers: list[int]) -> bool:
         """A lone first name is sure when its bearer has ``FIRST_NAME_DOMINANCE`` times the
@@ -436,6 +465,15 @@ class NameIndex:
                         default=(0, None))[1]
             found = (found[0], found[1] and bool(found[0].notable), found[2]) if found else None
         return found
+
+    def _bearers(self, token: str, role: str | None) -> tuple[Person, ...]:
+        """The people a lone surname may mean: ``CONTEXT_MIN_FILMS`` films or more (in
+        ``role`` when they have any there), the best known first."""
+        people = {self._people[p] for p in self._by_last.get(token, ())}
+        known = [p for p in people if p.films_as(role) >= CONTEXT_MIN_FILMS] or [
+            p for p in people if p.films_as(None) >= CONTEXT_MIN_FILMS]
+        known.sort(key=lambda p: (-p.fame_as(None), p.name))
+        return tuple(known[:CONTEXT_BEARERS])
 
     def _near_surnames(self, token: str) -> list[tuple[str, int]]:
         """Surnames within ``neighbours``' reach; for a long word that finds none, a scan of

@@ -148,6 +148,12 @@ def did_you_mean(name: str, choices: Sequence[str] = ()) -> str:
     return f"Did you mean {name}?"
 
 
+def which_to_leave_out(names: Sequence[str]) -> str:
+    """``"Which of them should I leave out: A, B or C?"`` (a person of the film refused unnamed)."""
+    listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+    return f"Which of them should I leave out: {listed}?"
+
+
 def question_after_exclusion(slot: str) -> str:
     """The question for ``slot`` once something was excluded there ("no horror")."""
     return QUESTIONS_AFTER_EXCLUSION[slot]
@@ -319,6 +325,8 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
         unsure = [str(v) for v in wish["values"] if not fully_known(normalise_title(str(v)))]
         return f"no {named} films" + (" (I can only tell them by their titles)" if unsure else "")
     values = _or_list([str(v) for v in wish["values"]])
+    if excluded and slot in ("actor", "director"):
+        values = _people_list([str(v) for v in wish["values"]])
     if excluded:
         return {"genre": f"no {values}", "actor": f"nothing with {values}",
                 "director": f"nothing directed by {values}"}.get(slot, f"nothing rated {values}")
@@ -329,6 +337,17 @@ def _title_case(words: str) -> str:
     """``"fast and furious"`` -> ``"Fast and Furious"``: small words stay lower-case inside."""
     small = {"a", "an", "and", "of", "the", "in", "on", "or", "to", "at", "for"}
     return " ".join(w if i and w in small else w.capitalize() for i, w in enumerate(words.split()))
+
+
+BRIEF_PEOPLE = 3  # more people of one first name left out are said as "or any other Hugh"
+
+
+def _people_list(names: Sequence[str]) -> str:
+    """``"Hugh Grant, Hugh Jackman or any other Hugh"`` for many of one first name."""
+    firsts = {n.split()[0] for n in names if n.split()}
+    if len(names) > BRIEF_PEOPLE and len(firsts) == 1:
+        return f"{', '.join(names[:2])} or any other {firsts.pop()}"
+    return _or_list(names)
 
 
 def _or_list(values: Sequence[str]) -> str:

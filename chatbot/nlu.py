@@ -79,7 +79,13 @@ from chatbot.answer_lists import listed_with_answer
 from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves
 from chatbot.capabilities import asks_capability, impatient
 from chatbot.choices import as_choice
-from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions, settle_ages
+from chatbot.complaints import (
+    after_catalogue,
+    complaint_hits,
+    criticised_length,
+    distinct_exclusions,
+    settle_ages,
+)
 from chatbot.constraints import minutes
 from chatbot.constraints import years as year_constraint
 from chatbot.cues import (
@@ -114,7 +120,7 @@ from chatbot.names import STOPWORDS, NameIndex
 from chatbot.permissions import at as _at
 from chatbot.permissions import given_up_people, permitted_wish, refuse_removed, split_permitted
 from chatbot.permissions import indifferent as _indifferent
-from chatbot.plainwords import genre_phrase, marked_as_title
+from chatbot.plainwords import everyday_phrase, genre_phrase, marked_as_title
 from chatbot.pushback import complaint
 from chatbot.questions import (
     asking_part,
@@ -207,6 +213,9 @@ class Understander:
     def _started(self, said: str) -> str | None:  # "four weddings": the long title it starts
         return None if self._wish_word(fold(said)) else self._titles.started(said)
 
+    def _everyday(self, said: str, raw: str) -> bool:  # "and love it", "before the end"
+        return everyday_phrase(said, raw, lambda w: self._common.get(w, 0.0))
+
     def _listed_titles(self, text: str) -> tuple[list[str], str]:
         return self._titles._titles_at(text, known_only=True)
 
@@ -219,7 +228,8 @@ class Understander:
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
-        listed = None if seen else listed_with_answer(cleaned, self._listed_titles)
+        listed = None if seen else listed_with_answer(
+            cleaned, self._listed_titles, lambda said: self._everyday(said, cleaned))
         seen, unseen_text, seen_liked = listed or (seen, unseen_text, False)  # "seen it, and Heat too"
         titles, rest_text, title_cue = self._split_titles(unseen_text)
         rest_text = rest_text if titles or not seen else unseen_text
@@ -232,7 +242,8 @@ class Understander:
         lived = [(s, e, c) for s, e, c in self._spans(life_years(tokens, self._this_year), used) if c]
         notes: list[str] = []
         remarks = remark_mask(tokens, rest_text, self._titles.exact)
-        aged, age_title = age_hits(tokens, self._titles.exact)  # "Rear Window is too old"
+        aged, age_title = age_hits(tokens, self._titles.exact,  # "Rear Window is too old"
+                                   lambda said: self._everyday(said, rest_text))
         # "after Spy Kids 2": a film named is no wish for its words (spies, kids)
         against_named = self._spans([h for h in aged if h[2].get("than")], used)
         named = self._titles_by_capital(rest_text)  # "not Alien": the film, not sci-fi
@@ -334,6 +345,7 @@ class Understander:
             "superlative": superlative(asked_whole, any(not p["negated"] for p in people))
             if interrogative else None,
             "remarked": [c for c in constraints if c in remarked],
+            "criticised_length": criticised_length(tokens),  # "no, that's too long": of a film shown
             "remark_notes": [n for n in notes if n not in outside],
             "about_film": refers_to_film(asked_whole, asked_text) and not is_request(asked_whole)
             and not catalogue,

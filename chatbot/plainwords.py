@@ -11,6 +11,9 @@ the film. Structure does:
   "the Coens" is;
 * **a function word or pronoun** as the object of "do you have ...?" ("it", "about") is no
   title asked for;
+* **everyday words** ("love", "up", "crash", "seven", "the end") written in lower case are
+  a title only in a title's place ("seen crash", "like the film up"), quoted or capitalised
+  ("and love it" is a verb, not *Love*; ``everyday_phrase``);
 * **words that point back** (pronouns, determiners, quantifiers, answer words, "the first
   ones", "that one": ``pointing_words``) are no title (*It*, *No*, *Those*, *Anything*) unless
   written with a capital where only a title explains it, or quoted.
@@ -30,6 +33,7 @@ import re
 from collections.abc import Callable, Sequence
 
 PLURAL_WORD_ZIPF = 3.5  # "singers" 3.8, "hunters" 3.9; "scotts" 2.7, "coens" 1.9
+EVERYDAY_TITLE_ZIPF = 4.5  # "love" 5.8, "up" 6.4, "crash" 4.6, "seven" 5.1; "alien" 4.3, "jaws" 3.6
 FILM_WORDS = frozenset("film films movie movies flick flicks".split())
 _MARKERS = re.compile(r"\b(?:the (?:film|movie|flick)|called|named|titled|film|movie)\s+$", re.I)
 _QUOTES = "\"'“”‘’«»"
@@ -71,6 +75,24 @@ def marked_as_title(raw: str, said: str) -> bool:
     before, after = raw[:at], raw[at + len(said) :]
     quoted = before.rstrip()[-1:] in _QUOTES and after.lstrip()[:1] in _QUOTES
     return quoted or bool(_MARKERS.search(before))
+
+
+def everyday_phrase(said: str, raw: str, zipf: Callable[[str], float]) -> bool:
+    """``said`` (a title found in ``raw``) is everyday English as written: in lower case,
+    unmarked (no quotes, no "the film"), and each word at least ``EVERYDAY_TITLE_ZIPF``
+    frequent (``zipf``: wordfreq's) or one that points back ("love", "i love", "the end").
+    Such words name a film only where a title is expected."""
+    words = said.strip(" .,;:!?").split()
+    written = [w for w in _written(said, raw).split() if w != "I"]  # "I love": the pronoun
+    if not words or any(c.isupper() for w in written for c in w) or marked_as_title(raw, said):
+        return False
+    return all(w.lower() in _POINTING_WORDS or zipf(w.lower()) >= EVERYDAY_TITLE_ZIPF for w in words)
+
+
+def _written(said: str, raw: str) -> str:
+    """``said`` as ``raw`` writes it (the first match, any case); ``said`` when absent."""
+    at = raw.lower().find(said.lower())
+    return said if at < 0 else raw[at : at + len(said)]
 
 
 def anaphoric_one(said: str) -> bool:

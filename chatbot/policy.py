@@ -139,7 +139,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if nlu.get("defines"):  # "What means PG-13?": the meaning, then the open question again
         return decision | {"act": "define", "ratings": list(nlu["defines"])}
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
-        nlu = without_remarks(nlu)
+        nlu = with_criticism(without_remarks(nlu))
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
     if nlu.get("wanted_title") and not nlu.get("question") and not (
             nlu.get("asked_title") and rating_checks(nlu)):  # "I meant Vertigo, the Hitchcock one"
@@ -174,7 +174,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         choice = picked_now
         answer = "yes" if choice else yes_no(nlu, sentiment, stage)
         if not wished and answer in ("yes", "liked") or choice:
-            picked = dict(suggestion["constraint"], values=[choice or suggestion["name"]])
+            picked = dict(suggestion["constraint"],  # "Wayne or Stewart": both, one wish
+                          values=[*(suggestion.get("with") or ()), choice or suggestion["name"]])
             plan = plan_wishes(state, {"constraints": [picked]})
             return decision | _wish_act(stage, dict(nlu, unknown_person=None), plan, sentiment)
         if not wished and answer in ("no", "disliked"):
@@ -276,6 +277,16 @@ def _less_of(found: Mapping[str, Any], nlu: Mapping[str, Any]) -> list[dict]:
     others = [c for c in nlu.get("constraints") or ()
               if not (c["slot"] == "genre" and said & set(c.get("values") or ()))]
     return [{"slot": "genre", "values": [g], "exclude": True} for g in excess] + others
+
+
+def with_criticism(nlu: Mapping[str, Any]) -> Mapping[str, Any]:
+    """While a film is shown, "no, that's too long" criticises it, whatever the question
+    open: a wish for a shorter one (relative to it), never a "no, not watched"."""
+    wish = nlu.get("criticised_length")
+    constraints = list(nlu.get("constraints") or ())
+    if not wish or any(c["slot"] == "runtime" for c in constraints):
+        return nlu
+    return dict(nlu, constraints=[*constraints, dict(wish)])
 
 
 def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:

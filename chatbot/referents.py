@@ -122,6 +122,22 @@ def _spelt(text: str, part: str, name: str, everyday: bool = False) -> str:
     return re.sub(rf"(?<![\w'-]){re.escape(part)}(?![\w'-])", full, text, flags=re.I)
 
 
+# "nah, not that actor", "can't stand him", "she's awful": a person of the film shown refused
+_CAST_CRITICISM = re.compile(
+    r"\b(?:not|no|hate|dislike|can'?t\s+stand|cannot\s+stand|don'?t\s+like|do\s+not\s+like"
+    r"|not\s+a\s+fan\s+of|can'?t\s+bear|sick\s+of|tired\s+of)\s+"
+    r"(?:(?:(?:that|this|the)\s+(?:actor|actress|guy|lead|bloke|dude|woman|lady|man|star)\b)"
+    r"|(?:him|her)(?=\s*(?:[,.!?;]|$|again|though|tho|please|pls|in\s+(?:it|that|this)|at\s+all)))"
+    r"|\b(?:he|she)\s*(?:'s|is)\s+(?:awful|terrible|the\s+worst|annoying|unbearable|horrible|so\s+bad"
+    r"|a\s+terrible\s+actor|a\s+bad\s+actor|no\s+good)\b", re.I)
+
+
+def criticises_cast(text: str) -> bool:
+    """``text`` refuses someone of the film shown without naming them ("no, not that actor",
+    "ugh I can't stand him"): the user is asked which of the names described, to leave out."""
+    return _CAST_CRITICISM.search(text) is not None
+
+
 def which_one(choices: Sequence[str], refused: bool) -> dict[str, Any]:
     """The "Did you mean A, B or C?" for "him"/"her" among several; the one picked is
     wished for, or refused when the pronoun was ("nothing with her")."""

@@ -94,6 +94,8 @@ _LISTED_ITEM = re.compile(r"(?P<item>[A-Z0-9][\w'·\-]*(?:\s+(?:(?:of|the|a|an|i
 _LIST_JOIN = re.compile(r"\s*(?:,\s*)?(?:or|and|&|plus|\+)\s+", re.IGNORECASE)
 # a franchise's start cut at a joining word ("Signs and" of "Signs and Wonders") is no title
 _OPEN_ENDS = frozenset("and or & plus of the a an to in on with".split())
+_FILM_MARKER = re.compile(r"\s*(?:the\s+)?(?:film|movie)\s+(?=\S)", re.IGNORECASE)
+_QUOTE_MARKS = "\"'“”‘’«»"
 _NOT_TITLES = re.compile(r"^(?:a|an|some|any|that|this|those|these|it|them|him|her)\b", re.I)
 
 
@@ -253,11 +255,13 @@ class TitleIndex:
         if not match:
             return [], text, False
         titles, after = self._titles_at(match["title"], known_only=True)
-        said = match["title"][: len(titles[0])] if titles else ""
+        said = match["title"][: len(titles[0])].lstrip(_QUOTE_MARKS) if titles else ""
+        quoted = match["title"][:1] in _QUOTE_MARKS  # 'I really liked "Crash"'
+
         plain = len(titles) > 1 or bool(_LIKE_THIS_AFTER.match(after))  # "loved heat and collateral"
         # "loved Booksmart and Superbad": a list may name films the catalogue lacks (said so)
         known = [t for t in titles if self.exact(t) is not None]
-        if not titles or not (plain or said[:1].isupper() or " " in titles[0].strip()) or not known or (
+        if not titles or not (plain or quoted or said[:1].isupper() or " " in titles[0].strip()) or not known or (
                 len(known) < len(titles) and len(titles) < 2):
             return [], text, False
         return titles, f"{text[: match.start('title')]} , {after}", False
@@ -268,6 +272,9 @@ class TitleIndex:
         titles: list[str] = []
         rest = text
         while rest and len(titles) < MAX_LISTED:
+            marker = _FILM_MARKER.match(rest)  # "like the film seven": the title follows
+            if marker and self._known_at(rest[marker.end() :], listing=known_only):
+                rest = rest[marker.end() :]
             found = self._known_at(rest, listing=known_only)
             if found is None and known_only:  # "seen Heat, Se7en, Zodiac": every item
                 found = _listed_item(rest, bool(titles), capitals=True) or _coined_item(rest, bool(titles))

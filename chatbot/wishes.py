@@ -154,18 +154,23 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
     groups: dict[Any, dict] = {}
     suggest = None
     slots = _shared_slots(people, [_person_slot(p, stage, target, wishes) for p in people], stage)
+    waiting = _waiting_for_choice(people, wishes)  # "Wayne or Stewart": both, once Stewart is known
     for index, person in enumerate(people):
         slot = slots[index]
         if slot is None:
             continue
-        if not person.get("sure", True) and person.get("negated") and len(person.get("choices") or ()) > 1:
+        if index in waiting:
+            continue
+        if not person.get("sure", True) and person.get("negated") and len(_meant(person)) > 1:
             # "romance without Hugh": every Hugh it may mean is left out (and said back), each
             # in the role known for, rather than a question about whom the user does not want
-            new += _every_choice_refused(person, slot)
+            new += _every_choice_refused(person, slot, stage)
             continue
         if not person.get("sure", True) and not _named_before(wishes, person):
             suggest = suggest or {"name": person["name"], "slot": slot,
                                   "choices": list(person.get("choices") or ()),
+                                  "with": [people[i]["name"] for i in sorted(waiting)
+                                           if people[i].get("group") == person.get("group")],
                                   "constraint": {"slot": slot, "values": [person["name"]],
                                                  "exclude": bool(person.get("negated"))}}
             continue
@@ -182,10 +187,33 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
     return new, suggest
 
 
-def _every_choice_refused(person: Mapping[str, Any], slot: str) -> list[dict]:
-    roles = person.get("choice_roles") or {}
+def _waiting_for_choice(people: Sequence[Mapping[str, Any]], wishes: Sequence[Mapping[str, Any]]
+                        ) -> set[int]:
+    """The people listed as alternatives ("A or B") beside one to be asked about: they wait
+    for the answer, to be one wish with it ("John Wayne or James Stewart"), not two."""
+    asked = {p.get("group") for p in people if not p.get("sure", True) and not p.get("negated")
+             and not _named_before(wishes, p)}
+    if not asked:
+        return set()
+    return {i for i, p in enumerate(people) if p.get("sure", True) and not p.get("negated")
+            and "group" in p and p.get("group") in asked
+            and sum(o.get("group") == p.get("group") for o in people) > 1}
+
+
+def _meant(person: Mapping[str, Any]) -> dict[str, str]:
+    """Everyone an unsure name may mean, with the role each is known for: a first name's
+    namesakes ("no steve": every Steve), else the choices it would be asked about."""
+    return dict(person.get("namesakes") or {}) or {
+        name: (person.get("choice_roles") or {}).get(name, "") for name in person.get("choices") or ()}
+
+
+def _every_choice_refused(person: Mapping[str, Any], slot: str, stage: str = "") -> list[dict]:
+    roles = _meant(person)
+    if person.get("namesakes") and slot in roles.values() and slot in (person.get("cue"), stage):
+        # "nothing by steven", "without hugh" asked for an actor: those of that role only
+        roles = {name: role for name, role in roles.items() if role == slot}
     by_role: dict[str, list[str]] = {}
-    for name in person["choices"]:
+    for name in roles:
         by_role.setdefault(roles.get(name, slot) if roles.get(name) in ("actor", "director") else slot,
                            []).append(name)
     return [{"slot": role, "values": names, "exclude": True} for role, names in by_role.items()]

@@ -137,7 +137,13 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "choice_picks",
          # round 12 (dl1, newcomer 60): every item of a list taken, whatever the joiners; lengths
          # as people write them; a year told of someone's life is no wish; digits in titles
-         "listed_items", "casual_lengths", "years_in_passing", "digit_titles")
+         "listed_items", "casual_lengths", "years_in_passing", "digit_titles",
+         # round 12 (dl2, newcomer 60 left open): a surname meant by the conversation's genre,
+         # years and the names beside it; everyday words as titles only where a title goes;
+         # a criticism of the film shown is no answer to the question; every namesake of a
+         # first name refused
+         "surnames_in_context", "everyday_word_titles", "criticism_not_answer",
+         "first_name_refusals")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
