@@ -51,6 +51,7 @@ from chatbot.dialog_state import (  # noqa: F401
 from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
+from chatbot.dictation import spoken_marks
 from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
 from chatbot.referents import ambiguous as ambiguous_referent
@@ -105,6 +106,7 @@ class DialogManager(SideActs, ClosingActs):
         rng = random.Random(f"{state['seed']}:{state['turns']}")
         state["turns"] += 1
         cleaned, truncated = clean_input(text)
+        cleaned = spoken_marks(cleaned)  # "no horror, full stop": a mark, never "stop"
         starting = state["stage"] == "start"
         out: list[str] = [nlg.INTRO] if starting else []
         if truncated:

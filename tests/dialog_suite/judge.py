@@ -134,7 +134,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "person_styles", "surname_choices", "relative_steps",
          "impatient_wishes", "coined_titles_listed",
          # round 11 (merge of d21 and the choices): a first name picking one of the choices offered
-         "choice_picks")
+         "choice_picks",
+         # round 12 (d24, newcomer 64): punctuation said aloud is a mark, no goodbye
+         "spoken_punctuation", "year_bounds", "correction_swaps")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
