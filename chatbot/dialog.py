@@ -195,7 +195,10 @@ class DialogManager(SideActs, ClosingActs):
             understanding["taken"] = self._taken(state, text)
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
-        return dict(self._parts.policy(state, understanding, scores))
+        decision = dict(self._parts.policy(state, understanding, scores))
+        if "history" in (decision.get("topics") or ()):  # "what was the first one?": that one
+            decision["history_first"] = bool({"first", "original"} & set(understanding.get("words") or ()))
+        return decision
 
     def _act(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> str:
         act = decision.get("act", "not_understood")

@@ -74,19 +74,8 @@ def constraints(hits: list[tuple[int, int, dict]], tokens: list[str],
         previous = (end, constraints[-1])
     constraints = shared(constraints, holders)
     asked = {(c["slot"], v) for c in constraints if not c["exclude"] for v in c.get("values", ())}
-    return fold_ranges([_bound_kept(c) for c in constraints if not (
-        c["exclude"] and "range" not in c and {(c["slot"], v) for v in c["values"]} <= asked)])
-
-
-def _bound_kept(c: dict) -> dict:
-    """"nothing older than 2010" (no film up to 2009) is "2010 or later": a one-sided range
-    refused is the other side wished for, said and relaxed like any bound."""
-    if not c["exclude"] or c.get("slot") != "year" or "range" not in c or (None not in c["range"]):
-        return c
-    first, last = c["range"]
-    if first is None and last is None:
-        return c
-    return dict(c, exclude=False, range=[last + 1, None] if first is None else [None, first - 1])
+    return fold_ranges([c for c in constraints if not (c["exclude"] and "range" not in c
+                                                       and {(c["slot"], v) for v in c["values"]} <= asked)])
 
 
 def fold_ranges(constraints: list[dict]) -> list[dict]:
