@@ -329,7 +329,9 @@ class DialogManager(SideActs, ClosingActs):
 
     def _about_bot(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         if decision.get("recap"):
-            out.append(recap(state["wishes"]))
+            out.append(recap(state["wishes"], (state.get("current") or {}).get("title")))
+        elif decision.get("beyond"):
+            out.append(decision["beyond"])
         else:
             out.append(HOW_I_PICK if decision.get("method") else nlg.ABOUT_BOT)
         self._ask_again(state, rng, out)

@@ -78,6 +78,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
 from chatbot.ages import age_hits, years_old
 from chatbot.answer_lists import listed_with_answer
 from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves
+from chatbot.beyond import beyond_request
 from chatbot.capabilities import asks_capability, impatient
 from chatbot.choices import as_choice
 from chatbot.complaints import after_catalogue, complaint_hits, distinct_exclusions, settle_ages
@@ -346,6 +347,7 @@ class Understander:
             "owned": owns(tokens),  # "I own it on DVD": seen, and no need to propose it
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
+            "beyond": beyond_request(whole),  # "book me tickets", "is it on netflix?"
             "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
             and not asks_method(whole),
             "impatient": impatient([t for t in whole if t != BOUNDARY]), "outburst": outburst(whole),
