@@ -54,6 +54,7 @@ from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.dictation import spoken_marks
 from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
+from chatbot.rating_gaps import allowed_ratings, unknown_rating_note
 from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import resolve as resolve_referents
 from chatbot.referents import spelt_as, spelt_in_full, which_one
@@ -436,6 +437,8 @@ class DialogManager(SideActs, ClosingActs):
             pool = [i for i in self._parts.db.search(active_items(state)) if i not in exclude]
         both = all_of(active_items(state))  # two viewers' tastes: a film for both, if any
         pool = [i for i in self._parts.db.search(both) if i not in exclude] or pool if both else pool
+        rated = allowed_ratings(active_items(state))  # "nothing rated R": known ratings first
+        pool = [i for i in self._parts.db.search([*active_items(state), rated]) if i in pool] or pool if rated else pool
         if not pool:
             out.append(nlg.NO_RECOMMENDATION)
             self._bye(state, {}, rng, out)
@@ -450,6 +453,8 @@ class DialogManager(SideActs, ClosingActs):
         if broken and not any(nlg.NO_EXACT_MATCH in m for m in out):  # said once per film
             out.append(still_left_out(broken))
         self._propose(state, movie, out)
+        unrated = unknown_rating_note(movie, active_items(state))
+        out[-1:-1] = [unrated] if unrated else []
 
     def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
         """Put ``movie`` on the table: describe it and ask whether it was watched."""

@@ -137,7 +137,8 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "choice_picks",
          # round 12 (d24, newcomer 64): punctuation said aloud is a mark, no goodbye
          "spoken_punctuation", "year_bounds", "correction_swaps",
-         "earlier_film_taken", "conversation_questions")
+         "earlier_film_taken", "conversation_questions",
+         "rating_unknown")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
