@@ -131,12 +131,15 @@ class PeopleReader:
                    if 0 <= at < len(tokens))
 
     def _everyday_typo(self, tokens: list[str], match: Any) -> bool:
-        """"a con man" is no Ron Mann: a name matched only with typos on everyday words none
-        of which is a first name many share ("sean pen" is Sean Penn) or a famous surname is no
-        name said."""
-        return bool(match.distance) and all(
+        """"a con man" is no Ron Mann: a name matched only through typos, on everyday words
+        none of which is a part of the name ("sean pen" is Sean Penn, "murphy" Eddie Murphy)
+        or a first name many share, is no name said."""
+        said = tokens[match.start : match.end]
+        parts = {p for person in (match.family or (match.person,)) if person
+                 for p in fold(str(person.name)).split()}
+        return bool(match.distance) and not parts & set(said) and all(
             self._common.get(w, 0.0) >= NAME_LIKE_ZIPF and not self._names.shared_first_name(w)
-            and not self._names.famous_surname(w) for w in tokens[match.start : match.end])
+            and not self._names.famous_surname(w) for w in said)  # "stephen spilberg" is one
 
     def _name_like(self, tokens: list[str], at: int, matches: Sequence[Any], first: bool) -> bool:
         """Before the name: a rare word or someone's first name ("sherlock", "jack"); after
