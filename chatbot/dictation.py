@@ -17,7 +17,7 @@ import re
 
 _MARKS = {"full stop": ".", "full-stop": ".", "fullstop": ".", "period": ".",
           "comma": ",", "question mark": "?", "exclamation mark": "!", "exclamation point": "!",
-          "semicolon": ";", "semi colon": ";", "colon": ":", "new line": ".", "newline": ".",
+          "semicolon": ";", "semi colon": ";", "new line": ".", "newline": ".",
           "new paragraph": "."}
 # after "period" these make it the genre word ("a period drama", "period films")
 _FILM_WORDS = ("piece", "pieces", "drama", "dramas", "film", "films", "movie", "movies", "flick",
@@ -57,4 +57,7 @@ def _written(match: re.Match[str], text: str) -> str:
         return _MARKS[said] if last else match[0] if not following else ""
     if not last or last in _WORD_BEFORE or following in _FILM_WORDS:
         return match[0]  # "period" alone answers the genre question; "the period", "a period drama"
+    rest = text[match.end() :].lstrip()
+    if said == "period" and rest and rest[0] not in ".,;:!?" and not rest[0].isupper():
+        return match[0]  # "the victorian period in england": a mark ends a sentence, or the text
     return _MARKS[said]

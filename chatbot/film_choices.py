@@ -49,6 +49,7 @@ def described_pick(text: str, films: Sequence[Film]) -> int | None:
     if match is None or len(films) < 2:
         return None
     words = [w for w in match["what"].split() if w not in _FILLERS]
+    words = [" ".join(words)] if " ".join(words) in GENRE_SYNONYMS else words  # "the sci fi one"
     if not words or set(words) & _NOT_DESCRIPTIONS:
         return None
     alone = all(w in _OPENERS for w in said[: match.start()].split()) and not said[match.end():].strip()
