@@ -88,7 +88,8 @@ def stuck_on(state: dict[str, Any], stage: str, decision: dict[str, Any]) -> boo
     ``state["unanswered"]``."""
     idle = decision.get("act") in _IDLE_ACTS
     again = stage in (SLOTS if idle else _WAIVABLE) and state["stage"] == stage and stage not in state["answered"]
-    progress = any(w.get("slot") == stage for w in decision.get("added") or ())
+    # a correction ("I said hardy not hanks") fixes what was said, ignoring no question
+    progress = any(w.get("slot") == stage for w in decision.get("added") or ()) or bool(decision.get("replaced"))
     if not again or progress or decision.get("act") not in _WISH_ACTS | _IDLE_ACTS:
         state["unanswered"] = 0 if state["stage"] != stage else state.get("unanswered", 0)
         return False
