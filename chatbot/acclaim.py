@@ -41,14 +41,27 @@ def standing_wishes(tokens: Sequence[str]) -> list[dict[str, Any]]:
     """The critics' and fame wishes of folded ``tokens`` (see the module's text)."""
     words = list(tokens)
     found: list[dict[str, Any]] = []
-    if any(not _denied(words, at) and (len(phrase) > 1 or phrase[0] == "acclaimed" or
-                                       set(words) & _PRAISE_VERBS)
-           for at, phrase in _PRAISE.all(words)):
+    if not _asks_figure(words) and any(not _denied(words, at) and (
+            len(phrase) > 1 or phrase[0] == "acclaimed" or set(words) & _PRAISE_VERBS)
+            for at, phrase in _PRAISE.all(words)):
         found.append({"slot": "critics", "range": [CRITICS_LIKED, None], "exclude": False})
     if any(not _denied(words, at) or phrase[0] == "not" for at, phrase in _LESSER.all(words)):
         found.append({"slot": "votes", "range": [None, LESSER_KNOWN_VOTES], "exclude": False,
                       "relative": "lesser"})
     return found
+
+
+def _asks_figure(words: Sequence[str]) -> bool:
+    """"what's the rating on rotten tomatoes?", "how did critics rate it": a question about a
+    figure, answered from the catalogue, never a wish ("what's a film critics loved?" is one)."""
+    opens = [i for i, w in enumerate(words) if w in _ASKING and words[i + 1 : i + 2] != ["about"]]
+    return bool(opens) and bool(_FIGURES & set(words[opens[0]:])) and not _FILM_WORDS & set(words)
+
+
+_ASKING = frozenset("what whats how hows which".split())
+_FIGURES = frozenset("rating rated rate score scores percentage percent meter say said think thought "
+                     "verdict".split())
+_FILM_WORDS = frozenset("movie movies film films something one ones flick".split())
 
 
 def _denied(words: Sequence[str], at: int) -> bool:

@@ -426,6 +426,18 @@ def intent_of(tokens: list[str]) -> str:
 
 
 _INTENT_TABLES = {name: PhraseTable(phrases) for name, phrases in INTENT_PHRASES.items()}
+_FAREWELL_WORDS = frozenset("bye goodbye byebye farewell cya ttyl".split())
+
+
+def wish_intent(tokens: list[str], wishing: bool) -> str:
+    """``intent_of(tokens)``, except that a message ``wishing`` for films says no goodbye on a
+    word inside the wish ("non stop action", "I quit my job, need a laugh", "good night movie"):
+    only a farewell word itself ("comedy, bye") ends the chat there."""
+    intent = intent_of(tokens)
+    if intent != "bye" or not wishing or _FAREWELL_WORDS & set(tokens):
+        return intent
+    inside = {i for at, phrase in _INTENT_TABLES["bye"].all(tokens) for i in range(at, at + len(phrase))}
+    return intent_of([t for i, t in enumerate(tokens) if i not in inside])
 
 
 def _closing(tokens: Sequence[str], *tables: str) -> bool:

@@ -50,6 +50,9 @@ def answer_question(db: Any, state: dict[str, Any], decision: Mapping[str, Any])
     if "suitability" in topics:
         said.append(suitability_reply(movie, list(decision.get("ratings") or ()), nlg.rating_text(movie)))
     shown = [db.movie(i) for i in state["shown"][:-1]] if "history" in topics else []
+    if shown:  # "what was the first one?" ... "ok that one then": the film this answer points at
+        first = decision.get("history_first", len(shown) == 1)
+        state["pointed"] = {"id": shown[0]["id"] if first else movie["id"], "turn": state.get("turns", 0)}
     told = _told(state, movie)
     people = list(decision.get("people") or ())
     named = answered_people(topics, movie, list(asked_wishes(state).get("actor") or ()))

@@ -9,6 +9,7 @@ import random
 from chatbot import nlg
 from chatbot.components import Components
 from chatbot.dialog_state import asked, public_movie
+from chatbot.film_choices import described_pick, pointed_pick, title_start_pick
 from chatbot.seen import own_pick_said
 from chatbot.taking import earlier_pick, taken_film
 
@@ -33,7 +34,22 @@ class ClosingActs:
         taken = taken_film(text, shown) if shown else None
         if taken is None:  # "go back to that one", "i'll take the first one"
             taken = earlier_pick(text, list(state.get("shown") or ()))
+        if taken is None:  # "the space one", "I'll go with 2001 then", "ok that one then"
+            taken = self._called(state, text)
+        if taken is not None and taken not in shown:
+            shown[taken] = str(self._parts.db.movie(taken)["title"])
         return {"id": taken, "title": shown[taken]} if taken is not None else None
+
+    def _called(self, state: dict, text: str) -> int | None:
+        """A film talked about taken by what the user calls it (``chatbot.film_choices``): the
+        one the last answer singled out ("ok that one then"), a description or a title's start."""
+        pointed = state.get("pointed") or {}
+        if pointed.get("turn") == state.get("turns", 0) - 1 and pointed_pick(text):
+            return int(pointed["id"])
+        ids = list(dict.fromkeys([*(state.get("shown") or ()), *(
+            [state["asked_film"]["id"]] if state.get("asked_film") else [])]))
+        films = [self._parts.db.movie(i) for i in ids]
+        return described_pick(text, films) or title_start_pick(text, films)
 
     def _accept(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         """"Enjoy <the film>": the one on the table, or the one named ("i'll take Heat")."""

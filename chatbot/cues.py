@@ -185,6 +185,8 @@ def _example_at(tokens: Sequence[str], i: int) -> bool:
     """"not too old, like 2005", "nothing ancient, say the 90s": what follows is an example
     of what the user wants, out of the denial's scope."""
     following = tokens[i + 2] if i + 2 < len(tokens) and tokens[i + 1] == "the" else _next(tokens, i)
+    if i and tokens[i - 1] == "than":  # "nothing older than like 2010": the bound's year
+        return False
     return tokens[i] in ("like", "say", "eg") and (
         _year(following) is not None or _decade_start(following) is not None)
 
@@ -266,7 +268,7 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
     decade = _decade(tokens, i)
     if decade is not None:
         return _bounded(tokens, *decade)
-    year = _year(tokens[i])
+    year = _year(tokens[i]) or _short_year(tokens, i)
     if year is not None:
         return _around_year(tokens, i, year)
     token = tokens[i]
@@ -391,6 +393,7 @@ def _around_year(tokens: Sequence[str], i: int, year: int
         start = i - 1 if before in _AROUND else i
         end = i + 2 if _next(tokens, i) == "ish" else i + 1
         return start, end, year - AROUND_YEARS, year + AROUND_YEARS
+    before, before2 = _bound_words(tokens, i)  # "after the year 2000", "older than like 2010"
     if before == "than":
         before = before2
     nxt, second = _next(tokens, i), _next(tokens, i + 1)
@@ -400,11 +403,41 @@ def _around_year(tokens: Sequence[str], i: int, year: int
         return max(i - 1, 0) if before in ("between", "from") else i, end, year, other
     if before in _AFTER and before != "from":
         return i - 1, i + 1, year + _AFTER[before], None
-    if before in _BEFORE or (before == "to" and before2 == "prior"):
-        return i - 1, i + 1, None, year + _BEFORE.get(before, -1)
+    if before in _BEFORE or (before == "to" and before2 in ("prior", "up")):
+        return i - 1, i + 1, None, year + _BEFORE.get(before2 if before == "to" else before, -1)
     if nxt in ("on", "onwards", "onward", "or") and (nxt != "or" or second in ("later", "after", "newer")):
         return i, i + 2 if nxt != "or" else i + 3, year, None
     return i, i + 1, year, year
+
+
+# words between a bound and its year: "after the year 2000", "older than like 2010", "since
+# around 2005" is "around" (``_AROUND``), so it is not among them
+_BOUND_FILLERS = frozenset("the year yr like um uh erm say maybe".split())
+
+
+def _bound_words(tokens: Sequence[str], i: int) -> tuple[str, str]:
+    """The two words before the year at ``i``, fillers between a bound and the year skipped."""
+    j = i
+    while j and tokens[j - 1] in _BOUND_FILLERS:
+        j -= 1
+    if j < i and not (j and (tokens[j - 1] in _AFTER or tokens[j - 1] in _BEFORE or tokens[j - 1] == "than")):
+        j = i  # "i like 2010 films": no bound before the fillers, nothing skipped
+    return (tokens[j - 1] if j else ""), (tokens[j - 2] if j > 1 else "")
+
+
+def _short_year(tokens: Sequence[str], i: int) -> int | None:
+    """"no earlier than 95", "since 98", "older than 05": a year said in two digits after a
+    bound of time (after "before"/"after" only from 30 up: "before 10" is a time of day)."""
+    token = tokens[i]
+    if len(token) != 2 or not token.isdigit():
+        return None
+    before, before2 = _bound_words(tokens, i)
+    year = int(token) + (1900 if int(token) >= 30 else 2000)
+    if before == "than" and before2 in _COMPARATIVES:
+        return year
+    if before in ("after", "since", "before", "pre", "post", "until", "till") and year < 2000:
+        return year
+    return None
 
 
 def names_a_date(tokens: Sequence[str]) -> bool:

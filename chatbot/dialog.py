@@ -52,9 +52,11 @@ from chatbot.dialog_state import (  # noqa: F401
 from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
+from chatbot.dictation import spoken_marks
 from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
 from chatbot.question_routes import ANSWER_STAGES
+from chatbot.rating_gaps import allowed_ratings, unknown_rating_note
 from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import criticises_cast, spelt_as, spelt_in_full, which_one
 from chatbot.referents import resolve as resolve_referents
@@ -107,6 +109,7 @@ class DialogManager(SideActs, ClosingActs):
         rng = random.Random(f"{state['seed']}:{state['turns']}")
         state["turns"] += 1
         cleaned, truncated = clean_input(lines_as_commas(text))  # one film per line: a list
+        cleaned = spoken_marks(cleaned)  # "no horror, full stop": a mark, never "stop"
         starting = state["stage"] == "start"
         out: list[str] = [nlg.INTRO] if starting else []
         if truncated:
@@ -202,7 +205,10 @@ class DialogManager(SideActs, ClosingActs):
             understanding["taken"] = self._taken(state, text)
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
-        return dict(self._parts.policy(state, understanding, scores))
+        decision = dict(self._parts.policy(state, understanding, scores))
+        if "history" in (decision.get("topics") or ()):  # "what was the first one?": that one
+            decision["history_first"] = bool({"first", "original"} & set(understanding.get("words") or ()))
+        return decision
 
     def _in_context(self, understanding: dict, state: dict) -> dict:
         """A lone surname several people bear, given the one the conversation means."""
@@ -338,7 +344,9 @@ class DialogManager(SideActs, ClosingActs):
 
     def _about_bot(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         if decision.get("recap"):
-            out.append(recap(state["wishes"]))
+            out.append(recap(state["wishes"], (state.get("current") or {}).get("title")))
+        elif decision.get("beyond"):
+            out.append(decision["beyond"])
         else:
             out.append(HOW_I_PICK if decision.get("method") else nlg.ABOUT_BOT)
         self._ask_again(state, rng, out)
@@ -443,6 +451,8 @@ class DialogManager(SideActs, ClosingActs):
             pool = [i for i in self._parts.db.search(active_items(state)) if i not in exclude]
         both = all_of(active_items(state))  # two viewers' tastes: a film for both, if any
         pool = [i for i in self._parts.db.search(both) if i not in exclude] or pool if both else pool
+        rated = allowed_ratings(active_items(state))  # "nothing rated R": known ratings first
+        pool = [i for i in self._parts.db.search([*active_items(state), rated]) if i in pool] or pool if rated else pool
         if not pool:
             out.append(nlg.NO_RECOMMENDATION)
             self._bye(state, {}, rng, out)
@@ -457,6 +467,8 @@ class DialogManager(SideActs, ClosingActs):
         if broken and not any(nlg.NO_EXACT_MATCH in m for m in out):  # said once per film
             out.append(still_left_out(broken))
         self._propose(state, movie, out)
+        unrated = unknown_rating_note(movie, active_items(state))
+        out[-1:-1] = [unrated] if unrated else []
 
     def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
         """Put ``movie`` on the table: describe it and ask whether it was watched."""

@@ -77,12 +77,20 @@ MAX_UNANSWERED_ASKS = 2
 _WAIVABLE = frozenset(SLOTS) - {"genre"}
 
 
+# Acts that make no progress at all ("hmm ok" -> "Which one?"): the genre question too is
+# not asked a third time after them
+_IDLE_ACTS = frozenset(("clarify", "not_understood"))
+
+
 def stuck_on(state: dict[str, Any], stage: str, decision: dict[str, Any]) -> bool:
     """True when the question for ``stage`` was just asked again for the second time in a row
-    after answers that gave other wishes; counts such re-asks in ``state["unanswered"]``."""
-    again = stage in _WAIVABLE and state["stage"] == stage and stage not in state["answered"]
-    progress = any(w.get("slot") == stage for w in decision.get("added") or ())
-    if not again or progress or decision.get("act") not in _WISH_ACTS:
+    after answers that gave other wishes or nothing understood; counts such re-asks in
+    ``state["unanswered"]``."""
+    idle = decision.get("act") in _IDLE_ACTS
+    again = stage in (SLOTS if idle else _WAIVABLE) and state["stage"] == stage and stage not in state["answered"]
+    # a correction ("I said hardy not hanks") fixes what was said, ignoring no question
+    progress = any(w.get("slot") == stage for w in decision.get("added") or ()) or bool(decision.get("replaced"))
+    if not again or progress or decision.get("act") not in _WISH_ACTS | _IDLE_ACTS:
         state["unanswered"] = 0 if state["stage"] != stage else state.get("unanswered", 0)
         return False
     state["unanswered"] = state.get("unanswered", 0) + 1

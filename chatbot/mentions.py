@@ -82,7 +82,8 @@ class PeopleReader:
         matches = self._names.find(free, role=role, cued=cued)
         matches = [m for m in matches if not (self._common.get(tokens[m.start], 0.0) >= NAME_LIKE_ZIPF
                                               and place_after_from(tokens, m, matches))]
-        matches = [m for m in matches if not self._other_first_name(tokens, m, matches)]
+        matches = [m for m in matches if not self._other_first_name(tokens, m, matches)
+                   and not self._everyday_typo(tokens, m)]
         cut = next((c for c in reversed(cuts) if any(m.start > c for m in matches)), None)
         if cut is not None:  # the last correction naming someone wins
             matches = [m for m in matches if m.start > cut]
@@ -128,6 +129,17 @@ class PeopleReader:
                    and fuzz.ratio(tokens[at], part) < SAME_NAME
                    for at, part in ((match.start - 1, parts[0]), (match.end, parts[-1]))
                    if 0 <= at < len(tokens))
+
+    def _everyday_typo(self, tokens: list[str], match: Any) -> bool:
+        """"a con man" is no Ron Mann: a name matched only through typos, on everyday words
+        none of which is a part of the name ("sean pen" is Sean Penn, "murphy" Eddie Murphy)
+        or a first name many share, is no name said."""
+        said = tokens[match.start : match.end]
+        parts = {p for person in (match.family or (match.person,)) if person
+                 for p in fold(str(person.name)).split()}
+        return bool(match.distance) and not parts & set(said) and all(
+            self._common.get(w, 0.0) >= NAME_LIKE_ZIPF and not self._names.shared_first_name(w)
+            and not self._names.famous_surname(w) for w in said)  # "stephen spilberg" is one
 
     def _name_like(self, tokens: list[str], at: int, matches: Sequence[Any], first: bool) -> bool:
         """Before the name: a rare word or someone's first name ("sherlock", "jack"); after

@@ -73,10 +73,12 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     refers_to_film,
     verdict,
     watching,
+    wish_intent,
 )
 from chatbot.ages import age_hits, years_old
 from chatbot.answer_lists import listed_with_answer
 from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves
+from chatbot.beyond import beyond_request
 from chatbot.capabilities import asks_capability, impatient
 from chatbot.choices import as_choice
 from chatbot.complaints import (
@@ -102,6 +104,7 @@ from chatbot.cues import (
     year_ranges,
 )
 from chatbot.definitions import defined_ratings
+from chatbot.dictation import spoken_marks
 from chatbot.emojis import only_emoji, spell_all
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
@@ -222,7 +225,7 @@ class Understander:
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = self._slot_words(spell_shorthand(expand_shorthand(
-            spell_all(spell_spoken(clean_input(lines_as_commas(text))[0]), expect == "genre"), SHORTHAND)))
+            spell_all(spell_spoken(spoken_marks(clean_input(lines_as_commas(text))[0])), expect == "genre"), SHORTHAND)))
         cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"
@@ -330,7 +333,8 @@ class Understander:
         catalogue = catalogue_question(asked_whole) is not None and (
             interrogative or bool({"if", "whether"} & set(asked_whole)))  # "i asked if you have X"
         return {
-            "intent": intent_of(tokens), "constraints": constraints, "people": people,
+            "intent": wish_intent(tokens, bool(constraints or titles) or any(
+                not p.get("negated") for p in people)), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles, "seen_titles": seen,
             "age_title": age_title,
@@ -356,6 +360,7 @@ class Understander:
             "owned": owns(tokens),  # "I own it on DVD": seen, and no need to propose it
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
+            "beyond": beyond_request(whole),  # "book me tickets", "is it on netflix?"
             "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
             and not asks_method(whole),
             "impatient": impatient([t for t in whole if t != BOUNDARY]), "outburst": outburst(whole),

@@ -130,8 +130,12 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("own_pick"):  # "i'll just watch blade runner": the search is over
         return decision | {"act": "bye", "own_pick": nlu["own_pick"]}
-    if nlu.get("recap") and stage in SLOTS:  # "wait what genre did you pick": what is noted
+    if nlu.get("recap"):  # "wait what genre did you pick", "recap my preferences": what is noted
         return decision | {"act": "about_bot", "recap": True}
+    if nlu.get("beyond"):  # "book me tickets", "is it on netflix?": said plainly, then on
+        if not any(nlu.get(k) for k in ("constraints", "people", "titles")):
+            return decision | {"act": "about_bot", "beyond": nlu["beyond"], "notes": []}
+        decision["notes"] = [*decision["notes"], nlu["beyond"]]
     if nlu.get("capability"):  # "can you tell me how long a movie is?": what it can tell
         return decision | {"act": "capabilities"}
     if nlu.get("about_bot"):

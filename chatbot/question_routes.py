@@ -56,9 +56,11 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
             return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people,
                     "ratings": ratings}
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
-        about = nlu.get("interrogative") and nlu.get("about_film") and not (
+        about = nlu.get("interrogative") and (nlu.get("about_film") or topics == ["quality"] and not (
+            nlu.get("constraints"))) and not (
             nlu.get("request") or nlu.get("film_ask") or nlu.get("people"))  # "my son is 12,
-        # what could he watch?", "a guy relives one day, Bill Murray was in it?": a request
+        # what could he watch?", "a guy relives one day, Bill Murray was in it?": a request;
+        # "what's the score on rotten tomatoes?": a figure of a film not proposed yet
         return {"act": "answer", "topics": topics or ["other"]} if about else None
     if _asks_instead(nlu):  # "too long, something shorter?": the request, not the question
         return None

@@ -50,7 +50,9 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
                 # whether it has lasted: "is it still funny?", "has it aged badly?"
                 "still funny", "still good", "still hold up", "hold up", "holds up",
                 "aged well", "aged badly", "aged poorly", "has it aged", "did it age",
-                "is it dated", "still worth"),
+                "is it dated", "still worth",
+                # other sites' scores: the catalogue's own figures are what it can give
+                "imdb", "metacritic", "letterboxd", "audience score"),
     "mpaa": ("what is it rated", "whats it rated", "what s it rated", "what rating",
              "mpaa", "age rating", "is it rated r", "suitable for kids", "ok for kids",
              "okay for kids", "kid friendly", "family friendly", "for kids", "for children",

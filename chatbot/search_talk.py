@@ -36,7 +36,22 @@ _RECAP_TABLE = PhraseTable(tuple(f"what {thing}{aux} you {verb}" for thing in (
                                              "put", "got", "go with", "go for", "note", "noted"))
     + ("what do you have so far", "what have you got so far", "what did i ask for",
        "what have i asked for", "what did i say", "remind me what i said", "what did i pick",
-       "what did i choose", "what are my wishes", "what have we got so far"))
+       "what did i choose", "what are my wishes", "what have we got so far",
+       # "can you recap my preferences", "remind me what I asked for", "sum up my wishes"
+       *(f"{verb} {what}" for verb in ("recap", "summarise", "summarize", "sum up", "list",
+                                       "remind me of", "repeat", "go over", "go through", "read back",
+                                       "tell me", "what are", "what were", "whats")
+         for what in ("my preferences", "my wishes", "my choices", "my answers", "my criteria",
+                      "my filters", "my picks", "my requirements", "my requests", "my settings",
+                      "what i said", "what i asked for", "what i asked", "what i wanted",
+                      "what i want", "what i told you", "what i picked", "what i chose",
+                      "what i have asked for", "what i have said", "the preferences so far",
+                      "the criteria", "everything so far")),
+       *(f"what {aux} i {verb}" for aux in ("did", "have") for verb in (
+           "asked", "ask", "said", "say", "told you", "tell you", "wanted", "want", "requested",
+           "request", "picked", "chosen", "chose")),
+       "remind me what i", "quick recap", "a recap", "recap please", "recap so far",
+       "summary so far", "my preferences so far", "what were my preferences"))
 # no preference on every open question, or no more questions at all
 _ALL_ANSWERED_TABLE = PhraseTable((
     "on any of it", "for any of it", "to any of it", "on all of it", "on all of them",
@@ -68,9 +83,12 @@ def answers_all(tokens: Sequence[str]) -> bool:
     return _ALL_ANSWERED_TABLE.found_in(_words(tokens))
 
 
-def recap(wishes: Sequence[Mapping[str, Any]]) -> str:
-    """What is noted before any film: "I haven't picked a film yet. So far I have: ..."."""
+def recap(wishes: Sequence[Mapping[str, Any]], title: str | None = None) -> str:
+    """What is noted: "I haven't picked a film yet. So far I have: ...", or with a film
+    proposed (``title``), the wishes it was picked for."""
     noted = join_words([describe_wish(w) for w in wishes]) or "nothing yet"
+    if title:
+        return f"So far you asked for: {noted}. I suggested {title} for that."
     return f"I haven't picked a film yet. So far I have: {noted}."
 
 

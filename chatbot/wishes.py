@@ -161,6 +161,9 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
             continue
         if index in waiting:
             continue
+        if correcting and person.get("negated") and not person.get("sure", True) and not _named_before(
+                wishes, person):  # "I said damon not dillon": what was misheard, no one refused
+            continue
         if not person.get("sure", True) and person.get("negated") and len(_meant(person)) > 1:
             # "romance without Hugh": every Hugh it may mean is left out (and said back), each
             # in the role known for, rather than a question about whom the user does not want
@@ -181,6 +184,9 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
             continue
         groups[key] = {"slot": slot, "values": [person["name"]], "exclude": bool(person.get("negated"))}
         new.append(groups[key])
+    wished = {(w["slot"], v) for w in new if not w["exclude"] for v in w.get("values") or ()}
+    new = [w for w in new if not w["exclude"] or "values" not in w or not wished >= {
+        (w["slot"], v) for v in w["values"]}]  # one message never wishes and refuses one person
     earlier = [w for w in wishes if w["slot"] in ("actor", "director") and not w["exclude"]]
     if nlu.get("denies_earlier") and earlier:  # "Jim Carrey" ... "maybe not him after all"
         new.append(dict(earlier[-1], values=earlier[-1]["values"][-1:], exclude=True))
@@ -245,11 +251,12 @@ def _shared_slots(people: Sequence[Mapping[str, Any]], slots: list[str | None],
 def _as_wished(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
     """"Jimmy Stewart instead of Wayne" with John Wayne wished for: a name denied means the
     person already asked for who bears it, not a namesake (Wayne Wang)."""
-    if not person.get("negated") or _included(wishes, person):
-        return person
+    if not person.get("negated") or _named_before(wishes, person):
+        return person  # "hardy, not hanks" with Tom Hanks refused already: still Tom Hanks
     words = set(fold(person["name"]).split())
     bearer = next((v for w in wishes if not w["exclude"] and w["slot"] in ("actor", "director")
-                   for v in w.get("values") or () if words & set(fold(v).split())), None)
+                   for v in w.get("values") or () if fold(v).split()[-1:][0] in words), None)
+    # the surname is shared ("Wayne"), never a first name only (Tom Hanks is no Tom Hardy)
     return dict(person, name=bearer, cue=None) if bearer else person
 
 

@@ -143,7 +143,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # a criticism of the film shown is no answer to the question; every namesake of a
          # first name refused
          "surnames_in_context", "everyday_word_titles", "criticism_not_answer",
-         "first_name_refusals")
+         "first_name_refusals",
+         # round 12 (d24, newcomer 64): punctuation said aloud is a mark, no goodbye
+         "spoken_punctuation", "year_bounds", "correction_swaps",
+         "earlier_film_taken", "conversation_questions",
+         "rating_unknown", "loose_names_loops")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)

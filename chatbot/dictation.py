@@ -1,0 +1,63 @@
+"""Punctuation said aloud, written as the mark it names. Pure; no IO.
+
+Voice typing and firm British speech put the marks into words: "no horror, full stop",
+"comedy period", "how long is it question mark", "new line". Read as words, "stop" is a
+goodbye and "period" a genre (period pieces), so the marks are written back before anything
+reads the words. "period" is a mark only where no film word follows it ("a period drama",
+"period pieces" stay history). Example::
+
+    spoken_marks("No horror full stop")             # 'No horror.'
+    spoken_marks("comedy comma with jim carrey")    # 'comedy, with jim carrey'
+    spoken_marks("a period drama")                  # 'a period drama'
+"""
+
+from __future__ import annotations
+
+import re
+
+_MARKS = {"full stop": ".", "full-stop": ".", "fullstop": ".", "period": ".",
+          "comma": ",", "question mark": "?", "exclamation mark": "!", "exclamation point": "!",
+          "semicolon": ";", "semi colon": ";", "new line": ".", "newline": ".",
+          "new paragraph": "."}
+# after "period" these make it the genre word ("a period drama", "period films")
+_FILM_WORDS = ("piece", "pieces", "drama", "dramas", "film", "films", "movie", "movies", "flick",
+               "flicks", "costume", "costumes", "romance", "romances", "stuff", "thing", "things",
+               "one", "ones", "setting", "settings", "of", "in", "when", "where", "that", "between")
+# before "period" these make it a word ("the period", "that period")
+_WORD_BEFORE = ("a", "an", "the", "that", "this", "any", "some", "of", "in", "time", "my", "your")
+_MARK = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _MARKS), key=len, reverse=True)) + r")\b", re.I)
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+_NEXT_WORD = re.compile(r"^\W*?(\w+)")
+_SPACE_BEFORE_MARK = re.compile(r"\s+([.,;:!?])")
+_MARK_RUN = re.compile(r"[.,;:!?](?:\s*[.,;:!?])+")
+_ALWAYS = frozenset(("full stop", "full-stop", "fullstop", "question mark", "exclamation mark",
+                     "exclamation point", "new line", "newline", "new paragraph"))
+
+
+def spoken_marks(text: str) -> str:
+    """``text`` with each punctuation mark said in words written as the mark (see the module)."""
+    if not _MARK.search(text):
+        return text
+    written = _MARK.sub(lambda m: _written(m, text), text)
+    return _MARK_RUN.sub(_strongest, _SPACE_BEFORE_MARK.sub(r"\1", written)).strip()
+
+
+def _strongest(run: re.Match[str]) -> str:
+    """", ." -> ".": a run of marks (one said, one typed) is one mark, the sentence's end if any."""
+    ends = [c for c in run[0] if c in ".!?"]
+    return "?" if "?" in ends else ends[-1] if ends else run[0][0]
+
+
+def _written(match: re.Match[str], text: str) -> str:
+    said = " ".join(match[0].lower().split())
+    before, after = _LAST_WORD.search(text[: match.start()]), _NEXT_WORD.match(text[match.end() :])
+    last = before[1].lower() if before else ""
+    following = after[1].lower() if after else ""
+    if said in _ALWAYS:
+        return _MARKS[said] if last else match[0] if not following else ""
+    if not last or last in _WORD_BEFORE or following in _FILM_WORDS:
+        return match[0]  # "period" alone answers the genre question; "the period", "a period drama"
+    rest = text[match.end() :].lstrip()
+    if said == "period" and rest and rest[0] not in ".,;:!?" and not rest[0].isupper():
+        return match[0]  # "the victorian period in england": a mark ends a sentence, or the text
+    return _MARKS[said]
