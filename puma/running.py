@@ -282,6 +282,9 @@ def format_status(status: dict[str, Any]) -> str:
     not_ready = [f"  {n}: not ready: {why}" for n, s in status["services"].items() for why in s.get("not_ready") or ()]
     if not_ready:
         lines += ["", "not ready (running, but Envoy routes around them and their requests get 503):"] + not_ready
+    degraded = [f"  {n}: {s['degraded']}" for n, s in status["services"].items() if s.get("degraded")]
+    if degraded:
+        lines += ["", "degraded (serving, but a part it needs fails every request):"] + degraded
     short = [f"  {n}: {why}" for n, s in status["services"].items() for why in s.get("short") or ()]
     if short:
         lines += ["", "below its count (why fewer are ready than wanted):"] + short

@@ -23,6 +23,8 @@ SERVICE:
                       to by Envoy: what `/_puma/ready` counts; see `puma.readycount`)
     wanted            how many it is meant to run now
     short             ["instance 4: starting (3 s)", ...]: why ready is below wanted, when it is
+    degraded          null, or why a part it needs fails every request ("the database is full: ...
+                      every request for 40 s answered 507"): ready all the same (see `puma.failing`)
     not_ready         ["instance 1: <why>", ...]: running instances whose readiness check fails (what they
                       need is down): Envoy routes around them, their requests get 503 naming why
     in_flight         requests at Envoy for it: active + waiting for a connection
@@ -70,7 +72,6 @@ import hmac
 import ipaddress
 import logging
 import os
-import re
 import secrets
 import socket
 import threading
@@ -79,7 +80,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from . import guard
+from . import failing, guard
 from .config import MAX_INSTANCES
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
@@ -87,7 +88,7 @@ from .readycount import converge, routed_addresses, serves, shortfall
 from .states import passes, states
 from .suggest import did_you_mean
 from .traffic import ServiceTraffic
-from .visibility import internal_names, without_internal
+from .visibility import LOCATING, internal_names, public_view, without_internal
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
@@ -114,6 +115,7 @@ class StatusSampler:
         self.lock = threading.Lock()
         self.last: dict[str, _Sample] = {}
         self.traffic = TrafficTotals(deployment)
+        self.degraded: dict[str, str] = {}  # service -> why it was last said degraded (puma.failing)
 
     def routed(self, service: str) -> None:
         """Envoy routes to an instance of `service` (its health event said so), or the deployment
@@ -133,6 +135,8 @@ class StatusSampler:
                 services[name] = self._service(name, pool, clusters.get(name), totals.get(name), now)
         # One definition of starting and not ready (puma.states), as /_puma/ready says them.
         waiting, not_ready = states(d, {n: s["ready"] for n, s in services.items()})
+        if hasattr(d, "record"):  # a part a service needs failing every request: said once, as an event
+            failing.say_changes(d, self.degraded, {n: s["degraded"] for n, s in services.items()})
         return {"url": d.url, "time": time.time(), "logs": str(d.run_dir / "logs"),
                 "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
                 "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:],
@@ -208,6 +212,7 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         "short": [] if getattr(pool, "failed", None) else
         [w for w in shortfall(pool, wanted, routed, told) if "not in Envoy yet" not in w or not guard.outages()],
         "not_ready": not_ready,
+        "degraded": failing.of_pool(pool),  # serving, but a part it needs fails every request (puma.failing)
         "in_flight": stat.in_flight if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
         "failed": getattr(pool, "failed", None),  # why it is down for good (its zygote kept dying)
@@ -265,11 +270,15 @@ def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
         services[name] = {"ready": routed.get(name, 0), "starting": starting}
     # One definition of starting and not ready (puma.states), as /_puma/status says them.
     waiting, why = states(d, routed)
-    not_ready = {name: _LOCATING.sub("(hidden)", text) for name, text in why.items()}
+    not_ready = {name: LOCATING.sub("(hidden)", text) for name, text in why.items()}
     body = {"ready": not waiting and not not_ready and not d.stopping, "waiting_for": waiting,
             "not_ready": not_ready, "services": services}
     if d.stopping:
         body["stopping"] = True
+    degraded = {name: LOCATING.sub("(hidden)", said) for name, pool in list(d.pools.items())
+                if (said := failing.of_pool(pool))}
+    if degraded:  # ready all the same (a restart would not free a disk): said, not flapped
+        body["degraded"] = degraded
     return bool(body["ready"]), body
 
 
@@ -317,29 +326,6 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
 
 PEER_HEADER = "x-puma-peer"  # set by Envoy's status route to the connection's peer address
 LOCAL_HEADER = "x-puma-local"  # ... and to the address the peer connected to
-_PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib", "not_ready")
-# What in an event's message locates a process: an IPv4/IPv6 address (with its port), a worker's id.
-_LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
-
-
-def _hide(text: str | None) -> str | None:
-    return _LOCATING.sub("(hidden)", text) if text else text
-
-
-def public_view(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot without what locates processes: pids, hosts, ports, the admin address."""
-    services = {name: {**svc, "instances": [{**{k: i.get(k) for k in _PUBLIC_INSTANCE}, "not_ready": _hide(i.get("not_ready"))}
-                                            for i in svc["instances"]],
-                       "not_ready": [_hide(why) for why in svc.get("not_ready") or ()]}
-                for name, svc in snapshot["services"].items()}
-    events = [{**e, "message": _LOCATING.sub("(hidden)", str(e.get("message", "")))} for e in snapshot["events"]]
-    envoy = snapshot.get("envoy") or {}
-    return {"time": snapshot["time"], "view": "public", "envoy": {"up": envoy.get("pid") is not None},
-            "services": services, "events": events, "waiting_for": snapshot.get("waiting_for", []),
-            "not_ready": {n: _hide(why) for n, why in (snapshot.get("not_ready") or {}).items()},
-            "stopping": snapshot.get("stopping", False), "started_at": snapshot.get("started_at")}
-
-
 def _is_local(address: str) -> bool:
     try:
         return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
