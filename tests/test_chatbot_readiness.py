@@ -87,6 +87,8 @@ def _answering(port: int) -> Iterator[None]:
     try:
         yield
     finally:
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)  # wakes the accept(): closed alone, it would go on listening
         server.close()
 
 
