@@ -52,7 +52,7 @@ def test_events_a_gap_in_the_supervisors_own_clock_is_said(monkeypatch: pytest.M
     waits = iter([False] * (len(steps) - 1) + [True])
     event = threading.Event()
     monkeypatch.setattr(event, "wait", lambda _timeout: next(waits))
-    monkeypatch.setattr(wakeups.time, "monotonic", _Clock(steps))
+    monkeypatch.setattr(time, "monotonic", _Clock(steps))  # the module wakeups reads its clock from
     seen: list[float] = []
     wakeups.wait(event, on_gap=seen.append)
     assert [round(g, 1) for g in seen] == gaps
@@ -64,12 +64,15 @@ def test_events_a_zygote_killed_with_its_only_instance_names_the_instances_death
     app.add_services({"echo": basic.echo})
     with app.start(listener={"port": 0}) as mesh:
         pool = mesh.pools["echo"]
+        assert pool.zygote is not None and pool.zygote.pid is not None
         zygote, (instance,) = pool.zygote.pid, mesh.instances("echo")
+        assert instance.pid is not None
+        victim = instance.pid
         # Dead before its zygote could report it (`kill -9 ZYGOTE INSTANCE` at once): the zygote is
         # held still, the instance killed (a zombie its zygote never reaps), then the zygote killed.
         os.kill(zygote, signal.SIGSTOP)
-        os.kill(instance.pid, signal.SIGKILL)
-        wait_for(lambda: _state(instance.pid) in ("Z", None), message="the instance dead, unreported")
+        os.kill(victim, signal.SIGKILL)
+        wait_for(lambda: _state(victim) in ("Z", None), message="the instance dead, unreported")
         os.kill(zygote, signal.SIGKILL)
         restarted = wait_for(lambda: [e for e in mesh.status()["events"] if e.get("kind") == "zygote_restarted"],
                              timeout_s=30, message="the zygote started again")
