@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import busy, guard
+from .clocks import seen_late
 from .forkserver import ForkedZygote, exit_text
 from .orphans import Orphans, start_ticks
 from .recycling import RECYCLE_EXIT_CODE
@@ -47,7 +48,6 @@ ZYGOTE_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
 ZYGOTE_START_GIVE_UP_S = 60.0
 # A zygote whose start took this long or more: while it starts again with no instance left, its 503s
 # say so in Retry-After (a quicker one is back within the 1 s they say anyway).
-LATE_S = 3.0  # an event handled later than this after it happened is said late, with its time
 SLOW_WARMUP_S = 2.0  # a zygote that cannot be started again for this long: the service failed
 
 
@@ -523,19 +523,6 @@ class ServicePool(ServiceZygote):
         if not instance.remote:
             assert instance.pid is not None
             self._tell("kill", instance.pid)
-
-
-def seen_late(at: Any, late_s: float = LATE_S) -> str:
-    """For an event that happened at `at` (CLOCK_MONOTONIC, s) and is handled only now: when it
-    happened and how late it is seen, if more than `late_s` (the supervisor was stopped or starved);
-    else ''. Example: ``" at 15:12:41, seen 60 s late (...)"``."""
-    if not isinstance(at, int | float):
-        return ""
-    late = time.monotonic() - at
-    if late <= late_s:
-        return ""
-    when = time.strftime("%H:%M:%S", time.localtime(time.time() - late))
-    return f" at {when}, seen {late:.0f} s late (the supervisor was stopped or starved of CPU meanwhile)"
 
 
 def _count(n: int, thing: str) -> str:

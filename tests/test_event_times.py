@@ -14,7 +14,7 @@ import pytest
 
 import puma
 from puma import wakeups
-from puma.instances import seen_late
+from puma.clocks import seen_late
 from tests.apps import basic
 from tests.helpers import wait_for
 
