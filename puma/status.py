@@ -115,7 +115,6 @@ class StatusSampler:
         self.lock = threading.Lock()
         self.last: dict[str, _Sample] = {}
         self.traffic = TrafficTotals(deployment)
-        self.degraded: dict[str, str] = {}  # service -> why it was last said degraded (puma.failing)
 
     def routed(self, service: str) -> None:
         """Envoy routes to an instance of `service` (its health event said so), or the deployment
@@ -135,8 +134,6 @@ class StatusSampler:
                 services[name] = self._service(name, pool, clusters.get(name), totals.get(name), now)
         # One definition of starting and not ready (puma.states), as /_puma/ready says them.
         waiting, not_ready = states(d, {n: s["ready"] for n, s in services.items()})
-        if hasattr(d, "record"):  # a part a service needs failing every request: said once, as an event
-            failing.say_changes(d, self.degraded, {n: s["degraded"] for n, s in services.items()})
         return {"url": d.url, "time": time.time(), "logs": str(d.run_dir / "logs"),
                 "envoy": {"pid": d.envoy.proc.pid if d.envoy.proc else None,
                 "admin": admin.base if admin else None}, "services": services, "events": list(d.events)[-50:],

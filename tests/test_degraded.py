@@ -5,6 +5,7 @@ only some requests fail, and it all clears when the part works again. Real Envoy
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,10 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Dep
         yield mesh, fault
 
 
+def _events(mesh: Deployment, kind: str) -> list[dict]:
+    return [e for e in mesh.status()["events"] if e.get("kind") == kind]
+
+
 def _degraded(mesh: Deployment) -> str | None:
     return httpx.get(mesh.url + "/_puma/status", timeout=10).json()["services"]["notes"]["degraded"]
 
@@ -52,17 +57,18 @@ def test_degraded_a_store_failing_every_request_is_shown_said_once_and_cleared(
         assert "degraded" in text and said in text, text
         ready = http.get("/_puma/ready")
         assert ready.status_code == 200 and said in ready.json()["degraded"]["notes"], ready.json()
-        for n in range(4):  # more failures, more looks: still one event
+        events = wait_for(lambda: _events(mesh, "degraded"), timeout_s=5, message="an event says it")
+        assert said in events[0]["message"], events
+        for n in range(4):  # more failures, more looks (the supervisor's loop looks every second): one event
             http.post("/notes", json={"text": f"u{n}"})
-            mesh.status()
-        events = [e for e in mesh.status()["events"] if e.get("kind") == "degraded"]
-        assert len(events) == 1 and said in events[0]["message"], events
+            time.sleep(0.5)
+        assert len(_events(mesh, "degraded")) == 1, _events(mesh, "degraded")
         fault_file.write_text("")
         for n in range(4):  # Envoy spreads them: each instance serves one again
             assert http.post("/notes", json={"text": f"v{n}"}).status_code == 200
         wait_for(lambda: _degraded(mesh) is None, timeout_s=5, message="degraded clears once writes succeed")
         assert "degraded" not in http.get("/_puma/ready").json()
-        assert any(e.get("kind") == "recovered" for e in mesh.status()["events"])
+        wait_for(lambda: _events(mesh, "recovered"), timeout_s=5, message="an event says it is over")
 
 
 def test_degraded_some_failing_requests_among_successes_are_not_degraded(store: tuple[Deployment, Path]) -> None:
