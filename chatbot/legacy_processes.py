@@ -37,6 +37,11 @@ class Starting:
     started_at_s: float
     phase: str = "loading"
     signal: str = ""
+    state: str = "S"  # its /proc state: "T" stopped (SIGSTOP, Ctrl-Z), "t" held by a debugger
+
+    @property
+    def paused(self) -> bool:
+        return self.state in ("T", "t")
 
     @property
     def stopping(self) -> bool:
@@ -82,7 +87,8 @@ def _legacy(pid: int, pattern: re.Pattern[str]) -> Starting | None:
         return None
     phase = _PHASE.search(line)
     return Starting(pid, _boot_time_s() + int(fields[19]) / os.sysconf("SC_CLK_TCK"),
-                    phase=phase["phase"] if phase else "loading", signal=(phase["signal"] or "") if phase else "")
+                    phase=phase["phase"] if phase else "loading", signal=(phase["signal"] or "") if phase else "",
+                    state=fields[0])
 
 
 def _boot_time_s() -> float:

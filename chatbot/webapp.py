@@ -268,9 +268,45 @@ def legacy_ready() -> None:
     than counting as ready while every request fails. A connect and close: ~0.1 ms on loopback."""
     address = legacy_address()
     try:
-        socket.create_connection(address, timeout=1.0).close()
+        probe = socket.create_connection(address, timeout=PROBE_TIMEOUT_S)
+    except TimeoutError:  # here, its listen backlog is full: accepted by the kernel, never by the server
+        local = address[0] in _LOCAL_HOSTS
+        raise LegacyServerDown(legacy_silent(address) if local else legacy_down(address, "timed out")) from None
     except OSError as error:
         raise LegacyServerDown(legacy_down(address, error.strerror or str(error))) from None
+    # Accepting is the kernel's doing: a stopped or hung server accepts too. A line it must answer
+    # ({} is refused at once, 400, with nothing stored) tells that it serves.
+    with probe:
+        try:
+            probe.sendall(b"{}\n")
+            answered = probe.makefile("rb").readline(4096)
+        except TimeoutError:
+            raise LegacyServerDown(legacy_silent(address)) from None
+        except OSError as error:
+            raise LegacyServerDown(legacy_down(address, error.strerror or str(error))) from None
+    if not answered:
+        raise LegacyServerDown(legacy_down(address, "it closed the connection without answering"))
+
+
+PROBE_TIMEOUT_S = 0.4  # to connect, then to answer: both within the readiness check's 1 s
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def legacy_silent(address: tuple[str, int]) -> str:
+    """A legacy server that accepts connections (or has its backlog full) but does not answer:
+    stopped or hung, named by pid and address with what brings it back."""
+    host, port = address
+    found = legacy_processes.starting(port) if host in _LOCAL_HOSTS else None
+    where = f"{host}:{port}"
+    if found is None:
+        return (f"the legacy server at {where} accepts connections but does not answer within {PROBE_TIMEOUT_S:g} s "
+                f"(hung, stopped or overloaded); restart it: {legacy_start_command(port)}")
+    if found.paused:
+        return (f"the legacy server (pid {found.pid}) on {where} is stopped (SIGSTOP or Ctrl-Z): it accepts "
+                f"connections but answers none; resume it: kill -CONT {found.pid}")
+    return (f"the legacy server (pid {found.pid}) on {where} accepts connections but does not answer within "
+            f"{PROBE_TIMEOUT_S:g} s: hung or overloaded; if it stays so, restart it: kill {found.pid}, then "
+            f"{legacy_start_command(port)}")
 
 
 def legacy_down(address: tuple[str, int], why: str) -> str:

@@ -231,7 +231,9 @@ class App:
                 guard.thread(_say_when_all_ready, deployment, stop, name="puma-all-ready", retry=False).start()
             print(f"logs: {deployment.run_dir / 'logs'}/<service>.log (kept after the stop if the run had errors: "
                   "a 5xx, a traceback or ERROR line, a failed service)", flush=True)
-            wakeups.wait(stop)  # not stop.wait(): a SIGTERM another thread took would never end it
+            # Not stop.wait(): a SIGTERM another thread took would never end it. A gap in its own
+            # clock (stopped, starved) is said as such: what it reports next may have happened meanwhile.
+            wakeups.wait(stop, on_gap=lambda seconds: _say_paused(deployment, seconds))
             if deployment.failure is not None:  # not a signal: the deployment can no longer serve
                 raise PumaError(f"the deployment stopped: {deployment.failure}")
         finally:
@@ -277,6 +279,15 @@ def _say_when_all_ready(deployment: Deployment, stop: threading.Event) -> None:
 def _on_stop_signals(handler: Any) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, handler)
+
+
+def _say_paused(deployment: Any, seconds: float) -> None:
+    """The supervisor did not run for `seconds` (SIGSTOP, or starved of CPU): said in its log and events."""
+    since = time.strftime("%H:%M:%S", time.localtime(time.time() - seconds))
+    message = (f"the supervisor did not run for {seconds:.0f} s (since {since}: stopped by SIGSTOP, or starved of "
+               "CPU); deaths and failures it reports now may have happened meanwhile (their times say when)")
+    log.warning("%s", message)
+    deployment.record("supervisor", message, kind="paused")
 
 
 def _interrupt(signum: int, _frame: object) -> None:

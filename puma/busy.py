@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import struct
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 STUCK_GRACE_S = 5.0  # past the service's timeout_s: every caller has been answered 504 by then
@@ -26,6 +27,11 @@ STUCK_GRACE_S = 5.0  # past the service's timeout_s: every caller has been answe
 _LAYOUT = struct.Struct("<dI4x")
 # Then what the oldest request is ("POST /listener", UTF-8, NUL-padded): a stop names what it waits for.
 _WHAT = struct.Struct("112s")
+# Then a part it needs failing its requests (`puma.failing`): since when and the last failure and
+# the last request served (CLOCK_MONOTONIC, s), how many failed in a row, the status they were
+# answered, and the service's own words (UTF-8).
+_FAILING = struct.Struct("<dddIH2x352s")
+_FAILING_AT = _LAYOUT.size + _WHAT.size
 
 
 def board_path(busy_dir: Path | str, service: str, instance_id: int) -> Path:
@@ -41,12 +47,52 @@ class BusyBoard:
         self.path = path
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         self.publish(0, 0.0)
+        self.failing(Failing())  # its whole size now: later writes need no new space (a full disk)
 
     def publish(self, running: int, oldest_started_at: float, oldest_what: str = "") -> None:
         try:
             os.pwrite(self.fd, _LAYOUT.pack(oldest_started_at, running) + _WHAT.pack(oldest_what.encode()[:_WHAT.size]), 0)
         except OSError:
             pass  # the run dir went away (a stop): nothing reads it any more
+
+    def failing(self, run: Failing) -> None:
+        """The run of requests this instance failed on a part it needs (`puma.failing`), as it is now."""
+        try:
+            os.pwrite(self.fd, _FAILING.pack(run.since, run.last, run.last_ok, run.count, run.status,
+                                             run.what.encode()[:_FAILING.size - 32]), _FAILING_AT)
+        except OSError:
+            pass  # as above
+
+    def served(self, at: float) -> None:
+        """This instance served a request at `at` (monotonic): only that field of its failing run."""
+        try:
+            os.pwrite(self.fd, struct.pack("<d", at), _FAILING_AT + 16)
+        except OSError:
+            pass  # as above
+
+
+@dataclass
+class Failing:
+    """An instance's run of requests failed on a part it needs (times: CLOCK_MONOTONIC, s; 0: never)."""
+
+    count: int = 0  # failed in a row; 0: none fails
+    since: float = 0.0  # the first of them
+    last: float = 0.0  # the latest of them
+    last_ok: float = 0.0  # the latest request it served
+    status: int = 0  # what they were answered (507, 503)
+    what: str = ""  # the service's own words: "the database is full"
+
+
+def read_failing(path: Path) -> Failing:
+    """An instance's run of failed requests as it published it; an empty one if unknown.
+    Example: ``read_failing(p).count`` -> 12."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(_FAILING_AT)
+            since, last, last_ok, count, status, what = _FAILING.unpack(f.read(_FAILING.size))
+    except (OSError, struct.error):
+        return Failing()
+    return Failing(count, since, last, last_ok, status, bytes(what).rstrip(b"\0").decode(errors="replace"))
 
 
 def read(path: Path) -> tuple[int, float]:

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from . import guard
+from . import failing, guard
 from .autoscale import Autoscaler, Bounds
 from .busy import STUCK_GRACE_S
 from .services import Service
@@ -62,6 +62,7 @@ class ControlLoop:
         self.thread = guard.thread(self._run, name="puma-control", stop=self.stopping.is_set)
         self._cut_checked_at = 0.0
         self._cut_seen: dict[str, int] = {}
+        self._degraded_said: dict[str, str] = {}  # service -> why it was last said degraded
 
     def _report_cut_replies(self) -> None:
         """Log (WARNING) and record each reply newly cut off by its service's `timeout_s` after it had
@@ -109,6 +110,10 @@ class ControlLoop:
                 log.warning("service %s: %s", name, message)
                 self.d.record(name, message, kind="stuck", held_s=round(held_s, 1))
 
+    def _report_degraded(self) -> None:
+        """Log and record, once per change, a service a part of which fails every request (`puma.failing`)."""
+        failing.say_changes(self.d, self._degraded_said, {n: failing.of_pool(p) for n, p in list(self.d.pools.items())})
+
     def start(self) -> None:
         self.thread.start()
 
@@ -147,6 +152,7 @@ class ControlLoop:
                     self._report_cut_replies()
                     self._carry_traffic()
                     self._report_held()
+                    self._report_degraded()
             except Exception as exc:  # noqa: BLE001 - one bad sample must not stop autoscaling
                 outage.failed(exc)
                 continue

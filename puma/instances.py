@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import busy, guard
+from .clocks import seen_late
 from .forkserver import ForkedZygote, exit_text
 from .orphans import Orphans, start_ticks
 from .recycling import RECYCLE_EXIT_CODE
@@ -111,7 +112,12 @@ class ServicePool(ServiceZygote):
         with self.lock:
             self._zygote_down = True
             wanted = max(self.service.instances.min, self.wanted())
-            kept = self._keep_serving()
+            kept, lost = self._keep_serving()
+        for dead in lost:  # killed with it (kill -9 of both): each death named, as any other instance's
+            log.warning("service %s: instance %d (pid %s) died with its zygote; replacing it once its zygote is "
+                        "started again", self.name, dead.id, dead.pid)
+            self.owner.record(self.name, f"instance {dead.id} died with its zygote; replacing it once its zygote "
+                              "is started again", kind="died")
         self.owner.publish()
         if not self.routable() and (self.warmup_s or 0.0) >= SLOW_WARMUP_S:  # none left: its 503s say how long
             self.zygote_started_at = time.monotonic()
@@ -137,15 +143,17 @@ class ServicePool(ServiceZygote):
             self._owed = 0  # counted in `wanted`, and what died since was counted there as alive
             short = max(0, wanted - len(self.live()))
         died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
-        self.owner.record(self.name, f"{died}; started again; {_count(serving, 'serving instance')} kept serving"
+        kept_said = f"{_count(serving, 'serving instance')} kept serving" if serving else "none kept serving"
+        self.owner.record(self.name, f"{died}; started again; {kept_said}"
                           + (f", {short} more starting" if short else ""), kind="zygote_restarted", kept=serving)
         for _ in range(short):
             self.spawn()
 
-    def _keep_serving(self) -> list[Instance]:
+    def _keep_serving(self) -> tuple[list[Instance], list[Instance]]:
         """Under the lock, as the zygote died: keep its instances that serve (or drain) as orphans,
-        watched by the supervisor; kill and drop those that were starting or failing their checks."""
-        kept = []
+        watched by the supervisor; kill and drop those that were starting or failing their checks.
+        Returns those kept, and those found dead (gone with their zygote, not draining)."""
+        kept, lost = [], []
         for instance in [i for i in self.instances.values() if not i.remote]:
             alive = instance.pid is not None and self.orphans.adopt(instance.pid, instance.start_ticks)
             if alive and instance.state in ("ready", "leaving", "draining"):
@@ -156,9 +164,11 @@ class ServicePool(ServiceZygote):
                 instance.state = "stopped"  # before the kill: its exit is expected
                 assert instance.pid is not None
                 self.orphans.signal(instance.pid, signal.SIGKILL)
+            elif instance.state in ("starting", "ready", "unhealthy"):
+                lost.append(instance)
             instance.state = "stopped"
             del self.instances[instance.id]
-        return kept
+        return kept, lost
 
     def _stop_orphans(self) -> None:
         """The service failed (or stops): its orphans drain and exit."""
@@ -384,9 +394,10 @@ class ServicePool(ServiceZygote):
         else:
             how = "replacing it once its zygote is started again" if later else "replacing it"
             code = event["code"] if event["code"] is not None else "unknown: its zygote had died"
-            log.warning("service %s: instance %d (pid %d) exited with code %s; %s",
-                        self.name, instance.id, event["pid"], code, how)
-            self.owner.record(self.name, f"instance {instance.id} died (code {code}); {how}{lost}", kind="died")
+            late = seen_late(event.get("at"))
+            log.warning("service %s: instance %d (pid %d) exited with code %s%s; %s",
+                        self.name, instance.id, event["pid"], code, late, how)
+            self.owner.record(self.name, f"instance {instance.id} died (code {code}){late}; {how}{lost}", kind="died")
         if not later:
             self._replace(instance)
         self.owner.publish()  # after: a stand-in keeps the dead instance's address in Envoy

@@ -261,6 +261,13 @@ def _service_table(services: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _clock(epoch: Any) -> str:
+    """An event's time as the operator's clock reads it (`15:12:41 `), so a fault can be dated."""
+    if not isinstance(epoch, int | float):
+        return ""
+    return time.strftime("%H:%M:%S ", time.localtime(epoch))
+
+
 def format_status(status: dict[str, Any]) -> str:
     envoy = status.get("envoy") or {}
     where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
@@ -275,6 +282,12 @@ def format_status(status: dict[str, Any]) -> str:
     not_ready = [f"  {n}: not ready: {why}" for n, s in status["services"].items() for why in s.get("not_ready") or ()]
     if not_ready:
         lines += ["", "not ready (running, but Envoy routes around them and their requests get 503):"] + not_ready
+    degraded = [f"  {n}: {s['degraded']}" for n, s in status["services"].items() if s.get("degraded")]
+    if degraded:
+        lines += ["", "degraded (serving, but a part it needs fails every request):"] + degraded
+    short = [f"  {n}: {why}" for n, s in status["services"].items() for why in s.get("short") or ()]
+    if short:
+        lines += ["", "below its count (why fewer are ready than wanted):"] + short
     failing = status.get("supervisor_failing") or []
     if failing:
         lines += ["", "supervisor failing (retrying with back-off; the last error):"] + [
@@ -302,5 +315,5 @@ def format_status(status: dict[str, Any]) -> str:
     if status.get("events"):
         lines += ["", "recent events:"]
         for e in status["events"][-10:]:
-            lines.append(f"  {e['service']}: {e['message']}")
+            lines.append(f"  {_clock(e.get('time'))}{e['service']}: {e['message']}")
     return "\n".join(lines)

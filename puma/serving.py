@@ -45,7 +45,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import parse_accept_header
 from werkzeug.local import LocalProxy
 
-from . import apperrors, callerrors, eventloop
+from . import apperrors, callerrors, eventloop, failing
 from .binding import Binding, BindingError, request_form
 from .codec import JSONBodyError, decode_json, encode_json
 from .config import too_large_message
@@ -299,6 +299,7 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
         with _gate(fn):
             result = fn(req) if takes_request else fn()
         result = _settled(result)
+        failing.succeeded()  # what it needs worked: a run of failures on it is over
         if isinstance(result, dict | list | str | tuple) and takes_request:
             return shape(result, name, convert=True)  # a reply as a handler writes it (a tuple: with its status)
         return value_reply(result, name, who=_function_name(fn), returns=returns, handler=takes_request,
@@ -343,6 +344,7 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request, get: bool = Fals
             fields = req.query if query else with_files(req.data, req.files)
             result = endpoint.binding.call(fields, form=query or not isinstance(req.json, dict))
         result = _settled(result, endpoint.binding, req.data)
+        failing.succeeded()  # what it needs worked: a run of failures on it is over
         return value_reply(result, name, who=_function_name(endpoint.fn),
                            returns=endpoint.binding.returns, text_type=_text_wanted(req))
     except BindingError as exc:
@@ -544,6 +546,7 @@ def _storage_full(name: str, exc: Exception, req: Request, full: str) -> FlaskRe
     inner = getattr(exc, "orig", None) or exc  # the driver's short message, not the SQL and its values
     log.error("service %s: %s is full on %s %s: %s: %s", name, full, req.method, req.path, type(exc).__name__,
               str(inner).strip().split("\n")[0][:200])
+    failing.failed(507, f"{full} is full")
     return error_response(507, f"service {name!r} ran out of space: {full} is full; nothing of this request was "
                                "stored: free space there (or raise its quota), then send it again",
                           service=name, full=full, type=type(exc).__name__)
@@ -553,6 +556,7 @@ def _store_unavailable(name: str, exc: Exception, req: Request, down: tuple[str,
     store, reason, retry_after_s = down
     log.warning("service %s: %s is unavailable on %s %s: %s: %s", name, store, req.method, req.path,
                 type(exc).__name__, reason)
+    failing.failed(503, f"{store} is unavailable ({reason})")
     return error_response(503, f"{store} of service {name!r} is unavailable ({reason}); retry after the time in "
                                "Retry-After", service=name, unavailable=store, type=type(exc).__name__,
                           retry_after_s=max(1, math.ceil(retry_after_s)))

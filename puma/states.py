@@ -102,8 +102,12 @@ def headline(status: Mapping[str, Any]) -> str | None:
         also = f"; not ready: {', '.join(not_ready)} (see below)" if not_ready else ""
         return (f"starting: waiting for {', '.join(waiting)} (no instance ready yet; `puma run` prints the URL "
                 f"once it has started){also}")
+    degraded = [n for n, s in (status.get("services") or {}).items() if isinstance(s, dict) and s.get("degraded")]
     if not_ready:
-        return f"serving; not ready: {', '.join(not_ready)} (see below: their requests get 503)"
+        also = f"; degraded: {', '.join(degraded)}" if degraded else ""
+        return f"serving; not ready: {', '.join(not_ready)} (see below: their requests get 503){also}"
+    if degraded:
+        return f"serving; degraded: {', '.join(degraded)} (see below: a part it needs fails every request)"
     return None
 
 

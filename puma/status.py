@@ -19,7 +19,12 @@ starting is only while the deployment starts; a service that stops serving after
 SERVICE:
     prefix, lb_policy, min_instances, max_instances
     instances         [{id, pid, container, host, port, state, worker, healthy, requests}]
-    ready             instances ready to serve (running, and passing the service's readiness check)
+    ready             instances ready to serve (running, passing the service's readiness check, and routed
+                      to by Envoy: what `/_puma/ready` counts; see `puma.readycount`)
+    wanted            how many it is meant to run now
+    short             ["instance 4: starting (3 s)", ...]: why ready is below wanted, when it is
+    degraded          null, or why a part it needs fails every request ("the database is full: ...
+                      every request for 40 s answered 507"): ready all the same (see `puma.failing`)
     not_ready         ["instance 1: <why>", ...]: running instances whose readiness check fails (what they
                       need is down): Envoy routes around them, their requests get 503 naming why
     in_flight         requests at Envoy for it: active + waiting for a connection
@@ -67,7 +72,6 @@ import hmac
 import ipaddress
 import logging
 import os
-import re
 import secrets
 import socket
 import threading
@@ -76,14 +80,15 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from . import guard
+from . import failing, guard
 from .config import MAX_INSTANCES
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
+from .readycount import converge, routed_addresses, serves, shortfall
 from .states import passes, states
 from .suggest import did_you_mean
 from .traffic import ServiceTraffic
-from .visibility import internal_names, without_internal
+from .visibility import LOCATING, internal_names, public_view, without_internal
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
@@ -168,6 +173,8 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     healthy = {h.address: h.healthy for h in stat.hosts} if stat else {}
     served = {h.address: h.rq_total for h in stat.hosts} if stat else {}
     svc = d.config.puma_services[name]
+    routed = routed_addresses(stat)
+    converge(getattr(d, "health", None), pool, routed)  # a health event missed: follow Envoy's routing
     instances = [{"id": i.id, "pid": i.pid, "container": i.container, "host": i.host, "port": i.port,
                   "state": i.state, "worker": i.worker,
                   "healthy": healthy.get(i.address, False) if i.state == "ready" else None,
@@ -177,27 +184,32 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     # Ready means requests are served: an instance whose readiness check fails (what it needs is
     # down) is running, but Envoy routes around it and its requests get 503, so it is not counted.
     not_ready = [f"instance {i['id']}: {i['not_ready']}" for i in instances if i["not_ready"]]
-    # Ready is what Envoy was told: one whose endpoints file is not written yet (a full disk) is not.
+    # Ready is what Envoy was told and routes to, as /_puma/ready counts it (puma.readycount).
     told = d.envoy.published(name) if hasattr(d.envoy, "published") else None
     unknown = {i.id for i in pool.instances.values() if told is not None and passes(pool, i)
                and not i.remote and i.address not in told}
     not_ready += [f"instance {n}: not in Envoy yet (its endpoints file is not written: see supervisor failing)"
                   for n in sorted(unknown) if guard.outages()]
+    wanted = (max(pool.wanted() if hasattr(pool, "wanted") else
+                  sum(1 for i in instances if i["state"] in ("starting", "ready")),
+                  0 if pool.instances or getattr(pool, "restarting", False) else svc.instances.min)
+              if not getattr(pool, "failed", None) else svc.instances.upper)
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
         "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
         "instances": instances,
-        "ready": sum(1 for i in pool.instances.values() if passes(pool, i) and (i.id not in unknown or not guard.outages())),
+        "ready": sum(1 for i in pool.instances.values() if serves(pool, i, routed, told)),
         # How many it runs now (its config's count, or what a scale or the autoscaler set): not draining
         # ones. Before its zygote has forked any (it imports, warms up), the count it will start: "0/3",
         # never "0/0", which reads as none wanted.
         # One killed and not yet replaced (failing its checks, or waiting for its zygote) still counts:
         # "1/1" of a service of 2 read as nothing missing.
-        "wanted": max(pool.wanted() if hasattr(pool, "wanted") else
-                      sum(1 for i in instances if i["state"] in ("starting", "ready")),
-                      0 if pool.instances or getattr(pool, "restarting", False) else svc.instances.min)
-        if not getattr(pool, "failed", None) else svc.instances.upper,
+        "wanted": wanted,
+        # Why ready is below wanted, whatever the cause (a count short of its target always says why).
+        "short": [] if getattr(pool, "failed", None) else
+        [w for w in shortfall(pool, wanted, routed, told) if "not in Envoy yet" not in w or not guard.outages()],
         "not_ready": not_ready,
+        "degraded": failing.of_pool(pool),  # serving, but a part it needs fails every request (puma.failing)
         "in_flight": stat.in_flight if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,
         "failed": getattr(pool, "failed", None),  # why it is down for good (its zygote kept dying)
@@ -255,11 +267,15 @@ def readiness(deployment: DeploymentView) -> tuple[bool, dict[str, Any]]:
         services[name] = {"ready": routed.get(name, 0), "starting": starting}
     # One definition of starting and not ready (puma.states), as /_puma/status says them.
     waiting, why = states(d, routed)
-    not_ready = {name: _LOCATING.sub("(hidden)", text) for name, text in why.items()}
+    not_ready = {name: LOCATING.sub("(hidden)", text) for name, text in why.items()}
     body = {"ready": not waiting and not not_ready and not d.stopping, "waiting_for": waiting,
             "not_ready": not_ready, "services": services}
     if d.stopping:
         body["stopping"] = True
+    degraded = {name: LOCATING.sub("(hidden)", said) for name, pool in list(d.pools.items())
+                if (said := failing.of_pool(pool))}
+    if degraded:  # ready all the same (a restart would not free a disk): said, not flapped
+        body["degraded"] = degraded
     return bool(body["ready"]), body
 
 
@@ -307,29 +323,6 @@ def scale(deployment: DeploymentView, body: dict[str, Any]) -> dict[str, Any]:
 
 PEER_HEADER = "x-puma-peer"  # set by Envoy's status route to the connection's peer address
 LOCAL_HEADER = "x-puma-local"  # ... and to the address the peer connected to
-_PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib", "not_ready")
-# What in an event's message locates a process: an IPv4/IPv6 address (with its port), a worker's id.
-_LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
-
-
-def _hide(text: str | None) -> str | None:
-    return _LOCATING.sub("(hidden)", text) if text else text
-
-
-def public_view(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot without what locates processes: pids, hosts, ports, the admin address."""
-    services = {name: {**svc, "instances": [{**{k: i.get(k) for k in _PUBLIC_INSTANCE}, "not_ready": _hide(i.get("not_ready"))}
-                                            for i in svc["instances"]],
-                       "not_ready": [_hide(why) for why in svc.get("not_ready") or ()]}
-                for name, svc in snapshot["services"].items()}
-    events = [{**e, "message": _LOCATING.sub("(hidden)", str(e.get("message", "")))} for e in snapshot["events"]]
-    envoy = snapshot.get("envoy") or {}
-    return {"time": snapshot["time"], "view": "public", "envoy": {"up": envoy.get("pid") is not None},
-            "services": services, "events": events, "waiting_for": snapshot.get("waiting_for", []),
-            "not_ready": {n: _hide(why) for n, why in (snapshot.get("not_ready") or {}).items()},
-            "stopping": snapshot.get("stopping", False), "started_at": snapshot.get("started_at")}
-
-
 def _is_local(address: str) -> bool:
     try:
         return ipaddress.ip_address(address.strip().strip("[]")).is_loopback

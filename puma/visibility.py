@@ -78,3 +78,27 @@ def _scrubber(hidden: frozenset[str]) -> Any:
 
 
 __all__ = ["INTERNAL_NAMED", "internal_names", "redact", "without_internal"]
+
+
+_PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib", "not_ready")
+# What in an event's message locates a process: an IPv4/IPv6 address (with its port), a worker's id.
+LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
+
+
+def _hide(text: str | None) -> str | None:
+    return LOCATING.sub("(hidden)", text) if text else text
+
+
+def public_view(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot without what locates processes: pids, hosts, ports, the admin address."""
+    services = {name: {**svc, "instances": [{**{k: i.get(k) for k in _PUBLIC_INSTANCE}, "not_ready": _hide(i.get("not_ready"))}
+                                            for i in svc["instances"]],
+                       "not_ready": [_hide(why) for why in svc.get("not_ready") or ()],
+                       "degraded": _hide(svc.get("degraded"))}
+                for name, svc in snapshot["services"].items()}
+    events = [{**e, "message": LOCATING.sub("(hidden)", str(e.get("message", "")))} for e in snapshot["events"]]
+    envoy = snapshot.get("envoy") or {}
+    return {"time": snapshot["time"], "view": "public", "envoy": {"up": envoy.get("pid") is not None},
+            "services": services, "events": events, "waiting_for": snapshot.get("waiting_for", []),
+            "not_ready": {n: _hide(why) for n, why in (snapshot.get("not_ready") or {}).items()},
+            "stopping": snapshot.get("stopping", False), "started_at": snapshot.get("started_at")}

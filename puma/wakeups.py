@@ -22,11 +22,14 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from waitress import wasyncore
 
 SIGNAL_CHECK_S = 0.5  # the longest the supervisor's main thread sleeps with a signal to handle
+GAP_S = 5.0  # a wake this late means the process was not running (stopped, or starved of CPU)
 
 
 class _SignalWakeup(wasyncore.file_dispatcher):
@@ -60,10 +63,16 @@ def wake_loop_on_signals(socket_map: dict[int, Any]) -> None:
     signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
 
 
-def wait(event: threading.Event) -> None:
-    """`event.wait()` that handles signals meanwhile, whichever thread took them (see the module's doc)."""
+def wait(event: threading.Event, on_gap: Callable[[float], None] | None = None) -> None:
+    """`event.wait()` that handles signals meanwhile, whichever thread took them (see the module's doc).
+    `on_gap(seconds)`: called when a wake came `GAP_S` or more late — this process did not run for
+    that long (stopped by SIGSTOP, or starved of CPU), so what it sees next may be old news."""
+    last = time.monotonic()
     while not event.wait(SIGNAL_CHECK_S):
-        pass
+        now = time.monotonic()
+        if on_gap is not None and now - last >= SIGNAL_CHECK_S + GAP_S:
+            on_gap(now - last - SIGNAL_CHECK_S)
+        last = now
 
 
 def join(thread: threading.Thread) -> None:

@@ -37,6 +37,7 @@ from . import (
     draining,
     endpoints,
     eventloop,
+    failing,
     logs,
     recycling,
     sharedcache,
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         name_instance(instance_id, sock.getsockname()[1])
         if args.busy_dir:
             counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
+            failing.attach(counters.board)  # a part it needs failing its requests: the supervisor reads it there
         serve(args, app, counters, sock, notify)
 
     # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.

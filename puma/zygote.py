@@ -8,7 +8,7 @@ It speaks JSON lines with the supervisor: commands on stdin, events on stdout.
     SIGTERM to an instance from elsewhere -> {"event": "leaving", "id": 3, "pid": 4242}: the supervisor
                                    starts a replacement, stops routing to it, then sends "stop"
     {"op": "kill", "pid": 4242}    ->  (SIGKILL)
-    instance exits                 ->  {"event": "exit", "pid": 4242, "id": 3, "code": 0}
+    instance exits                 ->  {"event": "exit", "pid": 4242, "id": 3, "code": 0, "at": 5012.3}
     {"op": "spawn", "id": 4, "reuse": 3}  ->  instance 4 serves on instance 3's socket (same port)
     {"op": "release", "id": 3}     ->  (instance 3's socket is closed)
     {"op": "ping", "n": 7}         ->  {"event": "pong", "n": 7}  (its liveness check: puma.zygotewatch)
@@ -333,7 +333,9 @@ class Zygote:
             self._release(instance_id, "its instance died while PUMA's supervisor is stopped")
         elif instance_id in self.sockets:  # died: its port waits for a replacement, for a while
             self.orphaned[instance_id] = time.monotonic() + ORPHAN_HOLD_S
-        emit(self.out, {"event": "exit", "pid": pid, "id": instance_id, "code": os.waitstatus_to_exitcode(status)})
+        # "at": CLOCK_MONOTONIC, one clock for the host: a supervisor that reads this late can say how late.
+        emit(self.out, {"event": "exit", "pid": pid, "id": instance_id, "code": os.waitstatus_to_exitcode(status),
+                        "at": time.monotonic()})
 
     def _exit_alone(self) -> None:
         # A SIGTERM comes from outside PUMA (an operator, a process manager): a zygote is needed only to

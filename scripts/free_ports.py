@@ -84,8 +84,13 @@ def _holder(port: str) -> str:
     server, listening = legacy_server(port), _connections(int(port), _LISTEN)
     if server:
         doing = "holds it" if listening else "is loading on it"
-        return (f"a legacy socket server {doing} (pid {server}, from var/legacy-server-{port}.pid: started by hand "
-                f"or by another make run); stop it with kill {server}")
+        owner = _owning_run(server)
+        if owner is not None:  # stopping that make run stops its legacy server too; a kill would leave it half up
+            run_pid, run_port = owner
+            return (f"a legacy socket server {doing} (pid {server}), started by the make run serving on port "
+                    f"{run_port} (pid {run_pid}); stop that make run with make stop PORT={run_port}")
+        return (f"a legacy socket server {doing} (pid {server}, from var/legacy-server-{port}.pid), started by "
+                f"hand, not by a make run that is still running; stop it with kill {server}")
     run = make_run(port)
     if run:
         return f"a make run serves on it (pid {run}, from var/make-run-{port}.pid); stop it with make stop PORT={port}"
@@ -95,6 +100,32 @@ def _holder(port: str) -> str:
             return f"{holder} listens on it; stop it"
         return "something listens on it (another make run?); stop it"
     return "a process has bound it but does not listen yet (a server still starting?); stop it"
+
+
+def _owning_run(pid: int) -> tuple[int, str] | None:
+    """`(pid, PORT)` of the make run that started process `pid` (an ancestor of it whose pid a
+    var/make-run-PORT.pid names), or None."""
+    runs = {}
+    for path in Path("var").glob("make-run-*.pid"):
+        port = path.name[len("make-run-"):-len(".pid")]
+        if (run := make_run(port)) is not None:
+            runs[run] = port
+    for _ in range(4):  # run.sh -> (nice) -> python: a few levels at most
+        pid = _parent(pid)
+        if pid is None or pid <= 1:
+            return None
+        if pid in runs:
+            return pid, runs[pid]
+    return None
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^PPid:\s*(\d+)", status, re.M)
+    return int(found.group(1)) if found else None
 
 
 def _command_line(pid: int) -> str:

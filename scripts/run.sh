@@ -23,6 +23,8 @@ restart="$bin/python -m legacy_socket_server --port $legacy_port --pid-file $pid
 mkdir -p var
 runfile=var/make-run-$port.pid  # this script's pid, then puma run's: `make stop PORT=$port` reads it
 echo $$ > "$runfile"
+stopfile=var/make-run-$port.stop  # written by `make stop` (its pid) before it signals: a stop asked for
+rm -f "$stopfile"
 echo "legacy socket server: 127.0.0.1:$legacy_port (the page's Legacy backend), log in $legacy_log, pid in $pidfile"
 echo "make: the commands are in $bin: in another terminal, . $bin/activate, then puma status"
 echo "=== make run, $(date '+%F %T'): legacy socket server on 127.0.0.1:$legacy_port" >> "$legacy_log"
@@ -84,11 +86,16 @@ stop_legacy() {
   # The pid file goes only if it names a server this run stopped (another's, loading or serving,
   # keeps its file: `make stop` and the next make run find it by it).
   case "$(cat "$pidfile" 2>/dev/null)" in "$legacy"|"${pid:-$legacy}") running "${pid:-$legacy}" || rm -f "$pidfile" ;; esac
-  rm -f "$runfile"
+  rm -f "$runfile" "$stopfile"
+}
+# A stop `make stop` asked for is a normal end (exit 0, said once), not make's "Error 143".
+asked_stop() {
+  [ -e "$stopfile" ] || return 1
+  echo "make: stopped by make stop PORT=$port (pid $(cat "$stopfile" 2>/dev/null)), as asked"
 }
 trap stop_legacy EXIT
 trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'asked_stop && exit 0; exit 143' TERM
 # In the foreground (Ctrl-C reaches it), its pid added to $runfile first: `make stop` signals it.
 # The shell's own stderr is silenced around it (puma run's goes to the terminal through fd 3): bash
 # reports a child killed by a signal as "run.sh: line N: PID Killed <the whole command>", which says
@@ -97,6 +104,7 @@ exec 3>&2
 { LEGACY_SOCKET_ADDR="127.0.0.1:$legacy_port" LEGACY_START_COMMAND="$restart" \
     sh -c 'echo $$ >> "$0"; exec "$@"' "$runfile" "$bin/puma" run chatbot/puma_app.py --port "$port" 2>&3; } 2>/dev/null
 status=$?
+case $status in 130|143) asked_stop && status=0 ;; esac
 case $status in
   130|143|0|1|2) ;;  # Ctrl-C, make stop, a clean end, an error puma run has said
   *) if [ "$status" -gt 128 ]; then

@@ -161,6 +161,8 @@ def stop(port: str) -> int:
              else "it is still starting")
           + (f"; then make run stops {others}" if others else ""), flush=True)
     started = time.monotonic()
+    # make run reads it: the stop was asked for, so it ends as a normal stop, not as make's "Error 143".
+    path.with_suffix(".stop").write_text(f"{os.getpid()}\n")
     os.kill(target, signal.SIGTERM)
     said = started
     while alive(runner):

@@ -4,11 +4,15 @@ already timed out commits nothing."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,7 +47,6 @@ def test_legacy_bridge_readiness_names_the_address_and_the_command_with_its_port
         host: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Down: not ready, naming the address and how to start the server on *this* port (not the
     default 13113), whole within the reason's limit; listening: ready."""
-    import socket
 
     from chatbot.webapp import legacy_ready
     from tests.helpers import free_port
@@ -58,12 +61,88 @@ def test_legacy_bridge_readiness_names_the_address_and_the_command_with_its_port
     # The command make run prints too: the server records its pid where Ctrl-C and make stop find it.
     assert reason.endswith(f"start it: .venv/bin/python -m legacy_socket_server --port {port} --pid-file "
                            f"var/legacy-server-{port}.pid >> var/legacy-server-{port}.log 2>&1 &"), reason
-    with socket.create_server(("127.0.0.1", port)) as listening:
-        listening.listen()
+    with _answering(port):
         probe.refresh()
         assert probe.state() == (True, "")
     probe.refresh()  # gone again
     assert not probe.state()[0]
+
+
+@contextlib.contextmanager
+def _answering(port: int) -> Iterator[None]:
+    """A stand-in legacy server on `port` that answers each line (as the real one refuses `{}`)."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", port))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = server.accept()
+                with conn, conn.makefile("rb") as lines:
+                    for _line in lines:
+                        conn.sendall(b'{"error": "bad_request", "status": 400}\n')
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)  # wakes the accept(): closed alone, it would go on listening
+        server.close()
+
+
+_SERVING_STAND_IN = """
+import socket, sys, threading
+s = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+print("serving", flush=True)
+def answer(conn):
+    with conn, conn.makefile("rb") as lines:
+        for line in lines:
+            if sys.argv[2] == "answers":
+                conn.sendall(b'{"status": 400}\\n')
+while True:
+    threading.Thread(target=answer, args=(s.accept()[0],), daemon=True).start()
+"""
+
+
+@pytest.mark.parametrize("how", ["stopped", "hung"])
+def test_legacy_bridge_readiness_names_a_server_that_accepts_but_does_not_answer_by_pid(
+        how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A legacy server stopped by SIGSTOP (or hung) still has its connections accepted by the kernel:
+    not ready at the next check, named by pid and address, with what brings it back; ready again
+    once it answers."""
+    from chatbot.webapp import legacy_ready
+    from tests.helpers import free_port
+
+    port = free_port()
+    monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{port}")
+    server = subprocess.Popen([sys.executable, "-c", _SERVING_STAND_IN, str(port),
+                               "answers" if how == "stopped" else "silent", "-m", "legacy_socket_server",
+                               "--port", str(port), "[phase: serving]"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "serving"
+        probe = Probe(legacy_ready, period_s=1.0, timeout_s=2.0)
+        if how == "stopped":
+            probe.refresh()
+            assert probe.state() == (True, "")
+            os.kill(server.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        probe.refresh()
+        ready, reason = probe.state()
+        assert not ready and time.monotonic() - started < 1.0, (reason, time.monotonic() - started)
+        assert f"(pid {server.pid}) on 127.0.0.1:{port}" in reason and "check" not in reason, reason
+        if how == "stopped":
+            assert reason.endswith(f"resume it: kill -CONT {server.pid}"), reason
+            os.kill(server.pid, signal.SIGCONT)
+            probe.refresh()
+            assert probe.state() == (True, "")
+        else:
+            assert "does not answer" in reason and f"restart it: kill {server.pid}, then " in reason, reason
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+        server.kill()
+        server.communicate()
 
 
 def _bound_stand_in(argv: list[str], port: int) -> subprocess.Popen[str]:

@@ -123,6 +123,13 @@ case "$*" in
 esac
 """
 FAKE_PUMA = """#!/bin/sh
+if [ -n "$FAKE_PUMA_STARTING" ]; then  # still starting: a SIGTERM interrupts it, as puma run says it
+  trap 'kill $nap 2>/dev/null; echo "puma: interrupted (SIGTERM)" >&2; exit 130' TERM
+  echo "puma: starting (stand-in)"
+  sleep 60 & nap=$!
+  wait $nap
+  exit 0
+fi
 echo "puma: serving (stand-in)"
 [ -n "$FAKE_PUMA_S" ] && exec sleep "$FAKE_PUMA_S"
 exit 0
@@ -351,6 +358,41 @@ def test_makefile_stop_stops_a_background_make_run_on_its_port_says_what_and_is_
         assert not run_file.exists()
         again = _make_stop(run_checkout, port)  # idempotent
         assert again.returncode == 0 and f"no make run is serving on port {port}: nothing to stop" in again.stdout
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize("when", ["puma starting", "ports being checked"])
+def test_makefile_stop_during_start_up_ends_make_run_as_a_stop_not_a_make_error(
+        run_checkout: Path, tmp_path: Path, when: str) -> None:
+    import os
+    import signal
+
+    from tests.helpers import wait_for
+
+    port, legacy_port = _free_port(), _free_port()
+    out = tmp_path / "make-run.out"
+    run_file = run_checkout / "var" / f"make-run-{port}.pid"
+    env = {**os.environ, "FAKE_LEGACY": "hold", "FAKE_PUMA_STARTING": "1"}
+    with open(out, "wb") as sink:
+        make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={port}",
+                                 f"LEGACY_PORT={legacy_port}"], cwd=run_checkout, stdout=sink,
+                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        if when == "puma starting":
+            wait_for(lambda: "puma: starting" in out.read_text() and len(run_file.read_text().split()) == 2,
+                     timeout_s=30, message="puma run starting")
+        else:  # make run itself is signalled (no puma run yet): its pid file holds its own pid only
+            wait_for(lambda: run_file.exists() and run_file.read_text().split(), timeout_s=30, message="make run")
+        done = _make_stop(run_checkout, port)
+        assert done.returncode == 0, done.stderr
+        assert make.wait(timeout=30) == 0, out.read_text()
+        text = out.read_text()
+        assert "Error 1" not in text and f"make: stopped by make stop PORT={port}" in text, text
+        assert not (run_checkout / "var" / f"make-run-{port}.stop").exists()
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)

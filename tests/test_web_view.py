@@ -248,3 +248,27 @@ def test_web_view_dashboard_says_ready_only_of_an_instance_that_serves(new_page:
     lines = page.locator("article[data-service='legacy'] .instance-details li").all_text_contents()
     assert lines == ["#1 (pid 41001): ready, healthy, 40 MiB resident", "#2 (pid 41002): up, not yet healthy",
                      "#3 (pid 41003): up, not ready: the legacy server is unreachable", "#4 (pid 41004): starting"], lines
+
+
+def test_web_view_dashboard_says_a_degraded_service_and_why_a_count_is_below_its_target(
+        new_page: Any, web_url: str) -> None:
+    """A service whose store fails every request, and one with fewer ready than wanted, say why in
+    words on their cards (the operator's view), not as a bare count."""
+    import json
+    import time
+
+    status = _status(time.time())
+    full = "the chatbot's database (conversations, surveys) is full: instance 1: every request for 40 s answered 507"
+    status["services"]["survey"]["degraded"] = full
+    status["services"]["agent"].update(ready=7, wanted=8, short=["instance 9: starting (3 s)"])
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.route("**/_puma/status", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                             body=json.dumps(status)))
+    page.goto(f"{web_url}/dashboard.html?interval=250")
+    for name in ("survey", "agent"):
+        page.wait_for_selector(f"article.service[data-service='{name}'] .service-not-ready:not([hidden])")
+    said = {name: page.locator(f"article.service[data-service='{name}'] .service-not-ready").inner_text()
+            for name in ("survey", "agent", "policy")}
+    assert said["survey"] == f"Degraded: {full}", said
+    assert said["agent"] == "Below its count: instance 9: starting (3 s)", said
+    assert said["policy"] == "", said

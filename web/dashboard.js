@@ -238,8 +238,12 @@ function updateCard(entry, svc, t, status) {
   updateInstances(parts.instances, parts.details, svc.instances, noInstanceText(card.dataset.service, status));
   // Running is not serving: an instance whose readiness check fails (what it needs is down) is
   // routed around and its requests get 503; the card says so in words, with the reason.
+  // Serving but failing every request on a part it needs (a full disk), or fewer ready than wanted:
+  // said in words too, never a bare count.
   const why = svc.not_ready || [];
-  const text = why.length ? `Not ready: ${why.join("; ")}` : "";
+  const said = [why.length ? `Not ready: ${why.join("; ")}` : "", svc.degraded ? `Degraded: ${svc.degraded}` : "",
+    (svc.short || []).length ? `Below its count: ${svc.short.join("; ")}` : ""];
+  const text = said.filter(Boolean).join(" — ");
   if (parts.notReady.textContent !== text) parts.notReady.textContent = text;
   parts.notReady.hidden = !text;
   const point = sample(t, svc, entry.last);
@@ -397,6 +401,7 @@ function setTitle(state) {
 function serviceState(svc) {
   const why = (svc.not_ready || [])[0];
   if (why) return `not ready: ${why.split(/[:;(]/)[0].trim()}`;
+  if (svc.degraded) return `degraded: ${svc.degraded.split(/[:;(]/)[0].trim()}`;
   return svc.ready > 0 ? "ready" : "no ready instance";
 }
 

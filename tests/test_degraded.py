@@ -1,0 +1,81 @@
+"""A part a service needs failing every request (a full disk, a read-only database) shows where the
+operator looks: `/_puma/status` (the dashboard's source), `puma status` and `/_puma/ready` say the
+service is degraded, with the service's own words, once as an event; readiness does not flap when
+only some requests fail, and it all clears when the part works again. Real Envoy and instances."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import puma
+from puma import running
+from puma.supervisor import Deployment
+from tests.apps import failing_store
+from tests.helpers import wait_for
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Deployment, Path]]:
+    fault = tmp_path / "fault"
+    monkeypatch.setenv(failing_store.FAULT_ENV, str(fault))
+    app = puma.App()
+    app.configure({"puma_services": {"notes": {"prefix": "/notes", "instances": 2}}})
+    app.add_services({"notes": failing_store.save})
+    with Deployment(app.resolved_config(listener={"port": 0}), run_dir=tmp_path / "run",
+                    import_paths=app.import_paths).start() as mesh:
+        yield mesh, fault
+
+
+def _events(mesh: Deployment, kind: str) -> list[dict]:
+    return [e for e in mesh.status()["events"] if e.get("kind") == kind]
+
+
+def _degraded(mesh: Deployment) -> str | None:
+    return httpx.get(mesh.url + "/_puma/status", timeout=10).json()["services"]["notes"]["degraded"]
+
+
+@pytest.mark.parametrize(("fault", "status", "said"), [
+    ("full", 507, "the database is full"),
+    ("enospc", 507, "the filesystem holding /srv/notes/notes.log is full"),
+    ("readonly", 503, "attempt to write a readonly database"),
+])
+def test_degraded_a_store_failing_every_request_is_shown_said_once_and_cleared(
+        store: tuple[Deployment, Path], fault: str, status: int, said: str) -> None:
+    mesh, fault_file = store
+    with httpx.Client(base_url=mesh.url, timeout=10) as http:
+        assert http.post("/notes", json={"text": "a"}).status_code == 200
+        fault_file.write_text(fault)
+        assert {http.post("/notes", json={"text": f"t{n}"}).status_code for n in range(8)} == {status}
+        why = wait_for(lambda: _degraded(mesh), timeout_s=5, message="status says notes is degraded")
+        assert said in why and str(status) in why, why
+        text = running.format_status(mesh.status())
+        assert "degraded" in text and said in text, text
+        ready = http.get("/_puma/ready")
+        assert ready.status_code == 200 and said in ready.json()["degraded"]["notes"], ready.json()
+        events = wait_for(lambda: _events(mesh, "degraded"), timeout_s=5, message="an event says it")
+        assert said in events[0]["message"], events
+        for n in range(4):  # more failures, more looks (the supervisor's loop looks every second): one event
+            http.post("/notes", json={"text": f"u{n}"})
+            time.sleep(0.5)
+        assert len(_events(mesh, "degraded")) == 1, _events(mesh, "degraded")
+        fault_file.write_text("")
+        for n in range(4):  # Envoy spreads them: each instance serves one again
+            assert http.post("/notes", json={"text": f"v{n}"}).status_code == 200
+        wait_for(lambda: _degraded(mesh) is None, timeout_s=5, message="degraded clears once writes succeed")
+        assert "degraded" not in http.get("/_puma/ready").json()
+        wait_for(lambda: _events(mesh, "recovered"), timeout_s=5, message="an event says it is over")
+
+
+def test_degraded_some_failing_requests_among_successes_are_not_degraded(store: tuple[Deployment, Path]) -> None:
+    mesh, fault_file = store
+    with httpx.Client(base_url=mesh.url, timeout=10) as http:
+        for n in range(12):  # every other request fails: a flaky store, not one that is down
+            fault_file.write_text("full" if n % 2 else "")
+            http.post("/notes", json={"text": f"t{n}"})
+        assert _degraded(mesh) is None
+        assert http.get("/_puma/ready").json()["ready"] is True
