@@ -120,6 +120,10 @@ def stop(port: int | None = None, app: Path | None = None, *, timeout_s: float =
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         pass  # it ended meanwhile
+    except PermissionError:
+        print(f"puma stop: pid {pid} is not yours to signal (another user's run); ask its owner, or: "
+              f"sudo kill -TERM {pid}", file=out, flush=True)
+        return EXIT_NOTHING
     took = _wait(pid, timeout_s, out)
     if took is None:
         print(f"puma stop: pid {pid} did not exit within {timeout_s:g} s; to force it: kill -9 {pid} "
