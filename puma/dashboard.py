@@ -29,8 +29,9 @@ REFRESH_S = (2, 300)
 
 _STYLE = """body{font:16px/1.45 system-ui,sans-serif;margin:1.5rem;color:#111;background:#fff}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #888;padding:.3rem .6rem;text-align:left}
-th{background:#eee}.bad{color:#8b0000;font-weight:600}.ok{color:#064;font-weight:600}
-@media (prefers-color-scheme:dark){body{background:#111;color:#eee}th{background:#333}.bad{color:#ff9c9c}.ok{color:#8fe3b0}}"""
+th{background:#eee}.bad{color:#8b0000;font-weight:600}.ok{color:#064;font-weight:600}a{color:#0645ad}
+@media (prefers-color-scheme:dark){body{background:#111;color:#eee}th{background:#333}.bad{color:#ff9c9c}
+.ok{color:#8fe3b0}a{color:#9cc8ff}}"""
 
 
 def refresh_from(query: str) -> int | None:

@@ -73,3 +73,20 @@ def test_dashboard_is_served_for_any_app_beside_its_own_dashboard_route(tmp_path
         own = httpx.post(f"{deployment.url}/dashboard", json={}, timeout=10)
         assert own.status_code == 200 and own.json()["path"] == "/dashboard"
         assert httpx.head(f"{deployment.url}/_puma/dashboard", timeout=10).status_code == 200
+
+
+def test_dashboard_page_passes_an_accessibility_audit_light_and_dark(new_page, axe_source: str) -> None:
+    """axe-core on the page as a browser shows it, with a service not ready and events (light and dark)."""
+    from tests.web_helpers import audit, describe
+
+    html = page(_snapshot(orders={"prefix": "/orders", "ready": 1, "min_instances": 1, "max_instances": 3,
+                                  "instances": [{"id": 1, "state": "ready"}], "p50_ms": 2.5, "p99_ms": 9.0},
+                          ledger={"prefix": "/ledger", "ready": 0, "min_instances": 1, "max_instances": 1,
+                                  "instances": [{"id": 1, "state": "ready"}],
+                                  "not_ready": ["instance 1: the database is unreachable"]}), refresh_s=None)
+    found = []
+    for scheme in ("light", "dark"):
+        view = new_page(bypass_csp=True, color_scheme=scheme)
+        view.set_content(html.decode())
+        found += audit(view, axe_source, f"/_puma/dashboard ({scheme})")
+    assert found == [], describe(found)
