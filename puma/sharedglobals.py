@@ -6,7 +6,9 @@ instance's copy: with two instances, answers disagree and nothing says why (READ
 per instance"). `warn(config, paths)` logs one WARNING per such service — one that may run more
 than one instance (`instances` above 1, or autoscaled) and is not `stateful` — naming each function,
 the global it changes and the fixes. Functions it calls in the same module count too (a `_bump()`
-helper). It reads the module's file with `ast` only: the app's code is neither imported nor run
+helper). Not flagged: a cache (a name with "cache" in it, or one filled once per key: `if url not
+in _engines: _engines[url] = create_engine(url)`), whose per-instance copies agree, and the
+service's warm-up, which runs once in the zygote before instances fork. It reads the module's file with `ast` only: the app's code is neither imported nor run
 for it. Example::
 
     writes("STATS = {}\\ndef add(x):\\n    STATS[x] = 1\\n", ["add"])   # {'add': ['STATS']}
@@ -58,6 +60,8 @@ def _changed(func: _Function, module_names: set[str]) -> tuple[set[str], set[str
     changed = {n.id for n in ast.walk(func)
                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del) and n.id in declared}
     calls: set[str] = set()
+    fills = _fills(func)
+    filled: set[str] = set()  # names only ever filled as a cache here
     for node in ast.walk(func):
         target = None
         if isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
@@ -69,8 +73,31 @@ def _changed(func: _Function, module_names: set[str]) -> tuple[set[str], set[str
         while isinstance(target, ast.Subscript):  # STATS["by_kind"]["x"] = 1 changes STATS too
             target = target.value
         if isinstance(target, ast.Name) and target.id in module_names and target.id not in hidden:
-            changed.add(target.id)
-    return changed, calls - hidden
+            (filled if id(node) in fills else changed).add(target.id)
+    tested = _membership_tested(func)
+    changed |= {name for name in filled if name not in tested}
+    return {name for name in changed if "cache" not in name.lower()}, calls - hidden
+
+
+def _fills(func: _Function) -> set[int]:
+    """The `NAME[key] = value` stores whose value does not read NAME: a cache filled (`_engines[url]
+    = create_engine(url)`), not a count kept (`COUNTS[k] = COUNTS[k] + 1`)."""
+    found = set()
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
+            store = node.targets[0]
+            computed = any(isinstance(n, ast.Call) for n in ast.walk(node.value))  # `SEEN[k] = True` is state
+            if computed and isinstance(store.value, ast.Name) and not any(
+                    isinstance(n, ast.Name) and n.id == store.value.id for n in ast.walk(node.value)):
+                found.add(id(store))
+    return found
+
+
+def _membership_tested(func: _Function) -> set[str]:
+    """Names `func` asks `key in NAME` / `key not in NAME` of: with a fill, a memo (computed once
+    per key: each instance computing its own copy is harmless)."""
+    return {c.id for n in ast.walk(func) if isinstance(n, ast.Compare)
+            and any(isinstance(op, ast.In | ast.NotIn) for op in n.ops) for c in n.comparators if isinstance(c, ast.Name)}
 
 
 def writes(source: str | bytes, functions: Iterable[str] | None = None) -> dict[str, list[str]]:
@@ -147,7 +174,11 @@ def service_writes(target: str, paths: list[str], apart: Iterable[str] = ()) -> 
 def warnings_for(config: PumaConfig, paths: Iterable[str] = ()) -> list[str]:
     """The WARNING lines `warn` logs (one per service whose functions change module state)."""
     lines = []
-    targets = [s.target.rpartition(":") for s in config.puma_services.values() if s.target and ":" in s.target]
+    # Served apart, or run in the zygote (a warm-up fills module state before the fork, for every
+    # instance alike) or as a readiness check: not a served function of a module's group.
+    named = [path for s in config.puma_services.values()
+             for path in (s.target, s.warmup, s.readiness.check if s.readiness else None) if path and ":" in path]
+    targets = [path.rpartition(":") for path in named]
     for name, service in config.puma_services.items():
         if service.stateful or service.instances.upper <= 1 or not service.target or ":" not in service.target:
             continue

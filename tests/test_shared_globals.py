@@ -49,6 +49,26 @@ COUNTERS = textwrap.dedent("""\
         TOTALS["x"] = 1
         return SEEN
 
+    _engines = {}
+    SEEN_IDS = {}
+    MODEL = {}
+
+    def engine(url):
+        if url not in _engines:
+            _engines[url] = make_engine(url)
+        return _engines[url]
+
+    def once(request_id):
+        if request_id in SEEN_IDS:
+            return "duplicate"
+        SEEN_IDS[request_id] = True
+
+    def load_model():
+        MODEL["weights"] = read_weights()
+
+    def predict(x):
+        return MODEL["weights"] * x
+
     class Basket:
         def add(self, item):
             self.items = [item]
@@ -58,7 +78,10 @@ COUNTERS = textwrap.dedent("""\
 
 def test_writes_finds_each_kind_of_change_and_only_those() -> None:
     found = writes(COUNTERS)
-    assert found == {"visit": ["VISITS"], "remember": ["SEEN"], "order": ["TOTALS"], "tally": ["HITS"]}
+    # engine() fills a cache once per key (each instance its own copy is harmless): not state;
+    # once() keeps what it has seen, which another instance does not know: state.
+    assert found == {"visit": ["VISITS"], "remember": ["SEEN"], "order": ["TOTALS"], "tally": ["HITS"],
+                     "once": ["SEEN_IDS"], "load_model": ["MODEL"]}
     assert writes(COUNTERS, ["Basket.add"]) == {"Basket.add": ["SEEN"]}
     assert writes(COUNTERS, ["reads_only", "shadows"]) == {}
 
@@ -84,7 +107,8 @@ def test_warning_names_function_global_and_fix_when_instances_can_differ(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: dict, warned: str | None) -> None:
     _module(tmp_path, "pt7_counters", COUNTERS)
     monkeypatch.syspath_prepend(str(tmp_path))
-    config = _config({"counters": {"prefix": "/counters", **settings}}, {"counters": "pt7_counters:*"})
+    config = _config({"counters": {"prefix": "/counters", "warmup": "pt7_counters:load_model", **settings}},
+                     {"counters": "pt7_counters:*"})
     lines = warnings_for(config, [str(tmp_path)])
     if warned is None:
         assert lines == []
@@ -92,9 +116,11 @@ def test_warning_names_function_global_and_fix_when_instances_can_differ(
     assert len(lines) == 1, lines  # one warning for the service, naming every function
     line = lines[0]
     assert line.startswith(f"puma_services.counters {warned}: ")
-    for function, name in (("visit", "VISITS"), ("remember", "SEEN"), ("order", "TOTALS"), ("tally", "HITS")):
+    for function, name in (("visit", "VISITS"), ("remember", "SEEN"), ("order", "TOTALS"), ("tally", "HITS"),
+                           ("once", "SEEN_IDS")):
         assert f"pt7_counters.{function} changes the module-level global {name}" in line
-    assert "reads_only" not in line and "shadows" not in line
+    assert "reads_only" not in line and "shadows" not in line and "engine" not in line
+    assert "load_model" not in line  # the service's warm-up: run once in the zygote, before the fork
     assert "store" in line and '"stateful": true' in line and '"instances": 1' in line
 
 
@@ -102,8 +128,8 @@ def test_warning_reads_the_source_without_importing_it(tmp_path: Path, monkeypat
                                                         caplog: pytest.LogCaptureFixture) -> None:
     """A module that would leave a file behind (and fail) if run: it is read, never imported."""
     ran = tmp_path / "ran"
-    _module(tmp_path, "pt7_sideeffect", f"open({str(ran)!r}, 'w').close()\nCACHE = {{}}\n"
-                                        "def put(key, value):\n    CACHE[key] = value\nraise SystemExit(3)\n")
+    _module(tmp_path, "pt7_sideeffect", f"open({str(ran)!r}, 'w').close()\nREGISTRY = {{}}\n"
+                                        "def put(key, value):\n    REGISTRY[key] = value\nraise SystemExit(3)\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     config = puma.parse_config({"puma_services": {"cache": {"prefix": "/cache", "instances": 3,
                                                             "target": "pt7_sideeffect:put"}}})
@@ -111,7 +137,7 @@ def test_warning_reads_the_source_without_importing_it(tmp_path: Path, monkeypat
         warn(config, [str(tmp_path)])
     assert not ran.exists() and "pt7_sideeffect" not in sys.modules
     assert [r.levelname for r in caplog.records] == ["WARNING"]
-    assert "pt7_sideeffect.put changes the module-level global CACHE" in caplog.records[0].getMessage()
+    assert "pt7_sideeffect.put changes the module-level global REGISTRY" in caplog.records[0].getMessage()
 
 
 def test_function_served_apart_is_warned_under_its_own_service_only(tmp_path: Path,
