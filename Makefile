@@ -54,7 +54,8 @@ run: $(STAMP)  ## the chatbot on PUMA at http://127.0.0.1:$(PORT), the legacy se
 
 # Stops a `make run` on the same PORT started elsewhere (another terminal, the background): its
 # puma run drains, then make run stops its legacy server. Says what it stopped; with nothing
-# running it says so and succeeds. Needs no venv (the standard library only).
+# running it says so and succeeds; a `puma run` started by hand on PORT is named, with `puma stop
+# --port PORT`, and it exits 1. Needs no venv (the standard library and puma's run files only).
 stop:  ## stop the make run serving on PORT (started in another terminal or in the background)
 	@$(PYTHON) scripts/stop_run.py $(PORT)
 

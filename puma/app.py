@@ -23,12 +23,14 @@ from typing import Any
 
 from . import discovery, guard, runs, stopping, targetchecks, targets, unstarted, wakeups
 from .client import ENV_WORKER
+from .clock import process_age_s
 from .config import PumaConfig, parse_config
 from .configproblems import target_conflicts, unregistered_problems
 from .containers import ContainerSpec
 from .errors import PumaConfigError, PumaError, PumaStartError
 from .jobs import local_jobs, run_jobs
 from .services import Service
+from .sharedglobals import warn as warn_shared_globals
 from .states import all_ready_line, serving_lines
 from .supervisor import Deployment
 from .waiting import StartupProgress
@@ -185,6 +187,7 @@ class App:
     def start(self, **overrides: Any) -> Deployment:
         """Start the deployment and return its handle (a context manager); does not block."""
         config = self.resolved_config(check_imports=True, **overrides)
+        warn_shared_globals(config, self.import_paths)
         self.deployment = Deployment(config, import_paths=self.import_paths).start()
         return self.deployment
 
@@ -201,6 +204,7 @@ class App:
         started = time.monotonic()
         # Targets are checked here, on this machine, unless they run in containers (their image's).
         config = self.resolved_config(check_imports=containers is None, **overrides)
+        warn_shared_globals(config, self.import_paths)
         deployment = self.deployment = Deployment(config, import_paths=self.import_paths, containers=containers)
         stop = threading.Event()
         deployment.on_failure = lambda _reason: stop.set()  # e.g. Envoy kept exiting: stop, exit code 1
@@ -225,7 +229,7 @@ class App:
             _on_stop_signals(lambda *_: stop.set())
             record("serving")
             served = True
-            lines = serving_lines(deployment, time.monotonic() - started)
+            lines = serving_lines(deployment, time.monotonic() - started, process_age_s())
             print("\n".join(lines), flush=True)
             if len(lines) > 1:  # a service not ready yet: say once when every one is
                 guard.thread(_say_when_all_ready, deployment, stop, name="puma-all-ready", retry=False).start()

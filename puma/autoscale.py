@@ -11,7 +11,7 @@ The signal is in-flight requests (active + pending at Envoy) summed over a servi
 
 >>> cfg = Bounds(min_instances=1, max_instances=8, target_in_flight=2, upscale_delay_s=0.5, downscale_delay_s=10)
 >>> decide(Context(now_s=1.0, current=1, samples=((0.4, 9.0), (0.7, 10.0), (1.0, 9.0)), last_change_s=0.0, bounds=cfg))
-Decision(target=5, reason='in-flight 9.0 > 2 x 1 instances for 0.5 s')
+Decision(target=5, reason='in-flight 9.0 > 2 x 1 instance for 0.5 s')
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def decide(ctx: Context) -> Decision:
         low = min(up)
         need = _clamp(math.ceil(low / b.target_in_flight), b)
         if need > ctx.current:
-            return Decision(need, f"in-flight {low:.1f} > {b.target_in_flight:g} x {ctx.current} instances "
+            many = "instance" if ctx.current == 1 else "instances"  # "1 instance": counts agree in number
+            return Decision(need, f"in-flight {low:.1f} > {b.target_in_flight:g} x {ctx.current} {many} "
                                   f"for {b.upscale_delay_s:g} s")
     down = _window(ctx, b.downscale_delay_s)
     if down is not None and ctx.now_s - ctx.last_change_s >= b.downscale_delay_s:

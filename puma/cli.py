@@ -1,5 +1,5 @@
-"""The `puma` command: run, serve, worker, status, scale, autoscale, loc-report; `puma render` is
-`puma.rendering`, `puma bench` is `puma.bench.commands`."""
+"""The `puma` command: run, serve, worker, status, scale, autoscale, loc-report; `puma stop` is
+`puma.stopcmd`, `puma render` is `puma.rendering`, `puma bench` is `puma.bench.commands`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .cliparse import APP_HELP, HelpFormatter, SuggestingParser, add_synonyms, c
 from .defaults import DEFAULT_URL, ENV_URL, MAX_INSTANCES
 from .errors import PumaError
 from .rendering import add_render
+from .stopcmd import add_stop
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_run(sub)
     add_render(sub)
     _add_status_and_scale(sub)
+    add_stop(sub)
     _add_autoscale(sub)
 
     _add_serve_and_worker(sub)

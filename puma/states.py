@@ -120,12 +120,15 @@ def routed_now(deployment: DeploymentView) -> dict[str, int]:
     return found
 
 
-def serving_lines(deployment: DeploymentView, elapsed_s: float) -> list[str]:
+def serving_lines(deployment: DeploymentView, elapsed_s: float, command_s: float | None = None) -> list[str]:
     """What `puma run` prints once its deployment has started: the URL with how many services are
     ready, and, if some are not (what they need is still loading, or down), which and why, so the
-    line never says "every service ready" before each passes its readiness check. Example::
+    line never says "every service ready" before each passes its readiness check. The time is the
+    user's wait: `command_s` since the process started (Python, reading the app), of which
+    `elapsed_s` starting the mesh; without `command_s`, only the latter, said as such. Example::
 
-        ['PUMA is serving at http://127.0.0.1:8080 (7 of 8 services ready in 30.6 s; Ctrl-C to stop)',
+        ['PUMA is serving at http://127.0.0.1:8080 (7 of 8 services ready 30.6 s after the command '
+         'started, 28.1 s of it starting them; Ctrl-C to stop)',
          'not ready yet: legacy (instance 1: the legacy socket server is unreachable ...); ...']
     """
     total = len(deployment.pools)
@@ -133,7 +136,9 @@ def serving_lines(deployment: DeploymentView, elapsed_s: float) -> list[str]:
     late = {**{name: "starting" for name in starting}, **not_ready}
     count = (f"{total} service{'' if total == 1 else 's'} ready" if not late
              else f"{total - len(late)} of {total} services ready")
-    lines = [f"PUMA is serving at {deployment.url} ({count} in {elapsed_s:.1f} s; Ctrl-C to stop)"]
+    took = (f"{command_s:.1f} s after the command started, {elapsed_s:.1f} s of it starting them"
+            if command_s is not None else f"after {elapsed_s:.1f} s starting them")
+    lines = [f"PUMA is serving at {deployment.url} ({count} {took}; Ctrl-C to stop)"]
     if late:
         lines.append("not ready yet: " + "; ".join(f"{name} ({why})" for name, why in late.items())
                      + ": their requests get 503 until they are; a line follows when every service is ready")

@@ -62,7 +62,7 @@ dashboard draws, without pids, ports, hosts or the Envoy admin address. The Host
 stops DNS rebinding: a page of `attacker.example` whose name is made to resolve to 127.0.0.1 is
 a local peer, but its requests carry `Host: attacker.example`.
 
-Methods: the three read paths answer GET and HEAD; `/_puma/workers` takes POST (register) and
+Methods: the read paths (and `/_puma/dashboard`, this data as a page: `puma.dashboard`) answer GET and HEAD; `/_puma/workers` takes POST (register) and
 `/_puma/workers/<id>` DELETE (leave); any other method on them is 405 with an `Allow` header.
 """
 
@@ -354,7 +354,7 @@ def _machine_names() -> set[str]:
     return {name, socket.getfqdn(name).lower()}
 
 
-READ_PATHS = ("/_puma/ready", "/_puma/status", "/_puma/metrics")
+READ_PATHS = ("/_puma/ready", "/_puma/status", "/_puma/metrics", "/_puma/dashboard")  # the last: puma.dashboard
 
 
 def allowed_methods(path: str) -> tuple[str, ...] | None:
@@ -374,7 +374,7 @@ class StatusServer:
     """A loopback HTTP server answering GET /_puma/status with the snapshot as JSON."""
 
     def __init__(self, deployment: DeploymentView) -> None:
-        from . import metrics, workers
+        from . import dashboard, metrics, workers
 
         sampler = StatusSampler(deployment)
         registry = metrics.registry_for(deployment, sampler.traffic)
@@ -404,8 +404,12 @@ class StatusServer:
                     snapshot = sampler.snapshot()
                 except OSError as exc:
                     return self._send(503, {"error": f"Envoy admin unreachable: {exc}", "status": 503})
-                self._send(200, {**snapshot, "view": "full"} if trusted else
-                           without_internal(public_view(snapshot), hidden))
+                body = {**snapshot, "view": "full"} if trusted else without_internal(public_view(snapshot), hidden)
+                if path == dashboard.PATH:  # the same view, as a page
+                    refresh_s = dashboard.refresh_from(self.path.partition("?")[2])
+                    return self.send_bytes(200, dashboard.page(body, refresh_s), "text/html; charset=utf-8",
+                                           dashboard.HEADERS)
+                self._send(200, body)
 
             do_HEAD = do_GET  # noqa: N815 - the same answer; send_bytes leaves the body out
 

@@ -143,8 +143,10 @@ class Deployment:
         self._use_mesh()
         # "started", not "ready": a service may still fail its readiness check (what `puma run`
         # prints next counts the ready ones; saying "ready" here contradicted it).
-        log.info("PUMA deployment started at %s in %.2f s (%d services, each with an instance)", self.url,
-                 time.monotonic() - started, len(self.pools))
+        # The mesh's part only (the process started earlier: `puma run` prints the whole wait).
+        count = len(self.pools)
+        log.info("PUMA deployment started at %s: Envoy and %d service%s up in %.2f s (the mesh's start only)",
+                 self.url, count, "" if count == 1 else "s", time.monotonic() - started)
         return self
 
     def _pool(self, name: str, service: Service) -> ServicePool:

@@ -6,7 +6,7 @@ the same signal, in-flight requests (active + pending) per cluster at the front 
 signal is read from the stack's front Envoy admin, which listens on its task's loopback only, by
 running a one-line reader in that task through the engine (Docker SDK `exec_run`); a decision
 sets the service's replica count through the SDK (`Service.scale`), and is logged as `puma run`
-logs it: ``agent 1 -> 3 (in-flight 9.0 > 2 x 1 instances for 0.5 s)``.
+logs it: ``agent 1 -> 3 (in-flight 9.0 > 2 x 1 instance for 0.5 s)``.
 
 Errors: `PumaError` naming the stack when it has no front Envoy or no service of the config.
 """

@@ -22,6 +22,7 @@ import time
 from typing import IO, TYPE_CHECKING
 
 from . import guard
+from .clock import process_age_s
 
 if TYPE_CHECKING:
     from .instances import ServicePool
@@ -192,7 +193,8 @@ class StartupProgress:
         self.deployment = deployment
         self.out = out or sys.stdout
         self.tty = bool(getattr(self.out, "isatty", lambda: False)())
-        self.started = time.monotonic()
+        # From the process's start (the user's Enter), as the serving line counts: not from here.
+        self.started = time.monotonic() - (process_age_s() or 0.0)
         self._stop = threading.Event()
         self._thread = guard.thread(self._run, name="puma-startup-progress", retry=False)
         self._width = 0

@@ -4,7 +4,8 @@ Usage: python scripts/stop_run.py PORT. `make run` (scripts/run.sh) writes its p
 `puma run`'s, to var/make-run-PORT.pid; this sends SIGTERM to that `puma run`, which drains the requests in flight
 and stops the mesh; `make run` then stops its legacy server and removes the pid file. It says what
 it stopped and how long that took, and every 5 s while it waits. Idempotent: with nothing running
-on PORT it says so and exits 0. Exit 1 if the run did not stop within STOP_TIMEOUT_S (it names the
+on PORT it says so and exits 0; a `puma run` started by hand on PORT is named, with the command
+that stops it (`puma stop --port PORT`), and it exits 1. Exit 1 if the run did not stop within STOP_TIMEOUT_S (it names the
 pid to `kill -9`).
 """
 
@@ -143,12 +144,30 @@ def waiting_for(puma: int, runner: int) -> str:
     return "puma run has stopped; make run is ending"
 
 
+def other_puma_run(port: str) -> str:
+    """The `puma run` (not make run's) recorded as serving on `port`, in words, or ""."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    try:
+        from puma import runs
+        from puma.stopcmd import run_port
+    except ImportError:  # a Python without PUMA's dependencies: make run's own check still holds
+        return ""
+
+    found = [run for run in runs.running() if run_port(run) == int(port)]
+    return "; ".join(runs.describe(run) for run in found)
+
+
 def stop(port: str) -> int:
     path = run_file(port)
     lines = path.read_text().split() if path.exists() else []
     runner, puma = (int(x) if x.isdigit() else 0 for x in [*lines, "", ""][:2])
     if not runner or not alive(runner) or "run.sh" not in command_line(runner):
         path.unlink(missing_ok=True)  # left by a run that was killed (kill -9): nothing runs
+        other = other_puma_run(port)
+        if other:  # started by hand (`puma run`, `python app.py`): not make run's to stop, but said
+            print(f"make stop: no make run is serving on port {port}, but {other} is; "
+                  f"stop it with: puma stop --port {port} (or Ctrl-C in its terminal)")
+            return 1
         print(f"make stop: no make run is serving on port {port}: nothing to stop")
         return 0
     if not (puma and alive(puma) and parent(puma) == runner):

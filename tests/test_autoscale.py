@@ -65,7 +65,7 @@ def test_autoscale_explains_each_decision():
     ctx = Context(now_s=1.0, current=1, samples=((0.4, 9.0), (1.0, 9.0)), last_change_s=0.0, bounds=BOUNDS)
     decision = decide(ctx)
     assert decision.target == 5
-    assert decision.reason == "in-flight 9.0 > 2 x 1 instances for 0.5 s"
+    assert decision.reason == "in-flight 9.0 > 2 x 1 instance for 0.5 s"
     assert decide(Context(1.0, 5, ((0.0, 9.0), (1.0, 9.0)), 0.0, BOUNDS)).reason == "steady"
 
 

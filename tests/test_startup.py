@@ -49,7 +49,7 @@ def test_startup_says_what_it_waits_for_and_prints_the_url_once_all_is_ready(tmp
                                              log.read_text()), timeout_s=60, message="the progress line")
         assert waiting and "serving at" not in log.read_text()
         release.touch()
-        url = wait_for(lambda: re.search(r"PUMA is serving at (http://\S+) \(2 services ready in [\d.]+ s",
+        url = wait_for(lambda: re.search(r"PUMA is serving at (http://\S+) \(2 services ready [\d.]+ s after the command",
                                          log.read_text()), timeout_s=60, message="the URL").group(1)
         # Printed only once every service answers: no request in between can fail.
         assert httpx.post(url + "/held", json={}).status_code == 200

@@ -78,12 +78,13 @@ def test_headline_says_starting_only_for_what_starts(status: dict[str, Any], exp
 
 def test_serving_lines_count_a_service_failing_its_readiness_check_as_not_ready() -> None:
     pools = {"web": _pool(_instance(1, "ready")), "legacy": _pool(_instance(1, "ready", "still loading"))}
-    lines = serving_lines(_deployment(1.0, **pools), 12.34)
-    assert lines[0] == "PUMA is serving at http://127.0.0.1:1 (1 of 2 services ready in 12.3 s; Ctrl-C to stop)"
+    lines = serving_lines(_deployment(1.0, **pools), 12.34, 15.02)
+    assert lines[0] == ("PUMA is serving at http://127.0.0.1:1 (1 of 2 services ready 15.0 s after the command "
+                        "started, 12.3 s of it starting them; Ctrl-C to stop)")
     assert lines[1].startswith("not ready yet: legacy (instance 1: still loading)")
     pools["legacy"].instances[1].not_ready = None
     assert serving_lines(_deployment(1.0, **pools), 3.0) == [
-        "PUMA is serving at http://127.0.0.1:1 (2 services ready in 3.0 s; Ctrl-C to stop)"]
+        "PUMA is serving at http://127.0.0.1:1 (2 services ready after 3.0 s starting them; Ctrl-C to stop)"]
 
 
 # ------------------------------------------------------------------ real processes
@@ -119,7 +120,7 @@ def test_puma_run_names_the_service_still_not_ready_then_says_when_every_one_is(
         serving = wait_for(lambda: re.search(r"PUMA is serving at (\S+) \((.*)\)\n(.*)\n", out.read_text()),
                            timeout_s=90, message="puma run serving")
         url = serving.group(1)
-        assert serving.group(2).startswith("1 of 2 services ready in "), serving.group(0)
+        assert serving.group(2).startswith("1 of 2 services ready "), serving.group(0)
         assert serving.group(3).startswith("not ready yet: ledger (instance 1: "), serving.group(0)
         assert "unable to open database file" in serving.group(3)
         ready = httpx.get(f"{url}/_puma/ready", timeout=5).json()

@@ -1,0 +1,158 @@
+"""`puma stop [APP] [--port N]`: stop a running `puma run` (or `python app.py`) as Ctrl-C does.
+
+It finds the deployment by the run files `puma run` writes (`puma.runs`), sends its process SIGTERM
+(which drains the requests in flight, then stops Envoy and every instance, as Ctrl-C does), and
+waits until it has exited, saying what it stopped and how long that took. Exit codes:
+
+    0  stopped
+    1  nothing to stop: no running deployment fits the choice (it names those that run)
+    2  several fit (it names each, with the `puma stop --port N` that picks it); or a bad command line
+    3  it did not exit within --timeout-s (it names the pid to `kill -9`)
+
+Example: ``puma stop --port 8080`` -> ``puma stop: stopped `puma run app.py` (pid 4242, http://127.0.0.1:8080) in 1.3 s``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import runs
+
+EXIT_NOTHING, EXIT_SEVERAL, EXIT_TIMEOUT = 1, 2, 3
+SAY_EVERY_S = 5.0
+
+
+def run_port(run: dict[str, Any]) -> int | None:
+    """The listener port of a recorded run (None when its URL names none)."""
+    try:
+        return urlsplit(str(run.get("url", ""))).port
+    except ValueError:
+        return None
+
+
+def _same_app(run: dict[str, Any], app: Path) -> bool:
+    """Whether `run` runs `app`: the same file (its path read from the run's directory), else the
+    same file name when the run's path cannot be resolved."""
+    recorded = Path(str(run.get("app", "")))
+    try:
+        mine = app.resolve()
+        theirs = (Path(str(run.get("cwd", "."))) / recorded).resolve()
+    except (OSError, RuntimeError):
+        return recorded.name == app.name
+    return mine == theirs
+
+
+def choose(found: list[dict[str, Any]], *, port: int | None, app: Path | None,
+           here: str | None = None) -> list[dict[str, Any]]:
+    """The runs of `found` that `puma stop` would stop: by port, by app, else those started from
+    this directory (or above it), else every one (the caller refuses more than one)."""
+    if port is not None:
+        found = [run for run in found if run_port(run) == port]
+    if app is not None:
+        found = [run for run in found if _same_app(run, app)]
+    if port is None and app is None:
+        found = runs.started_here(found, here) or found
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return runs._alive(pid)  # no /proc (macOS): signal 0
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait(pid: int, timeout_s: float, out: Any) -> float | None:
+    """Seconds until `pid` exited, or None after `timeout_s`; a line every SAY_EVERY_S meanwhile."""
+    started = said = time.monotonic()
+    while _alive(pid):
+        now = time.monotonic()
+        if now - started > timeout_s:
+            return None
+        if now - said >= SAY_EVERY_S:
+            said = now
+            print(f"puma stop: still stopping ({now - started:.0f} s): pid {pid} finishes its requests in flight "
+                  "(each service drains for at most its timeout)", file=out, flush=True)
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def _nothing(port: int | None, app: Path | None, others: list[dict[str, Any]]) -> str:
+    what = " and ".join(w for w in (f"on port {port}" if port is not None else "",
+                                    f"running {app}" if app is not None else "") if w)
+    line = f"puma stop: no puma run is serving{' ' + what if what else ''}: nothing to stop"
+    if others:
+        line += "; running: " + "; ".join(runs.describe(run) for run in others)
+    elif port is not None:
+        from .ports import port_holder
+
+        holder = port_holder(port)
+        if holder:
+            line += f" (port {port} is held by {holder}, which PUMA did not start)"
+    return line
+
+
+def stop(port: int | None = None, app: Path | None = None, *, timeout_s: float = 120.0,
+         out: Any = sys.stdout) -> int:
+    """Stop the deployment that fits; returns the exit code (see the module doc)."""
+    found = runs.running()
+    chosen = choose(found, port=port, app=app)
+    if not chosen:
+        print(_nothing(port, app, found), file=out, flush=True)
+        return EXIT_NOTHING
+    if len(chosen) > 1:
+        print("puma stop: several deployments fit; pick one:\n" + "\n".join(
+            f"  puma stop --port {run_port(run)}    # {runs.describe(run)}" for run in chosen), file=out, flush=True)
+        return EXIT_SEVERAL
+    run = chosen[0]
+    pid = int(run["pid"])
+    print(f"puma stop: stopping {runs.describe(run)}: it finishes the requests in flight, then stops Envoy "
+          "and its instances (as Ctrl-C does)", file=out, flush=True)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass  # it ended meanwhile
+    except PermissionError:
+        print(f"puma stop: pid {pid} is not yours to signal (another user's run); ask its owner, or: "
+              f"sudo kill -TERM {pid}", file=out, flush=True)
+        return EXIT_NOTHING
+    took = _wait(pid, timeout_s, out)
+    if took is None:
+        print(f"puma stop: pid {pid} did not exit within {timeout_s:g} s; to force it: kill -9 {pid} "
+              "(its instances and Envoy then stop when they notice it is gone)", file=out, flush=True)
+        return EXIT_TIMEOUT
+    print(f"puma stop: stopped `puma run {run.get('app', '')}` (pid {pid}, {run.get('url')}) in {took:.1f} s",
+          file=out, flush=True)
+    return 0
+
+
+def add_stop(sub: Any) -> None:
+    from .cliparse import APP_HELP, command
+
+    parser = command(sub, "stop", "stop a running deployment gracefully, as Ctrl-C does",
+                     "Stop the `puma run` (or `python APP.py`) serving on --port, or running APP, else the one "
+                     "started from this directory (or one above it), else the only one running: it finishes "
+                     "the requests in flight, then stops Envoy and every instance, and `puma stop` waits for "
+                     "that, saying what it stopped. Exit codes: 0 stopped; 1 nothing to stop (it names what "
+                     "runs); 2 several fit (it names each, with the command that picks it); 3 not stopped "
+                     "within --timeout-s (it names the pid to kill -9).")
+    parser.add_argument("app", type=Path, nargs="?", help=APP_HELP + " (optional: the deployment running it)")
+    parser.add_argument("--port", type=int, help="the listener port the deployment serves on, e.g. 8080")
+    parser.add_argument("--timeout-s", type=float, default=120.0, metavar="SECONDS",
+                        help="how long to wait for it to exit (default 120: a drain lasts at most the longest "
+                             "service timeout)")
+    parser.set_defaults(func=cmd_stop)
+
+
+def cmd_stop(args: argparse.Namespace) -> None:
+    code = stop(args.port, args.app, timeout_s=args.timeout_s)
+    if code:
+        sys.exit(code)

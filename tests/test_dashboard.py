@@ -1,0 +1,92 @@
+"""Every deployment's status page at /_puma/dashboard: what runs and what is ready, for any app
+(not only the chatbot), escaped, self-contained, never hiding an app's own /dashboard."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+
+import puma
+from puma.dashboard import page, refresh_from
+from puma.supervisor import Deployment
+from tests.apps import basic
+
+
+class _Links(HTMLParser):
+    """Every URL the page would load or link to, and whether it holds a script."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.scripts += tag == "script"
+        self.urls += [value or "" for name, value in attrs if name in ("src", "href", "action")]
+
+
+def _snapshot(**services: dict) -> dict:
+    return {"time": 1764400000.0, "started_at": 1764399990.0, "waiting_for": [], "not_ready": {}, "events": [
+        {"time": 1764399995.0, "service": "orders", "message": "instance 2 died (code -9); <b>started</b> again"}],
+        "services": services}
+
+
+def test_dashboard_page_escapes_every_value_and_loads_nothing_from_elsewhere() -> None:
+    hostile = '<img src=x onerror="alert(1)">'
+    html = page(_snapshot(**{hostile: {"prefix": "/p<q>", "ready": 0, "instances": [], "not_ready": [hostile]},
+                             "orders": {"prefix": "/orders", "ready": 2, "min_instances": 2, "max_instances": 4,
+                                        "instances": [{"id": 1, "state": "ready"}, {"id": 2, "state": "ready"}]}}))
+    text = html.decode()
+    assert "<img" not in text and "<b>started" not in text and "&lt;img src=x" in text
+    links = _Links()
+    links.feed(text)
+    assert links.scripts == 0 and all(u.startswith("/_puma/") for u in links.urls), links.urls
+    assert '<html lang="en">' in text and "<caption>Services (2)</caption>" in text
+    assert re.search(r"orders</th><td>/orders</td><td class=\"ok\">2 of 2", text)
+    assert "instance 2 died" in text  # recent events
+
+
+def test_dashboard_refreshes_only_when_asked_within_bounds() -> None:
+    assert refresh_from("") is None and refresh_from("refresh_s=abc") is None
+    assert refresh_from("refresh_s=5") == 5 and refresh_from("refresh_s=0") == 2
+    assert refresh_from("refresh_s=99999") == 300
+    assert 'http-equiv="refresh"' not in page(_snapshot()).decode()
+    assert 'content="7"' in page(_snapshot(), refresh_s=7).decode()
+
+
+def test_dashboard_is_served_for_any_app_beside_its_own_dashboard_route(tmp_path: Path) -> None:
+    """A user's app with no web page of its own, one of whose services is routed at /dashboard: the
+    status page is at /_puma/dashboard, and the app's /dashboard still answers the app."""
+    app = puma.App()
+    app.configure({"puma_services": {"inventory": {"prefix": "/inventory", "instances": 2},
+                                     "dashboard": {"prefix": "/dashboard"}}})
+    app.add_services({"inventory": basic.echo, "dashboard": basic.echo})
+    with Deployment(app.resolved_config(listener={"port": 0})).start() as deployment:
+        got = httpx.get(f"{deployment.url}/_puma/dashboard", timeout=10)
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/html")
+        assert "default-src 'none'" in got.headers["content-security-policy"]
+        assert re.search(r"inventory</th><td>/inventory</td><td class=\"ok\">2 of 2", got.text), got.text
+        assert "instance 1 up" in got.text
+        own = httpx.post(f"{deployment.url}/dashboard", json={}, timeout=10)
+        assert own.status_code == 200 and own.json()["path"] == "/dashboard"
+        assert httpx.head(f"{deployment.url}/_puma/dashboard", timeout=10).status_code == 200
+
+
+def test_dashboard_page_passes_an_accessibility_audit_light_and_dark(new_page, axe_source: str) -> None:
+    """axe-core on the page as a browser shows it, with a service not ready and events (light and dark)."""
+    from tests.web_helpers import audit, describe
+
+    html = page(_snapshot(orders={"prefix": "/orders", "ready": 1, "min_instances": 1, "max_instances": 3,
+                                  "instances": [{"id": 1, "state": "ready"}], "p50_ms": 2.5, "p99_ms": 9.0},
+                          ledger={"prefix": "/ledger", "ready": 0, "min_instances": 1, "max_instances": 1,
+                                  "instances": [{"id": 1, "state": "ready"}],
+                                  "not_ready": ["instance 1: the database is unreachable"]}), refresh_s=None)
+    found = []
+    for scheme in ("light", "dark"):
+        view = new_page(bypass_csp=True, color_scheme=scheme)
+        view.set_content(html.decode())
+        found += audit(view, axe_source, f"/_puma/dashboard ({scheme})")
+    assert found == [], describe(found)
