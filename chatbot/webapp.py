@@ -159,7 +159,8 @@ _store: Any = None
 
 
 def survey(request: puma.Request) -> dict[str, Any]:
-    """POST ``{"id", "liked": 1-5, "engagement": 1-5, "chatbot_before": bool, "comments"}``.
+    """POST ``{"id", "liked": 1-5, "engagement": 1-5, "chatbot_before": bool, "comments"}``;
+    ``liked`` (how the recommended film was liked) is required only of a conversation that offered one.
 
     Stored in the chatbot database's ``survey_answers`` table; 400 names the bad field, 404
     an id that is no conversation of this deployment's store nor of the legacy server (whose
@@ -169,9 +170,12 @@ def survey(request: puma.Request) -> dict[str, Any]:
         raise puma.HTTPError(405, f"method {request.method} is not allowed here; POST the survey")
     answers = _survey_answers(request)
     session_id = answers.pop("id")
-    if not _conversation_known(session_id):
+    transcript = _conversation(session_id)
+    if transcript is None:
         raise puma.HTTPError(404, f"id: {session_id!r} is not a conversation held here or by the "
                                   "legacy server; send the id the chat replies carry (userid)")
+    if answers.get("liked") is None and _film_offered(transcript):
+        raise puma.HTTPError(400, "survey.liked: an answer from 1 to 5 is required (the conversation offered a film)")
     _session_store().save_survey(session_id, answers)
     log.debug("survey stored for session %s", session_id)
     return {"ok": True, "userid": session_id}
@@ -185,9 +189,10 @@ def _survey_answers(request: puma.Request) -> dict[str, Any]:
     session_id = data.get("id")
     if not isinstance(session_id, str) or not _valid_session_id(session_id):
         raise puma.HTTPError(400, f"id: {session_id!r} is not the id of a conversation")
-    for required in ("liked", "engagement"):
-        if data.get(required) in (None, ""):
-            raise puma.HTTPError(400, f"survey.{required}: an answer from 1 to 5 is required")
+    if data.get("engagement") in (None, ""):
+        raise puma.HTTPError(400, "survey.engagement: an answer from 1 to 5 is required")
+    if data.get("liked") == "":
+        data["liked"] = None  # unanswered; required only where a film was offered (survey())
     try:
         checked = validate_survey({k: v for k, v in data.items() if k != "id"})
     except InvalidRequest as error:
@@ -195,16 +200,25 @@ def _survey_answers(request: puma.Request) -> dict[str, Any]:
     return {"id": session_id, **checked}
 
 
-def _conversation_known(session_id: str) -> bool:
-    if _session_store().transcript(session_id) is not None:
-        return True
+def _film_offered(transcript: dict[str, Any]) -> bool:
+    """Whether the conversation proposed a film (the survey asks how it was liked only then)."""
+    history = transcript.get("history") or []
+    return bool(transcript.get("recommendation")) or any(
+        isinstance(entry, dict) and entry.get("film") for entry in history)
+
+
+def _conversation(session_id: str) -> dict[str, Any] | None:
+    """The transcript of `session_id`, held here or by the legacy server; None if neither has it."""
+    held = _session_store().transcript(session_id)
+    if held is not None:
+        return dict(held)
     try:  # a legacy conversation: ask its server (reads only)
         reply = exchange(legacy_address(), {"id": session_id, "mode": "transcript"}, timeout_s=5.0)
     except puma.HTTPError as error:  # down or failing: it cannot say the id is unknown, so retry later
         raise puma.HTTPError(503, f"id: {session_id!r} is not held here, and the legacy server that may hold it "
                                   f"is unavailable ({error.message}); send the survey again shortly",
                              backend="legacy", retry_after_s=1) from None
-    return "error" not in reply
+    return None if "error" in reply else dict(reply)
 
 
 def _valid_session_id(value: str) -> bool:

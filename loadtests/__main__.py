@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = runner.compare(args.out, profile, database_url=args.database_url,
                                 targets=tuple(args.targets.split(",")), fault_step=fault_step,
-                                cores_step=cores_step)
+                                cores_step=cores_step, ports=args.ports)
     except KeyboardInterrupt:
         logging.getLogger("loadtests").warning("interrupted; the deployments were stopped")
         return 130
@@ -147,6 +147,8 @@ def _profile(profile_class: Any, args: argparse.Namespace) -> Any:
         changes["settle_s"] = min(base.settle_s, args.step_seconds / 4)
     if args.think:
         changes["think_min_s"], changes["think_max_s"] = args.think
+    if getattr(args, "drain_seconds", None) is not None:
+        changes["drain_s"] = args.drain_seconds
     return dataclasses.replace(base, **changes)
 
 
@@ -160,6 +162,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--quick", action="store_true", help="steps 1,4,16 of 6 s with short think time")
     c.add_argument("--steps", type=_steps, help="concurrent conversations per step (default 1,4,16,64)")
     c.add_argument("--step-seconds", type=_positive, help="length of each step (default 40; quick 6)")
+    c.add_argument("--drain-seconds", type=_drain, help="the most each deployment's last conversations get to "
+                   "finish after its steps (default 20; quick 10)")
+    c.add_argument("--ports", type=_ports, metavar="LEGACY,PUMA", default=None,
+                   help="the ports the legacy server and the PUMA deployment listen on (default: free ones the "
+                        "OS picks), e.g. 19510,19520 on a shared machine")
     c.add_argument("--think", type=_think, metavar="MIN,MAX",
                    help="think time between turns, seconds (default 0.2,1.0; quick 0.05,0.2)")
     c.add_argument("--database-url", help="an already prepared chatbot database "
@@ -243,6 +250,25 @@ def _steps(text: str) -> tuple[int, ...]:
     if not steps or min(steps) < 1 or max(steps) > 1000:
         raise argparse.ArgumentTypeError(f"{text!r}: each step must be 1 to 1000 conversations")
     return steps
+
+
+def _ports(text: str) -> dict[str, int]:
+    """``"19510,19520"`` -> ``{"legacy": 19510, "puma": 19520}``."""
+    parts = text.split(",")
+    if len(parts) != 2 or not all(p.strip().isdigit() and 1 <= int(p) <= 65535 for p in parts):
+        raise argparse.ArgumentTypeError(f"{text!r}: give two ports, the legacy server's then PUMA's, "
+                                         "each 1-65535, e.g. 19510,19520")
+    legacy, puma = (int(p) for p in parts)
+    if legacy == puma:
+        raise argparse.ArgumentTypeError(f"{text!r}: the two deployments need two different ports")
+    return {"legacy": legacy, "puma": puma}
+
+
+def _drain(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds between 0 and 600")
+    return value
 
 
 def _positive(text: str) -> float:

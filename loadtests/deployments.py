@@ -81,13 +81,14 @@ def _run_with_heartbeat(cmd: list[str], env: dict[str, str], out: Any, what: str
             log.info("%s: still running (%.0f s)", what, elapsed)
 
 
-def command(name: str, database_url: str, root: Path = ROOT) -> list[str]:
+def command(name: str, database_url: str, root: Path = ROOT, port: int = 0) -> list[str]:
+    """The command that starts deployment `name` on `port` (0: a free one the OS picks)."""
     if name == "legacy":
-        return [sys.executable, "-m", "legacy_socket_server", "--port", "0",
+        return [sys.executable, "-m", "legacy_socket_server", "--port", str(port),
                 "--database-url", database_url]
     if name == "puma":
         return [sys.executable, "-m", "puma", "--log-level", "info", "run",
-                str(root / "chatbot" / "puma_app.py"), "--port", "0"]
+                str(root / "chatbot" / "puma_app.py"), "--port", str(port)]
     raise ValueError(f"deployment: {name!r} is not one of {sorted(_READY)}")
 
 
@@ -106,16 +107,17 @@ def environment(name: str, database_url: str, root: Path = ROOT) -> dict[str, st
 
 @contextlib.contextmanager
 def start(name: str, database_url: str, logs_dir: Path, root: Path = ROOT,
-          log_name: str | None = None, cpus: list[int] | None = None) -> Iterator[Deployment]:
+          log_name: str | None = None, cpus: list[int] | None = None, port: int = 0) -> Iterator[Deployment]:
     """Start deployment ``name`` from the code tree ``root`` (this checkout by default; another
     checkout's code comes first on its ``PYTHONPATH``), wait until it serves, yield it, then
     stop it. Its output goes to ``logs_dir / (log_name or name + ".log")``. With ``cpus``, it
-    runs under ``taskset`` on those CPUs only (every process and thread it starts inherits them)."""
+    runs under ``taskset`` on those CPUs only (every process and thread it starts inherits them). It
+    listens on ``port``, or on a free port the OS picks (0)."""
     log_path = logs_dir / (log_name or f"{name}.log")
     env = environment(name, database_url, root)
     with open(log_path, "wb") as out:
         pinned = ["taskset", "--cpu-list", ",".join(map(str, cpus))] if cpus else []
-        proc = subprocess.Popen(pinned + command(name, database_url, root), cwd=root, env=env, stdout=out,
+        proc = subprocess.Popen(pinned + command(name, database_url, root, port), cwd=root, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     log.info("starting %s (pid %d, its log in %s)", name, proc.pid, log_path)

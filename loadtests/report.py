@@ -93,13 +93,21 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
     return {"targets": targets, "goals": _goals(targets)}
 
 
+MIN_SATURATION_CONVERSATIONS = 10  # per step, at the best step and the next: fewer is noise, not a peak
+
+
 def step_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """From one target's step rows: `steps`, `max_users_p99_under_goal`, `saturation` (the best
-    step) and `saturated` (a later step served no more than the best: else it was still rising)."""
-    best = max(rows, key=lambda r: r["conversations_per_s"])
+    step), `enough_data` (the best step and the next were long enough and completed enough
+    conversations to compare) and `saturated` (with enough data, a later step served no more than
+    the best: else it was still rising, or the run cannot tell)."""
+    at = max(range(len(rows)), key=lambda i: rows[i]["conversations_per_s"])
+    best = rows[at]
+    enough = all(r.get("conversations", MIN_SATURATION_CONVERSATIONS) >= MIN_SATURATION_CONVERSATIONS
+                 and r.get("measured_s", SHORT_STEP_S) >= SHORT_STEP_S for r in rows[at:at + 2])
     return {"steps": rows, "max_users_p99_under_goal": _max_users_under_goal(rows),
             "saturation": {"users": best["users"], "conversations_per_s": best["conversations_per_s"]},
-            "saturated": best["users"] != rows[-1]["users"]}
+            "enough_data": enough, "saturated": enough and best["users"] != rows[-1]["users"]}
 
 
 def mesh_fan_out(samples: list[dict[str, Any]], entry: str = "agent") -> dict[str, float]:
@@ -249,6 +257,9 @@ def _goal_lines(data: dict[str, Any]) -> list[str]:
         ratio = f"{goals['saturation_throughput_ratio']:.2f}x"
         lines += [f"- PUMA / legacy conversations/s at saturation (goal >= {THROUGHPUT_GOAL}x): "
                   + (f"{ratio}, {_verdict(throughput)}" if throughput is not None else
+                     f"not measured: {_too_little(targets)}, so this run shows no saturation throughput "
+                     f"(highest-step ratio {ratio}); run longer steps (--step-seconds {SHORT_STEP_S:.0f} or more)"
+                     if not all(t.get("enough_data", True) for t in targets.values()) else
                      f"not measured: {_unsaturated(targets)} saturated, so this run shows no saturation "
                      f"throughput (highest-step ratio {ratio}); raise --steps"),
                   f"- p99 < {P99_GOAL_MS:.0f} ms at a higher concurrency than legacy: "
@@ -272,6 +283,11 @@ def _short_run_caveat(data: dict[str, Any]) -> str:
 
 def _verdict(met: bool) -> str:
     return "met" if met else "NOT met"
+
+
+def _too_little(targets: dict[str, Any]) -> str:
+    short = [name for name, t in targets.items() if not t.get("enough_data", True)]
+    return f"too little data per step for {' and '.join(short)} to name a saturation point"
 
 
 def _unsaturated(targets: dict[str, Any]) -> str:
@@ -306,7 +322,12 @@ def _throughput_words(target: dict[str, Any]) -> str:
     """The highest throughput, and whether it is a saturation (a later step served no more) or
     only the last step's (throughput still rising: more users would have served more)."""
     best, steps = target["saturation"], target["steps"]
-    figure = f"{best['conversations_per_s']:.2f} conversations/s at {best['users']} users"
+    figure = f"{best['conversations_per_s']:.2f} conversations/s at {_users(best['users'])}"
+    if not target.get("enough_data", True):
+        done = next((s.get("conversations") for s in steps if s["users"] == best["users"]), None)
+        held = f": {done} conversation{'' if done == 1 else 's'} completed in its step" if done is not None else ""
+        return (f"highest throughput {figure}{held}; too little data to name a saturation point (steps of at "
+                f"least {SHORT_STEP_S:.0f} s with {MIN_SATURATION_CONVERSATIONS}+ conversations each can)")
     if steps and best["users"] == steps[-1]["users"]:
         return f"highest throughput {figure}, the last step (not saturated: still rising)"
     return f"saturation {figure}"

@@ -53,10 +53,11 @@ class Profile:
 
 
 def compare(out: Path, profile: Profile, *, database_url: str | None = None,
-            targets: tuple[str, ...] = TARGETS, fault_step: Any = None, cores_step: Any = None) -> dict[str, Any]:
-    """Run ``profile`` against each of ``targets`` in turn, then the fault step
-    (``loadtests.faults.FaultProfile``) and the cores step (``loadtests.cores.CoresProfile``) when
-    given; write and return the results."""
+            targets: tuple[str, ...] = TARGETS, fault_step: Any = None, cores_step: Any = None,
+            ports: dict[str, int] | None = None) -> dict[str, Any]:
+    """Run ``profile`` against each of ``targets`` in turn (each on its port of ``ports``, else a
+    free one), then the fault step (``loadtests.faults.FaultProfile``) and the cores step
+    (``loadtests.cores.CoresProfile``) when given; write and return the results."""
     from puma.bench.common import run_info
 
     logs = out / "logs"
@@ -68,7 +69,7 @@ def compare(out: Path, profile: Profile, *, database_url: str | None = None,
     result["load_average_before"] = os.getloadavg()
     result["runs"] = {}
     for name in targets:
-        with start(name, url, logs) as deployment:
+        with start(name, url, logs, port=(ports or {}).get(name, 0)) as deployment:
             result["runs"][name] = drive(deployment, profile)
     settings = Settings(think_min_s=profile.think_min_s, think_max_s=profile.think_max_s, seed=profile.seed)
     if fault_step is not None and fault_step.faults:

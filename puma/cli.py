@@ -202,10 +202,12 @@ def cmd_autoscale(args: argparse.Namespace) -> None:
 
 def _add_status_and_scale(sub: Any) -> None:
     url_help = (f"the deployment's address: a URL, HOST:PORT or a port (default: ${ENV_URL}, else the `puma run` "
-                "of this user started from this directory or one above it, else the only one running (run files "
+                "of this user started from this directory or one above it, else one started in this checkout, else the "
+                "only one running, said to be another checkout's (run files "
                 f"in {runs.runs_dir()}, written as soon as a run's Envoy listens), else {DEFAULT_URL}; a load "
                 f"test's own run (${runs.ENV_HARNESS}) only when no other fits; status names the one it shows and "
-                "the others; when several fit, status shows the newest, scale refuses)")
+                "the others; when several of this checkout's fit, status shows the newest, scale refuses; when several "
+                "run and none is this checkout's, both list them and ask for --url)")
     status = command(sub, "status", "services, instances, in-flight, requests/s, p50/p99 and errors of a running deployment",
                       "Print what GET URL/_puma/status answers: per service its instances, "
                       "in-flight, requests/s, p50/p99, server errors (start-up failures apart) "

@@ -2,8 +2,10 @@
 
 A command finds its deployment by --url (a URL, HOST:PORT or a port), else $PUMA_URL, else the
 run files of this user's `puma run`s (`puma.runs`): the one started from the current directory (or
-a directory above it), else the only one running; when several run and none (or more than one) was
-started here, `puma status` shows the newest and says so, `puma scale` refuses and asks for --url.
+a directory above it), else one started elsewhere in this checkout, else the only one running (saying
+it is another checkout's); when several were started here, `puma status` shows the newest and says so,
+`puma scale` refuses and asks for --url; when several run and none is this checkout's, both refuse
+and list them (the newest is as likely another user's).
 With no run file: http://127.0.0.1:8080.
 """
 
@@ -29,7 +31,7 @@ from .states import headline
 # Only light modules above (no puma.edge, puma.config: pydantic is ~0.5 s of a busy machine's start-up,
 # and `puma status` is polled during incidents); tests/test_status_speed.py holds it to that.
 RULE = ("without --url: $PUMA_URL, else the `puma run` of this user started from this directory (or one "
-        "above it), else the only one running")
+        "above it), else one started in this checkout, else the only one running")
 
 
 def deployment_url(given: str | None, *, changes: bool = False) -> tuple[str, str]:
@@ -47,23 +49,47 @@ def deployment_url(given: str | None, *, changes: bool = False) -> tuple[str, st
     if not found:
         return DEFAULT_URL, f"the default (no `puma run` of yours is recorded in {runs.runs_dir()})"
     here = runs.started_here(found)
-    # A load test's (or another tool's) own deployment is picked only when nothing else fits.
-    candidates = [r for r in here or found if not r.get("harness")] or here or found
+    # This checkout's runs (another folder of the same clone) before anyone else's: on a shared
+    # machine, "the only one running" or "the newest" is often another checkout's.
+    mine = here or runs.started_in_checkout(found)
+    if not mine:
+        return _elsewhere(found, changes)
+    candidates = [r for r in mine if not r.get("harness")] or mine
     if len(candidates) == 1:
         chosen = candidates[0]
         _say_others(chosen, found)
         how = (f"`puma run {chosen.get('app', '')}` started from {chosen['cwd']} (pid {chosen['pid']})" if here
-               else f"the run file of `puma run {chosen.get('app', '')}` (pid {chosen['pid']})")
+               else f"the run file of `puma run {chosen.get('app', '')}` (pid {chosen['pid']}), in this checkout")
         return chosen["url"], how
     listed = "; ".join(runs.describe(r) for r in candidates)
-    where = ("started from this directory or one above it" if here
-             else "and none was started from this directory or one above it")
+    where = "started from this directory or one above it" if here else "started in this checkout"
     if changes:  # the example is one of the candidates, by its port as `--url` takes it
         raise PumaError(f"{len(candidates)} deployments of yours are running {where}: {listed}; "
                         f"say which with --url (e.g. --url {_port(candidates[0])})")
     print(f"puma: {len(candidates)} deployments are running {where}: {listed}; showing the newest, "
           f"{candidates[0]['url']}; pick another with --url PORT (e.g. --url {_port(candidates[1])})", file=sys.stderr)
     return candidates[0]["url"], f"the newest run file, of `puma run {candidates[0].get('app', '')}`"
+
+
+def _elsewhere(found: list[dict[str, Any]], changes: bool) -> tuple[str, str]:
+    """None of `found` was started here or in this checkout: the only one is shown, saying whose
+    checkout it is; among several, none is guessed (the newest is as likely a stranger's)."""
+    root = runs.checkout_of(os.getcwd())
+    here = f"this checkout ({root})" if (root / ".git").exists() else f"this directory ({os.getcwd()})"
+    own = [r for r in found if not r.get("harness")] or found
+    if len(own) == 1:
+        chosen = own[0]
+        print(f"puma: nothing started from {here} is running; showing the only deployment running, "
+              f"from another checkout: {runs.describe(chosen)}; start your own with `make run` or `puma run APP.py`",
+              file=sys.stderr)
+        return chosen["url"], f"{ELSEWHERE} {runs.checkout_of(str(chosen.get('cwd', '/')))}, not {here}"
+    listed = "; ".join(runs.describe(r) for r in found)
+    raise PumaError(f"{len(found)} deployments are running and none was started from this directory or one above "
+                    f"it, nor in {here}: {listed}; start your own with `make run` or `puma run APP.py`, or say which "
+                    f"with --url (e.g. --url {_port(found[0])})")
+
+
+ELSEWHERE = "started from another checkout:"
 
 
 def _port(run: dict[str, Any]) -> str:
@@ -125,10 +151,13 @@ def _get_status(url: str, how: str) -> dict[str, Any]:
 
 
 def cmd_status(args: argparse.Namespace) -> None:
-    status = _get_status(*deployment_url(args.url))
+    url, how = deployment_url(args.url)
+    status = _get_status(url, how)
     if args.json:
         print(json.dumps(status, indent=2))
         return
+    if how.startswith(ELSEWHERE):  # the table is someone else's: said above it, where it is read
+        print(f"Not from here: {how}")
     print(format_status(status))
 
 

@@ -62,7 +62,12 @@ def describe(run: dict[str, Any]) -> str:
         notes.append("starting")
     if run.get("harness"):
         notes.append(f"{run['harness']}'s")
-    return f"{run.get('url')} (`puma run {run.get('app', '')}` from {run.get('cwd', '?')}, {', '.join(notes)})"
+    where = str(run.get("cwd", "?"))
+    with contextlib.suppress(OSError, ValueError):
+        root = checkout_of(where)
+        if str(root) != where and root != Path(where).resolve():
+            where += f" (checkout {root})"
+    return f"{run.get('url')} (`puma run {run.get('app', '')}` from {where}, {', '.join(notes)})"
 
 
 def forget(path: Path) -> None:
@@ -99,6 +104,31 @@ def started_here(found: list[dict[str, Any]], here: str | None = None) -> list[d
         if current == start or start in current.parents:
             depth.setdefault(len(start.parts), []).append(run)
     return depth[max(depth)] if depth else []
+
+
+def checkout_of(path: str | Path) -> Path:
+    """The checkout `path` lies in: the nearest directory at or above it holding ``.git`` (a clone
+    or a worktree), else `path` itself. ``checkout_of("/src/app/examples")`` is ``/src/app``."""
+    start = Path(path).resolve()
+    return next((d for d in (start, *start.parents) if (d / ".git").exists()), start)
+
+
+def started_in_checkout(found: list[dict[str, Any]], here: str | None = None) -> list[dict[str, Any]]:
+    """The runs of `found` started anywhere in the checkout of `here` (default: the current
+    directory; outside a checkout, from it or below it, unless it is ``/``): another folder of the
+    same clone."""
+    root = checkout_of(here or os.getcwd())
+    if root == Path(root.anchor):
+        return []  # below "/" is everywhere: no run is "in" it
+    inside = []
+    for run in found:
+        try:
+            start = Path(str(run["cwd"])).resolve()
+        except (KeyError, OSError, ValueError):
+            continue
+        if start == root or root in start.parents:
+            inside.append(run)
+    return inside
 
 
 def _alive(pid: int) -> bool:

@@ -1,13 +1,15 @@
 """What a starting deployment is waiting for, shown by `puma run` until it serves.
 
-`describe(deployment, elapsed_s)` is one line: the services not ready yet, each with its phase —
-importing, what its warm-up said it is doing (`puma.progress`), or its instances so far:
+`describe(deployment, elapsed_s)` is one line: the services not ready yet, each with its phase in
+words — loading its code (importing), what its warm-up said it is doing (`puma.progress`), or how
+many of its instances are ready:
 
-    starting (4.2 s, 5/8 ready): db loading the catalogue; agent waiting for the db service; policy 1/2 instances
+    starting (4.2 s, 5 of 8 ready): db: loading the catalogue; agent: waiting for the db service; policy: 1 of 2 instances ready
 
 `StartupProgress` prints it while `Deployment.start()` runs: on a terminal one line rewritten in
 place twice a second, fitted to the terminal's width (the most useful phases first: what a
-warm-up said it does, then instance counts, then services importing or warming up, grouped);
+warm-up said it does, then instance counts, then services importing or warming up, grouped; the
+names of the services left out, when they fit, else how many);
 otherwise (a log, a pipe) the whole line, a new one only when the phases change.
 """
 
@@ -32,6 +34,7 @@ TICK_S = 0.5
 HEARTBEAT_S = 2.0  # without a terminal: the line again after this long, though nothing changed
 AGE_SHOWN_S = 2.0  # a phase held this long shows its age
 LONG_PHASE_CHARS = 100  # a phase longer than this is printed whole once, then shortened (SaidOnce)
+MIN_PHASE_CHARS = 24  # a fitted line shortens its first phase to no less, to name the other services
 
 
 def phase(pool: ServicePool) -> str | None:
@@ -140,12 +143,25 @@ def _rank(phase: str) -> int:
     return 2 if phase.startswith("waiting for") else 1  # the service waited for says more
 
 
-def _items(waiting: dict[str, str]) -> list[tuple[str, int]]:
+# A phase as a newcomer reads it: the supervisor's terms in words.
+_WORDS = ((re.compile(r"^(\d+)/(\d+) instances"), r"\1 of \2 instances ready"),
+          (re.compile(r"^importing\b"), "loading code"),
+          (re.compile(r"^waiting for its readiness check: "), "running, but not ready yet: "))
+
+
+def in_words(phase: str) -> str:
+    """``in_words("0/1 instances")`` is ``"0 of 1 instances ready"``; a warm-up's own words stay."""
+    for pattern, words in _WORDS:
+        phase = pattern.sub(words, phase)
+    return phase
+
+
+def _items(waiting: dict[str, str]) -> list[tuple[str, list[str]]]:
     """`(text, services)` per phase, services sharing a phase named together, most useful first."""
     groups: dict[str, list[str]] = {}
     for name, now in sorted(waiting.items(), key=lambda item: _rank(item[1])):
         groups.setdefault(now, []).append(name)
-    return [(f"{', '.join(names)} {now}", len(names)) for now, names in groups.items()]
+    return [(f"{', '.join(names)}: {in_words(now)}", names) for now, names in groups.items()]
 
 
 def describe(waiting: dict[str, str], elapsed_s: float, *, ready: tuple[int, int] | None = None,
@@ -153,12 +169,13 @@ def describe(waiting: dict[str, str], elapsed_s: float, *, ready: tuple[int, int
     """The line shown for `waiting` (from `waiting_for`) after `elapsed_s` seconds.
 
     `ready` is (services ready, services); `width` fits the line to a terminal's columns by leaving
-    out the least useful phases ("+2 more") and shortening the first with "…". Example::
+    out the least useful phases (naming those services, "; also starting: web, ui", or when their
+    names do not fit either, "; 12 more starting") and shortening the first with "…". Example::
 
         describe({"db": "loading the catalogue", "web": "importing"}, 4.2, ready=(6, 8))
-        # 'starting (4.2 s, 6/8 ready): db loading the catalogue; web importing'
+        # 'starting (4.2 s, 6 of 8 ready): db: loading the catalogue; web: loading code'
     """
-    count = f", {ready[0]}/{ready[1]} ready" if ready else ""
+    count = f", {ready[0]} of {ready[1]} ready" if ready else ""
     head = f"starting ({elapsed_s:.1f} s{count}):"
     if not waiting:
         return f"{head} every service is ready; routing to them"
@@ -168,22 +185,41 @@ def describe(waiting: dict[str, str], elapsed_s: float, *, ready: tuple[int, int
     return _fit(head, items, max(20, width))
 
 
-def _fit(head: str, items: list[tuple[str, int]], width: int) -> str:
-    line, left = head, sum(n for _, n in items)
-    for number, (text, services) in enumerate(items):
-        rest = left - services
-        more = f"; +{rest} more" if rest else ""
+def _named(names: list[str]) -> str:
+    return f"; also starting: {', '.join(names)}" if names else ""
+
+
+def _counted(names: list[str]) -> str:
+    return f"; {len(names)} more starting" if names else ""
+
+
+def _names_of(items: list[tuple[str, list[str]]]) -> list[str]:
+    return [name for _, names in items for name in names]
+
+
+def _fit(head: str, items: list[tuple[str, list[str]]], width: int) -> str:
+    """As many phases as fit; the services left out named (a few fit), else counted."""
+    line = head
+    for number, (text, _names) in enumerate(items):
+        rest = _names_of(items[number + 1:])
         joined = f"{line}{' ' if number == 0 else '; '}{text}"
-        if len(joined) + len(more) <= width:
-            line, left = joined, rest
+        if len(joined) + len(_named(rest)) <= width:
+            line = joined
             continue
-        if number == 0:  # the most useful phase, shortened to what fits
-            room = width - len(line) - 1 - len(more)
-            if room < 8:  # a very narrow terminal: only how many
-                return f"{line} {left} starting"[:width]
-            return f"{line} {text[: room - 1]}…{more}"
-        break
-    return line + (f"; +{left} more" if left else "")
+        left = _names_of(items[number:])
+        if number > 0:
+            tail = _named(left) if len(line) + len(_named(left)) <= width else _counted(left)
+            return line + tail
+        # The most useful phase, shortened so the others' names fit (or, failing that, their count).
+        more = _named(rest) if width - len(line) - 1 - len(_named(rest)) >= MIN_PHASE_CHARS else _counted(rest)
+        if len(joined) + len(more) <= width:
+            line = joined + more
+            return line
+        room = width - len(line) - 1 - len(more)
+        if room < 8:  # a very narrow terminal: only how many
+            return f"{line} {len(left)} starting"[:width]
+        return f"{line} {text[: room - 1]}…{more}"
+    return line
 
 
 class StartupProgress:

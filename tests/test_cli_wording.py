@@ -88,3 +88,34 @@ def test_cli_wording_load_summary_p99_sentence_agrees_with_its_table(p99s: list[
         assert sign == ("<" if ms < report.P99_GOAL_MS else ">="), (step, said)  # the printed figure decides
     sentence = report._p99_words(target)
     assert ("every step" in sentence) == (len(p99s) > 1 and len({s for s, _ in said.values()}) == 1), sentence
+
+
+def _rows(step_s: float, done: list[int]) -> list[dict[str, Any]]:
+    return [{"users": users, "measured_s": step_s, "conversations": n, "conversations_per_s": n / step_s,
+             "turn_p50_ms": 5.0, "turn_p95_ms": 9.0, "turn_p99_ms": 12.0}
+            for users, n in zip((1, 4, 8, 16), done, strict=False)]
+
+
+@pytest.mark.parametrize(("step_s", "done"), [
+    (5.0, [2, 1]),  # README's short run: the first step "peaked" on two conversations
+    (5.0, [3, 9, 4]),
+    (60.0, [40, 4, 3]),  # long enough, but the steps after the best hold too few to compare
+    (10.0, [30, 60, 50]),  # many, but steps too short
+])
+def test_cli_wording_load_summary_names_no_saturation_from_too_little_data(step_s: float, done: list[int]) -> None:
+    target = {**report.step_figures(_rows(step_s, done)), "failures": {}}
+    words = report._throughput_words(target)
+    assert "too little data to name a saturation point" in words, words
+    assert not words.startswith("saturation") and " 1 users" not in words, words
+    other = {**report.step_figures(_rows(60.0, [30, 90, 80])), "failures": {}}
+    goals = report._goal_lines({"targets": {"puma": target, "legacy": other},
+                                "goals": report._goals({"puma": target, "legacy": other}), "params": {"step_s": step_s}})
+    ratio_line = next(line for line in goals if "at saturation" in line)
+    assert "too little data" in ratio_line and "met" not in ratio_line, ratio_line
+
+
+def test_cli_wording_load_summary_names_a_saturation_measured_over_long_steps() -> None:
+    target = {**report.step_figures(_rows(60.0, [30, 90, 80])), "failures": {}}
+    assert report._throughput_words(target).startswith("saturation 1.50 conversations/s at 4 users")
+    one = {**report.step_figures(_rows(60.0, [40, 20])), "failures": {}}
+    assert report._throughput_words(one) == "saturation 0.67 conversations/s at 1 user"

@@ -135,3 +135,60 @@ def test_status_which_load_tests_deployment_is_marked_as_the_load_tests() -> Non
 
     assert deployments.environment("puma", "sqlite:///x.sqlite3")["PUMA_HARNESS"] == "the load test"
     assert "PUMA_HARNESS" not in deployments.environment("legacy", "sqlite:///x.sqlite3")
+
+
+def _checkouts(tmp_path: Path, *names: str) -> list[Path]:
+    """Clones (a folder holding .git) side by side, as several users' checkouts on one machine."""
+    made = []
+    for name in names:
+        (tmp_path / name / ".git").mkdir(parents=True)
+        (tmp_path / name / "examples").mkdir()
+        made.append(tmp_path / name)
+    return made
+
+
+@pytest.mark.parametrize("where", ["", "examples"])
+def test_status_which_never_shows_the_newest_of_other_checkouts_as_if_it_were_mine(
+        found: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], where: str) -> None:
+    """After `make stop` on a shared machine, two other users' deployments run: `puma status` in my
+    checkout lists them with their checkouts and asks for --url; it shows no table of theirs."""
+    mine, alice, bob = _checkouts(tmp_path, "mine", "alice", "bob")
+    monkeypatch.chdir(mine / where)
+    found += [_run(19213, str(alice), started=5.0), _run(19300, str(bob / "examples"), started=3.0)]
+    with pytest.raises(PumaError) as caught:
+        running.deployment_url(None)
+    said = str(caught.value)
+    assert "none was started from this directory" in said and str(mine) in said
+    assert str(alice) in said and f"checkout {bob}" in said and "--url 19213" in said
+    monkeypatch.setattr(running, "_get_status", lambda *a: pytest.fail("showed another checkout's table"))
+    with pytest.raises(PumaError):
+        running.cmd_status(type("Args", (), {"url": None, "json": False})())
+    assert capsys.readouterr().out == ""
+
+
+def test_status_which_prefers_another_folder_of_this_checkout_over_a_newer_stranger(
+        found: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    mine, other = _checkouts(tmp_path, "mine", "other")
+    (mine / "docs").mkdir()
+    monkeypatch.chdir(mine / "docs")  # a sibling of where it was started: not "here", but this clone
+    found += [_run(18650, str(mine / "examples"), started=1.0), _run(19213, str(other), started=9.0)]
+    assert running.deployment_url(None)[0] == "http://127.0.0.1:18650"
+    assert running.deployment_url(None, changes=True)[0] == "http://127.0.0.1:18650"
+    assert "also running: http://127.0.0.1:19213" in capsys.readouterr().err
+
+
+def test_status_which_names_the_other_checkout_of_the_only_deployment_it_shows(
+        found: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    mine, other = _checkouts(tmp_path, "mine", "other")
+    monkeypatch.chdir(mine)
+    found.append(_run(19213, str(other / "examples"), started=1.0))
+    status = {"url": "http://127.0.0.1:19213", "services": {}}
+    monkeypatch.setattr(running, "_get_status", lambda *a: status)
+    running.cmd_status(type("Args", (), {"url": None, "json": False})())
+    out, err = capsys.readouterr()
+    assert f"nothing started from this checkout ({mine}) is running" in err and "another checkout" in err
+    first = out.splitlines()[0]
+    assert first.startswith("Not from here") and str(other) in first and str(mine) in first

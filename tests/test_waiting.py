@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from puma.waiting import describe
+from puma.waiting import describe, in_words
 
 # As a first chatbot start shows it: long warm-up messages, counts and routine phases mixed.
 FIRST_START = {
@@ -21,25 +23,42 @@ OTHER = {"api": "importing", "model": "loading weights 3/7 (about 40 s)", "cache
 def test_waiting_line_fits_the_terminal(waiting: dict[str, str], width: int) -> None:
     line = describe(waiting, 12.34, ready=(2, 8), width=width)
     assert len(line) <= width, line
-    assert line.startswith("starting (12.3 s, 2/8 ready):")
+    assert line.startswith("starting (12.3 s, 2 of 8 ready):")
 
 
 def test_waiting_line_leads_with_what_a_warm_up_does_and_counts_what_it_leaves_out() -> None:
     line = describe(FIRST_START, 30.0, ready=(2, 8), width=80)
-    assert line.split(": ", 1)[1].startswith("db loading films")  # not "agent waiting for the db service"
-    assert line.endswith("; +5 more")  # every service not shown is counted
+    assert line.split(": ", 1)[1].startswith("db: loading films")  # not "agent waiting for the db service"
+    assert line.endswith("; 5 more starting")  # every service not shown is counted
     wide = describe(OTHER, 3.0, width=200)
-    assert wide.index("model loading") < wide.index("cache 1/3") < wide.index("api importing")
+    assert wide.index("model: loading") < wide.index("cache: 1 of 3 instances ready") < wide.index("api: loading code")
 
 
 def test_waiting_line_groups_services_in_the_same_phase() -> None:
     line = describe({"a": "importing", "b": "importing", "c": "warming up"}, 0.5, ready=(0, 3))
-    assert line == "starting (0.5 s, 0/3 ready): a, b importing; c warming up"
+    assert line == "starting (0.5 s, 0 of 3 ready): a, b: loading code; c: warming up"
 
 
 def test_waiting_line_in_a_log_is_whole() -> None:
     line = describe(FIRST_START, 1.0)
-    assert all(phase in line for phase in FIRST_START.values()) and "more" not in line
+    assert all(in_words(phase) in line for phase in FIRST_START.values()) and "more" not in line
+    assert all(name in line for name in FIRST_START)
+
+
+@pytest.mark.parametrize(("waiting", "width"), [
+    (FIRST_START, 132),
+    (OTHER, 120),
+    ({"survey": "0/1 instances", "legacy": "0/1 instances", "agent": "importing, 3 s", "db": "importing, 3 s"}, 90),
+    ({"a": "building the index of every film ever made, 12 s", "b": "1/2 instances", "c": "importing"}, 80),
+])
+def test_waiting_line_says_its_phases_in_words_and_names_every_service_when_few(
+        waiting: dict[str, str], width: int) -> None:
+    """A newcomer's first start: no "0/1 instances" nor "importing", and no service hidden behind
+    "+2 more" when their names fit: each one still starting is on the line, by name."""
+    line = describe(waiting, 3.0, ready=(1, 8), width=width)
+    assert len(line) <= width, line
+    assert all(name in line for name in waiting), line
+    assert "more" not in line and "importing" not in line and not re.search(r"\d/\d+ instances", line), line
 
 
 # --- what a phase says: the app's words, not a library's; never stale -------------------------
@@ -116,7 +135,7 @@ def test_waiting_progress_in_a_log_is_never_silent_for_long() -> None:
         lines = wait_for(lambda: [line for line in out.getvalue().splitlines() if line][:3] if
                          len(out.getvalue().splitlines()) >= 3 else None, timeout_s=3 * HEARTBEAT_S + 5)
     assert time.monotonic() - started < 3 * HEARTBEAT_S + 2
-    assert all("agent building the understander" in line for line in lines)
+    assert all("agent: building the understander" in line for line in lines)
     assert re.search(r"understander, [2-9] s$", lines[-1]), lines  # a live age, not a frozen line
 
 
@@ -136,5 +155,5 @@ def test_waiting_progress_in_a_log_says_a_long_reason_once_then_refers_to_it() -
                          timeout_s=3 * HEARTBEAT_S + 5)
     assert sum(command in line for line in lines) == 1 and command in lines[0], lines
     for line in lines[1:]:
-        assert "legacy waiting for its readiness check: nothing accepts" in line and "(in full above)" in line, line
-        assert "agent building the understander" in line and len(line) < len(lines[0]) - 150, line
+        assert "legacy: running, but not ready yet: nothing accepts" in line and "(in full above)" in line, line
+        assert "agent: building the understander" in line and len(line) < len(lines[0]) - 150, line

@@ -189,7 +189,6 @@ def test_survey_accepts_the_form_encoding(survey_db: str) -> None:
     ({"liked": 3.5}, "survey.liked: 3.5 is not a whole number"),
     ({"engagement": 5.5}, "survey.engagement: 5.5 is not a whole number"),
     ({"liked": "4.0"}, 'survey.liked: "4.0" is not a whole number'),
-    ({"liked": None}, "survey.liked: an answer from 1 to 5 is required"),
     ({"engagement": ""}, "survey.engagement: an answer from 1 to 5 is required"),
     ({"chatbot_before": "maybe"}, "survey.chatbot_before: 'maybe' is not yes/no"),
     ({"comments": "x" * 5001}, "survey.comments: must be text of at most 5000 characters"),
@@ -207,6 +206,40 @@ def test_survey_rejects_bad_answers_precisely(survey_db: str, change: dict[str, 
     assert needle in json_object(resp)["error"]
     if isinstance(answers["id"], str):
         assert stored_surveys(survey_db, answers["id"]) == []
+
+
+def _conversation_with(url: str, entries: list[dict[str, Any]]) -> str:
+    sid = uuid.uuid4().hex
+    store = SqlSessionStore(url)
+    try:
+        store.create(sid, {"turn_no": 1}, transcript_entry=entries[0])
+        for entry in entries[1:]:
+            store.append_transcript(sid, entry)
+    finally:
+        store.close()
+    return sid
+
+
+FILM = {"id": 603, "title": "The Matrix", "year": 1999}
+
+
+@pytest.mark.parametrize(("entries", "liked_required"), [
+    ([{"u": [], "c": ["Hi, I'm Chatbot."]}], False),  # a greeting, then "bye": no film
+    ([{"u": [], "c": ["Hi"]}, {"u": ["bye"], "c": ["Goodbye!"]}], False),
+    ([{"u": [], "c": ["Hi"]}, {"u": ["a sci-fi film"], "c": ["How about The Matrix?"], "film": FILM}], True),
+])
+def test_survey_asks_how_the_film_was_liked_only_of_a_conversation_that_offered_one(
+        survey_db: str, entries: list[dict[str, Any]], liked_required: bool) -> None:
+    sid = _conversation_with(survey_db, entries)
+    for liked in (None, ""):
+        resp = client_for(webapp.survey).post("/survey", json={"id": sid, "liked": liked, "engagement": 3})
+        if liked_required:
+            assert resp.status_code == 400
+            assert "survey.liked: an answer from 1 to 5 is required" in json_object(resp)["error"]
+        else:
+            assert resp.status_code == 200, resp.text
+    stored = stored_surveys(survey_db, sid)
+    assert stored == [] if liked_required else [(row["liked"], row["engagement"]) for row in stored] == [(None, 3)]
 
 
 @pytest.mark.parametrize("sid", ["nope", uuid.uuid4().hex, "x" * 100, "a.b:c-d_e"])

@@ -2,7 +2,8 @@
 // scrolls), Enter sends and Shift+Enter starts a new line, and a counter from 400 characters on.
 // A message over the limit is kept, marked and not sent: said once in the status region, then
 // kept up to date in the counter (the box's description, read on demand, never announced per
-// key); once it fits again, that is said once. An empty Enter says there is nothing to send.
+// key); once it fits again, that is said once. An empty Enter says there is nothing to send, each
+// time (each Enter is news), and empties a box of spaces.
 
 export const MAX_CHARS = 500;
 const COUNT_FROM = 400;  // the counter shows from here on
@@ -33,6 +34,7 @@ export class Composer {
     const text = this.input.value.trim();
     if (this.input.readOnly) return;
     if (!text) {
+      if (this.input.value) this.set("");  // only spaces: nothing of them is worth keeping
       this.onNotice("Nothing to send: type a message first.");
       return;
     }

@@ -35,12 +35,12 @@ export async function post(url, payload) {
 
 // {ready, started, waiting: [service names still starting], notReady: {service: why}}; `started`:
 // nothing is starting any more (a service may still be not ready: what it needs is down). A
-// deployment without the route (404) counts as ready.
+// deployment without the route (404) counts as ready, and `unknown`: it cannot say when it is back.
 export async function readiness() {
   try {
     const resp = await fetch("/_puma/ready", { cache: "no-store", headers: { Accept: "application/json" } });
     const data = await resp.json().catch(() => null);
-    if (resp.status === 404) return { ready: true, started: true, waiting: [], notReady: {} };
+    if (resp.status === 404) return { ready: true, started: true, waiting: [], notReady: {}, unknown: true };
     const waiting = (data && data.waiting_for) || [];
     return { ready: Boolean(resp.ok && data && data.ready), started: Boolean(data) && !waiting.length && !data.stopping,
       waiting, notReady: (data && data.not_ready) || {} };

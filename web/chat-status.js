@@ -29,10 +29,11 @@ function legacyWaiting(why, since) {
     + `${what}.`;
 }
 
-// state: {queue, busy, waiting (what it waits for, or null), waitedS, waitingWhy, notice, noticeSpoken
-// (what is heard of the notice)};
-// label: the backend's name. Returns {line, spoken}: the line shown, and what a screen reader is
-// told (without what changes as start-up goes on: the services left, the seconds).
+// state: {queue, busy, waiting (what it waits for, or null), waitedS, waitingWhy, notice};
+// label: the backend's name. Returns {line, spoken}: the line shown (the notice first), and what
+// a screen reader is told of the rest, without what changes as start-up goes on (the services
+// left, the seconds). The notice is not in `spoken`: it is an event, said once on its own when it
+// is given (chat.js), never again as part of a later status.
 export function statusText(state, label) {
   const n = state.queue.length;
   const when = state.waiting ? "as soon as it is ready" : "when the chatbot has answered";
@@ -48,7 +49,7 @@ export function statusText(state, label) {
       : `The ${label} is starting; your messages are answered once it is ready.`;
   return {
     line: [state.notice, text, queue].filter(Boolean).join(" "),
-    spoken: [state.noticeSpoken ?? state.notice, gist, queue].filter(Boolean).join(" "),
+    spoken: [gist, queue].filter(Boolean).join(" "),
     outbox: `Queued: sent ${when}`,
   };
 }

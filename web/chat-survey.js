@@ -1,4 +1,5 @@
-// The end-of-chat survey: two 1-5 scales (required), a yes/no and comments (both optional). A
+// The end-of-chat survey: two 1-5 scales (required), a yes/no and comments (both optional); the
+// scale about the recommended film only when one was offered (it asks about what happened). A
 // submit marks every question still to answer at once, each with its own message beside it
 // (linked by aria-describedby, so it is read with the question), sums them up in the alert by the
 // button, and focuses the first; each message goes when its question is answered. Each radio's
@@ -19,7 +20,8 @@ const COMMENTS_COUNT_FROM = 4000;
 
 export class Survey {
   constructor(form, errorBox, submitButton) {
-    Object.assign(this, { form, errorBox, submitButton, checking: false });
+    Object.assign(this, { form, errorBox, submitButton, checking: false, filmOffered: true });
+    this.note = form.querySelector(".survey-note");
     this.comments = form.querySelector("#comments");
     this.count = form.querySelector("#comments-count");
     this.label = submitButton.textContent;
@@ -42,6 +44,21 @@ export class Survey {
     });
   }
 
+  // What is asked: the film's question only if a film was offered in the conversation.
+  ask({ filmOffered }) {
+    this.filmOffered = filmOffered;
+    const field = this.form.querySelector("#liked-field");
+    field.hidden = !filmOffered;
+    if (!filmOffered) field.querySelectorAll("input").forEach((input) => { input.checked = false; });
+    this.note.textContent = filmOffered ? "The first two questions need an answer; the others are optional."
+      : "No film was offered in this conversation, so there is nothing to rate. The first question needs an "
+        + "answer; the others are optional.";
+  }
+
+  asked() {
+    return REQUIRED.filter((q) => this.filmOffered || q.name !== "liked");
+  }
+
   reset() {
     this.form.reset();
     this.clearError();
@@ -54,7 +71,7 @@ export class Survey {
     const comments = String(form.get("comments") || "").trim();
     return {
       id: sessionId,
-      liked: form.get("liked") ? Number(form.get("liked")) : null,
+      liked: this.filmOffered && form.get("liked") ? Number(form.get("liked")) : null,
       engagement: form.get("engagement") ? Number(form.get("engagement")) : null,
       chatbot_before: before === null ? null : before === "true",
       comments: comments || null,
@@ -64,7 +81,7 @@ export class Survey {
   // Every problem left: the required questions without an answer, then comments too long.
   problems() {
     const form = new FormData(this.form);
-    const missing = REQUIRED.filter((q) => !form.get(q.name));
+    const missing = this.asked().filter((q) => !form.get(q.name));
     const over = [...this.comments.value.trim()].length - COMMENTS_MAX;
     return { missing, over };
   }

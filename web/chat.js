@@ -8,7 +8,7 @@
 
 import { Log, Outbox, cardIndex } from "./chat-view.js";
 import { Composer } from "./chat-composer.js";
-import { describeFailure, failed, listener, newConversationId, post, send } from "./chat-net.js";
+import { describeFailure, failed, listener, newConversationId, post, readiness, send, wait } from "./chat-net.js";
 import { short, statusText } from "./chat-status.js";
 import { Survey } from "./chat-survey.js";
 import { Saved } from "./chat-saved.js";
@@ -39,14 +39,17 @@ const composer = new Composer({
   // A notice answers the key just pressed (Enter): said at once, as the next key (which arrives
   // before a timer fires) may already withdraw it, and it must not be withdrawn unsaid.
   onNotice: (text) => { setNotice(text); renderStatus(); announceNow(); },
-  onChange: (text) => saved.update(chat.backend, { draft: text }),  // what is typed survives a reload
+  onChange: (text) => {
+    saved.update(chat.backend, { draft: text });  // what is typed survives a reload
+    withdrawStaleNotice(text);
+  },
 });
 
 const chat = {
   backend: BACKENDS[params.get("backend")] ? params.get("backend") : saved.backend() || "puma",
   id: null, turnNo: 0, ended: false, busy: false, generation: 0, filmId: null,
-  queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, waitingWhy: "", notice: "", noticeSpoken: "",
-  unrestored: null,
+  queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, waitFrom: 0, waitingWhy: "",
+  notice: "", noticeSpoken: "", noticeFresh: false, noticeBox: null, unrestored: null, watching: false,
 };
 
 const label = (backend = chat.backend) => BACKENDS[backend].label;
@@ -77,10 +80,20 @@ function renderStatus() {
   outbox.show(chat.queue, heading);
 }
 
-// The line's notice (a refused or unsent message), and what screen readers hear of it when part
-// of it was just said elsewhere.
+// The line's notice (nothing to send, a refused or unsent message, the backend answering again),
+// and what screen readers hear of it when part of it was just said elsewhere. A notice is about the
+// box as it is now: it lives until the box changes (typed, sent, emptied) and is said once.
 function setNotice(line, spoken = line) {
-  Object.assign(chat, { notice: line, noticeSpoken: spoken });
+  Object.assign(chat, { notice: line, noticeSpoken: spoken, noticeFresh: Boolean(line && spoken),
+    noticeBox: line ? ui.input.value : null });
+}
+
+// The box changed since the notice was given: it no longer applies, and goes (silently: what is
+// typed is the news). A notice given for the new text (the composer's "It fits now") comes after.
+function withdrawStaleNotice(text) {
+  if (!chat.notice || chat.noticeBox === null || chat.noticeBox === text) return;
+  setNotice("");
+  renderStatus();
 }
 
 // The line is bounded (style.css: 3 lines, 2 on a short screen) so the conversation and the box
@@ -97,9 +110,13 @@ const ENDED_SPOKEN = "The conversation is over. Next →, above the message box 
 // Screen readers hear a change of substance once (a polite status), not each rewrite of the line.
 // Said after the current task's changes (the microtasks of one step included), the last text only:
 // a state passed through on the way ("is sent when the chatbot has answered", just before the
-// message is given back) is never announced.
+// message is given back) is never announced. A new notice is said on its own, each time it is
+// given (a second empty Enter is news too), and never again: the status after it is said only when
+// it changes from what was heard before the notice, and a notice withdrawn leaves the region empty.
 let toAnnounce = null;
 let announcing = null;  // the timer that will say it
+let heard = "";  // the status last said (notices aside)
+let holdsNotice = false;  // the region holds a notice's words
 function announce(text) {
   if (toAnnounce === null) announcing = setTimeout(announceNow, 0);
   toAnnounce = text;
@@ -107,22 +124,53 @@ function announce(text) {
 
 function announceNow() {
   clearTimeout(announcing);
-  if (toAnnounce !== null) speak(ui.announce, toAnnounce);
+  const rest = toAnnounce;
   toAnnounce = null;
+  if (rest === null) return;
+  if (chat.noticeFresh) {
+    chat.noticeFresh = false;
+    holdsNotice = true;
+    heard = rest;
+    speak(ui.announce, chat.noticeSpoken, { again: true });
+  } else if (rest !== heard) {
+    holdsNotice = false;
+    heard = rest;
+    speak(ui.announce, rest);
+  } else if (holdsNotice && !chat.notice) {  // emptied, which is silent: the status was heard already
+    holdsNotice = false;
+    speak(ui.announce, "");
+  }
 }
 
-// What the page waits for, and since when: said again when that changes, or every
-// WAIT_STEP_S seconds (often enough to show progress, rarely enough not to chatter).
-const WAIT_STEP_S = 15;
-
-// `why`: what the service's 503 said is down (the legacy server's address and start command).
+// What the page waits for, and since when: the line counts the seconds as they pass (a tick each
+// second, whether or not the page has heard from the server since), screen readers hear only
+// what it waits for, when that changes. `why`: what the service's 503 said is down (the legacy
+// server's address and start command).
 function showWaiting(what, seconds = 0, why = "") {
   const names = what.length ? what.join(", ") : "the services";
-  const step = Math.floor(seconds / WAIT_STEP_S) * WAIT_STEP_S;
-  if (chat.waiting === names && chat.waitedS === step && chat.waitingWhy === why) return;
-  Object.assign(chat, { waiting: names, waitedS: step, waitingWhy: why });
+  chat.waitFrom = performance.now() - seconds * 1000;
+  if (chat.waiting === names && chat.waitedS === seconds && chat.waitingWhy === why) return;
+  Object.assign(chat, { waiting: names, waitedS: seconds, waitingWhy: why });
   setState("starting");
   renderStatus();
+  tickWaiting();
+}
+
+let waitTicker = null;
+function tickWaiting() {
+  if (waitTicker !== null) return;
+  waitTicker = setInterval(() => {
+    if (!chat.waiting) {
+      clearInterval(waitTicker);
+      waitTicker = null;
+      return;
+    }
+    const seconds = Math.round((performance.now() - chat.waitFrom) / 1000);
+    if (seconds !== chat.waitedS) {
+      chat.waitedS = seconds;
+      renderStatus();
+    }
+  }, 1000);
 }
 
 function doneWaiting() {
@@ -149,9 +197,51 @@ function giveBack(text, { noted = false } = {}) {
   renderStatus();
 }
 
+// A touch screen: focusing the box unasked opens the on-screen keyboard over the conversation.
+const coarsePointer = () => window.matchMedia("(pointer: coarse)").matches;
+
 function focusIfIdle(target) {
   const active = document.activeElement;
-  if (!active || active === document.body || ui.composer.contains(active) || active === ui.next) target.focus();
+  const unfocused = !active || active === document.body;
+  if ((unfocused && !coarsePointer()) || ui.composer.contains(active) || active === ui.next) target.focus();
+}
+
+// ------------------------------------------------------------------ the backend coming back
+
+const RECOVERY_POLL_MS = 2000;
+
+// Whether the backend answers again: its services are ready (the legacy bridge's, for the legacy
+// server; the mesh's others, for PUMA) and the page reaches them.
+function answersAgain(state, backend) {
+  if (state.unreachable) return false;
+  const mine = Object.keys(state.notReady).filter((name) => (name === "legacy") === (backend === "legacy"));
+  return state.ready || (state.started && !mine.length);
+}
+
+// After a send failed as the backend was down or out of reach: its readiness is checked until it
+// answers, then that is said once (the tab's title says it is not answering meanwhile). A send
+// meanwhile says for itself how it went; a deployment that cannot tell its readiness is not watched.
+async function watchRecovery(outcome, backend) {
+  const down = (outcome.error && outcome.error.name !== "AbortError") || (outcome.result && outcome.result.status === 503);
+  if (!down || chat.watching) return;
+  const isCurrent = current(chat.generation);
+  chat.watching = true;
+  document.title = `Not answering · ${TITLES.chat}`;
+  try {
+    for (;;) {
+      await wait(RECOVERY_POLL_MS);
+      if (!isCurrent() || chat.busy || chat.backend !== backend) return;
+      const state = await readiness();
+      if (!isCurrent() || chat.busy || state.unknown) return;
+      if (answersAgain(state, backend)) break;
+    }
+    const what = ui.input.value.trim() ? "press Enter to send what is in the box" : "you can send again";
+    setNotice(`The ${label(backend)} answers again: ${what}.`);
+    renderStatus();
+  } finally {
+    chat.watching = false;
+    if (!ui.chat.hidden) document.title = TITLES.chat;
+  }
 }
 
 // ------------------------------------------------------------------ turns
@@ -222,6 +312,7 @@ async function turn(text, turnNo, bubble = null) {
     log.note(text ? `Not sent: “${short(text, 40)}”. ${why}` : why, "error");
     giveBack(text, { noted: Boolean(text) });
     saved.update(backend, { inflight: null });
+    watchRecovery(outcome, backend);
     return false;
   }
   const reply = outcome.result.data;
@@ -370,6 +461,7 @@ async function resume(id, note) {
 function keepUnrestored(id, outcome, backend, unsent) {
   chat.unrestored = id;
   saved.update(backend, { pending: [], inflight: null });
+  watchRecovery(outcome, backend);
   log.note(`${describeFailure(outcome, label(backend))} Your conversation with it is kept: it is shown again `
     + "when you send a message or reload once it runs.", "error");
   const draft = [...unsent, ...chat.queue, ui.input.value].filter((t) => t).join(" ");
@@ -506,8 +598,9 @@ function leaveSurveyEntry() {
 }
 
 function openSurvey() {
+  survey.ask({ filmOffered: Boolean(chat.filmId) });  // only about what happened
   showPanel("survey");
-  ui.survey.querySelector("input").focus();
+  ui.survey.querySelector("fieldset:not([hidden]) input").focus();
 }
 
 function onHistory() {
@@ -520,7 +613,9 @@ function onHistory() {
   else if (ui.chat.hidden) {
     showPanel("chat");
     setState(chat.ended ? "ended" : "ready");
-    focusIfIdle(chat.ended ? ui.next : ui.input);
+    // The focus was in the survey, now hidden (the browser would drop it to the page's top): it goes
+    // to the conversation reached, which a screen reader names, and from which Tab leads on.
+    ui.chat.focus();
   }
 }
 
@@ -542,6 +637,7 @@ function init() {
   ui.switcher.querySelector(`input[value="${chat.backend}"]`).checked = true;
   saved.setBackend(chat.backend);
   bindEvents();
+  if (!coarsePointer()) ui.input.focus();  // ready to type; not on a touch screen (its keyboard)
   openConversation();
 }
 

@@ -321,10 +321,15 @@ function renderIndex(status) {
   }
 }
 
-// Following a service's link opens its figures (folded on a narrow screen).
+// Following a service's link opens its figures (folded on a narrow screen) and moves the focus to
+// its card (named by its heading), as a screen reader must say where the link led; Tab goes on
+// from there.
 function openCard(name) {
   const entry = cards.get(name);
-  if (entry) entry.card.querySelector(".service-more").open = true;
+  if (!entry) return;
+  entry.card.querySelector(".service-more").open = true;
+  entry.card.tabIndex = -1;  // focusable from a script, not a Tab stop
+  entry.card.focus();
 }
 
 function renderSummary(status) {
