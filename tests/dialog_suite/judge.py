@@ -137,7 +137,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "choice_picks",
          # round 12 (dl1, newcomer 60): every item of a list taken, whatever the joiners; lengths
          # as people write them; a year told of someone's life is no wish; digits in titles
-         "listed_items", "casual_lengths", "years_in_passing", "digit_titles")
+         "listed_items", "casual_lengths", "years_in_passing", "digit_titles",
+         # round 13 (d25, newcomers 60/64): a film named as an answer; surnames in any list;
+         # verbs of excluding over their list; title words no wishes; comparatives vs the film
+         "title_answers", "listed_surnames", "exclusion_verbs", "title_words",
+         "comparatives_against")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
