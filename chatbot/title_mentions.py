@@ -43,7 +43,8 @@ def title_spans(tokens: Sequence[str], used: set[int], titles: _Titles, common: 
                 is_wish: Callable[[str], bool] = lambda _w: False) -> list[tuple[int, int]]:
     """``(start, end)`` of each run of two words or more, taken by no other reading, that is
     a catalogue title or the start of several and plainly one (a word rarer than everyday
-    English, none of the most common; or a whole title of three words or more), not a person's whole name ("ed wood") nor a kind of
+    English, none of the most common; or a whole title of three words or more, or after "the":
+    "the family stone"), not a person's whole name ("ed wood") nor a kind of
     film after "a" ("a love story") or words that are all wishes ("romantic comedy")."""
     spans: list[tuple[int, int]] = []
     start = 0
@@ -72,7 +73,7 @@ def _span_end(tokens: Sequence[str], start: int, used: set[int], titles: _Titles
         zipfs = [common.get(w, 0.0) for w in content if w.isalpha()]  # "before 1960": no title
         if zipfs and min(zipfs) < PHRASE_ZIPF and max(zipfs) < EVERYDAY_ZIPF:
             return end
-        if len(content) >= LONG_TITLE_WORDS and titles.exact(" ".join(words)):
+        if (len(content) >= LONG_TITLE_WORDS or words[0] == "the") and titles.exact(" ".join(words)):
             return end  # "night of the living dead": everyday words, but this many in a row
     return None
 
