@@ -371,8 +371,8 @@ class Understander:
             "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None)
             or ("age" if ages_of_people(tokens) else None),
         }
-        named = [t for s, e in mentioned if (t := self._titles.exact(" ".join(tokens[s:e])))]
-        return self._with_lone_title(understood, cleaned, named)
+        spoken_of = [t for s, e in mentioned if (t := self._titles.exact(" ".join(tokens[s:e])))]
+        return self._with_lone_title(understood, cleaned, spoken_of)
 
     def _with_lone_title(self, understood: dict[str, Any], cleaned: str,
                          named: Sequence[str] = ()) -> dict[str, Any]:

@@ -24,7 +24,7 @@ PHRASE_ZIPF = 4.7  # a run of words is plainly a title when one is rarer than th
 EVERYDAY_ZIPF = 6.0  # ... and none is as common as this ("up", "her": no title by themselves)
 LONG_TITLE_WORDS = 3  # ... or it is a whole title of this many words or more
 LONE_ZIPF = 4.2  # one word alone is a title when rarer than this ("goodfellas"; not "heat")
-# a run after these is a kind of film ("a love story", "some dark comedy"), not a title
+# a run soon after these is a kind of film ("a love story", "a decent disaster movie"), not a title
 _KIND_BEFORE = frozenset("a an some any another more".split())
 _FILLERS = frozenset("""please pls plz maybe perhaps probably um umm hmm hm uh er oh ooh ah just
     how about what the movie film flick i guess think say lol haha tbh honestly""".split())
@@ -61,8 +61,8 @@ def title_spans(tokens: Sequence[str], used: set[int], titles: _Titles, common: 
 def _span_end(tokens: Sequence[str], start: int, used: set[int], titles: _Titles,
               common: Mapping[str, float], is_name: Callable[[Sequence[str]], bool],
               is_wish: Callable[[str], bool]) -> int | None:
-    if start and tokens[start - 1] in _KIND_BEFORE:
-        return None
+    if set(tokens[max(0, start - 2) : start]) & _KIND_BEFORE or tokens[start - 1 : start] == ["for"]:
+        return None  # "a decent disaster movie", "a film for grown ups": kinds, not titles
     for end in range(min(len(tokens), start + MAX_WORDS), start + 1, -1):
         words = tokens[start:end]
         if "," in words or used.intersection(range(start, end)) or words[-1] in _ARTICLES:
