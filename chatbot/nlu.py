@@ -382,7 +382,8 @@ class Understander:
         if understood["titles"] or understood["seen_titles"] or understood["wanted_title"] or any(
                 understood[k] for k in ("constraints", "people", "question", "social", "asked_title")):
             return understood
-        title = lone_title(cleaned, self._said_title, self._common) or (named[0] if len(named) == 1 else None)
+        title = lone_title(cleaned, self._said_title, self._common, self._wish_word) or (
+            named[0] if len(named) == 1 else None)
         if title is None or understood["intent"] not in ("unknown", "yes", None):  # "goodfellas please"
             return understood
         return dict(understood, title=title, titles=[title], unknown_person=None)

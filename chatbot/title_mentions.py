@@ -27,9 +27,10 @@ LONE_ZIPF = 4.2  # one word alone is a title when rarer than this ("goodfellas";
 # a run soon after these is a kind of film ("a love story", "a decent disaster movie"), not a title
 _KIND_BEFORE = frozenset("a an some any another more".split())
 _FILLERS = frozenset("""please pls plz maybe perhaps probably um umm hmm hm uh er oh ooh ah just
-    how about what the movie film flick i guess think say lol haha tbh honestly""".split())
+    how about what i guess think say lol haha tbh honestly""".split())
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _ARTICLES = frozenset(("the", "a", "an", "of"))
+_FILM_WORDS = frozenset("movie movies film films flick flicks one".split())
 
 
 class _Titles(Protocol):
@@ -68,7 +69,8 @@ def _span_end(tokens: Sequence[str], start: int, used: set[int], titles: _Titles
         if "," in words or used.intersection(range(start, end)) or words[-1] in _ARTICLES:
             continue
         content = [w for w in words if w not in _ARTICLES]
-        if len(content) < 2 or all(map(is_wish, content)) or is_name(words) or not titles.known(" ".join(words)):
+        if len(content) < 2 or all(w in _FILM_WORDS or is_wish(w) for w in content) or is_name(
+                words) or not titles.known(" ".join(words)):  # "scary movie": a kind of film
             continue
         zipfs = [common.get(w, 0.0) for w in content if w.isalpha()]  # "before 1960": no title
         if zipfs and min(zipfs) < PHRASE_ZIPF and max(zipfs) < EVERYDAY_ZIPF:
@@ -78,13 +80,14 @@ def _span_end(tokens: Sequence[str], start: int, used: set[int], titles: _Titles
     return None
 
 
-def lone_title(text: str, exact: Callable[[str], str | None], common: Mapping[str, float]) -> str | None:
+def lone_title(text: str, exact: Callable[[str], str | None], common: Mapping[str, float],
+               is_wish: Callable[[str], bool] = lambda _w: False) -> str | None:
     """The catalogue title ``text`` is, give or take fillers and punctuation ("goodfellas
     please", "the matrix!"), when it is plainly one: several words, or one rarer than
-    everyday English ("goodfellas", not "heat" or "up")."""
+    everyday English ("goodfellas", not "heat" or "up"), and not only words of a kind of film."""
     words = [_EDGE.sub("", w) for w in text.split()]
     words = [w for w in words if w]
-    while words and fold(words[0]) in _FILLERS - {"the"}:
+    while words and fold(words[0]) in _FILLERS:
         words = words[1:]
     while words and fold(words[-1]) in _FILLERS:
         words = words[:-1]
@@ -92,8 +95,8 @@ def lone_title(text: str, exact: Callable[[str], str | None], common: Mapping[st
         return None
     title = exact(" ".join(words))
     content = [fold(w) for w in words if fold(w) not in _ARTICLES]
-    if title is None or not content:
-        return None
+    if title is None or all(w in _FILM_WORDS or is_wish(w) for w in content):
+        return None  # "scary movie", "romance": a kind of film asked for
     if len(content) == 1:
         return title if common.get(content[0], 0.0) < LONE_ZIPF else None
     return title if min(common.get(w, 0.0) for w in content) < PHRASE_ZIPF else None
