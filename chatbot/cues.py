@@ -49,6 +49,7 @@ _OPENERS = frozenset("not no never without except excluding nothing neither nor 
                      "exclude excludes omit omitting minus sans".split())
 # Verbs of cutting that deny only as the clause's verb: "cut horror and war" (no "final cut")
 _CLAUSE_OPENERS = frozenset("cut".split())
+_CUT_IDIOMS = frozenset("to it me back down short loose".split())
 _CLAUSE_STARTS = frozenset(("and", "just", "please", "pls", "so", "then", "also", "but"))
 _OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("tired", "of"),
                    ("sick", "of"), ("anything", "but"), ("everything", "but"),
@@ -246,7 +247,7 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
     if token in _OPENERS:
         return True
     if token in _CLAUSE_OPENERS and (not i or tokens[i - 1] in _CLAUSE_STARTS or tokens[i - 1] == BOUNDARY):
-        return True
+        return following not in _CUT_IDIOMS and tokens[i + 1 : i + 3] != ["the", "crap"]  # "cut to the chase"
     phrase = next((p for p in _PHRASES_ENDING.get(token, ()) if tuple(tokens[i - len(p) + 1 : i + 1]) == p), None)
     return phrase is not None and not (token == "out" and _complains_left_out(tokens, i - len(phrase) + 1))
 
