@@ -64,6 +64,7 @@ def aside_mask(tokens: Sequence[str], is_genre: Callable[[str], bool] = lambda _
         clause = tokens[start:end]
         if _tells_of_life(clause, is_genre):
             mask[start:end] = [True] * (end - start)
+            start = end + 1  # the next clause is read alone ("..., want something newer")
             continue
         for k in event_times(clause):  # "i first saw star wars in 1977": when, not which films
             mask[start + k] = True
@@ -134,7 +135,7 @@ def _is_date(word: str) -> bool:
         word.endswith("s") and len(digits) == 2))
 
 
-_EVENT_VERBS = frozenset("""saw watched was were met went moved got grew lived left took had did
+_EVENT_VERBS = frozenset("""saw seen watched was were met went moved got grew lived left took had did
     became bought married graduated started finished visited retired died passed worked
     studied dated turned caught heard found""".split())
 _NOT_EVENTS = frozenset("""released directed produced filmed animated rated starred dubbed based

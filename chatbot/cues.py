@@ -38,19 +38,27 @@ from chatbot.text import fold_utterance, phrases
 
 BOUNDARY = ","
 _SPLIT = re.compile(r"\s*(?:[,;!?]+|:(?!\d)|(?<=\w\w|'\w)\.+(?=\s|$)|\s[-–—]+\s)\s*")
+_LISTING_SLASH = re.compile(r"(?<=[^\W\d_]{2})\s*/\s*(?=[^\W\d_]{2})")  # not "w/o", "9/10"
 _ABBREVIATIONS = frozenset("jr sr dr mr mrs ms st vs mt".split())
 # "not R. pg or pg13", "rated G. something funny": a one-letter rating ends its sentence
 _RATING_STOP = re.compile(r"(?i)(\b(?:not|no|rated|nothing|never|except|than)\s+[rg])\.(?=\s)")
 
 # -- negation ------------------------------------------------------------------------------
 _OPENERS = frozenset("not no never without except excluding nothing neither nor hate hates "
-                     "dislike dislikes avoid avoiding nobody none less skip skipping".split())
+                     "dislike dislikes avoid avoiding nobody none less skip skipping "
+                     "exclude excludes omit omitting minus sans".split())
+# Verbs of cutting that deny only as the clause's verb: "cut horror and war" (no "final cut")
+_CLAUSE_OPENERS = frozenset("cut".split())
+_CUT_IDIOMS = frozenset("to it me back down short loose".split())
+_CLAUSE_STARTS = frozenset(("and", "just", "please", "pls", "so", "then", "also", "but"))
 _OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("tired", "of"),
                    ("sick", "of"), ("anything", "but"), ("everything", "but"),
                    ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"),
                    ("done", "with"), ("enough", "of"), ("keep", "away"), ("stay", "away"), ("spare", "me"),
                    ("asleep", "during"), ("asleep", "at"), ("asleep", "through"), ("bored", "by"),
                    ("bored", "of"),
+                   # "leave out horror, war and westerns": the verb covers its whole list
+                   ("leave", "out"), ("rule", "out"), ("cut", "out"), ("count", "out"),
                    # "i'm SO over sci fi", "we're totally over superheroes": tired of it
                    ("m", "over"), ("am", "over"), ("re", "over"), ("are", "over"), ("so", "over"),
                    ("totally", "over"), ("fed", "up"), ("had", "enough"), ("over", "with"))
@@ -106,7 +114,8 @@ def clause_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     text = _RATING_STOP.sub(r"\1,", text)
     for piece in _SPLIT.split(spell_compact(unstressed(text))):
-        words = fold_utterance(piece.replace("&", " and ")).split()  # "clooney & pitt"
+        # "clooney & pitt"; "hanks / streep", "horror/war": a slash between words lists them
+        words = fold_utterance(_LISTING_SLASH.sub(" or ", piece.replace("&", " and "))).split()
         if not words:
             continue
         if tokens and tokens[-1] != BOUNDARY and tokens[-1] not in _ABBREVIATIONS:
@@ -239,7 +248,16 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return False  # "less than 2 hours", "two hours or less": a length, not a denial
     if token in _OPENERS:
         return True
-    return any(tuple(tokens[i - len(p) + 1 : i + 1]) == p for p in _PHRASES_ENDING.get(token, ()))
+    if token in _CLAUSE_OPENERS and (not i or tokens[i - 1] in _CLAUSE_STARTS or tokens[i - 1] == BOUNDARY):
+        return following not in _CUT_IDIOMS and tokens[i + 1 : i + 3] != ["the", "crap"]  # "cut to the chase"
+    phrase = next((p for p in _PHRASES_ENDING.get(token, ()) if tuple(tokens[i - len(p) + 1 : i + 1]) == p), None)
+    return phrase is not None and not (token == "out" and _complains_left_out(tokens, i - len(phrase) + 1))
+
+
+def _complains_left_out(tokens: Sequence[str], verb: int) -> bool:
+    """"why did you leave out X", "you'd leave out X?": a wish said dropped, nothing denied."""
+    start = max((k + 1 for k in range(verb) if tokens[k] == BOUNDARY), default=0)
+    return bool({"why", "you", "did", "didnt"} & set(tokens[start:verb]))
 
 
 def _correcting_no(tokens: Sequence[str], i: int) -> bool:

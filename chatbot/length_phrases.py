@@ -39,6 +39,8 @@ def approx_margin(value: int) -> int:
     return 10 if value <= 120 else 15
 _SHORT = frozenset("short shorter quick brief".split())
 _LONG = frozenset("long longer lengthy epic".split())
+# a comparative that is its clause's whole wish: "seen it in 2011, longer please"
+_ALONE_AFTER = frozenset(["", ",", "please", "pls", "plz", "maybe", "this", "now", "tho", "though", "one", "ones"])
 _FILM_AFTER = frozenset("""one ones movie movies film films flick flicks epic epics comedy
     comedies drama dramas thriller thrillers horror western westerns documentary romance
     cartoon animation""".split())  # "a short comedy"
@@ -132,7 +134,8 @@ def _length_word_at(tokens: Sequence[str], i: int
         "something", "anything", "really", "very", "bit", "nice", "quite", "much", "way", "lot", "little",
         "slightly", "somewhat", "even") or (
         token in ("shorter", "longer") and before in ("but", "and", "only", "just", "maybe",
-                                                      "be", "it", "one", "any", "said"))  # "could it be shorter?"
+                                                      "be", "it", "one", "any", "said")) or (  # "could it be shorter?"
+        token in ("shorter", "longer") and before in ("", ",") and _next(tokens, i) in _ALONE_AFTER)  # "longer please"
     if _next(tokens, i) in _TIME_SPANS:
         return None
     if token in _SHORT and film_like:

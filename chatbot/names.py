@@ -75,6 +75,7 @@ FAMILY_WORDS = frozenset("brothers bros sisters siblings".split())
 _SUFFIXES = frozenset("jr sr ii iii iv".split())
 _PARTICLES = frozenset("de del della di da van von der den le la du st mc mac".split())
 _LIST_WORDS = frozenset(("and", "or", "nor", ",", "&"))
+_BARE_LIST_MAX = 5  # surnames alone in one list ("hanks, streep, pacino, de niro or pesci")
 _ANSWER_FILLERS = frozenset("""please obviously maybe definitely probably i guess think
     how about what of course the actor actress director mr mrs ms miss""".split())
 
@@ -243,9 +244,15 @@ class NameIndex:
         content = [t for i, t in enumerate(tokens) if t not in _ANSWER_FILLERS
                    and t not in _LIST_WORDS and t not in self._slang and t != "either"
                    and not (t in _PARTICLES and i + 1 < len(tokens))]  # "dicaprio pls", "de niro"
-        listed = all(tokens[i - 1] in _LIST_WORDS or tokens[i - 1] in ("either", "neither")
-                     for i, t in enumerate(tokens) if t in content[1:] and i)
-        return len(content) == 1 or (1 < len(content) <= 3 and listed)
+        listed = all(self._listed_at(tokens, i) for i, t in enumerate(tokens) if t in content[1:] and i)
+        return len(content) == 1 or (1 < len(content) <= _BARE_LIST_MAX and listed)
+
+    @staticmethod
+    def _listed_at(tokens: list[str], i: int) -> bool:
+        """Word ``i`` starts an item of a list: after "and", ",", "either", or after a particle
+        that does ("pacino, de niro & pesci": "niro" is listed as "de niro")."""
+        before = i - 1 if tokens[i - 1] not in _PARTICLES or i < 2 else i - 2
+        return tokens[before] in _LIST_WORDS or tokens[before] in ("either", "neither")
 
     def _candidates(self, tokens: list[str], role: str | None, cued: set[int],
                     bare: bool) -> Iterable[NameMatch | None]:

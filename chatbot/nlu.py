@@ -171,6 +171,7 @@ from chatbot.text import (
     lines_as_commas,
 )
 from chatbot.title_asks import asked_with_year, wanted_title, with_title_years, without_title_years
+from chatbot.title_mentions import lone_title, title_spans
 from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
 from chatbot.viewers import settle_fright, shared_note
@@ -253,6 +254,10 @@ class Understander:
         hits = lived + title_exclusions(tokens, negated, used, self._titles, self._common,
                                 lambda w: w not in named and self._wish_word(w), self._names.names_all, named,
                                 self._names.shared_first_name)
+        mentioned = title_spans(tokens, used, self._titles, self._common, self._names.names_all,
+                                self._wish_word)  # "i first saw star wars in 1977": no war film
+        for start, end in mentioned:
+            used.update(range(start, end))
         allowed = permission_mask(tokens)  # "black and white is fine": no limit
         hits += self._approximate([t if not a else "\0" for t, a in zip(tokens, allowed, strict=True)],
                                   negated, used, notes)
@@ -332,7 +337,7 @@ class Understander:
         interrogative = is_question(asked_whole, asked_text) or bool(question)
         catalogue = catalogue_question(asked_whole) is not None and (
             interrogative or bool({"if", "whether"} & set(asked_whole)))  # "i asked if you have X"
-        return {
+        understood = {
             "intent": wish_intent(tokens, bool(constraints or titles) or any(
                 not p.get("negated") for p in people)), "constraints": constraints, "people": people,
             **legacy_keys(constraints),
@@ -383,6 +388,22 @@ class Understander:
             "social": social_act(whole, cleaned) or ("emoji" if only_emoji(str(text or "")) else None)
             or ("age" if ages_of_people(tokens) else None),
         }
+        spoken_of = [t for s, e in mentioned if (t := self._titles.exact(" ".join(tokens[s:e])))]
+        return self._with_lone_title(understood, cleaned, spoken_of)
+
+    def _with_lone_title(self, understood: dict[str, Any], cleaned: str,
+                         named: Sequence[str] = ()) -> dict[str, Any]:
+        """An answer that is a film and nothing else ("goodfellas", "the matrix!"), or that
+        only tells of a film ("i first saw the matrix in 1999"), names the film liked, as
+        "something like goodfellas" does, whatever the question was."""
+        if understood["titles"] or understood["seen_titles"] or understood["wanted_title"] or any(
+                understood[k] for k in ("constraints", "people", "question", "social", "asked_title")):
+            return understood
+        title = lone_title(cleaned, self._said_title, self._common, self._wish_word) or (
+            named[0] if len(named) == 1 else None)
+        if title is None or understood["intent"] not in ("unknown", "yes", None):  # "goodfellas please"
+            return understood
+        return dict(understood, title=title, titles=[title], unknown_person=None)
 
     def _famous_name(self, folded: str) -> bool:
         """"nolan", "wes anderson": a famous surname, or someone's full name."""

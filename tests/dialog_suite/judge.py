@@ -147,7 +147,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 12 (d24, newcomer 64): punctuation said aloud is a mark, no goodbye
          "spoken_punctuation", "year_bounds", "correction_swaps",
          "earlier_film_taken", "conversation_questions",
-         "rating_unknown", "loose_names_loops")
+         "rating_unknown", "loose_names_loops",
+         # round 13 (d25, newcomers 60/64): a film named as an answer; surnames in any list;
+         # verbs of excluding over their list; title words no wishes; comparatives vs the film
+         "title_answers", "listed_surnames", "exclusion_verbs", "title_words",
+         "comparatives_against")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
