@@ -5,6 +5,7 @@ inherits SIGINT ignored from the shell."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -166,6 +167,11 @@ def test_startup_ctrl_c_soon_after_the_command_starts_is_one_line_and_exit_130(t
         # Python's own start-up (its `site` module, with `pip install -e` setuptools' finder), which
         # runs after Python handles SIGINT and before any of puma's code: README says so.
         assert "puma/" not in out.split("Traceback", 1)[-1], out
+        return
+    if "Traceback" in out and 'File "' not in out.split("from puma.entry import main", 1)[-1]:
+        # Inside pip's script, while Python finds and reads puma.entry, before a line of PUMA ran
+        # (no PUMA frame in the traceback; README says so): ~1 ms, hit once at 50 ms in a busy run.
+        assert re.search(r'File "[^"]*/puma/', out) is None and out.rstrip().endswith("KeyboardInterrupt"), out
         return
     _assert_stopped_in_one_line(code, out, proc.pid)
 
