@@ -31,16 +31,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic_core
 from pydantic import ConfigDict, PydanticSchemaGenerationError, ValidationError, validate_call
 
 from . import formtext, shapes
 from .errors import PumaConfigError, PumaError
+from .signatures import VALUE_CHARS as _VALUE_CHARS
+from .signatures import hints as _hints
+from .signatures import (  # re-exported: the path services' helpers and tests import them from
+    request_form,
+    return_hint,
+    short,
+    takes_request,
+    to_json,
+    type_text,
+)
 
-REQUEST_NAMES = ("request", "req")
-"""An unannotated first parameter of these names takes the whole `puma.Request` (the older form)."""
 _MISSING = ("missing", "missing_argument", "missing_positional_only_argument", "missing_keyword_only_argument")
-_VALUE_CHARS = 80
 # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too, at any depth;
 # allow_inf_nan=False: a form's "inf", "nan" or "1e400" is refused as JSON's Infinity is (a reply
 # cannot carry one: it would be the service's 500 for the client's bad input).
@@ -437,118 +443,6 @@ def _raised_inside(exc: BaseException, fn: Callable[..., Any]) -> bool:
             return True
         tb = tb.tb_next
     return False
-
-
-def return_hint(fn: Callable[..., Any]) -> Any:
-    """`fn`'s return annotation, resolved where it can be (`inspect.Parameter.empty` when none)."""
-    return _hints(fn).get("return", inspect.Parameter.empty)
-
-
-def request_form(fn: Callable[..., Any]) -> str:
-    """Why PUMA calls `fn` with the whole `puma.Request`, in words for an error message.
-
-        request_form(greet)   # -> "its first parameter 'request' is annotated puma.Request"
-    """
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return "its signature cannot be read"
-    if not params:
-        return "it takes no parameters"
-    first = params[0]
-    if _hints(fn).get(first.name, first.annotation) is inspect.Parameter.empty:
-        return f"its first parameter is named {first.name!r} and has no annotation"
-    return f"its first parameter {first.name!r} is annotated puma.Request"
-
-
-def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True, skip_first: bool = False) -> bool:
-    """Whether `fn` is called with the whole `puma.Request` rather than bound to its fields.
-
-    True when its first parameter is annotated `puma.Request`, or is unannotated and named
-    `request` (or `req`), or its signature cannot be read; and, with `no_parameters` (top-level
-    functions), when it takes no parameters (it reads `puma.request`). A function that starts with
-    `*args` is bound, and `Binding.of` refuses it, naming it: a JSON object has no positional fields.
-    """
-    try:
-        params = list(inspect.signature(fn).parameters.values())[1 if skip_first else 0:]  # skip_first: `self`
-    except (TypeError, ValueError):
-        return True
-    if not params:
-        return no_parameters
-    first = params[0]
-    if first.kind is first.VAR_POSITIONAL:
-        return False
-    annotation = _hints(fn).get(first.name, first.annotation)
-    if annotation is inspect.Parameter.empty:
-        return first.name in REQUEST_NAMES and first.kind is not first.VAR_KEYWORD
-    return _is_request_type(annotation)
-
-
-def _is_request_type(annotation: Any) -> bool:
-    from .messages import Request
-
-    if isinstance(annotation, str):
-        return annotation.replace(" ", "").split(".")[-1] in ("Request", "Request|None")
-    return annotation is Request or (isinstance(annotation, type) and issubclass(annotation, Request))
-
-
-def to_json(value: Any) -> Any:
-    """`value` as JSON-able Python data (dataclasses, pydantic models, tuples, sets, dates...;
-    `bytes` as base64 text, which a `bytes` parameter decodes); `TypeError` naming the type when
-    JSON cannot hold it."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    try:
-        return pydantic_core.to_jsonable_python(value, bytes_mode="base64")
-    except pydantic_core.PydanticSerializationError as exc:
-        raise TypeError(f"returned {type(value).__name__}, which JSON cannot hold ({exc}); return dicts, lists, "
-                        "strings, numbers, dataclasses or pydantic models") from None
-
-
-def type_text(annotation: Any) -> str:
-    """A type hint as one writes it: `list[int]`, `int | None`, `Movie`; "Any" when there is none."""
-    if annotation is inspect.Parameter.empty or annotation is Any:
-        return "Any"
-    if isinstance(annotation, str):
-        return annotation
-    if typing.get_origin(annotation) is typing.Annotated:
-        return type_text(typing.get_args(annotation)[0])
-    if annotation is type(None) or annotation is None:
-        return "None"
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin in (typing.Union, types.UnionType):
-        return " | ".join(type_text(a) for a in args)
-    if origin is typing.Literal:
-        return f"Literal[{', '.join(repr(a) for a in args)}]"
-    if origin is not None and args:
-        name = getattr(origin, "__name__", None) or str(origin).replace("typing.", "")
-        return f"{name}[{', '.join(_argument_text(a) for a in args)}]"
-    if isinstance(annotation, type):
-        return annotation.__name__
-    return str(annotation).replace("typing.", "").replace("NoneType", "None")
-
-
-def _argument_text(arg: Any) -> str:
-    """One argument of a generic as written: `...`, a `Callable`'s `[int, str]`, or a type."""
-    if arg is Ellipsis:
-        return "..."
-    if isinstance(arg, list):
-        return f"[{', '.join(type_text(a) for a in arg)}]"
-    return type_text(arg)
-
-
-def short(value: Any) -> str:
-    """`repr(value)`, cut to a readable length."""
-    text = repr(value)
-    return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 3] + "..."
-
-
-def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
-    target = getattr(fn, "__func__", fn)
-    try:
-        return typing.get_type_hints(target, include_extras=True)
-    except Exception:  # noqa: BLE001 - an unresolvable forward reference: read them as written
-        return dict(getattr(target, "__annotations__", {}) or {})
 
 
 __all__ = ["Binding", "BindingError", "request_form", "return_hint", "takes_request", "to_json",

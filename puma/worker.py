@@ -50,8 +50,9 @@ from .client import ENV_WORKER
 from .codec import encode_json
 from .config import INSTANCE_IDLE_TIMEOUT_S
 from .counters import Counters
+from .faultreplies import name_instance
 from .readiness import NOT_READY_HEADER, Probe, refusal
-from .serving import HEALTH_PATH, build_app, limit_sync_calls, name_instance
+from .serving import HEALTH_PATH, build_app, limit_sync_calls
 from .zygote import DRAIN_SIGNAL, Zygote, emit
 
 log = logging.getLogger("puma.worker")

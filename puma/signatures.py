@@ -1,0 +1,134 @@
+"""What a function's signature says to PUMA: whether it takes the whole `puma.Request`
+(`takes_request`, `request_form`), its resolved hints (`return_hint`), a hint as one writes it
+(`type_text`), and a returned value as JSON-able data (`to_json`).
+
+Split from `puma.binding` (which binds a request's fields to the parameters and words what does
+not bind); `puma.binding` re-exports these names, the path they are imported from.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import pydantic_core
+
+REQUEST_NAMES = ("request", "req")
+"""An unannotated first parameter of these names takes the whole `puma.Request` (the older form)."""
+VALUE_CHARS = 80
+
+
+def return_hint(fn: Callable[..., Any]) -> Any:
+    """`fn`'s return annotation, resolved where it can be (`inspect.Parameter.empty` when none)."""
+    return hints(fn).get("return", inspect.Parameter.empty)
+
+
+def request_form(fn: Callable[..., Any]) -> str:
+    """Why PUMA calls `fn` with the whole `puma.Request`, in words for an error message.
+
+        request_form(greet)   # -> "its first parameter 'request' is annotated puma.Request"
+    """
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return "its signature cannot be read"
+    if not params:
+        return "it takes no parameters"
+    first = params[0]
+    if hints(fn).get(first.name, first.annotation) is inspect.Parameter.empty:
+        return f"its first parameter is named {first.name!r} and has no annotation"
+    return f"its first parameter {first.name!r} is annotated puma.Request"
+
+
+def takes_request(fn: Callable[..., Any], *, no_parameters: bool = True, skip_first: bool = False) -> bool:
+    """Whether `fn` is called with the whole `puma.Request` rather than bound to its fields.
+
+    True when its first parameter is annotated `puma.Request`, or is unannotated and named
+    `request` (or `req`), or its signature cannot be read; and, with `no_parameters` (top-level
+    functions), when it takes no parameters (it reads `puma.request`). A function that starts with
+    `*args` is bound, and `Binding.of` refuses it, naming it: a JSON object has no positional fields.
+    """
+    try:
+        params = list(inspect.signature(fn).parameters.values())[1 if skip_first else 0:]  # skip_first: `self`
+    except (TypeError, ValueError):
+        return True
+    if not params:
+        return no_parameters
+    first = params[0]
+    if first.kind is first.VAR_POSITIONAL:
+        return False
+    annotation = hints(fn).get(first.name, first.annotation)
+    if annotation is inspect.Parameter.empty:
+        return first.name in REQUEST_NAMES and first.kind is not first.VAR_KEYWORD
+    return _is_request_type(annotation)
+
+
+def _is_request_type(annotation: Any) -> bool:
+    from .messages import Request
+
+    if isinstance(annotation, str):
+        return annotation.replace(" ", "").split(".")[-1] in ("Request", "Request|None")
+    return annotation is Request or (isinstance(annotation, type) and issubclass(annotation, Request))
+
+
+def to_json(value: Any) -> Any:
+    """`value` as JSON-able Python data (dataclasses, pydantic models, tuples, sets, dates...;
+    `bytes` as base64 text, which a `bytes` parameter decodes); `TypeError` naming the type when
+    JSON cannot hold it."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    try:
+        return pydantic_core.to_jsonable_python(value, bytes_mode="base64")
+    except pydantic_core.PydanticSerializationError as exc:
+        raise TypeError(f"returned {type(value).__name__}, which JSON cannot hold ({exc}); return dicts, lists, "
+                        "strings, numbers, dataclasses or pydantic models") from None
+
+
+def type_text(annotation: Any) -> str:
+    """A type hint as one writes it: `list[int]`, `int | None`, `Movie`; "Any" when there is none."""
+    if annotation is inspect.Parameter.empty or annotation is Any:
+        return "Any"
+    if isinstance(annotation, str):
+        return annotation
+    if typing.get_origin(annotation) is typing.Annotated:
+        return type_text(typing.get_args(annotation)[0])
+    if annotation is type(None) or annotation is None:
+        return "None"
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(type_text(a) for a in args)
+    if origin is typing.Literal:
+        return f"Literal[{', '.join(repr(a) for a in args)}]"
+    if origin is not None and args:
+        name = getattr(origin, "__name__", None) or str(origin).replace("typing.", "")
+        return f"{name}[{', '.join(_argument_text(a) for a in args)}]"
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("NoneType", "None")
+
+
+def _argument_text(arg: Any) -> str:
+    """One argument of a generic as written: `...`, a `Callable`'s `[int, str]`, or a type."""
+    if arg is Ellipsis:
+        return "..."
+    if isinstance(arg, list):
+        return f"[{', '.join(type_text(a) for a in arg)}]"
+    return type_text(arg)
+
+
+def short(value: Any) -> str:
+    """`repr(value)`, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 3] + "..."
+
+
+def hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    target = getattr(fn, "__func__", fn)
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except Exception:  # noqa: BLE001 - an unresolvable forward reference: read them as written
+        return dict(getattr(target, "__annotations__", {}) or {})
+
