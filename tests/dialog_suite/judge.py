@@ -147,7 +147,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 12 (d24, newcomer 64): punctuation said aloud is a mark, no goodbye
          "spoken_punctuation", "year_bounds", "correction_swaps",
          "earlier_film_taken", "conversation_questions",
-         "rating_unknown", "loose_names_loops")
+         "rating_unknown", "loose_names_loops",
+         # newcomer 68: a question about the film on the table keeps the wishes
+         "questions_keep_wishes")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
