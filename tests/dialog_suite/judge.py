@@ -148,8 +148,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "spoken_punctuation", "year_bounds", "correction_swaps",
          "earlier_film_taken", "conversation_questions",
          "rating_unknown", "loose_names_loops",
-         # newcomer 68: a question about the film on the table keeps the wishes
-         "questions_keep_wishes")
+         # newcomer 68: a question about the film on the table keeps the wishes; an explicit
+         # decade beside "older"/"newer" wins
+         "questions_keep_wishes", "decade_with_relative")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
