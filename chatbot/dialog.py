@@ -247,6 +247,10 @@ class DialogManager(SideActs, ClosingActs):
             out.append(nlg.pick(nlg.EMPATHY, rng))
             state["empathy_shown"] = True
         state["last_act"] = act
+        if act == "accept" and _seen_on_table(state, decision):  # "ok" to "Did you mean A or B?"
+            out.append(nlg.seen_not_taken(str(state["current"]["title"])))
+            _ask_suggestion(state, state["suggestion"], out)
+            return act
         state["suggestion"] = None  # a "Did you mean ...?" holds for the next turn only
         if act not in _NOTES_SAID_BY_ACT:  # "another, not pirates": what can't be kept is said
             out.extend(n for n in decision.get("notes") or () if n not in out)
@@ -536,6 +540,13 @@ _NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart"
 _NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
                           "restart", "bye", "accept", "filmography", "capabilities", "define"))
 _ANSWERS = frozenset(("answer", "help", "about_bot", "filmography", "capabilities", "define"))
+
+
+def _seen_on_table(state: dict[str, Any], decision: dict[str, Any]) -> bool:
+    """The film on the table was said seen, and a question about someone else is open: an
+    "ok" answers that question, never takes the film (naming it does: ``taken``)."""
+    return bool(state.get("suggestion") and state["stage"] == "another" and state.get("current")
+                and not decision.get("taken"))
 
 
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:

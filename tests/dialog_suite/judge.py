@@ -149,8 +149,8 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "earlier_film_taken", "conversation_questions",
          "rating_unknown", "loose_names_loops",
          # newcomer 68: a question about the film on the table keeps the wishes; an explicit
-         # decade beside "older"/"newer" wins
-         "questions_keep_wishes", "decade_with_relative")
+         # decade beside "older"/"newer" wins; "him"/"hers" is the person the user named
+         "questions_keep_wishes", "decade_with_relative", "people_pronouns")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
