@@ -37,6 +37,9 @@ _POSSESSIVE = re.compile(
 _OF_THEIRS = re.compile(r"\b(?P<cue>of)\s+(?P<pronoun>his|hers|theirs)\b(?!\s+(?:films?|movies?|stuff|work))",
                         re.I)
 _PLURAL = ("them", "their", "they", "theirs")
+# "same director pls", "more from that director": the director of the film on the table
+_SAME_DIRECTOR = re.compile(r"\b(?:(?:by|from|of)\s+(?:the\s+)?(?:same|that|this)|(?:the\s+)?same)\s+"
+                            r"(?:director|filmmaker)\b(?!\s*(?:'s|s\b|is\b|was\b))", re.I)
 _SUBJECT = re.compile(r"\b(?P<pronoun>he|she|they)\s+(?P<verb>directed|made|did|starred in|"
                       r"was in|is in|acted in|played in)\b", re.I)
 _THROUGH_FILM = re.compile(
@@ -188,6 +191,7 @@ def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Map
     """``text`` with "the director of <film>" and, soon after an answer naming one person, a
     cued pronoun ("by him", "his films") spelt as the person's name."""
     text = _THROUGH_FILM.sub(lambda m: _through_film(m, find_title), text)
+    text = _same_director(text, state)
     referent = state.get(REFERENT_KEY)
     if not referent or state.get("turns", 0) - int(referent.get("turn", 0)) > REFERENT_TURNS:
         referent = None
@@ -209,6 +213,17 @@ def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Map
     text = _POSSESSIVE.sub(lambda m: f"{m['noun']} {cue} {name(m)}" if name(m) != m["pronoun"]
                            else m.group(0), text)
     return _SUBJECT.sub(lambda m: f"{name(m)} {m['verb']}", text)
+
+
+def _same_director(text: str, state: Mapping[str, Any]) -> str:
+    """"same director pls" -> "by <the director of the film on the table>" (the one the user
+    asked for, when the film has several)."""
+    directors = [d for d in (state.get("current") or {}).get("directors") or () if d]
+    if not directors:
+        return text
+    own = own_person(state)
+    name = own[0] if own and own[1] == "director" else directors[0]
+    return _SAME_DIRECTOR.sub(f"by {name}", text)
 
 
 def _through_film(match: re.Match[str], find_title: Callable[[str], Mapping[str, Any] | None]) -> str:
