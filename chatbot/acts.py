@@ -171,7 +171,21 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
         return ["history"]  # "which film did you show me first?"
     if not topics and words and words[0] == "who":  # "who else stars in it?"
         topics = ["director" if {"direct", "directs", "made", "make"} & set(words) else "cast"]
-    return topics
+    return topics or _fact_named(words)
+
+
+def _fact_named(words: list[str]) -> list[str]:
+    """"what's the rating on it?", "whats the runtime like": a question naming a fact the
+    catalogue has asks for that fact, whatever the words around it (none asks for a change)."""
+    if _CHANGE_WORDS & set(words):  # "is there one with a lower rating?": a request
+        return []
+    return list(dict.fromkeys(ONE_WORD_TOPICS[w] for w in words if w in _FACT_NOUNS))
+
+
+# the fact nouns a question can name in any phrasing ("year" is left out: "from another year")
+_FACT_NOUNS = frozenset(w for w in ONE_WORD_TOPICS if w not in ("year",))
+_CHANGE_WORDS = frozenset("""different another other lower higher instead change shorter
+    longer newer older less more any some without""".split())
 
 
 def is_about_bot(tokens: Sequence[str]) -> bool:

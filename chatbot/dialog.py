@@ -38,6 +38,7 @@ from chatbot.bearers import in_context
 from chatbot.closing_acts import ClosingActs
 from chatbot.components import Components
 from chatbot.constraints import same_wish
+from chatbot.content_offers import content_offer, with_offer
 from chatbot.dialog_state import (  # noqa: F401
     STATE_VERSION,
     WEAKNESS,
@@ -147,6 +148,8 @@ class DialogManager(SideActs, ClosingActs):
             trial = copy.deepcopy(state)
             first: list[str] = []
             second: list[str] = []
+            if self._offer_beside_question(state, parts, rng, out):  # "is it scary? she hates gore"
+                return
             act = self._act(trial, self._decide(trial, parts[0]), rng, first)
             asked = self._decide(trial, parts[1]) if act not in _NOT_ANSWERS and \
                 trial["stage"] != "end" else {}
@@ -165,6 +168,24 @@ class DialogManager(SideActs, ClosingActs):
                 return
         self._act(state, self._decide(state, text), rng, out)
 
+    def _offer_beside_question(self, state: dict, parts: tuple[str, str], rng: random.Random,
+                               out: list[str]) -> bool:
+        """A question about the film on the table beside a dislike of what films show: the
+        question answered, the milder search offered (``chatbot.content_offers``), wishes kept."""
+        if not state.get("current") or state["stage"] not in ANSWER_STAGES:
+            return False
+        trial = copy.deepcopy(state)
+        offer = content_offer(self._decide(trial, parts[0]))
+        asked = self._decide(trial, parts[1]) if offer else {}
+        if offer is None or asked.get("act") != "answer":
+            return False
+        said: list[str] = []
+        self._act(trial, asked, rng, said)
+        state.clear()
+        state.update(trial)
+        out.extend(with_offer(said, offer))
+        return True
+
     def _answer_then_request(self, state: dict, text: str, rng: random.Random, out: list[str]) -> bool:
         """"who directed it again? anything like it but older?": the question answered, then
         the film asked for in the last sentence (else False: nothing done)."""
@@ -175,10 +196,14 @@ class DialogManager(SideActs, ClosingActs):
         trial, said = copy.deepcopy(state), list[str]()
         self._respond(trial, parts[0], rng, said)
         request = self._decide(trial, parts[1]) if trial.get("last_act") == "answer" else {}
-        if request.get("act") not in ("refine", "next", "reject"):
+        offer = content_offer(request) if state.get("current") else None
+        if request.get("act") not in ("refine", "next", "reject") and not offer:
             return False
         state.clear()
         state.update(trial)
+        if offer:  # "is it scary? my gf hates gore": answered, the wishes kept, milder offered
+            out.extend(with_offer(said, offer))
+            return True
         out.extend(said[:-1] if said[-1:] and said[-1].endswith("?") else said)
         self._act(state, request, rng, out)
         return True
@@ -222,6 +247,10 @@ class DialogManager(SideActs, ClosingActs):
             out.append(nlg.pick(nlg.EMPATHY, rng))
             state["empathy_shown"] = True
         state["last_act"] = act
+        if act == "accept" and _seen_on_table(state, decision):  # "ok" to "Did you mean A or B?"
+            out.append(nlg.seen_not_taken(str(state["current"]["title"])))
+            _ask_suggestion(state, state["suggestion"], out)
+            return act
         state["suggestion"] = None  # a "Did you mean ...?" holds for the next turn only
         if act not in _NOTES_SAID_BY_ACT:  # "another, not pirates": what can't be kept is said
             out.extend(n for n in decision.get("notes") or () if n not in out)
@@ -511,6 +540,13 @@ _NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart"
 _NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
                           "restart", "bye", "accept", "filmography", "capabilities", "define"))
 _ANSWERS = frozenset(("answer", "help", "about_bot", "filmography", "capabilities", "define"))
+
+
+def _seen_on_table(state: dict[str, Any], decision: dict[str, Any]) -> bool:
+    """The film on the table was said seen, and a question about someone else is open: an
+    "ok" answers that question, never takes the film (naming it does: ``taken``)."""
+    return bool(state.get("suggestion") and state["stage"] == "another" and state.get("current")
+                and not decision.get("taken"))
 
 
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:

@@ -140,6 +140,11 @@ def pick(options: Sequence[str], rng: random.Random, **fields: Any) -> str:
     return text
 
 
+def seen_not_taken(title: str) -> str:
+    """An "ok" to another question, after the user said they have seen ``title``."""
+    return f"You said you've already seen {title}, so I won't pick it for you."
+
+
 def did_you_mean(name: str, choices: Sequence[str] = ()) -> str:
     """``"Did you mean Tom Hanks?"``, or ``"Did you mean Wes Anderson or Paul Thomas
     Anderson?"`` for several ``choices``."""

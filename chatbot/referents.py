@@ -33,6 +33,13 @@ _CUED_PRONOUN = re.compile(
     r"\b(?P<cue>by|with|from|starring|featuring|of)\s+(?P<pronoun>him|her|them)\b", re.I)
 _POSSESSIVE = re.compile(
     r"\b(?P<pronoun>his|her|their)\s+(?P<noun>(?:other\s+)?(?:films?|movies?|stuff|work))\b", re.I)
+# "more of hers", "anything else of his": the person's films
+_OF_THEIRS = re.compile(r"\b(?P<cue>of)\s+(?P<pronoun>his|hers|theirs)\b(?!\s+(?:films?|movies?|stuff|work))",
+                        re.I)
+_PLURAL = ("them", "their", "they", "theirs")
+# "same director pls", "more from that director": the director of the film on the table
+_SAME_DIRECTOR = re.compile(r"\b(?:(?:by|from|of)\s+(?:the\s+)?(?:same|that|this)|(?:the\s+)?same)\s+"
+                            r"(?:director|filmmaker)\b(?!\s*(?:'s|s\b|is\b|was\b))", re.I)
 _SUBJECT = re.compile(r"\b(?P<pronoun>he|she|they)\s+(?P<verb>directed|made|did|starred in|"
                       r"was in|is in|acted in|played in)\b", re.I)
 _THROUGH_FILM = re.compile(
@@ -73,9 +80,23 @@ def ambiguous(text: str, state: Mapping[str, Any]) -> list[str]:
     if not referent or state.get("turns", 0) - int(referent.get("turn", 0)) > REFERENT_TURNS:
         return []
     names = list(referent.get("names") or ())
-    singular = [m for pattern in (_CUED_PRONOUN, _POSSESSIVE, _SUBJECT) for m in pattern.finditer(text)
-                if m["pronoun"].lower() not in ("them", "their", "they")]
-    return names if len(names) > 1 and singular else []
+    singular = [m for pattern in (_CUED_PRONOUN, _POSSESSIVE, _SUBJECT, _OF_THEIRS)
+                for m in pattern.finditer(text) if m["pronoun"].lower() not in _PLURAL]
+    return names if len(names) > 1 and singular and own_person(state) is None else []
+
+
+def own_person(state: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(name, role)`` of the person the user last asked for who is credited on the film on
+    the table ("Scorsese" then Goodfellas): whom "him"/"her" means when an answer since named
+    several people ("something else from him" after its cast was listed), else None."""
+    film = state.get("current") or {}
+    credited = {*(film.get("cast") or ()), *(film.get("directors") or ())}
+    for wish in reversed(list(state.get("wishes") or ())):
+        if wish.get("slot") in _NAME_SLOTS and not wish.get("exclude"):
+            for name in reversed(list(wish.get("values") or ())):
+                if name in credited:
+                    return name, str(wish["slot"])
+    return None
 
 
 def spelt_as(text: str, name: str) -> str:
@@ -110,9 +131,16 @@ def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]],
             text = _spelt(text, part, name)
     credited = [*((film or {}).get("cast") or ()), *((film or {}).get("directors") or ())]
     for name in credited:
+        if _in_full_name(text, name.split()[-1], [*names, *credited]):
+            continue  # "by Martin Scorsese": no Catherine Scorsese of the cast for his surname
         if name.lower() not in text.lower() and len(name.split()) > 1 and len(name.split()[-1]) >= 4:
             text = _spelt(text, name.split()[-1], name, everyday=True)
     return text
+
+
+def _in_full_name(text: str, part: str, names: Sequence[str]) -> bool:
+    """Whether ``part`` is said in ``text`` inside one of ``names`` written in full."""
+    return any(part.lower() in n.lower().split() and n.lower() in text.lower() for n in names)
 
 
 def _spelt(text: str, part: str, name: str, everyday: bool = False) -> str:
@@ -163,20 +191,39 @@ def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Map
     """``text`` with "the director of <film>" and, soon after an answer naming one person, a
     cued pronoun ("by him", "his films") spelt as the person's name."""
     text = _THROUGH_FILM.sub(lambda m: _through_film(m, find_title), text)
+    text = _same_director(text, state)
     referent = state.get(REFERENT_KEY)
     if not referent or state.get("turns", 0) - int(referent.get("turn", 0)) > REFERENT_TURNS:
+        referent = None
+    names, role = list((referent or {}).get("names") or ()), (referent or {}).get("role", "actor")
+    own = own_person(state)
+    if own is not None and len(names) != 1:  # several named since (or none): the user's own
+        names, role = [own[0]], own[1]
+    if not names:
         return text
-    names, role = list(referent.get("names") or ()), referent["role"]
     cue = "by" if role == "director" else "with"  # "something with him" of a director: his films
 
     def name(match: re.Match[str]) -> str:
-        plural = match["pronoun"].lower() in ("them", "their", "they")
-        return " or ".join(names) if plural or len(names) == 1 else match["pronoun"]
+        if match["pronoun"].lower() in _PLURAL:  # "them": everyone the answer named
+            return " or ".join((referent or {}).get("names") or ()) or match["pronoun"]
+        return names[0] if len(names) == 1 else match["pronoun"]
 
+    text = _OF_THEIRS.sub(lambda m: f"films {cue} {name(m)}" if name(m) != m["pronoun"] else m.group(0), text)
     text = _CUED_PRONOUN.sub(lambda m: f"{cue} {name(m)}" if name(m) != m["pronoun"] else m.group(0), text)
     text = _POSSESSIVE.sub(lambda m: f"{m['noun']} {cue} {name(m)}" if name(m) != m["pronoun"]
                            else m.group(0), text)
     return _SUBJECT.sub(lambda m: f"{name(m)} {m['verb']}", text)
+
+
+def _same_director(text: str, state: Mapping[str, Any]) -> str:
+    """"same director pls" -> "by <the director of the film on the table>" (the one the user
+    asked for, when the film has several)."""
+    directors = [d for d in (state.get("current") or {}).get("directors") or () if d]
+    if not directors:
+        return text
+    own = own_person(state)
+    name = own[0] if own and own[1] == "director" else directors[0]
+    return _SAME_DIRECTOR.sub(f"by {name}", text)
 
 
 def _through_film(match: re.Match[str], find_title: Callable[[str], Mapping[str, Any] | None]) -> str:

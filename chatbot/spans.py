@@ -21,7 +21,7 @@ from typing import Any
 
 from chatbot.constraints import same_wish
 from chatbot.constraints import years as year_constraint
-from chatbot.cues import BOUNDARY, joined_by_or
+from chatbot.cues import BOUNDARY, joined_by_or, names_a_date
 from chatbot.viewers import shared, viewer_of, viewer_starts
 
 # "but he shouldn't direct it", "but not directed by him", "directed but didn't star in"
@@ -253,9 +253,11 @@ _DURATION_UNITS = frozenset("hour hours hr hrs minutes minute mins min".split())
 def explicit_wins(hits: list[tuple[int, int, dict]], tokens: list[str]
                   ) -> list[tuple[int, int, dict]]:
     """"a shorter one, under 2 hours": a bound said in numbers outranks "shorter" (than the
-    film on the table) in the same utterance; likewise for "newer" / "older" and years."""
+    film on the table) in the same utterance; likewise for "newer" / "older" and years or
+    decades ("older, from the 70s": the 70s; the comparative only says which way to go)."""
     plain = {c["slot"] for s, e, c in hits if "range" in c and not c.get("relative")
-             and any(t.isdigit() or t in _DURATION_UNITS for t in tokens[s:e])}
+             and any(t.isdigit() or t in _DURATION_UNITS for t in tokens[s:e])
+             or c["slot"] == "year" and not c.get("relative") and names_a_date(tokens[s:e])}
     hits = [h for h in hits if not (h[2].get("relative") and h[2]["slot"] in plain)]
     return vague_years_yield(hits, tokens)
 

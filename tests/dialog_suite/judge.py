@@ -151,7 +151,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # round 13 (d25, newcomers 60/64): a film named as an answer; surnames in any list;
          # verbs of excluding over their list; title words no wishes; comparatives vs the film
          "title_answers", "listed_surnames", "exclusion_verbs", "title_words",
-         "comparatives_against")
+         "comparatives_against",
+         # newcomer 68: a question about the film on the table keeps the wishes; an explicit
+         # decade beside "older"/"newer" wins; "him"/"hers" is the person the user named
+         "questions_keep_wishes", "decade_with_relative", "people_pronouns")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
