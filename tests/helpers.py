@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 CHATBOT_APP = Path(__file__).resolve().parents[1] / "chatbot" / "puma_app.py"
 
 
+def ends_with_pytest() -> None:
+    """`preexec_fn` for a server a fixture starts in a session of its own (so a signal to its group
+    reaches it alone): it gets SIGTERM when the pytest process ends, even by SIGKILL or a timeout,
+    instead of serving on after the run (PR_SET_PDEATHSIG; fires when the forking *thread* ends, so
+    only for processes started from pytest's main thread, as fixtures are)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
 def chatbot_app(**agent: object) -> puma.App:
     """chatbot/puma_app.py's app, not started; `agent` settings replace the agent's."""
     import puma

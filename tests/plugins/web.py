@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 import puma
-from tests.helpers import free_port, wait_for
+from tests.helpers import ends_with_pytest, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -65,7 +65,8 @@ def legacy_server(chatbot_db_url: str) -> Iterator[tuple[subprocess.Popen[bytes]
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "legacy_socket_server", "--port", str(port), "--database-url", chatbot_db_url],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        preexec_fn=ends_with_pytest)  # a killed pytest leaves no legacy server serving on
     try:
         yield proc, port
     finally:
