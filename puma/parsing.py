@@ -123,18 +123,22 @@ def _form(req: Any, body: bytes) -> tuple[dict[str, str | list[str]], _Files]:
                              "reads; send fewer fields, or send the data as one JSON body") from None
     fields = _grouped(req.form.lists())
     uploads = _uploads(files)
-    if not fields and not uploads:
+    if not fields and not files:
         raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "
                              "boundary parameter against the body")
     return fields, uploads
 
 
 def _uploads(files: Any) -> _Files:
-    """werkzeug's file parts as `Upload`s (read whole: the body is already within `max_body_bytes`)."""
-    grouped = {name: [Upload(filename=part.filename or "", data=part.read(),
-                             content_type=part.mimetype or "application/octet-stream") for part in parts]
+    """werkzeug's file parts as `Upload`s (read whole: the body is already within `max_body_bytes`).
+    A part with no filename and no content is a file input left empty (what browsers send for
+    `<input type=file>` with no file chosen, per the HTML form encoding): no file, so a required
+    parameter reads as missing and an optional one keeps its default."""
+    grouped = {name: [u for u in (Upload(filename=part.filename or "", data=part.read(),
+                                         content_type=part.mimetype or "application/octet-stream") for part in parts)
+                      if u.filename or u.data]
                for name, parts in files.lists()}
-    return {name: parts[0] if len(parts) == 1 else parts for name, parts in grouped.items()}
+    return {name: parts[0] if len(parts) == 1 else parts for name, parts in grouped.items() if parts}
 
 
 def _parts(body: bytes, req: Any) -> int:

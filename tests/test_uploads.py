@@ -125,3 +125,34 @@ def test_uploads_through_envoy_as_a_browser_sends_them() -> None:
         assert reply.json() == {"label": "B7", "size": len(PNG), "sha256": hashlib.sha256(PNG).hexdigest()}
         reply = httpx.post(f"{mesh.url}/inbox", files={"file": ("a.bin", b"\x00" * 70_000)}, timeout=10)
         assert reply.json()["files"] == {"file": [["a.bin", 70_000]]}, reply.text
+
+
+# A browser's form with a file input left empty sends the part with filename="" and nothing in it
+# (the HTML form encoding): no file was chosen, which is not a file of 0 bytes (newcomer 69 M2).
+
+
+def no_file_chosen() -> tuple[io.BytesIO, str]:
+    return io.BytesIO(b""), ""
+
+
+@pytest.mark.parametrize(("fn", "data", "status", "said"), [
+    (checksum, {"label": "A1", "scan": no_file_chosen()}, 400, "scan"),
+    (keep, {"photo": no_file_chosen(), "caption": "my cat"}, 400, "photo"),
+    (maybe, {"scan": no_file_chosen()}, 200, -1),
+    (album, {"pages": no_file_chosen()}, 400, "pages"),
+], ids=["bytes-required", "upload-required", "optional-keeps-default", "list-required"])
+def test_uploads_a_file_input_left_empty_is_no_file_not_an_empty_one(fn: Any, data: dict[str, Any], status: int,
+                                                                     said: Any) -> None:
+    reply = post(fn, data)
+    assert reply.status_code == status, reply.get_data(as_text=True)
+    body = reply.get_json()
+    if status == 200:
+        assert body == said
+    else:
+        assert said in body["error"] and "missing" in body["error"], body
+
+
+def test_uploads_a_handler_does_not_find_a_file_input_left_empty() -> None:
+    reply = post(inbox, {"note": "hello", "photo": no_file_chosen(), "scan": (io.BytesIO(b""), "empty.txt")})
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    assert reply.get_json()["files"] == {"scan": [["empty.txt", 0]]}  # a chosen empty file stays
