@@ -147,6 +147,8 @@ def _project_root(path: Path) -> Path:
 
 def _entry(program: Program, path: Path) -> Module:
     path = path.resolve()
+    if path.is_file():  # a script (not `python -m package`): what is beside it is importable
+        program.add_beside(path)
     if path.is_dir():
         path = path / "__main__.py" if (path / "__main__.py").is_file() else path / "__init__.py"
     if not path.is_file():

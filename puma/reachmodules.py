@@ -6,6 +6,7 @@ and what each import binds. Packages named as the framework are not read.
 from __future__ import annotations
 
 import ast
+import sys
 import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,15 @@ class Program:
         self.root = root.resolve()
         self.framework = tuple(framework)
         self.modules: dict[str, Module | None] = {}
+        self.beside: list[Path] = []  # entry scripts' directories, searched after the root (see `add_beside`)
+
+    def add_beside(self, script: Path) -> None:
+        """Search `script`'s directory too, after the root, as `puma run` and `python SCRIPT` import a
+        module beside the script (`import photolab` next to `app.py`) wherever they are run from; the
+        standard library's names are never taken from there (a process finds those first)."""
+        folder = script.resolve().parent
+        if folder != self.root and folder not in self.beside:
+            self.beside.append(folder)
 
     def module(self, name: str) -> Module | None:
         if name not in self.modules:
@@ -58,10 +68,12 @@ class Program:
         return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
     def _parse(self, name: str) -> Module | None:
-        base = self.root.joinpath(*name.split("."))
-        for path, package in ((base / "__init__.py", True), (base.with_suffix(".py"), False)):
-            if path.is_file():
-                return _read_module(name, path, package)
+        stdlib = name.split(".")[0] in sys.stdlib_module_names
+        for folder in [self.root, *([] if stdlib else self.beside)]:
+            base = folder.joinpath(*name.split("."))
+            for path, package in ((base / "__init__.py", True), (base.with_suffix(".py"), False)):
+                if path.is_file():
+                    return _read_module(name, path, package)
         return None
 
 

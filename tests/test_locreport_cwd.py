@@ -1,0 +1,89 @@
+"""`puma loc-report --whole` reads a module beside an entry script as Python and `puma run` import
+it (the script's directory is on the import path), wherever the command is run from: run from the
+project's root, a monolith and its port in `myapp/` that both import `myapp/<domain>.py` gave
+"36 removed, 5 added, 0 retained" and left the shared module out (newcomer 69 M1); run inside
+`myapp/` they gave its real figures. Each case: one layout, counted from both directories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from puma import cli
+
+DOMAINS = {
+    "photolab": '''def inspect(photo: bytes, label: str = "untitled") -> dict:
+    size = len(photo)
+    return {"label": label, "size": size}
+
+
+def invert(data: bytes) -> bytes:
+    return bytes(255 - b for b in data)
+''',
+    "ledger": '''import json
+
+
+def balance(entries: list[int]) -> int:
+    total = 0
+    for entry in entries:
+        total += entry
+    return total
+
+
+def as_json(entries: list[int]) -> str:
+    return json.dumps({"balance": balance(entries)})
+''',
+}
+
+MONOLITH = '''import sys
+
+from {domain} import {first}
+
+
+def main() -> None:
+    print({first}(sys.argv[1].encode() if {binary} else [int(a) for a in sys.argv[1:]]))
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+PORT = '''import puma
+
+puma.puma_config({{"puma_services": {{"{domain}": {{"instances": 1}}}}}})
+puma.puma_service("{domain}")
+'''
+
+
+def _layout(tmp_path: Path, domain: str, folder: str) -> Path:
+    first = {"photolab": "inspect", "ledger": "balance"}[domain]
+    app = tmp_path / folder
+    app.mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'mine'\n")
+    (app / f"{domain}.py").write_text(DOMAINS[domain])
+    (app / "monolith.py").write_text(MONOLITH.format(domain=domain, first=first, binary=domain == "photolab"))
+    (app / "app.py").write_text(PORT.format(domain=domain))
+    return app
+
+
+def _figures(where: Path, old: str, new: str, monkeypatch: pytest.MonkeyPatch,
+             capsys: pytest.CaptureFixture[str]) -> dict:
+    monkeypatch.chdir(where)
+    cli.main(["loc-report", "--whole", old, new, "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    return {"removed": doc["removed"], "added": doc["added"], "retained": doc["retained"],
+            "files": sorted(f["path"].rsplit("/", 1)[-1] for f in doc["files"])}
+
+
+@pytest.mark.parametrize("domain", ["photolab", "ledger"])
+@pytest.mark.parametrize("folder", ["myapp", "services/desk"])
+def test_locreport_cwd_a_module_beside_the_scripts_counts_alike_from_the_root_and_from_its_folder(
+        tmp_path: Path, domain: str, folder: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    app = _layout(tmp_path, domain, folder)
+    inside = _figures(app, "monolith.py", "app.py", monkeypatch, capsys)
+    from_root = _figures(tmp_path, f"{folder}/monolith.py", f"{folder}/app.py", monkeypatch, capsys)
+    assert f"{domain}.py" in from_root["files"], from_root  # the shared module is read, not left out
+    assert from_root["retained"] > 0 and from_root == inside, (from_root, inside)
