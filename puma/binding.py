@@ -35,6 +35,7 @@ from pydantic import ConfigDict, PydanticSchemaGenerationError, ValidationError,
 
 from . import formtext, shapes
 from .errors import PumaConfigError, PumaError
+from .messages import Upload
 from .signatures import VALUE_CHARS as _VALUE_CHARS
 from .signatures import hints as _hints
 from .signatures import (  # re-exported: the path services' helpers and tests import them from
@@ -315,8 +316,13 @@ class Binding:
             message = f"{where} (given {short(value)}) is not a parameter (its parameters: {known})"
             return {"parameter": where, "value": value, "expected": None, "message": message}
         message = f"{where}: {short(value)} is not valid (expected {expected}): {error['msg']}"
-        if error["type"] in ("bytes_invalid_encoding", "bytes_type"):
+        if len(loc) == 1 and (files := _files_given(value)) > 1:  # `-F photo=@a -F photo=@b` to one `bytes`
+            message = (f"{where}: given {files} files, and it takes one (expected {expected}): send one file "
+                       f"part named {where!r}, or annotate it list[{expected}] to take several")
+        elif error["type"] in ("bytes_invalid_encoding", "bytes_type"):
             message += f"; {BYTES_IN_JSON}"
+        elif len(loc) == 1 and expected == "Upload":  # a plain field where a file goes
+            message += f"; a puma.Upload is a file part of a multipart form (curl -F {where}=@FILE)"
         return {"parameter": where, "value": value, "expected": expected, "message": message}
 
 
@@ -447,3 +453,8 @@ def _raised_inside(exc: BaseException, fn: Callable[..., Any]) -> bool:
 
 __all__ = ["Binding", "BindingError", "request_form", "return_hint", "takes_request", "to_json",
            "type_text"]
+
+
+def _files_given(value: Any) -> int:
+    """How many file parts a form gave one field (0 when it is not a list of them)."""
+    return len(value) if isinstance(value, list) and value and all(isinstance(v, Upload) for v in value) else 0

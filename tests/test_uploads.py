@@ -156,3 +156,24 @@ def test_uploads_a_handler_does_not_find_a_file_input_left_empty() -> None:
     reply = post(inbox, {"note": "hello", "photo": no_file_chosen(), "scan": (io.BytesIO(b""), "empty.txt")})
     assert reply.status_code == 200, reply.get_data(as_text=True)
     assert reply.get_json()["files"] == {"scan": [["empty.txt", 0]]}  # a chosen empty file stays
+
+
+@pytest.mark.parametrize(("fn", "field", "expected"), [
+    (checksum, "scan", "list[bytes]"),
+    (keep, "photo", "list[Upload]"),
+])
+@pytest.mark.parametrize("count", [2, 3])
+def test_uploads_several_files_for_one_file_parameter_say_it_takes_one_or_a_list(
+        fn: Any, field: str, expected: str, count: int) -> None:
+    files = [(io.BytesIO(PNG), f"shot{i}.png") for i in range(count)]
+    reply = post(fn, {"label": "A1", field: files})
+    assert reply.status_code == 400, reply.get_data(as_text=True)
+    error = reply.get_json()["error"]
+    assert f"given {count} files" in error and expected in error, error
+    assert "curl -F name=@FILE" not in error  # not the advice to send what was sent
+
+
+def test_uploads_a_plain_field_for_an_upload_parameter_says_to_send_a_file_part() -> None:
+    reply = post(keep, {"photo": "name,year", "caption": "c"})
+    assert reply.status_code == 400, reply.get_data(as_text=True)
+    assert "curl -F photo=@FILE" in reply.get_json()["error"], reply.get_json()
