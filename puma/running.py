@@ -58,8 +58,8 @@ def deployment_url(given: str | None, *, changes: bool = False) -> tuple[str, st
     if len(candidates) == 1:
         chosen = candidates[0]
         _say_others(chosen, found)
-        how = (f"`puma run {chosen.get('app', '')}` started from {chosen['cwd']} (pid {chosen['pid']})" if here
-               else f"the run file of `puma run {chosen.get('app', '')}` (pid {chosen['pid']}), in this checkout")
+        how = (f"`{runs.command_of(chosen)}` started from {chosen['cwd']} (pid {chosen['pid']})" if here
+               else f"the run file of `{runs.command_of(chosen)}` (pid {chosen['pid']}), in this checkout")
         return chosen["url"], how
     listed = "; ".join(runs.describe(r) for r in candidates)
     where = "started from this directory or one above it" if here else "started in this checkout"
@@ -68,7 +68,7 @@ def deployment_url(given: str | None, *, changes: bool = False) -> tuple[str, st
                         f"say which with --url (e.g. --url {_port(candidates[0])})")
     print(f"puma: {len(candidates)} deployments are running {where}: {listed}; showing the newest, "
           f"{candidates[0]['url']}; pick another with --url PORT (e.g. --url {_port(candidates[1])})", file=sys.stderr)
-    return candidates[0]["url"], f"the newest run file, of `puma run {candidates[0].get('app', '')}`"
+    return candidates[0]["url"], f"the newest run file, of `{runs.command_of(candidates[0])}`"
 
 
 def _elsewhere(found: list[dict[str, Any]], changes: bool) -> tuple[str, str]:

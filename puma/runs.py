@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,27 @@ def record(url: str, *, app: str, token: str, state: str = "serving", started: f
     temp = path.with_suffix(".tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        json.dump({"url": url, "pid": os.getpid(), "app": app, "cwd": os.getcwd(),
+        json.dump({"url": url, "pid": os.getpid(), "app": app, "command": started_as(app), "cwd": os.getcwd(),
                    "started": time.time() if started is None else started, "token": token, "state": state,
                    "harness": os.environ.get(ENV_HARNESS, "").strip(), **({"drain": drain} if drain else {})}, out)
     os.replace(temp, path)
     return path
+
+
+def started_as(app: str, argv: list[str] | None = None) -> str:
+    """The command that started this process, as its user typed it: ``puma run app.py``,
+    ``python app.py`` (a script ending in `puma_start()`), or the program that called `App.start`."""
+    argv = sys.argv if argv is None else argv
+    if argv[1:2] == ["run"]:
+        return f"puma run {app}".strip()
+    if argv and argv[0].endswith(".py"):
+        return f"python {argv[0]}"
+    return f"{Path(argv[0]).name if argv and argv[0] else 'python'} (App.start of {app or 'an app'})"
+
+
+def command_of(run: dict[str, Any]) -> str:
+    """How a run file's process was started (run files of older versions say only the app)."""
+    return str(run.get("command") or f"puma run {run.get('app', '')}".strip())
 
 
 def describe(run: dict[str, Any]) -> str:
@@ -67,7 +84,7 @@ def describe(run: dict[str, Any]) -> str:
         root = checkout_of(where)
         if str(root) != where and root != Path(where).resolve():
             where += f" (checkout {root})"
-    return f"{run.get('url')} (`puma run {run.get('app', '')}` from {where}, {', '.join(notes)})"
+    return f"{run.get('url')} (`{command_of(run)}` from {where}, {', '.join(notes)})"
 
 
 def forget(path: Path) -> None:

@@ -129,7 +129,7 @@ def stop(port: int | None = None, app: Path | None = None, *, timeout_s: float =
         print(f"puma stop: pid {pid} did not exit within {timeout_s:g} s; to force it: kill -9 {pid} "
               "(its instances and Envoy then stop when they notice it is gone)", file=out, flush=True)
         return EXIT_TIMEOUT
-    print(f"puma stop: stopped `puma run {run.get('app', '')}` (pid {pid}, {run.get('url')}) in {took:.1f} s",
+    print(f"puma stop: stopped `{runs.command_of(run)}` (pid {pid}, {run.get('url')}) in {took:.1f} s",
           file=out, flush=True)
     return 0
 

@@ -120,9 +120,13 @@ def test_stop_stops_an_app_started_with_python_by_its_file(tmp_path: Path) -> No
     (tmp_path / "ledger_app.py").write_text(APP)
     proc, url = _start(tmp_path, [sys.executable, "ledger_app.py"], tmp_path / "run.log")
     try:
+        # Named by the command that started it, not as a `puma run` (newcomer 69 m8).
+        make = subprocess.run([sys.executable, str(ROOT / "scripts" / "stop_run.py"), url.rsplit(":", 1)[1]],
+                              capture_output=True, text=True, timeout=60, env=_env(tmp_path), cwd=ROOT)
+        assert "`python ledger_app.py`" in make.stdout and "puma run" not in make.stdout, make.stdout
         done = _puma(tmp_path, "stop", str(tmp_path / "ledger_app.py"), cwd=ROOT)
         assert done.returncode == 0, done
-        assert "stopped" in done.stdout and url in done.stdout
+        assert f"stopped `python ledger_app.py` (pid {proc.pid}, {url})" in done.stdout, done.stdout
         assert proc.wait(timeout=30) == 0
     finally:
         _kill(proc)
