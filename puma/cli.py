@@ -338,6 +338,8 @@ def _whole_loc_report(args: argparse.Namespace) -> None:
             lines = reach.whole(args.root, old=args.old, new=args.new, framework=framework)
     except (OSError, ValueError) as exc:
         raise PumaError(str(exc)) from None
+    if not args.apart:  # pyproject.toml's list names that project's features: only those reached count
+        apart = locreport.reached_apart(apart, lines)
     source = "--apart" if args.apart else f"{args.root / 'pyproject.toml'} {locreport.APART_TABLE}"
     doc = locreport.whole_report(lines, str(args.old), str(args.new), apart, source)
     print(json.dumps(doc, indent=2) if args.json else locreport.whole_markdown(doc, details=args.details))

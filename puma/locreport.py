@@ -320,6 +320,12 @@ def _exposed_note(doc: dict[str, Any]) -> str:
             "the old tree's files.")
 
 
+def reached_apart(apart: tuple[Apart, ...], lines: list[Any]) -> tuple[Apart, ...]:
+    """The features of `apart` that some line of `lines` belongs to: a project's configured list
+    names its own modules, which another app counted from the same directory never reaches."""
+    return tuple(a for a in apart if any(_group(line, (a,)) == a.label for line in lines))
+
+
 def _group(line: Any, apart: tuple[Apart, ...]) -> str:
     owners = line.users if line.users and "<import" in line.owner else (line.owner,)
     if getattr(line, "passed_by", ()):  # a shared function's parameter: counted for what passes it

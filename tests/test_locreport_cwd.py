@@ -87,3 +87,27 @@ def test_locreport_cwd_a_module_beside_the_scripts_counts_alike_from_the_root_an
     from_root = _figures(tmp_path, f"{folder}/monolith.py", f"{folder}/app.py", monkeypatch, capsys)
     assert f"{domain}.py" in from_root["files"], from_root  # the shared module is read, not left out
     assert from_root["retained"] > 0 and from_root == inside, (from_root, inside)
+
+
+PROJECT_APART = """[project]
+name = 'shop'
+
+[tool.puma.loc-report.apart]
+"the storefront page" = ["shop.web"]
+"orders kept in SQL" = ["shop.sqlstore"]
+"""
+
+
+@pytest.mark.parametrize("domain", ["photolab", "ledger"])
+def test_locreport_cwd_a_projects_apart_features_are_not_rows_of_another_app_counted_there(
+        tmp_path: Path, domain: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # An app of one's own inside a checkout whose pyproject.toml counts that project's features apart
+    # (newcomer 69 m10: the chatbot's "web UI" and "SQL, DynamoDB" rows, at 0, in their app's report).
+    _layout(tmp_path, domain, "myapp")
+    (tmp_path / "pyproject.toml").write_text(PROJECT_APART)
+    monkeypatch.chdir(tmp_path)
+    cli.main(["loc-report", "--whole", "myapp/monolith.py", "myapp/app.py"])
+    out = capsys.readouterr().out
+    assert "storefront" not in out and "orders kept in SQL" not in out and "Counted apart (" not in out, out
+    cli.main(["loc-report", "--whole", "myapp/monolith.py", "myapp/app.py", "--apart", "the storefront page=shop.web"])
+    assert "| the storefront page | 0 |" in capsys.readouterr().out  # asked for by name: shown, even at 0
