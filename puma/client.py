@@ -52,9 +52,26 @@ def mesh_url(service: str = "?") -> str:
     """The deployment's URL; `PumaCallError` naming `service` (what was to be called) if there is none."""
     url = _mesh["url"] or os.environ.get(ENV_URL)
     if not url:
-        raise PumaCallError(service, 0, "no running PUMA deployment: start one (puma.start, puma run) or set "
-                                        "$PUMA_URL to its address; a ported module's calls go through the mesh")
+        raise PumaCallError(service, 0, f"this process is not part of a PUMA deployment and ${ENV_URL} is not set"
+                                        f"{_serving_elsewhere()}; a ported module's calls go through the mesh")
     return url.rstrip("/")
+
+
+def _serving_elsewhere() -> str:
+    """What the run files say is serving (this directory's or checkout's runs first), and the
+    `PUMA_URL` that calls it; or how to start one. Only said in an error: it reads files."""
+    from . import runs
+
+    try:
+        found = runs.running()
+    except OSError:
+        found = []
+    mine = runs.started_here(found) or runs.started_in_checkout(found) or found
+    if not mine:
+        return f": start one (puma run APP.py, puma.start) or set ${ENV_URL} to its address"
+    listed = "; ".join(runs.describe(r) for r in mine[:3])
+    return (f"; serving now: {listed}: to call it from here, set {ENV_URL}={mine[0]['url']}"
+            + (" (or another's address)" if len(mine) > 1 else ""))
 
 
 def internal_services() -> frozenset[str]:

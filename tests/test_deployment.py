@@ -167,13 +167,15 @@ def test_cpu_bound_instances_run_sched_batch_and_the_others_do_not(mesh, http):
 
 
 def test_call_outside_a_deployment_names_the_fix():
-    saved = puma.client._mesh.copy()
-    puma.client.use_mesh(None, {})
+    from puma import client
+
+    saved = client._mesh.copy()
+    client.use_mesh(None, {})
     try:
-        with pytest.raises(puma.PumaCallError, match="no running PUMA deployment"):
+        with pytest.raises(puma.PumaCallError, match="not part of a PUMA deployment and \\$PUMA_URL is not set"):
             puma.call("echo", {})
     finally:
-        puma.client._mesh.update(saved)
+        client._mesh.update(saved)
 
 
 def test_warmup_runs_once_in_the_zygote_before_instances_fork():

@@ -108,4 +108,28 @@ def test_a_call_with_no_deployment_names_the_service_and_says_it_could_not_be_ma
             puma.remote("fine_for")(days=3)
     said = str(caught.value)
     assert "fine_for" in said and "'?'" not in said and "HTTP 0" not in said, said
-    assert "could not be made: no running PUMA deployment" in said and "PUMA_URL" in said, said
+    assert "could not be made: this process is not part of a PUMA deployment" in said and "PUMA_URL" in said, said
+
+
+@pytest.mark.parametrize("app", ["photolab.py", "myapp/app.py"])
+def test_remote_outside_a_deployment_names_the_one_serving_and_the_url_to_set(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch, app: str) -> None:
+    """A script run beside a serving `puma run` without $PUMA_URL: the error names what serves and
+    the PUMA_URL that calls it (newcomer 69 M4: "no running PUMA deployment" while one served)."""
+    from puma import client, runs
+
+    monkeypatch.setenv(runs.ENV_RUNS_DIR, str(tmp_path / "runs"))
+    monkeypatch.delenv("PUMA_URL", raising=False)
+    monkeypatch.setitem(client._mesh, "url", None)
+    client._urls.clear()
+    with pytest.raises(puma.PumaCallError) as before:
+        puma.remote("album").names()
+    assert "start one (puma run APP.py" in str(before.value), str(before.value)
+    path = runs.record("http://127.0.0.1:18999", app=app, token="t")  # this process stands in for the run
+    try:
+        with pytest.raises(puma.PumaCallError) as caught:
+            puma.remote("album").names()
+    finally:
+        runs.forget(path)
+    said = str(caught.value)
+    assert "serving now: http://127.0.0.1:18999" in said and "set PUMA_URL=http://127.0.0.1:18999" in said, said
