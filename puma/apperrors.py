@@ -109,6 +109,23 @@ def _defined_by_app(cls: type) -> bool:
     return not any(root in path.parents for root in _library_roots())
 
 
+def raised_in_app(exc: BaseException) -> str | None:
+    """``file:line`` where `exc` was raised, when that is the application's own code (not the
+    standard library's, an installed library's or PUMA's); None otherwise."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return None
+    path = Path(tb.tb_frame.f_code.co_filename)
+    if not path.is_absolute() or not path.exists():
+        return None
+    path = path.resolve()
+    if any(root in path.parents for root in (*_library_roots(), Path(__file__).resolve().parent)):
+        return None
+    return f"{path.name}:{tb.tb_lineno}"
+
+
 @functools.cache
 def _library_roots() -> tuple[Path, ...]:
     paths = sysconfig.get_paths()

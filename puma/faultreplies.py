@@ -84,13 +84,33 @@ def exception_response(name: str, exc: Exception, req: Request, *, form: str = "
     # BindingError, 400): a 500, its text (a DSN, a path) kept out of the reply. To refuse a request,
     # raise an exception class of the app's own (see puma.apperrors) or puma.HTTPError(400, ...).
     hint = _unanswered_hint(exc)
-    log.exception("service %s failed on %s %s%s", name, req.method, req.path, hint)
+    builtin_fix = "" if hint else _builtin_raised_by_app(exc)
+    log.exception("service %s failed on %s %s%s", name, req.method, req.path, hint or builtin_fix and f": {builtin_fix}")
     if hint:  # a class the app wrote: its words are meant for people, so the client reads them too
         cls = type(exc)
         return error_response(500, f"{cls.__name__}: {apperrors.message_of(exc)}", service=name, type=cls.__name__,
                               error_class=apperrors.class_name(cls), instance=instance_label(), fix=hint[2:])
+    extra = {"fix": builtin_fix} if builtin_fix else {}  # how to refuse, never the message (it may hold a secret)
     return error_response(500, f"internal error in service {name!r}", service=name, type=type(exc).__name__,
-                          instance=instance_label())
+                          instance=instance_label(), **extra)
+
+
+_REFUSALS = (ValueError, TypeError, LookupError)
+
+
+def _builtin_raised_by_app(exc: Exception) -> str:
+    """For a built-in ValueError/TypeError/LookupError the app's own code raised (`raise ValueError(...)`
+    in a monolith's input check): how to have it answered as the caller's 400/404 instead of a 500."""
+    cls = type(exc)
+    if cls.__module__ != "builtins" or not isinstance(exc, _REFUSALS):
+        return ""
+    where = apperrors.raised_in_app(exc)
+    if where is None:  # raised inside a library or the interpreter: a bug, nothing to advise
+        return ""
+    status = 404 if isinstance(exc, LookupError) else 400
+    return (f"the {cls.__name__} raised at {where} is a built-in class, answered 500 as a bug of the service; "
+            f"if it refuses the request, raise puma.HTTPError({status}, message) or a class of the app's own, "
+            f"e.g. class BadInput({cls.__name__}), whose message then reaches the caller as a {status}")
 
 
 def _unanswered_hint(exc: Exception) -> str:

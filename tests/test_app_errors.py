@@ -218,3 +218,35 @@ def test_an_apps_own_500_reads_to_the_caller_as_the_function_raised_it(why: str,
         "/stock", json={"sku": "G-1", "why": why})
     error = _error("stock", reply.status_code, reply.headers["content-type"], reply.get_data())
     assert str(error).startswith(said) and "HTTP 500" in str(error), str(error)
+
+
+def add_photo(name: str, size: int) -> str:
+    if size < 0:
+        raise ValueError(f"size must be >= 0, got {size} (secret-token-7)")  # a monolith's input check
+    return name
+
+
+def get_photo(name: str) -> str:
+    raise KeyError(f"no photo {name} (secret-token-7)")
+
+
+@pytest.mark.parametrize(("fn", "fields", "kind", "status"), [
+    (add_photo, {"name": "cat", "size": -1}, "ValueError", 400),
+    (get_photo, {"name": "dog"}, "KeyError", 404),
+])
+def test_a_builtin_error_the_apps_own_code_raises_says_how_to_answer_it_as_the_callers(
+        fn: Any, fields: dict[str, Any], kind: str, status: int, caplog: pytest.LogCaptureFixture) -> None:
+    """`raise ValueError(...)` for bad input, the commonest monolith idiom: still a 500 with its text
+    kept back, but the reply and the log say where it was raised and how to make it a 4xx (newcomer 69 M5)."""
+    reply = build_app("album", fn, prefix="/album", max_body_bytes=10_000).test_client().post("/album", json=fields)
+    body = reply.get_json()
+    assert reply.status_code == 500 and body["type"] == kind, body
+    assert "secret-token" not in reply.get_data(as_text=True)
+    assert f"puma.HTTPError({status}" in body["fix"] and f"BadInput({kind})" in body["fix"], body
+    assert "test_app_errors.py:" in body["fix"], body  # where it was raised
+    assert any(f"puma.HTTPError({status}" in r.getMessage() for r in caplog.records), "the log says it too"
+
+
+def test_a_builtin_error_raised_inside_a_library_gets_no_such_advice() -> None:
+    body = _post("json-bug").get_json()  # json.loads raises inside the standard library: a bug
+    assert "fix" not in body, body
