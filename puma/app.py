@@ -383,7 +383,8 @@ def _script_error(path: Path, exc: BaseException) -> PumaError:
 
 
 def puma_start(**overrides: Any) -> None:
-    """Start the deployment and block until interrupted (the paper's `puma_start`)."""
+    """Start the deployment and block until interrupted (the paper's `puma_start`). In a script run
+    as `python app.py`, a config mistake is printed as `puma run app.py` prints it (`puma.unstarted`)."""
     unstarted.started()
     default_app.run(**overrides)
 

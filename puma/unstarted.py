@@ -35,6 +35,24 @@ def note(caller: dict[str, Any], app: _App) -> None:
     _state["script"] = caller.get("__file__") or "the script"
     _state["app"] = app
     atexit.register(_remind)
+    _config_errors_in_words()
+
+
+def _config_errors_in_words() -> None:
+    """A config mistake the script does not catch (a `*args` part, a bad key) ends `python app.py`
+    with the one message `puma run app.py` prints for it, not a traceback through PUMA's code; the
+    exit code stays 1, and every other exception keeps Python's (or the previous hook's) report."""
+    from .errors import PumaConfigError
+
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        if isinstance(exc, PumaConfigError):
+            print(f"puma: error: {exc}", file=sys.stderr)
+        else:
+            previous(kind, exc, tb)
+
+    sys.excepthook = hook
 
 
 def started() -> None:

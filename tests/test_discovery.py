@@ -5,6 +5,9 @@ ported by naming its module, served through the real mesh (form fields and JSON 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -14,6 +17,8 @@ import pytest
 import puma
 from puma.discovery import service_name, services_of
 from puma.errors import PumaConfigError
+
+ROOT = Path(__file__).parents[1]
 
 LENDING_APP = Path(__file__).resolve().parent / "apps" / "lending_app.py"
 
@@ -260,3 +265,19 @@ def test_a_part_left_out_for_needing_arguments_is_a_warning_shown_without_puma_r
     assert said["Needs"].levelname == "WARNING"
     message = said["Needs"].getMessage()
     assert "/needs answers 404" in message and "'needs': 'module:make_it()'" in message and "_Needs" in message
+
+
+@pytest.mark.parametrize("bad", ["def tag_all(*codes: str) -> int:\n    return len(codes)\n",
+                                 "def stamp(*marks, ink: str = 'red') -> str:\n    return ink\n"])
+def test_python_app_py_with_a_part_puma_refuses_prints_the_one_message_not_a_traceback(
+        tmp_path: Path, bad: str) -> None:
+    """`python app.py` ending in `puma_start()`: a part refused as it starts printed a 12-line traceback
+    where `puma run app.py` prints one message and exits 1 (newcomer 69 m9)."""
+    (tmp_path / "labparts.py").write_text(bad + "\n\ndef ok(x: int) -> int:\n    return x\n")
+    (tmp_path / "app.py").write_text("import puma\npuma.puma_service('labparts')\nif __name__ == '__main__':\n"
+                                     "    puma.puma_start(port=0)\n")
+    done = subprocess.run([sys.executable, "app.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 1, done
+    assert "Traceback" not in done.stderr and done.stderr.count("puma: error: invalid PUMA config") == 1, done.stderr
+    assert "takes *" in done.stderr, done.stderr
