@@ -45,7 +45,7 @@ def test_startup_says_what_it_waits_for_and_prints_the_url_once_all_is_ready(tmp
     release, log = tmp_path / "release", tmp_path / "run.log"
     proc = _run(_app(tmp_path, HELD), log, STARTUP_RELEASE=str(release))
     try:
-        waiting = wait_for(lambda: re.search(r"starting \([^)]*\): .*held waiting for the test to release it",
+        waiting = wait_for(lambda: re.search(r"starting \([^)]*\): .*held: waiting for the test to release it",
                                              log.read_text()), timeout_s=60, message="the progress line")
         assert waiting and "serving at" not in log.read_text()
         release.touch()
@@ -90,7 +90,7 @@ def test_startup_failure_to_import_a_service_keeps_the_logs(tmp_path: Path) -> N
 def test_startup_ctrl_c_while_starting_stops_everything_and_keeps_nothing(tmp_path: Path) -> None:
     release, log = tmp_path / "release", tmp_path / "run.log"
     proc = _run(_app(tmp_path, HELD), log, STARTUP_RELEASE=str(release))
-    wait_for(lambda: "held waiting for the test" in log.read_text(), timeout_s=60, message="the warm-up")
+    wait_for(lambda: "held: waiting for the test" in log.read_text(), timeout_s=60, message="the warm-up")
     run_dir = Path(_found(r"config (\S+)/envoy\.yaml", log.read_text()))
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 130  # as a Ctrl-C at any moment of the start-up (test_startup_interrupts.py)
