@@ -52,7 +52,14 @@ def _answers(stack: ComposeStack) -> bool:
 
 
 def start(http: httpx.Client) -> str:
-    reply = http.post("/agent", json={"UUID": "-1", "chatText": "", "mode": "false"})
+    """A new conversation, as the page opens one: a 503 that says when to retry (nothing was
+    started: the instance could not be reached) is retried after Retry-After, a bounded few times.
+    Once, in a clean-clone run, the first start after the stack's first answer got one."""
+    for _ in range(5):
+        reply = http.post("/agent", json={"UUID": "-1", "chatText": "", "mode": "false"})
+        if reply.status_code != 503 or not reply.headers.get("retry-after"):
+            break
+        time.sleep(min(float(reply.headers["retry-after"]), 5.0))
     assert reply.status_code == 200, reply.text
     return reply.json()["userid"]
 
