@@ -78,6 +78,14 @@ def wait_for(condition: Callable[[], T | None | Literal[False]], timeout_s: floa
                          + (f" (last error: {last_error!r})" if last_error else ""))
 
 
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie (read from /proc: no signal sent)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago (bind to it soon: another process may take it)."""
     with socket.socket() as sock:

@@ -15,6 +15,7 @@ import pytest
 
 from puma import zygote
 from puma.backlog import NOT_SENT_HEADER
+from tests.helpers import wait_for
 
 REQUESTS = {
     "get": b"GET /echo?q=1 HTTP/1.1\r\nhost: x\r\n\r\n",
@@ -25,13 +26,18 @@ REQUESTS = {
 }
 
 
-def _client(port: int, request: bytes, answers: list[bytes | str]) -> threading.Thread:
-    """Connect (queued in the backlog: no instance accepts), send `request`, keep what comes back."""
+def _client(port: int, request: bytes, answers: list[bytes | str], sent: threading.Event) -> threading.Thread:
+    """Connect (queued in the backlog: no instance accepts), send `request`, keep what comes back.
+    `sent` is set once the request is in the kernel's buffers (a body larger than they hold: once its
+    sending has begun, as what does not fit waits for a reader)."""
     conn = socket.create_connection(("127.0.0.1", port), timeout=10)
 
     def run() -> None:
         try:
+            if len(request) > 65536:
+                sent.set()
             conn.sendall(request)
+            sent.set()
             got = b""
             while chunk := conn.recv(65536):
                 got += chunk
@@ -73,8 +79,9 @@ def test_requests_queued_on_a_closed_port_are_answered_not_sent(close: Callable[
     z = zygote.Zygote(io.StringIO(), "127.0.0.1", 1.0, become=lambda *_: None, service="echo")
     port = _held_socket(z, 7)
     answers: list[bytes | str] = []
-    clients = [_client(port, request, answers) for request in REQUESTS.values()]
-    time.sleep(0.2)  # each request written into the backlog, as Envoy writes it on connecting
+    sent = [threading.Event() for _ in REQUESTS]
+    clients = [_client(port, request, answers, done) for request, done in zip(REQUESTS.values(), sent, strict=True)]
+    wait_for(lambda: all(e.is_set() for e in sent), timeout_s=10, message="each request written into the backlog")
     close(z)
     for thread in clients:
         thread.join(timeout=10)

@@ -61,7 +61,7 @@ def test_degraded_a_store_failing_every_request_is_shown_said_once_and_cleared(
         assert said in events[0]["message"], events
         for n in range(4):  # more failures, more looks (the supervisor's loop looks every second): one event
             http.post("/notes", json={"text": f"u{n}"})
-            time.sleep(0.5)
+            time.sleep(0.5)  # a window, not a wait: no second event may come within it
         assert len(_events(mesh, "degraded")) == 1, _events(mesh, "degraded")
         fault_file.write_text("")
         for n in range(4):  # Envoy spreads them: each instance serves one again

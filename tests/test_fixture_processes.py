@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers import process_alive as _alive
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).parents[1]
@@ -23,14 +24,6 @@ child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
 print(child.pid, flush=True)
 time.sleep(120)
 """
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_fixture_server_ends_when_the_pytest_process_is_killed() -> None:

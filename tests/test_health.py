@@ -27,6 +27,7 @@ from puma.health import EventPipe, event_address
 from puma.instances import Instance
 from tests.apps import basic
 from tests.helpers import free_port, wait_for
+from tests.helpers import process_alive as _alive
 
 SECRET = "test-secret-for-health"
 QUICK_CHECKS = {"interval_s": 0.3, "timeout_s": 0.3}
@@ -42,14 +43,6 @@ def _start(services: dict, functions: dict, **config) -> puma.Deployment:
 def _pids_served(url: str, path: str, count: int) -> set[int]:
     with httpx.Client(base_url=url, timeout=10) as http:
         return {http.post(path, json={}).json()["pid"] for _ in range(count)}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    return fields[0] != "Z"
 
 
 def _events(mesh: puma.Deployment, word: str) -> list[str]:

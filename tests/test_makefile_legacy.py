@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import process_alive as _alive
 from tests.helpers import wait_for
 from tests.test_makefile import FAKE_PUMA, _copy_make_files, _free_port
 
@@ -64,13 +65,6 @@ def checkout(tmp_path: Path, chatbot_db_url: str) -> Path:
         (bin_dir / name).chmod(0o755)
     (tmp_path / "venv" / ".installed").touch()
     return tmp_path
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _gone(pid: int) -> bool:

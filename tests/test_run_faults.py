@@ -26,6 +26,7 @@ import puma
 from puma import proxy
 from puma.instances import ServicePool
 from tests.apps import basic
+from tests.helpers import process_alive as _alive
 from tests.helpers import wait_for
 from tests.rawhttp import exchange
 
@@ -36,14 +37,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _bindable(port: int) -> bool:

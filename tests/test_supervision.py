@@ -19,6 +19,7 @@ import pytest
 
 import puma
 from tests.apps import basic
+from tests.helpers import process_alive as _alive
 from tests.helpers import wait_for
 
 QUICK_CHECKS = {"interval_s": 0.3, "timeout_s": 0.3}
@@ -38,13 +39,6 @@ def _events(mesh: puma.Deployment, kind: str, service: str | None = None) -> lis
 def _retries(mesh: puma.Deployment, cluster: str) -> int:
     assert mesh.envoy.admin is not None
     return mesh.envoy.admin.counter(cluster, "upstream_rq_retry")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 # --- retry amplification ------------------------------------------------------------------
