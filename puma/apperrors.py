@@ -126,6 +126,11 @@ def raised_in_app(exc: BaseException) -> str | None:
     return f"{path.name}:{tb.tb_lineno}"
 
 
+def library_roots() -> tuple[Path, ...]:
+    """The standard library's and installed libraries' directories (resolved)."""
+    return _library_roots()
+
+
 @functools.cache
 def _library_roots() -> tuple[Path, ...]:
     paths = sysconfig.get_paths()

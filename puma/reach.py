@@ -36,12 +36,15 @@ Reading the files into nodes is `puma.reachmodules`; following them is here.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import logging
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import apperrors
 from .reachmodules import Module, import_bindings
 from .reachmodules import Node as Node  # re-exported: puma.reachdiff names them from here
 from .reachmodules import Program as Program
@@ -194,6 +197,8 @@ class Reach:
 
     def _load(self, name: str, *, entry: bool = False) -> Module | None:
         module = self.program.module(name)
+        if module is None:
+            _say_unfound(self.program, name)
         if module is None or name in self.loaded:
             return module
         self.loaded.add(name)
@@ -379,3 +384,24 @@ def _returned_class(node: Node) -> str | None:
 
 
 __all__ = ["Line", "Program", "whole"]
+
+
+def _say_unfound(program: Program, name: str) -> None:
+    """Warn, once per top-level name, of an imported module that is neither under the source root
+    nor the standard library's nor an installed library's: the app's own code found only on another
+    path (run from inside a package, a PYTHONPATH), which the count would leave out unsaid."""
+    top = name.split(".")[0]
+    said = program.unfound_said
+    if top in said or top in sys.stdlib_module_names or top in program.framework:
+        return
+    said.add(top)
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    origin = getattr(spec, "origin", None)
+    if not origin or origin in ("built-in", "frozen") or any(
+            root in Path(origin).resolve().parents for root in apperrors.library_roots()):
+        return  # not installed (or typing-only), built in, or an installed library: not the app's to count
+    log.warning("loc-report: module %r is imported, and found at %s, outside the source root %s: its lines are "
+                "not counted; run from the project's root or pass --root DIR", top, Path(origin).parent, program.root)

@@ -48,6 +48,7 @@ class Program:
         self.framework = tuple(framework)
         self.modules: dict[str, Module | None] = {}
         self.beside: list[Path] = []  # entry scripts' directories, searched after the root (see `add_beside`)
+        self.unfound_said: set[str] = set()  # imported modules found nowhere under it, each warned of once
 
     def add_beside(self, script: Path) -> None:
         """Search `script`'s directory too, after the root, as `puma run` and `python SCRIPT` import a

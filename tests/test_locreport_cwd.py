@@ -111,3 +111,22 @@ def test_locreport_cwd_a_projects_apart_features_are_not_rows_of_another_app_cou
     assert "storefront" not in out and "orders kept in SQL" not in out and "Counted apart (" not in out, out
     cli.main(["loc-report", "--whole", "myapp/monolith.py", "myapp/app.py", "--apart", "the storefront page=shop.web"])
     assert "| the storefront page | 0 |" in capsys.readouterr().out  # asked for by name: shown, even at 0
+
+
+def test_locreport_cwd_an_app_module_found_only_outside_the_root_is_said_not_dropped_unsaid(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    # Run from inside a package whose modules are imported by the package's name (found on
+    # PYTHONPATH, outside the root): their lines cannot be counted, and the report says so (newcomer 70).
+    pkg = tmp_path / "shopkit"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "stock.py").write_text(DOMAINS["ledger"])
+    (pkg / "monolith.py").write_text("from shopkit.stock import balance\n\nprint(balance([1, 2]))\n")
+    (pkg / "app.py").write_text("import puma\n\npuma.puma_service('shopkit.stock')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(pkg)
+    with caplog.at_level("WARNING", logger="puma.reach"):
+        cli.main(["loc-report", "--whole", "monolith.py", "app.py"])
+    said = [r.getMessage() for r in caplog.records if "outside the source root" in r.getMessage()]
+    assert len(said) == 1 and "'shopkit'" in said[0] and "--root" in said[0], said
