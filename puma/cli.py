@@ -208,13 +208,15 @@ def _add_status_and_scale(sub: Any) -> None:
                 f"test's own run (${runs.ENV_HARNESS}) only when no other fits; status names the one it shows and "
                 "the others; when several of this checkout's fit, status shows the newest, scale refuses; when several "
                 "run and none is this checkout's, both list them and ask for --url)")
+    port_help = "the listener port of a deployment on this machine, as `puma run --port` and `puma stop --port` take it (the same as --url PORT)"
     status = command(sub, "status", "services, instances, in-flight, requests/s, p50/p99 and errors of a running deployment",
                       "Print what GET URL/_puma/status answers: per service its instances, "
                       "in-flight, requests/s, p50/p99, server errors (start-up failures apart) "
                       "and recent events. Prometheus reads the same at URL/_puma/metrics.")
     status.add_argument("--url", help=url_help)
-    # `make run` takes PORT=, `puma run` --port: what a user tries first here (`did you mean --url 8090?`).
-    add_synonyms(status, dict.fromkeys(("--port", "--host", "--address", "--addr"), "--url"))
+    # `make run` takes PORT=, `puma run` and `puma stop` --port: the same form works here.
+    status.add_argument("--port", type=int, help=port_help)
+    add_synonyms(status, dict.fromkeys(("--host", "--address", "--addr"), "--url"))
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=cmd_status)
 
@@ -232,7 +234,8 @@ def _add_status_and_scale(sub: Any) -> None:
                        f"{MAX_INSTANCES} for a service with a fixed count; within its instances.min and "
                        "instances.max (its config) for an autoscaled one")
     scale.add_argument("--url", help=url_help)
-    add_synonyms(scale, dict.fromkeys(("--port", "--host", "--address", "--addr"), "--url"))
+    scale.add_argument("--port", type=int, help=port_help)
+    add_synonyms(scale, dict.fromkeys(("--host", "--address", "--addr"), "--url"))
     scale.add_argument("--wait-s", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the instances (default 30; 0: do not wait)")
     scale.set_defaults(func=cmd_scale)
 
@@ -259,13 +262,24 @@ def _listener_overrides(app: App, args: argparse.Namespace) -> dict[str, Any]:
 def cmd_status(args: argparse.Namespace) -> None:
     from .running import cmd_status as status
 
-    status(args)
+    status(_port_as_url(args))
 
 
 def cmd_scale(args: argparse.Namespace) -> None:
     from .running import cmd_scale as scale
 
-    scale(args)
+    scale(_port_as_url(args))
+
+
+def _port_as_url(args: argparse.Namespace) -> argparse.Namespace:
+    """`--port N` is `--url N` (this machine's deployment on port N); both at once are refused."""
+    if args.port is not None:
+        if args.url:
+            raise PumaError(f"--port {args.port} and --url {args.url} name the deployment twice: give one of them")
+        if not 0 < args.port < 65536:
+            raise PumaError(f"--port {args.port}: a port is 1 to 65535, e.g. --port 8080")
+        args.url = str(args.port)
+    return args
 
 
 def cmd_run(args: argparse.Namespace) -> None:

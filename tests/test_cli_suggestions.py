@@ -5,10 +5,12 @@ closest option it has; a mistyped subcommand gets the closest name."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,9 @@ from loadtests.__main__ import _parser as loadtests_parser
 from puma.cli import _parser as puma_parser
 from puma.cliparse import SuggestingParser
 from puma.suggest import closest
+from tests.helpers import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _leaves(parser: argparse.ArgumentParser, path: list[str]) -> Iterator[tuple[list[str], argparse.ArgumentParser]]:
@@ -115,16 +120,39 @@ def test_cli_suggestions_as_a_user_types_them_in_a_shell() -> None:
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["status", "--port", "18144"], "did you mean --url 18144?"),  # as `puma run --port` takes it
-    (["status", "--port=8090"], "did you mean --url 8090?"),
-    (["status", "--prot", "18144"], "did you mean --url 18144?"),  # a typo of the other name too
     (["status", "--host", "127.0.0.1:9"], "did you mean --url 127.0.0.1:9?"),
-    (["scale", "agent", "2", "--port", "80"], "did you mean --url 80?"),
-    (["status", "--port"], "did you mean --url?"),  # no value given: none shown
+    (["status", "--address=127.0.0.1:9"], "did you mean --url 127.0.0.1:9?"),
+    (["scale", "agent", "2", "--addr", "80"], "did you mean --url 80?"),
+    (["status", "--host"], "did you mean --url?"),  # no value given: none shown
 ])
 def test_cli_an_option_another_command_takes_names_this_ones_name_with_the_value(
         args: list[str], expected: str) -> None:
     done = subprocess.run([sys.executable, "-m", "puma.cli", *args], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and expected in done.stderr, done.stderr
     assert f"(puma {args[0]} calls it --url)" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _puma(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "puma.cli", *args], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "PUMA_URL"})
+
+
+@pytest.mark.parametrize("command", [["status"], ["scale", "agent", "2"]])
+def test_cli_status_and_scale_take_a_port_as_puma_run_and_puma_stop_do(command: list[str]) -> None:
+    port = str(free_port())  # nothing serves there: both forms must say the same about that address
+    by_port, by_url = _puma(*command, "--port", port), _puma(*command, "--url", port)
+    assert "unrecognized option" not in by_port.stderr, by_port.stderr
+    assert by_port.returncode == by_url.returncode != 0
+    assert by_port.stderr == by_url.stderr and f"127.0.0.1:{port}" in by_port.stderr, by_port.stderr
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["status", "--port", "8080", "--url", "9090"], "--port 8080 and --url 9090 name the deployment twice"),
+    (["status", "--port", "0"], "--port 0: a port is 1 to 65535"),
+    (["scale", "agent", "2", "--port", "70000"], "--port 70000: a port is 1 to 65535"),
+])
+def test_cli_a_port_given_twice_or_out_of_range_is_refused_naming_it(args: list[str], expected: str) -> None:
+    done = _puma(*args)
+    assert done.returncode != 0 and expected in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
