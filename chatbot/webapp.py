@@ -283,9 +283,10 @@ def legacy_ready() -> None:
     address = legacy_address()
     try:
         probe = socket.create_connection(address, timeout=PROBE_TIMEOUT_S)
-    except TimeoutError:  # here, its listen backlog is full: accepted by the kernel, never by the server
+    except TimeoutError as slow:  # here, its listen backlog is full: accepted by the kernel, never by the server
         local = address[0] in _LOCAL_HOSTS
-        raise LegacyServerDown(legacy_silent(address) if local else legacy_down(address, "timed out")) from None
+        # From the timeout: slow is said after a few checks in a row, not at one late answer on a loaded machine.
+        raise LegacyServerDown(legacy_silent(address) if local else legacy_down(address, "timed out")) from slow
     except OSError as error:
         raise LegacyServerDown(legacy_down(address, error.strerror or str(error))) from None
     # Accepting is the kernel's doing: a stopped or hung server accepts too. A line it must answer
@@ -294,8 +295,8 @@ def legacy_ready() -> None:
         try:
             probe.sendall(b"{}\n")
             answered = probe.makefile("rb").readline(4096)
-        except TimeoutError:
-            raise LegacyServerDown(legacy_silent(address)) from None
+        except TimeoutError as slow:
+            raise LegacyServerDown(legacy_silent(address)) from slow
         except OSError as error:
             raise LegacyServerDown(legacy_down(address, error.strerror or str(error))) from None
     if not answered:

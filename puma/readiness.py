@@ -52,7 +52,8 @@ class Probe:
     does not answer within `timeout_s` counts only once `failure_threshold` runs in a row have not
     (Kubernetes' failureThreshold): on a loaded machine a healthy store's check is late on every
     instance at once, and one late check must not take a whole service out. A check that *answers*
-    "not ready" counts at once.
+    "not ready" counts at once, unless it failed by a timeout of its own (a `TimeoutError`, or an
+    exception raised from one): that is lateness too, and counts as a run that did not answer.
     """
 
     def __init__(self, check: Callable[[], Any], *, period_s: float, timeout_s: float,
@@ -96,11 +97,23 @@ class Probe:
         self._running, self._running_since = runner, time.monotonic()
         runner.start()
         runner.join(self.timeout_s)
-        if outcome:
-            self._finished_once, self._misses = True, 0
-            self._set(*outcome[0])
-        else:
+        if not outcome:
             self._not_answered()
+            return
+        self._finished_once = True
+        ready, reason, late = outcome[0]
+        if not late:
+            self._misses = 0
+            self._set(ready, reason)
+            return
+        # The check answered that what it checks was too slow (a timeout of its own): as a check
+        # that did not answer, on a loaded machine it is late once on every instance, not down.
+        self._misses += 1
+        if self._misses < self.failure_threshold:
+            log.info("the readiness check%s timed out (%d of %d in a row before not ready): %s",
+                     self._named(), self._misses, self.failure_threshold, reason)
+            return
+        self._set(False, reason + (f" ({self._misses} times in a row)" if self._misses > 1 else ""))
 
     def _not_answered(self) -> None:
         """The run in progress has not answered: the first may take `first_timeout_s` (the state
@@ -121,15 +134,17 @@ class Probe:
     def _named(self) -> str:
         return f" {self.name}" if self.name else ""
 
-    def _run_once(self) -> tuple[bool, str]:
+    def _run_once(self) -> tuple[bool, str, bool]:
+        """`(ready, reason, late)`: late when the check failed by a timeout of its own."""
         try:
             result = self.check()
         except BaseException as exc:  # noqa: BLE001 - any failure (even SystemExit) is why it is not ready
             why = describe(exc)
-            return False, why if unavailable(exc) is not None or not self.name else f"{why} (readiness check {self.name})"
+            reason = why if unavailable(exc) is not None or not self.name else f"{why} (readiness check {self.name})"
+            return False, reason, timed_out(exc)
         if result is False:
-            return False, f"its readiness check{self._named()} returned False"
-        return True, ""
+            return False, f"its readiness check{self._named()} returned False", False
+        return True, "", False
 
     def _set(self, ready: bool, reason: str) -> None:
         reason = clip(reason)  # before comparing: a long reason is the same one every check
@@ -147,6 +162,19 @@ class Probe:
                 self.refresh()
             except Exception:  # noqa: BLE001 - the loop must outlive any one failure
                 log.exception("readiness check loop")
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether `exc` is, or was raised from, a `TimeoutError` (a socket's or a client's timeout):
+    slow, not refused. A check that wraps one keeps it as the cause (`raise Down(...) from error`)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TimeoutError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return False
 
 
 def describe(exc: BaseException) -> str:

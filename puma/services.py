@@ -138,7 +138,8 @@ class Readiness(ConfigModel):
     exception's text is the reason). A not-ready instance answers Envoy's health check 503, so
     Envoy routes around it, and answers its requests 503 + Retry-After naming the service and the
     reason; it is never restarted for it (it answered: it is alive). A check that does not answer
-    within `timeout_s` makes it not ready only after `failure_threshold` such runs in a row. Example:
+    within `timeout_s`, or fails by a timeout of its own (`TimeoutError`), makes it not ready only after
+    `failure_threshold` such runs in a row. Example:
     ``{"readiness": "app.store:ping"}`` or ``{"readiness": {"check": "app.store:ping", "period_s": 1}}``."""
 
     check: str = Field(description="import path 'module:function' of the check, e.g. 'app.store:ping'")
@@ -146,7 +147,8 @@ class Readiness(ConfigModel):
     timeout_s: CheckSeconds = 1.0
     # Kubernetes' failureThreshold, for checks that do not answer: on a loaded machine one 1 s check
     # of a healthy store can be late on every instance at once, which took the whole service out.
-    # A check that answers "not ready" (False, or raises) counts at once: it is an answer.
+    # A check that answers "not ready" (False, or raises) counts at once: it is an answer; one that
+    # raised a TimeoutError (or an error raised from one) was slow, and counts as a late run.
     failure_threshold: Annotated[int, Field(ge=1, le=100)] = 3
 
     @model_validator(mode="after")

@@ -87,6 +87,64 @@ def test_probe_a_check_that_answers_not_ready_names_its_import_path() -> None:
     assert "app.queue:ready" in probe.state()[1] and "no such table" in probe.state()[1]
 
 
+class _StoreDown(ConnectionError):
+    """A store's own error, as an app wraps what its client raised."""
+
+
+def _timing_out(kind: str) -> Any:
+    def check() -> None:
+        if kind == "socket":  # a client's own short timeout (the dependency is slow)
+            raise TimeoutError("timed out")
+        try:
+            raise TimeoutError("read timed out")
+        except TimeoutError as slow:
+            raise _StoreDown("the ledger answered too late") from slow  # wrapped, the cause kept
+
+    return check
+
+
+def test_probe_a_check_failing_by_its_own_timeout_counts_as_late_not_at_once() -> None:
+    """A dependency that is slow (the check's own timeout) on a loaded machine is late once on every
+    instance: it takes them out only after `failure_threshold` in a row, as a check that did not
+    answer; a refusal (not a timeout) still counts at once."""
+    from puma.readiness import Probe
+
+    for kind in ("socket", "wrapped"):
+        probe = Probe(_timing_out(kind), period_s=1.0, timeout_s=1.0, failure_threshold=3, name="app.ledger:ping")
+        for _ in range(2):
+            probe.refresh()
+            assert probe.state() == (True, ""), (kind, probe.state())
+        probe.refresh()
+        ready, reason = probe.state()
+        assert not ready and "3 times in a row" in reason, (kind, reason)
+        assert ("too late" if kind == "wrapped" else "timed out") in reason, reason
+
+    def refused() -> None:
+        try:
+            raise TimeoutError("slow")
+        except TimeoutError:
+            raise _StoreDown("connection refused") from None  # its cause withheld: an answer, counted at once
+
+    probe = Probe(refused, period_s=1.0, timeout_s=1.0, failure_threshold=3, name="app.ledger:ping")
+    probe.refresh()
+    assert not probe.state()[0] and "connection refused" in probe.state()[1]
+
+
+def test_probe_a_timeout_in_between_answers_never_adds_up_to_not_ready() -> None:
+    from puma.readiness import Probe
+
+    calls = iter(["slow", "slow", "ok"] * 3)
+
+    def flaky() -> None:
+        if next(calls) == "slow":
+            raise TimeoutError("timed out")
+
+    probe = Probe(flaky, period_s=1.0, timeout_s=1.0, failure_threshold=3, name="app.ledger:ping")
+    for _ in range(9):
+        probe.refresh()
+        assert probe.state() == (True, ""), probe.state()
+
+
 def test_config_failure_threshold_reaches_the_instances_and_names_the_check(tmp_path, monkeypatch) -> None:
     from pathlib import Path as _Path
 
