@@ -91,7 +91,7 @@ class Probe:
             # The last run is still going: don't pile up threads.
             self._not_answered()
             return
-        outcome: list[tuple[bool, str]] = []
+        outcome: list[tuple[bool, str, bool]] = []
         runner = threading.Thread(target=lambda: outcome.append(self._run_once()), daemon=True,
                                   name="puma-readiness-check")
         self._running, self._running_since = runner, time.monotonic()
