@@ -76,13 +76,20 @@ running() {
 watch=$!
 stop_legacy() {
   kill $watch 2>/dev/null
-  local pid
+  local pid was
   pid=$(serving_legacy) && kill "$pid" 2>/dev/null
+  was=${pid:-$legacy}
+  running "$was" || was=  # gone already (it exited before; or a Ctrl-C reached it too: said below)
+  grep -q "stopping (SIGINT)" <(tail -n 5 "$legacy_log" 2>/dev/null) && was=${pid:-$legacy}
   kill $legacy 2>/dev/null
   # Gone before make run ends, so its port is free again: it finishes its turns in progress, which
   # on a busy machine (it runs niced) can take more than 10 s; waited for up to 30 s.
   for _ in $(seq 300); do running "${pid:-$legacy}" || break; sleep 0.1; done
-  running "${pid:-$legacy}" && echo "make: the legacy socket server (pid ${pid:-$legacy}) is still finishing its turns after 30 s; it stops by itself (log: $legacy_log)" >&2
+  if running "${pid:-$legacy}"; then
+    echo "make: the legacy socket server (pid ${pid:-$legacy}) is still finishing its turns after 30 s; it stops by itself (log: $legacy_log)" >&2
+  elif [ -n "$was" ]; then  # it ran until this stop: say it is gone too, as make stop does
+    echo "make: the legacy socket server (pid $was, port $legacy_port) is stopped too"
+  fi
   # The pid file goes only if it names a server this run stopped (another's, loading or serving,
   # keeps its file: `make stop` and the next make run find it by it).
   case "$(cat "$pidfile" 2>/dev/null)" in "$legacy"|"${pid:-$legacy}") running "${pid:-$legacy}" || rm -f "$pidfile" ;; esac
@@ -94,7 +101,9 @@ asked_stop() {
   echo "make: stopped by make stop PORT=$port (pid $(cat "$stopfile" 2>/dev/null)), as asked"
 }
 trap stop_legacy EXIT
-trap 'exit 130' INT
+# Ctrl-C: what stopped is said (by puma run, and above); exit 0 spares make's "Error 130" line,
+# while make itself still ends by the user's SIGINT (the shell sees 130).
+trap 'exit 0' INT
 trap 'asked_stop && exit 0; exit 143' TERM
 # In the foreground (Ctrl-C reaches it), its pid added to $runfile first: `make stop` signals it.
 # The shell's own stderr is silenced around it (puma run's goes to the terminal through fd 3): bash
@@ -104,7 +113,10 @@ exec 3>&2
 { LEGACY_SOCKET_ADDR="127.0.0.1:$legacy_port" LEGACY_START_COMMAND="$restart" \
     sh -c 'echo $$ >> "$0"; exec "$@"' "$runfile" "$bin/puma" run chatbot/puma_app.py --port "$port" 2>&3; } 2>/dev/null
 status=$?
-case $status in 130|143) asked_stop && status=0 ;; esac
+case $status in
+  143) asked_stop && status=0 ;;
+  130) asked_stop; status=0 ;;  # SIGINT to puma run alone: it has said how it stopped (see the INT trap)
+esac
 case $status in
   130|143|0|1|2) ;;  # Ctrl-C, make stop, a clean end, an error puma run has said
   *) if [ "$status" -gt 128 ]; then

@@ -118,6 +118,11 @@ case "$*" in
   *legacy_socket_server*) echo "legacy: started"; [ "$FAKE_LEGACY" = exit ] && {{ echo "legacy: boom"; exit 1; }}
                           [ "$FAKE_LEGACY" = ctrl-c ] && {{ echo "stopping (SIGINT): finishing"; exit 0; }}
                           [ "$FAKE_LEGACY" = hold ] && exec {sys.executable} -c "import time; time.sleep(60)" "$@"
+                          # as the real one: a Ctrl-C (SIGINT) is logged as its stop, then it exits
+                          [ "$FAKE_LEGACY" = serve ] && exec {sys.executable} -c "import signal, sys, time
+signal.signal(signal.SIGINT, lambda *_: (print('stopping (SIGINT): finishing', flush=True), sys.exit(0)))
+print('legacy: serving', flush=True)
+time.sleep(60)" "$@"
                           exec sleep 30 ;;
   *) exec {sys.executable} "$@" ;;
 esac
@@ -125,8 +130,9 @@ esac
 FAKE_PUMA = """#!/bin/sh
 if [ -n "$FAKE_PUMA_STARTING" ]; then  # still starting: a SIGTERM interrupts it, as puma run says it
   trap 'kill $nap 2>/dev/null; echo "puma: interrupted (SIGTERM)" >&2; exit 130' TERM
-  echo "puma: starting (stand-in)"
+  trap 'kill $nap 2>/dev/null; echo "puma: stopped during start-up (SIGINT)" >&2; exit 130' INT
   sleep 60 & nap=$!
+  echo "puma: starting (stand-in)"  # once its nap is known: a signal from here on stops both
   wait $nap
   exit 0
 fi
@@ -310,6 +316,46 @@ def test_makefile_run_pkill_of_the_legacy_server_leaves_make_run_in_charge(run_c
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
         make.wait(timeout=30)
     assert not (run_checkout / "var" / f"legacy-server-{legacy_port}.pid").exists()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize("when", ["serving", "starting"])
+def test_makefile_run_ctrl_c_ends_without_make_s_error_line_and_says_the_legacy_server_stopped(
+        run_checkout: Path, tmp_path: Path, when: str) -> None:
+    """Ctrl-C is the documented way to stop `make run`: it ends as a stop (puma run says how), with
+    no `make: *** [run] Error 130` line, and says that the legacy server beside it stopped too."""
+    import os
+    import signal
+
+    from tests.helpers import wait_for
+
+    legacy_port = _free_port()
+    out = tmp_path / "make-run.out"
+    env = {**os.environ, "FAKE_LEGACY": "serve", "FAKE_PUMA_S": "60"}
+    if when == "starting":
+        env["FAKE_PUMA_STARTING"] = "1"
+    with open(out, "wb") as sink:
+        make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={_free_port()}",
+                                 f"LEGACY_PORT={legacy_port}"], cwd=run_checkout, stdout=sink, stderr=subprocess.STDOUT,
+                                env=env, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        wait_for(lambda: f"puma: {when}" in out.read_text(), timeout_s=30, message="make run to start")
+        pid_file = run_checkout / "var" / f"legacy-server-{legacy_port}.pid"
+        legacy = int(wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), timeout_s=10,
+                              message="the legacy server's pid"))
+        log = run_checkout / "var" / f"legacy-server-{legacy_port}.log"
+        wait_for(lambda: "legacy: serving" in log.read_text(), timeout_s=10, message="the legacy server to serve")
+        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in its terminal
+        make.wait(timeout=40)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+    said = out.read_text()
+    assert "Error" not in said and "***" not in said, said
+    assert f"the legacy socket server (pid {legacy}, port {legacy_port}) is stopped too" in said, said
+    assert not _running(legacy)
 
 
 def _running(pid: int) -> bool:
