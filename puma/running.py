@@ -140,7 +140,8 @@ def _get_status(url: str, how: str) -> dict[str, Any]:
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise PumaError(f"no PUMA deployment answers at {url} (from {how}): {reason}; start one with "
-                        "`puma run APP.py`, or give its address with --url (e.g. --url 127.0.0.1:8090)") from None
+                        "`puma run APP.py` (or the project's own start command, such as `make run`), or give its "
+                        "address with --port or --url (e.g. --port 8090)") from None
     except (http.client.HTTPException, ValueError) as exc:  # not HTTP, or not JSON
         raise PumaError(f"the server at {url} (from {how}) is not a PUMA deployment (it answered "
                         f"{type(exc).__name__}: {str(exc)[:80]})") from None

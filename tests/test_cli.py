@@ -59,6 +59,8 @@ def test_cli_status_without_deployment_says_how_to_start_one():
     result = _puma("status", "--url", "http://127.0.0.1:9")
     assert result.returncode == 1
     assert "start one with `puma run APP.py`" in result.stderr
+    assert "such as `make run`" in result.stderr  # what a Quick-start newcomer started it with
+    assert "--port 8090" in result.stderr  # the form `puma run` and `puma stop` take
     assert "Traceback" not in result.stderr
 
 
