@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 TICK_S = 0.5
 HEARTBEAT_S = 2.0  # without a terminal: the line again after this long, though nothing changed
+LOG_QUIET_S = 0.2  # after a log record wipes the progress line, it is not drawn again for this long
 AGE_SHOWN_S = 2.0  # a phase held this long shows its age
 LONG_PHASE_CHARS = 100  # a phase longer than this is printed whole once, then shortened (SaidOnce)
 MIN_PHASE_CHARS = 24  # a fitted line shortens its first phase to no less, to name the other services
@@ -218,8 +219,21 @@ def _fit(head: str, items: list[tuple[str, list[str]]], width: int) -> str:
         room = width - len(line) - 1 - len(more)
         if room < 8:  # a very narrow terminal: only how many
             return f"{line} {len(left)} starting"[:width]
-        return f"{line} {text[: room - 1]}…{more}"
+        return f"{line} {cut_at_word(text, room)}{more}"
     return line
+
+
+def cut_at_word(text: str, room: int) -> str:
+    """`text` in at most `room` characters, "…" ending it, cut at a word boundary when one is in the
+    second half (a reason cut mid-word, "the legacy so…", said nothing): ``cut_at_word("the legacy
+    socket server is loading", 20)`` is ``'the legacy socket…'``."""
+    if len(text) <= room:
+        return text
+    cut = text[: room - 1]
+    space = cut.rfind(" ")
+    if space >= (room - 1) // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:(") + "…"
 
 
 class StartupProgress:
@@ -234,6 +248,7 @@ class StartupProgress:
         self._stop = threading.Event()
         self._thread = guard.thread(self._run, name="puma-startup-progress", retry=False)
         self._width = 0
+        self._quiet_until = 0.0  # monotonic time before which the line is not drawn (a log record is being written)
         self._lock = threading.Lock()
 
     def __enter__(self) -> StartupProgress:
@@ -256,6 +271,9 @@ class StartupProgress:
                 self.out.write("\r" + " " * self._width + "\r")
                 self.out.flush()
                 self._width = 0
+            # The record is written after this filter returns, outside the lock: the progress line
+            # waits a moment, or it could be drawn in between and the record glued to its end.
+            self._quiet_until = time.monotonic() + LOG_QUIET_S
         return True
 
     def _run(self) -> None:
@@ -280,6 +298,8 @@ class StartupProgress:
 
     def _rewrite(self, line: str) -> None:
         with self._lock:
+            if time.monotonic() < self._quiet_until:  # a log record is being written: the next tick draws
+                return
             self.out.write("\r" + line.ljust(self._width))
             self.out.flush()
             self._width = max(self._width, len(line))

@@ -157,3 +157,42 @@ def test_waiting_progress_in_a_log_says_a_long_reason_once_then_refers_to_it() -
     for line in lines[1:]:
         assert "legacy: running, but not ready yet: nothing accepts" in line and "(in full above)" in line, line
         assert "agent: building the understander" in line and len(line) < len(lines[0]) - 150, line
+
+
+@pytest.mark.parametrize("width", [60, 72, 80, 90])
+@pytest.mark.parametrize("reason", [
+    "running, but not ready yet: the legacy socket server is unreachable: the legacy server on 127.0.0.1:13172 is starting",
+    "loading films and MovieLens ratings for the recommender (first start: about 15 s)",
+])
+def test_waiting_line_shortens_a_long_reason_at_a_word_boundary(width: int, reason: str) -> None:
+    """A reason cut mid-word ("the legacy so…") says nothing: the shortened one ends on a whole word."""
+    line = describe({"legacy": reason, "agent": "importing", "db": "importing"}, 11.5, ready=(4, 8), width=width)
+    assert len(line) <= width, line
+    whole = f"legacy: {reason}"
+    shown = line.split("ready): ", 1)[1].split("…", 1)[0]
+    assert "…" in line and whole.startswith(shown), line
+    assert whole[len(shown)] in " ,:;(", (shown, line)  # what follows the cut starts a new word
+
+
+def test_waiting_progress_line_never_glues_itself_to_a_log_record_written_meanwhile() -> None:
+    """On a terminal, a log record wipes the progress line; the line must not be drawn again in the
+    moment between that wipe and the record's own write (it then ended up glued to the record)."""
+    import io
+    import logging
+    import threading
+
+    from puma.waiting import StartupProgress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Tty()
+    progress = StartupProgress.__new__(StartupProgress)
+    progress.out, progress._width, progress._quiet_until, progress._lock = out, 0, 0.0, threading.Lock()
+    progress._rewrite("starting (1.0 s, 4 of 8 ready): db: loading")
+    assert progress._wipe(logging.makeLogRecord({})) is True
+    progress._rewrite("starting (1.5 s, 4 of 8 ready): db: loading")  # the progress thread's next tick, at once
+    out.write("18:35:06 puma.instances INFO service policy: instance 1 up\n")  # the record, written after the filter
+    last = out.getvalue().rsplit("\r", 1)[-1]
+    assert last.strip() == "18:35:06 puma.instances INFO service policy: instance 1 up", repr(last)
