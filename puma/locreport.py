@@ -277,11 +277,18 @@ def whole_report(lines: list[Any], old: str, new: str, apart: tuple[Apart, ...] 
             groups[group] += 1
             owners[(line.owner, group)] = owners.get((line.owner, group), 0) + 1
     totals = {k: sum(f[k] for f in files.values()) for k in ("removed", "added", "exposed", "retained", "neither")}
+    # "Removed" reads as deleted by the port; lines in a file the new deployment runs none of (the
+    # monolith's own command line, say) are still in the tree, only not run: said apart.
+    # The old entry script is replaced by the new one, not left unrun.
+    unrun = {path: c["removed"] for path, c in sorted(files.items())
+             if c["removed"] and not (c["retained"] or c["added"]) and Path(path) != Path(old)}
     return {"counting": "lines with code (no blanks, comments or docstrings) of the application, by what "
                         "each deployment's code reaches from its entry point; added (new only) = the port's own "
                         "code (written or changed for it) + features counted apart + unchanged code the new "
                         "deployment now exposes (`exposed`); see puma/reach.py",
-            "old": old, "new": new, **totals, "added_by_group": groups,
+            "old": old, "new": new, **totals, "removed_in_unrun_files": sum(unrun.values()),
+            "unrun_files": [{"path": p, "removed": n} for p, n in sorted(unrun.items(), key=lambda item: -item[1])],
+            "added_by_group": groups,
             "apart": {a.label: list(a.prefixes) for a in apart}, "apart_from": apart_from if apart else None,
             "files": [{"path": p, **c} for p, c in sorted(files.items())],
             "added_definitions": [{"definition": o, "group": g, "lines": n} for (o, g), n in sorted(owners.items())]}
@@ -291,7 +298,7 @@ def whole_markdown(doc: dict[str, Any], *, details: bool = False) -> str:
     """Markdown of `whole_report`'s document: totals, added by group, files with added lines."""
     out = [f"`{doc['old']}` -> `{doc['new']}`, as whole deployments:", "",
            "| removed (old only) | added (new only) | retained (both) |", "|---:|---:|---:|",
-           f"| {doc['removed']} | {doc['added']} | {doc['retained']} |", "",
+           f"| {doc['removed']} | {doc['added']} | {doc['retained']} |", "", _removed_note(doc), "",
            "| added lines, by what they are | lines |", "|---|---:|"]
     out += [f"| {group} | {n} |" for group, n in doc["added_by_group"].items()]
     out += ["", _apart_note(doc), "", _exposed_note(doc)]
@@ -302,6 +309,20 @@ def whole_markdown(doc: dict[str, Any], *, details: bool = False) -> str:
         out += ["", "| added: definition | counted as | lines |", "|---|---|---:|"]
         out += [f"| `{d['definition']}` | {d['group']} | {d['lines']} |" for d in doc["added_definitions"]]
     return "\n".join(out)
+
+
+def _removed_note(doc: dict[str, Any]) -> str:
+    """What "removed" holds: lines the old deployment runs and the new one does not, of which those
+    in files the new deployment runs nothing of are still in the tree (not deleted by the port)."""
+    unrun, files = doc.get("removed_in_unrun_files", 0), doc.get("unrun_files", [])
+    if not unrun:
+        return (f"Removed: {doc['removed']} lines the old deployment runs and the new one does not (the old forms "
+                "of lines the port changed, and code it no longer reaches).")
+    shown = ", ".join(f"`{f['path']}` {f['removed']}" for f in files[:4]) + (", ..." if len(files) > 4 else "")
+    return (f"Removed: {doc['removed']} lines the old deployment runs and the new one does not; {unrun} of them are "
+            f"in files the new deployment runs none of ({shown}): whole modules it runs without (a server it replaces, "
+            f"a command line), left in the tree, not lines the port deleted or rewrote; the other "
+            f"{doc['removed'] - unrun} are the old forms of lines the port changed, or code it no longer reaches.")
 
 
 def _apart_note(doc: dict[str, Any]) -> str:

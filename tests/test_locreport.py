@@ -157,3 +157,26 @@ def test_locreport_whole_says_each_step_on_stderr_and_keeps_stdout_the_report(tm
     assert "loc-report:" not in done.stdout and "| the port's own code |" in done.stdout, done.stdout
     as_json = _whole(tmp_path, "--json")
     json.loads(as_json.stdout)
+
+
+def test_locreport_whole_says_which_removed_lines_are_only_unrun_not_deleted(tmp_path: Path) -> None:
+    """A monolith's own command line the port no longer runs is still in the tree: the report says
+    how many "removed" lines are in files the new deployment runs none of, naming them, so a
+    newcomer does not read them as code the port deleted."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "core.py").write_text("def answer(x):\n    return x + 1\n")
+    (tmp_path / "app" / "shell.py").write_text("import sys\n\ndef main():\n    print(sys.argv)\n    return 0\n")
+    (tmp_path / "old.py").write_text("from app.core import answer\nfrom app.shell import main\nprint(answer(1), main())\n")
+    (tmp_path / "new.py").write_text("from app.core import answer\nprint(answer(2))\n")
+    done = subprocess.run([sys.executable, "-m", "puma.cli", "loc-report", "--whole", "old.py", "new.py", "--json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    doc = json.loads(done.stdout)
+    assert doc["removed_in_unrun_files"] == 4 and doc["unrun_files"] == [{"path": "app/shell.py", "removed": 4}], doc
+    assert doc["removed"] > doc["removed_in_unrun_files"]  # the old forms of old.py's changed lines besides
+    table = subprocess.run([sys.executable, "-m", "puma.cli", "loc-report", "--whole", "old.py", "new.py"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}).stdout
+    assert "4 of them are in files the new deployment runs none of (`app/shell.py` 4): whole modules" in table, table
+    assert "the other 3 are the old forms of lines the port changed" in table, table  # old.py, the entry it replaces
