@@ -63,10 +63,19 @@ def answer_question(db: Any, state: dict[str, Any], decision: Mapping[str, Any])
     if named or "cast" in topics or "director" in topics:  # "is it long?" keeps "him" as it was
         remember(state, named)
     tell_cast(state, movie, [n for n, role in named if role == "actor"])
+    ranges = [{**c, "than_film": _than(db, c)} for c in decision.get("ranges") or ()]
     said += answer(topics, movie, asked_wishes(state), people=people,
                    genres=decision.get("genres") or (), shown=shown,
-                   ratings=decision.get("ratings") or (), wishes=active_items(state), told=told)
+                   ratings=decision.get("ratings") or (), wishes=active_items(state), told=told,
+                   ranges=ranges)
     return said
+
+
+def _than(db: Any, check: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The film a comparison names ("longer than Heat"), as the catalogue has it, or None."""
+    than = check.get("than")
+    found = db.find_title(str(than)) if than else None
+    return dict(found) if found is not None else None
 
 
 def tell_cast(state: dict[str, Any], movie: Mapping[str, Any], names: list[str]) -> None:

@@ -21,14 +21,17 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
            asked: Mapping[str, Sequence[str]] | None = None, *,
            people: Sequence[Mapping[str, Any]] = (), genres: Sequence[str] = (),
            shown: Sequence[Mapping[str, Any]] = (), ratings: Sequence[str] = (),
-           wishes: Sequence[Mapping[str, Any]] = (), told: Sequence[str] = ()) -> list[str]:
+           wishes: Sequence[Mapping[str, Any]] = (), told: Sequence[str] = (),
+           ranges: Sequence[Mapping[str, Any]] = ()) -> list[str]:
     """Sentences answering questions about ``movie`` (a ``Movie.to_dict()``), from what the
     catalogue holds and saying so where it holds nothing. Topics: ``cast``, ``director``,
     ``plot``, ``runtime``, ``year``, ``mpaa``, ``genre``, ``quality``; ``person`` (is each of
     ``people`` in it, or did they direct it), ``genre_check`` (is it of ``genres``),
     ``history`` (the films ``shown`` before it), ``mpaa_check`` (is it rated one of
     ``ratings``), ``reason`` (the ``wishes`` it was chosen for), ``cast_more`` (cast names
-    other than those ``told`` before), ``other`` (what the catalogue cannot tell).
+    other than those ``told`` before), ``range_check`` (does its year or length meet each of
+    ``ranges``: year/runtime constraints, a film compared with as ``than_film``), ``other``
+    (what the catalogue cannot tell).
 
     Example: ``answer(["runtime"], heat)`` -> ``['Heat is 170 minutes long.']``.
     """
@@ -43,6 +46,7 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
         "more": lambda: [_more_cast(title, movie, told), _quality_answer(title, movie),
                          "I have no plot summary of it"],
         "mpaa_check": lambda: [_rating_check(title, movie, ratings)],
+        "range_check": lambda: [range_check(title, movie, c) for c in ranges],
         "reason": lambda: [_reason(title, wishes)],
         "gender": lambda: ["My catalogue doesn't record whether a cast member is a woman or a man"],
         "sequel": lambda: [f"My catalogue doesn't link films into series, so I can't tell "
@@ -53,7 +57,8 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
     }
     if len(topics) > 1 and topics[-1] == "reason":  # "is it any good? and why that one?": in order
         return [*answer(topics[:-1], movie, asked, people=people, genres=genres, shown=shown,
-                        ratings=ratings, wishes=wishes, told=told), end_sentence(_reason(title, wishes))]
+                        ratings=ratings, wishes=wishes, told=told, ranges=ranges),
+                end_sentence(_reason(title, wishes))]
     found = [end_sentence(text) for t in topics if t in special for text in special[t]()]
     return found + _fact_answers([t for t in topics if t not in special], title, movie, asked)
 
@@ -74,6 +79,58 @@ def _fact_answers(topics: Sequence[str], title: str, movie: Mapping[str, Any],
         "quality": lambda: _quality_answer(title, movie),
     }
     return [end_sentence(writers[t]()) for t in topics if t in writers]
+
+
+_FACTS = {"year": ("came out in {}", "year"), "runtime": ("is {} minutes long", "runtime_min")}
+_MORE = {"newer": 1, "older": -1, "longer": 1, "shorter": -1}
+
+
+def range_check(title: str, movie: Mapping[str, Any], check: Mapping[str, Any]) -> str:
+    """"Was it made before 2000?", "is it longer than Heat?": yes or no with the figures, from
+    the year or length the catalogue has (of both films, when one is compared with: ``than_film``;
+    the bound is then already that film's, ``chatbot.ages``).
+
+    Example: ``range_check("Heat", {"runtime_min": 170}, {"slot": "runtime", "range": [121, None]})``
+    -> ``'Yes: Heat is 170 minutes long.'``"""
+    if check["slot"] == "quality":
+        return _quality_compared(title, movie, check.get("than_film"), str(check.get("than") or "that film"))
+    sentence, key = _FACTS[str(check["slot"])]
+    mine = movie.get(key)
+    if mine is None:
+        return f"I don't know {'when' if key == 'year' else 'how long'} {title} {'came out' if key == 'year' else 'is'}"
+    said = f"{title} {sentence.format(int(mine))}"
+    other = check.get("than_film")
+    low, high = (list(check.get("range") or ()) + [None, None])[:2]
+    inside = (low is None or int(mine) >= low) and (high is None or int(mine) <= high)
+    if other is not None and other.get(key) is not None:
+        theirs = int(other[key])
+        direction = _MORE.get(str(check.get("relative") or ""))
+        if direction is not None:  # not resolved to a bound yet: the direction asked decides
+            inside = (int(mine) - theirs) * direction > 0
+        figure = f"{other['title']} in {theirs}" if key == "year" else f"{other['title']} {theirs}"
+        return f"{said}, {figure}" if theirs == int(mine) else f"{'Yes' if inside else 'No'}: {said}, {figure}"
+    if check.get("than") or check.get("relative"):  # compared with a film the catalogue lacks
+        return f"{said}; the film you compare it with is not in my catalogue, so I can't say which is {'newer' if key == 'year' else 'longer'}"
+    return f"{'Yes' if inside else 'No'}: {said}"
+
+
+def _quality_compared(title: str, movie: Mapping[str, Any], other: Mapping[str, Any] | None, named: str) -> str:
+    """"Is it better than Inception?": both films' critics' figures side by side and which is higher
+    (the catalogue's measure of "better"; MovieLens users' ratings when critics have none)."""
+    if other is None:
+        return f"{named} is not in my catalogue, so I can't compare it: {_quality_answer(title, movie)}"
+    theirs = str(other.get("title"))
+    for key, unit, say in (("critics_meter", "%", "critics liked"), ("metascore", "/100", "critics rated"),
+                           ("rating", "/5", "MovieLens users rate")):
+        a, b = movie.get(key), other.get(key)
+        if a is not None and b is not None:
+            figures = f"{title} {a:g}{unit}, {theirs} {b:g}{unit}"
+            if a == b:
+                return f"The same, as far as {say.split()[0]} go: {figures}"
+            higher = title if a > b else theirs
+            return f"{say.capitalize()} {higher} more: {figures}" if "rate" not in say else (
+                f"{say.capitalize()} {higher} higher: {figures}")
+    return f"I have no figures for both {title} and {theirs} to compare"
 
 
 def _rating_check(title: str, movie: Mapping[str, Any], ratings: Sequence[str]) -> str:

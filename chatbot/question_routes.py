@@ -35,6 +35,9 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
     other = _other_film_question(nlu, bool(on_table))
     if other is not None:  # the catalogue, or what else a person made: not the film on the table
         return other
+    if on_table and nlu.get("asked_title") and _compares_quality(nlu):  # "is it better than Heat?"
+        return {"act": "answer", "topics": ["range_check"],
+                "ranges": [{"slot": "quality", "than": nlu["asked_title"]}]}
     named = nlu.get("asked_title") and not (on_table and nlu.get("about_film") and
                                              not _named_first(nlu))
     if named:  # "is Titanic any good?", "who directed Fargo, and is X in it?", "was X in Aliens?"
@@ -77,6 +80,10 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
     if "mpaa" in topics:  # "is there a lot of gore?": the rating is what the catalogue knows
         genres = []
     ratings = rating_checks(nlu)
+    ranges = range_checks(nlu)
+    if ranges and not people and not genres:  # "was it made before 2000?", "is it longer than Heat?"
+        return {"act": "answer", "topics": [*[t for t in topics if t not in ("year", "runtime")], "range_check"],
+                "ranges": ranges}
     bounds = [c for c in nlu.get("constraints") or () if c["slot"] == "mpaa" and not c["exclude"]
               and (c.get("audience") or nlu.get("notes"))]
     bounds = [c for c in bounds if c.get("audience")] or bounds  # who watches decides
@@ -98,6 +105,24 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
         return None
     return {"act": "answer", "topics": topics or ["other"], "people": people, "genres": genres,
             "ratings": ratings}
+
+
+_QUALITY_COMPARED = re.compile(r"\b(better|worse|as good|so good|vs|versus|compared?( to| with)|"
+                               r"(liked?|rated?|rate) (it )?(more|less|higher|lower)|same as)\b")
+
+
+def _compares_quality(nlu: Mapping[str, Any]) -> bool:
+    """"is it better than Inception?", "as good as Heat?", "did critics like it more than X?"."""
+    return bool(nlu.get("interrogative") and _QUALITY_COMPARED.search(" ".join(nlu.get("words") or ())))
+
+
+def range_checks(nlu: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The year and length bounds a yes-or-no question about the film checks ("was it made before
+    2000?", "is it longer than Jurassic Park?"), when it is one: the catalogue holds both facts."""
+    if not (nlu.get("interrogative") and nlu.get("about_film")):
+        return []
+    return [dict(c) for c in nlu.get("constraints") or () if c["slot"] in ("year", "runtime")
+            and not c["exclude"] and (c.get("than") or any(v is not None for v in c.get("range") or ()))]
 
 
 def rating_checks(nlu: Mapping[str, Any]) -> list[str]:

@@ -25,11 +25,15 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
              "what is this about", "what is that about", "what is the movie about",
              "what it is about", "what is the story"),
     "runtime": ("how long", "runtime", "run time", "how many minutes", "the length",
-                "is it long", "is it short", "is that long", "too long", "how many hours"),
+                "is it long", "is it short", "is that long", "too long", "how many hours",
+                # learners' forms: "how much time it dure?", "how much time is it"
+                "how much time", "how much long", "it dure", "it last", "does it last"),
     "year": ("when did it come out", "when was it", "what year", "which year", "how old is it",
              "release date", "when did that come out", "released when", "came out when",
              "is it new", "is it old", "is it recent", "what decade", "when was that",
-             "year is it", "year was it", "year is that"),
+             "year is it", "year was it", "year is that",
+             # "how old is that one?": the film's age, not the bot's (that is "how old are you")
+             "how old is that", "how old is this", "how old is the movie", "how old is the film"),
     "quality": ("is it any good", "any good", "is it good", "is that good", "critics",
                 "reviews", "well reviewed", "worth watching", "worth it", "how good",
                 "rotten tomatoes", "is it well", "is it rated well", "rating is it",
