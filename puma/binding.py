@@ -35,7 +35,7 @@ from pydantic import ConfigDict, PydanticSchemaGenerationError, ValidationError,
 
 from . import formtext, shapes
 from .errors import PumaConfigError, PumaError
-from .messages import Upload
+from .messages import SENT_EMPTY, Upload
 from .signatures import VALUE_CHARS as _VALUE_CHARS
 from .signatures import hints as _hints
 from .signatures import (  # re-exported: the path services' helpers and tests import them from
@@ -167,10 +167,12 @@ class Binding:
 
         Unknown fields are found in one set operation before any per-field work, so a request of
         100,000 of them costs about what reading it did (and at most `MAX_PROBLEMS` are listed)."""
+        fields, empty = _without_empty(fields)
         if not self.extra_allowed and (unknown := fields.keys() - self._names):
             raise self._unknown_error(fields, len(unknown), form=form)
-        data = self._shaped(fields) if form else dict(fields)
-        kwargs = dict(data)
+        given = self._shaped(fields) if form else dict(fields)
+        kwargs = dict(given)
+        data = {**given, **empty}  # what problems are told: a file input sent empty is said so
         problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
         nested, unlisted = self._nested_unknown(kwargs)
         problems += nested
@@ -304,6 +306,10 @@ class Binding:
         parameter = str(loc[0]) if loc else "arguments"
         where = parameter + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in loc[1:])
         expected = self._expected_at(parameter, loc[1:])
+        if error["type"] in _MISSING and len(loc) == 1 and fields.get(parameter) is SENT_EMPTY:
+            message = (f"{where}: the file field was sent empty (no file chosen; it takes {expected}): choose a "
+                       f"file for it in the form, or send one as a file part (curl -F {where}=@FILE)")
+            return {"parameter": where, "value": None, "expected": expected, "message": message}
         if error["type"] in _MISSING:
             message = f"{where}: missing (expected {expected})"
             return {"parameter": where, "value": None, "expected": expected, "message": message}
@@ -372,6 +378,12 @@ def _small(value: Any) -> bool:
 
 def _cut(text: str, chars: int = _NAME_CHARS) -> str:
     return text if len(text) <= chars else text[: chars - 3] + "..."
+
+
+def _without_empty(fields: Mapping[str, Any]) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """`fields` without the file inputs sent empty (no value: a default, or missing), and those."""
+    empty = {name: value for name, value in fields.items() if value is SENT_EMPTY}
+    return ({n: v for n, v in fields.items() if n not in empty} if empty else fields), empty
 
 
 def _merged(first: list[dict[str, Any]], more: list[dict[str, Any]]) -> list[dict[str, Any]]:
