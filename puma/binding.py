@@ -169,7 +169,7 @@ class Binding:
         100,000 of them costs about what reading it did (and at most `MAX_PROBLEMS` are listed)."""
         fields, empty = _without_empty(fields)
         if not self.extra_allowed and (unknown := fields.keys() - self._names):
-            raise self._unknown_error(fields, len(unknown), form=form)
+            raise self._unknown_error(fields, len(unknown), form=form, empty=empty)
         given = self._shaped(fields) if form else dict(fields)
         kwargs = dict(given)
         data = {**given, **empty}  # what problems are told: a file input sent empty is said so
@@ -207,7 +207,8 @@ class Binding:
             raise BindingError(self.label, problems)
         return data
 
-    def _unknown_error(self, fields: Mapping[str, Any], count_unknown: int, *, form: bool) -> BindingError:
+    def _unknown_error(self, fields: Mapping[str, Any], count_unknown: int, *, form: bool,
+                       empty: Mapping[str, Any] | None = None) -> BindingError:
         """The error for fields no parameter names (`count_unknown` of them): the problems of the known
         fields first (missing, invalid), then the first unknown names in the request's order."""
         known = {n: fields[n] for n in self.parameters if n in fields}
@@ -217,7 +218,7 @@ class Binding:
         args = [data[n] for n in itertools.takewhile(data.__contains__, self.positional_only)]
         kwargs = {n: v for n, v in data.items() if n not in self.positional_only[:len(args)]}
         nested, unlisted = self._nested_unknown(kwargs)
-        checked, count = self._checked_counted(args, kwargs, data)
+        checked, count = self._checked_counted(args, kwargs, {**data, **(empty or {})})
         checked = _merged(nested, checked)
         names = itertools.islice((n for n in fields if n not in self._names), max(0, MAX_PROBLEMS - len(checked)))
         parameters = ", ".join(self.parameters) or "none"
