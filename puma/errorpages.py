@@ -67,13 +67,15 @@ def page(title_html: str, reason_html: str, back_html: str, fix_html: str = "") 
 
 
 def error_page(status: int, body: dict[str, Any], referer: str = "") -> str:
-    """The page for a JSON error `body` (its "error" and "fix", escaped), with the way back.
+    """The page for a JSON error `body` (its "error", "detail" and "fix", escaped), with the way back.
 
     >>> "&lt;b&gt;" in error_page(400, {"error": "x: <b> is not an int"})
     True
     """
-    said = body.get("error") or (HTTPStatus(status).phrase if _known(status) else "")
-    reason = html.escape(str(said))
+    said = str(body.get("error") or (HTTPStatus(status).phrase if _known(status) else ""))
+    if isinstance(body.get("detail"), str) and body["detail"]:  # an app's own {"error": code, "detail": words}
+        said = f"{said}: {body['detail']}"
+    reason = html.escape(said)
     fix = html.escape(str(body["fix"])) if isinstance(body.get("fix"), str) and body["fix"] else ""
     back = BACK_4XX if status < 500 else BACK_5XX
     back += f', or return to <a href="{html.escape(referer)}">the page you came from</a>.' if _safe(referer) else "."

@@ -117,6 +117,19 @@ def test_browser_errors_an_empty_file_input_reads_as_sent_empty_on_the_page() ->
     _assert_page_says(reply, 400, "photo: the file field was sent empty (no file chosen")
 
 
+def lookup(request: puma.Request) -> tuple[dict, int]:
+    return {"error": "unknown_session", "detail": "no conversation 'x<1>' here; send \"-1\" to start one",
+            "status": 404}, 404
+
+
+def test_browser_errors_an_apps_own_error_body_shows_its_detail_too() -> None:
+    client = build_app("chat", lookup, max_body_bytes=10_000).test_client()
+    page = _assert_page_says(client.post("/", data={"id": "x"}, headers=BROWSER_FORM), 404,
+                             "unknown_session: no conversation 'x<1>' here")
+    assert "x&lt;1&gt;" in page
+    assert client.post("/", data={"id": "x"}).get_json()["detail"].startswith("no conversation")
+
+
 def test_browser_errors_a_referer_that_is_no_web_address_gets_no_link() -> None:
     client = build_app("shop", order, max_body_bytes=10_000).test_client()
     for referer in ("javascript:alert(1)", "data:text/html,<b>x</b>", ""):
