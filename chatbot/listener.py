@@ -14,12 +14,21 @@ poll.
   the messages after it; it changes nothing, so a poll re-sent after a lost answer gets the same
   message. Without ``index`` it is the original page's poll: it *takes* the next queued message.
 - ``mode`` "transcript" (an extension, to resume a conversation after a page reload) reads
-  without changing anything: ``{"userid", "turn_no": the last turn, "signal": that turn's
-  ("end" once over), "recommendation": the film under discussion, "history": [{"u": [user
+  without changing anything: ``{"userid", "turn_no": the last turn, "signal": ``"end"`` once
+  over, else ``"talk"``, "recommendation": the film under discussion, "history": [{"u": [user
   text], "c": [chatbot messages]}, ...]}``.
 
-``signal`` is ``"listen"`` while messages are queued, ``"end"`` once the conversation is over
-(with its last message), else None. Errors come back as ``{"error": code, "detail": text,
+Every reply above carries ``signal``, always one of three strings (never absent, never null),
+the same from the PUMA port and the legacy server:
+
+- ``"listen"``: messages of this turn are still queued (``passiveLen`` > 0): poll for them (or
+  show ``messages``);
+- ``"end"``: the conversation is over; nothing is queued and no turn follows (a transcript of an
+  ended conversation says it too);
+- ``"talk"``: nothing is queued and the conversation goes on: the user's turn (a question, a
+  proposal, any message the bot then waits after).
+
+Errors come back as ``{"error": code, "detail": text,
 "status": HTTP status}``: ``bad_request`` 400, ``unknown_session`` 404, ``conflict`` 409 (a
 ``turn_no`` out of order, or one already answered for another text). ``turn_no`` and ``index``
 are whole numbers (``2`` or ``2.0`` or ``"2"``; ``1.5`` is a 400).
@@ -90,13 +99,24 @@ def handle_survey(bot: Chatbot, request: Mapping[str, Any]) -> dict[str, Any]:
         return error_reply("unknown_session", str(error), 404)
 
 
+LISTEN, END, TALK = "listen", "end", "talk"
+
+
+def signal(queued: int, conversation: str | None) -> str:
+    """A reply's ``signal`` (see the module doc): ``queued`` messages still to poll, and the
+    dialog's own signal for the turn (``"end"`` once over, else None)."""
+    if queued:
+        return LISTEN
+    return END if conversation == END else TALK
+
+
 def turn_reply(turn: Turn) -> dict[str, Any]:
     """The protocol reply for a whole turn."""
     queued = max(0, len(turn.messages) - 1)
     return {
         "response": turn.messages[0] if turn.messages else "",
         "userid": turn.session_id,
-        "signal": "listen" if queued else turn.signal,
+        "signal": signal(queued, turn.signal),
         "passiveLen": queued,
         "messages": list(turn.messages),
         "turn_no": turn.turn_no,
@@ -115,7 +135,7 @@ def _poll(bot: Chatbot, session_id: str | None, index: int | None, turn_no: int 
     reply = {
         "response": polled.message,
         "userid": session_id,
-        "signal": polled.signal,
+        "signal": signal(polled.remaining, polled.signal),
         "passiveLen": polled.remaining,
         "messages": [polled.message] if polled.message is not None else [],
     }
@@ -127,7 +147,8 @@ def _poll(bot: Chatbot, session_id: str | None, index: int | None, turn_no: int 
 def _transcript(bot: Chatbot, session_id: str | None) -> dict[str, Any]:
     if session_id is None:
         raise InvalidRequest('id: a transcript (mode "transcript") needs the id of a started session')
-    return bot.conversation(session_id)
+    conversation = bot.conversation(session_id)
+    return conversation | {"signal": signal(0, conversation.get("signal"))}  # every message is in it
 
 
 def _parse(request: Mapping[str, Any]) -> tuple[str | None, str, str, int | None, int | None]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from loadtests.profiles import Profile
 from puma.cliparse import SuggestingParser
 
 OVERVIEW = """\
@@ -73,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from loadtests import runner  # imports Locust, which patches the standard library for gevent
 
     _interrupt_on_signals()
-    profile = _profile(runner.Profile, args)
+    profile = _profile(Profile, args)
     from loadtests.cores import CoresProfile
     from loadtests.faults import FaultProfile
 
@@ -152,6 +153,13 @@ def _profile(profile_class: Any, args: argparse.Namespace) -> Any:
     return dataclasses.replace(base, **changes)
 
 
+_FULL, _QUICK = Profile(), Profile.quick()  # the help says their values: it cannot drift from them
+
+
+def _listed(steps: tuple[int, ...]) -> str:
+    return ",".join(map(str, steps))
+
+
 def _parser() -> argparse.ArgumentParser:
     p = SuggestingParser(prog="python -m loadtests", description=OVERVIEW,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -159,16 +167,17 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="legacy vs PUMA under the same stepped load of conversations",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("--out", type=Path, required=True, help="directory for the results (created)")
-    c.add_argument("--quick", action="store_true", help="steps 1,4,16 of 6 s with short think time")
-    c.add_argument("--steps", type=_steps, help="concurrent conversations per step (default 1,4,16,64)")
-    c.add_argument("--step-seconds", type=_positive, help="length of each step (default 40; quick 6)")
+    c.add_argument("--quick", action="store_true", help=f"steps {_listed(_QUICK.steps)} of {_QUICK.step_s:g} s with short think time")
+    c.add_argument("--steps", type=_steps, help=f"concurrent conversations per step (default {_listed(_FULL.steps)})")
+    c.add_argument("--step-seconds", type=_positive, help=f"length of each step (default {_FULL.step_s:g}; quick {_QUICK.step_s:g})")
     c.add_argument("--drain-seconds", type=_drain, help="the most each deployment's last conversations get to "
-                   "finish after its steps (default 20; quick 10)")
+                   f"finish after its steps (default {_FULL.drain_s:g}; quick {_QUICK.drain_s:g})")
     c.add_argument("--ports", type=_ports, metavar="LEGACY,PUMA", default=None,
                    help="the ports the legacy server and the PUMA deployment listen on (default: free ones the "
                         "OS picks), e.g. 19510,19520 on a shared machine")
     c.add_argument("--think", type=_think, metavar="MIN,MAX",
-                   help="think time between turns, seconds (default 0.2,1.0; quick 0.05,0.2)")
+                   help=f"think time between turns, seconds (default {_FULL.think_min_s:g},{_FULL.think_max_s:g}; quick "
+                        f"{_QUICK.think_min_s:g},{_QUICK.think_max_s:g})")
     c.add_argument("--database-url", help="an already prepared chatbot database "
                    "(default: a SQLite file in --out, prepared on first use)")
     c.add_argument("--targets", default="legacy,puma", type=_targets,

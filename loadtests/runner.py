@@ -18,13 +18,14 @@ import logging
 import os
 import re
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from loadtests import report
 from loadtests.collector import MAX_SPAWN_RATE, Collector
 from loadtests.deployments import Deployment, prepare_db, start
+from loadtests.profiles import Profile as Profile  # re-exported: loadtests.cost names it from here
 from loadtests.samplers import Sampler, cpu_by_component, puma_status
 from loadtests.users import Settings, user_class
 
@@ -32,24 +33,6 @@ log = logging.getLogger(__name__)
 
 TARGETS = ("legacy", "puma")
 PROGRESS_EVERY_S = 5.0
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The stepped load applied to each deployment (times in seconds)."""
-
-    steps: tuple[int, ...] = (1, 4, 16, 64)
-    step_s: float = 40.0
-    settle_s: float = 8.0
-    drain_s: float = 20.0
-    think_min_s: float = 0.2
-    think_max_s: float = 1.0
-    seed: int = 0
-
-    @classmethod
-    def quick(cls) -> Profile:
-        return cls(steps=(1, 4, 16), step_s=6.0, settle_s=1.0, drain_s=10.0,
-                   think_min_s=0.05, think_max_s=0.2)
 
 
 def compare(out: Path, profile: Profile, *, database_url: str | None = None,

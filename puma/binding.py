@@ -35,7 +35,7 @@ from pydantic import ConfigDict, PydanticSchemaGenerationError, ValidationError,
 
 from . import formtext, shapes
 from .errors import PumaConfigError, PumaError
-from .messages import Upload
+from .messages import SENT_EMPTY, Upload
 from .signatures import VALUE_CHARS as _VALUE_CHARS
 from .signatures import hints as _hints
 from .signatures import (  # re-exported: the path services' helpers and tests import them from
@@ -167,10 +167,12 @@ class Binding:
 
         Unknown fields are found in one set operation before any per-field work, so a request of
         100,000 of them costs about what reading it did (and at most `MAX_PROBLEMS` are listed)."""
+        fields, empty = _without_empty(fields)
         if not self.extra_allowed and (unknown := fields.keys() - self._names):
-            raise self._unknown_error(fields, len(unknown), form=form)
-        data = self._shaped(fields) if form else dict(fields)
-        kwargs = dict(data)
+            raise self._unknown_error(fields, len(unknown), form=form, empty=empty)
+        given = self._shaped(fields) if form else dict(fields)
+        kwargs = dict(given)
+        data = {**given, **empty}  # what problems are told: a file input sent empty is said so
         problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
         nested, unlisted = self._nested_unknown(kwargs)
         problems += nested
@@ -205,7 +207,8 @@ class Binding:
             raise BindingError(self.label, problems)
         return data
 
-    def _unknown_error(self, fields: Mapping[str, Any], count_unknown: int, *, form: bool) -> BindingError:
+    def _unknown_error(self, fields: Mapping[str, Any], count_unknown: int, *, form: bool,
+                       empty: Mapping[str, Any] | None = None) -> BindingError:
         """The error for fields no parameter names (`count_unknown` of them): the problems of the known
         fields first (missing, invalid), then the first unknown names in the request's order."""
         known = {n: fields[n] for n in self.parameters if n in fields}
@@ -215,7 +218,7 @@ class Binding:
         args = [data[n] for n in itertools.takewhile(data.__contains__, self.positional_only)]
         kwargs = {n: v for n, v in data.items() if n not in self.positional_only[:len(args)]}
         nested, unlisted = self._nested_unknown(kwargs)
-        checked, count = self._checked_counted(args, kwargs, data)
+        checked, count = self._checked_counted(args, kwargs, {**data, **(empty or {})})
         checked = _merged(nested, checked)
         names = itertools.islice((n for n in fields if n not in self._names), max(0, MAX_PROBLEMS - len(checked)))
         parameters = ", ".join(self.parameters) or "none"
@@ -304,6 +307,10 @@ class Binding:
         parameter = str(loc[0]) if loc else "arguments"
         where = parameter + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in loc[1:])
         expected = self._expected_at(parameter, loc[1:])
+        if error["type"] in _MISSING and len(loc) == 1 and fields.get(parameter) is SENT_EMPTY:
+            message = (f"{where}: the file field was sent empty (no file chosen; it takes {expected}): choose a "
+                       f"file for it in the form, or send one as a file part (curl -F {where}=@FILE)")
+            return {"parameter": where, "value": None, "expected": expected, "message": message}
         if error["type"] in _MISSING:
             message = f"{where}: missing (expected {expected})"
             return {"parameter": where, "value": None, "expected": expected, "message": message}
@@ -372,6 +379,12 @@ def _small(value: Any) -> bool:
 
 def _cut(text: str, chars: int = _NAME_CHARS) -> str:
     return text if len(text) <= chars else text[: chars - 3] + "..."
+
+
+def _without_empty(fields: Mapping[str, Any]) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """`fields` without the file inputs sent empty (no value: a default, or missing), and those."""
+    empty = {name: value for name, value in fields.items() if value is SENT_EMPTY}
+    return ({n: v for n, v in fields.items() if n not in empty} if empty else fields), empty
 
 
 def _merged(first: list[dict[str, Any]], more: list[dict[str, Any]]) -> list[dict[str, Any]]:

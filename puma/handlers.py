@@ -20,6 +20,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from . import errorpages
 from .codec import JSONBodyError, decode_json, encode_json
 from .errors import HTTPError
 
@@ -68,8 +69,15 @@ class JSONRequestHandler(BaseHTTPRequestHandler):
             raise HTTPError(400, str(exc)) from None
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        """Answer `status` with `body` as JSON, after discarding any unread request body."""
-        self.send_bytes(status, encode_json(body).encode(), "application/json", headers)
+        """Answer `status` with `body` as JSON, after discarding any unread request body; an error
+        to a browser is its page instead (`puma.errorpages`, the rule every PUMA error follows)."""
+        data = encode_json(body).encode()
+        request_headers = getattr(self, "headers", None)  # None: the request line itself was refused
+        accept = request_headers.get("accept", "") if request_headers is not None else ""
+        if errorpages.wants_html(accept) and (error := errorpages.error_body(status, "application/json", data)):
+            page = errorpages.error_page(status, error, request_headers.get("referer", "") if request_headers else "")
+            return self.send_bytes(status, page.encode(), errorpages.HTML_CONTENT_TYPE, headers)
+        self.send_bytes(status, data, "application/json", headers)
 
     def send_bytes(self, status: int, data: bytes, content_type: str,
                    headers: dict[str, str] | None = None) -> None:

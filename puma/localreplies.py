@@ -4,16 +4,20 @@
   (response flags, code details): requests Envoy's HTTP/1 codec refuses, a missing Host, an
   unnormalisable path, a protocol upgrade; 503s that a client may retry (no instance ready, a
   circuit breaker open) and 429s carry `Retry-After`. A browser (`Accept: text/html`) asking for
-  an address that is not one (404) or not to be opened (405) gets a small HTML page instead,
-  with links to the deployment's pages (`listener.pages`).
+  an address that is not one (404) or not to be opened (405), and any other error Envoy answers
+  (413, 429, 503, 504...), gets a small HTML page saying the same instead, with links to the
+  deployment's pages (`listener.pages`): `puma.errorpages`' one rule, as the instances apply it.
 """
 
 from __future__ import annotations
 
+import html
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from . import errorpages
 from .config import PumaConfig
 from .defaults import STATUS_TIMEOUT_S as STATUS_TIMEOUT_S
 from .defaults import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
@@ -37,10 +41,10 @@ LOCAL_REPLY_JSON = {
 def local_reply_config(config: PumaConfig) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
-            "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), *_too_large(config), _unframable(),
-                        _rate_limited(config), *_codec_refusals(), *_client_too_slow(config), _supervisor_silent(),
-                        *_retry_later(),
-                        _never_sent_on_any_try(), *_service_failed()]}
+            "mappers": [_starting_page(), *_browser_pages(config), *_for_browsers([
+                _no_route(config), *_too_large(config), _unframable(), _rate_limited(config), *_codec_refusals(),
+                *_client_too_slow(config), _supervisor_silent(), *_retry_later(), _never_sent_on_any_try(),
+                *_service_failed()], config)]}
 
 
 # A browser opening a page before its service has a ready instance gets this page instead of the
@@ -94,7 +98,7 @@ itself once it is ready (or <a href="">try again</a>).</p>
 
 
 def _starting_page() -> dict[str, Any]:
-    asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
+    asks_html = errorpages.envoy_filter()
     return {"filter": {"and_filter": {"filters": [{"response_flag_filter": {"flags": ["UH"]}}, asks_html]}},
             "headers_to_add": [{"header": {"key": "retry-after", "value": "2"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"},
                                {"header": {"key": "cache-control", "value": "no-store"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
@@ -102,43 +106,76 @@ def _starting_page() -> dict[str, Any]:
                                      "content_type": "text/html; charset=UTF-8"}}
 
 
-# What a browser gets for an address that is no page: a heading, the reason, links to the pages.
-# Format strings: '%' only in Envoy's commands (labels and paths are checked to have none).
-ERROR_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · PUMA</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
-<main><h1>{title}</h1>
-<p>{reason}</p>
-<nav aria-label="Pages"><p>Go to {links}.</p></nav></main>
-</body></html>
-"""
-
-
-def error_page(title: str, reason: str, pages: dict[str, str]) -> str:
-    """The HTML a browser gets instead of a JSON error (`title`, `reason` and `pages`' labels must
-    be HTML already: Envoy's replies fill `reason` with a format command)."""
+def _page_links(pages: dict[str, str]) -> str:
     links = [f'<a href="{path}">{label}</a>' for path, label in pages.items()]
-    joined = links[0] if len(links) == 1 else ", ".join(links[:-1]) + " or " + links[-1]
-    return ERROR_PAGE.format(title=title, reason=reason, links=joined)
+    return links[0] if len(links) == 1 else ", ".join(links[:-1]) + " or " + links[-1]
+
+
+def error_page(title: str, reason: str, pages: dict[str, str], back: str = "") -> str:
+    """The HTML a browser gets instead of a JSON error (`title`, `reason` and `pages`' labels must
+    be HTML already: Envoy's replies fill `reason` with a format command). Format strings: '%' only
+    in Envoy's commands (labels and paths are checked to have none)."""
+    links = _page_links(pages)
+    return errorpages.page(title, reason, f"{back}, or go to {links}." if back else f"Go to {links}.")
+
+
+def _html_reply(flt: dict[str, Any], page: str, extra_headers: Sequence[dict[str, Any]] = (), **kept: Any) -> dict[str, Any]:
+    return {**kept, "filter": {"and_filter": {"filters": [flt, errorpages.envoy_filter()]}},
+            "headers_to_add": [*extra_headers, header("cache-control", "no-store")],
+            "body_format_override": {"text_format_source": {"inline_string": page},
+                                     "content_type": "text/html; charset=UTF-8"}}
 
 
 def _browser_pages(config: PumaConfig) -> list[dict[str, Any]]:
     """404 and 405 for a client that asks for HTML: a page, not JSON (scripts still get JSON)."""
-    asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
     pages = config.listener.pages
+    return [_html_reply({"response_flag_filter": {"flags": ["NR"]}}, error_page(
+                errorpages.title(404), "There is no page at this address. " + no_route_text(config) + ".", pages)),
+            _html_reply(_status_is(404), error_page(
+                errorpages.title(404), "There is no page at this address: %LOCAL_REPLY_BODY%.", pages)),
+            _html_reply(_status_is(405), error_page(
+                errorpages.title(405), "This address is not a page to open in a browser: %LOCAL_REPLY_BODY%.", pages))]
 
-    def page(when: dict[str, Any], title: str, reason: str) -> dict[str, Any]:
-        return {"filter": {"and_filter": {"filters": [when, asks_html]}},
-                "headers_to_add": [header("cache-control", "no-store")],
-                "body_format_override": {"text_format_source": {"inline_string": error_page(title, reason, pages)},
-                                         "content_type": "text/html; charset=UTF-8"}}
 
-    return [page({"response_flag_filter": {"flags": ["NR"]}}, "Page not found",
-                 "There is no page at this address. " + no_route_text(config) + "."),
-            page(_status_is(404), "Page not found", "There is no page at this address: %LOCAL_REPLY_BODY%."),
-            page(_status_is(405), "Not a page to open",
-                 "This address is for the page's scripts, not for opening in a browser: %LOCAL_REPLY_BODY%.")]
+def _for_browsers(mappers: list[dict[str, Any]], config: PumaConfig) -> list[dict[str, Any]]:
+    """Every JSON mapper preceded by its page for a browser (`puma.errorpages.wants_html`), saying
+    the same text, escaped; then a page for any other local error a browser gets. One rule for
+    every status: the first mapper that matches answers, so a browser meets the page first."""
+    out: list[dict[str, Any]] = []
+    for mapper in mappers:
+        text = _mapper_text(mapper)
+        if text is not None:
+            status = mapper.get("status_code") or _status_of(mapper["filter"])
+            back = errorpages.BACK_5XX if status is None or status >= 500 else errorpages.BACK_4XX
+            title = errorpages.title(status) if status else "Error %RESPONSE_CODE%"
+            kept = {"status_code": mapper["status_code"]} if "status_code" in mapper else {}
+            page = error_page(title, html.escape(text, quote=False), config.listener.pages, back)
+            out.append(_html_reply(mapper["filter"], page, mapper.get("headers_to_add", []), **kept))
+        out.append(mapper)
+    anything = {"status_code_filter": {"comparison": {"op": "GE", "value": {"default_value": 400,
+                                                                             "runtime_key": "puma_error_pages"}}}}
+    out.append(_html_reply(anything, error_page("Error %RESPONSE_CODE%", "%LOCAL_REPLY_BODY%", config.listener.pages,
+                                                errorpages.BACK_5XX)))
+    return out
+
+
+def _mapper_text(mapper: dict[str, Any]) -> str | None:
+    """What a JSON mapper says ("error"), None for one that answers HTML already."""
+    override = mapper.get("body_format_override", {})
+    if "text_format_source" in override:
+        return None
+    error = override.get("json_format", {}).get("error")
+    return error if isinstance(error, str) else mapper.get("body", {}).get("inline_string")
+
+
+def _status_of(flt: dict[str, Any]) -> int | None:
+    """The status a mapper's filter picks (None: it matches on Envoy's flags, i.e. a 5xx)."""
+    if "status_code_filter" in flt:
+        return int(flt["status_code_filter"]["comparison"]["value"]["default_value"])
+    if "extension_filter" in flt:  # a codec refusal or a client too slow: the client's request (4xx)
+        return 400
+    found = [_status_of(f) for f in flt.get("and_filter", {}).get("filters", [])]
+    return next((s for s in found if s is not None), None)
 
 
 def _no_route(config: PumaConfig) -> dict[str, Any]:

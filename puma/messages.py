@@ -37,6 +37,16 @@ class Upload:
         return f"Upload({self.filename!r}, {len(self.data)} bytes, {self.content_type})"
 
 
+class _SentEmpty:
+    """A file input sent with no file chosen, where a bound function's fields are read: no value."""
+
+    def __repr__(self) -> str:
+        return "<no file chosen>"
+
+
+SENT_EMPTY = _SentEmpty()
+
+
 @dataclass
 class Request:
     """What a service sees of one HTTP request."""
@@ -52,6 +62,9 @@ class Request:
     form: dict[str, str | list[str]] = field(default_factory=dict)  # as `query`
     # A multipart body's file parts by field name (a name repeated: the list of its files).
     files: dict[str, Upload | list[Upload]] = field(default_factory=dict)
+    # The file inputs a browser sent with no file chosen (a part with no filename and no content):
+    # not in `files`; a bound function's required parameter of that name is said to be sent empty.
+    files_sent_empty: tuple[str, ...] = ()
 
     @property
     def data(self) -> dict[str, Any]:

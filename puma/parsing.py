@@ -23,7 +23,7 @@ from .codec import JSONBodyError, decode_json
 from .config import too_large_message
 from .errors import HTTPError
 from .media import accepts, refusal
-from .messages import FORM_TYPES, JSON_TYPES, Request, Upload
+from .messages import FORM_TYPES, JSON_TYPES, SENT_EMPTY, Request, Upload
 
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
@@ -100,18 +100,20 @@ def parse_request(name: str, content_types: tuple[str, ...], max_body_bytes: int
             parsed = decode_json(body)
         except JSONBodyError as exc:
             raise HTTPError(400, str(exc)) from None
-    form, files = _form(req, body) if body and mimetype in FORM_TYPES else ({}, {})
+    form, files, empty = _form(req, body) if body and mimetype in FORM_TYPES else ({}, {}, ())
     return Request(method=req.method, path=req.path, headers=Headers(req.headers),
-                   query=url_fields(req.query_string, "query"), body=body, json=parsed, form=form, files=files)
+                   query=url_fields(req.query_string, "query"), body=body, json=parsed, form=form, files=files,
+                   files_sent_empty=empty)
 
 
 _Files = dict[str, Upload | list[Upload]]
 
 
-def _form(req: Any, body: bytes) -> tuple[dict[str, str | list[str]], _Files]:
-    """A form body's fields and file parts; 400 for a multipart body without its boundary."""
+def _form(req: Any, body: bytes) -> tuple[dict[str, str | list[str]], _Files, tuple[str, ...]]:
+    """A form body's fields, file parts and file inputs sent empty; 400 for a multipart body
+    without its boundary."""
     if req.mimetype == FORM_TYPES[0]:
-        return url_fields(body, "form"), {}
+        return url_fields(body, "form"), {}, ()
     if not req.mimetype_params.get("boundary"):
         raise HTTPError(400, "a multipart/form-data body needs a boundary parameter (Content-Type: "
                              "multipart/form-data; boundary=...); let the client library build it")
@@ -126,7 +128,8 @@ def _form(req: Any, body: bytes) -> tuple[dict[str, str | list[str]], _Files]:
     if not fields and not files:
         raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "
                              "boundary parameter against the body")
-    return fields, uploads
+    empty = tuple(name for name in files if name not in uploads and name not in fields)
+    return fields, uploads, empty
 
 
 def _uploads(files: Any) -> _Files:
@@ -146,12 +149,13 @@ def _parts(body: bytes, req: Any) -> int:
     return body.count(b"--" + req.mimetype_params["boundary"].encode("latin-1")) - 1
 
 
-def with_files(fields: Mapping[str, Any], files: Mapping[str, Any]) -> Mapping[str, Any]:
+def with_files(fields: Mapping[str, Any], files: Mapping[str, Any], sent_empty: Iterable[str] = ()) -> Mapping[str, Any]:
     """A form's fields with its file parts, as a bound function's parameters take them (a name given
-    as both: the list of all its values)."""
-    if not files:
+    as both: the list of all its values); a file input sent empty is `SENT_EMPTY` (no value, said so)."""
+    empty = {name: SENT_EMPTY for name in sent_empty if name not in fields and name not in files}
+    if not files and not empty:
         return fields
-    merged = dict(fields)
+    merged = {**fields, **empty}
     for name, upload in files.items():
         if name in merged:
             before, after = merged[name], upload

@@ -49,6 +49,7 @@ from .codec import JSONBodyError, decode_json, encode_json
 from .config import too_large_message
 from .counters import Counters as Counters  # re-exported: instances and tests import it from here
 from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
+from .errorpages import BrowserErrors
 from .errors import HTTPError
 from .faultreplies import error_response, exception_response, exit_response
 from .media import DEFAULT_CONTENT_TYPES, FIELD_TYPES, accepts
@@ -129,6 +130,8 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
         app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # Flask's way to wrap its WSGI app
     # Every service takes JSON bodies (puma.media): their fast path is always on.
     app.wsgi_app = _JsonPath(app.wsgi_app, name, served, prefix, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # as above
+    # Outermost: every JSON error any path above answers is a page for a browser (puma.errorpages).
+    app.wsgi_app = BrowserErrors(app.wsgi_app)  # type: ignore[method-assign]  # as above
     return app
 
 
@@ -320,7 +323,7 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request, get: bool = Fals
     token = _current.set(req)
     try:
         with _gate(endpoint.fn):
-            fields = req.query if query else with_files(req.data, req.files)
+            fields = req.query if query else with_files(req.data, req.files, req.files_sent_empty)
             result = endpoint.binding.call(fields, form=query or not isinstance(req.json, dict))
         result = _settled(result, endpoint.binding, req.data)
         failing.succeeded()  # what it needs worked: a run of failures on it is over

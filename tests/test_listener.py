@@ -26,7 +26,7 @@ def test_listener_new_session_and_queued_messages(bot: Chatbot) -> None:
     assert reply["messages"][0] == nlg.INTRO and len(reply["messages"]) == 2
     polled = handle(bot, {"id": reply["userid"], "text": "", "mode": "true"})
     assert polled["response"] == reply["messages"][1]
-    assert polled["passiveLen"] == 0 and polled["signal"] is None
+    assert polled["passiveLen"] == 0 and polled["signal"] == "talk"  # the user's turn
     empty = handle(bot, {"id": reply["userid"], "mode": "true"})
     assert empty["response"] is None and empty["messages"] == []
 
@@ -92,7 +92,7 @@ def test_listener_transcript_reads_the_conversation_without_changing_it(bot: Cha
     second = handle(bot, {"id": sid, "text": "comedy please", "mode": "false"})
     read = handle(bot, {"id": sid, "mode": "transcript"})
     assert read == handle(bot, {"UUID": sid, "mode": "Transcript"})  # reading twice: the same
-    assert (read["userid"], read["turn_no"], read["signal"]) == (sid, 2, None)
+    assert (read["userid"], read["turn_no"], read["signal"]) == (sid, 2, "talk")
     assert [{k: e[k] for k in ("u", "c")} for e in read["history"]] == [
         {"u": [], "c": first["messages"]}, {"u": ["comedy please"], "c": second["messages"]}]
     assert all(datetime.fromisoformat(e["at"]).tzinfo for e in read["history"])  # when, for the page

@@ -5,25 +5,14 @@ wait for the last conversations; bad values are refused with the fix."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 
 from loadtests import deployments
 from loadtests.__main__ import _parser, _profile
-
-
-@dataclasses.dataclass(frozen=True)
-class _Profile:  # the fields _profile sets, without importing Locust (loadtests.runner)
-    steps: tuple[int, ...] = (1, 4, 16, 64)
-    step_s: float = 40.0
-    settle_s: float = 8.0
-    drain_s: float = 20.0
-    think_min_s: float = 0.2
-    think_max_s: float = 1.0
-
-    @classmethod
-    def quick(cls) -> _Profile:
-        return cls(step_s=6.0, settle_s=1.0, drain_s=10.0)
+from loadtests.profiles import Profile  # the real one: it imports no Locust (loadtests.runner does)
 
 
 @pytest.mark.parametrize(("given", "ports"), [("19510,19520", {"legacy": 19510, "puma": 19520}),
@@ -49,6 +38,35 @@ def test_loadtests_options_refuse_ports_that_cannot_be_used(bad: str, capsys: py
 def test_loadtests_options_drain_seconds_shorten_the_run() -> None:
     args = _parser().parse_args(["compare", "--out", "/tmp/x", "--steps", "1,4", "--step-seconds", "5",
                                  "--drain-seconds", "2"])
-    profile = _profile(_Profile, args)
+    profile = _profile(Profile, args)
     assert (profile.steps, profile.step_s, profile.drain_s) == ((1, 4), 5.0, 2.0)
-    assert _profile(_Profile, _parser().parse_args(["compare", "--out", "/tmp/x"])).drain_s == 20.0
+    assert _profile(Profile, _parser().parse_args(["compare", "--out", "/tmp/x"])).drain_s == Profile().drain_s
+
+
+@pytest.mark.parametrize(("flags", "expected"), [([], Profile()), (["--quick"], Profile.quick())], ids=["full", "quick"])
+def test_loadtests_options_left_unset_give_the_profiles_own_defaults(flags: list[str], expected: Profile) -> None:
+    assert _profile(Profile, _parser().parse_args(["compare", "--out", "/tmp/x", *flags])) == expected
+
+
+def test_loadtests_options_one_option_changes_only_its_own_fields() -> None:
+    args = _parser().parse_args(["compare", "--out", "/tmp/x", "--quick", "--think", "0.1,0.3"])
+    assert _profile(Profile, args) == dataclasses.replace(Profile.quick(), think_min_s=0.1, think_max_s=0.3)
+
+
+def test_loadtests_options_help_says_the_profiles_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["compare", "--help"])
+    said = " ".join(capsys.readouterr().out.split())  # argparse wraps its lines
+    full, quick = Profile(), Profile.quick()
+    assert f"(default {','.join(map(str, full.steps))})" in said, said
+    assert f"(default {full.step_s:g}; quick {quick.step_s:g})" in said, said
+    assert f"(default {full.drain_s:g}; quick {quick.drain_s:g})" in said, said
+    assert f"(default {full.think_min_s:g},{full.think_max_s:g}; quick {quick.think_min_s:g},{quick.think_max_s:g})" in said
+    assert f"steps {','.join(map(str, quick.steps))} of {quick.step_s:g} s" in said, said
+
+
+def test_loadtests_options_and_profile_import_no_locust() -> None:
+    # Why the test can read the real Profile: the command line and the profile never import Locust,
+    # which patches the standard library for gevent on import (in a child: this process may have it).
+    code = "import sys, loadtests.__main__, loadtests.profiles; sys.exit('locust' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

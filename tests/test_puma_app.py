@@ -216,6 +216,48 @@ def test_puma_app_any_mix_of_constraint_phrases_gets_the_legacy_servers_answer(
     assert all(r["messages"] for r in got)
 
 
+SIGNALS = {"listen", "end", "talk"}  # chatbot/listener.py: every reply carries one of them
+
+
+@pytest.mark.parametrize("name", ["original", "negation-person-questions", "roles-similar-vague",
+                                  "remarks-shorthand-relative"])
+def test_puma_app_every_reply_carries_the_legacy_servers_signal(
+        http: httpx.Client, legacy: LegacyServer, name: str) -> None:
+    """Turns, polls by index and transcripts over a whole conversation: the same documented signal
+    from the port and the monolith, never absent or null (newcomer 68 finding 12)."""
+    script = ["", *PARITY_SCRIPTS[name]]
+    with socket.create_connection(("127.0.0.1", legacy.port), timeout=30) as sock, \
+            sock.makefile("rwb") as stream:
+        def over_socket(request: dict[str, Any]) -> dict[str, Any]:
+            stream.write(json.dumps(request).encode() + b"\n")
+            stream.flush()
+            return json.loads(stream.readline())
+        expected = _signals(over_socket, script)
+
+    def over_http(request: dict[str, Any]) -> dict[str, Any]:
+        return http.post("/listener" if request["mode"] != "false" else "/agent", json=request).json()
+    got = _signals(over_http, script)
+    assert got == expected
+    assert all(signal in SIGNALS for _, signal, _ in got), got
+    assert got[-1][1] in ("end", "talk") and any(signal == "talk" for _, signal, _ in got), got
+
+
+def _signals(send: Any, script: list[str]) -> list[tuple[str, Any, int]]:
+    """(what was asked, its signal, passiveLen) of every reply of a conversation: each turn, each
+    of its queued messages polled by index, and its transcript."""
+    out: list[tuple[str, Any, int]] = []
+    sid = "-1"
+    for turn_no, text in enumerate(script, start=1):
+        reply = send({"id": sid, "text": text, "mode": "false", "turn_no": turn_no})
+        sid = reply["userid"]
+        out.append((f"turn {turn_no}", reply.get("signal", "absent"), reply["passiveLen"]))
+        for k in range(1, reply["passiveLen"] + 1):
+            polled = send({"id": sid, "mode": "true", "index": k, "turn_no": turn_no})
+            out.append((f"poll {turn_no}.{k}", polled.get("signal", "absent"), polled["passiveLen"]))
+        out.append((f"transcript {turn_no}", send({"id": sid, "mode": "transcript"}).get("signal", "absent"), 0))
+    return out
+
+
 def _over_socket(stream: Any, sid: str, text: str, turn_no: int) -> dict[str, Any]:
     stream.write(json.dumps({"id": sid, "text": text, "mode": "false", "turn_no": turn_no}).encode() + b"\n")
     stream.flush()

@@ -38,6 +38,10 @@ def notes(text: str, copies: int = 1) -> str:
     return text * copies
 
 
+def two_scans(front: bytes, back: bytes) -> int:
+    return len(front) + len(back)
+
+
 def maybe(scan: bytes | None = None) -> int:
     return -1 if scan is None else len(scan)
 
@@ -149,7 +153,31 @@ def test_uploads_a_file_input_left_empty_is_no_file_not_an_empty_one(fn: Any, da
     if status == 200:
         assert body == said
     else:
-        assert said in body["error"] and "missing" in body["error"], body
+        assert f"{said}: the file field was sent empty (no file chosen" in body["error"], body
+        assert f"choose a file for it in the form, or send one as a file part (curl -F {said}=@FILE)" in body["error"]
+        assert body["problems"][0]["parameter"] == said and body["problems"][0]["value"] is None, body
+
+
+@pytest.mark.parametrize(("fn", "data", "sent_empty", "missing"), [
+    (checksum, {"scan": no_file_chosen()}, ["scan"], ["label"]),              # beside a text field not sent
+    (checksum, {"label": "A1", "scan": no_file_chosen(), "colour": "red"}, ["scan"], []),  # beside an unknown one
+    (keep, {"photo": no_file_chosen(), "caption": "hi"}, ["photo"], []),
+    (two_scans, {"front": no_file_chosen(), "back": no_file_chosen()}, ["front", "back"], []),
+], ids=["with-a-missing-field", "with-an-unknown-field", "upload", "two-inputs-empty"])
+def test_uploads_an_empty_file_input_is_told_apart_from_a_field_never_sent(
+        fn: Any, data: dict[str, Any], sent_empty: list[str], missing: list[str]) -> None:
+    reply = post(fn, data)
+    assert reply.status_code == 400, reply.get_data(as_text=True)
+    said = reply.get_json()["error"]
+    for name in sent_empty:
+        assert f"{name}: the file field was sent empty (no file chosen" in said and f"{name}: missing" not in said, said
+    for name in missing:
+        assert f"{name}: missing" in said, said
+
+
+def test_uploads_an_empty_file_input_sent_with_a_file_of_the_same_name_is_that_file() -> None:
+    reply = post(album, {"pages": [no_file_chosen(), (io.BytesIO(PNG), "p1.png")]})
+    assert reply.status_code == 200 and reply.get_json() == [len(PNG)], reply.get_data(as_text=True)
 
 
 def test_uploads_a_handler_does_not_find_a_file_input_left_empty() -> None:
