@@ -130,18 +130,20 @@ def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]],
         for part in (p for p in name.split() if len(p) >= 4):
             text = _spelt(text, part, name)
     credited = [*((film or {}).get("cast") or ()), *((film or {}).get("directors") or ())]
+    known = [(n.lower(), n.lower().split()) for n in [*names, *credited]]  # once, not per name
     for name in credited:
-        if _in_full_name(text, name.split()[-1], [*names, *credited]):
+        if _in_full_name(text, name.split()[-1], known):
             continue  # "by Martin Scorsese": no Catherine Scorsese of the cast for his surname
         if name.lower() not in text.lower() and len(name.split()) > 1 and len(name.split()[-1]) >= 4:
             text = _spelt(text, name.split()[-1], name, everyday=True)
     return text
 
 
-def _in_full_name(text: str, part: str, names: Sequence[str]) -> bool:
-    """Whether ``part`` is said in ``text`` inside one of ``names`` written in full."""
+def _in_full_name(text: str, part: str, names: Sequence[tuple[str, list[str]]]) -> bool:
+    """Whether ``part`` is said in ``text`` inside one of ``names`` (each lowered, and its
+    words) written in full."""
     part, text = part.lower(), text.lower()
-    return any(part in n.lower().split() and n.lower() in text for n in names)
+    return any(part in words and name in text for name, words in names)
 
 
 def _spelt(text: str, part: str, name: str, everyday: bool = False) -> str:
