@@ -40,7 +40,7 @@ from chatbot.db.engine import make_engine
 from chatbot.db.models import Movie as MovieRow
 from chatbot.errors import UnknownFilm
 from chatbot.franchises import franchise_titles
-from chatbot.text import strip_accents
+from chatbot.text import pattern, strip_accents
 from chatbot.titles import FUZZY_RATIO, normalise_title, sequel_key, spelt_key, split_title_year
 
 __all__ = ["GENRES", "GENRE_LABELS", "MPAA_RATINGS", "Catalog", "Movie", "canonical_genre",
@@ -435,4 +435,4 @@ def _subtitled(key: str, title: str) -> bool:
     that starts with the same words ("get out" in *Get Out Your Handkerchiefs*)."""
     words = r"\W+".join(re.escape(w) for w in key.split())
     opening = rf"^\W*(?:(?:the|a|an)\s+)?{words}\W*?(?:\s*[:(\[,–—-]|\s+or\b|\s+\d+\b|\s+[ivx]+\b)"
-    return re.match(opening, strip_accents(title).lower()) is not None
+    return pattern(opening).match(strip_accents(title).lower()) is not None

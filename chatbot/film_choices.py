@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.lexicon import GENRE_SYNONYMS, WEAK_GENRE_SYNONYMS
-from chatbot.text import fold, fold_utterance
+from chatbot.text import fold, fold_utterance, pattern
 from chatbot.titles import normalise_title
 
 Film = Mapping[str, Any]
@@ -71,17 +71,17 @@ def title_start_pick(text: str, films: Sequence[Film]) -> int | None:
     "ok, the matrix it is" for "The Matrix Reloaded" is no start: the whole first word or words
     of one title only, a word of 4 or more characters or a number)."""
     said = f" {fold_utterance(text)} "
-    for film in films:
-        words = normalise_title(str(film["title"])).split()
+    titles = [normalise_title(str(film["title"])) for film in films]
+    for film, title in zip(films, titles, strict=True):
+        words = title.split()
         for size in range(min(len(words), 3), 0, -1):
             start = " ".join(words[:size])
-            if len(start) < 4 and not start.isdigit():
-                continue
-            taken = re.search(rf"\b{_TAKE} (?:the )?{re.escape(start)} (?:(?:{_CHOSEN_AFTER}|instead|thanks|"
-                              rf"thank you|thx|movie|film) )*$|^ (?:(?:{'|'.join(_OPENERS)}) )*"
-                              rf"(?:the )?{re.escape(start)} {_CHOSEN_AFTER} ", said)
-            others = [f for f in films if f is not film and normalise_title(str(f["title"])).startswith(start)]
-            if taken and not others:
+            if len(start) < 4 and not start.isdigit() or f" {start} " not in said:
+                continue  # the pattern reads the start between spaces: not said, not taken
+            taken = pattern(rf"\b{_TAKE} (?:the )?{re.escape(start)} (?:(?:{_CHOSEN_AFTER}|instead|thanks|"
+                            rf"thank you|thx|movie|film) )*$|^ (?:(?:{'|'.join(_OPENERS)}) )*"
+                            rf"(?:the )?{re.escape(start)} {_CHOSEN_AFTER} ").search(said)
+            if taken and not any(other is not film and t.startswith(start) for other, t in zip(films, titles, strict=True)):
                 return int(film["id"])
     return None
 

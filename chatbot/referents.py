@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.answers import cast_listed
-from chatbot.text import english_words
+from chatbot.text import english_words, pattern
 
 REFERENT_KEY = "referent"
 MAX_NAMED = 6  # an answer naming more ("who stars in it?" lists six) is no referent
@@ -130,24 +130,27 @@ def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]],
         for part in (p for p in name.split() if len(p) >= 4):
             text = _spelt(text, part, name)
     credited = [*((film or {}).get("cast") or ()), *((film or {}).get("directors") or ())]
+    known = [(n.lower(), n.lower().split()) for n in [*names, *credited]]  # once, not per name
     for name in credited:
-        if _in_full_name(text, name.split()[-1], [*names, *credited]):
+        if _in_full_name(text, name.split()[-1], known):
             continue  # "by Martin Scorsese": no Catherine Scorsese of the cast for his surname
         if name.lower() not in text.lower() and len(name.split()) > 1 and len(name.split()[-1]) >= 4:
             text = _spelt(text, name.split()[-1], name, everyday=True)
     return text
 
 
-def _in_full_name(text: str, part: str, names: Sequence[str]) -> bool:
-    """Whether ``part`` is said in ``text`` inside one of ``names`` written in full."""
-    return any(part.lower() in n.lower().split() and n.lower() in text.lower() for n in names)
+def _in_full_name(text: str, part: str, names: Sequence[tuple[str, list[str]]]) -> bool:
+    """Whether ``part`` is said in ``text`` inside one of ``names`` (each lowered, and its
+    words) written in full."""
+    part, text = part.lower(), text.lower()
+    return any(part in words and name in text for name, words in names)
 
 
 def _spelt(text: str, part: str, name: str, everyday: bool = False) -> str:
     def full(match: re.Match[str]) -> str:
         return name if _alone(text, match, everyday) else match.group(0)
 
-    return re.sub(rf"(?<![\w'-]){re.escape(part)}(?![\w'-])", full, text, flags=re.I)
+    return pattern(rf"(?<![\w'-]){re.escape(part)}(?![\w'-])", re.I).sub(full, text)
 
 
 # "nah, not that actor", "can't stand him", "she's awful": a person of the film shown refused

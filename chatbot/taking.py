@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from rapidfuzz import fuzz
 
-from chatbot.text import fold_utterance
+from chatbot.text import fold_utterance, pattern
 from chatbot.titles import normalise_title
 
 MIN_SCORE = 88  # rapidfuzz partial ratio of the title against the words said
@@ -76,7 +76,7 @@ def _title_span(said: str, key: str) -> tuple[int, int, float] | None:
     if len(key) < 2:
         return None
     if len(key) <= 5:
-        found = re.search(rf"(?<= ){re.escape(key)}(?= )", said)
+        found = pattern(rf"(?<= ){re.escape(key)}(?= )").search(said)
         return (found.start(), found.end(), 100.0) if found else None
     match = fuzz.partial_ratio_alignment(key, said, score_cutoff=MIN_SCORE)
     if match is None:

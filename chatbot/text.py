@@ -151,6 +151,15 @@ def _shorthand_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w'’])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w'’])", re.I)
 
 
+@lru_cache(maxsize=8192)
+def pattern(source: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(source, flags)``, kept for patterns built from the catalogue's words (a
+    title's first words, a person's surname). ``re``'s own cache holds 512 patterns and every
+    conversation brings other films, so those were compiled again on nearly every turn (~10% of
+    the agent's CPU under load). Example: ``pattern(rf"(?<= ){re.escape(key)}(?= )").search(s)``."""
+    return re.compile(source, flags)
+
+
 def end_sentence(text: str) -> str:
     """``text`` ending in a full stop, unless it already ends in ".", "!" or "?": a sentence
     closing on a title or name that carries its own ("Enjoy Airplane!", "... Gordon Parks Jr.")

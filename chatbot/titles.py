@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 from chatbot.durations import minutes_at, spell_compact
 from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
+from chatbot.text import pattern
 
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
 MAX_TITLE_WORDS = 12
@@ -417,4 +418,4 @@ def title_place_words(text: str) -> list[str]:
 
 def written_as(title: str, text: str) -> bool:
     """``title`` is written in ``text`` as the catalogue spells it ("Her", not "her")."""
-    return re.search(rf"(?<!\w){re.escape(title)}(?!\w)", text) is not None
+    return pattern(rf"(?<!\w){re.escape(title)}(?!\w)").search(text) is not None

@@ -147,3 +147,59 @@ def test_sentiment_service_scores_text_and_refuses_a_number(chatbot_db_url: str,
     assert http.post("/sentiment", json={"text": "that sounds awful"}).get_json()["compound"] < 0
     refused = http.post("/sentiment", json={"text": 3})
     assert refused.status_code == 400 and refused.get_json()["problems"][0]["parameter"] == "text"
+
+
+def test_assembled_understanding_reads_each_repeated_answer_once(chatbot_db_url: str, catalog: Catalog,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatbot.nlu import Understander
+
+    local = components_for(chatbot_db_url, catalog)
+    reads: list[tuple[str, str | None]] = []
+    read = Understander.__call__
+
+    def counted(self: Understander, text: str, expect: str | None = None) -> dict[str, Any]:
+        reads.append((text, expect))
+        return read(self, text, expect)
+
+    monkeypatch.setattr(Understander, "__call__", counted)
+    parts = Components.assemble({"db": local.db, "sentiment": local.sentiment, "policy": decide}.__getitem__)
+    said_in_turn = [("no", None), ("No preference", "actor"), ("no", None), ("rated PG-13", "mpaa"),
+                    ("No preference", "actor"), ("no", "genre"), ("rated PG-13", "mpaa"), ("no", None)]
+    answers = [parts.nlu(text, expect) for text, expect in said_in_turn]
+    assert reads == [("no", None), ("No preference", "actor"), ("rated PG-13", "mpaa"), ("no", "genre")]
+    assert answers[0] == answers[2] == answers[7] and answers[1] == answers[4] and answers[3] == answers[6]
+    assert answers[3]["mpaa"] == "PG-13"
+
+
+@pytest.mark.parametrize("text", ["no", "comedy with Jim Carey", "nothing rated R, and no horror",
+                                  "is Tom Hanks in it?", "something from the 90s please"])
+def test_remembered_understanding_gives_each_caller_its_own_copy(text: str) -> None:
+    from chatbot.components import RememberedNlu
+
+    def understand(said: str, expect: str | None) -> dict[str, Any]:
+        return {"text": said, "expect": expect, "people": [{"name": "x", "negated": False}], "words": said.split()}
+
+    nlu = RememberedNlu(understand)
+    first = nlu(text, "genre")
+    first["people"][0]["negated"] = True  # the dialog changes what it is given ("taken", scope)
+    first["words"].append("changed")
+    first["taken"] = 7
+    again = nlu(text, "genre")
+    assert again == understand(text, "genre")
+    again["people"].clear()
+    assert nlu(text, "genre") == understand(text, "genre")
+
+
+def test_remembered_understanding_keeps_only_the_latest_pairs() -> None:
+    from chatbot.components import RememberedNlu
+
+    reads: list[str] = []
+
+    def understand(said: str, expect: str | None) -> dict[str, Any]:
+        reads.append(said)
+        return {"text": said}
+
+    nlu = RememberedNlu(understand, size=2)
+    for text in ["yes", "no", "yes", "maybe", "no", "yes"]:
+        assert nlu(text, None) == {"text": text}
+    assert reads == ["yes", "no", "maybe", "no", "yes"]  # "no" went out after "yes" was asked again
