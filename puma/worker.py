@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.busy_dir:
             counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
             failing.attach(counters.board)  # a part it needs failing its requests: the supervisor reads it there
+            if getattr(app, "probe", None) is not None:
+                app.probe.board = counters.board  # its readiness, in its own words: read there too
         serve(args, app, counters, sock, notify)
 
     # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
@@ -386,7 +388,8 @@ def liveness_answer(probe: Probe | None, stuck: StuckWatch | None = None) -> tup
     ready, reason = probe.state()
     if ready:
         return "200 OK", _LIVE_BODY
-    return "503 Service Unavailable", encode_json({"live": True, "ready": False, "reason": reason}).encode()
+    return "503 Service Unavailable", encode_json({"live": True, "ready": False, "reason": reason,
+                                                   "waiting": not probe.passed_once}).encode()
 
 
 def answer_liveness_at_once(server: Any, probe: Probe | None = None, stuck: StuckWatch | None = None) -> None:
