@@ -34,12 +34,13 @@ LOCAL_REPLY_JSON = {
 # --- Envoy's own replies --------------------------------------------------------------------
 
 
-def local_reply_config(config: PumaConfig) -> dict[str, Any]:
-    """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
+def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[str, Any]:
+    """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message; on
+    the `internal` listener (the deployment's own callers) with what its operator can look at."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
             "mappers": [_starting_page(), *_browser_pages(config), _no_route(config), *_too_large(config), _unframable(),
                         _rate_limited(config), *_codec_refusals(), *_client_too_slow(config), _supervisor_silent(),
-                        *_retry_later(),
+                        *_retry_later(internal),
                         _never_sent_on_any_try(), *_service_failed()]}
 
 
@@ -241,12 +242,14 @@ def _client_too_slow(config: PumaConfig) -> list[dict[str, Any]]:
     return [{"filter": _details_are(details), "body": {"inline_string": text}} for details, text in texts.items()]
 
 
+# Envoy knows only that no instance is healthy; a request that kills every instance it reaches (a
+# crash loop) looks the same. A caller inside the deployment is told the three causes and where an
+# operator tells them apart; a public client, who can run none of that, only that it may retry.
+_NO_INSTANCE_INSIDE = ("no instance of this service is ready: the deployment is starting, the service restarting, "
+                       "or its instances keep exiting (`puma status` and the service's log say which); retry after the "
+                       "time in Retry-After")
 _RETRY_LATER = {  # Envoy's response flag -> what it means for the client, in its words
-    # Envoy knows only that no instance is healthy; a request that kills every instance it reaches
-    # (a crash loop) looks the same, so the reply names the three causes and where to tell them apart.
-    "UH": "no instance of this service is ready (the deployment is starting, the service restarting, or its "
-          "instances keep exiting: `puma status` and the service's log say which); retry after the time in "
-          "Retry-After",
+    "UH": "no instance of this service is ready: it is starting or restarting; retry after the time in Retry-After",
     "UO": "this service is at its limit of requests in progress; retry after the time in Retry-After",
     "UF": "this service's instance could not be reached; retry after the time in Retry-After",
     "OM": "the deployment is overloaded; retry after the time in Retry-After",
@@ -258,7 +261,7 @@ _STOPPING_TEXT = ("the deployment is stopping: it takes no new request (those in
                   "the time in Retry-After, once it is started again")
 
 
-def _retry_later() -> list[dict[str, Any]]:
+def _retry_later(internal: bool = False) -> list[dict[str, Any]]:
     """503s a client may simply retry: no instance ready (start-up, a restart, or the deployment
     stopping: said apart, by the runtime flag the supervisor sets), a circuit breaker or the overload
     manager refusing, an instance unreachable."""
@@ -266,8 +269,9 @@ def _retry_later() -> list[dict[str, Any]]:
         {"response_flag_filter": {"flags": ["UH"]}},
         {"runtime_filter": {"runtime_key": STOPPING_KEY, "percent_sampled": {"numerator": 0, "denominator": "HUNDRED"},
                             "use_independent_randomness": True}}]}}
+    said = {**_RETRY_LATER, **({"UH": _NO_INSTANCE_INSIDE} if internal else {})}
     texts = [(stopping, _STOPPING_TEXT)] + [({"response_flag_filter": {"flags": [flag]}}, text)
-                                             for flag, text in _RETRY_LATER.items()]
+                                             for flag, text in said.items()]
     # On a route that is not idempotent Envoy retries only what no instance received, so a refusal
     # there is certain never to have been sent: said so. (An idempotent route also retries after a
     # reset, so an earlier try may have reached an instance: its reply says only "retry".)
