@@ -123,6 +123,7 @@ def test_silent_line_says_what_an_instance_left_unanswered_and_for_how_long(
                                       "silent": [line]}}}
         text = format_status(status)
         assert "1/1 (1 not answering)" in text and f"db: {line}" in text
+        assert "serving; not answering: db (see below: requests to it wait)" in text.splitlines()[1]
 
 
 def test_status_says_at_once_an_instance_answers_nothing_and_the_event_times_it():
