@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .busy import board_path, read_failing
+from .busy import board_path
 from .config import LIVENESS_PATH
 from .proxy import process_state
 
@@ -70,15 +70,16 @@ def watch(is_silent: Callable[[], bool], missed: Callable[[], None], answered: C
         time.sleep(max(0.0, PROBE_TIMEOUT_S - (time.monotonic() - began)))  # refused at once: still one a period
 
 
-def silent_line(pool: Any, instance: Any, now: float | None = None) -> str | None:
-    """What an instance counted ready has not answered, or None while it answers. Example:
-    ``"instance 1 (pid 42): answered no health check for 4 s and no request for 6 s (3 waiting); Envoy
-    still routes to it; replaced if hung"``."""
+def silent_line(pool: Any, instance: Any, waiting: int = 0, now: float | None = None) -> str | None:
+    """What an instance counted ready has not answered, or None while it answers; `waiting`: the
+    requests Envoy has in flight to it (its per-host `rq_active`). Example: ``"instance 1 (pid 42):
+    answered no health check for 4 s and no request for 6 s (3 waiting); Envoy still routes to it;
+    replaced if hung"``."""
     now = time.monotonic() if now is None else now
     parts = []
     if instance.silent_since is not None:
         parts.append(f"no health check for {now - instance.silent_since:.0f} s")
-    waiting, quiet_s = _requests_unanswered(pool, instance, now)
+    waiting, quiet_s = _requests_unanswered(pool, instance, waiting)
     if waiting and (quiet_s >= SILENT_SHOWN_S or parts):
         parts.append(f"no request for {quiet_s:.0f} s ({waiting} waiting)")
     if not parts:
@@ -89,14 +90,20 @@ def silent_line(pool: Any, instance: Any, now: float | None = None) -> str | Non
     return f"instance {instance.id}{pid}: answered {' and '.join(parts)}; {routed}"
 
 
-def _requests_unanswered(pool: Any, instance: Any, now: float) -> tuple[int, float]:
-    """`(requests running, seconds since it last answered one)`, from its busy board; (0, 0) if unknown."""
+def _requests_unanswered(pool: Any, instance: Any, waiting: int) -> tuple[int, float]:
+    """`(requests waiting for it, seconds since it last began or ended one)`; (0, 0) if unknown.
+    The instance writes its busy board as each request begins and ends (`puma.busy`): the file's
+    modification time is its last sign of work, which a stopped or hung one stops giving while
+    Envoy's requests to it (and those in its socket's backlog, never begun) wait."""
     busy_dir = getattr(pool, "busy_dir", None)
     if busy_dir is None or instance.remote or instance.container:
         return 0, 0.0
-    running, held_s = pool.busy(instance)
-    if not running:
+    path = board_path(busy_dir, pool.name, instance.id)
+    running, _held_s = pool.busy(instance)
+    waiting = max(waiting, running)
+    if not waiting:
         return 0, 0.0
-    last_ok = read_failing(board_path(busy_dir, pool.name, instance.id)).last_ok
-    # Since the last answer, or since the oldest waiting request came if none was answered since.
-    return running, min(held_s, now - last_ok) if last_ok else held_s
+    try:
+        return waiting, max(0.0, time.time() - path.stat().st_mtime)
+    except OSError:
+        return 0, 0.0

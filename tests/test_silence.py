@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import puma
-from puma.busy import BusyBoard, Failing, board_path
+from puma.busy import BusyBoard, board_path
 from puma.config import parse_config
 from puma.health import HealthMonitor
 from puma.instances import Instance
@@ -98,22 +98,23 @@ def test_health_counts_an_instance_silent_from_its_first_missed_check_until_it_a
     assert pool.instance.silent_since is None
 
 
-@pytest.mark.parametrize(("running", "oldest_s", "served_s", "silent_s", "expected"), [
-    (3, 6.0, 40.0, None, "answered no request for 6 s (3 waiting)"),
-    (1, 9.0, 4.0, 5.0, "answered no health check for 5 s and no request for 4 s (1 waiting)"),
-    (0, 0.0, 50.0, 3.0, "answered no health check for 3 s;"),
-    (2, 1.0, 30.0, None, None),  # requests just came: not silent yet
-    (0, 0.0, 0.0, None, None),  # idle and answering
+@pytest.mark.parametrize(("running", "waiting", "quiet_s", "silent_s", "expected"), [
+    (0, 3, 6.0, None, "answered no request for 6 s (3 waiting)"),  # stopped between requests: in its backlog
+    (2, 0, 9.0, None, "answered no request for 9 s (2 waiting)"),  # Envoy not asked: its own count
+    (1, 1, 4.0, 5.0, "answered no health check for 5 s and no request for 4 s (1 waiting)"),
+    (0, 0, 50.0, 3.0, "answered no health check for 3 s;"),  # idle, and its check missed
+    (0, 2, 1.0, None, None),  # requests just came: not silent yet
+    (0, 0, 40.0, None, None),  # idle and answering
 ])
 def test_silent_line_says_what_an_instance_left_unanswered_and_for_how_long(
-        tmp_path, running, oldest_s, served_s, silent_s, expected):
+        tmp_path, running, waiting, quiet_s, silent_s, expected):
     pool = _Pool(4242, busy_dir=tmp_path)
     now = time.monotonic()
     board = BusyBoard(board_path(tmp_path, "db", 1))
-    board.publish(running, now - oldest_s if running else 0.0, "POST /db")
-    board.failing(Failing(last_ok=now - served_s))
+    board.publish(running, now - quiet_s if running else 0.0, "POST /db")
+    os.utime(board.path, (time.time() - quiet_s, time.time() - quiet_s))  # its last sign of work
     pool.instance.silent_since = None if silent_s is None else now - silent_s
-    line = silent_line(pool, pool.instance, now)
+    line = silent_line(pool, pool.instance, waiting, now)
     if expected is None:
         assert line is None
     else:
@@ -153,3 +154,32 @@ def test_status_says_at_once_an_instance_answers_nothing_and_the_event_times_it(
         wait_for(lambda: mesh.instances("work") and hung.pid not in {i.pid for i in mesh.instances("work")},
                  timeout_s=20, message="a replacement")
         assert not mesh.status()["services"]["work"]["silent"]
+
+
+def test_status_says_a_stopped_instance_with_requests_waiting_before_any_check_fails():
+    """Its next health check is 30 s away: the requests Envoy has waiting at it say it at once."""
+    app = puma.App()
+    app.configure({"puma_services": {"db": {"prefix": "/db", "instances": 1,
+                                            "health_check": {"interval_s": 30, "timeout_s": 2}}}})
+    app.add_services({"db": basic.echo})
+    with app.start(listener={"port": 0}) as mesh, httpx.Client(base_url=mesh.url, timeout=60) as http:
+        assert http.post("/db", json={}).status_code == 200  # its first check passed: routed to
+        (stopped,) = mesh.instances("db")
+        os.kill(stopped.pid, signal.SIGSTOP)
+        try:
+            def wait() -> None:
+                with contextlib.suppress(httpx.HTTPError):
+                    httpx.post(mesh.url + "/db", json={}, timeout=15)
+
+            users = [threading.Thread(target=wait, daemon=True) for _ in range(2)]
+            began = time.monotonic()
+            for user in users:
+                user.start()
+            said = wait_for(lambda: mesh.status()["services"]["db"]["silent"], timeout_s=12, message="silent said")
+            assert time.monotonic() - began < 8, said
+            assert "answered no request for" in said[0] and "waiting)" in said[0], said
+            assert mesh.status()["services"]["db"]["ready"] == 1  # Envoy still routes to it: counted, and said
+        finally:
+            os.kill(stopped.pid, signal.SIGCONT)
+        for user in users:
+            user.join(timeout=20)
