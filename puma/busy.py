@@ -32,6 +32,10 @@ _WHAT = struct.Struct("112s")
 # answered, and the service's own words (UTF-8).
 _FAILING = struct.Struct("<dddIH2x352s")
 _FAILING_AT = _LAYOUT.size + _WHAT.size
+# Then its readiness check (`puma.readiness`): whether it has ever passed, and the last reason it
+# failed, in the instance's own words (UTF-8): the supervisor's event says them, however late it asks.
+_READINESS = struct.Struct("<?7x504s")
+_READINESS_AT = _FAILING_AT + _FAILING.size
 
 
 def board_path(busy_dir: Path | str, service: str, instance_id: int) -> Path:
@@ -47,7 +51,8 @@ class BusyBoard:
         self.path = path
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         self.publish(0, 0.0)
-        self.failing(Failing())  # its whole size now: later writes need no new space (a full disk)
+        self.failing(Failing())
+        self.readiness(False, "")  # its whole size now: later writes need no new space (a full disk)
 
     def publish(self, running: int, oldest_started_at: float, oldest_what: str = "") -> None:
         try:
@@ -60,6 +65,13 @@ class BusyBoard:
         try:
             os.pwrite(self.fd, _FAILING.pack(run.since, run.last, run.last_ok, run.count, run.status,
                                              run.what.encode()[:_FAILING.size - 32]), _FAILING_AT)
+        except OSError:
+            pass  # as above
+
+    def readiness(self, passed_once: bool, last_reason: str) -> None:
+        """Its readiness check has passed at least once (else it waits at start), and why it last failed."""
+        try:
+            os.pwrite(self.fd, _READINESS.pack(passed_once, last_reason.encode()[:_READINESS.size - 8]), _READINESS_AT)
         except OSError:
             pass  # as above
 
@@ -93,6 +105,18 @@ def read_failing(path: Path) -> Failing:
     except (OSError, struct.error):
         return Failing()
     return Failing(count, since, last, last_ok, status, bytes(what).rstrip(b"\0").decode(errors="replace"))
+
+
+def read_readiness(path: Path) -> tuple[bool, str] | None:
+    """`(passed once, the last reason it failed)` of an instance's readiness check; None if unknown
+    (no such board). Example: ``read_readiness(p)`` -> ``(True, "the database is unreachable: ...")``."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(_READINESS_AT)
+            passed, reason = _READINESS.unpack(f.read(_READINESS.size))
+    except (OSError, struct.error):
+        return None
+    return bool(passed), bytes(reason).rstrip(b"\0").decode(errors="replace")
 
 
 def read(path: Path) -> tuple[int, float]:

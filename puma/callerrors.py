@@ -16,6 +16,7 @@ the `callee` and `unavailable` fields. The log, and callers on the internal list
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from .client import internal_services
@@ -39,11 +40,12 @@ Answer = tuple[int, str, dict[str, Any]]
 
 def answer(name: str, exc: PumaCallError, *, public: bool, method: str = "", path: str = "") -> Answer:
     """(status, message, extra fields) of service `name`'s reply to a failed call `exc`; `public`:
-    the request came through the public listener, so an internal callee is not named."""
+    the request came through the public listener, so an internal callee is not named, and what the
+    callee says for operators is left to the log."""
     hide = public and exc.service in internal_services()
     if 400 <= exc.status < 500:
         return _refused(name, exc, hide)
-    return _failed(name, exc, hide, f"{method} {path}")
+    return _failed(name, exc, hide, f"{method} {path}", public=public)
 
 
 def _callee(exc: PumaCallError, hide: bool) -> str:
@@ -51,12 +53,37 @@ def _callee(exc: PumaCallError, hide: bool) -> str:
 
 
 def _detail(exc: PumaCallError, hide: bool) -> str:
-    """The callee's words, without its name when it is hidden (Envoy's replies begin "service 'db': ")."""
+    """The callee's words, without its name when it is hidden (Envoy's replies begin "service 'db': ")
+    and without that lead when it is named (the caller names it: once)."""
     text = str(exc.detail)
     if not hide:
-        return text
+        return text.removeprefix(f"service {exc.service!r}: ")
     text = text.replace(f"service {exc.service!r}: ", "").replace(f"service {exc.service!r}", "that service")
     return redact(text, {exc.service}, "that service")  # a command naming it is dropped, not mangled
+
+
+# A callee's own advice to retry, at the end of its words: the caller says "retry" once, itself.
+_RETRY_TAIL = re.compile(r"[;,]\s*(?:it was not sent to any instance: )?(?:safe to )?(?:retry|try again)\b[^;]*$",
+                         re.IGNORECASE)
+# Words for operators: PUMA's commands, logs, pids, signals. A public client can do nothing with them
+# (`puma status` is the operator's, where the same facts are shown).
+_OPERATOR = re.compile(r"`puma |\bpuma (?:status|logs?|scale|run|stop)\b|\blogs?\b|\bpids?\b|\bkill\b|\bSIG[A-Z]+\b"
+                       r"|\brun dir\b|/_puma/")
+_PARENS = re.compile(r"\s*\([^()]*\)")
+
+
+def relayed(text: object, *, public: bool) -> str:
+    """A callee's words as its caller passes them on, composed once: without the callee's own
+    "retry ..." (the caller says it) and, to a public client, without what is meant for operators.
+    Example: ``relayed("no instance is ready (`puma status` says why); retry after N s", public=True)``
+    -> ``"no instance is ready"``."""
+    words = str(text).strip().rstrip(".")
+    while (tail := _RETRY_TAIL.search(words)) is not None and tail.start() > 0:
+        words = words[:tail.start()].rstrip()
+    if public:
+        words = _PARENS.sub(lambda m: "" if _OPERATOR.search(m.group()) else m.group(), words)
+        words = "; ".join(c for c in words.split("; ") if not _OPERATOR.search(c)) or "it cannot serve now"
+    return words.strip()
 
 
 def _refused(name: str, exc: PumaCallError, hide: bool) -> Answer:
@@ -73,7 +100,7 @@ def _refused(name: str, exc: PumaCallError, hide: bool) -> Answer:
     return status, f"{callee} refused the call: {exc.status} {_detail(exc, hide)}", extra
 
 
-def _failed(name: str, exc: PumaCallError, hide: bool, request: str) -> Answer:
+def _failed(name: str, exc: PumaCallError, hide: bool, request: str, *, public: bool = False) -> Answer:
     """503 + Retry-After when the callee may be back soon; 503 without it when it may have acted;
     else 500 (an unknown service, a callee's 500, a callee that failed for good)."""
     callee = HIDDEN_CALLEE if hide else f"service {exc.service!r}, which {name!r} calls,"
@@ -81,12 +108,14 @@ def _failed(name: str, exc: PumaCallError, hide: bool, request: str) -> Answer:
     if exc.may_have_taken_effect:  # never "retry": the callee may have acted (a reset, a timeout)
         log.warning("service %s: a call to %s failed after it was sent on %s: %s", name, exc.service, request, exc)
         # The callee's own advice to its client ("the request may ...") is said once, by this caller.
-        detail = _detail(exc, hide).split("; the request may", 1)[0]
-        return 503, (f"{callee} failed after it had the call ({detail}); the request may have taken effect: "
+        detail = relayed(_detail(exc, hide).split("; the request may", 1)[0], public=public)
+        return 503, (f"{callee} failed after it had the call: {detail}; the request may have taken effect: "
                      "retry only if it is safe to repeat"), {**unavailable, "may_have_taken_effect": True}
     if exc.status in RETRYABLE_CALL_STATUSES and not isinstance(exc, PumaUnknownService | PumaServiceFailed):
+        # The log keeps the callee's every word (operators' advice included); the client gets one sentence.
         log.warning("service %s: a call to %s failed on %s: %s", name, exc.service, request, exc)
-        return 503, f"{callee} is unavailable ({_detail(exc, hide)}); retry", {**unavailable, "retry_after_s": 1}
+        return 503, (f"{callee} is unavailable: {relayed(_detail(exc, hide), public=public)}; retry after the time "
+                     "in Retry-After"), {**unavailable, "retry_after_s": 1}
     log.error("service %s: a call to %s cannot succeed on %s: %s", name, exc.service, request, exc)
     if isinstance(exc, PumaUnknownService):  # the names it knows stay in the log: internal ones among them
         why = (f"no service of that name runs here (the log of {name!r} names the services it can call, and "

@@ -9,7 +9,7 @@ import os
 import secrets
 import sys
 
-from . import client
+from . import client, titles
 from .config import PumaConfig
 from .dynamo import ENV_DYNAMODB_ENDPOINT, ENV_DYNAMODB_REGION
 from .mapping.protocol import MAP_TARGET
@@ -24,6 +24,7 @@ def child_env(config: PumaConfig, import_paths: tuple[str, ...], internal_url: s
     """The environment of a deployment's processes; `internal_url`: the listener its services call each other on."""
     env = dict(os.environ)
     env[ENV_SUPERVISOR_PID] = str(os.getpid())
+    env[titles.ENV_DEPLOYMENT] = titles.deployment_label(config.listener.port, os.getpid())  # named in `ps`
     # The app's directory last: its modules become importable, none shadows the standard library's
     # (the chatbot's directory holds a numbers.py).
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in [os.getcwd(), *sys.path, *import_paths] if p))

@@ -58,7 +58,7 @@ def _service_row(name: str, svc: Mapping[str, Any]) -> str:
     instances = list(svc.get("instances") or ())
     ready, wanted = svc.get("ready", 0), len(instances)
     states = ", ".join(f"{i.get('id', '?')}: {i.get('state', '?')}" for i in instances) or "none"
-    why = "; ".join(str(w) for w in svc.get("not_ready") or ())
+    why = "; ".join(str(w) for w in [*(svc.get("not_ready") or ()), *(svc.get("silent") or ())])
     mark = "ok" if ready and not why else "bad"
     bounds = f"{svc.get('min_instances', '?')}-{svc.get('max_instances', '?')}"
     cells = [f'<th scope="row">{escape(name)}</th>', f"<td>{escape(str(svc.get('prefix', '')))}</td>",

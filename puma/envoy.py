@@ -73,7 +73,7 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
         "path_with_escaped_slashes_action": "REJECT_REQUEST",
         "drain_timeout": duration(hcm_cfg.drain_timeout),
         "http_filters": _http_filters(config, internal=internal),
-        "local_reply_config": edge.local_reply_config(config),
+        "local_reply_config": edge.local_reply_config(config, internal=internal),
     }
     if not internal:
         hcm |= edge.client_facing()

@@ -39,9 +39,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-import setproctitle
-
-from . import guard
+from . import guard, titles
 from .proxy import process_state
 
 log = logging.getLogger(__name__)
@@ -118,7 +116,14 @@ def exit_text(zygote: object, code: int | None) -> str:
     (forked by a fork server that had died: `ForkedZygote._lost`)."""
     if getattr(zygote, "status_lost", False):
         return "an unknown status (the fork server that started it had died, so its exit status went to init)"
-    if code is not None and code < 0:
+    if code is None:  # its parent reads its status: one stopped (or not yet scheduled) has not
+        server = getattr(zygote, "server", None)
+        if server is not None and server.stopped():
+            pid = server.proc.pid
+            return (f"code unknown: its parent, the fork server, pid {pid}, is stopped and has not read its exit "
+                    f"status; kill -CONT {pid} resumes it")
+        return "code unknown: its parent had not reported its exit status yet"
+    if code < 0:
         with contextlib.suppress(ValueError):
             return f"code {code} ({signal.Signals(-code).name})"
     return f"code {code}"
@@ -152,7 +157,9 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log_file:
-            self.proc = subprocess.Popen([sys.executable, "-m", "puma.forkserver", _FD_ARG, str(theirs.fileno())],
+            # Room for the titles of the zygotes it forks (puma.titles); its own title replaces it.
+            room = " " * max(0, titles.TITLE_ROOM - len(sys.executable))
+            self.proc = subprocess.Popen([sys.executable, "-m", "puma.forkserver", _FD_ARG, str(theirs.fileno()), room],
                                          pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
                                          stdout=log_file, stderr=log_file, env=self.env,
                                          start_new_session=True)  # a terminal's signals are the supervisor's
@@ -347,14 +354,12 @@ def _fork_zygote(worker: Any, own: tuple[socket.socket, selectors.BaseSelector],
         for target, fd in zip((0, 1, 2), fds, strict=True):
             os.dup2(fd, target)
             os.close(fd)
-        # In `ps` and `top`, a zygote reads as the service it hosts, not as the fork server. The
-        # title must fit in the fork server's own command line: the environment (which /proc shows
-        # and tests look for) is left alone (SPT_NOENV).
-        os.environ["SPT_NOENV"] = "1"
-        service = request["argv"][request["argv"].index("--service") + 1]
-        setproctitle.setproctitle(f"puma.worker --service {service}")
+        # In `ps` and `top`, a zygote reads as the service it hosts and its deployment, not as the
+        # fork server (puma.titles: within the fork server's command line, which keeps room for it).
         os.environ.clear()
         os.environ.update(request["env"])
+        service = request["argv"][request["argv"].index("--service") + 1]
+        titles.set_title(f"puma.worker --service {service}")
         worker.main(request["argv"])
         code = 0
     except SystemExit as exc:
@@ -378,8 +383,9 @@ def _send(sock: socket.socket, message: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2 or args[0] != _FD_ARG:
+    if len(args) not in (2, 3) or args[0] != _FD_ARG:  # a third: room for titles (puma.titles)
         raise SystemExit("usage: python -m puma.forkserver --fd N (started by the PUMA supervisor)")
+    titles.set_title("puma.forkserver")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
     serve(socket.socket(fileno=int(args[1])))
 

@@ -34,14 +34,15 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import guard
-from .busy import STUCK_GRACE_S
+from . import guard, silence
+from .busy import STUCK_GRACE_S, board_path, read_readiness
 from .config import LIVENESS_PATH
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,10 @@ log = logging.getLogger(__name__)
 _STOP = b'{"puma": "stop"}\n'
 _TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 BUSY_CPU_FRACTION = 0.05  # of the time between two failed checks: below it, the instance is hung
-MIN_LOOK_S = 0.25  # the shortest span CPU progress is judged over (its clock ticks are 10 ms)
+# The shortest span CPU progress is judged over: a live process starved by a loaded machine (load 16
+# on 2 cores) still gets ~1/8 of a CPU a second, far above BUSY_CPU_FRACTION; over a shorter span a
+# burst of events (Envoy's checks and the supervisor's own probes, puma.silence) could catch it unlucky.
+MIN_LOOK_S = 1.0
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -150,6 +154,9 @@ class HealthMonitor:
         self.path = path
         self.failing: dict[str, Failing] = {}  # address -> its failed checks in a row
         self.unready: dict[str, str] = {}  # address of an instance answering "not ready" -> the gist last said
+        self.lock = threading.RLock()  # Envoy's events and the supervisor's own probes (puma.silence) both judge
+        self.watch = True  # probe a silent instance (puma.silence); off in unit tests of events alone
+        self.watched: set[str] = set()  # addresses probed now, one thread each
 
     def start(self) -> None:
         self.pipe.start()
@@ -164,8 +171,7 @@ class HealthMonitor:
             return
         if "add_healthy_event" in event:
             self.unready.pop(address, None)
-            if self.failing.pop(address, None) is not None:
-                log.info("service %s: instance at %s answers its health checks again", pool.name, address)
+            self.answered(pool, address)
             self.ready_again(pool, address)
             self.d.status_server.sampler.routed(pool.name)
         elif "eject_unhealthy_event" in event or "health_check_failure_event" in event:
@@ -186,17 +192,24 @@ class HealthMonitor:
         whose check never passed yet is *waiting* (start-up: what it needs is being prepared)."""
         self.failing.pop(address, None)  # answering is progress: no hung-instance count runs on
         instance = pool.find(address)
-        reason = not_ready_reason(address) or "its readiness check fails"
+        own = own_readiness(pool, instance)
+        # Its own words: as it published them (cheap, and there even if it passes again by now or is
+        # too loaded to answer), else asked of it (a worker host's), else only what Envoy saw.
+        reason = (own[1] if own else "") or not_ready_reason(address) or "its readiness check fails"
+        waiting = instance is not None and (not own[0] if own else not instance.ever_ready)
         if instance is not None:
+            instance.silent_since = None
             if instance.not_ready is None:
                 instance.not_ready_since = time.monotonic()
             instance.not_ready = reason
+            # Envoy's first check, made before the instance's own first run ended, found it healthy:
+            # its check never passed all the same, so it is still waiting (and "ready", not "again", next).
+            instance.ever_ready = instance.ever_ready and not waiting
         which = f"instance {instance.id}" if instance is not None else "an instance"
         said = self.unready.get(address)
         if said == _gist(reason):
             return
         self.unready[address] = _gist(reason)
-        waiting = instance is not None and not instance.ever_ready
         if said is not None:  # still not ready, for another reason (a stopping server is now gone): said once more
             (log.info if waiting else log.warning)("service %s: %s at %s is still %s, now: %s", pool.name, which,
                                                    address, "waiting to be ready" if waiting else "not ready", reason)
@@ -233,19 +246,52 @@ class HealthMonitor:
                      pool.name, which, address, took, was)
             self.d.record(pool.name, f"{which} ready again after {took}", kind="ready-again")
 
+    def answered(self, pool: Any, address: str) -> None:
+        """The instance at `address` answered a check again: its silence, if any, is over."""
+        with self.lock:
+            failing = self.failing.pop(address, None)
+            instance = pool.find(address)
+            if instance is not None:
+                instance.silent_since = None
+        if failing is not None:
+            log.info("service %s: instance at %s answers its health checks again after %.1f s", pool.name, address,
+                     time.monotonic() - failing.since)
+
     def failed(self, pool: Any, address: str, *, ejected: bool = False, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        failing = self.failing.setdefault(address, Failing(since=now))
-        threshold = pool.service.health_check.unhealthy_threshold
-        failing.count = max(failing.count + 1, threshold if ejected else 0)
-        instance = pool.find(address)
-        if instance is None:
-            self.failing.pop(address, None)
-            return
-        verdict = stuck(pool, instance) or self.verdict(instance, failing, pool.service.timeout_s, now)
-        if failing.count >= threshold and verdict is not None:
-            self.failing.pop(address, None)
-            self.unhealthy(pool, address, verdict)
+        with self.lock:
+            now = time.monotonic() if now is None else now
+            instance = pool.find(address)
+            if instance is None:
+                self.failing.pop(address, None)
+                return
+            # The check that failed was sent its timeout ago: the instance is silent since then.
+            first = address not in self.failing
+            failing = self.failing.setdefault(address, Failing(since=now - _check_timeout_s(pool.service)))
+            instance.silent_since = failing.since if instance.silent_since is None else instance.silent_since
+            threshold = pool.service.health_check.unhealthy_threshold
+            failing.count = max(failing.count + 1, threshold if ejected else 0)
+            verdict = stuck(pool, instance) or self.verdict(instance, failing, pool.service.timeout_s, now)
+            if verdict is not None and (failing.count >= threshold or verdict.startswith("hung: stopped")):
+                self.failing.pop(address, None)
+                self.unhealthy(pool, address, verdict)
+            elif first and self.watch and not instance.remote and instance.pid is not None:
+                self._watch(pool, address)
+
+    def _watch(self, pool: Any, address: str) -> None:
+        """Probe a silent instance ourselves until it answers or is replaced (see `puma.silence`)."""
+        def is_silent() -> bool:
+            return address in self.failing and not self.d.stopping
+
+        def probe() -> None:
+            try:
+                silence.watch(is_silent, lambda: self.failed(pool, address), lambda: self.answered(pool, address),
+                              lambda: silence.answers(address))
+            finally:
+                self.watched.discard(address)
+
+        if address not in self.watched:
+            self.watched.add(address)
+            guard.thread(probe, name=f"puma-silent-{pool.name}", retry=False).start()
 
     def verdict(self, instance: Any, failing: Failing, timeout_s: float, now: float) -> str | None:
         """Why to replace a failing instance now (hung; busy for longer than `timeout_s`), or None
@@ -255,6 +301,9 @@ class HealthMonitor:
         cpu_s = cpu_seconds(instance.pid)
         if cpu_s is None:
             return "failed its health checks (its process is gone)"
+        silent = f"answered no health check for {now - failing.since:.1f} s"
+        if silence.stopped(instance.pid):  # answers nothing until resumed: no need to look twice
+            return f"hung: stopped by SIGSTOP or SIGTSTP, {silent}"
         before, before_at = failing.cpu_s, failing.cpu_at
         if before is None or now - before_at < MIN_LOOK_S:
             # Events come in bursts (Envoy flushes its event file every 0.1 s): measure over a
@@ -264,7 +313,7 @@ class HealthMonitor:
             return None
         failing.cpu_s, failing.cpu_at = cpu_s, now
         if cpu_s - before < BUSY_CPU_FRACTION * (now - before_at):
-            return f"hung: failed its health checks with no CPU progress in {now - before_at:.1f} s"
+            return f"hung: {silent}, with no CPU progress in the last {now - before_at:.1f} s"
         if now - failing.since > timeout_s:
             return f"busy for {now - failing.since:.0f} s, past its service's timeout_s {timeout_s:g}"
         if not failing.busy:
@@ -285,6 +334,22 @@ class HealthMonitor:
         if instance.remote:
             self.d.registry.replace(instance)
         pool.evict(instance)
+
+
+def _check_timeout_s(service: Any) -> float:
+    """How long Envoy waits for an answer to one check (as `puma.envoy` renders it)."""
+    hc = service.health_check
+    interval_s = min(hc.interval_s, service.readiness.period_s) if service.readiness else hc.interval_s
+    return float(min(hc.timeout_s, interval_s))
+
+
+def own_readiness(pool: Any, instance: Any) -> tuple[bool, str] | None:
+    """`(passed once, why it last failed)` as the instance published them on its busy board (read
+    when the event is: the instance may already pass again, or be too loaded to answer), or None."""
+    busy_dir = getattr(pool, "busy_dir", None)
+    if instance is None or busy_dir is None or instance.remote or instance.container:
+        return None
+    return read_readiness(board_path(busy_dir, pool.name, instance.id))
 
 
 def not_ready_reason(address: str, timeout_s: float = 1.0) -> str | None:

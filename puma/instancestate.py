@@ -33,6 +33,9 @@ class Instance:
     not_ready: str | None = None
     not_ready_since: float | None = None  # monotonic; when it was first seen not ready
     ever_ready: bool = False  # its readiness check has passed at least once (else it is waiting at start)
+    # Monotonic: when the first health check it failed was sent (it answers nothing since); None while
+    # it answers. `puma status` says it at once, beside a ready count Envoy's routing still includes.
+    silent_since: float | None = None
     start_ticks: int | None = None  # when its process started (`puma.orphans.start_ticks`): pid + this name it
     orphan: bool = False  # its zygote died: it serves on, the supervisor watches it (`puma.orphans`)
     replaces: int | None = None  # the id of the instance that died, for a replacement

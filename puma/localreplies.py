@@ -38,12 +38,13 @@ LOCAL_REPLY_JSON = {
 # --- Envoy's own replies --------------------------------------------------------------------
 
 
-def local_reply_config(config: PumaConfig) -> dict[str, Any]:
-    """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message."""
+def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[str, Any]:
+    """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message; on
+    the `internal` listener (the deployment's own callers) with what its operator can look at."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
-            "mappers": [_starting_page(), *_browser_pages(config), *_for_browsers([
+            "mappers": [_supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
                 _no_route(config), *_too_large(config), _unframable(), _rate_limited(config), *_codec_refusals(),
-                *_client_too_slow(config), _supervisor_silent(), *_retry_later(), _never_sent_on_any_try(),
+                *_client_too_slow(config), _supervisor_silent(), *_retry_later(internal), _never_sent_on_any_try(),
                 *_service_failed()], config)]}
 
 
@@ -229,7 +230,11 @@ _REFUSALS = {
     "path_normalization_failed": "the request's path cannot be normalised (an encoded NUL, slash or "
                                  "an invalid escape); send a plain path",
     "http1.codec_error": "the request is not valid HTTP/1.1 (malformed request line, header or chunk framing)",
-    "http1.invalid_characters": "the request has a character HTTP/1.1 does not allow in a header",
+    # Envoy's parser gives one code for a NUL or control character in the request line (the target,
+    # the method) and in a header: both are named, the request line first (where a NUL usually is).
+    "http1.invalid_characters": "the request has a character HTTP/1.1 does not allow (a NUL or another control "
+                                "character) in its request line (the method or the path) or in a header; "
+                                "percent-encode it in a path or query, or leave it out",
     "http1.unexpected_underscore": "a header name has an underscore; use '-' (X-My-Header)",
     "http1.content_length_and_chunked_not_allowed": "the request has both Content-Length and "
                                                     "Transfer-Encoding; send one",
@@ -278,12 +283,14 @@ def _client_too_slow(config: PumaConfig) -> list[dict[str, Any]]:
     return [{"filter": _details_are(details), "body": {"inline_string": text}} for details, text in texts.items()]
 
 
+# Envoy knows only that no instance is healthy; a request that kills every instance it reaches (a
+# crash loop) looks the same. A caller inside the deployment is told the three causes and where an
+# operator tells them apart; a public client, who can run none of that, only that it may retry.
+_NO_INSTANCE_INSIDE = ("no instance of this service is ready: the deployment is starting, the service restarting, "
+                       "or its instances keep exiting (`puma status` and the service's log say which); retry after the "
+                       "time in Retry-After")
 _RETRY_LATER = {  # Envoy's response flag -> what it means for the client, in its words
-    # Envoy knows only that no instance is healthy; a request that kills every instance it reaches
-    # (a crash loop) looks the same, so the reply names the three causes and where to tell them apart.
-    "UH": "no instance of this service is ready (the deployment is starting, the service restarting, or its "
-          "instances keep exiting: `puma status` and the service's log say which); retry after the time in "
-          "Retry-After",
+    "UH": "no instance of this service is ready: it is starting or restarting; retry after the time in Retry-After",
     "UO": "this service is at its limit of requests in progress; retry after the time in Retry-After",
     "UF": "this service's instance could not be reached; retry after the time in Retry-After",
     "OM": "the deployment is overloaded; retry after the time in Retry-After",
@@ -291,11 +298,16 @@ _RETRY_LATER = {  # Envoy's response flag -> what it means for the client, in it
 
 
 STOPPING_KEY = "puma.stopping"  # runtime percentage: 100 once the deployment is stopping
-_STOPPING_TEXT = ("the deployment is stopping: it takes no new request (those in progress finish); retry after "
-                  "the time in Retry-After, once it is started again")
+# A stopping deployment is gone until someone starts it again: a restart (`make stop`, `make run`)
+# takes 45-100 s (README, "Restarts"). Its 503s say the shortest of those, not 1 s: a client that
+# obeys Retry-After then asks again once, as a quick restart is done, not 50-100 times meanwhile.
+STOPPING_RETRY_AFTER_S = 45
+_STOPPING_HEAD = "the deployment is stopping"
+_STOPPING_TEXT = (f"{_STOPPING_HEAD}: it takes no new request (those in progress finish); once it is started again "
+                  "(a restart takes about a minute), retry after the time in Retry-After")
 
 
-def _retry_later() -> list[dict[str, Any]]:
+def _retry_later(internal: bool = False) -> list[dict[str, Any]]:
     """503s a client may simply retry: no instance ready (start-up, a restart, or the deployment
     stopping: said apart, by the runtime flag the supervisor sets), a circuit breaker or the overload
     manager refusing, an instance unreachable."""
@@ -303,8 +315,9 @@ def _retry_later() -> list[dict[str, Any]]:
         {"response_flag_filter": {"flags": ["UH"]}},
         {"runtime_filter": {"runtime_key": STOPPING_KEY, "percent_sampled": {"numerator": 0, "denominator": "HUNDRED"},
                             "use_independent_randomness": True}}]}}
+    said = {**_RETRY_LATER, **({"UH": _NO_INSTANCE_INSIDE} if internal else {})}
     texts = [(stopping, _STOPPING_TEXT)] + [({"response_flag_filter": {"flags": [flag]}}, text)
-                                             for flag, text in _RETRY_LATER.items()]
+                                             for flag, text in said.items()]
     # On a route that is not idempotent Envoy retries only what no instance received, so a refusal
     # there is certain never to have been sent: said so. (An idempotent route also retries after a
     # reset, so an earlier try may have reached an instance: its reply says only "retry".)
@@ -317,7 +330,9 @@ def _retry_later_reply(flt: dict[str, Any], text: str, *, sent: bool) -> dict[st
     extra = {} if sent else {"sent": False}
     # If absent: a service whose zygote warms up again with no instance left says how long on its
     # route (`puma.envoyroutes`' `warming`), rather than "1 s" to poll on for as long as its warm-up.
-    retry_after = {**header("retry-after", str(RETRY_AFTER_S)), "append_action": "ADD_IF_ABSENT"}
+    # A stopping deployment says how long a restart takes, whatever the route said.
+    retry_after = ({**header("retry-after", str(STOPPING_RETRY_AFTER_S))} if text.startswith(_STOPPING_HEAD)
+                   else {**header("retry-after", str(RETRY_AFTER_S)), "append_action": "ADD_IF_ABSENT"})
     return {"filter": flt, "body": {"inline_string": text}, "body_format_override": _naming_service(text, **extra),
             "headers_to_add": [retry_after]}
 
@@ -371,13 +386,31 @@ _SUPERVISOR_SILENT_TEXT = (
     "it resumes: check puma status then")
 
 
-def _supervisor_silent() -> dict[str, Any]:
-    """A /_puma/ request (status, readiness, scale) the supervisor's status server did not answer:
-    said as that, not as a service's timeout (there is none: the status route is no service)."""
+def _supervisor_unanswered() -> dict[str, Any]:
+    """A /_puma/ request the supervisor's status server did not answer (stopped, busy, exiting)."""
     on_status_path = {"header_filter": {"header": {"name": ":path",
                                                    "string_match": {"prefix": RESERVED_PREFIX + "/"}}}}
     flags = {"response_flag_filter": {"flags": ["UT", "UC", "UR", "LR", "URX", "UF", "UH"]}}
-    return {"filter": {"and_filter": {"filters": [on_status_path, flags]}},
+    return {"and_filter": {"filters": [on_status_path, flags]}}
+
+
+def _supervisor_silent_page(config: PumaConfig) -> dict[str, Any]:
+    """The same, to a browser (the dashboard, the status page opened): the small HTML page every
+    other error of Envoy's is, not a JSON blob. Before the starting page: a status route with no
+    answer is no service starting."""
+    asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
+    reason = html.escape(_SUPERVISOR_SILENT_TEXT, quote=False)
+    page = error_page("Status not answering", reason[0].upper() + reason[1:] + ".", config.listener.pages)
+    return {"filter": {"and_filter": {"filters": [_supervisor_unanswered(), asks_html]}},
+            "headers_to_add": [header("cache-control", "no-store")],
+            "body_format_override": {"text_format_source": {"inline_string": page},
+                                     "content_type": "text/html; charset=UTF-8"}}
+
+
+def _supervisor_silent() -> dict[str, Any]:
+    """A /_puma/ request (status, readiness, scale) the supervisor's status server did not answer:
+    said as that, not as a service's timeout (there is none: the status route is no service)."""
+    return {"filter": _supervisor_unanswered(),
             "body": {"inline_string": _SUPERVISOR_SILENT_TEXT},
             "body_format_override": {"json_format": {**LOCAL_REPLY_JSON, "error": _SUPERVISOR_SILENT_TEXT,
                                                      SUPERVISOR_SILENT_FIELD: False}}}

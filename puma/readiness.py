@@ -69,6 +69,9 @@ class Probe:
         self._running_since = 0.0
         self._stop = threading.Event()
         self.checked_at = 0.0  # monotonic time of the last finished (or timed-out) run
+        self.passed_once = False  # a run has passed: before, a failing check is a wait, not an outage
+        self.last_reason = ""  # why it last failed, kept once it passes again (the supervisor's event says it)
+        self.board: Any = None  # the instance's busy board (`puma.busy`), set once forked: where both are published
 
     def start(self) -> None:
         """Run the check now (waiting at most `timeout_s` for it, so the first answer Envoy gets
@@ -148,13 +151,27 @@ class Probe:
 
     def _set(self, ready: bool, reason: str) -> None:
         reason = clip(reason)  # before comparing: a long reason is the same one every check
-        if ready != self._ready or reason != self._reason:
-            if ready:
-                log.warning("ready again")
-            else:
-                log.warning("not ready: %s", reason)
+        changed = ready != self._ready or reason != self._reason
+        if changed:
+            self._say(ready, reason)
+        first_pass = ready and not self.passed_once
         self._ready, self._reason = ready, reason
+        self.passed_once = self.passed_once or ready
+        self.last_reason = reason or self.last_reason
         self.checked_at = time.monotonic()
+        if (changed or first_pass) and self.board is not None:
+            self.board.readiness(self.passed_once, self.last_reason)
+
+    def _say(self, ready: bool, reason: str) -> None:
+        # Before its first pass the instance waits (start-up: what it needs is being prepared); only
+        # one that was ready is "not ready" (WARNING) and, after, "ready again".
+        if ready:
+            (log.warning if self.passed_once else log.info)(
+                "ready again" if self.passed_once else "ready: its readiness check passes")
+        elif self.passed_once:
+            log.warning("not ready: %s", reason)
+        else:
+            log.info("waiting for its readiness check to pass: %s", reason)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.period_s):  # `start` ran the first

@@ -267,9 +267,11 @@ def _ready(service: dict[str, Any]) -> str:
     "8/8" after `puma scale s 8` of a service configured with 2); "1 (1-3)" for an autoscaled service,
     whose ready count moves between its bounds ("1/3" would read as two instances down)."""
     low, high = service.get("min_instances"), service["max_instances"]
+    silent = len(service.get("silent") or ())
+    mute = f" ({silent} not answering)" if silent else ""  # counted by Envoy's routing, yet answering nothing
     if service.get("autoscaled") and low is not None:
-        return f"{service['ready']} ({low}-{high})"
-    return f"{service['ready']}/{service.get('wanted', high)}"
+        return f"{service['ready']} ({low}-{high}){mute}"
+    return f"{service['ready']}/{service.get('wanted', high)}{mute}"
 
 
 def _service_table(services: dict[str, dict[str, Any]]) -> list[str]:
@@ -312,6 +314,9 @@ def format_status(status: dict[str, Any]) -> str:
     not_ready = [f"  {n}: not ready: {why}" for n, s in status["services"].items() for why in s.get("not_ready") or ()]
     if not_ready:
         lines += ["", "not ready (running, but Envoy routes around them and their requests get 503):"] + not_ready
+    silent = [f"  {n}: {why}" for n, s in status["services"].items() for why in s.get("silent") or ()]
+    if silent:
+        lines += ["", "not answering (counted ready while Envoy routes to them; their requests wait):"] + silent
     degraded = [f"  {n}: {s['degraded']}" for n, s in status["services"].items() if s.get("degraded")]
     if degraded:
         lines += ["", "degraded (serving, but a part it needs fails every request):"] + degraded

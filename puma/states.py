@@ -102,13 +102,17 @@ def headline(status: Mapping[str, Any]) -> str | None:
         also = f"; not ready: {', '.join(not_ready)} (see below)" if not_ready else ""
         return (f"starting: waiting for {', '.join(waiting)} (no instance ready yet; `puma run` prints the URL "
                 f"once it has started){also}")
-    degraded = [n for n, s in (status.get("services") or {}).items() if isinstance(s, dict) and s.get("degraded")]
+    services = [(n, s) for n, s in (status.get("services") or {}).items() if isinstance(s, dict)]
+    degraded = [n for n, s in services if s.get("degraded")]
+    # Counted ready while Envoy routes to it, yet answering nothing (puma.silence): said first thing.
+    silent = "".join(f"; not answering: {', '.join(names)} (see below: requests to it wait)"
+                     for names in [[n for n, s in services if s.get("silent")]] if names)
     if not_ready:
         also = f"; degraded: {', '.join(degraded)}" if degraded else ""
-        return f"serving; not ready: {', '.join(not_ready)} (see below: their requests get 503){also}"
+        return f"serving; not ready: {', '.join(not_ready)} (see below: their requests get 503){also}{silent}"
     if degraded:
-        return f"serving; degraded: {', '.join(degraded)} (see below: a part it needs fails every request)"
-    return None
+        return f"serving; degraded: {', '.join(degraded)} (see below: a part it needs fails every request){silent}"
+    return f"serving{silent}" if silent else None
 
 
 def routed_now(deployment: DeploymentView) -> dict[str, int]:

@@ -85,6 +85,7 @@ from .config import MAX_INSTANCES
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
 from .readycount import converge, routed_addresses, serves, shortfall
+from .silence import silent_line
 from .states import passes, states
 from .suggest import did_you_mean
 from .traffic import ServiceTraffic
@@ -172,6 +173,7 @@ def scaling(deployment: DeploymentView, service: str) -> list[dict[str, Any]]:
 def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[str, Any]:
     healthy = {h.address: h.healthy for h in stat.hosts} if stat else {}
     served = {h.address: h.rq_total for h in stat.hosts} if stat else {}
+    active = {h.address: h.rq_active for h in stat.hosts} if stat else {}  # requests waiting for each instance
     svc = d.config.puma_services[name]
     routed = routed_addresses(stat)
     converge(getattr(d, "health", None), pool, routed)  # a health event missed: follow Envoy's routing
@@ -209,6 +211,9 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         "short": [] if getattr(pool, "failed", None) else
         [w for w in shortfall(pool, wanted, routed, told) if "not in Envoy yet" not in w or not guard.outages()],
         "not_ready": not_ready,
+        # Counted ready (Envoy still routes to them) but answering nothing: said at once (puma.silence).
+        "silent": [line for i in sorted(pool.instances.values(), key=lambda i: i.id)
+                   if i.state == "ready" and (line := silent_line(pool, i, active.get(i.address, 0))) is not None],
         "degraded": failing.of_pool(pool),  # serving, but a part it needs fails every request (puma.failing)
         "in_flight": stat.in_flight if stat else 0,
         "p50_ms": stat.p50_ms if stat else None, "p99_ms": stat.p99_ms if stat else None,

@@ -85,6 +85,9 @@ _PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib", "not_ready"
 LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
 
 
+_PID = re.compile(r" \(pid \d+\)")
+
+
 def _hide(text: str | None) -> str | None:
     return LOCATING.sub("(hidden)", text) if text else text
 
@@ -94,6 +97,7 @@ def public_view(snapshot: dict[str, Any]) -> dict[str, Any]:
     services = {name: {**svc, "instances": [{**{k: i.get(k) for k in _PUBLIC_INSTANCE}, "not_ready": _hide(i.get("not_ready"))}
                                             for i in svc["instances"]],
                        "not_ready": [_hide(why) for why in svc.get("not_ready") or ()],
+                       "silent": [_PID.sub("", why) for why in svc.get("silent") or ()],
                        "degraded": _hide(svc.get("degraded"))}
                 for name, svc in snapshot["services"].items()}
     events = [{**e, "message": LOCATING.sub("(hidden)", str(e.get("message", "")))} for e in snapshot["events"]]

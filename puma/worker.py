@@ -42,6 +42,7 @@ from . import (
     recycling,
     sharedcache,
     targets,
+    titles,
     wakeups,
     warmup,
 )
@@ -70,6 +71,7 @@ STACK_DUMP_SIGNAL = signal.SIGUSR1
 
 def main(argv: list[str] | None = None) -> None:
     args = _parse_args(argv)
+    titles.set_title(f"puma.worker --service {args.service}")  # a zygote, in `ps`: its service and deployment
     logs.configure_service_log(args.service, os.environ.get("PUMA_LOG_LEVEL", "WARNING"))
     os.environ[ENV_WORKER] = "1"
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
@@ -123,9 +125,12 @@ def main(argv: list[str] | None = None) -> None:
         _stop_with_supervisor(lifeline)
         _identity["instance"] = instance_id
         name_instance(instance_id, sock.getsockname()[1])
+        titles.set_title(f"puma.worker --service {args.service} instance {instance_id} port {sock.getsockname()[1]}")
         if args.busy_dir:
             counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
             failing.attach(counters.board)  # a part it needs failing its requests: the supervisor reads it there
+            if getattr(app, "probe", None) is not None:
+                app.probe.board = counters.board  # its readiness, in its own words: read there too
         serve(args, app, counters, sock, notify)
 
     # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
@@ -386,7 +391,8 @@ def liveness_answer(probe: Probe | None, stuck: StuckWatch | None = None) -> tup
     ready, reason = probe.state()
     if ready:
         return "200 OK", _LIVE_BODY
-    return "503 Service Unavailable", encode_json({"live": True, "ready": False, "reason": reason}).encode()
+    return "503 Service Unavailable", encode_json({"live": True, "ready": False, "reason": reason,
+                                                   "waiting": not probe.passed_once}).encode()
 
 
 def answer_liveness_at_once(server: Any, probe: Probe | None = None, stuck: StuckWatch | None = None) -> None:

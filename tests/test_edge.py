@@ -240,6 +240,8 @@ def test_connections_over_the_limit_are_closed_and_the_rest_served():
     (b"GET /echo HTTP/1.1\r\nHost: x\r\nX_Real_Ip: 1.2.3.4\r\n\r\n", 400, "underscore"),
     (b"GET /echo HTTP/1.1\r\n\r\n", 400, "no Host header"),
     (b"GET /echo/%00 HTTP/1.1\r\nHost: x\r\n\r\n", 400, "normalised"),
+    (b"GET /\x00etc HTTP/1.1\r\nHost: x\r\n\r\n", 400, "in its request line"),  # a raw NUL in the target
+    (b"GET /echo?q=\x01 HTTP/1.1\r\nHost: x\r\n\r\n", 400, "in its request line"),
     (b"GET /echo HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "Host header is not a host name"),
     (b"GET /echo HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "Host header is not a host name"),
     (b"GET /echo HTTP/1.1\r\nHost: my laptop:80\r\n\r\n", 400, "Host header is not a host name"),

@@ -28,6 +28,16 @@ def test_fault_wording_an_exit_whose_status_is_lost_says_so_not_code_minus_one()
     assert "-1" not in text and "unknown" in text and "fork server" in text
 
 
+def test_fault_wording_an_exit_not_yet_reported_is_code_unknown_and_says_why():
+    stopped = SimpleNamespace(status_lost=False, server=SimpleNamespace(stopped=lambda: True, proc=SimpleNamespace(pid=4242)))
+    text = exit_text(stopped, None)
+    assert "None" not in text and text.startswith("code unknown: its parent, the fork server, pid 4242, is stopped")
+    assert "kill -CONT 4242" in text and "(" not in text  # said inside "zygote died (...)": no nesting
+    running = SimpleNamespace(status_lost=False, server=SimpleNamespace(stopped=lambda: False, proc=SimpleNamespace(pid=1)))
+    for zygote in (running, object()):
+        assert exit_text(zygote, None) == "code unknown: its parent had not reported its exit status yet"
+
+
 def test_fault_wording_a_zygote_killed_after_the_fork_server_died_is_not_reported_as_code_minus_one(caplog):
     app = puma.App()
     app.configure({"puma_services": {"echo": {"prefix": "/echo"}}})

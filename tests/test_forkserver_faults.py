@@ -116,3 +116,20 @@ def _zombie(pid: int) -> bool:
     with contextlib.suppress(OSError):
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     return False
+
+
+def test_forkserver_faults_a_zygote_dead_under_a_stopped_fork_server_says_code_unknown_and_why():
+    """Its parent, stopped, cannot read its exit status: never "code None" (newcomer 73)."""
+    with _start() as mesh:
+        assert mesh.fork_server is not None
+        server = mesh.fork_server.proc.pid
+        zygote = _zygote(mesh, "other")
+        os.kill(server, signal.SIGSTOP)
+        try:
+            os.kill(zygote, signal.SIGKILL)
+            (said,) = wait_for(lambda: [m for m in _events(mesh, "zygote_restarted") if "zygote died" in m],
+                               timeout_s=30, message="the zygote's death recorded")
+        finally:
+            os.kill(server, signal.SIGCONT)
+        assert "None" not in said and "code unknown: its parent, the fork server" in said, said
+        assert f"kill -CONT {server}" in said, said

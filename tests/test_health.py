@@ -331,6 +331,7 @@ def test_health_monitor_replaces_on_ejection_and_after_failed_first_checks(tmp_p
 
     pool = _Pool("a", threshold=3)
     monitor = HealthMonitor(_Deployment(pool), tmp_path / "events")
+    monitor.watch = False  # events alone (the supervisor's own probes: tests/test_silence.py)
     monitor.on_event(_event("eject_unhealthy_event", failure_type="ACTIVE"))
     assert pool.evicted == [1]
     # Never found healthy: two failures and a pass reset the count, three in a row replace it.
@@ -352,6 +353,7 @@ def test_health_monitor_keeps_an_instance_that_answers_not_ready_and_replaces_on
     pool = _Pool("a", threshold=2, readiness="app.store:ping")
     deployment = _Deployment(pool)
     monitor = HealthMonitor(deployment, tmp_path / "events")
+    monitor.watch = False
     monitor.on_event(_event("add_healthy_event"))  # it was serving
     monitor.on_event(_event("eject_unhealthy_event", failure_type="ACTIVE"))
     for _ in range(5):
@@ -417,6 +419,7 @@ def test_health_monitor_names_why_an_instance_is_not_ready_and_says_each_change_
     pool.ready = {f"127.0.0.1:{port}": instance}
     deployment = _Deployment(pool)
     monitor = HealthMonitor(deployment, tmp_path / "events")
+    monitor.watch = False
     caplog.set_level(logging.INFO, logger="puma.health")
     failure = _event("health_check_failure_event", port=port, failure_type="ACTIVE")
     for _ in range(3):  # at start: it never passed yet, so it waits (not a warning)
@@ -497,6 +500,7 @@ def test_health_monitor_says_a_not_ready_reason_again_when_it_changes_in_substan
     pool = _Pool("a", threshold=2, readiness="app.store:ping")
     deployment = _Deployment(pool)
     monitor = HealthMonitor(deployment, tmp_path / "events")
+    monitor.watch = False
     monitor.on_event(_event("add_healthy_event"))
     for _ in range(6):
         monitor.on_event(_event("health_check_failure_event", failure_type="ACTIVE", first_check=False))

@@ -170,7 +170,7 @@ def test_web_page_opened_before_its_service_is_ready_says_starting_and_reloads(
             answer = wait_for(functools.partial(httpx.get, f"{url}/", headers=headers), timeout_s=30)
             body = answer.json()
             assert answer.status_code == 503 and body["service"] == "home", (accept, body)
-            assert body["error"].startswith("service 'home': no instance of this service is ready ("), accept
+            assert body["error"].startswith("service 'home': no instance of this service is ready: "), accept
         page = new_page()
         response = page.goto(f"{url}/")
         assert response.status == 503 and response.headers["content-type"].startswith("text/html")
