@@ -630,6 +630,23 @@ function bindEvents() {
   ui.restart.addEventListener("click", () => openConversation());
 }
 
+// What was typed on PUMA's "Starting…" page, shown while this page's service had no instance ready
+// (puma/localreplies.py keeps it in this key): it goes into the box, not lost, and the line says so.
+const STARTING_TYPED_KEY = "puma-starting-typed";
+
+function takeStartingDraft() {
+  let typed = "";
+  try {
+    typed = (sessionStorage.getItem(STARTING_TYPED_KEY) || "").trim();
+    sessionStorage.removeItem(STARTING_TYPED_KEY);
+  } catch (err) { /* no storage: nothing was kept */ }
+  if (!typed || chat.ended) return;
+  const box = ui.input.value.trim();
+  composer.set(box && box !== typed ? `${box} ${typed}` : typed);
+  setNotice("What you typed while the page loaded is in the box: press Enter to send it.");
+  renderStatus();
+}
+
 function init() {
   if (window.location.hash) {  // a reload on the survey: the conversation first (Next leads to it again)
     window.history.replaceState(null, "", window.location.pathname + window.location.search);
@@ -639,6 +656,7 @@ function init() {
   bindEvents();
   if (!coarsePointer()) ui.input.focus();  // ready to type; not on a touch screen (its keyboard)
   openConversation();
+  takeStartingDraft();
 }
 
 init();

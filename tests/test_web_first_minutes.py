@@ -1,0 +1,182 @@
+"""A keyboard and screen-reader user's first minutes (newcomer 72): the "Starting…" page PUMA
+answers while a page's service has no instance ready, the deployment stopping under it, the
+dashboard's reason for a service that is not ready, a legacy-only outage, and switching the
+backend back. The deployment is scripted in the browser (`FakeMesh`: web/ served from disk, the
+mesh's answers made up per test), so each test takes seconds; the real Starting page through
+Envoy is tests/test_web_startup.py's. Intervals are shortened through the pages' test hooks or
+the page's clock is jumped, never waited out.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from puma.localreplies import STARTING_PAGE
+from tests.live_regions import announced, record
+from tests.web_helpers import audit, bubbles, describe
+
+ROOT = Path(__file__).resolve().parents[1]
+ORIGIN = "http://puma.test"
+TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+FAST_STARTING = "window.__pumaStarting = {pollMs: 100, sayEveryMs: 400};"
+
+
+@dataclass
+class FakeMesh:
+    """The deployment as a browser sees it. `gone`: nothing answers (Envoy stopped); `waiting`:
+    services still starting (/_puma/ready); `page_service`: the pages' service, which serves them
+    only once it is not in `waiting` (before that, Envoy's Starting page, its service filled in as
+    Envoy does); `agent` / `legacy`: "ok", "starting" (503 of no ready instance) or "down"."""
+
+    waiting: list[str] = field(default_factory=list)
+    page_service: str = "web"
+    gone: bool = False
+    agent: str = "ok"
+    legacy: str = "ok"
+    legacy_reason: str = ("the legacy socket server is unreachable: nothing accepts connections at 127.0.0.1:13172 "
+                          "and no legacy server runs on port 13172; start it: .venv/bin/python -m "
+                          "legacy_socket_server --port 13172 &")
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # conversation id -> turns
+    turns: dict[str, int] = field(default_factory=dict)
+
+    def install(self, page: Any) -> None:
+        page.route(f"{ORIGIN}/**", self._answer)
+
+    def ready(self) -> dict[str, Any]:
+        names = sorted({self.page_service, "agent", "db", "legacy", "listener", *self.waiting})
+        services = {n: {"ready": 0 if n in self.waiting else 1, "starting": int(n in self.waiting)} for n in names}
+        not_ready = {} if self.legacy == "ok" else {"legacy": f"instance 1: {self.legacy_reason}"}
+        return {"ready": not self.waiting and not not_ready, "waiting_for": sorted(self.waiting),
+                "not_ready": not_ready, "services": services}
+
+    def _answer(self, route: Any) -> None:
+        if self.gone:
+            return route.abort("connectionrefused")
+        request = route.request
+        path = request.url.removeprefix(ORIGIN).partition("?")[0]
+        if path == "/_puma/ready":
+            body = self.ready()
+            return route.fulfill(status=200 if body["ready"] else 503, json=body)
+        if request.method == "POST":
+            return self._post(route, path, json.loads(request.post_data or "{}"))
+        return self._page(route, path)
+
+    def _page(self, route: Any, path: str) -> None:
+        if self.page_service in self.waiting:
+            html = STARTING_PAGE.replace("%UPSTREAM_CLUSTER%", self.page_service)
+            return route.fulfill(status=503, body=html, headers={"content-type": "text/html; charset=UTF-8"})
+        file = ROOT / "web" / {"/": "index.html", "/dashboard": "dashboard.html"}.get(path, path.lstrip("/"))
+        if not file.is_file():
+            return route.fulfill(status=404, json={"error": "no such file"})
+        route.fulfill(status=200, body=file.read_bytes(), headers={"content-type": TYPES.get(file.suffix, "text/plain")})
+
+    def _post(self, route: Any, path: str, body: dict[str, Any]) -> None:
+        backend = "legacy" if path == "/legacy" else "puma"
+        state = self.legacy if backend == "legacy" else self.agent
+        if state == "down" and backend == "puma":
+            return route.abort("connectionrefused")
+        if state == "down":
+            return route.fulfill(status=503, json={"error": "service unavailable", "service": "legacy",
+                                                   "backend": "legacy", "reason": self.legacy_reason})
+        if state == "starting":
+            return route.fulfill(status=503, headers={"retry-after": "1"}, json={
+                "error": f"service '{path.strip('/')}': no instance of this service is ready", "service": path.strip("/")})
+        key = f"{backend}:{body.get('id')}"
+        if body.get("mode") == "transcript":
+            turns = self.history.get(key)
+            if turns is None:
+                return route.fulfill(status=404, json={"error": "no such conversation"})
+            return route.fulfill(json={"userid": body["id"], "turn_no": len(turns), "signal": None,
+                                       "recommendation": None, "history": turns})
+        text = body.get("text") or ""
+        said = ["Hello! What kind of film would you like?"] if not text else [f"{text.capitalize()}? Noted."]
+        self.history.setdefault(key, []).append({"u": [text] if text else [], "c": said,
+                                                 "at": "2026-11-30T18:00:00Z"})
+        route.fulfill(json={"userid": body.get("id"), "response": said[0], "messages": said, "signal": None,
+                            "turn_no": body.get("turn_no"), "recommendation": None})
+
+
+def _status(page: Any) -> list[str]:
+    return [item["text"] for item in announced(page) if item["region"] == "progress"]
+
+
+# ---------------------------------------------------------------------------- 1. the Starting page
+
+
+@pytest.mark.parametrize(("service", "others"), [
+    ("web", ["agent", "db", "legacy", "listener", "policy", "sentiment", "survey"]),
+    ("web", ["agent"]),
+    ("pages", ["recommender", "agent"]),
+])
+def test_starting_page_reloads_into_the_page_once_its_own_service_is_ready(
+        new_page: Any, service: str, others: list[str]) -> None:
+    """Not when the whole deployment is: the chat's own start-up mode then says what it waits for,
+    and what was typed on the Starting page is in the message box."""
+    mesh = FakeMesh(waiting=[service, *others], page_service=service, agent="starting")
+    page = new_page()
+    page.add_init_script(FAST_STARTING)
+    mesh.install(page)
+    response = page.goto(f"{ORIGIN}/")
+    assert response.status == 503 and page.inner_text("h1") == "Starting…"
+    everyone = ", ".join(sorted([service, *others]))
+    page.wait_for_selector(f"text=Waiting for: {everyone}.")
+    # The list follows what is still starting (it was written once and never again).
+    mesh.waiting = [service, *others[:1]]
+    page.wait_for_selector(f"text=Waiting for: {', '.join(sorted(mesh.waiting))}.")
+    page.keyboard.type("a comedy")  # no box here: kept, and said so
+    assert "a comedy" in page.inner_text("#typed")
+    mesh.waiting = list(others)  # the page's service is ready; the others still start
+    page.wait_for_selector("#chat-input", timeout=10_000)
+    assert page.title() != "Starting · PUMA"
+    page.wait_for_function("() => /starting: waiting for agent/.test(document.getElementById('status-line').textContent)")
+    assert page.input_value("#chat-input") == "a comedy"
+    mesh.agent, mesh.waiting = "ok", []
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => document.querySelectorAll('.message.bot').length >= 2")
+    assert bubbles(page, "user") == ["a comedy"]
+
+
+def test_starting_page_is_accessible_and_its_status_is_quiet(new_page: Any, axe_source: str) -> None:
+    mesh = FakeMesh(waiting=["web", "agent"])
+    page = new_page(bypass_csp=True)
+    record(page)
+    page.add_init_script(FAST_STARTING)
+    mesh.install(page)
+    page.goto(f"{ORIGIN}/dashboard")
+    page.wait_for_selector("text=Waiting for: agent, web.")
+    page.keyboard.type("x")
+    violations = audit(page, axe_source, "the Starting page")
+    assert not violations, describe(violations)
+    assert _status(page) == ["Still starting: 2 services to go."], announced(page)
+
+
+# ---------------------------------------------------------------------------- 2. the deployment going away
+
+
+@pytest.mark.parametrize("stopped_after_s", [0.3, 1.5])
+def test_starting_page_says_once_that_the_deployment_stopped(new_page: Any, stopped_after_s: float) -> None:
+    """Ctrl-C during start-up: Envoy is gone. Said in the title and the status once, not "still starting"."""
+    mesh = FakeMesh(waiting=["web", "agent", "db"])
+    page = new_page()
+    record(page)
+    page.add_init_script(FAST_STARTING)
+    mesh.install(page)
+    page.goto(f"{ORIGIN}/dashboard")
+    page.wait_for_selector("text=Waiting for: agent, db, web.")
+    time.sleep(stopped_after_s)
+    mesh.gone = True
+    page.wait_for_function("() => document.title === 'Stopped · PUMA'", timeout=10_000)
+    page.wait_for_timeout(1500)  # several more checks: nothing more to say
+    said = _status(page)
+    stopped = [text for text in said if "stopped" in text]
+    assert stopped == ["The deployment stopped; start it again with make run (or puma run)."], said
+    assert said[-1] == stopped[0] and "Still starting" not in page.inner_text("body")
+    assert page.inner_text("h1") == "The deployment stopped"
+    mesh.gone, mesh.waiting = False, []  # started again: the page, not this
+    page.wait_for_selector("body.dash-page", timeout=10_000)
