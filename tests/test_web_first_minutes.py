@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from puma.localreplies import STARTING_PAGE
-from tests.live_regions import announced, record
-from tests.web_helpers import audit, bubbles, describe
+from tests.live_regions import announced, record, repeats
+from tests.web_helpers import TYPING_MS, audit, bubbles, describe
 
 ROOT = Path(__file__).resolve().parents[1]
 ORIGIN = "http://puma.test"
@@ -180,3 +180,46 @@ def test_starting_page_says_once_that_the_deployment_stopped(new_page: Any, stop
     assert page.inner_text("h1") == "The deployment stopped"
     mesh.gone, mesh.waiting = False, []  # started again: the page, not this
     page.wait_for_selector("body.dash-page", timeout=10_000)
+
+
+def _open_chat(page: Any, backend: str = "puma") -> None:
+    page.goto(f"{ORIGIN}/?typing={TYPING_MS}&backend={backend}")
+    page.wait_for_function("() => document.querySelectorAll('.message.bot').length >= 1"
+                           " && document.body.dataset.state === 'ready'")
+
+
+def _said(page: Any, region: str = "status-announce") -> list[str]:
+    return [item["text"] for item in announced(page) if item["region"] == region]
+
+
+@pytest.mark.parametrize("waiting", [["agent"], ["agent", "listener", "policy"]])
+def test_chat_after_an_outage_says_the_mesh_is_starting_not_press_enter(new_page: Any, waiting: list[str]) -> None:
+    mesh = FakeMesh()
+    page = new_page()
+    record(page)
+    mesh.install(page)
+    page.clock.install()
+    _open_chat(page)
+    mesh.gone = True  # make stop
+    page.fill("#chat-input", "no preference")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => document.title.startsWith('Not answering')")
+    assert "press Enter to try again" in page.inner_text("#status-line")
+    mesh.gone, mesh.waiting, mesh.agent = False, list(waiting), "starting"  # make run again: Envoy answers 503
+    page.clock.fast_forward(2500)
+    names = ", ".join(waiting)
+    page.wait_for_function("n => document.getElementById('status-line').textContent.includes('starting: waiting for ' + n)",
+                           arg=names)
+    line = page.inner_text("#status-line")
+    assert "press Enter to try again" not in line and "Not answering" not in page.title(), line
+    assert page.title().startswith("Starting · ")
+    mesh.waiting = waiting[:1]
+    page.clock.fast_forward(2500)
+    page.wait_for_function("n => document.getElementById('status-line').textContent.includes('waiting for ' + n + '…')",
+                           arg=waiting[0])
+    mesh.waiting, mesh.agent = [], "ok"
+    page.clock.fast_forward(2500)
+    page.wait_for_function("() => document.getElementById('status-line').textContent.includes('answers again')")
+    said = _said(page)
+    assert sum("starting" in text for text in said) == 1, said  # once, not at each poll
+    assert repeats(announced(page, cleared=True)) == [], announced(page)

@@ -50,6 +50,7 @@ const chat = {
   id: null, turnNo: 0, ended: false, busy: false, generation: 0, filmId: null,
   queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, waitFrom: 0, waitingWhy: "",
   notice: "", noticeSpoken: "", noticeFresh: false, noticeBox: null, unrestored: null, watching: false,
+  restarting: false,
 };
 
 const label = (backend = chat.backend) => BACKENDS[backend].label;
@@ -234,14 +235,33 @@ async function watchRecovery(outcome, backend) {
       const state = await readiness();
       if (!isCurrent() || chat.busy || state.unknown) return;
       if (answersAgain(state, backend)) break;
+      if (!state.unreachable && state.waiting.length) showRestarting(state.waiting, backend);
     }
     const what = ui.input.value.trim() ? "press Enter to send what is in the box" : "you can send again";
     setNotice(`The ${label(backend)} answers again: ${what}.`);
     renderStatus();
   } finally {
     chat.watching = false;
+    chat.restarting = false;
     if (!ui.chat.hidden) document.title = TITLES.chat;
   }
+}
+
+// The deployment answers again, but is starting (`make run` again after a stop): said as start-up
+// (what it waits for, in the line and the title), not as an outage with "press Enter to try
+// again". Screen readers hear it once; the names left are shown as they change, not read out.
+function showRestarting(waiting, backend) {
+  const what = ui.input.value.trim() ? "press Enter and what is in the box is sent once it is ready"
+    : "what you send is answered once it is ready";
+  const line = `The ${label(backend)} is starting: waiting for ${waiting.join(", ")}…; ${what}.`;
+  if (!chat.restarting) {
+    chat.restarting = true;
+    setNotice(line, `The ${label(backend)} is starting again; ${what}.`);
+  } else if (chat.notice !== line) {
+    Object.assign(chat, { notice: line, noticeBox: ui.input.value });
+  }
+  document.title = `Starting · ${TITLES.chat}`;
+  renderStatus();
 }
 
 // ------------------------------------------------------------------ turns
