@@ -42,6 +42,7 @@ class FakeMesh:
     legacy_reason: str = ("the legacy socket server is unreachable: nothing accepts connections at 127.0.0.1:13172 "
                           "and no legacy server runs on port 13172; start it: .venv/bin/python -m "
                           "legacy_socket_server --port 13172 &")
+    not_ready: dict[str, str] = field(default_factory=dict)  # service -> why (/_puma/status)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # conversation id -> turns
     turns: dict[str, int] = field(default_factory=dict)
 
@@ -55,6 +56,26 @@ class FakeMesh:
         return {"ready": not self.waiting and not not_ready, "waiting_for": sorted(self.waiting),
                 "not_ready": not_ready, "services": services}
 
+    def status(self) -> dict[str, Any]:
+        """/_puma/status as the dashboard reads it: each service's instances, counts and reasons."""
+        services = {}
+        for n, (prefix, count) in {"web": ("/", 1), "agent": ("/agent", 2), "db": ("/db", 1),
+                                   "legacy": ("/legacy", 1)}.items():
+            why = self.not_ready.get(n)
+            instances = [{"id": i, "pid": 1000 + i, "state": "ready", "healthy": not why, "requests": 3, "rss_mib": 40.0,
+                          "not_ready": why, "busy": 0, "held_s": 0.0} for i in range(1, count + 1)]
+            services[n] = {"prefix": prefix, "lb_policy": "least_request", "min_instances": count,
+                           "max_instances": count, "autoscaled": False, "instances": instances,
+                           "ready": 0 if why else count, "wanted": count, "short": [],
+                           "not_ready": [f"instance {i['id']}: {why}" for i in instances] if why else [],
+                           "degraded": None, "in_flight": 0, "p50_ms": 5, "p99_ms": 9, "requests_total": 3,
+                           "requests_per_s": 0.0, "errors_5xx": 0, "errors_4xx": 0, "error_rate": None,
+                           "errors_per_s": 0.0, "startup_failures": 0, "unavailable": 0, "refused_not_ready": 0,
+                           "replies_cut_off": 0, "ready_since": 1.0, "scaling": [], "failed": None, "busy": 0,
+                           "stuck": 0, "held_s": 0.0}
+        return {"url": ORIGIN, "time": time.time(), "services": services, "events": [], "waiting_for": [],
+                "not_ready": {n: f"instance 1: {why}" for n, why in self.not_ready.items()}, "stopping": False}
+
     def _answer(self, route: Any) -> None:
         if self.gone:
             return route.abort("connectionrefused")
@@ -63,6 +84,8 @@ class FakeMesh:
         if path == "/_puma/ready":
             body = self.ready()
             return route.fulfill(status=200 if body["ready"] else 503, json=body)
+        if path == "/_puma/status":
+            return route.fulfill(json=self.status())
         if request.method == "POST":
             return self._post(route, path, json.loads(request.post_data or "{}"))
         return self._page(route, path)
@@ -223,3 +246,33 @@ def test_chat_after_an_outage_says_the_mesh_is_starting_not_press_enter(new_page
     said = _said(page)
     assert sum("starting" in text for text in said) == 1, said  # once, not at each poll
     assert repeats(announced(page, cleared=True)) == [], announced(page)
+
+
+# ---------------------------------------------------------------------------- 3. the dashboard's reason
+
+
+@pytest.mark.parametrize(("service", "reason", "heard"), [
+    ("legacy", "the legacy socket server is unreachable: nothing accepts connections at 127.0.0.1:13172 (connection "
+               "refused); start it: .venv/bin/python -m legacy_socket_server --port 13172 &",
+     "the legacy socket server is unreachable"),
+    ("db", "the catalogue database does not answer (timed out after 2 s); is PostgreSQL running?",
+     "the catalogue database does not answer"),
+    ("agent", "the recommender: its model is still being built; wait, or see the agent's log",
+     "the recommender: its model is still being built"),
+])
+def test_dashboard_says_why_a_service_is_not_ready_first(new_page: Any, service: str, reason: str, heard: str) -> None:
+    """The announcement and the service's link, first on the page, carry the reason, not "instance 1"."""
+    mesh = FakeMesh()
+    page = new_page()
+    record(page)
+    mesh.install(page)
+    page.goto(f"{ORIGIN}/dashboard?interval=200")
+    page.wait_for_selector(f"#service-index a[data-service={service}]")
+    mesh.not_ready = {service: reason}
+    page.wait_for_selector("#service-index a.down")
+    count = {"agent": 2}.get(service, 1)
+    assert page.inner_text("#service-index a.down") == f"{service}: not ready: {heard} (0 of {count} ready)"
+    first = page.locator("a").first.inner_text()
+    assert "instance" not in first, first  # what a screen reader reaches first
+    page.wait_for_timeout(600)  # polls: said once
+    assert _said(page, "service-changes") == [f"{service}: not ready: {heard}."], announced(page)
