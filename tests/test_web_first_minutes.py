@@ -276,3 +276,61 @@ def test_dashboard_says_why_a_service_is_not_ready_first(new_page: Any, service:
     assert "instance" not in first, first  # what a screen reader reaches first
     page.wait_for_timeout(600)  # polls: said once
     assert _said(page, "service-changes") == [f"{service}: not ready: {heard}."], announced(page)
+
+
+# ---------------------------------------------------------------------------- 4. a legacy-only outage
+
+
+def _users(page: Any) -> list[dict[str, Any]]:
+    return page.evaluate("""() => [...document.querySelectorAll('.message.user')].map(li => ({
+      text: li.querySelector('.bubble').textContent, sent: li.dataset.sent !== 'false',
+      said: li.querySelector('.visually-hidden').textContent.trim(), flag: li.querySelector('.not-sent-flag')?.textContent || ''}))""")
+
+
+@pytest.mark.parametrize("text", ["no preference", "something with Brad Pitt"])
+def test_chat_legacy_outage_says_so_in_the_title_and_never_shows_an_unsent_message_as_sent(
+        new_page: Any, text: str) -> None:
+    mesh = FakeMesh()
+    page = new_page()
+    record(page)
+    mesh.install(page)
+    page.clock.install()
+    _open_chat(page, "legacy")
+    mesh.legacy = "down"  # kill $(cat var/legacy-server-13172.pid)
+    page.fill("#chat-input", text)
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => /Waiting for the legacy server/.test(document.getElementById('status-line').textContent)")
+    assert page.title() == "Not answering · Movie chat · PUMA"
+    assert _users(page) == [{"text": text, "sent": False, "said": "You, not sent yet:", "flag": "Not sent yet: waiting"}]
+    page.fill("#chat-input", "x")  # a second one, into the outage: queued, never a sent bubble
+    page.press("#chat-input", "Enter")
+    for _ in range(40):  # the page's 30 s, jumped
+        if page.locator(".note.error").count():
+            break
+        page.clock.fast_forward(1000)
+        page.wait_for_timeout(20)
+    page.wait_for_selector(".note.error")
+    users = _users(page)
+    assert users and not any(u["sent"] for u in users), users
+    assert users[0]["said"] == "You, not sent:" and "Resend" in users[0]["flag"], users
+    assert page.title().startswith("Not answering")
+    said = [t for t in _said(page, "log") if t.startswith("You")]
+    assert said == [f"You: {text}"], said  # the bubble itself said once; its flags changed quietly
+
+
+def test_chat_legacy_back_within_the_wait_makes_the_message_an_ordinary_sent_one(new_page: Any) -> None:
+    mesh = FakeMesh()
+    page = new_page()
+    mesh.install(page)
+    page.clock.install()
+    _open_chat(page, "legacy")
+    mesh.legacy = "down"
+    page.fill("#chat-input", "a drama")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => document.title.startsWith('Not answering')")
+    assert _users(page)[0]["sent"] is False
+    mesh.legacy = "ok"
+    page.clock.fast_forward(1500)
+    page.wait_for_function("() => document.querySelectorAll('.message.bot').length >= 2")
+    assert _users(page) == [{"text": "a drama", "sent": True, "said": "You:", "flag": ""}]
+    page.wait_for_function("() => document.title === 'Movie chat · PUMA'")

@@ -103,7 +103,40 @@ export class Log {
     return this.quietly(() => this.flagNotSent(item, onResend));
   }
 
+  // A message the backend has not taken yet (it answered 503: starting, or the legacy server down):
+  // it must not look sent while the page waits. Flagged "Not sent yet" in words (screen readers:
+  // "You, not sent yet:"), quietly (the status line says what the page waits for); unflagged once
+  // it is answered, or flagged "Not sent" with Resend if the page gives up.
+  markWaiting(item) {
+    if (item.classList.contains("waiting") || item.classList.contains("not-sent")) return;
+    this.quietly(() => {
+      item.classList.add("waiting");
+      item.dataset.sent = "false";
+      item.querySelector(".visually-hidden").textContent = "You, not sent yet: ";
+      if (item.dataset.time) describe(item, `Typed at ${item.dataset.time}; not sent yet.`);
+      const flag = el("div", "not-sent-flag waiting-flag");
+      const label = el("span", "not-sent-label", "Not sent yet: waiting");
+      label.setAttribute("aria-hidden", "true");  // said once, by "You, not sent yet:" before the text
+      flag.append(label);
+      item.append(flag);
+    });
+  }
+
+  // It was taken after all (answered): an ordinary sent message again.
+  clearWaiting(item) {
+    if (!item.classList.contains("waiting")) return;
+    this.quietly(() => {
+      item.classList.remove("waiting");
+      delete item.dataset.sent;
+      item.querySelector(".visually-hidden").textContent = "You: ";
+      if (item.dataset.time) describe(item, `Sent at ${item.dataset.time}.`);
+      item.querySelectorAll(".waiting-flag").forEach((flag) => flag.remove());
+    });
+  }
+
   flagNotSent(item, onResend) {
+    item.classList.remove("waiting");
+    item.querySelectorAll(".waiting-flag").forEach((flag) => flag.remove());
     item.classList.add("not-sent");
     item.dataset.sent = "false";
     item.querySelector(".visually-hidden").textContent = "You, not sent: ";

@@ -153,6 +153,7 @@ function showWaiting(what, seconds = 0, why = "") {
   if (chat.waiting === names && chat.waitedS === seconds && chat.waitingWhy === why) return;
   Object.assign(chat, { waiting: names, waitedS: seconds, waitingWhy: why });
   setState("starting");
+  waitingTitle(names === "the legacy server" ? "Not answering" : "Starting");
   renderStatus();
   tickWaiting();
 }
@@ -176,8 +177,16 @@ function tickWaiting() {
 
 function doneWaiting() {
   chat.waiting = null;
+  waitingTitle("");
   setState("busy");
   renderStatus();
+}
+
+// The tab's title says what the page waits for, as after an outage (a background tab shows it):
+// "Not answering" while the legacy server does not, "Starting" while the mesh starts.
+function waitingTitle(what) {
+  if (ui.chat.hidden || chat.watching) return;  // the survey's own title; an outage's is set already
+  document.title = what ? `${what} · ${TITLES.chat}` : TITLES.chat;
 }
 
 // A message that was not sent goes back into the box, selected, so typing it again replaces it
@@ -320,7 +329,11 @@ async function turn(text, turnNo, bubble = null) {
     else announceTyping(false);
   };
   if (!chat.waiting) typing(true);
-  const onWait = (what, seconds, why) => { typing(false); showWaiting(what, seconds, why); };
+  const onWait = (what, seconds, why) => {
+    typing(false);
+    if (bubble) log.markWaiting(bubble);  // not taken yet: it must not look sent meanwhile
+    showWaiting(what, seconds, why);
+  };
   const outcome = await send(BACKENDS[backend].turn, { id: chat.id, text, mode: "false", turn_no: turnNo },
     { onWait, isCurrent });
   if (outcome.stale || !isCurrent()) return false;
@@ -335,6 +348,7 @@ async function turn(text, turnNo, bubble = null) {
     watchRecovery(outcome, backend);
     return false;
   }
+  if (bubble) log.clearWaiting(bubble);
   const reply = outcome.result.data;
   chat.turnNo = turnNo;
   chat.id = reply.userid || chat.id;
@@ -395,6 +409,7 @@ async function run(first) {
 function settle(ok) {
   chat.busy = false;
   chat.hurry = false;
+  if (chat.waiting) waitingTitle("");
   chat.waiting = null;
   log.showTyping(false);
   announceTyping(false);
