@@ -334,3 +334,42 @@ def test_chat_legacy_back_within_the_wait_makes_the_message_an_ordinary_sent_one
     page.wait_for_function("() => document.querySelectorAll('.message.bot').length >= 2")
     assert _users(page) == [{"text": "a drama", "sent": True, "said": "You:", "flag": ""}]
     page.wait_for_function("() => document.title === 'Movie chat · PUMA'")
+
+
+# ---------------------------------------------------------------------------- 5. switching back
+
+
+@pytest.mark.parametrize("said", [["comedy"], ["a thriller", "no preference", "something recent"]])
+def test_chat_switching_back_announces_one_line_not_the_transcript(new_page: Any, said: list[str]) -> None:
+    """The restored messages are shown outside the live log (what the accessibility tree exposes as
+    the log holds none of them); screen readers are told one short line with how many came back."""
+    mesh = FakeMesh()
+    page = new_page()
+    record(page)
+    mesh.install(page)
+    _open_chat(page)
+    for number, text in enumerate(said, start=2):
+        page.fill("#chat-input", text)
+        page.press("#chat-input", "Enter")
+        page.wait_for_function("n => document.querySelectorAll('.message.bot').length >= n"
+                               " && document.body.dataset.state === 'ready'", arg=number)
+    messages = len(said) * 2 + 1  # the greeting, then a message and its answer each
+    page.check("input[name=backend][value=legacy]")
+    _open_chat_ready = "() => document.body.dataset.state === 'ready' && document.querySelectorAll('.message.bot').length === 1"
+    page.wait_for_function(_open_chat_ready)
+    mark = len(announced(page, cleared=True))
+    page.check("input[name=backend][value=puma]")
+    page.wait_for_function("() => document.body.dataset.state === 'ready' && /restored/.test(document.getElementById('log').textContent)")
+    page.wait_for_timeout(300)
+    heard = [item for item in announced(page, mark) if item["region"] == "log"]
+    assert [item["text"] for item in heard] == [
+        f"Switched to the PUMA mesh: back to your conversation with it; {messages} earlier messages restored."], heard
+    log = page.get_by_role("log").aria_snapshot()
+    assert not any(text in log for text in said) and "Hello!" not in log, log
+    panel = page.locator("#chat-panel").aria_snapshot()
+    assert all(text in panel for text in said) and "Earlier messages, restored" in panel, panel
+    assert bubbles(page, "user") == said
+    page.fill("#chat-input", "go on")  # the conversation goes on in the live log
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => /Go on\\? Noted/.test(document.getElementById('log').textContent)")
+    assert "Go on? Noted." in page.get_by_role("log").aria_snapshot()

@@ -42,8 +42,9 @@ function describe(item, text) {
 }
 
 export class Log {
-  constructor(list, scroller, typing) {
-    Object.assign(this, { list, scroller, typing, atEnd: true });
+  // list: the live log's list; earlier: the list outside it, for a restored conversation.
+  constructor(list, scroller, typing, earlier) {
+    Object.assign(this, { list, scroller, typing, earlier, into: list, atEnd: true });
     // A message list that was showing its end keeps showing it when the composer grows or the
     // window shrinks (the scroller gets shorter, and the end would slide out of view).
     scroller.addEventListener("scroll", () => {
@@ -56,6 +57,23 @@ export class Log {
 
   clear() {
     this.list.replaceChildren();
+    this.earlier.replaceChildren();
+    this.earlier.hidden = true;
+  }
+
+  // A conversation shown again (a reload, a switch back): its messages go in the list before the
+  // live log, so no screen reader reads them all out (aria-busy alone left that to each reader);
+  // the caller says one line instead. Returns `show`'s result and how many items it added.
+  restoring(show) {
+    const before = this.earlier.childElementCount;
+    this.into = this.earlier;
+    try {
+      const result = show();
+      this.earlier.hidden = this.earlier.childElementCount === 0;
+      return { result, added: this.earlier.childElementCount - before };
+    } finally {
+      this.into = this.list;
+    }
   }
 
   // Changes to what is shown already (a restore in bulk, a message marked not sent), made while
@@ -91,7 +109,7 @@ export class Log {
       item.dataset.time = clockText(when);
       describe(item, `Sent at ${item.dataset.time}.`);
     }
-    this.list.append(item);
+    this.into.append(item);
     this.scrollToEnd();
     return item;
   }

@@ -13,6 +13,7 @@ import { short, statusText } from "./chat-status.js";
 import { Survey } from "./chat-survey.js";
 import { Saved } from "./chat-saved.js";
 import { speak } from "./live.js";
+import { counted } from "./format.js";
 
 const BACKENDS = {
   puma: { turn: "/agent", read: "/listener", label: "PUMA mesh" },
@@ -30,7 +31,7 @@ const ui = {
   logRegion: $("log"), surveyForm: $("survey-form"), surveySubmit: $("survey-submit"),
   typingStatus: $("typing-status"), announce: $("status-announce"),
 };
-const log = new Log($("messages"), ui.chat, $("typing"));
+const log = new Log($("messages"), ui.chat, $("typing"), $("earlier"));
 const outbox = new Outbox($("outbox"));
 const survey = new Survey(ui.surveyForm, $("survey-error"), ui.surveySubmit);
 const saved = new Saved("puma-chat", Object.keys(BACKENDS));
@@ -482,9 +483,8 @@ async function resume(id, note) {
     chat.queue.unshift(...(inflight && inflight.text ? [inflight.text] : []), ...pending);
     return true;
   }
-  restore(outcome.result.data, backend, (saved.conversation(backend) || {}).turns || {});
+  restore(outcome.result.data, backend, (saved.conversation(backend) || {}).turns || {}, note);
   chat.id = id;
-  if (note) log.note(note);
   // Messages typed before the reload that the server never got are sent now, in order.
   const lost = inflight && inflight.text && outcome.result.data.turn_no < inflight.turnNo ? [inflight.text] : [];
   chat.queue.unshift(...lost, ...pending);
@@ -507,11 +507,14 @@ function keepUnrestored(id, outcome, backend, unsent) {
 
 // Each turn as it was shown: its messages with the turn's time, the film card it proposed after
 // the message naming it, and which backend served it (with how long it took, if this tab knows).
-function restore(data, backend, turns) {
-  const filmId = log.quietly(() => showHistory(data, backend, turns));  // shown, not read out again
+// Shown outside the live log, not read out again: screen readers hear one line, `note` (the switch
+// back) with how many messages came back.
+function restore(data, backend, turns, note = "") {
+  const { result: filmId, added } = log.restoring(() => showHistory(data, backend, turns));
   chat.turnNo = data.turn_no || (data.history || []).length;
   chat.filmId = filmId || (data.recommendation ? data.recommendation.id : null);
-  log.note("Your conversation so far, restored.");
+  log.note(added ? `${note || "Your conversation so far"}; ${counted(added, "earlier message")} restored.`
+    : `${note || "Your conversation so far, restored"}.`);
   if (data.signal === "end") endConversation();
 }
 
@@ -587,9 +590,13 @@ function switchBackend(name) {
   url.searchParams.set("backend", name);
   window.history.replaceState(null, "", url);
   const back = saved.conversation(name);
-  let note = back && back.id ? `Switched to the ${label(name)}: back to your conversation with it.`
+  // Back: one short line, completed with how many messages came back (restore); the switch's own
+  // description already says the other conversation is kept.
+  let note = back && back.id ? `Switched to the ${label(name)}: back to your conversation with it`
     : `Switched to the ${label(name)}: this is a new conversation.`;
-  if ((saved.conversation(before) || {}).id) note += ` Your conversation with the ${label(before)} is kept; switch back to continue it.`;
+  if (!(back && back.id) && (saved.conversation(before) || {}).id) {
+    note += ` Your conversation with the ${label(before)} is kept; switch back to continue it.`;
+  }
   openConversation(note);
 }
 
