@@ -289,7 +289,7 @@ def _users(page: Any) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("text", ["no preference", "something with Brad Pitt"])
 def test_chat_legacy_outage_says_so_in_the_title_and_never_shows_an_unsent_message_as_sent(
-        new_page: Any, text: str) -> None:
+        new_page: Any, text: str, axe_source: str) -> None:
     mesh = FakeMesh()
     page = new_page()
     record(page)
@@ -302,6 +302,8 @@ def test_chat_legacy_outage_says_so_in_the_title_and_never_shows_an_unsent_messa
     page.wait_for_function("() => /Waiting for the legacy server/.test(document.getElementById('status-line').textContent)")
     assert page.title() == "Not answering · Movie chat · PUMA"
     assert _users(page) == [{"text": text, "sent": False, "said": "You, not sent yet:", "flag": "Not sent yet: waiting"}]
+    violations = audit(page, axe_source, "the chat waiting for the legacy server")
+    assert not violations, describe(violations)
     page.fill("#chat-input", "x")  # a second one, into the outage: queued, never a sent bubble
     page.press("#chat-input", "Enter")
     for _ in range(40):  # the page's 30 s, jumped
@@ -340,7 +342,8 @@ def test_chat_legacy_back_within_the_wait_makes_the_message_an_ordinary_sent_one
 
 
 @pytest.mark.parametrize("said", [["comedy"], ["a thriller", "no preference", "something recent"]])
-def test_chat_switching_back_announces_one_line_not_the_transcript(new_page: Any, said: list[str]) -> None:
+def test_chat_switching_back_announces_one_line_not_the_transcript(new_page: Any, said: list[str],
+                                                                  axe_source: str) -> None:
     """The restored messages are shown outside the live log (what the accessibility tree exposes as
     the log holds none of them); screen readers are told one short line with how many came back."""
     mesh = FakeMesh()
@@ -369,6 +372,8 @@ def test_chat_switching_back_announces_one_line_not_the_transcript(new_page: Any
     panel = page.locator("#chat-panel").aria_snapshot()
     assert all(text in panel for text in said) and "Earlier messages, restored" in panel, panel
     assert bubbles(page, "user") == said
+    violations = audit(page, axe_source, "the chat with a restored conversation")
+    assert not violations, describe(violations)
     page.fill("#chat-input", "go on")  # the conversation goes on in the live log
     page.press("#chat-input", "Enter")
     page.wait_for_function("() => /Go on\\? Noted/.test(document.getElementById('log').textContent)")
