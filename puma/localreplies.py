@@ -49,53 +49,105 @@ def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[st
 
 
 # A browser opening a page before its service has a ready instance gets this page instead of the
-# JSON error; everyone else (scripts, fetch) still gets JSON. It asks the deployment's readiness
-# each second and reloads itself once nothing is starting any more (a service that is not ready
-# because what it needs is down, e.g. the legacy server, does not hold the page back; no timed
-# refresh: the reader decides nothing and loses nothing). The note of what it waits for is no live
-# region (rewritten each time a service gets ready, in a sorted order, it would be read out every
-# second or so of a start-up); a separate status says how many are left at most every 15 s, and
-# that the page loads. No '%' in it: Envoy's format strings would read one as a command.
+# JSON error; everyone else (scripts, fetch) still gets JSON. Envoy writes the route's service into
+# it (%UPSTREAM_CLUSTER%: the cluster is the service, puma.envoy), so the page asks the deployment's
+# readiness each second and reloads itself as soon as THAT service has a ready instance (the page's
+# own start-up mode then says what else it waits for), or once nothing is starting any more (a
+# service that is not ready because what it needs is down, e.g. the legacy server, does not hold the
+# page back; no timed refresh: the reader decides nothing and loses nothing). What is typed on it is
+# kept for the page (sessionStorage STARTING_TYPED_KEY: a page with a text box takes it as a draft).
+# The note of what it waits for is no live region (rewritten as services get ready, it would be read
+# out every second or so of a start-up); a separate status says how many are left at most every 15
+# s, that the page loads, and, once, that the deployment stopped (nothing answers: Envoy is gone) or
+# is stopping. No other '%' in it: Envoy's format strings would read one as a command.
+STARTING_TYPED_KEY = "puma-starting-typed"
 STARTING_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting · PUMA</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
-<main><h1>Starting&hellip;</h1>
-<p>This service has no instance ready yet: the deployment is still starting. This page reloads
-itself once it is ready (or <a href="">try again</a>).</p>
+<main id="starting" data-service="%UPSTREAM_CLUSTER%"><h1 id="heading">Starting&hellip;</h1>
+<p id="about">This page's service has no instance ready yet: the deployment is still starting. This page
+reloads itself as soon as it is ready (or <a href="">try again</a>).</p>
 <p id="waiting">Details: <a href="/_puma/ready">/_puma/ready</a></p>
+<p id="typed">Nothing can be typed here yet: what you type is kept and put in the page once it loads.</p>
 <p id="progress" role="status" style="position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0)"></p></main>
 <script>
 (function () {
-  var note = document.getElementById("waiting"), progress = document.getElementById("progress");
-  var said = "", saidAt = 0;
+  var KEY = "__TYPED_KEY__", STOPPED_AFTER = 2;
+  var hook = window.__pumaStarting || {};  // tests: shorter intervals
+  var POLL_MS = hook.pollMs || 1000, SAY_EVERY_MS = hook.sayEveryMs || 15000;
+  var $ = function (id) { return document.getElementById(id); };
+  var service = $("starting").getAttribute("data-service") || "";
+  var note = $("waiting"), progress = $("progress"), typedNote = $("typed");
+  var said = "", saidAt = 0, failures = 0, stopped = false;
+  var typed = "";
+  try { typed = sessionStorage.getItem(KEY) || ""; } catch (e) { typed = ""; }
   function say(text) {
     if (text !== said) { progress.textContent = text; said = text; saidAt = Date.now(); }
+  }
+  function keep(text) {
+    typed = text;
+    try { sessionStorage.setItem(KEY, typed); } catch (e) { /* private mode: shown only */ }
+    typedNote.textContent = typed ? "Kept for the page (it goes in its message box once it loads): \\u201c" + typed + "\\u201d"
+      : "Nothing can be typed here yet: what you type is kept and put in the page once it loads.";
+  }
+  if (typed) { keep(typed); }
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) { return; }
+    if (e.key === "Backspace") { keep(typed.slice(0, -1)); e.preventDefault(); }
+    else if (e.key.length === 1) { keep(typed + e.key); if (e.key === " ") { e.preventDefault(); } }
+  });
+  document.addEventListener("paste", function (e) {
+    keep(typed + ((e.clipboardData && e.clipboardData.getData("text")) || ""));
+  });
+  // Envoy gone (Ctrl-C during start-up): said once, in the title and the status; checked on, slower.
+  function gone() {
+    failures += 1;
+    if (failures >= STOPPED_AFTER && !stopped) {
+      stopped = true;
+      document.title = "Stopped · PUMA";
+      $("heading").textContent = "The deployment stopped";
+      $("about").textContent = "Nothing answers at this address any more: the deployment stopped. Start it again (make run, or puma run); this page reloads itself once it answers.";
+      say("The deployment stopped; start it again with make run (or puma run).");
+    }
+    setTimeout(check, stopped ? POLL_MS * 3 : POLL_MS * 2);
+  }
+  function ownReady(d) {
+    var mine = service && d.services && d.services[service];
+    return Boolean(mine && mine.ready > 0);
   }
   function check() {
     fetch("/_puma/ready", {cache: "no-store", headers: {accept: "application/json"}}).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (d) {
+        failures = 0;
         var started = d.waiting_for && d.waiting_for.length === 0 && !d.stopping;
-        if (d.ready === true || started || (!("ready" in d) && r.status !== 503)) {
+        if (d.ready === true || ownReady(d) || started || (!("ready" in d) && r.status !== 503)) {
           say("Ready: loading the page.");
           location.reload();
+          return;
+        }
+        if (stopped) { location.reload(); return; }  // it answers again: the page (or this, starting)
+        if (d.stopping) {
+          document.title = "Stopping · PUMA";
+          say("The deployment is stopping; start it again with make run (or puma run) once it has stopped.");
+          setTimeout(check, POLL_MS);
           return;
         }
         var left = (d.waiting_for || []).slice().sort();
         var text = "Waiting for: " + left.join(", ") + ".";
         if (left.length && note.textContent !== text) { note.textContent = text; }
-        if (left.length && Date.now() - saidAt >= 15000) {
+        if (left.length && Date.now() - saidAt >= SAY_EVERY_MS) {
           say("Still starting: " + left.length + (left.length === 1 ? " service" : " services") + " to go.");
         }
-        setTimeout(check, 1000);
+        setTimeout(check, POLL_MS);
       });
-    }).catch(function () { setTimeout(check, 2000); });
+    }).catch(gone);
   }
-  setTimeout(check, 1000);
+  setTimeout(check, POLL_MS);
 })();
 </script>
 </body></html>
-"""
+""".replace("__TYPED_KEY__", STARTING_TYPED_KEY)
 
 
 def _starting_page() -> dict[str, Any]:

@@ -104,7 +104,7 @@ def test_web_chat_backend_switch_says_it_starts_a_new_conversation_and_keeps_the
 # What a reader sees of the conversation, item by item: who said what, each film card by title,
 # which backend served each turn and how long it took, whether each message has its time.
 # A card is part of the message proposing its film: listed right after that message.
-SHOWN = """() => [...document.querySelectorAll('#messages > li')]
+SHOWN = """() => [...document.querySelectorAll('#earlier > li, #messages > li')]
   .filter(li => li.dataset.role !== 'system')
   .flatMap(li => [
     ...(li.querySelector('.bubble') ? [[li.dataset.role, li.querySelector('.bubble').textContent,

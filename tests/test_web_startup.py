@@ -174,7 +174,9 @@ def test_web_page_opened_before_its_service_is_ready_says_starting_and_reloads(
         page = new_page()
         response = page.goto(f"{url}/")
         assert response.status == 503 and response.headers["content-type"].startswith("text/html")
-        assert page.inner_text("h1") == "Starting…" and "reloads itself once it is ready" in page.inner_text("body")
+        assert page.inner_text("h1") == "Starting…" and "reloads itself as soon as it is ready" in page.inner_text("body")
+        # Envoy wrote the route's service into it: the page reloads once THAT service is ready.
+        assert page.get_attribute("main", "data-service") == "home"
         page.wait_for_selector("text=Waiting for: home.")  # what it waits for, from /_puma/ready
         # Screen readers: the note is no live region (rewritten as services get ready, it was read out
         # every second of a start-up); the status says how many are left, at most every 15 s.

@@ -42,8 +42,9 @@ function describe(item, text) {
 }
 
 export class Log {
-  constructor(list, scroller, typing) {
-    Object.assign(this, { list, scroller, typing, atEnd: true });
+  // list: the live log's list; earlier: the list outside it, for a restored conversation.
+  constructor(list, scroller, typing, earlier) {
+    Object.assign(this, { list, scroller, typing, earlier, into: list, atEnd: true });
     // A message list that was showing its end keeps showing it when the composer grows or the
     // window shrinks (the scroller gets shorter, and the end would slide out of view).
     scroller.addEventListener("scroll", () => {
@@ -56,6 +57,23 @@ export class Log {
 
   clear() {
     this.list.replaceChildren();
+    this.earlier.replaceChildren();
+    this.earlier.hidden = true;
+  }
+
+  // A conversation shown again (a reload, a switch back): its messages go in the list before the
+  // live log, so no screen reader reads them all out (aria-busy alone left that to each reader);
+  // the caller says one line instead. Returns `show`'s result and how many items it added.
+  restoring(show) {
+    const before = this.earlier.childElementCount;
+    this.into = this.earlier;
+    try {
+      const result = show();
+      this.earlier.hidden = this.earlier.childElementCount === 0;
+      return { result, added: this.earlier.childElementCount - before };
+    } finally {
+      this.into = this.list;
+    }
   }
 
   // Changes to what is shown already (a restore in bulk, a message marked not sent), made while
@@ -91,7 +109,7 @@ export class Log {
       item.dataset.time = clockText(when);
       describe(item, `Sent at ${item.dataset.time}.`);
     }
-    this.list.append(item);
+    this.into.append(item);
     this.scrollToEnd();
     return item;
   }
@@ -103,7 +121,40 @@ export class Log {
     return this.quietly(() => this.flagNotSent(item, onResend));
   }
 
+  // A message the backend has not taken yet (it answered 503: starting, or the legacy server down):
+  // it must not look sent while the page waits. Flagged "Not sent yet" in words (screen readers:
+  // "You, not sent yet:"), quietly (the status line says what the page waits for); unflagged once
+  // it is answered, or flagged "Not sent" with Resend if the page gives up.
+  markWaiting(item) {
+    if (item.classList.contains("waiting") || item.classList.contains("not-sent")) return;
+    this.quietly(() => {
+      item.classList.add("waiting");
+      item.dataset.sent = "false";
+      item.querySelector(".visually-hidden").textContent = "You, not sent yet: ";
+      if (item.dataset.time) describe(item, `Typed at ${item.dataset.time}; not sent yet.`);
+      const flag = el("div", "not-sent-flag waiting-flag");
+      const label = el("span", "not-sent-label", "Not sent yet: waiting");
+      label.setAttribute("aria-hidden", "true");  // said once, by "You, not sent yet:" before the text
+      flag.append(label);
+      item.append(flag);
+    });
+  }
+
+  // It was taken after all (answered): an ordinary sent message again.
+  clearWaiting(item) {
+    if (!item.classList.contains("waiting")) return;
+    this.quietly(() => {
+      item.classList.remove("waiting");
+      delete item.dataset.sent;
+      item.querySelector(".visually-hidden").textContent = "You: ";
+      if (item.dataset.time) describe(item, `Sent at ${item.dataset.time}.`);
+      item.querySelectorAll(".waiting-flag").forEach((flag) => flag.remove());
+    });
+  }
+
   flagNotSent(item, onResend) {
+    item.classList.remove("waiting");
+    item.querySelectorAll(".waiting-flag").forEach((flag) => flag.remove());
     item.classList.add("not-sent");
     item.dataset.sent = "false";
     item.querySelector(".visually-hidden").textContent = "You, not sent: ";

@@ -13,6 +13,7 @@ import { short, statusText } from "./chat-status.js";
 import { Survey } from "./chat-survey.js";
 import { Saved } from "./chat-saved.js";
 import { speak } from "./live.js";
+import { counted } from "./format.js";
 
 const BACKENDS = {
   puma: { turn: "/agent", read: "/listener", label: "PUMA mesh" },
@@ -30,7 +31,7 @@ const ui = {
   logRegion: $("log"), surveyForm: $("survey-form"), surveySubmit: $("survey-submit"),
   typingStatus: $("typing-status"), announce: $("status-announce"),
 };
-const log = new Log($("messages"), ui.chat, $("typing"));
+const log = new Log($("messages"), ui.chat, $("typing"), $("earlier"));
 const outbox = new Outbox($("outbox"));
 const survey = new Survey(ui.surveyForm, $("survey-error"), ui.surveySubmit);
 const saved = new Saved("puma-chat", Object.keys(BACKENDS));
@@ -50,6 +51,7 @@ const chat = {
   id: null, turnNo: 0, ended: false, busy: false, generation: 0, filmId: null,
   queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, waitFrom: 0, waitingWhy: "",
   notice: "", noticeSpoken: "", noticeFresh: false, noticeBox: null, unrestored: null, watching: false,
+  restarting: false,
 };
 
 const label = (backend = chat.backend) => BACKENDS[backend].label;
@@ -152,6 +154,7 @@ function showWaiting(what, seconds = 0, why = "") {
   if (chat.waiting === names && chat.waitedS === seconds && chat.waitingWhy === why) return;
   Object.assign(chat, { waiting: names, waitedS: seconds, waitingWhy: why });
   setState("starting");
+  waitingTitle(names === "the legacy server" ? "Not answering" : "Starting");
   renderStatus();
   tickWaiting();
 }
@@ -175,8 +178,16 @@ function tickWaiting() {
 
 function doneWaiting() {
   chat.waiting = null;
+  waitingTitle("");
   setState("busy");
   renderStatus();
+}
+
+// The tab's title says what the page waits for, as after an outage (a background tab shows it):
+// "Not answering" while the legacy server does not, "Starting" while the mesh starts.
+function waitingTitle(what) {
+  if (ui.chat.hidden || chat.watching) return;  // the survey's own title; an outage's is set already
+  document.title = what ? `${what} · ${TITLES.chat}` : TITLES.chat;
 }
 
 // A message that was not sent goes back into the box, selected, so typing it again replaces it
@@ -234,14 +245,33 @@ async function watchRecovery(outcome, backend) {
       const state = await readiness();
       if (!isCurrent() || chat.busy || state.unknown) return;
       if (answersAgain(state, backend)) break;
+      if (!state.unreachable && state.waiting.length) showRestarting(state.waiting, backend);
     }
     const what = ui.input.value.trim() ? "press Enter to send what is in the box" : "you can send again";
     setNotice(`The ${label(backend)} answers again: ${what}.`);
     renderStatus();
   } finally {
     chat.watching = false;
+    chat.restarting = false;
     if (!ui.chat.hidden) document.title = TITLES.chat;
   }
+}
+
+// The deployment answers again, but is starting (`make run` again after a stop): said as start-up
+// (what it waits for, in the line and the title), not as an outage with "press Enter to try
+// again". Screen readers hear it once; the names left are shown as they change, not read out.
+function showRestarting(waiting, backend) {
+  const what = ui.input.value.trim() ? "press Enter and what is in the box is sent once it is ready"
+    : "what you send is answered once it is ready";
+  const line = `The ${label(backend)} is starting: waiting for ${waiting.join(", ")}…; ${what}.`;
+  if (!chat.restarting) {
+    chat.restarting = true;
+    setNotice(line, `The ${label(backend)} is starting again; ${what}.`);
+  } else if (chat.notice !== line) {
+    Object.assign(chat, { notice: line, noticeBox: ui.input.value });
+  }
+  document.title = `Starting · ${TITLES.chat}`;
+  renderStatus();
 }
 
 // ------------------------------------------------------------------ turns
@@ -300,7 +330,11 @@ async function turn(text, turnNo, bubble = null) {
     else announceTyping(false);
   };
   if (!chat.waiting) typing(true);
-  const onWait = (what, seconds, why) => { typing(false); showWaiting(what, seconds, why); };
+  const onWait = (what, seconds, why) => {
+    typing(false);
+    if (bubble) log.markWaiting(bubble);  // not taken yet: it must not look sent meanwhile
+    showWaiting(what, seconds, why);
+  };
   const outcome = await send(BACKENDS[backend].turn, { id: chat.id, text, mode: "false", turn_no: turnNo },
     { onWait, isCurrent });
   if (outcome.stale || !isCurrent()) return false;
@@ -315,6 +349,7 @@ async function turn(text, turnNo, bubble = null) {
     watchRecovery(outcome, backend);
     return false;
   }
+  if (bubble) log.clearWaiting(bubble);
   const reply = outcome.result.data;
   chat.turnNo = turnNo;
   chat.id = reply.userid || chat.id;
@@ -375,6 +410,7 @@ async function run(first) {
 function settle(ok) {
   chat.busy = false;
   chat.hurry = false;
+  if (chat.waiting) waitingTitle("");
   chat.waiting = null;
   log.showTyping(false);
   announceTyping(false);
@@ -447,9 +483,8 @@ async function resume(id, note) {
     chat.queue.unshift(...(inflight && inflight.text ? [inflight.text] : []), ...pending);
     return true;
   }
-  restore(outcome.result.data, backend, (saved.conversation(backend) || {}).turns || {});
+  restore(outcome.result.data, backend, (saved.conversation(backend) || {}).turns || {}, note);
   chat.id = id;
-  if (note) log.note(note);
   // Messages typed before the reload that the server never got are sent now, in order.
   const lost = inflight && inflight.text && outcome.result.data.turn_no < inflight.turnNo ? [inflight.text] : [];
   chat.queue.unshift(...lost, ...pending);
@@ -472,11 +507,14 @@ function keepUnrestored(id, outcome, backend, unsent) {
 
 // Each turn as it was shown: its messages with the turn's time, the film card it proposed after
 // the message naming it, and which backend served it (with how long it took, if this tab knows).
-function restore(data, backend, turns) {
-  const filmId = log.quietly(() => showHistory(data, backend, turns));  // shown, not read out again
+// Shown outside the live log, not read out again: screen readers hear one line, `note` (the switch
+// back) with how many messages came back.
+function restore(data, backend, turns, note = "") {
+  const { result: filmId, added } = log.restoring(() => showHistory(data, backend, turns));
   chat.turnNo = data.turn_no || (data.history || []).length;
   chat.filmId = filmId || (data.recommendation ? data.recommendation.id : null);
-  log.note("Your conversation so far, restored.");
+  log.note(added ? `${note || "Your conversation so far"}; ${counted(added, "earlier message")} restored.`
+    : `${note || "Your conversation so far, restored"}.`);
   if (data.signal === "end") endConversation();
 }
 
@@ -552,9 +590,13 @@ function switchBackend(name) {
   url.searchParams.set("backend", name);
   window.history.replaceState(null, "", url);
   const back = saved.conversation(name);
-  let note = back && back.id ? `Switched to the ${label(name)}: back to your conversation with it.`
+  // Back: one short line, completed with how many messages came back (restore); the switch's own
+  // description already says the other conversation is kept.
+  let note = back && back.id ? `Switched to the ${label(name)}: back to your conversation with it`
     : `Switched to the ${label(name)}: this is a new conversation.`;
-  if ((saved.conversation(before) || {}).id) note += ` Your conversation with the ${label(before)} is kept; switch back to continue it.`;
+  if (!(back && back.id) && (saved.conversation(before) || {}).id) {
+    note += ` Your conversation with the ${label(before)} is kept; switch back to continue it.`;
+  }
   openConversation(note);
 }
 
@@ -630,6 +672,23 @@ function bindEvents() {
   ui.restart.addEventListener("click", () => openConversation());
 }
 
+// What was typed on PUMA's "Starting…" page, shown while this page's service had no instance ready
+// (puma/localreplies.py keeps it in this key): it goes into the box, not lost, and the line says so.
+const STARTING_TYPED_KEY = "puma-starting-typed";
+
+function takeStartingDraft() {
+  let typed = "";
+  try {
+    typed = (sessionStorage.getItem(STARTING_TYPED_KEY) || "").trim();
+    sessionStorage.removeItem(STARTING_TYPED_KEY);
+  } catch (err) { /* no storage: nothing was kept */ }
+  if (!typed || chat.ended) return;
+  const box = ui.input.value.trim();
+  composer.set(box && box !== typed ? `${box} ${typed}` : typed);
+  setNotice("What you typed while the page loaded is in the box: press Enter to send it.");
+  renderStatus();
+}
+
 function init() {
   if (window.location.hash) {  // a reload on the survey: the conversation first (Next leads to it again)
     window.history.replaceState(null, "", window.location.pathname + window.location.search);
@@ -639,6 +698,7 @@ function init() {
   bindEvents();
   if (!coarsePointer()) ui.input.focus();  // ready to type; not on a touch screen (its keyboard)
   openConversation();
+  takeStartingDraft();
 }
 
 init();

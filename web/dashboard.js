@@ -401,13 +401,25 @@ function setTitle(state) {
   document.title = `${what ? `${what} · ` : ""}Mesh dashboard · PUMA`;
 }
 
-// A service's state in words, for the polite announcement of a change: "ready", "not ready: why"
-// (the first clause of its reason), or "no ready instance".
+// A service's state in words, for the polite announcement of a change and its link, first on the
+// page: "ready", "not ready: why" (the gist of its reason), or "no ready instance".
 function serviceState(svc) {
   const why = (svc.not_ready || [])[0];
-  if (why) return `not ready: ${why.split(/[:;(]/)[0].trim()}`;
-  if (svc.degraded) return `degraded: ${svc.degraded.split(/[:;(]/)[0].trim()}`;
+  if (why) return `not ready: ${gist(why)}`;
+  if (svc.degraded) return `degraded: ${gist(svc.degraded)}`;
   return svc.ready > 0 ? "ready" : "no ready instance";
+}
+
+// What a reason says first: its opening clause, without the instance it is about ("instance 1: the
+// legacy socket server is unreachable: nothing accepts ..." -> "the legacy socket server is
+// unreachable"), as what a screen reader hears first must say why; a clause of a word or three
+// that only names what the rest is about ("the legacy server: nothing accepts ...") keeps the next.
+function gist(reason) {
+  const text = String(reason).replace(/^\s*instances? [\d, ]+(?:\([^)]*\))?:\s*/, "").trim();
+  const clauses = text.split(/(?::\s|;|\s\()/).map((c) => c.trim()).filter(Boolean);
+  if (!clauses.length) return text;
+  const words = (c) => c.split(/\s+/).length;
+  return words(clauses[0]) < 4 && clauses.length > 1 ? `${clauses[0]}: ${clauses[1]}` : clauses[0];
 }
 
 // Screen readers hear a service going down or coming back (a polite status, once per change; none
