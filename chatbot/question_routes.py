@@ -14,6 +14,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from chatbot.answering import asked_film
+from chatbot.question_topics import ONE_WORD_TOPICS, QUESTION_TOPICS
 from chatbot.text import fold
 from chatbot.titles import normalise_title, sequel_key, split_title_year
 
@@ -225,8 +226,12 @@ def _names_fact(topics: list[str], nlu: Mapping[str, Any]) -> bool:
     """"hmm whats the runtime", "who's the lead?" before any film: a question naming a fact
     of a film asks about one (none is proposed yet), never answers the open question; the
     fact and no wish ("whats the rating" at any question) waives nothing."""
-    return bool(topics) and all(t in _NO_FILM_FACTS for t in topics) and not (
-        nlu.get("constraints"))
+    if not topics or not all(t in _NO_FILM_FACTS for t in topics) or nlu.get("constraints"):
+        return False
+    words = [str(w) for w in nlu.get("words") or ()]  # the fact named, not a "who" alone
+    text = f" {' '.join(words)} "  # ("that one has X, who I told you I hate": no question)
+    return any(w in ONE_WORD_TOPICS for w in words) or any(
+        f" {p} " in text for phrases in QUESTION_TOPICS.values() for p in phrases)
 
 
 # the facts a question can ask of a film not proposed yet
