@@ -66,6 +66,7 @@ from chatbot.seen import seen_said
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input, lines_as_commas
+from chatbot.title_mentions import with_loose_title
 from chatbot.viewers import all_of
 
 log = logging.getLogger(__name__)
@@ -226,6 +227,8 @@ class DialogManager(SideActs, ClosingActs):
         understanding = with_reference(self._parts.nlu(text, stage if stage in SLOTS else None),
                                        self._parts.db.find_title)
         understanding = self._in_context(understanding, state)  # "a western with Stewart"
+        if stage in SLOTS:  # "forest gump", "star wars" alone: the film liked
+            understanding = with_loose_title(understanding, text, self._parts.db.find_title)
         if stage in _FOLLOW_UPS:  # "fistful of dollars it is": a film shown, taken by name
             understanding["taken"] = self._taken(state, text)
         rest = str(understanding.get("rest") or "")

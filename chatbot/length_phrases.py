@@ -27,6 +27,12 @@ _AT_MOST_AFTER = ("max", "maximum", "tops", "at most", "or less", "or shorter", 
                   "at the most", "or so max")
 _AT_LEAST_AFTER = ("minimum", "at least", "or more", "or longer", "plus", "or over")
 _BUDGET = frozenset("only just maybe say max".split())  # "just 90 min": at most that
+# a length "and a bit" is some minutes more than it, as people mean it ("an hour and a bit")
+AND_A_BIT = (10, 20)
+_AND_A_BIT = frozenset((("and", "a", "bit"), ("and", "a", "little"), ("and", "a", "tad")))
+# "a bit over two hours" is a few minutes to a quarter hour or so past it, never any length past it
+SLIGHTLY = (5, 20)
+_A_BIT = frozenset((("a", "bit"), ("a", "little"), ("a", "tad"), ("little", "bit")))
 # "about 90 minutes", "around two hours", "like 90 min", "90 minutes or so": a range around it
 _APPROX = frozenset("about around roughly approximately approx circa ish like".split())
 _TOO_LONG = frozenset("long lengthy shorter overlong".split())
@@ -63,6 +69,8 @@ def runtime_ranges(tokens: Sequence[str]) -> list[tuple[int, int, int | None, in
         if found and i < found[-1][1]:
             continue
         hit = _duration_at(tokens, i) or _bound_after_at(tokens, i) or _length_word_at(tokens, i)
+        if hit is not None and _next(tokens, hit[1] - 1) == "long":  # "an hour and a bit long":
+            hit = (hit[0], hit[1] + 1, hit[2], hit[3])  # the length's unit, no wish for long films
         if hit is not None:
             found.append(hit)
     return found
@@ -86,6 +94,9 @@ def _duration_at(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, i
             value, end = amount
             strict = phrase in ("under", "less than", "shorter than", "below", "over",
                                 "more than", "longer than", "above")
+            if _slightly_before(tokens, i) and strict:  # "a bit over 2 hours": 125 to 140
+                return (i, end, value - SLIGHTLY[1], value - SLIGHTLY[0]) if at_most else (
+                    i, end, value + SLIGHTLY[0], value + SLIGHTLY[1])
             if at_most:
                 return i, end, None, value - 1 if strict else value
             return i, end, value + 1 if strict else value, None
@@ -104,6 +115,8 @@ def _bound_after_at(tokens: Sequence[str], i: int
             words = phrase.split()
             if list(tokens[end : end + len(words)]) == words:
                 return (i, end + len(words), None, value) if at_most else (i, end + len(words), value, None)
+    if tuple(tokens[end : end + 3]) in _AND_A_BIT:  # "an hour and a bit": 70 to 80, not 60
+        return i, end + 3, value + AND_A_BIT[0], value + AND_A_BIT[1]
     too_long = too_long_after(tokens, end)  # "130 minutes is a little long": shorter than that
     if too_long:
         return i, too_long, None, value - 1
@@ -117,6 +130,11 @@ def _bound_after_at(tokens: Sequence[str], i: int
     if alone or budget or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that
         return i, end, None, value
     return None
+
+
+def _slightly_before(tokens: Sequence[str], i: int) -> bool:
+    """"a bit", "a little", "just", "slightly" said right before "over" / "under"."""
+    return tokens[i - 1 : i] in (["just"], ["slightly"]) or (i >= 2 and tuple(tokens[i - 2 : i]) in _A_BIT)
 
 
 def _length_word_at(tokens: Sequence[str], i: int

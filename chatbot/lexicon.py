@@ -195,6 +195,15 @@ TOPIC_WORDS = tuple("""christmas xmas thanksgiving easter valentine valentines h
     "academy award", "oscar winner", "oscar winning", "golden globe", "best picture",
     "based on a book", "foreign language", "art house",
     "new year", "new years")
+
+
+def _as_genre(genre: str, note: str) -> dict:
+    """A subject searched as a genre: the genre wished for, or left out when refused."""
+    return {"constraints": [{"slot": "genre", "values": [genre], "exclude": False}],
+            "negated": [{"slot": "genre", "values": [genre], "exclude": True}],
+            "note": note, "negated_note": note.replace("look for", "leave out")}
+
+
 # Film wishes the catalogue can only approximate: phrase -> (constraints, what the bot says).
 # A phrase inside a negation ("not too violent") is read by its ``"negated"`` entry instead.
 APPROXIMATIONS: dict[str, dict] = {
@@ -252,6 +261,22 @@ APPROXIMATIONS: dict[str, dict] = {
     "topic": {"constraints": [], "negated": [],
               "note": "I can't search by topic, setting, country or award; I can go by genre, "
                       "actors, directors, years, length and rating, or films it should be like."},
+    # subjects and studios the catalogue has no field for, searched as the genre they mostly
+    # are, and said so ("pixar stuff" is no genre the catalogue has; animation is)
+    **{key: _as_genre(genre, note) for key, genre, note in (
+        ("aliens", "sci-fi", "I can't search for aliens, so I'll look for sci-fi films."),
+        ("space", "sci-fi", "I can't tell where a film is set, so I'll look for sci-fi films."),
+        ("studio", "animation", "I can't tell which studio made a film, so I'll look for "
+                                "animated films."),
+        ("disney", "family", "I can't tell which studio made a film, so I'll look for family "
+                             "films."),
+        ("true story", "biography", "I can't tell whether a film is a true story, so I'll look "
+                                    "for biographies."),
+        ("zombies", "horror", "I can't search for zombies, so I'll look for horror films."),
+        ("vampires", "horror", "I can't search for vampires, so I'll look for horror films."),
+        ("heist", "crime", "I have no heist category, so I'll look for crime films."),
+        ("robots", "sci-fi", "I can't search for robots, so I'll look for sci-fi films."),
+    )},
     "sensitive": {"constraints": [{"slot": "genre", "values": ["horror", "thriller"],
                                    "exclude": True}],
                   "note": "Someone watching frightens easily, so I'll leave out horror films and "
@@ -293,6 +318,21 @@ APPROXIMATION_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(("black and white", "b w", "silent"), "old look"),
     **dict.fromkeys(("live action", "live actors", "real actors"), "live action"),
     **dict.fromkeys(TOPIC_WORDS, "topic"),
+    **dict.fromkeys(("aliens", "alien invasion", "extraterrestrials", "extraterrestrial", "ufo",
+                     "ufos"), "aliens"),
+    **dict.fromkeys(("outer space", "in space", "set in space", "space movie", "space movies",
+                     "space film", "space films", "spaceship", "spaceships", "astronauts",
+                     "astronaut"), "space"),
+    **dict.fromkeys(("pixar", "dreamworks", "ghibli", "studio ghibli"), "studio"),
+    **dict.fromkeys(("disney",), "disney"),
+    **dict.fromkeys(("true story", "a true story", "true stories", "based on a true story",
+                     "real events", "true events", "based on real events", "real life story",
+                     "really happened"), "true story"),
+    # not "zombie", "vampire", "robot" alone: "zombie soldiers" is a genre modifier (horror action)
+    **dict.fromkeys(("zombies", "undead"), "zombies"),
+    **dict.fromkeys(("vampires",), "vampires"),
+    **dict.fromkeys(("heist", "heists", "robbery", "bank robbery"), "heist"),
+    **dict.fromkeys(("robots", "androids", "cyborgs"), "robots"),
     # someone watching is easily frightened: a wish against scary films, never for them
     **dict.fromkeys(("scared easily", "scares easily", "gets scared", "get scared",
                      "easily scared", "easily frightened", "frightened easily", "frightens easily",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chatbot.replies import acknowledges_only
+from chatbot.replies import acknowledges_only, declines_with_thanks
 
 POSITIVE = 0.3
 NEGATIVE = -0.3
@@ -29,17 +29,20 @@ def answer_act(stage: str, answer: str) -> str:
     table = {
         "watched": {"yes": "ask_another", "no": "ask_like", "another": "next",
                     "unsure": "ask_like", "liked": "accept", "disliked": "reject",
-                    "will_watch": "accept"},
+                    "will_watch": "accept", "no_thanks": "bye"},
         "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject",
-                 "liked": "accept", "disliked": "reject", "will_watch": "accept"},
+                 "liked": "accept", "disliked": "reject", "will_watch": "accept",
+                 "no_thanks": "reject"},
         "another": {"yes": "next", "no": "bye", "another": "next", "unsure": "next",
-                    "liked": "next", "disliked": "bye", "will_watch": "accept"},
+                    "liked": "next", "disliked": "bye", "will_watch": "accept",
+                    "no_thanks": "bye"},
     }
     return table.get(stage, {}).get(answer, "not_understood")
 
 
 def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = "") -> str:
-    """``yes``/``no``/``another``/``unsure``, or ``liked``/``disliked`` when the words or the
+    """``yes``/``no``/``another``/``unsure``, ``no_thanks`` ("no thank you": the film declined
+    at "have you watched it?"), or ``liked``/``disliked`` when the words or the
     tone judge the film ("perfect", "yeah it sucks", "that sounds awful"), else ``unknown``.
     At "have you watched it?" what the words say about watching comes first ("saw it on a
     plane": yes; "only the trailer": unsure)."""
@@ -50,6 +53,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "another"
     if nlu.get("watching") == "future":  # "I'll watch it tonight": taken, never "seen it"
         return "will_watch"
+    if stage == "watched" and declines_with_thanks(nlu.get("words") or ()):
+        return "no_thanks"  # "no thank you": the film declined, not "no, not seen it"
     if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
         return "unsure"  # "ok" after an answer to a question: no yes to having watched it
     if stage == "watched" and nlu.get("watching") == "yes" and verdict == "liked":

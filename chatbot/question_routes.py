@@ -14,6 +14,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from chatbot.answering import asked_film
+from chatbot.question_topics import ONE_WORD_TOPICS, QUESTION_TOPICS
 from chatbot.text import fold
 from chatbot.titles import normalise_title, sequel_key, split_title_year
 
@@ -59,8 +60,8 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
             return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people,
                     "ratings": ratings}
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
-        about = nlu.get("interrogative") and (nlu.get("about_film") or topics == ["quality"] and not (
-            nlu.get("constraints"))) and not (
+        about = nlu.get("interrogative") and (nlu.get("about_film") or _names_fact(
+            topics, nlu)) and not (
             nlu.get("request") or nlu.get("film_ask") or nlu.get("people"))  # "my son is 12,
         # what could he watch?", "a guy relives one day, Bill Murray was in it?": a request;
         # "what's the score on rotten tomatoes?": a figure of a film not proposed yet
@@ -244,6 +245,23 @@ def _role_of(nlu: Mapping[str, Any], asked: str) -> str:
 def _names_wishes(nlu: Mapping[str, Any]) -> bool:
     return bool(nlu.get("constraints") or nlu.get("people") or nlu.get("titles")
                 or nlu.get("title") or nlu.get("notes") or nlu.get("seen_titles"))
+
+
+def _names_fact(topics: list[str], nlu: Mapping[str, Any]) -> bool:
+    """"hmm whats the runtime", "who's the lead?" before any film: a question naming a fact
+    of a film asks about one (none is proposed yet), never answers the open question; the
+    fact and no wish ("whats the rating" at any question) waives nothing."""
+    if not topics or not all(t in _NO_FILM_FACTS for t in topics) or nlu.get("constraints"):
+        return False
+    words = [str(w) for w in nlu.get("words") or ()]  # the fact named, not a "who" alone
+    text = f" {' '.join(words)} "  # ("that one has X, who I told you I hate": no question)
+    return any(w in ONE_WORD_TOPICS for w in words) or any(
+        f" {p} " in text for phrases in QUESTION_TOPICS.values() for p in phrases)
+
+
+# the facts a question can ask of a film not proposed yet
+_NO_FILM_FACTS = frozenset({"quality", "runtime", "year", "cast", "leads", "cast_more", "director",
+                            "mpaa", "plot"})
 
 
 def _asks_instead(nlu: Mapping[str, Any]) -> bool:

@@ -26,12 +26,14 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
              "what it is about", "what is the story"),
     "runtime": ("how long", "runtime", "run time", "how many minutes", "the length",
                 "is it long", "is it short", "is that long", "too long", "how many hours",
+                "running time", "how many mins", "how many hrs", "how lengthy",
                 # learners' forms: "how much time it dure?", "how much time is it"
                 "how much time", "how much long", "it dure", "it last", "does it last"),
     "year": ("when did it come out", "when was it", "what year", "which year", "how old is it",
              "release date", "when did that come out", "released when", "came out when",
              "is it new", "is it old", "is it recent", "what decade", "when was that",
-             "year is it", "year was it", "year is that",
+             "year is it", "year was it", "year is that", "what is the year", "whats the year",
+             "release year", "year of release", "year did it come out",
              # "how old is that one?": the film's age, not the bot's (that is "how old are you")
              "how old is that", "how old is this", "how old is the movie", "how old is the film"),
     "quality": ("is it any good", "any good", "is it good", "is that good", "critics",

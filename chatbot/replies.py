@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 _ACKNOWLEDGEMENTS = frozenset("ok okay k kk okie oki okey alright cool right got it i see "
-                              "noted understood gotcha ah oh hmm".split())
+                              "noted understood gotcha ah oh hmm fine".split())
 _SLOT_WORDS = {
     "actor": frozenset("actor actors actress actresses star stars cast one anyone".split()),
     "director": frozenset("director directors filmmaker".split()),
@@ -30,6 +30,15 @@ def acknowledges_only(words: Sequence[str]) -> bool:
 
 
 _REFUSING = frozenset("no nah nope na naw nay".split())
+_THANKS = frozenset("thanks thank you thx ty cheers though tho anyway im i am good ok okay".split())
+
+
+def declines_with_thanks(words: Sequence[str]) -> bool:
+    """"no thank you", "nah thanks, i'm good": the proposal declined politely, and nothing
+    else said (no verb of watching, no wish)."""
+    return bool(words) and words[0] in _REFUSING and any(w in ("thanks", "thank", "thx", "ty")
+                                                         for w in words[1:]) and all(
+        w in _THANKS for w in words[1:])
 _INDIFFERENT = frozenset((("not", "fussed"), ("not", "bothered"), ("dont", "care"),
                           ("dont", "mind"), ("no", "idea"), ("no", "clue"), ("not", "really"),
                           ("doesnt", "matter"), ("whatever", "but"), ("anyone", "but")))

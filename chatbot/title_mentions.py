@@ -17,7 +17,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from chatbot.text import fold
+from rapidfuzz import fuzz
+
+from chatbot.text import english_words, fold
+from chatbot.titles import normalise_title
 
 MAX_WORDS = 6
 PHRASE_ZIPF = 4.7  # a run of words is plainly a title when one is rarer than this ("wars")
@@ -100,3 +103,59 @@ def lone_title(text: str, exact: Callable[[str], str | None], common: Mapping[st
     if len(content) == 1:
         return title if common.get(content[0], 0.0) < LONE_ZIPF else None
     return title if min(common.get(w, 0.0) for w in content) < PHRASE_ZIPF else None
+
+
+CLOSE_TITLE = 85  # rapidfuzz ratio: a whole answer this close to a title is that title misspelt
+# what a reading found that makes an answer more than a film named alone
+_READ = ("constraints", "people", "titles", "title", "seen_titles", "wanted_title", "question",
+         "social", "asked_title", "notes", "correction", "help", "film_ask", "indifferent")
+
+
+def with_loose_title(understanding: dict, text: str,
+                     find_title: Callable[[str], Mapping[str, object] | None]) -> dict:
+    """An answer that is nothing but a film misspelt or named by its series ("forest gump",
+    "the dark knigth", "star wars", "harry potter lol"), which no other reading took: the
+    film liked, as ``lone_title`` reads a title spelt right. ``find_title`` is the
+    catalogue's (typos and a series' start tolerated); everyday words alone ("funny",
+    "nothing") are never a film so found."""
+    if understanding.get("intent") not in ("unknown", "greeting", None) or any(
+            understanding.get(k) for k in _READ):
+        return understanding
+    liked = _LIKED.search(text)  # "hey, i loved the shawshank redemtion and forest gump"
+    items = _LIST_JOINS.split(text[liked.end():]) if liked else [text]
+    titles = [_loose_title(item, find_title, english_words()) for item in items]
+    if not all(titles) or understanding.get("intent") == "greeting" and not liked:
+        return understanding
+    found = list(dict.fromkeys(t for t in titles if t))
+    return dict(understanding, intent="unknown", title=found[0], titles=found, unknown_person=None)
+
+
+# "i (really) loved X and Y", "my fav movie is X", "big fan of X": films named as liked
+_LIKED = re.compile(r"\b(?:(?:i|we)\s+(?:\w+\s+)?(?:loved?|liked?|enjoyed|adored?|dig)|"
+                    r"(?:fav(?:ou?rite)?s?|fave)(?:\s+(?:movies?|films?))?(?:\s+(?:is|are|was|were))?|"
+                    r"(?:big|huge)\s+fan\s+of)\s+", re.I)
+_LIST_JOINS = re.compile(r"\s*(?:,|&|\band\b|\bor\b|\bplus\b)\s*", re.I)
+
+
+def _loose_title(text: str, find_title: Callable[[str], Mapping[str, object] | None],
+                 common: Mapping[str, float]) -> str | None:
+    words = [w for w in (_EDGE.sub("", w) for w in text.split()) if w]
+    while words and fold(words[0]) in _FILLERS:
+        words = words[1:]
+    while words and fold(words[-1]) in _FILLERS:
+        words = words[:-1]
+    content = [fold(w) for w in words if fold(w) not in _ARTICLES]
+    if not content or len(words) > MAX_WORDS or all(w in _FILM_WORDS for w in content):
+        return None
+    if len(content) == 1 and common.get(content[0], 0.0) >= LONE_ZIPF:
+        return None  # "funny": Funny Face is no film a one-word answer names
+    said = " ".join(words)
+    movie = find_title(said)
+    if movie is None:
+        return None
+    title = str(movie["title"])
+    key, found = normalise_title(said), normalise_title(title)
+    if found == key or found.startswith(f"{key} "):
+        return title  # the whole title, or a series' first words ("star wars")
+    misspelt = any(common.get(w, 0.0) < LONE_ZIPF for w in content)  # "gump", "knigth"
+    return title if misspelt and fuzz.ratio(key, found) >= CLOSE_TITLE else None  # "good ones": no Good News

@@ -23,6 +23,9 @@ _BARE_NO = (("havent",), ("hasnt",), ("have", "not"), ("has", "not"), ("not", "y
 _CHECK_OUT = frozenset((("it", "out"), ("that", "out"), ("this", "out"), ("them", "out")))
 _PAST = frozenset("saw seen watched".split())
 _DENIERS = frozenset("not never no isnt wasnt havent hasnt didnt nope nah".split())
+# a no said as the answer ("no i've seen that", "nope seen it", "nah watched it already")
+# refuses the film, not the verb after it: the verb says whether it was watched
+_ANSWER_NOS = frozenset("no nope nah".split())
 # before "watch" / "see": what makes it the future or an intention ("I'll", "gonna", "want to");
 # folded, "we'll" is "well" and "she'll" "shell"
 _FUTURE = frozenset("will ll ill well shell hell youll theyll gonna going wanna want shall "
@@ -84,7 +87,7 @@ def _reading(words: Sequence[str], i: int) -> str:
         return "future"
     if words[i] in ("watching", "putting", "put") and words[i - 1 : i] != ["not"] and not set(before) & _PAST_AUX:
         return "future"  # "watching it tonite", "putting it on now": a plan, not a memory
-    if set(words[max(0, i - 3) : i]) & _DENIERS:
+    if set(words[max(0, i - 3) : i]) & _DENIERS - _ANSWER_NOS:
         return "no"
     if words[i] == "check":  # "check it out": a plan, not a memory
         return "future"
