@@ -135,6 +135,7 @@ from chatbot.questions import (
     object_text,
     superlative,
 )
+from chatbot.rating_steps import rating_step_hits
 from chatbot.ratings import names_rating, rating_hits
 from chatbot.remarks import (
     clause_question_topics,
@@ -260,6 +261,8 @@ class Understander:
         for start, end in mentioned:
             used.update(range(start, end))
         allowed = permission_mask(tokens)  # "black and white is fine": no limit
+        # "a tamer one", "a lower rating": a step from the film on the table's rating
+        hits += [(s, e, dict(c, _fixed=True)) for s, e, c in rating_step_hits(tokens, used)]
         hits += self._approximate([t if not a else "\0" for t, a in zip(tokens, allowed, strict=True)],
                                   negated, used, notes)
         outside: list[str] = []
