@@ -53,6 +53,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.liking import liked_seen
 from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
 from chatbot.pushback import note as complaint_note
@@ -170,6 +171,12 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                 "suggest": None}  # "I saw it as a kid", "yes, in the 90s": an answer
     wished = bool(plan["added"] or plan["replaced"] or nlu.get("titles") or nlu.get("title")
                   or nlu.get("seen_titles"))
+    missing = not_wished(nlu.get("relaxed") or (), state.get("wishes") or ())
+    if missing and not wished and not state.get("suggestion"):  # "forget the horror part"
+        return decision | _wish_act(stage, nlu, plan, sentiment) | {"not_wished": missing}
+    if stage in ANSWER_STAGES and fits_current(plan, state.get("current"), nlu.get("words") or ()) and (
+            nlu.get("watching") != "yes" and nlu.get("verdict") != "disliked" and nlu.get("intent") != "no"):
+        decision["keep_current"] = True  # "r rated" while an R film is shown: it stays
     suggestion = state.get("suggestion")
     # An answer naming one of the choices offered ("wes" to "Did you mean Wes Anderson, Paul Thomas
     # Anderson or ...?") picks it, even where the same words alone would be a new question of their

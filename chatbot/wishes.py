@@ -320,8 +320,8 @@ def _retract(wishes: list[dict], exclusion: dict) -> list[dict]:
         if wish["slot"] != exclusion["slot"] or wish["exclude"] or "values" not in wish:
             continue
         kept = [v for v in wish["values"] if v not in exclusion["values"]]
-        if len(kept) < len(wish["values"]):
-            gone.append(dict(wish))
+        if len(kept) < len(wish["values"]):  # "drop horror" of "horror or thriller": horror went
+            gone.append(dict(wish, values=[v for v in wish["values"] if v not in kept]))
             wishes.remove(wish)
             if kept:
                 wishes.append(dict(wish, values=kept))

@@ -163,7 +163,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "rating_steps",
          # round 14 (d27): "darker", "lighter", "less cheesy" against the film on the table:
          # another film, genres where honest, the mood said unknowable, no wish dropped
-         "tone_steps")
+         "tone_steps",
+         # round 14 (d27): "drop horror" gives up exactly that wish, and says so (or that it
+         # was never asked for); a wish said again that the film shown meets keeps that film
+         "drop_exactly", "repeat_fits")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
