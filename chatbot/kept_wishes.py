@@ -21,6 +21,7 @@ from typing import Any
 from chatbot.constraints import holds
 
 # words asking for a film other than the one shown, whatever wish comes with them
+_PEOPLE = ("actor", "director")
 _ANOTHER = frozenset("another else different next other instead new".split())
 
 
@@ -31,8 +32,8 @@ def not_wished(relaxed: Sequence[Mapping[str, Any]], wishes: Sequence[Mapping[st
     with no wish at all ("scrap the 90s thing" with no years wished)."""
     missing: list[dict[str, Any]] = []
     for gone in relaxed:
-        if gone.get("permit") or gone.get("clear") or gone.get("whole"):
-            continue
+        if gone.get("permit") or gone.get("clear") or gone.get("whole") or gone["slot"] in _PEOPLE:
+            continue  # "Tom Hanks is ok": a permission, not a wish given up
         same_slot = [w for w in wishes if w["slot"] == gone["slot"]]
         if "values" in gone:
             held = {v for w in same_slot for v in w.get("values") or ()}
@@ -51,6 +52,6 @@ def fits_current(plan: Mapping[str, Any], film: Mapping[str, Any] | None,
     added = list(plan.get("added") or ())
     if not film or film.get("id") is None or not added or plan.get("replaced") or plan.get("suggest"):
         return False
-    if _ANOTHER & set(words):
+    if _ANOTHER & set(words) or any(w.get("exclude") for w in added):  # a refusal moves on
         return False
     return all(holds(w, film) for w in plan.get("wishes") or ())

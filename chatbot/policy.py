@@ -174,7 +174,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     missing = not_wished(nlu.get("relaxed") or (), state.get("wishes") or ())
     if missing and not wished and not state.get("suggestion"):  # "forget the horror part"
         return decision | _wish_act(stage, nlu, plan, sentiment) | {"not_wished": missing}
-    if stage in ANSWER_STAGES and fits_current(plan, state.get("current"), nlu.get("words") or ()) and (
+    if stage in ANSWER_STAGES and not state.get("suggestion") and fits_current(
+            plan, state.get("current"), nlu.get("words") or ()) and (
             nlu.get("watching") != "yes" and nlu.get("verdict") != "disliked" and nlu.get("intent") != "no"):
         decision["keep_current"] = True  # "r rated" while an R film is shown: it stays
     suggestion = state.get("suggestion")
@@ -266,7 +267,8 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
         return None
     wished = [v for w in state.get("wishes") or () if w["slot"] == "genre" and not w["exclude"]
               for v in w.get("values") or ()]
-    if found.get("tones"):  # "darker", "something lighter": another film, the mood said unknowable
+    if found.get("tones") and not any(found[k] for k in ("genres", "excess", "minor_part", "studios")):
+        # "darker", "something lighter": another film, the mood said unknowable
         return _tone_act(stage, state, nlu, sentiment, wished)
     if nlu.get("interrogative"):  # "it's not scary, right?" asks; "kind of sad, no?" objects
         found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
