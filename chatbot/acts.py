@@ -152,7 +152,9 @@ _ABOUT_TABLE = PhraseTable((*_QUANTITY_ASKS, ("that", "is"), ("thats",), ("it", 
 _INSIDE_TABLE = PhraseTable((("in", "it"), ("in", "this"), ("in", "that"), ("in", "there")))
 _REQUEST_WORDS = PhraseTable((("another",), ("something",), ("anything",), ("one", "with"),
                               ("one", "from"), ("else",), ("instead",), ("different",),
-                              ("other", "one"), ("show", "me")))
+                              ("other", "one"), ("show", "me"),
+                              # "one that's a bit milder?": another film, described
+                              ("one", "thats"), ("one", "that", "is"), ("one", "which", "is")))
 
 
 def question_topics(tokens: Sequence[str], raw: str) -> list[str]:

@@ -305,6 +305,8 @@ class DialogManager(SideActs, ClosingActs):
             people = [w["slot"] for w in added if w["slot"] in ("actor", "director")]
             state["last_slot"] = people[-1] if people else state.get("last_slot")
             out.append(nlg.acknowledge(added, replaced))
+        if decision.get("not_wished"):  # "drop horror" with no horror asked for
+            out.append(nlg.not_wished(decision["not_wished"]))
         out.extend(decision.get("notes") or ())
         if decision.get("unknown_person"):
             out.append(nlg.unknown_person(decision["unknown_person"]))
@@ -523,13 +525,18 @@ class DialogManager(SideActs, ClosingActs):
         self._recommend(state, rng, out)
 
     def _refine(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        """New wishes while a film is on the table: take them and propose another film."""
+        """New wishes while a film is on the table: take them and propose another film (or,
+        when the film shown already meets them all, keep it and ask on)."""
         if not self._record_wishes(state, decision, out):
             self._ask_again(state, rng, out)
             return
         if state.get("suggestion"):
             return  # the "Did you mean ...?" is the question
         current = state["current"] or {}
+        if decision.get("keep_current") and current.get("title"):
+            out.append(nlg.already_fits(str(current["title"])))
+            self._ask_again(state, rng, out)
+            return
         if decision.get("reject") and current.get("id") is not None \
                 and current["id"] not in state["rejected"]:
             state["rejected"].append(current["id"])

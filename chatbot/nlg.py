@@ -304,6 +304,18 @@ def acknowledge(added: Any, replaced: Sequence[Mapping[str, Any]] = ()) -> str:
     return end_sentence(f"Got it: {join_words(named)}") if named else ""
 
 
+def already_fits(title: str) -> str:
+    """A wish said again that the film on the table meets: it stays."""
+    return f"{title} already fits that, so I'll keep it on the table."
+
+
+def not_wished(wishes: Sequence[Mapping[str, Any]]) -> str:
+    """Wishes given up that were never made: said so, nothing else changes."""
+    named = join_words([describe_wish(w) for w in wishes])
+    return (f"You hadn't asked for {named}, so there was nothing to drop; your other wishes "
+            "stay as they were.")
+
+
 def _plain_one(wish: Mapping[str, Any]) -> bool:
     """A single value asked for in a slot that can hold several ("the actors A and B")."""
     return (wish["slot"] in PLURAL_LABELS and not wish.get("exclude")

@@ -135,7 +135,8 @@ from chatbot.questions import (
     object_text,
     superlative,
 )
-from chatbot.ratings import rating_hits
+from chatbot.rating_steps import rating_step_hits
+from chatbot.ratings import names_rating, rating_hits
 from chatbot.remarks import (
     clause_question_topics,
     mark_besides,
@@ -211,11 +212,12 @@ class Understander:
                                     lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
 
     def _said_title(self, said: str) -> str | None:
-        """The title said; a kind of film ("romantic comedy please") is no title asked for."""
-        return None if self._wish_word(fold(said)) else self._titles.exact(said)
+        """The title said; a kind of film ("romantic comedy please") or a rating ("no R
+        please") is no title asked for."""
+        return None if self._wish_word(fold(said)) or names_rating(fold(said)) else self._titles.exact(said)
 
     def _started(self, said: str) -> str | None:  # "four weddings": the long title it starts
-        return None if self._wish_word(fold(said)) else self._titles.started(said)
+        return None if self._wish_word(fold(said)) or names_rating(fold(said)) else self._titles.started(said)
 
     def _everyday(self, said: str, raw: str) -> bool:  # "and love it", "before the end"
         return everyday_phrase(said, raw, lambda w: self._common.get(w, 0.0))
@@ -259,6 +261,8 @@ class Understander:
         for start, end in mentioned:
             used.update(range(start, end))
         allowed = permission_mask(tokens)  # "black and white is fine": no limit
+        # "a tamer one", "a lower rating": a step from the film on the table's rating
+        hits += [(s, e, dict(c, _fixed=True)) for s, e, c in rating_step_hits(tokens, used)]
         hits += self._approximate([t if not a else "\0" for t, a in zip(tokens, allowed, strict=True)],
                                   negated, used, notes)
         outside: list[str] = []

@@ -50,19 +50,22 @@ said with the act (approximated wishes); ``keep_suggestion`` asks a pending "Did
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.liking import liked_seen
 from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
 from chatbot.pushback import note as complaint_note
 from chatbot.question_routes import ANSWER_STAGES, people_besides_title, rating_checks
 from chatbot.question_routes import question as route_question
+from chatbot.rating_steps import step_note
 from chatbot.remarks import without_remarks
 from chatbot.replies import declines_slot
 from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
 from chatbot.text import fold
+from chatbot.tone_steps import lightens, tone_note
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
 SLOTS = ("genre", "actor", "director", "mpaa")
@@ -162,11 +165,19 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if state.get("suggestion"):  # "no johnny depp" to "Did you mean Jonny Lee Miller?"
         nlu = answer_to_suggestion(nlu, state["suggestion"]["name"])
     plan = plan_wishes(state, nlu)
+    decision["notes"] = [*decision["notes"], *step_note(nlu, nlu.get("reference") or state.get("current"))]
     if stage in ANSWER_STAGES and not _asks_for_wishes(stage, nlu):
         plan = {"wishes": list(state.get("wishes") or ()), "added": [], "replaced": [],
                 "suggest": None}  # "I saw it as a kid", "yes, in the 90s": an answer
     wished = bool(plan["added"] or plan["replaced"] or nlu.get("titles") or nlu.get("title")
                   or nlu.get("seen_titles"))
+    missing = not_wished(nlu.get("relaxed") or (), state.get("wishes") or ())
+    if missing and not wished and not state.get("suggestion"):  # "forget the horror part"
+        return decision | _wish_act(stage, nlu, plan, sentiment) | {"not_wished": missing}
+    if stage in ANSWER_STAGES and not state.get("suggestion") and fits_current(
+            plan, state.get("current"), nlu.get("words") or ()) and (
+            nlu.get("watching") != "yes" and nlu.get("verdict") != "disliked" and nlu.get("intent") != "no"):
+        decision["keep_current"] = True  # "r rated" while an R film is shown: it stays
     suggestion = state.get("suggestion")
     # An answer naming one of the choices offered ("wes" to "Did you mean Wes Anderson, Paul Thomas
     # Anderson or ...?") picks it, even where the same words alone would be a new question of their
@@ -256,6 +267,9 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
         return None
     wished = [v for w in state.get("wishes") or () if w["slot"] == "genre" and not w["exclude"]
               for v in w.get("values") or ()]
+    if found.get("tones") and not any(found[k] for k in ("genres", "excess", "minor_part", "studios")):
+        # "darker", "something lighter": another film, the mood said unknowable
+        return _tone_act(stage, state, nlu, sentiment, wished)
     if nlu.get("interrogative"):  # "it's not scary, right?" asks; "kind of sad, no?" objects
         found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
         if not (found["genres"] or found["unwanted"] or found["minor_part"] or found.get("excess")):
@@ -269,6 +283,23 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
         return {"act": "reject", "notes": notes}
     plan = plan_wishes(state, {"constraints": fresh})
     return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes}
+
+
+def _tone_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
+              sentiment: Mapping[str, float], wished: Sequence[str]) -> dict:
+    """"something lighter", "less cheesy": a film other than the one shown, every wish kept;
+    lighter leaves out the war and horror films not asked for; the mood is said unknowable once."""
+    tones = nlu["complaint"]["tones"]
+    kept_out = [g for g in ("war", "horror") if g not in wished] if lightens(tones) else []
+    fresh = [{"slot": "genre", "values": kept_out, "exclude": True}] if kept_out else []
+    fresh += [c for c in nlu.get("constraints") or ()  # "less silly" denies no comedy asked for
+              if not (c["slot"] == "genre" and c["exclude"] and set(c.get("values") or ()) & {
+                  *wished, "war", "horror"})]
+    notes = [tone_note(tones, str(state["current"].get("title")), kept_out)]
+    if not fresh:
+        return {"act": "reject", "notes": notes}
+    return _wish_act(stage, {}, plan_wishes(state, {"constraints": fresh}), sentiment) | {
+        "reject": True, "notes": notes}
 
 
 def _less_of(found: Mapping[str, Any], nlu: Mapping[str, Any]) -> list[dict]:

@@ -29,6 +29,7 @@ from typing import Any
 
 from chatbot.cues import BOUNDARY
 from chatbot.lexicon import APPROXIMATION_SYNONYMS, GENRE_SYNONYMS
+from chatbot.tone_steps import tone_steps
 
 _FILLERS = frozenset("""hmm hm um umm uh well but and so honestly tbh ngl lol oh ah yeah yea
     ok okay also plus though tho wait no nah nope i mean actually like ugh meh bruh bro eh ehh
@@ -65,7 +66,8 @@ def complaint(tokens: Sequence[str], title: Callable[[str], Any] | None = None
     catalogue cannot tell them), ``unwanted`` moods it has, ``minor_part`` (the person asked
     for is barely in it). ``title`` looks a title up, for "Heat is kind of slow"."""
     found: dict[str, Any] = {"genres": [], "moods": [], "unwanted": [], "minor_part": False,
-                             "excess": [], "studios": []}
+                             "excess": [], "studios": [],
+                             "tones": tone_steps([t for t in tokens if t != BOUNDARY])}  # "darker"
     for words in _clauses(tokens):
         if _minor_part(words):
             found["minor_part"] = True
@@ -77,7 +79,8 @@ def complaint(tokens: Sequence[str], title: Callable[[str], Any] | None = None
                 continue
             rest = ["not", *rest]  # "I said dark": the film was not dark
         _qualities(rest, found)
-    if not any(found[k] for k in ("genres", "moods", "unwanted", "minor_part", "excess", "studios")):
+    if not any(found[k] for k in ("genres", "moods", "unwanted", "minor_part", "excess", "studios",
+                                  "tones")):
         return None
     return found
 

@@ -127,11 +127,12 @@ def range_checks(nlu: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def rating_checks(nlu: Mapping[str, Any]) -> list[str]:
-    """The ratings a question checks ("is it rated PG?"), when it is one."""
+    """The ratings a question checks ("is it rated PG?"), when it is one; "one that's a bit
+    milder?" asks for another film, checks nothing."""
     if not nlu.get("interrogative"):
         return []
     return [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa"
-            and not c["exclude"] for v in c.get("values") or ()]
+            and not c["exclude"] and not c.get("relative") for v in c.get("values") or ()]
 
 
 def _says_title(nlu: Mapping[str, Any], title: str) -> bool:

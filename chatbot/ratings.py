@@ -33,6 +33,11 @@ PATTERNS = (
     (re.compile(r"\b(?:rated g|g rated|rating g|general audiences?)\b"), "G"),
 )
 LONE = {"r": "R", "g": "G"}
+# a rating said alone ("R", "pg-13", "rated r"), as ``chatbot.text.fold`` folds it: a wish,
+# never the film that happens to bear the name ("no R please" is no ask for R (2010))
+_NAMES = frozenset(("r", "g", "x", "pg", "pg13", "nc17", "pg 13", "nc 17", *(
+    f"{a} {b}" for r in ("r", "g", "x", "pg", "pg 13", "nc 17")
+    for a, b in (("rated", r), (r, "rated")))))
 # (words, direction, inclusive): before the rating, then after it
 _BEFORE = (
     (("at", "most"), -1, True), (("up", "to"), -1, True), (("max",), -1, True),
@@ -67,6 +72,11 @@ _TEENS = (("for", "teens"), ("for", "teenagers"), ("for", "a", "teenager"), ("fo
 _FRIENDLY_FIRST = frozenset(words[0] for words in (*_FRIENDLY, *_TEENS))
 _AGE_UNITS = (("year", "old"), ("years", "old"), ("yo",), ("yr", "old"), ("yrs", "old"),
               ("year", "olds"), ("years", "olds"))
+
+
+def names_rating(folded: str) -> bool:
+    """``folded`` (words as ``fold`` gives them) is a rating's name: "r", "pg 13", "rated r"."""
+    return folded.strip() in _NAMES
 
 
 def rating_hits(tokens: Sequence[str], negated: Sequence[bool], ratings: Sequence[str],

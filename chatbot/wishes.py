@@ -20,6 +20,7 @@ from typing import Any
 
 from chatbot.acclaim import LESSER_KNOWN_VOTES
 from chatbot.constraints import same_wish
+from chatbot.rating_steps import stepped_ratings
 from chatbot.text import fold
 
 REPLACING_SLOTS = ("mpaa", "year", "runtime", "director")
@@ -273,6 +274,8 @@ def _relative_to(wish: dict, current: Mapping[str, Any] | None, stepped: bool = 
         wish["range"] = [None, shorter] if relative == "shorter" else [longer, None]
     elif relative == "lesser" and isinstance(votes := (current or {}).get("votes"), int):
         wish["range"] = [None, max(1, min(votes - 1, LESSER_KNOWN_VOTES))]
+    elif relative in ("milder", "stronger"):  # "a tamer one": from the film's own rating
+        wish["values"] = stepped_ratings(relative, (current or {}).get("mpaa")) or wish["values"]
     elif relative in ("older", "newer") and isinstance(year, int):
         step = YEARS_STEP if stepped else 1
         newest = max(year + 1, last_year - YEARS_STEP) if isinstance(last_year, int) else year + step
@@ -317,8 +320,8 @@ def _retract(wishes: list[dict], exclusion: dict) -> list[dict]:
         if wish["slot"] != exclusion["slot"] or wish["exclude"] or "values" not in wish:
             continue
         kept = [v for v in wish["values"] if v not in exclusion["values"]]
-        if len(kept) < len(wish["values"]):
-            gone.append(dict(wish))
+        if len(kept) < len(wish["values"]):  # "drop horror" of "horror or thriller": horror went
+            gone.append(dict(wish, values=[v for v in wish["values"] if v not in kept]))
             wishes.remove(wish)
             if kept:
                 wishes.append(dict(wish, values=kept))

@@ -157,7 +157,19 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "questions_keep_wishes", "decade_with_relative", "people_pronouns",
          # d28 (newcomer 68): a question naming a film's fact before any film is proposed
          "questions_before_film", "watched_whole_answers", "titles_alone",
-         "unfilterable_wishes", "loose_lengths")
+         "unfilterable_wishes", "loose_lengths",
+         # round 14 (d27): a rating named in a short refusal or wish ("no R please") is a
+         # rating, never the film called "R"
+         "ratings_not_titles",
+         # round 14 (d27): "a lower rating", "a tamer one", "more grown-up": a rating bound
+         # moved from the proposed film's rating, said, with every other wish kept
+         "rating_steps",
+         # round 14 (d27): "darker", "lighter", "less cheesy" against the film on the table:
+         # another film, genres where honest, the mood said unknowable, no wish dropped
+         "tone_steps",
+         # round 14 (d27): "drop horror" gives up exactly that wish, and says so (or that it
+         # was never asked for); a wish said again that the film shown meets keeps that film
+         "drop_exactly", "repeat_fits")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
