@@ -154,7 +154,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "comparatives_against",
          # newcomer 68: a question about the film on the table keeps the wishes; an explicit
          # decade beside "older"/"newer" wins; "him"/"hers" is the person the user named
-         "questions_keep_wishes", "decade_with_relative", "people_pronouns")
+         "questions_keep_wishes", "decade_with_relative", "people_pronouns",
+         # d32 (newcomers 71, 74): what a reply to a proposal asks for is what is done: a
+         # request for another film is no acceptance; leaving in any words; time to think
+         "other_film_requests", "leaving_words", "thinking_time",
+         # d32 (newcomer 74): a wish beside "seen it" and an opinion; an answer beside a wish
+         "wish_beside_seen", "answer_beside_wish")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
