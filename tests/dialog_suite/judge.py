@@ -159,7 +159,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # request for another film is no acceptance; leaving in any words; time to think
          "other_film_requests", "leaving_words", "thinking_time",
          # d32 (newcomer 74): a wish beside "seen it" and an opinion; an answer beside a wish
-         "wish_beside_seen", "answer_beside_wish")
+         "wish_beside_seen", "answer_beside_wish",
+         # d32 (newcomers 71, 74): a film chosen by name or by pointing back is the one taken
+         "films_chosen_back")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
