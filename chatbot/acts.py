@@ -23,6 +23,7 @@ from functools import lru_cache
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
 from chatbot.question_topics import ONE_WORD_QUESTIONS, ONE_WORD_TOPICS, QUESTION_TOPICS
 from chatbot.scope import done_with
+from chatbot.turn_taking import leaves
 from chatbot.watching import watching  # noqa: F401  (public here too)
 
 BOUNDARY = ","
@@ -99,7 +100,7 @@ _CHANGE_ASKS = tuple((modal, "it", verb) for modal in ("can", "could") for verb 
 _REQUEST_OPENINGS = (("how", "about"), ("what", "about"), ("can", "you"), ("could", "you"),
                      ("do", "you", "have"), ("have", "you", "got"), ("got", "any"),
                      ("anything",), ("something",), ("any",), ("show", "me"), ("give", "me"),
-                     ("find", "me"), ("is", "there"), ("are", "there"), ("can", "we"),
+                     ("find", "me"), ("hand", "me"), ("get", "me"), ("gimme",), ("is", "there"), ("are", "there"), ("can", "we"),
                      ("could", "we"), ("how", "bout"), ("maybe",), ("or",), *_CHANGE_ASKS)
 _REQUEST_TABLE = PhraseTable(_REQUEST_OPENINGS)
 
@@ -124,6 +125,7 @@ _ASKING = (("something",), ("anything",), ("another",), ("more",), ("less",), ("
            ("would", "like"), ("would", "love"), ("how", "about"), ("what", "about"),
            ("maybe",), ("could", "you"), ("can", "you"), ("can", "we"), ("let", "us"),
            ("lets",), ("please",), ("give", "me"), ("show", "me"), ("find", "me"), ("try",),
+           ("hand", "me"), ("get", "me"), ("gimme",), ("got", "one"), ("got", "any"),
            ("go", "for"), ("in", "the", "mood"), ("looking", "for"), ("make", "it"),
            ("make", "that"), ("one", "with"), ("one", "from"), ("ones",), ("one", "by"),
            ("different",), ("other",), ("switch",), ("change",), ("pls",), ("plz",),
@@ -409,8 +411,9 @@ def _stops_asking(tokens: Sequence[str]) -> bool:
         t in ("bye", "goodbye", "quit", "exit") for t in tokens)
 
 
-def intent_of(tokens: list[str]) -> str:
-    """The dialog act of folded ``tokens``: one of ``INTENTS``.
+def intent_of(tokens: list[str], leaving: bool = True) -> str:
+    """The dialog act of folded ``tokens``: one of ``INTENTS``; a goodbye in other words
+    ("im off", "gotta run", ``chatbot.turn_taking``) is "bye" unless ``leaving`` is False.
 
     Example: ``intent_of("no i have not".split())`` -> ``'no'``.
     """
@@ -421,6 +424,8 @@ def intent_of(tokens: list[str]) -> str:
         if _INTENT_TABLES[table].found_in(tokens) and not (intent == "bye" and (
                 _stops_asking(tokens) or done_with(tokens, _INTENT_TABLES["bye"].all(tokens)))):
             return intent
+    if leaving and leaves(tokens):  # "nah none of that, im off": no "no", no "another"
+        return "bye"
     if _closing(tokens, "thanks"):
         return "thanks"
     if _closing(tokens, "done", "thanks"):
@@ -453,7 +458,7 @@ def wish_intent(tokens: list[str], wishing: bool) -> str:
     if intent != "bye" or not wishing or _FAREWELL_WORDS & set(tokens):
         return intent
     inside = {i for at, phrase in _INTENT_TABLES["bye"].all(tokens) for i in range(at, at + len(phrase))}
-    return intent_of([t for i, t in enumerate(tokens) if i not in inside])
+    return intent_of([t for i, t in enumerate(tokens) if i not in inside], leaving=False)
 
 
 def _closing(tokens: Sequence[str], *tables: str) -> bool:

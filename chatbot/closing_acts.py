@@ -15,13 +15,18 @@ from chatbot.taking import earlier_pick, taken_film
 
 
 class ClosingActs:
-    """The acts ``ask_like``, ``ask_another``, ``accept``, ``bye`` and ``ended``."""
+    """The acts ``ask_like``, ``ask_another``, ``wait``, ``accept``, ``bye`` and ``ended``."""
 
     _parts: Components
 
     def _ask_like(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         state["stage"] = "like"
         out.append(nlg.LIKE)
+
+    def _wait(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """"let me think", "hmm idk": no answer yet, so the same question, with no hurry."""
+        out.append(nlg.pick(nlg.NO_HURRY, rng))
+        out.append({"watched": nlg.WATCHED, "another": nlg.ANOTHER}.get(state["stage"], nlg.LIKE))
 
     def _ask_another(self, state: dict, decision: dict, rng: random.Random,
                      out: list[str]) -> None:
@@ -31,7 +36,9 @@ class ClosingActs:
     def _taken(self, state: dict, text: str) -> dict | None:
         """The film shown that ``text`` takes by name ("fistful of dollars it is"), or None."""
         shown = {i: str(self._parts.db.movie(i)["title"]) for i in state.get("shown") or ()}
-        taken = taken_film(text, shown) if shown else None
+        named = {i: str(self._parts.db.movie(i)["title"]) for i in state.get("named") or ()}
+        taken = taken_film(text, shown | named) if shown else None  # named: "what else has X
+        # directed?" answered with Enemy, then "enemy sounds cool, let's do that"
         if taken is None:  # "go back to that one", "i'll take the first one"
             taken = earlier_pick(text, list(state.get("shown") or ()))
         if taken is None:  # "the space one", "I'll go with 2001 then", "ok that one then"

@@ -96,7 +96,7 @@ class DialogManager(SideActs, ClosingActs):
             "help": self._help, "film_asked": self._film_asked,
             "empty": self._repeat_empty,
             "not_understood": self._not_understood, "bye": self._bye, "ended": self._ended,
-            "ask_like": self._ask_like, "ask_another": self._ask_another,
+            "ask_like": self._ask_like, "ask_another": self._ask_another, "wait": self._wait,
             "accept": self._accept, "reject": self._reject, "next": self._next,
             "suggest": self._suggest, "decline": self._decline, "answer": self._answer,
             "restart": self._restart, "about_bot": self._about_bot, "pick_now": self._pick_now,

@@ -41,6 +41,13 @@ _POINTED = re.compile(rf"^(?:(?:ok|okay|fine|alright|yeah|yes|yep|sure|great|coo
                       rf"(?:that|this) (?:one|film|movie)(?: {_CHOSEN_AFTER})*(?: (?:thanks|thank you|thx))?$")
 
 
+# a choice of "that one" inside a longer message: a verb of taking (or of watching again)
+# right before it, or "let's do that"; never after a denial ("not that one", "don't want that")
+_POINTED_IN = re.compile(rf"\b(?:{_TAKE}|rewatch|re watch|watch again|see|go for|do) (?:that|this)"
+                         rf"(?: one| film| movie| again)?\b|\b(?:lets|let us) (?:do|watch|see) (?:that|this|it)\b")
+_DENIED_BEFORE = re.compile(r"\b(?:not|never|dont|do not|wont|will not|cant|rather not|no)(?: \w+)?(?: \w+)? $")
+
+
 def described_pick(text: str, films: Sequence[Film]) -> int | None:
     """The id of the one film of ``films`` that "the <words> one" describes, taken with a verb
     of taking or a word of choosing ("the space one then"); None when none or several fit."""
@@ -88,8 +95,11 @@ def title_start_pick(text: str, films: Sequence[Film]) -> int | None:
 
 def pointed_pick(text: str) -> bool:
     """Whether ``text`` takes the film pointed at without naming it: "ok that one then",
-    "I'll take that one", "that one please"."""
-    return bool(_POINTED.match(fold_utterance(text)))
+    "I'll take that one", "that one please", "fine we'll rewatch that one, it's a classic",
+    "oh right, let's do that"."""
+    said = fold_utterance(text)
+    return bool(_POINTED.match(said)) or any(
+        not _DENIED_BEFORE.search(said[: m.start()]) for m in _POINTED_IN.finditer(said))
 
 
 def _describes(word: str, film: Film, weak: bool) -> bool:

@@ -42,6 +42,10 @@ _VOWELS = frozenset("aeiouy")
 _CUE_WORDS = frozenset("with w by starring featuring from".split())  # "w" as in "w/ keanu"
 _REFUSAL_CUES = frozenset("without no not nor except excluding minus sans".split())
 _NAME_PARTICLES = frozenset("de del della di da van von der le la mc mac st".split())
+_ONE_WORDS = frozenset(("one", "ones"))
+_WISHING_BEFORE = frozenset("prefer prefers preferably rather maybe perhaps".split())
+_WISHING_AFTER = frozenset("pls plz please instead preferably".split())
+_ARTICLES = frozenset("a an another".split())  # "another denzel one"
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
 
 
@@ -70,6 +74,7 @@ class PeopleReader:
         cued |= {i for i in range(1, len(tokens) - 1) if self.film_of(tokens, i, i + 1)}
         cued |= {i for i in range(len(tokens) - 1) if tokens[i + 1] in _ROLE_VERBS}  # "X directed"
         cued |= self._refused_words(tokens)  # "a thriller without keanu" as the first message
+        cued |= self._wished_words(tokens)  # "seen it, meh. sandler pls", "prefer villeneuve"
         pronoun = next((i for i, t in enumerate(tokens) if t in _PRONOUNS), None)
         if pronoun is not None:  # "tarantino, but a movie he didn't act in": he was named
             cued |= {i for i in range(pronoun) if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF}
@@ -116,6 +121,15 @@ class PeopleReader:
             and self._common.get(tokens[i + 1], 0.0) < CUED_COMMON_ZIPF)}
         # "without hugh", "anyone but matt": a first name, not an everyday word ("no will")
 
+    def _wished_words(self, tokens: list[str]) -> set[int]:
+        """Name-like words asked for by a word of wishing beside them ("sandler pls", "prefer
+        villeneuve", "rather nolan"), in a longer message where the lone word would not be
+        read as a name: they are, as at a person's question."""
+        at = {i + 1 for i, t in enumerate(tokens[:-1]) if t in _WISHING_BEFORE} | {
+            i - 1 for i, t in enumerate(tokens) if i and t in _WISHING_AFTER}
+        return {i for i in at if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF
+                or self._names.famous_surname(tokens[i])}
+
     def _other_first_name(self, tokens: list[str], match: Any, matches: Sequence[Any]) -> bool:
         """"nothing with Sherlock Holmes", "no Jack Sparrow": one name of a person beside a
         rare word that is no part of theirs is someone else's full name (a character's), not
@@ -148,15 +162,15 @@ class PeopleReader:
         named = (self._common.get(word, 0.0) < NAME_LIKE_ZIPF or self._names.first_name(word)) \
             if first else self._names.last_name(word)
         return named and word.isalpha() and word not in STOPWORDS and word not in _CUE_WORDS and \
-            word not in FILM_WORDS and not self._is_genre(word) and not any(
+            word not in FILM_WORDS and word not in _ARTICLES | _ONE_WORDS and not self._is_genre(word) and not any(
                 m.start <= at < m.end for m in matches)
 
     def film_of(self, tokens: list[str], start: int, end: int) -> bool:
         """"a Tarantino film", "an old Hitchcock thriller": a name between an article (and
         maybe one word) and a film or genre word names whose film it is."""
         after = tokens[end] if end < len(tokens) else ""
-        film = after in FILM_WORDS or self._is_genre(after)
-        return film and bool({"a", "an"} & set(tokens[max(0, start - 2) : start]))
+        film = after in FILM_WORDS or after in _ONE_WORDS or self._is_genre(after)  # "a keanu one"
+        return film and bool(_ARTICLES & set(tokens[max(0, start - 2) : start]))
 
     def unknown(self, tokens: list[str], used: set[int], expect: str | None,
                 people: list[dict]) -> str | None:

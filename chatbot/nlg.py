@@ -110,6 +110,7 @@ QUESTIONS_AFTER_EXCLUSION = {
 # When each MPAA rating came into use: a film released earlier was rated after its release.
 RATING_SINCE = {"G": 1968, "PG": 1970, "R": 1968, "PG-13": 1984, "NC-17": 1990}
 ACCEPTED = ("Great, I'm glad you like it! Enjoy {title}.", "Wonderful! Enjoy {title}.")
+NO_HURRY = ("No rush, take your time.", "Sure, take your time.")
 NEXT_ONE = ("Let me find something else.", "OK, let me think of another one.",
             "No problem, here is another idea.")
 GREETINGS = ("Hello!", "Hi there!")

@@ -145,6 +145,7 @@ from chatbot.remarks import (
     with_leads_topic,
     with_more_cast,
 )
+from chatbot.replies import opening_refusal
 from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.shorthand import spell_shorthand
@@ -175,6 +176,7 @@ from chatbot.title_asks import asked_with_year, wanted_title, with_title_years, 
 from chatbot.title_mentions import lone_title, title_spans
 from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
+from chatbot.turn_taking import ponders
 from chatbot.viewers import settle_fright, shared_note
 
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
@@ -366,6 +368,9 @@ class Understander:
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens) or ("yes" if owns(tokens) else None), "request": asks_for(tokens) or catalogue,
             "not_again": not_again(tokens),  # "loved it, just don't show me that one"
+            "opening_no": opening_refusal(tokens),  # "no not really. oh and nothing too long"
+            "pondering": ponders(tokens),  # "let me think", "hmm idk": the question stays open
+            "asks_other": is_request(tokens),  # "ok give me a keanu one then": no "ok" to this one
             "owned": owns(tokens),  # "I own it on DVD": seen, and no need to propose it
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
@@ -576,9 +581,17 @@ _INTENSIFIERS = frozenset("""hell hells heck fuck fucking fuckin fucken damn dar
 def _untoned(rest: str, agreeing: bool) -> str:
     """``rest`` without swear words that only intensify an agreement: "hell yeah", "bloody
     brilliant" are a yes, not a sour tone."""
+    rest = _HEDGE_LIKE.sub("", rest)  # "watched it like ten times": no liking in it
     if not agreeing:
         return rest
     return " ".join(w for w in rest.split() if fold(w) not in _INTENSIFIERS)
+
+
+# "like" before a count is a hedge ("like ten times", "like a million times"), not a liking
+_HEDGE_LIKE = re.compile(
+    r"\blike\s+(?=(?:\d+|once|twice|one|two|three|four|five|six|seven|eight|nine|ten|twenty|"
+    r"fifty|a hundred|a thousand|a million|a billion|a zillion|a dozen|a few|a couple|a bunch|"
+    r"a ton|loads|hundreds|thousands|forever)\b)", re.I)
 
 
 def _phrase_words(table: Mapping[str, Iterable[str]]) -> set[str]:

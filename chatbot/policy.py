@@ -42,7 +42,8 @@ or "A or B?" for ``choices``), ``decline`` (no to that), ``greet``, ``about_bot`
 ``restart``, ``pick_now`` (the choice left to the bot: no more questions), ``answer`` (a question about a film: ``topics``, ``title`` when it names one,
 ``people`` and ``genres`` asked about), ``ask_like`` / ``ask_another`` (after "have you
 watched it?"), ``accept`` (liked: end), ``reject`` (next film, steering away from this one),
-``next`` (next film, no judgement), ``refine`` (new wishes while a film is proposed;
+``next`` (next film, no judgement), ``wait`` (no answer yet: "let me think"; the question
+asked again), ``refine`` (new wishes while a film is proposed;
 ``reject`` true when they come with a no), ``ended`` (talking after the end). ``notes`` are
 said with the act (approximated wishes); ``keep_suggestion`` asks a pending "Did you mean
 ...?" again after an answer naming someone in another role.
@@ -201,12 +202,15 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | _wish_act(stage, nlu, plan, sentiment)
     if decision["notes"] and nlu.get("intent") == "unknown":  # "a christmas movie": said why not
         return decision | _wish_act(stage, nlu, plan, sentiment)
+    # "no preference. R is fine": the question asked is answered too, never asked again
+    declined = [stage] if stage in SLOTS and nlu.get("opening_no") else []
     if stage in SLOTS and nlu.get("permitted"):  # "Tom Hanks is ok I guess": allowed, not asked for
-        return decision | {"act": "skip", "permitted": list(nlu["permitted"]),
-                           "slots": [stage if stage in ("actor", "director") else "actor"]}
+        return decision | {"act": "skip", "permitted": list(nlu["permitted"]), "slots": list(dict.fromkeys(
+            [stage if stage in ("actor", "director") else "actor", *declined]))}
     if stage in SLOTS and nlu.get("permits"):  # "PG is fine", "older is ok": allowed, no wish
         slots = [p["slot"] for p in nlu["permits"] if p["slot"] in SLOTS]  # no question again
-        return decision | {"act": "skip", "permits": list(nlu["permits"]), "slots": slots}
+        return decision | {"act": "skip", "permits": list(nlu["permits"]),
+                           "slots": list(dict.fromkeys([*slots, *declined]))}
     if stage in SLOTS and nlu.get("indifferent"):  # "rating doesn't matter" at any question
         return decision | {"act": "skip", "slots": list(nlu["indifferent"])}
     if stage in SLOTS:
@@ -328,10 +332,12 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
     """While a film is proposed, whether the words ask for something: an answer about having
     watched it, a verdict or (at "have you watched it?" / "do you like it?") a plain yes
     keeps its circumstances to itself ("I saw it as a kid", "yes, in the 90s")."""
-    if nlu.get("request") or nlu.get("correction") or nlu.get("titles") or nlu.get("title") or (
-            nlu.get("seen_titles")) or nlu.get("relaxed"):  # "seen it, and Goodfellas and
+    if nlu.get("request") or nlu.get("asks_other") or nlu.get("correction") or nlu.get("titles") or (
+            nlu.get("title") or nlu.get("seen_titles")) or nlu.get("relaxed"):  # "seen it, and Goodfellas and
         # Casino too", "seen it, drop the director"
         return True
+    if any(p.get("cue") == "film_of" and not p.get("negated") for p in nlu.get("people") or ()):
+        return True  # "alright, a denzel one then": someone's film asked for, no "alright" to this
     if any(c["slot"] == "mpaa" and not c.get("audience") for c in nlu.get("constraints") or ()):
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it
     if any(c.get("relative") or c.get("than") for c in nlu.get("constraints") or ()):
@@ -371,8 +377,7 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
               "suggest": plan["suggest"], "unknown_person": nlu.get("unknown_person"),
               "seen_titles": list(nlu.get("seen_titles") or ()),
               "seen_liked": bool(nlu.get("seen_liked"))}
-    if stage in SLOTS and stage not in fills and (nlu.get("intent") == "no_preference" or
-                                                  declines_slot(nlu.get("words") or (), stage)):
+    if stage in SLOTS and stage not in fills and _declines(stage, nlu):
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
     if stage in SLOTS and (nlu.get("delegate") or nlu.get("impatient")):  # "a comedy, surprise
         # me", "just give me a comedy": no more questions
@@ -386,6 +391,13 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
     if stage == "like" and yes_no(nlu, sentiment, stage) in ("no", "disliked"):
         result["reject"] = True
     return result
+
+
+def _declines(stage: str, nlu: Mapping[str, Any]) -> bool:
+    """The words answer the question asked with a no preference, beside other wishes ("anyone,
+    but directed by Fincher", "no not really. oh and nothing too long")."""
+    return nlu.get("intent") == "no_preference" or declines_slot(nlu.get("words") or (), stage) \
+        or bool(nlu.get("opening_no"))
 
 
 def _slot_act(nlu: Mapping[str, Any]) -> str:

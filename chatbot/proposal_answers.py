@@ -29,13 +29,13 @@ def answer_act(stage: str, answer: str) -> str:
     table = {
         "watched": {"yes": "ask_another", "no": "ask_like", "another": "next",
                     "unsure": "ask_like", "liked": "accept", "disliked": "reject",
-                    "will_watch": "accept", "no_thanks": "bye"},
+                    "will_watch": "accept", "no_thanks": "bye", "seen": "ask_another", "wait": "wait"},
         "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject",
                  "liked": "accept", "disliked": "reject", "will_watch": "accept",
-                 "no_thanks": "reject"},
+                 "no_thanks": "reject", "seen": "ask_another", "wait": "wait"},
         "another": {"yes": "next", "no": "bye", "another": "next", "unsure": "next",
                     "liked": "next", "disliked": "bye", "will_watch": "accept",
-                    "no_thanks": "bye"},
+                    "no_thanks": "bye", "seen": "next", "wait": "wait"},
     }
     return table.get(stage, {}).get(answer, "not_understood")
 
@@ -45,7 +45,10 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
     at "have you watched it?"), or ``liked``/``disliked`` when the words or the
     tone judge the film ("perfect", "yeah it sucks", "that sounds awful"), else ``unknown``.
     At "have you watched it?" what the words say about watching comes first ("saw it on a
-    plane": yes; "only the trailer": unsure)."""
+    plane": yes; "only the trailer": unsure). Words that are no answer yet ("let me think";
+    "hmm idk" to "do you like it?") are ``wait``; "she's seen it loads" after that question
+    is ``seen`` (no yes to liking it); an "ok" that asks for another film ("ok give me a
+    comedy one then") is ``another``."""
     intent = nlu.get("intent")
     verdict = nlu.get("verdict") or ("liked" if nlu.get("approval") else None)
     compound = float(sentiment.get("compound", 0.0))
@@ -55,6 +58,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "will_watch"
     if stage == "watched" and declines_with_thanks(nlu.get("words") or ()):
         return "no_thanks"  # "no thank you": the film declined, not "no, not seen it"
+    if not verdict and _waits(nlu, stage):  # "ok give me a sec": the question stays open
+        return "wait"
     if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
         return "unsure"  # "ok" after an answer to a question: no yes to having watched it
     if stage == "watched" and nlu.get("watching") == "yes" and verdict == "liked":
@@ -63,6 +68,10 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return {"yes": "yes", "no": "no"}.get(str(nlu["watching"]), "unsure")
     if verdict:
         return str(verdict)
+    if stage in ("like", "another") and nlu.get("watching") == "yes":
+        return "seen"  # "she's seen it a million times": no taking it, no "another" unasked
+    if intent == "yes" and nlu.get("asks_other"):  # "ok give me a keanu one then"
+        return "another"
     if intent == "yes" and compound <= NEGATIVE:  # "yes, but it looks terrible"
         return "disliked"
     if intent in ("yes", "no"):
@@ -74,3 +83,10 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
     if compound <= NEGATIVE:
         return "disliked"
     return "unknown"
+
+
+def _waits(nlu: Mapping[str, Any], stage: str) -> bool:
+    """Time asked for ("let me think", "hold on") at any follow-up; not knowing yet ("hmm
+    idk") where the question is whether the film appeals, not whether it was watched."""
+    pondering = nlu.get("pondering")
+    return pondering == "pause" or pondering == "unsure" and stage in ("like", "another")

@@ -54,3 +54,22 @@ def declines_slot(words: Sequence[str], stage: str) -> bool:
     if tuple(words[:2]) in _INDIFFERENT and (len(words) == 2 or words[2] in _THEN):
         return True  # "not fussed. but nothing over two hours"
     return any(w in _DECLINING and words[i + 1] in names for i, w in enumerate(words[:-1]))
+
+
+# words a whole first clause may hold and still only answer the question asked
+_ANSWER_ONLY = frozenset("""no nah nope na naw not really preference preferences pref particular
+    particularly in one nobody anyone anybody any whoever whatever idea clue dont do care mind
+    matter doesnt does i im fine thanks ok okay well hmm um so honestly tbh either way all good
+    at none thx please pls""".split())
+_SAYS_NO = frozenset("no nah nope na naw not nobody dont doesnt whatever any anyone none".split())
+
+
+def opening_refusal(tokens: Sequence[str]) -> bool:
+    """A first clause that only declines the question ("no not really", "no preference",
+    "nah") before other wishes ("..., oh and nothing too long"): the question is answered, so
+    never asked again. ``tokens`` as ``chatbot.cues.clause_tokens`` gives them."""
+    if "," not in tokens:
+        return False
+    cut = list(tokens).index(",")
+    first, rest = tokens[:cut], [t for t in tokens[cut + 1 :] if t != ","]
+    return bool(first and rest) and set(first) <= _ANSWER_ONLY and bool(set(first) & _SAYS_NO)

@@ -26,6 +26,8 @@ from chatbot.seen import close_namesake
 from chatbot.social import social_reply
 from chatbot.titles import split_title_year
 
+_NAMED_KEPT = 12  # films the answers named, kept to be taken by name later
+
 
 class SideActs:
     """The acts ``social``, ``have_title``, ``catalogue_miss`` and ``filmography``."""
@@ -99,6 +101,8 @@ class SideActs:
                                                      "exclude": False}, *during])
                    if i != current.get("id")][:FILMOGRAPHY_FILMS]
             films = [self._parts.db.movie(i) for i in ids]
+            # films named in an answer may be taken by name next ("enemy sounds cool, let's do that")
+            state["named"] = [*(i for i in state.get("named") or () if i not in ids), *ids][-_NAMED_KEPT:]
             out.append(filmography_reply(name, role, films, current.get("title"), lead=not named,
                                          years=years))
         self._ask_again(state, rng, out)

@@ -27,7 +27,8 @@ _TAKE_BEFORE = re.compile(
 # just after the title: it is the choice ("... it is", "... then", "... sounds good")
 _TAKE_AFTER = re.compile(
     r"^ ?(?:it is|its|it be|then|please|for me|for us|wins|is the one|is it|it will be|"
-    r"(?:sounds|looks|seems) (?:good|great|fine|perfect|ok|okay|best)|works|will do|"
+    r"(?:sounds|looks|seems) (?:good|great|fine|perfect|ok|okay|best|cool|fun|interesting|nice|"
+    r"awesome|amazing|neat|decent|better)|works|will do|"
     r"is fine|is good|is perfect|is great|it shall be)\b")
 # a denial close before it ("not fistful of dollars", "rather than heat", "no heat please");
 # a "nope." answering the question before ("nope. ok fine, i'll take heat") is none
@@ -40,6 +41,10 @@ _BACK_TO = re.compile(r"\bback to (?:that|the (?P<which>previous|last|first|othe
 _EARLIER = re.compile(r"\b(?:the )?(?P<which>previous|first|earlier|original|other) (?:one|film|movie)"
                       r"(?: you (?:said|showed|suggested|mentioned))?\b|\bthe one (?P<before>before)\b")
 _EARLIER_AFTER = re.compile(r"^ ?(?:pls|plz|please|then|instead|it is|its|for me|for us|sounds good)\b")
+# a choice said after the film pointed back at: "the previous one was better, let's do that"
+_CHOSEN_LATER = re.compile(r"\b(?:lets|let us|we will|well|ill|i will|im gonna|gonna|i wanna|i want to)"
+                           r"(?: just)? (?:do|take|watch|go with|go for|have|pick|see|rewatch|choose) "
+                           r"(?:that|it|this|that one|this one|that instead|it instead)\b")
 _DENIED_EARLIER = re.compile(r"\b(?:not|never|no) (?:the |that )?(?:previous|first|earlier|other) one\b")
 
 
@@ -65,7 +70,8 @@ def earlier_pick(text: str, shown: Sequence[int]) -> int | None:
         return None
     match = _BACK_TO.search(said) or _EARLIER.search(said)
     if match is None or match.re is _EARLIER and not (
-            _TAKE_BEFORE.search(said[: match.start()]) or _EARLIER_AFTER.match(said[match.end():])):
+            _TAKE_BEFORE.search(said[: match.start()]) or _EARLIER_AFTER.match(said[match.end():])
+            or _CHOSEN_LATER.search(said[match.end():])):
         return None
     return shown[0] if match["which"] in ("first", "original") else shown[-2]
 

@@ -169,7 +169,14 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "tone_steps",
          # round 14 (d27): "drop horror" gives up exactly that wish, and says so (or that it
          # was never asked for); a wish said again that the film shown meets keeps that film
-         "drop_exactly", "repeat_fits")
+         "drop_exactly", "repeat_fits",
+         # d32 (newcomers 71, 74): what a reply to a proposal asks for is what is done: a
+         # request for another film is no acceptance; leaving in any words; time to think
+         "other_film_requests", "leaving_words", "thinking_time",
+         # d32 (newcomer 74): a wish beside "seen it" and an opinion; an answer beside a wish
+         "wish_beside_seen", "answer_beside_wish",
+         # d32 (newcomers 71, 74): a film chosen by name or by pointing back is the one taken
+         "films_chosen_back")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
