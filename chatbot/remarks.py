@@ -23,7 +23,8 @@ from chatbot.spans import constraints as spans_to_constraints
 
 _FILLERS = frozenset("""lol lmao haha hehe omg wow yeah yea yes yep ok okay oh ah hmm hm well
     and but tho though honestly tbh ngl i mean obviously ofc so like man dude bro also plus
-    sure fine whatever pfft meh ugh nah bruh hmm umm um i think thought guess""".split())
+    sure fine whatever pfft meh ugh nah bruh hmm umm um i think thought guess
+    ive heard apparently supposedly""".split())  # "i've heard it's a tearjerker": hearsay
 # the film as the subject: a reference, then a copula or a verb of seeming ("that one's a bit
 # old", "the movie was too long", "it looks cheesy"); "its" / "thats" carry their own verb
 _REFERENCES = (("it",), ("that",), ("this",), ("that", "one"), ("this", "one"), ("the", "movie"),

@@ -154,7 +154,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "comparatives_against",
          # newcomer 68: a question about the film on the table keeps the wishes; an explicit
          # decade beside "older"/"newer" wins; "him"/"hers" is the person the user named
-         "questions_keep_wishes", "decade_with_relative", "people_pronouns")
+         "questions_keep_wishes", "decade_with_relative", "people_pronouns",
+         # newcomer 74 (d29): a feeling, a reason or a viewer beside a question about the film
+         # on the table keeps the film
+         "feeling_questions")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
