@@ -66,6 +66,33 @@ def remark_mask(tokens: Sequence[str], raw: str = "",
     return mask
 
 
+def described_mask(tokens: Sequence[str]) -> list[bool]:
+    """Which tokens lie in a remark about things just named ("nothing pg13, those are never
+    scary", "no sequels, they're always worse"): a clause opening with a plural pronoun and a
+    copula describes them and asks for nothing, at any question, so "scary" there is no wish."""
+    mask = [False] * len(tokens)
+    for start, end in clauses(tokens):
+        words = list(tokens[start:end])
+        skipped = 0
+        while skipped < len(words) and words[skipped] in _FILLERS:
+            skipped += 1
+        # mid-clause only a demonstrative ("nothing pg13 those are never scary")
+        opening = [k for k in range(skipped, len(words)) if k == skipped or words[k] in ("those", "these")]
+        for k in opening:
+            # "those are", "those pg 13 ones are": a demonstrative, up to three words, a verb
+            verb = next((v for v in range(k + 1, min(k + 5, len(words))) if words[v] in _PLURAL_VERBS), None)
+            plural = words[k] == "theyre" or words[k] in ("those", "these", "they") and verb is not None and (
+                words[k] != "they" or verb == k + 1)
+            if plural and not _ASKING & set(words[k:]):
+                mask[start + k : end] = [True] * (end - start - k)
+                break
+    return mask
+
+
+_PLURAL_VERBS = frozenset("are were re look looked seem seemed feel felt sound sounded get "
+                          "always never all".split())
+
+
 def _titled(words: Sequence[str], title: Callable[[str], Any] | None) -> bool:
     """"gravity is not horror", "the shining isnt really a comedy": a film's title, then a
     copula and a denial."""

@@ -157,7 +157,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "questions_keep_wishes", "decade_with_relative", "people_pronouns",
          # newcomer 74 (d29): a feeling, a reason or a viewer beside a question about the film
          # on the table keeps the film
-         "feeling_questions")
+         "feeling_questions",
+         # newcomer 74 (d29): a complaint or remark is never the opposite wish
+         "complaints_not_wishes")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
