@@ -73,11 +73,9 @@ _SUBJECT_TITLES: dict[str, tuple[str, ...]] = {
                 "fright night", "lost boys", "30 days of night", "near dark", "from dusk till dawn",
                 "only lovers left alive", "what we do in the shadows", "underworld", "blade"),
     "werewolf": ("werewolves", "wolfman", "wolf man", "howling"),
-    "slasher": ("halloween", "friday the 13th", "nightmare on elm street", "scream",
-                "texas chainsaw", "child s play"),
 }
 _SUBJECT_ALIASES = {"zombies": "zombie", "vampires": "vampire", "werewolves": "werewolf",
-                    "slashers": "slasher", "undead": "zombie"}
+                    "undead": "zombie"}
 
 
 def subject(word: str) -> str | None:
