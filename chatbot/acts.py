@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
 from chatbot.question_topics import ONE_WORD_QUESTIONS, ONE_WORD_TOPICS, QUESTION_TOPICS
-from chatbot.scope import done_with
+from chatbot.scope import done_with, positive_tag_at
 from chatbot.turn_taking import leaves
 from chatbot.watching import watching  # noqa: F401  (public here too)
 
@@ -504,7 +504,10 @@ def _one_word_topic(words: list[str], raw: str) -> str | None:
 
 
 def _tagged(tokens: Sequence[str]) -> bool:
-    """"..., right" / "..., isn't it": a statement asking to be confirmed."""
+    """"..., right" / "..., isn't it" / "not really X tho is it": a statement asking to be
+    confirmed."""
+    if positive_tag_at(tokens, denied=False) is not None:  # its "not" is dropped by now
+        return True
     if BOUNDARY not in tokens:
         return False
     last = list(tokens[len(tokens) - 1 - list(reversed(tokens)).index(BOUNDARY) + 1 :])

@@ -40,5 +40,8 @@ def content_offer(decision: Mapping[str, Any]) -> str | None:
 
 
 def with_offer(said: list[str], offer: str) -> list[str]:
-    """The offer placed before the open question asked again, which stays last."""
+    """The offer placed before the open question asked again, which stays last (once: an
+    answer given in parts may have placed it already)."""
+    if offer in said:
+        return said
     return [*said[:-1], offer, *said[-1:]] if said[-1:] and said[-1].endswith("?") else [*said, offer]

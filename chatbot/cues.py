@@ -177,7 +177,9 @@ def _list_closer(tokens: Sequence[str], comma: int) -> str | None:
     closing = [k for k, item in enumerate(items) if item[:1] and item[0] in _LIST_ENDS]
     if not closing or any(not item for item in items[: closing[0] + 2]):
         return None
-    listed = [w for item in items[: closing[0] + 1] for w in item if w not in _LIST_ENDS]
+    # "not star wars, star trek or anything marvel": "anything" opens the last item, no wish
+    listed = [w for item in items[: closing[0] + 1] for j, w in enumerate(item) if w not in _LIST_ENDS
+              and not (j == 1 and item[0] in _LIST_ENDS and w in _ANY_ITEM)]
     if set(listed) & _RATING_WORDS:  # "never R. pg-13 or pg": the ratings wanted after a refusal
         return None
     short = all(len([w for w in item if w not in _LIST_ENDS]) <= _LIST_ITEM_WORDS
@@ -186,6 +188,7 @@ def _list_closer(tokens: Sequence[str], comma: int) -> str | None:
 
 
 _RATING_WORDS = frozenset("g pg pg-13 pg13 r nc-17 nc17 13".split())
+_ANY_ITEM = frozenset("anything any".split())
 _LIST_BREAKERS = _CLOSERS | _PERSON_CUES | frozenset("""want wanna would like love prefer need
     something anything fine ok okay good great a an some is are was""".split())
 
@@ -233,6 +236,18 @@ def refused_back(tokens: Sequence[str]) -> list[int]:
         if phrase and not denied and tokens[i + 1] in _BACK:  # "never tired of it": no refusal
             found.append(i + 1)
     return found
+
+
+def refused_echo(raw: str) -> bool:
+    """A value asked back and refused ("documentary?? no", "horror? nah", "a musical? hell
+    no"): what the question names is refused, never wished for."""
+    return _ECHO_REFUSED.match(raw.strip()) is not None
+
+
+_ECHO_REFUSED = re.compile(r"[^?]*[^?\s][^?]*\?+\s*(?:ugh\W*|oh\W*|um+\W*|lol\W*)?(?:no+|nope|nah+|naw|"
+                           r"no way|hell no|god no|no no|no thanks|no thank you|not really|pass|"
+                           r"definitely not|absolutely not|nah+ thanks?)\s*[.!]*\s*(?:lol|please|pls)?[.!]*$",
+                           re.I)
 
 
 def _opens(tokens: Sequence[str], i: int) -> bool:

@@ -67,6 +67,7 @@ from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input, lines_as_commas
 from chatbot.title_mentions import with_loose_title
+from chatbot.viewer_remarks import context_remark, remark_offer
 from chatbot.viewers import all_of
 
 log = logging.getLogger(__name__)
@@ -171,21 +172,31 @@ class DialogManager(SideActs, ClosingActs):
 
     def _offer_beside_question(self, state: dict, parts: tuple[str, str], rng: random.Random,
                                out: list[str]) -> bool:
-        """A question about the film on the table beside a dislike of what films show: the
-        question answered, the milder search offered (``chatbot.content_offers``), wishes kept."""
+        """A question about the film on the table beside a dislike of what films show or a
+        feeling, reason or viewer ("she cries at everything, is it sad?"): the question
+        answered, the film kept, a milder search offered at most (``chatbot.content_offers``,
+        ``chatbot.viewer_remarks``), wishes kept."""
         if not state.get("current") or state["stage"] not in ANSWER_STAGES:
             return False
         trial = copy.deepcopy(state)
-        offer = content_offer(self._decide(trial, parts[0]))
-        asked = self._decide(trial, parts[1]) if offer else {}
-        if offer is None or asked.get("act") != "answer":
+        remark = self._decide(trial, parts[0])
+        offer = content_offer(remark)
+        kept = offer is not None or self._context_remark(state, parts[0], remark)
+        asked = self._decide(trial, parts[1]) if kept else {}
+        if not kept or asked.get("act") != "answer":
             return False
+        offer = remark_offer(" ".join(parts), offer)
         said: list[str] = []
         self._act(trial, asked, rng, said)
         state.clear()
         state.update(trial)
-        out.extend(with_offer(said, offer))
+        out.extend(with_offer(said, offer) if offer else said)
         return True
+
+    def _context_remark(self, state: dict, text: str, decision: dict) -> bool:
+        """``text`` beside a question about the film on the table only says why it is asked."""
+        heard = self._parts.nlu(text, None)
+        return context_remark(heard, decision, state["current"])
 
     def _answer_then_request(self, state: dict, text: str, rng: random.Random, out: list[str]) -> bool:
         """"who directed it again? anything like it but older?": the question answered, then
@@ -198,12 +209,16 @@ class DialogManager(SideActs, ClosingActs):
         self._respond(trial, parts[0], rng, said)
         request = self._decide(trial, parts[1]) if trial.get("last_act") == "answer" else {}
         offer = content_offer(request) if state.get("current") else None
-        if request.get("act") not in ("refine", "next", "reject") and not offer:
+        # "is it sad? she cries at everything": a reason for the question, the film kept
+        remark = trial.get("last_act") == "answer" and bool(state.get("current")) and \
+            trial.get("current") == state["current"] and self._context_remark(trial, parts[1], request)
+        if request.get("act") not in ("refine", "next", "reject") and not offer and not remark:
             return False
         state.clear()
         state.update(trial)
-        if offer:  # "is it scary? my gf hates gore": answered, the wishes kept, milder offered
-            out.extend(with_offer(said, offer))
+        if offer or remark:  # "is it scary? my gf hates gore": answered, the wishes kept
+            offer = remark_offer(text, offer)
+            out.extend(with_offer(said, offer) if offer else said)
             return True
         out.extend(said[:-1] if said[-1:] and said[-1].endswith("?") else said)
         self._act(state, request, rng, out)

@@ -62,14 +62,36 @@ _ALIASES = {"bond": "james bond", "007": "james bond", "lotr": "lord of the ring
             "star war": "star wars", "potter": "harry potter", "hannibal lector": "hannibal lecter"}
 
 
+# What a film is about, refused by a word the catalogue files under a genre ("horror, not
+# zombies"): it has no plots or keywords, so the refusal goes by these title words, the genre
+# stays wished for, and the bot says it can only tell such films by their titles (never
+# ``fully_known``).
+_SUBJECT_TITLES: dict[str, tuple[str, ...]] = {
+    "zombie": ("zombies", "zombieland", "zombi", "of the dead", "living dead", "world war z",
+               "28 days later", "28 weeks later", "warm bodies", "resident evil"),
+    "vampire": ("vampires", "dracula", "nosferatu", "twilight", "let the right one in", "let me in",
+                "fright night", "lost boys", "30 days of night", "near dark", "from dusk till dawn",
+                "only lovers left alive", "what we do in the shadows", "underworld", "blade"),
+    "werewolf": ("werewolves", "wolfman", "wolf man", "howling"),
+}
+_SUBJECT_ALIASES = {"zombies": "zombie", "vampires": "vampire", "werewolves": "werewolf",
+                    "undead": "zombie"}
+
+
+def subject(word: str) -> str | None:
+    """The subject a word names ("zombies" -> "zombie"), when refusing it goes by title words."""
+    name = _SUBJECT_ALIASES.get(word, word)
+    return name if name in _SUBJECT_TITLES else None
+
+
 def franchise_titles(key: str) -> tuple[str, ...]:
     """The title words that name a film of the franchise ``key`` (a normalised title key):
     ``key`` itself first, then those of its films that lack it. Example::
 
         franchise_titles("bond")   # ("bond", "dr no", "from russia with love", ...)
     """
-    name = _ALIASES.get(key, key)
-    return tuple(dict.fromkeys((key, name, *_OTHER_TITLES.get(name, ()))))
+    name = _ALIASES.get(key) or subject(key) or key
+    return tuple(dict.fromkeys((key, name, *_OTHER_TITLES.get(name, ()), *_SUBJECT_TITLES.get(name, ()))))
 
 
 def fully_known(key: str) -> bool:

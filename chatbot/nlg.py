@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.constraints import describe_figure, describe_minutes, describe_range
-from chatbot.franchises import fully_known
+from chatbot.franchises import fully_known, subject
 from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.text import end_sentence, indefinite_article, join_words
 from chatbot.titles import normalise_title
@@ -337,7 +337,8 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
         span = describe_minutes(*wish["range"])
         return f"nothing {span}" if excluded else f"films {span}"
     if slot == "title":  # title words ("pirates"), as said
-        named = _or_list([_title_case(str(v)) for v in wish["values"]])
+        # a subject ("zombies") is said as a kind of film: "no zombie films", not a title
+        named = _or_list([subject(normalise_title(str(v))) or _title_case(str(v)) for v in wish["values"]])
         if not excluded:
             return f"{indefinite_article(named)} {named} film"
         unsure = [str(v) for v in wish["values"] if not fully_known(normalise_title(str(v)))]

@@ -100,6 +100,7 @@ from chatbot.cues import (
     names_a_date,
     negation_mask,
     refused_back,
+    refused_echo,
     runtime_ranges,
     year_ranges,
 )
@@ -139,6 +140,7 @@ from chatbot.rating_steps import rating_step_hits
 from chatbot.ratings import names_rating, rating_hits
 from chatbot.remarks import (
     clause_question_topics,
+    described_mask,
     mark_besides,
     remark_mask,
     remarked_constraints,
@@ -246,6 +248,8 @@ class Understander:
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
         used: set[int] = set(ages_of_people(tokens))  # "we are in our seventies": no 1970s
+        # "nothing pg13 those are never scary": describes the ratings refused, wishes nothing
+        used.update(i for i, described in enumerate(described_mask(tokens)) if described)
         # "before I was born, I was born in 1985": years of the user's life, not 1985 itself
         lived = [(s, e, c) for s, e, c in self._spans(life_years(tokens, self._this_year), used) if c]
         notes: list[str] = []
@@ -311,6 +315,8 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         hits = settle_fright(hits, tokens, (notes, outside), APPROXIMATIONS["sensitive"]["note"])
+        if refused_echo(rest_text):  # "documentary?? no": the kind named, asked back, refused
+            negated[: len(tokens) - 1] = [True] * (len(tokens) - 1)
         for back in refused_back(tokens):  # "nothing but sci fi and i'm SO over it"
             before = [h for h in hits if h[1] <= back and h[2].get("slot") == "genre"]
             if before:

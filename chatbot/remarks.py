@@ -23,7 +23,8 @@ from chatbot.spans import constraints as spans_to_constraints
 
 _FILLERS = frozenset("""lol lmao haha hehe omg wow yeah yea yes yep ok okay oh ah hmm hm well
     and but tho though honestly tbh ngl i mean obviously ofc so like man dude bro also plus
-    sure fine whatever pfft meh ugh nah bruh hmm umm um i think thought guess""".split())
+    sure fine whatever pfft meh ugh nah bruh hmm umm um i think thought guess
+    ive heard apparently supposedly""".split())  # "i've heard it's a tearjerker": hearsay
 # the film as the subject: a reference, then a copula or a verb of seeming ("that one's a bit
 # old", "the movie was too long", "it looks cheesy"); "its" / "thats" carry their own verb
 _REFERENCES = (("it",), ("that",), ("this",), ("that", "one"), ("this", "one"), ("the", "movie"),
@@ -63,6 +64,33 @@ def remark_mask(tokens: Sequence[str], raw: str = "",
         if opens and not _ASKING & set(words):
             mask[start:end] = [True] * (end - start)
     return mask
+
+
+def described_mask(tokens: Sequence[str]) -> list[bool]:
+    """Which tokens lie in a remark about things just named ("nothing pg13, those are never
+    scary", "no sequels, they're always worse"): a clause opening with a plural pronoun and a
+    copula describes them and asks for nothing, at any question, so "scary" there is no wish."""
+    mask = [False] * len(tokens)
+    for start, end in clauses(tokens):
+        words = list(tokens[start:end])
+        skipped = 0
+        while skipped < len(words) and words[skipped] in _FILLERS:
+            skipped += 1
+        # mid-clause only a demonstrative ("nothing pg13 those are never scary")
+        opening = [k for k in range(skipped, len(words)) if k == skipped or words[k] in ("those", "these")]
+        for k in opening:
+            # "those are", "those pg 13 ones are": a demonstrative, up to three words, a verb
+            verb = next((v for v in range(k + 1, min(k + 5, len(words))) if words[v] in _PLURAL_VERBS), None)
+            plural = words[k] == "theyre" or words[k] in ("those", "these", "they") and verb is not None and (
+                words[k] != "they" or verb == k + 1)
+            if plural and not _ASKING & set(words[k:]):
+                mask[start + k : end] = [True] * (end - start - k)
+                break
+    return mask
+
+
+_PLURAL_VERBS = frozenset("are were re look looked seem seemed feel felt sound sounded get "
+                          "always never all".split())
 
 
 def _titled(words: Sequence[str], title: Callable[[str], Any] | None) -> bool:

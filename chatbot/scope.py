@@ -49,7 +49,8 @@ _NO_WORDS = frozenset("no nope nah naw".split())
 _COPULAS = frozenset("is s are re was were gets get seems seem seem feels feel looks look".split())
 _DEGREES = frozenset("so too really kinda kind of pretty very super always just a bit".split())
 _DULL = frozenset("""boring dull lame tedious overrated meh cringe cringey cringy corny trash
-    garbage awful terrible annoying unwatchable childish stupid dumb""".split())
+    garbage awful terrible annoying unwatchable childish stupid dumb overdone played
+    tiresome stale""".split())  # "vampires are so overdone": refused, whatever the wish beside
 _FOR_BABIES = (["for", "babies"], ["for", "toddlers"], ["for", "little"], ["for", "losers"])
 _FINE = frozenset("fine ok okay alright allowed acceptable good whatever".split())
 _PERMITTING_COPULAS = _COPULAS | {"be"}  # "PG would be fine", "older ones would be ok"
@@ -81,10 +82,33 @@ def unstressed(text: str) -> str:
     return _STRESSED.sub(lambda m: m[0].replace(".", ""), text)
 
 
+def positive_tag_at(tokens: Sequence[str], denied: bool = True) -> int | None:
+    """Where a denial's positive tag opens ("not really action tho is it", "not a comedy, is
+    it"): a statement asking to be confirmed about the film, never a wish. None without one
+    (or, ``denied`` False, without the tag whatever comes before: the denial read already)."""
+    for tag in _POSITIVE_TAGS:
+        at = len(tokens) - len(tag)
+        if at > 1 and tuple(tokens[at:]) == tag and tokens[at - 1] in _TAG_LEADS and (
+                not denied or _DENIALS & set(tokens[:at])):
+            return at
+    return None
+
+
+_POSITIVE_TAGS = (("is", "it"), ("was", "it"), ("does", "it"), ("is", "that"), ("was", "that"),
+                  ("are", "they"), ("is", "he"), ("is", "she"))
+_TAG_LEADS = frozenset(("tho", "though", BOUNDARY))
+_DENIALS = frozenset("not never".split())
+
+
 def asked_not(tokens: Sequence[str]) -> list[bool]:
     """The "not" of a negative question at a clause's start ("isn't X in it", "wasn't that
-    the one with X", "doesn't it have X"): True there, so it denies nothing."""
+    the one with X", "doesn't it have X"), or of a denial tagged "is it" ("not really action
+    tho is it"): True there, so it denies nothing."""
     mask = [False] * len(tokens)
+    tagged = positive_tag_at(tokens)
+    if tagged is not None:
+        start = max((k for k in range(tagged) if tokens[k] == BOUNDARY and k < tagged - 1), default=-1)
+        return [t in _DENIALS and start < k < tagged for k, t in enumerate(tokens)]
     for i, token in enumerate(tokens):
         if token != "not" or i == 0 or tokens[i - 1] not in _AUXILIARIES:
             continue

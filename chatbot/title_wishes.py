@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from chatbot.cues import names_a_date
-from chatbot.franchises import fully_known
+from chatbot.franchises import fully_known, subject
+from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.plainwords import pointing_words
 
 MAX_WORDS = 6
@@ -37,7 +38,8 @@ _AFTER = frozenset("movie movies film films one ones again franchise series sequ
 _CONTENT_CUES = frozenset("with about where has have featuring".split())
 # a title ends the clause: "not pirates", "not Titanic, please", "not the matrix but ..."
 _ENDS = frozenset(["", ",", "please", "pls", "plz", "thanks", "but", "and", "or", "though",
-                   "tonight", "lol", "this", "time", "for", "i", "we", "im", "obviously"])
+                   "tonight", "lol", "this", "time", "for", "i", "we", "im", "obviously",
+                   "either", "too", "also"])  # "and no star trek either"
 _PLACED_ENDS = _ENDS - {"for", "this", "time", "i", "we", "im", "tonight"}
 _NEVER = frozenset("it that this them one ones something anything film movie".split())
 
@@ -132,6 +134,10 @@ def _title_end(tokens: Sequence[str], start: int, used: set[int], titles: _Title
         after = tokens[end] if end < len(tokens) else ""
         if len(words) == 1 and after in _AFTER and is_genre(f"{words[0]} {after}"):
             continue  # "not a kids movie": a kind of film, not the film Kids
+        if len(words) == 1 and fully_known(words[0]) and words[0] not in GENRE_SYNONYMS:
+            return end  # "nothing marvel": the studio's films refused, never a genre wished
+        if len(words) == 1 and subject(words[0]):
+            return end  # "horror, not zombies": zombie films refused, horror kept
         if len(words) == 1 and not _placed(tokens, start, end, placed) and (words[0] in _NEVER or is_genre(words[0]) or (
                 len(words[0]) < MIN_WORD_LEN and after not in _AFTER)):
             continue

@@ -176,7 +176,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d32 (newcomer 74): a wish beside "seen it" and an opinion; an answer beside a wish
          "wish_beside_seen", "answer_beside_wish",
          # d32 (newcomers 71, 74): a film chosen by name or by pointing back is the one taken
-         "films_chosen_back")
+         "films_chosen_back",
+         # newcomer 74 (d29): a feeling, a reason or a viewer beside a question about the film
+         # on the table keeps the film
+         "feeling_questions",
+         # newcomer 74 (d29): a complaint or remark is never the opposite wish
+         "complaints_not_wishes")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
