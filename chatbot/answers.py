@@ -38,7 +38,7 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
     asked = asked or {}
     title = str(movie.get("title") or "It")
     special = {
-        "person": lambda: [_person_answer(title, movie, p) for p in people],
+        "person": lambda: [_person_answer(title, movie, p, judged="quality" in topics) for p in people],
         "genre_check": lambda: [_genre_check(title, movie, genres)],
         "history": lambda: [_history(title, shown)],
         "leads": lambda: [_leads_answer(title, movie)],
@@ -150,12 +150,26 @@ def _reason(title: str, wishes: Sequence[Mapping[str, Any]]) -> str:
     return f"I suggested {title} because you asked for {join_words(named)}"
 
 
+def no_cast(title: str) -> str:
+    """A film whose source lists no cast (Toy Story): said as the catalogue's gap, not as
+    the bot's ignorance of a famous film."""
+    return f"The catalogue lists no cast for {title}"
+
+
 LIKELY_LEADS = 6  # cast names ranked this high (by prominence) are told plainly as "in" it
 
 
-def _person_answer(title: str, movie: Mapping[str, Any], person: Mapping[str, Any]) -> str:
-    """Whether ``person`` is in the film (or directed it): "Yes, Bruce Willis is in ..."."""
+def _person_answer(title: str, movie: Mapping[str, Any], person: Mapping[str, Any],
+                   judged: bool = False) -> str:
+    """Whether ``person`` is in the film (or directed it): "Yes, Bruce Willis is in ...";
+    ``judged`` ("is Keanu any good in it?"): a fact, never a "Yes" that reads as an opinion."""
     name = str(person.get("name"))
+    cast = list(movie.get("cast") or ())
+    if judged and name in cast:
+        return (f"{name} is in the cast of {title}, but I have no reviews of single "
+                "performances, only of the film")
+    if judged and name not in cast and name not in (movie.get("directors") or ()):
+        return _person_answer(title, movie, person)
     cast, directors = list(movie.get("cast") or ()), list(movie.get("directors") or ())
     if person.get("cue") == "director" or (name in directors and name not in cast):
         if name in directors:
@@ -191,7 +205,7 @@ def _leads_answer(title: str, movie: Mapping[str, Any]) -> str:
     """"Who's the lead?": the catalogue has no billing order, so the best-known names, said so."""
     cast = cast_listed(movie, leads=True)
     if not cast:
-        return f"I don't know who is in {title}"
+        return no_cast(title)
     return (f"My catalogue has no billing order, so I can't say for sure who leads {title}; "
             f"the best-known names in its cast are {join_words(cast)}")
 
@@ -210,7 +224,7 @@ def cast_after(movie: Mapping[str, Any], told: Sequence[str], count: int = 4) ->
 def _cast_answer(title: str, movie: Mapping[str, Any], actors: Sequence[str]) -> str:
     cast = cast_listed(movie, actors)
     if not cast:
-        return f"I don't know who is in {title}"
+        return no_cast(title)
     return (f"{title} is with {join_words(cast)} (my catalogue's cast lists have no billing "
             "order, so these are its best-known names, not necessarily the leads)")
 

@@ -54,6 +54,7 @@ from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.dictation import spoken_marks
+from chatbot.directions import toward_set_aside
 from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
 from chatbot.question_routes import ANSWER_STAGES
@@ -502,6 +503,8 @@ class DialogManager(SideActs, ClosingActs):
         pool = [i for i in self._parts.db.search(both) if i not in exclude] or pool if both else pool
         rated = allowed_ratings(active_items(state))  # "nothing rated R": known ratings first
         pool = [i for i in self._parts.db.search([*active_items(state), rated]) if i in pool] or pool if rated else pool
+        pool = toward_set_aside(  # "longer" set aside: the longest films left, not any
+            pool, state["dropped"], lambda bound: self._parts.db.search([*active_items(state), bound]))
         if not pool:
             out.append(nlg.NO_RECOMMENDATION)
             self._bye(state, {}, rng, out)

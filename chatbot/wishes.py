@@ -39,8 +39,7 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     correcting = bool(nlu.get("correction")) and not nlu.get("addition")
     new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
     reference = nlu.get("reference") or state.get("current")  # "like Alien but newer"
-    new = [_relative_to(w, reference, stepped=not nlu.get("reference"), last_year=nlu.get("last_year"))
-           for w in new]
+    new = [_relative_to(w, reference) for w in new]
     moved: list[dict] = []
     if correcting:
         kept = _moved_correction(wishes, new, state.get("last_slot"))
@@ -261,44 +260,23 @@ def _as_wished(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -
     return dict(person, name=bearer, cue=None) if bearer else person
 
 
-def _relative_to(wish: dict, current: Mapping[str, Any] | None, stepped: bool = False,
-                 last_year: int | None = None) -> dict:
-    """"something older" while a 2002 film is proposed: released 2001 or earlier; ``stepped``
-    (against the film on the table), by a step a user notices: 1992 or earlier."""
+def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
+    """"something older" while a 2002 film is proposed: released 2001 or earlier; "longer"
+    than a 180-minute film: 181 minutes or more. The bound is the film's own figure, never a
+    jump past it: a jump hides the films just beside it (1997-2001) without a word."""
     relative = wish.pop("relative", None)
     wish.pop("than", None)  # "newer than Terminator 2": counted from that film already
     year = (current or {}).get("year")
     runtime = (current or {}).get("runtime_min")
     if relative in ("shorter", "longer") and isinstance(runtime, int):
-        shorter, longer = (_shorter_than(runtime), _longer_than(runtime)) if stepped else (runtime - 1, runtime + 1)
-        wish["range"] = [None, shorter] if relative == "shorter" else [longer, None]
+        wish["range"] = [None, runtime - 1] if relative == "shorter" else [runtime + 1, None]
     elif relative == "lesser" and isinstance(votes := (current or {}).get("votes"), int):
         wish["range"] = [None, max(1, min(votes - 1, LESSER_KNOWN_VOTES))]
     elif relative in ("milder", "stronger"):  # "a tamer one": from the film's own rating
         wish["values"] = stepped_ratings(relative, (current or {}).get("mpaa")) or wish["values"]
     elif relative in ("older", "newer") and isinstance(year, int):
-        step = YEARS_STEP if stepped else 1
-        newest = max(year + 1, last_year - YEARS_STEP) if isinstance(last_year, int) else year + step
-        wish["range"] = [None, year - step] if relative == "older" else [min(year + step, newest), None]
+        wish["range"] = [None, year - 1] if relative == "older" else [year + 1, None]
     return wish
-
-
-# "something shorter" than a 153-minute film: under the next round length below it by a
-# step a user notices (under 2 hours: 119 minutes or shorter), not 152 minutes
-ROUND_MINUTES = (90, 100, 120, 150, 180, 210)
-MINUTES_STEP = 10  # ... at least this much shorter or longer
-YEARS_STEP = 5  # "something newer" than a 1986 film: 1991 or later, not 1987 (the catalogue's
-# last years kept within reach: newer than a 2012 film is 2013 or later)
-
-
-def _shorter_than(runtime: int) -> int:
-    rounds = [m for m in ROUND_MINUTES if m <= runtime - MINUTES_STEP]
-    return rounds[-1] - 1 if rounds else runtime - MINUTES_STEP
-
-
-def _longer_than(runtime: int) -> int:
-    rounds = [m for m in ROUND_MINUTES if m >= runtime + MINUTES_STEP]
-    return rounds[0] if rounds else runtime + MINUTES_STEP
 
 
 def _nlu_constraints(nlu: Mapping[str, Any]) -> list[dict]:

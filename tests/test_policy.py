@@ -251,5 +251,5 @@ def test_naming_someone_else_after_did_you_mean_asks_it_again() -> None:
 def test_older_means_older_than_the_film_on_the_table() -> None:
     older = {"slot": "year", "range": [None, 1979], "exclude": False, "relative": "older"}
     plan = plan_wishes(_ON_TABLE | {"stage": "like"}, _nlu(constraints=[older]))
-    # a step a user notices (five years), not 1993 for a 1994 film
-    assert plan["added"] == [{"slot": "year", "range": [None, 1989], "exclude": False}]
+    # bound at the film's own year: 1993 for a 1994 film, not a jump that hides 1990-1993
+    assert plan["added"] == [{"slot": "year", "range": [None, 1993], "exclude": False}]

@@ -44,6 +44,8 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "names_joined",
          # from a newcomer's session on the fifth round
          "proposal_requests", "thanks_midway", "openers", "film_reasons",
+         # newcomers 71 and 74: "older"/"newer"/"longer"/"shorter" bound at the film shown
+         "relative_bounds",
          # left open after the fifth round (newcomer 31)
          "lone_names", "role_constraints", "casual_similar", "casual_ratings",
          "answer_and_question", "vague_requests",
