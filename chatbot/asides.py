@@ -29,8 +29,10 @@ _WISHING = frozenset("""want wanna like love prefer would need looking look fanc
     came since after before between newer older recent set era decade decades genre
     show find give recommend suggest watch see pick classic
     said say meant mean asked told
-    kind sort type""".split())  # "I said 2000 or later": the wish, said again; "the kind I
-# grew up on in the 90s": films of then
+    kind sort type
+    thing things taste cup style jam fan favorite favourite""".split())  # "I said 2000 or
+# later": the wish, said again; "the kind I grew up on in the 90s": films of then; "the 80s
+# aren't my thing", "not a fan of the 90s": a taste in films, not a moment of life
 # phrases that put what follows in the user's own past: a date there is when they lived it
 _PAST_MARKERS = tuple(tuple(p.split()) for p in (
     "back in", "back then", "back when", "when i was", "when we were", "as a kid", "as kids",

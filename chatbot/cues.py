@@ -239,7 +239,7 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
     token = tokens[i]
     following = tokens[i + 1] if i + 1 < len(tokens) else ""
     if token == "not" and following in _NOT_DENIALS:
-        return False
+        return _cares_for(tokens, i + 1)  # "I don't care for westerns": a dislike, not indifference
     if token == "no" and following in _NO_IDIOMS:  # "no clue", "no worries": deny nothing
         return False
     if token == "no" and _correcting_no(tokens, i):  # "actually no, thriller": a correction
@@ -252,6 +252,13 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return following not in _CUT_IDIOMS and tokens[i + 1 : i + 3] != ["the", "crap"]  # "cut to the chase"
     phrase = next((p for p in _PHRASES_ENDING.get(token, ()) if tuple(tokens[i - len(p) + 1 : i + 1]) == p), None)
     return phrase is not None and not (token == "out" and _complains_left_out(tokens, i - len(phrase) + 1))
+
+
+def _cares_for(tokens: Sequence[str], i: int) -> bool:
+    """"(don't) care for X", "care much for X", "care too much for X" at ``i``: a liking verb,
+    whereas "don't care", "don't care about the rating" waive a wish."""
+    words = [t for t in tokens[i + 1 : i + 4] if t not in ("much", "too", "that", "all", "really")]
+    return tokens[i] == "care" and words[:1] == ["for"]
 
 
 def _complains_left_out(tokens: Sequence[str], verb: int) -> bool:
@@ -456,6 +463,11 @@ def _short_year(tokens: Sequence[str], i: int) -> int | None:
     if before in ("after", "since", "before", "pre", "post", "until", "till") and year < 2000:
         return year
     return None
+
+
+def period_word(token: str) -> bool:
+    """A word that alone names a period ("modern", "classic", "oldies"; ``year_ranges``)."""
+    return token in _RECENT or token in _OLD
 
 
 def names_a_date(tokens: Sequence[str]) -> bool:

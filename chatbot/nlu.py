@@ -253,9 +253,10 @@ class Understander:
         named = self._titles_by_capital(rest_text)  # "not Alien": the film, not sci-fi
         hits = lived + title_exclusions(tokens, negated, used, self._titles, self._common,
                                 lambda w: w not in named and self._wish_word(w), self._names.names_all, named,
-                                self._names.shared_first_name)
+                                self._names.shared_first_name,
+                                self._approximated)
         mentioned = title_spans(tokens, used, self._titles, self._common, self._names.names_all,
-                                self._wish_word)  # "i first saw star wars in 1977": no war film
+                                lambda w: self._approximated(w) if " " in w else self._wish_word(w))  # "i first saw star wars in 1977": no war film
         for start, end in mentioned:
             used.update(range(start, end))
         allowed = permission_mask(tokens)  # "black and white is fine": no limit
@@ -417,6 +418,10 @@ class Understander:
         return self._genres.is_genre(words, stemmed=True) or self._approximations.get(
             words) not in (None, "topic") or len(words) > 1 and bool(
             self._genres.find(list(words), False, set()))
+
+    def _approximated(self, phrase: str) -> bool:
+        """A phrase the catalogue approximates ("black and white"): never a title's words."""
+        return self._approximations.get(tuple(phrase.split())) not in (None, "topic")
 
     def _titles_by_capital(self, text: str) -> frozenset[str]:
         """Single words written with a capital inside a sentence that are a catalogue title
