@@ -99,8 +99,10 @@ class SideActs:
                                                      "exclude": False}, *during])
                    if i != current.get("id")][:FILMOGRAPHY_FILMS]
             films = [self._parts.db.movie(i) for i in ids]
-            out.append(filmography_reply(name, role, films, current.get("title"), lead=not named,
-                                         years=years))
+            # "Besides <film>, X also directed ...": only when X made the film on the table
+            credited = name in (people or ())
+            out.append(filmography_reply(name, role, films, current.get("title") if credited else None,
+                                         lead=not named, years=years))
         self._ask_again(state, rng, out)
 
     def _ranked(self, state: dict, decision: dict, out: list[str]) -> None:

@@ -156,7 +156,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # decade beside "older"/"newer" wins; "him"/"hers" is the person the user named
          "questions_keep_wishes", "decade_with_relative", "people_pronouns",
          # d31 (newcomer 71): "don't care for X", "X isn't my thing" refuse X, never wish it
-         "negated_liking")
+         "negated_liking",
+         # d31 (newcomer 74): "Besides <film>, X also ..." only when X made the film on the table
+         "credited_on_table")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
