@@ -77,6 +77,25 @@ def aside_mask(tokens: Sequence[str], is_genre: Callable[[str], bool] = lambda _
     return mask
 
 
+_ASKING_WHY = (("why",), ("how", "come"), ("wtf",), ("what", "s", "with"), ("whats", "with"))
+_FILLERS = frozenset("but so and ok okay um uh hmm wait".split())
+
+
+def why_mask(tokens: Sequence[str]) -> list[bool]:
+    """True on each clause that asks why ("why only 1979 or earlier??", "how come films from
+    2010 or later?"): a bound quoted back from the bot's own reading, no new wish."""
+    mask = [False] * len(tokens)
+    start = 0
+    for end in [*(i for i, t in enumerate(tokens) if t == BOUNDARY), len(tokens)]:
+        k = start
+        while k < end and tokens[k] in _FILLERS:
+            k += 1
+        if any(tuple(tokens[k : k + len(p)]) == p for p in _ASKING_WHY):
+            mask[start:end] = [True] * (end - start)
+        start = end + 1
+    return mask
+
+
 def _past_life(clause: Sequence[str], is_genre: Callable[[str], bool]) -> list[int]:
     """The positions in ``clause`` told of the user's own past: after a marker ("back in",
     "when I was", "as a kid", "I saw", "growing up") up to a release word ("films from the

@@ -313,9 +313,31 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
         top = last_year or 2014
         return i, i + 1, top - RECENT_YEARS + 1, None
     if token in _OLD and not (i and tokens[i - 1] in ("year", "years", "month", "months")) and not (
-            _complained_old(tokens, i)):
-        return i, i + 1, None, OLD_BEFORE - 1
+            _complained_old(tokens, i)) and not _praised(tokens, i):
+        return i, _period_end(tokens, i), None, OLD_BEFORE - 1
     return None
+
+
+def _period_end(tokens: Sequence[str], i: int) -> int:
+    """"old school", "old-school": one period phrase (no topic "school")."""
+    return i + 2 if tokens[i] == "old" and _next(tokens, i) == "school" else i + 1
+
+
+_PRAISE_BEFORE = frozenset("a such true real total absolute proper what an s is its thats".split())
+_CONTRASTS_AFTER = frozenset("but though tho although".split())
+
+
+def _praised(tokens: Sequence[str], i: int) -> bool:
+    """"classic but seen it", "what a classic", "it's a true classic": a judgement of a
+    film, not a wish for old ones ("something classic", "a classic comedy" still wish)."""
+    if tokens[i] not in ("classic", "oldie"):
+        return False
+    start = max((k + 1 for k in range(i) if tokens[k] == BOUNDARY), default=0)
+    before = tokens[start:i]
+    following = _next(tokens, i)
+    alone = all(w in _PRAISE_BEFORE for w in before)
+    return alone and (following in _CONTRASTS_AFTER or (bool(before) and following in ("", BOUNDARY)
+                                                        and before[-1] != "an"))
 
 
 def _complained_old(tokens: Sequence[str], i: int) -> bool:
@@ -338,7 +360,7 @@ def _relative_at(tokens: Sequence[str], i: int, last_year: int
             if j < len(tokens) and tokens[j] == "of":  # "the last couple of years"
                 j += 1
         unit = tokens[j] if j < len(tokens) else ""
-        if unit in ("year", "years") and count <= 100:
+        if unit in _YEAR_UNITS and count <= 100:
             return i, j + 1, last_year - count + 1, None
         if unit in ("decade", "decades") and count <= 10:
             return i, j + 1, last_year - 10 * count + 1, None
@@ -352,6 +374,7 @@ def _relative_at(tokens: Sequence[str], i: int, last_year: int
     return None
 
 
+_YEAR_UNITS = frozenset("year years yr yrs yrs. yeras".split())  # "the last 10 yrs"
 _UP_TO = frozenset("until till through up".split())
 _OR_LATER = (("on",), ("onwards",), ("onward",), ("or", "later"), ("or", "newer"), ("and", "up"),
              ("and", "later"), ("or", "after"), ("plus",))
@@ -465,9 +488,12 @@ def _short_year(tokens: Sequence[str], i: int) -> int | None:
     return None
 
 
-def period_word(token: str) -> bool:
-    """A word that alone names a period ("modern", "classic", "oldies"; ``year_ranges``)."""
-    return token in _RECENT or token in _OLD
+def period_at(tokens: Sequence[str], i: int) -> int | None:
+    """The end of the period phrase that alone starts at ``i`` ("modern", "classics", "old
+    school"; ``year_ranges``), else None."""
+    if tokens[i] in _RECENT:
+        return i + 1
+    return _period_end(tokens, i) if tokens[i] in _OLD else None
 
 
 def names_a_date(tokens: Sequence[str]) -> bool:

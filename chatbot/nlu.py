@@ -77,7 +77,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
 )
 from chatbot.ages import age_hits, years_old
 from chatbot.answer_lists import listed_with_answer
-from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves
+from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves, why_mask
 from chatbot.beyond import beyond_request
 from chatbot.capabilities import asks_capability, impatient
 from chatbot.choices import as_choice
@@ -99,6 +99,7 @@ from chatbot.cues import (
     is_addition,
     names_a_date,
     negation_mask,
+    period_at,
     refused_back,
     runtime_ranges,
     year_ranges,
@@ -498,7 +499,11 @@ class Understander:
         """Wishes the catalogue can only approximate ("superhero", "not too violent"), with
         the note saying so; polarity final."""
         hits: list[tuple] = []
+        # "old school": a period phrase, no topic "school"
+        periods = {k for i in range(len(tokens)) for k in range(i, period_at(tokens, i) or i)}
         for start in range(len(tokens)):
+            if start in periods:
+                continue
             for size in (3, 2, 1):
                 key = self._approximations.get(tuple(tokens[start : start + size]))
                 if key is None or used.intersection(range(start, start + size)):
@@ -526,7 +531,8 @@ class Understander:
     def _years(self, tokens: list[str], used: set[int]) -> list[tuple]:
         hits = []
         aside = aside_mask(tokens, lambda w: self._genres.is_genre((w,), stemmed=True))
-        dates = [d for d in year_ranges(tokens, self._last_year) if not aside[d[0]]]
+        asked_why = why_mask(tokens)  # "why only 1979 or earlier??": the bot's reading quoted
+        dates = [d for d in year_ranges(tokens, self._last_year) if not aside[d[0]] and not asked_why[d[0]]]
         for s, e, first, last in self._spans(dates, used):  # "he died last year": no wish
             wish = year_constraint(first, last)
             relative = comparative(tokens[s:e])  # "something older": than the film shown

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from chatbot.cues import names_a_date, period_word
+from chatbot.cues import names_a_date, period_at
 from chatbot.franchises import fully_known
 from chatbot.plainwords import pointing_words
 
@@ -73,7 +73,7 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
             continue
         end = _title_end(tokens, i, used, titles, common, is_genre, placed)
         if end is not None and not _placed(tokens, i, end, placed) and (
-                (end == i + 1 and period_word(tokens[i])) or approximated(" ".join(tokens[i:end]))):
+                period_at(tokens, i) == end or approximated(" ".join(tokens[i:end]))):
             i = end  # "don't care for the modern films": a date; "black and white": a look
             continue
         if end is not None and not fully_known(" ".join(tokens[i:end])) and any(is_name(tokens[a:b]) for a, b in (

@@ -158,7 +158,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d31 (newcomer 71): "don't care for X", "X isn't my thing" refuse X, never wish it
          "negated_liking",
          # d31 (newcomer 74): "Besides <film>, X also ..." only when X made the film on the table
-         "credited_on_table")
+         "credited_on_table",
+         # d31 (newcomers 71, 74): "old-school", "the last 10 yrs"; a bound quoted in "why
+         # ...?" is no wish; "classic but seen it" is praise
+         "date_words")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
