@@ -79,7 +79,7 @@ from chatbot.ages import age_hits, years_old
 from chatbot.answer_lists import listed_with_answer
 from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves, why_mask
 from chatbot.beyond import beyond_request
-from chatbot.capabilities import asks_capability, impatient
+from chatbot.capabilities import asks_account, asks_capability, asks_several, impatient
 from chatbot.choices import as_choice
 from chatbot.complaints import (
     after_catalogue,
@@ -370,6 +370,10 @@ class Understander:
             "beyond": beyond_request(whole),  # "book me tickets", "is it on netflix?"
             "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
             and not asks_method(whole),
+            "account": asks_account([t for t in whole if t != BOUNDARY]),  # "based on my letterboxd?"
+            "several": asks_several([t for t in whole if t != BOUNDARY]),  # "can i give you two actors?"
+            "after_catalogue": next((int(t) for t in whole if t.isdigit() and len(t) == 4 and self._last_year
+                                     and self._last_year < int(t) < 2100), None),
             "impatient": impatient([t for t in whole if t != BOUNDARY]), "outburst": outburst(whole),
             "age_asked": asks_age([t for t in whole if t != BOUNDARY]),
             "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 
 from chatbot import nlg
-from chatbot.capabilities import CAPABILITIES
+from chatbot.capabilities import capability_reply
 from chatbot.components import Components
 from chatbot.definitions import definitions_reply
 from chatbot.questions import (
@@ -45,7 +45,7 @@ class SideActs:
 
     def _capabilities(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         """"Can you tell me how long a movie is?": what the catalogue lets it tell."""
-        out.append(CAPABILITIES)
+        out.append(capability_reply(decision))
         self._ask_again(state, rng, out)
 
     def _define(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:

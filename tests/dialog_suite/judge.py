@@ -161,7 +161,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "credited_on_table",
          # d31 (newcomers 71, 74): "old-school", "the last 10 yrs"; a bound quoted in "why
          # ...?" is no wish; "classic but seen it" is praise
-         "date_words")
+         "date_words",
+         # d31 (newcomer 74): "films from 2022?" (no), "based on my letterboxd?" (can't),
+         # "more than one actor?" (yes, how)
+         "capability_truths")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
