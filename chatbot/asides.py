@@ -29,8 +29,10 @@ _WISHING = frozenset("""want wanna like love prefer would need looking look fanc
     came since after before between newer older recent set era decade decades genre
     show find give recommend suggest watch see pick classic
     said say meant mean asked told
-    kind sort type""".split())  # "I said 2000 or later": the wish, said again; "the kind I
-# grew up on in the 90s": films of then
+    kind sort type
+    thing things taste cup style jam fan favorite favourite""".split())  # "I said 2000 or
+# later": the wish, said again; "the kind I grew up on in the 90s": films of then; "the 80s
+# aren't my thing", "not a fan of the 90s": a taste in films, not a moment of life
 # phrases that put what follows in the user's own past: a date there is when they lived it
 _PAST_MARKERS = tuple(tuple(p.split()) for p in (
     "back in", "back then", "back when", "when i was", "when we were", "as a kid", "as kids",
@@ -71,6 +73,25 @@ def aside_mask(tokens: Sequence[str], is_genre: Callable[[str], bool] = lambda _
         if not then:  # "I grew up in the 90s, something from my childhood": the 90s
             for k in _past_life(clause, is_genre):
                 mask[start + k] = True
+        start = end + 1
+    return mask
+
+
+_ASKING_WHY = (("why",), ("how", "come"), ("wtf",), ("what", "s", "with"), ("whats", "with"))
+_FILLERS = frozenset("but so and ok okay um uh hmm wait".split())
+
+
+def why_mask(tokens: Sequence[str]) -> list[bool]:
+    """True on each clause that asks why ("why only 1979 or earlier??", "how come films from
+    2010 or later?"): a bound quoted back from the bot's own reading, no new wish."""
+    mask = [False] * len(tokens)
+    start = 0
+    for end in [*(i for i, t in enumerate(tokens) if t == BOUNDARY), len(tokens)]:
+        k = start
+        while k < end and tokens[k] in _FILLERS:
+            k += 1
+        if any(tuple(tokens[k : k + len(p)]) == p for p in _ASKING_WHY):
+            mask[start:end] = [True] * (end - start)
         start = end + 1
     return mask
 

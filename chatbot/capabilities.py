@@ -9,7 +9,8 @@ the reply is ``CAPABILITIES``. Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 CAPABILITIES = (
     "Yes: for any film in my catalogue (it goes up to 2014) I can tell you its cast, director, "
@@ -53,6 +54,68 @@ def asks_capability(words: Sequence[str]) -> bool:
         return False
     text = f" {' '.join(words)} "
     return any(f" {phrase} " in text for phrase in _ANY_FILM)
+
+
+# accounts and lists kept elsewhere, which the bot cannot read: "based on my letterboxd?"
+_ACCOUNTS = frozenset("letterboxd letterbox imdb trakt netflix hulu spotify goodreads mubi "
+                      "watchlist account profile history ratings reviews diary".split())
+_FROM_ACCOUNT = (("based", "on"), ("use",), ("read",), ("look", "at"), ("check",), ("import",),
+                 ("connect",), ("link",), ("sync",), ("access",), ("see",), ("from",), ("off",))
+_MINE = frozenset("my our".split())
+# several values for one wish: "can i give you more than one actor?", "can i name two directors?"
+_SEVERAL = (("more", "than", "one"), ("two",), ("several",), ("multiple",), ("a", "few"),
+            ("a", "couple"), ("2",), ("3",), ("three",), ("many",), ("both",))
+_ASKING_ME = (("can", "i"), ("could", "i"), ("may", "i"), ("is", "it", "ok", "to"), ("do", "you", "take"),
+              ("can", "you", "take"), ("can", "you", "handle"), ("can", "you", "do"), ("is", "it", "possible"))
+SLOT_WORDS = {"actor": "actor", "actors": "actor", "actress": "actor", "actresses": "actor",
+              "stars": "actor", "people": "actor", "director": "director", "directors": "director",
+              "genre": "genre", "genres": "genre", "ratings": "mpaa", "decades": "year"}
+
+
+def asks_account(words: Sequence[str]) -> str | None:
+    """"can you recommend based on my letterboxd?", "could you use my netflix history": the
+    account named (which the bot cannot read), else None."""
+    for i, word in enumerate(words):
+        if word in _ACCOUNTS and i and words[i - 1] in _MINE and any(
+                tuple(words[k : k + len(p)]) == p for p in _FROM_ACCOUNT for k in range(max(0, i - 5), i)):
+            return word
+    return None
+
+
+def asks_several(words: Sequence[str]) -> str | None:
+    """"can i give you more than one actor?": the slot asked about, else None."""
+    if not _has(words[:6], _ASKING_ME) or not _has(words, _SEVERAL):
+        return None
+    return next((SLOT_WORDS[w] for w in words if w in SLOT_WORDS), None)
+
+
+_NAMES = {"letterboxd": "Letterboxd", "letterbox": "Letterboxd", "imdb": "IMDb", "trakt": "Trakt",
+          "netflix": "Netflix", "hulu": "Hulu", "spotify": "Spotify", "goodreads": "Goodreads",
+          "mubi": "MUBI"}
+_TOGETHER = {"actor": ("Tom Hanks and Meg Ryan", "Tom Hanks or Meg Ryan"),
+             "director": ("Joel Coen and Ethan Coen", "Spielberg or Scorsese"),
+             "genre": ("horror and comedy", "horror or comedy"),
+             "mpaa": ("", "PG or PG-13"), "year": ("", "the 70s or the 80s")}
+
+
+def capability_reply(decision: Mapping[str, Any]) -> str:
+    """What the bot can do, as asked: an account it can't read, several values for one wish,
+    films after its catalogue's last year (a truthful "No"), else ``CAPABILITIES``."""
+    if decision.get("account"):
+        account = str(decision["account"])
+        named = f"your {_NAMES[account]}" if account in _NAMES else f"your {account}"
+        return (f"No, I can't read {named} or any list of yours; I only go by what you tell me "
+                "here: a genre, actors, a director, years, length and rating, or films you "
+                "loved (\"something like Heat\").")
+    if decision.get("several"):
+        both, either = _TOGETHER[str(decision["several"])]
+        return "Yes: name them in one message" + (f', "{both}" for both' if both else "") + (
+            f', "{either}" for either.')
+    if decision.get("after") and decision.get("last_year"):
+        last = decision["last_year"]
+        return (f"No: my catalogue ends in {last}, so I have no films from {decision['after']}. "
+                f"Ask for \"the last few years\" for my newest ones (up to {last}).")
+    return CAPABILITIES
 
 
 def impatient(words: Sequence[str]) -> bool:

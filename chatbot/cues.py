@@ -254,7 +254,7 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
     token = tokens[i]
     following = tokens[i + 1] if i + 1 < len(tokens) else ""
     if token == "not" and following in _NOT_DENIALS:
-        return False
+        return _cares_for(tokens, i + 1)  # "I don't care for westerns": a dislike, not indifference
     if token == "no" and following in _NO_IDIOMS:  # "no clue", "no worries": deny nothing
         return False
     if token == "no" and _correcting_no(tokens, i):  # "actually no, thriller": a correction
@@ -267,6 +267,13 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return following not in _CUT_IDIOMS and tokens[i + 1 : i + 3] != ["the", "crap"]  # "cut to the chase"
     phrase = next((p for p in _PHRASES_ENDING.get(token, ()) if tuple(tokens[i - len(p) + 1 : i + 1]) == p), None)
     return phrase is not None and not (token == "out" and _complains_left_out(tokens, i - len(phrase) + 1))
+
+
+def _cares_for(tokens: Sequence[str], i: int) -> bool:
+    """"(don't) care for X", "care much for X", "care too much for X" at ``i``: a liking verb,
+    whereas "don't care", "don't care about the rating" waive a wish."""
+    words = [t for t in tokens[i + 1 : i + 4] if t not in ("much", "too", "that", "all", "really")]
+    return tokens[i] == "care" and words[:1] == ["for"]
 
 
 def _complains_left_out(tokens: Sequence[str], verb: int) -> bool:
@@ -321,9 +328,31 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
         top = last_year or 2014
         return i, i + 1, top - RECENT_YEARS + 1, None
     if token in _OLD and not (i and tokens[i - 1] in ("year", "years", "month", "months")) and not (
-            _complained_old(tokens, i)):
-        return i, i + 1, None, OLD_BEFORE - 1
+            _complained_old(tokens, i)) and not _praised(tokens, i):
+        return i, _period_end(tokens, i), None, OLD_BEFORE - 1
     return None
+
+
+def _period_end(tokens: Sequence[str], i: int) -> int:
+    """"old school", "old-school": one period phrase (no topic "school")."""
+    return i + 2 if tokens[i] == "old" and _next(tokens, i) == "school" else i + 1
+
+
+_PRAISE_BEFORE = frozenset("a such true real total absolute proper what an s is its thats".split())
+_CONTRASTS_AFTER = frozenset("but though tho although".split())
+
+
+def _praised(tokens: Sequence[str], i: int) -> bool:
+    """"classic but seen it", "what a classic", "it's a true classic": a judgement of a
+    film, not a wish for old ones ("something classic", "a classic comedy" still wish)."""
+    if tokens[i] not in ("classic", "oldie"):
+        return False
+    start = max((k + 1 for k in range(i) if tokens[k] == BOUNDARY), default=0)
+    before = tokens[start:i]
+    following = _next(tokens, i)
+    alone = all(w in _PRAISE_BEFORE for w in before)
+    return alone and (following in _CONTRASTS_AFTER or (bool(before) and following in ("", BOUNDARY)
+                                                        and before[-1] != "an"))
 
 
 def _complained_old(tokens: Sequence[str], i: int) -> bool:
@@ -346,7 +375,7 @@ def _relative_at(tokens: Sequence[str], i: int, last_year: int
             if j < len(tokens) and tokens[j] == "of":  # "the last couple of years"
                 j += 1
         unit = tokens[j] if j < len(tokens) else ""
-        if unit in ("year", "years") and count <= 100:
+        if unit in _YEAR_UNITS and count <= 100:
             return i, j + 1, last_year - count + 1, None
         if unit in ("decade", "decades") and count <= 10:
             return i, j + 1, last_year - 10 * count + 1, None
@@ -360,6 +389,7 @@ def _relative_at(tokens: Sequence[str], i: int, last_year: int
     return None
 
 
+_YEAR_UNITS = frozenset("year years yr yrs yrs. yeras".split())  # "the last 10 yrs"
 _UP_TO = frozenset("until till through up".split())
 _OR_LATER = (("on",), ("onwards",), ("onward",), ("or", "later"), ("or", "newer"), ("and", "up"),
              ("and", "later"), ("or", "after"), ("plus",))
@@ -471,6 +501,14 @@ def _short_year(tokens: Sequence[str], i: int) -> int | None:
     if before in ("after", "since", "before", "pre", "post", "until", "till") and year < 2000:
         return year
     return None
+
+
+def period_at(tokens: Sequence[str], i: int) -> int | None:
+    """The end of the period phrase that alone starts at ``i`` ("modern", "classics", "old
+    school"; ``year_ranges``), else None."""
+    if tokens[i] in _RECENT:
+        return i + 1
+    return _period_end(tokens, i) if tokens[i] in _OLD else None
 
 
 def names_a_date(tokens: Sequence[str]) -> bool:

@@ -77,9 +77,9 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
 )
 from chatbot.ages import age_hits, years_old
 from chatbot.answer_lists import listed_with_answer
-from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves
+from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves, why_mask
 from chatbot.beyond import beyond_request
-from chatbot.capabilities import asks_capability, impatient
+from chatbot.capabilities import asks_account, asks_capability, asks_several, impatient
 from chatbot.choices import as_choice
 from chatbot.complaints import (
     after_catalogue,
@@ -99,6 +99,7 @@ from chatbot.cues import (
     is_addition,
     names_a_date,
     negation_mask,
+    period_at,
     refused_back,
     refused_echo,
     runtime_ranges,
@@ -261,9 +262,10 @@ class Understander:
         named = self._titles_by_capital(rest_text)  # "not Alien": the film, not sci-fi
         hits = lived + title_exclusions(tokens, negated, used, self._titles, self._common,
                                 lambda w: w not in named and self._wish_word(w), self._names.names_all, named,
-                                self._names.shared_first_name)
+                                self._names.shared_first_name,
+                                self._approximated)
         mentioned = title_spans(tokens, used, self._titles, self._common, self._names.names_all,
-                                self._wish_word)  # "i first saw star wars in 1977": no war film
+                                lambda w: self._approximated(w) if " " in w else self._wish_word(w))  # "i first saw star wars in 1977": no war film
         for start, end in mentioned:
             used.update(range(start, end))
         allowed = permission_mask(tokens)  # "black and white is fine": no limit
@@ -383,6 +385,10 @@ class Understander:
             "beyond": beyond_request(whole),  # "book me tickets", "is it on netflix?"
             "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
             and not asks_method(whole),
+            "account": asks_account([t for t in whole if t != BOUNDARY]),  # "based on my letterboxd?"
+            "several": asks_several([t for t in whole if t != BOUNDARY]),  # "can i give you two actors?"
+            "after_catalogue": next((int(t) for t in whole if t.isdigit() and len(t) == 4 and self._last_year
+                                     and self._last_year < int(t) < 2100), None),
             "impatient": impatient([t for t in whole if t != BOUNDARY]), "outburst": outburst(whole),
             "age_asked": asks_age([t for t in whole if t != BOUNDARY]),
             "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
@@ -432,6 +438,10 @@ class Understander:
         return self._genres.is_genre(words, stemmed=True) or self._approximations.get(
             words) not in (None, "topic") or len(words) > 1 and bool(
             self._genres.find(list(words), False, set()))
+
+    def _approximated(self, phrase: str) -> bool:
+        """A phrase the catalogue approximates ("black and white"): never a title's words."""
+        return self._approximations.get(tuple(phrase.split())) not in (None, "topic")
 
     def _titles_by_capital(self, text: str) -> frozenset[str]:
         """Single words written with a capital inside a sentence that are a catalogue title
@@ -508,7 +518,11 @@ class Understander:
         """Wishes the catalogue can only approximate ("superhero", "not too violent"), with
         the note saying so; polarity final."""
         hits: list[tuple] = []
+        # "old school": a period phrase, no topic "school"
+        periods = {k for i in range(len(tokens)) for k in range(i, period_at(tokens, i) or i)}
         for start in range(len(tokens)):
+            if start in periods:
+                continue
             for size in (3, 2, 1):
                 key = self._approximations.get(tuple(tokens[start : start + size]))
                 if key is None or used.intersection(range(start, start + size)):
@@ -536,7 +550,8 @@ class Understander:
     def _years(self, tokens: list[str], used: set[int]) -> list[tuple]:
         hits = []
         aside = aside_mask(tokens, lambda w: self._genres.is_genre((w,), stemmed=True))
-        dates = [d for d in year_ranges(tokens, self._last_year) if not aside[d[0]]]
+        asked_why = why_mask(tokens)  # "why only 1979 or earlier??": the bot's reading quoted
+        dates = [d for d in year_ranges(tokens, self._last_year) if not aside[d[0]] and not asked_why[d[0]]]
         for s, e, first, last in self._spans(dates, used):  # "he died last year": no wish
             wish = year_constraint(first, last)
             relative = comparative(tokens[s:e])  # "something older": than the film shown

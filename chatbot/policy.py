@@ -136,12 +136,16 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "bye", "own_pick": nlu["own_pick"]}
     if nlu.get("recap"):  # "wait what genre did you pick", "recap my preferences": what is noted
         return decision | {"act": "about_bot", "recap": True}
+    if nlu.get("account") or nlu.get("several"):  # "based on my letterboxd?", "two actors?"
+        return decision | {"act": "capabilities", "account": nlu.get("account"), "several": nlu.get("several")}
     if nlu.get("beyond"):  # "book me tickets", "is it on netflix?": said plainly, then on
         if not any(nlu.get(k) for k in ("constraints", "people", "titles")):
             return decision | {"act": "about_bot", "beyond": nlu["beyond"], "notes": []}
         decision["notes"] = [*decision["notes"], nlu["beyond"]]
     if nlu.get("capability"):  # "can you tell me how long a movie is?": what it can tell
-        return decision | {"act": "capabilities"}
+        # "do you know films from 2022?": no, the catalogue ends before
+        return decision | {"act": "capabilities", "after": nlu.get("after_catalogue"),
+                           "last_year": nlu.get("last_year")}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot", "method": bool(nlu.get("method"))}
     if nlu.get("defines"):  # "What means PG-13?": the meaning, then the open question again

@@ -247,8 +247,11 @@ def filmography_reply(name: str, role: str, films: Sequence[Mapping[str, Any]],
                       years: Sequence[int] | None = None) -> str:
     """"What else has the lead been in?" -> ``"Besides Heat, Al Pacino is also in The
     Godfather (1972) and Scarface (1983) in my catalogue."``; ``lead``: the person was taken
-    from the film (the catalogue has no billing order, so the best-known name)."""
-    verb = "also directed" if role == "director" else "is also in"
+    from the film (the catalogue has no billing order, so the best-known name); ``title``:
+    the film on the table, given only when the person is credited on it in ``role``."""
+    verb = "directed" if role == "director" else "is in"
+    if title:  # "also" presumes the person made ``title``: the caller passes it only then
+        verb = "also directed" if role == "director" else "is also in"
     who = name
     if lead and role == "actor":
         who = f"{name} (the best-known name in its cast; my catalogue has no billing order)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 
 from chatbot import nlg
-from chatbot.capabilities import CAPABILITIES
+from chatbot.capabilities import capability_reply
 from chatbot.components import Components
 from chatbot.definitions import definitions_reply
 from chatbot.questions import (
@@ -47,7 +47,7 @@ class SideActs:
 
     def _capabilities(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         """"Can you tell me how long a movie is?": what the catalogue lets it tell."""
-        out.append(CAPABILITIES)
+        out.append(capability_reply(decision))
         self._ask_again(state, rng, out)
 
     def _define(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -103,8 +103,10 @@ class SideActs:
             films = [self._parts.db.movie(i) for i in ids]
             # films named in an answer may be taken by name next ("enemy sounds cool, let's do that")
             state["named"] = [*(i for i in state.get("named") or () if i not in ids), *ids][-_NAMED_KEPT:]
-            out.append(filmography_reply(name, role, films, current.get("title"), lead=not named,
-                                         years=years))
+            # "Besides <film>, X also directed ...": only when X made the film on the table
+            credited = name in (people or ())
+            out.append(filmography_reply(name, role, films, current.get("title") if credited else None,
+                                         lead=not named, years=years))
         self._ask_again(state, rng, out)
 
     def _ranked(self, state: dict, decision: dict, out: list[str]) -> None:

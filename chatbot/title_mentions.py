@@ -75,6 +75,8 @@ def _span_end(tokens: Sequence[str], start: int, used: set[int], titles: _Titles
         if len(content) < 2 or all(w in _FILM_WORDS or is_wish(w) for w in content) or is_name(
                 words) or not titles.known(" ".join(words)):  # "scary movie": a kind of film
             continue
+        if is_wish(" ".join(words)):  # "black and white": a look the catalogue approximates
+            continue
         zipfs = [common.get(w, 0.0) for w in content if w.isalpha()]  # "before 1960": no title
         if zipfs and min(zipfs) < PHRASE_ZIPF and max(zipfs) < EVERYDAY_ZIPF:
             return end

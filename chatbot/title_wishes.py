@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from chatbot.cues import names_a_date
+from chatbot.cues import names_a_date, period_at
 from chatbot.franchises import fully_known, subject
 from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.plainwords import pointing_words
@@ -56,11 +56,14 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
                      is_name: Callable[[Sequence[str]], bool] = lambda _w: False,
                      placed: frozenset[str] = frozenset(),
                      shared_first_name: Callable[[str], bool] = lambda _w: False,
+                     approximated: Callable[[str], bool] = lambda _w: False,
                      ) -> list[tuple[int, int, dict[str, Any]]]:
     """``(start, end, wish)`` for each title excluded; its tokens become used. A lone word
     of another wish (``is_genre``: "no aliens", "not romance", "no superhero film") is its, a person's name ("anything but Jackie
     Chan") the person's, never a title. A word in ``placed`` is a title the sentence gives a
-    title's place ("not alien", "not Alien"), however everyday the word."""
+    title's place ("not alien", "not Alien"), however everyday the word. A lone period word
+    ("no modern films", "nothing classic") is a release date, and a phrase the catalogue
+    approximates (``approximated``: "black and white") that wish, never a title's first word."""
     found: list[tuple[int, int, dict[str, Any]]] = []
     i = 0
     while i < len(tokens):
@@ -71,6 +74,10 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
             i += 1
             continue
         end = _title_end(tokens, i, used, titles, common, is_genre, placed)
+        if end is not None and not _placed(tokens, i, end, placed) and (
+                period_at(tokens, i) == end or approximated(" ".join(tokens[i:end]))):
+            i = end  # "don't care for the modern films": a date; "black and white": a look
+            continue
         if end is not None and not fully_known(" ".join(tokens[i:end])) and any(is_name(tokens[a:b]) for a, b in (
                 (i, end), (i, end + 1), (i - 1, end)) if 0 <= a and b <= len(tokens) and b - a > 1):
             end = None  # "anything but jackie chan": his, not the film Jackie's

@@ -183,7 +183,17 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # on the table keeps the film
          "feeling_questions",
          # newcomer 74 (d29): a complaint or remark is never the opposite wish
-         "complaints_not_wishes")
+         "complaints_not_wishes",
+         # d31 (newcomer 71): "don't care for X", "X isn't my thing" refuse X, never wish it
+         "negated_liking",
+         # d31 (newcomer 74): "Besides <film>, X also ..." only when X made the film on the table
+         "credited_on_table",
+         # d31 (newcomers 71, 74): "old-school", "the last 10 yrs"; a bound quoted in "why
+         # ...?" is no wish; "classic but seen it" is praise
+         "date_words",
+         # d31 (newcomer 74): "films from 2022?" (no), "based on my letterboxd?" (can't),
+         # "more than one actor?" (yes, how)
+         "capability_truths")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
