@@ -145,6 +145,8 @@ class ControlLoop:
         outage = Outage("autoscaler tick")
         while not self.stopping.wait(tick):
             now = time.monotonic()
+            if self.d.envoy.admin is None:  # Envoy restarting: nothing to read; neither failed nor
+                continue  # recovered (a "recovered" here split one outage into two warnings)
             try:
                 in_flight = self.autoscale_tick(now)
                 if now >= self._cut_checked_at + CUT_CHECK_S:
