@@ -154,7 +154,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "comparatives_against",
          # newcomer 68: a question about the film on the table keeps the wishes; an explicit
          # decade beside "older"/"newer" wins; "him"/"hers" is the person the user named
-         "questions_keep_wishes", "decade_with_relative", "people_pronouns")
+         "questions_keep_wishes", "decade_with_relative", "people_pronouns",
+         # newcomers 71/74 (d30): "X or Y" for people widens, never adds beside; corrections
+         # and "forget that" about people; a person described, not named
+         "people_or_lists", "people_corrections")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
