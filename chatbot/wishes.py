@@ -47,7 +47,7 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     moved: list[dict] = list(widened)
     if correcting:
         kept = _moved_correction(wishes, new, state.get("last_slot"))
-        moved = [w for w in wishes if w not in kept]
+        moved += [w for w in wishes if w not in kept]
         wishes = kept
     added: list[dict] = []
     replaced: list[dict] = list(moved)
