@@ -21,13 +21,31 @@ _CUES = (("either", "is"), ("either", "s"), ("either", "works"), ("either", "one
          ("either", "of"), ("either", "would"), ("either", "will"), ("either", "fine"),
          ("either", "ok"), ("take", "either"), ("one", "of", "them"), ("any", "of", "them"),
          ("one", "or", "the", "other"), ("whichever",), ("not", "need", "both"),
-         ("not", "have", "to", "be", "both"), ("not", "both"))
+         ("not", "have", "to", "be", "both"), ("not", "both"), ("doesnt", "have", "to", "be", "both"),
+         ("dont", "need", "both"), ("either", "way", "is"), ("any", "of", "those"))
+_OPENING_FILLERS = frozenset(("hmm", "hm", "um", "uh", "oh", "well", "ok", "okay", BOUNDARY))
 _DENIALS = frozenset("no not without never nothing except".split())
+
+
+def offers_choice(tokens: Sequence[str]) -> bool:
+    """Whether a choice cue is said ("either one is fine", "doesn't have to be both")."""
+    return _cue_at(tokens) is not None
+
+
+def widens(tokens: Sequence[str]) -> bool:
+    """The message offers an alternative to what was said before: it opens with "or" ("or
+    maybe Fred Astaire", "hmm, or Keanu") or says a choice cue ("either is good")."""
+    opening = [t for t in tokens[:3] if t not in _OPENING_FILLERS]
+    return opening[:1] == ["or"] or offers_choice(tokens)
+
+
+def _cue_at(tokens: Sequence[str]) -> int | None:
+    return next((i for i in range(len(tokens)) for c in _CUES if tuple(tokens[i : i + len(c)]) == c), None)
 
 
 def as_choice(tokens: Sequence[str]) -> list[str]:
     """``tokens`` with the list before a choice cue joined by "or" instead of "and" or commas."""
-    cue = next((i for i in range(len(tokens)) for c in _CUES if tuple(tokens[i : i + len(c)]) == c), None)
+    cue = _cue_at(tokens)
     if cue is None:
         return list(tokens)
     out = list(tokens)

@@ -580,4 +580,5 @@ def _seen_on_table(state: dict[str, Any], decision: dict[str, Any]) -> bool:
 def _ask_suggestion(state: dict[str, Any], suggestion: dict[str, Any], out: list[str]) -> None:
     """Ask "Did you mean <name>?" (or "A or B?") and keep the wish for a yes on the next turn."""
     state["suggestion"] = dict(suggestion)
-    out.append(suggestion.get("question") or nlg.did_you_mean(suggestion["name"], suggestion.get("choices") or ()))
+    out.append(suggestion.get("question") or nlg.did_you_mean(suggestion["name"], suggestion.get("choices") or (),
+                                                              suggestion.get("with") or ()))

@@ -36,9 +36,11 @@ _CUES_AFTER = {"director": frozenset("directed directs directing director make m
                "actor": frozenset("starring stars acts acting plays actor actress lead".split())}
 _PRONOUNS = frozenset("he him his she her".split())
 _ROLE_VERBS = frozenset("directed directs starred stars acted acts plays made".split())
-_CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in"
+_CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in himself herself"
                          .split())
 _VOWELS = frozenset("aeiouy")
+_VERY_COMMON_ZIPF = 5.8  # "said", "will": words first, first names a long way after
+_SAYING_WORDS = frozenset("said say do meant mean".split())
 _CUE_WORDS = frozenset("with w by starring featuring from".split())  # "w" as in "w/ keanu"
 _REFUSAL_CUES = frozenset("without no not nor except excluding minus sans".split())
 _NAME_PARTICLES = frozenset("de del della di da van von der le la mc mac st".split())
@@ -75,6 +77,8 @@ class PeopleReader:
         cued |= {i for i in range(len(tokens) - 1) if tokens[i + 1] in _ROLE_VERBS}  # "X directed"
         cued |= self._refused_words(tokens)  # "a thriller without keanu" as the first message
         cued |= self._wished_words(tokens)  # "seen it, meh. sandler pls", "prefer villeneuve"
+        cued |= {i + 1 for i, t in enumerate(tokens[:-1]) if t in _SAYING_WORDS
+                 and self._names.famous_surname(tokens[i + 1])}  # "i said EASTWOOD", "let's do eastwood"
         pronoun = next((i for i, t in enumerate(tokens) if t in _PRONOUNS), None)
         if pronoun is not None:  # "tarantino, but a movie he didn't act in": he was named
             cued |= {i for i in range(pronoun) if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF}
@@ -159,8 +163,10 @@ class PeopleReader:
         """Before the name: a rare word or someone's first name ("sherlock", "jack"); after
         it: someone's surname ("sparrow"); never a film or genre word."""
         word = tokens[at]
-        named = (self._common.get(word, 0.0) < NAME_LIKE_ZIPF or self._names.first_name(word)) \
-            if first else self._names.last_name(word)
+        named = (self._common.get(word, 0.0) < NAME_LIKE_ZIPF or self._names.first_name(word)
+                 and self._common.get(word, 0.0) < _VERY_COMMON_ZIPF) \
+            if first else self._names.last_name(word) and self._common.get(word, 0.0) < _VERY_COMMON_ZIPF
+        # "i said eastwood", "do eastwood after all": "said" is no Saïd, "after" no surname
         return named and word.isalpha() and word not in STOPWORDS and word not in _CUE_WORDS and \
             word not in FILM_WORDS and word not in _ARTICLES | _ONE_WORDS and not self._is_genre(word) and not any(
                 m.start <= at < m.end for m in matches)

@@ -146,12 +146,14 @@ def seen_not_taken(title: str) -> str:
     return f"You said you've already seen {title}, so I won't pick it for you."
 
 
-def did_you_mean(name: str, choices: Sequence[str] = ()) -> str:
+def did_you_mean(name: str, choices: Sequence[str] = (), beside: Sequence[str] = ()) -> str:
     """``"Did you mean Tom Hanks?"``, or ``"Did you mean Wes Anderson or Paul Thomas
-    Anderson?"`` for several ``choices``."""
-    if len(choices) > 1:
-        return f"Did you mean {', '.join(choices[:-1])} or {choices[-1]}?"
-    return f"Did you mean {name}?"
+    Anderson?"`` for several ``choices``; ``beside``: the sure alternatives said with it
+    ("Aniston or Bulok"), named so the question never seems to drop them."""
+    asked = f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else name
+    if beside:
+        return f"Did you mean {asked}, as the other choice beside {join_words(list(beside))}?"
+    return f"Did you mean {asked}?"
 
 
 def which_to_leave_out(names: Sequence[str]) -> str:

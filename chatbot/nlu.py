@@ -158,7 +158,9 @@ from chatbot.spans import (
     bound_corrections,
     denied_pronoun_at,
     explicit_wins,
+    forgotten,
     legacy_keys,
+    passed_over,
     replaced_first,
     self_corrected,
     swap_span,
@@ -301,6 +303,7 @@ class Understander:
         hits, swapped_out = swapped(explicit_wins(hits, tokens), tokens)
         removed = removal_mask(tokens)
         refuse_removed(people, removed, tokens)  # "forget sandler, something totally different"
+        passed_over(people, tokens)
         conceded = [c or r for c, r in zip(concession_mask(tokens), removed, strict=True)]
         # "even if it's not sci-fi", "drop the family part": given up, not denied
         relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
@@ -397,6 +400,7 @@ class Understander:
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
             "permitted": permitted, "permits": permits,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
+            "forgets": forgotten([t for t in whole if t != BOUNDARY]),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
             "unknown_person": self._people.unknown(tokens, used, expect, people),

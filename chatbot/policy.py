@@ -198,6 +198,11 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                           values=[*(suggestion.get("with") or ()), choice or suggestion["name"]])
             plan = plan_wishes(state, {"constraints": [picked]})
             return decision | _wish_act(stage, dict(nlu, unknown_person=None), plan, sentiment)
+        if not wished and (answer in ("no", "disliked") or nlu.get("intent") == "no_preference") and (
+                suggestion.get("with")):  # "Aniston or Bulok?" "no": Aniston is still wished for
+            plan = plan_wishes(state, {"constraints": [dict(suggestion["constraint"], values=list(
+                suggestion["with"]))]})
+            return decision | _wish_act(stage, dict(nlu, unknown_person=None), plan, sentiment)
         if not wished and answer in ("no", "disliked"):
             return decision | {"act": "decline"}
         if wished and suggestion["slot"] not in {w["slot"] for w in plan["added"]}:

@@ -30,6 +30,9 @@ _ANAPHORA = re.compile(r"\b(?:he|she|him|her|but)\b.{0,20}?\b(?:not|never)\b.{0,
                        r"|be in it|be in the|play(?:s|ed|ing)?|in it|in the cast|on screen"
                        r"|direct(?:s|ed|ing)?|(?:be )?the director|in(?= ,|$))\b")
 _DENIED_PRONOUN = re.compile(r"\b(?:not|no|without|skip|minus|except)\s+(?:him|her|them|that guy)\b")
+_FORGOTTEN = re.compile(r"\b(?:forget|scratch|never\s+mind|nevermind|nvm|ignore|drop)\s+(?:about\s+)?"
+                        r"(?:(him|her|that\s+guy|that\s+actor|that\s+actress|that\s+director)|"
+                        r"that\s+one|that|what\s+i\s+said)\b")
 _RANGE_JOINS = frozenset(("and", "or", BOUNDARY, "the", "either", "maybe", "perhaps", "to"))
 
 
@@ -240,6 +243,29 @@ def denied_pronoun_at(tokens: list[str]) -> int | None:
     """The token index of "him"/"her" in "not him", "maybe not her", or None."""
     found = _DENIED_PRONOUN.search(" ".join(tokens))
     return None if found is None else " ".join(tokens).count(" ", 0, found.end())
+
+
+def forgotten(tokens: list[str]) -> str | None:
+    """"forget that", "never mind him": "person" when a person is meant (him, her, that guy),
+    "said" when what was said last is ("that", "scratch that"), else None."""
+    found = _FORGOTTEN.search(" ".join(tokens))
+    return None if found is None else "person" if found.group(1) else "said"
+
+
+_SOMEONE_ELSE = re.compile(r"\b(?:someone|somebody|anyone|anybody|someone's|somebody's)\s+else\b|"
+                           r"\bsome\s*one\s+else\b|\bsomeone\s+different\b|\bsomebody\s+new\b")
+
+
+def passed_over(people: list[dict], tokens: list[str]) -> None:
+    """"Nolan obvs but I've seen all his stuff, so someone else": the people named before
+    "someone else" are passed over (left out), not wished for. In place."""
+    found = _SOMEONE_ELSE.search(" ".join(tokens))
+    if found is None:
+        return
+    at = " ".join(tokens).count(" ", 0, found.start())
+    for person in people:
+        if person.get("at", 0) < at:
+            person["negated"] = True
 
 
 def replaced_first(tokens: list[str], at: int | None) -> bool:

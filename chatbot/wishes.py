@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.acclaim import LESSER_KNOWN_VOTES
+from chatbot.choices import offers_choice, widens
 from chatbot.constraints import same_wish
 from chatbot.rating_steps import stepped_ratings
 from chatbot.text import fold
@@ -40,10 +41,13 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
     reference = nlu.get("reference") or state.get("current")  # "like Alien but newer"
     new = [_relative_to(w, reference) for w in new]
-    moved: list[dict] = []
+    new, widened = _widened(nlu, wishes, new)
+    widened += _forgotten(nlu, wishes, state.get("current"))
+    wishes = [w for w in wishes if not any(w is g for g in widened)]
+    moved: list[dict] = list(widened)
     if correcting:
         kept = _moved_correction(wishes, new, state.get("last_slot"))
-        moved = [w for w in wishes if w not in kept]
+        moved += [w for w in wishes if w not in kept]
         wishes = kept
     added: list[dict] = []
     replaced: list[dict] = list(moved)
@@ -87,6 +91,44 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     replaced += [r for r in nlu.get("retracted") or () if not any(same_wish(r, w) for w in replaced)]
     replaced = [r for r in replaced if not any(same_wish(r, a) for a in added)]
     return {"wishes": wishes, "added": added, "replaced": replaced, "suggest": suggest}
+
+
+def _forgotten(nlu: Mapping[str, Any], wishes: Sequence[dict], current: Any) -> list[dict]:
+    """The person wish "forget that" / "never mind him" drops: the last one asked for ("that"
+    only while it was the last wish said and no film is on the table, where it is the film)."""
+    said = nlu.get("forgets")
+    people = [w for w in wishes if w["slot"] in ("actor", "director") and not w["exclude"]]
+    if not said or not people or said == "said" and (current or wishes[-1] is not people[-1]):
+        return []
+    return [people[-1]]
+
+
+def _widened(nlu: Mapping[str, Any], wishes: Sequence[dict], new: list[dict]
+              ) -> tuple[list[dict], list[dict]]:
+    """``new`` with its any-of person wishes taking in the single ones they widen, and the
+    earlier wishes so replaced: "or Fred Astaire" after Gene Kelly is Kelly or Astaire; "either
+    one is fine" after Denzel and Gyllenhaal is one wish of either; "Denzel or Gyllenhaal" after
+    both were wished for replaces the two, never stands beside them."""
+    words = list(nlu.get("words") or ())
+    people = [w for w in new if w["slot"] in ("actor", "director") and not w["exclude"]]
+    earlier = [w for w in wishes if w["slot"] in ("actor", "director") and not w["exclude"]]
+    if not earlier or (nlu.get("correction") and not widens(words)):
+        return new, []
+    if widens(words) and len(people) == 1 and len({w["slot"] for w in new}) == len(new):
+        wish = people[0]
+        last = next((w for w in reversed(earlier) if w["slot"] == wish["slot"]), earlier[-1])
+        merged = dict(wish, slot=last["slot"], values=list(dict.fromkeys([*last["values"], *wish["values"]])))
+        return [merged if w is wish else w for w in new], [last]
+    if not people and offers_choice(words):  # "either one is fine, doesn't have to be both"
+        slot = earlier[-1]["slot"]
+        singles = [w for w in earlier if w["slot"] == slot]
+        if len(singles) > 1:
+            values = list(dict.fromkeys(v for w in singles for v in w["values"]))
+            return [*new, {"slot": slot, "values": values, "exclude": False}], singles
+        return new, []
+    gone = [w for w in earlier for p in people if len(p["values"]) > 1 and w["slot"] == p["slot"]
+            and set(w["values"]) <= set(p["values"])]
+    return new, gone
 
 
 def _permit(wishes: list[dict], permit: Mapping[str, Any]) -> tuple[list[dict], list[dict]]:
@@ -253,6 +295,12 @@ def _as_wished(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -
     person already asked for who bears it, not a namesake (Wayne Wang)."""
     if not person.get("negated") or _named_before(wishes, person):
         return person  # "hardy, not hanks" with Tom Hanks refused already: still Tom Hanks
+    wished = [v for w in wishes if not w["exclude"] and w["slot"] in ("actor", "director")
+              for v in w.get("values") or ()]
+    said = fold(person["name"]).split()
+    meant = next((v for v in reversed(wished) if v in _meant(person) or said == fold(v).split()[:1]), None)
+    if meant is not None:  # "not tom" with Tom Hanks wished: Tom Hanks, no other Tom
+        return dict(person, name=meant, cue=None, sure=True, namesakes={}, choices=[])
     words = set(fold(person["name"]).split())
     bearer = next((v for w in wishes if not w["exclude"] and w["slot"] in ("actor", "director")
                    for v in w.get("values") or () if fold(v).split()[-1:][0] in words), None)

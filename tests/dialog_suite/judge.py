@@ -193,7 +193,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "date_words",
          # d31 (newcomer 74): "films from 2022?" (no), "based on my letterboxd?" (can't),
          # "more than one actor?" (yes, how)
-         "capability_truths")
+         "capability_truths",
+         # newcomers 71/74 (d30): "X or Y" for people widens, never adds beside; corrections
+         # and "forget that" about people; a person described, not named
+         "people_or_lists", "people_corrections")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
