@@ -108,6 +108,7 @@ from chatbot.cues import (
 from chatbot.definitions import defined_ratings
 from chatbot.dictation import spoken_marks
 from chatbot.emojis import only_emoji, spell_all
+from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
 from chatbot.lexicon import (
@@ -444,8 +445,11 @@ class Understander:
             self._genres.find(list(words), False, set()))
 
     def _approximated(self, phrase: str) -> bool:
-        """A phrase the catalogue approximates ("black and white"): never a title's words."""
-        return self._approximations.get(tuple(phrase.split())) not in (None, "topic")
+        """A phrase the catalogue approximates ("black and white"): never a title's words; a
+        subject or studio refused by its titles ("no zombies", "nothing marvel") is one
+        (`chatbot.franchises`)."""
+        return self._approximations.get(tuple(phrase.split())) not in (None, "topic") and not (
+            subject(phrase) or fully_known(phrase))
 
     def _titles_by_capital(self, text: str) -> frozenset[str]:
         """Single words written with a capital inside a sentence that are a catalogue title
@@ -531,6 +535,8 @@ class Understander:
                 key = self._approximations.get(tuple(tokens[start : start + size]))
                 if key is None or used.intersection(range(start, start + size)):
                     continue
+                if negated[start] and subject(key) is not None:  # "horror, no zombies": its titles
+                    continue  # are refused (chatbot.title_wishes), never the whole genre
                 entry = APPROXIMATIONS[key]
                 found = entry.get("negated") if negated[start] else entry.get("constraints")
                 if found is not None:  # [] for a topic or mood it can only name, not search
