@@ -63,7 +63,12 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
             "call it a night", "calling it a night", "call it a day", "calling it a day",
             "head out", "heading out", "heading off", "signing off", "sign off", "log off",
             "logging off", "off to bed", "going to bed", "that is it for me",
-            "thats it for me", "thanks for trying", "thank you for trying"),
+            "thats it for me", "thanks for trying", "thank you for trying",
+            # parting wishes and radio talk: "have a nice day", "over and out", "take care"
+            *(f"have a {kind} {time}" for kind in ("nice", "good", "great", "lovely")
+              for time in ("day", "night", "evening", "weekend", "one")),
+            "over and out", "take care", "all the best", "bbye", "byee", "byeee", "buh bye",
+            "toodles", "adios", "ciao", "cheerio", "ta ta", "ta ra", "see you around"),
     "no_preference_phrase": (
         "no preference", "no preferences", "no pref", "do not care", "dont care",
         "does not matter", "doesnt matter", "not matter", "no one in particular",
@@ -153,7 +158,8 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
 CLOSING_FILLERS = frozenset("""thanks thank you thx ty ta cheers ok okay k kk for now tonight
     today mate man bro dude no nah nope i think actually really all right lol so yeah yep yes
     well good great fine but anyway though buddy pal very much lot a appreciate it please
-    honestly guess that s is oh ah um just then cool alright lovely perfect maybe some again""".split())
+    honestly guess that s is oh ah um just then cool alright lovely perfect maybe some again
+    x xx xxx xo xoxo""".split())  # "cheers mate x": a kiss signs off
 # Emoji and symbols read as the words they stand for (before folding drops them).
 EMOJI_WORDS: dict[str, str] = {
     "👍": "yes", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",

@@ -214,8 +214,8 @@ def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
     decision: dict[str, Any] = {"act": "ended", "empathy": False, "notes": []}
     if nlu.get("intent") == "restart":
         return decision | {"act": "restart"}
-    if nlu.get("intent") in ("bye", "thanks", "done") and not nlu.get("question"):
-        return decision | {"act": "bye"}  # "thanks again!": a goodbye back
+    if _parting(nlu):
+        return decision | {"act": "bye"}  # "thanks again!", "👋": a goodbye back
     asks = nlu.get("question") and nlu.get("about_film") and not (
         nlu.get("constraints") or nlu.get("people") or nlu.get("titles"))  # "one more thing:
     # how long is it?" asks about the film; "one more, with Tom Hanks?" is a new search
@@ -226,6 +226,20 @@ def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
     if question is not None and question.get("act") in ("answer", "filmography", "have_title"):
         return decision | question
     return decision
+
+
+def _parting(nlu: Mapping[str, Any]) -> bool:
+    """After the goodbye, words that part too: thanks, a goodbye, a wave ("👋" reads "hi"),
+    warm words ("lovely, you're a star"); not a question ("hello?") nor a new search."""
+    if nlu.get("question") or nlu.get("request"):
+        return False
+    if nlu.get("intent") in ("bye", "thanks", "done"):  # "have a nice day" reads as asked
+        return True
+    if nlu.get("interrogative"):
+        return False
+    searching = any(nlu.get(k) for k in ("constraints", "people", "titles", "film_ask"))
+    warm = nlu.get("social") in ("praise", "emoji") or nlu.get("approval")
+    return bool(warm) and not searching and nlu.get("intent") in ("greeting", "unknown", "yes")
 
 
 def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:

@@ -157,7 +157,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "questions_keep_wishes", "decade_with_relative", "people_pronouns",
          # d28 (newcomer 68): a question naming a film's fact before any film is proposed
          "questions_before_film", "watched_whole_answers", "titles_alone",
-         "unfilterable_wishes", "loose_lengths")
+         "unfilterable_wishes", "loose_lengths",
+         # d33 (newcomers 71, 74): everyday typos, homophones and other languages' genre
+         # words; a question never asked and waived at once; openers naming an occasion;
+         # goodbyes and thanks after the end get a goodbye
+         "goodbyes_after_end")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
