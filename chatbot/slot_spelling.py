@@ -17,14 +17,20 @@ from chatbot.spelling import NearWords
 # words) still leaves them unmistakable.
 DIALOG_WORDS = frozenset("""preference director rating actress actor doesnt matter whatever
     whoever favourite particular anything anyone anybody bothered genre certificate runtime
-    length""".split())
+    length something anything another thanks recap funny comedy horror thriller western
+    romance romantic documentary animated animation action adventure fantasy mystery musical
+    family history scary recommend recommendation suggestion movie movies""".split())
 # Their other forms, each read as the word it is a form of: a typo between two forms of
 # one word ("directer": director or directed) is still that word.
 _FORMS = {"preferences": "preference", "prefer": "preference", "directors": "director",
           "directed": "director", "directs": "director", "ratings": "rating",
           "actresses": "actress", "actors": "actor", "matters": "matter",
-          "favorite": "favourite", "genres": "genre"}
-MIN_TYPO_LEN = 5  # shorter words are too close to too many others
+          "favorite": "favourite", "genres": "genre",
+          "comedies": "comedy", "thrillers": "thriller", "westerns": "western",
+          "documentaries": "documentary", "musicals": "musical", "mysteries": "mystery",
+          "romances": "romance", "cartoons": "animated", "cartoon": "animated"}
+MIN_TYPO_LEN = 5  # shorter words are too close to too many others...
+DROPPED_LETTER_LEN = 4  # ...but for a letter left out of a longer word ("funy": funny)
 _WORD = re.compile(r"[A-Za-z']+")
 
 
@@ -42,9 +48,13 @@ class SlotSpeller:
 
     def _spelt(self, word: str) -> str:
         token = word.lower().replace("'", "")
-        if len(token) < MIN_TYPO_LEN or token in DIALOG_WORDS or token in _FORMS or token in self._common \
+        if len(token) < DROPPED_LETTER_LEN or token in DIALOG_WORDS or token in _FORMS or token in self._common \
                 or self._is_name_word(token):
             return word
         near = self._near.near(token)
+        if len(token) < MIN_TYPO_LEN:
+            near = [(w, d) for w, d in near if len(w) == len(token) + 1]
+        if not near:
+            return word
         best = {_FORMS.get(w, w) for w, d in near if d == near[0][1]}
         return best.pop() if len(best) == 1 else word

@@ -81,6 +81,12 @@ _HEARD = (
     (re.compile(r"\ben[\s-]*(?:see|cee)\b(?=[\s-]*(?:seventeen|17)\b)", re.I), "nc"),
     (re.compile(r"\b(?P<cue>rated|rating|rate)\s+(?:are|arr|ar)\b", re.I), r"\g<cue> r"),
     (re.compile(r"\b(?P<cue>rated|rating|rate)\s+(?:gee|jee)\b", re.I), r"\g<cue> g"),
+    # "are rated is fine", "um are rated please": the letter said first, alone in its clause
+    # (not "films that are rated PG", "they are rated highly")
+    (re.compile(r"(?P<lead>(?:^|[,.;!?:]|\b(?:um|uh|er|hm|hmm|ok|okay|so|an|yes|yeah|just|maybe|oh)\b)"
+                r"\s*)(?:are|arr)[\s-]+rated\b(?=\s*(?:$|[,.;!?]|is\b|'?s\b|works|will|"
+                r"would|please|pls|movies?|films?|ones?|only|then|thanks|ok|fine|stuff|too)\b|\s*$)",
+                re.I), r"\g<lead>r rated"),
 )
 _RATING_NUMBER = re.compile(r"\b(?P<letters>pg|nc)[\s-]*(?P<number>thirteen|seventeen|13|17)\b",
                             re.I)
