@@ -382,7 +382,7 @@ def indifferent_slots(tokens: Sequence[str], intent: str) -> list[str]:
     """The questions a "no preference" names ("rating doesn't matter", "any genre is fine",
     "don't care who directs"), in the order ``SLOT_WORDS`` lists them; [] when it names none."""
     if intent != "no_preference" and not _INDIFFERENT_WORDS & set(tokens):
-        return []
+        return _refused_questions(tokens)
     said = set(tokens) | ({"length"} if _HOW_LONG in zip(tokens, tokens[1:], strict=False) else set())
     return [slot for slot, words in SLOT_WORDS.items() if said & words]
 
@@ -394,6 +394,30 @@ SLOT_WORDS = {"genre": frozenset("genre genres kind type".split()),
               # "any year works", "doesn't matter how old": wishes of these slots go too
               "year": frozenset("year years decade decades era date release old age".split()),
               "runtime": frozenset("length lengths runtime duration".split())}
+# "no director", "no particular actor", "none for the rating": the question itself refused
+_QUESTION_NOUNS = {"genre": {"genre", "genres"}, "actor": {"actor", "actors", "actress", "actresses"},
+                   "director": {"director", "directors"}, "mpaa": {"rating", "ratings", "certificate"},
+                   "runtime": {"length", "runtime"}}
+_REFUSING = frozenset("no none nope nah".split())
+_NOUN_FILLERS = frozenset("particular specific special favourite favorite real certain for the "
+                          "on a".split())
+
+
+def _refused_questions(tokens: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for i, token in enumerate(tokens):
+        if token not in _REFUSING:
+            continue
+        j = i + 1
+        while j < len(tokens) and tokens[j] in _NOUN_FILLERS:
+            j += 1
+        nxt = tokens[j] if j < len(tokens) else ""
+        after = tokens[j + 1] if j + 1 < len(tokens) else ""
+        found += [slot for slot, nouns in _QUESTION_NOUNS.items() if nxt in nouns
+                  and after not in ("with", "by", "who", "named", "called") and slot not in found]
+    return found
+
+
 _HOW_LONG = ("how", "long")  # "don't care how long it is" (not "as long as")
 _INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care preference pref "
                                "important bothered fussed fussy".split())

@@ -257,7 +257,8 @@ def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
     if stage in SLOTS and (nlu.get("delegate") or nlu.get("impatient")):  # "surprise me",
         # "idk you pick", "I don't want to answer twenty questions": pick now
         return "pick_now"
-    plain = nlu.get("intent") in ("unknown", "greeting", "yes", "no_preference")
+    plain = nlu.get("intent") in ("unknown", "greeting", "yes", "no_preference") or (
+        nlu.get("intent") == "no" and not _answers_no(nlu))  # "my english is not so good..."
     return "film_asked" if stage in SLOTS and plain and nlu.get("film_ask") else None
 
 
@@ -373,13 +374,25 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
 
 def _slot_act(nlu: Mapping[str, Any]) -> str:
     intent = nlu.get("intent")
-    if intent in ("no_preference", "no"):
+    if intent == "no_preference" or intent == "no" and _answers_no(nlu):
         return "skip"
     if intent == "yes":
         return "clarify"
     if intent == "greeting":
         return "greet"
     return "not_understood"
+
+
+def _answers_no(nlu: Mapping[str, Any]) -> bool:
+    """A "no" that answers the open question: a short reply or one that opens with it ("nope,
+    whatever you like"), not a "not" inside a long message ("my english is not so good. i
+    search a film for this evening")."""
+    words = [w for w in nlu.get("words") or () if w not in _OPENERS]
+    return len(words) <= _SHORT_ANSWER_WORDS or bool(words) and words[0] in _REFUSALS
+
+
+_OPENERS = frozenset("um uh er erm hmm hm well oh so ok okay".split())
+_SHORT_ANSWER_WORDS = 4
 
 
 def _distressed(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> bool:
