@@ -240,7 +240,14 @@ _FILM_ASK_TABLE = PhraseTable((
     "looking for a movie", "looking for a film", "looking for something", "a movie",
     "a film", "any movie", "any film", "recommendation", "recommendations", "rec", "recs",
     "suggestion", "suggestions", "any ideas", "what should i watch", "what to watch",
-    "what do you suggest", "what would you suggest"))
+    "what do you suggest", "what would you suggest",
+    # an occasion that needs a film: "long flight tomorrow, need something", "sick day on
+    # the couch", "sleepover for my daughter's birthday" (what it implies is read as wishes)
+    "need something", "need anything", "something for", "sleepover", "slumber party",
+    "long flight", "on a flight", "on the plane", "on a plane", "on the train", "road trip",
+    "sick day", "rainy day", "snow day", "lazy day", "lazy sunday", "on the couch",
+    "on the sofa", "film night", "girls night", "boys night", "family night",
+    "birthday party", "sleep over", "home alone tonight"))
 # the choice left to the bot: "surprise me", "idk you pick", "dealer's choice"
 _DELEGATE_TABLE = PhraseTable((
     "surprise me", "you pick", "you choose", "you decide", "up to you", "your call",

@@ -65,6 +65,7 @@ GENRE_SYNONYMS: dict[str, str] = {
 WEAK_GENRE_SYNONYMS: dict[str, str] = {
     "love": "romance", "space": "sci-fi", "magic": "fantasy", "kids": "family",
     "kid": "family", "serious": "drama", "emotional": "drama", "period": "history",
+    "fun": "comedy",  # "need something fun", "a fun one" (not "had fun")
     "terror": "horror",  # a learner's "movie of terror" (not "terrorism", "war on terror")
 }
 # Words naming what happens in a film of a genre, not the genre itself: modified by another
@@ -202,6 +203,7 @@ SHORTHAND: dict[str, str] = {
     **dict.fromkeys("sigh fi|sigh-fi|sigh fy|sy fy|sy fi|sci fy|scy fy|scy fi|syfy".split("|"),
                     "sci fi"),
     "grate": "great", "nother": "another", "anotha": "another",
+    **dict.fromkeys("bday b-day bdays birthdy bday's".split(), "birthday"),
     **dict.fromkeys("pls plz plss plez pleez pleeze".split(), "please"),
     **dict.fromkeys("thnks thnx thanx thankz thnaks thaks tnks".split(), "thanks"),
     # spoken slang: read as the words it stands for, never as a name ("lemme see", "finna")

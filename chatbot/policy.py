@@ -388,11 +388,14 @@ def _answers_no(nlu: Mapping[str, Any]) -> bool:
     whatever you like"), not a "not" inside a long message ("my english is not so good. i
     search a film for this evening")."""
     words = [w for w in nlu.get("words") or () if w not in _OPENERS]
-    return len(words) <= _SHORT_ANSWER_WORDS or bool(words) and words[0] in _REFUSALS
+    return len(words) <= _SHORT_ANSWER_WORDS or bool(
+        _NO_WORDS & set(words[:_NO_WITHIN]))  # "i haven't seen the first ones"
 
 
-_OPENERS = frozenset("um uh er erm hmm hm well oh so ok okay".split())
+_OPENERS = frozenset("um uh er erm hmm hm well oh so ok okay hold wait actually hey".split())
 _SHORT_ANSWER_WORDS = 4
+_NO_WITHIN = 3  # the refusal opens the answer: among its first words
+_NO_WORDS = _REFUSALS | frozenset("havent hasnt dont didnt doesnt cant wont never naw nay not".split())
 
 
 def _distressed(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> bool:

@@ -68,8 +68,9 @@ _CHILD_AGES = re.compile(
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
              "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
              "thirteenth": 13, "fourteenth": 14, "fifteenth": 15, "sixteenth": 16}
-_BIRTHDAY = re.compile(rf"\b(?P<age>\d{{1,2}})(?:st|nd|rd|th)?\s+(?=birthday)|"
-                       rf"\b(?P<word>{'|'.join(_ORDINALS)})\s+(?=birthday)", re.I)
+_BIRTHDAY_WORD = r"(?:birthday|b-?day)\b"  # "her 10th bday"
+_BIRTHDAY = re.compile(rf"\b(?P<age>\d{{1,2}})(?:st|nd|rd|th)?\s+(?={_BIRTHDAY_WORD})|"
+                       rf"\b(?P<word>{'|'.join(_ORDINALS)})\s+(?={_BIRTHDAY_WORD})", re.I)
 _YO = re.compile(r"\b(?P<age>\d{1,2})\s?(?:yo|y/o|y\.o\.?|yr old|yrs old)(?=\W|$)", re.I)
 _LETTERS = (
     (re.compile(r"\bp\.?\s*g\.?(?=[\s,.!?-]|$)(?:[\s-]*(?:thirteen|13)\b)?", re.I), "pg"),

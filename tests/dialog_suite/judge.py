@@ -161,7 +161,8 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d33 (newcomers 71, 74): everyday typos, homophones and other languages' genre
          # words; a question never asked and waived at once; openers naming an occasion;
          # goodbyes and thanks after the end get a goodbye
-         "everyday_typos", "learner_genre_words", "asked_or_waived", "goodbyes_after_end")
+         "everyday_typos", "learner_genre_words", "asked_or_waived", "occasion_openers",
+         "goodbyes_after_end")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
