@@ -244,7 +244,14 @@ _FILM_ASK_TABLE = PhraseTable((
     "looking for a movie", "looking for a film", "looking for something", "a movie",
     "a film", "any movie", "any film", "recommendation", "recommendations", "rec", "recs",
     "suggestion", "suggestions", "any ideas", "what should i watch", "what to watch",
-    "what do you suggest", "what would you suggest"))
+    "what do you suggest", "what would you suggest",
+    # an occasion that needs a film: "long flight tomorrow, need something", "sick day on
+    # the couch", "sleepover for my daughter's birthday" (what it implies is read as wishes)
+    "need something", "need anything", "something for", "sleepover", "slumber party",
+    "long flight", "on a flight", "on the plane", "on a plane", "on the train", "road trip",
+    "sick day", "rainy day", "snow day", "lazy day", "lazy sunday", "on the couch",
+    "on the sofa", "film night", "girls night", "boys night", "family night",
+    "birthday party", "sleep over", "home alone tonight"))
 # the choice left to the bot: "surprise me", "idk you pick", "dealer's choice"
 _DELEGATE_TABLE = PhraseTable((
     "surprise me", "you pick", "you choose", "you decide", "up to you", "your call",
@@ -386,7 +393,7 @@ def indifferent_slots(tokens: Sequence[str], intent: str) -> list[str]:
     """The questions a "no preference" names ("rating doesn't matter", "any genre is fine",
     "don't care who directs"), in the order ``SLOT_WORDS`` lists them; [] when it names none."""
     if intent != "no_preference" and not _INDIFFERENT_WORDS & set(tokens):
-        return []
+        return _refused_questions(tokens)
     said = set(tokens) | ({"length"} if _HOW_LONG in zip(tokens, tokens[1:], strict=False) else set())
     return [slot for slot, words in SLOT_WORDS.items() if said & words]
 
@@ -398,6 +405,30 @@ SLOT_WORDS = {"genre": frozenset("genre genres kind type".split()),
               # "any year works", "doesn't matter how old": wishes of these slots go too
               "year": frozenset("year years decade decades era date release old age".split()),
               "runtime": frozenset("length lengths runtime duration".split())}
+# "no director", "no particular actor", "none for the rating": the question itself refused
+_QUESTION_NOUNS = {"genre": {"genre", "genres"}, "actor": {"actor", "actors", "actress", "actresses"},
+                   "director": {"director", "directors"}, "mpaa": {"rating", "ratings", "certificate"},
+                   "runtime": {"length", "runtime"}}
+_REFUSING = frozenset("no none nope nah".split())
+_NOUN_FILLERS = frozenset("particular specific special favourite favorite real certain for the "
+                          "on a".split())
+
+
+def _refused_questions(tokens: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for i, token in enumerate(tokens):
+        if token not in _REFUSING:
+            continue
+        j = i + 1
+        while j < len(tokens) and tokens[j] in _NOUN_FILLERS:
+            j += 1
+        nxt = tokens[j] if j < len(tokens) else ""
+        after = tokens[j + 1] if j + 1 < len(tokens) else ""
+        found += [slot for slot, nouns in _QUESTION_NOUNS.items() if nxt in nouns
+                  and after not in ("with", "by", "who", "named", "called") and slot not in found]
+    return found
+
+
 _HOW_LONG = ("how", "long")  # "don't care how long it is" (not "as long as")
 _INDIFFERENT_WORDS = frozenset("any whatever whichever matter matters care preference pref "
                                "important bothered fussed fussy".split())

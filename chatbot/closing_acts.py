@@ -72,7 +72,10 @@ class ClosingActs:
             out.append(own_pick_said(self._parts.db, decision["own_pick"]))
         taken = decision.get("taken") or decision.get("own_pick")  # "Enjoy X" said: no "I hope
         # you find something"; none taken: no "enjoy your movie"
-        byes = (nlg.BYES_TAKEN if taken else nlg.BYES_UNTAKEN) if state["shown"] else nlg.BYES_NO_FILM
+        byes: tuple[str, ...] = ((nlg.BYES_TAKEN if taken else nlg.BYES_UNTAKEN)
+                                 if state["shown"] else nlg.BYES_NO_FILM)
+        if state.get("stage") == "end":  # a goodbye back after the goodbye: whatever was
+            byes = (nlg.BYES[2],)  # taken, "nice talking to you" fits (no wish unsaid or resaid)
         out.append(nlg.pick(byes, rng))
         state["stage"] = "end"
 

@@ -275,21 +275,28 @@ class DialogManager(SideActs, ClosingActs):
             out.extend(n for n in decision.get("notes") or () if n not in out)
         keep_taste(state, decision, out)  # "loved it, just don't show me that one"
         stage = state["stage"]
+        said = len(out)
         self._acts.get(act, self._not_understood)(state, decision, rng, out)
-        self._move_on_if_stuck(state, stage, decision, rng, out)
+        self._move_on_if_stuck(state, stage, decision, rng, out, said)
         return str(act)
 
     def _move_on_if_stuck(self, state: dict, stage: str, decision: dict, rng: random.Random,
-                          out: list[str]) -> None:
+                          out: list[str], said: int = 0) -> None:
         """A slot question the user has twice answered with other wishes ("no director pref",
         "2 hours max" to "Is there an actor you would like instead?") is not asked a third
-        time: its silence is a "no preference", and the next question follows."""
+        time: its silence is a "no preference", and the next question follows. After words not
+        understood, the re-ask just made (and its hint) is taken back: a question is never
+        asked and waived in one turn, and the waiver says why."""
         if not stuck_on(state, stage, decision):
             return
         _mark_answered(state, stage)
-        if out and out[-1].endswith("?"):
-            out.pop()  # the question just asked again
-        out.append(nlg.no_preference_on([stage]))
+        if decision.get("act") == "not_understood":
+            del out[said:]  # "I do not understand | Which genre? | ... | Okay, any genre."
+            out.append(nlg.still_not_understood(stage))
+        else:
+            if out and out[-1].endswith("?"):
+                out.pop()  # the question just asked again
+            out.append(nlg.no_preference_on([stage]))
         self._advance(state, rng, out)
 
     # -- acts while asking for wishes -------------------------------------------------------

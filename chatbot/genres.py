@@ -139,7 +139,9 @@ def _weak_fits(tokens: Sequence[str], i: int) -> bool:
         return False
     if "as" in tokens[max(0, i - 2) : i]:  # "I saw it as a kid": a time of life
         return False
-    return (j >= 0 and tokens[j] in _WEAK_BEFORE) or after in _WEAK_AFTER
+    of_film = j >= 1 and tokens[j] == "of" and tokens[j - 1] in FILM_WORDS  # a learner's
+    # "a film of terror", "a movie of love": the kind of film
+    return (j >= 0 and tokens[j] in _WEAK_BEFORE) or after in _WEAK_AFTER or of_film
 
 
 @lru_cache(maxsize=8192)

@@ -42,12 +42,31 @@ GENRE_SYNONYMS: dict[str, str] = {
     **dict.fromkeys("war military soldier battle wwii ww2".split(), "war"),
     **dict.fromkeys("western cowboy".split(), "western"),
     "wild west": "western",
+    # other languages' words for genres, as learners carry them over ("a movie of terror",
+    # "una comedia", "un policier"); only words that mean nothing else in English
+    **dict.fromkeys("terreur horreur orrore grusel gruselfilm horrorfilm".split(), "horror"),
+    **dict.fromkeys("comedia commedia komodie komoedie komoedia".split(), "comedy"),
+    **dict.fromkeys("accion azione".split(), "action"),
+    **dict.fromkeys("aventura aventure avventura abenteuer".split(), "adventure"),
+    **dict.fromkeys("drame dramma".split(), "drama"),
+    **dict.fromkeys("romantico romantica romantique romantisch".split(), "romance"),
+    **dict.fromkeys("policial policiaco policier krimi poliziesco".split(), "crime"),
+    **dict.fromkeys("guerre guerra kriegsfilm".split(), "war"),
+    **dict.fromkeys("documental documentaire documentario dokumentarfilm".split(),
+                    "documentary"),
+    **dict.fromkeys("animacion animazione zeichentrick".split(), "animation"),
+    **dict.fromkeys("misterio mistero".split(), "mystery"),
+    **dict.fromkeys("suspenso".split(), "thriller"),
+    "ciencia ficcion": "sci-fi", "science-fiction": "sci-fi", "fantascienza": "sci-fi",
+    "ficcion cientifica": "sci-fi",
 }
 # Words that name a genre only where they name a kind of film: "a movie for the kids",
 # "kid-friendly", "something about love" -- not "I love it" or "the kids are in bed".
 WEAK_GENRE_SYNONYMS: dict[str, str] = {
     "love": "romance", "space": "sci-fi", "magic": "fantasy", "kids": "family",
     "kid": "family", "serious": "drama", "emotional": "drama", "period": "history",
+    "fun": "comedy",  # "need something fun", "a fun one" (not "had fun")
+    "terror": "horror",  # a learner's "movie of terror" (not "terrorism", "war on terror")
 }
 # Words naming what happens in a film of a genre, not the genre itself: modified by another
 # genre's word they take that genre and stay action ("space battles": sci-fi action, not war;
@@ -63,7 +82,12 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
             "call it a night", "calling it a night", "call it a day", "calling it a day",
             "head out", "heading out", "heading off", "signing off", "sign off", "log off",
             "logging off", "off to bed", "going to bed", "that is it for me",
-            "thats it for me", "thanks for trying", "thank you for trying"),
+            "thats it for me", "thanks for trying", "thank you for trying",
+            # parting wishes and radio talk: "have a nice day", "over and out", "take care"
+            *(f"have a {kind} {time}" for kind in ("nice", "good", "great", "lovely")
+              for time in ("day", "night", "evening", "weekend", "one")),
+            "over and out", "take care", "all the best", "bbye", "byee", "byeee", "buh bye",
+            "toodles", "adios", "ciao", "cheerio", "ta ta", "ta ra", "see you around"),
     "no_preference_phrase": (
         "no preference", "no preferences", "no pref", "do not care", "dont care",
         "does not matter", "doesnt matter", "not matter", "no one in particular",
@@ -153,7 +177,8 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
 CLOSING_FILLERS = frozenset("""thanks thank you thx ty ta cheers ok okay k kk for now tonight
     today mate man bro dude no nah nope i think actually really all right lol so yeah yep yes
     well good great fine but anyway though buddy pal very much lot a appreciate it please
-    honestly guess that s is oh ah um just then cool alright lovely perfect maybe some again""".split())
+    honestly guess that s is oh ah um just then cool alright lovely perfect maybe some again
+    x xx xxx xo xoxo""".split())  # "cheers mate x": a kiss signs off
 # Emoji and symbols read as the words they stand for (before folding drops them).
 EMOJI_WORDS: dict[str, str] = {
     "👍": "yes", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",
@@ -174,6 +199,13 @@ SHORTHAND: dict[str, str] = {
     **dict.fromkeys("movs movis moviez".split(), "movies"),
     **dict.fromkeys("recomend reccomend reccommend recommed recomment".split(), "recommend"),
     **dict.fromkeys("sugest suggset".split(), "suggest"),
+    # heard as they sound (voice typing, learners): "sigh fi", "sounds grate", "nother one"
+    **dict.fromkeys("sigh fi|sigh-fi|sigh fy|sy fy|sy fi|sci fy|scy fy|scy fi|syfy".split("|"),
+                    "sci fi"),
+    "grate": "great", "nother": "another", "anotha": "another",
+    **dict.fromkeys("bday b-day bdays birthdy bday's".split(), "birthday"),
+    **dict.fromkeys("pls plz plss plez pleez pleeze".split(), "please"),
+    **dict.fromkeys("thnks thnx thanx thankz thnaks thaks tnks".split(), "thanks"),
     # spoken slang: read as the words it stands for, never as a name ("lemme see", "finna")
     "lemme": "let me", "gimme": "give me", "tryna": "trying to", "finna": "going to",
     "imma": "i am going to", "ima": "i am going to",

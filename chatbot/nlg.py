@@ -266,6 +266,13 @@ _SLOT_NOUNS = {"genre": "genre", "actor": "actor", "director": "director", "mpaa
                "runtime": "length"}
 
 
+def still_not_understood(slot: str) -> str:
+    """``"genre"`` -> ``"I still didn't catch that, so I'll leave the genre open for now (you
+    can name one any time)."``: a question waived after words not understood twice."""
+    return (f"I still didn't catch that, so I'll leave the {_SLOT_NOUNS.get(slot, slot)} open "
+            "for now (you can name one any time).")
+
+
 def no_preference_on(slots: Sequence[str]) -> str:
     """``["mpaa"]`` -> ``'Okay, any rating.'``: a question the user waived before it was asked."""
     return f"Okay, any {join_words([_SLOT_NOUNS.get(s, s) for s in slots]).replace(' and ', ' or ')}."

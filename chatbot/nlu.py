@@ -236,7 +236,8 @@ class Understander:
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = self._slot_words(spell_shorthand(expand_shorthand(
-            spell_all(spell_spoken(spoken_marks(clean_input(lines_as_commas(text))[0])), expect == "genre"), SHORTHAND)))
+            spell_all(spell_spoken(spoken_marks(clean_input(lines_as_commas(text))[0])), expect == "genre"),
+            SHORTHAND)), genre_asked=expect == "genre")
         cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"

@@ -238,8 +238,8 @@ def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
     decision: dict[str, Any] = {"act": "ended", "empathy": False, "notes": []}
     if nlu.get("intent") == "restart":
         return decision | {"act": "restart"}
-    if nlu.get("intent") in ("bye", "thanks", "done") and not nlu.get("question"):
-        return decision | {"act": "bye"}  # "thanks again!": a goodbye back
+    if _parting(nlu):
+        return decision | {"act": "bye"}  # "thanks again!", "👋": a goodbye back
     asks = nlu.get("question") and nlu.get("about_film") and not (
         nlu.get("constraints") or nlu.get("people") or nlu.get("titles"))  # "one more thing:
     # how long is it?" asks about the film; "one more, with Tom Hanks?" is a new search
@@ -250,6 +250,20 @@ def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
     if question is not None and question.get("act") in ("answer", "filmography", "have_title"):
         return decision | question
     return decision
+
+
+def _parting(nlu: Mapping[str, Any]) -> bool:
+    """After the goodbye, words that part too: thanks, a goodbye, a wave ("👋" reads "hi"),
+    warm words ("lovely, you're a star"); not a question ("hello?") nor a new search."""
+    if nlu.get("question") or nlu.get("request"):
+        return False
+    if nlu.get("intent") in ("bye", "thanks", "done"):  # "have a nice day" reads as asked
+        return True
+    if nlu.get("interrogative"):
+        return False
+    searching = any(nlu.get(k) for k in ("constraints", "people", "titles", "film_ask"))
+    warm = nlu.get("social") in ("praise", "emoji") or nlu.get("approval")
+    return bool(warm) and not searching and nlu.get("intent") in ("greeting", "unknown", "yes")
 
 
 def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
@@ -267,7 +281,8 @@ def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
     if stage in SLOTS and (nlu.get("delegate") or nlu.get("impatient")):  # "surprise me",
         # "idk you pick", "I don't want to answer twenty questions": pick now
         return "pick_now"
-    plain = nlu.get("intent") in ("unknown", "greeting", "yes", "no_preference")
+    plain = nlu.get("intent") in ("unknown", "greeting", "yes", "no_preference") or (
+        nlu.get("intent") == "no" and not _answers_no(nlu))  # "my english is not so good..."
     return "film_asked" if stage in SLOTS and plain and nlu.get("film_ask") else None
 
 
@@ -411,13 +426,28 @@ def _declines(stage: str, nlu: Mapping[str, Any]) -> bool:
 
 def _slot_act(nlu: Mapping[str, Any]) -> str:
     intent = nlu.get("intent")
-    if intent in ("no_preference", "no"):
+    if intent == "no_preference" or intent == "no" and _answers_no(nlu):
         return "skip"
     if intent == "yes":
         return "clarify"
     if intent == "greeting":
         return "greet"
     return "not_understood"
+
+
+def _answers_no(nlu: Mapping[str, Any]) -> bool:
+    """A "no" that answers the open question: a short reply or one that opens with it ("nope,
+    whatever you like"), not a "not" inside a long message ("my english is not so good. i
+    search a film for this evening")."""
+    words = [w for w in nlu.get("words") or () if w not in _OPENERS]
+    return len(words) <= _SHORT_ANSWER_WORDS or bool(
+        _NO_WORDS & set(words[:_NO_WITHIN]))  # "i haven't seen the first ones"
+
+
+_OPENERS = frozenset("um uh er erm hmm hm well oh so ok okay hold wait actually hey".split())
+_SHORT_ANSWER_WORDS = 4
+_NO_WITHIN = 3  # the refusal opens the answer: among its first words
+_NO_WORDS = _REFUSALS | frozenset("havent hasnt dont didnt doesnt cant wont never naw nay not".split())
 
 
 def _distressed(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[str, float]) -> bool:

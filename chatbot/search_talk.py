@@ -50,7 +50,7 @@ _RECAP_TABLE = PhraseTable(tuple(f"what {thing}{aux} you {verb}" for thing in (
        *(f"what {aux} i {verb}" for aux in ("did", "have") for verb in (
            "asked", "ask", "said", "say", "told you", "tell you", "wanted", "want", "requested",
            "request", "picked", "chosen", "chose")),
-       "remind me what i", "quick recap", "a recap", "recap please", "recap so far",
+       "remind me what i", "quick recap", "a recap", "recap please", "recap so far", "recap",
        "summary so far", "my preferences so far", "what were my preferences"))
 # no preference on every open question, or no more questions at all
 _ALL_ANSWERED_TABLE = PhraseTable((

@@ -17,14 +17,23 @@ from chatbot.spelling import NearWords
 # words) still leaves them unmistakable.
 DIALOG_WORDS = frozenset("""preference director rating actress actor doesnt matter whatever
     whoever favourite particular anything anyone anybody bothered genre certificate runtime
-    length""".split())
+    length something another thanks recap recommend recommendation suggestion movie
+    movies""".split())
+# Genre words: spelt right only while the genre is asked for ("comdy" to "Which actor?" stays
+# unread, as ``chatbot.genres`` reads genre typos)
+GENRE_WORDS = frozenset("""funny comedy horror thriller western romance romantic documentary
+    animated animation action adventure fantasy mystery musical family history scary""".split())
 # Their other forms, each read as the word it is a form of: a typo between two forms of
 # one word ("directer": director or directed) is still that word.
 _FORMS = {"preferences": "preference", "prefer": "preference", "directors": "director",
           "directed": "director", "directs": "director", "ratings": "rating",
           "actresses": "actress", "actors": "actor", "matters": "matter",
           "favorite": "favourite", "genres": "genre"}
-MIN_TYPO_LEN = 5  # shorter words are too close to too many others
+_GENRE_FORMS = {"comedies": "comedy", "thrillers": "thriller", "westerns": "western",
+          "documentaries": "documentary", "musicals": "musical", "mysteries": "mystery",
+          "romances": "romance", "cartoons": "animated", "cartoon": "animated"}
+MIN_TYPO_LEN = 5  # shorter words are too close to too many others...
+DROPPED_LETTER_LEN = 4  # ...but for a letter left out of a longer word ("funy": funny)
 _WORD = re.compile(r"[A-Za-z']+")
 
 
@@ -34,17 +43,24 @@ class SlotSpeller:
 
     def __init__(self, common: Container[str], is_name_word: Callable[[str], bool]) -> None:
         self._near = NearWords(DIALOG_WORDS | set(_FORMS))
+        self._near_genres = NearWords(DIALOG_WORDS | GENRE_WORDS | set(_FORMS) | set(_GENRE_FORMS))
         self._common = common
         self._is_name_word = is_name_word
 
-    def __call__(self, text: str) -> str:
-        return _WORD.sub(lambda m: self._spelt(m.group(0)), text)
+    def __call__(self, text: str, genre_asked: bool = False) -> str:
+        near = self._near_genres if genre_asked else self._near
+        return _WORD.sub(lambda m: self._spelt(m.group(0), near), text)
 
-    def _spelt(self, word: str) -> str:
+    def _spelt(self, word: str, words: NearWords) -> str:
         token = word.lower().replace("'", "")
-        if len(token) < MIN_TYPO_LEN or token in DIALOG_WORDS or token in _FORMS or token in self._common \
+        if len(token) < DROPPED_LETTER_LEN or token in DIALOG_WORDS or token in GENRE_WORDS \
+                or token in _FORMS or token in _GENRE_FORMS or token in self._common \
                 or self._is_name_word(token):
             return word
-        near = self._near.near(token)
-        best = {_FORMS.get(w, w) for w, d in near if d == near[0][1]}
+        near = words.near(token)
+        if len(token) < MIN_TYPO_LEN:
+            near = [(w, d) for w, d in near if len(w) == len(token) + 1]
+        if not near:
+            return word
+        best = {_FORMS.get(w, _GENRE_FORMS.get(w, w)) for w, d in near if d == near[0][1]}
         return best.pop() if len(best) == 1 else word

@@ -68,8 +68,9 @@ _CHILD_AGES = re.compile(
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
              "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
              "thirteenth": 13, "fourteenth": 14, "fifteenth": 15, "sixteenth": 16}
-_BIRTHDAY = re.compile(rf"\b(?P<age>\d{{1,2}})(?:st|nd|rd|th)?\s+(?=birthday)|"
-                       rf"\b(?P<word>{'|'.join(_ORDINALS)})\s+(?=birthday)", re.I)
+_BIRTHDAY_WORD = r"(?:birthday|b-?day)\b"  # "her 10th bday"
+_BIRTHDAY = re.compile(rf"\b(?P<age>\d{{1,2}})(?:st|nd|rd|th)?\s+(?={_BIRTHDAY_WORD})|"
+                       rf"\b(?P<word>{'|'.join(_ORDINALS)})\s+(?={_BIRTHDAY_WORD})", re.I)
 _YO = re.compile(r"\b(?P<age>\d{1,2})\s?(?:yo|y/o|y\.o\.?|yr old|yrs old)(?=\W|$)", re.I)
 _LETTERS = (
     (re.compile(r"\bp\.?\s*g\.?(?=[\s,.!?-]|$)(?:[\s-]*(?:thirteen|13)\b)?", re.I), "pg"),
@@ -81,6 +82,12 @@ _HEARD = (
     (re.compile(r"\ben[\s-]*(?:see|cee)\b(?=[\s-]*(?:seventeen|17)\b)", re.I), "nc"),
     (re.compile(r"\b(?P<cue>rated|rating|rate)\s+(?:are|arr|ar)\b", re.I), r"\g<cue> r"),
     (re.compile(r"\b(?P<cue>rated|rating|rate)\s+(?:gee|jee)\b", re.I), r"\g<cue> g"),
+    # "are rated is fine", "um are rated please": the letter said first, alone in its clause
+    # (not "films that are rated PG", "they are rated highly")
+    (re.compile(r"(?P<lead>(?:^|[,.;!?:]|\b(?:um|uh|er|hm|hmm|ok|okay|so|an|yes|yeah|just|maybe|oh)\b)"
+                r"\s*)(?:are|arr)[\s-]+rated\b(?=\s*(?:$|[,.;!?]|is\b|'?s\b|works|will|"
+                r"would|please|pls|movies?|films?|ones?|only|then|thanks|ok|fine|stuff|too)\b|\s*$)",
+                re.I), r"\g<lead>r rated"),
 )
 _RATING_NUMBER = re.compile(r"\b(?P<letters>pg|nc)[\s-]*(?P<number>thirteen|seventeen|13|17)\b",
                             re.I)

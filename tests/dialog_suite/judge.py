@@ -196,7 +196,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "capability_truths",
          # newcomers 71/74 (d30): "X or Y" for people widens, never adds beside; corrections
          # and "forget that" about people; a person described, not named
-         "people_or_lists", "people_corrections")
+         "people_or_lists", "people_corrections",
+         # d33 (newcomers 71, 74): everyday typos, homophones and other languages' genre
+         # words; a question never asked and waived at once; openers naming an occasion;
+         # goodbyes and thanks after the end get a goodbye
+         "everyday_typos", "learner_genre_words", "asked_or_waived", "occasion_openers",
+         "goodbyes_after_end")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
