@@ -286,7 +286,11 @@ APPROXIMATIONS: dict[str, dict] = {
                             "(the best known come first)."},
     "old look": {"constraints": [{"slot": "year", "range": [None, 1966], "exclude": False}],
                  "note": "I can't see whether a film is in colour, so I'll keep to films from "
-                         "before 1967."},
+                         "before 1967.",
+                 # refused ("black and white films are not my thing"): said, not guessed as a year
+                 "negated": [],
+                 "negated_note": "I can't see whether a film is in colour, so I can't leave "
+                                 "black-and-white films out; tell me if I suggest one."},
     "live action": {"constraints": [{"slot": "genre", "values": ["animation"], "exclude": True}],
                     "negated": [],
                     "note": "Live action: I'll leave out animated films."},

@@ -209,7 +209,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
             decision["keep_suggestion"] = dict(suggestion)  # "scorsese" to "Did you mean Leo?"
     if wished or plan["suggest"]:
         return decision | _wish_act(stage, nlu, plan, sentiment)
-    if decision["notes"] and nlu.get("intent") == "unknown":  # "a christmas movie": said why not
+    if decision["notes"] and (nlu.get("intent") == "unknown" or nlu.get("intent") == "no" and not (
+            _answers_no(nlu))):  # "a christmas movie", "black and white films are not my thing": said why not
         return decision | _wish_act(stage, nlu, plan, sentiment)
     # "no preference. R is fine": the question asked is answered too, never asked again
     declined = [stage] if stage in SLOTS and nlu.get("opening_no") else []

@@ -83,12 +83,16 @@ def described_mask(tokens: Sequence[str]) -> list[bool]:
             verb = next((v for v in range(k + 1, min(k + 5, len(words))) if words[v] in _PLURAL_VERBS), None)
             plural = words[k] == "theyre" or words[k] in ("those", "these", "they") and verb is not None and (
                 words[k] != "they" or verb == k + 1)
-            if plural and not _ASKING & set(words[k:]):
+            # "they're 5 and 7", "they are 8 years old": the viewers' ages, no remark on films
+            ages = any(w.isdigit() and words[v - 1] not in ("pg", "nc") for v, w in enumerate(words) if v > k) or bool(
+                _AGE_WORDS & set(words[k:]))
+            if plural and not ages and not _ASKING & set(words[k:]):
                 mask[start + k : end] = [True] * (end - start - k)
                 break
     return mask
 
 
+_AGE_WORDS = frozenset("years yrs yo old age ages aged toddlers teens teenagers".split())
 _PLURAL_VERBS = frozenset("are were re look looked seem seemed feel felt sound sounded get "
                           "always never all".split())
 
