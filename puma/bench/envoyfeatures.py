@@ -9,7 +9,8 @@ features:
   `served_not_2xx`: B is that logger with a filter skipping 2xx (which the clusters' own
   `upstream_rq_<code>` counters could give), the cheaper construct tried;
 * `map_pool` — `connection_pool_per_downstream_connection` on the `/map` cluster;
-* `mappers` — the 413 local-reply mappers, one per service (the generic one is kept).
+* `mappers` — the 413 local-reply mappers, one per service and its browser twin (the generic one and
+  its twin are kept).
 
 In a pair the sides alternate in blocks of 100 sequential requests (A B B A ..., the next pair
 starting with B), over loopback on one keep-alive connection each (or, for `map_pool_new_conn`, a
@@ -81,8 +82,9 @@ def without(doc: dict[str, Any], feature: str) -> dict[str, Any]:
                     a["filter"] = NOT_2XX
         if feature == "mappers":
             mappers = hcm["local_reply_config"]["mappers"]
+            # a service's own 413 (and its browser twin) matches its path; the generic one does not
             hcm["local_reply_config"]["mappers"] = [m for m in mappers if "413" not in str(m.get("filter"))
-                                                    or "and_filter" not in m["filter"]]
+                                                    or "':path'" not in str(m["filter"])]
     if feature == "map_pool":
         for c in doc["static_resources"]["clusters"]:
             c.pop("connection_pool_per_downstream_connection", None)
