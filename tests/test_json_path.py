@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from puma.endpoints import build as build_endpoints
+from puma.errorpages import BrowserErrors
 from puma.serving import _JsonPath, build_app
 from tests.apps import faults
 
@@ -20,9 +21,10 @@ CATALOGUE = build_endpoints("tests.apps.parts:Catalogue")
 def _both(target: Any, prefix: str = "/") -> tuple[Any, Any]:
     """Test clients of the same service: with the JSON path, and through Flask's dispatch alone."""
     fast = build_app("svc", target, prefix=prefix, max_body_bytes=LIMIT)
-    assert isinstance(fast.wsgi_app, _JsonPath)
+    assert isinstance(fast.wsgi_app, BrowserErrors) and isinstance(fast.wsgi_app.app, _JsonPath)  # browsers' pages outermost
     flask_only = build_app("svc", target, prefix=prefix, max_body_bytes=LIMIT)
-    flask_only.wsgi_app = flask_only.wsgi_app.flask_app  # type: ignore[attr-defined,method-assign]  # the JSON path taken off
+    # the JSON path taken off, the browsers' layer kept
+    flask_only.wsgi_app = BrowserErrors(flask_only.wsgi_app.app.flask_app)  # type: ignore[attr-defined,method-assign]
     return fast.test_client(), flask_only.test_client()
 
 
