@@ -27,6 +27,7 @@ from chatbot.text import join_words
 from loadtests.personas import Persona
 
 KINDS = ("unanswered", "no_end", "preference", "foreign", "misunderstood")
+_STILL_NOT = nlg.still_not_understood("genre").split(",", 1)[0]  # "I still didn't catch that"
 ACK_PREFIX = "Got it: "
 
 
@@ -109,7 +110,10 @@ def _understanding(conversation: Conversation) -> Iterator[Failure]:
         said = (exchange.reply or {}).get("messages") or []
         if exchange.stated and nlg.acknowledge(exchange.stated) not in said:
             yield Failure("misunderstood", f"turn {exchange.turn_no}: {exchange.text!r} got {said}")
-        if exchange.text in gibberish and nlg.NOT_UNDERSTOOD not in said:
+        # unintelligible words are said not understood: at once, or, the second time, with the
+        # question left open ("I still didn't catch that, so I'll leave the genre open ...")
+        not_understood = nlg.NOT_UNDERSTOOD in said or any(m.startswith(_STILL_NOT) for m in said)
+        if exchange.text in gibberish and not not_understood:
             yield Failure("misunderstood", f"turn {exchange.turn_no}: {exchange.text!r} got {said}")
 
 
