@@ -147,7 +147,7 @@ def test_serving_line_counts_from_the_command_and_says_so(tmp_path: Path) -> Non
         assert found, text
         total, mesh = float(found.group(1)), float(found.group(2))
         assert 2.0 <= total <= waited + 0.5 and mesh <= total - 1.9, (total, mesh, waited)
-        assert "1 services" not in text and re.search(r"Envoy and 1 service up in", text), text
+        assert "1 services" not in text and re.search(r"Envoy and 1 service running", text), text
     finally:
         proc.send_signal(2)
         proc.wait(timeout=30)
