@@ -123,3 +123,9 @@ def random_constraint_messages(count: int, seed: int, most: int = 5) -> list[str
     return ["".join(rng.choice(joins) + p if i else p for i, p in
                     enumerate(rng.sample(CONSTRAINT_PHRASES, rng.randint(2, most))))
             for _ in range(count)]
+
+
+def wishes_of(understood: dict) -> list[tuple]:
+    """An understanding's constraints as ``(slot, values or range, exclude)`` tuples, in order."""
+    return [(c["slot"], tuple(c.get("values") or c.get("range")), c["exclude"])
+            for c in understood["constraints"]]

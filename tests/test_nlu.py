@@ -11,6 +11,7 @@ from chatbot.catalog import GENRES
 from chatbot.names import NameIndex
 from chatbot.nlu import Understander, intent_of
 from chatbot.text import clean_input, fold, fold_utterance, indefinite_article, join_words
+from tests.chatbot_helpers import wishes_of
 
 VOCABULARY: dict[str, Any] = {
     "genres": list(GENRES),
@@ -206,9 +207,6 @@ def wide() -> Understander:
     return Understander(WIDE)
 
 
-def _wishes(result: dict) -> list[tuple]:
-    return [(c["slot"], tuple(c.get("values") or c.get("range")), c["exclude"])
-            for c in result["constraints"]]
 
 
 @pytest.mark.parametrize(("text", "wishes"), [
@@ -227,12 +225,12 @@ def _wishes(result: dict) -> list[tuple]:
     ("horror but not a slasher", [("genre", ("horror",), False)]),
 ])
 def test_understander_exclusions_and_groups(wide: Understander, text: str, wishes: list) -> None:
-    assert _wishes(wide(text, "genre")) == wishes
+    assert wishes_of(wide(text, "genre")) == wishes
 
 
 def test_understander_anything_but_r_at_the_rating_question(wide: Understander) -> None:
-    assert _wishes(wide("anything but R", "mpaa")) == [("mpaa", ("R",), True)]
-    assert _wishes(wide("G or PG", "mpaa")) == [("mpaa", ("G", "PG"), False)]
+    assert wishes_of(wide("anything but R", "mpaa")) == [("mpaa", ("R",), True)]
+    assert wishes_of(wide("G or PG", "mpaa")) == [("mpaa", ("G", "PG"), False)]
 
 
 @pytest.mark.parametrize(("text", "span"), [
@@ -251,7 +249,7 @@ def test_understander_release_dates(wide: Understander, text: str, span: tuple) 
 
 def test_understander_year_phrases_that_are_not_dates(wide: Understander) -> None:
     assert not [c for c in wide("my 5 year old is asleep", "genre")["constraints"]]
-    assert _wishes(wide("nothing before 2000", "genre")) == [("year", (None, 1999), True)]
+    assert wishes_of(wide("nothing before 2000", "genre")) == [("year", (None, 1999), True)]
 
 
 @pytest.mark.parametrize(("text", "names"), [

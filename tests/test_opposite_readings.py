@@ -12,6 +12,7 @@ from chatbot.catalog import GENRES
 from chatbot.franchises import franchise_titles, subject
 from chatbot.nlu import Understander
 from chatbot.viewer_remarks import context_remark, remark_offer
+from tests.chatbot_helpers import wishes_of
 
 VOCABULARY: dict[str, Any] = {
     "genres": list(GENRES), "mpaa": ["G", "PG", "PG-13", "R", "NC-17"],
@@ -23,36 +24,33 @@ def nlu() -> Understander:
     return Understander(VOCABULARY)
 
 
-def _wishes(result: dict) -> list[tuple]:
-    return [(c["slot"], tuple(c.get("values") or c.get("range")), c["exclude"])
-            for c in result["constraints"]]
 
 
 @pytest.mark.parametrize("text", ["R please, no pg13 those are never scary",
                                   "only R. those pg-13 ones never get creepy",
                                   "R, nothing pg-13, theyre always so tame and never frightening"])
 def test_remark_on_refused_ratings_wishes_no_genre(nlu: Understander, text: str) -> None:
-    assert not [w for w in _wishes(nlu(text, "mpaa")) if w[0] == "genre"]
+    assert not [w for w in wishes_of(nlu(text, "mpaa")) if w[0] == "genre"]
 
 
 @pytest.mark.parametrize(("text", "genre"), [("documentary?? no", "documentary"),
                                              ("westerns? nah", "western"),
                                              ("a musical? hell no lol", "musical")])
 def test_kind_asked_back_and_refused_is_refused(nlu: Understander, text: str, genre: str) -> None:
-    assert _wishes(nlu(text)) == [("genre", (genre,), True)]
+    assert wishes_of(nlu(text)) == [("genre", (genre,), True)]
 
 
 @pytest.mark.parametrize("text", ["not really action tho is it", "not a comedy, is it",
                                   "never that scary though is it"])
 def test_denial_tagged_is_it_asks_and_refuses_nothing(nlu: Understander, text: str) -> None:
     result = nlu(text)
-    assert result["interrogative"] and not [w for w in _wishes(result) if w[2]]
+    assert result["interrogative"] and not [w for w in wishes_of(result) if w[2]]
 
 
 @pytest.mark.parametrize(("text", "kept"), [("horror not zombies", ("genre", ("horror",), False)),
                                             ("horror but no vampires please", ("genre", ("horror",), False))])
 def test_subject_refused_by_title_words_keeps_its_genre(nlu: Understander, text: str, kept: tuple) -> None:
-    wishes = _wishes(nlu(text))
+    wishes = wishes_of(nlu(text))
     assert kept in wishes and not [w for w in wishes if w[0] == "genre" and w[2]]
     assert [w for w in wishes if w[0] == "title" and w[2]]
 
@@ -68,7 +66,7 @@ def test_studio_refused_is_no_genre_wish(nlu: Understander, text: str) -> None:
     result = nlu(text)
     titles = [v for c in result["constraints"] if c["slot"] == "title" and c["exclude"] for v in c["values"]]
     assert "marvel" in titles
-    assert ("genre", ("action",), False) not in _wishes(result) or "action" in text
+    assert ("genre", ("action",), False) not in wishes_of(result) or "action" in text
     assert not any("superhero" in n for n in result["notes"])
 
 

@@ -15,6 +15,7 @@ from chatbot.nlu import Understander
 from chatbot.policy import decide
 from chatbot.scope import as_asked, concession_mask, unstressed
 from chatbot.wishes import plan_wishes
+from tests.chatbot_helpers import wishes_of
 
 VOCABULARY: dict[str, Any] = {
     "genres": list(GENRES), "mpaa": ["G", "PG", "PG-13", "R", "NC-17"],
@@ -29,9 +30,6 @@ def nlu() -> Understander:
     return Understander(VOCABULARY)
 
 
-def _wishes(result: dict) -> list[tuple]:
-    return [(c["slot"], tuple(c.get("values") or c.get("range")), c["exclude"])
-            for c in result["constraints"]]
 
 
 @pytest.mark.parametrize(("text", "plain"), [
@@ -51,7 +49,7 @@ def test_unstressed_joins_runs_of_one_word_sentences(text: str, plain: str) -> N
 ])
 def test_understander_stressed_exclusion_reaches_its_value(nlu: Understander, text: str,
                                                            expect: str, wishes: list) -> None:
-    assert _wishes(nlu(text, expect)) == wishes
+    assert wishes_of(nlu(text, expect)) == wishes
 
 
 @pytest.mark.parametrize("text", ["wait isnt jesse eisenberg in that",
@@ -72,9 +70,9 @@ def test_as_asked_keeps_statements_and_question_tags() -> None:
 
 def test_understander_concession_neither_wishes_nor_excludes(nlu: Understander) -> None:
     result = nlu("something with gosling even if its not sci-fi")
-    assert _wishes(result) == [] and result["relaxed"] == [
+    assert wishes_of(result) == [] and result["relaxed"] == [
         {"slot": "genre", "values": ["sci-fi"], "exclude": False}]
-    assert _wishes(nlu("i don't care if it's rated R, no horror though")) == [
+    assert wishes_of(nlu("i don't care if it's rated R, no horror though")) == [
         ("genre", ("horror",), True)]
     assert concession_mask(clause_tokens("fine if it's old, but a comedy")) == [
         True, True, True, True, False, False, False, False]
@@ -115,7 +113,7 @@ def test_aside_mask_dates_of_the_users_life(text: str, aside: bool) -> None:
 
 def test_understander_aside_date_is_no_wish_but_the_name_is(nlu: Understander) -> None:
     result = nlu("my brother used to love Steve Martin films, he passed away last year", "actor")
-    assert _wishes(result) == [] and [p["name"] for p in result["people"]] == ["Steve Martin"]
+    assert wishes_of(result) == [] and [p["name"] for p in result["people"]] == ["Steve Martin"]
 
 
 @pytest.mark.parametrize(("text", "genres"), [
@@ -126,4 +124,4 @@ def test_understander_aside_date_is_no_wish_but_the_name_is(nlu: Understander) -
 ])
 def test_understander_content_word_takes_its_modifiers_genre(nlu: Understander, text: str,
                                                              genres: list) -> None:
-    assert _wishes(nlu(text)) == genres
+    assert wishes_of(nlu(text)) == genres
