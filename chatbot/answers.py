@@ -102,6 +102,8 @@ def range_check(title: str, movie: Mapping[str, Any], check: Mapping[str, Any]) 
     other = check.get("than_film")
     low, high = (list(check.get("range") or ()) + [None, None])[:2]
     inside = (low is None or int(mine) >= low) and (high is None or int(mine) <= high)
+    if other is not None and other.get("id") is not None and other.get("id") == movie.get("id"):
+        return f"{said}: that is the film you named itself"  # "is it newer than <the film shown>?"
     if other is not None and other.get(key) is not None:
         theirs = int(other[key])
         direction = _MORE.get(str(check.get("relative") or ""))

@@ -82,3 +82,11 @@ def test_a_comparison_with_a_film_the_catalogue_lacks_says_so_and_gives_its_own_
     said = _ask(bot, session, "is it longer than tenet")
     assert "not in my catalogue" in said and f"{movie['runtime_min']} minutes" in said, said
     assert not said.startswith(("Yes", "No")), said
+
+
+@pytest.mark.parametrize("question", ["is it newer than heat?", "is it longer than Heat"])
+def test_a_comparison_with_the_film_shown_itself_says_so_not_its_figure_twice(
+        bot: Chatbot, catalog: Catalog, question: str) -> None:
+    session, movie = _on_table(bot, catalog, "Heat")
+    said = _ask(bot, session, question)
+    assert "the film you named itself" in said and said.count(movie["title"]) == 1, said
