@@ -326,9 +326,13 @@ class ServicePool(ServiceZygote):
             startup_ms = 1000 * (instance.ready_at - instance.started_at)
             # "up", not "ready": it answers its health check; ready is when its readiness check passes
             # (said by the health monitor: "ready after waiting ..."), which may come much later.
-            log.info("service %s: instance %d up at %s (%s) in %.0f ms", self.name, instance.id, instance.address,
-                     f"container {instance.container}" if instance.container else f"pid {instance.pid}", startup_ms)
-            self.owner.record(self.name, f"instance {instance.id} up at {instance.address} in {startup_ms:.0f} ms",
+            # Its time counts from the fork: a long import and warm-up before it was the zygote's, said
+            # beside it, or "up in 80 ms" after a minute of "loading the catalogue" reads as a mistake.
+            zygote = f", forked from its zygote (import and warm-up {self.warmup_s:.1f} s)" \
+                if not instance.container and (self.warmup_s or 0.0) >= 1.0 else ""
+            log.info("service %s: instance %d up at %s (%s) in %.0f ms%s", self.name, instance.id, instance.address,
+                     f"container {instance.container}" if instance.container else f"pid {instance.pid}", startup_ms, zygote)
+            self.owner.record(self.name, f"instance {instance.id} up at {instance.address} in {startup_ms:.0f} ms{zygote}",
                               kind="up", startup_ms=round(startup_ms, 1))
         if admitted:
             self.owner.publish()
