@@ -59,13 +59,33 @@ def exclude(slot: str, *values: str) -> Constraint:
 
 
 def years(first: int | None, last: int | None, *, excluded: bool = False) -> Constraint:
-    """Released from ``first`` to ``last`` (inclusive; None = open)."""
-    return {"slot": "year", "range": [first, last], "exclude": excluded}
+    """Released from ``first`` to ``last`` (inclusive; None = open; kept inside ``RANGE_LIMITS``)."""
+    return {"slot": "year", "range": list(within_limits(first, last)), "exclude": excluded}
 
 
 def minutes(first: int | None, last: int | None, *, excluded: bool = False) -> Constraint:
-    """A runtime from ``first`` to ``last`` minutes (inclusive; None = open)."""
-    return {"slot": "runtime", "range": [first, last], "exclude": excluded}
+    """A runtime from ``first`` to ``last`` minutes (inclusive; None = open; kept inside
+    ``RANGE_LIMITS``: "about 5 minutes", 5 +- 10, is ``[None, 15]``, never ``[-5, 15]``)."""
+    return {"slot": "runtime", "range": list(within_limits(first, last)), "exclude": excluded}
+
+
+RANGE_LIMITS = (1, 9_999)  # what a range's bound may be (years, minutes), as `_check_range` takes it
+
+
+def within_limits(first: int | None, last: int | None) -> tuple[int | None, int | None]:
+    """A range made from the user's words kept inside ``RANGE_LIMITS``: a bound arithmetic took
+    below the first ("about 5 minutes" +- 10) opens that end, one beyond the last does too; an
+    end left below the first is the first (nothing that short: no film matches, said as such).
+    ``(-5, 15)`` -> ``(None, 15)``; ``(None, 0)`` -> ``(None, 1)``; ``(None, None)`` stays (no range)."""
+    low, high = RANGE_LIMITS
+    said = (first, last) != (None, None)
+    if first is not None and not low <= first <= high:
+        first = None if first < low else high
+    if last is not None and not low <= last <= high:
+        last = low if last < low else None
+    if said and first is None and last is None:  # "over -5 minutes" (never said, but never a 400)
+        return low, None
+    return first, last
 
 
 def holds(constraint: Mapping[str, Any], film: Mapping[str, Any]) -> bool:

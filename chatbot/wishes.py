@@ -20,7 +20,7 @@ from typing import Any
 
 from chatbot.acclaim import LESSER_KNOWN_VOTES
 from chatbot.choices import offers_choice, widens
-from chatbot.constraints import same_wish
+from chatbot.constraints import same_wish, within_limits
 from chatbot.rating_steps import stepped_ratings
 from chatbot.text import fold
 
@@ -317,13 +317,13 @@ def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
     year = (current or {}).get("year")
     runtime = (current or {}).get("runtime_min")
     if relative in ("shorter", "longer") and isinstance(runtime, int):
-        wish["range"] = [None, runtime - 1] if relative == "shorter" else [runtime + 1, None]
+        wish["range"] = list(within_limits(None, runtime - 1) if relative == "shorter" else within_limits(runtime + 1, None))
     elif relative == "lesser" and isinstance(votes := (current or {}).get("votes"), int):
         wish["range"] = [None, max(1, min(votes - 1, LESSER_KNOWN_VOTES))]
     elif relative in ("milder", "stronger"):  # "a tamer one": from the film's own rating
         wish["values"] = stepped_ratings(relative, (current or {}).get("mpaa")) or wish["values"]
     elif relative in ("older", "newer") and isinstance(year, int):
-        wish["range"] = [None, year - 1] if relative == "older" else [year + 1, None]
+        wish["range"] = list(within_limits(None, year - 1) if relative == "older" else within_limits(year + 1, None))
     return wish
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from chatbot.catalog import GENRES
+from chatbot.constraints import check
 from chatbot.names import NameIndex
 from chatbot.nlu import Understander, intent_of
 from chatbot.text import clean_input, fold, fold_utterance, indefinite_article, join_words
@@ -484,3 +485,16 @@ def test_a_question_names_a_film_only_plausibly(famous: Understander) -> None:
 def test_emoji_and_symbols_read_as_words(famous: Understander) -> None:
     assert famous("👍")["intent"] == "yes" and famous("👎")["intent"] == "no"
     assert famous("🔥🔥🔥")["verdict"] == "liked" and famous("100%")["intent"] == "yes"
+
+
+@pytest.mark.parametrize("amount", [0, 1, 2, 3, 5, 8, 10, 11, 12])
+@pytest.mark.parametrize("form", ["something around {n} minutes", "a comedy, like {n} min", "about {n} mins please",
+                                  "{n} minutes or so", "under {n} minutes", "a bit over {n} minutes",
+                                  "{n} min and a bit", "at least {n} minutes"])
+def test_every_length_the_understander_makes_passes_the_db_services_check(nlu: Understander, form: str,
+                                                                          amount: int) -> None:
+    # A tiny length with a margin ("around 10 minutes": 0 to 20) once made a range the db service
+    # refused (400, the turn never sent): every range the user's words make is one the db takes.
+    said = form.format(n=amount)
+    wishes = [c for c in nlu(said, "genre")["constraints"] if c["slot"] == "runtime"]
+    assert check(wishes) == wishes, said
