@@ -259,9 +259,7 @@ def relaxed(dropped: Sequence[Any]) -> str:
     named = [describe_wish(_as_wish(item)) for item in dropped]
     if not named:
         return NO_EXACT_MATCH
-    # "your wish for": "I had to leave out films 15 minutes or shorter" read as the films left out
-    wish = "your wishes for" if len(named) > 1 else "your wish for"
-    return end_sentence(f"{NO_EXACT_MATCH} I had to set aside {wish} {join_words(named)}")
+    return end_sentence(f"{NO_EXACT_MATCH} I had to leave out {join_words(named)}")
 
 
 _SLOT_NOUNS = {"genre": "genre", "actor": "actor", "director": "director", "mpaa": "rating",

@@ -99,11 +99,10 @@ def seen_left_out(titles: Sequence[str]) -> str:
 
 
 def still_left_out(dropped: Sequence[Mapping[str, Any]]) -> str:
-    """The reminder that a film shown breaks wishes set aside earlier: "I'm still setting aside
-    your wish for films from 2011 or later: no film matches it together with the rest." """
+    """The reminder that a film shown breaks wishes set aside earlier: "I'm still leaving out
+    films from 2011 or later: no film matches it together with the rest." """
     them = "them" if len(dropped) > 1 else "it"
-    wish = "your wishes for" if len(dropped) > 1 else "your wish for"
-    return (f"I'm still setting aside {wish} {join_words([describe_wish(w) for w in dropped])}: "
+    return (f"I'm still leaving out {join_words([describe_wish(w) for w in dropped])}: "
             f"no film matches {them} together with the rest.")
 
 

@@ -118,6 +118,10 @@ class FakeMesh:
             return route.fulfill(json={"userid": body["id"], "turn_no": len(turns), "signal": None,
                                        "recommendation": None, "history": turns})
         text = body.get("text") or ""
+        if text and key not in self.history:  # as chatbot.listener answers a conversation it lacks
+            return route.fulfill(status=404, json={"error": "unknown_session", "status": 404, "detail": (
+                f"unknown session id {body.get('id')!r}: start a new conversation (session id None, or \"-1\" "
+                "in the listener protocol)")})
         said = ["Hello! What kind of film would you like?"] if not text else [f"{text.capitalize()}? Noted."]
         self.history.setdefault(key, []).append({"u": [text] if text else [], "c": said,
                                                  "at": "2026-11-30T18:00:00Z"})
@@ -336,6 +340,32 @@ def test_chat_legacy_back_within_the_wait_makes_the_message_an_ordinary_sent_one
     page.wait_for_function("() => document.querySelectorAll('.message.bot').length >= 2")
     assert _users(page) == [{"text": "a drama", "sent": True, "said": "You:", "flag": ""}]
     page.wait_for_function("() => document.title === 'Movie chat · PUMA'")
+
+
+@pytest.mark.parametrize(("backend", "cause"), [("legacy", "it was restarted"), ("puma", "it expired or was deleted")])
+def test_chat_whose_conversation_the_server_lost_starts_a_new_one_and_sends_the_message_in_it(
+        new_page: Any, backend: str, cause: str) -> None:
+    # The legacy server restarted keeps no conversation: its 404 for every resend once left the page
+    # in a "press Enter to try again" loop only a reload ended.
+    mesh = FakeMesh()
+    page = new_page()
+    mesh.install(page)
+    _open_chat(page, backend)
+    page.fill("#chat-input", "comedy")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => document.querySelectorAll('.message.bot').length >= 2")
+    first_id = page.evaluate("() => JSON.stringify(sessionStorage)")
+    mesh.history.clear()  # kill it and start it again: its sessions were in its memory
+    page.fill("#chat-input", "a drama, please")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => [...document.querySelectorAll('.message.bot')].some(m => /A drama, please\\? Noted/.test(m.textContent))")
+    notes = page.locator(".note").all_text_contents()
+    assert len(notes) == 1 and "no longer has this conversation" in notes[0] and cause in notes[0], notes
+    assert "a drama, please" in notes[0] and "404" not in notes[0] and "listener protocol" not in notes[0], notes
+    assert _users(page) == [{"text": "comedy", "sent": True, "said": "You:", "flag": ""},
+                            {"text": "a drama, please", "sent": True, "said": "You:", "flag": ""}]
+    assert page.locator(".not-sent-flag").count() == 0 and page.input_value("#chat-input") == ""
+    assert page.evaluate("() => JSON.stringify(sessionStorage)") != first_id  # the new conversation is the one kept
 
 
 # ---------------------------------------------------------------------------- 5. switching back

@@ -122,6 +122,13 @@ export function failed(outcome) {
   return !outcome.result || outcome.result.status >= 400 || !outcome.result.data;
 }
 
+// The server answered that it has no such conversation (the listener protocol's `unknown_session`,
+// 404): a monolith restarted loses its sessions, and sending the turn again can never work.
+export function lostConversation(outcome) {
+  const r = outcome.result;
+  return Boolean(r && r.status === 404 && r.data && r.data.error === "unknown_session");
+}
+
 // What went wrong, from what the server said: what is down, and what to do (the fix the server
 // names carries this deployment's own addresses and ports). Nothing about the message box: the
 // caller says whether a message was given back.

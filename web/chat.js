@@ -8,7 +8,7 @@
 
 import { Log, Outbox, cardIndex } from "./chat-view.js";
 import { Composer } from "./chat-composer.js";
-import { describeFailure, failed, listener, newConversationId, post, readiness, send, wait } from "./chat-net.js";
+import { describeFailure, failed, listener, lostConversation, newConversationId, post, readiness, send, wait } from "./chat-net.js";
 import { short, statusText } from "./chat-status.js";
 import { Survey } from "./chat-survey.js";
 import { Saved } from "./chat-saved.js";
@@ -339,6 +339,10 @@ async function turn(text, turnNo, bubble = null) {
     { onWait, isCurrent });
   if (outcome.stale || !isCurrent()) return false;
   if (outcome.waited) doneWaiting();
+  if (turnNo > 1 && lostConversation(outcome)) {
+    typing(false);
+    return startAgain(text, bubble, backend);
+  }
   if (failed(outcome)) {
     typing(false);
     const why = describeFailure(outcome, label(backend));
@@ -364,6 +368,20 @@ async function turn(text, turnNo, bubble = null) {
   if (!isCurrent()) return false;
   if (signal === "end") endConversation();
   return true;
+}
+
+// The backend no longer has this conversation (the legacy server restarted: its sessions were in
+// its memory). Sending again would get the same 404 for ever, so it is said in plain words and a new
+// conversation starts at once, the message that met the loss sent first in it.
+async function startAgain(text, bubble, backend) {
+  if (bubble) bubble.remove();
+  saved.forget(backend);
+  chat.turnNo = 0;
+  const why = backend === "legacy" ? "it was restarted, and it keeps conversations in memory" : "it expired or was deleted";
+  log.note(`The ${label(backend)} no longer has this conversation (${why}), so a new one starts here` +
+    `${text ? `; “${short(text, 40)}” is sent in it` : ""}.`);
+  const ok = await greet();
+  return ok && (text ? userTurn(text) : true);
 }
 
 function greet() {
