@@ -1,6 +1,7 @@
 """`puma stop [APP] [--port N]`: stop a running `puma run` (or `python app.py`) as Ctrl-C does.
 
-It finds the deployment by the run files `puma run` writes (`puma.runs`), sends its process SIGTERM
+It finds the deployment by the run files `puma run` writes (`puma.runs`: one started from this
+directory or this checkout; another checkout's only when --port or APP names it), sends its process SIGTERM
 (which drains the requests in flight, then stops Envoy and every instance, as Ctrl-C does), and
 waits until it has exited, saying what it stopped and how long that took. Exit codes:
 
@@ -52,13 +53,15 @@ def _same_app(run: dict[str, Any], app: Path) -> bool:
 def choose(found: list[dict[str, Any]], *, port: int | None, app: Path | None,
            here: str | None = None) -> list[dict[str, Any]]:
     """The runs of `found` that `puma stop` would stop: by port, by app, else those started from
-    this directory (or above it), else every one (the caller refuses more than one)."""
+    this directory (or above it), else from elsewhere in this checkout — never another checkout's
+    by default (on a shared machine "the only one running" is often someone else's): naming one by
+    --port or APP stops it (the caller refuses more than one)."""
     if port is not None:
         found = [run for run in found if run_port(run) == port]
     if app is not None:
         found = [run for run in found if _same_app(run, app)]
     if port is None and app is None:
-        found = runs.started_here(found, here) or found
+        found = runs.started_here(found, here) or runs.started_in_checkout(found, here)
     return found
 
 
@@ -88,6 +91,10 @@ def _wait(pid: int, timeout_s: float, out: Any) -> float | None:
 def _nothing(port: int | None, app: Path | None, others: list[dict[str, Any]]) -> str:
     what = " and ".join(w for w in (f"on port {port}" if port is not None else "",
                                     f"running {app}" if app is not None else "") if w)
+    if others and port is None and app is None:  # theirs, not this directory's: named, never stopped unasked
+        return ("puma stop: no puma run started from this directory or this checkout is running: nothing to stop; "
+                "running elsewhere: " + "; ".join(f"{runs.describe(run)} (to stop it: puma stop --port "
+                                                   f"{run_port(run)})" for run in others))
     line = f"puma stop: no puma run is serving{' ' + what if what else ''}: nothing to stop"
     if others:
         line += "; running: " + "; ".join(runs.describe(run) for run in others)
@@ -139,7 +146,8 @@ def add_stop(sub: Any) -> None:
 
     parser = command(sub, "stop", "stop a running deployment gracefully, as Ctrl-C does",
                      "Stop the `puma run` (or `python APP.py`) serving on --port, or running APP, else the one "
-                     "started from this directory (or one above it), else the only one running: it finishes "
+                     "started from this directory (or one above it), else one started in this checkout (never another "
+                     "checkout's unless named by --port or APP): it finishes "
                      "the requests in flight, then stops Envoy and every instance, and `puma stop` waits for "
                      "that, saying what it stopped. Exit codes: 0 stopped; 1 nothing to stop (it names what "
                      "runs); 2 several fit (it names each, with the command that picks it); 3 not stopped "

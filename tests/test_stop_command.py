@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from puma.stopcmd import choose
 from tests.helpers import wait_for
 
@@ -68,20 +70,36 @@ def test_stop_chooses_by_port_by_app_then_by_directory(tmp_path: Path) -> None:
     assert [r["url"] for r in choose(found, port=None, app=tmp_path / "a" / "shop.py")] == ["http://127.0.0.1:8081"]
     assert [r["url"] for r in choose(found, port=None, app=None, here=str(tmp_path / "b" / "sub"))] == [
         "http://127.0.0.1:8082"]
-    assert len(choose(found, port=None, app=None, here="/")) == 2  # neither is "here": both fit
+    # neither was started here nor in this checkout: none is stopped unless named (another user's)
+    assert choose(found, port=None, app=None, here="/") == []
+    assert [r["url"] for r in choose(found, port=8081, app=None, here="/")] == ["http://127.0.0.1:8081"]
 
 
 def test_stop_with_several_deployments_names_each_and_stops_none(tmp_path: Path) -> None:
-    """Two live run files (this very process's pid, so nothing may be signalled): exit 2, each named
-    with the command that picks it."""
+    """Two live run files started here (this very process's pid, so nothing may be signalled): exit
+    2, each named with the command that picks it."""
     folder = tmp_path / "runs"
     folder.mkdir()
     for port in (19561, 19562):
-        (folder / f"{port}.json").write_text(json.dumps(_run(port, "app.py", "/srv/elsewhere")))
+        (folder / f"{port}.json").write_text(json.dumps(_run(port, "app.py", str(tmp_path))))
     done = _puma(tmp_path, "stop")
     assert done.returncode == 2, done
     assert "puma stop --port 19561" in done.stdout and "puma stop --port 19562" in done.stdout
     assert done.stdout.count("puma stop --port") == 2
+
+
+@pytest.mark.parametrize("elsewhere", [["/srv/someone/else"], ["/srv/a", "/home/b/clone"]])
+def test_stop_never_stops_another_checkouts_deployment_unless_named(tmp_path: Path, elsewhere: list[str]) -> None:
+    """On a shared machine "the only one running" is often another user's: a bare `puma stop` from a
+    directory that started none names them with the command that would stop each, exit 1."""
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    for port, cwd in zip((19571, 19572), elsewhere, strict=False):
+        (folder / f"{port}.json").write_text(json.dumps(_run(port, "app.py", cwd)))
+    done = _puma(tmp_path, "stop")
+    assert done.returncode == 1, done
+    assert "nothing to stop" in done.stdout and "running elsewhere" in done.stdout, done.stdout
+    assert all(f"puma stop --port {p}" in done.stdout for p in (19571, 19572)[:len(elsewhere)]), done.stdout
 
 
 def test_stop_with_nothing_running_says_so_and_exits_1(tmp_path: Path) -> None:
