@@ -31,7 +31,17 @@ _STYLE = """body{font:16px/1.45 system-ui,sans-serif;margin:1.5rem;color:#111;ba
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #888;padding:.3rem .6rem;text-align:left}
 th{background:#eee}.bad{color:#8b0000;font-weight:600}.ok{color:#064;font-weight:600}a{color:#0645ad}
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}th{background:#333}.bad{color:#ff9c9c}
-.ok{color:#8fe3b0}a{color:#9cc8ff}}"""
+.ok{color:#8fe3b0}a{color:#9cc8ff}}
+a:focus-visible{outline:3px solid currentColor;outline-offset:2px}td,li{overflow-wrap:anywhere}
+@media (max-width:48rem){body{margin:.75rem}table,caption,tbody,tr,th,td{display:block}thead{position:absolute;
+width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}tr{border:1px solid #888;margin:0 0 .75rem}
+th,td{border:0;border-top:1px solid #888}th[scope=row]{border-top:0}td::before{content:attr(data-label) ": ";
+font-weight:600}}"""
+# Below 48rem (a phone; 400 % zoom of a laptop is 320 px) the table of nine columns is one block per
+# service, each cell named by its column (WCAG 1.4.10: no sideways scrolling); the explicit roles
+# keep it a table for screen readers, which a block display would otherwise take away.
+COLUMNS = ("Service", "Prefix", "Ready", "Instances (id: state)", "Min-max", "In flight", "Requests/s",
+           "p50 / p99 ms", "Server errors")
 
 
 def refresh_from(query: str) -> int | None:
@@ -61,23 +71,27 @@ def _service_row(name: str, svc: Mapping[str, Any]) -> str:
     why = "; ".join(str(w) for w in [*(svc.get("not_ready") or ()), *(svc.get("silent") or ())])
     mark = "ok" if ready and not why else "bad"
     bounds = f"{svc.get('min_instances', '?')}-{svc.get('max_instances', '?')}"
-    cells = [f'<th scope="row">{escape(name)}</th>', f"<td>{escape(str(svc.get('prefix', '')))}</td>",
-             f'<td class="{mark}">{escape(str(ready))} of {wanted}{" — " + escape(why) if why else ""}</td>',
-             f"<td>{escape(states)}</td>", f"<td>{escape(bounds)}</td>",
-             f"<td>{escape(_number(svc.get('in_flight')))}</td>",
-             f"<td>{escape(_number(svc.get('requests_per_s')))}</td>",
-             f"<td>{escape(_number(svc.get('p50_ms')))} / {escape(_number(svc.get('p99_ms')))}</td>",
-             f"<td>{escape(_number(svc.get('errors_5xx')))}</td>"]
-    return "<tr>" + "".join(cells) + "</tr>"
+    values = [(escape(str(svc.get("prefix", ""))), ""),
+              (f'{escape(str(ready))} of {wanted}{" — " + escape(why) if why else ""}', mark),
+              (escape(states), ""), (escape(bounds), ""), (escape(_number(svc.get("in_flight"))), ""),
+              (escape(_number(svc.get("requests_per_s"))), ""),
+              (f"{escape(_number(svc.get('p50_ms')))} / {escape(_number(svc.get('p99_ms')))}", ""),
+              (escape(_number(svc.get("errors_5xx"))), "")]
+    cells = [_cell(column, value, css) for column, (value, css) in zip(COLUMNS[1:], values, strict=True)]
+    return f'<tr role="row"><th scope="row" role="rowheader">{escape(name)}</th>' + "".join(cells) + "</tr>"
+
+
+def _cell(column: str, html: str, css: str) -> str:
+    """One cell, named by its column (`data-label`: what a narrow screen shows before its value)."""
+    marked = f' class="{css}"' if css else ""
+    return f'<td role="cell" data-label="{escape(column)}"{marked}>{html}</td>'
 
 
 def _services(services: Mapping[str, Any]) -> str:
-    head = "".join(f'<th scope="col">{h}</th>' for h in ("Service", "Prefix", "Ready", "Instances (id: state)",
-                                                          "Min-max", "In flight", "Requests/s",
-                                                          "p50 / p99 ms", "Server errors"))
+    head = "".join(f'<th scope="col" role="columnheader">{h}</th>' for h in COLUMNS)
     rows = "".join(_service_row(name, svc) for name, svc in sorted(services.items()))
-    return (f"<table><caption>Services ({len(services)})</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
+    return (f'<table role="table"><caption>Services ({len(services)})</caption><thead role="rowgroup">'
+            f'<tr role="row">{head}</tr></thead><tbody role="rowgroup">{rows}</tbody></table>')
 
 
 def _events(events: list[Mapping[str, Any]]) -> str:
