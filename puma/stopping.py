@@ -4,7 +4,7 @@ A stop waits for instances to finish the requests they hold (up to each service'
 `StopProgress` says, on stderr, what the stop will do with each kind of request and for how long
 (its windows are config), what it waits for every few seconds, and what it did:
 
-    puma: stopping: new requests get 503 ...; requests in flight get up to 30 s to finish (...); bodies ...
+    puma: stopping: requests in flight get up to 30 s to finish, bodies still uploading up to 5 s more ...; new ...
     puma: stopping: waiting for 3 instances (slow 2, map 1), 4 s of at most 33 s; Ctrl-C again to force
     puma: stopped in 4.2 s; every request in flight was answered
 
@@ -76,14 +76,14 @@ def windows(deployment: Deployment) -> tuple[float, float]:
 def plan(deployment: Deployment) -> str:
     """What a stop does with each request and for how long at most, said as it begins (the windows are
     config: each service's `timeout_s`, and `http_connection_manager.drain_timeout`).
-    Example: ``plan(d)`` -> ``"stopping: new requests get 503 'the deployment is stopping' (never sent to an
-    instance); requests in flight get up to 30 s to finish (...); bodies still uploading up to 5 s more (...)"``."""
+    Example: ``plan(d)`` -> ``"stopping: requests in flight get up to 30 s to finish, bodies still uploading
+    up to 5 s more ...; new requests get 503 ...; Ctrl-C again to force (the limits: ...)"``. Plain words
+    first (a newcomer reads it after `make stop`), the settings that set the limits last."""
     in_flight_s, upload_s = windows(deployment)
-    return (f"stopping: new requests get 503 'the deployment is stopping' (never sent to an instance); requests in "
-            f"flight get up to {in_flight_s:g} s to finish (the longest of each service's timeout_s and "
-            f"http_connection_manager.drain_timeout); bodies still uploading up to {upload_s:g} s more "
-            "(http_connection_manager.drain_timeout), then are cut unanswered, never having reached an instance; "
-            "Ctrl-C again to force")
+    return (f"stopping: requests in flight get up to {in_flight_s:g} s to finish, bodies still uploading up to "
+            f"{upload_s:g} s more (then cut unanswered, never having reached an instance); new requests get 503 "
+            "'the deployment is stopping'; Ctrl-C again to force (the limits: each service's timeout_s, and "
+            "http_connection_manager.drain_timeout)")
 
 
 def outcome(deployment: Deployment, took_s: float) -> str:
