@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .supervisor import Deployment
 
 TICK_S = 0.5
-HEARTBEAT_S = 2.0  # without a terminal: the line again after this long, though nothing changed
+HEARTBEAT_S = 5.0  # without a terminal: the line again after this long, though nothing changed (2 s: 50 lines a start)
 LOG_QUIET_S = 0.2  # after a log record wipes the progress line, it is not drawn again for this long
 AGE_SHOWN_S = 2.0  # a phase held this long shows its age
 LONG_PHASE_CHARS = 100  # a phase longer than this is printed whole once, then shortened (SaidOnce)
@@ -56,6 +56,7 @@ def phase(pool: ServicePool) -> str | None:
 
 _WAITS_FOR = re.compile(r"waiting for the (?P<service>\S+) service")
 _WAITED = re.compile(r",? \d+ s$")  # the seconds a reporter appended to its message ("..., 5 s")
+_COUNTS = re.compile(r"\d+(?:[.,]\d+)*")  # a figure inside a phase: "40%", "1,234 of 9,000"
 
 
 def waiting_for(deployment: Deployment) -> dict[str, str]:
@@ -74,8 +75,9 @@ def waiting_for(deployment: Deployment) -> dict[str, str]:
 
 
 def phases(waiting: dict[str, str]) -> dict[str, str]:
-    """`waiting` without the seconds reporters append: what changes when a phase does."""
-    return {name: _WAITED.sub("", text) for name, text in waiting.items()}
+    """`waiting` without the seconds reporters append, nor any count ("40%", "3 of 8"): what changes
+    when a phase does (a log gets a line per phase, its counts at each heartbeat, not per percent)."""
+    return {name: _COUNTS.sub("#", _WAITED.sub("", text)) for name, text in waiting.items()}
 
 
 class PhaseAges:

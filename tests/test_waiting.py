@@ -121,7 +121,7 @@ def test_waiting_phase_shows_a_live_age_instead_of_a_reporters_stale_count() -> 
 
 
 def test_waiting_progress_in_a_log_is_never_silent_for_long() -> None:
-    """Without a terminal, a phase that does not change is written again every ~2 s, its age counting."""
+    """Without a terminal, a phase that does not change is written again every ~5 s, its age counting."""
     import re
     import time
 
@@ -136,7 +136,7 @@ def test_waiting_progress_in_a_log_is_never_silent_for_long() -> None:
                          len(out.getvalue().splitlines()) >= 3 else None, timeout_s=3 * HEARTBEAT_S + 5)
     assert time.monotonic() - started < 3 * HEARTBEAT_S + 2
     assert all("agent: building the understander" in line for line in lines)
-    assert re.search(r"understander, [2-9] s$", lines[-1]), lines  # a live age, not a frozen line
+    assert re.search(r"understander, \d+ s$", lines[-1]), lines  # a live age, not a frozen line
 
 
 def test_waiting_progress_in_a_log_says_a_long_reason_once_then_refers_to_it() -> None:
