@@ -263,7 +263,7 @@ def _goal_lines(data: dict[str, Any]) -> list[str]:
                      f"not measured: {_unsaturated(targets)} saturated, so this run shows no saturation "
                      f"throughput (highest-step ratio {ratio}); raise --steps"),
                   f"- p99 < {P99_GOAL_MS:.0f} ms at a higher concurrency than legacy: "
-                  + (_verdict(p99) + _short_run_caveat(data) if p99 is not None else
+                  + (_short_run_caveat(data) or _verdict(p99) if p99 is not None else
                      f"not measured: p99 stayed under {P99_GOAL_MS:.0f} ms at every step of both; raise --steps"),
                   f"- zero correctness failures: {_verdict(goals['zero_correctness_failures'])}"]
     return ["## Goals", "", *lines]
@@ -273,12 +273,13 @@ SHORT_STEP_S = 30.0  # shorter steps hold too few turns for a p99 that is not th
 
 
 def _short_run_caveat(data: dict[str, Any]) -> str:
-    """For steps shorter than SHORT_STEP_S: why the p99 verdict is no measurement (README's short run)."""
+    """For steps shorter than SHORT_STEP_S, the p99 verdict instead of "met" / "NOT met": not measured,
+    and why (README's short run); "" for longer steps."""
     step_s = data.get("params", {}).get("step_s")
     if step_s is None or step_s >= SHORT_STEP_S:
         return ""
-    return (f" (a short run: {step_s:.0f} s steps hold a few dozen turns, so a p99 is the slowest one or two, "
-            "often the first turns after start-up; no measurement: run the default steps for one)")
+    return (f"not measured: a short run ({step_s:.0f} s steps hold a few dozen turns, so a p99 is the slowest one "
+            f"or two, often the first turns after start-up); run steps of {SHORT_STEP_S:.0f} s or more for one")
 
 
 def _verdict(met: bool) -> str:
