@@ -66,7 +66,7 @@ STARTING_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting · PUMA</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
 <main id="starting" data-service="%UPSTREAM_CLUSTER%"><h1 id="heading">Starting&hellip;</h1>
-<p id="about">This page's service has no instance ready yet: the deployment is still starting. This page
+<p id="about">This page is not ready yet: the application behind it is still starting. The page
 reloads itself as soon as it is ready (or <a href="">try again</a>).</p>
 <p id="waiting">Details: <a href="/_puma/ready">/_puma/ready</a></p>
 <p id="typed">Nothing can be typed here yet: what you type is kept and put in the page once it loads.</p>

@@ -408,3 +408,34 @@ def test_chat_switching_back_announces_one_line_not_the_transcript(new_page: Any
     page.press("#chat-input", "Enter")
     page.wait_for_function("() => /Go on\\? Noted/.test(document.getElementById('log').textContent)")
     assert "Go on? Noted." in page.get_by_role("log").aria_snapshot()
+
+
+# ---------------------------------------------------------------------------- 6. targets under a finger
+
+TARGETS = """() => [...document.querySelectorAll('a[href], button, summary, input[type=radio], input[type=checkbox], select')]
+  .filter(el => el.offsetParent !== null && !el.closest('.visually-hidden'))
+  .map(el => { const box = (el.matches('input') && el.closest('label')) ? el.closest('label') : el;
+               const r = box.getBoundingClientRect();
+               return {what: (el.textContent || el.value || el.name || el.tagName).trim().slice(0, 30),
+                       w: Math.round(r.width), h: Math.round(r.height)}; })"""
+
+
+@pytest.mark.parametrize(("options", "least"), [
+    ({"viewport": {"width": 320, "height": 568}, "is_mobile": True, "has_touch": True}, 44),  # a phone: a finger
+    ({"viewport": {"width": 320, "height": 256}}, 24),  # 400 % zoom of a laptop, a mouse (WCAG 2.5.8's minimum)
+])
+@pytest.mark.parametrize("path", ["/", "/dashboard"])
+def test_every_link_and_control_is_a_target_big_enough_to_hit(new_page: Any, options: dict, least: int,
+                                                               path: str) -> None:
+    # The Dashboard link was 85 x 20 px on a phone: under WCAG 2.5.8's 24 px, far under a finger's 44.
+    mesh = FakeMesh()
+    page = new_page(**options)
+    mesh.install(page)
+    page.goto(f"{ORIGIN}{path}?typing={TYPING_MS}")
+    page.wait_for_function("() => document.body.dataset.state === 'ready' || document.querySelector('.dash-page, body.dash-page')")
+    page.wait_for_timeout(300)
+    targets = page.evaluate(TARGETS)
+    small = [t for t in targets if min(t["w"], t["h"]) < min(least, 24) or (least > 24 and t["h"] < 24)]
+    assert targets and not small, small
+    links = [t for t in targets if t["what"] in ("Dashboard", "Chat")]
+    assert links and all(t["h"] >= least for t in links), links
