@@ -152,6 +152,7 @@ from chatbot.remarks import (
 from chatbot.replies import opening_refusal
 from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
+from chatbot.self_questions import self_topic
 from chatbot.shorthand import spell_shorthand
 from chatbot.slot_spelling import SlotSpeller
 from chatbot.social import social_act
@@ -385,7 +386,9 @@ class Understander:
             "pondering": ponders(tokens),  # "let me think", "hmm idk": the question stays open
             "asks_other": is_request(tokens),  # "ok give me a keanu one then": no "ok" to this one
             "owned": owns(tokens),  # "I own it on DVD": seen, and no need to propose it
-            "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
+            "about_bot": is_about_bot(tokens) or self_topic(whole) is not None
+            or asks_method(whole) and "reason" not in question,
+            "self_topic": self_topic([t for t in whole if t != BOUNDARY]),  # "how old are you?"
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
             "beyond": beyond_request(whole),  # "book me tickets", "is it on netflix?"
             "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
