@@ -36,6 +36,7 @@ _KNOWN_FROM = re.compile(
     r"|\bwhoever\s+(?P<who>was\s+in|is\s+in|starred\s+in|played\s+in|acted\s+in|directed|made))"
     r"\s+(?P<title>.+)", re.I)
 _CLAUSE_END = re.compile(r"\s*(?:[,;!?]|\.(?:\s|$)|\bbut\b|\bplease\b|\bpls\b|$)", re.I)
+_CUE_BEFORE = re.compile(r"\b(?:with|without|by|from|starring|featuring)\s*$", re.I)
 _PLURAL = re.compile(r"\s+(?:movies|films|flicks|ones|series|franchise|trilogy|saga|sequels)$", re.I)
 _WOMEN = frozenset("actress woman lady girl chick".split())
 _DIRECTING = frozenset("director filmmaker maker directed made did".split())
@@ -59,15 +60,16 @@ def known_from(text: str, films: FilmsFn) -> tuple[str, list[str]]:
     word = (match["noun"] or match["who"]).split()[-1].lower()
     directing = word in _DIRECTING or (match["link"] or "x").split()[-1].lower() in _DIRECTING
     tail, head = match["title"][len(said):], text[: match.start()]
+    cued = bool(_CUE_BEFORE.search(head))  # "nothing with that guy from ...": cued already
     if directing:
         directors = [d for d in found[0].get("directors") or () if d]
         if not directors:
             return text, []
-        return f"{head}directed by {' or '.join(directors)}{tail}", []
+        return f"{head}{'' if cued else 'directed by '}{' or '.join(directors)}{tail}", []
     lead, choices = _lead(found, word in _WOMEN, plural)
     if lead is None and not choices:
         return text, []
-    return f"{head}with {lead or choices[0]}{tail}", [] if lead else choices
+    return f"{head}{'' if cued else 'with '}{lead or choices[0]}{tail}", [] if lead else choices
 
 
 def _film_said(rest: str, films: FilmsFn) -> tuple[str, Sequence[Mapping[str, Any]], bool]:
