@@ -6,8 +6,8 @@ not recorded, never a bare "I can't tell" nor a bare "yes". Pure; no IO. Example
     tone_asked(["is", "it", "sad"])     # 'sad'
     tone_reply("sad", {"title": "Titanic", "genres": ["drama", "romance"], ...}, "rated PG-13")
     # "Titanic may well be: it is listed as drama and romance, kinds of film that often are
-    #  sad, and it is rated PG-13; 89% of critics' reviews were positive. My catalogue doesn't
-    #  record how sad a film is beyond that."
+    #  sad, and it is rated PG-13; 89% of critics' reviews were positive. I can't tell how
+    #  sad it is beyond that: my catalogue doesn't record it."
 """
 
 from __future__ import annotations
@@ -67,4 +67,4 @@ def tone_reply(mood: str, movie: Mapping[str, Any], rating: str) -> str:
     said = f"{lead}, and it is {rating}"
     if isinstance(critics, int):
         said += f"; {critics}% of critics' reviews were positive"
-    return f"{said}. My catalogue doesn't record how {word} a film is beyond that."
+    return f"{said}. I can't tell how {word} it is beyond that: my catalogue doesn't record it."
