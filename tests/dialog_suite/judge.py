@@ -204,7 +204,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "goodbyes_after_end",
          # d36: people by a film they are known for; a part of a wish given up; dislikes of a
          # look or form the catalogue lacks; questions to the bot itself; the feel of a film
-         "known_from_films", "wish_parts_dropped", "style_dislikes", "bot_itself", "film_feel")
+         "known_from_films", "wish_parts_dropped", "style_dislikes", "bot_itself", "film_feel",
+         # d36: everyday short names in a sentence ("I love de niro", "any arnie films?")
+         "nickname_names")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
