@@ -38,6 +38,8 @@ _KNOWN_FROM = re.compile(
 _CLAUSE_END = re.compile(r"\s*(?:[,;!?]|\.(?:\s|$)|\bbut\b|\bplease\b|\bpls\b|$)", re.I)
 _CUE_BEFORE = re.compile(r"\b(?:with|without|by|from|starring|featuring)\s*$", re.I)
 _PLURAL = re.compile(r"\s+(?:movies|films|flicks|ones|series|franchise|trilogy|saga|sequels)$", re.I)
+_AFTER_TITLE = frozenset("""and or in from with again though tho then instead too either either
+    anymore please pls""".split())
 _WOMEN = frozenset("actress woman lady girl chick".split())
 _DIRECTING = frozenset("director filmmaker maker directed made did".split())
 # "who is the director of jaws?": a question about the film, answered elsewhere
@@ -55,7 +57,7 @@ def known_from(text: str, films: FilmsFn) -> tuple[str, list[str]]:
     if match is None:
         return text, []
     said, found, plural = _film_said(match["title"], films)
-    if not found:
+    if not found or _named_so(match, said, films):
         return text, []
     word = (match["noun"] or match["who"]).split()[-1].lower()
     directing = word in _DIRECTING or (match["link"] or "x").split()[-1].lower() in _DIRECTING
@@ -72,12 +74,26 @@ def known_from(text: str, films: FilmsFn) -> tuple[str, list[str]]:
     return f"{head}{'' if cued else 'with '}{lead or choices[0]}{tail}", [] if lead else choices
 
 
+def _named_so(match: re.Match[str], said: str, films: FilmsFn) -> bool:
+    """"the man in the iron mask", "the one from the 90s": a title itself, or "one" with no
+    verb of acting or making (a film pointed at, not a person)."""
+    if match["noun"] is None:
+        return False
+    if match["noun"].split()[-1].lower() == "one" and not (match["link"] or "").lower().startswith(("who", "that")):
+        return True
+    whole = f"{match.group(0)[: match.start('title') - match.start()]}{said}".strip()
+    return any(str(f.get("title", "")).lower().removeprefix("the ") == whole.lower().removeprefix("the ")
+               for f in films(whole, False))
+
+
 def _film_said(rest: str, films: FilmsFn) -> tuple[str, Sequence[Mapping[str, Any]], bool]:
     """The longest start of ``rest`` (up to the clause's end) that names a film, its films,
     and whether it was said in the plural ("the fast and furious films")."""
     end = _CLAUSE_END.search(rest)
     words = rest[: end.start() if end else len(rest)].split()
     for size in range(min(len(words), 8), 0, -1):
+        if size < len(words) and words[size].lower() not in _AFTER_TITLE:
+            continue  # "the girl in the red dress": no film *Red* with a dress after it
         said = " ".join(words[:size])
         plural = _PLURAL.search(said) is not None
         found = films(_PLURAL.sub("", said), plural)

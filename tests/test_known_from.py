@@ -16,6 +16,10 @@ from chatbot.wish_parts import given_up_parts
 _FILMS: dict[str, list[dict[str, Any]]] = {
     "jaws": [{"title": "Jaws", "directors": ["Steven Spielberg"],
               "cast": ["Richard Dreyfuss", "Roy Scheider", "Steven Spielberg", "Robert Shaw"]}],
+    "the red": [{"title": "Red", "directors": ["Robert Schwentke"], "cast": ["Bruce Willis"]}],
+    "the iron mask": [{"title": "The Iron Mask", "directors": ["Allan Dwan"], "cast": ["Douglas Fairbanks"]}],
+    "the man in the iron mask": [{"title": "The Man in the Iron Mask", "directors": ["Randall Wallace"],
+                                  "cast": ["Leonardo DiCaprio"]}],
     "heat": [{"title": "Heat", "directors": ["Michael Mann"],
               "cast": ["Al Pacino", "Robert De Niro", "Val Kilmer", "Jon Voight"]}],
     "bourne": [{"title": f"The Bourne {n}", "directors": ["Paul Greengrass"],
@@ -24,8 +28,8 @@ _FILMS: dict[str, list[dict[str, Any]]] = {
 
 
 def _films(said: str, plural: bool) -> Sequence[Mapping[str, Any]]:
-    key = said.lower().removeprefix("the ").strip()
-    films = _FILMS.get(key, [])
+    key = said.lower().strip()
+    films = _FILMS.get(key) or _FILMS.get(key.removeprefix("the "), [])
     return films if plural else films[:1]
 
 
@@ -50,7 +54,8 @@ def test_known_from_an_actress_is_asked_among_more_as_the_catalogue_has_no_gende
 
 
 @pytest.mark.parametrize("said", ["who is the director of jaws?", "the guy from nowhere land",
-                                  "I loved the ending of jaws"])
+                                  "I loved the ending of jaws", "the girl in the red dress",
+                                  "the man in the iron mask", "the one from heat"])
 def test_known_from_leaves_questions_unknown_films_and_plain_mentions(said: str) -> None:
     assert known_from(said, _films) == (said, [])
 
