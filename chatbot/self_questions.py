@@ -21,7 +21,8 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((topic, re.compile(rx))
     ("age", rf"\bhow\s+old\s+(?:are|r|is)\s+{_YOU}\b|\b{_YOUR}\s+age\b|\bwhen\s+(?:were|was)\s+{_YOU}\s+"
             rf"(?:born|made|created|built)\b|\bhow\s+long\s+have\s+{_YOU}\s+(?:been\s+)?(?:around|existed|alive)\b"
             rf"|\b{_YOUR}\s+birthday\b"),
-    ("maker", rf"\b(?:who|which\s+\w+|what\s+\w+)\s+(?:made|created|built|programmed|coded|wrote|designed|"
+    ("maker", rf"\b(?:who|(?:which|what)\s+(?:company|companies|team|person|people|guy|guys|firm|lab|"
+              rf"developer|developers|business|organisation|organization))\s+(?:made|created|built|programmed|coded|wrote|designed|"
               rf"developed|invented|trained|owns|runs)\s+{_YOU}\b|\bwho\s+(?:is|s|are)\s+{_YOUR}\s+"
               rf"(?:creator|creators|maker|makers|developer|developers|owner|owners|boss|author)\b"
               rf"|\bwho\s+(?:is|s)\s+behind\s+{_YOU}\b|\bwhere\s+(?:do|did)\s+{_YOU}\s+come\s+from\b"),
