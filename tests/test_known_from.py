@@ -93,6 +93,8 @@ def test_tone_reply_answers_from_genres_rating_and_critics_and_says_its_limit() 
     ("scrap the war part", "scrap war"), ("skip the action element", "drop action"),
     ("scratch the family bit please", "drop family please"),
     ("not horror after all", "drop horror"),
+    ("ok I changed my mind about the war part", "ok forget the war"),
+    ("changed my mind on horror, sorry", "forget the horror, sorry"),
     ("scrap the ending part", "scrap the ending part"),  # no wish: unchanged
 ])
 def test_given_up_parts_spells_a_plain_removal(said: str, plain: str) -> None:
