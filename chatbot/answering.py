@@ -27,6 +27,7 @@ from chatbot.dialog_state import active_items
 from chatbot.dialog_state import asked as asked_wishes
 from chatbot.questions import suitability_reply
 from chatbot.referents import answered_people, remember
+from chatbot.tone_answers import MOODS, tone_reply
 
 ASKED_TURNS = 3  # a film asked about by name stays "it" this many turns when none is proposed
 
@@ -49,6 +50,8 @@ def answer_question(db: Any, state: dict[str, Any], decision: Mapping[str, Any])
     said = []
     if "suitability" in topics:
         said.append(suitability_reply(movie, list(decision.get("ratings") or ()), nlg.rating_text(movie)))
+    if "tone" in topics and decision.get("mood") in MOODS:  # "is it sad?": genres, rating, critics
+        said.append(tone_reply(str(decision["mood"]), movie, nlg.rating_text(movie)))
     shown = [db.movie(i) for i in state["shown"][:-1]] if "history" in topics else []
     if shown:  # "what was the first one?" ... "ok that one then": the film this answer points at
         first = decision.get("history_first", len(shown) == 1)

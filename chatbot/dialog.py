@@ -55,6 +55,7 @@ from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.dictation import spoken_marks
 from chatbot.directions import toward_set_aside
+from chatbot.known_from import known_from
 from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
 from chatbot.question_routes import ANSWER_STAGES
@@ -64,6 +65,7 @@ from chatbot.referents import criticises_cast, spelt_as, spelt_in_full, which_on
 from chatbot.referents import resolve as resolve_referents
 from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
 from chatbot.seen import seen_said
+from chatbot.self_questions import SELF_ANSWERS
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input, lines_as_commas
@@ -129,6 +131,10 @@ class DialogManager(SideActs, ClosingActs):
 
     def _start(self, state: dict, text: str, rng: random.Random, out: list[str]) -> None:
         state["stage"] = "genre"
+        text, among = known_from(text, self._films_named)  # "the actress from Titanic"
+        if among:
+            self._suggest(state, self._decide(state, text), rng, out)
+            return
         if text:
             understanding = self._in_context(with_reference(self._parts.nlu(text, "genre"),
                                                             self._parts.db.find_title), state)
@@ -225,6 +231,12 @@ class DialogManager(SideActs, ClosingActs):
         self._act(state, request, rng, out)
         return True
 
+    def _films_named(self, said: str, plural: bool) -> list[dict[str, Any]]:
+        """The film called ``said``; plural ("the bourne movies"): those its words title."""
+        db = self._parts.db
+        ids = db.search([{"slot": "title", "values": [said], "exclude": False}])[:8] if plural else []
+        return [db.movie(i) for i in ids] or [m for m in [db.find_title(said)] if m]
+
     def _decide(self, state: dict, text: str) -> dict:
         stage = state["stage"]
         choices = ambiguous_referent(text, state)  # "something with her" after a cast of four
@@ -238,6 +250,11 @@ class DialogManager(SideActs, ClosingActs):
                 return {"act": "suggest", "suggest": which_one(cast, True) | {
                     "question": nlg.which_to_leave_out(cast)}}
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
+        text, among = known_from(text, self._films_named)  # "the guy from the bourne movies"
+        if among:
+            spelt = self._parts.nlu(text, None)
+            return {"act": "suggest", "suggest": which_one(
+                among, any(p.get("negated") for p in spelt.get("people") or ()))}
         # "I said NOT Arnold"; "is hemsworth in it?": the one credited on the film on the table
         text = spelt_in_full(text, state.get("wishes") or (), state.get("current"))
         understanding = with_reference(self._parts.nlu(text, stage if stage in SLOTS else None),
@@ -404,6 +421,8 @@ class DialogManager(SideActs, ClosingActs):
             out.append(recap(state["wishes"], (state.get("current") or {}).get("title")))
         elif decision.get("beyond"):
             out.append(decision["beyond"])
+        elif decision.get("self_topic") in SELF_ANSWERS:  # "how old are you?": of the bot
+            out.append(SELF_ANSWERS[decision["self_topic"]])
         else:
             out.append(HOW_I_PICK if decision.get("method") else nlg.ABOUT_BOT)
         self._ask_again(state, rng, out)

@@ -221,11 +221,11 @@ TOPIC_WORDS = tuple("""christmas xmas thanksgiving easter valentine valentines h
     ninja ninjas car cars racing trains submarine ocean island
     prison school college wedding lawyer courtroom politics religion survival disaster
     apocalypse apocalyptic dystopia dystopian oscar oscars award awards winning french
-    italian spanish german japanese korean chinese indian bollywood british irish foreign
-    subtitled subtitles indie arthouse sequel remake book novel""".split()) + (
+    italian spanish german japanese korean chinese indian bollywood british irish
+    indie arthouse sequel remake book novel""".split()) + (
     "time travel", "road trip", "high school", "coming of age", "award winning",
     "academy award", "oscar winner", "oscar winning", "golden globe", "best picture",
-    "based on a book", "foreign language", "art house",
+    "based on a book", "art house",
     "new year", "new years")
 
 
@@ -291,6 +291,20 @@ APPROXIMATIONS: dict[str, dict] = {
                  "negated": [],
                  "negated_note": "I can't see whether a film is in colour, so I can't leave "
                                  "black-and-white films out; tell me if I suggest one."},
+    # a film's language and how it is shot are in no field of the catalogue: said, never a
+    # title ("no subtitles", "hate found footage"), never guessed from other fields
+    "language": {"constraints": [], "negated": [],
+                 "note": "My catalogue doesn't record a film's language, so I can't look for "
+                         "that; I can go by genre, people, years, length and rating.",
+                 "negated_note": "My catalogue doesn't record a film's language, so I can't "
+                                 "leave out subtitled or foreign-language films; tell me if I "
+                                 "suggest one."},
+    "filming": {"constraints": [], "negated": [],
+                "note": "My catalogue doesn't record how a film is shot or made (found footage, "
+                        "CGI, 3D), so I can't look for that.",
+                "negated_note": "My catalogue doesn't record how a film is shot or made (found "
+                                "footage, CGI, 3D), so I can't leave that out; tell me if I "
+                                "suggest one."},
     "live action": {"constraints": [{"slot": "genre", "values": ["animation"], "exclude": True}],
                     "negated": [],
                     "note": "Live action: I'll leave out animated films."},
@@ -353,6 +367,12 @@ APPROXIMATION_SYNONYMS: dict[str, str] = {
                     "blockbuster"),
     **dict.fromkeys(("black and white", "b w", "silent"), "old look"),
     **dict.fromkeys(("live action", "live actors", "real actors"), "live action"),
+    **dict.fromkeys(("subtitles", "subtitled", "subs", "subtitle", "foreign", "foreign language",
+                     "foreign films", "foreign movies", "dubbed", "dubbing", "non english",
+                     "not in english", "reading subtitles", "read subtitles"), "language"),
+    **dict.fromkeys(("found footage", "mockumentary", "mockumentaries", "shaky cam",
+                     "shaky camera", "handheld camera", "cgi", "3d", "3 d", "motion capture",
+                     "one take", "one shot"), "filming"),
     **dict.fromkeys(TOPIC_WORDS, "topic"),
     **dict.fromkeys(("aliens", "alien invasion", "extraterrestrials", "extraterrestrial", "ufo",
                      "ufos"), "aliens"),

@@ -45,9 +45,11 @@ _CUE_WORDS = frozenset("with w by starring featuring from".split())  # "w" as in
 _REFUSAL_CUES = frozenset("without no not nor except excluding minus sans".split())
 _NAME_PARTICLES = frozenset("de del della di da van von der le la mc mac st".split())
 _ONE_WORDS = frozenset(("one", "ones"))
-_WISHING_BEFORE = frozenset("prefer prefers preferably rather maybe perhaps".split())
+_WISHING_BEFORE = frozenset("""prefer prefers preferably rather maybe perhaps love loves adore
+    adores""".split())  # "i love de niro": the person, as at a person's question
 _WISHING_AFTER = frozenset("pls plz please instead preferably".split())
 _ARTICLES = frozenset("a an another".split())  # "another denzel one"
+_SOME = frozenset("any some more".split())  # "got any sly movies?": whose films
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
 
 
@@ -132,7 +134,8 @@ class PeopleReader:
         at = {i + 1 for i, t in enumerate(tokens[:-1]) if t in _WISHING_BEFORE} | {
             i - 1 for i, t in enumerate(tokens) if i and t in _WISHING_AFTER}
         return {i for i in at if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF
-                or self._names.famous_surname(tokens[i])}
+                or self._names.famous_surname(tokens[i]) or tokens[i] in _NAME_PARTICLES
+                and i + 1 < len(tokens) and self._names.famous_surname(f"{tokens[i]} {tokens[i + 1]}")}
 
     def _other_first_name(self, tokens: list[str], match: Any, matches: Sequence[Any]) -> bool:
         """"nothing with Sherlock Holmes", "no Jack Sparrow": one name of a person beside a
@@ -176,7 +179,7 @@ class PeopleReader:
         maybe one word) and a film or genre word names whose film it is."""
         after = tokens[end] if end < len(tokens) else ""
         film = after in FILM_WORDS or after in _ONE_WORDS or self._is_genre(after)  # "a keanu one"
-        return film and bool(_ARTICLES & set(tokens[max(0, start - 2) : start]))
+        return film and bool((_ARTICLES | _SOME) & set(tokens[max(0, start - 2) : start]))
 
     def unknown(self, tokens: list[str], used: set[int], expect: str | None,
                 people: list[dict]) -> str | None:

@@ -263,7 +263,8 @@ class NameIndex:
                 if size == 1:  # a lone word is a name only where a person is expected
                     if (role or start in cued or bare) and self._may_stand_alone(
                             window[0], start in cued, bare):
-                        match = self._alias(window, start, role) or self._lone(window[0], start, role)
+                        match = self._alias(window, start, role) or self._lone(
+                            window[0], start, role or _acted(tokens, start))  # "anything with leo"
                         if role or start in cued or (match and self._known_alone(match, window[0])):
                             yield match  # "hanks", "pacino" as the whole answer to any question
                     continue
@@ -600,6 +601,15 @@ class NameIndex:
     def neighbours(self, token: str) -> list[tuple[str, int]]:
         """Name words within 1 edit of ``token`` (2 for long tokens), nearest first."""
         return self._spelling.near(token)
+
+
+def _acted(tokens: Sequence[str], start: int) -> str | None:
+    """"actor" for a word right after "with"/"starring" ("anything with leo": DiCaprio, not
+    the Leos with more films), else None."""
+    return "actor" if start and tokens[start - 1] in _ACTING_CUES else None
+
+
+_ACTING_CUES = frozenset("with w starring featuring".split())
 
 
 def _inside_longer(match: NameMatch, found: Sequence[NameMatch]) -> bool:

@@ -152,6 +152,7 @@ from chatbot.remarks import (
 from chatbot.replies import opening_refusal
 from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
+from chatbot.self_questions import self_topic
 from chatbot.shorthand import spell_shorthand
 from chatbot.slot_spelling import SlotSpeller
 from chatbot.social import social_act
@@ -184,6 +185,7 @@ from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
 from chatbot.turn_taking import ponders
 from chatbot.viewers import settle_fright, shared_note
+from chatbot.wish_parts import given_up_parts
 
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
 
@@ -239,6 +241,7 @@ class Understander:
             spell_all(spell_spoken(spoken_marks(clean_input(lines_as_commas(text))[0])), expect == "genre"),
             SHORTHAND)), genre_asked=expect == "genre")
         cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
+        cleaned = given_up_parts(cleaned, self._wish_said)  # "scrap the war part": no *The War*
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
@@ -385,7 +388,9 @@ class Understander:
             "pondering": ponders(tokens),  # "let me think", "hmm idk": the question stays open
             "asks_other": is_request(tokens),  # "ok give me a keanu one then": no "ok" to this one
             "owned": owns(tokens),  # "I own it on DVD": seen, and no need to propose it
-            "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
+            "about_bot": is_about_bot(tokens) or self_topic(whole) is not None
+            or asks_method(whole) and "reason" not in question,
+            "self_topic": self_topic([t for t in whole if t != BOUNDARY]),  # "how old are you?"
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
             "beyond": beyond_request(whole),  # "book me tickets", "is it on netflix?"
             "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
@@ -445,6 +450,12 @@ class Understander:
             words) not in (None, "topic") or len(words) > 1 and bool(
             self._genres.find(list(words), False, set()))
 
+    def _wish_said(self, words: str) -> bool:
+        """"war", "the 90s", "rated r": words that are a wish of their own."""
+        folded = fold(words)
+        return self._wish_word(folded) or self._approximated(folded) or bool(names_rating(folded)) or bool(
+            year_ranges(folded.split(), self._last_year))
+
     def _approximated(self, phrase: str) -> bool:
         """A phrase the catalogue approximates ("black and white"): never a title's words; a
         subject or studio refused by its titles ("no zombies", "nothing marvel") is one
@@ -472,7 +483,9 @@ class Understander:
         titles, rest, cue = self._titles.split(text)
         listed = len(titles) > 1  # "loved Up and Her": a capitalised everyday word in a list
         titles = [t for t in titles if (fold(t) not in STOPWORDS or listed and written_as(t, text)) and (
-            cue or not self._genres.is_genre(tuple(fold(t).split())) or fold(t) in self._titles_by_capital(text))]
+            cue or not self._genres.is_genre(tuple(fold(t).split())) or fold(t) in self._titles_by_capital(text))
+            and (written_as(t, text) or not self._approximated(fold(t)))]  # "not a fan of black and
+        # white": the look, not *Black and White*, unless written as the title is
         return (titles, rest, cue) if titles else ([], text, False)
 
     def _asked_title(self, raw: str, tokens: list[str], names: Sequence[str] = (),

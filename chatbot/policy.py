@@ -147,7 +147,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "capabilities", "after": nlu.get("after_catalogue"),
                            "last_year": nlu.get("last_year")}
     if nlu.get("about_bot"):
-        return decision | {"act": "about_bot", "method": bool(nlu.get("method"))}
+        return decision | {"act": "about_bot", "method": bool(nlu.get("method")),
+                           "self_topic": nlu.get("self_topic")}
     if nlu.get("defines"):  # "What means PG-13?": the meaning, then the open question again
         return decision | {"act": "define", "ratings": list(nlu["defines"])}
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing

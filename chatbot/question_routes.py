@@ -17,6 +17,7 @@ from chatbot.answering import asked_film
 from chatbot.question_topics import ONE_WORD_TOPICS, QUESTION_TOPICS
 from chatbot.text import fold
 from chatbot.titles import normalise_title, sequel_key, split_title_year
+from chatbot.tone_answers import tone_asked
 
 ANSWER_STAGES = ("watched", "like", "another")
 
@@ -68,6 +69,11 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
         return {"act": "answer", "topics": topics or ["other"]} if about else None
     if _asks_instead(nlu):  # "too long, something shorter?": the request, not the question
         return None
+    mood = tone_asked(nlu.get("words") or ())  # "is it sad?", "will it make me cry?"
+    if mood and nlu.get("interrogative") and set(topics) <= {"other", "genre"} and (nlu.get("notes") or not any(
+            c["slot"] == "genre" and not c["exclude"] for c in nlu.get("constraints") or ())):  # a genre
+        # the words only approximate ("make me cry": dramas) is no genre asked about
+        return {"act": "answer", "topics": ["tone"], "mood": mood}
     if _open_question(nlu):  # "does the dog die?": nothing to read as a wish or a verdict
         return {"act": "answer", "topics": topics or ["other"]}
     if not (topics or nlu.get("interrogative") and nlu.get("about_film")):

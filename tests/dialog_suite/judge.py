@@ -201,7 +201,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # words; a question never asked and waived at once; openers naming an occasion;
          # goodbyes and thanks after the end get a goodbye
          "everyday_typos", "learner_genre_words", "asked_or_waived", "occasion_openers",
-         "goodbyes_after_end")
+         "goodbyes_after_end",
+         # d36: people by a film they are known for; a part of a wish given up; dislikes of a
+         # look or form the catalogue lacks; questions to the bot itself; the feel of a film
+         "known_from_films", "wish_parts_dropped", "style_dislikes", "bot_itself", "film_feel",
+         # d36: everyday short names in a sentence ("I love de niro", "any arnie films?")
+         "nickname_names")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
