@@ -29,15 +29,9 @@ from typing import Any
 
 from .busy import board_path
 from .config import LIVENESS_PATH
-from .proxy import process_state
 
 PROBE_TIMEOUT_S = 1.5  # a probe's wait: a live instance answers in ~1 ms, a starved one in well under this
 SILENT_SHOWN_S = 3.0  # requests waiting with none answered this long: said in the status (slow is not silent)
-
-
-def stopped(pid: int | None) -> bool:
-    """Whether `pid` is stopped by a signal (state T: SIGSTOP, SIGTSTP): it answers nothing until resumed."""
-    return pid is not None and process_state(pid) == "T"
 
 
 def answers(address: str, timeout_s: float = PROBE_TIMEOUT_S) -> bool:
@@ -96,7 +90,7 @@ def _requests_unanswered(pool: Any, instance: Any, waiting: int) -> tuple[int, f
     modification time is its last sign of work, which a stopped or hung one stops giving while
     Envoy's requests to it (and those in its socket's backlog, never begun) wait."""
     busy_dir = getattr(pool, "busy_dir", None)
-    if busy_dir is None or instance.remote or instance.container:
+    if busy_dir is None or instance.remote:
         return 0, 0.0
     path = board_path(busy_dir, pool.name, instance.id)
     running, _held_s = pool.busy(instance)
