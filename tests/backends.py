@@ -76,14 +76,24 @@ class Backend:
         mesh.start()
         return mesh
 
-    def stop_instance(self, instance: Instance) -> None:
-        """Stop it so that it answers nothing until resumed: SIGSTOP to a process, `docker pause` to a container."""
+    def stop_instance(self, instance: Instance, how: str = "signal") -> None:
+        """Stop it so that it answers nothing until resumed: SIGSTOP to its service's process (`how`
+        "signal"; in a container, the child of its init), or `docker pause` to its container ("pause")."""
+        if how == "pause":
+            assert self.docker_cli is not None and instance.container is not None, "only a container pauses"
+            _docker(self.docker_cli, "pause", instance.container)
+            return
+        os.kill(self.service_pid(instance), signal.SIGSTOP)
+
+    def service_pid(self, instance: Instance) -> int:
+        """The pid, on this machine, of the process that serves `instance`."""
         if self.docker_cli is None:
             assert instance.pid is not None
-            os.kill(instance.pid, signal.SIGSTOP)
-        else:
-            assert instance.container is not None
-            _docker(self.docker_cli, "pause", instance.container)
+            return instance.pid
+        assert instance.container is not None
+        init = int(_docker(self.docker_cli, "inspect", "-f", "{{.State.Pid}}", instance.container))
+        (child,) = [int(p) for task in Path(f"/proc/{init}/task").iterdir() for p in (task / "children").read_text().split()]
+        return child
 
     def gone(self, instance: Instance) -> bool:
         """Whether the instance's process (or container) no longer exists."""

@@ -140,19 +140,23 @@ def test_supervision_an_instance_busy_past_its_timeout_is_replaced(on_backend: B
 
 @pytest.mark.flaky(reruns=1)  # timing under CPU starvation (2 shared cores): re-run once; a real
 # regression fails both runs. Flaked once each in clean-clone runs, passes alone (see the closing notes).
-@pytest.mark.parametrize("how", ["blocked", "stopped"])
+@pytest.mark.parametrize("how", ["blocked", "stopped", "paused"])
 def test_supervision_a_hung_instance_is_replaced_long_before_its_timeout(how, on_backend: Backend):
+    if how == "paused" and on_backend.name != "docker":
+        pytest.skip("only a container pauses (docker pause); a process's stop is the 'stopped' case")
     service = {"prefix": "/block", "instances": 2, "timeout_s": 60, "health_check": QUICK_CHECKS}
     mesh = on_backend.start({"block": service}, {"block": "basic:block_interpreter"})
     victim = mesh.instances("block")[0]
     started = time.monotonic()
     if how == "blocked":
         thread, thread_answers = _post_in_background(f"http://{victim.address}", "/block", {"s": 40}, timeout_s=60)
-    else:  # SIGSTOP to a process, `docker pause` to a container
-        on_backend.stop_instance(victim)
+    else:  # SIGSTOP to its process (in a container too), or `docker pause` to its container
+        on_backend.stop_instance(victim, "pause" if how == "paused" else "signal")
     (event,) = wait_for(lambda: _events(mesh, "unhealthy"), timeout_s=20, message="the hung one replaced")
     # A stopped one is named so, at its first missed check; a blocked one by its CPU (/proc, or the container's cgroup).
-    assert ("hung: stopped" if how == "stopped" else "no CPU progress") in event["message"], event
+    said = {"blocked": "no CPU progress", "stopped": "hung: stopped by SIGSTOP",
+            "paused": "hung: stopped: its container is paused"}[how]
+    assert said in event["message"] and "hung: " in event["message"], event
     assert time.monotonic() - started < 20
     wait_for(lambda: on_backend.gone(victim), message="the hung instance killed")
     if how == "blocked":
