@@ -16,8 +16,9 @@ first failed check (`puma.health`):
   waiting for Envoy's next check. One computing (CPU progress) is kept as before; one starved by a
   loaded machine answers a probe, or makes progress within it (runnable, it gets CPU). Nothing is
   probed while every instance answers: an idle deployment still costs nothing.
-- a process the kernel shows *stopped* (state T: SIGSTOP, SIGTSTP) answers nothing until resumed:
-  it is replaced at its first failed check, and the event names it so (`stopped`).
+- a process the kernel shows *stopped* (state T: SIGSTOP, SIGTSTP), or a paused container,
+  answers nothing until resumed: it is replaced at its first failed check, and the event names it
+  so (`stopped`; `puma.activity` tells, for either backend).
 """
 
 from __future__ import annotations
