@@ -98,6 +98,7 @@ class Backend:
     def gone(self, instance: Instance) -> bool:
         """Whether the instance's process (or container) no longer exists."""
         if self.docker_cli is None:
+            assert instance.pid is not None
             return not process_alive(instance.pid)
         assert instance.container is not None
         return not _docker(self.docker_cli, "ps", "-aq", "--no-trunc", "--filter", f"id={instance.container}").strip()
