@@ -131,6 +131,10 @@ def _add_serve_and_worker(sub: Any) -> None:
                        help="which of the app's services to serve (a name from its puma_services)")
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (0.0.0.0: every interface, for containers)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (the compose Envoy config expects 8000)")
+    serve.add_argument("--busy-dir", type=Path, default=None, help="where to publish this instance's busy threads "
+                       "for a supervisor on the same machine (`puma run --backend docker` sets it)")
+    serve.add_argument("--instance-id", type=int, default=1, help="this instance's number in its supervisor's pool "
+                       "(`puma run --backend docker` sets it)")
     serve.set_defaults(func=cmd_serve)
 
     worker = command(sub, "worker", "run instances of a service on this host for a PUMA deployment elsewhere",
@@ -314,7 +318,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     os.environ.setdefault(ENV_SERVICES, json.dumps({n: s.prefix for n, s in config.puma_services.items()}))
 
     serve_standalone(args.service, config.puma_services[args.service], args.host, args.port,
-                     drain_timeout_s=config.http_connection_manager.drain_timeout)
+                     drain_timeout_s=config.http_connection_manager.drain_timeout, busy_dir=args.busy_dir,
+                     instance_id=args.instance_id)
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

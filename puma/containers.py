@@ -11,9 +11,13 @@ health checking, control loop and status — with two parts swapped:
 * **Instances** are containers on a bridge network of the deployment's own (`puma-<id>`), each
   running `puma serve APP --service NAME --port 8000`, with CPU and memory limits from the
   service's `resources`. The app's directory is mounted read-only at the same path, so the image
-  needs PUMA and the app's dependencies, not the app. An instance is admitted to Envoy (EDS:
+  needs PUMA and the app's dependencies, not the app; the run's busy-board directory is mounted
+  read-write, so each container publishes its busy threads there as a forked instance does
+  (`puma.busy`: stuck and busy instances shown, replaced). An instance is admitted to Envoy (EDS:
   container address:8000) when its `/healthz` answers, drained before it is stopped, and
   replaced when its container exits unasked. The autoscaler's decisions start and stop them.
+  One failing its checks is judged hung or busy by its cgroup's CPU (`puma.activity`), as a
+  process is by its /proc: hung (or paused) is replaced, busy kept up to its `timeout_s`.
 
 Containers and the network carry the label ``io.puma.run=<run directory>``; `stop()` removes
 them all. Errors: `PumaStartError` naming the image or the engine and the fix.
@@ -35,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from . import guard
+from .activity import ContainerProgress
 from .errors import PumaStartError
 from .instances import Instance, ServicePool
 from .services import Service
@@ -205,14 +210,18 @@ class ContainerPool(ServicePool):
         super().__init__(owner, name, service, host="0.0.0.0")
         self.backend = backend
         self.containers: dict[int, Any] = {}
+        self.activity = ContainerProgress(self.containers)  # hung or busy: its cgroup's CPU (puma.health)
 
     # --- no zygote: the image is the warmed-up state there is ------------------------------
     def start_zygote(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.busy_dir.mkdir(parents=True, exist_ok=True)  # made by us: a missing mount source is made root's
         self._ready.set()
 
-    def _command(self) -> list[str]:
-        return ["puma", "serve", str(self.backend.app), "--service", self.name, "--port", str(SERVICE_PORT)]
+    def _command(self, instance: Instance) -> list[str]:
+        # --busy-dir: its busy board where the supervisor reads it, as a forked instance's (stuck, busy, status)
+        return ["puma", "serve", str(self.backend.app), "--service", self.name, "--port", str(SERVICE_PORT),
+                "--busy-dir", str(self.busy_dir), "--instance-id", str(instance.id)]
 
     def spawn(self, *, reuse: Instance | None = None) -> Instance:
         with self.lock:
@@ -229,9 +238,10 @@ class ContainerPool(ServicePool):
         env = b.instance_env(self.owner.child_env(), getattr(envoy, "internal_port", None))
         try:
             container = b.client.containers.run(
-                b.image, self._command(), detach=True, labels=b.label, network=b.network.name,
+                b.image, self._command(instance), detach=True, labels=b.label, network=b.network.name,
                 name=f"puma-{b.run_dir.name}-{self.name}-{instance.id}", environment=env,
-                volumes={str(b.app.parent): {"bind": str(b.app.parent), "mode": "ro"}},
+                volumes={str(b.app.parent): {"bind": str(b.app.parent), "mode": "ro"},
+                         str(self.busy_dir): {"bind": str(self.busy_dir), "mode": "rw"}},
                 working_dir=str(b.app.parent), init=True, stop_signal="SIGTERM", user=b.user,
                 nano_cpus=int((r.cpu_limit or 0) * 1e9) or None, mem_limit=f"{r.memory_limit_mib or r.memory_mib}m")
             container.reload()

@@ -14,12 +14,13 @@ the moment it happens (`puma.zygote`), an instance joins Envoy when it says it s
 worker host that stops reporting is dropped after `puma.workers.EXPIRE_S`.
 
 Busy is not hung. An instance that fails its checks is out of Envoy's routing at once (ejected),
-but it is killed only when it is *hung*: its process made no CPU progress (`utime + stime` in
-`/proc/<pid>/stat`) between two failed checks (stopped, deadlocked, waiting forever). One that
+but it is killed only when it is *hung*: it made no CPU progress between two failed checks
+(stopped, deadlocked, waiting forever), as its backend counts CPU (`puma.activity`: `utime + stime`
+in `/proc/<pid>/stat` for a process, its cgroup's CPU accounting for a container). One that
 computes (a C call holding the interpreter, say 20 s of regex backtracking) is *busy*: it is kept,
 still checked every second, routed to again when it answers, and killed only once it has failed for
 longer than its service's `timeout_s` (its callers have given up by then). A worker host's
-instance (no `/proc` here) is replaced as soon as it fails `unhealthy_threshold` checks.
+instance (nothing of it to read here) is replaced as soon as it fails `unhealthy_threshold` checks.
 
 Envoy's first check of a new instance, made as soon as it joins, passes in a few milliseconds;
 its `add_healthy_event` tells the status sampler when a service was first routed to. An instance
@@ -42,29 +43,18 @@ from pathlib import Path
 from typing import Any
 
 from . import guard, silence
+from .activity import PROCESSES, Progress
 from .busy import STUCK_GRACE_S, board_path, read_readiness
 from .config import LIVENESS_PATH
 
 log = logging.getLogger(__name__)
 
 _STOP = b'{"puma": "stop"}\n'
-_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 BUSY_CPU_FRACTION = 0.05  # of the time between two failed checks: below it, the instance is hung
 # The shortest span CPU progress is judged over: a live process starved by a loaded machine (load 16
 # on 2 cores) still gets ~1/8 of a CPU a second, far above BUSY_CPU_FRACTION; over a shorter span a
 # burst of events (Envoy's checks and the supervisor's own probes, puma.silence) could catch it unlucky.
 MIN_LOOK_S = 1.0
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system, every thread) `pid` has used so far; None if it is gone or a zombie."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    if fields[0] in ("Z", "X"):
-        return None
-    return (int(fields[11]) + int(fields[12])) / _TICKS_PER_S
 
 
 @dataclass
@@ -270,11 +260,12 @@ class HealthMonitor:
             instance.silent_since = failing.since if instance.silent_since is None else instance.silent_since
             threshold = pool.service.health_check.unhealthy_threshold
             failing.count = max(failing.count + 1, threshold if ejected else 0)
-            verdict = stuck(pool, instance) or self.verdict(instance, failing, pool.service.timeout_s, now)
+            verdict = stuck(pool, instance) or self.verdict(instance, failing, pool.service.timeout_s, now,
+                                                                 getattr(pool, "activity", PROCESSES))
             if verdict is not None and (failing.count >= threshold or verdict.startswith("hung: stopped")):
                 self.failing.pop(address, None)
                 self.unhealthy(pool, address, verdict)
-            elif first and self.watch and not instance.remote and instance.pid is not None:
+            elif first and self.watch and not instance.remote and (instance.pid is not None or instance.container):
                 self._watch(pool, address)
 
     def _watch(self, pool: Any, address: str) -> None:
@@ -293,17 +284,19 @@ class HealthMonitor:
             self.watched.add(address)
             guard.thread(probe, name=f"puma-silent-{pool.name}", retry=False).start()
 
-    def verdict(self, instance: Any, failing: Failing, timeout_s: float, now: float) -> str | None:
+    def verdict(self, instance: Any, failing: Failing, timeout_s: float, now: float,
+                progress: Progress = PROCESSES) -> str | None:
         """Why to replace a failing instance now (hung; busy for longer than `timeout_s`), or None
-        to keep it (busy within its service's timeout, or not yet known)."""
-        if instance.remote or instance.pid is None:
+        to keep it (busy within its service's timeout, or not yet known). `progress`: where its
+        backend keeps its CPU time and stopped state (`puma.activity`: a process's /proc, a container's cgroup)."""
+        if instance.remote or (instance.pid is None and not instance.container):
             return "failed its health checks"
-        cpu_s = cpu_seconds(instance.pid)
+        cpu_s = progress.cpu_seconds(instance)
         if cpu_s is None:
-            return "failed its health checks (its process is gone)"
+            return f"failed its health checks (its {progress.what} is gone)"
         silent = f"answered no health check for {now - failing.since:.1f} s"
-        if silence.stopped(instance.pid):  # answers nothing until resumed: no need to look twice
-            return f"hung: stopped by SIGSTOP or SIGTSTP, {silent}"
+        if (stopped := progress.stopped(instance)) is not None:  # answers nothing until resumed: no need to look twice
+            return f"hung: {stopped}, {silent}"
         before, before_at = failing.cpu_s, failing.cpu_at
         if before is None or now - before_at < MIN_LOOK_S:
             # Events come in bursts (Envoy flushes its event file every 0.1 s): measure over a
@@ -347,7 +340,7 @@ def own_readiness(pool: Any, instance: Any) -> tuple[bool, str] | None:
     """`(passed once, why it last failed)` as the instance published them on its busy board (read
     when the event is: the instance may already pass again, or be too loaded to answer), or None."""
     busy_dir = getattr(pool, "busy_dir", None)
-    if instance is None or busy_dir is None or instance.remote or instance.container:
+    if instance is None or busy_dir is None or instance.remote:
         return None
     return read_readiness(board_path(busy_dir, pool.name, instance.id))
 

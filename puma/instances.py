@@ -435,13 +435,13 @@ class ServicePool(ServiceZygote):
 
     def busy(self, instance: Instance) -> tuple[int, float]:
         """`(requests running, seconds the oldest has run)` in `instance`, as it publishes them."""
-        if instance.remote or instance.container:
+        if instance.remote:
             return 0, 0.0
         return busy.read(busy.board_path(self.busy_dir, self.name, instance.id))
 
     def oldest_request(self, instance: Instance) -> str:
         """What the oldest request running in `instance` is ("POST /listener"), as it publishes it; '' if unknown."""
-        if instance.remote or instance.container:
+        if instance.remote:
             return ""
         return busy.oldest_request(busy.board_path(self.busy_dir, self.name, instance.id))
 

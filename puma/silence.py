@@ -16,8 +16,9 @@ first failed check (`puma.health`):
   waiting for Envoy's next check. One computing (CPU progress) is kept as before; one starved by a
   loaded machine answers a probe, or makes progress within it (runnable, it gets CPU). Nothing is
   probed while every instance answers: an idle deployment still costs nothing.
-- a process the kernel shows *stopped* (state T: SIGSTOP, SIGTSTP) answers nothing until resumed:
-  it is replaced at its first failed check, and the event names it so (`stopped`).
+- a process the kernel shows *stopped* (state T: SIGSTOP, SIGTSTP), or a paused container,
+  answers nothing until resumed: it is replaced at its first failed check, and the event names it
+  so (`stopped`; `puma.activity` tells, for either backend).
 """
 
 from __future__ import annotations
@@ -29,15 +30,9 @@ from typing import Any
 
 from .busy import board_path
 from .config import LIVENESS_PATH
-from .proxy import process_state
 
 PROBE_TIMEOUT_S = 1.5  # a probe's wait: a live instance answers in ~1 ms, a starved one in well under this
 SILENT_SHOWN_S = 3.0  # requests waiting with none answered this long: said in the status (slow is not silent)
-
-
-def stopped(pid: int | None) -> bool:
-    """Whether `pid` is stopped by a signal (state T: SIGSTOP, SIGTSTP): it answers nothing until resumed."""
-    return pid is not None and process_state(pid) == "T"
 
 
 def answers(address: str, timeout_s: float = PROBE_TIMEOUT_S) -> bool:
@@ -96,7 +91,7 @@ def _requests_unanswered(pool: Any, instance: Any, waiting: int) -> tuple[int, f
     modification time is its last sign of work, which a stopped or hung one stops giving while
     Envoy's requests to it (and those in its socket's backlog, never begun) wait."""
     busy_dir = getattr(pool, "busy_dir", None)
-    if busy_dir is None or instance.remote or instance.container:
+    if busy_dir is None or instance.remote:
         return 0, 0.0
     path = board_path(busy_dir, pool.name, instance.id)
     running, _held_s = pool.busy(instance)

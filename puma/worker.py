@@ -126,11 +126,7 @@ def main(argv: list[str] | None = None) -> None:
         _identity["instance"] = instance_id
         name_instance(instance_id, sock.getsockname()[1])
         titles.set_title(f"puma.worker --service {args.service} instance {instance_id} port {sock.getsockname()[1]}")
-        if args.busy_dir:
-            counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
-            failing.attach(counters.board)  # a part it needs failing its requests: the supervisor reads it there
-            if getattr(app, "probe", None) is not None:
-                app.probe.board = counters.board  # its readiness, in its own words: read there too
+        _publish_busy(args, app, counters, instance_id)
         serve(args, app, counters, sock, notify)
 
     # The methods marked @idempotent: the supervisor adds their retrying routes to Envoy.
@@ -426,14 +422,26 @@ def answer_liveness_at_once(server: Any, probe: Probe | None = None, stuck: Stuc
     server.add_task = add_task
 
 
-def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_timeout_s: float = 5.0) -> None:
-    """One instance of one service on host:port, in this process (for a container)."""
+def _publish_busy(args: argparse.Namespace, app: Any, counters: Counters, instance_id: int) -> None:
+    """Publish this instance's busy threads, failing parts and readiness where the supervisor reads them (`puma.busy`)."""
+    if not args.busy_dir:
+        return
+    counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
+    failing.attach(counters.board)  # a part it needs failing its requests: the supervisor reads it there
+    if getattr(app, "probe", None) is not None:
+        app.probe.board = counters.board  # its readiness, in its own words: read there too
+
+
+def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_timeout_s: float = 5.0,
+                     busy_dir: Path | None = None, instance_id: int = 1) -> None:
+    """One instance of one service on host:port, in this process (for a container). `busy_dir`:
+    where to publish its busy board (`puma run --backend docker` mounts the run's own there)."""
     os.environ[ENV_WORKER] = "1"
     assert service.target is not None
     args = argparse.Namespace(service=name, threads=service.threads, max_body_bytes=service.max_body_bytes,
                               prefix=service.prefix, content_types=",".join(service.content_types),
                               drain_timeout_s=max(drain_timeout_s, service.timeout_s), cpu_bound=service.cpu_bound,
-                              timeout_s=service.timeout_s, busy_dir=None, get=service.takes_get,
+                              timeout_s=service.timeout_s, busy_dir=busy_dir, get=service.takes_get,
                               **_readiness_args(service.readiness))
     # As the zygote does, before the port opens: readiness waits for it; calls to services still
     # starting wait for them.
@@ -441,8 +449,9 @@ def serve_standalone(name: str, service: Any, host: str, port: int, *, drain_tim
         if service.warmup:
             targets.load(service.warmup)()
         served = endpoints.build(service.target)
-    _identity["instance"] = 1
+    _identity["instance"] = instance_id
     app, counters = instance_app(args, served)
+    _publish_busy(args, app, counters, instance_id)
     sock = socket.create_server((host, port), backlog=1024, reuse_port=False)
     log.warning("serving %s (%s) on %s:%d", name, service.target, host, port)
     serve(args, app, counters, sock)

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.plugins.dialog_suite",
     "tests.plugins.web",
     "tests.plugins.docker_engine",
+    "tests.plugins.backends",
 ]

@@ -144,7 +144,7 @@ def hold_interpreter(request: puma.Request) -> dict:
     per_item = max(1e-9, (time.perf_counter() - started) / 200_000)
     started = time.perf_counter()
     sum(itertools.repeat(1, int(float(request.data.get("s", 1.0)) / per_item)))
-    return {"held_s": round(time.perf_counter() - started, 2), "pid": os.getpid()}
+    return {"held_s": round(time.perf_counter() - started, 2), "pid": os.getpid(), "by": _by()}
 
 
 def block_interpreter(request: puma.Request) -> dict:
@@ -152,4 +152,11 @@ def block_interpreter(request: puma.Request) -> dict:
     import ctypes
 
     ctypes.PyDLL(None).usleep(int(float(request.data.get("s", 1.0)) * 1_000_000))
-    return {"pid": os.getpid()}
+    return {"pid": os.getpid(), "by": _by()}
+
+
+def _by() -> str:
+    """Who answered: host and pid (a container's pid is the same in every container, its host is not)."""
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"

@@ -4,6 +4,7 @@ and handlers that raise what ends a program rather than a request."""
 from __future__ import annotations
 
 import os
+import socket
 import threading
 
 _never = threading.Event()
@@ -11,7 +12,7 @@ _never = threading.Event()
 
 def hold(seconds: float = 0.0) -> dict:
     _never.wait(seconds)  # blocked, no CPU: as a socket read with no timeout
-    return {"held": seconds, "pid": os.getpid()}
+    return {"held": seconds, "pid": os.getpid(), "by": f"{socket.gethostname()}:{os.getpid()}"}
 
 
 def leave(kind: str = "stay") -> dict:
@@ -23,4 +24,4 @@ def leave(kind: str = "stay") -> dict:
         raise KeyboardInterrupt
     if kind == "generator-exit":
         raise GeneratorExit
-    return {"stayed": True, "pid": os.getpid()}
+    return {"stayed": True, "pid": os.getpid(), "by": f"{socket.gethostname()}:{os.getpid()}"}
