@@ -31,6 +31,8 @@ class ClosingActs:
     def _ask_another(self, state: dict, decision: dict, rng: random.Random,
                      out: list[str]) -> None:
         state["stage"] = "another"
+        if decision.get("no_opinion"):  # "n/a" to "Do you like it?": no dislike counted
+            out.append(nlg.NO_OPINION)
         out.append(nlg.ANOTHER)
 
     def _taken(self, state: dict, text: str) -> dict | None:

@@ -58,11 +58,16 @@ from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.liking import liked_seen
 from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
 from chatbot.pushback import note as complaint_note
-from chatbot.question_routes import ANSWER_STAGES, people_besides_title, rating_checks
+from chatbot.question_routes import (
+    ANSWER_STAGES,
+    compares_quality,
+    people_besides_title,
+    rating_checks,
+)
 from chatbot.question_routes import question as route_question
 from chatbot.rating_steps import step_note
 from chatbot.remarks import without_remarks
-from chatbot.replies import declines_slot
+from chatbot.replies import declines_slot, declines_with_thanks
 from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
 from chatbot.text import fold
@@ -125,11 +130,18 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "accept"}  # "sounds cool, thanks, bye": this one, then bye
     if intent in ("restart", "bye"):
         return decision | {"act": intent, "own_pick": nlu.get("own_pick")}
+    if nlu.get("drops_it") and not nlu.get("interrogative"):  # "forget it", "nvm": the film
+        # shown is dropped (said so); with none, or at "another one?", the chat ends politely
+        on_table = stage in ("watched", "like") and state.get("current")
+        return decision | ({"act": "reject", "dropped": True} if on_table else {"act": "bye"})
     if intent == "thanks" and _REFUSALS & set(nlu.get("words") or ()):
         intent = "no"  # "thanks, no" / "thank you, no": a polite no, at any question
         nlu = dict(nlu, intent="no")
     if intent == "thanks" and stage in SLOTS:  # "ok thanks" before any film: no goodbye
         return decision | {"act": "welcome"}
+    if intent in ("done", "thanks") and stage in ("watched", "like") and declines_with_thanks(
+            nlu.get("words") or ()):  # "nah i'm good" to "Have you watched it?": not this one
+        return decision | {"act": "reject", "declined": True}
     if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("own_pick"):  # "i'll just watch blade runner": the search is over
@@ -230,7 +242,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": act}
     if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
         return decision | {"act": "greet"}
-    return decision | {"act": answer_act(stage, yes_no(nlu, sentiment, stage))}
+    answer = yes_no(nlu, sentiment, stage)
+    return decision | {"act": answer_act(stage, answer), "declined": answer == "no_thanks",
+                       "no_opinion": answer == "no_opinion"}
 
 
 def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
@@ -292,8 +306,8 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
     """What is wrong with the film on the table (``chatbot.pushback``): a different film,
     keeping to the genres it missed and saying what the catalogue cannot tell."""
     found = nlu.get("complaint")
-    if not found or not state.get("current"):
-        return None
+    if not found or not state.get("current") or nlu.get("asked_title") and compares_quality(nlu):
+        return None  # "did critics like it better than Dumb and Dumber?" asks, wishes nothing
     wished = [v for w in state.get("wishes") or () if w["slot"] == "genre" and not w["exclude"]
               for v in w.get("values") or ()]
     if found.get("tones") and not any(found[k] for k in ("genres", "excess", "minor_part", "studios")):

@@ -36,9 +36,12 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
     other = _other_film_question(nlu, bool(on_table))
     if other is not None:  # the catalogue, or what else a person made: not the film on the table
         return other
-    if on_table and nlu.get("asked_title") and _compares_quality(nlu):  # "is it better than Heat?"
+    if on_table and nlu.get("asked_title") and compares_quality(nlu):  # "is it better than Heat?"
         return {"act": "answer", "topics": ["range_check"],
                 "ranges": [{"slot": "quality", "than": nlu["asked_title"]}]}
+    if not on_table and nlu.get("asked_title") and nlu.get("about_film") and compares_quality(nlu):
+        # "did critics like it more than Heat?" before any film: no "it" yet; Heat's figure
+        return {"act": "answer", "topics": ["quality"], "title": nlu["asked_title"], "no_film_yet": True}
     named = nlu.get("asked_title") and not (on_table and nlu.get("about_film") and
                                              not _named_first(nlu))
     if named:  # "is Titanic any good?", "who directed Fargo, and is X in it?", "was X in Aliens?"
@@ -109,11 +112,15 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
 
 
 _QUALITY_COMPARED = re.compile(r"\b(better|worse|as good|so good|vs|versus|compared?( to| with)|"
-                               r"(liked?|rated?|rate) (it )?(more|less|higher|lower)|same as)\b")
+                               r"(liked?|rated?|rate) (it )?(more|less|higher|lower)|same as|"
+                               r"(more|less|as|so) (popular|liked|loved|acclaimed|famous|successful|"
+                               r"highly rated|well liked|well reviewed)|(higher|lower|better) rated|"
+                               r"(more|less|better|worse) reviewed|(beat|beats|outscore|outscored))\b")
 
 
-def _compares_quality(nlu: Mapping[str, Any]) -> bool:
-    """"is it better than Inception?", "as good as Heat?", "did critics like it more than X?"."""
+def compares_quality(nlu: Mapping[str, Any]) -> bool:
+    """"is it better than Inception?", "as good as Heat?", "did critics like it more than X?",
+    "was it more popular than X?": a question comparing the film with another, never a wish."""
     return bool(nlu.get("interrogative") and _QUALITY_COMPARED.search(" ".join(nlu.get("words") or ())))
 
 

@@ -30,13 +30,14 @@ def acknowledges_only(words: Sequence[str]) -> bool:
 
 
 _REFUSING = frozenset("no nah nope na naw nay".split())
-_THANKS = frozenset("thanks thank you thx ty cheers though tho anyway im i am good ok okay".split())
+_THANKS = frozenset("thanks thank you thx ty cheers though tho anyway im i am good ok okay fine "
+                    "really tbh honestly".split())
 
 
 def declines_with_thanks(words: Sequence[str]) -> bool:
     """"no thank you", "nah thanks, i'm good": the proposal declined politely, and nothing
     else said (no verb of watching, no wish)."""
-    return bool(words) and words[0] in _REFUSING and any(w in ("thanks", "thank", "thx", "ty")
+    return bool(words) and words[0] in _REFUSING and any(w in ("thanks", "thank", "thx", "ty", "good", "fine")
                                                          for w in words[1:]) and all(
         w in _THANKS for w in words[1:])
 _INDIFFERENT = frozenset((("not", "fussed"), ("not", "bothered"), ("dont", "care"),
