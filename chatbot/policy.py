@@ -71,7 +71,7 @@ from chatbot.replies import declines_slot, declines_with_thanks
 from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
 from chatbot.text import fold
-from chatbot.tone_steps import lightens, tone_note
+from chatbot.tone_steps import direction, lightens, tone_note, toward
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
 SLOTS = ("genre", "actor", "director", "mpaa")
@@ -312,7 +312,7 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
               for v in w.get("values") or ()]
     if found.get("tones") and not any(found[k] for k in ("genres", "excess", "minor_part", "studios")):
         # "darker", "something lighter": another film, the mood said unknowable
-        return _tone_act(stage, state, nlu, sentiment, wished)
+        return _tone_act(stage, state, nlu, sentiment)
     if nlu.get("interrogative"):  # "it's not scary, right?" asks; "kind of sad, no?" objects
         found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
         if not (found["genres"] or found["unwanted"] or found["minor_part"] or found.get("excess")):
@@ -329,20 +329,30 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
 
 
 def _tone_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
-              sentiment: Mapping[str, float], wished: Sequence[str]) -> dict:
+              sentiment: Mapping[str, float]) -> dict:
     """"something lighter", "less cheesy": a film other than the one shown, every wish kept;
     lighter leaves out the war and horror films not asked for; the mood is said unknowable once."""
     tones = nlu["complaint"]["tones"]
-    kept_out = [g for g in ("war", "horror") if g not in wished] if lightens(tones) else []
-    fresh = [{"slot": "genre", "values": kept_out, "exclude": True}] if kept_out else []
-    fresh += [c for c in nlu.get("constraints") or ()  # "less silly" denies no comedy asked for
-              if not (c["slot"] == "genre" and c["exclude"] and set(c.get("values") or ()) & {
-                  *wished, "war", "horror"})]
-    notes = [tone_note(tones, str(state["current"].get("title")), kept_out)]
-    if not fresh:
-        return {"act": "reject", "notes": notes}
-    return _wish_act(stage, {}, plan_wishes(state, {"constraints": fresh}), sentiment) | {
-        "reject": True, "notes": notes}
+    earlier = [w for w in state.get("wishes") or () if w.get("tone")]  # the last step's, replaced
+    asked = [w for w in state.get("wishes") or () if not w.get("tone")]
+    wished = [v for w in asked if w["slot"] == "genre" and not w["exclude"] for v in w.get("values") or ()]
+    refused = [v for w in asked if w["slot"] == "genre" and w["exclude"] for v in w.get("values") or ()]
+    moved_to = toward(direction(tones), wished, state["current"].get("genres") or (), refused)
+    kept_out = [g for g in ("war", "horror") if g not in wished and g not in refused and not moved_to
+                ] if lightens(tones) else []
+    fresh = [c for c in nlu.get("constraints") or ()  # "less silly" denies no comedy asked for
+             if not (c["slot"] == "genre" and c["exclude"] and set(c.get("values") or ()) & {
+                 *wished, "war", "horror"})]
+    notes = [tone_note(tones, str(state["current"].get("title")), kept_out, moved_to)]
+    steps = [{"slot": "genre", "values": kept_out, "exclude": True, "tone": True}] if kept_out else []
+    steps += [{"slot": "genre", "values": moved_to, "exclude": False, "tone": True}] if moved_to else []
+    if not fresh and not steps and not earlier:  # one lead-in: the note says another comes
+        return {"act": "reject", "notes": notes, "led_in": True}
+    # the genres carrying the tone, beside (never instead of) the genres asked for
+    plan = plan_wishes(dict(state, wishes=asked), {"constraints": fresh})
+    plan = dict(plan, wishes=[*plan["wishes"], *steps], added=[*plan["added"], *steps],
+                replaced=[*plan["replaced"], *earlier])
+    return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes, "quiet": not fresh}
 
 
 def _less_of(found: Mapping[str, Any], nlu: Mapping[str, Any]) -> list[dict]:
