@@ -327,8 +327,9 @@ class DialogManager(SideActs, ClosingActs):
                     _mark_answered(state, wish["slot"])
             people = [w["slot"] for w in added if w["slot"] in ("actor", "director")]
             state["last_slot"] = people[-1] if people else state.get("last_slot")
-            if not decision.get("quiet"):  # a tone step's note says what it looks for
-                out.append(nlg.acknowledge(added, replaced))
+            said = [w for w in added if not w.get("tone")]  # a tone step's note says its genres
+            if said or [w for w in replaced if not w.get("tone")]:
+                out.append(nlg.acknowledge(said, [w for w in replaced if not w.get("tone")]))
         if decision.get("not_wished"):  # "drop horror" with no horror asked for
             out.append(nlg.not_wished(decision["not_wished"]))
         out.extend(decision.get("notes") or ())

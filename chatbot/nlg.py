@@ -125,6 +125,7 @@ NO_FILM_YET = ("I haven't suggested a film yet, so I can't answer that. Once I p
 NOTHING_TO_COMPARE = "I haven't suggested a film yet, so there is nothing to compare it with."
 DECLINED_FILM = ("Alright, not that one then.", "OK, I'll leave that one out.")
 NO_OPINION = "No opinion either way is fine."
+NO_OPINION_YET = "No opinion yet is fine, take your time."
 DECLINED = ("OK, never mind.", "Alright, not that one then.")
 TRUNCATED = "That was a long message, so I only read the beginning."
 

@@ -51,12 +51,19 @@ said with the act (approximated wishes); ``keep_suggestion`` asks a pending "Did
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.liking import liked_seen
-from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
+from chatbot.proposal_answers import (  # noqa: F401
+    NEGATIVE,
+    POSITIVE,
+    answer_act,
+    no_opinion,
+    takes_it,
+    yes_no,
+)
 from chatbot.pushback import note as complaint_note
 from chatbot.question_routes import (
     ANSWER_STAGES,
@@ -244,7 +251,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "greet"}
     answer = yes_no(nlu, sentiment, stage)
     return decision | {"act": answer_act(stage, answer), "declined": answer == "no_thanks",
-                       "no_opinion": answer == "no_opinion"}
+                       "no_opinion": stage == "like" and no_opinion(nlu.get("words") or ())}
 
 
 def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
@@ -337,7 +344,9 @@ def _tone_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
     asked = [w for w in state.get("wishes") or () if not w.get("tone")]
     wished = [v for w in asked if w["slot"] == "genre" and not w["exclude"] for v in w.get("values") or ()]
     refused = [v for w in asked if w["slot"] == "genre" and w["exclude"] for v in w.get("values") or ()]
-    moved_to = toward(direction(tones), wished, state["current"].get("genres") or (), refused)
+    said = [v for c in nlu.get("constraints") or () if c["slot"] == "genre" and not c["exclude"]
+            for v in c.get("values") or ()]  # "not as serious, something more fun": comedy
+    moved_to = toward(direction(tones), [*wished, *said], state["current"].get("genres") or (), refused)
     kept_out = [g for g in ("war", "horror") if g not in wished and g not in refused and not moved_to
                 ] if lightens(tones) else []
     fresh = [c for c in nlu.get("constraints") or ()  # "less silly" denies no comedy asked for
@@ -352,7 +361,7 @@ def _tone_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
     plan = plan_wishes(dict(state, wishes=asked), {"constraints": fresh})
     plan = dict(plan, wishes=[*plan["wishes"], *steps], added=[*plan["added"], *steps],
                 replaced=[*plan["replaced"], *earlier])
-    return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes, "quiet": not fresh}
+    return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes}
 
 
 def _less_of(found: Mapping[str, Any], nlu: Mapping[str, Any]) -> list[dict]:

@@ -62,10 +62,10 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "will_watch"
     if stage in ("watched", "like") and declines_with_thanks(nlu.get("words") or ()):
         return "no_thanks"  # "no thank you": the film declined, not "no, not seen it"
-    if not verdict and stage == "like" and no_opinion(nlu.get("words") or ()):
-        return "no_opinion"  # "n/a", "no idea", "can't say": neither a yes nor a dislike
     if not verdict and _waits(nlu, stage):  # "ok give me a sec": the question stays open
         return "wait"
+    if not verdict and stage == "like" and no_opinion(nlu.get("words") or ()):
+        return "no_opinion"  # "n/a", "pass", "can't say": neither a yes nor a dislike
     if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
         return "unsure"  # "ok" after an answer to a question: no yes to having watched it
     if stage == "watched" and nlu.get("watching") == "yes" and verdict == "liked":

@@ -23,7 +23,7 @@ DIALOG_WORDS = frozenset("""preference director rating actress actor doesnt matt
 # critcs like it beter than Heat?", "whats the runing time"): spelt right before anything reads
 # the question, so a typo never turns it into "I can't tell that" or a person ("beter": Jeter).
 QUESTION_WORDS = frozenset("""which what when where long critics critic reviews review reviewed
-    running release released starring stars actors cast directed year minutes rated better
+    running release released starring stars actors cast year minutes rated better
     worse popular liked longer shorter older newer more than""".split())
 # Genre words: spelt right only while the genre is asked for ("comdy" to "Which actor?" stays
 # unread, as ``chatbot.genres`` reads genre typos)
@@ -70,9 +70,5 @@ class SlotSpeller:
             near = [(w, d) for w, d in near if len(w) == len(token) + 1 or sorted(w) == sorted(token)]
         if not near:
             return word
-        nearest = {w for w, d in near if d == near[0][1]}
-        asked = nearest & QUESTION_WORDS  # "who directd it": directed (not directs), as asked
-        if len(asked) == 1:
-            return asked.pop()
-        best = {_FORMS.get(w, _GENRE_FORMS.get(w, w)) for w in nearest}
+        best = {_FORMS.get(w, _GENRE_FORMS.get(w, w)) for w, d in near if d == near[0][1]}
         return best.pop() if len(best) == 1 else word

@@ -48,10 +48,8 @@ _NO_MORE = re.compile(r"(?:^|, )(?:no more|nothing more|enough|no more films|no 
 
 # dropping what is on the table as a whole message: "forget it", "nvm", "never mind then"
 _DROP = re.compile(r"^(?:(?:oh|ah|ugh|meh|ok|okay|well|actually|just|nah|no|whatever|hmm|you know "
-                   r"what|lol|ya know what|eh) (?:, )?)*(?:forget it|forget about it|forget that|"
-                   r"forget this one|forget that one|never mind|nevermind|nvm|nm|drop it|"
-                   r"not interested|scrap it|skip it|skip that|pass on it|pass on that|"
-                   r"pass on this one|pass on that one)"
+                   r"what|lol|ya know what|eh) (?:, )?)*(?:forget it|forget about it|never mind|nevermind|"
+                   r"nvm|nm|drop it|not interested|scrap it|skip it|pass on it)"
                    r"(?: (?:,|then|lol|please|pls|thanks|thx|haha|mate|man|dude|bro|"
                    r"actually|ok|okay))*(?: ,)?$")
 

@@ -201,7 +201,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # words; a question never asked and waived at once; openers naming an occasion;
          # goodbyes and thanks after the end get a goodbye
          "everyday_typos", "learner_genre_words", "asked_or_waived", "occasion_openers",
-         "goodbyes_after_end")
+         "goodbyes_after_end",
+         # d35 (newcomer 75): typos in a question's words; a comparison asked is no wish; a
+         # polite refusal read by the question asked; everyday leaving and dropping words;
+         # lighter/darker moving the genre; a comparison before any film
+         "question_typos", "comparisons_asked", "polite_refusals", "leaving_words",
+         "tone_direction", "compared_before_film")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
