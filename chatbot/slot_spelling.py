@@ -24,7 +24,8 @@ DIALOG_WORDS = frozenset("""preference director rating actress actor doesnt matt
 # the question, so a typo never turns it into "I can't tell that" or a person ("beter": Jeter).
 QUESTION_WORDS = frozenset("""which what when where long critics critic reviews review reviewed
     running release released starring stars actors cast year minutes rated better
-    worse popular liked longer shorter older newer more than""".split())
+    worse popular liked longer shorter older newer more than successful acclaimed famous higher
+    lower""".split())
 # Genre words: spelt right only while the genre is asked for ("comdy" to "Which actor?" stays
 # unread, as ``chatbot.genres`` reads genre typos)
 GENRE_WORDS = frozenset("""funny comedy horror thriller western romance romantic documentary
