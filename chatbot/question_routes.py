@@ -11,11 +11,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from chatbot.answering import asked_film
 from chatbot.question_topics import ONE_WORD_TOPICS, QUESTION_TOPICS
-from chatbot.text import fold
+from chatbot.text import english_words, fold
 from chatbot.titles import normalise_title, sequel_key, split_title_year
 
 ANSWER_STAGES = ("watched", "like", "another")
@@ -72,7 +72,7 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
     if _asks_instead(nlu):  # "too long, something shorter?": the request, not the question
         return None
     if _open_question(nlu):  # "does the dog die?": nothing to read as a wish or a verdict
-        return {"act": "answer", "topics": topics or ["other"]}
+        return {"act": "answer", "topics": topics or named_facts(nlu) or ["other"]}
     if not (topics or nlu.get("interrogative") and nlu.get("about_film")):
         return None
     if "history" in topics:
@@ -270,6 +270,25 @@ def _names_fact(topics: list[str], nlu: Mapping[str, Any]) -> bool:
 # the facts a question can ask of a film not proposed yet
 _NO_FILM_FACTS = frozenset({"quality", "runtime", "year", "cast", "leads", "cast_more", "director",
                             "mpaa", "plot"})
+
+
+def named_facts(nlu: Mapping[str, Any]) -> list[str]:
+    """The facts a question with no known phrasing names ("and the yeer??", "runtme?"): a
+    fact noun said, or a word no English one within a typo of it. "I can't tell that" is
+    never said of a fact the catalogue has."""
+    common = english_words()
+    found = []
+    for word in nlu.get("words") or ():
+        if word in ONE_WORD_TOPICS:
+            found.append(ONE_WORD_TOPICS[word])
+        elif len(word) >= 4 and word not in common:
+            near = process.extractOne(word, list(ONE_WORD_TOPICS), scorer=fuzz.ratio,
+                                      score_cutoff=FACT_TYPO_RATIO)
+            found += [ONE_WORD_TOPICS[near[0]]] if near else []
+    return list(dict.fromkeys(found))
+
+
+FACT_TYPO_RATIO = 75  # rapidfuzz ratio: "yeer" (75) is the year; English words never count
 
 
 def _asks_instead(nlu: Mapping[str, Any]) -> bool:
