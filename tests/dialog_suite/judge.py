@@ -205,7 +205,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d35 (newcomer 75): typos in a question's words; a comparison asked is no wish; a
          # polite refusal read by the question asked; everyday leaving and dropping words;
          # lighter/darker moving the genre; a comparison before any film
-         "question_typos", "comparisons_asked", "polite_refusals", "leaving_words",
+         "question_typos", "comparisons_asked", "polite_refusals", "leaving_slang",
          "tone_direction", "compared_before_film")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
