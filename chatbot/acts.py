@@ -174,7 +174,7 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
     if "history" in topics or (_HISTORY_WORDS & set(words) and _SHOWN_WORDS & set(words)):
         return ["history"]  # "which film did you show me first?"
     if not topics and words and words[0] == "who":  # "who else stars in it?"
-        topics = ["director" if {"direct", "directs", "made", "make"} & set(words) else "cast"]
+        topics = ["director" if {"direct", "directs", "made", "make", "director"} & set(words) else "cast"]
     return topics or _fact_named(words)
 
 

@@ -25,12 +25,14 @@ class ClosingActs:
 
     def _wait(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         """"let me think", "hmm idk": no answer yet, so the same question, with no hurry."""
-        out.append(nlg.pick(nlg.NO_HURRY, rng))
+        out.append(nlg.NO_OPINION_YET if decision.get("no_opinion") else nlg.pick(nlg.NO_HURRY, rng))
         out.append({"watched": nlg.WATCHED, "another": nlg.ANOTHER}.get(state["stage"], nlg.LIKE))
 
     def _ask_another(self, state: dict, decision: dict, rng: random.Random,
                      out: list[str]) -> None:
         state["stage"] = "another"
+        if decision.get("no_opinion"):  # "n/a" to "Do you like it?": no dislike counted
+            out.append(nlg.NO_OPINION)
         out.append(nlg.ANOTHER)
 
     def _taken(self, state: dict, text: str) -> dict | None:

@@ -344,7 +344,9 @@ class DialogManager(SideActs, ClosingActs):
                     _mark_answered(state, wish["slot"])
             people = [w["slot"] for w in added if w["slot"] in ("actor", "director")]
             state["last_slot"] = people[-1] if people else state.get("last_slot")
-            out.append(nlg.acknowledge(added, replaced))
+            said = [w for w in added if not w.get("tone")]  # a tone step's note says its genres
+            if said or [w for w in replaced if not w.get("tone")]:
+                out.append(nlg.acknowledge(said, [w for w in replaced if not w.get("tone")]))
         if decision.get("not_wished"):  # "drop horror" with no horror asked for
             out.append(nlg.not_wished(decision["not_wished"]))
         out.extend(decision.get("notes") or ())
@@ -405,6 +407,8 @@ class DialogManager(SideActs, ClosingActs):
         """Answer a question about a film (the one named, else the one on the table or last
         asked about: ``chatbot.answering``), then ask the open question again."""
         said = answer_question(self._parts.db, state, decision)
+        if decision.get("no_film_yet") and said is not None:  # "is it better than Heat?" first
+            said = [nlg.NOTHING_TO_COMPARE, *said]
         out.extend(said if said is not None else [nlg.NO_FILM_YET])  # none proposed yet
         self._ask_again(state, rng, out)
 
@@ -565,7 +569,12 @@ class DialogManager(SideActs, ClosingActs):
         self._next(state, decision, rng, out)
 
     def _next(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        out.append(nlg.pick(nlg.NEXT_ONE, rng))
+        if decision.get("dropped") and (state["current"] or {}).get("title"):  # "forget it"
+            out.append(nlg.dropped(str(state["current"]["title"])))
+        elif decision.get("declined"):  # "no thanks": this film declined, said so
+            out.append(nlg.pick(nlg.DECLINED_FILM, rng))
+        elif not decision.get("led_in"):  # a note already said why another comes
+            out.append(nlg.pick(nlg.NEXT_ONE, rng))
         self._recommend(state, rng, out)
 
     def _refine(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:

@@ -207,6 +207,8 @@ SHORTHAND: dict[str, str] = {
     **dict.fromkeys("pls plz plss plez pleez pleeze".split(), "please"),
     **dict.fromkeys("thnks thnx thanx thankz thnaks thaks tnks".split(), "thanks"),
     # spoken slang: read as the words it stands for, never as a name ("lemme see", "finna")
+    # question words typed short, read as the question they open ("hw old is it?": its year)
+    "hw": "how", "wht": "what", "wut": "what", "whn": "when", "whr": "where",
     "lemme": "let me", "gimme": "give me", "tryna": "trying to", "finna": "going to",
     "imma": "i am going to", "ima": "i am going to",
 }

@@ -122,8 +122,17 @@ HINT = "You can also say \"no preference\" to skip this question."
 EMPTY = "I didn't get any text. Could you type your answer?"
 NO_FILM_YET = ("I haven't suggested a film yet, so I can't answer that. Once I propose one, ask "
                "me about its cast, director, year, length, rating or genres.")
+NOTHING_TO_COMPARE = "I haven't suggested a film yet, so there is nothing to compare it with."
+DECLINED_FILM = ("Alright, not that one then.", "OK, I'll leave that one out.")
+NO_OPINION = "No opinion either way is fine."
+NO_OPINION_YET = "No opinion yet is fine, take your time."
 DECLINED = ("OK, never mind.", "Alright, not that one then.")
 TRUNCATED = "That was a long message, so I only read the beginning."
+
+
+def dropped(title: str) -> str:
+    """"forget it" with a film on the table: that film is dropped, and another comes."""
+    return f"OK, forget {title}. Let me find you a different one."
 
 
 def question(slot: str, rng: random.Random) -> str:

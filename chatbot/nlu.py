@@ -183,7 +183,7 @@ from chatbot.title_asks import asked_with_year, wanted_title, with_title_years, 
 from chatbot.title_mentions import lone_title, title_spans
 from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
-from chatbot.turn_taking import ponders
+from chatbot.turn_taking import drops_it, ponders
 from chatbot.viewers import settle_fright, shared_note
 from chatbot.wish_parts import given_up_parts
 
@@ -386,6 +386,7 @@ class Understander:
             "not_again": not_again(tokens),  # "loved it, just don't show me that one"
             "opening_no": opening_refusal(tokens),  # "no not really. oh and nothing too long"
             "pondering": ponders(tokens),  # "let me think", "hmm idk": the question stays open
+            "drops_it": drops_it(tokens),  # "forget it", "nvm": the film shown, or the search
             "asks_other": is_request(tokens),  # "ok give me a keanu one then": no "ok" to this one
             "owned": owns(tokens),  # "I own it on DVD": seen, and no need to propose it
             "about_bot": is_about_bot(tokens) or self_topic(whole) is not None

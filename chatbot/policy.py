@@ -51,22 +51,34 @@ said with the act (approximated wishes); ``keep_suggestion`` asks a pending "Did
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.liking import liked_seen
-from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
+from chatbot.proposal_answers import (  # noqa: F401
+    NEGATIVE,
+    POSITIVE,
+    answer_act,
+    no_opinion,
+    takes_it,
+    yes_no,
+)
 from chatbot.pushback import note as complaint_note
-from chatbot.question_routes import ANSWER_STAGES, people_besides_title, rating_checks
+from chatbot.question_routes import (
+    ANSWER_STAGES,
+    compares_quality,
+    people_besides_title,
+    rating_checks,
+)
 from chatbot.question_routes import question as route_question
 from chatbot.rating_steps import step_note
 from chatbot.remarks import without_remarks
-from chatbot.replies import declines_slot
+from chatbot.replies import declines_slot, declines_with_thanks
 from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
 from chatbot.text import fold
-from chatbot.tone_steps import lightens, tone_note
+from chatbot.tone_steps import direction, lightens, tone_note, toward
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
 SLOTS = ("genre", "actor", "director", "mpaa")
@@ -125,11 +137,18 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "accept"}  # "sounds cool, thanks, bye": this one, then bye
     if intent in ("restart", "bye"):
         return decision | {"act": intent, "own_pick": nlu.get("own_pick")}
+    if nlu.get("drops_it") and not nlu.get("interrogative"):  # "forget it", "nvm": the film
+        # shown is dropped (said so); with none, or at "another one?", the chat ends politely
+        on_table = stage in ("watched", "like") and state.get("current")
+        return decision | ({"act": "reject", "dropped": True} if on_table else {"act": "bye"})
     if intent == "thanks" and _REFUSALS & set(nlu.get("words") or ()):
         intent = "no"  # "thanks, no" / "thank you, no": a polite no, at any question
         nlu = dict(nlu, intent="no")
     if intent == "thanks" and stage in SLOTS:  # "ok thanks" before any film: no goodbye
         return decision | {"act": "welcome"}
+    if intent in ("done", "thanks") and stage in ("watched", "like") and declines_with_thanks(
+            nlu.get("words") or ()):  # "nah i'm good" to "Have you watched it?": not this one
+        return decision | {"act": "reject", "declined": True}
     if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("own_pick"):  # "i'll just watch blade runner": the search is over
@@ -231,7 +250,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": act}
     if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
         return decision | {"act": "greet"}
-    return decision | {"act": answer_act(stage, yes_no(nlu, sentiment, stage))}
+    answer = yes_no(nlu, sentiment, stage)
+    return decision | {"act": answer_act(stage, answer), "declined": answer == "no_thanks",
+                       "no_opinion": stage == "like" and no_opinion(nlu.get("words") or ())}
 
 
 def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
@@ -293,13 +314,13 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
     """What is wrong with the film on the table (``chatbot.pushback``): a different film,
     keeping to the genres it missed and saying what the catalogue cannot tell."""
     found = nlu.get("complaint")
-    if not found or not state.get("current"):
-        return None
+    if not found or not state.get("current") or nlu.get("asked_title") and compares_quality(nlu):
+        return None  # "did critics like it better than Dumb and Dumber?" asks, wishes nothing
     wished = [v for w in state.get("wishes") or () if w["slot"] == "genre" and not w["exclude"]
               for v in w.get("values") or ()]
     if found.get("tones") and not any(found[k] for k in ("genres", "excess", "minor_part", "studios")):
         # "darker", "something lighter": another film, the mood said unknowable
-        return _tone_act(stage, state, nlu, sentiment, wished)
+        return _tone_act(stage, state, nlu, sentiment)
     if nlu.get("interrogative"):  # "it's not scary, right?" asks; "kind of sad, no?" objects
         found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
         if not (found["genres"] or found["unwanted"] or found["minor_part"] or found.get("excess")):
@@ -316,20 +337,32 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
 
 
 def _tone_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
-              sentiment: Mapping[str, float], wished: Sequence[str]) -> dict:
+              sentiment: Mapping[str, float]) -> dict:
     """"something lighter", "less cheesy": a film other than the one shown, every wish kept;
     lighter leaves out the war and horror films not asked for; the mood is said unknowable once."""
     tones = nlu["complaint"]["tones"]
-    kept_out = [g for g in ("war", "horror") if g not in wished] if lightens(tones) else []
-    fresh = [{"slot": "genre", "values": kept_out, "exclude": True}] if kept_out else []
-    fresh += [c for c in nlu.get("constraints") or ()  # "less silly" denies no comedy asked for
-              if not (c["slot"] == "genre" and c["exclude"] and set(c.get("values") or ()) & {
-                  *wished, "war", "horror"})]
-    notes = [tone_note(tones, str(state["current"].get("title")), kept_out)]
-    if not fresh:
-        return {"act": "reject", "notes": notes}
-    return _wish_act(stage, {}, plan_wishes(state, {"constraints": fresh}), sentiment) | {
-        "reject": True, "notes": notes}
+    earlier = [w for w in state.get("wishes") or () if w.get("tone")]  # the last step's, replaced
+    asked = [w for w in state.get("wishes") or () if not w.get("tone")]
+    wished = [v for w in asked if w["slot"] == "genre" and not w["exclude"] for v in w.get("values") or ()]
+    refused = [v for w in asked if w["slot"] == "genre" and w["exclude"] for v in w.get("values") or ()]
+    said = [v for c in nlu.get("constraints") or () if c["slot"] == "genre" and not c["exclude"]
+            for v in c.get("values") or ()]  # "not as serious, something more fun": comedy
+    moved_to = toward(direction(tones), [*wished, *said], state["current"].get("genres") or (), refused)
+    kept_out = [g for g in ("war", "horror") if g not in wished and g not in refused and not moved_to
+                ] if lightens(tones) else []
+    fresh = [c for c in nlu.get("constraints") or ()  # "less silly" denies no comedy asked for
+             if not (c["slot"] == "genre" and c["exclude"] and set(c.get("values") or ()) & {
+                 *wished, "war", "horror"})]
+    notes = [tone_note(tones, str(state["current"].get("title")), kept_out, moved_to)]
+    steps = [{"slot": "genre", "values": kept_out, "exclude": True, "tone": True}] if kept_out else []
+    steps += [{"slot": "genre", "values": moved_to, "exclude": False, "tone": True}] if moved_to else []
+    if not fresh and not steps and not earlier:  # one lead-in: the note says another comes
+        return {"act": "reject", "notes": notes, "led_in": True}
+    # the genres carrying the tone, beside (never instead of) the genres asked for
+    plan = plan_wishes(dict(state, wishes=asked), {"constraints": fresh})
+    plan = dict(plan, wishes=[*plan["wishes"], *steps], added=[*plan["added"], *steps],
+                replaced=[*plan["replaced"], *earlier])
+    return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes}
 
 
 def _less_of(found: Mapping[str, Any], nlu: Mapping[str, Any]) -> list[dict]:

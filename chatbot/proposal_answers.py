@@ -8,7 +8,7 @@ Pure; part of ``chatbot.policy``. Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.replies import acknowledges_only, declines_with_thanks
@@ -27,15 +27,19 @@ def takes_it(nlu: Mapping[str, Any]) -> bool:
 def answer_act(stage: str, answer: str) -> str:
     """What a yes / no / another / unsure answer means at each question after a proposal."""
     table = {
+        # "no thanks" to "Have you watched it?" declines this film, never the whole chat
         "watched": {"yes": "ask_another", "no": "ask_like", "another": "next",
                     "unsure": "ask_like", "liked": "accept", "disliked": "reject",
-                    "will_watch": "accept", "no_thanks": "bye", "seen": "ask_another", "wait": "wait"},
+                    "will_watch": "accept", "no_thanks": "reject", "seen": "ask_another",
+                    "wait": "wait", "no_opinion": "ask_like"},
+        # "n/a", "no idea" to "Do you like it?": no opinion, so another is offered, no dislike
         "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject",
                  "liked": "accept", "disliked": "reject", "will_watch": "accept",
-                 "no_thanks": "reject", "seen": "ask_another", "wait": "wait"},
+                 "no_thanks": "reject", "seen": "ask_another", "wait": "wait",
+                 "no_opinion": "ask_another"},
         "another": {"yes": "next", "no": "bye", "another": "next", "unsure": "next",
                     "liked": "next", "disliked": "bye", "will_watch": "accept",
-                    "no_thanks": "bye", "seen": "next", "wait": "wait"},
+                    "no_thanks": "bye", "seen": "next", "wait": "wait", "no_opinion": "next"},
     }
     return table.get(stage, {}).get(answer, "not_understood")
 
@@ -56,10 +60,12 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "another"
     if nlu.get("watching") == "future":  # "I'll watch it tonight": taken, never "seen it"
         return "will_watch"
-    if stage == "watched" and declines_with_thanks(nlu.get("words") or ()):
+    if stage in ("watched", "like") and declines_with_thanks(nlu.get("words") or ()):
         return "no_thanks"  # "no thank you": the film declined, not "no, not seen it"
     if not verdict and _waits(nlu, stage):  # "ok give me a sec": the question stays open
         return "wait"
+    if not verdict and stage == "like" and no_opinion(nlu.get("words") or ()):
+        return "no_opinion"  # "n/a", "pass", "can't say": neither a yes nor a dislike
     if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
         return "unsure"  # "ok" after an answer to a question: no yes to having watched it
     if stage == "watched" and nlu.get("watching") == "yes" and verdict == "liked":
@@ -72,6 +78,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "seen"  # "she's seen it a million times": no taking it, no "another" unasked
     if intent == "yes" and nlu.get("asks_other"):  # "ok give me a keanu one then"
         return "another"
+    if nlu.get("request") and nlu.get("asks_other") and intent not in ("yes", "no"):
+        return "another"  # "something better": asks for another film, takes none on its tone
     if intent == "yes" and compound <= NEGATIVE:  # "yes, but it looks terrible"
         return "disliked"
     if intent in ("yes", "no"):
@@ -83,6 +91,25 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
     if compound <= NEGATIVE:
         return "disliked"
     return "unknown"
+
+
+def no_opinion(words: Sequence[str]) -> bool:
+    """"n/a", "no idea tbh", "cant say", "dunno really": no opinion of the film, and nothing
+    else said (a phrase of ``_NO_OPINION``, the rest fillers)."""
+    text = f" {' '.join(words)} "
+    found = [p for p in _NO_OPINION if f" {p} " in text]
+    rest = text
+    for phrase in found:
+        rest = rest.replace(f" {phrase} ", " ")
+    return bool(found) and all(w in _OPINION_FILLERS for w in rest.split())
+
+
+_NO_OPINION = ("n a", "na", "no idea", "no clue", "not a clue", "dunno", "idk", "no opinion",
+               "not sure", "unsure", "pass", "skip", "cant say", "can not say", "cannot say",
+               "hard to say", "cant tell", "can not tell", "do not know", "dont know",
+               "no comment", "not applicable")
+_OPINION_FILLERS = frozenset("""i im really honestly tbh yet so um hmm hm uh well sorry man
+    either way about it that one this not really lol""".split())
 
 
 def _waits(nlu: Mapping[str, Any], stage: str) -> bool:

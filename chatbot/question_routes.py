@@ -11,11 +11,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from chatbot.answering import asked_film
 from chatbot.question_topics import ONE_WORD_TOPICS, QUESTION_TOPICS
-from chatbot.text import fold
+from chatbot.text import english_words, fold
 from chatbot.titles import normalise_title, sequel_key, split_title_year
 from chatbot.tone_answers import tone_asked
 
@@ -37,9 +37,12 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
     other = _other_film_question(nlu, bool(on_table))
     if other is not None:  # the catalogue, or what else a person made: not the film on the table
         return other
-    if on_table and nlu.get("asked_title") and _compares_quality(nlu):  # "is it better than Heat?"
+    if on_table and nlu.get("asked_title") and compares_quality(nlu):  # "is it better than Heat?"
         return {"act": "answer", "topics": ["range_check"],
                 "ranges": [{"slot": "quality", "than": nlu["asked_title"]}]}
+    if not on_table and nlu.get("asked_title") and nlu.get("about_film") and compares_quality(nlu):
+        # "did critics like it more than Heat?" before any film: no "it" yet; Heat's figure
+        return {"act": "answer", "topics": ["quality"], "title": nlu["asked_title"], "no_film_yet": True}
     named = nlu.get("asked_title") and not (on_table and nlu.get("about_film") and
                                              not _named_first(nlu))
     if named:  # "is Titanic any good?", "who directed Fargo, and is X in it?", "was X in Aliens?"
@@ -75,7 +78,7 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
         # the words only approximate ("make me cry": dramas) is no genre asked about
         return {"act": "answer", "topics": ["tone"], "mood": mood}
     if _open_question(nlu):  # "does the dog die?": nothing to read as a wish or a verdict
-        return {"act": "answer", "topics": topics or ["other"]}
+        return {"act": "answer", "topics": topics or named_facts(nlu) or ["other"]}
     if not (topics or nlu.get("interrogative") and nlu.get("about_film")):
         return None
     if "history" in topics:
@@ -115,11 +118,15 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
 
 
 _QUALITY_COMPARED = re.compile(r"\b(better|worse|as good|so good|vs|versus|compared?( to| with)|"
-                               r"(liked?|rated?|rate) (it )?(more|less|higher|lower)|same as)\b")
+                               r"(liked?|rated?|rate) (it )?(more|less|higher|lower)|same as|"
+                               r"(more|less|as|so) (popular|liked|loved|acclaimed|famous|successful|"
+                               r"highly rated|well liked|well reviewed)|(higher|lower|better) rated|"
+                               r"(more|less|better|worse) reviewed|(beat|beats|outscore|outscored))\b")
 
 
-def _compares_quality(nlu: Mapping[str, Any]) -> bool:
-    """"is it better than Inception?", "as good as Heat?", "did critics like it more than X?"."""
+def compares_quality(nlu: Mapping[str, Any]) -> bool:
+    """"is it better than Inception?", "as good as Heat?", "did critics like it more than X?",
+    "was it more popular than X?": a question comparing the film with another, never a wish."""
     return bool(nlu.get("interrogative") and _QUALITY_COMPARED.search(" ".join(nlu.get("words") or ())))
 
 
@@ -269,6 +276,25 @@ def _names_fact(topics: list[str], nlu: Mapping[str, Any]) -> bool:
 # the facts a question can ask of a film not proposed yet
 _NO_FILM_FACTS = frozenset({"quality", "runtime", "year", "cast", "leads", "cast_more", "director",
                             "mpaa", "plot"})
+
+
+def named_facts(nlu: Mapping[str, Any]) -> list[str]:
+    """The facts a question with no known phrasing names ("and the yeer??", "runtme?"): a
+    fact noun said, or a word no English one within a typo of it. "I can't tell that" is
+    never said of a fact the catalogue has."""
+    common = english_words()
+    found = []
+    for word in nlu.get("words") or ():
+        if word in ONE_WORD_TOPICS:
+            found.append(ONE_WORD_TOPICS[word])
+        elif len(word) >= 4 and word not in common:
+            near = process.extractOne(word, list(ONE_WORD_TOPICS), scorer=fuzz.ratio,
+                                      score_cutoff=FACT_TYPO_RATIO)
+            found += [ONE_WORD_TOPICS[near[0]]] if near else []
+    return list(dict.fromkeys(found))
+
+
+FACT_TYPO_RATIO = 75  # rapidfuzz ratio: "yeer" (75) is the year; English words never count
 
 
 def _asks_instead(nlu: Mapping[str, Any]) -> bool:

@@ -59,7 +59,7 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
                 "is it dated", "still worth",
                 # other sites' scores: the catalogue's own figures are what it can give
                 "imdb", "metacritic", "letterboxd", "audience score"),
-    "mpaa": ("what is it rated", "whats it rated", "what s it rated", "what rating",
+    "mpaa": ("what is it rated", "whats it rated", "what s it rated", "what rating", "which rating",
              "mpaa", "age rating", "is it rated r", "suitable for kids", "ok for kids",
              "okay for kids", "kid friendly", "family friendly", "for kids", "for children",
              "for the kids", "for my kids", "appropriate", "violent", "year old",

@@ -30,15 +30,19 @@ def acknowledges_only(words: Sequence[str]) -> bool:
 
 
 _REFUSING = frozenset("no nah nope na naw nay".split())
-_THANKS = frozenset("thanks thank you thx ty cheers though tho anyway im i am good ok okay".split())
+_THANKS = frozenset("thanks thank you thx ty cheers though tho anyway im i am good ok okay fine "
+                    "alright set really tbh honestly".split())
 
 
 def declines_with_thanks(words: Sequence[str]) -> bool:
-    """"no thank you", "nah thanks, i'm good": the proposal declined politely, and nothing
-    else said (no verb of watching, no wish)."""
-    return bool(words) and words[0] in _REFUSING and any(w in ("thanks", "thank", "thx", "ty")
-                                                         for w in words[1:]) and all(
-        w in _THANKS for w in words[1:])
+    """"no thank you", "nah thanks, i'm good", "nope im ok": the proposal declined politely,
+    and nothing else said (no verb of watching, no wish)."""
+    polite = any(w in ("thanks", "thank", "thx", "ty") or w in _FINE and words[i - 1] in ("im", "am")
+                 for i, w in enumerate(words[1:], 1))
+    return bool(words) and words[0] in _REFUSING and polite and all(w in _THANKS for w in words[1:])
+
+
+_FINE = frozenset("good fine ok okay alright set".split())  # "nah i'm good", "nope im ok"
 _INDIFFERENT = frozenset((("not", "fussed"), ("not", "bothered"), ("dont", "care"),
                           ("dont", "mind"), ("no", "idea"), ("no", "clue"), ("not", "really"),
                           ("doesnt", "matter"), ("whatever", "but"), ("anyone", "but")))

@@ -30,9 +30,9 @@ _DECADE_YEARS = re.compile(
 _SCORE = re.compile(r"(?i)(?<![\w./])(\d{1,2}(?:\.\d)?)\s*(?:/|out of)\s*(10|5)\b(?![/.]?\d)")
 _SCORE_WORDS = ((0.8, "loved it"), (0.5, "so so"), (0.0, "bad"))
 # a choice written with a slash: "80s/90s", "comedy/romance", "pg/pg-13" (not a score, a date
-# or "24/7": a side of digits alone stays), "and/or" is "or"
+# or "24/7": a side of digits alone stays), "and/or" is "or"; "n/a" is no choice ("not applicable")
 _SLASHED_WORD = r"(?:'?\d0s|[a-z][\w'-]*)"
-_SLASH_CHOICE = re.compile(rf"(?i)(?<![\w'])({_SLASHED_WORD})/(?={_SLASHED_WORD}(?!\w))")
+_SLASH_CHOICE = re.compile(rf"(?i)(?<![\w'])(?!n/a\b)({_SLASHED_WORD})/(?={_SLASHED_WORD}(?!\w))")
 
 
 def spell_shorthand(text: str) -> str:

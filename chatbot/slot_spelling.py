@@ -19,6 +19,13 @@ DIALOG_WORDS = frozenset("""preference director rating actress actor doesnt matt
     whoever favourite particular anything anyone anybody bothered genre certificate runtime
     length something another thanks recap recommend recommendation suggestion movie
     movies""".split())
+# The words of questions about a film and of comparing films ("wich year?", "hw long", "did the
+# critcs like it beter than Heat?", "whats the runing time"): spelt right before anything reads
+# the question, so a typo never turns it into "I can't tell that" or a person ("beter": Jeter).
+QUESTION_WORDS = frozenset("""which what when where long critics critic reviews review reviewed
+    running release released starring stars actors cast year minutes rated better
+    worse popular liked longer shorter older newer more than successful acclaimed famous higher
+    lower""".split())
 # Genre words: spelt right only while the genre is asked for ("comdy" to "Which actor?" stays
 # unread, as ``chatbot.genres`` reads genre typos)
 GENRE_WORDS = frozenset("""funny comedy horror thriller western romance romantic documentary
@@ -42,8 +49,9 @@ class SlotSpeller:
     in the catalogue, and one typo (two in long words) from exactly one dialog word."""
 
     def __init__(self, common: Container[str], is_name_word: Callable[[str], bool]) -> None:
-        self._near = NearWords(DIALOG_WORDS | set(_FORMS))
-        self._near_genres = NearWords(DIALOG_WORDS | GENRE_WORDS | set(_FORMS) | set(_GENRE_FORMS))
+        said = DIALOG_WORDS | QUESTION_WORDS | set(_FORMS)
+        self._near = NearWords(said)
+        self._near_genres = NearWords(said | GENRE_WORDS | set(_GENRE_FORMS))
         self._common = common
         self._is_name_word = is_name_word
 
@@ -54,12 +62,13 @@ class SlotSpeller:
     def _spelt(self, word: str, words: NearWords) -> str:
         token = word.lower().replace("'", "")
         if len(token) < DROPPED_LETTER_LEN or token in DIALOG_WORDS or token in GENRE_WORDS \
+                or token in QUESTION_WORDS \
                 or token in _FORMS or token in _GENRE_FORMS or token in self._common \
                 or self._is_name_word(token):
             return word
         near = words.near(token)
-        if len(token) < MIN_TYPO_LEN:
-            near = [(w, d) for w, d in near if len(w) == len(token) + 1]
+        if len(token) < MIN_TYPO_LEN:  # a letter left out or two swapped ("wich", "lnog")
+            near = [(w, d) for w, d in near if len(w) == len(token) + 1 or sorted(w) == sorted(token)]
         if not near:
             return word
         best = {_FORMS.get(w, _GENRE_FORMS.get(w, w)) for w, d in near if d == near[0][1]}

@@ -74,11 +74,44 @@ def lightens(steps: Sequence[tuple[str, str]]) -> bool:
     return ("dark", "less") in steps
 
 
-def tone_note(steps: Sequence[tuple[str, str]], title: str, kept_out: Sequence[str] = ()) -> str:
-    """The one thing the bot says of them: what it cannot tell, and what it does instead."""
-    moods = " or ".join(dict.fromkeys(m for m, _d in steps))
+# the genres that carry a tone: a lighter film among these, a darker one among those
+LIGHT_GENRES = ("comedy", "family", "animation")
+DARK_GENRES = ("thriller", "crime", "horror", "drama")
+_GENRE_WORDS = {"comedy": "comedies", "family": "family films", "animation": "animated films",
+                "thriller": "thrillers", "crime": "crime films", "horror": "horror films",
+                "drama": "dramas"}
+
+
+def direction(steps: Sequence[tuple[str, str]]) -> str | None:
+    """``"lighter"`` or ``"darker"`` when the steps ask for one of them, else None."""
+    if ("dark", "less") in steps:
+        return "lighter"
+    return "darker" if ("dark", "more") in steps else None
+
+
+def toward(way: str | None, wished: Sequence[str], shown: Sequence[str],
+           refused: Sequence[str] = ()) -> list[str]:
+    """The genres a tone step moves to: lighter to comedy, family or animation, darker to
+    thriller, crime, horror or drama (none the film shown has, none refused); nothing when
+    the genre asked for already carries that tone ("a lighter comedy")."""
+    genres = {"lighter": LIGHT_GENRES, "darker": DARK_GENRES}.get(way or "", ())
+    if not genres or set(wished) & set(genres) - {"drama"}:
+        return []
+    return [g for g in genres if g not in shown and g not in refused]
+
+
+def tone_note(steps: Sequence[tuple[str, str]], title: str, kept_out: Sequence[str] = (),
+              moved_to: Sequence[str] = ()) -> str:
+    """The one thing the bot says of them: what it cannot tell, and what it does instead,
+    worded by the way asked ("how light" for lighter, never "how dark")."""
+    way = direction(steps)
+    moods = " or ".join(dict.fromkeys("light" if (m, d) == ("dark", "less") else m for m, d in steps))
     said = (f"I can't tell how {moods} a film is from my catalogue (only its genres, people, "
             "year, length and rating)")
+    if moved_to:
+        kinds = [_GENRE_WORDS.get(g, f"{g} films") for g in moved_to]
+        listed = ", ".join(kinds[:-1]) + f" or {kinds[-1]}" if len(kinds) > 1 else kinds[0]
+        return f"{said}, so for a {way} one than {title} I'll look among {listed}."
     if kept_out:
         return f"{said}, so to keep it lighter I'll leave out {' and '.join(kept_out)} films."
     return f"{said}, so I'll try one other than {title}."

@@ -20,7 +20,9 @@ import re
 from collections.abc import Sequence
 
 # a goodbye word the lexicon's "bye" phrases lack ("ciao", "adios"), or "later" said last
-_FAREWELL = re.compile(r"\b(?:ciao|adios|adieu|cheerio|toodles|tata|ta ta|night all|nite)\b"
+_FAREWELL = re.compile(r"\b(?:ciao|adios|adieu|cheerio|toodles|tata|ta ta|night all|nite|"
+                       r"gtg|g2g|gtgo|g2go|got2go|gotta go|ttys|bbl|afk|peace out|catch ya|"
+                       r"catch you|see ya|see you|cya|laterz|im outie|gotta jet|gotta dash)\b"
                        r"|(?:^|, )(?:later|laters|l8r)(?: ,)?$")
 # "im off", "i am out of here", "im done": the user leaving; not "off work", "done with horror"
 _I_AM = r"\b(?:im|i am|i m|we are|were)\s+"
@@ -44,6 +46,13 @@ _NO_MORE = re.compile(r"(?:^|, )(?:no more|nothing more|enough|no more films|no 
                       r"(?: (?:please|pls|thanks|thx|for me|for tonight|tonight|today|now|lol))*"
                       r"(?: ,|$)")
 
+# dropping what is on the table as a whole message: "forget it", "nvm", "never mind then"
+_DROP = re.compile(r"^(?:(?:oh|ah|ugh|meh|ok|okay|well|actually|just|nah|no|whatever|hmm|you know "
+                   r"what|lol|ya know what|eh) (?:, )?)*(?:forget it|forget about it|never mind|nevermind|"
+                   r"nvm|nm|drop it|not interested|scrap it|skip it|pass on it)"
+                   r"(?: (?:,|then|lol|please|pls|thanks|thx|haha|mate|man|dude|bro|"
+                   r"actually|ok|okay))*(?: ,)?$")
+
 # asking for time: the question stays open
 _PAUSE = re.compile(
     r"\b(?:let me|lemme|let us|lets|i need to|need to|i have to|gotta|i will|ill)\s+"
@@ -66,6 +75,12 @@ def leaves(tokens: Sequence[str]) -> bool:
     run", "ill just go to sleep", "no more, im done")."""
     text = " ".join(tokens)
     return any(p.search(text) for p in (_FAREWELL, _LEAVING_STATE, _MUST_GO, _BED, _NO_MORE))
+
+
+def drops_it(tokens: Sequence[str]) -> bool:
+    """The whole message drops the matter ("forget it", "nvm", "oh never mind then"): with a
+    film on the table that film, else the search (a goodbye)."""
+    return bool(_DROP.search(" ".join(tokens)))
 
 
 def ponders(tokens: Sequence[str]) -> str | None:

@@ -206,7 +206,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # look or form the catalogue lacks; questions to the bot itself; the feel of a film
          "known_from_films", "wish_parts_dropped", "style_dislikes", "bot_itself", "film_feel",
          # d36: everyday short names in a sentence ("I love de niro", "any arnie films?")
-         "nickname_names")
+         "nickname_names",
+         # d35 (newcomer 75): typos in a question's words; a comparison asked is no wish; a
+         # polite refusal read by the question asked; everyday leaving and dropping words;
+         # lighter/darker moving the genre; a comparison before any film
+         "question_typos", "comparisons_asked", "polite_refusals", "leaving_slang",
+         "tone_direction", "compared_before_film")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
