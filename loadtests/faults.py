@@ -1,8 +1,8 @@
 """The fault step: a process SIGKILLed at a fixed time under load, and what that cost.
 
 Each fault starts its deployment afresh (``--quick``, ``fresh_deployments`` off: runs on the
-deployment of the throughput steps, after them, the monolith's fault last of its runs), holds ``users`` conversations for ``step_s`` seconds and,
-``kill_at_s`` into them, SIGKILLs one process:
+deployment of the throughput steps, after them; the monolith's fault last, as it kills it), holds
+``users`` conversations for ``step_s`` seconds and, ``kill_at_s`` into them, SIGKILLs one process:
 
 - ``legacy``: the monolith's only process. Nothing in it restarts it, so this step restarts it at
   once on the same port, as a process supervisor (systemd ``Restart=always``) would; its
