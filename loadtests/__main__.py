@@ -46,7 +46,8 @@ faults.csv, cores.csv, summary.md, latency.png, throughput.png, instances.png, f
 cores.png. Progress is logged every few seconds. The throughput steps take about (steps x
 step-seconds + 30 s) per deployment, the fault step about 50 s per fault, the cores step about
 45 s per deployment and CPU count; --quick (steps 1,4,16 of 6 s, short think time; fault and
-cores steps of 10 and 6 s) about five minutes in all on a quiet machine, most of it starting the deployments."""
+cores steps of 10 and 6 s, both on the throughput steps' deployments after those steps, re-pinned
+per CPU count, instead of fresh ones) about three minutes in all on a quiet machine."""
 
 
 STARTUP_DESCRIPTION = """\

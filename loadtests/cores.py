@@ -1,8 +1,10 @@
 """The cores step: each deployment pinned to 1 CPU, then 2 (``--cpus``), under the same load.
 
 For every count the deployment starts afresh under ``taskset`` (every process and thread it starts
-inherits the CPU set), ``users`` conversations without think time (so they saturate it) are held
-for ``step_s`` seconds, and the answered
+inherits the CPU set); ``--quick`` (``fresh_per_count`` off) measures each count on the deployment
+of the throughput steps instead, moving every thread of it to that count's CPUs (start-up is most
+of a quick run's time, and a deployment reads no CPU count, so it serves the same pinned either way). ``users`` conversations
+without think time (so they saturate it) are held for ``step_s`` seconds, and the answered
 turns and conversations per second after ``settle_s`` are measured. The load generator (this
 process) is pinned to the CPUs the deployment does not have when any are left, and shares them
 otherwise (the result says which). A count above this machine's CPUs is skipped with a message,
@@ -19,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from loadtests import deployments
 from loadtests.conversation import Settings
 from loadtests.measures import turns_per_s
 from loadtests.report import cpu_cores
+from loadtests.samplers import descendants
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +45,11 @@ class CoresProfile:
     step_s: float = 30.0
     settle_s: float = 8.0
     drain_s: float = 15.0
+    fresh_per_count: bool = True  # False: one deployment per target, re-pinned for each count
 
     @classmethod
     def quick(cls) -> CoresProfile:
-        return cls(users=16, step_s=6.0, settle_s=1.5, drain_s=6.0)
+        return cls(users=16, step_s=6.0, settle_s=1.5, drain_s=6.0, fresh_per_count=False)
 
 
 def available_cpus() -> list[int]:
@@ -54,32 +58,60 @@ def available_cpus() -> list[int]:
 
 
 def run(profile: CoresProfile, database_url: str, logs: Path, settings: Settings,
-        targets: tuple[str, ...]) -> dict[str, Any]:
-    """Every target at every count of ``profile.cpus`` it can have here; rows, skips and fits."""
+        targets: tuple[str, ...], measured: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Every target at every count of ``profile.cpus`` it can have here; rows, skips and fits.
+    ``measured``: rows already taken on deployments that were running (``on_running``); their
+    targets are not started again."""
     cpus = available_cpus()
-    rows, skipped = [], []
-    for count in profile.cpus:
-        if count > len(cpus):
-            message = (f"{count} CPUs skipped: this machine lets this process use {len(cpus)} "
-                       f"({','.join(map(str, cpus))})")
-            log.warning("cores step: %s", message)
-            skipped.append({"cpus": count, "reason": message})
-            continue
-        for target in targets:
-            rows.append(_one(target, cpus[:count], cpus[count:], profile, database_url, logs, settings))
+    counts, skipped = _counts(profile, cpus)
+    for skip in skipped:
+        log.warning("cores step: %s", skip["reason"])
+    rows = list(measured or [])
+    todo = [t for t in targets if t not in {r["target"] for r in rows}]
+    if profile.fresh_per_count:
+        for count in counts:
+            for target in todo:
+                with deployments.start(target, database_url, logs, log_name=f"cores-{target}-{count}.log",
+                                       cpus=cpus[:count]) as deployment:
+                    rows.append(_measure(target, deployment, cpus[:count], cpus[count:], profile, settings))
+    elif counts:
+        for target in todo:
+            with deployments.start(target, database_url, logs, log_name=f"cores-{target}.log",
+                                   cpus=cpus[:counts[0]]) as deployment:
+                rows += on_running(target, deployment, profile, settings)
     return {"rows": rows, "skipped": skipped, "machine_cpus": len(cpus),
             "fits": {t: fit([(r["cpus"], r["conversations_per_s"]) for r in rows if r["target"] == t])
                      for t in targets}}
 
 
-def _one(target: str, mine: list[int], rest: list[int], profile: CoresProfile, database_url: str,
-         logs: Path, settings: Settings) -> dict[str, Any]:
+def on_running(target: str, deployment: deployments.Deployment, profile: CoresProfile,
+               settings: Settings) -> list[dict[str, Any]]:
+    """The rows of ``target`` measured on ``deployment``, already serving: every thread of it
+    moved to each count's CPUs in turn (``profile.fresh_per_count`` off)."""
+    cpus = available_cpus()
+    rows = []
+    for count in _counts(profile, cpus)[0]:
+        repin(deployment.proc.pid, cpus[:count])
+        rows.append(_measure(target, deployment, cpus[:count], cpus[count:], profile, settings))
+    repin(deployment.proc.pid, cpus)  # as it was found, for what runs on it next
+    return rows
+
+
+def _counts(profile: CoresProfile, cpus: list[int]) -> tuple[list[int], list[dict[str, Any]]]:
+    """The CPU counts of ``profile`` this machine has, and a skip (with its reason) for each other."""
+    counts = [c for c in profile.cpus if c <= len(cpus)]
+    skipped = [{"cpus": c, "reason": f"{c} CPUs skipped: this machine lets this process use {len(cpus)} "
+                                     f"({','.join(map(str, cpus))})"} for c in profile.cpus if c > len(cpus)]
+    return counts, skipped
+
+
+def _measure(target: str, deployment: deployments.Deployment, mine: list[int], rest: list[int],
+             profile: CoresProfile, settings: Settings) -> dict[str, Any]:
     from loadtests.load import hold  # imports Locust
 
     settings = replace(settings, think_min_s=profile.think_s, think_max_s=profile.think_s)
     log.info("cores step: %s on CPUs %s, %d conversations for %.0f s", target, mine, profile.users, profile.step_s)
-    with pinned_to(rest), deployments.start(target, database_url, logs, log_name=f"cores-{target}-{len(mine)}.log",
-                                            cpus=mine) as deployment:
+    with pinned_to(rest):
         raw = hold(deployment, profile.users, profile.step_s, settings, drain_s=profile.drain_s)
     measured = profile.step_s  # conversations finishing during the drain after it are not counted
     span = measured - profile.settle_s
@@ -92,6 +124,16 @@ def _one(target: str, mine: list[int], rest: list[int], profile: CoresProfile, d
             "failed_turn_requests": sum(1 for _, _, ok in raw["turns"] if not ok),
             "failed_conversations": sum(1 for c in raw["conversations"] if c["failures"]),
             "server_cores_used": round(sum(v for k, v in cores.items() if k != "load generator"), 3)}
+
+
+def repin(root: int, cpus: list[int]) -> None:
+    """Every thread of ``root`` and its descendants onto ``cpus``. Twice: a thread started during
+    the first pass by a thread not yet moved inherits the old set; the second pass moves it."""
+    for _ in range(2):
+        for pid in descendants(root):
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                with suppress(ProcessLookupError, FileNotFoundError):  # a thread that ended meanwhile
+                    os.sched_setaffinity(int(task.name), cpus)
 
 
 @contextmanager

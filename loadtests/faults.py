@@ -1,7 +1,8 @@
 """The fault step: a process SIGKILLed at a fixed time under load, and what that cost.
 
-Each fault starts its deployment afresh, holds ``users`` conversations for ``step_s`` seconds and,
-``kill_at_s`` into them, SIGKILLs one process:
+Each fault starts its deployment afresh (``--quick``, ``fresh_deployments`` off: runs on the
+deployment of the throughput steps, after them; the monolith's fault last, as it kills it), holds
+``users`` conversations for ``step_s`` seconds and, ``kill_at_s`` into them, SIGKILLs one process:
 
 - ``legacy``: the monolith's only process. Nothing in it restarts it, so this step restarts it at
   once on the same port, as a process supervisor (systemd ``Restart=always``) would; its
@@ -50,29 +51,47 @@ class FaultProfile:
     kill_at_s: float = 10.0  # the monolith's restart (its whole start-up) has 30 s to happen
     settle_s: float = 4.0  # the rate before the kill is measured from here
     drain_s: float = 15.0
+    fresh_deployments: bool = True  # False: each fault on its target's running deployment, in turn
 
     @classmethod
     def quick(cls) -> FaultProfile:
-        return cls(users=8, step_s=10.0, kill_at_s=4.0, settle_s=1.0, drain_s=6.0)
+        return cls(users=8, step_s=10.0, kill_at_s=4.0, settle_s=1.0, drain_s=6.0, fresh_deployments=False)
 
 
-def run(profile: FaultProfile, database_url: str, logs: Path, settings: Settings) -> list[dict[str, Any]]:
-    """Every fault of ``profile`` in turn, each on a fresh deployment; one result per fault."""
-    from loadtests.load import hold  # imports Locust
-    results = []
+def run(profile: FaultProfile, database_url: str, logs: Path, settings: Settings,
+        done: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every fault of ``profile`` in turn, each on a fresh deployment; one result per fault, in
+    the profile's order. ``done``: results already taken on running deployments (``on_running``)."""
+    results = {r["fault"]: r for r in done or []}
     for fault in profile.faults:
-        target = FAULTS[fault]
-        log.info("fault step: %s under %d conversations, SIGKILL of %s at %.0f s", target, profile.users,
-                 fault, profile.kill_at_s)
-        with deployments.start(target, database_url, logs, log_name=f"fault-{fault}.log") as deployment:
-            killer = Killer(fault, deployment, database_url, logs)
-            try:
-                raw = hold(deployment, profile.users, profile.step_s, settings, drain_s=profile.drain_s,
-                           at={profile.kill_at_s: killer})
-            finally:
-                killer.stop_restarted()
-        results.append(measure(fault, target, raw, profile) | {"killed": killer.killed})
-    return results
+        if fault not in results:
+            with deployments.start(FAULTS[fault], database_url, logs, log_name=f"fault-{fault}.log") as deployment:
+                results[fault] = one(fault, deployment, profile, database_url, logs, settings)
+    return [results[f] for f in profile.faults]
+
+
+def on_running(target: str, deployment: deployments.Deployment, profile: FaultProfile, database_url: str,
+               logs: Path, settings: Settings) -> list[dict[str, Any]]:
+    """The faults of ``profile`` that ``target`` has, one after another on ``deployment`` (serving);
+    the monolith's fault leaves it dead (its restarted copy is stopped)."""
+    return [one(f, deployment, profile, database_url, logs, settings) for f in profile.faults if FAULTS[f] == target]
+
+
+def one(fault: str, deployment: deployments.Deployment, profile: FaultProfile, database_url: str, logs: Path,
+        settings: Settings) -> dict[str, Any]:
+    """``fault`` under load on ``deployment``: its measures and what was killed."""
+    from loadtests.load import hold  # imports Locust
+
+    target = FAULTS[fault]
+    log.info("fault step: %s under %d conversations, SIGKILL of %s at %.0f s", target, profile.users,
+             fault, profile.kill_at_s)
+    killer = Killer(fault, deployment, database_url, logs)
+    try:
+        raw = hold(deployment, profile.users, profile.step_s, settings, drain_s=profile.drain_s,
+                   at={profile.kill_at_s: killer})
+    finally:
+        killer.stop_restarted()
+    return measure(fault, target, raw, profile) | {"killed": killer.killed}
 
 
 class Killer:

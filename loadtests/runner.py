@@ -51,23 +51,44 @@ def compare(out: Path, profile: Profile, *, database_url: str | None = None,
     result["session_store"] = os.environ.get("CHATBOT_SESSION_STORE", "sql (default)")
     result["load_average_before"] = os.getloadavg()
     result["runs"] = {}
+    settings = Settings(think_min_s=profile.think_min_s, think_max_s=profile.think_max_s, seed=profile.seed)
+    if fault_step is not None:
+        from loadtests import faults
+
+        fault_step = replace(fault_step, faults=tuple(f for f in fault_step.faults if faults.FAULTS[f] in targets))
+    # --quick: the cores and fault steps run on these deployments, after the throughput steps (no
+    # start-up more, most of a quick run's time); else each on fresh deployments after all of these.
+    later: dict[str, Any] = {"cores": [], "faults": []}
     for name in targets:
         with start(name, url, logs, port=(ports or {}).get(name, 0)) as deployment:
             result["runs"][name] = drive(deployment, profile)
-    settings = Settings(think_min_s=profile.think_min_s, think_max_s=profile.think_max_s, seed=profile.seed)
+            _steps_on_running(name, deployment, cores_step, fault_step, settings, url, logs, later)
     if fault_step is not None and fault_step.faults:
         from loadtests import faults
 
-        chosen = tuple(f for f in fault_step.faults if faults.FAULTS[f] in targets)
-        result["fault_step"] = {"params": asdict(fault_step) | {"faults": list(chosen)},
-                                "runs": faults.run(replace(fault_step, faults=chosen), url, logs, settings)}
+        result["fault_step"] = {"params": asdict(fault_step) | {"faults": list(fault_step.faults)},
+                                "runs": faults.run(fault_step, url, logs, settings, later["faults"])}
     if cores_step is not None and cores_step.cpus:
         from loadtests import cores
 
         result["cores_step"] = {"params": asdict(cores_step),
-                                **cores.run(cores_step, url, logs, settings, targets)}
+                                **cores.run(cores_step, url, logs, settings, targets, later["cores"])}
     result["load_average_after"] = os.getloadavg()
     return {**result, **report.write(out, result)}
+
+
+def _steps_on_running(name: str, deployment: Deployment, cores_step: Any, fault_step: Any, settings: Settings,
+                      url: str, logs: Path, later: dict[str, Any]) -> None:
+    """The cores step's rows, then the fault step's runs, of ``name`` on its running deployment,
+    for the steps that do not want fresh deployments (the monolith's fault kills it: last)."""
+    if cores_step is not None and cores_step.cpus and not cores_step.fresh_per_count:
+        from loadtests import cores
+
+        later["cores"] += cores.on_running(name, deployment, cores_step, settings)
+    if fault_step is not None and fault_step.faults and not fault_step.fresh_deployments:
+        from loadtests import faults
+
+        later["faults"] += faults.on_running(name, deployment, fault_step, url, logs, settings)
 
 
 def prepared_db(out: Path, logs: Path) -> str:

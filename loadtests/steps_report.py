@@ -31,7 +31,8 @@ def _fault_lines(step: dict[str, Any] | None) -> list[str]:
     p = step["params"]
     out = ["## Fault step", "",
            f"{p['users']} conversations for {p['step_s']:.0f} s, SIGKILL at {p['kill_at_s']:.0f} s, each fault in a "
-           "fresh run; the monolith is restarted at once on its port (as `Restart=always` would). Recovered: the "
+           + ("fresh run" if p.get("fresh_deployments", True) else "run on the throughput steps' deployment, after them")
+           + "; the monolith is restarted at once on its port (as `Restart=always` would). Recovered: the "
            "first 1 s answering 80% of the turns/s before the kill.", "",
            "| killed | what it held | turns/s before | turn requests failed | turns unanswered | conversations lost "
            "(of those in progress at the kill) | begun after it and failed | recovered after |",
@@ -60,7 +61,9 @@ def _cores_lines(step: dict[str, Any] | None) -> list[str]:
     out = ["## Cores step", "",
            f"{p['users']} conversations without think time for {p['step_s']:.0f} s (first {p['settle_s']:.0f} s not "
            "measured), each "
-           "deployment pinned with taskset; this machine offers "
+           + ("deployment pinned with taskset" if p.get("fresh_per_count", True) else
+              "count on the throughput steps' deployment, every thread of it moved to the count's CPUs")
+           + "; this machine offers "
            f"{step['machine_cpus']} CPUs.", "",
            "| target | CPUs | load generator | conversations/s | turns/s | server cores used | failed conversations |",
            "|---|---:|---|---:|---:|---:|---:|"]

@@ -6,8 +6,10 @@ rendered 2,000 lines and exited 0).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,30 @@ def _cli(tmp_path: Path, config: str, *command: str) -> subprocess.CompletedProc
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
 
 
+Call = tuple[str, tuple[str, ...]]  # (config, command)
+
+
+@pytest.fixture(scope="module")
+def ran(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[Call, subprocess.CompletedProcess]:
+    """Each distinct command line the selected tests of this module check, run once, side by side:
+    each is an interpreter's start-up (~1 s of CPU) and the suite otherwise keeps one core busy."""
+    calls: set[Call] = set()
+    for item in request.session.items:
+        if getattr(item, "module", None) is request.module and hasattr(item, "callspec"):
+            params = item.callspec.params
+            config = params.get("config") or _zero_instances(params["instances"])
+            calls.add((config, params["command"]))
+            if "instances" in params:
+                calls.add((config, ("run", "--port", "0")))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        done = {call: pool.submit(_cli, tmp_path_factory.mktemp("cli"), call[0], *call[1]) for call in sorted(calls)}
+    return {call: future.result() for call, future in done.items()}
+
+
+def _zero_instances(instances: str) -> str:
+    return '{"puma_services": {"scales": {"instances": ' + instances + '}}}'
+
+
 @pytest.mark.parametrize(("config", "needle"), [
     ('{"listener": "127.0.0.1:19311", "puma_services": {"scales": {"instance": 2}}}', "did you mean 'instances'?"),
     ('{"listener": "127.0.0.1:19311", "load_balancer": "roundrobin"}', "did you mean 'round_robin'?"),
@@ -43,9 +69,10 @@ def _cli(tmp_path: Path, config: str, *command: str) -> subprocess.CompletedProc
         "a-number", "service-a-number", "service-a-list", "services-a-list", "services-a-string"])
 @pytest.mark.parametrize("command", [("run", "--port", "0"), ("run", "--host", "127.0.0.1"), ("render",)],
                          ids=["run-port", "run-host", "render"])
-def test_config_every_form_lists_its_mistakes_without_a_traceback(tmp_path: Path, config: str, needle: str,
+def test_config_every_form_lists_its_mistakes_without_a_traceback(ran: dict[Call, subprocess.CompletedProcess],
+                                                                  config: str, needle: str,
                                                                   command: tuple[str, ...]) -> None:
-    result = _cli(tmp_path, config, *command)
+    result = ran[config, command]
     assert result.returncode == 1, result.stderr[-800:]
     assert "invalid PUMA config" in result.stderr and needle in result.stderr, result.stderr[-800:]
     assert "Traceback" not in result.stderr, result.stderr[-1500:]
@@ -55,11 +82,10 @@ def test_config_every_form_lists_its_mistakes_without_a_traceback(tmp_path: Path
 @pytest.mark.parametrize("command", [("render",), ("render", "--target", "compose"),
                                      ("render", "--target", "swarm", "--out", "swarm-out")],
                          ids=["render", "render-compose", "render-swarm"])
-def test_config_every_form_render_refuses_what_run_refuses(tmp_path: Path, instances: str,
+def test_config_every_form_render_refuses_what_run_refuses(ran: dict[Call, subprocess.CompletedProcess], instances: str,
                                                           command: tuple[str, ...]) -> None:
-    config = '{"puma_services": {"scales": {"instances": ' + instances + '}}}'
-    run = _cli(tmp_path, config, "run", "--port", "0")
-    rendered = _cli(tmp_path, config, *command)
+    config = _zero_instances(instances)
+    run, rendered = ran[config, ("run", "--port", "0")], ran[config, command]
     assert run.returncode == rendered.returncode == 1, rendered.stdout[-300:]
     for result in (run, rendered):
         assert "puma_services.scales.instances" in result.stderr and "does not scale from zero" in result.stderr

@@ -734,9 +734,11 @@ def test_web_chat_legacy_down_with_nothing_typed_gives_nothing_back(new_page: An
     """The greeting fails (nothing was typed): the note names the port to start the server on, and
     says nothing about a message in the box or a message not sent."""
     page = new_page()
+    page.clock.install()  # the page's 30 s budget is jumped over, not waited out
     page.context.route("**/legacy", lambda route: route.fulfill(status=503, content_type="application/json",
                                                                 body=LEGACY_DOWN))
     page.goto(f"{mesh.url}/?backend=legacy")
+    skip_the_down_budget(page)
     page.wait_for_selector(".note.error", timeout=60_000)
     note = page.inner_text(".note.error")
     assert f"--port {LEGACY_DOWN_PORT}" in note and "box" not in note and "Not sent" not in note, note
