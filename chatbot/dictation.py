@@ -34,8 +34,23 @@ _ALWAYS = frozenset(("full stop", "full-stop", "fullstop", "question mark", "exc
                      "exclamation point", "new line", "newline", "new paragraph"))
 
 
+# Hesitation sounds dictation writes down ("something like uh an action movie", "umm, a comedy"):
+# no word of a wish, a title or an answer, so none is read ("uh an action movie" was a film's title).
+# "hmm" is not one of them: it says the user is thinking ("hmm let me think").
+_FILLER = re.compile(r"(?<![\w'-])(?:u+h+m*|u+m+|e+r+m+|e+h+m+|e+r+)(?![\w'-])[,.]*\s*", re.I)
+
+
+def without_fillers(text: str) -> str:
+    """``text`` without hesitation sounds ("uh", "umm", "erm"); unchanged when nothing else is said.
+    ``without_fillers("something like uh an action movie")`` is ``'something like an action movie'``."""
+    kept = _FILLER.sub("", text).strip()
+    return " ".join(kept.split()) if kept else text
+
+
 def spoken_marks(text: str) -> str:
-    """``text`` with each punctuation mark said in words written as the mark (see the module)."""
+    """``text`` without hesitation sounds, each punctuation mark said in words written as the mark
+    (see the module)."""
+    text = without_fillers(text)
     if not _MARK.search(text):
         return text
     written = _MARK.sub(lambda m: _written(m, text), text)

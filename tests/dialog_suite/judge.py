@@ -211,7 +211,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # polite refusal read by the question asked; everyday leaving and dropping words;
          # lighter/darker moving the genre; a comparison before any film
          "question_typos", "comparisons_asked", "polite_refusals", "leaving_slang",
-         "tone_direction", "compared_before_film")
+         "tone_direction", "compared_before_film", "spoken_fillers")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
