@@ -36,6 +36,7 @@ LOG_QUIET_S = 0.2  # after a log record wipes the progress line, it is not drawn
 AGE_SHOWN_S = 2.0  # a phase held this long shows its age
 LONG_PHASE_CHARS = 100  # a phase longer than this is printed whole once, then shortened (SaidOnce)
 MIN_PHASE_CHARS = 24  # a fitted line shortens its first phase to no less, to name the other services
+REASON_CHARS = 30  # ...but keeps this much of a reason (its first clause, if shorter) before naming or counting them
 
 
 def phase(pool: ServicePool) -> str | None:
@@ -167,13 +168,27 @@ def _items(waiting: dict[str, str]) -> list[tuple[str, list[str]]]:
     return [(f"{', '.join(names)}: {in_words(now)}", names) for now, names in groups.items()]
 
 
+# In a line too short for the whole first phase, the words around a reason go first: what is
+# left says why ("legacy: the legacy server on 127.0.0.1:13172 is starting…"), not "running, but not…".
+_AROUND_REASON = re.compile(r"(?<=: )running, but not ready yet: ")
+
+
+def compact(text: str) -> str:
+    """`text` (an item of the line) without the words that only frame its reason:
+    ``compact("legacy: running, but not ready yet: the server is loading")`` is
+    ``'legacy: the server is loading'``."""
+    return _AROUND_REASON.sub("", text, count=1)
+
+
 def describe(waiting: dict[str, str], elapsed_s: float, *, ready: tuple[int, int] | None = None,
              width: int | None = None) -> str:
     """The line shown for `waiting` (from `waiting_for`) after `elapsed_s` seconds.
 
     `ready` is (services ready, services); `width` fits the line to a terminal's columns by leaving
     out the least useful phases (naming those services, "; also starting: web, ui", or when their
-    names do not fit either, "; 12 more starting") and shortening the first with "…". Example::
+    names do not fit either, "; 12 more starting") and shortening the first with "…"; when even
+    that leaves its reason under `REASON_CHARS`, the reason keeps the room (the head's "N of M
+    ready" still counts the services). Example::
 
         describe({"db": "loading the catalogue", "web": "importing"}, 4.2, ready=(6, 8))
         # 'starting (4.2 s, 6 of 8 ready): db: loading the catalogue; web: loading code'
@@ -213,16 +228,38 @@ def _fit(head: str, items: list[tuple[str, list[str]]], width: int) -> str:
         if number > 0:
             tail = _named(left) if len(line) + len(_named(left)) <= width else _counted(left)
             return line + tail
-        # The most useful phase, shortened so the others' names fit (or, failing that, their count).
-        more = _named(rest) if width - len(line) - 1 - len(_named(rest)) >= MIN_PHASE_CHARS else _counted(rest)
-        if len(joined) + len(more) <= width:
-            line = joined + more
-            return line
-        room = width - len(line) - 1 - len(more)
-        if room < 8:  # a very narrow terminal: only how many
-            return f"{line} {len(left)} starting"[:width]
-        return f"{line} {cut_at_word(text, room)}{more}"
+        return _first_phase(line, text, rest, width)
     return line
+
+
+def _first_phase(head: str, text: str, rest: list[str], width: int) -> str:
+    """The most useful phase does not fit with the others' names. One that says why (a warm-up's
+    words, a readiness reason) keeps its first clause, up to `REASON_CHARS`, before the other
+    services are named, or else counted, or else left to the head's "N of M ready"; the words that
+    only frame a reason go first. A count or a routine phase is shortened to `MIN_PHASE_CHARS`."""
+    room = width - len(head) - 1
+    short = compact(text)
+    name, _, reason = short.partition(": ")
+    wanted = min(len(_CLAUSE.split(reason, maxsplit=1)[0]), REASON_CHARS)
+    for tail in (_named(rest), _counted(rest), ""):
+        for shown in (text, short):
+            if len(shown) + len(tail) <= room:
+                return f"{head} {shown}{tail}"
+        space = room - len(tail)
+        if space < 8:
+            continue
+        cut = cut_at_word(short, space)
+        if _ROUTINE_WORDS.fullmatch(reason):  # no reason to keep: names first, as long as the phase keeps a few words
+            enough = space >= MIN_PHASE_CHARS or tail != _named(rest)
+        else:
+            enough = len(cut) - len(name) - 3 >= wanted  # the reason's words shown, "…" apart
+        if enough or not tail:
+            return f"{head} {cut}{tail}"
+    return f"{head} {len(rest) + 1} starting"[:width]  # a very narrow terminal: only how many
+
+
+_ROUTINE_WORDS = re.compile(r"(\d+ of \d+ instances ready|loading code|warming up|starting|failed)(, \d+ s)?")
+_CLAUSE = re.compile(r"[:;,(]\s")  # where a reason's first clause ends ("the db is unreachable: ...")
 
 
 def cut_at_word(text: str, room: int) -> str:
@@ -234,8 +271,12 @@ def cut_at_word(text: str, room: int) -> str:
     cut = text[: room - 1]
     space = cut.rfind(" ")
     if space >= (room - 1) // 2:
-        cut = cut[:space]
+        cut = _DANGLING.sub("", cut[:space]) or cut[:space]  # "the legacy socket server is…" says no more
     return cut.rstrip(" ,;:(") + "…"
+
+
+# Words that end a cut reason without saying anything ("…server is…", "…waiting for the…").
+_DANGLING = re.compile(r"(?:\s+(?:a|an|the|is|are|was|of|to|for|and|or|on|in|at|by|with|its|it))+$", re.IGNORECASE)
 
 
 class StartupProgress:
