@@ -9,7 +9,9 @@ many of its instances are ready:
 `StartupProgress` prints it while `Deployment.start()` runs: on a terminal one line rewritten in
 place twice a second, fitted to the terminal's width (the most useful phases first: what a
 warm-up said it does, then instance counts, then services importing or warming up, grouped; the
-names of the services left out, when they fit, else how many);
+names of the services left out, when they fit, else how many; a phase that must be cut keeps its
+reason's words before those names, without "running, but not ready yet", behind a shorter head:
+`starting 18.5 s, 2/8 ready: legacy: the legacy socket server is unreachable…`);
 otherwise (a log, a pipe) the whole line, a new one only when the phases change.
 """
 
@@ -200,7 +202,9 @@ def describe(waiting: dict[str, str], elapsed_s: float, *, ready: tuple[int, int
     items = _items(waiting)
     if width is None:
         return head + " " + "; ".join(text for text, _ in items)
-    return _fit(head, items, max(20, width))
+    # A line that must cut its reason says the same in fewer columns ("starting 8.5 s, 2/8 ready:"), for the reason.
+    short = f"starting {elapsed_s:.1f} s" + (f", {ready[0]}/{ready[1]} ready" if ready else "") + ":"
+    return _fit((head, short), items, max(20, width))
 
 
 def _named(names: list[str]) -> str:
@@ -215,9 +219,9 @@ def _names_of(items: list[tuple[str, list[str]]]) -> list[str]:
     return [name for _, names in items for name in names]
 
 
-def _fit(head: str, items: list[tuple[str, list[str]]], width: int) -> str:
+def _fit(heads: tuple[str, str], items: list[tuple[str, list[str]]], width: int) -> str:
     """As many phases as fit; the services left out named (a few fit), else counted."""
-    line = head
+    line = heads[0]
     for number, (text, _names) in enumerate(items):
         rest = _names_of(items[number + 1:])
         joined = f"{line}{' ' if number == 0 else '; '}{text}"
@@ -228,24 +232,24 @@ def _fit(head: str, items: list[tuple[str, list[str]]], width: int) -> str:
         if number > 0:
             tail = _named(left) if len(line) + len(_named(left)) <= width else _counted(left)
             return line + tail
-        return _first_phase(line, text, rest, width)
+        return _first_phase(heads, text, rest, width)
     return line
 
 
-def _first_phase(head: str, text: str, rest: list[str], width: int) -> str:
+def _first_phase(heads: tuple[str, str], text: str, rest: list[str], width: int) -> str:
     """The most useful phase does not fit with the others' names. One that says why (a warm-up's
     words, a readiness reason) keeps its first clause, up to `REASON_CHARS`, before the other
     services are named, or else counted, or else left to the head's "N of M ready"; the words that
-    only frame a reason go first. A count or a routine phase is shortened to `MIN_PHASE_CHARS`."""
-    room = width - len(head) - 1
+    only frame a reason go first, and a cut phase gets the shorter head (`heads`: whole, short)."""
+    whole_room, cut_room = (width - len(head) - 1 for head in heads)
     short = compact(text)
     name, _, reason = short.partition(": ")
     wanted = min(len(_CLAUSE.split(reason, maxsplit=1)[0]), REASON_CHARS)
     for tail in (_named(rest), _counted(rest), ""):
         for shown in (text, short):
-            if len(shown) + len(tail) <= room:
-                return f"{head} {shown}{tail}"
-        space = room - len(tail)
+            if len(shown) + len(tail) <= whole_room:
+                return f"{heads[0]} {shown}{tail}"
+        space = cut_room - len(tail)
         if space < 8:
             continue
         cut = cut_at_word(short, space)
@@ -254,8 +258,8 @@ def _first_phase(head: str, text: str, rest: list[str], width: int) -> str:
         else:
             enough = len(cut) - len(name) - 3 >= wanted  # the reason's words shown, "…" apart
         if enough or not tail:
-            return f"{head} {cut}{tail}"
-    return f"{head} {len(rest) + 1} starting"[:width]  # a very narrow terminal: only how many
+            return f"{heads[1]} {cut}{tail}"
+    return f"{heads[1]} {len(rest) + 1} starting"[:width]  # a very narrow terminal: only how many
 
 
 _ROUTINE_WORDS = re.compile(r"(\d+ of \d+ instances ready|loading code|warming up|starting|failed)(, \d+ s)?")
