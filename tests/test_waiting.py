@@ -242,3 +242,29 @@ def test_waiting_line_keeps_the_framing_words_when_the_whole_phase_fits(width: i
     """Only a phase too long for the line loses "running, but not ready yet": a short one reads whole."""
     line = describe({"legacy": "waiting for its readiness check: no catalogue yet"}, 1.0, ready=(7, 8), width=width)
     assert line == "starting (1.0 s, 7 of 8 ready): legacy: running, but not ready yet: no catalogue yet", line
+
+
+def test_waiting_progress_in_an_80_column_terminal_says_why_legacy_is_not_ready(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The line `puma run` draws on an 80-column terminal (its width read as the CLI reads it)
+    during a first start: the legacy service's reason, not "legacy: running, but not…"."""
+    from puma.waiting import StartupProgress
+    from tests.helpers import wait_for
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    reason = ("the legacy socket server is unreachable: the legacy server on 127.0.0.1:13172 is starting "
+              "(pid 4242, loading since 05:21:36): it accepts connections once its catalogue is loaded")
+    legacy = _pool(None, 1)
+    legacy.ready = lambda: [SimpleNamespace(not_ready=reason)]
+    pools = {"legacy": legacy, "agent": _pool("waiting for the db service", 0), "web": _pool("importing", 0),
+             "db": _pool("waiting for the shared database: legacy_socket_server (pid 4242) is preparing it", 0)}
+    out = Tty()
+    with StartupProgress(SimpleNamespace(envoy=SimpleNamespace(port=1), pools=pools), out=out):  # type: ignore[arg-type]
+        wait_for(lambda: "\r" in out.getvalue(), timeout_s=5, message="the progress line")
+        drawn = out.getvalue().split("\r")[-1].rstrip()
+    assert len(drawn) < 80, drawn
+    assert "legacy: the legacy socket server is unreachable" in drawn, drawn
