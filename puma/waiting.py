@@ -9,7 +9,9 @@ many of its instances are ready:
 `StartupProgress` prints it while `Deployment.start()` runs: on a terminal one line rewritten in
 place twice a second, fitted to the terminal's width (the most useful phases first: what a
 warm-up said it does, then instance counts, then services importing or warming up, grouped; the
-names of the services left out, when they fit, else how many);
+names of the services left out, when they fit, else how many; a phase that must be cut keeps its
+reason's words before those names, without "running, but not ready yet", behind a shorter head:
+`starting 18.5 s, 2/8 ready: legacy: the legacy socket server is unreachable…`);
 otherwise (a log, a pipe) the whole line, a new one only when the phases change.
 """
 
@@ -36,6 +38,7 @@ LOG_QUIET_S = 0.2  # after a log record wipes the progress line, it is not drawn
 AGE_SHOWN_S = 2.0  # a phase held this long shows its age
 LONG_PHASE_CHARS = 100  # a phase longer than this is printed whole once, then shortened (SaidOnce)
 MIN_PHASE_CHARS = 24  # a fitted line shortens its first phase to no less, to name the other services
+REASON_CHARS = 30  # ...but keeps this much of a reason (its first clause, if shorter) before naming or counting them
 
 
 def phase(pool: ServicePool) -> str | None:
@@ -167,13 +170,27 @@ def _items(waiting: dict[str, str]) -> list[tuple[str, list[str]]]:
     return [(f"{', '.join(names)}: {in_words(now)}", names) for now, names in groups.items()]
 
 
+# In a line too short for the whole first phase, the words around a reason go first: what is
+# left says why ("legacy: the legacy server on 127.0.0.1:13172 is starting…"), not "running, but not…".
+_AROUND_REASON = re.compile(r"(?<=: )running, but not ready yet: ")
+
+
+def compact(text: str) -> str:
+    """`text` (an item of the line) without the words that only frame its reason:
+    ``compact("legacy: running, but not ready yet: the server is loading")`` is
+    ``'legacy: the server is loading'``."""
+    return _AROUND_REASON.sub("", text, count=1)
+
+
 def describe(waiting: dict[str, str], elapsed_s: float, *, ready: tuple[int, int] | None = None,
              width: int | None = None) -> str:
     """The line shown for `waiting` (from `waiting_for`) after `elapsed_s` seconds.
 
     `ready` is (services ready, services); `width` fits the line to a terminal's columns by leaving
     out the least useful phases (naming those services, "; also starting: web, ui", or when their
-    names do not fit either, "; 12 more starting") and shortening the first with "…". Example::
+    names do not fit either, "; 12 more starting") and shortening the first with "…"; when even
+    that leaves its reason under `REASON_CHARS`, the reason keeps the room (the head's "N of M
+    ready" still counts the services). Example::
 
         describe({"db": "loading the catalogue", "web": "importing"}, 4.2, ready=(6, 8))
         # 'starting (4.2 s, 6 of 8 ready): db: loading the catalogue; web: loading code'
@@ -185,7 +202,9 @@ def describe(waiting: dict[str, str], elapsed_s: float, *, ready: tuple[int, int
     items = _items(waiting)
     if width is None:
         return head + " " + "; ".join(text for text, _ in items)
-    return _fit(head, items, max(20, width))
+    # A line that must cut its reason says the same in fewer columns ("starting 8.5 s, 2/8 ready:"), for the reason.
+    short = f"starting {elapsed_s:.1f} s" + (f", {ready[0]}/{ready[1]} ready" if ready else "") + ":"
+    return _fit((head, short), items, max(20, width))
 
 
 def _named(names: list[str]) -> str:
@@ -200,9 +219,9 @@ def _names_of(items: list[tuple[str, list[str]]]) -> list[str]:
     return [name for _, names in items for name in names]
 
 
-def _fit(head: str, items: list[tuple[str, list[str]]], width: int) -> str:
+def _fit(heads: tuple[str, str], items: list[tuple[str, list[str]]], width: int) -> str:
     """As many phases as fit; the services left out named (a few fit), else counted."""
-    line = head
+    line = heads[0]
     for number, (text, _names) in enumerate(items):
         rest = _names_of(items[number + 1:])
         joined = f"{line}{' ' if number == 0 else '; '}{text}"
@@ -213,16 +232,38 @@ def _fit(head: str, items: list[tuple[str, list[str]]], width: int) -> str:
         if number > 0:
             tail = _named(left) if len(line) + len(_named(left)) <= width else _counted(left)
             return line + tail
-        # The most useful phase, shortened so the others' names fit (or, failing that, their count).
-        more = _named(rest) if width - len(line) - 1 - len(_named(rest)) >= MIN_PHASE_CHARS else _counted(rest)
-        if len(joined) + len(more) <= width:
-            line = joined + more
-            return line
-        room = width - len(line) - 1 - len(more)
-        if room < 8:  # a very narrow terminal: only how many
-            return f"{line} {len(left)} starting"[:width]
-        return f"{line} {cut_at_word(text, room)}{more}"
+        return _first_phase(heads, text, rest, width)
     return line
+
+
+def _first_phase(heads: tuple[str, str], text: str, rest: list[str], width: int) -> str:
+    """The most useful phase does not fit with the others' names. One that says why (a warm-up's
+    words, a readiness reason) keeps its first clause, up to `REASON_CHARS`, before the other
+    services are named, or else counted, or else left to the head's "N of M ready"; the words that
+    only frame a reason go first, and a cut phase gets the shorter head (`heads`: whole, short)."""
+    whole_room, cut_room = (width - len(head) - 1 for head in heads)
+    short = compact(text)
+    name, _, reason = short.partition(": ")
+    wanted = min(len(_CLAUSE.split(reason, maxsplit=1)[0]), REASON_CHARS)
+    for tail in (_named(rest), _counted(rest), ""):
+        for shown in (text, short):
+            if len(shown) + len(tail) <= whole_room:
+                return f"{heads[0]} {shown}{tail}"
+        space = cut_room - len(tail)
+        if space < 8:
+            continue
+        cut = cut_at_word(short, space)
+        if _ROUTINE_WORDS.fullmatch(reason):  # no reason to keep: names first, as long as the phase keeps a few words
+            enough = space >= MIN_PHASE_CHARS or tail != _named(rest)
+        else:
+            enough = len(cut) - len(name) - 3 >= wanted  # the reason's words shown, "…" apart
+        if enough or not tail:
+            return f"{heads[1]} {cut}{tail}"
+    return f"{heads[1]} {len(rest) + 1} starting"[:width]  # a very narrow terminal: only how many
+
+
+_ROUTINE_WORDS = re.compile(r"(\d+ of \d+ instances ready|loading code|warming up|starting|failed)(, \d+ s)?")
+_CLAUSE = re.compile(r"[:;,(]\s")  # where a reason's first clause ends ("the db is unreachable: ...")
 
 
 def cut_at_word(text: str, room: int) -> str:
@@ -234,8 +275,12 @@ def cut_at_word(text: str, room: int) -> str:
     cut = text[: room - 1]
     space = cut.rfind(" ")
     if space >= (room - 1) // 2:
-        cut = cut[:space]
+        cut = _DANGLING.sub("", cut[:space]) or cut[:space]  # "the legacy socket server is…" says no more
     return cut.rstrip(" ,;:(") + "…"
+
+
+# Words that end a cut reason without saying anything ("…server is…", "…waiting for the…").
+_DANGLING = re.compile(r"(?:\s+(?:a|an|the|is|are|was|of|to|for|and|or|on|in|at|by|with|its|it))+$", re.IGNORECASE)
 
 
 class StartupProgress:

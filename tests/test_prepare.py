@@ -200,7 +200,30 @@ def test_prepare_waiting_for_another_process_says_what_it_does_and_how_far(
         first.join(10)
         second.join(10)
     waiting = [line for line in said if line.startswith("waiting for")]
-    assert waiting and "preparing the database: writing films and ratings: 40%" in waiting[-1], said
-    assert re.match(rf"waiting for \w+ \(pid {os.getpid()}\) preparing", waiting[-1]), waiting[-1]  # who holds it
+    assert waiting and "uses it): writing films and ratings: 40%" in waiting[-1], said
+    # why it waits (a database shared with another program), then who holds it
+    assert re.match(rf"waiting for the shared database: \w+ \(pid {os.getpid()}\) is preparing it", waiting[-1]), \
+        waiting[-1]
     assert len(waiting) == len(set(waiting)), f"a line repeated each second: {said}"
     assert not list(tmp_path.glob(".shared.sqlite3.preparing*")), "the status file outlives the preparation"
+
+
+@pytest.mark.parametrize("holder", ["legacy_socket_server", "puma", "chatbot"])
+@pytest.mark.parametrize("width", [72, 80, 100])
+def test_prepare_waiting_line_says_the_database_is_shared_even_on_a_narrow_terminal(
+        tmp_path: Path, holder: str, width: int) -> None:
+    """PUMA's db "waiting for legacy_socket_server (pid N) preparing the database" left a newcomer
+    asking why PUMA waits for the monolith: the line says first that they share the database, which
+    is prepared once, and that reason survives the start-up line's cut in 60-100 columns."""
+    from chatbot.db import prepare
+    from puma.waiting import describe
+
+    db = tmp_path / "chatbot.sqlite3"
+    prepare._status_file(db).write_text(f"4242 {holder}: writing films and ratings: 40% (4 of 10 rows)")
+    said: list[str] = []
+    prepare._waiting(said.append, db, [])
+    assert said[0].startswith(f"waiting for the shared database: {holder} (pid 4242) is preparing it"), said
+    assert "once" in said[0] and said[0].endswith("writing films and ratings: 40% (4 of 10 rows)"), said
+    line = describe({"db": said[0], "agent": "waiting for the db service", "web": "importing"}, 9.0,
+                    ready=(5, 8), width=width)
+    assert len(line) <= width and "db: waiting for the shared database" in line, line

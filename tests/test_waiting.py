@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from puma.waiting import describe, in_words
+from puma.waiting import compact, describe, in_words
 
 # As a first chatbot start shows it: long warm-up messages, counts and routine phases mixed.
 FIRST_START = {
@@ -23,13 +23,16 @@ OTHER = {"api": "importing", "model": "loading weights 3/7 (about 40 s)", "cache
 def test_waiting_line_fits_the_terminal(waiting: dict[str, str], width: int) -> None:
     line = describe(waiting, 12.34, ready=(2, 8), width=width)
     assert len(line) <= width, line
-    assert line.startswith("starting (12.3 s, 2 of 8 ready):")
+    # in fewer columns when it must cut a phase, to leave the phase more
+    assert line.startswith(("starting (12.3 s, 2 of 8 ready):", "starting 12.3 s, 2/8 ready:")), line
 
 
 def test_waiting_line_leads_with_what_a_warm_up_does_and_counts_what_it_leaves_out() -> None:
     line = describe(FIRST_START, 30.0, ready=(2, 8), width=80)
     assert line.split(": ", 1)[1].startswith("db: loading films")  # not "agent waiting for the db service"
-    assert line.endswith("; 5 more starting")  # every service not shown is counted
+    assert "db: loading films and MovieLens ratings (first…" in line  # in 80 columns its words before the count
+    wide = describe(FIRST_START, 30.0, ready=(2, 8), width=110)
+    assert wide.endswith("; 5 more starting")  # every service not shown is counted, when it fits
     wide = describe(OTHER, 3.0, width=200)
     assert wide.index("model: loading") < wide.index("cache: 1 of 3 instances ready") < wide.index("api: loading code")
 
@@ -49,7 +52,7 @@ def test_waiting_line_in_a_log_is_whole() -> None:
     (FIRST_START, 132),
     (OTHER, 120),
     ({"survey": "0/1 instances", "legacy": "0/1 instances", "agent": "importing, 3 s", "db": "importing, 3 s"}, 90),
-    ({"a": "building the index of every film ever made, 12 s", "b": "1/2 instances", "c": "importing"}, 80),
+    ({"a": "building the index of every film ever made, 12 s", "b": "1/2 instances", "c": "importing"}, 90),
 ])
 def test_waiting_line_says_its_phases_in_words_and_names_every_service_when_few(
         waiting: dict[str, str], width: int) -> None:
@@ -168,8 +171,8 @@ def test_waiting_line_shortens_a_long_reason_at_a_word_boundary(width: int, reas
     """A reason cut mid-word ("the legacy so…") says nothing: the shortened one ends on a whole word."""
     line = describe({"legacy": reason, "agent": "importing", "db": "importing"}, 11.5, ready=(4, 8), width=width)
     assert len(line) <= width, line
-    whole = f"legacy: {reason}"
-    shown = line.split("ready): ", 1)[1].split("…", 1)[0]
+    whole = compact(f"legacy: {reason}")  # a cut line drops "running, but not ready yet: " first
+    shown = re.split(r"ready\)?: ", line, maxsplit=1)[1].split("…", 1)[0]
     assert "…" in line and whole.startswith(shown), line
     assert whole[len(shown)] in " ,:;(", (shown, line)  # what follows the cut starts a new word
 
@@ -196,3 +199,72 @@ def test_waiting_progress_line_never_glues_itself_to_a_log_record_written_meanwh
     out.write("18:35:06 puma.instances INFO service policy: instance 1 up\n")  # the record, written after the filter
     last = out.getvalue().rsplit("\r", 1)[-1]
     assert last.strip() == "18:35:06 puma.instances INFO service policy: instance 1 up", repr(last)
+
+
+# --- a narrow terminal: the first waiting service's reason keeps the room ---------------------
+
+# Reasons an instance gives while its readiness check fails (as `puma.health` records them).
+NOT_READY_REASONS = [
+    "the legacy socket server is unreachable: the legacy server on 127.0.0.1:13172 is starting (pid 4242, "
+    "loading since 05:21:36): it accepts connections once its catalogue is loaded (30-60 s)",
+    "the database is unreachable: could not connect to server: Connection refused (is PostgreSQL running "
+    "on 127.0.0.1:5432?)",
+    "the redis cache is unreachable: [Errno 111] Connection refused, 7 s",
+    "model weights still downloading: 1.2 of 4.0 GB fetched from the mirror",
+]
+
+
+@pytest.mark.parametrize("width", [60, 66, 72, 80, 90, 100])
+@pytest.mark.parametrize("reason", NOT_READY_REASONS)
+def test_waiting_line_on_a_narrow_terminal_says_why_before_listing_the_others(width: int, reason: str) -> None:
+    """80 columns showed "legacy: running, but not…; 5 more starting": the framing words and the
+    list of other services took the room, and not one word of why. The reason's own words come
+    first; the other services are named or counted only when the reason keeps 30 characters."""
+    waiting = {"legacy": f"waiting for its readiness check: {reason}", "agent": "importing", "web": "importing",
+               "policy": "0/2 instances", "survey": "warming up", "listener": "importing"}
+    line = describe(waiting, 8.5, ready=(2, 8), width=width)
+    assert len(line) <= width, line
+    assert line.startswith(("starting (8.5 s, 2 of 8 ready): legacy: ", "starting 8.5 s, 2/8 ready: legacy: ")), line
+    shown = line.split("legacy: ", 1)[1].split("…", 1)[0].split("; ", 1)[0]
+    assert reason.startswith(shown), (shown, line)  # the reason's own words, not a frame
+    if "more starting" in line or "also starting" in line:  # a tail only once the reason's first clause shows
+        assert len(shown) >= 30 or reason[len(shown):][:1] in (":", ";", ",", " ("[0]) and \
+            re.match(r"[:;,(]\s", reason[len(shown):] + " ") or shown == reason, line
+    else:  # as much of it as the width leaves: at most a long word and a "the" or "is" short of the room
+        room = width - len("starting 8.5 s, 2/8 ready: legacy: ")
+        assert len(shown) >= min(len(reason), room - 18), line
+    if width >= 80:  # an 80-column terminal shows why: the reason's first clause, whole
+        assert re.split(r"[:;,(]\s", reason, maxsplit=1)[0] in line, line
+
+
+@pytest.mark.parametrize("width", [85, 100, 120])
+def test_waiting_line_keeps_the_framing_words_when_the_whole_phase_fits(width: int) -> None:
+    """Only a phase too long for the line loses "running, but not ready yet": a short one reads whole."""
+    line = describe({"legacy": "waiting for its readiness check: no catalogue yet"}, 1.0, ready=(7, 8), width=width)
+    assert line == "starting (1.0 s, 7 of 8 ready): legacy: running, but not ready yet: no catalogue yet", line
+
+
+def test_waiting_progress_in_an_80_column_terminal_says_why_legacy_is_not_ready(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The line `puma run` draws on an 80-column terminal (its width read as the CLI reads it)
+    during a first start: the legacy service's reason, not "legacy: running, but not…"."""
+    from puma.waiting import StartupProgress
+    from tests.helpers import wait_for
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    reason = ("the legacy socket server is unreachable: the legacy server on 127.0.0.1:13172 is starting "
+              "(pid 4242, loading since 05:21:36): it accepts connections once its catalogue is loaded")
+    legacy = _pool(None, 1)
+    legacy.ready = lambda: [SimpleNamespace(not_ready=reason)]
+    pools = {"legacy": legacy, "agent": _pool("waiting for the db service", 0), "web": _pool("importing", 0),
+             "db": _pool("waiting for the shared database: legacy_socket_server (pid 4242) is preparing it", 0)}
+    out = Tty()
+    with StartupProgress(SimpleNamespace(envoy=SimpleNamespace(port=1), pools=pools), out=out):  # type: ignore[arg-type]
+        wait_for(lambda: "\r" in out.getvalue(), timeout_s=5, message="the progress line")
+        drawn = out.getvalue().split("\r")[-1].rstrip()
+    assert len(drawn) < 80, drawn
+    assert "legacy: the legacy socket server is unreachable" in drawn, drawn

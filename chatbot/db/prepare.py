@@ -164,7 +164,10 @@ def _waiting(say: Callable[[str], None], db: Path, said: list[str]) -> None:
         pid, rest = "", ""
     program, _, doing = rest.partition(": ")
     holder = f"{program or 'another process'} (pid {pid})" if pid.isdigit() else "another process"
-    line = f"waiting for {holder} preparing the database" + (f": {doing}" if doing else "")
+    # Why a program waits for another (PUMA's db for the legacy server, say) is the database they
+    # share, prepared once under a lock: said first, as a cut line on a narrow terminal keeps it.
+    line = (f"waiting for the shared database: {holder} is preparing it (once, for every program that uses it)"
+            + (f": {doing}" if doing else ""))
     if said[-1:] != [line]:
         said.append(line)
         say(line)
