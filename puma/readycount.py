@@ -74,9 +74,21 @@ def shortfall(pool: Any, wanted: int, routed: set[str] | None, told: set[str] | 
              if (why := _why_not(pool, i, routed, told, now)) is not None]
     unstarted = wanted - sum(1 for i in own if not i.remote)
     if unstarted > 0:
-        lines.append(f"{unstarted} instance{'s' if unstarted > 1 else ''} not started yet (a replacement waiting "
-                     "for its zygote, or backing off after restarts)")
+        lines.append(f"{unstarted} instance{'s' if unstarted > 1 else ''} not started yet ({_unstarted_why(pool, now)})")
     return lines
+
+
+def _unstarted_why(pool: Any, now: float) -> str:
+    """Why instances are not started: on a first start (or a zygote's restart) its zygote is still
+    importing and warming up, which no reader should take for a crash; else a replacement waits."""
+    warming = not getattr(pool, "zygote_ready", lambda: True)()
+    since = getattr(pool, "zygote_started_at", None)
+    if warming and not getattr(pool, "restarting", False) and since:
+        return (f"its zygote is still importing and warming up, {now - since:.0f} s so far; they fork from it "
+                "once it is ready")
+    if warming and since:
+        return f"its zygote is starting again after it exited, {now - since:.0f} s so far"
+    return "a replacement waiting for its zygote, or backing off after restarts"
 
 
 def _why_not(pool: Any, instance: Any, routed: set[str] | None, told: set[str] | None, now: float) -> str | None:

@@ -114,3 +114,23 @@ def test_status_events_show_when_they_happened() -> None:
     shown = format_status({"url": "u", "services": {}, "events": [
         {"time": at, "service": "agent", "message": "instance 2 died (code -9); replacing it", "kind": "died"}]})
     assert "15:12:41 agent: instance 2 died" in shown, shown
+
+
+@pytest.mark.parametrize(("zygote", "said", "unsaid"), [
+    # a first start: its zygote imports and warms up (84 s for the chatbot's agent): no crash is implied
+    (dict(zygote_ready=False, restarting=False, started_s_ago=84.0),
+     r"3 instances not started yet \(its zygote is still importing and warming up, 8[45] s so far", "restarts"),
+    (dict(zygote_ready=False, restarting=True, started_s_ago=3.0),
+     r"its zygote is starting again after it exited, [34] s so far", "importing"),
+    (dict(zygote_ready=True, restarting=False, started_s_ago=300.0),
+     r"a replacement waiting for its zygote, or backing off after restarts", "importing"),
+])
+def test_status_instances_not_started_say_whether_the_zygote_is_still_warming_up(
+        tmp_path: Path, zygote: dict[str, Any], said: str, unsaid: str) -> None:
+    pool = _Pool(owed=3)
+    pool.zygote_ready = lambda: zygote["zygote_ready"]  # type: ignore[attr-defined]
+    pool.restarting = zygote["restarting"]  # type: ignore[attr-defined]
+    pool.zygote_started_at = time.monotonic() - zygote["started_s_ago"]  # type: ignore[attr-defined]
+    status = _service_status(_deployment(pool, tmp_path), "agent", pool, _envoy(pool, set()))
+    reasons = " ".join(status["short"])
+    assert __import__("re").search(said, reasons) and unsaid not in reasons, reasons
