@@ -298,7 +298,12 @@ _APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill ta
               "i could watch that", "could go for that", "check it out", "that is fine",
               "looks decent", "looks alright", "seems fine", "seems good", "seems ok",
               "seems decent", "seems alright", "seems fun", "sounds cool", "looks cool",
-              "sounds awesome", "sounds perfect", "that one works", "this one works")
+              "sounds awesome", "sounds perfect", "that one works", "this one works",
+              # taking it in a learner's or a quiz show's words: "I take this", "final answer"
+              "i take it", "i take this", "i take that", "ill take this", "ill take that",
+              "i will take this", "i will take that", "final answer", "i choose this",
+              "i choose it", "i pick this", "i pick it", "ill pick this", "ill go with it",
+              "ill go with this", "i will go with it", "i will go with this")
 _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my style",
                  "not my jam", "not my kind", "not my type", "not a fan", "hard pass",
                  "not feeling it", "not interested", "boring", "sucks", "suck", "dumb",
@@ -341,7 +346,8 @@ def split_question(text: str) -> tuple[str, str] | None:
     after. None when the message is all question or all answer. Example:
     ``split_question("nope havent. is it ok for a 12 year old?")`` -> ``('nope havent.', 'is
     it ok for a 12 year old?')``."""
-    clauses = [c.strip() for c in _CLAUSES.findall(_DASH.sub(", ", text)) if c.strip(" ,;.!?")]
+    clauses = [c.strip() for c in _CLAUSES.findall(_DASH.sub(", ", _unabbreviated(text)))
+               if c.strip(" ,;.!?")]
     asks = [_asks(c) for c in clauses]
     if len(clauses) < 2 or all(asks) or not any(asks):
         return None
@@ -362,10 +368,16 @@ def split_question(text: str) -> tuple[str, str] | None:
 def last_sentence(text: str) -> tuple[str, str] | None:
     """``(the sentences before, the last sentence)`` of a message of several sentences ("who
     directed it again? anything like it but older?"), else None."""
-    sentences = [s for s in _SENTENCE_RE.findall(text) if s.strip(" ,;.!?")]
+    sentences = [s for s in _SENTENCE_RE.findall(_unabbreviated(text)) if s.strip(" ,;.!?")]
     return ("".join(sentences[:-1]).strip(), sentences[-1].strip()) if len(sentences) > 1 else None
 
 
+def _unabbreviated(text: str) -> str:
+    """"Fantastic Mr. Fox?": the dot of a title's "Mr." ends no sentence (folding drops it)."""
+    return _ABBREVIATION.sub(r"\1", text)
+
+
+_ABBREVIATION = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|Mt|Prof|Capt|Sgt|Lt)\.", re.IGNORECASE)
 _SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
 _FILLERS = frozenset("""ok okay k hmm hm um uh umm ah oh well so alright right and but cool
     lol haha yeah""".split())
@@ -380,8 +392,8 @@ def _asks(clause: str) -> bool:
     words = clause.lower().replace("'", "").replace("’", "").strip(" ,;.!?").split()
     while len(words) > 3 and words[0] in _LINKS:  # "and why did you pick it"
         words.pop(0)
-    if len(words) < 3:
-        return False
+    if len(words) < 3:  # "rating?", "and the runtime?": a fact asked for in a word or two
+        return clause.rstrip().endswith("?") and any(w in ONE_WORD_QUESTIONS for w in words)
     return clause.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS and \
         words[1] not in _NOT_INVERTED
 

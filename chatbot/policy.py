@@ -325,6 +325,10 @@ def _tone_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
               if not (c["slot"] == "genre" and c["exclude"] and set(c.get("values") or ()) & {
                   *wished, "war", "horror"})]
     notes = [tone_note(tones, str(state["current"].get("title")), kept_out)]
+    liked = {"titles": list(nlu.get("titles") or ()), "title": nlu.get("title")}
+    if liked["titles"]:  # "something darker? like Fight Club": like it, never it
+        return _wish_act(stage, liked, plan_wishes(state, {"constraints": fresh}), sentiment) | {
+            "reject": True, "notes": notes}
     if not fresh:
         return {"act": "reject", "notes": notes}
     return _wish_act(stage, {}, plan_wishes(state, {"constraints": fresh}), sentiment) | {

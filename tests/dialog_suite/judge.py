@@ -201,7 +201,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # words; a question never asked and waived at once; openers naming an occasion;
          # goodbyes and thanks after the end get a goodbye
          "everyday_typos", "learner_genre_words", "asked_or_waived", "occasion_openers",
-         "goodbyes_after_end")
+         "goodbyes_after_end",
+         # d38 (newcomer 76): an answer with a question; taking the film and leaving at once;
+         # questions about a film named or asked about just before; after the end, thanks in
+         # other languages and questions; sarcasm around a plain answer
+         "answer_with_question", "take_and_leave", "other_film_asks", "after_the_end",
+         "sarcastic_answers")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
