@@ -357,12 +357,42 @@ def split_question(text: str) -> tuple[str, str] | None:
     elif asks[0]:  # "how long is it? no, haven't seen it"
         cut = next(i for i, a in enumerate(asks) if not a)
         question, answer = clauses[:cut], clauses[cut:]
-    else:
-        return None
+    else:  # "not seen. what was the first one you suggested? the spike lee one": the film
+        # the question points at, said after it, belongs to the question
+        last = len(asks) - 1 - asks[::-1].index(True)
+        if not all(points_at_film(c) for c in clauses[last + 1:]):
+            return None
+        cut = asks.index(True)
+        answer, question = clauses[:cut], clauses[cut:]
+        asks = asks[:cut] + [True] * len(question)
     if any(asks[i] for i in range(len(clauses)) if clauses[i] in answer) or not (
             set(" ".join(answer).lower().replace("'", "").strip(" ,;.!?").split()) - _FILLERS):
         return None  # "hmm ok. is it good?": the "ok" only leads into the question
     return " ".join(answer), " ".join(question)
+
+
+def points_at_film(text: str) -> bool:
+    """The words only point at a film talked about: "the spike lee one", "that one with Pacino"."""
+    return bool(_POINTER.match(text.strip(" ,;.!?")))
+
+
+_POINTER = re.compile(r"(?:the|that) (?:\w+ ){0,4}one(?: (?:with|from|by|where|about) .*)?$", re.I)
+
+
+def inner_question(text: str) -> tuple[str, str] | None:
+    """An answer running into a question about the film with no mark between: "no I haven't
+    seen it is it rated R", "sounds great but is it too scary for her" -> ``(answer,
+    question)``; None when no question about "it" starts after the first words."""
+    found = _INNER_ASK.search(text)
+    if found is None or len(text[: found.start()].split()) < _INNER_MIN_WORDS:
+        return None
+    question = text[found.start():].strip()
+    return (text[: found.start()].strip(" ,"), question) if len(question.split()) >= 3 else None
+
+
+_INNER_ASK = re.compile(r"(?<=\w )(?:(?:but|and|so|though) )?(?:is|does|was|did|has|will|would|can|could|"
+                        r"isnt|doesnt|wasnt) (?:it|this|that|this one|that one|he|she|they)\b", re.I)
+_INNER_MIN_WORDS = 2
 
 
 def last_sentence(text: str) -> tuple[str, str] | None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot import nlg
-from chatbot.acts import last_sentence, split_question
+from chatbot.acts import inner_question, last_sentence, points_at_film, split_question
 from chatbot.ages import with_reference
 from chatbot.answering import answer_question, described_cast, points_away, tell_cast
 from chatbot.bearers import in_context
@@ -151,7 +151,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         if self._answer_then_request(state, text, rng, out) or self._answer_then_close(
                 state, text, rng, out) or self._titled_sentences(state, text, rng, out):
             return
-        parts = split_question(text)
+        parts = split_question(text) or inner_question(text)
         if parts is not None:
             trial = copy.deepcopy(state)
             first: list[str] = []
@@ -212,7 +212,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         """"who directed it again? anything like it but older?": the question answered, then
         the film asked for in the last sentence (else False: nothing done)."""
         parts = last_sentence(text) if state["stage"] in _FOLLOW_UPS else None
-        if parts is None or self._decide(copy.deepcopy(state), parts[0]).get("act") != "answer" and (
+        if parts is None or points_at_film(parts[1]) or self._decide(copy.deepcopy(state), parts[0]).get("act") != "answer" and (
                 split_question(parts[0]) is None):
             return False
         trial, said = copy.deepcopy(state), list[str]()
