@@ -384,8 +384,10 @@ def inner_question(text: str) -> tuple[str, str] | None:
     seen it is it rated R", "sounds great but is it too scary for her" -> ``(answer,
     question)``; None when no question about "it" starts after the first words."""
     found = _INNER_ASK.search(text)
-    if found is None or len(text[: found.start()].split()) < _INNER_MIN_WORDS:
-        return None
+    before = text[: found.start()].lower().replace("'", "").split() if found else []
+    if found is None or len(before) < _INNER_MIN_WORDS or not set(before[:2]).isdisjoint(
+            _QUESTION_OPENERS) or not set(before).isdisjoint(_WH_WORDS - {"any"}):
+        return None  # "what else has he been in?", "ok and how long is it": one question
     question = text[found.start():].strip()
     return (text[: found.start()].strip(" ,"), question) if len(question.split()) >= 3 else None
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from chatbot.acts import last_sentence
 from chatbot.components import Components
+from chatbot.proposal_answers import takes_it
 from chatbot.question_routes import ANSWER_STAGES
 from chatbot.text import fold
 
@@ -97,6 +98,8 @@ class SentenceActs:
             decision = self._decide(trial, parts[1])
             if decision.get("act") not in ("bye", "accept"):
                 return False
+            if decision["act"] == "accept" and not takes_it(closing):  # "not seen. thanks, bye":
+                decision = {"act": "bye"}  # no film taken that was not said to be wanted
             said = _without_question(said)
             self._act(trial, decision, rng, said)
         state.clear()
