@@ -298,7 +298,12 @@ _APPROVALS = ("that works", "works for me", "perfect", "i will take it", "ill ta
               "i could watch that", "could go for that", "check it out", "that is fine",
               "looks decent", "looks alright", "seems fine", "seems good", "seems ok",
               "seems decent", "seems alright", "seems fun", "sounds cool", "looks cool",
-              "sounds awesome", "sounds perfect", "that one works", "this one works")
+              "sounds awesome", "sounds perfect", "that one works", "this one works",
+              # taking it in a learner's or a quiz show's words: "I take this", "final answer"
+              "i take it", "i take this", "i take that", "ill take this", "ill take that",
+              "i will take this", "i will take that", "final answer", "i choose this",
+              "i choose it", "i pick this", "i pick it", "ill pick this", "ill go with it",
+              "ill go with this", "i will go with it", "i will go with this")
 _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my style",
                  "not my jam", "not my kind", "not my type", "not a fan", "hard pass",
                  "not feeling it", "not interested", "boring", "sucks", "suck", "dumb",
@@ -341,7 +346,8 @@ def split_question(text: str) -> tuple[str, str] | None:
     after. None when the message is all question or all answer. Example:
     ``split_question("nope havent. is it ok for a 12 year old?")`` -> ``('nope havent.', 'is
     it ok for a 12 year old?')``."""
-    clauses = [c.strip() for c in _CLAUSES.findall(_DASH.sub(", ", text)) if c.strip(" ,;.!?")]
+    clauses = [c.strip() for c in _CLAUSES.findall(_DASH.sub(", ", _unabbreviated(text)))
+               if c.strip(" ,;.!?")]
     asks = [_asks(c) for c in clauses]
     if len(clauses) < 2 or all(asks) or not any(asks):
         return None
@@ -351,21 +357,59 @@ def split_question(text: str) -> tuple[str, str] | None:
     elif asks[0]:  # "how long is it? no, haven't seen it"
         cut = next(i for i, a in enumerate(asks) if not a)
         question, answer = clauses[:cut], clauses[cut:]
-    else:
-        return None
+    else:  # "not seen. what was the first one you suggested? the spike lee one": the film
+        # the question points at, said after it, belongs to the question
+        last = len(asks) - 1 - asks[::-1].index(True)
+        if not all(points_at_film(c) for c in clauses[last + 1:]):
+            return None
+        cut = asks.index(True)
+        answer, question = clauses[:cut], clauses[cut:]
+        asks = asks[:cut] + [True] * len(question)
     if any(asks[i] for i in range(len(clauses)) if clauses[i] in answer) or not (
             set(" ".join(answer).lower().replace("'", "").strip(" ,;.!?").split()) - _FILLERS):
         return None  # "hmm ok. is it good?": the "ok" only leads into the question
     return " ".join(answer), " ".join(question)
 
 
+def points_at_film(text: str) -> bool:
+    """The words only point at a film talked about: "the spike lee one", "that one with Pacino"."""
+    return bool(_POINTER.match(text.strip(" ,;.!?")))
+
+
+_POINTER = re.compile(r"(?:the|that) (?:\w+ ){0,4}one(?: (?:with|from|by|where|about) .*)?$", re.I)
+
+
+def inner_question(text: str) -> tuple[str, str] | None:
+    """An answer running into a question about the film with no mark between: "no I haven't
+    seen it is it rated R", "sounds great but is it too scary for her" -> ``(answer,
+    question)``; None when no question about "it" starts after the first words."""
+    found = _INNER_ASK.search(text)
+    before = text[: found.start()].lower().replace("'", "").split() if found else []
+    if found is None or len(before) < _INNER_MIN_WORDS or not set(before[:2]).isdisjoint(
+            _QUESTION_OPENERS) or not set(before).isdisjoint(_WH_WORDS - {"any"}):
+        return None  # "what else has he been in?", "ok and how long is it": one question
+    question = text[found.start():].strip()
+    return (text[: found.start()].strip(" ,"), question) if len(question.split()) >= 3 else None
+
+
+_INNER_ASK = re.compile(r"(?<=\w )(?:(?:but|and|so|though) )?(?:is|does|was|did|has|will|would|can|could|"
+                        r"isnt|doesnt|wasnt) (?:it|this|that|this one|that one|he|she|they)\b", re.I)
+_INNER_MIN_WORDS = 2
+
+
 def last_sentence(text: str) -> tuple[str, str] | None:
     """``(the sentences before, the last sentence)`` of a message of several sentences ("who
     directed it again? anything like it but older?"), else None."""
-    sentences = [s for s in _SENTENCE_RE.findall(text) if s.strip(" ,;.!?")]
+    sentences = [s for s in _SENTENCE_RE.findall(_unabbreviated(text)) if s.strip(" ,;.!?")]
     return ("".join(sentences[:-1]).strip(), sentences[-1].strip()) if len(sentences) > 1 else None
 
 
+def _unabbreviated(text: str) -> str:
+    """"Fantastic Mr. Fox?": the dot of a title's "Mr." ends no sentence (folding drops it)."""
+    return _ABBREVIATION.sub(r"\1", text)
+
+
+_ABBREVIATION = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|Mt|Prof|Capt|Sgt|Lt)\.", re.IGNORECASE)
 _SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
 _FILLERS = frozenset("""ok okay k hmm hm um uh umm ah oh well so alright right and but cool
     lol haha yeah""".split())
@@ -380,8 +424,8 @@ def _asks(clause: str) -> bool:
     words = clause.lower().replace("'", "").replace("’", "").strip(" ,;.!?").split()
     while len(words) > 3 and words[0] in _LINKS:  # "and why did you pick it"
         words.pop(0)
-    if len(words) < 3:
-        return False
+    if len(words) < 3:  # "rating?", "and the runtime?": a fact asked for in a word or two
+        return clause.rstrip().endswith("?") and any(w in ONE_WORD_QUESTIONS for w in words)
     return clause.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS and \
         words[1] not in _NOT_INVERTED
 

@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -74,6 +75,21 @@ def answer_question(db: Any, state: dict[str, Any], decision: Mapping[str, Any])
     return said
 
 
+def points_away(text: str) -> bool:
+    """"how long was that one?", "is the other one PG?": a film other than "it" on the table."""
+    return bool(_THAT_ONE.search(text))
+
+
+_THAT_ONE = re.compile(r"\b(?:that|the\s+other)\s+(?:one|film|movie|flick)\b|\bthat\s+other\b", re.I)
+
+
+def _asked_last_turn(state: Mapping[str, Any], recent: int | None) -> bool:
+    """The film asked about by name in the turn just before, other than the one on the table."""
+    asked = state.get("asked_film") or {}
+    return recent is not None and recent != (state.get("current") or {}).get("id") and \
+        state.get("turns", 0) - int(asked.get("turn", 0)) == 1
+
+
 def _than(db: Any, check: Mapping[str, Any]) -> dict[str, Any] | None:
     """The film a comparison names ("longer than Heat"), as the catalogue has it, or None."""
     than = check.get("than")
@@ -103,7 +119,7 @@ def _film(db: Any, state: dict[str, Any], decision: Mapping[str, Any]) -> dict[s
     if movie is not None:
         state["asked_film"] = {"id": movie["id"], "turn": state.get("turns", 0)}
         return dict(movie)
-    if state.get("current"):
-        return dict(db.movie(state["current"]["id"]))
     recent = asked_film(state)
+    if state.get("current") and not (decision.get("that_one") and _asked_last_turn(state, recent)):
+        return dict(db.movie(state["current"]["id"]))
     return dict(db.movie(recent)) if recent is not None else None

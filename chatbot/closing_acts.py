@@ -63,6 +63,14 @@ class ClosingActs:
     def _accept(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         """"Enjoy <the film>": the one on the table, or the one named ("i'll take Heat")."""
         taken = decision.get("taken")
+        own = self._parts.db.find_title(decision["own_pick"]) if decision.get("own_pick") else None
+        if own is not None:  # "i'll rewatch Heat, it was great" with Ronin shown: Heat, said once
+            state["current"] = public_movie(own, asked(state)["genre"])
+            if own["id"] in state["shown"]:  # a film proposed earlier: taken like the one shown
+                out.append(nlg.pick(nlg.ACCEPTED, rng, title=str(own["title"])))
+                decision = {k: v for k, v in decision.items() if k != "own_pick"}
+            self._bye(state, dict(decision, taken=True), rng, out)
+            return
         if taken and taken["id"] != (state["current"] or {}).get("id"):
             state["current"] = public_movie(self._parts.db.movie(taken["id"]), asked(state)["genre"])
         title = (state["current"] or {}).get("title") or "the movie"

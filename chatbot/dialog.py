@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot import nlg
-from chatbot.acts import last_sentence, split_question
+from chatbot.acts import inner_question, last_sentence, points_at_film, split_question
 from chatbot.ages import with_reference
-from chatbot.answering import answer_question, described_cast, tell_cast
+from chatbot.answering import answer_question, described_cast, points_away, tell_cast
 from chatbot.bearers import in_context
 from chatbot.closing_acts import ClosingActs
 from chatbot.components import Components
@@ -63,9 +63,11 @@ from chatbot.rating_gaps import allowed_ratings, unknown_rating_note
 from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import criticises_cast, spelt_as, spelt_in_full, which_one
 from chatbot.referents import resolve as resolve_referents
+from chatbot.rhetoric import without_announcement, without_rhetoric
 from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
 from chatbot.seen import seen_said
 from chatbot.self_questions import SELF_ANSWERS
+from chatbot.sentence_acts import ANSWERING_ACTS, SentenceActs
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input, lines_as_commas
@@ -89,7 +91,7 @@ class Step:
     recommendation: dict[str, Any] | None
 
 
-class DialogManager(SideActs, ClosingActs):
+class DialogManager(SideActs, ClosingActs, SentenceActs):
     """Runs turns over a state dict; stateless itself, so one instance serves every session."""
 
     def __init__(self, components: Components) -> None:
@@ -116,6 +118,8 @@ class DialogManager(SideActs, ClosingActs):
         state["turns"] += 1
         cleaned, truncated = clean_input(lines_as_commas(text))  # one film per line: a list
         cleaned = spoken_marks(cleaned)  # "no horror, full stop": a mark, never "stop"
+        cleaned = without_rhetoric(cleaned)  # "seen it, who hasn't": "of course", no cast asked
+        cleaned = without_announcement(cleaned)  # "I had a question is it ...": the question
         starting = state["stage"] == "start"
         out: list[str] = [nlg.INTRO] if starting else []
         if truncated:
@@ -150,9 +154,10 @@ class DialogManager(SideActs, ClosingActs):
         """Act on ``text``; an answer with a question ("no, how long is it?", "comedy, what can
         you do?") is both: the answer acted on, then the question answered, the open
         question asked once, last."""
-        if self._answer_then_request(state, text, rng, out):
+        if self._answer_then_request(state, text, rng, out) or self._answer_then_close(
+                state, text, rng, out) or self._titled_sentences(state, text, rng, out):
             return
-        parts = split_question(text)
+        parts = split_question(text) or inner_question(text)
         if parts is not None:
             trial = copy.deepcopy(state)
             first: list[str] = []
@@ -160,6 +165,10 @@ class DialogManager(SideActs, ClosingActs):
             if self._offer_beside_question(state, parts, rng, out):  # "is it scary? she hates gore"
                 return
             act = self._act(trial, self._decide(trial, parts[0]), rng, first)
+            if act == "accept" and self._asked_before_goodbye(state, parts[1], rng, first, out):
+                state.clear()
+                state.update(trial)
+                return
             asked = self._decide(trial, parts[1]) if act not in _NOT_ANSWERS and \
                 trial["stage"] != "end" else {}
             if act == "fill" and no_film_to_ask_about(trial, asked):  # "a thriller. what's it
@@ -209,7 +218,7 @@ class DialogManager(SideActs, ClosingActs):
         """"who directed it again? anything like it but older?": the question answered, then
         the film asked for in the last sentence (else False: nothing done)."""
         parts = last_sentence(text) if state["stage"] in _FOLLOW_UPS else None
-        if parts is None or self._decide(copy.deepcopy(state), parts[0]).get("act") != "answer" and (
+        if parts is None or points_at_film(parts[1]) or self._decide(copy.deepcopy(state), parts[0]).get("act") != "answer" and (
                 split_question(parts[0]) is None):
             return False
         trial, said = copy.deepcopy(state), list[str]()
@@ -267,6 +276,8 @@ class DialogManager(SideActs, ClosingActs):
         rest = str(understanding.get("rest") or "")
         scores = self._parts.sentiment(rest) if rest else dict(NEUTRAL)
         decision = dict(self._parts.policy(state, understanding, scores))
+        if decision.get("act") == "answer" and not decision.get("title"):  # "how long was that
+            decision["that_one"] = points_away(text)  # one?" just after asking about another film
         if "history" in (decision.get("topics") or ()):  # "what was the first one?": that one
             decision["history_first"] = bool({"first", "original"} & set(understanding.get("words") or ()))
         return decision
@@ -602,7 +613,7 @@ _NOTES_SAID_BY_ACT = frozenset(("fill", "refine", "answer", "suggest", "restart"
 # what an answer part must not be, and what the question part must be, to act on both
 _NOT_ANSWERS = frozenset(("not_understood", "empty", "ended", "answer", "help", "about_bot",
                           "restart", "bye", "accept", "filmography", "capabilities", "define"))
-_ANSWERS = frozenset(("answer", "help", "about_bot", "filmography", "capabilities", "define"))
+_ANSWERS = ANSWERING_ACTS
 
 
 def _seen_on_table(state: dict[str, Any], decision: dict[str, Any]) -> bool:

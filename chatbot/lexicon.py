@@ -72,6 +72,16 @@ WEAK_GENRE_SYNONYMS: dict[str, str] = {
 # genre's word they take that genre and stay action ("space battles": sci-fi action, not war;
 # "zombie soldiers": horror action).
 CONTENT_WORDS: dict[str, str] = dict.fromkeys("battle soldier military".split(), "action")
+# Thanks and goodbyes in the languages users mix in ("merci, au revoir", "obrigado!", "danke").
+FOREIGN_THANKS = ("merci", "merci beaucoup", "gracias", "muchas gracias", "danke", "danke schon",
+                  "danke sehr", "vielen dank", "obrigado", "obrigada", "muito obrigado",
+                  "muito obrigada", "grazie", "grazie mille", "dank je", "dank je wel", "bedankt",
+                  "tack", "takk", "kiitos", "arigato", "arigatou", "spasibo", "dziekuje",
+                  "tesekkurler", "efharisto", "shukran", "toda", "xie xie", "gracies", "mahalo")
+FOREIGN_BYES = ("au revoir", "a bientot", "bonne soiree", "bonne nuit", "hasta luego",
+                "hasta la vista", "hasta pronto", "buenas noches", "tschuss", "tschus",
+                "auf wiedersehen", "gute nacht", "arrivederci", "buona notte", "buonanotte",
+                "adeus", "tchau", "boa noite", "sayonara", "do svidaniya", "doei", "hej da")
 INTENT_PHRASES: dict[str, tuple[str, ...]] = {
     "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "see ya", "cya", "quit",
             "exit", "stop", "i am done", "that is all", "farewell", "leave me alone",
@@ -87,7 +97,8 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
             *(f"have a {kind} {time}" for kind in ("nice", "good", "great", "lovely")
               for time in ("day", "night", "evening", "weekend", "one")),
             "over and out", "take care", "all the best", "bbye", "byee", "byeee", "buh bye",
-            "toodles", "adios", "ciao", "cheerio", "ta ta", "ta ra", "see you around"),
+            "toodles", "adios", "ciao", "cheerio", "ta ta", "ta ra", "see you around",
+            *FOREIGN_BYES),
     "no_preference_phrase": (
         "no preference", "no preferences", "no pref", "do not care", "dont care",
         "does not matter", "doesnt matter", "not matter", "no one in particular",
@@ -129,11 +140,12 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
              "ta", "cheers", "good for now", "i am sorted", "sorted", "i will pass",
              "ill pass", "call it a night", "call it a day", "that is plenty", "i am happy",
              "im happy", "happy with that", "no need", "that was it", "we are sorted",
-             "were good", "were done", "were all set", "were sorted"),
+             "were good", "were done", "were all set", "were sorted", *FOREIGN_THANKS),
     # thanking alone (the whole utterance, with ``CLOSING_FILLERS``): before any film it is no
     # goodbye ("ok thanks" to "Which genre?"), after one it closes like "done"
     "thanks": ("thanks", "thank you", "thx", "ty", "ta", "cheers", "thank u", "tysm",
-               "appreciate it", "much appreciated", "many thanks", "thanks a lot", "tnx"),
+               "appreciate it", "much appreciated", "many thanks", "thanks a lot", "tnx",
+               *FOREIGN_THANKS),
     # said first, these turn the answer around: "yeah no" is a no, "could be worse" a yes
     "no_override": ("yeah no", "yes no", "yea no", "yeah nah", "yeah nope", "yes but no",
                     "no thank you", "no thanks"),
@@ -178,7 +190,8 @@ CLOSING_FILLERS = frozenset("""thanks thank you thx ty ta cheers ok okay k kk fo
     today mate man bro dude no nah nope i think actually really all right lol so yeah yep yes
     well good great fine but anyway though buddy pal very much lot a appreciate it please
     honestly guess that s is oh ah um just then cool alright lovely perfect maybe some again
-    x xx xxx xo xoxo""".split())  # "cheers mate x": a kiss signs off
+    x xx xxx xo xoxo and my friend friends evening peace amigo amiga amigos""".split())  # "cheers mate x": a kiss
+# signs off; "thank you my friend", "thanks and good evening", "thanks, peace" close too
 # Emoji and symbols read as the words they stand for (before folding drops them).
 EMOJI_WORDS: dict[str, str] = {
     "👍": "yes", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",

@@ -356,13 +356,15 @@ def _tone_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
     notes = [tone_note(tones, str(state["current"].get("title")), kept_out, moved_to)]
     steps = [{"slot": "genre", "values": kept_out, "exclude": True, "tone": True}] if kept_out else []
     steps += [{"slot": "genre", "values": moved_to, "exclude": False, "tone": True}] if moved_to else []
-    if not fresh and not steps and not earlier:  # one lead-in: the note says another comes
+    liked = {"titles": list(nlu.get("titles") or ()), "title": nlu.get("title")}
+    if not fresh and not steps and not earlier and not liked["titles"]:  # one lead-in: the note says another comes
         return {"act": "reject", "notes": notes, "led_in": True}
     # the genres carrying the tone, beside (never instead of) the genres asked for
     plan = plan_wishes(dict(state, wishes=asked), {"constraints": fresh})
     plan = dict(plan, wishes=[*plan["wishes"], *steps], added=[*plan["added"], *steps],
                 replaced=[*plan["replaced"], *earlier])
-    return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes}
+    # "something darker? like Fight Club": like it, never it
+    return _wish_act(stage, liked if liked["titles"] else {}, plan, sentiment) | {"reject": True, "notes": notes}
 
 
 def _less_of(found: Mapping[str, Any], nlu: Mapping[str, Any]) -> list[dict]:

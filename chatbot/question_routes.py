@@ -64,6 +64,8 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
             return {"act": "answer", "topics": topics, "title": nlu["asked_title"], "people": people,
                     "ratings": ratings}
     if not on_table:  # "is it scary?" before any film: there is none to answer about yet
+        topics = [t for t in topics if t != "named"]  # "a film where a shark ..., what's it
+        # called?": a film described, not one shown
         about = nlu.get("interrogative") and (nlu.get("about_film") or _names_fact(
             topics, nlu)) and not (
             nlu.get("request") or nlu.get("film_ask") or nlu.get("people"))  # "my son is 12,

@@ -83,6 +83,16 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
              "more about this", "more about that", "anything else about it", "more info",
              "more details", "else do you know about", "know about it", "tell me about this",
              "what else about it", "else about this one"),
+    # "wait which one did you say?", "what was it called again": the film on the table (or
+    # taken) by name
+    "named": ("which one did you say", "what one did you say", "which did you say",
+              "which one you said", "which one was it", "which film was it", "which movie was it",
+              "what was it called", "what is it called", "what was the name", "what is the name",
+              "what was the title", "what is the title", "the name again", "the title again",
+              "remind me the name", "remind me the title", "remind me which one",
+              "which one did you pick", "which one did we pick", "which one did i pick",
+              "which one did i take", "which one did we say", "what did we pick",
+              "what did i pick", "what was that film", "what was that movie"),
     "history": ("first one you", "the first one", "you suggested", "you showed",
                 "you recommended", "the one before", "the previous one", "the last one you",
                 "the other one", "what was the first", "which films have you",

@@ -22,7 +22,8 @@ MIN_SCORE = 88  # rapidfuzz partial ratio of the title against the words said
 _TAKE_BEFORE = re.compile(
     r"\b(?:take|taking|took|watch|watching|go with|going with|go for|going for|pick|picking|"
     r"choose|choosing|settle on|settling on|stick with|sticking with|try|have|do|rent|put on|"
-    r"want|wanted|wanna|was thinking|thinking of|give me|gimme|back to|prefer|rather have)"
+    r"want|wanted|wanna|was thinking|thinking of|give me|gimme|back to|prefer|rather have|"
+    r"rewatch|rewatching|re watch|re watching|rather see|rather watch)"
     r" (?:the |a |an )?$")
 # just after the title: it is the choice ("... it is", "... then", "... sounds good")
 _TAKE_AFTER = re.compile(

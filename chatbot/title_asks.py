@@ -104,8 +104,17 @@ def _year_titled(clause: str, exact: Exact) -> str | None:
     match = _YEAR.search(clause)
     if match is None:
         return None
-    title = _title_ending(clause[: match.start()], exact)
+    before = clause[: match.start()]
+    title = _title_ending(before, exact)
+    said = _said_title_ending(before, exact) if title else None
+    words = before.split()
+    lead = " ".join(words[: len(words) - len(str(said).split())]).lower() if said else ""
+    if _LIKENESS.search(lead):  # "something darker, like Fight Club (1999)": like it, not it
+        return None
     return f"{title} ({match.group(1)})" if title else None
+
+
+_LIKENESS = re.compile(r"\b(?:like|similar\s+to|such\s+as|vein\s+of|lines\s+of|style\s+of|same\s+as)$")
 
 
 def _unknown(clause: str) -> str | None:

@@ -211,7 +211,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # polite refusal read by the question asked; everyday leaving and dropping words;
          # lighter/darker moving the genre; a comparison before any film
          "question_typos", "comparisons_asked", "polite_refusals", "leaving_slang",
-         "tone_direction", "compared_before_film", "spoken_fillers")
+         "tone_direction", "compared_before_film", "spoken_fillers",
+         # d38 (newcomer 76): an answer with a question; taking the film and leaving at once;
+         # questions about a film named or asked about just before; after the end, thanks in
+         # other languages and questions; sarcasm around a plain answer
+         "answer_with_question", "take_and_leave", "other_film_asks", "after_the_end",
+         "sarcastic_answers")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
