@@ -287,7 +287,7 @@ class Understander:
         hits += self._spans(years_old(tokens, self._last_year), used)  # "under 10 years old"
         hits += self._years(tokens, used)
         used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film
-        hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))
+        hits += [(s, e, _own_negation(tokens[s], _shorter_longer(tokens[s:e], minutes(a, b))))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         hits = settle_ages(hits, complaints, tokens)
         corrected_at = correction_at(tokens)
@@ -579,6 +579,15 @@ class Understander:
         for hit in free:
             used.update(range(hit[0], hit[1]))
         return free
+
+
+_BOUND_NEGATIONS = frozenset("not no nothing never".split())
+
+
+def _own_negation(first: str, wish: dict[str, Any]) -> dict[str, Any]:
+    """"not star wars and not longer than 2 hrs": a bound whose "not" is its own word ("not
+    longer than", "nothing over", "not too long") is the bound, whatever refusal it follows."""
+    return dict(wish, _fixed=True) if first in _BOUND_NEGATIONS else wish
 
 
 def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:
