@@ -457,8 +457,9 @@ class DialogManager(SideActs, ClosingActs):
     def _question(state: dict, slot: str, rng: random.Random) -> str:
         """The question for ``slot``; "Is there a genre you would like, then?" after "no
         horror" (an exclusion alone does not say what is wanted)."""
+        refused = [v for w in state["wishes"] if w["slot"] == slot and w["exclude"] for v in w.get("values") or ()]
         excluded = any(w["slot"] == slot and w["exclude"] for w in state["wishes"])
-        return nlg.question_after_exclusion(slot) if excluded else nlg.question(slot, rng)
+        return nlg.question_after_exclusion(slot, refused) if excluded else nlg.question(slot, rng)
 
     def _advance(self, state: dict, rng: random.Random, out: list[str]) -> None:
         """Ask the first slot not yet answered, or recommend when all are."""

@@ -167,6 +167,7 @@ from chatbot.spans import (
     swap_span,
     swapped,
 )
+from chatbot.hedges import hedged_people, withdrawn_note
 from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spoken import spell_spoken
 from chatbot.styles import as_film_of
@@ -297,6 +298,8 @@ class Understander:
         asking = is_question(asked_whole, asked_text) and (refers_to_film(asked_whole, asked_text)
                                                             or asks_who_is_in(asked_whole))
         people = self._people.find(tokens, expect, used, negated, cuts, asking)
+        people, withdrawn = hedged_people(people, tokens)  # "toni collette maybe? or not, idk"
+        notes += withdrawn_note(withdrawn)
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, permits = split_permitted(hits, allowed, tokens)  # "older is fine": allowed, no wish
         permits += [permitted_wish(h[2]) for h in self._approximate([t if a else "\0" for t, a in zip(tokens, allowed, strict=True)],
@@ -356,9 +359,11 @@ class Understander:
         interrogative = is_question(asked_whole, asked_text) or bool(question)
         catalogue = catalogue_question(asked_whole) is not None and (
             interrogative or bool({"if", "whether"} & set(asked_whole)))  # "i asked if you have X"
+        intent = wish_intent(tokens, bool(constraints or titles) or any(not p.get("negated") for p in people))
+        if withdrawn and not (constraints or titles or people):
+            intent = "no_preference"  # the one person named taken back: no wish for anyone
         understood = {
-            "intent": wish_intent(tokens, bool(constraints or titles) or any(
-                not p.get("negated") for p in people)), "constraints": constraints, "people": people,
+            "intent": intent, "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles, "seen_titles": seen,
             "age_title": age_title,

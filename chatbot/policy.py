@@ -429,6 +429,8 @@ def _slot_act(nlu: Mapping[str, Any]) -> str:
     intent = nlu.get("intent")
     if intent == "no_preference" or intent == "no" and _answers_no(nlu):
         return "skip"
+    if intent == "yes" and _INDIFFERENT_WORDS & set(nlu.get("words") or ()):
+        return "skip"  # "👌 whatever", "sure, anyone": an ok to anything, no yes to clarify
     if intent == "yes":
         return "clarify"
     if intent == "greeting":
@@ -446,6 +448,8 @@ def _answers_no(nlu: Mapping[str, Any]) -> bool:
 
 
 _OPENERS = frozenset("um uh er erm hmm hm well oh so ok okay hold wait actually hey".split())
+_INDIFFERENT_WORDS = frozenset("""whatever whatevs whoever whichever anyone anybody anything
+    idc dunno idk""".split())
 _SHORT_ANSWER_WORDS = 4
 _NO_WITHIN = 3  # the refusal opens the answer: among its first words
 _NO_WORDS = _REFUSALS | frozenset("havent hasnt dont didnt doesnt cant wont never naw nay not".split())

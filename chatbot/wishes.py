@@ -225,6 +225,8 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
                 groups[key]["values"].append(person["name"])
             continue
         groups[key] = {"slot": slot, "values": [person["name"]], "exclude": bool(person.get("negated"))}
+        if person.get("soft"):  # "Sigourney obviously. or whoever": set aside first
+            groups[key]["soft"] = True
         new.append(groups[key])
     wished = {(w["slot"], v) for w in new if not w["exclude"] for v in w.get("values") or ()}
     new = [w for w in new if not w["exclude"] or "values" not in w or not wished >= {
