@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from chatbot.durations import spell_compact
+from chatbot.durations import HOUR_UNITS, MINUTE_UNITS, spell_compact
 from chatbot.length_phrases import (  # noqa: F401  (this module's public names too)
     LONG_MINUTES,
     SHORT_MINUTES,
@@ -348,6 +348,8 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
     relative = _relative_at(tokens, i, last_year or 2014)
     if relative is not None:
         return relative
+    if token in _WHEN_WATCHED and _watching_said(tokens, i):
+        return None  # "seen Amélie recently": when they watched it, not when it came out
     if token in _RECENT or (token == "new" and i and tokens[i - 1] == "too") or (
             token == "new" and _next(tokens, i) in ("movie", "movies", "film",
                                                                     "films", "release", "releases")):
@@ -357,6 +359,21 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
             _complained_old(tokens, i)) and not _praised(tokens, i):
         return i, _period_end(tokens, i), None, OLD_BEFORE - 1
     return None
+
+
+_WHEN_WATCHED = frozenset("recently lately".split())
+_WATCHING = frozenset("""seen saw see watched watch watching rewatched rewatch rewatching viewed
+    streamed caught""".split())
+
+
+def _watching_said(tokens: Sequence[str], i: int) -> bool:
+    """A verb of watching in the clause of ``tokens[i]`` ("we watched alien recently"), or in
+    the one before when it opens its clause (a title taken out leaves a boundary)."""
+    start = max((k + 1 for k in range(i) if tokens[k] == BOUNDARY), default=0)
+    if start == i and start:
+        start = max((k + 1 for k in range(start - 1) if tokens[k] == BOUNDARY), default=0)
+    end = next((k for k in range(i + 1, len(tokens)) if tokens[k] == BOUNDARY), len(tokens))
+    return bool(_WATCHING & set(tokens[start:end]))
 
 
 def _period_end(tokens: Sequence[str], i: int) -> int:
@@ -518,8 +535,8 @@ def _short_year(tokens: Sequence[str], i: int) -> int | None:
     """"no earlier than 95", "since 98", "older than 05": a year said in two digits after a
     bound of time (after "before"/"after" only from 30 up: "before 10" is a time of day)."""
     token = tokens[i]
-    if len(token) != 2 or not token.isdigit():
-        return None
+    if len(token) != 2 or not token.isdigit() or _next(tokens, i) in HOUR_UNITS | MINUTE_UNITS:
+        return None  # "restless after 80 minutes": a length
     before, before2 = _bound_words(tokens, i)
     year = int(token) + (1900 if int(token) >= 30 else 2000)
     if before == "than" and before2 in _COMPARATIVES:

@@ -19,7 +19,9 @@ SHORT_MINUTES = 100  # "something short": at most this long
 LONG_MINUTES = 150  # "a long epic": at least this long
 _AT_MOST = ("under", "less than", "shorter than", "at most", "max", "maximum", "no more than",
             "not more than", "up to", "within", "no longer than", "below", "not longer than",
-            "nothing longer than", "nothing over", "not over", "not exceeding")
+            "nothing longer than", "nothing over", "not over", "not exceeding",
+            # "she falls asleep after like an hour and a half": what they can sit through
+            "after")
 _AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
 _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 # bounds said after the length: "1h45 max", "two hours tops", "90 minutes or more"

@@ -477,7 +477,8 @@ class Understander:
         titles, rest, cue = self._titles.split(text)
         listed = len(titles) > 1  # "loved Up and Her": a capitalised everyday word in a list
         titles = [t for t in titles if (fold(t) not in STOPWORDS or listed and written_as(t, text)) and (
-            cue or not self._genres.is_genre(tuple(fold(t).split())) or fold(t) in self._titles_by_capital(text))]
+            cue or not self._genres.is_genre(tuple(fold(t).split())) or fold(t) in self._titles_by_capital(text))
+            and not _date_only(t)]  # "something like 90s": a decade, no film called "90s"
         return (titles, rest, cue) if titles else ([], text, False)
 
     def _asked_title(self, raw: str, tokens: list[str], names: Sequence[str] = (),
@@ -574,6 +575,8 @@ class Understander:
             if (relative and tokens[s] in ("older", "newer", "earlier", "later")
                     and not names_a_date(tokens[s:e])):  # "older than the 80s": not the film's
                 wish["relative"] = relative
+            if _asked_for(tokens, s):  # "nope 😴 like 2000s": a wish, whatever the verdict
+                wish["requested"] = True
             hits.append((s, e, wish))
         return hits
 
@@ -587,6 +590,20 @@ class Understander:
 
 
 _BOUND_NEGATIONS = frozenset("not no nothing never".split())
+_WISH_LEADS = frozenset("like something anything smth maybe prefer rather want wanna more".split())
+
+
+def _date_only(said: str) -> bool:
+    """``said`` is a release date and nothing else ("90s", "the 2000s", "1995")."""
+    tokens = clause_tokens(said)
+    return any(s == 0 and e == len(tokens) for s, e, _a, _b in year_ranges(tokens))
+
+
+def _asked_for(tokens: list[str], start: int) -> bool:
+    """A date led by a word of wishing ("like 2000s", "something from the 90s" is not: "more
+    like the 90s" is), not a circumstance ("yes, in the 90s")."""
+    before = start - 1 if start and tokens[start - 1] == "the" else start
+    return before > 0 and tokens[before - 1] in _WISH_LEADS
 
 
 def _own_negation(first: str, wish: dict[str, Any]) -> dict[str, Any]:

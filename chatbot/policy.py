@@ -365,7 +365,7 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
         return True  # "alright, a denzel one then": someone's film asked for, no "alright" to this
     if any(c["slot"] == "mpaa" and not c.get("audience") for c in nlu.get("constraints") or ()):
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it
-    if any(c.get("relative") or c.get("than") for c in nlu.get("constraints") or ()):
+    if any(c.get("relative") or c.get("than") or c.get("requested") for c in nlu.get("constraints") or ()):
         return True  # "no, way too long": a wish against the film shown, whatever the verdict
     answer_only = nlu.get("watching") is not None or nlu.get("verdict") is not None or (
         nlu.get("intent") == "yes" and stage != "another")
