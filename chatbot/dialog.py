@@ -53,7 +53,7 @@ from chatbot.dialog_state import (  # noqa: F401
 from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
-from chatbot.dictation import spoken_marks
+from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.directions import toward_set_aside
 from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
@@ -114,6 +114,7 @@ class DialogManager(SideActs, ClosingActs):
         state["turns"] += 1
         cleaned, truncated = clean_input(lines_as_commas(text))  # one film per line: a list
         cleaned = spoken_marks(cleaned)  # "no horror, full stop": a mark, never "stop"
+        cleaned = without_wake_words(cleaned)  # "hey siri no wait hey chatbot ...": no "no"
         starting = state["stage"] == "start"
         out: list[str] = [nlg.INTRO] if starting else []
         if truncated:

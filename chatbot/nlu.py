@@ -106,7 +106,7 @@ from chatbot.cues import (
     year_ranges,
 )
 from chatbot.definitions import defined_ratings
-from chatbot.dictation import spoken_marks
+from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.emojis import only_emoji, spell_all
 from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
@@ -237,7 +237,8 @@ class Understander:
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = self._slot_words(spell_shorthand(expand_shorthand(
-            spell_all(spell_spoken(spoken_marks(clean_input(lines_as_commas(text))[0])), expect == "genre"),
+            spell_all(spell_spoken(without_wake_words(spoken_marks(clean_input(lines_as_commas(text))[0]))),
+                      expect == "genre"),
             SHORTHAND)), genre_asked=expect == "genre")
         cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
