@@ -266,6 +266,8 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return False
     if token == "less" and (following == "than" or (i and tokens[i - 1] in ("or", "more"))):
         return False  # "less than 2 hours", "two hours or less": a length, not a denial
+    if token == "not" and i and tokens[i - 1] == "or" and following in _AFTER_OR_NOT:
+        return False  # "harrison ford maybe? or not lol": taken back (``chatbot.hedges``)
     if token == "without" and _cannot_do_without(tokens, i):
         return False  # "he will riot without tom cruise": a wish for him
     if token in _OPENERS:
@@ -276,6 +278,7 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
     return phrase is not None and not (token == "out" and _complains_left_out(tokens, i - len(phrase) + 1))
 
 
+_AFTER_OR_NOT = frozenset(["", BOUNDARY, "idk", "dunno", "lol", "haha", "whatever"])
 # verbs of complaining or missing: "will riot without X", "can't live without X", "sulks without X"
 _COMPLAINTS = frozenset("""riot riots rioting revolt revolts mutiny cry cries crying complain
     complains complaining sulk sulks sulking moan moans whine whines die dies dying protest

@@ -373,7 +373,7 @@ class DialogManager(SideActs, ClosingActs):
             _mark_answered(state, slot)
         if decision.get("permitted") or decision.get("permits"):  # "Tom Hanks is ok", "PG is fine"
             out.append(permitted(decision.get("permitted") or (), decision.get("permits") or ()))
-        elif state["stage"] not in slots:
+        elif state["stage"] not in slots or decision.get("waived"):
             out.append(nlg.no_preference_on(slots))
         self._advance(state, rng, out)
 

@@ -111,6 +111,7 @@ from chatbot.emojis import only_emoji, spell_all
 from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
+from chatbot.hedges import hedged_people, withdrawn_note
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
@@ -167,7 +168,6 @@ from chatbot.spans import (
     swap_span,
     swapped,
 )
-from chatbot.hedges import hedged_people, withdrawn_note
 from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spoken import spell_spoken
 from chatbot.styles import as_film_of

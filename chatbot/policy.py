@@ -227,6 +227,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         act = _slot_act(nlu)
         if act == "not_understood" and nlu.get("unknown_person"):
             return decision | {"act": act, "unknown_person": nlu["unknown_person"]}
+        if act == "skip" and nlu.get("intent") == "yes":  # "ya whatever": "Okay, any actor."
+            return decision | {"act": act, "slots": [stage], "waived": True}
         return decision | {"act": act}
     if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
         return decision | {"act": "greet"}

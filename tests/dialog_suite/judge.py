@@ -201,7 +201,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # words; a question never asked and waived at once; openers naming an occasion;
          # goodbyes and thanks after the end get a goodbye
          "everyday_typos", "learner_genre_words", "asked_or_waived", "occasion_openers",
-         "goodbyes_after_end")
+         "goodbyes_after_end",
+         # d37 (newcomer 76): a bound's own "not" in a refusal list; words said of people no
+         # titles, "riot without X" a wish; hedges that permit; relative words; dictated openers
+         "bounds_in_refusals", "everyday_predicates", "hedged_permissions", "relative_words",
+         "dictated_openers")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
