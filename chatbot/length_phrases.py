@@ -11,6 +11,7 @@ amounts themselves are read by ``chatbot.durations``. Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from chatbot.durations import minutes_at, too_long_after
 
@@ -163,3 +164,13 @@ def _length_word_at(tokens: Sequence[str], i: int
     if token in _LONG and film_like and before != "too":
         return i, i + 1, LONG_MINUTES, None
     return None
+
+
+_BOUND_NEGATIONS = frozenset("not no nothing never".split())
+
+
+def own_negation(first: str, wish: dict[str, Any]) -> dict[str, Any]:
+    """"not star wars and not longer than 2 hrs": a bound whose "not" is its own word ("not
+    longer than", "nothing over", "not too long") is the bound, whatever refusal it follows
+    (``"_fixed"``: its polarity is final, ``chatbot.spans``)."""
+    return dict(wish, _fixed=True) if first in _BOUND_NEGATIONS else wish

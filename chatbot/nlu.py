@@ -105,6 +105,7 @@ from chatbot.cues import (
     runtime_ranges,
     year_ranges,
 )
+from chatbot.date_wishes import asked_for, date_only
 from chatbot.definitions import defined_ratings
 from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.emojis import only_emoji, spell_all
@@ -112,6 +113,7 @@ from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
 from chatbot.hedges import hedged_people, withdrawn_note
+from chatbot.length_phrases import own_negation
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
@@ -289,7 +291,7 @@ class Understander:
         hits += self._spans(years_old(tokens, self._last_year), used)  # "under 10 years old"
         hits += self._years(tokens, used)
         used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film
-        hits += [(s, e, _own_negation(tokens[s], _shorter_longer(tokens[s:e], minutes(a, b))))
+        hits += [(s, e, own_negation(tokens[s], _shorter_longer(tokens[s:e], minutes(a, b))))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         hits = settle_ages(hits, complaints, tokens)
         corrected_at = correction_at(tokens)
@@ -479,7 +481,7 @@ class Understander:
         listed = len(titles) > 1  # "loved Up and Her": a capitalised everyday word in a list
         titles = [t for t in titles if (fold(t) not in STOPWORDS or listed and written_as(t, text)) and (
             cue or not self._genres.is_genre(tuple(fold(t).split())) or fold(t) in self._titles_by_capital(text))
-            and not _date_only(t)]  # "something like 90s": a decade, no film called "90s"
+            and not date_only(t)]  # "something like 90s": a decade, no film called "90s"
         return (titles, rest, cue) if titles else ([], text, False)
 
     def _asked_title(self, raw: str, tokens: list[str], names: Sequence[str] = (),
@@ -576,7 +578,7 @@ class Understander:
             if (relative and tokens[s] in ("older", "newer", "earlier", "later")
                     and not names_a_date(tokens[s:e])):  # "older than the 80s": not the film's
                 wish["relative"] = relative
-            if _asked_for(tokens, s):  # "nope 😴 like 2000s": a wish, whatever the verdict
+            if asked_for(tokens, s):  # "nope 😴 like 2000s": a wish, whatever the verdict
                 wish["requested"] = True
             hits.append((s, e, wish))
         return hits
@@ -588,29 +590,6 @@ class Understander:
         for hit in free:
             used.update(range(hit[0], hit[1]))
         return free
-
-
-_BOUND_NEGATIONS = frozenset("not no nothing never".split())
-_WISH_LEADS = frozenset("like something anything smth maybe prefer rather want wanna more".split())
-
-
-def _date_only(said: str) -> bool:
-    """``said`` is a release date and nothing else ("90s", "the 2000s", "1995")."""
-    tokens = clause_tokens(said)
-    return any(s == 0 and e == len(tokens) for s, e, _a, _b in year_ranges(tokens))
-
-
-def _asked_for(tokens: list[str], start: int) -> bool:
-    """A date led by a word of wishing ("like 2000s", "something from the 90s" is not: "more
-    like the 90s" is), not a circumstance ("yes, in the 90s")."""
-    before = start - 1 if start and tokens[start - 1] == "the" else start
-    return before > 0 and tokens[before - 1] in _WISH_LEADS
-
-
-def _own_negation(first: str, wish: dict[str, Any]) -> dict[str, Any]:
-    """"not star wars and not longer than 2 hrs": a bound whose "not" is its own word ("not
-    longer than", "nothing over", "not too long") is the bound, whatever refusal it follows."""
-    return dict(wish, _fixed=True) if first in _BOUND_NEGATIONS else wish
 
 
 def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:
