@@ -596,6 +596,8 @@ def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:
     """"something shorter" (the word alone): shorter than the film on the table, if any."""
     if words in (["shorter"], ["longer"]):
         wish["relative"] = words[0]
+    elif words in (["more", "short"], ["less", "long"], ["more", "long"], ["less", "short"]):
+        wish["relative"] = "shorter" if words in (["more", "short"], ["less", "long"]) else "longer"
     return wish
 
 
