@@ -314,7 +314,8 @@ class Understander:
         passed_over(people, tokens)
         conceded = [c or r for c, r in zip(concession_mask(tokens), removed, strict=True)]
         # "even if it's not sci-fi", "drop the family part": given up, not denied
-        relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
+        relaxed = [dict(h[2], exclude=False, refused=negated[h[0]] and "range" in h[2] and not h[2].get("_fixed"))
+                   for h in hits if conceded[h[0]]]  # "remove the 'nothing under 2 hours'": that refusal
         # "drop tom hanks", "Seth Rogen is fine": neither wished for nor refused any more
         freed = [c or a for c, a in zip(conceded, allowed, strict=True)]
         relaxed += given_up_people(people, freed)
