@@ -217,8 +217,10 @@ def with_reference(understanding: dict[str, Any], find_title: Callable[[str], Ma
     if not titles or not any("relative" in c for c in understanding.get("constraints") or ()):
         return understanding
     movie = find_title(titles[0])
-    if movie is None:
-        return understanding
+    if movie is None:  # "like The Wizard of Oz but more modern", a film not in the catalogue:
+        # nothing to count from (its "Sorry, I don't know" is said), and no "2010 or later"
+        return dict(understanding, constraints=[c for c in understanding.get("constraints") or ()
+                                                if "relative" not in c])
     return dict(understanding, reference={"year": movie.get("year"),
                                           "runtime_min": movie.get("runtime_min")})
 

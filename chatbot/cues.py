@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from chatbot.durations import spell_compact
+from chatbot.durations import HOUR_UNITS, MINUTE_UNITS, spell_compact
 from chatbot.length_phrases import (  # noqa: F401  (this module's public names too)
     LONG_MINUTES,
     SHORT_MINUTES,
@@ -67,8 +67,10 @@ for _phrase in _OPENER_PHRASES:
     _PHRASES_ENDING.setdefault(_phrase[-1], []).append(_phrase)
 # "not" that does not deny what follows: "I don't mind horror", "not sure, maybe a comedy".
 _NOT_DENIALS = frozenset("mind care sure matter bad".split())
+# a reason given ("not too long because the little one falls asleep") is no longer refused
+_REASONS = frozenset("because cuz coz cos bc".split())
 _CLOSERS = frozenset("but though although however maybe perhaps instead prefer rather so "
-                     "just only make switch change swap lets let".split()) | {BOUNDARY}
+                     "just only make switch change swap lets let".split()) | {BOUNDARY} | _REASONS
 _PERSON_CUES = frozenset("with starring featuring by from".split())
 # Words a negation's scope may cover before a person cue and still deny the person: "not
 # directed by X", "I don't want anything with X" (but "no comedies with X" denies comedies).
@@ -139,6 +141,9 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     silent = [a or c for a, c in zip(asked_not(tokens), concession_mask(tokens), strict=True)]
     open_at: int | None = None
     for i, token in enumerate(tokens):
+        if open_at is not None and token == "without" and _cannot_do_without(tokens, i):
+            mask[open_at + 1 : i] = [False] * (i - open_at - 1)  # "can't live without X": X wished
+            open_at = None
         if open_at is not None:
             covered = any(t not in _SCOPE_FILLERS for t in tokens[open_at + 1 : i])
             softened = token == "so" and tokens[i - 1] == "not"  # "not so much violence"
@@ -261,12 +266,36 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return False
     if token == "less" and (following == "than" or (i and tokens[i - 1] in ("or", "more"))):
         return False  # "less than 2 hours", "two hours or less": a length, not a denial
+    if token == "not" and i and tokens[i - 1] == "or" and following in _AFTER_OR_NOT:
+        return False  # "harrison ford maybe? or not lol": taken back (``chatbot.hedges``)
+    if token == "without" and _cannot_do_without(tokens, i):
+        return False  # "he will riot without tom cruise": a wish for him
     if token in _OPENERS:
         return True
     if token in _CLAUSE_OPENERS and (not i or tokens[i - 1] in _CLAUSE_STARTS or tokens[i - 1] == BOUNDARY):
         return following not in _CUT_IDIOMS and tokens[i + 1 : i + 3] != ["the", "crap"]  # "cut to the chase"
     phrase = next((p for p in _PHRASES_ENDING.get(token, ()) if tuple(tokens[i - len(p) + 1 : i + 1]) == p), None)
     return phrase is not None and not (token == "out" and _complains_left_out(tokens, i - len(phrase) + 1))
+
+
+_AFTER_OR_NOT = frozenset(["", BOUNDARY, "idk", "dunno", "lol", "haha", "whatever"])
+# verbs of complaining or missing: "will riot without X", "can't live without X", "sulks without X"
+_COMPLAINTS = frozenset("""riot riots rioting revolt revolts mutiny cry cries crying complain
+    complains complaining sulk sulks sulking moan moans whine whines die dies dying protest
+    protests tantrum meltdown strike pout pouts live survive upset sad grumpy mad angry cope
+    nothing""".split())
+_FILLERS_BEFORE_WITHOUT = frozenset("literally totally definitely honestly probably just "
+                                    "absolutely seriously".split())
+
+
+def _cannot_do_without(tokens: Sequence[str], i: int) -> bool:
+    """"without" after a verb of complaining or missing ("my husband will riot without tom
+    cruise", "the kids can't live without a dog in it", "nothing without Tom Hanks") asks for
+    what follows; a film "without X" refuses it."""
+    j = i - 1
+    while j >= 0 and tokens[j] in _FILLERS_BEFORE_WITHOUT:
+        j -= 1
+    return j >= 0 and tokens[j] in _COMPLAINTS
 
 
 def _cares_for(tokens: Sequence[str], i: int) -> bool:
@@ -322,6 +351,8 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
     relative = _relative_at(tokens, i, last_year or 2014)
     if relative is not None:
         return relative
+    if token in _WHEN_WATCHED and _watching_said(tokens, i):
+        return None  # "seen Amélie recently": when they watched it, not when it came out
     if token in _RECENT or (token == "new" and i and tokens[i - 1] == "too") or (
             token == "new" and _next(tokens, i) in ("movie", "movies", "film",
                                                                     "films", "release", "releases")):
@@ -331,6 +362,21 @@ def _range_at(tokens: Sequence[str], i: int, last_year: int | None
             _complained_old(tokens, i)) and not _praised(tokens, i):
         return i, _period_end(tokens, i), None, OLD_BEFORE - 1
     return None
+
+
+_WHEN_WATCHED = frozenset("recently lately".split())
+_WATCHING = frozenset("""seen saw see watched watch watching rewatched rewatch rewatching viewed
+    streamed caught""".split())
+
+
+def _watching_said(tokens: Sequence[str], i: int) -> bool:
+    """A verb of watching in the clause of ``tokens[i]`` ("we watched alien recently"), or in
+    the one before when it opens its clause (a title taken out leaves a boundary)."""
+    start = max((k + 1 for k in range(i) if tokens[k] == BOUNDARY), default=0)
+    if start == i and start:
+        start = max((k + 1 for k in range(start - 1) if tokens[k] == BOUNDARY), default=0)
+    end = next((k for k in range(i + 1, len(tokens)) if tokens[k] == BOUNDARY), len(tokens))
+    return bool(_WATCHING & set(tokens[start:end]))
 
 
 def _period_end(tokens: Sequence[str], i: int) -> int:
@@ -492,8 +538,8 @@ def _short_year(tokens: Sequence[str], i: int) -> int | None:
     """"no earlier than 95", "since 98", "older than 05": a year said in two digits after a
     bound of time (after "before"/"after" only from 30 up: "before 10" is a time of day)."""
     token = tokens[i]
-    if len(token) != 2 or not token.isdigit():
-        return None
+    if len(token) != 2 or not token.isdigit() or _next(tokens, i) in HOUR_UNITS | MINUTE_UNITS:
+        return None  # "restless after 80 minutes": a length
     before, before2 = _bound_words(tokens, i)
     year = int(token) + (1900 if int(token) >= 30 else 2000)
     if before == "than" and before2 in _COMPARATIVES:

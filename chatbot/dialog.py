@@ -53,7 +53,7 @@ from chatbot.dialog_state import (  # noqa: F401
 from chatbot.dialog_state import asked as _asked
 from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
-from chatbot.dictation import spoken_marks
+from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.directions import toward_set_aside
 from chatbot.known_from import known_from
 from chatbot.liking import keep_taste
@@ -118,6 +118,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         state["turns"] += 1
         cleaned, truncated = clean_input(lines_as_commas(text))  # one film per line: a list
         cleaned = spoken_marks(cleaned)  # "no horror, full stop": a mark, never "stop"
+        cleaned = without_wake_words(cleaned)  # "hey siri no wait hey chatbot ...": no "no"
         cleaned = without_rhetoric(cleaned)  # "seen it, who hasn't": "of course", no cast asked
         cleaned = without_announcement(cleaned)  # "I had a question is it ...": the question
         starting = state["stage"] == "start"
@@ -402,7 +403,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
             _mark_answered(state, slot)
         if decision.get("permitted") or decision.get("permits"):  # "Tom Hanks is ok", "PG is fine"
             out.append(permitted(decision.get("permitted") or (), decision.get("permits") or ()))
-        elif state["stage"] not in slots:
+        elif state["stage"] not in slots or decision.get("waived"):
             out.append(nlg.no_preference_on(slots))
         self._advance(state, rng, out)
 
@@ -491,8 +492,9 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
     def _question(state: dict, slot: str, rng: random.Random) -> str:
         """The question for ``slot``; "Is there a genre you would like, then?" after "no
         horror" (an exclusion alone does not say what is wanted)."""
+        refused = [v for w in state["wishes"] if w["slot"] == slot and w["exclude"] for v in w.get("values") or ()]
         excluded = any(w["slot"] == slot and w["exclude"] for w in state["wishes"])
-        return nlg.question_after_exclusion(slot) if excluded else nlg.question(slot, rng)
+        return nlg.question_after_exclusion(slot, refused) if excluded else nlg.question(slot, rng)
 
     def _advance(self, state: dict, rng: random.Random, out: list[str]) -> None:
         """Ask the first slot not yet answered, or recommend when all are."""

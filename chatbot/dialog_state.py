@@ -90,6 +90,13 @@ def stuck_on(state: dict[str, Any], stage: str, decision: dict[str, Any]) -> boo
     again = stage in (SLOTS if idle else _WAIVABLE) and state["stage"] == stage and stage not in state["answered"]
     # a correction ("I said hardy not hanks") fixes what was said, ignoring no question
     progress = any(w.get("slot") == stage for w in decision.get("added") or ()) or bool(decision.get("replaced"))
+    # "nothing R" to "Which rating?" says what is not wanted: the question comes again ("then"),
+    # and counts as asked again, so that it is never asked a third time
+    refused_only = progress and not decision.get("replaced") and all(
+        w.get("exclude") for w in decision.get("added") or () if w.get("slot") == stage)
+    if again and refused_only and decision.get("act") in _WISH_ACTS:
+        state["unanswered"] = state.get("unanswered", 0) + 1
+        return False
     if not again or progress or decision.get("act") not in _WISH_ACTS | _IDLE_ACTS:
         state["unanswered"] = 0 if state["stage"] != stage else state.get("unanswered", 0)
         return False
@@ -125,6 +132,8 @@ def weakness(wish: dict[str, Any]) -> int:
     and 8") never before the others; a refusal after every wish for something."""
     if wish.get("audience"):
         return 2 * len(WEAKNESS) + 1
+    if wish.get("soft"):  # "X or whoever": the first to go
+        return -1
     return WEAKNESS.get(wish["slot"], 0) + (len(WEAKNESS) if wish.get("exclude") else 0)
 
 

@@ -9,6 +9,10 @@ reads the words. "period" is a mark only where no film word follows it ("a perio
     spoken_marks("No horror full stop")             # 'No horror.'
     spoken_marks("comedy comma with jim carrey")    # 'comedy, with jim carrey'
     spoken_marks("a period drama")                  # 'a period drama'
+
+A dictated message may also open by waking an assistant, with a false start on the way
+("hey siri no wait hey chatbot I want ..."): ``without_wake_words`` drops that opening, so
+that its "no" refuses nothing and waives no question.
 """
 
 from __future__ import annotations
@@ -76,3 +80,25 @@ def _written(match: re.Match[str], text: str) -> str:
     if said == "period" and rest and rest[0] not in ".,;:!?" and not rest[0].isupper():
         return match[0]  # "the victorian period in england": a mark ends a sentence, or the text
     return _MARKS[said]
+
+
+# an assistant woken by name: "hey siri", "ok google", "alexa", "hey chatbot"
+_WAKE = (r"(?:(?:hey|hi|ok|okay|yo|oh)[\s,]+)?(?:siri|google|alexa|cortana|bixby|chat[\s-]?bot|"
+         r"movie[\s-]?bot|bot|assistant)")
+# a false start between or after wake words: "no wait", "sorry", "I mean", "um no"
+_FALSE_START = r"(?:no[\s,]+wait|wait[\s,]+no|no\s+no|no|wait|sorry|oops|i\s+mean|um+|uh+|er+|hmm+)"
+_WAKE_OPENING = re.compile(rf"^\s*(?:{_WAKE}[\s,.!?:;-]*(?:{_FALSE_START}[\s,.!?:;-]+)*)+", re.I)
+_NAMED = re.compile(r"siri|google|alexa|cortana|bixby", re.I)
+
+
+def without_wake_words(text: str) -> str:
+    """``text`` less an opening that wakes an assistant, false starts and all ("hey siri no
+    wait hey chatbot I want a comedy" -> "I want a comedy"); unchanged when nothing else is
+    said or no assistant is named twice or by a name ("hey bot" alone is a greeting)."""
+    found = _WAKE_OPENING.match(text)
+    if not found or not text[found.end() :].strip():
+        return text
+    wakes = re.findall(_WAKE, found[0], re.I)
+    if not _NAMED.search(found[0]) and len(wakes) < 2:
+        return text
+    return text[found.end() :].lstrip()

@@ -11,6 +11,7 @@ amounts themselves are read by ``chatbot.durations``. Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from chatbot.durations import minutes_at, too_long_after
 
@@ -19,7 +20,9 @@ SHORT_MINUTES = 100  # "something short": at most this long
 LONG_MINUTES = 150  # "a long epic": at least this long
 _AT_MOST = ("under", "less than", "shorter than", "at most", "max", "maximum", "no more than",
             "not more than", "up to", "within", "no longer than", "below", "not longer than",
-            "nothing longer than", "nothing over", "not over", "not exceeding")
+            "nothing longer than", "nothing over", "not over", "not exceeding",
+            # "she falls asleep after like an hour and a half": what they can sit through
+            "after")
 _AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
 _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 # bounds said after the length: "1h45 max", "two hours tops", "90 minutes or more"
@@ -127,6 +130,8 @@ def _bound_after_at(tokens: Sequence[str], i: int
         margin = approx_margin(value)  # "about 90 minutes", "2 hours or so", "90 mins ish"
         return i, end + after, value - margin, value + margin
     alone = (i == 0 or tokens[i - 1] == BOUNDARY) and (end == len(tokens) or tokens[end] == BOUNDARY)
+    if alone and i >= 2 and tokens[i - 2] in _TOO_LONG | _LONG:  # "is very long, 138 minutes":
+        return i, end, None, value - 1  # the film's own length, complained of: shorter than it
     if alone or budget or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that
         return i, end, None, value
     return None
@@ -137,10 +142,28 @@ def _slightly_before(tokens: Sequence[str], i: int) -> bool:
     return tokens[i - 1 : i] in (["just"], ["slightly"]) or (i >= 2 and tuple(tokens[i - 2 : i]) in _A_BIT)
 
 
+_COPULAS = frozenset("is its s was it".split())
+_INTENSIFIERS = frozenset("very really quite so pretty super kinda rather bit a".split())
+
+
+def _describes_film(tokens: Sequence[str], i: int) -> bool:
+    """"(it) is very long", "it's really short": a length word said of the film after a copula."""
+    j = i - 1
+    while j >= 0 and tokens[j] in _INTENSIFIERS:
+        j -= 1
+    return j < i - 1 and j >= 0 and tokens[j] in _COPULAS and _next(tokens, i) in ("", BOUNDARY)
+
+
 def _length_word_at(tokens: Sequence[str], i: int
                     ) -> tuple[int, int, int | None, int | None] | None:
     """"something short", "not too long" (short), "a long epic" (long)."""
     token = tokens[i]
+    if token in ("more", "less") and _next(tokens, i) in ("short", "long") and _next(tokens, i + 1) in _ALONE_AFTER:
+        # "something more short?", "a bit less long": a comparative said in two words
+        shorter = (token == "more") == (_next(tokens, i) == "short")
+        return (i, i + 2, None, SHORT_MINUTES) if shorter else (i, i + 2, LONG_MINUTES, None)
+    if token in _SHORT | _LONG and _describes_film(tokens, i):
+        return None  # "is very long, 138 minutes": said of the film shown, no wish for long ones
     if token == "not" and _next(tokens, i) in _LONG | {"too", "very", "that", "overly", "so"}:
         j = i + 1 if _next(tokens, i) in _LONG else i + 2
         if j < len(tokens) and tokens[j] in _LONG:
@@ -161,3 +184,13 @@ def _length_word_at(tokens: Sequence[str], i: int
     if token in _LONG and film_like and before != "too":
         return i, i + 1, LONG_MINUTES, None
     return None
+
+
+_BOUND_NEGATIONS = frozenset("not no nothing never".split())
+
+
+def own_negation(first: str, wish: dict[str, Any]) -> dict[str, Any]:
+    """"not star wars and not longer than 2 hrs": a bound whose "not" is its own word ("not
+    longer than", "nothing over", "not too long") is the bound, whatever refusal it follows
+    (``"_fixed"``: its polarity is final, ``chatbot.spans``)."""
+    return dict(wish, _fixed=True) if first in _BOUND_NEGATIONS else wish

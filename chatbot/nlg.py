@@ -101,6 +101,7 @@ def help_for(stage: str) -> str:
     return HOW_IT_WORKS
 
 
+MPAA_RATINGS = ("G", "PG", "PG-13", "R", "NC-17")
 QUESTIONS_AFTER_EXCLUSION = {
     "genre": "Is there a genre you would like, then?",
     "actor": "Is there an actor or actress you would like instead?",
@@ -171,8 +172,14 @@ def which_to_leave_out(names: Sequence[str]) -> str:
     return f"Which of them should I leave out: {listed}?"
 
 
-def question_after_exclusion(slot: str) -> str:
-    """The question for ``slot`` once something was excluded there ("no horror")."""
+def question_after_exclusion(slot: str, refused: Sequence[str] = ()) -> str:
+    """The question for ``slot`` once something was excluded there ("no horror"); a rating
+    refused is not offered back ("nothing R": "G, PG, PG-13 or NC-17?")."""
+    if slot == "mpaa" and refused:
+        left = [r for r in MPAA_RATINGS if r not in refused]
+        if left:
+            return f"Which rating would you like, then: {', '.join(left[:-1])} or {left[-1]}?" if len(
+                left) > 1 else f"Would {left[0]} do, then?"
     return QUESTIONS_AFTER_EXCLUSION[slot]
 
 
@@ -337,7 +344,7 @@ def not_wished(wishes: Sequence[Mapping[str, Any]]) -> str:
 
 def _plain_one(wish: Mapping[str, Any]) -> bool:
     """A single value asked for in a slot that can hold several ("the actors A and B")."""
-    return (wish["slot"] in PLURAL_LABELS and not wish.get("exclude")
+    return (wish["slot"] in PLURAL_LABELS and not wish.get("exclude") and not wish.get("soft")
             and len(wish.get("values") or ()) == 1)
 
 
@@ -367,7 +374,8 @@ def describe_wish(wish: Mapping[str, Any]) -> str:
     if excluded:
         return {"genre": f"no {values}", "actor": f"nothing with {values}",
                 "director": f"nothing directed by {values}"}.get(slot, f"nothing rated {values}")
-    return f"{SLOT_LABELS.get(slot, 'the ' + slot)} {values}"
+    said = f"{SLOT_LABELS.get(slot, 'the ' + slot)} {values}"
+    return f"{said} if I can (anyone else will do too)" if wish.get("soft") else said
 
 
 def _title_case(words: str) -> str:

@@ -105,12 +105,15 @@ from chatbot.cues import (
     runtime_ranges,
     year_ranges,
 )
+from chatbot.date_wishes import asked_for, date_only
 from chatbot.definitions import defined_ratings
-from chatbot.dictation import spoken_marks
+from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.emojis import only_emoji, spell_all
 from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
+from chatbot.hedges import hedged_people, withdrawn_note
+from chatbot.length_phrases import own_negation
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
@@ -238,7 +241,8 @@ class Understander:
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
         cleaned = self._slot_words(spell_shorthand(expand_shorthand(
-            spell_all(spell_spoken(spoken_marks(clean_input(lines_as_commas(text))[0])), expect == "genre"),
+            spell_all(spell_spoken(without_wake_words(spoken_marks(clean_input(lines_as_commas(text))[0]))),
+                      expect == "genre"),
             SHORTHAND)), genre_asked=expect == "genre")
         cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = given_up_parts(cleaned, self._wish_said)  # "scrap the war part": no *The War*
@@ -290,7 +294,7 @@ class Understander:
         hits += self._spans(years_old(tokens, self._last_year), used)  # "under 10 years old"
         hits += self._years(tokens, used)
         used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film
-        hits += [(s, e, _shorter_longer(tokens[s:e], minutes(a, b)))
+        hits += [(s, e, own_negation(tokens[s], _shorter_longer(tokens[s:e], minutes(a, b))))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         hits = settle_ages(hits, complaints, tokens)
         corrected_at = correction_at(tokens)
@@ -300,6 +304,8 @@ class Understander:
         asking = is_question(asked_whole, asked_text) and (refers_to_film(asked_whole, asked_text)
                                                             or asks_who_is_in(asked_whole))
         people = self._people.find(tokens, expect, used, negated, cuts, asking)
+        people, withdrawn = hedged_people(people, tokens)  # "toni collette maybe? or not, idk"
+        notes += withdrawn_note(withdrawn)
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, permits = split_permitted(hits, allowed, tokens)  # "older is fine": allowed, no wish
         permits += [permitted_wish(h[2]) for h in self._approximate([t if a else "\0" for t, a in zip(tokens, allowed, strict=True)],
@@ -311,7 +317,8 @@ class Understander:
         passed_over(people, tokens)
         conceded = [c or r for c, r in zip(concession_mask(tokens), removed, strict=True)]
         # "even if it's not sci-fi", "drop the family part": given up, not denied
-        relaxed = [dict(h[2], exclude=False) for h in hits if conceded[h[0]]]
+        relaxed = [dict(h[2], exclude=False, refused=negated[h[0]] and "range" in h[2] and not h[2].get("_fixed"))
+                   for h in hits if conceded[h[0]]]  # "remove the 'nothing under 2 hours'": that refusal
         # "drop tom hanks", "Seth Rogen is fine": neither wished for nor refused any more
         freed = [c or a for c, a in zip(conceded, allowed, strict=True)]
         relaxed += given_up_people(people, freed)
@@ -359,9 +366,11 @@ class Understander:
         interrogative = is_question(asked_whole, asked_text) or bool(question)
         catalogue = catalogue_question(asked_whole) is not None and (
             interrogative or bool({"if", "whether"} & set(asked_whole)))  # "i asked if you have X"
+        intent = wish_intent(tokens, bool(constraints or titles) or any(not p.get("negated") for p in people))
+        if withdrawn and not (constraints or titles or people):
+            intent = "no_preference"  # the one person named taken back: no wish for anyone
         understood = {
-            "intent": wish_intent(tokens, bool(constraints or titles) or any(
-                not p.get("negated") for p in people)), "constraints": constraints, "people": people,
+            "intent": intent, "constraints": constraints, "people": people,
             **legacy_keys(constraints),
             "title": titles[0] if titles else None, "titles": titles, "seen_titles": seen,
             "age_title": age_title,
@@ -485,8 +494,8 @@ class Understander:
         listed = len(titles) > 1  # "loved Up and Her": a capitalised everyday word in a list
         titles = [t for t in titles if (fold(t) not in STOPWORDS or listed and written_as(t, text)) and (
             cue or not self._genres.is_genre(tuple(fold(t).split())) or fold(t) in self._titles_by_capital(text))
-            and (written_as(t, text) or not self._approximated(fold(t)))]  # "not a fan of black and
-        # white": the look, not *Black and White*, unless written as the title is
+            and (written_as(t, text) or not self._approximated(fold(t)))  # "black and white": a look
+            and not date_only(t)]  # "something like 90s": a decade, no film called "90s"
         return (titles, rest, cue) if titles else ([], text, False)
 
     def _asked_title(self, raw: str, tokens: list[str], names: Sequence[str] = (),
@@ -583,6 +592,8 @@ class Understander:
             if (relative and tokens[s] in ("older", "newer", "earlier", "later")
                     and not names_a_date(tokens[s:e])):  # "older than the 80s": not the film's
                 wish["relative"] = relative
+            if asked_for(tokens, s):  # "nope 😴 like 2000s": a wish, whatever the verdict
+                wish["requested"] = True
             hits.append((s, e, wish))
         return hits
 
@@ -599,6 +610,8 @@ def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:
     """"something shorter" (the word alone): shorter than the film on the table, if any."""
     if words in (["shorter"], ["longer"]):
         wish["relative"] = words[0]
+    elif words in (["more", "short"], ["less", "long"], ["more", "long"], ["less", "short"]):
+        wish["relative"] = "shorter" if words in (["more", "short"], ["less", "long"]) else "longer"
     return wish
 
 

@@ -247,6 +247,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         act = _slot_act(nlu)
         if act == "not_understood" and nlu.get("unknown_person"):
             return decision | {"act": act, "unknown_person": nlu["unknown_person"]}
+        if act == "skip" and nlu.get("intent") == "yes":  # "ya whatever": "Okay, any actor."
+            return decision | {"act": act, "slots": [stage], "waived": True}
         return decision | {"act": act}
     if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
         return decision | {"act": "greet"}
@@ -401,7 +403,7 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
         return True  # "alright, a denzel one then": someone's film asked for, no "alright" to this
     if any(c["slot"] == "mpaa" and not c.get("audience") for c in nlu.get("constraints") or ()):
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it
-    if any(c.get("relative") or c.get("than") for c in nlu.get("constraints") or ()):
+    if any(c.get("relative") or c.get("than") or c.get("requested") for c in nlu.get("constraints") or ()):
         return True  # "no, way too long": a wish against the film shown, whatever the verdict
     answer_only = nlu.get("watching") is not None or nlu.get("verdict") is not None or (
         nlu.get("intent") == "yes" and stage != "another")
@@ -465,6 +467,8 @@ def _slot_act(nlu: Mapping[str, Any]) -> str:
     intent = nlu.get("intent")
     if intent == "no_preference" or intent == "no" and _answers_no(nlu):
         return "skip"
+    if intent == "yes" and _INDIFFERENT_WORDS & set(nlu.get("words") or ()):
+        return "skip"  # "👌 whatever", "sure, anyone": an ok to anything, no yes to clarify
     if intent == "yes":
         return "clarify"
     if intent == "greeting":
@@ -482,6 +486,8 @@ def _answers_no(nlu: Mapping[str, Any]) -> bool:
 
 
 _OPENERS = frozenset("um uh er erm hmm hm well oh so ok okay hold wait actually hey".split())
+_INDIFFERENT_WORDS = frozenset("""whatever whatevs whoever whichever anyone anybody anything
+    idc dunno idk""".split())
 _SHORT_ANSWER_WORDS = 4
 _NO_WITHIN = 3  # the refusal opens the answer: among its first words
 _NO_WORDS = _REFUSALS | frozenset("havent hasnt dont didnt doesnt cant wont never naw nay not".split())

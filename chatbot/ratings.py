@@ -244,7 +244,8 @@ _CHILDREN = frozenset("""kids kid children child son sons daughter daughters boy
     nephew nephews niece nieces grandkids grandchildren grandson granddaughter twins
     siblings ones""".split())
 _AGE_JOINS = frozenset("""are is aged ages age of and , both who were just turned turning the
-    tonight today here now he she hes shes s turns turn will be""".split())
+    tonight today here now he she hes shes s turns turn will be
+    there their theyre""".split())  # "my two sons there eight and ten": dictation's "they're"
 # with an age only: "my little brother, he's 9" (an adult brother watching sets no rating)
 _SIBLINGS = frozenset("brother brothers bro sister sisters sis cousin cousins".split())
 _YOUNG_WORDS = {"toddler": 3, "toddlers": 3, "baby": 1, "babies": 1, "preschooler": 4,

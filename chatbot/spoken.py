@@ -62,7 +62,7 @@ _CHILD_WORDS = ("kids?|sons?|daughters?|boys?|girls?|child|children|twins|nephew
                 "little ones|youngest|oldest|eldest")
 _CHILD_AGES = re.compile(
     rf"\b(?P<lead>(?:{_CHILD_WORDS})(?:\s*,)?(?:\s+(?:are|is|aged?|both|just|now|turned|"
-    rf"turning|they'?re|they are|he'?s|she'?s|re|s))*\s+)"
+    rf"turning|they'?re|they are|he'?s|she'?s|re|s|there|their|there'?re))*\s+)"
     rf"(?P<numbers>(?:{_UNIT}|{_TEEN})\b(?:(?:\s*,\s*|\s+and\s+|\s*&\s*)(?:{_UNIT}|{_TEEN})\b)*)"
     rf"(?!\s+(?:of|more|other|films?|movies?|times?))", re.I)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
@@ -93,9 +93,14 @@ _RATING_NUMBER = re.compile(r"\b(?P<letters>pg|nc)[\s-]*(?P<number>thirteen|seve
                             re.I)
 
 
+# dictation's homophones of a count of children: "my too sons", "to daughters"
+_HEARD_TWO = re.compile(rf"\b(?:too|to)\s+(?=(?:{_CHILD_WORDS})\b)", re.I)
+
+
 def spell_spoken(text: str) -> str:
     """``text`` with spoken years, ages and ratings in digits ("nineteen ninety five" ->
     "1995", "p g thirteen" -> "pg 13", "4yo" -> "4 year old"); other words unchanged."""
+    text = _HEARD_TWO.sub("two ", text)
     text = _SOME_DECADE.sub(lambda m: f"{m['digits'] or _CENTURIES[m['century'].lower()] * 100 + TENS[m['tens'].lower()]}s",
                             text)
     text = _CENTURY_YEAR.sub(_century_year, text)

@@ -68,7 +68,7 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
     i = 0
     while i < len(tokens):
         if not negated[i] or i in used or tokens[i] in _LEADING or tokens[i] in _NOT_OPENING or (
-                _dated(tokens, i)) or (
+                _dated(tokens, i)) or described(tokens, i) or (
                 set(tokens[max(0, i - 2) : i]) & _CONTENT_CUES  # "not the one with the shark"
                 and not _franchise_at(tokens, i, used)):  # "nothing with james bond in it"
             i += 1
@@ -104,6 +104,22 @@ def _dated(tokens: Sequence[str], i: int) -> bool:
 
 
 _DATE_WORDS = frozenset("before after since until till pre post prior from".split())
+_COPULAS = frozenset("is am are was were be been".split())
+# what a film's own name may be said of: "as long as it's not Alien", "that one isn't Up"
+_FILM_SUBJECTS = frozenset("it its that thats this one film movie which what".split())
+
+
+def described(tokens: Sequence[str], i: int) -> bool:
+    """``tokens[i]`` describes someone or something other than the film after "is not" ("my
+    english is not perfect", "the little one is not a fan"): a predicate, never a title
+    refused. Said of the film ("as long as it's not Alien") it may be one."""
+    j = i - 1
+    while j >= 0 and tokens[j] in _LEADING:
+        j -= 1
+    if j < 1 or tokens[j] not in ("not", "never") or tokens[j - 1] not in _COPULAS:
+        return False
+    subject = tokens[j - 2] if j >= 2 else ""
+    return subject not in _FILM_SUBJECTS
 
 
 def _placed(tokens: Sequence[str], start: int, end: int, placed: frozenset[str]) -> bool:

@@ -410,10 +410,20 @@ _TITLE_PLACE = re.compile(r"\b(?:not|n't|seen|saw|watched|liked|loved|enjoyed)\s
                           re.IGNORECASE)
 
 
+# "my english is not perfect.", "my son isn't picky": said of someone, no title's place
+_COPULA_BEFORE = re.compile(r"(\w+)(?:\s+(?:is|am|are|was|were)|['’](?:m|re|s))\s*$", re.IGNORECASE)
+_FILM_SUBJECTS = frozenset("it its that thats this one film movie which what".split())
+
+
+def _described(before: str) -> bool:
+    found = _COPULA_BEFORE.search(before)
+    return found is not None and found.group(1).lower() not in _FILM_SUBJECTS
+
+
 def title_place_words(text: str) -> list[str]:
     """Single words in a film title's place, ending the clause: ``"not alien, please"`` ->
     ``["alien"]``; ``"seen the thing"`` -> ``["thing"]``; "not into aliens" gives none."""
-    return _TITLE_PLACE.findall(text)
+    return [m.group(1) for m in _TITLE_PLACE.finditer(text) if not _described(text[: m.start()])]
 
 
 def written_as(title: str, text: str) -> bool:

@@ -64,6 +64,7 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
             added = [a for a in added if not any(a is g for g in gone)]
         if not wish["exclude"]:
             _unexclude(wishes, wish)
+            replaced += _contradicted(wishes, wish)  # "I said NOT LONGER than 2 hours"
         if not any(same_wish(wish, w) for w in wishes):
             wishes.append(wish)
         if not any(same_wish(wish, a) for a in added):  # "Tom Hanks" said six times is one wish
@@ -82,6 +83,10 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
         elif "values" in relaxed:
             replaced += _retract(wishes, dict(relaxed, exclude=True))
             replaced += _unexclude(wishes, relaxed)  # "Tom Hanks is fine" after "no Tom Hanks"
+        elif relaxed.get("refused"):  # "remove the 'nothing 120 minutes or shorter'": that one
+            gone = [w for w in wishes if w["exclude"] and same_wish(w, dict(relaxed, exclude=True))]
+            wishes = [w for w in wishes if not any(w is g for g in gone)]
+            replaced += gone
         else:  # "forget about the 90s": the slot's range goes
             gone = [w for w in wishes if w["slot"] == relaxed["slot"] and not w["exclude"]
                     and ("range" in w or relaxed.get("whole"))  # "drop the director requirement"
@@ -225,6 +230,8 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
                 groups[key]["values"].append(person["name"])
             continue
         groups[key] = {"slot": slot, "values": [person["name"]], "exclude": bool(person.get("negated"))}
+        if person.get("soft"):  # "Sigourney obviously. or whoever": set aside first
+            groups[key]["soft"] = True
         new.append(groups[key])
     wished = {(w["slot"], v) for w in new if not w["exclude"] for v in w.get("values") or ()}
     new = [w for w in new if not w["exclude"] or "values" not in w or not wished >= {
@@ -351,6 +358,21 @@ def _retract(wishes: list[dict], exclusion: dict) -> list[dict]:
             wishes.remove(wish)
             if kept:
                 wishes.append(dict(wish, values=kept))
+    return gone
+
+
+def _contradicted(wishes: list[dict], inclusion: dict) -> list[dict]:
+    """Take out the slot's excluded ranges that leave nothing of ``inclusion``'s range ("films
+    120 minutes or shorter" after "nothing 120 minutes or shorter": the wish said now wins); an
+    exclusion inside the range ("the 90s but not 1995") stays. The exclusions taken out."""
+    if "range" not in inclusion:
+        return []
+    first, last = inclusion["range"]
+    gone = [w for w in wishes if w["slot"] == inclusion["slot"] and w["exclude"] and "range" in w
+            and (w["range"][0] is None or first is not None and w["range"][0] <= first)
+            and (w["range"][1] is None or last is not None and w["range"][1] >= last)]
+    for wish in gone:
+        wishes.remove(wish)
     return gone
 
 

@@ -216,7 +216,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # questions about a film named or asked about just before; after the end, thanks in
          # other languages and questions; sarcasm around a plain answer
          "answer_with_question", "take_and_leave", "other_film_asks", "after_the_end",
-         "sarcastic_answers")
+         "sarcastic_answers",
+         # d37 (newcomer 76): a bound's own "not" in a refusal list; words said of people no
+         # titles, "riot without X" a wish; hedges that permit; relative words; dictated openers
+         "bounds_in_refusals", "everyday_predicates", "hedged_permissions", "relative_words",
+         "dictated_openers")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)

@@ -1,0 +1,81 @@
+"""Hedges said after a person wished for: "Sigourney obviously. or whoever" (a soft wish:
+kept while it can be, set aside first, said back as such), "toni collette maybe? or not, idk"
+and "hugh grant. or not." (taken back: no wish at all). Pure; no IO. Used by ``chatbot.nlu``.
+
+Example::
+
+    tokens = "sigourney obviously , or whoever".split()
+    hedged_people([{"name": "Sigourney Weaver", "at": 0}], tokens)
+    # ([{"name": "Sigourney Weaver", "at": 0, "soft": True}], [])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+BOUNDARY = ","
+# "X or whoever", "X or anyone else", "X, whoever really": anyone else will do as well
+_ANYONE = frozenset("whoever anyone anybody someone somebody whatever anything whichever".split())
+# what may follow "or not" and still end the hedge: "or not, idk", "or not lol"
+_AFTER_OR_NOT = frozenset(["", BOUNDARY, "idk", "dunno", "lol", "haha", "whatever", "i", "im",
+                           "up", "your", "you", "really", "either"])
+# "whether or not", "if he is in it or not": a question, no hedge
+_ASKING = frozenset("whether if".split())
+
+
+def hedges(tokens: Sequence[str]) -> list[tuple[int, str]]:
+    """``(index, kind)`` of each hedge: "soft" ("or whoever") or "withdrawn" ("or not")."""
+    found: list[tuple[int, str]] = []
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        after = tokens[i + 2] if i + 2 < len(tokens) else ""
+        if token == "or" and following in _ANYONE:
+            found.append((i, "soft"))
+        elif token == "or" and following == "not" and after in _AFTER_OR_NOT and not _asks(tokens, i):
+            found.append((i, "withdrawn"))
+        elif token in _ANYONE and tokens[i - 1 : i] == [BOUNDARY] and after in ("", BOUNDARY) and (
+                following in ("", BOUNDARY, "really", "honestly", "tbh")):
+            found.append((i, "soft"))  # "Sigourney, whoever really"
+    return found
+
+
+def _asks(tokens: Sequence[str], i: int) -> bool:
+    start = i
+    while start > 0 and tokens[start - 1] != BOUNDARY:
+        start -= 1
+    return bool(_ASKING & set(tokens[start:i]))
+
+
+def hedged_people(people: Sequence[dict[str, Any]], tokens: Sequence[str]
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``people`` with those a hedge follows marked ``soft``, less those it takes back (the
+    second list): a hedge covers the people named since the hedge before it."""
+    kept: list[dict[str, Any]] = []
+    withdrawn: list[dict[str, Any]] = []
+    marks = hedges(tokens)
+    for person in people:
+        at = int(person.get("at", -1))
+        previous = -1
+        kind = None
+        for where, what in marks:
+            if previous < at < where:
+                kind = what
+                break
+            previous = where
+        if person.get("negated") or kind is None:
+            kept.append(person)
+        elif kind == "withdrawn":
+            withdrawn.append(person)
+        else:
+            kept.append(dict(person, soft=True))
+    return kept, withdrawn
+
+
+def withdrawn_note(withdrawn: Sequence[dict[str, Any]]) -> list[str]:
+    """What is said back of the people taken back ("toni collette maybe? or not")."""
+    names = list(dict.fromkeys(str(p["name"]) for p in withdrawn if p.get("name")))
+    if not names:
+        return []
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return [f"Fine, no need for {listed} then."]
