@@ -23,6 +23,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -128,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         titles.set_title(f"puma.worker --service {args.service} instance {instance_id} port {sock.getsockname()[1]}")
         if args.busy_dir:
             counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
+            _liveness_board[:] = [counters.board]  # each answered check is noted there (puma.health reads it)
             failing.attach(counters.board)  # a part it needs failing its requests: the supervisor reads it there
             if getattr(app, "probe", None) is not None:
                 app.probe.board = counters.board  # its readiness, in its own words: read there too
@@ -382,8 +384,13 @@ class Liveness:
             deadlines.finish(token)
 
 
+_liveness_board: list[BusyBoard] = []  # this instance's board, once forked
+
+
 def liveness_answer(probe: Probe | None, stuck: StuckWatch | None = None) -> tuple[str, bytes]:
     """Status line and body of the health check's answer: 200 while ready, 503 with the reason."""
+    for board in _liveness_board:  # answered, whatever it says: the process runs (a pwrite, ~µs)
+        board.answered(time.monotonic())
     if stuck is not None and (why := stuck.reason()) is not None:
         return "503 Service Unavailable", encode_json({"live": False, "stuck": True, "reason": why}).encode()
     if probe is None:
