@@ -263,8 +263,8 @@ def _wait_scaled(url: str, how: str, done: dict[str, Any], wait_s: float) -> Non
                             "see `puma status`")
         instances = status["services"].get(service, {}).get("instances", [])
         # Ready is what Envoy was told and checked (healthy in its clusters), not what was intended.
-        states = [i["state"] if i["state"] != "ready" or i.get("healthy") else "up (not yet in Envoy)"
-                  for i in instances]
+        states = ["up (not yet in Envoy)" if i.get("in_envoy") is False or (i["state"] == "ready" and not i.get("healthy"))
+                  else i["state"] for i in instances]
         if states.count("ready") == count and len(states) == count:
             print(f"{service}: {count} instance{'' if count == 1 else 's'} ready", flush=True)
             return

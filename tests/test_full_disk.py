@@ -116,7 +116,9 @@ def test_full_disk_supervision_survives_and_the_service_recovers_once_space_is_f
         mesh.scale("upper", 2, reason="puma scale")
         wait_for(lambda: len(mesh.pools["upper"].ready()) == 2, timeout_s=20, message="upper's 2nd instance up")
         upper = mesh.status()["services"]["upper"]
-        assert upper["ready"] == 1 and any("not in Envoy yet" in why for why in upper["not_ready"]), upper
+        assert upper["ready"] == 1 and any("not in Envoy yet" in why and "No space left" in why
+                                           for why in upper["not_ready"] + upper["short"]), upper
+        assert "ready" not in [i["state"] for i in upper["instances"] if i["in_envoy"] is False], upper
         with pytest.raises(PumaError, match=r"up \(not yet in Envoy\)") as refused:
             running._wait_scaled(mesh.url, "the test",
                                  {"service": "upper", "to": 2, "at": asked_at}, wait_s=1.0)
