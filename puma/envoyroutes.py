@@ -11,6 +11,7 @@ from typing import Any
 from . import edge
 from .backlog import NOT_SENT_HEADER
 from .config import PumaConfig, Service
+from .defaults import READY_PATH, READY_TIMEOUT_S
 from .envoynames import (
     _T,
     INTERNAL_REQUEST_HEADERS,
@@ -58,6 +59,7 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
         routes.insert(0, _guarded(_dynamodb_route(config), config, internal))
     if status_port is not None:
         routes.insert(0, _status_route())
+        routes.insert(0, _ready_route())  # before the status route's prefix, which it lies under
     routes.insert(0, edge.escape_guard())
     routes.insert(0, edge.expect_guard())
     routes.insert(0, edge.host_guard())  # before every route: no request with two Hosts goes anywhere
@@ -145,6 +147,15 @@ def _status_route() -> dict[str, Any]:
             "route": {"cluster": STATUS_CLUSTER, "timeout": duration(edge.STATUS_TIMEOUT_S), "retry_policy": {
                 "retry_on": "connect-failure,refused-stream,reset-before-request", "num_retries": 2}},
             "request_headers_to_add": peer}
+
+
+def _ready_route() -> dict[str, Any]:
+    # Readiness probes get an answer within READY_TIMEOUT_S: the supervisor's, or else Envoy's own
+    # from the state the supervisor last published (puma.localreplies' ready mappers).
+    route = _status_route()
+    return {**route, "name": "puma_ready", "match": {"path": READY_PATH},
+            "metadata": {"filter_metadata": {"puma": {"timeout_s": READY_TIMEOUT_S}}},
+            "route": {**route["route"], "timeout": duration(READY_TIMEOUT_S)}}
 
 
 ENVOY_STREAM_IDLE_S = 300.0  # Envoy's default stream_idle_timeout; a longer timeout_s raises its route's

@@ -19,6 +19,7 @@ from typing import Any
 
 from . import errorpages
 from .config import PumaConfig
+from .defaults import READY_KEY, READY_PATH, READY_TIMEOUT_S
 from .defaults import STATUS_TIMEOUT_S as STATUS_TIMEOUT_S
 from .defaults import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
 from .services import RESERVED_PREFIX, Service, too_large_message
@@ -42,7 +43,7 @@ def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[st
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message; on
     the `internal` listener (the deployment's own callers) with what its operator can look at."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
-            "mappers": [_supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
+            "mappers": [*_ready_from_envoy(), _supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
                 _no_route(config), *_too_large(config), _unframable(), _rate_limited(config), *_codec_refusals(),
                 *_client_too_slow(config), _supervisor_silent(), *_retry_later(internal), _never_sent_on_any_try(),
                 *_service_failed()], config)]}
@@ -457,6 +458,28 @@ def _supervisor_silent_page(config: PumaConfig) -> dict[str, Any]:
             "headers_to_add": [header("cache-control", "no-store")],
             "body_format_override": {"text_format_source": {"inline_string": page},
                                      "content_type": "text/html; charset=UTF-8"}}
+
+
+_PUBLISHED = (f"answered by Envoy: PUMA's supervisor did not answer within {READY_TIMEOUT_S:g} s (stopped, busy or "
+              "exiting), so this is the readiness it last published; the services serve meanwhile")
+
+
+def _ready_from_envoy() -> list[dict[str, Any]]:
+    """`/_puma/ready` the supervisor did not answer in time: Envoy answers it from the readiness
+    the supervisor last published (`READY_KEY`), 200 or 503 as the supervisor would, at once."""
+    on_ready = {"header_filter": {"header": {"name": ":path", "string_match": {
+        "safe_regex": {"regex": re.escape(READY_PATH) + r"([?].*)?"}}}}}
+    unanswered = {"and_filter": {"filters": [on_ready, _supervisor_unanswered()]}}
+    published = {"runtime_filter": {"runtime_key": READY_KEY, "use_independent_randomness": True,
+                                    "percent_sampled": {"numerator": 0, "denominator": "HUNDRED"}}}
+    said = {SUPERVISOR_SILENT_FIELD: False, "published": True}
+    return [{"filter": {"and_filter": {"filters": [unanswered, published]}}, "status_code": 200,
+             "headers_to_add": [header("cache-control", "no-store")],
+             "body_format_override": {"json_format": {"ready": True, **said, "note": _PUBLISHED}}},
+            {"filter": unanswered, "status_code": 503,
+             "headers_to_add": [header("cache-control", "no-store"), header("retry-after", str(RETRY_AFTER_S))],
+             "body_format_override": {"json_format": {"ready": False, **said, "status": 503, "error": (
+                 "not ready, as PUMA's supervisor last said; " + _PUBLISHED)}}}]
 
 
 def _supervisor_silent() -> dict[str, Any]:
