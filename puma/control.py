@@ -116,7 +116,7 @@ class ControlLoop:
         """Log and record, once per change, a service a part of which fails every request (`puma.failing`)."""
         failing.say_changes(self.d, self._degraded_said, {n: failing.of_pool(p) for n, p in list(self.d.pools.items())})
 
-    def _publish_readiness(self) -> None:
+    def publish_readiness(self) -> None:
         """Tell Envoy the deployment's readiness when it changes (or Envoy was restarted, with a fresh
         runtime): what it answers `/_puma/ready` with while the supervisor cannot (`READY_KEY`)."""
         from .status import readiness
@@ -170,7 +170,7 @@ class ControlLoop:
                     self._carry_traffic()
                     self._report_held()
                     self._report_degraded()
-                    self._publish_readiness()
+                    self.publish_readiness()
             except Exception as exc:  # noqa: BLE001 - one bad sample must not stop autoscaling
                 outage.failed(exc)
                 continue
