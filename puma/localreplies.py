@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from . import errorpages
+from . import errorpages, requestlimits
 from .config import PumaConfig
 from .defaults import READY_KEY, READY_PATH, READY_TIMEOUT_S
 from .defaults import STATUS_TIMEOUT_S as STATUS_TIMEOUT_S
@@ -297,10 +297,10 @@ _REFUSALS = {
                          "starting with '/' under a service's prefix",
     "absolute_path_rejected": "the request's target is not a path (such as OPTIONS *); request a path "
                               "starting with '/' under a service's prefix",
-    # Envoy's request-header limits (its defaults: 60 KiB in all, 100 headers): a bare "Request Header
-    # Fields Too Large" named neither the limit nor where large data belongs.
-    "http1.headers_too_large": "the request's headers are over 60 KiB in all (this server's limit); send "
-                               "large data in the body, and fewer or smaller cookies and headers",
+    # Envoy's request-header limits (URL and headers in all, 100 headers): a bare "Request Header
+    # Fields Too Large" named neither the limit nor where large data belongs. Below that, a long URL
+    # and large headers are refused apart (puma.requestlimits).
+    "http1.headers_too_large": requestlimits.CODEC_TEXT,
     "http1.too_many_headers": "the request has more than 100 headers (this server's limit); send fewer",
 }
 # Envoy's status for a refusal where it is not the 400 it is: a target that is no path is the
@@ -309,10 +309,14 @@ _REFUSAL_STATUS = {"absolute_path_rejected": 400}
 
 
 def _codec_refusals() -> list[dict[str, Any]]:
-    """Requests refused before routing, which Envoy answers with an empty or bare "Bad Request"."""
-    return [{"filter": _details_are(details), "body": {"inline_string": text},
-             **({"status_code": _REFUSAL_STATUS[details]} if details in _REFUSAL_STATUS else {})}
-            for details, text in _REFUSALS.items()]
+    """Requests refused before routing, which Envoy answers with an empty or bare "Bad Request"; and
+    a URL or headers over their own limits (`puma.requestlimits`: 414, 431, not RBAC's bare 403)."""
+    limits = [{"filter": _details_are(details), "status_code": status, "body": {"inline_string": text},
+               "body_format_override": {"json_format": {**LOCAL_REPLY_JSON, "error": text}}}
+              for details, text, status in requestlimits.refusals()]
+    return limits + [{"filter": _details_are(details), "body": {"inline_string": text},
+                      **({"status_code": _REFUSAL_STATUS[details]} if details in _REFUSAL_STATUS else {})}
+                     for details, text in _REFUSALS.items()]
 
 
 def _client_too_slow(config: PumaConfig) -> list[dict[str, Any]]:
