@@ -185,8 +185,7 @@ def cmd_scale(args: argparse.Namespace) -> None:
         raise PumaNotConfirmed(f"scale {args.service} {args.instances}: sent, not confirmed: no answer from {url} "
                                f"within {STATUS_TIMEOUT_S + 5} s; it may still be applied: check `puma status` (exit code 3)") from None
     except (urllib.error.URLError, OSError) as exc:
-        raise _unanswered(url, how, getattr(exc, "reason", exc), doing=f"scale {args.service} {args.instances}: "
-                          "not sent: ") from None
+        raise _unanswered(url, how, getattr(exc, "reason", exc), doing=f"scale {args.service} {args.instances}: ") from None
     print(f"{done['service']}: {done['from']} -> {done['to']} instances{_held(done)}", flush=True)
     if args.wait_s > 0:
         _wait_scaled(url, how, done, args.wait_s)
