@@ -36,6 +36,10 @@ _FAILING_AT = _LAYOUT.size + _WHAT.size
 # failed, in the instance's own words (UTF-8): the supervisor's event says them, however late it asks.
 _READINESS = struct.Struct("<?7x504s")
 _READINESS_AT = _FAILING_AT + _FAILING.size
+# Then when it last answered a liveness check (CLOCK_MONOTONIC, s; 0: never): a hung instance's
+# event says how long it has really been silent, not the check's timeout.
+_ANSWERED = struct.Struct("<d")
+_ANSWERED_AT = _READINESS_AT + _READINESS.size
 
 
 def board_path(busy_dir: Path | str, service: str, instance_id: int) -> Path:
@@ -52,7 +56,8 @@ class BusyBoard:
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         self.publish(0, 0.0)
         self.failing(Failing())
-        self.readiness(False, "")  # its whole size now: later writes need no new space (a full disk)
+        self.readiness(False, "")
+        self.answered(0.0)  # its whole size now: later writes need no new space (a full disk)
 
     def publish(self, running: int, oldest_started_at: float, oldest_what: str = "") -> None:
         try:
@@ -72,6 +77,13 @@ class BusyBoard:
         """Its readiness check has passed at least once (else it waits at start), and why it last failed."""
         try:
             os.pwrite(self.fd, _READINESS.pack(passed_once, last_reason.encode()[:_READINESS.size - 8]), _READINESS_AT)
+        except OSError:
+            pass  # as above
+
+    def answered(self, at: float) -> None:
+        """This instance answered a liveness check at `at` (monotonic)."""
+        try:
+            os.pwrite(self.fd, _ANSWERED.pack(at), _ANSWERED_AT)
         except OSError:
             pass  # as above
 
@@ -117,6 +129,17 @@ def read_readiness(path: Path) -> tuple[bool, str] | None:
     except (OSError, struct.error):
         return None
     return bool(passed), bytes(reason).rstrip(b"\0").decode(errors="replace")
+
+
+def last_answered(path: Path) -> float | None:
+    """When the instance last answered a liveness check (monotonic, s); None if never or unknown."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(_ANSWERED_AT)
+            (at,) = _ANSWERED.unpack(f.read(_ANSWERED.size))
+    except (OSError, struct.error):
+        return None
+    return at if at > 0 else None
 
 
 def read(path: Path) -> tuple[int, float]:

@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from .client import internal_services
-from .errors import PumaCallError, PumaServiceFailed, PumaUnknownService
+from .errors import PumaCallError, PumaServiceFailed, PumaUnknownService, flat
 from .visibility import redact
 
 log = logging.getLogger("puma.serving")
@@ -67,8 +67,10 @@ _RETRY_TAIL = re.compile(r"[;,]\s*(?:it was not sent to any instance: )?(?:safe 
                          re.IGNORECASE)
 # Words for operators: PUMA's commands, logs, pids, signals. A public client can do nothing with them
 # (`puma status` is the operator's, where the same facts are shown).
+# So are PUMA's own processes and their fates: zygotes, restart counts, exit codes and signals.
 _OPERATOR = re.compile(r"`puma |\bpuma (?:status|logs?|scale|run|stop)\b|\blogs?\b|\bpids?\b|\bkill\b|\bSIG[A-Z]+\b"
-                       r"|\brun dir\b|/_puma/")
+                       r"|\brun dir\b|/_puma/|\bzygotes?\b|\b(?:exit )?code -?\d+\b|\bexited \d+ times?\b"
+                       r"|\brestart(?:ed|s)? (?:budget|again)\b|\binstance \d+\b|\bthe operator\b")
 _PARENS = re.compile(r"\s*\([^()]*\)")
 
 
@@ -77,7 +79,7 @@ def relayed(text: object, *, public: bool) -> str:
     "retry ..." (the caller says it) and, to a public client, without what is meant for operators.
     Example: ``relayed("no instance is ready (`puma status` says why); retry after N s", public=True)``
     -> ``"no instance is ready"``."""
-    words = str(text).strip().rstrip(".")
+    words = flat(str(text).strip().rstrip("."))
     while (tail := _RETRY_TAIL.search(words)) is not None and tail.start() > 0:
         words = words[:tail.start()].rstrip()
     if public:
@@ -97,7 +99,7 @@ def _refused(name: str, exc: PumaCallError, hide: bool) -> Answer:
     if exc.status == 429:
         extra["retry_after_s"] = 1
     callee = HIDDEN_CALLEE if hide else f"service {exc.service!r}, which {name!r} calls,"
-    return status, f"{callee} refused the call: {exc.status} {_detail(exc, hide)}", extra
+    return status, f"{callee} refused the call: {exc.status} {flat(_detail(exc, hide))}", extra
 
 
 def _failed(name: str, exc: PumaCallError, hide: bool, request: str, *, public: bool = False) -> Answer:
@@ -120,12 +122,22 @@ def _failed(name: str, exc: PumaCallError, hide: bool, request: str, *, public: 
     if isinstance(exc, PumaUnknownService):  # the names it knows stay in the log: internal ones among them
         why = (f"no service of that name runs here (the log of {name!r} names the services it can call, and "
                "the name most like it)")
-    elif isinstance(exc, PumaServiceFailed):  # a 500, as for any callee that cannot succeed: nothing to retry
-        scale = "" if hide else f" (`puma scale {exc.service} N`)"
-        why = (f"it has failed and answers nothing until an operator starts it again{scale} or restarts the "
-               f"deployment ({_detail(exc, hide)})")
-    else:
-        why = f"it answered {exc.status} ({_detail(exc, hide)})"
+    elif isinstance(exc, PumaServiceFailed):
+        why = _down(exc, hide, public=public)
+    else:  # the callee's words after a colon, once (`relayed`): never "(... (...))"
+        why = f"it answered {exc.status}: {relayed(_detail(exc, hide), public=public)}"
     target = HIDDEN_CALLEE if hide else repr(exc.service)
     named = {} if hide else {"callee": exc.service}
     return 500, f"service {name!r} failed calling {target}: {why}", {**named, "callee_status": exc.status or None}
+
+
+def _down(exc: PumaCallError, hide: bool, *, public: bool) -> str:
+    """A callee failed for good (past its restart budget), in words for whoever asked: a retry works
+    once an operator restarts it, so a client is told it is down and to retry later; how it failed
+    (restart counts, exit codes) and the command are the operator's (`puma status`, events, the log)."""
+    if public:
+        return "it is down until an operator restarts it; retry later"
+    how = _detail(exc, hide).removeprefix(f"service {exc.service!r} ").removeprefix("that service ").removeprefix("has failed").lstrip(":( ").split("; it serves again", 1)[0]
+    scale = "" if hide else f" with `puma scale {exc.service} N`"
+    return (f"it has failed: {relayed(how, public=False)}; it answers nothing until an operator starts it "
+            f"again{scale} or restarts the deployment")

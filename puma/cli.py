@@ -63,11 +63,13 @@ def main(argv: list[str] | None = None) -> None:
         said = exc if reason is None or isinstance(exc, PumaError) else reason
         print(f"puma: error: {said}{_disk_full_hint(exc)}", file=sys.stderr)
         sys.exit(getattr(exc, "exit_code", 1))  # 3: a change sent but not confirmed (PumaNotConfirmed)
-    except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM) while starting: what had started is stopped
-        if exc.args and exc.args[0] != "Ctrl-C":  # a signal from elsewhere ("SIGTERM"): not a normal end
-            print(f"puma: interrupted ({exc.args[0]})", file=sys.stderr)
-        else:  # the same line and code as a Ctrl-C before anything started (`puma.interrupts`)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (`make stop`): what had started is stopped
+        if args.func is cmd_run or not exc.args or exc.args[0] == "Ctrl-C":
+            # A start-up stopped: the same line and code as a stop before anything started
+            # (`puma.interrupts`), whichever signal asked for it.
             print(interrupts.STOPPED_LINE, file=sys.stderr)
+        else:  # another command (a benchmark) ended by a signal from elsewhere: not a normal end
+            print(f"puma: interrupted ({exc.args[0]})", file=sys.stderr)
         sys.exit(interrupts.EXIT_INTERRUPTED)
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from . import failing, guard
 from .autoscale import Autoscaler, Bounds
 from .busy import STUCK_GRACE_S
+from .defaults import READY_KEY
 from .services import Service
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class ControlLoop:
         self._cut_checked_at = 0.0
         self._cut_seen: dict[str, int] = {}
         self._degraded_said: dict[str, str] = {}  # service -> why it was last said degraded
+        self._ready_published: tuple[bool, object] | None = None  # (ready, the Envoy admin told)
 
     def _report_cut_replies(self) -> None:
         """Log (WARNING) and record each reply newly cut off by its service's `timeout_s` after it had
@@ -114,6 +116,19 @@ class ControlLoop:
         """Log and record, once per change, a service a part of which fails every request (`puma.failing`)."""
         failing.say_changes(self.d, self._degraded_said, {n: failing.of_pool(p) for n, p in list(self.d.pools.items())})
 
+    def publish_readiness(self) -> None:
+        """Tell Envoy the deployment's readiness when it changes (or Envoy was restarted, with a fresh
+        runtime): what it answers `/_puma/ready` with while the supervisor cannot (`READY_KEY`)."""
+        from .status import readiness
+
+        admin = self.d.envoy.admin
+        ready = readiness(self.d)[0]
+        if admin is None or (self._ready_published is not None and self._ready_published[0] == ready
+                             and self._ready_published[1] is admin):
+            return
+        admin.set_runtime(READY_KEY, "100" if ready else "0")
+        self._ready_published = (ready, admin)
+
     def start(self) -> None:
         self.thread.start()
 
@@ -155,6 +170,7 @@ class ControlLoop:
                     self._carry_traffic()
                     self._report_held()
                     self._report_degraded()
+                    self.publish_readiness()
             except Exception as exc:  # noqa: BLE001 - one bad sample must not stop autoscaling
                 outage.failed(exc)
                 continue

@@ -25,3 +25,13 @@ SUPERVISOR_SILENT_FIELD = "supervisor_answered"
 
 STATUS_TIMEOUT_S = 5
 """How long Envoy waits for the supervisor's status server (`puma.envoyroutes`' status route)."""
+
+READY_TIMEOUT_S = 0.5
+"""How long Envoy waits for the supervisor's answer to `/_puma/ready` before it answers itself, from
+the readiness the supervisor last published (`READY_KEY`): well under a load balancer's probe
+timeout (1-5 s), so a stopped or starved supervisor never fails a probe while the data path serves."""
+
+READY_PATH = "/_puma/ready"
+
+READY_KEY = "puma.ready"
+"""Envoy runtime percentage the supervisor sets (100: ready, 0: not) whenever its readiness changes."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import requestlimits
 from .config import PumaConfig
 from .endpoints import INTERFACE_PATH
 from .envoynames import duration
@@ -104,6 +105,9 @@ def hcm_limits(config: PumaConfig) -> dict[str, Any]:
         "http2_protocol_options": {"max_concurrent_streams": H2_MAX_STREAMS,
                                    "initial_stream_window_size": H2_STREAM_WINDOW_BYTES,
                                    "initial_connection_window_size": H2_CONNECTION_WINDOW_BYTES},
+        # The codec's one limit for the request line and headers together, above the two checked
+        # apart (puma.requestlimits): a long URL is a 414 saying so, not a 431 about headers.
+        "max_request_headers_kb": requestlimits.CODEC_LIMIT_KIB,
         "request_headers_timeout": duration(hcm.request_headers_timeout),
         "request_timeout": duration(hcm.request_timeout),
     }

@@ -11,6 +11,7 @@ from typing import Any
 from . import edge
 from .backlog import NOT_SENT_HEADER
 from .config import PumaConfig, Service
+from .defaults import READY_PATH, READY_TIMEOUT_S
 from .envoynames import (
     _T,
     INTERNAL_REQUEST_HEADERS,
@@ -23,7 +24,7 @@ from .envoynames import (
     VIA_HEADER,
     duration,
 )
-from .errors import SERVICE_FAILED_HEADER
+from .errors import SERVICE_FAILED_HEADER, flat
 from .readiness import NOT_READY_HEADER
 
 # --- routes -------------------------------------------------------------------------------
@@ -49,7 +50,7 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
     # Envoy takes the first matching route, so the longest prefix must come first.
     names = sorted(config.puma_services, key=lambda n: (-len(config.puma_services[n].prefix), n))
     routes = [r for name in names for r in _service_routes(config, name, internal, with_token)]
-    routes = [_failed_route(r, failed[r["route"]["cluster"]]) if failed and r.get("route", {}).get("cluster") in failed
+    routes = [_failed_route(r, failed[r["route"]["cluster"]], public=not internal) if failed and r.get("route", {}).get("cluster") in failed
               else r for r in routes]
     routes = [_warming_route(r, warming[r["route"]["cluster"]])
               if warming and r.get("route", {}).get("cluster") in warming else r for r in routes]
@@ -58,6 +59,7 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
         routes.insert(0, _guarded(_dynamodb_route(config), config, internal))
     if status_port is not None:
         routes.insert(0, _status_route())
+        routes.insert(0, _ready_route())  # before the status route's prefix, which it lies under
     routes.insert(0, edge.escape_guard())
     routes.insert(0, edge.expect_guard())
     routes.insert(0, edge.host_guard())  # before every route: no request with two Hosts goes anywhere
@@ -102,12 +104,17 @@ def _stripped(route: dict[str, Any]) -> dict[str, Any]:
             "request_headers_to_add": [*route.get("request_headers_to_add", ()), via]}
 
 
-def _failed_route(route: dict[str, Any], why: str) -> dict[str, Any]:
-    # No Retry-After: retrying cannot help until an operator starts it again. (No '%' in the body:
-    # Envoy's format strings would read one as a command.)
+def _failed_route(route: dict[str, Any], why: str, *, public: bool) -> dict[str, Any]:
+    # No Retry-After: nothing changes until an operator restarts it, which may take long; but a retry
+    # then works, so the client is told to retry later, not that retrying will not help. A public
+    # client gets only that; how it failed and the command are the operator's (and a calling
+    # service's, on the internal listener: its log keeps them). (No '%' in the body: Envoy's format
+    # strings would read one as a command.)
     service = route["route"]["cluster"]
-    text = (f"service {service!r} has failed ({why}); retrying will not help: the operator can restart it, "
-            f"once its cause is fixed, with `puma scale {service} N` (or by restarting the deployment)")
+    text = (f"service {service!r} is down: it has failed and is not restarted on its own; retry later: it serves "
+            "again once an operator restarts it") if public else (
+            f"service {service!r} has failed: {flat(why)}; it serves again once the operator restarts it, after "
+            f"fixing its cause, with `puma scale {service} N` (or by restarting the deployment)")
     kept = {k: v for k, v in route.items() if k in ("name", "match", "metadata")}  # metadata: counted, named
     # The header tells a calling service (puma.client) it is a failure for good, not an outage to wait out.
     return {**kept, "direct_response": {"status": 503, "body": {"inline_string": text.replace("%", " percent")}},
@@ -140,6 +147,15 @@ def _status_route() -> dict[str, Any]:
             "route": {"cluster": STATUS_CLUSTER, "timeout": duration(edge.STATUS_TIMEOUT_S), "retry_policy": {
                 "retry_on": "connect-failure,refused-stream,reset-before-request", "num_retries": 2}},
             "request_headers_to_add": peer}
+
+
+def _ready_route() -> dict[str, Any]:
+    # Readiness probes get an answer within READY_TIMEOUT_S: the supervisor's, or else Envoy's own
+    # from the state the supervisor last published (puma.localreplies' ready mappers).
+    route = _status_route()
+    return {**route, "name": "puma_ready", "match": {"path": READY_PATH},
+            "metadata": {"filter_metadata": {"puma": {"timeout_s": READY_TIMEOUT_S}}},
+            "route": {**route["route"], "timeout": duration(READY_TIMEOUT_S)}}
 
 
 ENVOY_STREAM_IDLE_S = 300.0  # Envoy's default stream_idle_timeout; a longer timeout_s raises its route's

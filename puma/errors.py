@@ -207,3 +207,24 @@ class PumaMapError(PumaError, RuntimeError):
 class InvalidStatusError(PumaError, ValueError):
     """A service gave a status no reply of its kind can carry (`HTTPError(700)`, a tuple's 99):
     the service's fault, answered 500."""
+
+
+def flat(text: str) -> str:
+    """`text` with no parentheses inside parentheses: an inner "(x)" becomes ", x", so words relayed
+    from hop to hop read as one level. ``flat("a (b (c); d)")`` is ``"a (b, c; d)"``."""
+    out: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+            if depth > 1:
+                while out and out[-1] == " ":
+                    out.pop()
+                out.append(", ")
+                continue
+        elif char == ")" and depth > 0:
+            depth -= 1
+            if depth > 0:
+                continue
+        out.append(char)
+    return "".join(out)

@@ -104,7 +104,7 @@ def persist(what: str, body: Callable[..., T], *args: Any, stop: Callable[[], bo
             give_up_after_s: float | None = None) -> T | None:
     """`body(*args)`'s result, running it again after each exception (logged by an `Outage`) with a
     back-off from `first_wait_s` doubling to `max_wait_s`; None once `stop()` is true after a failure.
-    With `give_up_after_s`, a failure that late is raised (the caller says "retrying will not help").
+    With `give_up_after_s`, a failure that late is raised (the service is failed: down until an operator restarts it).
 
     >>> persist("write endpoints", write, stop=lambda: deployment.stopping)   # doctest: +SKIP
     """

@@ -44,7 +44,7 @@ from typing import Any
 
 from . import guard, silence
 from .activity import PROCESSES, Progress
-from .busy import STUCK_GRACE_S, board_path, read_readiness
+from .busy import STUCK_GRACE_S, board_path, last_answered, read_readiness
 from .config import LIVENESS_PATH
 
 log = logging.getLogger(__name__)
@@ -254,9 +254,12 @@ class HealthMonitor:
             if instance is None:
                 self.failing.pop(address, None)
                 return
-            # The check that failed was sent its timeout ago: the instance is silent since then.
+            # Silent since the last check it answered (its board says when); without that, since the
+            # failed check was sent, its timeout ago.
             first = address not in self.failing
             failing = self.failing.setdefault(address, Failing(since=now - _check_timeout_s(pool.service)))
+            if first and (answered := _last_answered(pool, instance)) is not None and answered < failing.since:
+                failing.since = answered
             instance.silent_since = failing.since if instance.silent_since is None else instance.silent_since
             threshold = pool.service.health_check.unhealthy_threshold
             failing.count = max(failing.count + 1, threshold if ejected else 0)
@@ -327,6 +330,13 @@ class HealthMonitor:
         if instance.remote:
             self.d.registry.replace(instance)
         pool.evict(instance)
+
+
+def _last_answered(pool: Any, instance: Any) -> float | None:
+    busy_dir = getattr(pool, "busy_dir", None)
+    if busy_dir is None or instance.remote or instance.container:
+        return None
+    return last_answered(board_path(busy_dir, pool.name, instance.id))
 
 
 def _check_timeout_s(service: Any) -> float:

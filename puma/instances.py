@@ -94,8 +94,10 @@ class ServicePool(ServiceZygote):
             self._stop_orphans()
             return
         serving = sum(1 for i in kept if i.state == "ready")
-        log.warning("service %s: its zygote (pid %s) exited with %s; starting it again; its %d serving instance(s) "
-                    "serve on meanwhile", self.name, zygote.pid, exit_text(zygote, code), serving)
+        # The log and the event say the same words: "none kept serving", never "its 0 ... serve on".
+        kept_said = f"{_count(serving, 'serving instance')} kept serving" if serving else "none kept serving"
+        log.warning("service %s: its zygote (pid %s) exited with %s; starting it again; %s meanwhile",
+                    self.name, zygote.pid, exit_text(zygote, code), kept_said)
         try:
             guard.persist(f"service {self.name}: starting its zygote again", self.start_zygote,
                           stop=lambda: self._closing or self.owner.stopping, give_up_after_s=ZYGOTE_START_GIVE_UP_S)
@@ -109,7 +111,6 @@ class ServicePool(ServiceZygote):
             self._owed = 0  # counted in `wanted`, and what died since was counted there as alive
             short = max(0, wanted - len(self.live()))
         died = f"{why}; killed" if why else f"zygote died ({exit_text(zygote, code)})"
-        kept_said = f"{_count(serving, 'serving instance')} kept serving" if serving else "none kept serving"
         self.owner.record(self.name, f"{died}; started again; {kept_said}"
                           + (f", {short} more starting" if short else ""), kind="zygote_restarted", kept=serving)
         for _ in range(short):
@@ -196,7 +197,7 @@ class ServicePool(ServiceZygote):
         self.orphans.close()
 
     def _fail(self, reason: str) -> None:
-        """Down for good (`failed`): clients are told that retrying will not help, not to retry."""
+        """Down for good (`failed`): clients are told it is down until an operator restarts it (no Retry-After)."""
         self.failed = reason
         log.error("service %s failed: %s; its log: %s", self.name, reason, self.log_path)
         self.owner.record(self.name, f"failed: {reason}", kind="failed")

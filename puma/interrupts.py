@@ -21,22 +21,23 @@ if TYPE_CHECKING:
 STOPPED_LINE = "puma: stopped during start-up; nothing is left running"
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command Ctrl-C ended
 
-_inherited: Any = None
+_inherited: dict[int, Any] = {}
 
 
 def stop_while_starting() -> None:
-    """Until replaced: SIGINT (Ctrl-C, `kill -INT`, even if inherited ignored) prints `STOPPED_LINE`
-    and exits with 130 at once, which is right only while nothing has been started."""
-    global _inherited
-    previous = signal.signal(signal.SIGINT, _stop_at_once)
-    if _inherited is None:
-        _inherited = previous
+    """Until replaced: SIGINT (Ctrl-C, `kill -INT`, even if inherited ignored) and SIGTERM (`make
+    stop`, `kill`) print `STOPPED_LINE` and exit at once with 130 (a stop during start-up says the
+    same, whichever signal asked for it), which is right only while nothing has been started."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.signal(signum, _stop_at_once)
+        _inherited.setdefault(signum, previous)
 
 
 def restore() -> None:
-    """Give SIGINT back the handling the process started with (for commands that start nothing)."""
-    if _inherited is not None and signal.getsignal(signal.SIGINT) is _stop_at_once:
-        signal.signal(signal.SIGINT, _inherited)
+    """Give SIGINT and SIGTERM back the handling the process started with (for commands that start nothing)."""
+    for signum, inherited in _inherited.items():
+        if inherited is not None and signal.getsignal(signum) is _stop_at_once:
+            signal.signal(signum, inherited)
 
 
 def _stop_at_once(_signum: int, _frame: object) -> None:

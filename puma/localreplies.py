@@ -17,8 +17,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from . import errorpages
+from . import errorpages, requestlimits
 from .config import PumaConfig
+from .defaults import READY_KEY, READY_PATH, READY_TIMEOUT_S
 from .defaults import STATUS_TIMEOUT_S as STATUS_TIMEOUT_S
 from .defaults import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
 from .services import RESERVED_PREFIX, Service, too_large_message
@@ -42,7 +43,7 @@ def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[st
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message; on
     the `internal` listener (the deployment's own callers) with what its operator can look at."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
-            "mappers": [_supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
+            "mappers": [*_ready_from_envoy(), _supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
                 _no_route(config), *_too_large(config), _unframable(), _rate_limited(config), *_codec_refusals(),
                 *_client_too_slow(config), _supervisor_silent(), *_retry_later(internal), _never_sent_on_any_try(),
                 *_service_failed()], config)]}
@@ -296,10 +297,10 @@ _REFUSALS = {
                          "starting with '/' under a service's prefix",
     "absolute_path_rejected": "the request's target is not a path (such as OPTIONS *); request a path "
                               "starting with '/' under a service's prefix",
-    # Envoy's request-header limits (its defaults: 60 KiB in all, 100 headers): a bare "Request Header
-    # Fields Too Large" named neither the limit nor where large data belongs.
-    "http1.headers_too_large": "the request's headers are over 60 KiB in all (this server's limit); send "
-                               "large data in the body, and fewer or smaller cookies and headers",
+    # Envoy's request-header limits (URL and headers in all, 100 headers): a bare "Request Header
+    # Fields Too Large" named neither the limit nor where large data belongs. Below that, a long URL
+    # and large headers are refused apart (puma.requestlimits).
+    "http1.headers_too_large": requestlimits.CODEC_TEXT,
     "http1.too_many_headers": "the request has more than 100 headers (this server's limit); send fewer",
 }
 # Envoy's status for a refusal where it is not the 400 it is: a target that is no path is the
@@ -308,10 +309,14 @@ _REFUSAL_STATUS = {"absolute_path_rejected": 400}
 
 
 def _codec_refusals() -> list[dict[str, Any]]:
-    """Requests refused before routing, which Envoy answers with an empty or bare "Bad Request"."""
-    return [{"filter": _details_are(details), "body": {"inline_string": text},
-             **({"status_code": _REFUSAL_STATUS[details]} if details in _REFUSAL_STATUS else {})}
-            for details, text in _REFUSALS.items()]
+    """Requests refused before routing, which Envoy answers with an empty or bare "Bad Request"; and
+    a URL or headers over their own limits (`puma.requestlimits`: 414, 431, not RBAC's bare 403)."""
+    limits = [{"filter": _details_are(details), "status_code": status, "body": {"inline_string": text},
+               "body_format_override": {"json_format": {**LOCAL_REPLY_JSON, "error": text}}}
+              for details, text, status in requestlimits.refusals()]
+    return limits + [{"filter": _details_are(details), "body": {"inline_string": text},
+                      **({"status_code": _REFUSAL_STATUS[details]} if details in _REFUSAL_STATUS else {})}
+                     for details, text in _REFUSALS.items()]
 
 
 def _client_too_slow(config: PumaConfig) -> list[dict[str, Any]]:
@@ -457,6 +462,28 @@ def _supervisor_silent_page(config: PumaConfig) -> dict[str, Any]:
             "headers_to_add": [header("cache-control", "no-store")],
             "body_format_override": {"text_format_source": {"inline_string": page},
                                      "content_type": "text/html; charset=UTF-8"}}
+
+
+_PUBLISHED = (f"answered by Envoy: PUMA's supervisor did not answer within {READY_TIMEOUT_S:g} s (stopped, busy or "
+              "exiting), so this is the readiness it last published; the services serve meanwhile")
+
+
+def _ready_from_envoy() -> list[dict[str, Any]]:
+    """`/_puma/ready` the supervisor did not answer in time: Envoy answers it from the readiness
+    the supervisor last published (`READY_KEY`), 200 or 503 as the supervisor would, at once."""
+    on_ready = {"header_filter": {"header": {"name": ":path", "string_match": {
+        "safe_regex": {"regex": re.escape(READY_PATH) + r"([?].*)?"}}}}}
+    unanswered = {"and_filter": {"filters": [on_ready, _supervisor_unanswered()]}}
+    published = {"runtime_filter": {"runtime_key": READY_KEY, "use_independent_randomness": True,
+                                    "percent_sampled": {"numerator": 0, "denominator": "HUNDRED"}}}
+    said = {SUPERVISOR_SILENT_FIELD: False, "published": True}
+    return [{"filter": {"and_filter": {"filters": [unanswered, published]}}, "status_code": 200,
+             "headers_to_add": [header("cache-control", "no-store")],
+             "body_format_override": {"json_format": {"ready": True, **said, "note": _PUBLISHED}}},
+            {"filter": unanswered, "status_code": 503,
+             "headers_to_add": [header("cache-control", "no-store"), header("retry-after", str(RETRY_AFTER_S))],
+             "body_format_override": {"json_format": {"ready": False, **said, "status": 503, "error": (
+                 "not ready, as PUMA's supervisor last said; " + _PUBLISHED)}}}]
 
 
 def _supervisor_silent() -> dict[str, Any]:

@@ -50,6 +50,17 @@ def converge(health: Any, pool: Any, routed: set[str] | None, now: float | None 
         health.ready_again(pool, instance.address)
 
 
+def told_of(instance: Any, told: set[str] | None) -> bool:
+    """Whether Envoy was told of `instance` (its endpoints file written), as far as PUMA knows."""
+    return told is None or instance.remote or instance.address in told
+
+
+def publish_failing() -> str:
+    """Why endpoints files are not written, in the supervisor's words ("" if nothing fails)."""
+    failing = "; ".join(f"{o['what']}: {o['error']}" for o in guard.outages())
+    return f" ({failing}: see supervisor failing)" if failing else ""
+
+
 def serves(pool: Any, instance: Any, routed: set[str] | None, told: set[str] | None) -> bool:
     """Whether `instance` serves requests now: it passes its checks, Envoy was told of it and routes to it."""
     if not passes(pool, instance):
@@ -98,9 +109,10 @@ def _why_not(pool: Any, instance: Any, routed: set[str] | None, told: set[str] |
         return f"starting ({now - instance.started_at:.0f} s)"
     if instance.state == "unhealthy":
         return "failing its health checks; replaced once it exits"
+    # Before its readiness: Envoy checks only what it was told of, so an instance it was never told
+    # about waits for a first check that cannot come, and the endpoints file is why.
+    if not told_of(instance, told):
+        return f"not in Envoy yet: its endpoints file is not written{publish_failing()}"
     if not passes(pool, instance):
         return "waiting for its first readiness check to pass"
-    if told is not None and not instance.remote and instance.address not in told:
-        failing = " (see supervisor failing)" if guard.outages() else ""
-        return f"not in Envoy yet: its endpoints file is not written{failing}"
     return "Envoy does not route to it yet: its health check has not passed (not checked yet, hung or stopped)"

@@ -34,15 +34,15 @@ RULE = ("without --url: $PUMA_URL, else the `puma run` of this user started from
         "above it), else one started in this checkout, else the only one running")
 
 
-def deployment_url(given: str | None, *, changes: bool = False) -> tuple[str, str]:
+def deployment_url(given: str | None, *, changes: bool = False, given_as: str = "--url") -> tuple[str, str]:
     """`(url, how it was found)` of the deployment a command talks to (the rule: module doc, `RULE`).
 
     `given` may be a URL, HOST:PORT or a port: ``deployment_url("8090")[0]`` is
     ``"http://127.0.0.1:8090"``. `changes`: the command changes the deployment (`puma scale`), so
     an ambiguous choice is a `PumaError` naming the candidates instead of a guess.
     """
-    if given:
-        return normalise_url(given, "--url"), "--url"
+    if given:  # `given_as`: the option the user typed (`--port N` arrives here as N)
+        return normalise_url(given, given_as), given_as
     if os.environ.get(ENV_URL):
         return normalise_url(os.environ[ENV_URL], f"${ENV_URL}"), f"${ENV_URL}"
     found = runs.running()
@@ -138,10 +138,7 @@ def _get_status(url: str, how: str) -> dict[str, Any]:
         raise PumaError(f"{url}/_puma/status answered HTTP {exc.code}, not a PUMA status; is {url} (from "
                         f"{how}) the address `puma run` printed?") from None
     except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise PumaError(f"no PUMA deployment answers at {url} (from {how}): {reason}; start one with "
-                        "`puma run APP.py` (or the project's own start command, such as `make run`), or give its "
-                        "address with --port or --url (e.g. --port 8090)") from None
+        raise _unanswered(url, how, getattr(exc, "reason", exc)) from None
     except (http.client.HTTPException, ValueError) as exc:  # not HTTP, or not JSON
         raise PumaError(f"the server at {url} (from {how}) is not a PUMA deployment (it answered "
                         f"{type(exc).__name__}: {str(exc)[:80]})") from None
@@ -152,7 +149,7 @@ def _get_status(url: str, how: str) -> dict[str, Any]:
 
 
 def cmd_status(args: argparse.Namespace) -> None:
-    url, how = deployment_url(args.url)
+    url, how = deployment_url(args.url, given_as=_given_as(args))
     status = _get_status(url, how)
     if args.json:
         print(json.dumps(status, indent=2))
@@ -163,7 +160,7 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 
 def cmd_scale(args: argparse.Namespace) -> None:
-    url, how = deployment_url(args.url, changes=True)
+    url, how = deployment_url(args.url, changes=True, given_as=_given_as(args))
     token = os.environ.get("PUMA_SECRET") or next((r["token"] for r in runs.running() if r["url"] == url), None)
     if not token:
         _get_status(url, how)  # nothing there, or not PUMA: say that first, as `puma status` does
@@ -188,10 +185,33 @@ def cmd_scale(args: argparse.Namespace) -> None:
         raise PumaNotConfirmed(f"scale {args.service} {args.instances}: sent, not confirmed: no answer from {url} "
                                f"within {STATUS_TIMEOUT_S + 5} s; it may still be applied: check `puma status` (exit code 3)") from None
     except (urllib.error.URLError, OSError) as exc:
-        raise PumaError(f"no PUMA deployment answers at {url} (from {how}): {getattr(exc, 'reason', exc)}") from None
+        raise _unanswered(url, how, getattr(exc, "reason", exc), doing=f"scale {args.service} {args.instances}: ") from None
     print(f"{done['service']}: {done['from']} -> {done['to']} instances{_held(done)}", flush=True)
     if args.wait_s > 0:
         _wait_scaled(url, how, done, args.wait_s)
+
+
+def _given_as(args: argparse.Namespace) -> str:
+    """The option that named the deployment: `--port 18780` is said as that, not as --url."""
+    return f"--port {args.port}" if getattr(args, "port", None) is not None else "--url"
+
+
+def _unanswered(url: str, how: str, reason: object, doing: str = "") -> PumaError:
+    """Nothing answered at `url`: a deployment whose supervisor is alive there (its run file) has
+    lost its Envoy for now, which the supervisor restarts; only with no such run, "start one"."""
+    run = runs.at(url)
+    if run is None:
+        return PumaError(f"{doing}no PUMA deployment answers at {url} (from {how}): {reason}; start one with "
+                         "`puma run APP.py` (or the project's own start command, such as `make run`), or give its "
+                         "address with --port or --url (e.g. --port 8090)")
+    pid, started = run.get("pid"), runs.command_of(run)
+    if runs.stopped(int(pid or 0)):
+        return PumaError(f"{doing}the deployment at {url} (`{started}`, pid {pid}) is running, but its Envoy is not "
+                         f"answering ({reason}) and its supervisor (pid {pid}) is stopped (SIGSTOP, Ctrl-Z), so "
+                         f"nothing restarts Envoy: resume it with kill -CONT {pid}")
+    return PumaError(f"{doing}the deployment at {url} (`{started}`, pid {pid}) is running, but its Envoy is not "
+                     f"answering ({reason}): it is restarting (exited or killed); its supervisor (pid {pid}) is alive "
+                     "and restarts it within a few seconds: try again shortly (its log says why Envoy exited)")
 
 
 def _json_of(exc: urllib.error.HTTPError) -> dict[str, Any]:
@@ -242,8 +262,8 @@ def _wait_scaled(url: str, how: str, done: dict[str, Any], wait_s: float) -> Non
                             "see `puma status`")
         instances = status["services"].get(service, {}).get("instances", [])
         # Ready is what Envoy was told and checked (healthy in its clusters), not what was intended.
-        states = [i["state"] if i["state"] != "ready" or i.get("healthy") else "up (not yet in Envoy)"
-                  for i in instances]
+        states = ["up (not yet in Envoy)" if i.get("in_envoy") is False or (i["state"] == "ready" and not i.get("healthy"))
+                  else i["state"] for i in instances]
         if states.count("ready") == count and len(states) == count:
             print(f"{service}: {count} instance{'' if count == 1 else 's'} ready", flush=True)
             return

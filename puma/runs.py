@@ -148,6 +148,20 @@ def started_in_checkout(found: list[dict[str, Any]], here: str | None = None) ->
     return inside
 
 
+def at(url: str) -> dict[str, Any] | None:
+    """The live run recorded as serving at `url` (``http://HOST:PORT``), else None: a deployment
+    whose address answers nothing (its Envoy restarting) is still known by its run file."""
+    return next((run for run in running() if str(run.get("url", "")).rstrip("/") == url.rstrip("/")), None)
+
+
+def stopped(pid: int) -> bool:
+    """Whether `pid` is stopped (SIGSTOP, a terminal's Ctrl-Z): /proc's state 'T' (or 't', traced)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text(errors="replace").rsplit(")", 1)[1].split()[0] in ("T", "t")
+    except (OSError, IndexError):
+        return False
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -84,9 +84,9 @@ from . import failing, guard
 from .config import MAX_INSTANCES
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
-from .readycount import converge, routed_addresses, serves, shortfall
+from .readycount import converge, routed_addresses, serves, shortfall, told_of
 from .silence import silent_line
-from .states import passes, states
+from .states import states
 from .suggest import did_you_mean
 from .traffic import ServiceTraffic
 from .visibility import LOCATING, internal_names, public_view, without_internal
@@ -177,8 +177,12 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     svc = d.config.puma_services[name]
     routed = routed_addresses(stat)
     converge(getattr(d, "health", None), pool, routed)  # a health event missed: follow Envoy's routing
+    # Ready is what Envoy was told and routes to, as /_puma/ready counts it (puma.readycount): an
+    # instance up whose endpoints file is not written yet is "up", never "ready".
+    told = d.envoy.published(name) if hasattr(d.envoy, "published") else None
     instances = [{"id": i.id, "pid": i.pid, "container": i.container, "host": i.host, "port": i.port,
-                  "state": i.state, "worker": i.worker,
+                  "state": i.state if i.state != "ready" or told_of(i, told) else "up", "worker": i.worker,
+                  "in_envoy": told_of(i, told),
                   "healthy": healthy.get(i.address, False) if i.state == "ready" else None,
                   "requests": served.get(i.address, 0), "rss_mib": None if i.remote else rss_mib(i.pid),
                   "not_ready": i.not_ready if i.state == "ready" else None, **_busy(pool, i)}
@@ -186,19 +190,16 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
     # Ready means requests are served: an instance whose readiness check fails (what it needs is
     # down) is running, but Envoy routes around it and its requests get 503, so it is not counted.
     not_ready = [f"instance {i['id']}: {i['not_ready']}" for i in instances if i["not_ready"]]
-    # Ready is what Envoy was told and routes to, as /_puma/ready counts it (puma.readycount).
-    told = d.envoy.published(name) if hasattr(d.envoy, "published") else None
-    unknown = {i.id for i in pool.instances.values() if told is not None and passes(pool, i)
-               and not i.remote and i.address not in told}
-    not_ready += [f"instance {n}: not in Envoy yet (its endpoints file is not written: see supervisor failing)"
-                  for n in sorted(unknown) if guard.outages()]
     wanted = (max(pool.wanted() if hasattr(pool, "wanted") else
                   sum(1 for i in instances if i["state"] in ("starting", "ready")),
                   0 if pool.instances or getattr(pool, "restarting", False) else svc.instances.min)
               if not getattr(pool, "failed", None) else svc.instances.upper)
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
-        "min_instances": svc.instances.min, "max_instances": svc.instances.upper, "autoscaled": svc.autoscaled,
+        # The bounds that apply now: a fixed count is what its config or the last `puma scale` set,
+        # so the config's own count would contradict "wanted" after a scale.
+        "min_instances": svc.instances.min if svc.autoscaled else wanted,
+        "max_instances": svc.instances.upper if svc.autoscaled else wanted, "autoscaled": svc.autoscaled,
         "instances": instances,
         "ready": sum(1 for i in pool.instances.values() if serves(pool, i, routed, told)),
         # How many it runs now (its config's count, or what a scale or the autoscaler set): not draining
@@ -208,8 +209,7 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
         # "1/1" of a service of 2 read as nothing missing.
         "wanted": wanted,
         # Why ready is below wanted, whatever the cause (a count short of its target always says why).
-        "short": [] if getattr(pool, "failed", None) else
-        [w for w in shortfall(pool, wanted, routed, told) if "not in Envoy yet" not in w or not guard.outages()],
+        "short": [] if getattr(pool, "failed", None) else shortfall(pool, wanted, routed, told),
         "not_ready": not_ready,
         # Counted ready (Envoy still routes to them) but answering nothing: said at once (puma.silence).
         "silent": [line for i in sorted(pool.instances.values(), key=lambda i: i.id)

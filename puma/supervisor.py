@@ -138,6 +138,8 @@ class Deployment:
         self._envoy_watch.start()
         guard.thread(functools.partial(kill_when_stopped, killed=self._envoy_killed), lambda: self.envoy.proc,
                      lambda: self.stopping, name="puma-envoy-stopped", stop=lambda: self.stopping).start()
+        with contextlib.suppress(OSError):  # Envoy answers /_puma/ready from it from now on (else: next tick)
+            self.control.publish_readiness()
         self.control.start()
         self.registry.start()
         self._use_mesh()

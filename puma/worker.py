@@ -23,6 +23,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -378,8 +379,13 @@ class Liveness:
             deadlines.finish(token)
 
 
+_liveness_board: list[BusyBoard] = []  # this instance's board, once forked
+
+
 def liveness_answer(probe: Probe | None, stuck: StuckWatch | None = None) -> tuple[str, bytes]:
     """Status line and body of the health check's answer: 200 while ready, 503 with the reason."""
+    for board in _liveness_board:  # answered, whatever it says: the process runs (a pwrite, ~µs)
+        board.answered(time.monotonic())
     if stuck is not None and (why := stuck.reason()) is not None:
         return "503 Service Unavailable", encode_json({"live": False, "stuck": True, "reason": why}).encode()
     if probe is None:
@@ -427,6 +433,7 @@ def _publish_busy(args: argparse.Namespace, app: Any, counters: Counters, instan
     if not args.busy_dir:
         return
     counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
+    _liveness_board[:] = [counters.board]  # each answered check is noted there (puma.health reads it)
     failing.attach(counters.board)  # a part it needs failing its requests: the supervisor reads it there
     if getattr(app, "probe", None) is not None:
         app.probe.board = counters.board  # its readiness, in its own words: read there too

@@ -536,8 +536,11 @@ def test_edge_envoys_own_refusals_name_the_service(mesh, method, path, service, 
     assert resp.status_code == status and resp.json()["service"] == service, resp.text
 
 
-def test_edge_a_refusal_before_any_route_has_a_null_service(mesh):
-    head = b"GET /echo HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n"
+@pytest.mark.parametrize(("size", "service"), [(300_000, None), (70_000, "echo")])
+def test_edge_a_refusal_before_any_route_has_a_null_service(mesh, size, service):
+    # Past the codec's limit (puma.requestlimits) nothing is routed: null; headers over 60 KiB but under
+    # it are refused once routed, naming the service the request was for.
+    head = b"GET /echo HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * size + b"\r\n\r\n"
     result = exchange(_port(mesh), head, timeout_s=5)
     assert result.statuses == [431], result
-    assert "service" in result.responses[0].json() and result.responses[0].json()["service"] is None
+    assert "service" in result.responses[0].json() and result.responses[0].json()["service"] == service

@@ -58,7 +58,9 @@ def test_events_a_gap_in_the_supervisors_own_clock_is_said(monkeypatch: pytest.M
     assert [round(g, 1) for g in seen] == gaps
 
 
-def test_events_a_zygote_killed_with_its_only_instance_names_the_instances_death() -> None:
+def test_events_a_zygote_killed_with_its_only_instance_names_the_instances_death(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("WARNING", logger="puma")
     app = puma.App()
     app.configure({"puma_services": {"echo": {"prefix": "/echo", "instances": 1}}})
     app.add_services({"echo": basic.echo})
@@ -84,6 +86,9 @@ def test_events_a_zygote_killed_with_its_only_instance_names_the_instances_death
         assert "0 serving instances" not in restarted[0]["message"], restarted
         assert "died with its zygote" in died[0] or "code" in died[0], died
         assert "seen" not in " ".join(died), died  # the supervisor ran: nothing is said late
+        # The terminal's line says what the event says, in the same words (not "its 0 ... serve on").
+        logged = [r.getMessage() for r in caplog.records if "starting it again" in r.getMessage()]
+        assert logged and all("none kept serving" in line and "0 serving" not in line for line in logged), logged
         wait_for(lambda: mesh.status()["services"]["echo"]["ready"] == 1, timeout_s=30, message="echo serves again")
 
 

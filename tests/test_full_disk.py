@@ -116,7 +116,9 @@ def test_full_disk_supervision_survives_and_the_service_recovers_once_space_is_f
         mesh.scale("upper", 2, reason="puma scale")
         wait_for(lambda: len(mesh.pools["upper"].ready()) == 2, timeout_s=20, message="upper's 2nd instance up")
         upper = mesh.status()["services"]["upper"]
-        assert upper["ready"] == 1 and any("not in Envoy yet" in why for why in upper["not_ready"]), upper
+        assert upper["ready"] == 1 and any("not in Envoy yet" in why and "No space left" in why
+                                           for why in upper["not_ready"] + upper["short"]), upper
+        assert "ready" not in [i["state"] for i in upper["instances"] if i["in_envoy"] is False], upper
         with pytest.raises(PumaError, match=r"up \(not yet in Envoy\)") as refused:
             running._wait_scaled(mesh.url, "the test",
                                  {"service": "upper", "to": 2, "at": asked_at}, wait_s=1.0)
@@ -136,9 +138,9 @@ def test_full_disk_supervision_survives_and_the_service_recovers_once_space_is_f
         assert mesh.status()["services"]["upper"]["ready"] == 2
 
 
-def test_full_disk_a_zygote_that_cannot_be_started_again_is_failed_saying_retrying_will_not_help(monkeypatch):
+def test_full_disk_a_zygote_that_cannot_be_started_again_is_failed_saying_it_is_down(monkeypatch):
     """Retried for its give-up time, a zygote start that keeps failing makes the service failed:
-    clients are told retrying will not help (no Retry-After), never to retry for ever."""
+    clients are told it is down until an operator restarts it (no Retry-After), never to retry for ever."""
     import puma.instances
 
     monkeypatch.setattr(puma.instances, "ZYGOTE_START_GIVE_UP_S", 1.0)
@@ -158,7 +160,7 @@ def test_full_disk_a_zygote_that_cannot_be_started_again_is_failed_saying_retryi
 
         def answer() -> httpx.Response | None:
             reply = http.post("/echo", json={})
-            return reply if "retrying will not help" in reply.text else None
+            return reply if "is down" in reply.text and "restarts it" in reply.text else None
 
         reply = wait_for(answer, timeout_s=10, message="a failed service's answer")
         assert reply.status_code >= 500 and "retry-after" not in reply.headers, reply.text

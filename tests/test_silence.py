@@ -183,3 +183,54 @@ def test_status_says_a_stopped_instance_with_requests_waiting_before_any_check_f
             os.kill(stopped.pid, signal.SIGCONT)
         for user in users:
             user.join(timeout=20)
+
+
+@pytest.mark.parametrize("silent_s", [5.0, 8.0, 33.5])
+def test_health_a_stopped_instances_event_says_how_long_since_its_last_answered_check(tmp_path, silent_s):
+    """Its event's figure is measured from the last check it answered (its board says when), not the
+    check's timeout: stopped 8 s before Envoy's event came, it says 8 s, not 2.0 s."""
+    proc = subprocess.Popen(["sleep", "30"])
+    try:
+        os.kill(proc.pid, signal.SIGSTOP)
+        wait_for(lambda: Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T",
+                 message="the process stopped")
+        pool = _Pool(proc.pid, busy_dir=tmp_path)
+        BusyBoard(board_path(tmp_path, "db", 1)).answered(time.monotonic() - silent_s)
+        d = _deployment(pool)
+        monitor = HealthMonitor(d, tmp_path / "events")
+        monitor.watch = False
+        monitor.on_event(_failure())
+        (said,) = d.events
+        figure = float(said.split("answered no health check for ")[1].split(" s")[0])
+        assert silent_s <= figure < silent_s + 1, said
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_health_an_instance_stopped_between_checks_is_said_silent_for_as_long_as_it_was():
+    checks = {"interval_s": 4, "timeout_s": 1, "unhealthy_threshold": 2}
+    app = puma.App()
+    app.configure({"puma_services": {"db": {"prefix": "/db", "instances": 1, "health_check": checks}}})
+    app.add_services({"db": basic.echo})
+    with app.start(listener={"port": 0}) as mesh, httpx.Client(base_url=mesh.url, timeout=30) as http:
+        assert http.post("/db", json={}).status_code == 200
+        (stopped,) = mesh.instances("db")
+        assert stopped.pid is not None
+        # Just after Envoy's check was answered: its next one comes a whole interval later.
+        checked = Path(mesh.pools["db"].busy_dir) / f"db.{stopped.id}"
+        seen = checked.stat().st_mtime_ns
+        wait_for(lambda: checked.stat().st_mtime_ns != seen, timeout_s=10, interval_s=0.02, message="a check answered")
+        os.kill(stopped.pid, signal.SIGSTOP)
+        stopped_at = time.time()
+        try:
+            event = wait_for(lambda: [e for e in mesh.status()["events"] if "unhealthy" in e["message"]],
+                             timeout_s=30, message="the stopped instance replaced")[0]
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(stopped.pid, signal.SIGCONT)
+        figure = float(event["message"].split("answered no health check for ")[1].split(" s")[0])
+        really = event["time"] - stopped_at  # stopped this long when the event was written
+        # As long as it was stopped (it answered its last check just before), not the check's 1 s timeout.
+        assert really - 0.5 <= figure <= really + 1, (figure, really, event)
+        assert figure >= checks["interval_s"], event

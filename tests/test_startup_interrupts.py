@@ -189,3 +189,62 @@ def test_startup_ctrl_c_while_the_entry_point_imports_its_handler_is_one_line_an
     assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr, done.stderr
     assert done.returncode == 130, (done.returncode, done.stderr)
     assert done.stderr.strip() == STOPPED and done.stdout == ""
+
+
+# A service whose warm-up lasts until the test is done: `puma run` is inside its start-up, with Envoy
+# and a zygote started, when the signal comes.
+SLOW_WARMUP_APP = """\
+from puma import puma_config, puma_start
+puma_config({"puma_services": {"echo": {"prefix": "/echo", "target": "tests.apps.startup:answer",
+                                         "warmup": "tests.apps.startup:long_and_silent"}}})
+if __name__ == "__main__":
+    puma_start()
+"""
+
+
+def _start_warming(tmp_path: Path) -> subprocess.Popen[str]:
+    app = tmp_path / "warming_app.py"
+    app.write_text(SLOW_WARMUP_APP)
+    return subprocess.Popen([sys.executable, "-m", "puma", "run", str(app), "--port", "0"], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, "STARTUP_WORK_S": "120"})
+
+
+def _sigterm_and_finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    try:
+        os.kill(proc.pid, signal.SIGTERM)  # what `make stop` sends: to `puma run` alone
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    return proc.returncode, out
+
+
+def test_startup_sigterm_while_the_app_imports_ends_with_the_same_line_as_ctrl_c(tmp_path: Path) -> None:
+    proc = _start(tmp_path)
+    wait_for(lambda: (tmp_path / "mark").exists(), timeout_s=60, message="the app's import to begin")
+    code, out = _sigterm_and_finish(proc)
+    _assert_stopped_in_one_line(code, out, proc.pid)
+    (tmp_path / "release").touch()
+
+
+@pytest.mark.parametrize("loaded", ["/_pydantic_core.", "/_yaml."])
+def test_startup_sigterm_while_puma_imports_ends_with_the_same_line_as_ctrl_c(tmp_path: Path, loaded: str) -> None:
+    proc = _start(tmp_path)
+    wait_for(lambda: _has_loaded(proc.pid, loaded) or proc.poll() is not None, timeout_s=30, interval_s=0.002,
+             message=f"{loaded} to be loaded")
+    code, out = _sigterm_and_finish(proc)
+    _assert_stopped_in_one_line(code, out, proc.pid)
+    (tmp_path / "release").touch()
+
+
+def test_startup_sigterm_while_services_start_stops_them_and_says_the_same_line(tmp_path: Path) -> None:
+    proc = _start_warming(tmp_path)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # bounded: start-up says what it waits for, or the run ends
+        if "echo" in line and ("warm" in line or "starting" in line):
+            break
+    code, out = _sigterm_and_finish(proc)
+    assert "interrupted (SIGTERM)" not in out, out
+    _assert_stopped_in_one_line(code, out, proc.pid)

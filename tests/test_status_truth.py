@@ -134,3 +134,35 @@ def test_status_instances_not_started_say_whether_the_zygote_is_still_warming_up
     status = _service_status(_deployment(pool, tmp_path), "agent", pool, _envoy(pool, set()))
     reasons = " ".join(status["short"])
     assert __import__("re").search(said, reasons) and unsaid not in reasons, reasons
+
+
+OUTAGE = {"what": "puma-publish", "error": "OSError: [Errno 28] No space left on device", "tries": 21, "since_s": 35.2}
+
+
+@pytest.mark.parametrize("ever_ready", [False, True])  # never checked by Envoy; or checked, then its file lost
+@pytest.mark.parametrize("outages", [[OUTAGE], []])
+def test_status_an_instance_envoy_was_not_told_about_is_up_not_ready_and_says_why(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ever_ready: bool, outages: list[dict[str, Any]]) -> None:
+    monkeypatch.setattr("puma.guard.outages", lambda: outages)
+    pool = _Pool(_instance(1), _instance(2), _instance(3), _instance(5, ever_ready=ever_ready))
+    told = {i.address for i in pool.instances.values() if i.id != 5}
+    status = _service_status(_deployment(pool, tmp_path, told), "agent", pool, _envoy(pool, {1, 2, 3}))
+    (new,) = [i for i in status["instances"] if i["id"] == 5]
+    assert new["state"] != "ready" and new["in_envoy"] is False, new
+    assert (status["ready"], status["wanted"]) == (3, 4), status
+    (why,) = [w for w in status["not_ready"] + status["short"] if w.startswith("instance 5")]
+    assert "not in Envoy yet" in why and "readiness check" not in why, why
+    if outages:
+        assert "No space left on device" in why, why
+    shown = format_status({"url": "u", "services": {"agent": {**status, "requests_per_s": 0.0, "errors_5xx": 0}}})
+    assert "instance 5: not in Envoy yet" in shown and "3/4" in shown, shown
+
+
+@pytest.mark.parametrize(("configured", "scaled"), [(3, 4), (3, 1), (2, 8)])
+def test_status_bounds_of_a_fixed_count_follow_a_scale(tmp_path: Path, configured: int, scaled: int) -> None:
+    pool = _Pool(*(_instance(n) for n in range(1, scaled + 1)))
+    d = _deployment(pool, tmp_path)
+    d.config.puma_services["agent"].instances = SimpleNamespace(min=configured, upper=configured)
+    status = _service_status(d, "agent", pool, _envoy(pool, set(range(1, scaled + 1))))
+    assert status["wanted"] == scaled
+    assert status["min_instances"] <= status["wanted"] <= status["max_instances"], status

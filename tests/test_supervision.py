@@ -276,10 +276,13 @@ def test_supervision_a_zygote_that_keeps_dying_is_reported_failed_once():
         # Clients are told it failed, not "starting: retry in 1 s" (for ever); a mesh call alike.
         reply = wait_for(lambda: (r := http.post("/echo", json={})).status_code == 503 and "failed" in r.text and r,
                          timeout_s=10, message="Envoy answering that echo failed")
-        assert "retry-after" not in reply.headers and "puma scale echo N" in reply.json()["error"], reply.text
+        # A public client: down, retry later; how it failed and the command are the operator's.
+        assert "retry-after" not in reply.headers and "retry later" in reply.json()["error"], reply.text
+        assert "puma scale" not in reply.text and "exited 4 times" not in reply.text, reply.text
         assert "retry-after" not in http.get("/echo/x").headers
         internal = httpx.post(mesh.internal_url + "/echo", json={}, timeout=10)
         assert internal.status_code == 503 and "failed" in internal.text and "retry-after" not in internal.headers
+        assert "puma scale echo N" in internal.text and "exited 4 times" in internal.text, internal.text
         assert http.post("/other", json={}).status_code == 200  # the rest of the deployment serves on
         assert mesh.status()["services"]["echo"]["instances"] == []
         # The operator's way back for this one service (newcomer 56 M2: only a restart of the whole
@@ -399,9 +402,10 @@ def test_supervision_a_repeated_failure_is_logged_once_per_outage_with_its_count
     assert refused.exc_info is None and different.exc_info is not None
 
 
-def test_supervision_a_caller_of_a_failed_service_is_a_500_naming_it_never_a_retry(monkeypatch):
-    """A failed service cannot succeed until a restart: a service calling it answers a 500 naming it,
-    without Retry-After, and its body never says "retry" (nor does a mesh call wait it out)."""
+def test_supervision_a_caller_of_a_failed_service_is_a_500_naming_it_down_until_restarted(monkeypatch):
+    """A failed service cannot succeed until an operator restarts it: a service calling it answers a
+    500 naming it, without Retry-After (nor does a mesh call wait it out); a public client is told it
+    is down and to retry later, with no operator's command or restart counts."""
     import puma.instances
 
     monkeypatch.setattr(puma.instances, "MAX_ZYGOTE_RESTARTS_IN_WINDOW", 0)  # its first death spends the budget
@@ -412,7 +416,7 @@ def test_supervision_a_caller_of_a_failed_service_is_a_500_naming_it_never_a_ret
         os.kill(mesh.pools["upper"].zygote.pid, signal.SIGKILL)
         wait_for(lambda: mesh.status()["services"]["upper"]["failed"], timeout_s=10, message="upper reported failed")
         direct = wait_for(lambda: (r := http.post("/upper", json={"text": "b"})).status_code == 503
-                          and "retrying will not help" in r.text and r,
+                          and "is down" in r.text and r,
                           timeout_s=10, message="Envoy answering that upper failed")
         assert "retry-after" not in direct.headers
         for text in ("b", "c"):
@@ -420,8 +424,9 @@ def test_supervision_a_caller_of_a_failed_service_is_a_500_naming_it_never_a_ret
             body = reply.json()
             assert reply.status_code == 500 and "retry-after" not in reply.headers, reply.text
             assert body["callee"] == "upper" and "retry_after_s" not in body
-            assert "has failed" in body["error"] and "puma scale upper N" in body["error"]
-            assert not body["error"].endswith("retry") and "retrying will not help" in body["error"]
+            assert "down until an operator restarts it; retry later" in body["error"], body
+            assert "puma scale" not in body["error"] and "zygote" not in body["error"], body
+            assert "will not help" not in body["error"] and "((" not in body["error"], body
         assert http.post("/relay", json={"text": "d"}).elapsed.total_seconds() < 3  # answered, not waited out
 
 

@@ -23,13 +23,22 @@ def silent():
         yield mesh
 
 
-@pytest.mark.parametrize("path", ["/_puma/dashboard", "/_puma/status", "/_puma/ready"])
+@pytest.mark.parametrize("path", ["/_puma/dashboard", "/_puma/status"])
 @pytest.mark.parametrize("accept", ["text/html", "text/html,application/xhtml+xml,*/*;q=0.8"])
 def test_a_browser_gets_a_page_when_the_supervisor_does_not_answer(silent, path, accept):
     resp = httpx.get(silent.url + path, headers={"accept": accept}, timeout=20)
     assert resp.status_code >= 500 and resp.headers["content-type"].startswith("text/html"), resp.text
     assert "<h1>Status not answering</h1>" in resp.text and "did not answer within" in resp.text, resp.text
     assert "{" not in resp.text.split("<main>")[1], resp.text  # no JSON blob in the page
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json", None])
+def test_readiness_is_answered_from_what_the_supervisor_last_published(silent, accept):
+    # A load balancer's probe (or a browser) gets the last published readiness at once, in JSON.
+    resp = httpx.get(silent.url + "/_puma/ready", headers={"accept": accept} if accept else {}, timeout=20)
+    body = resp.json()
+    assert body["supervisor_answered"] is False and body["ready"] is (resp.status_code == 200), body
+    assert resp.elapsed.total_seconds() < 3, resp.elapsed
 
 
 @pytest.mark.parametrize("accept", ["application/json", "*/*", None])

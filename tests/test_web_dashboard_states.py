@@ -133,3 +133,36 @@ def test_web_chat_reply_tells_screen_readers_which_backend_answered_and_how_fast
     # The time every reader sees is read too, in README's words: each message says when it was sent.
     assert f"Sent at {page.text_content('#messages > li.user .meta time')}." in descriptions, descriptions
     assert not [d for d in descriptions if d.startswith("At ")], descriptions
+
+
+_SILENT = {"error": "PUMA's supervisor, which answers /_puma/ paths, did not answer within 5 s", "status": 504,
+           "path": "/_puma/status", "service": None, "supervisor_answered": False}
+
+
+@pytest.mark.parametrize(("ready", "said", "live"), [
+    ({"ready": True, "supervisor_answered": False, "published": True}, "every service is ready", "serving · figures paused"),
+    ({"ready": False, "supervisor_answered": False, "published": True}, "not ready", "disconnected"),
+])
+@pytest.mark.parametrize("opened_then", [True, False], ids=["opened-while-silent", "silent-after-serving"])
+def test_web_dashboard_says_what_still_serves_while_the_supervisor_is_silent(
+        new_page: Any, mesh: puma.Deployment, ready: dict[str, Any], said: str, live: str, opened_then: bool) -> None:
+    page = new_page()
+
+    def silent(route: Any) -> None:
+        route.fulfill(status=504, content_type="application/json", body=json.dumps(_SILENT))
+
+    def published(route: Any) -> None:
+        route.fulfill(status=200 if ready["ready"] else 503, content_type="application/json", body=json.dumps(ready))
+
+    page.route("**/_puma/ready", published)
+    if opened_then:
+        page.route("**/_puma/status", silent)
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    if not opened_then:
+        page.wait_for_function("() => document.querySelectorAll('article.service[data-ready]').length > 3")
+        page.route("**/_puma/status", silent)
+    page.wait_for_function("() => /supervisor is not answering/.test(document.getElementById('dash-error').textContent)")
+    alert = page.text_content("#dash-error") or ""
+    assert "the services still serve" in alert and said in alert, alert
+    assert "answered with an error" not in alert, alert
+    assert (page.text_content("#live-state") or "") == live

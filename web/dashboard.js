@@ -360,9 +360,9 @@ function renderEvents(events) {
   $("events-empty").hidden = recent.length > 0;
 }
 
-function setLive(ok) {
+function setLive(ok, said = "") {
   const state = $("live-state");
-  const text = ok ? "live" : "disconnected";
+  const text = said || (ok ? "live" : "disconnected");
   $("live").className = `live ${ok ? "on" : "off"}`;
   speak(state, text);  // announced only when it changes
   $("live-time").textContent = ok ? `· ${clockText(new Date())}` : "";
@@ -379,6 +379,9 @@ function problemText(err) {
     + "marked stale: they no longer change." : "";
   const cause = err === "stopping"
     ? `The deployment is stopping (since ${clockText(downSince)}): its instances finish their requests, then it stops.`
+    : err instanceof SupervisorSilent
+      ? `PUMA's supervisor is not answering (since ${clockText(downSince)}: stopped, busy or exiting), so the figures `
+        + `cannot be read; the services still serve: ${err.message}`
     : err instanceof TypeError
       ? `${DEPLOYMENT_DOWN}. It has not answered since ${clockText(downSince)}.`
       : `The deployment answered with an error (${err.message}).`;
@@ -397,7 +400,8 @@ function showProblem(text) {
 
 // The tab's title says the state too (a background tab shows it).
 function setTitle(state) {
-  const what = { live: "", starting: "Starting", stopping: "Stopping", offline: "Not answering" }[state] || "";
+  const what = { live: "", starting: "Starting", stopping: "Stopping", offline: "Not answering",
+    unsupervised: "Serving, figures paused" }[state] || "";
   document.title = `${what ? `${what} · ` : ""}Mesh dashboard · PUMA`;
 }
 
@@ -445,10 +449,34 @@ function render(status) {
   lastGood = new Date();
 }
 
+// The supervisor (which answers /_puma/status) is silent while the data path serves: what Envoy
+// says of readiness, from what the supervisor last published (`/_puma/ready` answers at once).
+class SupervisorSilent extends Error {}
+
+async function dataPath() {
+  try {
+    const resp = await fetch("/_puma/ready", { cache: "no-store", headers: { Accept: "application/json" } });
+    const ready = await resp.json();
+    if (ready.ready === true) return { serving: true, text: "Envoy says every service is ready (as the supervisor last saw it)." };
+    if (ready.ready === false) return { serving: false, text: "Envoy says the deployment is not ready (as the supervisor last saw it)." };
+  } catch (err) {
+    // no answer either: said as not known
+  }
+  return { serving: false, text: "whether every service is ready is not known now." };
+}
+
 async function refresh() {
   try {
     const resp = await fetch("/_puma/status", { cache: "no-store", headers: { Accept: "application/json" } });
     const status = await resp.json();
+    if (!resp.ok && status.supervisor_answered === false) {
+      const path = await dataPath();
+      downSince = downSince || new Date();
+      showProblem(problemText(new SupervisorSilent(path.text)));
+      setLive(false, path.serving ? "serving · figures paused" : "disconnected");
+      setTitle(path.serving ? "unsupervised" : "offline");
+      return;
+    }
     if (!resp.ok) throw new Error(status.error || `HTTP ${resp.status}`);
     if (status.stopping) {
       // Its last figures say 0 of 0 while it stops: the ones from while it served are kept, stale.

@@ -1,0 +1,107 @@
+"""`/_puma/ready` while the supervisor is stopped (SIGSTOP, Ctrl-Z) or starved: readiness follows the
+data path. Envoy answers within `READY_TIMEOUT_S` from the readiness the supervisor last published
+— 200 while the services serve, 503 once it said not ready — instead of a 504 after 5 s that makes
+every load balancer (probe timeouts 1-5 s) pull a deployment whose services serve. Real `puma run`."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from puma.defaults import READY_TIMEOUT_S
+from tests.helpers import wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHECK = """\
+import os, pathlib
+
+def check():
+    return not pathlib.Path(os.environ["DOWN_FLAG"]).exists()
+"""
+APP = """\
+import puma
+
+def echo(text: str = "") -> dict:
+    return {"text": text}
+
+puma.puma_config({"puma_services": {"echo": {"prefix": "/echo", "readiness": {"check": "ready_check:check",
+                                                                                 "period_s": 0.5}}}})
+puma.puma_service({"echo": echo})
+"""
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
+    (tmp_path / "ready_app.py").write_text(APP)
+    (tmp_path / "ready_check.py").write_text(CHECK)
+    flag = tmp_path / "down"
+    env = {**os.environ, "DOWN_FLAG": str(flag), "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", "ready_app.py", "--port", "0"], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    try:
+        out = proc.stdout
+        assert out is not None
+        url = wait_for(lambda: (m := re.search(r"serving at (http://\S+)", out.readline())) and m.group(1),
+                       timeout_s=90, message="puma run serving")
+        yield proc, url, flag
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+
+
+def _probe(url: str) -> tuple[httpx.Response, float]:
+    began = time.monotonic()
+    reply = httpx.get(url + "/_puma/ready", timeout=10)
+    return reply, time.monotonic() - began
+
+
+def _stopped(proc: subprocess.Popen[str]) -> None:
+    os.kill(proc.pid, signal.SIGSTOP)
+    wait_for(lambda: Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T",
+             message="the supervisor stopped")
+
+
+def test_ready_from_envoy_a_stopped_supervisor_leaves_readiness_to_the_data_path(run) -> None:  # noqa: ANN001
+    proc, url, flag = run
+    wait_for(lambda: _probe(url)[0].status_code == 200, timeout_s=30, message="ready")
+    time.sleep(1.5)  # the supervisor publishes its readiness each second
+    _stopped(proc)
+    try:
+        for _ in range(3):  # each probe, within a load balancer's 1 s timeout
+            reply, took_s = _probe(url)
+            body = reply.json()
+            assert reply.status_code == 200 and body["ready"] is True, reply.text
+            assert body["supervisor_answered"] is False and "last published" in body["note"], body
+            assert took_s < READY_TIMEOUT_S + 0.7, took_s
+        assert httpx.post(url + "/echo", json={"text": "a"}, timeout=10).json() == {"text": "a"}
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    flag.touch()  # what echo needs is down: the supervisor says not ready, and publishes it
+    wait_for(lambda: _probe(url)[0].status_code == 503, timeout_s=30, message="not ready")
+    time.sleep(1.5)
+    _stopped(proc)
+    try:
+        reply, took_s = _probe(url)
+        assert reply.status_code == 503 and reply.json()["ready"] is False, reply.text
+        assert reply.json()["supervisor_answered"] is False and took_s < READY_TIMEOUT_S + 0.7, (reply.text, took_s)
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    flag.unlink()
+    wait_for(lambda: _probe(url)[0].status_code == 200, timeout_s=30, message="ready again")
