@@ -41,7 +41,15 @@ from chatbot.db.models import Movie as MovieRow
 from chatbot.errors import UnknownFilm
 from chatbot.franchises import franchise_titles
 from chatbot.text import pattern, strip_accents
-from chatbot.titles import FUZZY_RATIO, normalise_title, sequel_key, spelt_key, split_title_year
+from chatbot.titles import (
+    FUZZY_RATIO,
+    normalise_title,
+    sequel_key,
+    short_form_key,
+    short_forms,
+    spelt_key,
+    split_title_year,
+)
 
 __all__ = ["GENRES", "GENRE_LABELS", "MPAA_RATINGS", "Catalog", "Movie", "canonical_genre",
            "normalise_mpaa", "normalise_title", "split_title_year"]
@@ -167,6 +175,7 @@ class Catalog:
         self._ranked = sorted(self._movies, key=self._order.__getitem__)
         self._by_title = _index(films, lambda m: (keys.get(m.id) or normalise_title(m.title),))
         self._by_sequel = _index(films, lambda m: (sequel_key(keys.get(m.id) or normalise_title(m.title)),))
+        self._by_short = _index(films, lambda m: tuple(dict.fromkeys(short_forms(m.title))))
         self._title_keys = sorted(self._by_title)
         self._sequel_keys = sorted(self._by_sequel)
         self._title_word_set = {w for k in self._title_keys for w in k.split()}
@@ -327,6 +336,8 @@ class Catalog:
         if series and year is None and (not ids or self._votes(series) >= FRANCHISE_LEAD * max(
                 self._votes(ids), 1)):
             ids = series
+        if not ids:  # "ET", "e.t.", "LOTR": initials or an acronym, before any near spelling
+            ids = list(self._by_short.get(short_form_key(key), ()))
         if not ids and fuzzy:
             close = process.extractOne(key, self._title_keys, scorer=fuzz.ratio,
                                        score_cutoff=FUZZY_RATIO)

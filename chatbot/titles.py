@@ -118,6 +118,45 @@ def normalise_title(text: str) -> str:
     return " ".join(words)
 
 
+# a title opening with initials ("E.T. the Extra-Terrestrial"): people say them alone
+_INITIALS = re.compile(r"^\s*(?P<letters>(?:[A-Za-z]\.\s?){2,})")
+MIN_ACRONYM = 4  # letters of a title's acronym people use ("LOTR"); shorter ones are words
+# wordfreq zipf at or above which a short form is an everyday word: "we" (*W.E.*), "us"
+# (*U.S. Marshals*) as initials; "wine" (*The World Is Not Enough*) as an acronym
+EVERYDAY_INITIALS_ZIPF = 5.0
+EVERYDAY_ACRONYM_ZIPF = 3.0
+
+
+def short_forms(title: str) -> list[str]:
+    """Keys people use for ``title`` besides its own: its opening initials alone, spaced or
+    run together ("E.T. the Extra-Terrestrial" -> ``"e t"``, ``"et"``), and the acronym of
+    its main title of four words or more ("The Lord of the Rings: The Two Towers" ->
+    ``"lotr"``); never an everyday word."""
+    forms: list[str] = []
+    initials = _INITIALS.match(title)
+    if initials:
+        letters = re.sub(r"[^A-Za-z]", "", initials["letters"]).lower()
+        forms.append(" ".join(letters))
+        if _zipf(letters) < EVERYDAY_INITIALS_ZIPF:
+            forms.append(letters)
+    words = normalise_title(title.partition(":")[0]).split()
+    acronym = "".join(w[0] for w in words)
+    if len(words) >= MIN_ACRONYM and all(w.isalpha() for w in words) and _zipf(acronym) < EVERYDAY_ACRONYM_ZIPF:
+        forms.append(acronym)
+    return forms
+
+
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency  # its word lists load on first use
+
+    return zipf_frequency(word, "en")
+
+
+def short_form_key(said: str) -> str:
+    """The key to look ``said`` up among ``short_forms``: "E.T." and "e t" -> "e t"."""
+    return normalise_title(said)
+
+
 def spelt_key(text: str) -> str:
     """``normalise_title`` keeping a leading article: "The Mask" -> "the mask", "Mask" ->
     "mask"; tells apart films whose titles differ only by it (*Mask*, 1985; *The Mask*, 1994)."""
@@ -177,19 +216,26 @@ class TitleIndex:
             short = sequel_short_name(title)
             if short:
                 self._exact.setdefault(short, title)
+        # "ET", "LOTR": known, and left to the catalogue, which picks the best-known film
+        self._short = {form for title in titles for form in short_forms(title)} - set(self._exact)
         self._sorted = sorted(self._exact)
 
     def known(self, said: str) -> bool:
         """``said`` is a catalogue title, or the start of some (a franchise)."""
         key = normalise_title(split_title_year(said)[0])
         return bool(key) and (key in self._exact or sequel_key(key) in self._exact
-                              or self.franchise(key))
+                              or self.franchise(key) or self.short(said))
+
+    def short(self, said: str) -> bool:
+        """``said`` is a catalogue title's initials or acronym ("E.T.", "ET", "LOTR")."""
+        return short_form_key(split_title_year(said)[0]) in self._short
 
     def exact(self, said: str) -> str | None:
         """The catalogue title whose key ``said`` has (the one with the article said, when
         titles differ only by it), or None."""
         key = normalise_title(said)
-        return self._spelt.get(spelt_key(said)) or self._exact.get(key) or self._exact.get(sequel_key(key))
+        found = self._spelt.get(spelt_key(said)) or self._exact.get(key) or self._exact.get(sequel_key(key))
+        return found or (said.strip() if self.short(said) else None)
 
     def started(self, said: str) -> str | None:
         """The one catalogue title that starts with the two words or more of ``said``, as
