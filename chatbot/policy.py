@@ -54,6 +54,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.constraints import holds
 from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.liking import liked_seen
 from chatbot.proposal_answers import NEGATIVE, POSITIVE, answer_act, takes_it, yes_no  # noqa: F401
@@ -87,7 +88,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     if state.get("stage") in ANSWER_STAGES and state.get("current"):  # "seen it twice, loved it"
         decision = seen_choice(decision, nlu) or liked_seen(  # "seen it, still want it"
             decision, nlu, float(sentiment.get("compound", 0.0))) or decision
-    if nlu.get("outburst"):  # "are you kidding me, that's 4 hours": sorry, then the act
+    if nlu.get("outburst") or _refuses_current(state, nlu):  # "are you kidding me, that's 4
+        # hours", "I SAID NOT PRETTY WOMAN" with it on the table: sorry, then the act
         decision["notes"] = ["Sorry about that.", *(decision.get("notes") or ())]
     social = nlu.get("social")
     if social == "personal" and nlu.get("catalogue"):  # "is X in your list?": no small talk
@@ -99,6 +101,15 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
                    or decision["act"] == "greet" and social in _SOCIAL_OVER_GREETING):
         return decision | {"act": "social", "social": social}
     return decision
+
+
+def _refuses_current(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> bool:
+    """The film on the table is one the message refuses by title: it was refused before or
+    should not have been offered ("i told you no pretty woman!!")."""
+    current = state.get("current") if state.get("stage") in ANSWER_STAGES else None
+    return bool(current) and any(
+        c.get("slot") == "title" and c.get("exclude") and not holds(c, current)
+        for c in nlu.get("constraints") or ())
 
 
 # "anything that isn't R", "not Tom Cruise, anyone else": the rest are all fine

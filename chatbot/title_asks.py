@@ -24,7 +24,9 @@ Exact = Callable[[str], str | None]
 MAX_TITLE_WORDS = 8
 RARE_ZIPF = 3.5  # a lower-case title with no word rarer than this needs a hint after it
 _YEAR = re.compile(r"\s*\((1[89]\d\d|20\d\d)\)")
-_CLAUSE = re.compile(r"[^.!?;]+")
+# a clause ends at ".", "!", "?" or ";", but not at the dots of initials or a title's "Mr."
+# ("do you have E.T. the Extra-Terrestrial", "got Fantastic Mr. Fox?")
+_CLAUSE = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|vs)\.|[^.!?;])+")
 _BARE_YEAR = re.compile(r"(?<=[\w'!])\s+(1[89]\d\d|20\d\d)\b(?!s|'s)")
 _RANGE_AFTER = re.compile(r"\s*(?:-|–|to|or|and|through|till|until)\s*'?\d", re.I)
 _CUES = tuple(tuple(c.split()) for c in (

@@ -322,7 +322,7 @@ class TitleIndex:
             marker = _FILM_MARKER.match(rest)  # "like the film seven": the title follows
             if marker and self._known_at(rest[marker.end() :], listing=known_only):
                 rest = rest[marker.end() :]
-            found = self._known_at(rest, listing=known_only)
+            found = _quoted_item(rest) or self._known_at(rest, listing=known_only)
             if found is None and known_only:  # "seen Heat, Se7en, Zodiac": every item
                 found = _listed_item(rest, bool(titles), capitals=True) or _coined_item(rest, bool(titles))
             if found is None:
@@ -416,6 +416,16 @@ def _listed_item(text: str, in_list: bool, capitals: bool = False) -> tuple[str,
     return (match["item"], rest) if in_list or _list_goes_on(rest) else None
 
 
+_QUOTED = re.compile(r"\s*[\"“«‘'](?P<item>[^\"“”«»‘’'\n]{1,80}?)[\"”»’']")
+
+
+def _quoted_item(text: str) -> tuple[str, str] | None:
+    """A title written in quotes ('"Se7en" and 12 Monkeys'): the quotes mark it as one,
+    known to the title index or not; the catalogue's look-up judges it."""
+    match = _QUOTED.match(text)
+    return (match["item"].strip(), text[match.end() :]) if match and match["item"].strip() else None
+
+
 def _coined_item(text: str, in_list: bool) -> tuple[str, str] | None:
     """A lower-case list item no word of English spells: letters and digits mixed ("seen
     se7en and heat"), said back by the catalogue's look-up, never dropped."""
@@ -456,10 +466,18 @@ _TITLE_PLACE = re.compile(r"\b(?:not|n't|seen|saw|watched|liked|loved|enjoyed)\s
                           re.IGNORECASE)
 
 
+# several words in that place, ending the message or clause ("I SAID NOT PRETTY WOMAN", "told
+# you no pretty woman!!"): the callers keep only those that are a whole catalogue title
+_TITLES_PLACE = re.compile(r"\b(?:not|no|n't|seen|saw|watched|liked|loved|enjoyed)\s+(?:the\s+)?"
+                           r"(?!(?:a|an|the|in|of|to|for|my|your|this|that|some|any)\b)(\w+(?:\s+\w+){1,3}?)(?=\s*(?:[,.;!?]|$|please\b|pls\b|though\b|again\b))",
+                           re.IGNORECASE)
+
+
 def title_place_words(text: str) -> list[str]:
-    """Single words in a film title's place, ending the clause: ``"not alien, please"`` ->
-    ``["alien"]``; ``"seen the thing"`` -> ``["thing"]``; "not into aliens" gives none."""
-    return _TITLE_PLACE.findall(text)
+    """Words in a film title's place, ending the clause: ``"not alien, please"`` ->
+    ``["alien"]``; ``"seen the thing"`` -> ``["thing"]``; ``"I said not pretty woman"`` ->
+    ``["pretty woman"]``; "not into aliens" gives none."""
+    return _TITLE_PLACE.findall(text) + _TITLES_PLACE.findall(text)
 
 
 def written_as(title: str, text: str) -> bool:
