@@ -187,6 +187,13 @@ from chatbot.viewers import settle_fright, shared_note
 
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
 
+
+def _only_asking_marks(text: str) -> bool:
+    """A lone "?" or "??": the question was not understood, so it is said again plainly."""
+    marks = re.sub(r"question\s+marks?", "?", text, flags=re.IGNORECASE)  # dictated alone
+    return "?" in marks and not re.search(r"\w", marks)
+
+
 class Understander:
     """Intent, act, entity and constraint extraction over one catalogue's vocabulary.
 
@@ -388,7 +395,7 @@ class Understander:
             "about_bot": is_about_bot(tokens) or asks_method(whole) and "reason" not in question,
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
             "beyond": beyond_request(whole),  # "book me tickets", "is it on netflix?"
-            "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
+            "help": asks_help(whole) or _only_asking_marks(cleaned), "capability": asks_capability([t for t in whole if t != BOUNDARY])
             and not asks_method(whole),
             "account": asks_account([t for t in whole if t != BOUNDARY]),  # "based on my letterboxd?"
             "several": asks_several([t for t in whole if t != BOUNDARY]),  # "can i give you two actors?"
