@@ -54,6 +54,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.complaints import CATALOGUE_END
 from chatbot.constraints import holds
 from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.liking import liked_seen
@@ -94,6 +95,10 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     social = nlu.get("social")
     if social == "personal" and nlu.get("catalogue"):  # "is X in your list?": no small talk
         social = None
+    if social == "personal" and nlu.get("outburst") and decision["act"] == "not_understood":
+        # "are you serious": no question about the bot, a complaint; sorry, and on
+        decision["notes"] = [n for n in decision["notes"] if n != "Sorry about that."]
+        social = "insult"
     if social in _ADDRESSED and decision["act"] in ("fill", "skip") and not decision.get(
             "added") and not decision.get("titles"):  # "you're kinda slow": no slow films
         return decision | {"act": "social", "social": social, "notes": []}
@@ -107,7 +112,7 @@ def _refuses_current(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> bool:
     """The film on the table is one the message refuses by title: it was refused before or
     should not have been offered ("i told you no pretty woman!!")."""
     current = state.get("current") if state.get("stage") in ANSWER_STAGES else None
-    return bool(current) and any(
+    return isinstance(current, Mapping) and any(
         c.get("slot") == "title" and c.get("exclude") and not holds(c, current)
         for c in nlu.get("constraints") or ())
 
@@ -155,8 +160,10 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         decision["notes"] = [*decision["notes"], nlu["beyond"]]
     if nlu.get("capability"):  # "can you tell me how long a movie is?": what it can tell
         # "do you know films from 2022?": no, the catalogue ends before
+        notes = [n for n in decision["notes"] if not (  # the catalogue's end said once, not twice
+            nlu.get("after_catalogue") and n.startswith(CATALOGUE_END))]
         return decision | {"act": "capabilities", "after": nlu.get("after_catalogue"),
-                           "last_year": nlu.get("last_year")}
+                           "last_year": nlu.get("last_year"), "notes": notes}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot", "method": bool(nlu.get("method"))}
     if nlu.get("defines"):  # "What means PG-13?": the meaning, then the open question again

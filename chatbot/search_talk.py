@@ -83,7 +83,7 @@ def asks_recap(tokens: Sequence[str]) -> bool:
 # what was noted, named by the user ("my preferences"), after any verb of saying or asking
 _NOTED = PhraseTable(f"my {w}" for w in (
     "preferences", "preference", "wishes", "choices", "answers", "criteria", "filters",
-    "requests", "requirements", "settings", "options", "selections", "choice", "wish"))
+    "requests", "requirements", "settings", "selections", "wish"))  # not "my options": the help
 _TELLING = frozenset("""say tell show give repeat list recap summarise summarize remind read
     what which whats where explain write""".split())
 # "what i asked until now", "what i said before?": the user's own words asked back
