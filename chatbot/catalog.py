@@ -309,7 +309,8 @@ class Catalog:
         if not key:
             return None
         leet = _LEET_WORD.search(key) is not None  # "se7en", "m3gan": digits for letters
-        ids = self._titled(key, year, fuzzy=not leet)
+        short = self._by_short.get(short_form_key(title), [])  # "ET", "A.I.", "LOTR"
+        ids = self._titled(key, year, fuzzy=not leet and not short) or list(short)
         if not ids and leet:  # spelt so on purpose: read exactly, never near ("m3gan": no *Megane*)
             ids = next((found for said in _unleet(key) if (found := self._titled(said, year, fuzzy=False))), [])
         elif not ids:  # "terminater 2", "harry poter": each word spelt as the titles spell it
@@ -336,8 +337,6 @@ class Catalog:
         if series and year is None and (not ids or self._votes(series) >= FRANCHISE_LEAD * max(
                 self._votes(ids), 1)):
             ids = series
-        if not ids:  # "ET", "e.t.", "LOTR": initials or an acronym, before any near spelling
-            ids = list(self._by_short.get(short_form_key(key), ()))
         if not ids and fuzzy:
             close = process.extractOne(key, self._title_keys, scorer=fuzz.ratio,
                                        score_cutoff=FUZZY_RATIO)

@@ -95,7 +95,7 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     social = nlu.get("social")
     if social == "personal" and nlu.get("catalogue"):  # "is X in your list?": no small talk
         social = None
-    if social == "personal" and nlu.get("outburst") and decision["act"] == "not_understood":
+    if nlu.get("outburst") and decision["act"] == "not_understood" and not decision.get("unknown_person"):
         # "are you serious": no question about the bot, a complaint; sorry, and on
         decision["notes"] = [n for n in decision["notes"] if n != "Sorry about that."]
         social = "insult"

@@ -139,6 +139,9 @@ def short_forms(title: str) -> list[str]:
         forms.append(" ".join(letters))
         if _zipf(letters) < EVERYDAY_INITIALS_ZIPF:
             forms.append(letters)
+        rest = normalise_title(title[initials.end() :])  # "LA Confidential": the title, run together
+        if rest:
+            forms.append(f"{letters} {rest}")
     words = normalise_title(title.partition(":")[0]).split()
     acronym = "".join(w[0] for w in words)
     if len(words) >= MIN_ACRONYM and all(w.isalpha() for w in words) and _zipf(acronym) < EVERYDAY_ACRONYM_ZIPF:
@@ -152,9 +155,14 @@ def _zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
+_LETTERS = re.compile(r"^\W*(?P<letters>[A-Za-z](?:[.\s]+[A-Za-z])+)\W*$")
+
+
 def short_form_key(said: str) -> str:
-    """The key to look ``said`` up among ``short_forms``: "E.T." and "e t" -> "e t"."""
-    return normalise_title(said)
+    """The key to look ``said`` up among ``short_forms``: "E.T." and "e t" -> "e t", "A.I."
+    -> "a i" (its "A" no article)."""
+    letters = _LETTERS.match(split_title_year(said)[0])
+    return " ".join(re.sub(r"[^A-Za-z]", "", letters["letters"]).lower()) if letters else normalise_title(said)
 
 
 def spelt_key(text: str) -> str:
@@ -228,7 +236,7 @@ class TitleIndex:
 
     def short(self, said: str) -> bool:
         """``said`` is a catalogue title's initials or acronym ("E.T.", "ET", "LOTR")."""
-        return short_form_key(split_title_year(said)[0]) in self._short
+        return short_form_key(said) in self._short
 
     def exact(self, said: str) -> str | None:
         """The catalogue title whose key ``said`` has (the one with the article said, when

@@ -201,7 +201,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # words; a question never asked and waived at once; openers naming an occasion;
          # goodbyes and thanks after the end get a goodbye
          "everyday_typos", "learner_genre_words", "asked_or_waived", "occasion_openers",
-         "goodbyes_after_end")
+         "goodbyes_after_end",
+         # d39 (newcomer 76): titles refused in a list or loved never proposed back; titles by
+         # initials or acronym; learners' asks answered; no "I do not understand" for "?",
+         # "know preference", "seen everything"; reply sentences that agree
+         "refused_loved_titles", "title_short_forms", "learner_asks", "understood_anyway",
+         "coherent_replies")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
