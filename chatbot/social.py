@@ -31,9 +31,7 @@ REPLIES: dict[str, tuple[str, ...]] = {
     "praise": ("Thank you, that's kind!", "Thanks! Let's find you a good one."),
     "bored": ("Then let's fix that with a film!", "A good film will help with that."),
     "apology": ("No problem at all.", "No worries."),
-    # one reply for "what's your favourite movie?" and "do you like pizza?" alike
-    "personal": ("I'm a chatbot, so I have no favourites or life of my own to share, but I "
-                 "know a lot of films.",),
+    "personal": ("I don't watch films or eat anything myself, but I know a lot of films.",),
     "emoji": ("I can't read that emoji as a wish, so words work best here.",),
     # "we're both in our seventies": someone's age, no wish for the films of a decade
     "age": ("Thanks for telling me. I go by what you'd like to watch (genre, people, years, "
