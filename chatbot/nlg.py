@@ -423,10 +423,10 @@ LIKE_OPENING = "Got it, something like "
 
 def like_title(movie: Mapping[str, Any], earlier: str | None = None) -> str:
     """"Got it, something like Heat (1995)."; with the ``earlier`` such sentence of the same
-    reply, one sentence for both ("... like Seven (1995) and 12 Monkeys (1995).")."""
+    reply, one sentence for both ("... like Seven (1995) and something like 12 Monkeys (1995).")."""
     year = movie.get("year")
     title = movie.get("title")
     named = f"{title} ({year})" if year else str(title)
     if earlier and earlier.startswith(LIKE_OPENING) and earlier.endswith("."):
-        return f"{earlier[:-1]} and {named}."
+        return f"{earlier[:-1]} and something like {named}."
     return end_sentence(f"{LIKE_OPENING}{named}")
