@@ -178,7 +178,13 @@ from chatbot.text import (
     fold_utterance,
     lines_as_commas,
 )
-from chatbot.title_asks import asked_with_year, wanted_title, with_title_years, without_title_years
+from chatbot.title_asks import (
+    asked_with_year,
+    wanted_title,
+    wanted_titles,
+    with_title_years,
+    without_title_years,
+)
 from chatbot.title_mentions import lone_title, title_spans
 from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
@@ -248,6 +254,8 @@ class Understander:
         cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"
+        asked_list = wanted_titles(cleaned, self._listed_titles)  # "hook or e t, do you have those"
+        wanted = asked_list[0] if asked_list else wanted
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
         listed = None if seen else listed_with_answer(
@@ -384,7 +392,7 @@ class Understander:
             "remark_notes": [n for n in notes if n not in outside],
             "about_film": refers_to_film(asked_whole, asked_text) and not is_request(asked_whole)
             and not catalogue,
-            "asked_title": asked_with_year(asked[0], wanted) if asked else None, "wanted_title": wanted,
+            "asked_title": asked_with_year(asked[0], wanted) if asked else None, "wanted_title": wanted, "wanted_titles": asked_list,
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens) or ("yes" if owns(tokens) else None), "request": asks_for(tokens) or catalogue,
             "not_again": not_again(tokens),  # "loved it, just don't show me that one"

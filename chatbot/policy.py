@@ -175,7 +175,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
             nlu.get("asked_title") and rating_checks(nlu)):  # "I meant Vertigo, the Hitchcock one"
         hints = [p["name"] for p in people_besides_title(nlu, str(nlu["wanted_title"]))
                  if not p.get("negated")]  # "do you have Ferris Bueller's..?": no Pam Ferris
-        return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints}
+        return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints,
+                           "titles": list(nlu.get("wanted_titles") or ())}
     complained = _complaint_act(stage, state, nlu, sentiment) if stage in ANSWER_STAGES else None
     if complained is not None:  # "that's not dark at all", "he's barely in it"
         return decision | complained
