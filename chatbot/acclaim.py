@@ -33,8 +33,13 @@ _LESSER = PhraseTable((
     "not so famous", "not as famous", "less obvious", "not so obvious", "not the obvious",
     "deep cut", "deep cuts", "not mainstream", "less mainstream", "little known",
     "little-known", "unknown one", "nobody has seen", "no one has seen", "not well known",
-    "not very famous", "not too famous"))
-_DENIALS = frozenset("not no nothing never dont without".split())
+    "not very famous", "not too famous",
+    # "I've seen everything, try me": a film buff, so the well-known ones are out
+    "seen everything", "seen every film", "seen every movie", "seen all the films",
+    "seen all the movies", "seen all the classics", "seen all the famous", "seen all the big",
+    "seen all the popular", "seen most films", "seen most movies", "watched everything",
+    "watched every film", "watched every movie", "seen pretty much everything"))
+_DENIALS = frozenset("not no nothing never dont without havent hasnt hadnt".split())
 
 
 def standing_wishes(tokens: Sequence[str]) -> list[dict[str, Any]]:

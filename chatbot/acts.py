@@ -206,8 +206,15 @@ def is_about_bot(tokens: Sequence[str]) -> bool:
 def outburst(tokens: Sequence[str]) -> bool:
     """"are you kidding me", "r u serious": frustration said as a question, asking nothing."""
     words = _plain(tokens)
-    return words[:2] in (["are", "you"], ["r", "you"], ["r", "u"], ["are", "u"]) and bool(
-        set(words[2:4]) & _EXCLAIMS)
+    while words[:1] and words[0] in _OUTBURST_OPENERS:  # "oh come on, are you serious"
+        words = words[1:]
+    you = words[:2] in (["are", "you"], ["r", "you"], ["r", "u"], ["are", "u"])
+    said = words[:2] in (["you", "are"], ["u", "are"], ["you", "re"], ["youre"]) or words[:1] == ["youre"]
+    # "you are serious?", "you're kidding": the same said as a statement with a question mark
+    return (you or said and len(words) <= 5) and bool(set(words[1:4]) & _EXCLAIMS)
+
+
+_OUTBURST_OPENERS = frozenset("oh ugh wow what come on seriously man dude lol omg".split())
 
 
 _EXCLAIMS = frozenset("""kidding joking serious serious insane crazy nuts mad deaf listening

@@ -21,14 +21,32 @@ _KINDS: tuple[tuple[str, PhraseTable], ...] = (
     ("play films", PhraseTable(tuple(f"{verb} {what}" for verb in ("play", "start")
                                      for what in ("it", "it for me", "the movie", "the film", "a movie",
                                                   "a film", "this one", "that one", "movie", "film"))
-                               + ("play me", "play something", "watch it here", "watch it with you"))),
+                               + ("play me", "play something", "watch it here", "watch it with you")
+                               + tuple(f"{verb} {what}" for verb in ("stream", "screen", "send")
+                                       for what in ("it", "it for me", "the movie", "the film", "me the movie",
+                                                    "me the film", "me it", "this one", "that one")))),
     ("book tickets", PhraseTable(("book me", "book us", "book it", "book tickets", "book a ticket",
                                   "book seats", "booking", "tickets", "ticket", "reserve seats",
                                   "reserve a seat"))),
     ("tell what's showing in cinemas near you", PhraseTable((
         "near me", "nearby", "showtimes", "show times", "in cinemas", "in theaters", "in theatres",
         "at the cinema", "at the movies tonight", "in the cinema", "playing now", "showing now",
-        "on at the cinema", "whats showing", "what is showing", "whats on tonight", "what is on tonight"))),
+        "on at the cinema", "whats showing", "what is showing", "whats on tonight", "what is on tonight",
+        # "whats playing at amc tonight": a cinema's programme, by chain or by "playing at"
+        "whats playing", "what is playing", "playing at", "showing at", "playing tonight",
+        "showing tonight", "at the cinemas", "movie theater near", "movie theatre near",
+        "amc", "regal", "cineworld", "odeon", "cinemark", "multiplex"))),
+    ("keep a watchlist or send you messages", PhraseTable((
+        "watchlist", "watch list", "watch later list", "to my list", "bookmark", "save it for me",
+        "save it to", "remember it for me", "text me", "email me", "e mail me", "mail me",
+        "send me the title", "send me a text", "send me a link", "send me a message", "message me",
+        "dm me", "remind me later", "remind me tomorrow", "notify me", "whatsapp me"))),
+    ("pick films by whether the lead is a woman or a man (my catalogue doesn't record it; "
+     "name an actress you like instead)", PhraseTable(tuple(
+        f"{who} {role}" for who in ("female", "woman", "women", "girl", "male", "man", "strong female")
+        for role in ("lead", "leads", "led", "protagonist", "main character", "hero", "heroine",
+                     "character", "star", "cast"))
+        + ("led by a woman", "led by women", "with a woman as", "woman in the lead", "women in the lead"))),
     ("tell which streaming service has a film", PhraseTable((
         "netflix", "hulu", "prime video", "amazon prime", "on prime", "disney plus", "disney",
         "hbo", "hbo max", "apple tv", "paramount plus", "peacock", "streaming", "streamable",

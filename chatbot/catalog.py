@@ -41,7 +41,15 @@ from chatbot.db.models import Movie as MovieRow
 from chatbot.errors import UnknownFilm
 from chatbot.franchises import franchise_titles
 from chatbot.text import pattern, strip_accents
-from chatbot.titles import FUZZY_RATIO, normalise_title, sequel_key, spelt_key, split_title_year
+from chatbot.titles import (
+    FUZZY_RATIO,
+    normalise_title,
+    sequel_key,
+    short_form_key,
+    short_forms,
+    spelt_key,
+    split_title_year,
+)
 
 __all__ = ["GENRES", "GENRE_LABELS", "MPAA_RATINGS", "Catalog", "Movie", "canonical_genre",
            "normalise_mpaa", "normalise_title", "split_title_year"]
@@ -167,6 +175,7 @@ class Catalog:
         self._ranked = sorted(self._movies, key=self._order.__getitem__)
         self._by_title = _index(films, lambda m: (keys.get(m.id) or normalise_title(m.title),))
         self._by_sequel = _index(films, lambda m: (sequel_key(keys.get(m.id) or normalise_title(m.title)),))
+        self._by_short = _index(films, lambda m: tuple(dict.fromkeys(short_forms(m.title))))
         self._title_keys = sorted(self._by_title)
         self._sequel_keys = sorted(self._by_sequel)
         self._title_word_set = {w for k in self._title_keys for w in k.split()}
@@ -300,7 +309,8 @@ class Catalog:
         if not key:
             return None
         leet = _LEET_WORD.search(key) is not None  # "se7en", "m3gan": digits for letters
-        ids = self._titled(key, year, fuzzy=not leet)
+        short = self._by_short.get(short_form_key(title), [])  # "ET", "A.I.", "LOTR"
+        ids = self._titled(key, year, fuzzy=not leet and not short) or list(short)
         if not ids and leet:  # spelt so on purpose: read exactly, never near ("m3gan": no *Megane*)
             ids = next((found for said in _unleet(key) if (found := self._titled(said, year, fuzzy=False))), [])
         elif not ids:  # "terminater 2", "harry poter": each word spelt as the titles spell it

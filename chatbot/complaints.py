@@ -131,7 +131,10 @@ def after_catalogue(constraints: list[dict[str, Any]], last_year: int | None
         return constraints, []
     first = beyond[0]["range"][0]
     return ([c for c in constraints if c not in beyond],
-            [f"My catalogue only goes up to {last_year}, so I have nothing from {first} or later."])
+            [f"{CATALOGUE_END} {last_year}, so I have nothing from {first} or later."])
+
+
+CATALOGUE_END = "My catalogue only goes up to"  # opens the note on years after the catalogue
 
 
 def distinct_exclusions(constraints: list[dict[str, Any]]) -> list[dict[str, Any]]:

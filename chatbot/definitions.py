@@ -26,12 +26,18 @@ _WHAT = frozenset("what whats wat wats watz".split())
 # rated, pg-13?", "what pg-13 films do you have?", "what about PG-13?"
 _NOT_DEFINING = frozenset("""it its this that film films movie movies one ones about have got
     any something anything show give recommend suggest""".split())
+_SYSTEM = frozenset("mpaa mpa".split())  # the rating system's name
+_FILM_WORDS = frozenset("it its film films movie movies one ones".split())
 _RATING_WORDS = frozenset("g pg pg13 13 r nc nc17 17 rated rating mpaa is are does do the a an "
                           "and or between".split())
 
 
 def defined_ratings(words: Sequence[str], ratings: Sequence[str]) -> list[str]:
-    """The ratings (of ``ratings``, those the words name) whose meaning ``words`` ask, or []."""
+    """The ratings (of ``ratings``, those the words name) whose meaning ``words`` ask, or [];
+    every rating when the rating system itself is asked about ("what means this MPAA?", "what
+    is mpaa? in germany we have fsk")."""
+    if _SYSTEM & set(words) and set(words) & (_DEFINING | _WHAT) and not set(words) & _FILM_WORDS:
+        return list(DEFINITIONS)
     if not ratings or set(words) & _NOT_DEFINING:
         return []
     if set(words) & _DEFINING and set(words) & (_WHAT | {"difference", "explain"}):

@@ -382,7 +382,10 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
             return False
         if movie["id"] not in state["like"]:
             state["like"].append(movie["id"])
-        out.append(nlg.like_title(movie))
+        if out and out[-1].startswith(nlg.LIKE_OPENING):  # "loved Se7en and 12 Monkeys": one sentence
+            out[-1] = nlg.like_title(movie, out[-1])
+        else:
+            out.append(nlg.like_title(movie))
         return True
 
     def _seen_titles(self, state: dict, decision: dict, out: list[str]) -> bool:

@@ -216,6 +216,10 @@ SHORTHAND: dict[str, str] = {
     **dict.fromkeys("sigh fi|sigh-fi|sigh fy|sy fy|sy fi|sci fy|scy fy|scy fi|syfy".split("|"),
                     "sci fi"),
     "grate": "great", "nother": "another", "anotha": "another",
+    # "know" heard for "no" before the words "no" goes with ("know preference", "know thanks")
+    **{f"know {w}": f"no {w}" for w in ("preference", "preferences", "pref", "thanks",
+                                         "thank you", "idea", "opinion", "one in particular",
+                                         "worries", "problem", "way", "clue")},
     **dict.fromkeys("bday b-day bdays birthdy bday's".split(), "birthday"),
     **dict.fromkeys("pls plz plss plez pleez pleeze".split(), "please"),
     **dict.fromkeys("thnks thnx thanx thankz thnaks thaks tnks".split(), "thanks"),

@@ -435,8 +435,15 @@ def _listed(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value] if value else []
 
 
-def like_title(movie: Mapping[str, Any]) -> str:
+LIKE_OPENING = "Got it, something like "
+
+
+def like_title(movie: Mapping[str, Any], earlier: str | None = None) -> str:
+    """"Got it, something like Heat (1995)."; with the ``earlier`` such sentence of the same
+    reply, one sentence for both ("... like Seven (1995) and something like 12 Monkeys (1995).")."""
     year = movie.get("year")
     title = movie.get("title")
-    return f"Got it, something like {title} ({year})." if year else end_sentence(
-        f"Got it, something like {title}")
+    named = f"{title} ({year})" if year else str(title)
+    if earlier and earlier.startswith(LIKE_OPENING) and earlier.endswith("."):
+        return f"{earlier[:-1]} and something like {named}."
+    return end_sentence(f"{LIKE_OPENING}{named}")

@@ -182,7 +182,13 @@ from chatbot.text import (
     fold_utterance,
     lines_as_commas,
 )
-from chatbot.title_asks import asked_with_year, wanted_title, with_title_years, without_title_years
+from chatbot.title_asks import (
+    asked_with_year,
+    wanted_title,
+    wanted_titles,
+    with_title_years,
+    without_title_years,
+)
 from chatbot.title_mentions import lone_title, title_spans
 from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
@@ -191,6 +197,13 @@ from chatbot.viewers import settle_fright, shared_note
 from chatbot.wish_parts import given_up_parts
 
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
+
+
+def _only_asking_marks(text: str) -> bool:
+    """A lone "?" or "??": the question was not understood, so it is said again plainly."""
+    marks = re.sub(r"question\s+marks?", "?", text, flags=re.IGNORECASE)  # dictated alone
+    return "?" in marks and not re.search(r"\w", marks)
+
 
 class Understander:
     """Intent, act, entity and constraint extraction over one catalogue's vocabulary.
@@ -248,6 +261,8 @@ class Understander:
         cleaned = given_up_parts(cleaned, self._wish_said)  # "scrap the war part": no *The War*
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"
+        asked_list = wanted_titles(cleaned, self._listed_titles)  # "hook or e t, do you have those"
+        wanted = asked_list[0] if asked_list else wanted
         cleaned = without_title_years(cleaned, self._titles.exact, wanted)  # "Heat (1995)": no wish
         seen, unseen_text = self._titles.seen(cleaned)  # "I've already seen Heat and Ronin"
         listed = None if seen else listed_with_answer(
@@ -389,7 +404,7 @@ class Understander:
             "remark_notes": [n for n in notes if n not in outside],
             "about_film": refers_to_film(asked_whole, asked_text) and not is_request(asked_whole)
             and not catalogue,
-            "asked_title": asked_with_year(asked[0], wanted) if asked else None, "wanted_title": wanted,
+            "asked_title": asked_with_year(asked[0], wanted) if asked else None, "wanted_title": wanted, "wanted_titles": asked_list,
             "approval": judged == "liked", "verdict": judged,
             "watching": watching(tokens) or ("yes" if owns(tokens) else None), "request": asks_for(tokens) or catalogue,
             "not_again": not_again(tokens),  # "loved it, just don't show me that one"
@@ -403,7 +418,7 @@ class Understander:
             "self_topic": self_topic([t for t in whole if t != BOUNDARY]),  # "how old are you?"
             "method": asks_method(whole) and "reason" not in question, "recap": asks_recap(whole),
             "beyond": beyond_request(whole),  # "book me tickets", "is it on netflix?"
-            "help": asks_help(whole), "capability": asks_capability([t for t in whole if t != BOUNDARY])
+            "help": asks_help(whole) or _only_asking_marks(cleaned), "capability": asks_capability([t for t in whole if t != BOUNDARY])
             and not asks_method(whole),
             "account": asks_account([t for t in whole if t != BOUNDARY]),  # "based on my letterboxd?"
             "several": asks_several([t for t in whole if t != BOUNDARY]),  # "can i give you two actors?"

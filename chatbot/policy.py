@@ -54,6 +54,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chatbot.complaints import CATALOGUE_END
+from chatbot.constraints import holds
 from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.liking import liked_seen
 from chatbot.proposal_answers import (  # noqa: F401
@@ -99,11 +101,16 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     if state.get("stage") in ANSWER_STAGES and state.get("current"):  # "seen it twice, loved it"
         decision = seen_choice(decision, nlu) or liked_seen(  # "seen it, still want it"
             decision, nlu, float(sentiment.get("compound", 0.0))) or decision
-    if nlu.get("outburst"):  # "are you kidding me, that's 4 hours": sorry, then the act
+    if nlu.get("outburst") or _refuses_current(state, nlu):  # "are you kidding me, that's 4
+        # hours", "I SAID NOT PRETTY WOMAN" with it on the table: sorry, then the act
         decision["notes"] = ["Sorry about that.", *(decision.get("notes") or ())]
     social = nlu.get("social")
     if social == "personal" and nlu.get("catalogue"):  # "is X in your list?": no small talk
         social = None
+    if nlu.get("outburst") and decision["act"] == "not_understood" and not decision.get("unknown_person"):
+        # "are you serious": no question about the bot, a complaint; sorry, and on
+        decision["notes"] = [n for n in decision["notes"] if n != "Sorry about that."]
+        social = "insult"
     if social in _ADDRESSED and decision["act"] in ("fill", "skip") and not decision.get(
             "added") and not decision.get("titles"):  # "you're kinda slow": no slow films
         return decision | {"act": "social", "social": social, "notes": []}
@@ -111,6 +118,15 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
                    or decision["act"] == "greet" and social in _SOCIAL_OVER_GREETING):
         return decision | {"act": "social", "social": social}
     return decision
+
+
+def _refuses_current(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> bool:
+    """The film on the table is one the message refuses by title: it was refused before or
+    should not have been offered ("i told you no pretty woman!!")."""
+    current = state.get("current") if state.get("stage") in ANSWER_STAGES else None
+    return isinstance(current, Mapping) and any(
+        c.get("slot") == "title" and c.get("exclude") and not holds(c, current)
+        for c in nlu.get("constraints") or ())
 
 
 # "anything that isn't R", "not Tom Cruise, anyone else": the rest are all fine
@@ -163,8 +179,10 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         decision["notes"] = [*decision["notes"], nlu["beyond"]]
     if nlu.get("capability"):  # "can you tell me how long a movie is?": what it can tell
         # "do you know films from 2022?": no, the catalogue ends before
+        notes = [n for n in decision["notes"] if not (  # the catalogue's end said once, not twice
+            nlu.get("after_catalogue") and n.startswith(CATALOGUE_END))]
         return decision | {"act": "capabilities", "after": nlu.get("after_catalogue"),
-                           "last_year": nlu.get("last_year")}
+                           "last_year": nlu.get("last_year"), "notes": notes}
     if nlu.get("about_bot"):
         return decision | {"act": "about_bot", "method": bool(nlu.get("method")),
                            "self_topic": nlu.get("self_topic")}
@@ -177,7 +195,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
             nlu.get("asked_title") and rating_checks(nlu)):  # "I meant Vertigo, the Hitchcock one"
         hints = [p["name"] for p in people_besides_title(nlu, str(nlu["wanted_title"]))
                  if not p.get("negated")]  # "do you have Ferris Bueller's..?": no Pam Ferris
-        return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints}
+        return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints,
+                           "titles": list(nlu.get("wanted_titles") or ())}
     complained = _complaint_act(stage, state, nlu, sentiment) if stage in ANSWER_STAGES else None
     if complained is not None:  # "that's not dark at all", "he's barely in it"
         return decision | complained

@@ -28,7 +28,7 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
         return None
     current = state.get("current") if stage in ANSWER_STAGES else None
     if current and _says_title(nlu, str(current.get("title") or "")) and not _names_another(
-            nlu, current):  # "is Ferris Bueller
+            nlu, current) and not _refuses_title(nlu):  # "is Ferris Bueller
         nlu = _about_current(nlu, str(current["title"]))  # still funny?": the film, no Pam Ferris
     topics = list(nlu.get("question") or ())
     if {"cast", "leads"} & set(topics) and _WOMEN & set(nlu.get("words") or ()):
@@ -156,6 +156,13 @@ def _says_title(nlu: Mapping[str, Any], title: str) -> bool:
     key = [w.removesuffix("s") for w in fold(title).split() if w not in ("the", "a", "an")]
     return len(key) >= 2 and any(said[i : i + 2] == key[j : j + 2] for i in range(len(said))
                                  for j in range(len(key) - 1))
+
+
+def _refuses_title(nlu: Mapping[str, Any]) -> bool:
+    """The message refuses a film by title ("I said not Pretty Woman!!"): a refusal, never
+    a question about the film it names."""
+    return not nlu.get("interrogative") and any(
+        c.get("slot") == "title" and c.get("exclude") for c in nlu.get("constraints") or ())
 
 
 def _names_another(nlu: Mapping[str, Any], current: Mapping[str, Any]) -> bool:

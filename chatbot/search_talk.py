@@ -73,8 +73,42 @@ def asks_method(tokens: Sequence[str]) -> bool:
 
 
 def asks_recap(tokens: Sequence[str]) -> bool:
-    """The user asks what the bot has noted: "wait what genre did you pick"."""
-    return _RECAP_TABLE.found_in(_words(tokens))
+    """The user asks what the bot has noted: "wait what genre did you pick"; in a learner's
+    words too, with no auxiliary or an odd verb: "say me my preferences", "which are my
+    wishes", "what i asked until now"."""
+    words = _words(tokens)
+    return _RECAP_TABLE.found_in(words) or _asks_noted(words) or _own_words_asked(words)
+
+
+# what was noted, named by the user ("my preferences"), after any verb of saying or asking
+_NOTED = PhraseTable(f"my {w}" for w in (
+    "preferences", "preference", "wishes", "choices", "answers", "criteria", "filters",
+    "requests", "requirements", "settings", "selections", "wish"))  # not "my options": the help
+_TELLING = frozenset("""say tell show give repeat list recap summarise summarize remind read
+    what which whats where explain write""".split())
+# "what i asked until now", "what i said before?": the user's own words asked back
+_OWN_WORDS = PhraseTable(f"what i {verb}" for verb in (
+    "asked", "ask", "said", "say", "told", "tell", "wanted", "want", "chose", "choose", "picked",
+    "requested", "wrote", "write", "gave", "give", "answered", "answer"))
+_SO_FAR = frozenset("until till up to now so far before already yet for you again here".split())
+
+
+def _asks_noted(words: Sequence[str]) -> bool:
+    found = _NOTED.first(words)
+    return found is not None and bool(_TELLING & set(words[: found[0]]))
+
+
+def _own_words_asked(words: Sequence[str]) -> bool:
+    """The user's own words asked back, the phrase ending the message or followed only by
+    "until now", "so far" ...: "what i wanted was a comedy" tells, it asks nothing."""
+    found = _OWN_WORDS.first(words)
+    if found is None or any(w not in _FILLERS for w in words[: found[0]]):
+        return False
+    return set(words[found[0] - found[1] :]) <= _SO_FAR
+
+
+_FILLERS = frozenset("""ok okay so and but sorry wait hey um uh please pls can you could u tell
+    me say remind show repeat""".split())
 
 
 def answers_all(tokens: Sequence[str]) -> bool:

@@ -6,6 +6,8 @@ to ``out`` and asks the open question again, or proposes the film asked for."""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
+from typing import Any
 
 from chatbot import nlg
 from chatbot.capabilities import capability_reply
@@ -24,6 +26,7 @@ from chatbot.questions import (
 )
 from chatbot.seen import close_namesake
 from chatbot.social import social_reply
+from chatbot.text import join_words
 from chatbot.titles import split_title_year
 
 _NAMED_KEPT = 12  # films the answers named, kept to be taken by name later
@@ -56,7 +59,11 @@ class SideActs:
         self._ask_again(state, rng, out)
 
     def _have_title(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        """"Do you have The Proposal?": yes, and it is proposed."""
+        """"Do you have The Proposal?": yes, and it is proposed; a list asked for ("hook or
+        e t, do you have those") is answered for each, the first one found proposed."""
+        if len(decision.get("titles") or ()) > 1:
+            self._have_titles(state, list(decision["titles"]), rng, out)
+            return
         movie = self._parts.db.find_title(str(decision.get("title")))
         if movie is None:
             self._catalogue_miss(state, dict(decision, asked=decision.get("title")), rng, out)
@@ -74,6 +81,19 @@ class SideActs:
         if missing:  # "The Shining, the Spielberg one": the hint does not hold; say so
             out.append(hint_miss_reply(str(movie.get("title")), missing))
         self._propose(state, movie, out)
+
+    def _have_titles(self, state: dict, titles: list[str], rng: random.Random, out: list[str]) -> None:
+        found = {said: self._parts.db.find_title(said) for said in titles}
+        movies = [m for m in found.values() if m is not None]
+        if movies:
+            out.append(f"Yes, I have {join_words([_titled(m) for m in movies])}.")
+        missing = [said for said, m in found.items() if m is None]
+        if missing:
+            out.append(catalogue_miss_reply(join_words(missing)))
+        if movies:
+            self._propose(state, movies[0], out)
+        else:
+            self._ask_again(state, rng, out)
 
     def _catalogue_miss(self, state: dict, decision: dict, rng: random.Random,
                         out: list[str]) -> None:
@@ -150,3 +170,7 @@ def _ranked_person(state: dict, decision: dict) -> tuple[str, list[str]] | None:
     people = current.get("directors") if role == "director" else current.get("cast")
     name = next(iter(people or ()), None)
     return (str(name), [role or "actor"]) if name else None
+
+
+def _titled(movie: Mapping[str, Any]) -> str:
+    return f"{movie.get('title')} ({movie['year']})" if movie.get("year") else str(movie.get("title"))

@@ -24,7 +24,9 @@ Exact = Callable[[str], str | None]
 MAX_TITLE_WORDS = 8
 RARE_ZIPF = 3.5  # a lower-case title with no word rarer than this needs a hint after it
 _YEAR = re.compile(r"\s*\((1[89]\d\d|20\d\d)\)")
-_CLAUSE = re.compile(r"[^.!?;]+")
+# a clause ends at ".", "!", "?" or ";", but not at the dots of initials or a title's "Mr."
+# ("do you have E.T. the Extra-Terrestrial", "got Fantastic Mr. Fox?")
+_CLAUSE = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|vs)\.|[^.!?;])+")
 _BARE_YEAR = re.compile(r"(?<=[\w'!])\s+(1[89]\d\d|20\d\d)\b(?!s|'s)")
 _RANGE_AFTER = re.compile(r"\s*(?:-|–|to|or|and|through|till|until)\s*'?\d", re.I)
 _CUES = tuple(tuple(c.split()) for c in (
@@ -67,6 +69,41 @@ def wanted_title(text: str, exact: Exact, common: Mapping[str, float],
         if found:
             return found
     return None
+
+
+# "hook or e t would be even better, do you have those", "do you have lotr or wall e?": a list
+# of titles asked for, each to be answered
+_THOSE = re.compile(r"\b(?:do|have|got)\s+(?:you|u)\s+(?:have|got\s+)?\s*(?:those|them|these|either|both|"
+                    r"any\s+of\s+(?:those|them|these))\b", re.I)
+_LIST_CUE = re.compile(r"\b(?:do|have)\s+(?:you|u)\s+(?:have|got)\s+(?:either\s+)?", re.I)
+_WOULD = re.compile(r"\s+(?:would|will|might|could)\s+be\b.*$|\s+(?:though|tho)\b.*$", re.I)
+Listed = Callable[[str], tuple[list[str], str]]
+
+
+def wanted_titles(text: str, listed: Listed) -> list[str]:
+    """The titles of a list asked for, two or more, else []: before "do you have those"
+    (in the same sentence) or after "do you have" ("do you have Hook or E.T.?")."""
+    for clause in _CLAUSE.findall(text):
+        those = _THOSE.search(clause)
+        if those:
+            before = _WOULD.sub("", clause[: those.start()].rstrip(" ,"))
+            words = before.split()
+            for start in range(len(words)):  # the list opens after the sentence's other words
+                titles, rest = listed(" ".join(words[start:]))
+                if len(titles) > 1 and not rest.strip(" ,") and _joined(" ".join(words[start:]), titles):
+                    return titles
+        cue = _LIST_CUE.search(clause)
+        if cue:
+            titles, rest = listed(clause[cue.end() :])
+            if len(titles) > 1 and _joined(clause[cue.end() : len(clause) - len(rest)], titles):
+                return titles
+    return []
+
+
+def _joined(said: str, titles: list[str]) -> bool:
+    """Each title after the first follows "or", "and" or a comma: "citizen kane 3" is one
+    title asked for (a sequel the catalogue lacks), never *Citizen Kane* and *3*."""
+    return len(re.findall(r"\b(?:or|and|nor)\b|[,&/+]", said, re.I)) >= len(titles) - 1
 
 
 def with_title_years(text: str, exact: Exact, common: Mapping[str, float]) -> str:

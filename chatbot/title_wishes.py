@@ -92,7 +92,43 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
         found.append((i, end, {"slot": "title", "values": [key], "exclude": True, "_fixed": True}))
         used.update(range(i, end))
         i = end
-    return found
+    return sorted(found + _listed_beside(tokens, negated, used, titles, found), key=lambda f: f[0])
+
+
+_JOINS = frozenset("or and nor".split())
+
+
+def _listed_beside(tokens: Sequence[str], negated: Sequence[bool], used: set[int], titles: _Titles,
+                   found: Sequence[tuple[int, int, dict[str, Any]]]) -> list[tuple[int, int, dict[str, Any]]]:
+    """Titles of everyday words joined by "or"/"and" to a title refused ("that isn't pretty
+    woman or notting hill", "not Notting Hill nor Pretty Woman"): the list makes them titles
+    too, when they are a catalogue title of two words or more."""
+    more: list[tuple[int, int, dict[str, Any]]] = []
+    for start, end, _wish in found:
+        if start >= 2 and tokens[start - 1] in _JOINS:  # the title before the join
+            run = next((a for a in range(max(0, start - 1 - MAX_WORDS), start - 2) if _listable(
+                tokens, a, start - 1, negated, used, titles)), None)
+            if run is not None:
+                more.append((run, start - 1, _excluded(tokens[run : start - 1])))
+                used.update(range(run, start - 1))
+        if end < len(tokens) - 1 and tokens[end] in _JOINS:  # the title after it
+            stop = next((b for b in range(min(len(tokens), end + 1 + MAX_WORDS), end + 2, -1) if (
+                b == len(tokens) or tokens[b] in _ENDS) and _listable(tokens, end + 1, b, negated, used, titles)), None)
+            if stop is not None:
+                more.append((end + 1, stop, _excluded(tokens[end + 1 : stop])))
+                used.update(range(end + 1, stop))
+    return more
+
+
+def _listable(tokens: Sequence[str], start: int, end: int, negated: Sequence[bool], used: set[int],
+              titles: _Titles) -> bool:
+    words = tokens[start:end]
+    return (len(words) >= 2 and all(negated[start:end]) and not used.intersection(range(start, end))
+            and "," not in words and words[0] not in _LEADING and titles.known(" ".join(words)))
+
+
+def _excluded(words: Sequence[str]) -> dict[str, Any]:
+    return {"slot": "title", "values": [" ".join(words)], "exclude": True, "_fixed": True}
 
 
 def _dated(tokens: Sequence[str], i: int) -> bool:

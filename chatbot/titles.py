@@ -118,6 +118,53 @@ def normalise_title(text: str) -> str:
     return " ".join(words)
 
 
+# a title opening with initials ("E.T. the Extra-Terrestrial"): people say them alone
+_INITIALS = re.compile(r"^\s*(?P<letters>(?:[A-Za-z]\.\s?){2,})")
+MIN_ACRONYM = 4  # letters of a title's acronym people use ("LOTR"); shorter ones are words
+# wordfreq zipf at or above which a short form is an everyday word: "we" (*W.E.*), "us"
+# (*U.S. Marshals*) as initials; "wine" (*The World Is Not Enough*) as an acronym
+EVERYDAY_INITIALS_ZIPF = 5.0
+EVERYDAY_ACRONYM_ZIPF = 3.0
+
+
+def short_forms(title: str) -> list[str]:
+    """Keys people use for ``title`` besides its own: its opening initials alone, spaced or
+    run together ("E.T. the Extra-Terrestrial" -> ``"e t"``, ``"et"``), and the acronym of
+    its main title of four words or more ("The Lord of the Rings: The Two Towers" ->
+    ``"lotr"``); never an everyday word."""
+    forms: list[str] = []
+    initials = _INITIALS.match(title)
+    if initials:
+        letters = re.sub(r"[^A-Za-z]", "", initials["letters"]).lower()
+        forms.append(" ".join(letters))
+        if _zipf(letters) < EVERYDAY_INITIALS_ZIPF:
+            forms.append(letters)
+        rest = normalise_title(title[initials.end() :])  # "LA Confidential": the title, run together
+        if rest:
+            forms.append(f"{letters} {rest}")
+    words = normalise_title(title.partition(":")[0]).split()
+    acronym = "".join(w[0] for w in words)
+    if len(words) >= MIN_ACRONYM and all(w.isalpha() for w in words) and _zipf(acronym) < EVERYDAY_ACRONYM_ZIPF:
+        forms.append(acronym)
+    return forms
+
+
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency  # its word lists load on first use
+
+    return zipf_frequency(word, "en")
+
+
+_LETTERS = re.compile(r"^\W*(?P<letters>[A-Za-z](?:[.\s]+[A-Za-z])+)\W*$")
+
+
+def short_form_key(said: str) -> str:
+    """The key to look ``said`` up among ``short_forms``: "E.T." and "e t" -> "e t", "A.I."
+    -> "a i" (its "A" no article)."""
+    letters = _LETTERS.match(split_title_year(said)[0])
+    return " ".join(re.sub(r"[^A-Za-z]", "", letters["letters"]).lower()) if letters else normalise_title(said)
+
+
 def spelt_key(text: str) -> str:
     """``normalise_title`` keeping a leading article: "The Mask" -> "the mask", "Mask" ->
     "mask"; tells apart films whose titles differ only by it (*Mask*, 1985; *The Mask*, 1994)."""
@@ -177,19 +224,26 @@ class TitleIndex:
             short = sequel_short_name(title)
             if short:
                 self._exact.setdefault(short, title)
+        # "ET", "LOTR": known, and left to the catalogue, which picks the best-known film
+        self._short = {form for title in titles for form in short_forms(title)} - set(self._exact)
         self._sorted = sorted(self._exact)
 
     def known(self, said: str) -> bool:
         """``said`` is a catalogue title, or the start of some (a franchise)."""
         key = normalise_title(split_title_year(said)[0])
         return bool(key) and (key in self._exact or sequel_key(key) in self._exact
-                              or self.franchise(key))
+                              or self.franchise(key) or self.short(said))
+
+    def short(self, said: str) -> bool:
+        """``said`` is a catalogue title's initials or acronym ("E.T.", "ET", "LOTR")."""
+        return short_form_key(said) in self._short
 
     def exact(self, said: str) -> str | None:
         """The catalogue title whose key ``said`` has (the one with the article said, when
         titles differ only by it), or None."""
         key = normalise_title(said)
-        return self._spelt.get(spelt_key(said)) or self._exact.get(key) or self._exact.get(sequel_key(key))
+        found = self._spelt.get(spelt_key(said)) or self._exact.get(key) or self._exact.get(sequel_key(key))
+        return found or (said.strip() if self.short(said) else None)
 
     def started(self, said: str) -> str | None:
         """The one catalogue title that starts with the two words or more of ``said``, as
@@ -276,7 +330,7 @@ class TitleIndex:
             marker = _FILM_MARKER.match(rest)  # "like the film seven": the title follows
             if marker and self._known_at(rest[marker.end() :], listing=known_only):
                 rest = rest[marker.end() :]
-            found = self._known_at(rest, listing=known_only)
+            found = _quoted_item(rest) or self._known_at(rest, listing=known_only)
             if found is None and known_only:  # "seen Heat, Se7en, Zodiac": every item
                 found = _listed_item(rest, bool(titles), capitals=True) or _coined_item(rest, bool(titles))
             if found is None:
@@ -370,6 +424,16 @@ def _listed_item(text: str, in_list: bool, capitals: bool = False) -> tuple[str,
     return (match["item"], rest) if in_list or _list_goes_on(rest) else None
 
 
+_QUOTED = re.compile(r"\s*[\"“«‘'](?P<item>[^\"“”«»‘’'\n]{1,80}?)[\"”»’']")
+
+
+def _quoted_item(text: str) -> tuple[str, str] | None:
+    """A title written in quotes ('"Se7en" and 12 Monkeys'): the quotes mark it as one,
+    known to the title index or not; the catalogue's look-up judges it."""
+    match = _QUOTED.match(text)
+    return (match["item"].strip(), text[match.end() :]) if match and match["item"].strip() else None
+
+
 def _coined_item(text: str, in_list: bool) -> tuple[str, str] | None:
     """A lower-case list item no word of English spells: letters and digits mixed ("seen
     se7en and heat"), said back by the catalogue's look-up, never dropped."""
@@ -413,6 +477,11 @@ _TITLE_PLACE = re.compile(r"\b(?:not|n't|seen|saw|watched|liked|loved|enjoyed)\s
 # "my english is not perfect.", "my son isn't picky": said of someone, no title's place
 _COPULA_BEFORE = re.compile(r"(\w+)(?:\s+(?:is|am|are|was|were)|['’](?:m|re|s))\s*$", re.IGNORECASE)
 _FILM_SUBJECTS = frozenset("it its that thats this one film movie which what".split())
+# several words in that place, ending the message or clause ("I SAID NOT PRETTY WOMAN", "told
+# you no pretty woman!!"): the callers keep only those that are a whole catalogue title
+_TITLES_PLACE = re.compile(r"\b(?:not|no|n't|seen|saw|watched|liked|loved|enjoyed)\s+(?:the\s+)?"
+                           r"(?!(?:a|an|the|in|of|to|for|my|your|this|that|some|any)\b)(\w+(?:\s+\w+){1,3}?)(?=\s*(?:[,.;!?]|$|please\b|pls\b|though\b|again\b))",
+                           re.IGNORECASE)
 
 
 def _described(before: str) -> bool:
@@ -421,9 +490,12 @@ def _described(before: str) -> bool:
 
 
 def title_place_words(text: str) -> list[str]:
-    """Single words in a film title's place, ending the clause: ``"not alien, please"`` ->
-    ``["alien"]``; ``"seen the thing"`` -> ``["thing"]``; "not into aliens" gives none."""
-    return [m.group(1) for m in _TITLE_PLACE.finditer(text) if not _described(text[: m.start()])]
+    """Words in a film title's place, ending the clause: ``"not alien, please"`` ->
+    ``["alien"]``; ``"seen the thing"`` -> ``["thing"]``; ``"I said not pretty woman"`` ->
+    ``["pretty woman"]``; "not into aliens" gives none, nor "my english is not perfect" (said of
+    someone)."""
+    return [m.group(1) for pattern in (_TITLE_PLACE, _TITLES_PLACE) for m in pattern.finditer(text)
+            if not _described(text[: m.start()])]
 
 
 def written_as(title: str, text: str) -> bool:

@@ -220,7 +220,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d37 (newcomer 76): a bound's own "not" in a refusal list; words said of people no
          # titles, "riot without X" a wish; hedges that permit; relative words; dictated openers
          "bounds_in_refusals", "everyday_predicates", "hedged_permissions", "relative_words",
-         "dictated_openers")
+         "dictated_openers",
+         # d39 (newcomer 76): titles refused in a list or loved never proposed back; titles by
+         # initials or acronym; learners' asks answered; no "I do not understand" for "?",
+         # "know preference", "seen everything"; reply sentences that agree
+         "refused_loved_titles", "title_short_forms", "learner_asks", "understood_anyway",
+         "coherent_replies")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
