@@ -92,9 +92,11 @@ def _nothing(port: int | None, app: Path | None, others: list[dict[str, Any]]) -
     what = " and ".join(w for w in (f"on port {port}" if port is not None else "",
                                     f"running {app}" if app is not None else "") if w)
     if others and port is None and app is None:  # theirs, not this directory's: named, never stopped unasked
-        return ("puma stop: no puma run started from this directory or this checkout is running: nothing to stop; "
-                "running elsewhere: " + "; ".join(f"{runs.describe(run)} (to stop it: puma stop --port "
-                                                   f"{run_port(run)})" for run in others))
+        root = runs.checkout_of(os.getcwd())
+        here = f"this checkout ({root})" if (root / ".git").exists() else f"this directory ({os.getcwd()})"
+        return (f"puma stop: no puma run started from {here} is running: nothing to stop; started from other "
+                "directories: " + "; ".join(f"{runs.describe(run)} (to stop it: puma stop --port "
+                                             f"{run_port(run)})" for run in others))
     line = f"puma stop: no puma run is serving{' ' + what if what else ''}: nothing to stop"
     if others:
         line += "; running: " + "; ".join(runs.describe(run) for run in others)

@@ -98,7 +98,8 @@ def test_stop_never_stops_another_checkouts_deployment_unless_named(tmp_path: Pa
         (folder / f"{port}.json").write_text(json.dumps(_run(port, "app.py", cwd)))
     done = _puma(tmp_path, "stop")
     assert done.returncode == 1, done
-    assert "nothing to stop" in done.stdout and "running elsewhere" in done.stdout, done.stdout
+    assert "nothing to stop" in done.stdout and "started from other directories" in done.stdout, done.stdout
+    assert f"this directory ({tmp_path})" in done.stdout or "this checkout (" in done.stdout, done.stdout
     assert all(f"puma stop --port {p}" in done.stdout for p in (19571, 19572)[:len(elsewhere)]), done.stdout
 
 
