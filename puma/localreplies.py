@@ -31,7 +31,8 @@ RETRY_AFTER_S = 1
 # code details stay in its access log: they are Envoy's terms, not the client's.
 LOCAL_REPLY_JSON = {
     "error": '%COALESCE({"operators": ["LOCAL_REPLY_BODY", "RESPONSE_CODE_DETAILS"]})%',
-    "status": "%RESPONSE_CODE%", "path": "%REQ(:PATH)%",
+    # the path, 1,024 characters at most: a 414's 20 KB URL is not echoed back whole
+    "status": "%RESPONSE_CODE%", "path": "%REQ(:PATH):1024%",
     # The service whose route the request took (null if none: no route, or refused before routing).
     "service": "%METADATA(ROUTE:puma:service)%"}
 

@@ -51,6 +51,7 @@ def test_request_limits_a_long_url_is_a_414_naming_its_length_and_the_limit(mesh
     assert status == 414, (status, payload[:300])
     assert f"{len(target)} bytes" in body["error"] and str(MAX_URL_BYTES) in body["error"], body
     assert "header" not in body["error"] and "cookie" not in body["error"], body
+    assert len(payload) < 2048 and target.startswith(body["path"]), len(payload)  # not the URL echoed whole
 
 
 def test_request_limits_a_long_url_is_refused_before_its_body_is_awaited(mesh: puma.Deployment) -> None:
