@@ -220,7 +220,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d37 (newcomer 76): a bound's own "not" in a refusal list; words said of people no
          # titles, "riot without X" a wish; hedges that permit; relative words; dictated openers
          "bounds_in_refusals", "everyday_predicates", "hedged_permissions", "relative_words",
-         "dictated_openers")
+         "dictated_openers",
+         # d40 (newcomer 79): a wish changed while a film is shown ("wait no make it spielberg");
+         # yes/no answers that say more ("ok yes ill watch", "no i dont like it")
+         "switch_while_shown", "yes_no_with_more")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
