@@ -316,7 +316,9 @@ _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my styl
                  *(f"{verb} {obj}" for verb in ("do not like", "do not really like", "does not appeal to",
                                                 "do not fancy", "do not love", "not into", "not keen on",
                                                 "not feeling", "not a fan of")
-                   for obj in ("it", "this", "that", "this one", "that one", "me")))
+                   for obj in ("it", "this", "that", "this one", "that one", "me", "the look of it",
+                               "the sound of it", "the look of that", "the sound of that",
+                               "the look of this", "the sound of this")))
 _DENIERS = frozenset("not never no isnt wasnt".split())
 _APPROVAL_TABLE = PhraseTable(_APPROVALS)
 _DISAPPROVAL_TABLE = PhraseTable(_DISAPPROVALS)
