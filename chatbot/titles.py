@@ -34,9 +34,9 @@ from chatbot.text import pattern
 
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
 MAX_TITLE_WORDS = 12
-# a misspelt title is matched only this long (said >= 6, title >= 8 letters): "the hert" is no
-# Heat, "the actors" no *The Actor*, while "the departd" is *The Departed*
-_NEAR_MIN_CHARS = 8
+# a misspelt title is matched only this long (said and title >= 6 letters): "the hert" is no
+# Heat, while "the mattrix" is *The Matrix* and "the departd" *The Departed*
+_NEAR_MIN_CHARS = 6
 _NEAR_MIN_SAID = 6
 _DEGREE = re.compile(r"(?:a lot|so much|very much|loads|tons|heaps)\b", re.I)  # "loved X a lot"
 MAX_LISTED = 6  # titles read in one list ("seen Heat, Ronin, Collateral and Thief")
