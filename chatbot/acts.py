@@ -317,7 +317,15 @@ _DISAPPROVALS = ("not my thing", "not for me", "not my cup of tea", "not my styl
                  "stupid", "lame", "awful", "terrible", "horrible", "trash", "garbage",
                  "cringe", "overrated", "hate it", "hated it", "hate that", "ugh", "yuck",
                  "looks bad", "sounds bad", "no way", "not good", "not great", "not that one",
-                 "bad", "gross")
+                 "bad", "gross",
+                 # "hmm no i dont like it": the liking denied ("don't" is folded to "do not"),
+                 # never "something like it", which asks for a similar film
+                 *(f"{verb} {obj}" for verb in ("do not like", "do not really like", "does not appeal to",
+                                                "do not fancy", "do not love", "not into", "not keen on",
+                                                "not feeling", "not a fan of")
+                   for obj in ("it", "this", "that", "this one", "that one", "me", "the look of it",
+                               "the sound of it", "the look of that", "the sound of that",
+                               "the look of this", "the sound of this")))
 _DENIERS = frozenset("not never no isnt wasnt".split())
 _APPROVAL_TABLE = PhraseTable(_APPROVALS)
 _DISAPPROVAL_TABLE = PhraseTable(_DISAPPROVALS)
@@ -336,7 +344,8 @@ def _verdict(words: tuple[str, ...]) -> str | None:
         for at, phrase in table.all(words):
             window = words[max(0, at - 2) : at]  # "no we havent, perfect ty": no denial
             window = window[max((i + 1 for i, w in enumerate(window) if w == BOUNDARY), default=0):]
-            denied = bool(_DENIERS & set(window)) and phrase[0] != "not"
+            # a phrase that holds its own denial ("do not like it") is not denied by a "no" before it
+            denied = bool(_DENIERS & set(window)) and "not" not in phrase
             if kind == "liked" and denied:
                 return "disliked"
             if not denied:

@@ -48,9 +48,19 @@ _ONE_WORDS = frozenset(("one", "ones"))
 _WISHING_BEFORE = frozenset("""prefer prefers preferably rather maybe perhaps love loves adore
     adores""".split())  # "i love de niro": the person, as at a person's question
 _WISHING_AFTER = frozenset("pls plz please instead preferably".split())
+# "make it spielberg", "switch to tarantino", "go with nolan": a wish changed to the word after
+_SWITCHES = tuple(tuple(p.split()) for p in ("make it", "make that", "make this", "switch to",
+                  "switch it to", "change to", "change it to", "change that to", "go with",
+                  "swap to", "swap it for", "swap for", "how about", "what about", "rather have"))
 _ARTICLES = frozenset("a an another".split())  # "another denzel one"
 _SOME = frozenset("any some more".split())  # "got any sly movies?": whose films
 _LIST_JOINS = frozenset(("and", "or", "nor", BOUNDARY))
+
+
+def _switched_to(tokens: Sequence[str]) -> set[int]:
+    """Positions right after a phrase that changes a wish ("wait no make it spielberg")."""
+    return {i + len(p) for p in _SWITCHES for i in range(len(tokens) - len(p))
+            if tuple(tokens[i : i + len(p)]) == p}
 
 
 class PeopleReader:
@@ -132,7 +142,7 @@ class PeopleReader:
         villeneuve", "rather nolan"), in a longer message where the lone word would not be
         read as a name: they are, as at a person's question."""
         at = {i + 1 for i, t in enumerate(tokens[:-1]) if t in _WISHING_BEFORE} | {
-            i - 1 for i, t in enumerate(tokens) if i and t in _WISHING_AFTER}
+            i - 1 for i, t in enumerate(tokens) if i and t in _WISHING_AFTER} | _switched_to(tokens)
         return {i for i in at if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF
                 or self._names.famous_surname(tokens[i]) or tokens[i] in _NAME_PARTICLES
                 and i + 1 < len(tokens) and self._names.famous_surname(f"{tokens[i]} {tokens[i + 1]}")}

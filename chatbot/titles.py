@@ -26,12 +26,19 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from rapidfuzz import fuzz, process
+
 from chatbot.durations import minutes_at, spell_compact
 from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
 from chatbot.text import pattern
 
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
 MAX_TITLE_WORDS = 12
+# a misspelt title is matched only this long (said and title >= 6 letters): "the hert" is no
+# Heat, while "the mattrix" is *The Matrix* and "the departd" *The Departed*
+_NEAR_MIN_CHARS = 6
+_NEAR_MIN_SAID = 6
+_DEGREE = re.compile(r"(?:a lot|so much|very much|loads|tons|heaps)\b", re.I)  # "loved X a lot"
 MAX_LISTED = 6  # titles read in one list ("seen Heat, Ronin, Collateral and Thief")
 _ARTICLES = ("the", "a", "an", "le", "la", "les", "l", "il", "el", "der", "die", "das")
 _TRAILING_ARTICLE = re.compile(r"^(?P<body>.+), (?P<article>the|a|an|les?|la|l'|il|el|die|der|das)$", re.I)
@@ -45,7 +52,7 @@ _NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "v
              "forty": "40", "fifty": "50", "hundred": "100"}
 _SEQUEL_WORDS = frozenset("part chapter episode vol volume pt".split())
 # "like X and Y" gives two titles, "X and I loved it", "X and the kids loved it" one
-_TITLE_JOIN = (r"\s*(?:,\s*)?(?:or|and|&|plus)\s+(?!something|anything|with|by|maybe|(?:i|we|he|she|they|it)\b"
+_TITLE_JOIN = (r"\s*(?:,\s*)?(?:or|and|&|plus)\s+(?:also\s+|too\s+)?(?!something|anything|with|by|maybe|(?:i|we|he|she|they|it)\b"
                r"|[^,.;!?]*\b(?:loved|liked|enjoyed|adored|hated|watched|saw)\b)")
 _TITLE_CUE = re.compile(
     r"(?:\b(?:something|anything|one|ones|movies?|films?|stuff|similar|others?)\s+like"
@@ -309,7 +316,7 @@ class TitleIndex:
         match = _LIKED_TITLE.search(text)
         if not match:
             return [], text, False
-        titles, after = self._titles_at(match["title"], known_only=True)
+        titles, after = self._titles_at(match["title"], known_only=True, fuzzy=True)
         said = match["title"][: len(titles[0])].lstrip(_QUOTE_MARKS) if titles else ""
         quoted = match["title"][:1] in _QUOTE_MARKS  # 'I really liked "Crash"'
 
@@ -321,16 +328,17 @@ class TitleIndex:
             return [], text, False
         return titles, f"{text[: match.start('title')]} , {after}", False
 
-    def _titles_at(self, text: str, known_only: bool = False) -> tuple[list[str], str]:
+    def _titles_at(self, text: str, known_only: bool = False, fuzzy: bool = False) -> tuple[list[str], str]:
         """Titles at the start of ``text`` ("lady bird or moonlight" gives two; "Heat, Ronin
-        and Collateral" three, a comma joining known titles), and the rest."""
+        and Collateral" three, a comma joining known titles), and the rest; ``fuzzy``: titles
+        misspelt count too (after a verb of liking)."""
         titles: list[str] = []
         rest = text
         while rest and len(titles) < MAX_LISTED:
             marker = _FILM_MARKER.match(rest)  # "like the film seven": the title follows
             if marker and self._known_at(rest[marker.end() :], listing=known_only):
                 rest = rest[marker.end() :]
-            found = _quoted_item(rest) or self._known_at(rest, listing=known_only)
+            found = _quoted_item(rest) or self._known_at(rest, listing=known_only, fuzzy=fuzzy)
             if found is None and known_only:  # "seen Heat, Se7en, Zodiac": every item
                 found = _listed_item(rest, bool(titles), capitals=True) or _coined_item(rest, bool(titles))
             if found is None:
@@ -386,10 +394,10 @@ class TitleIndex:
         return found is not None and self.exact(found[0]) is not None and (
             text[:1].isupper() or " " in found[0].strip())
 
-    def _known_at(self, text: str, listing: bool = False) -> tuple[str, str] | None:
+    def _known_at(self, text: str, listing: bool = False, fuzzy: bool = False) -> tuple[str, str] | None:
         """The longest run of words opening ``text`` that is a known title (or a franchise's
         start) and ends where a clause could (or, ``listing``, where another catalogue title
-        starts), with what follows; None if there is none."""
+        starts), with what follows; else (``fuzzy``) a title misspelt; None if there is none."""
         words = text.split()
         for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
             said = " ".join(words[:size]).rstrip(",.;!?:")
@@ -399,7 +407,22 @@ class TitleIndex:
                     listing and self.exact(said) and self._known_at(rest))):
                 continue
             return self.exact(said) or said, rest
-        return None
+        return self._near_at(words) if fuzzy else None
+
+    def _near_at(self, words: list[str]) -> tuple[str, str] | None:
+        """The longest run of two words or more opening ``words`` that is a catalogue title
+        misspelt ("the shawshank redemtion", "good will huntin"), with what follows; the run
+        closest to a title wins, so that "redemtion and" never swallows the "and"."""
+        found: list[tuple[float, int, str, str]] = []
+        for size in range(min(len(words), MAX_TITLE_WORDS), 1, -1):
+            rest = ", " * words[size - 1].endswith(",") + " ".join(words[size:])
+            key = normalise_title(" ".join(words[:size]).rstrip(",.;!?:"))
+            if len(key) < _NEAR_MIN_SAID or not (_ends_clause(words[size - 1], rest) or _DEGREE.match(rest)):
+                continue
+            best = process.extractOne(key, self._sorted, scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO)
+            if best is not None and len(best[0]) >= _NEAR_MIN_CHARS:
+                found.append((best[1], size, self._exact[best[0]], rest))
+        return max(found)[2:] if found else None
 
 
 def _length_said(text: str) -> bool:

@@ -64,6 +64,8 @@ def _is_watch_verb(words: Sequence[str], i: int) -> bool:
     if word not in _VERBS:
         return False
     if word in ("watch", "see", "try"):  # "watch it", "see that one": the film as its object
+        if word == "watch" and _plan_without_object(words, i):
+            return True  # "ok yes ill watch", "gonna watch tonight": the object left unsaid
         return i + 1 < len(words) and words[i + 1] in _OBJECTS
     if word == "give":  # "give it a go"
         return i + 1 < len(words) and words[i + 1] in _OBJECTS and bool(_GIVE_IT & set(words[i + 2 : i + 4]))
@@ -74,6 +76,14 @@ def _is_watch_verb(words: Sequence[str], i: int) -> bool:
     if word == "check":  # "check it out"
         return tuple(words[i + 1 : i + 3]) in _CHECK_OUT
     return True
+
+
+def _plan_without_object(words: Sequence[str], i: int) -> bool:
+    after = words[i + 1 : i + 2]
+    return bool(set(words[max(0, i - 3) : i]) & _FUTURE) and (not after or after[0] in _WHEN)
+
+
+_WHEN = frozenset("tonight now later tomorrow today then soon first too tho though".split())
 
 
 def _reading(words: Sequence[str], i: int) -> str:

@@ -225,7 +225,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # initials or acronym; learners' asks answered; no "I do not understand" for "?",
          # "know preference", "seen everything"; reply sentences that agree
          "refused_loved_titles", "title_short_forms", "learner_asks", "understood_anyway",
-         "coherent_replies")
+         "coherent_replies",
+         # d40 (newcomer 79): a wish changed while a film is shown ("wait no make it spielberg");
+         # yes/no answers that say more ("ok yes ill watch", "no i dont like it")
+         "switch_while_shown", "yes_no_with_more",
+         # d40 (newcomer 79): films named as loved, misspelt, inside a sentence
+         "loved_titles_misspelt")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
