@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -102,3 +105,29 @@ def continued_after(pid: int) -> Iterator[None]:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGCONT)
+
+
+@contextlib.contextmanager
+def serving_run(app: str | Path, **popen: Any) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`puma run APP --port 0` in its own process group, until it prints its serving URL (90 s at
+    most): yields `(process, url)`; afterwards it is continued (a test may have stopped it with
+    SIGSTOP) and stopped, its group killed if it has not exited within 30 s. `popen`: `cwd`, `env`."""
+    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, start_new_session=True, **popen)
+    try:
+        out = proc.stdout
+        assert out is not None
+        url = wait_for(lambda: (m := re.search(r"serving at (http://\S+)", out.readline())) and m.group(1),
+                       timeout_s=90, message="puma run serving")
+        yield proc, url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGCONT)
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -6,10 +6,8 @@ every load balancer (probe timeouts 1-5 s) pull a deployment whose services serv
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ import httpx
 import pytest
 
 from puma.defaults import READY_TIMEOUT_S
-from tests.helpers import wait_for
+from tests.helpers import serving_run, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,24 +44,8 @@ def run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
     (tmp_path / "ready_check.py").write_text(CHECK)
     flag = tmp_path / "down"
     env = {**os.environ, "DOWN_FLAG": str(flag), "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
-    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", "ready_app.py", "--port", "0"], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
-    try:
-        out = proc.stdout
-        assert out is not None
-        url = wait_for(lambda: (m := re.search(r"serving at (http://\S+)", out.readline())) and m.group(1),
-                       timeout_s=90, message="puma run serving")
+    with serving_run("ready_app.py", cwd=tmp_path, env=env) as (proc, url):
         yield proc, url, flag
-    finally:
-        os.kill(proc.pid, signal.SIGCONT)
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
 
 
 def _probe(url: str) -> tuple[httpx.Response, float]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -19,31 +18,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import wait_for
+from tests.helpers import serving_run, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def run() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(ROOT / "examples" / "hello_app.py"),
-                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
-    try:
-        out = proc.stdout
-        assert out is not None
-        url = wait_for(lambda: (m := re.search(r"serving at (http://\S+)", out.readline())) and m.group(1),
-                       timeout_s=90, message="puma run serving")
-        yield proc, url
-    finally:
-        os.kill(proc.pid, signal.SIGCONT)
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
+    with serving_run(ROOT / "examples" / "hello_app.py") as running:
+        yield running
 
 
 def _puma(*args: str) -> subprocess.CompletedProcess[str]:

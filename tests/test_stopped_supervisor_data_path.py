@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for
+from tests.helpers import serving_run
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = '''
@@ -45,23 +43,8 @@ if __name__ == "__main__":
 def run(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     app = tmp_path / "work_app.py"
     app.write_text(APP.replace("INSTANCES", str(request.param)))
-    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(app), "--port", "0"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
-    try:
-        out = proc.stdout
-        assert out is not None
-        url = wait_for(lambda: (m := re.search(r"serving at (http://\S+)", out.readline())) and m.group(1),
-                       timeout_s=90, message="puma run serving")
-        yield proc, url
-    finally:
-        os.kill(proc.pid, signal.SIGCONT)
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
+    with serving_run(app, cwd=ROOT) as running:
+        yield running
 
 
 def _post(url: str, n: int) -> tuple[int | str, float]:
