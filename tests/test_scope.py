@@ -70,8 +70,9 @@ def test_as_asked_keeps_statements_and_question_tags() -> None:
 
 def test_understander_concession_neither_wishes_nor_excludes(nlu: Understander) -> None:
     result = nlu("something with gosling even if its not sci-fi")
+    # given up, not refused: "even if it's not sci-fi" (a refused relax drops a refusal instead)
     assert wishes_of(result) == [] and result["relaxed"] == [
-        {"slot": "genre", "values": ["sci-fi"], "exclude": False}]
+        {"slot": "genre", "values": ["sci-fi"], "exclude": False, "refused": False}]
     assert wishes_of(nlu("i don't care if it's rated R, no horror though")) == [
         ("genre", ("horror",), True)]
     assert concession_mask(clause_tokens("fine if it's old, but a comedy")) == [
