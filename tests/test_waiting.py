@@ -256,6 +256,8 @@ def test_waiting_progress_in_an_80_column_terminal_says_why_legacy_is_not_ready(
             return True
 
     monkeypatch.setenv("COLUMNS", "80")
+    # the line counts from the process's start: a first start's, not this test process's (1,582 s into a suite)
+    monkeypatch.setattr("puma.waiting.process_age_s", lambda: 12.0)
     reason = ("the legacy socket server is unreachable: the legacy server on 127.0.0.1:13172 is starting "
               "(pid 4242, loading since 05:21:36): it accepts connections once its catalogue is loaded")
     legacy = _pool(None, 1)
