@@ -5,6 +5,7 @@ every load balancer (probe timeouts 1-5 s) pull a deployment whose services serv
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from puma.defaults import READY_TIMEOUT_S
+from puma.admin import Admin
+from puma.defaults import READY_KEY, READY_TIMEOUT_S
 from tests.helpers import serving_run, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +56,20 @@ def _probe(url: str) -> tuple[httpx.Response, float]:
     return reply, time.monotonic() - began
 
 
+def _published(url: str, ready: bool) -> None:
+    """Wait until Envoy's runtime holds the readiness the supervisor publishes (`READY_KEY`): what
+    Envoy answers `/_puma/ready` from while the supervisor cannot."""
+    where = httpx.get(url + "/_puma/status", timeout=10).json()["envoy"]["admin"]  # "unix:PATH" or a URL
+    admin = Admin(socket_path=where.removeprefix("unix:")) if where.startswith("unix:") else Admin(
+        int(where.rsplit(":", 1)[1]))
+
+    def holds() -> bool:
+        entries = json.loads(admin.get("/runtime"))["entries"]
+        return entries.get(READY_KEY, {}).get("final_value") == ("100" if ready else "0")
+
+    wait_for(holds, timeout_s=30, message=f"Envoy holds the published readiness {ready}")
+
+
 def _stopped(proc: subprocess.Popen[str]) -> None:
     os.kill(proc.pid, signal.SIGSTOP)
     wait_for(lambda: Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T",
@@ -63,7 +79,7 @@ def _stopped(proc: subprocess.Popen[str]) -> None:
 def test_ready_from_envoy_a_stopped_supervisor_leaves_readiness_to_the_data_path(run) -> None:  # noqa: ANN001
     proc, url, flag = run
     wait_for(lambda: _probe(url)[0].status_code == 200, timeout_s=30, message="ready")
-    time.sleep(1.5)  # the supervisor publishes its readiness each second
+    _published(url, ready=True)
     _stopped(proc)
     try:
         for _ in range(3):  # each probe, within a load balancer's 1 s timeout
@@ -77,7 +93,7 @@ def test_ready_from_envoy_a_stopped_supervisor_leaves_readiness_to_the_data_path
         os.kill(proc.pid, signal.SIGCONT)
     flag.touch()  # what echo needs is down: the supervisor says not ready, and publishes it
     wait_for(lambda: _probe(url)[0].status_code == 503, timeout_s=30, message="not ready")
-    time.sleep(1.5)
+    _published(url, ready=False)
     _stopped(proc)
     try:
         reply, took_s = _probe(url)
