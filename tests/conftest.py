@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.plugins.web",
     "tests.plugins.docker_engine",
     "tests.plugins.backends",
+    "tests.plugins.meshes",
 ]

@@ -7,30 +7,18 @@ so the connection ends with GOAWAY COMPRESSION_ERROR. An HTTP/1 client gets a 43
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 import puma
-from tests.apps import basic
 from tests.rawh2 import exchange
 
 INTERNAL_ERROR, COMPRESSION_ERROR = 0x2, 0x9
 FINE = ("GET", "/echo", [("accept", "application/json")])
 
 
-@pytest.fixture(scope="module")
-def mesh() -> Iterator[puma.Deployment]:
-    app = puma.App()
-    app.configure({"puma_services": {"echo": {"prefix": "/echo"}}})
-    app.add_services({"echo": basic.echo})
-    with app.start(listener={"port": 0}) as deployment:
-        yield deployment
-
-
-def _port(mesh: puma.Deployment) -> int:
-    return int(mesh.url.rsplit(":", 1)[1])
+def _port(echo_mesh: puma.Deployment) -> int:
+    return int(echo_mesh.url.rsplit(":", 1)[1])
 
 
 OVER_THE_LIMIT = {
@@ -43,35 +31,35 @@ OVER_THE_LIMIT = {
 
 @pytest.mark.parametrize("headers", [v for k, v in OVER_THE_LIMIT.items() if k != "150-headers"],
                          ids=[k for k in OVER_THE_LIMIT if k != "150-headers"])
-def test_h2c_headers_over_60_kib_are_a_431_on_their_stream_only(mesh: puma.Deployment, headers: list) -> None:
+def test_h2c_headers_over_60_kib_are_a_431_on_their_stream_only(echo_mesh: puma.Deployment, headers: list) -> None:
     # Under the codec's own limit (puma.requestlimits), headers over 60 KiB are refused on their stream.
-    outcome = exchange(_port(mesh), [("GET", "/echo", headers), FINE])
+    outcome = exchange(_port(echo_mesh), [("GET", "/echo", headers), FINE])
     assert outcome.goaway is None and outcome.statuses.get(1) == 431, outcome
     assert outcome.statuses.get(3) == 200, outcome  # the connection's other stream is answered
 
 
-def test_h2c_headers_over_the_count_reset_their_stream_only(mesh: puma.Deployment) -> None:
-    outcome = exchange(_port(mesh), [("GET", "/echo", OVER_THE_LIMIT["150-headers"]), FINE])
+def test_h2c_headers_over_the_count_reset_their_stream_only(echo_mesh: puma.Deployment) -> None:
+    outcome = exchange(_port(echo_mesh), [("GET", "/echo", OVER_THE_LIMIT["150-headers"]), FINE])
     assert outcome.goaway is None and 1 not in outcome.statuses, outcome
     assert outcome.resets.get(1) == INTERNAL_ERROR, outcome
     assert outcome.statuses.get(3) == 200, outcome  # the connection's other stream is answered
 
 
 @pytest.mark.parametrize("size", [70_000, 120_000])
-def test_h2c_one_field_over_64_kib_ends_the_connection(mesh: puma.Deployment, size: int) -> None:
-    outcome = exchange(_port(mesh), [("GET", "/echo", [("x-huge", "h" * size)]), FINE])
+def test_h2c_one_field_over_64_kib_ends_the_connection(echo_mesh: puma.Deployment, size: int) -> None:
+    outcome = exchange(_port(echo_mesh), [("GET", "/echo", [("x-huge", "h" * size)]), FINE])
     assert outcome.goaway == COMPRESSION_ERROR and not outcome.statuses, outcome
 
 
-def test_h2c_headers_within_the_limit_are_served(mesh: puma.Deployment) -> None:
-    outcome = exchange(_port(mesh), [("GET", "/echo", [("x-a", "a" * 50_000)]), FINE])
+def test_h2c_headers_within_the_limit_are_served(echo_mesh: puma.Deployment) -> None:
+    outcome = exchange(_port(echo_mesh), [("GET", "/echo", [("x-a", "a" * 50_000)]), FINE])
     assert outcome.statuses == {1: 200, 3: 200} and not outcome.resets and outcome.goaway is None, outcome
 
 
 @pytest.mark.parametrize("headers", [*OVER_THE_LIMIT.values(), [("x-huge", "h" * 70_000)]],
                          ids=[*OVER_THE_LIMIT.keys(), "one-field-of-70KB"])
-def test_http1_headers_over_the_limit_are_a_431_with_json(mesh: puma.Deployment, headers: list) -> None:
-    resp = httpx.get(mesh.url + "/echo", headers=headers, timeout=10)
+def test_http1_headers_over_the_limit_are_a_431_with_json(echo_mesh: puma.Deployment, headers: list) -> None:
+    resp = httpx.get(echo_mesh.url + "/echo", headers=headers, timeout=10)
     assert resp.status_code == 431 and resp.json()["error"], resp.text[:200]
     # A sentence naming the limit and what to do, not Envoy's bare reason phrase.
     error = resp.json()["error"]

@@ -6,27 +6,16 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 
 import pytest
 
 import puma
 from puma.requestlimits import MAX_URL_BYTES
-from tests.apps import basic
 
 
-@pytest.fixture(scope="module")
-def mesh() -> Iterator[puma.Deployment]:
-    app = puma.App()
-    app.configure({"puma_services": {"echo": {"prefix": "/echo"}}})
-    app.add_services({"echo": basic.echo})
-    with app.start(listener={"port": 0}) as deployment:
-        yield deployment
-
-
-def _send(mesh: puma.Deployment, target: str, headers: str = "", method: str = "GET",
+def _send(echo_mesh: puma.Deployment, target: str, headers: str = "", method: str = "GET",
           body: bytes = b"") -> tuple[int, bytes, str]:
-    host, port = mesh.url.removeprefix("http://").rsplit(":", 1)
+    host, port = echo_mesh.url.removeprefix("http://").rsplit(":", 1)
     length = f"Content-Length: {len(body)}\r\n" if body else ""
     head = f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n{headers}{length}Connection: close\r\n\r\n"
     with socket.create_connection((host, int(port)), timeout=30) as conn:
@@ -45,8 +34,8 @@ def _send(mesh: puma.Deployment, target: str, headers: str = "", method: str = "
     "/nowhere?" + "c=1&" * 30_000,  # no service's route: the length is said all the same
     "/echo?q=" + "%41" * 60_000,  # percent-encoded: its bytes as sent
 ])
-def test_request_limits_a_long_url_is_a_414_naming_its_length_and_the_limit(mesh: puma.Deployment, target: str) -> None:
-    status, payload, _headers = _send(mesh, target)
+def test_request_limits_a_long_url_is_a_414_naming_its_length_and_the_limit(echo_mesh: puma.Deployment, target: str) -> None:
+    status, payload, _headers = _send(echo_mesh, target)
     body = json.loads(payload)
     assert status == 414, (status, payload[:300])
     assert f"{len(target)} bytes" in body["error"] and str(MAX_URL_BYTES) in body["error"], body
@@ -54,14 +43,14 @@ def test_request_limits_a_long_url_is_a_414_naming_its_length_and_the_limit(mesh
     assert len(payload) < 2048 and target.startswith(body["path"]), len(payload)  # not the URL echoed whole
 
 
-def test_request_limits_a_long_url_is_refused_before_its_body_is_awaited(mesh: puma.Deployment) -> None:
-    status, payload, _ = _send(mesh, "/echo?q=" + "d" * 30_000, method="POST", body=b'{"a": 1}')
+def test_request_limits_a_long_url_is_refused_before_its_body_is_awaited(echo_mesh: puma.Deployment) -> None:
+    status, payload, _ = _send(echo_mesh, "/echo?q=" + "d" * 30_000, method="POST", body=b'{"a": 1}')
     assert status == 414 and b"URL" in payload, payload[:300]
 
 
-def test_request_limits_a_browser_gets_the_414_as_a_page_with_the_same_words(mesh: puma.Deployment) -> None:
+def test_request_limits_a_browser_gets_the_414_as_a_page_with_the_same_words(echo_mesh: puma.Deployment) -> None:
     target = "/echo?q=" + "e" * 40_000
-    status, payload, headers = _send(mesh, target, headers="Accept: text/html\r\n")
+    status, payload, headers = _send(echo_mesh, target, headers="Accept: text/html\r\n")
     assert status == 414 and "text/html" in headers, headers
     assert f"{len(target)} bytes".encode() in payload, payload[:600]
 
@@ -71,14 +60,14 @@ def test_request_limits_a_browser_gets_the_414_as_a_page_with_the_same_words(mes
     "Cookie: " + "; ".join(f"c{i}={'v' * 50}" for i in range(1_200)) + "\r\n",
     "".join(f"X-H{i}: {'h' * 700}\r\n" for i in range(95)),  # many headers, none large
 ])
-def test_request_limits_large_headers_stay_a_431_about_headers(mesh: puma.Deployment, headers: str) -> None:
-    status, payload, _ = _send(mesh, "/echo", headers=headers)
+def test_request_limits_large_headers_stay_a_431_about_headers(echo_mesh: puma.Deployment, headers: str) -> None:
+    status, payload, _ = _send(echo_mesh, "/echo", headers=headers)
     assert status == 431, (status, payload[:300])
     error = json.loads(payload)["error"]
     assert "headers are over 60 KiB" in error and "URL" not in error, error
 
 
 @pytest.mark.parametrize("target", ["/echo", "/echo?q=" + "f" * 8_000])
-def test_request_limits_a_url_within_the_limit_is_served(mesh: puma.Deployment, target: str) -> None:
-    status, payload, _ = _send(mesh, target, headers="X-Some: " + "g" * 30_000 + "\r\n")
+def test_request_limits_a_url_within_the_limit_is_served(echo_mesh: puma.Deployment, target: str) -> None:
+    status, payload, _ = _send(echo_mesh, target, headers="X-Some: " + "g" * 30_000 + "\r\n")
     assert status != 414 and status != 431 and status < 500, (status, payload[:300])
