@@ -69,12 +69,13 @@ $(AXE): tests/a11y/package.json tests/a11y/package-lock.json
 # The Docker tests need an engine: one installed but not running is started for the run and
 # stopped after it (scripts/dockerd.sh; an engine that was already running is left alone).
 DOCKERD_PIDFILE := var/dockerd.pid
+TEST_WORKERS ?= 2
 test: $(DEV_STAMP) $(PEERS_STAMP)  ## the whole test suite (installs what it needs; $(TEST_TIME) on 2 cores)
 	sh scripts/ensure-system-packages.sh
 	$(MAKE) --no-print-directory $(AXE)
 	@sh scripts/dockerd.sh start $(DOCKERD_PIDFILE); \
 	trap 'sh scripts/dockerd.sh stop $(DOCKERD_PIDFILE)' EXIT; \
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # ruff, then mypy (its settings and the packages it reads: pyproject.toml's [tool.mypy]; strict for
 # puma/). Each problem is one line, path:line: error: what [its code]. mypy keeps a cache in

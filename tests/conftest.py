@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.plugins.docker_engine",
     "tests.plugins.backends",
     "tests.plugins.meshes",
+    "tests.plugins.parallel",
 ]
