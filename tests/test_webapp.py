@@ -242,7 +242,7 @@ def test_survey_asks_how_the_film_was_liked_only_of_a_conversation_that_offered_
     assert stored == [] if liked_required else [(row["liked"], row["engagement"]) for row in stored] == [(None, 3)]
 
 
-@pytest.mark.parametrize("sid", ["nope", uuid.uuid4().hex, "x" * 100, "a.b:c-d_e"])
+@pytest.mark.parametrize("sid", ["nope", "4f2b9c1e8d7a4b6c9e0f1a2b3c4d5e6f", "x" * 100, "a.b:c-d_e"])
 def test_survey_of_an_unknown_conversation_is_404(survey_db: str, sid: str,
                                                    fake_legacy: Callable[..., FakeLegacy]) -> None:
     fake_legacy(lambda _req: b'{"error": "unknown_session", "detail": "no such session", "status": 404}\n')
