@@ -21,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
-from chatbot.question_topics import ONE_WORD_QUESTIONS, ONE_WORD_TOPICS, QUESTION_TOPICS
+from chatbot.polarity import committed_polarity
+from chatbot.question_topics import ONE_WORD_QUESTIONS, ONE_WORD_TOPICS, topics_in
 from chatbot.scope import done_with, positive_tag_at
 from chatbot.turn_taking import leaves
 from chatbot.watching import watching  # noqa: F401  (public here too)
@@ -168,9 +169,7 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
         return [alone]
     if not is_question(tokens, raw):
         return []
-    text = f" {' '.join(words)} "
-    topics = [topic for topic, phrases in QUESTION_TOPICS.items()
-              if any(f" {p} " in text for p in phrases)]
+    topics = topics_in(words)  # "which rating is it": the MPAA rating, no critics
     if "history" in topics or (_HISTORY_WORDS & set(words) and _SHOWN_WORDS & set(words)):
         return ["history"]  # "which film did you show me first?"
     if not topics and words and words[0] == "who":  # "who else stars in it?"
@@ -526,6 +525,9 @@ def intent_of(tokens: list[str], leaving: bool = True) -> str:
     if another is not None:
         negated = {"not", "never"} & set(tokens[max(0, another[0] - 3) : another[0]])
         return "no" if negated else "another"
+    committed = committed_polarity(tokens)  # "of course not", "yes, no, wait, no"
+    if committed is not None:
+        return committed
     if _INTENT_TABLES["yes_override"].found_in(tokens):
         return "yes"
     yes, no = _INTENT_TABLES["yes"].first(tokens), _INTENT_TABLES["no"].first(tokens)

@@ -72,6 +72,7 @@ from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.text import clean_input, lines_as_commas
 from chatbot.title_mentions import with_loose_title
+from chatbot.unshown import NO_FILM_YET
 from chatbot.viewer_remarks import context_remark, remark_offer
 from chatbot.viewers import all_of
 
@@ -109,6 +110,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
             "social": self._social, "have_title": self._have_title,
             "catalogue_miss": self._catalogue_miss, "filmography": self._filmography,
             "capabilities": self._capabilities, "define": self._define,
+            "no_film_yet": lambda state, _, rng, out: self._ask_again(state, rng, out, NO_FILM_YET),
         }
 
     def step(self, state: dict[str, Any], text: object) -> Step:
@@ -486,8 +488,9 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         out.append(nlg.EMPTY)
         self._ask_again(state, rng, out)
 
-    def _ask_again(self, state: dict, rng: random.Random, out: list[str]) -> None:
+    def _ask_again(self, state: dict, rng: random.Random, out: list[str], *before: str) -> None:
         stage = state["stage"]
+        out.extend(before)  # "I haven't suggested a film yet": why the question comes again
         out.append(self._question(state, stage, rng) if stage in SLOTS
                    else _FOLLOW_UPS.get(stage, ""))
 

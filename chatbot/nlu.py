@@ -113,6 +113,7 @@ from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
 from chatbot.hedges import hedged_people, withdrawn_note
+from chatbot.initials import InitialsSpeller
 from chatbot.length_phrases import own_negation
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
@@ -223,6 +224,7 @@ class Understander:
         self._genres = GenreReader(vocabulary.get("genres", ()), self._common)
         self._mpaa = set(vocabulary.get("mpaa", ())) or {"G", "PG", "PG-13", "R", "NC-17"}
         self._titles = TitleIndex(vocabulary.get("titles", ()))
+        self._initials = InitialsSpeller(vocabulary.get("titles", ()))  # "la confidential"
         self._genre_names = frozenset(fold(g) for g in vocabulary.get("genres", ()))
         self._last_year = (vocabulary.get("years") or [None, None])[1]
         self._approximations = {tuple(k.split()): v for k, v in APPROXIMATION_SYNONYMS.items()}
@@ -257,7 +259,7 @@ class Understander:
             spell_all(spell_spoken(without_wake_words(spoken_marks(clean_input(lines_as_commas(text))[0]))),
                       expect == "genre"),
             SHORTHAND)), genre_asked=expect == "genre")
-        cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
+        cleaned = as_film_of(self._initials(cleaned), self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = given_up_parts(cleaned, self._wish_said)  # "scrap the war part": no *The War*
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"

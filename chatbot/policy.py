@@ -81,6 +81,7 @@ from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
 from chatbot.text import fold
 from chatbot.tone_steps import direction, lightens, tone_note, toward
+from chatbot.unshown import takes_unshown
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
 SLOTS = ("genre", "actor", "director", "mpaa")
@@ -262,6 +263,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                            "slots": list(dict.fromkeys([*slots, *declined]))}
     if stage in SLOTS and nlu.get("indifferent"):  # "rating doesn't matter" at any question
         return decision | {"act": "skip", "slots": list(nlu["indifferent"])}
+    if stage in SLOTS and takes_unshown(nlu, state.get("current")):  # "final answer", no film yet
+        return decision | {"act": "no_film_yet"}
     if stage in SLOTS:
         act = _slot_act(nlu)
         if act == "not_understood" and nlu.get("unknown_person"):

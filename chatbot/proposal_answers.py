@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.polarity import bare_polarity
 from chatbot.replies import acknowledges_only, declines_with_thanks
 
 POSITIVE = 0.3
@@ -62,6 +63,9 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "will_watch"
     if stage in ("watched", "like") and declines_with_thanks(nlu.get("words") or ()):
         return "no_thanks"  # "no thank you": the film declined, not "no, not seen it"
+    bare = bare_polarity(nlu.get("words") or ())
+    if bare is not None and stage in ("watched", "like", "another"):
+        return bare  # "no way", "yes, no, wait, no": an answer, no verdict and no pause
     if not verdict and _waits(nlu, stage):  # "ok give me a sec": the question stays open
         return "wait"
     if not verdict and stage == "like" and no_opinion(nlu.get("words") or ()):

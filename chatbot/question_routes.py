@@ -75,10 +75,12 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
     if _asks_instead(nlu):  # "too long, something shorter?": the request, not the question
         return None
     mood = tone_asked(nlu.get("words") or ())  # "is it sad?", "will it make me cry?"
-    if mood and nlu.get("interrogative") and set(topics) <= {"other", "genre"} and (nlu.get("notes") or not any(
+    facts = [t for t in topics if t in _FACT_TOPICS and t not in ("genre", "mpaa")]  # asked beside
+    if mood and nlu.get("interrogative") and set(topics) - set(facts) <= {"other", "genre"} and (nlu.get("notes") or not any(
             c["slot"] == "genre" and not c["exclude"] for c in nlu.get("constraints") or ())):  # a genre
-        # the words only approximate ("make me cry": dramas) is no genre asked about
-        return {"act": "answer", "topics": ["tone"], "mood": mood}
+        # the words only approximate ("make me cry": dramas) is no genre asked about; "who's
+        # in it? is it sad?" answers both
+        return {"act": "answer", "topics": [*facts, "tone"], "mood": mood}
     if _open_question(nlu):  # "does the dog die?": nothing to read as a wish or a verdict
         return {"act": "answer", "topics": topics or named_facts(nlu) or ["other"]}
     if not (topics or nlu.get("interrogative") and nlu.get("about_film")):
@@ -101,9 +103,9 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
     bounds = [c for c in bounds if c.get("audience")] or bounds  # who watches decides
     suited = list(dict.fromkeys(v for c in bounds for v in c.get("values") or ()))
     if suited:  # "is it too scary for a little one?": the rating, never a bare "yes"
-        return {"act": "answer", "topics": ["suitability"], "ratings": suited}
+        return {"act": "answer", "topics": [*facts, "suitability"], "ratings": suited}
     if genres and _FRIGHT & set(nlu.get("words") or ()):  # "is it really scary?": no bare yes
-        return {"act": "answer", "topics": ["suitability"], "ratings": []}
+        return {"act": "answer", "topics": [*facts, "suitability"], "ratings": []}
     if "reason" in topics:  # "why this one?": the wishes it was chosen for, and any other
         # question of the same message ("is it any good though? why that one")
         asked = [t for t in topics if t in _FACT_TOPICS]

@@ -121,3 +121,21 @@ ONE_WORD_QUESTIONS = {
     **dict.fromkeys("kind type".split(), "genre"),
     **dict.fromkeys("review score good".split(), "quality"),
 }
+
+
+def topics_in(words: list[str]) -> list[str]:
+    """The topics ``words`` ask about, each named by a phrase of ``QUESTION_TOPICS`` that no
+    other topic's phrase has already begun to cover: in "which rating is it" the words
+    "rating is it" (critics) are part of "which rating" (the MPAA rating), so only that is asked.
+
+    Example: ``topics_in("which rating is it and how long".split())`` -> ``['runtime', 'mpaa']``.
+    """
+    found = [(i, i + len(p), topic) for topic, phrase_words in _PHRASE_WORDS.items()
+             for p in phrase_words for i in range(len(words) - len(p) + 1)
+             if tuple(words[i : i + len(p)]) == p]
+    kept = {topic for s, e, topic in found if not any(
+        other != topic and s2 <= s < e2 and (s2 < s or e2 > e) for s2, e2, other in found)}
+    return [topic for topic in QUESTION_TOPICS if topic in kept]
+
+
+_PHRASE_WORDS = {topic: [tuple(p.split()) for p in phrases] for topic, phrases in QUESTION_TOPICS.items()}

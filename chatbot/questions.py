@@ -30,6 +30,7 @@ from typing import Any
 
 from chatbot.cues import BOUNDARY
 from chatbot.plainwords import function_words_only, kind_of_film, pointing_words
+from chatbot.short_titles import longer_title
 
 FILMOGRAPHY_FILMS = 3  # other films named in answer to "what else has she been in?"
 _SENTENCES = re.compile(r"[^.!?]+[.!?]*")
@@ -121,6 +122,9 @@ def catalogue_title(tokens: Sequence[str], exact: Callable[[str], str | None],
         return _earlier_title(message, exact)
     if not words or words[0] in _NOT_TITLES:
         return None
+    longer = longer_title(" ".join(words))  # "gone with the wind": no *Gone*, whole or nothing
+    if longer is not None:
+        return exact(longer)
     for size in range(min(len(words), 8), 0, -1):
         said = " ".join(words[:size])
         if said in _PRONOUNS:

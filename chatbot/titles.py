@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 
 from chatbot.durations import minutes_at, spell_compact
 from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
+from chatbot.short_titles import longer_title, noun_with_clause
 from chatbot.text import pattern
 
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
@@ -324,6 +325,7 @@ class TitleIndex:
         # "loved Booksmart and Superbad": a list may name films the catalogue lacks (said so)
         known = [t for t in titles if self.exact(t) is not None]
         if not titles or not (plain or quoted or said[:1].isupper() or " " in titles[0].strip()) or not known or (
+                not (plain or quoted) and noun_with_clause(titles[0], said, after)) or (  # "the way it ended"
                 len(known) < len(titles) and len(titles) < 2):
             return [], text, False
         return titles, f"{text[: match.start('title')]} , {after}", False
@@ -344,8 +346,9 @@ class TitleIndex:
             if found is None:
                 if _NOT_TITLES.match(rest) or known_only:  # "like a feel-good movie": a kind
                     break
-                end = _TITLE_END.search(rest)
-                title, rest = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
+                end, longer = _TITLE_END.search(rest), longer_title(rest)  # "gone with the wind": all of it
+                title, rest = (longer, rest.strip()[len(longer) :]) if longer else (
+                    (rest[: end.start()], rest[end.start() :]) if end else (rest, ""))
                 title = _TITLE_TAIL.sub("", title).strip(" \"'“”‘’")
                 given = title_after_one(rest) if anaphoric_one(title) else None
                 if anaphoric_one(title) and not (given and self._known_at(given)):
@@ -398,9 +401,11 @@ class TitleIndex:
         """The longest run of words opening ``text`` that is a known title (or a franchise's
         start) and ends where a clause could (or, ``listing``, where another catalogue title
         starts), with what follows; else (``fuzzy``) a title misspelt; None if there is none."""
-        words = text.split()
+        words, longer = text.split(), longer_title(text)  # "gone with the wind": no *Gone*
         for size in range(min(len(words), MAX_TITLE_WORDS), 0, -1):
             said = " ".join(words[:size]).rstrip(",.;!?:")
+            if longer and len(said) < len(longer) and self.exact(longer) is None:
+                break
             rest = ", " * words[size - 1].endswith(",") + " ".join(words[size:])  # a list goes on
             if not self.known(said) or _pointing(said) or (
                     said.split()[-1].lower() in _OPEN_ENDS and self.exact(said) is None) or not (_ends_clause(words[size - 1], rest) or (

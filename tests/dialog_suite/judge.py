@@ -230,7 +230,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # yes/no answers that say more ("ok yes ill watch", "no i dont like it")
          "switch_while_shown", "yes_no_with_more",
          # d40 (newcomer 79): films named as loved, misspelt, inside a sentence
-         "loved_titles_misspelt")
+         "loved_titles_misspelt",
+         # d41: yes/no answers by their committed polarity ("of course not", "yes, no, wait,
+         # no"); several questions in one message, each answered and only those; short
+         # titles inside ordinary words or longer titles, initials however written; a film
+         # taken before any is shown
+         "committed_answers", "several_questions", "titles_in_phrases", "no_film_yet")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
