@@ -39,6 +39,7 @@ th{background:#eee}.bad{color:#8b0000;font-weight:600}.ok{color:#064;font-weight
 a:focus-visible,summary:focus-visible{outline:3px solid currentColor;outline-offset:2px}td,li,code,summary{overflow-wrap:anywhere}
 details{border-top:1px solid #888}details:last-child{border-bottom:1px solid #888}summary{cursor:pointer;padding:.4rem 0}
 details>table{margin-top:.25rem}.sub{margin:.25rem 0 0;font-weight:600}
+@media (pointer:coarse){summary{min-height:44px;box-sizing:border-box;padding:.6rem 0}}
 @media (max-width:48rem){body{margin:.75rem}table,caption,tbody,tr,th,td{display:block}thead{position:absolute;
 width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}tr{border:1px solid #888;margin:0 0 .75rem}
 th,td{border:0;border-top:1px solid #888}th[scope=row]{border-top:0}td::before{content:attr(data-label) ": ";
