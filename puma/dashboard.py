@@ -1,5 +1,8 @@
 """Every deployment's status page, `GET /_puma/dashboard`: services, instances, ready, recent events.
 
+Each service is a line of its state whose detail folds (a native <details>), open only for one not
+all ready, so a phone shows a deployment that is well in one screen and what is not, opened.
+
 The same data as `GET /_puma/status` (and the same view: the public one unless the caller is this
 machine or holds the secret), as one HTML page a browser opens: no script, no external asset
 (its style is inline; the response's Content-Security-Policy forbids anything else), every value
@@ -12,6 +15,7 @@ It does not refresh by itself (a page that reloads under a screen reader is hard
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from html import escape
@@ -32,7 +36,10 @@ table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #888
 th{background:#eee}.bad{color:#8b0000;font-weight:600}.ok{color:#064;font-weight:600}a{color:#0645ad}
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}th{background:#333}.bad{color:#ff9c9c}
 .ok{color:#8fe3b0}a{color:#9cc8ff}}
-a:focus-visible{outline:3px solid currentColor;outline-offset:2px}td,li{overflow-wrap:anywhere}
+a:focus-visible,summary:focus-visible{outline:3px solid currentColor;outline-offset:2px}td,li,code,summary{overflow-wrap:anywhere}
+details{border-top:1px solid #888}details:last-child{border-bottom:1px solid #888}summary{cursor:pointer;padding:.4rem 0}
+details>table{margin-top:.25rem}.sub{margin:.25rem 0 0;font-weight:600}
+@media (pointer:coarse){summary{min-height:44px;box-sizing:border-box;padding:.6rem 0}}
 @media (max-width:48rem){body{margin:.75rem}table,caption,tbody,tr,th,td{display:block}thead{position:absolute;
 width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}tr{border:1px solid #888;margin:0 0 .75rem}
 th,td{border:0;border-top:1px solid #888}th[scope=row]{border-top:0}td::before{content:attr(data-label) ": ";
@@ -64,6 +71,13 @@ def _number(value: Any, unit: str = "") -> str:
     return f"{value:.1f}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
+def _all_ready(svc: Mapping[str, Any]) -> bool:
+    """Every instance of it ready, and nothing said against it (not ready, degraded, not answering)."""
+    instances = list(svc.get("instances") or ())
+    said = [*(svc.get("not_ready") or ()), *(svc.get("silent") or ())]
+    return bool(svc.get("ready")) and svc.get("ready") == len(instances) and not said and not svc.get("degraded")
+
+
 def _service_row(name: str, svc: Mapping[str, Any]) -> str:
     instances = list(svc.get("instances") or ())
     ready, wanted = svc.get("ready", 0), len(instances)
@@ -87,11 +101,48 @@ def _cell(column: str, html: str, css: str) -> str:
     return f'<td role="cell" data-label="{escape(column)}"{marked}>{html}</td>'
 
 
-def _services(services: Mapping[str, Any]) -> str:
+def _anchors(names: list[str]) -> dict[str, str]:
+    """Each service's id in the page (its name where it can be; a number keeps two apart)."""
+    ids: dict[str, str] = {}
+    for number, name in enumerate(names):
+        anchor = "service-" + re.sub(r"[^A-Za-z0-9_-]", "_", name)
+        ids[name] = anchor if anchor not in ids.values() else f"{anchor}-{number}"
+    return ids
+
+
+def _service(name: str, svc: Mapping[str, Any], anchor: str, events: list[Mapping[str, Any]]) -> str:
+    """One service: a line saying its state (a native <details>' summary: a keyboard opens it with
+    Enter, a screen reader hears it expanded or collapsed), its figures and events folded under it;
+    open when it is not all ready, the one a user came to read."""
+    ok = _all_ready(svc)
+    ready, wanted = svc.get("ready", 0), len(list(svc.get("instances") or ()))
+    state = (f'<span class="ok"><span aria-hidden="true">\u2713 </span>ready, {escape(str(ready))} of {wanted}</span>'
+             if ok else f'<span class="bad"><span aria-hidden="true">\u2715 </span>{"not all" if ready else "not"} ready: '
+             f'{escape(str(ready))} of {wanted} ready</span>')
     head = "".join(f'<th scope="col" role="columnheader">{h}</th>' for h in COLUMNS)
-    rows = "".join(_service_row(name, svc) for name, svc in sorted(services.items()))
-    return (f'<table role="table"><caption>Services ({len(services)})</caption><thead role="rowgroup">'
-            f'<tr role="row">{head}</tr></thead><tbody role="rowgroup">{rows}</tbody></table>')
+    table = (f'<table role="table" aria-label="{escape(name)}"><thead role="rowgroup"><tr role="row">{head}</tr></thead>'
+             f'<tbody role="rowgroup">{_service_row(name, svc)}</tbody></table>')
+    mine = [e for e in events if e.get("service") == name]
+    return (f'<details class="service" id="{anchor}"{" open" if not ok else ""}><summary><strong>{escape(name)}</strong> '
+            f'{state} <code>{escape(str(svc.get("prefix", "")))}</code></summary>{table}'
+            f'{_own_events(name, mine)}</details>')
+
+
+def _own_events(name: str, events: list[Mapping[str, Any]]) -> str:
+    if not events:
+        return f'<p class="sub">No recent events of {escape(name)}.</p>'
+    return f'<p class="sub">Recent events of {escape(name)} ({min(len(events), EVENTS_SHOWN)})</p>{_events(events)}'
+
+
+def _services(services: Mapping[str, Any], events: list[Mapping[str, Any]]) -> str:
+    names = sorted(services)
+    anchors = _anchors(names)
+    down = [name for name in names if not _all_ready(services[name])]
+    links = ", ".join(f'<a href="#{anchors[n]}">{escape(n)}</a>' for n in down)
+    said = (f"Not all ready: {links} (open below)." if down
+            else f"All {len(names)} ready; open a service for its instances, figures and events.")
+    cards = "".join(_service(name, services[name], anchors[name], events) for name in names)
+    return f"<h2>Services ({len(services)})</h2><p>{said}</p>{cards}"
 
 
 def _events(events: list[Mapping[str, Any]]) -> str:
@@ -103,9 +154,18 @@ def _events(events: list[Mapping[str, Any]]) -> str:
     return f"<ol reversed>{items}</ol>"
 
 
+def _all_events(events: list[Mapping[str, Any]]) -> str:
+    """Every service's recent events in one list, newest first, folded: a service not all ready
+    shows its own, open above."""
+    shown = min(len(events), EVENTS_SHOWN)
+    return (f'<details class="events"><summary><strong>Recent events</strong> of every service ({shown})'
+            f"</summary>{_events(events)}</details>")
+
+
 def page(snapshot: Mapping[str, Any], refresh_s: int | None = None) -> bytes:
     """The HTML page for a status snapshot (`/_puma/status`'s body, either view)."""
     said = headline(snapshot) or "serving: every service is ready"
+    services, events = snapshot.get("services") or {}, list(snapshot.get("events") or ())
     refresh = f'<meta http-equiv="refresh" content="{refresh_s}">' if refresh_s else ""
     again = (f'refreshes every {refresh_s} s (<a href="{PATH}">stop</a>)' if refresh_s
              else f'<a href="{PATH}">refresh</a>, or <a href="{PATH}?refresh_s=5">every 5 s</a>')
@@ -115,6 +175,5 @@ def page(snapshot: Mapping[str, Any], refresh_s: int | None = None) -> bytes:
             f"<h1>PUMA deployment</h1><p role=\"status\">{escape(said)}</p>"
             f"<p>As of {escape(_clock(snapshot.get('time')))}; started {escape(_clock(snapshot.get('started_at')))}; "
             f"{again}. The same as JSON: <a href=\"/_puma/status\">/_puma/status</a>.</p>"
-            f"<h2>Services</h2>{_services(snapshot.get('services') or {})}"
-            f"<h2>Recent events</h2>{_events(list(snapshot.get('events') or ()))}</main></body></html>")
+            f"{_services(services, events)}{_all_events(events)}</main></body></html>")
     return html.encode()

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
+import pytest
 
 import puma
 from puma.dashboard import page, refresh_from
@@ -43,8 +44,8 @@ def test_dashboard_page_escapes_every_value_and_loads_nothing_from_elsewhere() -
     assert "<img" not in text and "<b>started" not in text and "&lt;img src=x" in text
     links = _Links()
     links.feed(text)
-    assert links.scripts == 0 and all(u.startswith("/_puma/") for u in links.urls), links.urls
-    assert '<html lang="en">' in text and "<caption>Services (2)</caption>" in text
+    assert links.scripts == 0 and all(u.startswith(("/_puma/", "#")) for u in links.urls), links.urls  # "#": in the page
+    assert '<html lang="en">' in text and "<h2>Services (2)</h2>" in text
     assert re.search(r'orders</th><td[^>]*>/orders</td><td[^>]* class="ok">2 of 2', text)
     assert "instance 2 died" in text  # recent events
 
@@ -113,3 +114,74 @@ def test_dashboard_page_reflows_at_400_percent_zoom_and_on_a_phone(new_page) -> 
             assert set(labelled) <= {"none", "normal"}, labelled
         cells = view.locator("role=cell").count()
         assert cells == 3 * 8 and view.locator("role=rowheader").count() == 3  # still a table to a screen reader
+
+
+_PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 3}
+
+
+def _deployment(names: list[str], down: dict[str, str]) -> dict:
+    """A deployment of `names`, each with 2 instances and figures, `down` not ready (name -> why),
+    and 20 recent events with long messages, as a real one has after a while."""
+    services = {n: {"prefix": f"/{n}", "ready": 0 if n in down else 2, "min_instances": 1, "max_instances": 4,
+                    "instances": [{"id": 1, "state": "ready"}, {"id": 2, "state": "ready"}], "in_flight": 1,
+                    "requests_per_s": 3.5, "p50_ms": 12.0, "p99_ms": 80.0, "errors_5xx": 0,
+                    **({"not_ready": [f"instance 1: {down[n]}"]} if n in down else {})} for n in names}
+    snapshot = _snapshot(**services)
+    snapshot["not_ready"] = {n: why for n, why in down.items()}
+    snapshot["events"] = [{"time": 1764399000.0 + i, "service": names[i % len(names)],
+                           "message": f"instance {i} up on port {41000 + i} after a warm-up of 4.2 s (zygote fork)"}
+                          for i in range(20)]
+    return snapshot
+
+
+def _open_services(view) -> list[str]:
+    return view.evaluate("() => [...document.querySelectorAll('details.service[open]')].map(d => d.id)")
+
+
+@pytest.mark.parametrize("names", [
+    ["web", "agent", "nlu", "recommender", "movies", "legacy", "survey", "transcripts"],
+    [f"svc{n}" for n in range(12)],
+], ids=["chatbot", "twelve"])
+def test_dashboard_page_on_a_phone_fits_about_two_screens_when_all_is_ready(new_page, names: list[str]) -> None:
+    """Every service's details folded behind its state line: the phone page is a list of states."""
+    view = new_page(bypass_csp=True, **_PHONE)
+    view.set_content(page(_deployment(names, {})).decode())
+    assert _open_services(view) == []
+    height = view.evaluate("() => document.documentElement.scrollHeight")
+    assert height <= 2 * 844, f"{height} px: more than two phone screens with every service ready"
+    summaries = view.locator("details.service > summary").all_inner_texts()
+    assert len(summaries) == len(names) and all("ready, 2 of 2" in s for s in summaries), summaries
+    assert view.locator("table[role=table]").count() == len(names)  # each service's figures: a table, folded
+
+
+@pytest.mark.parametrize("down", [{"legacy": "the legacy socket server is unreachable"},
+                                  {"agent": "the database is unreachable", "movies": "its zygote failed 4 times"}])
+def test_dashboard_page_opens_only_the_services_not_all_ready_and_links_them_first(new_page, down: dict) -> None:
+    names = ["web", "agent", "nlu", "movies", "legacy"]
+    view = new_page(bypass_csp=True, **_PHONE)
+    view.set_content(page(_deployment(names, down)).decode())
+    assert sorted(_open_services(view)) == sorted(f"service-{n}" for n in down)
+    for name, why in down.items():
+        assert why in view.locator(f"#service-{name}").inner_text()  # the reason is on screen, not folded
+        assert view.locator(f'a[href="#service-{name}"]').count() == 1  # a link to it near the top
+    wide = view.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert wide[0] <= wide[1], wide
+
+
+def test_dashboard_page_folds_and_unfolds_from_the_keyboard(new_page) -> None:
+    """A native disclosure: Tab reaches each service's state line, Enter opens it, a screen reader
+    hears it as a button that is collapsed or expanded."""
+    view = new_page(bypass_csp=True, viewport={"width": 320, "height": 640})
+    view.set_content(page(_deployment(["web", "agent"], {})).decode())
+    for _ in range(8):
+        view.keyboard.press("Tab")
+        if view.evaluate("() => document.activeElement.tagName") == "SUMMARY":
+            break
+    focused = view.evaluate("() => document.activeElement.parentElement.id")
+    assert focused in ("service-agent", "service-web")
+    assert not view.evaluate(f"() => document.getElementById('{focused}').open")  # all ready: folded
+    view.keyboard.press("Enter")
+    assert view.evaluate(f"() => document.getElementById('{focused}').open")
+    assert "1: ready, 2: ready" in view.locator(f"#{focused}").inner_text()
+    wide = view.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert wide[0] <= wide[1], wide

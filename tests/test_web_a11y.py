@@ -560,3 +560,59 @@ def test_a11y_dashboard_charts_are_named_by_their_service(new_page: Any, mesh: p
     assert len(names) == len(set(names)), names
     services = set(mesh.status()["services"])
     assert all(name.split(": ")[0] in services for name in names), names
+
+
+# Each mark as drawn (getComputedStyle, forced colours applied): its fill, frame and glyph, and
+# the colour behind it (the nearest ancestor with a background).
+MARK_LOOKS = r"""(marks) => marks.map(([selector, pseudo]) => {
+  const el = document.querySelector(selector);
+  if (!el) return {selector, missing: true};
+  const s = getComputedStyle(el, pseudo || null);
+  let behind = "rgb(255, 255, 255)";
+  for (let node = el.parentElement; node; node = node.parentElement) {
+    const bg = getComputedStyle(node).backgroundColor;
+    if (bg && !/^rgba\(.*,\s*0\)$/.test(bg) && bg !== "transparent") { behind = bg; break; }
+  }
+  return {selector: selector + (pseudo || ""), fill: s.backgroundColor, frame: s.borderTopColor,
+          frameWidth: s.borderTopStyle === "none" ? 0 : parseFloat(s.borderTopWidth), ink: s.color,
+          glyph: s.content, behind};
+})"""
+
+
+def _shape_shows(look: dict[str, Any]) -> bool:
+    """The mark's own shape (its fill, or its frame) stands out from what is behind it (3:1)."""
+    filled = not re.fullmatch(r"rgba\(.*,\s*0\)", look["fill"]) and _contrast(look["fill"], look["behind"]) >= 3
+    framed = look["frameWidth"] >= 1 and _contrast(look["frame"], look["behind"]) >= 3
+    return filled or framed
+
+
+def _marks(page: Any, marks: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    looks = page.evaluate(MARK_LOOKS, [list(m) for m in marks])
+    assert not [look for look in looks if look.get("missing")], looks
+    return looks
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a11y_logo_and_status_marks_stay_visible_in_forced_colours(new_page: Any, mesh: puma.Deployment,
+                                                                   scheme: str) -> None:
+    """Forced colours (Windows high contrast) drop every background: the logo tile, the live dot,
+    the instance squares, the typing and starting dots must keep a shape of their own (a logo that
+    becomes a bare "▶" looks like a play button; a dot drawn by its fill alone disappears)."""
+    page = new_page(forced_colors="active", color_scheme=scheme)
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    page.wait_for_function("() => document.querySelectorAll('li.instance').length > 3 && document.body.dataset.state === 'live'")
+    live = _marks(page, [(".brand-mark", ""), (".live", "::before"), ("li.instance.healthy", "")])
+    hidden = [look["selector"] for look in live if not _shape_shows(look)]
+    assert hidden == [], f"in forced colours these marks lose their shape: {hidden} ({live})"
+    page.route("**/_puma/status", lambda route: route.abort())
+    page.wait_for_function("() => document.body.dataset.state === 'offline'")
+    off = _marks(page, [(".live", "::before")])[0]
+    assert _shape_shows(off), off
+    assert (off["fill"], off["frameWidth"]) != (live[1]["fill"], live[1]["frameWidth"]), \
+        f"live and not live are told apart by colour alone in forced colours: {live[1]}, {off}"
+    open_chat(page, mesh.url, "puma")
+    page.evaluate("""() => { document.getElementById('typing').hidden = false;
+      document.body.dataset.state = 'starting'; document.getElementById('status-line').textContent = 'starting'; }""")
+    chat = _marks(page, [(".brand-mark", ""), (".typing span", ""), (".status-line", "::before")])
+    hidden = [look["selector"] for look in chat if not _shape_shows(look)]
+    assert hidden == [], f"in forced colours these marks of the chat page lose their shape: {hidden} ({chat})"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -166,3 +167,62 @@ def test_web_dashboard_says_what_still_serves_while_the_supervisor_is_silent(
     assert "the services still serve" in alert and said in alert, alert
     assert "answered with an error" not in alert, alert
     assert (page.text_content("#live-state") or "") == live
+
+
+def _hang(held: list[Any]) -> Callable[[Any], None]:
+    """A supervisor stopped (SIGSTOP): its /_puma/status is not answered (Envoy would give up after 5 s)."""
+    return lambda route: held.append(route)
+
+
+@pytest.mark.parametrize(("ready", "live"), [(True, "serving · figures paused"), (False, "disconnected")])
+def test_web_dashboard_opened_while_the_supervisor_is_stopped_says_so_within_a_second(
+        new_page: Any, mesh: puma.Deployment, ready: bool, live: str) -> None:
+    """A first visit (nothing kept in this browser): no bare "connecting…" while the status hangs;
+    what Envoy last published is said within about a second."""
+    page = new_page()
+    held: list[Any] = []
+    page.route("**/_puma/status", _hang(held))
+    page.route("**/_puma/ready", lambda route: route.fulfill(
+        status=200 if ready else 503, content_type="application/json",
+        body=json.dumps({"ready": ready, "supervisor_answered": False, "published": True})))
+    page.goto(f"{mesh.url}/dashboard", wait_until="commit")
+    started = time.monotonic()
+    page.wait_for_function("() => document.getElementById('live-state').textContent !== 'connecting…'", timeout=5000)
+    assert time.monotonic() - started < 1.5, "the page said only 'connecting…' for more than a second"
+    assert (page.text_content("#live-state") or "") == live
+    alert = page.text_content("#dash-error") or ""
+    assert re.search(r"supervisor is not answering \(noticed at \d\d:\d\d:\d\d: stopped", alert), alert
+    assert held, "the page never asked /_puma/status"
+
+
+@pytest.mark.parametrize("age_s", [12, 95])
+def test_web_dashboard_opened_while_the_supervisor_is_stopped_shows_the_last_figures_with_their_age(
+        new_page: Any, mesh: puma.Deployment, age_s: int) -> None:
+    """A page opened again (a new tab, a reload) while the supervisor is stopped shows at once the
+    last figures this browser had from it, stale and labelled with their age, not "connecting…"."""
+    first = new_page()
+    first.goto(f"{mesh.url}/dashboard?interval=250")
+    first.wait_for_function("() => document.querySelectorAll('article.service[data-ready]').length > 3")
+    served = _figures(first)
+    first.close()
+    page = first.context.new_page()
+    # Those figures were seen age_s ago (the supervisor stopped since).
+    page.add_init_script(f"""{{ const k = 'puma-dashboard-last', s = JSON.parse(localStorage.getItem(k));
+      s.at -= {age_s} * 1000; localStorage.setItem(k, JSON.stringify(s)); }}""")
+    held: list[Any] = []
+    page.route("**/_puma/status", _hang(held))
+    page.route("**/_puma/ready", lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(
+        {"ready": True, "supervisor_answered": False, "published": True})))
+    page.goto(f"{mesh.url}/dashboard", wait_until="commit")
+    started = time.monotonic()
+    page.wait_for_function("() => document.body.classList.contains('stale')", timeout=5000)
+    assert time.monotonic() - started < 1.5, "the last figures came after more than a second"
+    assert _figures(page) == served
+    age = {12: r"1[2-4] s", 95: r"(1|2) min"}[age_s]
+    assert re.fullmatch(rf"· as of {age} ago", page.text_content("#live-time") or ""), page.text_content("#live-time")
+    assert (page.text_content("#live-state") or "") == "serving · figures paused"
+    alert = page.text_content("#dash-error") or ""
+    assert "it last answered at" in alert and "marked stale" in alert, alert
+    if age_s < 60:  # the age goes on counting while the page stays open (no live region: nothing is re-read)
+        before = page.text_content("#live-time")
+        page.wait_for_function("t => document.getElementById('live-time').textContent !== t", arg=before, timeout=3000)

@@ -674,7 +674,7 @@ def test_web_chat_legacy_down_stops_typing_says_so_and_keeps_everything_over_a_r
     assert "does not answer after 30 s" in note and f"legacy_socket_server --port {LEGACY_DOWN_PORT}" in note, note
     assert "13113" not in note and note.startswith("Not sent: “with Clint Eastwood”."), note
     assert page.is_hidden("#typing") and page.input_value("#chat-input") == "with Clint Eastwood"
-    _assert_marked_not_sent(page, "with Clint Eastwood")
+    assert bubbles(page, "user") == ["a western"]  # shown once: in the box, its bubble withdrawn
     page.reload()  # still down: the earlier turns are kept, not shown; the message is still in the box
     skip_the_down_budget(page)
     page.wait_for_selector(".note.error", timeout=60_000)
@@ -706,15 +706,36 @@ def _assert_marked_not_sent(page: Any, text: str) -> None:
     assert "Sent at" not in described and "not sent" in described, described
 
 
-def test_web_chat_unreachable_deployment_marks_the_message_and_says_what_is_down(
-        new_page: Any, mesh: puma.Deployment) -> None:
-    """A network failure (the deployment stopped): the bubble is marked not sent, the note says what
-    the dashboard says (what is down, what to do), and Resend sends it once it runs again."""
+@pytest.mark.parametrize("draft", ["", "and a comedy too"], ids=["box-free", "draft-typed"])
+def test_web_chat_unreachable_deployment_shows_the_message_once_and_says_what_is_down(
+        new_page: Any, mesh: puma.Deployment, draft: str) -> None:
+    """A network failure (the deployment stopped): the note says what the dashboard says (what is
+    down, what to do), and the message is shown once, with one way to send it again: back in the
+    box (Enter), or, a draft typed meanwhile in the box, on its bubble marked not sent (Resend)."""
     page = new_page()
     open_chat(page, mesh.url, "puma")
-    page.context.route("**/agent", lambda route: route.abort("connectionrefused"))
+    held: list[Any] = []
+    mode = {"now": "hold"}  # in flight, then `make stop` (refused), then `make run` again
+
+    def agent(route: Any) -> None:
+        if mode["now"] == "hold":
+            held.append(route)
+        elif mode["now"] == "down":
+            route.abort("connectionrefused")
+        else:
+            route.continue_()
+    page.context.route("**/agent", agent)
     page.fill("#chat-input", "with Jack Nicholson")
     page.press("#chat-input", "Enter")
+    page.wait_for_function("() => document.querySelectorAll('.message.user').length === 1")
+    if draft:
+        page.fill("#chat-input", draft)
+    for _ in range(250):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    mode["now"] = "down"
+    held.pop().abort("connectionrefused")
     page.wait_for_selector(".note.error", timeout=30_000)
     note = page.inner_text(".note.error")
     assert note.startswith("Not sent: “with Jack Nicholson”. Could not reach the PUMA mesh.") and \
@@ -722,12 +743,20 @@ def test_web_chat_unreachable_deployment_marks_the_message_and_says_what_is_down
     # The commands are shown as code (to copy), and said in words, not symbol by symbol.
     assert page.locator(".note.error code").all_inner_texts() == ["make run", "puma run"]
     assert "network failed" not in note
-    _assert_marked_not_sent(page, "with Jack Nicholson")
-    page.context.unroute("**/agent")
-    page.get_by_role("button", name="Resend “with Jack Nicholson”").click()
+    if draft:
+        _assert_marked_not_sent(page, "with Jack Nicholson")
+        assert page.input_value("#chat-input") == draft
+    else:
+        assert page.input_value("#chat-input") == "with Jack Nicholson"
+        assert page.locator(".message.user").count() == 0 and page.locator("button.resend").count() == 0
+    mode["now"] = "up"
+    if draft:
+        page.get_by_role("button", name="Resend “with Jack Nicholson”").click()
+    else:
+        page.press("#chat-input", "Enter")
     wait_turn_done(page, 2)
     assert bubbles(page, "user") == ["with Jack Nicholson"] and page.locator(".not-sent").count() == 0
-    assert page.input_value("#chat-input") == "" and page.evaluate("document.activeElement.id") == "chat-input"
+    assert page.input_value("#chat-input") == draft and page.evaluate("document.activeElement.id") == "chat-input"
 
 
 def test_web_chat_legacy_down_with_nothing_typed_gives_nothing_back(new_page: Any, mesh: puma.Deployment) -> None:

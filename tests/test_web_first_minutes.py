@@ -316,12 +316,82 @@ def test_chat_legacy_outage_says_so_in_the_title_and_never_shows_an_unsent_messa
         page.clock.fast_forward(1000)
         page.wait_for_timeout(20)
     page.wait_for_selector(".note.error")
-    users = _users(page)
-    assert users and not any(u["sent"] for u in users), users
-    assert users[0]["said"] == "You, not sent:" and "Resend" in users[0]["flag"], users
+    # Not sent: back in the box with the one queued behind it, each shown once (no bubble of them left).
+    assert _users(page) == [] and page.input_value("#chat-input") == f"{text} x"
+    assert page.evaluate(WHERE_SHOWN, text) == ["box"]
     assert page.title().startswith("Not answering")
     said = [t for t in _said(page, "log") if t.startswith("You")]
     assert said == [f"You: {text}"], said  # the bubble itself said once; its flags changed quietly
+
+
+# Where a message not sent is shown, each place with its own way to send it again: the box (Enter),
+# or a bubble flagged "Not sent" with its Resend button. Once, never both (newcomer 80, m11).
+WHERE_SHOWN = """text => [
+  ...(document.getElementById('chat-input').value.includes(text) ? ['box'] : []),
+  ...[...document.querySelectorAll('.message.user')].filter(li => li.querySelector('.bubble').textContent === text)
+    .map(li => li.dataset.sent === 'false' && li.querySelector('button.resend') ? 'bubble with Resend'
+      : li.dataset.sent === 'false' ? 'bubble not sent' : 'bubble sent'),
+]"""
+
+
+def _fail_held(page: Any) -> list[Any]:
+    """The next sends to the mesh are held (in flight) until the test lets them fail."""
+    held: list[Any] = []
+    page.route(f"{ORIGIN}/agent", lambda route: held.append(route))
+    return held
+
+
+@pytest.mark.parametrize("text", ["no preference", "something with Brad Pitt", "a comedy from the 90s"])
+def test_chat_message_not_sent_is_shown_once_back_in_the_box(new_page: Any, text: str) -> None:
+    """`make stop`, then a message: it goes back into the box (Enter sends it again), its bubble
+    withdrawn; the conversation's note says it was not sent and why."""
+    mesh = FakeMesh()
+    page = new_page()
+    mesh.install(page)
+    _open_chat(page)
+    mesh.agent = "down"
+    page.fill("#chat-input", text)
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".note.error")
+    assert page.evaluate(WHERE_SHOWN, text) == ["box"]
+    assert page.locator("button.resend").count() == 0
+    assert "is back in the box" in (page.text_content("#status-line") or "")
+    assert f"Not sent: “{text}”" in page.inner_text(".note.error")
+    mesh.agent = "ok"
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("t => [...document.querySelectorAll('.message.user')].some(li => li.dataset.sent !== 'false'"
+                           " && li.querySelector('.bubble').textContent === t)", arg=text)
+    assert page.evaluate(WHERE_SHOWN, text) == ["bubble sent"]
+
+
+@pytest.mark.parametrize("draft", ["wait, I meant a drama", "x"])
+def test_chat_message_not_sent_while_a_draft_is_typed_stays_on_its_bubble_with_resend(new_page: Any, draft: str) -> None:
+    """The box holds a draft typed while the message was in flight: the draft is kept, and the
+    message stays on its bubble with Resend (not also in the box)."""
+    mesh = FakeMesh()
+    page = new_page()
+    mesh.install(page)
+    _open_chat(page)
+    held = _fail_held(page)
+    page.fill("#chat-input", "a thriller")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => document.querySelectorAll('.message.user').length === 1")
+    page.fill("#chat-input", draft)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    mesh.agent = "down"  # `make stop` while it was in flight: a retry fails too
+    page.unroute(f"{ORIGIN}/agent")
+    held.pop().abort("connectionrefused")
+    page.wait_for_selector(".note.error")
+    assert page.evaluate(WHERE_SHOWN, "a thriller") == ["bubble with Resend"]
+    assert page.input_value("#chat-input") == draft
+    assert "Resend" in (page.text_content("#status-line") or "")
+    mesh.agent = "ok"
+    page.get_by_role("button", name="Resend “a thriller”").click()
+    page.wait_for_function("() => document.querySelectorAll('.message.bot').length >= 2")
+    assert page.evaluate(WHERE_SHOWN, "a thriller") == ["bubble sent"] and page.input_value("#chat-input") == draft
 
 
 def test_chat_legacy_back_within_the_wait_makes_the_message_an_ordinary_sent_one(new_page: Any) -> None:

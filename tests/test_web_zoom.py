@@ -146,3 +146,54 @@ def test_web_zoom_a_long_status_line_stays_bounded_and_its_text_reachable(
         page.screenshot(path=str(ARTIFACTS / f"chat-legacy-down-{width}x{height}.png"), animations="disabled")
     finally:
         context.close()
+
+
+# Every control a finger can reach and its height (px), but for links inside a sentence (WCAG
+# 2.5.5's inline exception): links, buttons, disclosures and the labels of radio buttons.
+TARGETS = """() => [...document.querySelectorAll('a[href], button, summary, label:has(input[type=radio])')]
+  .filter((el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0
+    && getComputedStyle(el).visibility !== 'hidden' && !el.closest('.visually-hidden, p, li > p'); })
+  .map((el) => ({what: `${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}"`,
+                 height: Math.round(el.getBoundingClientRect().height * 10) / 10}))"""
+PHONES = [{"viewport": {"width": 393, "height": 851}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2.75},
+          {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 3},
+          {"viewport": {"width": 768, "height": 1024}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}]
+
+
+def _small_targets(page: Any) -> list[dict[str, Any]]:
+    return [t for t in page.evaluate(TARGETS) if t["height"] < 44]
+
+
+@pytest.mark.parametrize("phone", PHONES, ids=["pixel5", "iphone", "tablet"])
+def test_web_touch_targets_on_a_phone_are_44_px_high(browser: Any, mesh: puma.Deployment, phone: dict[str, Any]) -> None:
+    """Under a finger every control of both pages and /_puma/dashboard is 44 px high, as the header
+    links are (the service links, disclosures and backend switch were 25-27 px)."""
+    context = browser.new_context(**phone)
+    try:
+        page = context.new_page()
+        open_chat(page, mesh.url, "puma")
+        assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+        assert _small_targets(page) == [], "chat page"
+        page.goto(f"{mesh.url}/dashboard?interval=250")
+        page.wait_for_function("() => document.querySelectorAll('li.instance').length > 3")
+        page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+        assert page.evaluate(TARGETS), "no control found on /dashboard"
+        assert _small_targets(page) == [], "/dashboard"
+        page.goto(f"{mesh.url}/_puma/dashboard")
+        page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+        assert _small_targets(page) == [], "/_puma/dashboard"
+    finally:
+        context.close()
+
+
+def test_web_a_mouse_keeps_the_compact_controls(browser: Any, mesh: puma.Deployment) -> None:
+    """Without touch (a mouse: pointer fine) the controls stay compact (24 px at least, not 44)."""
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(f"{mesh.url}/dashboard?interval=250")
+        page.wait_for_function("() => document.querySelectorAll('a.index-link').length > 3")
+        heights = [t["height"] for t in page.evaluate(TARGETS) if t["what"].startswith('a "')]
+        assert heights and all(24 <= h < 44 for h in heights if h), heights
+    finally:
+        context.close()

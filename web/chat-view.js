@@ -173,6 +173,11 @@ export class Log {
     return button;
   }
 
+  // A message not sent whose text went back into the box: its bubble goes (it is shown once, there).
+  withdraw(item) {
+    this.quietly(() => item.remove());
+  }
+
   // The unsent bubble of `text`, if any, goes: it is being sent again (its new bubble follows).
   dropNotSent(text) {
     const stale = [...this.list.querySelectorAll(".message.not-sent")]

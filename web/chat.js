@@ -52,6 +52,7 @@ const chat = {
   queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, waitFrom: 0, waitingWhy: "",
   notice: "", noticeSpoken: "", noticeFresh: false, noticeBox: null, unrestored: null, watching: false,
   restarting: false,
+  givenBack: null,  // what the page put back into the box last (not a draft of the user's)
 };
 
 const label = (backend = chat.backend) => BACKENDS[backend].label;
@@ -191,21 +192,48 @@ function waitingTitle(what) {
 }
 
 // A message that was not sent goes back into the box, selected, so typing it again replaces it
-// rather than doubling it; the status line says so (a draft typed meanwhile is kept as it is).
+// rather than doubling it; the status line says so. A draft typed meanwhile is kept as it is: the
+// message stays on its bubble then, flagged "Not sent" with Resend (`onBubble`). Messages given back
+// one after another (a failed one, then those queued behind it) go into the box together.
 // `noted`: the conversation's note has just said "Not sent: “…”" and why; screen readers then
 // hear only what to do, not "Not sent" a second time.
-function giveBack(text, { noted = false } = {}) {
+function giveBack(text, { noted = false, onBubble = false } = {}) {
   if (!text) return;
-  const back = !ui.input.value || ui.input.value === text;
+  const box = ui.input.value;
+  const back = boxTakes(text);
   if (back) {
-    composer.set(text);
+    composer.set(box && box !== text ? `${box} ${text}` : text);
+    chat.givenBack = ui.input.value;
     ui.input.select();
   }
-  const line = back ? `Not sent: “${short(text, 40)}” is back in the box; press Enter to try again.`
-    : `Not sent: “${short(text, 40)}”; press Enter to send what is in the box.`;
-  const todo = back ? "It is back in the box; press Enter to try again." : "Press Enter to send what is in the box.";
+  const all = back ? ui.input.value : text;
+  const line = back ? `Not sent: “${short(all, 40)}” is back in the box; press Enter to try again.`
+    : onBubble ? `Not sent: “${short(text, 40)}”; its Resend button sends it again, Enter sends what is in the box.`
+      : `Not sent: “${short(text, 40)}”; press Enter to send what is in the box.`;
+  const todo = back ? "It is back in the box; press Enter to try again."
+    : onBubble ? "Its Resend button sends it again; Enter sends what is in the box." : "Press Enter to send what is in the box.";
   setNotice(line, noted ? todo : line);
   renderStatus();
+}
+
+// Whether a message not sent goes back into the box: it is empty, holds that message already, or
+// holds only what was given back just before (not a draft of the user's).
+function boxTakes(text) {
+  const box = ui.input.value;
+  return !box || box === text || box === chat.givenBack;
+}
+
+// A message not sent is shown once, with one way to send it again (both, a newcomer had to guess
+// which to use): back in the box, its bubble withdrawn; or, the box holding a draft, on its bubble
+// with Resend. Returns whether the bubble keeps it.
+function showNotSent(text, bubble) {
+  if (!bubble) return false;
+  if (text && boxTakes(text)) {
+    log.withdraw(bubble);
+    return false;
+  }
+  log.markNotSent(bubble, resend);
+  return true;
 }
 
 // A touch screen: focusing the box unasked opens the on-screen keyboard over the conversation.
@@ -346,9 +374,9 @@ async function turn(text, turnNo, bubble = null) {
   if (failed(outcome)) {
     typing(false);
     const why = describeFailure(outcome, label(backend));
-    if (bubble) log.markNotSent(bubble, resend);
+    const onBubble = showNotSent(text, bubble);
     log.note(text ? `Not sent: “${short(text, 40)}”. ${why}` : why, "error");
-    giveBack(text, { noted: Boolean(text) });
+    giveBack(text, { noted: Boolean(text), onBubble });
     saved.update(backend, { inflight: null });
     watchRecovery(outcome, backend);
     return false;
@@ -392,6 +420,7 @@ function greet() {
 
 function userTurn(text) {
   chat.hurry = false;  // a queued message's answer is typed as usual
+  chat.givenBack = null;  // what the box holds from now on is the user's
   if (chat.notice.startsWith("Not sent: “")) setNotice("");  // it is being sent again
   saved.update(chat.backend, { pending: chat.queue.slice() });
   log.dropNotSent(text);

@@ -5,11 +5,17 @@
 import { Chart } from "./charts.js";
 import { DEPLOYMENT_DOWN, clockText, counted } from "./format.js";
 import { speak } from "./live.js";
+import { ageText, loadLast, saveLast } from "./dash-saved.js";
+import { instanceClass, instanceText, noInstanceText, serviceState } from "./dash-words.js";
 
 const params = new URLSearchParams(window.location.search);
 const INTERVAL_MS = Math.max(250, Number(params.get("interval")) || 1500);
 const WINDOW_S = Math.max(30, (80 * INTERVAL_MS) / 1000);  // what the charts span once full
 const KEEP_S = WINDOW_S + 5;
+// How long a poll of /_puma/status may take before the page asks /_puma/ready (which Envoy answers
+// within 0.5 s, from what the supervisor last published) whether the supervisor is silent: the
+// status itself answers only after Envoy's 5 s wait then. `?slow_ms=` for tests.
+const SLOW_MS = params.has("slow_ms") ? Math.max(0, Number(params.get("slow_ms")) || 0) : 400;
 
 const $ = (id) => document.getElementById(id);
 const cards = new Map();  // name -> {card, parts, samples: [], last: counters of the previous snapshot}
@@ -154,32 +160,6 @@ function fillDisclosure(part, lines, empty) {
   const shown = lines.length ? lines : [empty];
   if ([...part.list.children].map((li) => li.textContent).join("\n") === shown.join("\n")) return;
   part.list.replaceChildren(...shown.map((line) => el("li", "", line)));
-}
-
-function instanceClass(instance) {
-  if (instance.state === "ready" && instance.not_ready) return "not-ready";
-  if (instance.state === "ready") return instance.healthy === false ? "starting" : "healthy";
-  return ["starting", "draining", "unhealthy"].includes(instance.state) ? instance.state : "stopped";
-}
-
-// What a service with no instance is doing, as the status says it (puma/states.py): starting
-// only while the deployment starts; after that it is not ready, with the status's reason.
-function noInstanceText(name, status) {
-  if ((status.waiting_for || []).includes(name)) return "no instance yet: starting (importing, warming up)";
-  const why = (status.not_ready || {})[name];
-  return why ? `no instance running: ${why}` : "no instance running";
-}
-
-function instanceText(instance) {
-  const health = instance.not_ready ? `, not ready: ${instance.not_ready}`
-    : instance.healthy === null || instance.healthy === undefined ? ""
-      : instance.healthy ? ", healthy" : ", not yet healthy";
-  const where = instance.pid ? ` (pid ${instance.pid})` : "";
-  const memory = typeof instance.rss_mib === "number" ? `, ${Math.round(instance.rss_mib)} MiB resident` : "";
-  // An instance that runs but does not serve yet (not ready, or not yet in Envoy) is "up": "ready"
-  // is said of one whose readiness check passes only ("ready, not ready" would contradict itself).
-  const state = instance.state === "ready" && (instance.not_ready || instance.healthy === false) ? "up" : instance.state;
-  return `#${instance.id}${where}: ${state}${health}${memory}`;
 }
 
 function updateInstances(list, details, instances, none) {
@@ -365,9 +345,18 @@ function setLive(ok, said = "") {
   const text = said || (ok ? "live" : "disconnected");
   $("live").className = `live ${ok ? "on" : "off"}`;
   speak(state, text);  // announced only when it changes
-  $("live-time").textContent = ok ? `· ${clockText(new Date())}` : "";
   document.body.dataset.state = ok ? "live" : "offline";
+  showAge();
 }
+
+// Beside the state (no live region: it changes every second): the time of live figures, or the
+// age of stale ones ("as of 12 s ago"), kept current while they age.
+function showAge() {
+  const live = document.body.dataset.state === "live";
+  const text = live ? `· ${clockText(new Date())}` : lastGood ? `· as of ${ageText(lastGood)}` : "";
+  if ($("live-time").textContent !== text) $("live-time").textContent = text;
+}
+setInterval(() => { if (document.body.dataset.state !== "live") showAge(); }, 1000);
 
 let lastGood = null;  // when the figures shown were fetched: the last snapshot of a serving deployment
 let downSince = null;  // when it first stopped answering (or began stopping), until it serves again
@@ -380,7 +369,8 @@ function problemText(err) {
   const cause = err === "stopping"
     ? `The deployment is stopping (since ${clockText(downSince)}): its instances finish their requests, then it stops.`
     : err instanceof SupervisorSilent
-      ? `PUMA's supervisor is not answering (since ${clockText(downSince)}: stopped, busy or exiting), so the figures `
+      ? `PUMA's supervisor is not answering (noticed at ${clockText(downSince)}${lastGood
+        ? `; it last answered at ${clockText(lastGood)}` : ""}: stopped, busy or exiting), so the figures `
         + `cannot be read; the services still serve: ${err.message}`
     : err instanceof TypeError
       ? `${DEPLOYMENT_DOWN}. It has not answered since ${clockText(downSince)}.`
@@ -405,27 +395,6 @@ function setTitle(state) {
   document.title = `${what ? `${what} · ` : ""}Mesh dashboard · PUMA`;
 }
 
-// A service's state in words, for the polite announcement of a change and its link, first on the
-// page: "ready", "not ready: why" (the gist of its reason), or "no ready instance".
-function serviceState(svc) {
-  const why = (svc.not_ready || [])[0];
-  if (why) return `not ready: ${gist(why)}`;
-  if (svc.degraded) return `degraded: ${gist(svc.degraded)}`;
-  return svc.ready > 0 ? "ready" : "no ready instance";
-}
-
-// What a reason says first: its opening clause, without the instance it is about ("instance 1: the
-// legacy socket server is unreachable: nothing accepts ..." -> "the legacy socket server is
-// unreachable"), as what a screen reader hears first must say why; a clause of a word or three
-// that only names what the rest is about ("the legacy server: nothing accepts ...") keeps the next.
-function gist(reason) {
-  const text = String(reason).replace(/^\s*instances? [\d, ]+(?:\([^)]*\))?:\s*/, "").trim();
-  const clauses = text.split(/(?::\s|;|\s\()/).map((c) => c.trim()).filter(Boolean);
-  if (!clauses.length) return text;
-  const words = (c) => c.split(/\s+/).length;
-  return words(clauses[0]) < 4 && clauses.length > 1 ? `${clauses[0]}: ${clauses[1]}` : clauses[0];
-}
-
 // Screen readers hear a service going down or coming back (a polite status, once per change; none
 // for the first figures): "legacy: not ready: the legacy socket server is unreachable".
 const seenStates = new Map();
@@ -440,41 +409,68 @@ function announceChanges(services) {
   if (changed.length) speak($("service-changes"), `${changed.join(". ")}.`, { again: true });
 }
 
-function render(status) {
+// `at`: when the figures were fetched (earlier for the ones this browser kept: dash-saved.js).
+function render(status, at = new Date()) {
   renderIndex(status);
   renderSummary(status);
   renderServices(status);
   announceChanges(status.services || {});
   renderEvents(status.events || []);
-  lastGood = new Date();
+  lastGood = at;
 }
 
 // The supervisor (which answers /_puma/status) is silent while the data path serves: what Envoy
 // says of readiness, from what the supervisor last published (`/_puma/ready` answers at once).
 class SupervisorSilent extends Error {}
+const SILENT = "supervisor_answered";  // puma.defaults.SUPERVISOR_SILENT_FIELD
 
 async function dataPath() {
   try {
     const resp = await fetch("/_puma/ready", { cache: "no-store", headers: { Accept: "application/json" } });
     const ready = await resp.json();
-    if (ready.ready === true) return { serving: true, text: "Envoy says every service is ready (as the supervisor last saw it)." };
-    if (ready.ready === false) return { serving: false, text: "Envoy says the deployment is not ready (as the supervisor last saw it)." };
+    const answered = ready[SILENT] !== false;  // false: Envoy answered, from what was last published
+    if (ready.ready === true) return { answered, serving: true, text: "Envoy says every service is ready (as the supervisor last saw it)." };
+    if (ready.ready === false) return { answered, serving: false, text: "Envoy says the deployment is not ready (as the supervisor last saw it)." };
   } catch (err) {
     // no answer either: said as not known
   }
-  return { serving: false, text: "whether every service is ready is not known now." };
+  return { answered: null, serving: false, text: "whether every service is ready is not known now." };
+}
+
+// The supervisor is silent: said with what still serves, over the last figures this page (or this
+// browser, for a page opened meanwhile) had, marked stale with their age.
+function showSilent(path) {
+  downSince = downSince || new Date();
+  if (lastGood === null) {
+    const saved = loadLast();
+    if (saved) render(saved.status, saved.at);
+  }
+  showProblem(problemText(new SupervisorSilent(path.text)));
+  setLive(false, path.serving ? "serving · figures paused" : "disconnected");
+  setTitle(path.serving ? "unsupervised" : "offline");
+}
+
+// A status slow to come: /_puma/ready says at once whether the supervisor is silent (at the page's
+// first poll at once, as it has nothing to show; later after SLOW_MS), and the page says so then,
+// not 5 s later. `answered()`: whether the status came meanwhile (then it is the one shown).
+async function askReadyWhileSlow(statusDone, answered) {
+  const late = await Promise.race([statusDone.then(() => false),
+    new Promise((resolve) => { setTimeout(() => resolve(true), lastGood === null ? 0 : SLOW_MS); })]);
+  if (!late) return;
+  const path = await dataPath();
+  if (path.answered === false && !answered()) showSilent(path);
 }
 
 async function refresh() {
+  let answered = false;
+  const asked = fetch("/_puma/status", { cache: "no-store", headers: { Accept: "application/json" } });
+  const early = askReadyWhileSlow(asked.then(() => undefined, () => undefined), () => answered);
   try {
-    const resp = await fetch("/_puma/status", { cache: "no-store", headers: { Accept: "application/json" } });
+    const resp = await asked;
     const status = await resp.json();
-    if (!resp.ok && status.supervisor_answered === false) {
-      const path = await dataPath();
-      downSince = downSince || new Date();
-      showProblem(problemText(new SupervisorSilent(path.text)));
-      setLive(false, path.serving ? "serving · figures paused" : "disconnected");
-      setTitle(path.serving ? "unsupervised" : "offline");
+    answered = true;
+    if (!resp.ok && status[SILENT] === false) {
+      showSilent(await dataPath());
       return;
     }
     if (!resp.ok) throw new Error(status.error || `HTTP ${resp.status}`);
@@ -488,16 +484,19 @@ async function refresh() {
       return;
     }
     render(status);
+    saveLast(status, lastGood);
     downSince = null;
     showProblem("");
     setLive(true);
     setTitle((status.waiting_for || []).length ? "starting" : "live");
   } catch (err) {
+    answered = true;
     downSince = downSince || new Date();
     showProblem(problemText(err));
     setLive(false);
     setTitle("offline");
   } finally {
+    await early;
     setTimeout(refresh, INTERVAL_MS);
   }
 }
