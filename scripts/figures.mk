@@ -6,12 +6,12 @@
 # `make run`'s install: PUMA, the chatbot and their dependencies (pyproject.toml `dependencies`).
 # Package counts are what PUMA needs, PUMA itself apart, as scripts/install.sh prints them ("installing
 # 72 packages and PUMA itself"); counted with pip install --dry-run --report into an empty venv at
-# b8fff7a (73 names with puma-mesh; the dev extra 144, 71 of them new).
+# b8fff7a (73 names with puma-mesh; the dev extra 144, 71 of them new; 73 with pytest-xdist and execnet).
 RUN_INSTALL_PACKAGES := 72 packages and PUMA itself
 RUN_INSTALL_TIME := 2-4 minutes
 RUN_INSTALL_SIZE := 0.9 GB
 # `make test`'s (and lint's) addition: the dev extra (pytest, Playwright, moto, locust, mypy, kubectl...).
-DEV_INSTALL_PACKAGES := 71 more packages
+DEV_INSTALL_PACKAGES := 73 more packages
 DEV_INSTALL_TIME := 2-3 minutes
 DEV_INSTALL_SIZE := 0.7 GB more (1.6 GB in all)
 # The whole suite, after the installs.
