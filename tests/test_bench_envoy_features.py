@@ -52,6 +52,31 @@ def test_without_map_pool_changes_the_map_cluster_only():
     assert ef.without(shipped, "") == shipped
 
 
+def _filters(doc: dict) -> list[list[str]]:
+    return [[f["name"] for f in hcm["http_filters"]] for hcm in ef._hcms(doc)]
+
+
+def test_without_rbac_drops_the_url_and_headers_filter_on_both_listeners_only():
+    shipped = _shipped()
+    off = ef.without(shipped, "rbac")
+    assert [names.count("envoy.filters.http.rbac") for names in _filters(shipped)] == [1, 1]
+    assert _filters(off) == [[n for n in names if n != "envoy.filters.http.rbac"] for names in _filters(shipped)]
+    assert _loggers(off) == _loggers(shipped) and _mappers_413(off) == _mappers_413(shipped)
+
+
+def test_cases_runs_only_the_cases_named_and_refuses_an_unknown_one(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "puma.cli", "--log-level", "warning", "bench", "envoy-features",
+                             "--out", str(tmp_path), "--pairs", "1", "--requests", "20", "--cases", "same,rbac"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert set(json.loads((tmp_path / "envoy-features.json").read_text())["features"]) == {"same", "rbac"}
+    for cases in ("rbca", ",", "same,nothing"):
+        refused = subprocess.run([sys.executable, "-m", "puma.cli", "bench", "envoy-features", "--out",
+                                  str(tmp_path / "no"), "--cases", cases], capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2 and "e.g. same,rbac" in refused.stderr, refused.stderr
+        assert not (tmp_path / "no").exists()
+
+
 def test_short_run_writes_json_csv_and_plot(tmp_path):
     result = subprocess.run([sys.executable, "-m", "puma.cli", "--log-level", "warning", "bench", "envoy-features",
                              "--out", str(tmp_path), "--pairs", "2", "--requests", "20"],

@@ -5,15 +5,24 @@ zygote, per-method idempotent routes that Envoy retries, and a service built fro
 from __future__ import annotations
 
 import asyncio
+import enum
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import puma
+from puma.memos import memo_key
 from puma.remotes import Memo
 from tests.apps import parts
 from tests.helpers import wait_for
+
+
+class Colour(enum.Enum):
+    RED = "red"
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +176,26 @@ def test_memo_keeps_its_own_copy_of_what_it_was_given():
     answer["ids"].append(3)
     ids.append(6)
     assert memo.recall(b"a") == {"ids": [1, 2], "film": {"title": "Heat"}} and memo.recall(b"b") == [4, 5]
+
+
+def test_memo_key_of_equal_arguments_is_equal_in_every_process_and_other_values_differ():
+    ids = list(range(5000))
+    rebuilt = {"n": 3, "like": [int(str(i)) for i in (7, 9)], "title": "".join(["He", "at"]), "ids": list(ids)}
+    key = memo_key("/rank", {"ids": ids, "like": [7, 9], "n": 3, "title": "Heat"}, "db.rank")
+    assert memo_key("/rank", rebuilt, "db.rank") == key  # other objects, fields in another order
+    script = ("import sys; from puma.memos import memo_key; sys.stdout.write(memo_key('/rank', {'ids': "
+              "list(range(5000)), 'like': [7, 9], 'n': 3, 'title': 'Heat'}, 'db.rank').hex())")
+    sibling = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout
+    assert sibling == key.hex()  # a sibling instance finds what this one was told (puma.sharedcache)
+    values = [[1, 2], [2, 1], [True, 2], [1.0, 2], ["1", 2], [1, 2, 3], [], None, "1,2", 0, False, 1.5, [None]]
+    keys = {memo_key("/rank", {"ids": value}, "db.rank") for value in values}
+    keys |= {memo_key("/search", {"ids": [1, 2]}, "db.search"), memo_key("/rank", {"idz": [1, 2]}, "db.rank")}
+    assert len(keys) == len(values) + 2
+    state = {"slots": {"genre": "comedy", "year": 1990}, "asked": ["genre"]}
+    reordered = {"asked": ["genre"], "slots": {"year": 1990, "genre": "comedy"}}
+    assert memo_key("/decide", {"state": state}, "p") == memo_key("/decide", {"state": reordered}, "p")
+    assert len(memo_key("/x", {"f": [Colour.RED]}, "x")) == 16  # a type marshal refuses: keyed by its JSON
 
 
 @pytest.mark.parametrize("cache", [-1, 2.5, True, False, "64", 0.0])

@@ -90,6 +90,8 @@ def _add_envoy_features(bench_sub: Any) -> None:
     bfeat.add_argument("--pairs", type=_whole(1, 100, "pairs", 6), default=6, help="pairs per feature, sides alternating (default 6)")
     bfeat.add_argument("--requests", type=_whole(20, 100_000, "requests", 3000), default=3000,
                        help="sequential requests per side of a pair (a quarter with a new connection each)")
+    bfeat.add_argument("--cases", type=_feature_cases, default=None, metavar="LIST",
+                       help="comma-separated cases to run, e.g. same,rbac (default: every case)")
     bfeat.set_defaults(func=_lazy("puma.bench.envoyfeatures"))
 
 
@@ -215,6 +217,17 @@ def _whole(low: int, high: int, what: str, example: int) -> Any:
         return int(digits)
 
     return parse
+
+
+def _feature_cases(text: str) -> tuple[str, ...]:
+    from .envoyfeatures import CASES
+
+    cases = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [c for c in cases if c not in CASES]
+    if unknown or not cases:
+        raise argparse.ArgumentTypeError(f"{text!r}: {', '.join(unknown) or 'no case'} is not a case; give some of "
+                                         f"{', '.join(CASES)} separated by commas, e.g. same,rbac")
+    return cases
 
 
 def _rounds(text: str) -> int:

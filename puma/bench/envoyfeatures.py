@@ -10,7 +10,9 @@ features:
   `upstream_rq_<code>` counters could give), the cheaper construct tried;
 * `map_pool` — `connection_pool_per_downstream_connection` on the `/map` cluster;
 * `mappers` — the 413 local-reply mappers, one per service and its browser twin (the generic one and
-  its twin are kept).
+  its twin are kept);
+* `rbac` — the RBAC filter whose CEL conditions tell a long URL (414) from large headers (431)
+  (`puma.requestlimits`), on every listener.
 
 In a pair the sides alternate in blocks of 100 sequential requests (A B B A ..., the next pair
 starting with B), over loopback on one keep-alive connection each (or, for `map_pool_new_conn`, a
@@ -45,7 +47,7 @@ from .common import run_info, write_json
 from .procs import cpu_ns
 
 SERVICES = ("agent", "db", "listener", "policy", "sentiment", "sessions")
-FEATURES = ("served", "served_not_2xx", "map_pool", "mappers", "same")  # "same": a second Envoy as shipped, the null case
+FEATURES = ("served", "served_not_2xx", "map_pool", "mappers", "rbac", "same")  # "same": a second Envoy as shipped, the null case
 DEADLINE_S = 600.0  # the whole run, whatever the arguments
 BLOCK = 100  # requests per side before the other side's turn
 BODY = b'{"state": {"turn": 1, "text": "something like Alien"}}'
@@ -80,6 +82,8 @@ def without(doc: dict[str, Any], feature: str) -> dict[str, Any]:
             for a in hcm["access_log"]:
                 if a["name"] == "envoy.access_loggers.stats":
                     a["filter"] = NOT_2XX
+        if feature == "rbac":
+            hcm["http_filters"] = [f for f in hcm["http_filters"] if f["name"] != "envoy.filters.http.rbac"]
         if feature == "mappers":
             mappers = hcm["local_reply_config"]["mappers"]
             # a service's own 413 (and its browser twin) matches its path; the generic one does not
@@ -237,12 +241,13 @@ CASES: dict[str, tuple[str, str, str, bool, int]] = {
     "served_not_2xx": ("served_not_2xx", "POST", "/agent", False, 200),
     "mappers": ("mappers", "POST", "/agent", False, 200),
     "mappers_405": ("mappers", "PROPFIND", "/agent", False, 405),
+    "rbac": ("rbac", "POST", "/agent", False, 200),
     "map_pool": ("map_pool", "POST", "/map", False, 200), "map_pool_new_conn": ("map_pool", "POST", "/map", True, 200)}
 
 
-def run(out: Path, *, pairs: int = 6, requests: int = 3000) -> dict[str, Any]:
+def run(out: Path, *, pairs: int = 6, requests: int = 3000, cases: tuple[str, ...] = tuple(CASES)) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
-    result = run_info("envoy-features", pairs=pairs, requests=requests, loadavg=os.getloadavg())
+    result = run_info("envoy-features", pairs=pairs, requests=requests, cases=list(cases), loadavg=os.getloadavg())
     cfg = bench_config()
     deadline = time.monotonic() + DEADLINE_S
     up_port, up_admin, *ports = _free_ports(2 + 2 * (1 + len(FEATURES)))
@@ -257,7 +262,7 @@ def run(out: Path, *, pairs: int = 6, requests: int = 3000) -> dict[str, Any]:
             for _doc, port, _pid in procs.values():
                 _wait_ready(port, "/agent", deadline)
             for i in range(pairs):
-                for case in CASES:
+                for case in cases:
                     rows.extend(_pair(procs, case, i, requests, deadline))
         result["validate"] = _validate_pairs(sides, work, pairs)
     result["rows"] = rows
@@ -403,6 +408,6 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main(args: argparse.Namespace) -> None:
-    result = run(args.out, pairs=args.pairs, requests=args.requests)
+    result = run(args.out, pairs=args.pairs, requests=args.requests, cases=args.cases or tuple(CASES))
     print(report(result))
 
