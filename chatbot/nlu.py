@@ -109,6 +109,7 @@ from chatbot.date_wishes import asked_for, date_only
 from chatbot.definitions import defined_ratings
 from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.emojis import only_emoji, spell_all
+from chatbot.fondness import pointed_back
 from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
@@ -370,7 +371,8 @@ class Understander:
         constraints = [c for c in constraints if not defines or c["slot"] != "mpaa"]  # no wish
         asked = None if title_cue else self._asked_title(
             asked_text, asked_whole, [p["name"] for p in people],
-            [p["name"] for p in people if p.get("cue") == "film_of"])  # "a Hitchcock film?"
+            [p["name"] for p in people if p.get("cue") == "film_of" or  # "a Hitchcock film?"
+             pointed_back(tokens, p)])  # "Hitchcock? I like him": the man, no film
         judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
         question = list(dict.fromkeys([*question_topics(asked_whole, asked_text), *(  # "whats toy
             question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
