@@ -118,11 +118,13 @@ _NAME_CUES = frozenset("with starring featuring by is was and not no more".split
 
 
 def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]],
-                  film: Mapping[str, Any] | None = None) -> str:
+                  film: Mapping[str, Any] | None = None,
+                  elsewhere: Callable[[str, str], bool] = lambda surname, name: False) -> str:
     """``text`` with a lone first name or surname of a person already wished for or refused
     spelt in full ("no!! I said NOT Arnold" after Arnold Schwarzenegger: that Arnold); then
     a lone surname of someone credited on the film on the table ("is hemsworth in it?" while
-    Star Trek is proposed: its Chris Hemsworth, not another Hemsworth)."""
+    Star Trek is proposed: its Chris Hemsworth, not another Hemsworth), unless
+    ``elsewhere(surname, name)``: the surname means someone else ("make it duvall")."""
     names = [v for w in wishes if w.get("slot") in _NAME_SLOTS for v in w.get("values") or ()]
     for name in names:
         if name.lower() in text.lower():
@@ -134,7 +136,8 @@ def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]],
     for name in credited:
         if _in_full_name(text, name.split()[-1], known):
             continue  # "by Martin Scorsese": no Catherine Scorsese of the cast for his surname
-        if name.lower() not in text.lower() and len(name.split()) > 1 and len(name.split()[-1]) >= 4:
+        if name.lower() not in text.lower() and len(name.split()) > 1 and len(name.split()[-1]) >= 4 and \
+                not elsewhere(name.split()[-1], name):
             text = _spelt(text, name.split()[-1], name, everyday=True)
     return text
 
