@@ -91,6 +91,8 @@ class PeopleReader:
         cued |= self._wished_words(tokens)  # "seen it, meh. sandler pls", "prefer villeneuve"
         cued |= {i + 1 for i, t in enumerate(tokens[:-1]) if t in _SAYING_WORDS
                  and self._names.famous_surname(tokens[i + 1])}  # "i said EASTWOOD", "let's do eastwood"
+        if role and BOUNDARY in tokens[1:3]:  # "chris, under 2 hours": the answer leads with it
+            cued |= set(range(tokens.index(BOUNDARY)))
         pronoun = points_back(tokens)  # "him", "his", "that man"
         if pronoun is not None:  # "tarantino, but a movie he didn't act in": he was named
             cued |= {i for i in range(pronoun) if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF}

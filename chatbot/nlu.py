@@ -193,6 +193,7 @@ from chatbot.title_asks import (
 from chatbot.title_mentions import lone_title, title_spans
 from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
+from chatbot.tone_once import one_tone_move
 from chatbot.turn_taking import drops_it, ponders
 from chatbot.viewers import settle_fright, shared_note
 from chatbot.wish_parts import given_up_parts
@@ -448,7 +449,7 @@ class Understander:
             or ("age" if ages_of_people(tokens) else None),
         }
         spoken_of = [t for s, e in mentioned if (t := self._titles.exact(" ".join(tokens[s:e])))]
-        return self._with_lone_title(understood, cleaned, spoken_of)
+        return self._with_lone_title(one_tone_move(understood), cleaned, spoken_of)  # "less intense, lighter"
 
     def _with_lone_title(self, understood: dict[str, Any], cleaned: str,
                          named: Sequence[str] = ()) -> dict[str, Any]:
