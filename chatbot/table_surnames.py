@@ -33,7 +33,7 @@ def about_shown_film(text: str) -> bool:
 def better_known(surname: str, credited: str, read: Read) -> bool:
     """Someone other than ``credited`` is who ``surname`` said alone means, with more films in
     the catalogue: "duvall" is Robert Duvall, not *The Shining*'s Shelley Duvall."""
-    alone = [p for p in read(surname) if p.get("sure")]
+    alone = list(read(surname))  # unsure ("dillon": Matt or Melinda): the one with most films first
     if not alone or alone[0].get("name") == credited:
         return False
     own = [p for p in read(credited) if p.get("name") == credited]
