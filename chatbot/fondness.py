@@ -19,8 +19,10 @@ from typing import Any
 _BEFORE = tuple(tuple(p.split()) for p in """adore|adores|adored|love|loves|loved|loving|worship|
     worships|idolise|idolize|fan of|fans of|fanboy of|fangirl of|am into|are into|is into|really into|
     so into|big into|obsessed with|crazy about|mad about|nuts about|wild about|keen on|partial to|
-    sucker for|enough of|dig|digging|like|likes|enjoy|enjoys|anything with|anything by|stuff by|
-    stuff with|something with|more of|rate|rates|appreciate""".replace("\n", " ").split("|"))
+    sucker for|enough of|dig|digging|really like|really likes|anything with|anything by|stuff by|
+    stuff with|something with|more of""".replace("\n", " ").split("|"))
+# (a bare "like" is left out: "I like Hanks" inside a sentence still needs a cue, and "like"
+# compares as often as it likes)
 # "that kubrick guy", "the nolan dude": a person's noun after a lone surname
 PERSON_NOUNS = frozenset("""guy guys dude dudes man fella fellow bloke chap lady woman gal girl
     director filmmaker actor actress""".split())
