@@ -11,6 +11,7 @@ whether one does, so "i adore it" or "into the wild" names nobody. Pure; no IO. 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -74,3 +75,7 @@ def pointed_back(tokens: Sequence[str], person: Mapping[str, Any]) -> bool:
     at = int(person.get("at", -1))
     after = points_back(tokens[at + 1 :]) if at >= 0 else None
     return after is not None
+
+
+# the liking phrases as a regular expression, for text not yet split into words ("i love him")
+LIKING_PATTERN = "|".join(r"\s+".join(map(re.escape, p)) for p in sorted(_BEFORE, key=len, reverse=True))

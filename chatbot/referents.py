@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.answers import cast_listed
+from chatbot.fondness import LIKING_PATTERN
 from chatbot.text import english_words, pattern
 
 REFERENT_KEY = "referent"
@@ -36,6 +37,8 @@ _POSSESSIVE = re.compile(
 # "more of hers", "anything else of his": the person's films
 _OF_THEIRS = re.compile(r"\b(?P<cue>of)\s+(?P<pronoun>his|hers|theirs)\b(?!\s+(?:films?|movies?|stuff|work))",
                         re.I)
+# "oh i love him", "big fan of her" just after an answer named one person: that person, liked
+_LIKED_PRONOUN = re.compile(rf"\b(?P<cue>{LIKING_PATTERN})\s+(?P<pronoun>him|her)\b(?!\s+in\b)", re.I)
 _PLURAL = ("them", "their", "they", "theirs")
 # "same director pls", "more from that director": the director of the film on the table
 _SAME_DIRECTOR = re.compile(r"\b(?:(?:by|from|of)\s+(?:the\s+)?(?:same|that|this)|(?:the\s+)?same)\s+"
@@ -216,6 +219,7 @@ def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Map
 
     text = _OF_THEIRS.sub(lambda m: f"films {cue} {name(m)}" if name(m) != m["pronoun"] else m.group(0), text)
     text = _CUED_PRONOUN.sub(lambda m: f"{cue} {name(m)}" if name(m) != m["pronoun"] else m.group(0), text)
+    text = _LIKED_PRONOUN.sub(lambda m: f"{m['cue']} {name(m)}" if name(m) != m["pronoun"] else m.group(0), text)
     text = _POSSESSIVE.sub(lambda m: f"{m['noun']} {cue} {name(m)}" if name(m) != m["pronoun"]
                            else m.group(0), text)
     return _SUBJECT.sub(lambda m: f"{name(m)} {m['verb']}", text)
