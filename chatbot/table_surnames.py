@@ -11,10 +11,10 @@ Pure; the reading of a name is passed in. Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-Read = Callable[[str], list[Mapping[str, Any]]]  # the people a text names, as the NLU reads them
+Read = Callable[[str], Sequence[Mapping[str, Any]]]  # the people a text names, as the NLU reads them
 
 # a question, or words that point at the film or a person of it ("in it", "from this one", "her")
 _AT_FILM = re.compile(

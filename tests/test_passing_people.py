@@ -3,6 +3,8 @@ shown, the rest of a message kept beside a which-question, one lighter step per 
 
 from __future__ import annotations
 
+from typing import Any
+
 from chatbot.fondness import fond_of, points_back
 from chatbot.table_surnames import about_shown_film, better_known
 from chatbot.tone_once import one_tone_move
@@ -30,7 +32,7 @@ def test_surname_on_the_table_is_the_shown_films_only_when_the_words_point_at_it
 
 
 def test_better_known_bearer_wins_by_catalogue_films() -> None:
-    people = {"duvall": [{"name": "Robert Duvall", "sure": True, "films": {"actor": 74, "director": 4}}],
+    people: dict[str, list[dict[str, Any]]] = {"duvall": [{"name": "Robert Duvall", "sure": True, "films": {"actor": 74, "director": 4}}],
               "Shelley Duvall": [{"name": "Shelley Duvall", "sure": True, "films": {"actor": 21}}]}
     assert better_known("duvall", "Shelley Duvall", lambda said: people.get(said, []))
     assert not better_known("duvall", "Robert Duvall", lambda said: people.get(said, []))
