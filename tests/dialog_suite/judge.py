@@ -232,9 +232,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d40 (newcomer 79): films named as loved, misspelt, inside a sentence
          "loved_titles_misspelt",
          # d42: people named in passing as liked or pointed back at; a surname while a film
-         # is shown; the rest of a message beside "which one?"; "nor" lists and one tone step
+         # is shown; the rest of a message beside "which one?"; a lighter tone said twice moves once
          "liked_people", "people_pointed_back", "surname_best_known", "rest_beside_which",
-         "nor_and_tone_once")
+         "tone_once")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
