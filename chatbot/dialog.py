@@ -70,11 +70,13 @@ from chatbot.self_questions import SELF_ANSWERS
 from chatbot.sentence_acts import ANSWERING_ACTS, SentenceActs
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
+from chatbot.table_surnames import about_shown_film, better_known
 from chatbot.text import clean_input, lines_as_commas
 from chatbot.title_mentions import with_loose_title
 from chatbot.unshown import NO_FILM_YET
 from chatbot.viewer_remarks import context_remark, remark_offer
 from chatbot.viewers import all_of
+from chatbot.which_rest import beside_question
 
 log = logging.getLogger(__name__)
 
@@ -249,26 +251,38 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         ids = db.search([{"slot": "title", "values": [said], "exclude": False}])[:8] if plural else []
         return [db.movie(i) for i in ids] or [m for m in [db.find_title(said)] if m]
 
+    def _meant_elsewhere(self, text: str, surname: str, credited: str) -> bool:
+        """"make it duvall" while *The Shining* is shown: Robert, unless the words point at it."""
+        return not about_shown_film(text) and better_known(
+            surname, credited, lambda said: list(self._parts.nlu(said, "actor").get("people") or ()))
+
     def _decide(self, state: dict, text: str) -> dict:
-        stage = state["stage"]
+        asked, text = self._which_person(state, text)
+        decision = self._read(state, text)
+        return beside_question(asked, decision) if asked else decision  # the rest kept
+
+    def _which_person(self, state: dict, text: str) -> tuple[dict | None, str]:
+        """The "which one?" a message needs asked, if any, and the text to read the rest in."""
         choices = ambiguous_referent(text, state)  # "something with her" after a cast of four
         if choices:  # "nothing with her": the one picked is refused, not wished for
             spelt = self._parts.nlu(spelt_as(text, choices[0]), None)
-            return {"act": "suggest", "suggest": which_one(
-                choices, any(p.get("negated") for p in spelt.get("people") or ()))}
-        if stage in ANSWER_STAGES and state.get("current") and criticises_cast(text):
+            return which_one(choices, any(p.get("negated") for p in spelt.get("people") or ())), text
+        if state["stage"] in ANSWER_STAGES and state.get("current") and criticises_cast(text):
             cast = described_cast(state, state["current"])  # "no, not that actor": which one?
             if cast:
-                return {"act": "suggest", "suggest": which_one(cast, True) | {
-                    "question": nlg.which_to_leave_out(cast)}}
+                return which_one(cast, True) | {"question": nlg.which_to_leave_out(cast)}, text
         text = resolve_referents(text, state, self._parts.db.find_title)  # "something by him"
         text, among = known_from(text, self._films_named)  # "the guy from the bourne movies"
         if among:
             spelt = self._parts.nlu(text, None)
-            return {"act": "suggest", "suggest": which_one(
-                among, any(p.get("negated") for p in spelt.get("people") or ()))}
+            return which_one(among, any(p.get("negated") for p in spelt.get("people") or ())), text
+        return None, text
+
+    def _read(self, state: dict, text: str) -> dict:
+        stage = state["stage"]
         # "I said NOT Arnold"; "is hemsworth in it?": the one credited on the film on the table
-        text = spelt_in_full(text, state.get("wishes") or (), state.get("current"))
+        text = spelt_in_full(text, state.get("wishes") or (), state.get("current"),
+                             lambda surname, name: self._meant_elsewhere(text, surname, name))
         understanding = with_reference(self._parts.nlu(text, stage if stage in SLOTS else None),
                                        self._parts.db.find_title)
         understanding = self._in_context(understanding, state)  # "a western with Stewart"

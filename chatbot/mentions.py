@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 
 from chatbot.cues import BOUNDARY, joined_by_or
 from chatbot.everyday import EverydayWords
+from chatbot.fondness import LIKING_WORDS, PERSON_NOUNS, fond_of, points_back
 from chatbot.genres import FILM_WORDS
 from chatbot.lexicon import SLANG
 from chatbot.names import COMMON_ZIPF, CUED_COMMON_ZIPF, STOPWORDS, NameIndex
@@ -34,7 +35,6 @@ _CUES = {
 }
 _CUES_AFTER = {"director": frozenset("directed directs directing director make made".split()),
                "actor": frozenset("starring stars acts acting plays actor actress lead".split())}
-_PRONOUNS = frozenset("he him his she her".split())
 _ROLE_VERBS = frozenset("directed directs starred stars acted acts plays made".split())
 _CUE_FILLERS = frozenset("is as a the fine good great ok okay would be please for being in himself herself"
                          .split())
@@ -91,7 +91,9 @@ class PeopleReader:
         cued |= self._wished_words(tokens)  # "seen it, meh. sandler pls", "prefer villeneuve"
         cued |= {i + 1 for i, t in enumerate(tokens[:-1]) if t in _SAYING_WORDS
                  and self._names.famous_surname(tokens[i + 1])}  # "i said EASTWOOD", "let's do eastwood"
-        pronoun = next((i for i, t in enumerate(tokens) if t in _PRONOUNS), None)
+        if role and BOUNDARY in tokens[1:3]:  # "chris, under 2 hours": the answer leads with it
+            cued |= set(range(tokens.index(BOUNDARY)))
+        pronoun = points_back(tokens)  # "him", "his", "that man"
         if pronoun is not None:  # "tarantino, but a movie he didn't act in": he was named
             cued |= {i for i in range(pronoun) if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF}
         if asking:  # "did Spielberg make it?": a lone surname in a question about the film,
@@ -142,7 +144,7 @@ class PeopleReader:
         villeneuve", "rather nolan"), in a longer message where the lone word would not be
         read as a name: they are, as at a person's question."""
         at = {i + 1 for i, t in enumerate(tokens[:-1]) if t in _WISHING_BEFORE} | {
-            i - 1 for i, t in enumerate(tokens) if i and t in _WISHING_AFTER} | _switched_to(tokens)
+            i - 1 for i, t in enumerate(tokens) if i and t in _WISHING_AFTER} | _switched_to(tokens) | fond_of(tokens)
         return {i for i in at if self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF
                 or self._names.famous_surname(tokens[i]) or tokens[i] in _NAME_PARTICLES
                 and i + 1 < len(tokens) and self._names.famous_surname(f"{tokens[i]} {tokens[i + 1]}")}
@@ -176,6 +178,8 @@ class PeopleReader:
         """Before the name: a rare word or someone's first name ("sherlock", "jack"); after
         it: someone's surname ("sparrow"); never a film or genre word."""
         word = tokens[at]
+        if word in LIKING_WORDS or word in PERSON_NOUNS:  # "adore hanks", "that kubrick guy"
+            return False
         named = (self._common.get(word, 0.0) < NAME_LIKE_ZIPF or self._names.first_name(word)
                  and self._common.get(word, 0.0) < _VERY_COMMON_ZIPF) \
             if first else self._names.last_name(word) and self._common.get(word, 0.0) < _VERY_COMMON_ZIPF

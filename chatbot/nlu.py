@@ -109,6 +109,7 @@ from chatbot.date_wishes import asked_for, date_only
 from chatbot.definitions import defined_ratings
 from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.emojis import only_emoji, spell_all
+from chatbot.fondness import pointed_back
 from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
@@ -193,6 +194,7 @@ from chatbot.title_asks import (
 from chatbot.title_mentions import lone_title, title_spans
 from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
+from chatbot.tone_once import one_tone_move
 from chatbot.turn_taking import drops_it, ponders
 from chatbot.viewers import settle_fright, shared_note
 from chatbot.wish_parts import given_up_parts
@@ -372,7 +374,8 @@ class Understander:
         constraints = [c for c in constraints if not defines or c["slot"] != "mpaa"]  # no wish
         asked = None if title_cue else self._asked_title(
             asked_text, asked_whole, [p["name"] for p in people],
-            [p["name"] for p in people if p.get("cue") == "film_of"])  # "a Hitchcock film?"
+            [p["name"] for p in people if p.get("cue") == "film_of" or  # "a Hitchcock film?"
+             pointed_back(tokens, p)])  # "Hitchcock? I like him": the man, no film
         judged = verdict(tokens) or ("liked" if accepts(tokens) else None)  # "that's the one"
         question = list(dict.fromkeys([*question_topics(asked_whole, asked_text), *(  # "whats toy
             question_topics(clause_tokens(_as_it(asked_text, asked)), asked_text) if asked else []
@@ -448,7 +451,7 @@ class Understander:
             or ("age" if ages_of_people(tokens) else None),
         }
         spoken_of = [t for s, e in mentioned if (t := self._titles.exact(" ".join(tokens[s:e])))]
-        return self._with_lone_title(understood, cleaned, spoken_of)
+        return self._with_lone_title(one_tone_move(understood), cleaned, spoken_of)  # "less intense, lighter"
 
     def _with_lone_title(self, understood: dict[str, Any], cleaned: str,
                          named: Sequence[str] = ()) -> dict[str, Any]:

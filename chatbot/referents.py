@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.answers import cast_listed
+from chatbot.fondness import LIKING_PATTERN
 from chatbot.text import english_words, pattern
 
 REFERENT_KEY = "referent"
@@ -36,6 +37,8 @@ _POSSESSIVE = re.compile(
 # "more of hers", "anything else of his": the person's films
 _OF_THEIRS = re.compile(r"\b(?P<cue>of)\s+(?P<pronoun>his|hers|theirs)\b(?!\s+(?:films?|movies?|stuff|work))",
                         re.I)
+# "oh i love him", "big fan of her" just after an answer named one person: that person, liked
+_LIKED_PRONOUN = re.compile(rf"\b(?P<cue>{LIKING_PATTERN})\s+(?P<pronoun>him|her)\b(?!\s+in\b)", re.I)
 _PLURAL = ("them", "their", "they", "theirs")
 # "same director pls", "more from that director": the director of the film on the table
 _SAME_DIRECTOR = re.compile(r"\b(?:(?:by|from|of)\s+(?:the\s+)?(?:same|that|this)|(?:the\s+)?same)\s+"
@@ -118,11 +121,13 @@ _NAME_CUES = frozenset("with starring featuring by is was and not no more".split
 
 
 def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]],
-                  film: Mapping[str, Any] | None = None) -> str:
+                  film: Mapping[str, Any] | None = None,
+                  elsewhere: Callable[[str, str], bool] = lambda surname, name: False) -> str:
     """``text`` with a lone first name or surname of a person already wished for or refused
     spelt in full ("no!! I said NOT Arnold" after Arnold Schwarzenegger: that Arnold); then
     a lone surname of someone credited on the film on the table ("is hemsworth in it?" while
-    Star Trek is proposed: its Chris Hemsworth, not another Hemsworth)."""
+    Star Trek is proposed: its Chris Hemsworth, not another Hemsworth), unless
+    ``elsewhere(surname, name)``: the surname means someone else ("make it duvall")."""
     names = [v for w in wishes if w.get("slot") in _NAME_SLOTS for v in w.get("values") or ()]
     for name in names:
         if name.lower() in text.lower():
@@ -134,7 +139,8 @@ def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]],
     for name in credited:
         if _in_full_name(text, name.split()[-1], known):
             continue  # "by Martin Scorsese": no Catherine Scorsese of the cast for his surname
-        if name.lower() not in text.lower() and len(name.split()) > 1 and len(name.split()[-1]) >= 4:
+        if name.lower() not in text.lower() and len(name.split()) > 1 and len(name.split()[-1]) >= 4 and \
+                not elsewhere(name.split()[-1], name):
             text = _spelt(text, name.split()[-1], name, everyday=True)
     return text
 
@@ -213,6 +219,7 @@ def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Map
 
     text = _OF_THEIRS.sub(lambda m: f"films {cue} {name(m)}" if name(m) != m["pronoun"] else m.group(0), text)
     text = _CUED_PRONOUN.sub(lambda m: f"{cue} {name(m)}" if name(m) != m["pronoun"] else m.group(0), text)
+    text = _LIKED_PRONOUN.sub(lambda m: f"{m['cue']} {name(m)}" if name(m) != m["pronoun"] else m.group(0), text)
     text = _POSSESSIVE.sub(lambda m: f"{m['noun']} {cue} {name(m)}" if name(m) != m["pronoun"]
                            else m.group(0), text)
     return _SUBJECT.sub(lambda m: f"{name(m)} {m['verb']}", text)

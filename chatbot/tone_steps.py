@@ -31,7 +31,7 @@ _ONE_WORD = {
 # a mood word after "more" / "less" / "not as" / "not so": the mood it grades
 _MOODS = {
     **dict.fromkeys(("dark", "depressing", "sad", "heavy", "bleak", "grim", "gloomy", "serious",
-                     "gritty", "upsetting", "tragic", "disturbing", "downbeat"), "dark"),
+                     "gritty", "upsetting", "tragic", "disturbing", "downbeat", "intense"), "dark"),
     **dict.fromkeys(("light", "lighthearted", "upbeat", "happy", "cheerful", "fun", "uplifting",
                      "feelgood", "hopeful", "positive"), "light"),
     **dict.fromkeys(("cheesy", "corny"), "cheesy"),

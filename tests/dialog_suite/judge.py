@@ -235,7 +235,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # no"); several questions in one message, each answered and only those; short
          # titles inside ordinary words or longer titles, initials however written; a film
          # taken before any is shown
-         "committed_answers", "several_questions", "titles_in_phrases", "no_film_yet")
+         "committed_answers", "several_questions", "titles_in_phrases", "no_film_yet",
+         # d42: people named in passing as liked or pointed back at; a surname while a film
+         # is shown; the rest of a message beside "which one?"; a lighter tone said twice moves once
+         "liked_people", "people_pointed_back", "surname_best_known", "rest_beside_which",
+         "tone_once")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
