@@ -133,7 +133,7 @@ case $status in
   *) if [ "$status" -gt 128 ]; then
        echo "make: puma run was killed (SIG$(kill -l $((status - 128)) 2>/dev/null || echo $((status - 128)))):" \
             "it could not drain (requests in flight were cut); Envoy and its instances died with it (the port" \
-            "is free again), its run directory in /tmp/puma-* is removed by a later start. Stopping the legacy socket server." >&2
+            "is free again), its run directory in ${TMPDIR:-/tmp}/puma-* is removed by a later start. Stopping the legacy socket server." >&2
      fi ;;
 esac
 exit $status

@@ -152,3 +152,28 @@ def test_make_stop_resumes_a_stopped_puma_run_and_its_figure_is_the_whole_wait(t
                 os.kill(pid, signal.SIGCONT)
                 os.kill(pid, signal.SIGKILL)
         runner.wait()
+
+
+@pytest.fixture(scope="module")
+def warming() -> Iterator[str]:
+    import puma
+    from tests.apps import warming as apps
+
+    app = puma.App()
+    app.configure({"puma_services": {"back": {"prefix": "/back", "instances": 1},
+                                     "front": {"prefix": "/front", "instances": 1}}})
+    app.add_services({"back": apps.back, "front": apps.front})
+    with app.start(listener={"port": 0}) as mesh:
+        yield mesh.url
+
+
+@pytest.mark.parametrize(("callee_says", "relayed"), [("20", "20"), ("7", "7"), ("900", "60"), ("", "1")])
+def test_a_relayed_503_carries_the_callees_retry_after_bounded(warming: str, callee_says: str, relayed: str) -> None:
+    """The service a caller needs is warming up again and says for how long: the caller's 503 says
+    the same (at most a minute), not 1 s, so a client does not poll every second through it."""
+    import httpx
+
+    reply = httpx.post(warming + "/front", data={"wait": callee_says}, timeout=30)
+    assert reply.status_code == 503, reply.text
+    assert reply.headers["retry-after"] == relayed, (reply.headers, reply.text)
+    assert reply.json()["retry_after_s"] == int(relayed), reply.text
