@@ -16,6 +16,7 @@ Example: ``puma stop --port 8080`` -> ``puma stop: stopped `puma run app.py` (pi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -106,7 +107,8 @@ def signal_stop(pid: int) -> bool:
     Raises ProcessLookupError / PermissionError as `os.kill` does."""
     was_stopped = runs.stopped(pid)
     os.kill(pid, signal.SIGTERM)
-    os.kill(pid, signal.SIGCONT)
+    with contextlib.suppress(ProcessLookupError):  # the SIGTERM ended it already (no handler of its own)
+        os.kill(pid, signal.SIGCONT)
     return was_stopped
 
 

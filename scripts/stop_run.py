@@ -11,6 +11,7 @@ pid to `kill -9`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -70,7 +71,8 @@ def terminate(pid: int) -> bool:
     it runs again, so it is resumed to act on it. Returns whether it was stopped."""
     was_stopped = stopped(pid)
     os.kill(pid, signal.SIGTERM)
-    os.kill(pid, signal.SIGCONT)
+    with contextlib.suppress(ProcessLookupError):  # the SIGTERM ended it already (no handler of its own)
+        os.kill(pid, signal.SIGCONT)
     return was_stopped
 
 
@@ -228,7 +230,8 @@ def stop(port: str) -> int:
               "after the SIGTERM, so it resumes to stop", flush=True)
     if target != runner and stopped(runner):  # a Ctrl-Z of make run's job stops it all: make run must run to end
         print(f"make stop: make run (pid {runner}) {STOPPED_WORDS} too: sent SIGCONT to its job, so it ends", flush=True)
-        os.killpg(os.getpgid(runner), signal.SIGCONT)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(os.getpgid(runner), signal.SIGCONT)
     code = wait_for_run(port, runner, puma, target, started)
     # The whole stop's time, the legacy server's wait included: the figure matches what the command took.
     left = left_running(legacy) if code == 0 else ""
