@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for
+from tests.helpers import free_port, wait_for
 
 
 def _state(pid: int) -> str:
@@ -90,8 +90,9 @@ def _pids(path: Path) -> list[int]:
     return [int(word) for word in path.read_text().split()] if path.exists() else []
 
 
-@pytest.mark.parametrize("port", [20931, 20937])
-def test_puma_stop_resumes_a_stopped_run_and_says_it_was_stopped(tmp_path: Path, port: int) -> None:
+@pytest.mark.parametrize("twice", [False, True], ids=["once", "stopped-twice"])
+def test_puma_stop_resumes_a_stopped_run_and_says_it_was_stopped(tmp_path: Path, twice: bool) -> None:
+    port = free_port()
     env = {**os.environ, "PUMA_RUNS_DIR": str(tmp_path / "runs"), "PYTHONPATH": str(ROOT)}
     (tmp_path / "fake_run.py").write_text(FAKE_RUN)
     proc = subprocess.Popen([sys.executable, "fake_run.py", str(port)], cwd=tmp_path, env=env,
@@ -99,6 +100,8 @@ def test_puma_stop_resumes_a_stopped_run_and_says_it_was_stopped(tmp_path: Path,
     try:
         assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
         os.kill(proc.pid, signal.SIGSTOP)
+        if twice:  # a Ctrl-Z, then a kill -STOP: one SIGCONT resumes it all the same
+            os.kill(proc.pid, signal.SIGTSTP)
         wait_for(lambda: _state(proc.pid) == "T", timeout_s=5, message="the run to be stopped")
         asked = time.monotonic()
         done = subprocess.run([sys.executable, "-m", "puma.cli", "stop", "--port", str(port), "--timeout-s", "60"],
@@ -117,12 +120,12 @@ def test_puma_stop_resumes_a_stopped_run_and_says_it_was_stopped(tmp_path: Path,
 
 @pytest.mark.parametrize("stopped", ["puma", "both"])
 def test_make_stop_resumes_a_stopped_puma_run_and_its_figure_is_the_whole_wait(tmp_path: Path, stopped: str) -> None:
-    port = 20933
+    port = free_port()
     env = {**os.environ, "PUMA_RUNS_DIR": str(tmp_path / "runs"), "PYTHONPATH": str(ROOT)}
     (tmp_path / "fake_run.py").write_text(FAKE_RUN)
     (tmp_path / "run.sh").write_text(FAKE_MAKE_RUN)
     (tmp_path / "run.sh").chmod(0o755)
-    runner = subprocess.Popen([str(tmp_path / "run.sh"), sys.executable, str(port), "20934", "legacy.log"],
+    runner = subprocess.Popen([str(tmp_path / "run.sh"), sys.executable, str(port), str(free_port()), "legacy.log"],
                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     run_file = tmp_path / "var" / f"make-run-{port}.pid"
