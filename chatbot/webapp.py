@@ -24,6 +24,7 @@ import os
 import socket
 import stat as stat_mode
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -372,7 +373,7 @@ def exchange(address: tuple[str, int], message: Mapping[str, Any], *,
         with socket.create_connection(address, timeout=timeout_s) as sock:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.sendall(json.dumps(dict(message)).encode() + b"\n")
-            line = _read_line(sock)
+            line = _read_line(sock, time.monotonic() + timeout_s, address)
     except TimeoutError:
         raise puma.HTTPError(504, f"the legacy server at {where} did not answer within "
                                   f"{timeout_s:g} s", backend="legacy") from None
@@ -387,11 +388,14 @@ def exchange(address: tuple[str, int], message: Mapping[str, Any], *,
     return _decode_reply(line, where)
 
 
-def _read_line(sock: socket.socket) -> bytes:
+STOPPED_LOOK_S = 1.0  # while a reply is awaited: how often the server is looked at for a stop (SIGSTOP)
+
+
+def _read_line(sock: socket.socket, deadline: float, address: tuple[str, int]) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        chunk = sock.recv(65536)
+        chunk = _recv(sock, deadline, address)
         if not chunk:
             break
         newline = chunk.find(b"\n")
@@ -403,6 +407,35 @@ def _read_line(sock: socket.socket) -> bytes:
         if size > MAX_REPLY_BYTES:
             break
     return b"".join(chunks)
+
+
+def _recv(sock: socket.socket, deadline: float, address: tuple[str, int]) -> bytes:
+    """What the server sent next, waiting until `deadline` (TimeoutError) — unless it is seen stopped
+    (SIGSTOP, Ctrl-Z) at two looks in a row: a stopped server answers nothing until resumed, so the
+    client is told so now (503 naming the pid and `kill -CONT`), not after the whole timeout."""
+    stopped_looks = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        sock.settimeout(min(left, STOPPED_LOOK_S))
+        try:
+            return sock.recv(65536)
+        except TimeoutError:
+            found = legacy_processes.starting(address[1]) if address[0] in _LOCAL_HOSTS else None
+            stopped_looks = stopped_looks + 1 if found is not None and found.paused else 0
+            if stopped_looks >= 2 and found is not None:
+                raise _stopped_now(address, found.pid) from None
+
+
+def _stopped_now(address: tuple[str, int], pid: int) -> puma.HTTPError:
+    # The turn waits unread in its socket: resumed, the server may still apply it, so the client is
+    # told to re-send it with the same turn_no (applied once), not that nothing happened.
+    return puma.HTTPError(503, f"the legacy server (pid {pid}) on {address[0]}:{address[1]} is stopped (SIGSTOP "
+                               f"or Ctrl-Z): it holds this request unread and answers nothing until resumed "
+                               f"(kill -CONT {pid}); once it runs again it may still apply it: re-send it with the "
+                               "same turn_no (a turn is applied once)", backend="legacy", retry_after_s=5,
+                          may_have_taken_effect=True)
 
 
 def _decode_reply(line: bytes, where: str) -> dict[str, Any]:

@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from puma import wakeups
+
 if TYPE_CHECKING:
     from chatbot.bot import Chatbot
     from legacy_socket_server.server import LegacyServer
@@ -104,7 +106,10 @@ def _serve(args: argparse.Namespace, server: LegacyServer) -> int:
     # writes is written atomically or in a transaction: nothing half-done is left).
     show_phase("loading")
     threading.Thread(target=load, name="legacy-load", daemon=True).start()
-    wake.wait()
+    # Never a bare `wait()`: a signal the kernel gives another thread (after a SIGSTOP, whichever
+    # thread resumes first takes a SIGTERM that came meanwhile) wakes no lock, and the server then
+    # served on, deaf to the stop; `wakeups.wait` runs the handler within half a second.
+    wakeups.wait(wake)
     if stopping.is_set():  # a stop while it loads says so too (`make run` reads it)
         server.server_close()
         log.info("stopping (%s) before the catalogue had loaded", got[0])
@@ -120,7 +125,7 @@ def _serve(args: argparse.Namespace, server: LegacyServer) -> int:
     if not stopping.is_set():  # a stop that came meanwhile has said "stopping" already
         show_phase("serving")
     log.info("listening on %s:%d%s", args.host, server.port, " (debug)" if args.debug else "")
-    stopping.wait()
+    wakeups.wait(stopping)
     # The signal's name: `make run` tells its own Ctrl-C (SIGINT to the group) from a lost server.
     log.info("stopping (%s): finishing the turns in progress", got[0] if got else "signal")
     server.shutdown()

@@ -16,6 +16,7 @@ the `callee` and `unavailable` fields. The log, and callers on the internal list
 from __future__ import annotations
 
 import logging
+import math
 import re
 from typing import Any
 
@@ -88,6 +89,17 @@ def relayed(text: object, *, public: bool) -> str:
     return words.strip()
 
 
+MAX_RELAYED_RETRY_AFTER_S = 60  # a callee's estimate is passed on up to this (a stop's 45 s fits)
+
+
+def relayed_retry_after_s(exc: PumaCallError) -> int:
+    """The Retry-After a caller passes on for a callee that is unavailable: the callee's own (the rest
+    of its warm-up, a restart), within 1..`MAX_RELAYED_RETRY_AFTER_S`; 1 when it said none. A flat 1 s
+    had a chat client poll every second through a 7-26 s warm-up of the service behind the one it called."""
+    said = exc.retry_after_s
+    return 1 if said is None else max(1, min(MAX_RELAYED_RETRY_AFTER_S, math.ceil(said)))
+
+
 def _refused(name: str, exc: PumaCallError, hide: bool) -> Answer:
     """The callee refused what it was given, which came from this request, so the client gets the
     callee's status and message (a 405, 401 or 407 concerns the call this service made: a 400)."""
@@ -117,7 +129,7 @@ def _failed(name: str, exc: PumaCallError, hide: bool, request: str, *, public: 
         # The log keeps the callee's every word (operators' advice included); the client gets one sentence.
         log.warning("service %s: a call to %s failed on %s: %s", name, exc.service, request, exc)
         return 503, (f"{callee} is unavailable: {relayed(_detail(exc, hide), public=public)}; retry after the time "
-                     "in Retry-After"), {**unavailable, "retry_after_s": 1}
+                     "in Retry-After"), {**unavailable, "retry_after_s": relayed_retry_after_s(exc)}
     log.error("service %s: a call to %s cannot succeed on %s: %s", name, exc.service, request, exc)
     if isinstance(exc, PumaUnknownService):  # the names it knows stay in the log: internal ones among them
         why = (f"no service of that name runs here (the log of {name!r} names the services it can call, and "

@@ -165,10 +165,12 @@ def _env_services(text: str) -> dict[str, str]:
 
 
 def _post(url: str, method: str, body: bytes | None, headers: dict[str, str],
-          timeout_s: float) -> tuple[int, str, bytes, bool]:
-    """Status, content type, body, and whether the service has failed for good (`SERVICE_FAILED_HEADER`)."""
+          timeout_s: float) -> tuple[int, str, bytes, bool, str]:
+    """Status, content type, body, whether the service has failed for good (`SERVICE_FAILED_HEADER`),
+    and its Retry-After (or "")."""
     reply = transport.request(url, method, body or b"", headers, timeout_s)
-    return reply.status, reply.header("content-type"), bytes(reply.body), bool(reply.header(SERVICE_FAILED_HEADER))
+    return (reply.status, reply.header("content-type"), bytes(reply.body), bool(reply.header(SERVICE_FAILED_HEADER)),
+            reply.header("retry-after"))
 
 
 def call(service: str, payload: Any = None, *, path: str = "", method: str = "POST",
@@ -220,7 +222,7 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
     since = 0.0
     while True:
         try:
-            status, content_type, data, failed = _post(url, method, body, headers, timeout_s)
+            status, content_type, data, failed, retry_after = _post(url, method, body, headers, timeout_s)
         except OSError as exc:  # refused, timed out, reset, or a response that is not HTTP/1.1
             if deadline_headers:  # cut short by the request's deadline: a 504 (its client has one), not a 503
                 deadlines.check_deadline(f"the call to {service!r}", margin_s=0.05)
@@ -228,7 +230,7 @@ def exchange(service: str, url: str, method: str, body: bytes | None, headers: d
         else:
             if status < 400:
                 return _answer(service, status, content_type, data)
-            error = _error(service, status, content_type, data, failed=failed)
+            error = _error(service, status, content_type, data, failed=failed, retry_after=retry_after)
         since = since or time.monotonic()
         if not _wait_while_starting(error, since):
             raise error
@@ -269,7 +271,8 @@ async def acall(service: str, payload: Any = None, *, path: str = "", method: st
         raise _unreached(service, exc) from exc
     status, content_type, data = reply.status, reply.header("content-type"), bytes(reply.body)
     if status >= 400:
-        raise _error(service, status, content_type, data, failed=bool(reply.header(SERVICE_FAILED_HEADER)))
+        raise _error(service, status, content_type, data, failed=bool(reply.header(SERVICE_FAILED_HEADER)),
+                     retry_after=reply.header("retry-after"))
     return _answer(service, status, content_type, data)
 
 
@@ -301,7 +304,16 @@ def _reply(service: str, status: int, content_type: str, data: bytes) -> Any:
     return data.decode(errors="replace")
 
 
-def _error(service: str, status: int, content_type: str, data: bytes, *, failed: bool = False) -> PumaCallError:
+def _error(service: str, status: int, content_type: str, data: bytes, *, failed: bool = False,
+           retry_after: str = "") -> PumaCallError:
+    error = _error_of(service, status, content_type, data, failed=failed)
+    # The callee's own estimate of when to ask again (a warm-up's length, a restart's): its caller
+    # relays it rather than a flat 1 s (`puma.callerrors`). Seconds only; an HTTP date is not used here.
+    error.retry_after_s = float(retry_after) if retry_after.strip().isdigit() else None
+    return error
+
+
+def _error_of(service: str, status: int, content_type: str, data: bytes, *, failed: bool = False) -> PumaCallError:
     try:
         body: Any = _reply(service, status, content_type, data)
     except ValueError:
@@ -353,7 +365,7 @@ def wait_ready(service: str, *, why: str = "", timeout_s: float = 600.0, report_
         try:
             # The mesh token (a worker host's instances): an internal service is in the public view of
             # readiness no more than in its routes, and would be waited for forever.
-            status, _type, body, _failed = _post(url, "GET", None, {"accept": "application/json", **_mesh_headers()},
+            status, _type, body, _failed, _retry = _post(url, "GET", None, {"accept": "application/json", **_mesh_headers()},
                                                  2.0)
             state = json.loads(body) if status in (200, 503) else None
         except (OSError, ValueError):

@@ -92,6 +92,8 @@ class PumaCallError(PumaError, RuntimeError):
         # True when the service had the request and may have acted on it (its instance closed the
         # connection, or it timed out): re-sending is safe only if the call is idempotent.
         self.may_have_taken_effect = may_have_taken_effect
+        # The callee's Retry-After in seconds, when it said one (set by `puma.client`); else None.
+        self.retry_after_s: float | None = None
         # Status 0: no HTTP answer at all (nothing to call, unknown, unreachable), not an HTTP status.
         if raised:
             super().__init__(self._raised_text(raised, detail))

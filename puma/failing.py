@@ -4,7 +4,8 @@ seen by the instance, shown by `puma status`, `/_puma/status` and the dashboard 
 Such an instance answers every request a precise 507 or 503 (`puma.serving`), and its readiness
 check may well pass (reads work, writes fail): the operator saw "3/3" and nothing else. So each
 instance counts the requests in a row that failed on a part it needs, with the service's own words
-(`failed`); a request that succeeds ends the run (`succeeded`). The count goes to the supervisor on
+(`failed`); a request that succeeds (2xx, 3xx: a refused 4xx says nothing of the part) ends the run
+(`succeeded`). The count goes to the supervisor on
 the instance's busy board (`puma.busy`, a `pwrite` into a file that already has its size: no disk
 space needed). The supervisor calls a service *degraded* once one of its instances has failed
 `DEGRADED_AFTER` requests in a row on it (`degraded`): one failure among successes is not that,

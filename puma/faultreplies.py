@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import time
 from typing import Any
 
 from flask import Response as FlaskResponse
@@ -156,10 +157,27 @@ def instance_label() -> str:
     return _instance.get("label") or f"pid {os.getpid()}"
 
 
+SAY_AGAIN_S = 10.0  # a run of the same fault is logged at its start, then at most once per this
+_said: dict[str, tuple[float, int]] = {}  # each fault's last logged time, and the answers since
+
+
+def _say_fault(key: str, level: int, message: str, *args: Any) -> None:
+    """Log a fault's answer: each one would fill the log (on a full disk, its reserve: `puma.logcap`)
+    with the same line at the request rate, so the first, then one per `SAY_AGAIN_S` with the count."""
+    now = time.monotonic()
+    last, since = _said.get(key, (-SAY_AGAIN_S, 0))
+    if now - last < SAY_AGAIN_S:
+        _said[key] = (last, since + 1)
+        return
+    _said[key] = (now, 0)
+    more = f" (and {since} more such answers in the last {now - last:.0f} s)" if since else ""
+    log.log(level, message + "%s", *args, more)
+
+
 def _storage_full(name: str, exc: Exception, req: Request, full: str) -> FlaskResponse:
     inner = getattr(exc, "orig", None) or exc  # the driver's short message, not the SQL and its values
-    log.error("service %s: %s is full on %s %s: %s: %s", name, full, req.method, req.path, type(exc).__name__,
-              str(inner).strip().split("\n")[0][:200])
+    _say_fault(f"full {full}", logging.ERROR, "service %s: %s is full on %s %s: %s: %s; answered 507",
+               name, full, req.method, req.path, type(exc).__name__, str(inner).strip().split("\n")[0][:200])
     failing.failed(507, f"{full} is full")
     return error_response(507, f"service {name!r} ran out of space: {full} is full; nothing of this request was "
                                "stored: free space there (or raise its quota), then send it again",

@@ -61,8 +61,9 @@ MIN_LOOK_S = 1.0
 class Failing:
     """An instance failing its checks in a row: since when, and its CPU time at the last failure."""
 
-    since: float
+    since: float  # the last check it answered (its board says), else when the first missed one was sent
     count: int = 0
+    missed: float = 0.0  # when the first check it missed was sent: the silence measured
     cpu_s: float | None = None
     cpu_at: float = 0.0
     busy: bool = False  # computing at the last look (kept, not killed)
@@ -257,7 +258,8 @@ class HealthMonitor:
             # Silent since the last check it answered (its board says when); without that, since the
             # failed check was sent, its timeout ago.
             first = address not in self.failing
-            failing = self.failing.setdefault(address, Failing(since=now - _check_timeout_s(pool.service)))
+            sent = now - _check_timeout_s(pool.service)
+            failing = self.failing.setdefault(address, Failing(since=sent, missed=sent))
             if first and (answered := _last_answered(pool, instance)) is not None and answered < failing.since:
                 failing.since = answered
             instance.silent_since = failing.since if instance.silent_since is None else instance.silent_since
@@ -297,7 +299,7 @@ class HealthMonitor:
         cpu_s = progress.cpu_seconds(instance)
         if cpu_s is None:
             return f"failed its health checks (its {progress.what} is gone)"
-        silent = f"answered no health check for {now - failing.since:.1f} s"
+        silent = _silent_words(failing, now)
         if (stopped := progress.stopped(instance)) is not None:  # answers nothing until resumed: no need to look twice
             return f"hung: {stopped}, {silent}"
         before, before_at = failing.cpu_s, failing.cpu_at
@@ -330,6 +332,17 @@ class HealthMonitor:
         if instance.remote:
             self.d.registry.replace(instance)
         pool.evict(instance)
+
+
+def _silent_words(failing: Failing, now: float) -> str:
+    """How long it has been silent: since the first check it missed was sent (measured), and when it
+    last answered one (up to an `interval_s` earlier: it may have been fine until just before the
+    check it missed, so that time is said as a time, never added to the figure)."""
+    words = f"answered no health check for {now - (failing.missed or failing.since):.1f} s"
+    if failing.missed and failing.since < failing.missed - 0.5:
+        last = time.time() - (time.monotonic() - failing.since)
+        words += f", the last it answered at {time.strftime('%H:%M:%S', time.localtime(last))}"
+    return words
 
 
 def _last_answered(pool: Any, instance: Any) -> float | None:

@@ -18,6 +18,8 @@ log is rotated at 1 MiB.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import logging
 import os
 import time
@@ -36,6 +38,10 @@ FAST_S = 60.0  # a log that fills its cap sooner than this is written faster tha
 LOW_FREE_FRACTION = 0.25
 LOW_FREE_BYTES = 128 << 20
 LOW_SPACE_KEEP_BYTES = 1 << 20
+# Space kept allocated past each log's end (fallocate KEEP_SIZE): the disk filling up (often the very
+# outage to record: the service's 507s, its store's errors) must not silence the log that says so.
+# Appends use it up; each check tops it up while there is space. ~1,000 lines of ~250 bytes.
+RESERVE_BYTES = 256 << 10
 OTHER_LOGS = ("forkserver.log",)  # the deployment's own logs under logs/, capped at the default
 
 
@@ -77,6 +83,37 @@ def rotate(path: Path, keep_bytes: int) -> int:
             log.warning("log %s: could not keep its newest lines in %s (%s); emptied anyway", path, older.name, exc)
     os.truncate(path, 0)
     return size
+
+
+_FALLOC_FL_KEEP_SIZE = 1  # linux/falloc.h: allocate without changing the file's size
+
+
+def reserve(path: Path, nbytes: int) -> bool:
+    """Allocate `nbytes` past the end of the file at `path`, its size unchanged, so that appends of
+    up to that much succeed on a full disk; whether it could (not on a full disk, nor where the
+    filesystem or the platform has no `fallocate`: then nothing is reserved, nothing fails)."""
+    libc = _libc()
+    if libc is None:
+        return False
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    except OSError:
+        return False
+    try:
+        size = os.fstat(fd).st_size
+        return bool(libc.fallocate(fd, _FALLOC_FL_KEEP_SIZE, ctypes.c_int64(size), ctypes.c_int64(nbytes)) == 0)
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _libc() -> Any:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+        return libc
+    except (OSError, AttributeError):  # not Linux, or a libc without it
+        return None
 
 
 def _copy(src: int, dst: int, count: int) -> None:
@@ -121,7 +158,10 @@ class LogCap:
             since = self._since.setdefault(path, now)
             limit = min(cap, LOW_SPACE_KEEP_BYTES) if low else cap
             with contextlib.suppress(FileNotFoundError):
-                if path.stat().st_size <= limit:
+                stat = path.stat()
+                if stat.st_size <= limit:
+                    if stat.st_blocks * 512 - stat.st_size < RESERVE_BYTES // 2:
+                        reserve(path, RESERVE_BYTES)
                     continue
                 size = rotate(path, limit)
                 self._since[path] = now

@@ -281,11 +281,11 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
         with _gate(fn):
             result = fn(req) if takes_request else fn()
         result = _settled(result)
-        failing.succeeded()  # what it needs worked: a run of failures on it is over
         if isinstance(result, dict | list | str | tuple) and takes_request:
-            return shape(result, name, convert=True)  # a reply as a handler writes it (a tuple: with its status)
-        return value_reply(result, name, who=_function_name(fn), returns=returns, handler=takes_request,
-                           text_type=_text_wanted(req) or "text/plain")
+            # a reply as a handler writes it (a tuple: with its status)
+            return _served(shape(result, name, convert=True))
+        return _served(value_reply(result, name, who=_function_name(fn), returns=returns, handler=takes_request,
+                                   text_type=_text_wanted(req) or "text/plain"))
     except HTTPException:
         raise
     except Exception as exc:
@@ -294,6 +294,16 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
         return exit_response(name, exc, req)
     finally:
         _current.reset(token)
+
+
+def _served(response: FlaskResponse) -> FlaskResponse:
+    """`response`, having ended a run of failures on a part the service needs (`puma.failing`) only
+    if it is a success: a 4xx the service returned (a bad field, a turn out of order: a 409) was
+    refused before the part was used, so it says nothing of the part's recovery, and ending the run
+    on it told the operator a full disk was fine again while every real request still failed."""
+    if response.status_code < 400:
+        failing.succeeded()
+    return response
 
 
 def _function_name(fn: Callable[..., Any]) -> str:
@@ -326,9 +336,8 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request, get: bool = Fals
             fields = req.query if query else with_files(req.data, req.files, req.files_sent_empty)
             result = endpoint.binding.call(fields, form=query or not isinstance(req.json, dict))
         result = _settled(result, endpoint.binding, req.data)
-        failing.succeeded()  # what it needs worked: a run of failures on it is over
-        return value_reply(result, name, who=_function_name(endpoint.fn),
-                           returns=endpoint.binding.returns, text_type=_text_wanted(req))
+        return _served(value_reply(result, name, who=_function_name(endpoint.fn),
+                                   returns=endpoint.binding.returns, text_type=_text_wanted(req)))
     except BindingError as exc:
         return error_response(400, str(exc), service=name, problems=exc.problems, problems_total=exc.problems_total)
     except HTTPException:

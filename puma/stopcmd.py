@@ -16,6 +16,7 @@ Example: ``puma stop --port 8080`` -> ``puma stop: stopped `puma run app.py` (pi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -73,19 +74,42 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+STOPPED_GIVE_UP_S = 15.0  # stopped again after its SIGCONT (a debugger, a Ctrl-Z loop): no use waiting on
+
+
 def _wait(pid: int, timeout_s: float, out: Any) -> float | None:
-    """Seconds until `pid` exited, or None after `timeout_s`; a line every SAY_EVERY_S meanwhile."""
+    """Seconds until `pid` exited, or None after `timeout_s` (or after `STOPPED_GIVE_UP_S` stopped);
+    a line every SAY_EVERY_S meanwhile, saying what it does."""
     started = said = time.monotonic()
+    stopped_since: float | None = None
     while _alive(pid):
         now = time.monotonic()
-        if now - started > timeout_s:
+        stopped_since = (stopped_since or now) if runs.stopped(pid) else None
+        if now - started > timeout_s or (stopped_since is not None and now - stopped_since > STOPPED_GIVE_UP_S):
             return None
         if now - said >= SAY_EVERY_S:
             said = now
-            print(f"puma stop: still stopping ({now - started:.0f} s): pid {pid} finishes its requests in flight "
-                  "(each service drains for at most its timeout)", file=out, flush=True)
+            print(f"puma stop: still stopping ({now - started:.0f} s): {_doing(pid)}", file=out, flush=True)
         time.sleep(0.1)
     return time.monotonic() - started
+
+
+def _doing(pid: int) -> str:
+    if runs.stopped(pid):
+        return (f"pid {pid} is stopped (state T: SIGSTOP, Ctrl-Z or a debugger), so it cannot stop; "
+                f"resume it with kill -CONT {pid} (its SIGTERM then takes effect)")
+    return f"pid {pid} finishes its requests in flight (each service drains for at most its timeout)"
+
+
+def signal_stop(pid: int) -> bool:
+    """SIGTERM, then SIGCONT (as systemd and Kubernetes do): a stopped process (SIGSTOP, Ctrl-Z) holds
+    the SIGTERM until it runs again, so it is resumed to act on it. Returns whether it was stopped.
+    Raises ProcessLookupError / PermissionError as `os.kill` does."""
+    was_stopped = runs.stopped(pid)
+    os.kill(pid, signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError):  # the SIGTERM ended it already (no handler of its own)
+        os.kill(pid, signal.SIGCONT)
+    return was_stopped
 
 
 def _nothing(port: int | None, app: Path | None, others: list[dict[str, Any]]) -> str:
@@ -126,7 +150,9 @@ def stop(port: int | None = None, app: Path | None = None, *, timeout_s: float =
     print(f"puma stop: stopping {runs.describe(run)}: it finishes the requests in flight, then stops Envoy "
           "and its instances (as Ctrl-C does)", file=out, flush=True)
     try:
-        os.kill(pid, signal.SIGTERM)
+        if signal_stop(pid):
+            print(f"puma stop: pid {pid} was stopped (state T: SIGSTOP or Ctrl-Z): sent SIGCONT after the SIGTERM, "
+                  "so it resumes to stop", file=out, flush=True)
     except ProcessLookupError:
         pass  # it ended meanwhile
     except PermissionError:
@@ -135,7 +161,9 @@ def stop(port: int | None = None, app: Path | None = None, *, timeout_s: float =
         return EXIT_NOTHING
     took = _wait(pid, timeout_s, out)
     if took is None:
-        print(f"puma stop: pid {pid} did not exit within {timeout_s:g} s; to force it: kill -9 {pid} "
+        why = (f"is stopped again (state T: SIGSTOP, Ctrl-Z or a debugger) after its SIGCONT; it stops once resumed "
+               f"(kill -CONT {pid}), or" if runs.stopped(pid) else f"did not exit within {timeout_s:g} s;")
+        print(f"puma stop: pid {pid} {why} to force it: kill -9 {pid} "
               "(its instances and Envoy then stop when they notice it is gone)", file=out, flush=True)
         return EXIT_TIMEOUT
     print(f"puma stop: stopped `{runs.command_of(run)}` (pid {pid}, {run.get('url')}) in {took:.1f} s",

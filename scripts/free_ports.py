@@ -89,8 +89,10 @@ def _holder(port: str) -> str:
             run_pid, run_port = owner
             return (f"a legacy socket server {doing} (pid {server}), started by the make run serving on port "
                     f"{run_port} (pid {run_pid}); stop that make run with make stop PORT={run_port}")
-        return (f"a legacy socket server {doing} (pid {server}, from var/legacy-server-{port}.pid), started by "
-                f"hand, not by a make run that is still running; stop it with kill {server}")
+        # Who started it is not known here (an earlier make run that could not stop it, or a hand),
+        # only that no running make run owns it: said as such, never guessed.
+        return (f"a legacy socket server {doing} (pid {server}, from var/legacy-server-{port}.pid) that no running "
+                f"make run owns (an earlier make run left it, or it was started by hand); {_stop_it(server)}")
     run = make_run(port)
     if run:
         return f"a make run serves on it (pid {run}, from var/make-run-{port}.pid); stop it with make stop PORT={port}"
@@ -100,6 +102,16 @@ def _holder(port: str) -> str:
             return f"{holder} listens on it; stop it"
         return "something listens on it (another make run?); stop it"
     return "a process has bound it but does not listen yet (a server still starting?); stop it"
+
+
+def _stop_it(pid: int) -> str:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        state = ""
+    if state in ("T", "t"):  # a SIGTERM alone waits until it runs again
+        return f"it is stopped (state T: SIGSTOP or Ctrl-Z): stop it with kill {pid}; kill -CONT {pid}"
+    return f"stop it with kill {pid}"
 
 
 def _owning_run(pid: int) -> tuple[int, str] | None:

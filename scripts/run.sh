@@ -52,6 +52,12 @@ running() {
   [ -n "$state" ] && [ "$state" != Z ]
 }
 
+# Whether $1 is stopped (SIGSTOP, Ctrl-Z; "t": a debugger): it acts on no signal until resumed.
+stopped_state() {
+  case "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" in T|t) return 0 ;; esac
+  return 1
+}
+
 # If it exits other than by Ctrl-C, this terminal says so, and how to start it again alone; a
 # server started again (by that command: it writes $pidfile) is watched the same way.
 {
@@ -77,15 +83,20 @@ watch=$!
 stop_legacy() {
   kill $watch 2>/dev/null
   local pid was
-  pid=$(serving_legacy) && kill "$pid" 2>/dev/null
+  # SIGCONT after the SIGTERM (as systemd and Kubernetes do): a stopped server (SIGSTOP, Ctrl-Z)
+  # holds the SIGTERM until it runs again, so it is resumed to act on it.
+  pid=$(serving_legacy) && stopped_state "$pid" && echo "make: the legacy socket server (pid $pid) is stopped (state T: SIGSTOP or Ctrl-Z): sent SIGCONT after the SIGTERM, so it resumes to stop" >&2
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && kill -CONT "$pid" 2>/dev/null
   was=${pid:-$legacy}
   running "$was" || was=  # gone already (it exited before; or a Ctrl-C reached it too: said below)
   grep -q "stopping (SIGINT)" <(tail -n 5 "$legacy_log" 2>/dev/null) && was=${pid:-$legacy}
-  kill $legacy 2>/dev/null
+  kill $legacy 2>/dev/null && kill -CONT $legacy 2>/dev/null
   # Gone before make run ends, so its port is free again: it finishes its turns in progress, which
   # on a busy machine (it runs niced) can take more than 10 s; waited for up to 30 s.
   for _ in $(seq 300); do running "${pid:-$legacy}" || break; sleep 0.1; done
-  if running "${pid:-$legacy}"; then
+  if running "${pid:-$legacy}" && stopped_state "${pid:-$legacy}"; then
+    echo "make: the legacy socket server (pid ${pid:-$legacy}) is stopped again (state T: SIGSTOP, Ctrl-Z or a debugger) after its SIGCONT; it stops once resumed: kill -CONT ${pid:-$legacy} (or force it: kill -9 ${pid:-$legacy})" >&2
+  elif running "${pid:-$legacy}"; then
     echo "make: the legacy socket server (pid ${pid:-$legacy}) is still finishing its turns after 30 s; it stops by itself (log: $legacy_log)" >&2
   elif [ -n "$was" ]; then  # it ran until this stop: say it is gone too, as make stop does
     echo "make: the legacy socket server (pid $was, port $legacy_port) is stopped too"
@@ -122,7 +133,7 @@ case $status in
   *) if [ "$status" -gt 128 ]; then
        echo "make: puma run was killed (SIG$(kill -l $((status - 128)) 2>/dev/null || echo $((status - 128)))):" \
             "it could not drain (requests in flight were cut); Envoy and its instances died with it (the port" \
-            "is free again), its run directory in /tmp/puma-* is removed by a later start. Stopping the legacy socket server." >&2
+            "is free again), its run directory in ${TMPDIR:-/tmp}/puma-* is removed by a later start. Stopping the legacy socket server." >&2
      fi ;;
 esac
 exit $status

@@ -11,6 +11,7 @@ pid to `kill -9`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from pathlib import Path
 
 STOP_TIMEOUT_S = 120.0  # puma run drains for at most its longest service timeout (README: Ctrl-C drains)
 SAY_EVERY_S = 5.0
+STOPPED_GIVE_UP_S = 15.0  # stopped again after its SIGCONT (a debugger, a Ctrl-Z loop): no use waiting on
 LEGACY_STOP_WAIT_S = 30.0  # the legacy server finishes its turns in progress; niced, it may be slow
 
 
@@ -54,6 +56,27 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def stopped(pid: int) -> bool:
+    """Whether `pid` is stopped (SIGSTOP, Ctrl-Z; 't': held by a debugger): it acts on no signal but SIGKILL."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("T", "t")
+    except (OSError, IndexError):
+        return False
+
+
+def terminate(pid: int) -> bool:
+    """SIGTERM, then SIGCONT (as systemd and Kubernetes do): a stopped process holds the SIGTERM until
+    it runs again, so it is resumed to act on it. Returns whether it was stopped."""
+    was_stopped = stopped(pid)
+    os.kill(pid, signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError):  # the SIGTERM ended it already (no handler of its own)
+        os.kill(pid, signal.SIGCONT)
+    return was_stopped
+
+
+STOPPED_WORDS = "is stopped (state T: SIGSTOP, Ctrl-Z or a debugger)"
 
 
 def parent(pid: int) -> int:
@@ -96,26 +119,43 @@ def stopping_legacy(port: str, pid: int) -> bool:
 def left_running(port: str | None) -> str:
     """What `make stop` says about the legacy server once the run has stopped. A server make run
     asked to stop may still be finishing its turns (it runs niced: on a busy machine that outlasts
-    make run's own wait): it is waited for, up to LEGACY_STOP_WAIT_S, rather than called left."""
+    make run's own wait): it is waited for, up to LEGACY_STOP_WAIT_S, rather than called left. One
+    that is stopped (state T) holds its SIGTERM: it is resumed (SIGCONT) to act on it, and said so."""
     if port is None:
         return ""
     started = said = time.monotonic()
+    resumed: set[int] = set()
     while (left := legacy_servers(port)) and all(stopping_legacy(port, pid) for pid in left):
+        for pid in set(filter(stopped, left)) - resumed:
+            resumed.add(pid)
+            print(f"make stop: the legacy socket server on port {port} (pid {pid}) {STOPPED_WORDS}: "
+                  "sent it SIGTERM and SIGCONT, so it resumes to stop", flush=True)
+            terminate(pid)
         now = time.monotonic()
         if now - started > LEGACY_STOP_WAIT_S:
-            pids = " ".join(map(str, left))
-            return (f"; the legacy socket server on port {port} (pid {pids}) is still finishing its turns after "
-                    f"{LEGACY_STOP_WAIT_S:.0f} s (var/legacy-server-{port}.log); to force it: kill -9 {pids}")
+            return "; " + legacy_still(port, left)
         if now - said >= SAY_EVERY_S:
             said = now
             print(f"make stop: the legacy socket server on port {port} (pid {' '.join(map(str, left))}) "
-                  f"is still finishing its turns ({now - started:.0f} s)", flush=True)
+                  f"{legacy_doing(left)} ({now - started:.0f} s)", flush=True)
         time.sleep(0.1)
     if not left:
         return f"; no legacy socket server is left on port {port}"
     pids = " ".join(map(str, left))
     return (f"; left running: a legacy socket server on port {port} (pid {pids}) that make run did not stop "
             f"(its pid file did not name it); stop it with kill {pids}")
+
+
+def legacy_doing(pids: list[int]) -> str:
+    if any(map(stopped, pids)):
+        return f"{STOPPED_WORDS}, so it cannot stop; resume it with kill -CONT {' '.join(map(str, pids))}"
+    return "is still finishing its turns"
+
+
+def legacy_still(port: str, pids: list[int]) -> str:
+    named = " ".join(map(str, pids))
+    return (f"the legacy socket server on port {port} (pid {named}) {legacy_doing(pids)} after "
+            f"{LEGACY_STOP_WAIT_S:.0f} s (var/legacy-server-{port}.log); to force it: kill -9 {named}")
 
 
 def drain_windows(puma: int) -> str:
@@ -134,13 +174,16 @@ def drain_windows(puma: int) -> str:
 def waiting_for(puma: int, runner: int) -> str:
     """What the stop waits for now: puma run's drain, or (puma run gone) make run's legacy server."""
     if puma and alive(puma):
+        if stopped(puma):
+            return (f"puma run (pid {puma}), the supervisor, {STOPPED_WORDS}: it neither drains nor stops until "
+                    f"resumed: kill -CONT {puma}; make stop gives up after {STOPPED_GIVE_UP_S:.0f} s of it")
         return "puma run finishes its requests in flight"
     port = legacy_port(runner)
     legacy = legacy_servers(port) if port else [pid for pid, line in children(runner).items()
                                                 if "legacy_socket_server" in line]
     if legacy:
         return (f"puma run has stopped; make run stops the legacy socket server (pid {' '.join(map(str, legacy))}), "
-                "which finishes its turns in progress")
+                + ("which finishes its turns in progress" if not any(map(stopped, legacy)) else legacy_doing(legacy)))
     return "puma run has stopped; make run is ending"
 
 
@@ -182,10 +225,33 @@ def stop(port: str) -> int:
     started = time.monotonic()
     # make run reads it: the stop was asked for, so it ends as a normal stop, not as make's "Error 143".
     path.with_suffix(".stop").write_text(f"{os.getpid()}\n")
-    os.kill(target, signal.SIGTERM)
-    said = started
+    if terminate(target):
+        print(f"make stop: {'puma run' if puma else 'make run'} (pid {target}) {STOPPED_WORDS}: sent SIGCONT "
+              "after the SIGTERM, so it resumes to stop", flush=True)
+    if target != runner and stopped(runner):  # a Ctrl-Z of make run's job stops it all: make run must run to end
+        print(f"make stop: make run (pid {runner}) {STOPPED_WORDS} too: sent SIGCONT to its job, so it ends", flush=True)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(os.getpgid(runner), signal.SIGCONT)
+    code = wait_for_run(port, runner, puma, target, started)
+    # The whole stop's time, the legacy server's wait included: the figure matches what the command took.
+    left = left_running(legacy) if code == 0 else ""
+    if code == 0:
+        print(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s{left}")
+    return code
+
+
+def wait_for_run(port: str, runner: int, puma: int, target: int, started: float) -> int:
+    """Wait for make run to end, saying what it waits for every SAY_EVERY_S; 1 (said) when it does not
+    within STOP_TIMEOUT_S, or when its target stays stopped (state T) for STOPPED_GIVE_UP_S."""
+    said, stopped_since = started, None
     while alive(runner):
         now = time.monotonic()
+        stopped_since = (stopped_since or now) if stopped(target) else None
+        if stopped_since is not None and now - stopped_since > STOPPED_GIVE_UP_S:
+            print(f"make stop: {'puma run' if puma else 'make run'} (pid {target}) {STOPPED_WORDS} again after "
+                  f"its SIGCONT, for {now - stopped_since:.0f} s: it stops once resumed (kill -CONT {target}); "
+                  f"to force it: kill -9 {target} {runner}", file=sys.stderr)
+            return 1
         if now - started > STOP_TIMEOUT_S:
             print(f"make stop: make run on port {port} did not stop within {STOP_TIMEOUT_S:.0f} s; to force it: "
                   f"kill -9 {target} {runner}", file=sys.stderr)
@@ -194,8 +260,6 @@ def stop(port: str) -> int:
             said = now
             print(f"make stop: still stopping ({now - started:.0f} s): {waiting_for(puma, runner)}", flush=True)
         time.sleep(0.1)
-    print(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s"
-          + left_running(legacy))
     return 0
 
 

@@ -24,8 +24,9 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Dep
     fault = tmp_path / "fault"
     monkeypatch.setenv(failing_store.FAULT_ENV, str(fault))
     app = puma.App()
-    app.configure({"puma_services": {"notes": {"prefix": "/notes", "instances": 2}}})
-    app.add_services({"notes": failing_store.save})
+    app.configure({"puma_services": {"notes": {"prefix": "/notes", "instances": 2},
+                                     "chat": {"prefix": "/chat", "instances": 1}}})
+    app.add_services({"notes": failing_store.save, "chat": failing_store.note})
     with Deployment(app.resolved_config(listener={"port": 0}), run_dir=tmp_path / "run",
                     import_paths=app.import_paths).start() as mesh:
         yield mesh, fault
@@ -35,8 +36,8 @@ def _events(mesh: Deployment, kind: str) -> list[dict]:
     return [e for e in mesh.status()["events"] if e.get("kind") == kind]
 
 
-def _degraded(mesh: Deployment) -> str | None:
-    return httpx.get(mesh.url + "/_puma/status", timeout=10).json()["services"]["notes"]["degraded"]
+def _degraded(mesh: Deployment, service: str = "notes") -> str | None:
+    return httpx.get(mesh.url + "/_puma/status", timeout=10).json()["services"][service]["degraded"]
 
 
 @pytest.mark.parametrize(("fault", "status", "said"), [
@@ -79,3 +80,36 @@ def test_degraded_some_failing_requests_among_successes_are_not_degraded(store: 
             http.post("/notes", json={"text": f"t{n}"})
         assert _degraded(mesh) is None
         assert http.get("/_puma/ready").json()["ready"] is True
+
+
+@pytest.mark.parametrize("refused", [
+    [{}, {"text": "hi", "turn_no": "2"}, {"text": "hi", "id": "nosuch"}],  # 400, 409, 404
+    [{"text": "hi", "turn_no": "3"}] * 3,  # clients re-sending a stale turn: 409s only
+])
+def test_degraded_is_not_cleared_by_requests_the_service_refused(store: tuple[Deployment, Path],
+                                                                  refused: list[dict]) -> None:
+    """A 4xx the service answers says the request was wrong, not that the full store works again:
+    `degraded` stays, with no "no longer degraded" event, until a request succeeds."""
+    mesh, fault_file = store
+    with httpx.Client(base_url=mesh.url, timeout=10) as http:
+        fault_file.write_text("full")
+        assert {http.post("/chat", data={"text": f"t{n}"}).status_code for n in range(4)} == {507}
+        wait_for(lambda: _degraded(mesh, "chat"), timeout_s=5, message="status says chat is degraded")
+        assert {http.post("/chat", data=body).status_code for body in refused} <= {400, 404, 409}
+        time.sleep(2.5)  # a window, not a wait: the supervisor looks every second; nothing may clear
+        assert _degraded(mesh, "chat") is not None
+        assert not [e for e in _events(mesh, "recovered") if e.get("service") == "chat"], _events(mesh, "recovered")
+        fault_file.write_text("")
+        assert http.post("/chat", data={"text": "ok"}).status_code == 200
+        wait_for(lambda: _degraded(mesh, "chat") is None, timeout_s=5, message="a success clears it")
+
+
+def test_degraded_a_run_of_507s_is_in_the_services_log_once_not_per_request(store: tuple[Deployment, Path]) -> None:
+    mesh, fault_file = store
+    with httpx.Client(base_url=mesh.url, timeout=10) as http:
+        fault_file.write_text("enospc")
+        assert {http.post("/chat", data={"text": f"t{n}"}).status_code for n in range(12)} == {507}
+    log = mesh.run_dir / "logs" / "chat.log"
+    lines = wait_for(lambda: [line for line in log.read_text().splitlines() if "answered 507" in line],
+                     timeout_s=5, message="the 507s in chat.log")
+    assert len(lines) == 1 and "/srv/notes/notes.log is full" in lines[0], lines

@@ -22,7 +22,7 @@ import puma
 from puma import running
 from puma.errors import PumaError
 from puma.supervisor import Deployment
-from tests.apps import basic
+from tests.apps import basic, failing_store
 from tests.helpers import wait_for
 
 QUICK_CHECKS = {"interval_s": 0.3, "timeout_s": 0.3}
@@ -186,3 +186,28 @@ def test_full_disk_a_scale_down_stops_an_instance_only_once_envoy_has_let_it_go(
         wait_for(lambda: leaving.state == "stopped" or leaving.id not in pool.instances, timeout_s=20,
                  message="the retired instance stopped")
         assert {http.post("/echo", json={"n": n}).status_code for n in range(10)} == {200}
+
+
+def test_full_disk_the_services_log_still_records_its_507s(small_disk: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run directory on the disk that filled up: the service's log is the record of the outage,
+    so its lines must still reach it (before, it stayed 0 bytes through dozens of 507s)."""
+    fault = tmp_path / "fault"  # off the small disk: the test's switch, not part of the outage
+    monkeypatch.setenv(failing_store.FAULT_ENV, str(fault))
+    app = puma.App()
+    app.configure({"puma_services": {"chat": {"prefix": "/chat", "instances": 1}}})
+    app.add_services({"chat": failing_store.note})
+    with Deployment(app.resolved_config(listener={"port": 0}), run_dir=small_disk / "run",
+                    import_paths=app.import_paths).start() as mesh, \
+            httpx.Client(base_url=mesh.url, timeout=10) as http:
+        assert http.post("/chat", data={"text": "a"}).status_code == 200
+        log = small_disk / "run" / "logs" / "chat.log"
+        time.sleep(1.5)  # a window, not a wait: the supervisor's log check (every 0.5 s) looks at chat.log
+        filler = _fill(small_disk)
+        fault.write_text("enospc")
+        for round_no in range(3):  # runs of 507s, each logged once (then one line per 10 s)
+            assert {http.post("/chat", data={"text": f"t{round_no}{n}"}).status_code for n in range(5)} == {507}
+        said = wait_for(lambda: [line for line in log.read_text().splitlines() if "is full" in line],
+                        timeout_s=10, message="chat.log to record the 507s")
+        assert "/srv/notes/notes.log is full" in said[0] and "507" in said[0], said
+        filler.unlink()

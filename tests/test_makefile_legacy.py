@@ -332,3 +332,26 @@ def test_make_stop_says_no_legacy_server_is_left(checkout: Path, runs: list[Make
                           capture_output=True, text=True, timeout=150)
     assert f"no legacy socket server is left on port {run.legacy_port}" in done.stdout, done
     assert not _alive(server) and not run.pid_file.exists()
+
+
+def test_make_stop_resumes_a_stopped_legacy_server_so_it_stops_and_says_it_was_stopped(
+        checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
+    # A stopped server (kill -STOP, Ctrl-Z) holds its SIGTERM until it runs again: make stop took 85 s
+    # saying it was "still finishing its turns", and it then served on, called "started by hand".
+    import time
+
+    run = MakeRun(checkout, _free_port(), _free_port(), chatbot_db_url, FAKE_LEGACY="slow-stop", FAKE_STOP_S="0.2")
+    runs.append(run)
+    server = run.server()
+    os.kill(server, signal.SIGSTOP)
+    asked = time.monotonic()
+    done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={run.port}"], cwd=checkout,
+                          capture_output=True, text=True, timeout=150)
+    took = time.monotonic() - asked
+    assert done.returncode == 0, done
+    assert took < 20, (took, done.stdout)
+    said = done.stdout + run.text()
+    assert "still finishing its turns" not in said and "stops by itself" not in said, said
+    assert "is stopped (state T" in said and "SIGCONT" in said, said
+    wait_for(functools.partial(_gone, server), timeout_s=10, message="the legacy server to exit")
+    assert f"no legacy socket server is left on port {run.legacy_port}" in done.stdout, done.stdout

@@ -440,3 +440,53 @@ def test_static_unknown_address_is_a_page_for_a_browser_and_json_for_a_script(st
     for accept in ("application/json", "*/*"):
         script = static.get(path, headers={"Accept": accept})
         assert script.status_code == 404 and "no such file" in json_object(script)["error"]
+
+
+# A stand-in for the legacy server: its command line names it as `ps` shows one
+# (`legacy_socket_server ... --port N`); it answers each line it reads.
+_STAND_IN = """\
+import socket, sys, time
+srv = socket.create_server(("127.0.0.1", int(sys.argv[3])))
+print("listening", flush=True)
+while True:
+    conn, _ = srv.accept()
+    with conn:
+        line = conn.makefile("rb").readline()
+        time.sleep(3 if b"slow" in line else 0)  # a turn that takes a while: stopped in the middle of it
+        conn.sendall(b'{"response": "hi", "userid": "u1"}\\n')
+"""
+
+
+@pytest.mark.parametrize("stopped_before", [True, False], ids=["stopped-then-asked", "asked-then-stopped"])
+def test_bridge_answers_503_once_it_sees_the_legacy_server_is_stopped_not_after_its_timeout(
+        monkeypatch: pytest.MonkeyPatch, stopped_before: bool) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", _STAND_IN, "legacy_socket_server", "--port", str(port)],
+                            stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == b"listening\n"
+        monkeypatch.setenv("LEGACY_SOCKET_ADDR", f"127.0.0.1:{port}")
+        monkeypatch.setattr(webapp, "LEGACY_TIMEOUT_S", 20.0)
+        assert client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""}).status_code == 200
+        if stopped_before:
+            os.kill(proc.pid, signal.SIGSTOP)
+        else:
+            threading.Timer(0.5, os.kill, (proc.pid, signal.SIGSTOP)).start()
+        asked = time.monotonic()
+        resp = client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": "slow", "turn_no": "1"})
+        took = time.monotonic() - asked
+        body = json_object(resp)
+        assert resp.status_code == 503 and took < 6, (took, body)
+        assert f"(pid {proc.pid})" in body["error"] and f"kill -CONT {proc.pid}" in body["error"], body
+        assert "same turn_no" in body["error"] and resp.headers.get("Retry-After"), body
+    finally:
+        proc.kill()
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -8,6 +8,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+import puma
+
 FAULT_ENV = "PUMA_TEST_STORE_FAULT"
 
 
@@ -22,3 +24,16 @@ def save(text: str) -> dict:
     if fault == "readonly":  # a database file made read-only (a remount, a permission change)
         raise sqlite3.OperationalError("attempt to write a readonly database")
     return {"saved": text}
+
+
+def note(request: puma.Request) -> tuple[dict, int]:
+    """`save` behind a handler that refuses bad requests itself, as a chat agent does: a missing
+    field 400, an out-of-order turn 409, an unknown session 404 (answered before the store is used)."""
+    data = request.data
+    if "text" not in data:
+        return {"error": "bad_request", "detail": "text: required"}, 400
+    if data.get("turn_no") not in (None, "1"):
+        return {"error": "conflict", "detail": "turn_no: a new session starts at turn 1"}, 409
+    if data.get("id") not in (None, "-1"):
+        return {"error": "unknown_session", "detail": f"id: no session {data['id']}"}, 404
+    return save(str(data["text"])), 200
