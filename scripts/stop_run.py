@@ -11,17 +11,29 @@ pid to `kill -9`).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
 import signal
 import sys
+import textwrap
 import time
 from pathlib import Path
+from types import ModuleType
+from typing import TextIO
 
 STOP_TIMEOUT_S = 120.0  # puma run drains for at most its longest service timeout (README: Ctrl-C drains)
 SAY_EVERY_S = 5.0
-LEGACY_STOP_WAIT_S = 30.0  # the legacy server finishes its turns in progress; niced, it may be slow
+LEGACY_STOP_WAIT_S = 30.0
+ROOT = Path(__file__).resolve().parent.parent
+WIDTH = 100  # as puma's own lines (puma.lines): a long line is wrapped, its continuation indented  # the legacy server finishes its turns in progress; niced, it may be slow
+
+
+def say(text: str, file: TextIO | None = None, flush: bool = True) -> None:
+    """`text` printed in lines of at most WIDTH characters (words kept whole), continuations indented."""
+    print(textwrap.fill(text, WIDTH, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False),
+          file=file or sys.stdout, flush=flush)
 
 
 def run_file(port: str) -> Path:
@@ -108,7 +120,7 @@ def left_running(port: str | None) -> str:
                     f"{LEGACY_STOP_WAIT_S:.0f} s (var/legacy-server-{port}.log); to force it: kill -9 {pids}")
         if now - said >= SAY_EVERY_S:
             said = now
-            print(f"make stop: the legacy socket server on port {port} (pid {' '.join(map(str, left))}) "
+            say(f"make stop: the legacy socket server on port {port} (pid {' '.join(map(str, left))}) "
                   f"is still finishing its turns ({now - started:.0f} s)", flush=True)
         time.sleep(0.1)
     if not left:
@@ -118,16 +130,26 @@ def left_running(port: str | None) -> str:
             f"(its pid file did not name it); stop it with kill {pids}")
 
 
+def _runs_module() -> ModuleType:
+    """puma/runs.py, loaded by its path: `make stop` runs with the system's python3, where the
+    package `puma` (its dependencies, the venv's editable install) is not importable, and the import
+    failed silently, so make stop never said the drain time README promises. It needs the standard
+    library only."""
+    spec = importlib.util.spec_from_file_location("puma_runs", ROOT / "puma" / "runs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def drain_windows(puma: int) -> str:
     """How long puma run's stop waits at most, from its run file (puma.runs): " (up to 30 s; ...)", or ""."""
     try:
-        from puma import runs  # the project's, as make runs it (the venv's editable install)
-
-        drain = json.loads((runs.runs_dir() / f"{puma}.json").read_text())["drain"]
+        drain = json.loads((_runs_module().runs_dir() / f"{puma}.json").read_text())["drain"]
         return (f" (up to {float(drain['in_flight_s']):g} s, each service's timeout_s; bodies still uploading get "
                 f"{float(drain['uploads_s']):g} s more, http_connection_manager.drain_timeout, then are cut unanswered, "
                 "never having reached an instance)")
-    except (ImportError, OSError, ValueError, KeyError, TypeError):  # an older run, or no run file: say no figure
+    except (ImportError, OSError, ValueError, KeyError, TypeError, AssertionError):  # an older run, or no run file
         return ""
 
 
@@ -165,17 +187,17 @@ def stop(port: str) -> int:
         path.unlink(missing_ok=True)  # left by a run that was killed (kill -9): nothing runs
         other = other_puma_run(port)
         if other:  # started by hand (`puma run`, `python app.py`): not make run's to stop, but said
-            print(f"make stop: no make run is serving on port {port}, but {other} is; "
+            say(f"make stop: no make run is serving on port {port}, but {other} is; "
                   f"stop it with: puma stop --port {port} (or Ctrl-C in its terminal)")
             return 1
-        print(f"make stop: no make run is serving on port {port}: nothing to stop")
+        say(f"make stop: no make run is serving on port {port}: nothing to stop")
         return 0
     if not (puma and alive(puma) and parent(puma) == runner):
         puma = 0  # not started yet (the ports are being checked): make run itself is stopped
     others = ", ".join(f"the legacy socket server (pid {pid})" for pid, line in children(runner).items()
                        if "legacy_socket_server" in line)
     target, legacy = puma or runner, legacy_port(runner)
-    print(f"make stop: stopping the make run on port {port} (pid {runner}): "
+    say(f"make stop: stopping the make run on port {port} (pid {runner}): "
           + (f"puma run (pid {puma}) drains the requests in flight{drain_windows(puma)}, then stops the mesh" if puma
              else "it is still starting")
           + (f"; then make run stops {others}" if others else ""), flush=True)
@@ -187,14 +209,14 @@ def stop(port: str) -> int:
     while alive(runner):
         now = time.monotonic()
         if now - started > STOP_TIMEOUT_S:
-            print(f"make stop: make run on port {port} did not stop within {STOP_TIMEOUT_S:.0f} s; to force it: "
+            say(f"make stop: make run on port {port} did not stop within {STOP_TIMEOUT_S:.0f} s; to force it: "
                   f"kill -9 {target} {runner}", file=sys.stderr)
             return 1
         if now - said >= SAY_EVERY_S:
             said = now
-            print(f"make stop: still stopping ({now - started:.0f} s): {waiting_for(puma, runner)}", flush=True)
+            say(f"make stop: still stopping ({now - started:.0f} s): {waiting_for(puma, runner)}", flush=True)
         time.sleep(0.1)
-    print(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s"
+    say(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s"
           + left_running(legacy))
     return 0
 
