@@ -97,3 +97,35 @@ def test_chat_still_starting_is_not_taken_for_stopped(new_page: Any) -> None:
     mesh.waiting, mesh.agent = [], "ok"
     _jump(page, 2)
     page.wait_for_function("() => [...document.querySelectorAll('.message.bot')].some(m => m.textContent.includes('Noted'))")
+
+
+# ---------------------------------------------------------------------------- the legacy server down
+
+
+@pytest.mark.parametrize(("reason", "heard"), [
+    ("the legacy socket server is unreachable: nothing accepts connections at 127.0.0.1:13183 and no legacy server "
+     "runs on port 13183; start it: .venv/bin/python -m legacy_socket_server --port 13183 &", "not running: start it"),
+    ("the legacy socket server is unreachable: the legacy server on 127.0.0.1:13183 is starting (pid 21144, loading "
+     "since 00:58:40): it accepts connections once its catalogue is loaded", "may still be loading"),
+    ("", "may still be loading"),  # the bridge said nothing yet
+])
+def test_chat_legacy_down_tells_a_screen_reader_what_to_do(new_page: Any, reason: str, heard: str) -> None:
+    """Killed legacy server (newcomer 83): the status line had the command; the polite status said only
+    "Waiting for the legacy server to accept connections". It must say what to do: start it, or switch."""
+    mesh = FakeMesh(legacy_reason=reason)
+    page = new_page()
+    record(page)
+    mesh.install(page)
+    page.clock.install()
+    page.goto(f"{ORIGIN}/?typing={TYPING_MS}&backend=legacy")
+    page.wait_for_function("() => document.querySelectorAll('.message.bot').length >= 1"
+                           " && document.body.dataset.state === 'ready'")
+    mesh.legacy = "down"  # kill $(cat var/legacy-server-13183.pid)
+    page.fill("#chat-input", "comedy")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => /Waiting for the legacy server/.test(document.getElementById('status-line').textContent)")
+    _jump(page, 3)
+    said = [item["text"] for item in announced(page) if item["region"] == "status-announce"]
+    last = said[-1] if said else ""
+    assert heard in last and "switch to the PUMA mesh" in last, said
+    assert "python -m" not in last  # the command is on the line, not read out symbol by symbol
