@@ -355,6 +355,8 @@ def test_makefile_run_ctrl_c_ends_without_make_s_error_line_and_says_the_legacy_
             make.wait()
     said = out.read_text()
     assert "Error" not in said and "***" not in said, said
+    assert make.returncode == -signal.SIGINT, make.returncode  # ended by the SIGINT: a shell says 130
+    said = " ".join(said.split())  # lines wrapped at ~100 columns
     assert f"the legacy socket server (pid {legacy}, port {legacy_port}) is stopped too" in said, said
     assert not _running(legacy)
 
