@@ -113,8 +113,10 @@ def _add_run(sub: Any) -> None:
     run = command(sub, "run", "start an app's services behind Envoy and block until Ctrl-C",
                    "Run APP.py (which calls puma_config and puma_service) as a PUMA deployment: first the "
                    "config's jobs (except those marked local: false), then Envoy and every service, saying what "
-                   "it waits for; the URL is printed once every service is ready. While it runs, `puma status` "
-                   "and `puma scale` find it without --url.")
+                   "it waits for; the URL is printed once it answers (\"PUMA is serving\" once every public "
+                   "service is ready). While it runs, `puma status` and `puma scale` find it without --url. "
+                   "Exit status: 130 after Ctrl-C (SIGINT), whenever it comes; 0 after SIGTERM (make stop, "
+                   "puma stop); 1 on an error.")
     run.add_argument("app", type=Path, help=APP_HELP)
     run.add_argument("--host", help="listener address (default from config: 127.0.0.1)")
     run.add_argument("--port", type=int, help="listener port (default from config: 8080; 0 picks one)")
