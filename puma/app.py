@@ -238,7 +238,7 @@ class App:
             served = True
             lines = serving_lines(deployment, time.monotonic() - started, process_age_s())
             print("\n".join(lines), flush=True)
-            if len(lines) > 1:  # a service not ready yet: say once when every one is
+            if any(line.startswith("not ready yet:") for line in lines):  # say once when every one is
                 guard.thread(_say_when_all_ready, deployment, stop, name="puma-all-ready", retry=False).start()
             print(fill(f"logs: {deployment.run_dir / 'logs'}/<service>.log (kept after the stop if the run had "
                        "errors: a 5xx, a traceback or ERROR line, a failed service)"), flush=True)
