@@ -2,7 +2,7 @@
 
 - ``legacy``: ``python -m legacy_socket_server --port 0`` (ready once it logs ``listening on``);
 - ``puma``: ``python -m puma run chatbot/puma_app.py --port 0`` (ready once it prints
-  ``PUMA is serving at URL``, which it does when every service has its instances in Envoy).
+  ``PUMA is serving at URL``, or ``PUMA answers at URL`` while a public service is not ready yet).
 
 Each runs in its own session (process group) with its output in a log file; ``stop`` sends
 SIGTERM (both drain and exit), waits, then SIGKILLs whatever is left of the group. Example::
@@ -35,7 +35,7 @@ SAY_EVERY_S = 5.0  # a deployment still starting is said this often (the load te
 HEARTBEAT_S = 10.0  # a long step logs that it is still running this often
 _READY = {
     "legacy": re.compile(r"listening on (?P<host>[\d.]+):(?P<port>\d+)"),
-    "puma": re.compile(r"PUMA is serving at (?P<url>http://\S+)"),
+    "puma": re.compile(r"PUMA (?:is serving|answers) at (?P<url>http://\S+)"),
 }
 
 

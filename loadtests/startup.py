@@ -55,7 +55,7 @@ FIRST_TURN = {"id": "-1", "text": "", "mode": "false", "turn_no": 1}
 # Lines worth a phase in the JSON: (phase name, pattern); the first match of each counts.
 PHASES = (
     ("envoy_ready", re.compile(r"envoy (?:up|ready)")),  # "ready" before 2026-11
-    ("url_printed", re.compile(r"(?:PUMA is serving at|open) http://")),
+    ("url_printed", re.compile(r"(?:PUMA is serving at|PUMA answers at|open) http://")),
 )
 _INSTANCE_READY = re.compile(r"service (?P<service>\S+): instance \d+ (?:up|ready)")  # "ready" before 2026-11
 

@@ -28,7 +28,9 @@ from .config import PumaConfig, parse_config
 from .configproblems import target_conflicts, unregistered_problems
 from .containers import ContainerSpec
 from .errors import PumaConfigError, PumaError, PumaStartError
+from .interrupts import EXIT_INTERRUPTED
 from .jobs import local_jobs, run_jobs
+from .lines import fill
 from .services import Service
 from .sharedglobals import warn as warn_shared_globals
 from .states import all_ready_line, serving_lines
@@ -218,6 +220,7 @@ class App:
                                        drain={"in_flight_s": in_flight_s, "uploads_s": uploads_s})]
 
         began = time.time()
+        stopped_by: list[int] = []  # the signal that ended serving: Ctrl-C ends with 130 then too
         served = False  # a start that failed or was interrupted says its own stop (not a drain plan)
         deployment.on_listening = lambda: record("starting")
         try:
@@ -226,15 +229,19 @@ class App:
             _run_jobs(deployment)
             with StartupProgress(deployment):
                 deployment.start()
-            _on_stop_signals(lambda *_: stop.set())
+            def on_stop(signum: int, _frame: object) -> None:
+                stopped_by.append(signum)
+                stop.set()
+
+            _on_stop_signals(on_stop)
             record("serving")
             served = True
             lines = serving_lines(deployment, time.monotonic() - started, process_age_s())
             print("\n".join(lines), flush=True)
-            if len(lines) > 1:  # a service not ready yet: say once when every one is
+            if any(line.startswith("not ready yet:") for line in lines):  # say once when every one is
                 guard.thread(_say_when_all_ready, deployment, stop, name="puma-all-ready", retry=False).start()
-            print(f"logs: {deployment.run_dir / 'logs'}/<service>.log (kept after the stop if the run had errors: "
-                  "a 5xx, a traceback or ERROR line, a failed service)", flush=True)
+            print(fill(f"logs: {deployment.run_dir / 'logs'}/<service>.log (kept after the stop if the run had "
+                       "errors: a 5xx, a traceback or ERROR line, a failed service)"), flush=True)
             # Not stop.wait(): a SIGTERM another thread took would never end it. A gap in its own
             # clock (stopped, starved) is said as such: what it reports next may have happened meanwhile.
             wakeups.wait(stop, on_gap=lambda seconds: _say_paused(deployment, seconds))
@@ -252,6 +259,10 @@ class App:
                 self.deployment = None
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
+        # A Ctrl-C exits as one during start-up does (130, what shells report for SIGINT), whichever
+        # phase it landed in; SIGTERM (`make stop`, `puma stop`) is a stop asked for: a normal end.
+        if stopped_by[:1] == [signal.SIGINT]:
+            raise SystemExit(EXIT_INTERRUPTED)
 
     def _not_started(self, what: str) -> None:
         if self.deployment is not None and not self.deployment.stopping:

@@ -17,6 +17,7 @@ from .bench.commands import add_bench
 from .cliparse import APP_HELP, HelpFormatter, SuggestingParser, add_synonyms, command
 from .defaults import DEFAULT_URL, ENV_URL, MAX_INSTANCES
 from .errors import PumaError
+from .lines import WrappingFormatter
 from .rendering import add_render
 from .stopcmd import add_stop
 from .suggest import did_you_mean
@@ -44,8 +45,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     level = getattr(logging, args.log_level.upper())
     # PUMA's own lifecycle at the chosen level; other libraries only when they warn (or at debug).
+    # Wrapped at 100 columns on a terminal (puma.lines); whole records when piped to a file.
+    handler = logging.StreamHandler()
+    handler.setFormatter(WrappingFormatter("%(asctime)s %(name)s %(levelname)s %(message)s", "%H:%M:%S", sys.stderr))
     logging.basicConfig(level=min(level, logging.WARNING) if level == logging.DEBUG else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+                        handlers=[handler])
     logging.getLogger("puma").setLevel(level)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
@@ -109,8 +113,10 @@ def _add_run(sub: Any) -> None:
     run = command(sub, "run", "start an app's services behind Envoy and block until Ctrl-C",
                    "Run APP.py (which calls puma_config and puma_service) as a PUMA deployment: first the "
                    "config's jobs (except those marked local: false), then Envoy and every service, saying what "
-                   "it waits for; the URL is printed once every service is ready. While it runs, `puma status` "
-                   "and `puma scale` find it without --url.")
+                   "it waits for; the URL is printed once it answers (\"PUMA is serving\" once every public "
+                   "service is ready). While it runs, `puma status` and `puma scale` find it without --url. "
+                   "Exit status: 130 after Ctrl-C (SIGINT), whenever it comes; 0 after SIGTERM (make stop, "
+                   "puma stop); 1 on an error.")
     run.add_argument("app", type=Path, help=APP_HELP)
     run.add_argument("--host", help="listener address (default from config: 127.0.0.1)")
     run.add_argument("--port", type=int, help="listener port (default from config: 8080; 0 picks one)")

@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .lines import wrap
+
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
 
@@ -125,27 +127,34 @@ def routed_now(deployment: DeploymentView) -> dict[str, int]:
 
 
 def serving_lines(deployment: DeploymentView, elapsed_s: float, command_s: float | None = None) -> list[str]:
-    """What `puma run` prints once its deployment has started: the URL with how many services are
-    ready, and, if some are not (what they need is still loading, or down), which and why, so the
-    line never says "every service ready" before each passes its readiness check. The time is the
-    user's wait: `command_s` since the process started (Python, reading the app), of which
-    `elapsed_s` starting the mesh; without `command_s`, only the latter, said as such. Example::
+    """What `puma run` prints once its deployment has started, each line at most ~100 characters
+    (`puma.lines`): the URL with how many services are ready. "PUMA is serving" only when every
+    public service is (its pages and the requests they send are answered); while one is not (still
+    warming up, or what it needs is still loading), "PUMA answers at", which ones are not ready yet
+    and why, one a line, and that a line follows once they are (`all_ready_line`). The time is the
+    user's wait: `command_s` since the process started (Python, reading the app); without it,
+    `elapsed_s` starting the mesh, said as such. Example::
 
-        ['PUMA is serving at http://127.0.0.1:8080 (7 of 8 services ready 30.6 s after the command '
-         'started, 28.1 s of it starting them; Ctrl-C to stop)',
-         'not ready yet: legacy (instance 1: the legacy socket server is unreachable ...); ...']
+        ['PUMA answers at http://127.0.0.1:8080 (6 of 8 services ready in 35.8 s; Ctrl-C to stop)',
+         'not ready yet: agent, legacy; their requests get 503 until they are:',
+         '  agent: instance 1: waiting for its first readiness check to pass', ...,
+         'a line says when every service is ready ("PUMA is serving")']
     """
     total = len(deployment.pools)
     starting, not_ready = states(deployment, routed_now(deployment), ask=True)
     late = {**{name: "starting" for name in starting}, **not_ready}
     count = (f"{total} service{'' if total == 1 else 's'} ready" if not late
              else f"{total - len(late)} of {total} services ready")
-    took = (f"{command_s:.1f} s after the command started, {elapsed_s:.1f} s of it starting them"
-            if command_s is not None else f"after {elapsed_s:.1f} s starting them")
-    lines = [f"PUMA is serving at {deployment.url} ({count} {took}; Ctrl-C to stop)"]
+    took = f"in {command_s:.1f} s" if command_s is not None else f"after {elapsed_s:.1f} s starting them"
+    public_late = [name for name in late if deployment.pools[name].service.visibility == "public"]
+    head = "PUMA answers at" if public_late else "PUMA is serving at"
+    lines = wrap(f"{head} {deployment.url} ({count} {took}; Ctrl-C to stop)")
     if late:
-        lines.append("not ready yet: " + "; ".join(f"{name} ({why})" for name, why in late.items())
-                     + ": their requests get 503 until they are; a line follows when every service is ready")
+        lines += wrap(f"not ready yet: {', '.join(late)}; their requests get 503 until they are:")
+        for name, why in late.items():
+            lines += wrap(f"{name}: {why}", first="  ")
+        lines.append('a line says when every service is ready ("PUMA is serving")' if public_late
+                     else "a line says when every service is ready")
     return lines
 
 
@@ -155,4 +164,4 @@ def all_ready_line(deployment: DeploymentView, since: float, now: float) -> str 
     starting, not_ready = states(deployment, routed_now(deployment))
     if starting or not_ready:
         return None
-    return f"PUMA: every service is ready now ({now - since:.1f} s after serving began)"
+    return f"PUMA is serving at {deployment.url} (every service is ready now, {now - since:.1f} s later)"

@@ -24,6 +24,7 @@ import time
 from typing import IO, TYPE_CHECKING, Any
 
 from . import guard
+from .lines import fill
 
 if TYPE_CHECKING:
     from .supervisor import Deployment
@@ -98,10 +99,14 @@ def outcome(deployment: Deployment, took_s: float) -> str:
             "to send again (raise http_connection_manager.drain_timeout to wait longer for slow uploads)")
 
 
-def describe(counts: dict[str, int], elapsed_s: float, limit_s: float, on: list[str] | None = None) -> str:
+def describe(counts: dict[str, int], elapsed_s: float, limit_s: float, on: list[str] | None = None, *,
+             envoy_done: bool = False) -> str:
     """One line for a stop in progress, with what the instances wait `on` (`waiting_on`).
-    Example: ``describe({"slow": 2}, 4.2, 33)`` -> ``"stopping: waiting for 2 instances (slow 2), 4 s of at most 33 s; ..."``."""
+    Example: ``describe({"slow": 2}, 4.2, 33)`` -> ``"stopping: waiting for 2 instances (slow 2), 4 s of at most 33 s; ..."``.
+    `envoy_done`: Envoy has exited (its log line said so), so the line never says it is still to stop."""
     total = sum(counts.values())
+    if not total and envoy_done:  # what is left: the health checker, the status server, the run's files
+        return f"stopping: instances and Envoy stopped; closing the rest, {elapsed_s:.0f} s"
     if not total:  # Envoy waits for bodies still uploading (at most drain_timeout), then stops
         return (f"stopping: instances done; Envoy stops once no body is still uploading, {elapsed_s:.0f} s; "
                 "Ctrl-C again to force")
@@ -136,14 +141,15 @@ class StopProgress:
 
     def _say(self, line: str) -> None:
         with contextlib.suppress(OSError, ValueError):
-            print(f"puma: {line}", file=self.out, flush=True)
+            print(fill(f"puma: {line}"), file=self.out, flush=True)  # at most ~100 columns a line
 
     def _run(self) -> None:
         started, limit_s = time.monotonic(), longest_drain_s(self.deployment)
         wait = FIRST_REPORT_S
         while not self._done.wait(wait):
+            proc = self.deployment.envoy.proc
             self._say(describe(waiting_for(self.deployment), time.monotonic() - started, limit_s,
-                               waiting_on(self.deployment)))
+                               waiting_on(self.deployment), envoy_done=proc is None or proc.poll() is not None))
             wait = REPORT_EVERY_S
 
 

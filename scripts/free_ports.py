@@ -67,16 +67,42 @@ def legacy_server(port: str) -> int | None:
 def problems(ports: dict[str, str]) -> list[str]:
     """One message per variable whose value is no port, or a taken one."""
     found = []
+    held = []
     for name, text in ports.items():
         if not text.isdigit() or not 0 < int(text) < 65536:
             found.append(f"make: {name}={text!r} is not a port; give a number from 1 to 65535, e.g. make run {name}=8090")
-        elif legacy_server(text) or taken(int(text)):  # a pid-file server holds it even behind a TIME_WAIT
+        elif _held(text):
+            held.append(name)
             found.append(f"make: port {text} ({name}) is already in use on 127.0.0.1: {_holder(text)}, "
                          f"or choose another: make run {name}=N")
     for value in sorted({v for v in ports.values() if list(ports.values()).count(v) > 1}):
         same = [name for name, v in ports.items() if v == value]
         found.append(f"make: {' and '.join(same)} are both {value}; give each its own port")
+    if held and len(found) == len(held):  # only taken ports: the whole command that works now
+        found.append(_instead(ports, held))
     return found
+
+
+def _held(text: str) -> bool:
+    return bool(legacy_server(text) or taken(int(text)))  # a pid-file server holds it even behind a TIME_WAIT
+
+
+def _instead(ports: dict[str, str], held: list[str]) -> str:
+    """The line that saves a second try (newcomer 83: "choose another: make run PORT=N" alone failed
+    again on LEGACY_PORT): which ports are taken or free, and a command with every port, each taken
+    one replaced by the next port above it that is free now."""
+    used = set(ports.values())
+    chosen = dict(ports)
+    for name in held:
+        chosen[name] = next((str(p) for p in range(int(ports[name]) + 1, min(int(ports[name]) + 200, 65536))
+                             if str(p) not in used and not _held(str(p))), "N")
+        used.add(chosen[name])
+    command = "make run " + " ".join(f"{name}={value}" for name, value in chosen.items())
+    free = [f"{name} {ports[name]}" for name in ports if name not in held]
+    state = (f"{' and '.join(f'{n} {ports[n]}' for n in held)} are {'both' if len(held) == 2 else 'all'} taken"
+             if len(held) > 1 and not free
+             else f"{', '.join(free)} {'is' if len(free) == 1 else 'are'} free")
+    return f"make: {state}; ports free now: {command}"
 
 
 def _holder(port: str) -> str:

@@ -25,7 +25,9 @@ runfile=var/make-run-$port.pid  # this script's pid, then puma run's: `make stop
 echo $$ > "$runfile"
 stopfile=var/make-run-$port.stop  # written by `make stop` (its pid) before it signals: a stop asked for
 rm -f "$stopfile"
-echo "legacy socket server: 127.0.0.1:$legacy_port (the page's Legacy backend), log in $legacy_log, pid in $pidfile"
+# Lines of at most ~100 columns (as puma run's, puma/lines.py): a long one wrapped at spaces, indented.
+say() { echo "$*" | fold -s -w 96 | sed '2,$s/^/    /'; }
+say "legacy socket server: 127.0.0.1:$legacy_port (the page's Legacy backend), log in $legacy_log, pid in $pidfile"
 echo "make: the commands are in $bin: in another terminal, . $bin/activate, then puma status"
 echo "=== make run, $(date '+%F %T'): legacy socket server on 127.0.0.1:$legacy_port" >> "$legacy_log"
 # The monolith runs beside the mesh, so the page can compare the two (its /legacy bridge); niced,
@@ -70,10 +72,11 @@ stopped_state() {
     how=$(tail -n 5 "$legacy_log" | sed -n 's/.*stopping (\(SIG[A-Z0-9]*\)).*/\1/p' | tail -n 1)
     if [ -n "$how" ]; then what="has exited: it stopped (it was sent $how)"
     else what="has exited: it died (its log does not say it stopped: killed with SIGKILL, crashed or out of memory)"; fi
-    echo "make: the legacy socket server (port $legacy_port) $what; the page's Legacy backend is down." \
-         "Its log ($legacy_log) ends:" >&2
+    say "make: the legacy socket server (port $legacy_port) $what; the page's Legacy backend is down." \
+        "Its log ($legacy_log) ends:" >&2
     tail -n 3 "$legacy_log" | sed 's/^/  /' >&2
-    echo "make: to start it again alone (PUMA keeps running): $restart" >&2
+    echo "make: to start it again alone (PUMA keeps running), run:" >&2
+    echo "  $restart" >&2  # on a line of its own, whole: copied and pasted as it is
     until next=$(serving_legacy) && [ "$next" != "$watched" ]; do sleep 1; done
     echo "make: a legacy socket server runs on port $legacy_port again (pid $next); Ctrl-C stops it too" >&2
     watched=$next
@@ -95,9 +98,9 @@ stop_legacy() {
   # on a busy machine (it runs niced) can take more than 10 s; waited for up to 30 s.
   for _ in $(seq 300); do running "${pid:-$legacy}" || break; sleep 0.1; done
   if running "${pid:-$legacy}" && stopped_state "${pid:-$legacy}"; then
-    echo "make: the legacy socket server (pid ${pid:-$legacy}) is stopped again (state T: SIGSTOP, Ctrl-Z or a debugger) after its SIGCONT; it stops once resumed: kill -CONT ${pid:-$legacy} (or force it: kill -9 ${pid:-$legacy})" >&2
+    say "make: the legacy socket server (pid ${pid:-$legacy}) is stopped again (state T: SIGSTOP, Ctrl-Z or a debugger) after its SIGCONT; it stops once resumed: kill -CONT ${pid:-$legacy} (or force it: kill -9 ${pid:-$legacy})" >&2
   elif running "${pid:-$legacy}"; then
-    echo "make: the legacy socket server (pid ${pid:-$legacy}) is still finishing its turns after 30 s; it stops by itself (log: $legacy_log)" >&2
+    say "make: the legacy socket server (pid ${pid:-$legacy}) is still finishing its turns after 30 s; it stops by itself (log: $legacy_log)" >&2
   elif [ -n "$was" ]; then  # it ran until this stop: say it is gone too, as make stop does
     echo "make: the legacy socket server (pid $was, port $legacy_port) is stopped too"
   fi
@@ -131,7 +134,7 @@ esac
 case $status in
   130|143|0|1|2) ;;  # Ctrl-C, make stop, a clean end, an error puma run has said
   *) if [ "$status" -gt 128 ]; then
-       echo "make: puma run was killed (SIG$(kill -l $((status - 128)) 2>/dev/null || echo $((status - 128)))):" \
+       say "make: puma run was killed (SIG$(kill -l $((status - 128)) 2>/dev/null || echo $((status - 128)))):" \
             "it could not drain (requests in flight were cut); Envoy and its instances died with it (the port" \
             "is free again), its run directory in ${TMPDIR:-/tmp}/puma-* is removed by a later start. Stopping the legacy socket server." >&2
      fi ;;

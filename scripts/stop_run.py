@@ -12,18 +12,30 @@ pid to `kill -9`).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import re
 import signal
 import sys
+import textwrap
 import time
 from pathlib import Path
+from types import ModuleType
+from typing import TextIO
 
 STOP_TIMEOUT_S = 120.0  # puma run drains for at most its longest service timeout (README: Ctrl-C drains)
 SAY_EVERY_S = 5.0
 STOPPED_GIVE_UP_S = 15.0  # stopped again after its SIGCONT (a debugger, a Ctrl-Z loop): no use waiting on
 LEGACY_STOP_WAIT_S = 30.0  # the legacy server finishes its turns in progress; niced, it may be slow
+ROOT = Path(__file__).resolve().parent.parent
+WIDTH = 100  # as puma's own lines (puma.lines): a long line is wrapped, its continuation indented
+
+
+def say(text: str, file: TextIO | None = None, flush: bool = True) -> None:
+    """`text` printed in lines of at most WIDTH characters (words kept whole), continuations indented."""
+    print(textwrap.fill(text, WIDTH, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False),
+          file=file or sys.stdout, flush=flush)
 
 
 def run_file(port: str) -> Path:
@@ -128,7 +140,7 @@ def left_running(port: str | None) -> str:
     while (left := legacy_servers(port)) and all(stopping_legacy(port, pid) for pid in left):
         for pid in set(filter(stopped, left)) - resumed:
             resumed.add(pid)
-            print(f"make stop: the legacy socket server on port {port} (pid {pid}) {STOPPED_WORDS}: "
+            say(f"make stop: the legacy socket server on port {port} (pid {pid}) {STOPPED_WORDS}: "
                   "sent it SIGTERM and SIGCONT, so it resumes to stop", flush=True)
             terminate(pid)
         now = time.monotonic()
@@ -136,8 +148,8 @@ def left_running(port: str | None) -> str:
             return "; " + legacy_still(port, left)
         if now - said >= SAY_EVERY_S:
             said = now
-            print(f"make stop: the legacy socket server on port {port} (pid {' '.join(map(str, left))}) "
-                  f"{legacy_doing(left)} ({now - started:.0f} s)", flush=True)
+            say(f"make stop: the legacy socket server on port {port} (pid {' '.join(map(str, left))}) "
+                f"{legacy_doing(left)} ({now - started:.0f} s)", flush=True)
         time.sleep(0.1)
     if not left:
         return f"; no legacy socket server is left on port {port}"
@@ -158,16 +170,26 @@ def legacy_still(port: str, pids: list[int]) -> str:
             f"{LEGACY_STOP_WAIT_S:.0f} s (var/legacy-server-{port}.log); to force it: kill -9 {named}")
 
 
+def _runs_module() -> ModuleType:
+    """puma/runs.py, loaded by its path: `make stop` runs with the system's python3, where the
+    package `puma` (its dependencies, the venv's editable install) is not importable, and the import
+    failed silently, so make stop never said the drain time README promises. It needs the standard
+    library only."""
+    spec = importlib.util.spec_from_file_location("puma_runs", ROOT / "puma" / "runs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def drain_windows(puma: int) -> str:
     """How long puma run's stop waits at most, from its run file (puma.runs): " (up to 30 s; ...)", or ""."""
     try:
-        from puma import runs  # the project's, as make runs it (the venv's editable install)
-
-        drain = json.loads((runs.runs_dir() / f"{puma}.json").read_text())["drain"]
+        drain = json.loads((_runs_module().runs_dir() / f"{puma}.json").read_text())["drain"]
         return (f" (up to {float(drain['in_flight_s']):g} s, each service's timeout_s; bodies still uploading get "
                 f"{float(drain['uploads_s']):g} s more, http_connection_manager.drain_timeout, then are cut unanswered, "
                 "never having reached an instance)")
-    except (ImportError, OSError, ValueError, KeyError, TypeError):  # an older run, or no run file: say no figure
+    except (ImportError, OSError, ValueError, KeyError, TypeError, AssertionError):  # an older run, or no run file
         return ""
 
 
@@ -208,17 +230,17 @@ def stop(port: str) -> int:
         path.unlink(missing_ok=True)  # left by a run that was killed (kill -9): nothing runs
         other = other_puma_run(port)
         if other:  # started by hand (`puma run`, `python app.py`): not make run's to stop, but said
-            print(f"make stop: no make run is serving on port {port}, but {other} is; "
+            say(f"make stop: no make run is serving on port {port}, but {other} is; "
                   f"stop it with: puma stop --port {port} (or Ctrl-C in its terminal)")
             return 1
-        print(f"make stop: no make run is serving on port {port}: nothing to stop")
+        say(f"make stop: no make run is serving on port {port}: nothing to stop")
         return 0
     if not (puma and alive(puma) and parent(puma) == runner):
         puma = 0  # not started yet (the ports are being checked): make run itself is stopped
     others = ", ".join(f"the legacy socket server (pid {pid})" for pid, line in children(runner).items()
                        if "legacy_socket_server" in line)
     target, legacy = puma or runner, legacy_port(runner)
-    print(f"make stop: stopping the make run on port {port} (pid {runner}): "
+    say(f"make stop: stopping the make run on port {port} (pid {runner}): "
           + (f"puma run (pid {puma}) drains the requests in flight{drain_windows(puma)}, then stops the mesh" if puma
              else "it is still starting")
           + (f"; then make run stops {others}" if others else ""), flush=True)
@@ -226,17 +248,17 @@ def stop(port: str) -> int:
     # make run reads it: the stop was asked for, so it ends as a normal stop, not as make's "Error 143".
     path.with_suffix(".stop").write_text(f"{os.getpid()}\n")
     if terminate(target):
-        print(f"make stop: {'puma run' if puma else 'make run'} (pid {target}) {STOPPED_WORDS}: sent SIGCONT "
+        say(f"make stop: {'puma run' if puma else 'make run'} (pid {target}) {STOPPED_WORDS}: sent SIGCONT "
               "after the SIGTERM, so it resumes to stop", flush=True)
     if target != runner and stopped(runner):  # a Ctrl-Z of make run's job stops it all: make run must run to end
-        print(f"make stop: make run (pid {runner}) {STOPPED_WORDS} too: sent SIGCONT to its job, so it ends", flush=True)
+        say(f"make stop: make run (pid {runner}) {STOPPED_WORDS} too: sent SIGCONT to its job, so it ends", flush=True)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(os.getpgid(runner), signal.SIGCONT)
     code = wait_for_run(port, runner, puma, target, started)
     # The whole stop's time, the legacy server's wait included: the figure matches what the command took.
     left = left_running(legacy) if code == 0 else ""
     if code == 0:
-        print(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s{left}")
+        say(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s{left}")
     return code
 
 
@@ -248,17 +270,17 @@ def wait_for_run(port: str, runner: int, puma: int, target: int, started: float)
         now = time.monotonic()
         stopped_since = (stopped_since or now) if stopped(target) else None
         if stopped_since is not None and now - stopped_since > STOPPED_GIVE_UP_S:
-            print(f"make stop: {'puma run' if puma else 'make run'} (pid {target}) {STOPPED_WORDS} again after "
+            say(f"make stop: {'puma run' if puma else 'make run'} (pid {target}) {STOPPED_WORDS} again after "
                   f"its SIGCONT, for {now - stopped_since:.0f} s: it stops once resumed (kill -CONT {target}); "
                   f"to force it: kill -9 {target} {runner}", file=sys.stderr)
             return 1
         if now - started > STOP_TIMEOUT_S:
-            print(f"make stop: make run on port {port} did not stop within {STOP_TIMEOUT_S:.0f} s; to force it: "
+            say(f"make stop: make run on port {port} did not stop within {STOP_TIMEOUT_S:.0f} s; to force it: "
                   f"kill -9 {target} {runner}", file=sys.stderr)
             return 1
         if now - said >= SAY_EVERY_S:
             said = now
-            print(f"make stop: still stopping ({now - started:.0f} s): {waiting_for(puma, runner)}", flush=True)
+            say(f"make stop: still stopping ({now - started:.0f} s): {waiting_for(puma, runner)}", flush=True)
         time.sleep(0.1)
     return 0
 

@@ -229,7 +229,8 @@ def test_makefile_run_keeps_earlier_logs_and_says_when_the_legacy_server_exits(r
     assert "=== make run" in log and "legacy: boom" in log
     assert "legacy socket server" in done.stderr and "has exited" in done.stderr  # on the terminal
     # What happened, in words: it logged no stop, so it died (not "stopped", not "starting").
-    assert "has exited: it died (its log does not say it stopped" in done.stderr, done.stderr
+    said = " ".join(done.stderr.split())  # wrapped at ~100 columns
+    assert "has exited: it died (its log does not say it stopped" in said, done.stderr
     assert "legacy: boom" in done.stderr  # with the end of its log
 
 
@@ -354,6 +355,8 @@ def test_makefile_run_ctrl_c_ends_without_make_s_error_line_and_says_the_legacy_
             make.wait()
     said = out.read_text()
     assert "Error" not in said and "***" not in said, said
+    assert make.returncode == -signal.SIGINT, make.returncode  # ended by the SIGINT: a shell says 130
+    said = " ".join(said.split())  # lines wrapped at ~100 columns
     assert f"the legacy socket server (pid {legacy}, port {legacy_port}) is stopped too" in said, said
     assert not _running(legacy)
 
@@ -392,18 +395,18 @@ def test_makefile_stop_stops_a_background_make_run_on_its_port_says_what_and_is_
         legacy = int(wait_for(lambda: (run_checkout / "var" / f"legacy-server-{legacy_port}.pid").read_text().strip(),
                               message="the legacy server's pid"))
         elsewhere = _make_stop(run_checkout, other_port)  # another port: nothing of this run is touched
-        assert elsewhere.returncode == 0 and f"no make run is serving on port {other_port}" in elsewhere.stdout
+        assert elsewhere.returncode == 0 and f"no make run is serving on port {other_port}" in " ".join(elsewhere.stdout.split())
         assert make.poll() is None
         done = _make_stop(run_checkout, port)
         assert done.returncode == 0, done.stderr
-        assert f"stopping the make run on port {port}" in done.stdout and "puma run (pid" in done.stdout
-        assert f"the legacy socket server (pid {legacy})" in done.stdout
-        assert f"stopped the make run on port {port} in" in done.stdout
+        assert f"stopping the make run on port {port}" in " ".join(done.stdout.split()) and "puma run (pid" in " ".join(done.stdout.split())
+        assert f"the legacy socket server (pid {legacy})" in " ".join(done.stdout.split())
+        assert f"stopped the make run on port {port} in" in " ".join(done.stdout.split())
         make.wait(timeout=30)
         wait_for(lambda: not _running(legacy), message="the legacy server stopped too")
         assert not run_file.exists()
         again = _make_stop(run_checkout, port)  # idempotent
-        assert again.returncode == 0 and f"no make run is serving on port {port}: nothing to stop" in again.stdout
+        assert again.returncode == 0 and f"no make run is serving on port {port}: nothing to stop" in " ".join(again.stdout.split())
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)

@@ -143,7 +143,7 @@ def runs(checkout: Path, chatbot_db_url: str) -> Iterator[list[MakeRun]]:
 
 
 def _restart_command(run: MakeRun, times: int) -> str:
-    said = wait_for(lambda: len(found := re.findall(r"to start it again alone \(PUMA keeps running\): (.*)", run.text()))
+    said = wait_for(lambda: len(found := re.findall(r"to start it again alone \(PUMA keeps running\), run:\n  (.*)", run.text()))
                     >= times and found, timeout_s=30, message="make run to print the restart command")
     return said[-1]
 
@@ -204,7 +204,7 @@ def test_make_stop_stops_a_legacy_server_started_by_hand_on_its_port(
     by_hand = run.server(other_than=first)
     done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={run.port}"], cwd=checkout,
                           capture_output=True, text=True, timeout=150)
-    assert done.returncode == 0 and f"stopped the make run on port {run.port}" in done.stdout, done
+    assert done.returncode == 0 and f"stopped the make run on port {run.port}" in " ".join(done.stdout.split()), done
     wait_for(lambda: not _alive(by_hand), timeout_s=15, message="make stop to stop the server started by hand")
 
 
@@ -218,8 +218,8 @@ def test_make_stop_waits_for_a_legacy_server_still_finishing_its_turns_and_never
     done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={run.port}"], cwd=checkout,
                           capture_output=True, text=True, timeout=150)
     assert done.returncode == 0, done
-    assert "left running" not in done.stdout and "kill" not in done.stdout, done.stdout
-    assert f"no legacy socket server is left on port {run.legacy_port}" in done.stdout, done.stdout
+    assert "left running" not in " ".join(done.stdout.split()) and "kill" not in " ".join(done.stdout.split()), done.stdout
+    assert f"no legacy socket server is left on port {run.legacy_port}" in " ".join(done.stdout.split()), done.stdout
     assert not _alive(server)
     # Its progress lines name what it waits for: not puma run's drain (over in a moment) but the server.
     waits = [line for line in done.stdout.splitlines() if "still stopping" in line]
@@ -301,7 +301,7 @@ def test_a_second_make_run_refuses_a_legacy_port_whose_server_is_still_loading(
                                f"LEGACY_PORT={legacy_port}"], cwd=checkout, capture_output=True, text=True, timeout=60,
                               env={**os.environ, "FAKE_LEGACY": "hold"})
         assert done.returncode != 0 and f"port {legacy_port} (LEGACY_PORT) is already in use" in done.stderr, done
-        assert "puma: serving" not in done.stdout, "a second deployment started beside the loading server"
+        assert "puma: serving" not in " ".join(done.stdout.split()), "a second deployment started beside the loading server"
         assert (f"a legacy socket server is loading on it (pid {loading}" in done.stderr) == named
         assert "does not listen yet" in done.stderr or named, done.stderr
     assert pid_file.read_text().strip() == str(loading), "the loading server keeps its pid file"
@@ -319,9 +319,9 @@ def test_make_stop_says_which_legacy_server_it_leaves_running(
     terminals.append(stray)
     done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={run.port}"], cwd=checkout,
                           capture_output=True, text=True, timeout=150)
-    assert done.returncode == 0 and f"stopped the make run on port {run.port}" in done.stdout, done
-    assert f"left running: a legacy socket server on port {run.legacy_port} (pid {stray.pid})" in done.stdout, done
-    assert f"kill {stray.pid}" in done.stdout and _alive(stray.pid)
+    assert done.returncode == 0 and f"stopped the make run on port {run.port}" in " ".join(done.stdout.split()), done
+    assert f"left running: a legacy socket server on port {run.legacy_port} (pid {stray.pid})" in " ".join(done.stdout.split()), done
+    assert f"kill {stray.pid}" in " ".join(done.stdout.split()) and _alive(stray.pid)
 
 
 def test_make_stop_says_no_legacy_server_is_left(checkout: Path, runs: list[MakeRun], chatbot_db_url: str) -> None:
@@ -330,7 +330,7 @@ def test_make_stop_says_no_legacy_server_is_left(checkout: Path, runs: list[Make
     server = run.server()
     done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={run.port}"], cwd=checkout,
                           capture_output=True, text=True, timeout=150)
-    assert f"no legacy socket server is left on port {run.legacy_port}" in done.stdout, done
+    assert f"no legacy socket server is left on port {run.legacy_port}" in " ".join(done.stdout.split()), done
     assert not _alive(server) and not run.pid_file.exists()
 
 

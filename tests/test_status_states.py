@@ -79,9 +79,8 @@ def test_headline_says_starting_only_for_what_starts(status: dict[str, Any], exp
 def test_serving_lines_count_a_service_failing_its_readiness_check_as_not_ready() -> None:
     pools = {"web": _pool(_instance(1, "ready")), "legacy": _pool(_instance(1, "ready", "still loading"))}
     lines = serving_lines(_deployment(1.0, **pools), 12.34, 15.02)
-    assert lines[0] == ("PUMA is serving at http://127.0.0.1:1 (1 of 2 services ready 15.0 s after the command "
-                        "started, 12.3 s of it starting them; Ctrl-C to stop)")
-    assert lines[1].startswith("not ready yet: legacy (instance 1: still loading)")
+    assert lines[0] == "PUMA answers at http://127.0.0.1:1 (1 of 2 services ready in 15.0 s; Ctrl-C to stop)"
+    assert lines[1].startswith("not ready yet: legacy;") and lines[2] == "  legacy: instance 1: still loading", lines
     pools["legacy"].instances[1].not_ready = None
     assert serving_lines(_deployment(1.0, **pools), 3.0) == [
         "PUMA is serving at http://127.0.0.1:1 (2 services ready after 3.0 s starting them; Ctrl-C to stop)"]
@@ -117,12 +116,13 @@ def test_puma_run_names_the_service_still_not_ready_then_says_when_every_one_is(
         proc = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(script), "--port", "0"], cwd=ROOT,
                                 env=env, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        serving = wait_for(lambda: re.search(r"PUMA is serving at (\S+) \((.*)\)\n(.*)\n", out.read_text()),
+        serving = wait_for(lambda: re.search(r"PUMA answers at (\S+) \((.*)\)\n(.*)\n((?:  .*\n)+)", out.read_text()),
                            timeout_s=90, message="puma run serving")
         url = serving.group(1)
         assert serving.group(2).startswith("1 of 2 services ready "), serving.group(0)
-        assert serving.group(3).startswith("not ready yet: ledger (instance 1: "), serving.group(0)
-        assert "unable to open database file" in serving.group(3)
+        assert serving.group(3).startswith("not ready yet: ledger;"), serving.group(0)
+        reason = " ".join(serving.group(4).split())  # wrapped at 100 columns (puma.lines)
+        assert reason.startswith("ledger: instance 1: ") and "unable to open database file" in reason, reason
         ready = httpx.get(f"{url}/_puma/ready", timeout=5).json()
         status = httpx.get(f"{url}/_puma/status", timeout=5).json()
         assert ready["waiting_for"] == status["waiting_for"] == [], (ready, status)
@@ -132,7 +132,7 @@ def test_puma_run_names_the_service_still_not_ready_then_says_when_every_one_is(
         assert header.startswith("serving; not ready: ledger"), table.stdout
         assert "starting" not in table.stdout.split("\n\n")[0], table.stdout
         create(str(db))
-        wait_for(lambda: "PUMA: every service is ready now" in out.read_text(), timeout_s=30,
+        wait_for(lambda: f"PUMA is serving at {url} (every service is ready now" in out.read_text(), timeout_s=30,
                  message="the line saying every service is ready")
         assert httpx.get(f"{url}/_puma/ready", timeout=5).json()["ready"] is True
         assert headline(httpx.get(f"{url}/_puma/status", timeout=5).json()) is None

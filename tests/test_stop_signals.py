@@ -180,7 +180,7 @@ def test_puma_run_stops_when_another_of_its_threads_takes_the_signal(tmp_path: P
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-    assert code == 0
+    assert code == (130 if sig == signal.SIGINT else 0)  # Ctrl-C: 130 in every phase; SIGTERM: a stop asked for
     assert took < 15, f"puma run took {took:.1f} s to stop"
 
 

@@ -1,4 +1,4 @@
-import { DEPLOYMENT_DOWN } from "./format.js";
+import { DEPLOYMENT_DOWN, DEPLOYMENT_STOPPED } from "./format.js";
 
 // Talking to a backend: JSON POSTs, and waiting out start-up. While the deployment starts, Envoy
 // answers 503 ("no healthy upstream") for a service with no instance ready yet; the page then
@@ -12,6 +12,10 @@ export const START_BUDGET_MS = 120000;
 // The mesh is ready but the service still answers 503 (the legacy server it bridges to is not
 // running): how long the page waits for it before saying so and giving the message back.
 export const DOWN_BUDGET_MS = 30000;
+// Nothing at all answers the readiness check this many times in a row: the deployment is gone (its
+// Envoy stopped: Ctrl-C or make stop during start-up), not starting. While it starts, Envoy answers
+// (its Starting page, a 503 naming what it waits for), so waiting on would wait for nothing.
+export const GONE_AFTER_CHECKS = 2;
 
 export function wait(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,12 +62,19 @@ export function legacyDown(data) {
 // Until the mesh is ready (then `retry_after_s` more if the 503 said so, e.g. the legacy
 // server still starting), calling onWait(what, seconds) as it goes; false past `deadline`, or
 // once the mesh has been ready for DOWN_BUDGET_MS and the service still answers 503 (`clock`
-// remembers since when, across the tries of one send).
+// remembers since when, across the tries of one send), or once nothing answers at all
+// (GONE_AFTER_CHECKS in a row: `clock.gone`, the deployment stopped).
 async function waitForService(result, onWait, isCurrent, started, deadline, clock) {
   const data = result.data || {};
+  let unanswered = 0;
   for (;;) {
     const state = await readiness();
     if (!isCurrent()) return false;
+    unanswered = state.unreachable ? unanswered + 1 : 0;
+    if (unanswered >= GONE_AFTER_CHECKS) {
+      clock.gone = true;
+      return false;
+    }
     const seconds = Math.round((performance.now() - started) / 1000);
     // Started (nothing is starting any more; a service elsewhere may be not ready, e.g. the legacy
     // bridge with its server down, which must not hold back this one), yet the service answered
@@ -83,13 +94,13 @@ async function waitForService(result, onWait, isCurrent, started, deadline, cloc
 
 // POST `payload` until it is answered. A 503 waits for the service (up to START_BUDGET_MS) and
 // sends again; another 5xx, a reply that is not JSON, or a network failure is retried once.
-// Returns {result, error, retried, waited, ms, waitedMs} or {stale: true} once isCurrent()
+// Returns {result, error, retried, waited, gone, ms, waitedMs} or {stale: true} once isCurrent()
 // turns false: `ms` is the answered try's own time, `waitedMs` the time spent before it (start-up
 // waits and retries), so a turn's latency never includes the mesh's start-up.
 export async function send(url, payload, { onWait, isCurrent }) {
   const started = performance.now();
   const deadline = started + START_BUDGET_MS;
-  const clock = { readySince: null };
+  const clock = { readySince: null, gone: false };
   let retried = false;
   let waited = false;
   let failures = 0;
@@ -114,7 +125,9 @@ export async function send(url, payload, { onWait, isCurrent }) {
       if (!isCurrent()) return { stale: true };
       continue;
     }
-    return { result, error, retried, waited, ms: performance.now() - tried, waitedMs: tried - started };
+    // Answered while it started, then out of reach: it stopped (not a network hiccup of a running one).
+    const gone = clock.gone || Boolean(waited && error && error.name !== "AbortError");
+    return { result, error, retried, waited, gone, ms: performance.now() - tried, waitedMs: tried - started };
   }
 }
 
@@ -133,6 +146,7 @@ export function lostConversation(outcome) {
 // names carries this deployment's own addresses and ports). Nothing about the message box: the
 // caller says whether a message was given back.
 export function describeFailure(outcome, label) {
+  if (outcome.gone) return `${DEPLOYMENT_STOPPED}.`;
   if (outcome.error) {
     return outcome.error.name === "AbortError"
       ? `The ${label} took longer than ${REQUEST_TIMEOUT_MS / 1000} s to answer; it may be overloaded.`

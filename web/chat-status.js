@@ -29,6 +29,18 @@ function legacyWaiting(why, since) {
     + `${what}.`;
 }
 
+// What a screen reader hears of it: not the address and the command (read out, a long line of
+// symbols), but what is wrong and what to do: start it (the command is on the line), or switch.
+function legacySpoken(why) {
+  const budget = DOWN_BUDGET_MS / 1000;
+  if (/no legacy server runs/.test(why || "")) {
+    return "The legacy server is not running: start it with the command shown on the status line, or switch to "
+      + `the PUMA mesh. Your message is sent if it answers within ${budget} s.`;
+  }
+  return "Waiting for the legacy server to accept connections (it may still be loading; if it is not running, "
+    + `start it with the command shown on the status line), or switch to the PUMA mesh. At most ${budget} s.`;
+}
+
 // state: {queue, busy, waiting (what it waits for, or null), waitedS, waitingWhy, notice};
 // label: the backend's name. Returns {line, spoken}: the line shown (the notice first), and what
 // a screen reader is told of the rest, without what changes as start-up goes on (the services
@@ -45,7 +57,7 @@ export function statusText(state, label) {
   }
   const queue = n && (state.busy || state.waiting) ? `${queued(state.queue)} ${when}.` : "";
   const gist = !state.waiting ? ""
-    : state.waiting === "the legacy server" ? "Waiting for the legacy server to accept connections."
+    : state.waiting === "the legacy server" ? legacySpoken(state.waitingWhy)
       : `The ${label} is starting; your messages are answered once it is ready.`;
   return {
     line: [state.notice, text, queue].filter(Boolean).join(" "),

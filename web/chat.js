@@ -51,7 +51,7 @@ const chat = {
   id: null, turnNo: 0, ended: false, busy: false, generation: 0, filmId: null,
   queue: [], hurry: false, wake: null, waiting: null, waitedS: 0, waitFrom: 0, waitingWhy: "",
   notice: "", noticeSpoken: "", noticeFresh: false, noticeBox: null, unrestored: null, watching: false,
-  restarting: false,
+  restarting: false, stopped: false,
   givenBack: null,  // what the page put back into the box last (not a draft of the user's)
 };
 
@@ -206,12 +206,15 @@ function giveBack(text, { noted = false, onBubble = false } = {}) {
     chat.givenBack = ui.input.value;
     ui.input.select();
   }
+  // The deployment stopped: Enter now would fail again; what to do first is start it.
+  const then = chat.stopped ? "once the deployment runs again (make run), press Enter" : "press Enter";
   const all = back ? ui.input.value : text;
-  const line = back ? `Not sent: “${short(all, 40)}” is back in the box; press Enter to try again.`
+  const line = back ? `Not sent: “${short(all, 40)}” is back in the box; ${then} to try again.`
     : onBubble ? `Not sent: “${short(text, 40)}”; its Resend button sends it again, Enter sends what is in the box.`
-      : `Not sent: “${short(text, 40)}”; press Enter to send what is in the box.`;
-  const todo = back ? "It is back in the box; press Enter to try again."
-    : onBubble ? "Its Resend button sends it again; Enter sends what is in the box." : "Press Enter to send what is in the box.";
+      : `Not sent: “${short(text, 40)}”; ${then} to send what is in the box.`;
+  const todo = back ? `It is back in the box; ${then} to try again.`
+    : onBubble ? "Its Resend button sends it again; Enter sends what is in the box."
+      : `${then[0].toUpperCase()}${then.slice(1)} to send what is in the box.`;
   setNotice(line, noted ? todo : line);
   renderStatus();
 }
@@ -265,7 +268,9 @@ async function watchRecovery(outcome, backend) {
   if (!down || chat.watching) return;
   const isCurrent = current(chat.generation);
   chat.watching = true;
-  document.title = `Not answering · ${TITLES.chat}`;
+  // Stopped during its start-up (nothing answers where Envoy did): said apart from an outage.
+  chat.stopped = chat.stopped || Boolean(outcome.gone);
+  document.title = `${chat.stopped ? "Stopped" : "Not answering"} · ${TITLES.chat}`;
   try {
     for (;;) {
       await wait(RECOVERY_POLL_MS);
@@ -281,6 +286,7 @@ async function watchRecovery(outcome, backend) {
   } finally {
     chat.watching = false;
     chat.restarting = false;
+    chat.stopped = false;
     if (!ui.chat.hidden) document.title = TITLES.chat;
   }
 }
@@ -374,6 +380,7 @@ async function turn(text, turnNo, bubble = null) {
   if (failed(outcome)) {
     typing(false);
     const why = describeFailure(outcome, label(backend));
+    if (outcome.gone) chat.stopped = true;  // giveBack's words (watchRecovery keeps it while it watches)
     const onBubble = showNotSent(text, bubble);
     log.note(text ? `Not sent: “${short(text, 40)}”. ${why}` : why, "error");
     giveBack(text, { noted: Boolean(text), onBubble });

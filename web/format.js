@@ -17,3 +17,8 @@ export function counted(n, one, many = `${one}s`) {
 // down and what to do, in the same words on the chat and the dashboard.
 export const DEPLOYMENT_DOWN = "The deployment does not answer: it has stopped, or is restarting "
   + "(is `make run` or `puma run` still running?)";
+
+// What the chat says when the deployment it was waiting for went away during its start-up (nothing
+// answers any more where Envoy answered before): it will not come back by itself, so the command.
+export const DEPLOYMENT_STOPPED = "The deployment stopped while it was starting (nothing answers at this address any "
+  + "more); start it again with make run (or puma run); this page says when it answers";

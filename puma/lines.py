@@ -1,0 +1,48 @@
+"""What the CLI prints is at most `WIDTH` characters a line: a long message (a reason with its fix,
+a log record naming a service, its pid and why) is wrapped at spaces, its continuation indented,
+so the key fact stays findable among the lines of a terminal (newcomer 83: 300-420 character
+lines wrapped over 4-5 rows among the log lines). Words are never split (a URL, a path, a command
+stays whole, even past the width). Log records are wrapped only on a terminal: piped to a file or
+`grep`, each record stays one line, as the start-up status line does (`puma.waiting`).
+
+>>> wrap("not ready yet: legacy (instance 1: the legacy socket server is unreachable ...)", width=40)
+['not ready yet: legacy (instance 1: the', '    legacy socket server is unreachable', '    ...)']
+"""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from typing import IO
+
+WIDTH = 100
+MORE = "    "  # a continuation: indented, so it reads as the line above's
+
+
+def wrap(text: str, *, width: int = WIDTH, first: str = "", more: str = MORE) -> list[str]:
+    """`text` (each of its own lines) as lines of at most `width` characters; words kept whole."""
+    out: list[str] = []
+    for i, line in enumerate(text.split("\n")):
+        lead = first if i == 0 else more
+        out += textwrap.wrap(line, width, initial_indent=lead, subsequent_indent=more, break_long_words=False,
+                             break_on_hyphens=False) or [lead.rstrip()]
+    return out
+
+
+def fill(text: str, *, width: int = WIDTH, first: str = "", more: str = MORE) -> str:
+    """`wrap`'s lines joined: what to print."""
+    return "\n".join(wrap(text, width=width, first=first, more=more))
+
+
+class WrappingFormatter(logging.Formatter):
+    """The CLI's log format, each record wrapped at `WIDTH` when its stream is a terminal."""
+
+    def __init__(self, fmt: str, datefmt: str, stream: IO[str]) -> None:
+        super().__init__(fmt, datefmt)
+        self.wraps = bool(getattr(stream, "isatty", lambda: False)())
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if not self.wraps or record.exc_info or "\n" in text:  # a traceback keeps its own layout
+            return text
+        return fill(text)
