@@ -173,7 +173,10 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
             "alright", "all right", "i would", "totally", "seen it", "watched it",
             "love it", "like it", "i like it", "fine", "k", "kk", "okie", "oki", "okey",
             "yes please", "i have seen it", "yes i have", "def", "defo", "yass", "yas",
-            "yesh", "aye", "yessir", "obviously", "100"),
+            "yesh", "aye", "yessir", "obviously", "100",
+            # agreeing to an offer: "deal", "let's do it" (chatbot.agreeing reads them as
+            # taking a film, never as "seen it")
+            "deal", "its a deal", "lets do it", "let s do it", "lets do this", "let s do this"),
     "no_preference": ("any", "anything", "anyone", "anybody", "whoever", "whatever", "none",
                       "nobody", "skip", "pass", "either", "all", "dunno", "idk", "na",
                       "n a", "whichever", "idc", "meh", "eh", "so so", "whatevs", "shrug",
@@ -194,7 +197,7 @@ CLOSING_FILLERS = frozenset("""thanks thank you thx ty ta cheers ok okay k kk fo
 # signs off; "thank you my friend", "thanks and good evening", "thanks, peace" close too
 # Emoji and symbols read as the words they stand for (before folding drops them).
 EMOJI_WORDS: dict[str, str] = {
-    "👍": "yes", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",
+    "👍": "ok sure", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",
     "🔥": "great", "😍": "love it", "❤": "love it", "♥": "love it", "🥰": "love it",
     "🤩": "great", "👏": "great", "😀": "good", "😃": "good", "😄": "good", "😁": "good",
     "😊": "good", "🙂": "good", "😂": "haha", "🤣": "haha", "🤷": "dunno", "😐": "meh",

@@ -76,6 +76,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     wish_intent,
 )
 from chatbot.ages import age_hits, years_old
+from chatbot.alternatives import offers_alternative
 from chatbot.answer_lists import listed_with_answer
 from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves, why_mask
 from chatbot.beyond import beyond_request
@@ -429,6 +430,7 @@ class Understander:
             "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
             "delegate": (delegates(whole) or answers_all(whole)) and not asks_method(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
+            "alternative": offers_alternative(tokens),  # "maybe a thriller then": in horror's place
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
             "permitted": permitted, "permits": permits,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),

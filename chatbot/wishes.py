@@ -56,7 +56,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
         slot = wish["slot"]
         if wish["exclude"]:
             replaced += _retract(wishes, wish)
-        elif slot in SINGLE_VALUED or (slot not in cleared and (correcting or slot in REPLACING_SLOTS)):
+        elif slot in SINGLE_VALUED or (slot not in cleared and (
+                correcting or slot in REPLACING_SLOTS or nlu.get("alternative"))):  # "a thriller then"
             cleared.add(slot)
             gone = [w for w in wishes if w["slot"] == slot and not w["exclude"]]
             wishes = [w for w in wishes if not any(w is g for g in gone)]

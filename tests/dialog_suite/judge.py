@@ -230,7 +230,19 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # yes/no answers that say more ("ok yes ill watch", "no i dont like it")
          "switch_while_shown", "yes_no_with_more",
          # d40 (newcomer 79): films named as loved, misspelt, inside a sentence
-         "loved_titles_misspelt")
+         "loved_titles_misspelt",
+         # d44 (newcomer 82): "ok sure", "deal", "let's do it", 👍 to "Have you watched it?"
+         # take the film, never "seen it"
+         "agreeing_answers",
+         # d44 (newcomer 82): questions about the film shown in words of their own ("is this
+         # one long?", "how come?", "what ratings exist?") answered from the catalogue
+         "film_facts_asked",
+         # d44 (newcomer 82): "maybe a thriller then" in horror's place, other limits kept;
+         # "not that one. is there one with X" adds X; "thanks bud" to "another?" is no yes
+         "alternative_wishes",
+         # d44 (newcomer 82): "what was that war one called again", "the first one you said"
+         # name the earlier film, "that one" then takes it; "still tom hanks" keeps the film
+         "recalled_films")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
