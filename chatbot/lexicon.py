@@ -266,10 +266,13 @@ APPROXIMATIONS: dict[str, dict] = {
                   "note": "I have no superhero category, so I'll look for action films.",
                   "negated_note": "I have no superhero category, so I can't leave superhero "
                                   "films out; tell me if I suggest one."},
-    "violent": {"negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}],
+    # "ceiling": a limit, so it never widens a stricter rating standing (a child's G or PG)
+    "violent": {"negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False,
+                             "ceiling": True}],
                 "note": "I can't measure violence, so I'll keep to films rated PG-13 or below."},
     "explicit": {"constraints": [],
-                 "negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}],
+                 "negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False,
+                              "ceiling": True}],
                  "note": "I can't tell what a film shows, only its rating, so I'll leave that out.",
                  "negated_note": "I can't tell what a film shows, so I'll keep to films rated "
                                  "PG-13 or below."},

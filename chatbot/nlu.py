@@ -154,6 +154,7 @@ from chatbot.remarks import (
     with_more_cast,
 )
 from chatbot.replies import opening_refusal
+from chatbot.sarcasm import closes_sarcastically
 from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.self_questions import self_topic
@@ -431,6 +432,7 @@ class Understander:
             "delegate": (delegates(whole) or answers_all(whole)) and not asks_method(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
             "alternative": offers_alternative(tokens),  # "maybe a thriller then": in horror's place
+            "sarcastic": closes_sarcastically(str(clean_input(text)[0])),  # "great pick. not."
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
             "permitted": permitted, "permits": permits,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),

@@ -59,6 +59,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
     compound = float(sentiment.get("compound", 0.0))
     if intent == "another":
         return "another"
+    if nlu.get("sarcastic") and not nlu.get("question"):  # "brilliant pick. really. not.", "/s"
+        return "disliked"
     if nlu.get("watching") == "future":  # "I'll watch it tonight": taken, never "seen it"
         return "will_watch"
     if stage in ("watched", "like") and declines_with_thanks(nlu.get("words") or ()):

@@ -242,7 +242,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "alternative_wishes",
          # d44 (newcomer 82): "what was that war one called again", "the first one you said"
          # name the earlier film, "that one" then takes it; "still tom hanks" keeps the film
-         "recalled_films")
+         "recalled_films",
+         # d44 (newcomer 82): praise taken back at its end ("... not.", "/s", "yeah right")
+         "sarcastic_closers",
+         # d44 (newcomer 82): "Se7en then" found; "nothing too gory" keeps a child's rating;
+         # "scfi", "helo" read
+         "fillers_limits_typos")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
