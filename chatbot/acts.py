@@ -23,7 +23,9 @@ from functools import lru_cache
 from chatbot.lexicon import CLOSING_FILLERS, INTENT_PHRASES
 from chatbot.polarity import committed_polarity
 from chatbot.question_topics import ONE_WORD_QUESTIONS, ONE_WORD_TOPICS, topics_in
+from chatbot.recall import recalled_genre, recalls_first
 from chatbot.scope import done_with, positive_tag_at
+from chatbot.topic_words import topics_by_words
 from chatbot.turn_taking import leaves
 from chatbot.watching import watching  # noqa: F401  (public here too)
 
@@ -167,6 +169,10 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
     alone = _one_word_topic(words, raw)
     if alone:
         return [alone]
+    if recalled_genre(words):  # "what was that war one called again": an earlier film
+        return ["recall"]
+    if recalls_first(words):  # "the first one you said", asked or not
+        return ["history"]
     if not is_question(tokens, raw):
         return []
     topics = topics_in(words)  # "which rating is it": the MPAA rating, no critics
@@ -174,7 +180,7 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
         return ["history"]  # "which film did you show me first?"
     if not topics and words and words[0] == "who":  # "who else stars in it?"
         topics = ["director" if {"direct", "directs", "made", "make", "director"} & set(words) else "cast"]
-    return topics or _fact_named(words)
+    return topics or _fact_named(words) or topics_by_words(words)  # "is this one long?"
 
 
 def _fact_named(words: list[str]) -> list[str]:

@@ -27,7 +27,9 @@ from chatbot.answers import answer, cast_after, cast_listed
 from chatbot.dialog_state import active_items
 from chatbot.dialog_state import asked as asked_wishes
 from chatbot.questions import suitability_reply
+from chatbot.recall import recall_reply, recalled_films
 from chatbot.referents import answered_people, remember
+from chatbot.text import end_sentence
 from chatbot.tone_answers import MOODS, tone_reply
 
 ASKED_TURNS = 3  # a film asked about by name stays "it" this many turns when none is proposed
@@ -48,6 +50,8 @@ def answer_question(db: Any, state: dict[str, Any], decision: Mapping[str, Any])
     if movie is None:
         return None
     topics = list(decision.get("topics") or ())
+    if "recall" in topics:  # "what was that war one called again?"
+        return _recall(db, state, str(decision.get("recall_genre") or ""), movie)
     said = []
     if "suitability" in topics:
         said.append(suitability_reply(movie, list(decision.get("ratings") or ()), nlg.rating_text(movie)))
@@ -73,6 +77,14 @@ def answer_question(db: Any, state: dict[str, Any], decision: Mapping[str, Any])
                    ratings=decision.get("ratings") or (), wishes=active_items(state), told=told,
                    ranges=ranges)
     return said
+
+
+def _recall(db: Any, state: dict[str, Any], genre: str, movie: Mapping[str, Any]) -> list[str]:
+    """The earlier films of ``genre`` named, the first of them pointed at ("fine, that one")."""
+    films = recalled_films(genre, [db.movie(i) for i in state["shown"] if i != movie.get("id")])
+    if films:
+        state["pointed"] = {"id": films[0]["id"], "turn": state.get("turns", 0)}
+    return [end_sentence(recall_reply(genre, films))]
 
 
 def points_away(text: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from chatbot.nlg import _cast, _genres, describe_wish, rating_text
 from chatbot.text import end_sentence, indefinite_article, join_words
+from chatbot.topic_words import ratings_list
 
 
 def answer(topics: Sequence[str], movie: Mapping[str, Any],
@@ -49,6 +50,7 @@ def answer(topics: Sequence[str], movie: Mapping[str, Any],
         "mpaa_check": lambda: [_rating_check(title, movie, ratings)],
         "range_check": lambda: [range_check(title, movie, c) for c in ranges],
         "reason": lambda: [_reason(title, wishes)],
+        "ratings_list": lambda: [ratings_list(title, rating_text(movie))],
         "gender": lambda: ["My catalogue doesn't record whether a cast member is a woman or a man"],
         "sequel": lambda: [f"My catalogue doesn't link films into series, so I can't tell "
                            f"whether {title} has a sequel; ask me about any film by its title"],

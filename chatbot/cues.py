@@ -597,7 +597,17 @@ def correction_cues(tokens: Sequence[str]) -> list[int]:
     actually comedy is fine": two, and the last one said wins)."""
     text = " ".join(tokens)
     return [_cue_start(tokens, text.count(" ", 0, m.start()), m.group(0))
-            for m in _CORRECTION_PATTERN.finditer(text)]
+            for m in _CORRECTION_PATTERN.finditer(text) if not _film_refused(tokens, text, m)]
+
+
+def _film_refused(tokens: Sequence[str], text: str, match: re.Match[str]) -> bool:
+    """"ok not that. is there one with X", "not that one": the film shown refused, no wish
+    corrected (so X joins the wishes of its slot)."""
+    after = text.count(" ", 0, match.start()) + len(match.group(0).split())
+    return match.group(0) == "not that" and (after >= len(tokens) or tokens[after] in _FILM_WORDS)
+
+
+_FILM_WORDS = frozenset((BOUNDARY, "one", "film", "movie", "either", "please", "pls"))
 
 
 def _cue_start(tokens: Sequence[str], at: int, cue: str) -> int:
@@ -612,7 +622,7 @@ def _cue_start(tokens: Sequence[str], at: int, cue: str) -> int:
 def correction_at(tokens: Sequence[str]) -> int | None:
     """The token index where the first correction cue starts, or None."""
     text = " ".join(tokens)
-    match = _CORRECTION_PATTERN.search(text)
+    match = next((m for m in _CORRECTION_PATTERN.finditer(text) if not _film_refused(tokens, text, m)), None)
     return text.count(" ", 0, match.start()) if match else None
 
 

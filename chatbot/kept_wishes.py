@@ -10,7 +10,7 @@ Example::
 
     not_wished([{"slot": "genre", "values": ["horror"], "exclude": False}], wishes=[])
     # ['the genre horror']
-    fits_current(plan, film, words=["r", "rated"])   # True when the film meets every wish
+    fits_current(plan, film, words=["r", "rated"])   # True when the film meets what was said
 """
 
 from __future__ import annotations
@@ -54,4 +54,6 @@ def fits_current(plan: Mapping[str, Any], film: Mapping[str, Any] | None,
         return False
     if _ANOTHER & set(words) or any(w.get("exclude") for w in added):  # a refusal moves on
         return False
-    return all(holds(w, film) for w in plan.get("wishes") or ())
+    # only what was just said is checked: a wish standing before that the film misses was set
+    # aside to find it ("still tom hanks" keeps The Terminal though R had to be left out)
+    return all(holds(w, film) for w in added)

@@ -173,7 +173,10 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
             "alright", "all right", "i would", "totally", "seen it", "watched it",
             "love it", "like it", "i like it", "fine", "k", "kk", "okie", "oki", "okey",
             "yes please", "i have seen it", "yes i have", "def", "defo", "yass", "yas",
-            "yesh", "aye", "yessir", "obviously", "100"),
+            "yesh", "aye", "yessir", "obviously", "100",
+            # agreeing to an offer: "deal", "let's do it" (chatbot.agreeing reads them as
+            # taking a film, never as "seen it")
+            "deal", "its a deal", "lets do it", "let s do it", "lets do this", "let s do this"),
     "no_preference": ("any", "anything", "anyone", "anybody", "whoever", "whatever", "none",
                       "nobody", "skip", "pass", "either", "all", "dunno", "idk", "na",
                       "n a", "whichever", "idc", "meh", "eh", "so so", "whatevs", "shrug",
@@ -194,7 +197,7 @@ CLOSING_FILLERS = frozenset("""thanks thank you thx ty ta cheers ok okay k kk fo
 # signs off; "thank you my friend", "thanks and good evening", "thanks, peace" close too
 # Emoji and symbols read as the words they stand for (before folding drops them).
 EMOJI_WORDS: dict[str, str] = {
-    "👍": "yes", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",
+    "👍": "ok sure", "👌": "ok", "✅": "yes", "👎": "no", "❌": "no", "💯": "absolutely",
     "🔥": "great", "😍": "love it", "❤": "love it", "♥": "love it", "🥰": "love it",
     "🤩": "great", "👏": "great", "😀": "good", "😃": "good", "😄": "good", "😁": "good",
     "😊": "good", "🙂": "good", "😂": "haha", "🤣": "haha", "🤷": "dunno", "😐": "meh",
@@ -263,10 +266,13 @@ APPROXIMATIONS: dict[str, dict] = {
                   "note": "I have no superhero category, so I'll look for action films.",
                   "negated_note": "I have no superhero category, so I can't leave superhero "
                                   "films out; tell me if I suggest one."},
-    "violent": {"negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}],
+    # "ceiling": a limit, so it never widens a stricter rating standing (a child's G or PG)
+    "violent": {"negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False,
+                             "ceiling": True}],
                 "note": "I can't measure violence, so I'll keep to films rated PG-13 or below."},
     "explicit": {"constraints": [],
-                 "negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}],
+                 "negated": [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False,
+                              "ceiling": True}],
                  "note": "I can't tell what a film shows, only its rating, so I'll leave that out.",
                  "negated_note": "I can't tell what a film shows, so I'll keep to films rated "
                                  "PG-13 or below."},

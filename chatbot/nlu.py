@@ -76,6 +76,7 @@ from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's pub
     wish_intent,
 )
 from chatbot.ages import age_hits, years_old
+from chatbot.alternatives import offers_alternative
 from chatbot.answer_lists import listed_with_answer
 from chatbot.asides import ages_of_people, aside_mask, asks_age, past_selves, why_mask
 from chatbot.beyond import beyond_request
@@ -155,6 +156,7 @@ from chatbot.remarks import (
     with_more_cast,
 )
 from chatbot.replies import opening_refusal
+from chatbot.sarcasm import closes_sarcastically
 from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.self_questions import self_topic
@@ -434,6 +436,8 @@ class Understander:
             "film_ask": asks_for_film(whole) or asks_what_to_watch(asked_whole),
             "delegate": (delegates(whole) or answers_all(whole)) and not asks_method(whole),
             "correction": corrected_at is not None or swap_span(tokens) is not None,
+            "alternative": offers_alternative(tokens),  # "maybe a thriller then": in horror's place
+            "sarcastic": closes_sarcastically(str(clean_input(text)[0])),  # "great pick. not."
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
             "permitted": permitted, "permits": permits,
             "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),

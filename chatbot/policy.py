@@ -54,6 +54,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chatbot.agreeing import thanks_only
 from chatbot.complaints import CATALOGUE_END
 from chatbot.constraints import holds
 from chatbot.kept_wishes import fits_current, not_wished
@@ -304,8 +305,8 @@ def _parting(nlu: Mapping[str, Any]) -> bool:
     warm words ("lovely, you're a star"); not a question ("hello?") nor a new search."""
     if nlu.get("question") or nlu.get("request"):
         return False
-    if nlu.get("intent") in ("bye", "thanks", "done"):  # "have a nice day" reads as asked
-        return True
+    if nlu.get("intent") in ("bye", "thanks", "done") or thanks_only(nlu.get("words") or ()):
+        return True  # "have a nice day" reads as asked; "thanks bud" thanks
     if nlu.get("interrogative"):
         return False
     searching = any(nlu.get(k) for k in ("constraints", "people", "titles", "film_ask"))
@@ -418,7 +419,8 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
     watched it, a verdict or (at "have you watched it?" / "do you like it?") a plain yes
     keeps its circumstances to itself ("I saw it as a kid", "yes, in the 90s")."""
     if nlu.get("request") or nlu.get("asks_other") or nlu.get("correction") or nlu.get("titles") or (
-            nlu.get("title") or nlu.get("seen_titles")) or nlu.get("relaxed"):  # "seen it, and Goodfellas and
+            nlu.get("title") or nlu.get("seen_titles")) or nlu.get("relaxed") or (
+            nlu.get("alternative") and nlu.get("constraints")):  # "ok, a western then"; "seen it, and Goodfellas and
         # Casino too", "seen it, drop the director"
         return True
     if any(p.get("cue") == "film_of" and not p.get("negated") for p in nlu.get("people") or ()):

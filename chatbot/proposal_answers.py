@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.agreeing import agrees, takes_shown, thanks_only
 from chatbot.polarity import bare_polarity
 from chatbot.replies import acknowledges_only, declines_with_thanks
 
@@ -59,6 +60,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
     compound = float(sentiment.get("compound", 0.0))
     if intent == "another":
         return "another"
+    if nlu.get("sarcastic") and not nlu.get("question"):  # "brilliant pick. really. not.", "/s"
+        return "disliked"
     if nlu.get("watching") == "future":  # "I'll watch it tonight": taken, never "seen it"
         return "will_watch"
     if stage in ("watched", "like") and declines_with_thanks(nlu.get("words") or ()):
@@ -68,6 +71,10 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return bare  # "no way", "yes, no, wait, no": an answer, no verdict and no pause
     if not verdict and _waits(nlu, stage):  # "ok give me a sec": the question stays open
         return "wait"
+    if stage == "another" and thanks_only(nlu.get("words") or ()):  # "thanks bud": no new film
+        return "no_thanks"
+    if _agrees_to_film(nlu, stage, verdict):  # "ok sure", "deal", "let's do it": taken, not seen
+        return "will_watch"
     if not verdict and stage == "like" and no_opinion(nlu.get("words") or ()):
         return "no_opinion"  # "n/a", "pass", "can't say": neither a yes nor a dislike
     if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):
@@ -95,6 +102,17 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
     if compound <= NEGATIVE:
         return "disliked"
     return "unknown"
+
+
+def _agrees_to_film(nlu: Mapping[str, Any], stage: str, verdict: str | None) -> bool:
+    """An agreement to the film offered that says nothing of having seen it ("ok sure", "deal")
+    at "have you watched it?", or the film shown taken by name at "another one?"."""
+    words = nlu.get("words") or ()
+    if nlu.get("watching") or verdict == "disliked" or nlu.get("question") or nlu.get("constraints"):
+        return False
+    if acknowledges_only(words):  # "ok fine", "alright": heard, no yes to anything yet
+        return False
+    return stage == "watched" and agrees(words) or stage in ("watched", "another") and takes_shown(words)
 
 
 def no_opinion(words: Sequence[str]) -> bool:

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from chatbot.answering import asked_film
 from chatbot.question_topics import ONE_WORD_TOPICS, QUESTION_TOPICS
+from chatbot.recall import recalled_genre, recalls_first
 from chatbot.text import english_words, fold
 from chatbot.titles import normalise_title, sequel_key, split_title_year
 from chatbot.tone_answers import tone_asked
@@ -34,6 +35,10 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
     if {"cast", "leads"} & set(topics) and _WOMEN & set(nlu.get("words") or ()):
         topics = ["gender", *topics]  # "who's the girl in it?": the catalogue can't tell
     on_table = stage in ANSWER_STAGES and state.get("current") or asked_film(state) is not None
+    if on_table and "recall" in topics:  # "what was that war one called again?"
+        return {"act": "answer", "topics": ["recall"], "recall_genre": recalled_genre(nlu.get("words") or ())}
+    if on_table and "history" in topics and recalls_first(nlu.get("words") or ()):
+        return {"act": "answer", "topics": ["history"], "history_first": True}  # "the first one you said"
     other = _other_film_question(nlu, bool(on_table))
     if other is not None:  # the catalogue, or what else a person made: not the film on the table
         return other
@@ -139,8 +144,11 @@ def range_checks(nlu: Mapping[str, Any]) -> list[dict[str, Any]]:
     2000?", "is it longer than Jurassic Park?"), when it is one: the catalogue holds both facts."""
     if not (nlu.get("interrogative") and nlu.get("about_film")):
         return []
+    criticised = nlu.get("criticised_length")  # "is it too long (for a weeknight)?": compares
+    # with no film and no bound said, so the length is the answer
     return [dict(c) for c in nlu.get("constraints") or () if c["slot"] in ("year", "runtime")
-            and not c["exclude"] and (c.get("than") or any(v is not None for v in c.get("range") or ()))]
+            and not c["exclude"] and (c.get("than") or any(v is not None for v in c.get("range") or ()))
+            and not (criticised and c == criticised)]
 
 
 def rating_checks(nlu: Mapping[str, Any]) -> list[str]:

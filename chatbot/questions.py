@@ -313,7 +313,8 @@ def suitability_reply(movie: Mapping[str, Any], ratings: Sequence[str], rating: 
         kinds = ", ".join(genres[:-1]) + f" and {genres[-1]}" if len(genres) > 1 else genres[0]
         lead = f"Yes, {title} is listed as {kinds}" if "horror" in genres else (
             f"My catalogue doesn't list {title} as horror; it is listed as {kinds}")
-        return f"{lead}, and it is {rating}; I can't tell how scary or violent it is beyond that."
+        said = f"it is {rating}" if rating else "it has no rating in my catalogue"  # never "it is ;"
+        return f"{lead}, and {said}; I can't tell how scary or violent it is beyond that."
     if not movie.get("mpaa"):
         return f"{head}, and it has no MPAA rating there."
     fits = "one of" if movie["mpaa"] in ratings else "not one of"

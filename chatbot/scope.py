@@ -144,6 +144,8 @@ def requested_not(tokens: Sequence[str]) -> list[bool]:
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         if start and tokens[start - 1] != BOUNDARY:
             continue  # "I can't stand horror": a statement
+        if tokens[i - 1] == "why" and following in ("", BOUNDARY, "?", "!", "."):
+            continue  # "sure, why not": a yes on its own, no request for what follows
         if tokens[i - 1] == "why" or following in _REQUEST_SUBJECTS:
             mask[i] = True
     return mask

@@ -18,7 +18,7 @@ from chatbot.spelling import NearWords
 DIALOG_WORDS = frozenset("""preference director rating actress actor doesnt matter whatever
     whoever favourite particular anything anyone anybody bothered genre certificate runtime
     length something another thanks recap recommend recommendation suggestion movie
-    movies""".split())
+    movies hello howdy greetings""".split())  # "helo", "helllo": a greeting
 # The words of questions about a film and of comparing films ("wich year?", "hw long", "did the
 # critcs like it beter than Heat?", "whats the runing time"): spelt right before anything reads
 # the question, so a typo never turns it into "I can't tell that" or a person ("beter": Jeter).
@@ -29,7 +29,8 @@ QUESTION_WORDS = frozenset("""which what when where long critics critic reviews 
 # Genre words: spelt right only while the genre is asked for ("comdy" to "Which actor?" stays
 # unread, as ``chatbot.genres`` reads genre typos)
 GENRE_WORDS = frozenset("""funny comedy horror thriller western romance romantic documentary
-    animated animation action adventure fantasy mystery musical family history scary""".split())
+    animated animation action adventure fantasy mystery musical family history scary scifi
+    science fiction""".split())  # "scfi", "sciene fiction"
 # Their other forms, each read as the word it is a form of: a typo between two forms of
 # one word ("directer": director or directed) is still that word.
 _FORMS = {"preferences": "preference", "prefer": "preference", "directors": "director",

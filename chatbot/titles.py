@@ -89,8 +89,10 @@ _BOUNDARY_WORDS = frozenset("""but with starring by from rated that which only b
     though except and or for so since to tonight i we my our it maybe though except if when
     where who something anything except although plus also too already before again
     recently twice instead this last yesterday earlier together""".split())
+# "something like Se7en then", "heat then pls": a filler that closes the clause ends the title
+# too (not inside one: "And Then There Were None")
 _TITLE_END = re.compile(r"\s*(?:[,;!?]|\.(?:\s|$))|\s(?:" + "|".join(sorted(_BOUNDARY_WORDS))
-                        + r")\b", re.IGNORECASE)
+                        + r")\b|\s(?:then|now|lol|haha|ok|okay)\s*(?=[,.;!?]|$)", re.IGNORECASE)
 _TITLE_TAIL = re.compile(r"[\s.!?,;:]*(?:please|pls|plz|thanks|thx|thank you|lol|haha|tho)?"
                          r"[\s.!?,;:]*$", re.IGNORECASE)
 # an item of a seen list the index does not know, written as a title ("Se7en", "Inside Out",

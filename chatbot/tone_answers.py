@@ -64,7 +64,7 @@ def tone_reply(mood: str, movie: Mapping[str, Any], rating: str) -> str:
         lead = (f"Probably not very {word}: {title} is listed as {listed}, not a kind of film "
                 f"known for being {word}")
     critics = movie.get("critics_meter")
-    said = f"{lead}, and it is {rating}"
+    said = f"{lead}, and it is {rating}" if rating else f"{lead}, and it has no rating in my catalogue"
     if isinstance(critics, int):
         said += f"; {critics}% of critics' reviews were positive"
     return f"{said}. I can't tell how {word} it is beyond that: my catalogue doesn't record it."

@@ -40,7 +40,7 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     correcting = bool(nlu.get("correction")) and not nlu.get("addition")
     new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
     reference = nlu.get("reference") or state.get("current")  # "like Alien but newer"
-    new = [_relative_to(w, reference) for w in new]
+    new = [_relative_to(w, reference) for w in new if not _looser_ceiling(w, wishes)]
     new, widened = _widened(nlu, wishes, new)
     widened += _forgotten(nlu, wishes, state.get("current"))
     wishes = [w for w in wishes if not any(w is g for g in widened)]
@@ -56,7 +56,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
         slot = wish["slot"]
         if wish["exclude"]:
             replaced += _retract(wishes, wish)
-        elif slot in SINGLE_VALUED or (slot not in cleared and (correcting or slot in REPLACING_SLOTS)):
+        elif slot in SINGLE_VALUED or (slot not in cleared and (
+                correcting or slot in REPLACING_SLOTS or nlu.get("alternative"))):  # "a thriller then"
             cleared.add(slot)
             gone = [w for w in wishes if w["slot"] == slot and not w["exclude"]]
             wishes = [w for w in wishes if not any(w is g for g in gone)]
@@ -175,6 +176,14 @@ def _hull(first: Sequence[Any], second: Sequence[Any]) -> list[Any]:
     low = None if first[0] is None or second[0] is None else min(first[0], second[0])
     high = None if first[1] is None or second[1] is None else max(first[1], second[1])
     return [low, high]
+
+
+def _looser_ceiling(wish: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -> bool:
+    """"nothing too gory" (PG-13 or below) with G or PG wished for a child: the stricter
+    rating stands, the limit adds nothing."""
+    values = set(wish.get("values") or ())
+    return bool(wish.get("ceiling")) and any(
+        w["slot"] == "mpaa" and not w["exclude"] and set(w.get("values") or ()) <= values for w in wishes)
 
 
 def _moved_correction(wishes: list[dict], new: Sequence[Mapping[str, Any]],

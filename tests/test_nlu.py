@@ -445,7 +445,7 @@ def test_recent_wishes_say_where_the_catalogue_ends(famous: Understander) -> Non
 
 @pytest.mark.parametrize(("text", "constraints", "note"), [
     ("a superhero flick", [{"slot": "genre", "values": ["action"], "exclude": False}], "superhero"),
-    ("not too violent", [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False}],
+    ("not too violent", [{"slot": "mpaa", "values": ["G", "PG", "PG-13"], "exclude": False, "ceiling": True}],
      "violence"),
     ("something violent", [], None),
 ])

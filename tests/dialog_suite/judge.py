@@ -239,7 +239,24 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d42: people named in passing as liked or pointed back at; a surname while a film
          # is shown; the rest of a message beside "which one?"; a lighter tone said twice moves once
          "liked_people", "people_pointed_back", "surname_best_known", "rest_beside_which",
-         "tone_once")
+         "tone_once",
+         # d44 (newcomer 82): "ok sure", "deal", "let's do it", 👍 to "Have you watched it?"
+         # take the film, never "seen it"
+         "agreeing_answers",
+         # d44 (newcomer 82): questions about the film shown in words of their own ("is this
+         # one long?", "how come?", "what ratings exist?") answered from the catalogue
+         "film_facts_asked",
+         # d44 (newcomer 82): "maybe a thriller then" in horror's place, other limits kept;
+         # "not that one. is there one with X" adds X; "thanks bud" to "another?" is no yes
+         "alternative_wishes",
+         # d44 (newcomer 82): "what was that war one called again", "the first one you said"
+         # name the earlier film, "that one" then takes it; "still tom hanks" keeps the film
+         "recalled_films",
+         # d44 (newcomer 82): praise taken back at its end ("... not.", "/s", "yeah right")
+         "sarcastic_closers",
+         # d44 (newcomer 82): "Se7en then" found; "nothing too gory" keeps a child's rating;
+         # "scfi", "helo" read
+         "fillers_limits_typos")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
