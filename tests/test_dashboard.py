@@ -44,18 +44,20 @@ def test_dashboard_page_escapes_every_value_and_loads_nothing_from_elsewhere() -
     assert "<img" not in text and "<b>started" not in text and "&lt;img src=x" in text
     links = _Links()
     links.feed(text)
-    assert links.scripts == 0 and all(u.startswith(("/_puma/", "#")) for u in links.urls), links.urls  # "#": in the page
+    # One inline script (the in-place update, allowed by its hash); nothing loaded: "#" is in the page
+    assert links.scripts == 1 and all(u.startswith(("/_puma/", "#")) for u in links.urls), links.urls
     assert '<html lang="en">' in text and "<h2>Services (2)</h2>" in text
     assert re.search(r'orders</th><td[^>]*>/orders</td><td[^>]* class="ok">2 of 2', text)
     assert "instance 2 died" in text  # recent events
 
 
-def test_dashboard_refreshes_only_when_asked_within_bounds() -> None:
+def test_dashboard_update_interval_is_kept_within_bounds_and_never_reloads() -> None:
     assert refresh_from("") is None and refresh_from("refresh_s=abc") is None
     assert refresh_from("refresh_s=5") == 5 and refresh_from("refresh_s=0") == 2
     assert refresh_from("refresh_s=99999") == 300
-    assert 'http-equiv="refresh"' not in page(_snapshot()).decode()
-    assert 'content="7"' in page(_snapshot(), refresh_s=7).decode()
+    assert 'http-equiv="refresh"' not in page(_snapshot(), refresh_s=7).decode()  # updated in place
+    assert 'data-refresh-s="7"' in page(_snapshot(), refresh_s=7).decode()
+    assert 'data-refresh-s="5"' in page(_snapshot()).decode()
 
 
 def test_dashboard_is_served_for_any_app_beside_its_own_dashboard_route(tmp_path: Path) -> None:
@@ -69,6 +71,7 @@ def test_dashboard_is_served_for_any_app_beside_its_own_dashboard_route(tmp_path
         got = httpx.get(f"{deployment.url}/_puma/dashboard", timeout=10)
         assert got.status_code == 200 and got.headers["content-type"].startswith("text/html")
         assert "default-src 'none'" in got.headers["content-security-policy"]
+        assert "script-src 'sha256-" in got.headers["content-security-policy"]  # its own inline script only
         assert re.search(r'inventory</th><td[^>]*>/inventory</td><td[^>]* class="ok">2 of 2', got.text), got.text
         assert "instance 1 up" in got.text
         own = httpx.post(f"{deployment.url}/dashboard", json={}, timeout=10)
