@@ -60,7 +60,7 @@ _SCRIPT = """(() => {
 const every = 1000 * Number(document.body.dataset.refreshS), pause = document.getElementById("pause");
 const said = document.getElementById("said"), how = document.getElementById("updating");
 const clock = () => new Date().toISOString().slice(11, 19) + " UTC";
-let timer = 0, lost = "";
+let timer = 0, lost = "", done = 0;
 const paused = () => pause.getAttribute("aria-pressed") === "true";
 const names = (doc) => [...doc.querySelectorAll("details.service")].map((d) => d.id).join(" ");
 function keepFocus(change) {
@@ -94,6 +94,7 @@ async function update() {
     lost = lost || "not answering since " + clock() + " (" + err.message + "): the figures below are from before";
     if (said.textContent !== lost) said.textContent = lost;
   }
+  document.body.dataset.updates = String(++done);  // how many have landed (what a test waits for)
   if (!paused()) timer = setTimeout(update, every);
 }
 function toggle() {
@@ -228,9 +229,17 @@ def _all_events(events: list[Mapping[str, Any]]) -> str:
             f"{_events(events)}</div></details>")
 
 
-def page(snapshot: Mapping[str, Any], refresh_s: int | None = None) -> bytes:
+def _pages(pages: Mapping[str, str]) -> str:
+    """What this page is for, and links to the app's own pages (`listener.pages`, each label saying
+    what that page is for), so a keyboard user never has to type an address to get back."""
+    links = ", ".join(f'<a href="{escape(path, quote=True)}">{escape(label)}</a>' for path, label in pages.items())
+    also = f" This deployment's own pages: {links}." if links else ""
+    return f'<p class="about">This page: the services\' instances, readiness and events.{also}</p>'
+
+
+def page(snapshot: Mapping[str, Any], refresh_s: int | None = None, pages: Mapping[str, str] | None = None) -> bytes:
     """The HTML page for a status snapshot (`/_puma/status`'s body, either view); its figures update
-    in place every `refresh_s` (default 5 s) while a script runs."""
+    in place every `refresh_s` (default 5 s) while a script runs; `pages` (path -> what it is) are linked."""
     said = headline(snapshot) or "serving: every service is ready"
     services, events = snapshot.get("services") or {}, list(snapshot.get("events") or ())
     every = refresh_s or DEFAULT_REFRESH_S
@@ -238,7 +247,7 @@ def page(snapshot: Mapping[str, Any], refresh_s: int | None = None) -> bytes:
     html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>PUMA status</title><style>{_STYLE}</style></head><body data-refresh-s=\"{every}\"><main>"
-            f"<h1>PUMA deployment</h1><p role=\"status\" id=\"said\" data-live>{escape(said)}</p>"
+            f"<h1>PUMA deployment</h1>{_pages(pages or {})}<p role=\"status\" id=\"said\" data-live>{escape(said)}</p>"
             f"<p>As of <span id=\"as-of\" data-live>{escape(_clock(snapshot.get('time')))}</span>; "
             f"started {escape(_clock(snapshot.get('started_at')))}; <span id=\"updating\">a static page</span> "
             f'(<a href="{PATH}{query}">refresh</a>) <button type="button" id="pause" aria-pressed="false" hidden>'

@@ -80,10 +80,10 @@ def _open(new_page: Any, url: str, **options: Any) -> Any:
 
 def _tick(view: Any, state: _Served, seconds: float) -> None:
     """Let the page's clock run, and wait for the request that starts (if one does) to be answered."""
-    asked = state.asked
+    done = view.evaluate("() => Number(document.body.dataset.updates || 0)")
     view.clock.run_for(int(seconds * 1000))
-    if state.asked > asked:
-        view.wait_for_timeout(300)  # the fetch and its parse run on the real event loop
+    # the fetch and its parse run on the real event loop: wait for the update to land, if one started
+    view.wait_for_function(f"() => Number(document.body.dataset.updates || 0) > {done}", timeout=10_000)
 
 
 def test_dashboard_updates_figures_in_place_keeping_focus_and_folds(new_page, served) -> None:
@@ -131,10 +131,11 @@ def test_dashboard_pause_stops_updates_until_resumed(new_page, served) -> None:
     assert button.get_attribute("aria-pressed") == "true" and "paused" in view.inner_text("main")
     state.snapshot = _snapshot(rps=42.0)
     asked = state.asked
-    _tick(view, state, 60)
+    view.clock.run_for(60_000)
+    view.wait_for_timeout(500)
     assert state.asked == asked and "42.0" not in view.locator("#service-web tbody").text_content()
     button.click()
-    view.wait_for_timeout(300)
+    view.wait_for_function("() => Number(document.body.dataset.updates || 0) > 0", timeout=10_000)
     assert button.get_attribute("aria-pressed") == "false"
     assert "42.0" in view.locator("#service-web tbody").text_content()
     assert view.evaluate("() => document.activeElement.id") == "pause"

@@ -221,6 +221,19 @@ def test_web_view_dashboard_reflows_at_400_percent_zoom(new_page: Any, web_url: 
     assert widths and max(widths) <= 320 - 2 * 10
 
 
+@pytest.mark.parametrize(("width", "height"), [(320, 256), (1280, 800)])
+def test_web_view_dashboard_links_puma_status_page_saying_what_each_is_for(new_page: Any, web_url: str, width: int,
+                                                                         height: int) -> None:
+    """The two dashboards link each other: this one says what it is and what the other holds."""
+    page = _dashboard(new_page, web_url, width, height)
+    link = page.get_by_role("link", name="PUMA's status page")
+    assert link.get_attribute("href") == "/_puma/dashboard"
+    said = page.locator("main p", has=link).inner_text()
+    assert "instances and events" in said and "charts" in said, said
+    assert page.get_by_role("link", name="Chat").get_attribute("href") == "/"
+    assert page.evaluate(NO_SIDEWAYS)
+
+
 def test_web_view_dashboard_wide_shows_every_service_open(new_page: Any, web_url: str) -> None:
     page = _dashboard(new_page, web_url, 1280, 1024)
     assert page.locator(".service-more:not([open])").count() == 0
