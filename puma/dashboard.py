@@ -85,7 +85,8 @@ function swap(fresh) {
 async function update() {
   clearTimeout(timer);
   try {
-    const got = await fetch(location.pathname + location.search, {headers: {accept: "text/html"}, cache: "no-store"});
+    const got = await fetch(location.pathname + location.search, {headers: {accept: "text/html"}, cache: "no-store",
+                                                        signal: AbortSignal.timeout(every + 10000)});
     if (!got.ok) throw new Error("HTTP " + got.status);
     const fresh = new DOMParser().parseFromString(await got.text(), "text/html");
     lost = "";
