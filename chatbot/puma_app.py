@@ -34,7 +34,7 @@ puma_config({"puma_services": {
     "jobs": [{"name": "migrate", "command": ["chatbot", "db", "upgrade"], "local": False},
              {"name": "load", "command": ["chatbot", "db", "load", "--no-progress"], "local": False}],
     # What a browser that opens an address that is no page is offered instead (404, 405).
-    "listener": {"pages": {"/": "the chat", "/dashboard": "the dashboard"}}, **({"dynamodb": {}} if session_store_kind() == "dynamodb" else {})})
+    "listener": {"pages": {"/": "the chat", "/dashboard": "the dashboard (the chat's services side by side, live, with charts)"}}, **({"dynamodb": {}} if session_store_kind() == "dynamodb" else {})})
 puma_service({"agent": "chatbot.services:agent", "listener": "chatbot.services:listener",
               "policy": "chatbot.policy:decide", "sentiment": "chatbot.sentiment:Sentiment",
               "db": "chatbot.components:LocalDb.load()", "web": "chatbot.webapp:serve_static",

@@ -67,7 +67,7 @@ class Listener(ConfigModel):
                                  "listeners together; more are closed at once (keep it below Envoy's open-file limit)")
     pages: dict[str, str] = Field({"/": "the start page"}, description="the links (path -> what it is, e.g. "
                                   "{'/': 'the chat'}) on the page a browser gets for an address that is not "
-                                  "one (404) or not to be opened (405)")
+                                  "one (404) or not to be opened (405); those set are linked from /_puma/dashboard too")
 
     @field_validator("pages")
     @classmethod

@@ -7,14 +7,20 @@ The same data as `GET /_puma/status` (and the same view: the public one unless t
 machine or holds the secret), as one HTML page a browser opens: no script, no external asset
 (its style is inline; the response's Content-Security-Policy forbids anything else), every value
 escaped. It lives under `/_puma/`, which no service may route, so it never hides an app's page.
-It does not refresh by itself (a page that reloads under a screen reader is hard to use);
-`?refresh_s=5` asks it to, every 5 s (2 to 300). Example::
+Its figures update in place every 5 s (`?refresh_s=N`: 2 to 300) by one inline script (allowed by
+its hash alone): it fetches this page again and puts each changed figure (the elements marked
+`data-live`) into the open page, so the focus, the reading position and each <details> opened or
+closed stay where the user left them (a reload would send a screen reader back to the top);
+Pause stops it (WCAG 2.2.2), and the polite status speaks only when the state line changes. With
+scripts off it is a static page with a link that reloads it. Example::
 
     page(snapshot, refresh_s=None)   # b'<!doctype html><html lang="en">...'
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import time
 from collections.abc import Mapping
@@ -25,21 +31,21 @@ from urllib.parse import parse_qs
 from .states import headline
 
 PATH = "/_puma/dashboard"
-HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-                                      "form-action 'none'; frame-ancestors 'none'",
-           "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 EVENTS_SHOWN = 20
 REFRESH_S = (2, 300)
+DEFAULT_REFRESH_S = 5
 
 _STYLE = """body{font:16px/1.45 system-ui,sans-serif;margin:1.5rem;color:#111;background:#fff}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #888;padding:.3rem .6rem;text-align:left}
 th{background:#eee}.bad{color:#8b0000;font-weight:600}.ok{color:#064;font-weight:600}a{color:#0645ad}
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}th{background:#333}.bad{color:#ff9c9c}
 .ok{color:#8fe3b0}a{color:#9cc8ff}}
-a:focus-visible,summary:focus-visible{outline:3px solid currentColor;outline-offset:2px}td,li,code,summary{overflow-wrap:anywhere}
+a:focus-visible,summary:focus-visible,button:focus-visible{outline:3px solid currentColor;outline-offset:2px}td,li,code,summary{overflow-wrap:anywhere}
 details{border-top:1px solid #888}details:last-child{border-bottom:1px solid #888}summary{cursor:pointer;padding:.4rem 0}
 details>table{margin-top:.25rem}.sub{margin:.25rem 0 0;font-weight:600}
-@media (pointer:coarse){summary{min-height:44px;box-sizing:border-box;padding:.6rem 0}}
+button{font:inherit;padding:.2rem .7rem;border:1px solid currentColor;border-radius:4px;background:none;color:inherit}
+button[aria-pressed=true]{background:#eee}@media (prefers-color-scheme:dark){button[aria-pressed=true]{background:#333}}
+@media (pointer:coarse){button{min-height:44px}summary{min-height:44px;box-sizing:border-box;padding:.6rem 0}}
 @media (max-width:48rem){body{margin:.75rem}table,caption,tbody,tr,th,td{display:block}thead{position:absolute;
 width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}tr{border:1px solid #888;margin:0 0 .75rem}
 th,td{border:0;border-top:1px solid #888}th[scope=row]{border-top:0}td::before{content:attr(data-label) ": ";
@@ -47,6 +53,67 @@ font-weight:600}}"""
 # Below 48rem (a phone; 400 % zoom of a laptop is 320 px) the table of nine columns is one block per
 # service, each cell named by its column (WCAG 1.4.10: no sideways scrolling); the explicit roles
 # keep it a table for screen readers, which a block display would otherwise take away.
+# Updates the figures in place (see the module's docstring); the page's ids are its contract: the
+# elements marked data-live take their new content, and the services' section is swapped whole only
+# when the services themselves change, keeping each <details>' state and the focus by id or href.
+_SCRIPT = """(() => {
+const every = 1000 * Number(document.body.dataset.refreshS), pause = document.getElementById("pause");
+const said = document.getElementById("said"), how = document.getElementById("updating");
+const clock = () => new Date().toISOString().slice(11, 19) + " UTC";
+let timer = 0, lost = "", done = 0;
+const paused = () => pause.getAttribute("aria-pressed") === "true";
+const names = (doc) => [...doc.querySelectorAll("details.service")].map((d) => d.id).join(" ");
+function keepFocus(change) {
+  const had = document.activeElement, key = had && had !== document.body && (had.id || had.getAttribute("href"));
+  change();
+  if (key && !document.body.contains(had)) {
+    const back = document.getElementById(key) || [...document.querySelectorAll("a[href]")].find((a) => a.getAttribute("href") === key);
+    if (back) back.focus({preventScroll: true});
+  }
+}
+function swap(fresh) {
+  if (names(fresh) !== names(document)) {
+    const open = new Map([...document.querySelectorAll("details[id]")].map((d) => [d.id, d.open]));
+    document.getElementById("services").replaceWith(document.adoptNode(fresh.getElementById("services")));
+    for (const d of document.querySelectorAll("details[id]")) if (open.has(d.id)) d.open = open.get(d.id);
+  }
+  for (const node of fresh.querySelectorAll("[data-live]")) {
+    const mine = document.getElementById(node.id);
+    if (mine && mine.innerHTML !== node.innerHTML) mine.innerHTML = node.innerHTML;
+  }
+}
+async function update() {
+  clearTimeout(timer);
+  try {
+    const got = await fetch(location.pathname + location.search, {headers: {accept: "text/html"}, cache: "no-store",
+                                                        signal: AbortSignal.timeout(every + 10000)});
+    if (!got.ok) throw new Error("HTTP " + got.status);
+    const fresh = new DOMParser().parseFromString(await got.text(), "text/html");
+    lost = "";
+    keepFocus(() => swap(fresh));
+  } catch (err) {
+    lost = lost || "not answering since " + clock() + " (" + err.message + "): the figures below are from before";
+    if (said.textContent !== lost) said.textContent = lost;
+  }
+  document.body.dataset.updates = String(++done);  // how many have landed (what a test waits for)
+  if (!paused()) timer = setTimeout(update, every);
+}
+function toggle() {
+  const stop = !paused();
+  pause.setAttribute("aria-pressed", String(stop));
+  how.textContent = stop ? "updates paused" : "updates every " + every / 1000 + " s";
+  if (stop) clearTimeout(timer); else update();
+}
+pause.hidden = false;
+how.textContent = "updates every " + every / 1000 + " s";
+pause.addEventListener("click", toggle);
+timer = setTimeout(update, every);
+})();"""
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+HEADERS = {"Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'; "
+                                      "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+           "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
 COLUMNS = ("Service", "Prefix", "Ready", "Instances (id: state)", "Min-max", "In flight", "Requests/s",
            "p50 / p99 ms", "Server errors")
 
@@ -121,11 +188,11 @@ def _service(name: str, svc: Mapping[str, Any], anchor: str, events: list[Mappin
              f'{escape(str(ready))} of {wanted} ready</span>')
     head = "".join(f'<th scope="col" role="columnheader">{h}</th>' for h in COLUMNS)
     table = (f'<table role="table" aria-label="{escape(name)}"><thead role="rowgroup"><tr role="row">{head}</tr></thead>'
-             f'<tbody role="rowgroup">{_service_row(name, svc)}</tbody></table>')
+             f'<tbody role="rowgroup" id="{anchor}-row" data-live>{_service_row(name, svc)}</tbody></table>')
     mine = [e for e in events if e.get("service") == name]
     return (f'<details class="service" id="{anchor}"{" open" if not ok else ""}><summary><strong>{escape(name)}</strong> '
-            f'{state} <code>{escape(str(svc.get("prefix", "")))}</code></summary>{table}'
-            f'{_own_events(name, mine)}</details>')
+            f'<span id="{anchor}-state" data-live>{state}</span> <code>{escape(str(svc.get("prefix", "")))}</code>'
+            f'</summary>{table}<div id="{anchor}-events" data-live>{_own_events(name, mine)}</div></details>')
 
 
 def _own_events(name: str, events: list[Mapping[str, Any]]) -> str:
@@ -142,7 +209,7 @@ def _services(services: Mapping[str, Any], events: list[Mapping[str, Any]]) -> s
     said = (f"Not all ready: {links} (open below)." if down
             else f"All {len(names)} ready; open a service for its instances, figures and events.")
     cards = "".join(_service(name, services[name], anchors[name], events) for name in names)
-    return f"<h2>Services ({len(services)})</h2><p>{said}</p>{cards}"
+    return f'<section id="services"><h2>Services ({len(services)})</h2><p id="services-said" data-live>{said}</p>{cards}</section>'
 
 
 def _events(events: list[Mapping[str, Any]]) -> str:
@@ -158,22 +225,33 @@ def _all_events(events: list[Mapping[str, Any]]) -> str:
     """Every service's recent events in one list, newest first, folded: a service not all ready
     shows its own, open above."""
     shown = min(len(events), EVENTS_SHOWN)
-    return (f'<details class="events"><summary><strong>Recent events</strong> of every service ({shown})'
-            f"</summary>{_events(events)}</details>")
+    return (f'<details class="events" id="events"><summary><strong>Recent events</strong> of every service '
+            f'(<span id="events-count" data-live>{shown}</span>)</summary><div id="events-list" data-live>'
+            f"{_events(events)}</div></details>")
 
 
-def page(snapshot: Mapping[str, Any], refresh_s: int | None = None) -> bytes:
-    """The HTML page for a status snapshot (`/_puma/status`'s body, either view)."""
+def _pages(pages: Mapping[str, str]) -> str:
+    """What this page is for, and links to the app's own pages (`listener.pages`, each label saying
+    what that page is for), so a keyboard user never has to type an address to get back."""
+    links = ", ".join(f'<a href="{escape(path, quote=True)}">{escape(label)}</a>' for path, label in pages.items())
+    also = f" This deployment's own pages: {links}." if links else ""
+    return f'<p class="about">This page: the services\' instances, readiness and events.{also}</p>'
+
+
+def page(snapshot: Mapping[str, Any], refresh_s: int | None = None, pages: Mapping[str, str] | None = None) -> bytes:
+    """The HTML page for a status snapshot (`/_puma/status`'s body, either view); its figures update
+    in place every `refresh_s` (default 5 s) while a script runs; `pages` (path -> what it is) are linked."""
     said = headline(snapshot) or "serving: every service is ready"
     services, events = snapshot.get("services") or {}, list(snapshot.get("events") or ())
-    refresh = f'<meta http-equiv="refresh" content="{refresh_s}">' if refresh_s else ""
-    again = (f'refreshes every {refresh_s} s (<a href="{PATH}">stop</a>)' if refresh_s
-             else f'<a href="{PATH}">refresh</a>, or <a href="{PATH}?refresh_s=5">every 5 s</a>')
+    every = refresh_s or DEFAULT_REFRESH_S
+    query = f"?refresh_s={refresh_s}" if refresh_s else ""
     html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">{refresh}'
-            f"<title>PUMA status</title><style>{_STYLE}</style></head><body><main>"
-            f"<h1>PUMA deployment</h1><p role=\"status\">{escape(said)}</p>"
-            f"<p>As of {escape(_clock(snapshot.get('time')))}; started {escape(_clock(snapshot.get('started_at')))}; "
-            f"{again}. The same as JSON: <a href=\"/_puma/status\">/_puma/status</a>.</p>"
-            f"{_services(services, events)}{_all_events(events)}</main></body></html>")
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>PUMA status</title><style>{_STYLE}</style></head><body data-refresh-s=\"{every}\"><main>"
+            f"<h1>PUMA deployment</h1>{_pages(pages or {})}<p role=\"status\" id=\"said\" data-live>{escape(said)}</p>"
+            f"<p>As of <span id=\"as-of\" data-live>{escape(_clock(snapshot.get('time')))}</span>; "
+            f"started {escape(_clock(snapshot.get('started_at')))}; <span id=\"updating\">a static page</span> "
+            f'(<a href="{PATH}{query}">refresh</a>) <button type="button" id="pause" aria-pressed="false" hidden>'
+            f"Pause updates</button>. The same as JSON: <a href=\"/_puma/status\">/_puma/status</a>.</p>"
+            f"{_services(services, events)}{_all_events(events)}</main><script>{_SCRIPT}</script></body></html>")
     return html.encode()

@@ -387,6 +387,8 @@ class StatusServer:
         public_registry = metrics.registry_for(deployment, sampler.traffic, hidden=hidden)
         # Who may change the deployment (POST /_puma/scale): the secret, else one made for this
         # run, which `puma run` records in its run file (readable by its user only).
+        listener = deployment.config.listener  # its pages linked from the dashboard: those the app named
+        pages = listener.pages if "pages" in listener.model_fields_set else {}
         token = self.token = deployment.config.secret or os.environ.get("PUMA_SECRET") or secrets.token_urlsafe(24)
 
         class Handler(JSONRequestHandler):
@@ -412,7 +414,7 @@ class StatusServer:
                 body = {**snapshot, "view": "full"} if trusted else without_internal(public_view(snapshot), hidden)
                 if path == dashboard.PATH:  # the same view, as a page
                     refresh_s = dashboard.refresh_from(self.path.partition("?")[2])
-                    return self.send_bytes(200, dashboard.page(body, refresh_s), "text/html; charset=utf-8",
+                    return self.send_bytes(200, dashboard.page(body, refresh_s, pages), "text/html; charset=utf-8",
                                            dashboard.HEADERS)
                 self._send(200, body)
 

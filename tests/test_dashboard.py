@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -44,18 +45,39 @@ def test_dashboard_page_escapes_every_value_and_loads_nothing_from_elsewhere() -
     assert "<img" not in text and "<b>started" not in text and "&lt;img src=x" in text
     links = _Links()
     links.feed(text)
-    assert links.scripts == 0 and all(u.startswith(("/_puma/", "#")) for u in links.urls), links.urls  # "#": in the page
+    # One inline script (the in-place update, allowed by its hash); nothing loaded: "#" is in the page
+    assert links.scripts == 1 and all(u.startswith(("/_puma/", "#")) for u in links.urls), links.urls
     assert '<html lang="en">' in text and "<h2>Services (2)</h2>" in text
     assert re.search(r'orders</th><td[^>]*>/orders</td><td[^>]* class="ok">2 of 2', text)
     assert "instance 2 died" in text  # recent events
 
 
-def test_dashboard_refreshes_only_when_asked_within_bounds() -> None:
+@pytest.mark.parametrize("pages", [
+    {"/": "the chat", "/dashboard": "the dashboard (the chat's services side by side, live, with charts)"},
+    {"/shop/": "the shop", "/admin": "the orders to ship today", "/docs/api.html": "the API's reference"},
+])
+def test_dashboard_page_links_the_apps_own_pages_saying_what_each_is_for(pages: dict[str, str]) -> None:
+    """A keyboard user reaches the app's pages from the status page, each link's words saying what
+    it is, and the page says what it is itself; an app that named no pages gets no guessed link."""
+    text = page(_snapshot(), pages=pages).decode()
+    links = _Links()
+    links.feed(text)
+    assert [u for u in links.urls if not u.startswith(("/_puma/", "#"))] == list(pages)
+    for path, label in pages.items():
+        assert f'<a href="{path}">{escape(label)}</a>' in text
+    assert "This page: the services' instances, readiness and events" in text
+    bare = _Links()
+    bare.feed(page(_snapshot()).decode())
+    assert all(u.startswith(("/_puma/", "#")) for u in bare.urls), bare.urls
+
+
+def test_dashboard_update_interval_is_kept_within_bounds_and_never_reloads() -> None:
     assert refresh_from("") is None and refresh_from("refresh_s=abc") is None
     assert refresh_from("refresh_s=5") == 5 and refresh_from("refresh_s=0") == 2
     assert refresh_from("refresh_s=99999") == 300
-    assert 'http-equiv="refresh"' not in page(_snapshot()).decode()
-    assert 'content="7"' in page(_snapshot(), refresh_s=7).decode()
+    assert 'http-equiv="refresh"' not in page(_snapshot(), refresh_s=7).decode()  # updated in place
+    assert 'data-refresh-s="7"' in page(_snapshot(), refresh_s=7).decode()
+    assert 'data-refresh-s="5"' in page(_snapshot()).decode()
 
 
 def test_dashboard_is_served_for_any_app_beside_its_own_dashboard_route(tmp_path: Path) -> None:
@@ -65,12 +87,15 @@ def test_dashboard_is_served_for_any_app_beside_its_own_dashboard_route(tmp_path
     app.configure({"puma_services": {"inventory": {"prefix": "/inventory", "instances": 2},
                                      "dashboard": {"prefix": "/dashboard"}}})
     app.add_services({"inventory": basic.echo, "dashboard": basic.echo})
-    with Deployment(app.resolved_config(listener={"port": 0})).start() as deployment:
+    pages = {"/dashboard": "the shop's own dashboard of orders"}
+    with Deployment(app.resolved_config(listener={"port": 0, "pages": pages})).start() as deployment:
         got = httpx.get(f"{deployment.url}/_puma/dashboard", timeout=10)
         assert got.status_code == 200 and got.headers["content-type"].startswith("text/html")
         assert "default-src 'none'" in got.headers["content-security-policy"]
+        assert "script-src 'sha256-" in got.headers["content-security-policy"]  # its own inline script only
         assert re.search(r'inventory</th><td[^>]*>/inventory</td><td[^>]* class="ok">2 of 2', got.text), got.text
         assert "instance 1 up" in got.text
+        assert '<a href="/dashboard">the shop&#x27;s own dashboard of orders</a>' in got.text  # the app's page, linked
         own = httpx.post(f"{deployment.url}/dashboard", json={}, timeout=10)
         assert own.status_code == 200 and own.json()["path"] == "/dashboard"
         assert httpx.head(f"{deployment.url}/_puma/dashboard", timeout=10).status_code == 200

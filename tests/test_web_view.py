@@ -169,13 +169,13 @@ def _status(now: float) -> dict[str, Any]:
     return {"time": now, "services": services, "events": events, "envoy": {"pid": 4242}, "waiting_for": []}
 
 
-def _dashboard(new_page: Any, web_url: str, width: int, height: int) -> Any:
+def _dashboard(new_page: Any, web_url: str, width: int, height: int, status: Any = None) -> Any:
     import json
     import time
 
     page = new_page(viewport={"width": width, "height": height})
     page.route("**/_puma/status", lambda route: route.fulfill(status=200, content_type="application/json",
-                                                             body=json.dumps(_status(time.time()))))
+                                                             body=json.dumps((status or _status)(time.time()))))
     page.goto(f"{web_url}/dashboard.html?interval=250")
     page.wait_for_selector("article.service[data-service='legacy'] .service-not-ready:not([hidden])")
     return page
@@ -221,9 +221,54 @@ def test_web_view_dashboard_reflows_at_400_percent_zoom(new_page: Any, web_url: 
     assert widths and max(widths) <= 320 - 2 * 10
 
 
+@pytest.mark.parametrize(("width", "height"), [(320, 256), (1280, 800)])
+def test_web_view_dashboard_links_puma_status_page_saying_what_each_is_for(new_page: Any, web_url: str, width: int,
+                                                                         height: int) -> None:
+    """The two dashboards link each other: this one says what it is and what the other holds."""
+    page = _dashboard(new_page, web_url, width, height)
+    link = page.get_by_role("link", name="PUMA's status page")
+    assert link.get_attribute("href") == "/_puma/dashboard"
+    said = page.locator("main p", has=link).inner_text()
+    assert "instances and events" in said and "charts" in said, said
+    assert page.get_by_role("link", name="Chat").get_attribute("href") == "/"
+    assert page.evaluate(NO_SIDEWAYS)
+
+
+def _a_while_later(now: float) -> dict[str, Any]:
+    """The chatbot's 8 services after a while: 20 events, scaling decisions and instances' long lines."""
+    status = _status(now)
+    status["services"]["transcripts"] = {**status["services"]["survey"], "prefix": "/transcripts"}
+    status["events"] = [{"time": now - 30 + i, "service": ["agent", "legacy", "web"][i % 3],
+                         **({"kind": "scale", "from": 2, "to": 3, "message": "2 -> 3", "reason": "in-flight 9.5/instance > target 4"}
+                            if i % 4 == 0 else {"message": f"instance {i} up on port {41000 + i} after a warm-up of 4.2 s"})}
+                        for i in range(20)]
+    return status
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 256), (320, 568)])
+def test_web_view_dashboard_on_a_narrow_screen_is_under_ten_screens_with_events_folded(
+        new_page: Any, web_url: str, width: int, height: int) -> None:
+    """README's figure: at 320 px the chatbot's page, after a while, is under 10 screens (it was
+    12.3 at 320x256, the events alone 5): the events fold like each service's figures, and open
+    from the keyboard; opened once, a poll does not fold them again."""
+    page = _dashboard(new_page, web_url, width, height, _a_while_later)
+    page.wait_for_selector("#events li", state="attached")
+    screens = page.evaluate("document.documentElement.scrollHeight") / 256
+    assert screens < 10 and page.evaluate(NO_SIDEWAYS), f"{screens:.1f} screens of 320x256"
+    events = page.locator("details", has=page.locator("#events"))
+    summary = events.locator("summary")
+    assert not events.evaluate("d => d.open") and "The last 15, newest first" in summary.inner_text()
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#events li").first.is_visible()
+    page.wait_for_timeout(600)  # two polls at 250 ms
+    assert events.evaluate("d => d.open")
+
+
 def test_web_view_dashboard_wide_shows_every_service_open(new_page: Any, web_url: str) -> None:
     page = _dashboard(new_page, web_url, 1280, 1024)
     assert page.locator(".service-more:not([open])").count() == 0
+    assert page.locator("details:has(#events)[open]").count() == 1  # the events too: room enough
     assert page.locator(".index-link").count() == 7
     assert page.evaluate(NO_SIDEWAYS)
 

@@ -91,8 +91,10 @@ function metric(label) {
 }
 
 // Narrow (a phone, or 400 % zoom: 320 CSS px): each service's figures and charts start folded,
-// so the page is a list of services and their states, each opened on demand (WCAG 1.4.10).
+// so the page is a list of services and their states, each opened on demand (WCAG 1.4.10); the
+// events too (a screen of 320x256 each, five screens of them): opened once, they stay open.
 const NARROW = window.matchMedia("(max-width: 480px)");
+document.getElementById("events-more").open = !NARROW.matches;
 
 function makeCard(name) {
   const card = el("article", "service");
@@ -338,6 +340,8 @@ function renderEvents(events) {
     return item;
   }));
   $("events-empty").hidden = recent.length > 0;
+  $("events-more").hidden = recent.length === 0;
+  $("events-count").textContent = recent.length;
 }
 
 function setLive(ok, said = "") {
