@@ -66,6 +66,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "will_watch"
     if stage in ("watched", "like") and declines_with_thanks(nlu.get("words") or ()):
         return "no_thanks"  # "no thank you": the film declined, not "no, not seen it"
+    if _agrees_to_film(nlu, stage, verdict):  # "ok sure", "deal", "let's do it": taken, not seen (before the bare yes: a thumbs-up is no seen-it)
+        return "will_watch"
     bare = bare_polarity(nlu.get("words") or ())
     if bare is not None and stage in ("watched", "like", "another"):
         return bare  # "no way", "yes, no, wait, no": an answer, no verdict and no pause
@@ -73,8 +75,6 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "wait"
     if stage == "another" and thanks_only(nlu.get("words") or ()):  # "thanks bud": no new film
         return "no_thanks"
-    if _agrees_to_film(nlu, stage, verdict):  # "ok sure", "deal", "let's do it": taken, not seen
-        return "will_watch"
     if not verdict and stage == "like" and no_opinion(nlu.get("words") or ()):
         return "no_opinion"  # "n/a", "pass", "can't say": neither a yes nor a dislike
     if stage == "watched" and not verdict and acknowledges_only(nlu.get("words") or ()):

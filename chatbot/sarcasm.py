@@ -4,6 +4,7 @@ it. Example::
 
     closes_sarcastically("oh brilliant pick. really. not.")   # True
     closes_sarcastically("why not")                          # False
+    closes_sarcastically("haha surely not")                  # False: a plain no
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 
 # the closer, alone at the end of the message, after something said ("... not.", "... /s")
 _CLOSER = re.compile(
-    r"(?P<before>\S.*?)[\s.,!…-]*(?<![\w'])(?:not|/s|yeah right|yea right|ya right|yeh right|"
+    r"(?P<before>\S.*?)(?P<gap>[\s.,!…-]*)(?<![\w'])(?:not|/s|yeah right|yea right|ya right|yeh right|"
     r"as if|said no one ever|said no one|said nobody ever|said nobody|sarcasm|jk|just kidding)"
     r"\s*[.!…]*\s*$", re.I | re.S)
 # "why not", "or not", "i hope not": "not" closing an ordinary phrase, no taking back
@@ -27,5 +28,11 @@ def closes_sarcastically(text: str) -> bool:
     match = _CLOSER.match(text.strip())
     if match is None:
         return False
-    before = match["before"].rstrip(" .,!…-")
-    return not (match.group(0).rstrip(" .!…").lower().endswith("not") and _NOT_SARCASTIC.search(before))
+    closer = match.group(0).rstrip(" .!…")
+    if not closer.lower().endswith("not"):
+        return True
+    # A closing "not" takes back what was said only as its own beat, after a stop or a pause
+    # ("brilliant pick. not.", "sounds great... not") or shouted ("NOT"); run on, it belongs to
+    # the phrase ("haha surely not", "i hope not": a plain no).
+    own_beat = bool(set(match["gap"]) & set(".,!…-")) or closer.endswith("NOT")
+    return own_beat and not _NOT_SARCASTIC.search(match["before"])
