@@ -350,8 +350,8 @@ def test_make_stop_resumes_a_stopped_legacy_server_so_it_stops_and_says_it_was_s
     took = time.monotonic() - asked
     assert done.returncode == 0, done
     assert took < 20, (took, done.stdout)
-    said = done.stdout + run.text()
+    said = " ".join((done.stdout + run.text()).split())  # lines are wrapped at ~100 columns
     assert "still finishing its turns" not in said and "stops by itself" not in said, said
     assert "is stopped (state T" in said and "SIGCONT" in said, said
     wait_for(functools.partial(_gone, server), timeout_s=10, message="the legacy server to exit")
-    assert f"no legacy socket server is left on port {run.legacy_port}" in done.stdout, done.stdout
+    assert f"no legacy socket server is left on port {run.legacy_port}" in " ".join(done.stdout.split()), done.stdout

@@ -121,7 +121,8 @@ def test_stop_stops_a_puma_run_and_make_stop_names_it(tmp_path: Path) -> None:
         make = subprocess.run([sys.executable, str(ROOT / "scripts" / "stop_run.py"), port], capture_output=True,
                               text=True, timeout=60, env=_env(tmp_path), cwd=ROOT)
         assert make.returncode == 1, make
-        assert f"puma stop --port {port}" in make.stdout and f"pid {proc.pid}" in make.stdout, make.stdout
+        said = " ".join(make.stdout.split())  # lines are wrapped at ~100 columns
+        assert f"puma stop --port {port}" in said and f"pid {proc.pid}" in said, make.stdout
         assert proc.poll() is None  # named, not stopped
         done = _puma(tmp_path, "stop", "--port", port)
         assert done.returncode == 0, done
@@ -152,8 +153,7 @@ def test_stop_stops_an_app_started_with_python_by_its_file(tmp_path: Path) -> No
 
 
 def test_serving_line_counts_from_the_command_and_says_so(tmp_path: Path) -> None:
-    """An app that takes 2 s to read: the time printed covers it (the user's wait from Enter), and
-    the mesh's part is said apart."""
+    """An app that takes 2 s to read: the time printed covers it (the user's wait from Enter)."""
     (tmp_path / "slow_app.py").write_text(APP)
     began = time.monotonic()
     proc, _url = _start(tmp_path, [sys.executable, "-m", "puma.cli", "run", "slow_app.py", "--port", "0"],
@@ -161,11 +161,10 @@ def test_serving_line_counts_from_the_command_and_says_so(tmp_path: Path) -> Non
     waited = time.monotonic() - began
     try:
         text = (tmp_path / "run.log").read_text()
-        found = re.search(r"\(1 service ready ([\d.]+) s after the command started, ([\d.]+) s of it starting them;",
-                          text)
+        found = re.search(r"\(1 service ready in ([\d.]+) s;", text)
         assert found, text
-        total, mesh = float(found.group(1)), float(found.group(2))
-        assert 2.0 <= total <= waited + 0.5 and mesh <= total - 1.9, (total, mesh, waited)
+        total = float(found.group(1))
+        assert 2.0 <= total <= waited + 0.5, (total, waited)  # the app's 2 s read counted, as a stopwatch would
         assert "1 services" not in text and re.search(r"Envoy and 1 service running", text), text
     finally:
         proc.send_signal(2)
