@@ -124,6 +124,7 @@ from chatbot.lexicon import (
 )
 from chatbot.life_years import life_years
 from chatbot.liking import not_again, owns
+from chatbot.lone_asks import approved, named_alone
 from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.permissions import at as _at
@@ -183,6 +184,7 @@ from chatbot.text import (
     lines_as_commas,
 )
 from chatbot.title_asks import (
+    approved_title,
     asked_with_year,
     wanted_title,
     wanted_titles,
@@ -446,7 +448,8 @@ class Understander:
             or ("age" if ages_of_people(tokens) else None),
         }
         spoken_of = [t for s, e in mentioned if (t := self._titles.exact(" ".join(tokens[s:e])))]
-        return self._with_lone_title(understood, cleaned, spoken_of)
+        understood = approved(named_alone(understood), approved_title(cleaned, self._said_title, self._common))
+        return self._with_lone_title(understood, cleaned, spoken_of)  # "locke?", "heat sounds good"
 
     def _with_lone_title(self, understood: dict[str, Any], cleaned: str,
                          named: Sequence[str] = ()) -> dict[str, Any]:

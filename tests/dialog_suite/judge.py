@@ -230,7 +230,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # yes/no answers that say more ("ok yes ill watch", "no i dont like it")
          "switch_while_shown", "yes_no_with_more",
          # d40 (newcomer 79): films named as loved, misspelt, inside a sentence
-         "loved_titles_misspelt")
+         "loved_titles_misspelt",
+         # d43 (newcomer 85): titles with years in lists told of, never proposed back; a film
+         # named alone ("rocky?", "what about locke", "X sounds good") while another is shown
+         "years_in_lists", "film_named_alone")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
