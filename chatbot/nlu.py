@@ -183,6 +183,7 @@ from chatbot.text import (
     fold_utterance,
     lines_as_commas,
 )
+from chatbot.texting import spell_texting
 from chatbot.title_asks import (
     approved_title,
     asked_with_year,
@@ -255,10 +256,10 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = self._slot_words(spell_shorthand(expand_shorthand(
+        cleaned = self._slot_words(spell_texting(spell_shorthand(expand_shorthand(
             spell_all(spell_spoken(without_wake_words(spoken_marks(clean_input(lines_as_commas(text))[0]))),
                       expect == "genre"),
-            SHORTHAND)), genre_asked=expect == "genre")
+            SHORTHAND))), genre_asked=expect == "genre")  # "kids r here": are, no R
         cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = given_up_parts(cleaned, self._wish_said)  # "scrap the war part": no *The War*
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"

@@ -233,7 +233,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "loved_titles_misspelt",
          # d43 (newcomer 85): titles with years in lists told of, never proposed back; a film
          # named alone ("rocky?", "what about locke", "X sounds good") while another is shown
-         "years_in_lists", "film_named_alone")
+         "years_in_lists", "film_named_alone",
+         # d43 (newcomer 85): texting shorthand ("kids r here", "ur call", "n") read as words
+         "texting_words")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
