@@ -113,6 +113,7 @@ from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
 from chatbot.hedges import hedged_people, withdrawn_note
+from chatbot.homophones import spell_homophones
 from chatbot.length_phrases import own_negation
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
@@ -256,10 +257,10 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = self._slot_words(spell_texting(spell_shorthand(expand_shorthand(
+        cleaned = self._slot_words(spell_texting(spell_homophones(spell_shorthand(expand_shorthand(
             spell_all(spell_spoken(without_wake_words(spoken_marks(clean_input(lines_as_commas(text))[0]))),
                       expect == "genre"),
-            SHORTHAND))), genre_asked=expect == "genre")  # "kids r here": are, no R
+            SHORTHAND)))), genre_asked=expect == "genre")  # "kids r here", "not to long"
         cleaned = as_film_of(cleaned, self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = given_up_parts(cleaned, self._wish_said)  # "scrap the war part": no *The War*
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"

@@ -235,7 +235,13 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # named alone ("rocky?", "what about locke", "X sounds good") while another is shown
          "years_in_lists", "film_named_alone",
          # d43 (newcomer 85): texting shorthand ("kids r here", "ur call", "n") read as words
-         "texting_words")
+         "texting_words",
+         # d43 (newcomer 85): "he's kinda over cartoons", "over horror lately": refusals
+         "tired_over",
+         # d43 (newcomer 85): children's ages beside a rating refusal or in a correction bound it
+         "ages_beside_refusals",
+         # d43 (newcomer 85): voice typing's sound-alikes ("not to long", "an our", "are is fine")
+         "dictated_homophones")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
