@@ -109,6 +109,7 @@ from chatbot.date_wishes import asked_for, date_only
 from chatbot.definitions import defined_ratings
 from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.emojis import only_emoji, spell_all
+from chatbot.era_spans import joined_eras
 from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
@@ -360,6 +361,7 @@ class Understander:
         constraints = spans_to_constraints(hits, tokens, negated) + standing_wishes(tokens)
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
+        constraints = joined_eras(constraints, tokens)  # "late 90s to early 2000s": 1997-2003
         indifferent = [s for s in _indifferent(tokens, people) if not any(c["slot"] == s for c in constraints)]
         # "any year works": none kept; but "no director pref" after "not Spielberg" and "any
         # other actress is ok" leave the refusals standing (a person refused stays refused)

@@ -241,7 +241,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d43 (newcomer 85): children's ages beside a rating refusal or in a correction bound it
          "ages_beside_refusals",
          # d43 (newcomer 85): voice typing's sound-alikes ("not to long", "an our", "are is fine")
-         "dictated_homophones")
+         "dictated_homophones",
+         # d43 (newcomer 85): "late 90s to early 2000s" is one span, 1997-2003
+         "era_spans")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
