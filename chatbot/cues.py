@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from chatbot.attitudes import tired_over
 from chatbot.durations import HOUR_UNITS, MINUTE_UNITS, spell_compact
 from chatbot.length_phrases import (  # noqa: F401  (this module's public names too)
     LONG_MINUTES,
@@ -274,6 +275,8 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return True
     if token in _CLAUSE_OPENERS and (not i or tokens[i - 1] in _CLAUSE_STARTS or tokens[i - 1] == BOUNDARY):
         return following not in _CUT_IDIOMS and tokens[i + 1 : i + 3] != ["the", "crap"]  # "cut to the chase"
+    if tired_over(tokens, i):  # "he's kinda over cartoons": refused
+        return True
     phrase = next((p for p in _PHRASES_ENDING.get(token, ()) if tuple(tokens[i - len(p) + 1 : i + 1]) == p), None)
     return phrase is not None and not (token == "out" and _complains_left_out(tokens, i - len(phrase) + 1))
 

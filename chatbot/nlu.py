@@ -110,11 +110,13 @@ from chatbot.date_wishes import asked_for, date_only
 from chatbot.definitions import defined_ratings
 from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.emojis import only_emoji, spell_all
+from chatbot.era_spans import joined_eras
 from chatbot.fondness import pointed_back
 from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
 from chatbot.hedges import hedged_people, withdrawn_note
+from chatbot.homophones import spell_homophones
 from chatbot.initials import InitialsSpeller
 from chatbot.length_phrases import own_negation
 from chatbot.lexicon import (
@@ -127,6 +129,7 @@ from chatbot.lexicon import (
 )
 from chatbot.life_years import life_years
 from chatbot.liking import not_again, owns
+from chatbot.lone_asks import approved, named_alone
 from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.permissions import at as _at
@@ -186,7 +189,9 @@ from chatbot.text import (
     fold_utterance,
     lines_as_commas,
 )
+from chatbot.texting import spell_texting
 from chatbot.title_asks import (
+    approved_title,
     asked_with_year,
     wanted_title,
     wanted_titles,
@@ -259,10 +264,10 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
-        cleaned = self._slot_words(spell_shorthand(expand_shorthand(
+        cleaned = self._slot_words(spell_texting(spell_homophones(spell_shorthand(expand_shorthand(
             spell_all(spell_spoken(without_wake_words(spoken_marks(clean_input(lines_as_commas(text))[0]))),
                       expect == "genre"),
-            SHORTHAND)), genre_asked=expect == "genre")
+            SHORTHAND)))), genre_asked=expect == "genre")  # "kids r here", "not to long"
         cleaned = as_film_of(self._initials(cleaned), self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = given_up_parts(cleaned, self._wish_said)  # "scrap the war part": no *The War*
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
@@ -362,6 +367,7 @@ class Understander:
         constraints = spans_to_constraints(hits, tokens, negated) + standing_wishes(tokens)
         constraints, corrected_bounds = bound_corrections(  # "no, 1975 or later, not 1980"
             constraints, corrected_at is not None or tokens[:2] in (["no", ","], ["nope", ","]))
+        constraints = joined_eras(constraints, tokens)  # "late 90s to early 2000s": 1997-2003
         indifferent = [s for s in _indifferent(tokens, people) if not any(c["slot"] == s for c in constraints)]
         # "any year works": none kept; but "no director pref" after "not Spielberg" and "any
         # other actress is ok" leave the refusals standing (a person refused stays refused)
@@ -455,7 +461,8 @@ class Understander:
             or ("age" if ages_of_people(tokens) else None),
         }
         spoken_of = [t for s, e in mentioned if (t := self._titles.exact(" ".join(tokens[s:e])))]
-        return self._with_lone_title(one_tone_move(understood), cleaned, spoken_of)  # "less intense, lighter"
+        understood = approved(named_alone(understood), approved_title(cleaned, self._said_title, self._common))
+        return self._with_lone_title(one_tone_move(understood), cleaned, spoken_of)  # "locke?", "less intense, lighter"
 
     def _with_lone_title(self, understood: dict[str, Any], cleaned: str,
                          named: Sequence[str] = ()) -> dict[str, Any]:

@@ -193,7 +193,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if stage in ANSWER_STAGES:  # "its a classic" says something about the film, asks nothing
         nlu = with_criticism(without_remarks(nlu))
         decision["notes"] = list(nlu.get("notes") or ())  # "thats not sad at all": no note
-    if nlu.get("wanted_title") and not nlu.get("question") and not (
+    if nlu.get("wanted_title") and (not nlu.get("question") or nlu.get("picked_title")) and not (
             nlu.get("asked_title") and rating_checks(nlu)):  # "I meant Vertigo, the Hitchcock one"
         hints = [p["name"] for p in people_besides_title(nlu, str(nlu["wanted_title"]))
                  if not p.get("negated")]  # "do you have Ferris Bueller's..?": no Pam Ferris

@@ -102,11 +102,18 @@ def rating_hits(tokens: Sequence[str], negated: Sequence[bool], ratings: Sequenc
                 or _accepted_at(tokens, i) or len(tokens) == 1):  # "r" alone: a rating
             used.add(i)
             named.append((i, i + 1, lone))
-    if named:  # "PG-13 please, my kid is 12": the rating said outright, not one for the age
-        hits = [h for h in hits if not h[2].get("audience")]
+    if named and not _only_refused(tokens, named, negated):  # "PG-13 please, my kid is 12": the
+        hits = [h for h in hits if not h[2].get("audience")]  # rating said outright, not the age's
     for start, end, rating in sorted(named):
         hits.append(_bounded(tokens, start, end, rating, negated, ratings, used))
     return sorted(hits, key=lambda h: h[0])
+
+
+def _only_refused(tokens: Sequence[str], named: Sequence[tuple[int, int, str]],
+                  negated: Sequence[bool]) -> bool:
+    """Every rating named is refused outright ("NOT R!! my kids are 8 and 10"): the children's
+    ages still bound the rating, a refusal says nothing of what is allowed."""
+    return all(negated[s] and _bound_at(tokens, s, e) is None for s, e, _r in named)
 
 
 def _bounded(tokens: Sequence[str], start: int, end: int, rating: str,

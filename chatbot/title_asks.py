@@ -148,9 +148,14 @@ def _year_titled(clause: str, exact: Exact) -> str | None:
     lead = " ".join(words[: len(words) - len(str(said).split())]).lower() if said else ""
     if _LIKENESS.search(lead):  # "something darker, like Fight Club (1999)": like it, not it
         return None
+    if _TOLD.search(lead) or len(_YEAR.findall(clause)) > 1:
+        return None  # "loved Heat (1995), Ronin (1998)": films told of, none asked for
     return f"{title} ({match.group(1)})" if title else None
 
 
+# a list of films the user loved or has seen names them, asks for none of them
+_TOLD = re.compile(r"\b(?:loved|liked|enjoyed|adored|seen|saw|watched|fav(?:ou?rites?|s)|hated|"
+                   r"disliked|already)\b", re.I)
 _LIKENESS = re.compile(r"\b(?:like|similar\s+to|such\s+as|vein\s+of|lines\s+of|style\s+of|same\s+as)$")
 
 
@@ -233,3 +238,29 @@ def _plainly_a_title(said: str, after: str, common: Mapping[str, float]) -> bool
     rare = any(common.get(w, 0.0) < RARE_ZIPF for w in words)
     capital = any(w[:1].isupper() for w in said.split() if fold(w) not in ("i",))
     return bool(words) and (rare or capital or bool(_HINTED.match(after.strip())))
+
+
+# "layer cake sounds good, how long is that one": a film approved by name is the one taken
+_APPROVING = re.compile(r"^\s*(?:sounds|looks|seems|is|would\s+be|could\s+be)\s+(?:really\s+|so\s+|pretty\s+|way\s+)?"
+                        r"(?:good|great|fun|cool|nice|interesting|perfect|better|awesome|fine|ok|okay|"
+                        r"promising|decent|like\s+a\s+plan)\b", re.I)
+_POINTING = frozenset("it that this which one them those these he she they".split())
+
+
+def approved_title(text: str, exact: Exact, common: Mapping[str, float]) -> str | None:
+    """The catalogue film a clause opens with and approves ("Layer Cake sounds good", "ok
+    superbad looks fun"), else None; "that sounds good" points back and names none."""
+    for clause in _CLAUSE.findall(text):
+        raw = clause.split()
+        start = 0
+        while start < len(raw) and (fold(raw[start]) in _FILLERS or _SOUNDS.match(fold(raw[start]))):
+            start += 1
+        for size in range(min(len(raw) - start, MAX_TITLE_WORDS), 0, -1):
+            said = " ".join(raw[start : start + size]).strip(",:;\"'")
+            if fold(said) in _POINTING or not _APPROVING.match(" ".join(raw[start + size :])):
+                continue
+            title = exact(said)
+            if title is not None and _plainly_a_title(said, "", common):
+                return title
+    return None
+

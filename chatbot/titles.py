@@ -65,11 +65,15 @@ _TITLE_CUE = re.compile(
     r"(?P<title>.+)",  # "like I said, he's 7" refers back; it names no film
     re.IGNORECASE,
 )
+# "seen these already: Heat, Ronin", "loved the following -": words that open a pasted list
+_LIST_OPENER = (r"(?:(?:all\s+of\s+)?(?:these|those|the\s+following|the\s+ones\s+below)(?:\s+(?:films|movies|ones))?"
+                r"(?:\s+already)?\s*(?::|-|,)\s*)?")
 # "I really liked The Shawshank Redemption": a title only if the catalogue has it
-_LIKED_TITLE = re.compile(r"\b(?:liked|loved|love|enjoyed|adored|adore|fan of|watched)\s+(?P<title>.+)",
+_LIKED_TITLE = re.compile(r"\b(?:liked|loved|love|enjoyed|adored|adore|fan of|watched)\s+" + _LIST_OPENER
+                          + r"(?P<title>.+)",
                           re.IGNORECASE)
 # "I have already seen The Godfather, Casablanca and Citizen Kane": films not to propose
-_SEEN_TITLE = re.compile(r"\b(?:seen|saw|watched)\s+(?:all\s+of\s+|both\s+|them\s+all\s+)?",
+_SEEN_TITLE = re.compile(r"\b(?:seen|saw|watched)\s+(?:all\s+of\s+|both\s+|them\s+all\s+)?" + _LIST_OPENER,
                          re.IGNORECASE)
 # "I haven't seen X", "I never said I'd seen anything": nothing said as seen
 _NOT_SEEN = re.compile(r"(?:\bnot|n'?t|\bnever|\bnor|\bneither)(?:\s+\S+){0,3}\s*$", re.IGNORECASE)

@@ -256,7 +256,20 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "sarcastic_closers",
          # d44 (newcomer 82): "Se7en then" found; "nothing too gory" keeps a child's rating;
          # "scfi", "helo" read
-         "fillers_limits_typos")
+         "fillers_limits_typos",
+         # d43 (newcomer 85): titles with years in lists told of, never proposed back; a film
+         # named alone ("rocky?", "what about locke", "X sounds good") while another is shown
+         "years_in_lists", "film_named_alone",
+         # d43 (newcomer 85): texting shorthand ("kids r here", "ur call", "n") read as words
+         "texting_words",
+         # d43 (newcomer 85): "he's kinda over cartoons", "over horror lately": refusals
+         "tired_over",
+         # d43 (newcomer 85): children's ages beside a rating refusal or in a correction bound it
+         "ages_beside_refusals",
+         # d43 (newcomer 85): voice typing's sound-alikes ("not to long", "an our", "are is fine")
+         "dictated_homophones",
+         # d43 (newcomer 85): "late 90s to early 2000s" is one span, 1997-2003
+         "era_spans")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
