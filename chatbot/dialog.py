@@ -55,6 +55,7 @@ from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.directions import toward_set_aside
+from chatbot.echoes import without_echo
 from chatbot.known_from import known_from
 from chatbot.liking import keep_taste
 from chatbot.nlg import SLOTS
@@ -125,6 +126,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         cleaned = without_wake_words(cleaned)  # "hey siri no wait hey chatbot ...": no "no"
         cleaned = without_rhetoric(cleaned)  # "seen it, who hasn't": "of course", no cast asked
         cleaned = without_announcement(cleaned)  # "I had a question is it ...": the question
+        cleaned = without_echo(cleaned, state["stage"])  # "seen it?? nope": the answer alone
         starting = state["stage"] == "start"
         out: list[str] = [nlg.INTRO] if starting else []
         if truncated:

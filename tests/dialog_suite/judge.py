@@ -239,7 +239,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d42: people named in passing as liked or pointed back at; a surname while a film
          # is shown; the rest of a message beside "which one?"; a lighter tone said twice moves once
          "liked_people", "people_pointed_back", "surname_best_known", "rest_beside_which",
-         "tone_once")
+         "tone_once",
+         # d45 (newcomer 87): refusals said beside an answer to a proposal are wishes, and a
+         # wish at "another one?" is a yes with it; the open question echoed before its answer
+         "wishes_beside_answers", "echoed_questions",
+         # d45 (newcomer 87): one-word or digit-spelt titles named alone or as loved
+         "lone_loved_titles")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
