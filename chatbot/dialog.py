@@ -58,6 +58,7 @@ from chatbot.directions import toward_set_aside
 from chatbot.echoes import without_echo
 from chatbot.known_from import known_from
 from chatbot.liking import keep_taste
+from chatbot.named_matches import ONLY_NAMED, just_given, named_ids, only_named_match, still_named
 from chatbot.nlg import SLOTS
 from chatbot.question_routes import ANSWER_STAGES
 from chatbot.rating_gaps import allowed_ratings, unknown_rating_note
@@ -539,6 +540,8 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         seen = set(state["shown"]) | set(state["like"]) | set(state.get("seen", ()))
         if not items or self._unseen(items, seen):
             return
+        named = [i for i in self._parts.db.search(items) if i in named_ids(state)]
+        fresh = fresh or (just_given(items) if named else ())  # "fincher" after "loved se7en"
         older = [i for i in items if not any(same_wish(i, f) for f in fresh)]
         for pool in (older, items) if len(older) < len(items) else (items,):
             ordered = sorted(pool, key=lambda i: (weakness(i), items.index(i)))
@@ -547,9 +550,14 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
                     kept = [item for item in items if item not in dropped]
                     if not kept or self._unseen(kept, seen):
                         state["dropped"].extend(dict(item) for item in dropped)
-                        out.append(nlg.relaxed(dropped))
+                        out.append(only_named_match([self._titled(i) for i in named[:3]], dropped)
+                                   if named else nlg.relaxed(dropped))
                         log.debug("relaxed %s", dropped)
                         return
+
+    def _titled(self, movie_id: int) -> str:
+        movie = self._parts.db.movie(movie_id)
+        return f"{movie['title']} ({movie['year']})" if movie.get("year") else str(movie["title"])
 
     def _unseen(self, items: list[dict], seen: set[int]) -> bool:
         return any(i not in seen for i in self._parts.db.search(items))
@@ -581,8 +589,10 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
                                      *rank_extras([] if people else asked["genre"], asked["actor"]))
         movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
         broken = [d for d in state["dropped"] if movie["id"] not in self._parts.db.search([d])]
-        if broken and not any(nlg.NO_EXACT_MATCH in m for m in out):  # said once per film
-            out.append(still_left_out(broken))
+        if broken and not any(nlg.NO_EXACT_MATCH in m or ONLY_NAMED in m for m in out):  # said once per film
+            named = [i for i in self._parts.db.search([*active_items(state), *broken]) if i in named_ids(state)]
+            out.append(still_named(broken, [self._titled(i) for i in named[:3]]) if named
+                       else still_left_out(broken))
         self._propose(state, movie, out)
         unrated = unknown_rating_note(movie, active_items(state))
         out[-1:-1] = [unrated] if unrated else []

@@ -244,7 +244,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # wish at "another one?" is a yes with it; the open question echoed before its answer
          "wishes_beside_answers", "echoed_questions",
          # d45 (newcomer 87): one-word or digit-spelt titles named alone or as loved
-         "lone_loved_titles")
+         "lone_loved_titles",
+         # d45 (newcomer 87): the only match is a film the user named: said so, no "no exact
+         # match", and the person just named kept
+         "named_film_matches")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
