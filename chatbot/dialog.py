@@ -58,6 +58,7 @@ from chatbot.directions import toward_set_aside
 from chatbot.echoes import without_echo
 from chatbot.known_from import known_from
 from chatbot.liking import keep_taste
+from chatbot.loved_titles import replaces_likes, unlike_wishes
 from chatbot.named_matches import ONLY_NAMED, just_given, named_ids, only_named_match, still_named
 from chatbot.nlg import SLOTS
 from chatbot.question_routes import ANSWER_STAGES
@@ -298,6 +299,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         decision = dict(self._parts.policy(state, understanding, scores))
         if decision.get("act") == "answer" and not decision.get("title"):  # "how long was that
             decision["that_one"] = points_away(text)  # one?" just after asking about another film
+        decision["instead"] = replaces_likes(text)
         if "history" in (decision.get("topics") or ()):  # "what was the first one?": that one
             decision["history_first"] = bool({"first", "original"} & set(understanding.get("words") or ()))
         return decision
@@ -363,6 +365,8 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         added = list(decision.get("added") or ())
         replaced = list(decision.get("replaced") or ())
         titles = decision.get("titles") or ([decision["title"]] if decision.get("title") else [])
+        if titles and decision.get("instead"):  # "something like heat instead": not the others
+            state["like"] = []
         liked = any([self._like_title(state, title, out) for title in titles])
         liked = self._seen_titles(state, decision, out) or liked
         if added or replaced:
@@ -378,6 +382,8 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
             said = [w for w in added if not w.get("tone")]  # a tone step's note says its genres
             if said or [w for w in replaced if not w.get("tone")]:
                 out.append(nlg.acknowledge(said, [w for w in replaced if not w.get("tone")]))
+        if liked and decision.get("instead"):  # "like the godfather 2 instead": its wishes now
+            self._replace_unlike(state, out)
         if decision.get("not_wished"):  # "drop horror" with no horror asked for
             out.append(nlg.not_wished(decision["not_wished"]))
         out.extend(decision.get("notes") or ())
@@ -391,6 +397,12 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         if pending:
             _ask_suggestion(state, pending, out)
         return bool(added or replaced or liked or pending)
+
+    def _replace_unlike(self, state: dict, out: list[str]) -> None:
+        gone = unlike_wishes(state["wishes"], state["like"], self._parts.db.search)
+        state["wishes"] = [w for w in state["wishes"] if w not in gone]
+        if gone:
+            out.append(nlg.set_aside_for_like(gone))
 
     def _like_title(self, state: dict, title: str | None, out: list[str]) -> bool:
         if not title:

@@ -247,7 +247,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "lone_loved_titles",
          # d45 (newcomer 87): the only match is a film the user named: said so, no "no exact
          # match", and the person just named kept
-         "named_film_matches")
+         "named_film_matches",
+         # d45 (newcomer 87): "without leo" is the Leo "with leo" is; "something like X
+         # instead" replaces the films liked before and the wishes X does not meet
+         "without_familiar_names", "like_instead")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
