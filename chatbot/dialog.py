@@ -55,8 +55,11 @@ from chatbot.dialog_state import mark_answered as _mark_answered
 from chatbot.dialog_state import public_movie as _public_movie
 from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.directions import toward_set_aside
+from chatbot.echoes import without_echo
 from chatbot.known_from import known_from
 from chatbot.liking import keep_taste
+from chatbot.loved_titles import replaces_likes, unlike_wishes
+from chatbot.named_matches import ONLY_NAMED, just_given, named_ids, only_named_match, still_named
 from chatbot.nlg import SLOTS
 from chatbot.question_routes import ANSWER_STAGES
 from chatbot.rating_gaps import allowed_ratings, unknown_rating_note
@@ -125,6 +128,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         cleaned = without_wake_words(cleaned)  # "hey siri no wait hey chatbot ...": no "no"
         cleaned = without_rhetoric(cleaned)  # "seen it, who hasn't": "of course", no cast asked
         cleaned = without_announcement(cleaned)  # "I had a question is it ...": the question
+        cleaned = without_echo(cleaned, state["stage"])  # "seen it?? nope": the answer alone
         starting = state["stage"] == "start"
         out: list[str] = [nlg.INTRO] if starting else []
         if truncated:
@@ -295,6 +299,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         decision = dict(self._parts.policy(state, understanding, scores))
         if decision.get("act") == "answer" and not decision.get("title"):  # "how long was that
             decision["that_one"] = points_away(text)  # one?" just after asking about another film
+        decision["instead"] = replaces_likes(text)
         if "history" in (decision.get("topics") or ()):  # "what was the first one?": that one
             decision["history_first"] = bool({"first", "original"} & set(understanding.get("words") or ()))
         return decision
@@ -360,6 +365,8 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         added = list(decision.get("added") or ())
         replaced = list(decision.get("replaced") or ())
         titles = decision.get("titles") or ([decision["title"]] if decision.get("title") else [])
+        if titles and decision.get("instead"):  # "something like heat instead": not the others
+            state["like"] = []
         liked = any([self._like_title(state, title, out) for title in titles])
         liked = self._seen_titles(state, decision, out) or liked
         if added or replaced:
@@ -375,6 +382,8 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
             said = [w for w in added if not w.get("tone")]  # a tone step's note says its genres
             if said or [w for w in replaced if not w.get("tone")]:
                 out.append(nlg.acknowledge(said, [w for w in replaced if not w.get("tone")]))
+        if liked and decision.get("instead"):  # "like the godfather 2 instead": its wishes now
+            self._replace_unlike(state, out)
         if decision.get("not_wished"):  # "drop horror" with no horror asked for
             out.append(nlg.not_wished(decision["not_wished"]))
         out.extend(decision.get("notes") or ())
@@ -388,6 +397,12 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         if pending:
             _ask_suggestion(state, pending, out)
         return bool(added or replaced or liked or pending)
+
+    def _replace_unlike(self, state: dict, out: list[str]) -> None:
+        gone = unlike_wishes(state["wishes"], state["like"], self._parts.db.search)
+        state["wishes"] = [w for w in state["wishes"] if w not in gone]
+        if gone:
+            out.append(nlg.set_aside_for_like(gone))
 
     def _like_title(self, state: dict, title: str | None, out: list[str]) -> bool:
         if not title:
@@ -537,6 +552,8 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         seen = set(state["shown"]) | set(state["like"]) | set(state.get("seen", ()))
         if not items or self._unseen(items, seen):
             return
+        named = [i for i in self._parts.db.search(items) if i in named_ids(state)]
+        fresh = fresh or (just_given(items) if named else ())  # "fincher" after "loved se7en"
         older = [i for i in items if not any(same_wish(i, f) for f in fresh)]
         for pool in (older, items) if len(older) < len(items) else (items,):
             ordered = sorted(pool, key=lambda i: (weakness(i), items.index(i)))
@@ -545,9 +562,14 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
                     kept = [item for item in items if item not in dropped]
                     if not kept or self._unseen(kept, seen):
                         state["dropped"].extend(dict(item) for item in dropped)
-                        out.append(nlg.relaxed(dropped))
+                        out.append(only_named_match([self._titled(i) for i in named[:3]], dropped)
+                                   if named else nlg.relaxed(dropped))
                         log.debug("relaxed %s", dropped)
                         return
+
+    def _titled(self, movie_id: int) -> str:
+        movie = self._parts.db.movie(movie_id)
+        return f"{movie['title']} ({movie['year']})" if movie.get("year") else str(movie["title"])
 
     def _unseen(self, items: list[dict], seen: set[int]) -> bool:
         return any(i not in seen for i in self._parts.db.search(items))
@@ -579,8 +601,10 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
                                      *rank_extras([] if people else asked["genre"], asked["actor"]))
         movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
         broken = [d for d in state["dropped"] if movie["id"] not in self._parts.db.search([d])]
-        if broken and not any(nlg.NO_EXACT_MATCH in m for m in out):  # said once per film
-            out.append(still_left_out(broken))
+        if broken and not any(nlg.NO_EXACT_MATCH in m or ONLY_NAMED in m for m in out):  # said once per film
+            named = [i for i in self._parts.db.search([*active_items(state), *broken]) if i in named_ids(state)]
+            out.append(still_named(broken, [self._titled(i) for i in named[:3]]) if named
+                       else still_left_out(broken))
         self._propose(state, movie, out)
         unrated = unknown_rating_note(movie, active_items(state))
         out[-1:-1] = [unrated] if unrated else []

@@ -605,11 +605,11 @@ class NameIndex:
 
 def _acted(tokens: Sequence[str], start: int) -> str | None:
     """"actor" for a word right after "with"/"starring" ("anything with leo": DiCaprio, not
-    the Leos with more films), else None."""
+    the Leos with more films) or "without" (the same Leo refused), else None."""
     return "actor" if start and tokens[start - 1] in _ACTING_CUES else None
 
 
-_ACTING_CUES = frozenset("with w starring featuring".split())
+_ACTING_CUES = frozenset("with w without starring featuring".split())
 
 
 def _inside_longer(match: NameMatch, found: Sequence[NameMatch]) -> bool:

@@ -447,3 +447,8 @@ def like_title(movie: Mapping[str, Any], earlier: str | None = None) -> str:
     if earlier and earlier.startswith(LIKE_OPENING) and earlier.endswith("."):
         return f"{earlier[:-1]} and something like {named}."
     return end_sentence(f"{LIKE_OPENING}{named}")
+
+
+def set_aside_for_like(wishes: Sequence[Any]) -> str:
+    """The wishes a film liked *instead* replaces, said: "That replaces the genre comedy."."""
+    return end_sentence(f"That replaces {join_words([describe_wish(_as_wish(w)) for w in wishes])}")

@@ -55,6 +55,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chatbot.agreeing import thanks_only
+from chatbot.beside_answers import refuses_beside
 from chatbot.complaints import CATALOGUE_END
 from chatbot.constraints import holds
 from chatbot.kept_wishes import fits_current, not_wished
@@ -429,6 +430,8 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it
     if any(c.get("relative") or c.get("than") or c.get("requested") for c in nlu.get("constraints") or ()):
         return True  # "no, way too long": a wish against the film shown, whatever the verdict
+    if refuses_beside(nlu):  # "seen it, meh. nothing from the 80s": a refusal is never
+        return True  # a circumstance of having watched it, nor a verdict on it alone
     answer_only = nlu.get("watching") is not None or nlu.get("verdict") is not None or (
         nlu.get("intent") == "yes" and stage != "another")
     return not answer_only

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz
 
+from chatbot.loved_titles import loved_word, spelt_with_digits
 from chatbot.text import english_words, fold
 from chatbot.titles import normalise_title
 
@@ -124,8 +125,8 @@ def with_loose_title(understanding: dict, text: str,
             understanding.get(k) for k in _READ):
         return understanding
     liked = _LIKED.search(text)  # "hey, i loved the shawshank redemtion and forest gump"
-    items = _LIST_JOINS.split(text[liked.end():]) if liked else [text]
-    titles = [_loose_title(item, find_title, english_words()) for item in items]
+    items = _LIST_JOINS.split(_AMOUNT.sub("", text[liked.end():])) if liked else [text]
+    titles = [_loose_title(item, find_title, english_words(), bool(liked)) for item in items]
     if not all(titles) or understanding.get("intent") == "greeting" and not liked:
         return understanding
     found = list(dict.fromkeys(t for t in titles if t))
@@ -136,11 +137,13 @@ def with_loose_title(understanding: dict, text: str,
 _LIKED = re.compile(r"\b(?:(?:i|we)\s+(?:\w+\s+)?(?:loved?|liked?|enjoyed|adored?|dig)|"
                     r"(?:fav(?:ou?rite)?s?|fave)(?:\s+(?:movies?|films?))?(?:\s+(?:is|are|was|were))?|"
                     r"(?:big|huge)\s+fan\s+of)\s+", re.I)
+# "i loved se7en so much", "loved heat a lot": how much, never part of the title
+_AMOUNT = re.compile(r"\s+(?:(?:so|very|really|sooo+)\s+much|a\s+lot|to\s+bits|tons)\W*$", re.I)
 _LIST_JOINS = re.compile(r"\s*(?:,|&|\band\b|\bor\b|\bplus\b)\s*", re.I)
 
 
 def _loose_title(text: str, find_title: Callable[[str], Mapping[str, object] | None],
-                 common: Mapping[str, float]) -> str | None:
+                 common: Mapping[str, float], loved: bool = False) -> str | None:
     words = [w for w in (_EDGE.sub("", w) for w in text.split()) if w]
     while words and fold(words[0]) in _FILLERS:
         words = words[1:]
@@ -149,7 +152,8 @@ def _loose_title(text: str, find_title: Callable[[str], Mapping[str, object] | N
     content = [fold(w) for w in words if fold(w) not in _ARTICLES]
     if not content or len(words) > MAX_WORDS or all(w in _FILM_WORDS for w in content):
         return None
-    if len(content) == 1 and common.get(content[0], 0.0) >= LONE_ZIPF:
+    if len(content) == 1 and common.get(content[0], 0.0) >= LONE_ZIPF and not (
+            loved and loved_word(words[-1], common)):
         return None  # "funny": Funny Face is no film a one-word answer names
     said = " ".join(words)
     movie = find_title(said)
@@ -159,5 +163,7 @@ def _loose_title(text: str, find_title: Callable[[str], Mapping[str, object] | N
     key, found = normalise_title(said), normalise_title(title)
     if found == key or found.startswith(f"{key} "):
         return title  # the whole title, or a series' first words ("star wars")
+    if len(content) == 1 and spelt_with_digits(key):
+        return title  # "se7en": digits for letters, spelt so on purpose, read by the catalogue
     misspelt = any(common.get(w, 0.0) < LONE_ZIPF for w in content)  # "gump", "knigth"
     return title if misspelt and fuzz.ratio(key, found) >= CLOSE_TITLE else None  # "good ones": no Good News

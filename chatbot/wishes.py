@@ -220,6 +220,8 @@ def _new_wishes(stage: str, nlu: Mapping[str, Any], wishes: list[dict],
         if correcting and person.get("negated") and not person.get("sure", True) and not _named_before(
                 wishes, person):  # "I said damon not dillon": what was misheard, no one refused
             continue
+        if _refused_best_known(person, wishes, nlu.get("words") or ()):  # "w/o leo": DiCaprio
+            person = dict(person, sure=True, namesakes={}, choices=[])
         if not person.get("sure", True) and person.get("negated") and len(_meant(person)) > 1:
             # "romance without Hugh": every Hugh it may mean is left out (and said back), each
             # in the role known for, rather than a question about whom the user does not want
@@ -262,6 +264,22 @@ def _waiting_for_choice(people: Sequence[Mapping[str, Any]], wishes: Sequence[Ma
     return {i for i, p in enumerate(people) if p.get("sure", True) and not p.get("negated")
             and "group" in p and p.get("group") in asked
             and sum(o.get("group") == p.get("group") for o in people) > 1}
+
+
+def _refused_best_known(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]],
+                        words: Sequence[str]) -> bool:
+    """A first name refused after "without" ("w/o leo"), or of someone already named, that
+    one famous bearer is known by (Leonardo DiCaprio as "leo"): that one, not every Leo."""
+    namesakes, at = list(person.get("namesakes") or ()), int(person.get("at") or 0)
+    said = words[at] if at < len(words) else ""  # "leo": known by a name other than his own
+    familiar = bool(namesakes) and namesakes[0] == person.get("name") and \
+        str(person.get("name")).lower().split()[0] != said
+    return bool(person.get("negated")) and not person.get("sure", True) and familiar and bool(
+        _WITHOUT & set(words[max(0, at - 2) : at]) or
+        _named_before(wishes, person))
+
+
+_WITHOUT = frozenset(("without", "w/o", "sans"))  # "with leo" turned round: the same Leo
 
 
 def _meant(person: Mapping[str, Any]) -> dict[str, str]:

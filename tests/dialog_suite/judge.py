@@ -269,7 +269,18 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d43 (newcomer 85): voice typing's sound-alikes ("not to long", "an our", "are is fine")
          "dictated_homophones",
          # d43 (newcomer 85): "late 90s to early 2000s" is one span, 1997-2003
-         "era_spans")
+         "era_spans",
+         # d45 (newcomer 87): refusals said beside an answer to a proposal are wishes, and a
+         # wish at "another one?" is a yes with it; the open question echoed before its answer
+         "wishes_beside_answers", "echoed_questions",
+         # d45 (newcomer 87): one-word or digit-spelt titles named alone or as loved
+         "lone_loved_titles",
+         # d45 (newcomer 87): the only match is a film the user named: said so, no "no exact
+         # match", and the person just named kept
+         "named_film_matches",
+         # d45 (newcomer 87): "without leo" is the Leo "with leo" is; "something like X
+         # instead" replaces the films liked before and the wishes X does not meet
+         "without_familiar_names", "like_instead")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
