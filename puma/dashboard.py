@@ -28,7 +28,7 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
-from .states import headline
+from .states import headline, instance_words
 
 PATH = "/_puma/dashboard"
 EVENTS_SHOWN = 20
@@ -151,7 +151,8 @@ def _all_ready(svc: Mapping[str, Any]) -> bool:
 def _service_row(name: str, svc: Mapping[str, Any]) -> str:
     instances = list(svc.get("instances") or ())
     ready, wanted = svc.get("ready", 0), len(instances)
-    states = ", ".join(f"{i.get('id', '?')}: {i.get('state', '?')}" for i in instances) or "none"
+    said = [str(w) for w in svc.get("not_ready") or ()]
+    states = ", ".join(f"{i.get('id', '?')}: {instance_words(i, said)}" for i in instances) or "none"
     why = "; ".join(str(w) for w in [*(svc.get("not_ready") or ()), *(svc.get("silent") or ())])
     mark = "ok" if ready and not why else "bad"
     bounds = f"{svc.get('min_instances', '?')}-{svc.get('max_instances', '?')}"

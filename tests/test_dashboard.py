@@ -235,3 +235,31 @@ def test_dashboard_page_every_link_and_control_is_44px_under_a_finger(new_page, 
     assert small == [], f"under 44 px on a touch screen: {small}"
     wide = view.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert wide[0] <= wide[1], wide
+
+
+def _instances_cell(html: str, name: str) -> str:
+    row = html[html.index(f'id="service-{name}-row"'):]
+    found = re.search(r'data-label="Instances \(id: state\)">([^<]*)<', row)
+    assert found, row[:500]
+    return found.group(1)
+
+
+@pytest.mark.parametrize("instances,said,expected", [
+    ([{"id": 1, "state": "ready", "healthy": False, "not_ready": "the legacy socket server is unreachable"}], [],
+     "1: up, not ready: the legacy socket server is unreachable"),
+    ([{"id": 1, "state": "ready", "healthy": True}, {"id": 2, "state": "ready", "healthy": False,
+                                                     "not_ready": "the database is unreachable"}], [],
+     "1: ready, 2: up, not ready: the database is unreachable"),
+    # Only the service says which instance fails (an older or trimmed snapshot): the same words.
+    ([{"id": 3, "state": "ready"}], ["instance 3: its model is still loading"], "3: up, not ready: its model is still loading"),
+    ([{"id": 1, "state": "ready", "healthy": False, "in_envoy": True}, {"id": 2, "state": "starting"}], [],
+     "1: up (not yet in Envoy), 2: starting"),
+], ids=["legacy-down", "one-of-two", "said-by-service", "not-yet-routed"])
+def test_dashboard_page_never_calls_an_instance_ready_that_its_readiness_check_fails(
+        instances: list, said: list, expected: str) -> None:
+    """The instance's state words agree with the service's "not ready" line above them."""
+    ready = sum(1 for i in instances if i.get("healthy") is True)
+    html = page(_snapshot(svc={"prefix": "/svc", "ready": ready, "min_instances": 1, "max_instances": 2,
+                               "instances": instances, "not_ready": said or [
+                                   f"instance {i['id']}: {i['not_ready']}" for i in instances if i.get("not_ready")]}))
+    assert escape(expected) == _instances_cell(html.decode(), "svc")
