@@ -16,18 +16,20 @@ include scripts/figures.mk
 # running needs: PUMA, the chatbot and their dependencies (pyproject.toml's `dependencies`);
 # `make test` (and lint, dev-tools) adds the test and lint tools on top (the `dev` extra: pytest,
 # Playwright, moto, locust, mypy...). Neither removes what the other installed. scripts/install.sh
-# names each package as pip collects it and says every 20 s that pip still works while it is quiet.
+# names each package as pip collects it and says every 20 s that pip still works while it is quiet;
+# it writes the stamp itself once pip succeeded, so a Ctrl-C during it ends as `make run`'s does
+# (no make "Error 130" line; the next make resumes the install). Lines: scripts/say.sh (~100 columns).
 # Their times and sizes (measured on a shared 2-core VM at load average 7-20) are in scripts/figures.mk,
 # which README's Quick start states too (scripts/readme_figures.py checks they agree).
 DEV_STAMP := $(VENV)/.installed-dev
 
 $(STAMP): pyproject.toml
-	@echo "make: installing PUMA and what running it needs into $(VENV) (the first time: $(RUN_INSTALL_TIME) on 2 cores; later only when pyproject.toml changes)"
-	@bash scripts/install.sh $(VENV) $(PYTHON) "" && touch $(STAMP)
+	@bash scripts/say.sh "make: installing PUMA and what running it needs into $(VENV) (the first time: $(RUN_INSTALL_TIME) on 2 cores; later only when pyproject.toml changes)"
+	@bash scripts/install.sh $(VENV) $(PYTHON) "" $(STAMP)
 
 $(DEV_STAMP): $(STAMP) pyproject.toml
-	@echo "make: adding the test and lint tools (pyproject.toml's dev extra) into $(VENV) (the first time: $(DEV_INSTALL_TIME) on 2 cores)"
-	@bash scripts/install.sh $(VENV) $(PYTHON) dev && touch $(DEV_STAMP)
+	@bash scripts/say.sh "make: adding the test and lint tools (pyproject.toml's dev extra) into $(VENV) (the first time: $(DEV_INSTALL_TIME) on 2 cores)"
+	@bash scripts/install.sh $(VENV) $(PYTHON) dev $(DEV_STAMP)
 
 dev-tools: $(DEV_STAMP)  ## install the test, lint and load-test tools (make test does it too)
 
@@ -38,8 +40,8 @@ PEERS_STAMP := $(VENV)/.peers
 peers: $(PEERS_STAMP)  ## install the optional benchmark peers (Ray Serve, Dask) into .venv
 
 $(PEERS_STAMP): $(DEV_STAMP) pyproject.toml
-	@echo "make: installing the benchmark peers (pyproject.toml's 'peers' extra: Ray Serve, Dask) into $(VENV)"
-	@bash scripts/install.sh $(VENV) $(PYTHON) dev,peers && touch $(PEERS_STAMP)
+	@bash scripts/say.sh "make: installing the benchmark peers (pyproject.toml's 'peers' extra: Ray Serve, Dask) into $(VENV)"
+	@bash scripts/install.sh $(VENV) $(PYTHON) dev,peers $(PEERS_STAMP)
 
 # The chatbot ported to PUMA on http://127.0.0.1:$(PORT). The first start prepares the database
 # (migrations and data: 50-60 s after the install); later starts take 7-45 s, both measured on a

@@ -28,7 +28,7 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
-from .states import headline
+from .states import headline, instance_words
 
 PATH = "/_puma/dashboard"
 EVENTS_SHOWN = 20
@@ -45,11 +45,14 @@ details{border-top:1px solid #888}details:last-child{border-bottom:1px solid #88
 details>table{margin-top:.25rem}.sub{margin:.25rem 0 0;font-weight:600}
 button{font:inherit;padding:.2rem .7rem;border:1px solid currentColor;border-radius:4px;background:none;color:inherit}
 button[aria-pressed=true]{background:#eee}@media (prefers-color-scheme:dark){button[aria-pressed=true]{background:#333}}
-@media (pointer:coarse){button{min-height:44px}summary{min-height:44px;box-sizing:border-box;padding:.6rem 0}}
+@media (pointer:coarse){button{min-height:44px}summary{min-height:44px;box-sizing:border-box;padding:.6rem 0}
+a{display:inline-flex;align-items:center;min-height:44px;vertical-align:middle}}
 @media (max-width:48rem){body{margin:.75rem}table,caption,tbody,tr,th,td{display:block}thead{position:absolute;
 width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}tr{border:1px solid #888;margin:0 0 .75rem}
 th,td{border:0;border-top:1px solid #888}th[scope=row]{border-top:0}td::before{content:attr(data-label) ": ";
 font-weight:600}}"""
+# Under a finger every target is 44 px high (WCAG 2.5.5): a link is inline text (19 px) unless it
+# is an inline flex box, which keeps it in its sentence and still wraps a long label.
 # Below 48rem (a phone; 400 % zoom of a laptop is 320 px) the table of nine columns is one block per
 # service, each cell named by its column (WCAG 1.4.10: no sideways scrolling); the explicit roles
 # keep it a table for screen readers, which a block display would otherwise take away.
@@ -148,7 +151,8 @@ def _all_ready(svc: Mapping[str, Any]) -> bool:
 def _service_row(name: str, svc: Mapping[str, Any]) -> str:
     instances = list(svc.get("instances") or ())
     ready, wanted = svc.get("ready", 0), len(instances)
-    states = ", ".join(f"{i.get('id', '?')}: {i.get('state', '?')}" for i in instances) or "none"
+    said = [str(w) for w in svc.get("not_ready") or ()]
+    states = ", ".join(f"{i.get('id', '?')}: {instance_words(i, said)}" for i in instances) or "none"
     why = "; ".join(str(w) for w in [*(svc.get("not_ready") or ()), *(svc.get("silent") or ())])
     mark = "ok" if ready and not why else "bad"
     bounds = f"{svc.get('min_instances', '?')}-{svc.get('max_instances', '?')}"

@@ -33,5 +33,13 @@ timeout (1-5 s), so a stopped or starved supervisor never fails a probe while th
 
 READY_PATH = "/_puma/ready"
 
+DASHBOARD_PATH = "/_puma/dashboard"
+
+DASHBOARD_TIMEOUT_S = 1.0
+"""How long Envoy waits for the supervisor to draw `/_puma/dashboard` before it answers itself with a
+page saying the supervisor is not answering (and the readiness it last published): an operator opens
+that page exactly when something is wrong, so a stopped supervisor must not leave it blank for
+`STATUS_TIMEOUT_S`. The supervisor draws it in milliseconds when it runs at all."""
+
 READY_KEY = "puma.ready"
 """Envoy runtime percentage the supervisor sets (100: ready, 0: not) whenever its readiness changes."""

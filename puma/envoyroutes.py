@@ -11,7 +11,7 @@ from typing import Any
 from . import edge
 from .backlog import NOT_SENT_HEADER
 from .config import PumaConfig, Service
-from .defaults import READY_PATH, READY_TIMEOUT_S
+from .defaults import DASHBOARD_PATH, DASHBOARD_TIMEOUT_S, READY_PATH, READY_TIMEOUT_S
 from .envoynames import (
     _T,
     INTERNAL_REQUEST_HEADERS,
@@ -60,6 +60,7 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
     if status_port is not None:
         routes.insert(0, _status_route())
         routes.insert(0, _ready_route())  # before the status route's prefix, which it lies under
+        routes.insert(0, _dashboard_route())  # likewise
     routes.insert(0, edge.escape_guard())
     routes.insert(0, edge.expect_guard())
     routes.insert(0, edge.host_guard())  # before every route: no request with two Hosts goes anywhere
@@ -156,6 +157,15 @@ def _ready_route() -> dict[str, Any]:
     return {**route, "name": "puma_ready", "match": {"path": READY_PATH},
             "metadata": {"filter_metadata": {"puma": {"timeout_s": READY_TIMEOUT_S}}},
             "route": {**route["route"], "timeout": duration(READY_TIMEOUT_S)}}
+
+
+def _dashboard_route() -> dict[str, Any]:
+    # The status page gets an answer within DASHBOARD_TIMEOUT_S: the supervisor's page, or else
+    # Envoy's own saying it is not answering (puma.localreplies' dashboard mappers), never a blank tab.
+    route = _status_route()
+    return {**route, "name": "puma_dashboard", "match": {"path": DASHBOARD_PATH},
+            "metadata": {"filter_metadata": {"puma": {"timeout_s": DASHBOARD_TIMEOUT_S}}},
+            "route": {**route["route"], "timeout": duration(DASHBOARD_TIMEOUT_S)}}
 
 
 ENVOY_STREAM_IDLE_S = 300.0  # Envoy's default stream_idle_timeout; a longer timeout_s raises its route's

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import errorpages, requestlimits
 from .config import PumaConfig
-from .defaults import READY_KEY, READY_PATH, READY_TIMEOUT_S
+from .defaults import DASHBOARD_PATH, DASHBOARD_TIMEOUT_S, READY_KEY, READY_PATH, READY_TIMEOUT_S
 from .defaults import STATUS_TIMEOUT_S as STATUS_TIMEOUT_S
 from .defaults import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
 from .services import RESERVED_PREFIX, Service, too_large_message
@@ -44,7 +44,7 @@ def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[st
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message; on
     the `internal` listener (the deployment's own callers) with what its operator can look at."""
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
-            "mappers": [*_ready_from_envoy(), _supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
+            "mappers": [*_ready_from_envoy(), *_dashboard_from_envoy(config), _supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
                 _no_route(config), *_too_large(config), _unframable(), _rate_limited(config), *_codec_refusals(),
                 *_client_too_slow(config), _supervisor_silent(), *_retry_later(internal), _never_sent_on_any_try(),
                 *_service_failed()], config)]}
@@ -472,11 +472,8 @@ _PUBLISHED = (f"answered by Envoy: PUMA's supervisor did not answer within {READ
 def _ready_from_envoy() -> list[dict[str, Any]]:
     """`/_puma/ready` the supervisor did not answer in time: Envoy answers it from the readiness
     the supervisor last published (`READY_KEY`), 200 or 503 as the supervisor would, at once."""
-    on_ready = {"header_filter": {"header": {"name": ":path", "string_match": {
-        "safe_regex": {"regex": re.escape(READY_PATH) + r"([?].*)?"}}}}}
-    unanswered = {"and_filter": {"filters": [on_ready, _supervisor_unanswered()]}}
-    published = {"runtime_filter": {"runtime_key": READY_KEY, "use_independent_randomness": True,
-                                    "percent_sampled": {"numerator": 0, "denominator": "HUNDRED"}}}
+    unanswered = {"and_filter": {"filters": [_on_path(READY_PATH), _supervisor_unanswered()]}}
+    published = _published_ready()
     said = {SUPERVISOR_SILENT_FIELD: False, "published": True}
     return [{"filter": {"and_filter": {"filters": [unanswered, published]}}, "status_code": 200,
              "headers_to_add": [header("cache-control", "no-store")],
@@ -485,6 +482,41 @@ def _ready_from_envoy() -> list[dict[str, Any]]:
              "headers_to_add": [header("cache-control", "no-store"), header("retry-after", str(RETRY_AFTER_S))],
              "body_format_override": {"json_format": {"ready": False, **said, "status": 503, "error": (
                  "not ready, as PUMA's supervisor last said; " + _PUBLISHED)}}}]
+
+
+def _on_path(path: str) -> dict[str, Any]:
+    """A reply to a request for `path`, with or without a query."""
+    return {"header_filter": {"header": {"name": ":path", "string_match": {
+        "safe_regex": {"regex": re.escape(path) + r"([?].*)?"}}}}}
+
+
+def _published_ready() -> dict[str, Any]:
+    """Matches while the readiness the supervisor last published (`READY_KEY`, 100 or 0) is ready."""
+    return {"runtime_filter": {"runtime_key": READY_KEY, "use_independent_randomness": True,
+                               "percent_sampled": {"numerator": 0, "denominator": "HUNDRED"}}}
+
+
+_DASHBOARD_SILENT = (f"PUMA's supervisor, which draws this page, did not answer within {DASHBOARD_TIMEOUT_S:g} s: it "
+                     "is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting. {said} A stopped one resumes with "
+                     "<code>kill -CONT</code> on the <code>puma run</code> process (or <code>fg</code> in its terminal).")
+_LAST_SAID = {True: "Its services still serve: as it last published, every service was ready.",
+              False: "As it last published, some service was not ready (its requests get 503); the others serve."}
+
+
+def _dashboard_from_envoy(config: PumaConfig) -> list[dict[str, Any]]:
+    """`/_puma/dashboard` the supervisor did not draw within DASHBOARD_TIMEOUT_S: Envoy's own page
+    saying so, with the readiness last published (as `/_puma/ready` answers then), to any client."""
+    unanswered = {"and_filter": {"filters": [_on_path(DASHBOARD_PATH), _supervisor_unanswered()]}}
+    again = f'<a href="{DASHBOARD_PATH}">Try this page again</a>'
+    replies = []
+    for ready, flt in ((True, {"and_filter": {"filters": [unanswered, _published_ready()]}}), (False, unanswered)):
+        page = error_page("Status not answering", _DASHBOARD_SILENT.format(said=_LAST_SAID[ready]),
+                          config.listener.pages, back=again)
+        replies.append({"filter": flt, "status_code": 503,
+                        "headers_to_add": [header("cache-control", "no-store"), header("retry-after", "2")],
+                        "body_format_override": {"text_format_source": {"inline_string": page},
+                                                 "content_type": "text/html; charset=UTF-8"}})
+    return replies
 
 
 def _supervisor_silent() -> dict[str, Any]:

@@ -26,7 +26,7 @@ from . import runs
 from .defaults import DEFAULT_URL as DEFAULT_URL
 from .defaults import ENV_URL, STATUS_TIMEOUT_S, SUPERVISOR_SILENT_FIELD
 from .errors import PumaError, PumaNotConfirmed
-from .states import headline
+from .states import headline, instance_words
 
 # Only light modules above (no puma.edge, puma.config: pydantic is ~0.5 s of a busy machine's start-up,
 # and `puma status` is polled during incidents); tests/test_status_speed.py holds it to that.
@@ -262,8 +262,7 @@ def _wait_scaled(url: str, how: str, done: dict[str, Any], wait_s: float) -> Non
                             "see `puma status`")
         instances = status["services"].get(service, {}).get("instances", [])
         # Ready is what Envoy was told and checked (healthy in its clusters), not what was intended.
-        states = ["up (not yet in Envoy)" if i.get("in_envoy") is False or (i["state"] == "ready" and not i.get("healthy"))
-                  else i["state"] for i in instances]
+        states = [instance_words({**i, "healthy": bool(i.get("healthy"))}) for i in instances]
         if states.count("ready") == count and len(states) == count:
             print(f"{service}: {count} instance{'' if count == 1 else 's'} ready", flush=True)
             return

@@ -22,7 +22,7 @@ instance Envoy routes to is, in this order:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .lines import wrap
@@ -42,6 +42,25 @@ def passes(pool: Any, instance: Any) -> bool:
     if instance.state != "ready" or getattr(instance, "not_ready", None):
         return False
     return getattr(instance, "ever_ready", True) or getattr(pool.service, "readiness", None) is None
+
+
+def instance_words(instance: Mapping[str, Any], said: Sequence[str] = ()) -> str:
+    """An instance's state in words (`/_puma/status`'s instance, its service's `not_ready` lines as
+    `said`), from the readiness the headline counts: "ready" only for one that serves; one that runs
+    while its readiness check fails is "up, not ready: <reason>" ("ready" would contradict the
+    service's "not ready" beside it). Example: ``instance_words({"id": 1, "state": "ready",
+    "not_ready": "the database is unreachable"})`` -> 'up, not ready: the database is unreachable'."""
+    state = str(instance.get("state", "?"))
+    if state not in ("ready", "up"):
+        return state
+    # Not yet in Envoy's endpoints (status says "up"), or Envoy's health checks fail it: Envoy routes around it.
+    if instance.get("in_envoy") is False:
+        return "up (not yet in Envoy)"
+    mine = f"instance {instance.get('id')}: "
+    why = instance.get("not_ready") or next((line[len(mine):] for line in said if str(line).startswith(mine)), None)
+    if why:
+        return f"up, not ready: {why}"
+    return "up (not yet in Envoy)" if state == "up" or instance.get("healthy") is False else "ready"
 
 
 def _why(pool: Any, instance: Any, ask: bool) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import socket
 import sys
+import textwrap
 from pathlib import Path
 
 _LISTEN = "0A"  # /proc/net/tcp's state of a listening socket
@@ -192,11 +193,23 @@ def _listener(port: int) -> str | None:
     return port_holder(port)
 
 
+WIDTH = 100  # make's lines, as puma run's (puma/lines.py) and scripts/say.sh's
+_COMMAND = re.compile(r"make (?:run|stop)(?: [A-Z_]+=\S+)+")
+
+
+def wrapped(message: str) -> str:
+    """`message` in lines of at most WIDTH characters, wrapped at spaces and indented, a command
+    (`make run PORT=N LEGACY_PORT=N`) kept whole on one line so it can be copied as it is."""
+    whole = _COMMAND.sub(lambda m: m.group(0).replace(" ", "\0"), message)
+    lines = textwrap.wrap(whole, WIDTH, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines).replace("\0", " ")
+
+
 def main(argv: list[str]) -> int:
     ports = dict(arg.split("=", 1) for arg in argv)
     found = problems(ports)
     for line in found:
-        print(line, file=sys.stderr)
+        print(wrapped(line), file=sys.stderr)
     return 1 if found else 0
 
 

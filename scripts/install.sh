@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Install PUMA into a venv, saying what it does as it goes: `scripts/install.sh VENV PYTHON [EXTRAS]`
+# Install PUMA into a venv, saying what it does as it goes: `scripts/install.sh VENV PYTHON [EXTRAS [STAMP]]`
 # (EXTRAS: pyproject.toml's optional-dependencies, e.g. "dev" or "dev,peers"; none: what running
-# needs only). Called by the Makefile's stamp rules.
+# needs only; STAMP: the file it touches once pip succeeded). Called by the Makefile's stamp rules.
+#
+# Ctrl-C: it says the install stopped and that the next make resumes it, then exits 0 without the
+# stamp, as scripts/run.sh does: make, which the terminal's SIGINT reached too, then ends by that
+# signal itself (the shell sees 130) without its "Error 130" line, and starts nothing after it.
 #
 # Every line arrives as it is printed, on a terminal and into a file alike (nohup, tee, CI): the
 # filter is grep --line-buffered and bash's read, nothing that buffers by block (`cut` did,
 # and cut a line in two). pip's own long silences (resolving, downloading, then the one install
 # step) get a line every HEARTBEAT_S seconds saying it still works and for how long.
 set -eo pipefail
-venv=$1 python=$2 extras=${3:-}
+venv=$1 python=$2 extras=${3:-} stamp=${4:-}
+. "$(dirname "$0")/say.sh"
 HEARTBEAT_S=${INSTALL_HEARTBEAT_S:-20}  # (tests make it short)
 started=$(date +%s)
 test -x "$venv/bin/python" || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip 2>&1 | { grep --line-buffered -v '^WARNING: Location' || true; }
 target=.
 [ -n "$extras" ] && target=".[$extras]"
-echo "make: pip install -e '$target': each package is named as pip collects it; a line every ${HEARTBEAT_S} s while it is quiet"
+say "make: pip install -e '$target': each package is named as pip collects it; a line every ${HEARTBEAT_S} s while it is quiet"
 (
   # Its sleep is killed with it and holds no output open: a stopped heartbeat leaves nothing behind.
   trap 'kill $nap 2>/dev/null; exit 0' TERM
@@ -27,6 +32,13 @@ echo "make: pip install -e '$target': each package is named as pip collects it; 
 ) &
 heartbeat=$!
 trap 'kill $heartbeat 2>/dev/null || true' EXIT
+interrupted() {
+  echo
+  say "make: the install stopped (Ctrl-C) after $(( $(date +%s) - started )) s; $venv is kept as it is, and the" \
+      "next make run (or make) resumes the install (pip reuses what it downloaded)"
+  exit 0
+}
+trap interrupted INT
 # (PYTHONWARNINGS: setuptools' notice about editable installs is for packages in src/ layouts.)
 # The pip configuration's warnings about index locations that do not exist are the machine's, not
 # ours: left out, with everything else pip says that is not progress.
@@ -43,10 +55,11 @@ PYTHONWARNINGS="ignore:Editable installation" "$venv/bin/python" -m pip install 
           what="$n package$([ "$n" = 1 ] || echo s)"
           if [ $own = 1 ]; then what="$what and PUMA itself"; fi
           if [ "$n" = 0 ]; then what="PUMA itself"; fi
-          echo "make: pip: installing $what: pip prints nothing until it is done;" \
-               "the line every $HEARTBEAT_S s says it still works" ;;
-        *) echo "${line:0:160}" ;;
+          say "make: pip: installing $what: pip prints nothing until it is done;" \
+              "the line every $HEARTBEAT_S s says it still works" ;;
+        *) say "${line:0:160}" ;;
       esac
     done
 kill $heartbeat 2>/dev/null || true
-echo "make: installed in $(( $(date +%s) - started )) s ($(du -sh "$venv" | cut -f1) in $venv)"
+[ -z "$stamp" ] || touch "$stamp"
+say "make: installed in $(( $(date +%s) - started )) s ($(du -sh "$venv" | cut -f1) in $venv)"

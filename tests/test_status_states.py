@@ -131,6 +131,10 @@ def test_puma_run_names_the_service_still_not_ready_then_says_when_every_one_is(
         header = table.stdout.splitlines()[1]
         assert header.startswith("serving; not ready: ledger"), table.stdout
         assert "starting" not in table.stdout.split("\n\n")[0], table.stdout
+        # The status page's instance words come from the same readiness: never "1: ready" beside "not ready".
+        dashboard = httpx.get(f"{url}/_puma/dashboard", timeout=5).text
+        ledger = dashboard[dashboard.index('id="service-ledger"'):]
+        assert "1: up, not ready: " in ledger and "1: ready" not in ledger, ledger[:1500]
         create(str(db))
         wait_for(lambda: f"PUMA is serving at {url} (every service is ready now" in out.read_text(), timeout_s=30,
                  message="the line saying every service is ready")

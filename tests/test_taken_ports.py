@@ -40,7 +40,7 @@ def _check(tmp_path: Path, **ports: int) -> subprocess.CompletedProcess[str]:
 
 
 def _command_works(said: str, tmp_path: Path) -> dict[str, int]:
-    found = re.search(r"ports free now: make run ((?:\w+=\d+ ?)+)$", said.strip())
+    found = re.search(r"ports free now: make run ((?:\w+=\d+ ?)+)$", " ".join(said.split()))  # wrapped at ~100
     assert found, said
     ports = {k: int(v) for k, v in (pair.split("=") for pair in found.group(1).split())}
     assert _check(tmp_path, **ports).returncode == 0, ports  # the suggested command passes the same check
@@ -50,6 +50,7 @@ def _command_works(said: str, tmp_path: Path) -> dict[str, int]:
 def test_both_ports_taken_are_named_and_one_command_fixes_both(tmp_path: Path, held: list[int]) -> None:
     done = _check(tmp_path, PORT=held[0], LEGACY_PORT=held[1])
     assert done.returncode == 1
+    done.stderr = " ".join(done.stderr.split())  # the messages, wrapped at ~100 columns, read as one text
     assert f"port {held[0]} (PORT)" in done.stderr and f"port {held[1]} (LEGACY_PORT)" in done.stderr
     assert f"PORT {held[0]} and LEGACY_PORT {held[1]} are both taken" in done.stderr, done.stderr
     ports = _command_works(done.stderr, tmp_path)
