@@ -316,13 +316,13 @@ def legacy_silent(address: tuple[str, int]) -> str:
     where = f"{host}:{port}"
     if found is None:
         return (f"the legacy server at {where} accepts connections but does not answer within {PROBE_TIMEOUT_S:g} s "
-                f"(hung, stopped or overloaded); restart it: {legacy_start_command(port)}")
+                f"(hung, stopped or overloaded); restart it: `{legacy_start_command(port)}`")
     if found.paused:
         return (f"the legacy server (pid {found.pid}) on {where} is stopped (SIGSTOP or Ctrl-Z): it accepts "
                 f"connections but answers none; resume it: kill -CONT {found.pid}")
     return (f"the legacy server (pid {found.pid}) on {where} accepts connections but does not answer within "
             f"{PROBE_TIMEOUT_S:g} s: hung or overloaded; if it stays so, restart it: kill {found.pid}, then "
-            f"{legacy_start_command(port)}")
+            f"`{legacy_start_command(port)}`")
 
 
 def legacy_down(address: tuple[str, int], why: str) -> str:
@@ -337,13 +337,13 @@ def legacy_down(address: tuple[str, int], why: str) -> str:
     if found is not None and found.stopping:
         return (f"the legacy server on {host}:{port} is {found.words()}: it accepts no more connections and "
                 f"exits once its turns in progress are done; once it has exited, start it again: "
-                f"{legacy_start_command(port)}")
+                f"`{legacy_start_command(port)}`")
     if found is not None:
         return (f"the legacy server on {host}:{port} is {found.words()}: it accepts connections once its "
                 "catalogue is loaded (30-60 s; a first start also prepares the database, a few minutes: "
                 "its log shows the progress)")
     return (f"nothing accepts connections at {host}:{port} ({why.lower()}) and no legacy server runs on port "
-            f"{port}; start it: {legacy_start_command(port)}")
+            f"{port}; start it: `{legacy_start_command(port)}`")
 
 
 def legacy_start_command(port: int) -> str:

@@ -8,6 +8,7 @@ A port that a server has bound but does not listen on yet (the legacy server whi
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import sys
@@ -201,7 +202,8 @@ def wrapped(message: str) -> str:
     """`message` in lines of at most WIDTH characters, wrapped at spaces and indented, a command
     (`make run PORT=N LEGACY_PORT=N`) kept whole on one line so it can be copied as it is."""
     whole = _COMMAND.sub(lambda m: m.group(0).replace(" ", "\0"), message)
-    lines = textwrap.wrap(whole, WIDTH, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
+    width = max(40, min(WIDTH, os.get_terminal_size(sys.stdout.fileno()).columns)) if sys.stdout.isatty() else WIDTH
+    lines = textwrap.wrap(whole, width, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
     return "\n".join(lines).replace("\0", " ")
 
 

@@ -3,7 +3,11 @@
 # characters each, as puma run's are (puma/lines.py): a long one wrapped at spaces, its continuation
 # indented, words never split (a path or a command stays whole), so a terminal never breaks one
 # mid-word. Sourced, it defines `say TEXT...`; run as a command (the Makefile), it says its arguments.
-SAY_WIDTH=${SAY_WIDTH:-100}
+# On a terminal narrower than 100 columns, its width (tput), so no line is broken by the terminal.
+if [ -z "${SAY_WIDTH:-}" ]; then
+  SAY_WIDTH=100
+  if [ -t 1 ] && cols=$(tput cols 2>/dev/null) && [ "$cols" -ge 40 ] && [ "$cols" -lt 100 ]; then SAY_WIDTH=$cols; fi
+fi
 
 say() {
   local -a words

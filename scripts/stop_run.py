@@ -34,7 +34,8 @@ WIDTH = 100  # as puma's own lines (puma.lines): a long line is wrapped, its con
 
 def say(text: str, file: TextIO | None = None, flush: bool = True) -> None:
     """`text` printed in lines of at most WIDTH characters (words kept whole), continuations indented."""
-    print(textwrap.fill(text, WIDTH, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False),
+    width = max(40, min(WIDTH, os.get_terminal_size(sys.stdout.fileno()).columns)) if sys.stdout.isatty() else WIDTH
+    print(textwrap.fill(text, width, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False),
           file=file or sys.stdout, flush=flush)
 
 

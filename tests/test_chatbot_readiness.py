@@ -59,8 +59,9 @@ def test_legacy_bridge_readiness_names_the_address_and_the_command_with_its_port
     assert not ready and reason.startswith(f"the legacy socket server is unreachable: nothing accepts connections "
                                            f"at {host}:{port} (connection refused)"), reason
     # The command make run prints too: the server records its pid where Ctrl-C and make stop find it.
-    assert reason.endswith(f"start it: .venv/bin/python -m legacy_socket_server --port {port} --pid-file "
-                           f"var/legacy-server-{port}.pid >> var/legacy-server-{port}.log 2>&1 &"), reason
+    # In backticks: one unit to copy, never broken by a wrapped line, never run into the text after it.
+    assert reason.endswith(f"start it: `.venv/bin/python -m legacy_socket_server --port {port} --pid-file "
+                           f"var/legacy-server-{port}.pid >> var/legacy-server-{port}.log 2>&1 &`"), reason
     with _answering(port):
         probe.refresh()
         assert probe.state() == (True, "")

@@ -378,12 +378,12 @@ def test_bridge_answers_503_while_the_legacy_server_is_not_listening(
     assert resp.status_code == 503
     reply = json_object(resp)
     assert reply["error"].startswith(f"the legacy server: nothing accepts connections at 127.0.0.1:{port}")
-    assert reply["error"].endswith(f"start it: .venv/bin/python -m legacy_socket_server --port {port} "
-                                   f"--pid-file var/legacy-server-{port}.pid >> var/legacy-server-{port}.log 2>&1 &")
+    assert reply["error"].endswith(f"start it: `.venv/bin/python -m legacy_socket_server --port {port} "
+                                   f"--pid-file var/legacy-server-{port}.pid >> var/legacy-server-{port}.log 2>&1 &`")
     # Under make run, its own command (the same form, its venv): one restart command, said everywhere.
     monkeypatch.setenv("LEGACY_START_COMMAND", "venv/bin/python -m legacy_socket_server --port 1 &")
     again = json_object(client_for(webapp.legacy_bridge).post("/legacy", json={"id": "-1", "text": ""}))
-    assert again["error"].endswith("start it: venv/bin/python -m legacy_socket_server --port 1 &"), again
+    assert again["error"].endswith("start it: `venv/bin/python -m legacy_socket_server --port 1 &`"), again
     assert reply["backend"] == "legacy" and reply["retry_after_s"] == 1
 
 
