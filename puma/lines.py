@@ -57,6 +57,16 @@ def fill(text: str, *, width: int | None = None, first: str = "", more: str = MO
     return "\n".join(wrap(text, width=width, first=first, more=more))
 
 
+def fill_for(text: str, stream: IO[str]) -> str:
+    """`text` wrapped to `stream`'s terminal when it is one; piped to a file or `grep`, one line
+    (what reads it searches lines, and has no width to fit)."""
+    try:
+        on_terminal = stream.isatty()
+    except (AttributeError, ValueError):
+        on_terminal = False
+    return fill(text, width=terminal_width(stream)) if on_terminal else text
+
+
 class WrappingFormatter(logging.Formatter):
     """The CLI's log format, each record wrapped at `WIDTH` when its stream is a terminal."""
 

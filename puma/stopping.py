@@ -24,7 +24,7 @@ import time
 from typing import IO, TYPE_CHECKING, Any
 
 from . import guard
-from .lines import fill
+from .lines import fill_for
 
 if TYPE_CHECKING:
     from .supervisor import Deployment
@@ -141,7 +141,7 @@ class StopProgress:
 
     def _say(self, line: str) -> None:
         with contextlib.suppress(OSError, ValueError):
-            print(fill(f"puma: {line}"), file=self.out, flush=True)  # at most ~100 columns a line
+            print(fill_for(f"puma: {line}", self.out), file=self.out, flush=True)  # a terminal's width at most
 
     def _run(self) -> None:
         started, limit_s = time.monotonic(), longest_drain_s(self.deployment)

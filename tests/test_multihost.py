@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -61,7 +62,7 @@ def test_multihost_spreads_across_workers_and_survives_losing_one(tmp_path):
             core = _spawn(core_ns, [py, "-m", "puma.cli", "run", "tests/apps/multihost_app.py", "--host", core_ip,
                                     "--port", "8080"], tmp_path / "core.log")
             procs.append(core)
-            wait_for(lambda: "serving at" in (tmp_path / "core.log").read_text(), timeout_s=60, message="core up")
+            wait_for(lambda: re.search(r"(serving|answers) at", (tmp_path / "core.log").read_text()), timeout_s=60, message="core up")
             for name, ns, ip in (("w1", w1_ns, w1_ip), ("w2", w2_ns, w2_ip)):
                 procs.append(_spawn(ns, [py, "-m", "puma.cli", "worker", "--join", url, "--service", "where",
                                          "--instances", "2", "--host", ip], tmp_path / f"{name}.log", PUMA_NODE=name))
@@ -124,7 +125,7 @@ def test_multihost_chatbot_conversations_survive_losing_a_worker_host(tmp_path, 
         try:
             procs.append(_spawn(core_ns, [py, "-m", "puma.cli", "run", "tests/apps/multihost_chatbot.py",
                                           "--host", core_ip, "--port", "8080"], tmp_path / "core.log", **db_env))
-            wait_for(lambda: "serving at" in (tmp_path / "core.log").read_text(), timeout_s=120, message="core up")
+            wait_for(lambda: re.search(r"(serving|answers) at", (tmp_path / "core.log").read_text()), timeout_s=120, message="core up")
             workers = {}
             for name, ns, ip in (("w1", w1_ns, w1_ip), ("w2", w2_ns, w2_ip)):
                 workers[name] = _spawn(ns, [py, "-m", "puma.cli", "worker", "--join", url, "--service", "agent",

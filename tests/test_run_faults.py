@@ -200,7 +200,8 @@ def test_a_signal_to_the_whole_process_group_drains_the_request_in_flight(tmp_pa
         sender.join(30)
         assert len(replies) == 1 and isinstance(replies[0], httpx.Response), replies
         assert replies[0].status_code == 200 and replies[0].json() == {"slept": True}
-        assert proc.wait(timeout=60) == 0
+        # Drained either way; a Ctrl-C ends as shells report SIGINT (130), a SIGTERM as a stop asked for (0).
+        assert proc.wait(timeout=60) == (130 if sig == signal.SIGINT else 0)
         wait_for(lambda: not any(_alive(pid) for pid in pids), timeout_s=10, message="Envoy and instances gone")
     finally:
         try:

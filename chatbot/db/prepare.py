@@ -152,7 +152,8 @@ def _program() -> str:
 
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)
     name = spec.name.split(".")[0] if spec is not None else Path(sys.argv[0] if sys.argv else "").stem
-    return name or "python"
+    # `python -c ...` has "-c" for a script: no name a user knows, so the interpreter's
+    return name if name and not name.startswith("-") else "python"
 
 
 def _waiting(say: Callable[[str], None], db: Path, said: list[str]) -> None:
