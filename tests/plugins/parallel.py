@@ -18,7 +18,9 @@ def group_of(item: pytest.Item) -> str:
     """The worker group of `item`: "docker", "postgres", or its module's path."""
     names = set(getattr(item, "fixturenames", ()))
     callspec = getattr(item, "callspec", None)
-    on_docker = callspec is not None and callspec.params.get("on_backend") == "docker"
+    # a test parametrised over backends ("process", "docker"), whatever its fixture is named
+    # (`on_backend`, a module's own `backend`): its Docker case starts containers on the one engine
+    on_docker = callspec is not None and "docker" in callspec.params.values()
     if names & DOCKER_FIXTURES or on_docker:
         return "docker"
     if names & POSTGRES_FIXTURES:
