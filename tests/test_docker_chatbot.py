@@ -96,8 +96,10 @@ def run(docker_engine: str, docker_images: dict[str, str], database_url: str,
             proc.kill()
             code = None
     assert code == 130, log.read_text()[-3000:]  # Ctrl-C: 130 in every phase
-    left = docker(docker_engine, "ps", "-aq", "--filter", "label=io.puma.run").split()
-    networks = docker(docker_engine, "network", "ls", "-q", "--filter", "label=io.puma.run").split()
+    # This run's own (its `puma run`'s pid label): another test's deployment may be stopping beside it.
+    mine = f"label=io.puma.supervisor-pid={proc.pid}"
+    left = docker(docker_engine, "ps", "-aq", "--filter", mine).split()
+    networks = docker(docker_engine, "network", "ls", "-q", "--filter", mine).split()
     assert not left and not networks, f"left after Ctrl-C: containers {left}, networks {networks}"
 
 
