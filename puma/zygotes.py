@@ -336,7 +336,7 @@ class ServiceZygote:
         except subprocess.TimeoutExpired:
             self.zygote.kill()
             self.zygote.wait()
-        if self._reader is not None:
+        if self._reader is not None and self._reader.ident is not None:  # a Ctrl-C may land before it starts
             self._reader.join(timeout=2.0)
 
 
