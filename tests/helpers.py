@@ -131,3 +131,12 @@ def serving_run(app: str | Path, **popen: Any) -> Iterator[tuple[subprocess.Pope
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def start_legacy_server(database_url: str, log_path: Path) -> subprocess.Popen[bytes]:
+    """`python -m legacy_socket_server --port 0` on `database_url`, its output in `log_path` (what a
+    test waits on: "loading the catalogue", then "listening on"). The caller stops it."""
+    with open(log_path, "wb") as log_file:
+        return subprocess.Popen([sys.executable, "-m", "legacy_socket_server", "--port", "0"],
+                                stdout=log_file, stderr=subprocess.STDOUT,
+                                env={**os.environ, "DATABASE_URL": database_url})

@@ -23,7 +23,7 @@ from chatbot import nlg
 from chatbot.catalog import Catalog
 from legacy_socket_server import LegacyServer, chatbox_socket
 from tests.chatbot_helpers import legacy_server
-from tests.helpers import wait_for
+from tests.helpers import start_legacy_server, wait_for
 
 SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "yes"]
 
@@ -174,10 +174,7 @@ def test_legacy_server_ports_follow_listing_1() -> None:
 def test_legacy_server_command_serves_then_stops_cleanly_on_sigterm(chatbot_db_url: str,
                                                                     tmp_path: Path) -> None:
     log_path = tmp_path / "legacy.log"
-    env = {**os.environ, "DATABASE_URL": chatbot_db_url}
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen([sys.executable, "-m", "legacy_socket_server", "--port", "0"],
-                                stdout=log_file, stderr=subprocess.STDOUT, env=env)
+    proc = start_legacy_server(chatbot_db_url, log_path)
     try:
         found = wait_for(lambda: re.search(rb"listening on 127\.0\.0\.1:(\d+)", log_path.read_bytes())
                          or proc.poll() is not None, timeout_s=60, message="the server to listen")
@@ -210,10 +207,7 @@ def test_legacy_server_stopped_while_loading_says_so_in_its_log(chatbot_db_url: 
     # `make run` reads the log's last lines to tell its own Ctrl-C from a lost server: a stop during
     # the load (the first ~30 s) must leave the same "stopping (SIGINT)" line as one after it.
     log_path = tmp_path / "legacy.log"
-    env = {**os.environ, "DATABASE_URL": chatbot_db_url}
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen([sys.executable, "-m", "legacy_socket_server", "--port", "0"],
-                                stdout=log_file, stderr=subprocess.STDOUT, env=env)
+    proc = start_legacy_server(chatbot_db_url, log_path)
     try:
         wait_for(lambda: b"loading the catalogue" in log_path.read_bytes() or proc.poll() is not None,
                  timeout_s=60, message="the load to begin")

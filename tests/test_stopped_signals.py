@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, wait_for
+from tests.helpers import free_port, start_legacy_server, wait_for
 
 
 def _state(pid: int) -> str:
@@ -28,10 +28,7 @@ def _state(pid: int) -> str:
 @pytest.fixture
 def legacy(chatbot_db_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     log_path = tmp_path / "legacy.log"
-    env = {**os.environ, "DATABASE_URL": chatbot_db_url}
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen([sys.executable, "-m", "legacy_socket_server", "--port", "0"],
-                                stdout=log_file, stderr=subprocess.STDOUT, env=env)
+    proc = start_legacy_server(chatbot_db_url, log_path)
     try:
         wait_for(lambda: b"listening on" in log_path.read_bytes() or proc.poll() is not None,
                  timeout_s=90, message="the legacy server to listen")
