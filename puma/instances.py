@@ -85,9 +85,8 @@ class ServicePool(ServiceZygote):
             self.owner.record(self.name, f"instance {dead.id} died with its zygote; replacing it once its zygote "
                               "is started again", kind="died")
         self.owner.publish()
-        if not self.routable() and (self.warmup_s or 0.0) >= SLOW_WARMUP_S:  # none left: its 503s say how long
-            self.zygote_started_at = time.monotonic()
-            self._say_warming(True)
+        self.zygote_started_at = time.monotonic()  # the restart begins (`start_zygote` sets it again)
+        self._say_warming_if_none_left()
         code = zygote.poll()
         why, self._unresponsive = self._unresponsive, None
         if not self._may_restart_zygote(code, why):
@@ -155,6 +154,12 @@ class ServicePool(ServiceZygote):
             self.owner.publish_config()
         except OSError as exc:
             log.warning("service %s: its routes could not say its warm-up in Retry-After: %s", self.name, exc)
+
+    def _say_warming_if_none_left(self) -> None:
+        """While its zygote starts again: once no instance is left to route to (none kept serving, or
+        the last one kept died after), a slow-warming service's 503s say how long (`warming_s`)."""
+        if not self._warming_said and not self.routable() and (self.warmup_s or 0.0) >= SLOW_WARMUP_S:
+            self._say_warming(True)
 
     def warming_s(self) -> int | None:
         """Seconds until it serves again, roughly, while it has no instance and its zygote warms up
@@ -372,6 +377,8 @@ class ServicePool(ServiceZygote):
         if not later:
             self._replace(instance)
         self.owner.publish()  # after: a stand-in keeps the dead instance's address in Envoy
+        if later or not self.zygote_ready():  # kept serving as its zygote died, and maybe the last one
+            self._say_warming_if_none_left()
 
     def _on_leaving(self, event: dict[str, Any]) -> None:
         """An instance sent SIGTERM from outside PUMA: replaced and drained as a scale-down, not a crash."""

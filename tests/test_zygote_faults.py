@@ -194,14 +194,23 @@ def _workers(supervisor: int, *, zygotes: bool) -> list[int]:
     return sorted(found)
 
 
+@pytest.mark.parametrize("order", ["instance, then zygote", "zygote, then the instance it kept serving"])
 def test_zygote_faults_with_no_instance_left_the_503_says_how_long_the_warm_up_takes(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Its zygote and every instance killed: clients are told to come back after about its warm-up,
-    not every second; once it serves again, no Retry-After."""
+        monkeypatch: pytest.MonkeyPatch, order: str) -> None:
+    """Its zygote and every instance killed, in either order (the supervisor may see the zygote's
+    death first and keep the instance, then see the instance die): clients are told to come back
+    after about its warm-up, not every second; once it serves again, no Retry-After."""
     with _deployment(monkeypatch, instances=1, warm_s=LONG_WARM_S) as mesh:
         zygote, (instance,) = _zygote_pid(mesh), _pids(mesh)
-        os.kill(instance, signal.SIGKILL)
-        os.kill(zygote, signal.SIGKILL)
+        if order.startswith("instance"):
+            os.kill(instance, signal.SIGKILL)
+            os.kill(zygote, signal.SIGKILL)
+        else:
+            os.kill(zygote, signal.SIGKILL)
+            pool = mesh.pools["slow"]
+            wait_for(lambda: any(i.orphan for i in pool.instances.values()), timeout_s=10,
+                     message="the instance kept serving as its zygote starts again")
+            os.kill(instance, signal.SIGKILL)
         reply = wait_for(lambda: (r := httpx.post(mesh.url + "/slow", json={}, timeout=10)).status_code == 503
                          and r.headers.get("retry-after") not in (None, "1") and r, timeout_s=10,
                          message="a 503 saying how long")
