@@ -1,7 +1,7 @@
 """Which instances are hung, learnt from Envoy's own active health checks — PUMA probes nothing.
 
 Envoy checks each instance every `health_check.interval_s` (default 10 s) by asking for its
-liveness answer, which an instance serves on a thread of its own (`puma.worker.LIVENESS_PATH`):
+liveness answer, which an instance serves on a thread of its own (`puma.liveness`):
 a busy instance answers at once, a hung one (stopped, or stuck in a call that holds the
 interpreter) does not. After `unhealthy_threshold` failures in a row Envoy stops routing to it
 and writes an event, as a JSON line, to a named pipe (the health checks' `event_logger`); this

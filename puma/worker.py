@@ -13,17 +13,12 @@ instance, never a busy one.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import faulthandler
 import logging
-import math
 import os
-import select
 import signal
 import socket
 import sys
-import threading
-import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -31,14 +26,14 @@ from typing import Any
 
 from waitress import wasyncore
 from waitress.server import create_server
-from waitress.task import ThreadedTaskDispatcher
 
 from . import (
-    deadlines,
     draining,
     endpoints,
     eventloop,
     failing,
+    lifeline,
+    liveness,
     logs,
     recycling,
     sharedcache,
@@ -49,21 +44,19 @@ from . import (
 )
 from .busy import STUCK_GRACE_S, BusyBoard, board_path
 from .client import ENV_WORKER
-from .codec import encode_json
 from .config import INSTANCE_IDLE_TIMEOUT_S
 from .counters import Counters
+from .dispatcher import GrowingDispatcher
 from .faultreplies import name_instance
-from .readiness import NOT_READY_HEADER, Probe, refusal
-from .serving import HEALTH_PATH, build_app, limit_sync_calls
+from .liveness import Liveness, StuckWatch, answer_liveness_at_once
+from .readiness import Probe
+from .serving import build_app, limit_sync_calls
 from .zygote import DRAIN_SIGNAL, Zygote, emit
 
 log = logging.getLogger("puma.worker")
 
-_PR_SET_PDEATHSIG = 1
 BUFFER_IN_MEMORY_BYTES = 64 << 20
-LIVENESS_PATH = "/_puma/live"  # Envoy's active health check of each instance
 IDLE_LOOP_TIMEOUT_S = 30
-_LIVE_BODY = b'{"live": true}'
 _identity = {"instance": 0}  # this instance's id, set in the child after the fork
 
 
@@ -118,12 +111,12 @@ def main(argv: list[str] | None = None) -> None:
     app, counters = instance_app(args, served)  # built once; every instance forks with its own copy
     warm_server_path(args, app)
 
-    lifeline = _supervisor_pidfd(args.supervisor_pid)  # opened here, before any fork: every instance inherits it
+    supervisor = lifeline.supervisor_pidfd(args.supervisor_pid)  # opened here, before any fork: every instance inherits it
 
     def become(sock: socket.socket, instance_id: int, notify: Callable[[], None]) -> None:
         if args.cpu_bound:  # before its first thread: a thread keeps the policy it was started with
             _run_as_batch()
-        _stop_with_supervisor(lifeline)
+        lifeline.stop_with_supervisor(supervisor)
         _identity["instance"] = instance_id
         name_instance(instance_id, sock.getsockname()[1])
         titles.set_title(f"puma.worker --service {args.service} instance {instance_id} port {sock.getsockname()[1]}")
@@ -205,33 +198,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-class StuckWatch:
-    """Whether every request thread of this instance is held past `timeout_s` + `STUCK_GRACE_S`:
-    its callers were all answered 504 long ago and it can serve no one, so its liveness fails."""
-
-    def __init__(self, service: str, counters: Counters, threads: int, timeout_s: float) -> None:
-        self.service, self.counters, self.threads = service, counters, threads
-        self.timeout_s = timeout_s
-        self.limit_s = timeout_s + STUCK_GRACE_S if timeout_s > 0 else None
-        self.reported = False
-
-    def reason(self) -> str | None:
-        """Why the instance is stuck (logged once per episode), or None."""
-        if self.limit_s is None:
-            return None
-        stuck = [h for h in self.counters.held_for() if h > self.limit_s]
-        if len(stuck) < self.threads:
-            self.reported = False
-            return None
-        why = (f"all {self.threads} request threads held by handlers for {stuck[-1]:.0f}-{stuck[0]:.0f} s, past "
-               f"timeout_s {self.timeout_s:g} s + {STUCK_GRACE_S:g} s (waiting on something that does not answer?)")
-        if not self.reported:
-            self.reported = True
-            log.error("service %s: instance %d is stuck: %s; failing its liveness check so it is replaced",
-                      self.service, _identity["instance"], why)
-        return why
-
-
 def instance_app(args: argparse.Namespace, served: endpoints.Served) -> tuple[Any, Counters]:
     """The WSGI app of an instance of `served` (Flask, behind the liveness answer) and its counters."""
     counters = Counters()
@@ -245,7 +211,8 @@ def instance_app(args: argparse.Namespace, served: endpoints.Served) -> tuple[An
 
     app = build_app(args.service, served, prefix=args.prefix, max_body_bytes=args.max_body_bytes, counters=counters,
                     info=info, get=getattr(args, "get", False), **kwargs)
-    stuck = StuckWatch(args.service, counters, args.threads, getattr(args, "timeout_s", 0.0))
+    stuck = StuckWatch(args.service, counters, args.threads, getattr(args, "timeout_s", 0.0),
+                       lambda: _identity["instance"])
     wrapped = Liveness(app, args.service, probe, stuck)
     wrapped.awaits = any(eventloop.is_async(e.fn) for e in served.endpoints.values())
     return wrapped, counters
@@ -314,126 +281,12 @@ def warm_server_path(args: argparse.Namespace, app: Any) -> None:
         wasyncore.close_all(server._map)
 
 
-class GrowingDispatcher(ThreadedTaskDispatcher):
-    """waitress's task dispatcher, whose threads start when work needs them, up to `max_threads`.
-
-    waitress starts all of an instance's threads at once; started one by one as requests overlap,
-    an instance starts in a third of the time and an idle one holds one thread, not `threads`.
-    """
-
-    def __init__(self, max_threads: int) -> None:
-        super().__init__()
-        self.max_threads = max_threads
-        self.queue_logger = _QueueLog()  # type: ignore[assignment]  # what waitress calls: .warning(...)
-
-    def add_task(self, task: Any) -> None:
-        with self.lock:
-            idle = len(self.threads) - self.stop_count - self.active_count
-            grow = len(self.queue) >= idle and len(self.threads) < self.max_threads
-        if grow:
-            self.set_thread_count(len(self.threads) - self.stop_count + 1)
-        super().add_task(task)
-
-
-class _QueueLog:
-    """waitress's "Task queue depth is 1", said whenever a request arrives before a thread is free:
-    routine here, where threads start as requests overlap (and Envoy queues the rest), so it is a
-    DEBUG line of `waitress.queue`, not a WARNING in every busy service's log."""
-
-    log = logging.getLogger("waitress.queue")
-
-    def warning(self, message: str, *args: Any) -> None:
-        self.log.debug(message, *args)
-
-
-class Liveness:
-    """WSGI: answer `LIVENESS_PATH` without Flask (where `answer_liveness_at_once` did not), and
-    refuse requests while the service's readiness `probe` fails (503 naming the reason)."""
-
-    BODY = _LIVE_BODY
-
-    def __init__(self, app: Any, service: str = "", probe: Probe | None = None, stuck: StuckWatch | None = None) -> None:
-        self.app, self.service, self.probe, self.stuck = app, service, probe, stuck
-        self.awaits = False  # the service has async def handlers (puma.eventloop)
-        deadlines.guard_if_sqlalchemy()  # built after the app's import: its engines' commits check deadlines
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        path = environ.get("PATH_INFO")
-        if path == LIVENESS_PATH:
-            status, body = liveness_answer(self.probe, self.stuck)
-            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
-        if self.probe is not None and path != HEALTH_PATH:
-            ready, reason = self.probe.state()
-            if not ready:
-                code, payload = refusal(self.service, reason, self.probe.period_s)
-                body = encode_json(payload).encode()
-                start_response(f"{code} Service Unavailable", [
-                    ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                    ("Retry-After", str(max(1, math.ceil(self.probe.period_s)))), (NOT_READY_HEADER, "true")])
-                return [body]
-        token = deadlines.start(environ.get("HTTP_X_ENVOY_EXPECTED_RQ_TIMEOUT_MS"), environ.get("HTTP_X_PUMA_DEADLINE_MS"))
-        try:
-            return self.app(environ, start_response)
-        finally:
-            deadlines.finish(token)
-
-
-_liveness_board: list[BusyBoard] = []  # this instance's board, once forked
-
-
-def liveness_answer(probe: Probe | None, stuck: StuckWatch | None = None) -> tuple[str, bytes]:
-    """Status line and body of the health check's answer: 200 while ready, 503 with the reason."""
-    for board in _liveness_board:  # answered, whatever it says: the process runs (a pwrite, ~µs)
-        board.answered(time.monotonic())
-    if stuck is not None and (why := stuck.reason()) is not None:
-        return "503 Service Unavailable", encode_json({"live": False, "stuck": True, "reason": why}).encode()
-    if probe is None:
-        return "200 OK", _LIVE_BODY
-    ready, reason = probe.state()
-    if ready:
-        return "200 OK", _LIVE_BODY
-    return "503 Service Unavailable", encode_json({"live": True, "ready": False, "reason": reason,
-                                                   "waiting": not probe.passed_once}).encode()
-
-
-def answer_liveness_at_once(server: Any, probe: Probe | None = None, stuck: StuckWatch | None = None) -> None:
-    """Answer liveness checks in waitress's network thread, never behind the service's busy threads.
-
-    waitress hands a connection whose request is complete to its task queue (`add_task`, called
-    with the connection's `requests_lock` held); a `GET LIVENESS_PATH` is answered there instead,
-    with a fixed reply written to the connection's buffer: no thread switch, ~0.1 ms. That it is
-    answered shows the process runs and its interpreter is not held; requests in service do not
-    delay it.
-    """
-    regular = server.add_task
-
-    def add_task(channel: Any) -> None:
-        requests = channel.requests
-        request = requests[0] if len(requests) == 1 else None
-        if (request is None or request.error or request.path != LIVENESS_PATH
-                or request.command not in ("GET", "HEAD")):
-            regular(channel)
-            return
-        requests.pop()
-        request.close()
-        keep_alive = request.version == "1.1" and request.headers.get("CONNECTION", "").lower() != "close"
-        status, body = liveness_answer(probe, stuck)
-        head = (b"HTTP/1.1 " + status.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
-                % len(body) + (b"" if keep_alive else b"Connection: close\r\n") + b"\r\n")
-        channel.write_soon(head + (body if request.command == "GET" else b""))
-        if not keep_alive:
-            channel.close_when_flushed = True
-
-    server.add_task = add_task
-
-
 def _publish_busy(args: argparse.Namespace, app: Any, counters: Counters, instance_id: int) -> None:
     """Publish this instance's busy threads, failing parts and readiness where the supervisor reads them (`puma.busy`)."""
     if not args.busy_dir:
         return
     counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
-    _liveness_board[:] = [counters.board]  # each answered check is noted there (puma.health reads it)
+    liveness.boards[:] = [counters.board]  # each answered check is noted there (puma.health reads it)
     failing.attach(counters.board)  # a part it needs failing its requests: the supervisor reads it there
     if getattr(app, "probe", None) is not None:
         app.probe.board = counters.board  # its readiness, in its own words: read there too
@@ -483,41 +336,6 @@ def _run_as_batch() -> None:
     except (AttributeError, OSError) as exc:  # not Linux, or a sandbox that forbids it: run as usual
         log.warning("cpu_bound: cannot make pid %d SCHED_BATCH (%s); it runs as a normal process",
                     os.getpid(), exc)
-
-
-def _supervisor_pidfd(pid: int | None) -> int | None:
-    """A pidfd of the supervisor (readable once it exits), or None (not given, or no pidfds here)."""
-    if pid is None:
-        return None
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return None
-
-
-def _stop_with_supervisor(lifeline: int | None) -> None:
-    """Tie this instance to the supervisor, not to its zygote: a zygote is needed only to fork, and
-    its death (kill -9, or killed by its liveness check) must not stop instances that serve (the
-    supervisor watches them itself then: `puma.orphans`). When the supervisor goes, the instance
-    drains and exits, as its zygote would have told it to. Without a pidfd, it dies with its zygote."""
-    if lifeline is None:
-        _die_with_parent()
-        return
-
-    def wait_then_drain() -> None:
-        select.select([lifeline], [], [])
-        log.warning("the supervisor exited: draining, then exiting")
-        os.kill(os.getpid(), DRAIN_SIGNAL)
-
-    threading.Thread(target=wait_then_drain, name="puma-lifeline", daemon=True).start()
-
-
-def _die_with_parent() -> None:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ import pytest
 
 import puma
 from puma import warmup
+from puma.dispatcher import GrowingDispatcher
 from puma.logs import SERVICE_LOG_FORMAT, NamedSource
-from puma.worker import GrowingDispatcher
 
 
 class _Kept(logging.Handler):
