@@ -124,8 +124,8 @@ def database_words(url: Any) -> str:
         name = unquote(name.removeprefix("file:"))
     if backend == "sqlite":
         return f"the SQLite database {name}" if name not in ("", ":memory:") else "the in-memory SQLite database"
-    where = f" on {url.host}{f':{url.port}' if url.port else ''}" if url.host else ""
-    return f"the {_BACKENDS.get(backend, backend)} database {name}{where}".replace("  ", " ")
+    where = f"on {url.host}{f':{url.port}' if url.port else ''}" if url.host else ""
+    return " ".join(word for word in ("the", _BACKENDS.get(backend, backend), "database", name, where) if word)
 
 
 def _reason(exc: BaseException) -> str:
