@@ -8,8 +8,8 @@ built once per zygote by its warm-up (the understander from the db service's voc
 warm-up waits while the db service starts). Conversations live in the shared store, so any instance
 serves any turn; a turn without `turn_no` that Envoy re-sends keeps its `x-request-id` and is
 answered from the store instead of applied twice. /listener only reads, without the understander.
-The store out of reach answers 503 + Retry-After (`chatbot.db.engine` marks its errors; PUMA knows
-botocore's): the turn was not applied, and the page sends it again.
+The store out of reach answers 503 + Retry-After (PUMA knows SQLAlchemy's errors, naming the
+database, and botocore's): the turn was not applied, and the page sends it again.
 """
 
 import functools

@@ -33,6 +33,7 @@ from contextvars import ContextVar, Token
 from typing import Any
 
 from .errors import PumaError
+from .unavailable import name_databases
 
 EXPECTED_TIMEOUT_HEADER = "x-envoy-expected-rq-timeout-ms"  # Envoy -> instance: how long it waits
 # caller -> callee: the caller's time left, in ms (Envoy drops a caller's x-envoy-* headers, and
@@ -109,6 +110,7 @@ def guard_sqlalchemy() -> None:
 
         event.listen(Engine, "commit", _before_commit)  # the class: every engine, those made already too
         _guarded = True
+    name_databases()  # and their errors say which database (a 503's `unavailable`)
 
 
 def guard_if_sqlalchemy() -> None:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .unavailable import clip, unavailable
+from .unavailable import clip, name_databases_if_loaded, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,7 @@ class Probe:
     def _run_once(self) -> tuple[bool, str, bool]:
         """`(ready, reason, late)`: late when the check failed by a timeout of its own."""
         try:
+            name_databases_if_loaded()  # a database that fails the check is named (the check may load SQLAlchemy)
             result = self.check()
         except BaseException as exc:  # noqa: BLE001 - any failure (even SystemExit) is why it is not ready
             why = describe(exc)

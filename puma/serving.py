@@ -64,6 +64,7 @@ from .parsing import (
 )
 from .replies import shape, value_reply
 from .services import get_hint
+from .unavailable import name_databases_if_loaded
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     served = target if isinstance(target, Served) else serve(target, label=name)
     for endpoint in served.endpoints.values():  # its package is the app's, even installed (puma.apperrors)
         apperrors.note_app_module(getattr(endpoint.fn, "__module__", None))
+    name_databases_if_loaded()  # the app is imported: its SQLAlchemy errors will name their database
 
     @app.get(HEALTH_PATH)
     def healthz() -> Any:

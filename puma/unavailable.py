@@ -5,7 +5,10 @@ later, so its client should retry: not a 500, which says the request can never s
 kinds are recognised by name, without importing their libraries: SQLAlchemy's `OperationalError`,
 `DisconnectionError` and a pool `TimeoutError` (and any DBAPI error that invalidated its
 connection), `sqlite3.OperationalError`, psycopg's `OperationalError`, botocore's connection
-errors. An app marks its own with `mark_unavailable`.
+errors. An app marks its own with `mark_unavailable`. A SQLAlchemy engine's error names its
+database (`the SQLite database /srv/var/shop.sqlite3`, `the PostgreSQL database shop on db:5432`:
+never its user or password) once the process has SQLAlchemy loaded (`name_databases`), so a port
+needs no `mark_unavailable` to say which of its databases is down.
 
 >>> class LedgerDown(Exception): ...
 >>> mark_unavailable(LedgerDown, store="the ledger")
@@ -17,6 +20,10 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
+import threading
+from typing import Any
+from urllib.parse import unquote
 
 _MARKED: dict[type[BaseException], tuple[str, float]] = {}
 _KNOWN: dict[tuple[str, str], str] = {  # (module, class name) -> the part it means
@@ -30,6 +37,10 @@ _KNOWN: dict[tuple[str, str], str] = {  # (module, class name) -> the part it me
     ("botocore.exceptions", "ConnectionError"): "the DynamoDB store",  # endpoint refused, connect timed out
     ("botocore.exceptions", "ConnectionClosedError"): "the DynamoDB store",
 }
+_DATABASE_ATTR = "_puma_database"  # set on a SQLAlchemy error by `_name_database`: which database
+_BACKENDS = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "oracle": "Oracle", "mssql": "SQL Server"}
+_named = False
+_named_lock = threading.Lock()
 MAX_REASON_CHARS = 600  # room for what is down and the command that starts it
 
 
@@ -64,13 +75,57 @@ def unavailable(exc: BaseException) -> tuple[str, str, float] | None:
         if cls in _MARKED:
             store, retry = _MARKED[cls]
             return store, _reason(exc), retry
+    database = getattr(exc, _DATABASE_ATTR, None)
     for cls in type(exc).__mro__:
         known = _KNOWN.get((cls.__module__, cls.__name__))
         if known is not None:
-            return known, _reason(exc), 1.0
+            return (database if isinstance(database, str) and known == "the database" else known), _reason(exc), 1.0
     if getattr(exc, "connection_invalidated", False) is True:  # SQLAlchemy: the DBAPI connection broke
-        return "the database", _reason(exc), 1.0
+        return (database if isinstance(database, str) else "the database"), _reason(exc), 1.0
     return None
+
+
+def name_databases() -> None:
+    """From now on, each error a SQLAlchemy engine raises (connecting included) names its database
+    in `unavailable`'s answer: `the SQLite database /srv/var/shop.sqlite3`. Once per process; PUMA
+    calls it where it guards commits (`puma.deadlines`) and before each readiness check, so an app
+    never does. Example: ``name_databases(); unavailable(err)[0]`` -> ``'the SQLite database ...'``."""
+    global _named
+    with _named_lock:
+        if _named:
+            return
+        from sqlalchemy import event  # only for apps that use SQLAlchemy
+        from sqlalchemy.engine import Engine
+
+        event.listen(Engine, "handle_error", _name_database)  # the class: every engine, made before or after
+        _named = True
+
+
+def name_databases_if_loaded() -> None:
+    """`name_databases()` once the app has imported SQLAlchemy; nothing otherwise (an app without it
+    never imports it)."""
+    if not _named and "sqlalchemy.engine" in sys.modules:
+        name_databases()
+
+
+def _name_database(context: Any) -> None:
+    error, engine = context.sqlalchemy_exception, context.engine
+    if error is not None and engine is not None:
+        setattr(error, _DATABASE_ATTR, database_words(engine.url))
+
+
+def database_words(url: Any) -> str:
+    """How a 503 or a readiness reason names the database of a SQLAlchemy URL, without its user or
+    password: ``database_words(make_url("postgresql://u:pw@db:5432/shop"))`` ->
+    ``'the PostgreSQL database shop on db:5432'``."""
+    backend = url.get_backend_name()
+    name = url.database or ""
+    if name.startswith("file:"):  # SQLite's URI form, file:/a%20b/x.db?mode=rw: the file's own path
+        name = unquote(name.removeprefix("file:"))
+    if backend == "sqlite":
+        return f"the SQLite database {name}" if name not in ("", ":memory:") else "the in-memory SQLite database"
+    where = f"on {url.host}{f':{url.port}' if url.port else ''}" if url.host else ""
+    return " ".join(word for word in ("the", _BACKENDS.get(backend, backend), "database", name, where) if word)
 
 
 def _reason(exc: BaseException) -> str:

@@ -240,7 +240,8 @@ def test_chatbot_store_probe_names_the_database_while_it_is_unreachable(db_file:
     store.close()
     probe.refresh()
     ready, reason = probe.state()
-    assert not ready and reason.startswith("the chatbot's database (conversations, surveys) is unreachable: "), reason
+    # PUMA names the database by its file (`puma.unavailable.name_databases`): the port marks nothing
+    assert not ready and reason.startswith(f"the SQLite database {db_file.resolve()} is unreachable: "), reason
     if fault == "moved":
         away.rename(db_file.parent)
         probe.refresh()

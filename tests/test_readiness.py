@@ -227,7 +227,7 @@ def test_store_unreachable_makes_the_service_unready_with_a_503_naming_it_and_no
             body = resp.json()
             assert resp.status_code == 503 and int(resp.headers["retry-after"]) >= 1, body
             assert body["service"] == "ledger" and "unable to open database file" in body["reason"], body
-            assert "the database is unreachable" in body["error"], body
+            assert "the SQLite database " in body["error"] and " is unreachable" in body["error"], body  # named by its file
             wait_for(lambda: not _ready(mesh), timeout_s=10, message="/_puma/ready to say not ready")
             wait_for(lambda: "ledger" in httpx.get(mesh.url + "/_puma/ready", timeout=5).json()["not_ready"],
                      timeout_s=10, message="/_puma/ready to name the service not ready (not starting)")
@@ -386,7 +386,7 @@ def test_a_full_disk_is_a_507_naming_what_is_full_and_loses_nothing(full_mesh: t
                 break
         body = resp.json()
         assert resp.status_code == 507, (statuses, body)
-        assert body["service"] == "ledger" and body["full"].startswith("the database") and "free space" in body["error"]
+        assert body["service"] == "ledger" and body["full"].startswith("the SQLite database ") and "free space" in body["error"]
         accepted = 5 + statuses.count(200)
         log_write = _post(mesh, {"key": "d", "note_bytes": 200_000})
         assert log_write.status_code == 507, log_write.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -184,7 +185,8 @@ def test_sql_store_locked_answers_503_naming_the_database(chatbot_db_url: str, c
         resp = client.post("/", json={"chatText": "", "turn_no": 1})
         body = resp.get_json()
         assert resp.status_code == 503 and resp.headers["retry-after"] == "1", body
-        assert body["unavailable"] == "the chatbot's database (conversations, surveys)" and "locked" in body["error"]
+        named = f"the SQLite database {Path(chatbot_db_url.removeprefix('sqlite:///')).resolve()}"
+        assert body["unavailable"] == named and "locked" in body["error"], body
     finally:
         holder.close()
         assert client.post("/", json={"chatText": "", "turn_no": 1}).status_code == 200

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 
@@ -54,3 +55,6 @@ def test_store_outage_answers_503_with_retry_after_not_500(unreachable_store, bo
     assert resp.status_code == 503, reply
     assert int(resp.headers["Retry-After"]) >= 1
     assert "unavailable" in reply and "retry" in reply["error"].lower(), reply
+    if os.environ["CHATBOT_SESSION_STORE"] == "sql" and handler is services.listener:  # named by PUMA, not the port
+        assert reply["unavailable"].startswith("the PostgreSQL database chatbot on 127.0.0.1:"), reply
+        assert ":x@" not in resp.get_data(as_text=True), "never the database's password"

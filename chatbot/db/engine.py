@@ -8,15 +8,9 @@ from urllib.parse import quote
 
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-import puma
 from chatbot.settings import database_url
-
-# Locked, full, moved or unreachable: a turn may succeed a moment later (re-sent with its turn_no),
-# so its client gets 503 + Retry-After naming the store, not a 500 that says never retry.
-puma.mark_unavailable(OperationalError, DisconnectionError, store="the chatbot's database (conversations, surveys)")
 
 
 def make_engine(url: str | None = None, *, create: bool = False, **kwargs: Any) -> Engine:
