@@ -339,15 +339,28 @@ function renderEvents(events) {
     );
     return item;
   }));
+  $("events-empty").textContent = "No events yet.";
   $("events-empty").hidden = recent.length > 0;
   $("events-more").hidden = recent.length === 0;
   $("events-count").textContent = recent.length;
 }
 
-function setLive(ok, said = "") {
+// While the figures cannot be read, the events are unknown, not "none": the ones shown are the last
+// kept (from this page or this browser), said with their age; with none kept, that is said.
+function eventsUnknown(why) {
+  const kept = $("events").children.length > 0;
+  $("events-empty").textContent = kept
+    ? `Newer events are unknown while ${why}: these are the last ones kept (as of ${clockText(lastGood)}).`
+    : `Events are unknown while ${why}; this browser kept none from before.`;
+  $("events-empty").hidden = false;
+}
+
+// `paused`: the deployment serves but its figures cannot be read (a silent supervisor): its dot is
+// neither the green of live figures nor the red of a deployment that is down.
+function setLive(ok, said = "", paused = false) {
   const state = $("live-state");
   const text = said || (ok ? "live" : "disconnected");
-  $("live").className = `live ${ok ? "on" : "off"}`;
+  $("live").className = `live ${ok ? "on" : paused ? "paused" : "off"}`;
   speak(state, text);  // announced only when it changes
   document.body.dataset.state = ok ? "live" : "offline";
   showAge();
@@ -450,7 +463,8 @@ function showSilent(path) {
     if (saved) render(saved.status, saved.at);
   }
   showProblem(problemText(new SupervisorSilent(path.text)));
-  setLive(false, path.serving ? "serving · figures paused" : "disconnected");
+  eventsUnknown("PUMA's supervisor is not answering");
+  setLive(false, path.serving ? "serving · figures paused" : "disconnected", path.serving);
   setTitle(path.serving ? "unsupervised" : "offline");
 }
 
@@ -497,6 +511,7 @@ async function refresh() {
     answered = true;
     downSince = downSince || new Date();
     showProblem(problemText(err));
+    eventsUnknown("the deployment's status cannot be read");
     setLive(false);
     setTitle("offline");
   } finally {
