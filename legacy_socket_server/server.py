@@ -60,7 +60,7 @@ class PortInUseError(OSError):
 
     def __init__(self, host: str, port: int, *, loading: bool = False) -> None:
         what = "another server has bound it and is still starting (a legacy server loading its catalogue?)" \
-            if loading else "stop what uses it"
+            if loading else f"stop what uses it ({ports.stop_command(port)})"
         super().__init__(errno.EADDRINUSE, f"port {port} is already in use ({host}:{port}): {what}, "
                          "or choose another port: --port N (with make run: make run LEGACY_PORT=N)")
 

@@ -249,11 +249,11 @@ class App:
                 raise PumaError(f"the deployment stopped: {deployment.failure}")
         finally:
             # The stop waits for requests in progress, saying so; a second Ctrl-C or SIGTERM ends it at once.
-            stopping.on_second_signal(deployment)
+            stopping.on_second_signal(deployment, stopped_by[0] if stopped_by else None)
             for path in run_file:
                 runs.forget(path)
             try:
-                with stopping.StopProgress(deployment, served=served):
+                with stopping.StopProgress(deployment, served=served, after_ctrl_c=stopped_by[:1] == [signal.SIGINT]):
                     deployment.stop()
             finally:
                 self.deployment = None

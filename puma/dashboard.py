@@ -28,6 +28,7 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
+from .defaults import LAST_PUBLISHED_WORDS
 from .states import headline, instance_words
 
 PATH = "/_puma/dashboard"
@@ -50,20 +51,28 @@ a{display:inline-flex;align-items:center;min-height:44px;vertical-align:middle}}
 @media (max-width:48rem){body{margin:.75rem}table,caption,tbody,tr,th,td{display:block}thead{position:absolute;
 width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}tr{border:1px solid #888;margin:0 0 .75rem}
 th,td{border:0;border-top:1px solid #888}th[scope=row]{border-top:0}td::before{content:attr(data-label) ": ";
-font-weight:600}}"""
+font-weight:600}}
+body[data-silent] #services,body[data-silent] #events{border-left:4px dashed currentColor;padding-left:.6rem}"""
 # Under a finger every target is 44 px high (WCAG 2.5.5): a link is inline text (19 px) unless it
 # is an inline flex box, which keeps it in its sentence and still wraps a long label.
 # Below 48rem (a phone; 400 % zoom of a laptop is 320 px) the table of nine columns is one block per
 # service, each cell named by its column (WCAG 1.4.10: no sideways scrolling); the explicit roles
 # keep it a table for screen readers, which a block display would otherwise take away.
+# Silent supervisor (data-silent): the figures below are marked as from before, in words, not colour.
 # Updates the figures in place (see the module's docstring); the page's ids are its contract: the
 # elements marked data-live take their new content, and the services' section is swapped whole only
 # when the services themselves change, keeping each <details>' state and the focus by id or href.
+# Between updates it asks `/_puma/ready` every READY_EVERY_MS, which Envoy answers within 0.5 s from
+# what the supervisor last published when the supervisor is silent ("supervisor_answered": false):
+# an open page then says so within about 1.5 s, in the words Envoy's own page says it (the body's
+# data-silent-*), instead of at its next update (up to 5 s, then 1 s more for Envoy's page).
+READY_EVERY_MS = 1000
 _SCRIPT = """(() => {
 const every = 1000 * Number(document.body.dataset.refreshS), pause = document.getElementById("pause");
 const said = document.getElementById("said"), how = document.getElementById("updating");
+const stale = () => document.getElementById("stale");  // in the services' section, which an update may swap
 const clock = () => new Date().toISOString().slice(11, 19) + " UTC";
-let timer = 0, lost = "", done = 0;
+let timer = 0, beat = 0, lost = "", silentSince = "", done = 0;
 const paused = () => pause.getAttribute("aria-pressed") === "true";
 const names = (doc) => [...doc.querySelectorAll("details.service")].map((d) => d.id).join(" ");
 function keepFocus(change) {
@@ -85,6 +94,33 @@ function swap(fresh) {
     if (mine && mine.innerHTML !== node.innerHTML) mine.innerHTML = node.innerHTML;
   }
 }
+function say(text) { if (said.textContent !== text) said.textContent = text; }
+function silent(ready) {
+  silentSince = silentSince || clock();
+  document.body.dataset.silent = "true";
+  const words = ready === false ? document.body.dataset.silentNotReady : document.body.dataset.silentReady;
+  const asOf = document.getElementById("as-of").textContent;
+  say("Not answering since " + silentSince + ": " + words + " The figures below are from before (as of " + asOf + ").");
+  stale().textContent = "From before the supervisor stopped answering (as of " + asOf + "):";
+  stale().hidden = false;
+}
+async function askReady() {
+  try {
+    const got = await fetch("/_puma/ready", {headers: {accept: "application/json"}, cache: "no-store",
+                                             signal: AbortSignal.timeout(5000)});
+    const ready = await got.json();
+    if (ready.supervisor_answered === false) silent(ready.ready);
+    else if (silentSince) update();
+    return ready.supervisor_answered !== false;
+  } catch (err) {
+    return null;
+  }
+}
+async function heartbeat() {
+  clearTimeout(beat);
+  await askReady();
+  if (!paused()) beat = setTimeout(heartbeat, READY_EVERY_MS);
+}
 async function update() {
   clearTimeout(timer);
   try {
@@ -92,11 +128,15 @@ async function update() {
                                                         signal: AbortSignal.timeout(every + 10000)});
     if (!got.ok) throw new Error("HTTP " + got.status);
     const fresh = new DOMParser().parseFromString(await got.text(), "text/html");
-    lost = "";
+    lost = silentSince = "";
+    delete document.body.dataset.silent;
+    stale().hidden = true;
     keepFocus(() => swap(fresh));
   } catch (err) {
-    lost = lost || "not answering since " + clock() + " (" + err.message + "): the figures below are from before";
-    if (said.textContent !== lost) said.textContent = lost;
+    if (!silentSince && await askReady() !== false) {
+      lost = lost || "not answering since " + clock() + " (" + err.message + "): the figures below are from before";
+      say(lost);
+    }
   }
   document.body.dataset.updates = String(++done);  // how many have landed (what a test waits for)
   if (!paused()) timer = setTimeout(update, every);
@@ -105,17 +145,22 @@ function toggle() {
   const stop = !paused();
   pause.setAttribute("aria-pressed", String(stop));
   how.textContent = stop ? "updates paused" : "updates every " + every / 1000 + " s";
-  if (stop) clearTimeout(timer); else update();
+  if (stop) { clearTimeout(timer); clearTimeout(beat); } else { update(); heartbeat(); }
 }
 pause.hidden = false;
 how.textContent = "updates every " + every / 1000 + " s";
 pause.addEventListener("click", toggle);
 timer = setTimeout(update, every);
-})();"""
+beat = setTimeout(heartbeat, READY_EVERY_MS);
+})();""".replace("READY_EVERY_MS", str(READY_EVERY_MS))
 _SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
 HEADERS = {"Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'; "
                                       "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+SILENT_WORDS = ("PUMA's supervisor, which draws this page, is not answering: it is stopped (SIGSTOP, a terminal's "
+                "Ctrl-Z), busy or exiting. {said} A stopped one resumes with kill -CONT on the puma run process "
+                "(or fg in its terminal).")
 
 COLUMNS = ("Service", "Prefix", "Ready", "Instances (id: state)", "Min-max", "In flight", "Requests/s",
            "p50 / p99 ms", "Server errors")
@@ -213,7 +258,8 @@ def _services(services: Mapping[str, Any], events: list[Mapping[str, Any]]) -> s
     said = (f"Not all ready: {links} (open below)." if down
             else f"All {len(names)} ready; open a service for its instances, figures and events.")
     cards = "".join(_service(name, services[name], anchors[name], events) for name in names)
-    return f'<section id="services"><h2>Services ({len(services)})</h2><p id="services-said" data-live>{said}</p>{cards}</section>'
+    return (f'<section id="services"><h2>Services ({len(services)})</h2>'
+            f'<p id="stale" class="sub" hidden></p><p id="services-said" data-live>{said}</p>{cards}</section>')
 
 
 def _events(events: list[Mapping[str, Any]]) -> str:
@@ -242,6 +288,13 @@ def _pages(pages: Mapping[str, str]) -> str:
     return f'<p class="about">This page: the services\' instances, readiness and events.{also}</p>'
 
 
+def _silent_words() -> str:
+    """What the open page says if its supervisor falls silent, by the readiness last published."""
+    said = {"ready": LAST_PUBLISHED_WORDS[True], "not-ready": LAST_PUBLISHED_WORDS[False]}
+    return "".join(f' data-silent-{key}="{escape(SILENT_WORDS.format(said=words), quote=True)}"'
+                   for key, words in said.items())
+
+
 def page(snapshot: Mapping[str, Any], refresh_s: int | None = None, pages: Mapping[str, str] | None = None) -> bytes:
     """The HTML page for a status snapshot (`/_puma/status`'s body, either view); its figures update
     in place every `refresh_s` (default 5 s) while a script runs; `pages` (path -> what it is) are linked."""
@@ -251,7 +304,8 @@ def page(snapshot: Mapping[str, Any], refresh_s: int | None = None, pages: Mappi
     query = f"?refresh_s={refresh_s}" if refresh_s else ""
     html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>PUMA status</title><style>{_STYLE}</style></head><body data-refresh-s=\"{every}\"><main>"
+            f"<title>PUMA status</title><style>{_STYLE}</style></head><body data-refresh-s=\"{every}\"{_silent_words()}>"
+            "<main>"
             f"<h1>PUMA deployment</h1>{_pages(pages or {})}<p role=\"status\" id=\"said\" data-live>{escape(said)}</p>"
             f"<p>As of <span id=\"as-of\" data-live>{escape(_clock(snapshot.get('time')))}</span>; "
             f"started {escape(_clock(snapshot.get('started_at')))}; <span id=\"updating\">a static page</span> "

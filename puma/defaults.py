@@ -41,5 +41,10 @@ page saying the supervisor is not answering (and the readiness it last published
 that page exactly when something is wrong, so a stopped supervisor must not leave it blank for
 `STATUS_TIMEOUT_S`. The supervisor draws it in milliseconds when it runs at all."""
 
+LAST_PUBLISHED_WORDS = {True: "Its services still serve: as it last published, every service was ready.",
+                        False: "As it last published, some service was not ready (its requests get 503); the others serve."}
+"""What a page says of a silent supervisor's deployment, by the readiness it last published (`READY_KEY`):
+Envoy's own `/_puma/dashboard` page and an open one that notices the silence say the same."""
+
 READY_KEY = "puma.ready"
 """Envoy runtime percentage the supervisor sets (100: ready, 0: not) whenever its readiness changes."""

@@ -19,7 +19,14 @@ from typing import Any
 
 from . import errorpages, requestlimits
 from .config import PumaConfig
-from .defaults import DASHBOARD_PATH, DASHBOARD_TIMEOUT_S, READY_KEY, READY_PATH, READY_TIMEOUT_S
+from .defaults import (
+    DASHBOARD_PATH,
+    DASHBOARD_TIMEOUT_S,
+    LAST_PUBLISHED_WORDS,
+    READY_KEY,
+    READY_PATH,
+    READY_TIMEOUT_S,
+)
 from .defaults import STATUS_TIMEOUT_S as STATUS_TIMEOUT_S
 from .defaults import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
 from .services import RESERVED_PREFIX, Service, too_large_message
@@ -65,7 +72,7 @@ def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[st
 STARTING_TYPED_KEY = "puma-starting-typed"
 STARTING_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting · PUMA</title></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Starting · PUMA</title>__PHONE_STYLE__</head>
 <body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
 <main id="starting" data-service="%UPSTREAM_CLUSTER%"><h1 id="heading">Starting&hellip;</h1>
 <p id="about">This page is not ready yet: the application behind it is still starting. The page
@@ -149,7 +156,7 @@ reloads itself as soon as it is ready (or <a href="">try again</a>).</p>
 })();
 </script>
 </body></html>
-""".replace("__TYPED_KEY__", STARTING_TYPED_KEY)
+""".replace("__TYPED_KEY__", STARTING_TYPED_KEY).replace("__PHONE_STYLE__", errorpages.PHONE_STYLE)
 
 
 def _starting_page() -> dict[str, Any]:
@@ -499,8 +506,6 @@ def _published_ready() -> dict[str, Any]:
 _DASHBOARD_SILENT = (f"PUMA's supervisor, which draws this page, did not answer within {DASHBOARD_TIMEOUT_S:g} s: it "
                      "is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting. {said} A stopped one resumes with "
                      "<code>kill -CONT</code> on the <code>puma run</code> process (or <code>fg</code> in its terminal).")
-_LAST_SAID = {True: "Its services still serve: as it last published, every service was ready.",
-              False: "As it last published, some service was not ready (its requests get 503); the others serve."}
 
 
 def _dashboard_from_envoy(config: PumaConfig) -> list[dict[str, Any]]:
@@ -510,7 +515,7 @@ def _dashboard_from_envoy(config: PumaConfig) -> list[dict[str, Any]]:
     again = f'<a href="{DASHBOARD_PATH}">Try this page again</a>'
     replies = []
     for ready, flt in ((True, {"and_filter": {"filters": [unanswered, _published_ready()]}}), (False, unanswered)):
-        page = error_page("Status not answering", _DASHBOARD_SILENT.format(said=_LAST_SAID[ready]),
+        page = error_page("Status not answering", _DASHBOARD_SILENT.format(said=LAST_PUBLISHED_WORDS[ready]),
                           config.listener.pages, back=again)
         replies.append({"filter": flt, "status_code": 503,
                         "headers_to_add": [header("cache-control", "no-store"), header("retry-after", "2")],

@@ -22,6 +22,14 @@ _PROC = Path("/proc")
 def port_holder(port: int) -> str | None:
     """`"pid 4242 (python3 -m http.server 9901)"`, "a process of another user", or None (no
     listener found, or no /proc)."""
+    if not _listening_inodes(port):
+        return None
+    pid = holder_pid(port)
+    return _describe(pid) if pid is not None else "a process of another user (not visible to this one)"
+
+
+def holder_pid(port: int) -> int | None:
+    """The pid of the process listening on `port`, or None (none, or another user's)."""
     inodes = _listening_inodes(port)
     if not inodes:
         return None
@@ -31,8 +39,44 @@ def port_holder(port: int) -> str | None:
                 with contextlib.suppress(OSError):
                     link = os.readlink(fd_dir / fd)
                     if link.startswith("socket:[") and link[8:-1] in inodes:
-                        return _describe(int(fd_dir.parent.name))
-    return "a process of another user (not visible to this one)"
+                        return int(fd_dir.parent.name)
+    return None
+
+
+def stop_command(port: int) -> str:
+    """The command that stops what listens on `port`, to copy: `kill 4242` (the `puma run` that
+    started it when it is a PUMA Envoy: stopping that run stops its Envoy and instances too; with
+    `kill -CONT` after it for a stopped process, which a SIGTERM alone waits for), or how to find
+    it when this user cannot see it.
+
+    >>> stop_command(1)  # nothing listens on port 1
+    "ss -ltnp 'sport = :1' (its pid), then kill <pid>"
+    """
+    pid = holder_pid(port)
+    if pid is None:
+        return f"ss -ltnp 'sport = :{port}' (its pid), then kill <pid>"
+    parent = _parent(pid)
+    if parent is not None and _program(pid) == "envoy" and "puma" in _describe(parent):
+        pid = parent
+    return f"kill {pid}; kill -CONT {pid}" if _state(pid) in ("T", "t") else f"kill {pid}"
+
+
+def _parent(pid: int) -> int | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int((_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    return None
+
+
+def _program(pid: int) -> str:
+    with contextlib.suppress(OSError, IndexError):
+        return Path((_PROC / str(pid) / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")).name
+    return ""
+
+
+def _state(pid: int) -> str:
+    with contextlib.suppress(OSError, IndexError):
+        return (_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    return ""
 
 
 def bound_not_listening(port: int, host: str = "127.0.0.1") -> bool:

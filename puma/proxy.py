@@ -25,7 +25,7 @@ from . import envoy
 from .admin import Admin
 from .config import PumaConfig
 from .errors import PumaStartError
-from .ports import port_holder
+from .ports import port_holder, stop_command
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def port_in_use(host: str, port: int, role: str = "listener") -> PumaStartError:
     # Another deployment's listener? `puma status` tells (it answers on no other port of PUMA's).
     whose = f" (`puma status --url http://{host}:{port}` shows whether PUMA serves there)" if role == "listener" else ""
     return PumaStartError(f"port {port} ({what}) is already in use by {holder or 'another process'} (on {host}); "
-                          f"stop it, or {fix}{whose}")
+                          f"stop it ({stop_command(port)}), or {fix}{whose}")
 
 
 # Envoy's log line for an xDS file it would not take (parsed badly, or a value it refuses).

@@ -8,7 +8,8 @@ A stop waits for instances to finish the requests they hold (up to each service'
     puma: stopping: waiting for 3 instances (slow 2, map 1), 4 s of at most 33 s; Ctrl-C again to force
     puma: stopped in 4.2 s; every request in flight was answered
 
-and `on_second_signal` makes a second Ctrl-C or SIGTERM end the wait at once: every process group
+and `on_second_signal` makes a second Ctrl-C or SIGTERM end the wait at once (said as what it was:
+the same again, or a Ctrl-C during the stop `make stop` began): every process group
 the deployment started (Envoy, the fork server with its zygotes and instances, any zygote of its
 own) is sent SIGKILL, and the process exits with code 130.
 """
@@ -119,9 +120,12 @@ def describe(counts: dict[str, int], elapsed_s: float, limit_s: float, on: list[
 class StopProgress:
     """Says what a stop waits for while used as a context manager (a stop that is quick says nothing)."""
 
-    def __init__(self, deployment: Deployment, out: IO[str] | None = None, *, served: bool = True) -> None:
+    def __init__(self, deployment: Deployment, out: IO[str] | None = None, *, served: bool = True,
+                 after_ctrl_c: bool = False) -> None:
         self.deployment = deployment
         self.served = served  # it served: its plan and outcome are said (a failed start's stop says neither)
+        # A terminal echoes Ctrl-C as "^C" with no newline: the first line said starts on its own.
+        self.fresh_line = after_ctrl_c and _on_terminal(out or sys.stderr)
         self.out = out or sys.stderr
         self._done = threading.Event()
         self._thread = guard.thread(self._run, name="puma-stop-progress", retry=False)
@@ -129,7 +133,7 @@ class StopProgress:
     def __enter__(self) -> StopProgress:
         self._started = time.monotonic()
         if self.served:
-            self._say(plan(self.deployment))
+            self._say(plan(self.deployment), fresh_line=self.fresh_line)
         self._thread.start()
         return self
 
@@ -139,9 +143,9 @@ class StopProgress:
         if exc[0] is None and self.served:
             self._say(outcome(self.deployment, time.monotonic() - self._started))
 
-    def _say(self, line: str) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            print(fill_for(f"puma: {line}", self.out), file=self.out, flush=True)  # a terminal's width at most
+    def _say(self, line: str, *, fresh_line: bool = False) -> None:
+        with contextlib.suppress(OSError, ValueError):  # a terminal's width at most
+            print(("\n" if fresh_line else "") + fill_for(f"puma: {line}", self.out), file=self.out, flush=True)
 
     def _run(self) -> None:
         started, limit_s = time.monotonic(), longest_drain_s(self.deployment)
@@ -153,8 +157,16 @@ class StopProgress:
             wait = REPORT_EVERY_S
 
 
+def _on_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def force_stop(deployment: Deployment, how: str) -> None:
     """SIGKILL every process group `deployment` started, then exit the process with code 130."""
+    cut = requests_in_flight(deployment)  # before the kill: what the kill cuts
     own = os.getpgrp()
     for pid in started_pids(deployment):
         with contextlib.suppress(OSError):
@@ -163,10 +175,27 @@ def force_stop(deployment: Deployment, how: str) -> None:
                 os.killpg(group, signal.SIGKILL)
             else:
                 os.kill(pid, signal.SIGKILL)
+    lost = ("no request was in progress" if cut == 0 else "requests in progress, if any, were cut" if cut is None
+            else f"{cut} request{'' if cut == 1 else 's'} in progress {'was' if cut == 1 else 'were'} cut")
     with contextlib.suppress(OSError, ValueError):
-        print(f"\npuma: stopped at once ({how} again): its processes were killed; requests in progress were cut",
-              file=sys.stderr, flush=True)
+        print(f"\npuma: stopped at once ({how}): its processes were killed; {lost}", file=sys.stderr, flush=True)
     os._exit(130)
+
+
+def requests_in_flight(deployment: Deployment) -> int | None:
+    """Requests this host's instances hold now; None when it cannot tell at once (called from a
+    signal handler: a lock the interrupted code holds is waited for 0.2 s at most, never more)."""
+    total = 0
+    for pool in list(deployment.pools.values()):
+        if not pool.lock.acquire(timeout=0.2):
+            return None
+        try:
+            instances = [i for i in pool.instances.values() if not i.remote and i.state != "stopped"]
+        finally:
+            pool.lock.release()
+        with contextlib.suppress(Exception):  # an instance gone meanwhile holds none
+            total += sum(pool.busy(instance)[0] for instance in instances)
+    return total
 
 
 def started_pids(deployment: Deployment) -> list[int]:
@@ -183,11 +212,18 @@ def started_pids(deployment: Deployment) -> list[int]:
     return pids
 
 
-def on_second_signal(deployment: Deployment) -> None:
-    """While `deployment` stops: a Ctrl-C or SIGTERM kills what it started and exits (see `force_stop`)."""
+_SIGNAL_WORDS: dict[int, str] = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM (make stop or puma stop)"}
+
+
+def on_second_signal(deployment: Deployment, first: int | None = None) -> None:
+    """While `deployment` stops: a Ctrl-C or SIGTERM kills what it started and exits (see
+    `force_stop`), said as what it was: the same signal again, or the other one during the stop
+    `first` began (a Ctrl-C typed while `make stop` drains)."""
     def handler(signum: int, _frame: Any) -> None:
-        force_stop(deployment, "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name)
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        how = (f"{name} again" if first in (None, signum)
+               else f"{name} during the stop {_SIGNAL_WORDS.get(first, 'a signal')} began")
+        force_stop(deployment, how)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, handler)
-

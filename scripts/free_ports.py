@@ -127,8 +127,8 @@ def _holder(port: str) -> str:
     if listening:
         holder = _listener(int(port))
         if holder:
-            return f"{holder} listens on it; stop it"
-        return "something listens on it (another make run?); stop it"
+            return f"{holder} listens on it; stop it with {_stop_command(int(port))}"
+        return f"something listens on it (another make run?); stop it with {_stop_command(int(port))}"
     return "a process has bound it but does not listen yet (a server still starting?); stop it"
 
 
@@ -182,6 +182,15 @@ def make_run(port: str) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return pid if "run.sh" in _command_line(pid) else None
+
+
+def _stop_command(port: int) -> str:
+    """`kill 4242` for what listens on `port` (puma.ports.stop_command), or how to find its pid."""
+    try:
+        from puma.ports import stop_command
+    except ImportError:
+        return f"kill <pid> (its pid: ss -ltnp 'sport = :{port}')"
+    return stop_command(port)
 
 
 def _listener(port: int) -> str | None:

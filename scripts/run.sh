@@ -114,10 +114,17 @@ asked_stop() {
   [ -e "$stopfile" ] || return 1
   say "make: stopped by make stop PORT=$port (pid $(cat "$stopfile" 2>/dev/null)), as asked"
 }
+# A Ctrl-C here while `make stop` stops this run: one stop, ended by the Ctrl-C (puma run said above
+# whether at once, and what that cut). make stop, waiting for this run to end, reads it from the file.
+ctrl_c_in_stop() {
+  [ -e "$stopfile" ] || return 0
+  echo ctrl-c > "var/make-run-$port.ended"
+  say "make: stopped by a Ctrl-C here during the stop make stop PORT=$port (pid $(cat "$stopfile" 2>/dev/null)) asked for (puma run says above how it ended)"
+}
 trap stop_legacy EXIT
 # Ctrl-C: what stopped is said (by puma run, and above); exit 0 spares make's "Error 130" line,
 # while make itself still ends by the user's SIGINT (the shell sees 130).
-trap 'exit 0' INT
+trap 'ctrl_c_in_stop; exit 0' INT
 trap 'asked_stop && exit 0; exit 143' TERM
 # In the foreground (Ctrl-C reaches it), its pid added to $runfile first: `make stop` signals it.
 # The shell's own stderr is silenced around it (puma run's goes to the terminal through fd 3): bash

@@ -247,6 +247,7 @@ def stop(port: str) -> int:
           + (f"; then make run stops {others}" if others else ""), flush=True)
     started = time.monotonic()
     # make run reads it: the stop was asked for, so it ends as a normal stop, not as make's "Error 143".
+    Path(f"var/make-run-{port}.ended").unlink(missing_ok=True)  # a killed run's; this run writes its own
     path.with_suffix(".stop").write_text(f"{os.getpid()}\n")
     if terminate(target):
         say(f"make stop: {'puma run' if puma else 'make run'} (pid {target}) {STOPPED_WORDS}: sent SIGCONT "
@@ -258,9 +259,24 @@ def stop(port: str) -> int:
     code = wait_for_run(port, runner, puma, target, started)
     # The whole stop's time, the legacy server's wait included: the figure matches what the command took.
     left = left_running(legacy) if code == 0 else ""
-    if code == 0:
+    if code == 0 and ended_by_ctrl_c(port):
+        say(f"make stop: the make run on port {port} ended in {time.monotonic() - started:.1f} s by a Ctrl-C in its "
+            f"terminal during this stop (its terminal says whether puma run stopped at once, and what that cut){left}")
+    elif code == 0:
         say(f"make stop: stopped the make run on port {port} in {time.monotonic() - started:.1f} s{left}")
     return code
+
+
+def ended_by_ctrl_c(port: str) -> bool:
+    """Whether a Ctrl-C in make run's terminal came while this stop waited for it: then that, not
+    this stop's SIGTERM alone, ended it (scripts/run.sh's INT trap writes the file)."""
+    ended = Path(f"var/make-run-{port}.ended")
+    try:
+        return ended.read_text().strip() == "ctrl-c"
+    except OSError:
+        return False
+    finally:
+        ended.unlink(missing_ok=True)
 
 
 def wait_for_run(port: str, runner: int, puma: int, target: int, started: float) -> int:

@@ -62,3 +62,68 @@ def test_sigterm_once_serving_is_a_stop_asked_for_exit_0(tmp_path: Path) -> None
     os.kill(proc.pid, signal.SIGTERM)  # what `make stop` sends
     code, out = _finish(proc)
     assert code == 0, (code, out)
+
+
+def _controlling_terminal() -> None:
+    """In the child, after its setsid: the pty on stdin becomes its terminal, as a shell's job has
+    (Ctrl-C typed there is then a SIGINT to its group, echoed "^C" as a terminal does)."""
+    import fcntl
+    import termios
+
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _read_until(main: int, wanted: bytes, timeout_s: float) -> bytes:
+    import select
+    import time
+
+    out, deadline = b"", time.monotonic() + timeout_s
+    while wanted not in out and time.monotonic() < deadline:
+        if select.select([main], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal's other end closed
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_ctrl_c_typed_in_a_terminal_leaves_the_stop_line_on_its_own_line(tmp_path: Path, columns: int) -> None:
+    """A terminal echoes Ctrl-C as "^C" and no newline; what `puma run` says next (while serving,
+    as during start-up) starts a line of its own, never "^Cpuma: stopping: ..." run together."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    app = tmp_path / "app.py"
+    app.write_text(SLOW_IMPORT_APP)
+    (tmp_path / "release").touch()
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "puma", "run", str(app), "--port", "0"], cwd=ROOT,
+                            stdin=child, stdout=child, stderr=child, start_new_session=True,
+                            preexec_fn=_controlling_terminal,
+                            env={**os.environ, "MARK": str(tmp_path / "mark"), "RELEASE": str(tmp_path / "release"),
+                                 "PYTHONPATH": str(ROOT)})
+    os.close(child)
+    try:
+        out = _read_until(main, b"serving at", 90)
+        assert b"serving at" in out, out.decode(errors="replace")
+        os.write(main, b"\x03")  # Ctrl-C, typed
+        out += _read_until(main, b"puma: stopped", 60)
+        proc.wait(timeout=60)
+    finally:
+        os.close(main)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = out.decode(errors="replace").replace("\r\n", "\n")
+    assert "^C" in text, text  # the terminal echoed it (the case this test is about)
+    lines = text.splitlines()
+    assert [line for line in lines if "^Cpuma" in line] == [], text
+    assert any(line.startswith("puma: stopping") for line in lines), text
+    assert proc.returncode == 130, proc.returncode

@@ -279,6 +279,8 @@ def test_legacy_server_on_a_taken_port_fails_before_loading_and_names_the_port(a
     assert "loading the catalogue" not in done.stderr  # it failed first, not after the slow load
     assert "Traceback" not in done.stderr
     assert ("still starting" in done.stderr) == (held != "listening"), done.stderr
+    if held == "listening":  # the command that stops the holder (this test's process), to copy
+        assert f"stop what uses it (kill {os.getpid()})" in done.stderr, done.stderr
     assert pid_file.read_text() == "4242\n"
 
 

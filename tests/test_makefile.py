@@ -193,6 +193,15 @@ if [ -n "$FAKE_PUMA_STARTING" ]; then  # still starting: a SIGTERM interrupts it
   wait $nap
   exit 0
 fi
+if [ -n "$FAKE_PUMA_DRAIN" ]; then  # serving; a SIGTERM drains for a while, and a Ctrl-C then forces the stop
+  forced() { kill $nap 2>/dev/null; echo "puma: stopped at once (stand-in)" >&2; exit 130; }
+  drain() { kill $nap 2>/dev/null; trap forced INT; echo "puma: stopping (stand-in)" >&2; sleep 20 & nap=$!; wait $nap; exit 0; }
+  trap drain TERM
+  echo "puma: serving (stand-in)"
+  sleep 60 & nap=$!
+  wait $nap
+  exit 0
+fi
 echo "puma: serving (stand-in)"
 [ -n "$FAKE_PUMA_S" ] && exec sleep "$FAKE_PUMA_S"
 exit 0
@@ -599,3 +608,52 @@ def test_makefile_run_own_lines_are_wrapped_at_about_100_columns(run_checkout: P
                      FAKE_LEGACY="exit", FAKE_PUMA_S="4")
     assert "has exited" in done.stderr, done.stderr
     assert _too_long(done.stdout + done.stderr) == [], done.stdout + done.stderr
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize("after_s", [0.2, 1.0])
+def test_makefile_stop_and_a_ctrl_c_together_are_said_as_one_stop_the_ctrl_c_ended(
+        run_checkout: Path, tmp_path: Path, after_s: float) -> None:
+    """`make stop`, then a Ctrl-C in make run's terminal while it drains: the Ctrl-C ends it (puma
+    run forces its stop). Both sides say that one thing: make run that a Ctrl-C ended the stop make
+    stop asked for, make stop that a Ctrl-C in the run's terminal ended it, never a plain "stopped
+    in 0.2 s" as if its own stop had run its course."""
+    import os
+    import signal
+    import time
+
+    from tests.helpers import wait_for
+
+    port, legacy_port = _free_port(), _free_port()
+    out = tmp_path / "make-run.out"
+    with open(out, "wb") as sink:
+        make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={port}",
+                                 f"LEGACY_PORT={legacy_port}"], cwd=run_checkout, stdout=sink,
+                                stderr=subprocess.STDOUT, env={**os.environ, "FAKE_LEGACY": "hold", "FAKE_PUMA_DRAIN": "1"},
+                                start_new_session=True)
+    stop = None
+    try:
+        run_file = run_checkout / "var" / f"make-run-{port}.pid"
+        wait_for(lambda: "puma: serving" in out.read_text() and len(run_file.read_text().split()) == 2,
+                 timeout_s=30, message="make run serving")
+        stop = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "stop", f"PORT={port}"],
+                                cwd=run_checkout, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wait_for(lambda: "puma: stopping" in out.read_text(), timeout_s=30, message="the stop's drain under way")
+        time.sleep(after_s)
+        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in make run's terminal: its whole foreground group
+        said, _ = stop.communicate(timeout=60)
+        make.wait(timeout=30)
+        ran = " ".join(out.read_text().split())
+        said = " ".join(said.split())
+        assert stop.returncode == 0, said
+        assert "by a Ctrl-C" in said and "stopped the make run on port" not in said, said
+        assert "a Ctrl-C here during the stop make stop" in ran and "as asked" not in ran, ran
+        assert not (run_checkout / "var" / f"make-run-{port}.ended").exists()
+    finally:
+        for proc in (make, stop):
+            if proc is not None and proc.poll() is None:
+                if proc is make:
+                    os.killpg(make.pid, signal.SIGKILL)
+                else:
+                    proc.kill()
+                proc.wait()

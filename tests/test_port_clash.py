@@ -88,3 +88,21 @@ def test_port_holder_names_another_process_on_one_line():
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+def test_a_port_in_use_says_the_command_that_stops_its_holder():
+    """puma run's refusal names the command to copy (`kill PID`), not a bare "stop it"."""
+    import subprocess
+    import sys
+
+    code = "import socket, time\ns = socket.create_server(('127.0.0.1', 0))\nprint(s.getsockname()[1], flush=True)\ntime.sleep(60)"
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        port = int(holder.stdout.readline())
+        message = _refusal(_app(), port=port)
+        assert f"stop it (kill {holder.pid})" in message, message
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()

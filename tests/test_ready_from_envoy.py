@@ -142,3 +142,33 @@ def test_ready_from_envoy_the_status_page_says_a_stopped_supervisor_within_a_sec
     # Running again: the supervisor's own page, at once.
     assert "PUMA deployment" in wait_for(lambda: (r := _dashboard(url, "text/html")[0]).status_code == 200 and r.text,
                                          timeout_s=10, message="the status page again")
+
+
+@pytest.mark.parametrize("query", ["", "?refresh_s=30"])
+def test_ready_from_envoy_an_open_status_page_says_a_stopped_supervisor_within_two_seconds(  # noqa: ANN201
+        run, new_page, query: str):  # noqa: ANN001
+    """A /_puma/dashboard already open when the supervisor stops says so within about 1.5 s (not at
+    its next update, 5 s or more away), in the words a freshly opened one gets (the services still
+    serve; kill -CONT resumes it), marks the figures as from before, and is live again once resumed."""
+    proc, url, _ = run
+    wait_for(lambda: _probe(url)[0].status_code == 200, timeout_s=30, message="ready")
+    _published(url, ready=True)
+    view = new_page()
+    view.goto(url + "/_puma/dashboard" + query)
+    view.wait_for_timeout(1500)  # the page's own polling under way, the supervisor answering
+    assert "not answering" not in view.locator("#said").inner_text().lower()
+    _stopped(proc)
+    began = time.monotonic()
+    try:
+        view.wait_for_function("() => /not answering/i.test(document.getElementById('said').textContent)",
+                               timeout=4000)
+        took_s = time.monotonic() - began
+        said = view.locator("#said").inner_text()
+        assert took_s < 2.5, (took_s, said)
+        assert "still serve" in said and "kill -CONT" in said and "from before" in said, said
+        assert "From before" in view.locator("#services").inner_text(), "the figures are not marked as old"
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    view.wait_for_function("() => !/not answering/i.test(document.getElementById('said').textContent)",
+                           timeout=15000)
+    assert "From before" not in view.locator("#services").inner_text()

@@ -97,6 +97,12 @@ def test_stop_says_what_it_waits_for_and_a_second_signal_ends_it(stuck_run: Run,
              message=f"'stopped at once' in the stderr: {stuck_run.err[-3:]}")
     wait_for(lambda: answers, timeout_s=10, message="the cut request answered or failed")
     assert answers != [200]  # it was cut, not finished
+    # Said as what happened: which signal after which (a Ctrl-C during make stop's drain is no
+    # "Ctrl-C again"), and the requests it cut, counted (none cut is never said as "were cut").
+    forced = next(x for x in stuck_run.err if "stopped at once" in x)
+    names: dict[int, str] = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+    how = f"{names[second]} again" if first == second else "Ctrl-C during the stop SIGTERM (make stop or puma stop)"
+    assert f"({how}" in forced and "1 request in progress was cut" in forced, forced
 
 
 def test_a_quick_stop_reports_nothing_and_exits_cleanly(stuck_run: Run) -> None:

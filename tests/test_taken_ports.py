@@ -88,3 +88,39 @@ def test_ports_taken_in_a_row_are_skipped_in_the_suggestion(tmp_path: Path) -> N
         done = _check(tmp_path, PORT=base, LEGACY_PORT=_free())
         ports = _command_works(done.stderr, tmp_path)
         assert ports["PORT"] >= base + 3, ports
+
+
+def _holder(kind: str) -> tuple[subprocess.Popen[str], int]:
+    """A process of another program listening on a free port (as `python3 -m http.server` would)."""
+    code = "import socket, time\ns = socket.create_server(('127.0.0.1', 0))\nprint(s.getsockname()[1], flush=True)\ntime.sleep(60)"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    port = int(proc.stdout.readline())
+    if kind == "stopped":
+        import os
+        import signal
+
+        os.kill(proc.pid, signal.SIGSTOP)  # Ctrl-Z'd in its terminal: a SIGTERM alone waits for a SIGCONT
+    return proc, port
+
+
+@pytest.mark.parametrize("kind", ["running", "stopped"])
+@pytest.mark.parametrize("which", ["PORT", "LEGACY_PORT"])
+def test_a_port_held_by_another_program_says_the_command_that_stops_it(tmp_path: Path, kind: str, which: str) -> None:
+    """"stop it" alone left the user to find how: the message ends in the command to copy (for a
+    stopped holder, the SIGCONT it needs to act on the SIGTERM), and running it frees the port."""
+    proc, port = _holder(kind)
+    try:
+        done = _check(tmp_path, **{"PORT": _free(), "LEGACY_PORT": _free()} | {which: port})
+        said = " ".join(done.stderr.split())
+        command = f"kill {proc.pid}; kill -CONT {proc.pid}" if kind == "stopped" else f"kill {proc.pid}"
+        assert done.returncode == 1 and f"stop it with {command}," in said, said
+        subprocess.run(["sh", "-c", command], check=True, timeout=10)  # the command as given works
+        proc.wait(timeout=10)
+        assert _check(tmp_path, **{which: port}).returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()

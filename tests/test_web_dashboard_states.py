@@ -226,3 +226,35 @@ def test_web_dashboard_opened_while_the_supervisor_is_stopped_shows_the_last_fig
     if age_s < 60:  # the age goes on counting while the page stays open (no live region: nothing is re-read)
         before = page.text_content("#live-time")
         page.wait_for_function("t => document.getElementById('live-time').textContent !== t", arg=before, timeout=3000)
+
+
+_DOT = """() => { const live = document.getElementById('live');
+  return {kind: live.className, dot: getComputedStyle(live, '::before').backgroundColor,
+          bad: getComputedStyle(document.documentElement).getPropertyValue('--bad').trim()}; }"""
+_HEX_RGB = lambda hex_: "rgb({}, {}, {})".format(*(int(hex_[i:i + 2], 16) for i in (1, 3, 5)))  # noqa: E731
+
+
+@pytest.mark.parametrize("opened_then", [True, False], ids=["opened-while-silent", "silent-after-serving"])
+def test_web_dashboard_says_events_are_unknown_not_none_while_the_supervisor_is_silent(
+        new_page: Any, mesh: puma.Deployment, opened_then: bool) -> None:
+    """A silent supervisor hides the events, it did not erase them: the panel never says "No events
+    yet." then; the ones the page had stay, said to be the last kept. And the state's dot beside
+    "serving · figures paused" is not the red of a deployment that is down."""
+    page = new_page()
+    page.route("**/_puma/ready", lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(
+        {"ready": True, "supervisor_answered": False, "published": True})))
+    if opened_then:
+        page.route("**/_puma/status", _hang([]))
+    page.goto(f"{mesh.url}/dashboard?interval=250")
+    if not opened_then:
+        page.wait_for_function("() => document.querySelectorAll('#events li').length > 0")
+        page.route("**/_puma/status", lambda route: route.fulfill(status=504, content_type="application/json",
+                                                                  body=json.dumps(_SILENT)))
+    page.wait_for_function("() => document.getElementById('live-state').textContent === 'serving · figures paused'")
+    note = page.locator("#events-empty")
+    assert note.is_visible() and "No events yet" not in note.inner_text(), note.inner_text()
+    assert "unknown while PUMA's supervisor is not answering" in note.inner_text(), note.inner_text()
+    if not opened_then:
+        assert page.locator("#events li").count() > 0 and "last ones kept" in note.inner_text()
+    dot = page.evaluate(_DOT)
+    assert "off" not in dot["kind"].split() and dot["dot"] != _HEX_RGB(dot["bad"]), dot

@@ -10,6 +10,7 @@ the page's clock is jumped, never waited out.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -358,10 +359,14 @@ def test_chat_message_not_sent_is_shown_once_back_in_the_box(new_page: Any, text
     assert "is back in the box" in (page.text_content("#status-line") or "")
     assert f"Not sent: “{text}”" in page.inner_text(".note.error")
     mesh.agent = "ok"
+    bots = page.locator(".message.bot").count()
     page.press("#chat-input", "Enter")
     page.wait_for_function("t => [...document.querySelectorAll('.message.user')].some(li => li.dataset.sent !== 'false'"
                            " && li.querySelector('.bubble').textContent === t)", arg=text)
     assert page.evaluate(WHERE_SHOWN, text) == ["bubble sent"]
+    page.wait_for_function("n => document.querySelectorAll('.message.bot').length > n", arg=bots)  # answered
+    # Sent after all: the note that said it was not is gone, or the history reads as if it had failed.
+    assert _not_sent_notes(page) == [], _not_sent_notes(page)
 
 
 @pytest.mark.parametrize("draft", ["wait, I meant a drama", "x"])
@@ -392,6 +397,34 @@ def test_chat_message_not_sent_while_a_draft_is_typed_stays_on_its_bubble_with_r
     page.get_by_role("button", name="Resend “a thriller”").click()
     page.wait_for_function("() => document.querySelectorAll('.message.bot').length >= 2")
     assert page.evaluate(WHERE_SHOWN, "a thriller") == ["bubble sent"] and page.input_value("#chat-input") == draft
+    assert _not_sent_notes(page) == [], _not_sent_notes(page)  # resent: its "Not sent" note went with its flag
+
+
+def _not_sent_notes(page: Any) -> list[str]:
+    return page.evaluate("() => [...document.querySelectorAll('#messages .note')].map(n => n.textContent)"
+                         ".filter(t => t.startsWith('Not sent'))")
+
+
+def test_chat_not_sent_note_goes_only_for_the_message_then_sent(new_page: Any) -> None:
+    """Two messages not sent (the mesh stopped), only the second sent once it is back: its note goes,
+    the first one's stays (that one was in fact never sent)."""
+    mesh = FakeMesh()
+    page = new_page()
+    mesh.install(page)
+    _open_chat(page)
+    mesh.agent = "down"
+    for text in ("something from the 1990s please", "no, a comedy"):
+        page.fill("#chat-input", text)
+        page.press("#chat-input", "Enter")
+        page.wait_for_function("t => [...document.querySelectorAll('#messages .note')].some(n => n.textContent"
+                               ".includes(t))", arg=text)
+    assert len(_not_sent_notes(page)) == 2, _not_sent_notes(page)
+    mesh.agent = "ok"
+    page.fill("#chat-input", "no, a comedy")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => document.querySelectorAll('.message.bot').length >= 2")
+    notes = _not_sent_notes(page)
+    assert len(notes) == 1 and "1990s" in notes[0], notes
 
 
 def test_chat_legacy_back_within_the_wait_makes_the_message_an_ordinary_sent_one(new_page: Any) -> None:
@@ -507,5 +540,28 @@ def test_every_link_and_control_is_a_target_big_enough_to_hit(new_page: Any, opt
     targets = page.evaluate(TARGETS)
     small = [t for t in targets if min(t["w"], t["h"]) < min(least, 24) or (least > 24 and t["h"] < 24)]
     assert targets and not small, small
-    links = [t for t in targets if t["what"] in ("Dashboard", "Chat")]
+    links = [t for t in targets if t["what"].startswith(("Service charts", "PUMA status", "Chat"))]
     assert links and all(t["h"] >= least for t in links), links
+
+
+@pytest.mark.parametrize("options", [{"viewport": {"width": 1280, "height": 800}},
+                                     {"viewport": {"width": 320, "height": 568}, "is_mobile": True, "has_touch": True},
+                                     {"viewport": {"width": 320, "height": 256}}])
+def test_chat_links_the_dashboard_and_the_status_page_each_saying_where_it_goes(new_page: Any, options: dict) -> None:
+    """A newcomer on the chat reaches both other pages, and each link's own words say what is there
+    (the charts of the services; PUMA's status, where a service that is not ready says why), never
+    a bare "Dashboard" that leaves them to guess, or no way at all to the status page."""
+    mesh = FakeMesh()
+    page = new_page(**options)
+    mesh.install(page)
+    _open_chat(page)
+    hrefs = page.evaluate("() => [...document.querySelectorAll('header a[href]')].filter(a => a.checkVisibility())"
+                          ".map(a => a.getAttribute('href'))")
+    names = re.findall(r'link "([^"]+)"', page.locator("header").aria_snapshot())  # what a screen reader says
+    shown = list(zip(hrefs, names, strict=True))
+    labels = dict(shown)
+    assert {"/dashboard", "/_puma/dashboard"} <= set(labels), shown
+    assert "chart" in labels["/dashboard"].lower() and "status" in labels["/_puma/dashboard"].lower(), shown
+    assert all(len(label.split()) >= 2 for label in labels.values()), shown  # words, not one bare noun
+    wide = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert wide[0] <= wide[1], wide

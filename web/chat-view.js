@@ -185,6 +185,13 @@ export class Log {
     stale.forEach((item) => item.remove());
   }
 
+  // The notes that said `text` (or a part of it: given back, it may have been sent joined with what
+  // was in the box) was not sent, once it was: left in place they read as if it had failed.
+  dropNotSentNotes(text) {
+    [...this.list.querySelectorAll(".note[data-not-sent]")]
+      .filter((item) => text.includes(item.dataset.notSent)).forEach((item) => item.remove());
+  }
+
   // A note is announced as the log's next line; a command, path or address in it is said in
   // words (live.js), and shown as code.
   note(text, kind) {

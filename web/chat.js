@@ -382,13 +382,15 @@ async function turn(text, turnNo, bubble = null) {
     const why = describeFailure(outcome, label(backend));
     if (outcome.gone) chat.stopped = true;  // giveBack's words (watchRecovery keeps it while it watches)
     const onBubble = showNotSent(text, bubble);
-    log.note(text ? `Not sent: “${short(text, 40)}”. ${why}` : why, "error");
+    const note = log.note(text ? `Not sent: “${short(text, 40)}”. ${why}` : why, "error");
+    if (text) note.dataset.notSent = text;  // withdrawn once the message is sent after all
     giveBack(text, { noted: Boolean(text), onBubble });
     saved.update(backend, { inflight: null });
     watchRecovery(outcome, backend);
     return false;
   }
   if (bubble) log.clearWaiting(bubble);
+  if (text) log.dropNotSentNotes(text);  // it was sent: "Not sent" no longer holds
   const reply = outcome.result.data;
   chat.turnNo = turnNo;
   chat.id = reply.userid || chat.id;
