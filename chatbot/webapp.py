@@ -355,6 +355,12 @@ def legacy_start_command(port: int) -> str:
                      f" >> var/legacy-server-{port}.log 2>&1 &")
 
 
+# What a public client is told when the legacy server fails it: the operator's message names its pid,
+# address and the command that resumes it (`puma status` and the log keep them); a chat user can
+# only come back later.
+PUBLIC_NOT_ANSWERING = "the comparison server is not answering; retry later"
+
+
 def legacy_address() -> tuple[str, int]:
     """``(host, port)`` from ``$LEGACY_SOCKET_ADDR`` ("host:port"); 500 if malformed."""
     raw = os.environ.get(LEGACY_ADDR_ENV, "").strip() or DEFAULT_LEGACY_ADDR
@@ -376,15 +382,16 @@ def exchange(address: tuple[str, int], message: Mapping[str, Any], *,
             line = _read_line(sock, time.monotonic() + timeout_s, address)
     except TimeoutError:
         raise puma.HTTPError(504, f"the legacy server at {where} did not answer within "
-                                  f"{timeout_s:g} s", backend="legacy") from None
+                                  f"{timeout_s:g} s", backend="legacy",
+                             public_message="the comparison server did not answer in time; retry later") from None
     except ConnectionRefusedError:  # not listening (yet): starting (~15 s) or not started
         raise puma.HTTPError(503, f"the legacy server: {legacy_down(address, 'connection refused')}",
-                             backend="legacy", retry_after_s=1) from None
+                             backend="legacy", retry_after_s=1, public_message=PUBLIC_NOT_ANSWERING) from None
     except OSError as error:
         log.warning("legacy server at %s unreachable: %s", where, error)
         raise puma.HTTPError(502, f"the legacy server at {where} is unreachable "
                                   f"({error.strerror or error}); is it running?",
-                             backend="legacy") from None
+                             backend="legacy", public_message=PUBLIC_NOT_ANSWERING) from None
     return _decode_reply(line, where)
 
 
@@ -435,21 +442,23 @@ def _stopped_now(address: tuple[str, int], pid: int) -> puma.HTTPError:
                                f"or Ctrl-Z): it holds this request unread and answers nothing until resumed "
                                f"(kill -CONT {pid}); once it runs again it may still apply it: re-send it with the "
                                "same turn_no (a turn is applied once)", backend="legacy", retry_after_s=5,
-                          may_have_taken_effect=True)
+                          may_have_taken_effect=True,
+                          public_message=f"{PUBLIC_NOT_ANSWERING} with the same turn_no (a turn is applied once)")
 
 
 def _decode_reply(line: bytes, where: str) -> dict[str, Any]:
     if not line.strip():
         raise puma.HTTPError(502, f"the legacy server at {where} closed the connection "
-                                  "without a reply", backend="legacy")
+                                  "without a reply", backend="legacy", public_message=PUBLIC_NOT_ANSWERING)
     try:
         reply = json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise puma.HTTPError(502, f"the legacy server at {where} sent a reply that is not "
-                                  "JSON", backend="legacy") from None
+                                  "JSON", backend="legacy", public_message=PUBLIC_NOT_ANSWERING) from None
     if not isinstance(reply, dict):
         raise puma.HTTPError(502, f"the legacy server at {where} sent "
-                                  f"{type(reply).__name__}, not a JSON object", backend="legacy")
+                                  f"{type(reply).__name__}, not a JSON object", backend="legacy",
+                             public_message=PUBLIC_NOT_ANSWERING)
     return reply
 
 

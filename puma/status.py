@@ -89,7 +89,14 @@ from .silence import silent_line
 from .states import states
 from .suggest import did_you_mean
 from .traffic import ServiceTraffic
-from .visibility import LOCATING, internal_names, public_view, redact, without_internal
+from .visibility import (
+    LOCATING,
+    internal_names,
+    public_ready,
+    public_view,
+    redact,
+    without_internal,
+)
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
@@ -402,7 +409,7 @@ class StatusServer:
                 trusted = self._trusted()
                 if path == "/_puma/ready":
                     ready, body = readiness(deployment)
-                    return self._send(200 if ready else 503, body if trusted else without_internal(body, hidden),
+                    return self._send(200 if ready else 503, body if trusted else public_ready(body, hidden),
                                       {} if ready else {"Retry-After": "1"})
                 if path == "/_puma/metrics":
                     try:
@@ -431,7 +438,8 @@ class StatusServer:
                                                      f"for one of: {', '.join(known)}", "status": 404})
                 ready, body = serviceready.one(readiness(deployment)[1], name)
                 if not trusted:
-                    body = {k: redact(v, hidden) if isinstance(v, str) else v for k, v in body.items()}
+                    body = public_ready({k: redact(v, hidden) if isinstance(v, str) else v for k, v in body.items()},
+                                        hidden)
                 return self._send(200 if ready else 503, body, {} if ready else {"Retry-After": "1"})
 
             def _trusted(self) -> bool:
