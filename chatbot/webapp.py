@@ -302,9 +302,15 @@ def legacy_ready() -> None:
             raise LegacyServerDown(legacy_down(address, error.strerror or str(error))) from None
     if not answered:
         raise LegacyServerDown(legacy_down(address, "it closed the connection without answering"))
+    _silent_looks.clear()  # it answers: a later silence counts from the start
 
 
 PROBE_TIMEOUT_S = 0.4  # to connect, then to answer: both within the readiness check's 1 s
+# A server that accepts but does not answer is called hung (with a command that kills it) only after
+# this many checks in a row: one just resumed from SIGSTOP answers its backlog first (an SRE was told
+# "restart it: kill N" a second after SIGCONT, two seconds before it was ready again).
+HUNG_AFTER_LOOKS = 3
+_silent_looks: dict[int, int] = {}  # pid -> looks in a row at which it accepted but did not answer
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -318,11 +324,17 @@ def legacy_silent(address: tuple[str, int]) -> str:
         return (f"the legacy server at {where} accepts connections but does not answer within {PROBE_TIMEOUT_S:g} s "
                 f"(hung, stopped or overloaded); restart it: `{legacy_start_command(port)}`")
     if found.paused:
+        _silent_looks.clear()  # resumed later, it starts a fresh count: catching up is not hanging
         return (f"the legacy server (pid {found.pid}) on {where} is stopped (SIGSTOP or Ctrl-Z): it accepts "
                 f"connections but answers none; resume it: kill -CONT {found.pid}")
+    looks = _silent_looks[found.pid] = _silent_looks.get(found.pid, 0) + 1
+    if looks < HUNG_AFTER_LOOKS:  # just resumed, or busy: a kill now would cost what it is catching up on
+        return (f"the legacy server (pid {found.pid}) on {where} accepts connections but has not answered within "
+                f"{PROBE_TIMEOUT_S:g} s (seen so {looks} time{'s' if looks > 1 else ''} in a row): busy, or catching "
+                "up after a stop; it is looked at again, and called hung only if it stays so")
     return (f"the legacy server (pid {found.pid}) on {where} accepts connections but does not answer within "
-            f"{PROBE_TIMEOUT_S:g} s: hung or overloaded; if it stays so, restart it: kill {found.pid}, then "
-            f"`{legacy_start_command(port)}`")
+            f"{PROBE_TIMEOUT_S:g} s (seen so {looks} times in a row): hung or overloaded; if it stays so, restart it: "
+            f"kill {found.pid}, then `{legacy_start_command(port)}`")
 
 
 def legacy_down(address: tuple[str, int], why: str) -> str:

@@ -365,6 +365,7 @@ class ServicePool(ServiceZygote):
             if instance is None:
                 return
             expected = instance.state in ("draining", "stopped", "leaving")
+            evicted = instance.state == "unhealthy"  # killed by `evict`: its "replacing it" was said then
             instance.state = "stopped"
             del self.instances[instance.id]
             later = self._zygote_down  # no zygote to fork a replacement: the restart starts it (`short`)
@@ -381,6 +382,9 @@ class ServicePool(ServiceZygote):
                         "(its log says which: %s); replacing it", self.name, instance.id, event["pid"], self.log_path)
             self.owner.record(self.name, f"instance {instance.id} recycled: work it had hung past its deadline "
                               f"(see {self.log_path.name}); replacing it{lost}", kind="recycled")
+        elif evicted and not later:  # one replacement, one "replacing it" line (the unhealthy event's)
+            log.info("service %s: instance %d (pid %d), killed as unhealthy, exited (code %s); its replacement "
+                     "is starting", self.name, instance.id, event["pid"], event["code"])
         else:
             how = "replacing it once its zygote is started again" if later else "replacing it"
             code = event["code"] if event["code"] is not None else "unknown: its zygote had died"
