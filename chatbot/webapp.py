@@ -302,9 +302,15 @@ def legacy_ready() -> None:
             raise LegacyServerDown(legacy_down(address, error.strerror or str(error))) from None
     if not answered:
         raise LegacyServerDown(legacy_down(address, "it closed the connection without answering"))
+    _silent_looks.clear()  # it answers: a later silence counts from the start
 
 
 PROBE_TIMEOUT_S = 0.4  # to connect, then to answer: both within the readiness check's 1 s
+# A server that accepts but does not answer is called hung (with a command that kills it) only after
+# this many checks in a row: one just resumed from SIGSTOP answers its backlog first (an SRE was told
+# "restart it: kill N" a second after SIGCONT, two seconds before it was ready again).
+HUNG_AFTER_LOOKS = 3
+_silent_looks: dict[int, int] = {}  # pid -> looks in a row at which it accepted but did not answer
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -318,11 +324,17 @@ def legacy_silent(address: tuple[str, int]) -> str:
         return (f"the legacy server at {where} accepts connections but does not answer within {PROBE_TIMEOUT_S:g} s "
                 f"(hung, stopped or overloaded); restart it: `{legacy_start_command(port)}`")
     if found.paused:
+        _silent_looks.clear()  # resumed later, it starts a fresh count: catching up is not hanging
         return (f"the legacy server (pid {found.pid}) on {where} is stopped (SIGSTOP or Ctrl-Z): it accepts "
                 f"connections but answers none; resume it: kill -CONT {found.pid}")
+    looks = _silent_looks[found.pid] = _silent_looks.get(found.pid, 0) + 1
+    if looks < HUNG_AFTER_LOOKS:  # just resumed, or busy: a kill now would cost what it is catching up on
+        return (f"the legacy server (pid {found.pid}) on {where} accepts connections but has not answered within "
+                f"{PROBE_TIMEOUT_S:g} s (seen so {looks} time{'s' if looks > 1 else ''} in a row): busy, or catching "
+                "up after a stop; it is looked at again, and called hung only if it stays so")
     return (f"the legacy server (pid {found.pid}) on {where} accepts connections but does not answer within "
-            f"{PROBE_TIMEOUT_S:g} s: hung or overloaded; if it stays so, restart it: kill {found.pid}, then "
-            f"`{legacy_start_command(port)}`")
+            f"{PROBE_TIMEOUT_S:g} s (seen so {looks} times in a row): hung or overloaded; if it stays so, restart it: "
+            f"kill {found.pid}, then `{legacy_start_command(port)}`")
 
 
 def legacy_down(address: tuple[str, int], why: str) -> str:
@@ -355,6 +367,12 @@ def legacy_start_command(port: int) -> str:
                      f" >> var/legacy-server-{port}.log 2>&1 &")
 
 
+# What a public client is told when the legacy server fails it: the operator's message names its pid,
+# address and the command that resumes it (`puma status` and the log keep them); a chat user can
+# only come back later.
+PUBLIC_NOT_ANSWERING = "the comparison server is not answering; retry later"
+
+
 def legacy_address() -> tuple[str, int]:
     """``(host, port)`` from ``$LEGACY_SOCKET_ADDR`` ("host:port"); 500 if malformed."""
     raw = os.environ.get(LEGACY_ADDR_ENV, "").strip() or DEFAULT_LEGACY_ADDR
@@ -376,15 +394,16 @@ def exchange(address: tuple[str, int], message: Mapping[str, Any], *,
             line = _read_line(sock, time.monotonic() + timeout_s, address)
     except TimeoutError:
         raise puma.HTTPError(504, f"the legacy server at {where} did not answer within "
-                                  f"{timeout_s:g} s", backend="legacy") from None
+                                  f"{timeout_s:g} s", backend="legacy",
+                             public_message="the comparison server did not answer in time; retry later") from None
     except ConnectionRefusedError:  # not listening (yet): starting (~15 s) or not started
         raise puma.HTTPError(503, f"the legacy server: {legacy_down(address, 'connection refused')}",
-                             backend="legacy", retry_after_s=1) from None
+                             backend="legacy", retry_after_s=1, public_message=PUBLIC_NOT_ANSWERING) from None
     except OSError as error:
         log.warning("legacy server at %s unreachable: %s", where, error)
         raise puma.HTTPError(502, f"the legacy server at {where} is unreachable "
                                   f"({error.strerror or error}); is it running?",
-                             backend="legacy") from None
+                             backend="legacy", public_message=PUBLIC_NOT_ANSWERING) from None
     return _decode_reply(line, where)
 
 
@@ -435,21 +454,23 @@ def _stopped_now(address: tuple[str, int], pid: int) -> puma.HTTPError:
                                f"or Ctrl-Z): it holds this request unread and answers nothing until resumed "
                                f"(kill -CONT {pid}); once it runs again it may still apply it: re-send it with the "
                                "same turn_no (a turn is applied once)", backend="legacy", retry_after_s=5,
-                          may_have_taken_effect=True)
+                          may_have_taken_effect=True,
+                          public_message=f"{PUBLIC_NOT_ANSWERING} with the same turn_no (a turn is applied once)")
 
 
 def _decode_reply(line: bytes, where: str) -> dict[str, Any]:
     if not line.strip():
         raise puma.HTTPError(502, f"the legacy server at {where} closed the connection "
-                                  "without a reply", backend="legacy")
+                                  "without a reply", backend="legacy", public_message=PUBLIC_NOT_ANSWERING)
     try:
         reply = json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise puma.HTTPError(502, f"the legacy server at {where} sent a reply that is not "
-                                  "JSON", backend="legacy") from None
+                                  "JSON", backend="legacy", public_message=PUBLIC_NOT_ANSWERING) from None
     if not isinstance(reply, dict):
         raise puma.HTTPError(502, f"the legacy server at {where} sent "
-                                  f"{type(reply).__name__}, not a JSON object", backend="legacy")
+                                  f"{type(reply).__name__}, not a JSON object", backend="legacy",
+                             public_message=PUBLIC_NOT_ANSWERING)
     return reply
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from .client import internal_services
 from .errors import PumaCallError, PumaServiceFailed, PumaUnknownService, flat
-from .visibility import redact
+from .visibility import for_public, redact
 
 log = logging.getLogger("puma.serving")
 
@@ -66,13 +66,6 @@ def _detail(exc: PumaCallError, hide: bool) -> str:
 # A callee's own advice to retry, at the end of its words: the caller says "retry" once, itself.
 _RETRY_TAIL = re.compile(r"[;,]\s*(?:it was not sent to any instance: )?(?:safe to )?(?:retry|try again)\b[^;]*$",
                          re.IGNORECASE)
-# Words for operators: PUMA's commands, logs, pids, signals. A public client can do nothing with them
-# (`puma status` is the operator's, where the same facts are shown).
-# So are PUMA's own processes and their fates: zygotes, restart counts, exit codes and signals.
-_OPERATOR = re.compile(r"`puma |\bpuma (?:status|logs?|scale|run|stop)\b|\blogs?\b|\bpids?\b|\bkill\b|\bSIG[A-Z]+\b"
-                       r"|\brun dir\b|/_puma/|\bzygotes?\b|\b(?:exit )?code -?\d+\b|\bexited \d+ times?\b"
-                       r"|\brestart(?:ed|s)? (?:budget|again)\b|\binstance \d+\b|\bthe operator\b")
-_PARENS = re.compile(r"\s*\([^()]*\)")
 
 
 def relayed(text: object, *, public: bool) -> str:
@@ -83,10 +76,7 @@ def relayed(text: object, *, public: bool) -> str:
     words = flat(str(text).strip().rstrip("."))
     while (tail := _RETRY_TAIL.search(words)) is not None and tail.start() > 0:
         words = words[:tail.start()].rstrip()
-    if public:
-        words = _PARENS.sub(lambda m: "" if _OPERATOR.search(m.group()) else m.group(), words)
-        words = "; ".join(c for c in words.split("; ") if not _OPERATOR.search(c)) or "it cannot serve now"
-    return words.strip()
+    return for_public(words) if public else words.strip()  # one rule for every public reply
 
 
 MAX_RELAYED_RETRY_AFTER_S = 60  # a callee's estimate is passed on up to this (a stop's 45 s fits)

@@ -159,22 +159,30 @@ _CLIENT_ERRORS: dict[int, type[PumaClientError]] = {400: PumaBadRequest, 413: Pu
                                                     422: PumaBadRequest, 404: PumaNotFound}
 
 
+PUBLIC_FIELD = "_public_error"  # an error body's words for a public client (`puma.publicerrors`)
+
+
 class HTTPError(PumaError):
     """Raise from a service to answer with `status` (400-599) and a JSON body `{"error": message}`.
 
     A `status` outside 400-599 raises `ValueError` at once (an error reply needs an error status;
     return a `(body, status)` tuple or a `puma.Response` for any other).
 
+    `public_message`: what a client of the public listener is told instead of `message`, when the
+    message is for operators (a pid, an address, a command); without it, the public client gets
+    `message` without such words (`puma.visibility.for_public`).
+
     >>> raise HTTPError(404, "unknown session 'abc'")  # doctest: +SKIP
     """
 
     def __init__(self, status: int, message: str, **extra: object) -> None:
+        public_message = extra.pop("public_message", None)  # a keyword of its own: see above
         if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
             raise InvalidStatusError(f"HTTPError({status!r}, ...): an error's status must be an int in 400-599; "
                                      "return a (body, status) tuple or a puma.Response for any other status")
         self.status = status
         self.message = message
-        self.extra = extra
+        self.extra = {**extra, PUBLIC_FIELD: public_message} if public_message else extra
         super().__init__(f"HTTP {status}: {message}")
 
 

@@ -7,13 +7,13 @@ instance counts the requests in a row that failed on a part it needs, with the s
 (`failed`); a request that succeeds (2xx, 3xx: a refused 4xx says nothing of the part) ends the run
 (`succeeded`). The count goes to the supervisor on
 the instance's busy board (`puma.busy`, a `pwrite` into a file that already has its size: no disk
-space needed). The supervisor calls a service *degraded* once one of its instances has failed
-`DEGRADED_AFTER` requests in a row on it (`degraded`): one failure among successes is not that,
-and a request any instance of it served since ends it (an instance no longer asked keeps no run).
+space needed). The supervisor calls a service *degraded* once `DEGRADED_AFTER` of its requests in a
+row, whichever instances answered them, failed on it (`degraded`): one failure among successes is
+not that, and a request any instance of it served since ends it (an instance no longer asked keeps no run).
 Readiness does not change (a restart would not free the disk; Envoy keeps routing), so it never flaps.
 
 >>> # failed(507, "the chatbot's database is full"); ... three times -> `puma status`:
->>> #   degraded: agent: the chatbot's database is full: 3 requests in a row answered 507 (...)
+>>> #   degraded: agent: the chatbot's database is full: instances 1, 2: 3 requests in a row answered 507 ...
 """
 
 from __future__ import annotations
@@ -82,19 +82,24 @@ def succeeded() -> None:
 
 def degraded(runs: Iterable[tuple[int, Failing]]) -> str | None:
     """Why a service is degraded, from each of its instances' `(id, run)` (`puma.busy.read_failing`),
-    or None. A run counts from `DEGRADED_AFTER` failures in a row, unless an instance of the service
-    served a request since the run began: then not every request fails (or what failed works again,
-    and that instance was not asked since). Example: ``"the database is full: instances 1, 2: every request for 40 s answered
-    507 (12 in a row)"``."""
+    or None. Counted per service, as its clients see it: the failures in a row are every instance's
+    failures since any instance of it last served a request (a run that began before that success
+    is not all in a row, and is left out), so with 3 instances the 3rd failed request in a row makes
+    it degraded, not the 9th, and the count said grows with each. Example: ``"the database is full:
+    instances 1, 2: 12 requests in a row answered 507 over 40 s, the last 2 s ago"``."""
     runs = list(runs)
     served = max((run.last_ok for _i, run in runs), default=0.0)
-    failing = [(i, run) for i, run in runs if run.count >= DEGRADED_AFTER and run.since > served]
-    if not failing:
+    failing = [(i, run) for i, run in runs if run.count and run.since > served]
+    count = sum(run.count for _i, run in failing)
+    if count < DEGRADED_AFTER:
         return None
     worst = max((run for _i, run in failing), key=lambda run: run.count)
+    since = min(run.since for _i, run in failing)
+    last = max(run.last for _i, run in failing)
     ids = ", ".join(str(i) for i, _run in sorted(failing, key=lambda f: f[0]))
-    return (f"{worst.what}: instance{'s' if len(failing) > 1 else ''} {ids}: every request for "
-            f"{max(0.0, time.monotonic() - worst.since):.0f} s answered {worst.status} ({worst.count} in a row)")
+    now = time.monotonic()
+    return (f"{worst.what}: instance{'s' if len(failing) > 1 else ''} {ids}: {count} requests in a row answered "
+            f"{worst.status} over {max(0.0, last - since):.0f} s, the last {max(0.0, now - last):.0f} s ago")
 
 
 def of_pool(pool: Any) -> str | None:

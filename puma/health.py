@@ -335,14 +335,17 @@ class HealthMonitor:
 
 
 def _silent_words(failing: Failing, now: float) -> str:
-    """How long it has been silent: since the first check it missed was sent (measured), and when it
-    last answered one (up to an `interval_s` earlier: it may have been fine until just before the
-    check it missed, so that time is said as a time, never added to the figure)."""
-    words = f"answered no health check for {now - (failing.missed or failing.since):.1f} s"
+    """How long it has been silent: since the last check it answered (its board says when: the figure
+    and the time said agree), and when the first check it missed was sent (it may have been fine until
+    just before that one, up to an `interval_s` later); without its board, since that missed check."""
     if failing.missed and failing.since < failing.missed - 0.5:
+        # One figure, from the time said: "for 2.0 s, the last it answered at" a time 12 s back read
+        # as two clocks. The check it last answered may have come up to an interval before it stopped.
         last = time.time() - (time.monotonic() - failing.since)
-        words += f", the last it answered at {time.strftime('%H:%M:%S', time.localtime(last))}"
-    return words
+        return (f"answered no health check for {now - failing.since:.1f} s, since "
+                f"{time.strftime('%H:%M:%S', time.localtime(last))}; the first it missed was sent "
+                f"{now - failing.missed:.1f} s ago")
+    return f"answered no health check for {now - (failing.missed or failing.since):.1f} s"
 
 
 def _last_answered(pool: Any, instance: Any) -> float | None:

@@ -27,7 +27,7 @@ from . import busy, guard
 from .clocks import seen_late
 from .forkserver import ForkedZygote, exit_text
 from .instancestate import Instance as Instance  # re-exported: tests import it from here
-from .orphans import Orphans, start_ticks
+from .orphans import Orphans, dying, start_ticks
 from .recycling import RECYCLE_EXIT_CODE
 from .services import Service
 from .zygote import DRAIN_SIGNAL
@@ -48,6 +48,10 @@ ZYGOTE_RESTART_PAUSE_S = 1.0  # before each restart after the first in a window
 ZYGOTE_START_GIVE_UP_S = 60.0
 # A zygote whose start took this long or more: while it starts again with no instance left, its 503s
 # say so in Retry-After (a quicker one is back within the 1 s they say anyway).
+# `kill -9 ZYGOTE INSTANCE` is one command, yet the supervisor may see the zygote's death before the
+# instance is even sent its signal (on a loaded machine, long before it runs): an instance that dies
+# within this long of its zygote died with it, and is not said to have been "kept serving".
+KILLED_TOGETHER_S = 0.5
 SLOW_WARMUP_S = 2.0  # a zygote that cannot be started again for this long: the service failed
 
 
@@ -86,6 +90,7 @@ class ServicePool(ServiceZygote):
                               "is started again", kind="died")
         self.owner.publish()
         self.zygote_started_at = time.monotonic()  # the restart begins (`start_zygote` sets it again)
+        kept = self._still_serving(kept)
         self._say_warming_if_none_left()
         code = zygote.poll()
         why, self._unresponsive = self._unresponsive, None
@@ -135,6 +140,15 @@ class ServicePool(ServiceZygote):
             instance.state = "stopped"
             del self.instances[instance.id]
         return kept, lost
+
+    def _still_serving(self, kept: list[Instance]) -> list[Instance]:
+        """Those of `kept` still alive, and not on their way out, `KILLED_TOGETHER_S` after their
+        zygote's death (an exit seen meanwhile is named by `_on_exit`, as any orphan's)."""
+        deadline = time.monotonic() + KILLED_TOGETHER_S
+        while kept and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with self.lock:
+            return [i for i in kept if self.instances.get(i.id) is i and i.pid is not None and not dying(i.pid)]
 
     def _stop_orphans(self) -> None:
         """The service failed (or stops): its orphans drain and exit."""
@@ -351,6 +365,7 @@ class ServicePool(ServiceZygote):
             if instance is None:
                 return
             expected = instance.state in ("draining", "stopped", "leaving")
+            evicted = instance.state == "unhealthy"  # killed by `evict`: its "replacing it" was said then
             instance.state = "stopped"
             del self.instances[instance.id]
             later = self._zygote_down  # no zygote to fork a replacement: the restart starts it (`short`)
@@ -367,6 +382,9 @@ class ServicePool(ServiceZygote):
                         "(its log says which: %s); replacing it", self.name, instance.id, event["pid"], self.log_path)
             self.owner.record(self.name, f"instance {instance.id} recycled: work it had hung past its deadline "
                               f"(see {self.log_path.name}); replacing it{lost}", kind="recycled")
+        elif evicted and not later:  # one replacement, one "replacing it" line (the unhealthy event's)
+            log.info("service %s: instance %d (pid %d), killed as unhealthy, exited (code %s); its replacement "
+                     "is starting", self.name, instance.id, event["pid"], event["code"])
         else:
             how = "replacing it once its zygote is started again" if later else "replacing it"
             code = event["code"] if event["code"] is not None else "unknown: its zygote had died"

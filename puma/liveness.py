@@ -16,6 +16,7 @@ from . import deadlines
 from .busy import STUCK_GRACE_S, BusyBoard
 from .codec import encode_json
 from .counters import Counters
+from .publicerrors import VIA_ENVIRON, public_body
 from .readiness import NOT_READY_HEADER, Probe, refusal
 from .services import LIVENESS_PATH
 from .serving import HEALTH_PATH
@@ -75,6 +76,8 @@ class Liveness:
             ready, reason = self.probe.state()
             if not ready:
                 code, payload = refusal(self.service, reason, self.probe.period_s)
+                if environ.get(VIA_ENVIRON) == "public":  # outside Flask: the one rule, applied here
+                    payload = public_body(payload)
                 body = encode_json(payload).encode()
                 start_response(f"{code} Service Unavailable", [
                     ("Content-Type", "application/json"), ("Content-Length", str(len(body))),

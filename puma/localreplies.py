@@ -30,6 +30,7 @@ from .defaults import (
 from .defaults import STATUS_TIMEOUT_S as STATUS_TIMEOUT_S
 from .defaults import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
 from .services import RESERVED_PREFIX, Service, too_large_message
+from .visibility import for_public
 
 _T = "type.googleapis.com/"
 RETRY_AFTER_S = 1
@@ -50,11 +51,22 @@ LOCAL_REPLY_JSON = {
 def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message; on
     the `internal` listener (the deployment's own callers) with what its operator can look at."""
+    mappers = [*_ready_from_envoy(), *_dashboard_from_envoy(config), _supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
+        m if internal else _for_public(m) for m in [  # the pages for browsers say the public words too
+            _no_route(config), *_too_large(config), _unframable(), _rate_limited(config), *_codec_refusals(),
+            *_client_too_slow(config), _supervisor_silent(), *_retry_later(internal), _never_sent_on_any_try(),
+            *_service_failed()]], config)]
     return {"body_format": {"json_format": LOCAL_REPLY_JSON},
-            "mappers": [*_ready_from_envoy(), *_dashboard_from_envoy(config), _supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
-                _no_route(config), *_too_large(config), _unframable(), _rate_limited(config), *_codec_refusals(),
-                *_client_too_slow(config), _supervisor_silent(), *_retry_later(internal), _never_sent_on_any_try(),
-                *_service_failed()], config)]}
+            "mappers": mappers if internal else [_for_public(m) for m in mappers]}
+
+
+def _for_public(mapper: dict[str, Any]) -> dict[str, Any]:
+    """A mapper of the public listener: its JSON message without operators' words (`for_public`, the
+    rule an instance's replies follow too: `puma.publicerrors`). Pages (HTML) are left as they are."""
+    text = (mapper.get("body") or {}).get("inline_string")
+    if not isinstance(text, str) or text.lstrip().startswith("<"):
+        return mapper
+    return {**mapper, "body": {**mapper["body"], "inline_string": for_public(text)}}
 
 
 # A browser opening a page before its service has a ready instance gets this page instead of the

@@ -44,6 +44,32 @@ def start_ticks(pid: int) -> int | None:
         return None
 
 
+PF_EXITING = 0x4  # /proc/<pid>/stat field 9: the process is in its exit already
+SIGKILL_BIT = 1 << (signal.SIGKILL - 1)
+
+
+def dying(pid: int) -> bool:
+    """Whether `pid` is gone or on its way out though its pid still answers: a zombie, a process
+    tearing itself down (a large one takes a while on a loaded machine), or one sent SIGKILL that has
+    not run since (`kill -9 INSTANCE ZYGOTE`: the instance may not have run when its zygote's death
+    is seen). Such an instance does not "keep serving"."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    fields = stat[stat.rfind(")") + 2:].split()
+    try:
+        if fields[0] in ("Z", "X", "x") or int(fields[6]) & PF_EXITING:
+            return True
+    except (IndexError, ValueError):
+        return True
+    for line in status.splitlines():
+        if line.startswith(("SigPnd:", "ShdPnd:")) and int(line.split()[1], 16) & SIGKILL_BIT:
+            return True
+    return False
+
+
 class Orphans:
     """A service's instances whose zygote is gone: `adopt` them, `signal` them, learn their exits
     (`on_exit(pid)`, from a thread of their own)."""
@@ -78,7 +104,8 @@ class Orphans:
             return False
         except (AttributeError, OSError):  # no pidfds here: /proc is polled
             fd = None
-        if ticks is None or start_ticks(pid) != ticks:  # exited (a zombie, reaped, or its pid reused)
+        if ticks is None or start_ticks(pid) != ticks or dying(pid):  # exited (a zombie, reaped, its pid
+            # reused) or exiting: killed with its zygote, it is reported dead, never kept serving
             if fd is not None:
                 os.close(fd)
             return False

@@ -62,6 +62,7 @@ from .parsing import (
     with_files,
     wsgi_headers,
 )
+from .publicerrors import PublicErrors
 from .replies import shape, value_reply
 from .services import get_hint
 from .unavailable import name_databases_if_loaded
@@ -132,6 +133,8 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
         app.wsgi_app = _BytesPath(app.wsgi_app, name, root.fn, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # Flask's way to wrap its WSGI app
     # Every service takes JSON bodies (puma.media): their fast path is always on.
     app.wsgi_app = _JsonPath(app.wsgi_app, name, served, prefix, max_body_bytes, content_types, counters)  # type: ignore[method-assign]  # as above
+    # Every JSON error any path above answers, to a public client, without operators' words (one rule).
+    app.wsgi_app = PublicErrors(app.wsgi_app)  # type: ignore[method-assign]  # as above
     # Outermost: every JSON error any path above answers is a page for a browser (puma.errorpages).
     app.wsgi_app = BrowserErrors(app.wsgi_app)  # type: ignore[method-assign]  # as above
     return app

@@ -130,10 +130,22 @@ def headline(status: Mapping[str, Any]) -> str | None:
                      for names in [[n for n, s in services if s.get("silent")]] if names)
     if not_ready:
         also = f"; degraded: {', '.join(degraded)}" if degraded else ""
-        return f"serving; not ready: {', '.join(not_ready)} (see below: their requests get 503){also}{silent}"
+        return f"serving; not ready: {_not_ready_said(not_ready, dict(services))}{also}{silent}"
     if degraded:
         return f"serving; degraded: {', '.join(degraded)} (see below: a part it needs fails every request){silent}"
     return f"serving{silent}" if silent else None
+
+
+def _not_ready_said(not_ready: list[str], services: Mapping[str, Any]) -> str:
+    """Who is hurt: a public service's clients get 503; an internal one is called only by the
+    deployment's own services (users may see nothing: a caller may retry, or answer from its cache)."""
+    internal = [n for n in not_ready if (services.get(n) or {}).get("visibility") == "internal"]
+    public = [n for n in not_ready if n not in internal]
+    said = [f"{', '.join(public)} (see below: their requests get 503)"] if public else []
+    if internal:
+        said.append(f"{', '.join(internal)} (internal, see below: the services that call it get 503 for those "
+                    "calls meanwhile, which they may retry or answer from a cache; clients are not sent to it)")
+    return "; ".join(said)
 
 
 def routed_now(deployment: DeploymentView) -> dict[str, int]:

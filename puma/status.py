@@ -80,7 +80,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from . import failing, guard
+from . import failing, guard, serviceready
 from .config import MAX_INSTANCES
 from .errors import HTTPError, PumaScaleError
 from .handlers import JSONRequestHandler
@@ -89,7 +89,14 @@ from .silence import silent_line
 from .states import states
 from .suggest import did_you_mean
 from .traffic import ServiceTraffic
-from .visibility import LOCATING, internal_names, public_view, without_internal
+from .visibility import (
+    LOCATING,
+    internal_names,
+    public_ready,
+    public_view,
+    redact,
+    without_internal,
+)
 
 if TYPE_CHECKING:
     from .interfaces import DeploymentView
@@ -196,6 +203,7 @@ def _service_status(d: DeploymentView, name: str, pool: Any, stat: Any) -> dict[
               if not getattr(pool, "failed", None) else svc.instances.upper)
     return {
         "prefix": svc.prefix, "lb_policy": d.config.lb_policy(name),
+        "visibility": getattr(svc, "visibility", "public"),  # public: clients call it; internal: its services only
         # The bounds that apply now: a fixed count is what its config or the last `puma scale` set,
         # so the config's own count would contradict "wanted" after a scale.
         "min_instances": svc.instances.min if svc.autoscaled else wanted,
@@ -366,7 +374,7 @@ def allowed_methods(path: str) -> tuple[str, ...] | None:
     """The methods a status-server path takes; None for a path it does not serve (404)."""
     from .workers import WORKERS_PATH
 
-    if path in READ_PATHS:
+    if path in READ_PATHS or serviceready.name_in(path) is not None:
         return ("GET", "HEAD")
     if path in (WORKERS_PATH, SCALE_PATH):
         return ("POST",)
@@ -394,12 +402,14 @@ class StatusServer:
         class Handler(JSONRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 path = self._path()
+                if serviceready.name_in(path) is not None:
+                    return self._ready_of(serviceready.name_in(path) or "")
                 if path not in READ_PATHS:
                     return self._refuse(path)
                 trusted = self._trusted()
                 if path == "/_puma/ready":
                     ready, body = readiness(deployment)
-                    return self._send(200 if ready else 503, body if trusted else without_internal(body, hidden),
+                    return self._send(200 if ready else 503, body if trusted else public_ready(body, hidden),
                                       {} if ready else {"Retry-After": "1"})
                 if path == "/_puma/metrics":
                     try:
@@ -419,6 +429,18 @@ class StatusServer:
                 self._send(200, body)
 
             do_HEAD = do_GET  # noqa: N815 - the same answer; send_bytes leaves the body out
+
+            def _ready_of(self, name: str) -> None:
+                trusted = self._trusted()
+                if name not in deployment.pools or (name in hidden and not trusted):
+                    known = sorted(n for n in deployment.pools if trusted or n not in hidden)
+                    return self._send(404, {"error": f"no service {name[:100]!r} here; ask /_puma/ready/<service> "
+                                                     f"for one of: {', '.join(known)}", "status": 404})
+                ready, body = serviceready.one(readiness(deployment)[1], name)
+                if not trusted:
+                    body = public_ready({k: redact(v, hidden) if isinstance(v, str) else v for k, v in body.items()},
+                                        hidden)
+                return self._send(200 if ready else 503, body, {} if ready else {"Retry-After": "1"})
 
             def _trusted(self) -> bool:
                 """The secret, or this machine (Envoy says who the peer was; direct callers are
@@ -480,7 +502,7 @@ class StatusServer:
                 allow = allowed_methods(path)
                 if allow is None:
                     return self._send(404, {"error": f"nothing is served at {path[:100]} here; the status "
-                                                     f"server serves {', '.join(READ_PATHS)}", "status": 404})
+                                                     f"server serves {', '.join(READ_PATHS)}, /_puma/ready/<service>", "status": 404})
                 self._send(405, {"error": f"method {self.command} is not allowed on {path}; use "
                                           f"{' or '.join(allow)}", "status": 405}, {"Allow": ", ".join(allow)})
 

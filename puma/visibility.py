@@ -77,7 +77,7 @@ def _scrubber(hidden: frozenset[str]) -> Any:
     return scrub
 
 
-__all__ = ["INTERNAL_NAMED", "internal_names", "redact", "without_internal"]
+__all__ = ["INTERNAL_NAMED", "OPERATOR", "for_public", "internal_names", "public_ready", "redact", "without_internal"]
 
 
 _PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib", "not_ready")
@@ -87,9 +87,70 @@ LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\
 
 _PID = re.compile(r" \(pid \d+\)")
 
+# Words for operators: PUMA's commands, logs, pids, signals, its processes and their fates (zygotes,
+# restart counts, exit codes), config keys and quotas. A public client can do nothing with them;
+# the operator reads the same facts in `puma status` and the logs, which keep every word.
+OPERATOR = re.compile(r"`puma |\bpuma (?:status|logs?|scale|run|stop)\b|\blogs?\b|\bpids?\b|\bkill\b|\bSIG[A-Z]+\b"
+                      r"|\brun dir\b|/_puma/|\bzygotes?\b|\b(?:exit )?code -?\d+\b|\bexited \d+ times?\b"
+                      r"|\brestart(?:ed|s)? (?:budget|again)\b|\binstance \d+\b|\bthe operator\b|\bCtrl-Z\b"
+                      r"|\bpuma_services\.|\bmax_body_bytes\b|\bin the config\b|\bquota\b|" + LOCATING.pattern)
+_PARENS = re.compile(r"\s*\([^()]*\)")
+_PLACED = re.compile(r"\s+(?:(?:on|at)\s+(?:" + LOCATING.pattern + r"|\(hidden\))|(?:holding|mounted at)\s+/\S+)")  # "the server on 127.0.0.1:13192"
+_WHICH_INSTANCES = re.compile(r"\binstances? \d+(?:(?:, | and )\d+)*: ")  # "instance 1: why" says why
+CANNOT_SERVE = "it cannot serve now"
+
+
+def for_public(text: str) -> str:
+    """`text` as a public client may read it: without what is for operators (`OPERATOR`: pids, kill
+    commands, internal addresses and files, config keys...). A parenthesis or a later "; " clause
+    holding such words is left out; an address or file the text places something at is dropped from
+    its sentence; the first clause, which says what happened, is cut before its first part (": ")
+    holding such words, with the instruction that led to it. The one rule for every public reply (an
+    instance's error replies, Envoy's own, `/_puma/ready`), so that no two of them hide different
+    things. Example::
+
+        for_public("the legacy server (pid 457) on 127.0.0.1:13192 is stopped (SIGSTOP or Ctrl-Z): "
+                   "it answers none; resume it: kill -CONT 457")
+        # 'the legacy server is stopped: it answers none'
+    """
+    words = _PLACED.sub("", _WHICH_INSTANCES.sub("", text))
+    words = _PARENS.sub(lambda m: "" if OPERATOR.search(m.group()) else m.group(), words)
+    first, *rest = words.split("; ")
+    kept = [_cut(first), *(c for c in rest if not OPERATOR.search(c))]
+    return "; ".join(LOCATING.sub("(hidden)", c) for c in kept if c).strip() or CANNOT_SERVE
+
+
+_INSTRUCTION = re.compile(r"^\s*(?:resume|restart|start|stop|run|raise|set|free|see|check|try|use|call)\b",
+                          re.IGNORECASE)
+
+
+def _cut(clause: str) -> str:
+    parts = clause.split(": ")
+    kept = []
+    for part in parts:
+        if OPERATOR.search(part):
+            break
+        kept.append(part)
+    while len(kept) > 1 and len(kept) < len(parts) and _INSTRUCTION.match(kept[-1]):
+        kept.pop()  # "resume it" without the command it introduced
+    return ": ".join(kept)
+
 
 def _hide(text: str | None) -> str | None:
-    return LOCATING.sub("(hidden)", text) if text else text
+    return for_public(text) if text else text
+
+
+def public_ready(body: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any]:
+    """A `/_puma/ready` body (the whole deployment's or one service's) as a public client gets it:
+    no internal service, and each reason `for_public`."""
+    out = without_internal(body, hidden)
+    for key in ("not_ready", "degraded"):
+        value = out.get(key)
+        if isinstance(value, dict):
+            out[key] = {n: _hide(why) if isinstance(why, str) else why for n, why in value.items()}
+        elif isinstance(value, str):
+            out[key] = _hide(value)
+    return out
 
 
 def public_view(snapshot: dict[str, Any]) -> dict[str, Any]:

@@ -113,3 +113,25 @@ def test_degraded_a_run_of_507s_is_in_the_services_log_once_not_per_request(stor
     lines = wait_for(lambda: [line for line in log.read_text().splitlines() if "answered 507" in line],
                      timeout_s=5, message="the 507s in chat.log")
     assert len(lines) == 1 and "/srv/notes/notes.log is full" in lines[0], lines
+
+
+@pytest.mark.parametrize("fault", ["full", "readonly"])
+def test_degraded_counts_failures_in_a_row_per_service_whichever_instance_answered(
+        store: tuple[Deployment, Path], fault: str) -> None:
+    """An SRE's 13 failures in a row over 3 instances were needed before "degraded", and the count
+    said stayed at 5: the service's clients had a run of failures, whichever instance answered each.
+    The 3rd failed request in a row makes it degraded, and the count said grows with each one."""
+    mesh, fault_file = store
+    with httpx.Client(base_url=mesh.url, timeout=10) as http:
+        assert http.post("/notes", json={"text": "a"}).status_code == 200
+        fault_file.write_text(fault)
+        assert {http.post("/notes", json={"text": f"t{n}"}).status_code for n in range(3)} <= {503, 507}
+        why = wait_for(lambda: _degraded(mesh), timeout_s=5, message="degraded after 3 failures in a row")
+        assert "3 requests in a row" in why, why
+        for n in range(4):
+            http.post("/notes", json={"text": f"u{n}"})
+        grown = _degraded(mesh)
+        assert grown is not None and "7 requests in a row" in grown, grown
+        fault_file.write_text("")
+        wait_for(lambda: http.post("/notes", json={"text": "ok"}).status_code == 200 and _degraded(mesh) is None,
+                 timeout_s=10, message="a success ends the run")

@@ -499,25 +499,30 @@ def test_edge_a_declared_body_over_max_body_bytes_is_413_without_waiting_for_it(
     result = exchange(_port(mesh), head, timeout_s=3)
     assert result.statuses == [413] and time.monotonic() - started < 2.5, result
     body = result.responses[0].json()
-    assert body["service"] == service and "max_body_bytes" in body["error"], body
+    # The limit in bytes; the config key that raises it is the operator's (the internal listener's).
+    assert body["service"] == service and "bytes" in body["error"] and "max_body_bytes" not in body["error"], body
 
 
 @pytest.mark.parametrize(("path", "service", "limit"), [
     ("/small", "small", 3000), ("/small/x?y=1", "small", 3000), ("/small/tiny", "tiny", 1000),
     ("/small/tiny/deeper", "tiny", 1000), ("/echo", "echo", 1 << 20)])
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-def test_edge_a_413_names_the_routes_limit_in_bytes_and_the_key_to_raise_it(mesh, path, service, limit, chunked):
+def test_edge_a_413_names_the_routes_limit_in_bytes_and_the_key_to_raise_it_to_services(mesh, path, service, limit,
+                                                                                        chunked):
     size = limit + 10
     payload = b'{"text": "' + b"a" * (size - 12) + b'"}'
     framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(payload)}"
     head = f"POST {path} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n{framing}\r\n\r\n".encode()
     body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload) if chunked else payload
-    result = exchange(_port(mesh), [head, body], timeout_s=10)
-    assert result.statuses == [413], result
-    reply = result.responses[0].json()
-    assert reply["service"] == service, reply
-    assert f"service {service!r} takes at most {limit} bytes" in reply["error"], reply
-    assert f"puma_services.{service}.max_body_bytes" in reply["error"], reply
+    internal = int(mesh.internal_url.rsplit(":", 1)[1])
+    for port in (_port(mesh), internal):
+        result = exchange(port, [head, body], timeout_s=10)
+        assert result.statuses == [413], result
+        reply = result.responses[0].json()
+        assert reply["service"] == service, reply
+        assert f"service {service!r} takes at most {limit} bytes" in reply["error"], reply
+        # The key that raises it: to the deployment's own services, not to a public client.
+        assert (f"puma_services.{service}.max_body_bytes" in reply["error"]) is (port == internal), reply
 
 
 def test_edge_a_declared_body_within_max_body_bytes_still_goes_through(mesh):

@@ -222,3 +222,36 @@ def test_zygote_faults_with_no_instance_left_the_503_says_how_long_the_warm_up_t
                  timeout_s=10, message="no Retry-After once it serves")
         assert ok.status_code == 200
         assert httpx.post(mesh.url + "/other", json={}, timeout=10).headers.get("retry-after") is None
+
+
+@pytest.mark.parametrize("order", ["instance, then zygote", "zygote, then instance 0.2 s later"])
+@pytest.mark.parametrize("instances", [1, 3])
+def test_zygote_faults_an_instance_killed_with_its_zygote_is_not_said_to_keep_serving(
+        monkeypatch: pytest.MonkeyPatch, order: str, instances: int) -> None:
+    """`kill -9 INSTANCE ZYGOTE` in either order (on a loaded machine the supervisor may see the
+    zygote's death before the instance has even run since its kill): the event counts only the
+    instances that really serve on ("none kept serving" when none does) and names the killed
+    instance's death exactly once."""
+    with _deployment(monkeypatch, instances=instances, warm_s="1") as mesh:
+        pool = mesh.pools["slow"]
+        zygote, pids = _zygote_pid(mesh), _pids(mesh)
+        victim = pids[0]
+        (victim_id,) = [i.id for i in pool.instances.values() if i.pid == victim]
+        if order.startswith("instance"):
+            os.kill(victim, signal.SIGKILL)
+            os.kill(zygote, signal.SIGKILL)
+        else:
+            os.kill(zygote, signal.SIGKILL)
+            threading.Event().wait(0.2)
+            os.kill(victim, signal.SIGKILL)
+        (event,) = wait_for(lambda: _restart_events(mesh), timeout_s=60, message="the zygote started again")
+        kept = instances - 1
+        said = f"{kept} serving instance{'s' if kept > 1 else ''} kept serving" if kept else "none kept serving"
+        assert said in event, event
+        wait_for(lambda: len(pool.ready()) == instances, timeout_s=30, message="back to full strength")
+        deaths = [e["message"] for e in mesh.status()["events"] if e["service"] == "slow"
+                  and re.match(rf"instance {victim_id} died\b", e["message"])]
+        assert len(deaths) == 1, deaths
+        others = [e["message"] for e in mesh.status()["events"] if e["service"] == "slow" and e.get("kind") == "died"
+                  and not e["message"].startswith(f"instance {victim_id} ")]
+        assert others == [], others
