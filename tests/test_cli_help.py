@@ -188,3 +188,14 @@ def test_cli_help_names_every_exit_code_the_readme_names() -> None:
         assert said, f"`{command} --help` names no exit code; README names {sorted(codes)}"
         missing = {code for code in codes if not re.search(rf"(?:^|[\s,;]){code} if\b", said[1])}
         assert not missing, f"`{command} --help` leaves out exit code(s) {sorted(missing)} that README names"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--prot", "13113"], ["extra", "words"]])
+def test_cli_help_legacy_server_names_itself(args: list[str]) -> None:
+    """Newcomer 91: `python -m legacy_socket_server --help` printed `usage: chatbot legacy ...`,
+    another program's name, in its usage and its errors alike."""
+    done = subprocess.run([sys.executable, "-m", "legacy_socket_server", *args], capture_output=True, text=True,
+                          timeout=120)
+    said = done.stdout + done.stderr
+    assert said.startswith("usage: python -m legacy_socket_server "), said
+    assert "chatbot legacy" not in said, said
