@@ -4,7 +4,7 @@
 
 import { Chart } from "./charts.js";
 import { DEPLOYMENT_DOWN, clockText, counted } from "./format.js";
-import { speak } from "./live.js";
+import { showText, speak } from "./live.js";
 import { ageText, loadLast, saveLast } from "./dash-saved.js";
 import { instanceClass, instanceText, noInstanceText, serviceState } from "./dash-words.js";
 
@@ -159,9 +159,17 @@ function disclosure(className, label) {
 function fillDisclosure(part, lines, empty) {
   const text = `${part.label} (${lines.length})`;
   if (part.summary.textContent !== text) part.summary.textContent = text;
+  // An empty one ("(0)") is no Tab stop: 35 stops to cross a page of 8 services was 8 too many
+  // (it is still read when the page is browsed, and a click still opens it).
+  part.summary.tabIndex = lines.length || part.box.open ? 0 : -1;
   const shown = lines.length ? lines : [empty];
-  if ([...part.list.children].map((li) => li.textContent).join("\n") === shown.join("\n")) return;
-  part.list.replaceChildren(...shown.map((line) => el("li", "", line)));
+  if ([...part.list.children].map((li) => li.dataset.text).join("\n") === shown.join("\n")) return;
+  part.list.replaceChildren(...shown.map((line) => {
+    const li = el("li");
+    li.dataset.text = line;
+    showText(li, line);
+    return li;
+  }));
 }
 
 function updateInstances(list, details, instances, none) {
@@ -226,7 +234,10 @@ function updateCard(entry, svc, t, status) {
   const said = [why.length ? `Not ready: ${why.join("; ")}` : "", svc.degraded ? `Degraded: ${svc.degraded}` : "",
     (svc.short || []).length ? `Below its count: ${svc.short.join("; ")}` : ""];
   const text = said.filter(Boolean).join(" — ");
-  if (parts.notReady.textContent !== text) parts.notReady.textContent = text;
+  if (parts.notReady.dataset.text !== text) {  // a command in it shown as code (live.js showText)
+    parts.notReady.dataset.text = text;
+    showText(parts.notReady, text);
+  }
   parts.notReady.hidden = !text;
   const point = sample(t, svc, entry.last);
   if (!entry.samples.length) entry.samples.push(...history(events, card.dataset.service, t));
@@ -335,8 +346,9 @@ function renderEvents(events) {
     item.append(
       el("span", "event-time", clockText(when)),
       el("span", "event-service", event.service),
-      el("span", "event-message", event.kind === "scale" ? `scaled ${event.message}` : event.message),
+      el("span", "event-message"),
     );
+    showText(item.lastChild, event.kind === "scale" ? `scaled ${event.message}` : event.message);
     return item;
   }));
   $("events-empty").hidden = recent.length > 0;
@@ -410,7 +422,23 @@ function announceChanges(services) {
     seenStates.set(name, now);
   });
   // Each change is news, even in the words of the one before ("legacy: ready." after a flap).
-  if (changed.length) speak($("service-changes"), `${changed.join(". ")}.`, { again: true });
+  if (changed.length) speak($("service-changes"), changesSaid(changed), { again: true });
+}
+
+// The changes in one breath a listener can follow: services that changed to the same state said
+// together ("No ready instance: agent, listener, db and 5 more (8 services)."), not one by one.
+function changesSaid(changed) {
+  const byState = new Map();
+  changed.forEach((line) => {
+    const [name, ...rest] = line.split(": ");
+    const state = rest.join(": ");
+    byState.set(state, [...(byState.get(state) || []), name]);
+  });
+  return [...byState].map(([state, names]) => {
+    if (names.length === 1) return `${names[0]}: ${state}.`;
+    const shown = names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
+    return `${state.charAt(0).toUpperCase()}${state.slice(1)}: ${shown} (${names.length} services).`;
+  }).join(" ");
 }
 
 // `at`: when the figures were fetched (earlier for the ones this browser kept: dash-saved.js).

@@ -135,3 +135,14 @@ export function speak(region, text, { again = false } = {}) {
     set(region, text);
   }, AGAIN_AFTER_MS));
 }
+
+// Shows `text` in `node` (not a live region): a command in backticks as code, without them (the
+// CLI's way of marking a command; its backticks on a page were read as part of it).
+export function showText(node, text) {
+  node.replaceChildren(...text.split(/(`[^`\n]+`)/).filter(Boolean).map((part) => {
+    if (!/^`[^`\n]+`$/.test(part)) return document.createTextNode(part);
+    const code = document.createElement("code");
+    code.textContent = part.slice(1, -1);
+    return code;
+  }));
+}
