@@ -27,8 +27,8 @@ A movie-recommendation dialog system.
 The database is DATABASE_URL if set (e.g. postgresql+psycopg2://user:pw@host/db),
 otherwise the SQLite file ./var/chatbot.sqlite3. `chatbot eval`, `chatbot chat`,
 `chatbot legacy` and the PUMA port's db service prepare it themselves on their
-first start (migrations, then the data: about 25 s of a first `make run`'s
-50-60 s, measured on a shared 2-core VM at load average 12-15; README: Start-up); `chatbot db upgrade`
+first start (migrations, then the data: about 25-45 s of a first `make run`'s
+50-100 s, measured on a shared 2-core VM at load average 12-21; README: Start-up); `chatbot db upgrade`
 and then `chatbot db load` do the same steps on their own, e.g. for a
 PostgreSQL database before the servers start.
 """
@@ -92,12 +92,10 @@ def build_parser(legacy_prog: str | None = None) -> argparse.ArgumentParser:
 def _add_legacy_command(commands: argparse._SubParsersAction, prog: str | None = None) -> None:
     from legacy_socket_server.options import add_arguments
 
-    legacy = commands.add_parser(
-        "legacy", help="run the original-style socket server (monolith)",
+    legacy = commands.add_parser(  # prog None: "chatbot legacy"; else `python -m legacy_socket_server`
+        "legacy", help="run the original-style socket server (monolith)", prog=prog,
         description="Run legacy_socket_server, the monolithic server: one process with every part of "
         "the chatbot, one JSON object per line each way. Prepares the database first if needed.")
-    if prog:  # run as `python -m legacy_socket_server`: its usage and errors give that name
-        legacy.prog = prog
     add_arguments(legacy).set_defaults(handler=_legacy)
 
 
