@@ -44,8 +44,8 @@ $(PEERS_STAMP): $(DEV_STAMP) pyproject.toml
 	@bash scripts/install.sh $(VENV) $(PYTHON) dev,peers $(PEERS_STAMP)
 
 # The chatbot ported to PUMA on http://127.0.0.1:$(PORT). The first start prepares the database
-# (migrations and data: 50-60 s after the install); later starts take 7-45 s, both measured on a
-# shared 2-core VM at load average 7.5-15 (README: "Start-up").
+# (migrations and data: 50-100 s after the install); later starts take 7-85 s, both measured on a
+# shared 2-core VM at load average 7.5-21 (README: "Start-up").
 PORT ?= 8080
 LEGACY_PORT ?= 13113
 LEGACY_LOG = var/legacy-server-$(LEGACY_PORT).log

@@ -27,8 +27,8 @@ A movie-recommendation dialog system.
 The database is DATABASE_URL if set (e.g. postgresql+psycopg2://user:pw@host/db),
 otherwise the SQLite file ./var/chatbot.sqlite3. `chatbot eval`, `chatbot chat`,
 `chatbot legacy` and the PUMA port's db service prepare it themselves on their
-first start (migrations, then the data: about 25 s of a first `make run`'s
-50-60 s, measured on a shared 2-core VM at load average 12-15; README: Start-up); `chatbot db upgrade`
+first start (migrations, then the data: about 25-45 s of a first `make run`'s
+50-100 s, measured on a shared 2-core VM at load average 12-21; README: Start-up); `chatbot db upgrade`
 and then `chatbot db load` do the same steps on their own, e.g. for a
 PostgreSQL database before the servers start.
 """
@@ -37,7 +37,7 @@ PostgreSQL database before the servers start.
 def main(argv: Sequence[str] | None = None, prog: str = "chatbot") -> int:
     """Run the command line; returns the exit status (0 ok, 1 failed, 2 usage). ``prog``: the name
     errors start with (``python -m legacy_socket_server`` runs ``chatbot legacy``)."""
-    parser = build_parser()
+    parser = build_parser(legacy_prog=prog if prog != "chatbot" else None)
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, quiet=getattr(args, "quiet", False))
     if not hasattr(args, "handler"):
@@ -55,7 +55,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "chatbot") -> int:
         return 1
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(legacy_prog: str | None = None) -> argparse.ArgumentParser:
+    """The `chatbot` parser; `legacy_prog`: the name its `legacy` command's usage and errors give
+    (``python -m legacy_socket_server`` runs it, and says so, not "chatbot legacy")."""
     parser = SuggestingParser(  # a mistyped option: its subcommand's usage, and the closest option
         prog="chatbot", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -83,15 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--database-url", default=None,
                       help="SQLAlchemy URL (default: DATABASE_URL or ./var/chatbot.sqlite3)")
     chat.set_defaults(handler=_chat, quiet=True)  # a conversation, not a log: warnings only
-    _add_legacy_command(commands)
+    _add_legacy_command(commands, legacy_prog)
     return parser
 
 
-def _add_legacy_command(commands: argparse._SubParsersAction) -> None:
+def _add_legacy_command(commands: argparse._SubParsersAction, prog: str | None = None) -> None:
     from legacy_socket_server.options import add_arguments
 
-    legacy = commands.add_parser(
-        "legacy", help="run the original-style socket server (monolith)",
+    legacy = commands.add_parser(  # prog None: "chatbot legacy"; else `python -m legacy_socket_server`
+        "legacy", help="run the original-style socket server (monolith)", prog=prog,
         description="Run legacy_socket_server, the monolithic server: one process with every part of "
         "the chatbot, one JSON object per line each way. Prepares the database first if needed.")
     add_arguments(legacy).set_defaults(handler=_legacy)

@@ -287,7 +287,7 @@ def _say_when_all_ready(deployment: Deployment, stop: threading.Event) -> None:
     while not stop.wait(0.5) and not deployment.stopping:
         line = all_ready_line(deployment, since, time.monotonic())
         if line is not None:
-            print(line, flush=True)
+            print(fill(line), flush=True)  # a terminal's width at most (80 columns: 83 characters)
             return
 
 
@@ -310,7 +310,8 @@ def _interrupt(signum: int, _frame: object) -> None:
     kills what had started: see `puma.stopping`)."""
     _on_stop_signals(signal.SIG_IGN)
     how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-    print(f"\npuma: stopping ({how}): stopping what had started ({how} again to force)", file=sys.stderr, flush=True)
+    print("\n" + fill(f"puma: stopping ({how}): stopping what had started ({how} again to force)"),
+          file=sys.stderr, flush=True)
     raise KeyboardInterrupt(how)  # the CLI ends a Ctrl-C as a normal stop, another signal as an interruption
 
 

@@ -202,8 +202,8 @@ def _service_row(name: str, svc: Mapping[str, Any]) -> str:
     mark = "ok" if ready and not why else "bad"
     bounds = f"{svc.get('min_instances', '?')}-{svc.get('max_instances', '?')}"
     values = [(escape(str(svc.get("prefix", ""))), ""),
-              (f'{escape(str(ready))} of {wanted}{" — " + escape(why) if why else ""}', mark),
-              (escape(states), ""), (escape(bounds), ""), (escape(_number(svc.get("in_flight"))), ""),
+              (f'{escape(str(ready))} of {wanted}{" — " + _prose(why) if why else ""}', mark),
+              (_prose(states), ""), (escape(bounds), ""), (escape(_number(svc.get("in_flight"))), ""),
               (escape(_number(svc.get("requests_per_s"))), ""),
               (f"{escape(_number(svc.get('p50_ms')))} / {escape(_number(svc.get('p99_ms')))}", ""),
               (escape(_number(svc.get("errors_5xx"))), "")]
@@ -267,7 +267,7 @@ def _events(events: list[Mapping[str, Any]]) -> str:
     if not recent:
         return "<p>No events yet.</p>"
     items = "".join(f"<li><time>{escape(_clock(e.get('time')))}</time> <strong>{escape(str(e.get('service', '')))}"
-                    f"</strong>: {escape(str(e.get('message', '')))}</li>" for e in recent)
+                    f"</strong>: {_prose(str(e.get('message', '')))}</li>" for e in recent)
     return f"<ol reversed>{items}</ol>"
 
 
@@ -306,10 +306,16 @@ def page(snapshot: Mapping[str, Any], refresh_s: int | None = None, pages: Mappi
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>PUMA status</title><style>{_STYLE}</style></head><body data-refresh-s=\"{every}\"{_silent_words()}>"
             "<main>"
-            f"<h1>PUMA deployment</h1>{_pages(pages or {})}<p role=\"status\" id=\"said\" data-live>{escape(said)}</p>"
+            f"<h1>PUMA deployment</h1>{_pages(pages or {})}<p role=\"status\" id=\"said\" data-live>{_prose(said)}</p>"
             f"<p>As of <span id=\"as-of\" data-live>{escape(_clock(snapshot.get('time')))}</span>; "
             f"started {escape(_clock(snapshot.get('started_at')))}; <span id=\"updating\">a static page</span> "
             f'(<a href="{PATH}{query}">refresh</a>) <button type="button" id="pause" aria-pressed="false" hidden>'
             f"Pause updates</button>. The same as JSON: <a href=\"/_puma/status\">/_puma/status</a>.</p>"
             f"{_services(services, events)}{_all_events(events)}</main><script>{_SCRIPT}</script></body></html>")
     return html.encode()
+
+
+def _prose(text: str) -> str:
+    """`text` as HTML: escaped, and a command in backticks ("`puma run` prints the URL") shown as
+    code, never with its backticks (the CLI's convention, raw on a page)."""
+    return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", escape(text))

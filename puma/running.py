@@ -26,6 +26,7 @@ from . import runs
 from .defaults import DEFAULT_URL as DEFAULT_URL
 from .defaults import ENV_URL, STATUS_TIMEOUT_S, SUPERVISOR_SILENT_FIELD
 from .errors import PumaError, PumaNotConfirmed
+from .lines import fill_for
 from .states import headline, instance_words
 
 # Only light modules above (no puma.edge, puma.config: pydantic is ~0.5 s of a busy machine's start-up,
@@ -34,12 +35,14 @@ RULE = ("without --url: $PUMA_URL, else the `puma run` of this user started from
         "above it), else one started in this checkout, else the only one running")
 
 
-def deployment_url(given: str | None, *, changes: bool = False, given_as: str = "--url") -> tuple[str, str]:
+def deployment_url(given: str | None, *, changes: bool = False, given_as: str = "--url",
+                   tells_elsewhere: bool = False) -> tuple[str, str]:
     """`(url, how it was found)` of the deployment a command talks to (the rule: module doc, `RULE`).
 
     `given` may be a URL, HOST:PORT or a port: ``deployment_url("8090")[0]`` is
     ``"http://127.0.0.1:8090"``. `changes`: the command changes the deployment (`puma scale`), so
-    an ambiguous choice is a `PumaError` naming the candidates instead of a guess.
+    an ambiguous choice is a `PumaError` naming the candidates instead of a guess. `tells_elsewhere`:
+    the caller says itself, first, that the deployment is another checkout's (`how` starts `ELSEWHERE`).
     """
     if given:  # `given_as`: the option the user typed (`--port N` arrives here as N)
         return normalise_url(given, given_as), given_as
@@ -53,7 +56,7 @@ def deployment_url(given: str | None, *, changes: bool = False, given_as: str = 
     # machine, "the only one running" or "the newest" is often another checkout's.
     mine = here or runs.started_in_checkout(found)
     if not mine:
-        return _elsewhere(found, changes)
+        return _elsewhere(found, changes, quiet=tells_elsewhere)
     candidates = [r for r in mine if not r.get("harness")] or mine
     if len(candidates) == 1:
         chosen = candidates[0]
@@ -71,7 +74,7 @@ def deployment_url(given: str | None, *, changes: bool = False, given_as: str = 
     return candidates[0]["url"], f"the newest run file, of `{runs.command_of(candidates[0])}`"
 
 
-def _elsewhere(found: list[dict[str, Any]], changes: bool) -> tuple[str, str]:
+def _elsewhere(found: list[dict[str, Any]], changes: bool, *, quiet: bool = False) -> tuple[str, str]:
     """None of `found` was started here or in this checkout: the only one is shown, saying whose
     checkout it is; among several, none is guessed (the newest is as likely a stranger's)."""
     root = runs.checkout_of(os.getcwd())
@@ -79,9 +82,10 @@ def _elsewhere(found: list[dict[str, Any]], changes: bool) -> tuple[str, str]:
     own = [r for r in found if not r.get("harness")] or found
     if len(own) == 1:
         chosen = own[0]
-        print(f"puma: nothing started from {here} is running; showing the only deployment running, "
-              f"from another checkout: {runs.describe(chosen)}; start your own with `make run` or `puma run APP.py`",
-              file=sys.stderr)
+        if not quiet:
+            print(f"puma: nothing started from {here} is running; showing the only deployment running, "
+                  f"from another checkout: {runs.describe(chosen)}; start your own with `make run` or `puma run "
+                  "APP.py`", file=sys.stderr, flush=True)
         return chosen["url"], f"{ELSEWHERE} {runs.checkout_of(str(chosen.get('cwd', '/')))}, not {here}"
     listed = "; ".join(runs.describe(r) for r in found)
     raise PumaError(f"{len(found)} deployments are running and none was started from this directory or one above "
@@ -149,13 +153,14 @@ def _get_status(url: str, how: str) -> dict[str, Any]:
 
 
 def cmd_status(args: argparse.Namespace) -> None:
-    url, how = deployment_url(args.url, given_as=_given_as(args))
+    url, how = deployment_url(args.url, given_as=_given_as(args), tells_elsewhere=not args.json)
     status = _get_status(url, how)
     if args.json:
         print(json.dumps(status, indent=2))
         return
-    if how.startswith(ELSEWHERE):  # the table is someone else's: said above it, where it is read
-        print(f"Not from here: {how}")
+    if how.startswith(ELSEWHERE):  # the table is someone else's: said first, on stdout, where it is read
+        print(fill_for(f"Nothing of yours is running: not from here: the table below is of a deployment {how}; "
+                       "start your own with `make run` or `puma run APP.py`", sys.stdout), flush=True)
     print(format_status(status))
 
 
@@ -330,6 +335,8 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append(f"logs: {status['logs']}/<service>.log")
     lines.append("")
     lines += _service_table(status["services"])
+    if any(not i["healthy"] for s in status["services"].values() for i in s["instances"] if i["state"] == "ready"):
+        lines.append("(an instance marked ! fails its health check now: Envoy sends it no requests until it passes)")
     not_ready = [f"  {n}: not ready: {why}" for n, s in status["services"].items() for why in s.get("not_ready") or ()]
     if not_ready:
         lines += ["", "not ready (running, but Envoy routes around them and their requests get 503):"] + not_ready

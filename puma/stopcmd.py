@@ -147,8 +147,8 @@ def stop(port: int | None = None, app: Path | None = None, *, timeout_s: float =
         return EXIT_SEVERAL
     run = chosen[0]
     pid = int(run["pid"])
-    print(f"puma stop: stopping {runs.describe(run)}: it finishes the requests in flight, then stops Envoy "
-          "and its instances (as Ctrl-C does)", file=out, flush=True)
+    print(f"puma stop: stopping {runs.describe(run)}: it lets the requests in progress finish, then "
+          "stops (as Ctrl-C does)", file=out, flush=True)
     try:
         if signal_stop(pid):
             print(f"puma stop: pid {pid} was stopped (state T: SIGSTOP or Ctrl-Z): sent SIGCONT after the SIGTERM, "

@@ -80,12 +80,12 @@ def plan(deployment: Deployment) -> str:
     config: each service's `timeout_s`, and `http_connection_manager.drain_timeout`).
     Example: ``plan(d)`` -> ``"stopping: requests in flight get up to 30 s to finish, bodies still uploading
     up to 5 s more ...; new requests get 503 ...; Ctrl-C again to force (the limits: ...)"``. Plain words
-    first (a newcomer reads it after `make stop`), the settings that set the limits last."""
+    only (a newcomer reads it after `make stop`); the settings that set the limits are in README
+    ("Stopping"), not here."""
     in_flight_s, upload_s = windows(deployment)
-    return (f"stopping: requests in flight get up to {in_flight_s:g} s to finish, bodies still uploading up to "
-            f"{upload_s:g} s more (then cut unanswered, never having reached an instance); new requests get 503 "
-            "'the deployment is stopping'; Ctrl-C again to force (the limits: each service's timeout_s, and "
-            "http_connection_manager.drain_timeout)")
+    return (f"stopping: requests in progress get up to {in_flight_s:g} s to finish, and requests still "
+            f"uploading up to {upload_s:g} s more (then they are refused: they never reached the app, so they "
+            "are safe to send again); new requests get 503 'the deployment is stopping'; Ctrl-C again to force")
 
 
 def outcome(deployment: Deployment, took_s: float) -> str:
@@ -97,7 +97,7 @@ def outcome(deployment: Deployment, took_s: float) -> str:
     upload_s = deployment.config.http_connection_manager.drain_timeout
     which = "1 request still uploading its body" if cut == 1 else f"{cut} requests still uploading their bodies"
     return (f"stopped in {took_s:.1f} s; {which} after {upload_s:g} s {'was' if cut == 1 else 'were'} cut with no answer: never sent to an instance, so safe "
-            "to send again (raise http_connection_manager.drain_timeout to wait longer for slow uploads)")
+            "to send again (README's 'Stopping' says how to wait longer for slow uploads)")
 
 
 def describe(counts: dict[str, int], elapsed_s: float, limit_s: float, on: list[str] | None = None, *,
@@ -178,7 +178,8 @@ def force_stop(deployment: Deployment, how: str) -> None:
     lost = ("no request was in progress" if cut == 0 else "requests in progress, if any, were cut" if cut is None
             else f"{cut} request{'' if cut == 1 else 's'} in progress {'was' if cut == 1 else 'were'} cut")
     with contextlib.suppress(OSError, ValueError):
-        print(f"\npuma: stopped at once ({how}): its processes were killed; {lost}", file=sys.stderr, flush=True)
+        print("\n" + fill_for(f"puma: stopped at once ({how}): its processes were killed; {lost}", sys.stderr),
+              file=sys.stderr, flush=True)
     os._exit(130)
 
 

@@ -136,9 +136,11 @@ _ROUTINE = ("importing", "warming up")
 _COUNT = re.compile(r"\d+/\d+ instances")
 
 
-def _rank(phase: str) -> int:
-    """Most useful first: a failure, what a warm-up does (before what waits for it), instance counts,
-    routine phases."""
+def _rank(phase: str) -> float:
+    """Most useful first: a failure, what a warm-up does (before what waits for it), what a service
+    waits for outside PUMA (the shared database), then waits for another service (which says why
+    itself: newcomer 91 saw "agent: waiting for the db service" for 35 s while db's "waiting for
+    the shared database: legacy_socket_server is preparing it" was cut), instance counts, routine."""
     phase = _WAITED.sub("", phase)  # its age apart
     if phase == "failed":
         return 0
@@ -146,6 +148,8 @@ def _rank(phase: str) -> int:
         return 4
     if _COUNT.fullmatch(phase):
         return 3
+    if _WAITS_FOR.match(phase):
+        return 2.5
     return 2 if phase.startswith("waiting for") else 1  # the service waited for says more
 
 

@@ -32,6 +32,21 @@ say "make: pip install -e '$target': each package is named as pip collects it; a
 ) &
 heartbeat=$!
 trap 'kill $heartbeat 2>/dev/null || true' EXIT
+# A long line of pip's ("Successfully installed" and 70 packages) cut at a whole word, never
+# inside one ("certifi-2"), the rest counted: "... boto3-1.44.8 (52 more)".
+shortened() {
+  local -a words
+  local word out="" n=0 kept=0
+  read -ra words <<< "$1"
+  for word in "${words[@]}"; do
+    n=$(( n + 1 ))
+    if [ $kept = $(( n - 1 )) ] && { [ $kept -lt 2 ] || [ $(( ${#out} + 1 + ${#word} )) -le 160 ]; }; then
+      out=${out:+$out }$word; kept=$n
+    fi
+  done
+  [ $kept -lt $n ] && out="$out ($(( n - kept )) more)"
+  printf '%s' "$out"
+}
 interrupted() {
   echo
   say "make: the install stopped (Ctrl-C) after $(( $(date +%s) - started )) s; $venv is kept as it is, and the" \
@@ -56,8 +71,8 @@ PYTHONWARNINGS="ignore:Editable installation" "$venv/bin/python" -m pip install 
           if [ $own = 1 ]; then what="$what and PUMA itself"; fi
           if [ "$n" = 0 ]; then what="PUMA itself"; fi
           say "make: pip: installing $what: pip prints nothing until it is done;" \
-              "the line every $HEARTBEAT_S s says it still works" ;;
-        *) say "${line:0:160}" ;;
+              "as before, a line every $HEARTBEAT_S s says it still works" ;;
+        *) say "$(shortened "$line")" ;;
       esac
     done
 kill $heartbeat 2>/dev/null || true

@@ -74,7 +74,9 @@ stopped_state() {
     else what="has exited: it died (its log does not say it stopped: killed with SIGKILL, crashed or out of memory)"; fi
     say "make: the legacy socket server (port $legacy_port) $what; the page's Legacy backend is down." \
         "Its log ($legacy_log) ends:" >&2
-    tail -n 3 "$legacy_log" | sed 's/^/  /' >&2
+    # Its log lines, indented, wrapped to the terminal too (a record is 80-110 characters).
+    tail -n 3 "$legacy_log" | while IFS= read -r record; do SAY_WIDTH=$(( SAY_WIDTH - 2 )) say "$record"; done \
+      | sed 's/^/  /' >&2
     say "make: to start it again alone (PUMA keeps running), run:" >&2
     echo "  $restart" >&2  # on a line of its own, whole: copied and pasted as it is
     until next=$(serving_legacy) && [ "$next" != "$watched" ]; do sleep 1; done

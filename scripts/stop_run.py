@@ -187,9 +187,8 @@ def drain_windows(puma: int) -> str:
     """How long puma run's stop waits at most, from its run file (puma.runs): " (up to 30 s; ...)", or ""."""
     try:
         drain = json.loads((_runs_module().runs_dir() / f"{puma}.json").read_text())["drain"]
-        return (f" (up to {float(drain['in_flight_s']):g} s, each service's timeout_s; bodies still uploading get "
-                f"{float(drain['uploads_s']):g} s more, http_connection_manager.drain_timeout, then are cut unanswered, "
-                "never having reached an instance)")
+        return (f" (up to {float(drain['in_flight_s']):g} s; requests still uploading get "
+                f"{float(drain['uploads_s']):g} s more, then are refused, never having reached the app)")
     except (ImportError, OSError, ValueError, KeyError, TypeError, AssertionError):  # an older run, or no run file
         return ""
 
@@ -242,7 +241,7 @@ def stop(port: str) -> int:
                        if "legacy_socket_server" in line)
     target, legacy = puma or runner, legacy_port(runner)
     say(f"make stop: stopping the make run on port {port} (pid {runner}): "
-          + (f"puma run (pid {puma}) drains the requests in flight{drain_windows(puma)}, then stops the mesh" if puma
+          + (f"puma run (pid {puma}) waits for the requests in progress to finish{drain_windows(puma)}, then stops" if puma
              else "it is still starting")
           + (f"; then make run stops {others}" if others else ""), flush=True)
     started = time.monotonic()

@@ -8,7 +8,9 @@ A live region is an element with aria-live (not "off"), or role status, alert or
 - an alert revealed (its `hidden` removed) with text in it.
 Text a screen reader does not read (hidden, aria-hidden, display none) is left out, as are
 changes made while the region or an element around it is aria-busy (ARIA: assistive technology
-may wait until the changes are complete; the pages use it for what must not be read out).
+may wait until the changes are complete; the pages use it for what must not be read out). With
+`record(page, busy_in_one_task=False)` an aria-busy set and removed again in one task counts for
+nothing: the browser builds its accessibility update after the task, and never sees it busy.
 Setting a region's text again to the text it holds replaces its text node: that is recorded as
 an announcement too, since screen readers read it again.
 """
@@ -63,6 +65,10 @@ RECORDER = r"""(() => {
     if (!parsed) return;
     const atomic = new Set();
     records.forEach((r, i) => {
+      if (r.type === 'attributes' && r.attributeName === 'aria-busy' && window.__liveBusyInOneTask === false) {
+        if (r.target.getAttribute('aria-busy') === 'true') busy.add(r.target); else busy.delete(r.target);
+        return;
+      }
       if (r.type === 'attributes' && r.attributeName === 'aria-busy') {
         // The callback comes after the whole task: the value set is the next record's old value,
         // or the attribute as it is now.
@@ -94,8 +100,11 @@ RECORDER = r"""(() => {
 })();"""
 
 
-def record(page: Any) -> None:
-    """Install the recorder in every document the page opens from now on (call before goto)."""
+def record(page: Any, *, busy_in_one_task: bool = True) -> None:
+    """Install the recorder in every document the page opens from now on (call before goto).
+    busy_in_one_task=False: an aria-busy that ends in the task that set it hides nothing."""
+    if not busy_in_one_task:
+        page.add_init_script("window.__liveBusyInOneTask = false;")
     page.add_init_script(RECORDER)
 
 

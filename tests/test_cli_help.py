@@ -137,7 +137,7 @@ def test_cli_help_startup_times_agree_and_say_where_they_were_measured() -> None
                "Makefile": root.joinpath("Makefile").read_text().split("PORT ?=", 1)[0]}
     for name, text in sources.items():
         flat = " ".join(text.replace("#", " ").split())
-        assert "50-60 s" in flat, f"{name} does not give the first start as 50-60 s: {flat[:400]}"
+        assert "50-100 s" in flat, f"{name} does not give the first start as 50-100 s: {flat[:400]}"
         assert "2-core" in flat and "load average" in flat, f"{name} does not say where it was measured"
         assert "a few seconds" not in flat and "about 15 s" not in flat, name
 
@@ -156,7 +156,7 @@ def test_cli_help_first_run_time_counts_the_install_and_agrees_with_make() -> No
                      re.MULTILINE)  # the one source of the figure
     assert said, "scripts/figures.mk gives no install minutes"
     assert said.group(1) in quick, f"README's quick start does not give the install as {said.group(1)}"
-    assert quick.index(said.group(1)) < quick.index("50-60 s"), "the install time must come before the start's"
+    assert quick.index(said.group(1)) < quick.index("50-100 s"), "the install time must come before the start's"
 
 
 def _readme_exit_codes() -> dict[str, set[str]]:
@@ -188,3 +188,14 @@ def test_cli_help_names_every_exit_code_the_readme_names() -> None:
         assert said, f"`{command} --help` names no exit code; README names {sorted(codes)}"
         missing = {code for code in codes if not re.search(rf"(?:^|[\s,;]){code} if\b", said[1])}
         assert not missing, f"`{command} --help` leaves out exit code(s) {sorted(missing)} that README names"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--prot", "13113"], ["extra", "words"]])
+def test_cli_help_legacy_server_names_itself(args: list[str]) -> None:
+    """Newcomer 91: `python -m legacy_socket_server --help` printed `usage: chatbot legacy ...`,
+    another program's name, in its usage and its errors alike."""
+    done = subprocess.run([sys.executable, "-m", "legacy_socket_server", *args], capture_output=True, text=True,
+                          timeout=120)
+    said = done.stdout + done.stderr
+    assert said.startswith("usage: python -m legacy_socket_server "), said
+    assert "chatbot legacy" not in said, said

@@ -100,3 +100,26 @@ def test_install_counts_what_puma_needs_and_names_puma_itself_apart(tmp_path: Pa
     done = subprocess.run(["bash", str(ROOT / "scripts" / "install.sh"), str(venv), "python3", ""], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and f"make: pip: {said}" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("count", [3, 40, 90])
+def test_install_summary_names_whole_packages_and_counts_the_rest(tmp_path: Path, count: int) -> None:
+    """Newcomer 91: pip's "Successfully installed ..." was cut at 160 characters, mid-word
+    ("certifi-2"). Whole, or cut between packages with "(N more)"."""
+    names = [f"package-{'x' * (i % 7)}{i}-{i % 10}.{i}.{i * 7}" for i in range(count)]
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    python = venv / "bin" / "python"
+    python.write_text('#!/bin/sh\ncase "$*" in *--upgrade*) exit 0;; esac\n'
+                      f'echo "Successfully installed {" ".join(names)}"\n')
+    python.chmod(0o755)
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "install.sh"), str(venv), "python3", ""], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "SAY_WIDTH": "80"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.split("\nmake: installed in")[0].splitlines()
+    summary = " ".join(" ".join(lines[next(i for i, line in enumerate(lines) if "Successfully" in line):]).split())
+    shown = summary.removeprefix("Successfully installed ").split()
+    more = int(shown[-2].strip("(")) if shown[-1] == "more)" else 0
+    listed = shown[:-2] if more else shown
+    assert listed == names[:len(listed)] and len(listed) + more == count, summary
+    assert all(len(line) <= 80 for line in lines), lines

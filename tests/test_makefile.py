@@ -172,7 +172,7 @@ def test_makefile_install_fails_when_pip_fails(checkout: Path) -> None:
 # legacy server (FAKE_LEGACY: "exit" fails at once, else it sleeps); `puma` plays the mesh.
 FAKE_PYTHON = f"""#!/bin/sh
 case "$*" in
-  *legacy_socket_server*) echo "legacy: started"; [ "$FAKE_LEGACY" = exit ] && {{ echo "legacy: boom"; exit 1; }}
+  *legacy_socket_server*) echo "legacy: started"; [ "$FAKE_LEGACY" = exit ] && {{ echo "legacy: boom$FAKE_LEGACY_SAYS"; exit 1; }}
                           [ "$FAKE_LEGACY" = ctrl-c ] && {{ echo "stopping (SIGINT): finishing"; exit 0; }}
                           [ "$FAKE_LEGACY" = hold ] && exec {sys.executable} -c "import time; time.sleep(60)" "$@"
                           # as the real one: a Ctrl-C (SIGINT) is logged as its stop, then it exits
@@ -657,3 +657,20 @@ def test_makefile_stop_and_a_ctrl_c_together_are_said_as_one_stop_the_ctrl_c_end
                 else:
                     proc.kill()
                 proc.wait()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize(("bad", "taken_name"), [("PORT=abc", "LEGACY_PORT"), ("LEGACY_PORT=13x", "PORT"),
+                                                 ("PORT=99999", "LEGACY_PORT"), ("LEGACY_PORT=0", "PORT")])
+def test_makefile_run_names_a_bad_port_and_a_taken_one_at_once(run_checkout: Path, bad: str, taken_name: str) -> None:
+    """Newcomer 91: each problem of a make run's ports is said in the first try, not one per try."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        held = sock.getsockname()[1]
+        done = _make_run(run_checkout, bad, f"{taken_name}={held}")
+    said = " ".join(done.stderr.split())
+    name, value = bad.split("=")
+    assert done.returncode != 0 and f"{name}={value!r} is not a port" in said, said
+    assert f"port {held} ({taken_name}) is already in use" in said, said
+    assert "legacy: started" not in done.stdout

@@ -189,6 +189,28 @@ def test_status_which_names_the_other_checkout_of_the_only_deployment_it_shows(
     monkeypatch.setattr(running, "_get_status", lambda *a: status)
     running.cmd_status(type("Args", (), {"url": None, "json": False})())
     out, err = capsys.readouterr()
-    assert f"nothing started from this checkout ({mine}) is running" in err and "another checkout" in err
+    # Said first, on the stream the table is on (newcomer 91: the explanation came on stderr, after
+    # the table, whose own first words were "Not from here"): nothing of yours runs; whose it is.
     first = out.splitlines()[0]
-    assert first.startswith("Not from here") and str(other) in first and str(mine) in first
+    assert first.startswith("Nothing of yours is running") and str(other) in first and str(mine) in first, out
+    assert "make run" in first and "another checkout" not in err, err
+
+
+def _service(*healthy: bool) -> dict[str, Any]:
+    return {"prefix": "/agent", "max_instances": 4, "min_instances": 1, "ready": sum(healthy), "in_flight": 0, "requests_per_s": 0.0,
+            "p50_ms": None, "p99_ms": None,
+            "instances": [{"id": i, "pid": 22833 + i, "port": 35747 + i, "state": "ready", "healthy": h}
+                          for i, h in enumerate(healthy)]}
+
+
+@pytest.mark.parametrize(("services", "marked"), [
+    ({"agent": _service(False, True)}, True),
+    ({"agent": _service(True), "db": _service(False)}, True),
+    ({"agent": _service(True, True)}, False),
+])
+def test_status_table_explains_its_marks(services: dict[str, Any], marked: bool) -> None:
+    """Newcomer 91: `22833:35747!` with the `!` explained nowhere. Said under the table when shown."""
+    table = running.format_status({"url": "http://127.0.0.1:19213", "services": services})
+    assert ("!" in table.split("\n\n")[1]) == marked
+    explained = [line for line in table.splitlines() if "marked !" in line]
+    assert len(explained) == (1 if marked else 0) and (not marked or "health check" in explained[0]), table

@@ -126,9 +126,12 @@ def test_a_stop_says_its_windows_and_the_uploads_it_cut(tmp_path: Path, timeout_
     for thread in threads:
         thread.join(30)
     said = " ".join(out.split())
-    # Before it waits: what each request gets, and for how long at most, naming the setting.
-    assert f"requests in flight get up to {timeout_s} s" in said, out
-    assert f"bodies still uploading up to {drain_s:g} s more" in said and "http_connection_manager.drain_timeout)" in said, out
+    # Before it waits: what each request gets, and for how long at most, in plain words (the
+    # settings behind the limits are README's, not the terminal's: newcomer 91).
+    assert f"requests in progress get up to {timeout_s} s" in said, out
+    assert f"requests still uploading up to {drain_s:g} s more" in said, out
+    plan = said.split("puma: stopping: ", 1)[1].split(" puma: ", 1)[0]
+    assert not re.search(r"drain_timeout|timeout_s|http_connection_manager|Envoy|in flight", plan), plan
     # After: what it did with them.
     plural = "request still uploading its body" if uploads == 1 else "requests still uploading their bodies"
     assert f"{uploads} {plural} after {drain_s:g} s" in said and "never sent to an instance" in said, out
@@ -150,5 +153,6 @@ def test_make_stop_says_how_long_the_stop_waits_at_most(tmp_path: Path, monkeypa
     (tmp_path / "4242.json").write_text(json.dumps({"pid": 4242, "drain": {"in_flight_s": in_flight_s,
                                                                            "uploads_s": uploads_s}}))
     said = _stop_run_module().drain_windows(4242)
-    assert f"up to {in_flight_s:g} s" in said and f"{uploads_s:g} s more, http_connection_manager.drain_timeout" in said
+    assert f"up to {in_flight_s:g} s" in said and f"{uploads_s:g} s more, then are refused" in said
+    assert not re.search(r"drain_timeout|timeout_s|http_connection_manager|Envoy|in flight", said), said
     assert _stop_run_module().drain_windows(4243) == ""  # no run file (an older puma run): no figure, no error

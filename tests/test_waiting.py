@@ -270,3 +270,20 @@ def test_waiting_progress_in_an_80_column_terminal_says_why_legacy_is_not_ready(
         drawn = out.getvalue().split("\r")[-1].rstrip()
     assert len(drawn) < 80, drawn
     assert "legacy: the legacy socket server is unreachable" in drawn, drawn
+
+
+@pytest.mark.parametrize("waiting", [
+    {"agent": "waiting for the db service, 33 s", "db": "waiting for the shared database: legacy_socket_server "
+     "(pid 4711) is preparing it (once, for every program that uses it): loading ratings, 20 s", "legacy": "importing"},
+    {"agent": "waiting for the db service", "policy": "waiting for the db service (its vocabulary)",
+     "db": "waiting for the shared database: another process is preparing it", "listener": "0/1 instances"},
+    {"web": "waiting for the api service, 5 s", "api": "waiting for the cache warm-up lock held by pid 12"},
+])
+@pytest.mark.parametrize("width", [80, 100])
+def test_waiting_line_leads_with_why_the_waited_for_service_waits(waiting: dict[str, str], width: int) -> None:
+    """A service waiting for another is less news than what that other one waits for: the line
+    leads with the cause (newcomer 91: the shared database being prepared was never shown)."""
+    line = describe(waiting, 49.9, ready=(5, 8), width=width)
+    cause = next(name for name, phase in waiting.items() if "service" not in phase and "waiting for" in phase)
+    assert line.split(": ", 1)[1].startswith(f"{cause}: waiting for the "), line
+    assert "shared database" in line or "lock" in line, line

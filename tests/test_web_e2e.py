@@ -644,7 +644,9 @@ def skip_the_down_budget(page: Any) -> None:
                            ".includes('Waiting for the legacy server')", timeout=60_000)
     # What the 503 says (the server's port, the command that starts it) is shown at once, not after 30 s.
     line = page.text_content("#status-line") or ""
-    assert f"start it: `.venv/bin/python -m legacy_socket_server --port {LEGACY_DOWN_PORT}" in line, line
+    assert f"start it: .venv/bin/python -m legacy_socket_server --port {LEGACY_DOWN_PORT}" in line, line
+    code = page.text_content("#status-line code") or ""  # shown as code, without the CLI's backticks
+    assert code.startswith(f".venv/bin/python -m legacy_socket_server --port {LEGACY_DOWN_PORT}") and "`" not in line
     # The wait and its bound come first (a cut line still shows them); a server that runs nowhere
     # is not said to be loading: start it, and the message goes.
     assert line.startswith("Waiting for the legacy server") and "at most 30 s: none runs. Start it" in line, line

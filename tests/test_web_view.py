@@ -199,7 +199,7 @@ def test_web_view_dashboard_reflows_at_400_percent_zoom(new_page: Any, web_url: 
     assert first.inner_text() == "web: ready (2 of 2)"
     assert "legacy: not ready: the legacy socket server is unreachable (0 of 1 ready)" in page.locator(".index-link").all_inner_texts()
     page.evaluate("() => document.activeElement.blur()")
-    for _ in range(3):  # past the top bar's link: the first service's state
+    for _ in range(4):  # past the skip link and the top bar's link: the first service's state
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.classList.contains('index-link')"):
             break

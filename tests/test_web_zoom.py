@@ -150,7 +150,7 @@ def test_web_zoom_a_long_status_line_stays_bounded_and_its_text_reachable(
 
 # Every control a finger can reach and its height (px), but for links inside a sentence (WCAG
 # 2.5.5's inline exception): links, buttons, disclosures and the labels of radio buttons.
-TARGETS = """() => [...document.querySelectorAll('a[href], button, summary, label:has(input[type=radio])')]
+TARGETS = """() => [...document.querySelectorAll('a[href], button, summary, textarea, label:has(input[type=radio])')]
   .filter((el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0
     && getComputedStyle(el).visibility !== 'hidden' && !el.closest('.visually-hidden, p, li > p'); })
   .map((el) => ({what: `${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}"`,
@@ -195,5 +195,51 @@ def test_web_a_mouse_keeps_the_compact_controls(browser: Any, mesh: puma.Deploym
         page.wait_for_function("() => document.querySelectorAll('a.index-link').length > 3")
         heights = [t["height"] for t in page.evaluate(TARGETS) if t["what"].startswith('a "')]
         assert heights and all(24 <= h < 44 for h in heights if h), heights
+    finally:
+        context.close()
+
+
+# What moves on the page now: every animation, those of ::before and ::after included.
+MOVING = """() => document.getAnimations().map((a) => `${a.animationName || a.transitionProperty || 'animation'}`
+  + `@${a.effect && a.effect.target ? (a.effect.target.id || a.effect.target.className || a.effect.target.tagName) : '?'}`
+  + `${a.effect && a.effect.pseudoElement ? a.effect.pseudoElement : ''}`)"""
+# Each state of the chat that shows something of its own (the dot while starting, the typing dots).
+CHAT_STATES = """(state) => { document.body.dataset.state = state;
+  const typing = document.getElementById('typing'); typing.hidden = state !== 'busy'; }"""
+
+
+def _moving_in_each_state(page: Any, url: str) -> dict[str, list[str]]:
+    found = {}
+    open_chat(page, url, "puma")
+    say(page, CONVERSATION[0], 2)  # new messages rise into place
+    for state in ("ready", "starting", "busy", "ended"):
+        page.evaluate(CHAT_STATES, state)
+        found[f"chat {state}"] = page.evaluate(MOVING)
+    page.goto(f"{url}/dashboard?interval=250")
+    page.wait_for_selector("article.service")
+    found["/dashboard"] = page.evaluate(MOVING)
+    page.route("**/_puma/status", lambda route: route.abort())
+    page.wait_for_selector("#dash-error:not([hidden])")
+    found["/dashboard offline"] = page.evaluate(MOVING)
+    page.goto(f"{url}/_puma/dashboard")
+    found["/_puma/dashboard"] = page.evaluate(MOVING)
+    return found
+
+
+def test_web_reduced_motion_stops_every_animation_pseudo_elements_included(browser: Any, mesh: puma.Deployment) -> None:
+    """Newcomer 91: under reduced motion the "starting" dot (a ::before, which `*` does not
+    match) blinked for the whole start-up (WCAG 2.2.2). Nothing animates, on any page or state."""
+    context = browser.new_context(reduced_motion="reduce")
+    try:
+        moving = _moving_in_each_state(context.new_page(), mesh.url)
+        assert {where: found for where, found in moving.items() if found} == {}
+    finally:
+        context.close()
+    context = browser.new_context(reduced_motion="no-preference")  # the check sees what moves
+    try:
+        page = context.new_page()
+        open_chat(page, mesh.url, "puma")
+        page.evaluate(CHAT_STATES, "starting")
+        assert any("::before" in found for found in page.evaluate(MOVING)), page.evaluate(MOVING)
     finally:
         context.close()

@@ -3,18 +3,21 @@
 // A message over the limit is kept, marked and not sent: said once in the status region, then
 // kept up to date in the counter (the box's description, read on demand, never announced per
 // key); once it fits again, that is said once. An empty Enter says there is nothing to send, each
-// time (each Enter is news), and empties a box of spaces.
+// time (each Enter is news), and empties a box of spaces; but not while a message just sent is on
+// its way (a double Enter: "Nothing to send" read as if the message had failed).
 
 export const MAX_CHARS = 500;
 const COUNT_FROM = 400;  // the counter shows from here on
+const REPEAT_ENTER_MS = 1000;  // an empty Enter this soon after a send is the same press, repeated
 
 // Characters as people count them (code points: an emoji is one), as the server does.
 export const length = (text) => [...text].length;
 
 export class Composer {
   // onChange(text): after every change of the text (typed, set, sent), e.g. to keep it over a reload.
-  constructor({ form, input, count, onSend, onNotice, onChange = () => {} }) {
-    Object.assign(this, { form, input, count, onSend, onNotice, onChange, refused: false, noticed: null });
+  // sending(): whether a message sent is still waiting for its answer.
+  constructor({ form, input, count, onSend, onNotice, onChange = () => {}, sending = () => false }) {
+    Object.assign(this, { form, input, count, onSend, onNotice, onChange, sending, refused: false, noticed: null, sentAt: -Infinity });
     this.placeholder = input.placeholder;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -35,6 +38,8 @@ export class Composer {
     if (this.input.readOnly) return;
     if (!text) {
       if (this.input.value) this.set("");  // only spaces: nothing of them is worth keeping
+      // The Enter after the one that sent (a double press; the answer may be in already): nothing is wrong.
+      if (this.sending() || performance.now() - this.sentAt < REPEAT_ENTER_MS) return;
       this.onNotice("Nothing to send: type a message first.");
       return;
     }
@@ -47,6 +52,7 @@ export class Composer {
       return;
     }
     this.set("");
+    this.sentAt = performance.now();
     this.onSend(text);
   }
 

@@ -97,7 +97,10 @@ export class Survey {
     return false;
   }
 
-  show(missing, over) {
+  // announce: false while the user answers (each arrow key is a change): the questions' own
+  // messages follow, and the alert, which would interrupt the radio's "2 of 5" at each key, is
+  // withdrawn (silently) if its words no longer hold, to be said again at the next submit.
+  show(missing, over, { announce = true } = {}) {
     this.clearInvalid();
     missing.forEach((q) => {
       this.form.querySelectorAll(`#${q.field} input`).forEach((input) => {
@@ -112,8 +115,15 @@ export class Survey {
     }
     const problems = missing.length + (over > 0 ? 1 : 0);
     const what = missing.length ? `Please answer ${missing.map((q) => q.what).join(" and ")}.` : "";
-    this.showError(`${what}${what && over > 0 ? " " : ""}${over > 0 ? "Please shorten your comments." : ""}`
-      + (problems ? ` The ${problems === 1 ? "message is" : "messages are"} shown with each question, above its answers.` : ""));
+    const text = `${what}${what && over > 0 ? " " : ""}${over > 0 ? "Please shorten your comments." : ""}`
+      + (problems ? ` The ${problems === 1 ? "message is" : "messages are"} shown with each question, above its answers.` : "");
+    if (announce) this.showError(text);
+    else if (this.errorBox.textContent !== text) this.withdrawError();
+  }
+
+  withdrawError() {
+    this.errorBox.hidden = true;
+    speak(this.errorBox, "");
   }
 
   fieldError(id, text) {
@@ -133,7 +143,7 @@ export class Survey {
     if (!this.checking) return;
     const { missing, over } = this.problems();
     if (!missing.length && over <= 0) this.clearError();
-    else this.show(missing, over);
+    else this.show(missing, over, { announce: false });
   }
 
   onComments() {
@@ -165,7 +175,6 @@ export class Survey {
   clearError() {
     this.clearInvalid();
     this.checking = false;
-    this.errorBox.hidden = true;
-    speak(this.errorBox, "");
+    this.withdrawError();
   }
 }

@@ -3,7 +3,7 @@
 // always shown as text.
 
 import { clockText } from "./format.js";
-import { fillThenReveal } from "./live.js";
+import { fill } from "./live.js";
 
 export function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -130,7 +130,7 @@ export class Log {
     this.quietly(() => {
       item.classList.add("waiting");
       item.dataset.sent = "false";
-      item.querySelector(".visually-hidden").textContent = "You, not sent yet: ";
+      relabel(item, "You, not sent yet: ");
       if (item.dataset.time) describe(item, `Typed at ${item.dataset.time}; not sent yet.`);
       const flag = el("div", "not-sent-flag waiting-flag");
       const label = el("span", "not-sent-label", "Not sent yet: waiting");
@@ -146,7 +146,7 @@ export class Log {
     this.quietly(() => {
       item.classList.remove("waiting");
       delete item.dataset.sent;
-      item.querySelector(".visually-hidden").textContent = "You: ";
+      relabel(item, "You: ");
       if (item.dataset.time) describe(item, `Sent at ${item.dataset.time}.`);
       item.querySelectorAll(".waiting-flag").forEach((flag) => flag.remove());
     });
@@ -157,7 +157,7 @@ export class Log {
     item.querySelectorAll(".waiting-flag").forEach((flag) => flag.remove());
     item.classList.add("not-sent");
     item.dataset.sent = "false";
-    item.querySelector(".visually-hidden").textContent = "You, not sent: ";
+    relabel(item, "You, not sent: ");
     // Its description said "Sent at HH:MM:SS." (the time it was typed): now what is true of it.
     if (item.dataset.time) describe(item, `Typed at ${item.dataset.time}; not sent.`);
     const text = item.querySelector(".bubble").textContent;
@@ -196,7 +196,7 @@ export class Log {
   // words (live.js), and shown as code.
   note(text, kind) {
     const item = el("li", `note ${kind || ""}`.trim());
-    fillThenReveal(item, text, this.list.closest("[aria-live]"));
+    fill(item, text);
     item.dataset.role = "system";
     this.list.append(item);
     this.scrollToEnd();
@@ -343,4 +343,13 @@ function labelled(label, value) {
   const line = el("div", "film-line");
   line.append(el("dt", "film-label", `${label}:`), " ", el("dd", "film-value", value));
   return line;
+}
+
+// The words screen readers read before a message ("You: ", "You, not sent: "), changed in place:
+// a change of text, which a log (additions only) does not announce; a new text node would be an
+// addition, heard as a fragment ("You, not sent yet:") without its message.
+function relabel(item, words) {
+  const who = item.querySelector(".visually-hidden");
+  if (who.firstChild) who.firstChild.data = words;
+  else who.textContent = words;
 }

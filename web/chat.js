@@ -12,7 +12,7 @@ import { describeFailure, failed, listener, lostConversation, newConversationId,
 import { short, statusText } from "./chat-status.js";
 import { Survey } from "./chat-survey.js";
 import { Saved } from "./chat-saved.js";
-import { speak } from "./live.js";
+import { showText, speak } from "./live.js";
 import { counted } from "./format.js";
 
 const BACKENDS = {
@@ -37,6 +37,7 @@ const survey = new Survey(ui.surveyForm, $("survey-error"), ui.surveySubmit);
 const saved = new Saved("puma-chat", Object.keys(BACKENDS));
 const composer = new Composer({
   form: ui.composer, input: ui.input, count: ui.count, onSend: (text) => submit(text),
+  sending: () => chat.busy || chat.queue.length > 0,
   // A notice answers the key just pressed (Enter): said at once, as the next key (which arrives
   // before a timer fires) may already withdraw it, and it must not be withdrawn unsaid.
   onNotice: (text) => { setNotice(text); renderStatus(); announceNow(); },
@@ -68,7 +69,10 @@ function setState(name) {
 // shown as faded bubbles below the conversation.
 function renderStatus() {
   const { line, spoken, outbox: heading } = statusText(chat, label());
-  if (ui.status.textContent !== line) ui.status.textContent = line;
+  if (ui.status.dataset.line !== line) {  // (its text has no backticks: its commands are code)
+    ui.status.dataset.line = line;
+    showText(ui.status, line);
+  }
   // A landmark only while it says something: an empty "Status line" region in the landmarks list
   // is a stop with nothing in it (what changes is announced by #status-announce anyway).
   if (line && !ui.status.hasAttribute("role")) {

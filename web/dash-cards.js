@@ -5,6 +5,7 @@
 import { Chart } from "./charts.js";
 import { clockText, counted } from "./format.js";
 import { KEEP_S, WINDOW_S } from "./dash-timing.js";
+import { showText } from "./live.js";
 import { instanceClass, instanceText, noInstanceText, serviceState } from "./dash-words.js";
 
 const $ = (id) => document.getElementById(id);
@@ -149,9 +150,17 @@ function disclosure(className, label) {
 function fillDisclosure(part, lines, empty) {
   const text = `${part.label} (${lines.length})`;
   if (part.summary.textContent !== text) part.summary.textContent = text;
+  // An empty one ("(0)") is no Tab stop: 35 stops to cross a page of 8 services was 8 too many
+  // (it is still read when the page is browsed, and a click still opens it).
+  part.summary.tabIndex = lines.length || part.box.open ? 0 : -1;
   const shown = lines.length ? lines : [empty];
-  if ([...part.list.children].map((li) => li.textContent).join("\n") === shown.join("\n")) return;
-  part.list.replaceChildren(...shown.map((line) => el("li", "", line)));
+  if ([...part.list.children].map((li) => li.dataset.text).join("\n") === shown.join("\n")) return;
+  part.list.replaceChildren(...shown.map((line) => {
+    const li = el("li");
+    li.dataset.text = line;
+    showText(li, line);
+    return li;
+  }));
 }
 
 function updateInstances(list, details, instances, none) {
@@ -216,7 +225,10 @@ function updateCard(entry, svc, t, status) {
   const said = [why.length ? `Not ready: ${why.join("; ")}` : "", svc.degraded ? `Degraded: ${svc.degraded}` : "",
     (svc.short || []).length ? `Below its count: ${svc.short.join("; ")}` : ""];
   const text = said.filter(Boolean).join(" — ");
-  if (parts.notReady.textContent !== text) parts.notReady.textContent = text;
+  if (parts.notReady.dataset.text !== text) {  // a command in it shown as code (live.js showText)
+    parts.notReady.dataset.text = text;
+    showText(parts.notReady, text);
+  }
   parts.notReady.hidden = !text;
   const point = sample(t, svc, entry.last);
   if (!entry.samples.length) entry.samples.push(...history(events, card.dataset.service, t));

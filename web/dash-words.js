@@ -41,7 +41,8 @@ export function serviceState(svc) {
 // unreachable"), as what a screen reader hears first must say why; a clause of a word or three
 // that only names what the rest is about ("the legacy server: nothing accepts ...") keeps the next.
 export function gist(reason) {
-  const text = String(reason).replace(/^\s*instances? [\d, ]+(?:\([^)]*\))?:\s*/, "").trim();
+  const text = String(reason).replace(/^\s*instances? [\d, ]+(?:\([^)]*\))?:\s*/, "")
+    .replace(/`([^`\n]*)`/g, "$1").trim();  // a command's backticks: the CLI's mark, not for a page
   const clauses = text.split(/(?::\s|;|\s\()/).map((c) => c.trim()).filter(Boolean);
   if (!clauses.length) return text;
   const words = (c) => c.split(/\s+/).length;

@@ -3,7 +3,7 @@
 // service's card and charts are dash-cards.js'. Text goes in via textContent only.
 
 import { DEPLOYMENT_DOWN, clockText } from "./format.js";
-import { speak } from "./live.js";
+import { showText, speak } from "./live.js";
 import { ageText, loadLast, saveLast } from "./dash-saved.js";
 import { serviceState } from "./dash-words.js";
 import { INTERVAL_MS, SLOW_MS } from "./dash-timing.js";
@@ -32,8 +32,9 @@ function renderEvents(events) {
     item.append(
       el("span", "event-time", clockText(when)),
       el("span", "event-service", event.service),
-      el("span", "event-message", event.kind === "scale" ? `scaled ${event.message}` : event.message),
+      el("span", "event-message"),
     );
+    showText(item.lastChild, event.kind === "scale" ? `scaled ${event.message}` : event.message);
     return item;
   }));
   $("events-empty").textContent = "No events yet.";
@@ -120,7 +121,23 @@ function announceChanges(services) {
     seenStates.set(name, now);
   });
   // Each change is news, even in the words of the one before ("legacy: ready." after a flap).
-  if (changed.length) speak($("service-changes"), `${changed.join(". ")}.`, { again: true });
+  if (changed.length) speak($("service-changes"), changesSaid(changed), { again: true });
+}
+
+// The changes in one breath a listener can follow: services that changed to the same state said
+// together ("No ready instance: agent, listener, db and 5 more (8 services)."), not one by one.
+function changesSaid(changed) {
+  const byState = new Map();
+  changed.forEach((line) => {
+    const [name, ...rest] = line.split(": ");
+    const state = rest.join(": ");
+    byState.set(state, [...(byState.get(state) || []), name]);
+  });
+  return [...byState].map(([state, names]) => {
+    if (names.length === 1) return `${names[0]}: ${state}.`;
+    const shown = names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
+    return `${state.charAt(0).toUpperCase()}${state.slice(1)}: ${shown} (${names.length} services).`;
+  }).join(" ");
 }
 
 // `at`: when the figures were fetched (earlier for the ones this browser kept: dash-saved.js).

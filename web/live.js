@@ -7,9 +7,11 @@
 //
 // Commands, paths and addresses in a message are shown (as code, to copy) but never read out: a
 // screen reader would spell out ".venv/bin/python -m legacy_socket_server --port 13161 ... 2>&1 &"
-// symbol by symbol. What is announced says it in words ("start it with the command shown"); once
-// announced, the words give way to the code itself, quietly (aria-busy), so the command is there
-// to read and copy when the page is browsed.
+// symbol by symbol. What is announced says it in words ("start it with the command shown"; a
+// command of plain words, "make run", as itself), and stays so: nothing in a live region changes
+// after it was said. Swapping the words for the code afterwards (even under aria-busy, which the
+// browser never saw set when it was set and removed in one task) was heard as a second message,
+// an addition to a log or a new text of an alert.
 
 const AGAIN_AFTER_MS = 100;
 const pending = new WeakMap();  // region -> the timer that will set its text
@@ -18,7 +20,7 @@ const said = new WeakMap();  // region -> the text it was last given (its nodes 
 // The kinds of technical piece, most specific first; `words` is what is said instead.
 const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)$/;
 const PIECES = [
-  { kind: "command", re: /`[^`\n]+`/y, words: () => "the command shown" },
+  { kind: "command", re: /`[^`\n]+`/y, words: (m) => commandWords(m[0].slice(1, -1)) },
   { kind: "url", re: /\b(?:https?|wss?):\/\/[^\s"'<>)]*[^\s"'<>).,;:!?]/y, words: () => "the address shown" },
   { kind: "address", re: /(?:\b\d{1,3}(?:\.\d{1,3}){3}\b|\blocalhost\b|\[::1\])(?::(\d{1,5})\b)?/y,
     words: (m) => (LOOPBACK.test(m[0].replace(/:\d+$/, "")) ? (m[1] ? `port ${m[1]}` : "this machine")
@@ -33,6 +35,12 @@ const PATH_LIKE = /^(?:\.{0,2}\/?[\w.-]+\/)+[\w.-]+$/;  // an executable given b
 // An argument that only a command has (a flag, a setting, a pid, a redirection, a path): "make
 // sure" is words, "make stop PORT=8080" a command.
 const ARGUMENT = /^(?:-|\w+=|\d+$|[<>&|]|\d>|\S*\/)/;
+
+// A command made of plain words ("make run", "puma status") is said as it is; one with symbols
+// (flags, paths, settings, redirections) as "the command shown".
+function commandWords(command) {
+  return /^[a-z]+(?: [a-z]+)*$/.test(command) ? command : "the command shown";
+}
 
 // Splits `text` into plain text and technical pieces: [{text}, {text, kind, words}].
 export function pieces(text) {
@@ -58,7 +66,7 @@ function matchAt(text, i) {
   COMMAND.lastIndex = i;
   const command = COMMAND.exec(text);
   if (command && (PATH_LIKE.test(command[0].split(" ")[0]) || command[0].split(/\s+/).slice(1).some((a) => ARGUMENT.test(a)))) {
-    return { text: command[0], kind: "command", words: "the command shown" };
+    return { text: command[0], kind: "command", words: commandWords(command[0]) };
   }
   if (i > 0 && /[\w/.-]/.test(text[i - 1])) return null;  // inside a word: not the start of a piece
   for (const piece of PIECES) {
@@ -80,52 +88,34 @@ export function inWords(text) {
 }
 
 // Fills `node` with `text`. With technical pieces: the text as shown (each piece as code) hidden
-// from screen readers, and beside it, for them only, the text in words (until `reveal`).
+// from screen readers, and beside it, for them only, the text in words. A piece said as itself
+// (a command of plain words) is shown as code and read as it is.
 export function fill(node, text) {
   const parts = pieces(text);
-  if (!parts.some((p) => p.kind)) {
-    node.textContent = text;
+  if (!parts.some((p) => p.kind && p.words !== p.text.replace(/^`|`$/g, ""))) {
+    node.replaceChildren(...parts.map(shownPart));
     return;
   }
   const shown = document.createElement("span");
   shown.className = "shown-only";
   shown.setAttribute("aria-hidden", "true");
-  shown.append(...parts.map((p) => {
-    if (!p.kind || p.kind === "address") return document.createTextNode(p.text);
-    const code = document.createElement("code");
-    code.textContent = p.text.replace(/^`|`$/g, "");  // `make run` shown as code, copied without quotes
-    return code;
-  }));
+  shown.append(...parts.map(shownPart));
   const words = document.createElement("span");
   words.className = "visually-hidden said-instead";
   words.textContent = inWords(text);
   node.replaceChildren(shown, words);
 }
 
-// Once said: the code is there for screen readers too (to read when browsing, or to copy), its
-// words gone. Done with `region` busy, which screen readers do not announce.
-export function reveal(node, region = node) {
-  const shown = node.querySelector(".shown-only");
-  if (!shown) return;
-  region.setAttribute("aria-busy", "true");
-  try {
-    shown.replaceWith(...shown.childNodes);
-    node.querySelectorAll(".said-instead").forEach((w) => w.remove());
-  } finally {
-    region.removeAttribute("aria-busy");
-  }
-}
-
-// Fills `node` in `region` (a live region, or `node` itself) and reveals its code after the
-// announcement (the next moment: the announcement is made of the change just made).
-export function fillThenReveal(node, text, region = node) {
-  fill(node, text);
-  if (node.querySelector(".shown-only")) setTimeout(() => reveal(node, region), 0);
+function shownPart(p) {
+  if (!p.kind || p.kind === "address") return document.createTextNode(p.text);
+  const code = document.createElement("code");
+  code.textContent = p.text.replace(/^`|`$/g, "");  // `make run` shown as code, copied without quotes
+  return code;
 }
 
 function set(region, text) {
   said.set(region, text);
-  fillThenReveal(region, text);
+  fill(region, text);
 }
 
 // text: what the region says from now on ("" says nothing and empties it); again: a new event,
@@ -144,4 +134,15 @@ export function speak(region, text, { again = false } = {}) {
     pending.delete(region);
     set(region, text);
   }, AGAIN_AFTER_MS));
+}
+
+// Shows `text` in `node` (not a live region): a command in backticks as code, without them (the
+// CLI's way of marking a command; its backticks on a page were read as part of it).
+export function showText(node, text) {
+  node.replaceChildren(...text.split(/(`[^`\n]+`)/).filter(Boolean).map((part) => {
+    if (!/^`[^`\n]+`$/.test(part)) return document.createTextNode(part);
+    const code = document.createElement("code");
+    code.textContent = part.slice(1, -1);
+    return code;
+  }));
 }
