@@ -133,6 +133,44 @@ def serving_run(app: str | Path, **popen: Any) -> Iterator[tuple[subprocess.Pope
             proc.stdout.close()
 
 
+def interrupt_and_finish(proc: subprocess.Popen[Any], sig: int = signal.SIGINT, *, group: bool = False,
+                         timeout_s: float = 60.0, log: Path | None = None) -> tuple[int, str]:
+    """Ctrl-C `proc` and wait for it to finish: SIGINT (or `sig`) to its whole process group if `group`
+    (what a terminal does; `proc` must lead one: `start_new_session=True`), else to it alone (`kill -INT
+    PID`), then its exit, its output read meanwhile if piped. Returns `(exit code, output)` ("" when not
+    piped). Fails the test, quoting the end of the output (or of `log`), if it still runs after
+    `timeout_s`; it and its group are then killed, so a test never leaves it behind. E.g.
+    `assert interrupt_and_finish(proc, group=True)[0] == 130`."""
+    try:
+        with contextlib.suppress(ProcessLookupError):  # already ended: its exit code says how
+            (os.killpg if group else os.kill)(proc.pid, sig)
+        try:
+            out, _ = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            _kill_with_group(proc)
+            out, _ = proc.communicate()
+            said = log.read_text(errors="replace") if log is not None else _text(out)
+            raise AssertionError(f"{proc.args!r} still ran {timeout_s} s after {signal.Signals(sig).name}; "
+                                 f"killed. Its output ends:\n{said[-3000:]}") from None
+    finally:
+        if proc.poll() is None:  # the signal could not be sent, or the wait was interrupted
+            _kill_with_group(proc)
+            proc.communicate()
+    return proc.returncode, _text(out)
+
+
+def _kill_with_group(proc: subprocess.Popen[Any]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        if os.getpgid(proc.pid) == proc.pid:  # it leads its own group: its children go too
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+
+
+def _text(out: str | bytes | None) -> str:
+    return out.decode(errors="replace") if isinstance(out, bytes) else out or ""
+
+
 def start_legacy_server(database_url: str, log_path: Path) -> subprocess.Popen[bytes]:
     """`python -m legacy_socket_server --port 0` on `database_url`, its output in `log_path` (what a
     test waits on: "loading the catalogue", then "listening on"). The caller stops it."""

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for
+from tests.helpers import interrupt_and_finish, wait_for
 
 ROOT = Path(__file__).parents[1]
 HELLO = ROOT / "examples" / "hello_app.py"
@@ -50,8 +49,8 @@ def test_cli_run_serves_reports_status_and_stops_cleanly_on_sigint(tmp_path):
         raw = json.loads(_puma("status", "--url", url, "--json").stdout)
         assert raw["services"]["shout"]["ready"] == 1
     finally:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 130  # Ctrl-C: 130 in every phase (README: Ctrl-C drains)
+        code, _ = interrupt_and_finish(proc, timeout_s=30, log=log_path)
+    assert code == 130  # Ctrl-C: 130 in every phase (README: Ctrl-C drains)
     assert "deployment stopped" in log_path.read_text()
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import pytest
 
 from puma.errors import PumaError
 from puma.running import normalise_url
-from tests.helpers import wait_for
+from tests.helpers import interrupt_and_finish, wait_for
 
 ROOT = Path(__file__).parents[1]
 HELLO = ROOT / "examples" / "hello_app.py"
@@ -41,8 +40,7 @@ def running(app: Path, env: dict[str, str], log: Path, *extra: str) -> Iterator[
                        message="puma run to serve").group(1)
         yield proc, url
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        interrupt_and_finish(proc, timeout_s=30, log=log)
 
 
 @pytest.fixture

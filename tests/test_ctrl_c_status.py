@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import interrupt_and_finish
 from tests.test_startup_interrupts import ROOT, SLOW_IMPORT_APP, _session_members
 
 
@@ -32,16 +33,6 @@ def _serving(tmp_path: Path, disposition: signal.Handlers) -> subprocess.Popen[s
     return proc
 
 
-def _finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
-    try:
-        out, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    return proc.returncode, out
-
-
 @pytest.mark.parametrize(("disposition", "group"), [
     (signal.SIG_DFL, True),    # Ctrl-C in a terminal: the whole foreground group
     (signal.SIG_IGN, False),   # `puma run &`, then `kill -INT <pid>`
@@ -50,8 +41,7 @@ def _finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
 def test_ctrl_c_once_serving_exits_130_as_during_start_up(tmp_path: Path, disposition: signal.Handlers,
                                                          group: bool) -> None:
     proc = _serving(tmp_path, disposition)
-    (os.killpg if group else os.kill)(proc.pid, signal.SIGINT)
-    code, out = _finish(proc)
+    code, out = interrupt_and_finish(proc, group=group)
     assert code == 130, (code, out)
     assert "Traceback" not in out and "puma: stopped in" in out, out  # a drain, said as such
     assert _session_members(proc.pid) == [], "a process of the stopped run is left"
@@ -59,8 +49,7 @@ def test_ctrl_c_once_serving_exits_130_as_during_start_up(tmp_path: Path, dispos
 
 def test_sigterm_once_serving_is_a_stop_asked_for_exit_0(tmp_path: Path) -> None:
     proc = _serving(tmp_path, signal.SIG_DFL)
-    os.kill(proc.pid, signal.SIGTERM)  # what `make stop` sends
-    code, out = _finish(proc)
+    code, out = interrupt_and_finish(proc, signal.SIGTERM)  # what `make stop` sends
     assert code == 0, (code, out)
 
 

@@ -9,7 +9,6 @@ import json
 import os
 import random
 import re
-import signal
 import socket
 import string
 import subprocess
@@ -31,7 +30,7 @@ from legacy_socket_server import LegacyServer
 from puma.admin import Admin
 from tests import fault_corpus as corpus
 from tests.chatbot_helpers import legacy_server, stored_transcript
-from tests.helpers import chatbot_app, envoy_admin, wait_for
+from tests.helpers import chatbot_app, envoy_admin, interrupt_and_finish, wait_for
 from tests.rawhttp import exchange
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,13 +69,7 @@ def hello() -> Iterator[str]:
         url = wait_for(lambda: _serving_url(proc), timeout_s=60, message="the hello example serving")
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]  # started with stdout=PIPE
+        interrupt_and_finish(proc, group=True, timeout_s=20)
 
 
 def _serving_url(proc: subprocess.Popen[str]) -> str | None:
@@ -165,7 +158,7 @@ def _line_problems(port: int, case: corpus.LineCase) -> list[str]:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         for n, piece in enumerate(pieces):
             if n and case.pause_s:
-                time.sleep(case.pause_s)
+                time.sleep(case.pause_s)  # the case's slow client: its pieces come this far apart
             sock.sendall(piece)
         with sock.makefile("rb") as stream:
             replies = [json.loads(stream.readline()) for _ in range(case.replies)]

@@ -23,7 +23,7 @@ from chatbot import nlg
 from chatbot.catalog import Catalog
 from legacy_socket_server import LegacyServer, chatbox_socket
 from tests.chatbot_helpers import legacy_server
-from tests.helpers import start_legacy_server, wait_for
+from tests.helpers import interrupt_and_finish, start_legacy_server, wait_for
 
 SCRIPT = ["comedy with Jim Carrey", "no preference", "PG-13", "no", "yes"]
 
@@ -212,8 +212,8 @@ def test_legacy_server_stopped_while_loading_says_so_in_its_log(chatbot_db_url: 
         wait_for(lambda: b"loading the catalogue" in log_path.read_bytes() or proc.poll() is not None,
                  timeout_s=60, message="the load to begin")
         assert "[phase: loading]" in Path(f"/proc/{proc.pid}/cmdline").read_text()
-        proc.send_signal(sig)
-        assert proc.wait(timeout=15) == 0, log_path.read_text()
+        code, _ = interrupt_and_finish(proc, sig, timeout_s=15, log=log_path)
+        assert code == 0, log_path.read_text()
         text = log_path.read_text()
         assert f"stopping ({sig.name}) before the catalogue had loaded" in text and text.rstrip().endswith("stopped")
         assert "Traceback" not in text and "listening on" not in text

@@ -132,10 +132,9 @@ def test_makefile_install_ctrl_c_ends_by_the_signal_without_make_s_error_line(ch
                                                                               pip: str, target: str) -> None:
     """Ctrl-C while pip works: no `make: *** ... Error 130` (nor "Interrupt") line, make ends by the
     SIGINT (a shell says 130), nothing after it starts, no stamp; a line says the next make resumes it."""
-    import os
     import signal
 
-    from tests.helpers import wait_for
+    from tests.helpers import interrupt_and_finish, wait_for
 
     python = checkout / "venv" / "bin" / "python"
     python.write_text(pip)
@@ -146,12 +145,8 @@ def test_makefile_install_ctrl_c_ends_by_the_signal_without_make_s_error_line(ch
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         wait_for(lambda: "Collecting wordfreq" in out.read_text(), timeout_s=30, message="pip to start")
-        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in its terminal
-        make.wait(timeout=30)
     finally:
-        if make.poll() is None:
-            os.killpg(make.pid, signal.SIGKILL)
-            make.wait()
+        interrupt_and_finish(make, group=True, timeout_s=30, log=out)  # Ctrl-C in its terminal
     said = out.read_text()
     assert "***" not in said and "Error" not in said.replace("ERROR: Operation", ""), said
     assert make.returncode == -signal.SIGINT, (make.returncode, said)
@@ -353,7 +348,7 @@ def test_makefile_run_pkill_of_the_legacy_server_leaves_make_run_in_charge(run_c
     import os
     import signal
 
-    from tests.helpers import wait_for
+    from tests.helpers import interrupt_and_finish, wait_for
 
     legacy_port = _free_port()
     out = tmp_path / "make-run.out"
@@ -381,8 +376,7 @@ def test_makefile_run_pkill_of_the_legacy_server_leaves_make_run_in_charge(run_c
         assert "has exited" in said and f"legacy_socket_server --port {legacy_port}" in said, said
         assert make.poll() is None, "make run must still be in charge of its terminal"
     finally:
-        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
-        make.wait(timeout=30)
+        interrupt_and_finish(make, group=True, timeout_s=30, log=out)  # Ctrl-C
     assert not (run_checkout / "var" / f"legacy-server-{legacy_port}.pid").exists()
 
 
@@ -395,7 +389,7 @@ def test_makefile_run_ctrl_c_ends_without_make_s_error_line_and_says_the_legacy_
     import os
     import signal
 
-    from tests.helpers import wait_for
+    from tests.helpers import interrupt_and_finish, wait_for
 
     legacy_port = _free_port()
     out = tmp_path / "make-run.out"
@@ -414,12 +408,8 @@ def test_makefile_run_ctrl_c_ends_without_make_s_error_line_and_says_the_legacy_
                               message="the legacy server's pid"))
         log = run_checkout / "var" / f"legacy-server-{legacy_port}.log"
         wait_for(lambda: "legacy: serving" in log.read_text(), timeout_s=10, message="the legacy server to serve")
-        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in its terminal
-        make.wait(timeout=40)
     finally:
-        if make.poll() is None:
-            os.killpg(make.pid, signal.SIGKILL)
-            make.wait()
+        interrupt_and_finish(make, group=True, timeout_s=40, log=out)  # Ctrl-C in its terminal
     said = out.read_text()
     assert "Error" not in said and "***" not in said, said
     assert make.returncode == -signal.SIGINT, make.returncode  # ended by the SIGINT: a shell says 130

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import interrupt_and_finish, wait_for
 from tests.helpers import process_alive as _alive
-from tests.helpers import wait_for
 from tests.test_makefile import FAKE_PUMA, _copy_make_files, _free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,8 +109,7 @@ class MakeRun:
         return wait_for(named, timeout_s=30, interval_s=0.1, message=f"a legacy server in {self.pid_file.name}")
 
     def ctrl_c(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGINT)
-        self.proc.wait(timeout=60)
+        interrupt_and_finish(self.proc, group=True, log=self.out)  # Ctrl-C in its terminal
 
     def kill(self) -> None:
         if self.proc.poll() is None:

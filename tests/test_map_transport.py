@@ -48,7 +48,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 return
             if server.mode == "drop":
                 return  # close without answering
-            time.sleep(float(body.decode()) if body[:1].isdigit() else 0)
+            time.sleep(float(body.decode()) if body[:1].isdigit() else 0)  # a reply as slow as the test asks
             server.served += 1
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s"
                              % (len(body), body))

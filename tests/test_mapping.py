@@ -260,9 +260,14 @@ def test_once_fn_is_timed_a_quick_map_is_one_chunk_per_instance(mesh):
 
 
 def test_cancelling_an_awaited_map_stops_sending_chunks(mesh):
+    before = _requests_to_map(mesh)
+
     async def cancel_soon() -> None:
         task = asyncio.create_task(puma.puma_map(mapfuncs.slow_square, range(400), deployment=mesh, chunksize=2))
-        await asyncio.sleep(0.1)
+        deadline = time.monotonic() + 1.0
+        while _requests_to_map(mesh) == before and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # until its first chunks are sent: cancelled part-way, not before it began
+        assert not task.done(), "the 4-s map was over before it could be cancelled"
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

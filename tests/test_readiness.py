@@ -105,7 +105,7 @@ def test_probe_first_run_that_builds_slowly_is_no_outage(caplog) -> None:
 
     def slow_first() -> None:
         if not built.is_set():
-            time.sleep(0.3)
+            time.sleep(0.3)  # the slow first run under test: 3 times timeout_s
             built.set()
 
     caplog.set_level(logging.INFO, logger="puma.readiness")

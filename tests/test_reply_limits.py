@@ -51,7 +51,7 @@ def _slow_read(url: str, stall_s: float) -> tuple[bytes, int, int]:
         declared = re.search(rb"content-length: (\d+)", head, re.I)
         assert declared is not None, head
         length = int(declared.group(1))
-        time.sleep(stall_s)
+        time.sleep(stall_s)  # the reader under test stops reading this long (the reply backs up)
         got = len(rest)
         try:
             while chunk := sock.recv(1 << 20):

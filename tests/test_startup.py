@@ -17,7 +17,7 @@ import pytest
 from puma.config import parse_config
 from puma.errors import PumaStartError
 from puma.supervisor import Deployment
-from tests.helpers import wait_for
+from tests.helpers import interrupt_and_finish, wait_for
 
 ROOT = Path(__file__).parents[1]
 
@@ -56,8 +56,8 @@ def test_startup_says_what_it_waits_for_and_prints_the_url_once_all_is_ready(tmp
         assert httpx.post(url + "/quick", json={}).status_code == 200
     finally:
         release.touch()
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 130  # Ctrl-C: 130 in every phase
+        code, _ = interrupt_and_finish(proc, timeout_s=30, log=log)
+    assert code == 130  # Ctrl-C: 130 in every phase
 
 
 def test_startup_failure_keeps_the_logs_and_shows_their_end(tmp_path: Path) -> None:
@@ -92,8 +92,8 @@ def test_startup_ctrl_c_while_starting_stops_everything_and_keeps_nothing(tmp_pa
     proc = _run(_app(tmp_path, HELD), log, STARTUP_RELEASE=str(release))
     wait_for(lambda: "held: waiting for the test" in log.read_text(), timeout_s=60, message="the warm-up")
     run_dir = Path(_found(r"config (\S+)/envoy\.yaml", log.read_text()))
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=30) == 130  # as a Ctrl-C at any moment of the start-up (test_startup_interrupts.py)
+    code, _ = interrupt_and_finish(proc, timeout_s=30, log=log)
+    assert code == 130  # as a Ctrl-C at any moment of the start-up (test_startup_interrupts.py)
     assert "puma: stopped during start-up; nothing is left running" in log.read_text()
     assert "Traceback" not in log.read_text()
     assert not run_dir.exists()  # an interrupt is no failure: nothing kept

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ import pytest
 import puma
 from puma.states import headline, serving_lines, states
 from tests.apps.ledger import create
-from tests.helpers import wait_for
+from tests.helpers import interrupt_and_finish, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -147,13 +146,7 @@ def test_puma_run_names_the_service_still_not_ready_then_says_when_every_one_is(
         assert body["waiting_for"] == [] and "ledger" in body["not_ready"], body
         assert _puma("status", "--url", url).stdout.splitlines()[1].startswith("serving; not ready: ledger")
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        interrupt_and_finish(proc, log=out)
 
 
 def test_a_deployment_that_starts_says_starting_in_status_ready_and_the_header(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 from puma import running, runs
 from puma.errors import PumaError
-from tests.helpers import wait_for
+from tests.helpers import interrupt_and_finish, wait_for
 
 ROOT = Path(__file__).parents[1]
 
@@ -123,8 +122,7 @@ def test_status_which_finds_a_deployment_while_it_starts(tmp_path: Path) -> None
                  message="puma run to say it serves")  # printed just after the run file says so
     finally:
         go.touch()
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
+        interrupt_and_finish(proc, log=log)
     assert not list((tmp_path / "runs").glob("*.json"))  # removed when it stopped
 
 

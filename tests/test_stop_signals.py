@@ -189,7 +189,7 @@ def _hold(counters: Counters, what: str, seconds: float) -> threading.Thread:
     def run() -> None:
         counters.enter(what)
         try:
-            time.sleep(seconds)
+            time.sleep(seconds)  # the request's own length: what the drain under test waits for
         finally:
             counters.leave()
 

@@ -36,7 +36,7 @@ def _slow_upload(port: int, path: str, body: bytes, pause_s: float, replies: lis
                 sock.sendall(body[n:n + 4])
                 if n == 4:
                     begun.release()  # its headers and first bytes are sent: the upload is under way
-                time.sleep(pause_s)
+                time.sleep(pause_s)  # the slow upload under test: 4 bytes every pause_s
             received = b""
             while chunk := sock.recv(65536):
                 received += chunk

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import re
 import socket
+import struct
+import termios
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -282,17 +285,26 @@ def test_transport_a_request_that_would_split_is_refused_before_sending(client, 
         assert server.requests == []
 
 
+def _unacknowledged_bytes(conn: socket.socket) -> int:
+    """Bytes written to `conn` that its peer's kernel has not yet acknowledged receiving (SIOCOUTQ)."""
+    return int(struct.unpack("i", fcntl.ioctl(conn.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0])
+
+
 @pytest.mark.parametrize("client", CLIENTS)
 def test_transport_a_response_sent_to_an_idle_connection_is_never_taken_for_the_next_answer(client):
     body, expected = _expected(client)
-    sent = threading.Event()
+    taken, sent, done = threading.Event(), threading.Event(), threading.Event()
 
     def poisoned(conn: socket.socket) -> None:  # a whole answer, then, unasked, a second one while idle
+        # Written at once: Nagle would hold the second back until the client ACKs the first (up to
+        # its 40-ms delayed ACK), so that it came after the next request, as if it were its answer.
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn.sendall(_ok(body))
-        time.sleep(0.1)
+        taken.wait(10)  # the caller has its answer: the connection is idle in the client's pool
         conn.sendall(_ok(b'{"smuggled": 1}' if client != "map" else b'{"results": [666]}'))
+        wait_for(lambda: _unacknowledged_bytes(conn) == 0, timeout_s=5, message="the client to receive it")
         sent.set()
-        time.sleep(2)
+        done.wait(10)  # held open (not closed, which a pool would notice) until the next call is over
 
     calls = []
 
@@ -303,8 +315,12 @@ def test_transport_a_response_sent_to_an_idle_connection_is_never_taken_for_the_
         return poisoned if len(calls) == 1 else _ok(body)
 
     with raw_server(answer) as server:
-        assert _use(client, server) == expected
-        assert sent.wait(5)
-        assert _use(client, server) == expected  # its own answer, on a new connection
+        try:
+            assert _use(client, server) == expected
+            taken.set()
+            assert sent.wait(5)
+            assert _use(client, server) == expected  # its own answer, on a new connection
+        finally:
+            done.set()
         first, second = _service_requests(server)[:2]
         assert first != second
