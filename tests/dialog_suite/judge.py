@@ -286,7 +286,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "refusals_beside_seen",
          # d46 (newcomer 87): a title after "big fan of", "obsessed with", "what about", "how
          # about" is "something like" it, everyday-word titles too; elsewhere a word stays one
-         "fan_of_titles")
+         "fan_of_titles",
+         # d46 (newcomer 87): lengths in words ("something two hours long"); "that one is long
+         # tho" to a proposal is a no with a wish for shorter, never a yes
+         "duration_words")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
