@@ -289,7 +289,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "fan_of_titles",
          # d46 (newcomer 87): lengths in words ("something two hours long"); "that one is long
          # tho" to a proposal is a no with a wish for shorter, never a yes
-         "duration_words")
+         "duration_words",
+         # d46 (newcomer 85): dictated "question mark" after a statement the message goes on
+         # from is a mark, no question; "scratch X comma Y" puts Y in X's place
+         "dictated_marks")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
