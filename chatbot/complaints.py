@@ -61,9 +61,9 @@ def criticised_length(tokens: Sequence[str]) -> dict[str, Any] | None:
         word = tokens[i + 1]
         if word not in _LONG and word not in _SHORT or not _said_of_something(tokens, i + 1):
             continue
-        soft = token in _SOFTENERS or tuple(tokens[max(0, i - 1) : i + 1]) == ("a", "bit")
-        if not (token in _TOO or soft) or _denied(tokens, i) or (
-                soft and _CONCESSIONS & set(tokens[i + 2 :])):
+        soft = token in _SOFTENERS or tuple(tokens[max(0, i - 1) : i + 1]) == ("a", "bit") or (
+            token in _PREDICATES)  # "that one is long tho": said plainly, a complaint as well
+        if not (token in _TOO or soft) or _denied(tokens, i) or (soft and _conceded(tokens[i + 2 :])):
             continue
         return _wish("shorter" if word in _LONG else "longer", False)
     return None
@@ -71,6 +71,12 @@ def criticised_length(tokens: Sequence[str]) -> dict[str, Any] | None:
 
 _SOFTENERS = frozenset("bit kinda quite rather pretty so really very fairly rly".split())
 _CONCESSIONS = frozenset("but though tho although still".split())
+
+
+def _conceded(after: Sequence[str]) -> bool:
+    """A concession with something conceded ("... but a classic"); a closing "tho" is none."""
+    return any(t in _CONCESSIONS and any(w not in _AFTERTHOUGHTS and w != BOUNDARY for w in after[k + 1 :])
+               for k, t in enumerate(after))
 
 
 def _shrugged(tokens: Sequence[str], at: int) -> tuple[str, int]:
@@ -105,7 +111,7 @@ def _said_of_something(tokens: Sequence[str], at: int) -> bool:
     return False
 
 
-_PREDICATES = frozenset("is s was are were its thats looks looked seems seemed sounds feels "
+_PREDICATES = frozenset("is s ones was are were its thats looks looked seems seemed sounds feels "
                         "felt be been".split())
 
 

@@ -77,7 +77,10 @@ _PERSON_CUES = frozenset("with starring featuring by from".split())
 # directed by X", "I don't want anything with X" (but "no comedies with X" denies comedies).
 _SCOPE_FILLERS = frozenset("""want wanna need anything something one ones movie movies film
     films flick flicks stuff directed made starring a an the any of be to really just even see
-    watch like that is are was been too so much more please thing things acted playing""".split())
+    watch like that is are was been too so much more please thing things acted playing""".split()) | \
+    frozenset("fan fans big huge into keen fond crazy mad about on of".split())
+# (the attitude words of a refusal cover nothing yet: "not a fan of anything from the 80s",
+# "not big on anything with cruise" deny the decade, the person)
 
 # -- release dates -------------------------------------------------------------------------
 _DECADE_WORDS = {"forties": 1940, "fifties": 1950, "sixties": 1960, "seventies": 1970,

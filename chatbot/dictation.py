@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from chatbot.dictated_edits import scratched, stated_mark
+
 _MARKS = {"full stop": ".", "full-stop": ".", "fullstop": ".", "period": ".",
           "comma": ",", "question mark": "?", "exclamation mark": "!", "exclamation point": "!",
           "semicolon": ";", "semi colon": ";", "new line": ".", "newline": ".",
@@ -32,6 +34,7 @@ _WORD_BEFORE = ("a", "an", "the", "that", "this", "any", "some", "of", "in", "ti
 _MARK = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _MARKS), key=len, reverse=True)) + r")\b", re.I)
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 _NEXT_WORD = re.compile(r"^\W*?(\w+)")
+_CLAUSE_END = re.compile(r"[.,;:!?]|\b(?:full\s+stop|period|comma|question\s+mark)\b", re.I)
 _SPACE_BEFORE_MARK = re.compile(r"\s+([.,;:!?])")
 _MARK_RUN = re.compile(r"[.,;:!?](?:\s*[.,;:!?])+")
 _ALWAYS = frozenset(("full stop", "full-stop", "fullstop", "question mark", "exclamation mark",
@@ -58,7 +61,7 @@ def spoken_marks(text: str) -> str:
     if not _MARK.search(text):
         return text
     written = _MARK.sub(lambda m: _written(m, text), text)
-    return _MARK_RUN.sub(_strongest, _SPACE_BEFORE_MARK.sub(r"\1", written)).strip()
+    return scratched(_MARK_RUN.sub(_strongest, _SPACE_BEFORE_MARK.sub(r"\1", written)).strip())
 
 
 def _strongest(run: re.Match[str]) -> str:
@@ -72,6 +75,8 @@ def _written(match: re.Match[str], text: str) -> str:
     before, after = _LAST_WORD.search(text[: match.start()]), _NEXT_WORD.match(text[match.end() :])
     last = before[1].lower() if before else ""
     following = after[1].lower() if after else ""
+    if said == "question mark" and last:  # "so gross question mark she'd leave": a statement
+        return stated_mark(_CLAUSE_END.split(text[: match.start()])[-1], bool(following))
     if said in _ALWAYS:
         return _MARKS[said] if last else match[0] if not following else ""
     if not last or last in _WORD_BEFORE or following in _FILM_WORDS:

@@ -16,12 +16,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 # Words and phrases of liking right before a name. "into" only after a form of "be" or an
-# adverb ("i'm into X", "really into X"): "turn into", "get into" name no taste.
+# adverb ("i'm into X", "really into X"): "turn into", "get into" name no taste. Refusals
+# ("not into X", "no more X") name the person as surely; their polarity is the negation's.
 _BEFORE = tuple(tuple(p.split()) for p in """adore|adores|adored|love|loves|loved|loving|worship|
     worships|idolise|idolize|fan of|fans of|fanboy of|fangirl of|am into|are into|is into|really into|
     so into|big into|obsessed with|crazy about|mad about|nuts about|wild about|keen on|partial to|
     sucker for|enough of|dig|digging|really like|really likes|anything with|anything by|stuff by|
-    stuff with|something with|more of""".replace("\n", " ").split("|"))
+    stuff with|something with|more of|not into|no more|not a fan of|not big on|not keen on""".replace("\n", " ").split("|"))
 # (a bare "like" is left out: "I like Hanks" inside a sentence still needs a cue, and "like"
 # compares as often as it likes)
 # "that kubrick guy", "the nolan dude": a person's noun after a lone surname

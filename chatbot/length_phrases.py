@@ -129,7 +129,9 @@ def _bound_after_at(tokens: Sequence[str], i: int
     if (i and tokens[i - 1] in _APPROX or after) and not budget:
         margin = approx_margin(value)  # "about 90 minutes", "2 hours or so", "90 mins ish"
         return i, end + after, value - margin, value + margin
-    alone = (i == 0 or tokens[i - 1] == BOUNDARY) and (end == len(tokens) or tokens[end] == BOUNDARY)
+    alone = (i == 0 or tokens[i - 1] == BOUNDARY) and (end == len(tokens) or tokens[end] == BOUNDARY) or (
+        _next(tokens, end - 1) == "long" and _next(tokens, end) in ("", BOUNDARY, "please", "pls", "max"))
+    # ("something two hours long": the length asked for, as said alone)
     if alone and i >= 2 and tokens[i - 2] in _TOO_LONG | _LONG:  # "is very long, 138 minutes":
         return i, end, None, value - 1  # the film's own length, complained of: shorter than it
     if alone or budget or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that

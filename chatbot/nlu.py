@@ -111,6 +111,7 @@ from chatbot.definitions import defined_ratings
 from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.emojis import only_emoji, spell_all
 from chatbot.era_spans import joined_eras
+from chatbot.fan_frames import as_liked_title
 from chatbot.fondness import pointed_back
 from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
@@ -163,6 +164,7 @@ from chatbot.sarcasm import closes_sarcastically
 from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.self_questions import self_topic
+from chatbot.sentiment_words import sentiment_words, untoned
 from chatbot.shorthand import spell_shorthand
 from chatbot.slot_spelling import SlotSpeller
 from chatbot.social import social_act
@@ -186,7 +188,6 @@ from chatbot.text import (
     english_words,
     expand_shorthand,
     fold,
-    fold_utterance,
     lines_as_commas,
 )
 from chatbot.texting import spell_texting
@@ -269,6 +270,8 @@ class Understander:
                       expect == "genre"),
             SHORTHAND)))), genre_asked=expect == "genre")  # "kids r here", "not to long"
         cleaned = as_film_of(self._initials(cleaned), self._famous_name)  # "Nolan's stuff": a Nolan film
+        cleaned = as_liked_title(cleaned, self._titles.exact, self._read_otherwise,  # "big fan of heat"
+                                 film_shown=expect is None)
         cleaned = given_up_parts(cleaned, self._wish_said)  # "scrap the war part": no *The War*
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"
@@ -453,7 +456,7 @@ class Understander:
             "unknown_person": self._people.unknown(tokens, used, expect, people),
             "comparative": comparative(tokens), "words": [t for t in whole if t != BOUNDARY],
             "indifferent": indifferent,
-            "rest": _untoned(_rest(rest_text, {tokens[i] for i in used if i < len(tokens)}),
+            "rest": untoned(sentiment_words(rest_text, {tokens[i] for i in used if i < len(tokens)}),
                              intent_of(tokens) == "yes" or judged == "liked"),
             "defines": defines, "last_year": self._last_year,  # a step newer stays within the catalogue
             "empty": not cleaned, "complaint": complaint(clause_tokens(cleaned), self._titles.exact),
@@ -482,6 +485,12 @@ class Understander:
         """"nolan", "wes anderson": a famous surname, or someone's full name."""
         words = folded.split()
         return self._names.famous_surname(folded) if len(words) == 1 else self._names.names_all(words)
+
+    def _read_otherwise(self, said: str) -> bool:  # "how about nolan", "what about horror"
+        folded = fold(said)
+        # a genre's own name ("war", "comedy") over a film so titled; a synonym ("alien") is the film
+        return self._famous_name(folded) or folded in self._genre_names or bool(
+            names_rating(folded)) or bool(year_ranges(folded.split(), self._last_year))
 
     def _wish_word(self, word: str) -> bool:
         """A genre word or phrase ("kids movie") or a wish the catalogue approximates
@@ -653,35 +662,6 @@ def _as_it(text: str, asked: tuple[str, str]) -> str:
 
 _PRONOUN_TITLES = frozenset("it her him them us me you she he this that they one up".split()) | {
     "the one", "this one", "that one", "the movie", "the film", "the end", "the other one"}
-
-
-def _rest(text: str, entity_tokens: set[str]) -> str:
-    """``text`` without the words that carried entities (for sentiment)."""
-    if not entity_tokens:
-        return " ".join(w for w in text.split() if w != BOUNDARY)
-    words = [w for w in text.split() if not set(fold_utterance(w).split()) <= entity_tokens
-             or not fold_utterance(w)]
-    return " ".join(w for w in words if w != BOUNDARY)
-
-
-_INTENSIFIERS = frozenset("""hell hells heck fuck fucking fuckin fucken damn darn bloody freaking
-    frickin friggin effing sodding""".split())
-
-
-def _untoned(rest: str, agreeing: bool) -> str:
-    """``rest`` without swear words that only intensify an agreement: "hell yeah", "bloody
-    brilliant" are a yes, not a sour tone."""
-    rest = _HEDGE_LIKE.sub("", rest)  # "watched it like ten times": no liking in it
-    if not agreeing:
-        return rest
-    return " ".join(w for w in rest.split() if fold(w) not in _INTENSIFIERS)
-
-
-# "like" before a count is a hedge ("like ten times", "like a million times"), not a liking
-_HEDGE_LIKE = re.compile(
-    r"\blike\s+(?=(?:\d+|once|twice|one|two|three|four|five|six|seven|eight|nine|ten|twenty|"
-    r"fifty|a hundred|a thousand|a million|a billion|a zillion|a dozen|a few|a couple|a bunch|"
-    r"a ton|loads|hundreds|thousands|forever)\b)", re.I)
 
 
 def _phrase_words(table: Mapping[str, Iterable[str]]) -> set[str]:

@@ -22,15 +22,27 @@ _POSSESSIVE = re.compile(
     _NAME + r"(?:'s|’s|s'|’)\s+(?:(?:old|older|newer|later|early|earlier|best|other|recent)\s+)?"
     r"(?:stuff|films?|movies?|work|flicks?|ones?|filmography|catalog(?:ue)?|classics?|things?)\b")
 _ADJECTIVE = re.compile(_NAME + r"(?:-ish|ish|-esque|esque|-style|-like|ian)\b(?!\s+(?:film|movie)s?\b)")
+# "spielberg stuff", "tarantino-type stuff", "lucas type movies": a bare name before such words,
+# and each name of a list before them ("spielberg or lucas stuff": both)
+_BARE = re.compile(_NAME + r"(?:[\s\-](?:type|style|kind\s+of))?\s+(?:stuff|films|movies|flicks|things)\b")
+_LISTED = re.compile(r"(?P<name>[A-Za-z][\w\-]*)\s*(?:,|\bor\b|\band\b|\bnor\b)\s*(?=a\s+[\w.\-]+(?:\s+[\w.\-]+)?\s+film\b)")
 _ADJECTIVE_FILM = re.compile(_NAME + r"(?:-ish|ish|-esque|esque|-style|-like|ian)\s+(?:film|movie)s?\b")
 
 
 def as_film_of(text: str, is_person: Callable[[str], bool]) -> str:
     """``text`` with each famous name used as an adjective or possessive said as "a X film";
     ``is_person`` tells a folded name ("nolan", "wes anderson") of someone famous."""
-    for pattern in (_POSSESSIVE, _ADJECTIVE_FILM, _ADJECTIVE):
+    for pattern in (_POSSESSIVE, _ADJECTIVE_FILM, _ADJECTIVE, _BARE):
         text = pattern.sub(lambda m: _film_of(m, is_person), text)
+    for _ in range(text.count(" film")):  # each pass reaches one name further back in a list
+        text = _LISTED.sub(lambda m: _listed_film_of(m, is_person), text)
     return text
+
+
+def _listed_film_of(match: re.Match[str], is_person: Callable[[str], bool]) -> str:
+    """"spielberg or a lucas film": the name listed before is a film of theirs too."""
+    name = match["name"]
+    return f"a {name} film{match.group(0)[len(name):]}" if is_person(fold(name)) else match.group(0)
 
 
 def _film_of(match: re.Match[str], is_person: Callable[[str], bool]) -> str:

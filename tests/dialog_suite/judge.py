@@ -280,7 +280,19 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "named_film_matches",
          # d45 (newcomer 87): "without leo" is the Leo "with leo" is; "something like X
          # instead" replaces the films liked before and the wishes X does not meet
-         "without_familiar_names", "like_instead")
+         "without_familiar_names", "like_instead",
+         # d46 (newcomer 87): decades refused after "not a fan of anything from" and people's
+         # "stuff" refused ("not into spielberg or lucas stuff"), beside "seen it" or alone
+         "refusals_beside_seen",
+         # d46 (newcomer 87): a title after "big fan of", "obsessed with", "what about", "how
+         # about" is "something like" it, everyday-word titles too; elsewhere a word stays one
+         "fan_of_titles",
+         # d46 (newcomer 87): lengths in words ("something two hours long"); "that one is long
+         # tho" to a proposal is a no with a wish for shorter, never a yes
+         "duration_words",
+         # d46 (newcomer 85): dictated "question mark" after a statement the message goes on
+         # from is a mark, no question; "scratch X comma Y" puts Y in X's place
+         "dictated_marks")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
