@@ -280,7 +280,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "named_film_matches",
          # d45 (newcomer 87): "without leo" is the Leo "with leo" is; "something like X
          # instead" replaces the films liked before and the wishes X does not meet
-         "without_familiar_names", "like_instead")
+         "without_familiar_names", "like_instead",
+         # d47 (newcomer 90): "seen it already lol" is seen, not liked; "yeah loved it" to
+         # "Have you watched it?" is seen and liked, never a goodbye; a "no" about the film at
+         # "another?" is no goodbye; "X obviously" while a film is shown is a wish
+         "seen_readings")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
