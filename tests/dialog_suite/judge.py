@@ -284,7 +284,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d47 (newcomer 90): "seen it already lol" is seen, not liked; "yeah loved it" to
          # "Have you watched it?" is seen and liked, never a goodbye; a "no" about the film at
          # "another?" is no goodbye; "X obviously" while a film is shown is a wish
-         "seen_readings")
+         "seen_readings",
+         # d47 (newcomer 90): lists of loved or hated films keep every title however written
+         # (commas, "and", numbered or dashed lines, misspelt); one the catalogue lacks is named back
+         "loved_lists")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
