@@ -287,7 +287,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "seen_readings",
          # d47 (newcomer 90): lists of loved or hated films keep every title however written
          # (commas, "and", numbered or dashed lines, misspelt); one the catalogue lacks is named back
-         "loved_lists")
+         "loved_lists",
+         # d47 (newcomer 90): "nothing after about 1975" is a bound, never an excluded window;
+         # a new bound that leaves little of the years asked before, or corrects them, replaces them
+         "rough_year_bounds")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
