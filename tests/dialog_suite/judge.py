@@ -290,7 +290,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "loved_lists",
          # d47 (newcomer 90): "nothing after about 1975" is a bound, never an excluded window;
          # a new bound that leaves little of the years asked before, or corrects them, replaces them
-         "rough_year_bounds")
+         "rough_year_bounds",
+         # d47 (newcomer 90): a grown-up rating refused ("no R") is never offered back stricter (NC-17)
+         "stricter_ratings")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
