@@ -36,6 +36,8 @@ from chatbot.scope import (
     wish_restarts,
 )
 from chatbot.text import fold_utterance, phrases
+from chatbot.year_bounds import AROUND as _AROUND
+from chatbot.year_bounds import bounded_around, without_around
 
 BOUNDARY = ","
 _SPLIT = re.compile(r"\s*(?:[,;!?]+|:(?!\d)|(?<=\w\w|'\w)\.+(?=\s|$)|\s[-–—]+\s)\s*")
@@ -97,7 +99,6 @@ OLD_BEFORE = 1980  # "an old classic": released before 1980
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "a": 1, "couple": 3,
             "few": RECENT_YEARS}
-_AROUND = frozenset("around about circa approximately roughly ish c ca".split())
 AROUND_YEARS = 2  # "around 2000": 1998 to 2002
 _COMPARATIVES = {"older": "older", "earlier": "older", "newer": "newer", "later": "newer"}
 
@@ -503,10 +504,10 @@ def _around_year(tokens: Sequence[str], i: int, year: int
     """A year and the words around it: "after 2010", "between 1995 and 2005", "1995-2005",
     "around 2000" (``AROUND_YEARS`` either side)."""
     before = tokens[i - 1] if i else ""
-    before2 = tokens[i - 2] if i > 1 else ""
-    if before in _AROUND or _next(tokens, i) == "ish" or tokens[i].endswith("ish"):
-        start = i - 1 if before in _AROUND else i
-        end = i + 2 if _next(tokens, i) == "ish" else i + 1
+    if bounded_around(tokens, i, _AFTER, _BEFORE):  # "after about 1975": a bound, said roughly
+        tokens = without_around(tokens, i)
+    elif before in _AROUND or _next(tokens, i) == "ish" or tokens[i].endswith("ish"):
+        start, end = i - (before in _AROUND), i + 1 + (_next(tokens, i) == "ish")
         return start, end, year - AROUND_YEARS, year + AROUND_YEARS
     before, before2 = _bound_words(tokens, i)  # "after the year 2000", "older than like 2010"
     if before == "than":

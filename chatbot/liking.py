@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatbot.seen_answers import laugh_only_tone, liked_in_past
+
 _SHOW_VERBS = frozenset("show recommend suggest propose offer give pick".split())
 _DENIALS = frozenset("not never no".split())
 _WATCH_VERBS = frozenset("seen saw watched watch see".split())
@@ -82,7 +84,10 @@ def liked_seen(stage_acts: Mapping[str, Any], nlu: Mapping[str, Any], compound: 
     again = bool(nlu.get("not_again"))
     # A positive tone counts only beside words that keep the film out ("great film, watched it twice"):
     # "yes I saw it" is positive to a sentiment model (its "yes"), and says nothing of liking it.
-    liked = nlu.get("verdict") == "liked" or nlu.get("approval") or (again and compound >= POSITIVE) or bool(
+    # "seen it already lol": a laugh is no liking (``chatbot.seen_answers``)
+    toned = compound >= POSITIVE and not laugh_only_tone(nlu.get("words") or ())
+    liked = nlu.get("verdict") == "liked" or nlu.get("approval") or (again and toned) or liked_in_past(
+        nlu.get("words") or ()) or bool(
         _FAVOURITE & set(nlu.get("words") or ()))  # "one of my favourites, don't show me it"
     act = stage_acts.get("act")
     if not liked and nlu.get("owned") and act in _ENDING_ACTS:  # "I already own that one"

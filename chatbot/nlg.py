@@ -176,7 +176,9 @@ def question_after_exclusion(slot: str, refused: Sequence[str] = ()) -> str:
     """The question for ``slot`` once something was excluded there ("no horror"); a rating
     refused is not offered back ("nothing R": "G, PG, PG-13 or NC-17?")."""
     if slot == "mpaa" and refused:
-        left = [r for r in MPAA_RATINGS if r not in refused]
+        # "no R, watching with my grandma": a grown-up rating refused refuses the stricter ones
+        stricter = {r for g in ("PG-13", "R") if g in refused for r in MPAA_RATINGS[MPAA_RATINGS.index(g):]}
+        left = [r for r in MPAA_RATINGS if r not in refused and r not in stricter]
         if left:
             return f"Which rating would you like, then: {', '.join(left[:-1])} or {left[-1]}?" if len(
                 left) > 1 else f"Would {left[0]} do, then?"

@@ -199,6 +199,7 @@ from chatbot.title_asks import (
     with_title_years,
     without_title_years,
 )
+from chatbot.title_lists import TitleLists, unknown_note
 from chatbot.title_mentions import lone_title, title_spans
 from chatbot.title_wishes import besides_liked, title_exclusions
 from chatbot.titles import TitleIndex, normalise_title, title_place_words, written_as
@@ -235,6 +236,7 @@ class Understander:
         self._mpaa = set(vocabulary.get("mpaa", ())) or {"G", "PG", "PG-13", "R", "NC-17"}
         self._titles = TitleIndex(vocabulary.get("titles", ()))
         self._initials = InitialsSpeller(vocabulary.get("titles", ()))  # "la confidential"
+        self._lists = TitleLists(vocabulary.get("titles", ()))  # "my faves: 1. heat 2. ronin"
         self._genre_names = frozenset(fold(g) for g in vocabulary.get("genres", ()))
         self._last_year = (vocabulary.get("years") or [None, None])[1]
         self._approximations = {tuple(k.split()): v for k, v in APPROXIMATION_SYNONYMS.items()}
@@ -273,6 +275,7 @@ class Understander:
         cleaned = as_liked_title(cleaned, self._titles.exact, self._read_otherwise,  # "big fan of heat"
                                  film_shown=expect is None)
         cleaned = given_up_parts(cleaned, self._wish_said)  # "scrap the war part": no *The War*
+        cleaned, hated_unknown = self._lists.rewrite(cleaned)  # "hated tenet": said back
         cleaned = with_title_years(cleaned, self._titles.exact, self._common)  # "star trek 2009"
         wanted = wanted_title(cleaned, self._said_title, self._common, self._started)  # "got Shining?"
         asked_list = wanted_titles(cleaned, self._listed_titles)  # "hook or e t, do you have those"
@@ -293,7 +296,7 @@ class Understander:
         used.update(i for i, described in enumerate(described_mask(tokens)) if described)
         # "before I was born, I was born in 1985": years of the user's life, not 1985 itself
         lived = [(s, e, c) for s, e, c in self._spans(life_years(tokens, self._this_year), used) if c]
-        notes: list[str] = []
+        notes: list[str] = [unknown_note(t) for t in hated_unknown]
         remarks = remark_mask(tokens, rest_text, self._titles.exact)
         aged, age_title = age_hits(tokens, self._titles.exact,  # "Rear Window is too old"
                                    lambda said: self._everyday(said, rest_text))

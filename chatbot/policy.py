@@ -81,6 +81,7 @@ from chatbot.remarks import without_remarks
 from chatbot.replies import declines_slot, declines_with_thanks
 from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
+from chatbot.seen_answers import emphasised_wish
 from chatbot.text import fold
 from chatbot.tone_steps import direction, lightens, tone_note, toward
 from chatbot.unshown import takes_unshown
@@ -433,7 +434,7 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
     if refuses_beside(nlu):  # "seen it, meh. nothing from the 80s": a refusal is never
         return True  # a circumstance of having watched it, nor a verdict on it alone
     answer_only = nlu.get("watching") is not None or nlu.get("verdict") is not None or (
-        nlu.get("intent") == "yes" and stage != "another")
+        nlu.get("intent") == "yes" and stage != "another" and not emphasised_wish(nlu))
     return not answer_only
 
 

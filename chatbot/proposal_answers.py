@@ -14,6 +14,7 @@ from typing import Any
 from chatbot.agreeing import agrees, takes_shown, thanks_only
 from chatbot.polarity import bare_polarity
 from chatbot.replies import acknowledges_only, declines_with_thanks
+from chatbot.seen_answers import another_answer
 
 POSITIVE = 0.3
 NEGATIVE = -0.3
@@ -39,7 +40,7 @@ def answer_act(stage: str, answer: str) -> str:
                  "liked": "accept", "disliked": "reject", "will_watch": "accept",
                  "no_thanks": "reject", "seen": "ask_another", "wait": "wait",
                  "no_opinion": "ask_another"},
-        "another": {"yes": "next", "no": "bye", "another": "next", "unsure": "next",
+        "another": {"yes": "next", "no": "bye", "another": "next", "unsure": "next", "unseen": "ask_like",
                     "liked": "next", "disliked": "bye", "will_watch": "accept",
                     "no_thanks": "bye", "seen": "next", "wait": "wait", "no_opinion": "next"},
     }
@@ -60,6 +61,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
     compound = float(sentiment.get("compound", 0.0))
     if intent == "another":
         return "another"
+    if stage == "another" and another_answer(nlu):  # "no i dont like that one": no goodbye
+        return str(another_answer(nlu))
     if nlu.get("sarcastic") and not nlu.get("question"):  # "brilliant pick. really. not.", "/s"
         return "disliked"
     if nlu.get("watching") == "future":  # "I'll watch it tonight": taken, never "seen it"

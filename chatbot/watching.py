@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chatbot.seen_answers import liked_in_past
+
 _VERBS = frozenset("saw seen watched watch watching see check try give put putting".split())
 _GIVE_IT = frozenset("go try shot whirl chance look".split())  # "I'll give it a go"
 # "no we havent", "I have not": the answer without its verb
@@ -56,6 +58,8 @@ def watching(tokens: Sequence[str]) -> str | None:
         return "future"
     if not found and any(_phrase_in(words, p) for p in _BARE_NO):
         return "no"
+    if not found and liked_in_past(words):  # "yeah loved it": liked once, so watched
+        return "yes"
     return found[0] if found else None
 
 

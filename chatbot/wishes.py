@@ -23,6 +23,7 @@ from chatbot.choices import offers_choice, widens
 from chatbot.constraints import same_wish, within_limits
 from chatbot.rating_steps import stepped_ratings
 from chatbot.text import fold
+from chatbot.year_bounds import corrected_years
 
 REPLACING_SLOTS = ("mpaa", "year", "runtime", "director")
 SINGLE_VALUED = ("mpaa", "year", "runtime")  # a film has one: the last one said wins
@@ -54,8 +55,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     cleared: set[str] = set()
     for wish in new:
         slot = wish["slot"]
-        if wish["exclude"]:
-            replaced += _retract(wishes, wish)
+        if wish["exclude"]:  # "nothing before 2003 actually": the years said before go
+            replaced += _retract(wishes, wish) + corrected_years(wishes, wish, added, correcting)
         elif slot in SINGLE_VALUED or (slot not in cleared and (
                 correcting or slot in REPLACING_SLOTS or nlu.get("alternative"))):  # "a thriller then"
             cleared.add(slot)

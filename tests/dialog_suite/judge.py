@@ -292,7 +292,19 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "duration_words",
          # d46 (newcomer 85): dictated "question mark" after a statement the message goes on
          # from is a mark, no question; "scratch X comma Y" puts Y in X's place
-         "dictated_marks")
+         "dictated_marks",
+         # d47 (newcomer 90): "seen it already lol" is seen, not liked; "yeah loved it" to
+         # "Have you watched it?" is seen and liked, never a goodbye; a "no" about the film at
+         # "another?" is no goodbye; "X obviously" while a film is shown is a wish
+         "seen_readings",
+         # d47 (newcomer 90): lists of loved or hated films keep every title however written
+         # (commas, "and", numbered or dashed lines, misspelt); one the catalogue lacks is named back
+         "loved_lists",
+         # d47 (newcomer 90): "nothing after about 1975" is a bound, never an excluded window;
+         # a new bound that leaves little of the years asked before, or corrects them, replaces them
+         "rough_year_bounds",
+         # d47 (newcomer 90): a grown-up rating refused ("no R") is never offered back stricter (NC-17)
+         "stricter_ratings")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
