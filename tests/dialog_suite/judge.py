@@ -280,7 +280,13 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "named_film_matches",
          # d45 (newcomer 87): "without leo" is the Leo "with leo" is; "something like X
          # instead" replaces the films liked before and the wishes X does not meet
-         "without_familiar_names", "like_instead")
+         "without_familiar_names", "like_instead",
+         # d48 (newcomer 89): a film named while another is shown is the one wanted ("how
+         # about heat?", "se7en pls", "what about A or B?"); wanting the film shown takes it
+         "named_while_shown", "wanting_takes",
+         # d48 (newcomer 89): a question about the film shown or a person is answered, never
+         # taken as an answer or a wish; "i didn't ask for X" gives X up
+         "asked_not_answered")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
