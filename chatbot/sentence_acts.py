@@ -88,8 +88,9 @@ class SentenceActs:
             return decision
         heard = self._parts.nlu(first, None)
         words = set(heard.get("words") or ())
-        if act == "accept" and (stage == "like" or heard.get("watching") == "future" or heard.get("intent") in _LEAVING):
-            return decision  # "sounds good" to "Do you like it?" answers it
+        if act == "accept" and (stage == "like" or heard.get("watching") == "future" or heard.get("intent") in _LEAVING
+                                or _APPROVES & words):
+            return decision  # "sounds good" to "Do you like it?" answers it; "not seen, sounds great" takes it
         told = heard.get("watching") in ("no", "yes") and not heard.get("verdict")  # "haven't seen that one"
         if act != "accept" and not (words and words <= _HEDGES or told):  # "no, not this one": a refusal
             return decision
@@ -154,6 +155,8 @@ def _without_question(said: list[str]) -> list[str]:
 
 
 _LEAVING = frozenset(("bye", "done", "thanks"))
+# words that approve the film itself ("sounds great", "looks good", "perfect"), not a person in it
+_APPROVES = frozenset("sounds looks seems perfect".split())
 # a hedge beside a question about the film: no answer yet ("maybe. what's it about?")
 _HEDGES = frozenset("""maybe perhaps possibly idk dunno hmm hm um umm not sure unsure no idea
     could be might depends kinda sorta""".split())

@@ -36,7 +36,14 @@ _CUES = tuple(tuple(c.split()) for c in (
     "i was thinking", "thinking", "what about just", "how about just", "put on", "play"))
 # words after the title asking for it or leaving it whole ("heat pls", "se7en instead?")
 _AFTER = frozenset("""pls plz please instead then maybe tho though tonight now lol haha
-    instead? thx thanks rather""".split())
+    thx thanks rather""".split())
+_ASKING = frozenset("pls plz please instead then rather".split())  # "heat pls": asks; "thanks" does not
+# one-word replies that some film is titled ("Perfect", "Sure", "Really"): a reply, never a film
+_REPLIES = frozenset("""perfect great cool fine sure really seriously what why how ok okay nice
+    awesome true right wow yes no done again maybe later now tonight today tomorrow serious
+    exactly anything whatever nothing sorry pardon huh good bad excellent amazing brilliant
+    thanks interesting definitely absolutely totally wonderful lovely""".split())
+LONE_ZIPF = 5.2  # "heat?", "seven?" alone: a word no more common than this
 # a title's place taken by the film's own facts or by pointing back: never a film asked for
 _NOT_FILMS = frozenset("""it that this one them those these another other something anything
     else more different cast director directors rating ratings length runtime plot ending
@@ -83,14 +90,15 @@ class ShownTitles:
         if end <= at or set(words[at:end]) <= _NOT_FILMS:
             return []
         said = " ".join(raw[at:end])
-        asking = bool(cue) or clause.rstrip().endswith("?") or end < len(words)
+        asking = bool(cue) or clause.rstrip().endswith("?") or bool(set(words[end:]) & _ASKING)
         title = self._exact(said) if end - at <= MAX_TITLE_WORDS else None  # "what about A or B" else
-        if title is not None and self._plain_enough(raw[at:end], clause, asking):
+        cued = bool(cue) or bool(set(words[end:]) & _ASKING)
+        if title is not None and self._plain_enough(raw[at:end], clause, asking, cued):
             return [title]
         listed, rest = self._listed(said)
         return listed if len(listed) > 1 and not rest.strip(" ,?") and asking else []
 
-    def _plain_enough(self, raw: Sequence[str], clause: str, asking: bool) -> bool:
+    def _plain_enough(self, raw: Sequence[str], clause: str, asking: bool, cued: bool) -> bool:
         """A one-word everyday title ("up", "it") needs a capital or quotes; any other needs
         a word asking for it, or to be plainly a title by itself."""
         content = [fold(w) for w in raw if fold(w) not in ("the", "a", "an")]
@@ -98,6 +106,10 @@ class ShownTitles:
             return False
         quoted = bool(re.search(r"[\"“‘'].+[\"”’']", clause))
         capital = any(w[:1].isupper() for w in raw)
+        if len(content) == 1 and content[0] in _REPLIES and not quoted:
+            return False  # "perfect thanks", "really?"
+        if len(content) == 1 and not (cued or quoted or capital) and self._common.get(content[0], 0.0) >= LONE_ZIPF:
+            return False  # "hello?", "seriously?" alone; "heat?" is a film
         if len(content) == 1 and self._common.get(content[0], 0.0) >= EVERYDAY_ZIPF:
             return quoted or capital and asking
         rare = min(self._common.get(w, 0.0) for w in content) < RARE_ZIPF  # "se7en", "goodfellas"
