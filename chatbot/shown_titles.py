@@ -42,7 +42,9 @@ _ASKING = frozenset("pls plz please instead then rather".split())  # "heat pls":
 _REPLIES = frozenset("""perfect great cool fine sure really seriously what why how ok okay nice
     awesome true right wow yes no done again maybe later now tonight today tomorrow serious
     exactly anything whatever nothing sorry pardon huh good bad excellent amazing brilliant
-    thanks interesting definitely absolutely totally wonderful lovely""".split())
+    thanks interesting definitely absolutely totally wonderful lovely hi hello hey bye goodbye
+    ciao adios cheers merci gracias danke grazie arigato tschuss au revoir goodnight night
+    farewell aloha salut hola ta peace later""".split())  # greetings and leave-takings too
 LONE_ZIPF = 5.2  # "heat?", "seven?" alone: a word no more common than this
 # a title's place taken by the film's own facts or by pointing back: never a film asked for
 _NOT_FILMS = frozenset("""it that this one them those these another other something anything
@@ -100,20 +102,20 @@ class ShownTitles:
 
     def _plain_enough(self, raw: Sequence[str], clause: str, asking: bool, cued: bool) -> bool:
         """A one-word everyday title ("up", "it") needs a capital or quotes; any other needs
-        a word asking for it, or to be plainly a title by itself."""
+        a word asking for it, or to be plainly a title by itself (a capital, quotes, a rare word)."""
         content = [fold(w) for w in raw if fold(w) not in ("the", "a", "an")]
         if not content or set(content) <= _NOT_FILMS:
             return False
         quoted = bool(re.search(r"[\"“‘'].+[\"”’']", clause))
         capital = any(w[:1].isupper() for w in raw)
-        if len(content) == 1 and content[0] in _REPLIES and not quoted:
+        if set(content) <= _REPLIES and not quoted:
             return False  # "perfect thanks", "really?"
         if len(content) == 1 and not (cued or quoted or capital) and self._common.get(content[0], 0.0) >= LONE_ZIPF:
             return False  # "hello?", "seriously?" alone; "heat?" is a film
         if len(content) == 1 and self._common.get(content[0], 0.0) >= EVERYDAY_ZIPF:
             return quoted or capital and asking
         rare = min(self._common.get(w, 0.0) for w in content) < RARE_ZIPF  # "se7en", "goodfellas"
-        return asking or quoted or capital or rare or len(content) > 1
+        return asking or quoted or capital or rare  # "take care now": no film
 
 
 def _other_reading(understood: dict[str, Any]) -> bool:
