@@ -40,6 +40,7 @@ from chatbot.db.engine import make_engine
 from chatbot.db.models import Movie as MovieRow
 from chatbot.errors import UnknownFilm
 from chatbot.franchises import franchise_titles
+from chatbot.leet import LEET_WORD, unleet
 from chatbot.text import pattern, strip_accents
 from chatbot.titles import (
     FUZZY_RATIO,
@@ -131,25 +132,6 @@ def normalise_mpaa(value: str | None) -> str | None:
     key = re.sub(r"[\s_-]+", "", value.upper()).removeprefix("RATED")
     key = _MPAA_ALIASES.get(key, key)
     return key if key in MPAA_RATINGS else None
-
-
-# a word of letters with digits among them ("se7en", "m3gan", "w4ll-e"): digits written for letters
-_LEET_WORD = re.compile(r"\b(?=\w*[a-z])\w*[a-z]\d+[a-z]\w*\b")
-_LEET = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "tv", "8": "b", "9": "g"}
-
-
-def _unleet(key: str) -> list[str]:
-    """The readings of ``key`` with the digits inside words as letters: "se7en" -> ["seten",
-    "seven"]; "2 fast 2 furious" has none (its digits are words)."""
-    readings = [""]
-    for word in key.split(" "):
-        inside = _LEET_WORD.fullmatch(word) is not None
-        options = [""]
-        for ch in word:
-            letters = _LEET.get(ch, ch) if inside else ch
-            options = [o + c for o in options for c in letters][:16]
-        readings = [f"{r} {o}".strip() for r in readings for o in options][:16]
-    return readings
 
 
 class Catalog:
@@ -308,11 +290,11 @@ class Catalog:
         key = normalise_title(title)
         if not key:
             return None
-        leet = _LEET_WORD.search(key) is not None  # "se7en", "m3gan": digits for letters
+        leet = LEET_WORD.search(key) is not None  # "se7en", "m3gan": digits for letters
         short = self._by_short.get(short_form_key(title), [])  # "ET", "A.I.", "LOTR"
         ids = self._titled(key, year, fuzzy=not leet and not short) or list(short)
         if not ids and leet:  # spelt so on purpose: read exactly, never near ("m3gan": no *Megane*)
-            ids = next((found for said in _unleet(key) if (found := self._titled(said, year, fuzzy=False))), [])
+            ids = next((found for said in unleet(key) if (found := self._titled(said, year, fuzzy=False))), [])
         elif not ids:  # "terminater 2", "harry poter": each word spelt as the titles spell it
             respelt = self._respelt(key)
             ids = self._titled(respelt, year) if respelt != key else []

@@ -61,6 +61,7 @@ from chatbot.liking import keep_taste
 from chatbot.loved_titles import replaces_likes, unlike_wishes
 from chatbot.named_matches import ONLY_NAMED, just_given, named_ids, only_named_match, still_named
 from chatbot.nlg import SLOTS
+from chatbot.person_asks import plain_person_asks
 from chatbot.question_routes import ANSWER_STAGES
 from chatbot.rating_gaps import allowed_ratings, unknown_rating_note
 from chatbot.referents import ambiguous as ambiguous_referent
@@ -105,8 +106,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         self._acts = {
             "fill": self._fill, "refine": self._refine, "skip": self._skip,
             "clarify": self._clarify, "greet": self._greet, "welcome": self._welcome,
-            "help": self._help, "film_asked": self._film_asked,
-            "empty": self._repeat_empty,
+            "help": self._help, "film_asked": self._film_asked, "empty": self._repeat_empty, "keep": self._keep,
             "not_understood": self._not_understood, "bye": self._bye, "ended": self._ended,
             "ask_like": self._ask_like, "ask_another": self._ask_another, "wait": self._wait,
             "accept": self._accept, "reject": self._reject, "next": self._next,
@@ -127,7 +127,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
         cleaned = spoken_marks(cleaned)  # "no horror, full stop": a mark, never "stop"
         cleaned = without_wake_words(cleaned)  # "hey siri no wait hey chatbot ...": no "no"
         cleaned = without_rhetoric(cleaned)  # "seen it, who hasn't": "of course", no cast asked
-        cleaned = without_announcement(cleaned)  # "I had a question is it ...": the question
+        cleaned = plain_person_asks(without_announcement(cleaned))  # "I had a question is it ...": the question; "is X the guy from Y?"
         cleaned = without_echo(cleaned, state["stage"])  # "seen it?? nope": the answer alone
         starting = state["stage"] == "start"
         out: list[str] = [nlg.INTRO] if starting else []
@@ -173,7 +173,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
             second: list[str] = []
             if self._offer_beside_question(state, parts, rng, out):  # "is it scary? she hates gore"
                 return
-            act = self._act(trial, self._decide(trial, parts[0]), rng, first)
+            act = self._act(trial, self._decide_beside_question(trial, parts[0]), rng, first)  # "sounds cool. how long?": kept
             if act == "accept" and self._asked_before_goodbye(state, parts[1], rng, first, out):
                 state.clear()
                 state.update(trial)

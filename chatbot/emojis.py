@@ -36,7 +36,7 @@ NAME_WORDS: tuple[tuple[str, str], ...] = (
     ("cowboy", "western"), ("detective", "mystery"), ("magnifying glass", "mystery"),
     ("dragon", "fantasy"), ("unicorn", "fantasy"), ("mage", "fantasy"), ("fairy", "fantasy"),
     ("musical", "musical"), ("dancing", "musical"), ("microphone", "musical"),
-    ("baby", "family"), ("child", "family"), ("teddy bear", "family"),
+    ("baby", "family"), ("child", "family"), ("teddy bear", "family"), ("family", "family"),
     ("sleeping", "boring"), ("yawning", "boring"),
     ("middle finger", "insult"), ("enraged", "angry"), ("steam from nose", "angry"), ("pouting", "angry"), ("angry", "angry"),
     ("clown", "insult"),

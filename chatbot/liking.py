@@ -81,7 +81,7 @@ def liked_seen(stage_acts: Mapping[str, Any], nlu: Mapping[str, Any], compound: 
     into one that keeps the film's taste, or None: liked, and seen or not to be shown again.
     A no or an acceptance the words say ("I loved it, just don't show me that one") becomes
     the next film, never the end nor a rejection of the film."""
-    again = bool(nlu.get("not_again"))
+    again = bool(nlu.get("not_again")) and nlu.get("watching") != "future"  # "seen it twice, but we'll take it"
     # A positive tone counts only beside words that keep the film out ("great film, watched it twice"):
     # "yes I saw it" is positive to a sentiment model (its "yes"), and says nothing of liking it.
     # "seen it already lol": a laugh is no liking (``chatbot.seen_answers``)

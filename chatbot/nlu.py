@@ -112,6 +112,7 @@ from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.emojis import only_emoji, spell_all
 from chatbot.era_spans import joined_eras
 from chatbot.fan_frames import as_liked_title
+from chatbot.film_yes_no import asked_not_told
 from chatbot.fondness import pointed_back
 from chatbot.franchises import fully_known, subject
 from chatbot.genres import GenreReader
@@ -166,6 +167,7 @@ from chatbot.search_talk import answers_all, asks_method, asks_recap
 from chatbot.self_questions import self_topic
 from chatbot.sentiment_words import sentiment_words, untoned
 from chatbot.shorthand import spell_shorthand
+from chatbot.shown_titles import ShownTitles
 from chatbot.slot_spelling import SlotSpeller
 from chatbot.social import social_act
 from chatbot.spans import (
@@ -206,6 +208,7 @@ from chatbot.titles import TitleIndex, normalise_title, title_place_words, writt
 from chatbot.tone_once import one_tone_move
 from chatbot.turn_taking import drops_it, ponders
 from chatbot.viewers import settle_fright, shared_note
+from chatbot.wanting import with_wanting
 from chatbot.wish_parts import given_up_parts
 
 RARE_TITLE_ZIPF = 4.5  # a title named in a question has a word rarer than this, or a capital
@@ -246,10 +249,8 @@ class Understander:
             _counts(vocabulary.get("directors", {})),
             reserved=reserved, fame=vocabulary.get("fame"), common=self._common, slang=SLANG,
         )
-        self._slot_words = SlotSpeller(self._common, lambda w: self._names.first_name(w)
-                                       or self._names.last_name(w))  # "directer": no Decter
-        self._people = PeopleReader(self._names, self._common,
-                                    lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
+        self._slot_words = SlotSpeller(self._common, lambda w: self._names.first_name(w) or self._names.last_name(w))  # "directer": no Decter
+        self._people = PeopleReader(self._names, self._common, lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
 
     def _said_title(self, said: str) -> str | None:
         """The title said; a kind of film ("romantic comedy please") or a rating ("no R
@@ -468,10 +469,10 @@ class Understander:
         }
         spoken_of = [t for s, e in mentioned if (t := self._titles.exact(" ".join(tokens[s:e])))]
         understood = approved(named_alone(understood), approved_title(cleaned, self._said_title, self._common))
-        return self._with_lone_title(one_tone_move(understood), cleaned, spoken_of)  # "locke?", "less intense, lighter"
+        lone = self._with_lone_title(one_tone_move(understood), cleaned, spoken_of)  # "locke?", "less intense, lighter"
+        return ShownTitles(self._said_title, self._listed_titles, self._common)(with_wanting(asked_not_told(lone, cleaned), expect), cleaned, expect)  # "how about heat?", "still want it" while a film is shown
 
-    def _with_lone_title(self, understood: dict[str, Any], cleaned: str,
-                         named: Sequence[str] = ()) -> dict[str, Any]:
+    def _with_lone_title(self, understood: dict[str, Any], cleaned: str, named: Sequence[str] = ()) -> dict[str, Any]:
         """An answer that is a film and nothing else ("goodfellas", "the matrix!"), or that
         only tells of a film ("i first saw the matrix in 1999"), names the film liked, as
         "something like goodfellas" does, whatever the question was."""
@@ -486,8 +487,7 @@ class Understander:
 
     def _famous_name(self, folded: str) -> bool:
         """"nolan", "wes anderson": a famous surname, or someone's full name."""
-        words = folded.split()
-        return self._names.famous_surname(folded) if len(words) == 1 else self._names.names_all(words)
+        return self._names.famous_surname(folded) if len(folded.split()) == 1 else self._names.names_all(folded.split())
 
     def _read_otherwise(self, said: str) -> bool:  # "how about nolan", "what about horror"
         folded = fold(said)

@@ -11,6 +11,7 @@ import copy
 import random
 from typing import Any
 
+from chatbot import nlg
 from chatbot.acts import last_sentence
 from chatbot.components import Components
 from chatbot.proposal_answers import takes_it
@@ -75,6 +76,31 @@ class SentenceActs:
         return str(title) if said <= set(fold(str(movie["title"])).split()) | set(
             fold(str(title)).split()) else None
 
+    def _decide_beside_question(self, state: dict, first: str) -> dict:
+        """The act for the sentence before a question about the film shown: a liking at "Have
+        you watched it?" ("cool", "Brad Pitt is great") or a hedge ("maybe", "idk") takes
+        nothing and drops nothing yet, so the film stays and "Do you like it?" (or the open
+        question) follows the answer; a taking ("i'll watch it", "Heat it is"), a yes to "Do
+        you like it?", a goodbye or a refusal stays what it is."""
+        decision = self._decide(copy.deepcopy(state), first)
+        act, stage = decision.get("act"), state["stage"]
+        if stage not in ("watched", "like") or act not in ("accept", "reject", "next") or decision.get("taken"):
+            return decision
+        heard = self._parts.nlu(first, None)
+        words = set(heard.get("words") or ())
+        if act == "accept" and (stage == "like" or heard.get("watching") == "future" or heard.get("intent") in _LEAVING
+                                or _APPROVES & words):
+            return decision  # "sounds good" to "Do you like it?" answers it; "not seen, sounds great" takes it
+        told = heard.get("watching") in ("no", "yes") and not heard.get("verdict")  # "haven't seen that one"
+        if act != "accept" and not (words and words <= _HEDGES or told):  # "no, not this one": a refusal
+            return decision
+        seen_said = heard.get("watching") in ("no", "yes")  # "not seen it, love the lead": "Do you like it?" next
+        return dict(decision, act="ask_like") if stage == "watched" and seen_said else dict(decision, act="keep")
+
+    def _keep(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """The film and the open question kept: the question beside is answered next."""
+        out.append({"watched": nlg.WATCHED, "another": nlg.ANOTHER}.get(state["stage"], nlg.LIKE))
+
     def _answer_then_close(self, state: dict, text: str, rng: random.Random, out: list[str]) -> bool:
         """An answer, then thanks or a goodbye in its own sentence ("seen it. im good thanks,
         bye"; "not seen, I'll take it. merci, au revoir"): the answer acted on first, then the
@@ -126,3 +152,11 @@ _EMPHASIS = frozenset("obviously course duh clearly definitely absolutely seriou
 def _without_question(said: list[str]) -> list[str]:
     """``said`` without the open question it ends with (another act follows)."""
     return said[:-1] if said[-1:] and said[-1].endswith("?") else said
+
+
+_LEAVING = frozenset(("bye", "done", "thanks"))
+# words that approve the film itself ("sounds great", "looks good", "perfect"), not a person in it
+_APPROVES = frozenset("sounds looks seems perfect".split())
+# a hedge beside a question about the film: no answer yet ("maybe. what's it about?")
+_HEDGES = frozenset("""maybe perhaps possibly idk dunno hmm hm um umm not sure unsure no idea
+    could be might depends kinda sorta""".split())

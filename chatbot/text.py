@@ -75,8 +75,20 @@ def clean_input(text: object) -> tuple[str, bool]:
     text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
     truncated = len(text) > MAX_INPUT_CHARS
     text = text[:MAX_INPUT_CHARS]
-    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" and not _joins_emoji(text, i) else ch
+                   for i, ch in enumerate(text))
     return " ".join(text.split()), truncated
+
+
+_ZWJ = "\u200d"
+
+
+def _joins_emoji(text: str, at: int) -> bool:
+    """The zero-width joiner inside an emoji sequence (🏴‍☠️ is a pirate flag, not 🏴 and ☠️,
+    a skull), kept so the emoji is read whole; anywhere else it is a space."""
+    if text[at] != _ZWJ or at == 0 or at + 1 >= len(text):
+        return False
+    return all(not c.isalnum() and not c.isspace() and ord(c) > 0x2000 for c in (text[at - 1], text[at + 1]))
 
 
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from rapidfuzz import fuzz, process
 
 from chatbot.durations import minutes_at, spell_compact
+from chatbot.leet import unleet
 from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
 from chatbot.short_titles import longer_title, noun_with_clause
 from chatbot.text import pattern
@@ -253,10 +254,9 @@ class TitleIndex:
         return short_form_key(said) in self._short
 
     def exact(self, said: str) -> str | None:
-        """The catalogue title whose key ``said`` has (the one with the article said, when
-        titles differ only by it), or None."""
+        """The catalogue title whose key ``said`` has (with the article said, when titles differ only by it), or None."""
         key = normalise_title(said)
-        found = self._spelt.get(spelt_key(said)) or self._exact.get(key) or self._exact.get(sequel_key(key))
+        found = self._spelt.get(spelt_key(said)) or self._exact.get(key) or self._exact.get(sequel_key(key)) or next((self._exact[k] for k in unleet(key) if k in self._exact), None)  # "se7en": Seven
         return found or (said.strip() if self.short(said) else None)
 
     def started(self, said: str) -> str | None:

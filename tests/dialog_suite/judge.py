@@ -304,7 +304,15 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # a new bound that leaves little of the years asked before, or corrects them, replaces them
          "rough_year_bounds",
          # d47 (newcomer 90): a grown-up rating refused ("no R") is never offered back stricter (NC-17)
-         "stricter_ratings")
+         "stricter_ratings",
+         # d48 (newcomer 89): a film named while another is shown is the one wanted ("how
+         # about heat?", "se7en pls", "what about A or B?"); wanting the film shown takes it
+         "named_while_shown", "wanting_takes",
+         # d48 (newcomer 89): a question about the film shown or a person is answered, never
+         # taken as an answer or a wish; "i didn't ask for X" gives X up
+         "asked_not_answered",
+         # d48 (newcomer 89): an emoji of several joined (🏴‍☠️) read whole, never its parts
+         "joined_emoji")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
