@@ -112,6 +112,16 @@ def error_body(status: int, content_type: str, data: bytes) -> dict[str, Any] | 
     return body if isinstance(body, dict) and isinstance(body.get("error"), str) else None
 
 
+def read_whole(written: list[bytes], result: Iterable[bytes]) -> bytes:
+    """A held-back WSGI reply's whole body: what the app wrote through `start_response`'s `write`,
+    then what it returned; the returned iterable closed after, as PEP 3333 asks of a server."""
+    try:
+        return b"".join([*written, *result])
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
 class BrowserErrors:
     """WSGI middleware: a JSON error reply to a browser (`wants_html`) becomes `error_page`.
 
@@ -146,12 +156,7 @@ class BrowserErrors:
     @staticmethod
     def _rewritten(environ: dict[str, Any], start_response: Callable[..., Any], held: dict[str, Any],
                    result: Iterable[bytes]) -> list[bytes]:
-        try:
-            data = b"".join([*held["written"], *result])
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+        data = read_whole(held["written"], result)
         status = int(held["status"].split()[0])
         body = error_body(status, JSON_TYPE, data)
         headers = held["headers"]

@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .errorpages import read_whole
 from .errors import PUBLIC_FIELD
 from .visibility import for_public
 
@@ -65,12 +66,7 @@ class PublicErrors:
     @staticmethod
     def _rewritten(start_response: Callable[..., Any], held: dict[str, Any], result: Iterable[bytes],
                    public: bool) -> list[bytes]:
-        try:
-            data = b"".join([*held["written"], *result])
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+        data = read_whole(held["written"], result)
         try:
             body = json.loads(data)
         except ValueError:
