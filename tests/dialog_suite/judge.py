@@ -315,7 +315,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "joined_emoji",
          # d49 (newcomers 89, 90): going back to a film shown earlier takes or describes it;
          # a question about a film the bot just named answers about that film and offers it
-         "back_to_earlier", "named_film_asked")
+         "back_to_earlier", "named_film_asked",
+         # d49 (newcomer 90): "i said no sappy stuff" refuses a mood, never the film shown
+         "mood_no_kept")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
