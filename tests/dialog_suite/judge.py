@@ -317,7 +317,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # a question about a film the bot just named answers about that film and offers it
          "back_to_earlier", "named_film_asked",
          # d49 (newcomer 90): "i said no sappy stuff" refuses a mood, never the film shown
-         "mood_no_kept")
+         "mood_no_kept",
+         # d49 (newcomer 90): "do you even have X?" with a film shown asks the catalogue
+         "catalogue_even")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
