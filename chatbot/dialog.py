@@ -30,7 +30,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot import nlg
+from chatbot import back_acts, nlg
 from chatbot.acts import inner_question, last_sentence, points_at_film, split_question
 from chatbot.ages import with_reference
 from chatbot.answering import answer_question, described_cast, points_away, tell_cast
@@ -98,7 +98,7 @@ class Step:
     recommendation: dict[str, Any] | None
 
 
-class DialogManager(SideActs, ClosingActs, SentenceActs):
+class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
     """Runs turns over a state dict; stateless itself, so one instance serves every session."""
 
     def __init__(self, components: Components) -> None:
@@ -135,7 +135,7 @@ class DialogManager(SideActs, ClosingActs, SentenceActs):
             out.append(nlg.TRUNCATED)
         if starting:
             self._start(state, cleaned, rng, out)
-        else:
+        elif not self._go_back(state, cleaned, rng, out):  # "go back to heat", "ooh heat, how long?"
             self._respond(state, cleaned, rng, out)
         if not [m for m in out if m.strip()]:
             out.append(nlg.NOT_UNDERSTOOD)

@@ -133,6 +133,7 @@ from chatbot.life_years import life_years
 from chatbot.liking import not_again, owns
 from chatbot.lone_asks import approved, named_alone
 from chatbot.mentions import SAME_NAME, PeopleReader
+from chatbot.mood_refusals import mood_intent
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.permissions import at as _at
 from chatbot.permissions import given_up_people, permitted_wish, refuse_removed, split_permitted
@@ -185,13 +186,7 @@ from chatbot.spans import (
 from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spoken import spell_spoken
 from chatbot.styles import as_film_of
-from chatbot.text import (
-    clean_input,
-    english_words,
-    expand_shorthand,
-    fold,
-    lines_as_commas,
-)
+from chatbot.text import clean_input, english_words, expand_shorthand, fold, lines_as_commas
 from chatbot.texting import spell_texting
 from chatbot.title_asks import (
     approved_title,
@@ -401,7 +396,8 @@ class Understander:
         interrogative = is_question(asked_whole, asked_text) or bool(question)
         catalogue = catalogue_question(asked_whole) is not None and (
             interrogative or bool({"if", "whether"} & set(asked_whole)))  # "i asked if you have X"
-        intent = wish_intent(tokens, bool(constraints or titles) or any(not p.get("negated") for p in people))
+        intent = mood_intent(wish_intent(tokens, bool(constraints or titles) or any(
+            not p.get("negated") for p in people)), tokens, notes)  # "i said no sappy stuff": no "no"
         if withdrawn and not (constraints or titles or people):
             intent = "no_preference"  # the one person named taken back: no wish for anyone
         understood = {

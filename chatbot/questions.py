@@ -79,15 +79,20 @@ def _asks(clause: str) -> bool:
     return bool(words) and (clause.rstrip().endswith("?") or words[0] in _OPENERS and len(words) > 2)
 
 
+# words between "you" and "have" that leave the question whole ("do you even have X?")
+_EVEN = frozenset("even actually really still by any chance happen to".split())
+
+
 def catalogue_question(tokens: Sequence[str]) -> tuple[int, int] | None:
     """``(start, end)`` of the object of a question to the catalogue ("do u have *the
     proposal*", "is *heat* in your catalogue"), or None when the words ask no such thing."""
     words = [t for t in tokens if t != BOUNDARY]
     opens = {n for n, i in enumerate(_word_positions(tokens)) if i == 0 or tokens[i - 1] == BOUNDARY}
     for i in range(len(words) - 1):
-        if words[i] in _YOU and words[i + 1] in _HAVING and (i == 0 or words[i - 1] in _OPENERS
-                                                             | _ASKED_BEFORE):
-            return i + 2, len(words)  # "do you have X", "have you got X", "u got X"
+        at = next((j for j in range(i + 1, len(words)) if words[j] not in _EVEN), len(words) - 1)
+        if words[i] in _YOU and words[at] in _HAVING and (i == 0 or words[i - 1] in _OPENERS
+                                                          | _ASKED_BEFORE):
+            return at + 1, len(words)  # "do you have X", "have you got X", "do you even have X"
         if words[i] == "got" and i in opens and words[i + 1] in ("any", "anything", "a", "an"):
             return i + 1, len(words)  # "too old, got anything from this century?"
     for i in range(len(words) - 1):

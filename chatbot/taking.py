@@ -55,7 +55,7 @@ def taken_film(text: str, shown: Mapping[int, str]) -> int | None:
     said = f" {fold_utterance(text)} "
     best: tuple[float, int] | None = None
     for movie_id, title in shown.items():
-        span = _title_span(said, normalise_title(title))
+        span = title_span(said, normalise_title(title))
         if span is None or not _taken_at(said, span[0], span[1]):
             continue
         if best is None or span[2] > best[0]:
@@ -77,7 +77,7 @@ def earlier_pick(text: str, shown: Sequence[int]) -> int | None:
     return shown[0] if match["which"] in ("first", "original") else shown[-2]
 
 
-def _title_span(said: str, key: str) -> tuple[int, int, float] | None:
+def title_span(said: str, key: str) -> tuple[int, int, float] | None:
     """Where ``key`` (a normalised title) is in ``said``, with the score; None below the bar
     (a short title must be said exactly, as whole words)."""
     if len(key) < 2:

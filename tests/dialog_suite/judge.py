@@ -312,7 +312,14 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # taken as an answer or a wish; "i didn't ask for X" gives X up
          "asked_not_answered",
          # d48 (newcomer 89): an emoji of several joined (🏴‍☠️) read whole, never its parts
-         "joined_emoji")
+         "joined_emoji",
+         # d49 (newcomers 89, 90): going back to a film shown earlier takes or describes it;
+         # a question about a film the bot just named answers about that film and offers it
+         "back_to_earlier", "named_film_asked",
+         # d49 (newcomer 90): "i said no sappy stuff" refuses a mood, never the film shown
+         "mood_no_kept",
+         # d49 (newcomer 90): "do you even have X?" with a film shown asks the catalogue
+         "catalogue_even")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
