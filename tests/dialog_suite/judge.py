@@ -314,7 +314,8 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d48 (newcomer 89): an emoji of several joined (🏴‍☠️) read whole, never its parts
          "joined_emoji",
          # d50 (newcomer 93)
-         "number_titles", "thumbs_down_wish", "refusal_and_length")
+         "number_titles", "thumbs_down_wish", "refusal_and_length",
+         "show_me_title")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
