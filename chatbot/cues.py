@@ -319,12 +319,12 @@ def _complains_left_out(tokens: Sequence[str], verb: int) -> bool:
 
 
 def _correcting_no(tokens: Sequence[str], i: int) -> bool:
-    """"no wait", "wait no", "actually no", "hmm no you know what": a "no" that takes back
-    what was said before it, not one that denies what follows."""
+    """"no wait", "actually no", "no something newer": a "no" that takes back what was said
+    (or shown) before it; no determiner goes before "something", so it denies nothing after."""
     before = tokens[i - 1] if i else ""
     following = tokens[i + 1 : i + 4]
     return before in ("wait", "actually", "hmm", "hm", "oh") or (
-        following[:1] in (["wait"], ["actually"], ["sorry"])) or following == ["you", "know", "what"] or (
+        following[:1] in (["wait"], ["actually"], ["sorry"], ["something"])) or following == ["you", "know", "what"] or (
         following[:2] in (["i", "meant"], ["i", "mean"], ["i", "said"]))  # "no I meant the 80s"
 
 

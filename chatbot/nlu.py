@@ -135,6 +135,7 @@ from chatbot.lone_asks import approved, named_alone
 from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.mood_refusals import mood_intent
 from chatbot.names import STOPWORDS, NameIndex
+from chatbot.number_titles import numbered_title, title_number_tokens
 from chatbot.permissions import at as _at
 from chatbot.permissions import given_up_people, permitted_wish, refuse_removed, split_permitted
 from chatbot.permissions import indifferent as _indifferent
@@ -248,9 +249,8 @@ class Understander:
         self._people = PeopleReader(self._names, self._common, lambda w: self._genres.is_genre((w,), stemmed=True), _INTENT_WORDS)
 
     def _said_title(self, said: str) -> str | None:
-        """The title said; a kind of film ("romantic comedy please") or a rating ("no R
-        please") is no title asked for."""
-        return None if self._wish_word(fold(said)) or names_rating(fold(said)) else self._titles.exact(said)
+        """The title said ("2001 a space odyssey"); a kind of film ("romantic comedy") or a rating is none."""
+        return numbered_title(said, self._titles) or (None if self._wish_word(fold(said)) or names_rating(fold(said)) else self._titles.exact(said))
 
     def _started(self, said: str) -> str | None:  # "four weddings": the long title it starts
         return None if self._wish_word(fold(said)) or names_rating(fold(said)) else self._titles.started(said)
@@ -287,7 +287,7 @@ class Understander:
         tokens = as_choice(as_asked(clause_tokens(rest_text)))
         whole = as_asked(clause_tokens(cleaned)) if titles else tokens
         negated = negation_mask(tokens)
-        used: set[int] = set(ages_of_people(tokens))  # "we are in our seventies": no 1970s
+        used: set[int] = set(ages_of_people(tokens)) | title_number_tokens(tokens, wanted)  # "in our seventies", "how about 2012?": no years
         # "nothing pg13 those are never scary": describes the ratings refused, wishes nothing
         used.update(i for i, described in enumerate(described_mask(tokens)) if described)
         # "before I was born, I was born in 1985": years of the user's life, not 1985 itself

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from chatbot.durations import NUMBER_WORDS
+
 ORDER = ("G", "PG", "PG-13", "R", "NC-17")
 CHILD_AGE = 13  # under this: G or PG
 TEEN_AGE = 17  # under this: up to PG-13
@@ -141,9 +143,15 @@ def _bound_at(tokens: Sequence[str], start: int, end: int
         if tuple(tokens[max(0, start - n) : start]) == words and start >= n:
             return start - n, end, direction, inclusive
     for after, direction, inclusive in _AFTER:
-        if tuple(tokens[end : end + len(after)]) == after:
+        if tuple(tokens[end : end + len(after)]) == after and not _amount_at(tokens, end + len(after)):
             return start, end + len(words), direction, inclusive
     return None
+
+
+def _amount_at(tokens: Sequence[str], i: int) -> bool:
+    """"R and under 2 hours", "PG or under an hour": a number after the bound word bounds
+    a length (or an age), never the rating before it."""
+    return i < len(tokens) and (tokens[i].isdigit() or tokens[i] in NUMBER_WORDS)
 
 
 def _accepted_at(tokens: Sequence[str], i: int) -> bool:

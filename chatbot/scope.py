@@ -208,9 +208,16 @@ def wish_restarts(tokens: Sequence[str], i: int) -> bool:
     """"no I don't. I want something funny", "nope I'd rather a comedy": a new "I want ..."
     after a "no" starts a wish of its own; the "no" answered the question and denies
     nothing in it."""
+    if tokens[i] == "and" and i and tokens[i + 1 : i + 2] and tokens[i + 1] in _BOUNDS:
+        return True  # "anything but horror and under 2 hours": a length wished, not refused
     if tokens[i] not in _WISHERS or not i or tokens[i - 1] in ("that", "which", "what"):
         return False
     return any(tuple(tokens[i + 1 : i + 1 + len(p)]) == p for p in _WISHING)
+
+
+# words that open a bound of its own after "and": "no R and under two hours", "anything but
+# horror, and short" (what comes after is wished, the refusal was the item before)
+_BOUNDS = frozenset("under below shorter short less max maximum within over longer something".split())
 
 
 def disliked_mask(tokens: Sequence[str]) -> list[bool]:

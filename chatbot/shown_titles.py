@@ -33,7 +33,8 @@ _CUES = tuple(tuple(c.split()) for c in (
     "lets do", "lets watch", "lets go with", "i want", "i wanna watch", "i want to watch",
     "we want", "id like", "id rather watch", "id rather have", "id rather do", "or maybe",
     "maybe", "rather", "instead", "just", "any chance of", "i vote", "i vote for", "we could do",
-    "i was thinking", "thinking", "what about just", "how about just", "put on", "play"))
+    "i was thinking", "thinking", "what about just", "how about just", "put on", "play",
+    "show me", "just show me", "show us", "just show us", "can you show me", "can you just show me"))
 # words after the title asking for it or leaving it whole ("heat pls", "se7en instead?")
 _AFTER = frozenset("""pls plz please instead then maybe tho though tonight now lol haha
     thx thanks rather""".split())

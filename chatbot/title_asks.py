@@ -37,6 +37,7 @@ _CUES = tuple(tuple(c.split()) for c in (
     "we wanna watch", "lets watch", "lets do", "let us watch", "how about", "what about",
     "put on", "play", "give me", "id like", "i would like", "we want", "i want", "id love",
     "i would love", "wed love", "we would love", "we would like", "wed like", "i feel like", "im in the mood for",
+    "show me", "show us", "can you show me", "just show me",
     "in the mood for", "i fancy", "we fancy", "could we watch", "could i watch", "maybe"))
 # cues that ask for a film instead of the one proposed: an everyday-words title after them
 # is one ("just give me collateral", "i'd rather have point break", "i was thinking mamma mia")

@@ -319,7 +319,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # d49 (newcomer 90): "i said no sappy stuff" refuses a mood, never the film shown
          "mood_no_kept",
          # d49 (newcomer 90): "do you even have X?" with a film shown asks the catalogue
-         "catalogue_even")
+         "catalogue_even",
+         # d50 (newcomer 93)
+         "number_titles", "thumbs_down_wish", "refusal_and_length",
+         "show_me_title")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
