@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from . import failing, guard
 from .autoscale import Autoscaler, Bounds
 from .busy import STUCK_GRACE_S
-from .defaults import READY_KEY, service_ready_key
+from .defaults import READY_KEY
 from .services import Service
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class ControlLoop:
         self._cut_checked_at = 0.0
         self._cut_seen: dict[str, int] = {}
         self._degraded_said: dict[str, str] = {}  # service -> why it was last said degraded
-        self._ready_published: tuple[object, dict[str, bool]] | None = None  # (the Envoy admin told, what)
+        self._ready_published: tuple[bool, object] | None = None  # (ready, the Envoy admin told)
 
     def _report_cut_replies(self) -> None:
         """Log (WARNING) and record each reply newly cut off by its service's `timeout_s` after it had
@@ -117,23 +117,17 @@ class ControlLoop:
         failing.say_changes(self.d, self._degraded_said, {n: failing.of_pool(p) for n, p in list(self.d.pools.items())})
 
     def publish_readiness(self) -> None:
-        """Tell Envoy the deployment's readiness, and each service's, when it changes (or Envoy was
-        restarted, with a fresh runtime): what it answers `/_puma/ready` and `/_puma/ready/<service>`
-        with while the supervisor cannot (`READY_KEY`, `service_ready_key`)."""
-        from . import serviceready
+        """Tell Envoy the deployment's readiness when it changes (or Envoy was restarted, with a fresh
+        runtime): what it answers `/_puma/ready` with while the supervisor cannot (`READY_KEY`)."""
         from .status import readiness
 
         admin = self.d.envoy.admin
-        if admin is None:
+        ready = readiness(self.d)[0]
+        if admin is None or (self._ready_published is not None and self._ready_published[0] == ready
+                             and self._ready_published[1] is admin):
             return
-        ready, body = readiness(self.d)
-        values = {READY_KEY: ready, **{service_ready_key(name): serviceready.one(body, name)[0]
-                                       for name in list(self.d.pools)}}
-        told = self._ready_published[1] if self._ready_published is not None and self._ready_published[0] is admin else {}
-        changed = {key: value for key, value in values.items() if told.get(key) != value}
-        for key, value in changed.items():
-            admin.set_runtime(key, "100" if value else "0")
-        self._ready_published = (admin, {**told, **changed})
+        admin.set_runtime(READY_KEY, "100" if ready else "0")
+        self._ready_published = (ready, admin)
 
     def start(self) -> None:
         self.thread.start()

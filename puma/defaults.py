@@ -48,8 +48,3 @@ Envoy's own `/_puma/dashboard` page and an open one that notices the silence say
 
 READY_KEY = "puma.ready"
 """Envoy runtime percentage the supervisor sets (100: ready, 0: not) whenever its readiness changes."""
-
-
-def service_ready_key(service: str) -> str:
-    """The runtime percentage of one service's readiness (`/_puma/ready/<service>`), as `READY_KEY`."""
-    return f"{READY_KEY}.{service}"

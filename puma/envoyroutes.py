@@ -60,7 +60,6 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
     if status_port is not None:
         routes.insert(0, _status_route())
         routes.insert(0, _ready_route())  # before the status route's prefix, which it lies under
-        routes.insert(0, _service_ready_route())  # likewise
         routes.insert(0, _dashboard_route())  # likewise
     routes.insert(0, edge.escape_guard())
     routes.insert(0, edge.expect_guard())
@@ -158,13 +157,6 @@ def _ready_route() -> dict[str, Any]:
     return {**route, "name": "puma_ready", "match": {"path": READY_PATH},
             "metadata": {"filter_metadata": {"puma": {"timeout_s": READY_TIMEOUT_S}}},
             "route": {**route["route"], "timeout": duration(READY_TIMEOUT_S)}}
-
-
-def _service_ready_route() -> dict[str, Any]:
-    # `/_puma/ready/<service>` is a probe too: the same short wait, then Envoy's answer from the
-    # service's readiness last published (`service_ready_key`).
-    route = _ready_route()
-    return {**route, "name": "puma_ready_service", "match": {"prefix": READY_PATH + "/"}}
 
 
 def _dashboard_route() -> dict[str, Any]:

@@ -26,7 +26,6 @@ from .defaults import (
     READY_KEY,
     READY_PATH,
     READY_TIMEOUT_S,
-    service_ready_key,
 )
 from .defaults import STATUS_TIMEOUT_S as STATUS_TIMEOUT_S
 from .defaults import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
@@ -52,8 +51,7 @@ LOCAL_REPLY_JSON = {
 def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message; on
     the `internal` listener (the deployment's own callers) with what its operator can look at."""
-    mappers = [*_ready_from_envoy(), *_service_ready_from_envoy(config, internal), *_dashboard_from_envoy(config, internal),
-               _supervisor_silent_page(config, internal), _starting_page(), *_browser_pages(config), *_for_browsers([
+    mappers = [*_ready_from_envoy(), *_dashboard_from_envoy(config), _supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
         m if internal else _for_public(m) for m in [  # the pages for browsers say the public words too
             _no_route(config), *_too_large(config), _unframable(), _rate_limited(config), *_codec_refusals(),
             *_client_too_slow(config), _supervisor_silent(), *_retry_later(internal), _never_sent_on_any_try(),
@@ -64,18 +62,11 @@ def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[st
 
 def _for_public(mapper: dict[str, Any]) -> dict[str, Any]:
     """A mapper of the public listener: its JSON message without operators' words (`for_public`, the
-    rule an instance's replies follow too: `puma.publicerrors`), in its body and in its JSON's "error"
-    (which the page for a browser says too: `_for_browsers`). Pages (HTML) are built so already."""
-    out = dict(mapper)
+    rule an instance's replies follow too: `puma.publicerrors`). Pages (HTML) are left as they are."""
     text = (mapper.get("body") or {}).get("inline_string")
-    if isinstance(text, str) and not text.lstrip().startswith("<"):
-        out["body"] = {**mapper["body"], "inline_string": for_public(text)}
-    json_format = (mapper.get("body_format_override") or {}).get("json_format") or {}
-    error = json_format.get("error")
-    if isinstance(error, str) and not error.startswith("%"):  # not Envoy's own text (LOCAL_REPLY_JSON)
-        out["body_format_override"] = {**mapper["body_format_override"],
-                                       "json_format": {**json_format, "error": for_public(error)}}
-    return out
+    if not isinstance(text, str) or text.lstrip().startswith("<"):
+        return mapper
+    return {**mapper, "body": {**mapper["body"], "inline_string": for_public(text)}}
 
 
 # A browser opening a page before its service has a ready instance gets this page instead of the
@@ -449,11 +440,9 @@ def _never_sent_on_any_try() -> dict[str, Any]:
 # A service's instance that fails a request once it has it. No Retry-After: the service may have
 # acted on the request, so only the client knows whether sending it again is safe.
 _SERVICE_FAILED = {
-    # The config key has a clause of its own (after "; "): the public words (`for_public`) leave it
-    # out and still say what happened and what the client can do.
-    "UT": "no answer in time; the request may still be running there: retry later if it is safe to repeat; "
-          "it waited its timeout_s (" + "%METADATA(ROUTE:puma:timeout_s)%" + " s): raise the service's "
-          "timeout_s if it needs longer",
+    "UT": "no answer within its timeout_s (" + "%METADATA(ROUTE:puma:timeout_s)%" + " s); "
+          "the request may still be running there: retry later if it is safe to repeat, or raise the "
+          "service's timeout_s if it needs longer",
     "UC,UR,LR": "its instance closed the connection before answering (it crashed, restarted or was "
                 "stopped); the request may have taken effect: retry only if it is safe to repeat",
     "URX": "its instances failed this request on every attempt; retry later, and read the service's "
@@ -467,12 +456,10 @@ _SERVICE_FAILED = {
 _MAY_HAVE_TAKEN_EFFECT = frozenset({"UT", "UC,UR,LR"})
 
 
-# Said so that the public rule (`for_public`) leaves what a public client can read: the first clause
-# and the one after it; the path, the signals and the commands are in parts it leaves out.
 _SUPERVISOR_SILENT_TEXT = (
-    f"PUMA's supervisor did not answer within {STATUS_TIMEOUT_S} s (it answers {RESERVED_PREFIX}/ paths): "
-    "it is stopped, busy or exiting (SIGSTOP, a terminal's Ctrl-Z); this is the deployment's address, and its "
-    "services still serve; a change sent to it (puma scale) was not confirmed and may still be applied when "
+    f"PUMA's supervisor, which answers {RESERVED_PREFIX}/ paths, did not answer within {STATUS_TIMEOUT_S} s: "
+    "it is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting; this is the deployment's address, and its "
+    "services still serve. A change sent to it (puma scale) was not confirmed and may still be applied when "
     "it resumes: check puma status then")
 
 
@@ -484,12 +471,12 @@ def _supervisor_unanswered() -> dict[str, Any]:
     return {"and_filter": {"filters": [on_status_path, flags]}}
 
 
-def _supervisor_silent_page(config: PumaConfig, internal: bool) -> dict[str, Any]:
+def _supervisor_silent_page(config: PumaConfig) -> dict[str, Any]:
     """The same, to a browser (the dashboard, the status page opened): the small HTML page every
     other error of Envoy's is, not a JSON blob. Before the starting page: a status route with no
     answer is no service starting."""
     asks_html = {"header_filter": {"header": {"name": "accept", "string_match": {"contains": "text/html"}}}}
-    reason = html.escape(_SUPERVISOR_SILENT_TEXT if internal else for_public(_SUPERVISOR_SILENT_TEXT), quote=False)
+    reason = html.escape(_SUPERVISOR_SILENT_TEXT, quote=False)
     page = error_page("Status not answering", reason[0].upper() + reason[1:] + ".", config.listener.pages)
     return {"filter": {"and_filter": {"filters": [_supervisor_unanswered(), asks_html]}},
             "headers_to_add": [header("cache-control", "no-store")],
@@ -516,58 +503,32 @@ def _ready_from_envoy() -> list[dict[str, Any]]:
                  "not ready, as PUMA's supervisor last said; " + _PUBLISHED)}}}]
 
 
-def _service_ready_from_envoy(config: PumaConfig, internal: bool) -> list[dict[str, Any]]:
-    """`/_puma/ready/<service>` the supervisor did not answer in time: as `/_puma/ready`, from the
-    service's readiness last published (`service_ready_key`). On the public listener, none for an
-    internal service: its path gets the reply of any silent /_puma/ path, which names no service."""
-    said = {SUPERVISOR_SILENT_FIELD: False, "published": True}
-    replies = []
-    for name, service in sorted(config.puma_services.items()):
-        if not internal and service.visibility == "internal":
-            continue
-        unanswered = {"and_filter": {"filters": [_on_path(f"{READY_PATH}/{name}"), _supervisor_unanswered()]}}
-        published = _published_ready(service_ready_key(name))
-        replies += [{"filter": {"and_filter": {"filters": [unanswered, published]}}, "status_code": 200,
-                     "headers_to_add": [header("cache-control", "no-store")],
-                     "body_format_override": {"json_format": {"service": name, "ready": True, **said, "note": _PUBLISHED}}},
-                    {"filter": unanswered, "status_code": 503,
-                     "headers_to_add": [header("cache-control", "no-store"), header("retry-after", str(RETRY_AFTER_S))],
-                     "body_format_override": {"json_format": {"service": name, "ready": False, **said, "status": 503,
-                                                              "error": "not ready, as PUMA's supervisor last said; "
-                                                                       + _PUBLISHED}}}]
-    return replies
-
-
 def _on_path(path: str) -> dict[str, Any]:
     """A reply to a request for `path`, with or without a query."""
     return {"header_filter": {"header": {"name": ":path", "string_match": {
         "safe_regex": {"regex": re.escape(path) + r"([?].*)?"}}}}}
 
 
-def _published_ready(key: str = READY_KEY) -> dict[str, Any]:
-    """Matches while the readiness the supervisor last published (`key`, 100 or 0) is ready."""
-    return {"runtime_filter": {"runtime_key": key, "use_independent_randomness": True,
+def _published_ready() -> dict[str, Any]:
+    """Matches while the readiness the supervisor last published (`READY_KEY`, 100 or 0) is ready."""
+    return {"runtime_filter": {"runtime_key": READY_KEY, "use_independent_randomness": True,
                                "percent_sampled": {"numerator": 0, "denominator": "HUNDRED"}}}
 
 
 _DASHBOARD_SILENT = (f"PUMA's supervisor, which draws this page, did not answer within {DASHBOARD_TIMEOUT_S:g} s: it "
-                     "is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting")
-# For the operator only (the internal listener): a public client can neither signal nor see the process.
-_DASHBOARD_RESUME = ("A stopped one resumes with <code>kill -CONT</code> on the <code>puma run</code> process "
-                     "(or <code>fg</code> in its terminal).")
+                     "is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting. {said} A stopped one resumes with "
+                     "<code>kill -CONT</code> on the <code>puma run</code> process (or <code>fg</code> in its terminal).")
 
 
-def _dashboard_from_envoy(config: PumaConfig, internal: bool) -> list[dict[str, Any]]:
+def _dashboard_from_envoy(config: PumaConfig) -> list[dict[str, Any]]:
     """`/_puma/dashboard` the supervisor did not draw within DASHBOARD_TIMEOUT_S: Envoy's own page
-    saying so, with the readiness last published (as `/_puma/ready` answers then), to any client;
-    how to resume the supervisor only on the internal listener (the public rule: `for_public`)."""
+    saying so, with the readiness last published (as `/_puma/ready` answers then), to any client."""
     unanswered = {"and_filter": {"filters": [_on_path(DASHBOARD_PATH), _supervisor_unanswered()]}}
     again = f'<a href="{DASHBOARD_PATH}">Try this page again</a>'
-    head = html.escape(_DASHBOARD_SILENT if internal else for_public(_DASHBOARD_SILENT), quote=False)
     replies = []
     for ready, flt in ((True, {"and_filter": {"filters": [unanswered, _published_ready()]}}), (False, unanswered)):
-        said = " ".join([head + ".", LAST_PUBLISHED_WORDS[ready], *([_DASHBOARD_RESUME] if internal else [])])
-        page = error_page("Status not answering", said, config.listener.pages, back=again)
+        page = error_page("Status not answering", _DASHBOARD_SILENT.format(said=LAST_PUBLISHED_WORDS[ready]),
+                          config.listener.pages, back=again)
         replies.append({"filter": flt, "status_code": 503,
                         "headers_to_add": [header("cache-control", "no-store"), header("retry-after", "2")],
                         "body_format_override": {"text_format_source": {"inline_string": page},

@@ -15,10 +15,7 @@ deployment's `ready` stays what it is: it is ready only when every service is.
 from __future__ import annotations
 
 import re
-import typing
 from typing import Any
-
-from pydantic import BaseModel
 
 from .config import PumaConfig
 
@@ -90,34 +87,13 @@ LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\
 
 _PID = re.compile(r" \(pid \d+\)")
 
-
-def _config_keys(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[str]:
-    """The keys of `model` and of the models in its fields (`timeout_s`, `max_body_bytes`...) that
-    are no everyday word (they hold an underscore): a public client can set none of them."""
-    seen = seen if seen is not None else set()
-    seen.add(model)
-    keys = set()
-    for name, field in model.model_fields.items():
-        keys |= {k for k in (name, field.alias) if k and "_" in k}
-        todo: list[Any] = [field.annotation]
-        while todo:
-            kind = todo.pop()
-            if isinstance(kind, type) and issubclass(kind, BaseModel) and kind not in seen:
-                keys |= _config_keys(kind, seen)
-            todo.extend(typing.get_args(kind))
-    return keys
-
-
-CONFIG_KEYS = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, _config_keys(PumaConfig)), key=len, reverse=True))
-                         + r")(?![\w-])")
-
 # Words for operators: PUMA's commands, logs, pids, signals, its processes and their fates (zygotes,
 # restart counts, exit codes), config keys and quotas. A public client can do nothing with them;
 # the operator reads the same facts in `puma status` and the logs, which keep every word.
 OPERATOR = re.compile(r"`puma |\bpuma (?:status|logs?|scale|run|stop)\b|\blogs?\b|\bpids?\b|\bkill\b|\bSIG[A-Z]+\b"
                       r"|\brun dir\b|/_puma/|\bzygotes?\b|\b(?:exit )?code -?\d+\b|\bexited \d+ times?\b"
                       r"|\brestart(?:ed|s)? (?:budget|again)\b|\binstance \d+\b|\bthe operator\b|\bCtrl-Z\b"
-                      r"|\bpuma_services\.|\bin the config\b|\bquota\b|" + CONFIG_KEYS.pattern + "|" + LOCATING.pattern)
+                      r"|\bpuma_services\.|\bmax_body_bytes\b|\bin the config\b|\bquota\b|" + LOCATING.pattern)
 _PARENS = re.compile(r"\s*\([^()]*\)")
 _PLACED = re.compile(r"\s+(?:(?:on|at)\s+(?:" + LOCATING.pattern + r"|\(hidden\))|(?:holding|mounted at)\s+/\S+)")  # "the server on 127.0.0.1:13192"
 _WHICH_INSTANCES = re.compile(r"\binstances? \d+(?:(?:, | and )\d+)*: ")  # "instance 1: why" says why

@@ -156,7 +156,7 @@ def shop():
     ("POST", "/shop", {"data": {"sku": "A-1"}}, 400, "qty: missing"),
     ("POST", "/shop", {"data": {"sku": "boom", "qty": "1"}}, 500, "internal error in service 'shop'"),
     ("POST", "/shop", {"data": {"sku": "A-1", "qty": "1", "note": "n" * 5000}}, 413, "takes at most 2000 bytes"),
-    ("POST", "/wait", {"data": {"s": "3"}}, 504, "no answer in time; the request may still be running"),
+    ("POST", "/wait", {"data": {"s": "3"}}, 504, "no answer within its timeout_s (1 s)"),
     ("GET", "/_puma/nothing-here", {}, 404, "nothing is served at /_puma/nothing-here"),
     ("GET", "/_puma/scale", {}, 405, "not allowed on /_puma/scale"),
 ], ids=["instance-400", "instance-500", "envoy-413", "envoy-504", "status-server-404", "status-server-405"])

@@ -126,9 +126,7 @@ def test_ready_from_envoy_the_status_page_says_a_stopped_supervisor_within_a_sec
         view = new_page()
         began = time.monotonic()
         view.goto(url + "/_puma/dashboard", timeout=2500)
-        said = view.locator("main").inner_text()
-        assert time.monotonic() - began < 2.5 and "did not answer within" in said, said
-        assert "kill" not in said and "SIGSTOP" not in said, said  # the public listener's words
+        assert time.monotonic() - began < 2.5 and "kill -CONT" in view.locator("main").inner_text()
         assert httpx.post(url + "/echo", json={"text": "a"}, timeout=10).json() == {"text": "a"}  # still serves
     finally:
         os.kill(proc.pid, signal.SIGCONT)
