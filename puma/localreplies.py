@@ -268,7 +268,7 @@ def _too_large(config: PumaConfig) -> list[dict[str, Any]]:
     mappers = [{"filter": {"and_filter": {"filters": [_status_is(413), _path_under(s.prefix)]}},
                 "body": {"inline_string": too_large_message(name, s.max_body_bytes)}} for name, s in services]
     return [*mappers, {"filter": _status_is(413), "body": {"inline_string": (
-        "request body is too large for this route; raise its service's max_body_bytes (in bytes, "
+        "request body is too large for this route (send a smaller one); raise its service's max_body_bytes (in bytes, "
         f"puma_services.<name>.max_body_bytes; {Service.model_fields['max_body_bytes'].default} unless set) "
         "if it should be accepted")}}]
 
@@ -457,7 +457,7 @@ _MAY_HAVE_TAKEN_EFFECT = frozenset({"UT", "UC,UR,LR"})
 
 
 _SUPERVISOR_SILENT_TEXT = (
-    f"PUMA's supervisor, which answers {RESERVED_PREFIX}/ paths, did not answer within {STATUS_TIMEOUT_S} s: "
+    f"PUMA's supervisor, which answers this path, did not answer within {STATUS_TIMEOUT_S} s: "
     "it is stopped (SIGSTOP, a terminal's Ctrl-Z), busy or exiting; this is the deployment's address, and its "
     "services still serve. A change sent to it (puma scale) was not confirmed and may still be applied when "
     "it resumes: check puma status then")

@@ -82,7 +82,8 @@ __all__ = ["INTERNAL_NAMED", "OPERATOR", "for_public", "internal_names", "public
 
 _PUBLIC_INSTANCE = ("id", "state", "healthy", "requests", "rss_mib", "not_ready")
 # What in an event's message locates a process: an IPv4/IPv6 address (with its port), a worker's id.
-LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?|(?<=worker )\S+")
+# An IPv6 address in brackets holds a colon: "$.results[1]", a place in a JSON value, is none.
+LOCATING = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\](?::\d+)?|(?<=worker )\S+")
 
 
 _PID = re.compile(r" \(pid \d+\)")

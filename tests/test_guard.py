@@ -17,7 +17,7 @@ from tests.helpers import wait_for
 
 PUMA = Path(__file__).resolve().parents[1] / "puma"
 # Modules that run in an instance or zygote, or a benchmark's client: not the supervisor's threads.
-NOT_SUPERVISOR = {"worker.py", "draining.py", "zygote.py", "readiness.py", "eventloop.py", "guard.py", "mapping/service.py"}
+NOT_SUPERVISOR = {"worker.py", "lifeline.py", "draining.py", "zygote.py", "readiness.py", "eventloop.py", "guard.py", "mapping/service.py"}
 
 
 def _failing(times: int, exc: Exception):

@@ -190,8 +190,8 @@ def test_a_question_naming_a_film_is_answered_at_any_stage() -> None:
 
 @pytest.mark.parametrize(("stage", "nlu", "act"), [
     ("watched", _nlu(watching="yes", genres=["family"]), "ask_another"),     # "saw it as a kid"
-    ("watched", _nlu("yes", constraints=[{"slot": "year", "range": [1990, 1999],
-                                          "exclude": False}]), "ask_another"),  # "yes, in the 90s"
+    ("watched", _nlu("yes", constraints=[{"slot": "year", "range": [1990, 1999], "exclude": False}],
+                     words=["yes", ",", "in", "the", "90s"]), "ask_another"),  # "yes, in the 90s"
     ("watched", _nlu(watching="partly"), "ask_like"),                          # "only the trailer"
     ("watched", _nlu("no", verdict="disliked"), "reject"),                     # "not my thing"
     ("watched", _nlu(verdict="liked"), "accept"),                              # "she'd love it"
