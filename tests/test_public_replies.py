@@ -87,9 +87,11 @@ def test_public_replies_a_not_ready_service_and_readiness_tell_the_public_no_ope
         assert "not ready" in refused.json()["error"] and "the backend" in refused.json()["error"], refused.text
         for path in ("/_puma/ready", "/_puma/ready/gated"):
             # the readiness published may still be Envoy's "not checked yet" for a moment: wait for its reason
-            public = wait_for(lambda p=path: (r := httpx.get(deployment.url + p, headers=FOREIGN, timeout=10))
-                              .status_code == 503 and "the backend" in r.text and r, timeout_s=15,
-                              message=f"{path} naming the reason to the public")
+            def reason_said(p: str = path) -> httpx.Response | None:
+                r = httpx.get(deployment.url + p, headers=FOREIGN, timeout=10)
+                return r if r.status_code == 503 and "the backend" in r.text else None
+
+            public = wait_for(reason_said, timeout_s=15, message=f"{path} naming the reason to the public")
             _clean(public.text)
             own = httpx.get(deployment.url + path, timeout=10)  # this machine: the operator
             assert "kill -CONT 4242" in own.text, own.text
