@@ -620,7 +620,9 @@ def test_makefile_stop_and_a_ctrl_c_together_are_said_as_one_stop_the_ctrl_c_end
         make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={port}",
                                  f"LEGACY_PORT={legacy_port}"], cwd=run_checkout, stdout=sink,
                                 stderr=subprocess.STDOUT, env={**os.environ, "FAKE_LEGACY": "hold", "FAKE_PUMA_DRAIN": "1"},
-                                start_new_session=True)
+                                start_new_session=True,
+                                # as a terminal's make: SIGINT not inherited ignored (a background `sh -c ... &`)
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     stop = None
     try:
         run_file = run_checkout / "var" / f"make-run-{port}.pid"
