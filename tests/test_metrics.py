@@ -29,7 +29,8 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
         d = Deployment(parse_config({"puma_services": {
             "held": {"prefix": "/held", "target": "tests.apps.startup:answer",
                      "warmup": "tests.apps.startup:hold_until_released"},
-            "other": {"prefix": "/other", "target": "tests.apps.startup:answer"}}}))
+            "other": {"prefix": "/other", "target": "tests.apps.startup:answer"}},
+            "listener": {"port": 0}}))  # a free port: 8080 may be another test's (or the user's)
         starting = threading.Thread(target=d.start)
         starting.start()
         try:
