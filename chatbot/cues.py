@@ -20,6 +20,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from chatbot.attitudes import tired_over
+from chatbot.aversions import aversion_mask, opens_at
 from chatbot.durations import HOUR_UNITS, MINUTE_UNITS, spell_compact
 from chatbot.length_phrases import (  # noqa: F401  (this module's public names too)
     LONG_MINUTES,
@@ -58,8 +59,7 @@ _OPENER_PHRASES = (("other", "than"), ("rather", "than"), ("instead", "of"), ("t
                    ("sick", "of"), ("anything", "but"), ("everything", "but"),
                    ("anyone", "but"), ("anybody", "but"), ("all", "but"), ("just", "no"),
                    ("done", "with"), ("enough", "of"), ("keep", "away"), ("stay", "away"), ("spare", "me"),
-                   ("asleep", "during"), ("asleep", "at"), ("asleep", "through"), ("bored", "by"),
-                   ("bored", "of"),
+                   # ("asleep during X", "bored of X": chatbot.aversions.opens_at)
                    # "leave out horror, war and westerns": the verb covers its whole list
                    ("leave", "out"), ("rule", "out"), ("cut", "out"), ("count", "out"),
                    # "i'm SO over sci fi", "we're totally over superheroes": tired of it
@@ -141,7 +141,7 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     Grant out of it" / "leave horror out" deny what lies between.
     """
     mask = [any(m) for m in zip(_kept_out(tokens), disliked_mask(tokens), refused_before_mask(tokens),
-                                left_out_mask(tokens), strict=True)]
+                                left_out_mask(tokens), aversion_mask(tokens), strict=True)]
     # "isn't X in it?" asks; "even if it's not sci-fi" gives a wish up: neither denies
     silent = [a or c for a, c in zip(asked_not(tokens), concession_mask(tokens), strict=True)]
     open_at: int | None = None
@@ -279,7 +279,7 @@ def _opens(tokens: Sequence[str], i: int) -> bool:
         return True
     if token in _CLAUSE_OPENERS and (not i or tokens[i - 1] in _CLAUSE_STARTS or tokens[i - 1] == BOUNDARY):
         return following not in _CUT_IDIOMS and tokens[i + 1 : i + 3] != ["the", "crap"]  # "cut to the chase"
-    if tired_over(tokens, i):  # "he's kinda over cartoons": refused
+    if tired_over(tokens, i) or opens_at(tokens, i):  # "he's kinda over cartoons", "asleep in long ones"
         return True
     phrase = next((p for p in _PHRASES_ENDING.get(token, ()) if tuple(tokens[i - len(p) + 1 : i + 1]) == p), None)
     return phrase is not None and not (token == "out" and _complains_left_out(tokens, i - len(phrase) + 1))

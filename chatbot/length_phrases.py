@@ -20,10 +20,11 @@ SHORT_MINUTES = 100  # "something short": at most this long
 LONG_MINUTES = 150  # "a long epic": at least this long
 _AT_MOST = ("under", "less than", "shorter than", "at most", "max", "maximum", "no more than",
             "not more than", "up to", "within", "no longer than", "below", "not longer than",
-            "nothing longer than", "nothing over", "not over", "not exceeding",
+            "nothing longer than", "nothing over", "not over", "not exceeding", "nothing past",
+            "not past",
             # "she falls asleep after like an hour and a half": what they can sit through
             "after")
-_AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above")
+_AT_LEAST = ("over", "more than", "longer than", "at least", "minimum", "above", "past")
 _BOUND_FIRST_WORDS = frozenset(p.split()[0] for p in (*_AT_MOST, *_AT_LEAST))
 # bounds said after the length: "1h45 max", "two hours tops", "90 minutes or more"
 _AT_MOST_AFTER = ("max", "maximum", "tops", "at most", "or less", "or shorter", "or under",
@@ -96,7 +97,7 @@ def _duration_at(tokens: Sequence[str], i: int) -> tuple[int, int, int | None, i
                 continue
             value, end = amount
             strict = phrase in ("under", "less than", "shorter than", "below", "over",
-                                "more than", "longer than", "above")
+                                "more than", "longer than", "above", "past")
             if _slightly_before(tokens, i) and strict:  # "a bit over 2 hours": 125 to 140
                 return (i, end, value - SLIGHTLY[1], value - SLIGHTLY[0]) if at_most else (
                     i, end, value + SLIGHTLY[0], value + SLIGHTLY[1])
@@ -191,8 +192,12 @@ def _length_word_at(tokens: Sequence[str], i: int
 _BOUND_NEGATIONS = frozenset("not no nothing never".split())
 
 
-def own_negation(first: str, wish: dict[str, Any]) -> dict[str, Any]:
+def own_negation(span: Sequence[str], wish: dict[str, Any]) -> dict[str, Any]:
     """"not star wars and not longer than 2 hrs": a bound whose "not" is its own word ("not
-    longer than", "nothing over", "not too long") is the bound, whatever refusal it follows
-    (``"_fixed"``: its polarity is final, ``chatbot.spans``)."""
-    return dict(wish, _fixed=True) if first in _BOUND_NEGATIONS else wish
+    longer than", "nothing over", "not too long") is the bound, whatever refusal it follows;
+    so is a length said too long ("three hours is way too much": shorter than that), which
+    already refuses what lies past it (``"_fixed"``: its polarity is final, ``chatbot.spans``).
+    ``span`` is the phrase's words."""
+    said_too_long = any(too_long_after(span, at) == len(span) for at in range(1, len(span)))
+    fixed = bool(span) and (span[0] in _BOUND_NEGATIONS or said_too_long)
+    return dict(wish, _fixed=True) if fixed else wish

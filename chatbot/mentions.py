@@ -89,6 +89,7 @@ class PeopleReader:
         cued |= {i for i in range(len(tokens) - 1) if tokens[i + 1] in _ROLE_VERBS}  # "X directed"
         cued |= self._refused_words(tokens)  # "a thriller without keanu" as the first message
         cued |= self._wished_words(tokens)  # "seen it, meh. sandler pls", "prefer villeneuve"
+        cued |= self._leading_surnames(tokens, cuts)  # "kubrick before 1967", "tarantino, not too long"
         cued |= {i + 1 for i, t in enumerate(tokens[:-1]) if t in _SAYING_WORDS
                  and self._names.famous_surname(tokens[i + 1])}  # "i said EASTWOOD", "let's do eastwood"
         if role and BOUNDARY in tokens[1:3]:  # "chris, under 2 hours": the answer leads with it
@@ -138,6 +139,18 @@ class PeopleReader:
             or self._names.shared_first_name(tokens[i + 1])
             and self._common.get(tokens[i + 1], 0.0) < CUED_COMMON_ZIPF)}
         # "without hugh", "anyone but matt": a first name, not an everyday word ("no will")
+
+    def _leading_surnames(self, tokens: list[str], cuts: Sequence[int] = ()) -> set[int]:
+        """A catalogue surname that is no everyday word or genre, leading its clause before other wishes
+        ("kubrick before 1967", "nolan and under 2 hours", "miyazaki, surprise me"): named as the
+        first of the wishes, as at a person's question. Not in a message that corrects itself
+        ("wait no, stallone. on second thought willis is fine"): there the correction's own
+        reading decides who is meant."""
+        if cuts:
+            return set()
+        starts = [0] + [i + 1 for i, t in enumerate(tokens[:-1]) if t == BOUNDARY]
+        return {i for i in starts if i < len(tokens) and self._common.get(tokens[i], 0.0) < NAME_LIKE_ZIPF
+                and self._names.last_name(tokens[i]) and not self._is_genre(tokens[i])}
 
     def _wished_words(self, tokens: list[str]) -> set[int]:
         """Name-like words asked for by a word of wishing beside them ("sandler pls", "prefer

@@ -322,7 +322,7 @@ class Understander:
         hits += self._spans(years_old(tokens, self._last_year), used)  # "under 10 years old"
         hits += self._years(tokens, used)
         used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film
-        hits += [(s, e, own_negation(tokens[s], _shorter_longer(tokens[s:e], minutes(a, b))))
+        hits += [(s, e, own_negation(tokens[s:e], _shorter_longer(tokens[s:e], minutes(a, b))))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         hits = settle_ages(hits, complaints, tokens)
         corrected_at = correction_at(tokens)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import discovery, guard, runs, stopping, targetchecks, targets, unstarted, wakeups
+from . import discovery, guard, runs, stalls, stopping, targetchecks, targets, unstarted, wakeups
 from .client import ENV_WORKER
 from .clock import process_age_s
 from .config import PumaConfig, parse_config
@@ -218,6 +218,7 @@ class App:
             run_file[:] = [runs.record(deployment.url, app=app_path or sys.argv[0], state=state, started=began,
                                        token=deployment.status_server.token,
                                        drain={"in_flight_s": in_flight_s, "uploads_s": uploads_s})]
+            stalls.beat(run_file[0])  # touched while it runs: `puma status` says how long it has been silent
 
         began = time.time()
         stopped_by: list[int] = []  # the signal that ended serving: Ctrl-C ends with 130 then too
@@ -250,6 +251,7 @@ class App:
         finally:
             # The stop waits for requests in progress, saying so; a second Ctrl-C or SIGTERM ends it at once.
             stopping.on_second_signal(deployment, stopped_by[0] if stopped_by else None)
+            stalls.beat(None)
             for path in run_file:
                 runs.forget(path)
             try:

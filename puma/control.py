@@ -119,7 +119,7 @@ class ControlLoop:
     def publish_readiness(self) -> None:
         """Tell Envoy the deployment's readiness when it changes (or Envoy was restarted, with a fresh
         runtime): what it answers `/_puma/ready` with while the supervisor cannot (`READY_KEY`)."""
-        from .status import readiness
+        from .deploymentready import readiness
 
         admin = self.d.envoy.admin
         ready = readiness(self.d)[0]

@@ -91,7 +91,7 @@ def http_connection_manager(config: PumaConfig, *, rds_path: Path | None, intern
 
 def _http_filters(config: PumaConfig, *, internal: bool = False) -> list[dict[str, Any]]:
     # First: a URL or headers over their limits are refused before anything waits for a body.
-    filters: list[dict[str, Any]] = [requestlimits.rbac_filter()]
+    filters: list[dict[str, Any]] = [requestlimits.limits_filter()]
     # The deployment's limit is on client requests, at the public listener: a request it admitted is
     # not refused again one hop in (a call through the internal listener). A service's own limit
     # (cluster_name) holds on both: it protects that service from every caller.

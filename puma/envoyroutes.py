@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import edge
+from . import edge, serviceready
 from .backlog import NOT_SENT_HEADER
 from .config import PumaConfig, Service
 from .defaults import DASHBOARD_PATH, DASHBOARD_TIMEOUT_S, READY_PATH, READY_TIMEOUT_S
@@ -60,6 +60,7 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
     if status_port is not None:
         routes.insert(0, _status_route())
         routes.insert(0, _ready_route())  # before the status route's prefix, which it lies under
+        routes.insert(0, _service_ready_route())  # likewise
         routes.insert(0, _dashboard_route())  # likewise
     routes.insert(0, edge.escape_guard())
     routes.insert(0, edge.expect_guard())
@@ -157,6 +158,13 @@ def _ready_route() -> dict[str, Any]:
     return {**route, "name": "puma_ready", "match": {"path": READY_PATH},
             "metadata": {"filter_metadata": {"puma": {"timeout_s": READY_TIMEOUT_S}}},
             "route": {**route["route"], "timeout": duration(READY_TIMEOUT_S)}}
+
+
+def _service_ready_route() -> dict[str, Any]:
+    # One service's readiness gets an answer within READY_TIMEOUT_S too: the supervisor's, or else
+    # Envoy's own 503 saying the supervisor is not answering (puma.localreplies), never a hang.
+    route = _ready_route()
+    return {**route, "name": "puma_service_ready", "match": {"prefix": serviceready.PREFIX}}
 
 
 def _dashboard_route() -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""What the deployment's parts use of it: the control loop, the status server, the worker registry
-and the metrics collector depend on these Protocols, not on `puma.supervisor`, which builds them.
+"""What the deployment's parts use of it: the control loop, the status server, the worker registry,
+the metrics collector and the Envoy publisher depend on these Protocols, not on `puma.supervisor`,
+which builds them.
 
-So the imports run one way: `supervisor` imports `control`, `status`, `workers` and `metrics`;
-they import this module; `supervisor.Deployment` satisfies `DeploymentView` (mypy checks it
-where the deployment hands itself to each part).
+So the imports run one way: `supervisor` imports `control`, `status`, `workers`, `metrics` and
+`envoypublisher`; they import this module; `supervisor.Deployment` satisfies `DeploymentView`
+(mypy checks it where the deployment hands itself to each part).
 """
 
 from __future__ import annotations

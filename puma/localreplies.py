@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from . import errorpages, requestlimits
+from . import errorpages, requestlimits, serviceready
 from .config import PumaConfig
 from .defaults import (
     DASHBOARD_PATH,
@@ -51,7 +51,7 @@ LOCAL_REPLY_JSON = {
 def local_reply_config(config: PumaConfig, *, internal: bool = False) -> dict[str, Any]:
     """Every reply Envoy makes itself (404, 405, 408, 413, 429, 503...) as JSON with a message; on
     the `internal` listener (the deployment's own callers) with what its operator can look at."""
-    mappers = [*_ready_from_envoy(), *_dashboard_from_envoy(config), _supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
+    mappers = [*_ready_from_envoy(), _service_ready_from_envoy(), *_dashboard_from_envoy(config), _supervisor_silent_page(config), _starting_page(), *_browser_pages(config), *_for_browsers([
         m if internal else _for_public(m) for m in [  # the pages for browsers say the public words too
             _no_route(config), *_too_large(config), _unframable(), _rate_limited(config), *_codec_refusals(),
             *_client_too_slow(config), _supervisor_silent(), *_retry_later(internal), _never_sent_on_any_try(),
@@ -330,10 +330,10 @@ _REFUSAL_STATUS = {"absolute_path_rejected": 400}
 
 def _codec_refusals() -> list[dict[str, Any]]:
     """Requests refused before routing, which Envoy answers with an empty or bare "Bad Request"; and
-    a URL or headers over their own limits (`puma.requestlimits`: 414, 431, not RBAC's bare 403)."""
-    limits = [{"filter": _details_are(details), "status_code": status, "body": {"inline_string": text},
+    a URL or headers over their own limits (`puma.requestlimits`: 414, 431, not the fault filter's bare 400)."""
+    limits = [{"filter": _cel(condition), "status_code": status, "body": {"inline_string": text},
                "body_format_override": {"json_format": {**LOCAL_REPLY_JSON, "error": text}}}
-              for details, text, status in requestlimits.refusals()]
+              for condition, text, status in requestlimits.refusals()]
     return limits + [{"filter": _details_are(details), "body": {"inline_string": text},
                       **({"status_code": _REFUSAL_STATUS[details]} if details in _REFUSAL_STATUS else {})}
                      for details, text in _REFUSALS.items()]
@@ -503,6 +503,24 @@ def _ready_from_envoy() -> list[dict[str, Any]]:
                  "not ready, as PUMA's supervisor last said; " + _PUBLISHED)}}}]
 
 
+_SERVICE_READY_SILENT = (
+    f"not known: PUMA's supervisor, which answers it, is not answering (not within {READY_TIMEOUT_S:g} s: stopped, "
+    "e.g. SIGSTOP or a terminal's Ctrl-Z, busy, or restarting); ask again after the time in Retry-After. "
+    "A stopped one resumes with kill -CONT on the puma run process (or fg in its terminal)")
+
+
+def _service_ready_from_envoy() -> dict[str, Any]:
+    """`/_puma/ready/<service>` the supervisor did not answer in time (or could not be reached, as it
+    restarts): Envoy's own 503 at once, in JSON, saying the supervisor is not answering — never a
+    hang of `STATUS_TIMEOUT_S` or an empty reply. (No per-service readiness is published to Envoy.)"""
+    on_prefix = {"header_filter": {"header": {"name": ":path", "string_match": {"prefix": serviceready.PREFIX}}}}
+    return {"filter": {"and_filter": {"filters": [on_prefix, _supervisor_unanswered()]}}, "status_code": 503,
+            "headers_to_add": [header("cache-control", "no-store"), header("retry-after", str(RETRY_AFTER_S))],
+            "body_format_override": {"json_format": {
+                "ready": False, SUPERVISOR_SILENT_FIELD: False, "status": 503, "path": "%REQ(:PATH):1024%",
+                "error": "this service's readiness is " + _SERVICE_READY_SILENT}}}
+
+
 def _on_path(path: str) -> dict[str, Any]:
     """A reply to a request for `path`, with or without a query."""
     return {"header_filter": {"header": {"name": ":path", "string_match": {
@@ -572,9 +590,13 @@ def _status_is(status: int) -> dict[str, Any]:
 
 
 def _details_are(details: str) -> dict[str, Any]:
+    return _cel(f"response.code_details == '{details}'")
+
+
+def _cel(expression: str) -> dict[str, Any]:
     return {"extension_filter": {"name": "envoy.access_loggers.extension_filters.cel", "typed_config": {
         "@type": _T + "envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
-        "expression": f"response.code_details == '{details}'"}}}
+        "expression": expression}}}
 
 
 def header(key: str, value: str) -> dict[str, Any]:

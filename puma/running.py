@@ -137,8 +137,8 @@ def _get_status(url: str, how: str) -> dict[str, Any]:
     except urllib.error.HTTPError as exc:
         if _supervisor_silent(_json_of(exc)):
             raise PumaError(f"the deployment at {url} (from {how}) answers, but its supervisor{_pid_of(url)} did not "
-                            f"within {STATUS_TIMEOUT_S} s: it is stopped (SIGSTOP, Ctrl-Z), busy or exiting; its "
-                            f"services still serve{_resume(url)}") from None
+                            f"within {STATUS_TIMEOUT_S} s{_silent_for(url)}: it is stopped (SIGSTOP, Ctrl-Z), busy "
+                            f"or exiting; its services still serve{_resume(url)}") from None
         raise PumaError(f"{url}/_puma/status answered HTTP {exc.code}, not a PUMA status; is {url} (from "
                         f"{how}) the address `puma run` printed?") from None
     except (urllib.error.URLError, OSError) as exc:
@@ -235,6 +235,13 @@ def _supervisor_silent(body: dict[str, Any]) -> bool:
 def _pid_of(url: str) -> str:
     pid = next((r.get("pid") for r in runs.running() if r.get("url") == url), None)
     return f" (pid {pid})" if pid else ""
+
+
+def _silent_for(url: str) -> str:
+    """How long the supervisor serving `url` has not run, from its run file (`runs.quiet_s`)."""
+    pid = next((r.get("pid") for r in runs.running() if r.get("url") == url), None)
+    quiet_s = runs.quiet_s(int(pid)) if pid else None
+    return f" (the supervisor has not answered for {quiet_s:.0f} s)" if quiet_s is not None and quiet_s >= 2 else ""
 
 
 def _resume(url: str) -> str:

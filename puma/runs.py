@@ -154,6 +154,15 @@ def at(url: str) -> dict[str, Any] | None:
     return next((run for run in running() if str(run.get("url", "")).rstrip("/") == url.rstrip("/")), None)
 
 
+def quiet_s(pid: int, now: float | None = None) -> float | None:
+    """Seconds since `puma run` process `pid` last ran, by its run file, which it touches every
+    quarter second while it runs (`puma.stalls.beat`); None if there is no such file."""
+    try:
+        return max(0.0, (time.time() if now is None else now) - (runs_dir() / f"{pid}.json").stat().st_mtime)
+    except OSError:
+        return None
+
+
 def stopped(pid: int) -> bool:
     """Whether `pid` is stopped (SIGSTOP, a terminal's Ctrl-Z): /proc's state 'T' (or 't', traced)."""
     try:

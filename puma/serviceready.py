@@ -9,7 +9,7 @@ unknown one: internal names are not told to it (`puma.visibility`).
 
 >>> one({"ready": False, "waiting_for": [], "not_ready": {"db": "restarting"},
 ...      "services": {"db": {"ready": 0, "starting": 1}, "agent": {"ready": 2, "starting": 0}}}, "agent")
-(True, {'service': 'agent', 'ready': True, 'instances': {'ready': 2, 'starting': 0}})
+(True, {'service': 'agent', 'ready': True, 'instances': {'ready': 2, 'starting': 0}, 'state': 'ready'})
 """
 
 from __future__ import annotations
@@ -42,4 +42,8 @@ def one(whole: dict[str, Any], name: str) -> tuple[bool, dict[str, Any]]:
     degraded = (whole.get("degraded") or {}).get(name)
     if degraded:  # ready all the same, as in the whole body
         body["degraded"] = degraded
+    if whole.get("supervisor_failing"):  # its instances' changes may not reach Envoy: as in the whole body
+        body["supervisor_failing"] = whole["supervisor_failing"]
+    body["state"] = ("stopping" if body.get("stopping") else "starting" if waiting else "not ready" if why is not None
+                     else "degraded" if degraded or body.get("supervisor_failing") else "ready")
     return ready, body

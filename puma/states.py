@@ -111,6 +111,24 @@ def states(deployment: DeploymentView, ready: Mapping[str, int], *, ask: bool = 
     return sorted(starting), not_ready
 
 
+def verdict(body: Mapping[str, Any]) -> str:
+    """The deployment's one state, from a `/_puma/ready` or a `/_puma/status` body: "stopping",
+    "starting", "not ready", "degraded" (serving, but a part a service needs, or a duty of the
+    supervisor such as writing Envoy's endpoints, keeps failing: a full disk) or "ready". Both
+    bodies carry it as "state", and `puma status` says it, so they never disagree. Example:
+    ``verdict({"waiting_for": [], "not_ready": {}, "supervisor_failing": [...]})`` -> 'degraded'."""
+    if body.get("stopping"):
+        return "stopping"
+    if body.get("waiting_for"):
+        return "starting"
+    if body.get("not_ready"):
+        return "not ready"
+    services = [s for s in (body.get("services") or {}).values() if isinstance(s, dict)]
+    if body.get("degraded") or body.get("supervisor_failing") or any(s.get("degraded") for s in services):
+        return "degraded"
+    return "ready"
+
+
 def headline(status: Mapping[str, Any]) -> str | None:
     """The one line saying what the deployment does, from a status snapshot (`/_puma/status`), or
     None when it simply serves. Example: ``headline({"waiting_for": [], "not_ready": {"legacy": "..."}})``
@@ -133,6 +151,8 @@ def headline(status: Mapping[str, Any]) -> str | None:
         return f"serving; not ready: {_not_ready_said(not_ready, dict(services))}{also}{silent}"
     if degraded:
         return f"serving; degraded: {', '.join(degraded)} (see below: a part it needs fails every request){silent}"
+    if status.get("supervisor_failing"):  # as /_puma/ready says it: "state": "degraded"
+        return f"serving; degraded: the supervisor is failing (see below: it retries){silent}"
     return f"serving{silent}" if silent else None
 
 

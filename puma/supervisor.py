@@ -1,11 +1,12 @@
 """Running a deployment: Envoy, one zygote per service, its instances, restarts and shutdown.
 
-The parts, each in its own module: `instances` (a service's instances) on `zygotes` (its zygote
-process), `proxy` (the Envoy process and the files it watches), `envoywatch` (Envoy restarted
-when it dies), `health` (Envoy's health events), `control` (the autoscaler), `workers` (worker
-hosts), `status` (status, readiness and metrics), `logs` (what makes a run's logs worth keeping),
-`childenv` (what every process of it inherits), `rundirs` (its run directory). This module
-starts and stops them in order and keeps Envoy's endpoints in step with the instances.
+The parts, each in its own module: `instances` (a service's instances and their restarts) on
+`lifecycle` (an instance from spawn to exit) on `zygotes` (its zygote process), `proxy` (the Envoy
+process and the files it watches), `envoypublisher` (those files kept in step with the instances),
+`envoywatch` (Envoy restarted when it dies), `health` (Envoy's health events), `control` (the
+autoscaler), `workers` (worker hosts), `status` (the status server: status, readiness, scale and
+metrics), `logs` (what makes a run's logs worth keeping), `childenv` (what every process of it
+inherits), `rundirs` (its run directory). This module starts and stops them in order.
 `config` (with `services`, `fields`), `envoy` and `autoscale` stay pure.
 """
 
@@ -16,7 +17,6 @@ import contextlib
 import functools
 import logging
 import shutil
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +28,7 @@ from .configproblems import unstartable_problems
 from .containers import CONTAINER_STARTUP_TIMEOUT_S, ContainerSpec, DockerBackend
 from .control import ControlLoop
 from .dynamo import LocalDynamo
+from .envoypublisher import EnvoyPublisher
 from .envoywatch import EnvoyWatch
 from .errors import PumaScaleError, PumaStartError
 from .forkserver import ForkServer
@@ -78,9 +79,7 @@ class Deployment:
         self.stopping = False
         self.uploads_cut = 0  # requests still uploading their body when the stop ended (cut unanswered)
         self.events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
-        self._publish_lock = threading.Lock()
-        self._publish_wanted = threading.Event()  # endpoints changed: the publisher writes them
-        self._publisher = guard.thread(self._publish_step, name="puma-publish", stop=lambda: self.stopping, loop=True)
+        self.publisher = EnvoyPublisher(self, self.status_server.port)
         self._started = False
         self.started_at: float | None = None  # epoch seconds start-up finished: "starting" ends (puma.states)
         self._began = False  # anything started (a refused port starts nothing: nothing to say stopped)
@@ -122,7 +121,7 @@ class Deployment:
             self.health.start()  # its pipe exists before Envoy opens it
             self.log_cap.start()
             self.publish_config()
-            self._publisher.start()
+            self.publisher.start()
             self.envoy.start(self.config)
             if self.on_listening is not None:  # `puma run` records its run file: `puma status` finds it now
                 self.on_listening()
@@ -227,7 +226,7 @@ class Deployment:
         if self.stopping:
             return
         self.stopping = True
-        self._publish_wanted.set()  # the publisher sees `stopping` and ends
+        self.publisher.stop()
         self.control.stop()
         self.registry.stop()
         if self.envoy.admin is not None:  # a request no instance takes now is told "stopping", not "starting"
@@ -309,7 +308,7 @@ class Deployment:
         self.record("envoy", f"envoy exited (code {code}{': ' + why if why else ''}); restarted", kind="envoy_restarted")
         listener = self.config.listener.model_copy(update={"port": self.envoy.port,
                                                            "internal_port": self.envoy.internal_port})
-        with self._publish_lock:
+        with self.publisher.lock:
             self.config = self.config.model_copy(update={"listener": listener})
         self.publish_config()
         self.envoy.restart(self.config)
@@ -341,48 +340,15 @@ class Deployment:
         client.use_mesh(self.internal_url, {n: s.prefix for n, s in self.config.puma_services.items()},
                         dynamodb=dyn.endpoint if dyn else None, dynamodb_region=dyn.region if dyn else None)
 
+    # Envoy's routes and endpoints, written by `puma.envoypublisher` (the pools call these: `PoolOwner`).
     def endpoints(self) -> dict[str, list[tuple[str, int]]]:
-        return {name: sorted((i.host, i.port) for i in pool.routable() if i.port)
-                for name, pool in self.pools.items()}
+        return self.publisher.endpoints()
 
     def publish_config(self) -> None:
-        """Write Envoy's routes, clusters and endpoints from the config (at start and when services change)."""
-        with self._publish_lock:
-            failed = {n: p.failed for n, p in self.pools.items() if p.failed}
-            warming = {n: s for n, p in self.pools.items() if (s := p.warming_s()) is not None}
-            self.envoy.publish_config(self.config, self.endpoints(), status_port=self.status_server.port,
-                                      failed=failed, warming=warming)
+        self.publisher.publish_config()
 
     def publish(self, *, wait: bool = False) -> None:
-        """Write the endpoints files of the services whose instances changed: soon, on the publisher
-        thread (changes that come while it writes are written together: 250 instances starting at
-        once are a few writes, not 250), or now and, with `wait`, until Envoy has applied them."""
-        if not wait and self._publisher.is_alive() and not self.stopping:
-            self._publish_wanted.set()
-            return
-        # Until it lands (a full disk): an instance retired after it is stopped only once Envoy has let it go.
-        endpoints = guard.persist("puma-publish (waited on)", self._write_endpoints, stop=lambda: self.stopping)
-        if endpoints is None:  # stopping, and not written
-            return
-        if wait and self.envoy.admin is not None:
-            expected = {n: {f"{h}:{p}" for h, p in eps} for n, eps in endpoints.items()}
-            self.envoy.wait_hosts(expected)
-
-    def _write_endpoints(self) -> dict[str, list[tuple[str, int]]]:
-        with self._publish_lock:
-            endpoints = self.endpoints()
-            self.envoy.publish_endpoints(endpoints)
-        return endpoints
-
-    def _publish_step(self) -> None:
-        self._publish_wanted.wait()
-        self._publish_wanted.clear()
-        if not self.stopping:
-            try:
-                self._write_endpoints()
-            except BaseException:
-                self._publish_wanted.set()  # not written: still due (`guard` runs this step again)
-                raise
+        self.publisher.publish(wait=wait)
 
     def status(self) -> dict[str, Any]:
         """What `puma status` shows: per service instances, in-flight, requests/s, p50/p99; events."""
@@ -452,7 +418,7 @@ class Deployment:
     def service_changed(self, name: str, service: Service) -> None:
         """A service's settings learnt from its zygote (its `@idempotent` methods): Envoy's routes
         are written again at once (its zygote is ready before any instance is routed to)."""
-        with self._publish_lock:
+        with self.publisher.lock:
             if name not in self.config.puma_services:
                 return
             self.config = self.config.replace_service(name, service)

@@ -164,7 +164,7 @@ def _full(exc: BaseException) -> str | None:
         if exc.filename:
             return f"the filesystem holding {exc.filename}"
         # A write() names no file: say which mounted filesystems have no space left now.
-        full = full_filesystems()
+        full = _ours(full_filesystems())
         return "the filesystem mounted at " + " or ".join(full) if full else "the filesystem it writes to"
     store = unavailable(exc)
     code = getattr(exc, "sqlite_errorcode", None)
@@ -173,10 +173,33 @@ def _full(exc: BaseException) -> str | None:
     if (isinstance(code, int) and code & 0xFF == _SQLITE_IOERR) or (store is not None and "disk I/O error" in str(exc)):
         # In WAL mode SQLite reports a write that found no space as an I/O error: full, if a
         # filesystem is full now (an I/O error with space left stays a 503, retried).
-        full = full_filesystems()
+        full = _ours(full_filesystems())
         if full:
             return f"{(store or ('the database',))[0]} (the filesystem mounted at {' or '.join(full)})"
     return None
+
+
+def _ours(full: list[str]) -> list[str]:
+    """Of the full mount points, those holding a file this process has open (its database, its
+    logs) if any: another full filesystem on the machine is not what this write ran out of."""
+    devices = set()
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return full
+    for fd in fds:
+        try:
+            devices.add(os.fstat(int(fd)).st_dev)
+        except (OSError, ValueError):
+            continue
+    held = []
+    for where in full:
+        try:
+            if os.stat(where).st_dev in devices:
+                held.append(where)
+        except OSError:
+            continue
+    return held or full
 
 
 def full_filesystems(mounts: str = "/proc/self/mounts") -> list[str]:

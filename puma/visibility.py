@@ -96,7 +96,9 @@ OPERATOR = re.compile(r"`puma |\bpuma (?:status|logs?|scale|run|stop)\b|\blogs?\
                       r"|\brestart(?:ed|s)? (?:budget|again)\b|\binstance \d+\b|\bthe operator\b|\bCtrl-Z\b"
                       r"|\bpuma_services\.|\bmax_body_bytes\b|\bin the config\b|\bquota\b|" + LOCATING.pattern)
 _PARENS = re.compile(r"\s*\([^()]*\)")
-_PLACED = re.compile(r"\s+(?:(?:on|at)\s+(?:" + LOCATING.pattern + r"|\(hidden\))|(?:holding|mounted at)\s+/\S+)")  # "the server on 127.0.0.1:13192"
+_FILES = r"/[^\s,;()]+(?:(?:,|\s+or|\s+and)\s+/[^\s,;()]+)*"  # "/srv/a, /srv/b or /tmp/c"
+_PLACED = re.compile(r"\s+(?:(?:on|at)\s+(?:" + LOCATING.pattern + r"|\(hidden\))|(?:holding|mounted at)\s+" + _FILES
+                     + r")|(?<=\bdatabase)\s+" + _FILES)  # "the server on 127.0.0.1:13192"
 _WHICH_INSTANCES = re.compile(r"\binstances? \d+(?:(?:, | and )\d+)*: ")  # "instance 1: why" says why
 CANNOT_SERVE = "it cannot serve now"
 
@@ -151,6 +153,8 @@ def public_ready(body: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any]
             out[key] = {n: _hide(why) if isinstance(why, str) else why for n, why in value.items()}
         elif isinstance(value, str):
             out[key] = _hide(value)
+    if isinstance(out.get("supervisor_failing"), list):
+        out["supervisor_failing"] = [_hide(why) if isinstance(why, str) else why for why in out["supervisor_failing"]]
     return out
 
 

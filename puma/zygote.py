@@ -135,7 +135,9 @@ class Zygote:
     def run(self) -> None:
         signal.signal(signal.SIGTERM, lambda *_: self._exit_alone())
         gc.freeze()  # what the zygote loaded stays untouched by the collector: forked pages stay shared
-        emit(self.out, {"event": "ready", "pid": os.getpid(), **self.ready_fields})
+        # When it was ready, by this host's monotonic clock: the supervisor measures its warm-up from
+        # it, not from when it read this (it may have been stopped meanwhile: `puma.stalls`).
+        emit(self.out, {"event": "ready", "pid": os.getpid(), "at": time.monotonic(), **self.ready_fields})
         # Read the raw fds (not sys.stdin's buffer) so select() never misses a buffered command.
         stdin = sys.stdin.fileno()
         self.sel.register(stdin, selectors.EVENT_READ, "commands")

@@ -1,7 +1,8 @@
 """A service's zygote process: started (forked by the fork server, or as `python -m puma.worker`),
 sent commands, its events read and dispatched, its liveness watched, and stopped.
-`puma.instances.ServicePool` builds on it with the instances the zygote forks (their bookkeeping
-and replacement) and decides whether a zygote that died is started again (its restart budget).
+`puma.lifecycle.InstanceLifecycle` builds on it with the instances the zygote forks (their
+bookkeeping), and `puma.instances.ServicePool` on that with their replacement, and decides whether
+a zygote that died is started again (its restart budget).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
-from . import guard, sharedcache
+from . import guard, sharedcache, stalls
 from .errors import PumaStartError
 from .forkserver import ForkedZygote, ForkServer
 from .logs import log_tail
@@ -154,6 +155,7 @@ class ServiceZygote:
                      "--readiness-failure-threshold", str(r.failure_threshold)]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._ready, self._zygote_error = threading.Event(), None
+        stalls.watch()  # the supervisor's own stalls meanwhile are no warm-up (`_on_ready`)
         self.zygote_started_at = time.monotonic()
         server = self.owner.fork_server
         with open(self.log_path, "ab") as log_file:
@@ -286,8 +288,23 @@ class ServiceZygote:
     def _on_ready(self, event: dict[str, Any]) -> None:
         self._mark_idempotent(event.get("idempotent") or [])
         self._mark_methods(event.get("methods") or [])
-        self.warmup_s = time.monotonic() - self.zygote_started_at
+        self.warmup_s = self._measured_warmup_s(event.get("at"))
         self._ready.set()
+
+    def _measured_warmup_s(self, ready_at: object) -> float:
+        """How long its zygote took to get ready: from its start to the moment it said so, by its own
+        clock (the same monotonic clock on this host), not to when the supervisor read it — the
+        supervisor may have been stopped meanwhile. Without that moment, less the supervisor's own
+        stalls (`puma.stalls`): a supervisor stopped during start-up is no warm-up either way."""
+        now = time.monotonic()
+        began = self.zygote_started_at
+        if isinstance(ready_at, (int, float)) and began <= ready_at <= now:
+            return float(ready_at) - began
+        paused_s = stalls.watch().paused_within(began, now)
+        if paused_s >= 1.0:
+            log.info("service %s: its zygote took %.1f s to get ready, of which the supervisor did not run for "
+                     "%.1f s (stopped or starved): not counted as its warm-up", self.name, now - began, paused_s)
+        return max(0.0, now - began - paused_s)
 
     def _mark_methods(self, methods: list[str]) -> None:
         """Narrow the methods Envoy lets through to those the target takes (a function binding its

@@ -9,6 +9,7 @@ import sys
 
 from puma import envoy
 from puma.bench import envoyfeatures as ef
+from puma.requestlimits import FILTER_NAME
 
 
 def _shipped() -> dict:
@@ -59,8 +60,8 @@ def _filters(doc: dict) -> list[list[str]]:
 def test_without_rbac_drops_the_url_and_headers_filter_on_both_listeners_only():
     shipped = _shipped()
     off = ef.without(shipped, "rbac")
-    assert [names.count("envoy.filters.http.rbac") for names in _filters(shipped)] == [1, 1]
-    assert _filters(off) == [[n for n in names if n != "envoy.filters.http.rbac"] for names in _filters(shipped)]
+    assert [names.count(FILTER_NAME) for names in _filters(shipped)] == [1, 1]
+    assert _filters(off) == [[n for n in names if n != FILTER_NAME] for names in _filters(shipped)]
     assert _loggers(off) == _loggers(shipped) and _mappers_413(off) == _mappers_413(shipped)
 
 

@@ -114,6 +114,17 @@ def test_cli_wording_load_summary_names_no_saturation_from_too_little_data(step_
     assert "too little data" in ratio_line and "met" not in ratio_line, ratio_line
 
 
+@pytest.mark.parametrize(("step_s", "warm_up_s"), [(30.0, 8.0), (29.996, 8.0), (45.0, 12.0)])
+def test_cli_wording_load_summary_takes_steps_as_long_as_it_advises(step_s: float, warm_up_s: float) -> None:
+    """The words advise "steps of at least 30 s": a run of such steps (each measured after its
+    warm-up, so over fewer seconds) names its saturation, never "too little data"."""
+    rows = [{**row, "step_s": step_s, "measured_s": step_s - warm_up_s}
+            for row in _rows(step_s - warm_up_s, [300, 900, 800])]
+    target = {**report.step_figures(rows), "failures": {}}
+    words = report._throughput_words(target)
+    assert words.startswith("saturation") and "too little data" not in words, words
+
+
 def test_cli_wording_load_summary_names_a_saturation_measured_over_long_steps() -> None:
     target = {**report.step_figures(_rows(60.0, [30, 90, 80])), "failures": {}}
     assert report._throughput_words(target).startswith("saturation 1.50 conversations/s at 4 users")

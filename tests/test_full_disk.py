@@ -211,3 +211,25 @@ def test_full_disk_the_services_log_still_records_its_507s(small_disk: Path, tmp
                         timeout_s=10, message="chat.log to record the 507s")
         assert "/srv/notes/notes.log is full" in said[0] and "507" in said[0], said
         filler.unlink()
+
+
+def test_full_disk_ready_and_status_say_one_state_degraded_then_ready_again(small_disk):
+    """/_puma/ready, /_puma/ready/<service> and `puma status` say one state from one definition
+    (`puma.states.verdict`): on a full disk the supervisor cannot tell Envoy of a new instance, so
+    all three say "degraded" (still 200: the services serve), and all three say ready once freed."""
+    with _deployment(small_disk / "run") as mesh, httpx.Client(base_url=mesh.url, timeout=10) as http:
+        wait_for(lambda: http.get("/_puma/ready").json().get("state") == "ready", timeout_s=30, message="ready")
+        filler = _fill(small_disk)
+        _kill(sorted(mesh.pools["echo"].ready(), key=lambda i: i.id)[0].pid)  # its replacement: a refused write
+        wait_for(lambda: mesh.status()["supervisor_failing"], timeout_s=20, message="the supervisor failing")
+        whole, one = http.get("/_puma/ready"), http.get("/_puma/ready/echo")
+        status = mesh.status()
+        assert whole.status_code == 200 and one.status_code == 200, (whole.text, one.text)
+        assert whole.json()["state"] == one.json()["state"] == status["state"] == "degraded", (whole.text, status)
+        assert any("No space left" in why for why in whole.json()["supervisor_failing"]), whole.text
+        headline = running.format_status(status)
+        assert "serving; degraded" in headline and "supervisor failing" in headline, headline
+        filler.unlink()
+        wait_for(lambda: http.get("/_puma/ready").json()["state"] == "ready" and mesh.status()["state"] == "ready"
+                 and http.get("/_puma/ready/echo").json()["state"] == "ready", timeout_s=30, message="ready again")
+        assert "degraded" not in running.format_status(mesh.status())

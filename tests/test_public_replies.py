@@ -112,6 +112,11 @@ def test_public_replies_a_not_ready_service_and_readiness_tell_the_public_no_ope
     "quota), then send it again",
     "restart it: kill 457, then `make legacy`",
     "the worker gpu-2 at [fd00::7]:9000 did not answer (see `puma logs agent`)",
+    # Files: one, or several full at once (a list of mount points, a database beside its mount).
+    "service 'ledger' ran out of space: the filesystem mounted at /srv/gpu-2/data or /tmp/fd00 is full; free space",
+    "service 'ledger' ran out of space: the SQLite database /srv/gpu-2/x.sqlite3 (the filesystem mounted at "
+    "/srv/fd00, /var and /tmp/gpu-2) is full; nothing of this request was stored",
+    "the filesystem holding /srv/gpu-2/notes.log is full",
 ])
 def test_public_replies_one_rule_leaves_no_operator_detail_and_some_meaning(text: str) -> None:
     from puma.visibility import for_public

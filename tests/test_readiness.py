@@ -386,7 +386,8 @@ def test_a_full_disk_is_a_507_naming_what_is_full_and_loses_nothing(full_mesh: t
                 break
         body = resp.json()
         assert resp.status_code == 507, (statuses, body)
-        assert body["service"] == "ledger" and body["full"].startswith("the SQLite database ") and "free space" in body["error"]
+        assert body["service"] == "ledger" and body["full"].startswith("the SQLite database") and "free space" in body["error"]
+        assert str(fs) not in resp.text, "a public client was told where the database lives"
         accepted = 5 + statuses.count(200)
         log_write = _post(mesh, {"key": "d", "note_bytes": 200_000})
         assert log_write.status_code == 507, log_write.text

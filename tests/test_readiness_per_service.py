@@ -55,7 +55,7 @@ def _ready(mesh: puma.Deployment, path: str, headers: dict[str, str] | None = No
 def test_readiness_per_service_answers_for_each_service_while_another_is_down(outage) -> None:
     mesh, data = outage
     assert _ready(mesh, "/_puma/ready/front").json() == {
-        "service": "front", "ready": True, "instances": {"ready": 1, "starting": 0}}
+        "service": "front", "ready": True, "instances": {"ready": 1, "starting": 0}, "state": "ready"}
     data.rename(data.with_name("away"))
     try:
         wait_for(lambda: _ready(mesh, "/_puma/ready/ledger").status_code == 503, timeout_s=15,

@@ -11,6 +11,7 @@ import pytest
 
 import puma
 from puma.requestlimits import MAX_URL_BYTES
+from tests import rawhttp
 
 
 def _send(echo_mesh: puma.Deployment, target: str, headers: str = "", method: str = "GET",
@@ -71,3 +72,27 @@ def test_request_limits_large_headers_stay_a_431_about_headers(echo_mesh: puma.D
 def test_request_limits_a_url_within_the_limit_is_served(echo_mesh: puma.Deployment, target: str) -> None:
     status, payload, _ = _send(echo_mesh, target, headers="X-Some: " + "g" * 30_000 + "\r\n")
     assert status != 414 and status != 431 and status < 500, (status, payload[:300])
+
+
+_NEXT = b"GET /echo?text=next HTTP/1.1\r\nHost: localhost\r\n\r\n"
+
+
+@pytest.mark.parametrize(("first", "status"), [
+    (b"GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+    (b"POST /echo HTTP/1.1\r\nHost: localhost\r\nCookie: " + b"c=v; " * 14_000 + b"\r\nContent-Length: 2\r\n\r\n{}", 431),
+    (b"GET /echo?q=" + b"u" * 20_000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", 414),
+    (b"GET /echo HTTP/1.1\r\nHost: localhost\r\nX_Under: 1\r\n\r\n", 400),  # the codec's own refusal
+    (b"GET /echo HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),  # a route's refusal
+])
+def test_request_limits_a_refused_request_closes_its_connection(echo_mesh: puma.Deployment, first: bytes,
+                                                                 status: int) -> None:
+    """A client pipelining another request behind a refused one gets the refusal, `Connection: close`
+    and the connection closed: its next request is not read out of what followed a refused head."""
+    port = int(echo_mesh.url.rsplit(":", 1)[1])
+    got = rawhttp.exchange(port, first + _NEXT, expect=2, timeout_s=5, see_close=True)
+    assert got.statuses == [status] and got.closed and not got.timed_out, (got.statuses, got.closed, got.timed_out)
+    reply = got.responses[0]
+    assert reply.headers.get("connection") == "close" and reply.is_json and reply.json()["error"], reply.headers
+    # A well-formed request keeps its connection: the next one is served on it.
+    kept = rawhttp.exchange(port, _NEXT + _NEXT, expect=2, timeout_s=5)
+    assert kept.statuses == [200, 200] and not kept.closed, kept.statuses

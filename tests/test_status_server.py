@@ -70,7 +70,7 @@ def test_ready_body_of_a_started_deployment() -> None:
         resp = _ready(deployment.url)
         assert resp.status_code == 200 and resp.headers["cache-control"] == "no-store"
         assert resp.json() == {"ready": True, "waiting_for": [], "not_ready": {},
-                               "services": {"echo": {"ready": 2, "starting": 0}}}
+                               "services": {"echo": {"ready": 2, "starting": 0}}, "state": "ready"}
 
 
 def test_status_counts_server_errors_and_records_scaling_decisions() -> None:

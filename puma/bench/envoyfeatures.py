@@ -11,7 +11,7 @@ features:
 * `map_pool` — `connection_pool_per_downstream_connection` on the `/map` cluster;
 * `mappers` — the 413 local-reply mappers, one per service and its browser twin (the generic one and
   its twin are kept);
-* `rbac` — the RBAC filter whose CEL conditions tell a long URL (414) from large headers (431)
+* `rbac` — the request-limits filter (once RBAC, now a CEL-matched 400 abort) whose conditions tell a long URL (414) from large headers (431)
   (`puma.requestlimits`), on every listener.
 
 In a pair the sides alternate in blocks of 100 sequential requests (A B B A ..., the next pair
@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .. import envoy
+from .. import envoy, requestlimits
 from ..config import PumaConfig, parse_config
 from ..mapping.protocol import MAP_TARGET
 from ..proxy import find_envoy
@@ -83,7 +83,7 @@ def without(doc: dict[str, Any], feature: str) -> dict[str, Any]:
                 if a["name"] == "envoy.access_loggers.stats":
                     a["filter"] = NOT_2XX
         if feature == "rbac":
-            hcm["http_filters"] = [f for f in hcm["http_filters"] if f["name"] != "envoy.filters.http.rbac"]
+            hcm["http_filters"] = [f for f in hcm["http_filters"] if f["name"] != requestlimits.FILTER_NAME]
         if feature == "mappers":
             mappers = hcm["local_reply_config"]["mappers"]
             # a service's own 413 (and its browser twin) matches its path; the generic one does not

@@ -322,7 +322,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "catalogue_even",
          # d50 (newcomer 93)
          "number_titles", "thumbs_down_wish", "refusal_and_length",
-         "show_me_title")
+         "show_me_title", "cannot_sit_through", "leading_surname")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
