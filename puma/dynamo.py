@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import client, proxy
+from . import client, spawner
 from .errors import PumaError, PumaStartError
 
 log = logging.getLogger(__name__)
@@ -47,11 +47,12 @@ class LocalDynamo:
         if importlib.util.find_spec("moto") is None:
             raise PumaStartError("dynamodb.local needs a moto server: pip install 'moto[server]'")
         with open(self.log_path, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "puma.motoserver", str(self.port)], stdout=out,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env,
-                                         # Its own session (a terminal's Ctrl-C is the supervisor's),
-                                         # still ended with the supervisor.
-                                         start_new_session=True, preexec_fn=proxy.death_signal())
+            self.proc = spawner.spawn(lambda: subprocess.Popen(
+                [sys.executable, "-m", "puma.motoserver", str(self.port)], stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=self.env,
+                # Its own session (a terminal's Ctrl-C is the supervisor's), still ended with the
+                # supervisor, whichever thread starts it (`puma.spawner`).
+                start_new_session=True, preexec_fn=spawner.death_signal()))
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import json
@@ -15,13 +14,12 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import envoy
+from . import envoy, spawner
 from .admin import Admin
 from .config import PumaConfig
 from .errors import PumaStartError
@@ -30,7 +28,6 @@ from .ports import port_holder, stop_command
 log = logging.getLogger(__name__)
 
 FILE_FLUSH_INTERVAL_MS = 100
-_PR_SET_PDEATHSIG = 1
 
 
 def find_envoy() -> str:
@@ -110,16 +107,6 @@ def shorten(line: str, limit: int = LINE_CHARS) -> str:
 
 
 _BIND_FAILED = re.compile(r"cannot bind '\[?([^\]']*?)\]?:(\d+)': Address already in use")
-
-
-def _die_with_supervisor(libc: Any, parent: int) -> Callable[[], None]:
-    """A `preexec_fn` making the child get SIGKILL when its parent dies (even by `kill -9`), so no
-    Envoy is left holding the port; if the parent is already gone, the child exits at once."""
-    def preexec() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:
-            os._exit(1)
-    return preexec
 
 
 def write_atomic(path: Path, text: str, *, compare: bool = True) -> bool:
@@ -227,9 +214,11 @@ class EnvoyProcess:
         with open(self.log_path, "ab") as log_file:
             # Its own session: a terminal's Ctrl-C (SIGINT to the foreground group) reaches only the
             # supervisor, which drains and then stops Envoy; PR_SET_PDEATHSIG still ties it to us.
-            self.proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=self.env,
-                                         stdin=subprocess.DEVNULL, preexec_fn=death_signal(),
-                                         start_new_session=True)
+            # Forked by the process-lifetime spawner thread, whoever starts or restarts it: its death
+            # signal then fires when `puma run` dies, never when a thread ends (`puma.spawner`).
+            self.proc = spawner.spawn(lambda: subprocess.Popen(
+                cmd, stdout=log_file, stderr=subprocess.STDOUT, env=self.env, stdin=subprocess.DEVNULL,
+                preexec_fn=spawner.death_signal(), start_new_session=True))
         log.info("envoy started (pid %d), config %s", self.proc.pid, self.bootstrap_path)
         deadline = time.monotonic() + timeout_s
         while not (self.admin and self.admin.ready()):
@@ -347,18 +336,6 @@ class EnvoyProcess:
             self.proc.kill()
             self.proc.wait()
         log.info("envoy stopped")
-
-
-def death_signal() -> Callable[[], None] | None:
-    """The preexec tying Envoy's life to this process, where that is sound: Linux, and started
-    from the main thread (PR_SET_PDEATHSIG fires when the *thread* that forked ends)."""
-    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)  # loaded here: a forked child should not load libraries
-    except OSError:
-        return None
-    return _die_with_supervisor(libc, os.getpid())
 
 
 STOPPED_GRACE_S = 3.0  # a stopped Envoy (SIGSTOP, a terminal's Ctrl-Z) is killed, and so restarted, after this
