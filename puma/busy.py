@@ -40,6 +40,10 @@ _READINESS_AT = _FAILING_AT + _FAILING.size
 # event says how long it has really been silent, not the check's timeout.
 _ANSWERED = struct.Struct("<d")
 _ANSWERED_AT = _READINESS_AT + _READINESS.size
+# Then its run of requests answered 500 by the service's own code (`puma.lonefaults`): since when,
+# the last of them (CLOCK_MONOTONIC, s), how many in a row, and what was raised (UTF-8).
+_ERRORS = struct.Struct("<ddI4x232s")
+_ERRORS_AT = _ANSWERED_AT + _ANSWERED.size
 
 
 def board_path(busy_dir: Path | str, service: str, instance_id: int) -> Path:
@@ -57,7 +61,8 @@ class BusyBoard:
         self.publish(0, 0.0)
         self.failing(Failing())
         self.readiness(False, "")
-        self.answered(0.0)  # its whole size now: later writes need no new space (a full disk)
+        self.answered(0.0)
+        self.errors(Errors())  # its whole size now: later writes need no new space (a full disk)
 
     def publish(self, running: int, oldest_started_at: float, oldest_what: str = "") -> None:
         try:
@@ -87,6 +92,14 @@ class BusyBoard:
         except OSError:
             pass  # as above
 
+    def errors(self, run: Errors) -> None:
+        """Its run of requests answered 500 by the service's own code (`puma.lonefaults`), as it is now."""
+        try:
+            os.pwrite(self.fd, _ERRORS.pack(run.since, run.last, run.count, run.what.encode()[:_ERRORS.size - 24]),
+                      _ERRORS_AT)
+        except OSError:
+            pass  # as above
+
     def served(self, at: float) -> None:
         """This instance served a request at `at` (monotonic): only that field of its failing run."""
         try:
@@ -105,6 +118,27 @@ class Failing:
     last_ok: float = 0.0  # the latest request it served
     status: int = 0  # what they were answered (507, 503)
     what: str = ""  # the service's own words: "the database is full"
+
+
+@dataclass
+class Errors:
+    """An instance's run of requests its service's code answered 500 (CLOCK_MONOTONIC, s; 0: never)."""
+
+    count: int = 0  # in a row; 0: its last request was served
+    since: float = 0.0  # the first of them
+    last: float = 0.0  # the latest of them
+    what: str = ""  # what was raised: "RuntimeError: a bug only this instance hits"
+
+
+def read_errors(path: Path) -> Errors:
+    """An instance's run of 500s as it published it; an empty one if unknown."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(_ERRORS_AT)
+            since, last, count, what = _ERRORS.unpack(f.read(_ERRORS.size))
+    except (OSError, struct.error):
+        return Errors()
+    return Errors(count, since, last, bytes(what).rstrip(b"\0").decode(errors="replace"))
 
 
 def read_failing(path: Path) -> Failing:

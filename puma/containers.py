@@ -223,7 +223,7 @@ class ContainerPool(ServicePool):
         return ["puma", "serve", str(self.backend.app), "--service", self.name, "--port", str(SERVICE_PORT),
                 "--busy-dir", str(self.busy_dir), "--instance-id", str(instance.id)]
 
-    def spawn(self, *, reuse: Instance | None = None) -> Instance:
+    def spawn(self, *, reuse: Instance | None = None, replacing: Instance | None = None) -> Instance:
         with self.lock:
             instance = Instance(self.next_id(), self.name, port=SERVICE_PORT)
             self.instances[instance.id] = instance

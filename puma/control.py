@@ -20,6 +20,7 @@ from . import failing, guard
 from .autoscale import Autoscaler, Bounds
 from .busy import STUCK_GRACE_S
 from .defaults import READY_KEY
+from .lonefaults import LoneFaultWatch
 from .services import Service
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class ControlLoop:
         self._cut_checked_at = 0.0
         self._cut_seen: dict[str, int] = {}
         self._degraded_said: dict[str, str] = {}  # service -> why it was last said degraded
+        self._lone_faults = LoneFaultWatch(deployment)  # an instance failing every request while its peers serve
         self._ready_published: tuple[bool, object] | None = None  # (ready, the Envoy admin told)
 
     def _report_cut_replies(self) -> None:
@@ -170,6 +172,7 @@ class ControlLoop:
                     self._carry_traffic()
                     self._report_held()
                     self._report_degraded()
+                    self._lone_faults.look(now)
                     self.publish_readiness()
             except Exception as exc:  # noqa: BLE001 - one bad sample must not stop autoscaling
                 outage.failed(exc)

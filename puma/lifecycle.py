@@ -74,12 +74,14 @@ class InstanceLifecycle(ServiceZygote):
     def next_id(self) -> int:
         return next(self._ids)
 
-    def spawn(self, *, reuse: Instance | None = None) -> Instance:
+    def spawn(self, *, reuse: Instance | None = None, replacing: Instance | None = None) -> Instance:
         """Start an instance; with `reuse`, in place of that dead instance, on its socket (its port)
-        unless it outlived its zygote (the zygote that held its socket is gone: a new port then)."""
+        unless it outlived its zygote (the zygote that held its socket is gone: a new port then);
+        with `replacing`, in place of that live one, on a port of its own."""
         with self.lock:
             instance = Instance(next(self._ids), self.name, host=self.host)
-            instance.replaces = reuse.id if reuse is not None else None
+            instead = reuse or replacing
+            instance.replaces = instead.id if instead is not None else None
             if reuse is not None and reuse.orphan:
                 reuse = None
             if reuse is not None:
@@ -234,6 +236,28 @@ class InstanceLifecycle(ServiceZygote):
         finally:
             if leaving.pid is not None:
                 self._tell("stop", leaving.pid)
+
+    def replace_faulty(self, instance: Instance, why: str) -> bool:
+        """Take `instance` (one of ours, failing every request while its peers serve: `puma.lonefaults`)
+        out of Envoy at once, start its replacement and drain it: its requests in flight finish."""
+        with self.lock:
+            if instance.state != "ready" or instance.remote or self.owner.stopping:
+                return False
+            instance.state = "draining"  # out of Envoy now; its exit is expected
+        log.warning("service %s: %s; taking it out of Envoy, starting a replacement, then draining it",
+                    self.name, why)
+        self.owner.record(self.name, f"{why}: out of Envoy, replaced, then drained", kind="faulty",
+                          instance=instance.id)
+        self.spawn(replacing=instance)  # "instance 2 replaced by instance 4 (pid N)" once it exists
+        guard.thread(self._drain_out, instance, name=f"faulty-{self.name}-{instance.id}", retry=False).start()
+        return True
+
+    def _drain_out(self, instance: Instance) -> None:
+        try:
+            self.owner.publish(wait=True)
+        finally:
+            if instance.pid is not None:
+                self._tell("stop", instance.pid)
 
     def busy(self, instance: Instance) -> tuple[int, float]:
         """`(requests running, seconds the oldest has run)` in `instance`, as it publishes them."""

@@ -43,7 +43,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import parse_accept_header
 from werkzeug.local import LocalProxy
 
-from . import apperrors, eventloop, failing
+from . import apperrors, eventloop, failing, lonefaults
 from .binding import Binding, BindingError, request_form
 from .codec import JSONBodyError, decode_json, encode_json
 from .config import too_large_message
@@ -294,9 +294,9 @@ def _respond(name: str, fn: Callable[..., Any], req: Request, takes_request: boo
     except HTTPException:
         raise
     except Exception as exc:
-        return exception_response(name, exc, req, form=_handler_form(fn, takes_request))
+        return _raised(exception_response(name, exc, req, form=_handler_form(fn, takes_request)), exc)
     except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: a reply now, the instance stays
-        return exit_response(name, exc, req)
+        return _raised(exit_response(name, exc, req), exc)
     finally:
         _current.reset(token)
 
@@ -308,6 +308,14 @@ def _served(response: FlaskResponse) -> FlaskResponse:
     on it told the operator a full disk was fine again while every real request still failed."""
     if response.status_code < 400:
         failing.succeeded()
+        lonefaults.served()
+    return response
+
+
+def _raised(response: FlaskResponse, exc: BaseException) -> FlaskResponse:
+    """`response` to an exception the service's code raised, counted in this instance's run of 500s
+    (`puma.lonefaults`: one instance failing every request while its peers serve is replaced)."""
+    lonefaults.answered(response.status_code, exc)
     return response
 
 
@@ -348,9 +356,10 @@ def _respond_bound(name: str, endpoint: Endpoint, req: Request, get: bool = Fals
     except HTTPException:
         raise
     except Exception as exc:
-        return exception_response(name, exc, req, form="PUMA binds the request's JSON fields to its parameters")
+        return _raised(exception_response(name, exc, req, form="PUMA binds the request's JSON fields to its parameters"),
+                       exc)
     except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: a reply now, the instance stays
-        return exit_response(name, exc, req)
+        return _raised(exit_response(name, exc, req), exc)
     finally:
         _current.reset(token)
 

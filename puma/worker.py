@@ -35,6 +35,7 @@ from . import (
     lifeline,
     liveness,
     logs,
+    lonefaults,
     recycling,
     sharedcache,
     targets,
@@ -288,6 +289,7 @@ def _publish_busy(args: argparse.Namespace, app: Any, counters: Counters, instan
     counters.board = BusyBoard(board_path(args.busy_dir, args.service, instance_id))
     liveness.boards[:] = [counters.board]  # each answered check is noted there (puma.health reads it)
     failing.attach(counters.board)  # a part it needs failing its requests: the supervisor reads it there
+    lonefaults.attach(counters.board)  # its run of 500s: one failing alone is replaced
     if getattr(app, "probe", None) is not None:
         app.probe.board = counters.board  # its readiness, in its own words: read there too
 

@@ -1,0 +1,14 @@
+"""A service with a bug only some instances hit: one whose pid has a flag file fails every request
+(tests/test_lonefaults_replaced.py). The flags' directory is the environment's PUMA_TEST_FLAGS."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def work() -> dict:
+    flags = Path(os.environ["PUMA_TEST_FLAGS"])
+    if (flags / "all").exists() or (flags / f"bad-{os.getpid()}").exists():
+        raise RuntimeError("a bug only this instance hits")
+    return {"pid": os.getpid()}
