@@ -214,11 +214,15 @@ class Admin:
 
     def cut_replies(self) -> dict[str, int]:
         """Replies cut off by `timeout_s` after they started, per cluster (see `ClusterStat.rq_cut`)."""
+        return {name: cut for name, (n, answered) in self.timeouts().items() if (cut := cut_replies(n, answered))}
+
+    def timeouts(self) -> dict[str, tuple[int, int]]:
+        """Per cluster, `(requests that ran out of timeout_s, of which answered 504)`: one read for both."""
         text = self.get("/stats?usedonly&type=Counters&filter=^cluster%5C.[^.]+%5C.upstream_rq_(timeout|504)$",
                         timeout_s=1.0)
         timeouts = per_cluster("\n".join(line for line in text.splitlines() if line.split(": ")[0].endswith("_timeout")))
         answered = per_cluster("\n".join(line for line in text.splitlines() if line.split(": ")[0].endswith("_504")))
-        return {name: cut for name, n in timeouts.items() if (cut := cut_replies(n, answered.get(name, 0)))}
+        return {name: (n, answered.get(name, 0)) for name, n in timeouts.items()}
 
     def prometheus(self, pattern: str) -> str:
         """Envoy's own stats in Prometheus text format, those whose name matches `pattern` (a regex)."""

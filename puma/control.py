@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 from . import failing, guard
+from .admin import cut_replies
 from .autoscale import Autoscaler, Bounds
 from .busy import STUCK_GRACE_S
 from .defaults import READY_KEY
@@ -64,21 +65,31 @@ class ControlLoop:
         self.thread = guard.thread(self._run, name="puma-control", stop=self.stopping.is_set)
         self._cut_checked_at = 0.0
         self._cut_seen: dict[str, int] = {}
+        self._timeouts_seen: dict[str, int] = {}  # per service, Envoy's count of requests past timeout_s
         self._degraded_said: dict[str, str] = {}  # service -> why it was last said degraded
         self._lone_faults = LoneFaultWatch(deployment)  # an instance failing every request while its peers serve
         self._ready_published: tuple[bool, object] | None = None  # (ready, the Envoy admin told)
 
     def _report_cut_replies(self) -> None:
         """Log (WARNING) and record each reply newly cut off by its service's `timeout_s` after it had
-        started: its client got a 200 and a connection closed before the body's end."""
+        started: its client got a 200 and a connection closed before the body's end. A service with
+        a request newly timed out has its instances probed at once (`puma.health.HealthMonitor.suspect`)."""
         admin = self.d.envoy.admin
         if admin is None:
             return
-        for name, cut in admin.cut_replies().items():
+        for name, (timeouts, answered_504) in admin.timeouts().items():
+            cut = cut_replies(timeouts, answered_504)
             new = cut - self._cut_seen.get(name, 0)
-            self._cut_seen[name] = cut
-            if new > 0 and name in self.d.pools:
-                timeout_s = self.d.pools[name].service.timeout_s
+            seen = self._timeouts_seen.get(name, 0)
+            timed_out = timeouts - seen if timeouts >= seen else timeouts  # fewer: Envoy restarted, counting afresh
+            self._cut_seen[name], self._timeouts_seen[name] = cut, timeouts
+            pool = self.d.pools.get(name)
+            if pool is None:
+                continue
+            if timed_out > 0 and (health := getattr(self.d, "health", None)) is not None:
+                health.suspect(pool)
+            if new > 0:
+                timeout_s = pool.service.timeout_s
                 message = (f"{new} repl{'y' if new == 1 else 'ies'} cut off: timeout_s ({timeout_s:g} s) passed while "
                            "still being sent, so the client got a 200 and then a closed connection; raise timeout_s "
                            "or send less")

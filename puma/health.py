@@ -273,6 +273,32 @@ class HealthMonitor:
             elif first and self.watch and not instance.remote and (instance.pid is not None or instance.container):
                 self._watch(pool, address)
 
+    def suspect(self, pool: Any) -> None:
+        """A request to `pool`'s service ran out of its `timeout_s`: probe each of its instances now,
+        not at Envoy's next check (`health_check.interval_s`, 10 s, away), so a stopped or hung one
+        is judged within a probe (`puma.silence`) while requests wait on it. One that does not answer
+        is a failed check, as Envoy's would be; a slow one answers (its liveness has a thread of its
+        own) and is left alone. Costs nothing while no request times out."""
+        if not self.watch or self.d.stopping:
+            return
+        for instance in pool.ready():
+            address = instance.address
+            if instance.remote or (instance.pid is None and not instance.container) or address in self.failing \
+                    or address in self.watched:
+                continue
+            self.watched.add(address)
+
+            def probe(address: str = address) -> None:
+                answered = False
+                try:
+                    answered = silence.answers(address)
+                finally:
+                    self.watched.discard(address)  # before `failed`: a silent instance's own watch takes over
+                if not answered:
+                    self.failed(pool, address)
+
+            guard.thread(probe, name=f"puma-suspect-{pool.name}", retry=False).start()
+
     def _watch(self, pool: Any, address: str) -> None:
         """Probe a silent instance ourselves until it answers or is replaced (see `puma.silence`)."""
         def is_silent() -> bool:

@@ -42,8 +42,12 @@ def test_lonefaults_no_peer_serving_meanwhile_replaces_nothing(runs):
 
 def test_lonefaults_past_the_budget_it_is_said_once_and_kept(tmp_path: Path):
     replaced: list[int] = []
-    pool = SimpleNamespace(busy_dir=tmp_path, ready=lambda: [],
-                           replace_faulty=lambda instance, why: replaced.append(instance.id) or True)
+
+    def replace_faulty(instance: SimpleNamespace, _why: str) -> bool:
+        replaced.append(instance.id)
+        return True
+
+    pool = SimpleNamespace(busy_dir=tmp_path, ready=lambda: [], replace_faulty=replace_faulty)
     d = SimpleNamespace(pools={"work": pool}, stopping=False, events=[])
     d.record = lambda service, message, **data: d.events.append((service, message, data["kind"]))
     watch = LoneFaultWatch(d)
