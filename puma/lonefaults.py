@@ -18,6 +18,12 @@ and as an event in `puma status`: `instance 2 answered 500 to its last 5 request
 (RuntimeError: ...) while instance 1, 3 served theirs: out of Envoy, replaced, then drained`. When
 every instance fails alike, nothing is replaced (a restart fixes no bug in the code).
 
+The same holds for an instance that answers nothing in time: one whose oldest request has run past
+its service's `timeout_s` (its client got Envoy's 504) and that served no request since that one
+began, while a peer served one meanwhile (`slow_alone`: a lock it alone holds, a connection it alone
+waits on). A service slow everywhere (a dependency down for all) has no peer serving: nothing is
+replaced, and `puma status` says its threads are held (`puma.control`).
+
 At most `MAX_REPLACED` such replacements per service in `WINDOW_S`: a fault that follows each new
 instance is not one a replacement fixes; past that it is said once and left to the operator.
 """
@@ -110,6 +116,28 @@ def lone_failures(runs: Iterable[tuple[int, Errors, float]], now: float) -> list
     return found
 
 
+SLOW_GRACE_S = 1.0  # past timeout_s: Envoy has answered the client 504 by then
+
+
+def slow_alone(runs: Iterable[tuple[int, int, float, float, str]], timeout_s: float, now: float) -> list[tuple[int, str]]:
+    """The instances answering nothing in time while a peer serves, with why, from each instance's
+    `(id, requests running, seconds the oldest has run, when it last served one, what the oldest is)`."""
+    runs = list(runs)
+    found = []
+    for iid, running, held_s, last_ok, what in runs:
+        began = now - held_s
+        if not running or held_s <= timeout_s + SLOW_GRACE_S or last_ok > began:
+            continue
+        peers = sorted(i for i, _r, _h, ok, _w in runs if i != iid and ok > began)
+        if not peers:
+            continue
+        names = ", ".join(str(i) for i in peers)
+        found.append((iid, f"instance {iid} answered none of its requests within timeout_s ({timeout_s:g} s) for "
+                           f"{held_s:.0f} s ({running} running, the oldest {what or 'a request'}) "
+                           f"while instance{'s' if len(peers) > 1 else ''} {names} served theirs"))
+    return found
+
+
 class LoneFaultWatch:
     """Looks at every service's instances (`look`, once a second) and replaces those failing alone."""
 
@@ -125,9 +153,14 @@ class LoneFaultWatch:
             if busy_dir is None or self.d.stopping:
                 continue
             own = [i for i in pool.ready() if not i.remote and not getattr(i, "container", None)]
-            runs = [(i.id, read_errors(board_path(busy_dir, name, i.id)),
-                     read_failing(board_path(busy_dir, name, i.id)).last_ok) for i in own]
-            for iid, why in lone_failures(runs, now):
+            if len(own) < 2:
+                continue  # no peer to compare with
+            served = {i.id: read_failing(board_path(busy_dir, name, i.id)).last_ok for i in own}
+            runs = [(i.id, read_errors(board_path(busy_dir, name, i.id)), served[i.id]) for i in own]
+            slow = [(i.id, *pool.busy(i), served[i.id], pool.oldest_request(i)) for i in own]
+            found = dict(slow_alone(slow, pool.service.timeout_s, now))
+            found.update(lone_failures(runs, now))
+            for iid, why in found.items():
                 instance = next(i for i in own if i.id == iid)
                 self._replace(name, pool, instance, why, now)
 
