@@ -9,6 +9,7 @@ import os
 import select
 import signal
 import threading
+from collections.abc import Callable
 
 from .zygote import DRAIN_SIGNAL
 
@@ -42,6 +43,33 @@ def stop_with_supervisor(lifeline: int | None) -> None:
         os.kill(os.getpid(), DRAIN_SIGNAL)
 
     threading.Thread(target=wait_then_drain, name="puma-lifeline", daemon=True).start()
+
+
+def exit_while_starting(pid: int | None) -> Callable[[], None]:
+    """Exit this zygote at once if the supervisor dies before it is ready; call the returned
+    function once it is (its commands' pipe closing is the signal from then on: `puma.zygote`).
+    Its imports and warm-up (seconds, minutes, or forever if one hangs) read no command: before,
+    a zygote warming up when `puma run` was killed (`kill -9`) ran on, and its fork server with it,
+    until its warm-up ended — for good, if it never did."""
+    pidfd = supervisor_pidfd(pid)
+    if pidfd is None:
+        return lambda: None
+    ready_r, ready_w = os.pipe()
+
+    def watch() -> None:
+        readable, _, _ = select.select([pidfd, ready_r], [], [])
+        if pidfd in readable and ready_r not in readable:
+            log.warning("the supervisor exited while this service was starting: exiting")
+            os._exit(1)
+        for fd in (pidfd, ready_r):
+            os.close(fd)
+
+    threading.Thread(target=watch, name="puma-starting-lifeline", daemon=True).start()
+
+    def ready() -> None:
+        os.write(ready_w, b"r")
+        os.close(ready_w)
+    return ready
 
 
 def _die_with_parent() -> None:

@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     titles.set_title(f"puma.worker --service {args.service}")  # a zygote, in `ps`: its service and deployment
     logs.configure_service_log(args.service, os.environ.get("PUMA_LOG_LEVEL", "WARNING"))
     os.environ[ENV_WORKER] = "1"
+    starting = lifeline.exit_while_starting(args.supervisor_pid)  # a warm-up reads no command: its supervisor's death ends it
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints of the app go to the log, not the channel
     # SIGUSR1 writes every thread's stack to the log: the supervisor sends it to a start-up that
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     warm_server_path(args, app)
 
     supervisor = lifeline.supervisor_pidfd(args.supervisor_pid)  # opened here, before any fork: every instance inherits it
+    starting()
 
     def become(sock: socket.socket, instance_id: int, notify: Callable[[], None]) -> None:
         if args.cpu_bound:  # before its first thread: a thread keeps the policy it was started with

@@ -5,6 +5,7 @@ says. The flags' directory is the environment's PUMA_TEST_FLAGS."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -17,3 +18,8 @@ def work() -> dict:
     if slow.exists():
         time.sleep(float(slow.read_text()))
     return {"pid": os.getpid()}
+
+
+def warm_forever() -> None:
+    """A warm-up that never ends (a lock never released, a server that never answers)."""
+    threading.Event().wait()
