@@ -126,8 +126,8 @@ class Errors:
 
     count: int = 0  # in a row; 0: its last request was served
     since: float = 0.0  # the first of them
-    last: float = 0.0  # the latest of them
-    what: str = ""  # what was raised: "RuntimeError: a bug only this instance hits"
+    last: float = 0.0  # the latest of them (kept once a request is served again: when it last answered one)
+    what: str = ""  # what was raised last: "RuntimeError: a bug only this instance hits"
 
 
 def read_errors(path: Path) -> Errors:

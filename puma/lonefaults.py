@@ -12,7 +12,8 @@ So each instance counts the requests in a row its service's code answered with a
 it raised; not a 503 or 507, which say a part it needs is down or full: `puma.failing`) and
 publishes the run on its busy board; a request served (2xx, 3xx) ends it. The supervisor looks
 every second (`lone_failures`): an instance with `FAULTY_AFTER` such answers in a row while another
-instance of its service served a request since that run began is faulty *alone*. It is taken out
+instance of its service served a request since that run began, and none raised the same kind of exception meanwhile (then
+requests of some kind fail everywhere: no instance's fault), is faulty *alone*. It is taken out
 of Envoy at once, a replacement is started, and it drains and exits — said in the log (WARNING)
 and as an event in `puma status`: `instance 2 answered 500 to its last 5 requests over 2 s
 (RuntimeError: ...) while instance 1, 3 served theirs: out of Envoy, replaced, then drained`. When
@@ -71,7 +72,8 @@ class _Run:
         if not self.run.count:  # the common case: nothing to write
             return
         with self.lock:
-            self.run = Errors()
+            # The run is over; its last 5xx stays: a peer's run of the same error is then no lone fault.
+            self.run = Errors(last=self.run.last, what=self.run.what)
             if self.board is not None:
                 self.board.errors(self.run)
 
@@ -106,6 +108,8 @@ def lone_failures(runs: Iterable[tuple[int, Errors, float]], now: float) -> list
     for iid, run, _ok in runs:
         if run.count < FAULTY_AFTER:
             continue
+        if any(i != iid and other.last >= run.since and _kind(other.what) == _kind(run.what) for i, other, _ok in runs):
+            continue  # a peer raised the same meanwhile: requests of some kind fail everywhere, not one instance
         peers = sorted(i for i, _run, ok in runs if i != iid and ok > run.since)
         if not peers:
             continue  # every instance fails alike (or none was asked): a bug of the code, not of one instance
@@ -114,6 +118,11 @@ def lone_failures(runs: Iterable[tuple[int, Errors, float]], now: float) -> list
                            f"{max(0.0, run.last - run.since):.0f} s ({run.what}) while instance{'s' if len(peers) > 1 else ''} "
                            f"{names} served theirs"))
     return found
+
+
+def _kind(what: str) -> str:
+    """The exception's type in a run's words ("RuntimeError: boom" -> "RuntimeError")."""
+    return what.partition(":")[0]
 
 
 SLOW_GRACE_S = 1.0  # past timeout_s: Envoy has answered the client 504 by then

@@ -44,8 +44,9 @@ def test_lifeline_a_zygote_warming_up_exits_when_puma_run_is_killed(tmp_path: Pa
                             start_new_session=True)
     left: list[int] = []
     try:
-        assert proc.stdout is not None
-        wait_for(lambda: "warming up" in proc.stdout.readline(), timeout_s=60, message="the warm-up running")
+        out = proc.stdout
+        assert out is not None
+        wait_for(lambda: "warming up" in out.readline(), timeout_s=60, message="the warm-up running")
         left = [pid for pid in _of_run(port) if pid != proc.pid]
         assert left, "a zygote and its fork server"
         proc.kill()

@@ -35,6 +35,8 @@ def test_lonefaults_an_instance_failing_alone_is_found_with_its_peers_named():
     [(1, _run(FAULTY_AFTER), 5.0), (2, Errors(), 9.0)],  # its peer served nothing since the run began
     [(1, _run(FAULTY_AFTER - 1), 5.0), (2, Errors(), 11.0)],  # not yet enough in a row
     [(1, _run(FAULTY_AFTER), 5.0)],  # no peer at all
+    # its peer served, but raised the same meanwhile: requests of some kind fail on every instance
+    [(1, _run(FAULTY_AFTER), 5.0), (2, Errors(last=11.0, what="RuntimeError: boom 2"), 12.0)],
 ])
 def test_lonefaults_no_peer_serving_meanwhile_replaces_nothing(runs):
     assert lone_failures(runs, now=13.0) == []
