@@ -65,7 +65,7 @@ def _drain_pipe(fd: int) -> None:
         pass
 
 
-def _stopped(pid: int | None) -> bool:
+def _stopped(pid: int | None, states: tuple[str, ...] = ("T", "t")) -> bool:
     """Whether process `pid` is stopped (SIGSTOP, a terminal's Ctrl-Z, a debugger): state T or t."""
     if pid is None:
         return False
@@ -74,7 +74,16 @@ def _stopped(pid: int | None) -> bool:
             state = stat.read().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
         return False
-    return state in ("T", "t")
+    return state in states
+
+
+def _drain(pid: int) -> None:
+    """Tell instance `pid` to drain and exit; one stopped (SIGSTOP, Ctrl-Z) is resumed to do so. Left
+    stopped, it handled nothing: a stop waited out its whole drain window for it, then killed it with
+    the requests it held (a debugger's stop, state t, is left alone: SIGCONT does not resume it)."""
+    signal_pid(pid, DRAIN_SIGNAL)
+    if _stopped(pid, states=("T",)):
+        signal_pid(pid, signal.SIGCONT)
 
 
 def emit(out: Any, event: dict[str, Any]) -> None:
@@ -190,7 +199,7 @@ class Zygote:
             self.spawn(cmd["id"], cmd.get("reuse"))
         elif op == "stop" and cmd.get("pid") in self.children:
             self.stopping.add(cmd["pid"])
-            signal_pid(cmd["pid"], DRAIN_SIGNAL)
+            _drain(cmd["pid"])
         elif op == "kill" and cmd.get("pid") in self.children:
             signal_pid(cmd["pid"], signal.SIGKILL)
         elif op == "ping":  # the supervisor's liveness check (puma.zygotewatch)
@@ -348,7 +357,7 @@ class Zygote:
 
     def shutdown_and_exit(self) -> None:
         for pid in list(self.children):
-            signal_pid(pid, DRAIN_SIGNAL)
+            _drain(pid)
         deadline = time.monotonic() + self.drain_timeout_s + 1.0
         while self.children and time.monotonic() < deadline:
             self._reap_any()
