@@ -41,8 +41,8 @@ _READINESS_AT = _FAILING_AT + _FAILING.size
 _ANSWERED = struct.Struct("<d")
 _ANSWERED_AT = _READINESS_AT + _READINESS.size
 # Then its run of requests answered 500 by the service's own code (`puma.lonefaults`): since when,
-# the last of them (CLOCK_MONOTONIC, s), how many in a row, and what was raised (UTF-8).
-_ERRORS = struct.Struct("<ddI4x232s")
+# the last of them (CLOCK_MONOTONIC, s), how many in a row, the last one's status, and what was raised (UTF-8).
+_ERRORS = struct.Struct("<ddIH2x232s")
 _ERRORS_AT = _ANSWERED_AT + _ANSWERED.size
 
 
@@ -95,8 +95,8 @@ class BusyBoard:
     def errors(self, run: Errors) -> None:
         """Its run of requests answered 500 by the service's own code (`puma.lonefaults`), as it is now."""
         try:
-            os.pwrite(self.fd, _ERRORS.pack(run.since, run.last, run.count, run.what.encode()[:_ERRORS.size - 24]),
-                      _ERRORS_AT)
+            os.pwrite(self.fd, _ERRORS.pack(run.since, run.last, run.count, run.status,
+                                            run.what.encode()[:_ERRORS.size - 24]), _ERRORS_AT)
         except OSError:
             pass  # as above
 
@@ -128,6 +128,7 @@ class Errors:
     since: float = 0.0  # the first of them
     last: float = 0.0  # the latest of them (kept once a request is served again: when it last answered one)
     what: str = ""  # what was raised last: "RuntimeError: a bug only this instance hits"
+    status: int = 0  # what the last was answered: 500 (a bug), 504 (its deadline passed)...
 
 
 def read_errors(path: Path) -> Errors:
@@ -135,10 +136,10 @@ def read_errors(path: Path) -> Errors:
     try:
         with open(path, "rb") as f:
             f.seek(_ERRORS_AT)
-            since, last, count, what = _ERRORS.unpack(f.read(_ERRORS.size))
+            since, last, count, status, what = _ERRORS.unpack(f.read(_ERRORS.size))
     except (OSError, struct.error):
         return Errors()
-    return Errors(count, since, last, bytes(what).rstrip(b"\0").decode(errors="replace"))
+    return Errors(count, since, last, bytes(what).rstrip(b"\0").decode(errors="replace"), status)
 
 
 def read_failing(path: Path) -> Failing:

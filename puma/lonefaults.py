@@ -64,7 +64,7 @@ class _Run:
         with self.lock:
             run = self.run
             run.since = run.since if run.count else now
-            run.count, run.last, run.what = run.count + 1, now, what
+            run.count, run.last, run.what, run.status = run.count + 1, now, what, status
             if self.board is not None:
                 self.board.errors(run)
 
@@ -73,7 +73,7 @@ class _Run:
             return
         with self.lock:
             # The run is over; its last 5xx stays: a peer's run of the same error is then no lone fault.
-            self.run = Errors(last=self.run.last, what=self.run.what)
+            self.run = Errors(last=self.run.last, what=self.run.what, status=self.run.status)
             if self.board is not None:
                 self.board.errors(self.run)
 
@@ -114,7 +114,7 @@ def lone_failures(runs: Iterable[tuple[int, Errors, float]], now: float) -> list
         if not peers:
             continue  # every instance fails alike (or none was asked): a bug of the code, not of one instance
         names = ", ".join(str(i) for i in peers)
-        found.append((iid, f"instance {iid} answered 500 to its last {run.count} requests over "
+        found.append((iid, f"instance {iid} answered {run.status or 500} to its last {run.count} requests over "
                            f"{max(0.0, run.last - run.since):.0f} s ({run.what}) while instance{'s' if len(peers) > 1 else ''} "
                            f"{names} served theirs"))
     return found
