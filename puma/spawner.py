@@ -24,6 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from . import guard
+
 T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1
 
@@ -55,7 +57,7 @@ class _Spawner:
             self._jobs = queue.SimpleQueue()
             self._pid = os.getpid()
             # Never ends (daemon): the children it forks are killed when the process ends, and only then.
-            self._thread = threading.Thread(target=self._serve, name="puma-spawner", daemon=True)
+            self._thread = guard.thread(self._serve, name="puma-spawner")
             self._thread.start()
 
     def _serve(self) -> None:

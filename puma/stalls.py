@@ -22,6 +22,8 @@ import threading
 import time
 from pathlib import Path
 
+from . import guard
+
 TICK_S = 0.25
 STALL_S = 1.0  # a tick this much late: the process did not run (a busy machine delays a tick far less)
 
@@ -60,7 +62,7 @@ def watch() -> Stalls:
     """This process's stalls, its watching thread started on first use."""
     with _started:
         if not _thread:
-            _thread.append(threading.Thread(target=_run, name="puma-stall-watch", daemon=True))
+            _thread.append(guard.thread(_run, name="puma-stall-watch"))
             _thread[0].start()
     return _watch
 
