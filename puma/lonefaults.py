@@ -12,11 +12,12 @@ So each instance counts the requests in a row its service's code answered with a
 it raised; not a 503 or 507, which say a part it needs is down or full: `puma.failing`) and
 publishes the run on its busy board; a request served (2xx, 3xx) ends it. The supervisor looks
 every second (`lone_failures`): an instance with `FAULTY_AFTER` such answers in a row while another
-instance of its service served a request since that run began, and none raised the same kind of exception meanwhile (then
-requests of some kind fail everywhere: no instance's fault), is faulty *alone*. It is taken out
+instance of its service served a request since that run began, and none raised the same kind of
+exception meanwhile (then requests of some kind fail everywhere: no instance's fault), is faulty
+*alone*. It is taken out
 of Envoy at once, a replacement is started, and it drains and exits — said in the log (WARNING)
 and as an event in `puma status`: `instance 2 answered 500 to its last 5 requests over 2 s
-(RuntimeError: ...) while instance 1, 3 served theirs: out of Envoy, replaced, then drained`. When
+(RuntimeError: ...) while instances 1, 3 served theirs: out of Envoy, replaced, then drained`. When
 every instance fails alike, nothing is replaced (a restart fixes no bug in the code).
 
 The same holds for an instance that answers nothing in time: one whose oldest request has run past
