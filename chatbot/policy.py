@@ -78,6 +78,7 @@ from chatbot.question_routes import (
 from chatbot.question_routes import question as route_question
 from chatbot.rating_steps import step_note
 from chatbot.remarks import without_remarks
+from chatbot.reopening import retracted
 from chatbot.replies import declines_slot, declines_with_thanks
 from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
@@ -148,7 +149,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                                 "notes": list(nlu.get("notes") or ())}
     intent = nlu.get("intent")
     if stage == "end":
-        return decision | _after_end(state, nlu)
+        return decision | _after_end(state, nlu, sentiment)
     if nlu.get("empty"):
         return decision | {"act": "empty"}
     if nlu.get("taken") and stage in ANSWER_STAGES and not nlu.get("interrogative"):
@@ -269,7 +270,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if stage in SLOTS and takes_unshown(nlu, state.get("current")):  # "final answer", no film yet
         return decision | {"act": "no_film_yet"}
     if stage in SLOTS:
-        act = _slot_act(nlu)
+        act = _slot_act(nlu, str(state.get("asked") or ""))
         if act == "not_understood" and nlu.get("unknown_person"):
             return decision | {"act": act, "unknown_person": nlu["unknown_person"]}
         if act == "skip" and nlu.get("intent") == "yes":  # "ya whatever": "Okay, any actor."
@@ -282,9 +283,11 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                        "no_opinion": stage == "like" and no_opinion(nlu.get("words") or ())}
 
 
-def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
+def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any],
+               sentiment: Mapping[str, float]) -> dict:
     """After the goodbye: a question about the film just taken ("how long is it again?") is
-    answered, "start over" starts again; anything else (a new search) is told the way on."""
+    answered, "start over" starts again; "another", "actually one more" gets another film
+    with the wishes kept, "nope wait" asks "another?" again; anything else is told the way on."""
     decision: dict[str, Any] = {"act": "ended", "empathy": False, "notes": []}
     if nlu.get("intent") == "restart":
         return decision | {"act": "restart"}
@@ -294,6 +297,12 @@ def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
         nlu.get("constraints") or nlu.get("people") or nlu.get("titles"))  # "one more thing:
     # how long is it?" asks about the film; "one more, with Tom Hanks?" is a new search
     searching = nlu.get("request") or nlu.get("film_ask") or nlu.get("intent") == "another"
+    if state.get("current") and retracted(nlu.get("words") or ()):
+        return decision | {"act": "ask_another"}  # "nope wait": the goodbye taken back
+    if state.get("current") and nlu.get("intent") == "another" and not asks:
+        again = _decide(dict(state, stage="another"), nlu, sentiment)  # as at "another?"
+        if again.get("act") in ("next", "refine"):
+            return again
     if not state.get("current") or searching and not asks:
         return decision
     question = route_question("like", state, nlu)
@@ -491,17 +500,35 @@ def _declines(stage: str, nlu: Mapping[str, Any]) -> bool:
         or bool(nlu.get("opening_no"))
 
 
-def _slot_act(nlu: Mapping[str, Any]) -> str:
+def _slot_act(nlu: Mapping[str, Any], asked: str = "") -> str:
     intent = nlu.get("intent")
     if intent == "no_preference" or intent == "no" and _answers_no(nlu):
         return "skip"
     if intent == "yes" and _INDIFFERENT_WORDS & set(nlu.get("words") or ()):
         return "skip"  # "👌 whatever", "sure, anyone": an ok to anything, no yes to clarify
     if intent == "yes":
-        return "clarify"
+        return "clarify" if _says_there_is(nlu, asked) else "skip"
     if intent == "greeting":
         return "greet"
     return "not_understood"
+
+
+def _says_there_is(nlu: Mapping[str, Any], asked: str) -> bool:
+    """A yes that says there is someone to name: a plain "yes" / "sure" to a yes-no question
+    ("Is there a director you enjoy?"). To "Which actor would you like?" or "Who is it?" a
+    "sure", "👍" or "ok cool" names no one, and an acknowledgement ("k", "sounds good") is
+    no yes at any question: both are read as no preference, never asked again."""
+    if asked and not asked.startswith(_YES_NO_OPENERS):
+        return False
+    words = set(nlu.get("words") or ())
+    return nlu.get("social") != "emoji" and not (words and words <= _ACKNOWLEDGEMENTS)
+
+
+# the questions of ``chatbot.nlg`` a plain yes answers ("Do you have a favourite director?")
+_YES_NO_OPENERS = ("Is there", "Do you", "Are there", "Would you", "Any ")
+_ACKNOWLEDGEMENTS = frozenset("""ok okay k kk kay okey okie cool alright aight fine good great
+    nice sounds works perfect gotcha got it np noted sweet understood right thx thanks
+    then go on ahead""".split())
 
 
 def _answers_no(nlu: Mapping[str, Any]) -> bool:
