@@ -135,7 +135,7 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
             out.append(nlg.TRUNCATED)
         if starting:
             self._start(state, cleaned, rng, out)
-        elif not self._go_back(state, cleaned, rng, out):  # "go back to heat", "ooh heat, how long?"
+        elif not self._reopened(state, cleaned, rng, out) and not self._go_back(state, cleaned, rng, out):  # "go back to heat", "ooh heat, how long?"
             self._respond(state, cleaned, rng, out)
         if not [m for m in out if m.strip()]:
             out.append(nlg.NOT_UNDERSTOOD)

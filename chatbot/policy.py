@@ -78,7 +78,6 @@ from chatbot.question_routes import (
 from chatbot.question_routes import question as route_question
 from chatbot.rating_steps import step_note
 from chatbot.remarks import without_remarks
-from chatbot.reopening import retracted
 from chatbot.replies import declines_slot, declines_with_thanks
 from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
@@ -149,7 +148,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                                 "notes": list(nlu.get("notes") or ())}
     intent = nlu.get("intent")
     if stage == "end":
-        return decision | _after_end(state, nlu, sentiment)
+        return decision | _after_end(state, nlu)
     if nlu.get("empty"):
         return decision | {"act": "empty"}
     if nlu.get("taken") and stage in ANSWER_STAGES and not nlu.get("interrogative"):
@@ -283,11 +282,10 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                        "no_opinion": stage == "like" and no_opinion(nlu.get("words") or ())}
 
 
-def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any],
-               sentiment: Mapping[str, float]) -> dict:
+def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
     """After the goodbye: a question about the film just taken ("how long is it again?") is
-    answered, "start over" starts again; "another", "actually one more" gets another film
-    with the wishes kept, "nope wait" asks "another?" again; anything else is told the way on."""
+    answered, "start over" starts again; anything else (a new search) is told the way on
+    ("another", "nope wait" are read before: ``chatbot.closing_acts``)."""
     decision: dict[str, Any] = {"act": "ended", "empathy": False, "notes": []}
     if nlu.get("intent") == "restart":
         return decision | {"act": "restart"}
@@ -297,12 +295,6 @@ def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any],
         nlu.get("constraints") or nlu.get("people") or nlu.get("titles"))  # "one more thing:
     # how long is it?" asks about the film; "one more, with Tom Hanks?" is a new search
     searching = nlu.get("request") or nlu.get("film_ask") or nlu.get("intent") == "another"
-    if state.get("current") and retracted(nlu.get("words") or ()):
-        return decision | {"act": "ask_another"}  # "nope wait": the goodbye taken back
-    if state.get("current") and nlu.get("intent") == "another" and not asks:
-        again = _decide(dict(state, stage="another"), nlu, sentiment)  # as at "another?"
-        if again.get("act") in ("next", "refine"):
-            return again
     if not state.get("current") or searching and not asks:
         return decision
     question = route_question("like", state, nlu)
@@ -518,17 +510,20 @@ def _says_there_is(nlu: Mapping[str, Any], asked: str) -> bool:
     ("Is there a director you enjoy?"). To "Which actor would you like?" or "Who is it?" a
     "sure", "👍" or "ok cool" names no one, and an acknowledgement ("k", "sounds good") is
     no yes at any question: both are read as no preference, never asked again."""
-    if asked and not asked.startswith(_YES_NO_OPENERS):
-        return False
     words = set(nlu.get("words") or ())
-    return nlu.get("social") != "emoji" and not (words and words <= _ACKNOWLEDGEMENTS)
+    if words & _HESITATIONS:  # "hmm ok", "sooo yeah um": not sure yet, so asked who
+        return True
+    if nlu.get("social") == "emoji" or words & _ACKNOWLEDGEMENTS:
+        return False
+    return not asked or asked.startswith(_YES_NO_OPENERS) or not words <= _AGREEING
 
 
 # the questions of ``chatbot.nlg`` a plain yes answers ("Do you have a favourite director?")
 _YES_NO_OPENERS = ("Is there", "Do you", "Are there", "Would you", "Any ")
 _ACKNOWLEDGEMENTS = frozenset("""ok okay k kk kay okey okie cool alright aight fine good great
-    nice sounds works perfect gotcha got it np noted sweet understood right thx thanks
-    then go on ahead""".split())
+    nice sounds works perfect gotcha np noted sweet understood thx""".split())
+_AGREEING = frozenset("sure thing yes yeah yep yup ya yea certainly of course".split())
+_HESITATIONS = frozenset("um umm uh uhh hmm hm hmmm er erm well so soo sooo".split())
 
 
 def _answers_no(nlu: Mapping[str, Any]) -> bool:

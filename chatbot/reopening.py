@@ -7,11 +7,15 @@ Pure; no IO. Example::
 
     retracted(["nope", "wait"])     # True: the "no" before it is taken back
     retracted(["no", "thanks"])     # False
+    reopens("actually one more", {"intent": "another", "words": [...]})   # "another"
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from chatbot.acts import inner_question, split_question
 
 # "wait", "hold on", "hang on", "wait up": the words before them are taken back
 _TAKE_BACKS = (("wait",), ("hold", "on"), ("hang", "on"), ("wait", "up"), ("wait", "a", "sec"),
@@ -32,3 +36,16 @@ def retracted(words: Sequence[str]) -> bool:
         if tuple(words[-len(back):]) == back:
             return all(w in _BEFORE for w in words[: -len(back)])
     return False
+
+
+def reopens(text: str, nlu: Mapping[str, Any]) -> str | None:
+    """How ``text`` (understood as ``nlu``) said after the goodbye reopens the chat: "ask"
+    ("nope wait": "another?" asked again), "another" ("one more pls", "another but older"),
+    or None: a question ("wait, is Ford in it?", "one more question: is it long") is
+    answered about the film taken and the chat stays over."""
+    words = list(nlu.get("words") or ())
+    if split_question(text) or inner_question(text) or "question" in words or "questions" in words:
+        return None
+    if retracted(words):
+        return "ask"
+    return "another" if nlu.get("intent") == "another" else None
