@@ -214,7 +214,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         nlu = answer_to_suggestion(nlu, state["suggestion"]["name"])
     plan = plan_wishes(state, nlu)
     decision["notes"] = [*decision["notes"], *step_note(nlu, nlu.get("reference") or state.get("current"))]
-    if stage in ANSWER_STAGES and not _asks_for_wishes(stage, nlu):
+    if stage in ANSWER_STAGES and not _asks_for_wishes(stage, nlu, state.get("current")):
         plan = {"wishes": list(state.get("wishes") or ()), "added": [], "replaced": [],
                 "suggest": None}  # "I saw it as a kid", "yes, in the 90s": an answer
     wished = bool(plan["added"] or plan["replaced"] or nlu.get("titles") or nlu.get("title")
@@ -417,10 +417,16 @@ def with_criticism(nlu: Mapping[str, Any]) -> Mapping[str, Any]:
     return dict(nlu, constraints=[*constraints, dict(wish)])
 
 
-def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
+def _asks_for_wishes(stage: str, nlu: Mapping[str, Any], current: Mapping[str, Any] | None = None) -> bool:
     """While a film is proposed, whether the words ask for something: an answer about having
     watched it, a verdict or (at "have you watched it?" / "do you like it?") a plain yes
-    keeps its circumstances to itself ("I saw it as a kid", "yes, in the 90s")."""
+    keeps its circumstances to itself ("I saw it as a kid", "yes, in the 90s"); a child
+    who will watch too ("my son is 6 and wants to watch too") is a rating the film shown
+    must meet, never a yes to an R film."""
+    if nlu.get("watching") != "yes" and any(
+            c["slot"] == "mpaa" and c.get("audience") and not c.get("exclude") and
+            (current or {}).get("mpaa") not in c.get("values", ()) for c in nlu.get("constraints") or ()):
+        return bool(current)
     if nlu.get("request") or nlu.get("asks_other") or nlu.get("correction") or nlu.get("titles") or (
             nlu.get("title") or nlu.get("seen_titles")) or nlu.get("relaxed") or (
             nlu.get("alternative") and nlu.get("constraints")):  # "ok, a western then"; "seen it, and Goodfellas and
