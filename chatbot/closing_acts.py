@@ -40,7 +40,7 @@ class ClosingActs:
             return False
         trial = dict(state, stage="another")  # read as at "Would you want another one?"
         decision = self._decide(trial, text)
-        if decision.get("act") not in ("next", "refine"):
+        if decision.get("act") not in ("next", "refine", "suggest"):  # "...with arnold": which one?
             return False
         state["stage"] = "another"
         self._act(state, decision, rng, out)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chatbot.acts import inner_question, split_question
+from chatbot.acts import split_question
 
 # "wait", "hold on", "hang on", "wait up": the words before them are taken back
 _TAKE_BACKS = (("wait",), ("hold", "on"), ("hang", "on"), ("wait", "up"), ("wait", "a", "sec"),
@@ -40,12 +40,28 @@ def retracted(words: Sequence[str]) -> bool:
 
 def reopens(text: str, nlu: Mapping[str, Any]) -> str | None:
     """How ``text`` (understood as ``nlu``) said after the goodbye reopens the chat: "ask"
-    ("nope wait": "another?" asked again), "another" ("one more pls", "another but older"),
-    or None: a question ("wait, is Ford in it?", "one more question: is it long") is
-    answered about the film taken and the chat stays over."""
+    ("nope wait": "another?" asked again), "another" ("one more pls", "wait, something
+    shorter?", "actually make it a comedy"), or None: a question about the film taken
+    ("wait, is Ford in it?", "one more question: is it long") is answered and the chat stays
+    over, and a new search said with no change of mind ("find me something with Tom Hanks
+    now") is told how to start again."""
     words = list(nlu.get("words") or ())
-    if split_question(text) or inner_question(text) or "question" in words or "questions" in words:
+    if "question" in words or "questions" in words:
         return None
     if retracted(words):
         return "ask"
-    return "another" if nlu.get("intent") == "another" else None
+    wishes = bool(nlu.get("asks_other") or nlu.get("constraints") or nlu.get("people"))
+    if nlu.get("about_film") and not wishes or split_question(text) and not nlu.get("request"):
+        return None
+    if nlu.get("intent") == "another":
+        return "another"
+    return "another" if _takes_back(words) and nlu.get("request") and wishes else None
+
+
+def _takes_back(words: Sequence[str]) -> bool:
+    """The words open on a change of mind: "wait ...", "hmm actually ...", "oh hold on ..."."""
+    rest = list(words)
+    while rest and rest[0] in _BEFORE - {"actually"}:
+        rest = rest[1:]
+    return bool(rest) and (rest[0] in ("wait", "actually") or tuple(rest[:2]) in (
+        ("hold", "on"), ("hang", "on"), ("on", "second")))
