@@ -187,6 +187,7 @@ from chatbot.spans import (
 from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spoken import spell_spoken
 from chatbot.styles import as_film_of
+from chatbot.name_parts import inside_name
 from chatbot.text import clean_input, english_words, expand_shorthand, fold, lines_as_commas
 from chatbot.texting import spell_texting
 from chatbot.title_asks import (
@@ -554,7 +555,8 @@ class Understander:
                 key = fold(said)
                 title = self._titles.exact(said)
                 after = words[start + size] if start + size < len(words) else None
-                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or key in made_by or any(
+                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or key in made_by or inside_name(
+                        words, start, size, names) or any(
                         f" {key} " in n and fuzz.ratio(fold(after or ""), n.split()[-1]) >= SAME_NAME
                         for n in said_names) or (
                         key.split()[0] in ("a", "an") and fold(title).split()[0] != key.split()[0]):
