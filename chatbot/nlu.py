@@ -134,6 +134,7 @@ from chatbot.liking import not_again, owns
 from chatbot.lone_asks import approved, named_alone
 from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.mood_refusals import mood_intent
+from chatbot.name_parts import inside_name
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.number_titles import numbered_title, title_number_tokens
 from chatbot.permissions import at as _at
@@ -187,7 +188,6 @@ from chatbot.spans import (
 from chatbot.spans import constraints as spans_to_constraints
 from chatbot.spoken import spell_spoken
 from chatbot.styles import as_film_of
-from chatbot.name_parts import inside_name
 from chatbot.text import clean_input, english_words, expand_shorthand, fold, lines_as_commas
 from chatbot.texting import spell_texting
 from chatbot.title_asks import (
