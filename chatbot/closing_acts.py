@@ -10,6 +10,7 @@ from chatbot import nlg
 from chatbot.components import Components
 from chatbot.dialog_state import asked, public_movie
 from chatbot.film_choices import described_pick, pointed_pick, title_start_pick
+from chatbot.reopening import reopens
 from chatbot.seen import own_pick_said
 from chatbot.taking import earlier_pick, taken_film
 
@@ -18,6 +19,32 @@ class ClosingActs:
     """The acts ``ask_like``, ``ask_another``, ``wait``, ``accept``, ``bye`` and ``ended``."""
 
     _parts: Components
+
+    def _decide(self, state: dict, text: str) -> dict:
+        raise NotImplementedError  # DialogManager's
+
+    def _act(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> str:
+        raise NotImplementedError  # DialogManager's
+
+    def _reopened(self, state: dict, text: str, rng: random.Random, out: list[str]) -> bool:
+        """After the goodbye on a film: "another", "actually one more (from the 90s)" gets
+        another film with the wishes kept (the one taken left out); "nope wait" takes the
+        goodbye back and asks "another?" again. False (nothing done) for anything else."""
+        if state["stage"] != "end" or not state.get("current"):
+            return False
+        how = reopens(text, self._parts.nlu(text, None))
+        if how == "ask":
+            self._ask_another(state, {}, rng, out)
+            return True
+        if how != "another":
+            return False
+        trial = dict(state, stage="another")  # read as at "Would you want another one?"
+        decision = self._decide(trial, text)
+        if decision.get("act") not in ("next", "refine", "suggest"):  # "...with arnold": which one?
+            return False
+        state["stage"] = "another"
+        self._act(state, decision, rng, out)
+        return True
 
     def _ask_like(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         state["stage"] = "like"

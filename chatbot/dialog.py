@@ -135,10 +135,12 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
             out.append(nlg.TRUNCATED)
         if starting:
             self._start(state, cleaned, rng, out)
-        elif not self._go_back(state, cleaned, rng, out):  # "go back to heat", "ooh heat, how long?"
+        elif not self._reopened(state, cleaned, rng, out) and not self._go_back(state, cleaned, rng, out):  # "go back to heat", "ooh heat, how long?"
             self._respond(state, cleaned, rng, out)
         if not [m for m in out if m.strip()]:
             out.append(nlg.NOT_UNDERSTOOD)
+        # the question left open: "👍" to "Which actor?" is no yes to "Is there an actor?"
+        state["asked"] = next((m for m in reversed(out) if m.strip()), "")
         signal = "end" if state["stage"] == "end" else None
         return Step(state, [m for m in out if m.strip()], signal, state["current"])
 

@@ -74,10 +74,15 @@ def spell_emoji(text: str, *, alone_means_genre: bool = False) -> str:
 
 def spell_all(text: str, genre_question: bool = False) -> str:
     """Every emoji of ``text`` as a word: yes / no / liking first (``EMOJI_WORDS``), then any
-    other by its name; emoji alone at the genre question name a genre ("🤣" is funny)."""
-    if genre_question and only_emoji(text):
+    other by its name; emoji alone at the genre question name a genre ("🤣" is funny), but
+    a yes or no there ("👍", "👌") stays one: no preference, never a feeling."""
+    if genre_question and only_emoji(text) and not any(symbol in text for symbol in _YES_NO):
         return spell_emoji(text, alone_means_genre=True)
     return spell_emoji(spell_out(text, EMOJI_WORDS))
+
+
+_YES_NO = frozenset(symbol for symbol, words in EMOJI_WORDS.items()  # 👍 👌 ✅ 👎 ❌
+                   if set(words.split()) <= {"ok", "sure", "yes", "no", "absolutely"})
 
 
 def only_emoji(text: str) -> bool:

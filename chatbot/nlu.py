@@ -134,6 +134,7 @@ from chatbot.liking import not_again, owns
 from chatbot.lone_asks import approved, named_alone
 from chatbot.mentions import SAME_NAME, PeopleReader
 from chatbot.mood_refusals import mood_intent
+from chatbot.name_parts import inside_name
 from chatbot.names import STOPWORDS, NameIndex
 from chatbot.number_titles import numbered_title, title_number_tokens
 from chatbot.permissions import at as _at
@@ -554,7 +555,8 @@ class Understander:
                 key = fold(said)
                 title = self._titles.exact(said)
                 after = words[start + size] if start + size < len(words) else None
-                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or key in made_by or any(
+                if title is None or key in STOPWORDS or key in _PRONOUN_TITLES or key in made_by or inside_name(
+                        words, start, size, names) or any(
                         f" {key} " in n and fuzz.ratio(fold(after or ""), n.split()[-1]) >= SAME_NAME
                         for n in said_names) or (
                         key.split()[0] in ("a", "an") and fold(title).split()[0] != key.split()[0]):

@@ -214,7 +214,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         nlu = answer_to_suggestion(nlu, state["suggestion"]["name"])
     plan = plan_wishes(state, nlu)
     decision["notes"] = [*decision["notes"], *step_note(nlu, nlu.get("reference") or state.get("current"))]
-    if stage in ANSWER_STAGES and not _asks_for_wishes(stage, nlu):
+    if stage in ANSWER_STAGES and not _asks_for_wishes(stage, nlu, state.get("current")):
         plan = {"wishes": list(state.get("wishes") or ()), "added": [], "replaced": [],
                 "suggest": None}  # "I saw it as a kid", "yes, in the 90s": an answer
     wished = bool(plan["added"] or plan["replaced"] or nlu.get("titles") or nlu.get("title")
@@ -269,7 +269,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if stage in SLOTS and takes_unshown(nlu, state.get("current")):  # "final answer", no film yet
         return decision | {"act": "no_film_yet"}
     if stage in SLOTS:
-        act = _slot_act(nlu)
+        act = _slot_act(nlu, str(state.get("asked") or ""))
         if act == "not_understood" and nlu.get("unknown_person"):
             return decision | {"act": act, "unknown_person": nlu["unknown_person"]}
         if act == "skip" and nlu.get("intent") == "yes":  # "ya whatever": "Okay, any actor."
@@ -284,7 +284,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
 
 def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
     """After the goodbye: a question about the film just taken ("how long is it again?") is
-    answered, "start over" starts again; anything else (a new search) is told the way on."""
+    answered, "start over" starts again; anything else (a new search) is told the way on
+    ("another", "nope wait" are read before: ``chatbot.closing_acts``)."""
     decision: dict[str, Any] = {"act": "ended", "empathy": False, "notes": []}
     if nlu.get("intent") == "restart":
         return decision | {"act": "restart"}
@@ -416,10 +417,16 @@ def with_criticism(nlu: Mapping[str, Any]) -> Mapping[str, Any]:
     return dict(nlu, constraints=[*constraints, dict(wish)])
 
 
-def _asks_for_wishes(stage: str, nlu: Mapping[str, Any]) -> bool:
+def _asks_for_wishes(stage: str, nlu: Mapping[str, Any], current: Mapping[str, Any] | None = None) -> bool:
     """While a film is proposed, whether the words ask for something: an answer about having
     watched it, a verdict or (at "have you watched it?" / "do you like it?") a plain yes
-    keeps its circumstances to itself ("I saw it as a kid", "yes, in the 90s")."""
+    keeps its circumstances to itself ("I saw it as a kid", "yes, in the 90s"); a child
+    who will watch too ("my son is 6 and wants to watch too") is a rating the film shown
+    must meet, never a yes to an R film."""
+    if nlu.get("watching") != "yes" and any(
+            c["slot"] == "mpaa" and c.get("audience") and not c.get("exclude") and
+            (current or {}).get("mpaa") not in c.get("values", ()) for c in nlu.get("constraints") or ()):
+        return bool(current)
     if nlu.get("request") or nlu.get("asks_other") or nlu.get("correction") or nlu.get("titles") or (
             nlu.get("title") or nlu.get("seen_titles")) or nlu.get("relaxed") or (
             nlu.get("alternative") and nlu.get("constraints")):  # "ok, a western then"; "seen it, and Goodfellas and
@@ -491,17 +498,38 @@ def _declines(stage: str, nlu: Mapping[str, Any]) -> bool:
         or bool(nlu.get("opening_no"))
 
 
-def _slot_act(nlu: Mapping[str, Any]) -> str:
+def _slot_act(nlu: Mapping[str, Any], asked: str = "") -> str:
     intent = nlu.get("intent")
     if intent == "no_preference" or intent == "no" and _answers_no(nlu):
         return "skip"
     if intent == "yes" and _INDIFFERENT_WORDS & set(nlu.get("words") or ()):
         return "skip"  # "👌 whatever", "sure, anyone": an ok to anything, no yes to clarify
     if intent == "yes":
-        return "clarify"
+        return "clarify" if _says_there_is(nlu, asked) else "skip"
     if intent == "greeting":
         return "greet"
     return "not_understood"
+
+
+def _says_there_is(nlu: Mapping[str, Any], asked: str) -> bool:
+    """A yes that says there is someone to name: a plain "yes" / "sure" to a yes-no question
+    ("Is there a director you enjoy?"). To "Which actor would you like?" or "Who is it?" a
+    "sure", "👍" or "ok cool" names no one, and an acknowledgement ("k", "sounds good") is
+    no yes at any question: both are read as no preference, never asked again."""
+    words = set(nlu.get("words") or ())
+    if words & _HESITATIONS:  # "hmm ok", "sooo yeah um": not sure yet, so asked who
+        return True
+    if nlu.get("social") == "emoji" or words & _ACKNOWLEDGEMENTS:
+        return False
+    return not asked or asked.startswith(_YES_NO_OPENERS) or not words <= _AGREEING
+
+
+# the questions of ``chatbot.nlg`` a plain yes answers ("Do you have a favourite director?")
+_YES_NO_OPENERS = ("Is there", "Do you", "Are there", "Would you", "Any ")
+_ACKNOWLEDGEMENTS = frozenset("""ok okay k kk kay okey okie cool alright aight fine good great
+    nice sounds works perfect gotcha np noted sweet understood thx""".split())
+_AGREEING = frozenset("sure thing yes yeah yep yup ya yea certainly of course".split())
+_HESITATIONS = frozenset("um umm uh uhh hmm hm hmmm er erm well so soo sooo".split())
 
 
 def _answers_no(nlu: Mapping[str, Any]) -> bool:

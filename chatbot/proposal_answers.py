@@ -13,6 +13,7 @@ from typing import Any
 
 from chatbot.agreeing import agrees, takes_shown, thanks_only
 from chatbot.polarity import bare_polarity
+from chatbot.reopening import retracted
 from chatbot.replies import acknowledges_only, declines_with_thanks
 from chatbot.seen_answers import another_answer
 
@@ -71,6 +72,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "no_thanks"  # "no thank you": the film declined, not "no, not seen it"
     if _agrees_to_film(nlu, stage, verdict):  # "ok sure", "deal", "let's do it": taken, not seen (before the bare yes: a thumbs-up is no seen-it)
         return "will_watch"
+    if retracted(nlu.get("words") or ()):  # "nope wait": the answer taken back, no goodbye
+        return "wait"
     bare = bare_polarity(nlu.get("words") or ())
     if bare is not None and stage in ("watched", "like", "another"):
         return bare  # "no way", "yes, no, wait, no": an answer, no verdict and no pause

@@ -216,8 +216,8 @@ def _ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
             continue
         unit = next((u for u in _AGE_UNITS if tuple(tokens[i + 1 : i + 1 + len(u)]) == u), None)
         before = set(tokens[max(0, i - 3) : i])
-        if unit is not None and ({"for", "with"} & before or _after_children(tokens, i) or (
-                set(_AUDIENCE_BEFORE) & before and _WATCHING & set(tokens))):
+        if unit is not None and (_HOLDERS & before or _after_children(tokens, i) or (
+                (set(_AUDIENCE_BEFORE) & before or i == 0) and _WATCHING & set(tokens))):
             ages.append((int(token), i, i + 1 + len(unit)))
         elif unit is None and _after_children(tokens, i):
             ages.append((int(token), i, i + 1))
@@ -240,6 +240,8 @@ def _after_children(tokens: Sequence[str], i: int) -> bool:
     for j in range(i - 1, max(-1, i - 6), -1):
         if tokens[j] in _CHILDREN or tokens[j] in _SIBLINGS:  # "my lil bro, hes 9"
             return True
+        if tokens[j] in ("one", "ones") and j > 0 and tokens[j - 1] in _LITTLE:
+            return True  # "my little one is 5", "the wee ones are 4 and 6"
         if tokens[j] in ("they", "theyre") and _CHILDREN & set(tokens[:j]):
             return True  # "my grandchildren are visiting, they are 4 and 7"
         if tokens[j] in ("hes", "shes", "he", "she") and j >= i - 2 - (tokens[i - 1] in _ONLY):
@@ -249,15 +251,18 @@ def _after_children(tokens: Sequence[str], i: int) -> bool:
     return False
 
 
+# "for my 5 year old", "with a 4 yr old", "we have a 4 year old and a 7 year old"
+_HOLDERS = frozenset("for with have got has babysitting minding".split())
+_LITTLE = frozenset("little lil wee small young".split())
 _AUDIENCE_BEFORE = ("for", "with", "my", "our", "his", "her", "their", "a", "an", "the", "two",
                     "and")
 # "my 6 year old wants something" is who watches; "my 5 year old is asleep" is not
 _WATCHING = frozenset("""want wants wanted something anything movie movies film films watch
     watching watches like likes love loves need needs night suits suit suitable appropriate
-    ok okay safe fine right""".split())
+    ok okay safe fine right party bday birthday sleepover playdate""".split())
 _CHILDREN = frozenset("""kids kid children child son sons daughter daughters boys girls boy girl
     nephew nephews niece nieces grandkids grandchildren grandson granddaughter twins
-    siblings ones""".split())
+    siblings ones kiddo kiddos kiddies tots littles youngest youngster youngsters""".split())
 _AGE_JOINS = frozenset("""are is aged ages age of and , both who were just turned turning the
     tonight today here now he she hes shes s turns turn will be
     there their theyre""".split())  # "my two sons there eight and ten": dictation's "they're"

@@ -212,6 +212,8 @@ def _cued(clause: str, exact: Exact, common: Mapping[str, float], shortened: Exa
         ended = raw[at + size - 1][-1:] in ",;:"  # "what about Zodiac, is that one in your list?"
         if title is None or not ended and not title_then(rest[:1]) and not set(rest[:1]) & _AFTER:
             continue
+        if not ended and not set(rest) <= _AFTER and exact(said) is None:
+            continue  # "i'd rather have something from the 80s": words going on past a title's start
         article = fold(said).split()[0] in ("a", "an") and fold(title).split()[0] != fold(said).split()[0]
         instead = cue in _INSTEAD_CUES and set(rest) <= _AFTER  # "gimme collateral lol"
         if not article and (instead or _plainly_a_title(said, " ".join(raw[at + size :]), common)):

@@ -322,7 +322,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "catalogue_even",
          # d50 (newcomer 93)
          "number_titles", "thumbs_down_wish", "refusal_and_length",
-         "show_me_title", "cannot_sit_through", "leading_surname")
+         "show_me_title", "cannot_sit_through", "leading_surname",
+         # dx: a question and a wish in one message; children's ages in everyday words;
+         # acknowledgements at an open question; another film asked for after the goodbye
+         "question_and_wish", "kids_everyday_ages", "acks_at_questions", "reopened_after_end")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
