@@ -251,20 +251,34 @@ def test_web_chat_queues_messages_sent_while_a_turn_is_on_its_way(page: Any, mes
 def test_web_chat_shows_the_500_character_limit(page: Any, mesh: puma.Deployment) -> None:
     open_chat(page, mesh.url, "puma")
     assert page.is_hidden("#char-count")  # short messages: no counter
-    long = "la 👋 " * 120  # 600 characters (an emoji counts one), pasted
+    long = "la 👋 " * 120  # 600 characters (an emoji counts one), pasted; 599 sent (no trailing space)
     page.fill("#chat-input", long)
     count = page.inner_text("#char-count")
-    assert "600 / 500" in count and "100 too many" in count
+    assert "599 / 500" in count and "99 too many" in count
     assert page.get_attribute("#chat-input", "aria-invalid") == "true"
     page.press("#chat-input", "Enter")
-    assert "Not sent" in page.inner_text("#status-line") and "500 at most" in page.inner_text("#status-line")
+    status = page.inner_text("#status-line")
+    assert "Not sent" in status and "599 characters" in status and "500 at most" in status, status
     assert bubbles(page, "user") == [] and page.input_value("#chat-input") == long  # nothing cut
     page.fill("#chat-input", long[:500])
-    assert page.inner_text("#char-count") == "500 / 500 characters"
+    assert page.inner_text("#char-count") == "499 / 500 characters"
     assert page.get_attribute("#chat-input", "aria-invalid") is None
     page.press("#chat-input", "Enter")
     wait_turn_done(page, 2)
     assert bubbles(page, "user") == [long[:500].strip()]
+
+
+def test_web_chat_counter_counts_what_enter_sends_so_a_fitting_message_is_never_shown_too_long(
+        page: Any, mesh: puma.Deployment) -> None:
+    """A pasted text's spaces and newlines around it are not sent: the counter leaves them out too, so
+    a 500-character message pasted with a trailing newline reads 500 / 500, fits, and Enter sends it."""
+    open_chat(page, mesh.url, "puma")
+    page.fill("#chat-input", "  " + "a" * 500 + "\n\n")
+    assert page.inner_text("#char-count") == "500 / 500 characters"
+    assert page.get_attribute("#chat-input", "aria-invalid") is None
+    page.press("#chat-input", "Enter")
+    wait_turn_done(page, 2)
+    assert bubbles(page, "user") == ["a" * 500]
 
 
 def test_web_chat_limit_notice_follows_the_text_as_it_is_now(page: Any, mesh: puma.Deployment) -> None:
