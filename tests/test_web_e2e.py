@@ -705,6 +705,33 @@ def test_web_chat_legacy_down_stops_typing_says_so_and_keeps_everything_over_a_r
     assert bubbles(page, "user") == ["a western", "with Clint Eastwood"]
 
 
+# The bridge's public 503 (as the page gets it from the mesh): a reason with no command in it.
+LEGACY_DOWN_PUBLIC = json.dumps({
+    "error": "service 'legacy' is not ready: the legacy socket server is unreachable: nothing accepts connections "
+             "(connection refused) and no legacy server runs on port 13150; retry after the time in Retry-After",
+    "status": 503, "service": "legacy", "retry_after_s": 2.0,
+    "reason": "the legacy socket server is unreachable: nothing accepts connections (connection refused) and no "
+              "legacy server runs on port 13150"})
+
+
+def test_web_chat_legacy_down_says_where_its_start_command_is_when_the_line_shows_none(
+        page: Any, mesh: puma.Deployment) -> None:
+    """The public 503 names no command: neither the line nor what a screen reader hears may send the
+    user to "the command shown" (none is); both say where it is (make run's terminal, PUMA status)."""
+    open_chat(page, mesh.url, "legacy")
+    page.context.route("**/legacy", lambda route: route.fulfill(status=503, content_type="application/json",
+                                                                body=LEGACY_DOWN_PUBLIC))
+    page.fill("#chat-input", "a western")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => /none runs/.test(document.getElementById('status-line').textContent)"
+                           " && document.getElementById('status-announce').textContent", timeout=60_000)
+    line, spoken = page.text_content("#status-line") or "", page.text_content("#status-announce") or ""
+    assert page.locator("#status-line code").count() == 0, line  # no command on the line
+    for text in (line, spoken):
+        assert "command shown" not in text and "terminal of make run" in text and "PUMA status page" in text, text
+    assert page.get_by_role("link", name="PUMA status").is_visible()  # the page it names is one link away
+
+
 def _assert_marked_not_sent(page: Any, text: str) -> None:
     """The bubble itself says it was not sent: in words (not colour alone), to screen readers too."""
     unsent = page.locator(".message.user.not-sent")
