@@ -248,6 +248,33 @@ def test_web_chat_queues_messages_sent_while_a_turn_is_on_its_way(page: Any, mes
     assert page.locator(".note.error").count() == 0
 
 
+def test_web_chat_message_typed_and_entered_before_the_script_ran_is_sent_not_lost(
+        page: Any, mesh: puma.Deployment) -> None:
+    """On a busy machine the box shows before the page's script has loaded: a message typed there and
+    Enter pressed (a newline, then) is sent once the chatbot has greeted; one typed without Enter
+    stays in the box as a draft."""
+    held: list[Any] = []
+    page.route("**/chat.js", lambda route: held.append(route))
+    page.goto(f"{mesh.url}/?typing=15&backend=puma", wait_until="commit")
+    page.wait_for_selector("#chat-input")
+    wait_for(lambda: held, timeout_s=30, message="the page to ask for its script")
+    page.fill("#chat-input", "a comedy")
+    page.press("#chat-input", "Enter")  # no script yet: the box takes the newline
+    held[0].continue_()
+    wait_turn_done(page, 2)
+    assert bubbles(page, "user") == ["a comedy"] and page.input_value("#chat-input") == ""
+    page.unroute("**/chat.js")
+    page.route("**/chat.js", lambda route: held.append(route))
+    page.evaluate("sessionStorage.clear()")
+    page.goto(f"{mesh.url}/?typing=15&backend=puma", wait_until="commit")
+    page.wait_for_selector("#chat-input")
+    wait_for(lambda: len(held) == 2, timeout_s=30, message="the page to ask for its script again")
+    page.fill("#chat-input", "half a thought")
+    held[1].continue_()
+    wait_turn_done(page, 1)
+    assert page.input_value("#chat-input") == "half a thought" and bubbles(page, "user") == []
+
+
 def test_web_chat_shows_the_500_character_limit(page: Any, mesh: puma.Deployment) -> None:
     open_chat(page, mesh.url, "puma")
     assert page.is_hidden("#char-count")  # short messages: no counter
