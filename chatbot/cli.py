@@ -28,9 +28,9 @@ The database is DATABASE_URL if set (e.g. postgresql+psycopg2://user:pw@host/db)
 otherwise the SQLite file ./var/chatbot.sqlite3. `chatbot eval`, `chatbot chat`,
 `chatbot legacy` and the PUMA port's db service prepare it themselves on their
 first start (migrations, then the data: about 25-45 s of a first `make run`'s
-50-100 s, measured on a shared 2-core VM at load average 12-21; README: Start-up); `chatbot db upgrade`
-and then `chatbot db load` do the same steps on their own, e.g. for a
-PostgreSQL database before the servers start.
+50-100 s, measured on a shared 2-core VM at load average 12-21; README: Start-up);
+`chatbot db upgrade` and then `chatbot db load` do the same steps on their own, e.g.
+for a PostgreSQL database before the servers start.
 """
 
 

@@ -79,15 +79,16 @@ def _serve(args: argparse.Namespace, server: LegacyServer) -> int:
     # exception raised from a handler instead lands wherever the main thread happens to be, and
     # one landing in a garbage-collection callback is printed and ignored: the server went on
     # loading and served on, deaf to the SIGTERM it had been sent).
-    wake = threading.Event()  # a signal or the load's end
-    stopping = threading.Event()  # a signal
+    # Set from the handler too: never Event.set() there (it can wait for its own thread: puma.wakeups).
+    wake = wakeups.SignalEvent()  # a signal or the load's end
+    stopping = wakeups.SignalEvent()  # a signal
     got: list[str] = []
 
     def on_signal(signum: int, _frame: object) -> None:
         got.append(signal.Signals(signum).name)
         show_phase(f"stopping {got[0]}")
-        stopping.set()
-        wake.set()
+        stopping.set_from_signal()
+        wake.set_from_signal()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)

@@ -19,7 +19,8 @@ from puma.cliparse import SuggestingParser
 OVERVIEW = """\
 Benchmarks of the chatbot as its users meet it. compare: the legacy socket server and the PUMA
 deployment side by side under the same stepped load of whole conversations. startup: how long
-`make run` takes to answer its first turn. cost: server CPU per turn by component. `python -m loadtests COMMAND --help` tells more."""
+`make run` takes to answer its first turn. cost: server CPU per turn by component.
+`python -m loadtests COMMAND --help` tells more."""
 
 DESCRIPTION = """\
 Session-level load tests of the chatbot: the legacy socket server and the PUMA deployment,

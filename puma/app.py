@@ -14,7 +14,6 @@ import os
 import runpy
 import signal
 import sys
-import threading
 import time
 import types
 from collections.abc import Callable, Mapping
@@ -208,7 +207,7 @@ class App:
         config = self.resolved_config(check_imports=containers is None, **overrides)
         warn_shared_globals(config, self.import_paths)
         deployment = self.deployment = Deployment(config, import_paths=self.import_paths, containers=containers)
-        stop = threading.Event()
+        stop = wakeups.SignalEvent()  # set by on_stop, a signal handler (see puma.wakeups)
         deployment.on_failure = lambda _reason: stop.set()  # e.g. Envoy kept exiting: stop, exit code 1
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
         run_file: list[Path] = []  # recorded as soon as Envoy listens (state "starting"): `puma status` finds it
@@ -232,7 +231,7 @@ class App:
                 deployment.start()
             def on_stop(signum: int, _frame: object) -> None:
                 stopped_by.append(signum)
-                stop.set()
+                stop.set_from_signal()
 
             _on_stop_signals(on_stop)
             record("serving")
@@ -284,7 +283,7 @@ def _run_jobs(deployment: Deployment) -> None:
         raise
 
 
-def _say_when_all_ready(deployment: Deployment, stop: threading.Event) -> None:
+def _say_when_all_ready(deployment: Deployment, stop: wakeups.SignalEvent) -> None:
     since = time.monotonic()
     while not stop.wait(0.5) and not deployment.stopping:
         line = all_ready_line(deployment, since, time.monotonic())

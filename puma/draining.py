@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import recycling
+from . import recycling, wakeups
 from .counters import Counters
 
 log = logging.getLogger("puma.worker")  # the instance's own log lines, under one name
@@ -31,11 +31,11 @@ class Once:
     """`fn` run on the first call only (a drain asked twice drains once)."""
 
     def __init__(self, fn: Callable[[], None]) -> None:
-        self.fn, self.done = fn, threading.Event()
+        self.fn, self.done = fn, wakeups.SignalEvent()
 
-    def __call__(self) -> None:
+    def __call__(self) -> None:  # called by signal handlers: set_from_signal (puma.wakeups)
         if not self.done.is_set():
-            self.done.set()
+            self.done.set_from_signal()
             self.fn()
 
 

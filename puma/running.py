@@ -26,7 +26,7 @@ from . import runs
 from .defaults import DEFAULT_URL as DEFAULT_URL
 from .defaults import ENV_URL, STATUS_TIMEOUT_S, SUPERVISOR_SILENT_FIELD
 from .errors import PumaError, PumaNotConfirmed
-from .lines import fill_for
+from .lines import MORE, fill_for, terminal_width, wrap
 from .states import headline, instance_words
 
 # Only light modules above (no puma.edge, puma.config: pydantic is ~0.5 s of a busy machine's start-up,
@@ -161,7 +161,7 @@ def cmd_status(args: argparse.Namespace) -> None:
     if how.startswith(ELSEWHERE):  # the table is someone else's: said first, on stdout, where it is read
         print(fill_for(f"Nothing of yours is running: not from here: the table below is of a deployment {how}; "
                        "start your own with `make run` or `puma run APP.py`", sys.stdout), flush=True)
-    print(format_status(status))
+    print(format_status(status, width=terminal_width() if sys.stdout.isatty() else None))
 
 
 def cmd_scale(args: argparse.Namespace) -> None:
@@ -305,9 +305,10 @@ def _ready(service: dict[str, Any]) -> str:
     return f"{service['ready']}/{service.get('wanted', high)}{mute}"
 
 
-def _service_table(services: dict[str, dict[str, Any]]) -> list[str]:
+def _service_table(services: dict[str, dict[str, Any]], width: int | None = None) -> list[str]:
     """The header and one row per service; the name, prefix and ready columns are as wide as their
-    longest entry plus two spaces, so a long name (`render_thumbnail`) never runs into its prefix."""
+    longest entry plus two spaces, so a long name (`render_thumbnail`) never runs into its prefix.
+    `width`: instances that do not fit the row go on lines of their own below it, in their column."""
     ready = {name: _ready(s) for name, s in services.items()}
     name_w = max([len("service"), *map(len, services)]) + 2
     prefix_w = max([len("prefix"), *(len(s["prefix"]) for s in services.values())]) + 2
@@ -315,13 +316,29 @@ def _service_table(services: dict[str, dict[str, Any]]) -> list[str]:
     lines = [f"{'service':<{name_w}}{'prefix':<{prefix_w}}{'ready':<{ready_w}}{'in-flight':>9}{'req/s':>9}"
              f"{'p50 ms':>9}{'p99 ms':>9}{'5xx':>7}  instances"]
     for name, s in services.items():
-        insts = " ".join(f"{i.get('container') or i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
-                         f"{'' if i['healthy'] else '!'}{_rss(i)}" for i in s["instances"] if i["state"] == "ready")
+        insts = [f"{i.get('container') or i.get('pid', '#' + str(i['id']))}{':' + str(i['port']) if 'port' in i else ''}"
+                 f"{'' if i['healthy'] else '!'}{_rss(i)}" for i in s["instances"] if i["state"] == "ready"]
         p50 = "-" if s["p50_ms"] is None else f"{s['p50_ms']:.1f}"
         p99 = "-" if s["p99_ms"] is None else f"{s['p99_ms']:.1f}"
-        lines.append(f"{name:<{name_w}}{s['prefix']:<{prefix_w}}{ready[name]:<{ready_w}}{s['in_flight']:>9}"
-                     f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  {insts}")
+        row = (f"{name:<{name_w}}{s['prefix']:<{prefix_w}}{ready[name]:<{ready_w}}{s['in_flight']:>9}"
+               f"{s['requests_per_s']:>9.1f}{p50:>9}{p99:>9}{s.get('errors_5xx', 0):>7}  ")
+        lines += _packed(row, insts, width)
     return lines
+
+
+def _packed(row: str, items: list[str], width: int | None) -> list[str]:
+    """`row` and then `items`, as many on each line as `width` allows (at least one), the lines
+    after the first indented to where the items begin; no `width`: all on the row."""
+    if width is None or not items:
+        return [row + " ".join(items)]
+    out, line = [], row + items[0]
+    for item in items[1:]:
+        if len(line) + 1 + len(item) <= width:
+            line += " " + item
+        else:
+            out.append(line)
+            line = " " * len(row) + item
+    return out + [line]
 
 
 def _clock(epoch: Any) -> str:
@@ -331,7 +348,9 @@ def _clock(epoch: Any) -> str:
     return time.strftime("%H:%M:%S ", time.localtime(epoch))
 
 
-def format_status(status: dict[str, Any]) -> str:
+def format_status(status: dict[str, Any], width: int | None = None) -> str:
+    """The status as `puma status` prints it. `width`: every line fitted to it (a terminal's), a
+    long one wrapped at spaces, indented; None: one line per fact (piped to a file or `grep`)."""
     envoy = status.get("envoy") or {}
     where = f"envoy pid {envoy['pid']}, admin {envoy['admin']}" if "pid" in envoy else "public view: no pids or ports"
     lines = [f"PUMA at {status.get('url', '(this deployment)')}  ({where})"]
@@ -341,7 +360,9 @@ def format_status(status: dict[str, Any]) -> str:
     if status.get("logs"):
         lines.append(f"logs: {status['logs']}/<service>.log")
     lines.append("")
-    lines += _service_table(status["services"])
+    table_at = len(lines)  # the table's rows fit by themselves (_packed); the other lines are wrapped below
+    lines += _service_table(status["services"], width)
+    table_end = len(lines)
     if any(not i["healthy"] for s in status["services"].values() for i in s["instances"] if i["state"] == "ready"):
         lines.append("(an instance marked ! fails its health check now: Envoy sends it no requests until it passes)")
     not_ready = [f"  {n}: not ready: {why}" for n, s in status["services"].items() for why in s.get("not_ready") or ()]
@@ -384,4 +405,13 @@ def format_status(status: dict[str, Any]) -> str:
         lines += ["", "recent events:"]
         for e in status["events"][-10:]:
             lines.append(f"  {_clock(e.get('time'))}{e['service']}: {e['message']}")
-    return "\n".join(lines)
+    if width is None:
+        return "\n".join(lines)
+    fitted = [out for i, line in enumerate(lines)
+              for out in ([line] if table_at <= i < table_end else _fit(line, width))]
+    return "\n".join(fitted)
+
+
+def _fit(line: str, width: int) -> list[str]:
+    indent = line[:len(line) - len(line.lstrip())]
+    return wrap(line.lstrip(), width=width, first=indent, more=indent + MORE) if len(line) > width else [line]

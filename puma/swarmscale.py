@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import wakeups
 from .admin import in_flight_in
 from .autoscale import Autoscaler, Decision
 from .config import PumaConfig
@@ -99,7 +100,7 @@ class SwarmScaler:
                 done.append(Scaled(name, current, decision.target, decision.reason))
         return done
 
-    def run(self, stop: threading.Event, tick_s: float = TICK_S) -> None:
+    def run(self, stop: threading.Event | wakeups.SignalEvent, tick_s: float = TICK_S) -> None:
         """Look every `tick_s` until `stop` is set; a failed look is logged once, not fatal."""
         failing = False
         while not stop.is_set():
@@ -130,10 +131,10 @@ def run(config: PumaConfig, stack: str, tick_s: float = TICK_S) -> None:
     if not scaler.services:
         raise PumaError("no service of this config is autoscaled (instances.max above instances.min); "
                         "nothing to do")
-    stop = threading.Event()
+    stop = wakeups.SignalEvent()  # set by a signal handler (puma.wakeups)
     # Both, explicitly: a shell starting it in the background leaves SIGINT ignored otherwise.
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda *_: stop.set_from_signal())
     log.info("autoscaling %s of stack %s every %.1f s", ", ".join(scaler.services), stack, tick_s)
     scaler.run(stop, tick_s)
     log.info("stopped autoscaling stack %s; replica counts left as they are", stack)

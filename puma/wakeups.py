@@ -15,6 +15,11 @@ wakes `select()` and the main thread runs the handler at once. Idle, it costs no
 The supervisor (`puma run`) waits on locks (an event, a thread's end), which no byte wakes: a
 SIGTERM (`make stop`) or Ctrl-C another of its dozen threads took was never handled, and the run
 went on serving. `wait` and `join` wake every `SIGNAL_CHECK_S` there, so one is handled within it.
+
+A handler must not wait for a lock either: it runs on the main thread between two bytecodes, maybe
+inside `Event.wait()` or `Event.set()` of the very event it sets, which hold that event's lock there,
+and `Event.set()` then waits for its own thread, forever. A legacy server sent SIGTERM hung so and
+kept its port; a Ctrl-C could hang `puma run` the same way. Handlers set a `SignalEvent` instead.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from waitress import wasyncore
 
@@ -63,7 +68,55 @@ def wake_loop_on_signals(socket_map: dict[int, Any]) -> None:
     signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
 
 
-def wait(event: threading.Event, on_gap: Callable[[float], None] | None = None) -> None:
+class Waitable(Protocol):
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+class SignalEvent:
+    """A `threading.Event` that a signal handler may set too, with `set_from_signal()`, which never
+    waits for the event's lock (see the module's doc). Example, in a handler: ``stop.set_from_signal()``."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._flag = False
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    def set(self) -> None:
+        """From a thread (not a signal handler): wakes every waiter at once."""
+        with self._cond:
+            self._flag = True
+            self._cond.notify_all()
+
+    def set_from_signal(self) -> None:
+        """From a signal handler: the flag at once; the waiters woken now if the lock is free, else
+        (the interrupted thread holds it) at their next check, within `SIGNAL_CHECK_S`."""
+        self._flag = True  # a plain store: no lock
+        if self._cond.acquire(blocking=False):
+            try:
+                self._cond.notify_all()
+            finally:
+                self._cond.release()
+
+    def clear(self) -> None:
+        with self._cond:
+            self._flag = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """As `threading.Event.wait`; it looks at the flag every `SIGNAL_CHECK_S` at least, so a
+        `set_from_signal` that found the lock taken is seen then."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not self._flag:
+                left = SIGNAL_CHECK_S if deadline is None else min(SIGNAL_CHECK_S, deadline - time.monotonic())
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return self._flag
+
+
+def wait(event: Waitable, on_gap: Callable[[float], None] | None = None) -> None:
     """`event.wait()` that handles signals meanwhile, whichever thread took them (see the module's doc).
     `on_gap(seconds)`: called when a wake came `GAP_S` or more late — this process did not run for
     that long (stopped by SIGSTOP, or starved of CPU), so what it sees next may be old news."""

@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import guard
+from . import guard, wakeups
 from .client import ENV_INTERNAL, ENV_SERVICES, ENV_TOKEN, ENV_URL
 from .errors import HTTPError, PumaError
 from .logcap import LogCap
@@ -251,7 +251,7 @@ class WorkerHost:
         self.pool: Any = None
         self.services: dict[str, str] = {}
         self.internal: list[str] = []
-        self.changed = threading.Event()
+        self.changed = wakeups.SignalEvent()  # set by the stop signals' handler too
         self.acked: str | None = None  # digest of the instances the core last took
 
     @property
@@ -334,7 +334,7 @@ def run_worker(join_url: str, service: str, instances: int, host: str, token: st
     host_obj.internal = [n for n in answer.get("internal", []) if isinstance(n, str)]
     pool = host_obj.pool = ServicePool(host_obj, service, spec, host=host)
     LogCap(host_obj).start()  # its log_max_bytes here as on the core (each instance writes its log directly)
-    stop = threading.Event()
+    stop = wakeups.SignalEvent()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: _stop_both(stop, host_obj.changed))
     pool.start_zygote()
@@ -360,6 +360,6 @@ def run_worker(join_url: str, service: str, instances: int, host: str, token: st
         host_obj._tmp.cleanup()
 
 
-def _stop_both(*events: threading.Event) -> None:
-    for event in events:
-        event.set()
+def _stop_both(*events: wakeups.SignalEvent) -> None:
+    for event in events:  # from a signal handler: never Event.set() there (puma.wakeups)
+        event.set_from_signal()

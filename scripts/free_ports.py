@@ -225,4 +225,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # a Ctrl-C during the check: run.sh says so (and drops what this said)
+        sys.exit(130)

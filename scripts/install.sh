@@ -77,4 +77,4 @@ PYTHONWARNINGS="ignore:Editable installation" "$venv/bin/python" -m pip install 
     done
 kill $heartbeat 2>/dev/null || true
 [ -z "$stamp" ] || touch "$stamp"
-say "make: installed in $(( $(date +%s) - started )) s ($(du -sh "$venv" | cut -f1) in $venv)"
+say "make: installed in $(( $(date +%s) - started )) s ($(du -sh "$venv/." | cut -f1) in $venv)"

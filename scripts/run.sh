@@ -17,21 +17,30 @@ bin=$1 port=$2 legacy_port=$3 legacy_log=$4
 pidfile=var/legacy-server-$legacy_port.pid
 # The one command that starts it again alone, said here and by the bridge (LEGACY_START_COMMAND).
 restart="$bin/python -m legacy_socket_server --port $legacy_port --pid-file $pidfile >> $legacy_log 2>&1 &"
+# A Ctrl-C before anything started (the port check) says so and ends as the later ones do: exit 0
+# spares make's "*** [run] Interrupt" line; make itself ends by the SIGINT (the shell sees 130).
+# Replaced below, once there is something to stop. (Lines of at most ~100 columns: scripts/say.sh.)
+trap 'echo; say "make: stopped (Ctrl-C) before anything started"; rm -f "${runfile:-}"; exit 0' INT
+. "$(dirname "$0")/say.sh"
 # Both ports are checked before anything starts or any log is touched (a second `make run`
 # must not disturb the first).
-"$bin/python" scripts/free_ports.py "PORT=$port" "LEGACY_PORT=$legacy_port" || exit 2
+# What it says is kept until it ends: a Ctrl-C during Python's own start prints a traceback, not for a user.
+if ! taken=$("$bin/python" scripts/free_ports.py "PORT=$port" "LEGACY_PORT=$legacy_port" 2>&1); then
+  printf '%s\n' "$taken" >&2
+  exit 2
+fi
 mkdir -p var
 runfile=var/make-run-$port.pid  # this script's pid, then puma run's: `make stop PORT=$port` reads it
 echo $$ > "$runfile"
 stopfile=var/make-run-$port.stop  # written by `make stop` (its pid) before it signals: a stop asked for
 rm -f "$stopfile"
-# Lines of at most ~100 columns (as puma run's, puma/lines.py): a long one wrapped at spaces, indented.
-. "$(dirname "$0")/say.sh"
 say "legacy socket server: 127.0.0.1:$legacy_port (the page's Legacy backend), log in $legacy_log, pid in $pidfile"
 say "make: the commands are in $bin: in another terminal, . $bin/activate, then puma status"
 echo "=== make run, $(date '+%F %T'): legacy socket server on 127.0.0.1:$legacy_port" >> "$legacy_log"
 # The monolith runs beside the mesh, so the page can compare the two (its /legacy bridge); niced,
 # so PUMA's own start-up gets the CPU first. Its log is appended to (one header per run).
+# (A Ctrl-C from here until the traps below reaches the server too: it stops by itself.)
+trap 'echo; say "make: stopped (Ctrl-C) while starting; the legacy socket server just started stops too (the Ctrl-C reached it)"; rm -f "$runfile"; exit 0' INT
 nice -n 19 "$bin/python" -m legacy_socket_server --port "$legacy_port" --pid-file "$pidfile" >> "$legacy_log" 2>&1 &
 legacy=$!
 echo "$legacy" > "$pidfile"  # at once (the server writes the same pid once its port is bound)

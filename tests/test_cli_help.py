@@ -199,3 +199,12 @@ def test_cli_help_legacy_server_names_itself(args: list[str]) -> None:
     said = done.stdout + done.stderr
     assert said.startswith("usage: python -m legacy_socket_server "), said
     assert "chatbot legacy" not in said, said
+
+
+@pytest.mark.parametrize(("prog", "parser"), every_parser(), ids=lambda value: value if isinstance(value, str) else "")
+def test_cli_help_fits_100_columns(prog: str, parser: argparse.ArgumentParser, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every `--help` is read in a terminal of 100 columns without a line broken by it: a
+    hand-wrapped description edited later must not grow a line past the rest."""
+    monkeypatch.setenv("COLUMNS", "100")
+    long = [line for line in parser.format_help().splitlines() if len(line) > 100]
+    assert not long, f"`{prog} --help` has lines longer than 100 columns:\n" + "\n".join(long)

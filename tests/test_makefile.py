@@ -176,6 +176,11 @@ signal.signal(signal.SIGINT, lambda *_: (print('stopping (SIGINT): finishing', f
 print('legacy: serving', flush=True)
 time.sleep(60)" "$@"
                           exec sleep 30 ;;
+  # FAKE_CHECK_S: the port check takes this long (a Python that a Ctrl-C interrupts with a traceback)
+  *free_ports.py*) [ -n "$FAKE_CHECK_S" ] && exec {sys.executable} -c "import pathlib, time
+pathlib.Path('var/checking').touch()
+time.sleep($FAKE_CHECK_S)"
+                   exec {sys.executable} "$@" ;;
   *) exec {sys.executable} "$@" ;;
 esac
 """
@@ -416,6 +421,33 @@ def test_makefile_run_ctrl_c_ends_without_make_s_error_line_and_says_the_legacy_
     said = " ".join(said.split())  # lines wrapped at ~100 columns
     assert f"the legacy socket server (pid {legacy}, port {legacy_port}) is stopped too" in said, said
     assert not _running(legacy)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_makefile_run_ctrl_c_during_the_port_check_says_nothing_started_without_a_traceback(
+        run_checkout: Path, tmp_path: Path) -> None:
+    """A Ctrl-C right after Enter (the port check, a second): one line saying nothing started, no
+    Python traceback, no `make: *** [run] Interrupt` line, and no pid file left behind."""
+    import os
+    import signal
+
+    from tests.helpers import interrupt_and_finish, wait_for
+
+    port, out = _free_port(), tmp_path / "make-run.out"
+    with open(out, "wb") as sink:
+        make = subprocess.Popen(["make", "--no-print-directory", "VENV=venv", "run", f"PORT={port}",
+                                 f"LEGACY_PORT={_free_port()}"], cwd=run_checkout, stdout=sink,
+                                stderr=subprocess.STDOUT, env={**os.environ, "FAKE_CHECK_S": "30"},
+                                start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        wait_for(lambda: (run_checkout / "var" / "checking").exists(), timeout_s=30, message="the port check")
+    finally:
+        interrupt_and_finish(make, group=True, timeout_s=40, log=out)  # Ctrl-C in its terminal
+    said = out.read_text()
+    assert "make: stopped (Ctrl-C) before anything started" in said, said
+    assert "Traceback" not in said and "KeyboardInterrupt" not in said and "***" not in said, said
+    assert make.returncode == -signal.SIGINT, make.returncode  # ended by the SIGINT: a shell says 130
+    assert "legacy: started" not in said and not (run_checkout / "var" / f"make-run-{port}.pid").exists()
 
 
 def _running(pid: int) -> bool:

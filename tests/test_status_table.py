@@ -41,3 +41,27 @@ def test_status_a_long_prefix_and_an_autoscaled_ready_range_keep_their_columns()
     assert rows[1].split()[:4] == ["db", "/api/v2/catalogue/search", "12", "(2-128)"]
     assert rows[2].split()[:3] == ["x", "/x", "1/1"]
     assert rows[0].index("in-flight") + len("in-flight") == rows[1].index("0") + 1 == rows[2].index("0") + 1
+
+
+def test_status_on_a_terminal_fits_its_width_instances_in_their_column_events_indented():
+    """`puma status` in a terminal of 100 columns (README's second step): a service of three
+    instances and events with long reasons no longer make lines the terminal breaks."""
+    instances = [{"id": n, "pid": 19110 + n, "port": 40025 + n, "state": "ready", "healthy": True, "rss_mib": 242}
+                 for n in range(3)]
+    message = "instance 1 up at 127.0.0.1:40025 in 410 ms, forked from its zygote (import and warm-up 33.0 s)"
+    status = {"envoy": {"pid": 1, "admin": "unix:/tmp/puma-x/envoy-admin.sock"}, "services": {
+        "agent": _service("/agent", ready=3, high=3, instances=instances), "web": _service("/")},
+        "events": [{"time": 0, "service": "agent", "message": message}] * 2}
+    for width in (100, 99):
+        lines = format_status(status, width=width).splitlines()
+        assert all(len(line) <= width for line in lines), "\n".join(lines)
+        text = "\n".join(lines)
+        assert all(f"{19110 + n}:{40025 + n} (242 MiB)" in text for n in range(3)), text
+        header = next(line for line in lines if line.startswith("service"))
+        rows = [line for line in lines[lines.index(header) + 1:] if line.strip()][:4]
+        assert rows[0].startswith("agent") and rows[-1].startswith("web"), rows
+        column = header.index("instances")
+        assert all(row[:column].strip() == "" and row[column] != " " for row in rows[1:-1]), rows
+        assert " ".join(text.split()).count("(import and warm-up 33.0 s)") == 2, text
+    # piped (no width): one line per fact, as before, for grep
+    assert format_status(status).count("\n") < format_status(status, width=100).count("\n")

@@ -248,23 +248,64 @@ def test_web_chat_queues_messages_sent_while_a_turn_is_on_its_way(page: Any, mes
     assert page.locator(".note.error").count() == 0
 
 
+def test_web_chat_message_typed_and_entered_before_the_script_ran_is_sent_not_lost(
+        page: Any, mesh: puma.Deployment) -> None:
+    """On a busy machine the box shows before the page's script has loaded: a message typed there and
+    Enter pressed (a newline, then) is sent once the chatbot has greeted; one typed without Enter
+    stays in the box as a draft."""
+    held: list[Any] = []
+    page.route("**/chat.js", lambda route: held.append(route))
+    page.goto(f"{mesh.url}/?typing=15&backend=puma", wait_until="commit")
+    page.wait_for_selector("#chat-input")
+    wait_for(lambda: held, timeout_s=30, message="the page to ask for its script")
+    page.fill("#chat-input", "a comedy")
+    page.press("#chat-input", "Enter")  # no script yet: the box takes the newline
+    held[0].continue_()
+    wait_turn_done(page, 2)
+    assert bubbles(page, "user") == ["a comedy"] and page.input_value("#chat-input") == ""
+    page.unroute("**/chat.js")
+    page.route("**/chat.js", lambda route: held.append(route))
+    page.evaluate("sessionStorage.clear()")
+    page.goto(f"{mesh.url}/?typing=15&backend=puma", wait_until="commit")
+    page.wait_for_selector("#chat-input")
+    wait_for(lambda: len(held) == 2, timeout_s=30, message="the page to ask for its script again")
+    page.fill("#chat-input", "half a thought")
+    held[1].continue_()
+    wait_turn_done(page, 1)
+    assert page.input_value("#chat-input") == "half a thought" and bubbles(page, "user") == []
+
+
 def test_web_chat_shows_the_500_character_limit(page: Any, mesh: puma.Deployment) -> None:
     open_chat(page, mesh.url, "puma")
     assert page.is_hidden("#char-count")  # short messages: no counter
-    long = "la 👋 " * 120  # 600 characters (an emoji counts one), pasted
+    long = "la 👋 " * 120  # 600 characters (an emoji counts one), pasted; 599 sent (no trailing space)
     page.fill("#chat-input", long)
     count = page.inner_text("#char-count")
-    assert "600 / 500" in count and "100 too many" in count
+    assert "599 / 500" in count and "99 too many" in count
     assert page.get_attribute("#chat-input", "aria-invalid") == "true"
     page.press("#chat-input", "Enter")
-    assert "Not sent" in page.inner_text("#status-line") and "500 at most" in page.inner_text("#status-line")
+    status = page.inner_text("#status-line")
+    assert "Not sent" in status and "599 characters" in status and "500 at most" in status, status
     assert bubbles(page, "user") == [] and page.input_value("#chat-input") == long  # nothing cut
     page.fill("#chat-input", long[:500])
-    assert page.inner_text("#char-count") == "500 / 500 characters"
+    assert page.inner_text("#char-count") == "499 / 500 characters"
     assert page.get_attribute("#chat-input", "aria-invalid") is None
     page.press("#chat-input", "Enter")
     wait_turn_done(page, 2)
     assert bubbles(page, "user") == [long[:500].strip()]
+
+
+def test_web_chat_counter_counts_what_enter_sends_so_a_fitting_message_is_never_shown_too_long(
+        page: Any, mesh: puma.Deployment) -> None:
+    """A pasted text's spaces and newlines around it are not sent: the counter leaves them out too, so
+    a 500-character message pasted with a trailing newline reads 500 / 500, fits, and Enter sends it."""
+    open_chat(page, mesh.url, "puma")
+    page.fill("#chat-input", "  " + "a" * 500 + "\n\n")
+    assert page.inner_text("#char-count") == "500 / 500 characters"
+    assert page.get_attribute("#chat-input", "aria-invalid") is None
+    page.press("#chat-input", "Enter")
+    wait_turn_done(page, 2)
+    assert bubbles(page, "user") == ["a" * 500]
 
 
 def test_web_chat_limit_notice_follows_the_text_as_it_is_now(page: Any, mesh: puma.Deployment) -> None:
@@ -689,6 +730,33 @@ def test_web_chat_legacy_down_stops_typing_says_so_and_keeps_everything_over_a_r
     wait_turn_done(page, 3)
     assert bubbles(page, "bot")[: len(before)] == before
     assert bubbles(page, "user") == ["a western", "with Clint Eastwood"]
+
+
+# The bridge's public 503 (as the page gets it from the mesh): a reason with no command in it.
+LEGACY_DOWN_PUBLIC = json.dumps({
+    "error": "service 'legacy' is not ready: the legacy socket server is unreachable: nothing accepts connections "
+             "(connection refused) and no legacy server runs on port 13150; retry after the time in Retry-After",
+    "status": 503, "service": "legacy", "retry_after_s": 2.0,
+    "reason": "the legacy socket server is unreachable: nothing accepts connections (connection refused) and no "
+              "legacy server runs on port 13150"})
+
+
+def test_web_chat_legacy_down_says_where_its_start_command_is_when_the_line_shows_none(
+        page: Any, mesh: puma.Deployment) -> None:
+    """The public 503 names no command: neither the line nor what a screen reader hears may send the
+    user to "the command shown" (none is); both say where it is (make run's terminal, PUMA status)."""
+    open_chat(page, mesh.url, "legacy")
+    page.context.route("**/legacy", lambda route: route.fulfill(status=503, content_type="application/json",
+                                                                body=LEGACY_DOWN_PUBLIC))
+    page.fill("#chat-input", "a western")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("() => /none runs/.test(document.getElementById('status-line').textContent)"
+                           " && document.getElementById('status-announce').textContent", timeout=60_000)
+    line, spoken = page.text_content("#status-line") or "", page.text_content("#status-announce") or ""
+    assert page.locator("#status-line code").count() == 0, line  # no command on the line
+    for text in (line, spoken):
+        assert "command shown" not in text and "terminal of make run" in text and "PUMA status page" in text, text
+    assert page.get_by_role("link", name="PUMA status").is_visible()  # the page it names is one link away
 
 
 def _assert_marked_not_sent(page: Any, text: str) -> None:

@@ -64,7 +64,9 @@ export class Composer {
   // The counter (and the refusal, for the text as it is now), the invalid mark and the height.
   update() {
     this.onChange(this.input.value);
-    const n = length(this.input.value);
+    // Counted as it is sent (submit trims the spaces around it): the counter, the refusal and the
+    // limit agree on one number (a pasted text's trailing space or newline made them differ by one).
+    const n = length(this.input.value.trim());
     const over = n - MAX_CHARS;
     if (over <= 0 && this.refused) {
       this.refused = false;  // the refusal was about a longer text: it no longer applies

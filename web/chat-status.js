@@ -22,23 +22,31 @@ function legacyWaiting(why, since) {
   const what = why ? why.replace(/\.$/, "") : "it does not accept connections yet (starting, or not running)";
   const budget = DOWN_BUDGET_MS / 1000;
   if (/no legacy server runs/.test(what)) {
-    return `Waiting for the legacy server${since}, at most ${budget} s: none runs. Start it, and your message is `
+    const how = HAS_COMMAND.test(what) ? "" : ` (${WHERE_COMMAND})`;
+    return `Waiting for the legacy server${since}, at most ${budget} s: none runs. Start it${how}, and your message is `
       + `sent once it is ready (else it is given back to you): ${what}.`;
   }
   return `Waiting for the legacy server${since}, at most ${budget} s (then your message is given back to you): `
     + `${what}.`;
 }
 
+// A reason that carries the start command (`...`); the bridge's public replies carry none: the
+// command is then where make run and PUMA show it, which is said instead of "shown" (nothing is).
+const HAS_COMMAND = /`[^`]+`/;
+const WHERE_COMMAND = "its command is in the terminal of make run and on the PUMA status page";
+
 // What a screen reader hears of it: not the address and the command (read out, a long line of
-// symbols), but what is wrong and what to do: start it (the command is on the line), or switch.
+// symbols), but what is wrong and what to do: start it (where the command is), or switch.
 function legacySpoken(why) {
   const budget = DOWN_BUDGET_MS / 1000;
+  const start = HAS_COMMAND.test(why || "") ? "start it with the command shown on the status line"
+    : `start it (${WHERE_COMMAND})`;
   if (/no legacy server runs/.test(why || "")) {
-    return "The legacy server is not running: start it with the command shown on the status line, or switch to "
+    return `The legacy server is not running: ${start}, or switch to `
       + `the PUMA mesh. Your message is sent if it answers within ${budget} s.`;
   }
   return "Waiting for the legacy server to accept connections (it may still be loading; if it is not running, "
-    + `start it with the command shown on the status line), or switch to the PUMA mesh. At most ${budget} s.`;
+    + `${start}), or switch to the PUMA mesh. At most ${budget} s.`;
 }
 
 // state: {queue, busy, waiting (what it waits for, or null), waitedS, waitingWhy, notice};

@@ -7,7 +7,7 @@
 // Text goes in via textContent only.
 
 import { Log, Outbox, cardIndex } from "./chat-view.js";
-import { Composer } from "./chat-composer.js";
+import { Composer, MAX_CHARS } from "./chat-composer.js";
 import { describeFailure, failed, listener, lostConversation, newConversationId, post, readiness, send, wait } from "./chat-net.js";
 import { short, statusText } from "./chat-status.js";
 import { Survey } from "./chat-survey.js";
@@ -749,7 +749,24 @@ function takeStartingDraft() {
   renderStatus();
 }
 
+// What was typed before this script ran (on a busy machine the box shows a moment before its
+// script has loaded, and takes keys): kept, never lost. An Enter pressed then left its newline in
+// the box instead of sending: the message is sent once the chatbot has greeted, as if queued.
+// (The box restored by the browser on a reload holds the saved draft: that stays a draft.)
+function takeEarlyTyping(early, draft) {
+  if (!early.trim() || early === draft || chat.ended) return;
+  if (/\n\s*$/.test(early) && [...early.trim()].length <= MAX_CHARS) {
+    composer.set("");
+    chat.queue.push(early.trim());
+    renderStatus();
+  } else {
+    composer.set(early);  // counted, saved as a draft
+  }
+}
+
 function init() {
+  const early = ui.input.value;
+  const draft = (saved.conversation(chat.backend) || {}).draft || "";
   if (window.location.hash) {  // a reload on the survey: the conversation first (Next leads to it again)
     window.history.replaceState(null, "", window.location.pathname + window.location.search);
   }
@@ -758,6 +775,7 @@ function init() {
   bindEvents();
   if (!coarsePointer()) ui.input.focus();  // ready to type; not on a touch screen (its keyboard)
   openConversation();
+  takeEarlyTyping(early, draft);
   takeStartingDraft();
 }
 

@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from puma import wakeups
+
 SAMPLE_S = 0.2
 ROUTE = "/echo"
 FIXED_REPLICAS = 2
@@ -148,10 +150,10 @@ def _ray_running(serve: Any) -> int:
 
 
 def _wait_for_stop() -> None:
-    stop = threading.Event()
+    stop = wakeups.SignalEvent()
 
     def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
+        stop.set_from_signal()  # never Event.set() in a handler (puma.wakeups)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
