@@ -206,17 +206,17 @@ def test_pods_service_pod_finishes_its_requests_after_sigterm(pods):
         replies: list[httpx.Response] = []
 
         def call() -> None:
-            replies.append(httpx.post(f"http://127.0.0.1:{port}/slow", json={"s": 1.0, "pad_bytes": 4 << 20},
-                                      timeout=20))
+            replies.append(httpx.post(f"http://127.0.0.1:{port}/slow", json={"s": 3.0, "pad_bytes": 4 << 20},
+                                      timeout=30))
 
         workers = [threading.Thread(target=call) for _ in range(3)]
         for worker in workers:
             worker.start()
-        wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz").json()["in_flight"] == 3, timeout_s=5,
+        wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz").json()["in_flight"] == 3, timeout_s=10,
                  message="the requests to be in flight")
         proc.send_signal(signal.SIGTERM)
         for worker in workers:
-            worker.join(20)
+            worker.join(30)
         assert [r.status_code for r in replies] == [200, 200, 200]
         assert all(len(r.json()["pad"]) == 4 << 20 for r in replies)
         grace = _objects(pods.manifests, "Deployment")["slow"]["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
