@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 
 from chatbot.durations import minutes_at, spell_compact
 from chatbot.leet import unleet
+from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
 from chatbot.short_titles import longer_title, noun_with_clause
 from chatbot.text import pattern
@@ -83,6 +84,19 @@ _SERIES = re.compile(r"\bthe (?P<name>\w+(?: \w+){0,3}?) (?:movies|films|ones|se
 # "twist ending like The Sixth Sense": "like" and a capitalised catalogue title, not "I like X"
 _LOOSE_LIKE = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bwould )(?<!\bd )"
                          r"(?<!\breally )\blike\s+(?P<title>[A-Z0-9].+)")
+# words of a kind too loose to stand before "like" ("laugh like crazy", "doc like")
+_NOT_KIND_WORDS = frozenset("laugh laughs quest comic crime doc docu love".split())
+# "a thriller like se7en", "sci fi like alien", "funny ones like superbad": a kind of film
+# and "like" wish for films like the title, as "something like" does (a known title only)
+_KIND_LIKE = re.compile(
+    r"\b(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"[\s-]+") for w in GENRE_SYNONYMS
+                                 if len(w) > 3 and w not in _NOT_KIND_WORDS), key=len, reverse=True))
+    + r")(?:s|es)?(?:\s+(?:movies?|films?|flicks?|ones?))?\s+(?:kind\s+of\s+|sort\s+of\s+)?like\s+"
+    r"(?!(?:i|we)\s+(?:said|say|told|mentioned|asked|wrote|explained)\b)(?P<title>.+)", re.IGNORECASE)
+# "seen it like 3 times", "like a million times": how often, no title ("Three Times")
+_TIMES_SAID = re.compile(r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|"
+                         r"several|many|a couple(?: of)?|a hundred|a million|a thousand|a bunch of|"
+                         r"dozens of|\d+ or \d+|\w+ or \w+)\s+(?:more\s+)?times\b", re.IGNORECASE)
 _LIKE_THIS_AFTER = re.compile(r"^\W*(?:(?:have\s+|do\s+)?(?:you\s+)?(?:got|have)\s+)?(?:what|anything|something|any|more|similar|recommend|suggest)",
                               re.IGNORECASE)
 # "i'll just watch blade runner", "think we'll go with Heat": the user's own choice
@@ -284,10 +298,13 @@ class TitleIndex:
             first = re.split(r"[.,;!?]", text)[0]
             liked = [first.strip()] if self.exact(first) else self._liked(first)[0]  # "I liked X,"
             return (liked, f" , {text[len(first):]}", True) if liked else ([], text, False)
+        kind = _KIND_LIKE.search(text) if not match else None
+        if kind and self._exactly_at(kind["title"]):
+            match = kind
         loose = _LOOSE_LIKE.search(text) if not match else None
         if loose and self._known_at(loose["title"]):
             match = loose
-        if match and _length_said(match["title"]):  # "like 90 min", "like an hour and a half"
+        if match and (_length_said(match["title"]) or _TIMES_SAID.match(match["title"])):  # "like 90 min", "like 3 times"
             match = None
         if not match:
             return self._liked(text)
@@ -380,6 +397,12 @@ class TitleIndex:
                 break
             rest = rest[joined.end() :]
         return titles, rest
+
+    def _exactly_at(self, text: str) -> bool:
+        """``text`` opens with catalogue titles, each found whole ("se7en", "alien"): a kind's
+        "like" names a film only then ("a comedy like really silly" names none)."""
+        titles = self._titles_at(text)[0]
+        return bool(titles) and all(self.exact(t) is not None for t in titles)
 
     def _capital_join(self, rest: str, known_only: bool) -> re.Match[str] | None:
         """A join ("and", "&", "plus", a comma) before a capitalised title that opens with an
