@@ -423,7 +423,7 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         """"I've already seen Heat and Ronin": never proposed (``state["seen"]``), and the names it
         lacks said ("Us"); "seen it, and Heat too, loved both": liked as well (``state["like"]``)."""
         titles = list(decision.get("seen_titles") or ())
-        ids, said = seen_said(self._parts.db, titles)
+        ids, said = seen_said(self._parts.db, titles, decision.get("seen_by"))
         state["seen"] = [*state.get("seen", ()), *(i for i in ids if i not in state.get("seen", ()))]
         liked = [m["id"] for m in map(self._parts.db.find_title, titles)
                  if decision.get("seen_liked") and m is not None]
