@@ -91,7 +91,7 @@ _NOT_KIND_WORDS = frozenset("laugh laughs quest comic crime doc docu love".split
 _KIND_LIKE = re.compile(
     r"\b(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"[\s-]+") for w in GENRE_SYNONYMS
                                  if len(w) > 3 and w not in _NOT_KIND_WORDS), key=len, reverse=True))
-    + r")(?:s|es)?(?:\s+(?:movies?|films?|flicks?|ones?))?\s+(?:kind\s+of\s+|sort\s+of\s+)?like\s+"
+    + r")(?:s|es)?(?:\s+(?:movies?|films?|flicks?|ones?))?\s+(?:(?:kinda|sorta|kind\s+of|sort\s+of|a\s+bit|a\s+little|bit|more|just)\s+)?like\s+"
     r"(?!(?:i|we)\s+(?:said|say|told|mentioned|asked|wrote|explained)\b)(?P<title>.+)", re.IGNORECASE)
 # "seen it like 3 times", "like a million times": how often, no title ("Three Times")
 _TIMES_SAID = re.compile(r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|"
@@ -360,6 +360,8 @@ class TitleIndex:
         titles: list[str] = []
         rest = text
         while rest and len(titles) < MAX_LISTED:
+            if titles and _TIMES_SAID.match(rest.lstrip()):  # "seen the matrix 3 times": no *Three Times*
+                break
             marker = _FILM_MARKER.match(rest)  # "like the film seven": the title follows
             if marker and self._known_at(rest[marker.end() :], listing=known_only):
                 rest = rest[marker.end() :]
