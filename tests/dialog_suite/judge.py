@@ -322,7 +322,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "catalogue_even",
          # d50 (newcomer 93)
          "number_titles", "thumbs_down_wish", "refusal_and_length",
-         "show_me_title", "cannot_sit_through", "leading_surname")
+         "show_me_title", "cannot_sit_through", "leading_surname",
+         # dy: "a thriller like se7en" is films like it; "seen it like 3 times" is seen; where
+         # and when a film was watched is a memory; a son's or wife's viewing named as theirs;
+         # "R or worse", "a fun action movie"; refusals said after what they refuse ("X is out")
+         "kind_like_title", "times_seen", "viewing_memories", "others_seen",
+         "ratings_said_negative", "refused_after")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
