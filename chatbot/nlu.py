@@ -204,7 +204,7 @@ from chatbot.titles import TitleIndex, normalise_title, title_place_words, writt
 from chatbot.tone_once import one_tone_move
 from chatbot.turn_taking import drops_it, ponders
 from chatbot.viewers import settle_fright, shared_note
-from chatbot.viewings import seer, without_circumstances
+from chatbot.viewings import liked_back, seer, without_circumstances
 from chatbot.wanting import with_wanting
 from chatbot.wish_parts import given_up_parts
 
@@ -283,6 +283,7 @@ class Understander:
         listed = None if seen else listed_with_answer(
             cleaned, self._listed_titles, lambda said: self._everyday(said, cleaned))
         seen, unseen_text, seen_liked = listed or (seen, unseen_text, False)  # "seen it, and Heat too"
+        seen_liked = seen_liked or bool(seen) and liked_back(unseen_text)  # "seen heat twice, loved it"
         titles, rest_text, title_cue = self._split_titles(unseen_text)
         rest_text = rest_text if titles or not seen else unseen_text
         # "isn't X in it?" asks, denies nothing; "A and B, either is fine" is "A or B"

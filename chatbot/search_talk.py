@@ -127,13 +127,14 @@ def recap(wishes: Sequence[Mapping[str, Any]], title: str | None = None) -> str:
     return f"I haven't picked a film yet. So far I have: {noted}."
 
 
-def seen_left_out(titles: Sequence[str], who: Seer | None = None) -> str:
+def seen_left_out(titles: Sequence[str], who: Seer | None = None, liked: bool = False) -> str:
     """"You've seen The Godfather and Casablanca, so I'll leave them out."; ``who``: someone
-    else saw them ("Your son has seen Big, so I'll leave it out.")."""
+    else saw them ("Your son has seen Big, so I'll leave it out."); ``liked``: "... out and
+    look for films like it." (a film liked is a taste, as "something like" is)."""
     them = "it" if len(titles) == 1 and not titles[0].endswith(" films") else "them"
-    if who is not None:
-        return seen_by_sentence(join_words(list(titles)), them, who)
-    return f"You've seen {join_words(list(titles))}, so I'll leave {them} out."
+    said = (seen_by_sentence(join_words(list(titles)), them, who) if who is not None
+            else f"You've seen {join_words(list(titles))}, so I'll leave {them} out.")
+    return f"{said[:-1]} and look for films like {them}." if liked else said
 
 
 def still_left_out(dropped: Sequence[Mapping[str, Any]]) -> str:

@@ -97,6 +97,13 @@ _KIND_LIKE = re.compile(
 _TIMES_SAID = re.compile(r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|"
                          r"several|many|a couple(?: of)?|a hundred|a million|a thousand|a bunch of|"
                          r"dozens of|\d+ or \d+|\w+ or \w+)\s+(?:more\s+)?times\b", re.IGNORECASE)
+# "watched inception last night", "saw heat the other day": when, after a film seen
+_WHEN_SAID = re.compile(r"(?:last|this|the\s+other|on)\s+(?:night|week|weekend|month|year|summer|winter|"
+                        r"christmas|time|morning|evening|day|monday|tuesday|wednesday|thursday|friday|"
+                        r"saturday|sunday)\b|(?:yesterday|recently|tonight)\b", re.IGNORECASE)
+# "watched frozen like 100 times": how often ends the title before it
+_TIMES_AFTER = re.compile(r"(?:(?:like|about|maybe|around|over|at\s+least|probably)\s+)?" + _TIMES_SAID.pattern,
+                          re.IGNORECASE)
 _LIKE_THIS_AFTER = re.compile(r"^\W*(?:(?:have\s+|do\s+)?(?:you\s+)?(?:got|have)\s+)?(?:what|anything|something|any|more|similar|recommend|suggest)",
                               re.IGNORECASE)
 # "i'll just watch blade runner", "think we'll go with Heat": the user's own choice
@@ -330,8 +337,8 @@ class TitleIndex:
             if _NOT_SEEN.search(said[: match.start()]):  # "haven't seen the first ones"
                 continue
             titles, rest = self._titles_at(said[match.end() :], known_only=True)
-            if titles:
-                return titles, f"{said[: match.end()]} , {rest}"
+            if titles:  # "watched inception last night": when, no film *Last Night* after it
+                return titles, f"{said[: match.end()]} , {_without_when(rest)}"
         return [], text
 
     def _liked(self, text: str) -> tuple[list[str], str, bool]:
@@ -360,8 +367,8 @@ class TitleIndex:
         titles: list[str] = []
         rest = text
         while rest and len(titles) < MAX_LISTED:
-            if titles and _TIMES_SAID.match(rest.lstrip()):  # "seen the matrix 3 times": no *Three Times*
-                break
+            if titles and (_TIMES_SAID.match(rest.lstrip()) or _WHEN_SAID.match(rest.lstrip())):
+                break  # "seen the matrix 3 times", "watched inception last night": no *Last Night*
             marker = _FILM_MARKER.match(rest)  # "like the film seven": the title follows
             if marker and self._known_at(rest[marker.end() :], listing=known_only):
                 rest = rest[marker.end() :]
@@ -461,6 +468,12 @@ class TitleIndex:
         return max(found)[2:] if found else None
 
 
+def _without_when(rest: str) -> str:
+    """``rest`` without the time it opens with ("last night and loved it": "and loved it")."""
+    when = _WHEN_SAID.match(rest.lstrip())
+    return rest.lstrip()[when.end() :] if when else rest
+
+
 def _length_said(text: str) -> bool:
     """``text`` opens with a length ("90 min", "an hour and a half", "1h45"): no title."""
     words = re.sub(r"[^\w.]+", " ", spell_compact(text).lower()).split()
@@ -524,7 +537,7 @@ def _ends_clause(last_word: str, rest: str) -> bool:
         return True
     first = normalise_title(rest.split()[0]) if rest.split() else ""
     return rest[:1] in ",.;!?:()/" or first in _BOUNDARY_WORDS or bool(
-        re.fullmatch(r"\(?(19|20)\d\d\)?", rest.split()[0]))
+        re.fullmatch(r"\(?(19|20)\d\d\)?", rest.split()[0])) or bool(_TIMES_AFTER.match(rest) or _WHEN_SAID.match(rest))
 
 
 # a word in a film title's place: after a refusal or a verb of seeing or liking

@@ -47,11 +47,27 @@ _PLURALS = frozenset("""kids children friends boys girls family parents folks te
     cousins nephews nieces sons daughters brothers sisters""".split())
 _SEER = re.compile(
     r"(?:^|[,.;!?]\s*|\b(?:but|and|oh|well|ah|yeah|no|nah|so|actually|lol|ok|okay|hmm)\s+)"
-    rf"(?P<who>(?:my|our)\s+(?:\w+\s+)?(?:{'|'.join(_PEOPLE.split())})(?:\s+and\s+i)?|he|she|they)"
+    rf"(?P<who>(?:my|our|the)\s+(?:\w+\s+)?(?:{'|'.join(_PEOPLE.split())})(?:\s+and\s+i)?|he|she|they)"
     r"(?P<verb>\s*(?:'s|’s|'ve|’ve|\s+s|\s+ve|\s+has|\s+have|\s+had|\s+already|\s+both|\s+all|"
     r"\s+just|\s+def|\s+definitely|\s+prob|\s+probably|\s+totally|\s+really|\s+also)*"
     r"\s+(?:seen|saw|watched|loved|liked|enjoyed|adored|hated|disliked))\b",
     re.IGNORECASE)
+
+
+# the film just named as seen, liked or wanted more of in the same message ("seen heat twice,
+# loved it", "i've seen alien like 5 times, something similar?")
+_LIKED_BACK = re.compile(
+    r"(?<!\bnot )(?<!n't )(?<!nt )(?<!never )\b(?:loved|liked|enjoyed|adored|love|loves|adore|enjoy)\s+(?:it|that|this|them|both|that one|this one)\b"
+    r"|\b(?:something|anything|more|others?|ones?|films?|movies?|stuff)\s+(?:(?:kinda|sort\s+of|kind\s+of|a\s+bit|just)\s+)?"
+    r"(?:like|similar\s+to)\s+(?:it|that|this|them|those)\b|\bsimilar\b|\bmore\s+of\s+(?:that|those|the\s+same)\b"
+    r"|\b(?:one\s+of\s+)?(?:my|our)\s+(?:all\s+time\s+)?(?:fav|favs|fave|faves|favou?rites?)\b"
+    r"|\b(?:it|that)\s*(?:was|is|s)\s+(?:so\s+|really\s+|sooo*\s+)?(?:great|amazing|awesome|brilliant|fantastic|so\s+good|good)\b",
+    re.IGNORECASE)
+
+
+def liked_back(rest: str) -> bool:
+    """The rest of a message naming films seen likes them or asks for more like them."""
+    return bool(_LIKED_BACK.search(rest))
 
 
 class Seer(NamedTuple):
@@ -85,8 +101,8 @@ def seer(text: str) -> Seer | None:
     if match is None or re.search(r"\band\s+i$", match["who"], re.IGNORECASE):
         return None
     who = match["who"].lower().split()
-    if who[0] in ("my", "our"):
-        return Seer(" ".join(["your", *who[1:]]), who[-1] in _PLURALS)
+    if who[0] in ("my", "our", "the"):  # "my son": "your son"; "the kids": "the kids"
+        return Seer(" ".join(["the" if who[0] == "the" else "your", *who[1:]]), who[-1] in _PLURALS)
     return Seer(who[0], who[0] == "they")
 
 
