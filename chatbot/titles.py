@@ -34,6 +34,7 @@ from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
 from chatbot.short_titles import longer_title, noun_with_clause
 from chatbot.text import pattern
+from chatbot.viewings import without_circumstances
 
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
 MAX_TITLE_WORDS = 12
@@ -101,6 +102,8 @@ _TIMES_SAID = re.compile(r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|n
 _WHEN_SAID = re.compile(r"(?:last|this|the\s+other|on)\s+(?:night|week|weekend|month|year|summer|winter|"
                         r"christmas|time|morning|evening|day|monday|tuesday|wednesday|thursday|friday|"
                         r"saturday|sunday)\b|(?:yesterday|recently|tonight)\b", re.IGNORECASE)
+# "watched gone girl on the plane", "saw heat at my uncles": where, after a film seen
+_WHERE_SAID = re.compile(r"(?:on|in|at|during|over)\s+(?:the|a|an|my|our|his|her|their)\s+\w+", re.IGNORECASE)
 # "watched frozen like 100 times": how often ends the title before it
 _TIMES_AFTER = re.compile(r"(?:(?:like|about|maybe|around|over|at\s+least|probably)\s+)?" + _TIMES_SAID.pattern,
                           re.IGNORECASE)
@@ -367,7 +370,8 @@ class TitleIndex:
         titles: list[str] = []
         rest = text
         while rest and len(titles) < MAX_LISTED:
-            if titles and (_TIMES_SAID.match(rest.lstrip()) or _WHEN_SAID.match(rest.lstrip())):
+            if titles and (_TIMES_SAID.match(rest.lstrip()) or _WHEN_SAID.match(rest.lstrip())
+                           or _WHERE_SAID.match(rest.lstrip())):
                 break  # "seen the matrix 3 times", "watched inception last night": no *Last Night*
             marker = _FILM_MARKER.match(rest)  # "like the film seven": the title follows
             if marker and self._known_at(rest[marker.end() :], listing=known_only):
@@ -469,9 +473,10 @@ class TitleIndex:
 
 
 def _without_when(rest: str) -> str:
-    """``rest`` without the time it opens with ("last night and loved it": "and loved it")."""
-    when = _WHEN_SAID.match(rest.lstrip())
-    return rest.lstrip()[when.end() :] if when else rest
+    """``rest`` without the time or place it opens with ("last night and loved it": "and
+    loved it"; "on the plane, more of that": ", more of that"): a memory, no wish."""
+    when = _WHEN_SAID.match(rest.lstrip()) or _WHERE_SAID.match(rest.lstrip())
+    return without_circumstances(f"seen it {rest.lstrip()[when.end() :]}")[len("seen it") :] if when else rest
 
 
 def _length_said(text: str) -> bool:
@@ -537,7 +542,8 @@ def _ends_clause(last_word: str, rest: str) -> bool:
         return True
     first = normalise_title(rest.split()[0]) if rest.split() else ""
     return rest[:1] in ",.;!?:()/" or first in _BOUNDARY_WORDS or bool(
-        re.fullmatch(r"\(?(19|20)\d\d\)?", rest.split()[0])) or bool(_TIMES_AFTER.match(rest) or _WHEN_SAID.match(rest))
+        re.fullmatch(r"\(?(19|20)\d\d\)?", rest.split()[0])) or bool(_TIMES_AFTER.match(rest) or _WHEN_SAID.match(rest)
+                                               or _WHERE_SAID.match(rest))
 
 
 # a word in a film title's place: after a refusal or a verb of seeing or liking

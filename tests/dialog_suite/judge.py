@@ -327,7 +327,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # and when a film was watched is a memory; a son's or wife's viewing named as theirs;
          # "R or worse", "a fun action movie"; refusals said after what they refuse ("X is out")
          "kind_like_title", "times_seen", "viewing_memories", "others_seen",
-         "ratings_said_negative", "refused_after")
+         "ratings_said_negative", "refused_after",
+         # dy: a film seen and liked in one message ("seen heat twice, loved it", "watched
+         # inception last night, anything similar?"): left out, and films like it looked for
+         "seen_then_liked")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
