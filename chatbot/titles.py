@@ -86,13 +86,13 @@ _SERIES = re.compile(r"\bthe (?P<name>\w+(?: \w+){0,3}?) (?:movies|films|ones|se
 _LOOSE_LIKE = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bwould )(?<!\bd )"
                          r"(?<!\breally )\blike\s+(?P<title>[A-Z0-9].+)")
 # words of a kind too loose to stand before "like" ("laugh like crazy", "doc like")
-_NOT_KIND_WORDS = frozenset("laugh laughs quest comic crime doc docu love".split())
-# "a thriller like se7en", "sci fi like alien", "funny ones like superbad": a kind of film
-# and "like" wish for films like the title, as "something like" does (a known title only)
+_NOT_KIND_WORDS = frozenset("laugh laughs quest comic doc docu love".split())
+# "a thriller like se7en", "sci fi like alien", "something sad like the notebook": a kind of
+# film and "like" wish for films like the title, as "something like" does (a known title only)
 _KIND_LIKE = re.compile(
-    r"\b(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"[\s-]+") for w in GENRE_SYNONYMS
-                                 if len(w) > 3 and w not in _NOT_KIND_WORDS), key=len, reverse=True))
-    + r")(?:s|es)?(?:\s+(?:movies?|films?|flicks?|ones?))?\s+(?:(?:kinda|sorta|kind\s+of|sort\s+of|a\s+bit|a\s+little|bit|more|just)\s+)?like\s+"
+    r"\b(?:(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"[\s-]+") for w in GENRE_SYNONYMS
+                                   if len(w) > 3 and w not in _NOT_KIND_WORDS), key=len, reverse=True))
+    + r")(?:s|es)?|(?:something|anything|smth|sth|one|ones)(?:\s+[a-z-]+){1,2}?)(?:\s+(?:movies?|films?|flicks?|ones?))?\s+(?:(?:kinda|sorta|kind\s+of|sort\s+of|a\s+bit|a\s+little|bit|more|just)\s+)?like\s+"
     r"(?!(?:i|we)\s+(?:said|say|told|mentioned|asked|wrote|explained)\b)(?P<title>.+)", re.IGNORECASE)
 # "seen it like 3 times", "like a million times": how often, no title ("Three Times")
 _TIMES_SAID = re.compile(r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|"
