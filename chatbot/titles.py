@@ -72,7 +72,7 @@ _TITLE_CUE = re.compile(
 _LIST_OPENER = (r"(?:(?:all\s+of\s+)?(?:these|those|the\s+following|the\s+ones\s+below)(?:\s+(?:films|movies|ones))?"
                 r"(?:\s+already)?\s*(?::|-|,)\s*)?")
 # "I really liked The Shawshank Redemption": a title only if the catalogue has it
-_LIKED_TITLE = re.compile(r"\b(?:liked|loved|love|enjoyed|adored|adore|fan of|watched)\s+" + _LIST_OPENER
+_LIKED_TITLE = re.compile(r"\b(?:liked|loved|love|loves|likes|enjoyed|enjoys|adored|adore|adores|fan of|watched)\s+" + _LIST_OPENER
                           + r"(?P<title>.+)",
                           re.IGNORECASE)
 # "I have already seen The Godfather, Casablanca and Citizen Kane": films not to propose
@@ -306,7 +306,8 @@ class TitleIndex:
         match = _TITLE_CUE.search(text)
         if match and _POINTERS.match(match["title"]):  # "zodiac. the fincher one. something like that"
             first = re.split(r"[.,;!?]", text)[0]
-            liked = [first.strip()] if self.exact(first) else self._liked(first)[0]  # "I liked X,"
+            liked = [first.strip()] if self.exact(first) else (  # "I liked X,", "she loves frozen, something like that"
+                self._liked(first)[0] or self._liked(text)[0])
             return (liked, f" , {text[len(first):]}", True) if liked else ([], text, False)
         kind = _KIND_LIKE.search(text) if not match else None
         if kind and self._exactly_at(kind["title"]):

@@ -47,6 +47,7 @@ _PLURALS = frozenset("""kids children friends boys girls family parents folks te
     cousins nephews nieces sons daughters brothers sisters""".split())
 _SEER = re.compile(
     r"(?:^|[,.;!?]\s*|\b(?:but|and|oh|well|ah|yeah|no|nah|so|actually|lol|ok|okay|hmm)\s+)"
+    r"(?:(?:both|all|even|also)\s+)?"  # "both my kids loved it"
     rf"(?P<who>(?:my|our|the)\s+(?:\w+\s+)?(?:{'|'.join(_PEOPLE.split())})(?:\s+and\s+i)?|he|she|they)"
     r"(?P<verb>\s*(?:'s|’s|'ve|’ve|\s+s|\s+ve|\s+has|\s+have|\s+had|\s+already|\s+both|\s+all|"
     r"\s+just|\s+def|\s+definitely|\s+prob|\s+probably|\s+totally|\s+really|\s+also)*"
