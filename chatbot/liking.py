@@ -99,7 +99,8 @@ def liked_seen(stage_acts: Mapping[str, Any], nlu: Mapping[str, Any], compound: 
         act = "next"
     if act not in _LIKED_SEEN_ACTS:
         return None
-    return dict(stage_acts, act=act, keep_taste=True, reject=False, seen_by=nlu.get("seen_by"))
+    seen_by = {"seen_by": nlu["seen_by"]} if nlu.get("seen_by") else {}  # "my wife loved it"
+    return dict(stage_acts, act=act, keep_taste=True, reject=False, **seen_by)
 
 
 def keep_taste(state: dict[str, Any], decision: Mapping[str, Any], out: list[str]) -> None:
