@@ -31,6 +31,9 @@ _NEGATED = re.compile(r"\b(?:not|never|no|nope|nah|haven'?t|havent|didn'?t|didnt
 _ADDED_AFTER = re.compile(r"^\W*(?:too|as\s+well|aswell|also|both)\b", re.IGNORECASE)
 _LIKED = re.compile(r"\b(?:lov(?:e|ed|es)|liked|enjoyed|adored|great|amazing|awesome|brilliant"
                     r"|fantastic|favou?rites?|classics?|10/10)\b", re.IGNORECASE)
+# a word with the film as its object ("hated it", "loved that"): a verb, never a title
+_VERB_ON_IT = re.compile(r"\W*[\w']+\s+(?:it|that|this|them|both)\b(?!\s*[\w']*\s*(?:too|as\s+well)\b)",
+                         re.IGNORECASE)
 _SENTENCES = re.compile(r"[.!?;]+|,")
 
 
@@ -43,8 +46,8 @@ def listed_with_answer(text: str, titles_at: TitlesAt,
     "seen it and love it", "saw it and up for more") goes on the answer's sentence, unless
     "also", "plus" or "too" make the rest a list of films."""
     match = _ANSWER.match(text)
-    if match is None or _NEGATED.search(match["answer"]):
-        return None
+    if match is None or _NEGATED.search(match["answer"]) or _VERB_ON_IT.match(match["list"]):
+        return None  # "saw that and hated it": a verb about the film, no *Hated* listed
     titles, rest = titles_at(match["list"])
     if not titles:
         return None

@@ -27,6 +27,7 @@ from chatbot.length_phrases import (  # noqa: F401  (this module's public names 
     SHORT_MINUTES,
     runtime_ranges,
 )
+from chatbot.refused_after import refused_after_mask
 from chatbot.scope import (
     asked_not,
     concession_mask,
@@ -141,7 +142,8 @@ def negation_mask(tokens: Sequence[str]) -> list[bool]:
     Grant out of it" / "leave horror out" deny what lies between.
     """
     mask = [any(m) for m in zip(_kept_out(tokens), disliked_mask(tokens), refused_before_mask(tokens),
-                                left_out_mask(tokens), aversion_mask(tokens), strict=True)]
+                                left_out_mask(tokens), aversion_mask(tokens),
+                                refused_after_mask(tokens), strict=True)]  # "r is a no"
     # "isn't X in it?" asks; "even if it's not sci-fi" gives a wish up: neither denies
     silent = [a or c for a, c in zip(asked_not(tokens), concession_mask(tokens), strict=True)]
     open_at: int | None = None

@@ -425,10 +425,10 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         """"I've already seen Heat and Ronin": never proposed (``state["seen"]``), and the names it
         lacks said ("Us"); "seen it, and Heat too, loved both": liked as well (``state["like"]``)."""
         titles = list(decision.get("seen_titles") or ())
-        ids, said = seen_said(self._parts.db, titles)
-        state["seen"] = [*state.get("seen", ()), *(i for i in ids if i not in state.get("seen", ()))]
         liked = [m["id"] for m in map(self._parts.db.find_title, titles)
                  if decision.get("seen_liked") and m is not None]
+        ids, said = seen_said(self._parts.db, titles, decision.get("seen_by"), bool(liked))
+        state["seen"] = [*state.get("seen", ()), *(i for i in ids if i not in state.get("seen", ()))]
         state["like"].extend(i for i in dict.fromkeys(liked) if i not in state["like"])
         out.extend(said)
         return bool(said)

@@ -30,6 +30,8 @@ _WEAK_AFTER = frozenset("movie movies film films flick flicks friendly story sto
 _VERB_BEFORE = frozenset("i we you they really just so do totally absolutely also both "
                          "all".split())  # "I love movies": a verb, not a kind of film
 _DETERMINERS = frozenset("the my our your his her their little young".split())
+# "a fun action movie": praise of the genre after it, no comedy beside it
+_ONLY_PRAISE = frozenset({"fun"})
 _ROMCOM = frozenset({("romcom",), ("romcoms",), ("rom", "com"), ("rom", "coms")})
 FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 
@@ -63,7 +65,8 @@ class GenreReader:
         found = _phrase_hits(free, stems, self._strong)
         found += [h for h in _phrase_hits(free, free, self._weak)
                   if (_weak_fits(tokens, h[0]) or _modifies_content(tokens, stems, h[0] + h[1]))
-                  and not any(h[0] < s + n and s < h[0] + h[1] for s, n, _g in found)]
+                  and not any(h[0] < s + n and s < h[0] + h[1] for s, n, _g in found)
+                  and not (tokens[h[0]] in _ONLY_PRAISE and any(s == h[0] + h[1] for s, _n, _g in found))]
         found = _content_of_modifier(found, stems)
         taken = {i for s, n, _g in found for i in range(s, s + n)}
         found += self._fuzzy(free, taken, asked)

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.seen_answers import laugh_only_tone, liked_in_past
+from chatbot.viewings import Seer, liked_by_sentence
 
 _SHOW_VERBS = frozenset("show recommend suggest propose offer give pick".split())
 _DENIALS = frozenset("not never no".split())
@@ -98,7 +99,8 @@ def liked_seen(stage_acts: Mapping[str, Any], nlu: Mapping[str, Any], compound: 
         act = "next"
     if act not in _LIKED_SEEN_ACTS:
         return None
-    return dict(stage_acts, act=act, keep_taste=True, reject=False)
+    seen_by = {"seen_by": nlu["seen_by"]} if nlu.get("seen_by") else {}  # "my wife loved it"
+    return dict(stage_acts, act=act, keep_taste=True, reject=False, **seen_by)
 
 
 def keep_taste(state: dict[str, Any], decision: Mapping[str, Any], out: list[str]) -> None:
@@ -109,5 +111,8 @@ def keep_taste(state: dict[str, Any], decision: Mapping[str, Any], out: list[str
     if current["id"] not in state["like"]:
         state["like"].append(current["id"])
     state["rejected"] = [i for i in state["rejected"] if i != current["id"]]
+    if decision.get("seen_by"):  # "my wife loved that one": hers, said so
+        out.append(liked_by_sentence(current.get("title") or "it", Seer(*decision["seen_by"])))
+        return
     out.append(f"Glad you liked {current.get('title') or 'it'}: I won't propose it again, "
                "and I'll look for films like it.")

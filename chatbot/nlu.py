@@ -205,6 +205,7 @@ from chatbot.titles import TitleIndex, normalise_title, title_place_words, writt
 from chatbot.tone_once import one_tone_move
 from chatbot.turn_taking import drops_it, ponders
 from chatbot.viewers import settle_fright, shared_note
+from chatbot.viewings import liked_back, seer, without_circumstances
 from chatbot.wanting import with_wanting
 from chatbot.wish_parts import given_up_parts
 
@@ -268,6 +269,7 @@ class Understander:
             spell_all(spell_spoken(without_wake_words(spoken_marks(clean_input(lines_as_commas(text))[0]))),
                       expect == "genre"),
             SHORTHAND)))), genre_asked=expect == "genre")  # "kids r here", "not to long"
+        cleaned = without_circumstances(cleaned)  # "watched it in college": no topic, no year
         cleaned = as_film_of(self._initials(cleaned), self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = as_liked_title(cleaned, self._titles.exact, self._read_otherwise,  # "big fan of heat"
                                  film_shown=expect is None)
@@ -282,6 +284,7 @@ class Understander:
         listed = None if seen else listed_with_answer(
             cleaned, self._listed_titles, lambda said: self._everyday(said, cleaned))
         seen, unseen_text, seen_liked = listed or (seen, unseen_text, False)  # "seen it, and Heat too"
+        seen_liked = seen_liked or bool(seen) and liked_back(unseen_text)  # "seen heat twice, loved it"
         titles, rest_text, title_cue = self._split_titles(unseen_text)
         rest_text = rest_text if titles or not seen else unseen_text
         # "isn't X in it?" asks, denies nothing; "A and B, either is fine" is "A or B"
@@ -407,6 +410,7 @@ class Understander:
             "title": titles[0] if titles else None, "titles": titles, "seen_titles": seen,
             "age_title": age_title,
             "seen_liked": seen_liked,
+            "seen_by": seer(cleaned),  # "my son has seen Big": his, never "You've seen Big"
             "own_pick": self._titles.own_pick(cleaned),
             "question": question, "interrogative": interrogative,
             "catalogue": catalogue,

@@ -474,7 +474,7 @@ def _wish_act(stage: str, nlu: Mapping[str, Any], plan: dict[str, Any],
               "wishes": plan["wishes"], "added": plan["added"], "replaced": plan["replaced"],
               "suggest": plan["suggest"], "unknown_person": nlu.get("unknown_person"),
               "seen_titles": list(nlu.get("seen_titles") or ()),
-              "seen_liked": bool(nlu.get("seen_liked"))}
+              "seen_liked": bool(nlu.get("seen_liked")), "seen_by": nlu.get("seen_by")}
     if stage in SLOTS and stage not in fills and _declines(stage, nlu):
         result["skip"] = True  # "anyone, but it should be directed by David Fincher"
     if stage in SLOTS and (nlu.get("delegate") or nlu.get("impatient")):  # "a comedy, surprise

@@ -132,10 +132,17 @@ def topics_in(words: list[str]) -> list[str]:
     """
     found = [(i, i + len(p), topic) for topic, phrase_words in _PHRASE_WORDS.items()
              for p in phrase_words for i in range(len(words) - len(p) + 1)
-             if tuple(words[i : i + len(p)]) == p]
+             if tuple(words[i : i + len(p)]) == p and not _time_after(words, i + len(p), p)]
     kept = {topic for s, e, topic in found if not any(
         other != topic and s2 <= s < e2 and (s2 < s or e2 > e) for s2, e2, other in found)}
     return [topic for topic in QUESTION_TOPICS if topic in kept]
 
 
+def _time_after(words: list[str], end: int, phrase: tuple[str, ...]) -> bool:
+    """"(watched) it last night": a time, not "does it last" (how long the film is)."""
+    return phrase[-1] == "last" and end < len(words) and words[end] in _TIME_NOUNS
+
+
+_TIME_NOUNS = frozenset("""night week weekend month year summer winter time christmas morning
+    evening friday saturday sunday monday tuesday wednesday thursday""".split())
 _PHRASE_WORDS = {topic: [tuple(p.split()) for p in phrases] for topic, phrases in QUESTION_TOPICS.items()}

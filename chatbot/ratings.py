@@ -58,6 +58,13 @@ _AFTER = (
     (("or", "higher"), 1, True), (("or", "above"), 1, True), (("and", "above"), 1, True),
     (("and", "up"), 1, True), (("or", "more"), 1, True), (("at", "least"), 1, True),
     (("or", "milder"), -1, True), (("or", "younger"), -1, True),
+    # "nothing rated R or worse", "no PG-13 or anything stronger": that rating and the ones above
+    (("or", "worse"), 1, True), (("and", "worse"), 1, True), (("or", "anything", "worse"), 1, True),
+    (("or", "anything", "higher"), 1, True), (("or", "anything", "above"), 1, True),
+    (("or", "stronger"), 1, True), (("or", "anything", "stronger"), 1, True),
+    (("or", "harsher"), 1, True), (("and", "higher"), 1, True), (("or", "up"), 1, True),
+    (("or", "over"), 1, True), (("and", "over"), 1, True), (("or", "racier"), 1, True),
+    (("or", "anything", "more"), 1, True),
 )
 _FRIENDLY = (("kid", "friendly"), ("kids", "friendly"), ("family", "friendly"),
              ("child", "friendly"), ("children", "friendly"), ("kid", "safe"),
@@ -144,7 +151,7 @@ def _bound_at(tokens: Sequence[str], start: int, end: int
             return start - n, end, direction, inclusive
     for after, direction, inclusive in _AFTER:
         if tuple(tokens[end : end + len(after)]) == after and not _amount_at(tokens, end + len(after)):
-            return start, end + len(words), direction, inclusive
+            return start, end + len(after), direction, inclusive
     return None
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from chatbot.acts import PhraseTable
 from chatbot.nlg import describe_wish
 from chatbot.text import join_words
+from chatbot.viewings import Seer, seen_by_sentence
 
 HOW_I_PICK = ("I keep to the films in my catalogue that meet everything you asked for (genre, "
               "people, years, length, rating) and rank them by how well viewers rated them, "
@@ -126,10 +127,14 @@ def recap(wishes: Sequence[Mapping[str, Any]], title: str | None = None) -> str:
     return f"I haven't picked a film yet. So far I have: {noted}."
 
 
-def seen_left_out(titles: Sequence[str]) -> str:
-    """"You've seen The Godfather and Casablanca, so I'll leave them out."."""
+def seen_left_out(titles: Sequence[str], who: Seer | None = None, liked: bool = False) -> str:
+    """"You've seen The Godfather and Casablanca, so I'll leave them out."; ``who``: someone
+    else saw them ("Your son has seen Big, so I'll leave it out."); ``liked``: "... out and
+    look for films like it." (a film liked is a taste, as "something like" is)."""
     them = "it" if len(titles) == 1 and not titles[0].endswith(" films") else "them"
-    return f"You've seen {join_words(list(titles))}, so I'll leave {them} out."
+    said = (seen_by_sentence(join_words(list(titles)), them, who) if who is not None
+            else f"You've seen {join_words(list(titles))}, so I'll leave {them} out.")
+    return f"{said[:-1]} and look for films like {them}." if liked else said
 
 
 def still_left_out(dropped: Sequence[Mapping[str, Any]]) -> str:

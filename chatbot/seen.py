@@ -19,6 +19,7 @@ from typing import Any
 
 from chatbot.search_talk import seen_left_out, titles_unknown
 from chatbot.titles import normalise_title, sequel_key, split_title_year
+from chatbot.viewings import Seer
 
 MAX_SERIES = 40  # films kept out for one franchise name (a title word shared by many is no series)
 CLOSE_FAME = 0.5  # a film of the same title with this share of the votes may be the one meant
@@ -42,11 +43,14 @@ def seen_films(db: Any, titles: Sequence[str]) -> tuple[list[int], list[str], li
     return ids, names, unknown
 
 
-def seen_said(db: Any, titles: Sequence[str]) -> tuple[list[int], list[str]]:
+def seen_said(db: Any, titles: Sequence[str], seen_by: Sequence[Any] | None = None,
+              liked: bool = False) -> tuple[list[int], list[str]]:
     """``(ids to keep out, the reply's sentences)`` for ``titles`` said as seen: the films
-    left out, then the names the catalogue lacks ("I don't have Us in my catalogue ...")."""
+    left out, then the names the catalogue lacks ("I don't have Us in my catalogue ...");
+    ``seen_by`` (a ``viewings.Seer``): someone else saw them ("Your son has seen Big ...");
+    ``liked``: liked too, so films like them are looked for ("... and look for films like it")."""
     ids, names, unknown = seen_films(db, titles)
-    said = [seen_left_out(names)] if names else []
+    said = [seen_left_out(names, Seer(*seen_by) if seen_by else None, liked)] if names else []
     return ids, said + ([titles_unknown(unknown)] if unknown else [])
 
 

@@ -26,6 +26,13 @@ _NEUTRAL = frozenset("""i ive id we weve they theyve he she has have had already
     it that this one them film movie yes yeah yep yup ya yea ok okay oh so a the before too
     yet already twice times ages ago years back when as kid kids was were just actually
     honestly tbh though tho like""".split())
+# how often it was watched: "like three times", "a million times"
+_COUNTS = frozenset("""once twice thrice two three four five six seven eight nine ten eleven twelve
+    twenty fifty hundred thousand million billion dozen few couple several many bunch""".split())
+# who watched it: "my husband's seen it already lol" says nothing of liking it either
+_WATCHERS = frozenset("""my our his her husband husbands wife wifes son sons daughter daughters kid
+    kids partner partners gf bf girlfriend boyfriend mom mum dad parents brother sister friend
+    friends family s ve""".split())
 _PAST_LIKING = frozenset("loved liked enjoyed adored".split())
 _OBJECTS = frozenset("it that this one them".split())
 _DENIALS = frozenset("not never dont didnt no".split())
@@ -37,7 +44,8 @@ def laugh_only_tone(words: Sequence[str]) -> bool:
     """The words' positive tone comes from a laugh alone: nothing besides laughter and words
     about watching ("seen it already lol", "haha yes watched it twice")."""
     said = [w for w in words if w != ","]
-    return bool(_LAUGHS & set(said)) and all(w in _LAUGHS or w in _NEUTRAL for w in said)
+    return bool(_LAUGHS & set(said)) and all(w in _LAUGHS or w in _NEUTRAL or w.isdigit() or w in _COUNTS
+                                             or w in _WATCHERS for w in said)  # "seen it like 3 times lol"
 
 
 def liked_in_past(words: Sequence[str]) -> bool:

@@ -30,9 +30,11 @@ from rapidfuzz import fuzz, process
 
 from chatbot.durations import minutes_at, spell_compact
 from chatbot.leet import unleet
+from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
 from chatbot.short_titles import longer_title, noun_with_clause
 from chatbot.text import pattern
+from chatbot.viewings import without_circumstances
 
 FUZZY_RATIO = 88.0  # rapidfuzz ratio at or above which a said title is a catalogue title
 MAX_TITLE_WORDS = 12
@@ -70,7 +72,7 @@ _TITLE_CUE = re.compile(
 _LIST_OPENER = (r"(?:(?:all\s+of\s+)?(?:these|those|the\s+following|the\s+ones\s+below)(?:\s+(?:films|movies|ones))?"
                 r"(?:\s+already)?\s*(?::|-|,)\s*)?")
 # "I really liked The Shawshank Redemption": a title only if the catalogue has it
-_LIKED_TITLE = re.compile(r"\b(?:liked|loved|love|enjoyed|adored|adore|fan of|watched)\s+" + _LIST_OPENER
+_LIKED_TITLE = re.compile(r"\b(?:liked|loved|love|loves|likes|enjoyed|enjoys|adored|adore|adores|fan of|watched)\s+" + _LIST_OPENER
                           + r"(?P<title>.+)",
                           re.IGNORECASE)
 # "I have already seen The Godfather, Casablanca and Citizen Kane": films not to propose
@@ -83,6 +85,28 @@ _SERIES = re.compile(r"\bthe (?P<name>\w+(?: \w+){0,3}?) (?:movies|films|ones|se
 # "twist ending like The Sixth Sense": "like" and a capitalised catalogue title, not "I like X"
 _LOOSE_LIKE = re.compile(r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bwould )(?<!\bd )"
                          r"(?<!\breally )\blike\s+(?P<title>[A-Z0-9].+)")
+# words of a kind too loose to stand before "like" ("laugh like crazy", "doc like")
+_NOT_KIND_WORDS = frozenset("laugh laughs quest comic doc docu love".split())
+# "a thriller like se7en", "sci fi like alien", "something sad like the notebook": a kind of
+# film and "like" wish for films like the title, as "something like" does (a known title only)
+_KIND_LIKE = re.compile(
+    r"\b(?:(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"[\s-]+") for w in GENRE_SYNONYMS
+                                   if len(w) > 3 and w not in _NOT_KIND_WORDS), key=len, reverse=True))
+    + r")(?:s|es)?|(?:something|anything|smth|sth|one|ones)(?:\s+[a-z-]+){1,2}?)(?:\s+(?:movies?|films?|flicks?|ones?))?\s+(?:(?:kinda|sorta|kind\s+of|sort\s+of|a\s+bit|a\s+little|bit|more|just)\s+)?like\s+"
+    r"(?!(?:i|we)\s+(?:said|say|told|mentioned|asked|wrote|explained)\b)(?P<title>.+)", re.IGNORECASE)
+# "seen it like 3 times", "like a million times": how often, no title ("Three Times")
+_TIMES_SAID = re.compile(r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|"
+                         r"several|many|a couple(?: of)?|a hundred|a million|a thousand|a bunch of|"
+                         r"dozens of|\d+ or \d+|\w+ or \w+)\s+(?:more\s+)?times\b", re.IGNORECASE)
+# "watched inception last night", "saw heat the other day": when, after a film seen
+_WHEN_SAID = re.compile(r"(?:last|this|the\s+other|on)\s+(?:night|week|weekend|month|year|summer|winter|"
+                        r"christmas|time|morning|evening|day|monday|tuesday|wednesday|thursday|friday|"
+                        r"saturday|sunday)\b|(?:yesterday|recently|tonight)\b", re.IGNORECASE)
+# "watched gone girl on the plane", "saw heat at my uncles": where, after a film seen
+_WHERE_SAID = re.compile(r"(?:on|in|at|during|over)\s+(?:the|a|an|my|our|his|her|their)\s+\w+", re.IGNORECASE)
+# "watched frozen like 100 times": how often ends the title before it
+_TIMES_AFTER = re.compile(r"(?:(?:like|about|maybe|around|over|at\s+least|probably)\s+)?" + _TIMES_SAID.pattern,
+                          re.IGNORECASE)
 _LIKE_THIS_AFTER = re.compile(r"^\W*(?:(?:have\s+|do\s+)?(?:you\s+)?(?:got|have)\s+)?(?:what|anything|something|any|more|similar|recommend|suggest)",
                               re.IGNORECASE)
 # "i'll just watch blade runner", "think we'll go with Heat": the user's own choice
@@ -282,12 +306,16 @@ class TitleIndex:
         match = _TITLE_CUE.search(text)
         if match and _POINTERS.match(match["title"]):  # "zodiac. the fincher one. something like that"
             first = re.split(r"[.,;!?]", text)[0]
-            liked = [first.strip()] if self.exact(first) else self._liked(first)[0]  # "I liked X,"
+            liked = [first.strip()] if self.exact(first) else (  # "I liked X,", "she loves frozen, something like that"
+                self._liked(first)[0] or self._liked(text)[0])
             return (liked, f" , {text[len(first):]}", True) if liked else ([], text, False)
+        kind = _KIND_LIKE.search(text) if not match else None
+        if kind and self._exactly_at(kind["title"]):
+            match = kind
         loose = _LOOSE_LIKE.search(text) if not match else None
         if loose and self._known_at(loose["title"]):
             match = loose
-        if match and _length_said(match["title"]):  # "like 90 min", "like an hour and a half"
+        if match and (_length_said(match["title"]) or _TIMES_SAID.match(match["title"])):  # "like 90 min", "like 3 times"
             match = None
         if not match:
             return self._liked(text)
@@ -313,8 +341,8 @@ class TitleIndex:
             if _NOT_SEEN.search(said[: match.start()]):  # "haven't seen the first ones"
                 continue
             titles, rest = self._titles_at(said[match.end() :], known_only=True)
-            if titles:
-                return titles, f"{said[: match.end()]} , {rest}"
+            if titles:  # "watched inception last night": when, no film *Last Night* after it
+                return titles, f"{said[: match.end()]} , {_without_when(rest)}"
         return [], text
 
     def _liked(self, text: str) -> tuple[list[str], str, bool]:
@@ -343,6 +371,9 @@ class TitleIndex:
         titles: list[str] = []
         rest = text
         while rest and len(titles) < MAX_LISTED:
+            if titles and (_TIMES_SAID.match(rest.lstrip()) or _WHEN_SAID.match(rest.lstrip())
+                           or _WHERE_SAID.match(rest.lstrip())):
+                break  # "seen the matrix 3 times", "watched inception last night": no *Last Night*
             marker = _FILM_MARKER.match(rest)  # "like the film seven": the title follows
             if marker and self._known_at(rest[marker.end() :], listing=known_only):
                 rest = rest[marker.end() :]
@@ -380,6 +411,12 @@ class TitleIndex:
                 break
             rest = rest[joined.end() :]
         return titles, rest
+
+    def _exactly_at(self, text: str) -> bool:
+        """``text`` opens with catalogue titles, each found whole ("se7en", "alien"): a kind's
+        "like" names a film only then ("a comedy like really silly" names none)."""
+        titles = self._titles_at(text)[0]
+        return bool(titles) and all(self.exact(t) is not None for t in titles)
 
     def _capital_join(self, rest: str, known_only: bool) -> re.Match[str] | None:
         """A join ("and", "&", "plus", a comma) before a capitalised title that opens with an
@@ -434,6 +471,13 @@ class TitleIndex:
             if best is not None and len(best[0]) >= _NEAR_MIN_CHARS:
                 found.append((best[1], size, self._exact[best[0]], rest))
         return max(found)[2:] if found else None
+
+
+def _without_when(rest: str) -> str:
+    """``rest`` without the time or place it opens with ("last night and loved it": "and
+    loved it"; "on the plane, more of that": ", more of that"): a memory, no wish."""
+    when = _WHEN_SAID.match(rest.lstrip()) or _WHERE_SAID.match(rest.lstrip())
+    return without_circumstances(f"seen it {rest.lstrip()[when.end() :]}")[len("seen it") :] if when else rest
 
 
 def _length_said(text: str) -> bool:
@@ -499,7 +543,8 @@ def _ends_clause(last_word: str, rest: str) -> bool:
         return True
     first = normalise_title(rest.split()[0]) if rest.split() else ""
     return rest[:1] in ",.;!?:()/" or first in _BOUNDARY_WORDS or bool(
-        re.fullmatch(r"\(?(19|20)\d\d\)?", rest.split()[0]))
+        re.fullmatch(r"\(?(19|20)\d\d\)?", rest.split()[0])) or bool(_TIMES_AFTER.match(rest) or _WHEN_SAID.match(rest)
+                                               or _WHERE_SAID.match(rest))
 
 
 # a word in a film title's place: after a refusal or a verb of seeing or liking

@@ -18,12 +18,12 @@ from collections.abc import Sequence
 
 from chatbot.seen_answers import liked_in_past
 
-_VERBS = frozenset("saw seen watched watch watching see check try give put putting".split())
+_VERBS = frozenset("saw seen watched caught watch watching see check try give put putting".split())
 _GIVE_IT = frozenset("go try shot whirl chance look".split())  # "I'll give it a go"
 # "no we havent", "I have not": the answer without its verb
 _BARE_NO = (("havent",), ("hasnt",), ("have", "not"), ("has", "not"), ("not", "yet"))
 _CHECK_OUT = frozenset((("it", "out"), ("that", "out"), ("this", "out"), ("them", "out")))
-_PAST = frozenset("saw seen watched".split())
+_PAST = frozenset("saw seen watched caught".split())  # "caught it on tv"
 _DENIERS = frozenset("not never no isnt wasnt havent hasnt didnt nope nah".split())
 # a no said as the answer ("no i've seen that", "nope seen it", "nah watched it already")
 # refuses the film, not the verb after it: the verb says whether it was watched
@@ -58,9 +58,22 @@ def watching(tokens: Sequence[str]) -> str | None:
         return "future"
     if not found and any(_phrase_in(words, p) for p in _BARE_NO):
         return "no"
-    if not found and liked_in_past(words):  # "yeah loved it": liked once, so watched
+    if not found and (liked_in_past(words) or _times_told(words)):  # "yeah loved it", "like 10 times"
         return "yes"
     return found[0] if found else None
+
+
+def _times_told(words: Sequence[str]) -> bool:
+    """How often it was watched, the verb left unsaid ("like 10 times", "twice lol", "a few
+    times already"): watched, unless denied ("not even once")."""
+    counted = any(w in ("twice", "thrice") or w == "times" and i and (
+        words[i - 1].isdigit() or words[i - 1] in _COUNT_WORDS) for i, w in enumerate(words))
+    return counted and not set(words) & _DENIERS
+
+
+_COUNT_WORDS = frozenset("""two three four five six seven eight nine ten eleven twelve twenty
+    fifty hundred thousand million billion dozen few couple several many bunch multiple
+    countless""".split())
 
 
 def _is_watch_verb(words: Sequence[str], i: int) -> bool:

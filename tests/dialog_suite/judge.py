@@ -325,7 +325,15 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "show_me_title", "cannot_sit_through", "leading_surname",
          # dx: a question and a wish in one message; children's ages in everyday words;
          # acknowledgements at an open question; another film asked for after the goodbye
-         "question_and_wish", "kids_everyday_ages", "acks_at_questions", "reopened_after_end")
+         "question_and_wish", "kids_everyday_ages", "acks_at_questions", "reopened_after_end",
+         # dy: "a thriller like se7en" is films like it; "seen it like 3 times" is seen; where
+         # and when a film was watched is a memory; a son's or wife's viewing named as theirs;
+         # "R or worse", "a fun action movie"; refusals said after what they refuse ("X is out")
+         "kind_like_title", "times_seen", "viewing_memories", "others_seen",
+         "ratings_said_negative", "refused_after",
+         # dy: a film seen and liked in one message ("seen heat twice, loved it", "watched
+         # inception last night, anything similar?"): left out, and films like it looked for
+         "seen_then_liked")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
