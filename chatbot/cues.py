@@ -320,12 +320,21 @@ def _complains_left_out(tokens: Sequence[str], verb: int) -> bool:
     return bool({"why", "you", "did", "didnt"} & set(tokens[start:verb]))
 
 
+# after "hmm no": words that go on to the correction ("hmm no make it cameron"),
+# not a wish the "no" refuses
+_CORRECTION_NEXT = frozenset("""wait actually sorry something anything i im you we lets let make go
+    switch change how what maybe instead just a an the one that this it its then scratch
+    never forget on""".split())
+
+
 def _correcting_no(tokens: Sequence[str], i: int) -> bool:
     """"no wait", "actually no", "no something newer": a "no" that takes back what was said
     (or shown) before it; no determiner goes before "something", so it denies nothing after."""
     before = tokens[i - 1] if i else ""
     following = tokens[i + 1 : i + 4]
-    return before in ("wait", "actually", "hmm", "hm", "oh") or (
+    hesitant = before in ("hmm", "hm", "hmmm") and not (  # "hmm no, thriller"; "hmm no horror": refused
+        following[:1] not in ([], [BOUNDARY]) and following[0] not in _CORRECTION_NEXT)
+    return before in ("wait", "actually", "oh") or hesitant or (
         following[:1] in (["wait"], ["actually"], ["sorry"], ["something"])) or following == ["you", "know", "what"] or (
         following[:2] in (["i", "meant"], ["i", "mean"], ["i", "said"]))  # "no I meant the 80s"
 

@@ -33,6 +33,8 @@ _DETERMINERS = frozenset("the my our your his her their little young".split())
 # "a fun action movie": praise of the genre after it, no comedy beside it
 _ONLY_PRAISE = frozenset({"fun"})
 _ROMCOM = frozenset({("romcom",), ("romcoms",), ("rom", "com"), ("rom", "coms")})
+_LOOSE_SUFFIXES = ("ish", "ey", "y")  # "adventurey", "actiony", "dramaish"
+_LOOSE_BASE_MIN = 4  # "wary" is no war film
 FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())
 
 
@@ -60,7 +62,7 @@ class GenreReader:
     def find(self, tokens: list[str], asked: bool, used: set[int]) -> list[tuple]:
         """``(start, end, constraint)`` of each genre said in ``tokens`` outside ``used``
         (which then holds them too); ``asked``: the genre question is open (typos read)."""
-        free = [t if i not in used else "\0" for i, t in enumerate(tokens)]
+        free = [self._base(t) if i not in used else "\0" for i, t in enumerate(tokens)]
         stems = [_stem(t) for t in free]
         found = _phrase_hits(free, stems, self._strong)
         found += [h for h in _phrase_hits(free, free, self._weak)
@@ -78,6 +80,18 @@ class GenreReader:
                 hits.append((start, start + size,
                              {"slot": "genre", "values": ["romance"], "exclude": False}))
         return hits
+
+    def _base(self, token: str) -> str:
+        """A genre word made loose with "-y" or "-ish" ("adventurey", "actiony", "comedyish",
+        "cartoonish"): the genre word itself; any other word unchanged ("wary", "childish")."""
+        if (token,) in self._strong or (_stem(token),) in self._strong:
+            return token
+        for suffix in _LOOSE_SUFFIXES:
+            base = token.removesuffix(suffix)
+            if base != token and len(base) >= _LOOSE_BASE_MIN and (
+                    (base,) in self._strong or (_stem(base),) in self._strong):
+                return base
+        return token
 
     def _fuzzy(self, tokens: list[str], taken: set[int], asked: bool) -> list[tuple[int, int, str]]:
         """Misspelt genre words ("comdy"): where a genre was asked for, or beside a genre or

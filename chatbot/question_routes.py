@@ -29,9 +29,11 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
         return None
     current = state.get("current") if stage in ANSWER_STAGES else None
     if current and _says_title(nlu, str(current.get("title") or "")) and not _names_another(
-            nlu, current) and not _refuses_title(nlu):  # "is Ferris Bueller
+            nlu, current) and not _refuses_title(nlu) and not _wants_like(nlu, current):  # "is Ferris Bueller
         nlu = _about_current(nlu, str(current["title"]))  # still funny?": the film, no Pam Ferris
     topics = list(nlu.get("question") or ())
+    if _similar_for_audience(nlu, topics):  # "my 6yo loves Cars, any others like it?"
+        return None
     if {"cast", "leads"} & set(topics) and _WOMEN & set(nlu.get("words") or ()):
         topics = ["gender", *topics]  # "who's the girl in it?": the catalogue can't tell
     on_table = stage in ANSWER_STAGES and state.get("current") or asked_film(state) is not None
@@ -153,11 +155,12 @@ def range_checks(nlu: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def rating_checks(nlu: Mapping[str, Any]) -> list[str]:
     """The ratings a question checks ("is it rated PG?"), when it is one; "one that's a bit
-    milder?" asks for another film, checks nothing."""
+    milder?" asks for another film, checks nothing; who watches ("my daughter (6) loves
+    Frozen, anything similar?") bounds the rating of the films wanted, asks no film's."""
     if not nlu.get("interrogative"):
         return []
-    return [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa"
-            and not c["exclude"] and not c.get("relative") for v in c.get("values") or ()]
+    return [v for c in nlu.get("constraints") or () if c["slot"] == "mpaa" and not c["exclude"]
+            and not c.get("relative") and not c.get("audience") for v in c.get("values") or ()]
 
 
 def _says_title(nlu: Mapping[str, Any], title: str) -> bool:
@@ -166,6 +169,32 @@ def _says_title(nlu: Mapping[str, Any], title: str) -> bool:
     key = [w.removesuffix("s") for w in fold(title).split() if w not in ("the", "a", "an")]
     return len(key) >= 2 and any(said[i : i + 2] == key[j : j + 2] for i in range(len(said))
                                  for j in range(len(key) - 1))
+
+
+def _similar_for_audience(nlu: Mapping[str, Any], topics: list[str]) -> bool:
+    """"my daughter (6) loves Frozen, anything similar?", "my 6yo keeps rewatching Cars, any
+    others like it?": the child's age ("6 year old" is a rating topic) bounds the films asked
+    for, and the message asks for films like one; nothing is asked of the film's rating."""
+    words = " ".join(nlu.get("words") or ())
+    audience = any(c.get("slot") == "mpaa" and c.get("audience") for c in nlu.get("constraints") or ()
+                   ) or bool(_AGE_SAID.search(words))  # the age read in a clause before this one
+    return audience and set(topics) <= {"mpaa"} and bool(_SIMILAR.search(words)) and not (
+        _SUITABILITY.search(words))
+
+
+_SIMILAR = re.compile(r"\b(?:similar|(?:others?|more|something|anything|one|ones|films?|movies?|stuff)"
+                      r" (?:\w+ )?like (?:it|that|this|them)|in that vein|along those lines|same vibe)\b")
+_AGE_SAID = re.compile(r"\b\d{1,2} ?(?:year|years|yr|yrs) olds?\b|\b\d{1,2} ?yos?\b")
+# "is it ok for my 6 year old?", "too scary for a 7yo?": the film's rating asked about
+_SUITABILITY = re.compile(r"\b(?:ok|okay|fine|safe|suitable|appropriate|alright|too|rated|rating|"
+                          r"allowed|scary|violent)\b")
+
+
+def _wants_like(nlu: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+    """"something like it but more kid friendly" (it spelt as the film shown): a request for
+    films like it, never a question about it."""
+    return bool(nlu.get("request") and not nlu.get("interrogative")
+                and current.get("title") in (nlu.get("titles") or ()))
 
 
 def _refuses_title(nlu: Mapping[str, Any]) -> bool:

@@ -40,6 +40,10 @@ _PHRASES: dict[tuple[str, ...], str] = {
         ("more", "for", "adults"), ("more", "for", "grown", "ups")), "stronger"),
 }
 _LONGEST = max(len(p) for p in _PHRASES)
+# "more kid friendly" names children watching: milder than the film shown, and a child's
+# rating at most (G or PG), never PG-13 for being one step below an R film
+_FOR_CHILDREN = frozenset("family kid kids child children".split())
+CHILD_CAP = ("G", "PG")
 # "lower rated" asks of the critics when it says so ("lower rated by critics"): no rating then
 _CRITICS = frozenset("critics reviews reviewers imdb stars score scored".split())
 
@@ -56,19 +60,25 @@ def rating_step_hits(tokens: Sequence[str], used: set[int]) -> list[tuple[int, i
             continue
         direction = _PHRASES[tuple(tokens[i : i + size])]
         used.update(range(i, i + size))
-        hits.append((i, i + size, {"slot": "mpaa", "values": list(_PLAIN[direction]),
-                                   "exclude": False, "relative": direction}))
+        wish: dict[str, Any] = {"slot": "mpaa", "values": list(_PLAIN[direction]),
+                                "exclude": False, "relative": direction}
+        if direction == "milder" and _FOR_CHILDREN & set(tokens[i : i + size]):
+            wish["cap"] = list(CHILD_CAP)
+        hits.append((i, i + size, wish))
         i += size
     return hits
 
 
-def stepped_ratings(direction: str, rating: object) -> list[str] | None:
+def stepped_ratings(direction: str, rating: object, cap: Sequence[str] = ()) -> list[str] | None:
     """The ratings milder or stronger than ``rating``; [``rating``] at the end of the scale;
-    None when ``rating`` is no MPAA rating to count from."""
+    None when ``rating`` is no MPAA rating to count from. ``cap``: the most they may be ("more
+    kid friendly" than an R film: G or PG)."""
     if rating not in ORDER:
         return None
     at = ORDER.index(str(rating))
     found = list(ORDER[:at] if direction == "milder" else ORDER[at + 1 :])
+    if cap:
+        found = [r for r in found if r in cap] or ([str(rating)] if rating in cap else list(cap))
     return found or [str(rating)]
 
 

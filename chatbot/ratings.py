@@ -216,8 +216,13 @@ def _ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
     for i, token in enumerate(tokens):
         if i in used:
             continue
-        if token in _YOUNG_WORDS and set(_AUDIENCE_BEFORE) & set(tokens[max(0, i - 2) : i]):
-            ages.append((_YOUNG_WORDS[token], i, i + 1))
+        if token in _YOUNG_WORDS and set(_AUDIENCE_BEFORE) & set(tokens[max(0, i - 2) : i]) or (
+                token in _TEEN_WORDS and _teens_watching(tokens, i)):
+            ages.append((_YOUNG_WORDS.get(token, CHILD_AGE), i, i + 1))
+            continue
+        glued = _GLUED_AGE.fullmatch(token)  # "my 6yo", "the 10yos", "a 7yr old"
+        if glued and set(_AUDIENCE_BEFORE) & set(tokens[max(0, i - 2) : i]) and 0 < int(glued[1]) < 100:
+            ages.append((int(glued[1]), i, i + 1 + (tokens[i + 1 : i + 2] == ["old"])))
             continue
         if not token.isdigit() or not 0 < int(token) < 100:
             continue
@@ -245,7 +250,8 @@ def _after_children(tokens: Sequence[str], i: int) -> bool:
     """A bare number soon after a word for children, joined by "are", "aged", "and", ...:
     "kids are 7 and 10", "children aged 5, 8", "the boys (6 and 9)"."""
     for j in range(i - 1, max(-1, i - 6), -1):
-        if tokens[j] in _CHILDREN or tokens[j] in _SIBLINGS:  # "my lil bro, hes 9"
+        if tokens[j] in _CHILDREN or tokens[j] in _SIBLINGS or tokens[j] in _TEEN_WORDS:
+            # "my lil bro, hes 9", "my teens (14 and 16)"
             return True
         if tokens[j] in ("one", "ones") and j > 0 and tokens[j - 1] in _LITTLE:
             return True  # "my little one is 5", "the wee ones are 4 and 6"
@@ -266,7 +272,8 @@ _AUDIENCE_BEFORE = ("for", "with", "my", "our", "his", "her", "their", "a", "an"
 # "my 6 year old wants something" is who watches; "my 5 year old is asleep" is not
 _WATCHING = frozenset("""want wants wanted something anything movie movies film films watch
     watching watches like likes love loves need needs night suits suit suitable appropriate
-    ok okay safe fine right party bday birthday sleepover playdate""".split())
+    ok okay safe fine right party bday birthday sleepover playdate
+    loved adores adored obsessed rewatching rewatches rewatched""".split())
 _CHILDREN = frozenset("""kids kid children child son sons daughter daughters boys girls boy girl
     nephew nephews niece nieces grandkids grandchildren grandson granddaughter twins
     siblings ones kiddo kiddos kiddies tots littles youngest youngster youngsters""".split())
@@ -278,6 +285,22 @@ _SIBLINGS = frozenset("brother brothers bro sister sisters sis cousin cousins".s
 _YOUNG_WORDS = {"toddler": 3, "toddlers": 3, "baby": 1, "babies": 1, "preschooler": 4,
                 "preschoolers": 4, "infant": 1, "kindergartener": 5, "kindergartner": 5,
                 "tween": 11, "tweens": 11}
+
+
+# teenagers watching, with no age: "with my teens", "our teenagers", "the teens (14, 16)"
+_TEEN_WORDS = frozenset("teen teens teenager teenagers teenaged".split())
+_TEEN_HOLDERS = frozenset("my our with the his her their two both".split())
+_OWN_TEENS = frozenset("from in during since of was as were".split())  # "from my teens": a time
+_GLUED_AGE = re.compile(r"(\d{1,2}) ?(?:yo|yos|yr|yrs|y o)")
+
+
+def _teens_watching(tokens: Sequence[str], i: int) -> bool:
+    """"movie night w my teens", "watching with my teenagers": the teenagers watch; "in my
+    teens", "I was a teenager", "from my teenage years" are the user's own past."""
+    before = tokens[max(0, i - 2) : i]
+    if not before or before[-1] not in _TEEN_HOLDERS and before[-2:] not in (["for", "a"], ["with", "a"]):
+        return False
+    return not _OWN_TEENS & set(before) and tokens[i + 1 : i + 2] != ["years"]
 
 
 def _token_span(text: str, start: int, end: int) -> range:

@@ -113,10 +113,12 @@ _NAME_SLOTS = ("actor", "director")
 # "no more Pacino please"); any other word beside it may make it someone else's name
 _AROUND = frozenset("""i said not no nope never nothing with without by from and or but want
     dont don't do like more any him her please pls again just really than instead of
-    forget drop ditch scrap remove lose about then
+    forget drop ditch scrap remove lose about then scratch cross out off
     has have had did done been made make was is in""".split())  # "what else has Hackman done?"
 
 
+_GIVING_UP = ("scratch", "drop", "forget", "ditch", "lose", "not", "no", "without", "remove", "scrap",
+              "cross out")
 _NAME_CUES = frozenset("with starring featuring by is was and not no more".split())
 
 
@@ -134,6 +136,8 @@ def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]],
             continue
         for part in (p for p in name.split() if len(p) >= 4):
             text = _spelt(text, part, name)
+        if len(name.split()[0]) == 3 and name.lower() not in text.lower():
+            text = _short_given_up(text, name)
     credited = [*((film or {}).get("cast") or ()), *((film or {}).get("directors") or ())]
     known = [(n.lower(), n.lower().split()) for n in [*names, *credited]]  # once, not per name
     for name in credited:
@@ -143,6 +147,18 @@ def spelt_in_full(text: str, wishes: Sequence[Mapping[str, Any]],
                 not elsewhere(name.split()[-1], name):
             text = _spelt(text, name.split()[-1], name, everyday=True)
     return text
+
+
+def _short_given_up(text: str, name: str) -> str:
+    """"scratch jim, adam sandler please", "not tom": a wished person's short first name right
+    after a word that gives the person up is that person (a three-letter name is otherwise
+    too often an everyday word to spell in full)."""
+    def full(match: re.Match[str]) -> str:
+        after = re.search(r"^\s*([\w']+)", text[match.end() :])
+        alone = not after or after.group(1).lower() in _AROUND
+        return f"{match['verb']} {name}" if alone else match.group(0)
+
+    return pattern(rf"\b(?P<verb>{'|'.join(_GIVING_UP)})\s+{re.escape(name.split()[0])}\b", re.I).sub(full, text)
 
 
 def _in_full_name(text: str, part: str, names: Sequence[tuple[str, list[str]]]) -> bool:
@@ -201,6 +217,7 @@ def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Map
     cued pronoun ("by him", "his films") spelt as the person's name."""
     text = _THROUGH_FILM.sub(lambda m: _through_film(m, find_title), text)
     text = _same_director(text, state)
+    text = _like_shown(text, state)
     referent = state.get(REFERENT_KEY)
     if not referent or state.get("turns", 0) - int(referent.get("turn", 0)) > REFERENT_TURNS:
         referent = None
@@ -223,6 +240,23 @@ def resolve(text: str, state: Mapping[str, Any], find_title: Callable[[str], Map
     text = _POSSESSIVE.sub(lambda m: f"{m['noun']} {cue} {name(m)}" if name(m) != m["pronoun"]
                            else m.group(0), text)
     return _SUBJECT.sub(lambda m: f"{name(m)} {m['verb']}", text)
+
+
+def _like_shown(text: str, state: Mapping[str, Any]) -> str:
+    """"something like it but more kid friendly", "anything like that one but funnier" while a
+    film is proposed -> "... like <its title> ...": films like it, the other wishes kept."""
+    title = (state.get("current") or {}).get("title")
+    if not title or state.get("stage") not in _SHOWN_STAGES:
+        return text
+    return _LIKE_IT.sub(lambda m: f"{m['lead']}like {title}", text)
+
+
+# while a film is proposed (``chatbot.question_routes.ANSWER_STAGES``)
+_SHOWN_STAGES = ("watched", "like", "another")
+_LIKE_IT = re.compile(
+    r"\b(?P<lead>(?:something|anything|one|ones|films?|movies?|stuff|more|else)\s+(?:(?:just|kinda|"
+    r"kind\s+of|sort\s+of|a\s+bit|a\s+little|more|similar)\s+)?)like\s+(?:it|that|this)(?:\s+one)?\b"
+    r"(?!\s*(?:'|’|is\b|was\b|but\s+(?:older|newer|shorter|longer)\b))", re.I)
 
 
 def _same_director(text: str, state: Mapping[str, Any]) -> str:

@@ -67,6 +67,8 @@ _NOT_MINE = [["my", "thing"], ["for", "me"], ["for", "us"], ["my", "cup"], ["my"
 _REMOVALS = (("drop",), ("remove",), ("forget",), ("ditch",), ("scrap",), ("nix",),
              ("get", "rid", "of"), ("take", "out"), ("take", "away"), ("take", "off"),
              ("never", "mind"), ("nevermind",), ("no", "need", "for"), ("lose",),
+             # "scratch meryl, i want emma stone" (but "scratch that": the last thing said)
+             ("scratch",), ("cross", "out"), ("cross", "off"),
              # "I never said it has to be old", "I didn't ask for old films", "it doesn't need
              # to be new": a wish taken back (or never made), not a refusal
              *((no, verb) for no in ("not", "never") for verb in ("say", "said", "mean", "meant")),
@@ -300,10 +302,11 @@ def removal_mask(tokens: Sequence[str]) -> list[bool]:
     i = 0
     while i < len(tokens):
         verb = next((v for v in _REMOVALS if tuple(tokens[i : i + len(v)]) == v), None)
-        if verb is None or (i and tokens[i - 1] in ("not", "never")):  # "don't forget the kids"
+        j = i + len(verb or ())
+        if verb is None or (i and tokens[i - 1] in ("not", "never")) or (  # "don't forget the kids"
+                verb == ("scratch",) and tokens[j : j + 1] in (["that"], ["this"], ["it"], ["the"])):
             i += 1
             continue
-        j = i + len(verb)
         while j < len(tokens) and tokens[j] != BOUNDARY and tokens[j] not in _CONTRASTS | {"keep"}:
             j += 1
         mask[i:j] = [True] * (j - i)

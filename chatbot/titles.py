@@ -72,7 +72,10 @@ _TITLE_CUE = re.compile(
 _LIST_OPENER = (r"(?:(?:all\s+of\s+)?(?:these|those|the\s+following|the\s+ones\s+below)(?:\s+(?:films|movies|ones))?"
                 r"(?:\s+already)?\s*(?::|-|,)\s*)?")
 # "I really liked The Shawshank Redemption": a title only if the catalogue has it
-_LIKED_TITLE = re.compile(r"\b(?:liked|loved|love|loves|likes|enjoyed|enjoys|adored|adore|adores|fan of|watched)\s+" + _LIST_OPENER
+_LIKED_TITLE = re.compile(r"\b(?:liked|loved|love|loves|likes|enjoyed|enjoys|adored|adore|adores|fan of|watched"
+                          # a child's favourite: "is obsessed with toy story", "keeps rewatching cars"
+                          r"|obsessed\s+with|crazy\s+about|mad\s+about|(?:keeps|kept|keep)\s+(?:re-?)?watching"
+                          r"|re-?watch(?:es|ed)|(?:is|are|s)\s+(?:really\s+|so\s+)?into)\s+" + _LIST_OPENER
                           + r"(?P<title>.+)",
                           re.IGNORECASE)
 # "I have already seen The Godfather, Casablanca and Citizen Kane": films not to propose
@@ -238,6 +241,13 @@ def sequel_short_name(title: str) -> str | None:
     return key if re.search(r"[a-z] \d+$", key) else None
 
 
+def _before_liked(clause: str) -> str:
+    """The words before the title a verb of liking names ("my niece (5) adores" of "my niece
+    (5) adores finding nemo - something like that"): who watches is kept, not dropped."""
+    match = _LIKED_TITLE.search(clause)
+    return clause[: match.start("title")] if match else ""
+
+
 def split_title_year(text: str) -> tuple[str, int | None]:
     """``"Heat (1995)"`` -> ``("Heat", 1995)``; a bare number title like ``"1984"`` stays."""
     match = _YEAR_SUFFIX.search(text)
@@ -308,7 +318,7 @@ class TitleIndex:
             first = re.split(r"[.,;!?]", text)[0]
             liked = [first.strip()] if self.exact(first) else (  # "I liked X,", "she loves frozen, something like that"
                 self._liked(first)[0] or self._liked(text)[0])
-            return (liked, f" , {text[len(first):]}", True) if liked else ([], text, False)
+            return (liked, f"{_before_liked(first)} , {text[len(first):]}", True) if liked else ([], text, False)
         kind = _KIND_LIKE.search(text) if not match else None
         if kind and self._exactly_at(kind["title"]):
             match = kind

@@ -348,6 +348,7 @@ def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
     than a 180-minute film: 181 minutes or more. The bound is the film's own figure, never a
     jump past it: a jump hides the films just beside it (1997-2001) without a word."""
     relative = wish.pop("relative", None)
+    cap = wish.pop("cap", ())  # "more kid friendly": a child's rating at most
     wish.pop("than", None)  # "newer than Terminator 2": counted from that film already
     year = (current or {}).get("year")
     runtime = (current or {}).get("runtime_min")
@@ -356,7 +357,7 @@ def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
     elif relative == "lesser" and isinstance(votes := (current or {}).get("votes"), int):
         wish["range"] = [None, max(1, min(votes - 1, LESSER_KNOWN_VOTES))]
     elif relative in ("milder", "stronger"):  # "a tamer one": from the film's own rating
-        wish["values"] = stepped_ratings(relative, (current or {}).get("mpaa")) or wish["values"]
+        wish["values"] = stepped_ratings(relative, (current or {}).get("mpaa"), cap) or wish["values"]
     elif relative in ("older", "newer") and isinstance(year, int):
         wish["range"] = list(within_limits(None, year - 1) if relative == "older" else within_limits(year + 1, None))
     return wish

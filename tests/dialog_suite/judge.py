@@ -333,7 +333,14 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "ratings_said_negative", "refused_after",
          # dy: a film seen and liked in one message ("seen heat twice, loved it", "watched
          # inception last night, anything similar?"): left out, and films like it looked for
-         "seen_then_liked")
+         "seen_then_liked",
+         # dp: children's ages beside a name ("my son (7)", "my 6yo") keep to G or PG and the
+         # film the child loves is a wish for films like it; teenagers said any way keep to
+         # PG-13; "something like it but more kid friendly" is films like the one shown, G or PG;
+         # "-y"/"-ish" genre words after a refusal ("something adventurey") kept; "scratch X, Y"
+         # gives X up for Y
+         "ages_beside_names", "teens_watching", "like_shown_film", "loose_genre_words",
+         "scratched_people")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
