@@ -92,7 +92,7 @@ def rating_hits(tokens: Sequence[str], negated: Sequence[bool], ratings: Sequenc
                 expect: str | None = None, used: set[int] | None = None) -> list[tuple]:
     """Every rating wish in ``tokens``, left to right; marks the tokens it reads in ``used``."""
     used = set() if used is None else used
-    hits = _friendly(tokens, used) + _ages(tokens, used) + _children_watching(tokens, used)
+    hits = _friendly(tokens, used) + _ages(tokens, used, expect == "mpaa") + _children_watching(tokens, used)
     text = " ".join(tokens)
     named: list[tuple[int, int, str]] = []
     for pattern, rating in PATTERNS:
@@ -209,15 +209,18 @@ def _friendly(tokens: Sequence[str], used: set[int]) -> list[tuple]:
     return hits
 
 
-def _ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
+def _ages(tokens: Sequence[str], used: set[int], asked: bool = False) -> list[tuple]:
     """Who is watching, by age: "for my 9 year old", "my 6 year old wants ...", "the kids are
-    7 and 10", "kids (5 and 8)", "my toddler". The youngest decides (none from 17 up)."""
+    7 and 10", "kids (5 and 8)", "my toddler". The youngest decides (none from 17 up). With
+    the rating question open (``asked``), "teens" or "they're 14 and 16" alone say it too."""
+    if asked and (bare := _bare_ages(tokens, used)):
+        return bare
     ages: list[tuple[int, int, int]] = []  # (age, start, end)
     for i, token in enumerate(tokens):
         if i in used:
             continue
         if token in _YOUNG_WORDS and set(_AUDIENCE_BEFORE) & set(tokens[max(0, i - 2) : i]) or (
-                token in _TEEN_WORDS and _teens_watching(tokens, i)):
+                token in _TEEN_WORDS and (asked or _teens_watching(tokens, i))):
             ages.append((_YOUNG_WORDS.get(token, CHILD_AGE), i, i + 1))
             continue
         glued = _GLUED_AGE.fullmatch(token)  # "my 6yo", "the 10yos", "a 7yr old"
@@ -244,6 +247,27 @@ def _ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
     start, end = min(s for _a, s, _e in ages), max(e for _a, _s, e in ages)
     return [(start, end, {"slot": "mpaa", "values": values, "exclude": False, "audience": True},
              True)]
+
+
+def _bare_ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:
+    """"14 and 16", "they're 9 and 12", "both 15" answering the rating question: the ages
+    of who watches (numbers under 18 and joining words only)."""
+    numbers = [i for i, t in enumerate(tokens) if t.isdigit() and i not in used]
+    rest = [t for i, t in enumerate(tokens) if i not in numbers]  # "they're 14 and 16"
+    if not numbers or any(not 0 < int(tokens[i]) < TEEN_AGE + 1 for i in numbers) or not set(rest) <= (
+            _AGE_JOINS | _BARE_JOINS | {_COMMA}) or tokens in (["13"], ["17"]):  # "13": PG-13
+        return []
+    youngest = min(int(tokens[i]) for i in numbers)
+    if youngest >= TEEN_AGE:
+        return []
+    used.update(numbers)
+    values = list(KID_RATINGS if youngest < CHILD_AGE else TEEN_RATINGS)
+    return [(numbers[0], numbers[-1] + 1, {"slot": "mpaa", "values": values, "exclude": False,
+                                           "audience": True}, True)]
+
+
+_BARE_JOINS = frozenset("they theyre both kids years yrs old yo ish or".split())
+_COMMA = ","  # ``chatbot.cues.BOUNDARY``
 
 
 def _after_children(tokens: Sequence[str], i: int) -> bool:
@@ -291,12 +315,15 @@ _YOUNG_WORDS = {"toddler": 3, "toddlers": 3, "baby": 1, "babies": 1, "preschoole
 _TEEN_WORDS = frozenset("teen teens teenager teenagers teenaged".split())
 _TEEN_HOLDERS = frozenset("my our with the his her their two both".split())
 _OWN_TEENS = frozenset("from in during since of was as were".split())  # "from my teens": a time
+_FIT_WORDS = frozenset("friendly appropriate safe suitable proof".split())
 _GLUED_AGE = re.compile(r"(\d{1,2}) ?(?:yo|yos|yr|yrs|y o)")
 
 
 def _teens_watching(tokens: Sequence[str], i: int) -> bool:
     """"movie night w my teens", "watching with my teenagers": the teenagers watch; "in my
     teens", "I was a teenager", "from my teenage years" are the user's own past."""
+    if tokens[i + 1 : i + 2] and tokens[i + 1] in _FIT_WORDS:  # "teen appropriate", "teenager safe"
+        return True
     before = tokens[max(0, i - 2) : i]
     if not before or before[-1] not in _TEEN_HOLDERS and before[-2:] not in (["for", "a"], ["with", "a"]):
         return False
