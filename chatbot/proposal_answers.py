@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.agreeing import agrees, takes_shown, thanks_only
+from chatbot.pick_complaints import complains_of_picks
 from chatbot.polarity import bare_polarity
 from chatbot.reopening import retracted
 from chatbot.replies import acknowledges_only, declines_with_thanks
@@ -60,8 +61,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
     intent = nlu.get("intent")
     verdict = nlu.get("verdict") or ("liked" if nlu.get("approval") else None)
     compound = float(sentiment.get("compound", 0.0))
-    if intent == "another":
-        return "another"
+    if intent == "another" or complains_of_picks(nlu.get("words") or ()):
+        return "another"  # "you keep giving me stuff ive seen": a better pick, no goodbye
     if stage == "another" and another_answer(nlu):  # "no i dont like that one": no goodbye
         return str(another_answer(nlu))
     if nlu.get("sarcastic") and not nlu.get("question"):  # "brilliant pick. really. not.", "/s"
@@ -70,6 +71,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "will_watch"
     if stage in ("watched", "like") and declines_with_thanks(nlu.get("words") or ()):
         return "no_thanks"  # "no thank you": the film declined, not "no, not seen it"
+    if stage == "watched" and nlu.get("social") == "emoji" and intent == "yes" and not verdict:
+        return "yes"  # a lone thumbs-up answers the yes/no question asked: seen, not taken
     if _agrees_to_film(nlu, stage, verdict):  # "ok sure", "deal", "let's do it": taken, not seen (before the bare yes: a thumbs-up is no seen-it)
         return "will_watch"
     if retracted(nlu.get("words") or ()):  # "nope wait": the answer taken back, no goodbye
