@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-# the bot's habit: "you keep giving", "you always suggest", "all you do is recommend"
+# the bot's habit: "you keep giving", "you always suggest", "all you do is recommend", "stop giving"
 _HABITS = (("you", "keep"), ("you", "always"), ("you", "only"), ("all", "you"), ("keep", "giving"),
            ("keep", "suggesting"), ("keep", "recommending"), ("keep", "showing"), ("keep", "picking"),
-           ("keep", "offering"), ("keep", "proposing"), ("again", "and", "again"))
+           ("keep", "offering"), ("keep", "proposing"), ("again", "and", "again"), ("stop",))
 _OFFERING = frozenset("""giving give gives suggesting suggest suggests recommending recommend
     recommends showing show shows picking pick picks offering offer offers proposing propose
     proposes throwing throw saying say telling tell""".split())
