@@ -625,12 +625,14 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         current = state["current"] or {}
         if current.get("id") is not None and current["id"] not in state["rejected"]:
             state["rejected"].append(current["id"])
+        if decision.get("dropped") and current.get("title"):  # "forget it": this film, or the
+            out.append(nlg.dropped(str(current["title"])))  # whole search? asked, not guessed
+            self._ask_another(state, {}, rng, out)
+            return
         self._next(state, decision, rng, out)
 
     def _next(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        if decision.get("dropped") and (state["current"] or {}).get("title"):  # "forget it"
-            out.append(nlg.dropped(str(state["current"]["title"])))
-        elif decision.get("declined"):  # "no thanks": this film declined, said so
+        if decision.get("declined"):  # "no thanks": this film declined, said so
             out.append(nlg.pick(nlg.DECLINED_FILM, rng))
         elif not decision.get("led_in"):  # a note already said why another comes
             out.append(nlg.pick(nlg.NEXT_ONE, rng))

@@ -121,7 +121,7 @@ from chatbot.given_up import slots_given_up
 from chatbot.hedges import hedged_people, withdrawn_note
 from chatbot.homophones import spell_homophones
 from chatbot.initials import InitialsSpeller
-from chatbot.length_phrases import own_negation
+from chatbot.length_phrases import SHORT_MINUTES, own_negation
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
@@ -660,7 +660,7 @@ def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:
         wish["relative"] = words[0]
     elif words in (["more", "short"], ["less", "long"], ["more", "long"], ["less", "short"]):
         wish["relative"] = "shorter" if words in (["more", "short"], ["less", "long"]) else "longer"
-    elif words[-1:] in (["long"], ["short"], ["lengthy"]) and wish.get("range", [0])[0] is None:
+    elif words[-1:] in (["long"], ["short"], ["lengthy"]) and wish.get("range") == [None, SHORT_MINUTES]:
         wish["relative"] = "short"  # "not so long", "something short": under a short film shown too
     return wish
 

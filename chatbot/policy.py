@@ -281,6 +281,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "greet"}
     answer = yes_no(nlu, sentiment, stage)
     return decision | {"act": answer_act(stage, answer), "declined": answer == "no_thanks",
+                       "hesitant": answer == "hesitant",
                        "no_opinion": stage == "like" and no_opinion(nlu.get("words") or ())}
 
 

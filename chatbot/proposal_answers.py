@@ -38,7 +38,7 @@ def answer_act(stage: str, answer: str) -> str:
                     "will_watch": "accept", "no_thanks": "reject", "seen": "ask_another",
                     "wait": "wait", "no_opinion": "ask_like"},
         # "n/a", "no idea" to "Do you like it?": no opinion, so another is offered, no dislike
-        "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject",
+        "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject", "hesitant": "wait",
                  "liked": "accept", "disliked": "reject", "will_watch": "accept",
                  "no_thanks": "reject", "seen": "ask_another", "wait": "wait",
                  "no_opinion": "ask_another"},
@@ -77,6 +77,10 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "will_watch"
     if retracted(nlu.get("words") or ()):  # "nope wait": the answer taken back, no goodbye
         return "wait"
+    if stage == "like" and hesitates(nlu.get("words") or ()):
+        return "hesitant"  # "hmm maybe": neither a yes nor a no; what would tip it is asked
+    if stage in ("watched", "like") and refuses_pointing(nlu):
+        return "another"  # "not that either", "nope not this one": the film refused, not unseen
     bare = bare_polarity(nlu.get("words") or ())
     if bare is not None and stage in ("watched", "like", "another"):
         return bare  # "no way", "yes, no, wait, no": an answer, no verdict and no pause
@@ -148,3 +152,28 @@ def _waits(nlu: Mapping[str, Any], stage: str) -> bool:
     idk") where the question is whether the film appeals, not whether it was watched."""
     pondering = nlu.get("pondering")
     return pondering == "pause" or pondering == "unsure" and stage in ("like", "another")
+
+
+_HESITATING = frozenset("maybe perhaps possibly probably potentially mayb maybee".split())
+_HESITANT_FILLERS = frozenset("""hmm hm hmmm umm um uh er well i guess so idk dunno not sure
+    kinda sorta could be might it yeah yea ok""".split())
+
+
+def hesitates(words: Sequence[str]) -> bool:
+    """"hmm maybe", "i guess maybe", "possibly?": half a yes and nothing else said."""
+    said = [w for w in words if w.isalnum()]
+    return bool(_HESITATING & set(said)) and all(w in _HESITATING or w in _HESITANT_FILLERS for w in said)
+
+
+_POINTERS = frozenset("that this it one".split())
+
+
+def refuses_pointing(nlu: Mapping[str, Any]) -> bool:
+    """"not that either", "nope, not this one": a denial pointing at the film shown, no verb of
+    watching: the film refused (another), never "no, not seen it"."""
+    said = [w for w in nlu.get("words") or () if w.isalnum()]
+    if nlu.get("watching") or nlu.get("question") or len(said) > 6:
+        return False
+    at = next((i for i, w in enumerate(said) if w == "not"), None)
+    return at is not None and bool(said[at + 1 : at + 2]) and said[at + 1] in _POINTERS and (
+        "either" in said or at + 2 >= len(said) or said[at + 2] in ("one", "either", "please", "pls"))
