@@ -240,3 +240,6 @@ def clearly_shorter(runtime: int) -> int:
 
 
 SHORTER_CAP_MIN = 120  # "too long", "shorter": at most two hours, whatever the film shown
+# on a "shorter" wish until it is stored: the bound to fall back to (the film's own length less
+# one) when nothing clearly shorter meets the other wishes (``chatbot.dialog``)
+STRICT_MAX = "strict_max"

@@ -20,7 +20,7 @@ from typing import Any
 
 from chatbot.acclaim import LESSER_KNOWN_VOTES
 from chatbot.choices import offers_choice, widens
-from chatbot.constraints import clearly_shorter, same_wish, within_limits
+from chatbot.constraints import STRICT_MAX, clearly_shorter, same_wish, within_limits
 from chatbot.rating_steps import stepped_ratings
 from chatbot.text import fold
 from chatbot.year_bounds import corrected_years
@@ -355,8 +355,11 @@ def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
     if relative in ("shorter", "longer") and isinstance(runtime, int):
         wish["range"] = list(within_limits(None, clearly_shorter(runtime)) if relative == "shorter"
                              else within_limits(runtime + 1, None))
+        if relative == "shorter":  # the film's own length less one, if nothing clearly shorter fits
+            wish[STRICT_MAX] = runtime - 1
     elif relative == "short" and isinstance(runtime, int):  # "not so long" at 96 min: under 96
         wish["range"] = list(within_limits(None, min(wish["range"][1] or runtime, clearly_shorter(runtime))))
+        wish[STRICT_MAX] = min(wish["range"][1] or runtime, runtime - 1)
     elif relative == "lesser" and isinstance(votes := (current or {}).get("votes"), int):
         wish["range"] = [None, max(1, min(votes - 1, LESSER_KNOWN_VOTES))]
     elif relative in ("milder", "stronger"):  # "a tamer one": from the film's own rating

@@ -333,7 +333,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "ratings_said_negative", "refused_after",
          # dy: a film seen and liked in one message ("seen heat twice, loved it", "watched
          # inception last night, anything similar?"): left out, and films like it looked for
-         "seen_then_liked")
+         "seen_then_liked",
+         # dq: answers to a film shown and endings: seen said without a verb ("know that one",
+         # 👍); complaints about the picks; a liking at "another?"; "too long" clearly shorter;
+         # details, doubt, refusals and "forget it"; his/her films, who liked it no titles
+         "seen_without_verb", "picks_complaints", "liked_at_another", "clearly_shorter",
+         "shown_film_replies", "people_in_replies")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
