@@ -155,7 +155,7 @@ def _waits(nlu: Mapping[str, Any], stage: str) -> bool:
 
 
 _HESITATING = frozenset("maybe perhaps possibly probably potentially mayb maybee".split())
-_HESITANT_FILLERS = frozenset("""hmm hm hmmm umm um uh er well i guess so idk dunno not sure
+_HESITANT_FILLERS = frozenset("""hmm hm hmmm umm um uh er eh meh well i guess so idk dunno not sure
     kinda sorta could be might it yeah yea ok""".split())
 
 
