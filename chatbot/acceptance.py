@@ -25,7 +25,8 @@ _PHRASES = PhraseTable((
     "go for that", "well take it", "we will take it", "take that one"))
 # just before the phrase: a denial ("not that one", "don't like it", "nope, not it")
 _DENIALS = frozenset("""not never no nope nah dont didnt doesnt wont wouldnt cant isnt wasnt
-    hardly hate hated hates dislike disliked seen saw watched""".split())  # "seen that one"
+    hardly hate hated hates dislike disliked seen saw watched know knew knows done did
+    heard""".split())  # "seen that one", "know that one", "done that one": watched, not taken
 # just before "like ..." / "that one": it describes a wish ("something like that", "other
 # than that one", "anything but this one", "instead of that one")
 _WISH_FRAMES = frozenset("""something anything more movies films stuff similar ones other than

@@ -173,14 +173,17 @@ def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
         return ["recall"]
     if recalls_first(words):  # "the first one you said", asked or not
         return ["history"]
-    if not is_question(tokens, raw):
-        return []
+    if not is_question(tokens, raw):  # "tell me more", "more info on it pls": details asked all the same
+        return ["more"] if "more" in topics_in(words) and _DETAIL_WORDS & set(words) else []
     topics = topics_in(words)  # "which rating is it": the MPAA rating, no critics
     if "history" in topics or (_HISTORY_WORDS & set(words) and _SHOWN_WORDS & set(words)):
         return ["history"]  # "which film did you show me first?"
     if not topics and words and words[0] == "who":  # "who else stars in it?"
         topics = ["director" if {"direct", "directs", "made", "make", "director"} & set(words) else "cast"]
     return topics or _fact_named(words) or topics_by_words(words)  # "is this one long?"
+
+
+_DETAIL_WORDS = frozenset("tell more info details".split())  # "i know about it" asks nothing
 
 
 def _fact_named(words: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatbot.complaints import NEWER_FROM, OLDER_UNTIL
-from chatbot.constraints import minutes, years
+from chatbot.constraints import clearly_shorter, minutes, years
 from chatbot.cues import BOUNDARY
 from chatbot.spans import fold_ranges
 
@@ -243,6 +243,8 @@ def _counted_from(wish: Mapping[str, Any], movie: Mapping[str, Any] | None) -> d
         return {k: v for k, v in wish.items() if k != "than"}
     below = relative in ("older", "shorter")
     bounds = [None, value - 1] if below else [value + 1, None]
+    if relative == "shorter":  # "like titanic but shorter": clearly shorter, not a minute
+        bounds = [None, clearly_shorter(value)]
     return dict({k: v for k, v in wish.items() if k != "relative"}, range=bounds)
 
 

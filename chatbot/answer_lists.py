@@ -34,6 +34,11 @@ _LIKED = re.compile(r"\b(?:lov(?:e|ed|es)|liked|enjoyed|adored|great|amazing|awe
 # a word with the film as its object ("hated it", "loved that"): a verb, never a title
 _VERB_ON_IT = re.compile(r"\W*[\w']+\s+(?:it|that|this|them|both)\b(?!\s*[\w']*\s*(?:too|as\s+well)\b)",
                          re.IGNORECASE)
+# someone liking the film ("twins love it", "my kids liked that"): a clause with a subject and
+# a verb on the film, never a list of films *Twins* and *Love*
+_SUBJECT_ON_IT = re.compile(r"\W*(?:[\w']+\s+){1,3}(?:lov(?:e|es|ed)|lik(?:e|es|ed)|enjoy(?:s|ed)?|ador(?:e|es|ed)"
+                            r"|hat(?:e|es|ed)|dig|digs|rate|rates|rated|watch(?:es|ed)?)\s+(?:it|that|this|them)\b",
+                            re.IGNORECASE)
 _SENTENCES = re.compile(r"[.!?;]+|,")
 
 
@@ -46,7 +51,8 @@ def listed_with_answer(text: str, titles_at: TitlesAt,
     "seen it and love it", "saw it and up for more") goes on the answer's sentence, unless
     "also", "plus" or "too" make the rest a list of films."""
     match = _ANSWER.match(text)
-    if match is None or _NEGATED.search(match["answer"]) or _VERB_ON_IT.match(match["list"]):
+    if match is None or _NEGATED.search(match["answer"]) or _VERB_ON_IT.match(match["list"]) or (
+            _SUBJECT_ON_IT.match(match["list"])):  # "seen it, twins love it": who, no *Twins*
         return None  # "saw that and hated it": a verb about the film, no *Hated* listed
     titles, rest = titles_at(match["list"])
     if not titles:

@@ -52,6 +52,9 @@ class ClosingActs:
 
     def _wait(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
         """"let me think", "hmm idk": no answer yet, so the same question, with no hurry."""
+        if decision.get("hesitant"):  # "hmm maybe": what would tip it, the question left open
+            out.append(nlg.HESITANT)
+            return
         out.append(nlg.NO_OPINION_YET if decision.get("no_opinion") else nlg.pick(nlg.NO_HURRY, rng))
         out.append({"watched": nlg.WATCHED, "another": nlg.ANOTHER}.get(state["stage"], nlg.LIKE))
 

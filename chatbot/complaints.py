@@ -92,8 +92,8 @@ _AFTERTHOUGHTS = frozenset("tho though lol really very kinda too and".split())
 
 
 def _wish(relative: str, denied: bool) -> dict[str, Any] | None:
-    if denied:  # "nothing too long": a bound of its own, not against the film shown
-        return minutes(None, SHORT_MINUTES) if relative == "shorter" else None
+    if denied:  # "nothing too long": a bound of its own, shorter still than a short film shown
+        return dict(minutes(None, SHORT_MINUTES), relative="short") if relative == "shorter" else None
     if _RELATIVE[relative] == "runtime":
         wish = minutes(None, SHORT_MINUTES) if relative == "shorter" else minutes(SHORT_MINUTES, None)
     else:  # with no film on the table: as "something newer" / "something older" reads
@@ -175,3 +175,23 @@ def settle_ages(hits: list[tuple[int, int, dict[str, Any]]],
         hits = [h for h in hits if h[2]["slot"] != "year" or not set(tokens[h[0] : h[1]]) <= _ERA_WORDS]
     said = {h[2]["slot"] for h in hits}
     return hits + [h for h in complaints if h[2]["slot"] not in said]
+
+
+def length_of_shown(tokens: Sequence[str], start: int, end: int) -> dict[str, Any] | None:
+    """A length said of the film on the table in a refusal ("lol no way thats like 3 hrs",
+    "nah it's over two hours"): no wish for that length but a complaint that it is too long,
+    as a wish for a shorter one; None when the length is no such remark (a wish, "under 2
+    hours", or said with a liking: "thats like 3 hrs, perfect")."""
+    before = [t for t in tokens[max(0, start - 3) : start] if t not in _HEDGES]
+    if not before or before[-1] not in _STATED or set(tokens) & _LIKING:
+        return None
+    if not set(tokens[:start]) & _REFUSING and not set(tokens[end:]) & _REFUSING:
+        return None
+    return _wish("shorter", False)
+
+
+_STATED = frozenset("thats its is s ones was".split())  # "that's", "it's", "this one is"
+_HEDGES = frozenset("like almost nearly over about basically literally around at least".split())
+_REFUSING = frozenset("""no nah nope way ugh too long lol omg wtf yikes jeez geez damn hell
+    seriously""".split() + ["?"])
+_LIKING = frozenset("perfect great good fine ok okay cool nice love awesome".split())

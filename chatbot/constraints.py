@@ -230,3 +230,16 @@ def without(wishes: Sequence[Mapping[str, Any]], gone: Iterable[Mapping[str, Any
     """``wishes`` minus those equal (``same_wish``) to one in ``gone``."""
     gone = list(gone)
     return [dict(w) for w in wishes if not any(same_wish(w, g) for g in gone)]
+
+
+def clearly_shorter(runtime: int) -> int:
+    """The longest film that feels shorter than one of ``runtime`` minutes said to be too long:
+    a fifth shorter, to the 5 minutes below, and never over two hours: a minute less is no
+    shorter to anyone ("too long" at 165 minutes is not 162; at 96 minutes it is 75)."""
+    return max(30, min(SHORTER_CAP_MIN, runtime * 4 // 5 // 5 * 5))
+
+
+SHORTER_CAP_MIN = 120  # "too long", "shorter": at most two hours, whatever the film shown
+# on a "shorter" wish until it is stored: the bound to fall back to (the film's own length less
+# one) when nothing clearly shorter meets the other wishes (``chatbot.dialog``)
+STRICT_MAX = "strict_max"

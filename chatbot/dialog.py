@@ -37,7 +37,7 @@ from chatbot.answering import answer_question, described_cast, points_away, tell
 from chatbot.bearers import in_context
 from chatbot.closing_acts import ClosingActs
 from chatbot.components import Components
-from chatbot.constraints import same_wish
+from chatbot.constraints import STRICT_MAX, same_wish
 from chatbot.content_offers import content_offer, with_offer
 from chatbot.dialog_state import (  # noqa: F401
     STATE_VERSION,
@@ -362,6 +362,18 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         if not state.get("suggestion"):  # else the "Did you mean ...?" is the question
             self._advance(state, rng, out)
 
+    def _fit_shorter(self, state: dict, added: list[dict]) -> None:
+        """"Shorter" asks for a clearly shorter film; when none meets the other wishes (a
+        short-film actor's films), the film's own length less one, rather than drop a wish."""
+        for wish in [w for w in state["wishes"] if STRICT_MAX in w]:
+            strict = wish.pop(STRICT_MAX)
+            seen = set(state["shown"]) | set(state.get("seen", ()))
+            if not self._unseen(active_items(state), seen) and strict > (wish["range"][1] or 0):
+                wish["range"] = [wish["range"][0], strict]
+            for said in (a for a in added if a.get(STRICT_MAX) is not None and a["slot"] == wish["slot"]):
+                said.pop(STRICT_MAX)
+                said["range"] = list(wish["range"])
+
     def _record_wishes(self, state: dict, decision: dict, out: list[str]) -> bool:
         """Store the wishes and "something like" film; False when none could be used."""
         added = list(decision.get("added") or ())
@@ -373,6 +385,7 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         liked = self._seen_titles(state, decision, out) or liked
         if added or replaced:
             state["wishes"] = [dict(w) for w in decision.get("wishes") or ()]
+            self._fit_shorter(state, added)
             # new wishes: everything set aside is back in force until the search must set
             # something aside again, which it then says (``_narrow``)
             state["dropped"] = []
@@ -625,12 +638,14 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         current = state["current"] or {}
         if current.get("id") is not None and current["id"] not in state["rejected"]:
             state["rejected"].append(current["id"])
+        if decision.get("dropped") and current.get("title"):  # "forget it": this film, or the
+            out.append(nlg.dropped(str(current["title"])))  # whole search? asked, not guessed
+            self._ask_another(state, {}, rng, out)
+            return
         self._next(state, decision, rng, out)
 
     def _next(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
-        if decision.get("dropped") and (state["current"] or {}).get("title"):  # "forget it"
-            out.append(nlg.dropped(str(state["current"]["title"])))
-        elif decision.get("declined"):  # "no thanks": this film declined, said so
+        if decision.get("declined"):  # "no thanks": this film declined, said so
             out.append(nlg.pick(nlg.DECLINED_FILM, rng))
         elif not decision.get("led_in"):  # a note already said why another comes
             out.append(nlg.pick(nlg.NEXT_ONE, rng))

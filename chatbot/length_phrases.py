@@ -182,6 +182,9 @@ def _length_word_at(tokens: Sequence[str], i: int
         token in ("shorter", "longer") and before in ("", ",") and _next(tokens, i) in _ALONE_AFTER)  # "longer please"
     if _next(tokens, i) in _TIME_SPANS:
         return None
+    if token in _LONG and before in _HEDGED and _next(tokens, i) not in _FILM_AFTER and not set(
+            tokens[max(0, i - 3) : i]) & ({"something", "anything", "want", "like"} | _COPULAS):
+        return i - 1, i + 1, None, SHORT_MINUTES  # "hmm a bit long", "kinda long": too long, no long wish
     if token in _SHORT and film_like:
         return i, i + 1, None, SHORT_MINUTES
     if token in _LONG and film_like and before != "too":
@@ -189,6 +192,7 @@ def _length_word_at(tokens: Sequence[str], i: int
     return None
 
 
+_HEDGED = frozenset("bit little kinda kindof somewhat slightly abit".split())  # "a bit long": a complaint
 _BOUND_NEGATIONS = frozenset("not no nothing never".split())
 
 

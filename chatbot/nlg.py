@@ -127,13 +127,17 @@ NOTHING_TO_COMPARE = "I haven't suggested a film yet, so there is nothing to com
 DECLINED_FILM = ("Alright, not that one then.", "OK, I'll leave that one out.")
 NO_OPINION = "No opinion either way is fine."
 NO_OPINION_YET = "No opinion yet is fine, take your time."
+# "hmm maybe" to "Do you like it?": half a yes; ask what would tip it, and how to take it
+HESITANT = ("What would make it a better pick: another genre, an actor, something shorter or "
+            "newer? Or say yes to take it, or ask me more about it.")
 DECLINED = ("OK, never mind.", "Alright, not that one then.")
 TRUNCATED = "That was a long message, so I only read the beginning."
 
 
 def dropped(title: str) -> str:
-    """"forget it" with a film on the table: that film is dropped, and another comes."""
-    return f"OK, forget {title}. Let me find you a different one."
+    """"forget it" with a film on the table: that film is dropped; whether another is wanted
+    is asked next ("it" may be the film or the whole search)."""
+    return f"OK, forget {title}."
 
 
 def question(slot: str, rng: random.Random) -> str:

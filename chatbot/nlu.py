@@ -87,6 +87,7 @@ from chatbot.complaints import (
     complaint_hits,
     criticised_length,
     distinct_exclusions,
+    length_of_shown,
     settle_ages,
 )
 from chatbot.constraints import minutes
@@ -120,7 +121,7 @@ from chatbot.given_up import slots_given_up
 from chatbot.hedges import hedged_people, withdrawn_note
 from chatbot.homophones import spell_homophones
 from chatbot.initials import InitialsSpeller
-from chatbot.length_phrases import own_negation
+from chatbot.length_phrases import SHORT_MINUTES, own_negation
 from chatbot.lexicon import (
     APPROXIMATION_SYNONYMS,
     APPROXIMATIONS,
@@ -326,7 +327,8 @@ class Understander:
         hits += self._spans(years_old(tokens, self._last_year), used)  # "under 10 years old"
         hits += self._years(tokens, used)
         used.update(past_selves(tokens))  # "when I was a kid in the 70s": no family film
-        hits += [(s, e, own_negation(tokens[s:e], _shorter_longer(tokens[s:e], minutes(a, b))))
+        hits += [(s, e, length_of_shown(tokens, s, e) or own_negation(  # "no way thats like 3 hrs"
+            tokens[s:e], _shorter_longer(tokens[s:e], minutes(a, b))))
                  for s, e, a, b in self._spans(runtime_ranges(tokens), used)]
         hits = settle_ages(hits, complaints, tokens)
         corrected_at = correction_at(tokens)
@@ -652,11 +654,14 @@ class Understander:
 
 
 def _shorter_longer(words: list[str], wish: dict[str, Any]) -> dict[str, Any]:
-    """"something shorter" (the word alone): shorter than the film on the table, if any."""
+    """"something shorter" (the word alone): shorter than the film on the table, if any;
+    "something short", "not too long": short, and shorter than a film shown (``"short"``)."""
     if words in (["shorter"], ["longer"]):
         wish["relative"] = words[0]
     elif words in (["more", "short"], ["less", "long"], ["more", "long"], ["less", "short"]):
         wish["relative"] = "shorter" if words in (["more", "short"], ["less", "long"]) else "longer"
+    elif words[-1:] in (["long"], ["short"], ["lengthy"]) and wish.get("range") == [None, SHORT_MINUTES]:
+        wish["relative"] = "short"  # "not so long", "something short": under a short film shown too
     return wish
 
 

@@ -60,6 +60,7 @@ from chatbot.complaints import CATALOGUE_END
 from chatbot.constraints import holds
 from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.liking import liked_seen
+from chatbot.pick_complaints import complains_of_picks
 from chatbot.proposal_answers import (  # noqa: F401
     NEGATIVE,
     POSITIVE,
@@ -105,7 +106,8 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
     if state.get("stage") in ANSWER_STAGES and state.get("current"):  # "seen it twice, loved it"
         decision = seen_choice(decision, nlu) or liked_seen(  # "seen it, still want it"
             decision, nlu, float(sentiment.get("compound", 0.0))) or decision
-    if nlu.get("outburst") or _refuses_current(state, nlu):  # "are you kidding me, that's 4
+    if nlu.get("outburst") or _refuses_current(state, nlu) or state.get("current") and complains_of_picks(
+            nlu.get("words") or ()):  # "are you kidding me, that's 4
         # hours", "I SAID NOT PRETTY WOMAN" with it on the table: sorry, then the act
         decision["notes"] = ["Sorry about that.", *(decision.get("notes") or ())]
     social = nlu.get("social")
@@ -279,6 +281,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": "greet"}
     answer = yes_no(nlu, sentiment, stage)
     return decision | {"act": answer_act(stage, answer), "declined": answer == "no_thanks",
+                       "hesitant": answer == "hesitant",
                        "no_opinion": stage == "like" and no_opinion(nlu.get("words") or ())}
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.agreeing import agrees, takes_shown, thanks_only
+from chatbot.pick_complaints import complains_of_picks
 from chatbot.polarity import bare_polarity
 from chatbot.reopening import retracted
 from chatbot.replies import acknowledges_only, declines_with_thanks
@@ -37,7 +38,7 @@ def answer_act(stage: str, answer: str) -> str:
                     "will_watch": "accept", "no_thanks": "reject", "seen": "ask_another",
                     "wait": "wait", "no_opinion": "ask_like"},
         # "n/a", "no idea" to "Do you like it?": no opinion, so another is offered, no dislike
-        "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject",
+        "like": {"yes": "accept", "no": "reject", "another": "reject", "unsure": "reject", "hesitant": "wait",
                  "liked": "accept", "disliked": "reject", "will_watch": "accept",
                  "no_thanks": "reject", "seen": "ask_another", "wait": "wait",
                  "no_opinion": "ask_another"},
@@ -60,8 +61,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
     intent = nlu.get("intent")
     verdict = nlu.get("verdict") or ("liked" if nlu.get("approval") else None)
     compound = float(sentiment.get("compound", 0.0))
-    if intent == "another":
-        return "another"
+    if intent == "another" or complains_of_picks(nlu.get("words") or ()):
+        return "another"  # "you keep giving me stuff ive seen": a better pick, no goodbye
     if stage == "another" and another_answer(nlu):  # "no i dont like that one": no goodbye
         return str(another_answer(nlu))
     if nlu.get("sarcastic") and not nlu.get("question"):  # "brilliant pick. really. not.", "/s"
@@ -70,10 +71,16 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "will_watch"
     if stage in ("watched", "like") and declines_with_thanks(nlu.get("words") or ()):
         return "no_thanks"  # "no thank you": the film declined, not "no, not seen it"
+    if stage == "watched" and nlu.get("social") == "emoji" and intent == "yes" and not verdict:
+        return "yes"  # a lone thumbs-up answers the yes/no question asked: seen, not taken
     if _agrees_to_film(nlu, stage, verdict):  # "ok sure", "deal", "let's do it": taken, not seen (before the bare yes: a thumbs-up is no seen-it)
         return "will_watch"
     if retracted(nlu.get("words") or ()):  # "nope wait": the answer taken back, no goodbye
         return "wait"
+    if stage == "like" and hesitates(nlu.get("words") or ()):
+        return "hesitant"  # "hmm maybe": neither a yes nor a no; what would tip it is asked
+    if stage in ("watched", "like") and refuses_pointing(nlu):
+        return "another"  # "not that either", "nope not this one": the film refused, not unseen
     bare = bare_polarity(nlu.get("words") or ())
     if bare is not None and stage in ("watched", "like", "another"):
         return bare  # "no way", "yes, no, wait, no": an answer, no verdict and no pause
@@ -145,3 +152,28 @@ def _waits(nlu: Mapping[str, Any], stage: str) -> bool:
     idk") where the question is whether the film appeals, not whether it was watched."""
     pondering = nlu.get("pondering")
     return pondering == "pause" or pondering == "unsure" and stage in ("like", "another")
+
+
+_HESITATING = frozenset("maybe perhaps possibly probably potentially mayb maybee".split())
+_HESITANT_FILLERS = frozenset("""hmm hm hmmm umm um uh er eh meh well i guess so idk dunno not sure
+    kinda sorta could be might it yeah yea ok""".split())
+
+
+def hesitates(words: Sequence[str]) -> bool:
+    """"hmm maybe", "i guess maybe", "possibly?": half a yes and nothing else said."""
+    said = [w for w in words if w.isalnum()]
+    return bool(_HESITATING & set(said)) and all(w in _HESITATING or w in _HESITANT_FILLERS for w in said)
+
+
+_POINTERS = frozenset("that this it one".split())
+
+
+def refuses_pointing(nlu: Mapping[str, Any]) -> bool:
+    """"not that either", "nope, not this one": a denial pointing at the film shown, no verb of
+    watching: the film refused (another), never "no, not seen it"."""
+    said = [w for w in nlu.get("words") or () if w.isalnum()]
+    if nlu.get("watching") or nlu.get("question") or len(said) > 6:
+        return False
+    at = next((i for i, w in enumerate(said) if w == "not"), None)
+    return at is not None and bool(said[at + 1 : at + 2]) and said[at + 1] in _POINTERS and (
+        "either" in said or at + 2 >= len(said) or said[at + 2] in ("one", "either", "please", "pls"))

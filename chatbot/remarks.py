@@ -138,7 +138,7 @@ def remarked_constraints(hits: list[tuple[int, int, dict]], remarks: Sequence[bo
     """The constraints said in remarks about the film on the table ("its a classic"); a
     complaint of its age is no remark but a wish ("it's way too old": a newer film)."""
     inside = [(s, e, dict(c)) for s, e, c in hits if all(remarks[s:e])
-              and c.get("relative") not in ("newer", "older")]  # "it's ancient": a newer one
+              and c.get("relative") not in ("newer", "older", "shorter")]  # "it's ancient": a newer one
     return spans_to_constraints(inside, tokens, negated) if inside else []
 
 

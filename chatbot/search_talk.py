@@ -16,6 +16,7 @@ from typing import Any
 
 from chatbot.acts import PhraseTable
 from chatbot.nlg import describe_wish
+from chatbot.pronouns import possessive
 from chatbot.text import join_words
 from chatbot.viewings import Seer, seen_by_sentence
 
@@ -154,13 +155,14 @@ def _permitted_wishes(wishes: Sequence[Mapping[str, Any]]) -> str:
 
 
 def permitted(names: Sequence[str], wishes: Sequence[Mapping[str, Any]] = ()) -> str:
-    """``"Got it: Tom Hanks is fine, so I won't leave their films out, nor insist on them."``;
+    """``"Got it: Tom Hanks is fine, so I won't leave his films out, nor insist on them."``
+    ("their" when the first name does not tell: ``chatbot.pronouns``);
     for wishes allowed (``wishes``, no names): ``"Got it: the rating PG is fine, so I won't
     leave it out, nor insist on it."``"""
     if wishes and not names:
         return _permitted_wishes(wishes)
     return (f"Got it: {join_words(list(names))} {'are' if len(names) > 1 else 'is'} fine, so I "
-            "won't leave their films out, nor insist on them.")
+            f"won't leave {possessive(names)} films out, nor insist on them.")
 
 
 def titles_unknown(titles: Sequence[str]) -> str:

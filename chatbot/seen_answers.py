@@ -72,7 +72,8 @@ def emphasised_wish(nlu: Mapping[str, Any]) -> bool:
 def another_answer(nlu: Mapping[str, Any]) -> str | None:
     """What a reply to "Would you want another recommendation then?" says about the film on
     the table: ``another`` when it dislikes that film ("no i dont like that one"), ``unseen``
-    when it says the film was not seen after all ("no they havent seen that one"), else None."""
+    when it says the film was not seen after all ("no they havent seen that one"), ``will_watch``
+    when it likes that film now ("that one sounds fun, thanks!"), else None."""
     words = [w for w in nlu.get("words") or () if w != ","]
     if not set(words) & _OBJECTS:
         return None
@@ -80,4 +81,7 @@ def another_answer(nlu: Mapping[str, Any]) -> str | None:
         return "unseen"
     if nlu.get("verdict") == "disliked":
         return "another"
+    if nlu.get("verdict") == "liked" and not nlu.get("watching") and not nlu.get("asks_other") \
+            and not liked_in_past(words) and not nlu.get("question"):
+        return "will_watch"  # "that one sounds fun, thanks!": the film on the table taken
     return None

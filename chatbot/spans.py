@@ -284,7 +284,8 @@ def explicit_wins(hits: list[tuple[int, int, dict]], tokens: list[str]
     plain = {c["slot"] for s, e, c in hits if "range" in c and not c.get("relative")
              and any(t.isdigit() or t in _DURATION_UNITS for t in tokens[s:e])
              or c["slot"] == "year" and not c.get("relative") and names_a_date(tokens[s:e])}
-    hits = [h for h in hits if not (h[2].get("relative") and h[2]["slot"] in plain)]
+    # "at least 90 minutes but not too long": a short film ("short") is a bound of its own
+    hits = [h for h in hits if not (h[2].get("relative") not in (None, "short") and h[2]["slot"] in plain)]
     return vague_years_yield(hits, tokens)
 
 

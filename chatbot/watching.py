@@ -42,6 +42,15 @@ _PARTLY = ("the trailer", "a trailer", "trailer", "clips", "a clip", "bits of it
            "part of it", "half of it", "the beginning", "the start", "some of it")
 _OBJECTS = frozenset("it that this one them".split())
 _PUT_ON = frozenset((("it", "on"), ("that", "on"), ("this", "on")))
+# watched, said without a verb of watching: knowing the film, having done it already
+# ("know that one", "been there done that", "already did", "old news"); a denial before them
+# ("don't know that one") is a no
+_SEEN_IDIOMS = (("know", "that"), ("know", "this"), ("know", "it"), ("knew", "that"),
+                ("knew", "it"), ("been", "there"), ("done", "that"), ("done", "it"),
+                ("done", "this"), ("already", "did"), ("did", "already"), ("already", "done"),
+                ("did", "that", "already"), ("did", "it", "already"), ("did", "that", "one"),
+                ("already", "have"), ("have", "already"), ("old", "news"), ("been", "done"),
+                ("already", "know"), ("familiar", "with"))
 _PAST_AUX = frozenset("was were been had kid child".split())  # "I was watching it as a kid"
 
 
@@ -60,6 +69,8 @@ def watching(tokens: Sequence[str]) -> str | None:
         return "no"
     if not found and (liked_in_past(words) or _times_told(words)):  # "yeah loved it", "like 10 times"
         return "yes"
+    if not found and any(_phrase_in(words, p) for p in _SEEN_IDIOMS):  # "know that one", "been there"
+        return "no" if set(words) & _DENIERS - _ANSWER_NOS else "yes"
     return found[0] if found else None
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from chatbot.acclaim import LESSER_KNOWN_VOTES
 from chatbot.choices import offers_choice, widens
-from chatbot.constraints import same_wish, within_limits
+from chatbot.constraints import STRICT_MAX, clearly_shorter, same_wish, within_limits
 from chatbot.rating_steps import stepped_ratings
 from chatbot.text import fold
 from chatbot.year_bounds import corrected_years
@@ -346,14 +346,21 @@ def _as_wished(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -
 def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
     """"something older" while a 2002 film is proposed: released 2001 or earlier; "longer"
     than a 180-minute film: 181 minutes or more. The bound is the film's own figure, never a
-    jump past it: a jump hides the films just beside it (1997-2001) without a word."""
+    jump past it: a jump hides the films just beside it (1997-2001) without a word. "Shorter"
+    is the exception: a film a minute shorter is as long to the viewer (``clearly_shorter``)."""
     relative = wish.pop("relative", None)
     cap = wish.pop("cap", ())  # "more kid friendly": a child's rating at most
     wish.pop("than", None)  # "newer than Terminator 2": counted from that film already
     year = (current or {}).get("year")
     runtime = (current or {}).get("runtime_min")
     if relative in ("shorter", "longer") and isinstance(runtime, int):
-        wish["range"] = list(within_limits(None, runtime - 1) if relative == "shorter" else within_limits(runtime + 1, None))
+        wish["range"] = list(within_limits(None, clearly_shorter(runtime)) if relative == "shorter"
+                             else within_limits(runtime + 1, None))
+        if relative == "shorter":  # the film's own length less one, if nothing clearly shorter fits
+            wish[STRICT_MAX] = runtime - 1
+    elif relative == "short" and isinstance(runtime, int):  # "not so long" at 96 min: under 96
+        wish["range"] = list(within_limits(None, min(wish["range"][1] or runtime, clearly_shorter(runtime))))
+        wish[STRICT_MAX] = min(wish["range"][1] or runtime, runtime - 1)
     elif relative == "lesser" and isinstance(votes := (current or {}).get("votes"), int):
         wish["range"] = [None, max(1, min(votes - 1, LESSER_KNOWN_VOTES))]
     elif relative in ("milder", "stronger"):  # "a tamer one": from the film's own rating

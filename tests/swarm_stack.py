@@ -30,17 +30,40 @@ class Swarm:
         return docker(self.docker, "info", "--format", "{{.Swarm.LocalNodeState}}").strip()
 
     def join(self) -> None:
-        if self.state() == "active":
+        # A node still leaving (a module's earlier fixture just left it) answers neither state:
+        # wait until it has settled, or `swarm init` says it "is already part of a swarm".
+        if self._settled() == "active":
             return
         # Manager API and gossip on loopback only (defaults are every interface).
-        port = free_port()
-        docker(self.docker, "swarm", "init", "--advertise-addr", "127.0.0.1",
-               "--listen-addr", f"127.0.0.1:{port}", "--data-path-addr", "127.0.0.1")
+        init = ("swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", f"127.0.0.1:{free_port()}",
+                "--data-path-addr", "127.0.0.1")
+        try:
+            docker(self.docker, *init)
+        except AssertionError as exc:
+            # A node in neither state after a minute (a leave half done: "pending", "error") is
+            # no swarm anyone uses: leave it, then make ours.
+            if "already part of a swarm" not in str(exc):
+                raise
+            if self.state() == "active":  # joined meanwhile by someone else: theirs to leave
+                return
+            docker(self.docker, "swarm", "leave", "--force", check=False)
+            self._settled(want="inactive")
+            docker(self.docker, *init)
         self.made_here = True
 
     def leave(self) -> None:
         if self.made_here:
             docker(self.docker, "swarm", "leave", "--force", check=False)
+            self._settled(want="inactive")
+
+    def _settled(self, want: str = "", timeout_s: float = 60) -> str:
+        """The node's swarm state once it is "active" or "inactive" (or `want`), polled."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            state = self.state()
+            if (state == want if want else state in ("active", "inactive")) or time.monotonic() > deadline:
+                return state
+            time.sleep(0.5)
 
 
 class SwarmStack:

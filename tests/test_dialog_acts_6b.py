@@ -105,7 +105,8 @@ def test_complaints_are_wishes_against_the_film_shown() -> None:
     (_, _, wish), = complaint_hits(clause_tokens("too old for me"))
     assert wish["slot"] == "year" and wish["relative"] == "newer"
     (_, _, wish), = complaint_hits(clause_tokens("neither of us wants anything too long"))
-    assert wish["range"] == [None, 100] and "relative" not in wish
+    # a short bound of its own ("short": below a short film shown too, ``chatbot.wishes``)
+    assert wish["range"] == [None, 100] and wish["relative"] == "short"
     assert complaint_hits(clause_tokens("not too long")) == []  # a length phrase of its own
 
 

@@ -340,7 +340,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # "-y"/"-ish" genre words after a refusal ("something adventurey") kept; "scratch X, Y"
          # gives X up for Y
          "ages_beside_names", "teens_watching", "like_shown_film", "loose_genre_words",
-         "scratched_people")
+         "scratched_people",
+         # dq: answers to a film shown and endings: seen said without a verb ("know that one",
+         # 👍); complaints about the picks; a liking at "another?"; "too long" clearly shorter;
+         # details, doubt, refusals and "forget it"; his/her films, who liked it no titles
+         "seen_without_verb", "picks_complaints", "liked_at_another", "clearly_shorter",
+         "shown_film_replies", "people_in_replies")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
