@@ -153,7 +153,9 @@ class DockerBackend:
             pid = labels.get(OWNER_LABEL, "")
             return pid.isdigit() and not Path(f"/proc/{pid}").exists()
 
-        for container in self.client.containers.list(all=True, filters={"label": LABEL}):
+        # ignore_removed: a container listed may be gone by its inspect (an earlier run's --rm
+        # Envoy ending now): a 404 there is no reason to fail this start.
+        for container in self.client.containers.list(all=True, filters={"label": LABEL}, ignore_removed=True):
             if orphan(container.labels):
                 log.warning("removing container %s of a puma run that is gone (%s)", container.name,
                             container.labels.get(LABEL))
@@ -194,7 +196,8 @@ class DockerBackend:
         """Remove every container and the network of this deployment (idempotent)."""
         if self.client is None:
             return
-        for container in self.client.containers.list(all=True, filters={"label": f"{LABEL}={self.run_dir}"}):
+        mine = {"label": f"{LABEL}={self.run_dir}"}
+        for container in self.client.containers.list(all=True, filters=mine, ignore_removed=True):
             with contextlib.suppress(Exception):
                 container.remove(force=True)
         if self.network is not None:

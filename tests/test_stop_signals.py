@@ -168,9 +168,16 @@ def test_puma_run_stops_when_another_of_its_threads_takes_the_signal(tmp_path: P
         for line in proc.stdout:  # bounded: the run prints its URL, or ends
             if "PUMA is serving at" in line:
                 break
-        threads = _other_threads(proc.pid)
         started = time.monotonic()
-        _tgkill(proc.pid, threads[0] if which == "first" else threads[-1], sig)
+        for _ in range(50):  # a short-lived thread (a probe, a spawn) may end between listing and signal
+            threads = _other_threads(proc.pid)
+            try:
+                _tgkill(proc.pid, threads[0] if which == "first" else threads[-1], sig)
+                break
+            except ProcessLookupError:
+                continue
+        else:
+            pytest.fail("no thread of puma run lived long enough to be signalled")
         try:
             code = proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
