@@ -121,16 +121,31 @@ def serving_run(app: str | Path, **popen: Any) -> Iterator[tuple[subprocess.Pope
                        timeout_s=90, message="puma run serving")
         yield proc, url
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGCONT)
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop_run(proc)
+
+
+def stop_run(proc: subprocess.Popen[str]) -> None:
+    """Stop a `puma run` started in its own process group: continued (a test may have stopped it
+    with SIGSTOP), terminated, its group killed if it has not exited within 30 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGCONT)
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+def port_bindable(port: int) -> bool:
+    """Whether a server could listen on 127.0.0.1:`port` now (nothing else listens there)."""
+    try:
+        socket.create_server(("127.0.0.1", port)).close()
+    except OSError:
+        return False
+    return True
 
 
 def interrupt_and_finish(proc: subprocess.Popen[Any], sig: int = signal.SIGINT, *, group: bool = False,

@@ -26,8 +26,8 @@ import puma
 from puma import proxy
 from puma.instances import ServicePool
 from tests.apps import basic
+from tests.helpers import port_bindable, wait_for
 from tests.helpers import process_alive as _alive
-from tests.helpers import wait_for
 from tests.rawhttp import exchange
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,14 +38,6 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
-
-def _bindable(port: int) -> bool:
-    """Whether the next `puma run` could listen on `port` (nothing else listens there)."""
-    try:
-        socket.create_server(("127.0.0.1", port)).close()
-    except OSError:
-        return False
-    return True
 
 
 @pytest.fixture
@@ -80,7 +72,7 @@ def test_kill_9_of_puma_run_leaves_no_envoy_or_instance_holding_the_port(puma_ru
     try:
         wait_for(lambda: not any(_alive(pid) for pid in pids), timeout_s=10, message="Envoy and instances gone")
         # A killed process shows as a zombie while its last threads still close their sockets: wait for those.
-        wait_for(lambda: _bindable(int(url.rsplit(":", 1)[1])), timeout_s=10, message="the port free again")
+        wait_for(lambda: port_bindable(int(url.rsplit(":", 1)[1])), timeout_s=10, message="the port free again")
     finally:
         for pid in pids:
             if _alive(pid):

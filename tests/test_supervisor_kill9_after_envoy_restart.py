@@ -8,25 +8,17 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 
-from tests.helpers import process_alive, serving_run, wait_for
+from tests.helpers import port_bindable, process_alive, serving_run, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "examples" / "hello_app.py"
 
-
-def _bindable(port: int) -> bool:
-    try:
-        socket.create_server(("127.0.0.1", port)).close()
-    except OSError:
-        return False
-    return True
 
 
 def _envoy_pid(url: str) -> int | None:
@@ -55,7 +47,7 @@ def test_a_restarted_envoy_dies_with_a_killed_puma_run_and_the_port_serves_again
             seen += [first, second]
             os.kill(proc.pid, signal.SIGKILL)
             wait_for(lambda: not process_alive(second), timeout_s=10, message="the restarted Envoy gone with puma run")
-            wait_for(lambda: _bindable(port), timeout_s=10, message="the port free again")
+            wait_for(lambda: port_bindable(port), timeout_s=10, message="the port free again")
         again = subprocess.Popen([sys.executable, "-m", "puma.cli", "run", str(APP), "--port", str(port)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:

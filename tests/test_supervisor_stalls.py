@@ -17,7 +17,7 @@ import psutil  # type: ignore[import-untyped]
 
 from puma import instances
 from puma.stalls import Stalls
-from tests.helpers import continued_after, wait_for
+from tests.helpers import continued_after, stop_run, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM_S = 3.0
@@ -106,12 +106,4 @@ def test_stalls_a_supervisor_stopped_during_start_up_is_not_counted_as_warm_up(t
         said_s = int(status.stderr.split("has not answered for ")[1].split()[0])
         assert 4 <= said_s <= 30, status.stderr  # puma status waits 5 s for it
     finally:
-        os.kill(proc.pid, signal.SIGCONT)
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop_run(proc)
