@@ -12,7 +12,9 @@ warm-up said it does, then instance counts, then services importing or warming u
 names of the services left out, when they fit, else how many; a phase that must be cut keeps its
 reason's words before those names, without "running, but not ready yet", behind a shorter head:
 `starting 18.5 s, 2/8 ready: legacy: the legacy socket server is unreachable…`);
-otherwise (a log, a pipe) the whole line, a new one only when the phases change.
+otherwise (a log, a pipe) the whole line, a new one only when the phases change. On a terminal
+at the default level PUMA's own INFO records of the start are held back (the line says what they
+say) and printed only if the start fails; warnings show at once, and `--log-level debug` shows all.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ HEARTBEAT_S = 5.0  # without a terminal: the line again after this long, though 
 LOG_QUIET_S = 0.2  # after a log record wipes the progress line, it is not drawn again for this long
 AGE_SHOWN_S = 2.0  # a phase held this long shows its age
 LONG_PHASE_CHARS = 100  # a phase longer than this is printed whole once, then shortened (SaidOnce)
+MAX_HELD_RECORDS = 1000  # a start's INFO records held back on a terminal (a start writes ~20)
 MIN_PHASE_CHARS = 24  # a fitted line shortens its first phase to no less, to name the other services
 REASON_CHARS = 30  # ...but keeps this much of a reason (its first clause, if shorter) before naming or counting them
 
@@ -301,6 +304,11 @@ class StartupProgress:
         self._width = 0
         self._quiet_until = 0.0  # monotonic time before which the line is not drawn (a log record is being written)
         self._lock = threading.Lock()
+        # On a terminal at the default level, PUMA's INFO records of the start (an instance up, Envoy
+        # started) are what the line already says: they are held back, and shown only if the start
+        # fails. Warnings always show; --log-level debug shows everything as it comes.
+        self._hold = self.tty and logging.getLogger("puma").getEffectiveLevel() == logging.INFO
+        self.held: list[logging.LogRecord] = []
 
     def __enter__(self) -> StartupProgress:
         if self.tty:  # a log line printed meanwhile first wipes the progress line, so none garbles
@@ -309,14 +317,25 @@ class StartupProgress:
         self._thread.start()
         return self
 
-    def __exit__(self, *_exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=2.0)
         for handler in logging.getLogger().handlers:
             handler.removeFilter(self._wipe)
         self._wipe()  # the URL line (or the error) takes its place
+        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt) and self.held:  # a failed start
+            self.out.write("what the start did before it failed:\n")
+            self.out.flush()
+            for record in self.held:
+                logging.getLogger(record.name).handle(record)
+        self.held.clear()
 
-    def _wipe(self, _record: object = None) -> bool:
+    def _wipe(self, record: logging.LogRecord | None = None) -> bool:
+        if self._hold and record is not None and (record.levelno or 0) < logging.WARNING \
+                and record.name.split(".", 1)[0] == "puma":
+            if len(self.held) < MAX_HELD_RECORDS:
+                self.held.append(record)
+            return False
         with self._lock:
             if self._width:
                 self.out.write("\r" + " " * self._width + "\r")

@@ -193,6 +193,7 @@ def test_waiting_progress_line_never_glues_itself_to_a_log_record_written_meanwh
     out = Tty()
     progress = StartupProgress.__new__(StartupProgress)
     progress.out, progress._width, progress._quiet_until, progress._lock = out, 0, 0.0, threading.Lock()
+    progress._hold = False  # every record shows (as at --log-level debug)
     progress._rewrite("starting (1.0 s, 4 of 8 ready): db: loading")
     assert progress._wipe(logging.makeLogRecord({})) is True
     progress._rewrite("starting (1.5 s, 4 of 8 ready): db: loading")  # the progress thread's next tick, at once
