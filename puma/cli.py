@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import interrupts, runs
 from .bench.commands import add_bench
-from .cliparse import APP_HELP, HelpFormatter, SuggestingParser, add_synonyms, command
+from .cliparse import APP_HELP, LOG_LEVELS, HelpFormatter, SuggestingParser, add_synonyms, command
 from .defaults import DEFAULT_URL, ENV_URL, MAX_INSTANCES
 from .errors import PumaError
 from .lines import WrappingFormatter
@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     # SuggestingParser: a mistyped option is reported by its subcommand, with the closest one.
     p = SuggestingParser(prog="puma", description="Run a Python app as Envoy-routed, autoscaled micro-services.",
                          formatter_class=HelpFormatter)
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+    p.add_argument("--log-level", default="info", choices=LOG_LEVELS,
                    help="how much PUMA logs (default info: lifecycle events such as instances starting "
                         "and scaling decisions; other libraries log only warnings unless debug)")
     sub = p.add_subparsers(title="commands")

@@ -106,11 +106,18 @@ class HelpFormatter(argparse.HelpFormatter):
         return text + " (default: %(default)s)"
 
 
+LOG_LEVELS = ["debug", "info", "warning", "error"]
+
+
 def command(sub: Any, name: str, summary: str, description: str | None = None) -> argparse.ArgumentParser:
     """A subcommand: `summary` in its parent's list, `description` (else the summary) atop its --help."""
     parser: argparse.ArgumentParser = sub.add_parser(
         name, help=summary, description=description or summary[0].upper() + summary[1:] + ".",
         formatter_class=HelpFormatter)
+    # Also after the command (`puma run app.py --log-level debug`), where people put it; not given,
+    # it leaves the one before the command (default info) as it is.
+    parser.add_argument("--log-level", default=argparse.SUPPRESS, choices=LOG_LEVELS,
+                        help="as `puma --log-level` before the command")
     return parser
 
 

@@ -17,6 +17,8 @@ import termios
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.test_startup import _app
 
 ROOT = Path(__file__).parents[1]
@@ -24,10 +26,12 @@ ROUTINE = re.compile(r"^\d\d:\d\d:\d\d puma\.\S+ INFO ", re.MULTILINE)
 QUICK = "{'quick': {'prefix': '/quick', 'target': 'tests.apps.startup:answer', 'instances': 2}}"
 
 
-def _start_on_terminal(app: Path, tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int]:
+def _start_on_terminal(app: Path, tmp_path: Path, *before: str, after: tuple[str, ...] = ()
+                       ) -> tuple[subprocess.Popen[bytes], int]:
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "puma.cli", *extra, "run", str(app), "--port", "0"], cwd=ROOT,
+    command = [sys.executable, "-m", "puma.cli", *before, "run", str(app), "--port", "0", *after]
+    proc = subprocess.Popen(command, cwd=ROOT,
                             stdin=child, stdout=child, stderr=child, start_new_session=True,
                             env={**os.environ, "TMPDIR": str(tmp_path)})
     os.close(child)
@@ -70,8 +74,12 @@ def test_a_start_on_a_terminal_shows_the_progress_line_not_the_routine_records(t
     assert not ROUTINE.search(text), text  # "instance 1 up", "envoy started": the line said them
 
 
-def test_debug_level_on_a_terminal_still_shows_every_record_as_it_comes(tmp_path: Path) -> None:
-    proc, main = _start_on_terminal(_app(tmp_path, QUICK), tmp_path, "--log-level", "debug")
+@pytest.mark.parametrize("after_the_command", [False, True])
+def test_debug_level_on_a_terminal_still_shows_every_record_as_it_comes(tmp_path: Path, after_the_command: bool) -> None:
+    """`puma --log-level debug run app.py`, or `puma run app.py --log-level debug` as people type it."""
+    option = ("--log-level", "debug")
+    proc, main = (_start_on_terminal(_app(tmp_path, QUICK), tmp_path, after=option) if after_the_command
+                  else _start_on_terminal(_app(tmp_path, QUICK), tmp_path, *option))
     try:
         text = _read_until(main, proc, r"PUMA is serving at http://\S+ \(", timeout_s=90)
     finally:
