@@ -38,8 +38,9 @@ class UnknownSession(ChatbotError, KeyError):
         self.session_id = session_id
 
     def __str__(self) -> str:
-        return (f"unknown session id {self.session_id!r}: start a new conversation "
-                "(session id None, or \"-1\" in the listener protocol)")
+        return (f"unknown session id {self.session_id!r}: start a new conversation with id \"-1\" (the "
+                "reply names its id), or send this id with turn_no 1 to start one under it (from Python: "
+                "Chatbot.turn(None, text))")
 
 
 class SessionConflict(ChatbotError, RuntimeError):

@@ -172,3 +172,14 @@ def test_listener_whole_numbers_are_refused_naming_field_and_json_value(bot: Cha
     request = {"id": "-1", "text": "hi", "mode": "true" if field == "index" else "false", field: value}
     reply = handle(bot, request)
     assert reply["status"] == 400 and reply["detail"].startswith(f"{field}: {shown} is not a whole number"), reply
+
+
+@pytest.mark.parametrize("fields", [{"UUID": "my-own-id-7", "chatText": "hi"}, {"id": "my-own-id-8", "text": "comedy"}])
+def test_listener_unknown_id_says_a_fix_that_works_in_the_protocol(bot: Chatbot, fields: dict[str, str]) -> None:
+    """A client's own new id without turn_no (newcomer probe): the 404 names what to send instead,
+    in the protocol's own terms (not Python's None), and sending just that starts the conversation."""
+    refused = handle(bot, {**fields, "mode": "false"})
+    assert refused["status"] == 404 and refused["error"] == "unknown_session"
+    assert '"-1"' in refused["detail"] and "turn_no 1" in refused["detail"] and "None" not in refused["detail"].split("(from Python")[0]
+    started = handle(bot, {**fields, "mode": "false", "turn_no": 1})
+    assert started.get("status", 200) == 200 and started["userid"] in fields.values() and started["messages"]

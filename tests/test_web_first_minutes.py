@@ -121,8 +121,8 @@ class FakeMesh:
         text = body.get("text") or ""
         if text and key not in self.history:  # as chatbot.listener answers a conversation it lacks
             return route.fulfill(status=404, json={"error": "unknown_session", "status": 404, "detail": (
-                f"unknown session id {body.get('id')!r}: start a new conversation (session id None, or \"-1\" "
-                "in the listener protocol)")})
+                f"unknown session id {body.get('id')!r}: start a new conversation with id \"-1\" (the reply "
+                "names its id), or send this id with turn_no 1 to start one under it")})
         said = ["Hello! What kind of film would you like?"] if not text else [f"{text.capitalize()}? Noted."]
         self.history.setdefault(key, []).append({"u": [text] if text else [], "c": said,
                                                  "at": "2026-11-30T18:00:00Z"})
