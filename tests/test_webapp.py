@@ -55,6 +55,36 @@ def test_static_serves_pages_and_assets_with_their_types(static: FlaskClient, pa
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_static_chat_page_regions_are_reached_by_heading_navigation(static: FlaskClient) -> None:
+    """A screen reader's heading list (the H key) leads to the conversation, not only to the h1."""
+    from html.parser import HTMLParser
+
+    class Outline(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.headings: list[tuple[str, str]] = []  # (tag, text) in document order
+            self.open: str | None = None
+
+        def handle_starttag(self, tag: str, _attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("h1", "h2", "h3"):
+                self.open = tag
+                self.headings.append((tag, ""))
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == self.open:
+                self.open = None
+
+        def handle_data(self, data: str) -> None:
+            if self.open:
+                tag, text = self.headings[-1]
+                self.headings[-1] = (tag, text + data)
+
+    outline = Outline()
+    outline.feed(static.get("/").get_data(as_text=True))
+    assert [tag for tag, _ in outline.headings].count("h1") == 1
+    assert ("h2", "Conversation") in [(tag, text.strip()) for tag, text in outline.headings], outline.headings
+
+
 def test_static_html_forbids_foreign_and_inline_scripts(static: FlaskClient) -> None:
     csp = static.get("/").headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "default-src 'self'" in csp
