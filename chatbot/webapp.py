@@ -351,9 +351,12 @@ def legacy_down(address: tuple[str, int], why: str) -> str:
                 f"exits once its turns in progress are done; once it has exited, start it again: "
                 f"`{legacy_start_command(port)}`")
     if found is not None:
+        # No time guessed: a prepared database loads in seconds, a first start takes minutes (a
+        # newcomer read "a few minutes", then saw it ready 0.5 s later); its log says how far it is.
+        log_name = f"var/legacy-server-{port}.log"  # where make run writes it, in the checkout
+        where = f": {log_name}" if (WEB_DIR.parent / log_name).is_file() else ""
         return (f"the legacy server on {host}:{port} is {found.words()}: it accepts connections once its "
-                "catalogue is loaded (30-60 s; a first start also prepares the database, a few minutes: "
-                "its log shows the progress)")
+                f"catalogue is loaded (a first start also prepares the database; its log shows how far it is{where})")
     return (f"nothing accepts connections at {host}:{port} ({why.lower()}) and no legacy server runs on port "
             f"{port}; start it: `{legacy_start_command(port)}`")
 
