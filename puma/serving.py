@@ -88,7 +88,9 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     """The WSGI app of one instance of service `name`, served at `prefix`: `target` is a function,
     or what `puma.endpoints.build` made of a class or factory. `get`: the config lists GET, so a
     function whose parameters a query string can carry is called on GET with its query parameters."""
-    app = Flask(f"puma.{name}")
+    # No static route: Flask's default serves `<cwd>/static/*` at /static/, so a service at "/" would
+    # hand out the files of whatever directory its instance runs in, and never see /static/ itself.
+    app = Flask(f"puma.{name}", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
     # A multipart field may be as large as the body (which is bounded, and already read); werkzeug's own
     # 500 kB per field would be a 413 claiming the body is over max_body_bytes. Its part count stays.

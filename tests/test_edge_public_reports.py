@@ -1,0 +1,78 @@
+"""Kinds of faults users of Envoy-fronted Flask/WSGI services report, driven through a real `puma run`
+(real Envoy, real instances, a free port) of a small app started in a directory of its own:
+
+* a service at "/" gets every path, /static/... included — never the files of the `static/`
+  directory its instance happens to run in (Flask's default static route);
+* a `puma.Response` whose body is a generator of text or bytes (Flask's `Response(generate())`,
+  an upstream that answers piece by piece) is sent as those pieces joined, with its content type —
+  not as a JSON list of base64 strings.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.helpers import serving_run
+
+APP = '''import time
+import puma
+from puma import puma_config, puma_service
+
+
+def site(request: puma.Request) -> dict:
+    return {"path": request.path}
+
+
+def report(request: puma.Request) -> puma.Response:
+    kind = request.query.get("kind", "text")
+    def rows():
+        for n in range(3):
+            time.sleep(0.05)  # an upstream that answers slowly, a piece at a time
+            yield f"{n},row {n}\\n" if kind == "text" else bytes([n, 255])
+    return puma.Response(rows(), content_type="text/csv" if kind == "text" else None)
+
+
+puma_config({"puma_services": {"site": {"prefix": "/", "methods": ["GET"]}, "report": "/report"}})
+puma_service({"site": site, "report": report})
+'''
+
+SECRET = "the content of a file no one published\n"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    home = tmp_path_factory.mktemp("reports")
+    (home / "reports_app.py").write_text(APP)
+    (home / "static").mkdir()
+    (home / "static" / "secret.txt").write_text(SECRET)
+    with serving_run(home / "reports_app.py", cwd=home) as running:
+        yield running
+
+
+@pytest.mark.parametrize("path", ["/static/secret.txt", "/static/nothing.js", "/static/a/b"])
+def test_a_service_at_the_root_gets_static_paths_and_no_file_of_its_directory(run, path: str) -> None:  # noqa: ANN001
+    _, url = run
+    reply = httpx.get(url + path, timeout=10)
+    assert SECRET.strip() not in reply.text, reply.text
+    assert reply.status_code == 200 and reply.json() == {"path": path}, (reply.status_code, reply.text)
+
+
+def test_a_response_of_text_pieces_is_sent_as_the_text_with_its_type(run) -> None:  # noqa: ANN001
+    _, url = run
+    reply = httpx.get(url + "/report", timeout=10)
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["content-type"].startswith("text/csv"), reply.headers
+    assert reply.text == "0,row 0\n1,row 1\n2,row 2\n"
+
+
+def test_a_response_of_byte_pieces_is_sent_as_the_bytes(run) -> None:  # noqa: ANN001
+    _, url = run
+    reply = httpx.get(url + "/report", params={"kind": "bytes"}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["content-type"] == "application/octet-stream", reply.headers
+    assert reply.content == b"\x00\xff\x01\xff\x02\xff"
+    assert int(reply.headers["content-length"]) == 6
