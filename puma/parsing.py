@@ -19,6 +19,7 @@ from flask import request as flask_request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from . import heads
 from .codec import JSONBodyError, decode_json
 from .config import too_large_message
 from .errors import HTTPError
@@ -101,7 +102,7 @@ def parse_request(name: str, content_types: tuple[str, ...], max_body_bytes: int
         except JSONBodyError as exc:
             raise HTTPError(400, str(exc)) from None
     form, files, empty = _form(req, body) if body and mimetype in FORM_TYPES else ({}, {}, ())
-    return Request(method=req.method, path=req.path, headers=Headers(req.headers),
+    return Request(method=heads.method(req.environ), path=req.path, headers=Headers(req.headers),
                    query=url_fields(req.query_string, "query"), body=body, json=parsed, form=form, files=files,
                    files_sent_empty=empty)
 

@@ -52,6 +52,7 @@ from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errorpages import BrowserErrors
 from .errors import HTTPError
 from .faultreplies import error_response, exception_response, exit_response
+from .heads import HeadAsGet
 from .media import DEFAULT_CONTENT_TYPES, FIELD_TYPES, accepts
 from .messages import JSON_TYPES, Request
 from .parsing import (
@@ -139,6 +140,8 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     app.wsgi_app = PublicErrors(app.wsgi_app)  # type: ignore[method-assign]  # as above
     # Outermost: every JSON error any path above answers is a page for a browser (puma.errorpages).
     app.wsgi_app = BrowserErrors(app.wsgi_app)  # type: ignore[method-assign]  # as above
+    # Outside all: a HEAD is served as its GET, so every header above (Content-Length too) is GET's.
+    app.wsgi_app = HeadAsGet(app.wsgi_app)  # type: ignore[method-assign]  # as above
     return app
 
 

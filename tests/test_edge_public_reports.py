@@ -5,7 +5,9 @@
   directory its instance happens to run in (Flask's default static route);
 * a `puma.Response` whose body is a generator of text or bytes (Flask's `Response(generate())`,
   an upstream that answers piece by piece) is sent as those pieces joined, with its content type —
-  not as a JSON list of base64 strings.
+  not as a JSON list of base64 strings;
+* a HEAD is answered with its GET's status and headers, Content-Length included, whatever the
+  reply (an error rewritten for a browser or a public client too), and no body.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from puma import puma_config, puma_service
 
 
 def site(request: puma.Request) -> dict:
-    return {"path": request.path}
+    if request.path.startswith("/missing"):
+        raise puma.HTTPError(404, f"no page at {request.path}")
+    return {"path": request.path, "method": request.method}
 
 
 def report(request: puma.Request) -> puma.Response:
@@ -58,7 +62,7 @@ def test_a_service_at_the_root_gets_static_paths_and_no_file_of_its_directory(ru
     _, url = run
     reply = httpx.get(url + path, timeout=10)
     assert SECRET.strip() not in reply.text, reply.text
-    assert reply.status_code == 200 and reply.json() == {"path": path}, (reply.status_code, reply.text)
+    assert reply.status_code == 200 and reply.json() == {"path": path, "method": "GET"}, (reply.status_code, reply.text)
 
 
 def test_a_response_of_text_pieces_is_sent_as_the_text_with_its_type(run) -> None:  # noqa: ANN001
@@ -76,3 +80,16 @@ def test_a_response_of_byte_pieces_is_sent_as_the_bytes(run) -> None:  # noqa: A
     assert reply.headers["content-type"] == "application/octet-stream", reply.headers
     assert reply.content == b"\x00\xff\x01\xff\x02\xff"
     assert int(reply.headers["content-length"]) == 6
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+@pytest.mark.parametrize("path", ["/missing", "/missing/page.html", "/", "/report"])
+def test_a_head_has_the_headers_of_its_get(run, path: str, accept: str) -> None:  # noqa: ANN001
+    _, url = run
+    got = httpx.get(url + path, headers={"accept": accept}, timeout=10)
+    head = httpx.head(url + path, headers={"accept": accept}, timeout=10)
+    assert head.content == b"", head.content
+    assert (head.status_code, head.headers["content-type"]) == (got.status_code, got.headers["content-type"]), \
+        (head.status_code, head.headers, got.status_code, got.headers)
+    length = len(got.content) if path != "/" else len(got.content) - len(b"GET") + len(b"HEAD")  # it names its method
+    assert int(head.headers["content-length"]) == length, (head.headers, got.headers, got.text)
