@@ -19,7 +19,7 @@ from flask import request as flask_request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import heads
+from . import heads, multiparttext
 from .codec import JSONBodyError, decode_json
 from .config import too_large_message
 from .errors import HTTPError
@@ -125,6 +125,7 @@ def _form(req: Any, body: bytes) -> tuple[dict[str, str | list[str]], _Files, tu
                              f"{req.max_form_parts} fields (it has {_parts(body, req)}), the most a service "
                              "reads; send fewer fields, or send the data as one JSON body") from None
     fields = _grouped(req.form.lists())
+    multiparttext.check(fields, body, req.mimetype_params["boundary"])
     uploads = _uploads(files)
     if not fields and not files:
         raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "

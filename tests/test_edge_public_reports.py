@@ -6,6 +6,9 @@
 * a `puma.Response` whose body is a generator of text or bytes (Flask's `Response(generate())`,
   an upstream that answers piece by piece) is sent as those pieces joined, with its content type —
   not as a JSON list of base64 strings;
+* a multipart/form-data text field that is not UTF-8 is a 400 naming it, as it is in a urlencoded
+  form or JSON — never stored with U+FFFD in place of what was sent; a part head that is not
+  UTF-8 is a 400 saying so, not "no fields";
 * a HEAD is answered with its GET's status and headers, Content-Length included, whatever the
   reply (an error rewritten for a browser or a public client too), and no body.
 """
@@ -40,8 +43,12 @@ def report(request: puma.Request) -> puma.Response:
     return puma.Response(rows(), content_type="text/csv" if kind == "text" else None)
 
 
-puma_config({"puma_services": {"site": {"prefix": "/", "methods": ["GET"]}, "report": "/report"}})
-puma_service({"site": site, "report": report})
+def note(request: puma.Request) -> dict:
+    return {"fields": request.data, "files": sorted(request.files)}
+
+
+puma_config({"puma_services": {"site": {"prefix": "/", "methods": ["GET"]}, "report": "/report", "note": "/note"}})
+puma_service({"site": site, "report": report, "note": note})
 '''
 
 SECRET = "the content of a file no one published\n"
@@ -93,3 +100,41 @@ def test_a_head_has_the_headers_of_its_get(run, path: str, accept: str) -> None:
         (head.status_code, head.headers, got.status_code, got.headers)
     length = len(got.content) if path != "/" else len(got.content) - len(b"GET") + len(b"HEAD")  # it names its method
     assert int(head.headers["content-length"]) == length, (head.headers, got.headers, got.text)
+
+
+def _multipart(*parts: bytes) -> bytes:
+    return b"".join(b"--XX\r\n" + part + b"\r\n" for part in parts) + b"--XX--\r\n"
+
+
+def _post_multipart(url: str, body: bytes) -> httpx.Response:
+    return httpx.post(url + "/note", content=body, headers={"content-type": "multipart/form-data; boundary=XX"},
+                      timeout=10)
+
+
+@pytest.mark.parametrize("head", [b"", b"Content-Type: text/plain\r\n", b"Content-Type: text/plain; charset=utf-8\r\n"])
+@pytest.mark.parametrize("value", [b"caf\xe9", b"\xff\xfe", b"ok \xc3"])
+def test_a_multipart_text_field_not_utf8_is_a_400_naming_it(run, head: bytes, value: bytes) -> None:  # noqa: ANN001
+    _, url = run
+    body = _multipart(b'Content-Disposition: form-data; name="id"\r\n\r\n7',
+                      b'Content-Disposition: form-data; name="comment"\r\n' + head + b"\r\n" + value)
+    reply = _post_multipart(url, body)
+    assert reply.status_code == 400, reply.text
+    assert "'comment'" in reply.json()["error"] and "UTF-8" in reply.json()["error"], reply.text
+
+
+def test_a_multipart_part_head_not_utf8_is_a_400_saying_so(run) -> None:  # noqa: ANN001
+    _, url = run
+    reply = _post_multipart(url, _multipart(b'Content-Disposition: form-data; name="caf\xe9"\r\n\r\nx'))
+    assert reply.status_code == 400, reply.text
+    assert "headers are not UTF-8" in reply.json()["error"], reply.text
+
+
+def test_multipart_text_in_utf8_or_a_declared_latin1_and_binary_files_still_arrive(run) -> None:  # noqa: ANN001
+    _, url = run
+    body = _multipart(b'Content-Disposition: form-data; name="a"\r\n\r\ncaf\xc3\xa9 \xef\xbf\xbd',
+                      b'Content-Disposition: form-data; name="b"\r\nContent-Type: text/plain; charset=iso-8859-1'
+                      b"\r\n\r\ncaf\xe9",
+                      b'Content-Disposition: form-data; name="f"; filename="x.bin"\r\n\r\n\xff\xfe')
+    reply = _post_multipart(url, body)
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {"fields": {"a": "caf\u00e9 \ufffd", "b": "caf\u00e9"}, "files": ["f"]}
