@@ -9,6 +9,9 @@
 * a multipart/form-data text field that is not UTF-8 is a 400 naming it, as it is in a urlencoded
   form or JSON — never stored with U+FFFD in place of what was sent; a part head that is not
   UTF-8 is a 400 saying so, not "no fields";
+* a body too large for PUMA's own paths (/_puma/scale, /_puma/workers) is a 413 naming their limit,
+  never the service at "/" — and, by its Content-Length, before a client sent `Expect: 100-continue`
+  uploads it;
 * a HEAD is answered with its GET's status and headers, Content-Length included, whatever the
   reply (an error rewritten for a browser or a public client too), and no body.
 """
@@ -16,12 +19,14 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.helpers import serving_run
+from tests.rawhttp import exchange
 
 APP = '''import time
 import puma
@@ -138,3 +143,24 @@ def test_multipart_text_in_utf8_or_a_declared_latin1_and_binary_files_still_arri
     reply = _post_multipart(url, body)
     assert reply.status_code == 200, reply.text
     assert reply.json() == {"fields": {"a": "caf\u00e9 \ufffd", "b": "caf\u00e9"}, "files": ["f"]}
+
+
+@pytest.mark.parametrize("path", ["/_puma/scale", "/_puma/workers", "/_puma/status"])
+def test_an_oversized_body_to_pumas_own_paths_is_a_413_before_it_is_sent(run, path: str) -> None:  # noqa: ANN001
+    _, url = run
+    port = int(url.rsplit(":", 1)[1])
+    head = (f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            "Expect: 100-continue\r\nContent-Length: 50000000\r\n\r\n").encode()
+    began = time.monotonic()
+    answer = exchange(port, head, timeout_s=5)  # the body is never sent: a client waits for 100 or a refusal
+    assert answer.statuses == [413] and time.monotonic() - began < 2, (answer.statuses, answer.timed_out)
+    error = answer.responses[0].json()["error"]
+    assert "PUMA's own paths" in error and "max_request_bytes" in error and "site" not in error, error
+
+
+def test_a_chunked_body_over_the_limit_of_pumas_own_paths_names_their_limit(run) -> None:  # noqa: ANN001
+    _, url = run
+    reply = httpx.post(url + "/_puma/scale", content=iter([b"x" * (1 << 20)] * 3), timeout=10,
+                       headers={"content-type": "application/json"})
+    assert reply.status_code == 413, reply.text
+    assert "PUMA's own paths" in reply.json()["error"] and "site" not in reply.json()["error"], reply.text
