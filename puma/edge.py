@@ -39,10 +39,10 @@ from .localreplies import (
 )
 from .localreplies import STOPPING_KEY as STOPPING_KEY
 from .localreplies import SUPERVISOR_SILENT_FIELD as SUPERVISOR_SILENT_FIELD
-from .localreplies import header, no_route_text
+from .localreplies import header, no_route_text, own_paths_too_large_text
 from .localreplies import local_reply_config as local_reply_config
 from .localreplies import rate_limited_headers as rate_limited_headers
-from .services import Service, get_hint, too_large_message
+from .services import RESERVED_PREFIX, Service, get_hint, too_large_message
 
 _T = "type.googleapis.com/"
 CONNECTION_BUFFER_BYTES = 32 * 1024  # Envoy's recommendation for an edge proxy
@@ -196,6 +196,18 @@ def too_large_guard(name: str, service: Service, match: dict[str, Any]) -> dict[
             "metadata": {"filter_metadata": {"puma": {"service": name}}},  # the body's "service"
             "response_headers_to_add": [header("connection", "close")],  # its body is not read
             # Answered by the router, after the buffer filter, which would wait for the body first.
+            "typed_per_filter_config": {"envoy.filters.http.buffer": {
+                "@type": _T + "envoy.extensions.filters.http.buffer.v3.BufferPerRoute", "disabled": True}}}
+
+
+def own_paths_too_large_guard(config: PumaConfig) -> dict[str, Any]:
+    """`too_large_guard` for PUMA's own paths (/_puma/scale, /_puma/workers...): a body over the
+    listener's buffer limit is a 413 before it is sent, as at a service, not after a 100 Continue."""
+    limit = config.http_connection_manager.max_request_bytes
+    over = {"name": "content-length", "range_match": {"start": limit + 1, "end": 2**63 - 1}}
+    return {"name": "puma_own_too_large", "match": {"prefix": RESERVED_PREFIX + "/", "headers": [over]},
+            "direct_response": {"status": 413, "body": {"inline_string": own_paths_too_large_text(config)}},
+            "response_headers_to_add": [header("connection", "close")],  # its body is not read
             "typed_per_filter_config": {"envoy.filters.http.buffer": {
                 "@type": _T + "envoy.extensions.filters.http.buffer.v3.BufferPerRoute", "disabled": True}}}
 

@@ -62,6 +62,7 @@ def route_config(config: PumaConfig, *, status_port: int | None = None, internal
         routes.insert(0, _ready_route())  # before the status route's prefix, which it lies under
         routes.insert(0, _service_ready_route())  # likewise
         routes.insert(0, _dashboard_route())  # likewise
+        routes.insert(0, edge.own_paths_too_large_guard(config))  # before them all: no body is waited for
     routes.insert(0, edge.escape_guard())
     routes.insert(0, edge.expect_guard())
     routes.insert(0, edge.host_guard())  # before every route: no request with two Hosts goes anywhere

@@ -267,10 +267,19 @@ def _too_large(config: PumaConfig) -> list[dict[str, Any]]:
     services = sorted(config.puma_services.items(), key=lambda item: len(item[1].prefix), reverse=True)
     mappers = [{"filter": {"and_filter": {"filters": [_status_is(413), _path_under(s.prefix)]}},
                 "body": {"inline_string": too_large_message(name, s.max_body_bytes)}} for name, s in services]
-    return [*mappers, {"filter": _status_is(413), "body": {"inline_string": (
+    # PUMA's own paths first: under "/" too, they are no service's, and the listener's limit is theirs.
+    own = {"filter": {"and_filter": {"filters": [_status_is(413), _path_under(RESERVED_PREFIX)]}},
+           "body": {"inline_string": own_paths_too_large_text(config)}}
+    return [own, *mappers, {"filter": _status_is(413), "body": {"inline_string": (
         "request body is too large for this route (send a smaller one); raise its service's max_body_bytes (in bytes, "
         f"puma_services.<name>.max_body_bytes; {Service.model_fields['max_body_bytes'].default} unless set) "
         "if it should be accepted")}}]
+
+
+def own_paths_too_large_text(config: PumaConfig) -> str:
+    """What a 413 to one of PUMA's own paths (/_puma/...) says: the listener's limit, and its key."""
+    return (f"request body is too large: PUMA's own paths ({RESERVED_PREFIX}/...) take at most "
+            f"{config.http_connection_manager.max_request_bytes} bytes (http_connection_manager.max_request_bytes)")
 
 
 def _path_under(prefix: str) -> dict[str, Any]:

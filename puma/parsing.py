@@ -19,6 +19,7 @@ from flask import request as flask_request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from . import heads, multiparttext
 from .codec import JSONBodyError, decode_json
 from .config import too_large_message
 from .errors import HTTPError
@@ -101,7 +102,7 @@ def parse_request(name: str, content_types: tuple[str, ...], max_body_bytes: int
         except JSONBodyError as exc:
             raise HTTPError(400, str(exc)) from None
     form, files, empty = _form(req, body) if body and mimetype in FORM_TYPES else ({}, {}, ())
-    return Request(method=req.method, path=req.path, headers=Headers(req.headers),
+    return Request(method=heads.method(req.environ), path=req.path, headers=Headers(req.headers),
                    query=url_fields(req.query_string, "query"), body=body, json=parsed, form=form, files=files,
                    files_sent_empty=empty)
 
@@ -124,6 +125,7 @@ def _form(req: Any, body: bytes) -> tuple[dict[str, str | list[str]], _Files, tu
                              f"{req.max_form_parts} fields (it has {_parts(body, req)}), the most a service "
                              "reads; send fewer fields, or send the data as one JSON body") from None
     fields = _grouped(req.form.lists())
+    multiparttext.check(fields, body, req.mimetype_params["boundary"])
     uploads = _uploads(files)
     if not fields and not files:
         raise HTTPError(400, "the multipart/form-data body holds no fields its boundary delimits; check the "

@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -113,7 +113,7 @@ def shape(result: Any, name: str, *, convert: bool = False) -> FlaskResponse:
     if isinstance(result, Response):
         try:
             status = _reply_status(result.status)
-            resp = _body(_error_keys(_converted(result.body, convert), status, name), result.content_type)
+            resp = _body(_error_keys(_converted(_joined(result.body), convert), status, name), result.content_type)
             resp.status_code = status
         except BaseException:
             if result.on_close is not None:
@@ -206,6 +206,22 @@ def _within_envoys_limits(headers: list[tuple[str, str]]) -> None:
         raise ReplyError(f"returned {len(headers)} reply headers, more than the "
                          f"{REPLY_HEADERS_MAX_COUNT - SERVER_HEADERS_COUNT} Envoy takes of a service's headers "
                          f"({REPLY_HEADERS_MAX_COUNT} with the server's own); merge them or put them in the body")
+
+
+def _joined(body: Any) -> Any:
+    """A `Response` body given as an iterator of chunks (Flask's `Response(generate())`): its text or
+    bytes joined, as Flask would stream them (an instance sends a reply whole; Envoy's route timeout
+    bounds how long it takes). Chunks that are neither stay a list, sent as JSON like any list."""
+    if not isinstance(body, Iterator):
+        return body
+    chunks = list(body)
+    if not chunks:
+        return b""
+    if all(isinstance(c, str) for c in chunks):
+        return "".join(chunks)
+    if all(isinstance(c, str | bytes | bytearray | memoryview) for c in chunks):
+        return b"".join(c.encode() if isinstance(c, str) else bytes(c) for c in chunks)
+    return chunks
 
 
 def _converted(body: Any, convert: bool) -> Any:

@@ -52,6 +52,7 @@ from .endpoints import INTERFACE_PATH, Endpoint, Served, serve
 from .errorpages import BrowserErrors
 from .errors import HTTPError
 from .faultreplies import error_response, exception_response, exit_response
+from .heads import HeadAsGet
 from .media import DEFAULT_CONTENT_TYPES, FIELD_TYPES, accepts
 from .messages import JSON_TYPES, Request
 from .parsing import (
@@ -88,7 +89,9 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     """The WSGI app of one instance of service `name`, served at `prefix`: `target` is a function,
     or what `puma.endpoints.build` made of a class or factory. `get`: the config lists GET, so a
     function whose parameters a query string can carry is called on GET with its query parameters."""
-    app = Flask(f"puma.{name}")
+    # No static route: Flask's default serves `<cwd>/static/*` at /static/, so a service at "/" would
+    # hand out the files of whatever directory its instance runs in, and never see /static/ itself.
+    app = Flask(f"puma.{name}", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
     # A multipart field may be as large as the body (which is bounded, and already read); werkzeug's own
     # 500 kB per field would be a 413 claiming the body is over max_body_bytes. Its part count stays.
@@ -137,6 +140,8 @@ def build_app(name: str, target: Callable[..., Any] | Served, *, max_body_bytes:
     app.wsgi_app = PublicErrors(app.wsgi_app)  # type: ignore[method-assign]  # as above
     # Outermost: every JSON error any path above answers is a page for a browser (puma.errorpages).
     app.wsgi_app = BrowserErrors(app.wsgi_app)  # type: ignore[method-assign]  # as above
+    # Outside all: a HEAD is served as its GET, so every header above (Content-Length too) is GET's.
+    app.wsgi_app = HeadAsGet(app.wsgi_app)  # type: ignore[method-assign]  # as above
     return app
 
 

@@ -144,7 +144,7 @@ def test_render_status_cluster_idle_timeout_is_shorter_than_the_status_server():
 
 
 def test_render_status_route_overwrites_the_peer_headers_clients_send():
-    route = envoy.route_config(_config(), status_port=9)["virtual_hosts"][0]["routes"][3]  # after the two-Host, Expect and escape guards
+    route = envoy.route_config(_config(), status_port=9)["virtual_hosts"][0]["routes"][4]  # after the two-Host, Expect, escape and own paths' 413 guards
     assert {a["append_action"] for a in route["request_headers_to_add"]} == {"OVERWRITE_IF_EXISTS_OR_ADD"}
     assert [a["header"] for a in route["request_headers_to_add"]] == [
         {"key": "x-puma-peer", "value": "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"},
