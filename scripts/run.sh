@@ -27,7 +27,7 @@ trap 'echo; say "make: stopped (Ctrl-C) before anything started"; rm -f "${runfi
 # What it says is kept until it ends: a Ctrl-C during Python's own start prints a traceback, not for a user.
 if ! taken=$("$bin/python" scripts/free_ports.py "PORT=$port" "LEGACY_PORT=$legacy_port" 2>&1); then
   printf '%s\n' "$taken" >&2
-  exit 2
+  end_said 2  # said: make's own "*** [Makefile:N: run] Error 2" line would only read like a crash
 fi
 mkdir -p var
 runfile=var/make-run-$port.pid  # this script's pid, then puma run's: `make stop PORT=$port` reads it
@@ -157,4 +157,5 @@ case $status in
             "is free again), its run directory in ${TMPDIR:-/tmp}/puma-* is removed by a later start. Stopping the legacy socket server." >&2
      fi ;;
 esac
-exit $status
+# Whatever went wrong is said above (by puma run, or here): make adds no line of its own.
+end_said $status
