@@ -61,7 +61,7 @@ interrupted() {
   echo
   say "make: the install stopped (Ctrl-C) after $(( $(date +%s) - started )) s; $venv is kept as it is, and the" \
       "next make run (or make) resumes the install (pip reuses what it downloaded)"
-  exit 0
+  exit_after_make
 }
 trap interrupted INT
 # (PYTHONWARNINGS: setuptools' notice about editable installs is for packages in src/ layouts.)

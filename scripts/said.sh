@@ -11,5 +11,5 @@ interrupted=0
 trap 'interrupted=1' INT
 "$@"
 status=$?
-[ "$interrupted" = 1 ] && exit 0
+[ "$interrupted" = 1 ] && exit_after_make
 end_said "$status"

@@ -35,12 +35,20 @@ end_said() {
   local status=$1 make_pid
   [ "$status" = 0 ] && exit 0
   if make_pid=$(recipe_make) && ! made_by_make "$make_pid" && kill -INT "$make_pid" 2>/dev/null; then
-    # Not before make has taken the signal: its handler then waits for this shell. Exiting earlier,
-    # make could reap it first and its handler would find no child ("make: *** wait: No child processes").
-    for _ in $(seq 100); do signal_pending "$make_pid" INT || exit 0; sleep 0.05; done
-    exit 0
+    exit_after_make
   fi
   exit "$status"
+}
+
+# `exit 0` once the make running this recipe has taken its SIGINT (ours, or the terminal's Ctrl-C):
+# its handler then waits for this shell. Exiting earlier, make 4.3 could reap this shell in its main
+# loop first, and its handler would then find no child: "make: *** wait: No child processes.  Stop."
+exit_after_make() {
+  local make_pid
+  if make_pid=$(recipe_make); then
+    for _ in $(seq 100); do signal_pending "$make_pid" INT || break; sleep 0.05; done
+  fi
+  exit 0
 }
 
 # Whether signal $2 (a name: INT) is pending for process $1, not yet taken by its handler.
