@@ -8,7 +8,7 @@ start-up, then ``serving``; ``harness``: ``$PUMA_HARNESS``, set by a load test o
 that starts its own deployment, which `puma status` then picks only when nothing else fits; ``drain``:
 what a stop waits at most, `puma.stopping.windows`, which `make stop` says). The directory is ``$PUMA_RUNS_DIR``, else ``$XDG_RUNTIME_DIR/puma``, else
 ``~/.cache/puma/runs``. A file whose process is gone (a `puma run` killed with SIGKILL) is
-ignored and removed. Example::
+ignored, and kept as a note of a run that ended without stopping (`puma.lastrun`). Example::
 
     path = record("http://127.0.0.1:8080", app="chatbot/puma_app.py", token="...")
     [run["url"] for run in running()]      # ['http://127.0.0.1:8080']
@@ -52,6 +52,9 @@ def record(url: str, *, app: str, token: str, state: str = "serving", started: f
                    "started": time.time() if started is None else started, "token": token, "state": state,
                    "harness": os.environ.get(ENV_HARNESS, "").strip(), **({"drain": drain} if drain else {})}, out)
     os.replace(temp, path)
+    from . import lastrun  # (here: it imports this module)
+
+    lastrun.replace_at(url)  # a run here now: an earlier one's "ended without stopping" is no longer news
     return path
 
 
@@ -103,8 +106,11 @@ def running() -> list[dict[str, Any]]:
             continue
         if alive:
             found.append(run)
-        else:
-            forget(path)  # its `puma run` was killed before it could remove it
+        else:  # its `puma run` was killed before it could remove it: kept as a note `puma status` says
+            from . import lastrun  # (here: it imports this module)
+
+            lastrun.keep(path, run)
+            forget(path)
     return sorted(found, key=lambda run: run.get("started", 0), reverse=True)
 
 
