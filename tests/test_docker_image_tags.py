@@ -11,7 +11,12 @@ import sys
 from pathlib import Path
 
 from tests.plugins import docker_engine
-from tests.plugins.docker_engine import PACKAGED, checkout_tag_prefix, prune_test_tags, sources_digest
+from tests.plugins.docker_engine import (
+    PACKAGED,
+    checkout_tag_prefix,
+    prune_test_tags,
+    sources_digest,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG = re.compile(r"[a-z0-9][a-z0-9._-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")  # Docker's tag grammar
