@@ -63,3 +63,33 @@ def test_makefile_run_ctrl_c_at_any_moment_of_the_start_says_one_calm_line(real_
         if any(word in said for word in NOT_CALM) or code != -signal.SIGINT or "stopped" not in said:
             wrong.append(f"Ctrl-C after {step * STEP_S:.2f} s: exit {code}, said:\n{said[-1500:]}")
     assert not wrong, "\n\n".join(wrong)
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """Whether `pid` handles SIGTERM: Python does not by itself, so its own code has started."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next((line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0")
+    return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
+
+
+@pytest.mark.parametrize("after_s", [0.0, 0.05, 0.15])
+def test_legacy_server_ctrl_c_during_its_imports_says_one_calm_line(after_s: float) -> None:
+    """`python -m legacy_socket_server`: a Ctrl-C while it imports (before it serves or loads) is one
+    line and exit 130, not a KeyboardInterrupt traceback from inside an import."""
+    from tests.helpers import wait_for
+
+    server = subprocess.Popen([sys.executable, "-m", "legacy_socket_server", "--port", str(free_port())], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        wait_for(lambda: _catches_sigterm(server.pid) or server.poll() is not None, timeout_s=60,
+                 message="the legacy server's own code to start")
+        time.sleep(after_s)  # the moment under test
+    finally:
+        code, said = interrupt_and_finish(server, group=True, timeout_s=60)
+    assert not any(word in said for word in ("Traceback", "KeyboardInterrupt", "Fatal Python error")), said
+    assert code == 130 and "stopping (SIGINT) during start-up" in said, (code, said)
