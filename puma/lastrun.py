@@ -5,7 +5,8 @@ then finds the file of a process that is gone and, instead of dropping it withou
 ``<pid>.ended`` with the time of its last heartbeat (the run file is touched every quarter second while
 the run lives: `puma.stalls.beat`), so `puma status` can say what happened, when, what is left of it
 (its processes still running, its port still answering) and what to do. A later start on the same
-address replaces the note (`puma.runs.record`); notes older than `KEEP_S` are dropped. Example::
+address replaces the note (`puma.runs.record`); notes older than `KEEP_S` are dropped. (`puma.runs`
+writes and replaces the notes; this module reads them and says what they mean.) Example::
 
     note = about(ended_at("http://127.0.0.1:8080"))  # "the last `puma run app.py` (pid 42, ...) ended ..."
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import socket
 import time
 import urllib.parse
@@ -24,7 +24,7 @@ from typing import Any
 from . import runs
 
 KEEP_S = 7 * 24 * 3600.0  # a week: "the last run ended" stays true until another starts
-ENDED_SUFFIX = ".ended"
+ENDED_SUFFIX = runs.ENDED_SUFFIX
 ENV_SUPERVISOR_PID = "PUMA_SUPERVISOR_PID"  # every process of a deployment inherits it (puma.childenv)
 
 
@@ -107,28 +107,3 @@ def about(note: dict[str, Any] | None) -> str:
         f"find what holds the port with ss -ltnp 'sport = :{urllib.parse.urlsplit(url).port}'"
     return (f"{head}; left behind: {'; '.join(parts)}; {todo}, then start it again with `{runs.command_of(note)}` "
             f"from {note.get('cwd', '?')}")
-
-
-def keep(path: Path, run: dict[str, Any]) -> None:
-    """Turn the run file `path` of a process that is gone into its note (see the module doc)."""
-    try:
-        last = path.stat().st_mtime
-    except OSError:
-        return
-    note = {**{k: v for k, v in run.items() if k != "token"}, "last_beat": last, "noticed": time.time()}
-    target = path.with_name(f"{run.get('pid', path.stem)}{ENDED_SUFFIX}")
-    temp = target.with_suffix(".tmp-ended")
-    with contextlib.suppress(OSError):
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(note, out)
-        os.replace(temp, target)
-
-
-def replace_at(url: str) -> None:
-    """Drop the notes of runs that served at `url`: a new run there supersedes them."""
-    folder = runs.runs_dir()
-    for path in folder.glob(f"*{ENDED_SUFFIX}") if folder.is_dir() else []:
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            if str(json.loads(path.read_text()).get("url", "")).rstrip("/") == url.rstrip("/"):
-                runs.forget(path)
