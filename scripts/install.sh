@@ -13,7 +13,8 @@
 # step) get a line every HEARTBEAT_S seconds saying it still works and for how long.
 set -eo pipefail
 venv=$1 python=$2 extras=${3:-} stamp=${4:-}
-. "$(dirname "$0")/say.sh"
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac  # (no command substitution: a Ctrl-C cannot cut it)
+. "$here/say.sh"
 HEARTBEAT_S=${INSTALL_HEARTBEAT_S:-20}  # (tests make it short)
 started=$(date +%s)
 # A failure (pip's ERROR lines above say which package and why) is said once more in make's words, with

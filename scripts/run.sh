@@ -13,6 +13,10 @@
 # (or `make stop`) stops the legacy server running on LEGACY_PORT whoever started it: the one the
 # pid file names, if its command line says it is a legacy server on that port.
 set -u
+# A Ctrl-C in the first milliseconds, while the helpers below load, is noted and said once they are
+# (an interrupted `$(dirname ...)` had left them unloaded: the Ctrl-C was lost and everything started).
+interrupted=0
+trap 'interrupted=1' INT
 bin=$1 port=$2 legacy_port=$3 legacy_log=$4
 pidfile=var/legacy-server-$legacy_port.pid
 # The one command that starts it again alone, said here and by the bridge (LEGACY_START_COMMAND).
@@ -20,8 +24,11 @@ restart="$bin/python -m legacy_socket_server --port $legacy_port --pid-file $pid
 # A Ctrl-C before anything started (the port check) says so and ends as the later ones do: exit 0
 # spares make's "*** [run] Interrupt" line; make itself ends by the SIGINT (the shell sees 130).
 # Replaced below, once there is something to stop. (Lines of at most ~100 columns: scripts/say.sh.)
-trap 'echo; say "make: stopped (Ctrl-C) before anything started"; rm -f "${runfile:-}"; exit_after_make' INT
-. "$(dirname "$0")/say.sh"
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac  # (no command substitution: a Ctrl-C cannot cut it)
+. "$here/say.sh"
+stopped_before_start() { echo; say "make: stopped (Ctrl-C) before anything started"; rm -f "${runfile:-}"; exit_after_make; }
+[ "$interrupted" = 1 ] && stopped_before_start
+trap stopped_before_start INT
 # Both ports are checked before anything starts or any log is touched (a second `make run`
 # must not disturb the first).
 # What it says is kept until it ends: a Ctrl-C during Python's own start prints a traceback, not for a user.

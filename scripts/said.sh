@@ -6,9 +6,10 @@
 # A Ctrl-C reaches COMMAND too (the terminal's whole group): once COMMAND has ended, this exits 0 and
 # make ends by the user's SIGINT, again without its "Interrupt" or "Error 130" line.
 set -u
-. "$(dirname "$0")/say.sh"
 interrupted=0
 trap 'interrupted=1' INT
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac  # (no command substitution: a Ctrl-C cannot cut it)
+. "$here/say.sh"
 "$@"
 status=$?
 [ "$interrupted" = 1 ] && exit_after_make
