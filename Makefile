@@ -59,37 +59,47 @@ run: $(STAMP)  ## the chatbot on PUMA at http://127.0.0.1:$(PORT), the legacy se
 # running it says so and succeeds; a `puma run` started by hand on PORT is named, with `puma stop
 # --port PORT`, and it exits 1. Needs no venv (the standard library and puma's run files only).
 stop:  ## stop the make run serving on PORT (started in another terminal or in the background)
-	@$(PYTHON) scripts/stop_run.py $(PORT)
+	@bash scripts/said.sh $(PYTHON) scripts/stop_run.py $(PORT)
 
 # axe-core for the browser tests' accessibility audits, from npm, pinned by its lock file.
 AXE := tests/a11y/node_modules/axe-core/axe.min.js
 
-$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
-	npm ci --prefix tests/a11y --no-audit --no-fund
+# (After the system packages, which bring npm: an order-only prerequisite, checked on every make test.)
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json | system-packages
+	@echo "npm ci --prefix tests/a11y --no-audit --no-fund"
+	@bash scripts/said.sh npm ci --prefix tests/a11y --no-audit --no-fund
 	touch $(AXE)
 
+.PHONY: system-packages
+system-packages:
+	@echo "sh scripts/ensure-system-packages.sh"
+	@bash scripts/said.sh sh scripts/ensure-system-packages.sh
+
+# A failing step (a test, a missing system package, npm) has said why in its own lines; scripts/said.sh
+# ends make on them, without make's "make: *** [Makefile:N: test] Error 1" line after them (as
+# lint, stop, readme-figures and the installs do: scripts/say.sh, end_said).
 # The Docker tests need an engine: one installed but not running is started for the run and
 # stopped after it (scripts/dockerd.sh; an engine that was already running is left alone).
 DOCKERD_PIDFILE := var/dockerd.pid
 TEST_WORKERS ?= 2
-test: $(DEV_STAMP) $(PEERS_STAMP)  ## the whole test suite (installs what it needs; $(TEST_TIME) on 2 cores)
-	sh scripts/ensure-system-packages.sh
-	$(MAKE) --no-print-directory $(AXE)
-	@sh scripts/dockerd.sh start $(DOCKERD_PIDFILE); \
-	trap 'sh scripts/dockerd.sh stop $(DOCKERD_PIDFILE)' EXIT; \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+test: $(DEV_STAMP) $(PEERS_STAMP) $(AXE)  ## the whole test suite (installs what it needs; $(TEST_TIME) on 2 cores)
+	@bash scripts/said.sh sh scripts/dockerd.sh start $(DOCKERD_PIDFILE)
+	@echo "$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup"
+	@trap 'sh scripts/dockerd.sh stop $(DOCKERD_PIDFILE)' EXIT; \
+	bash scripts/said.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # ruff, then mypy (its settings and the packages it reads: pyproject.toml's [tool.mypy]; strict for
 # puma/). Each problem is one line, path:line: error: what [its code]. mypy keeps a cache in
 # .mypy_cache: a first run takes ~1-3 min, a run after small changes a few seconds.
 lint: $(DEV_STAMP)  ## ruff, then mypy (strict for puma/)
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+	@echo "$(BIN)/ruff check ." && bash scripts/said.sh $(BIN)/ruff check .
+	@echo "$(BIN)/mypy" && bash scripts/said.sh $(BIN)/mypy
 
 # README's output blocks and figures (Counting the port...) rewritten from the commands README
 # shows (scripts/readme_figures.py); tests/test_readme_figures.py fails while any is stale.
 readme-figures: $(DEV_STAMP)  ## rewrite README's command outputs and figures from the commands it shows
-	$(BIN)/python scripts/readme_figures.py --write
+	@echo "$(BIN)/python scripts/readme_figures.py --write"
+	@bash scripts/said.sh $(BIN)/python scripts/readme_figures.py --write
 
 clean:  ## remove .venv, caches and build files
 	rm -rf $(VENV) .pytest_cache build *.egg-info tests/a11y/node_modules

@@ -7,13 +7,22 @@ Loads the catalogue and the recommender, then serves on 127.0.0.1:13113 (13120 w
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
+# First, before the imports (a second or more on a busy machine): a Ctrl-C meanwhile is one line and
+# exit 130, never a KeyboardInterrupt traceback from inside an import. `run` installs the server's own
+# handlers (which log the stop) once it starts. Its words as the log's ("stopping (SIGINT)"): `make run`
+# reads them there (scripts/run.sh: a Ctrl-C that reached the server, not a server lost).
+from puma import interrupts
 
-from legacy_socket_server.options import add_arguments
-from legacy_socket_server.running import run
-from puma.cliparse import SuggestingParser
+interrupts.stop_while_starting("legacy socket server: stopping ({signal}) during start-up, before it loaded anything; "
+                               "stopped, nothing is left running")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+
+from legacy_socket_server.options import add_arguments  # noqa: E402
+from legacy_socket_server.running import run  # noqa: E402
+from puma.cliparse import SuggestingParser  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:

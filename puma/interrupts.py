@@ -22,12 +22,15 @@ STOPPED_LINE = "puma: stopped during start-up; nothing is left running"
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command Ctrl-C ended
 
 _inherited: dict[int, Any] = {}
+_said = {"line": STOPPED_LINE}
 
 
-def stop_while_starting() -> None:
+def stop_while_starting(line: str = STOPPED_LINE) -> None:
     """Until replaced: SIGINT (Ctrl-C, `kill -INT`, even if inherited ignored) and SIGTERM (`make
-    stop`, `kill`) print `STOPPED_LINE` and exit at once with 130 (a stop during start-up says the
-    same, whichever signal asked for it), which is right only while nothing has been started."""
+    stop`, `kill`) print `line` (default `STOPPED_LINE`; another program names itself, and may say
+    which signal: ``{signal}``, e.g. SIGINT) and exit at once with 130 (a stop during start-up says the same, whichever signal asked for it), which is
+    right only while nothing has been started."""
+    _said["line"] = line
     for signum in (signal.SIGINT, signal.SIGTERM):
         previous = signal.signal(signum, _stop_at_once)
         _inherited.setdefault(signum, previous)
@@ -40,9 +43,10 @@ def restore() -> None:
             signal.signal(signum, inherited)
 
 
-def _stop_at_once(_signum: int, _frame: object) -> None:
+def _stop_at_once(signum: int, _frame: object) -> None:
     try:
-        os.write(sys.stderr.fileno(), f"\n{STOPPED_LINE}\n".encode())
+        line = _said["line"].replace("{signal}", signal.Signals(signum).name)
+        os.write(sys.stderr.fileno(), f"\n{line}\n".encode())
     except (OSError, ValueError, AttributeError):  # stderr closed or replaced: the exit code still says it
         pass
     os._exit(EXIT_INTERRUPTED)  # not SystemExit: an import in progress must not turn it into a traceback

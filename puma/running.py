@@ -206,6 +206,9 @@ def _unanswered(url: str, how: str, reason: object, doing: str = "") -> PumaErro
     lost its Envoy for now, which the supervisor restarts; only with no such run, "start one"."""
     run = runs.at(url)
     if run is None:
+        ended = _ended_note(url, how)
+        if ended:  # a run killed (kill -9): what happened, when, what is left and what to do
+            return PumaError(f"{doing}no PUMA deployment answers at {url} (from {how}): {reason}; {ended}")
         return PumaError(f"{doing}no PUMA deployment answers at {url} (from {how}): {reason}; start one with "
                          "`puma run APP.py` (or the project's own start command, such as `make run`), or give its "
                          "address with --port or --url (e.g. --port 8090)")
@@ -217,6 +220,17 @@ def _unanswered(url: str, how: str, reason: object, doing: str = "") -> PumaErro
     return PumaError(f"{doing}the deployment at {url} (`{started}`, pid {pid}) is running, but its Envoy is not "
                      f"answering ({reason}): it is restarting (exited or killed); its supervisor (pid {pid}) is alive "
                      "and restarts it within a few seconds: try again shortly (its log says why Envoy exited)")
+
+
+def _ended_note(url: str, how: str) -> str:
+    """What `puma.lastrun` knows of a run at `url` that ended without stopping; with no address
+    given (`how`: the default), of the newest such run anywhere. "" if none."""
+    from . import lastrun
+
+    note = lastrun.ended_at(url)
+    if note is None and how.startswith("the default"):
+        note = lastrun.ended_at()
+    return lastrun.about(note)
 
 
 def _json_of(exc: urllib.error.HTTPError) -> dict[str, Any]:

@@ -8,7 +8,7 @@ start-up, then ``serving``; ``harness``: ``$PUMA_HARNESS``, set by a load test o
 that starts its own deployment, which `puma status` then picks only when nothing else fits; ``drain``:
 what a stop waits at most, `puma.stopping.windows`, which `make stop` says). The directory is ``$PUMA_RUNS_DIR``, else ``$XDG_RUNTIME_DIR/puma``, else
 ``~/.cache/puma/runs``. A file whose process is gone (a `puma run` killed with SIGKILL) is
-ignored and removed. Example::
+ignored, and kept as a note of a run that ended without stopping (`puma.lastrun`). Example::
 
     path = record("http://127.0.0.1:8080", app="chatbot/puma_app.py", token="...")
     [run["url"] for run in running()]      # ['http://127.0.0.1:8080']
@@ -26,6 +26,7 @@ from typing import Any
 
 ENV_RUNS_DIR = "PUMA_RUNS_DIR"
 ENV_HARNESS = "PUMA_HARNESS"  # "the load test": this run is a tool's, not the user's own
+ENDED_SUFFIX = ".ended"  # the note of a run that ended without stopping (`puma.lastrun` reads it)
 
 
 def runs_dir() -> Path:
@@ -52,6 +53,7 @@ def record(url: str, *, app: str, token: str, state: str = "serving", started: f
                    "started": time.time() if started is None else started, "token": token, "state": state,
                    "harness": os.environ.get(ENV_HARNESS, "").strip(), **({"drain": drain} if drain else {})}, out)
     os.replace(temp, path)
+    _forget_ended_at(url)  # a run here now: an earlier one's "ended without stopping" is no longer news
     return path
 
 
@@ -103,8 +105,9 @@ def running() -> list[dict[str, Any]]:
             continue
         if alive:
             found.append(run)
-        else:
-            forget(path)  # its `puma run` was killed before it could remove it
+        else:  # its `puma run` was killed before it could remove it: kept as a note `puma status` says
+            _keep_ended(path, run)
+            forget(path)
     return sorted(found, key=lambda run: run.get("started", 0), reverse=True)
 
 
@@ -179,3 +182,29 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _keep_ended(path: Path, run: dict[str, Any]) -> None:
+    """Turn the run file `path` of a process that is gone into its note: the run (its token left out)
+    and the time of its last heartbeat (the file's mtime: `puma.stalls.beat`)."""
+    try:
+        last = path.stat().st_mtime
+    except OSError:
+        return
+    note = {**{k: v for k, v in run.items() if k != "token"}, "last_beat": last, "noticed": time.time()}
+    target = path.with_name(f"{run.get('pid', path.stem)}{ENDED_SUFFIX}")
+    temp = target.with_suffix(".tmp-ended")
+    with contextlib.suppress(OSError):
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(note, out)
+        os.replace(temp, target)
+
+
+def _forget_ended_at(url: str) -> None:
+    """Drop the notes of runs that served at `url`: a new run there supersedes them."""
+    folder = runs_dir()
+    for path in folder.glob(f"*{ENDED_SUFFIX}") if folder.is_dir() else []:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            if str(json.loads(path.read_text()).get("url", "")).rstrip("/") == url.rstrip("/"):
+                forget(path)

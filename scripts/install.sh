@@ -13,9 +13,21 @@
 # step) get a line every HEARTBEAT_S seconds saying it still works and for how long.
 set -eo pipefail
 venv=$1 python=$2 extras=${3:-} stamp=${4:-}
-. "$(dirname "$0")/say.sh"
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac  # (no command substitution: a Ctrl-C cannot cut it)
+. "$here/say.sh"
 HEARTBEAT_S=${INSTALL_HEARTBEAT_S:-20}  # (tests make it short)
 started=$(date +%s)
+# A failure (pip's ERROR lines above say which package and why) is said once more in make's words, with
+# what to do, and ends make on that (scripts/say.sh: end_said), not on make's "*** ... Error 1" line.
+ended() {
+  local status=$?
+  kill ${heartbeat:-} 2>/dev/null || true
+  [ "$status" = 0 ] && return
+  say "make: the install failed after $(( $(date +%s) - started )) s (pip's lines above say why); $venv is kept as" \
+      "it is, and the next make run (or make) tries again" >&2
+  end_said "$status"
+}
+trap ended EXIT
 test -x "$venv/bin/python" || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip 2>&1 | { grep --line-buffered -v '^WARNING: Location' || true; }
 target=.
@@ -31,7 +43,6 @@ say "make: pip install -e '$target': each package is named as pip collects it; a
   done
 ) &
 heartbeat=$!
-trap 'kill $heartbeat 2>/dev/null || true' EXIT
 # A long line of pip's ("Successfully installed" and 70 packages) cut at a whole word, never
 # inside one ("certifi-2"), the rest counted: "... boto3-1.44.8 (52 more)".
 shortened() {
@@ -51,7 +62,7 @@ interrupted() {
   echo
   say "make: the install stopped (Ctrl-C) after $(( $(date +%s) - started )) s; $venv is kept as it is, and the" \
       "next make run (or make) resumes the install (pip reuses what it downloaded)"
-  exit 0
+  exit_after_make
 }
 trap interrupted INT
 # (PYTHONWARNINGS: setuptools' notice about editable installs is for packages in src/ layouts.)

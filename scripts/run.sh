@@ -13,6 +13,10 @@
 # (or `make stop`) stops the legacy server running on LEGACY_PORT whoever started it: the one the
 # pid file names, if its command line says it is a legacy server on that port.
 set -u
+# A Ctrl-C in the first milliseconds, while the helpers below load, is noted and said once they are
+# (an interrupted `$(dirname ...)` had left them unloaded: the Ctrl-C was lost and everything started).
+interrupted=0
+trap 'interrupted=1' INT
 bin=$1 port=$2 legacy_port=$3 legacy_log=$4
 pidfile=var/legacy-server-$legacy_port.pid
 # The one command that starts it again alone, said here and by the bridge (LEGACY_START_COMMAND).
@@ -20,14 +24,17 @@ restart="$bin/python -m legacy_socket_server --port $legacy_port --pid-file $pid
 # A Ctrl-C before anything started (the port check) says so and ends as the later ones do: exit 0
 # spares make's "*** [run] Interrupt" line; make itself ends by the SIGINT (the shell sees 130).
 # Replaced below, once there is something to stop. (Lines of at most ~100 columns: scripts/say.sh.)
-trap 'echo; say "make: stopped (Ctrl-C) before anything started"; rm -f "${runfile:-}"; exit 0' INT
-. "$(dirname "$0")/say.sh"
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac  # (no command substitution: a Ctrl-C cannot cut it)
+. "$here/say.sh"
+stopped_before_start() { echo; say "make: stopped (Ctrl-C) before anything started"; rm -f "${runfile:-}"; exit_after_make; }
+[ "$interrupted" = 1 ] && stopped_before_start
+trap stopped_before_start INT
 # Both ports are checked before anything starts or any log is touched (a second `make run`
 # must not disturb the first).
 # What it says is kept until it ends: a Ctrl-C during Python's own start prints a traceback, not for a user.
 if ! taken=$("$bin/python" scripts/free_ports.py "PORT=$port" "LEGACY_PORT=$legacy_port" 2>&1); then
   printf '%s\n' "$taken" >&2
-  exit 2
+  end_said 2  # said: make's own "*** [Makefile:N: run] Error 2" line would only read like a crash
 fi
 mkdir -p var
 runfile=var/make-run-$port.pid  # this script's pid, then puma run's: `make stop PORT=$port` reads it
@@ -40,7 +47,7 @@ echo "=== make run, $(date '+%F %T'): legacy socket server on 127.0.0.1:$legacy_
 # The monolith runs beside the mesh, so the page can compare the two (its /legacy bridge); niced,
 # so PUMA's own start-up gets the CPU first. Its log is appended to (one header per run).
 # (A Ctrl-C from here until the traps below reaches the server too: it stops by itself.)
-trap 'echo; say "make: stopped (Ctrl-C) while starting; the legacy socket server just started stops too (the Ctrl-C reached it)"; rm -f "$runfile"; exit 0' INT
+trap 'echo; say "make: stopped (Ctrl-C) while starting; the legacy socket server just started stops too (the Ctrl-C reached it)"; rm -f "$runfile"; exit_after_make' INT
 nice -n 19 "$bin/python" -m legacy_socket_server --port "$legacy_port" --pid-file "$pidfile" >> "$legacy_log" 2>&1 &
 legacy=$!
 echo "$legacy" > "$pidfile"  # at once (the server writes the same pid once its port is bound)
@@ -133,18 +140,48 @@ ctrl_c_in_stop() {
   say "make: stopped by a Ctrl-C here during the stop make stop PORT=$port (pid $(cat "$stopfile" 2>/dev/null)) asked for (puma run says above how it ended)"
 }
 trap stop_legacy EXIT
+# Whether $1 ignores SIGINT (its SigIgn mask): puma run, started so (below), until puma.entry takes it.
+ignores_ctrl_c() {
+  local mask
+  mask=$(sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) && [ -n "$mask" ] && (( 16#$mask & 2 ))
+}
 # Ctrl-C: what stopped is said (by puma run, and above); exit 0 spares make's "Error 130" line,
-# while make itself still ends by the user's SIGINT (the shell sees 130).
-trap 'ctrl_c_in_stop; exit 0' INT
+# while make itself still ends by the user's SIGINT (the shell sees 130). A Ctrl-C while puma run's
+# Python is still starting (before puma.entry handles it: ~0.1-0.5 s, more on a busy machine) would
+# print Python's "Fatal Python error: init_import_site" and a traceback: puma run starts with SIGINT
+# ignored, and such a Ctrl-C is passed on to it as a SIGTERM (which it ends on at once, silently or
+# with its own one line, before anything started); once it handles SIGINT itself, the Ctrl-C is its own.
+ctrl_c=0 early=0
+on_ctrl_c() {
+  ctrl_c=1
+  if [ -n "${puma:-}" ] && ignores_ctrl_c "$puma"; then early=1; kill -TERM "$puma" 2>/dev/null; fi
+}
+trap on_ctrl_c INT
 trap 'asked_stop && exit 0; exit 143' TERM
-# In the foreground (Ctrl-C reaches it), its pid added to $runfile first: `make stop` signals it.
-# The shell's own stderr is silenced around it (puma run's goes to the terminal through fd 3): bash
-# reports a child killed by a signal as "run.sh: line N: PID Killed <the whole command>", which says
-# nothing a user can act on; what happened is said below instead.
-exec 3>&2
-{ LEGACY_SOCKET_ADDR="127.0.0.1:$legacy_port" LEGACY_START_COMMAND="$restart" \
-    sh -c 'echo $$ >> "$0"; exec "$@"' "$runfile" "$bin/puma" run chatbot/puma_app.py --port "$port" 2>&3; } 2>/dev/null
-status=$?
+# In the background with SIGINT ignored (see on_ctrl_c) and this terminal's stdin, and waited for
+# here (a trapped signal interrupts `wait`, never a foreground command); its pid added to $runfile
+# first: `make stop` signals it. The shell's own stderr is silenced around it (puma run's goes to the
+# terminal through fd 3): bash reports a child killed by a signal as "run.sh: line N: PID Killed
+# <the whole command>", which says nothing a user can act on; what happened is said below instead.
+exec 3>&2 4<&0
+{ (trap '' INT; LEGACY_SOCKET_ADDR="127.0.0.1:$legacy_port" LEGACY_START_COMMAND="$restart" \
+    exec sh -c 'echo $$ >> "$0"; exec "$@"' "$runfile" "$bin/puma" run chatbot/puma_app.py --port "$port" 2>&3 <&4) & } 2>/dev/null
+puma=$!
+[ "$ctrl_c" = 1 ] && { early=1; kill -TERM "$puma" 2>/dev/null; }  # a Ctrl-C before its pid was known
+while :; do
+  { wait "$puma"; } 2>/dev/null
+  status=$?
+  kill -0 "$puma" 2>/dev/null || break  # ended (else the wait was cut short by a signal: wait again)
+done
+if [ "$ctrl_c" = 1 ]; then
+  # Ended by a Ctrl-C still in Python's start-up: the SIGTERM ended it silently (143), or with its own
+  # line; or before puma run was even started (its pid not yet in $runfile: the Ctrl-C ended its shell).
+  if [ -z "$(sed -n 2p "$runfile" 2>/dev/null)" ] || { [ "$early" = 1 ] && [ "$status" = 143 ]; }; then
+    echo; say "make: stopped (Ctrl-C) before anything started"
+  fi
+  ctrl_c_in_stop
+  exit_after_make
+fi
 case $status in
   143) asked_stop && status=0 ;;
   130) asked_stop; status=0 ;;  # SIGINT to puma run alone: it has said how it stopped (see the INT trap)
@@ -157,4 +194,5 @@ case $status in
             "is free again), its run directory in ${TMPDIR:-/tmp}/puma-* is removed by a later start. Stopping the legacy socket server." >&2
      fi ;;
 esac
-exit $status
+# Whatever went wrong is said above (by puma run, or here): make adds no line of its own.
+end_said $status

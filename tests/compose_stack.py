@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from tests.helpers import free_port
+from tests.plugins.docker_engine import APP_IMAGE
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -45,7 +46,8 @@ class ComposeStack:
         self.project = f"pumatest{uuid.uuid4().hex[:10]}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {"PUMA_PORT": str(self.port), "PUMA_POSTGRES_IMAGE": postgres_image}
+        self.env = {"PUMA_PORT": str(self.port), "PUMA_POSTGRES_IMAGE": postgres_image,
+                    "PUMA_IMAGE": APP_IMAGE}  # this checkout's own app image (tests.plugins.docker_engine)
 
     def compose(self, *args: str, timeout_s: float = 600, check: bool = True) -> subprocess.CompletedProcess:
         import os

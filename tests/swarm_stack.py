@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 from tests.compose_stack import _host, free_port
+from tests.plugins.docker_engine import APP_IMAGE
 
 ROOT = Path(__file__).resolve().parents[1]
 LABEL = "com.docker.stack.namespace"
@@ -73,12 +74,12 @@ class SwarmStack:
         self.docker = docker
         self.name = f"pumatest{uuid.uuid4().hex[:10]}"
         self.dir = workdir
-        self.env = {"PUMA_POSTGRES_IMAGE": postgres_image}
+        self.env = {"PUMA_POSTGRES_IMAGE": postgres_image, "PUMA_IMAGE": APP_IMAGE}  # chatbot.yml's too
         self.url = ""
 
     def deploy(self) -> None:
         render = [sys.executable, "-m", "puma", "render", "--target", "swarm", "chatbot/puma_app.py",
-                  "--image", "puma-chatbot:latest", "--env-file", "chatbot.env", "--publish", "0", "--out", str(self.dir)]
+                  "--image", APP_IMAGE, "--env-file", "chatbot.env", "--publish", "0", "--out", str(self.dir)]
         subprocess.run(render, check=True, capture_output=True, text=True, cwd=ROOT, timeout=120)
         for name in ("chatbot.yml", "chatbot.env"):
             shutil.copy(ROOT / "deploy" / "swarm" / name, self.dir / name)
@@ -90,7 +91,7 @@ class SwarmStack:
     def deploy_app(self, app: Path, override: Path) -> None:
         """A stack of `app` (its file in this stack's directory) with `override` merged in."""
         render = [sys.executable, "-m", "puma", "render", "--target", "swarm", app.name,
-                  "--image", "puma-chatbot:latest", "--publish", "0", "--out", str(self.dir)]
+                  "--image", APP_IMAGE, "--publish", "0", "--out", str(self.dir)]
         subprocess.run(render, check=True, capture_output=True, text=True, cwd=self.dir, timeout=120)
         docker(self.docker, "stack", "deploy", "-c", str(self.dir / "stack.yml"), "-c", str(override), self.name)
 

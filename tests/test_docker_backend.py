@@ -25,10 +25,11 @@ import pytest
 
 from tests.compose_stack import free_port
 from tests.helpers import wait_for
+from tests.plugins.docker_engine import APP_IMAGE
 from tests.swarm_stack import docker
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-IMAGE = "puma-chatbot:latest"  # PUMA and its dependencies; the app's directory is mounted
+IMAGE = APP_IMAGE  # PUMA and its dependencies (this checkout's own tag); the app's directory is mounted
 
 APP = """import socket, time
 import puma

@@ -26,13 +26,14 @@ import pytest
 from chatbot.catalog import Catalog
 from chatbot.sessions import SqlSessionStore
 from tests.helpers import free_port, wait_for
+from tests.plugins.docker_engine import APP_IMAGE
 from tests.plugins.postgres import PostgresCluster
 from tests.swarm_stack import docker
 from tests.test_puma_app import check_conversation, run_all, scripts
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 ROOT = Path(__file__).resolve().parents[1]
-IMAGE = "puma-chatbot:latest"
+IMAGE = APP_IMAGE  # this checkout's own tag (tests.plugins.docker_engine)
 
 
 class Run:

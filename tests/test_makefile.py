@@ -30,7 +30,7 @@ exit ${FAKE_PIP_EXIT:-0}
 
 
 MAKE_FILES = ("Makefile", "pyproject.toml", "scripts/figures.mk", "scripts/install.sh", "scripts/run.sh",
-              "scripts/free_ports.py", "scripts/stop_run.py", "scripts/say.sh")
+              "scripts/free_ports.py", "scripts/stop_run.py", "scripts/say.sh", "scripts/said.sh")
 
 
 def _copy_make_files(to: Path) -> None:
@@ -698,3 +698,58 @@ def test_makefile_run_names_a_bad_port_and_a_taken_one_at_once(run_checkout: Pat
     assert done.returncode != 0 and f"{name}={value!r} is not a port" in said, said
     assert f"port {held} ({taken_name}) is already in use" in said, said
     assert "legacy: started" not in done.stdout
+
+
+# A failure that our lines (or the failing tool's) have said, as a newcomer meets it in each target.
+FAILING_PYTEST = f"""#!/bin/sh
+case "$*" in *"-m pip"*) echo "stand-in: no install here" >&2; exit 3 ;; esac  # never the real venv's pip
+case "$*" in *"-m pytest"*) echo "FAILED tests/test_x.py::test_y - assert 1 == 2"; echo "1 failed in 0.1s"; exit 1 ;; esac
+exec {sys.executable} "$@"
+"""
+FAILING_RUFF = """#!/bin/sh
+echo "x.py:1:8: F401 [*] \\`os\\` imported but unused"; echo "Found 1 error."; exit 1
+"""
+
+
+def _failing(case: str, checkout: Path, busy: int) -> tuple[list[str], dict[str, str], str]:
+    """The make arguments, environment and the line that says why, for one failing `case`."""
+    ports = [f"PORT={_free_port()}", f"LEGACY_PORT={_free_port()}"]
+    bin_dir, stamps = checkout / "venv" / "bin", checkout / "venv"
+    dev = ["-o", "venv/.installed-dev", "-o", "venv/.peers"]  # the dev tools installed already
+    if case.split(",")[0] in ("lint", "test"):  # and the test run's other steps stand-ins
+        for name in (".installed-dev", ".peers"):
+            (stamps / name).touch()
+        (checkout / "scripts" / "dockerd.sh").write_text('echo "dockerd: (stand-in)"\n')
+        (bin_dir / "ruff").write_text(FAILING_RUFF)
+        (bin_dir / "ruff").chmod(0o755)
+        (bin_dir / "python").write_text(FAILING_PYTEST)
+    return {
+        "run, its port taken": (["run", f"PORT={busy}", ports[1]], {}, f"port {busy} (PORT) is already in use"),
+        "run, no port": (["run", "PORT=web"], {}, "PORT='web' is not a port"),
+        "stop, no port": (["stop", "PORT=abc"], {}, "PORT='abc' is not a port"),
+        "install, pip fails": (["venv/.installed"], {"FAKE_PIP_EXIT": "1"}, "the install failed"),
+        "lint, ruff finds a problem": ([*dev, "lint"], {}, "Found 1 error."),
+        "test, a test fails": ([*dev, "-o", "tests/a11y/node_modules/axe-core/axe.min.js", "test", *ports], {},
+                               "1 failed in 0.1s"),
+    }[case]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize("case", ["run, its port taken", "run, no port", "stop, no port", "install, pip fails",
+                                  "lint, ruff finds a problem", "test, a test fails"])
+def test_makefile_failure_is_said_once_without_make_s_error_line(run_checkout: Path, case: str) -> None:
+    """make's own `make: *** [Makefile:N: run] Error 2` after our message reads like a crash: the
+    failure is said in our (or the tool's) words only, and make still fails for scripts."""
+    if case == "install, pip fails":
+        (run_checkout / "venv" / ".installed").unlink()
+        (run_checkout / "venv" / "bin" / "python").write_text(FAKE_PIP)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        args, env, needle = _failing(case, run_checkout, busy.getsockname()[1])
+        done = subprocess.run(["make", "--no-print-directory", "VENV=venv", *args], cwd=run_checkout,
+                              capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+    said = done.stdout + done.stderr
+    assert needle in " ".join(said.split()), said
+    assert "***" not in said and "Error" not in said and "Interrupt" not in said, said
+    assert done.returncode != 0, said  # a script still sees the failure (a shell: 130)

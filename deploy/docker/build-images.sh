@@ -9,7 +9,9 @@
 #
 #   sh deploy/docker/build-images.sh            # then: docker-compose up -d (or docker compose up -d)
 #
-# Environment: PUMA_BASE_IMAGE (skip the base step and build FROM this image),
+# Environment: PUMA_APP_IMAGE (the app image's tag, default puma-chatbot:latest: the tests give one
+# of their own, derived from the sources it packages, so two checkouts never rebuild each other's),
+# PUMA_BASE_IMAGE (skip the base step and build FROM this image),
 # PUMA_POSTGRES_IMAGE (the tag compose runs, default puma-postgres:15), PUMA_CA_BUNDLE (the CA
 # bundle pip inside the build trusts; mounted as a BuildKit secret, never stored in a layer).
 set -eu
@@ -29,8 +31,9 @@ if image_exists postgres:15 || $DOCKER pull -q postgres:15 >/dev/null 2>&1; then
 else
     build_debian_postgres "$pg_image"
 fi
-log "building puma-chatbot:latest FROM $base (dependencies are one cached layer, the code another)"
+app_image=${PUMA_APP_IMAGE:-puma-chatbot:latest}
+log "building $app_image FROM $base (dependencies are one cached layer, the code another)"
 ca=${PUMA_CA_BUNDLE:-$(default_ca_bundle)}
 DOCKER_BUILDKIT=1 $BUILD_DOCKER build --network host --secret "id=ca,src=$ca" \
-    --build-arg "BASE_IMAGE=$base" -t puma-chatbot:latest "$root" >&2
-log "images ready in $(( $(date +%s) - started )) s: puma-chatbot:latest, $pg_image"
+    --build-arg "BASE_IMAGE=$base" -t "$app_image" "$root" >&2
+log "images ready in $(( $(date +%s) - started )) s: $app_image, $pg_image"
