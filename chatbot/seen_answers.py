@@ -48,6 +48,18 @@ def laugh_only_tone(words: Sequence[str]) -> bool:
                                              or w in _WATCHERS for w in said)  # "seen it like 3 times lol"
 
 
+def plain_seen_tone(words: Sequence[str]) -> bool:
+    """The words' positive tone comes from a plain yes or a laugh beside words about watching
+    ("yes i see it already", "yeah seen it lol"): VADER scores "yes" positive, and the reply
+    says nothing of liking the film."""
+    said = [w for w in words if w != ","]
+    return all(w in _LAUGHS or w in _NEUTRAL or w in _PLAIN_YES or w in _SEEING or w.isdigit()
+               or w in _COUNTS or w in _WATCHERS for w in said)
+
+
+_SEEING = frozenset("see sees seeing watch watches watching caught catch viewed".split())
+
+
 def liked_in_past(words: Sequence[str]) -> bool:
     """A liking of the film told in the past: "loved it", "yes, really enjoyed that one"
     (not "I love it", "would have loved it", "didn't like it")."""
