@@ -116,7 +116,7 @@ class ClosingActs:
                                  if state["shown"] else nlg.BYES_NO_FILM)
         if state.get("stage") == "end" and decision.get("thanked"):  # "cheers" after the
             # goodbye: answered briefly, once; never a second goodbye as if nothing happened
-            out.append("🙂" if state.get("welcomed") else "You're welcome!")
+            out.append("🙂" if state.get("welcomed") else "You're welcome! It was nice talking to you.")
             state["welcomed"] = True
             return
         if state.get("stage") == "end":  # a goodbye back after the goodbye: whatever was

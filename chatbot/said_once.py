@@ -18,6 +18,9 @@ _BOUND = re.compile(r"rated (G|PG|PG-13|R|NC-17) or (?:below|lower)")
 _CANT_SO_BOUND = re.compile(r"^I can't (?P<what>.+?), so I'll keep to films rated (?P<bound>G|PG|PG-13|R|NC-17) "
                             r"or (?:below|lower)\.$")
 _GOT_IT = re.compile(r"^Got it: (?P<said>.+)\.$")
+# a summary of one or two wishes is a short confirmation beside a note's reason ("Got it: the
+# genre action." then "I have no superhero category, ..."); of several, the same list twice
+_SEVERAL = 3
 _SUMMARY_FILLERS = frozenset("the genre genres and or no not a an of".split())
 
 
@@ -40,8 +43,8 @@ def _restated(message: str, later: Sequence[str]) -> bool:
     if not got:
         return False
     values = [w for w in re.findall(r"[\w-]+", got["said"].lower()) if w not in _SUMMARY_FILLERS]
-    if not values or any(w.isdigit() or w in ("rating", "actor", "director", "films", "from")
+    if len(values) < _SEVERAL or any(w.isdigit() or w in ("rating", "actor", "director", "films", "from")
                          for w in values):
         return False
     return any(all(w[:5] in note.lower() for w in values) for note in later
-               if not _GOT_IT.match(note) and not note.endswith("?"))
+               if "I'll" in note and not _GOT_IT.match(note) and not note.endswith("?"))
