@@ -11,7 +11,7 @@
 
 Pure; no IO. Example::
 
-    laugh_only_tone(["seen", "it", "already", "lol"])   # True
+    plain_seen_tone(["yes", "i", "see", "it", "already"])   # True
     liked_in_past(["yeah", "loved", "it"])              # True
 """
 
@@ -38,14 +38,6 @@ _OBJECTS = frozenset("it that this one them".split())
 _DENIALS = frozenset("not never dont didnt no".split())
 # the words of a plain yes; "obviously", "of course", "definitely" only stress what is beside them
 _PLAIN_YES = frozenset("yes yeah yep yup ya yea yeh ok okay sure aye right correct".split())
-
-
-def laugh_only_tone(words: Sequence[str]) -> bool:
-    """The words' positive tone comes from a laugh alone: nothing besides laughter and words
-    about watching ("seen it already lol", "haha yes watched it twice")."""
-    said = [w for w in words if w != ","]
-    return bool(_LAUGHS & set(said)) and all(w in _LAUGHS or w in _NEUTRAL or w.isdigit() or w in _COUNTS
-                                             or w in _WATCHERS for w in said)  # "seen it like 3 times lol"
 
 
 def plain_seen_tone(words: Sequence[str]) -> bool:
