@@ -33,6 +33,14 @@ _WISH_FRAMES = frozenset("""something anything more movies films stuff similar o
     but except besides instead of another kinda kind sort""".split())
 # just after "the one" / "that one": a description, not the film on the table
 _DESCRIBING = frozenset("with where about from who which in starring by when set".split())
+_PAST_AFTER = frozenset("already ago previously twice".split())
+
+
+def told_as_past(words: Sequence[str], at: int) -> bool:
+    """``words[at]``, just after the object, tells a viewing in the past whatever the verb's
+    tense ("i see it already", "we watch that one before": learners' past tense; not "watch it
+    before bed")."""
+    return at < len(words) and (words[at] in _PAST_AFTER or words[at] == "before" and at == len(words) - 1)
 
 
 def accepts(tokens: Sequence[str]) -> bool:
@@ -42,6 +50,8 @@ def accepts(tokens: Sequence[str]) -> bool:
         before = set(words[max(0, at - 2) : at])
         after = words[at + len(phrase) : at + len(phrase) + 1]
         if before & _DENIALS or before & _WISH_FRAMES:
+            continue
+        if told_as_past(words, at + len(phrase)):  # "yeah i see that one already": a memory
             continue
         if phrase[-1] in ("one", "it") and after and after[0] in _DESCRIBING:
             continue

@@ -114,6 +114,11 @@ class ClosingActs:
         # you find something"; none taken: no "enjoy your movie"
         byes: tuple[str, ...] = ((nlg.BYES_TAKEN if taken else nlg.BYES_UNTAKEN)
                                  if state["shown"] else nlg.BYES_NO_FILM)
+        if state.get("stage") == "end" and decision.get("thanked"):  # "cheers" after the
+            # goodbye: answered briefly, once; never a second goodbye as if nothing happened
+            out.append("🙂" if state.get("welcomed") else "You're welcome! It was nice talking to you.")
+            state["welcomed"] = True
+            return
         if state.get("stage") == "end":  # a goodbye back after the goodbye: whatever was
             byes = (nlg.BYES[2],)  # taken, "nice talking to you" fits (no wish unsaid or resaid)
         out.append(nlg.pick(byes, rng))

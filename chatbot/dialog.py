@@ -68,6 +68,7 @@ from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import criticises_cast, spelt_as, spelt_in_full, which_one
 from chatbot.referents import resolve as resolve_referents
 from chatbot.rhetoric import without_announcement, without_rhetoric
+from chatbot.said_once import said_once
 from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
 from chatbot.seen import seen_said
 from chatbot.self_questions import SELF_ANSWERS
@@ -139,6 +140,7 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
             self._respond(state, cleaned, rng, out)
         if not [m for m in out if m.strip()]:
             out.append(nlg.NOT_UNDERSTOOD)
+        out[:] = said_once(out)  # a bound, or the wishes a note gives, said once a reply
         # the question left open: "👍" to "Which actor?" is no yes to "Is there an actor?"
         state["asked"] = next((m for m in reversed(out) if m.strip()), "")
         signal = "end" if state["stage"] == "end" else None

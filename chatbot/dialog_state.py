@@ -80,6 +80,9 @@ _WAIVABLE = frozenset(SLOTS) - {"genre"}
 # Acts that make no progress at all ("hmm ok" -> "Which one?"): the genre question too is
 # not asked a third time after them
 _IDLE_ACTS = frozenset(("clarify", "not_understood"))
+# "what do you mean?", "ugh you're useless" to "Do you have a favourite director?": the question
+# comes again, and counts as asked again: never asked a third time in a row
+_ASIDE_ACTS = frozenset(("help", "social"))
 
 
 def stuck_on(state: dict[str, Any], stage: str, decision: dict[str, Any]) -> bool:
@@ -97,7 +100,7 @@ def stuck_on(state: dict[str, Any], stage: str, decision: dict[str, Any]) -> boo
     if again and refused_only and decision.get("act") in _WISH_ACTS:
         state["unanswered"] = state.get("unanswered", 0) + 1
         return False
-    if not again or progress or decision.get("act") not in _WISH_ACTS | _IDLE_ACTS:
+    if not again or progress or decision.get("act") not in _WISH_ACTS | _IDLE_ACTS | _ASIDE_ACTS:
         state["unanswered"] = 0 if state["stage"] != stage else state.get("unanswered", 0)
         return False
     state["unanswered"] = state.get("unanswered", 0) + 1

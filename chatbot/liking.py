@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chatbot.seen_answers import laugh_only_tone, liked_in_past
+from chatbot.seen_answers import liked_in_past, plain_seen_tone
 from chatbot.viewings import Seer, liked_by_sentence
 
 _SHOW_VERBS = frozenset("show recommend suggest propose offer give pick".split())
@@ -86,7 +86,7 @@ def liked_seen(stage_acts: Mapping[str, Any], nlu: Mapping[str, Any], compound: 
     # A positive tone counts only beside words that keep the film out ("great film, watched it twice"):
     # "yes I saw it" is positive to a sentiment model (its "yes"), and says nothing of liking it.
     # "seen it already lol": a laugh is no liking (``chatbot.seen_answers``)
-    toned = compound >= POSITIVE and not laugh_only_tone(nlu.get("words") or ())
+    toned = compound >= POSITIVE and not plain_seen_tone(nlu.get("words") or ())
     liked = nlu.get("verdict") == "liked" or nlu.get("approval") or (again and toned) or liked_in_past(
         nlu.get("words") or ()) or bool(
         _FAVOURITE & set(nlu.get("words") or ()))  # "one of my favourites, don't show me it"

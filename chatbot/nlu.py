@@ -120,6 +120,7 @@ from chatbot.genres import GenreReader
 from chatbot.given_up import slots_given_up
 from chatbot.hedges import hedged_people, withdrawn_note
 from chatbot.homophones import spell_homophones
+from chatbot.idle_notes import idle_notes
 from chatbot.initials import InitialsSpeller
 from chatbot.length_phrases import SHORT_MINUTES, own_negation
 from chatbot.lexicon import (
@@ -366,6 +367,7 @@ class Understander:
             if remarks[min(int(person.get("at", 0)), len(remarks) - 1)] if remarks else False:
                 person["remark"] = True
         hits = settle_fright(hits, tokens, (notes, outside), APPROXIMATIONS["sensitive"]["note"])
+        notes[:] = idle_notes(notes, hits)  # "black and white, 40s or 50s": no colour caveat
         if refused_echo(rest_text):  # "documentary?? no": the kind named, asked back, refused
             negated[: len(tokens) - 1] = [True] * (len(tokens) - 1)
         for back in refused_back(tokens):  # "nothing but sci fi and i'm SO over it"

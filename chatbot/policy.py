@@ -117,6 +117,9 @@ def decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping[
         # "are you serious": no question about the bot, a complaint; sorry, and on
         decision["notes"] = [n for n in decision["notes"] if n != "Sorry about that."]
         social = "insult"
+    if social == "insult" and state.get("stage") in ANSWER_STAGES and decision["act"] in _VERDICT_ACTS and not (
+            decision.get("added") or decision.get("titles")):  # "this bot is dumb": no verdict on
+        return decision | {"act": "social", "social": social, "notes": []}  # the film; what it can do
     if social in _ADDRESSED and decision["act"] in ("fill", "skip") and not decision.get(
             "added") and not decision.get("titles"):  # "you're kinda slow": no slow films
         return decision | {"act": "social", "social": social, "notes": []}
@@ -139,6 +142,8 @@ def _refuses_current(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> bool:
 _ANY = frozenset("""anything anythings any everything whatever whatevers whichever all anyone anybody
     whoever everyone everybody""".split())
 _ADDRESSED = frozenset(("insult", "praise"))
+# answers to a film shown that a complaint about the bot is never meant as
+_VERDICT_ACTS = frozenset(("reject", "next", "ask_like", "ask_another", "not_understood", "accept"))
 _SOCIAL_OVER_GREETING = frozenset(("how_are_you", "nice_to_meet", "personal"))
 _REFUSALS = frozenset("no nope nah not none nobody noone nothing".split())
 
@@ -171,8 +176,10 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if intent in ("done", "thanks") and stage in ("watched", "like") and declines_with_thanks(
             nlu.get("words") or ()):  # "nah i'm good" to "Have you watched it?": not this one
         return decision | {"act": "reject", "declined": True}
-    if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
-        return decision | {"act": "accept" if stage == "like" else "bye"}
+    if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films; a thanks
+        # at a film shown ("perfect thanks so much", "merci") takes it: "Enjoy <film>"
+        taken = stage == "like" or stage == "watched" and intent == "thanks" and state.get("current")
+        return decision | {"act": "accept" if taken else "bye"}
     if nlu.get("own_pick"):  # "i'll just watch blade runner": the search is over
         return decision | {"act": "bye", "own_pick": nlu["own_pick"]}
     if nlu.get("recap"):  # "wait what genre did you pick", "recap my preferences": what is noted
@@ -292,8 +299,8 @@ def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
     decision: dict[str, Any] = {"act": "ended", "empathy": False, "notes": []}
     if nlu.get("intent") == "restart":
         return decision | {"act": "restart"}
-    if _parting(nlu):
-        return decision | {"act": "bye"}  # "thanks again!", "👋": a goodbye back
+    if _parting(nlu):  # "👋", "take care": a goodbye back; "cheers", "👍": a thanks answered
+        return decision | {"act": "bye", "thanked": not _farewell(nlu)}  # once, no second goodbye
     asks = nlu.get("question") and nlu.get("about_film") and not (
         nlu.get("constraints") or nlu.get("people") or nlu.get("titles"))  # "one more thing:
     # how long is it?" asks about the film; "one more, with Tom Hanks?" is a new search
@@ -318,6 +325,16 @@ def _parting(nlu: Mapping[str, Any]) -> bool:
     searching = any(nlu.get(k) for k in ("constraints", "people", "titles", "film_ask"))
     warm = nlu.get("social") in ("praise", "emoji") or nlu.get("approval")
     return bool(warm) and not searching and nlu.get("intent") in ("greeting", "unknown", "yes")
+
+
+def _farewell(nlu: Mapping[str, Any]) -> bool:
+    """Words that say goodbye ("take care", "👋", "ta very much x": a kiss signs off), not
+    only thanks or approval ("cheers", "👍")."""
+    words = [w for w in nlu.get("words") or () if w.isalnum()]
+    return nlu.get("intent") in ("bye", "greeting") or bool(words) and words[-1] in _SIGN_OFFS
+
+
+_SIGN_OFFS = frozenset("x xx xxx xo xoxo".split())
 
 
 def _helper_act(stage: str, nlu: Mapping[str, Any]) -> str | None:
@@ -505,6 +522,8 @@ def _slot_act(nlu: Mapping[str, Any], asked: str = "") -> str:
     intent = nlu.get("intent")
     if intent == "no_preference" or intent == "no" and _answers_no(nlu):
         return "skip"
+    if intent == "another" or intent in ("no", "unknown") and _NEXT_WORDS & set(nlu.get("words") or ()):
+        return "skip"  # "nope not into that, next", "pass": no preference, the next question
     if intent == "yes" and _INDIFFERENT_WORDS & set(nlu.get("words") or ()):
         return "skip"  # "👌 whatever", "sure, anyone": an ok to anything, no yes to clarify
     if intent == "yes":
@@ -547,6 +566,7 @@ def _answers_no(nlu: Mapping[str, Any]) -> bool:
 _OPENERS = frozenset("um uh er erm hmm hm well oh so ok okay hold wait actually hey".split())
 _INDIFFERENT_WORDS = frozenset("""whatever whatevs whoever whichever anyone anybody anything
     idc dunno idk""".split())
+_NEXT_WORDS = frozenset("next skip pass".split())
 _SHORT_ANSWER_WORDS = 4
 _NO_WITHIN = 3  # the refusal opens the answer: among its first words
 _NO_WORDS = _REFUSALS | frozenset("havent hasnt dont didnt doesnt cant wont never naw nay not".split())

@@ -17,6 +17,7 @@ from chatbot.polarity import bare_polarity
 from chatbot.reopening import retracted
 from chatbot.replies import acknowledges_only, declines_with_thanks
 from chatbot.seen_answers import another_answer
+from chatbot.shown_replies import bored_by_it, delegates, indifferent, thumbs_down
 
 POSITIVE = 0.3
 NEGATIVE = -0.3
@@ -73,8 +74,14 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "no_thanks"  # "no thank you": the film declined, not "no, not seen it"
     if stage == "watched" and nlu.get("social") == "emoji" and intent == "yes" and not verdict:
         return "yes"  # a lone thumbs-up answers the yes/no question asked: seen, not taken
+    if stage == "watched" and indifferent(nlu):  # "whatever", "fine whatever": never "seen
+        return "unsure"  # it"; every indifferent form alike (not seen: liking it is asked)
     if _agrees_to_film(nlu, stage, verdict):  # "ok sure", "deal", "let's do it": taken, not seen (before the bare yes: a thumbs-up is no seen-it)
         return "will_watch"
+    if stage in ("watched", "like") and delegates(nlu):  # "just pick": the bot decides, so
+        return "will_watch"  # the film shown is taken
+    if stage in ("watched", "like") and (thumbs_down(nlu) or bored_by_it(nlu.get("words") or ())):
+        return "disliked"  # "👎", "fell asleep halfway through": that film disliked, another
     if retracted(nlu.get("words") or ()):  # "nope wait": the answer taken back, no goodbye
         return "wait"
     if stage == "like" and hesitates(nlu.get("words") or ()):

@@ -11,7 +11,7 @@
 
 Pure; no IO. Example::
 
-    laugh_only_tone(["seen", "it", "already", "lol"])   # True
+    plain_seen_tone(["yes", "i", "see", "it", "already"])   # True
     liked_in_past(["yeah", "loved", "it"])              # True
 """
 
@@ -40,12 +40,16 @@ _DENIALS = frozenset("not never dont didnt no".split())
 _PLAIN_YES = frozenset("yes yeah yep yup ya yea yeh ok okay sure aye right correct".split())
 
 
-def laugh_only_tone(words: Sequence[str]) -> bool:
-    """The words' positive tone comes from a laugh alone: nothing besides laughter and words
-    about watching ("seen it already lol", "haha yes watched it twice")."""
+def plain_seen_tone(words: Sequence[str]) -> bool:
+    """The words' positive tone comes from a plain yes or a laugh beside words about watching
+    ("yes i see it already", "yeah seen it lol"): VADER scores "yes" positive, and the reply
+    says nothing of liking the film."""
     said = [w for w in words if w != ","]
-    return bool(_LAUGHS & set(said)) and all(w in _LAUGHS or w in _NEUTRAL or w.isdigit() or w in _COUNTS
-                                             or w in _WATCHERS for w in said)  # "seen it like 3 times lol"
+    return all(w in _LAUGHS or w in _NEUTRAL or w in _PLAIN_YES or w in _SEEING or w.isdigit()
+               or w in _COUNTS or w in _WATCHERS for w in said)
+
+
+_SEEING = frozenset("see sees seeing watch watches watching caught catch viewed".split())
 
 
 def liked_in_past(words: Sequence[str]) -> bool:

@@ -26,8 +26,11 @@ REPLIES: dict[str, tuple[str, ...]] = {
     "how_are_you": ("I'm doing well, thanks for asking!", "All good here, thanks!"),
     "nice_to_meet": ("Nice to meet you too!",),
     "laughter": ("Glad you're having fun!", "Ha, glad that made you smile."),
-    "insult": ("Sorry I'm not getting it right. Let's try again.",
-               "Sorry about that. I'll do my best to find you something good."),
+    # a complaint about the bot says what it can do, so the user can steer it
+    "insult": ("Sorry I'm not getting it right. Tell me what to change (a genre, an actor, a "
+               "director, a rating, or a film you like), or say \"another\" for a different film.",
+               "Sorry about that. What went wrong? You can change the genre, an actor, the "
+               "director or the rating, or name a film you like, and I'll use it."),
     "praise": ("Thank you, that's kind!", "Thanks! Let's find you a good one."),
     "bored": ("Then let's fix that with a film!", "A good film will help with that."),
     "apology": ("No problem at all.", "No worries."),
@@ -46,6 +49,11 @@ _PRAISE = frozenset("""great awesome amazing smart clever helpful cool nice swee
     brilliant fantastic best good wonderful cute funny""".split())
 _LAUGHS = frozenset("haha hahaha hahahaha hehe hehehe lol lool lolol lmao lmfao rofl xd kek "
                     "heh ha".split())
+# the conversation said to fail ("this isn't working", "not helpful", "waste of time")
+_FAILING = (("not", "working"), ("not", "helping"), ("not", "helpful"), ("not", "listening"),
+            ("waste", "of", "time"), ("pointless",), ("useless",), ("doesnt", "work"),
+            ("does", "not", "work"), ("not", "getting", "it"), ("no", "help"))
+_FILMS = frozenset("movie movies film films it one".split())
 _BORED = frozenset("bored boring bore".split())
 _SORRY = (("sorry",), ("my", "bad"), ("oops",), ("whoops",), ("apologies",))
 _HOW_ARE_YOU = (("how", "are", "you"), ("how", "r", "you"), ("how", "r", "u"),
@@ -75,8 +83,8 @@ def social_act(tokens: Sequence[str], raw: str = "") -> str | None:
         return "nice_to_meet"
     if said <= _LAUGHS | _FILLERS:
         return "laughter" if said & _LAUGHS else None
-    if said & _INSULTS and _addressed(words):
-        return "insult"
+    if said & _INSULTS and _addressed(words) or _has(words, _FAILING) and not said & _FILMS:
+        return "insult"  # "this isn't working", "you're not listening": about the bot
     if said & _BORED and said & {"i", "im", "so", "am", "rn", "bored"}:
         return "bored"
     if _has(words, _SORRY) and len(words) <= 4:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from chatbot.acceptance import told_as_past
+
 # before the verb: a person or a modal that makes it theirs (folded: "I'll" is "ill",
 # "we'll" is "well", "I'd" is "id")
 _TAKERS = frozenset("i we ill well id wed gonna will still lets let ok okay yes yeah sure "
@@ -57,6 +59,8 @@ def _object_at(words: Sequence[str], at: int) -> bool:
         return False
     after = at + 1 + (words[at + 1 : at + 2] in (["one"], ["film"], ["movie"]))
     following = words[after : after + 1]
+    if told_as_past(words, after):  # "yes, i watch it already": watched, no plan
+        return False
     return not following or following[0] not in _WISHING and not following[0].endswith("er")
 
 

@@ -345,7 +345,12 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # 👍); complaints about the picks; a liking at "another?"; "too long" clearly shorter;
          # details, doubt, refusals and "forget it"; his/her films, who liked it no titles
          "seen_without_verb", "picks_complaints", "liked_at_another", "clearly_shorter",
-         "shown_film_replies", "people_in_replies")
+         "shown_film_replies", "people_in_replies",
+         # dv: answers to "Have you watched it?" by what they say (indifference, seen without
+         # liking, dislikes); the choice left to the bot; thanks at a film shown and after the
+         # end; complaints about the bot; each thing said once (questions, bounds, caveats)
+         "watched_reply_readings", "choice_left_to_bot", "thanks_endings", "bot_complaints",
+         "said_once")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
