@@ -348,7 +348,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "shown_film_replies", "people_in_replies",
          # dt: young children watching never get a horror film (old re-ratings: Psycho is PG);
          # a film they like said in lower case ("they like cars") is that film
-         "kids_frightening_films", "kids_liked_titles")
+         "kids_frightening_films", "kids_liked_titles",
+         # dt: others' viewings are not the user's: "my mom has seen every X movie" leaves X
+         # out; "my kids have seen it but i haven't" is a film new to the user
+         "others_seen_every", "others_seen_not_mine")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
