@@ -460,7 +460,7 @@ class Understander:
             "sarcastic": closes_sarcastically(str(clean_input(text)[0])),  # "great pick. not."
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
             "permitted": permitted, "permits": permits,
-            "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
+            "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, tokens),
             "forgets": forgotten([t for t in whole if t != BOUNDARY]),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
@@ -623,13 +623,16 @@ class Understander:
                 break
         return hits
 
-    def _recent_note(self, constraints: list[dict], titled: bool = False) -> list[str]:
+    def _recent_note(self, constraints: list[dict], tokens: Sequence[str] = ()) -> list[str]:
         """Saying so when a wish reaches to "now": the catalogue ends at its last year (not
-        for "newer" than a film named: that is counted from the film)."""
+        for "newer" than a film named: that is counted from the film; nor after a year
+        said that the catalogue reaches, "after 2000": the wish does not go past its end)."""
         last = self._last_year
+        if not last or any(t.isdigit() and len(t) == 4 and int(t) <= last for t in tokens):
+            return []
         recent = [c for c in constraints if c["slot"] == "year" and not c["exclude"]
                   and not c.get("relative")
-                  and c["range"][1] is None and last and (c["range"][0] or 0) >= last - 15]
+                  and c["range"][1] is None and (c["range"][0] or 0) >= last - 15]
         return [f"My catalogue only goes up to {last}."] if recent else []
 
     def _years(self, tokens: list[str], used: set[int]) -> list[tuple]:

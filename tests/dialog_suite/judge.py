@@ -351,7 +351,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "kids_frightening_films", "kids_liked_titles",
          # dt: others' viewings are not the user's: "my mom has seen every X movie" leaves X
          # out; "my kids have seen it but i haven't" is a film new to the user
-         "others_seen_every", "others_seen_not_mine")
+         "others_seen_every", "others_seen_not_mine",
+         # dt: "X features A, B and C" for a cast; the catalogue's end said only when a wish
+         # reaches past it
+         "cast_said_plainly", "catalogue_end_unasked")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
