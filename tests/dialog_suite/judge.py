@@ -354,7 +354,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "others_seen_every", "others_seen_not_mine",
          # dt: "X features A, B and C" for a cast; the catalogue's end said only when a wish
          # reaches past it
-         "cast_said_plainly", "catalogue_end_unasked")
+         "cast_said_plainly", "catalogue_end_unasked",
+         # dt: a film's length is its cinema cut; every reply names the same genres of a film
+         "cinema_cut_lengths", "same_genres_each_reply")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
