@@ -28,8 +28,8 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
-from chatbot.durations import minutes_at, spell_compact
 from chatbot.child_titles import child_liked, speaks_of_children
+from chatbot.durations import minutes_at, spell_compact
 from chatbot.leet import unleet
 from chatbot.lexicon import GENRE_SYNONYMS
 from chatbot.plainwords import anaphoric_one, pointing_words, title_after_one
