@@ -26,7 +26,7 @@ def test_describe_full_film() -> None:
 def test_describe_leads_with_what_was_asked_and_never_claims_billing() -> None:
     said = nlg.describe(HEAT, {"genre": ["thriller"], "actor": ["Jon Voight"]})
     assert said[1] == "Heat is directed by Michael Mann, with Jon Voight, Al Pacino and Robert De Niro."
-    assert said[2].endswith("It is a thriller, action and crime movie, and is rated R.")
+    assert said[2].endswith("It is a thriller, action, crime and drama movie, and is rated R.")
     assert not any(" stars " in s for s in nlg.describe(HEAT))
 
 
