@@ -13,7 +13,7 @@ conversation remembers of it. Pure apart from the ``db`` given
 Example::
 
     said = answer_question(db, state, {"act": "answer", "topics": ["cast"], "title": "Heat"})
-    # ['Heat is with Al Pacino, Robert De Niro, ... .']; None when there is no film to answer about
+    # ['Heat features Al Pacino, Robert De Niro, ... .']; None when there is no film to answer about
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def _person_answer(title: str, movie: Mapping[str, Any], person: Mapping[str, An
         return (f"Yes, my catalogue lists {name} in the cast of {title}; it has no billing "
                 "order, so I can't tell how big the part is")
     others = _cast(movie, (), 3)
-    return f"No, {name} is not in {title}" + (f"; it is with {join_words(others)}" if others else "")
+    return f"No, {name} is not in {title}" + (f"; its cast includes {join_words(others)}" if others else "")
 
 
 def _genre_check(title: str, movie: Mapping[str, Any], genres: Sequence[str]) -> str:
@@ -230,7 +230,7 @@ def _cast_answer(title: str, movie: Mapping[str, Any], actors: Sequence[str]) ->
     cast = cast_listed(movie, actors)
     if not cast:
         return no_cast(title)
-    return (f"{title} is with {join_words(cast)} (my catalogue's cast lists have no billing "
+    return (f"{title} features {join_words(cast)} (my catalogue's cast lists have no billing "
             "order, so these are its best-known names, not necessarily the leads)")
 
 

@@ -82,6 +82,7 @@ from chatbot.unshown import NO_FILM_YET
 from chatbot.viewer_remarks import context_remark, remark_offer
 from chatbot.viewers import all_of
 from chatbot.which_rest import beside_question
+from chatbot.young_viewers import kept_out, unsuited
 
 log = logging.getLogger(__name__)
 
@@ -589,7 +590,11 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         return f"{movie['title']} ({movie['year']})" if movie.get("year") else str(movie["title"])
 
     def _unseen(self, items: list[dict], seen: set[int]) -> bool:
-        return any(i not in seen for i in self._parts.db.search(items))
+        return any(i not in seen for i in self._searched(items))
+
+    def _searched(self, items: list[dict]) -> list[int]:
+        """The films meeting ``items``, none kept from young children (Psycho's PG aside)."""
+        return self._parts.db.search([*items, *kept_out(items)])
 
     # -- acts once a film is proposed --------------------------------------------------------
 
@@ -597,12 +602,13 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         """Propose the best film meeting the wishes not yet shown; when every such film has
         been shown, set aside the weakest wish (and say so) rather than end."""
         exclude = set(state["shown"]) | set(state["like"]) | set(state.get("seen", ()))
-        pool = [i for i in self._parts.db.search(active_items(state)) if i not in exclude]
+        pool = [i for i in self._searched(active_items(state)) if i not in exclude]
         if not pool:
             self._narrow(state, out)
-            pool = [i for i in self._parts.db.search(active_items(state)) if i not in exclude]
+            pool = [i for i in self._searched(active_items(state)) if i not in exclude]
         both = all_of(active_items(state))  # two viewers' tastes: a film for both, if any
         pool = [i for i in self._parts.db.search(both) if i not in exclude] or pool if both else pool
+        pool = self._suited(state, pool)
         rated = allowed_ratings(active_items(state))  # "nothing rated R": known ratings first
         pool = [i for i in self._parts.db.search([*active_items(state), rated]) if i in pool] or pool if rated else pool
         pool = toward_set_aside(  # "longer" set aside: the longest films left, not any
@@ -625,6 +631,14 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         self._propose(state, movie, out)
         unrated = unknown_rating_note(movie, active_items(state))
         out[-1:-1] = [unrated] if unrated else []
+
+    def _suited(self, state: dict, pool: list[int]) -> list[int]:
+        """``pool`` without the violent films for young children watching while others are left
+        (``chatbot.young_viewers``: Rear Window's late PG does not make it a child's film)."""
+        items = active_items(state)
+        extra = unsuited(items)
+        violent = set(self._parts.db.search([*items, *extra])) if extra else set()
+        return [i for i in pool if i not in violent] or pool
 
     def _propose(self, state: dict, movie: dict, out: list[str]) -> None:
         """Put ``movie`` on the table: describe it and ask whether it was watched."""

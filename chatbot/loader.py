@@ -49,6 +49,19 @@ log = logging.getLogger(__name__)
 DATASET_NAME = "catalogue+movielens"
 LOADER_VERSION = 6  # 6: catalogue genres confirmed by MovieLens's
 BAYES_PRIOR_VOTES = 10  # a film's mean is shrunk towards the global mean as if by 10 votes
+# The source gives a longer cut's runtime for some well-known films (an extended edition, a
+# television version, a "Redux"); what people mean by the film, and what "under 3 hours" is
+# asked of, is the cinema release. No field of the source tells the cut, so known ones by IMDb id.
+THEATRICAL_MINUTES = {
+    "tt0120737": 178,  # The Lord of the Rings: The Fellowship of the Ring (source: 228, extended)
+    "tt0167261": 179,  # The Lord of the Rings: The Two Towers (235, extended)
+    "tt0167260": 201,  # The Lord of the Rings: The Return of the King (263, extended)
+    "tt0903624": 169,  # The Hobbit: An Unexpected Journey (182, extended)
+    "tt0099348": 181,  # Dances with Wolves (236, extended)
+    "tt0409459": 162,  # Watchmen (216, ultimate cut)
+    "tt0082096": 149,  # Das Boot (293, the television version)
+    "tt0078788": 147,  # Apocalypse Now (183, Redux)
+}
 CAST_PRIOR_FILMS = 30  # an actor's prominence is shrunk as if by 30 more films (cast_prominence)
 BATCH_ROWS = 5000
 # a catalogue genre of these is kept only where MovieLens, listing the film, agrees (_confirm_genres)
@@ -193,7 +206,7 @@ def _movie_row(row: sqlite3.Row) -> dict[str, Any]:
         "title_key": normalise_title(row["Title"]),
         "year": row["Year"],
         "mpaa": normalise_mpaa(row["Rating"]),
-        "runtime_min": plausible_runtime(row["Runtime"]),
+        "runtime_min": THEATRICAL_MINUTES.get(row["imdbID"]) or plausible_runtime(row["Runtime"]),
         **_critics(row),
         "rating": None,
         "votes": 0,

@@ -254,9 +254,13 @@ def spoken_genres(movie: Mapping[str, Any], asked: Sequence[str] = ()) -> list[s
 
 
 def _genres(movie: Mapping[str, Any], asked: Sequence[str], count: int = 3) -> list[str]:
-    """What the proposal says of them: the first ``count`` (every one asked for, if more)."""
-    first = [g for g in dict.fromkeys(asked) if g in (movie.get("genres") or ())]
-    return spoken_genres(movie, asked)[: max(count, len(first))]
+    """What a reply says of them: the catalogue's first ``count`` (its order, alphabetical,
+    whatever order ``movie`` holds them in: a film shown keeps the asked ones first) and every
+    one asked for, named first. Every reply so names the same genres of a film, and a genre
+    asked about ("is it a family movie?") is added, never put in another's place."""
+    genres = sorted({g for g in movie.get("genres") or () if g})
+    first = [g for g in dict.fromkeys(asked) if g in genres]
+    return first + [g for g in genres[:count] if g not in first]
 
 
 def _facts_sentence(movie: Mapping[str, Any], asked: Sequence[str]) -> str:

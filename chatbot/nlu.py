@@ -207,7 +207,7 @@ from chatbot.titles import TitleIndex, normalise_title, title_place_words, writt
 from chatbot.tone_once import one_tone_move
 from chatbot.turn_taking import drops_it, ponders
 from chatbot.viewers import settle_fright, shared_note
-from chatbot.viewings import liked_back, seer, without_circumstances
+from chatbot.viewings import liked_back, not_seen_by_user, seen_all_of, seer, without_circumstances
 from chatbot.wanting import with_wanting
 from chatbot.wish_parts import given_up_parts
 
@@ -340,6 +340,7 @@ class Understander:
                                                             or asks_who_is_in(asked_whole))
         people = self._people.find(tokens, expect, used, negated, cuts, asking)
         people, withdrawn = hedged_people(people, tokens)  # "toni collette maybe? or not, idk"
+        people = seen_all_of(people, tokens, cleaned)  # "my mom has seen every jim carrey movie"
         notes += withdrawn_note(withdrawn)
         hits += self._genres.find(tokens, expect == "genre", used)
         hits, permits = split_permitted(hits, allowed, tokens)  # "older is fine": allowed, no wish
@@ -408,6 +409,8 @@ class Understander:
             not p.get("negated") for p in people)), tokens, notes)  # "i said no sappy stuff": no "no"
         if withdrawn and not (constraints or titles or people):
             intent = "no_preference"  # the one person named taken back: no wish for anyone
+        unseen_by_user = not_seen_by_user(cleaned)  # "my kids have seen it but i haven't"
+        intent = "no" if unseen_by_user and intent == "yes" else intent
         understood = {
             "intent": intent, "constraints": constraints, "people": people,
             **legacy_keys(constraints),
@@ -431,7 +434,8 @@ class Understander:
             and not catalogue,
             "asked_title": asked_with_year(asked[0], wanted) if asked else None, "wanted_title": wanted, "wanted_titles": asked_list,
             "approval": judged == "liked", "verdict": judged,
-            "watching": watching(tokens) or ("yes" if owns(tokens) else None), "request": asks_for(tokens) or catalogue,
+            "watching": "no" if unseen_by_user else watching(tokens) or ("yes" if owns(tokens) else None),
+            "request": asks_for(tokens) or catalogue,
             "not_again": not_again(tokens),  # "loved it, just don't show me that one"
             "opening_no": opening_refusal(tokens),  # "no not really. oh and nothing too long"
             "pondering": ponders(tokens),  # "let me think", "hmm idk": the question stays open
@@ -458,7 +462,7 @@ class Understander:
             "sarcastic": closes_sarcastically(str(clean_input(text)[0])),  # "great pick. not."
             "retracted": retracted + swapped_out + corrected_bounds, "relaxed": relaxed,
             "permitted": permitted, "permits": permits,
-            "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, bool(titles)),
+            "addition": is_addition(tokens), "notes": notes + self._recent_note(constraints, tokens),
             "forgets": forgotten([t for t in whole if t != BOUNDARY]),
             "denies_earlier": denied_pronoun_at(tokens) is not None and not any(
                 p.get("at", 0) < (denied_pronoun_at(tokens) or 0) for p in people),
@@ -621,13 +625,16 @@ class Understander:
                 break
         return hits
 
-    def _recent_note(self, constraints: list[dict], titled: bool = False) -> list[str]:
+    def _recent_note(self, constraints: list[dict], tokens: Sequence[str] = ()) -> list[str]:
         """Saying so when a wish reaches to "now": the catalogue ends at its last year (not
-        for "newer" than a film named: that is counted from the film)."""
+        for "newer" than a film named: that is counted from the film; nor after a year
+        said that the catalogue reaches, "after 2000": the wish does not go past its end)."""
         last = self._last_year
+        if not last or any(t.isdigit() and len(t) == 4 and int(t) <= last for t in tokens):
+            return []
         recent = [c for c in constraints if c["slot"] == "year" and not c["exclude"]
                   and not c.get("relative")
-                  and c["range"][1] is None and last and (c["range"][0] or 0) >= last - 15]
+                  and c["range"][1] is None and (c["range"][0] or 0) >= last - 15]
         return [f"My catalogue only goes up to {last}."] if recent else []
 
     def _years(self, tokens: list[str], used: set[int]) -> list[tuple]:

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
+from chatbot.child_titles import child_liked, speaks_of_children
 from chatbot.durations import minutes_at, spell_compact
 from chatbot.leet import unleet
 from chatbot.lexicon import GENRE_SYNONYMS
@@ -313,6 +314,7 @@ class TitleIndex:
     def split(self, text: str) -> tuple[list[str], str, bool]:
         """``(titles said after a "like" cue, the rest of the text, cue found)``; the titles as
         said (catalogue spelling when known), several when joined by "or"/"and"."""
+        young = speaks_of_children(text)  # "kids 5 & 8, they like cars": *Cars*
         match = _TITLE_CUE.search(text)
         if match and _POINTERS.match(match["title"]):  # "zodiac. the fincher one. something like that"
             first = re.split(r"[.,;!?]", text)[0]
@@ -328,7 +330,7 @@ class TitleIndex:
         if match and (_length_said(match["title"]) or _TIMES_SAID.match(match["title"])):  # "like 90 min", "like 3 times"
             match = None
         if not match:
-            return self._liked(text)
+            return self._liked(text, young)
         titles, rest = self._titles_at(match["title"])
         if not titles:
             return [], text, False
@@ -355,10 +357,11 @@ class TitleIndex:
                 return titles, f"{said[: match.end()]} , {_without_when(rest)}"
         return [], text
 
-    def _liked(self, text: str) -> tuple[list[str], str, bool]:
+    def _liked(self, text: str, young: bool = False) -> tuple[list[str], str, bool]:
         """"I loved Alien": a catalogue title, capitalised or of two words or more, after a
-        verb of liking; anything else ("I loved it", "I liked comedy") is no title."""
-        match = _LIKED_TITLE.search(text)
+        verb of liking; anything else ("I loved it", "I liked comedy") is no title. Beside
+        children (``young``) a title said in lower case counts ("they like cars")."""
+        match = _LIKED_TITLE.search(text) or (child_liked(text) if young else None)
         if not match:
             return [], text, False
         titles, after = self._titles_at(match["title"], known_only=True, fuzzy=True)
@@ -368,7 +371,9 @@ class TitleIndex:
         plain = len(titles) > 1 or bool(_LIKE_THIS_AFTER.match(after))  # "loved heat and collateral"
         # "loved Booksmart and Superbad": a list may name films the catalogue lacks (said so)
         known = [t for t in titles if self.exact(t) is not None]
-        if not titles or not (plain or quoted or said[:1].isupper() or " " in titles[0].strip()) or not known or (
+        lower = young and bool(said) and self.exact(said) is not None and not match[  # the whole word:
+            "title"][len(said) : len(said) + 1].isalnum()  # "they love dinosaurs": no *Dinosaur*
+        if not titles or not (plain or quoted or lower or said[:1].isupper() or " " in titles[0].strip()) or not known or (
                 not (plain or quoted) and noun_with_clause(titles[0], said, after)) or (  # "the way it ended"
                 len(known) < len(titles) and len(titles) < 2):
             return [], text, False

@@ -19,7 +19,8 @@ Pure; no IO. Example::
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 _POINTED = r"(?:it|that|this|that one|this one|(?:that|this|the) (?:film|movie|flick))"
 _WATCHED = r"(?:watched|saw|seen|viewed|caught)"
@@ -116,3 +117,35 @@ def seen_by_sentence(titles: str, them: str, who: Seer) -> str:
 def liked_by_sentence(title: str, who: Seer) -> str:
     """"Glad your wife liked The Shining: ...", as ``liking.keep_taste`` says it of the user."""
     return f"Glad {who.name} liked {title}: I won't propose it again, and I'll look for films like it."
+
+
+# the user's own viewing denied beside another's: "... but i haven't", "i didn't tho",
+# "not me", "i never have", "i've never seen it" (contractions spelt out or not)
+_SELF_DENIED = re.compile(
+    r"\b(?:(?:i|me)\s+(?:(?:still|personally|myself|have|did|do|had|ve|'ve)\s+)*"
+    r"(?:not|never|haven'?t|havent|didn'?t|didnt|don'?t|dont|hadn'?t|hadnt)\b|not\s+me\b|"
+    r"i'?ve\s+never|ive\s+never)", re.IGNORECASE)
+
+
+def not_seen_by_user(text: str) -> bool:
+    """Someone else saw the film and the user says they did not ("my kids have seen it but
+    i haven't"): the film is new to the user, never "seen" as theirs."""
+    return seer(text) is not None and _SELF_DENIED.search(text) is not None
+
+
+_SEEN_VERBS = frozenset("seen saw watched".split())
+_ALL_OF = frozenset("every all everything each".split())
+_ALL_REACH = 3  # "seen every", "seen all of the", "watched just about every"
+_NAME_REACH = 4  # "every single jim carrey", "everything with tom hanks"
+
+
+def seen_all_of(people: Sequence[Mapping[str, Any]], tokens: Sequence[str],
+                text: str) -> list[dict[str, Any]]:
+    """``people`` with those someone else has seen every film of ("my mom has seen every jim
+    carrey movie") refused: their films are seen in that house, never a wish for them."""
+    if seer(text) is None:
+        return [dict(p) for p in people]
+    alls = [j for i, t in enumerate(tokens) if t in _SEEN_VERBS
+            for j in range(i + 1, min(len(tokens), i + 1 + _ALL_REACH)) if tokens[j] in _ALL_OF]
+    return [dict(p, negated=True) if any(0 < p.get("at", -1) - j <= _NAME_REACH for j in alls)
+            else dict(p) for p in people]

@@ -26,7 +26,7 @@ def test_describe_full_film() -> None:
 def test_describe_leads_with_what_was_asked_and_never_claims_billing() -> None:
     said = nlg.describe(HEAT, {"genre": ["thriller"], "actor": ["Jon Voight"]})
     assert said[1] == "Heat is directed by Michael Mann, with Jon Voight, Al Pacino and Robert De Niro."
-    assert said[2].endswith("It is a thriller, action and crime movie, and is rated R.")
+    assert said[2].endswith("It is a thriller, action, crime and drama movie, and is rated R.")
     assert not any(" stars " in s for s in nlg.describe(HEAT))
 
 
@@ -82,7 +82,7 @@ def test_answers_about_people_genres_history_and_what_is_unknown() -> None:
     assert answers.answer(["person"], film, people=[{"name": "Al Pacino"}]) == [
         "Yes, Al Pacino is in Heat."]
     assert answers.answer(["person"], film, people=[{"name": "Tom Hanks"}]) == [
-        "No, Tom Hanks is not in Heat; it is with Al Pacino and Robert De Niro."]
+        "No, Tom Hanks is not in Heat; its cast includes Al Pacino and Robert De Niro."]
     assert answers.answer(["person"], film, people=[{"name": "Michael Mann", "cue": "director"}]) == [
         "Yes, Heat was directed by Michael Mann."]
     assert answers.answer(["genre_check"], film, genres=["crime"]) == ["Yes, it is a crime and drama movie."]

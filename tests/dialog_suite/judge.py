@@ -350,7 +350,18 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # liking, dislikes); the choice left to the bot; thanks at a film shown and after the
          # end; complaints about the bot; each thing said once (questions, bounds, caveats)
          "watched_reply_readings", "choice_left_to_bot", "thanks_endings", "bot_complaints",
-         "said_once")
+         "said_once",
+         # dt: young children watching never get a horror film (old re-ratings: Psycho is PG);
+         # a film they like said in lower case ("they like cars") is that film
+         "kids_frightening_films", "kids_liked_titles",
+         # dt: others' viewings are not the user's: "my mom has seen every X movie" leaves X
+         # out; "my kids have seen it but i haven't" is a film new to the user
+         "others_seen_every", "others_seen_not_mine",
+         # dt: "X features A, B and C" for a cast; the catalogue's end said only when a wish
+         # reaches past it
+         "cast_said_plainly", "catalogue_end_unasked",
+         # dt: a film's length is its cinema cut; every reply names the same genres of a film
+         "cinema_cut_lengths", "same_genres_each_reply")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
