@@ -72,6 +72,7 @@ from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
 from chatbot.seen import seen_said
 from chatbot.self_questions import SELF_ANSWERS
 from chatbot.sentence_acts import ANSWERING_ACTS, SentenceActs
+from chatbot.sequel_acts import RANKED, SequelActs
 from chatbot.sentiment import NEUTRAL
 from chatbot.side_acts import SideActs
 from chatbot.table_surnames import about_shown_film, better_known
@@ -98,7 +99,7 @@ class Step:
     recommendation: dict[str, Any] | None
 
 
-class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
+class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, SequelActs):
     """Runs turns over a state dict; stateless itself, so one instance serves every session."""
 
     def __init__(self, components: Components) -> None:
@@ -133,10 +134,13 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         out: list[str] = [nlg.INTRO] if starting else []
         if truncated:
             out.append(nlg.TRUNCATED)
+        rest = self._refuse_sequels(state, cleaned, rng, out)  # "no sequels pls": noted, said back
         if starting:
-            self._start(state, cleaned, rng, out)
-        elif not self._reopened(state, cleaned, rng, out) and not self._go_back(state, cleaned, rng, out):  # "go back to heat", "ooh heat, how long?"
-            self._respond(state, cleaned, rng, out)
+            self._start(state, rest or "", rng, out)
+        elif rest is None:
+            pass
+        elif not self._reopened(state, rest, rng, out) and not self._go_back(state, rest, rng, out):  # "go back to heat", "ooh heat, how long?"
+            self._respond(state, rest, rng, out)
         if not [m for m in out if m.strip()]:
             out.append(nlg.NOT_UNDERSTOOD)
         # the question left open: "👍" to "Which actor?" is no yes to "Is there an actor?"
@@ -477,6 +481,7 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         """Forget every wish and film, and ask the first question again."""
         fresh = new_state(state["seed"])
         state.update({k: v for k, v in fresh.items() if k not in ("seed", "turns", "empathy_shown")})
+        state.pop("no_sequels", None)
         state["stage"] = "genre"
         out.append(nlg.RESTARTED)
         out.append(nlg.question("genre", rng))
@@ -612,8 +617,10 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         asked = _asked(state)  # with a person asked for, their lead roles and best-known films first
         people = any(w["slot"] in ("actor", "director") and not w["exclude"]
                      for w in active_items(state))
-        ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1,
-                                     *rank_extras([] if people else asked["genre"], asked["actor"]))
+        extras = rank_extras([] if people else asked["genre"], asked["actor"])
+        ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]),
+                                     RANKED if state.get("no_sequels") else 1, *extras)
+        ranked = self._skip_sequels(state, pool, ranked, extras)  # "no sequels": the best that is none
         movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
         broken = [d for d in state["dropped"] if movie["id"] not in self._parts.db.search([d])]
         if broken and not any(nlg.NO_EXACT_MATCH in m or ONLY_NAMED in m for m in out):  # said once per film

@@ -83,6 +83,7 @@ from chatbot.replies import declines_slot, declines_with_thanks
 from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
 from chatbot.seen_answers import emphasised_wish
+from chatbot.sequels import asks_if_sequel
 from chatbot.text import fold
 from chatbot.tone_steps import direction, lightens, tone_note, toward
 from chatbot.unshown import takes_unshown
@@ -210,6 +211,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if helper is not None:
         return decision | {"act": helper}
     question = route_question(stage, state, nlu)
+    if question is not None and "sequel" in (question.get("topics") or ()):  # is one, or has one?
+        question = question | {"sequel_is": asks_if_sequel(" ".join(nlu.get("words") or ()))}
     if question is not None:
         return decision | question
     if state.get("suggestion"):  # "no johnny depp" to "Did you mean Jonny Lee Miller?"
