@@ -72,8 +72,8 @@ from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
 from chatbot.seen import seen_said
 from chatbot.self_questions import SELF_ANSWERS
 from chatbot.sentence_acts import ANSWERING_ACTS, SentenceActs
-from chatbot.sequel_acts import RANKED, SequelActs
 from chatbot.sentiment import NEUTRAL
+from chatbot.sequel_acts import RANKED, SequelActs
 from chatbot.side_acts import SideActs
 from chatbot.table_surnames import about_shown_film, better_known
 from chatbot.text import clean_input, lines_as_commas
@@ -115,7 +115,7 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
             "restart": self._restart, "about_bot": self._about_bot, "pick_now": self._pick_now,
             "social": self._social, "have_title": self._have_title,
             "catalogue_miss": self._catalogue_miss, "filmography": self._filmography,
-            "capabilities": self._capabilities, "define": self._define,
+            "capabilities": self._capabilities, "define": self._define, "topic_kept": self._topic_kept,
             "no_film_yet": lambda state, _, rng, out: self._ask_again(state, rng, out, NO_FILM_YET),
         }
 
@@ -518,6 +518,13 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
         out.append(nlg.pick(nlg.PICKING, rng))
         self._advance(state, rng, out)
 
+    def _topic_kept(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """A topic asked while a film is shown that the catalogue can't search (its note is
+        said before): the film stays, said so, never swapped for another without a word."""
+        out.append(nlg.topic_kept(str((state.get("current") or {}).get("title") or "my pick"),
+                                  active_items(state)))
+        self._ask_again(state, rng, out)
+
     def _film_asked(self, state: dict, decision: dict, rng: random.Random,
                     out: list[str]) -> None:
         out.append(nlg.pick(nlg.FILM_ASKED, rng))
@@ -649,6 +656,10 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
             out.append(nlg.dropped(str(current["title"])))  # whole search? asked, not guessed
             self._ask_another(state, {}, rng, out)
             return
+        if decision.get("settled"):  # "no thanks, i'm good": not this one, and no film pushed
+            out.append(nlg.pick(nlg.DECLINED_FILM, rng))
+            self._ask_another(state, {}, rng, out)
+            return
         self._next(state, decision, rng, out)
 
     def _next(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -662,6 +673,9 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
         """New wishes while a film is on the table: take them and propose another film (or,
         when the film shown already meets them all, keep it and ask on)."""
         if not self._record_wishes(state, decision, out):
+            if decision.get("notes") and (state.get("current") or {}).get("title") and not decision.get(
+                    "unknown_person"):  # "got something about dogs?": the film shown stays, said so
+                out.append(nlg.topic_kept(str(state["current"]["title"]), active_items(state)))
             self._ask_again(state, rng, out)
             return
         if state.get("suggestion"):

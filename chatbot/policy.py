@@ -79,7 +79,7 @@ from chatbot.question_routes import (
 from chatbot.question_routes import question as route_question
 from chatbot.rating_steps import step_note
 from chatbot.remarks import without_remarks
-from chatbot.replies import declines_slot, declines_with_thanks
+from chatbot.replies import declines_slot, declines_with_thanks, says_settled
 from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
 from chatbot.seen_answers import emphasised_wish
@@ -170,8 +170,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if intent == "thanks" and stage in SLOTS:  # "ok thanks" before any film: no goodbye
         return decision | {"act": "welcome"}
     if intent in ("done", "thanks") and stage in ("watched", "like") and declines_with_thanks(
-            nlu.get("words") or ()):  # "nah i'm good" to "Have you watched it?": not this one
-        return decision | {"act": "reject", "declined": True}
+            nlu.get("words") or ()):  # "nah i'm good" to "Have you watched it?": not this one,
+        # and (with "i'm good") whether another is wanted is asked, none pushed
+        return decision | {"act": "reject", "declined": True, "settled": says_settled(nlu.get("words") or ())}
     if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films
         return decision | {"act": "accept" if stage == "like" else "bye"}
     if nlu.get("own_pick"):  # "i'll just watch blade runner": the search is over
@@ -283,7 +284,12 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
         return decision | {"act": "greet"}
     answer = yes_no(nlu, sentiment, stage)
+    if answer in ("another", "unsure") and decision["notes"] and state.get("current") and not _REFUSALS & set(
+            nlu.get("words") or ()):  # "anything with talking animals?": a topic the catalogue
+        return decision | {"act": "topic_kept"}  # can't search; the film stays, and says so
     return decision | {"act": answer_act(stage, answer), "declined": answer == "no_thanks",
+                       "settled": answer == "no_thanks" and stage in ("watched", "like") and says_settled(
+                           nlu.get("words") or ()),  # "no thanks im good": another asked, not pushed
                        "hesitant": answer == "hesitant",
                        "no_opinion": stage == "like" and no_opinion(nlu.get("words") or ())}
 

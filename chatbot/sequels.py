@@ -126,8 +126,10 @@ _REFUSING = re.compile(
     r"\b(?:no|not|nothing|without|none|never|dont|do not|hate|hates|avoid|skip|except|tired of|"
     r"sick of|rather not|no more|not into|anything but|no more|nope|nah|spare me|enough)\b"
     rf"[^,.;!?]*\b{_SEQUEL_WORDS}\b"
-    rf"|\b{_SEQUEL_WORDS}\b[^,.;!?]*\b(?:suck|are bad|are the worst|are never good|are always worse|"
-    r"please no|pls no|no thanks|not for me|not my thing|no|nope)\b"
+    rf"|\b{_SEQUEL_WORDS}\b[^,.;!?]*\b(?:please no|pls no|no thanks|not for me|not my thing|no|nope)\b"
+    # sequels judged as a kind ("sequels are never as good", "part twos suck"): plural, generic
+    r"|\b(?:sequels|prequels|part (?:2|two|ii)s)\b[^,.;!?]*\b(?:suck|sucks|bad|worse|worst|never|"
+    r"boring|lame|overrated|cash grabs?|trash|garbage|meh|not as good|rarely|hate)\b"
     r"|\b(?:only|just) (?:the )?(?:originals?|firsts?|first ones?|first films?|first movies?|standalones?)\b"
     r"|\b(?:originals?|standalones?|stand alones?) only\b|\bstand ?alone (?:films?|movies?|ones?)\b")
 _ASKING = re.compile(r"^\s*(?:is|isnt|was|wasnt|does|doesnt|are|arent|do|has|hasnt|have|any)\b")
@@ -161,6 +163,7 @@ _IS_ASKED = re.compile(
     r"\b(?:is|was|isnt|wasnt|s)(?: not)?\s+(?:it|that|this|the (?:film|movie)|that one|this one|that film|"
     r"this film|that movie|this movie)\s+(?:a |an |the |one of the )?(?:sequel|prequel|part|follow|"
     r"first|original|spin|remake|continuation|series|franchise)"
+    r"|\b(?:is|was|isnt|wasnt)(?: not)?\s+(?!there\b)[\w\s]*?\b(?:a|an) (?:sequel|prequel|follow up|spin off|continuation)\b"
     r"|\bpart of (?:a|the|some) (?:series|franchise|trilogy|saga)|\bthe first (?:one|film|movie)\b"
     r"|\b(?:a|the) sequel to\b|\bsequel of\b")
 

@@ -345,7 +345,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # 👍); complaints about the picks; a liking at "another?"; "too long" clearly shorter;
          # details, doubt, refusals and "forget it"; his/her films, who liked it no titles
          "seen_without_verb", "picks_complaints", "liked_at_another", "clearly_shorter",
-         "shown_film_replies", "people_in_replies")
+         "shown_film_replies", "people_in_replies",
+         # ds (newcomer probe): sequels refused and asked about; names taken back; films
+         # asked for loosely; impatience; topics asked at a film shown; "no thanks, i'm good"
+         "sequel_refusals", "sequel_status", "taken_back_names", "loose_film_asks",
+         "impatient_picks", "topics_on_table", "settled_declines")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
