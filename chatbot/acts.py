@@ -266,7 +266,8 @@ _FILM_ASK_TABLE = PhraseTable((
     "what you got", "whatcha got", "what do you have", "what have you", "got anything",
     "got something", "anything for me", "whats hot", "whats popular", "what would you pick",
     "what would you watch", "what would you choose", "any picks", "your top pick",
-    "your pick", "any tips", "whats worth", "anything worth", "what ya got",
+    "your pick", "any tips", "whats worth", "what is worth", "anything worth", "worth seeing",
+    "worth a watch", "what ya got",
     # an occasion that needs a film: "long flight tomorrow, need something", "sick day on
     # the couch", "sleepover for my daughter's birthday" (what it implies is read as wishes)
     "need something", "need anything", "something for", "sleepover", "slumber party",

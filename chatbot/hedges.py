@@ -56,7 +56,7 @@ _SHRUGS = frozenset("whatever idk dunno anyone anybody whoever".split())
 # what may follow a taking back and still end the message
 _TAIL = frozenset([BOUNDARY, "idk", "dunno", "lol", "haha", "whatever", "really", "then", "tbh",
                    "anyway", "anyways", "i", "guess", "ok", "okay", "so", "just", "honestly",
-                   "either", "way", "hmm", "eh", "meh", "mind", "never", "it", "lmao"])
+                   "either", "way", "hmm", "eh", "meh", "mind", "never", "it", "lmao", "wait"])
 _BEFORE_NO = frozenset([BOUNDARY, "hmm", "hm", "eh", "um", "uh", "erm", "actually", "or", "nah",
                         *_DOUBTS])
 

@@ -59,6 +59,7 @@ from chatbot.beside_answers import refuses_beside
 from chatbot.complaints import CATALOGUE_END
 from chatbot.constraints import holds
 from chatbot.kept_wishes import fits_current, not_wished
+from chatbot.lexicon import APPROXIMATIONS
 from chatbot.liking import liked_seen
 from chatbot.pick_complaints import complains_of_picks
 from chatbot.proposal_answers import (  # noqa: F401
@@ -86,6 +87,7 @@ from chatbot.seen_answers import emphasised_wish
 from chatbot.sequels import asks_if_sequel
 from chatbot.text import fold
 from chatbot.tone_steps import direction, lightens, tone_note, toward
+from chatbot.topic_words import asks_topic
 from chatbot.unshown import takes_unshown
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
@@ -284,9 +286,12 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
         return decision | {"act": "greet"}
     answer = yes_no(nlu, sentiment, stage)
-    if answer in ("another", "unsure") and decision["notes"] and state.get("current") and not _REFUSALS & set(
-            nlu.get("words") or ()):  # "anything with talking animals?": a topic the catalogue
-        return decision | {"act": "topic_kept"}  # can't search; the film stays, and says so
+    words = list(nlu.get("words") or ())
+    if answer in ("another", "unsure") and state.get("current") and not _REFUSALS & set(words) and (
+            decision["notes"] or asks_topic(words)):  # "anything with talking animals?", "something
+        # set in new york?": a topic the catalogue can't search; the film stays, and says so
+        notes = decision["notes"] or [str(APPROXIMATIONS["topic"]["note"])]
+        return decision | {"act": "topic_kept", "notes": notes}
     return decision | {"act": answer_act(stage, answer), "declined": answer == "no_thanks",
                        "settled": answer == "no_thanks" and stage in ("watched", "like") and says_settled(
                            nlu.get("words") or ()),  # "no thanks im good": another asked, not pushed
