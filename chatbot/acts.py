@@ -260,6 +260,14 @@ _FILM_ASK_TABLE = PhraseTable((
     "a film", "any movie", "any film", "recommendation", "recommendations", "rec", "recs",
     "suggestion", "suggestions", "any ideas", "what should i watch", "what to watch",
     "what do you suggest", "what would you suggest",
+    # asked loosely, no wish yet: "whats good", "got anything good?", "what have you got"
+    "anything good", "any good films", "any good movies", "any good ones", "anything decent",
+    "something decent", "whats good", "what is good", "worth watching", "what have you got",
+    "what you got", "whatcha got", "what do you have", "what have you", "got anything",
+    "got something", "anything for me", "whats hot", "whats popular", "what would you pick",
+    "what would you watch", "what would you choose", "any picks", "your top pick",
+    "your pick", "any tips", "whats worth", "what is worth", "anything worth", "worth seeing",
+    "worth a watch", "what ya got",
     # an occasion that needs a film: "long flight tomorrow, need something", "sick day on
     # the couch", "sleepover for my daughter's birthday" (what it implies is read as wishes)
     "need something", "need anything", "something for", "sleepover", "slumber party",

@@ -29,6 +29,7 @@ from chatbot.dialog_state import asked as asked_wishes
 from chatbot.questions import suitability_reply
 from chatbot.recall import recall_reply, recalled_films
 from chatbot.referents import answered_people, remember
+from chatbot.sequels import later_answer, sequel_answer, sequel_of
 from chatbot.text import end_sentence
 from chatbot.tone_answers import MOODS, tone_reply
 
@@ -72,11 +73,25 @@ def answer_question(db: Any, state: dict[str, Any], decision: Mapping[str, Any])
         remember(state, named)
     tell_cast(state, movie, [n for n, role in named if role == "actor"])
     ranges = [{**c, "than_film": _than(db, c)} for c in decision.get("ranges") or ()]
+    if "sequel" in topics:  # "is that a sequel?" / "does it have one?": title and catalogue
+        topics = [t for t in topics if t != "sequel"]
+        said.append(end_sentence(_sequel_reply(db, movie, bool(decision.get("sequel_is")))))
     said += answer(topics, movie, asked_wishes(state), people=people,
                    genres=decision.get("genres") or (), shown=shown,
                    ratings=decision.get("ratings") or (), wishes=active_items(state), told=told,
                    ranges=ranges)
     return said
+
+
+def _sequel_reply(db: Any, movie: Mapping[str, Any], asks_is: bool) -> str:
+    """Whether ``movie`` is a sequel (``asks_is``) or has one in the catalogue."""
+    later = None if asks_is else later_answer(movie, db.find_title)
+    if later is not None:
+        return later
+    if asks_is or sequel_of(movie, db.find_title):
+        return sequel_answer(movie, db.find_title)
+    return (f"My catalogue doesn't link films into series, and it has no numbered sequel of "
+            f"{movie.get('title') or 'it'}")
 
 
 def _recall(db: Any, state: dict[str, Any], genre: str, movie: Mapping[str, Any]) -> list[str]:

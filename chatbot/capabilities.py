@@ -39,7 +39,17 @@ _IMPATIENT = (("twenty", "questions"), ("20", "questions"), ("so", "many", "ques
               ("just", "pick"), ("just", "choose"), ("hurry",), ("hurry", "up"), ("asap",),
               ("right", "now"), ("quick",), ("quickly",), ("come", "on"), ("get", "on", "with", "it"),
               ("cut", "to", "the", "chase"), ("film", "already"), ("movie", "already"),
-              ("one", "already"), ("just", "go"), ("lets", "go"), ("go", "go"), ("chop", "chop"))
+              ("one", "already"), ("just", "go"), ("lets", "go"), ("go", "go"), ("chop", "chop"),
+              # the asking itself too slow: "meh this is taking too long", "this takes forever"
+              ("taking", "too", "long"), ("takes", "too", "long"), ("taking", "so", "long"),
+              ("taking", "forever"), ("takes", "forever"), ("taking", "ages"), ("takes", "ages"),
+              ("take", "forever"), ("this", "is", "slow"), ("so", "slow"), ("too", "slow"),
+              ("any", "day", "now"), ("any", "time", "now"), ("have", "all", "day"),
+              ("still", "waiting"), ("speed", "this", "up"), ("speed", "it", "up"),
+              ("how", "many", "more"), ("more", "questions"), ("these", "questions"),
+              ("get", "to", "the", "point"), ("just", "a", "movie"), ("just", "a", "film"),
+              ("just", "anything"), ("can", "we", "skip"), ("over", "these"), ("are", "we", "done"),
+              ("done", "yet"), ("there", "yet"))
 
 
 def asks_capability(words: Sequence[str]) -> bool:

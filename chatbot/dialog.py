@@ -74,6 +74,7 @@ from chatbot.seen import seen_said
 from chatbot.self_questions import SELF_ANSWERS
 from chatbot.sentence_acts import ANSWERING_ACTS, SentenceActs
 from chatbot.sentiment import NEUTRAL
+from chatbot.sequel_acts import RANKED, SequelActs
 from chatbot.side_acts import SideActs
 from chatbot.table_surnames import about_shown_film, better_known
 from chatbot.text import clean_input, lines_as_commas
@@ -100,7 +101,7 @@ class Step:
     recommendation: dict[str, Any] | None
 
 
-class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
+class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, SequelActs):
     """Runs turns over a state dict; stateless itself, so one instance serves every session."""
 
     def __init__(self, components: Components) -> None:
@@ -116,7 +117,7 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
             "restart": self._restart, "about_bot": self._about_bot, "pick_now": self._pick_now,
             "social": self._social, "have_title": self._have_title,
             "catalogue_miss": self._catalogue_miss, "filmography": self._filmography,
-            "capabilities": self._capabilities, "define": self._define,
+            "capabilities": self._capabilities, "define": self._define, "topic_kept": self._topic_kept,
             "no_film_yet": lambda state, _, rng, out: self._ask_again(state, rng, out, NO_FILM_YET),
         }
 
@@ -135,10 +136,13 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         out: list[str] = [nlg.INTRO] if starting else []
         if truncated:
             out.append(nlg.TRUNCATED)
+        rest = self._refuse_sequels(state, cleaned, rng, out)  # "no sequels pls": noted, said back
         if starting:
-            self._start(state, cleaned, rng, out)
-        elif not self._reopened(state, cleaned, rng, out) and not self._go_back(state, cleaned, rng, out):  # "go back to heat", "ooh heat, how long?"
-            self._respond(state, cleaned, rng, out)
+            self._start(state, rest or "", rng, out)
+        elif rest is None:
+            pass
+        elif not self._reopened(state, rest, rng, out) and not self._go_back(state, rest, rng, out):  # "go back to heat", "ooh heat, how long?"
+            self._respond(state, rest, rng, out)
         if not [m for m in out if m.strip()]:
             out.append(nlg.NOT_UNDERSTOOD)
         out[:] = said_once(out)  # a bound, or the wishes a note gives, said once a reply
@@ -480,6 +484,7 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         """Forget every wish and film, and ask the first question again."""
         fresh = new_state(state["seed"])
         state.update({k: v for k, v in fresh.items() if k not in ("seed", "turns", "empathy_shown")})
+        state.pop("no_sequels", None)
         state["stage"] = "genre"
         out.append(nlg.RESTARTED)
         out.append(nlg.question("genre", rng))
@@ -515,6 +520,13 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
             _mark_answered(state, slot)
         out.append(nlg.pick(nlg.PICKING, rng))
         self._advance(state, rng, out)
+
+    def _topic_kept(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
+        """A topic asked while a film is shown that the catalogue can't search (its note is
+        said before): the film stays, said so, never swapped for another without a word."""
+        out.append(nlg.topic_kept(str((state.get("current") or {}).get("title") or "my pick"),
+                                  active_items(state)))
+        self._ask_again(state, rng, out)
 
     def _film_asked(self, state: dict, decision: dict, rng: random.Random,
                     out: list[str]) -> None:
@@ -620,8 +632,10 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         asked = _asked(state)  # with a person asked for, their lead roles and best-known films first
         people = any(w["slot"] in ("actor", "director") and not w["exclude"]
                      for w in active_items(state))
-        ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]), 1,
-                                     *rank_extras([] if people else asked["genre"], asked["actor"]))
+        extras = rank_extras([] if people else asked["genre"], asked["actor"])
+        ranked = self._parts.db.rank(pool, list(state["like"]), list(state["rejected"]),
+                                     RANKED if state.get("no_sequels") else 1, *extras)
+        ranked = self._skip_sequels(state, pool, ranked, extras)  # "no sequels": the best that is none
         movie = self._parts.db.movie(ranked[0] if ranked else pool[0])
         broken = [d for d in state["dropped"] if movie["id"] not in self._parts.db.search([d])]
         if broken and not any(nlg.NO_EXACT_MATCH in m or ONLY_NAMED in m for m in out):  # said once per film
@@ -658,6 +672,10 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
             out.append(nlg.dropped(str(current["title"])))  # whole search? asked, not guessed
             self._ask_another(state, {}, rng, out)
             return
+        if decision.get("settled"):  # "no thanks, i'm good": not this one, and no film pushed
+            out.append(nlg.pick(nlg.DECLINED_FILM, rng))
+            self._ask_another(state, {}, rng, out)
+            return
         self._next(state, decision, rng, out)
 
     def _next(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -671,6 +689,9 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         """New wishes while a film is on the table: take them and propose another film (or,
         when the film shown already meets them all, keep it and ask on)."""
         if not self._record_wishes(state, decision, out):
+            if decision.get("notes") and (state.get("current") or {}).get("title") and not decision.get(
+                    "unknown_person"):  # "got something about dogs?": the film shown stays, said so
+                out.append(nlg.topic_kept(str(state["current"]["title"]), active_items(state)))
             self._ask_again(state, rng, out)
             return
         if state.get("suggestion"):

@@ -1,6 +1,7 @@
 """Hedges said after a person wished for: "Sigourney obviously. or whoever" (a soft wish:
-kept while it can be, set aside first, said back as such), "toni collette maybe? or not, idk"
-and "hugh grant. or not." (taken back: no wish at all). Pure; no IO. Used by ``chatbot.nlu``.
+kept while it can be, set aside first, said back as such), "toni collette maybe? or not, idk",
+"hugh grant. or not.", "tom hanks maybe? nah", "nolan... actually whatever" (taken back: no
+wish at all, and no refusal either). Pure; no IO. Used by ``chatbot.nlu``.
 
 Example::
 
@@ -34,10 +35,43 @@ def hedges(tokens: Sequence[str]) -> list[tuple[int, str]]:
             found.append((i, "soft"))
         elif token == "or" and following == "not" and after in _AFTER_OR_NOT and not _asks(tokens, i):
             found.append((i, "withdrawn"))
+        elif _taken_back(tokens, i):  # "X maybe? nah", "X... actually whatever", "X? eh never mind"
+            found.append((i, "withdrawn"))
         elif token in _ANYONE and tokens[i - 1 : i] == [BOUNDARY] and after in ("", BOUNDARY) and (
                 following in ("", BOUNDARY, "really", "honestly", "tbh")):
             found.append((i, "soft"))  # "Sigourney, whoever really"
     return found
+
+
+# said after a name to take it back, ending the message: "actually whatever", "never mind"
+_RETRACTIONS = (("never", "mind"), ("nevermind",), ("nvm",), ("actually", "whatever"),
+                ("actually", "no"), ("actually", "nah"), ("actually", "nope"), ("maybe", "not"),
+                ("probably", "not"), ("on", "second", "thought"), ("forget", "it"),
+                ("forget", "that"), ("scratch", "that"), ("does", "not", "matter"),
+                ("doesnt", "matter"), ("not", "sure", "actually"))
+# a bare no after a name said with doubt ("X maybe? nah", "X? hmm no, whatever")
+_NOS = frozenset("nah nope no naw nay eh meh".split())
+_DOUBTS = frozenset("maybe perhaps possibly guess probably mayb maybee".split())
+_SHRUGS = frozenset("whatever idk dunno anyone anybody whoever".split())
+# what may follow a taking back and still end the message
+_TAIL = frozenset([BOUNDARY, "idk", "dunno", "lol", "haha", "whatever", "really", "then", "tbh",
+                   "anyway", "anyways", "i", "guess", "ok", "okay", "so", "just", "honestly",
+                   "either", "way", "hmm", "eh", "meh", "mind", "never", "it", "lmao", "wait"])
+_BEFORE_NO = frozenset([BOUNDARY, "hmm", "hm", "eh", "um", "uh", "erm", "actually", "or", "nah",
+                        *_DOUBTS])
+
+
+def _taken_back(tokens: Sequence[str], i: int) -> bool:
+    """A taking back of what was named before starts at ``i`` and ends the message."""
+    for phrase in _RETRACTIONS:
+        end = i + len(phrase)
+        if tuple(tokens[i:end]) == phrase and i and all(t in _TAIL for t in tokens[end:]):
+            return True
+    if tokens[i] not in _NOS or not i or tokens[i - 1] not in _BEFORE_NO:
+        return False
+    rest = tokens[i + 1 :]
+    return all(t in _TAIL for t in rest) and bool(
+        _DOUBTS & set(tokens[:i]) or _SHRUGS & set(rest) or "never" in rest)
 
 
 def _asks(tokens: Sequence[str], i: int) -> bool:
@@ -78,4 +112,5 @@ def withdrawn_note(withdrawn: Sequence[dict[str, Any]]) -> list[str]:
     if not names:
         return []
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-    return [f"Fine, no need for {listed} then."]
+    # neither wished nor refused: a film with them may still come, so nothing says otherwise
+    return [f"OK, {listed} or not, either way is fine."]

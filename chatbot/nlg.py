@@ -140,6 +140,14 @@ def dropped(title: str) -> str:
     return f"OK, forget {title}."
 
 
+def topic_kept(title: str, wishes: Sequence[Mapping[str, Any]]) -> str:
+    """A topic asked while ``title`` is shown that can't be searched: the film stays, and the
+    search "another" would make is named (the ``wishes`` in force)."""
+    noted = join_words([describe_wish(w) for w in wishes])
+    other = f"another film with {noted}" if noted else "a different film"
+    return f"So {title} stays my pick for now; say \"another\" if you'd like {other}."
+
+
 def question(slot: str, rng: random.Random) -> str:
     """A random paraphrase of the question for ``slot``."""
     return rng.choice(QUESTIONS[slot])

@@ -59,6 +59,7 @@ from chatbot.beside_answers import refuses_beside
 from chatbot.complaints import CATALOGUE_END
 from chatbot.constraints import holds
 from chatbot.kept_wishes import fits_current, not_wished
+from chatbot.lexicon import APPROXIMATIONS
 from chatbot.liking import liked_seen
 from chatbot.pick_complaints import complains_of_picks
 from chatbot.proposal_answers import (  # noqa: F401
@@ -79,12 +80,14 @@ from chatbot.question_routes import (
 from chatbot.question_routes import question as route_question
 from chatbot.rating_steps import step_note
 from chatbot.remarks import without_remarks
-from chatbot.replies import declines_slot, declines_with_thanks
+from chatbot.replies import declines_slot, declines_with_thanks, says_settled
 from chatbot.rewatching import seen_choice
 from chatbot.scope import answer_to_suggestion
 from chatbot.seen_answers import emphasised_wish
+from chatbot.sequels import asks_if_sequel
 from chatbot.text import fold
 from chatbot.tone_steps import direction, lightens, tone_note, toward
+from chatbot.topic_words import asks_topic
 from chatbot.unshown import takes_unshown
 from chatbot.wishes import plan_wishes, slot_fills, summary  # noqa: F401  (slot_fills: public here too)
 
@@ -174,8 +177,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if intent == "thanks" and stage in SLOTS:  # "ok thanks" before any film: no goodbye
         return decision | {"act": "welcome"}
     if intent in ("done", "thanks") and stage in ("watched", "like") and declines_with_thanks(
-            nlu.get("words") or ()):  # "nah i'm good" to "Have you watched it?": not this one
-        return decision | {"act": "reject", "declined": True}
+            nlu.get("words") or ()):  # "nah i'm good" to "Have you watched it?": not this one,
+        # and (with "i'm good") whether another is wanted is asked, none pushed
+        return decision | {"act": "reject", "declined": True, "settled": says_settled(nlu.get("words") or ())}
     if intent in ("done", "thanks"):  # "I'm good, thanks", "no more": no more films; a thanks
         # at a film shown ("perfect thanks so much", "merci") takes it: "Enjoy <film>"
         taken = stage == "like" or stage == "watched" and intent == "thanks" and state.get("current")
@@ -217,6 +221,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if helper is not None:
         return decision | {"act": helper}
     question = route_question(stage, state, nlu)
+    if question is not None and "sequel" in (question.get("topics") or ()):  # is one, or has one?
+        question = question | {"sequel_is": asks_if_sequel(" ".join(nlu.get("words") or ()))}
     if question is not None:
         return decision | question
     if state.get("suggestion"):  # "no johnny depp" to "Did you mean Jonny Lee Miller?"
@@ -287,7 +293,15 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if nlu.get("intent") == "greeting":  # "hi", "👋" while a film is proposed: hello back
         return decision | {"act": "greet"}
     answer = yes_no(nlu, sentiment, stage)
+    words = list(nlu.get("words") or ())
+    if answer in ("another", "unsure") and state.get("current") and not _REFUSALS & set(words) and (
+            decision["notes"] or asks_topic(words)):  # "anything with talking animals?", "something
+        # set in new york?": a topic the catalogue can't search; the film stays, and says so
+        notes = decision["notes"] or [str(APPROXIMATIONS["topic"]["note"])]
+        return decision | {"act": "topic_kept", "notes": notes}
     return decision | {"act": answer_act(stage, answer), "declined": answer == "no_thanks",
+                       "settled": answer == "no_thanks" and stage in ("watched", "like") and says_settled(
+                           nlu.get("words") or ()),  # "no thanks im good": another asked, not pushed
                        "hesitant": answer == "hesitant",
                        "no_opinion": stage == "like" and no_opinion(nlu.get("words") or ())}
 

@@ -22,6 +22,9 @@ from chatbot.tone_answers import tone_asked
 
 ANSWER_STAGES = ("watched", "like", "another")
 
+_SEQUEL_SAID = frozenset("sequel sequels prequel prequels series franchise trilogy".split())
+
+
 def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict | None:
     """The ``answer`` act for a question about a film, or None: about the film it names, or,
     while one is proposed, about that one ("is Bruce Willis in it?", "is it sad?", "cast?")."""
@@ -57,7 +60,8 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
             "director" not in topics) else None  # "did Nolan direct Heat?", not "who directed X"
         people = [{"name": p["name"], "cue": p.get("cue") or directing} for p in nlu.get("people") or ()
                   if not p.get("negated") and not nlu.get("film_ask")]  # "... with Bruce Willis?"
-        if _NUMBERED.search(str(nlu["asked_title"])):  # "was Keaton in the Godfather part 2?"
+        if _NUMBERED.search(str(nlu["asked_title"])) and not _SEQUEL_SAID & set(
+                nlu.get("words") or ()):  # "was Keaton in the Godfather part 2?"; not "is X 2 a sequel?"
             topics = [t for t in topics if t != "sequel"]
         # "is Kate Winslet in Titanic?" (the title after "in") or the title before "it": not
         # "watch it with popcorn and Bruce Willis"

@@ -43,6 +43,12 @@ def declines_with_thanks(words: Sequence[str]) -> bool:
 
 
 _FINE = frozenset("good fine ok okay alright set".split())  # "nah i'm good", "nope im ok"
+
+
+def says_settled(words: Sequence[str]) -> bool:
+    """"i'm good", "i am fine" in a polite no: the user needs nothing more right now, so the
+    next film is offered, not pushed ("no thanks" alone declines just the film shown)."""
+    return any(w in _FINE and words[i - 1] in ("im", "am") for i, w in enumerate(words[1:], 1))
 _INDIFFERENT = frozenset((("not", "fussed"), ("not", "bothered"), ("dont", "care"),
                           ("dont", "mind"), ("no", "idea"), ("no", "clue"), ("not", "really"),
                           ("doesnt", "matter"), ("whatever", "but"), ("anyone", "but")))

@@ -59,7 +59,7 @@ _SORRY = (("sorry",), ("my", "bad"), ("oops",), ("whoops",), ("apologies",))
 _HOW_ARE_YOU = (("how", "are", "you"), ("how", "r", "you"), ("how", "r", "u"),
                 ("how", "are", "u"), ("how", "you", "doing"), ("how", "u", "doing"),
                 ("hows", "it", "going"), ("how", "is", "it", "going"), ("whats", "up"),
-                ("what", "is", "up"), ("wassup",), ("wazzup",), ("sup",), ("whats", "good"),
+                ("what", "is", "up"), ("wassup",), ("wazzup",), ("sup",),
                 ("how", "have", "you", "been"), ("hows", "your", "day"),
                 ("how", "is", "your", "day"), ("how", "do", "you", "do"), ("you", "good"),
                 ("u", "good"), ("you", "ok"), ("u", "ok"), ("hru",), ("wyd",))

@@ -53,3 +53,26 @@ def ratings_list(title: str, rating: str) -> str:
     (``rating`` as ``chatbot.nlg.rating_text`` words it, "" when the catalogue has none)."""
     own = f"{title} is {rating}" if rating else f"{title} has no rating in my catalogue"
     return f"The ratings I know are G, PG, PG-13, R and NC-17 (from the mildest); {own}"
+
+
+# a film asked for by what it is about or where it is set: "something set in new york?",
+# "any films about a heist at sea?", "one where a dog saves the day?"
+_TOPIC_MARKERS = (("set", "in"), ("set", "during"), ("takes", "place"), ("about",), ("where",),
+                  ("featuring",), ("involving",), ("based", "on"))
+_TOPIC_ASKS = frozenset("something anything any one ones films movies got have another".split())
+_NO_TOPIC = frozenset("it this that him her them you me us the a an".split())
+
+
+def asks_topic(words: Sequence[str]) -> bool:
+    """The words ask for a film by a topic or a setting (words after "about", "set in",
+    "where" ...) beside a word asking for one; never "what about it?"."""
+    plain = [w for w in words if w != ","]
+    if not _TOPIC_ASKS & set(plain) or plain[:1] in (["what"], ["how"], ["where"]):
+        return False
+    for at in range(len(plain)):
+        for marker in _TOPIC_MARKERS:
+            end = at + len(marker)
+            if tuple(plain[at:end]) == marker and end < len(plain) and (
+                    plain[end] not in _NO_TOPIC or end + 1 < len(plain)):
+                return True
+    return False

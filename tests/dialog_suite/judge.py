@@ -361,7 +361,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # reaches past it
          "cast_said_plainly", "catalogue_end_unasked",
          # dt: a film's length is its cinema cut; every reply names the same genres of a film
-         "cinema_cut_lengths", "same_genres_each_reply")
+         "cinema_cut_lengths", "same_genres_each_reply",
+         # ds (newcomer probe): sequels refused and asked about; names taken back; films
+         # asked for loosely; impatience; topics asked at a film shown; "no thanks, i'm good"
+         "sequel_refusals", "sequel_status", "taken_back_names", "loose_film_asks",
+         "impatient_picks", "topics_on_table", "settled_declines")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
