@@ -335,6 +335,9 @@ def _raised(service: str, body: Any) -> tuple[str | None, str | None]:
     if not isinstance(body, dict):
         return None, None
     raised, instance, name = body.get("type"), body.get("instance"), body.get("service")
+    callee, at = body.get("callee"), body.get("callee_instance")
+    if isinstance(raised, str) and isinstance(callee, str) and isinstance(at, str):  # relayed by its caller
+        return raised, f"service {callee!r}, instance {at}"
     if isinstance(raised, str) and isinstance(instance, str):
         return raised, f"service {name if isinstance(name, str) else service!r}, instance {instance}"
     return None, None

@@ -53,6 +53,8 @@ def exception_response(name: str, exc: Exception, req: Request, *, form: str = "
     """The answer to an exception a service raised (see the module doc)."""
     if isinstance(exc, HTTPError):
         return error_response(exc.status, exc.message, service=name, **exc.extra)
+    if isinstance(exc, PumaCallError) and (relay := _relayed_app_error(name, exc, req)) is not None:
+        return relay
     if isinstance(exc, PumaCallError):
         # Refused (4xx), down (503) or never to succeed (500); an internal callee unnamed to the public.
         public = req.headers.get(callerrors.VIA_HEADER) == "public"
@@ -134,6 +136,21 @@ def _app_error(name: str, exc: Exception, status: int) -> FlaskResponse:
     named = {"error_class": apperrors.class_name(cls)} if apperrors.app_defined(cls) else {}
     return error_response(status, apperrors.message_of(exc), service=name, type=cls.__name__,
                           instance=instance_label(), **named)
+
+
+def _relayed_app_error(name: str, exc: PumaCallError, req: Request) -> FlaskResponse | None:
+    """A callee's refusal by a class of the app's own (`OutOfStock(LookupError)` raised in the service
+    this one called), which this service let through: answered as the callee answered it — its status,
+    message, class and `error_class` — so this service's caller can `except OutOfStock` as it could
+    calling the callee directly, or in the monolith. `callee` and `callee_instance` keep where it
+    was raised, unless the callee is internal and the request public; None for any other."""
+    if not (exc.error_class and exc.raised and 400 <= exc.status < 500):
+        return None
+    hide = req.headers.get(callerrors.VIA_HEADER) == "public" and exc.service in callerrors.internal_services()
+    instance = (exc.raised_at or "").partition(", instance ")[2]
+    where = {} if hide or not instance else {"callee": exc.service, "callee_instance": instance}
+    return error_response(exc.status, str(exc.detail), service=name, type=exc.raised, instance=instance_label(),
+                          error_class=exc.error_class, **where)
 
 
 def _map_item_error(name: str, exc: PumaMapError, status: int) -> FlaskResponse:
