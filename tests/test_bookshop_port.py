@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
 
 import puma
+from puma.remotes import RemoteReplyError, RemoteSpecError
 
 APPS = Path(__file__).resolve().parent / "apps"
 BOOKSHOP = APPS / "bookshop.py"
@@ -60,3 +63,49 @@ def test_bookshop_port_an_app_error_let_through_reaches_the_caller_as_its_class_
 
 def test_bookshop_port_an_app_error_caught_in_the_service_is_caught_there(http):
     assert http.post("/bookshop/order_lenient", json={"isbns": ["111", "999"]}).json() == ["Dune", "-"]
+
+
+@dataclass
+class Volume:  # the caller's own idea of a book: its fields differ from the service's Book
+    isbn: str
+    name: str
+
+
+class CatalogueCalls(Protocol):
+    def search(self, word: str) -> list[int]: ...
+    def must_get(self, isbn: str) -> Volume: ...
+    def count(self, word: str) -> int: ...
+    def missing_type(self, isbn: str) -> Nowhere: ...  # noqa: F821 - the mistake under test
+
+
+@pytest.mark.parametrize(("method", "said"), [
+    ("search", "catalogue.search returned [{'isbn': '111', 'title': 'Dune'"),
+    ("must_get", "catalogue.must_get returned {'isbn': '111', 'title': 'Dune'"),
+    ("count", "catalogue.count returned ")], ids=["list-of-int", "dataclass-fields", "int"])
+def test_bookshop_port_a_reply_unlike_the_declared_type_is_a_remote_error_naming_what_differs(shop, method, said,
+                                                                                            monkeypatch):
+    monkeypatch.setenv("PUMA_URL", shop.url)
+    catalogue = puma.remote("catalogue", CatalogueCalls)
+    call = {"search": lambda: catalogue.search("dune"), "must_get": lambda: catalogue.must_get("111"),
+            "count": lambda: catalogue.count("dune")}[method]
+    with pytest.raises(RemoteReplyError) as refused:
+        call()
+    text = str(refused.value)
+    assert text.startswith(said) and "that does not match " in text, text
+    assert isinstance(refused.value, RemoteSpecError) and isinstance(refused.value, puma.PumaError)
+    if method == "must_get":
+        assert "that does not match Volume" in text and "at name: missing" in text
+        assert "the reply's fields there: isbn, title, author, price_cents, tags" in text
+
+
+def test_bookshop_port_an_unresolvable_return_type_is_a_spec_error_before_anything_is_sent(shop, monkeypatch):
+    monkeypatch.setenv("PUMA_URL", shop.url)
+    with pytest.raises(RemoteSpecError, match=r"CatalogueCalls\.missing_type returns 'Nowhere', which cannot be "
+                                              r"resolved \(NameError"):
+        puma.remote("catalogue", CatalogueCalls).missing_type("111")
+
+
+def test_bookshop_port_a_method_the_spec_lacks_suggests_the_closest(shop):
+    with pytest.raises(AttributeError, match=r"CatalogueCalls has no method 'serch' \(remote service 'catalogue'\); "
+                                             r"did you mean 'search'\?; its methods: count, missing_type, must_get, search"):
+        puma.remote("catalogue", CatalogueCalls).serch("dune")
