@@ -38,6 +38,7 @@ from .errors import PumaConfigError, PumaError
 from .messages import SENT_EMPTY, Upload
 from .signatures import VALUE_CHARS as _VALUE_CHARS
 from .signatures import hints as _hints
+from .signatures import unsendable_parameter
 from .signatures import (  # re-exported: the path services' helpers and tests import them from
     request_form,
     return_hint,
@@ -122,13 +123,9 @@ class Binding:
                                           f"request's fields have names, not positions; take a list instead "
                                           f"({star}: list[...]), or a puma.Request")])
         expected = {p.name: type_text(hints.get(p.name, p.annotation)) for p in params}
-        callables = [p.name for p in params if _holds_callable(hints.get(p.name, p.annotation))]
-        if callables:
-            where = getattr(fn, "__qualname__", None) or name
-            raise PumaConfigError([(name, f"parameter {callables[0]!r} of {where} takes {expected[callables[0]]}, which no "
-                                          "request can carry (a function cannot travel as JSON), so every call would be "
-                                          "a 400; take the name of what to call (a str, or a Literal of the choices) "
-                                          "and look it up in the service")])
+        unsendable = unsendable_parameter(fn, getattr(fn, "__qualname__", None) or name)
+        if unsendable:
+            raise PumaConfigError([(name, unsendable)])
         try:
             # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too,
             # at any depth, as an unknown argument is (pydantic models: `shapes.unknown_fields`).
@@ -442,15 +439,6 @@ def _boolean_where(hint: Any, value: Any, where: str, depth: int = 0) -> tuple[s
         return next((f for k, v in value.items() if (f := _boolean_where(args[1], v, f"{where}[{k!r}]", depth + 1))),
                     None)
     return None
-
-
-def _holds_callable(hint: Any, depth: int = 0) -> bool:
-    """Whether `hint` is, or holds, a `Callable` (`Callable[[int], int] | None`, `list[Callable]`...)."""
-    if depth > 16 or hint is inspect.Parameter.empty:
-        return False
-    if hint is collections.abc.Callable or typing.get_origin(hint) is collections.abc.Callable:
-        return True
-    return any(_holds_callable(a, depth + 1) for a in typing.get_args(hint) if not isinstance(a, list))
 
 
 def _raised_inside(exc: BaseException, fn: Callable[..., Any]) -> bool:

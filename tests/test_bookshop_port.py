@@ -109,3 +109,41 @@ def test_bookshop_port_a_method_the_spec_lacks_suggests_the_closest(shop):
     with pytest.raises(AttributeError, match=r"CatalogueCalls has no method 'serch' \(remote service 'catalogue'\); "
                                              r"did you mean 'search'\?; its methods: count, missing_type, must_get, search"):
         puma.remote("catalogue", CatalogueCalls).serch("dune")
+
+
+UNSENDABLE = {
+    "callable": ("from typing import Callable\n\ndef apply(f: Callable[[int], int], x: int) -> int:\n    return f(x)\n",
+                 "parameter 'f' of apply takes Callable[[int], int], which no request can carry"),
+    "file": ("import io\n\ndef load(fh: io.TextIOWrapper) -> int:\n    return len(fh.read())\n",
+             "parameter 'fh' of load takes TextIOWrapper, which no request can carry"),
+    "lock": ("import threading\n\ndef guarded(lock: threading.Lock, n: int = 1) -> int:\n    return n\n",
+             "parameter 'lock' of guarded takes _thread.allocate_lock, which no request can carry"),
+    "object-in-a-list": ("class Till:\n    def __init__(self) -> None:\n        self.n = 1\n\n\n"
+                         "def open_tills(tills: list[Till] | None = None) -> int:\n    return 0\n",
+                         "parameter 'tills' of open_tills takes list[Till] | None, which no request can carry "
+                         "(it cannot be read from JSON, which holds text, numbers, lists and objects of fields; Till is none of them)"),
+    "method": ("class Shelf:\n    def put(self, item: object, on: 'Till') -> int:\n        return 1\n\n\n"
+               "class Till:\n    def __init__(self) -> None:\n        self.n = 1\n",
+               "parameter 'on' of Shelf.put takes Till, which no request can carry"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNSENDABLE))
+@pytest.mark.parametrize("command", ["run", "render"])
+def test_bookshop_port_a_parameter_no_request_can_carry_is_refused_before_anything_starts(tmp_path, kind, command):
+    source, said = UNSENDABLE[kind]
+    (tmp_path / "till.py").write_text(
+        "from __future__ import annotations\n\nfrom puma import puma_config, puma_service, puma_start\n\n"
+        f"{source}\n\ndef fine(x: int) -> int:\n    return x\n\n\n"
+        "puma_config({'puma_services': {'till': {'instances': 'two'}}})\npuma_service(__name__)\n"
+        "if __name__ == '__main__':\n    puma_start()\n")
+    args = ["--port", "0"] if command == "run" else []
+    done = subprocess.run([sys.executable, "-m", "puma.cli", command, "till.py", *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert done.returncode == 1, done
+    assert said in done.stderr and "name it with a leading _" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "envoy" not in (done.stdout + done.stderr).lower(), done.stderr
+    # The config's own mistake is said beside it; what the refused module would serve is not "unregistered".
+    assert "puma_services.till.instances: 'two'" in done.stderr, done.stderr
+    assert "no function registered" not in done.stderr and "(2 problems)" in done.stderr, done.stderr
