@@ -125,12 +125,14 @@ def raised_in_app(exc: BaseException) -> str | None:
     if tb is None:
         return None
     path = Path(tb.tb_frame.f_code.co_filename)
+    return f"{path.name}:{tb.tb_lineno}" if _app_file(path) else None
+
+
+def _app_file(path: Path) -> bool:
     if not path.is_absolute() or not path.exists():
-        return None
+        return False
     path = path.resolve()
-    if any(root in path.parents for root in (*_library_roots(), Path(__file__).resolve().parent)):
-        return None
-    return f"{path.name}:{tb.tb_lineno}"
+    return not any(root in path.parents for root in (*_library_roots(), Path(__file__).resolve().parent))
 
 
 def library_roots() -> tuple[Path, ...]:

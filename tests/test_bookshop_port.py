@@ -147,3 +147,21 @@ def test_bookshop_port_a_parameter_no_request_can_carry_is_refused_before_anythi
     # The config's own mistake is said beside it; what the refused module would serve is not "unregistered".
     assert "puma_services.till.instances: 'two'" in done.stderr, done.stderr
     assert "no function registered" not in done.stderr and "(2 problems)" in done.stderr, done.stderr
+
+
+def _line_of(text: str) -> int:
+    return next(n for n, line in enumerate(BOOKSHOP.read_text().splitlines(), 1) if text in line)
+
+
+@pytest.mark.parametrize(("path", "fields", "raised", "line"), [
+    ("/bookshop/restock", {"isbn": "111"}, "RuntimeError", "raise RuntimeError("),
+    ("/bookshop/divide", {"n": 0}, "ZeroDivisionError", "return 100 // n"),
+    ("/bookshop/close", {"note": "at six"}, "Closed", "raise Closed(")], ids=["builtin", "interpreter", "own-class"])
+def test_bookshop_port_any_unhandled_app_exception_says_where_and_the_fix(http, path, fields, raised, line):
+    resp = http.post(path, json=fields)
+    body = resp.json()
+    assert resp.status_code == 500 and body["type"] == raised, body
+    assert f"bookshop.py:{_line_of(line)}" in body["fix"], body
+    assert "status_code = 409" in body["fix"] or "subclass LookupError" in body["fix"], body
+    if raised != "Closed":  # a bug's text stays in the log
+        assert "warehouse" not in resp.text and body["error"] == "internal error in service 'bookshop'", body

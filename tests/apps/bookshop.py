@@ -88,6 +88,10 @@ def restock(isbn: str) -> int:
     return 0
 
 
+def divide(n: int) -> int:
+    return 100 // n
+
+
 def close(note: str) -> str:
     raise Closed(f"closed: {note}")
 
