@@ -38,7 +38,6 @@ from .errors import PumaConfigError, PumaError
 from .messages import SENT_EMPTY, Upload
 from .signatures import VALUE_CHARS as _VALUE_CHARS
 from .signatures import hints as _hints
-from .signatures import unsendable_parameter
 from .signatures import (  # re-exported: the path services' helpers and tests import them from
     request_form,
     return_hint,
@@ -46,6 +45,7 @@ from .signatures import (  # re-exported: the path services' helpers and tests i
     takes_request,
     to_json,
     type_text,
+    unsendable_parameter,
 )
 
 _MISSING = ("missing", "missing_argument", "missing_positional_only_argument", "missing_keyword_only_argument")
