@@ -36,6 +36,7 @@ from pydantic import ConfigDict, PydanticSchemaGenerationError, ValidationError,
 from . import formtext, shapes
 from .errors import PumaConfigError, PumaError
 from .messages import SENT_EMPTY, Upload
+from .suggest import closest
 from .signatures import VALUE_CHARS as _VALUE_CHARS
 from .signatures import hints as _hints
 from .signatures import (  # re-exported: the path services' helpers and tests import them from
@@ -220,7 +221,8 @@ class Binding:
         names = itertools.islice((n for n in fields if n not in self._names), max(0, MAX_PROBLEMS - len(checked)))
         parameters = ", ".join(self.parameters) or "none"
         unknown = [{"parameter": n, "value": fields[n], "expected": None,
-                    "message": f"{_cut(n) or repr(n)} (given {short(fields[n])}) is not a parameter (its parameters: {parameters})"}
+                    "message": f"{_cut(n) or repr(n)} (given {short(fields[n])}) is not a parameter "
+                               f"{_meant(n, self.parameters)}(its parameters: {parameters})"}
                    for n in names]
         return BindingError(self.label, checked + unknown, total=max(len(checked) + unlisted, count) + count_unknown)
 
@@ -284,7 +286,9 @@ class Binding:
     @staticmethod
     def _unknown_field(where: str, value: Any, type_name: str, fields: list[str]) -> dict[str, Any]:
         known = ", ".join(fields) or "none"
-        message = f"{where}: {short(value)} is not a field of {type_name} (its fields: {known}); fix the spelling"
+        meant = closest(where.rsplit("[", 1)[-1].strip("[]'\""), fields)
+        fix = f"did you mean {meant!r}?" if meant else "fix the spelling"
+        message = f"{where}: {short(value)} is not a field of {type_name} (its fields: {known}); {fix}"
         return {"parameter": where, "value": value, "expected": None, "message": message}
 
     def _boolean_as_number(self, name: str, value: Any) -> dict[str, Any] | None:
@@ -317,7 +321,8 @@ class Binding:
             return self._unknown_field(where, value, type_text(inside), shapes.fields_of(inside) or [])
         if error["type"] == "unexpected_keyword_argument":
             known = ", ".join(self.parameters) or "none"
-            message = f"{where} (given {short(value)}) is not a parameter (its parameters: {known})"
+            message = (f"{where} (given {short(value)}) is not a parameter {_meant(str(loc[0]), self.parameters)}"
+                       f"(its parameters: {known})")
             return {"parameter": where, "value": value, "expected": None, "message": message}
         message = f"{where}: {short(value)} is not valid (expected {expected}): {error['msg']}"
         if len(loc) == 1 and (files := _files_given(value)) > 1:  # `-F photo=@a -F photo=@b` to one `bytes`
@@ -439,6 +444,12 @@ def _boolean_where(hint: Any, value: Any, where: str, depth: int = 0) -> tuple[s
         return next((f for k, v in value.items() if (f := _boolean_where(args[1], v, f"{where}[{k!r}]", depth + 1))),
                     None)
     return None
+
+
+def _meant(name: str, names: tuple[str, ...]) -> str:
+    """"(did you mean 'color'?) " for a field name like one of `names`, else ""."""
+    meant = closest(name, names)
+    return f"(did you mean {meant!r}?) " if meant else ""
 
 
 def _raised_inside(exc: BaseException, fn: Callable[..., Any]) -> bool:

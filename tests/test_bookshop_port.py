@@ -165,3 +165,13 @@ def test_bookshop_port_any_unhandled_app_exception_says_where_and_the_fix(http, 
     assert "status_code = 409" in body["fix"] or "subclass LookupError" in body["fix"], body
     if raised != "Closed":  # a bug's text stays in the log
         assert "warehouse" not in resp.text and body["error"] == "internal error in service 'bookshop'", body
+
+
+def test_bookshop_port_a_misspelt_field_at_any_depth_suggests_the_closest(http):
+    resp = http.post("/bookshop/order", json={"customer": {"name": "Al", "emial": "a@x"}, "isbns": ["111"],
+                                              "discount": 5})
+    assert resp.status_code == 400, resp.text
+    said = {p["parameter"]: p["message"] for p in resp.json()["problems"]}
+    assert said["customer['emial']"].endswith("is not a field of Customer (its fields: name, email, vip); "
+                                              "did you mean 'email'?"), said
+    assert "discount (given 5) is not a parameter (did you mean 'discount_pct'?)" in said["discount"], said
