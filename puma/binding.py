@@ -172,6 +172,8 @@ class Binding:
         kwargs = dict(given)
         data = {**given, **empty}  # what problems are told: a file input sent empty is said so
         problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
+        if form:
+            problems += [p for name, value in kwargs.items() if (p := self._repeated(name, value))]
         nested, unlisted = self._nested_unknown(kwargs)
         problems += nested
         args = []
@@ -193,6 +195,10 @@ class Binding:
         part sent, not as UTF-8 text, to a parameter that takes text."""
         data, problems = {}, []
         for name, value in fields.items():
+            if value == "" and (blank := formtext.blank(self._hints.get(name), self._has_default(name))) is not value:
+                if blank is not formtext.LEFT_OUT:  # an empty input of a number: None, or its default
+                    data[name] = blank
+                continue
             try:
                 data[name] = formtext.shaped(self._hints.get(name), value)
             except formtext.FileNotText as exc:
@@ -290,6 +296,22 @@ class Binding:
         fix = f"did you mean {meant!r}?" if meant else "fix the spelling"
         message = f"{where}: {short(value)} is not a field of {type_name} (its fields: {known}); {fix}"
         return {"parameter": where, "value": value, "expected": None, "message": message}
+
+    def _has_default(self, name: str) -> bool:
+        param = self._signature.parameters.get(name) if self._signature is not None else None
+        return param is not None and param.default is not param.empty
+
+    def _repeated(self, name: str, value: Any) -> dict[str, Any] | None:
+        """A form's key repeated (`tag=a&tag=b`) where the parameter takes one text or number."""
+        hint = self._hints.get(name)
+        if not (isinstance(value, list) and len(value) > 1 and all(isinstance(v, str) for v in value)) or \
+                hint is None or formtext.takes_list(hint) or not formtext.textual(hint):
+            return None
+        expected = self.expected.get(name, "one value")
+        times = "twice" if len(value) == 2 else f"{len(value)} times"
+        message = (f"{name}: given {times} ({short(value)}), and it takes one value (expected {expected}): send it "
+                   f"once, or annotate it {name}: list[{expected}] to take several")
+        return {"parameter": name, "value": value, "expected": expected, "message": message}
 
     def _boolean_as_number(self, name: str, value: Any) -> dict[str, Any] | None:
         """A JSON true/false where the parameter takes a number: refused, as JSON keeps them apart

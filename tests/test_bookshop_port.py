@@ -175,3 +175,13 @@ def test_bookshop_port_a_misspelt_field_at_any_depth_suggests_the_closest(http):
     assert said["customer['emial']"].endswith("is not a field of Customer (its fields: name, email, vip); "
                                               "did you mean 'email'?"), said
     assert "discount (given 5) is not a parameter (did you mean 'discount_pct'?)" in said["discount"], said
+
+
+def test_bookshop_port_a_form_s_empty_field_is_none_or_the_default_and_a_repeated_one_is_said_twice(http):
+    resp = http.post("/bookshop/price", data={"cents": ["800", "1200"], "discount_pct": "", "vip": ""})
+    assert (resp.status_code, resp.json()) == (200, 2000), resp.text
+    resp = http.post("/bookshop/label", data={"title": ["Dune", "Emma"], "note": "sf"})
+    assert resp.status_code == 400, resp.text
+    (problem,) = resp.json()["problems"]
+    assert problem["message"].startswith("title: given twice (['Dune', 'Emma']), and it takes one value (expected "
+                                         "str): send it once, or annotate it title: list[str]"), problem
