@@ -185,3 +185,12 @@ def test_bookshop_port_a_form_s_empty_field_is_none_or_the_default_and_a_repeate
     (problem,) = resp.json()["problems"]
     assert problem["message"].startswith("title: given twice (['Dune', 'Emma']), and it takes one value (expected "
                                          "str): send it once, or annotate it title: list[str]"), problem
+
+
+def test_bookshop_port_a_body_over_the_limit_says_what_to_do_and_to_the_deployment_the_key(shop):
+    big = {"customer": {"name": "Al", "email": "a@x"}, "isbns": ["111"] * 2000}
+    public = httpx.post(shop.url + "/bookshop/order", json=big, timeout=30)
+    internal = httpx.post(shop.internal_url + "/bookshop/order", json=big, timeout=30)
+    assert public.status_code == internal.status_code == 413, (public.text, internal.text)
+    assert "service 'bookshop' takes at most 4096 bytes; send a smaller body" in public.json()["error"], public.text
+    assert "puma_services.bookshop.max_body_bytes" in internal.json()["error"], internal.text
