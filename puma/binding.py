@@ -36,7 +36,6 @@ from pydantic import ConfigDict, PydanticSchemaGenerationError, ValidationError,
 from . import formtext, shapes
 from .errors import PumaConfigError, PumaError
 from .messages import SENT_EMPTY, Upload
-from .suggest import closest
 from .signatures import VALUE_CHARS as _VALUE_CHARS
 from .signatures import hints as _hints
 from .signatures import (  # re-exported: the path services' helpers and tests import them from
@@ -48,6 +47,7 @@ from .signatures import (  # re-exported: the path services' helpers and tests i
     type_text,
     unsendable_parameter,
 )
+from .suggest import closest
 
 _MISSING = ("missing", "missing_argument", "missing_positional_only_argument", "missing_keyword_only_argument")
 # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too, at any depth;

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Response as FlaskResponse
 
 from . import apperrors, callerrors, failing
+from .client import internal_services
 from .codec import encode_json
 from .errors import HTTPError, InvalidStatusError, PumaCallError, PumaConfigError, PumaMapError
 from .messages import Request
@@ -161,7 +162,7 @@ def _relayed_app_error(name: str, exc: PumaCallError, req: Request) -> FlaskResp
     was raised, unless the callee is internal and the request public; None for any other."""
     if not (exc.error_class and exc.raised and 400 <= exc.status < 500):
         return None
-    hide = req.headers.get(callerrors.VIA_HEADER) == "public" and exc.service in callerrors.internal_services()
+    hide = req.headers.get(callerrors.VIA_HEADER) == "public" and exc.service in internal_services()
     instance = (exc.raised_at or "").partition(", instance ")[2]
     where = {} if hide or not instance else {"callee": exc.service, "callee_instance": instance}
     return error_response(exc.status, str(exc.detail), service=name, type=exc.raised, instance=instance_label(),

@@ -145,7 +145,7 @@ class _Method:
             raise RemoteSpecError(
                 f"puma.remote({self.service!r}): {self.spec_label} returns {raw!r}, which cannot be resolved "
                 f"({type(exc).__name__}: {exc}); import that name in the module that defines "
-                f"{self.spec_label.split('.')[0]}, or annotate the method with a type that module has") from None
+                f"{str(self.spec_label).split('.')[0]}, or annotate the method with a type that module has") from None
         try:
             return _adapter(hint)
         except Exception as exc:  # noqa: BLE001 - pydantic's schema errors have no one base class
