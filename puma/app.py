@@ -116,6 +116,16 @@ class App:
             services = json.loads(services)
         if not isinstance(services, Mapping):
             raise PumaConfigError([("puma_service", "pass a dict of service name -> function")])
+        # A function or class given itself is checked now, as a named module's are: a parameter no
+        # request can carry is refused before anything starts (a string path is its zygote's to import).
+        refused = [(f"puma_service.{name}", why) for name, fn in services.items()
+                   if (why := discovery.unsendable(fn))]
+        if refused:
+            if not self.collect_only:
+                raise PumaConfigError(refused)
+            self._service_problems += refused
+            self._refused_names |= {path.removeprefix("puma_service.") for path, _ in refused}
+            return
         paths = {name: targets.import_path(fn, where=f"puma_service.{name}") for name, fn in services.items()}
         known = self.targets
         twice = [(f"puma_service.{name}", f"{name!r} is registered twice, as {known[name]!r} and then "

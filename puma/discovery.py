@@ -117,8 +117,8 @@ def services_of(module: str | types.ModuleType) -> dict[str, str]:
             raise PumaConfigError([(where, f"function {attr!r} takes *{star}, which a request cannot give (its "
                                            f"fields have names, not positions); to serve it, take a list "
                                            f"({star}: list[...]); {keep_out}")])
-        if _servable(value) and (unsendable := _unsendable(attr, value)):  # refused here too, as *args is
-            raise PumaConfigError([(where, unsendable)])
+        if _servable(value) and (why := unsendable(value)):  # refused here too, as *args is
+            raise PumaConfigError([(where, why)])
         if listed is not None and not _servable(value):
             raise PumaConfigError([(where, f"{type(value).__name__} {attr!r} is in __all__ but is not a function or a "
                                            "class built without arguments; take it out of __all__, or name its "
@@ -203,14 +203,16 @@ def _defined_here(name: str, value: Any, module: types.ModuleType) -> bool:
                                                      getattr(value, "__module__", None) == module.__name__)
 
 
-def _unsendable(attr: str, value: Any) -> str | None:
+def unsendable(value: Any) -> str | None:
     """Why a parameter of function `value`, or of a public method of class `value`, can never come in
-    a request (`puma.signatures.unsendable_parameter`), or None."""
+    a request (`puma.signatures.unsendable_parameter`), or None (for anything else too)."""
     if inspect.isfunction(value):
-        return unsendable_parameter(value, attr)
+        return unsendable_parameter(value, value.__qualname__)
+    if not inspect.isclass(value):
+        return None
     for name, method in inspect.getmembers(value, inspect.isfunction):
         if (not name.startswith("_") or name == "__call__") and \
-                (why := unsendable_parameter(method, f"{attr}.{name}", skip_first=True)):
+                (why := unsendable_parameter(method, f"{value.__name__}.{name}", skip_first=True)):
             return why
     return None
 
@@ -240,4 +242,4 @@ def _needs_arguments(cls: Any) -> bool:
     return False
 
 
-__all__ = ["ENTRY_POINT", "ModuleServices", "discover", "names_of", "service_name", "services_of"]
+__all__ = ["ENTRY_POINT", "ModuleServices", "discover", "names_of", "service_name", "services_of", "unsendable"]

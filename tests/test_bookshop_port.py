@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 import puma
+from puma.errors import PumaConfigError
 from puma.remotes import RemoteReplyError, RemoteSpecError
 
 APPS = Path(__file__).resolve().parent / "apps"
@@ -194,3 +196,14 @@ def test_bookshop_port_a_body_over_the_limit_says_what_to_do_and_to_the_deployme
     assert public.status_code == internal.status_code == 413, (public.text, internal.text)
     assert "service 'bookshop' takes at most 4096 bytes; send a smaller body" in public.json()["error"], public.text
     assert "puma_services.bookshop.max_body_bytes" in internal.json()["error"], internal.text
+
+
+def _reorder(step: Callable[[list[str]], list[str]], isbns: list[str]) -> list[str]:
+    return step(isbns)
+
+
+def test_bookshop_port_a_service_named_in_a_dict_is_refused_for_such_a_parameter_when_registered():
+    app = puma.App()
+    with pytest.raises(PumaConfigError, match=r"puma_service\.reorder: parameter 'step' of _reorder takes "
+                                              r"Callable\[\[list\[str\]\], list\[str\]\], which no request can carry"):
+        app.add_services({"reorder": _reorder})
