@@ -51,6 +51,7 @@ class App:
         self.collect_only = False  # set by `puma run/render`: puma_start() only records
         self._config_problems: list[tuple[str, str]] = []  # puma_config's, kept while collecting
         self._service_problems: list[tuple[str, str]] = []  # puma_service's, kept while collecting
+        self._refused_names: set[str] = set()  # what a refused module would have served
         self.import_paths: tuple[str, ...] = ()  # a loaded script's directory: its processes import from it
 
     @classmethod
@@ -106,13 +107,25 @@ class App:
             except PumaConfigError as exc:
                 if not self.collect_only:
                     raise
-                # `puma run/render`: reported with every other problem of the app, in one list.
+                # `puma run/render`: reported with every other problem of the app, in one list; the
+                # services it would have served are not also "no function registered".
                 self._service_problems += exc.problems
+                self._refused_names |= discovery.names_of(services)
             return
         if isinstance(services, str):
             services = json.loads(services)
         if not isinstance(services, Mapping):
             raise PumaConfigError([("puma_service", "pass a dict of service name -> function")])
+        # A function or class given itself is checked now, as a named module's are: a parameter no
+        # request can carry is refused before anything starts (a string path is its zygote's to import).
+        refused = [(f"puma_service.{name}", why) for name, fn in services.items()
+                   if (why := discovery.unsendable(fn))]
+        if refused:
+            if not self.collect_only:
+                raise PumaConfigError(refused)
+            self._service_problems += refused
+            self._refused_names |= {path.removeprefix("puma_service.") for path, _ in refused}
+            return
         paths = {name: targets.import_path(fn, where=f"puma_service.{name}") for name, fn in services.items()}
         known = self.targets
         twice = [(f"puma_service.{name}", f"{name!r} is registered twice, as {known[name]!r} and then "
@@ -171,7 +184,8 @@ class App:
         if isinstance(data.get("dynamodb"), Mapping):
             data["dynamodb"] = dynamodb_from_env(data["dynamodb"])
         unregistered = [*self._service_problems, *conflicts,
-                        *unregistered_problems({n: s.get("target") for n, s in services.items()})]
+                        *unregistered_problems({n: s.get("target") for n, s in services.items()
+                                                if n not in self._refused_names})]
         if check_imports:
             unregistered += targetchecks.problems(services, self.import_paths) + \
                 targetchecks.job_problems(data.get("jobs"))

@@ -48,8 +48,15 @@ def note_app_module(module: str | None) -> None:
 
 
 def class_name(cls: type) -> str:
-    """`module:qualname`, e.g. `"lending:NotOnShelf"`."""
-    return f"{cls.__module__}:{cls.__qualname__}"
+    """`module:qualname`, e.g. `"lending:NotOnShelf"`, as the caller imports the module: a class of an
+    app file PUMA loaded by path (`puma run shop.py` loads it as `puma_app_shop`) is `"shop:..."`,
+    the name its callers import it by (`import shop`)."""
+    return f"{importable_module(cls.__module__)}:{cls.__qualname__}"
+
+
+def importable_module(module: str) -> str:
+    """The name a caller imports `module` by: `"shop"` for `"puma_app_shop"` (see `class_name`)."""
+    return module.removeprefix(FILE_MODULE_PREFIX) or module
 
 
 def answer_status(exc: BaseException) -> int | None:
@@ -118,12 +125,14 @@ def raised_in_app(exc: BaseException) -> str | None:
     if tb is None:
         return None
     path = Path(tb.tb_frame.f_code.co_filename)
+    return f"{path.name}:{tb.tb_lineno}" if _app_file(path) else None
+
+
+def _app_file(path: Path) -> bool:
     if not path.is_absolute() or not path.exists():
-        return None
+        return False
     path = path.resolve()
-    if any(root in path.parents for root in (*_library_roots(), Path(__file__).resolve().parent)):
-        return None
-    return f"{path.name}:{tb.tb_lineno}"
+    return not any(root in path.parents for root in (*_library_roots(), Path(__file__).resolve().parent))
 
 
 def library_roots() -> tuple[Path, ...]:
@@ -165,15 +174,13 @@ def _resolved(name: str) -> type[BaseException] | None:
 
 def _modules_named(name: str) -> list[Any]:
     """The modules of this process that `name` (the service's) may be: itself; for an app file PUMA
-    loaded by path (`puma run shop.py` names it `puma_app_shop`, see `puma.targets`), the same file
-    imported here as `shop`, or run here as the script."""
-    found = [sys.modules.get(name)]
-    stem = name.removeprefix(FILE_MODULE_PREFIX) if name.startswith(FILE_MODULE_PREFIX) else None
-    if stem:
-        main = sys.modules.get("__main__")
-        found += [sys.modules.get(stem),
-                  main if Path(getattr(main, "__file__", None) or "").stem == stem else None]
-    return [m for m in found if m is not None]
+    loaded by path (`puma run shop.py` loads it as `puma_app_shop`, see `puma.targets`; replies name
+    it `shop`), the same file loaded so here, imported here as `shop`, or run here as the script."""
+    stem = importable_module(name)
+    main = sys.modules.get("__main__")
+    found = [sys.modules.get(name), sys.modules.get(stem), sys.modules.get(FILE_MODULE_PREFIX + stem),
+             main if Path(getattr(main, "__file__", None) or "").stem == stem else None]
+    return list({id(m): m for m in found if m is not None}.values())
 
 
 def _combined(kind: type[BaseException], found: type[BaseException]) -> type[BaseException]:

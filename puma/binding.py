@@ -45,7 +45,9 @@ from .signatures import (  # re-exported: the path services' helpers and tests i
     takes_request,
     to_json,
     type_text,
+    unsendable_parameter,
 )
+from .suggest import closest
 
 _MISSING = ("missing", "missing_argument", "missing_positional_only_argument", "missing_keyword_only_argument")
 # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too, at any depth;
@@ -122,13 +124,9 @@ class Binding:
                                           f"request's fields have names, not positions; take a list instead "
                                           f"({star}: list[...]), or a puma.Request")])
         expected = {p.name: type_text(hints.get(p.name, p.annotation)) for p in params}
-        callables = [p.name for p in params if _holds_callable(hints.get(p.name, p.annotation))]
-        if callables:
-            where = getattr(fn, "__qualname__", None) or name
-            raise PumaConfigError([(name, f"parameter {callables[0]!r} of {where} takes {expected[callables[0]]}, which no "
-                                          "request can carry (a function cannot travel as JSON), so every call would be "
-                                          "a 400; take the name of what to call (a str, or a Literal of the choices) "
-                                          "and look it up in the service")])
+        unsendable = unsendable_parameter(fn, getattr(fn, "__qualname__", None) or name)
+        if unsendable:
+            raise PumaConfigError([(name, unsendable)])
         try:
             # extra="forbid": an unknown field of a dataclass or TypedDict argument is refused too,
             # at any depth, as an unknown argument is (pydantic models: `shapes.unknown_fields`).
@@ -174,6 +172,8 @@ class Binding:
         kwargs = dict(given)
         data = {**given, **empty}  # what problems are told: a file input sent empty is said so
         problems = [p for name, value in kwargs.items() if (p := self._boolean_as_number(name, value))]
+        if form:
+            problems += [p for name, value in kwargs.items() if (p := self._repeated(name, value))]
         nested, unlisted = self._nested_unknown(kwargs)
         problems += nested
         args = []
@@ -195,6 +195,10 @@ class Binding:
         part sent, not as UTF-8 text, to a parameter that takes text."""
         data, problems = {}, []
         for name, value in fields.items():
+            if value == "" and (blank := formtext.blank(self._hints.get(name), self._has_default(name))) is not value:
+                if blank is not formtext.LEFT_OUT:  # an empty input of a number: None, or its default
+                    data[name] = blank
+                continue
             try:
                 data[name] = formtext.shaped(self._hints.get(name), value)
             except formtext.FileNotText as exc:
@@ -223,7 +227,8 @@ class Binding:
         names = itertools.islice((n for n in fields if n not in self._names), max(0, MAX_PROBLEMS - len(checked)))
         parameters = ", ".join(self.parameters) or "none"
         unknown = [{"parameter": n, "value": fields[n], "expected": None,
-                    "message": f"{_cut(n) or repr(n)} (given {short(fields[n])}) is not a parameter (its parameters: {parameters})"}
+                    "message": f"{_cut(n) or repr(n)} (given {short(fields[n])}) is not a parameter "
+                               f"{_meant(n, self.parameters)}(its parameters: {parameters})"}
                    for n in names]
         return BindingError(self.label, checked + unknown, total=max(len(checked) + unlisted, count) + count_unknown)
 
@@ -287,8 +292,26 @@ class Binding:
     @staticmethod
     def _unknown_field(where: str, value: Any, type_name: str, fields: list[str]) -> dict[str, Any]:
         known = ", ".join(fields) or "none"
-        message = f"{where}: {short(value)} is not a field of {type_name} (its fields: {known}); fix the spelling"
+        meant = closest(where.rsplit("[", 1)[-1].strip("[]'\""), fields)
+        fix = f"did you mean {meant!r}?" if meant else "fix the spelling"
+        message = f"{where}: {short(value)} is not a field of {type_name} (its fields: {known}); {fix}"
         return {"parameter": where, "value": value, "expected": None, "message": message}
+
+    def _has_default(self, name: str) -> bool:
+        param = self._signature.parameters.get(name) if self._signature is not None else None
+        return param is not None and param.default is not param.empty
+
+    def _repeated(self, name: str, value: Any) -> dict[str, Any] | None:
+        """A form's key repeated (`tag=a&tag=b`) where the parameter takes one text or number."""
+        hint = self._hints.get(name)
+        if not (isinstance(value, list) and len(value) > 1 and all(isinstance(v, str) for v in value)) or \
+                hint is None or formtext.takes_list(hint) or not formtext.textual(hint):
+            return None
+        expected = self.expected.get(name, "one value")
+        times = "twice" if len(value) == 2 else f"{len(value)} times"
+        message = (f"{name}: given {times} ({short(value)}), and it takes one value (expected {expected}): send it "
+                   f"once, or annotate it {name}: list[{expected}] to take several")
+        return {"parameter": name, "value": value, "expected": expected, "message": message}
 
     def _boolean_as_number(self, name: str, value: Any) -> dict[str, Any] | None:
         """A JSON true/false where the parameter takes a number: refused, as JSON keeps them apart
@@ -320,7 +343,8 @@ class Binding:
             return self._unknown_field(where, value, type_text(inside), shapes.fields_of(inside) or [])
         if error["type"] == "unexpected_keyword_argument":
             known = ", ".join(self.parameters) or "none"
-            message = f"{where} (given {short(value)}) is not a parameter (its parameters: {known})"
+            message = (f"{where} (given {short(value)}) is not a parameter {_meant(str(loc[0]), self.parameters)}"
+                       f"(its parameters: {known})")
             return {"parameter": where, "value": value, "expected": None, "message": message}
         message = f"{where}: {short(value)} is not valid (expected {expected}): {error['msg']}"
         if len(loc) == 1 and (files := _files_given(value)) > 1:  # `-F photo=@a -F photo=@b` to one `bytes`
@@ -444,13 +468,10 @@ def _boolean_where(hint: Any, value: Any, where: str, depth: int = 0) -> tuple[s
     return None
 
 
-def _holds_callable(hint: Any, depth: int = 0) -> bool:
-    """Whether `hint` is, or holds, a `Callable` (`Callable[[int], int] | None`, `list[Callable]`...)."""
-    if depth > 16 or hint is inspect.Parameter.empty:
-        return False
-    if hint is collections.abc.Callable or typing.get_origin(hint) is collections.abc.Callable:
-        return True
-    return any(_holds_callable(a, depth + 1) for a in typing.get_args(hint) if not isinstance(a, list))
+def _meant(name: str, names: tuple[str, ...]) -> str:
+    """"(did you mean 'color'?) " for a field name like one of `names`, else ""."""
+    meant = closest(name, names)
+    return f"(did you mean {meant!r}?) " if meant else ""
 
 
 def _raised_inside(exc: BaseException, fn: Callable[..., Any]) -> bool:

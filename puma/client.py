@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from . import arguments, deadlines, transport, warmup
@@ -58,20 +61,37 @@ def mesh_url(service: str = "?") -> str:
 
 
 def _serving_elsewhere() -> str:
-    """What the run files say is serving (this directory's or checkout's runs first), and the
-    `PUMA_URL` that calls it; or how to start one. Only said in an error: it reads files."""
+    """What the run files say serves this app — a `puma run` of a file this process has loaded (the
+    ported module, or the script itself) — and the `PUMA_URL` that calls it; or how to start one.
+    Another app's run on this machine (another person's, another project's) is never offered: its
+    services are not the ones called. Only said in an error: it reads files."""
     from . import runs
 
     try:
         found = runs.running()
     except OSError:
         found = []
-    mine = runs.started_here(found) or runs.started_in_checkout(found) or found
+    mine = [run for run in found if _runs_loaded_app(run)]
     if not mine:
         return f": start one (puma run APP.py, puma.start) or set ${ENV_URL} to its address"
     listed = "; ".join(runs.describe(r) for r in mine[:3])
     return (f"; serving now: {listed}: to call it from here, set {ENV_URL}={mine[0]['url']}"
             + (" (or another's address)" if len(mine) > 1 else ""))
+
+
+def _runs_loaded_app(run: dict[str, Any]) -> bool:
+    """Whether `run` serves an app file this process has loaded (its module, or its script)."""
+    try:
+        app = Path(str(run.get("cwd") or "."), str(run["app"])).resolve()
+    except (KeyError, OSError, ValueError):
+        return False
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and os.path.basename(file) == app.name:
+            with contextlib.suppress(OSError, ValueError):
+                if Path(file).resolve() == app:
+                    return True
+    return False
 
 
 def internal_services() -> frozenset[str]:
@@ -335,6 +355,9 @@ def _raised(service: str, body: Any) -> tuple[str | None, str | None]:
     if not isinstance(body, dict):
         return None, None
     raised, instance, name = body.get("type"), body.get("instance"), body.get("service")
+    callee, at = body.get("callee"), body.get("callee_instance")
+    if isinstance(raised, str) and isinstance(callee, str) and isinstance(at, str):  # relayed by its caller
+        return raised, f"service {callee!r}, instance {at}"
     if isinstance(raised, str) and isinstance(instance, str):
         return raised, f"service {name if isinstance(name, str) else service!r}, instance {instance}"
     return None, None

@@ -14,7 +14,9 @@ object) serves what the module defines:
 * a module with `__all__` serves exactly the names listed there (each must be a function, or a
   class that can be built without arguments: else a `PumaConfigError` naming it);
 * a public function taking `*args` is a `PumaConfigError` naming it and the fix (a list, or a
-  leading `_` for a helper), never left out in silence.
+  leading `_` for a helper), never left out in silence; so is a function (or a served class's
+  method) with a parameter no request can carry: a `Callable`, a file, a lock, an object of a
+  class JSON cannot build (`puma.signatures.unsendable_parameter`).
 
 Data classes with no methods (a `Film` dataclass that a method returns), classes that need
 arguments (a warning names each, with the factory to write), exceptions, enums, pydantic models and `typing.Protocol`s are types, not services, and
@@ -45,6 +47,7 @@ from . import targets, warmup
 from .endpoints import has_methods
 from .errors import PumaConfigError
 from .modulefunctions import ALL_FUNCTIONS, ENTRY_POINT, defined_function, group_name, star_args
+from .signatures import unsendable_parameter
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +117,8 @@ def services_of(module: str | types.ModuleType) -> dict[str, str]:
             raise PumaConfigError([(where, f"function {attr!r} takes *{star}, which a request cannot give (its "
                                            f"fields have names, not positions); to serve it, take a list "
                                            f"({star}: list[...]); {keep_out}")])
+        if _servable(value) and (why := unsendable(value)):  # refused here too, as *args is
+            raise PumaConfigError([(where, why)])
         if listed is not None and not _servable(value):
             raise PumaConfigError([(where, f"{type(value).__name__} {attr!r} is in __all__ but is not a function or a "
                                            "class built without arguments; take it out of __all__, or name its "
@@ -136,6 +141,21 @@ def services_of(module: str | types.ModuleType) -> dict[str, str]:
                                 "class with methods to serve (yet: call puma_service after the definitions); "
                                 "define one, or name the services in a dict")])
     return services
+
+
+def names_of(module: str | types.ModuleType) -> set[str]:
+    """The service names `module` could serve (its group's, its public functions' and classes'),
+    for a module `discover` refused: a config naming one of them is not also "no function
+    registered" (the refusal says what is wrong). Never raises; empty when it cannot be read."""
+    found = module if isinstance(module, types.ModuleType) else sys.modules.get(module)
+    if found is None:
+        return {group_name(module)} if isinstance(module, str) and ":" not in module else set()
+    file = getattr(found, "__file__", None)
+    names = {group_name(file if found.__name__ == "__main__" and file else found.__name__)}
+    for attr, value in list(vars(found).items()):
+        if not attr.startswith("_") and (inspect.isfunction(value) or inspect.isclass(value)):
+            names.add(service_name(value))
+    return names
 
 
 def service_name(value: Any) -> str:
@@ -183,6 +203,20 @@ def _defined_here(name: str, value: Any, module: types.ModuleType) -> bool:
                                                      getattr(value, "__module__", None) == module.__name__)
 
 
+def unsendable(value: Any) -> str | None:
+    """Why a parameter of function `value`, or of a public method of class `value`, can never come in
+    a request (`puma.signatures.unsendable_parameter`), or None (for anything else too)."""
+    if inspect.isfunction(value):
+        return unsendable_parameter(value, value.__qualname__)
+    if not inspect.isclass(value):
+        return None
+    for name, method in inspect.getmembers(value, inspect.isfunction):
+        if (not name.startswith("_") or name == "__call__") and \
+                (why := unsendable_parameter(method, f"{value.__name__}.{name}", skip_first=True)):
+            return why
+    return None
+
+
 def _servable(value: Any) -> bool:
     if inspect.isfunction(value):
         return True
@@ -208,4 +242,4 @@ def _needs_arguments(cls: Any) -> bool:
     return False
 
 
-__all__ = ["ENTRY_POINT", "ModuleServices", "discover", "service_name", "services_of"]
+__all__ = ["ENTRY_POINT", "ModuleServices", "discover", "names_of", "service_name", "services_of", "unsendable"]

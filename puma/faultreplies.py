@@ -16,6 +16,7 @@ from typing import Any
 from flask import Response as FlaskResponse
 
 from . import apperrors, callerrors, failing
+from .client import internal_services
 from .codec import encode_json
 from .errors import HTTPError, InvalidStatusError, PumaCallError, PumaConfigError, PumaMapError
 from .messages import Request
@@ -53,6 +54,8 @@ def exception_response(name: str, exc: Exception, req: Request, *, form: str = "
     """The answer to an exception a service raised (see the module doc)."""
     if isinstance(exc, HTTPError):
         return error_response(exc.status, exc.message, service=name, **exc.extra)
+    if isinstance(exc, PumaCallError) and (relay := _relayed_app_error(name, exc, req)) is not None:
+        return relay
     if isinstance(exc, PumaCallError):
         # Refused (4xx), down (503) or never to succeed (500); an internal callee unnamed to the public.
         public = req.headers.get(callerrors.VIA_HEADER) == "public"
@@ -85,7 +88,7 @@ def exception_response(name: str, exc: Exception, req: Request, *, form: str = "
     # BindingError, 400): a 500, its text (a DSN, a path) kept out of the reply. To refuse a request,
     # raise an exception class of the app's own (see puma.apperrors) or puma.HTTPError(400, ...).
     hint = _unanswered_hint(exc)
-    builtin_fix = "" if hint else _builtin_raised_by_app(exc)
+    builtin_fix = "" if hint else (_builtin_raised_by_app(exc) or _bug_in_app(exc))
     log.exception("service %s failed on %s %s%s", name, req.method, req.path, hint or builtin_fix and f": {builtin_fix}")
     if hint:  # a class the app wrote: its words are meant for people, so the client reads them too
         cls = type(exc)
@@ -114,16 +117,31 @@ def _builtin_raised_by_app(exc: Exception) -> str:
             f"e.g. class BadInput({cls.__name__}), whose message then reaches the caller as a {status}")
 
 
+def _bug_in_app(exc: Exception) -> str:
+    """For any other exception the app's own code raised (`raise RuntimeError(...)`, a
+    `ZeroDivisionError` at `100 // n`): where, and how to have it answered as the caller's fault if it
+    is one, rather than as the service's bug."""
+    where = apperrors.raised_in_app(exc)
+    if where is None:  # raised inside a library or the interpreter's own code: nothing to place
+        return ""
+    name = type(exc).__name__
+    return (f"the {name} raised at {where} is answered 500 as a bug of the service, its text kept from the caller; "
+            f"fix it there, or, if it refuses the request, raise puma.HTTPError(409, message) or an exception class "
+            f"with a status, e.g. class Refused({name}): status_code = 409, whose message then reaches the caller")
+
+
 def _unanswered_hint(exc: Exception) -> str:
     """For an exception class the app defined that no status is read from: how to have it answered
     as the caller's fault (a 4xx its caller can catch by class) rather than as the service's bug."""
     cls = type(exc)
     if not apperrors.app_defined(cls):
         return ""
+    where = apperrors.raised_in_app(exc)
+    at = f"; it was raised at {where}" if where else ""
     return (f": {cls.__name__} ({apperrors.class_name(cls)}) is a class of the app's own, but not a LookupError, "
             "ValueError or TypeError, so it is answered 500 as a bug of the service; to answer it as the caller's "
             f"fault, and let the caller `except {cls.__name__}`, subclass LookupError (404) or ValueError (400) -- "
-            f"class {cls.__name__}(ValueError) -- or give the class a status_code, e.g. status_code = 409")
+            f"class {cls.__name__}(ValueError) -- or give the class a status_code, e.g. status_code = 409{at}")
 
 
 def _app_error(name: str, exc: Exception, status: int) -> FlaskResponse:
@@ -134,6 +152,21 @@ def _app_error(name: str, exc: Exception, status: int) -> FlaskResponse:
     named = {"error_class": apperrors.class_name(cls)} if apperrors.app_defined(cls) else {}
     return error_response(status, apperrors.message_of(exc), service=name, type=cls.__name__,
                           instance=instance_label(), **named)
+
+
+def _relayed_app_error(name: str, exc: PumaCallError, req: Request) -> FlaskResponse | None:
+    """A callee's refusal by a class of the app's own (`OutOfStock(LookupError)` raised in the service
+    this one called), which this service let through: answered as the callee answered it — its status,
+    message, class and `error_class` — so this service's caller can `except OutOfStock` as it could
+    calling the callee directly, or in the monolith. `callee` and `callee_instance` keep where it
+    was raised, unless the callee is internal and the request public; None for any other."""
+    if not (exc.error_class and exc.raised and 400 <= exc.status < 500):
+        return None
+    hide = req.headers.get(callerrors.VIA_HEADER) == "public" and exc.service in internal_services()
+    instance = (exc.raised_at or "").partition(", instance ")[2]
+    where = {} if hide or not instance else {"callee": exc.service, "callee_instance": instance}
+    return error_response(exc.status, str(exc.detail), service=name, type=exc.raised, instance=instance_label(),
+                          error_class=exc.error_class, **where)
 
 
 def _map_item_error(name: str, exc: PumaMapError, status: int) -> FlaskResponse:

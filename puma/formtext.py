@@ -40,12 +40,26 @@ def shaped(hint: Any, value: Any) -> Any:
     part (`Upload`) is kept where the hint takes a `puma.Upload`, is its bytes where it takes
     `bytes`, else its UTF-8 text (`FileNotText` when it is not); a text field where `bytes` go is
     its UTF-8 bytes (a form is not JSON: base64 is JSON's encoding of bytes only)."""
-    if isinstance(value, str | Upload) and _takes_list(hint):
+    if isinstance(value, str | Upload) and takes_list(hint):
         value = [value]
     if isinstance(value, list):
         item = _item_type(hint)
         return [_literal_member(item, _binary(item, v)) for v in value] if item is not None else value
     return _literal_member(hint, _binary(hint, value))
+
+
+LEFT_OUT = object()  # `blank`: the field is as if not sent (its parameter's default applies)
+
+
+def blank(hint: Any, has_default: bool) -> Any:
+    """What an empty form field (`discount=`, an input left empty) gives a parameter that takes no text:
+    None where it takes None (`int | None`), `LEFT_OUT` where it has a default, else "" as it came (for
+    pydantic to refuse, naming it). ``blank(int | None, False)`` -> None."""
+    if hint is None or hint is Any or _takes(hint, str) or _takes(hint, bytes) or _takes(hint, Upload) or takes_list(hint):
+        return ""
+    if _takes(hint, type(None)):
+        return None
+    return LEFT_OUT if has_default else ""
 
 
 def _binary(hint: Any, value: Any) -> Any:
@@ -78,7 +92,7 @@ def _item_type(hint: Any) -> Any:
         choices = [a for a in typing.get_args(hint) if a is not type(None)]
         return _item_type(choices[0]) if len(choices) == 1 else None
     args = typing.get_args(hint)
-    return args[0] if args and _takes_list(hint) else None
+    return args[0] if args and takes_list(hint) else None
 
 
 def _literal_member(hint: Any, value: Any) -> Any:
@@ -97,13 +111,13 @@ def _literal_member(hint: Any, value: Any) -> Any:
     return value
 
 
-def _takes_list(hint: Any) -> bool:
+def takes_list(hint: Any) -> bool:
     """Whether `hint` takes a list (alone or with None): a form's one value of it is a list of one."""
     hint = shapes.unwrapped(hint)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         choices = [a for a in args if a is not type(None)]
-        return len(choices) == 1 and _takes_list(choices[0])
+        return len(choices) == 1 and takes_list(choices[0])
     return origin in (list, set, frozenset, tuple, collections.abc.Sequence, collections.abc.Set) or \
         hint in (list, set, frozenset, tuple)
 
@@ -132,7 +146,7 @@ def textual(hint: Any, *, in_list: bool = False) -> bool:
         return True
     if origin in (typing.Union, types.UnionType):
         return all(textual(a, in_list=in_list) for a in args)
-    if not in_list and _takes_list(hint):
+    if not in_list and takes_list(hint):
         item = [a for a in args if a is not Ellipsis]
         return all(textual(a, in_list=True) for a in item)
     return False

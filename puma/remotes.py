@@ -36,7 +36,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from . import arguments, client, memos
 from .binding import takes_request, type_text
@@ -58,8 +58,15 @@ _UNBUILT = object()  # a method's result converter, not built yet
 
 
 class RemoteSpecError(PumaError, TypeError):
-    """A method of a `puma.remote` spec returns a type that cannot be rebuilt from JSON; raised when
-    that method is first called, before its request leaves, naming the method and its hint."""
+    """A method of a `puma.remote` spec returns a type that cannot be rebuilt from JSON (or that
+    cannot be resolved: a name not imported where the spec is defined); raised when that method is
+    first called, before its request leaves, naming the method and its hint."""
+
+
+class RemoteReplyError(RemoteSpecError):
+    """What a service answered does not match the return type the spec declares for the method (a
+    Protocol's `-> list[int]` answered a list of objects; a dataclass whose fields differ from the
+    service's): names the service, the method, the value, the type and what differs."""
 
 
 
@@ -81,7 +88,7 @@ class _Method:
         self.keyword_only: tuple[str, ...] = ()
         # Built on the first call, before its request leaves: a method never called costs nothing,
         # and one whose return hint cannot be rebuilt from JSON fails alone (`_returns`).
-        self.returns: TypeAdapter[Any] | None | object = None if fn is None else _UNBUILT
+        self.returns: TypeAdapter[Any] | _Checked | None | object = None if fn is None else _UNBUILT
         self.fn = fn
         self.accepts: frozenset[str] | None = None  # the keywords the spec takes (None: any, or no spec)
         if fn is not None:
@@ -111,12 +118,34 @@ class _Method:
 
     def _rebuilt(self, result: Any) -> Any:
         returns = self.returns
-        return result if returns is None else cast("TypeAdapter[Any]", returns).validate_python((result,))[0]
+        if returns is None:
+            return result
+        try:
+            return cast("TypeAdapter[Any]", returns).validate_python((result,))[0]
+        except ValidationError as exc:
+            raise RemoteReplyError(self._mismatch(result, exc)) from None
 
-    def _returns(self) -> TypeAdapter[Any] | None:
-        """The converter of this method's results, from its return hint; `RemoteSpecError` naming
-        the method and the hint when pydantic cannot rebuild one from JSON."""
+    def _mismatch(self, result: Any, exc: ValidationError) -> str:
+        """`catalogue.search returned [...] that does not match list[int] (Protocol.search's return
+        type): at [0]: ...`: what differs, place by place, the fields the reply has where one is missing."""
         hint = _return_hint(self.fn) if self.fn is not None else Any
+        differs = "; ".join(_difference(error) for error in exc.errors()[:3])
+        more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+        return (f"{self.label} returned {_short(result)} that does not match {type_text(hint)} ({self.spec_label}'s "
+                f"return type): {differs}{more}; make the spec's return type what the service returns (its "
+                f"`GET /{self.service}/_puma/interface` says), or import the service's own class")
+
+    def _returns(self) -> TypeAdapter[Any] | _Checked | None:
+        """The converter of this method's results, from its return hint; `RemoteSpecError` naming
+        the method and the hint when pydantic cannot rebuild one from JSON, or it cannot be resolved."""
+        try:
+            hint = _return_hint(self.fn) if self.fn is not None else Any
+        except Exception as exc:  # noqa: BLE001 - a NameError, or what a string annotation's evaluation raises
+            raw = getattr(self.fn, "__annotations__", {}).get("return")
+            raise RemoteSpecError(
+                f"puma.remote({self.service!r}): {self.spec_label} returns {raw!r}, which cannot be resolved "
+                f"({type(exc).__name__}: {exc}); import that name in the module that defines "
+                f"{str(self.spec_label).split('.')[0]}, or annotate the method with a type that module has") from None
         try:
             return _adapter(hint)
         except Exception as exc:  # noqa: BLE001 - pydantic's schema errors have no one base class
@@ -222,7 +251,9 @@ class RemoteObject:
                                  "its public methods only (names without a leading '_')")
         if name not in self._methods:
             if self._spec is not None:
-                raise AttributeError(f"{self._spec.__name__} has no method {name!r} (remote service {self._service!r})")
+                methods = [m for m in self._methods if m]
+                raise AttributeError(f"{self._spec.__name__} has no method {name!r} (remote service {self._service!r})"
+                                     f"{did_you_mean(name, methods)}; its methods: {', '.join(methods) or 'none'}")
             self._methods[name] = self._method(name, None)
         return self._methods[name]
 
@@ -330,24 +361,64 @@ def _no_method(service: str, name: str, interface: Mapping[str, Any]) -> str:
 
 
 def _return_hint(fn: Callable[..., Any]) -> Any:
+    """The return type `fn` declares (Any when none); raises what resolving it raises (a NameError)."""
     try:
         return typing.get_type_hints(fn).get("return", Any)
-    except Exception:  # noqa: BLE001 - an unresolvable annotation: take the JSON as it comes
-        return Any
+    except Exception:  # noqa: BLE001 - a parameter's hint may be the one that fails: the return's alone
+        raw = getattr(fn, "__annotations__", {}).get("return", Any)
+        if not isinstance(raw, str):
+            return raw
+        alone = types.FunctionType((lambda: None).__code__, getattr(fn, "__globals__", {}))
+        alone.__annotations__ = {"return": raw}
+        return typing.get_type_hints(alone)["return"]
+
+
+def _short(value: Any, most: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= most else f"{text[:most - 3]}..."
+
+
+def _difference(error: Any) -> str:
+    """One place where a reply differs from the declared type: `at [0].title: missing (the reply's
+    fields there: isbn, name)`."""
+    loc = error["loc"][1:]  # past the one-item tuple the converter wraps a result in
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "the top"
+    if error["type"] == "missing" and isinstance(error.get("input"), Mapping):
+        fields = list(error["input"])
+        return (f"at {where}: missing{did_you_mean(str(loc[-1]), fields)} (the reply's fields there: "
+                f"{', '.join(map(str, fields)) or 'none'})")
+    return f"at {where}: {_short(error.get('input'), 40)} is not valid: {error['msg']}"
+
+
+class _Checked:
+    """A converter for a hint JSON already gives (`int`, `list[str]`, `dict[str, int] | None`): it
+    checks the reply is of it, strictly, and hands the reply back as it came."""
+
+    __slots__ = ("adapter",)
+
+    def __init__(self, hint: Any) -> None:
+        self.adapter: TypeAdapter[Any] = TypeAdapter(tuple[hint], config=ConfigDict(strict=True))
+
+    def validate_python(self, value: Any) -> Any:
+        self.adapter.validate_python(value)
+        return value
 
 
 _STREAMS = (collections.abc.Iterator, collections.abc.Iterable, collections.abc.Generator,
             collections.abc.AsyncIterator, collections.abc.AsyncIterable, collections.abc.AsyncGenerator)
 
 
-def _adapter(hint: Any) -> TypeAdapter[Any] | None:
-    """A converter for results of type `hint`, or None when JSON already is that type. A stream
+def _adapter(hint: Any) -> TypeAdapter[Any] | _Checked | None:
+    """A converter for results of type `hint` (a check alone when JSON already is that type; None for
+    Any). A stream
     (`Iterator[X]`, `Generator[X, ...]`, `AsyncIterator[X]`...) arrives whole, as the JSON list the
     service made of it: it is rebuilt as `list[X]`."""
     hint = _as_list(hint)
     # In a one-item tuple: pydantic takes a config for a dataclass only from a container around it,
     # and this one decodes `bytes` from the base64 text the service sends (`binding.to_json`).
-    return None if _json_native(hint) else TypeAdapter(tuple[hint], config=_BASE64_BYTES)
+    if hint is Any:
+        return None
+    return _Checked(hint) if _json_native(hint) else TypeAdapter(tuple[hint], config=_BASE64_BYTES)
 
 
 def _as_list(hint: Any) -> Any:
@@ -370,4 +441,4 @@ def _json_native(hint: Any) -> bool:
     return False
 
 
-__all__ = ["Memo", "RemoteObject", "RemoteSpecError", "aremote", "remote"]
+__all__ = ["Memo", "RemoteObject", "RemoteReplyError", "RemoteSpecError", "aremote", "remote"]

@@ -411,8 +411,10 @@ def get_hint(name: str) -> str:
 
 
 def too_large_message(name: str, max_body_bytes: int) -> str:
-    """What a 413 says: the service's limit in bytes and the config key that raises it, e.g.
-    "request body is too large: service 'db' takes at most 1048576 bytes; raise
-    puma_services.db.max_body_bytes in the config if such bodies should be accepted"."""
-    return (f"request body is too large: service {name!r} takes at most {max_body_bytes} bytes; raise "
-            f"puma_services.{name}.max_body_bytes in the config if such bodies should be accepted")
+    """What a 413 says: the service's limit in bytes, what its client can do, and the config key that
+    raises it (left out for a public client: `puma.visibility`), e.g. "request body is too large:
+    service 'db' takes at most 1048576 bytes; send a smaller body (split it into several requests);
+    raise puma_services.db.max_body_bytes in the config if such bodies should be accepted"."""
+    return (f"request body is too large: service {name!r} takes at most {max_body_bytes} bytes; send a smaller body "
+            f"(split it into several requests); raise puma_services.{name}.max_body_bytes in the config if such "
+            "bodies should be accepted")

@@ -8,6 +8,8 @@ not bind); `puma.binding` re-exports these names, the path they are imported fro
 
 from __future__ import annotations
 
+import collections.abc
+import functools
 import inspect
 import types
 import typing
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pydantic_core
+from pydantic import PydanticSchemaGenerationError, TypeAdapter
 
 REQUEST_NAMES = ("request", "req")
 """An unannotated first parameter of these names takes the whole `puma.Request` (the older form)."""
@@ -107,6 +110,8 @@ def type_text(annotation: Any) -> str:
         return f"{name}[{', '.join(_argument_text(a) for a in args)}]"
     if isinstance(annotation, type):
         return annotation.__name__
+    if callable(annotation) and hasattr(annotation, "__name__"):  # `threading.Lock`, a factory function
+        return f"{getattr(annotation, '__module__', None) or ''}.{annotation.__name__}".lstrip(".")
     return str(annotation).replace("typing.", "").replace("NoneType", "None")
 
 
@@ -123,6 +128,68 @@ def short(value: Any) -> str:
     """`repr(value)`, cut to a readable length."""
     text = repr(value)
     return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 3] + "..."
+
+
+def unsendable_parameter(fn: Callable[..., Any], where: str, *, skip_first: bool = False) -> str | None:
+    """Why no request can carry one of `fn`'s parameters — a `Callable`, a file, a lock, an object
+    of a class JSON cannot build — naming the parameter, its type and the fix; None when every one
+    can (or `fn` takes the whole request). `skip_first`: `fn` is a method, taken from its class."""
+    if takes_request(fn, no_parameters=True, skip_first=skip_first):
+        return None
+    try:
+        params = list(inspect.signature(fn).parameters.values())[1 if skip_first else 0:]
+    except (TypeError, ValueError):
+        return None
+    found = hints(fn)
+    for param in params:
+        hint = found.get(param.name, param.annotation)
+        if hint is inspect.Parameter.empty or isinstance(hint, str) or param.kind is param.VAR_POSITIONAL:
+            continue
+        if holds_callable(hint):
+            why, fix = ("a function cannot travel as JSON", "take the name of what to call (a str, or a Literal of "
+                        "the choices) and look it up in the service")
+        elif (culprit := _unbuildable(hint)) is not None:
+            why, fix = (f"it cannot be read from JSON, which holds text, numbers, lists and objects of fields; "
+                        f"{culprit} is none of them",
+                        "take what it is made from (a path or the bytes for a file, the fields of an object as a "
+                        "dataclass) and build it inside the function")
+        else:
+            continue
+        return (f"parameter {param.name!r} of {where} takes {type_text(hint)}, which no request can carry ({why}), "
+                f"so every call would be a 400; {fix}; if {where} is a helper, not a service, name it with a "
+                "leading _")
+    return None
+
+
+def holds_callable(hint: Any, depth: int = 0) -> bool:
+    """Whether `hint` is, or holds, a `Callable` (`Callable[[int], int] | None`, `list[Callable]`...)."""
+    if depth > 16 or hint is inspect.Parameter.empty:
+        return False
+    if hint is collections.abc.Callable or typing.get_origin(hint) is collections.abc.Callable:
+        return True
+    return any(holds_callable(a, depth + 1) for a in typing.get_args(hint) if not isinstance(a, list))
+
+
+def _unbuildable(hint: Any) -> str | None:
+    """The name of what in `hint` pydantic cannot build from JSON (a file, a lock, a plain class), or None."""
+    try:
+        return _unbuildable_cached(hint)
+    except TypeError:  # an unhashable hint: checked uncached
+        return _unbuildable_cached.__wrapped__(hint)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unbuildable_cached(hint: Any) -> str | None:
+    try:
+        TypeAdapter(hint)
+    except PydanticSchemaGenerationError:
+        for arg in typing.get_args(hint):  # the innermost culprit: `Till`, not `list[Till] | None`
+            if not isinstance(arg, list) and arg is not Ellipsis and (inner := _unbuildable(arg)) is not None:
+                return inner
+        return type_text(hint)
+    except Exception:  # noqa: BLE001 - anything else is for the binding to say, when the service is built
+        return None
+    return None
 
 
 def hints(fn: Callable[..., Any]) -> dict[str, Any]:

@@ -7,6 +7,8 @@ its parameters. The mesh URL points at a closed port: nothing here is sent."""
 from __future__ import annotations
 
 import json
+import sys
+import types
 from typing import Any
 
 import pytest
@@ -114,22 +116,33 @@ def test_a_call_with_no_deployment_names_the_service_and_says_it_could_not_be_ma
 @pytest.mark.parametrize("app", ["photolab.py", "myapp/app.py"])
 def test_remote_outside_a_deployment_names_the_one_serving_and_the_url_to_set(
         tmp_path: Any, monkeypatch: pytest.MonkeyPatch, app: str) -> None:
-    """A script run beside a serving `puma run` without $PUMA_URL: the error names what serves and
-    the PUMA_URL that calls it (newcomer 69 M4: "no running PUMA deployment" while one served)."""
+    """A script run beside a serving `puma run` of its app without $PUMA_URL: the error names what
+    serves and the PUMA_URL that calls it (newcomer 69 M4: "no running PUMA deployment" while one
+    served). Only a run of an app file this process loaded (the ported module) is offered: another
+    app's run on the machine serves other services (someone else's, another project's)."""
     from puma import client, runs
 
     monkeypatch.setenv(runs.ENV_RUNS_DIR, str(tmp_path / "runs"))
     monkeypatch.delenv("PUMA_URL", raising=False)
     monkeypatch.setitem(client._mesh, "url", None)
+    monkeypatch.chdir(tmp_path)
     client._urls.clear()
+    (tmp_path / app).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / app).write_text("def names() -> list[str]:\n    return []\n")
+    ported = types.ModuleType("ported_album")
+    ported.__file__ = str(tmp_path / app)
     with pytest.raises(puma.PumaCallError) as before:
         puma.remote("album").names()
     assert "start one (puma run APP.py" in str(before.value), str(before.value)
     path = runs.record("http://127.0.0.1:18999", app=app, token="t")  # this process stands in for the run
     try:
+        with pytest.raises(puma.PumaCallError) as other:  # its app is not loaded here: another app's run
+            puma.remote("album").names()
+        monkeypatch.setitem(sys.modules, "ported_album", ported)  # the ported module, imported
         with pytest.raises(puma.PumaCallError) as caught:
             puma.remote("album").names()
     finally:
         runs.forget(path)
+    assert "18999" not in str(other.value) and "start one (puma run APP.py" in str(other.value), str(other.value)
     said = str(caught.value)
     assert "serving now: http://127.0.0.1:18999" in said and "set PUMA_URL=http://127.0.0.1:18999" in said, said
