@@ -345,7 +345,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # 👍); complaints about the picks; a liking at "another?"; "too long" clearly shorter;
          # details, doubt, refusals and "forget it"; his/her films, who liked it no titles
          "seen_without_verb", "picks_complaints", "liked_at_another", "clearly_shorter",
-         "shown_film_replies", "people_in_replies")
+         "shown_film_replies", "people_in_replies",
+         # dr: a wish replaced in any everyday shape; complaints that the picks repeat; a
+         # length said as a complaint or as the time there is; "more like this" before a film
+         "replaced_wishes", "repeat_complaints", "length_budgets", "more_like_named")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
