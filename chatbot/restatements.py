@@ -54,7 +54,10 @@ def replaced(text: str, wishes: Iterable[Mapping[str, Any]]) -> str | None:
     forms = (rf"{_LEAD}{_GIVE_UP}\s+{x}{_SEPARATOR}(?:{_WANT})?{y}{_TAIL}",
              rf"{_LEAD}{_GIVE_UP}\s+{x}\s+{_WANT}{y}{_TAIL}",
              rf"{_LEAD}{_SWAP}\s+(?:out\s+)?{x}\s+(?:for|to|with|into|out for)\s+{y}{_TAIL}",
+             rf"{_LEAD}(?:ditch|drop|scrap|dump|lose)\s+{x}\s+for\s+{y}{_TAIL}",
              rf"{_LEAD}instead of\s+{x}\s*,?\s*(?:{_WANT})?{y}{_TAIL}",
+             rf"{_LEAD}(?:(?:i|we|id|wed)\s+)?(?:would\s+)?(?:rather|prefer)\s+(?:have\s+)?{y}\s+(?:than|over|to)\s+{x}{_TAIL}",
+             rf"{_LEAD}(?:{_WANT})?{y}\s*,?\s+(?:not|and not|rather than|over)\s+{x}{_TAIL}",
              rf"{_LEAD}(?:{_WANT})?{y}\s+instead of\s+{x}{_TAIL}")
     folded = _plain(text)
     for form in forms:
@@ -101,6 +104,9 @@ _ARTICLE = r"(?:(?:a|an|the|some|another|more|these|those|all\s+the|all\s+these)
 _OFFER = r"(?:show|showing|give|giving|suggest|suggesting|recommend|recommending|pick|picking|" \
          r"offer|offering|throw|throwing|push|pushing|serve|serving)"
 _THING = rf"(?P<x>[\w ]+?){_KIND}"
+# "ugh star wars again?": a word of complaint first, so "harrison ford again pls" stays a wish
+_MOAN = r"(?:ugh+|seriously|really|omg|bruh|come on|smh|wow|jeez|oh no|not|argh+|meh|ffs)"
+_SEEN = frozenset("seen watched saw ive weve".split())  # "stop giving me stuff ive seen": chatbot.pick_complaints
 _COMPLAINTS = (
     rf"{_LEAD}why\s+(?:is\s+it|is\s+this|are\s+these|are\s+they|'?s\s+it|is\s+everything|do\s+i\s+get)?\s*"
     rf"(?:always|only|all)\s+(?:{_OFFER}\s+(?:me\s+|us\s+)?)?{_ARTICLE}{_THING}{_END}",
@@ -109,9 +115,19 @@ _COMPLAINTS = (
     rf"{_LEAD}(?:seriously|really|ugh|omg|wow|not|yet|come on|bruh|oh no|smh)[\s,.!]+(?:yet\s+)?another\s+"
     rf"{_THING}{_END}",
     rf"{_LEAD}(?:enough|no more|stop)\s+(?:with|of)\s+{_ARTICLE}{_THING}{_END}",
+    rf"{_LEAD}why\s+(?:do|does|did)\s+(?:i|we)\s+(?:keep|always|only)\s+(?:getting|seeing|being\s+shown)\s+"
+    rf"{_ARTICLE}{_THING}{_END}",
+    rf"{_LEAD}why\s+(?:is|s)\s+(?:everything|every\s+(?:film|movie|pick)|it\s+all)\s+{_ARTICLE}{_THING}{_END}",
+    rf"{_LEAD}(?:(?:you|u)\s+(?:keep|always|only)\s+(?:on\s+)?|(?:please\s+|pls\s+)?stop\s+){_OFFER}\s+"
+    rf"(?:me\s+|us\s+)?{_ARTICLE}{_THING}{_END}",
+    rf"^(?:{_MOAN}[\s,.!?]+)+(?:not\s+)?{_ARTICLE}{_THING}\s+again{_END}",
 )
-_NO_THING = frozenset("""same this that these those it one ones them thing things stuff old
+_NO_THING = frozenset("""same this that these those it one ones them thing things stuff
     movie movies film films kind sort type""".split())
+# "stop giving me old movies", "why is it always so long": a complaint of a kind of film, read
+# by the understanding's own complaints (age, length, mood), never a title refused
+_DESCRIBING = frozenset("""old older new newer long longer short boring sad dark depressing
+    violent scary gory slow black white foreign subtitled cheesy so too very""".split())
 
 
 def complained(text: str, wishes: Iterable[Mapping[str, Any]]) -> str | None:
@@ -122,6 +138,8 @@ def complained(text: str, wishes: Iterable[Mapping[str, Any]]) -> str | None:
         match = re.match(form, folded)
         if match is None:
             continue
+        if (_SEEN | _DESCRIBING) & set(match["x"].split()):
+            return None
         thing = " ".join(w for w in match["x"].split() if w not in _NO_THING)
         wished = {w for full, form in _wish_forms(wishes) for w in (full, form)}
         if not thing or thing in wished or len(thing.split()) > _MAX_WORDS:
@@ -134,7 +152,9 @@ _SAME = (r"(?:(?:give\s+me|i\s+want|show\s+me|find\s+me|got|any|anything|somethi
          r"more|want|need)\s+)*(?:more\s+)?(?:like\s+(?:this|that|it|this one|that one)|"
          r"(?:the\s+)?same\s+(?:vibes?|kind|sort|type|feel|style|energy|stuff)"
          r"(?:\s+of\s+(?:stuff|thing|things|films?|movies?|vibes?))?|"
-         r"similar(?:\s+(?:stuff|ones|films|movies|things|vibes?|vibe))?|of\s+(?:the\s+)?same)")
+         r"similar(?:\s+(?:stuff|ones|films|movies|things|vibes?|vibe))?|of\s+(?:the\s+)?same|"
+         r"along\s+(?:those|these|the\s+same)\s+lines|in\s+the\s+same\s+vein|"
+         r"(?:that|this)\s+(?:kind|sort|type)\s+of\s+(?:thing|stuff|film|movie|vibe)s?)")
 _MORE_LIKE = re.compile(rf"{_LEAD}{_SAME}{_TAIL}")
 
 

@@ -21,6 +21,9 @@ WISHES = [{"slot": "director", "values": ["Steven Spielberg"], "exclude": False}
     ("instead of spielberg, nolan", "forget steven spielberg, nolan instead"),
     ("ok forget spielberg i'd like nolan", "forget steven spielberg, nolan instead"),
     ("Actually NO Harrison Ford — Keanu Reeves pls!", "forget harrison ford, keanu reeves instead"),
+    ("id rather have nolan than spielberg", "forget steven spielberg, nolan instead"),
+    ("keanu reeves not harrison ford", "forget harrison ford, keanu reeves instead"),
+    ("drop spielberg for nolan", "forget steven spielberg, nolan instead"),
 ])
 def test_a_wish_replaced_is_said_as_forget_x_y_instead(said: str, meant: str) -> None:
     assert replaced(said, WISHES) == meant
@@ -39,18 +42,22 @@ def test_no_correction_without_a_wish_replaced(said: str) -> None:
     ("enough with the star wars films", "you keep showing me these, no more star wars"),
     ("why is it always the same stuff", "you keep showing me these"),
     ("seriously another harrison ford film?", "you keep showing me these"),  # a wish: kept
+    ("ugh star wars again?", "you keep showing me these, no more star wars"),
+    ("why do i keep getting star wars", "you keep showing me these, no more star wars"),
 ])
 def test_complaints_of_repeats_ask_for_another(said: str, meant: str) -> None:
     assert complained(said, WISHES) == meant
 
 
-@pytest.mark.parametrize("said", ["why is it so long", "another one please", "is it always this dark?"])
+@pytest.mark.parametrize("said", ["why is it so long", "another one please", "is it always this dark?",
+                                  "harrison ford again pls", "stop giving me old movies",
+                                  "stop suggesting stuff we've seen"])
 def test_other_questions_are_no_complaints(said: str) -> None:
     assert complained(said, WISHES) is None
 
 
 @pytest.mark.parametrize("said", ["more like this pls", "same vibe", "similar stuff", "anything similar?",
-                                  "same kind of stuff pls"])
+                                  "same kind of stuff pls", "something along those lines"])
 def test_more_like_this_is_the_last_film_named(said: str) -> None:
     assert more_like_named(said, ["Inception (2010)"]) == "something like Inception (2010)"
     assert more_like_named(said, []) is None
