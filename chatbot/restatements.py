@@ -11,7 +11,8 @@ message is understood, with the conversation's wishes at hand.
 - *A complaint about the picks* ("why is it always star wars smh", "why do you keep showing
   me X", "seriously another X movie?", "enough with the X films"), with a film on the table,
   is "you keep showing me these" (sorry, and another film), with "no more X" when X is no
-  wish of the user's (their wishes are kept).
+  wish of the user's (their wishes are kept), "too old" / "too long" when X is old or long
+  films ("stop giving me old movies": newer ones, never old ones wished).
 - *"more like this"* ("same vibe", "similar stuff") with no film on the table is "something
   like" the last film the user named as liked.
 
@@ -122,6 +123,7 @@ _COMPLAINTS = (
     rf"(?:me\s+|us\s+)?{_ARTICLE}{_THING}{_END}",
     rf"^(?:{_MOAN}[\s,.!?]+)+(?:not\s+)?{_ARTICLE}{_THING}\s+again{_END}",
 )
+_TOO = {"old": frozenset("old older dated".split()), "long": frozenset("long longer".split())}
 _NO_THING = frozenset("""same this that these those it one ones them thing things stuff
     movie movies film films kind sort type""".split())
 # "stop giving me old movies", "why is it always so long": a complaint of a kind of film, read
@@ -138,8 +140,12 @@ def complained(text: str, wishes: Iterable[Mapping[str, Any]]) -> str | None:
         match = re.match(form, folded)
         if match is None:
             continue
-        if (_SEEN | _DESCRIBING) & set(match["x"].split()):
+        said = set(match["x"].split())
+        if _SEEN & said:
             return None
+        if _DESCRIBING & said:  # "stop giving me old movies": too old, never a wish for old ones
+            too = [k for k, words in _TOO.items() if words & said]
+            return f"you keep showing me these, too {too[0]}" if too else None
         thing = " ".join(w for w in match["x"].split() if w not in _NO_THING)
         wished = {w for full, form in _wish_forms(wishes) for w in (full, form)}
         if not thing or thing in wished or len(thing.split()) > _MAX_WORDS:

@@ -44,13 +44,15 @@ def test_no_correction_without_a_wish_replaced(said: str) -> None:
     ("seriously another harrison ford film?", "you keep showing me these"),  # a wish: kept
     ("ugh star wars again?", "you keep showing me these, no more star wars"),
     ("why do i keep getting star wars", "you keep showing me these, no more star wars"),
+    ("stop giving me old movies", "you keep showing me these, too old"),
+    ("why is it always such long films", "you keep showing me these, too long"),
 ])
 def test_complaints_of_repeats_ask_for_another(said: str, meant: str) -> None:
     assert complained(said, WISHES) == meant
 
 
 @pytest.mark.parametrize("said", ["why is it so long", "another one please", "is it always this dark?",
-                                  "harrison ford again pls", "stop giving me old movies",
+                                  "harrison ford again pls", "why is it always so boring",
                                   "stop suggesting stuff we've seen"])
 def test_other_questions_are_no_complaints(said: str) -> None:
     assert complained(said, WISHES) is None
