@@ -67,6 +67,7 @@ from chatbot.rating_gaps import allowed_ratings, unknown_rating_note
 from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import criticises_cast, spelt_as, spelt_in_full, which_one
 from chatbot.referents import resolve as resolve_referents
+from chatbot.restatements import complained, more_like_named, replaced
 from chatbot.rhetoric import without_announcement, without_rhetoric
 from chatbot.said_once import said_once
 from chatbot.search_talk import HOW_I_PICK, permitted, recap, still_left_out
@@ -132,6 +133,7 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
         cleaned = without_rhetoric(cleaned)  # "seen it, who hasn't": "of course", no cast asked
         cleaned = plain_person_asks(without_announcement(cleaned))  # "I had a question is it ...": the question; "is X the guy from Y?"
         cleaned = without_echo(cleaned, state["stage"])  # "seen it?? nope": the answer alone
+        cleaned = self._restated(state, cleaned)  # "actually no X, Y": "forget X, Y instead"
         starting = state["stage"] == "start"
         out: list[str] = [nlg.INTRO] if starting else []
         if truncated:
@@ -150,6 +152,16 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
         state["asked"] = next((m for m in reversed(out) if m.strip()), "")
         signal = "end" if state["stage"] == "end" else None
         return Step(state, [m for m in out if m.strip()], signal, state["current"])
+
+    def _restated(self, state: dict, text: str) -> str:
+        """A correction, a complaint about the picks or "more like this" in the one form
+        understanding reads surely (``chatbot.restatements``); other text as it is."""
+        if state["stage"] in ("start", "end"):
+            return text
+        wishes = state.get("wishes") or ()
+        complaint = complained(text, wishes) if state.get("current") else None
+        liked = [self._titled(state["like"][-1])] if state.get("like") and not state.get("current") else []
+        return replaced(text, wishes) or complaint or more_like_named(text, liked) or text
 
     def _start(self, state: dict, text: str, rng: random.Random, out: list[str]) -> None:
         state["stage"] = "genre"

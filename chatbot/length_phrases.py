@@ -126,7 +126,7 @@ def _bound_after_at(tokens: Sequence[str], i: int
         return i, too_long, None, value - 1
     after = 2 if tokens[end : end + 2] == ["or", "so"] else int(tokens[end : end + 1] == ["ish"])
     # "like 90 min" is about 90; after a length complaint ("that's as long. like 85 min") at most
-    budget = i and tokens[i - 1] == "like" and bool(_TOO_LONG & set(tokens[:i]))
+    budget = i and tokens[i - 1] == "like" and bool(_TOO_LONG & set(tokens[:i])) or _time_had(tokens, i)
     if (i and tokens[i - 1] in _APPROX or after) and not budget:
         margin = approx_margin(value)  # "about 90 minutes", "2 hours or so", "90 mins ish"
         return i, end + after, value - margin, value + margin
@@ -138,6 +138,19 @@ def _bound_after_at(tokens: Sequence[str], i: int
     if alone or budget or (i and tokens[i - 1] in _BUDGET):  # "shorter please, 90 minutes": at most that
         return i, end, None, value
     return None
+
+
+def _time_had(tokens: Sequence[str], i: int) -> bool:
+    """The user's own time before the length ("i only have like an hour and a half", "we've
+    got about 2 hours"): what they can sit through, so at most that, never a range around it."""
+    j = i - 1
+    while j >= 0 and tokens[j] in _HEDGES:
+        j -= 1
+    return j >= 1 and tokens[j] in _HAVING and bool(_HOLDERS & set(tokens[max(0, j - 3) : j]))
+
+
+_HAVING = frozenset("have got".split())  # "i had 2 hours of sleep" is no time to spare
+_HOLDERS = frozenset("i we ive weve id wed only just".split())
 
 
 def _slightly_before(tokens: Sequence[str], i: int) -> bool:

@@ -470,13 +470,21 @@ def _asks_for_wishes(stage: str, nlu: Mapping[str, Any], current: Mapping[str, A
         return True  # "alright, a denzel one then": someone's film asked for, no "alright" to this
     if any(c["slot"] == "mpaa" and not c.get("audience") for c in nlu.get("constraints") or ()):
         return True  # "r ok": a rating is a wish, never a circumstance of having watched it
-    if any(c.get("relative") or c.get("than") or c.get("requested") for c in nlu.get("constraints") or ()):
-        return True  # "no, way too long": a wish against the film shown, whatever the verdict
+    if any(c.get("relative") or c.get("than") or c.get("requested") or _shortens(c) for c in nlu.get("constraints") or ()):
+        return True  # "no, way too long", "ugh 2 hrs is way too much": a wish, whatever the verdict
     if refuses_beside(nlu):  # "seen it, meh. nothing from the 80s": a refusal is never
         return True  # a circumstance of having watched it, nor a verdict on it alone
     answer_only = nlu.get("watching") is not None or nlu.get("verdict") is not None or (
         nlu.get("intent") == "yes" and stage != "another" and not emphasised_wish(nlu))
     return not answer_only
+
+
+def _shortens(wish: Mapping[str, Any]) -> bool:
+    """A length the films must stay under ("2 hrs is way too much", "nothing over 90 min")."""
+    if wish.get("slot") != "runtime":
+        return False
+    first, last = wish.get("range") or (None, None)
+    return (first is None and last is not None) if not wish.get("exclude") else (first is not None and last is None)
 
 
 def _picked_choice(suggestion: Mapping[str, Any], nlu: Mapping[str, Any]) -> str | None:

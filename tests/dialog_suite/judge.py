@@ -365,7 +365,10 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # ds (newcomer probe): sequels refused and asked about; names taken back; films
          # asked for loosely; impatience; topics asked at a film shown; "no thanks, i'm good"
          "sequel_refusals", "sequel_status", "taken_back_names", "loose_film_asks",
-         "impatient_picks", "topics_on_table", "settled_declines")
+         "impatient_picks", "topics_on_table", "settled_declines",
+         # dr: a wish replaced in any everyday shape; complaints that the picks repeat; a
+         # length said as a complaint or as the time there is; "more like this" before a film
+         "replaced_wishes", "repeat_complaints", "length_budgets", "more_like_named")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
