@@ -192,18 +192,6 @@ def test_dialog_replies_never_empty(bot: Chatbot) -> None:
         assert not any("rated ." in m or "  " in m for m in turn.messages)
 
 
-def test_dialog_turns_take_milliseconds(bot: Chatbot) -> None:
-    import time
-
-    sid = bot.turn(None, "").session_id
-    timings = []
-    for text in ["a comedy with jim carey", "steven speilberg", "pg 13", "no", "no", "no", "no"]:
-        started = time.perf_counter()
-        bot.turn(sid, text)
-        timings.append(time.perf_counter() - started)
-    assert sorted(timings)[len(timings) // 2] < 0.05, timings  # generous: ~2 ms here
-
-
 def test_dialog_reads_a_version_1_state(chatbot_db_url: str, catalog: Catalog) -> None:
     from chatbot.dialog import STATE_VERSION, DialogManager, new_state
 
