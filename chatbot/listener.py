@@ -157,8 +157,12 @@ def _parse(request: Mapping[str, Any]) -> tuple[str | None, str, str, int | None
     data = {_ALIASES.get(str(k), str(k)): v for k, v in request.items()}
     unknown = set(data) - _FIELDS
     if unknown:
+        # Names without values: a body of plain text (curl -d 'hello') read as a form's field names.
+        bare = all(data[name] in ("", None) for name in unknown)
+        hint = ('; the body was read as form fields without values: send JSON (Content-Type: application/json), '
+                'e.g. {"id": "-1", "text": "hello", "mode": "false"}') if bare else ""
         raise InvalidRequest(f"request: unknown field(s) {unknown_fields_text(unknown)}; expected id, text, mode, "
-                             "turn_no, index")
+                             f"turn_no, index{hint}")
     if "id" not in data:  # as the client spells it: the page's form says UUID
         name = "UUID" if "chatText" in request else "id"
         raise InvalidRequest(f'{name}: missing; send "-1" to start a conversation')

@@ -183,3 +183,13 @@ def test_listener_unknown_id_says_a_fix_that_works_in_the_protocol(bot: Chatbot,
     assert '"-1"' in refused["detail"] and "turn_no 1" in refused["detail"] and "None" not in refused["detail"].split("(from Python")[0]
     started = handle(bot, {**fields, "mode": "false", "turn_no": 1})
     assert started.get("status", 200) == 200 and started["userid"] in fields.values() and started["messages"]
+
+
+@pytest.mark.parametrize(("request_", "hinted"), [({"hello there": ""}, True), ({"comedy please": "", "id": "-1"}, True),
+                                                  ({"txt": "hi", "id": "-1"}, False)])
+def test_listener_plain_text_body_is_told_to_send_json(bot: Chatbot, request_: dict[str, str], hinted: bool) -> None:
+    """`curl -d 'hello there' .../agent` (newcomer probe): a body of plain text arrives as a form field
+    named by the text, with no value; the 400 says how to send a turn, not only 'unknown field'."""
+    refused = handle(bot, request_)
+    assert refused["status"] == 400 and "unknown field" in refused["detail"]
+    assert ("send JSON (Content-Type: application/json)" in refused["detail"]) is hinted, refused["detail"]
