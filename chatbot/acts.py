@@ -159,7 +159,11 @@ _REQUEST_WORDS = PhraseTable((("another",), ("something",), ("anything",), ("one
                               ("one", "from"), ("else",), ("instead",), ("different",),
                               ("other", "one"), ("show", "me"),
                               # "one that's a bit milder?": another film, described
-                              ("one", "thats"), ("one", "that", "is"), ("one", "which", "is")))
+                              ("one", "thats"), ("one", "that", "is"), ("one", "which", "is"),
+                              # "one he can watch too", "a film we can all watch": for who watches
+                              *((lead, who, can) for lead in ("one", "film", "movie")
+                                for who in ("he", "she", "they", "we", "everyone", "everybody", "kids")
+                                for can in ("can", "could", "will", "would"))))
 
 
 def question_topics(tokens: Sequence[str], raw: str) -> list[str]:

@@ -458,3 +458,9 @@ def like_title(movie: Mapping[str, Any], earlier: str | None = None) -> str:
 def set_aside_for_like(wishes: Sequence[Any]) -> str:
     """The wishes a film liked *instead* replaces, said: "That replaces the genre comedy."."""
     return end_sentence(f"That replaces {join_words([describe_wish(_as_wish(w)) for w in wishes])}")
+
+
+def audience_bound(ratings: Sequence[str]) -> str:
+    """Said when a child watching, told beside a question, bounds the films from now on."""
+    allowed = ", ".join(ratings[:-1]) + f" or {ratings[-1]}" if len(ratings) > 1 else "".join(ratings)
+    return f"With a child watching, I'll keep to films rated {allowed} from now on."

@@ -55,6 +55,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chatbot.agreeing import thanks_only
+from chatbot.audience_asks import audience_answer, kept_bound
 from chatbot.beside_answers import refuses_beside
 from chatbot.complaints import CATALOGUE_END
 from chatbot.constraints import holds
@@ -203,6 +204,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                  if not p.get("negated")]  # "do you have Ferris Bueller's..?": no Pam Ferris
         return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints,
                            "titles": list(nlu.get("wanted_titles") or ())}
+    audience = audience_answer(nlu, state, plan_wishes)  # "my 8yo is here, is it ok?"
+    if audience is not None:
+        return decision | audience
     complained = _complaint_act(stage, state, nlu, sentiment) if stage in ANSWER_STAGES else None
     if complained is not None:  # "that's not dark at all", "he's barely in it"
         return decision | complained
@@ -211,7 +215,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         return decision | {"act": helper}
     question = route_question(stage, state, nlu)
     if question is not None:
-        return decision | question
+        return decision | question | kept_bound(nlu, state, question, plan_wishes)
     if state.get("suggestion"):  # "no johnny depp" to "Did you mean Jonny Lee Miller?"
         nlu = answer_to_suggestion(nlu, state["suggestion"]["name"])
     plan = plan_wishes(state, nlu)

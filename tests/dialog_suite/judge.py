@@ -345,7 +345,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # 👍); complaints about the picks; a liking at "another?"; "too long" clearly shorter;
          # details, doubt, refusals and "forget it"; his/her films, who liked it no titles
          "seen_without_verb", "picks_complaints", "liked_at_another", "clearly_shorter",
-         "shown_film_replies", "people_in_replies")
+         "shown_film_replies", "people_in_replies",
+         # du: a child mentioned in passing, with an age, bounds the rating wherever it is said
+         "children_in_passing")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
