@@ -51,7 +51,7 @@ said with the act (approximated wishes); ``keep_suggestion`` asks a pending "Did
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.agreeing import thanks_only
@@ -190,7 +190,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
             nlu.get("after_catalogue") and n.startswith(CATALOGUE_END))]
         return decision | {"act": "capabilities", "after": nlu.get("after_catalogue"),
                            "last_year": nlu.get("last_year"), "notes": notes}
-    if nlu.get("about_bot"):
+    if nlu.get("about_bot") and not (nlu.get("help") and _helper_act(stage, nlu) == "help"):
+        # "what are you able to do?": what it can do, not what it is
         return decision | {"act": "about_bot", "method": bool(nlu.get("method")),
                            "self_topic": nlu.get("self_topic")}
     if nlu.get("defines"):  # "What means PG-13?": the meaning, then the open question again
@@ -358,6 +359,8 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
         return _tone_act(stage, state, nlu, sentiment)
     if nlu.get("interrogative"):  # "it's not scary, right?" asks; "kind of sad, no?" objects
         found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
+        if asks_of_film(nlu.get("words") or ()):  # "is it too scary?" asks whether it is
+            found = dict(found, excess=[])
         if not (found["genres"] or found["unwanted"] or found["minor_part"] or found.get("excess")):
             return None
     notes = complaint_note(found, str(state["current"].get("title")), wished)
@@ -369,6 +372,16 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
         return {"act": "reject", "notes": notes}
     plan = plan_wishes(state, {"constraints": fresh})
     return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes}
+
+
+_ASKED_OF = frozenset("is was will would does did isnt".split())
+_POINTERS = frozenset("it this that the".split())
+
+
+def asks_of_film(words: Sequence[str]) -> bool:
+    """"(ok but) is it too scary", "will it be too gory": a yes-or-no question about the film
+    (a verb, then the film), not a complaint that it is so."""
+    return any(words[i] in _ASKED_OF and words[i + 1] in _POINTERS for i in range(len(words) - 1))
 
 
 def _tone_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],

@@ -347,7 +347,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "seen_without_verb", "picks_complaints", "liked_at_another", "clearly_shorter",
          "shown_film_replies", "people_in_replies",
          # du: a child mentioned in passing, with an age, bounds the rating wherever it is said
-         "children_in_passing")
+         "children_in_passing",
+         # du: questions about the film shown in short or roundabout words, and "what can you do"
+         "shown_film_questions")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
