@@ -43,8 +43,8 @@ def audience_answer(nlu: Mapping[str, Any], state: Mapping[str, Any],
     if others or nlu.get("titles") or nlu.get("people") or nlu.get("request"):
         return None
     topics = set(nlu.get("question") or ())
-    if not topics <= _ASKED_TOPICS:
-        return None
+    if not topics <= _ASKED_TOPICS or not (nlu.get("interrogative") or topics):
+        return None  # "my son is 7 and will watch it with me": a wish, another film
     values = list(bound["values"])
     return {"act": "answer", "topics": ["suitability"], "ratings": values, "title": None,
             "wishes_after": plan(state, {"constraints": [bound]})["wishes"],

@@ -494,6 +494,9 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs):
         state.update({k: v for k, v in fresh.items() if k not in ("seed", "turns", "empathy_shown")})
         state["stage"] = "genre"
         out.append(nlg.RESTARTED)
+        if decision.get("after_restart"):  # "start over, i want a documentary": that first
+            self._act(state, decision["after_restart"], rng, out)
+            return
         out.append(nlg.question("genre", rng))
 
     def _about_bot(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:

@@ -59,6 +59,7 @@ from chatbot.audience_asks import audience_answer, kept_bound
 from chatbot.beside_answers import refuses_beside
 from chatbot.complaints import CATALOGUE_END
 from chatbot.constraints import holds
+from chatbot.dialog_state import new_state
 from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.liking import liked_seen
 from chatbot.pick_complaints import complains_of_picks
@@ -159,7 +160,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if intent == "bye" and stage in ANSWER_STAGES and takes_it(nlu):
         return decision | {"act": "accept"}  # "sounds cool, thanks, bye": this one, then bye
     if intent in ("restart", "bye"):
-        return decision | {"act": intent, "own_pick": nlu.get("own_pick")}
+        return decision | {"act": intent, "own_pick": nlu.get("own_pick")} | (
+            _after_restart(state, nlu, sentiment) if intent == "restart" else {})
     if nlu.get("drops_it") and not nlu.get("interrogative"):  # "forget it", "nvm": the film
         # shown is dropped (said so); with none, or at "another one?", the chat ends politely
         on_table = stage in ("watched", "like") and state.get("current")
@@ -288,6 +290,17 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     return decision | {"act": answer_act(stage, answer), "declined": answer == "no_thanks",
                        "hesitant": answer == "hesitant",
                        "no_opinion": stage == "like" and no_opinion(nlu.get("words") or ())}
+
+
+def _after_restart(state: Mapping[str, Any], nlu: Mapping[str, Any],
+                   sentiment: Mapping[str, float]) -> dict[str, Any]:
+    """"let's start over, i want a documentary": the wishes said with the restart are the new
+    search's first (``{"after_restart": decision on a fresh state}``, else ``{}``)."""
+    if not any(nlu.get(k) for k in ("constraints", "people", "titles")):
+        return {}
+    fresh = dict(new_state(int(state.get("seed") or 0)), stage="genre")
+    after = _decide(fresh, dict(nlu, intent="unknown"), sentiment)
+    return {"after_restart": after} if after.get("act") in ("fill", "suggest") else {}
 
 
 def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:

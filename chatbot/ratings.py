@@ -80,7 +80,7 @@ _TEENS = (("for", "teens"), ("for", "teenagers"), ("for", "a", "teenager"), ("fo
           ("with", "teenagers"), ("with", "my", "teens"), ("for", "my", "teens"))
 _FRIENDLY_FIRST = frozenset(words[0] for words in (*_FRIENDLY, *_TEENS))
 _AGE_UNITS = (("year", "old"), ("years", "old"), ("yo",), ("yr", "old"), ("yrs", "old"),
-              ("year", "olds"), ("years", "olds"), ("y", "o"), ("yr",), ("yrs",))
+              ("year", "olds"), ("years", "olds"), ("y", "o"))
 
 
 def names_rating(folded: str) -> bool:

@@ -349,7 +349,9 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # du: a child mentioned in passing, with an age, bounds the rating wherever it is said
          "children_in_passing",
          # du: questions about the film shown in short or roundabout words, and "what can you do"
-         "shown_film_questions")
+         "shown_film_questions",
+         # du: wishes said with a restart, "chick flick", "something light" in a longer message
+         "long_message_wishes")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
